@@ -1,0 +1,286 @@
+// Package codes holds MongoDB's error codes and the one error type Concord returns
+// at every boundary: the engine, the query language, the embeddable API and the
+// wire server all speak in *Error values, so a code is mapped to its name and its
+// labels in exactly one place (the table below).
+//
+// The root package re-exports Error as concord.Error.
+package codes
+
+import (
+	"errors"
+	"fmt"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+)
+
+// Code is a MongoDB error code (src/mongo/base/error_codes.yml).
+type Code int32
+
+// The codes Concord produces. Names and numbers are MongoDB's.
+const (
+	InternalError                           Code = 1
+	BadValue                                Code = 2
+	NoSuchKey                               Code = 4
+	FailedToParse                           Code = 9
+	TypeMismatch                            Code = 14
+	InvalidLength                           Code = 16
+	IllegalOperation                        Code = 20
+	LockTimeout                             Code = 24
+	NamespaceNotFound                       Code = 26
+	PathNotViable                           Code = 28
+	ConflictingUpdateOperators              Code = 40
+	CursorNotFound                          Code = 43
+	NamespaceExists                         Code = 48
+	MaxTimeMSExpired                        Code = 50
+	DollarPrefixedFieldName                 Code = 52
+	InvalidIdField                          Code = 53
+	NotSingleValueField                     Code = 54
+	CommandNotFound                         Code = 59
+	ImmutableField                          Code = 66
+	CannotCreateIndex                       Code = 67
+	IndexAlreadyExists                      Code = 68
+	InvalidOptions                          Code = 72
+	InvalidNamespace                        Code = 73
+	IndexOptionsConflict                    Code = 85
+	IndexKeySpecsConflict                   Code = 86
+	IndexNotFound                           Code = 27
+	WriteConflict                           Code = 112
+	ConflictingOperationInProgress          Code = 117
+	DocumentValidationFailure               Code = 121
+	OperationFailed                         Code = 96
+	InvalidBSON                             Code = 22
+	Location16755                           Code = 16755
+	IncompleteTransactionHistory            Code = 217
+	TransactionTooOld                       Code = 225
+	SnapshotTooOld                          Code = 239
+	SnapshotUnavailable                     Code = 246
+	NoSuchTransaction                       Code = 251
+	TransactionCommitted                    Code = 256
+	TransactionTooLarge                     Code = 257
+	ExceededTimeLimit                       Code = 262
+	OperationNotSupportedInTransaction      Code = 263
+	ClientDisconnect                        Code = 279
+	TransactionExceededLifetimeLimitSeconds Code = 290
+	InternalTransactionNotSupported         Code = 358
+	TemporarilyUnavailable                  Code = 365
+	TransactionTooLargeForCache             Code = 388
+	DuplicateKey                            Code = 11000
+	Interrupted                             Code = 11601
+	InterruptedAtShutdown                   Code = 11600
+	BSONObjectTooLarge                      Code = 10334
+	NotARetryableWriteCommand               Code = 50768
+	UnknownError                            Code = 8
+	InvalidPipelineOperator                 Code = 168
+	Location15998                           Code = 15998
+	Location40352                           Code = 40352
+	Location40353                           Code = 40353
+	Location31254                           Code = 31254
+	ProtocolError                           Code = 17
+	Unauthorized                            Code = 13
+	SystemCollectionInTransaction           Code = 50791
+)
+
+// Labels MongoDB attaches to errors.
+const (
+	LabelTransientTransaction = "TransientTransactionError"
+	LabelUnknownCommitResult  = "UnknownTransactionCommitResult"
+	LabelRetryableWrite       = "RetryableWriteError"
+	LabelNoWritesPerformed    = "NoWritesPerformed"
+)
+
+// info describes one code: its name and the categories that decide its labels.
+type info struct {
+	name string
+	// transient: always labelled TransientTransactionError inside a transaction.
+	transient bool
+	// retriable: in MongoDB's RetriableError category.
+	retriable bool
+}
+
+// table is the single source of truth for code names and categories.
+var table = map[Code]info{
+	InternalError:                           {name: "InternalError"},
+	BadValue:                                {name: "BadValue"},
+	NoSuchKey:                               {name: "NoSuchKey"},
+	FailedToParse:                           {name: "FailedToParse"},
+	TypeMismatch:                            {name: "TypeMismatch"},
+	InvalidLength:                           {name: "InvalidLength"},
+	IllegalOperation:                        {name: "IllegalOperation"},
+	LockTimeout:                             {name: "LockTimeout", transient: true},
+	NamespaceNotFound:                       {name: "NamespaceNotFound"},
+	IndexNotFound:                           {name: "IndexNotFound"},
+	PathNotViable:                           {name: "PathNotViable"},
+	ConflictingUpdateOperators:              {name: "ConflictingUpdateOperators"},
+	CursorNotFound:                          {name: "CursorNotFound"},
+	NamespaceExists:                         {name: "NamespaceExists"},
+	MaxTimeMSExpired:                        {name: "MaxTimeMSExpired"},
+	DollarPrefixedFieldName:                 {name: "DollarPrefixedFieldName"},
+	InvalidIdField:                          {name: "InvalidIdField"},
+	NotSingleValueField:                     {name: "NotSingleValueField"},
+	CommandNotFound:                         {name: "CommandNotFound"},
+	ImmutableField:                          {name: "ImmutableField"},
+	CannotCreateIndex:                       {name: "CannotCreateIndex"},
+	IndexAlreadyExists:                      {name: "IndexAlreadyExists"},
+	InvalidOptions:                          {name: "InvalidOptions"},
+	InvalidNamespace:                        {name: "InvalidNamespace"},
+	IndexOptionsConflict:                    {name: "IndexOptionsConflict"},
+	IndexKeySpecsConflict:                   {name: "IndexKeySpecsConflict"},
+	WriteConflict:                           {name: "WriteConflict", transient: true},
+	ConflictingOperationInProgress:          {name: "ConflictingOperationInProgress"},
+	DocumentValidationFailure:               {name: "DocumentValidationFailure"},
+	OperationFailed:                         {name: "OperationFailed"},
+	InvalidBSON:                             {name: "InvalidBSON"},
+	Location16755:                           {name: "Location16755"},
+	IncompleteTransactionHistory:            {name: "IncompleteTransactionHistory"},
+	TransactionTooOld:                       {name: "TransactionTooOld"},
+	SnapshotTooOld:                          {name: "SnapshotTooOld", transient: true},
+	SnapshotUnavailable:                     {name: "SnapshotUnavailable", transient: true},
+	NoSuchTransaction:                       {name: "NoSuchTransaction"},
+	TransactionCommitted:                    {name: "TransactionCommitted"},
+	TransactionTooLarge:                     {name: "TransactionTooLarge"},
+	ExceededTimeLimit:                       {name: "ExceededTimeLimit", retriable: true},
+	OperationNotSupportedInTransaction:      {name: "OperationNotSupportedInTransaction"},
+	ClientDisconnect:                        {name: "ClientDisconnect"},
+	TransactionExceededLifetimeLimitSeconds: {name: "TransactionExceededLifetimeLimitSeconds"},
+	InternalTransactionNotSupported:         {name: "InternalTransactionNotSupported", retriable: true},
+	TemporarilyUnavailable:                  {name: "TemporarilyUnavailable"},
+	TransactionTooLargeForCache:             {name: "TransactionTooLargeForCache"},
+	DuplicateKey:                            {name: "DuplicateKey"},
+	Interrupted:                             {name: "Interrupted"},
+	InterruptedAtShutdown:                   {name: "InterruptedAtShutdown", retriable: true},
+	BSONObjectTooLarge:                      {name: "BSONObjectTooLarge"},
+	NotARetryableWriteCommand:               {name: "NotARetryableWriteCommand"},
+	UnknownError:                            {name: "UnknownError"},
+	InvalidPipelineOperator:                 {name: "InvalidPipelineOperator"},
+	Location15998:                           {name: "Location15998"},
+	Location40352:                           {name: "Location40352"},
+	Location40353:                           {name: "Location40353"},
+	Location31254:                           {name: "Location31254"},
+	ProtocolError:                           {name: "ProtocolError"},
+	Unauthorized:                            {name: "Unauthorized"},
+	SystemCollectionInTransaction:           {name: "Location50791"},
+}
+
+// Name returns the code's MongoDB name ("WriteConflict"), or "Location<N>" for
+// codes not in the table, as mongod does for assertion ids.
+func (c Code) Name() string {
+	if i, ok := table[c]; ok {
+		return i.name
+	}
+	return fmt.Sprintf("Location%d", int32(c))
+}
+
+// Transient reports whether MongoDB labels the code TransientTransactionError
+// whenever it is returned inside a multi-document transaction.
+func (c Code) Transient() bool { return table[c].transient }
+
+// Retriable reports whether the code is in MongoDB's RetriableError category.
+func (c Code) Retriable() bool { return table[c].retriable }
+
+// Error is a MongoDB error: a numeric code, its name, a message and the labels
+// a client uses to decide whether to retry. It is comparable with errors.Is by
+// code: errors.Is(err, &Error{Code: WriteConflict}) is true for any write
+// conflict.
+type Error struct {
+	Code    Code
+	Message string
+	Labels  []string
+	// KeyPattern and KeyValue are set on DuplicateKey errors, in index order.
+	KeyPattern bson.D
+	KeyValue   bson.D
+	// Cause is an optional underlying error (for example a Pebble I/O error).
+	Cause error
+}
+
+// New returns an Error with the given code and message, without labels.
+func New(code Code, format string, args ...any) *Error {
+	if len(args) == 0 {
+		return &Error{Code: code, Message: format}
+	}
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// CodeName returns the name of e's code.
+func (e *Error) CodeName() string { return e.Code.Name() }
+
+func (e *Error) Error() string {
+	if len(e.Labels) > 0 {
+		return fmt.Sprintf("%s (%d) %v: %s", e.Code.Name(), int32(e.Code), e.Labels, e.Message)
+	}
+	return fmt.Sprintf("%s (%d): %s", e.Code.Name(), int32(e.Code), e.Message)
+}
+
+// Unwrap returns the underlying cause, if any.
+func (e *Error) Unwrap() error { return e.Cause }
+
+// Is matches another *Error with the same code, so errors.Is works on codes.
+func (e *Error) Is(target error) bool {
+	t, ok := target.(*Error)
+	return ok && t.Code == e.Code
+}
+
+// HasLabel reports whether e carries label.
+func (e *Error) HasLabel(label string) bool {
+	for _, l := range e.Labels {
+		if l == label {
+			return true
+		}
+	}
+	return false
+}
+
+// WithLabel returns a copy of e carrying label in addition to its own.
+func (e *Error) WithLabel(label string) *Error {
+	if e.HasLabel(label) {
+		return e
+	}
+	c := *e
+	c.Labels = append(append([]string(nil), e.Labels...), label)
+	return &c
+}
+
+// InTransaction returns e as MongoDB reports it to a statement of a
+// multi-document transaction: labelled TransientTransactionError when its code
+// is transient or NoSuchTransaction (the rule of error_labels.cpp for commands
+// other than commit and abort, which the caller handles itself).
+func (e *Error) InTransaction() *Error {
+	if e.Code.Transient() || e.Code == NoSuchTransaction {
+		return e.WithLabel(LabelTransientTransaction)
+	}
+	return e
+}
+
+// As returns err as an *Error when it is one (or wraps one).
+func As(err error) (*Error, bool) {
+	var e *Error
+	if errors.As(err, &e) {
+		return e, true
+	}
+	return nil, false
+}
+
+// CodeOf returns err's code, or 0 when err is not an *Error.
+func CodeOf(err error) Code {
+	if e, ok := As(err); ok {
+		return e.Code
+	}
+	return 0
+}
+
+// HasLabel reports whether err is an *Error carrying label.
+func HasLabel(err error, label string) bool {
+	e, ok := As(err)
+	return ok && e.HasLabel(label)
+}
+
+// IsWriteConflict reports whether err is a WriteConflict (112).
+func IsWriteConflict(err error) bool { return CodeOf(err) == WriteConflict }
+
+// IsDuplicateKey reports whether err is a DuplicateKey (11000).
+func IsDuplicateKey(err error) bool { return CodeOf(err) == DuplicateKey }
+
+// IsTransientTransactionError reports whether err carries the
+// TransientTransactionError label: the whole transaction may be retried.
+func IsTransientTransactionError(err error) bool {
+	return HasLabel(err, LabelTransientTransaction)
+}

@@ -1,0 +1,604 @@
+package query
+
+import (
+	"strings"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/x/bsonx/bsoncore"
+
+	"github.com/concorddb/concord/internal/codes"
+)
+
+// Expr is a compiled aggregation expression: a field path ("$a.b"), a
+// variable ("$$ROOT"), a literal, an object or array of expressions, or an
+// operator expression ({$add: [...]}). An Expr is immutable after
+// compilation and safe for concurrent use.
+type Expr struct {
+	node aggNode
+}
+
+// aggNode is one node of a compiled expression tree.
+type aggNode interface {
+	eval(c *aggCtx) (bson.RawValue, error)
+}
+
+// aggCtx is the evaluation state of one expression: the document bound to
+// $$ROOT and $$CURRENT and the user variables in scope.
+type aggCtx struct {
+	root    bson.Raw
+	current bson.Raw
+	vars    *aggVars
+}
+
+// aggVars is a linked frame of user variables; $let/$map/$filter push one
+// frame per binding, so evaluation never copies a map.
+type aggVars struct {
+	name   string
+	val    bson.RawValue
+	parent *aggVars
+}
+
+func (v *aggVars) lookup(name string) (bson.RawValue, bool) {
+	for f := v; f != nil; f = f.parent {
+		if f.name == name {
+			return f.val, true
+		}
+	}
+	return bson.RawValue{}, false
+}
+
+// aggScope is the compile-time set of user variables in scope, used to
+// report undefined variables at compile time as MongoDB does.
+type aggScope struct {
+	name   string
+	parent *aggScope
+}
+
+func (s *aggScope) has(name string) bool {
+	for f := s; f != nil; f = f.parent {
+		if f.name == name {
+			return true
+		}
+	}
+	return false
+}
+
+// CompileExpr compiles an aggregation expression. Errors are *codes.Error
+// with MongoDB's codes (InvalidPipelineOperator 168 for an unknown
+// operator, 15983 for an operator object with more than one field, ...).
+func CompileExpr(v bson.RawValue) (*Expr, error) {
+	if err := aggValidate(v); err != nil {
+		return nil, err
+	}
+	n, err := aggCompile(v, nil)
+	if err != nil {
+		return nil, err
+	}
+	return &Expr{node: n}, nil
+}
+
+// Eval evaluates e with doc bound to $$ROOT and $$CURRENT. A missing result
+// (a missing field, $$REMOVE) is the zero RawValue (Type 0). The returned
+// value may alias doc's bytes or e's literals; callers must not modify it.
+func (e *Expr) Eval(doc bson.Raw) (bson.RawValue, error) {
+	if e == nil || e.node == nil {
+		return bson.RawValue{}, nil
+	}
+	c := &aggCtx{root: doc, current: doc}
+	return e.node.eval(c)
+}
+
+// evalCtx evaluates e in an existing context (used by stages that bind
+// variables such as $lookup's let).
+func (e *Expr) evalCtx(c *aggCtx) (bson.RawValue, error) {
+	return e.node.eval(c)
+}
+
+// Truthy reports MongoDB's truthiness of an expression result, as used by
+// $cond, $and, $or, $not, $filter and $expr: false, null, undefined,
+// missing and numeric zero are false; every other value (including empty
+// strings and empty arrays) is true.
+func Truthy(v bson.RawValue) bool {
+	switch v.Type {
+	case 0, bson.TypeNull, bson.TypeUndefined:
+		return false
+	case bson.TypeBoolean:
+		b, ok := v.BooleanOK()
+		return ok && b
+	case bson.TypeInt32, bson.TypeInt64, bson.TypeDouble:
+		f, ok := aggToFloat(v)
+		return ok && f != 0
+	case bson.TypeDecimal128:
+		d, ok := v.Decimal128OK()
+		if !ok {
+			return false
+		}
+		return !aggDecimalIsZero(d)
+	}
+	return true
+}
+
+// aggValidate rejects malformed BSON before any accessor could panic on it.
+func aggValidate(v bson.RawValue) error {
+	if v.Type == 0 {
+		return nil
+	}
+	if err := v.Validate(); err != nil {
+		return codes.New(codes.InvalidBSON, "invalid BSON in expression: %v", err)
+	}
+	return nil
+}
+
+// aggCompile compiles one expression value in scope.
+func aggCompile(v bson.RawValue, scope *aggScope) (aggNode, error) {
+	switch v.Type {
+	case bson.TypeString:
+		s := v.StringValue()
+		if strings.HasPrefix(s, "$$") {
+			return aggCompileVariable(s[2:], scope)
+		}
+		if strings.HasPrefix(s, "$") {
+			return aggCompileFieldPath(s[1:])
+		}
+		return aggConst{v: v}, nil
+	case bson.TypeEmbeddedDocument:
+		return aggCompileObject(v.Document(), scope)
+	case bson.TypeArray:
+		vals, err := v.Array().Values()
+		if err != nil {
+			return nil, codes.New(codes.InvalidBSON, "invalid array in expression: %v", err)
+		}
+		items := make([]aggNode, len(vals))
+		for i, ev := range vals {
+			n, err := aggCompile(ev, scope)
+			if err != nil {
+				return nil, err
+			}
+			items[i] = n
+		}
+		return aggArray{items: items}, nil
+	}
+	return aggConst{v: v}, nil
+}
+
+// aggCompileObject compiles {$op: args} or an object expression {a: expr}.
+func aggCompileObject(doc bson.Raw, scope *aggScope) (aggNode, error) {
+	elems, err := doc.Elements()
+	if err != nil {
+		return nil, codes.New(codes.InvalidBSON, "invalid document in expression: %v", err)
+	}
+	if len(elems) > 0 && strings.HasPrefix(elems[0].Key(), "$") {
+		if len(elems) != 1 {
+			return nil, codes.New(15983, "an expression specification must contain exactly one field, the name of the expression. Found %d fields in %s", len(elems), doc.String())
+		}
+		op := elems[0].Key()
+		compile, ok := aggOperators[op]
+		if !ok {
+			return nil, codes.New(codes.InvalidPipelineOperator, "Unrecognized expression '%s'", op)
+		}
+		return compile(op, elems[0].Value(), scope)
+	}
+	obj := aggObject{}
+	for _, el := range elems {
+		k := el.Key()
+		if err := aggCheckFieldName(k); err != nil {
+			return nil, err
+		}
+		n, err := aggCompile(el.Value(), scope)
+		if err != nil {
+			return nil, err
+		}
+		obj.keys = append(obj.keys, k)
+		obj.vals = append(obj.vals, n)
+	}
+	return obj, nil
+}
+
+// aggCheckFieldName applies MongoDB's rules for field names inside object
+// expressions and computed projections.
+func aggCheckFieldName(k string) error {
+	if k == "" {
+		return codes.New(16410, "FieldPath field names may not be empty strings.")
+	}
+	if strings.HasPrefix(k, "$") {
+		return codes.New(16410, "FieldPath field names may not start with '$'. Consider using $getField or $setField.")
+	}
+	if strings.Contains(k, ".") {
+		return codes.New(16412, "FieldPath field names may not contain '.'. Consider using $getField or $setField.")
+	}
+	if strings.IndexByte(k, 0) >= 0 {
+		return codes.New(16411, "FieldPath field names may not contain '\\0'.")
+	}
+	return nil
+}
+
+// aggSplitPath splits and validates a field path (without its leading '$').
+func aggSplitPath(p string) ([]string, error) {
+	if p == "" {
+		return nil, codes.New(40352, "FieldPath cannot be constructed with empty string")
+	}
+	parts := strings.Split(p, ".")
+	for _, part := range parts {
+		if part == "" {
+			return nil, codes.New(15998, "FieldPath field names may not be empty strings.")
+		}
+		if strings.HasPrefix(part, "$") {
+			return nil, codes.New(16410, "FieldPath field names may not start with '$'. Consider using $getField or $setField.")
+		}
+		if strings.IndexByte(part, 0) >= 0 {
+			return nil, codes.New(16411, "FieldPath field names may not contain '\\0'.")
+		}
+	}
+	return parts, nil
+}
+
+// aggCompileFieldPath compiles "$a.b" (p is "a.b").
+func aggCompileFieldPath(p string) (aggNode, error) {
+	if p == "" {
+		return nil, codes.New(16872, "'$' by itself is not a valid FieldPath")
+	}
+	parts, err := aggSplitPath(p)
+	if err != nil {
+		return nil, err
+	}
+	return aggVarPath{variable: "CURRENT", path: parts}, nil
+}
+
+// aggCompileVariable compiles "$$name" or "$$name.a.b".
+func aggCompileVariable(s string, scope *aggScope) (aggNode, error) {
+	name, rest, hasRest := strings.Cut(s, ".")
+	if err := aggCheckVarName(name, true); err != nil {
+		return nil, err
+	}
+	var path []string
+	if hasRest {
+		var err error
+		if path, err = aggSplitPath(rest); err != nil {
+			return nil, err
+		}
+	}
+	switch name {
+	case "ROOT", "CURRENT", "REMOVE", "NOW":
+	default:
+		if !scope.has(name) {
+			return nil, codes.New(17276, "Use of undefined variable: %s", name)
+		}
+	}
+	return aggVarPath{variable: name, path: path}, nil
+}
+
+// aggCheckVarName applies MongoDB's variable name rules; system variables
+// (upper-case first letter) may only be referenced, not defined.
+func aggCheckVarName(name string, reference bool) error {
+	if name == "" {
+		return codes.New(16866, "empty variable names are not allowed")
+	}
+	for i, r := range name {
+		if i == 0 {
+			if r >= 'a' && r <= 'z' || r >= 0x80 || reference && r >= 'A' && r <= 'Z' {
+				continue
+			}
+			return codes.New(16867, "'%s' starts with an invalid character for a user variable name", name)
+		}
+		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_' || r >= 0x80 {
+			continue
+		}
+		return codes.New(16868, "'%s' contains an invalid character for a variable name: '%c'", name, r)
+	}
+	return nil
+}
+
+// aggConst is a literal value.
+type aggConst struct{ v bson.RawValue }
+
+func (n aggConst) eval(*aggCtx) (bson.RawValue, error) { return n.v, nil }
+
+// aggVarPath is a variable, optionally followed by a path into it;
+// "$a.b" is CURRENT followed by [a b].
+type aggVarPath struct {
+	variable string
+	path     []string
+}
+
+func (n aggVarPath) eval(c *aggCtx) (bson.RawValue, error) {
+	var base bson.RawValue
+	switch n.variable {
+	case "CURRENT":
+		if len(n.path) > 0 {
+			return aggLookupPath(c.current, n.path), nil
+		}
+		base = aggDocValue(c.current)
+	case "ROOT":
+		if len(n.path) > 0 {
+			return aggLookupPath(c.root, n.path), nil
+		}
+		base = aggDocValue(c.root)
+	case "REMOVE":
+		return bson.RawValue{}, nil
+	case "NOW":
+		base = aggNow()
+	default:
+		v, ok := c.vars.lookup(n.variable)
+		if !ok {
+			return bson.RawValue{}, codes.New(17276, "Use of undefined variable: %s", n.variable)
+		}
+		base = v
+	}
+	if len(n.path) == 0 {
+		return base, nil
+	}
+	switch base.Type {
+	case bson.TypeEmbeddedDocument:
+		return aggLookupPath(base.Document(), n.path), nil
+	case bson.TypeArray:
+		return aggLookupArray(base.Array(), n.path), nil
+	}
+	return bson.RawValue{}, nil
+}
+
+// aggLookupPath resolves a field path as MongoDB's ExpressionFieldPath does:
+// an array met on the way yields the array of the rest of the path applied
+// to each of its sub-documents (non-documents and missing results skipped).
+func aggLookupPath(doc bson.Raw, path []string) bson.RawValue {
+	v, err := doc.LookupErr(path[0])
+	if err != nil {
+		return bson.RawValue{}
+	}
+	if len(path) == 1 {
+		return v
+	}
+	switch v.Type {
+	case bson.TypeEmbeddedDocument:
+		return aggLookupPath(v.Document(), path[1:])
+	case bson.TypeArray:
+		return aggLookupArray(v.Array(), path[1:])
+	}
+	return bson.RawValue{}
+}
+
+func aggLookupArray(arr bson.RawArray, path []string) bson.RawValue {
+	vals, err := arr.Values()
+	if err != nil {
+		return bson.RawValue{}
+	}
+	out := make([]bson.RawValue, 0, len(vals))
+	for _, ev := range vals {
+		if ev.Type != bson.TypeEmbeddedDocument {
+			continue
+		}
+		r := aggLookupPath(ev.Document(), path)
+		if r.Type != 0 {
+			out = append(out, r)
+		}
+	}
+	return aggArrayValue(out)
+}
+
+// aggArray is an array expression; missing elements become null.
+type aggArray struct{ items []aggNode }
+
+func (n aggArray) eval(c *aggCtx) (bson.RawValue, error) {
+	out := make([]bson.RawValue, len(n.items))
+	for i, it := range n.items {
+		v, err := it.eval(c)
+		if err != nil {
+			return bson.RawValue{}, err
+		}
+		if v.Type == 0 {
+			v = aggNull
+		}
+		out[i] = v
+	}
+	return aggArrayValue(out), nil
+}
+
+// aggObject is an object expression; fields evaluating to missing are omitted.
+type aggObject struct {
+	keys []string
+	vals []aggNode
+}
+
+func (n aggObject) eval(c *aggCtx) (bson.RawValue, error) {
+	idx, dst := bsoncore.AppendDocumentStart(nil)
+	for i, k := range n.keys {
+		v, err := n.vals[i].eval(c)
+		if err != nil {
+			return bson.RawValue{}, err
+		}
+		if v.Type == 0 {
+			continue
+		}
+		dst = aggAppendElem(dst, k, v)
+	}
+	dst, _ = bsoncore.AppendDocumentEnd(dst, idx)
+	return bson.RawValue{Type: bson.TypeEmbeddedDocument, Value: dst}, nil
+}
+
+// aggOpCompiler compiles the argument of one operator.
+type aggOpCompiler func(op string, arg bson.RawValue, scope *aggScope) (aggNode, error)
+
+// aggOperators is the table of expression operators; init registers the
+// operators defined in the expr_*.go files.
+var aggOperators = map[string]aggOpCompiler{}
+
+func init() {
+	for k, v := range map[string]aggOpCompiler{
+		"$literal": aggCompileLiteral,
+		"$eq":      aggCompileCmp,
+		"$ne":      aggCompileCmp,
+		"$gt":      aggCompileCmp,
+		"$gte":     aggCompileCmp,
+		"$lt":      aggCompileCmp,
+		"$lte":     aggCompileCmp,
+		"$cmp":     aggCompileCmp,
+		"$and":     aggCompileLogic,
+		"$or":      aggCompileLogic,
+		"$not":     aggCompileNot,
+	} {
+		aggOperators[k] = v
+	}
+}
+
+// aggCompileArgs compiles an operator's argument list: an array is the list,
+// any other value is a single argument.
+func aggCompileArgs(arg bson.RawValue, scope *aggScope) ([]aggNode, error) {
+	if arg.Type != bson.TypeArray {
+		n, err := aggCompile(arg, scope)
+		if err != nil {
+			return nil, err
+		}
+		return []aggNode{n}, nil
+	}
+	vals, err := arg.Array().Values()
+	if err != nil {
+		return nil, codes.New(codes.InvalidBSON, "invalid array in expression: %v", err)
+	}
+	out := make([]aggNode, len(vals))
+	for i, v := range vals {
+		if out[i], err = aggCompile(v, scope); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// aggCompileN compiles an argument list that must have exactly n elements.
+func aggCompileN(op string, arg bson.RawValue, scope *aggScope, n int) ([]aggNode, error) {
+	args, err := aggCompileArgs(arg, scope)
+	if err != nil {
+		return nil, err
+	}
+	if len(args) != n {
+		plural := "s"
+		if n == 1 {
+			plural = ""
+		}
+		return nil, codes.New(16020, "Expression %s takes exactly %d argument%s. %d were passed in.", op, n, plural, len(args))
+	}
+	return args, nil
+}
+
+// aggEvalArgs evaluates each argument in order.
+func aggEvalArgs(c *aggCtx, args []aggNode) ([]bson.RawValue, error) {
+	out := make([]bson.RawValue, len(args))
+	for i, a := range args {
+		v, err := a.eval(c)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = v
+	}
+	return out, nil
+}
+
+func aggCompileLiteral(op string, arg bson.RawValue, _ *aggScope) (aggNode, error) {
+	return aggConst{v: arg}, nil
+}
+
+// aggCmp is $eq, $ne, $gt, $gte, $lt, $lte or $cmp.
+type aggCmp struct {
+	op   string
+	a, b aggNode
+}
+
+func aggCompileCmp(op string, arg bson.RawValue, scope *aggScope) (aggNode, error) {
+	args, err := aggCompileN(op, arg, scope, 2)
+	if err != nil {
+		return nil, err
+	}
+	return aggCmp{op: op, a: args[0], b: args[1]}, nil
+}
+
+func (n aggCmp) eval(c *aggCtx) (bson.RawValue, error) {
+	a, err := n.a.eval(c)
+	if err != nil {
+		return bson.RawValue{}, err
+	}
+	b, err := n.b.eval(c)
+	if err != nil {
+		return bson.RawValue{}, err
+	}
+	r := aggCompare(a, b)
+	switch n.op {
+	case "$eq":
+		return aggBool(r == 0), nil
+	case "$ne":
+		return aggBool(r != 0), nil
+	case "$gt":
+		return aggBool(r > 0), nil
+	case "$gte":
+		return aggBool(r >= 0), nil
+	case "$lt":
+		return aggBool(r < 0), nil
+	case "$lte":
+		return aggBool(r <= 0), nil
+	}
+	return aggInt32(int32(r)), nil
+}
+
+// aggCompare is Compare extended with missing, which aggregation orders
+// before every other value (so {$eq: ["$missing", null]} is false).
+func aggCompare(a, b bson.RawValue) int {
+	switch {
+	case a.Type == 0 && b.Type == 0:
+		return 0
+	case a.Type == 0:
+		return -1
+	case b.Type == 0:
+		return 1
+	}
+	r := Compare(a, b)
+	switch {
+	case r < 0:
+		return -1
+	case r > 0:
+		return 1
+	}
+	return 0
+}
+
+// aggLogic is $and or $or, short-circuiting like MongoDB.
+type aggLogic struct {
+	and  bool
+	args []aggNode
+}
+
+func aggCompileLogic(op string, arg bson.RawValue, scope *aggScope) (aggNode, error) {
+	args, err := aggCompileArgs(arg, scope)
+	if err != nil {
+		return nil, err
+	}
+	return aggLogic{and: op == "$and", args: args}, nil
+}
+
+func (n aggLogic) eval(c *aggCtx) (bson.RawValue, error) {
+	for _, a := range n.args {
+		v, err := a.eval(c)
+		if err != nil {
+			return bson.RawValue{}, err
+		}
+		if Truthy(v) != n.and {
+			return aggBool(!n.and), nil
+		}
+	}
+	return aggBool(n.and), nil
+}
+
+// aggNot is $not.
+type aggNot struct{ arg aggNode }
+
+func aggCompileNot(op string, arg bson.RawValue, scope *aggScope) (aggNode, error) {
+	args, err := aggCompileN(op, arg, scope, 1)
+	if err != nil {
+		return nil, err
+	}
+	return aggNot{arg: args[0]}, nil
+}
+
+func (n aggNot) eval(c *aggCtx) (bson.RawValue, error) {
+	v, err := n.arg.eval(c)
+	if err != nil {
+		return bson.RawValue{}, err
+	}
+	return aggBool(!Truthy(v)), nil
+}
