@@ -1,0 +1,280 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"text/tabwriter"
+	"time"
+)
+
+// Bench runs the benchmark workloads on Concord (embedded, and over the wire with --wire) and, with --pg, on
+// PostgreSQL in the same run, and prints throughput and ratios. Every run checks that no acknowledged update was
+// lost: the hot counter equals the acknowledged increments, the spread counters sum to them, and transfers
+// conserve the total.
+func Bench(args []string) error {
+	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
+	var (
+		workloads = fs.String("workloads", "hot,spread,transfer", "comma-separated workloads: hot, spread, transfer")
+		clients   = fs.String("clients", "1,8,32,128", "comma-separated client counts for the hot workload")
+		spreadN   = fs.Int("spread-clients", 32, "clients for the spread and transfer workloads")
+		duration  = fs.Duration("duration", 5*time.Second, "how long each measurement runs")
+		docs      = fs.Int("docs", 100_000, "documents for the spread workload")
+		accounts  = fs.Int("accounts", 1_000, "accounts for the transfer workload")
+		dir       = fs.String("dir", "", "data directory for Concord (default: a temporary directory, removed afterwards)")
+		pgURL     = fs.String("pg", "", "PostgreSQL URL: run the same workloads on PostgreSQL (synchronous_commit on)")
+		wire      = fs.Bool("wire", false, "also run Concord over the MongoDB wire protocol with the official Go driver")
+		noEmbed   = fs.Bool("no-embedded", false, "skip the embedded (in-process API) Concord runs")
+	)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	hotClients, err := parseInts(*clients)
+	if err != nil {
+		return err
+	}
+	cfg := benchConfig{docs: *docs, accounts: *accounts, duration: *duration}
+
+	var targets []benchTarget
+	if !*noEmbed {
+		t, err := openConcordTarget(*dir, "concord")
+		if err != nil {
+			return err
+		}
+		targets = append(targets, t)
+	}
+	if *wire {
+		t, err := openWireTarget(*dir)
+		if err != nil {
+			return err
+		}
+		targets = append(targets, t)
+	}
+	if *pgURL != "" {
+		t, err := openPostgresTarget(*pgURL)
+		if err != nil {
+			return err
+		}
+		targets = append(targets, t)
+	}
+	defer func() {
+		for _, t := range targets {
+			t.Close()
+		}
+	}()
+	if len(targets) == 0 {
+		return errors.New("nothing to run: give --pg, --wire, or leave the embedded run on")
+	}
+
+	host, _ := os.Hostname()
+	fmt.Printf("concord bench: %s, %d CPUs (GOMAXPROCS %d), %s per measurement, host %s\n",
+		runtime.GOOS+"/"+runtime.GOARCH, runtime.NumCPU(), runtime.GOMAXPROCS(0), *duration, host)
+	fmt.Printf("cpu: %s\n\n", cpuModel())
+
+	type key struct{ workload, target string }
+	results := map[key]benchResult{}
+	var rows []string
+	for _, w := range strings.Split(*workloads, ",") {
+		w = strings.TrimSpace(w)
+		var runs []benchRun
+		switch w {
+		case "hot":
+			for _, c := range hotClients {
+				runs = append(runs, benchRun{workload: "hot", clients: c})
+			}
+		case "spread":
+			runs = append(runs, benchRun{workload: "spread", clients: *spreadN})
+		case "transfer":
+			runs = append(runs, benchRun{workload: "transfer", clients: *spreadN})
+		default:
+			return fmt.Errorf("unknown workload %q", w)
+		}
+		for _, r := range runs {
+			label := fmt.Sprintf("%s/clients=%d", r.workload, r.clients)
+			rows = append(rows, label)
+			for _, t := range targets {
+				res, err := runBench(t, r, cfg)
+				if err != nil {
+					return fmt.Errorf("%s on %s: %w", label, t.Name(), err)
+				}
+				results[key{label, t.Name()}] = res
+				fmt.Printf("%-22s %-16s %10.0f ops/s  p50 %6.2f ms  p99 %6.2f ms  %s\n",
+					label, t.Name(), res.opsPerSec, res.p50.Seconds()*1e3, res.p99.Seconds()*1e3, res.check)
+			}
+		}
+	}
+
+	// The summary: every target beside the last one (the peer, when --pg is given) as a ratio.
+	fmt.Println()
+	tw := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', 0)
+	header := "workload"
+	for _, t := range targets {
+		header += "\t" + t.Name() + " ops/s"
+	}
+	peer := targets[len(targets)-1].Name()
+	if *pgURL != "" {
+		for _, t := range targets[:len(targets)-1] {
+			header += "\t" + t.Name() + "/" + peer
+		}
+	}
+	fmt.Fprintln(tw, header)
+	for _, row := range rows {
+		line := row
+		for _, t := range targets {
+			line += fmt.Sprintf("\t%.0f", results[key{row, t.Name()}].opsPerSec)
+		}
+		if *pgURL != "" {
+			p := results[key{row, peer}].opsPerSec
+			for _, t := range targets[:len(targets)-1] {
+				line += fmt.Sprintf("\t%.2fx", results[key{row, t.Name()}].opsPerSec/p)
+			}
+		}
+		fmt.Fprintln(tw, line)
+	}
+	return tw.Flush()
+}
+
+// benchTarget is one system under measurement. Each method runs one operation of a workload and returns once it
+// is acknowledged (durable). Setup creates the workload's data afresh; Verify checks nothing acknowledged was lost.
+type benchTarget interface {
+	Name() string
+	Setup(ctx context.Context, workload string, cfg benchConfig) error
+	Hot(ctx context.Context) error
+	Spread(ctx context.Context, id int) error
+	Transfer(ctx context.Context, from, to, amount int) error
+	// Verify returns a short description of the check, or an error when acked operations are missing.
+	Verify(ctx context.Context, workload string, cfg benchConfig, acked int64) (string, error)
+	Close()
+}
+
+type benchConfig struct {
+	docs, accounts int
+	duration       time.Duration
+}
+
+type benchRun struct {
+	workload string
+	clients  int
+}
+
+type benchResult struct {
+	opsPerSec float64
+	p50, p99  time.Duration
+	check     string
+}
+
+// initialBalance is every account's starting balance in the transfer workload.
+const initialBalance = 1000
+
+func runBench(t benchTarget, r benchRun, cfg benchConfig) (benchResult, error) {
+	ctx := context.Background()
+	if err := t.Setup(ctx, r.workload, cfg); err != nil {
+		return benchResult{}, fmt.Errorf("setup: %w", err)
+	}
+	var (
+		acked    atomic.Int64
+		stop     atomic.Bool
+		wg       sync.WaitGroup
+		mu       sync.Mutex
+		latency  []time.Duration
+		firstErr error
+	)
+	start := time.Now()
+	for c := 0; c < r.clients; c++ {
+		wg.Add(1)
+		go func(seed uint64) {
+			defer wg.Done()
+			rng := rand.New(rand.NewPCG(seed, seed*7919+1))
+			var mine []time.Duration
+			for !stop.Load() {
+				t0 := time.Now()
+				var err error
+				switch r.workload {
+				case "hot":
+					err = t.Hot(ctx)
+				case "spread":
+					err = t.Spread(ctx, rng.IntN(cfg.docs))
+				case "transfer":
+					from := rng.IntN(cfg.accounts)
+					to := rng.IntN(cfg.accounts - 1)
+					if to >= from {
+						to++
+					}
+					err = t.Transfer(ctx, from, to, 1+rng.IntN(10))
+				}
+				if err != nil {
+					mu.Lock()
+					if firstErr == nil {
+						firstErr = err
+					}
+					mu.Unlock()
+					stop.Store(true)
+					return
+				}
+				acked.Add(1)
+				mine = append(mine, time.Since(t0))
+			}
+			mu.Lock()
+			latency = append(latency, mine...)
+			mu.Unlock()
+		}(uint64(c + 1))
+	}
+	time.Sleep(cfg.duration)
+	stop.Store(true)
+	wg.Wait()
+	elapsed := time.Since(start)
+	if firstErr != nil {
+		return benchResult{}, firstErr
+	}
+	check, err := t.Verify(ctx, r.workload, cfg, acked.Load())
+	if err != nil {
+		return benchResult{}, err
+	}
+	res := benchResult{opsPerSec: float64(acked.Load()) / elapsed.Seconds(), check: check}
+	res.p50, res.p99 = percentile(latency, 0.50), percentile(latency, 0.99)
+	return res, nil
+}
+
+func percentile(d []time.Duration, q float64) time.Duration {
+	if len(d) == 0 {
+		return 0
+	}
+	slices.Sort(d)
+	return d[int(float64(len(d)-1)*q)]
+}
+
+func parseInts(s string) ([]int, error) {
+	var out []int
+	for _, f := range strings.Split(s, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || n <= 0 {
+			return nil, fmt.Errorf("bad client count %q", f)
+		}
+		out = append(out, n)
+	}
+	return out, nil
+}
+
+func cpuModel() string {
+	b, err := os.ReadFile("/proc/cpuinfo")
+	if err != nil {
+		return "unknown"
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if strings.HasPrefix(line, "model name") {
+			if i := strings.Index(line, ":"); i >= 0 {
+				return strings.TrimSpace(line[i+1:])
+			}
+		}
+	}
+	return "unknown"
+}

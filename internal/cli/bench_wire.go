@@ -1,0 +1,128 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"github.com/concorddb/concord/server"
+)
+
+// wireTarget runs the workloads on Concord over the MongoDB wire protocol: an in-process server on a loopback
+// port, driven by the official Go driver, exactly as an application would.
+type wireTarget struct {
+	embedded *concordTarget
+	srv      *server.Server
+	client   *mongo.Client
+	coll     *mongo.Collection
+}
+
+func openWireTarget(dir string) (*wireTarget, error) {
+	if dir != "" {
+		dir += "-wire"
+	}
+	emb, err := openConcordTarget(dir, "concord-wire")
+	if err != nil {
+		return nil, err
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		emb.Close()
+		return nil, err
+	}
+	srv := &server.Server{DB: emb.db, Addr: l.Addr().String()}
+	go srv.Serve(l)
+	client, err := mongo.Connect(options.Client().
+		ApplyURI(fmt.Sprintf("mongodb://%s/?replicaSet=rs0", l.Addr())).
+		SetMaxPoolSize(256))
+	if err != nil {
+		srv.Shutdown(context.Background())
+		emb.Close()
+		return nil, err
+	}
+	return &wireTarget{embedded: emb, srv: srv, client: client}, nil
+}
+
+func (w *wireTarget) Name() string { return "concord-wire" }
+
+func (w *wireTarget) Close() {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	w.client.Disconnect(ctx)
+	w.srv.Shutdown(ctx)
+	w.embedded.Close()
+}
+
+func (w *wireTarget) Setup(ctx context.Context, workload string, cfg benchConfig) error {
+	w.coll = w.client.Database("bench").Collection(workload)
+	return setupCollection(ctx, driverCollection{w.coll}, workload, cfg)
+}
+
+func (w *wireTarget) Hot(ctx context.Context) error {
+	_, err := w.coll.UpdateOne(ctx, bson.D{{Key: "_id", Value: 1}}, incN)
+	return err
+}
+
+func (w *wireTarget) Spread(ctx context.Context, id int) error {
+	_, err := w.coll.UpdateOne(ctx, bson.D{{Key: "_id", Value: id}}, incN)
+	return err
+}
+
+func (w *wireTarget) Transfer(ctx context.Context, from, to, amount int) error {
+	sess, err := w.client.StartSession()
+	if err != nil {
+		return err
+	}
+	defer sess.EndSession(ctx)
+	_, err = sess.WithTransaction(ctx, func(ctx context.Context) (any, error) {
+		res, err := w.coll.UpdateOne(ctx,
+			bson.D{{Key: "_id", Value: from}, {Key: "balance", Value: bson.D{{Key: "$gte", Value: amount}}}},
+			bson.D{{Key: "$inc", Value: bson.D{{Key: "balance", Value: -amount}}}})
+		if err != nil || res.ModifiedCount == 0 {
+			return nil, err
+		}
+		_, err = w.coll.UpdateOne(ctx, bson.D{{Key: "_id", Value: to}},
+			bson.D{{Key: "$inc", Value: bson.D{{Key: "balance", Value: amount}}}})
+		return nil, err
+	})
+	return err
+}
+
+func (w *wireTarget) Verify(ctx context.Context, workload string, cfg benchConfig, acked int64) (string, error) {
+	return verifyCollection(ctx, driverCollection{w.coll}, workload, cfg, acked)
+}
+
+type driverCollection struct{ c *mongo.Collection }
+
+func (d driverCollection) drop(ctx context.Context) error { return d.c.Drop(ctx) }
+
+func (d driverCollection) insertMany(ctx context.Context, docs []any) error {
+	_, err := d.c.InsertMany(ctx, docs)
+	return err
+}
+
+func (d driverCollection) sum(ctx context.Context, field string) (int64, int64, error) {
+	cur, err := d.c.Find(ctx, bson.D{})
+	if err != nil {
+		return 0, 0, err
+	}
+	defer cur.Close(ctx)
+	var total, neg int64
+	for cur.Next(ctx) {
+		v, err := cur.Current.LookupErr(field)
+		if err != nil {
+			return 0, 0, fmt.Errorf("document without %s: %v", field, cur.Current)
+		}
+		n := v.AsInt64()
+		total += n
+		if n < 0 {
+			neg++
+		}
+	}
+	return total, neg, cur.Err()
+}

@@ -1,0 +1,51 @@
+package server
+
+import (
+	"context"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+
+	"github.com/concorddb/concord"
+)
+
+// Request is one command as the server received it. A handler may read every field but must not keep the
+// request (or slices of Body) after it returns: the buffer is reused for the connection's next message.
+type Request struct {
+	// Name is the command name as sent, e.g. "find": the first key of the body.
+	Name string
+	// DB is the command's $db.
+	DB string
+	// Body is the command document. OP_MSG kind-1 sequences are appended to it as array fields named by their
+	// identifier, so handlers see one document whichever way the client split the message.
+	Body bson.Raw
+	// Conn is the client connection the command arrived on.
+	Conn *Conn
+	// InTxn reports that the statement belongs to a multi-document transaction. The context then carries the
+	// transaction's concord.Session (concord.NewSessionContext), so handlers just pass ctx to the concord API.
+	InTxn bool
+	// Stats, when non-nil, collects the statement's profiler statistics; core already put it in the context
+	// (concord.WithOpStats), so handlers only read it after the operation.
+	Stats *concord.OpStats
+}
+
+// Handler runs one command. It returns the reply fields without ok, $clusterTime and operationTime (core adds
+// them), or an error: a *concord.Error becomes {ok: 0, errmsg, code, codeName, errorLabels...}; anything else
+// is reported as InternalError. Handlers are called concurrently for different connections.
+type Handler func(ctx context.Context, s *Server, req *Request) (bson.D, error)
+
+// Command describes one entry of the command table: how core dispatches it and which session rules apply
+// before the handler runs.
+type Command struct {
+	// Handler runs the command.
+	Handler Handler
+	// InTxn allows the command inside a multi-document transaction (find, getMore, killCursors, insert,
+	// update, delete, findAndModify, aggregate, distinct, create, createIndexes); any other command sent with
+	// autocommit:false fails with OperationNotSupportedInTransaction.
+	InTxn bool
+	// Retryable marks a retryable write (insert, update, delete, findAndModify): core deduplicates it by
+	// (lsid, txnNumber) and returns the stored reply to a retry.
+	Retryable bool
+	// Counter is "" for commands counted in opcounters.command, or "none" for commands that count themselves
+	// in the engine (find, getMore, insert, update, delete).
+	Counter string
+}
