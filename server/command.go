@@ -8,8 +8,8 @@ import (
 	"github.com/concorddb/concord"
 )
 
-// Request is one command as the server received it. A handler may read every field but must not keep the
-// request (or slices of Body) after it returns: the buffer is reused for the connection's next message.
+// Request is one command as the server received it. Every message is read into its own buffer, so Body (and
+// values sliced from it) stay valid after the handler returns, e.g. for a cursor's getMore.
 type Request struct {
 	// Name is the command name as sent, e.g. "find": the first key of the body.
 	Name string

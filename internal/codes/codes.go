@@ -29,6 +29,8 @@ const (
 	NamespaceNotFound                       Code = 26
 	PathNotViable                           Code = 28
 	ConflictingUpdateOperators              Code = 40
+	CannotBackfillArray                     Code = 34
+	EmptyFieldName                          Code = 56
 	CursorNotFound                          Code = 43
 	NamespaceExists                         Code = 48
 	MaxTimeMSExpired                        Code = 50
@@ -75,9 +77,13 @@ const (
 	Location40352                           Code = 40352
 	Location40353                           Code = 40353
 	Location31254                           Code = 31254
+	Location40323                           Code = 40323
+	Location40324                           Code = 40324
 	ProtocolError                           Code = 17
 	Unauthorized                            Code = 13
 	SystemCollectionInTransaction           Code = 50791
+	UnsupportedOpQueryCommand               Code = 352
+	CannotIndexParallelArrays               Code = 171
 )
 
 // Labels MongoDB attaches to errors.
@@ -111,6 +117,8 @@ var table = map[Code]info{
 	IndexNotFound:                           {name: "IndexNotFound"},
 	PathNotViable:                           {name: "PathNotViable"},
 	ConflictingUpdateOperators:              {name: "ConflictingUpdateOperators"},
+	CannotBackfillArray:                     {name: "CannotBackfillArray"},
+	EmptyFieldName:                          {name: "EmptyFieldName"},
 	CursorNotFound:                          {name: "CursorNotFound"},
 	NamespaceExists:                         {name: "NamespaceExists"},
 	MaxTimeMSExpired:                        {name: "MaxTimeMSExpired"},
@@ -156,9 +164,13 @@ var table = map[Code]info{
 	Location40352:                           {name: "Location40352"},
 	Location40353:                           {name: "Location40353"},
 	Location31254:                           {name: "Location31254"},
+	Location40323:                           {name: "Location40323"},
+	Location40324:                           {name: "Location40324"},
 	ProtocolError:                           {name: "ProtocolError"},
 	Unauthorized:                            {name: "Unauthorized"},
 	SystemCollectionInTransaction:           {name: "Location50791"},
+	UnsupportedOpQueryCommand:               {name: "UnsupportedOpQueryCommand"},
+	CannotIndexParallelArrays:               {name: "CannotIndexParallelArrays"},
 }
 
 // Name returns the code's MongoDB name ("WriteConflict"), or "Location<N>" for

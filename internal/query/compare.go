@@ -73,6 +73,7 @@ func filterCanonical(t bson.Type) int {
 	return 200
 }
 
+// filterSign maps a difference to -1, 0 or 1.
 func filterSign(x int) int {
 	switch {
 	case x < 0:
@@ -129,6 +130,7 @@ func filterCompareSameRank(a, b bson.RawValue) int {
 	return 0
 }
 
+// filterCmpOrdered three-way compares ordered scalars (NaN is handled by callers).
 func filterCmpOrdered[T int64 | uint64 | float64](x, y T) int {
 	switch {
 	case x < y:
@@ -175,6 +177,7 @@ type filterNum struct {
 	dec  bson.Decimal128
 }
 
+// filterNumOf decodes a numeric value; short input decodes as zero.
 func filterNumOf(v bson.RawValue) filterNum {
 	switch v.Type {
 	case bson.TypeInt32:
@@ -308,6 +311,7 @@ func filterNumClass(n filterNum) (int, *big.Rat) {
 	return 0, r
 }
 
+// filterAbs returns |x|.
 func filterAbs(x int) int {
 	if x < 0 {
 		return -x
@@ -325,6 +329,7 @@ func filterI32(b []byte) uint32 {
 	return binary.LittleEndian.Uint32(b)
 }
 
+// filterI64 reads a little-endian int64, or 0 when b is short.
 func filterI64(b []byte) int64 {
 	if len(b) < 8 {
 		return 0
@@ -332,6 +337,7 @@ func filterI64(b []byte) int64 {
 	return int64(binary.LittleEndian.Uint64(b))
 }
 
+// filterByte reads one byte, or 0 when b is empty.
 func filterByte(b []byte) byte {
 	if len(b) < 1 {
 		return 0
@@ -339,6 +345,7 @@ func filterByte(b []byte) byte {
 	return b[0]
 }
 
+// filterTail returns b without its first n bytes, or nil when b is shorter.
 func filterTail(b []byte, n int) []byte {
 	if len(b) < n {
 		return nil

@@ -84,6 +84,9 @@ func (e *Expr) Eval(doc bson.Raw) (bson.RawValue, error) {
 	if e == nil || e.node == nil {
 		return bson.RawValue{}, nil
 	}
+	if len(doc) == 0 {
+		doc = aggEmptyDoc
+	}
 	c := &aggCtx{root: doc, current: doc}
 	return e.node.eval(c)
 }
@@ -356,6 +359,7 @@ func aggLookupPath(doc bson.Raw, path []string) bson.RawValue {
 	return bson.RawValue{}
 }
 
+// aggLookupArray applies the rest of a field path to each sub-document of an array.
 func aggLookupArray(arr bson.RawArray, path []string) bson.RawValue {
 	vals, err := arr.Values()
 	if err != nil {
@@ -491,6 +495,7 @@ func aggEvalArgs(c *aggCtx, args []aggNode) ([]bson.RawValue, error) {
 	return out, nil
 }
 
+// aggCompileLiteral compiles $literal: its argument is returned unevaluated.
 func aggCompileLiteral(op string, arg bson.RawValue, _ *aggScope) (aggNode, error) {
 	return aggConst{v: arg}, nil
 }
@@ -501,6 +506,7 @@ type aggCmp struct {
 	a, b aggNode
 }
 
+// aggCompileCmp compiles the two-argument comparison operators.
 func aggCompileCmp(op string, arg bson.RawValue, scope *aggScope) (aggNode, error) {
 	args, err := aggCompileN(op, arg, scope, 2)
 	if err != nil {
@@ -563,6 +569,7 @@ type aggLogic struct {
 	args []aggNode
 }
 
+// aggCompileLogic compiles $and and $or (any number of arguments).
 func aggCompileLogic(op string, arg bson.RawValue, scope *aggScope) (aggNode, error) {
 	args, err := aggCompileArgs(arg, scope)
 	if err != nil {
@@ -587,6 +594,7 @@ func (n aggLogic) eval(c *aggCtx) (bson.RawValue, error) {
 // aggNot is $not.
 type aggNot struct{ arg aggNode }
 
+// aggCompileNot compiles $not (one argument).
 func aggCompileNot(op string, arg bson.RawValue, scope *aggScope) (aggNode, error) {
 	args, err := aggCompileN(op, arg, scope, 1)
 	if err != nil {

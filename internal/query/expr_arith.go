@@ -67,6 +67,7 @@ func aggNumOf(v bson.RawValue) (aggNum, bool) {
 	return aggNum{}, false
 }
 
+// aggAbsInt is |n| for exponents.
 func aggAbsInt(n int) int {
 	if n < 0 {
 		return -n
@@ -249,6 +250,7 @@ func (n aggVariadic) eval(c *aggCtx) (bson.RawValue, error) {
 	return n.fn(n.op, vals)
 }
 
+// aggCompileVariadic compiles $add and $multiply (any number of arguments).
 func aggCompileVariadic(op string, arg bson.RawValue, scope *aggScope) (aggNode, error) {
 	args, err := aggCompileArgs(arg, scope)
 	if err != nil {
@@ -327,6 +329,7 @@ type aggBinary struct {
 	a, b aggNode
 }
 
+// aggCompileBinary compiles the two-argument arithmetic operators.
 func aggCompileBinary(op string, arg bson.RawValue, scope *aggScope) (aggNode, error) {
 	args, err := aggCompileN(op, arg, scope, 2)
 	if err != nil {
@@ -487,6 +490,7 @@ type aggUnary struct {
 	arg aggNode
 }
 
+// aggCompileUnary compiles the one-argument numeric operators.
 func aggCompileUnary(op string, arg bson.RawValue, scope *aggScope) (aggNode, error) {
 	args, err := aggCompileN(op, arg, scope, 1)
 	if err != nil {

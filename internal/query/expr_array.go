@@ -31,6 +31,10 @@ func init() {
 		"$toLong":       aggCompileFixed(1),
 		"$toDouble":     aggCompileFixed(1),
 		"$toBool":       aggCompileFixed(1),
+		"$sum":          aggCompileFixed(-1),
+		"$avg":          aggCompileFixed(-1),
+		"$min":          aggCompileFixed(-1),
+		"$max":          aggCompileFixed(-1),
 	} {
 		aggOperators[k] = v
 	}
@@ -130,6 +134,19 @@ func (n aggFixed) eval(c *aggCtx) (bson.RawValue, error) {
 		return aggString(aggTypeName(vals[0])), nil
 	case "$isNumber":
 		return aggBool(aggIsNumber(vals[0])), nil
+	case "$sum", "$avg", "$min", "$max":
+		// With one array argument the operator folds the array's elements,
+		// otherwise it folds its arguments; $group's accumulators do the work.
+		if len(vals) == 1 && vals[0].Type == bson.TypeArray {
+			vals = aggValues(vals[0])
+		}
+		acc := aggAccumulators[n.op]()
+		for _, v := range vals {
+			if err := acc.add(v); err != nil {
+				return bson.RawValue{}, err
+			}
+		}
+		return acc.result(), nil
 	}
 	return aggConvert(n.op, vals[0])
 }

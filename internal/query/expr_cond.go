@@ -26,6 +26,7 @@ func init() {
 // aggCond is $cond.
 type aggCond struct{ cond, then, els aggNode }
 
+// aggCompileCond compiles $cond in its array form [if, then, else] and its object form.
 func aggCompileCond(op string, arg bson.RawValue, scope *aggScope) (aggNode, error) {
 	if arg.Type != bson.TypeEmbeddedDocument {
 		args, err := aggCompileN(op, arg, scope, 3)
@@ -81,6 +82,7 @@ func (n aggCond) eval(c *aggCtx) (bson.RawValue, error) {
 // missing, else the value of the last argument.
 type aggIfNull struct{ args []aggNode }
 
+// aggCompileIfNull compiles $ifNull (two or more arguments).
 func aggCompileIfNull(op string, arg bson.RawValue, scope *aggScope) (aggNode, error) {
 	args, err := aggCompileArgs(arg, scope)
 	if err != nil {
@@ -112,6 +114,7 @@ type aggSwitch struct {
 	def          aggNode
 }
 
+// aggCompileSwitch compiles $switch {branches: [{case, then}], default}.
 func aggCompileSwitch(op string, arg bson.RawValue, scope *aggScope) (aggNode, error) {
 	if arg.Type != bson.TypeEmbeddedDocument {
 		return nil, codes.New(40060, "$switch requires an object as an argument, found: %s", aggTypeName(arg))
@@ -198,6 +201,7 @@ type aggLet struct {
 	in    aggNode
 }
 
+// aggCompileLet compiles $let {vars, in}; vars are evaluated in the outer scope.
 func aggCompileLet(op string, arg bson.RawValue, scope *aggScope) (aggNode, error) {
 	if arg.Type != bson.TypeEmbeddedDocument {
 		return nil, codes.New(16874, "$let only supports an object as its argument")
@@ -314,6 +318,7 @@ type aggMap struct {
 	limit  aggNode
 }
 
+// aggCompileMap compiles $map {input, as, in}.
 func aggCompileMap(op string, arg bson.RawValue, scope *aggScope) (aggNode, error) {
 	args, err := aggParseIterArgs(op, arg, []string{"input", "as", "in"}, 16878, 16879)
 	if err != nil {
@@ -338,6 +343,7 @@ func aggCompileMap(op string, arg bson.RawValue, scope *aggScope) (aggNode, erro
 	return n, nil
 }
 
+// aggCompileFilterExpr compiles the $filter expression {input, as, cond, limit}.
 func aggCompileFilterExpr(op string, arg bson.RawValue, scope *aggScope) (aggNode, error) {
 	args, err := aggParseIterArgs(op, arg, []string{"input", "as", "cond", "limit"}, 28646, 28647)
 	if err != nil {
@@ -443,6 +449,7 @@ type aggReduce struct {
 	input, init, in aggNode
 }
 
+// aggCompileReduce compiles $reduce {input, initialValue, in}.
 func aggCompileReduce(op string, arg bson.RawValue, scope *aggScope) (aggNode, error) {
 	args, err := aggParseIterArgs(op, arg, []string{"input", "initialValue", "in"}, 40075, 40076)
 	if err != nil {

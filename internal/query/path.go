@@ -1,6 +1,7 @@
 package query
 
 import (
+	"bytes"
 	"encoding/binary"
 	"strings"
 
@@ -40,17 +41,12 @@ func (it *filterIter) next() (key []byte, v bson.RawValue, ok bool) {
 		return nil, bson.RawValue{}, false
 	}
 	t := bson.Type(it.rest[0])
-	end := -1
-	for i := 1; i < len(it.rest); i++ {
-		if it.rest[i] == 0 {
-			end = i
-			break
-		}
-	}
+	end := bytes.IndexByte(it.rest[1:], 0)
 	if end < 0 {
 		it.rest = nil
 		return nil, bson.RawValue{}, false
 	}
+	end++
 	key = it.rest[1:end]
 	body := it.rest[end+1:]
 	n := filterValueLen(t, body)
@@ -183,14 +179,6 @@ func filterArrayIndex(s string) int {
 	return n
 }
 
-// filterVisitor receives the values a path yields. visit returns true to stop
-// the walk (a match was found). off is the array offset MongoDB reports for
-// the positional operator: the index in the outermost implicitly traversed
-// array, or -1.
-type filterVisitor interface {
-	visit(v bson.RawValue, off int) bool
-}
-
 // filterWalk yields the values path denotes in doc exactly as MongoDB's
 // BSONElementIterator does: a missing field yields one missing value; an
 // array met before the end of the path is traversed (documents in it are
@@ -198,7 +186,7 @@ type filterVisitor interface {
 // it); an array at the end of the path yields each element and then the
 // whole array, unless leafArrays is false, in which case only the whole array
 // is yielded (the behaviour of $size and $elemMatch).
-func filterWalk(doc []byte, p *filterPath, start int, leafArrays bool, override int, vis filterVisitor) bool {
+func filterWalk(doc []byte, p *filterPath, start int, leafArrays bool, override int, vis *filterVisit) bool {
 	cur := doc
 	i := start
 	var v bson.RawValue
@@ -227,7 +215,7 @@ func filterWalk(doc []byte, p *filterPath, start int, leafArrays bool, override 
 
 // filterWalkArray traverses the array arr with the path remaining from part
 // rest (rest == len(parts) means the path ends at arr).
-func filterWalkArray(arr bson.RawValue, p *filterPath, rest int, leafArrays bool, override int, vis filterVisitor) bool {
+func filterWalkArray(arr bson.RawValue, p *filterPath, rest int, leafArrays bool, override int, vis *filterVisit) bool {
 	it := filterIterOf(arr.Value)
 	more := rest < len(p.parts)
 	want := -1
@@ -281,8 +269,10 @@ func filterWalkArray(arr bson.RawValue, p *filterPath, rest int, leafArrays bool
 	return filterYield(vis, arr, -1, override)
 }
 
-// filterYield hands v to the visitor with the outermost array offset.
-func filterYield(vis filterVisitor, v bson.RawValue, off, override int) bool {
+// filterYield hands v to the visitor with the outermost array offset. The
+// visitor is a concrete type, not an interface, so that it stays on the
+// caller's stack: Match must not allocate.
+func filterYield(vis *filterVisit, v bson.RawValue, off, override int) bool {
 	if override >= 0 {
 		off = override
 	}

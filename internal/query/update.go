@@ -2,6 +2,8 @@ package query
 
 import (
 	"bytes"
+	"encoding/binary"
+	"errors"
 	"strconv"
 	"strings"
 	"time"
@@ -27,7 +29,7 @@ type Update struct {
 	// values before walking the tree.
 	renames []*updateOp
 	// filters holds the compiled arrayFilters by identifier.
-	filters map[string]*Filter
+	filters map[string]updateMatcher
 	// touchesID is set when some operation's path starts at _id, so Apply
 	// only checks _id immutability when it could have changed.
 	touchesID string
@@ -207,6 +209,9 @@ func (u *Update) Apply(doc bson.Raw, opts ApplyOptions) (newDoc bson.Raw, modifi
 	if err := updateValidate(doc, "document"); err != nil {
 		return nil, false, err
 	}
+	if len(doc) == 0 {
+		doc = bson.Raw{5, 0, 0, 0, 0}
+	}
 	var out []byte
 	if u.replacement != nil {
 		out, err = u.applyReplacement(doc)
@@ -361,7 +366,7 @@ func updateArrayIndex(s string) int {
 // updateParsePath splits and validates an update path: no empty parts, at
 // most one "$", no positional operator first, "$[<id>]" identifiers must
 // have an array filter (and are recorded as used).
-func updateParsePath(path string, filters map[string]*Filter, used map[string]bool) ([]string, error) {
+func updateParsePath(path string, filters map[string]updateMatcher, used map[string]bool) ([]string, error) {
 	if path == "" {
 		return nil, codes.New(updateEmptyFieldName, "An empty update path is not valid.")
 	}
@@ -403,7 +408,7 @@ func updateParsePath(path string, filters map[string]*Filter, used map[string]bo
 }
 
 // updateEmptyFieldName is MongoDB's EmptyFieldName (56).
-const updateEmptyFieldName codes.Code = 56
+const updateEmptyFieldName = codes.EmptyFieldName
 
 // updateCompileReplacement compiles a replacement document.
 func updateCompileReplacement(update bson.Raw, arrayFilters []bson.Raw) (*Update, error) {
@@ -445,7 +450,7 @@ func (u *Update) applyReplacement(doc bson.Raw) ([]byte, error) {
 		return append([]byte(nil), u.replacement...), nil
 	}
 	out := make([]byte, 4, len(u.replacement)+len(oldID.Value)+8)
-	out = bsoncore.AppendValueElement(out, "_id", bsoncore.Value{Type: oldID.Type, Data: oldID.Value})
+	out = updateAppendElem(out, "_id", oldID)
 	out = append(out, u.replacement[4:]...)
 	return updateFinishDoc(out), nil
 }
@@ -461,15 +466,78 @@ func updateFinishDoc(b []byte) []byte {
 	return b
 }
 
-// updateValidate checks that b is a well-formed BSON document, so that the
-// rest of the package can use the driver's accessors (which panic on
-// malformed bytes) safely.
+// updateValidate checks that b is a well-formed BSON document, recursively,
+// so that the rest of the package can use the driver's accessors (which
+// panic on malformed bytes) safely. bsoncore's own Validate does not look
+// inside embedded documents. An empty b stands for the empty document.
 func updateValidate(b bson.Raw, what string) error {
 	if len(b) == 0 {
 		return nil
 	}
-	if err := bsoncore.Document(b).Validate(); err != nil {
+	if err := updateValidateDoc(b, 0); err != nil {
 		return codes.New(codes.InvalidBSON, "invalid BSON %s: %v", what, err)
+	}
+	return nil
+}
+
+// updateMaxDepth is the deepest nesting of documents accepted, as
+// MongoDB's BSONDepth limit.
+const updateMaxDepth = 200
+
+// updateValidateDoc validates one document or array and everything in it.
+func updateValidateDoc(b []byte, depth int) error {
+	if depth > updateMaxDepth {
+		return errors.New("document nested too deeply")
+	}
+	if len(b) < 5 {
+		return errors.New("document too short")
+	}
+	if n := int(int32(binary.LittleEndian.Uint32(b))); n != len(b) || b[n-1] != 0 {
+		return errors.New("bad document length or terminator")
+	}
+	rem := b[4 : len(b)-1]
+	for len(rem) > 0 {
+		e, r, ok := bsoncore.ReadElement(rem)
+		if !ok {
+			return errors.New("truncated element")
+		}
+		if err := e.Validate(); err != nil {
+			return err
+		}
+		v := e.Value()
+		switch v.Type {
+		case bsoncore.TypeEmbeddedDocument, bsoncore.TypeArray:
+			if err := updateValidateDoc(v.Data, depth+1); err != nil {
+				return err
+			}
+		case bsoncore.TypeCodeWithScope:
+			_, scope, _, ok := bsoncore.ReadCodeWithScope(v.Data)
+			if !ok {
+				return errors.New("bad code with scope")
+			}
+			if err := updateValidateDoc(scope, depth+1); err != nil {
+				return err
+			}
+		case bsoncore.TypeString, bsoncore.TypeJavaScript, bsoncore.TypeSymbol:
+			// ReadElement sized the value from its length prefix; a string
+			// also needs that length to be positive and a terminating NUL.
+			if n := len(v.Data); n < 5 || v.Data[n-1] != 0 || int(int32(binary.LittleEndian.Uint32(v.Data))) != n-4 {
+				return errors.New("bad string")
+			}
+		case bsoncore.TypeBinary:
+			if _, _, _, ok := bsoncore.ReadBinary(v.Data); !ok {
+				return errors.New("bad binary")
+			}
+		case bsoncore.TypeRegex:
+			if _, _, _, ok := bsoncore.ReadRegex(v.Data); !ok {
+				return errors.New("bad regex")
+			}
+		case bsoncore.TypeDBPointer:
+			if _, _, _, ok := bsoncore.ReadDBPointer(v.Data); !ok {
+				return errors.New("bad dbpointer")
+			}
+		}
+		rem = r
 	}
 	return nil
 }
@@ -500,7 +568,7 @@ func updateLookupTop(doc []byte, key string) (bson.RawValue, bool) {
 		rem = r
 		if string(e.KeyBytes()) == key {
 			v := e.Value()
-			return bson.RawValue{Type: v.Type, Value: v.Data}, true
+			return bson.RawValue{Type: bson.Type(v.Type), Value: v.Data}, true
 		}
 	}
 	return bson.RawValue{}, false

@@ -1,0 +1,146 @@
+package concord
+
+import (
+	"context"
+
+	"github.com/concorddb/concord/internal/codes"
+	"github.com/concorddb/concord/internal/engine"
+	"go.mongodb.org/mongo-driver/v2/bson"
+)
+
+// Find returns a cursor over the documents matching filter (nil for all),
+// sorted, skipped, limited and projected as opts say. The results are read
+// from one snapshot: the transaction's, or a fresh one outside a
+// transaction.
+func (c *Collection) Find(ctx context.Context, filter any, opts ...*FindOptions) (*Cursor, error) {
+	o := mergeFind(opts)
+	spec, err := findSpec(filter, o.Sort, o.Projection)
+	if err != nil {
+		return nil, err
+	}
+	spec.Skip, spec.Limit = o.Skip, o.Limit
+	return c.find(ctx, spec)
+}
+
+func (c *Collection) find(ctx context.Context, spec engine.FindSpec) (*Cursor, error) {
+	t, st, err := c.begin(ctx)
+	if err != nil {
+		return nil, err
+	}
+	docs, err := c.db.eng.Find(ctx, t, c.ns, spec, st)
+	if err != nil {
+		return nil, stmtError(t, err)
+	}
+	return newCursor(docs), nil
+}
+
+// findSpec encodes the arguments shared by the find family.
+func findSpec(filter, sort, projection any) (engine.FindSpec, error) {
+	var spec engine.FindSpec
+	var err error
+	if spec.Filter, err = toFilter(filter); err != nil {
+		return spec, err
+	}
+	if spec.Sort, err = toOptionalDoc(sort, "sort"); err != nil {
+		return spec, err
+	}
+	if spec.Projection, err = toOptionalDoc(projection, "projection"); err != nil {
+		return spec, err
+	}
+	return spec, nil
+}
+
+// FindOne returns the first document matching filter in the order of
+// opts.Sort. Its Err is ErrNoDocuments when nothing matches.
+func (c *Collection) FindOne(ctx context.Context, filter any, opts ...*FindOneOptions) *SingleResult {
+	o := mergeFindOne(opts)
+	spec, err := findSpec(filter, o.Sort, o.Projection)
+	if err != nil {
+		return &SingleResult{err: err}
+	}
+	spec.Skip, spec.Limit = o.Skip, 1
+	cur, err := c.find(ctx, spec)
+	if err != nil {
+		return &SingleResult{err: err}
+	}
+	if !cur.Next(ctx) {
+		if err := cur.Err(); err != nil {
+			return &SingleResult{err: err}
+		}
+		return &SingleResult{err: ErrNoDocuments}
+	}
+	return &SingleResult{doc: cur.Current}
+}
+
+// CountDocuments counts the documents matching filter (nil for all), after
+// opts.Skip and up to opts.Limit (0: no limit).
+func (c *Collection) CountDocuments(ctx context.Context, filter any, opts ...*CountOptions) (int64, error) {
+	o := mergeCount(opts)
+	f, err := toFilter(filter)
+	if err != nil {
+		return 0, err
+	}
+	if o.Skip < 0 || o.Limit < 0 {
+		return 0, codes.New(codes.BadValue, "skip and limit must not be negative")
+	}
+	t, st, err := c.begin(ctx)
+	if err != nil {
+		return 0, err
+	}
+	n, err := c.db.eng.Count(ctx, t, c.ns, f, o.Skip, o.Limit, st)
+	return n, stmtError(t, err)
+}
+
+// EstimatedDocumentCount returns the number of documents in the collection
+// from its metadata. Like MongoDB's count command it cannot run in a
+// transaction (OperationNotSupportedInTransaction, 263); use CountDocuments
+// there.
+func (c *Collection) EstimatedDocumentCount(ctx context.Context) (int64, error) {
+	if err := c.db.check(); err != nil {
+		return 0, err
+	}
+	if s := SessionFromContext(ctx); s != nil && s.TransactionRunning() {
+		return 0, codes.New(codes.OperationNotSupportedInTransaction,
+			"Cannot run 'count' in a multi-document transaction.")
+	}
+	st, err := c.Stats(ctx)
+	return st.Count, err
+}
+
+// Distinct returns the distinct values of fieldName (a dotted path; array
+// elements count one by one) among the documents matching filter (nil for
+// all), in MongoDB's value order.
+func (c *Collection) Distinct(ctx context.Context, fieldName string, filter any) ([]bson.RawValue, error) {
+	f, err := toFilter(filter)
+	if err != nil {
+		return nil, err
+	}
+	t, st, err := c.begin(ctx)
+	if err != nil {
+		return nil, err
+	}
+	vals, err := c.db.eng.Distinct(ctx, t, c.ns, fieldName, f, st)
+	if err != nil {
+		return nil, stmtError(t, err)
+	}
+	return vals, nil
+}
+
+// Aggregate runs an aggregation pipeline (bson.A, []bson.D, []bson.M,
+// []any, or a BSON array) over the collection and returns a cursor over its
+// output.
+func (c *Collection) Aggregate(ctx context.Context, pipeline any) (*Cursor, error) {
+	stages, err := toPipeline(pipeline)
+	if err != nil {
+		return nil, err
+	}
+	t, st, err := c.begin(ctx)
+	if err != nil {
+		return nil, err
+	}
+	docs, err := c.db.eng.Aggregate(ctx, t, c.ns, stages, st)
+	if err != nil {
+		return nil, stmtError(t, err)
+	}
+	return newCursor(docs), nil
+}

@@ -1,0 +1,256 @@
+package concord
+
+import (
+	"context"
+
+	"github.com/concorddb/concord/internal/codes"
+	"github.com/concorddb/concord/internal/engine"
+	"go.mongodb.org/mongo-driver/v2/bson"
+)
+
+// InsertOne inserts doc. A document without _id gets a new ObjectID, which
+// the result reports. A document whose _id (or a unique index key) is taken
+// fails with a *Error of code DuplicateKey (11000) carrying KeyPattern and
+// KeyValue.
+func (c *Collection) InsertOne(ctx context.Context, doc any) (*InsertOneResult, error) {
+	raw, err := toDoc(doc, "document")
+	if err != nil {
+		return nil, err
+	}
+	raw, id, err := ensureID(raw)
+	if err != nil {
+		return nil, err
+	}
+	t, st, err := c.begin(ctx)
+	if err != nil {
+		return nil, err
+	}
+	res, err := c.db.eng.Insert(ctx, t, c.ns, []bson.Raw{raw}, true, st)
+	if err == nil && len(res.WriteErrors) > 0 {
+		err = res.WriteErrors[0].Err
+	}
+	if err != nil {
+		return nil, stmtError(t, err)
+	}
+	return &InsertOneResult{InsertedID: goValue(id)}, nil
+}
+
+// InsertMany inserts docs in order. Documents without _id get a new
+// ObjectID. When some documents fail (a duplicate key, say) it returns a
+// *BulkWriteError listing them beside a result holding the ids of the
+// documents that were written; an ordered insert (the default) stops at
+// the first failure, an unordered one tries every document. Inside a
+// transaction any failure aborts the transaction.
+func (c *Collection) InsertMany(ctx context.Context, docs []any, opts ...*InsertManyOptions) (*InsertManyResult, error) {
+	if len(docs) == 0 {
+		return nil, codes.New(codes.BadValue, "must provide at least one element in input slice")
+	}
+	ordered := mergeInsertMany(opts)
+	raws := make([]bson.Raw, len(docs))
+	for i, d := range docs {
+		raw, err := toDoc(d, "document")
+		if err != nil {
+			return nil, err
+		}
+		if raws[i], _, err = ensureID(raw); err != nil {
+			return nil, err
+		}
+	}
+	t, st, err := c.begin(ctx)
+	if err != nil {
+		return nil, err
+	}
+	res, err := c.db.eng.Insert(ctx, t, c.ns, raws, ordered, st)
+	if err != nil {
+		return nil, stmtError(t, err)
+	}
+	out := &InsertManyResult{InsertedIDs: make([]any, len(res.InsertedIDs))}
+	for i, id := range res.InsertedIDs {
+		out.InsertedIDs[i] = goValue(id)
+	}
+	if len(res.WriteErrors) > 0 {
+		bwe := &BulkWriteError{WriteErrors: make([]WriteError, len(res.WriteErrors))}
+		for i, we := range res.WriteErrors {
+			bwe.WriteErrors[i] = WriteError{Index: we.Index, Err: we.Err}
+			if e, ok := publicError(we.Err).(*codes.Error); ok {
+				bwe.WriteErrors[i].Err = e
+			}
+		}
+		if t != nil && t.State() == engine.TxnActive {
+			_ = t.Abort()
+		}
+		return out, bwe
+	}
+	return out, nil
+}
+
+// UpdateOne applies update, an operator document such as
+// bson.D{{"$set", bson.D{{"x", 1}}}}, to the first document matching
+// filter. A document without operators is rejected with FailedToParse (9);
+// use ReplaceOne to replace a document.
+func (c *Collection) UpdateOne(ctx context.Context, filter, update any, opts ...*UpdateOptions) (*UpdateResult, error) {
+	return c.update(ctx, filter, update, false, opts)
+}
+
+// UpdateMany applies update to every document matching filter. Each
+// document is updated atomically, not the set: outside a transaction
+// another writer may act between two of them.
+func (c *Collection) UpdateMany(ctx context.Context, filter, update any, opts ...*UpdateOptions) (*UpdateResult, error) {
+	return c.update(ctx, filter, update, true, opts)
+}
+
+func (c *Collection) update(ctx context.Context, filter, update any, multi bool, opts []*UpdateOptions) (*UpdateResult, error) {
+	o := mergeUpdate(opts)
+	spec := engine.UpdateSpec{Upsert: o.Upsert, Multi: multi}
+	var err error
+	if spec.Filter, err = toFilter(filter); err != nil {
+		return nil, err
+	}
+	if spec.Update, err = toUpdate(update); err != nil {
+		return nil, err
+	}
+	if spec.ArrayFilters, err = toDocs(o.ArrayFilters, "array filter"); err != nil {
+		return nil, err
+	}
+	if !multi {
+		if spec.Sort, err = toOptionalDoc(o.Sort, "sort"); err != nil {
+			return nil, err
+		}
+	}
+	return c.runUpdate(ctx, spec)
+}
+
+// ReplaceOne replaces the first document matching filter with
+// replacement, keeping its _id. A replacement containing update operators
+// is rejected with BadValue (2).
+func (c *Collection) ReplaceOne(ctx context.Context, filter, replacement any, opts ...*ReplaceOptions) (*UpdateResult, error) {
+	o := mergeReplace(opts)
+	spec := engine.UpdateSpec{Upsert: o.Upsert}
+	var err error
+	if spec.Filter, err = toFilter(filter); err != nil {
+		return nil, err
+	}
+	if spec.Update, err = toReplacement(replacement); err != nil {
+		return nil, err
+	}
+	if spec.Sort, err = toOptionalDoc(o.Sort, "sort"); err != nil {
+		return nil, err
+	}
+	return c.runUpdate(ctx, spec)
+}
+
+func (c *Collection) runUpdate(ctx context.Context, spec engine.UpdateSpec) (*UpdateResult, error) {
+	t, st, err := c.begin(ctx)
+	if err != nil {
+		return nil, err
+	}
+	res, err := c.db.eng.Update(ctx, t, c.ns, spec, st)
+	if err != nil {
+		return nil, stmtError(t, err)
+	}
+	out := &UpdateResult{MatchedCount: res.Matched, ModifiedCount: res.Modified}
+	if res.UpsertedID.Type != 0 {
+		out.UpsertedCount = 1
+		out.UpsertedID = goValue(res.UpsertedID)
+	}
+	return out, nil
+}
+
+// DeleteOne deletes the first document matching filter.
+func (c *Collection) DeleteOne(ctx context.Context, filter any) (*DeleteResult, error) {
+	return c.delete(ctx, filter, false)
+}
+
+// DeleteMany deletes every document matching filter (nil deletes all).
+func (c *Collection) DeleteMany(ctx context.Context, filter any) (*DeleteResult, error) {
+	return c.delete(ctx, filter, true)
+}
+
+func (c *Collection) delete(ctx context.Context, filter any, multi bool) (*DeleteResult, error) {
+	f, err := toFilter(filter)
+	if err != nil {
+		return nil, err
+	}
+	t, st, err := c.begin(ctx)
+	if err != nil {
+		return nil, err
+	}
+	n, err := c.db.eng.Delete(ctx, t, c.ns, f, multi, st)
+	if err != nil {
+		return nil, stmtError(t, err)
+	}
+	return &DeleteResult{DeletedCount: n}, nil
+}
+
+// FindOneAndUpdate atomically updates the first document matching filter
+// (in opts.Sort order) and returns it as it was before (default) or after
+// the update. Its Err is ErrNoDocuments when nothing matched, and also for
+// an upsert's insert when the document before is asked for; ModifyInfo
+// tells the cases apart.
+func (c *Collection) FindOneAndUpdate(ctx context.Context, filter, update any, opts ...*FindOneAndUpdateOptions) *SingleResult {
+	o := mergeFindOneAndUpdate(opts)
+	spec, err := famSpec(filter, o.Sort, o.Projection)
+	if err != nil {
+		return &SingleResult{err: err}
+	}
+	if spec.Update, err = toUpdate(update); err != nil {
+		return &SingleResult{err: err}
+	}
+	if spec.ArrayFilters, err = toDocs(o.ArrayFilters, "array filter"); err != nil {
+		return &SingleResult{err: err}
+	}
+	spec.Upsert, spec.ReturnNew = o.Upsert, o.ReturnDocument == After
+	return c.findAndModify(ctx, spec)
+}
+
+// FindOneAndReplace atomically replaces the first document matching filter
+// (in opts.Sort order), keeping its _id, and returns it as it was before
+// (default) or after. Results are reported as for FindOneAndUpdate.
+func (c *Collection) FindOneAndReplace(ctx context.Context, filter, replacement any, opts ...*FindOneAndReplaceOptions) *SingleResult {
+	o := mergeFindOneAndReplace(opts)
+	spec, err := famSpec(filter, o.Sort, o.Projection)
+	if err != nil {
+		return &SingleResult{err: err}
+	}
+	if spec.Update, err = toReplacement(replacement); err != nil {
+		return &SingleResult{err: err}
+	}
+	spec.Upsert, spec.ReturnNew = o.Upsert, o.ReturnDocument == After
+	return c.findAndModify(ctx, spec)
+}
+
+// FindOneAndDelete atomically deletes the first document matching filter
+// (in opts.Sort order) and returns it; ErrNoDocuments when nothing matched.
+func (c *Collection) FindOneAndDelete(ctx context.Context, filter any, opts ...*FindOneAndDeleteOptions) *SingleResult {
+	o := mergeFindOneAndDelete(opts)
+	spec, err := famSpec(filter, o.Sort, o.Projection)
+	if err != nil {
+		return &SingleResult{err: err}
+	}
+	spec.Remove = true
+	return c.findAndModify(ctx, spec)
+}
+
+func famSpec(filter, sort, projection any) (engine.FindAndModifySpec, error) {
+	fs, err := findSpec(filter, sort, projection)
+	if err != nil {
+		return engine.FindAndModifySpec{}, err
+	}
+	return engine.FindAndModifySpec{Filter: fs.Filter, Sort: fs.Sort, Fields: fs.Projection}, nil
+}
+
+func (c *Collection) findAndModify(ctx context.Context, spec engine.FindAndModifySpec) *SingleResult {
+	t, st, err := c.begin(ctx)
+	if err != nil {
+		return &SingleResult{err: err}
+	}
+	res, err := c.db.eng.FindAndModify(ctx, t, c.ns, spec, st)
+	if err != nil {
+		return &SingleResult{err: stmtError(t, err)}
+	}
+	r := &SingleResult{doc: res.Doc, n: res.N, updatedExisting: res.UpdatedExisting, upsertedID: res.UpsertedID}
+	if res.Doc == nil {
+		r.err = ErrNoDocuments
+	}
+	return r
+}

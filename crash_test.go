@@ -1,0 +1,414 @@
+package concord_test
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/concorddb/concord"
+	"go.mongodb.org/mongo-driver/v2/bson"
+)
+
+// crashChildEnv names the directory the child process writes to; its presence
+// turns the test binary into the child (see TestMain).
+const crashChildEnv = "CONCORD_CRASH_CHILD_DIR"
+
+// crashIterEnv numbers the child's life, so that its inserts and transaction
+// ids never collide with those of an earlier life.
+const crashIterEnv = "CONCORD_CRASH_ITERATION"
+
+// The crash database: counters incremented one document at a time, an insert
+// log, and accounts that transactions move money between, each transaction
+// also inserting its own entry into a transfer log.
+const (
+	crashDB       = "crash"
+	crashCounters = 8
+	crashAccounts = 10
+	crashInitial  = 1000
+	crashKills    = 20
+)
+
+// TestCrash_AcknowledgedWritesSurviveSIGKILL kills a child process under
+// write load with SIGKILL, 20 times in a row on the same directory, and after
+// every kill reopens the database and checks that every acknowledged write is
+// there, no write was applied twice, and no transaction is partly visible.
+func TestCrash_AcknowledgedWritesSurviveSIGKILL(t *testing.T) {
+	dir := t.TempDir()
+	ctx := context.Background()
+	db, err := concord.Open(dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := db.Database(crashDB)
+	for k := range crashCounters {
+		if _, err := d.Collection("counters").InsertOne(ctx, bson.D{{Key: "_id", Value: fmt.Sprintf("c%d", k)}, {Key: "n", Value: int64(0)}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for a := range crashAccounts {
+		if _, err := d.Collection("accounts").InsertOne(ctx, bson.D{{Key: "_id", Value: fmt.Sprintf("a%d", a)}, {Key: "bal", Value: int64(crashInitial)}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	seed := uint64(time.Now().UnixNano())
+	t.Logf("seed %d", seed)
+	rng := rand.New(rand.NewPCG(seed, 0))
+	base := map[string]int64{}
+	for k := range crashCounters {
+		base[fmt.Sprintf("c%d", k)] = 0
+	}
+	var totalAcks int
+	for iter := 1; iter <= crashKills; iter++ {
+		delay := time.Duration(50+rng.IntN(351)) * time.Millisecond
+		log := runCrashChild(t, dir, iter, delay)
+		totalAcks += log.acks
+		checkCrashState(t, dir, iter, log, base)
+		if t.Failed() {
+			t.Fatalf("iteration %d (killed %v after the first ack) broke an invariant", iter, delay)
+		}
+	}
+	t.Logf("%d kills, %d acknowledged writes checked", crashKills, totalAcks)
+}
+
+// crashLog is what one child acknowledged (and attempted) before it died.
+type crashLog struct {
+	acks        int
+	incTried    map[string]int64
+	incAcked    map[string]int64
+	insTried    map[int64]bool
+	insAcked    []int64
+	txnAcked    []int64
+	childStderr string
+}
+
+// runCrashChild starts the child on dir, kills it with SIGKILL delay after its
+// first acknowledgement, and returns everything it printed.
+func runCrashChild(t *testing.T, dir string, iter int, delay time.Duration) crashLog {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), crashChildEnv+"="+dir, crashIterEnv+"="+strconv.Itoa(iter))
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	firstAck := make(chan struct{})
+	var lines []string
+	readDone := make(chan error, 1)
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		acked := false
+		for sc.Scan() {
+			l := sc.Text()
+			lines = append(lines, l)
+			if !acked && strings.HasPrefix(l, "ack ") {
+				acked = true
+				close(firstAck)
+			}
+		}
+		readDone <- sc.Err()
+	}()
+	select {
+	case <-firstAck:
+		time.Sleep(delay)
+	case <-time.After(30 * time.Second):
+		t.Errorf("iteration %d: child acknowledged nothing within 30s", iter)
+	case err := <-readDone:
+		readDone <- err
+		t.Errorf("iteration %d: child exited before acknowledging anything", iter)
+	}
+	if err := cmd.Process.Kill(); err != nil {
+		t.Errorf("kill: %v", err)
+	}
+	// Wait closes the pipe, so read it to EOF first: the dead child's output
+	// is still in the pipe buffer.
+	if err := <-readDone; err != nil && err != io.EOF {
+		t.Errorf("reading child output: %v", err)
+	}
+	_ = cmd.Wait() // "signal: killed"
+	log := crashLog{
+		incTried:    map[string]int64{},
+		incAcked:    map[string]int64{},
+		insTried:    map[int64]bool{},
+		childStderr: stderr.String(),
+	}
+	for _, l := range lines {
+		f := strings.Fields(l)
+		if len(f) != 3 {
+			if l != "ready" {
+				t.Errorf("iteration %d: bad child line %q", iter, l)
+			}
+			continue
+		}
+		switch f[0] + " " + f[1] {
+		case "try inc":
+			log.incTried[f[2]]++
+		case "ack inc":
+			log.incAcked[f[2]]++
+			log.acks++
+		case "try ins":
+			log.insTried[mustInt(t, f[2])] = true
+		case "ack ins":
+			log.insAcked = append(log.insAcked, mustInt(t, f[2]))
+			log.acks++
+		case "ack txn":
+			log.txnAcked = append(log.txnAcked, mustInt(t, f[2]))
+			log.acks++
+		default:
+			t.Errorf("iteration %d: bad child line %q", iter, l)
+		}
+	}
+	if t.Failed() {
+		t.Logf("child stderr:\n%s", log.childStderr)
+	}
+	return log
+}
+
+// mustInt parses a decimal id printed by the child.
+func mustInt(t *testing.T, s string) int64 {
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil {
+		t.Errorf("bad id %q", s)
+	}
+	return n
+}
+
+// checkCrashState reopens the directory after a kill and checks the
+// invariants against what the child acknowledged; base holds the counters as
+// found after the previous kill and is advanced to the values found now.
+func checkCrashState(t *testing.T, dir string, iter int, log crashLog, base map[string]int64) {
+	t.Helper()
+	ctx := context.Background()
+	db, err := concord.Open(dir, nil)
+	if err != nil {
+		t.Fatalf("iteration %d: reopen after SIGKILL: %v", iter, err)
+	}
+	defer func() {
+		if err := db.Close(); err != nil {
+			t.Errorf("iteration %d: close: %v", iter, err)
+		}
+	}()
+	d := db.Database(crashDB)
+
+	// Counters: every acknowledged $inc is there, none applied twice.
+	var counters []struct {
+		ID string `bson:"_id"`
+		N  int64  `bson:"n"`
+	}
+	findAll(t, ctx, d.Collection("counters"), bson.D{}, &counters)
+	if len(counters) != crashCounters {
+		t.Errorf("iteration %d: %d counters, want %d", iter, len(counters), crashCounters)
+	}
+	for _, c := range counters {
+		lo, hi := base[c.ID]+log.incAcked[c.ID], base[c.ID]+log.incTried[c.ID]
+		if c.N < lo || c.N > hi {
+			t.Errorf("iteration %d: counter %s = %d, want in [%d, %d] (before %d, acked %d, tried %d)",
+				iter, c.ID, c.N, lo, hi, base[c.ID], log.incAcked[c.ID], log.incTried[c.ID])
+		}
+		base[c.ID] = c.N
+	}
+
+	// Inserts of this life: every acknowledged id is there, and only ids the
+	// child tried.
+	var inserted []struct {
+		ID int64 `bson:"_id"`
+	}
+	lo, hi := int64(iter)*1_000_000, int64(iter+1)*1_000_000
+	findAll(t, ctx, d.Collection("inserts"), bson.D{{Key: "_id", Value: bson.D{{Key: "$gte", Value: lo}, {Key: "$lt", Value: hi}}}}, &inserted)
+	present := map[int64]bool{}
+	for _, doc := range inserted {
+		present[doc.ID] = true
+		if !log.insTried[doc.ID] {
+			t.Errorf("iteration %d: insert %d present but never attempted", iter, doc.ID)
+		}
+	}
+	for _, id := range log.insAcked {
+		if !present[id] {
+			t.Errorf("iteration %d: acknowledged insert %d lost", iter, id)
+		}
+	}
+
+	// Transfers: every acknowledged transaction's log entry is there, and the
+	// balances are exactly what the logged transfers imply: all three writes
+	// of a transaction are visible together or not at all.
+	var transfers []struct {
+		ID     int64  `bson:"_id"`
+		From   string `bson:"from"`
+		To     string `bson:"to"`
+		Amount int64  `bson:"amount"`
+	}
+	findAll(t, ctx, d.Collection("transfers"), bson.D{}, &transfers)
+	logged := map[int64]bool{}
+	want := map[string]int64{}
+	for a := range crashAccounts {
+		want[fmt.Sprintf("a%d", a)] = crashInitial
+	}
+	for _, tr := range transfers {
+		logged[tr.ID] = true
+		want[tr.From] -= tr.Amount
+		want[tr.To] += tr.Amount
+	}
+	for _, id := range log.txnAcked {
+		if !logged[id] {
+			t.Errorf("iteration %d: acknowledged transaction %d lost", iter, id)
+		}
+	}
+	var accounts []struct {
+		ID  string `bson:"_id"`
+		Bal int64  `bson:"bal"`
+	}
+	findAll(t, ctx, d.Collection("accounts"), bson.D{}, &accounts)
+	var sum int64
+	for _, a := range accounts {
+		sum += a.Bal
+		if a.Bal != want[a.ID] {
+			t.Errorf("iteration %d: account %s = %d, logged transfers imply %d", iter, a.ID, a.Bal, want[a.ID])
+		}
+		if a.Bal < 0 {
+			t.Errorf("iteration %d: account %s negative: %d", iter, a.ID, a.Bal)
+		}
+	}
+	if len(accounts) != crashAccounts || sum != crashAccounts*crashInitial {
+		t.Errorf("iteration %d: %d accounts sum to %d, want %d summing to %d", iter, len(accounts), sum, crashAccounts, crashAccounts*crashInitial)
+	}
+}
+
+// findAll decodes every document matching filter into out.
+func findAll(t *testing.T, ctx context.Context, coll *concord.Collection, filter any, out any) {
+	t.Helper()
+	cur, err := coll.Find(ctx, filter)
+	if err != nil {
+		t.Fatalf("find in %s: %v", coll.Name(), err)
+	}
+	if err := cur.All(ctx, out); err != nil {
+		t.Fatalf("decode %s: %v", coll.Name(), err)
+	}
+}
+
+// crashChild is the child process: it opens dir durably and runs concurrent
+// single-document increments, inserts and transfer transactions until it is
+// killed, printing "try ..." before a write and "ack ..." once the write is
+// acknowledged. Each line is one write(2) of less than PIPE_BUF bytes, so a
+// line the parent reads was printed whole, after the acknowledgement.
+// It returns an exit code only on failure.
+func crashChild(dir string) int {
+	iter, err := strconv.ParseInt(os.Getenv(crashIterEnv), 10, 64)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "bad", crashIterEnv, err)
+		return 2
+	}
+	db, err := concord.Open(dir, nil)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "open:", err)
+		return 2
+	}
+	var mu sync.Mutex
+	say := func(format string, args ...any) {
+		mu.Lock()
+		defer mu.Unlock()
+		fmt.Fprintf(os.Stdout, format+"\n", args...)
+	}
+	fail := func(what string, err error) {
+		mu.Lock()
+		defer mu.Unlock()
+		fmt.Fprintf(os.Stderr, "%s: %v\n", what, err)
+	}
+	say("ready")
+	ctx := context.Background()
+	d := db.Database(crashDB)
+	counters, inserts := d.Collection("counters"), d.Collection("inserts")
+	accounts, transfers := d.Collection("accounts"), d.Collection("transfers")
+
+	for w := range 3 {
+		go func() {
+			rng := rand.New(rand.NewPCG(uint64(iter), uint64(w)))
+			for {
+				id := fmt.Sprintf("c%d", rng.IntN(crashCounters))
+				say("try inc %s", id)
+				res, err := counters.UpdateOne(ctx, bson.D{{Key: "_id", Value: id}}, bson.D{{Key: "$inc", Value: bson.D{{Key: "n", Value: int64(1)}}}})
+				if err != nil || res.ModifiedCount != 1 {
+					fail("inc "+id, err)
+					continue
+				}
+				say("ack inc %s", id)
+			}
+		}()
+	}
+	for w := range 2 {
+		go func() {
+			for seq := int64(0); ; seq++ {
+				id := iter*1_000_000 + int64(w)*100_000 + seq
+				say("try ins %d", id)
+				if _, err := inserts.InsertOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "w", Value: w}}); err != nil {
+					fail("insert", err)
+					continue
+				}
+				say("ack ins %d", id)
+			}
+		}()
+	}
+	for w := range 2 {
+		go func() {
+			rng := rand.New(rand.NewPCG(uint64(iter), uint64(100+w)))
+			for seq := int64(0); ; seq++ {
+				id := iter*1_000_000 + int64(500_000) + int64(w)*100_000 + seq
+				from, to := fmt.Sprintf("a%d", rng.IntN(crashAccounts)), fmt.Sprintf("a%d", rng.IntN(crashAccounts))
+				if from == to {
+					continue
+				}
+				amount := int64(1 + rng.IntN(300))
+				var moved bool
+				_, err := db.WithTransaction(ctx, func(ctx context.Context) (any, error) {
+					moved = false
+					var src struct {
+						Bal int64 `bson:"bal"`
+					}
+					if err := accounts.FindOne(ctx, bson.D{{Key: "_id", Value: from}}).Decode(&src); err != nil {
+						return nil, err
+					}
+					if src.Bal < amount {
+						return nil, nil
+					}
+					if _, err := accounts.UpdateOne(ctx, bson.D{{Key: "_id", Value: from}}, bson.D{{Key: "$inc", Value: bson.D{{Key: "bal", Value: -amount}}}}); err != nil {
+						return nil, err
+					}
+					if _, err := accounts.UpdateOne(ctx, bson.D{{Key: "_id", Value: to}}, bson.D{{Key: "$inc", Value: bson.D{{Key: "bal", Value: amount}}}}); err != nil {
+						return nil, err
+					}
+					_, err := transfers.InsertOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "from", Value: from}, {Key: "to", Value: to}, {Key: "amount", Value: amount}})
+					moved = err == nil
+					return nil, err
+				})
+				if err != nil {
+					fail("transfer", err)
+					continue
+				}
+				if moved {
+					say("ack txn %d", id)
+				}
+			}
+		}()
+	}
+	// The parent kills the child; this only ends an orphan whose parent died.
+	time.Sleep(60 * time.Second)
+	fmt.Fprintln(os.Stderr, "child was not killed")
+	return 3
+}

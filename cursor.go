@@ -1,0 +1,106 @@
+package concord
+
+import (
+	"context"
+	"errors"
+	"reflect"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+)
+
+// Cursor iterates over the results of Find or Aggregate. The results are
+// materialized when the operation runs (a transaction's snapshot or the
+// implicit snapshot of a single read), so iterating never sees later writes
+// and never fails for lack of storage. A Cursor is not safe for concurrent
+// use. Closing it is optional but harmless; Next returns false once it is
+// closed.
+type Cursor struct {
+	// Current is the document Next moved to. The bytes are not reused by
+	// later calls to Next, so they stay valid after Next and Close; do not
+	// modify them.
+	Current bson.Raw
+
+	docs   []bson.Raw
+	pos    int
+	err    error
+	closed bool
+}
+
+// newCursor wraps a materialized result set.
+func newCursor(docs []bson.Raw) *Cursor { return &Cursor{docs: docs} }
+
+// Next moves to the next document and reports whether there is one. It
+// returns false at the end, after Close, or when ctx is done (Err then
+// returns ctx's error).
+func (c *Cursor) Next(ctx context.Context) bool {
+	if c.closed || c.err != nil {
+		return false
+	}
+	if err := ctx.Err(); err != nil {
+		c.err = err
+		return false
+	}
+	if c.pos >= len(c.docs) {
+		c.Current = nil
+		return false
+	}
+	c.Current = c.docs[c.pos]
+	c.pos++
+	return true
+}
+
+// TryNext is Next: the results are already in memory, so there is never a
+// need to wait for more.
+func (c *Cursor) TryNext(ctx context.Context) bool { return c.Next(ctx) }
+
+// RemainingBatchLength returns how many documents Next will still return.
+func (c *Cursor) RemainingBatchLength() int {
+	if c.closed {
+		return 0
+	}
+	return len(c.docs) - c.pos
+}
+
+// Decode unmarshals Current into v (see bson.Unmarshal).
+func (c *Cursor) Decode(v any) error {
+	if c.Current == nil {
+		return errors.New("concord: Decode called without a current document")
+	}
+	return bson.Unmarshal(c.Current, v)
+}
+
+// All decodes every remaining document into results, which must be a
+// pointer to a slice, and closes the cursor. Elements already in the slice
+// are replaced.
+func (c *Cursor) All(ctx context.Context, results any) error {
+	defer c.Close(ctx)
+	rv := reflect.ValueOf(results)
+	if rv.Kind() != reflect.Pointer || rv.IsNil() || rv.Elem().Kind() != reflect.Slice {
+		return errors.New("concord: results argument must be a pointer to a slice")
+	}
+	slice := rv.Elem()
+	elemType := slice.Type().Elem()
+	out := reflect.MakeSlice(slice.Type(), 0, c.RemainingBatchLength())
+	for c.Next(ctx) {
+		elem := reflect.New(elemType)
+		if err := bson.Unmarshal(c.Current, elem.Interface()); err != nil {
+			return err
+		}
+		out = reflect.Append(out, elem.Elem())
+	}
+	if c.err != nil {
+		return c.err
+	}
+	slice.Set(out)
+	return nil
+}
+
+// Err returns the error that stopped Next early, if any.
+func (c *Cursor) Err() error { return c.err }
+
+// Close releases the results. It always returns nil.
+func (c *Cursor) Close(ctx context.Context) error {
+	c.closed = true
+	c.docs = nil
+	return nil
+}

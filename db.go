@@ -1,0 +1,152 @@
+package concord
+
+import (
+	"context"
+	"sort"
+	"sync/atomic"
+	"time"
+
+	"github.com/concorddb/concord/internal/engine"
+)
+
+// WaitPolicy says how a write outside a transaction waits for a document
+// that another transaction holds.
+type WaitPolicy = engine.WaitPolicy
+
+const (
+	// WaitPark (the default) parks the waiting write on the owning
+	// transaction and wakes it the moment that transaction commits or aborts.
+	WaitPark = engine.WaitPark
+	// WaitBackoff reproduces MongoDB's stepped sleep schedule between retries
+	// (none for attempts 0-3, then 1 ms, 5 ms, 10 ms, 100 ms).
+	WaitBackoff = engine.WaitBackoff
+)
+
+// Options configures Open. A nil *Options, and the zero value of every
+// field, mean the defaults.
+type Options struct {
+	// WaitPolicy chooses how blocked writes outside transactions wait.
+	WaitPolicy WaitPolicy
+	// TransactionLifetime is MongoDB's transactionLifetimeLimitSeconds: a
+	// transaction still open this long after its first statement is aborted.
+	// Zero means 60 seconds. It can be changed later with
+	// SetTransactionLifetime.
+	TransactionLifetime time.Duration
+	// NoSync acknowledges commits without waiting for fsync. A crash may then
+	// lose acknowledged writes; use it only for tests and benchmarks.
+	NoSync bool
+}
+
+// Metrics is a copy of the server-wide counters that MongoDB reports in
+// serverStatus (opcounters, metrics.operation.writeConflicts,
+// metrics.document and the transactions section).
+type Metrics = engine.Metrics
+
+// DB is an open Concord database. It is safe for concurrent use by any
+// number of goroutines; so are the Database and Collection values it hands
+// out. Close it when done.
+type DB struct {
+	eng    *engine.Engine
+	closed atomic.Bool
+}
+
+// Open opens (creating if needed) the database stored in dir. An empty dir
+// opens a fresh in-memory database that runs the same code paths and
+// disappears at Close. opts may be nil.
+func Open(dir string, opts *Options) (*DB, error) {
+	var o Options
+	if opts != nil {
+		o = *opts
+	}
+	eng, err := engine.Open(engine.Options{
+		Dir:         dir,
+		WaitPolicy:  o.WaitPolicy,
+		TxnLifetime: o.TransactionLifetime,
+		NoSync:      o.NoSync,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &DB{eng: eng}, nil
+}
+
+// Close aborts every open transaction, ends every waiting operation with
+// InterruptedAtShutdown (11600) and closes the storage. Operations started
+// afterwards return ErrClosed. Closing twice is a no-op.
+func (db *DB) Close() error {
+	if db.closed.Swap(true) {
+		return nil
+	}
+	return db.eng.Close()
+}
+
+// check returns ErrClosed once Close has been called.
+func (db *DB) check() error {
+	if db.closed.Load() {
+		return ErrClosed
+	}
+	return nil
+}
+
+// Database returns a handle on the named database. Databases exist once
+// they hold a collection; the handle itself creates nothing. Invalid names
+// are reported by the first operation.
+func (db *DB) Database(name string) *Database {
+	return &Database{db: db, name: name}
+}
+
+// DatabaseSpecification describes one database, as listDatabases does.
+type DatabaseSpecification struct {
+	Name       string
+	SizeOnDisk int64
+	Empty      bool
+}
+
+// ListDatabases returns every database that holds at least one collection,
+// sorted by name.
+func (db *DB) ListDatabases(ctx context.Context) ([]DatabaseSpecification, error) {
+	if err := db.check(); err != nil {
+		return nil, err
+	}
+	infos := db.eng.ListDatabases()
+	specs := make([]DatabaseSpecification, 0, len(infos))
+	for _, in := range infos {
+		specs = append(specs, DatabaseSpecification{Name: in.Name, SizeOnDisk: in.SizeOnDisk, Empty: in.Empty})
+	}
+	sort.Slice(specs, func(i, j int) bool { return specs[i].Name < specs[j].Name })
+	return specs, nil
+}
+
+// ListDatabaseNames returns the names ListDatabases would, sorted.
+func (db *DB) ListDatabaseNames(ctx context.Context) ([]string, error) {
+	specs, err := db.ListDatabases(ctx)
+	if err != nil {
+		return nil, err
+	}
+	names := make([]string, len(specs))
+	for i, s := range specs {
+		names[i] = s.Name
+	}
+	return names, nil
+}
+
+// Metrics returns a snapshot of the server-wide counters.
+func (db *DB) Metrics() Metrics { return db.eng.Metrics() }
+
+// RecordCommand adds one to opcounters.command. It exists for the wire
+// server, which counts commands other than the CRUD ones the engine counts
+// itself; embedded programs have no reason to call it.
+func (db *DB) RecordCommand() { db.eng.CountCommand() }
+
+// RecordGetMore adds one to opcounters.getmore. It exists for the wire
+// server, whose cursors are batched on top of the materialized results the
+// engine returns.
+func (db *DB) RecordGetMore() { db.eng.CountGetMore() }
+
+// SetTransactionLifetime changes transactionLifetimeLimitSeconds at run
+// time. It applies to open transactions too: the reaper aborts any whose
+// first statement is older than d.
+func (db *DB) SetTransactionLifetime(d time.Duration) { db.eng.SetTxnLifetime(d) }
+
+// TransactionLifetime returns the current transaction lifetime limit.
+func (db *DB) TransactionLifetime() time.Duration { return db.eng.TxnLifetime() }

@@ -1,0 +1,342 @@
+package engine
+
+import (
+	"context"
+	"sort"
+	"strings"
+
+	"github.com/cockroachdb/pebble/v2"
+	"go.mongodb.org/mongo-driver/v2/bson"
+
+	"github.com/concorddb/concord/internal/codes"
+)
+
+// Namespace names a collection: database and collection name.
+type Namespace struct{ DB, Coll string }
+
+// String returns "db.coll", MongoDB's namespace string.
+func (ns Namespace) String() string { return ns.DB + "." + ns.Coll }
+
+// DatabaseInfo is one entry of ListDatabases.
+type DatabaseInfo struct {
+	Name       string
+	SizeOnDisk int64
+	Empty      bool
+}
+
+// CollectionInfo is one entry of ListCollections.
+type CollectionInfo struct {
+	Name string
+	Type string // "collection"
+}
+
+// collection is one immutable version of a collection's catalog entry. A DDL
+// change installs a new *collection; a transaction that wrote through an old
+// version fails at commit (its index maintenance would be stale).
+type collection struct {
+	ns          Namespace
+	id          uint32
+	indexes     []*index // secondary indexes; the _id index is the document key itself
+	nextIndexID uint32
+}
+
+// catalogRecord is the persisted form of a collection.
+type catalogRecord struct {
+	DB          string        `bson:"db"`
+	Coll        string        `bson:"coll"`
+	ID          int64         `bson:"id"`
+	NextIndexID int64         `bson:"nextIndexID"`
+	Indexes     []indexRecord `bson:"indexes"`
+}
+
+// indexRecord is the persisted form of an index definition.
+type indexRecord struct {
+	Name   string `bson:"name"`
+	Key    bson.D `bson:"key"`
+	Unique bool   `bson:"unique"`
+	ID     int64  `bson:"id"`
+}
+
+func (c *collection) record() catalogRecord {
+	r := catalogRecord{DB: c.ns.DB, Coll: c.ns.Coll, ID: int64(c.id), NextIndexID: int64(c.nextIndexID), Indexes: []indexRecord{}}
+	for _, ix := range c.indexes {
+		r.Indexes = append(r.Indexes, indexRecord{Name: ix.name, Key: ix.key, Unique: ix.unique, ID: int64(ix.id)})
+	}
+	return r
+}
+
+// clone returns a copy of c that a DDL change may modify.
+func (c *collection) clone() *collection {
+	n := *c
+	n.indexes = append([]*index(nil), c.indexes...)
+	return &n
+}
+
+// loadCatalog reads every catalog record at Open.
+func (e *Engine) loadCatalog() error {
+	it, err := e.db.NewIter(&pebble.IterOptions{LowerBound: []byte{prefixCatalog}, UpperBound: []byte{prefixCatalog + 1}})
+	if err != nil {
+		return storageError(err)
+	}
+	defer it.Close()
+	for it.First(); it.Valid(); it.Next() {
+		var r catalogRecord
+		if err := bson.Unmarshal(it.Value(), &r); err != nil {
+			return codes.New(codes.InternalError, "corrupt catalog record: %v", err)
+		}
+		c := &collection{ns: Namespace{r.DB, r.Coll}, id: uint32(r.ID), nextIndexID: uint32(r.NextIndexID)}
+		for _, ir := range r.Indexes {
+			ix, err := newIndex(ir.Name, ir.Key, ir.Unique, uint32(ir.ID))
+			if err != nil {
+				return err
+			}
+			c.indexes = append(c.indexes, ix)
+		}
+		e.colls[c.ns] = c
+		if c.id >= e.nextCollID {
+			e.nextCollID = c.id + 1
+		}
+	}
+	return it.Error()
+}
+
+// validateNamespace rejects names MongoDB rejects.
+func validateNamespace(ns Namespace) *codes.Error {
+	bad := ns.DB == "" || ns.Coll == "" || strings.ContainsAny(ns.DB, "/\\. \"$\x00") ||
+		strings.ContainsRune(ns.Coll, 0) || strings.HasPrefix(ns.Coll, "$") || len(ns.DB) > 63
+	if bad {
+		return codes.New(codes.InvalidNamespace, "Invalid namespace specified '%s'", ns.String())
+	}
+	return nil
+}
+
+// lookupColl returns the current version of a collection, or nil.
+func (e *Engine) lookupColl(ns Namespace) *collection {
+	e.catMu.RLock()
+	c := e.colls[ns]
+	e.catMu.RUnlock()
+	return c
+}
+
+// collOrCreate returns the collection, creating it (durably, as its own
+// catalog commit) when missing: MongoDB creates collections implicitly on the
+// first write, also inside a transaction.
+func (e *Engine) collOrCreate(ns Namespace) (*collection, error) {
+	if c := e.lookupColl(ns); c != nil {
+		return c, nil
+	}
+	e.ddlMu.Lock()
+	defer e.ddlMu.Unlock()
+	return e.collOrCreateLocked(ns)
+}
+
+// collOrCreateLocked is collOrCreate for a caller holding ddlMu.
+func (e *Engine) collOrCreateLocked(ns Namespace) (*collection, error) {
+	if c := e.lookupColl(ns); c != nil {
+		return c, nil
+	}
+	if err := validateNamespace(ns); err != nil {
+		return nil, err
+	}
+	c := &collection{ns: ns, id: e.nextCollID, nextIndexID: 1}
+	if err := e.installCollection(ns, c, nil, nil); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// installCollection durably replaces ns's catalog entry with c (nil = drop),
+// together with the extra mutations in b (range deletions) and those added by
+// build, which runs under commitMu so that no commit interleaves with it
+// (index builds read the latest committed documents). The caller holds
+// ddlMu. The catalog swap happens under commitMu, so every commit sees either
+// the old version (and fails its version check) or the new.
+func (e *Engine) installCollection(ns Namespace, c *collection, b *pebble.Batch, build func(b *pebble.Batch) error) error {
+	if b == nil {
+		b = e.db.NewBatch()
+	}
+	defer b.Close()
+	if c != nil {
+		data, err := bson.Marshal(c.record())
+		if err != nil {
+			return codes.New(codes.InternalError, "catalog encode: %v", err)
+		}
+		if err := b.Set(catalogKey(ns), data, nil); err != nil {
+			return storageError(err)
+		}
+	} else if err := b.Delete(catalogKey(ns), nil); err != nil {
+		return storageError(err)
+	}
+	e.commitMu.Lock()
+	if build != nil {
+		if err := build(b); err != nil {
+			e.commitMu.Unlock()
+			return err
+		}
+	}
+	err := e.db.Apply(b, e.writeOpts())
+	if err == nil {
+		e.catMu.Lock()
+		if c != nil {
+			e.colls[ns] = c
+			if c.id >= e.nextCollID {
+				e.nextCollID = c.id + 1
+			}
+		} else {
+			delete(e.colls, ns)
+		}
+		e.catMu.Unlock()
+	}
+	e.commitMu.Unlock()
+	if err != nil {
+		return storageError(err)
+	}
+	return nil
+}
+
+// writeOpts is Sync unless Options.NoSync.
+func (e *Engine) writeOpts() *pebble.WriteOptions {
+	if e.opts.NoSync {
+		return pebble.NoSync
+	}
+	return pebble.Sync
+}
+
+// CreateCollection creates an empty collection. An existing one is
+// NamespaceExists (48).
+func (e *Engine) CreateCollection(ctx context.Context, ns Namespace) error {
+	if err := e.enter(); err != nil {
+		return err
+	}
+	defer e.exit()
+	if err := validateNamespace(ns); err != nil {
+		return err
+	}
+	e.ddlMu.Lock()
+	defer e.ddlMu.Unlock()
+	if e.lookupColl(ns) != nil {
+		return codes.New(codes.NamespaceExists, "Collection %s already exists.", ns.String())
+	}
+	return e.installCollection(ns, &collection{ns: ns, id: e.nextCollID, nextIndexID: 1}, nil, nil)
+}
+
+// DropCollection drops a collection with its documents and indexes. A missing
+// one is NamespaceNotFound (26). Transactions that wrote to it fail at commit.
+func (e *Engine) DropCollection(ctx context.Context, ns Namespace) error {
+	if err := e.enter(); err != nil {
+		return err
+	}
+	defer e.exit()
+	e.ddlMu.Lock()
+	defer e.ddlMu.Unlock()
+	return e.dropLocked(ns)
+}
+
+// dropLocked drops ns; the caller holds ddlMu.
+func (e *Engine) dropLocked(ns Namespace) error {
+	c := e.lookupColl(ns)
+	if c == nil {
+		return codes.New(codes.NamespaceNotFound, "ns not found")
+	}
+	b := e.db.NewBatch()
+	if err := b.DeleteRange(docPrefix(c.id), prefixSuccessor(docPrefix(c.id)), nil); err != nil {
+		b.Close()
+		return storageError(err)
+	}
+	if err := b.DeleteRange(collIndexPrefix(c.id), prefixSuccessor(collIndexPrefix(c.id)), nil); err != nil {
+		b.Close()
+		return storageError(err)
+	}
+	return e.installCollection(ns, nil, b, nil)
+}
+
+// DropDatabase drops every collection of db; a missing database is not an
+// error (MongoDB replies ok).
+func (e *Engine) DropDatabase(ctx context.Context, db string) error {
+	if err := e.enter(); err != nil {
+		return err
+	}
+	defer e.exit()
+	e.ddlMu.Lock()
+	defer e.ddlMu.Unlock()
+	for _, ns := range e.namespaces(db) {
+		if err := e.dropLocked(ns); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// namespaces lists the collections of db ("" = all), sorted.
+func (e *Engine) namespaces(db string) []Namespace {
+	e.catMu.RLock()
+	var out []Namespace
+	for ns := range e.colls {
+		if db == "" || ns.DB == db {
+			out = append(out, ns)
+		}
+	}
+	e.catMu.RUnlock()
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].DB != out[j].DB {
+			return out[i].DB < out[j].DB
+		}
+		return out[i].Coll < out[j].Coll
+	})
+	return out
+}
+
+// ListDatabases lists databases holding at least one collection, sorted by
+// name. SizeOnDisk is the stored size of their documents and index entries.
+func (e *Engine) ListDatabases() []DatabaseInfo {
+	var out []DatabaseInfo
+	for _, ns := range e.namespaces("") {
+		_, size, _, _ := e.CollStats(ns)
+		if n := len(out); n > 0 && out[n-1].Name == ns.DB {
+			out[n-1].SizeOnDisk += size
+			continue
+		}
+		out = append(out, DatabaseInfo{Name: ns.DB, SizeOnDisk: size})
+	}
+	for i := range out {
+		if out[i].SizeOnDisk == 0 {
+			// MongoDB reports allocated space; an existing database is never 0.
+			out[i].SizeOnDisk = 4096
+		}
+	}
+	return out
+}
+
+// ListCollections lists db's collections sorted by name.
+func (e *Engine) ListCollections(db string) []CollectionInfo {
+	var out []CollectionInfo
+	for _, ns := range e.namespaces(db) {
+		out = append(out, CollectionInfo{Name: ns.Coll, Type: "collection"})
+	}
+	return out
+}
+
+// CollStats returns the number of documents, their total BSON size and the
+// number of indexes (including _id) of the latest committed state. A missing
+// collection is NamespaceNotFound (26).
+func (e *Engine) CollStats(ns Namespace) (count, size int64, nindexes int, err error) {
+	c := e.lookupColl(ns)
+	if c == nil {
+		return 0, 0, 0, codes.New(codes.NamespaceNotFound, "Collection [%s] not found.", ns.String())
+	}
+	if err := e.enter(); err != nil {
+		return 0, 0, 0, err
+	}
+	defer e.exit()
+	p := docPrefix(c.id)
+	it, ierr := e.db.NewIter(&pebble.IterOptions{LowerBound: p, UpperBound: prefixSuccessor(p)})
+	if ierr != nil {
+		return 0, 0, 0, storageError(ierr)
+	}
+	defer it.Close()
+	for it.First(); it.Valid(); it.Next() {
+		count++
+		size += int64(len(it.Value()))
+	}
+	return count, size, 1 + len(c.indexes), nil
+}

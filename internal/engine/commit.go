@@ -1,0 +1,191 @@
+package engine
+
+import (
+	"github.com/cockroachdb/pebble/v2"
+	"go.mongodb.org/mongo-driver/v2/bson"
+)
+
+// errCatalogChanged: a collection the txn wrote was dropped or changed
+// (index created/dropped) after the txn wrote through it.
+var errCatalogChanged = &conflictError{}
+
+// commit publishes t's buffered writes as one Pebble batch. Under commitMu
+// it checks the catalog versions, assigns commitTs = clock+1, applies the
+// batch without waiting for the fsync, stamps and releases the owned keys
+// (waking parked writers) and advances the clock. The returned batch must be
+// passed to syncWait, outside every lock, before acknowledging: that is the
+// early lock release that lets one fsync cover many commits. With no writes
+// it returns a nil batch. On error t is aborted.
+func (e *Engine) commit(t *Txn) (*pebble.Batch, error) {
+	if len(t.writes) == 0 {
+		t.release(0)
+		e.finishCommit(t)
+		return nil, nil
+	}
+	b, colls, err := e.buildBatch(t)
+	if err != nil {
+		t.abortLocked(nil)
+		return nil, err
+	}
+	e.commitMu.Lock()
+	for _, c := range colls {
+		if e.lookupColl(c.ns) != c {
+			e.commitMu.Unlock()
+			b.Close()
+			t.abortLocked(nil)
+			return nil, errCatalogChanged
+		}
+	}
+	ts := e.clock.Load() + 1
+	if e.opts.NoSync {
+		err = e.db.Apply(b, pebble.NoSync)
+	} else {
+		err = e.db.ApplyNoSyncWait(b, pebble.Sync)
+	}
+	if err != nil {
+		e.commitMu.Unlock()
+		b.Close()
+		t.abortLocked(nil)
+		return nil, storageError(err)
+	}
+	t.release(ts)
+	e.clock.Store(ts)
+	e.finishCommit(t)
+	e.commitMu.Unlock()
+	e.maybePrune()
+	return b, nil
+}
+
+// finishCommit marks t committed and wakes its waiters.
+func (e *Engine) finishCommit(t *Txn) {
+	t.state.Store(int32(TxnCommitted))
+	t.finish()
+	if t.explicit {
+		e.m.txnCommitted.Add(1)
+		e.m.txnOpen.Add(-1)
+		e.m.txnInactive.Add(-1)
+	}
+}
+
+// syncWait waits until the WAL fsync covering b has completed, then frees b.
+func (e *Engine) syncWait(b *pebble.Batch) error {
+	if b == nil {
+		return nil
+	}
+	var err error
+	if !e.opts.NoSync {
+		err = b.SyncWait()
+	}
+	b.Close()
+	if err != nil {
+		return storageError(err)
+	}
+	return nil
+}
+
+// buildBatch turns t's buffered writes into a batch: index entries of the
+// base versions that the new versions no longer have are deleted first, then
+// new entries and documents are set, so a unique key moved between two
+// documents of one txn ends up set. It runs outside commitMu: the bases are
+// stable because t owns their keys.
+func (e *Engine) buildBatch(t *Txn) (*pebble.Batch, []*collection, error) {
+	b := e.db.NewBatch()
+	var colls []*collection
+	type put struct{ k, v []byte }
+	var puts []put
+	for _, k := range t.order {
+		w := t.writes[k]
+		if !containsColl(colls, w.coll) {
+			colls = append(colls, w.coll)
+		}
+		for _, ix := range w.coll.indexes {
+			oldKeys, err := ix.keys(w.base)
+			if err != nil {
+				oldKeys = nil // an unindexable base never had entries
+			}
+			newKeys, err := ix.keys(w.doc)
+			if err != nil {
+				b.Close()
+				return nil, nil, err
+			}
+			for _, ok := range oldKeys {
+				if !containsKey(newKeys, ok) {
+					if err := b.Delete(indexEntryKey(w.coll.id, ix, ok, w.id), nil); err != nil {
+						b.Close()
+						return nil, nil, storageError(err)
+					}
+				}
+			}
+			for _, nk := range newKeys {
+				if !containsKey(oldKeys, nk) {
+					puts = append(puts, put{indexEntryKey(w.coll.id, ix, nk, w.id), rawIDValue(w.id)})
+				}
+			}
+		}
+		if w.doc == nil {
+			if w.base != nil {
+				if err := b.Delete(w.key, nil); err != nil {
+					b.Close()
+					return nil, nil, storageError(err)
+				}
+			}
+			continue
+		}
+		puts = append(puts, put{w.key, w.doc})
+	}
+	for _, p := range puts {
+		if err := b.Set(p.k, p.v, nil); err != nil {
+			b.Close()
+			return nil, nil, storageError(err)
+		}
+	}
+	return b, colls, nil
+}
+
+func containsColl(cs []*collection, c *collection) bool {
+	for _, x := range cs {
+		if x == c {
+			return true
+		}
+	}
+	return false
+}
+
+func containsKey(keys [][]byte, k []byte) bool {
+	for _, x := range keys {
+		if string(x) == string(k) {
+			return true
+		}
+	}
+	return false
+}
+
+// maybePrune drops owner-table entries that no live or future snapshot can
+// conflict with, once the table has doubled since the last prune. The
+// horizon is min(clock, oldest live read timestamp), computed under commitMu
+// so that no snapshot can be taken with an older timestamp afterwards.
+func (e *Engine) maybePrune() {
+	if e.owners.size.Load() < e.pruneAt.Load() || !e.pruning.CompareAndSwap(false, true) {
+		return
+	}
+	defer e.pruning.Store(false)
+	e.commitMu.Lock()
+	horizon := e.clock.Load()
+	e.liveMu.Lock()
+	for t := range e.live {
+		if t.readTs < horizon {
+			horizon = t.readTs
+		}
+	}
+	e.liveMu.Unlock()
+	e.commitMu.Unlock()
+	e.owners.prune(horizon)
+	next := 2 * e.owners.size.Load()
+	if next < minPruneSize {
+		next = minPruneSize
+	}
+	e.pruneAt.Store(next)
+}
+
+// docID returns the _id of a stored document.
+func docID(doc bson.Raw) bson.RawValue { return doc.Lookup("_id") }

@@ -1,0 +1,179 @@
+// Package engine is Concord's storage and concurrency engine: the catalog,
+// documents and indexes in Pebble, MongoDB's transaction and write-conflict
+// semantics in an in-memory layer on top, and the CRUD operations on raw
+// BSON that the embeddable API and the wire server expose.
+//
+// Concurrency model (see docs/locking.md for the lock order):
+//   - every commit is one Pebble batch, applied under the commit mutex with a
+//     commit timestamp, published (owners released, waiters woken) and only
+//     then, after the mutex is released, acknowledged once the WAL fsync that
+//     covers it completes (early lock release + group commit);
+//   - a transaction reads a snapshot (read timestamp + Pebble snapshot taken
+//     together at its first statement) overlaid with its own writes;
+//   - writes claim their document keys and unique-index keys in the owner
+//     table (first updater wins); a transaction that loses gets WriteConflict,
+//     a write outside a transaction waits for the owner and retries.
+package engine
+
+import (
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/cockroachdb/pebble/v2"
+	"github.com/cockroachdb/pebble/v2/vfs"
+
+	"github.com/concorddb/concord/internal/codes"
+)
+
+// Engine is an open database. All methods are safe for concurrent use. Close
+// it to release its files and goroutines.
+type Engine struct {
+	opts Options
+	db   *pebble.DB
+
+	// commitMu orders commits: timestamp assignment, batch application and
+	// publication happen under it, as do snapshot creation and catalog swaps.
+	commitMu sync.Mutex
+	clock    atomic.Uint64 // timestamp of the last published commit
+
+	owners ownerTable
+
+	// ddlMu serialises catalog changes; catMu guards colls and nextCollID.
+	ddlMu      sync.Mutex
+	catMu      sync.RWMutex
+	colls      map[Namespace]*collection
+	nextCollID uint32
+
+	// liveMu guards live: explicit transactions holding a snapshot.
+	liveMu sync.Mutex
+	live   map[*Txn]struct{}
+
+	// gate: operations hold it shared; Close takes it exclusively after
+	// closing, so it waits for in-flight operations before closing Pebble.
+	gate    sync.RWMutex
+	closed  atomic.Bool
+	closing chan struct{}
+
+	lifetime   atomic.Int64 // TxnLifetime in nanoseconds
+	reaperKick chan struct{}
+	reaperDone chan struct{}
+
+	pruning atomic.Bool
+	pruneAt atomic.Int64
+
+	m counters
+}
+
+// minPruneSize is the owner-table size below which no pruning is attempted.
+const minPruneSize = 4096
+
+// Open opens (creating if needed) the database in opts.Dir, or an in-memory
+// database when Dir is "".
+func Open(opts Options) (*Engine, error) {
+	opts = opts.withDefaults()
+	po := &pebble.Options{
+		Logger:       quietLogger{},
+		MemTableSize: 64 << 20,
+	}
+	dir := opts.Dir
+	if dir == "" {
+		po.FS = vfs.NewMem()
+		dir = "concord"
+	}
+	db, err := pebble.Open(dir, po)
+	if err != nil {
+		return nil, &codes.Error{Code: codes.InternalError, Message: "cannot open storage: " + err.Error(), Cause: err}
+	}
+	e := &Engine{
+		opts:       opts,
+		db:         db,
+		colls:      make(map[Namespace]*collection),
+		nextCollID: 1,
+		live:       make(map[*Txn]struct{}),
+		closing:    make(chan struct{}),
+		reaperKick: make(chan struct{}, 1),
+		reaperDone: make(chan struct{}),
+	}
+	e.owners.init()
+	e.pruneAt.Store(minPruneSize)
+	e.lifetime.Store(int64(opts.TxnLifetime))
+	if err := e.loadCatalog(); err != nil {
+		db.Close()
+		return nil, err
+	}
+	go e.reaper()
+	return e, nil
+}
+
+// Close ends the engine: writes waiting on a transaction return
+// InterruptedAtShutdown (11600), the reaper stops, open transactions are
+// aborted and Pebble is closed once in-flight operations have returned.
+// Later calls return InterruptedAtShutdown; Close itself is idempotent.
+func (e *Engine) Close() error {
+	if !e.closed.CompareAndSwap(false, true) {
+		return nil
+	}
+	close(e.closing)
+	<-e.reaperDone
+	e.gate.Lock()
+	defer e.gate.Unlock()
+	e.liveMu.Lock()
+	var open []*Txn
+	for t := range e.live {
+		open = append(open, t)
+	}
+	e.liveMu.Unlock()
+	for _, t := range open {
+		t.mu.Lock()
+		if t.state.Load() == int32(TxnActive) {
+			t.abortLocked(shutdownError())
+		}
+		t.mu.Unlock()
+	}
+	if err := e.db.Close(); err != nil {
+		return storageError(err)
+	}
+	return nil
+}
+
+// enter admits an operation; every successful enter is paired with exit.
+func (e *Engine) enter() error {
+	e.gate.RLock()
+	if e.closed.Load() {
+		e.gate.RUnlock()
+		return shutdownError()
+	}
+	return nil
+}
+
+func (e *Engine) exit() { e.gate.RUnlock() }
+
+// shutdownError is returned to operations ended by Close.
+func shutdownError() *codes.Error {
+	return codes.New(codes.InterruptedAtShutdown, "interrupted at shutdown")
+}
+
+// SetTxnLifetime changes transactionLifetimeLimitSeconds at run time; the
+// reaper's period becomes clamp(d/2, 1s, 60s) at once. d <= 0 means 60 s.
+func (e *Engine) SetTxnLifetime(d time.Duration) {
+	if d <= 0 {
+		d = defaultTxnLifetime
+	}
+	e.lifetime.Store(int64(d))
+	select {
+	case e.reaperKick <- struct{}{}:
+	default:
+	}
+}
+
+// TxnLifetime returns the current transaction lifetime limit.
+func (e *Engine) TxnLifetime() time.Duration { return time.Duration(e.lifetime.Load()) }
+
+// quietLogger drops Pebble's informational logging; errors still surface
+// through return values, and fatal conditions still stop the process.
+type quietLogger struct{}
+
+func (quietLogger) Infof(format string, args ...any)  {}
+func (quietLogger) Errorf(format string, args ...any) {}
+func (quietLogger) Fatalf(format string, args ...any) { pebble.DefaultLogger.Fatalf(format, args...) }

@@ -1,0 +1,196 @@
+package engine
+
+import (
+	"context"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+
+	"github.com/concorddb/concord/internal/query"
+)
+
+// FindAndModifySpec is a findAndModify: the first document matching Filter
+// in Sort order is updated (or removed); Fields projects the returned
+// document.
+type FindAndModifySpec struct {
+	Filter, Sort, Update, Fields bson.Raw
+	ArrayFilters                 []bson.Raw
+	Remove, Upsert, ReturnNew    bool
+}
+
+// FindAndModifyResult is lastErrorObject plus value: Doc is the pre-image
+// (or post-image with ReturnNew), nil when nothing matched (or an upsert
+// without ReturnNew).
+type FindAndModifyResult struct {
+	Doc             bson.Raw
+	N               int64
+	UpdatedExisting bool
+	UpsertedID      bson.RawValue
+}
+
+// FindAndModify atomically finds, modifies and returns one document, with
+// the same conflict handling as Update (including the upsert DuplicateKey
+// retry outside transactions). Errors, DuplicateKey included, are returned
+// as the operation's error.
+func (e *Engine) FindAndModify(ctx context.Context, t *Txn, ns Namespace, spec FindAndModifySpec, st *Stats) (FindAndModifyResult, error) {
+	if err := e.enter(); err != nil {
+		return FindAndModifyResult{}, err
+	}
+	defer e.exit()
+	st = statsOrLocal(st)
+	var res FindAndModifyResult
+	err := e.runWrite(ctx, t, st, func(o *op) error {
+		f, err := query.CompileFilter(spec.Filter)
+		if err != nil {
+			return err
+		}
+		srt, err := compileSort(spec.Sort)
+		if err != nil {
+			return err
+		}
+		var proj *query.Projection
+		if len(spec.Fields) > 0 {
+			if proj, err = query.CompileProjection(spec.Fields); err != nil {
+				return err
+			}
+		}
+		var u *query.Update
+		if !spec.Remove {
+			if u, err = query.CompileUpdate(spec.Update, spec.ArrayFilters); err != nil {
+				return err
+			}
+		}
+		for attempt := 0; ; attempt++ {
+			res = FindAndModifyResult{}
+			err := o.findAndModify(ns, spec, f, srt, u, proj, &res)
+			if _, ok := isConflict(err); ok {
+				if err = o.conflict(err); err != nil {
+					return err
+				}
+				continue
+			}
+			if err != nil && o.txn == nil && attempt < upsertMaxAttempts && spec.Upsert && !res.UpdatedExisting &&
+				shouldRetryDupKey(spec.Filter, err) {
+				o.abandon()
+				if werr := e.waitFor(o.ctx, nil, attempt+1); werr != nil {
+					return werr
+				}
+				continue
+			}
+			return err
+		}
+	})
+	if err != nil {
+		return FindAndModifyResult{}, err
+	}
+	switch {
+	case spec.Remove:
+		st.NDeleted += res.N
+		e.m.docDeleted.Add(res.N)
+	case res.UpsertedID.Type != 0:
+		st.NUpserted++
+		e.m.docInserted.Add(1)
+	default:
+		st.NMatched += res.N
+		e.m.docUpdated.Add(res.N)
+	}
+	return res, nil
+}
+
+// findAndModify is one attempt; conflicts are returned to the caller.
+func (o *op) findAndModify(ns Namespace, spec FindAndModifySpec, f *query.Filter, srt *query.Sort, u *query.Update, proj *query.Projection, res *FindAndModifyResult) error {
+	c := o.e.lookupColl(ns)
+	for {
+		cd, ok, err := o.first(c, f, srt)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			break
+		}
+		t := o.t()
+		key := string(cd.key)
+		if err := t.claim(key); err != nil {
+			return err
+		}
+		cur, err := t.getDoc(cd.key)
+		if err != nil {
+			return err
+		}
+		pos := cd.pos
+		if cd.doc == nil || string(cur) != string(cd.doc) {
+			if cd.doc != nil {
+				o.countConflict()
+			} else if cur != nil {
+				o.st.KeysExamined++
+				o.st.DocsExamined++
+			}
+			matched := false
+			if cur != nil {
+				matched, pos = f.MatchPosition(cur)
+			}
+			if !matched {
+				t.unclaim(key)
+				if cd.doc == nil {
+					break // the _id point read found nothing
+				}
+				continue // changed and no longer matches: scan again
+			}
+		}
+		out := cur
+		if spec.Remove {
+			if err := t.putDoc(c, cd.key, docID(cur), cur, nil); err != nil {
+				return err
+			}
+		} else {
+			newDoc, modified, err := u.Apply(cur, query.ApplyOptions{Position: pos, Now: o.now})
+			if err != nil {
+				return err
+			}
+			if modified {
+				if err := checkUpdatedDoc(cur, newDoc); err != nil {
+					return err
+				}
+				if err := t.putDoc(c, cd.key, docID(cur), cur, newDoc); err != nil {
+					return err
+				}
+				o.st.NModified++
+			} else {
+				t.unclaim(key)
+			}
+			res.UpdatedExisting = true
+			if spec.ReturnNew {
+				out = newDoc
+			}
+		}
+		res.N = 1
+		return o.project(proj, out, pos, res)
+	}
+	if spec.Remove || !spec.Upsert {
+		return nil
+	}
+	var ur UpdateResult
+	var newDoc bson.Raw
+	if err := o.upsert(ns, UpdateSpec{Filter: spec.Filter, Update: spec.Update, ArrayFilters: spec.ArrayFilters, Upsert: true}, u, &ur, &newDoc); err != nil {
+		return err
+	}
+	res.N = 1
+	res.UpsertedID = ur.UpsertedID
+	if spec.ReturnNew {
+		return o.project(proj, newDoc, -1, res)
+	}
+	return nil
+}
+
+// project sets res.Doc to doc projected by proj.
+func (o *op) project(proj *query.Projection, doc bson.Raw, pos int, res *FindAndModifyResult) error {
+	if proj == nil || doc == nil {
+		res.Doc = doc
+		return nil
+	}
+	out, err := proj.Apply(doc, pos)
+	if err != nil {
+		return err
+	}
+	res.Doc = out
+	return nil
+}

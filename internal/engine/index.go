@@ -1,0 +1,450 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+
+	"github.com/cockroachdb/pebble/v2"
+	"go.mongodb.org/mongo-driver/v2/bson"
+
+	"github.com/concorddb/concord/internal/codes"
+)
+
+// IndexSpec describes an index. Name "" means MongoDB's default name built
+// from the key pattern ("a_1_b_-1").
+type IndexSpec struct {
+	Name   string
+	Key    bson.D
+	Unique bool
+}
+
+// idIndexName is the name of the implicit unique index on _id.
+const idIndexName = "_id_"
+
+// indexField is one component of a key pattern.
+type indexField struct {
+	path  string
+	parts []string
+	desc  bool
+}
+
+// index is a secondary index definition. Its entries live under
+// indexPrefix(collID, id); see storage.go for the entry layout.
+type index struct {
+	name    string
+	key     bson.D
+	fields  []indexField
+	unique  bool
+	id      uint32
+	pattern string // "{ a: 1, b: -1 }", as MongoDB prints key patterns
+}
+
+// newIndex validates a key pattern and builds an index definition.
+func newIndex(name string, key bson.D, unique bool, id uint32) (*index, error) {
+	if len(key) == 0 {
+		return nil, codes.New(codes.CannotCreateIndex, "Index keys cannot be empty.")
+	}
+	ix := &index{name: name, key: key, unique: unique, id: id}
+	var pat []string
+	seen := map[string]bool{}
+	for _, e := range key {
+		if e.Key == "" || strings.HasPrefix(e.Key, "$") || strings.Contains(e.Key, "..") ||
+			strings.HasPrefix(e.Key, ".") || strings.HasSuffix(e.Key, ".") {
+			return nil, codes.New(codes.CannotCreateIndex, "Index key contains an illegal field name: '%s'", e.Key)
+		}
+		if seen[e.Key] {
+			return nil, codes.New(codes.CannotCreateIndex, "Error in specification %s :: caused by :: duplicate field: %s", patternString(key), e.Key)
+		}
+		seen[e.Key] = true
+		dir, ok := indexDirection(e.Value)
+		if !ok {
+			return nil, codes.New(codes.CannotCreateIndex, "Values in the index key pattern can only be positive or negative numbers; found %v for field %s", e.Value, e.Key)
+		}
+		ix.fields = append(ix.fields, indexField{path: e.Key, parts: strings.Split(e.Key, "."), desc: dir < 0})
+		pat = append(pat, e.Key+": "+indexNumberString(e.Value))
+	}
+	ix.pattern = "{ " + strings.Join(pat, ", ") + " }"
+	if ix.name == "" {
+		ix.name = defaultIndexName(key)
+	}
+	return ix, nil
+}
+
+// indexDirection returns +1 or -1 for a key pattern value; other values
+// (special index types, zero, strings) are not supported.
+func indexDirection(v any) (int, bool) {
+	var f float64
+	switch x := v.(type) {
+	case int32:
+		f = float64(x)
+	case int64:
+		f = float64(x)
+	case int:
+		f = float64(x)
+	case float64:
+		f = x
+	default:
+		return 0, false
+	}
+	switch {
+	case f > 0:
+		return 1, true
+	case f < 0:
+		return -1, true
+	}
+	return 0, false
+}
+
+// indexNumberString prints a key pattern value the way MongoDB names
+// indexes ("1", "-1", "1.5").
+func indexNumberString(v any) string {
+	switch x := v.(type) {
+	case int32:
+		return strconv.Itoa(int(x))
+	case int64:
+		return strconv.FormatInt(x, 10)
+	case int:
+		return strconv.Itoa(x)
+	case float64:
+		if x == math.Trunc(x) && math.Abs(x) < 1e15 {
+			return strconv.FormatInt(int64(x), 10)
+		}
+		return strconv.FormatFloat(x, 'g', -1, 64)
+	}
+	return fmt.Sprint(v)
+}
+
+// defaultIndexName is MongoDB's generated name: fields and directions joined
+// with "_".
+func defaultIndexName(key bson.D) string {
+	var parts []string
+	for _, e := range key {
+		parts = append(parts, e.Key, indexNumberString(e.Value))
+	}
+	return strings.Join(parts, "_")
+}
+
+// patternString prints a key pattern as "{ a: 1 }".
+func patternString(key bson.D) string {
+	var parts []string
+	for _, e := range key {
+		parts = append(parts, e.Key+": "+indexNumberString(e.Value))
+	}
+	return "{ " + strings.Join(parts, ", ") + " }"
+}
+
+// sameKey reports whether two key patterns are identical.
+func sameKey(a, b bson.D) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		da, _ := indexDirection(a[i].Value)
+		db, _ := indexDirection(b[i].Value)
+		if a[i].Key != b[i].Key || da != db {
+			return false
+		}
+	}
+	return true
+}
+
+// indexPathValues returns the values a document contributes to an index on
+// the given path (MongoDB's key generation): arrays are expanded, so a
+// document yields one key per element (multikey); a missing value indexes as
+// null and an empty array as undefined. multikey reports an array on the path.
+func indexPathValues(doc bson.Raw, parts []string) (vals []bson.RawValue, multikey bool) {
+	indexCollect(bson.RawValue{Type: bson.TypeEmbeddedDocument, Value: doc}, parts, &vals, &multikey)
+	if len(vals) == 0 {
+		vals = append(vals, bson.RawValue{Type: bson.TypeNull})
+	}
+	return vals, multikey
+}
+
+func indexCollect(v bson.RawValue, parts []string, out *[]bson.RawValue, multikey *bool) {
+	if len(parts) == 0 {
+		if v.Type == bson.TypeArray {
+			*multikey = true
+			arr, _ := v.ArrayOK()
+			elems, _ := arr.Values()
+			if len(elems) == 0 {
+				*out = append(*out, bson.RawValue{Type: bson.TypeUndefined})
+			}
+			*out = append(*out, elems...)
+			return
+		}
+		*out = append(*out, v)
+		return
+	}
+	switch v.Type {
+	case bson.TypeEmbeddedDocument:
+		d, _ := v.DocumentOK()
+		sub, err := d.LookupErr(parts[0])
+		if err != nil {
+			return
+		}
+		indexCollect(sub, parts[1:], out, multikey)
+	case bson.TypeArray:
+		*multikey = true
+		arr, _ := v.ArrayOK()
+		elems, _ := arr.Values()
+		if n, err := strconv.Atoi(parts[0]); err == nil && n >= 0 && n < len(elems) {
+			indexCollect(elems[n], parts[1:], out, multikey)
+		}
+		for _, el := range elems {
+			before := len(*out)
+			if el.Type == bson.TypeEmbeddedDocument {
+				indexCollect(el, parts, out, multikey)
+			}
+			if len(*out) == before {
+				*out = append(*out, bson.RawValue{Type: bson.TypeNull})
+			}
+		}
+	}
+}
+
+// keys returns the distinct encoded keys (without the index prefix and
+// without the _id suffix) that doc has in ix. A compound index over two
+// array fields is CannotIndexParallelArrays (171), as in MongoDB.
+func (ix *index) keys(doc bson.Raw) ([][]byte, error) {
+	if doc == nil {
+		return nil, nil
+	}
+	combos := [][]byte{nil}
+	var arrays []string
+	for _, f := range ix.fields {
+		vals, multi := indexPathValues(doc, f.parts)
+		if multi {
+			arrays = append(arrays, f.path)
+			if len(arrays) > 1 {
+				return nil, codes.New(codes.CannotIndexParallelArrays, "cannot index parallel arrays [%s] [%s]", arrays[1], arrays[0])
+			}
+		}
+		next := make([][]byte, 0, len(combos)*len(vals))
+		for _, c := range combos {
+			for _, v := range vals {
+				enc := appendKeyValue(nil, v)
+				if f.desc {
+					invertKey(enc)
+				}
+				k := make([]byte, 0, len(c)+len(enc))
+				k = append(append(k, c...), enc...)
+				next = append(next, k)
+			}
+		}
+		combos = next
+	}
+	if len(combos) == 1 {
+		return combos, nil
+	}
+	seen := make(map[string]bool, len(combos))
+	out := combos[:0]
+	for _, c := range combos {
+		if !seen[string(c)] {
+			seen[string(c)] = true
+			out = append(out, c)
+		}
+	}
+	return out, nil
+}
+
+// keyValue returns the index's field values for doc as a KeyValue document
+// for DuplicateKey errors (the first key when multikey).
+func (ix *index) keyValue(doc bson.Raw) bson.D {
+	var d bson.D
+	for _, f := range ix.fields {
+		vals, _ := indexPathValues(doc, f.parts)
+		d = append(d, bson.E{Key: f.path, Value: vals[0]})
+	}
+	return d
+}
+
+// dupKeyError builds MongoDB's DuplicateKey error for index name on ns.
+func dupKeyError(ns Namespace, name string, pattern, value bson.D) *codes.Error {
+	var parts []string
+	for _, e := range value {
+		parts = append(parts, e.Key+": "+formatKeyValue(e.Value))
+	}
+	msg := fmt.Sprintf("E11000 duplicate key error collection: %s index: %s dup key: { %s }", ns.String(), name, strings.Join(parts, ", "))
+	return &codes.Error{Code: codes.DuplicateKey, Message: msg, KeyPattern: pattern, KeyValue: value}
+}
+
+// idDupKeyError is the DuplicateKey error of the _id index.
+func idDupKeyError(ns Namespace, id bson.RawValue) *codes.Error {
+	return dupKeyError(ns, idIndexName, bson.D{{Key: "_id", Value: int32(1)}}, bson.D{{Key: "_id", Value: id}})
+}
+
+// formatKeyValue prints a value the way mongod prints keys in error messages.
+func formatKeyValue(v any) string {
+	rv, ok := v.(bson.RawValue)
+	if !ok {
+		return fmt.Sprint(v)
+	}
+	switch rv.Type {
+	case bson.TypeInt32:
+		return strconv.Itoa(int(rv.Int32()))
+	case bson.TypeInt64:
+		return strconv.FormatInt(rv.Int64(), 10)
+	case bson.TypeDouble:
+		f := rv.Double()
+		if f == math.Trunc(f) && math.Abs(f) < 1e15 {
+			return strconv.FormatFloat(f, 'f', 1, 64)
+		}
+		return strconv.FormatFloat(f, 'g', -1, 64)
+	case bson.TypeString:
+		return strconv.Quote(rv.StringValue())
+	case bson.TypeObjectID:
+		return "ObjectId('" + rv.ObjectID().Hex() + "')"
+	case bson.TypeBoolean:
+		return strconv.FormatBool(rv.Boolean())
+	case bson.TypeNull, 0:
+		return "null"
+	}
+	return rv.String()
+}
+
+// CreateIndex creates an index (creating the collection if missing) and
+// builds it over the existing documents; a unique index over duplicate values
+// fails with DuplicateKey (11000) and is not created. Creating an identical
+// existing index is a no-op returning its name.
+func (e *Engine) CreateIndex(ctx context.Context, ns Namespace, spec IndexSpec) (string, error) {
+	if err := e.enter(); err != nil {
+		return "", err
+	}
+	defer e.exit()
+	if len(spec.Key) == 1 && spec.Key[0].Key == "_id" {
+		if d, ok := indexDirection(spec.Key[0].Value); ok && d > 0 {
+			return idIndexName, nil
+		}
+	}
+	if spec.Name == idIndexName {
+		return "", codes.New(codes.BadValue, "The index name '_id_' is reserved for the _id index, which must have key pattern {_id: 1}, found key: %s", patternString(spec.Key))
+	}
+	e.ddlMu.Lock()
+	defer e.ddlMu.Unlock()
+	c, err := e.collOrCreateLocked(ns)
+	if err != nil {
+		return "", err
+	}
+	ix, err := newIndex(spec.Name, spec.Key, spec.Unique, c.nextIndexID)
+	if err != nil {
+		return "", err
+	}
+	for _, old := range c.indexes {
+		switch {
+		case old.name == ix.name && sameKey(old.key, ix.key) && old.unique == ix.unique:
+			return old.name, nil
+		case old.name == ix.name:
+			return "", codes.New(codes.IndexKeySpecsConflict, "An existing index has the same name as the requested index. When index names are not specified, they are auto generated and can cause conflicts. Please refer to our documentation. Requested index: %s, existing index: %s", ix.pattern, old.pattern)
+		case sameKey(old.key, ix.key):
+			return "", codes.New(codes.IndexOptionsConflict, "Index already exists with a different name: %s", old.name)
+		}
+	}
+	nc := c.clone()
+	nc.nextIndexID++
+	nc.indexes = append(nc.indexes, ix)
+	build := func(b *pebble.Batch) error { return e.buildIndex(nc, ix, b) }
+	if err := e.installCollection(ns, nc, nil, build); err != nil {
+		return "", err
+	}
+	return ix.name, nil
+}
+
+// buildIndex writes ix's entries for every committed document of c into b.
+// The caller holds commitMu, so the documents cannot change meanwhile.
+func (e *Engine) buildIndex(c *collection, ix *index, b *pebble.Batch) error {
+	p := docPrefix(c.id)
+	it, err := e.db.NewIter(&pebble.IterOptions{LowerBound: p, UpperBound: prefixSuccessor(p)})
+	if err != nil {
+		return storageError(err)
+	}
+	defer it.Close()
+	seen := map[string]bool{}
+	for it.First(); it.Valid(); it.Next() {
+		doc := bson.Raw(it.Value())
+		id := doc.Lookup("_id")
+		keys, err := ix.keys(doc)
+		if err != nil {
+			return err
+		}
+		for _, k := range keys {
+			if ix.unique {
+				if seen[string(k)] {
+					return dupKeyError(c.ns, ix.name, ix.key, ix.keyValue(doc))
+				}
+				seen[string(k)] = true
+			}
+			if err := b.Set(indexEntryKey(c.id, ix, k, id), rawIDValue(id), nil); err != nil {
+				return storageError(err)
+			}
+		}
+	}
+	return it.Error()
+}
+
+// indexEntryKey is the Pebble key of one index entry: non-unique entries end
+// with the document's _id so equal keys of different documents are distinct.
+func indexEntryKey(collID uint32, ix *index, k []byte, id bson.RawValue) []byte {
+	out := append(indexPrefix(collID, ix.id), k...)
+	if !ix.unique {
+		out = appendKeyValue(out, id)
+	}
+	return out
+}
+
+// DropIndex drops the named index ("*" drops all but _id). "_id_" is
+// InvalidOptions (72); a missing index is IndexNotFound (27); a missing
+// collection is NamespaceNotFound (26).
+func (e *Engine) DropIndex(ctx context.Context, ns Namespace, name string) error {
+	if err := e.enter(); err != nil {
+		return err
+	}
+	defer e.exit()
+	if name == idIndexName {
+		return codes.New(codes.InvalidOptions, "cannot drop _id index")
+	}
+	e.ddlMu.Lock()
+	defer e.ddlMu.Unlock()
+	c := e.lookupColl(ns)
+	if c == nil {
+		return codes.New(codes.NamespaceNotFound, "ns not found %s", ns.String())
+	}
+	nc := c.clone()
+	nc.indexes = nil
+	var dropped []*index
+	for _, ix := range c.indexes {
+		if name == "*" || ix.name == name {
+			dropped = append(dropped, ix)
+			continue
+		}
+		nc.indexes = append(nc.indexes, ix)
+	}
+	if len(dropped) == 0 && name != "*" {
+		return codes.New(codes.IndexNotFound, "index not found with name [%s]", name)
+	}
+	b := e.db.NewBatch()
+	for _, ix := range dropped {
+		p := indexPrefix(c.id, ix.id)
+		if err := b.DeleteRange(p, prefixSuccessor(p), nil); err != nil {
+			b.Close()
+			return storageError(err)
+		}
+	}
+	return e.installCollection(ns, nc, b, nil)
+}
+
+// ListIndexes returns the collection's indexes, _id first. A missing
+// collection is NamespaceNotFound (26).
+func (e *Engine) ListIndexes(ns Namespace) ([]IndexSpec, error) {
+	c := e.lookupColl(ns)
+	if c == nil {
+		return nil, codes.New(codes.NamespaceNotFound, "ns does not exist: %s", ns.String())
+	}
+	out := []IndexSpec{{Name: idIndexName, Key: bson.D{{Key: "_id", Value: int32(1)}}}}
+	for _, ix := range c.indexes {
+		out = append(out, IndexSpec{Name: ix.name, Key: ix.key, Unique: ix.unique})
+	}
+	return out, nil
+}

@@ -1,0 +1,162 @@
+package engine
+
+import (
+	"context"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+
+	"github.com/concorddb/concord/internal/codes"
+)
+
+// InsertResult is the outcome of an insert: the _ids of the inserted
+// documents in order, and the per-document write errors.
+type InsertResult struct {
+	InsertedIDs []bson.RawValue
+	WriteErrors []WriteError
+}
+
+// WriteError is a per-document error of a write command (e.g. DuplicateKey
+// with KeyPattern and KeyValue); Index is the document's position.
+type WriteError struct {
+	Index int
+	Err   *codes.Error
+}
+
+// Insert inserts documents, creating the collection if needed. _id is made
+// the first field (an ObjectID is generated when absent). Per-document
+// failures (DuplicateKey 11000, InvalidIdField 53, ...) are WriteErrors;
+// ordered stops at the first. Outside a transaction an _id or unique key
+// owned by an uncommitted transaction is waited for: after its commit the
+// insert gets DuplicateKey, after its abort it succeeds. In a transaction a
+// write error stops the batch and aborts the transaction; a key owned by
+// another transaction is WriteConflict (112).
+func (e *Engine) Insert(ctx context.Context, t *Txn, ns Namespace, docs []bson.Raw, ordered bool, st *Stats) (InsertResult, error) {
+	if err := e.enter(); err != nil {
+		return InsertResult{}, err
+	}
+	defer e.exit()
+	st = statsOrLocal(st)
+	var res InsertResult
+	err := e.runWrite(ctx, t, st, func(o *op) error {
+		res = InsertResult{}
+		c, err := e.collOrCreate(ns)
+		if err != nil {
+			return err
+		}
+		type prepared struct {
+			doc bson.Raw
+			id  bson.RawValue
+		}
+		prep := make([]prepared, len(docs))
+		mark, markRes := 0, res
+		fail := func(i int, err error) bool {
+			ce, ok := codes.As(err)
+			if !ok {
+				ce = storageError(err)
+			}
+			res.WriteErrors = append(res.WriteErrors, WriteError{Index: i, Err: ce})
+			if o.txn != nil {
+				o.txn.pendingAbort = ce
+				return true
+			}
+			return ordered
+		}
+		for i := 0; i < len(docs); {
+			if prep[i].doc == nil {
+				doc, id, err := prepareInsertDoc(docs[i])
+				if err != nil {
+					if fail(i, err) {
+						break
+					}
+					i++
+					continue
+				}
+				prep[i] = prepared{doc, id}
+			}
+			err := o.insertDoc(c, prep[i].doc, prep[i].id)
+			if _, ok := isConflict(err); ok {
+				err = o.conflict(err)
+				if err == errRedoUnit {
+					if c, err = e.collOrCreate(ns); err != nil {
+						return err
+					}
+					i, res = mark, markRes
+					continue
+				}
+				if err != nil {
+					return err
+				}
+				mark, markRes = i, cloneInsertResult(res)
+				continue
+			}
+			if err != nil {
+				if fail(i, err) {
+					break
+				}
+				i++
+				continue
+			}
+			res.InsertedIDs = append(res.InsertedIDs, prep[i].id)
+			i++
+		}
+		if o.txn != nil {
+			return nil
+		}
+		// Commit the last unit here so that a unit lost to a catalog change
+		// is redone document by document.
+		for {
+			err := o.flush()
+			if err != errRedoUnit {
+				return err
+			}
+			if c, err = e.collOrCreate(ns); err != nil {
+				return err
+			}
+			redo := res
+			res = markRes
+			for i := mark; i < len(docs); i++ {
+				if prep[i].doc == nil || !insertedAt(redo, prep[i].id) {
+					continue
+				}
+				for {
+					err := o.insertDoc(c, prep[i].doc, prep[i].id)
+					if _, ok := isConflict(err); ok {
+						if err = o.conflict(err); err != nil && err != errRedoUnit {
+							return err
+						}
+						continue
+					}
+					if err != nil {
+						fail(i, err)
+					} else {
+						res.InsertedIDs = append(res.InsertedIDs, prep[i].id)
+					}
+					break
+				}
+			}
+		}
+	})
+	n := int64(len(res.InsertedIDs))
+	st.NInserted += n
+	e.m.insert.Add(int64(len(docs)))
+	e.m.docInserted.Add(n)
+	return res, err
+}
+
+// cloneInsertResult copies r so later appends do not alias it.
+func cloneInsertResult(r InsertResult) InsertResult {
+	return InsertResult{
+		InsertedIDs: append([]bson.RawValue(nil), r.InsertedIDs...),
+		WriteErrors: append([]WriteError(nil), r.WriteErrors...),
+	}
+}
+
+// insertedAt reports whether r lists id as inserted.
+func insertedAt(r InsertResult, id bson.RawValue) bool {
+	for _, x := range r.InsertedIDs {
+		if x.Type == id.Type && string(x.Value) == string(id.Value) {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,61 @@
+package engine
+
+import "sync/atomic"
+
+// Metrics is a copy of the server-wide counters that serverStatus reports.
+type Metrics struct {
+	// Opcounters: Insert counts documents, Update and Delete statements,
+	// Query find operations; Getmore and Command are counted by the callers
+	// through CountGetMore and CountCommand (the engine counts no commands:
+	// FindAndModify, Aggregate, Count, Distinct and DDL are commands).
+	Opcounters struct{ Insert, Query, Update, Delete, Getmore, Command int64 }
+	// WriteConflicts is metrics.operation.writeConflicts: each operation
+	// adds its total once, when it ends.
+	WriteConflicts int64
+	// Document is metrics.document: Updated counts matched documents, as
+	// mongod's recordCurOpMetrics does.
+	Document struct{ Inserted, Updated, Deleted, Returned int64 }
+	// Transactions follows transaction_metrics_observer.cpp's transitions.
+	Transactions struct {
+		TotalStarted, TotalCommitted, TotalAborted, CurrentOpen, CurrentActive, CurrentInactive int64
+	}
+}
+
+// counters are kept as atomics where the work happens.
+type counters struct {
+	insert, query, update, delete, getmore, command atomic.Int64
+	writeConflicts                                  atomic.Int64
+	docInserted, docUpdated, docDeleted, docReturn  atomic.Int64
+	txnStarted, txnCommitted, txnAborted            atomic.Int64
+	txnOpen, txnActive, txnInactive                 atomic.Int64
+}
+
+// Metrics returns a copy of the counters.
+func (e *Engine) Metrics() Metrics {
+	var m Metrics
+	m.Opcounters.Insert = e.m.insert.Load()
+	m.Opcounters.Query = e.m.query.Load()
+	m.Opcounters.Update = e.m.update.Load()
+	m.Opcounters.Delete = e.m.delete.Load()
+	m.Opcounters.Getmore = e.m.getmore.Load()
+	m.Opcounters.Command = e.m.command.Load()
+	m.WriteConflicts = e.m.writeConflicts.Load()
+	m.Document.Inserted = e.m.docInserted.Load()
+	m.Document.Updated = e.m.docUpdated.Load()
+	m.Document.Deleted = e.m.docDeleted.Load()
+	m.Document.Returned = e.m.docReturn.Load()
+	m.Transactions.TotalStarted = e.m.txnStarted.Load()
+	m.Transactions.TotalCommitted = e.m.txnCommitted.Load()
+	m.Transactions.TotalAborted = e.m.txnAborted.Load()
+	m.Transactions.CurrentOpen = e.m.txnOpen.Load()
+	m.Transactions.CurrentActive = e.m.txnActive.Load()
+	m.Transactions.CurrentInactive = e.m.txnInactive.Load()
+	return m
+}
+
+// CountCommand adds one to opcounters.command (for commands other than
+// find, getMore, insert, update and delete).
+func (e *Engine) CountCommand() { e.m.command.Add(1) }
+
+// CountGetMore adds one to opcounters.getmore.
+func (e *Engine) CountGetMore() { e.m.getmore.Add(1) }

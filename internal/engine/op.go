@@ -1,0 +1,172 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/cockroachdb/pebble/v2"
+
+	"github.com/concorddb/concord/internal/codes"
+)
+
+// op is the execution state of one write operation: either a statement of a
+// multi-document transaction (txn set), or an operation outside one, which
+// runs as a sequence of units: a unit commits whenever the operation must
+// wait, so an operation never waits while owning keys (no deadlock between
+// waiting writers) and, like MongoDB's per-document storage transactions, a
+// multi-document write keeps what it did before the wait.
+type op struct {
+	e   *Engine
+	ctx context.Context
+	st  *Stats
+	now time.Time
+
+	txn  *Txn // statement of a transaction
+	unit *Txn // current unit outside a transaction
+
+	batches   []*pebble.Batch // committed units awaiting their fsync
+	conflicts int64           // write conflicts retried, for metrics
+	attempt   int             // conflicts in a row, for WaitBackoff
+}
+
+// errRedoUnit reports that a unit could not commit because its collection's
+// catalog entry changed (DDL); the work of that unit must be redone.
+var errRedoUnit = errors.New("redo unit")
+
+// t returns the transaction the operation writes through.
+func (o *op) t() *Txn {
+	if o.txn != nil {
+		return o.txn
+	}
+	return o.unit
+}
+
+// isConflict reports whether err is an internal write conflict.
+func isConflict(err error) (*conflictError, bool) {
+	ce, ok := err.(*conflictError)
+	return ce, ok
+}
+
+// countConflict records a write conflict that the operation absorbs (a
+// document that changed between scan and write, or a key owned by another
+// transaction); only operations outside transactions absorb conflicts.
+func (o *op) countConflict() {
+	if o.txn != nil {
+		return
+	}
+	o.conflicts++
+	o.st.WriteConflicts++
+	o.st.NumYield++
+}
+
+// conflict handles a write conflict at a retry point. In a transaction it
+// returns WriteConflict (112), which aborts the transaction. Outside one it
+// commits the current unit, waits according to the wait policy and returns
+// nil so the caller retries; errRedoUnit when the unit's commit was lost, or
+// the interruption error that ends the operation.
+func (o *op) conflict(err error) error {
+	ce, ok := isConflict(err)
+	if !ok {
+		return err
+	}
+	if o.txn != nil {
+		return writeConflictError()
+	}
+	o.countConflict()
+	if err := o.flush(); err != nil {
+		return err
+	}
+	if err := o.e.waitFor(o.ctx, ce.owner, o.attempt); err != nil {
+		return err
+	}
+	o.attempt++
+	return nil
+}
+
+// flush commits the current unit (outside a transaction) and starts a new
+// one. It returns errRedoUnit when the commit failed on a catalog change.
+func (o *op) flush() error {
+	if o.txn != nil {
+		return nil
+	}
+	u := o.unit
+	o.unit = o.e.newUnit()
+	b, err := o.e.commit(u)
+	if b != nil {
+		o.batches = append(o.batches, b)
+	}
+	if err == errCatalogChanged {
+		return errRedoUnit
+	}
+	return err
+}
+
+// finish ends an operation outside a transaction: it commits the last unit,
+// waits for the fsync of every unit, and adds the absorbed conflicts to
+// metrics.operation.writeConflicts.
+func (o *op) finish() error {
+	err := o.flush()
+	for _, b := range o.batches {
+		if serr := o.e.syncWait(b); serr != nil && err == nil {
+			err = serr
+		}
+	}
+	o.batches = nil
+	if o.conflicts > 0 {
+		o.e.m.writeConflicts.Add(o.conflicts)
+	}
+	return err
+}
+
+// abandon releases the current unit's claims without committing (an
+// operation outside a transaction restarting from scratch with nothing
+// written).
+func (o *op) abandon() {
+	if o.txn == nil && o.unit != nil {
+		o.unit.abortLocked(nil)
+		o.unit = o.e.newUnit()
+	}
+}
+
+// runWrite runs body as one write operation. In a transaction body runs once
+// inside a statement (conflicts become 112 and abort the transaction).
+// Outside one, body runs in units; when restartable (single-document
+// operations, which restart from their scan) a lost final commit (catalog
+// change) reruns body from the start.
+func (e *Engine) runWrite(ctx context.Context, t *Txn, st *Stats, body func(o *op) error) error {
+	o := &op{e: e, ctx: ctx, st: st, now: time.Now()}
+	if t != nil {
+		sctx, err := t.beginStmt(ctx)
+		if err != nil {
+			return err
+		}
+		o.ctx, o.txn = sctx, t
+		err = body(o)
+		if _, ok := isConflict(err); ok {
+			err = writeConflictError()
+		}
+		return t.endStmt(sctx, err)
+	}
+	for {
+		o.unit = e.newUnit()
+		err := body(o)
+		if _, ok := isConflict(err); ok {
+			// Bodies absorb conflicts; one escaping is an engine bug, but
+			// outside a transaction it must never reach the client as 112.
+			err = codes.New(codes.InternalError, "unhandled write conflict")
+		}
+		if err == errRedoUnit {
+			o.abandon()
+			continue
+		}
+		ferr := o.finish()
+		if ferr == errRedoUnit {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		return ferr
+	}
+}

@@ -1,0 +1,52 @@
+package engine
+
+import "time"
+
+// WaitPolicy says how a write outside a transaction waits for a document (or
+// unique key) that a transaction owns. Either way the write ends only by
+// success, its context's deadline or cancellation, or Close; the policies
+// differ only in how quickly the waiter notices that the owner finished.
+type WaitPolicy int
+
+const (
+	// WaitPark (the default) parks the waiter on the owning transaction and
+	// wakes it the moment that transaction commits or aborts.
+	WaitPark WaitPolicy = iota
+	// WaitBackoff reproduces MongoDB's stepped backoff: attempts 0-3 retry at
+	// once, 4-9 sleep 1 ms, 10-99 5 ms, 100-199 10 ms, 200 and more 100 ms.
+	WaitBackoff
+)
+
+// String names the policy ("park", "backoff").
+func (p WaitPolicy) String() string {
+	if p == WaitBackoff {
+		return "backoff"
+	}
+	return "park"
+}
+
+// defaultTxnLifetime is MongoDB's transactionLifetimeLimitSeconds default.
+const defaultTxnLifetime = 60 * time.Second
+
+// Options configures an Engine. The zero value is an in-memory engine with
+// MongoDB's defaults.
+type Options struct {
+	// Dir is the Pebble directory; "" keeps everything in memory (Pebble on
+	// vfs.NewMem), through the same code path as on disk.
+	Dir string
+	// WaitPolicy is how non-transactional writes wait on a transaction.
+	WaitPolicy WaitPolicy
+	// TxnLifetime is transactionLifetimeLimitSeconds; 0 means 60 s.
+	TxnLifetime time.Duration
+	// NoSync acknowledges commits without waiting for the WAL fsync. A crash
+	// may then lose acknowledged writes: for tests and benchmarks only.
+	NoSync bool
+}
+
+// withDefaults returns o with zero fields replaced by their defaults.
+func (o Options) withDefaults() Options {
+	if o.TxnLifetime <= 0 {
+		o.TxnLifetime = defaultTxnLifetime
+	}
+	return o
+}

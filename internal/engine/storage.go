@@ -1,0 +1,93 @@
+package engine
+
+import (
+	"encoding/binary"
+	"errors"
+
+	"github.com/cockroachdb/pebble/v2"
+	"go.mongodb.org/mongo-driver/v2/bson"
+
+	"github.com/concorddb/concord/internal/codes"
+)
+
+// Pebble key space. Every key starts with one of these bytes:
+//
+//	0x02 db 0x00 coll              catalog record of one collection (BSON)
+//	0x10 collID(4) enc(_id)        latest committed document (raw BSON)
+//	0x11 collID(4) idxID(4) enc(k) unique index entry -> raw _id value
+//	0x11 collID(4) idxID(4) enc(k) enc(_id)  non-unique index entry -> raw _id value
+//
+// enc is the order-preserving encoding of keys.go; collection ids are never
+// reused, so dropping a collection is a range deletion of its prefixes.
+const (
+	prefixCatalog byte = 0x02
+	prefixDoc     byte = 0x10
+	prefixIndex   byte = 0x11
+)
+
+// catalogKey is the key of a collection's catalog record.
+func catalogKey(ns Namespace) []byte {
+	k := make([]byte, 0, 2+len(ns.DB)+len(ns.Coll))
+	k = append(k, prefixCatalog)
+	k = append(k, ns.DB...)
+	k = append(k, 0)
+	return append(k, ns.Coll...)
+}
+
+// docPrefix is the prefix of all document keys of a collection.
+func docPrefix(collID uint32) []byte {
+	return binary.BigEndian.AppendUint32([]byte{prefixDoc}, collID)
+}
+
+// docKey is the key of the document with the given _id.
+func docKey(collID uint32, id bson.RawValue) []byte {
+	return appendKeyValue(docPrefix(collID), id)
+}
+
+// indexPrefix is the prefix of all entries of one index.
+func indexPrefix(collID, idxID uint32) []byte {
+	k := binary.BigEndian.AppendUint32([]byte{prefixIndex}, collID)
+	return binary.BigEndian.AppendUint32(k, idxID)
+}
+
+// collIndexPrefix is the prefix of all index entries of a collection.
+func collIndexPrefix(collID uint32) []byte {
+	return binary.BigEndian.AppendUint32([]byte{prefixIndex}, collID)
+}
+
+// rawIDValue stores an _id as its type byte followed by its value bytes.
+func rawIDValue(id bson.RawValue) []byte {
+	out := make([]byte, 0, 1+len(id.Value))
+	out = append(out, byte(id.Type))
+	return append(out, id.Value...)
+}
+
+// parseRawID is the inverse of rawIDValue.
+func parseRawID(b []byte) bson.RawValue {
+	if len(b) == 0 {
+		return bson.RawValue{}
+	}
+	return bson.RawValue{Type: bson.Type(b[0]), Value: append([]byte(nil), b[1:]...)}
+}
+
+// pebbleGet reads key from r, returning a copy, or nil when absent.
+func pebbleGet(r pebble.Reader, key []byte) ([]byte, error) {
+	v, closer, err := r.Get(key)
+	if errors.Is(err, pebble.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, storageError(err)
+	}
+	out := append([]byte(nil), v...)
+	closer.Close()
+	return out, nil
+}
+
+// storageError wraps a Pebble failure as an InternalError.
+func storageError(err error) *codes.Error {
+	if ce, ok := codes.As(err); ok {
+		return ce
+	}
+	return &codes.Error{Code: codes.InternalError, Message: "storage error: " + err.Error(), Cause: err}
+}

@@ -1,0 +1,501 @@
+package engine
+
+import (
+	"bytes"
+	"context"
+	"sort"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+
+	"github.com/concorddb/concord/internal/codes"
+	"github.com/concorddb/concord/internal/query"
+)
+
+// UpdateSpec is one update statement.
+type UpdateSpec struct {
+	Filter, Update bson.Raw
+	ArrayFilters   []bson.Raw
+	Upsert, Multi  bool
+	Sort           bson.Raw // updateOne's optional sort
+}
+
+// UpdateResult is the outcome of one update statement. UpsertedID has Type 0
+// when nothing was upserted.
+type UpdateResult struct {
+	Matched, Modified int64
+	UpsertedID        bson.RawValue
+}
+
+// upsertMaxAttempts bounds the DuplicateKey retries of an upsert (MongoDB's
+// upsertMaxRetryAttemptsOnDuplicateKeyError default).
+const upsertMaxAttempts = 100
+
+// Update runs one update statement. Outside a transaction (t == nil) it
+// never returns WriteConflict: a document owned by a transaction is waited
+// for, and a document that changed since it was read is re-read and the
+// filter re-checked (so a losing compare-and-set matches 0); an upsert that
+// loses an insert race on a unique index covered by an equality-only filter
+// is retried as MongoDB does. In a transaction a conflict is WriteConflict
+// (112) and aborts it. Errors: the filter's and update's parse errors,
+// ImmutableField (66), DuplicateKey (11000), interruption codes.
+func (e *Engine) Update(ctx context.Context, t *Txn, ns Namespace, spec UpdateSpec, st *Stats) (UpdateResult, error) {
+	if err := e.enter(); err != nil {
+		return UpdateResult{}, err
+	}
+	defer e.exit()
+	st = statsOrLocal(st)
+	e.m.update.Add(1)
+	var res UpdateResult
+	err := e.runWrite(ctx, t, st, func(o *op) error {
+		f, err := query.CompileFilter(spec.Filter)
+		if err != nil {
+			return err
+		}
+		u, err := query.CompileUpdate(spec.Update, spec.ArrayFilters)
+		if err != nil {
+			return err
+		}
+		srt, err := compileSort(spec.Sort)
+		if err != nil {
+			return err
+		}
+		for attempt := 0; ; attempt++ {
+			res = UpdateResult{}
+			err := o.update(ns, spec, f, u, srt, &res)
+			if err != nil && o.txn == nil && attempt < upsertMaxAttempts && spec.Upsert && !spec.Multi &&
+				res.Matched == 0 && shouldRetryDupKey(spec.Filter, err) {
+				o.abandon()
+				if werr := e.waitFor(o.ctx, nil, attempt+1); werr != nil {
+					return werr
+				}
+				continue
+			}
+			return err
+		}
+	})
+	st.NMatched += res.Matched
+	st.NModified += res.Modified
+	if res.UpsertedID.Type != 0 {
+		st.NUpserted++
+	}
+	e.m.docUpdated.Add(res.Matched)
+	if res.UpsertedID.Type != 0 {
+		e.m.docInserted.Add(1)
+	}
+	return res, err
+}
+
+// compileSort compiles an optional sort specification.
+func compileSort(s bson.Raw) (*query.Sort, error) {
+	if len(s) == 0 {
+		return nil, nil
+	}
+	return query.CompileSort(s)
+}
+
+// update runs one update statement in o, absorbing conflicts outside a
+// transaction. A multi update updates each document at most once.
+func (o *op) update(ns Namespace, spec UpdateSpec, f *query.Filter, u *query.Update, srt *query.Sort, res *UpdateResult) error {
+	if spec.Multi {
+		return o.updateMany(ns, spec, f, u, res)
+	}
+	for {
+		c := o.e.lookupColl(ns)
+		found, err := o.updateFirst(c, f, u, srt, res)
+		if err == nil && !found && res.Matched == 0 && spec.Upsert {
+			err = o.upsert(ns, spec, u, res, nil)
+		}
+		if _, ok := isConflict(err); ok {
+			if err = o.conflict(err); err != nil {
+				return err
+			}
+			*res = UpdateResult{}
+			continue
+		}
+		return err
+	}
+}
+
+// updateFirst updates the first matching document (in sort order when srt is
+// set). found is false when no document matches. A document that changed
+// after the scan and no longer matches makes it scan again.
+func (o *op) updateFirst(c *collection, f *query.Filter, u *query.Update, srt *query.Sort, res *UpdateResult) (bool, error) {
+	for {
+		cd, ok, err := o.first(c, f, srt)
+		if err != nil || !ok {
+			return false, err
+		}
+		done, err := o.updateDoc(c, cd, f, u, res, nil)
+		if err != nil {
+			return true, err
+		}
+		if done {
+			return true, nil
+		}
+		if cd.doc == nil {
+			return false, nil // the _id point read found no matching document
+		}
+	}
+}
+
+// first returns the first matching document of c (in sort order when srt is
+// set). Outside a transaction, an _id equality does not read the document:
+// the caller claims it and reads the latest version itself.
+func (o *op) first(c *collection, f *query.Filter, srt *query.Sort) (candidate, bool, error) {
+	if c == nil {
+		return candidate{}, false, nil
+	}
+	p := planFor(c, f)
+	if p.kind == planIDHack && o.txn == nil && srt == nil {
+		o.st.PlanSummary = p.summary
+		return candidate{key: p.points[0], pos: -1}, true, nil
+	}
+	var best candidate
+	found := false
+	err := o.e.scan(o.ctx, o.t(), c, f, p, o.st, func(cd candidate) (bool, error) {
+		if !found || srt.Compare(cd.doc, best.doc) < 0 {
+			best, found = cd, true
+		}
+		return srt != nil, nil
+	})
+	return best, found, err
+}
+
+// updateDoc claims and updates one candidate. It returns false (and no
+// error) when the document is gone or no longer matches. cd.doc nil means
+// the candidate was not read (IDHACK), so its first read is no conflict.
+func (o *op) updateDoc(c *collection, cd candidate, f *query.Filter, u *query.Update, res *UpdateResult, done map[string]bool) (bool, error) {
+	t := o.t()
+	key := string(cd.key)
+	if err := t.claim(key); err != nil {
+		return false, err
+	}
+	cur, err := t.getDoc(cd.key)
+	if err != nil {
+		return false, err
+	}
+	pos := cd.pos
+	if cd.doc == nil {
+		if cur != nil {
+			o.st.KeysExamined++
+			o.st.DocsExamined++
+		}
+		ok := false
+		if cur != nil {
+			ok, pos = f.MatchPosition(cur)
+		}
+		if !ok {
+			t.unclaim(key)
+			return false, nil
+		}
+	} else if !bytes.Equal(cur, cd.doc) {
+		// Changed since the scan: MongoDB's WriteConflict + ensureStillMatches.
+		o.countConflict()
+		ok := false
+		if cur != nil {
+			ok, pos = f.MatchPosition(cur)
+		}
+		if !ok {
+			t.unclaim(key)
+			return false, nil
+		}
+	}
+	newDoc, modified, err := u.Apply(cur, query.ApplyOptions{Position: pos, Now: o.now})
+	if err != nil {
+		return false, err
+	}
+	if modified {
+		if err := checkUpdatedDoc(cur, newDoc); err != nil {
+			return false, err
+		}
+		if err := t.putDoc(c, cd.key, docID(cur), cur, newDoc); err != nil {
+			return false, err
+		}
+		res.Modified++
+	} else {
+		t.unclaim(key)
+	}
+	res.Matched++
+	if done != nil {
+		done[key] = true
+	}
+	return true, nil
+}
+
+// checkUpdatedDoc enforces what the update operators cannot: _id stays the
+// same (ImmutableField 66) and the document stays within 16 MiB.
+func checkUpdatedDoc(old, doc bson.Raw) error {
+	oldID, newID := docID(old), docID(doc)
+	if oldID.Type != newID.Type || !bytes.Equal(oldID.Value, newID.Value) {
+		return codes.New(codes.ImmutableField, "Performing an update on the path '_id' would modify the immutable field '_id'")
+	}
+	if len(doc) > maxDocSize {
+		return codes.New(codes.BSONObjectTooLarge, "Resulting document after update is larger than %d", maxDocSize)
+	}
+	return nil
+}
+
+// updateMany updates every document that matched at the start of the
+// statement and still matches when it is written, each at most once.
+func (o *op) updateMany(ns Namespace, spec UpdateSpec, f *query.Filter, u *query.Update, res *UpdateResult) error {
+	c := o.e.lookupColl(ns)
+	if c == nil {
+		if spec.Upsert {
+			return o.upsertRetrying(ns, spec, u, res)
+		}
+		return nil
+	}
+	cands, err := o.e.collect(o.ctx, o.t(), c, f, o.st)
+	if err != nil {
+		return err
+	}
+	done := map[string]bool{}
+	mark, markRes := 0, *res
+	for i := 0; i < len(cands); {
+		if err := o.e.checkCtx(o.ctx); err != nil {
+			return err
+		}
+		_, err := o.updateDoc(c, cands[i], f, u, res, done)
+		if _, ok := isConflict(err); ok {
+			err = o.conflict(err)
+			if err == errRedoUnit {
+				// The documents of the lost unit are redone on the new catalog.
+				if c = o.e.lookupColl(ns); c == nil {
+					return nil
+				}
+				for j := mark; j < i; j++ {
+					delete(done, string(cands[j].key))
+				}
+				i, *res = mark, markRes
+				continue
+			}
+			if err != nil {
+				return err
+			}
+			mark, markRes = i, *res
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		i++
+	}
+	if res.Matched == 0 && spec.Upsert {
+		return o.upsertRetrying(ns, spec, u, res)
+	}
+	return o.flushMulti(func() error {
+		// The last unit was lost: redo its documents.
+		c = o.e.lookupColl(ns)
+		if c == nil {
+			return nil
+		}
+		sub := cands[mark:]
+		*res = markRes
+		for j := range sub {
+			delete(done, string(sub[j].key))
+		}
+		for i := 0; i < len(sub); {
+			_, err := o.updateDoc(c, sub[i], f, u, res, done)
+			if _, ok := isConflict(err); ok {
+				if err = o.conflict(err); err != nil {
+					return err
+				}
+				continue
+			}
+			if err != nil {
+				return err
+			}
+			i++
+		}
+		return nil
+	})
+}
+
+// flushMulti commits the last unit of a multi-document operation outside a
+// transaction, calling redo (then committing again) while the commit is lost
+// to a catalog change.
+func (o *op) flushMulti(redo func() error) error {
+	for {
+		err := o.flush()
+		if err != errRedoUnit {
+			return err
+		}
+		if err := redo(); err != nil {
+			return err
+		}
+	}
+}
+
+// upsertRetrying is an upsert that absorbs conflicts by waiting and
+// retrying (used where no scan precedes it).
+func (o *op) upsertRetrying(ns Namespace, spec UpdateSpec, u *query.Update, res *UpdateResult) error {
+	for {
+		err := o.upsert(ns, spec, u, res, nil)
+		if _, ok := isConflict(err); ok {
+			if err = o.conflict(err); err != nil {
+				return err
+			}
+			*res = UpdateResult{}
+			continue
+		}
+		return err
+	}
+}
+
+// upsert inserts the document an update with no match produces: the filter's
+// equalities (query.UpsertSeed) with the update applied (or the replacement
+// with the seed's _id), with an ObjectID _id when none. newDoc, when non-nil,
+// receives the inserted document.
+func (o *op) upsert(ns Namespace, spec UpdateSpec, u *query.Update, res *UpdateResult, newDoc *bson.Raw) error {
+	seed, err := query.UpsertSeed(spec.Filter)
+	if err != nil {
+		return err
+	}
+	var doc bson.Raw
+	if u.IsReplacement() {
+		doc = replacementWithID(spec.Update, seed)
+	} else if doc, _, err = u.Apply(seed, query.ApplyOptions{Position: -1, Insert: true, Now: o.now}); err != nil {
+		return err
+	}
+	doc, id, err := prepareInsertDoc(doc)
+	if err != nil {
+		return err
+	}
+	c, err := o.e.collOrCreate(ns)
+	if err != nil {
+		return err
+	}
+	if err := o.insertDoc(c, doc, id); err != nil {
+		return err
+	}
+	res.UpsertedID = id
+	if newDoc != nil {
+		*newDoc = doc
+	}
+	return nil
+}
+
+// replacementWithID returns the replacement document, given the seed's _id
+// when it has none of its own.
+func replacementWithID(repl, seed bson.Raw) bson.Raw {
+	if _, err := repl.LookupErr("_id"); err == nil {
+		return repl
+	}
+	idEl, err := seed.LookupErr("_id")
+	if err != nil {
+		return repl
+	}
+	out := make([]byte, 4, len(repl)+len(idEl.Value)+8)
+	out = append(out, byte(idEl.Type))
+	out = append(out, "_id\x00"...)
+	out = append(out, idEl.Value...)
+	if len(repl) > 5 {
+		out = append(out, repl[4:len(repl)-1]...)
+	}
+	out = append(out, 0)
+	n := len(out)
+	out[0], out[1], out[2], out[3] = byte(n), byte(n>>8), byte(n>>16), byte(n>>24)
+	return out
+}
+
+// insertDoc claims and inserts one prepared document; an existing _id is
+// DuplicateKey (11000).
+func (o *op) insertDoc(c *collection, doc bson.Raw, id bson.RawValue) error {
+	t := o.t()
+	key := docKey(c.id, id)
+	if err := t.claim(string(key)); err != nil {
+		return err
+	}
+	cur, err := t.getDoc(key)
+	if err != nil {
+		return err
+	}
+	if cur != nil {
+		return idDupKeyError(c.ns, id)
+	}
+	return t.putDoc(c, key, id, nil, doc)
+}
+
+// shouldRetryDupKey is MongoDB's shouldRetryDuplicateKeyException: the
+// filter is an equality (or an AND of equalities) whose paths are exactly
+// the violated index's fields, with values equal to the duplicated key.
+func shouldRetryDupKey(filter bson.Raw, err error) bool {
+	ce, ok := codes.As(err)
+	if !ok || ce.Code != codes.DuplicateKey || len(ce.KeyPattern) == 0 {
+		return false
+	}
+	eqs := map[string]bson.RawValue{}
+	if !equalityOnly(filter, eqs, 0) || len(eqs) != len(ce.KeyPattern) {
+		return false
+	}
+	for i, kp := range ce.KeyPattern {
+		v, ok := eqs[kp.Key]
+		if !ok || i >= len(ce.KeyValue) {
+			return false
+		}
+		kv, ok := ce.KeyValue[i].Value.(bson.RawValue)
+		if !ok || !query.Equal(v, kv) {
+			return false
+		}
+	}
+	return true
+}
+
+// equalityOnly collects the equality paths of a filter made only of
+// equalities ({a: v}, {a: {$eq: v}}, $and of such); false otherwise.
+func equalityOnly(filter bson.Raw, eqs map[string]bson.RawValue, depth int) bool {
+	if depth > 10 {
+		return false
+	}
+	elems, err := filter.Elements()
+	if err != nil || len(elems) == 0 {
+		return false
+	}
+	for _, el := range elems {
+		k, v := el.Key(), el.Value()
+		if k == "$and" {
+			arr, ok := v.ArrayOK()
+			if !ok {
+				return false
+			}
+			vals, _ := arr.Values()
+			for _, sub := range vals {
+				d, ok := sub.DocumentOK()
+				if !ok || !equalityOnly(d, eqs, depth+1) {
+					return false
+				}
+			}
+			continue
+		}
+		if len(k) > 0 && k[0] == '$' {
+			return false
+		}
+		switch v.Type {
+		case bson.TypeRegex, bson.TypeArray:
+			return false
+		case bson.TypeEmbeddedDocument:
+			d := v.Document()
+			first, err := d.IndexErr(0)
+			if err == nil && len(first.Key()) > 0 && first.Key()[0] == '$' {
+				inner, _ := d.Elements()
+				if len(inner) != 1 || first.Key() != "$eq" {
+					return false
+				}
+				v = first.Value()
+			}
+		}
+		if old, dup := eqs[k]; dup && !query.Equal(old, v) {
+			return false
+		}
+		eqs[k] = v
+	}
+	return true
+}
+
+// sortCandidates orders candidates by srt (stable, so ties keep scan order).
+func sortCandidates(cands []candidate, srt *query.Sort) {
+	if srt == nil {
+		return
+	}
+	sort.SliceStable(cands, func(i, j int) bool { return srt.Compare(cands[i].doc, cands[j].doc) < 0 })
+}

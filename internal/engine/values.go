@@ -1,0 +1,18 @@
+package engine
+
+import (
+	"sort"
+	"strings"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+
+	"github.com/concorddb/concord/internal/query"
+)
+
+// splitPath splits a dotted field path.
+func splitPath(p string) []string { return strings.Split(p, ".") }
+
+// sortValues sorts values in MongoDB's comparison order.
+func sortValues(vals []bson.RawValue) {
+	sort.SliceStable(vals, func(i, j int) bool { return query.Compare(vals[i], vals[j]) < 0 })
+}

@@ -1,0 +1,60 @@
+package query_test
+
+import (
+	"context"
+	"fmt"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+
+	"github.com/concorddb/concord/internal/query"
+)
+
+func ExampleCompilePipeline() {
+	mustRaw := func(v any) bson.Raw {
+		b, err := bson.Marshal(v)
+		if err != nil {
+			panic(err)
+		}
+		return b
+	}
+	p, err := query.CompilePipeline([]bson.Raw{
+		mustRaw(bson.D{{Key: "$match", Value: bson.D{{Key: "qty", Value: bson.D{{Key: "$gt", Value: 1}}}}}}),
+		mustRaw(bson.D{{Key: "$group", Value: bson.D{
+			{Key: "_id", Value: "$item"},
+			{Key: "total", Value: bson.D{{Key: "$sum", Value: "$qty"}}},
+		}}}),
+	})
+	if err != nil {
+		panic(err)
+	}
+	docs := []bson.Raw{
+		mustRaw(bson.D{{Key: "item", Value: "a"}, {Key: "qty", Value: 2}}),
+		mustRaw(bson.D{{Key: "item", Value: "b"}, {Key: "qty", Value: 1}}),
+		mustRaw(bson.D{{Key: "item", Value: "a"}, {Key: "qty", Value: 5}}),
+	}
+	out, err := p.Run(context.Background(), docs, nil)
+	if err != nil {
+		panic(err)
+	}
+	for _, d := range out {
+		fmt.Println(d)
+	}
+	// Output:
+	// {"_id": "a","total": {"$numberInt":"7"}}
+}
+
+func ExampleCompileExpr() {
+	doc, _ := bson.Marshal(bson.D{{Key: "price", Value: 2.5}, {Key: "qty", Value: 4}})
+	spec, _ := bson.Marshal(bson.D{{Key: "e", Value: bson.D{{Key: "$multiply", Value: bson.A{"$price", "$qty"}}}}})
+	e, err := query.CompileExpr(bson.Raw(spec).Lookup("e"))
+	if err != nil {
+		panic(err)
+	}
+	v, err := e.Eval(doc)
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(v, query.Truthy(v))
+	// Output:
+	// {"$numberDouble":"10.0"} true
+}

@@ -1,0 +1,21 @@
+package query
+
+import (
+	"go.mongodb.org/mongo-driver/v2/bson"
+)
+
+// updateMatcher is the part of a compiled query filter that arrayFilters and
+// $pull conditions need.
+type updateMatcher interface {
+	Match(doc bson.Raw) bool
+}
+
+// updateCompileMatcher compiles a query filter for arrayFilters and $pull
+// conditions. The error, if any, is CompileFilter's *codes.Error.
+func updateCompileMatcher(filter bson.Raw) (updateMatcher, error) {
+	f, err := CompileFilter(filter)
+	if err != nil {
+		return nil, err
+	}
+	return f, nil
+}

@@ -1,0 +1,274 @@
+package concord
+
+// Options of the Collection methods. They are plain structs: a nil pointer
+// or a zero field means MongoDB's default. When several are passed to one
+// call they are merged left to right, a later non-zero field replacing an
+// earlier one. Sort, Projection and ArrayFilters elements accept whatever a
+// filter accepts (bson.D, bson.M, bson.Raw, structs).
+
+// FindOptions configures Find.
+type FindOptions struct {
+	// Sort orders the results, e.g. bson.D{{"age", -1}}.
+	Sort any
+	// Projection selects fields, e.g. bson.D{{"name", 1}, {"_id", 0}}.
+	Projection any
+	// Skip skips that many documents after sorting.
+	Skip int64
+	// Limit caps the number of documents; 0 means no limit. A negative
+	// limit is treated as its absolute value, as the driver does.
+	Limit int64
+}
+
+// FindOneOptions configures FindOne.
+type FindOneOptions struct {
+	Sort       any
+	Projection any
+	Skip       int64
+}
+
+// InsertManyOptions configures InsertMany.
+type InsertManyOptions struct {
+	// Ordered (default true) stops at the first failed document; false tries
+	// every document and reports all failures.
+	Ordered *bool
+}
+
+// UpdateOptions configures UpdateOne and UpdateMany.
+type UpdateOptions struct {
+	// Upsert inserts a document built from the filter's equality conditions
+	// and the update when nothing matches.
+	Upsert bool
+	// ArrayFilters are the filters of the update's $[<identifier>] operators.
+	ArrayFilters []any
+	// Sort picks which document UpdateOne modifies when several match
+	// (ignored by UpdateMany).
+	Sort any
+}
+
+// ReplaceOptions configures ReplaceOne.
+type ReplaceOptions struct {
+	Upsert bool
+	// Sort picks which document is replaced when several match.
+	Sort any
+}
+
+// ReturnDocument says which version of the document a FindOneAndUpdate or
+// FindOneAndReplace returns.
+type ReturnDocument int8
+
+const (
+	// Before returns the document as it was before the write (the default);
+	// nothing (ErrNoDocuments) when the write was an upsert's insert.
+	Before ReturnDocument = iota
+	// After returns the document as written.
+	After
+)
+
+// FindOneAndUpdateOptions configures FindOneAndUpdate.
+type FindOneAndUpdateOptions struct {
+	ReturnDocument ReturnDocument
+	Upsert         bool
+	Sort           any
+	Projection     any
+	ArrayFilters   []any
+}
+
+// FindOneAndReplaceOptions configures FindOneAndReplace.
+type FindOneAndReplaceOptions struct {
+	ReturnDocument ReturnDocument
+	Upsert         bool
+	Sort           any
+	Projection     any
+}
+
+// FindOneAndDeleteOptions configures FindOneAndDelete.
+type FindOneAndDeleteOptions struct {
+	Sort       any
+	Projection any
+}
+
+// CountOptions configures CountDocuments.
+type CountOptions struct {
+	Skip  int64
+	Limit int64
+}
+
+// IndexModel describes an index for CreateIndex.
+type IndexModel struct {
+	// Keys is the ordered key document, e.g. bson.D{{"a", 1}, {"b", -1}}.
+	// Use bson.D rather than bson.M when there is more than one key: a map
+	// has no order.
+	Keys any
+	// Name defaults to MongoDB's generated name ("a_1_b_-1").
+	Name string
+	// Unique rejects a second document with the same key (DuplicateKey 11000).
+	Unique bool
+}
+
+func mergeFind(opts []*FindOptions) FindOptions {
+	var m FindOptions
+	for _, o := range opts {
+		if o == nil {
+			continue
+		}
+		if o.Sort != nil {
+			m.Sort = o.Sort
+		}
+		if o.Projection != nil {
+			m.Projection = o.Projection
+		}
+		if o.Skip != 0 {
+			m.Skip = o.Skip
+		}
+		if o.Limit != 0 {
+			m.Limit = o.Limit
+		}
+	}
+	if m.Limit < 0 {
+		m.Limit = -m.Limit
+	}
+	return m
+}
+
+func mergeFindOne(opts []*FindOneOptions) FindOneOptions {
+	var m FindOneOptions
+	for _, o := range opts {
+		if o == nil {
+			continue
+		}
+		if o.Sort != nil {
+			m.Sort = o.Sort
+		}
+		if o.Projection != nil {
+			m.Projection = o.Projection
+		}
+		if o.Skip != 0 {
+			m.Skip = o.Skip
+		}
+	}
+	return m
+}
+
+func mergeInsertMany(opts []*InsertManyOptions) (ordered bool) {
+	ordered = true
+	for _, o := range opts {
+		if o != nil && o.Ordered != nil {
+			ordered = *o.Ordered
+		}
+	}
+	return ordered
+}
+
+func mergeUpdate(opts []*UpdateOptions) UpdateOptions {
+	var m UpdateOptions
+	for _, o := range opts {
+		if o == nil {
+			continue
+		}
+		if o.Upsert {
+			m.Upsert = true
+		}
+		if o.ArrayFilters != nil {
+			m.ArrayFilters = o.ArrayFilters
+		}
+		if o.Sort != nil {
+			m.Sort = o.Sort
+		}
+	}
+	return m
+}
+
+func mergeReplace(opts []*ReplaceOptions) ReplaceOptions {
+	var m ReplaceOptions
+	for _, o := range opts {
+		if o == nil {
+			continue
+		}
+		if o.Upsert {
+			m.Upsert = true
+		}
+		if o.Sort != nil {
+			m.Sort = o.Sort
+		}
+	}
+	return m
+}
+
+func mergeFindOneAndUpdate(opts []*FindOneAndUpdateOptions) FindOneAndUpdateOptions {
+	var m FindOneAndUpdateOptions
+	for _, o := range opts {
+		if o == nil {
+			continue
+		}
+		if o.ReturnDocument != Before {
+			m.ReturnDocument = o.ReturnDocument
+		}
+		if o.Upsert {
+			m.Upsert = true
+		}
+		if o.Sort != nil {
+			m.Sort = o.Sort
+		}
+		if o.Projection != nil {
+			m.Projection = o.Projection
+		}
+		if o.ArrayFilters != nil {
+			m.ArrayFilters = o.ArrayFilters
+		}
+	}
+	return m
+}
+
+func mergeFindOneAndReplace(opts []*FindOneAndReplaceOptions) FindOneAndReplaceOptions {
+	var m FindOneAndReplaceOptions
+	for _, o := range opts {
+		if o == nil {
+			continue
+		}
+		if o.ReturnDocument != Before {
+			m.ReturnDocument = o.ReturnDocument
+		}
+		if o.Upsert {
+			m.Upsert = true
+		}
+		if o.Sort != nil {
+			m.Sort = o.Sort
+		}
+		if o.Projection != nil {
+			m.Projection = o.Projection
+		}
+	}
+	return m
+}
+
+func mergeFindOneAndDelete(opts []*FindOneAndDeleteOptions) FindOneAndDeleteOptions {
+	var m FindOneAndDeleteOptions
+	for _, o := range opts {
+		if o == nil {
+			continue
+		}
+		if o.Sort != nil {
+			m.Sort = o.Sort
+		}
+		if o.Projection != nil {
+			m.Projection = o.Projection
+		}
+	}
+	return m
+}
+
+func mergeCount(opts []*CountOptions) CountOptions {
+	var m CountOptions
+	for _, o := range opts {
+		if o == nil {
+			continue
+		}
+		if o.Skip != 0 {
+			m.Skip = o.Skip
+		}
+		if o.Limit != 0 {
+			m.Limit = o.Limit
+		}
+	}
+	return m
+}

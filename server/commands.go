@@ -1,0 +1,40 @@
+package server
+
+import "fmt"
+
+// commands is the one command table: every command the server answers, by the exact name clients send
+// (names are case-sensitive, as in MongoDB; isMaster and ismaster are both real names). The data commands of
+// crudCommands are merged in at init. A name missing here is CommandNotFound.
+var commands = map[string]Command{
+	"abortTransaction":  {Handler: handleTxnOutsideSession},
+	"buildInfo":         {Handler: handleBuildInfo},
+	"buildinfo":         {Handler: handleBuildInfo},
+	"commitTransaction": {Handler: handleTxnOutsideSession},
+	"connectionStatus":  {Handler: handleConnectionStatus},
+	"currentOp":         {Handler: handleCurrentOp},
+	"endSessions":       {Handler: handleEndSessions},
+	"getCmdLineOpts":    {Handler: handleGetCmdLineOpts},
+	"getLog":            {Handler: handleGetLog},
+	"getParameter":      {Handler: handleGetParameter},
+	"hello":             {Handler: handleHello},
+	"hostInfo":          {Handler: handleHostInfo},
+	"isMaster":          {Handler: handleHello},
+	"ismaster":          {Handler: handleHello},
+	"killAllSessions":   {Handler: handleKillAllSessions},
+	"killOp":            {Handler: handleKillOp},
+	"killSessions":      {Handler: handleEndSessions},
+	"ping":              {Handler: handlePing},
+	"replSetGetStatus":  {Handler: handleReplSetGetStatus},
+	"serverStatus":      {Handler: handleServerStatus},
+	"setParameter":      {Handler: handleSetParameter},
+	"whatsmyuri":        {Handler: handleWhatsMyURI},
+}
+
+func init() {
+	for name, c := range crudCommands {
+		if _, dup := commands[name]; dup {
+			panic(fmt.Sprintf("server: command %q is registered twice", name))
+		}
+		commands[name] = c
+	}
+}

@@ -1,0 +1,168 @@
+package server
+
+import (
+	"bufio"
+	"errors"
+	"io"
+	"net"
+	"strings"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+
+	"github.com/concorddb/concord/internal/codes"
+	"github.com/concorddb/concord/wire"
+)
+
+// Conn is one client connection. Its commands run one at a time, in the order they arrive, on the
+// connection's own goroutine.
+type Conn struct {
+	// ID is the connection id announced as connectionId in hello, unique per Server.
+	ID int64
+	// RemoteAddr is the client's address, host:port.
+	RemoteAddr string
+	// Created is when the connection was accepted.
+	Created time.Time
+
+	srv *Server
+	nc  net.Conn
+	br  *bufio.Reader
+	// active is set while the connection processes a request; guarded by srv.mu so that Shutdown closes only
+	// idle connections.
+	active bool
+	// nextReplyID numbers this connection's replies.
+	nextReplyID int32
+}
+
+// readBufferSize is the connection's read buffer: one syscall reads most requests whole.
+const readBufferSize = 16 << 10
+
+// newConn wraps nc; the caller holds srv.mu.
+func newConn(srv *Server, nc net.Conn) *Conn {
+	return &Conn{
+		ID:         srv.nextConnID.Add(1),
+		RemoteAddr: nc.RemoteAddr().String(),
+		Created:    time.Now(),
+		srv:        srv,
+		nc:         nc,
+		br:         bufio.NewReaderSize(nc, readBufferSize),
+	}
+}
+
+// setActive marks the connection busy or idle.
+func (c *Conn) setActive(active bool) {
+	c.srv.mu.Lock()
+	c.active = active
+	c.srv.mu.Unlock()
+}
+
+// serve reads and answers requests until the client disconnects, a framing error makes the stream unusable
+// or the server shuts down. It releases everything the connection owns (cursors included) when it ends.
+func (c *Conn) serve() {
+	s := c.srv
+	defer func() {
+		if r := recover(); r != nil {
+			s.logf("server: conn %d: panic: %v", c.ID, r)
+		}
+		c.nc.Close()
+		s.cursors.closeConn(c.ID)
+		s.removeConn(c)
+	}()
+	for {
+		c.setActive(false)
+		if s.inShutdown.Load() {
+			return
+		}
+		// Wait idle for the first byte, so that Shutdown can close the connection between requests but never
+		// in the middle of one.
+		if _, err := c.br.Peek(1); err != nil {
+			return
+		}
+		c.setActive(true)
+		h, msg, err := wire.ReadMessage(c.br, nil, wire.MaxMessageSize)
+		if err != nil {
+			if !errors.Is(err, io.EOF) && !errors.Is(err, net.ErrClosed) {
+				s.logf("server: conn %d from %s: closing: %v", c.ID, c.RemoteAddr, err)
+			}
+			return
+		}
+		s.bytesIn.Add(int64(len(msg)))
+		s.numRequests.Add(1)
+		out := c.handleMessage(h, msg)
+		if out == nil {
+			continue
+		}
+		if _, err := c.nc.Write(out); err != nil {
+			return
+		}
+		s.bytesOut.Add(int64(len(out)))
+	}
+}
+
+// replyID returns the requestID for the connection's next reply.
+func (c *Conn) replyID() int32 {
+	c.nextReplyID++
+	return c.nextReplyID
+}
+
+// handleMessage answers one whole message; nil means no reply (moreToCome). A message that cannot be parsed
+// is answered with an error document: its length was valid, so the stream is still in step.
+func (c *Conn) handleMessage(h wire.Header, msg []byte) []byte {
+	switch h.OpCode {
+	case wire.OpMsg:
+		m, err := wire.ParseMsg(msg)
+		if err != nil {
+			return wire.AppendMsg(nil, c.replyID(), h.RequestID, 0, c.srv.errorReply(wireError(err)))
+		}
+		body, err := m.Command()
+		var reply bson.Raw
+		if err != nil {
+			reply = c.srv.errorReply(wireError(err))
+		} else {
+			reply = c.runCommand(body, "")
+		}
+		if m.Flags&wire.MoreToCome != 0 {
+			return nil
+		}
+		return wire.AppendMsg(nil, c.replyID(), h.RequestID, 0, reply)
+	case wire.OpQuery:
+		q, err := wire.ParseQuery(msg)
+		if err != nil {
+			return wire.AppendReply(nil, c.replyID(), h.RequestID, c.srv.errorReply(wireError(err)))
+		}
+		return wire.AppendReply(nil, c.replyID(), h.RequestID, c.runQuery(q))
+	default:
+		err := codes.New(codes.ProtocolError, "Unsupported opcode %d: only OP_MSG, and OP_QUERY for the handshake, are supported", int32(h.OpCode))
+		return wire.AppendMsg(nil, c.replyID(), h.RequestID, 0, c.srv.errorReply(err))
+	}
+}
+
+// runQuery answers an OP_QUERY. Since MongoDB 5.1 only the handshake commands may use it.
+func (c *Conn) runQuery(q *wire.Query) bson.Raw {
+	db, coll, _ := strings.Cut(q.FullCollectionName, ".")
+	cmd := q.Command()
+	name := ""
+	if e, err := cmd.IndexErr(0); err == nil {
+		name = e.Key()
+	}
+	if coll != "$cmd" || !isHandshake(name) {
+		if coll == "$cmd" {
+			return c.srv.errorReply(codes.New(codes.UnsupportedOpQueryCommand, "Unsupported OP_QUERY command: %s. The client driver may require an upgrade. For more details see https://dochub.mongodb.org/core/legacy-opcode-removal", name))
+		}
+		return c.srv.errorReply(codes.New(codes.UnsupportedOpQueryCommand, "Unsupported OP_QUERY command: find. The client driver may require an upgrade. For more details see https://dochub.mongodb.org/core/legacy-opcode-removal"))
+	}
+	return c.runCommand(cmd, db)
+}
+
+// isHandshake reports whether name is one of the commands allowed over OP_QUERY.
+func isHandshake(name string) bool {
+	return name == "isMaster" || name == "ismaster" || name == "hello"
+}
+
+// wireError turns a parse error of the wire package into the error a client sees.
+func wireError(err error) error {
+	if errors.Is(err, wire.ErrInvalidBSON) {
+		return codes.New(codes.InvalidBSON, "%v", err)
+	}
+	return codes.New(codes.ProtocolError, "%v", err)
+}

@@ -1,0 +1,335 @@
+package server_test
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+)
+
+// insertCmd is an insert of docs into test.c.
+func insertCmd(docs ...bson.D) bson.D {
+	a := bson.A{}
+	for _, d := range docs {
+		a = append(a, d)
+	}
+	return bson.D{{Key: "insert", Value: "c"}, {Key: "documents", Value: a}, {Key: "$db", Value: "test"}}
+}
+
+// findCmd is a find on test.c.
+func findCmd(filter bson.D) bson.D {
+	return bson.D{{Key: "find", Value: "c"}, {Key: "filter", Value: filter}, {Key: "$db", Value: "test"}}
+}
+
+// firstBatch returns the documents of a find reply.
+func firstBatch(t *testing.T, r bson.Raw) []bson.Raw {
+	t.Helper()
+	mustOK(t, "find", r)
+	vals, err := r.Lookup("cursor", "firstBatch").Array().Values()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := make([]bson.Raw, len(vals))
+	for i, v := range vals {
+		out[i] = v.Document()
+	}
+	return out
+}
+
+// commitCmd and abortCmd end transaction txn on lsid.
+func commitCmd(lsid bson.D, txn int64) bson.D {
+	return txnCmd(bson.D{{Key: "commitTransaction", Value: 1}, {Key: "$db", Value: "admin"}}, lsid, txn, false)
+}
+
+func abortCmd(lsid bson.D, txn int64) bson.D {
+	return txnCmd(bson.D{{Key: "abortTransaction", Value: 1}, {Key: "$db", Value: "admin"}}, lsid, txn, false)
+}
+
+func TestTxn_DriverCommitAndAbort(t *testing.T) {
+	e := newCoreEnv(t)
+	c := e.client(t)
+	ctx := context.Background()
+	coll := c.Database("test").Collection("accounts")
+	if _, err := coll.InsertMany(ctx, []any{bson.D{{Key: "_id", Value: "a"}, {Key: "bal", Value: 100}}, bson.D{{Key: "_id", Value: "b"}, {Key: "bal", Value: 0}}}); err != nil {
+		t.Fatal(err)
+	}
+	sess, err := c.StartSession()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sess.EndSession(ctx)
+	_, err = sess.WithTransaction(ctx, func(ctx context.Context) (any, error) {
+		if _, err := coll.UpdateOne(ctx, bson.D{{Key: "_id", Value: "a"}}, bson.D{{Key: "$inc", Value: bson.D{{Key: "bal", Value: -30}}}}); err != nil {
+			return nil, err
+		}
+		return coll.UpdateOne(ctx, bson.D{{Key: "_id", Value: "b"}}, bson.D{{Key: "$inc", Value: bson.D{{Key: "bal", Value: 30}}}})
+	})
+	if err != nil {
+		t.Fatalf("WithTransaction: %v", err)
+	}
+	// An aborted transaction leaves nothing behind.
+	if err := sess.StartTransaction(); err != nil {
+		t.Fatal(err)
+	}
+	sctx := mongo.NewSessionContext(ctx, sess)
+	if _, err := coll.InsertOne(sctx, bson.D{{Key: "_id", Value: "c"}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := sess.AbortTransaction(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var docs []bson.M
+	cur, err := coll.Find(ctx, bson.D{}, options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cur.All(ctx, &docs); err != nil {
+		t.Fatal(err)
+	}
+	if len(docs) != 2 || docs[0]["bal"] != int32(70) || docs[1]["bal"] != int32(30) {
+		t.Fatalf("after commit and abort: %v", docs)
+	}
+}
+
+func TestTxn_DriverWriteConflict(t *testing.T) {
+	e := newCoreEnv(t)
+	c := e.client(t)
+	ctx := context.Background()
+	coll := c.Database("test").Collection("c")
+	if _, err := coll.InsertOne(ctx, bson.D{{Key: "_id", Value: 1}, {Key: "v", Value: 0}}); err != nil {
+		t.Fatal(err)
+	}
+	sa, _ := c.StartSession()
+	sb, _ := c.StartSession()
+	defer sa.EndSession(ctx)
+	defer sb.EndSession(ctx)
+	sa.StartTransaction()
+	sb.StartTransaction()
+	actx, bctx := mongo.NewSessionContext(ctx, sa), mongo.NewSessionContext(ctx, sb)
+	set := func(v int) bson.D { return bson.D{{Key: "$set", Value: bson.D{{Key: "v", Value: v}}}} }
+	if _, err := coll.UpdateOne(actx, bson.D{{Key: "_id", Value: 1}}, set(1)); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	_, err := coll.UpdateOne(bctx, bson.D{{Key: "_id", Value: 1}}, set(2))
+	var ce mongo.CommandError
+	if !errors.As(err, &ce) || ce.Code != 112 || !ce.HasErrorLabel("TransientTransactionError") || ce.HasErrorLabel("UnknownTransactionCommitResult") {
+		t.Fatalf("B's update: %v, want WriteConflict with TransientTransactionError", err)
+	}
+	if d := time.Since(start); d > time.Second {
+		t.Fatalf("WriteConflict took %v; it must be immediate", d)
+	}
+	err = sb.CommitTransaction(ctx)
+	if !errors.As(err, &ce) || ce.Code != 251 || !ce.HasErrorLabel("TransientTransactionError") {
+		t.Fatalf("B's commit: %v, want NoSuchTransaction with TransientTransactionError", err)
+	}
+	if err := sa.CommitTransaction(ctx); err != nil {
+		t.Fatalf("A's commit: %v", err)
+	}
+	var doc bson.M
+	if err := coll.FindOne(ctx, bson.D{{Key: "_id", Value: 1}}).Decode(&doc); err != nil || doc["v"] != int32(1) {
+		t.Fatalf("final doc %v, %v", doc, err)
+	}
+}
+
+// TestTxn_Rules drives the session rules of spec §2.1-2.2 with raw commands carrying explicit lsid and
+// txnNumber.
+func TestTxn_Rules(t *testing.T) {
+	e := newCoreEnv(t)
+	rc := e.dial(t)
+	mustOK(t, "seed", rc.cmd(insertCmd(bson.D{{Key: "_id", Value: 0}})))
+
+	type step struct {
+		cmd       bson.D
+		wantCode  int32
+		wantLabel string // "" means no errorLabels at all
+		wantMsg   string // substring of errmsg
+	}
+	lsid := newLsid()
+	ins := func(id int) bson.D { return insertCmd(bson.D{{Key: "_id", Value: id}}) }
+	withField := func(cmd bson.D, k string, v any) bson.D { return append(cmd, bson.E{Key: k, Value: v}) }
+	cases := []struct {
+		name  string
+		steps []step
+	}{
+		{name: "TransactionTooOld", steps: []step{
+			{cmd: txnCmd(ins(1), lsid, 5, true)},
+			{cmd: txnCmd(ins(2), lsid, 4, true), wantCode: 225, wantMsg: "Cannot start transaction with { txnNumber: 4 } on session "},
+			{cmd: commitCmd(lsid, 5)},
+		}},
+		{name: "TransactionTooOld message tail", steps: []step{
+			{cmd: txnCmd(ins(3), lsid, 3, true), wantCode: 225, wantMsg: "because a newer transaction with txnNumberAndRetryCounter { txnNumber: 5, txnRetryCounter: 0 } has already started on this session."},
+		}},
+		{name: "restart same number", steps: []step{
+			{cmd: txnCmd(ins(4), lsid, 6, true)},
+			{cmd: txnCmd(ins(5), lsid, 6, true), wantCode: 117},
+			{cmd: abortCmd(lsid, 6)},
+		}},
+		{name: "commit idempotent, then TransactionCommitted", steps: []step{
+			{cmd: txnCmd(ins(6), lsid, 7, true)},
+			{cmd: commitCmd(lsid, 7)},
+			{cmd: commitCmd(lsid, 7)},
+			{cmd: txnCmd(ins(7), lsid, 7, false), wantCode: 256, wantMsg: "Transaction with { txnNumber: 7 } has been committed."},
+			{cmd: abortCmd(lsid, 7), wantCode: 256},
+		}},
+		{name: "abort twice", steps: []step{
+			{cmd: txnCmd(ins(8), lsid, 8, true)},
+			{cmd: abortCmd(lsid, 8)},
+			{cmd: abortCmd(lsid, 8), wantCode: 251, wantLabel: "TransientTransactionError", wantMsg: "Transaction with { txnNumber: 8 } has been aborted."},
+			{cmd: commitCmd(lsid, 8), wantCode: 251, wantLabel: "TransientTransactionError"},
+		}},
+		{name: "continue unknown number", steps: []step{
+			{cmd: txnCmd(ins(9), lsid, 20, false), wantCode: 251, wantLabel: "TransientTransactionError", wantMsg: "Given transaction number 20 does not match any in-progress transactions. The active transaction number is 8"},
+		}},
+		{name: "new number aborts the transaction in progress", steps: []step{
+			{cmd: txnCmd(ins(10), lsid, 21, true)},
+			{cmd: txnCmd(ins(11), lsid, 22, true)},
+			{cmd: commitCmd(lsid, 21), wantCode: 225},
+			{cmd: commitCmd(lsid, 22)},
+			{cmd: findCmd(bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: bson.A{10, 11}}}}})},
+		}},
+		{name: "count is not allowed", steps: []step{
+			{cmd: txnCmd(bson.D{{Key: "count", Value: "c"}, {Key: "$db", Value: "test"}}, lsid, 23, true), wantCode: 263, wantMsg: "Cannot run 'count' in a multi-document transaction."},
+		}},
+		{name: "killCursors, commit and abort cannot start", steps: []step{
+			{cmd: txnCmd(bson.D{{Key: "killCursors", Value: "c"}, {Key: "cursors", Value: bson.A{int64(1)}}, {Key: "$db", Value: "test"}}, lsid, 24, true), wantCode: 263},
+			{cmd: txnCmd(bson.D{{Key: "commitTransaction", Value: 1}, {Key: "$db", Value: "admin"}}, lsid, 24, true), wantCode: 263},
+			{cmd: txnCmd(bson.D{{Key: "abortTransaction", Value: 1}, {Key: "$db", Value: "admin"}}, lsid, 24, true), wantCode: 263},
+		}},
+		{name: "writeConcern inside a transaction", steps: []step{
+			{cmd: withField(txnCmd(ins(12), lsid, 25, true), "writeConcern", bson.D{{Key: "w", Value: 1}}), wantCode: 72, wantMsg: "writeConcern is not allowed within a multi-statement transaction"},
+		}},
+		{name: "readConcern on the second statement", steps: []step{
+			{cmd: withField(txnCmd(ins(13), lsid, 26, true), "readConcern", bson.D{{Key: "level", Value: "snapshot"}})},
+			{cmd: withField(txnCmd(ins(14), lsid, 26, false), "readConcern", bson.D{{Key: "level", Value: "local"}}), wantCode: 72, wantMsg: "Only the first command in a transaction may specify a readConcern"},
+			{cmd: commitCmd(lsid, 26)},
+		}},
+		{name: "linearizable kills the transaction", steps: []step{
+			{cmd: withField(txnCmd(ins(15), lsid, 27, true), "readConcern", bson.D{{Key: "level", Value: "linearizable"}}), wantCode: 72},
+			{cmd: txnCmd(ins(16), lsid, 27, false), wantCode: 251, wantLabel: "TransientTransactionError"},
+			{cmd: abortCmd(lsid, 27), wantCode: 251},
+		}},
+		{name: "garbage readConcern level", steps: []step{
+			{cmd: withField(txnCmd(ins(17), lsid, 28, true), "readConcern", bson.D{{Key: "level", Value: "bogus"}}), wantCode: 9},
+		}},
+		{name: "txnNumber on a non-retryable command", steps: []step{
+			{cmd: append(findCmd(bson.D{}), bson.E{Key: "lsid", Value: lsid}, bson.E{Key: "txnNumber", Value: int64(30)}), wantCode: 50768},
+		}},
+		{name: "autocommit true", steps: []step{
+			{cmd: append(ins(18), bson.E{Key: "lsid", Value: lsid}, bson.E{Key: "txnNumber", Value: int64(31)}, bson.E{Key: "autocommit", Value: true}), wantCode: 72},
+		}},
+		{name: "duplicate key aborts the transaction", steps: []step{
+			{cmd: txnCmd(ins(0), lsid, 32, true)},
+			{cmd: commitCmd(lsid, 32), wantCode: 251, wantLabel: "TransientTransactionError"},
+		}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			for i, s := range tc.steps {
+				r := rc.cmd(s.cmd)
+				if got := code(r); got != s.wantCode {
+					t.Fatalf("step %d (%s): code %d, want %d: %v", i, s.cmd[0].Key, got, s.wantCode, r)
+				}
+				labels := errLabels(r)
+				if s.wantLabel == "" && len(labels) > 0 || s.wantLabel != "" && !slices.Equal(labels, []string{s.wantLabel}) {
+					t.Fatalf("step %d: errorLabels %v, want %q", i, labels, s.wantLabel)
+				}
+				if s.wantMsg != "" && !strings.Contains(r.Lookup("errmsg").StringValue(), s.wantMsg) {
+					t.Fatalf("step %d: errmsg %q, want it to contain %q", i, r.Lookup("errmsg").StringValue(), s.wantMsg)
+				}
+			}
+		})
+	}
+	// Of everything above only the committed inserts 1, 6 and 11 (and 13) exist.
+	docs := firstBatch(t, rc.cmd(findCmd(bson.D{})))
+	var ids []int32
+	for _, d := range docs {
+		ids = append(ids, d.Lookup("_id").Int32())
+	}
+	if want := []int32{0, 1, 6, 11, 13}; !slices.Equal(ids, want) {
+		t.Fatalf("ids %v, want %v", ids, want)
+	}
+}
+
+// TestTxn_LifetimeExpiry sets transactionLifetimeLimitSeconds to 1 and checks that an idle transaction is
+// aborted: its commit reports NoSuchTransaction and its insert is gone.
+func TestTxn_LifetimeExpiry(t *testing.T) {
+	e := newCoreEnv(t)
+	rc := e.dial(t)
+	mustOK(t, "setParameter", rc.cmd(bson.D{{Key: "setParameter", Value: 1}, {Key: "transactionLifetimeLimitSeconds", Value: 1}, {Key: "$db", Value: "admin"}}))
+	if got := e.db.TransactionLifetime(); got != time.Second {
+		t.Fatalf("DB lifetime %v after setParameter", got)
+	}
+	before := rc.cmd(bson.D{{Key: "serverStatus", Value: 1}, {Key: "$db", Value: "admin"}})
+	lsid := newLsid()
+	mustOK(t, "txn insert", rc.cmd(txnCmd(insertCmd(bson.D{{Key: "_id", Value: 1}}), lsid, 1, true)))
+	time.Sleep(2500 * time.Millisecond)
+	r := rc.cmd(commitCmd(lsid, 1))
+	if code(r) != 251 || r.Lookup("errmsg").StringValue() != "Transaction with { txnNumber: 1 } has been aborted." || !slices.Equal(errLabels(r), []string{"TransientTransactionError"}) {
+		t.Fatalf("commit after expiry: %v", r)
+	}
+	if docs := firstBatch(t, rc.cmd(findCmd(bson.D{}))); len(docs) != 0 {
+		t.Fatalf("expired transaction's insert is visible: %v", docs)
+	}
+	after := rc.cmd(bson.D{{Key: "serverStatus", Value: 1}, {Key: "$db", Value: "admin"}})
+	b, _ := before.Lookup("transactions", "totalAborted").AsInt64OK()
+	a, _ := after.Lookup("transactions", "totalAborted").AsInt64OK()
+	if a != b+1 {
+		t.Fatalf("totalAborted %d -> %d, want +1", b, a)
+	}
+}
+
+// TestRetryableWrite_Dedup checks that a retried insert (same lsid and txnNumber) returns the stored reply
+// without inserting again, and that an older txnNumber is TransactionTooOld.
+func TestRetryableWrite_Dedup(t *testing.T) {
+	e := newCoreEnv(t)
+	rc := e.dial(t)
+	lsid := newLsid()
+	retryable := func(cmd bson.D, n int64) bson.D {
+		return append(cmd, bson.E{Key: "lsid", Value: lsid}, bson.E{Key: "txnNumber", Value: n})
+	}
+	for i := range 2 {
+		r := mustOK(t, "insert", rc.cmd(retryable(insertCmd(bson.D{{Key: "_id", Value: 1}}), 5)))
+		if n, _ := r.Lookup("n").AsInt64OK(); n != 1 || r.Lookup("writeErrors").Type != 0 {
+			t.Fatalf("attempt %d: %v", i, r)
+		}
+	}
+	status := rc.cmd(bson.D{{Key: "serverStatus", Value: 1}, {Key: "$db", Value: "admin"}})
+	if n, _ := status.Lookup("transactions", "retriedCommandsCount").AsInt64OK(); n != 1 {
+		t.Fatalf("retriedCommandsCount %d, want 1", n)
+	}
+	r := rc.cmd(retryable(insertCmd(bson.D{{Key: "_id", Value: 2}}), 4))
+	if code(r) != 225 || !strings.HasPrefix(r.Lookup("errmsg").StringValue(), "Retryable write with txnNumber 4 is prohibited on session ") {
+		t.Fatalf("older txnNumber: %v", r)
+	}
+	multi := bson.D{{Key: "update", Value: "c"}, {Key: "updates", Value: bson.A{bson.D{{Key: "q", Value: bson.D{}}, {Key: "u", Value: bson.D{{Key: "$set", Value: bson.D{{Key: "x", Value: 1}}}}}, {Key: "multi", Value: true}}}}, {Key: "$db", Value: "test"}}
+	if r := rc.cmd(retryable(multi, 6)); code(r) != 72 {
+		t.Fatalf("retryable multi update: %v", r)
+	}
+	if docs := firstBatch(t, rc.cmd(findCmd(bson.D{}))); len(docs) != 1 {
+		t.Fatalf("%d documents, want 1", len(docs))
+	}
+}
+
+// TestTxn_MaxTimeMS checks that maxTimeMS bounds a write waiting for a transaction (spec scenario 8).
+func TestTxn_MaxTimeMS(t *testing.T) {
+	e := newCoreEnv(t)
+	a, b := e.dial(t), e.dial(t)
+	lsid := newLsid()
+	mustOK(t, "txn insert", a.cmd(txnCmd(insertCmd(bson.D{{Key: "_id", Value: 1}}), lsid, 1, true)))
+	start := time.Now()
+	r := b.cmd(append(insertCmd(bson.D{{Key: "_id", Value: 1}}), bson.E{Key: "maxTimeMS", Value: 100}))
+	if code(r) != 50 {
+		t.Fatalf("blocked insert with maxTimeMS: %v", r)
+	}
+	if d := time.Since(start); d < 90*time.Millisecond || d > 3*time.Second {
+		t.Fatalf("took %v, want about 100ms", d)
+	}
+	mustOK(t, "abort", a.cmd(abortCmd(lsid, 1)))
+}

@@ -1,0 +1,314 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+
+	"github.com/concorddb/concord"
+	"github.com/concorddb/concord/internal/codes"
+)
+
+// cmdArgs is a parsed view of a command body: its fields by name, read with the type rules of MongoDB's IDL
+// parser (numbers accepted wherever a bool or an integer is expected). Field values alias the request body, which
+// stays valid for the whole handler call.
+type cmdArgs struct {
+	cmd    string
+	fields map[string]bson.RawValue
+}
+
+// parseArgs indexes the fields of body. A malformed body is InvalidBSON; a duplicated field is an error as in
+// mongod's IDL parser. Inside a transaction the body is copied first: the engine keeps a transaction's
+// documents until commit, after the handler returns and core may reuse the request buffer.
+func parseArgs(req *Request) (*cmdArgs, error) {
+	body := req.Body
+	if req.InTxn {
+		body = cloneRaw(body)
+	}
+	elems, err := body.Elements()
+	if err != nil {
+		return nil, codes.New(codes.InvalidBSON, "invalid command document: %v", err)
+	}
+	a := &cmdArgs{cmd: req.Name, fields: make(map[string]bson.RawValue, len(elems))}
+	for _, e := range elems {
+		k := e.Key()
+		if _, dup := a.fields[k]; dup {
+			return nil, codes.New(codeDuplicateField, "BSON field '%s.%s' is a duplicate field", a.cmd, k)
+		}
+		a.fields[k] = e.Value()
+	}
+	return a, nil
+}
+
+// codeDuplicateField (40413) is the IDL parser's duplicate-field error.
+const codeDuplicateField codes.Code = 40413
+
+// typeName is the name MongoDB's error messages give a BSON type.
+func typeName(t bson.Type) string {
+	switch t {
+	case bson.TypeDouble:
+		return "double"
+	case bson.TypeString:
+		return "string"
+	case bson.TypeEmbeddedDocument:
+		return "object"
+	case bson.TypeArray:
+		return "array"
+	case bson.TypeBinary:
+		return "binData"
+	case bson.TypeObjectID:
+		return "objectId"
+	case bson.TypeBoolean:
+		return "bool"
+	case bson.TypeDateTime:
+		return "date"
+	case bson.TypeNull:
+		return "null"
+	case bson.TypeRegex:
+		return "regex"
+	case bson.TypeInt32:
+		return "int"
+	case bson.TypeTimestamp:
+		return "timestamp"
+	case bson.TypeInt64:
+		return "long"
+	case bson.TypeDecimal128:
+		return "decimal"
+	case bson.TypeUndefined:
+		return "undefined"
+	case bson.TypeMinKey:
+		return "minKey"
+	case bson.TypeMaxKey:
+		return "maxKey"
+	case bson.TypeJavaScript:
+		return "javascript"
+	case bson.TypeSymbol:
+		return "symbol"
+	}
+	return fmt.Sprintf("type %d", byte(t))
+}
+
+// wrongType is the IDL parser's TypeMismatch error for field path (dotted, without the command name).
+func wrongType(cmd, path string, v bson.RawValue, expected string) error {
+	return codes.New(codes.TypeMismatch, "BSON field '%s.%s' is the wrong type '%s', expected %s",
+		cmd, path, typeName(v.Type), expected)
+}
+
+const (
+	expectNumber = "types '[long, int, decimal, double]'"
+	expectBool   = "types '[bool, long, int, decimal, double]'"
+)
+
+// has reports whether the field is present (null counts as absent, as for optional IDL fields).
+func (a *cmdArgs) has(name string) bool {
+	v, ok := a.fields[name]
+	return ok && v.Type != bson.TypeNull && v.Type != bson.TypeUndefined
+}
+
+// raw returns the field's value, or a zero RawValue when absent.
+func (a *cmdArgs) raw(name string) bson.RawValue { return a.fields[name] }
+
+// boolean reads an optional bool field (numbers are true when non-zero).
+func (a *cmdArgs) boolean(name string, def bool) (bool, error) {
+	if !a.has(name) {
+		return def, nil
+	}
+	return rawBool(a.cmd, name, a.fields[name])
+}
+
+// int64 reads an optional integral number field.
+func (a *cmdArgs) int64(name string, def int64) (int64, error) {
+	if !a.has(name) {
+		return def, nil
+	}
+	return rawInt(a.cmd, name, a.fields[name])
+}
+
+// doc reads an optional document field; absent gives nil.
+func (a *cmdArgs) doc(name string) (bson.Raw, error) {
+	if !a.has(name) {
+		return nil, nil
+	}
+	return rawDoc(a.cmd, name, a.fields[name])
+}
+
+// str reads an optional string field.
+func (a *cmdArgs) str(name string) (string, error) {
+	if !a.has(name) {
+		return "", nil
+	}
+	v := a.fields[name]
+	s, ok := v.StringValueOK()
+	if !ok {
+		return "", wrongType(a.cmd, name, v, "type 'string'")
+	}
+	return s, nil
+}
+
+// array reads an optional array field as its values.
+func (a *cmdArgs) array(name string) ([]bson.RawValue, error) {
+	if !a.has(name) {
+		return nil, nil
+	}
+	return rawArray(a.cmd, name, a.fields[name])
+}
+
+// docArray reads an optional array-of-documents field.
+func (a *cmdArgs) docArray(name string) ([]bson.Raw, error) {
+	vals, err := a.array(name)
+	if err != nil {
+		return nil, err
+	}
+	return docsOf(a.cmd, name, vals)
+}
+
+func rawBool(cmd, path string, v bson.RawValue) (bool, error) {
+	switch v.Type {
+	case bson.TypeBoolean:
+		return v.Boolean(), nil
+	case bson.TypeInt32, bson.TypeInt64, bson.TypeDouble, bson.TypeDecimal128:
+		f, ok := v.AsFloat64OK()
+		if !ok {
+			return false, wrongType(cmd, path, v, expectBool)
+		}
+		return f != 0, nil
+	case bson.TypeNull, bson.TypeUndefined, 0:
+		return false, nil
+	}
+	return false, wrongType(cmd, path, v, expectBool)
+}
+
+func rawInt(cmd, path string, v bson.RawValue) (int64, error) {
+	switch v.Type {
+	case bson.TypeInt32:
+		return int64(v.Int32()), nil
+	case bson.TypeInt64:
+		return v.Int64(), nil
+	case bson.TypeDouble:
+		f := v.Double()
+		if f != f || f > 9.2e18 || f < -9.2e18 {
+			return 0, codes.New(codes.BadValue, "BSON field '%s.%s' value %v is out of range", cmd, path, f)
+		}
+		return int64(f), nil
+	case bson.TypeDecimal128:
+		f, ok := v.AsFloat64OK()
+		if !ok || f != f || f > 9.2e18 || f < -9.2e18 {
+			return 0, codes.New(codes.BadValue, "BSON field '%s.%s' is not a representable integer", cmd, path)
+		}
+		return int64(f), nil
+	}
+	return 0, wrongType(cmd, path, v, expectNumber)
+}
+
+func rawDoc(cmd, path string, v bson.RawValue) (bson.Raw, error) {
+	d, ok := v.DocumentOK()
+	if !ok {
+		return nil, wrongType(cmd, path, v, "type 'object'")
+	}
+	return d, nil
+}
+
+func rawArray(cmd, path string, v bson.RawValue) ([]bson.RawValue, error) {
+	arr, ok := v.ArrayOK()
+	if !ok {
+		return nil, wrongType(cmd, path, v, "type 'array'")
+	}
+	vals, err := arr.Values()
+	if err != nil {
+		return nil, codes.New(codes.InvalidBSON, "BSON field '%s.%s': %v", cmd, path, err)
+	}
+	return vals, nil
+}
+
+func docsOf(cmd, path string, vals []bson.RawValue) ([]bson.Raw, error) {
+	out := make([]bson.Raw, len(vals))
+	for i, v := range vals {
+		d, ok := v.DocumentOK()
+		if !ok {
+			return nil, wrongType(cmd, fmt.Sprintf("%s.%d", path, i), v, "type 'object'")
+		}
+		out[i] = d
+	}
+	return out, nil
+}
+
+// collectionArg reads the collection name carried as the value of the command's first field, as find, insert and
+// most collection commands do.
+func collectionArg(req *Request, a *cmdArgs) (string, error) {
+	v := a.raw(req.Name)
+	name, ok := v.StringValueOK()
+	if !ok {
+		return "", codes.New(codes.InvalidNamespace, "collection name has invalid type %s", typeName(v.Type))
+	}
+	if err := checkCollName(req.DB, name); err != nil {
+		return "", err
+	}
+	return name, nil
+}
+
+// checkCollName applies mongod's namespace rules to a collection name.
+func checkCollName(db, name string) error {
+	if name == "" || strings.ContainsRune(name, 0) || strings.HasPrefix(name, ".") || strings.Contains(name, "$") {
+		return codes.New(codes.InvalidNamespace, "Invalid namespace specified '%s.%s'", db, name)
+	}
+	return nil
+}
+
+// ns is the "db.coll" namespace string replies and profile entries carry.
+func ns(db, coll string) string { return db + "." + coll }
+
+// commandError converts an error from the concord API into the error a handler returns: *codes.Error as is,
+// context expiry as MaxTimeMSExpired or Interrupted, anything else wrapped as InternalError.
+func commandError(err error) error {
+	if err == nil {
+		return nil
+	}
+	if e, ok := codes.As(err); ok {
+		return e
+	}
+	switch {
+	case errors.Is(err, context.DeadlineExceeded):
+		return codes.New(codes.MaxTimeMSExpired, "operation exceeded time limit")
+	case errors.Is(err, context.Canceled):
+		return codes.New(codes.Interrupted, "operation was interrupted")
+	case errors.Is(err, concord.ErrClosed):
+		return codes.New(codes.InterruptedAtShutdown, "interrupted at shutdown")
+	}
+	return &codes.Error{Code: codes.InternalError, Message: err.Error(), Cause: err}
+}
+
+// failsWholeCommand reports whether a statement's error fails the whole write command (ok: 0) instead of becoming
+// a write error: interruptions always do (mongod's handleError rethrows them), and inside a transaction so do the
+// transient errors that tell the client to retry the transaction.
+func failsWholeCommand(e *codes.Error, inTxn bool) bool {
+	switch e.Code {
+	case codes.MaxTimeMSExpired, codes.Interrupted, codes.InterruptedAtShutdown, codes.ClientDisconnect,
+		codes.ExceededTimeLimit, codes.TransactionExceededLifetimeLimitSeconds, codes.LockTimeout,
+		codes.InternalError:
+		return true
+	}
+	if e.HasLabel(codes.LabelTransientTransaction) {
+		return true
+	}
+	return inTxn && (e.Code.Transient() || e.Code == codes.NoSuchTransaction)
+}
+
+// writeErrorDoc shapes a per-statement failure as mongod's WriteError::serialize does: index, code, errmsg, then
+// the error's extra info (keyPattern/keyValue for DuplicateKey); no codeName.
+func writeErrorDoc(index int, e *codes.Error) bson.D {
+	d := bson.D{{Key: "index", Value: int32(index)}, {Key: "code", Value: int32(e.Code)}, {Key: "errmsg", Value: e.Message}}
+	if e.KeyPattern != nil || e.KeyValue != nil {
+		d = append(d, bson.E{Key: "keyPattern", Value: nonNilD(e.KeyPattern)}, bson.E{Key: "keyValue", Value: nonNilD(e.KeyValue)})
+	}
+	return d
+}
+
+func nonNilD(d bson.D) bson.D {
+	if d == nil {
+		return bson.D{}
+	}
+	return d
+}

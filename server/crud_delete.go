@@ -1,0 +1,129 @@
+package server
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+
+	"github.com/concorddb/concord"
+	"github.com/concorddb/concord/internal/codes"
+)
+
+// deleteStatement is one entry of a delete command's deletes array.
+type deleteStatement struct {
+	raw   bson.Raw
+	q     bson.Raw
+	multi bool // limit 0
+}
+
+// parseDeleteStatement validates one statement of deletes (index i) before any statement runs.
+func parseDeleteStatement(cmd string, i int, d bson.Raw) (deleteStatement, error) {
+	path := func(f string) string { return fmt.Sprintf("deletes.%d.%s", i, f) }
+	st := deleteStatement{raw: d}
+	elems, err := d.Elements()
+	if err != nil {
+		return st, codes.New(codes.InvalidBSON, "invalid delete statement %d: %v", i, err)
+	}
+	var haveQ, haveLimit bool
+	for _, e := range elems {
+		v := e.Value()
+		switch e.Key() {
+		case "q":
+			if st.q, err = rawDoc(cmd, path("q"), v); err != nil {
+				return st, err
+			}
+			haveQ = true
+		case "limit":
+			limit, err := rawInt(cmd, path("limit"), v)
+			if err != nil {
+				return st, err
+			}
+			if limit != 0 && limit != 1 {
+				return st, codes.New(codes.FailedToParse, "The limit field in delete objects must be 0 or 1. Got %d", limit)
+			}
+			st.multi, haveLimit = limit == 0, true
+		case "hint", "collation":
+			// Accepted and ignored, as for update.
+		default:
+			return st, codes.New(codeUnknownField, "BSON field '%s.%s' is an unknown field.", cmd, path(e.Key()))
+		}
+	}
+	if !haveQ {
+		return st, codes.New(codeMissingField, "BSON field '%s.%s' is missing but a required field", cmd, path("q"))
+	}
+	if !haveLimit {
+		return st, codes.New(codeMissingField, "BSON field '%s.%s' is missing but a required field", cmd, path("limit"))
+	}
+	return st, nil
+}
+
+// handleDelete runs delete: {delete, deletes: [{q, limit}], ordered}. Reply {n, writeErrors?}, with the same
+// error rules as insert and update.
+func handleDelete(ctx context.Context, s *Server, req *Request) (bson.D, error) {
+	a, err := parseArgs(req)
+	if err != nil {
+		return nil, err
+	}
+	collName, err := collectionArg(req, a)
+	if err != nil {
+		return nil, err
+	}
+	if !a.has("deletes") {
+		return nil, codes.New(codeMissingField, "BSON field 'delete.deletes' is missing but a required field")
+	}
+	raws, err := a.docArray("deletes")
+	if err != nil {
+		return nil, err
+	}
+	if err := checkBatchSize(len(raws)); err != nil {
+		return nil, err
+	}
+	ordered, err := a.boolean("ordered", true)
+	if err != nil {
+		return nil, err
+	}
+	stmts := make([]deleteStatement, len(raws))
+	for i, r := range raws {
+		if stmts[i], err = parseDeleteStatement(req.Name, i, r); err != nil {
+			return nil, err
+		}
+	}
+	namespace := ns(req.DB, collName)
+	coll := s.DB.Database(req.DB).Collection(collName)
+	var n int64
+	var writeErrors bson.A
+	for i, stmt := range stmts {
+		st := &concord.OpStats{}
+		started := time.Now()
+		sctx := concord.WithOpStats(ctx, st)
+		var res *concord.DeleteResult
+		if stmt.multi {
+			res, err = coll.DeleteMany(sctx, stmt.q)
+		} else {
+			res, err = coll.DeleteOne(sctx, stmt.q)
+		}
+		addStats(req.Stats, st)
+		if s.profiler.on(req.DB) {
+			s.profileRecord(ctx, req, profileRecord{op: "remove", ns: namespace, command: stmt.raw, st: st, started: started, err: err})
+		}
+		if err != nil {
+			e, _ := codes.As(commandError(err))
+			if failsWholeCommand(e, req.InTxn) {
+				return nil, e
+			}
+			writeErrors = append(writeErrors, writeErrorDoc(i, e))
+			if ordered || req.InTxn {
+				break
+			}
+			continue
+		}
+		n += res.DeletedCount
+	}
+	reply := bson.D{{Key: "n", Value: int32(n)}}
+	if len(writeErrors) > 0 {
+		reply = append(reply, bson.E{Key: "writeErrors", Value: writeErrors})
+	}
+	return reply, nil
+}

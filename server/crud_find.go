@@ -1,0 +1,453 @@
+package server
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"sync"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+
+	"github.com/concorddb/concord"
+	"github.com/concorddb/concord/internal/codes"
+)
+
+// Batch limits of mongod: a first batch holds 101 documents unless the client asks otherwise, and no batch grows
+// past 16 MiB of documents (a batch always holds at least one document).
+const (
+	defaultFirstBatch = 101
+	maxBatchBytes     = 16 * 1024 * 1024
+)
+
+// emptyDoc is the empty BSON document, used where a command omits a filter.
+var emptyDoc = bson.Raw{5, 0, 0, 0, 0}
+
+// cursorRegistry holds the server's open cursors by id. The zero value is ready to use and safe for concurrent
+// use. Core calls closeConn when a connection ends and reapIdle periodically.
+type cursorRegistry struct {
+	mu   sync.Mutex
+	byID map[int64]*serverCursor
+}
+
+// serverCursor is an open cursor between a find/aggregate and its getMores. It is used by one getMore at a time
+// (inUse, guarded by the registry's mutex).
+type serverCursor struct {
+	id     int64
+	ns     string // "db.coll", checked against getMore's collection
+	connID int64  // the connection that opened it, for closeConn
+	// session is the transaction's session when the cursor was opened inside one: only that session may use it.
+	session *concord.Session
+	cur     *concord.Cursor
+	// pending is a document read ahead of the last batch: reading one ahead tells whether the cursor is exhausted
+	// so the last batch can carry id 0, as mongod does when it knows.
+	pending  bson.Raw
+	lastUsed time.Time
+	inUse    bool
+}
+
+// add registers c under a fresh random id (never 0) and returns the id.
+func (r *cursorRegistry) add(c *serverCursor) int64 {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.byID == nil {
+		r.byID = make(map[int64]*serverCursor)
+	}
+	for {
+		id := rand.Int64()
+		if _, taken := r.byID[id]; id != 0 && !taken {
+			c.id = id
+			c.lastUsed = time.Now()
+			r.byID[id] = c
+			return id
+		}
+	}
+}
+
+// checkout marks cursor id in use and returns it; the caller must call release or remove.
+func (r *cursorRegistry) checkout(id int64) (*serverCursor, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	c := r.byID[id]
+	if c == nil {
+		return nil, codes.New(codes.CursorNotFound, "cursor id %d not found", id)
+	}
+	if c.inUse {
+		return nil, codes.New(codeCursorInUse, "cursor id %d is already in use", id)
+	}
+	c.inUse = true
+	return c, nil
+}
+
+// codeCursorInUse is mongod's CursorInUse (292).
+const codeCursorInUse codes.Code = 292
+
+// release returns a checked-out cursor to the registry.
+func (r *cursorRegistry) release(c *serverCursor) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	c.inUse = false
+	c.lastUsed = time.Now()
+}
+
+// remove drops a checked-out (or idle) cursor from the registry and closes it.
+func (r *cursorRegistry) remove(c *serverCursor) {
+	r.mu.Lock()
+	delete(r.byID, c.id)
+	r.mu.Unlock()
+	_ = c.cur.Close(context.Background())
+}
+
+// kill closes cursor id unless it is in use. It reports whether the cursor existed (in ns) and whether it was
+// left alive because a getMore is using it.
+func (r *cursorRegistry) kill(id int64, namespace string) (found, alive bool) {
+	r.mu.Lock()
+	c := r.byID[id]
+	if c == nil || c.ns != namespace {
+		r.mu.Unlock()
+		return false, false
+	}
+	if c.inUse {
+		r.mu.Unlock()
+		return true, true
+	}
+	delete(r.byID, id)
+	r.mu.Unlock()
+	_ = c.cur.Close(context.Background())
+	return true, false
+}
+
+// closeConn closes the idle cursors opened on connection connID: the client that could continue them is gone.
+func (r *cursorRegistry) closeConn(connID int64) {
+	r.closeWhere(func(c *serverCursor) bool { return c.connID == connID })
+}
+
+// reapIdle closes cursors unused for cursorIdleTimeout (mongod's cursorTimeoutMillis, params.go).
+func (r *cursorRegistry) reapIdle(now time.Time) {
+	r.closeWhere(func(c *serverCursor) bool { return now.Sub(c.lastUsed) >= cursorIdleTimeout })
+}
+
+// closeAll closes every idle cursor (server shutdown).
+func (r *cursorRegistry) closeAll() {
+	r.closeWhere(func(*serverCursor) bool { return true })
+}
+
+func (r *cursorRegistry) closeWhere(pred func(*serverCursor) bool) {
+	var dead []*serverCursor
+	r.mu.Lock()
+	for id, c := range r.byID {
+		if !c.inUse && pred(c) {
+			delete(r.byID, id)
+			dead = append(dead, c)
+		}
+	}
+	r.mu.Unlock()
+	for _, c := range dead {
+		_ = c.cur.Close(context.Background())
+	}
+}
+
+// len returns the number of open cursors.
+func (r *cursorRegistry) len() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(r.byID)
+}
+
+// nextBatch reads the next batch: at most n documents (n < 0: no count limit) and at most maxBatchBytes, but at
+// least one document when any is left. exhausted reports that the cursor has nothing more.
+func (c *serverCursor) nextBatch(ctx context.Context, n int64) (batch []bson.Raw, exhausted bool, err error) {
+	if n == 0 {
+		return nil, false, nil
+	}
+	size := 0
+	for {
+		var doc bson.Raw
+		switch {
+		case c.pending != nil:
+			doc, c.pending = c.pending, nil
+		case c.cur.Next(ctx):
+			doc = cloneRaw(c.cur.Current)
+		default:
+			if err := c.cur.Err(); err != nil {
+				return nil, false, commandError(err)
+			}
+			return batch, true, nil
+		}
+		if len(batch) > 0 && ((n > 0 && int64(len(batch)) >= n) || size+len(doc) > maxBatchBytes) {
+			c.pending = doc
+			return batch, false, nil
+		}
+		batch = append(batch, doc)
+		size += len(doc)
+	}
+}
+
+func cloneRaw(r bson.Raw) bson.Raw {
+	return append(bson.Raw(nil), r...)
+}
+
+// batchArray converts a batch to the array a reply carries.
+func batchArray(batch []bson.Raw) bson.A {
+	a := make(bson.A, len(batch))
+	for i, d := range batch {
+		a[i] = d
+	}
+	return a
+}
+
+// cursorDoc is the reply's cursor sub-document: {firstBatch|nextBatch, id, ns}.
+func cursorDoc(batchField string, batch []bson.Raw, id int64, namespace string) bson.D {
+	return bson.D{{Key: "cursor", Value: bson.D{
+		{Key: batchField, Value: batchArray(batch)},
+		{Key: "id", Value: id},
+		{Key: "ns", Value: namespace},
+	}}}
+}
+
+// openCursor returns the first batch of cur as a cursor reply and registers the cursor when documents remain.
+// batchSize < 0 means mongod's default first batch; singleBatch closes the cursor after the first batch.
+func (s *Server) openCursor(ctx context.Context, req *Request, cur *concord.Cursor, namespace string, batchSize int64, singleBatch bool) (bson.D, int, int64, error) {
+	if batchSize < 0 {
+		batchSize = defaultFirstBatch
+	}
+	c := &serverCursor{ns: namespace, cur: cur}
+	if req.Conn != nil {
+		c.connID = req.Conn.ID
+	}
+	if req.InTxn {
+		c.session = concord.SessionFromContext(ctx)
+	}
+	batch, exhausted, err := c.nextBatch(ctx, batchSize)
+	if err != nil {
+		_ = cur.Close(context.Background())
+		return nil, 0, 0, err
+	}
+	var id int64
+	if exhausted || singleBatch {
+		_ = cur.Close(context.Background())
+	} else {
+		id = s.cursors.add(c)
+	}
+	return cursorDoc("firstBatch", batch, id, namespace), len(batch), id, nil
+}
+
+// handleFind runs find: {find, filter, sort, projection, skip, limit, batchSize, singleBatch}. A negative limit
+// asks for a single batch of at most -limit documents (the legacy convention drivers still accept).
+func handleFind(ctx context.Context, s *Server, req *Request) (bson.D, error) {
+	started := time.Now()
+	a, err := parseArgs(req)
+	if err != nil {
+		return nil, err
+	}
+	collName, err := collectionArg(req, a)
+	if err != nil {
+		return nil, err
+	}
+	namespace := ns(req.DB, collName)
+	reply, nreturned, cursorID, err := runFind(ctx, s, req, a, collName, namespace)
+	s.profileRead(ctx, req, "query", namespace, started, reply, nreturned, cursorID, err)
+	return reply, err
+}
+
+func runFind(ctx context.Context, s *Server, req *Request, a *cmdArgs, collName, namespace string) (bson.D, int, int64, error) {
+	filter, err := a.doc("filter")
+	if err != nil {
+		return nil, 0, 0, err
+	}
+	sort, err := a.doc("sort")
+	if err != nil {
+		return nil, 0, 0, err
+	}
+	projection, err := a.doc("projection")
+	if err != nil {
+		return nil, 0, 0, err
+	}
+	skip, err := a.int64("skip", 0)
+	if err != nil {
+		return nil, 0, 0, err
+	}
+	if skip < 0 {
+		return nil, 0, 0, codes.New(codeValueOutOfRange, "BSON field 'skip' value must be >= 0, actual value '%d'", skip)
+	}
+	limit, err := a.int64("limit", 0)
+	if err != nil {
+		return nil, 0, 0, err
+	}
+	batchSize, err := a.int64("batchSize", -1)
+	if err != nil {
+		return nil, 0, 0, err
+	}
+	if a.has("batchSize") && batchSize < 0 {
+		return nil, 0, 0, codes.New(codeValueOutOfRange, "BSON field 'batchSize' value must be >= 0, actual value '%d'", batchSize)
+	}
+	singleBatch, err := a.boolean("singleBatch", false)
+	if err != nil {
+		return nil, 0, 0, err
+	}
+	if tailable, err := a.boolean("tailable", false); err != nil {
+		return nil, 0, 0, err
+	} else if tailable {
+		return nil, 0, 0, codes.New(codes.BadValue, "error processing query: ns=%s: tailable cursor requested on non capped collection", namespace)
+	}
+	if limit < 0 {
+		limit, singleBatch = -limit, true
+	}
+	if limit > 0 && (batchSize < 0 || batchSize > limit) {
+		batchSize = limit
+	}
+	opts := &concord.FindOptions{Skip: skip, Limit: limit}
+	if sort != nil {
+		opts.Sort = sort
+	}
+	if projection != nil {
+		opts.Projection = projection
+	}
+	if filter == nil {
+		filter = emptyDoc
+	}
+	cur, err := s.DB.Database(req.DB).Collection(collName).Find(ctx, filter, opts)
+	if err != nil {
+		return nil, 0, 0, commandError(err)
+	}
+	return s.openCursor(ctx, req, cur, namespace, batchSize, singleBatch)
+}
+
+// codeValueOutOfRange is the IDL validator's error for out-of-range numeric fields (51024).
+const codeValueOutOfRange codes.Code = 51024
+
+// profileRead records a read (find, getMore, aggregate...) in the profiler with the count of documents returned.
+func (s *Server) profileRead(ctx context.Context, req *Request, op, namespace string, started time.Time, reply bson.D, nreturned int, cursorID int64, err error) {
+	if !s.profiler.on(req.DB) {
+		return
+	}
+	st := req.Stats
+	if st == nil {
+		st = &concord.OpStats{}
+	}
+	st.NReturned = int64(nreturned)
+	s.profileRecord(ctx, req, profileRecord{op: op, ns: namespace, command: req.Body, cursorID: cursorID, st: st,
+		started: started, err: err, responseLength: replyLength(reply)})
+}
+
+// replyLength estimates the reply's size on the wire: its fields plus the {ok: 1} core appends.
+func replyLength(reply bson.D) int {
+	if reply == nil {
+		return 0
+	}
+	b, err := bson.Marshal(append(reply[:len(reply):len(reply)], bson.E{Key: "ok", Value: 1.0}))
+	if err != nil {
+		return 0
+	}
+	return len(b)
+}
+
+// handleGetMore runs getMore: {getMore: <id>, collection, batchSize}. The cursor is closed (id 0 in the reply) once
+// exhausted. Unknown ids are CursorNotFound (43).
+func handleGetMore(ctx context.Context, s *Server, req *Request) (bson.D, error) {
+	started := time.Now()
+	a, err := parseArgs(req)
+	if err != nil {
+		return nil, err
+	}
+	idVal := a.raw("getMore")
+	id, ok := idVal.Int64OK()
+	if !ok {
+		return nil, wrongType(req.Name, "getMore", idVal, "type 'long'")
+	}
+	collName, err := a.str("collection")
+	if err != nil {
+		return nil, err
+	}
+	if !a.has("collection") {
+		return nil, codes.New(codeMissingField, "BSON field 'getMore.collection' is missing but a required field")
+	}
+	batchSize, err := a.int64("batchSize", 0)
+	if err != nil {
+		return nil, err
+	}
+	if batchSize < 0 {
+		return nil, codes.New(codes.BadValue, "Batch size for getMore must be positive, but received: %d", batchSize)
+	}
+	namespace := ns(req.DB, collName)
+	c, err := s.cursors.checkout(id)
+	if err != nil {
+		s.profileRead(ctx, req, "getmore", namespace, started, nil, 0, id, err)
+		return nil, err
+	}
+	if c.ns != namespace {
+		s.cursors.release(c)
+		return nil, codes.New(codes.Unauthorized, "Requested getMore on namespace '%s', but cursor belongs to a different namespace %s", namespace, c.ns)
+	}
+	if c.session != nil && concord.SessionFromContext(ctx) != c.session {
+		s.cursors.release(c)
+		return nil, codes.New(codeCursorSessionMismatch, "Cannot run getMore on cursor %d, which was created in a transaction, outside that transaction", id)
+	}
+	if batchSize == 0 {
+		batchSize = -1
+	}
+	batch, exhausted, err := c.nextBatch(ctx, batchSize)
+	if err != nil {
+		s.cursors.remove(c)
+		s.profileRead(ctx, req, "getmore", namespace, started, nil, 0, id, err)
+		return nil, err
+	}
+	replyID := id
+	if exhausted {
+		s.cursors.remove(c)
+		replyID = 0
+	} else {
+		s.cursors.release(c)
+	}
+	reply := cursorDoc("nextBatch", batch, replyID, namespace)
+	s.profileRead(ctx, req, "getmore", namespace, started, reply, len(batch), id, nil)
+	return reply, nil
+}
+
+// Codes of mongod assertions used by the cursor commands.
+const (
+	codeMissingField          codes.Code = 40414 // IDL: required field missing
+	codeCursorSessionMismatch codes.Code = 50737 // getMore outside the cursor's session
+)
+
+// handleKillCursors runs killCursors: {killCursors: <coll>, cursors: [ids]}. Reply: {cursorsKilled,
+// cursorsNotFound, cursorsAlive, cursorsUnknown}.
+func handleKillCursors(_ context.Context, s *Server, req *Request) (bson.D, error) {
+	a, err := parseArgs(req)
+	if err != nil {
+		return nil, err
+	}
+	collName, err := collectionArg(req, a)
+	if err != nil {
+		return nil, err
+	}
+	if !a.has("cursors") {
+		return nil, codes.New(codeMissingField, "BSON field 'killCursors.cursors' is missing but a required field")
+	}
+	ids, err := a.array("cursors")
+	if err != nil {
+		return nil, err
+	}
+	namespace := ns(req.DB, collName)
+	killed, notFound, alive := bson.A{}, bson.A{}, bson.A{}
+	for i, v := range ids {
+		id, ok := v.Int64OK()
+		if !ok {
+			return nil, wrongType(req.Name, fmt.Sprintf("cursors.%d", i), v, "type 'long'")
+		}
+		switch found, stillAlive := s.cursors.kill(id, namespace); {
+		case !found:
+			notFound = append(notFound, id)
+		case stillAlive:
+			alive = append(alive, id)
+		default:
+			killed = append(killed, id)
+		}
+	}
+	return bson.D{
+		{Key: "cursorsKilled", Value: killed},
+		{Key: "cursorsNotFound", Value: notFound},
+		{Key: "cursorsAlive", Value: alive},
+		{Key: "cursorsUnknown", Value: bson.A{}},
+	}, nil
+}

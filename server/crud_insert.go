@@ -1,0 +1,96 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+
+	"github.com/concorddb/concord"
+	"github.com/concorddb/concord/internal/codes"
+)
+
+// maxWriteBatch is the largest number of statements one write command may carry (mongod's maxWriteBatchSize,
+// advertised in hello).
+const maxWriteBatch = 100000
+
+// checkBatchSize rejects an empty or oversized write batch as mongod does.
+func checkBatchSize(n int) error {
+	if n < 1 || n > maxWriteBatch {
+		return codes.New(codes.InvalidLength, "Write batch sizes must be between 1 and %d. Got %d operations.", maxWriteBatch, n)
+	}
+	return nil
+}
+
+// handleInsert runs insert: {insert, documents, ordered}. Reply {n, writeErrors?}: a document that fails (for
+// example DuplicateKey, with keyPattern/keyValue) is a write error; ordered:true (the default) stops there,
+// ordered:false goes on. Inside a transaction the batch always stops at the first error. Interruptions and a
+// transaction's transient errors fail the whole command.
+func handleInsert(ctx context.Context, s *Server, req *Request) (bson.D, error) {
+	started := time.Now()
+	a, err := parseArgs(req)
+	if err != nil {
+		return nil, err
+	}
+	collName, err := collectionArg(req, a)
+	if err != nil {
+		return nil, err
+	}
+	namespace := ns(req.DB, collName)
+	reply, err := runInsert(ctx, s, req, a, collName)
+	if s.profiler.on(req.DB) {
+		s.profileRecord(ctx, req, profileRecord{op: "insert", ns: namespace, command: req.Body, st: req.Stats,
+			started: started, err: err, responseLength: replyLength(reply)})
+	}
+	return reply, err
+}
+
+func runInsert(ctx context.Context, s *Server, req *Request, a *cmdArgs, collName string) (bson.D, error) {
+	if !a.has("documents") {
+		return nil, codes.New(codeMissingField, "BSON field 'insert.documents' is missing but a required field")
+	}
+	docs, err := a.docArray("documents")
+	if err != nil {
+		return nil, err
+	}
+	if err := checkBatchSize(len(docs)); err != nil {
+		return nil, err
+	}
+	ordered, err := a.boolean("ordered", true)
+	if err != nil {
+		return nil, err
+	}
+	if req.InTxn {
+		ordered = true
+	}
+	in := make([]any, len(docs))
+	for i, d := range docs {
+		in[i] = d
+	}
+	res, err := s.DB.Database(req.DB).Collection(collName).InsertMany(ctx, in, &concord.InsertManyOptions{Ordered: &ordered})
+	var n int
+	if res != nil {
+		n = len(res.InsertedIDs)
+	}
+	reply := bson.D{{Key: "n", Value: int32(n)}}
+	if err == nil {
+		return reply, nil
+	}
+	var bwe *concord.BulkWriteError
+	if !errors.As(err, &bwe) {
+		return nil, commandError(err)
+	}
+	writeErrors := make(bson.A, 0, len(bwe.WriteErrors))
+	for _, we := range bwe.WriteErrors {
+		e := we.Err
+		if e == nil {
+			e = codes.New(codes.InternalError, "unknown write error")
+		}
+		if failsWholeCommand(e, req.InTxn) {
+			return nil, e
+		}
+		writeErrors = append(writeErrors, writeErrorDoc(we.Index, e))
+	}
+	return append(reply, bson.E{Key: "writeErrors", Value: writeErrors}), nil
+}

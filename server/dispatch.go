@@ -1,0 +1,345 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime/debug"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+
+	"github.com/concorddb/concord"
+	"github.com/concorddb/concord/internal/codes"
+)
+
+// genericArgs are the arguments any command may carry, which core interprets before the handler runs.
+type genericArgs struct {
+	db                        string
+	hasDB                     bool
+	lsid                      [16]byte
+	hasLsid                   bool
+	txnNumber                 int64
+	hasTxnNumber              bool
+	autocommit, hasAutocommit bool
+	startTxn, hasStartTxn     bool
+	readConcern               bson.RawValue
+	hasReadConcern            bool
+	hasWriteConcern           bool
+	maxTimeMS                 int64
+}
+
+// invocation is one command on its way through core: the parsed generic arguments, the table entry and the
+// request the handler will see.
+type invocation struct {
+	args genericArgs
+	cmd  Command
+	req  *Request
+	// commitOrAbort is set for commitTransaction and abortTransaction, whose labels follow their own rule.
+	commitOrAbort bool
+}
+
+// parseGeneric reads the generic arguments of body, checking their types as mongod's IDL parser does.
+func parseGeneric(body bson.Raw) (genericArgs, error) {
+	var a genericArgs
+	elems, err := body.Elements()
+	if err != nil {
+		return a, codes.New(codes.InvalidBSON, "invalid command document: %v", err)
+	}
+	for _, e := range elems {
+		v := e.Value()
+		switch e.Key() {
+		case "$db":
+			s, ok := v.StringValueOK()
+			if !ok {
+				return a, typeMismatch("$db", v, "string")
+			}
+			a.db, a.hasDB = s, true
+		case "lsid":
+			d, ok := v.DocumentOK()
+			if !ok {
+				return a, typeMismatch("lsid", v, "object")
+			}
+			id, err := d.LookupErr("id")
+			if err != nil {
+				return a, codes.New(codeIDLMissingField, "BSON field 'lsid.id' is missing but a required field")
+			}
+			sub, data, ok := id.BinaryOK()
+			if !ok || sub != bson.TypeBinaryUUID || len(data) != 16 {
+				return a, codes.New(codes.TypeMismatch, "BSON field 'lsid.id' is the wrong type '%s', expected type 'uuid'", typeName(id.Type))
+			}
+			copy(a.lsid[:], data)
+			a.hasLsid = true
+		case "txnNumber":
+			n, ok := v.AsInt64OK()
+			if !ok || (v.Type != bson.TypeInt64 && v.Type != bson.TypeInt32) {
+				return a, typeMismatch("txnNumber", v, "long")
+			}
+			if n < 0 {
+				return a, codes.New(codes.BadValue, "TxnNumber cannot be negative")
+			}
+			a.txnNumber, a.hasTxnNumber = n, true
+		case "autocommit":
+			b, ok := v.BooleanOK()
+			if !ok {
+				return a, typeMismatch("autocommit", v, "bool")
+			}
+			a.autocommit, a.hasAutocommit = b, true
+		case "startTransaction":
+			b, ok := v.BooleanOK()
+			if !ok {
+				return a, typeMismatch("startTransaction", v, "bool")
+			}
+			a.startTxn, a.hasStartTxn = b, true
+		case "readConcern":
+			if _, ok := v.DocumentOK(); !ok {
+				return a, typeMismatch("readConcern", v, "object")
+			}
+			a.readConcern, a.hasReadConcern = v, true
+		case "writeConcern":
+			if _, ok := v.DocumentOK(); !ok {
+				return a, typeMismatch("writeConcern", v, "object")
+			}
+			a.hasWriteConcern = true
+		case "maxTimeMS":
+			n, ok := v.AsInt64OK()
+			if !ok {
+				if f, isDouble := v.DoubleOK(); isDouble && f == float64(int64(f)) {
+					n, ok = int64(f), true
+				}
+			}
+			if !ok || n < 0 || n > 1<<31-1 {
+				return a, codes.New(codes.BadValue, "%s value for maxTimeMS is out of range [0, 2147483647]", v.String())
+			}
+			a.maxTimeMS = n
+		}
+	}
+	return a, nil
+}
+
+// codeIDLMissingField (40414) is the IDL parser's missing-required-field error.
+const codeIDLMissingField codes.Code = 40414
+
+// codeMissingDB (40571) is returned for an OP_MSG without $db.
+const codeMissingDB codes.Code = 40571
+
+// typeMismatch is the IDL parser's error for a generic argument of the wrong type.
+func typeMismatch(field string, v bson.RawValue, want string) error {
+	return codes.New(codes.TypeMismatch, "BSON field '%s' is the wrong type '%s', expected type '%s'", field, typeName(v.Type), want)
+}
+
+// runCommand runs one command and returns the encoded reply. legacyDB is the database of an OP_QUERY
+// handshake (its namespace names it); for OP_MSG it is empty and $db is required.
+func (c *Conn) runCommand(body bson.Raw, legacyDB string) bson.Raw {
+	s := c.srv
+	inv, err := s.prepare(c, body, legacyDB)
+	var fields bson.D
+	if err == nil {
+		fields, err = s.execute(inv)
+	}
+	return s.reply(inv, fields, err)
+}
+
+// prepare parses body into an invocation: its name, generic arguments and table entry.
+func (s *Server) prepare(c *Conn, body bson.Raw, legacyDB string) (*invocation, error) {
+	first, err := body.IndexErr(0)
+	if err != nil {
+		return nil, codes.New(codes.FailedToParse, "command document is empty")
+	}
+	name := first.Key()
+	args, err := parseGeneric(body)
+	if err != nil {
+		return nil, err
+	}
+	if legacyDB != "" {
+		args.db, args.hasDB = legacyDB, true
+	}
+	if !args.hasDB {
+		return nil, codes.New(codeMissingDB, "OP_MSG requests require a $db argument")
+	}
+	cmd, ok := commands[name]
+	if !ok {
+		return nil, codes.New(codes.CommandNotFound, "no such command: '%s'", name)
+	}
+	inv := &invocation{
+		args:          args,
+		cmd:           cmd,
+		req:           &Request{Name: name, DB: args.db, Body: body, Conn: c},
+		commitOrAbort: name == "commitTransaction" || name == "abortTransaction",
+	}
+	return inv, nil
+}
+
+// execute applies maxTimeMS, counting and the session rules, then runs the handler.
+func (s *Server) execute(inv *invocation) (bson.D, error) {
+	a := &inv.args
+	ctx, cancel := context.WithCancel(context.Background())
+	if a.maxTimeMS > 0 {
+		ctx, cancel = context.WithTimeout(context.Background(), time.Duration(a.maxTimeMS)*time.Millisecond)
+	}
+	defer cancel()
+	o := s.ops.add(inv, cancel)
+	defer s.ops.remove(o)
+
+	st := new(concord.OpStats)
+	ctx = concord.WithOpStats(ctx, st)
+	inv.req.Stats = st
+	if inv.cmd.Counter == "" {
+		s.DB.RecordCommand()
+	}
+
+	if a.hasReadConcern && !a.hasAutocommit {
+		if err := checkReadConcern(a.readConcern, false); err != nil {
+			return nil, err
+		}
+	}
+	switch {
+	case a.hasAutocommit && !a.hasTxnNumber:
+		return nil, codes.New(codes.InvalidOptions, "'autocommit' field requires a transaction number to also be specified")
+	case a.hasStartTxn && !a.hasAutocommit:
+		return nil, codes.New(codes.InvalidOptions, "'startTransaction' field requires 'autocommit' field to also be specified")
+	case a.hasTxnNumber && !a.hasLsid:
+		return nil, codes.New(codes.InvalidOptions, "Transaction number requires a session ID to also be specified")
+	case a.hasAutocommit:
+		return s.runTransactionStatement(ctx, inv)
+	case inv.commitOrAbort:
+		return nil, codes.New(codes.InvalidOptions, "%s must be run within a transaction", inv.req.Name)
+	case a.hasTxnNumber && inv.cmd.Retryable:
+		return s.runRetryableWrite(ctx, inv)
+	case a.hasTxnNumber:
+		return nil, codes.New(codes.NotARetryableWriteCommand, "txnNumber may only be provided for multi-document transactions and retryable write commands. autocommit:false was not provided, and %s is not a retryable write command.", inv.req.Name)
+	}
+	return s.call(ctx, inv)
+}
+
+// call runs the handler, turning a panic into InternalError so that one bad request cannot take the server
+// down.
+func (s *Server) call(ctx context.Context, inv *invocation) (fields bson.D, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			s.logf("server: panic in %s: %v\n%s", inv.req.Name, r, debug.Stack())
+			fields, err = nil, codes.New(codes.InternalError, "internal error in %s: %v", inv.req.Name, r)
+		}
+	}()
+	return inv.cmd.Handler(ctx, s, inv.req)
+}
+
+// asError turns any error into the *codes.Error a client sees.
+func asError(err error) *codes.Error {
+	if e, ok := codes.As(err); ok {
+		return e
+	}
+	switch {
+	case errors.Is(err, context.DeadlineExceeded):
+		return codes.New(codes.MaxTimeMSExpired, "operation exceeded time limit")
+	case errors.Is(err, context.Canceled):
+		return codes.New(codes.Interrupted, "operation was interrupted")
+	case errors.Is(err, concord.ErrClosed):
+		return codes.New(codes.InterruptedAtShutdown, "interrupted at shutdown")
+	}
+	return codes.New(codes.InternalError, "%v", err)
+}
+
+// labels returns the errorLabels of e as MongoDB computes them (error_labels.cpp): from the top-level code and
+// the kind of request only. Labels of other kinds set by lower layers are kept.
+func labels(inv *invocation, e *codes.Error) []string {
+	var out []string
+	for _, l := range e.Labels {
+		if l != codes.LabelTransientTransaction && l != codes.LabelRetryableWrite {
+			out = append(out, l)
+		}
+	}
+	if inv == nil || !inv.args.hasTxnNumber {
+		return out
+	}
+	if inv.args.hasAutocommit && isTransientTransactionError(e.Code, inv.commitOrAbort) {
+		return append(out, codes.LabelTransientTransaction)
+	}
+	if (!inv.args.hasAutocommit && inv.cmd.Retryable) || inv.commitOrAbort {
+		if e.Code.Retriable() {
+			return append(out, codes.LabelRetryableWrite)
+		}
+	}
+	return out
+}
+
+// isTransientTransactionError is isTransientTransactionError of error_labels.cpp, for replies without a
+// writeConcernError (Concord never produces one).
+func isTransientTransactionError(code codes.Code, commitOrAbort bool) bool {
+	if code == codes.InternalTransactionNotSupported {
+		return false
+	}
+	if code.Transient() {
+		return true
+	}
+	if code == codes.NoSuchTransaction {
+		return true
+	}
+	return !commitOrAbort && code.Retriable()
+}
+
+// errorFields is the reply of a failed command (commands.cpp appendCommandStatusNoThrow): ok 0.0, errmsg,
+// code, codeName, extra info, errorLabels.
+func errorFields(inv *invocation, err error) bson.D {
+	e := asError(err)
+	d := bson.D{
+		{Key: "ok", Value: 0.0},
+		{Key: "errmsg", Value: e.Message},
+		{Key: "code", Value: int32(e.Code)},
+		{Key: "codeName", Value: e.CodeName()},
+	}
+	if e.Code == codes.DuplicateKey {
+		if e.KeyPattern != nil {
+			d = append(d, bson.E{Key: "keyPattern", Value: e.KeyPattern})
+		}
+		if e.KeyValue != nil {
+			d = append(d, bson.E{Key: "keyValue", Value: e.KeyValue})
+		}
+	}
+	if l := labels(inv, e); len(l) > 0 {
+		d = append(d, bson.E{Key: "errorLabels", Value: l})
+	}
+	return d
+}
+
+// reply encodes a command's reply: the handler's fields and ok, or the error fields, then $clusterTime and
+// operationTime, which every reply of a replica-set member carries.
+func (s *Server) reply(inv *invocation, fields bson.D, err error) bson.Raw {
+	var d bson.D
+	if err != nil {
+		d = errorFields(inv, err)
+	} else {
+		d = make(bson.D, 0, len(fields)+3)
+		d = append(d, fields...)
+		d = append(d, bson.E{Key: "ok", Value: 1.0})
+	}
+	ts := s.clock.now()
+	d = append(d,
+		bson.E{Key: "$clusterTime", Value: bson.D{
+			{Key: "clusterTime", Value: ts},
+			{Key: "signature", Value: bson.D{
+				{Key: "hash", Value: bson.Binary{Subtype: 0, Data: make([]byte, 20)}},
+				{Key: "keyId", Value: int64(0)},
+			}},
+		}},
+		bson.E{Key: "operationTime", Value: ts},
+	)
+	raw, merr := bson.Marshal(d)
+	if merr != nil {
+		name := ""
+		if inv != nil {
+			name = inv.req.Name
+		}
+		s.logf("server: encoding the reply of %s: %v", name, merr)
+		raw, _ = bson.Marshal(bson.D{
+			{Key: "ok", Value: 0.0},
+			{Key: "errmsg", Value: fmt.Sprintf("cannot encode reply: %v", merr)},
+			{Key: "code", Value: int32(codes.InternalError)},
+			{Key: "codeName", Value: codes.InternalError.Name()},
+		})
+	}
+	return raw
+}
+
+// errorReply encodes the reply to a message that never became a command (a parse error).
+func (s *Server) errorReply(err error) bson.Raw { return s.reply(nil, nil, err) }

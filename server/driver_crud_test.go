@@ -1,0 +1,1249 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"reflect"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"github.com/concorddb/concord"
+)
+
+// crudEnv is an in-process server on 127.0.0.1:0 over a fresh DB, with an official-driver client.
+type crudEnv struct {
+	db     *concord.DB
+	srv    *Server
+	addr   string
+	client *mongo.Client
+}
+
+// newCrudEnv starts a server over an in-memory DB (dir "") or an on-disk one, and connects a client. Everything
+// is torn down when the test ends.
+func newCrudEnv(tb testing.TB, dir string) *crudEnv {
+	tb.Helper()
+	db, err := concord.Open(dir, nil)
+	if err != nil {
+		tb.Fatalf("Open: %v", err)
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		db.Close()
+		tb.Fatalf("Listen: %v", err)
+	}
+	srv := &Server{DB: db}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_ = srv.Serve(l)
+	}()
+	e := &crudEnv{db: db, srv: srv, addr: l.Addr().String()}
+	e.client = e.newClient(tb, 0)
+	tb.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = e.client.Disconnect(ctx)
+		_ = srv.Shutdown(ctx)
+		<-done
+		db.Close()
+	})
+	return e
+}
+
+// newClient connects another client (maxPool 0 = driver default); it is disconnected at cleanup.
+func (e *crudEnv) newClient(tb testing.TB, maxPool uint64) *mongo.Client {
+	tb.Helper()
+	opts := options.Client().ApplyURI("mongodb://" + e.addr + "/?directConnection=true").
+		SetServerSelectionTimeout(5 * time.Second)
+	if maxPool > 0 {
+		opts.SetMaxPoolSize(maxPool)
+	}
+	c, err := mongo.Connect(opts)
+	if err != nil {
+		tb.Fatalf("Connect: %v", err)
+	}
+	if e.client != nil {
+		tb.Cleanup(func() { _ = c.Disconnect(context.Background()) })
+	}
+	return c
+}
+
+// run sends cmd to database dbName and returns the reply (an error for ok:0).
+func (e *crudEnv) run(tb testing.TB, dbName string, cmd bson.D) (bson.Raw, error) {
+	tb.Helper()
+	return e.client.Database(dbName).RunCommand(context.Background(), cmd).Raw()
+}
+
+// mustRun is run that fails the test on a command error.
+func (e *crudEnv) mustRun(tb testing.TB, dbName string, cmd bson.D) bson.Raw {
+	tb.Helper()
+	r, err := e.run(tb, dbName, cmd)
+	if err != nil {
+		tb.Fatalf("%v: %v", cmd[0].Key, err)
+	}
+	return r
+}
+
+// keys lists a document's field names in order.
+func keys(tb testing.TB, d bson.Raw) []string {
+	tb.Helper()
+	elems, err := d.Elements()
+	if err != nil {
+		tb.Fatalf("Elements: %v", err)
+	}
+	out := make([]string, len(elems))
+	for i, e := range elems {
+		out[i] = e.Key()
+	}
+	return out
+}
+
+// commandCode returns the code of a command error (0 if err is not one).
+func commandCode(err error) int32 {
+	var ce mongo.CommandError
+	if errors.As(err, &ce) {
+		return ce.Code
+	}
+	return 0
+}
+
+func lookupInt(tb testing.TB, d bson.Raw, path ...string) int64 {
+	tb.Helper()
+	v, err := d.LookupErr(path...)
+	if err != nil {
+		tb.Fatalf("%v missing in %v", path, d)
+	}
+	n, ok := v.AsInt64OK()
+	if !ok {
+		tb.Fatalf("%v is %v, not a number", path, v)
+	}
+	return n
+}
+
+func TestDriver_CRUDRoundTrip(t *testing.T) {
+	e := newCrudEnv(t, "")
+	ctx := context.Background()
+	coll := e.client.Database("app").Collection("people")
+	if _, err := coll.InsertOne(ctx, bson.D{{Key: "_id", Value: 1}, {Key: "name", Value: "ann"}, {Key: "age", Value: 30}}); err != nil {
+		t.Fatalf("InsertOne: %v", err)
+	}
+	if _, err := coll.InsertMany(ctx, []any{bson.D{{Key: "_id", Value: 2}, {Key: "name", Value: "bob"}, {Key: "age", Value: 25}},
+		bson.D{{Key: "_id", Value: 3}, {Key: "name", Value: "cy"}, {Key: "age", Value: 41}}}); err != nil {
+		t.Fatalf("InsertMany: %v", err)
+	}
+	var got []struct {
+		ID   int    `bson:"_id"`
+		Name string `bson:"name"`
+	}
+	cur, err := coll.Find(ctx, bson.D{{Key: "age", Value: bson.D{{Key: "$gte", Value: 30}}}},
+		options.Find().SetSort(bson.D{{Key: "age", Value: -1}}).SetProjection(bson.D{{Key: "name", Value: 1}}))
+	if err != nil {
+		t.Fatalf("Find: %v", err)
+	}
+	if err := cur.All(ctx, &got); err != nil {
+		t.Fatalf("All: %v", err)
+	}
+	if len(got) != 2 || got[0].Name != "cy" || got[1].Name != "ann" {
+		t.Fatalf("Find sorted = %+v, want cy, ann", got)
+	}
+	res, err := coll.UpdateMany(ctx, bson.D{}, bson.D{{Key: "$inc", Value: bson.D{{Key: "age", Value: 1}}}})
+	if err != nil || res.MatchedCount != 3 || res.ModifiedCount != 3 {
+		t.Fatalf("UpdateMany = %+v, %v; want 3/3", res, err)
+	}
+	res, err = coll.ReplaceOne(ctx, bson.D{{Key: "_id", Value: 2}}, bson.D{{Key: "name", Value: "bobby"}})
+	if err != nil || res.ModifiedCount != 1 {
+		t.Fatalf("ReplaceOne = %+v, %v", res, err)
+	}
+	var bob bson.M
+	if err := coll.FindOne(ctx, bson.D{{Key: "_id", Value: 2}}).Decode(&bob); err != nil {
+		t.Fatalf("FindOne: %v", err)
+	}
+	if bob["name"] != "bobby" || bob["age"] != nil {
+		t.Fatalf("replaced doc = %v", bob)
+	}
+	del, err := coll.DeleteOne(ctx, bson.D{{Key: "age", Value: bson.D{{Key: "$gt", Value: 0}}}})
+	if err != nil || del.DeletedCount != 1 {
+		t.Fatalf("DeleteOne = %+v, %v", del, err)
+	}
+	del, err = coll.DeleteMany(ctx, bson.D{})
+	if err != nil || del.DeletedCount != 2 {
+		t.Fatalf("DeleteMany = %+v, %v", del, err)
+	}
+	if err := coll.FindOne(ctx, bson.D{}).Err(); !errors.Is(err, mongo.ErrNoDocuments) {
+		t.Fatalf("FindOne on empty = %v, want ErrNoDocuments", err)
+	}
+}
+
+func TestDriver_UpdateReplyShape(t *testing.T) {
+	e := newCrudEnv(t, "")
+	e.mustRun(t, "app", bson.D{{Key: "insert", Value: "c"}, {Key: "documents", Value: bson.A{bson.D{{Key: "_id", Value: 1}, {Key: "v", Value: 1}}}}})
+	r := e.mustRun(t, "app", bson.D{{Key: "update", Value: "c"}, {Key: "updates", Value: bson.A{
+		bson.D{{Key: "q", Value: bson.D{{Key: "_id", Value: 1}}}, {Key: "u", Value: bson.D{{Key: "$set", Value: bson.D{{Key: "v", Value: 1}}}}}},
+		bson.D{{Key: "q", Value: bson.D{{Key: "_id", Value: 7}}}, {Key: "u", Value: bson.D{{Key: "$set", Value: bson.D{{Key: "v", Value: 2}}}}}, {Key: "upsert", Value: true}},
+		bson.D{{Key: "q", Value: bson.D{{Key: "_id", Value: 1}}}, {Key: "u", Value: bson.D{{Key: "$inc", Value: bson.D{{Key: "v", Value: 1}}}}}},
+	}}})
+	if got, want := keys(t, r)[:4], []string{"n", "nModified", "upserted", "ok"}; !reflect.DeepEqual(got, want) {
+		t.Fatalf("reply keys = %v, want prefix %v (%v)", got, want, r)
+	}
+	if n, nm := lookupInt(t, r, "n"), lookupInt(t, r, "nModified"); n != 3 || nm != 1 {
+		t.Fatalf("n, nModified = %d, %d; want 3, 1 (no-op $set not counted)", n, nm)
+	}
+	up := r.Lookup("upserted").Array()
+	vals, _ := up.Values()
+	if len(vals) != 1 {
+		t.Fatalf("upserted = %v, want one entry", up)
+	}
+	entry := vals[0].Document()
+	if got := keys(t, entry); !reflect.DeepEqual(got, []string{"index", "_id"}) {
+		t.Fatalf("upserted entry keys = %v", got)
+	}
+	if lookupInt(t, entry, "index") != 1 || lookupInt(t, entry, "_id") != 7 {
+		t.Fatalf("upserted entry = %v, want {index: 1, _id: 7}", entry)
+	}
+
+	// The driver's view of the same shape.
+	coll := e.client.Database("app").Collection("c")
+	res, err := coll.UpdateOne(context.Background(), bson.D{{Key: "_id", Value: "new"}}, bson.D{{Key: "$set", Value: bson.D{{Key: "v", Value: 9}}}}, options.UpdateOne().SetUpsert(true))
+	if err != nil || res.UpsertedCount != 1 || res.UpsertedID != "new" || res.MatchedCount != 0 {
+		t.Fatalf("UpdateOne upsert = %+v, %v", res, err)
+	}
+
+	// A replacement with multi:true and a pipeline update are per-statement errors.
+	r = e.mustRun(t, "app", bson.D{{Key: "update", Value: "c"}, {Key: "ordered", Value: false}, {Key: "updates", Value: bson.A{
+		bson.D{{Key: "q", Value: bson.D{}}, {Key: "u", Value: bson.D{{Key: "x", Value: 1}}}, {Key: "multi", Value: true}},
+		bson.D{{Key: "q", Value: bson.D{}}, {Key: "u", Value: bson.D{{Key: "$bogus", Value: bson.D{{Key: "x", Value: 1}}}}}},
+		bson.D{{Key: "q", Value: bson.D{{Key: "_id", Value: 1}}}, {Key: "u", Value: bson.D{{Key: "$inc", Value: bson.D{{Key: "v", Value: 1}}}}}},
+	}}})
+	if n := lookupInt(t, r, "n"); n != 1 {
+		t.Fatalf("unordered batch with two bad statements: n = %d, want 1 (%v)", n, r)
+	}
+	wes, _ := r.Lookup("writeErrors").Array().Values()
+	if len(wes) != 2 || lookupInt(t, wes[0].Document(), "index") != 0 || lookupInt(t, wes[1].Document(), "index") != 1 {
+		t.Fatalf("writeErrors = %v, want indexes 0 and 1", wes)
+	}
+
+	// A malformed statement fails the whole command before anything runs.
+	_, err = e.run(t, "app", bson.D{{Key: "update", Value: "c"}, {Key: "updates", Value: bson.A{
+		bson.D{{Key: "q", Value: bson.D{{Key: "_id", Value: 1}}}, {Key: "u", Value: bson.D{{Key: "$inc", Value: bson.D{{Key: "v", Value: 1}}}}}},
+		bson.D{{Key: "q", Value: 5}, {Key: "u", Value: bson.D{}}},
+	}}})
+	if commandCode(err) != 14 {
+		t.Fatalf("q of the wrong type: %v, want TypeMismatch 14", err)
+	}
+	var doc bson.M
+	if err := coll.FindOne(context.Background(), bson.D{{Key: "_id", Value: 1}}).Decode(&doc); err != nil || doc["v"] != int32(3) {
+		t.Fatalf("doc after batches = %v, %v; want v 3", doc, err)
+	}
+}
+
+func TestDriver_DuplicateKeyWriteError(t *testing.T) {
+	e := newCrudEnv(t, "")
+	e.mustRun(t, "app", bson.D{{Key: "createIndexes", Value: "u"}, {Key: "indexes", Value: bson.A{
+		bson.D{{Key: "key", Value: bson.D{{Key: "email", Value: 1}}}, {Key: "name", Value: "email_1"}, {Key: "unique", Value: true}}}}})
+	e.mustRun(t, "app", bson.D{{Key: "insert", Value: "u"}, {Key: "documents", Value: bson.A{bson.D{{Key: "_id", Value: 1}, {Key: "email", Value: "a@x"}}}}})
+
+	tests := []struct {
+		name       string
+		doc        bson.D
+		keyPattern bson.D
+		keyValue   bson.D
+		index      string
+	}{
+		{"id", bson.D{{Key: "_id", Value: 1}, {Key: "email", Value: "b@x"}}, bson.D{{Key: "_id", Value: int32(1)}}, bson.D{{Key: "_id", Value: int32(1)}}, "_id_"},
+		{"unique index", bson.D{{Key: "_id", Value: 2}, {Key: "email", Value: "a@x"}}, bson.D{{Key: "email", Value: int32(1)}}, bson.D{{Key: "email", Value: "a@x"}}, "email_1"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r := e.mustRun(t, "app", bson.D{{Key: "insert", Value: "u"}, {Key: "documents", Value: bson.A{tc.doc}}})
+			if n := lookupInt(t, r, "n"); n != 0 {
+				t.Fatalf("n = %d, want 0", n)
+			}
+			wes, _ := r.Lookup("writeErrors").Array().Values()
+			if len(wes) != 1 {
+				t.Fatalf("writeErrors = %v", wes)
+			}
+			we := wes[0].Document()
+			if got, want := keys(t, we), []string{"index", "code", "errmsg", "keyPattern", "keyValue"}; !reflect.DeepEqual(got, want) {
+				t.Fatalf("write error keys = %v, want %v", got, want)
+			}
+			if lookupInt(t, we, "code") != 11000 {
+				t.Fatalf("code = %v", we)
+			}
+			wantMsg := fmt.Sprintf("E11000 duplicate key error collection: app.u index: %s dup key: ", tc.index)
+			if msg := we.Lookup("errmsg").StringValue(); len(msg) < len(wantMsg) || msg[:len(wantMsg)] != wantMsg {
+				t.Fatalf("errmsg = %q, want prefix %q", msg, wantMsg)
+			}
+			wantPattern, _ := bson.Marshal(tc.keyPattern)
+			wantValue, _ := bson.Marshal(tc.keyValue)
+			if got := we.Lookup("keyPattern").Document(); !bsonEqual(got, wantPattern) {
+				t.Fatalf("keyPattern = %v, want %v", got, bson.Raw(wantPattern))
+			}
+			if got := we.Lookup("keyValue").Document(); !bsonEqual(got, wantValue) {
+				t.Fatalf("keyValue = %v, want %v", got, bson.Raw(wantValue))
+			}
+		})
+	}
+
+	// The driver surfaces it as a WriteException that mongo.IsDuplicateKeyError recognizes.
+	_, err := e.client.Database("app").Collection("u").InsertOne(context.Background(), bson.D{{Key: "email", Value: "a@x"}})
+	if !mongo.IsDuplicateKeyError(err) {
+		t.Fatalf("InsertOne duplicate = %v, want a duplicate key error", err)
+	}
+}
+
+// bsonEqual compares two documents by their extended JSON, which ignores nothing but is stable for small docs.
+func bsonEqual(a, b bson.Raw) bool { return a.String() == b.String() }
+
+func TestDriver_OrderedAndUnorderedInsert(t *testing.T) {
+	e := newCrudEnv(t, "")
+	docs := bson.A{bson.D{{Key: "_id", Value: 1}}, bson.D{{Key: "_id", Value: 1}}, bson.D{{Key: "_id", Value: 2}}, bson.D{{Key: "_id", Value: 2}}, bson.D{{Key: "_id", Value: 3}}}
+	tests := []struct {
+		name        string
+		ordered     bool
+		wantN       int64
+		wantIndexes []int64
+	}{
+		{"ordered stops at the first error", true, 1, []int64{1}},
+		{"unordered goes on", false, 3, []int64{1, 3}},
+	}
+	for i, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			coll := fmt.Sprintf("c%d", i)
+			r := e.mustRun(t, "app", bson.D{{Key: "insert", Value: coll}, {Key: "documents", Value: docs}, {Key: "ordered", Value: tc.ordered}})
+			if n := lookupInt(t, r, "n"); n != tc.wantN {
+				t.Fatalf("n = %d, want %d", n, tc.wantN)
+			}
+			wes, _ := r.Lookup("writeErrors").Array().Values()
+			var got []int64
+			for _, we := range wes {
+				got = append(got, lookupInt(t, we.Document(), "index"))
+			}
+			if !reflect.DeepEqual(got, tc.wantIndexes) {
+				t.Fatalf("write error indexes = %v, want %v", got, tc.wantIndexes)
+			}
+			count, err := e.client.Database("app").Collection(coll).CountDocuments(context.Background(), bson.D{})
+			if err != nil || count != tc.wantN {
+				t.Fatalf("count = %d, %v; want %d", count, err, tc.wantN)
+			}
+		})
+	}
+	// The driver's unordered InsertMany reports every failure.
+	_, err := e.client.Database("app").Collection("d").InsertMany(context.Background(), []any(docs), options.InsertMany().SetOrdered(false))
+	var we mongo.BulkWriteException
+	if !errors.As(err, &we) || len(we.WriteErrors) != 2 {
+		t.Fatalf("InsertMany unordered = %v, want 2 write errors", err)
+	}
+}
+
+func TestDriver_CursorBatches(t *testing.T) {
+	e := newCrudEnv(t, "")
+	ctx := context.Background()
+	coll := e.client.Database("app").Collection("many")
+	docs := make([]any, 250)
+	for i := range docs {
+		docs[i] = bson.D{{Key: "_id", Value: i}, {Key: "pad", Value: "x"}}
+	}
+	if _, err := coll.InsertMany(ctx, docs); err != nil {
+		t.Fatalf("InsertMany: %v", err)
+	}
+
+	// Default first batch is 101 documents.
+	r := e.mustRun(t, "app", bson.D{{Key: "find", Value: "many"}, {Key: "sort", Value: bson.D{{Key: "_id", Value: 1}}}})
+	if got := keys(t, r.Lookup("cursor").Document()); !reflect.DeepEqual(got, []string{"firstBatch", "id", "ns"}) {
+		t.Fatalf("cursor keys = %v", got)
+	}
+	first, _ := r.Lookup("cursor", "firstBatch").Array().Values()
+	id := r.Lookup("cursor", "id").Int64()
+	if len(first) != 101 || id == 0 || r.Lookup("cursor", "ns").StringValue() != "app.many" {
+		t.Fatalf("first batch = %d docs, id %d, ns %v", len(first), id, r.Lookup("cursor", "ns"))
+	}
+	// getMore with a batch size, then without one (the rest, closing the cursor).
+	r = e.mustRun(t, "app", bson.D{{Key: "getMore", Value: id}, {Key: "collection", Value: "many"}, {Key: "batchSize", Value: 100}})
+	next, _ := r.Lookup("cursor", "nextBatch").Array().Values()
+	if len(next) != 100 || r.Lookup("cursor", "id").Int64() != id || lookupInt(t, next[0].Document(), "_id") != 101 {
+		t.Fatalf("second batch = %d docs, id %v", len(next), r.Lookup("cursor", "id"))
+	}
+	r = e.mustRun(t, "app", bson.D{{Key: "getMore", Value: id}, {Key: "collection", Value: "many"}})
+	next, _ = r.Lookup("cursor", "nextBatch").Array().Values()
+	if len(next) != 49 || r.Lookup("cursor", "id").Int64() != 0 {
+		t.Fatalf("last batch = %d docs, id %v; want 49 and 0", len(next), r.Lookup("cursor", "id"))
+	}
+	_, err := e.run(t, "app", bson.D{{Key: "getMore", Value: id}, {Key: "collection", Value: "many"}})
+	if commandCode(err) != 43 {
+		t.Fatalf("getMore on an exhausted cursor = %v, want CursorNotFound 43", err)
+	}
+	var ce mongo.CommandError
+	if errors.As(err, &ce) && ce.Message != fmt.Sprintf("cursor id %d not found", id) {
+		t.Fatalf("errmsg = %q", ce.Message)
+	}
+
+	// The driver iterates across many getMores.
+	cur, err := coll.Find(ctx, bson.D{}, options.Find().SetBatchSize(7).SetSort(bson.D{{Key: "_id", Value: 1}}))
+	if err != nil {
+		t.Fatalf("Find: %v", err)
+	}
+	n := 0
+	for cur.Next(ctx) {
+		if got := cur.Current.Lookup("_id").AsInt64(); got != int64(n) {
+			t.Fatalf("doc %d has _id %d", n, got)
+		}
+		n++
+	}
+	if cur.Err() != nil || n != 250 {
+		t.Fatalf("iterated %d docs, err %v", n, cur.Err())
+	}
+	// Limit, skip and a negative limit (single batch).
+	r = e.mustRun(t, "app", bson.D{{Key: "find", Value: "many"}, {Key: "skip", Value: 240}, {Key: "limit", Value: 5}, {Key: "sort", Value: bson.D{{Key: "_id", Value: 1}}}})
+	first, _ = r.Lookup("cursor", "firstBatch").Array().Values()
+	if len(first) != 5 || r.Lookup("cursor", "id").Int64() != 0 || lookupInt(t, first[0].Document(), "_id") != 240 {
+		t.Fatalf("skip/limit batch = %v", r)
+	}
+	r = e.mustRun(t, "app", bson.D{{Key: "find", Value: "many"}, {Key: "limit", Value: -3}})
+	first, _ = r.Lookup("cursor", "firstBatch").Array().Values()
+	if len(first) != 3 || r.Lookup("cursor", "id").Int64() != 0 {
+		t.Fatalf("negative limit batch = %v", r)
+	}
+	r = e.mustRun(t, "app", bson.D{{Key: "find", Value: "many"}, {Key: "batchSize", Value: 10}, {Key: "singleBatch", Value: true}})
+	if first, _ = r.Lookup("cursor", "firstBatch").Array().Values(); len(first) != 10 || r.Lookup("cursor", "id").Int64() != 0 {
+		t.Fatalf("singleBatch = %v", r)
+	}
+	if n := e.srv.cursors.len(); n != 0 {
+		t.Fatalf("%d cursors left open", n)
+	}
+}
+
+func TestDriver_KillCursors(t *testing.T) {
+	e := newCrudEnv(t, "")
+	docs := bson.A{}
+	for i := 0; i < 10; i++ {
+		docs = append(docs, bson.D{{Key: "_id", Value: i}})
+	}
+	e.mustRun(t, "app", bson.D{{Key: "insert", Value: "k"}, {Key: "documents", Value: docs}})
+	r := e.mustRun(t, "app", bson.D{{Key: "find", Value: "k"}, {Key: "batchSize", Value: 2}})
+	id := r.Lookup("cursor", "id").Int64()
+	if id == 0 {
+		t.Fatal("cursor closed after 2 of 10 docs")
+	}
+	r = e.mustRun(t, "app", bson.D{{Key: "killCursors", Value: "k"}, {Key: "cursors", Value: bson.A{id, int64(12345)}}})
+	if got := keys(t, r)[:4]; !reflect.DeepEqual(got, []string{"cursorsKilled", "cursorsNotFound", "cursorsAlive", "cursorsUnknown"}) {
+		t.Fatalf("killCursors keys = %v", got)
+	}
+	killed, _ := r.Lookup("cursorsKilled").Array().Values()
+	notFound, _ := r.Lookup("cursorsNotFound").Array().Values()
+	if len(killed) != 1 || killed[0].Int64() != id || len(notFound) != 1 || notFound[0].Int64() != 12345 {
+		t.Fatalf("killCursors reply = %v", r)
+	}
+	if _, err := e.run(t, "app", bson.D{{Key: "getMore", Value: id}, {Key: "collection", Value: "k"}}); commandCode(err) != 43 {
+		t.Fatalf("getMore after killCursors = %v, want 43", err)
+	}
+	// A driver cursor closed early sends killCursors.
+	cur, err := e.client.Database("app").Collection("k").Find(context.Background(), bson.D{}, options.Find().SetBatchSize(3))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e.srv.cursors.len() != 1 {
+		t.Fatalf("open cursors = %d, want 1", e.srv.cursors.len())
+	}
+	if err := cur.Close(context.Background()); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	if e.srv.cursors.len() != 0 {
+		t.Fatalf("open cursors after Close = %d", e.srv.cursors.len())
+	}
+}
+
+func TestCursorRegistry_ReapAndCloseConn(t *testing.T) {
+	var r cursorRegistry
+	db, err := concord.Open("", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	newCur := func() *concord.Cursor {
+		c, err := db.Database("x").Collection("y").Find(context.Background(), bson.D{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	a := r.add(&serverCursor{ns: "x.y", connID: 1, cur: newCur()})
+	b := r.add(&serverCursor{ns: "x.y", connID: 2, cur: newCur()})
+	r.closeConn(1)
+	if _, err := r.checkout(a); err == nil {
+		t.Fatal("cursor of a closed connection survived")
+	}
+	c, err := r.checkout(b)
+	if err != nil {
+		t.Fatalf("cursor of another connection: %v", err)
+	}
+	if _, err := r.checkout(b); err == nil {
+		t.Fatal("a cursor in use was checked out twice")
+	}
+	r.release(c)
+	r.reapIdle(time.Now())
+	if r.len() != 1 {
+		t.Fatal("a fresh cursor was reaped")
+	}
+	r.reapIdle(time.Now().Add(cursorIdleTimeout + time.Second))
+	if r.len() != 0 {
+		t.Fatal("an idle cursor was not reaped")
+	}
+}
+
+func TestDriver_Indexes(t *testing.T) {
+	e := newCrudEnv(t, "")
+	idx := func(key bson.D, name string, unique bool) bson.D {
+		d := bson.D{{Key: "key", Value: key}, {Key: "name", Value: name}}
+		if unique {
+			d = append(d, bson.E{Key: "unique", Value: true})
+		}
+		return d
+	}
+	r := e.mustRun(t, "app", bson.D{{Key: "createIndexes", Value: "ix"}, {Key: "indexes", Value: bson.A{idx(bson.D{{Key: "a", Value: 1}}, "a_1", true)}}})
+	if got := keys(t, r)[:4]; !reflect.DeepEqual(got, []string{"numIndexesBefore", "numIndexesAfter", "createdCollectionAutomatically", "ok"}) {
+		t.Fatalf("createIndexes keys = %v", got)
+	}
+	if lookupInt(t, r, "numIndexesBefore") != 1 || lookupInt(t, r, "numIndexesAfter") != 2 || !r.Lookup("createdCollectionAutomatically").Boolean() {
+		t.Fatalf("createIndexes = %v", r)
+	}
+	r = e.mustRun(t, "app", bson.D{{Key: "createIndexes", Value: "ix"}, {Key: "indexes", Value: bson.A{idx(bson.D{{Key: "a", Value: 1}}, "a_1", true)}}})
+	if r.Lookup("note").StringValue() != "all indexes already exist" || lookupInt(t, r, "numIndexesAfter") != 2 {
+		t.Fatalf("createIndexes again = %v", r)
+	}
+	r = e.mustRun(t, "app", bson.D{{Key: "createIndexes", Value: "ix"}, {Key: "indexes", Value: bson.A{idx(bson.D{{Key: "b", Value: -1}, {Key: "c", Value: 1}}, "b_-1_c_1", false)}}})
+	if lookupInt(t, r, "numIndexesBefore") != 2 || lookupInt(t, r, "numIndexesAfter") != 3 || r.Lookup("createdCollectionAutomatically").Boolean() {
+		t.Fatalf("second createIndexes = %v", r)
+	}
+	// Driver view: listIndexes.
+	specs, err := e.client.Database("app").Collection("ix").Indexes().ListSpecifications(context.Background())
+	if err != nil || len(specs) != 3 {
+		t.Fatalf("ListSpecifications = %v, %v", specs, err)
+	}
+	if specs[0].Name != "_id_" || specs[1].Name != "a_1" || specs[1].Unique == nil || !*specs[1].Unique || specs[2].Unique != nil {
+		t.Fatalf("specs = %+v %+v %+v", specs[0], specs[1], specs[2])
+	}
+	// The unique index rejects duplicates.
+	coll := e.client.Database("app").Collection("ix")
+	if _, err := coll.InsertOne(context.Background(), bson.D{{Key: "a", Value: 5}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := coll.InsertOne(context.Background(), bson.D{{Key: "a", Value: 5}}); !mongo.IsDuplicateKeyError(err) {
+		t.Fatalf("duplicate a = %v", err)
+	}
+	// Bad specifications fail the command.
+	for _, tc := range []struct {
+		name string
+		spec bson.D
+	}{
+		{"empty key", bson.D{{Key: "key", Value: bson.D{}}, {Key: "name", Value: "e"}}},
+		{"text index", bson.D{{Key: "key", Value: bson.D{{Key: "t", Value: "text"}}}, {Key: "name", Value: "t"}}},
+		{"no key", bson.D{{Key: "name", Value: "n"}}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if _, err := e.run(t, "app", bson.D{{Key: "createIndexes", Value: "ix"}, {Key: "indexes", Value: bson.A{tc.spec}}}); err == nil {
+				t.Fatalf("createIndexes %v succeeded", tc.spec)
+			}
+		})
+	}
+	// dropIndexes by key pattern, by name, "*", and the errors.
+	r = e.mustRun(t, "app", bson.D{{Key: "dropIndexes", Value: "ix"}, {Key: "index", Value: bson.D{{Key: "b", Value: -1}, {Key: "c", Value: 1}}}})
+	if lookupInt(t, r, "nIndexesWas") != 3 {
+		t.Fatalf("dropIndexes by key = %v", r)
+	}
+	if _, err := e.run(t, "app", bson.D{{Key: "dropIndexes", Value: "ix"}, {Key: "index", Value: "_id_"}}); commandCode(err) != 72 {
+		t.Fatalf("drop _id_ = %v, want 72", err)
+	}
+	if _, err := e.run(t, "app", bson.D{{Key: "dropIndexes", Value: "ix"}, {Key: "index", Value: "nope"}}); commandCode(err) != 27 {
+		t.Fatalf("drop missing index = %v, want 27", err)
+	}
+	r = e.mustRun(t, "app", bson.D{{Key: "dropIndexes", Value: "ix"}, {Key: "index", Value: "*"}})
+	if lookupInt(t, r, "nIndexesWas") != 2 {
+		t.Fatalf("dropIndexes * = %v", r)
+	}
+	if _, err := coll.InsertOne(context.Background(), bson.D{{Key: "a", Value: 5}}); err != nil {
+		t.Fatalf("insert after dropping the unique index: %v", err)
+	}
+	if _, err := e.run(t, "app", bson.D{{Key: "listIndexes", Value: "missing"}}); commandCode(err) != 26 {
+		t.Fatalf("listIndexes on a missing collection = %v, want 26", err)
+	}
+	// Building a unique index over repeated keys fails with 11000.
+	if _, err := e.run(t, "app", bson.D{{Key: "createIndexes", Value: "ix"}, {Key: "indexes", Value: bson.A{idx(bson.D{{Key: "a", Value: 1}}, "a_1", true)}}}); commandCode(err) != 11000 {
+		t.Fatalf("unique index over duplicates = %v, want 11000", err)
+	}
+}
+
+func TestDriver_FindAndModify(t *testing.T) {
+	e := newCrudEnv(t, "")
+	e.mustRun(t, "app", bson.D{{Key: "insert", Value: "f"}, {Key: "documents", Value: bson.A{
+		bson.D{{Key: "_id", Value: 1}, {Key: "v", Value: 1}}, bson.D{{Key: "_id", Value: 2}, {Key: "v", Value: 2}}}}})
+	e.mustRun(t, "app", bson.D{{Key: "createIndexes", Value: "f"}, {Key: "indexes", Value: bson.A{
+		bson.D{{Key: "key", Value: bson.D{{Key: "v", Value: 1}}}, {Key: "name", Value: "v_1"}, {Key: "unique", Value: true}}}}})
+	fam := func(extra ...bson.E) bson.D { return append(bson.D{{Key: "findAndModify", Value: "f"}}, extra...) }
+	tests := []struct {
+		name      string
+		cmd       bson.D
+		wantLEO   string
+		wantValue string
+	}{
+		{"update returns the old document",
+			fam(bson.E{Key: "query", Value: bson.D{{Key: "_id", Value: 1}}}, bson.E{Key: "update", Value: bson.D{{Key: "$inc", Value: bson.D{{Key: "v", Value: 10}}}}}),
+			`{"n": {"$numberInt":"1"},"updatedExisting": true}`, `{"_id": {"$numberInt":"1"},"v": {"$numberInt":"1"}}`},
+		{"new returns the new document",
+			fam(bson.E{Key: "query", Value: bson.D{{Key: "_id", Value: 1}}}, bson.E{Key: "update", Value: bson.D{{Key: "$inc", Value: bson.D{{Key: "v", Value: 10}}}}}, bson.E{Key: "new", Value: true}),
+			`{"n": {"$numberInt":"1"},"updatedExisting": true}`, `{"_id": {"$numberInt":"1"},"v": {"$numberInt":"21"}}`},
+		{"no match",
+			fam(bson.E{Key: "query", Value: bson.D{{Key: "_id", Value: 9}}}, bson.E{Key: "update", Value: bson.D{{Key: "$set", Value: bson.D{{Key: "v", Value: 0}}}}}),
+			`{"n": {"$numberInt":"0"},"updatedExisting": false}`, `null`},
+		{"upsert with new",
+			fam(bson.E{Key: "query", Value: bson.D{{Key: "_id", Value: 3}}}, bson.E{Key: "update", Value: bson.D{{Key: "$set", Value: bson.D{{Key: "v", Value: 3}}}}}, bson.E{Key: "upsert", Value: true}, bson.E{Key: "new", Value: true}),
+			`{"n": {"$numberInt":"1"},"updatedExisting": false,"upserted": {"$numberInt":"3"}}`, `{"_id": {"$numberInt":"3"},"v": {"$numberInt":"3"}}`},
+		{"upsert without new",
+			fam(bson.E{Key: "query", Value: bson.D{{Key: "_id", Value: 4}}}, bson.E{Key: "update", Value: bson.D{{Key: "$set", Value: bson.D{{Key: "v", Value: 4}}}}}, bson.E{Key: "upsert", Value: true}),
+			`{"n": {"$numberInt":"1"},"updatedExisting": false,"upserted": {"$numberInt":"4"}}`, `null`},
+		{"replacement with projection",
+			fam(bson.E{Key: "query", Value: bson.D{{Key: "_id", Value: 2}}}, bson.E{Key: "update", Value: bson.D{{Key: "v", Value: 20}, {Key: "w", Value: 1}}}, bson.E{Key: "new", Value: true}, bson.E{Key: "fields", Value: bson.D{{Key: "w", Value: 1}, {Key: "_id", Value: 0}}}),
+			`{"n": {"$numberInt":"1"},"updatedExisting": true}`, `{"w": {"$numberInt":"1"}}`},
+		{"remove with sort",
+			fam(bson.E{Key: "query", Value: bson.D{}}, bson.E{Key: "sort", Value: bson.D{{Key: "v", Value: -1}}}, bson.E{Key: "remove", Value: true}),
+			`{"n": {"$numberInt":"1"}}`, `{"_id": {"$numberInt":"1"},"v": {"$numberInt":"21"}}`},
+		{"remove no match",
+			fam(bson.E{Key: "query", Value: bson.D{{Key: "_id", Value: 99}}}, bson.E{Key: "remove", Value: true}),
+			`{"n": {"$numberInt":"0"}}`, `null`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r := e.mustRun(t, "app", tc.cmd)
+			if got := keys(t, r)[:3]; !reflect.DeepEqual(got, []string{"lastErrorObject", "value", "ok"}) {
+				t.Fatalf("reply keys = %v", got)
+			}
+			if got := r.Lookup("lastErrorObject").Document().String(); got != tc.wantLEO {
+				t.Fatalf("lastErrorObject = %s, want %s", got, tc.wantLEO)
+			}
+			v := r.Lookup("value")
+			got := "null"
+			if v.Type != bson.TypeNull {
+				got = v.Document().String()
+			}
+			if got != tc.wantValue {
+				t.Fatalf("value = %s, want %s", got, tc.wantValue)
+			}
+		})
+	}
+	// Errors are command errors; a duplicate key carries keyPattern/keyValue at the top level.
+	_, err := e.run(t, "app", fam(bson.E{Key: "query", Value: bson.D{{Key: "_id", Value: 3}}}, bson.E{Key: "update", Value: bson.D{{Key: "$set", Value: bson.D{{Key: "v", Value: 4}}}}}))
+	var ce mongo.CommandError
+	if !errors.As(err, &ce) || ce.Code != 11000 || ce.Name != "DuplicateKey" {
+		t.Fatalf("duplicate findAndModify = %v", err)
+	}
+	if kv, err := ce.Raw.LookupErr("keyValue", "v"); err != nil || kv.AsInt64() != 4 {
+		t.Fatalf("keyValue in %v", ce.Raw)
+	}
+	for _, bad := range []bson.D{
+		fam(bson.E{Key: "query", Value: bson.D{}}),
+		fam(bson.E{Key: "remove", Value: true}, bson.E{Key: "update", Value: bson.D{{Key: "$set", Value: bson.D{}}}}),
+		fam(bson.E{Key: "remove", Value: true}, bson.E{Key: "new", Value: true}),
+	} {
+		if _, err := e.run(t, "app", bad); commandCode(err) != 9 {
+			t.Fatalf("%v = %v, want FailedToParse 9", bad, err)
+		}
+	}
+	// Driver helpers.
+	coll := e.client.Database("app").Collection("f")
+	var doc bson.M
+	err = coll.FindOneAndUpdate(context.Background(), bson.D{{Key: "_id", Value: 10}}, bson.D{{Key: "$set", Value: bson.D{{Key: "v", Value: 100}}}},
+		options.FindOneAndUpdate().SetUpsert(true).SetReturnDocument(options.After)).Decode(&doc)
+	if err != nil || doc["v"] != int32(100) {
+		t.Fatalf("FindOneAndUpdate upsert after = %v, %v", doc, err)
+	}
+	if err := coll.FindOneAndDelete(context.Background(), bson.D{{Key: "_id", Value: 1234}}).Err(); !errors.Is(err, mongo.ErrNoDocuments) {
+		t.Fatalf("FindOneAndDelete no match = %v", err)
+	}
+}
+
+func TestDriver_CountDistinctAggregate(t *testing.T) {
+	e := newCrudEnv(t, "")
+	ctx := context.Background()
+	coll := e.client.Database("app").Collection("s")
+	var docs []any
+	for i := 0; i < 20; i++ {
+		docs = append(docs, bson.D{{Key: "_id", Value: i}, {Key: "g", Value: i % 3}, {Key: "tags", Value: bson.A{"t", fmt.Sprint("n", i%2)}}})
+	}
+	if _, err := coll.InsertMany(ctx, docs); err != nil {
+		t.Fatal(err)
+	}
+	r := e.mustRun(t, "app", bson.D{{Key: "count", Value: "s"}, {Key: "query", Value: bson.D{{Key: "g", Value: 0}}}})
+	if lookupInt(t, r, "n") != 7 {
+		t.Fatalf("count = %v", r)
+	}
+	r = e.mustRun(t, "app", bson.D{{Key: "count", Value: "s"}, {Key: "skip", Value: 5}, {Key: "limit", Value: 4}})
+	if lookupInt(t, r, "n") != 4 {
+		t.Fatalf("count skip/limit = %v", r)
+	}
+	if n, err := coll.CountDocuments(ctx, bson.D{{Key: "g", Value: bson.D{{Key: "$gt", Value: 0}}}}); err != nil || n != 13 {
+		t.Fatalf("CountDocuments = %d, %v", n, err)
+	}
+	if n, err := coll.CountDocuments(ctx, bson.D{}, options.Count().SetSkip(18)); err != nil || n != 2 {
+		t.Fatalf("CountDocuments skip = %d, %v", n, err)
+	}
+	if n, err := coll.EstimatedDocumentCount(ctx); err != nil || n != 20 {
+		t.Fatalf("EstimatedDocumentCount = %d, %v", n, err)
+	}
+	if n, err := e.client.Database("app").Collection("missing").CountDocuments(ctx, bson.D{}); err != nil || n != 0 {
+		t.Fatalf("CountDocuments on a missing collection = %d, %v", n, err)
+	}
+	var gs []int32
+	if err := coll.Distinct(ctx, "g", bson.D{}).Decode(&gs); err != nil || len(gs) != 3 {
+		t.Fatalf("Distinct g = %v, %v", gs, err)
+	}
+	var tags []string
+	if err := coll.Distinct(ctx, "tags", bson.D{{Key: "g", Value: 1}}).Decode(&tags); err != nil || len(tags) != 3 {
+		t.Fatalf("Distinct tags = %v, %v", tags, err)
+	}
+	cur, err := coll.Aggregate(ctx, mongo.Pipeline{
+		{{Key: "$group", Value: bson.D{{Key: "_id", Value: "$g"}, {Key: "n", Value: bson.D{{Key: "$sum", Value: 1}}}}}},
+		{{Key: "$sort", Value: bson.D{{Key: "_id", Value: 1}}}},
+	}, options.Aggregate().SetBatchSize(1))
+	if err != nil {
+		t.Fatalf("Aggregate: %v", err)
+	}
+	var groups []struct {
+		ID int32 `bson:"_id"`
+		N  int32 `bson:"n"`
+	}
+	if err := cur.All(ctx, &groups); err != nil {
+		t.Fatal(err)
+	}
+	if len(groups) != 3 || groups[0].N != 7 || groups[1].N != 7 || groups[2].N != 6 {
+		t.Fatalf("groups = %+v", groups)
+	}
+	if _, err := e.run(t, "app", bson.D{{Key: "aggregate", Value: "s"}, {Key: "pipeline", Value: bson.A{}}}); commandCode(err) != 9 {
+		t.Fatalf("aggregate without cursor = %v, want 9", err)
+	}
+	if _, err := e.run(t, "app", bson.D{{Key: "distinct", Value: "s"}}); err == nil {
+		t.Fatal("distinct without key succeeded")
+	}
+}
+
+func TestDriver_Catalog(t *testing.T) {
+	e := newCrudEnv(t, "")
+	ctx := context.Background()
+	d := e.client.Database("cat")
+	if err := d.CreateCollection(ctx, "a"); err != nil {
+		t.Fatalf("CreateCollection: %v", err)
+	}
+	if err := d.CreateCollection(ctx, "a"); commandCode(err) != 48 {
+		t.Fatalf("create existing = %v, want NamespaceExists 48", err)
+	}
+	if _, err := d.Collection("b").InsertOne(ctx, bson.D{{Key: "x", Value: 1}}); err != nil {
+		t.Fatal(err)
+	}
+	names, err := d.ListCollectionNames(ctx, bson.D{})
+	if err != nil || !reflect.DeepEqual(names, []string{"a", "b"}) {
+		t.Fatalf("ListCollectionNames = %v, %v", names, err)
+	}
+	r := e.mustRun(t, "cat", bson.D{{Key: "listCollections", Value: 1}, {Key: "filter", Value: bson.D{{Key: "name", Value: "b"}}}})
+	if r.Lookup("cursor", "ns").StringValue() != "cat.$cmd.listCollections" {
+		t.Fatalf("listCollections ns = %v", r.Lookup("cursor", "ns"))
+	}
+	batch, _ := r.Lookup("cursor", "firstBatch").Array().Values()
+	if len(batch) != 1 {
+		t.Fatalf("listCollections filtered = %v", r)
+	}
+	if got := keys(t, batch[0].Document()); !reflect.DeepEqual(got, []string{"name", "type", "options", "info", "idIndex"}) {
+		t.Fatalf("listCollections entry keys = %v", got)
+	}
+	if batch[0].Document().Lookup("type").StringValue() != "collection" || batch[0].Document().Lookup("info", "readOnly").Boolean() {
+		t.Fatalf("entry = %v", batch[0])
+	}
+	specs, err := d.ListCollectionSpecifications(ctx, bson.D{})
+	if err != nil || len(specs) != 2 || specs[0].Type != "collection" {
+		t.Fatalf("ListCollectionSpecifications = %+v, %v", specs, err)
+	}
+	dbs, err := e.client.ListDatabases(ctx, bson.D{})
+	if err != nil {
+		t.Fatalf("ListDatabases: %v", err)
+	}
+	found := false
+	for _, s := range dbs.Databases {
+		found = found || s.Name == "cat"
+	}
+	if !found {
+		t.Fatalf("ListDatabases = %+v, missing cat", dbs)
+	}
+	dbNames, err := e.client.ListDatabaseNames(ctx, bson.D{{Key: "name", Value: "cat"}})
+	if err != nil || !reflect.DeepEqual(dbNames, []string{"cat"}) {
+		t.Fatalf("ListDatabaseNames filtered = %v, %v", dbNames, err)
+	}
+	if _, err := e.run(t, "cat", bson.D{{Key: "listDatabases", Value: 1}}); commandCode(err) != 13 {
+		t.Fatalf("listDatabases outside admin = %v", err)
+	}
+	r = e.mustRun(t, "cat", bson.D{{Key: "collStats", Value: "b"}})
+	if r.Lookup("ns").StringValue() != "cat.b" || lookupInt(t, r, "count") != 1 || lookupInt(t, r, "nindexes") != 1 || lookupInt(t, r, "size") <= 0 {
+		t.Fatalf("collStats = %v", r)
+	}
+	r = e.mustRun(t, "cat", bson.D{{Key: "dbStats", Value: 1}})
+	if lookupInt(t, r, "collections") != 2 || lookupInt(t, r, "objects") != 1 {
+		t.Fatalf("dbStats = %v", r)
+	}
+	r = e.mustRun(t, "cat", bson.D{{Key: "drop", Value: "a"}})
+	if lookupInt(t, r, "nIndexesWas") != 1 || r.Lookup("ns").StringValue() != "cat.a" {
+		t.Fatalf("drop = %v", r)
+	}
+	_, err = e.run(t, "cat", bson.D{{Key: "drop", Value: "a"}})
+	var ce mongo.CommandError
+	if !errors.As(err, &ce) || ce.Code != 26 || ce.Message != "ns not found" {
+		t.Fatalf("drop missing = %v, want 26 ns not found", err)
+	}
+	if err := d.Collection("a").Drop(ctx); err != nil {
+		t.Fatalf("driver Drop of a missing collection = %v (drivers ignore 26)", err)
+	}
+	if err := d.Drop(ctx); err != nil {
+		t.Fatalf("dropDatabase: %v", err)
+	}
+	if names, _ := d.ListCollectionNames(ctx, bson.D{}); len(names) != 0 {
+		t.Fatalf("collections after dropDatabase = %v", names)
+	}
+}
+
+// profileEntries returns the system.profile documents of db matching filter, oldest first.
+func profileEntries(t *testing.T, e *crudEnv, db string, filter bson.D) []bson.Raw {
+	t.Helper()
+	cur, err := e.client.Database(db).Collection("system.profile").Find(context.Background(), filter, options.Find().SetSort(bson.D{{Key: "ts", Value: 1}}))
+	if err != nil {
+		t.Fatalf("find system.profile: %v", err)
+	}
+	var out []bson.Raw
+	for cur.Next(context.Background()) {
+		out = append(out, append(bson.Raw(nil), cur.Current...))
+	}
+	return out
+}
+
+func TestDriver_Profiler(t *testing.T) {
+	e := newCrudEnv(t, "")
+	ctx := context.Background()
+	r := e.mustRun(t, "prof", bson.D{{Key: "profile", Value: -1}})
+	if lookupInt(t, r, "was") != 0 || lookupInt(t, r, "slowms") != 100 || r.Lookup("sampleRate").Double() != 1.0 {
+		t.Fatalf("profile -1 = %v", r)
+	}
+	e.mustRun(t, "prof", bson.D{{Key: "profile", Value: 2}})
+	r = e.mustRun(t, "prof", bson.D{{Key: "profile", Value: -1}})
+	if lookupInt(t, r, "was") != 2 {
+		t.Fatalf("profile after setting 2 = %v", r)
+	}
+	coll := e.client.Database("prof").Collection("c")
+	if _, err := coll.InsertOne(ctx, bson.D{{Key: "_id", Value: 1}, {Key: "v", Value: 0}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := coll.UpdateOne(ctx, bson.D{{Key: "_id", Value: 1}}, bson.D{{Key: "$inc", Value: bson.D{{Key: "v", Value: 1}}}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := coll.InsertOne(ctx, bson.D{{Key: "_id", Value: 1}}); err == nil {
+		t.Fatal("duplicate insert succeeded")
+	}
+	if err := coll.FindOne(ctx, bson.D{{Key: "_id", Value: 1}}).Err(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := coll.DeleteOne(ctx, bson.D{{Key: "_id", Value: 5}}); err != nil {
+		t.Fatal(err)
+	}
+	e.mustRun(t, "prof", bson.D{{Key: "profile", Value: 0}})
+
+	updates := profileEntries(t, e, "prof", bson.D{{Key: "op", Value: "update"}})
+	if len(updates) != 1 {
+		t.Fatalf("update entries = %d", len(updates))
+	}
+	u := updates[0]
+	want := []string{"op", "ns", "command", "keysExamined", "docsExamined", "nMatched", "nModified", "nUpserted", "numYield",
+		"responseLength", "protocol", "millis", "planSummary", "ts", "client", "allUsers", "user"}
+	got := keys(t, u)
+	got = without(got, "_id", "responseLength")
+	want = without(want, "responseLength")
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("update entry keys = %v\nwant %v", got, want)
+	}
+	if u.Lookup("ns").StringValue() != "prof.c" || lookupInt(t, u, "nMatched") != 1 || lookupInt(t, u, "nModified") != 1 {
+		t.Fatalf("update entry = %v", u)
+	}
+	if cmd := u.Lookup("command").Document(); cmd.Lookup("q", "_id").AsInt64() != 1 || cmd.Lookup("u", "$inc", "v").AsInt64() != 1 {
+		t.Fatalf("update entry command is not the statement: %v", cmd)
+	}
+	if u.Lookup("protocol").StringValue() != "op_msg" || u.Lookup("client").StringValue() != "127.0.0.1" {
+		t.Fatalf("update entry = %v", u)
+	}
+	inserts := profileEntries(t, e, "prof", bson.D{{Key: "op", Value: "insert"}})
+	if len(inserts) != 2 || lookupInt(t, inserts[0], "ninserted") != 1 {
+		t.Fatalf("insert entries = %v", inserts)
+	}
+	queries := profileEntries(t, e, "prof", bson.D{{Key: "op", Value: "query"}})
+	if len(queries) != 1 || lookupInt(t, queries[0], "nreturned") != 1 || queries[0].Lookup("command", "find").StringValue() != "c" {
+		t.Fatalf("query entries = %v", queries)
+	}
+	removes := profileEntries(t, e, "prof", bson.D{{Key: "op", Value: "remove"}})
+	if len(removes) != 1 || lookupInt(t, removes[0], "ndeleted") != 0 {
+		t.Fatalf("remove entries = %v", removes)
+	}
+	// Level 0: nothing more is recorded; level 1 records only slow operations.
+	before := len(profileEntries(t, e, "prof", bson.D{}))
+	if _, err := coll.UpdateOne(ctx, bson.D{{Key: "_id", Value: 1}}, bson.D{{Key: "$inc", Value: bson.D{{Key: "v", Value: 1}}}}); err != nil {
+		t.Fatal(err)
+	}
+	e.mustRun(t, "prof", bson.D{{Key: "profile", Value: 1}, {Key: "slowms", Value: 100000}})
+	if _, err := coll.UpdateOne(ctx, bson.D{{Key: "_id", Value: 1}}, bson.D{{Key: "$inc", Value: bson.D{{Key: "v", Value: 1}}}}); err != nil {
+		t.Fatal(err)
+	}
+	r = e.mustRun(t, "prof", bson.D{{Key: "profile", Value: 0}, {Key: "slowms", Value: 100}})
+	if lookupInt(t, r, "was") != 1 || lookupInt(t, r, "slowms") != 100000 {
+		t.Fatalf("profile reply = %v", r)
+	}
+	if after := len(profileEntries(t, e, "prof", bson.D{})); after != before {
+		t.Fatalf("entries grew from %d to %d with profiling off / slowms high", before, after)
+	}
+	if _, err := e.run(t, "prof", bson.D{{Key: "profile", Value: 3}}); commandCode(err) != 2 {
+		t.Fatalf("profile 3 = %v, want BadValue", err)
+	}
+}
+
+func without(ss []string, drop ...string) []string {
+	var out []string
+	for _, s := range ss {
+		keep := true
+		for _, d := range drop {
+			keep = keep && s != d
+		}
+		if keep {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// Spec scenario 6: a non-transactional update waits for a transaction holding the document, then applies; its
+// profile entry shows the write conflicts it met.
+func TestScenario6_WaitingWriteProfile(t *testing.T) {
+	e := newCrudEnv(t, "")
+	ctx := context.Background()
+	coll := e.client.Database("s6").Collection("c")
+	if _, err := coll.InsertOne(ctx, bson.D{{Key: "_id", Value: 1}, {Key: "v", Value: 0}}); err != nil {
+		t.Fatal(err)
+	}
+	e.mustRun(t, "s6", bson.D{{Key: "profile", Value: 2}})
+	sess, err := e.client.StartSession()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sess.EndSession(ctx)
+	if err := sess.StartTransaction(); err != nil {
+		t.Fatal(err)
+	}
+	sctx := mongo.NewSessionContext(ctx, sess)
+	inc := bson.D{{Key: "$inc", Value: bson.D{{Key: "v", Value: 1}}}}
+	if _, err := coll.UpdateOne(sctx, bson.D{{Key: "_id", Value: 1}}, inc); err != nil {
+		t.Fatalf("txn update: %v", err)
+	}
+	other := e.newClient(t, 0)
+	done := make(chan *mongo.UpdateResult, 1)
+	errc := make(chan error, 1)
+	go func() {
+		res, err := other.Database("s6").Collection("c").UpdateOne(ctx, bson.D{{Key: "_id", Value: 1}}, inc)
+		errc <- err
+		done <- res
+	}()
+	select {
+	case err := <-errc:
+		t.Fatalf("the outside update returned before the commit: %v", err)
+	case <-time.After(200 * time.Millisecond):
+	}
+	if err := sess.CommitTransaction(ctx); err != nil {
+		t.Fatalf("commit: %v", err)
+	}
+	if err := <-errc; err != nil {
+		t.Fatalf("outside update: %v", err)
+	}
+	if res := <-done; res.MatchedCount != 1 || res.ModifiedCount != 1 {
+		t.Fatalf("outside update = %+v", res)
+	}
+	var doc struct{ V int }
+	if err := coll.FindOne(ctx, bson.D{{Key: "_id", Value: 1}}).Decode(&doc); err != nil || doc.V != 2 {
+		t.Fatalf("v = %d, %v; want 2", doc.V, err)
+	}
+	e.mustRun(t, "s6", bson.D{{Key: "profile", Value: 0}})
+	var waited bson.Raw
+	for _, p := range profileEntries(t, e, "s6", bson.D{{Key: "op", Value: "update"}}) {
+		if _, err := p.LookupErr("writeConflicts"); err == nil {
+			waited = p
+		}
+	}
+	if waited == nil {
+		t.Fatal("no update profile entry with writeConflicts")
+	}
+	wc, ny := lookupInt(t, waited, "writeConflicts"), lookupInt(t, waited, "numYield")
+	if wc < 1 || ny < wc {
+		t.Fatalf("writeConflicts %d, numYield %d; want >= 1 and numYield >= writeConflicts", wc, ny)
+	}
+	if got := keys(t, waited); indexOf(got, "writeConflicts") != indexOf(got, "nUpserted")+1 || indexOf(got, "numYield") != indexOf(got, "writeConflicts")+1 {
+		t.Fatalf("writeConflicts out of place: %v", got)
+	}
+}
+
+func indexOf(ss []string, s string) int {
+	for i, x := range ss {
+		if x == s {
+			return i
+		}
+	}
+	return -1
+}
+
+// Spec scenario 8: an insert blocked by a transaction's uncommitted insert of the same _id times out with
+// maxTimeMS, and without it gets DuplicateKey once the transaction commits.
+func TestScenario8_BlockedInsertMaxTimeMS(t *testing.T) {
+	e := newCrudEnv(t, "")
+	ctx := context.Background()
+	sess, err := e.client.StartSession()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sess.EndSession(ctx)
+	if err := sess.StartTransaction(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.client.Database("s8").Collection("c").InsertOne(mongo.NewSessionContext(ctx, sess), bson.D{{Key: "_id", Value: 1}}); err != nil {
+		t.Fatalf("txn insert: %v", err)
+	}
+	other := e.newClient(t, 0)
+	start := time.Now()
+	_, err = other.Database("s8").RunCommand(ctx, bson.D{{Key: "insert", Value: "c"}, {Key: "documents", Value: bson.A{bson.D{{Key: "_id", Value: 1}}}}, {Key: "maxTimeMS", Value: 100}}).Raw()
+	var ce mongo.CommandError
+	if !errors.As(err, &ce) || ce.Code != 50 || ce.Name != "MaxTimeMSExpired" {
+		t.Fatalf("blocked insert with maxTimeMS = %v, want MaxTimeMSExpired 50", err)
+	}
+	if el := time.Since(start); el < 90*time.Millisecond || el > 3*time.Second {
+		t.Fatalf("MaxTimeMSExpired after %v, want about 100ms", el)
+	}
+	type result struct {
+		r   bson.Raw
+		err error
+	}
+	resc := make(chan result, 1)
+	go func() {
+		r, err := other.Database("s8").RunCommand(ctx, bson.D{{Key: "insert", Value: "c"}, {Key: "documents", Value: bson.A{bson.D{{Key: "_id", Value: 1}}}}}).Raw()
+		resc <- result{r, err}
+	}()
+	time.Sleep(100 * time.Millisecond)
+	if err := sess.CommitTransaction(ctx); err != nil {
+		t.Fatalf("commit: %v", err)
+	}
+	res := <-resc
+	if res.err != nil {
+		t.Fatalf("blocked insert: %v", res.err)
+	}
+	wes, _ := res.r.Lookup("writeErrors").Array().Values()
+	if lookupInt(t, res.r, "n") != 0 || len(wes) != 1 || lookupInt(t, wes[0].Document(), "code") != 11000 {
+		t.Fatalf("blocked insert after commit = %v, want a DuplicateKey write error", res.r)
+	}
+}
+
+// Spec scenario 9: two compare-and-set updates race; exactly one matches.
+func TestScenario9_OptimisticLockCAS(t *testing.T) {
+	e := newCrudEnv(t, "")
+	ctx := context.Background()
+	coll := e.client.Database("s9").Collection("c")
+	for round := 0; round < 10; round++ {
+		if _, err := coll.ReplaceOne(ctx, bson.D{{Key: "_id", Value: 1}}, bson.D{{Key: "v", Value: 0}}, options.Replace().SetUpsert(true)); err != nil {
+			t.Fatal(err)
+		}
+		var wins atomic.Int64
+		var wg sync.WaitGroup
+		for w := 0; w < 2; w++ {
+			wg.Add(1)
+			go func(w int) {
+				defer wg.Done()
+				res, err := coll.UpdateOne(ctx, bson.D{{Key: "_id", Value: 1}, {Key: "v", Value: 0}},
+					bson.D{{Key: "$set", Value: bson.D{{Key: "x", Value: w}}}, {Key: "$inc", Value: bson.D{{Key: "v", Value: 1}}}})
+				if err != nil {
+					t.Errorf("CAS update: %v", err)
+					return
+				}
+				if res.MatchedCount != res.ModifiedCount {
+					t.Errorf("CAS update matched %d modified %d", res.MatchedCount, res.ModifiedCount)
+				}
+				wins.Add(res.ModifiedCount)
+			}(w)
+		}
+		wg.Wait()
+		var doc struct{ V int }
+		if err := coll.FindOne(ctx, bson.D{{Key: "_id", Value: 1}}).Decode(&doc); err != nil {
+			t.Fatal(err)
+		}
+		if wins.Load() != 1 || doc.V != 1 {
+			t.Fatalf("round %d: %d winners, v = %d; want exactly one and v 1", round, wins.Load(), doc.V)
+		}
+	}
+}
+
+// Spec scenario 10: concurrent increments of one counter are never lost and never fail.
+func TestScenario10_CounterRace(t *testing.T) {
+	e := newCrudEnv(t, "")
+	ctx := context.Background()
+	coll := e.client.Database("s10").Collection("c")
+	if _, err := coll.InsertOne(ctx, bson.D{{Key: "_id", Value: 1}, {Key: "v", Value: 0}}); err != nil {
+		t.Fatal(err)
+	}
+	const workers, each = 16, 20
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < each; i++ {
+				res, err := coll.UpdateOne(ctx, bson.D{{Key: "_id", Value: 1}}, bson.D{{Key: "$inc", Value: bson.D{{Key: "v", Value: 1}}}})
+				if err != nil || res.MatchedCount != 1 || res.ModifiedCount != 1 {
+					t.Errorf("increment = %+v, %v", res, err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	var doc struct{ V int }
+	if err := coll.FindOne(ctx, bson.D{{Key: "_id", Value: 1}}).Decode(&doc); err != nil || doc.V != workers*each {
+		t.Fatalf("v = %d, %v; want %d", doc.V, err, workers*each)
+	}
+}
+
+// Spec scenario 16: concurrent identical upserts on a unique key all succeed; exactly one inserts.
+func TestScenario16_UpsertRace(t *testing.T) {
+	e := newCrudEnv(t, "")
+	ctx := context.Background()
+	coll := e.client.Database("s16").Collection("c")
+	if _, err := coll.Indexes().CreateOne(ctx, mongo.IndexModel{Keys: bson.D{{Key: "k", Value: 1}}, Options: options.Index().SetUnique(true)}); err != nil {
+		t.Fatal(err)
+	}
+	const clients = 8
+	var upserts atomic.Int64
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for i := 0; i < clients; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			res, err := coll.UpdateOne(ctx, bson.D{{Key: "k", Value: 1}}, bson.D{{Key: "$inc", Value: bson.D{{Key: "c", Value: 1}}}}, options.UpdateOne().SetUpsert(true))
+			if err != nil {
+				t.Errorf("upsert: %v", err)
+				return
+			}
+			upserts.Add(res.UpsertedCount)
+		}()
+	}
+	close(start)
+	wg.Wait()
+	var docs []struct{ C int }
+	cur, err := coll.Find(ctx, bson.D{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cur.All(ctx, &docs); err != nil {
+		t.Fatal(err)
+	}
+	if upserts.Load() != 1 || len(docs) != 1 || docs[0].C != clients {
+		t.Fatalf("upserts %d, docs %+v; want 1 upsert and one doc with c = %d", upserts.Load(), docs, clients)
+	}
+}
+
+// Transfers between accounts under WithTransaction, from several goroutines: the total is conserved.
+func TestDriver_WithTransactionTransfers(t *testing.T) {
+	e := newCrudEnv(t, "")
+	ctx := context.Background()
+	coll := e.client.Database("bank").Collection("accounts")
+	const accounts, initial = 4, 1000
+	for i := 0; i < accounts; i++ {
+		if _, err := coll.InsertOne(ctx, bson.D{{Key: "_id", Value: i}, {Key: "balance", Value: initial}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	const workers, transfers = 4, 15
+	var wg sync.WaitGroup
+	var attempts atomic.Int64
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			sess, err := e.client.StartSession()
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			defer sess.EndSession(ctx)
+			for i := 0; i < transfers; i++ {
+				from, to := (w+i)%accounts, (w+i+1)%accounts
+				_, err := sess.WithTransaction(ctx, func(ctx context.Context) (any, error) {
+					attempts.Add(1)
+					if _, err := coll.UpdateOne(ctx, bson.D{{Key: "_id", Value: from}}, bson.D{{Key: "$inc", Value: bson.D{{Key: "balance", Value: -7}}}}); err != nil {
+						return nil, err
+					}
+					_, err := coll.UpdateOne(ctx, bson.D{{Key: "_id", Value: to}}, bson.D{{Key: "$inc", Value: bson.D{{Key: "balance", Value: 7}}}})
+					return nil, err
+				})
+				if err != nil {
+					t.Errorf("transfer: %v", err)
+					return
+				}
+			}
+		}(w)
+	}
+	wg.Wait()
+	cur, err := coll.Aggregate(ctx, mongo.Pipeline{{{Key: "$group", Value: bson.D{{Key: "_id", Value: nil}, {Key: "total", Value: bson.D{{Key: "$sum", Value: "$balance"}}}}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sums []struct{ Total int }
+	if err := cur.All(ctx, &sums); err != nil {
+		t.Fatal(err)
+	}
+	if len(sums) != 1 || sums[0].Total != accounts*initial {
+		t.Fatalf("total = %+v, want %d", sums, accounts*initial)
+	}
+	t.Logf("%d transfers took %d attempts", workers*transfers, attempts.Load())
+}
+
+// A transaction's cursor belongs to it; a duplicate key inside a transaction stops the batch (spec scenario 15).
+func TestDriver_TransactionBatchStops(t *testing.T) {
+	e := newCrudEnv(t, "")
+	ctx := context.Background()
+	sess, err := e.client.StartSession()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sess.EndSession(ctx)
+	if err := sess.StartTransaction(); err != nil {
+		t.Fatal(err)
+	}
+	sctx := mongo.NewSessionContext(ctx, sess)
+	r, err := e.client.Database("s15").RunCommand(sctx, bson.D{{Key: "insert", Value: "c"}, {Key: "ordered", Value: false},
+		{Key: "documents", Value: bson.A{bson.D{{Key: "_id", Value: 1}}, bson.D{{Key: "_id", Value: 1}}, bson.D{{Key: "_id", Value: 2}}}}}).Raw()
+	if err != nil {
+		t.Fatalf("txn insert: %v", err)
+	}
+	wes, _ := r.Lookup("writeErrors").Array().Values()
+	if lookupInt(t, r, "n") != 1 || len(wes) != 1 || lookupInt(t, wes[0].Document(), "index") != 1 || lookupInt(t, wes[0].Document(), "code") != 11000 {
+		t.Fatalf("txn insert reply = %v; want n 1 and one 11000 at index 1", r)
+	}
+	if _, err := r.LookupErr("errorLabels"); err == nil {
+		t.Fatalf("write error reply carries errorLabels: %v", r)
+	}
+	err = sess.CommitTransaction(ctx)
+	var ce mongo.CommandError
+	if !errors.As(err, &ce) || ce.Code != 251 {
+		t.Fatalf("commit after the duplicate = %v, want NoSuchTransaction 251", err)
+	}
+}

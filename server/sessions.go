@@ -1,0 +1,259 @@
+package server
+
+import (
+	"context"
+	"encoding/hex"
+	"sync"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+
+	"github.com/concorddb/concord"
+	"github.com/concorddb/concord/internal/codes"
+)
+
+// logicalSessionTimeout is logicalSessionTimeoutMinutes: a session unused for this long is ended and its
+// transaction aborted.
+const logicalSessionTimeout = 30 * time.Minute
+
+// txnKind says what the active txnNumber of a session was used for.
+type txnKind int
+
+const (
+	kindNone txnKind = iota
+	// kindRetryable: the number belongs to a retryable write.
+	kindRetryable
+	// kindTxn: the number belongs to a multi-document transaction.
+	kindTxn
+)
+
+// txnState is the state of a session's multi-document transaction.
+type txnState int
+
+const (
+	txnInProgress txnState = iota
+	txnCommitted
+	txnAborted
+)
+
+// session is the server side of a logical session (lsid): the active transaction number and what it was used
+// for. Commands on one session run one at a time: a command checks the session out (lock) and every field
+// below lock is guarded by holding it.
+type session struct {
+	id [16]byte
+	// lock is a one-slot semaphore, so that a checkout can honour maxTimeMS and the reaper can try it.
+	lock chan struct{}
+
+	lastUse   time.Time
+	txnNumber int64 // active transaction number; -1 before the first
+	kind      txnKind
+	state     txnState
+	// cs is the engine session carrying the transaction, created at the first transaction.
+	cs *concord.Session
+	// started is when the transaction's first statement arrived; the lifetime limit counts from here.
+	started time.Time
+	// retryReply is the stored reply of the retryable write with the active txnNumber.
+	retryReply bson.D
+	// expired records that the reaper aborted the transaction for exceeding its lifetime.
+	expired bool
+}
+
+// sessionRegistry maps lsid ids to sessions.
+type sessionRegistry struct {
+	mu sync.Mutex
+	m  map[[16]byte]*session
+}
+
+// checkout returns the session for id, created on first use, holding its lock; release it with checkin.
+// It waits for a command already using the session, up to ctx's deadline.
+func (r *sessionRegistry) checkout(ctx context.Context, id [16]byte) (*session, error) {
+	r.mu.Lock()
+	ss, ok := r.m[id]
+	if !ok {
+		ss = &session{id: id, lock: make(chan struct{}, 1), txnNumber: -1}
+		r.m[id] = ss
+	}
+	r.mu.Unlock()
+	select {
+	case ss.lock <- struct{}{}:
+	case <-ctx.Done():
+		return nil, asError(ctx.Err())
+	}
+	// The session may have been ended while we waited; start over with a fresh one.
+	r.mu.Lock()
+	cur := r.m[id]
+	r.mu.Unlock()
+	if cur != ss {
+		<-ss.lock
+		return r.checkout(ctx, id)
+	}
+	return ss, nil
+}
+
+// checkin releases a session taken by checkout.
+func (ss *session) checkin() {
+	ss.lastUse = time.Now()
+	<-ss.lock
+}
+
+// tryLock takes the session's lock if nobody holds it.
+func (ss *session) tryLock() bool {
+	select {
+	case ss.lock <- struct{}{}:
+		return true
+	default:
+		return false
+	}
+}
+
+// abortTxn aborts the session's transaction if one is in progress. The caller holds the lock.
+func (ss *session) abortTxn() {
+	if ss.kind == kindTxn && ss.state == txnInProgress {
+		ss.state = txnAborted
+		if ss.cs != nil {
+			_ = ss.cs.AbortTransaction(context.Background())
+		}
+	}
+}
+
+// end aborts the session's transaction and releases its engine session. The caller holds the lock and has
+// removed the session from the registry.
+func (ss *session) end() {
+	ss.abortTxn()
+	if ss.cs != nil {
+		ss.cs.EndSession(context.Background())
+		ss.cs = nil
+	}
+}
+
+// endSessions ends the sessions with the given ids, waiting for commands using them up to ctx's deadline.
+// Unknown ids are ignored, as MongoDB does.
+func (r *sessionRegistry) endSessions(ctx context.Context, ids [][16]byte) error {
+	for _, id := range ids {
+		r.mu.Lock()
+		ss, ok := r.m[id]
+		r.mu.Unlock()
+		if !ok {
+			continue
+		}
+		select {
+		case ss.lock <- struct{}{}:
+		case <-ctx.Done():
+			return asError(ctx.Err())
+		}
+		r.mu.Lock()
+		if r.m[id] == ss {
+			delete(r.m, id)
+		}
+		r.mu.Unlock()
+		ss.end()
+		<-ss.lock
+	}
+	return nil
+}
+
+// ids returns the ids of all sessions.
+func (r *sessionRegistry) ids() [][16]byte {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := make([][16]byte, 0, len(r.m))
+	for id := range r.m {
+		out = append(out, id)
+	}
+	return out
+}
+
+// snapshot returns the current sessions.
+func (r *sessionRegistry) snapshot() []*session {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := make([]*session, 0, len(r.m))
+	for _, ss := range r.m {
+		out = append(out, ss)
+	}
+	return out
+}
+
+// reap aborts transactions that outlived transactionLifetimeLimitSeconds and ends sessions idle for longer
+// than logicalSessionTimeoutMinutes. Sessions in use are left for the next pass, as MongoDB's killer skips
+// sessions it cannot check out at once.
+func (r *sessionRegistry) reap(s *Server, now time.Time) {
+	lifetime := s.DB.TransactionLifetime()
+	for _, ss := range r.snapshot() {
+		if !ss.tryLock() {
+			continue
+		}
+		if ss.kind == kindTxn && ss.state == txnInProgress && lifetime > 0 && now.Sub(ss.started) > lifetime {
+			s.logf("server: Aborting transaction with txnNumber %d on session %s because it has been running for longer than 'transactionLifetimeLimitSeconds'", ss.txnNumber, uuidString(ss.id))
+			ss.abortTxn()
+			ss.expired = true
+		}
+		if now.Sub(ss.lastUse) > logicalSessionTimeout {
+			r.mu.Lock()
+			if r.m[ss.id] == ss {
+				delete(r.m, ss.id)
+			}
+			r.mu.Unlock()
+			ss.end()
+		}
+		<-ss.lock
+	}
+}
+
+// endAll ends every session not in use (shutdown): their transactions are aborted.
+func (r *sessionRegistry) endAll(s *Server) {
+	for _, ss := range r.snapshot() {
+		if !ss.tryLock() {
+			continue
+		}
+		r.mu.Lock()
+		if r.m[ss.id] == ss {
+			delete(r.m, ss.id)
+		}
+		r.mu.Unlock()
+		ss.end()
+		<-ss.lock
+	}
+}
+
+// uuidString formats a session id the way MongoDB prints it.
+func uuidString(id [16]byte) string {
+	h := hex.EncodeToString(id[:])
+	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
+}
+
+// sessionString is the session as mongod names it in messages: the id, then the hash of the (empty) user.
+func sessionString(id [16]byte) string {
+	return uuidString(id) + " - 47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU= -  - "
+}
+
+// parseSessionIDs reads the {id: UUID} documents of endSessions / killSessions.
+func parseSessionIDs(cmd string, v bson.RawValue) ([][16]byte, error) {
+	arr, ok := v.ArrayOK()
+	if !ok {
+		return nil, codes.New(codes.TypeMismatch, "BSON field '%s' is the wrong type '%s', expected type 'array'", cmd, typeName(v.Type))
+	}
+	vals, err := arr.Values()
+	if err != nil {
+		return nil, codes.New(codes.InvalidBSON, "%v", err)
+	}
+	ids := make([][16]byte, 0, len(vals))
+	for _, e := range vals {
+		d, ok := e.DocumentOK()
+		if !ok {
+			return nil, codes.New(codes.TypeMismatch, "BSON field '%s' element is the wrong type '%s', expected type 'object'", cmd, typeName(e.Type))
+		}
+		idv, err := d.LookupErr("id")
+		if err != nil {
+			return nil, codes.New(codeIDLMissingField, "BSON field '%s.id' is missing but a required field", cmd)
+		}
+		sub, data, ok := idv.BinaryOK()
+		if !ok || sub != bson.TypeBinaryUUID || len(data) != 16 {
+			return nil, codes.New(codes.TypeMismatch, "BSON field '%s.id' is the wrong type '%s', expected type 'uuid'", cmd, typeName(idv.Type))
+		}
+		var id [16]byte
+		copy(id[:], data)
+		ids = append(ids, id)
+	}
+	return ids, nil
+}

@@ -1,0 +1,270 @@
+package server
+
+import (
+	"context"
+	"reflect"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+
+	"github.com/concorddb/concord"
+	"github.com/concorddb/concord/internal/codes"
+)
+
+// runTransactionStatement runs a statement of a multi-document transaction (autocommit:false), including
+// commitTransaction and abortTransaction, applying MongoDB's session rules (transaction_validation.cpp and
+// TransactionParticipant::beginOrContinue) before the handler sees it. Checks that fail before the session is
+// checked out leave the transaction as it was; any error after that aborts it.
+func (s *Server) runTransactionStatement(ctx context.Context, inv *invocation) (bson.D, error) {
+	a := &inv.args
+	name := inv.req.Name
+	switch {
+	case a.autocommit:
+		return nil, codes.New(codes.InvalidOptions, "Specifying autocommit=true is not allowed.")
+	case a.hasStartTxn && !a.startTxn:
+		return nil, codes.New(codes.InvalidOptions, "Specifying startTransaction=false is not allowed.")
+	case !inv.cmd.InTxn && !inv.commitOrAbort:
+		return nil, codes.New(codes.OperationNotSupportedInTransaction, "Cannot run '%s' in a multi-document transaction.", name)
+	case inv.commitOrAbort && inv.req.DB != "admin":
+		return nil, codes.New(codes.Unauthorized, "%s may only be run against the admin database.", name)
+	case !inv.commitOrAbort && (inv.req.DB == "admin" || inv.req.DB == "config" || inv.req.DB == "local"):
+		return nil, codes.New(codes.OperationNotSupportedInTransaction, "Cannot run command against the '%s' database in a transaction.", inv.req.DB)
+	case a.hasWriteConcern && !inv.commitOrAbort:
+		return nil, codes.New(codes.InvalidOptions, "writeConcern is not allowed within a multi-statement transaction")
+	case a.startTxn && name == "killCursors":
+		return nil, codes.New(codes.OperationNotSupportedInTransaction, "Cannot run killCursors as the first operation in a multi-document transaction.")
+	case a.startTxn && name == "commitTransaction":
+		return nil, codes.New(codes.OperationNotSupportedInTransaction, "Cannot start a transaction with a commit")
+	case a.startTxn && name == "abortTransaction":
+		return nil, codes.New(codes.OperationNotSupportedInTransaction, "Cannot start a transaction with an abort")
+	case a.hasReadConcern && !a.startTxn:
+		return nil, codes.New(codes.InvalidOptions, "Only the first command in a transaction may specify a readConcern")
+	}
+
+	ss, err := s.sessions.checkout(ctx, a.lsid)
+	if err != nil {
+		return nil, err
+	}
+	defer ss.checkin()
+
+	n := a.txnNumber
+	if n < ss.txnNumber {
+		return nil, codes.New(codes.TransactionTooOld, "Cannot start transaction with { txnNumber: %d } on session %s because a newer transaction with txnNumberAndRetryCounter { txnNumber: %d, txnRetryCounter: 0 } has already started on this session.", n, sessionString(ss.id), ss.txnNumber)
+	}
+	if a.startTxn {
+		if n == ss.txnNumber {
+			return nil, codes.New(codes.ConflictingOperationInProgress, "Only servers in a sharded cluster can start a new transaction at the active transaction number")
+		}
+		if err := s.beginTransaction(ss, n); err != nil {
+			return nil, err
+		}
+		if err := checkReadConcern(a.readConcern, true); err != nil {
+			ss.abortTxn()
+			return nil, err
+		}
+	} else {
+		if n > ss.txnNumber || ss.kind != kindTxn {
+			return nil, codes.New(codes.NoSuchTransaction, "Given transaction number %d does not match any in-progress transactions. The active transaction number is %d", n, ss.txnNumber)
+		}
+		switch ss.state {
+		case txnAborted:
+			return nil, txnAbortedError(n)
+		case txnCommitted:
+			if name == "commitTransaction" {
+				return bson.D{}, nil // commit is idempotent
+			}
+			return nil, codes.New(codes.TransactionCommitted, "Transaction with { txnNumber: %d } has been committed.", n)
+		}
+		if lt := s.DB.TransactionLifetime(); lt > 0 && time.Since(ss.started) > lt {
+			// The reaper runs once a second; do not let a statement slip into an expired transaction meanwhile.
+			ss.abortTxn()
+			ss.expired = true
+			return nil, txnAbortedError(n)
+		}
+	}
+
+	switch name {
+	case "commitTransaction":
+		if err := ss.cs.CommitTransaction(ctx); err != nil {
+			ss.abortTxn()
+			return nil, rewriteNoSuchTransaction(err, n)
+		}
+		ss.state = txnCommitted
+		return bson.D{}, nil
+	case "abortTransaction":
+		ss.abortTxn()
+		return bson.D{}, nil
+	}
+
+	inv.req.InTxn = true
+	fields, err := s.call(concord.NewSessionContext(ctx, ss.cs), inv)
+	if err != nil {
+		ss.abortTxn()
+		return nil, rewriteNoSuchTransaction(err, n)
+	}
+	if hasWriteErrors(fields) {
+		// A per-statement write error (e.g. DuplicateKey) fails the whole transaction (write_ops_exec.cpp
+		// handleError); the reply itself stays ok:1 with writeErrors and no label.
+		ss.abortTxn()
+	}
+	return fields, nil
+}
+
+// beginTransaction starts transaction n on ss, aborting the one in progress, as a new txnNumber does.
+func (s *Server) beginTransaction(ss *session, n int64) error {
+	ss.abortTxn()
+	ss.txnNumber, ss.kind, ss.state = n, kindTxn, txnInProgress
+	ss.started, ss.retryReply, ss.expired = time.Now(), nil, false
+	if ss.cs == nil {
+		cs, err := s.DB.StartSession()
+		if err != nil {
+			ss.state = txnAborted
+			return err
+		}
+		ss.cs = cs
+	}
+	if err := ss.cs.StartTransaction(); err != nil {
+		ss.state = txnAborted
+		return err
+	}
+	return nil
+}
+
+// txnAbortedError is NoSuchTransaction for an aborted transaction, as TransactionParticipant words it.
+func txnAbortedError(n int64) *codes.Error {
+	return codes.New(codes.NoSuchTransaction, "Transaction with { txnNumber: %d } has been aborted.", n)
+}
+
+// rewriteNoSuchTransaction gives a NoSuchTransaction from the engine (its transaction was aborted under it,
+// e.g. by the lifetime limit) the wording clients see from MongoDB; other errors pass unchanged.
+func rewriteNoSuchTransaction(err error, n int64) error {
+	if codes.CodeOf(err) == codes.NoSuchTransaction {
+		return txnAbortedError(n)
+	}
+	return err
+}
+
+// hasWriteErrors reports whether a write reply carries a non-empty writeErrors array.
+func hasWriteErrors(fields bson.D) bool {
+	for _, e := range fields {
+		if e.Key != "writeErrors" {
+			continue
+		}
+		v := reflect.ValueOf(e.Value)
+		if v.Kind() == reflect.Slice && v.Len() == 0 {
+			return false
+		}
+		return e.Value != nil
+	}
+	return false
+}
+
+// checkReadConcern validates a readConcern argument. Inside a transaction only local, majority and snapshot
+// are allowed.
+func checkReadConcern(v bson.RawValue, inTxn bool) error {
+	if v.Type == 0 {
+		return nil
+	}
+	d, ok := v.DocumentOK()
+	if !ok {
+		return typeMismatch("readConcern", v, "object")
+	}
+	lv, err := d.LookupErr("level")
+	if err != nil {
+		return nil
+	}
+	level, ok := lv.StringValueOK()
+	if !ok {
+		return typeMismatch("readConcern.level", lv, "string")
+	}
+	switch level {
+	case "local", "majority", "snapshot":
+		return nil
+	case "available", "linearizable":
+		if inTxn {
+			return codes.New(codes.InvalidOptions, "The readConcern level must be either 'local' (default), 'majority' or 'snapshot' in order to run in a transaction")
+		}
+		return nil
+	}
+	return codes.New(codes.FailedToParse, "%s is not a valid readConcern level: must be one of 'local', 'majority', 'linearizable', 'available' or 'snapshot'", level)
+}
+
+// runRetryableWrite runs a retryable write (txnNumber without autocommit): a retry of the session's active
+// txnNumber returns the stored reply instead of writing again.
+func (s *Server) runRetryableWrite(ctx context.Context, inv *invocation) (bson.D, error) {
+	a := &inv.args
+	if err := checkRetryableStatements(inv.req); err != nil {
+		return nil, err
+	}
+	ss, err := s.sessions.checkout(ctx, a.lsid)
+	if err != nil {
+		return nil, err
+	}
+	defer ss.checkin()
+
+	n := a.txnNumber
+	switch {
+	case n < ss.txnNumber:
+		return nil, codes.New(codes.TransactionTooOld, "Retryable write with txnNumber %d is prohibited on session %s because a newer transaction with txnNumber %d has already started on this session.", n, sessionString(ss.id), ss.txnNumber)
+	case n == ss.txnNumber && ss.kind == kindTxn:
+		return nil, codes.New(codes.IncompleteTransactionHistory, "Cannot retry a retryable write that has been converted into a transaction")
+	case n == ss.txnNumber && ss.retryReply != nil:
+		s.retriedCommands.Add(1)
+		return ss.retryReply, nil
+	case n > ss.txnNumber:
+		ss.abortTxn()
+		ss.txnNumber, ss.kind, ss.retryReply = n, kindRetryable, nil
+	}
+	fields, err := s.call(ctx, inv)
+	if err == nil {
+		ss.retryReply = fields
+	}
+	return fields, err
+}
+
+// checkRetryableStatements rejects statements that cannot be retried: multi-document updates and deletes.
+func checkRetryableStatements(req *Request) error {
+	field, flag, msg := "", "", ""
+	switch req.Name {
+	case "update":
+		field, flag, msg = "updates", "multi", "Cannot use (or request) retryable writes with multi=true"
+	case "delete":
+		field, flag, msg = "deletes", "limit", "Cannot use (or request) retryable writes with limit=0"
+	default:
+		return nil
+	}
+	arr, ok := req.Body.Lookup(field).ArrayOK()
+	if !ok {
+		return nil
+	}
+	vals, err := arr.Values()
+	if err != nil {
+		return nil
+	}
+	for _, v := range vals {
+		d, ok := v.DocumentOK()
+		if !ok {
+			continue
+		}
+		fv, err := d.LookupErr(flag)
+		if err != nil {
+			continue
+		}
+		multi, _ := fv.BooleanOK()
+		if flag == "multi" && multi || flag == "limit" && isZero(fv) {
+			return codes.New(codes.InvalidOptions, "%s", msg)
+		}
+	}
+	return nil
+}
+
+// isZero reports whether v is a numeric zero.
+func isZero(v bson.RawValue) bool {
+	if n, ok := v.AsInt64OK(); ok {
+		return n == 0
+	}
+	if f, ok := v.DoubleOK(); ok {
+		return f == 0
+	}
+	return false
+}

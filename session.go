@@ -1,0 +1,378 @@
+package concord
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"time"
+
+	"github.com/concorddb/concord/internal/codes"
+	"github.com/concorddb/concord/internal/engine"
+)
+
+// txnState is the client-side transaction state machine of the driver's
+// session (None -> Starting -> InProgress -> Committed | Aborted).
+type txnState int
+
+const (
+	txnNone       txnState = iota // no transaction started on the session yet
+	txnStarting                   // StartTransaction called, no statement run yet
+	txnInProgress                 // at least one statement ran: an engine Txn exists
+	txnCommitted
+	txnAborted
+)
+
+// Session is a sequence of operations that may group statements into
+// multi-document transactions, as a MongoDB logical session does. A session
+// travels in the context: pass NewSessionContext(ctx, s) to Collection
+// methods (WithTransaction does it for its callback). Operations run with a
+// session context inside a transaction read one snapshot, taken at the
+// transaction's first statement, see their own writes, and commit or abort
+// together.
+//
+// A Session is not safe for concurrent use: run one operation at a time on
+// it. End it with EndSession.
+type Session struct {
+	db    *DB
+	state txnState
+	txn   *engine.Txn // non-nil only in txnInProgress and after, until the next StartTransaction
+	// committedEmpty records that the committed transaction ran no statement,
+	// so a repeated CommitTransaction stays a no-op.
+	committedEmpty bool
+	ended          bool
+}
+
+// StartSession starts a session. End it with EndSession.
+func (db *DB) StartSession() (*Session, error) {
+	if err := db.check(); err != nil {
+		return nil, err
+	}
+	return &Session{db: db}, nil
+}
+
+type sessionKey struct{}
+
+// NewSessionContext returns a context carrying s: Collection methods called
+// with it run in s (inside s's transaction when one is in progress).
+func NewSessionContext(ctx context.Context, s *Session) context.Context {
+	return context.WithValue(ctx, sessionKey{}, s)
+}
+
+// SessionFromContext returns the session ctx carries, or nil.
+func SessionFromContext(ctx context.Context) *Session {
+	s, _ := ctx.Value(sessionKey{}).(*Session)
+	return s
+}
+
+// StartTransaction starts a transaction. Nothing happens in the engine
+// until the first statement: that statement takes the snapshot and starts
+// the transaction's lifetime clock, as in MongoDB. It returns
+// ErrTransactionInProgress when a transaction is already in progress and
+// ErrSessionEnded after EndSession.
+func (s *Session) StartTransaction() error {
+	if s.ended {
+		return ErrSessionEnded
+	}
+	if s.state == txnStarting || s.state == txnInProgress {
+		return ErrTransactionInProgress
+	}
+	if err := s.db.check(); err != nil {
+		return err
+	}
+	s.state = txnStarting
+	s.txn = nil
+	s.committedEmpty = false
+	return nil
+}
+
+// TransactionRunning reports whether a transaction was started and is not
+// yet committed or aborted (it may have been aborted by the engine after an
+// error; CommitTransaction then reports NoSuchTransaction).
+func (s *Session) TransactionRunning() bool {
+	return s.state == txnStarting || s.state == txnInProgress
+}
+
+// CommitTransaction commits the transaction and returns once it is durable.
+//
+// A transaction that ran no statement commits as a no-op. Committing again
+// after a successful commit succeeds again (the commit is idempotent), which
+// is what makes retrying a commit labelled UnknownTransactionCommitResult
+// safe. A transaction the engine already aborted (after a write conflict, a
+// duplicate key, any failed statement, or its lifetime running out) returns
+// NoSuchTransaction (251) labelled TransientTransactionError: retry the whole
+// transaction. A commit cut short by ctx's deadline is labelled
+// UnknownTransactionCommitResult unless the engine reports that it did not
+// happen. Calling it with no transaction started returns
+// ErrNoTransactionStarted, after AbortTransaction ErrCommitAfterAbort.
+func (s *Session) CommitTransaction(ctx context.Context) error {
+	if s.ended {
+		return ErrSessionEnded
+	}
+	switch s.state {
+	case txnNone:
+		return ErrNoTransactionStarted
+	case txnAborted:
+		return ErrCommitAfterAbort
+	case txnStarting:
+		s.state = txnCommitted
+		s.committedEmpty = true
+		return nil
+	case txnCommitted:
+		if s.committedEmpty || s.txn == nil {
+			return nil
+		}
+	}
+	if err := s.db.check(); err != nil {
+		return err
+	}
+	err := s.txn.Commit(ctx)
+	active := s.txn.State() == engine.TxnActive
+	if !active {
+		// Committed, or aborted for good: either way this transaction is
+		// over, as the driver records it even when the commit failed.
+		s.state = txnCommitted
+	}
+	return commitError(err, active)
+}
+
+// commitError labels a commit failure as the driver and server would.
+// stillActive says the engine reports the transaction neither committed nor
+// aborted: the commit certainly did not apply, so the result is not unknown.
+func commitError(err error, stillActive bool) error {
+	e, ok := codes.As(err)
+	if !ok {
+		return err
+	}
+	if e.Code.Transient() || e.Code == codes.NoSuchTransaction {
+		e = e.WithLabel(codes.LabelTransientTransaction)
+	}
+	if !stillActive && (e.Code == codes.MaxTimeMSExpired || e.Code.Retriable()) {
+		e = e.WithLabel(codes.LabelUnknownCommitResult)
+	}
+	return e
+}
+
+// AbortTransaction rolls the transaction back. Errors from the engine are
+// ignored, as the driver ignores abortTransaction errors: afterwards the
+// transaction is aborted whatever happened before. It returns
+// ErrNoTransactionStarted when no transaction was started,
+// ErrAbortAfterCommit after CommitTransaction and ErrAbortTwice after a
+// previous AbortTransaction.
+func (s *Session) AbortTransaction(ctx context.Context) error {
+	if s.ended {
+		return ErrSessionEnded
+	}
+	switch s.state {
+	case txnNone:
+		return ErrNoTransactionStarted
+	case txnCommitted:
+		return ErrAbortAfterCommit
+	case txnAborted:
+		return ErrAbortTwice
+	}
+	s.abortEngineTxn()
+	s.state = txnAborted
+	return nil
+}
+
+func (s *Session) abortEngineTxn() {
+	if s.txn != nil && s.txn.State() == engine.TxnActive {
+		_ = s.txn.Abort()
+	}
+}
+
+// EndSession aborts a transaction in progress and ends the session; later
+// use returns ErrSessionEnded. Ending twice is a no-op.
+func (s *Session) EndSession(ctx context.Context) {
+	if s.ended {
+		return
+	}
+	if s.TransactionRunning() {
+		s.abortEngineTxn()
+		s.state = txnAborted
+	}
+	s.ended = true
+}
+
+// txnFor returns the engine transaction an operation run with ctx belongs
+// to: nil outside a transaction. The engine transaction is begun at the
+// first statement, so that an empty transaction never reaches the engine.
+func (db *DB) txnFor(ctx context.Context) (*engine.Txn, error) {
+	if err := db.check(); err != nil {
+		return nil, err
+	}
+	s := SessionFromContext(ctx)
+	if s == nil {
+		return nil, nil
+	}
+	if s.ended {
+		return nil, ErrSessionEnded
+	}
+	if s.db != db {
+		return nil, ErrWrongDB
+	}
+	switch s.state {
+	case txnStarting:
+		s.txn = db.eng.Begin()
+		s.state = txnInProgress
+		return s.txn, nil
+	case txnInProgress:
+		return s.txn, nil
+	}
+	return nil, nil
+}
+
+// stmtError finishes an operation's error inside a transaction the way the
+// server does: any failed statement aborts the transaction (so that its
+// commit reports NoSuchTransaction), and transient codes are labelled
+// TransientTransactionError. Client-side argument errors never get here,
+// so they leave the transaction alone, as with the driver.
+func stmtError(t *engine.Txn, err error) error {
+	if err == nil {
+		return nil
+	}
+	if t == nil {
+		return publicError(err)
+	}
+	if t.State() == engine.TxnActive {
+		_ = t.Abort()
+	}
+	if e, ok := codes.As(err); ok {
+		return publicError(e.InTransaction())
+	}
+	return err
+}
+
+// WithTransaction backoff parameters (spec "Convenient API for
+// Transactions").
+const (
+	txnBackoffInitial = 5 * time.Millisecond
+	txnBackoffMax     = 500 * time.Millisecond
+)
+
+// withTransactionTimeout bounds WithTransaction's retries: twice MongoDB's
+// default transaction lifetime, as the drivers do. A variable so that tests
+// can shorten it.
+var withTransactionTimeout = 120 * time.Second
+
+// WithTransaction runs fn in a transaction and commits it, retrying as
+// MongoDB's drivers do:
+//
+//   - when fn or the commit fails with an error labelled
+//     TransientTransactionError (a write conflict, for instance) the
+//     transaction is aborted and the whole of fn runs again in a new one,
+//     after sleeping U[0,1) * min(5ms * 1.5^attempt, 500ms);
+//   - when the commit fails with UnknownTransactionCommitResult (and not
+//     MaxTimeMSExpired) only the commit is retried, at once;
+//   - retrying stops after 120 seconds, returning the last error wrapped
+//     (its labels still visible through errors.As).
+//
+// fn must use the context it is given for every operation of the
+// transaction and may run several times, so it must not have other side
+// effects it cannot repeat. Any other error from fn aborts the transaction
+// and is returned as is, with fn's result. If fn commits or aborts the
+// transaction itself, WithTransaction returns its result without committing.
+// The session is left with no transaction in progress.
+func (s *Session) WithTransaction(ctx context.Context, fn func(ctx context.Context) (any, error)) (any, error) {
+	start := time.Now()
+	timeout := withTransactionTimeout
+	var lastErr error
+	attempt := 0
+retryTransaction:
+	for {
+		if attempt > 0 {
+			limit := float64(txnBackoffInitial) * math.Pow(1.5, float64(attempt))
+			backoff := time.Duration(rand.Float64() * math.Min(limit, float64(txnBackoffMax)))
+			if time.Since(start)+backoff >= timeout {
+				return nil, timeoutError(lastErr)
+			}
+			if err := sleepCtx(ctx, backoff); err != nil {
+				return nil, fmt.Errorf("concord: WithTransaction: %w (last error: %w)", err, lastErr)
+			}
+		}
+		if err := s.StartTransaction(); err != nil {
+			return nil, err
+		}
+		attempt++
+		res, err := fn(NewSessionContext(ctx, s))
+		if err != nil {
+			lastErr = err
+			if s.TransactionRunning() {
+				_ = s.AbortTransaction(ctx)
+			}
+			if IsTransientTransactionError(err) {
+				if time.Since(start) < timeout {
+					continue retryTransaction
+				}
+				return nil, timeoutError(err)
+			}
+			return res, err
+		}
+		if !s.TransactionRunning() {
+			return res, nil // fn committed or aborted the transaction itself
+		}
+		if err := ctx.Err(); err != nil {
+			// The commit cannot succeed: don't leave the transaction open.
+			_ = s.AbortTransaction(ctx)
+			return nil, err
+		}
+		for {
+			err := s.CommitTransaction(ctx)
+			if err == nil {
+				return res, nil
+			}
+			lastErr = err
+			if IsUnknownTransactionCommitResult(err) && !hasCode(err, codes.MaxTimeMSExpired) {
+				if time.Since(start) >= timeout {
+					return nil, timeoutError(err)
+				}
+				continue
+			}
+			if IsTransientTransactionError(err) {
+				continue retryTransaction
+			}
+			if s.TransactionRunning() {
+				// The engine says the commit did not happen: don't leave
+				// the transaction holding its documents until it expires.
+				_ = s.AbortTransaction(ctx)
+			}
+			return res, err
+		}
+	}
+}
+
+// WithTransaction runs fn in a transaction of a new session, with the
+// retries of Session.WithTransaction, and ends the session.
+func (db *DB) WithTransaction(ctx context.Context, fn func(ctx context.Context) (any, error)) (any, error) {
+	s, err := db.StartSession()
+	if err != nil {
+		return nil, err
+	}
+	defer s.EndSession(ctx)
+	return s.WithTransaction(ctx, fn)
+}
+
+// timeoutError reports that WithTransaction gave up; it wraps the last
+// error so that its code and labels stay visible.
+func timeoutError(last error) error {
+	if last == nil {
+		return errors.New("concord: WithTransaction timed out")
+	}
+	return fmt.Errorf("concord: WithTransaction timed out, last error: %w", last)
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
