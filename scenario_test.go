@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -39,7 +40,8 @@ var rewrite = flag.Bool("rewrite", false, "rewrite testdata/scenarios/*.txt with
 //	stats C                                  profiler stats of C's last op
 //	concurrent N: <op>                       N copies of <op> released together; a tally of distinct results
 //	<op>                                     run <op> outside any session
-//	sleep 100ms | set lifetime 2s | metrics transactions
+//	sleep 100ms | set lifetime 2s
+//	metrics transactions [until=currentActive=1]   serverStatus transactions (polled until the value shows)
 //
 // Ops (documents are relaxed extended JSON; keys need no quotes):
 //
@@ -259,12 +261,7 @@ func (r *scriptRunner) run(cmd string) string {
 		r.db.SetTransactionLifetime(d)
 		return "ok"
 	case "metrics":
-		if rest != "transactions" {
-			return "unknown metrics section " + rest
-		}
-		m := r.db.Metrics().Transactions
-		return fmt.Sprintf("totalStarted=%d totalCommitted=%d totalAborted=%d currentOpen=%d currentActive=%d currentInactive=%d",
-			m.TotalStarted, m.TotalCommitted, m.TotalAborted, m.CurrentOpen, m.CurrentActive, m.CurrentInactive)
+		return r.metrics(rest)
 	case "concurrent":
 		n, opText, ok := strings.Cut(rest, ":")
 		count, err := strconv.Atoi(strings.TrimSpace(n))
@@ -285,6 +282,28 @@ func (r *scriptRunner) run(cmd string) string {
 	out, rec := r.doSync(context.Background(), cmd)
 	r.last[""] = rec
 	return out
+}
+
+// metrics prints the transactions section of serverStatus. With
+// until=<field>=<value> it first polls (for up to 5 s) until the section shows
+// that value: a statement's client-side preparation (encoding a large batch)
+// comes before the server sees it, as with a driver.
+func (r *scriptRunner) metrics(args string) string {
+	section, opt, _ := strings.Cut(args, " ")
+	if section != "transactions" {
+		return "unknown metrics section " + section
+	}
+	until, _ := strings.CutPrefix(strings.TrimSpace(opt), "until=")
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		m := r.db.Metrics().Transactions
+		out := fmt.Sprintf("totalStarted=%d totalCommitted=%d totalAborted=%d currentOpen=%d currentActive=%d currentInactive=%d",
+			m.TotalStarted, m.TotalCommitted, m.TotalAborted, m.CurrentOpen, m.CurrentActive, m.CurrentInactive)
+		if until == "" || slices.Contains(strings.Fields(out), until) || time.Now().After(deadline) {
+			return out
+		}
+		time.Sleep(time.Millisecond)
+	}
 }
 
 // isActor reports whether s names a session ("A", "B2", "C&").

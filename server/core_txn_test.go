@@ -213,7 +213,7 @@ func TestTxn_Rules(t *testing.T) {
 		{name: "linearizable kills the transaction", steps: []step{
 			{cmd: withField(txnCmd(ins(15), lsid, 27, true), "readConcern", bson.D{{Key: "level", Value: "linearizable"}}), wantCode: 72},
 			{cmd: txnCmd(ins(16), lsid, 27, false), wantCode: 251, wantLabel: "TransientTransactionError"},
-			{cmd: abortCmd(lsid, 27), wantCode: 251},
+			{cmd: abortCmd(lsid, 27), wantCode: 251, wantLabel: "TransientTransactionError"},
 		}},
 		{name: "garbage readConcern level", steps: []step{
 			{cmd: withField(txnCmd(ins(17), lsid, 28, true), "readConcern", bson.D{{Key: "level", Value: "bogus"}}), wantCode: 9},

@@ -91,12 +91,6 @@ func (e *Expr) Eval(doc bson.Raw) (bson.RawValue, error) {
 	return e.node.eval(c)
 }
 
-// evalCtx evaluates e in an existing context (used by stages that bind
-// variables such as $lookup's let).
-func (e *Expr) evalCtx(c *aggCtx) (bson.RawValue, error) {
-	return e.node.eval(c)
-}
-
 // Truthy reports MongoDB's truthiness of an expression result, as used by
 // $cond, $and, $or, $not, $filter and $expr: false, null, undefined,
 // missing and numeric zero are false; every other value (including empty

@@ -611,6 +611,9 @@ func filterCompileValue(v bson.RawValue, depth int) (*filterTree, error) {
 	if filterIsOperatorDoc(v) {
 		return filterCompileOps(v.Value, depth)
 	}
+	if v.Type == bson.TypeUndefined {
+		return nil, filterBad("cannot compare to undefined")
+	}
 	return filterTreeLeaf(&filterCmpLeaf{op: filterOpEq, rhs: v}, true), nil
 }
 
@@ -703,10 +706,16 @@ func filterCompileOps(doc bson.Raw, depth int) (*filterTree, error) {
 		)
 		switch op {
 		case "$eq", "$gt", "$gte", "$lt", "$lte":
+			if v.Type == bson.TypeUndefined {
+				return nil, filterBad("cannot compare to undefined")
+			}
 			t = filterTreeLeaf(&filterCmpLeaf{op: filterCmpOpOf(op), rhs: v}, true)
 		case "$ne":
 			if v.Type == bson.TypeRegex {
 				return nil, filterBad("Can't have regex as arg to $ne.")
+			}
+			if v.Type == bson.TypeUndefined {
+				return nil, filterBad("cannot compare to undefined")
 			}
 			t = filterTreeNot(filterTreeLeaf(&filterCmpLeaf{op: filterOpEq, rhs: v}, true))
 		case "$in", "$nin":
@@ -826,6 +835,8 @@ func filterCompileIn(op string, v bson.RawValue) (*filterInLeaf, error) {
 			l.regexes = append(l.regexes, r)
 		case filterIsOperatorDoc(e):
 			return nil, filterBad("cannot nest $ under %s", op)
+		case e.Type == bson.TypeUndefined:
+			return nil, filterBad("InMatchExpression equality cannot be undefined")
 		default:
 			if e.Type == bson.TypeNull {
 				l.hasNull = true

@@ -293,6 +293,19 @@ var filterMatchCases = []filterMatchCase{
 	{"shape/empty-field-name", `{"": 1}`, `{"": 1}`, true},
 	{"shape/mixed-array", `{"a": 1}`, `{"a": ["1", {"a": 1}, 1.0]}`, true},
 	{"shape/array-in-array-index", `{"a.1.0": 3}`, `{"a": [[1], [3]]}`, true},
+	{"shape/in-nested-array", `{"a": {"$in": [1]}}`, `{"a": [[1]]}`, false},
+	{"shape/leaf-array-of-arrays-under-docs", `{"a.b": 1}`, `{"a": [{"b": [[1]]}]}`, false},
+	{"shape/empty-doc-exists-false", `{"a": {"$exists": false}}`, `{}`, true},
+	{"shape/empty-doc-eq", `{"a": 1}`, `{}`, false},
+	{"shape/lt-type-mismatch", `{"a": {"$lt": "b"}}`, `{"a": 1}`, false},
+	{"shape/deep-doc-path", `{"a.b.c.d": 1}`, `{"a": {"b": {"c": {"d": 1}}}}`, true},
+	{"shape/field-named-like-operator-in-literal", `{"a": {"b": {"$gt": 1}}}`, `{"a": {"b": 2}}`, false},
+
+	// null at an array index (mongod: {"ids.0": null} skips {ids: []})
+	{"null-index/empty-array", `{"ids.0": null}`, `{"ids": []}`, false},
+	{"null-index/null-element", `{"ids.0": null}`, `{"ids": [null]}`, true},
+	{"null-index/missing", `{"ids.0": null}`, `{}`, true},
+	{"null-index/number", `{"ids.0": null}`, `{"ids": [5]}`, false},
 }
 
 func TestFilter_Match(t *testing.T) {
@@ -359,6 +372,9 @@ var filterErrorCases = []struct {
 	{"not-scalar", `{"a": {"$not": 1}}`, codes.BadValue},
 	{"not-literal-doc", `{"a": {"$not": {"b": 1}}}`, codes.BadValue},
 	{"nested-in-or", `{"$or": [{"a": {"$bad": 1}}]}`, codes.BadValue},
+	{"eq-undefined", `{"a": {"$undefined": true}}`, codes.BadValue},
+	{"gt-undefined", `{"a": {"$gt": {"$undefined": true}}}`, codes.BadValue},
+	{"in-undefined", `{"a": {"$in": [{"$undefined": true}]}}`, codes.BadValue},
 	{"where-unsupported", `{"$where": "this.a == 1"}`, codes.BadValue},
 }
 
