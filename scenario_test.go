@@ -2,6 +2,7 @@ package concord_test
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"flag"
 	"fmt"
@@ -45,7 +46,8 @@ var rewrite = flag.Bool("rewrite", false, "rewrite testdata/scenarios/*.txt with
 //
 // Ops (documents are relaxed extended JSON; keys need no quotes):
 //
-//	insert c {doc}               insertMany c [{..},..] [unordered] | insertMany c gen=N
+//	insert c {doc}               insertMany c [{..},..] [unordered]
+//	insertMany c gen=N | gen=2s  N generated documents, or as many as take about 2s to insert
 //	update c {filter} {update} [upsert] [many]     replace c {filter} {doc} [upsert]
 //	delete c {filter} [many]     find c [{filter}]    count c [{filter}]
 //	findOneAndUpdate c {filter} {update} [upsert] [quiet]
@@ -681,6 +683,9 @@ func (r *scriptRunner) prepare(text string) (func(ctx context.Context) (string, 
 	if op.name == "insertMany" {
 		if n, ok := op.flags["gen"]; ok {
 			count, err := strconv.Atoi(n)
+			if d, derr := time.ParseDuration(n); err != nil && derr == nil {
+				count, err = docsForDuration(d)
+			}
 			if err != nil {
 				return nil, fmt.Errorf("bad gen: %w", err)
 			}
@@ -736,6 +741,12 @@ func (r *scriptRunner) exec(ctx context.Context, op scriptOp, coll *concord.Coll
 			return fmt.Sprintf("%s\ninserted=%d", formatError(err), inserted)
 		case err != nil:
 			return formatError(err)
+		}
+		if _, gen := op.flags["gen"]; gen {
+			if len(res.InsertedIDs) == len(batch) {
+				return "inserted all generated"
+			}
+			return fmt.Sprintf("inserted %d of %d generated", len(res.InsertedIDs), len(batch))
 		}
 		return fmt.Sprintf("inserted=%d", len(res.InsertedIDs))
 	case "update":
@@ -804,19 +815,53 @@ func (r *scriptRunner) exec(ctx context.Context, op scriptOp, coll *concord.Coll
 	return "unknown op " + op.name
 }
 
-// generateDocs returns n small documents with distinct integer _ids from
-// 1 000 000 up: a batch long enough to still be running when a scenario
-// looks at it.
+// generateDocs returns n small documents {_id: 1000000+i, g: i}, encoded
+// by hand into one buffer so that a batch of a million costs milliseconds.
 func generateDocs(n int) []any {
+	const size = 4 + (1 + 4 + 4) + (1 + 2 + 4) + 1
+	buf := make([]byte, 0, size*n)
 	docs := make([]any, n)
 	for i := range docs {
-		raw, err := bson.Marshal(bson.D{{Key: "_id", Value: 1_000_000 + i}, {Key: "g", Value: i}})
-		if err != nil {
-			panic(err)
-		}
-		docs[i] = bson.Raw(raw)
+		start := len(buf)
+		buf = binary.LittleEndian.AppendUint32(buf, size)
+		buf = append(buf, 0x10, '_', 'i', 'd', 0)
+		buf = binary.LittleEndian.AppendUint32(buf, uint32(1_000_000+i))
+		buf = append(buf, 0x10, 'g', 0)
+		buf = binary.LittleEndian.AppendUint32(buf, uint32(i))
+		buf = append(buf, 0)
+		docs[i] = bson.Raw(buf[start:len(buf):len(buf)])
 	}
 	return docs
+}
+
+// docsForDuration sizes a batch that a transaction takes about d to insert
+// on this machine now, measured on a scratch in-memory DB: scenarios that
+// need a statement still running at a given moment must not depend on the
+// machine's speed.
+func docsForDuration(d time.Duration) (int, error) {
+	db, err := concord.Open("", nil)
+	if err != nil {
+		return 0, err
+	}
+	defer db.Close()
+	s, err := db.StartSession()
+	if err != nil {
+		return 0, err
+	}
+	defer s.EndSession(context.Background())
+	if err := s.StartTransaction(); err != nil {
+		return 0, err
+	}
+	const probe = 5000
+	docs := generateDocs(probe)
+	start := time.Now()
+	ctx := concord.NewSessionContext(context.Background(), s)
+	if _, err := db.Database("test").Collection("probe").InsertMany(ctx, docs); err != nil {
+		return 0, err
+	}
+	elapsed := max(time.Since(start), time.Millisecond)
+	n := int(float64(probe) * float64(d) / float64(elapsed))
+	return min(max(n, 10_000), 2_000_000), nil
 }
 
 // formatUpdate prints an update result as "matched=1 modified=1".

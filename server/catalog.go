@@ -78,7 +78,7 @@ func handleListDatabases(ctx context.Context, s *Server, req *Request) (bson.D, 
 		if !m.Match(raw) {
 			continue
 		}
-		dbs = append(dbs, raw)
+		dbs = append(dbs, bson.Raw(raw))
 		total += sp.SizeOnDisk
 	}
 	reply := bson.D{{Key: "databases", Value: dbs}}

@@ -76,10 +76,21 @@ func (e *crudEnv) newClient(tb testing.TB, maxPool uint64) *mongo.Client {
 	return c
 }
 
-// run sends cmd to database dbName and returns the reply (an error for ok:0).
+// run sends cmd to database dbName and returns the reply (an error for ok:0). A reply carrying writeErrors is
+// returned as a reply, not as the driver's WriteException.
 func (e *crudEnv) run(tb testing.TB, dbName string, cmd bson.D) (bson.Raw, error) {
 	tb.Helper()
-	return e.client.Database(dbName).RunCommand(context.Background(), cmd).Raw()
+	return rawReply(e.client.Database(dbName).RunCommand(context.Background(), cmd))
+}
+
+// rawReply returns a RunCommand reply, treating a WriteException (ok:1 with writeErrors) as success.
+func rawReply(res *mongo.SingleResult) (bson.Raw, error) {
+	r, err := res.Raw()
+	var we mongo.WriteException
+	if errors.As(err, &we) && r != nil {
+		return r, nil
+	}
+	return r, err
 }
 
 // mustRun is run that fails the test on a command error.
@@ -1035,7 +1046,7 @@ func TestScenario8_BlockedInsertMaxTimeMS(t *testing.T) {
 	}
 	resc := make(chan result, 1)
 	go func() {
-		r, err := other.Database("s8").RunCommand(ctx, bson.D{{Key: "insert", Value: "c"}, {Key: "documents", Value: bson.A{bson.D{{Key: "_id", Value: 1}}}}}).Raw()
+		r, err := rawReply(other.Database("s8").RunCommand(ctx, bson.D{{Key: "insert", Value: "c"}, {Key: "documents", Value: bson.A{bson.D{{Key: "_id", Value: 1}}}}}))
 		resc <- result{r, err}
 	}()
 	time.Sleep(100 * time.Millisecond)
@@ -1229,8 +1240,8 @@ func TestDriver_TransactionBatchStops(t *testing.T) {
 		t.Fatal(err)
 	}
 	sctx := mongo.NewSessionContext(ctx, sess)
-	r, err := e.client.Database("s15").RunCommand(sctx, bson.D{{Key: "insert", Value: "c"}, {Key: "ordered", Value: false},
-		{Key: "documents", Value: bson.A{bson.D{{Key: "_id", Value: 1}}, bson.D{{Key: "_id", Value: 1}}, bson.D{{Key: "_id", Value: 2}}}}}).Raw()
+	r, err := rawReply(e.client.Database("s15").RunCommand(sctx, bson.D{{Key: "insert", Value: "c"}, {Key: "ordered", Value: false},
+		{Key: "documents", Value: bson.A{bson.D{{Key: "_id", Value: 1}}, bson.D{{Key: "_id", Value: 1}}, bson.D{{Key: "_id", Value: 2}}}}}))
 	if err != nil {
 		t.Fatalf("txn insert: %v", err)
 	}

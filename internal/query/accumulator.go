@@ -67,7 +67,7 @@ func (a *aggAccSum) result() bson.RawValue {
 	}
 	if a.sum.kind == aggKindDecimal {
 		if r := a.sum.rat(); r != nil {
-			return aggDecimal(aggRatToDecimal(r.Quo(r, new(big.Rat).SetInt64(a.n))))
+			return aggDecValue(r.Quo(r, new(big.Rat).SetInt64(a.n)), a.sum.exp)
 		}
 	}
 	return aggDouble(a.sum.float() / float64(a.n))

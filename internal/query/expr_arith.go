@@ -4,6 +4,7 @@ import (
 	"math"
 	"math/big"
 	"strconv"
+	"strings"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 
@@ -29,6 +30,7 @@ type aggNum struct {
 	i    int64
 	f    float64
 	r    *big.Rat // aggKindDecimal only; nil for NaN/Infinity (then f holds it)
+	exp  int      // aggKindDecimal only: the preferred exponent of the result
 }
 
 // aggNumOf converts a numeric value.
@@ -58,6 +60,7 @@ func aggNumOf(v bson.RawValue) (aggNum, bool) {
 				r.Quo(r, new(big.Rat).SetInt(scale))
 			}
 			n.r = r
+			n.exp = exp
 			n.f, _ = r.Float64()
 		} else {
 			n.f, _ = aggToFloat(v)
@@ -123,7 +126,35 @@ func (n aggNum) value() bson.RawValue {
 		d, _ := bson.ParseDecimal128(strconv.FormatFloat(n.f, 'g', -1, 64))
 		return aggDecimal(d)
 	}
-	return aggDecimal(aggRatToDecimal(n.r))
+	return aggDecValue(n.r, n.exp)
+}
+
+// aggDecValue returns r as a Decimal128 with the exponent IEEE 754
+// decimal arithmetic prefers (so 1.5 * 2 is 3.0, as in MongoDB): exp when
+// r is exact there, else the largest smaller exponent at which it is exact,
+// else r rounded to 34 significant digits.
+func aggDecValue(r *big.Rat, exp int) bson.RawValue {
+	maxCoef := new(big.Int).Exp(big.NewInt(10), big.NewInt(34), nil)
+	for e := exp; e >= exp-40; e-- {
+		c := new(big.Rat).Set(r)
+		scale := new(big.Rat).SetInt(new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(aggAbsInt(e))), nil))
+		if e > 0 {
+			c.Quo(c, scale)
+		} else {
+			c.Mul(c, scale)
+		}
+		if !c.IsInt() {
+			continue
+		}
+		if new(big.Int).Abs(c.Num()).Cmp(maxCoef) >= 0 {
+			break
+		}
+		if d, ok := bson.ParseDecimal128FromBigInt(c.Num(), e); ok {
+			return aggDecimal(d)
+		}
+		break
+	}
+	return aggDecimal(aggRatToDecimal(r))
 }
 
 // aggRatToDecimal rounds r to Decimal128's 34 significant digits.
@@ -138,13 +169,17 @@ func aggRatToDecimal(r *big.Rat) bson.Decimal128 {
 }
 
 // aggDecimalFromFloat converts a double as MongoDB's Decimal128(double) does
-// (15 significant digits).
-func aggDecimalFromFloat(f float64) *big.Rat {
+// (15 significant digits, so 0.2 becomes 0.200000000000000), returning the
+// value and its exponent; nil for NaN and infinities.
+func aggDecimalFromFloat(f float64) (*big.Rat, int) {
 	if math.IsNaN(f) || math.IsInf(f, 0) {
-		return nil
+		return nil, 0
 	}
-	r, _ := new(big.Rat).SetString(strconv.FormatFloat(f, 'g', 15, 64))
-	return r
+	s := strconv.FormatFloat(f, 'e', 14, 64) // d.dddddddddddddde±x
+	r, _ := new(big.Rat).SetString(s)
+	_, exp, _ := strings.Cut(s, "e")
+	e, _ := strconv.Atoi(exp)
+	return r, e - 14
 }
 
 // aggNumOp is a binary arithmetic operation.
@@ -184,15 +219,16 @@ func aggArith(op aggNumOp, a, b aggNum) aggNum {
 		}
 		kind = aggKindDouble
 	case aggKindDecimal:
-		ra, rb := aggDecRat(a), aggDecRat(b)
+		ra, ea := aggDecRat(a)
+		rb, eb := aggDecRat(b)
 		if ra != nil && rb != nil {
 			switch op {
 			case aggOpAdd:
-				return aggNum{kind: kind, r: ra.Add(ra, rb)}
+				return aggNum{kind: kind, r: ra.Add(ra, rb), exp: min(ea, eb)}
 			case aggOpSub:
-				return aggNum{kind: kind, r: ra.Sub(ra, rb)}
+				return aggNum{kind: kind, r: ra.Sub(ra, rb), exp: min(ea, eb)}
 			case aggOpMul:
-				return aggNum{kind: kind, r: ra.Mul(ra, rb)}
+				return aggNum{kind: kind, r: ra.Mul(ra, rb), exp: ea + eb}
 			}
 		}
 	}
@@ -209,13 +245,16 @@ func aggArith(op aggNumOp, a, b aggNum) aggNum {
 	return aggNum{kind: kind, f: f}
 }
 
-// aggDecRat is n as a rational for decimal arithmetic (doubles converted as
-// MongoDB converts them to Decimal128).
-func aggDecRat(n aggNum) *big.Rat {
-	if n.kind == aggKindDouble {
+// aggDecRat is n as a rational and exponent for decimal arithmetic
+// (doubles converted as MongoDB converts them to Decimal128).
+func aggDecRat(n aggNum) (*big.Rat, int) {
+	switch n.kind {
+	case aggKindDouble:
 		return aggDecimalFromFloat(n.f)
+	case aggKindDecimal:
+		return n.rat(), n.exp
 	}
-	return n.rat()
+	return n.rat(), 0
 }
 
 func init() {
@@ -392,12 +431,13 @@ func aggEvalDivide(a, b bson.RawValue) (bson.RawValue, error) {
 		return bson.RawValue{}, codes.New(16609, "$divide only supports numeric types, not %s and %s", aggTypeName(a), aggTypeName(b))
 	}
 	if na.kind == aggKindDecimal || nb.kind == aggKindDecimal {
-		ra, rb := aggDecRat(na), aggDecRat(nb)
+		ra, ea := aggDecRat(na)
+		rb, eb := aggDecRat(nb)
 		if rb != nil && rb.Sign() == 0 {
 			return bson.RawValue{}, codes.New(codes.BadValue, "can't $divide by zero")
 		}
 		if ra != nil && rb != nil {
-			return aggDecimal(aggRatToDecimal(ra.Quo(ra, rb))), nil
+			return aggDecValue(ra.Quo(ra, rb), ea-eb), nil
 		}
 		return aggNum{kind: aggKindDecimal, f: na.float() / nb.float()}.value(), nil
 	}
@@ -479,7 +519,8 @@ func aggEvalPow(a, b bson.RawValue) (bson.RawValue, error) {
 // from the double).
 func (n aggNum) valueFloat() bson.RawValue {
 	if n.kind == aggKindDecimal {
-		return aggNum{kind: aggKindDecimal, r: aggDecimalFromFloat(n.f), f: n.f}.value()
+		r, e := aggDecimalFromFloat(n.f)
+		return aggNum{kind: aggKindDecimal, r: r, exp: e, f: n.f}.value()
 	}
 	return aggDouble(n.f)
 }
@@ -544,6 +585,7 @@ func (n aggUnary) eval(c *aggCtx) (bson.RawValue, error) {
 					fr.Sub(fr, big.NewRat(1, 1))
 				}
 				num.r = fr
+				num.exp = max(num.exp, 0)
 				return num.value(), nil
 			}
 			return v, nil

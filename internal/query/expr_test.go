@@ -298,7 +298,10 @@ var aggExprCases = []aggExprCase{
 	{"dateToString/bad-format", `{"$dateToString": {"format": "%Q", "date": "$d"}}`, `{}`, ``, 18536},
 
 	// more numeric and conversion edges
-	{"add/decimal-double", `{"$add": [{"$numberDecimal": "0.1"}, 0.2]}`, `{}`, `{"$numberDecimal": "0.3"}`, 0},
+	{"add/decimal-double", `{"$add": [{"$numberDecimal": "0.1"}, 0.2]}`, `{}`, `{"$numberDecimal": "0.300000000000000"}`, 0},
+	{"add/decimal-keeps-scale", `{"$add": [{"$numberDecimal": "1.10"}, {"$numberDecimal": "2.205"}]}`, `{}`, `{"$numberDecimal": "3.305"}`, 0},
+	{"subtract/decimal", `{"$subtract": [{"$numberDecimal": "5.00"}, 1]}`, `{}`, `{"$numberDecimal": "4.00"}`, 0},
+	{"divide/decimal-inexact", `{"$divide": [{"$numberDecimal": "1"}, 3]}`, `{}`, `{"$numberDecimal": "0.3333333333333333333333333333333333"}`, 0},
 	{"multiply/decimal", `{"$multiply": [{"$numberDecimal": "1.5"}, 2]}`, `{}`, `{"$numberDecimal": "3.0"}`, 0},
 	{"divide/decimal", `{"$divide": [{"$numberDecimal": "1"}, 4]}`, `{}`, `{"$numberDecimal": "0.25"}`, 0},
 	{"abs/decimal", `{"$abs": {"$numberDecimal": "-2.5"}}`, `{}`, `{"$numberDecimal": "2.5"}`, 0},

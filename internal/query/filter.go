@@ -78,7 +78,8 @@ func (f *Filter) Match(doc bson.Raw) bool {
 	if f == nil || f.root == nil {
 		return true
 	}
-	return f.root.match(doc, nil)
+	ok, _ := f.root.match(doc)
+	return ok
 }
 
 // MatchPosition is Match that also reports, for the positional "$" update and
@@ -90,11 +91,11 @@ func (f *Filter) MatchPosition(doc bson.Raw) (matched bool, pos int) {
 	if f == nil || f.root == nil {
 		return true, -1
 	}
-	st := filterState{pos: -1}
-	if !f.root.match(doc, &st) {
+	ok, pos := f.root.match(doc)
+	if !ok {
 		return false, -1
 	}
-	return true, st.pos
+	return true, pos
 }
 
 // Conditions returns the filter's top-level AND-ed simple predicates (from
@@ -110,22 +111,19 @@ func (f *Filter) Conditions() []Condition {
 	return f.conds
 }
 
-// filterState carries the positional-operator result of one match. It is
-// nil when the caller does not need a position, which keeps Match free of
-// allocations.
-type filterState struct {
-	pos int
-}
-
-// filterNode is a predicate on a whole document.
+// filterNode is a predicate on a whole document. match also returns the
+// positional-operator index (-1 for none). Positions travel as return
+// values rather than through a shared state pointer so that neither Match
+// nor MatchPosition allocates.
 type filterNode interface {
-	match(doc []byte, st *filterState) bool
+	match(doc []byte) (ok bool, pos int)
 }
 
 // filterLeaf is a predicate on one value yielded by a path (MongoDB's
-// matchesSingleElement). A missing value has Type 0.
+// matchesSingleElement). A missing value has Type 0. pos is the index of the
+// matching element for $elemMatch, -1 otherwise.
 type filterLeaf interface {
-	matchValue(v bson.RawValue, st *filterState) bool
+	matchValue(v bson.RawValue) (ok bool, pos int)
 }
 
 // ---- document-level nodes ----
@@ -133,26 +131,31 @@ type filterLeaf interface {
 type filterAnd struct{ kids []filterNode }
 
 // match requires every child; each may record a position, so the last array predicate wins.
-func (n *filterAnd) match(doc []byte, st *filterState) bool {
+func (n *filterAnd) match(doc []byte) (bool, int) {
+	pos := -1
 	for _, k := range n.kids {
-		if !k.match(doc, st) {
-			return false
+		ok, p := k.match(doc)
+		if !ok {
+			return false, -1
+		}
+		if p >= 0 {
+			pos = p
 		}
 	}
-	return true
+	return true, pos
 }
 
 // filterOr is $or (and the inner node of $nor).
 type filterOr struct{ kids []filterNode }
 
 // match stops at the first matching branch, whose position stands.
-func (n *filterOr) match(doc []byte, st *filterState) bool {
+func (n *filterOr) match(doc []byte) (bool, int) {
 	for _, k := range n.kids {
-		if k.match(doc, st) {
-			return true
+		if ok, p := k.match(doc); ok {
+			return true, p
 		}
 	}
-	return false
+	return false, -1
 }
 
 // filterNot negates a whole-path predicate: $ne, $nin, $not, $nor and
@@ -160,16 +163,17 @@ func (n *filterOr) match(doc []byte, st *filterState) bool {
 type filterNot struct{ kid filterNode }
 
 // match is the negation of the child, evaluated without position tracking.
-func (n *filterNot) match(doc []byte, _ *filterState) bool {
+func (n *filterNot) match(doc []byte) (bool, int) {
 	// A negation never reports a position: no element made it match.
-	return !n.kid.match(doc, nil)
+	ok, _ := n.kid.match(doc)
+	return !ok, -1
 }
 
 // filterConst is $alwaysTrue / $alwaysFalse and $all: [].
 type filterConst bool
 
 // match ignores the document.
-func (n filterConst) match([]byte, *filterState) bool { return bool(n) }
+func (n filterConst) match([]byte) (bool, int) { return bool(n), -1 }
 
 // filterPathNode applies a leaf to every value a path yields and matches
 // when any of them matches.
@@ -180,28 +184,33 @@ type filterPathNode struct {
 }
 
 // match walks the path with a visitor kept on the stack (no allocation).
-func (n *filterPathNode) match(doc []byte, st *filterState) bool {
-	w := filterVisit{leaf: n.leaf, st: st}
-	return filterWalk(doc, &n.path, 0, n.leafArrays, -1, &w)
+func (n *filterPathNode) match(doc []byte) (bool, int) {
+	w := filterVisit{leaf: n.leaf, pos: -1}
+	if !filterWalk(doc, &n.path, 0, n.leafArrays, -1, &w) {
+		return false, -1
+	}
+	return true, w.pos
 }
 
 // filterVisit receives the values a path walk yields (see filterWalk):
 // visit returns true to stop the walk at the first value the leaf accepts,
-// recording the array offset in st. off is the index in the outermost
-// implicitly traversed array, or -1.
+// recording in pos the outermost implicitly traversed array's offset (off)
+// or, when there is none, the leaf's own ($elemMatch) position.
 type filterVisit struct {
 	leaf filterLeaf
-	st   *filterState
+	pos  int
 }
 
 // visit applies the leaf to one yielded value.
 func (w *filterVisit) visit(v bson.RawValue, off int) bool {
-	if !w.leaf.matchValue(v, w.st) {
+	ok, p := w.leaf.matchValue(v)
+	if !ok {
 		return false
 	}
-	if w.st != nil && off >= 0 {
-		w.st.pos = off
+	if off >= 0 {
+		p = off
 	}
+	w.pos = p
 	return true
 }
 
@@ -212,9 +221,9 @@ func (w *filterVisit) visit(v bson.RawValue, off int) bool {
 type filterExprNode struct{ e *Expr }
 
 // match evaluates the expression against the whole document.
-func (n *filterExprNode) match(doc []byte, _ *filterState) bool {
+func (n *filterExprNode) match(doc []byte) (bool, int) {
 	v, err := n.e.Eval(doc)
-	return err == nil && Truthy(v)
+	return err == nil && Truthy(v), -1
 }
 
 // ---- leaves ----
@@ -237,8 +246,8 @@ type filterCmpLeaf struct {
 }
 
 // matchValue applies the comparison to one value.
-func (l *filterCmpLeaf) matchValue(v bson.RawValue, _ *filterState) bool {
-	return filterCmpMatches(l.op, v, l.rhs)
+func (l *filterCmpLeaf) matchValue(v bson.RawValue) (bool, int) {
+	return filterCmpMatches(l.op, v, l.rhs), -1
 }
 
 // filterCmpMatches implements MongoDB's rules: values of different canonical
@@ -291,28 +300,28 @@ type filterInLeaf struct {
 }
 
 // matchValue is true for a listed value (null also matching missing) or a regex match.
-func (l *filterInLeaf) matchValue(v bson.RawValue, st *filterState) bool {
+func (l *filterInLeaf) matchValue(v bson.RawValue) (bool, int) {
 	if l.hasNull && v.Type == 0 {
-		return true
+		return true, -1
 	}
 	for _, x := range l.vals {
 		if filterCanonical(x.Type) == filterCanonical(v.Type) && filterCompareSameRank(v, x) == 0 {
-			return true
+			return true, -1
 		}
 	}
 	for _, r := range l.regexes {
-		if r.matchValue(v, st) {
-			return true
+		if ok, _ := r.matchValue(v); ok {
+			return true, -1
 		}
 	}
-	return false
+	return false, -1
 }
 
 // filterExistsLeaf is $exists: true.
 type filterExistsLeaf struct{}
 
 // matchValue is true for any present value, null included.
-func (filterExistsLeaf) matchValue(v bson.RawValue, _ *filterState) bool { return v.Type != 0 }
+func (filterExistsLeaf) matchValue(v bson.RawValue) (bool, int) { return v.Type != 0, -1 }
 
 // filterTypeLeaf is $type.
 type filterTypeLeaf struct {
@@ -321,19 +330,19 @@ type filterTypeLeaf struct {
 }
 
 // matchValue checks the value's BSON type against the listed ones.
-func (l *filterTypeLeaf) matchValue(v bson.RawValue, _ *filterState) bool {
+func (l *filterTypeLeaf) matchValue(v bson.RawValue) (bool, int) {
 	if v.Type == 0 {
-		return false
+		return false, -1
 	}
 	if l.number && filterIsNumber(v.Type) {
-		return true
+		return true, -1
 	}
 	for _, t := range l.types {
 		if t == v.Type {
-			return true
+			return true, -1
 		}
 	}
-	return false
+	return false, -1
 }
 
 // filterRegexLeaf is $regex: strings and symbols are searched; a stored
@@ -345,15 +354,15 @@ type filterRegexLeaf struct {
 }
 
 // matchValue searches strings and symbols and compares stored regexes.
-func (l *filterRegexLeaf) matchValue(v bson.RawValue, _ *filterState) bool {
+func (l *filterRegexLeaf) matchValue(v bson.RawValue) (bool, int) {
 	switch v.Type {
 	case bson.TypeString, bson.TypeSymbol:
-		return l.re.Match(filterStringBytes(v.Value))
+		return l.re.Match(filterStringBytes(v.Value)), -1
 	case bson.TypeRegex:
 		p, o := filterCStrings(v.Value)
-		return string(p) == l.pattern && string(o) == l.options
+		return string(p) == l.pattern && string(o) == l.options, -1
 	}
-	return false
+	return false, -1
 }
 
 // filterModLeaf is $mod: [divisor, remainder] over the value truncated to an
@@ -361,11 +370,11 @@ func (l *filterRegexLeaf) matchValue(v bson.RawValue, _ *filterState) bool {
 type filterModLeaf struct{ div, rem int64 }
 
 // matchValue matches numbers whose truncation has the wanted remainder.
-func (l *filterModLeaf) matchValue(v bson.RawValue, _ *filterState) bool {
+func (l *filterModLeaf) matchValue(v bson.RawValue) (bool, int) {
 	if !filterIsNumber(v.Type) {
-		return false
+		return false, -1
 	}
-	return filterNumberLong(v)%l.div == l.rem
+	return filterNumberLong(v)%l.div == l.rem, -1
 }
 
 // filterSizeLeaf is $size (never traverses a leaf array). n < 0 never
@@ -373,9 +382,9 @@ func (l *filterModLeaf) matchValue(v bson.RawValue, _ *filterState) bool {
 type filterSizeLeaf struct{ n int }
 
 // matchValue counts the array's elements.
-func (l *filterSizeLeaf) matchValue(v bson.RawValue, _ *filterState) bool {
+func (l *filterSizeLeaf) matchValue(v bson.RawValue) (bool, int) {
 	if v.Type != bson.TypeArray || l.n < 0 {
-		return false
+		return false, -1
 	}
 	it := filterIterOf(v.Value)
 	c := 0
@@ -385,7 +394,7 @@ func (l *filterSizeLeaf) matchValue(v bson.RawValue, _ *filterState) bool {
 		}
 		c++
 	}
-	return c == l.n
+	return c == l.n, -1
 }
 
 // filterElemMatchObj is $elemMatch with a query document: some element that
@@ -393,24 +402,21 @@ func (l *filterSizeLeaf) matchValue(v bson.RawValue, _ *filterState) bool {
 type filterElemMatchObj struct{ sub filterNode }
 
 // matchValue records the index of the first matching element for "$".
-func (l *filterElemMatchObj) matchValue(v bson.RawValue, st *filterState) bool {
+func (l *filterElemMatchObj) matchValue(v bson.RawValue) (bool, int) {
 	if v.Type != bson.TypeArray {
-		return false
+		return false, -1
 	}
 	it := filterIterOf(v.Value)
 	for k := 0; ; k++ {
 		_, e, ok := it.next()
 		if !ok {
-			return false
+			return false, -1
 		}
 		if e.Type != bson.TypeEmbeddedDocument && e.Type != bson.TypeArray {
 			continue
 		}
-		if l.sub.match(e.Value, nil) {
-			if st != nil {
-				st.pos = k
-			}
-			return true
+		if ok, _ := l.sub.match(e.Value); ok {
+			return true, k
 		}
 	}
 }
@@ -420,21 +426,18 @@ func (l *filterElemMatchObj) matchValue(v bson.RawValue, st *filterState) bool {
 type filterElemMatchVal struct{ leaf filterLeaf }
 
 // matchValue records the index of the first matching element for "$".
-func (l *filterElemMatchVal) matchValue(v bson.RawValue, st *filterState) bool {
+func (l *filterElemMatchVal) matchValue(v bson.RawValue) (bool, int) {
 	if v.Type != bson.TypeArray {
-		return false
+		return false, -1
 	}
 	it := filterIterOf(v.Value)
 	for k := 0; ; k++ {
 		_, e, ok := it.next()
 		if !ok {
-			return false
+			return false, -1
 		}
-		if l.leaf.matchValue(e, nil) {
-			if st != nil {
-				st.pos = k
-			}
-			return true
+		if ok, _ := l.leaf.matchValue(e); ok {
+			return true, k
 		}
 	}
 }
@@ -444,13 +447,18 @@ func (l *filterElemMatchVal) matchValue(v bson.RawValue, st *filterState) bool {
 type filterLeafAnd struct{ kids []filterLeaf }
 
 // matchValue requires every operator.
-func (l *filterLeafAnd) matchValue(v bson.RawValue, st *filterState) bool {
+func (l *filterLeafAnd) matchValue(v bson.RawValue) (bool, int) {
+	pos := -1
 	for _, k := range l.kids {
-		if !k.matchValue(v, st) {
-			return false
+		ok, p := k.matchValue(v)
+		if !ok {
+			return false, -1
+		}
+		if p >= 0 {
+			pos = p
 		}
 	}
-	return true
+	return true, pos
 }
 
 // filterLeafNot negates an operator for one value: inside $elemMatch, $ne
@@ -458,15 +466,16 @@ func (l *filterLeafAnd) matchValue(v bson.RawValue, st *filterState) bool {
 type filterLeafNot struct{ kid filterLeaf }
 
 // matchValue negates the operator; a negation reports no position.
-func (l *filterLeafNot) matchValue(v bson.RawValue, _ *filterState) bool {
-	return !l.kid.matchValue(v, nil)
+func (l *filterLeafNot) matchValue(v bson.RawValue) (bool, int) {
+	ok, _ := l.kid.matchValue(v)
+	return !ok, -1
 }
 
 // filterLeafConst is $all: [] inside $elemMatch.
 type filterLeafConst bool
 
 // matchValue ignores the value.
-func (l filterLeafConst) matchValue(bson.RawValue, *filterState) bool { return bool(l) }
+func (l filterLeafConst) matchValue(bson.RawValue) (bool, int) { return bool(l), -1 }
 
 // ---- compilation ----
 
@@ -759,9 +768,8 @@ func filterCompileOps(doc bson.Raw, depth int) (*filterTree, error) {
 		case "$not":
 			t, err = filterCompileNot(v, depth)
 		default:
-			if len(op) == 0 || op[0] != '$' {
-				return nil, filterBad("unknown operator: %s", op)
-			}
+			// Includes a plain field name after an operator ({$gt: 1, b: 2}),
+			// which mongod reports the same way.
 			return nil, filterBad("unknown operator: %s", op)
 		}
 		if err != nil {

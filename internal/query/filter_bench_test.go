@@ -67,6 +67,9 @@ func TestMatch_TopLevelEqDoesNotAllocate(t *testing.T) {
 		if n := testing.AllocsPerRun(100, func() { f.Match(doc) }); n != 0 {
 			t.Errorf("Match(%s) allocates %v times per call, want 0", filter, n)
 		}
+		if n := testing.AllocsPerRun(100, func() { f.MatchPosition(doc) }); n != 0 {
+			t.Errorf("MatchPosition(%s) allocates %v times per call, want 0", filter, n)
+		}
 	}
 	if len(doc) < 900 || len(doc) > 1200 {
 		t.Errorf("benchmark document is %d bytes, want about 1 KiB", len(doc))

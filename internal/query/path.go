@@ -59,39 +59,37 @@ func (it *filterIter) next() (key []byte, v bson.RawValue, ok bool) {
 }
 
 // filterValueLen returns the encoded length of a value of type t at the start
-// of b, or -1 when the type is unknown or b is too short.
+// of b, or -1 when the type is unknown or b is too short. It is on the hot
+// path of every lookup, hence the flat switch without helpers.
 func filterValueLen(t bson.Type, b []byte) int {
-	i32 := func(off int) int {
-		if len(b) < off+4 {
-			return -1
-		}
-		return int(int32(binary.LittleEndian.Uint32(b[off:])))
-	}
-	cstr := func(off int) int {
-		for i := off; i < len(b); i++ {
-			if b[i] == 0 {
-				return i + 1
-			}
-		}
-		return -1
-	}
 	switch t {
 	case bson.TypeDouble, bson.TypeDateTime, bson.TypeTimestamp, bson.TypeInt64:
 		return 8
+	case bson.TypeInt32:
+		return 4
 	case bson.TypeString, bson.TypeJavaScript, bson.TypeSymbol:
-		n := i32(0)
+		if len(b) < 4 {
+			return -1
+		}
+		n := int(int32(binary.LittleEndian.Uint32(b)))
 		if n < 1 {
 			return -1
 		}
 		return 4 + n
 	case bson.TypeEmbeddedDocument, bson.TypeArray, bson.TypeCodeWithScope:
-		n := i32(0)
+		if len(b) < 4 {
+			return -1
+		}
+		n := int(int32(binary.LittleEndian.Uint32(b)))
 		if n < 5 {
 			return -1
 		}
 		return n
 	case bson.TypeBinary:
-		n := i32(0)
+		if len(b) < 4 {
+			return -1
+		}
+		n := int(int32(binary.LittleEndian.Uint32(b)))
 		if n < 0 {
 			return -1
 		}
@@ -102,22 +100,27 @@ func filterValueLen(t bson.Type, b []byte) int {
 		return 12
 	case bson.TypeBoolean:
 		return 1
+	case bson.TypeDecimal128:
+		return 16
 	case bson.TypeRegex:
-		p := cstr(0)
+		p := bytes.IndexByte(b, 0)
 		if p < 0 {
 			return -1
 		}
-		return cstr(p)
+		o := bytes.IndexByte(b[p+1:], 0)
+		if o < 0 {
+			return -1
+		}
+		return p + 1 + o + 1
 	case bson.TypeDBPointer:
-		n := i32(0)
+		if len(b) < 4 {
+			return -1
+		}
+		n := int(int32(binary.LittleEndian.Uint32(b)))
 		if n < 1 {
 			return -1
 		}
 		return 4 + n + 12
-	case bson.TypeInt32:
-		return 4
-	case bson.TypeDecimal128:
-		return 16
 	}
 	return -1
 }

@@ -2,6 +2,7 @@ package query
 
 import (
 	"encoding/binary"
+	"math"
 	"strconv"
 	"strings"
 
@@ -19,9 +20,7 @@ type Projection struct {
 	// inclusion is true for inclusion projections (only listed fields
 	// are returned); false for exclusion projections.
 	inclusion bool
-	// idExcluded records {_id: 0}; idIncluded an explicit {_id: 1}.
-	idExcluded bool
-	root       *projNode
+	root      *projNode
 	// positional is true when the spec has a "path.$" field.
 	positional bool
 	// exprs are computed fields, appended in spec order.
@@ -32,8 +31,9 @@ type Projection struct {
 type projNode struct {
 	kids  map[string]*projNode
 	order []string
-	// leaf is set for {path: 1} or {path: 0}.
-	leaf bool
+	// leaf is set for {path: 1} or {path: 0}; exclude for the latter,
+	// which in an inclusion projection can only be _id.
+	leaf, exclude bool
 	// positional marks "path.$".
 	positional bool
 	// slice is {path: {$slice: ...}}.
@@ -55,11 +55,17 @@ type projExpr struct {
 	e    *Expr
 }
 
-// CompileProjection parses a find projection. A nil or empty projection
-// returns whole documents. Errors are MongoDB's: 31254 / 31253 for mixing
-// inclusion and exclusion, 31250 for path collisions, 31276 for a second
-// positional operator, 51270 for an empty sub-projection, BadValue for bad
-// $slice or $elemMatch arguments.
+// CompileProjection parses a find projection following mongod's
+// projection_parser: a true value or an expression makes an inclusion
+// projection, a false value (except on _id) an exclusion projection, and
+// without either a $slice leaves the other fields while an $elemMatch keeps
+// only itself. A nil or empty projection returns whole documents. Errors are
+// MongoDB's: 31254 / 31253 for mixing inclusion and exclusion, 31252 for an
+// expression in an exclusion projection, 31250 / 31249 for path collisions,
+// 31276 for a second positional operator, 31255 / 31256 for positional with
+// $elemMatch, 31272 / 31257 / 31258 / 31259 / 31273 for bad $slice
+// arguments, 31274 / 31275 and BadValue for bad $elemMatch, 51270 for an
+// empty sub-projection.
 func CompileProjection(proj bson.Raw) (*Projection, error) {
 	if len(proj) == 0 {
 		return &Projection{whole: true}, nil
@@ -73,24 +79,21 @@ func CompileProjection(proj bson.Raw) (*Projection, error) {
 		return nil, err
 	}
 	p := c.p
-	p.inclusion = c.sawInclusion
-	if !c.sawInclusion && !c.sawExclusion && !c.sawSlice && c.idIncluded {
-		// {_id: 1} alone is an inclusion projection of _id.
+	// mongod's defaults when no field says which kind the projection is:
+	// a find $slice alone leaves the other fields, an $elemMatch alone
+	// returns only itself (and _id).
+	switch {
+	case c.sawInclusion:
+		p.inclusion = true
+	case c.sawExclusion:
+	case c.sawSlice:
+	case c.sawElemMatch:
 		p.inclusion = true
 	}
-	if p.inclusion {
-		if id, ok := p.root.kids["_id"]; !ok && !p.idExcluded {
-			p.root.add("_id", &projNode{leaf: true})
-		} else if ok && p.idExcluded && id.leaf {
-			delete(p.root.kids, "_id")
-		}
-	} else if p.idExcluded {
-		if _, ok := p.root.kids["_id"]; !ok {
-			p.root.add("_id", &projNode{leaf: true})
-		}
-	} else if id, ok := p.root.kids["_id"]; ok && id.leaf {
-		// {_id: 1, a: 0}: _id is kept anyway.
-		delete(p.root.kids, "_id")
+	if _, ok := p.root.kids["_id"]; !ok && p.inclusion {
+		// Included by default; a computed _id then replaces the value in
+		// place, so _id stays first.
+		p.root.add("_id", &projNode{leaf: true})
 	}
 	return p, nil
 }
@@ -110,8 +113,7 @@ func (n *projNode) add(name string, k *projNode) {
 type projCompiler struct {
 	p                          *Projection
 	sawInclusion, sawExclusion bool
-	sawSlice                   bool
-	idIncluded                 bool
+	sawSlice, sawElemMatch     bool
 	firstIncl, firstExcl       string
 }
 
@@ -150,22 +152,17 @@ func (c *projCompiler) field(path string, v bson.RawValue) error {
 		if strings.Contains(path, "$") {
 			return codes.New(16410, "FieldPath field names may not start with '$'.")
 		}
-		if path == "_id" {
-			if include {
-				c.idIncluded = true
-				return c.insert(path, &projNode{leaf: true})
-			}
-			c.p.idExcluded = true
-			return nil
-		}
 		if include {
 			if err := c.markInclusion(path); err != nil {
 				return err
 			}
-		} else if err := c.markExclusion(path); err != nil {
-			return err
+		} else if path != "_id" {
+			// Excluding _id is allowed in an inclusion projection.
+			if err := c.markExclusion(path); err != nil {
+				return err
+			}
 		}
-		return c.insert(path, &projNode{leaf: true})
+		return c.insert(path, &projNode{leaf: true, exclude: !include})
 	case v.Type == bson.TypeEmbeddedDocument:
 		it := filterIterOf(v.Value)
 		k, arg, ok := it.next()
@@ -190,13 +187,17 @@ func (c *projCompiler) field(path string, v bson.RawValue) error {
 			if strings.Contains(path, ".") {
 				return codes.New(31275, "Cannot use $elemMatch projection on a nested field.")
 			}
+			if c.p.positional {
+				return codes.New(31255, "Cannot specify positional operator and $elemMatch.")
+			}
+			if arg.Type != bson.TypeEmbeddedDocument {
+				return codes.New(31274, "elemMatch: Invalid argument, object required, but got %s", arg.Type)
+			}
 			l, err := filterCompileElemMatch(arg, 0)
 			if err != nil {
 				return err
 			}
-			if err := c.markInclusion(path); err != nil {
-				return err
-			}
+			c.sawElemMatch = true
 			return c.insert(path, &projNode{elemMatch: l})
 		}
 		if len(k) > 0 && k[0] == '$' {
@@ -214,12 +215,10 @@ func (c *projCompiler) expr(path string, v bson.RawValue) error {
 	if err != nil {
 		return err
 	}
-	if err := c.markInclusion(path); err != nil {
-		return err
+	if c.sawExclusion {
+		return codes.New(31252, "Cannot use expression other than $meta in exclusion projection")
 	}
-	if path == "_id" {
-		c.p.idExcluded = true // replaced by the computed value
-	}
+	c.sawInclusion = true
 	c.p.exprs = append(c.p.exprs, projExpr{path: path, e: e})
 	return nil
 }
@@ -231,6 +230,9 @@ func (c *projCompiler) positional(path string) error {
 	}
 	if strings.Contains(path, "$") {
 		return codes.New(31394, "As of 4.4, it's illegal to specify positional operator in the middle of a path.Positional projection may only be used at the end, for example: a.b.$. If the query previously used a form like a.b.$.d, remove the parts following the '$' and the results will be equivalent.")
+	}
+	if c.sawElemMatch {
+		return codes.New(31256, "Cannot specify positional operator and $elemMatch.")
 	}
 	c.p.positional = true
 	if err := c.markInclusion(path); err != nil {
@@ -285,10 +287,10 @@ func (c *projCompiler) insert(path string, leaf *projNode) error {
 // projCompileSlice compiles the argument of $slice.
 func projCompileSlice(v bson.RawValue) (*projSlice, error) {
 	if filterIsNumber(v.Type) {
-		return &projSlice{limit: filterNumberLong(v)}, nil
+		return &projSlice{limit: projNumberInt(v)}, nil
 	}
 	if v.Type != bson.TypeArray {
-		return nil, codes.New(codes.BadValue, "$slice only supports numbers and [skip, limit] arrays")
+		return nil, codes.New(31273, "$slice only supports numbers and [skip, limit] arrays")
 	}
 	var vals []bson.RawValue
 	it := filterIterOf(v.Value)
@@ -300,16 +302,26 @@ func projCompileSlice(v bson.RawValue) (*projSlice, error) {
 		vals = append(vals, e)
 	}
 	if len(vals) != 2 {
-		return nil, codes.New(codes.BadValue, "$slice array wrong size")
+		return nil, codes.New(31272, "$slice array argument should be of form [skip, limit]")
 	}
-	if !filterIsNumber(vals[0].Type) || !filterIsNumber(vals[1].Type) {
-		return nil, codes.New(codes.BadValue, "$slice array argument must be numbers")
+	if !filterIsNumber(vals[0].Type) {
+		return nil, codes.New(31257, "$slice expects the skip argument to be a number, got %s", vals[0].Type)
 	}
-	limit := filterNumberLong(vals[1])
+	if !filterIsNumber(vals[1].Type) {
+		return nil, codes.New(31258, "$slice expects the limit argument to be a number, got %s", vals[1].Type)
+	}
+	limit := projNumberInt(vals[1])
 	if limit <= 0 {
-		return nil, codes.New(codes.BadValue, "$slice limit must be positive")
+		return nil, codes.New(31259, "$slice limit must be positive, got %d", limit)
 	}
-	return &projSlice{skip: filterNumberLong(vals[0]), limit: limit, hasSkip: true}, nil
+	return &projSlice{skip: projNumberInt(vals[0]), limit: limit, hasSkip: true}, nil
+}
+
+// projNumberInt is BSONElement::numberInt as mongod applies it to $slice
+// arguments: truncated toward zero and clamped to the int32 range.
+func projNumberInt(v bson.RawValue) int64 {
+	n := filterNumberLong(v)
+	return max(min(n, math.MaxInt32), math.MinInt32)
 }
 
 // Apply returns doc projected. pos is the array index reported by
@@ -373,7 +385,7 @@ func (a *projApplier) doc(dst []byte, src []byte, n *projNode, top bool) ([]byte
 func (a *projApplier) field(dst []byte, k []byte, v bson.RawValue, n *projNode) ([]byte, error) {
 	switch {
 	case n.leaf:
-		if a.p.inclusion {
+		if a.p.inclusion && !n.exclude {
 			return projAppend(dst, k, v), nil
 		}
 		return dst, nil
@@ -383,11 +395,11 @@ func (a *projApplier) field(dst []byte, k []byte, v bson.RawValue, n *projNode) 
 		}
 		return projAppendArray(dst, k, projSliceValues(v, n.slice)), nil
 	case n.elemMatch != nil:
-		st := filterState{pos: -1}
-		if !n.elemMatch.matchValue(v, &st) || st.pos < 0 {
+		ok, pos := n.elemMatch.matchValue(v)
+		if !ok || pos < 0 {
 			return dst, nil
 		}
-		return projAppendArray(dst, k, []bson.RawValue{sortArrayIndex(v, st.pos)}), nil
+		return projAppendArray(dst, k, []bson.RawValue{sortArrayIndex(v, pos)}), nil
 	case n.positional:
 		if v.Type != bson.TypeArray {
 			return projAppend(dst, k, v), nil
