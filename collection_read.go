@@ -22,6 +22,7 @@ func (c *Collection) Find(ctx context.Context, filter any, opts ...*FindOptions)
 	return c.find(ctx, spec)
 }
 
+// find runs a FindSpec and wraps the materialized result in a Cursor.
 func (c *Collection) find(ctx context.Context, spec engine.FindSpec) (*Cursor, error) {
 	t, st, err := c.begin(ctx)
 	if err != nil {

@@ -99,6 +99,7 @@ func (c *Collection) UpdateMany(ctx context.Context, filter, update any, opts ..
 	return c.update(ctx, filter, update, true, opts)
 }
 
+// update encodes and checks the arguments of UpdateOne and UpdateMany.
 func (c *Collection) update(ctx context.Context, filter, update any, multi bool, opts []*UpdateOptions) (*UpdateResult, error) {
 	o := mergeUpdate(opts)
 	spec := engine.UpdateSpec{Upsert: o.Upsert, Multi: multi}
@@ -139,6 +140,7 @@ func (c *Collection) ReplaceOne(ctx context.Context, filter, replacement any, op
 	return c.runUpdate(ctx, spec)
 }
 
+// runUpdate runs an encoded update or replacement and converts its result.
 func (c *Collection) runUpdate(ctx context.Context, spec engine.UpdateSpec) (*UpdateResult, error) {
 	t, st, err := c.begin(ctx)
 	if err != nil {
@@ -166,6 +168,7 @@ func (c *Collection) DeleteMany(ctx context.Context, filter any) (*DeleteResult,
 	return c.delete(ctx, filter, true)
 }
 
+// delete is DeleteOne (multi false) and DeleteMany.
 func (c *Collection) delete(ctx context.Context, filter any, multi bool) (*DeleteResult, error) {
 	f, err := toFilter(filter)
 	if err != nil {
@@ -231,6 +234,7 @@ func (c *Collection) FindOneAndDelete(ctx context.Context, filter any, opts ...*
 	return c.findAndModify(ctx, spec)
 }
 
+// famSpec encodes the arguments the FindOneAndX methods share.
 func famSpec(filter, sort, projection any) (engine.FindAndModifySpec, error) {
 	fs, err := findSpec(filter, sort, projection)
 	if err != nil {
@@ -239,6 +243,8 @@ func famSpec(filter, sort, projection any) (engine.FindAndModifySpec, error) {
 	return engine.FindAndModifySpec{Filter: fs.Filter, Sort: fs.Sort, Fields: fs.Projection}, nil
 }
 
+// findAndModify runs a findAndModify and keeps its lastErrorObject in the
+// SingleResult; a nil document is ErrNoDocuments.
 func (c *Collection) findAndModify(ctx context.Context, spec engine.FindAndModifySpec) *SingleResult {
 	t, st, err := c.begin(ctx)
 	if err != nil {

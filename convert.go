@@ -59,6 +59,7 @@ func toOptionalDoc(v any, what string) (bson.Raw, error) {
 	return toDoc(v, what)
 }
 
+// validDoc checks caller-supplied bytes before anything parses them.
 func validDoc(d bson.Raw, what string) (bson.Raw, error) {
 	if err := d.Validate(); err != nil {
 		return nil, &codes.Error{Code: codes.InvalidBSON, Message: "invalid BSON in " + what + ": " + err.Error(), Cause: err}
@@ -66,6 +67,7 @@ func validDoc(d bson.Raw, what string) (bson.Raw, error) {
 	return d, nil
 }
 
+// elemType is bson.E, whose slices (bson.D) encode as documents.
 var elemType = reflect.TypeOf(bson.E{})
 
 // isArray reports whether v encodes as a BSON array: a slice or array other
@@ -131,6 +133,7 @@ func toPipeline(p any) ([]bson.Raw, error) {
 	return stages, nil
 }
 
+// rawArrayStages splits a BSON array of stage documents.
 func rawArrayStages(arr bson.Raw) ([]bson.Raw, error) {
 	if _, err := validDoc(arr, "pipeline"); err != nil {
 		return nil, err

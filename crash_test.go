@@ -44,6 +44,37 @@ const (
 // there, no write was applied twice, and no transaction is partly visible.
 func TestCrash_AcknowledgedWritesSurviveSIGKILL(t *testing.T) {
 	dir := t.TempDir()
+	seedCrashDB(t, dir)
+
+	seed := uint64(time.Now().UnixNano())
+	t.Logf("seed %d", seed)
+	rng := rand.New(rand.NewPCG(seed, 0))
+	base := map[string]int64{}
+	for k := range crashCounters {
+		base[fmt.Sprintf("c%d", k)] = 0
+	}
+	var totalAcks int
+	for iter := 1; iter <= crashKills; iter++ {
+		delay := time.Duration(50+rng.IntN(351)) * time.Millisecond
+		log := runCrashChild(t, dir, iter, delay)
+		totalAcks += log.acks
+		problems, err := crashProblems(dir, iter, log, base)
+		if err != nil {
+			t.Fatalf("iteration %d: %v", iter, err)
+		}
+		for _, p := range problems {
+			t.Errorf("iteration %d: %s", iter, p)
+		}
+		if t.Failed() {
+			t.Fatalf("iteration %d (killed %v after the first ack) broke an invariant; child stderr:\n%s", iter, delay, log.childStderr)
+		}
+	}
+	t.Logf("%d kills, %d acknowledged writes checked", crashKills, totalAcks)
+}
+
+// seedCrashDB creates the counters and accounts of the crash database in dir.
+func seedCrashDB(t *testing.T, dir string) {
+	t.Helper()
 	ctx := context.Background()
 	db, err := concord.Open(dir, nil)
 	if err != nil {
@@ -63,25 +94,6 @@ func TestCrash_AcknowledgedWritesSurviveSIGKILL(t *testing.T) {
 	if err := db.Close(); err != nil {
 		t.Fatal(err)
 	}
-
-	seed := uint64(time.Now().UnixNano())
-	t.Logf("seed %d", seed)
-	rng := rand.New(rand.NewPCG(seed, 0))
-	base := map[string]int64{}
-	for k := range crashCounters {
-		base[fmt.Sprintf("c%d", k)] = 0
-	}
-	var totalAcks int
-	for iter := 1; iter <= crashKills; iter++ {
-		delay := time.Duration(50+rng.IntN(351)) * time.Millisecond
-		log := runCrashChild(t, dir, iter, delay)
-		totalAcks += log.acks
-		checkCrashState(t, dir, iter, log, base)
-		if t.Failed() {
-			t.Fatalf("iteration %d (killed %v after the first ack) broke an invariant", iter, delay)
-		}
-	}
-	t.Logf("%d kills, %d acknowledged writes checked", crashKills, totalAcks)
 }
 
 // crashLog is what one child acknowledged (and attempted) before it died.
@@ -176,9 +188,6 @@ func runCrashChild(t *testing.T, dir string, iter int, delay time.Duration) cras
 			t.Errorf("iteration %d: bad child line %q", iter, l)
 		}
 	}
-	if t.Failed() {
-		t.Logf("child stderr:\n%s", log.childStderr)
-	}
 	return log
 }
 
@@ -191,37 +200,41 @@ func mustInt(t *testing.T, s string) int64 {
 	return n
 }
 
-// checkCrashState reopens the directory after a kill and checks the
-// invariants against what the child acknowledged; base holds the counters as
-// found after the previous kill and is advanced to the values found now.
-func checkCrashState(t *testing.T, dir string, iter int, log crashLog, base map[string]int64) {
-	t.Helper()
+// crashProblems reopens the directory after a kill and lists every
+// invariant the state breaks, given what the child of life iter
+// acknowledged; base holds the counters as found after the previous kill and
+// is advanced to the values found now. err reports a failure to read the
+// state at all.
+func crashProblems(dir string, iter int, log crashLog, base map[string]int64) (problems []string, err error) {
 	ctx := context.Background()
 	db, err := concord.Open(dir, nil)
 	if err != nil {
-		t.Fatalf("iteration %d: reopen after SIGKILL: %v", iter, err)
+		return nil, fmt.Errorf("reopen after SIGKILL: %w", err)
 	}
 	defer func() {
-		if err := db.Close(); err != nil {
-			t.Errorf("iteration %d: close: %v", iter, err)
+		if cerr := db.Close(); cerr != nil && err == nil {
+			err = fmt.Errorf("close: %w", cerr)
 		}
 	}()
 	d := db.Database(crashDB)
+	bad := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
 
 	// Counters: every acknowledged $inc is there, none applied twice.
 	var counters []struct {
 		ID string `bson:"_id"`
 		N  int64  `bson:"n"`
 	}
-	findAll(t, ctx, d.Collection("counters"), bson.D{}, &counters)
+	if err := findAll(ctx, d.Collection("counters"), bson.D{}, &counters); err != nil {
+		return nil, err
+	}
 	if len(counters) != crashCounters {
-		t.Errorf("iteration %d: %d counters, want %d", iter, len(counters), crashCounters)
+		bad("%d counters, want %d", len(counters), crashCounters)
 	}
 	for _, c := range counters {
 		lo, hi := base[c.ID]+log.incAcked[c.ID], base[c.ID]+log.incTried[c.ID]
 		if c.N < lo || c.N > hi {
-			t.Errorf("iteration %d: counter %s = %d, want in [%d, %d] (before %d, acked %d, tried %d)",
-				iter, c.ID, c.N, lo, hi, base[c.ID], log.incAcked[c.ID], log.incTried[c.ID])
+			bad("counter %s = %d, want in [%d, %d] (before %d, acked %d, tried %d)",
+				c.ID, c.N, lo, hi, base[c.ID], log.incAcked[c.ID], log.incTried[c.ID])
 		}
 		base[c.ID] = c.N
 	}
@@ -232,17 +245,20 @@ func checkCrashState(t *testing.T, dir string, iter int, log crashLog, base map[
 		ID int64 `bson:"_id"`
 	}
 	lo, hi := int64(iter)*1_000_000, int64(iter+1)*1_000_000
-	findAll(t, ctx, d.Collection("inserts"), bson.D{{Key: "_id", Value: bson.D{{Key: "$gte", Value: lo}, {Key: "$lt", Value: hi}}}}, &inserted)
+	filter := bson.D{{Key: "_id", Value: bson.D{{Key: "$gte", Value: lo}, {Key: "$lt", Value: hi}}}}
+	if err := findAll(ctx, d.Collection("inserts"), filter, &inserted); err != nil {
+		return nil, err
+	}
 	present := map[int64]bool{}
 	for _, doc := range inserted {
 		present[doc.ID] = true
 		if !log.insTried[doc.ID] {
-			t.Errorf("iteration %d: insert %d present but never attempted", iter, doc.ID)
+			bad("insert %d present but never attempted", doc.ID)
 		}
 	}
 	for _, id := range log.insAcked {
 		if !present[id] {
-			t.Errorf("iteration %d: acknowledged insert %d lost", iter, id)
+			bad("acknowledged insert %d lost", id)
 		}
 	}
 
@@ -255,7 +271,9 @@ func checkCrashState(t *testing.T, dir string, iter int, log crashLog, base map[
 		To     string `bson:"to"`
 		Amount int64  `bson:"amount"`
 	}
-	findAll(t, ctx, d.Collection("transfers"), bson.D{}, &transfers)
+	if err := findAll(ctx, d.Collection("transfers"), bson.D{}, &transfers); err != nil {
+		return nil, err
+	}
 	logged := map[int64]bool{}
 	want := map[string]int64{}
 	for a := range crashAccounts {
@@ -268,38 +286,130 @@ func checkCrashState(t *testing.T, dir string, iter int, log crashLog, base map[
 	}
 	for _, id := range log.txnAcked {
 		if !logged[id] {
-			t.Errorf("iteration %d: acknowledged transaction %d lost", iter, id)
+			bad("acknowledged transaction %d lost", id)
 		}
 	}
 	var accounts []struct {
 		ID  string `bson:"_id"`
 		Bal int64  `bson:"bal"`
 	}
-	findAll(t, ctx, d.Collection("accounts"), bson.D{}, &accounts)
+	if err := findAll(ctx, d.Collection("accounts"), bson.D{}, &accounts); err != nil {
+		return nil, err
+	}
 	var sum int64
 	for _, a := range accounts {
 		sum += a.Bal
 		if a.Bal != want[a.ID] {
-			t.Errorf("iteration %d: account %s = %d, logged transfers imply %d", iter, a.ID, a.Bal, want[a.ID])
+			bad("account %s = %d, logged transfers imply %d", a.ID, a.Bal, want[a.ID])
 		}
 		if a.Bal < 0 {
-			t.Errorf("iteration %d: account %s negative: %d", iter, a.ID, a.Bal)
+			bad("account %s negative: %d", a.ID, a.Bal)
 		}
 	}
 	if len(accounts) != crashAccounts || sum != crashAccounts*crashInitial {
-		t.Errorf("iteration %d: %d accounts sum to %d, want %d summing to %d", iter, len(accounts), sum, crashAccounts, crashAccounts*crashInitial)
+		bad("%d accounts sum to %d, want %d summing to %d", len(accounts), sum, crashAccounts, crashAccounts*crashInitial)
 	}
+	return problems, nil
 }
 
 // findAll decodes every document matching filter into out.
-func findAll(t *testing.T, ctx context.Context, coll *concord.Collection, filter any, out any) {
-	t.Helper()
+func findAll(ctx context.Context, coll *concord.Collection, filter any, out any) error {
 	cur, err := coll.Find(ctx, filter)
 	if err != nil {
-		t.Fatalf("find in %s: %v", coll.Name(), err)
+		return fmt.Errorf("find in %s: %w", coll.Name(), err)
 	}
 	if err := cur.All(ctx, out); err != nil {
-		t.Fatalf("decode %s: %v", coll.Name(), err)
+		return fmt.Errorf("decode %s: %w", coll.Name(), err)
+	}
+	return nil
+}
+
+// TestCrashProblems_DetectsViolations shows that the crash checker can fail:
+// on a state built by hand it reports a lost acknowledged insert, counter
+// increment and transaction, an increment applied twice, and a transfer with
+// one leg applied.
+func TestCrashProblems_DetectsViolations(t *testing.T) {
+	dir := t.TempDir()
+	seedCrashDB(t, dir)
+	ctx := context.Background()
+	db, err := concord.Open(dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := db.Database(crashDB)
+	// What a child of life 1 might have left: c0 incremented twice, insert
+	// 1000000 and transaction 1500000 done, plus a half transfer on a1.
+	steps := []error{
+		func() error {
+			_, err := d.Collection("counters").UpdateOne(ctx, bson.D{{Key: "_id", Value: "c0"}}, bson.D{{Key: "$inc", Value: bson.D{{Key: "n", Value: int64(2)}}}})
+			return err
+		}(),
+		func() error {
+			_, err := d.Collection("inserts").InsertOne(ctx, bson.D{{Key: "_id", Value: int64(1_000_000)}})
+			return err
+		}(),
+		func() error {
+			_, err := d.Collection("transfers").InsertOne(ctx, bson.D{{Key: "_id", Value: int64(1_500_000)}, {Key: "from", Value: "a0"}, {Key: "to", Value: "a1"}, {Key: "amount", Value: int64(5)}})
+			return err
+		}(),
+		func() error {
+			_, err := d.Collection("accounts").UpdateOne(ctx, bson.D{{Key: "_id", Value: "a1"}}, bson.D{{Key: "$inc", Value: bson.D{{Key: "bal", Value: int64(5)}}}})
+			return err
+		}(),
+	}
+	for i, err := range steps {
+		if err != nil {
+			t.Fatalf("step %d: %v", i, err)
+		}
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	fresh := func() map[string]int64 {
+		m := map[string]int64{}
+		for k := range crashCounters {
+			m[fmt.Sprintf("c%d", k)] = 0
+		}
+		return m
+	}
+	tests := []struct {
+		name string
+		log  crashLog
+		want []string
+	}{
+		{
+			name: "increment applied twice, half a transfer",
+			log:  crashLog{incTried: map[string]int64{"c0": 1}, incAcked: map[string]int64{"c0": 1}, insTried: map[int64]bool{1_000_000: true}},
+			want: []string{"counter c0 = 2, want in [1, 1]", "account a0 = 1000, logged transfers imply 995", "10 accounts sum to 10005"},
+		},
+		{
+			name: "acknowledged writes lost",
+			log: crashLog{
+				incTried: map[string]int64{"c0": 2, "c1": 1}, incAcked: map[string]int64{"c0": 2, "c1": 1},
+				insTried: map[int64]bool{1_000_000: true, 1_000_001: true}, insAcked: []int64{1_000_000, 1_000_001},
+				txnAcked: []int64{1_500_000, 1_500_001},
+			},
+			want: []string{"counter c1 = 0, want in [1, 1]", "acknowledged insert 1000001 lost", "acknowledged transaction 1500001 lost"},
+		},
+		{
+			name: "insert never attempted",
+			log:  crashLog{incTried: map[string]int64{"c0": 2}, incAcked: map[string]int64{}, insTried: map[int64]bool{}},
+			want: []string{"insert 1000000 present but never attempted"},
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			problems, err := crashProblems(dir, 1, tc.log, fresh())
+			if err != nil {
+				t.Fatal(err)
+			}
+			all := strings.Join(problems, "\n")
+			for _, w := range tc.want {
+				if !strings.Contains(all, w) {
+					t.Errorf("problems do not mention %q:\n%s", w, all)
+				}
+			}
+		})
 	}
 }
 

@@ -13,6 +13,7 @@ import (
 // that another transaction holds.
 type WaitPolicy = engine.WaitPolicy
 
+// The wait policies.
 const (
 	// WaitPark (the default) parks the waiting write on the owning
 	// transaction and wakes it the moment that transaction commits or aborts.

@@ -95,6 +95,7 @@ func hasCode(err error, code codes.Code) bool {
 	return errors.Is(err, &codes.Error{Code: code})
 }
 
+// hasLabel reports whether err wraps an *Error carrying label.
 func hasLabel(err error, label string) bool {
 	var e *codes.Error
 	return errors.As(err, &e) && e.HasLabel(label)
@@ -157,6 +158,7 @@ func publicError(err error) error {
 	return &c
 }
 
+// hasRawValues reports whether d holds undecoded BSON values.
 func hasRawValues(d bson.D) bool {
 	for _, e := range d {
 		if _, ok := e.Value.(bson.RawValue); ok {
@@ -166,6 +168,7 @@ func hasRawValues(d bson.D) bool {
 	return false
 }
 
+// decodeValues returns a copy of d with its BSON values decoded.
 func decodeValues(d bson.D) bson.D {
 	if d == nil {
 		return nil

@@ -164,3 +164,125 @@ func ExampleSession_CommitTransaction() {
 	fmt.Println(before, after)
 	// Output: 0 1
 }
+
+// Outside a transaction an update re-checks its filter against the latest
+// version of the document, so a version field makes it a compare-and-set:
+// the second writer, still holding version 1, updates nothing.
+func ExampleCollection_UpdateOne_compareAndSet() {
+	db, err := concord.Open("", nil)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer db.Close()
+	ctx := context.Background()
+	docs := db.Database("app").Collection("docs")
+	if _, err := docs.InsertOne(ctx, bson.D{{Key: "_id", Value: "d1"}, {Key: "version", Value: 1}, {Key: "text", Value: "v1"}}); err != nil {
+		log.Fatal(err)
+	}
+	save := func(text string, readVersion int) int64 {
+		res, err := docs.UpdateOne(ctx,
+			bson.D{{Key: "_id", Value: "d1"}, {Key: "version", Value: readVersion}},
+			bson.D{{Key: "$set", Value: bson.D{{Key: "text", Value: text}, {Key: "version", Value: readVersion + 1}}}})
+		if err != nil {
+			log.Fatal(err)
+		}
+		return res.ModifiedCount
+	}
+	fmt.Println("first writer:", save("alice's edit", 1))
+	fmt.Println("second writer:", save("bob's edit", 1))
+	// Output:
+	// first writer: 1
+	// second writer: 0
+}
+
+// A duplicate _id or unique key is a *concord.Error with code 11000 and the
+// offending key.
+func ExampleIsDuplicateKey() {
+	db, err := concord.Open("", nil)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer db.Close()
+	ctx := context.Background()
+	users := db.Database("app").Collection("users")
+	if _, err := users.CreateIndex(ctx, concord.IndexModel{Keys: bson.D{{Key: "email", Value: 1}}, Unique: true}); err != nil {
+		log.Fatal(err)
+	}
+	if _, err := users.InsertOne(ctx, bson.D{{Key: "email", Value: "ada@example.com"}}); err != nil {
+		log.Fatal(err)
+	}
+	_, err = users.InsertOne(ctx, bson.D{{Key: "email", Value: "ada@example.com"}})
+	var e *concord.Error
+	if concord.IsDuplicateKey(err) && errors.As(err, &e) {
+		fmt.Println(e.Code, e.CodeName(), e.KeyValue[0].Key, e.KeyValue[0].Value)
+	}
+	// Output: 11000 DuplicateKey email ada@example.com
+}
+
+// Find with a filter, sort, limit and projection, decoding every result.
+func ExampleCollection_Find() {
+	db, err := concord.Open("", nil)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer db.Close()
+	ctx := context.Background()
+	scores := db.Database("game").Collection("scores")
+	if _, err := scores.InsertMany(ctx, []any{
+		bson.D{{Key: "player", Value: "ann"}, {Key: "points", Value: 40}},
+		bson.D{{Key: "player", Value: "bob"}, {Key: "points", Value: 75}},
+		bson.D{{Key: "player", Value: "cid"}, {Key: "points", Value: 60}},
+	}); err != nil {
+		log.Fatal(err)
+	}
+	cur, err := scores.Find(ctx,
+		bson.D{{Key: "points", Value: bson.D{{Key: "$gte", Value: 50}}}},
+		&concord.FindOptions{
+			Sort:       bson.D{{Key: "points", Value: -1}},
+			Limit:      10,
+			Projection: bson.D{{Key: "_id", Value: 0}},
+		})
+	if err != nil {
+		log.Fatal(err)
+	}
+	var top []struct {
+		Player string
+		Points int
+	}
+	if err := cur.All(ctx, &top); err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(top)
+	// Output: [{bob 75} {cid 60}]
+}
+
+// Aggregate accepts a pipeline as bson.A, []bson.D or a BSON array.
+func ExampleCollection_Aggregate() {
+	db, err := concord.Open("", nil)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer db.Close()
+	ctx := context.Background()
+	orders := db.Database("shop").Collection("orders")
+	if _, err := orders.InsertMany(ctx, []any{
+		bson.D{{Key: "customer", Value: "ann"}, {Key: "total", Value: 10}},
+		bson.D{{Key: "customer", Value: "bob"}, {Key: "total", Value: 5}},
+		bson.D{{Key: "customer", Value: "ann"}, {Key: "total", Value: 7}},
+	}); err != nil {
+		log.Fatal(err)
+	}
+	cur, err := orders.Aggregate(ctx, bson.A{
+		bson.D{{Key: "$group", Value: bson.D{{Key: "_id", Value: "$customer"}, {Key: "sum", Value: bson.D{{Key: "$sum", Value: "$total"}}}}}},
+		bson.D{{Key: "$sort", Value: bson.D{{Key: "_id", Value: 1}}}},
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	for cur.Next(ctx) {
+		fmt.Println(cur.Current.Lookup("_id").StringValue(), cur.Current.Lookup("sum").Int32())
+	}
+	// Output:
+	// ann 17
+	// bob 5
+}

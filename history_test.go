@@ -97,9 +97,21 @@ func TestHistory_HotCounters(t *testing.T) {
 		defer s.EndSession(ctx)
 	}
 	var commits, aborts, conflicts atomic.Int64
+	var slowMu sync.Mutex
+	var slowest time.Duration
+	var slowKind int
 	runWorkers(t, historySeed(t), workers, func(w int, rng *rand.Rand) bool {
 		k1, k2 := rng.IntN(counters), rng.IntN(counters)
-		switch rng.IntN(5) {
+		kind := rng.IntN(5)
+		began := time.Now()
+		defer func() {
+			slowMu.Lock()
+			if d := time.Since(began); d > slowest {
+				slowest, slowKind = d, kind
+			}
+			slowMu.Unlock()
+		}()
+		switch kind {
 		case 0: // plain $inc: waits, never fails
 			if err := inc(ctx, k1); err != nil {
 				t.Errorf("non-txn $inc: %v", err)
@@ -170,8 +182,9 @@ func TestHistory_HotCounters(t *testing.T) {
 			t.Errorf("counter %d = %d, acknowledged increments = %d", k, d.N, acked[k].Load())
 		}
 	}
-	t.Logf("acked %v; manual txns: %d committed, %d aborted on purpose, %d conflicts",
-		[]int64{acked[0].Load(), acked[1].Load(), acked[2].Load(), acked[3].Load()}, commits.Load(), aborts.Load(), conflicts.Load())
+	t.Logf("acked %v; manual txns: %d committed, %d aborted on purpose, %d conflicts; slowest step %v (kind %d)",
+		[]int64{acked[0].Load(), acked[1].Load(), acked[2].Load(), acked[3].Load()}, commits.Load(), aborts.Load(), conflicts.Load(),
+		slowest, slowKind)
 	if commits.Load() == 0 {
 		t.Errorf("no manual transaction committed: the history did not exercise transactions")
 	}

@@ -56,6 +56,7 @@ type ReplaceOptions struct {
 // FindOneAndReplace returns.
 type ReturnDocument int8
 
+// The ReturnDocument values.
 const (
 	// Before returns the document as it was before the write (the default);
 	// nothing (ErrNoDocuments) when the write was an upsert's insert.
@@ -105,6 +106,8 @@ type IndexModel struct {
 	Unique bool
 }
 
+// mergeFind and the merge functions below fold a method's variadic options
+// into one value, later non-zero fields winning.
 func mergeFind(opts []*FindOptions) FindOptions {
 	var m FindOptions
 	for _, o := range opts {
@@ -130,6 +133,7 @@ func mergeFind(opts []*FindOptions) FindOptions {
 	return m
 }
 
+// mergeFindOne folds FindOne's options.
 func mergeFindOne(opts []*FindOneOptions) FindOneOptions {
 	var m FindOneOptions
 	for _, o := range opts {
@@ -149,6 +153,7 @@ func mergeFindOne(opts []*FindOneOptions) FindOneOptions {
 	return m
 }
 
+// mergeInsertMany returns whether the insert is ordered (the default).
 func mergeInsertMany(opts []*InsertManyOptions) (ordered bool) {
 	ordered = true
 	for _, o := range opts {
@@ -159,6 +164,7 @@ func mergeInsertMany(opts []*InsertManyOptions) (ordered bool) {
 	return ordered
 }
 
+// mergeUpdate folds UpdateOne's and UpdateMany's options.
 func mergeUpdate(opts []*UpdateOptions) UpdateOptions {
 	var m UpdateOptions
 	for _, o := range opts {
@@ -178,6 +184,7 @@ func mergeUpdate(opts []*UpdateOptions) UpdateOptions {
 	return m
 }
 
+// mergeReplace folds ReplaceOne's options.
 func mergeReplace(opts []*ReplaceOptions) ReplaceOptions {
 	var m ReplaceOptions
 	for _, o := range opts {
@@ -194,6 +201,7 @@ func mergeReplace(opts []*ReplaceOptions) ReplaceOptions {
 	return m
 }
 
+// mergeFindOneAndUpdate folds FindOneAndUpdate's options.
 func mergeFindOneAndUpdate(opts []*FindOneAndUpdateOptions) FindOneAndUpdateOptions {
 	var m FindOneAndUpdateOptions
 	for _, o := range opts {
@@ -219,6 +227,7 @@ func mergeFindOneAndUpdate(opts []*FindOneAndUpdateOptions) FindOneAndUpdateOpti
 	return m
 }
 
+// mergeFindOneAndReplace folds FindOneAndReplace's options.
 func mergeFindOneAndReplace(opts []*FindOneAndReplaceOptions) FindOneAndReplaceOptions {
 	var m FindOneAndReplaceOptions
 	for _, o := range opts {
@@ -241,6 +250,7 @@ func mergeFindOneAndReplace(opts []*FindOneAndReplaceOptions) FindOneAndReplaceO
 	return m
 }
 
+// mergeFindOneAndDelete folds FindOneAndDelete's options.
 func mergeFindOneAndDelete(opts []*FindOneAndDeleteOptions) FindOneAndDeleteOptions {
 	var m FindOneAndDeleteOptions
 	for _, o := range opts {
@@ -257,6 +267,7 @@ func mergeFindOneAndDelete(opts []*FindOneAndDeleteOptions) FindOneAndDeleteOpti
 	return m
 }
 
+// mergeCount folds CountDocuments' options.
 func mergeCount(opts []*CountOptions) CountOptions {
 	var m CountOptions
 	for _, o := range opts {

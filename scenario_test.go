@@ -37,8 +37,8 @@ var rewrite = flag.Bool("rewrite", false, "rewrite testdata/scenarios/*.txt with
 //	start A | commit A | abort A | end A    session A (created on first use)
 //	A: <op>                                  run <op> in A's session context (sessionless if A never started)
 //	C&: <op> [block=200ms]                   run <op> in the background; "blocked" if it has not returned after block
-//	wait C [within=10s]                      the background op's result
-//	stats C                                  profiler stats of C's last op
+//	wait C [D ...] [within=10s]              the background ops' results (sorted when several)
+//	stats C                                  profiler stats of C's last op, with scenario 6's checks
 //	concurrent N: <op>                       N copies of <op> released together; a tally of distinct results
 //	<op>                                     run <op> outside any session
 //	sleep 100ms | set lifetime 2s

@@ -16,6 +16,7 @@ import (
 // session (None -> Starting -> InProgress -> Committed | Aborted).
 type txnState int
 
+// The states of a session's transaction.
 const (
 	txnNone       txnState = iota // no transaction started on the session yet
 	txnStarting                   // StartTransaction called, no statement run yet
@@ -52,6 +53,7 @@ func (db *DB) StartSession() (*Session, error) {
 	return &Session{db: db}, nil
 }
 
+// sessionKey is the context key of the session.
 type sessionKey struct{}
 
 // NewSessionContext returns a context carrying s: Collection methods called
@@ -102,9 +104,9 @@ func (s *Session) TransactionRunning() bool {
 // safe. A transaction the engine already aborted (after a write conflict, a
 // duplicate key, any failed statement, or its lifetime running out) returns
 // NoSuchTransaction (251) labelled TransientTransactionError: retry the whole
-// transaction. A commit cut short by ctx's deadline is labelled
-// UnknownTransactionCommitResult unless the engine reports that it did not
-// happen. Calling it with no transaction started returns
+// transaction. A commit that was applied but whose wait for durability was
+// cut short (by ctx's deadline, or Close) is labelled
+// UnknownTransactionCommitResult. Calling it with no transaction started returns
 // ErrNoTransactionStarted, after AbortTransaction ErrCommitAfterAbort.
 func (s *Session) CommitTransaction(ctx context.Context) error {
 	if s.ended {
@@ -127,20 +129,29 @@ func (s *Session) CommitTransaction(ctx context.Context) error {
 	if err := s.db.check(); err != nil {
 		return err
 	}
-	err := s.txn.Commit(ctx)
-	active := s.txn.State() == engine.TxnActive
-	if !active {
+	err := commitError(commitTxn(ctx, s.txn), s.txn.State())
+	if err != nil && IsTransientTransactionError(err) {
+		// Nothing was committed and nothing will be: release what the
+		// transaction holds so the retry does not conflict with it.
+		s.abortEngineTxn()
+	}
+	if s.txn.State() != engine.TxnActive {
 		// Committed, or aborted for good: either way this transaction is
 		// over, as the driver records it even when the commit failed.
 		s.state = txnCommitted
 	}
-	return commitError(err, active)
+	return err
 }
 
+// commitTxn commits an engine transaction. Tests replace it to make commits
+// fail the ways a real one rarely does.
+var commitTxn = func(ctx context.Context, t *engine.Txn) error { return t.Commit(ctx) }
+
 // commitError labels a commit failure as the driver and server would.
-// stillActive says the engine reports the transaction neither committed nor
-// aborted: the commit certainly did not apply, so the result is not unknown.
-func commitError(err error, stillActive bool) error {
+// state is the engine's view after the failure: only a transaction that is
+// committed (published, but its durability not awaited) has an unknown
+// result; an active or aborted one certainly did not commit.
+func commitError(err error, state engine.TxnState) error {
 	e, ok := codes.As(err)
 	if !ok {
 		return err
@@ -148,7 +159,7 @@ func commitError(err error, stillActive bool) error {
 	if e.Code.Transient() || e.Code == codes.NoSuchTransaction {
 		e = e.WithLabel(codes.LabelTransientTransaction)
 	}
-	if !stillActive && (e.Code == codes.MaxTimeMSExpired || e.Code.Retriable()) {
+	if state == engine.TxnCommitted && (e.Code == codes.MaxTimeMSExpired || e.Code.Retriable()) {
 		e = e.WithLabel(codes.LabelUnknownCommitResult)
 	}
 	return e
@@ -177,6 +188,8 @@ func (s *Session) AbortTransaction(ctx context.Context) error {
 	return nil
 }
 
+// abortEngineTxn aborts the engine transaction if a statement began one
+// and it is still active; an empty transaction has nothing to abort.
 func (s *Session) abortEngineTxn() {
 	if s.txn != nil && s.txn.State() == engine.TxnActive {
 		_ = s.txn.Abort()
@@ -252,6 +265,14 @@ const (
 	txnBackoffMax     = 500 * time.Millisecond
 )
 
+// txnBackoffCap is the longest sleep before transaction attempt number
+// attempt+1: min(5ms * 1.5^attempt, 500ms), so 7.5 ms before the second
+// attempt, 11.25 ms before the third, and 500 ms from the thirteenth on.
+func txnBackoffCap(attempt int) time.Duration {
+	limit := float64(txnBackoffInitial) * math.Pow(1.5, float64(attempt))
+	return time.Duration(math.Min(limit, float64(txnBackoffMax)))
+}
+
 // withTransactionTimeout bounds WithTransaction's retries: twice MongoDB's
 // default transaction lifetime, as the drivers do. A variable so that tests
 // can shorten it.
@@ -283,8 +304,7 @@ func (s *Session) WithTransaction(ctx context.Context, fn func(ctx context.Conte
 retryTransaction:
 	for {
 		if attempt > 0 {
-			limit := float64(txnBackoffInitial) * math.Pow(1.5, float64(attempt))
-			backoff := time.Duration(rand.Float64() * math.Min(limit, float64(txnBackoffMax)))
+			backoff := time.Duration(rand.Float64() * float64(txnBackoffCap(attempt)))
 			if time.Since(start)+backoff >= timeout {
 				return nil, timeoutError(lastErr)
 			}
@@ -363,6 +383,7 @@ func timeoutError(last error) error {
 	return fmt.Errorf("concord: WithTransaction timed out, last error: %w", last)
 }
 
+// sleepCtx sleeps for d unless ctx is done first.
 func sleepCtx(ctx context.Context, d time.Duration) error {
 	if d <= 0 {
 		return ctx.Err()

@@ -3,6 +3,7 @@ package concord_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -575,5 +576,82 @@ func TestWithTransaction_NoLostUpdates(t *testing.T) {
 	var c struct{ N int }
 	if err := coll.FindOne(ctx, d("_id", "c")).Decode(&c); err != nil || c.N != workers*each {
 		t.Errorf("n = %d, %v; want %d", c.N, err, workers*each)
+	}
+}
+
+func TestWithTransaction_BackoffSchedule(t *testing.T) {
+	// The caps of the spec's table, by transactionAttempt.
+	tests := []struct {
+		attempt int
+		want    time.Duration
+	}{
+		{1, 7500 * time.Microsecond},
+		{2, 11250 * time.Microsecond},
+		{3, 16875 * time.Microsecond},
+		{10, 288325195}, // 5ms * 1.5^10
+		{11, 432487792},
+		{12, 500 * time.Millisecond},
+		{40, 500 * time.Millisecond},
+	}
+	for _, tc := range tests {
+		t.Run(fmt.Sprint("attempt ", tc.attempt), func(t *testing.T) {
+			got := concord.TxnBackoffCap(tc.attempt)
+			if diff := got - tc.want; diff < -time.Microsecond || diff > time.Microsecond {
+				t.Errorf("cap = %v, want %v", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestWithTransaction_CommitRetries(t *testing.T) {
+	unknown := func(code concord.Code) error {
+		return &concord.Error{Code: code, Message: "injected", Labels: []string{concord.UnknownTransactionCommitResult}}
+	}
+	transient := &concord.Error{Code: 251, Message: "injected", Labels: []string{concord.TransientTransactionError}}
+	tests := []struct {
+		name        string
+		failures    []error // returned by the first commits, in order
+		wantErrCode concord.Code
+		wantCalls   int // callback runs
+		wantCommits int // commits reaching the engine
+		wantDocs    int64
+	}{
+		{"unknown result retries only the commit", []error{unknown(11600), unknown(11600)}, 0, 1, 3, 1},
+		{"MaxTimeMSExpired is not retried", []error{unknown(50)}, 50, 1, 1, 0},
+		{"transient commit error reruns the callback", []error{transient}, 0, 2, 2, 1},
+		{"other commit error is returned", []error{&concord.Error{Code: 8, Message: "injected"}}, 8, 1, 1, 0},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx := context.Background()
+			db := openTest(t)
+			coll := db.Database("d").Collection("c")
+			commits := 0
+			defer concord.SetCommitHook(func(ctx context.Context, commit func(context.Context) error) error {
+				commits++
+				if commits <= len(tc.failures) {
+					return tc.failures[commits-1]
+				}
+				return commit(ctx)
+			})()
+			calls := 0
+			_, err := db.WithTransaction(ctx, func(ctx context.Context) (any, error) {
+				calls++
+				_, err := coll.UpdateOne(ctx, d("_id", 1), d("$inc", d("n", 1)), &concord.UpdateOptions{Upsert: true})
+				return nil, err
+			})
+			if codeOf(err) != tc.wantErrCode || (tc.wantErrCode == 0) != (err == nil) {
+				t.Errorf("err = %v, want code %d", err, tc.wantErrCode)
+			}
+			if calls != tc.wantCalls || commits != tc.wantCommits {
+				t.Errorf("callback ran %d times, commit %d; want %d and %d", calls, commits, tc.wantCalls, tc.wantCommits)
+			}
+			if n, err := coll.CountDocuments(ctx, nil); err != nil || n != tc.wantDocs {
+				t.Errorf("documents = %d, %v; want %d", n, err, tc.wantDocs)
+			}
+			if m := db.Metrics(); m.Transactions.CurrentOpen != 0 {
+				t.Errorf("CurrentOpen = %d, want 0", m.Transactions.CurrentOpen)
+			}
+		})
 	}
 }

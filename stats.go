@@ -12,6 +12,7 @@ import (
 // ("IDHACK", "COLLSCAN", "IXSCAN { k: 1 }").
 type OpStats = engine.Stats
 
+// opStatsKey is the context key of the OpStats.
 type opStatsKey struct{}
 
 // WithOpStats returns a context that makes every operation run with it

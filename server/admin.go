@@ -182,5 +182,5 @@ func handleKillAllSessions(ctx context.Context, s *Server, req *Request) (bson.D
 // handleTxnOutsideSession is the table entry of commitTransaction and abortTransaction. Core runs both itself
 // (runTransactionStatement), so the handler is reached only if that routing is bypassed.
 func handleTxnOutsideSession(_ context.Context, _ *Server, req *Request) (bson.D, error) {
-	return nil, codes.New(codes.InvalidOptions, "%s must be run within a transaction", req.Name)
+	return nil, codes.New(codes.CommandFailed, "%s must be run within a transaction", req.Name)
 }

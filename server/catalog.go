@@ -503,6 +503,7 @@ func handleDropIndexes(ctx context.Context, s *Server, req *Request) (bson.D, er
 // codeAmbiguousIndexKeyPattern is mongod's AmbiguousIndexKeyPattern (265).
 const codeAmbiguousIndexKeyPattern codes.Code = 265
 
+// hasIndexNamed reports whether specs holds an index called name.
 func hasIndexNamed(specs []concord.IndexSpecification, name string) bool {
 	for _, ix := range specs {
 		if ix.Name == name {
@@ -587,15 +588,25 @@ func handleCollStats(ctx context.Context, s *Server, req *Request) (bson.D, erro
 	if err != nil {
 		return nil, err
 	}
-	namespace := ns(req.DB, collName)
-	exists, err := collectionExists(ctx, s, req.DB, collName)
+	st, err := collStats(ctx, s, req.DB, collName, scale)
+	if err != nil {
+		return nil, err
+	}
+	return append(bson.D{{Key: "ns", Value: ns(req.DB, collName)}}, st...), nil
+}
+
+// collStats returns the storage statistics of db.coll as collStats and $collStats's storageStats report them
+// (without ns). Storage and index sizes are the data size and zero: the engine does not track pages.
+func collStats(ctx context.Context, s *Server, db, collName string, scale int64) (bson.D, error) {
+	namespace := ns(db, collName)
+	exists, err := collectionExists(ctx, s, db, collName)
 	if err != nil {
 		return nil, err
 	}
 	if !exists {
 		return nil, codes.New(codes.NamespaceNotFound, "Collection [%s] not found.", namespace)
 	}
-	coll := s.DB.Database(req.DB).Collection(collName)
+	coll := s.DB.Database(db).Collection(collName)
 	st, err := coll.Stats(ctx)
 	if err != nil {
 		return nil, commandError(err)
@@ -613,11 +624,11 @@ func handleCollStats(ctx context.Context, s *Server, req *Request) (bson.D, erro
 		avg = st.Size / st.Count
 	}
 	return bson.D{
-		{Key: "ns", Value: namespace},
 		{Key: "size", Value: st.Size / scale},
 		{Key: "count", Value: st.Count},
 		{Key: "avgObjSize", Value: avg},
 		{Key: "storageSize", Value: st.Size / scale},
+		{Key: "freeStorageSize", Value: int64(0)},
 		{Key: "capped", Value: false},
 		{Key: "nindexes", Value: int32(st.NIndexes)},
 		{Key: "indexBuilds", Value: bson.A{}},

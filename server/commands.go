@@ -30,6 +30,7 @@ var commands = map[string]Command{
 	"whatsmyuri":        {Handler: handleWhatsMyURI},
 }
 
+// init merges the data commands into the table; a name registered twice is a programming error.
 func init() {
 	for name, c := range crudCommands {
 		if _, dup := commands[name]; dup {

@@ -2,10 +2,12 @@ package server
 
 import (
 	"bufio"
+	"context"
 	"errors"
 	"io"
 	"net"
 	"strings"
+	"sync"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -165,4 +167,54 @@ func wireError(err error) error {
 		return codes.New(codes.InvalidBSON, "%v", err)
 	}
 	return codes.New(codes.ProtocolError, "%v", err)
+}
+
+// disconnectWatchDelay is how long a command runs before the connection starts watching for the client
+// going away; quick commands never pay for the watcher.
+const disconnectWatchDelay = 50 * time.Millisecond
+
+// watchDisconnect interrupts a long-running command (cancel) when its client disconnects, as mongod kills
+// operations on client disconnect, so that a write waiting for a transaction does not apply after its client
+// gave up. Clients send nothing else while they wait for a reply, so the watcher may read from the connection
+// meanwhile; whatever it reads stays buffered for the next request. The returned stop must be called when the
+// command ends, before the connection reads again.
+func (c *Conn) watchDisconnect(cancel context.CancelFunc) (stop func()) {
+	var (
+		mu      sync.Mutex
+		stopped bool
+		started bool
+		done    = make(chan struct{})
+	)
+	t := time.AfterFunc(disconnectWatchDelay, func() {
+		mu.Lock()
+		defer mu.Unlock()
+		if stopped {
+			return
+		}
+		started = true
+		go func() {
+			defer close(done)
+			if _, err := c.br.Peek(1); err != nil && !isTimeout(err) {
+				cancel()
+			}
+		}()
+	})
+	return func() {
+		t.Stop()
+		mu.Lock()
+		stopped = true
+		wasStarted := started
+		mu.Unlock()
+		if wasStarted {
+			c.nc.SetReadDeadline(time.Now()) // wake the watcher
+			<-done
+			c.nc.SetReadDeadline(time.Time{})
+		}
+	}
+}
+
+// isTimeout reports a read deadline expiring.
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
 }

@@ -200,7 +200,9 @@ func TestServer_AdminCommands(t *testing.T) {
 		}},
 		{name: "wrong case", cmd: admin(bson.E{Key: "IsMaster", Value: 1}), wantCode: 59},
 		{name: "missing $db", cmd: bson.D{{Key: "ping", Value: 1}}, wantCode: 40571},
-		{name: "commit outside a session", cmd: admin(bson.E{Key: "commitTransaction", Value: 1}), wantCode: 72},
+		{name: "commit outside a session", cmd: admin(bson.E{Key: "commitTransaction", Value: 1}), wantCode: 125},
+		{name: "commit with txnNumber but no autocommit", cmd: admin(bson.E{Key: "commitTransaction", Value: 1}, bson.E{Key: "lsid", Value: newLsid()}, bson.E{Key: "txnNumber", Value: int64(1)}), wantCode: 50768},
+		{name: "isMaster with txnNumber", cmd: admin(bson.E{Key: "isMaster", Value: 1}, bson.E{Key: "lsid", Value: newLsid()}, bson.E{Key: "txnNumber", Value: int64(0)}), wantCode: 50768},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/concorddb/concord/wire"
+
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
@@ -299,10 +301,16 @@ func TestRetryableWrite_Dedup(t *testing.T) {
 		if n, _ := r.Lookup("n").AsInt64OK(); n != 1 || r.Lookup("writeErrors").Type != 0 {
 			t.Fatalf("attempt %d: %v", i, r)
 		}
+		if retried := r.Lookup("retriedStmtIds").Type != 0; retried != (i == 1) {
+			t.Fatalf("attempt %d: retriedStmtIds present = %v: %v", i, retried, r)
+		}
 	}
 	status := rc.cmd(bson.D{{Key: "serverStatus", Value: 1}, {Key: "$db", Value: "admin"}})
 	if n, _ := status.Lookup("transactions", "retriedCommandsCount").AsInt64OK(); n != 1 {
 		t.Fatalf("retriedCommandsCount %d, want 1", n)
+	}
+	if n, _ := status.Lookup("transactions", "retriedStatementsCount").AsInt64OK(); n != 1 {
+		t.Fatalf("retriedStatementsCount %d, want 1", n)
 	}
 	r := rc.cmd(retryable(insertCmd(bson.D{{Key: "_id", Value: 2}}), 4))
 	if code(r) != 225 || !strings.HasPrefix(r.Lookup("errmsg").StringValue(), "Retryable write with txnNumber 4 is prohibited on session ") {
@@ -332,4 +340,88 @@ func TestTxn_MaxTimeMS(t *testing.T) {
 		t.Fatalf("took %v, want about 100ms", d)
 	}
 	mustOK(t, "abort", a.cmd(abortCmd(lsid, 1)))
+}
+
+// TestServer_CurrentOpKillOp finds a write waiting for a transaction with currentOp, kills it with killOp and
+// checks that it fails with Interrupted; the idle transaction is listed as an idle session.
+func TestServer_CurrentOpKillOp(t *testing.T) {
+	e := newCoreEnv(t)
+	a, b, admin := e.dial(t), e.dial(t), e.dial(t)
+	lsid := newLsid()
+	mustOK(t, "seed", a.cmd(insertCmd(bson.D{{Key: "_id", Value: 1}, {Key: "v", Value: 0}})))
+	upd := func(v int) bson.D {
+		return bson.D{{Key: "update", Value: "c"}, {Key: "updates", Value: bson.A{bson.D{{Key: "q", Value: bson.D{{Key: "_id", Value: 1}}}, {Key: "u", Value: bson.D{{Key: "$set", Value: bson.D{{Key: "v", Value: v}}}}}}}}, {Key: "$db", Value: "test"}}
+	}
+	mustOK(t, "txn update", a.cmd(txnCmd(upd(1), lsid, 1, true)))
+	body, _ := bson.Marshal(upd(2))
+	b.send(wire.AppendMsg(nil, b.nextID(), 0, 0, body))
+
+	var opid int64
+	deadline := time.Now().Add(5 * time.Second)
+	for opid == 0 && time.Now().Before(deadline) {
+		r := mustOK(t, "currentOp", admin.cmd(bson.D{{Key: "currentOp", Value: 1}, {Key: "$db", Value: "admin"}}))
+		ops, _ := r.Lookup("inprog").Array().Values()
+		idle := false
+		for _, o := range ops {
+			d := o.Document()
+			typ, _ := d.Lookup("type").StringValueOK()
+			if n, _ := d.Lookup("transaction", "parameters", "txnNumber").Int64OK(); typ == "idleSession" && n == 1 {
+				idle = true
+			}
+			op, _ := d.Lookup("op").StringValueOK()
+			ns, _ := d.Lookup("ns").StringValueOK()
+			if op == "update" && ns == "test.c" {
+				opid, _ = d.Lookup("opid").AsInt64OK()
+			}
+		}
+		if opid != 0 && !idle {
+			t.Fatalf("the open transaction is not listed as an idle session: %v", r)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if opid == 0 {
+		t.Fatal("the waiting update never showed in currentOp")
+	}
+	mustOK(t, "killOp", admin.cmd(bson.D{{Key: "killOp", Value: 1}, {Key: "op", Value: opid}, {Key: "$db", Value: "admin"}}))
+	if r := b.readMsg(); code(r) != 11601 {
+		t.Fatalf("killed update: %v", r)
+	}
+	mustOK(t, "commit", a.cmd(commitCmd(lsid, 1)))
+	docs := firstBatch(t, a.cmd(findCmd(bson.D{})))
+	if len(docs) != 1 || docs[0].Lookup("v").Int32() != 1 {
+		t.Fatalf("after kill and commit: %v", docs)
+	}
+}
+
+// TestServer_DisconnectInterruptsWaitingWrite checks that a write waiting for a transaction is interrupted
+// when its client disconnects, so that it does not apply later.
+func TestServer_DisconnectInterruptsWaitingWrite(t *testing.T) {
+	e := newCoreEnv(t)
+	a, b, admin := e.dial(t), e.dial(t), e.dial(t)
+	lsid := newLsid()
+	mustOK(t, "seed", a.cmd(insertCmd(bson.D{{Key: "_id", Value: 1}, {Key: "v", Value: 0}})))
+	inc := bson.D{{Key: "update", Value: "c"}, {Key: "updates", Value: bson.A{bson.D{{Key: "q", Value: bson.D{{Key: "_id", Value: 1}}}, {Key: "u", Value: bson.D{{Key: "$inc", Value: bson.D{{Key: "v", Value: 1}}}}}}}}, {Key: "$db", Value: "test"}}
+	mustOK(t, "txn update", a.cmd(txnCmd(inc, lsid, 1, true)))
+	body, _ := bson.Marshal(inc)
+	b.send(wire.AppendMsg(nil, b.nextID(), 0, 0, body))
+	time.Sleep(200 * time.Millisecond)
+	b.c.Close()
+
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		r := mustOK(t, "currentOp", admin.cmd(bson.D{{Key: "currentOp", Value: 1}, {Key: "idleSessions", Value: false}, {Key: "$db", Value: "admin"}}))
+		ops, _ := r.Lookup("inprog").Array().Values()
+		if len(ops) == 1 { // only currentOp itself
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the disconnected client's update is still running: %v", r)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	mustOK(t, "commit", a.cmd(commitCmd(lsid, 1)))
+	docs := firstBatch(t, a.cmd(findCmd(bson.D{})))
+	if v := docs[0].Lookup("v").Int32(); v != 1 {
+		t.Fatalf("v = %d, want 1: the abandoned update applied", v)
+	}
 }

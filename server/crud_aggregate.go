@@ -7,10 +7,12 @@ import (
 	"go.mongodb.org/mongo-driver/v2/bson"
 
 	"github.com/concorddb/concord/internal/codes"
+	"github.com/concorddb/concord/internal/query"
 )
 
 // handleAggregate runs aggregate: {aggregate: <coll>, pipeline, cursor: {batchSize}}. The reply is a cursor, like
-// find's. Database-level aggregation (aggregate: 1) is not supported.
+// find's. Of database-level aggregation (aggregate: 1) only a pipeline starting with $currentOp on admin is
+// supported.
 func handleAggregate(ctx context.Context, s *Server, req *Request) (bson.D, error) {
 	started := time.Now()
 	a, err := parseArgs(req)
@@ -18,7 +20,7 @@ func handleAggregate(ctx context.Context, s *Server, req *Request) (bson.D, erro
 		return nil, err
 	}
 	if v := a.raw(req.Name); v.Type != bson.TypeString {
-		return nil, codes.New(codes.InvalidNamespace, "{aggregate: %s} is not supported; aggregate on a collection", v.String())
+		return aggregateCurrentOp(ctx, s, req, a)
 	}
 	collName, err := collectionArg(req, a)
 	if err != nil {
@@ -30,6 +32,7 @@ func handleAggregate(ctx context.Context, s *Server, req *Request) (bson.D, erro
 	return reply, err
 }
 
+// runAggregate parses and runs the pipeline; it returns the reply, the documents returned and the cursor id.
 func runAggregate(ctx context.Context, s *Server, req *Request, a *cmdArgs, collName, namespace string) (bson.D, int, int64, error) {
 	if !a.has("pipeline") {
 		return nil, 0, 0, codes.New(codeMissingField, "BSON field 'aggregate.pipeline' is missing but a required field")
@@ -62,9 +65,125 @@ func runAggregate(ctx context.Context, s *Server, req *Request, a *cmdArgs, coll
 	if stages == nil {
 		stages = []bson.Raw{}
 	}
+	if len(stages) > 0 {
+		if spec, err := stages[0].LookupErr("$collStats"); err == nil {
+			reply, err := aggregateCollStats(ctx, s, req, collName, namespace, spec, stages[1:])
+			return reply, 0, 0, err
+		}
+	}
 	cur, err := s.DB.Database(req.DB).Collection(collName).Aggregate(ctx, stages)
 	if err != nil {
 		return nil, 0, 0, commandError(err)
 	}
 	return s.openCursor(ctx, req, cur, namespace, batchSize, false)
+}
+
+// aggregateCurrentOp runs {aggregate: 1, pipeline: [{$currentOp: {...}}, ...]} on admin, which mongosh's
+// db.currentOp() sends: the currentOp command's inprog entries go through the rest of the pipeline. Every result
+// is in the first batch.
+func aggregateCurrentOp(ctx context.Context, s *Server, req *Request, a *cmdArgs) (bson.D, error) {
+	v := a.raw(req.Name)
+	if n, ok := v.AsInt64OK(); !ok || n != 1 {
+		return nil, codes.New(codes.InvalidNamespace, "Invalid namespace specified '%s.%s'", req.DB, v.String())
+	}
+	stages, err := a.docArray("pipeline")
+	if err != nil {
+		return nil, err
+	}
+	first := bson.Raw(nil)
+	if len(stages) > 0 {
+		first = stages[0]
+	}
+	spec, err := first.LookupErr("$currentOp")
+	if err != nil {
+		return nil, codes.New(codes.InvalidNamespace, "{aggregate: 1} is only supported with a pipeline starting with $currentOp")
+	}
+	if req.DB != "admin" {
+		return nil, codes.New(codes.InvalidNamespace, "$currentOp must be run against the 'admin' database with {aggregate: 1}")
+	}
+	cmd := bson.D{{Key: "currentOp", Value: int32(1)}}
+	if opts, ok := spec.DocumentOK(); ok {
+		if idle, err := opts.LookupErr("idleSessions"); err == nil {
+			cmd = append(cmd, bson.E{Key: "idleSessions", Value: idle})
+		}
+	}
+	body, err := bson.Marshal(cmd)
+	if err != nil {
+		return nil, commandError(err)
+	}
+	out, err := handleCurrentOp(ctx, s, &Request{Name: "currentOp", DB: req.DB, Body: body, Conn: req.Conn})
+	if err != nil {
+		return nil, err
+	}
+	var docs []bson.Raw
+	for _, e := range out {
+		if e.Key != "inprog" {
+			continue
+		}
+		inprog, _ := e.Value.(bson.A)
+		for _, d := range inprog {
+			raw, err := bson.Marshal(d)
+			if err != nil {
+				return nil, commandError(err)
+			}
+			docs = append(docs, raw)
+		}
+	}
+	p, err := query.CompilePipeline(stages[1:])
+	if err != nil {
+		return nil, commandError(err)
+	}
+	if docs, err = p.Run(ctx, docs, nil); err != nil {
+		return nil, commandError(err)
+	}
+	return cursorDoc("firstBatch", docs, 0, req.DB+".$cmd.aggregate"), nil
+}
+
+// aggregateCollStats runs a pipeline starting with $collStats ({storageStats: {scale}, count: {}}), which mongosh's
+// db.coll.stats(), dataSize() and totalSize() send: one document {ns, host, localTime, storageStats?, count?}
+// goes through the rest of the pipeline. Every result is in the first batch.
+func aggregateCollStats(ctx context.Context, s *Server, req *Request, collName, namespace string, spec bson.RawValue, rest []bson.Raw) (bson.D, error) {
+	opts, ok := spec.DocumentOK()
+	if !ok {
+		return nil, codes.New(codes.FailedToParse, "$collStats must take a nested object but found: %s", spec.String())
+	}
+	doc := bson.D{{Key: "ns", Value: namespace}, {Key: "host", Value: s.advertisedAddr()}, {Key: "localTime", Value: bson.NewDateTimeFromTime(time.Now())}}
+	if v, err := opts.LookupErr("storageStats"); err == nil {
+		scale := int64(1)
+		if d, ok := v.DocumentOK(); ok {
+			if sv, err := d.LookupErr("scale"); err == nil {
+				if scale, err = rawInt(req.Name, "pipeline.0.$collStats.storageStats.scale", sv); err != nil {
+					return nil, err
+				}
+				if scale < 1 {
+					return nil, codes.New(codes.BadValue, "scale has to be > 0")
+				}
+			}
+		}
+		st, err := collStats(ctx, s, req.DB, collName, scale)
+		if err != nil {
+			return nil, err
+		}
+		doc = append(doc, bson.E{Key: "storageStats", Value: st})
+	}
+	if _, err := opts.LookupErr("count"); err == nil {
+		st, err := s.DB.Database(req.DB).Collection(collName).Stats(ctx)
+		if err != nil {
+			return nil, commandError(err)
+		}
+		doc = append(doc, bson.E{Key: "count", Value: st.Count})
+	}
+	raw, err := bson.Marshal(doc)
+	if err != nil {
+		return nil, commandError(err)
+	}
+	p, err := query.CompilePipeline(rest)
+	if err != nil {
+		return nil, commandError(err)
+	}
+	docs, err := p.Run(ctx, []bson.Raw{raw}, nil)
+	if err != nil {
+		return nil, commandError(err)
+	}
+	return cursorDoc("firstBatch", docs, 0, namespace), nil
 }

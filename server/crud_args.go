@@ -97,6 +97,7 @@ func wrongType(cmd, path string, v bson.RawValue, expected string) error {
 		cmd, path, typeName(v.Type), expected)
 }
 
+// Expected-type phrases of the IDL parser's TypeMismatch messages.
 const (
 	expectNumber = "types '[long, int, decimal, double]'"
 	expectBool   = "types '[bool, long, int, decimal, double]'"
@@ -165,6 +166,7 @@ func (a *cmdArgs) docArray(name string) ([]bson.Raw, error) {
 	return docsOf(a.cmd, name, vals)
 }
 
+// rawBool reads a bool field as the IDL parser does: numbers are true when non-zero, null is false.
 func rawBool(cmd, path string, v bson.RawValue) (bool, error) {
 	switch v.Type {
 	case bson.TypeBoolean:
@@ -181,6 +183,7 @@ func rawBool(cmd, path string, v bson.RawValue) (bool, error) {
 	return false, wrongType(cmd, path, v, expectBool)
 }
 
+// rawInt reads an integral field from any numeric type; non-finite or out-of-range values are BadValue.
 func rawInt(cmd, path string, v bson.RawValue) (int64, error) {
 	switch v.Type {
 	case bson.TypeInt32:
@@ -203,6 +206,7 @@ func rawInt(cmd, path string, v bson.RawValue) (int64, error) {
 	return 0, wrongType(cmd, path, v, expectNumber)
 }
 
+// rawDoc reads a document field.
 func rawDoc(cmd, path string, v bson.RawValue) (bson.Raw, error) {
 	d, ok := v.DocumentOK()
 	if !ok {
@@ -211,6 +215,7 @@ func rawDoc(cmd, path string, v bson.RawValue) (bson.Raw, error) {
 	return d, nil
 }
 
+// rawArray reads an array field as its values.
 func rawArray(cmd, path string, v bson.RawValue) ([]bson.RawValue, error) {
 	arr, ok := v.ArrayOK()
 	if !ok {
@@ -223,6 +228,7 @@ func rawArray(cmd, path string, v bson.RawValue) ([]bson.RawValue, error) {
 	return vals, nil
 }
 
+// docsOf checks that every element of an array field is a document.
 func docsOf(cmd, path string, vals []bson.RawValue) ([]bson.Raw, error) {
 	out := make([]bson.Raw, len(vals))
 	for i, v := range vals {
@@ -306,6 +312,7 @@ func writeErrorDoc(index int, e *codes.Error) bson.D {
 	return d
 }
 
+// nonNilD returns d, or an empty document for nil, so that a field is never encoded as null.
 func nonNilD(d bson.D) bson.D {
 	if d == nil {
 		return bson.D{}

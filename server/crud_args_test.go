@@ -1,13 +1,18 @@
 package server
 
 import (
+	"context"
+	"errors"
 	"testing"
+	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 
+	"github.com/concorddb/concord"
 	"github.com/concorddb/concord/internal/codes"
 )
 
+// mustMarshal encodes v or fails the test.
 func mustMarshal(tb testing.TB, v any) bson.Raw {
 	tb.Helper()
 	b, err := bson.Marshal(v)
@@ -126,7 +131,10 @@ func TestCmdArgs(t *testing.T) {
 		{"int bool", func() error { b, err := a.boolean("singleBatch", false); return expect(err, b) }, 0},
 		{"array filter", func() error { _, err := a.doc("filter"); return err }, codes.TypeMismatch},
 		{"null is absent", func() error { n, err := a.int64("batchSize", -1); return expect(err, n == -1) }, 0},
-		{"collection", func() error { c, err := collectionArg(&Request{Name: "find", DB: "d"}, a); return expect(err, c == "c") }, 0},
+		{"collection", func() error {
+			c, err := collectionArg(&Request{Name: "find", DB: "d"}, a)
+			return expect(err, c == "c")
+		}, 0},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -159,6 +167,7 @@ func expect(err error, ok bool) error {
 	return nil
 }
 
+// errUnexpected marks a parsed value that differs from the expected one.
 var errUnexpected = &codes.Error{Code: codes.UnknownError, Message: "unexpected value"}
 
 // FuzzStatements feeds arbitrary bytes to the statement and index parsers: hostile input must give an error,
@@ -189,4 +198,34 @@ func FuzzStatements(f *testing.F) {
 			_, _ = a.boolean("ordered", true)
 		}
 	})
+}
+
+func TestTrimProfile(t *testing.T) {
+	db, err := concord.Open("", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	ctx := context.Background()
+	coll := db.Database("p").Collection(profileCollection)
+	const extra = 25
+	base := time.Now()
+	docs := make([]any, 0, maxProfileEntries+extra)
+	for i := 0; i < maxProfileEntries+extra; i++ {
+		docs = append(docs, bson.D{{Key: "i", Value: i}, {Key: "ts", Value: bson.NewDateTimeFromTime(base.Add(time.Duration(i) * time.Millisecond))}})
+	}
+	if _, err := coll.InsertMany(ctx, docs); err != nil {
+		t.Fatal(err)
+	}
+	trimProfile(ctx, coll)
+	n, err := coll.CountDocuments(ctx, bson.D{})
+	if err != nil || n != maxProfileEntries {
+		t.Fatalf("entries after trim = %d, %v; want %d", n, err, maxProfileEntries)
+	}
+	if err := coll.FindOne(ctx, bson.D{{Key: "i", Value: extra - 1}}).Err(); !errors.Is(err, concord.ErrNoDocuments) {
+		t.Fatalf("the oldest entries survived: %v", err)
+	}
+	if err := coll.FindOne(ctx, bson.D{{Key: "i", Value: extra}}).Err(); err != nil {
+		t.Fatalf("a recent entry was trimmed: %v", err)
+	}
 }

@@ -27,6 +27,7 @@ func handleCount(ctx context.Context, s *Server, req *Request) (bson.D, error) {
 	return reply, err
 }
 
+// runCount parses and runs count.
 func runCount(ctx context.Context, s *Server, req *Request, a *cmdArgs, collName string) (bson.D, error) {
 	query, err := a.doc("query")
 	if err != nil {

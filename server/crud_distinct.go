@@ -26,6 +26,7 @@ func handleDistinct(ctx context.Context, s *Server, req *Request) (bson.D, error
 	return reply, err
 }
 
+// runDistinct parses and runs distinct; it returns the reply and the number of values.
 func runDistinct(ctx context.Context, s *Server, req *Request, a *cmdArgs, collName string) (bson.D, int, error) {
 	if !a.has("key") {
 		return nil, 0, codes.New(codeMissingField, "BSON field 'distinct.key' is missing but a required field")

@@ -127,11 +127,7 @@ func (r *cursorRegistry) reapIdle(now time.Time) {
 	r.closeWhere(func(c *serverCursor) bool { return now.Sub(c.lastUsed) >= cursorIdleTimeout })
 }
 
-// closeAll closes every idle cursor (server shutdown).
-func (r *cursorRegistry) closeAll() {
-	r.closeWhere(func(*serverCursor) bool { return true })
-}
-
+// closeWhere closes and forgets the idle cursors pred selects; cursors in use by a getMore are left alone.
 func (r *cursorRegistry) closeWhere(pred func(*serverCursor) bool) {
 	var dead []*serverCursor
 	r.mu.Lock()
@@ -183,6 +179,7 @@ func (c *serverCursor) nextBatch(ctx context.Context, n int64) (batch []bson.Raw
 	}
 }
 
+// cloneRaw copies r, for documents kept beyond the buffer they were read from.
 func cloneRaw(r bson.Raw) bson.Raw {
 	return append(bson.Raw(nil), r...)
 }
@@ -250,6 +247,7 @@ func handleFind(ctx context.Context, s *Server, req *Request) (bson.D, error) {
 	return reply, err
 }
 
+// runFind parses and runs find; it returns the reply, the documents returned and the cursor id.
 func runFind(ctx context.Context, s *Server, req *Request, a *cmdArgs, collName, namespace string) (bson.D, int, int64, error) {
 	filter, err := a.doc("filter")
 	if err != nil {
@@ -346,6 +344,8 @@ func replyLength(reply bson.D) int {
 // exhausted. Unknown ids are CursorNotFound (43).
 func handleGetMore(ctx context.Context, s *Server, req *Request) (bson.D, error) {
 	started := time.Now()
+	// opcounters.getmore: the engine never sees a getMore, the server batches above it.
+	s.DB.RecordGetMore()
 	a, err := parseArgs(req)
 	if err != nil {
 		return nil, err

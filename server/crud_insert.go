@@ -46,6 +46,7 @@ func handleInsert(ctx context.Context, s *Server, req *Request) (bson.D, error) 
 	return reply, err
 }
 
+// runInsert parses and runs the insert.
 func runInsert(ctx context.Context, s *Server, req *Request, a *cmdArgs, collName string) (bson.D, error) {
 	if !a.has("documents") {
 		return nil, codes.New(codeMissingField, "BSON field 'insert.documents' is missing but a required field")

@@ -142,7 +142,7 @@ func handleCurrentOp(_ context.Context, s *Server, req *Request) (bson.D, error)
 						{Key: "parameters", Value: bson.D{{Key: "txnNumber", Value: ss.txnNumber}, {Key: "autocommit", Value: false}}},
 						{Key: "timeOpenMicros", Value: int64(open / time.Microsecond)},
 						{Key: "startWallClockTime", Value: ss.started.Format(time.RFC3339Nano)},
-						{Key: "expiryTime", Value: ss.started.Add(s.DB.TransactionLifetime()).Format(time.RFC3339Nano)},
+						{Key: "expiryTime", Value: ss.expires.Format(time.RFC3339Nano)},
 					}},
 				})
 			}

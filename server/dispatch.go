@@ -178,6 +178,9 @@ func (s *Server) execute(inv *invocation) (bson.D, error) {
 		ctx, cancel = context.WithTimeout(context.Background(), time.Duration(a.maxTimeMS)*time.Millisecond)
 	}
 	defer cancel()
+	if c := inv.req.Conn; c != nil && c.nc != nil {
+		defer c.watchDisconnect(cancel)()
+	}
 	o := s.ops.add(inv, cancel)
 	defer s.ops.remove(o)
 
@@ -202,12 +205,12 @@ func (s *Server) execute(inv *invocation) (bson.D, error) {
 		return nil, codes.New(codes.InvalidOptions, "Transaction number requires a session ID to also be specified")
 	case a.hasAutocommit:
 		return s.runTransactionStatement(ctx, inv)
-	case inv.commitOrAbort:
-		return nil, codes.New(codes.InvalidOptions, "%s must be run within a transaction", inv.req.Name)
 	case a.hasTxnNumber && inv.cmd.Retryable:
 		return s.runRetryableWrite(ctx, inv)
 	case a.hasTxnNumber:
 		return nil, codes.New(codes.NotARetryableWriteCommand, "txnNumber may only be provided for multi-document transactions and retryable write commands. autocommit:false was not provided, and %s is not a retryable write command.", inv.req.Name)
+	case inv.commitOrAbort:
+		return nil, codes.New(codes.CommandFailed, "%s must be run within a transaction", inv.req.Name)
 	}
 	return s.call(ctx, inv)
 }

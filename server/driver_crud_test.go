@@ -533,6 +533,13 @@ func TestDriver_Indexes(t *testing.T) {
 	if lookupInt(t, r, "numIndexesBefore") != 2 || lookupInt(t, r, "numIndexesAfter") != 3 || r.Lookup("createdCollectionAutomatically").Boolean() {
 		t.Fatalf("second createIndexes = %v", r)
 	}
+	// Conflicting definitions.
+	if _, err := e.run(t, "app", bson.D{{Key: "createIndexes", Value: "ix"}, {Key: "indexes", Value: bson.A{idx(bson.D{{Key: "z", Value: 1}}, "a_1", false)}}}); commandCode(err) != 86 {
+		t.Fatalf("same name, other key = %v, want IndexKeySpecsConflict 86", err)
+	}
+	if _, err := e.run(t, "app", bson.D{{Key: "createIndexes", Value: "ix"}, {Key: "indexes", Value: bson.A{idx(bson.D{{Key: "a", Value: 1}}, "other", true)}}}); commandCode(err) != 85 {
+		t.Fatalf("same key, other name = %v, want IndexOptionsConflict 85", err)
+	}
 	// Driver view: listIndexes.
 	specs, err := e.client.Database("app").Collection("ix").Indexes().ListSpecifications(context.Background())
 	if err != nil || len(specs) != 3 {
@@ -738,6 +745,16 @@ func TestDriver_CountDistinctAggregate(t *testing.T) {
 	if _, err := e.run(t, "app", bson.D{{Key: "aggregate", Value: "s"}, {Key: "pipeline", Value: bson.A{}}}); commandCode(err) != 9 {
 		t.Fatalf("aggregate without cursor = %v, want 9", err)
 	}
+	// mongosh's db.currentOp(): {aggregate: 1} on admin starting with $currentOp lists this very command.
+	r = e.mustRun(t, "admin", bson.D{{Key: "aggregate", Value: 1}, {Key: "pipeline", Value: bson.A{
+		bson.D{{Key: "$currentOp", Value: bson.D{}}}, bson.D{{Key: "$match", Value: bson.D{{Key: "command.aggregate", Value: 1}}}}}},
+		{Key: "cursor", Value: bson.D{}}})
+	if ops, _ := r.Lookup("cursor", "firstBatch").Array().Values(); len(ops) != 1 || ops[0].Document().Lookup("op").StringValue() != "command" {
+		t.Fatalf("$currentOp = %v", r)
+	}
+	if _, err := e.run(t, "app", bson.D{{Key: "aggregate", Value: 1}, {Key: "pipeline", Value: bson.A{}}, {Key: "cursor", Value: bson.D{}}}); commandCode(err) != 73 {
+		t.Fatalf("aggregate: 1 without $currentOp = %v, want InvalidNamespace", err)
+	}
 	if _, err := e.run(t, "app", bson.D{{Key: "distinct", Value: "s"}}); err == nil {
 		t.Fatal("distinct without key succeeded")
 	}
@@ -799,6 +816,14 @@ func TestDriver_Catalog(t *testing.T) {
 	r = e.mustRun(t, "cat", bson.D{{Key: "collStats", Value: "b"}})
 	if r.Lookup("ns").StringValue() != "cat.b" || lookupInt(t, r, "count") != 1 || lookupInt(t, r, "nindexes") != 1 || lookupInt(t, r, "size") <= 0 {
 		t.Fatalf("collStats = %v", r)
+	}
+	// mongosh's db.coll.stats() is an aggregation with $collStats.
+	r = e.mustRun(t, "cat", bson.D{{Key: "aggregate", Value: "b"}, {Key: "pipeline", Value: bson.A{
+		bson.D{{Key: "$collStats", Value: bson.D{{Key: "storageStats", Value: bson.D{}}, {Key: "count", Value: bson.D{}}}}},
+		bson.D{{Key: "$project", Value: bson.D{{Key: "ns", Value: 1}, {Key: "n", Value: "$storageStats.count"}, {Key: "count", Value: 1}}}}}},
+		{Key: "cursor", Value: bson.D{}}})
+	if stats, _ := r.Lookup("cursor", "firstBatch").Array().Values(); len(stats) != 1 || lookupInt(t, stats[0].Document(), "n") != 1 || lookupInt(t, stats[0].Document(), "count") != 1 {
+		t.Fatalf("$collStats = %v", r)
 	}
 	r = e.mustRun(t, "cat", bson.D{{Key: "dbStats", Value: 1}})
 	if lookupInt(t, r, "collections") != 2 || lookupInt(t, r, "objects") != 1 {
@@ -1256,5 +1281,130 @@ func TestDriver_TransactionBatchStops(t *testing.T) {
 	var ce mongo.CommandError
 	if !errors.As(err, &ce) || ce.Code != 251 {
 		t.Fatalf("commit after the duplicate = %v, want NoSuchTransaction 251", err)
+	}
+}
+
+// Spec scenario 1 over the wire: a write conflict inside a transaction fails the whole update command (not a
+// write error) with TransientTransactionError.
+func TestScenario1_TxnWriteConflictIsCommandError(t *testing.T) {
+	e := newCrudEnv(t, "")
+	ctx := context.Background()
+	coll := e.client.Database("s1").Collection("c")
+	if _, err := coll.InsertOne(ctx, bson.D{{Key: "_id", Value: 1}, {Key: "v", Value: 0}}); err != nil {
+		t.Fatal(err)
+	}
+	a, _ := e.client.StartSession()
+	defer a.EndSession(ctx)
+	b, _ := e.client.StartSession()
+	defer b.EndSession(ctx)
+	for _, s := range []*mongo.Session{a, b} {
+		if err := s.StartTransaction(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	set := func(v int) bson.D { return bson.D{{Key: "$set", Value: bson.D{{Key: "v", Value: v}}}} }
+	if _, err := coll.UpdateOne(mongo.NewSessionContext(ctx, a), bson.D{{Key: "_id", Value: 1}}, set(1)); err != nil {
+		t.Fatalf("A: %v", err)
+	}
+	_, err := coll.UpdateOne(mongo.NewSessionContext(ctx, b), bson.D{{Key: "_id", Value: 1}}, set(2))
+	var ce mongo.CommandError
+	if !errors.As(err, &ce) || ce.Code != 112 || !ce.HasErrorLabel("TransientTransactionError") {
+		t.Fatalf("B = %v, want a WriteConflict command error labelled TransientTransactionError", err)
+	}
+	if err := a.CommitTransaction(ctx); err != nil {
+		t.Fatalf("A commit: %v", err)
+	}
+	_ = b.AbortTransaction(ctx)
+}
+
+// A cursor opened in a transaction is continued inside it and refused outside it.
+func TestDriver_TransactionCursor(t *testing.T) {
+	e := newCrudEnv(t, "")
+	ctx := context.Background()
+	docs := bson.A{}
+	for i := 0; i < 5; i++ {
+		docs = append(docs, bson.D{{Key: "_id", Value: i}})
+	}
+	e.mustRun(t, "tc", bson.D{{Key: "insert", Value: "c"}, {Key: "documents", Value: docs}})
+	sess, _ := e.client.StartSession()
+	defer sess.EndSession(ctx)
+	if err := sess.StartTransaction(); err != nil {
+		t.Fatal(err)
+	}
+	sctx := mongo.NewSessionContext(ctx, sess)
+	r, err := e.client.Database("tc").RunCommand(sctx, bson.D{{Key: "find", Value: "c"}, {Key: "batchSize", Value: 2}}).Raw()
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := r.Lookup("cursor", "id").Int64()
+	if _, err := e.run(t, "tc", bson.D{{Key: "getMore", Value: id}, {Key: "collection", Value: "c"}}); commandCode(err) != 50737 {
+		t.Fatalf("getMore outside the transaction = %v, want 50737", err)
+	}
+	r, err = e.client.Database("tc").RunCommand(sctx, bson.D{{Key: "getMore", Value: id}, {Key: "collection", Value: "c"}}).Raw()
+	if err != nil {
+		t.Fatalf("getMore inside the transaction: %v", err)
+	}
+	if next, _ := r.Lookup("cursor", "nextBatch").Array().Values(); len(next) != 3 || r.Lookup("cursor", "id").Int64() != 0 {
+		t.Fatalf("getMore = %v", r)
+	}
+	if err := sess.CommitTransaction(ctx); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// The cursors of a connection are closed when it ends.
+func TestDriver_CursorsClosedWithConnection(t *testing.T) {
+	e := newCrudEnv(t, "")
+	ctx := context.Background()
+	docs := bson.A{}
+	for i := 0; i < 5; i++ {
+		docs = append(docs, bson.D{{Key: "_id", Value: i}})
+	}
+	e.mustRun(t, "cc", bson.D{{Key: "insert", Value: "c"}, {Key: "documents", Value: docs}})
+	c := e.newClient(t, 1)
+	if _, err := c.Database("cc").Collection("c").Find(ctx, bson.D{}, options.Find().SetBatchSize(1)); err != nil {
+		t.Fatal(err)
+	}
+	if n := e.srv.cursors.len(); n != 1 {
+		t.Fatalf("open cursors = %d, want 1", n)
+	}
+	if err := c.Disconnect(ctx); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for e.srv.cursors.len() != 0 {
+		if time.Now().After(deadline) {
+			t.Fatalf("cursor still open after its connection closed")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// Batches stop before 16 MiB of documents, whatever the batch size.
+func TestDriver_CursorBatchBytes(t *testing.T) {
+	e := newCrudEnv(t, "")
+	ctx := context.Background()
+	big := string(make([]byte, 1<<20))
+	docs := make([]any, 20)
+	for i := range docs {
+		docs[i] = bson.D{{Key: "_id", Value: i}, {Key: "pad", Value: big}}
+	}
+	if _, err := e.client.Database("bb").Collection("c").InsertMany(ctx, docs); err != nil {
+		t.Fatal(err)
+	}
+	r := e.mustRun(t, "bb", bson.D{{Key: "find", Value: "c"}, {Key: "batchSize", Value: 100}})
+	first, _ := r.Lookup("cursor", "firstBatch").Array().Values()
+	size := 0
+	for _, d := range first {
+		size += len(d.Document())
+	}
+	id := r.Lookup("cursor", "id").Int64()
+	if len(first) == 0 || len(first) >= 20 || size > maxBatchBytes || id == 0 {
+		t.Fatalf("first batch: %d docs, %d bytes, cursor %d", len(first), size, id)
+	}
+	r = e.mustRun(t, "bb", bson.D{{Key: "getMore", Value: id}, {Key: "collection", Value: "c"}})
+	next, _ := r.Lookup("cursor", "nextBatch").Array().Values()
+	if len(first)+len(next) != 20 || r.Lookup("cursor", "id").Int64() != 0 {
+		t.Fatalf("batches of %d and %d docs, cursor %v", len(first), len(next), r.Lookup("cursor", "id"))
 	}
 }

@@ -21,6 +21,13 @@ const profileCollection = "system.profile"
 // defaultSlowMS is mongod's default slowOpThresholdMs.
 const defaultSlowMS = 100
 
+// maxProfileEntries bounds system.profile per database. mongod makes it a 1 MB capped collection; Concord has no
+// capped collections, so the profiler deletes the oldest entries itself, checking every profileTrimEvery writes.
+const (
+	maxProfileEntries = 5000
+	profileTrimEvery  = 500
+)
+
 // maxProfiledCommand is the size above which a profile entry's command is replaced by a truncated summary, as
 // mongod does for large commands (it keeps profile documents small).
 const maxProfiledCommand = 50 * 1024
@@ -37,6 +44,23 @@ type profiler struct {
 	// slowMS and sampleRate hold the settings once changed; nil means the default.
 	slowMS     *int64
 	sampleRate *float64
+	// written counts entries written per database since its last trim.
+	written map[string]int
+}
+
+// noteWrite counts one entry written to db's system.profile and reports whether it is time to trim it.
+func (p *profiler) noteWrite(db string) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.written == nil {
+		p.written = make(map[string]int)
+	}
+	p.written[db]++
+	if p.written[db] < profileTrimEvery {
+		return false
+	}
+	p.written[db] = 0
+	return true
 }
 
 // settings returns the level of db and the server-wide slowms and sampleRate.
@@ -173,7 +197,30 @@ func (s *Server) profileRecord(_ context.Context, req *Request, r profileRecord)
 	// wait for its deadline, so it is written with a fresh context.
 	wctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	_, _ = s.DB.Database(req.DB).Collection(profileCollection).InsertOne(wctx, doc)
+	coll := s.DB.Database(req.DB).Collection(profileCollection)
+	if _, err := coll.InsertOne(wctx, doc); err == nil && s.profiler.noteWrite(req.DB) {
+		trimProfile(wctx, coll)
+	}
+}
+
+// trimProfile deletes the oldest entries of a system.profile collection beyond maxProfileEntries, as the capped
+// collection of mongod would have overwritten them.
+func trimProfile(ctx context.Context, coll *concord.Collection) {
+	cur, err := coll.Find(ctx, bson.D{}, &concord.FindOptions{
+		Sort: bson.D{{Key: "ts", Value: -1}}, Skip: maxProfileEntries, Limit: 1,
+		Projection: bson.D{{Key: "ts", Value: 1}}})
+	if err != nil {
+		return
+	}
+	defer cur.Close(ctx)
+	if !cur.Next(ctx) {
+		return
+	}
+	ts, err := cur.Current.LookupErr("ts")
+	if err != nil {
+		return
+	}
+	_, _ = coll.DeleteMany(ctx, bson.D{{Key: "ts", Value: bson.D{{Key: "$lte", Value: ts}}}})
 }
 
 // profileDoc builds the system.profile document with mongod's field order (OpDebug::append, then the profile

@@ -72,6 +72,8 @@ type Server struct {
 	clock    clusterClock
 	// retriedCommands counts retryable writes answered from the stored reply (transactions.retriedCommandsCount).
 	retriedCommands atomic.Int64
+	// retriedStatements counts the statements of those writes (transactions.retriedStatementsCount).
+	retriedStatements atomic.Int64
 }
 
 // init prepares the lazily initialised state; every entry point calls it.

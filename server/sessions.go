@@ -19,6 +19,7 @@ const logicalSessionTimeout = 30 * time.Minute
 // txnKind says what the active txnNumber of a session was used for.
 type txnKind int
 
+// The uses of a transaction number.
 const (
 	kindNone txnKind = iota
 	// kindRetryable: the number belongs to a retryable write.
@@ -30,6 +31,7 @@ const (
 // txnState is the state of a session's multi-document transaction.
 type txnState int
 
+// The states of a transaction; a new txnNumber starts over at txnInProgress.
 const (
 	txnInProgress txnState = iota
 	txnCommitted
@@ -50,12 +52,13 @@ type session struct {
 	state     txnState
 	// cs is the engine session carrying the transaction, created at the first transaction.
 	cs *concord.Session
-	// started is when the transaction's first statement arrived; the lifetime limit counts from here.
+	// started is when the transaction's first statement arrived.
 	started time.Time
+	// expires is started plus transactionLifetimeLimitSeconds as set at that moment, as MongoDB fixes a
+	// transaction's expiry date when it begins; zero means never.
+	expires time.Time
 	// retryReply is the stored reply of the retryable write with the active txnNumber.
 	retryReply bson.D
-	// expired records that the reaper aborted the transaction for exceeding its lifetime.
-	expired bool
 }
 
 // sessionRegistry maps lsid ids to sessions.
@@ -104,6 +107,11 @@ func (ss *session) tryLock() bool {
 	default:
 		return false
 	}
+}
+
+// expired reports whether the transaction outlived its lifetime limit at now. The caller holds the lock.
+func (ss *session) expired(now time.Time) bool {
+	return !ss.expires.IsZero() && now.After(ss.expires)
 }
 
 // abortTxn aborts the session's transaction if one is in progress. The caller holds the lock.
@@ -178,15 +186,13 @@ func (r *sessionRegistry) snapshot() []*session {
 // than logicalSessionTimeoutMinutes. Sessions in use are left for the next pass, as MongoDB's killer skips
 // sessions it cannot check out at once.
 func (r *sessionRegistry) reap(s *Server, now time.Time) {
-	lifetime := s.DB.TransactionLifetime()
 	for _, ss := range r.snapshot() {
 		if !ss.tryLock() {
 			continue
 		}
-		if ss.kind == kindTxn && ss.state == txnInProgress && lifetime > 0 && now.Sub(ss.started) > lifetime {
+		if ss.kind == kindTxn && ss.state == txnInProgress && ss.expired(now) {
 			s.logf("server: Aborting transaction with txnNumber %d on session %s because it has been running for longer than 'transactionLifetimeLimitSeconds'", ss.txnNumber, uuidString(ss.id))
 			ss.abortTxn()
-			ss.expired = true
 		}
 		if now.Sub(ss.lastUse) > logicalSessionTimeout {
 			r.mu.Lock()

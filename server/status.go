@@ -101,7 +101,7 @@ func handleServerStatus(_ context.Context, s *Server, _ *Request) (bson.D, error
 		}},
 		{Key: "transactions", Value: bson.D{
 			{Key: "retriedCommandsCount", Value: s.retriedCommands.Load()},
-			{Key: "retriedStatementsCount", Value: s.retriedCommands.Load()},
+			{Key: "retriedStatementsCount", Value: s.retriedStatements.Load()},
 			{Key: "transactionsCollectionWriteCount", Value: int64(0)},
 			{Key: "currentActive", Value: m.Transactions.CurrentActive},
 			{Key: "currentInactive", Value: m.Transactions.CurrentInactive},

@@ -23,6 +23,8 @@ func (s *Server) runTransactionStatement(ctx context.Context, inv *invocation) (
 		return nil, codes.New(codes.InvalidOptions, "Specifying autocommit=true is not allowed.")
 	case a.hasStartTxn && !a.startTxn:
 		return nil, codes.New(codes.InvalidOptions, "Specifying startTransaction=false is not allowed.")
+	case name == "count":
+		return nil, codes.New(codes.OperationNotSupportedInTransaction, "Cannot run 'count' in a multi-document transaction. Please see http://dochub.mongodb.org/core/transaction-count for a recommended alternative.")
 	case !inv.cmd.InTxn && !inv.commitOrAbort:
 		return nil, codes.New(codes.OperationNotSupportedInTransaction, "Cannot run '%s' in a multi-document transaction.", name)
 	case inv.commitOrAbort && inv.req.DB != "admin":
@@ -75,10 +77,9 @@ func (s *Server) runTransactionStatement(ctx context.Context, inv *invocation) (
 			}
 			return nil, codes.New(codes.TransactionCommitted, "Transaction with { txnNumber: %d } has been committed.", n)
 		}
-		if lt := s.DB.TransactionLifetime(); lt > 0 && time.Since(ss.started) > lt {
+		if ss.expired(time.Now()) {
 			// The reaper runs once a second; do not let a statement slip into an expired transaction meanwhile.
 			ss.abortTxn()
-			ss.expired = true
 			return nil, txnAbortedError(n)
 		}
 	}
@@ -114,7 +115,10 @@ func (s *Server) runTransactionStatement(ctx context.Context, inv *invocation) (
 func (s *Server) beginTransaction(ss *session, n int64) error {
 	ss.abortTxn()
 	ss.txnNumber, ss.kind, ss.state = n, kindTxn, txnInProgress
-	ss.started, ss.retryReply, ss.expired = time.Now(), nil, false
+	ss.started, ss.retryReply, ss.expires = time.Now(), nil, time.Time{}
+	if lt := s.DB.TransactionLifetime(); lt > 0 {
+		ss.expires = ss.started.Add(lt)
+	}
 	if ss.cs == nil {
 		cs, err := s.DB.StartSession()
 		if err != nil {
@@ -209,8 +213,7 @@ func (s *Server) runRetryableWrite(ctx context.Context, inv *invocation) (bson.D
 	case n == ss.txnNumber && ss.kind == kindTxn:
 		return nil, codes.New(codes.IncompleteTransactionHistory, "Cannot retry a retryable write that has been converted into a transaction")
 	case n == ss.txnNumber && ss.retryReply != nil:
-		s.retriedCommands.Add(1)
-		return ss.retryReply, nil
+		return s.retriedReply(inv.req, ss.retryReply), nil
 	case n > ss.txnNumber:
 		ss.abortTxn()
 		ss.txnNumber, ss.kind, ss.retryReply = n, kindRetryable, nil
@@ -220,6 +223,48 @@ func (s *Server) runRetryableWrite(ctx context.Context, inv *invocation) (bson.D
 		ss.retryReply = fields
 	}
 	return fields, err
+}
+
+// retriedReply is the stored reply of a retryable write answered again, marked as MongoDB marks it: write
+// commands list the statements that were not executed again in retriedStmtIds, findAndModify carries
+// retriedStmtId. A stored reply with write errors is returned as it was.
+func (s *Server) retriedReply(req *Request, stored bson.D) bson.D {
+	stmts := int64(1)
+	if field := statementsField(req.Name); field != "" {
+		stmts = 0
+		if arr, ok := req.Body.Lookup(field).ArrayOK(); ok {
+			vals, _ := arr.Values()
+			stmts = int64(len(vals))
+		}
+	}
+	s.retriedCommands.Add(1)
+	s.retriedStatements.Add(stmts)
+	out := append(bson.D(nil), stored...)
+	switch {
+	case hasWriteErrors(stored):
+	case req.Name == "findAndModify" || req.Name == "findandmodify":
+		out = append(out, bson.E{Key: "retriedStmtId", Value: int32(0)})
+	default:
+		ids := make(bson.A, stmts)
+		for i := range ids {
+			ids[i] = int32(i)
+		}
+		out = append(out, bson.E{Key: "retriedStmtIds", Value: ids})
+	}
+	return out
+}
+
+// statementsField names the array holding a write command's statements.
+func statementsField(cmd string) string {
+	switch cmd {
+	case "insert":
+		return "documents"
+	case "update":
+		return "updates"
+	case "delete":
+		return "deletes"
+	}
+	return ""
 }
 
 // checkRetryableStatements rejects statements that cannot be retried: multi-document updates and deletes.

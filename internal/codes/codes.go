@@ -83,6 +83,7 @@ const (
 	Unauthorized                            Code = 13
 	SystemCollectionInTransaction           Code = 50791
 	UnsupportedOpQueryCommand               Code = 352
+	CommandFailed                           Code = 125
 	CannotIndexParallelArrays               Code = 171
 )
 
@@ -170,6 +171,7 @@ var table = map[Code]info{
 	Unauthorized:                            {name: "Unauthorized"},
 	SystemCollectionInTransaction:           {name: "Location50791"},
 	UnsupportedOpQueryCommand:               {name: "UnsupportedOpQueryCommand"},
+	CommandFailed:                           {name: "CommandFailed"},
 	CannotIndexParallelArrays:               {name: "CannotIndexParallelArrays"},
 }
 

@@ -62,6 +62,9 @@ func (e *Engine) Insert(ctx context.Context, t *Txn, ns Namespace, docs []bson.R
 			return ordered
 		}
 		for i := 0; i < len(docs); {
+			if err := e.checkCtx(o.ctx); err != nil {
+				return err
+			}
 			if prep[i].doc == nil {
 				doc, id, err := prepareInsertDoc(docs[i])
 				if err != nil {
