@@ -28,14 +28,17 @@ const crashChildEnv = "CONCORD_CRASH_CHILD_DIR"
 const crashIterEnv = "CONCORD_CRASH_ITERATION"
 
 // The crash database: counters incremented one document at a time, an insert
-// log, and accounts that transactions move money between, each transaction
-// also inserting its own entry into a transfer log.
+// log, accounts that transactions move money between (each transaction also
+// inserting its own entry into a transfer log), and documents whose uniquely
+// indexed key k is moved around, so that recovery must keep the index in step
+// with the documents.
 const (
 	crashDB       = "crash"
 	crashCounters = 8
 	crashAccounts = 10
 	crashInitial  = 1000
 	crashKills    = 20
+	crashMovers   = 20 // documents whose unique key k the child keeps moving
 )
 
 // TestCrash_AcknowledgedWritesSurviveSIGKILL kills a child process under
@@ -88,6 +91,14 @@ func seedCrashDB(t *testing.T, dir string) {
 	}
 	for a := range crashAccounts {
 		if _, err := d.Collection("accounts").InsertOne(ctx, bson.D{{Key: "_id", Value: fmt.Sprintf("a%d", a)}, {Key: "bal", Value: int64(crashInitial)}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := d.Collection("moves").CreateIndex(ctx, concord.IndexModel{Keys: bson.D{{Key: "k", Value: 1}}, Unique: true}); err != nil {
+		t.Fatal(err)
+	}
+	for i := range crashMovers {
+		if _, err := d.Collection("moves").InsertOne(ctx, bson.D{{Key: "_id", Value: i}, {Key: "k", Value: i}}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -309,6 +320,41 @@ func crashProblems(dir string, iter int, log crashLog, base map[string]int64) (p
 	if len(accounts) != crashAccounts || sum != crashAccounts*crashInitial {
 		bad("%d accounts sum to %d, want %d summing to %d", len(accounts), sum, crashAccounts, crashAccounts*crashInitial)
 	}
+
+	// Moves: the unique keys are distinct, and every index lookup finds
+	// exactly what a full scan finds.
+	var movers []struct {
+		ID int `bson:"_id"`
+		K  int `bson:"k"`
+	}
+	if err := findAll(ctx, d.Collection("moves"), bson.D{}, &movers); err != nil {
+		return nil, err
+	}
+	if len(movers) != crashMovers {
+		bad("%d moving documents, want %d", len(movers), crashMovers)
+	}
+	byKey := map[int]int{}
+	for _, m := range movers {
+		if other, ok := byKey[m.K]; ok {
+			bad("documents %d and %d share unique key k=%d", other, m.ID, m.K)
+		}
+		byKey[m.K] = m.ID
+	}
+	for k := -crashMovers; k < 2*crashMovers; k++ {
+		var found []struct {
+			ID int `bson:"_id"`
+		}
+		if err := findAll(ctx, d.Collection("moves"), bson.D{{Key: "k", Value: k}}, &found); err != nil {
+			return nil, err
+		}
+		id, ok := byKey[k]
+		switch {
+		case !ok && len(found) != 0:
+			bad("index lookup k=%d found %v, the scan found no document", k, found)
+		case ok && (len(found) != 1 || found[0].ID != id):
+			bad("index lookup k=%d found %v, the scan found document %d", k, found, id)
+		}
+	}
 	return problems, nil
 }
 
@@ -517,6 +563,43 @@ func crashChild(dir string) int {
 			}
 		}()
 	}
+	moves := d.Collection("moves")
+	go func() {
+		rng := rand.New(rand.NewPCG(uint64(iter), 200))
+		for {
+			id, to := rng.IntN(crashMovers), rng.IntN(2*crashMovers)
+			_, err := moves.UpdateOne(ctx, bson.D{{Key: "_id", Value: id}}, bson.D{{Key: "$set", Value: bson.D{{Key: "k", Value: to}}}})
+			if err != nil && !concord.IsDuplicateKey(err) {
+				fail("move", err)
+			}
+			// A swap through a parking key exercises transactional index
+			// writes: all three land together or not at all.
+			other := rng.IntN(crashMovers)
+			if other == id {
+				continue
+			}
+			_, err = db.WithTransaction(ctx, func(ctx context.Context) (any, error) {
+				var a, b struct {
+					K int `bson:"k"`
+				}
+				if err := moves.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&a); err != nil {
+					return nil, err
+				}
+				if err := moves.FindOne(ctx, bson.D{{Key: "_id", Value: other}}).Decode(&b); err != nil {
+					return nil, err
+				}
+				for _, step := range []struct{ id, k int }{{id, -1}, {other, a.K}, {id, b.K}} {
+					if _, err := moves.UpdateOne(ctx, bson.D{{Key: "_id", Value: step.id}}, bson.D{{Key: "$set", Value: bson.D{{Key: "k", Value: step.k}}}}); err != nil {
+						return nil, err
+					}
+				}
+				return nil, nil
+			})
+			if err != nil {
+				fail("swap", err)
+			}
+		}
+	}()
 	// The parent kills the child; this only ends an orphan whose parent died.
 	time.Sleep(60 * time.Second)
 	fmt.Fprintln(os.Stderr, "child was not killed")

@@ -398,3 +398,177 @@ func TestHistory_NoPartialTransaction(t *testing.T) {
 		t.Errorf("history too short: %d writes, %d aborts, %d reads", written.Load(), aborted.Load(), checked.Load())
 	}
 }
+
+// TestHistory_UniqueIndex: concurrent upserts, key moves and transactions on
+// collections with a unique index. Upserts with an equality filter on the
+// indexed field never see DuplicateKey outside a transaction and leave one
+// document per key counting every acknowledged upsert; documents whose
+// unique key is moved around concurrently never share a key in any snapshot,
+// and afterwards every index lookup agrees with a full scan.
+func TestHistory_UniqueIndex(t *testing.T) {
+	const keys, movers, workers = 6, 20, 8
+	ctx := context.Background()
+	db := openMemDB(t)
+	up := db.Database("test").Collection("upserts")
+	mv := db.Database("test").Collection("moves")
+	for _, c := range []*concord.Collection{up, mv} {
+		if _, err := c.CreateIndex(ctx, concord.IndexModel{Keys: bson.D{{Key: "k", Value: 1}}, Unique: true}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := range movers {
+		if _, err := mv.InsertOne(ctx, bson.D{{Key: "_id", Value: i}, {Key: "k", Value: i}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	type moved struct {
+		ID int `bson:"_id"`
+		K  int `bson:"k"`
+	}
+	scanMoves := func(ctx context.Context, what string) ([]moved, error) {
+		cur, err := mv.Find(ctx, bson.D{})
+		if err != nil {
+			return nil, err
+		}
+		var all []moved
+		if err := cur.All(ctx, &all); err != nil {
+			return nil, err
+		}
+		seen := map[int]int{}
+		for _, d := range all {
+			if other, ok := seen[d.K]; ok {
+				t.Errorf("%s: documents %d and %d share unique key k=%d", what, other, d.ID, d.K)
+			}
+			seen[d.K] = d.ID
+		}
+		if len(all) != movers {
+			t.Errorf("%s: %d documents, want %d", what, len(all), movers)
+		}
+		return all, nil
+	}
+	upsert := func(ctx context.Context, k int) error {
+		_, err := up.UpdateOne(ctx, bson.D{{Key: "k", Value: k}}, bson.D{{Key: "$inc", Value: bson.D{{Key: "n", Value: 1}}}},
+			&concord.UpdateOptions{Upsert: true})
+		return err
+	}
+	var acked [keys]atomic.Int64
+	var moves, dupMoves, txnUpserts atomic.Int64
+	runWorkers(t, historySeed(t), workers, func(w int, rng *rand.Rand) bool {
+		k := rng.IntN(keys)
+		id, to := rng.IntN(movers), rng.IntN(movers+movers/2)
+		switch rng.IntN(6) {
+		case 0, 1: // plain upsert: the server retries a losing insert as an update
+			if err := upsert(ctx, k); err != nil {
+				t.Errorf("upsert k=%d: %v", k, err)
+				return false
+			}
+			acked[k].Add(1)
+		case 2: // upsert in a transaction: a race is a transient error, retried
+			_, err := db.WithTransaction(ctx, func(ctx context.Context) (any, error) { return nil, upsert(ctx, k) })
+			if err != nil {
+				t.Errorf("upsert k=%d in transaction: %v", k, err)
+				return false
+			}
+			acked[k].Add(1)
+			txnUpserts.Add(1)
+		case 3: // move a key outside a transaction: DuplicateKey or done
+			_, err := mv.UpdateOne(ctx, bson.D{{Key: "_id", Value: id}}, bson.D{{Key: "$set", Value: bson.D{{Key: "k", Value: to}}}})
+			switch {
+			case err == nil:
+				moves.Add(1)
+			case concord.IsDuplicateKey(err) && !concord.IsTransientTransactionError(err):
+				dupMoves.Add(1)
+			default:
+				t.Errorf("move %d to k=%d: %v", id, to, err)
+				return false
+			}
+		case 4: // swap two keys in a transaction, through a free parking key
+			other := rng.IntN(movers)
+			if other == id {
+				return true
+			}
+			_, err := db.WithTransaction(ctx, func(ctx context.Context) (any, error) {
+				var a, b moved
+				if err := mv.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&a); err != nil {
+					return nil, err
+				}
+				if err := mv.FindOne(ctx, bson.D{{Key: "_id", Value: other}}).Decode(&b); err != nil {
+					return nil, err
+				}
+				for _, step := range []struct{ id, k int }{{id, -1 - w}, {other, a.K}, {id, b.K}} {
+					if _, err := mv.UpdateOne(ctx, bson.D{{Key: "_id", Value: step.id}}, bson.D{{Key: "$set", Value: bson.D{{Key: "k", Value: step.k}}}}); err != nil {
+						return nil, err
+					}
+				}
+				return nil, nil
+			})
+			if err != nil {
+				t.Errorf("swap %d and %d: %v", id, other, err)
+				return false
+			}
+			moves.Add(1)
+		case 5: // a snapshot never shows two documents with one key
+			_, err := db.WithTransaction(ctx, func(ctx context.Context) (any, error) {
+				_, err := scanMoves(ctx, "snapshot scan")
+				return nil, err
+			})
+			if err != nil {
+				t.Errorf("scan: %v", err)
+				return false
+			}
+		}
+		return true
+	})
+
+	for k := range keys {
+		cur, err := up.Find(ctx, bson.D{{Key: "k", Value: k}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var docs []struct {
+			N int64 `bson:"n"`
+		}
+		if err := cur.All(ctx, &docs); err != nil {
+			t.Fatal(err)
+		}
+		switch {
+		case len(docs) == 0 && acked[k].Load() == 0:
+		case len(docs) != 1:
+			t.Errorf("k=%d: %d documents, want 1", k, len(docs))
+		case docs[0].N != acked[k].Load():
+			t.Errorf("k=%d: n = %d, acknowledged upserts = %d", k, docs[0].N, acked[k].Load())
+		}
+	}
+	all, err := scanMoves(ctx, "final state")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Every index lookup agrees with the full scan: no stale or missing entry.
+	byKey := map[int]int{}
+	for _, d := range all {
+		byKey[d.K] = d.ID
+	}
+	for k := -workers; k < movers+movers/2; k++ {
+		cur, err := mv.Find(ctx, bson.D{{Key: "k", Value: k}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var found []moved
+		if err := cur.All(ctx, &found); err != nil {
+			t.Fatal(err)
+		}
+		id, ok := byKey[k]
+		switch {
+		case !ok && len(found) != 0:
+			t.Errorf("index lookup k=%d found %v, the scan found no document", k, found)
+		case ok && (len(found) != 1 || found[0].ID != id):
+			t.Errorf("index lookup k=%d found %v, the scan found document %d", k, found, id)
+		}
+	}
+	t.Logf("upserts acked %v (%d in transactions); %d moves, %d refused with DuplicateKey",
+		[]int64{acked[0].Load(), acked[1].Load(), acked[2].Load(), acked[3].Load(), acked[4].Load(), acked[5].Load()},
+		txnUpserts.Load(), moves.Load(), dupMoves.Load())
+	if moves.Load() == 0 || dupMoves.Load() == 0 || txnUpserts.Load() == 0 {
+		t.Errorf("history too short: %d moves, %d duplicate moves, %d transactional upserts", moves.Load(), dupMoves.Load(), txnUpserts.Load())
+	}
+}

@@ -26,7 +26,7 @@ type cmdArgs struct {
 func parseArgs(req *Request) (*cmdArgs, error) {
 	body := req.Body
 	if req.InTxn {
-		body = cloneRaw(body)
+		body = append(bson.Raw(nil), body...)
 	}
 	elems, err := body.Elements()
 	if err != nil {

@@ -163,7 +163,8 @@ func (c *serverCursor) nextBatch(ctx context.Context, n int64) (batch []bson.Raw
 		case c.pending != nil:
 			doc, c.pending = c.pending, nil
 		case c.cur.Next(ctx):
-			doc = cloneRaw(c.cur.Current)
+			// Current is never reused by the cursor (concord.Cursor's contract), so it can be kept as is.
+			doc = c.cur.Current
 		default:
 			if err := c.cur.Err(); err != nil {
 				return nil, false, commandError(err)
@@ -177,11 +178,6 @@ func (c *serverCursor) nextBatch(ctx context.Context, n int64) (batch []bson.Raw
 		batch = append(batch, doc)
 		size += len(doc)
 	}
-}
-
-// cloneRaw copies r, for documents kept beyond the buffer they were read from.
-func cloneRaw(r bson.Raw) bson.Raw {
-	return append(bson.Raw(nil), r...)
 }
 
 // batchArray converts a batch to the array a reply carries.

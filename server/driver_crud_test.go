@@ -1194,6 +1194,32 @@ func TestScenario16_UpsertRace(t *testing.T) {
 	if upserts.Load() != 1 || len(docs) != 1 || docs[0].C != clients {
 		t.Fatalf("upserts %d, docs %+v; want 1 upsert and one doc with c = %d", upserts.Load(), docs, clients)
 	}
+
+	// findAndModify upserts race the same way.
+	var inserted atomic.Int64
+	start = make(chan struct{})
+	for i := 0; i < clients; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			r, err := e.client.Database("s16").RunCommand(ctx, bson.D{{Key: "findAndModify", Value: "c"}, {Key: "query", Value: bson.D{{Key: "k", Value: 2}}},
+				{Key: "update", Value: bson.D{{Key: "$inc", Value: bson.D{{Key: "c", Value: 1}}}}}, {Key: "upsert", Value: true}, {Key: "new", Value: true}}).Raw()
+			if err != nil {
+				t.Errorf("findAndModify upsert: %v", err)
+				return
+			}
+			if _, err := r.LookupErr("lastErrorObject", "upserted"); err == nil {
+				inserted.Add(1)
+			}
+		}()
+	}
+	close(start)
+	wg.Wait()
+	var doc struct{ C int }
+	if err := coll.FindOne(ctx, bson.D{{Key: "k", Value: 2}}).Decode(&doc); err != nil || inserted.Load() != 1 || doc.C != clients {
+		t.Fatalf("findAndModify race: %d upserted, c = %d, %v; want 1 and %d", inserted.Load(), doc.C, err, clients)
+	}
 }
 
 // Transfers between accounts under WithTransaction, from several goroutines: the total is conserved.
