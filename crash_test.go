@@ -68,6 +68,11 @@ func TestCrash_AcknowledgedWritesSurviveSIGKILL(t *testing.T) {
 		for _, p := range problems {
 			t.Errorf("iteration %d: %s", iter, p)
 		}
+		if log.childStderr != "" {
+			// The child prints only unexpected errors (and the race
+			// detector its reports) there.
+			t.Errorf("iteration %d: the child reported errors", iter)
+		}
 		if t.Failed() {
 			t.Fatalf("iteration %d (killed %v after the first ack) broke an invariant; child stderr:\n%s", iter, delay, log.childStderr)
 		}

@@ -68,11 +68,23 @@ func transientOnly(t *testing.T, what string, err error) {
 // every kind of write (plain $inc, findOneAndUpdate, manual transactions that
 // commit, transactions aborted on purpose, WithTransaction). Each counter must
 // end equal to the increments that were acknowledged: nothing lost, nothing
-// applied twice, nothing from an aborted transaction.
+// applied twice, nothing from an aborted transaction. It runs once per wait
+// policy: parked and backing-off writers must both keep every increment.
 func TestHistory_HotCounters(t *testing.T) {
+	for _, p := range []struct {
+		name   string
+		policy concord.WaitPolicy
+	}{{"park", concord.WaitPark}, {"backoff", concord.WaitBackoff}} {
+		t.Run(p.name, func(t *testing.T) {
+			hotCounters(t, openMemDBWith(t, &concord.Options{WaitPolicy: p.policy}))
+		})
+	}
+}
+
+// hotCounters runs the hot-counter history on db.
+func hotCounters(t *testing.T, db *concord.DB) {
 	const counters, workers = 4, 8
 	ctx := context.Background()
-	db := openMemDB(t)
 	coll := db.Database("test").Collection("hot")
 	for k := range counters {
 		if _, err := coll.InsertOne(ctx, bson.D{{Key: "_id", Value: k}, {Key: "n", Value: 0}}); err != nil {

@@ -17,10 +17,14 @@ type counterDoc struct {
 	Ver int64 `bson:"ver"`
 }
 
-// openMemDB opens an in-memory DB closed at the end of the test.
-func openMemDB(t *testing.T) *concord.DB {
+// openMemDB opens an in-memory DB with the default options, closed at the
+// end of the test.
+func openMemDB(t *testing.T) *concord.DB { return openMemDBWith(t, nil) }
+
+// openMemDBWith opens an in-memory DB with opts, closed at the end of the test.
+func openMemDBWith(t *testing.T, opts *concord.Options) *concord.DB {
 	t.Helper()
-	db, err := concord.Open("", nil)
+	db, err := concord.Open("", opts)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -53,7 +53,9 @@ var rewrite = flag.Bool("rewrite", false, "rewrite testdata/scenarios/*.txt with
 //	findOneAndUpdate c {filter} {update} [upsert] [quiet]
 //	createIndex c {keys} [unique]
 //
-// Any op takes maxTime=D (a context deadline, MongoDB's maxTimeMS).
+// Any op takes maxTime=D (a context deadline, MongoDB's maxTimeMS) and
+// cancelAfter=D (the context is cancelled, as killOp or a client disconnect).
+// "close" closes the DB (ending waiting writers); later ops see the closed DB.
 func TestScenarios(t *testing.T) {
 	files, err := filepath.Glob("testdata/scenarios/*.txt")
 	if err != nil {
@@ -164,8 +166,10 @@ func runScript(t *testing.T, file string, policy concord.WaitPolicy, rewriteFile
 			t.Errorf("%s: background op %s never returned", file, name)
 		}
 	}
-	if err := db.Close(); err != nil {
-		t.Errorf("Close: %v", err)
+	if !r.closed {
+		if err := db.Close(); err != nil {
+			t.Errorf("Close: %v", err)
+		}
 	}
 	if !rewriteFile {
 		return
@@ -191,6 +195,7 @@ func runScript(t *testing.T, file string, policy concord.WaitPolicy, rewriteFile
 // background operations and the stats of each actor's last operation.
 type scriptRunner struct {
 	db       *concord.DB
+	closed   bool // by a "close" directive
 	sessions map[string]*concord.Session
 	last     map[string]*opRecord
 	bg       map[string]*bgOp
@@ -242,6 +247,9 @@ func (r *scriptRunner) run(cmd string) string {
 		return "ok"
 	case "wait":
 		return r.wait(rest)
+	case "close":
+		r.closed = true
+		return formatError(r.db.Close())
 	case "stats":
 		return r.statsOf(rest)
 	case "sleep":
@@ -673,10 +681,15 @@ func (r *scriptRunner) prepare(text string) (func(ctx context.Context) (string, 
 		}
 		return bson.D{}
 	}
-	var timeout time.Duration
+	var timeout, cancelAfter time.Duration
 	if v, ok := op.flags["maxTime"]; ok {
 		if timeout, err = time.ParseDuration(v); err != nil {
 			return nil, fmt.Errorf("bad maxTime: %w", err)
+		}
+	}
+	if v, ok := op.flags["cancelAfter"]; ok {
+		if cancelAfter, err = time.ParseDuration(v); err != nil {
+			return nil, fmt.Errorf("bad cancelAfter: %w", err)
 		}
 	}
 	var batch []any
@@ -708,6 +721,13 @@ func (r *scriptRunner) prepare(text string) (func(ctx context.Context) (string, 
 			var cancel context.CancelFunc
 			ctx, cancel = context.WithTimeout(ctx, timeout)
 			defer cancel()
+		}
+		if cancelAfter > 0 {
+			var cancel context.CancelFunc
+			ctx, cancel = context.WithCancel(ctx)
+			defer cancel()
+			stop := time.AfterFunc(cancelAfter, cancel)
+			defer stop.Stop()
 		}
 		ctx = concord.WithOpStats(ctx, &rec.stats)
 		before := r.db.Metrics().WriteConflicts

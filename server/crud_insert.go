@@ -38,29 +38,33 @@ func handleInsert(ctx context.Context, s *Server, req *Request) (bson.D, error) 
 		return nil, err
 	}
 	namespace := ns(req.DB, collName)
-	reply, err := runInsert(ctx, s, req, a, collName)
+	reply, lastWriteErr, err := runInsert(ctx, s, req, a, collName)
 	if s.profiler.on(req.DB) {
+		profErr := err
+		if profErr == nil && lastWriteErr != nil {
+			profErr = lastWriteErr
+		}
 		s.profileRecord(ctx, req, profileRecord{op: "insert", ns: namespace, command: req.Body, st: req.Stats,
-			started: started, err: err, responseLength: replyLength(reply)})
+			started: started, err: profErr, responseLength: replyLength(reply)})
 	}
 	return reply, err
 }
 
-// runInsert parses and runs the insert.
-func runInsert(ctx context.Context, s *Server, req *Request, a *cmdArgs, collName string) (bson.D, error) {
+// runInsert parses and runs the insert. lastWriteErr is the last per-document failure, which the profiler reports.
+func runInsert(ctx context.Context, s *Server, req *Request, a *cmdArgs, collName string) (reply bson.D, lastWriteErr, err error) {
 	if !a.has("documents") {
-		return nil, codes.New(codeMissingField, "BSON field 'insert.documents' is missing but a required field")
+		return nil, nil, codes.New(codeMissingField, "BSON field 'insert.documents' is missing but a required field")
 	}
 	docs, err := a.docArray("documents")
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if err := checkBatchSize(len(docs)); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	ordered, err := a.boolean("ordered", true)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if req.InTxn {
 		ordered = true
@@ -74,13 +78,13 @@ func runInsert(ctx context.Context, s *Server, req *Request, a *cmdArgs, collNam
 	if res != nil {
 		n = len(res.InsertedIDs)
 	}
-	reply := bson.D{{Key: "n", Value: int32(n)}}
+	reply = bson.D{{Key: "n", Value: int32(n)}}
 	if err == nil {
-		return reply, nil
+		return reply, nil, nil
 	}
 	var bwe *concord.BulkWriteError
 	if !errors.As(err, &bwe) {
-		return nil, commandError(err)
+		return nil, nil, commandError(err)
 	}
 	writeErrors := make(bson.A, 0, len(bwe.WriteErrors))
 	for _, we := range bwe.WriteErrors {
@@ -89,9 +93,10 @@ func runInsert(ctx context.Context, s *Server, req *Request, a *cmdArgs, collNam
 			e = codes.New(codes.InternalError, "unknown write error")
 		}
 		if failsWholeCommand(e, req.InTxn) {
-			return nil, e
+			return nil, nil, e
 		}
 		writeErrors = append(writeErrors, writeErrorDoc(we.Index, e))
+		lastWriteErr = e
 	}
-	return append(reply, bson.E{Key: "writeErrors", Value: writeErrors}), nil
+	return append(reply, bson.E{Key: "writeErrors", Value: writeErrors}), lastWriteErr, nil
 }

@@ -919,6 +919,10 @@ func TestDriver_Profiler(t *testing.T) {
 	if len(inserts) != 2 || lookupInt(t, inserts[0], "ninserted") != 1 {
 		t.Fatalf("insert entries = %v", inserts)
 	}
+	// The failed insert's entry reports its write error, as mongod's errInfo does.
+	if failed := inserts[1]; lookupInt(t, failed, "ok") != 0 || lookupInt(t, failed, "errCode") != 11000 || failed.Lookup("errName").StringValue() != "DuplicateKey" {
+		t.Fatalf("failed insert entry = %v", failed)
+	}
 	queries := profileEntries(t, e, "prof", bson.D{{Key: "op", Value: "query"}})
 	if len(queries) != 1 || lookupInt(t, queries[0], "nreturned") != 1 || queries[0].Lookup("command", "find").StringValue() != "c" {
 		t.Fatalf("query entries = %v", queries)

@@ -164,7 +164,9 @@ type profileRecord struct {
 	cursorID int64
 	st       *concord.OpStats
 	started  time.Time
-	err      error
+	// err is the operation's failure: a command error, or for a write command its last write error (mongod's
+	// handleError records each one in the operation's errInfo, which the profiler reports).
+	err error
 	// responseLength is the reply's size in bytes; 0 leaves the field out.
 	responseLength int
 }
@@ -235,11 +237,12 @@ func profileDoc(req *Request, r profileRecord, millis int64) bson.D {
 	if r.cursorID != 0 {
 		d = append(d, bson.E{Key: "cursorid", Value: r.cursorID})
 	}
-	isWrite := r.op == "update" || r.op == "remove" || r.op == "insert" || req.Name == "findAndModify" || req.Name == "findandmodify"
+	fam := req.Name == "findAndModify" || req.Name == "findandmodify"
+	isWrite := r.op == "update" || r.op == "remove" || r.op == "insert" || fam
 	if r.op != "insert" {
 		d = append(d, bson.E{Key: "keysExamined", Value: st.KeysExamined}, bson.E{Key: "docsExamined", Value: st.DocsExamined})
 	}
-	if r.op == "update" || ((req.Name == "findAndModify" || req.Name == "findandmodify") && st.NDeleted == 0) {
+	if r.op == "update" || (fam && st.NDeleted == 0) {
 		d = append(d, bson.E{Key: "nMatched", Value: st.NMatched}, bson.E{Key: "nModified", Value: st.NModified})
 	}
 	if r.op == "insert" || st.NInserted > 0 {
@@ -248,14 +251,14 @@ func profileDoc(req *Request, r profileRecord, millis int64) bson.D {
 	if r.op == "remove" || st.NDeleted > 0 {
 		d = append(d, bson.E{Key: "ndeleted", Value: st.NDeleted})
 	}
-	if r.op == "update" || ((req.Name == "findAndModify" || req.Name == "findandmodify") && st.NDeleted == 0) {
+	if r.op == "update" || (fam && st.NDeleted == 0) {
 		d = append(d, bson.E{Key: "nUpserted", Value: st.NUpserted})
 	}
 	if st.WriteConflicts > 0 {
 		d = append(d, bson.E{Key: "writeConflicts", Value: st.WriteConflicts})
 	}
 	d = append(d, bson.E{Key: "numYield", Value: st.NumYield})
-	if !isWrite || req.Name == "findAndModify" || req.Name == "findandmodify" {
+	if !isWrite || fam {
 		d = append(d, bson.E{Key: "nreturned", Value: st.NReturned})
 	}
 	if r.err != nil {

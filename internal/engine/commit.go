@@ -108,8 +108,9 @@ func (e *Engine) buildBatch(t *Txn) (*pebble.Batch, []*collection, error) {
 				b.Close()
 				return nil, nil, err
 			}
+			inNew, inOld := keySet(newKeys), keySet(oldKeys)
 			for _, ok := range oldKeys {
-				if !containsKey(newKeys, ok) {
+				if !inNew(ok) {
 					if err := b.Delete(indexEntryKey(w.coll.id, ix, ok, w.id), nil); err != nil {
 						b.Close()
 						return nil, nil, storageError(err)
@@ -117,7 +118,7 @@ func (e *Engine) buildBatch(t *Txn) (*pebble.Batch, []*collection, error) {
 				}
 			}
 			for _, nk := range newKeys {
-				if !containsKey(oldKeys, nk) {
+				if !inOld(nk) {
 					puts = append(puts, put{indexEntryKey(w.coll.id, ix, nk, w.id), rawIDValue(w.id)})
 				}
 			}
@@ -149,6 +150,22 @@ func containsColl(cs []*collection, c *collection) bool {
 		}
 	}
 	return false
+}
+
+// keySet returns a membership test for keys: a linear scan for the usual
+// one or two keys, a map for multikey documents with many elements.
+func keySet(keys [][]byte) func([]byte) bool {
+	if len(keys) <= 8 {
+		return func(k []byte) bool { return containsKey(keys, k) }
+	}
+	m := make(map[string]struct{}, len(keys))
+	for _, k := range keys {
+		m[string(k)] = struct{}{}
+	}
+	return func(k []byte) bool {
+		_, ok := m[string(k)]
+		return ok
+	}
 }
 
 func containsKey(keys [][]byte, k []byte) bool {

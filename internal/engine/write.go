@@ -83,9 +83,10 @@ func (t *Txn) putDoc(c *collection, key []byte, id bson.RawValue, cur, doc bson.
 			continue
 		}
 		oldKeys, _ := ix.keys(cur)
+		inNew, inOld := keySet(newKeys), keySet(oldKeys)
 		prefix := indexPrefix(c.id, ix.id)
 		for _, nk := range newKeys {
-			if containsKey(oldKeys, nk) {
+			if inOld(nk) {
 				continue
 			}
 			uk := string(append(append([]byte(nil), prefix...), nk...))
@@ -102,7 +103,7 @@ func (t *Txn) putDoc(c *collection, key []byte, id bson.RawValue, cur, doc bson.
 			changes = append(changes, uniqueChange{uk, string(key)})
 		}
 		for _, ok := range oldKeys {
-			if containsKey(newKeys, ok) {
+			if inNew(ok) {
 				continue
 			}
 			uk := string(append(append([]byte(nil), prefix...), ok...))
