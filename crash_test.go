@@ -127,7 +127,11 @@ type crashLog struct {
 // first acknowledgement, and returns everything it printed.
 func runCrashChild(t *testing.T, dir string, iter int, delay time.Duration) crashLog {
 	t.Helper()
-	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(self, "-test.run=^$")
 	cmd.Env = append(os.Environ(), crashChildEnv+"="+dir, crashIterEnv+"="+strconv.Itoa(iter))
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr

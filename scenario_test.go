@@ -220,36 +220,29 @@ func (r *scriptRunner) run(cmd string) string {
 	word, rest, _ := strings.Cut(cmd, " ")
 	rest = strings.TrimSpace(rest)
 	switch word {
-	case "start":
+	case "start", "commit", "abort", "end":
 		s, err := r.session(rest)
 		if err != nil {
 			return formatError(err)
 		}
-		return formatError(s.StartTransaction())
-	case "commit":
-		s, err := r.session(rest)
-		if err != nil {
-			return formatError(err)
-		}
-		return formatError(s.CommitTransaction(context.Background()))
-	case "abort":
-		s, err := r.session(rest)
-		if err != nil {
-			return formatError(err)
-		}
-		return formatError(s.AbortTransaction(context.Background()))
-	case "end":
-		s, err := r.session(rest)
-		if err != nil {
-			return formatError(err)
-		}
-		s.EndSession(context.Background())
-		return "ok"
+		return guard(func() string {
+			ctx := context.Background()
+			switch word {
+			case "start":
+				return formatError(s.StartTransaction())
+			case "commit":
+				return formatError(s.CommitTransaction(ctx))
+			case "abort":
+				return formatError(s.AbortTransaction(ctx))
+			}
+			s.EndSession(ctx)
+			return "ok"
+		}, "did not return within 5s")
 	case "wait":
 		return r.wait(rest)
 	case "close":
 		r.closed = true
-		return formatError(r.db.Close())
+		return guard(func() string { return formatError(r.db.Close()) }, "did not return within 5s")
 	case "stats":
 		return r.statsOf(rest)
 	case "sleep":
@@ -636,23 +629,29 @@ func (r *scriptRunner) do(ctx context.Context, text string) (string, *opRecord) 
 	return run(ctx)
 }
 
-// doSync runs one op in the foreground; an op that should return at once but
-// hangs is reported instead of hanging the test.
+// doSync runs one op in the foreground, under guard.
 func (r *scriptRunner) doSync(ctx context.Context, text string) (string, *opRecord) {
 	type result struct {
 		out string
 		rec *opRecord
 	}
-	ch := make(chan result, 1)
-	go func() {
+	res := guard(func() result {
 		out, rec := r.do(ctx, text)
-		ch <- result{out, rec}
-	}()
+		return result{out, rec}
+	}, result{"did not return within 5s", &opRecord{}})
+	return res.out, res.rec
+}
+
+// guard runs a foreground step: one that should return at once but hangs is
+// reported (as hung) instead of hanging the test.
+func guard[T any](step func() T, hung T) T {
+	ch := make(chan T, 1)
+	go func() { ch <- step() }()
 	select {
-	case res := <-ch:
-		return res.out, res.rec
+	case out := <-ch:
+		return out
 	case <-time.After(5 * time.Second):
-		return "did not return within 5s", &opRecord{}
+		return hung
 	}
 }
 

@@ -57,6 +57,7 @@ type indexRecord struct {
 	ID     int64  `bson:"id"`
 }
 
+// record returns the persisted form of c.
 func (c *collection) record() catalogRecord {
 	r := catalogRecord{DB: c.ns.DB, Coll: c.ns.Coll, ID: int64(c.id), NextIndexID: int64(c.nextIndexID), Indexes: []indexRecord{}}
 	for _, ix := range c.indexes {
@@ -174,7 +175,13 @@ func (e *Engine) installCollection(ns Namespace, c *collection, b *pebble.Batch,
 			return err
 		}
 	}
-	err := e.db.Apply(b, e.writeOpts())
+	var err error
+	if e.opts.NoSync {
+		err = e.db.Apply(b, pebble.NoSync)
+	} else {
+		// The fsync is waited for after commitMu is released, as for commits.
+		err = e.db.ApplyNoSyncWait(b, pebble.Sync)
+	}
 	if err == nil {
 		e.catMu.Lock()
 		if c != nil {
@@ -191,15 +198,12 @@ func (e *Engine) installCollection(ns Namespace, c *collection, b *pebble.Batch,
 	if err != nil {
 		return storageError(err)
 	}
-	return nil
-}
-
-// writeOpts is Sync unless Options.NoSync.
-func (e *Engine) writeOpts() *pebble.WriteOptions {
-	if e.opts.NoSync {
-		return pebble.NoSync
+	if !e.opts.NoSync {
+		if err := b.SyncWait(); err != nil {
+			return storageError(err)
+		}
 	}
-	return pebble.Sync
+	return nil
 }
 
 // CreateCollection creates an empty collection. An existing one is

@@ -143,6 +143,7 @@ func (e *Engine) buildBatch(t *Txn) (*pebble.Batch, []*collection, error) {
 	return b, colls, nil
 }
 
+// containsColl reports whether cs holds c.
 func containsColl(cs []*collection, c *collection) bool {
 	for _, x := range cs {
 		if x == c {
@@ -168,6 +169,7 @@ func keySet(keys [][]byte) func([]byte) bool {
 	}
 }
 
+// containsKey reports whether keys holds k.
 func containsKey(keys [][]byte, k []byte) bool {
 	for _, x := range keys {
 		if string(x) == string(k) {

@@ -147,6 +147,7 @@ func (e *Engine) enter() error {
 	return nil
 }
 
+// exit ends an operation admitted by enter.
 func (e *Engine) exit() { e.gate.RUnlock() }
 
 // shutdownError is returned to operations ended by Close.
@@ -174,6 +175,11 @@ func (e *Engine) TxnLifetime() time.Duration { return time.Duration(e.lifetime.L
 // through return values, and fatal conditions still stop the process.
 type quietLogger struct{}
 
-func (quietLogger) Infof(format string, args ...any)  {}
+// Infof drops informational messages.
+func (quietLogger) Infof(format string, args ...any) {}
+
+// Errorf drops error messages; the errors themselves reach callers.
 func (quietLogger) Errorf(format string, args ...any) {}
+
+// Fatalf reports and stops, as Pebble requires.
 func (quietLogger) Fatalf(format string, args ...any) { pebble.DefaultLogger.Fatalf(format, args...) }

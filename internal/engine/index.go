@@ -163,6 +163,8 @@ func indexPathValues(doc bson.Raw, parts []string) (vals []bson.RawValue, multik
 	return vals, multikey
 }
 
+// indexCollect walks parts from v, appending the values found (see
+// indexPathValues).
 func indexCollect(v bson.RawValue, parts []string, out *[]bson.RawValue, multikey *bool) {
 	if len(parts) == 0 {
 		if v.Type == bson.TypeArray {

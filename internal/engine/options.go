@@ -8,6 +8,7 @@ import "time"
 // differ only in how quickly the waiter notices that the owner finished.
 type WaitPolicy int
 
+// The wait policies.
 const (
 	// WaitPark (the default) parks the waiter on the owning transaction and
 	// wakes it the moment that transaction commits or aborts.

@@ -34,6 +34,7 @@ type ownerTable struct {
 	size   atomic.Int64
 }
 
+// init prepares the shards; called once by Open.
 func (o *ownerTable) init() {
 	o.seed = maphash.MakeSeed()
 	for i := range o.shards {
@@ -41,6 +42,7 @@ func (o *ownerTable) init() {
 	}
 }
 
+// shard returns the shard of key.
 func (o *ownerTable) shard(key string) *ownerShard {
 	return &o.shards[maphash.String(o.seed, key)&(ownerShards-1)]
 }

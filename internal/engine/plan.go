@@ -9,6 +9,7 @@ import (
 // planKind is the access path of a query.
 type planKind int
 
+// The access paths.
 const (
 	planCollScan planKind = iota // every document of the collection
 	planIDHack                   // one _id equality: a single point read

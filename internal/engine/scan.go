@@ -212,10 +212,12 @@ func (e *Engine) collect(ctx context.Context, t *Txn, c *collection, f *query.Fi
 	return out, err
 }
 
+// sortKeys sorts keys bytewise.
 func sortKeys(keys [][]byte) {
 	sort.Slice(keys, func(i, j int) bool { return bytes.Compare(keys[i], keys[j]) < 0 })
 }
 
+// sortRanges sorts ranges by lower bound.
 func sortRanges(rs []keyRange) {
 	sort.Slice(rs, func(i, j int) bool { return bytes.Compare(rs[i].lo, rs[j].lo) < 0 })
 }

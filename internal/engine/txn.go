@@ -87,6 +87,7 @@ type docWrite struct {
 // snapshot.
 type conflictError struct{ owner *Txn }
 
+// Error describes the conflict (never shown to clients).
 func (c *conflictError) Error() string { return "write conflict" }
 
 // writeConflictError is MongoDB's WriteConflict (112) as returned to a
