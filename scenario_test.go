@@ -51,6 +51,7 @@ var rewrite = flag.Bool("rewrite", false, "rewrite testdata/scenarios/*.txt with
 //	update c {filter} {update} [upsert] [many]     replace c {filter} {doc} [upsert]
 //	delete c {filter} [many]     find c [{filter}]    count c [{filter}]
 //	findOneAndUpdate c {filter} {update} [upsert] [quiet]
+//	distinct c field [{filter}]  aggregate c [{stage}, ...]
 //	createIndex c {keys} [unique]
 //
 // Any op takes maxTime=D (a context deadline, MongoDB's maxTimeMS) and
@@ -823,6 +824,47 @@ func (r *scriptRunner) exec(ctx context.Context, op scriptOp, coll *concord.Coll
 			return "found"
 		}
 		return formatDoc(raw)
+	case "distinct":
+		// distinct c field [{filter}]: the field is the first word after c.
+		field := ""
+		for k := range op.flags {
+			field = k
+		}
+		vals, err := coll.Distinct(ctx, field, arg(0))
+		if err != nil {
+			return formatError(err)
+		}
+		out := make([]string, len(vals))
+		for i, v := range vals {
+			out[i] = v.String()
+		}
+		return "[" + strings.Join(out, ",") + "]"
+	case "aggregate":
+		if len(op.args) == 0 {
+			return "aggregate needs a pipeline"
+		}
+		var w struct {
+			P bson.A `bson:"p"`
+		}
+		if err := bson.UnmarshalExtJSON([]byte(`{"p":`+op.args[0]+`}`), false, &w); err != nil {
+			return "bad pipeline: " + err.Error()
+		}
+		cur, err := coll.Aggregate(ctx, w.P)
+		if err != nil {
+			return formatError(err)
+		}
+		defer cur.Close(ctx)
+		var lines []string
+		for cur.Next(ctx) {
+			lines = append(lines, formatDoc(cur.Current))
+		}
+		if err := cur.Err(); err != nil {
+			return formatError(err)
+		}
+		if len(lines) == 0 {
+			return "[]"
+		}
+		return strings.Join(lines, "\n")
 	case "createIndex":
 		_, unique := op.flags["unique"]
 		name, err := coll.CreateIndex(ctx, concord.IndexModel{Keys: arg(0), Unique: unique})

@@ -161,21 +161,25 @@ func handleConnectionStatus(context.Context, *Server, *Request) (bson.D, error) 
 	}}}, nil
 }
 
-// handleEndSessions ends the listed sessions, aborting their open transactions.
+// handleEndSessions answers endSessions and killSessions: it ends the listed sessions, aborting their open
+// transactions and closing their cursors. A session the server never saw may still own cursors (a plain find
+// registers no session state), so cursors are closed for every listed id.
 func handleEndSessions(ctx context.Context, s *Server, req *Request) (bson.D, error) {
 	ids, err := parseSessionIDs(req.Name, req.Body.Lookup(req.Name))
 	if err != nil {
 		return nil, err
 	}
+	s.cursors.closeSessions(ids)
 	return bson.D{}, s.sessions.endSessions(ctx, ids)
 }
 
 // handleKillAllSessions kills every session (Concord has no users, so any user pattern matches all),
-// aborting their open transactions.
+// aborting their open transactions and closing every cursor opened in a session.
 func handleKillAllSessions(ctx context.Context, s *Server, req *Request) (bson.D, error) {
 	if _, ok := req.Body.Lookup(req.Name).ArrayOK(); !ok {
 		return nil, codes.New(codes.TypeMismatch, "BSON field '%s' is the wrong type, expected type 'array'", req.Name)
 	}
+	s.cursors.closeAllSessions()
 	return bson.D{}, s.sessions.endSessions(ctx, s.sessions.ids())
 }
 

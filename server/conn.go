@@ -8,6 +8,7 @@ import (
 	"net"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -34,6 +35,42 @@ type Conn struct {
 	active bool
 	// nextReplyID numbers this connection's replies.
 	nextReplyID int32
+	// appName is the client.application.name of the connection's handshake (nil: none sent). currentOp reads it
+	// from other connections' goroutines, hence the atomic.
+	appName atomic.Pointer[string]
+}
+
+// maxAppNameBytes is mongod's limit on client.application.name (ClientMetadata: at most 128 bytes).
+const maxAppNameBytes = 128
+
+// AppName returns the application name the client announced in its handshake (client.application.name), or ""
+// when it sent none. The profiler records it as appName.
+func (c *Conn) AppName() string {
+	if c == nil {
+		return ""
+	}
+	if p := c.appName.Load(); p != nil {
+		return *p
+	}
+	return ""
+}
+
+// recordClientMetadata keeps the application name of the handshake's client document. Only the first document
+// counts: mongod fixes a connection's metadata at its first hello, and drivers send it only then. A name of the
+// wrong type or over maxAppNameBytes is ignored rather than failing the handshake.
+func (c *Conn) recordClientMetadata(body bson.Raw) {
+	if c == nil || c.appName.Load() != nil {
+		return
+	}
+	v, err := body.LookupErr("client", "application", "name")
+	if err != nil {
+		return
+	}
+	name, ok := v.StringValueOK()
+	if !ok || len(name) > maxAppNameBytes {
+		return
+	}
+	c.appName.CompareAndSwap(nil, &name)
 }
 
 // readBufferSize is the connection's read buffer: one syscall reads most requests whole.
@@ -59,7 +96,8 @@ func (c *Conn) setActive(active bool) {
 }
 
 // serve reads and answers requests until the client disconnects, a framing error makes the stream unusable
-// or the server shuts down. It releases everything the connection owns (cursors included) when it ends.
+// or the server shuts down. Cursors opened on the connection outlive it: they belong to their logical session,
+// as in mongod, and drivers continue them on any pooled connection.
 func (c *Conn) serve() {
 	s := c.srv
 	defer func() {
@@ -67,7 +105,6 @@ func (c *Conn) serve() {
 			s.logf("server: conn %d: panic: %v", c.ID, r)
 		}
 		c.nc.Close()
-		s.cursors.closeConn(c.ID)
 		s.removeConn(c)
 	}()
 	for {

@@ -24,7 +24,10 @@ const (
 var emptyDoc = bson.Raw{5, 0, 0, 0, 0}
 
 // cursorRegistry holds the server's open cursors by id. The zero value is ready to use and safe for concurrent
-// use. Core calls closeConn when a connection ends and reapIdle periodically.
+// use. As in mongod, a cursor belongs to the logical session (lsid) of the command that opened it, not to a
+// connection: drivers send getMore on any pooled connection, and a disconnect leaves cursors open. A cursor ends
+// when exhausted, by killCursors, when its session is ended or killed (closeSessions, closeAllSessions), or after
+// cursorIdleTimeout unused (reapIdle, which core calls periodically).
 type cursorRegistry struct {
 	mu   sync.Mutex
 	byID map[int64]*serverCursor
@@ -33,9 +36,12 @@ type cursorRegistry struct {
 // serverCursor is an open cursor between a find/aggregate and its getMores. It is used by one getMore at a time
 // (inUse, guarded by the registry's mutex).
 type serverCursor struct {
-	id     int64
-	ns     string // "db.coll", checked against getMore's collection
-	connID int64  // the connection that opened it, for closeConn
+	id int64
+	ns string // "db.coll", checked against getMore's collection
+	// lsid is the logical session of the command that opened the cursor (hasLsid false: none was sent); ending
+	// or killing that session closes the cursor.
+	lsid    [16]byte
+	hasLsid bool
 	// session is the transaction's session when the cursor was opened inside one: only that session may use it.
 	session *concord.Session
 	cur     *concord.Cursor
@@ -44,6 +50,9 @@ type serverCursor struct {
 	pending  bson.Raw
 	lastUsed time.Time
 	inUse    bool
+	// killed is set when the cursor's session ended while a getMore was using it: the cursor has already left
+	// the registry, and release closes it instead of keeping it.
+	killed bool
 }
 
 // add registers c under a fresh random id (never 0) and returns the id.
@@ -82,18 +91,24 @@ func (r *cursorRegistry) checkout(id int64) (*serverCursor, error) {
 // codeCursorInUse is mongod's CursorInUse (292).
 const codeCursorInUse codes.Code = 292
 
-// release returns a checked-out cursor to the registry.
+// release returns a checked-out cursor to the registry, or closes it if its session was ended meanwhile.
 func (r *cursorRegistry) release(c *serverCursor) {
 	r.mu.Lock()
-	defer r.mu.Unlock()
 	c.inUse = false
 	c.lastUsed = time.Now()
+	killed := c.killed
+	r.mu.Unlock()
+	if killed {
+		_ = c.cur.Close(context.Background())
+	}
 }
 
 // remove drops a checked-out (or idle) cursor from the registry and closes it.
 func (r *cursorRegistry) remove(c *serverCursor) {
 	r.mu.Lock()
-	delete(r.byID, c.id)
+	if r.byID[c.id] == c {
+		delete(r.byID, c.id)
+	}
 	r.mu.Unlock()
 	_ = c.cur.Close(context.Background())
 }
@@ -117,24 +132,50 @@ func (r *cursorRegistry) kill(id int64, namespace string) (found, alive bool) {
 	return true, false
 }
 
-// closeConn closes the idle cursors opened on connection connID: the client that could continue them is gone.
-func (r *cursorRegistry) closeConn(connID int64) {
-	r.closeWhere(func(c *serverCursor) bool { return c.connID == connID })
+// closeSessions closes the cursors opened in the given logical sessions (endSessions, killSessions), as mongod
+// kills a session's cursors with it. A cursor in use by a getMore leaves the registry at once and is closed when
+// that getMore ends, so the next getMore gets CursorNotFound.
+func (r *cursorRegistry) closeSessions(ids [][16]byte) {
+	if len(ids) == 0 {
+		return
+	}
+	set := make(map[[16]byte]struct{}, len(ids))
+	for _, id := range ids {
+		set[id] = struct{}{}
+	}
+	r.closeWhere(true, func(c *serverCursor) bool {
+		_, ok := set[c.lsid]
+		return c.hasLsid && ok
+	})
+}
+
+// closeAllSessions closes every cursor opened in a logical session (killAllSessions); cursors opened without an
+// lsid belong to no session and stay.
+func (r *cursorRegistry) closeAllSessions() {
+	r.closeWhere(true, func(c *serverCursor) bool { return c.hasLsid })
 }
 
 // reapIdle closes cursors unused for cursorIdleTimeout (mongod's cursorTimeoutMillis, params.go).
 func (r *cursorRegistry) reapIdle(now time.Time) {
-	r.closeWhere(func(c *serverCursor) bool { return now.Sub(c.lastUsed) >= cursorIdleTimeout })
+	r.closeWhere(false, func(c *serverCursor) bool { return now.Sub(c.lastUsed) >= cursorIdleTimeout })
 }
 
-// closeWhere closes and forgets the idle cursors pred selects; cursors in use by a getMore are left alone.
-func (r *cursorRegistry) closeWhere(pred func(*serverCursor) bool) {
+// closeWhere closes and forgets the cursors pred selects. A cursor in use by a getMore is left alone unless
+// evenInUse; then it is forgotten now and closed by release when its getMore ends.
+func (r *cursorRegistry) closeWhere(evenInUse bool, pred func(*serverCursor) bool) {
 	var dead []*serverCursor
 	r.mu.Lock()
 	for id, c := range r.byID {
-		if !c.inUse && pred(c) {
+		if !pred(c) {
+			continue
+		}
+		switch {
+		case !c.inUse:
 			delete(r.byID, id)
 			dead = append(dead, c)
+		case evenInUse:
+			delete(r.byID, id)
+			c.killed = true
 		}
 	}
 	r.mu.Unlock()
@@ -205,9 +246,7 @@ func (s *Server) openCursor(ctx context.Context, req *Request, cur *concord.Curs
 		batchSize = defaultFirstBatch
 	}
 	c := &serverCursor{ns: namespace, cur: cur}
-	if req.Conn != nil {
-		c.connID = req.Conn.ID
-	}
+	c.lsid, c.hasLsid = requestLsid(req)
 	if req.InTxn {
 		c.session = concord.SessionFromContext(ctx)
 	}
@@ -223,6 +262,20 @@ func (s *Server) openCursor(ctx context.Context, req *Request, cur *concord.Curs
 		id = s.cursors.add(c)
 	}
 	return cursorDoc("firstBatch", batch, id, namespace), len(batch), id, nil
+}
+
+// requestLsid returns the lsid.id of req's command, when it carries one; core has already checked its type.
+func requestLsid(req *Request) (id [16]byte, ok bool) {
+	v, err := req.Body.LookupErr("lsid", "id")
+	if err != nil {
+		return id, false
+	}
+	sub, data, isBin := v.BinaryOK()
+	if !isBin || sub != bson.TypeBinaryUUID || len(data) != len(id) {
+		return id, false
+	}
+	copy(id[:], data)
+	return id, true
 }
 
 // handleFind runs find: {find, filter, sort, projection, skip, limit, batchSize, singleBatch}. A negative limit

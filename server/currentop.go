@@ -100,15 +100,20 @@ func handleCurrentOp(_ context.Context, s *Server, req *Request) (bson.D, error)
 			{Key: "desc", Value: "conn" + strconv.FormatInt(r.Conn.ID, 10)},
 			{Key: "connectionId", Value: r.Conn.ID},
 			{Key: "client", Value: r.Conn.RemoteAddr},
-			{Key: "active", Value: true},
-			{Key: "currentOpTime", Value: now.Format(time.RFC3339Nano)},
-			{Key: "opid", Value: int32(o.id)},
-			{Key: "secs_running", Value: int64(now.Sub(o.started) / time.Second)},
-			{Key: "microsecs_running", Value: int64(now.Sub(o.started) / time.Microsecond)},
-			{Key: "op", Value: opType(r.Name)},
-			{Key: "ns", Value: namespaceOf(r)},
-			{Key: "command", Value: r.Body},
 		}
+		if app := r.Conn.AppName(); app != "" {
+			d = append(d, bson.E{Key: "appName", Value: app})
+		}
+		d = append(d,
+			bson.E{Key: "active", Value: true},
+			bson.E{Key: "currentOpTime", Value: now.Format(time.RFC3339Nano)},
+			bson.E{Key: "opid", Value: int32(o.id)},
+			bson.E{Key: "secs_running", Value: int64(now.Sub(o.started) / time.Second)},
+			bson.E{Key: "microsecs_running", Value: int64(now.Sub(o.started) / time.Microsecond)},
+			bson.E{Key: "op", Value: opType(r.Name)},
+			bson.E{Key: "ns", Value: namespaceOf(r)},
+			bson.E{Key: "command", Value: r.Body},
+		)
 		if o.inv.args.hasLsid {
 			d = append(d, bson.E{Key: "lsid", Value: bson.D{{Key: "id", Value: bson.Binary{Subtype: bson.TypeBinaryUUID, Data: o.inv.args.lsid[:]}}}})
 		}

@@ -16,6 +16,8 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/concorddb/concord"
+	"github.com/concorddb/concord/internal/codes"
+	"github.com/concorddb/concord/wire"
 )
 
 // crudEnv is an in-process server on 127.0.0.1:0 over a fresh DB, with an official-driver client.
@@ -471,7 +473,9 @@ func TestDriver_KillCursors(t *testing.T) {
 	}
 }
 
-func TestCursorRegistry_ReapAndCloseConn(t *testing.T) {
+// Cursors belong to their logical session: closeSessions closes only the listed sessions' cursors (never one
+// opened without an lsid), closeAllSessions every cursor of a session, and reapIdle the idle ones.
+func TestCursorRegistry_SessionsAndReap(t *testing.T) {
 	var r cursorRegistry
 	db, err := concord.Open("", nil)
 	if err != nil {
@@ -485,20 +489,40 @@ func TestCursorRegistry_ReapAndCloseConn(t *testing.T) {
 		}
 		return c
 	}
-	a := r.add(&serverCursor{ns: "x.y", connID: 1, cur: newCur()})
-	b := r.add(&serverCursor{ns: "x.y", connID: 2, cur: newCur()})
-	r.closeConn(1)
-	if _, err := r.checkout(a); err == nil {
-		t.Fatal("cursor of a closed connection survived")
+	s1, s2 := [16]byte{1}, [16]byte{2}
+	a := r.add(&serverCursor{ns: "x.y", lsid: s1, hasLsid: true, cur: newCur()})
+	b := r.add(&serverCursor{ns: "x.y", lsid: s2, hasLsid: true, cur: newCur()})
+	noSession := r.add(&serverCursor{ns: "x.y", cur: newCur()})
+	r.closeSessions([][16]byte{s1, {9}})
+	if _, err := r.checkout(a); codes.CodeOf(err) != codes.CursorNotFound {
+		t.Fatalf("checkout of an ended session's cursor = %v, want CursorNotFound", err)
 	}
 	c, err := r.checkout(b)
 	if err != nil {
-		t.Fatalf("cursor of another connection: %v", err)
+		t.Fatalf("cursor of another session: %v", err)
 	}
 	if _, err := r.checkout(b); err == nil {
 		t.Fatal("a cursor in use was checked out twice")
 	}
+	// Ending the session of a cursor in use by a getMore: it leaves the registry now and closes on release.
+	r.closeSessions([][16]byte{s2})
+	if _, err := r.checkout(b); codes.CodeOf(err) != codes.CursorNotFound {
+		t.Fatalf("checkout of a cursor whose session ended during a getMore = %v, want CursorNotFound", err)
+	}
 	r.release(c)
+	if c.cur.Next(context.Background()) || r.len() != 1 {
+		t.Fatalf("cursor of an ended session still open after release (registry holds %d)", r.len())
+	}
+	d := r.add(&serverCursor{ns: "x.y", lsid: s1, hasLsid: true, cur: newCur()})
+	r.closeAllSessions()
+	if _, err := r.checkout(d); err == nil {
+		t.Fatal("killAllSessions left a session's cursor open")
+	}
+	nc, err := r.checkout(noSession)
+	if err != nil {
+		t.Fatalf("a cursor without a session was closed with the sessions: %v", err)
+	}
+	r.release(nc)
 	r.reapIdle(time.Now())
 	if r.len() != 1 {
 		t.Fatal("a fresh cursor was reaped")
@@ -952,6 +976,83 @@ func TestDriver_Profiler(t *testing.T) {
 	}
 }
 
+// A profile entry carries the appName of the connection's handshake right after client (spec section 5.2), and
+// only when the client announced one.
+func TestDriver_ProfilerAppName(t *testing.T) {
+	e := newCrudEnv(t, "")
+	ctx := context.Background()
+	opts := options.Client().ApplyURI("mongodb://" + e.addr + "/?directConnection=true").
+		SetServerSelectionTimeout(5 * time.Second).SetAppName("orders-service")
+	named, err := mongo.Connect(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = named.Disconnect(context.Background()) })
+	e.mustRun(t, "app", bson.D{{Key: "profile", Value: 2}})
+	if _, err := named.Database("app").Collection("c").InsertOne(ctx, bson.D{{Key: "_id", Value: 1}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.client.Database("app").Collection("c").InsertOne(ctx, bson.D{{Key: "_id", Value: 2}}); err != nil {
+		t.Fatal(err)
+	}
+	e.mustRun(t, "app", bson.D{{Key: "profile", Value: 0}})
+	inserts := profileEntries(t, e, "app", bson.D{{Key: "op", Value: "insert"}})
+	if len(inserts) != 2 {
+		t.Fatalf("insert entries = %v", inserts)
+	}
+	withName, withoutName := keys(t, inserts[0]), keys(t, inserts[1])
+	if i := indexOf(withName, "client"); i < 0 || i+1 >= len(withName) || withName[i+1] != "appName" {
+		t.Fatalf("entry of the named client: keys %v, want appName right after client", withName)
+	}
+	if got := inserts[0].Lookup("appName").StringValue(); got != "orders-service" {
+		t.Fatalf("appName = %q", got)
+	}
+	if indexOf(withoutName, "appName") >= 0 {
+		t.Fatalf("entry of a client without an application name has appName: %v", inserts[1])
+	}
+}
+
+// Only the first handshake's client.application.name is kept, and only when it is a string of at most 128 bytes.
+func TestConn_RecordClientMetadata(t *testing.T) {
+	hello := func(app any) bson.Raw {
+		d := bson.D{{Key: "hello", Value: 1}}
+		if app != nil {
+			d = append(d, bson.E{Key: "client", Value: bson.D{{Key: "application", Value: bson.D{{Key: "name", Value: app}}}}})
+		}
+		b, err := bson.Marshal(d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	long := string(make([]byte, maxAppNameBytes+1))
+	for _, tc := range []struct {
+		name   string
+		bodies []bson.Raw
+		want   string
+	}{
+		{name: "none", bodies: []bson.Raw{hello(nil)}, want: ""},
+		{name: "named", bodies: []bson.Raw{hello("app1")}, want: "app1"},
+		{name: "first wins", bodies: []bson.Raw{hello("app1"), hello("app2")}, want: "app1"},
+		{name: "heartbeat without client keeps it", bodies: []bson.Raw{hello("app1"), hello(nil)}, want: "app1"},
+		{name: "wrong type ignored", bodies: []bson.Raw{hello(int32(7))}, want: ""},
+		{name: "too long ignored", bodies: []bson.Raw{hello(long)}, want: ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var c Conn
+			for _, b := range tc.bodies {
+				c.recordClientMetadata(b)
+			}
+			if got := c.AppName(); got != tc.want {
+				t.Fatalf("AppName = %q, want %q", got, tc.want)
+			}
+		})
+	}
+	if (*Conn)(nil).AppName() != "" {
+		t.Fatal("AppName of no connection")
+	}
+}
+
 func without(ss []string, drop ...string) []string {
 	var out []string
 	for _, s := range ss {
@@ -1382,31 +1483,135 @@ func TestDriver_TransactionCursor(t *testing.T) {
 	}
 }
 
-// The cursors of a connection are closed when it ends.
-func TestDriver_CursorsClosedWithConnection(t *testing.T) {
+// wireConn is a raw OP_MSG client, so that a test chooses the connection and the lsid of every command.
+type wireConn struct {
+	t  *testing.T
+	nc net.Conn
+	id int32
+}
+
+// dialWire opens a raw connection to e's server; it is closed when the test ends.
+func dialWire(t *testing.T, e *crudEnv) *wireConn {
+	t.Helper()
+	nc, err := net.Dial("tcp", e.addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { nc.Close() })
+	return &wireConn{t: t, nc: nc}
+}
+
+// cmd sends cmd and returns the reply body.
+func (w *wireConn) cmd(cmd bson.D) bson.Raw {
+	w.t.Helper()
+	body, err := bson.Marshal(cmd)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	w.id++
+	w.nc.SetDeadline(time.Now().Add(5 * time.Second))
+	if _, err := w.nc.Write(wire.AppendMsg(nil, w.id, 0, 0, body)); err != nil {
+		w.t.Fatalf("write: %v", err)
+	}
+	_, msg, err := wire.ReadMessage(w.nc, nil, 0)
+	if err != nil {
+		w.t.Fatalf("read: %v", err)
+	}
+	m, err := wire.ParseMsg(msg)
+	if err != nil {
+		w.t.Fatalf("parse reply: %v", err)
+	}
+	return m.Body
+}
+
+// replyCode is a reply's code, 0 for ok: 1.
+func replyCode(r bson.Raw) int32 {
+	if ok, _ := r.Lookup("ok").AsFloat64OK(); ok == 1 {
+		return 0
+	}
+	c, _ := r.Lookup("code").AsInt64OK()
+	return int32(c)
+}
+
+// A cursor belongs to its logical session, not to the connection that opened it (as in mongod, where drivers
+// send getMore on any pooled connection): it survives its connection closing, is continued from another
+// connection, and dies when its session is ended; a getMore on it then fails with CursorNotFound (43).
+func TestDriver_CursorOutlivesConnection(t *testing.T) {
 	e := newCrudEnv(t, "")
-	ctx := context.Background()
 	docs := bson.A{}
-	for i := 0; i < 5; i++ {
+	for i := 0; i < 6; i++ {
 		docs = append(docs, bson.D{{Key: "_id", Value: i}})
 	}
 	e.mustRun(t, "cc", bson.D{{Key: "insert", Value: "c"}, {Key: "documents", Value: docs}})
-	c := e.newClient(t, 1)
-	if _, err := c.Database("cc").Collection("c").Find(ctx, bson.D{}, options.Find().SetBatchSize(1)); err != nil {
-		t.Fatal(err)
+	newLsid := func() bson.D {
+		id := bson.NewObjectID()
+		data := append(id[:], 0x40, 0x80, 0x12, 0x34)
+		return bson.D{{Key: "id", Value: bson.Binary{Subtype: bson.TypeBinaryUUID, Data: data}}}
+	}
+	lsid, other := newLsid(), newLsid()
+	getMore := func(w *wireConn, id int64) bson.Raw {
+		return w.cmd(bson.D{{Key: "getMore", Value: id}, {Key: "collection", Value: "c"}, {Key: "batchSize", Value: 1},
+			{Key: "lsid", Value: lsid}, {Key: "$db", Value: "cc"}})
+	}
+	find := func(w *wireConn, session bson.D) int64 {
+		r := w.cmd(bson.D{{Key: "find", Value: "c"}, {Key: "batchSize", Value: 1}, {Key: "lsid", Value: session}, {Key: "$db", Value: "cc"}})
+		id, _ := r.Lookup("cursor", "id").Int64OK()
+		if replyCode(r) != 0 || id == 0 {
+			t.Fatalf("find = %v", r)
+		}
+		return id
+	}
+
+	first := dialWire(t, e)
+	id := find(first, lsid)
+	otherID := find(first, other)
+	conns := e.srv.currentConns()
+	first.nc.Close()
+	// Wait for the server to finish with the connection: cursors tied to it would be closed by then.
+	deadline := time.Now().Add(5 * time.Second)
+	for e.srv.currentConns() >= conns {
+		if time.Now().After(deadline) {
+			t.Fatal("the server did not notice the disconnect")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	if n := e.srv.cursors.len(); n != 2 {
+		t.Fatalf("open cursors after their connection closed = %d, want 2", n)
+	}
+
+	second := dialWire(t, e)
+	r := getMore(second, id)
+	next, _ := r.Lookup("cursor", "nextBatch").Array().Values()
+	if replyCode(r) != 0 || len(next) != 1 || next[0].Document().Lookup("_id").AsInt64() != 1 || r.Lookup("cursor", "id").Int64() != id {
+		t.Fatalf("getMore from another connection = %v", r)
+	}
+
+	// endSessions of the cursor's lsid closes it; the cursor of another session stays.
+	if r := second.cmd(bson.D{{Key: "endSessions", Value: bson.A{lsid}}, {Key: "$db", Value: "admin"}}); replyCode(r) != 0 {
+		t.Fatalf("endSessions = %v", r)
+	}
+	if r := getMore(second, id); replyCode(r) != 43 || r.Lookup("codeName").StringValue() != "CursorNotFound" {
+		t.Fatalf("getMore after endSessions = %v, want CursorNotFound", r)
 	}
 	if n := e.srv.cursors.len(); n != 1 {
-		t.Fatalf("open cursors = %d, want 1", n)
+		t.Fatalf("open cursors after endSessions = %d, want 1 (the other session's)", n)
 	}
-	if err := c.Disconnect(ctx); err != nil {
-		t.Fatal(err)
+	if r := getMore(second, 987654321); replyCode(r) != 43 {
+		t.Fatalf("getMore of an unknown cursor = %v, want CursorNotFound", r)
 	}
-	deadline := time.Now().Add(5 * time.Second)
-	for e.srv.cursors.len() != 0 {
-		if time.Now().After(deadline) {
-			t.Fatalf("cursor still open after its connection closed")
-		}
-		time.Sleep(10 * time.Millisecond)
+	// killSessions and killAllSessions close sessions' cursors the same way.
+	if r := second.cmd(bson.D{{Key: "killSessions", Value: bson.A{other}}, {Key: "$db", Value: "admin"}}); replyCode(r) != 0 {
+		t.Fatalf("killSessions = %v", r)
+	}
+	if r := getMore(second, otherID); replyCode(r) != 43 {
+		t.Fatalf("getMore after killSessions = %v, want CursorNotFound", r)
+	}
+	find(second, newLsid())
+	if r := second.cmd(bson.D{{Key: "killAllSessions", Value: bson.A{}}, {Key: "$db", Value: "admin"}}); replyCode(r) != 0 {
+		t.Fatalf("killAllSessions = %v", r)
+	}
+	if n := e.srv.cursors.len(); n != 0 {
+		t.Fatalf("open cursors after killAllSessions = %d, want 0", n)
 	}
 }
 

@@ -19,6 +19,7 @@ const (
 // replica set, so drivers enable sessions, retryable writes and transactions. It never includes
 // topologyVersion (which would switch clients to streaming heartbeats) nor compression.
 func handleHello(_ context.Context, s *Server, req *Request) (bson.D, error) {
+	req.Conn.recordClientMetadata(req.Body)
 	addr := s.advertisedAddr()
 	primaryKey := "isWritablePrimary"
 	if req.Name != "hello" {

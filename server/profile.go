@@ -274,6 +274,9 @@ func profileDoc(req *Request, r profileRecord, millis int64) bson.D {
 		d = append(d, bson.E{Key: "planSummary", Value: st.PlanSummary})
 	}
 	d = append(d, bson.E{Key: "ts", Value: bson.NewDateTimeFromTime(time.Now())}, bson.E{Key: "client", Value: clientHost(req)})
+	if app := req.Conn.AppName(); app != "" {
+		d = append(d, bson.E{Key: "appName", Value: app})
+	}
 	return append(d, bson.E{Key: "allUsers", Value: bson.A{}}, bson.E{Key: "user", Value: ""})
 }
 

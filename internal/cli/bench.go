@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"runtime"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -34,6 +35,7 @@ func Bench(args []string) error {
 		pgURL     = fs.String("pg", "", "PostgreSQL URL: run the same workloads on PostgreSQL (synchronous_commit on)")
 		wire      = fs.Bool("wire", false, "also run Concord over the MongoDB wire protocol with the official Go driver")
 		noEmbed   = fs.Bool("no-embedded", false, "skip the embedded (in-process API) Concord runs")
+		cpuProf   = fs.String("cpuprofile", "", "write a CPU profile of the whole run (every target) to this file")
 	)
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -43,6 +45,17 @@ func Bench(args []string) error {
 		return err
 	}
 	cfg := benchConfig{docs: *docs, accounts: *accounts, duration: *duration}
+	if *cpuProf != "" {
+		f, err := os.Create(*cpuProf)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
 
 	var targets []benchTarget
 	if !*noEmbed {
