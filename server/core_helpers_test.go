@@ -27,6 +27,12 @@ type coreEnv struct {
 // newCoreEnv starts a server; it is shut down (and the DB closed) when the test ends.
 func newCoreEnv(tb testing.TB) *coreEnv {
 	tb.Helper()
+	return newCoreEnvWith(tb, nil)
+}
+
+// newCoreEnvWith is newCoreEnv with configure (when non-nil) applied to the Server before it serves.
+func newCoreEnvWith(tb testing.TB, configure func(*server.Server)) *coreEnv {
+	tb.Helper()
 	db, err := concord.Open("", nil)
 	if err != nil {
 		tb.Fatalf("Open: %v", err)
@@ -37,6 +43,9 @@ func newCoreEnv(tb testing.TB) *coreEnv {
 		tb.Fatalf("Listen: %v", err)
 	}
 	e := &coreEnv{db: db, srv: &server.Server{DB: db}, addr: l.Addr().String(), served: make(chan error, 1)}
+	if configure != nil {
+		configure(e.srv)
+	}
 	go func() { e.served <- e.srv.Serve(l) }()
 	tb.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)

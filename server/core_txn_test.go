@@ -1,13 +1,17 @@
 package server_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"log"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/concorddb/concord/server"
 	"github.com/concorddb/concord/wire"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -284,6 +288,74 @@ func TestTxn_LifetimeExpiry(t *testing.T) {
 	a, _ := after.Lookup("transactions", "totalAborted").AsInt64OK()
 	if a != b+1 {
 		t.Fatalf("totalAborted %d -> %d, want +1", b, a)
+	}
+}
+
+// syncBuffer is a log sink safe for the server's goroutines and the test reading it.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+// Write appends p.
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+// String returns what was written so far.
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// TestTxn_ExpiryWithoutFurtherUse checks what only the server's reaper provides on top of the engine's: a
+// transaction that expires while its client stays away is logged as MongoDB logs it (id 20707), leaves
+// currentOp's idle sessions and counts once in totalAborted, without the session being used again.
+func TestTxn_ExpiryWithoutFurtherUse(t *testing.T) {
+	logs := &syncBuffer{}
+	e := newCoreEnvWith(t, func(s *server.Server) { s.ErrorLog = log.New(logs, "", 0) })
+	e.db.SetTransactionLifetime(time.Second)
+	rc := e.dial(t)
+	status := func() int64 {
+		r := rc.cmd(bson.D{{Key: "serverStatus", Value: 1}, {Key: "$db", Value: "admin"}})
+		n, _ := r.Lookup("transactions", "totalAborted").AsInt64OK()
+		return n
+	}
+	idleTxns := func() int {
+		r := mustOK(t, "currentOp", rc.cmd(bson.D{{Key: "currentOp", Value: 1}, {Key: "$db", Value: "admin"}}))
+		vals, _ := r.Lookup("inprog").Array().Values()
+		n := 0
+		for _, v := range vals {
+			if v.Document().Lookup("type").StringValue() == "idleSession" {
+				n++
+			}
+		}
+		return n
+	}
+	before := status()
+	lsid := newLsid()
+	mustOK(t, "txn insert", rc.cmd(txnCmd(insertCmd(bson.D{{Key: "_id", Value: 1}}), lsid, 7, true)))
+	if n := idleTxns(); n != 1 {
+		t.Fatalf("idle transactions in currentOp = %d, want 1", n)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for !strings.Contains(logs.String(), "Aborting transaction with txnNumber 7") {
+		if time.Now().After(deadline) {
+			t.Fatalf("no abort logged for the expired transaction; log: %q", logs.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if !strings.Contains(logs.String(), "because it has been running for longer than 'transactionLifetimeLimitSeconds'") {
+		t.Fatalf("abort log line = %q", logs.String())
+	}
+	if n := idleTxns(); n != 0 {
+		t.Fatalf("idle transactions in currentOp after expiry = %d, want 0", n)
+	}
+	if after := status(); after != before+1 {
+		t.Fatalf("totalAborted %d -> %d, want +1", before, after)
 	}
 }
 

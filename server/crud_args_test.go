@@ -217,7 +217,12 @@ func TestTrimProfile(t *testing.T) {
 	if _, err := coll.InsertMany(ctx, docs); err != nil {
 		t.Fatal(err)
 	}
-	trimProfile(ctx, coll)
+	if deleted, err := trimProfile(ctx, coll); deleted != extra || err != nil {
+		t.Fatalf("trimProfile = %d, %v; want %d deleted", deleted, err, extra)
+	}
+	if deleted, err := trimProfile(ctx, coll); deleted != -1 || err != nil {
+		t.Fatalf("trimProfile of a collection within bounds = %d, %v; want -1 (no delete)", deleted, err)
+	}
 	n, err := coll.CountDocuments(ctx, bson.D{})
 	if err != nil || n != maxProfileEntries {
 		t.Fatalf("entries after trim = %d, %v; want %d", n, err, maxProfileEntries)

@@ -1053,6 +1053,58 @@ func TestConn_RecordClientMetadata(t *testing.T) {
 	}
 }
 
+// Writes to system.profile, the entries and the trimming of old ones, count in neither opcounters nor
+// metrics.document, as in mongod: only the profiled operations themselves do.
+func TestDriver_ProfileWritesNotCounted(t *testing.T) {
+	e := newCrudEnv(t, "")
+	ctx := context.Background()
+	// A full system.profile, and the write count one short of a trim: the first entry written also trims.
+	old := make([]any, maxProfileEntries+3)
+	for i := range old {
+		old[i] = bson.D{{Key: "ts", Value: bson.NewDateTimeFromTime(time.Unix(int64(i), 0))}}
+	}
+	if _, err := e.db.Database("oc").Collection(profileCollection).InsertMany(ctx, old); err != nil {
+		t.Fatal(err)
+	}
+	e.srv.profiler.mu.Lock()
+	e.srv.profiler.written = map[string]int{"oc": profileTrimEvery - 1}
+	e.srv.profiler.mu.Unlock()
+	e.mustRun(t, "oc", bson.D{{Key: "profile", Value: 2}})
+	status := func() bson.Raw { return e.mustRun(t, "admin", bson.D{{Key: "serverStatus", Value: 1}}) }
+	before := status()
+	coll := e.client.Database("oc").Collection("c")
+	for i := 0; i < 3; i++ {
+		if _, err := coll.InsertOne(ctx, bson.D{{Key: "_id", Value: i}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := coll.DeleteOne(ctx, bson.D{{Key: "_id", Value: 0}}); err != nil {
+		t.Fatal(err)
+	}
+	after := status()
+	e.mustRun(t, "oc", bson.D{{Key: "profile", Value: 0}})
+	if n := len(profileEntries(t, e, "oc", bson.D{{Key: "op", Value: bson.D{{Key: "$in", Value: bson.A{"insert", "remove"}}}}})); n != 4 {
+		t.Fatalf("profile entries of the writes = %d, want 4", n)
+	}
+	if err := e.db.Database("oc").Collection(profileCollection).FindOne(ctx, bson.D{{Key: "ts", Value: old[0].(bson.D)[0].Value}}).Err(); !errors.Is(err, concord.ErrNoDocuments) {
+		t.Fatalf("the oldest profile entry survived (%v): the trim did not run", err)
+	}
+	for _, tc := range []struct {
+		path []string
+		want int64
+	}{
+		{[]string{"opcounters", "insert"}, 3},
+		{[]string{"opcounters", "delete"}, 1},
+		{[]string{"opcounters", "query"}, 0},
+		{[]string{"metrics", "document", "inserted"}, 3},
+		{[]string{"metrics", "document", "deleted"}, 1},
+	} {
+		if d := lookupInt(t, after, tc.path...) - lookupInt(t, before, tc.path...); d != tc.want {
+			t.Errorf("%v grew by %d, want %d", tc.path, d, tc.want)
+		}
+	}
+}
+
 func without(ss []string, drop ...string) []string {
 	var out []string
 	for _, s := range ss {

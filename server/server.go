@@ -48,6 +48,8 @@ type Server struct {
 	profiler profiler
 	// cursors holds the open cursors of find and aggregate (crud_find.go).
 	cursors cursorRegistry
+	// profileCounts is what system.profile writes added to the engine's counters (profile.go).
+	profileCounts profileCounts
 
 	initOnce sync.Once
 	started  time.Time
@@ -328,8 +330,8 @@ func (s *Server) closeAllConns() {
 // lifetime limit, which is what MongoDB's killer does for small limits (period = limit/2, at least 1 s).
 const reapInterval = time.Second
 
-// reap aborts transactions past transactionLifetimeLimitSeconds, expires idle sessions and closes idle cursors
-// until stop is closed.
+// reap aborts transactions past transactionLifetimeLimitSeconds (see sessionRegistry.reap for why the engine's
+// own reaper is not enough), expires idle sessions and closes idle cursors until stop is closed.
 func (s *Server) reap(stop <-chan struct{}, done chan<- struct{}) {
 	defer close(done)
 	t := time.NewTicker(reapInterval)

@@ -185,6 +185,14 @@ func (r *sessionRegistry) snapshot() []*session {
 // reap aborts transactions that outlived transactionLifetimeLimitSeconds and ends sessions idle for longer
 // than logicalSessionTimeoutMinutes. Sessions in use are left for the next pass, as MongoDB's killer skips
 // sessions it cannot check out at once.
+//
+// The engine's reaper aborts expired transactions too, but the server cannot leave expiry to it: the engine
+// does not log MongoDB's "Aborting transaction ... 'transactionLifetimeLimitSeconds'" line (id 20707), and
+// concord.Session does not report an abort made under it, so the server could learn of it only when the
+// session's next statement fails, leaving currentOp listing the transaction as open meanwhile and the line
+// unlogged if the client never returns. This pass also applies the expiry date fixed when the transaction
+// began, as MongoDB does, where the engine follows the current limit. The two never count an abort twice:
+// concord aborts an engine transaction only while it is active, and the engine counts totalAborted.
 func (r *sessionRegistry) reap(s *Server, now time.Time) {
 	for _, ss := range r.snapshot() {
 		if !ss.tryLock() {

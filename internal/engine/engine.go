@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/cockroachdb/pebble/v2"
+	"github.com/cockroachdb/pebble/v2/bloom"
 	"github.com/cockroachdb/pebble/v2/vfs"
 
 	"github.com/concorddb/concord/internal/codes"
@@ -62,8 +63,14 @@ type Engine struct {
 	pruning atomic.Bool
 	pruneAt atomic.Int64
 
+	// updates caches compiled update documents by their bytes.
+	updates updateCache
+
 	m counters
 }
+
+// blockCacheSize is the size of Pebble's block cache.
+const blockCacheSize = 128 << 20
 
 // minPruneSize is the owner-table size below which no pruning is attempted.
 const minPruneSize = 4096
@@ -75,6 +82,16 @@ func Open(opts Options) (*Engine, error) {
 	po := &pebble.Options{
 		Logger:       quietLogger{},
 		MemTableSize: 64 << 20,
+		// Every write outside a transaction reads its document by key first;
+		// Pebble's 8 MiB default cache misses on a working set of a few
+		// hundred thousand documents and each miss decompresses a block. The
+		// cache is filled lazily, so a small database pays nothing for it.
+		CacheSize: blockCacheSize,
+	}
+	// Bloom filters let a point read skip the sstables (above all the
+	// overlapping L0 files after memtable flushes) that lack its key.
+	for i := range po.Levels {
+		po.Levels[i].FilterPolicy = bloom.FilterPolicy(10)
 	}
 	dir := opts.Dir
 	if dir == "" {

@@ -55,7 +55,7 @@ func (e *Engine) FindAndModify(ctx context.Context, t *Txn, ns Namespace, spec F
 		}
 		var u *query.Update
 		if !spec.Remove {
-			if u, err = query.CompileUpdate(spec.Update, spec.ArrayFilters); err != nil {
+			if u, err = e.updates.compile(spec.Update, spec.ArrayFilters); err != nil {
 				return err
 			}
 		}

@@ -92,6 +92,12 @@ func (o *op) flush() error {
 	}
 	u := o.unit
 	o.unit = o.e.newUnit()
+	return o.commitUnit(u)
+}
+
+// commitUnit commits u, keeping its batch for the fsync wait of finish. It
+// returns errRedoUnit when the commit failed on a catalog change.
+func (o *op) commitUnit(u *Txn) error {
 	b, err := o.e.commit(u)
 	if b != nil {
 		o.batches = append(o.batches, b)
@@ -106,7 +112,14 @@ func (o *op) flush() error {
 // waits for the fsync of every unit, and adds the absorbed conflicts to
 // metrics.operation.writeConflicts.
 func (o *op) finish() error {
-	err := o.flush()
+	var err error
+	if o.txn == nil {
+		// The last unit: no new one is started (runWrite starts a fresh
+		// unit if it runs the body again).
+		u := o.unit
+		o.unit = nil
+		err = o.commitUnit(u)
+	}
 	for _, b := range o.batches {
 		if serr := o.e.syncWait(b); serr != nil && err == nil {
 			err = serr

@@ -51,7 +51,7 @@ func (e *Engine) Update(ctx context.Context, t *Txn, ns Namespace, spec UpdateSp
 		if err != nil {
 			return err
 		}
-		u, err := query.CompileUpdate(spec.Update, spec.ArrayFilters)
+		u, err := e.updates.compile(spec.Update, spec.ArrayFilters)
 		if err != nil {
 			return err
 		}

@@ -1,0 +1,59 @@
+package engine
+
+import (
+	"sync"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+
+	"github.com/concorddb/concord/internal/query"
+)
+
+// Compiled-update cache bounds: only small update documents are kept (the
+// ones applications repeat, such as {$inc: {n: 1}}), and the cache starts
+// over when it is full, so a stream of distinct updates costs one map
+// insert each and a bounded amount of memory.
+const (
+	updateCacheMaxEntries = 1024
+	updateCacheMaxBytes   = 512
+)
+
+// updateCache maps the bytes of an update document to its compiled form.
+// A query.Update is immutable and safe for concurrent use, and compiling
+// depends on nothing but the bytes (the time $currentDate stores is given to
+// Apply), so one compiled update can serve every statement that sends the
+// same bytes. Only successful compilations are kept: an invalid update is
+// compiled again and fails again with the same error. Safe for concurrent
+// use; the zero value is ready.
+type updateCache struct {
+	mu sync.RWMutex
+	m  map[string]*query.Update
+}
+
+// compile returns the compiled update, from the cache when the same bytes
+// were compiled before. Updates with array filters bypass the cache (their
+// meaning depends on the filters too), as do malformed and large ones.
+func (c *updateCache) compile(update bson.Raw, arrayFilters []bson.Raw) (*query.Update, error) {
+	if len(arrayFilters) > 0 || len(update) < 5 || len(update) > updateCacheMaxBytes {
+		return query.CompileUpdate(update, arrayFilters)
+	}
+	c.mu.RLock()
+	u := c.m[string(update)]
+	c.mu.RUnlock()
+	if u != nil {
+		return u, nil
+	}
+	// Compile from a private copy: the compiled form may alias its input,
+	// and the caller may reuse its buffer once the statement ends.
+	key := string(update)
+	u, err := query.CompileUpdate(bson.Raw(key), nil)
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	if c.m == nil || len(c.m) >= updateCacheMaxEntries {
+		c.m = make(map[string]*query.Update)
+	}
+	c.m[key] = u
+	c.mu.Unlock()
+	return u, nil
+}
