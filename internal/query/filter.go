@@ -855,31 +855,6 @@ func filterCompileIn(op string, v bson.RawValue) (*filterInLeaf, error) {
 	return l, nil
 }
 
-// filterTypeAliases are $type's string aliases.
-var filterTypeAliases = map[string]bson.Type{
-	"double":              bson.TypeDouble,
-	"string":              bson.TypeString,
-	"object":              bson.TypeEmbeddedDocument,
-	"array":               bson.TypeArray,
-	"binData":             bson.TypeBinary,
-	"undefined":           bson.TypeUndefined,
-	"objectId":            bson.TypeObjectID,
-	"bool":                bson.TypeBoolean,
-	"date":                bson.TypeDateTime,
-	"null":                bson.TypeNull,
-	"regex":               bson.TypeRegex,
-	"dbPointer":           bson.TypeDBPointer,
-	"javascript":          bson.TypeJavaScript,
-	"symbol":              bson.TypeSymbol,
-	"javascriptWithScope": bson.TypeCodeWithScope,
-	"int":                 bson.TypeInt32,
-	"timestamp":           bson.TypeTimestamp,
-	"long":                bson.TypeInt64,
-	"decimal":             bson.TypeDecimal128,
-	"minKey":              bson.TypeMinKey,
-	"maxKey":              bson.TypeMaxKey,
-}
-
 // filterCompileType compiles $type: an alias, a type number, "number", or
 // an array of those.
 func filterCompileType(v bson.RawValue) (*filterTypeLeaf, error) {
@@ -892,7 +867,7 @@ func filterCompileType(v bson.RawValue) (*filterTypeLeaf, error) {
 				l.number = true
 				return nil
 			}
-			t, ok := filterTypeAliases[s]
+			t, ok := typeAliases[s]
 			if !ok {
 				return filterBad("Unknown type name alias: %s", s)
 			}

@@ -155,7 +155,7 @@ func CompileUpdate(update bson.Raw, arrayFilters []bson.Raw) (*Update, error) {
 		arg := e.Value()
 		if arg.Type != bson.TypeEmbeddedDocument {
 			return nil, codes.New(codes.FailedToParse, "Modifiers operate on fields but we found type %s instead. For example: {$mod: {<field>: ...}} not {%s}",
-				updateTypeName(arg.Type), updateFormatElement(name, arg))
+				TypeName(arg.Type), updateFormatElement(name, arg))
 		}
 		fields, err := arg.Document().Elements()
 		if err != nil {

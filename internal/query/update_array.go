@@ -62,7 +62,7 @@ func updateParseArrayOp(op *updateOp, path string, arg bson.RawValue) (*updateOp
 				}
 				each := elems[0].Value()
 				if each.Type != bson.TypeArray {
-					return nil, codes.New(codes.TypeMismatch, "The argument to $each in $addToSet must be an array but it was of type %s", updateTypeName(each.Type))
+					return nil, codes.New(codes.TypeMismatch, "The argument to $each in $addToSet must be an array but it was of type %s", TypeName(each.Type))
 				}
 				vals = updateArrayValues(each.Value)
 			}
@@ -86,7 +86,7 @@ func updateParseArrayOp(op *updateOp, path string, arg bson.RawValue) (*updateOp
 		op.popFirst = f == -1
 	case updatePullAll:
 		if arg.Type != bson.TypeArray {
-			return nil, codes.New(codes.BadValue, "$pullAll requires an array argument but was given a %s", updateTypeName(arg.Type))
+			return nil, codes.New(codes.BadValue, "$pullAll requires an array argument but was given a %s", TypeName(arg.Type))
 		}
 		op.values = updateArrayValues(arg.Value)
 	case updatePull:
@@ -124,19 +124,19 @@ func updateParsePush(arg bson.RawValue) (*updatePushSpec, error) {
 		switch k {
 		case "$each":
 			if v.Type != bson.TypeArray {
-				return nil, codes.New(codes.BadValue, "The argument to $each in $push must be an array but it was of type: %s", updateTypeName(v.Type))
+				return nil, codes.New(codes.BadValue, "The argument to $each in $push must be an array but it was of type: %s", TypeName(v.Type))
 			}
 			spec.each = updateArrayValues(v.Value)
 		case "$slice":
 			n, ok := updateWholeNumber(v)
 			if !ok {
-				return nil, codes.New(codes.BadValue, "The value for $slice must be an integer value but was given type: %s", updateTypeName(v.Type))
+				return nil, codes.New(codes.BadValue, "The value for $slice must be an integer value but was given type: %s", TypeName(v.Type))
 			}
 			spec.hasSlice, spec.slice = true, n
 		case "$position":
 			n, ok := updateWholeNumber(v)
 			if !ok {
-				return nil, codes.New(codes.BadValue, "The value for $position must be an integer value, not of type: %s", updateTypeName(v.Type))
+				return nil, codes.New(codes.BadValue, "The value for $position must be an integer value, not of type: %s", TypeName(v.Type))
 			}
 			spec.hasPosition, spec.position = true, n
 		case "$sort":
@@ -320,12 +320,12 @@ func (a *updateApplier) applyArrayOp(op *updateOp, key string, cur bson.RawValue
 		switch op.kind {
 		case updatePush:
 			return bson.RawValue{}, codes.New(codes.BadValue, "The field '%s' must be an array but is of type %s in document {%s}",
-				key, updateTypeName(cur.Type), a.idString())
+				key, TypeName(cur.Type), a.idString())
 		case updateAddToSet:
 			return bson.RawValue{}, codes.New(codes.BadValue, "Cannot apply $addToSet to non-array field. Field named '%s' has non-array type %s",
-				key, updateTypeName(cur.Type))
+				key, TypeName(cur.Type))
 		case updatePop:
-			return bson.RawValue{}, codes.New(codes.TypeMismatch, "Path '%s' contains an element of non-array type '%s'", path, updateTypeName(cur.Type))
+			return bson.RawValue{}, codes.New(codes.TypeMismatch, "Path '%s' contains an element of non-array type '%s'", path, TypeName(cur.Type))
 		}
 		return bson.RawValue{}, codes.New(codes.BadValue, "Cannot apply %s to a non-array value", op.name)
 	}

@@ -97,7 +97,7 @@ func updateParseCurrentDate(op *updateOp, path string, arg bson.RawValue) (*upda
 		}
 		return op, nil
 	}
-	return nil, codes.New(codes.BadValue, "%s is not valid type for $currentDate. Please use a boolean ('true') or a $type expression ({$type: 'timestamp/date'}).", updateTypeName(arg.Type))
+	return nil, codes.New(codes.BadValue, "%s is not valid type for $currentDate. Please use a boolean ('true') or a $type expression ({$type: 'timestamp/date'}).", TypeName(arg.Type))
 }
 
 // applyOp applies one leaf operation to cur (the zero RawValue when the
@@ -163,7 +163,7 @@ func (a *updateApplier) applyArith(op *updateOp, key string, cur bson.RawValue) 
 	}
 	if !updateIsNumber(cur.Type) {
 		return bson.RawValue{}, codes.New(codes.TypeMismatch, "Cannot apply %s to a value of non-numeric type. {%s} has the field '%s' of non-numeric type %s",
-			op.name, a.idString(), key, updateTypeName(cur.Type))
+			op.name, a.idString(), key, TypeName(cur.Type))
 	}
 	res, ok := updateArith(op.kind == updateMul, cur, op.value)
 	if !ok {
