@@ -28,6 +28,9 @@ func toDoc(v any, what string) (bson.Raw, error) {
 		if d == nil {
 			return emptyDoc, nil // bson.Marshal refuses a nil D; the driver's users write bson.D(nil) for {}
 		}
+		if b, ok := marshalD(d); ok {
+			return b, nil
+		}
 	case bson.M:
 		if d == nil {
 			return emptyDoc, nil

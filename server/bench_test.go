@@ -4,13 +4,18 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"net"
 	"runtime"
 	"sync/atomic"
+	"syscall"
 	"testing"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
+	"go.mongodb.org/mongo-driver/v2/x/bsonx/bsoncore"
+
+	"github.com/concorddb/concord/wire"
 )
 
 // benchClients is the number of concurrent client connections of the wire benchmarks.
@@ -106,4 +111,101 @@ func loadSpread(b *testing.B, client *mongo.Client, coll *mongo.Collection) {
 			b.Fatalf("loading documents %d..: %v", start, err)
 		}
 	}
+}
+
+// BenchmarkWireRaw sends the update commands the driver sends, pre-framed, over raw connections, so that the
+// client costs almost nothing: ns/op is then the server's throughput, cpu-ns/op the process CPU per update
+// (server, engine, fsync thread and a minimal client) and allocs/op nearly all the server's.
+func BenchmarkWireRaw(b *testing.B) {
+	e := newCrudEnv(b, b.TempDir())
+	client := e.newClient(b, benchClients)
+	ctx := context.Background()
+	if _, err := client.Database("bench").Collection("hot").InsertOne(ctx, bson.D{{Key: "_id", Value: 1}, {Key: "v", Value: 0}}); err != nil {
+		b.Fatal(err)
+	}
+	b.Run(fmt.Sprintf("hot_inc/clients=%d", benchClients), func(b *testing.B) {
+		runRawUpdates(b, e.addr, "hot", func() int { return 1 })
+	})
+	loadSpread(b, client, client.Database("bench").Collection("spread"))
+	b.Run(fmt.Sprintf("spread_inc/clients=%d/docs=%d", benchClients, benchSpreadDocs), func(b *testing.B) {
+		runRawUpdates(b, e.addr, "spread", func() int { return rand.IntN(benchSpreadDocs) })
+	})
+}
+
+// runRawUpdates runs b.N retryable {$inc: {v: 1}} updates of the _id chosen by id over benchClients raw
+// connections, each with its own session, checking every reply.
+func runRawUpdates(b *testing.B, addr, coll string, id func() int) {
+	conns := make(chan net.Conn, benchClients)
+	for range benchClients {
+		nc, err := net.Dial("tcp", addr)
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer nc.Close()
+		conns <- nc
+	}
+	b.ReportAllocs()
+	b.SetParallelism(parallelismFor(benchClients))
+	cpu0 := processCPU()
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		nc := <-conns
+		var lsid [16]byte
+		for i := range lsid {
+			lsid[i] = byte(rand.IntN(256))
+		}
+		var txn int64
+		var out, in []byte
+		for pb.Next() {
+			txn++
+			out = appendRawUpdate(out[:0], int32(txn), coll, lsid, txn, id())
+			if _, err := nc.Write(out); err != nil {
+				b.Error(err)
+				return
+			}
+			_, msg, err := wire.ReadMessage(nc, in, 0)
+			if err != nil {
+				b.Error(err)
+				return
+			}
+			in = msg
+			m, err := wire.ParseMsg(msg)
+			if err != nil {
+				b.Error(err)
+				return
+			}
+			if n, _ := m.Body.Lookup("nModified").Int32OK(); n != 1 {
+				b.Errorf("reply %v", m.Body)
+				return
+			}
+		}
+	})
+	b.StopTimer()
+	b.ReportMetric(float64(processCPU()-cpu0)/float64(b.N), "cpu-ns/op")
+}
+
+// appendRawUpdate frames an update command the way the Go driver sends it: the statement in an "updates"
+// document sequence, with lsid, txnNumber and $db.
+func appendRawUpdate(dst []byte, reqID int32, coll string, lsid [16]byte, txn int64, id int) []byte {
+	body := bsoncore.NewDocumentBuilder().
+		AppendString("update", coll).
+		AppendBoolean("ordered", true).
+		AppendDocument("lsid", bsoncore.NewDocumentBuilder().AppendBinary("id", 4, lsid[:]).Build()).
+		AppendInt64("txnNumber", txn).
+		AppendString("$db", "bench").
+		Build()
+	stmt := bsoncore.NewDocumentBuilder().
+		AppendDocument("q", bsoncore.NewDocumentBuilder().AppendInt32("_id", int32(id)).Build()).
+		AppendDocument("u", bsoncore.NewDocumentBuilder().AppendDocument("$inc", bsoncore.NewDocumentBuilder().AppendInt32("v", 1).Build()).Build()).
+		Build()
+	return wire.AppendMsg(dst, reqID, 0, 0, bson.Raw(body), wire.Sequence{Identifier: "updates", Documents: []bson.Raw{bson.Raw(stmt)}})
+}
+
+// processCPU returns the CPU time (user + system) the process has used, in nanoseconds.
+func processCPU() int64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return ru.Utime.Nano() + ru.Stime.Nano()
 }

@@ -8,8 +8,9 @@ import (
 	"github.com/concorddb/concord"
 )
 
-// Request is one command as the server received it. Every message is read into its own buffer, so Body (and
-// values sliced from it) stay valid after the handler returns, e.g. for a cursor's getMore.
+// Request is one command as the server received it. Body is a copy owned by the request (the message buffer
+// it was read into is reused), so Body and values sliced from it stay valid after the handler returns, e.g. for
+// a cursor's getMore.
 type Request struct {
 	// Name is the command name as sent, e.g. "find": the first key of the body.
 	Name string

@@ -30,6 +30,16 @@ var commands = map[string]Command{
 	"whatsmyuri":        {Handler: handleWhatsMyURI},
 }
 
+// commandEntry is a table entry together with its name, so that dispatch takes the name string from the
+// table instead of allocating one per request.
+type commandEntry struct {
+	name string
+	cmd  Command
+}
+
+// commandIndex is the table as dispatch reads it, built once at init from commands.
+var commandIndex map[string]*commandEntry
+
 // init merges the data commands into the table; a name registered twice is a programming error.
 func init() {
 	for name, c := range crudCommands {
@@ -37,5 +47,9 @@ func init() {
 			panic(fmt.Sprintf("server: command %q is registered twice", name))
 		}
 		commands[name] = c
+	}
+	commandIndex = make(map[string]*commandEntry, len(commands))
+	for name, c := range commands {
+		commandIndex[name] = &commandEntry{name: name, cmd: c}
 	}
 }

@@ -2,6 +2,7 @@ package server
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"errors"
 	"io"
@@ -30,9 +31,12 @@ type Conn struct {
 	srv *Server
 	nc  net.Conn
 	br  *bufio.Reader
-	// active is set while the connection processes a request; guarded by srv.mu so that Shutdown closes only
-	// idle connections.
-	active bool
+	// active is set while the connection processes a request, so that Shutdown closes only idle connections.
+	active atomic.Bool
+	// watch interrupts the running command if the client disconnects.
+	watch disconnectWatch
+	// msg is the parse state of the current OP_MSG, reused from message to message.
+	msg wire.Msg
 	// nextReplyID numbers this connection's replies.
 	nextReplyID int32
 	// appName is the client.application.name of the connection's handshake (nil: none sent). currentOp reads it
@@ -88,11 +92,27 @@ func newConn(srv *Server, nc net.Conn) *Conn {
 	}
 }
 
-// setActive marks the connection busy or idle.
-func (c *Conn) setActive(active bool) {
-	c.srv.mu.Lock()
-	c.active = active
-	c.srv.mu.Unlock()
+// bufPool holds the message buffers of the connections: a request is read into one and its reply encoded into
+// another, both returned once the reply is written, so that a steady stream of commands allocates no buffers.
+var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
+
+// maxPooledBuffer is the largest buffer put back into bufPool: one huge message must not pin its memory.
+const maxPooledBuffer = 1 << 20
+
+// getBuffer takes an empty buffer from bufPool.
+func getBuffer() *[]byte {
+	b := bufPool.Get().(*[]byte)
+	*b = (*b)[:0]
+	return b
+}
+
+// putBuffer returns b (grown to hold data) to bufPool unless it is too large to keep.
+func putBuffer(b *[]byte, data []byte) {
+	if cap(data) > maxPooledBuffer {
+		return
+	}
+	*b = data[:0]
+	bufPool.Put(b)
 }
 
 // serve reads and answers requests until the client disconnects, a framing error makes the stream unusable
@@ -108,7 +128,9 @@ func (c *Conn) serve() {
 		s.removeConn(c)
 	}()
 	for {
-		c.setActive(false)
+		// Shutdown sets inShutdown, then closes connections it sees idle: with both flags atomic, either this
+		// goroutine sees the shutdown or Shutdown sees it idle.
+		c.active.Store(false)
 		if s.inShutdown.Load() {
 			return
 		}
@@ -117,8 +139,9 @@ func (c *Conn) serve() {
 		if _, err := c.br.Peek(1); err != nil {
 			return
 		}
-		c.setActive(true)
-		h, msg, err := wire.ReadMessage(c.br, nil, wire.MaxMessageSize)
+		c.active.Store(true)
+		rb := getBuffer()
+		h, msg, err := wire.ReadMessage(c.br, *rb, wire.MaxMessageSize)
 		if err != nil {
 			if !errors.Is(err, io.EOF) && !errors.Is(err, net.ErrClosed) {
 				s.logf("server: conn %d from %s: closing: %v", c.ID, c.RemoteAddr, err)
@@ -127,14 +150,58 @@ func (c *Conn) serve() {
 		}
 		s.bytesIn.Add(int64(len(msg)))
 		s.numRequests.Add(1)
-		out := c.handleMessage(h, msg)
-		if out == nil {
-			continue
+		wb := getBuffer()
+		out, ok := c.handleMessage(*wb, h, msg)
+		putBuffer(rb, msg)
+		if ok {
+			_, err = c.nc.Write(out)
 		}
-		if _, err := c.nc.Write(out); err != nil {
+		putBuffer(wb, out)
+		if err != nil {
 			return
 		}
-		s.bytesOut.Add(int64(len(out)))
+		if ok {
+			s.bytesOut.Add(int64(len(out)))
+		}
+	}
+}
+
+// handleMessage answers one whole message, appending the reply to dst; ok is false when no reply is due
+// (moreToCome). A message that cannot be parsed is answered with an error document: its length was valid, so
+// the stream is still in step. msg may be reused once handleMessage returns: the command runs on a copy.
+func (c *Conn) handleMessage(dst []byte, h wire.Header, msg []byte) (out []byte, ok bool) {
+	switch h.OpCode {
+	case wire.OpMsg:
+		m := &c.msg
+		if err := wire.ParseMsgInto(m, msg); err != nil {
+			return wire.AppendMsg(dst, c.replyID(), h.RequestID, 0, c.srv.errorReply(wireError(err))), true
+		}
+		body, err := m.Command()
+		if err == nil && len(m.Sequences) == 0 {
+			body = bytes.Clone(body) // Command returned the body inside msg
+		}
+		moreToCome := m.Flags&wire.MoreToCome != 0
+		// The reply is encoded in place after its header; its requestID is taken only if it is sent.
+		start, dst := wire.BeginMsg(dst, c.nextReplyID+1, h.RequestID, 0)
+		if err != nil {
+			dst = append(dst, c.srv.errorReply(wireError(err))...)
+		} else {
+			dst = c.appendCommand(dst, body, "")
+		}
+		if moreToCome {
+			return dst[:start], false
+		}
+		c.replyID()
+		return wire.EndMsg(dst, start), true
+	case wire.OpQuery:
+		q, err := wire.ParseQuery(msg)
+		if err != nil {
+			return wire.AppendReply(dst, c.replyID(), h.RequestID, c.srv.errorReply(wireError(err))), true
+		}
+		return wire.AppendReply(dst, c.replyID(), h.RequestID, c.runQuery(q)), true
+	default:
+		err := codes.New(codes.ProtocolError, "Unsupported opcode %d: only OP_MSG, and OP_QUERY for the handshake, are supported", int32(h.OpCode))
+		return wire.AppendMsg(dst, c.replyID(), h.RequestID, 0, c.srv.errorReply(err)), true
 	}
 }
 
@@ -142,38 +209,6 @@ func (c *Conn) serve() {
 func (c *Conn) replyID() int32 {
 	c.nextReplyID++
 	return c.nextReplyID
-}
-
-// handleMessage answers one whole message; nil means no reply (moreToCome). A message that cannot be parsed
-// is answered with an error document: its length was valid, so the stream is still in step.
-func (c *Conn) handleMessage(h wire.Header, msg []byte) []byte {
-	switch h.OpCode {
-	case wire.OpMsg:
-		m, err := wire.ParseMsg(msg)
-		if err != nil {
-			return wire.AppendMsg(nil, c.replyID(), h.RequestID, 0, c.srv.errorReply(wireError(err)))
-		}
-		body, err := m.Command()
-		var reply bson.Raw
-		if err != nil {
-			reply = c.srv.errorReply(wireError(err))
-		} else {
-			reply = c.runCommand(body, "")
-		}
-		if m.Flags&wire.MoreToCome != 0 {
-			return nil
-		}
-		return wire.AppendMsg(nil, c.replyID(), h.RequestID, 0, reply)
-	case wire.OpQuery:
-		q, err := wire.ParseQuery(msg)
-		if err != nil {
-			return wire.AppendReply(nil, c.replyID(), h.RequestID, c.srv.errorReply(wireError(err)))
-		}
-		return wire.AppendReply(nil, c.replyID(), h.RequestID, c.runQuery(q))
-	default:
-		err := codes.New(codes.ProtocolError, "Unsupported opcode %d: only OP_MSG, and OP_QUERY for the handshake, are supported", int32(h.OpCode))
-		return wire.AppendMsg(nil, c.replyID(), h.RequestID, 0, c.srv.errorReply(err))
-	}
 }
 
 // runQuery answers an OP_QUERY. Since MongoDB 5.1 only the handshake commands may use it.
@@ -190,7 +225,7 @@ func (c *Conn) runQuery(q *wire.Query) bson.Raw {
 		}
 		return c.srv.errorReply(codes.New(codes.UnsupportedOpQueryCommand, "Unsupported OP_QUERY command: find. The client driver may require an upgrade. For more details see https://dochub.mongodb.org/core/legacy-opcode-removal"))
 	}
-	return c.runCommand(cmd, db)
+	return c.runCommand(bytes.Clone(cmd), db) // cmd lies in the reused message buffer
 }
 
 // isHandshake reports whether name is one of the commands allowed over OP_QUERY.
@@ -210,43 +245,66 @@ func wireError(err error) error {
 // going away; quick commands never pay for the watcher.
 const disconnectWatchDelay = 50 * time.Millisecond
 
-// watchDisconnect interrupts a long-running command (cancel) when its client disconnects, as mongod kills
-// operations on client disconnect, so that a write waiting for a transaction does not apply after its client
-// gave up. Clients send nothing else while they wait for a reply, so the watcher may read from the connection
-// meanwhile; whatever it reads stays buffered for the next request. The returned stop must be called when the
-// command ends, before the connection reads again.
-func (c *Conn) watchDisconnect(cancel context.CancelFunc) (stop func()) {
-	var (
-		mu      sync.Mutex
-		stopped bool
-		started bool
-		done    = make(chan struct{})
-	)
-	t := time.AfterFunc(disconnectWatchDelay, func() {
-		mu.Lock()
-		defer mu.Unlock()
-		if stopped {
-			return
+// disconnectWatch interrupts a long-running command when its client disconnects, as mongod kills operations
+// on client disconnect, so that a write waiting for a transaction does not apply after its client gave up.
+// Clients send nothing else while they wait for a reply, so the watcher may read from the connection
+// meanwhile; whatever it reads stays buffered for the next request. Each connection has one, reused by every
+// command: arming it resets a timer, so quick commands never start the watcher nor allocate.
+type disconnectWatch struct {
+	mu    sync.Mutex
+	timer *time.Timer
+	// armed is set while a command runs; cancel interrupts it.
+	armed  bool
+	cancel context.CancelFunc
+	// started is set once the watcher goroutine runs; it closes done when it stops.
+	started bool
+	done    chan struct{}
+}
+
+// arm starts watching for the command that cancel interrupts; the watcher itself starts only if the command
+// is still running after disconnectWatchDelay. disarm must be called when the command ends, before the
+// connection reads again.
+func (w *disconnectWatch) arm(c *Conn, cancel context.CancelFunc) {
+	w.mu.Lock()
+	w.armed, w.cancel = true, cancel
+	if w.timer == nil {
+		w.timer = time.AfterFunc(disconnectWatchDelay, func() { w.fire(c) })
+	} else {
+		w.timer.Reset(disconnectWatchDelay)
+	}
+	w.mu.Unlock()
+}
+
+// fire starts the watcher goroutine for the armed command. A firing that lost the race with disarm finds the
+// watch disarmed, or armed for the next command, which it then merely starts watching early.
+func (w *disconnectWatch) fire(c *Conn) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if !w.armed || w.started {
+		return
+	}
+	w.started = true
+	done, cancel := make(chan struct{}), w.cancel
+	w.done = done
+	go func() {
+		defer close(done)
+		if _, err := c.br.Peek(1); err != nil && !isTimeout(err) {
+			cancel()
 		}
-		started = true
-		go func() {
-			defer close(done)
-			if _, err := c.br.Peek(1); err != nil && !isTimeout(err) {
-				cancel()
-			}
-		}()
-	})
-	return func() {
-		t.Stop()
-		mu.Lock()
-		stopped = true
-		wasStarted := started
-		mu.Unlock()
-		if wasStarted {
-			c.nc.SetReadDeadline(time.Now()) // wake the watcher
-			<-done
-			c.nc.SetReadDeadline(time.Time{})
-		}
+	}()
+}
+
+// disarm stops watching, waking and waiting for the watcher goroutine if it started.
+func (w *disconnectWatch) disarm(c *Conn) {
+	w.timer.Stop()
+	w.mu.Lock()
+	started, done := w.started, w.done
+	w.armed, w.cancel, w.started, w.done = false, nil, false, nil
+	w.mu.Unlock()
+	if started {
+		c.nc.SetReadDeadline(time.Now()) // wake the watcher
+		<-done
+		c.nc.SetReadDeadline(time.Time{})
 	}
 }
 

@@ -14,31 +14,91 @@ import (
 
 // cmdArgs is a parsed view of a command body: its fields by name, read with the type rules of MongoDB's IDL
 // parser (numbers accepted wherever a bool or an integer is expected). Field values alias the request body, which
-// stays valid for the whole handler call.
+// stays valid for the whole handler call. A command's few fields are kept in a small inline array searched in
+// order, which costs no allocation per field; bodies with many fields are indexed by a map instead.
 type cmdArgs struct {
-	cmd    string
-	fields map[string]bson.RawValue
+	cmd string
+	// list holds the fields while there are at most maxListedArgs; index replaces it beyond.
+	list  []argField
+	index map[string]bson.RawValue
+	buf   [maxListedArgs]argField
+}
+
+// argField is one field of a command body; key aliases the body.
+type argField struct {
+	key []byte
+	val bson.RawValue
+}
+
+// maxListedArgs is the most fields looked up by linear search; real commands have about ten.
+const maxListedArgs = 16
+
+// get returns the value of the field name.
+func (a *cmdArgs) get(name string) (bson.RawValue, bool) {
+	if a.index != nil {
+		v, ok := a.index[name]
+		return v, ok
+	}
+	for i := range a.list {
+		if string(a.list[i].key) == name {
+			return a.list[i].val, true
+		}
+	}
+	return bson.RawValue{}, false
+}
+
+// add records a field, reporting false if it is a duplicate.
+func (a *cmdArgs) add(k []byte, v bson.RawValue) bool {
+	if a.index == nil && len(a.list) < maxListedArgs {
+		for i := range a.list {
+			if string(a.list[i].key) == string(k) {
+				return false
+			}
+		}
+		a.list = append(a.list, argField{key: k, val: v})
+		return true
+	}
+	if a.index == nil {
+		a.index = make(map[string]bson.RawValue, 2*maxListedArgs)
+		for _, f := range a.list {
+			a.index[string(f.key)] = f.val
+		}
+		a.list = nil
+	}
+	if _, dup := a.index[string(k)]; dup {
+		return false
+	}
+	a.index[string(k)] = v
+	return true
 }
 
 // parseArgs indexes the fields of body. A malformed body is InvalidBSON; a duplicated field is an error as in
 // mongod's IDL parser. Inside a transaction the body is copied first: the engine keeps a transaction's
-// documents until commit, after the handler returns and core may reuse the request buffer.
+// documents until commit, after the handler returns.
 func parseArgs(req *Request) (*cmdArgs, error) {
 	body := req.Body
 	if req.InTxn {
 		body = append(bson.Raw(nil), body...)
 	}
-	elems, err := body.Elements()
-	if err != nil {
+	a := &cmdArgs{cmd: req.Name}
+	a.list = a.buf[:0]
+	var dupErr error
+	it := newElemIter(body)
+	for {
+		k, v, ok := it.next()
+		if !ok {
+			break
+		}
+		if dupErr == nil && !a.add(k, v) {
+			dupErr = codes.New(codeDuplicateField, "BSON field '%s.%s' is a duplicate field", a.cmd, k)
+		}
+	}
+	if it.malformed() {
+		_, err := body.Elements()
 		return nil, codes.New(codes.InvalidBSON, "invalid command document: %v", err)
 	}
-	a := &cmdArgs{cmd: req.Name, fields: make(map[string]bson.RawValue, len(elems))}
-	for _, e := range elems {
-		k := e.Key()
-		if _, dup := a.fields[k]; dup {
-			return nil, codes.New(codeDuplicateField, "BSON field '%s.%s' is a duplicate field", a.cmd, k)
-		}
-		a.fields[k] = e.Value()
+	if dupErr != nil {
+		return nil, dupErr
 	}
 	return a, nil
 }
@@ -105,19 +165,22 @@ const (
 
 // has reports whether the field is present (null counts as absent, as for optional IDL fields).
 func (a *cmdArgs) has(name string) bool {
-	v, ok := a.fields[name]
+	v, ok := a.get(name)
 	return ok && v.Type != bson.TypeNull && v.Type != bson.TypeUndefined
 }
 
 // raw returns the field's value, or a zero RawValue when absent.
-func (a *cmdArgs) raw(name string) bson.RawValue { return a.fields[name] }
+func (a *cmdArgs) raw(name string) bson.RawValue {
+	v, _ := a.get(name)
+	return v
+}
 
 // boolean reads an optional bool field (numbers are true when non-zero).
 func (a *cmdArgs) boolean(name string, def bool) (bool, error) {
 	if !a.has(name) {
 		return def, nil
 	}
-	return rawBool(a.cmd, name, a.fields[name])
+	return rawBool(a.cmd, name, a.raw(name))
 }
 
 // int64 reads an optional integral number field.
@@ -125,7 +188,7 @@ func (a *cmdArgs) int64(name string, def int64) (int64, error) {
 	if !a.has(name) {
 		return def, nil
 	}
-	return rawInt(a.cmd, name, a.fields[name])
+	return rawInt(a.cmd, name, a.raw(name))
 }
 
 // doc reads an optional document field; absent gives nil.
@@ -133,7 +196,7 @@ func (a *cmdArgs) doc(name string) (bson.Raw, error) {
 	if !a.has(name) {
 		return nil, nil
 	}
-	return rawDoc(a.cmd, name, a.fields[name])
+	return rawDoc(a.cmd, name, a.raw(name))
 }
 
 // str reads an optional string field.
@@ -141,7 +204,7 @@ func (a *cmdArgs) str(name string) (string, error) {
 	if !a.has(name) {
 		return "", nil
 	}
-	v := a.fields[name]
+	v := a.raw(name)
 	s, ok := v.StringValueOK()
 	if !ok {
 		return "", wrongType(a.cmd, name, v, "type 'string'")
@@ -154,16 +217,47 @@ func (a *cmdArgs) array(name string) ([]bson.RawValue, error) {
 	if !a.has(name) {
 		return nil, nil
 	}
-	return rawArray(a.cmd, name, a.fields[name])
+	return rawArray(a.cmd, name, a.raw(name))
 }
 
-// docArray reads an optional array-of-documents field.
+// docArray reads an optional array-of-documents field. It walks the array twice (count, then fill) instead of
+// splitting it into values first, so that a write command's statements cost one allocation.
 func (a *cmdArgs) docArray(name string) ([]bson.Raw, error) {
-	vals, err := a.array(name)
-	if err != nil {
-		return nil, err
+	if !a.has(name) {
+		return docsOf(a.cmd, name, nil)
 	}
-	return docsOf(a.cmd, name, vals)
+	v := a.raw(name)
+	arr, ok := v.ArrayOK()
+	if !ok {
+		return nil, wrongType(a.cmd, name, v, "type 'array'")
+	}
+	n := 0
+	it := newElemIter(arr)
+	for {
+		if _, _, ok := it.next(); !ok {
+			break
+		}
+		n++
+	}
+	if it.malformed() {
+		// rawArray reports it with the exact error of splitting the array.
+		vals, err := rawArray(a.cmd, name, v)
+		if err != nil {
+			return nil, err
+		}
+		return docsOf(a.cmd, name, vals)
+	}
+	out := make([]bson.Raw, n)
+	it = newElemIter(arr)
+	for i := range out {
+		_, e, _ := it.next()
+		d, ok := e.DocumentOK()
+		if !ok {
+			return nil, wrongType(a.cmd, fmt.Sprintf("%s.%d", name, i), e, "type 'object'")
+		}
+		out[i] = d
+	}
+	return out, nil
 }
 
 // rawBool reads a bool field as the IDL parser does: numbers are true when non-zero, null is false.

@@ -31,13 +31,16 @@ func parseDeleteStatement(cmd string, i int, d bson.Raw) (deleteStatement, error
 		v := e.Value()
 		switch e.Key() {
 		case "q":
-			if st.q, err = rawDoc(cmd, path("q"), v); err != nil {
-				return st, err
+			// The path is formatted only for an error message: these checks run for every statement.
+			d, ok := v.DocumentOK()
+			if !ok {
+				return st, wrongType(cmd, path("q"), v, "type 'object'")
 			}
-			haveQ = true
+			st.q, haveQ = d, true
 		case "limit":
-			limit, err := rawInt(cmd, path("limit"), v)
+			limit, err := rawInt(cmd, "", v)
 			if err != nil {
+				_, err = rawInt(cmd, path("limit"), v)
 				return st, err
 			}
 			if limit != 0 && limit != 1 {

@@ -3,7 +3,6 @@ package server
 import (
 	"context"
 	"fmt"
-	"strings"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -24,65 +23,30 @@ type updateStatement struct {
 }
 
 // parseUpdateStatement validates one statement of updates (index i) the way mongod's IDL parser does, before
-// any statement runs: a malformed statement fails the whole command.
+// any statement runs: a malformed statement fails the whole command. The first error in field order wins, but
+// malformed BSON anywhere is reported first.
 func parseUpdateStatement(cmd string, i int, d bson.Raw) (updateStatement, error) {
-	path := func(f string) string { return fmt.Sprintf("updates.%d.%s", i, f) }
 	st := updateStatement{raw: d}
-	elems, err := d.Elements()
-	if err != nil {
-		return st, codes.New(codes.InvalidBSON, "invalid update statement %d: %v", i, err)
-	}
 	var haveQ, haveU bool
-	for _, e := range elems {
-		v := e.Value()
-		switch e.Key() {
-		case "q":
-			if st.q, err = rawDoc(cmd, path("q"), v); err != nil {
-				return st, err
-			}
-			haveQ = true
-		case "u":
-			if v.Type != bson.TypeEmbeddedDocument && v.Type != bson.TypeArray {
-				return st, wrongType(cmd, path("u"), v, "types '[object, array]'")
-			}
-			st.u, haveU = v, true
-		case "upsert":
-			if st.upsert, err = rawBool(cmd, path("upsert"), v); err != nil {
-				return st, err
-			}
-		case "multi":
-			if st.multi, err = rawBool(cmd, path("multi"), v); err != nil {
-				return st, err
-			}
-		case "arrayFilters":
-			if v.Type == bson.TypeNull {
-				continue
-			}
-			vals, err := rawArray(cmd, path("arrayFilters"), v)
-			if err != nil {
-				return st, err
-			}
-			fs, err := docsOf(cmd, path("arrayFilters"), vals)
-			if err != nil {
-				return st, err
-			}
-			st.arrayFilters = make([]any, len(fs))
-			for j, f := range fs {
-				st.arrayFilters[j] = f
-			}
-		case "sort":
-			if v.Type == bson.TypeNull {
-				continue
-			}
-			if st.sort, err = rawDoc(cmd, path("sort"), v); err != nil {
-				return st, err
-			}
-		case "hint", "collation", "c", "upsertSupplied":
-			// Accepted and ignored: the engine picks its own plan and compares with the simple collation.
-		default:
-			return st, codes.New(codeUnknownField, "BSON field '%s.%s' is an unknown field.", cmd, path(e.Key()))
+	var first error
+	it := newElemIter(d)
+	for {
+		k, v, ok := it.next()
+		if !ok {
+			break
+		}
+		if first == nil {
+			first = st.parseField(cmd, i, k, v, &haveQ, &haveU)
 		}
 	}
+	if it.malformed() {
+		_, err := d.Elements()
+		return st, codes.New(codes.InvalidBSON, "invalid update statement %d: %v", i, err)
+	}
+	if first != nil {
+		return st, first
+	}
+	path := func(f string) string { return fmt.Sprintf("updates.%d.%s", i, f) }
 	if !haveQ {
 		return st, codes.New(codeMissingField, "BSON field '%s.%s' is missing but a required field", cmd, path("q"))
 	}
@@ -92,14 +56,73 @@ func parseUpdateStatement(cmd string, i int, d bson.Raw) (updateStatement, error
 	return st, nil
 }
 
+// parseField reads one field of update statement i.
+func (st *updateStatement) parseField(cmd string, i int, k []byte, v bson.RawValue, haveQ, haveU *bool) error {
+	// The path is formatted only for an error message: these checks run for every statement.
+	path := func(f string) string { return fmt.Sprintf("updates.%d.%s", i, f) }
+	var err error
+	switch string(k) {
+	case "q":
+		d, ok := v.DocumentOK()
+		if !ok {
+			return wrongType(cmd, path("q"), v, "type 'object'")
+		}
+		st.q, *haveQ = d, true
+	case "u":
+		if v.Type != bson.TypeEmbeddedDocument && v.Type != bson.TypeArray {
+			return wrongType(cmd, path("u"), v, "types '[object, array]'")
+		}
+		st.u, *haveU = v, true
+	case "upsert":
+		if st.upsert, err = rawBool(cmd, "", v); err != nil {
+			_, err = rawBool(cmd, path("upsert"), v)
+			return err
+		}
+	case "multi":
+		if st.multi, err = rawBool(cmd, "", v); err != nil {
+			_, err = rawBool(cmd, path("multi"), v)
+			return err
+		}
+	case "arrayFilters":
+		if v.Type == bson.TypeNull {
+			return nil
+		}
+		vals, err := rawArray(cmd, path("arrayFilters"), v)
+		if err != nil {
+			return err
+		}
+		fs, err := docsOf(cmd, path("arrayFilters"), vals)
+		if err != nil {
+			return err
+		}
+		st.arrayFilters = make([]any, len(fs))
+		for j, f := range fs {
+			st.arrayFilters[j] = f
+		}
+	case "sort":
+		if v.Type == bson.TypeNull {
+			return nil
+		}
+		if st.sort, err = rawDoc(cmd, path("sort"), v); err != nil {
+			return err
+		}
+	case "hint", "collation", "c", "upsertSupplied":
+		// Accepted and ignored: the engine picks its own plan and compares with the simple collation.
+	default:
+		return codes.New(codeUnknownField, "BSON field '%s.%s' is an unknown field.", cmd, path(string(k)))
+	}
+	return nil
+}
+
 // codeUnknownField is the IDL parser's error for an unexpected field (40415).
 const codeUnknownField codes.Code = 40415
 
 // isReplacement reports whether an update document replaces the document (no leading operator) rather than
 // modifying it. An empty document is a replacement, as in mongod.
 func isReplacement(u bson.Raw) bool {
-	first, err := u.IndexErr(0)
-	return err != nil || !strings.HasPrefix(first.Key(), "$")
+	it := newElemIter(u)
+	k, _, ok := it.next()
+	return !ok || len(k) == 0 || k[0] != '$'
 }
 
 // run executes the statement on coll.
@@ -157,17 +180,21 @@ func handleUpdate(ctx context.Context, s *Server, req *Request) (bson.D, error) 
 			return nil, err
 		}
 	}
-	namespace := ns(req.DB, collName)
 	coll := s.DB.Database(req.DB).Collection(collName)
 	var n, nModified int64
 	var upserted, writeErrors bson.A
 	for i := range stmts {
-		st := &concord.OpStats{}
+		// A lone statement's statistics are the command's: it fills req.Stats, already in ctx, directly.
+		st, stCtx := req.Stats, ctx
+		if st == nil || len(stmts) > 1 || concord.OpStatsFromContext(ctx) != st {
+			st = &concord.OpStats{}
+			stCtx = concord.WithOpStats(ctx, st)
+		}
 		started := time.Now()
-		res, err := stmts[i].run(concord.WithOpStats(ctx, st), coll)
+		res, err := stmts[i].run(stCtx, coll)
 		addStats(req.Stats, st)
 		if s.profiler.on(req.DB) {
-			s.profileRecord(ctx, req, profileRecord{op: "update", ns: namespace, command: stmts[i].raw, st: st, started: started, err: err})
+			s.profileRecord(ctx, req, profileRecord{op: "update", ns: ns(req.DB, collName), command: stmts[i].raw, st: st, started: started, err: err})
 		}
 		if err != nil {
 			e, _ := codes.As(commandError(err))

@@ -27,13 +27,15 @@ type opRegistry struct {
 	m    map[int64]*op
 }
 
-// add registers inv; cancel interrupts it.
+// add registers inv, using its embedded op entry; cancel interrupts it.
 func (r *opRegistry) add(inv *invocation, cancel context.CancelFunc) *op {
+	o := &inv.op
+	*o = op{inv: inv, started: time.Now(), cancel: cancel}
 	r.mu.Lock()
-	defer r.mu.Unlock()
 	r.next++
-	o := &op{id: r.next, inv: inv, started: time.Now(), cancel: cancel}
+	o.id = r.next
 	r.m[o.id] = o
+	r.mu.Unlock()
 	return o
 }
 

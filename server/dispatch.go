@@ -30,91 +30,117 @@ type genericArgs struct {
 }
 
 // invocation is one command on its way through core: the parsed generic arguments, the table entry and the
-// request the handler will see.
+// request the handler will see. The request, its statistics and its currentOp entry live inside the invocation
+// so that a command costs one allocation for all of them.
 type invocation struct {
 	args genericArgs
 	cmd  Command
 	req  *Request
 	// commitOrAbort is set for commitTransaction and abortTransaction, whose labels follow their own rule.
 	commitOrAbort bool
+
+	request Request
+	stats   concord.OpStats
+	op      op
 }
 
-// parseGeneric reads the generic arguments of body, checking their types as mongod's IDL parser does.
+// parseGeneric reads the generic arguments of body, checking their types as mongod's IDL parser does. It
+// walks the body without allocating; the first error in field order wins, but malformed BSON anywhere is
+// reported first, as when the fields were split up front.
 func parseGeneric(body bson.Raw) (genericArgs, error) {
 	var a genericArgs
-	elems, err := body.Elements()
-	if err != nil {
-		return a, codes.New(codes.InvalidBSON, "invalid command document: %v", err)
-	}
-	for _, e := range elems {
-		v := e.Value()
-		switch e.Key() {
-		case "$db":
-			s, ok := v.StringValueOK()
-			if !ok {
-				return a, typeMismatch("$db", v, "string")
-			}
-			a.db, a.hasDB = s, true
-		case "lsid":
-			d, ok := v.DocumentOK()
-			if !ok {
-				return a, typeMismatch("lsid", v, "object")
-			}
-			id, err := d.LookupErr("id")
-			if err != nil {
-				return a, codes.New(codeIDLMissingField, "BSON field 'lsid.id' is missing but a required field")
-			}
-			sub, data, ok := id.BinaryOK()
-			if !ok || sub != bson.TypeBinaryUUID || len(data) != 16 {
-				return a, codes.New(codes.TypeMismatch, "BSON field 'lsid.id' is the wrong type '%s', expected type 'uuid'", typeName(id.Type))
-			}
-			copy(a.lsid[:], data)
-			a.hasLsid = true
-		case "txnNumber":
-			n, ok := v.AsInt64OK()
-			if !ok || (v.Type != bson.TypeInt64 && v.Type != bson.TypeInt32) {
-				return a, typeMismatch("txnNumber", v, "long")
-			}
-			if n < 0 {
-				return a, codes.New(codes.BadValue, "TxnNumber cannot be negative")
-			}
-			a.txnNumber, a.hasTxnNumber = n, true
-		case "autocommit":
-			b, ok := v.BooleanOK()
-			if !ok {
-				return a, typeMismatch("autocommit", v, "bool")
-			}
-			a.autocommit, a.hasAutocommit = b, true
-		case "startTransaction":
-			b, ok := v.BooleanOK()
-			if !ok {
-				return a, typeMismatch("startTransaction", v, "bool")
-			}
-			a.startTxn, a.hasStartTxn = b, true
-		case "readConcern":
-			if _, ok := v.DocumentOK(); !ok {
-				return a, typeMismatch("readConcern", v, "object")
-			}
-			a.readConcern, a.hasReadConcern = v, true
-		case "writeConcern":
-			if _, ok := v.DocumentOK(); !ok {
-				return a, typeMismatch("writeConcern", v, "object")
-			}
-			a.hasWriteConcern = true
-		case "maxTimeMS":
-			n, ok := v.AsInt64OK()
-			if !ok {
-				if f, isDouble := v.DoubleOK(); isDouble && f == float64(int64(f)) {
-					n, ok = int64(f), true
-				}
-			}
-			if !ok || n < 0 || n > 1<<31-1 {
-				return a, codes.New(codes.BadValue, "%s value for maxTimeMS is out of range [0, 2147483647]", v.String())
-			}
-			a.maxTimeMS = n
+	var first error
+	it := newElemIter(body)
+	for {
+		k, v, ok := it.next()
+		if !ok {
+			break
+		}
+		if first != nil {
+			continue
+		}
+		if err := a.parseField(k, v); err != nil {
+			first = err
 		}
 	}
+	if it.malformed() {
+		_, err := body.Elements()
+		return genericArgs{}, codes.New(codes.InvalidBSON, "invalid command document: %v", err)
+	}
+	if first != nil {
+		return genericArgs{}, first
+	}
 	return a, nil
+}
+
+// parseField records one field of the command body if it is a generic argument.
+func (a *genericArgs) parseField(k []byte, v bson.RawValue) error {
+	switch string(k) {
+	case "$db":
+		s, ok := v.StringValueOK()
+		if !ok {
+			return typeMismatch("$db", v, "string")
+		}
+		a.db, a.hasDB = s, true
+	case "lsid":
+		d, ok := v.DocumentOK()
+		if !ok {
+			return typeMismatch("lsid", v, "object")
+		}
+		id, err := d.LookupErr("id")
+		if err != nil {
+			return codes.New(codeIDLMissingField, "BSON field 'lsid.id' is missing but a required field")
+		}
+		sub, data, ok := id.BinaryOK()
+		if !ok || sub != bson.TypeBinaryUUID || len(data) != 16 {
+			return codes.New(codes.TypeMismatch, "BSON field 'lsid.id' is the wrong type '%s', expected type 'uuid'", typeName(id.Type))
+		}
+		copy(a.lsid[:], data)
+		a.hasLsid = true
+	case "txnNumber":
+		n, ok := v.AsInt64OK()
+		if !ok || (v.Type != bson.TypeInt64 && v.Type != bson.TypeInt32) {
+			return typeMismatch("txnNumber", v, "long")
+		}
+		if n < 0 {
+			return codes.New(codes.BadValue, "TxnNumber cannot be negative")
+		}
+		a.txnNumber, a.hasTxnNumber = n, true
+	case "autocommit":
+		b, ok := v.BooleanOK()
+		if !ok {
+			return typeMismatch("autocommit", v, "bool")
+		}
+		a.autocommit, a.hasAutocommit = b, true
+	case "startTransaction":
+		b, ok := v.BooleanOK()
+		if !ok {
+			return typeMismatch("startTransaction", v, "bool")
+		}
+		a.startTxn, a.hasStartTxn = b, true
+	case "readConcern":
+		if _, ok := v.DocumentOK(); !ok {
+			return typeMismatch("readConcern", v, "object")
+		}
+		a.readConcern, a.hasReadConcern = v, true
+	case "writeConcern":
+		if _, ok := v.DocumentOK(); !ok {
+			return typeMismatch("writeConcern", v, "object")
+		}
+		a.hasWriteConcern = true
+	case "maxTimeMS":
+		n, ok := v.AsInt64OK()
+		if !ok {
+			if f, isDouble := v.DoubleOK(); isDouble && f == float64(int64(f)) {
+				n, ok = int64(f), true
+			}
+		}
+		if !ok || n < 0 || n > 1<<31-1 {
+			return codes.New(codes.BadValue, "%s value for maxTimeMS is out of range [0, 2147483647]", v.String())
+		}
+		a.maxTimeMS = n
+	}
+	return nil
 }
 
 // codeIDLMissingField (40414) is the IDL parser's missing-required-field error.
@@ -128,25 +154,31 @@ func typeMismatch(field string, v bson.RawValue, want string) error {
 	return codes.New(codes.TypeMismatch, "BSON field '%s' is the wrong type '%s', expected type '%s'", field, typeName(v.Type), want)
 }
 
-// runCommand runs one command and returns the encoded reply. legacyDB is the database of an OP_QUERY
-// handshake (its namespace names it); for OP_MSG it is empty and $db is required.
-func (c *Conn) runCommand(body bson.Raw, legacyDB string) bson.Raw {
+// appendCommand runs one command and appends its encoded reply to dst. legacyDB is the database of an
+// OP_QUERY handshake (its namespace names it); for OP_MSG it is empty and $db is required. body must not be
+// modified or reused afterwards: handlers, cursors and stored retryable-write replies may keep slices of it.
+func (c *Conn) appendCommand(dst []byte, body bson.Raw, legacyDB string) []byte {
 	s := c.srv
 	inv, err := s.prepare(c, body, legacyDB)
 	var fields bson.D
 	if err == nil {
 		fields, err = s.execute(inv)
 	}
-	return s.reply(inv, fields, err)
+	return s.appendReply(dst, inv, fields, err)
+}
+
+// runCommand runs one command and returns the encoded reply (see appendCommand).
+func (c *Conn) runCommand(body bson.Raw, legacyDB string) bson.Raw {
+	return c.appendCommand(nil, body, legacyDB)
 }
 
 // prepare parses body into an invocation: its name, generic arguments and table entry.
 func (s *Server) prepare(c *Conn, body bson.Raw, legacyDB string) (*invocation, error) {
-	first, err := body.IndexErr(0)
-	if err != nil {
+	it := newElemIter(body)
+	key, _, ok := it.next()
+	if !ok {
 		return nil, codes.New(codes.FailedToParse, "command document is empty")
 	}
-	name := first.Key()
 	args, err := parseGeneric(body)
 	if err != nil {
 		return nil, err
@@ -157,16 +189,17 @@ func (s *Server) prepare(c *Conn, body bson.Raw, legacyDB string) (*invocation, 
 	if !args.hasDB {
 		return nil, codes.New(codeMissingDB, "OP_MSG requests require a $db argument")
 	}
-	cmd, ok := commands[name]
+	e, ok := commandIndex[string(key)]
 	if !ok {
-		return nil, codes.New(codes.CommandNotFound, "no such command: '%s'", name)
+		return nil, codes.New(codes.CommandNotFound, "no such command: '%s'", key)
 	}
 	inv := &invocation{
 		args:          args,
-		cmd:           cmd,
-		req:           &Request{Name: name, DB: args.db, Body: body, Conn: c},
-		commitOrAbort: name == "commitTransaction" || name == "abortTransaction",
+		cmd:           e.cmd,
+		commitOrAbort: e.name == "commitTransaction" || e.name == "abortTransaction",
 	}
+	inv.request = Request{Name: e.name, DB: args.db, Body: body, Conn: c}
+	inv.req = &inv.request
 	return inv, nil
 }
 
@@ -179,12 +212,13 @@ func (s *Server) execute(inv *invocation) (bson.D, error) {
 	}
 	defer cancel()
 	if c := inv.req.Conn; c != nil && c.nc != nil {
-		defer c.watchDisconnect(cancel)()
+		c.watch.arm(c, cancel)
+		defer c.watch.disarm(c)
 	}
 	o := s.ops.add(inv, cancel)
 	defer s.ops.remove(o)
 
-	st := new(concord.OpStats)
+	st := &inv.stats
 	ctx = concord.WithOpStats(ctx, st)
 	inv.req.Stats = st
 	if inv.cmd.Counter == "" {

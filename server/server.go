@@ -310,7 +310,7 @@ func (s *Server) closeIdleConns() bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for c := range s.conns {
-		if !c.active {
+		if !c.active.Load() {
 			c.nc.Close()
 		}
 	}

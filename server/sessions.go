@@ -46,6 +46,10 @@ type session struct {
 	// lock is a one-slot semaphore, so that a checkout can honour maxTimeMS and the reaper can try it.
 	lock chan struct{}
 
+	// ended is set, under lock, when the session is removed from the registry: a command that was waiting
+	// for it starts over with a fresh session.
+	ended bool
+
 	lastUse   time.Time
 	txnNumber int64 // active transaction number; -1 before the first
 	kind      txnKind
@@ -79,14 +83,17 @@ func (r *sessionRegistry) checkout(ctx context.Context, id [16]byte) (*session, 
 	r.mu.Unlock()
 	select {
 	case ss.lock <- struct{}{}:
-	case <-ctx.Done():
-		return nil, asError(ctx.Err())
+	default:
+		// Busy: wait, up to the deadline. Only now ask ctx for its Done channel, which it allocates lazily.
+		select {
+		case ss.lock <- struct{}{}:
+		case <-ctx.Done():
+			return nil, asError(ctx.Err())
+		}
 	}
-	// The session may have been ended while we waited; start over with a fresh one.
-	r.mu.Lock()
-	cur := r.m[id]
-	r.mu.Unlock()
-	if cur != ss {
+	// The session may have been ended while we waited; start over with a fresh one. Ending happens under the
+	// session's lock, so holding it, the flag is settled without taking the registry's mutex again.
+	if ss.ended {
 		<-ss.lock
 		return r.checkout(ctx, id)
 	}
@@ -127,6 +134,7 @@ func (ss *session) abortTxn() {
 // end aborts the session's transaction and releases its engine session. The caller holds the lock and has
 // removed the session from the registry.
 func (ss *session) end() {
+	ss.ended = true
 	ss.abortTxn()
 	if ss.cs != nil {
 		ss.cs.EndSession(context.Background())

@@ -282,11 +282,16 @@ func checkRetryableStatements(req *Request) error {
 	if !ok {
 		return nil
 	}
-	vals, err := arr.Values()
-	if err != nil {
-		return nil
-	}
-	for _, v := range vals {
+	found := false
+	it := newElemIter(arr)
+	for {
+		_, v, ok := it.next()
+		if !ok {
+			break
+		}
+		if found {
+			continue // walk on: a malformed array is never checked, as when it was split up front
+		}
 		d, ok := v.DocumentOK()
 		if !ok {
 			continue
@@ -296,11 +301,13 @@ func checkRetryableStatements(req *Request) error {
 			continue
 		}
 		multi, _ := fv.BooleanOK()
-		if flag == "multi" && multi || flag == "limit" && isZero(fv) {
-			return codes.New(codes.InvalidOptions, "%s", msg)
-		}
+		found = flag == "multi" && multi || flag == "limit" && isZero(fv)
 	}
-	return nil
+	if !found || it.malformed() {
+		// A malformed array is left for the handler to report.
+		return nil
+	}
+	return codes.New(codes.InvalidOptions, "%s", msg)
 }
 
 // isZero reports whether v is a numeric zero.

@@ -1,9 +1,11 @@
 package wire
 
 import (
+	"bytes"
 	"encoding/binary"
 	"fmt"
 	"hash/crc32"
+	"strconv"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 )
@@ -49,74 +51,98 @@ type Msg struct {
 // document, rejects unknown required flag bits and unknown section kinds, demands exactly one kind-0 section
 // and unique sequence identifiers, and verifies the checksum when the flag says one is present.
 func ParseMsg(msg []byte) (*Msg, error) {
+	m := new(Msg)
+	if err := ParseMsgInto(m, msg); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// ParseMsgInto is ParseMsg into an existing Msg, reusing the slices of its previous contents so that a
+// connection parsing message after message allocates nothing for the framing. On error m holds no message.
+func ParseMsgInto(m *Msg, msg []byte) error {
+	seqs := m.Sequences[:0]
+	*m = Msg{}
 	if len(msg) < HeaderLen+4 {
-		return nil, fmt.Errorf("%w: OP_MSG without flagBits", ErrTooShort)
+		return fmt.Errorf("%w: OP_MSG without flagBits", ErrTooShort)
 	}
 	b := msg[HeaderLen:]
 	flags := MsgFlags(binary.LittleEndian.Uint32(b))
 	b = b[4:]
 	if unknown := flags & requiredMask &^ knownFlags; unknown != 0 {
-		return nil, fmt.Errorf("%w: unknown required OP_MSG flag bits 0x%x", ErrMalformed, uint32(unknown))
+		return fmt.Errorf("%w: unknown required OP_MSG flag bits 0x%x", ErrMalformed, uint32(unknown))
 	}
 	if flags&ChecksumPresent != 0 {
 		if len(b) < 4 {
-			return nil, fmt.Errorf("%w: checksum flag set but no checksum", ErrMalformed)
+			return fmt.Errorf("%w: checksum flag set but no checksum", ErrMalformed)
 		}
 		n := len(msg) - 4
 		want := binary.LittleEndian.Uint32(msg[n:])
 		if got := crc32.Checksum(msg[:n], castagnoli); got != want {
-			return nil, fmt.Errorf("%w: computed 0x%08x, message says 0x%08x", ErrChecksum, got, want)
+			return fmt.Errorf("%w: computed 0x%08x, message says 0x%08x", ErrChecksum, got, want)
 		}
 		b = b[:len(b)-4]
 	}
-	m := &Msg{Flags: flags}
+	var body bson.Raw
 	for len(b) > 0 {
 		kind := b[0]
 		b = b[1:]
 		switch kind {
 		case 0:
-			if m.Body != nil {
-				return nil, fmt.Errorf("%w: more than one kind-0 section", ErrMalformed)
+			if body != nil {
+				return fmt.Errorf("%w: more than one kind-0 section", ErrMalformed)
 			}
 			doc, rest, err := readDocument(b)
 			if err != nil {
-				return nil, err
+				return err
 			}
-			m.Body, b = bson.Raw(doc), rest
+			body, b = bson.Raw(doc), rest
 		case 1:
 			size, _, ok := readInt32(b)
 			if !ok || size < 5 || int64(size) > int64(len(b)) {
-				return nil, fmt.Errorf("%w: bad document sequence size %d", ErrMalformed, size)
+				return fmt.Errorf("%w: bad document sequence size %d", ErrMalformed, size)
 			}
 			sec := b[4:size]
 			b = b[size:]
-			id, sec, ok := readCString(sec)
-			if !ok || id == "" {
-				return nil, fmt.Errorf("%w: bad document sequence identifier", ErrMalformed)
+			end := bytes.IndexByte(sec, 0)
+			if end <= 0 {
+				return fmt.Errorf("%w: bad document sequence identifier", ErrMalformed)
 			}
-			for _, s := range m.Sequences {
-				if s.Identifier == id {
-					return nil, fmt.Errorf("%w: duplicate document sequence %q", ErrMalformed, id)
+			for _, s := range seqs {
+				if s.Identifier == string(sec[:end]) {
+					return fmt.Errorf("%w: duplicate document sequence %q", ErrMalformed, sec[:end])
 				}
 			}
-			seq := Sequence{Identifier: id}
+			var docs []bson.Raw
+			if len(seqs) < cap(seqs) {
+				docs = seqs[:len(seqs)+1][len(seqs)].Documents[:0]
+			}
+			seq := Sequence{Identifier: identifier(sec[:end])}
+			sec = sec[end+1:]
 			for len(sec) > 0 {
 				doc, rest, err := readDocument(sec)
 				if err != nil {
-					return nil, err
+					return err
 				}
-				seq.Documents = append(seq.Documents, bson.Raw(doc))
+				docs = append(docs, bson.Raw(doc))
 				sec = rest
 			}
-			m.Sequences = append(m.Sequences, seq)
+			seq.Documents = docs
+			seqs = append(seqs, seq)
 		default:
-			return nil, fmt.Errorf("%w: unknown OP_MSG section kind %d", ErrMalformed, kind)
+			return fmt.Errorf("%w: unknown OP_MSG section kind %d", ErrMalformed, kind)
 		}
 	}
-	if m.Body == nil {
-		return nil, fmt.Errorf("%w: OP_MSG without a kind-0 section", ErrMalformed)
+	if body == nil {
+		return fmt.Errorf("%w: OP_MSG without a kind-0 section", ErrMalformed)
 	}
-	return m, nil
+	m.Flags, m.Body = flags, body
+	if len(seqs) > 0 {
+		m.Sequences = seqs
+	} else if cap(seqs) > 0 {
+		m.Sequences = seqs[:0]
+	}
+	return nil
 }
 
 // Command returns the command document with each kind-1 sequence appended as an array field named by its
@@ -126,22 +152,29 @@ func (m *Msg) Command() (bson.Raw, error) {
 	if len(m.Sequences) == 0 {
 		return m.Body, nil
 	}
-	elems, err := m.Body.Elements()
-	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrInvalidBSON, err)
-	}
-	for _, s := range m.Sequences {
-		for _, e := range elems {
-			if e.Key() == s.Identifier {
-				return nil, fmt.Errorf("%w: field %q appears both in the command and as a document sequence", ErrMalformed, s.Identifier)
+	id, found, malformed := m.bodyFieldNamedBySequence()
+	if malformed {
+		// Not a body ParseMsg accepted: split it the slow way, for its exact error.
+		elems, err := m.Body.Elements()
+		if err != nil {
+			return nil, fmt.Errorf("%w: %v", ErrInvalidBSON, err)
+		}
+		for _, s := range m.Sequences {
+			for _, e := range elems {
+				if !found && e.Key() == s.Identifier {
+					id, found = s.Identifier, true
+				}
 			}
 		}
+	}
+	if found {
+		return nil, fmt.Errorf("%w: field %q appears both in the command and as a document sequence", ErrMalformed, id)
 	}
 	size := len(m.Body)
 	for _, s := range m.Sequences {
 		size += len(s.Identifier) + 2 + 5
 		for i, d := range s.Documents {
-			size += 2 + len(itoa(i)) + len(d)
+			size += 2 + digits(i) + len(d)
 		}
 	}
 	dst := make([]byte, 0, size)
@@ -153,7 +186,7 @@ func (m *Msg) Command() (bson.Raw, error) {
 		dst = append(dst, 0, 0, 0, 0)
 		for i, d := range s.Documents {
 			dst = append(dst, 0x03)
-			dst = append(append(dst, itoa(i)...), 0)
+			dst = append(strconv.AppendInt(dst, int64(i), 10), 0)
 			dst = append(dst, d...)
 		}
 		dst = append(dst, 0)
@@ -162,6 +195,56 @@ func (m *Msg) Command() (bson.Raw, error) {
 	dst = append(dst, 0)
 	binary.LittleEndian.PutUint32(dst, uint32(len(dst)))
 	return bson.Raw(dst), nil
+}
+
+// bodyFieldNamedBySequence returns the first sequence identifier (in sequence order) that is also a field of
+// the body, walking the whole body once without allocating. malformed reports a body that cannot be walked,
+// which takes precedence.
+func (m *Msg) bodyFieldNamedBySequence() (id string, found, malformed bool) {
+	if len(m.Body) < 5 || int64(int32(binary.LittleEndian.Uint32(m.Body))) != int64(len(m.Body)) || m.Body[len(m.Body)-1] != 0 {
+		return "", false, true
+	}
+	first := len(m.Sequences) // index of the first sequence named by a field
+	b := m.Body[4 : len(m.Body)-1]
+	for len(b) > 0 {
+		t := b[0]
+		end := bytes.IndexByte(b[1:], 0)
+		if end < 0 {
+			return "", false, true
+		}
+		for i := 0; i < first; i++ {
+			if string(b[1:1+end]) == m.Sequences[i].Identifier {
+				first = i
+				break
+			}
+		}
+		rest, err := validateValue(t, b[2+end:], 0)
+		if err != nil {
+			return "", false, true
+		}
+		b = rest
+	}
+	if first < len(m.Sequences) {
+		return m.Sequences[first].Identifier, true, false
+	}
+	return "", false, false
+}
+
+// identifier returns a sequence identifier as a string, without allocating for the ones drivers send.
+func identifier(b []byte) string {
+	switch string(b) {
+	case "documents":
+		return "documents"
+	case "updates":
+		return "updates"
+	case "deletes":
+		return "deletes"
+	case "ops":
+		return "ops"
+	case "nsInfo":
+		return "nsInfo"
+	}
+	return string(b)
 }
 
 // AppendMsg appends an OP_MSG with the given header ids, flags, body and sequences to dst. It never sets a
@@ -185,6 +268,19 @@ func AppendMsg(dst []byte, requestID, responseTo int32, flags MsgFlags, body bso
 	return setLength(dst, start)
 }
 
+// BeginMsg appends the header, flagBits and kind-0 section byte of an OP_MSG whose body document the caller
+// appends next, so that a reply is encoded straight into the output buffer; EndMsg then fixes its length.
+// start is where the message begins in the returned slice.
+func BeginMsg(dst []byte, requestID, responseTo int32, flags MsgFlags) (start int, out []byte) {
+	start = len(dst)
+	dst = AppendHeader(dst, Header{RequestID: requestID, ResponseTo: responseTo, OpCode: OpMsg})
+	dst = binary.LittleEndian.AppendUint32(dst, uint32(flags&^ChecksumPresent))
+	return start, append(dst, 0)
+}
+
+// EndMsg completes the OP_MSG begun at dst[start:] by BeginMsg once its body has been appended.
+func EndMsg(dst []byte, start int) []byte { return setLength(dst, start) }
+
 // AppendChecksum sets ChecksumPresent on the OP_MSG that starts at dst[start:] (built by AppendMsg) and appends
 // its CRC-32C. Clients may send checksums; tests use this to build them.
 func AppendChecksum(dst []byte, start int) []byte {
@@ -195,17 +291,12 @@ func AppendChecksum(dst []byte, start int) []byte {
 	return binary.LittleEndian.AppendUint32(dst, sum)
 }
 
-// itoa formats a small non-negative index as an array key.
-func itoa(i int) string {
-	if i < 10 {
-		return string(rune('0' + i))
-	}
-	var b [20]byte
-	n := len(b)
-	for i > 0 {
-		n--
-		b[n] = byte('0' + i%10)
+// digits is the length of i's decimal form (i >= 0), the size of its array key.
+func digits(i int) int {
+	n := 1
+	for i >= 10 {
 		i /= 10
+		n++
 	}
-	return string(b[n:])
+	return n
 }

@@ -44,7 +44,7 @@ func validateDoc(b []byte, depth int) ([]byte, error) {
 			}
 			return rest, nil
 		}
-		_, after, ok := readCString(body[1:])
+		after, ok := skipCString(body[1:])
 		if !ok {
 			return nil, fmt.Errorf("%w: unterminated field name", ErrInvalidBSON)
 		}
@@ -92,9 +92,9 @@ func validateValue(t byte, b []byte, depth int) ([]byte, error) {
 		}
 		return b[1:], nil
 	case 0x0B: // regex: pattern and options
-		_, rest, ok := readCString(b)
+		rest, ok := skipCString(b)
 		if ok {
-			_, rest, ok = readCString(rest)
+			rest, ok = skipCString(rest)
 		}
 		if !ok {
 			return nil, fmt.Errorf("%w: unterminated regex", ErrInvalidBSON)

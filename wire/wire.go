@@ -5,6 +5,7 @@
 package wire
 
 import (
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -156,6 +157,16 @@ func readCString(b []byte) (string, []byte, bool) {
 		}
 	}
 	return "", b, false
+}
+
+// skipCString returns the bytes after the NUL-terminated string at the start of b, without allocating the
+// string: validation only needs to know where it ends.
+func skipCString(b []byte) ([]byte, bool) {
+	i := bytes.IndexByte(b, 0)
+	if i < 0 {
+		return b, false
+	}
+	return b[i+1:], true
 }
 
 // readDocument splits one BSON document off the start of b and validates it.

@@ -184,6 +184,7 @@ func (e *Engine) installCollection(ns Namespace, c *collection, b *pebble.Batch,
 	}
 	if err == nil {
 		e.catMu.Lock()
+		old := e.colls[ns]
 		if c != nil {
 			e.colls[ns] = c
 			if c.id >= e.nextCollID {
@@ -193,6 +194,11 @@ func (e *Engine) installCollection(ns Namespace, c *collection, b *pebble.Batch,
 			delete(e.colls, ns)
 		}
 		e.catMu.Unlock()
+		if old != nil && (c == nil || c.id != old.id) {
+			// Its documents are gone (range deletion): so must their
+			// cached versions be, before any commit can follow.
+			e.docs.purge(docPrefix(old.id))
+		}
 	}
 	e.commitMu.Unlock()
 	if err != nil {

@@ -11,8 +11,9 @@ var errCatalogChanged = &conflictError{}
 
 // commit publishes t's buffered writes as one Pebble batch. Under commitMu
 // it checks the catalog versions, assigns commitTs = clock+1, applies the
-// batch without waiting for the fsync, stamps and releases the owned keys
-// (waking parked writers) and advances the clock. The returned batch must be
+// batch without waiting for the fsync, records the new versions in the
+// document cache, stamps and releases the owned keys (waking parked
+// writers) and advances the clock. The returned batch must be
 // passed to syncWait, outside every lock, before acknowledging: that is the
 // early lock release that lets one fsync cover many commits. With no writes
 // it returns a nil batch. On error t is aborted.
@@ -27,6 +28,7 @@ func (e *Engine) commit(t *Txn) (*pebble.Batch, error) {
 		t.abortLocked(nil)
 		return nil, err
 	}
+	cached := e.docs.prepare(t)
 	e.commitMu.Lock()
 	for _, c := range colls {
 		if e.lookupColl(c.ns) != c {
@@ -48,6 +50,9 @@ func (e *Engine) commit(t *Txn) (*pebble.Batch, error) {
 		t.abortLocked(nil)
 		return nil, storageError(err)
 	}
+	// The cache changes before the keys are released: the next owner of a
+	// key may read it from the cache at once.
+	e.docs.install(cached)
 	t.release(ts)
 	e.clock.Store(ts)
 	e.finishCommit(t)

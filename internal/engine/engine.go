@@ -65,6 +65,9 @@ type Engine struct {
 
 	// updates caches compiled update documents by their bytes.
 	updates updateCache
+	// docs caches the latest committed version of recently written
+	// documents (see docCache for the invariant).
+	docs docCache
 
 	m counters
 }
@@ -79,6 +82,15 @@ const minPruneSize = 4096
 // database when Dir is "".
 func Open(opts Options) (*Engine, error) {
 	opts = opts.withDefaults()
+	e := &Engine{
+		opts:       opts,
+		colls:      make(map[Namespace]*collection),
+		nextCollID: 1,
+		live:       make(map[*Txn]struct{}),
+		closing:    make(chan struct{}),
+		reaperKick: make(chan struct{}, 1),
+		reaperDone: make(chan struct{}),
+	}
 	po := &pebble.Options{
 		Logger:       quietLogger{},
 		MemTableSize: 64 << 20,
@@ -102,17 +114,9 @@ func Open(opts Options) (*Engine, error) {
 	if err != nil {
 		return nil, &codes.Error{Code: codes.InternalError, Message: "cannot open storage: " + err.Error(), Cause: err}
 	}
-	e := &Engine{
-		opts:       opts,
-		db:         db,
-		colls:      make(map[Namespace]*collection),
-		nextCollID: 1,
-		live:       make(map[*Txn]struct{}),
-		closing:    make(chan struct{}),
-		reaperKick: make(chan struct{}, 1),
-		reaperDone: make(chan struct{}),
-	}
+	e.db = db
 	e.owners.init()
+	e.docs.init()
 	e.pruneAt.Store(minPruneSize)
 	e.lifetime.Store(int64(opts.TxnLifetime))
 	if err := e.loadCatalog(); err != nil {

@@ -26,6 +26,7 @@ type op struct {
 	unit *Txn // current unit outside a transaction
 
 	batches   []*pebble.Batch // committed units awaiting their fsync
+	scratch   Stats           // st when the caller wants no statistics
 	conflicts int64           // write conflicts retried, for metrics
 	attempt   int             // conflicts in a row, for WaitBackoff
 }
@@ -146,9 +147,12 @@ func (o *op) abandon() {
 // inside a statement (conflicts become 112 and abort the transaction).
 // Outside one, body runs in units; when restartable (single-document
 // operations, which restart from their scan) a lost final commit (catalog
-// change) reruns body from the start.
+// change) reruns body from the start. A nil st counts into scratch space.
 func (e *Engine) runWrite(ctx context.Context, t *Txn, st *Stats, body func(o *op) error) error {
 	o := &op{e: e, ctx: ctx, st: st, now: time.Now()}
+	if st == nil {
+		o.st = &o.scratch
+	}
 	if t != nil {
 		sctx, err := t.beginStmt(ctx)
 		if err != nil {

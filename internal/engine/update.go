@@ -43,13 +43,19 @@ func (e *Engine) Update(ctx context.Context, t *Txn, ns Namespace, spec UpdateSp
 		return UpdateResult{}, err
 	}
 	defer e.exit()
-	st = statsOrLocal(st)
 	e.m.update.Add(1)
 	var res UpdateResult
 	err := e.runWrite(ctx, t, st, func(o *op) error {
-		f, err := query.CompileFilter(spec.Filter)
-		if err != nil {
-			return err
+		var f *query.Filter
+		var idf *idFilter
+		if o.txn == nil && !spec.Multi && len(spec.Sort) == 0 {
+			idf = idEquality(spec.Filter)
+		}
+		if idf == nil {
+			var err error
+			if f, err = query.CompileFilter(spec.Filter); err != nil {
+				return err
+			}
 		}
 		u, err := e.updates.compile(spec.Update, spec.ArrayFilters)
 		if err != nil {
@@ -61,7 +67,7 @@ func (e *Engine) Update(ctx context.Context, t *Txn, ns Namespace, spec UpdateSp
 		}
 		for attempt := 0; ; attempt++ {
 			res = UpdateResult{}
-			err := o.update(ns, spec, f, u, srt, &res)
+			err := o.update(ns, spec, f, idf, u, srt, &res)
 			if err != nil && o.txn == nil && attempt < upsertMaxAttempts && spec.Upsert && !spec.Multi &&
 				res.Matched == 0 && shouldRetryDupKey(spec.Filter, err) {
 				o.abandon()
@@ -73,10 +79,12 @@ func (e *Engine) Update(ctx context.Context, t *Txn, ns Namespace, spec UpdateSp
 			return err
 		}
 	})
-	st.NMatched += res.Matched
-	st.NModified += res.Modified
-	if res.UpsertedID.Type != 0 {
-		st.NUpserted++
+	if st != nil {
+		st.NMatched += res.Matched
+		st.NModified += res.Modified
+		if res.UpsertedID.Type != 0 {
+			st.NUpserted++
+		}
 	}
 	e.m.docUpdated.Add(res.Matched)
 	if res.UpsertedID.Type != 0 {
@@ -94,14 +102,21 @@ func compileSort(s bson.Raw) (*query.Sort, error) {
 }
 
 // update runs one update statement in o, absorbing conflicts outside a
-// transaction. A multi update updates each document at most once.
-func (o *op) update(ns Namespace, spec UpdateSpec, f *query.Filter, u *query.Update, srt *query.Sort, res *UpdateResult) error {
+// transaction. A multi update updates each document at most once. idf, when
+// set, stands for the filter (f is then nil): see idEquality.
+func (o *op) update(ns Namespace, spec UpdateSpec, f *query.Filter, idf *idFilter, u *query.Update, srt *query.Sort, res *UpdateResult) error {
 	if spec.Multi {
 		return o.updateMany(ns, spec, f, u, res)
 	}
 	for {
 		c := o.e.lookupColl(ns)
-		found, err := o.updateFirst(c, f, u, srt, res)
+		var found bool
+		var err error
+		if idf != nil {
+			found, err = o.updateByID(c, idf, u, res)
+		} else {
+			found, err = o.updateFirst(c, f, u, srt, res)
+		}
 		if err == nil && !found && res.Matched == 0 && spec.Upsert {
 			err = o.upsert(ns, spec, u, res, nil)
 		}
@@ -138,6 +153,16 @@ func (o *op) updateFirst(c *collection, f *query.Filter, u *query.Update, srt *q
 	}
 }
 
+// updateByID is updateFirst for a statement outside a transaction whose
+// filter is idf: the IDHACK plan, without compiling the filter.
+func (o *op) updateByID(c *collection, idf *idFilter, u *query.Update, res *UpdateResult) (bool, error) {
+	if c == nil {
+		return false, nil
+	}
+	o.st.PlanSummary = "IDHACK"
+	return o.updateDoc(c, candidate{key: docKey(c.id, idf.id), pos: -1}, idf, u, res, nil)
+}
+
 // first returns the first matching document of c (in sort order when srt is
 // set). Outside a transaction, an _id equality does not read the document:
 // the caller claims it and reads the latest version itself.
@@ -164,7 +189,7 @@ func (o *op) first(c *collection, f *query.Filter, srt *query.Sort) (candidate, 
 // updateDoc claims and updates one candidate. It returns false (and no
 // error) when the document is gone or no longer matches. cd.doc nil means
 // the candidate was not read (IDHACK), so its first read is no conflict.
-func (o *op) updateDoc(c *collection, cd candidate, f *query.Filter, u *query.Update, res *UpdateResult, done map[string]bool) (bool, error) {
+func (o *op) updateDoc(c *collection, cd candidate, f docMatcher, u *query.Update, res *UpdateResult, done map[string]bool) (bool, error) {
 	t := o.t()
 	key := string(cd.key)
 	if err := t.claim(key); err != nil {

@@ -38,9 +38,16 @@ func (t *Txn) unclaim(key string) {
 
 // getDoc returns t's view of the document at key: its own buffered version,
 // else the snapshot's (txn) or latest committed (unit); nil when absent.
+// t must own key (see docCache): a unit's read of the latest committed
+// version is then served by the document cache when it knows the key.
 func (t *Txn) getDoc(key []byte) (bson.Raw, error) {
 	if w, ok := t.writes[string(key)]; ok {
 		return w.doc, nil
+	}
+	if !t.explicit {
+		if doc, ok := t.e.docs.get(key); ok {
+			return bson.Raw(doc), nil
+		}
 	}
 	v, err := pebbleGet(t.reader, key)
 	if err != nil {
