@@ -24,14 +24,23 @@ type cmdArgs struct {
 	buf   [maxListedArgs]argField
 }
 
-// argField is one field of a command body; key aliases the body.
+// argField is one field of a command body, kept compact since a command has a dozen of them: elem is the
+// whole element (type byte, key, NUL, value), aliasing the body, and keyLen the length of its key.
 type argField struct {
-	key []byte
-	val bson.RawValue
+	elem   []byte
+	keyLen int
+}
+
+// key returns the field's name.
+func (f *argField) key() []byte { return f.elem[1 : 1+f.keyLen] }
+
+// value returns the field's value.
+func (f *argField) value() bson.RawValue {
+	return bson.RawValue{Type: bson.Type(f.elem[0]), Value: f.elem[2+f.keyLen:]}
 }
 
 // maxListedArgs is the most fields looked up by linear search; real commands have about ten.
-const maxListedArgs = 16
+const maxListedArgs = 12
 
 // get returns the value of the field name.
 func (a *cmdArgs) get(name string) (bson.RawValue, bool) {
@@ -40,28 +49,28 @@ func (a *cmdArgs) get(name string) (bson.RawValue, bool) {
 		return v, ok
 	}
 	for i := range a.list {
-		if string(a.list[i].key) == name {
-			return a.list[i].val, true
+		if string(a.list[i].key()) == name {
+			return a.list[i].value(), true
 		}
 	}
 	return bson.RawValue{}, false
 }
 
-// add records a field, reporting false if it is a duplicate.
-func (a *cmdArgs) add(k []byte, v bson.RawValue) bool {
+// add records a field, reporting false if it is a duplicate. elem is the whole element, k its key.
+func (a *cmdArgs) add(elem, k []byte, v bson.RawValue) bool {
 	if a.index == nil && len(a.list) < maxListedArgs {
 		for i := range a.list {
-			if string(a.list[i].key) == string(k) {
+			if string(a.list[i].key()) == string(k) {
 				return false
 			}
 		}
-		a.list = append(a.list, argField{key: k, val: v})
+		a.list = append(a.list, argField{elem: elem, keyLen: len(k)})
 		return true
 	}
 	if a.index == nil {
 		a.index = make(map[string]bson.RawValue, 2*maxListedArgs)
-		for _, f := range a.list {
-			a.index[string(f.key)] = f.val
+		for i := range a.list {
+			a.index[string(a.list[i].key())] = a.list[i].value()
 		}
 		a.list = nil
 	}
@@ -73,23 +82,22 @@ func (a *cmdArgs) add(k []byte, v bson.RawValue) bool {
 }
 
 // parseArgs indexes the fields of body. A malformed body is InvalidBSON; a duplicated field is an error as in
-// mongod's IDL parser. Inside a transaction the body is copied first: the engine keeps a transaction's
-// documents until commit, after the handler returns.
+// mongod's IDL parser. The engine may keep slices of the body past the handler (a transaction's documents until
+// commit): that is safe because every request owns its body and nothing reuses it (see Request).
 func parseArgs(req *Request) (*cmdArgs, error) {
 	body := req.Body
-	if req.InTxn {
-		body = append(bson.Raw(nil), body...)
-	}
 	a := &cmdArgs{cmd: req.Name}
 	a.list = a.buf[:0]
 	var dupErr error
 	it := newElemIter(body)
 	for {
+		elem := it.rest
 		k, v, ok := it.next()
 		if !ok {
 			break
 		}
-		if dupErr == nil && !a.add(k, v) {
+		elem = elem[:len(elem)-len(it.rest)]
+		if dupErr == nil && !a.add(elem, k, v) {
 			dupErr = codes.New(codeDuplicateField, "BSON field '%s.%s' is a duplicate field", a.cmd, k)
 		}
 	}

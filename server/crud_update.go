@@ -174,7 +174,11 @@ func handleUpdate(ctx context.Context, s *Server, req *Request) (bson.D, error) 
 	if err != nil {
 		return nil, err
 	}
-	stmts := make([]updateStatement, len(raws))
+	var one [1]updateStatement // the usual single statement, kept off the heap
+	stmts := one[:]
+	if len(raws) != 1 {
+		stmts = make([]updateStatement, len(raws))
+	}
 	for i, r := range raws {
 		if stmts[i], err = parseUpdateStatement(req.Name, i, r); err != nil {
 			return nil, err

@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"io"
 	"runtime"
+	"strings"
 	"testing"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -312,4 +314,85 @@ func FuzzReadMessage(f *testing.F) {
 			_, _ = wire.ParseReply(msg)
 		}
 	})
+}
+
+// TestParseMsgIntoReuse parses every table case into one Msg reused after every other case: the result must be
+// what a fresh ParseMsg gives, whatever the Msg held before.
+func TestParseMsgIntoReuse(t *testing.T) {
+	cases := parseCases(t)
+	for _, prev := range cases {
+		for _, tc := range cases {
+			t.Run(prev.name+"/then/"+tc.name, func(t *testing.T) {
+				var m wire.Msg
+				_ = wire.ParseMsgInto(&m, prev.msg)
+				err := wire.ParseMsgInto(&m, tc.msg)
+				fresh, freshErr := wire.ParseMsg(tc.msg)
+				if (err == nil) != (freshErr == nil) || (err != nil && err.Error() != freshErr.Error()) {
+					t.Fatalf("err = %v, ParseMsg gave %v", err, freshErr)
+				}
+				if err != nil {
+					return
+				}
+				cmd, err := m.Command()
+				freshCmd, freshErr := fresh.Command()
+				if (err == nil) != (freshErr == nil) || !bytes.Equal(cmd, freshCmd) || m.Flags != fresh.Flags {
+					t.Fatalf("reused Msg gives %v (%v), fresh gives %v (%v)", cmd, err, freshCmd, freshErr)
+				}
+				if len(m.Sequences) != len(fresh.Sequences) {
+					t.Fatalf("%d sequences, want %d", len(m.Sequences), len(fresh.Sequences))
+				}
+				for i, s := range m.Sequences {
+					if s.Identifier != fresh.Sequences[i].Identifier || len(s.Documents) != len(fresh.Sequences[i].Documents) {
+						t.Fatalf("sequence %d = %q with %d documents, want %q with %d", i, s.Identifier, len(s.Documents),
+							fresh.Sequences[i].Identifier, len(fresh.Sequences[i].Documents))
+					}
+				}
+			})
+		}
+	}
+}
+
+// TestBeginEndMsg checks that a message built in place equals AppendMsg's.
+func TestBeginEndMsg(t *testing.T) {
+	body := mustDoc(t, bson.D{{Key: "ok", Value: 1.0}})
+	start, dst := wire.BeginMsg([]byte("prefix"), 7, 3, wire.MoreToCome|wire.ChecksumPresent)
+	dst = wire.EndMsg(append(dst, body...), start)
+	want := wire.AppendMsg(nil, 7, 3, wire.MoreToCome, body)
+	if start != len("prefix") || !bytes.Equal(dst[start:], want) {
+		t.Fatalf("BeginMsg/EndMsg built %x, want %x", dst[start:], want)
+	}
+}
+
+// TestCommandFieldAlsoSequence checks the conflict between a body field and a sequence of the same name,
+// whichever sequence and field position it concerns.
+func TestCommandFieldAlsoSequence(t *testing.T) {
+	d1 := mustDoc(t, bson.D{{Key: "_id", Value: int32(1)}})
+	for _, tc := range []struct {
+		name string
+		body bson.D
+		seqs []string
+		want string // conflicting identifier, "" for none
+	}{
+		{name: "no conflict", body: bson.D{{Key: "update", Value: "c"}, {Key: "$db", Value: "d"}}, seqs: []string{"updates"}},
+		{name: "last field", body: bson.D{{Key: "insert", Value: "c"}, {Key: "documents", Value: bson.A{}}}, seqs: []string{"documents"}, want: "documents"},
+		{name: "first sequence wins", body: bson.D{{Key: "b", Value: 1}, {Key: "a", Value: 1}}, seqs: []string{"x", "a", "b"}, want: "a"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var seqs []wire.Sequence
+			for _, id := range tc.seqs {
+				seqs = append(seqs, wire.Sequence{Identifier: id, Documents: []bson.Raw{d1}})
+			}
+			m, err := wire.ParseMsg(wire.AppendMsg(nil, 1, 0, 0, mustDoc(t, tc.body), seqs...))
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = m.Command()
+			switch {
+			case tc.want == "" && err != nil:
+				t.Fatalf("unexpected error %v", err)
+			case tc.want != "" && (!errors.Is(err, wire.ErrMalformed) || !strings.Contains(err.Error(), fmt.Sprintf("%q", tc.want))):
+				t.Fatalf("err = %v, want the conflict on %q", err, tc.want)
+			}
+		})
+	}
 }

@@ -23,12 +23,14 @@ func (e *Engine) commit(t *Txn) (*pebble.Batch, error) {
 		e.finishCommit(t)
 		return nil, nil
 	}
-	b, colls, err := e.buildBatch(t)
+	var collBuf [1]*collection
+	b, colls, err := e.buildBatch(t, collBuf[:0])
 	if err != nil {
 		t.abortLocked(nil)
 		return nil, err
 	}
-	cached := e.docs.prepare(t)
+	var cacheBuf [1]docCacheEntry
+	cached := e.docs.prepare(cacheBuf[:0], t)
 	e.commitMu.Lock()
 	for _, c := range colls {
 		if e.lookupColl(c.ns) != c {
@@ -92,12 +94,13 @@ func (e *Engine) syncWait(b *pebble.Batch) error {
 // base versions that the new versions no longer have are deleted first, then
 // new entries and documents are set, so a unique key moved between two
 // documents of one txn ends up set. It runs outside commitMu: the bases are
-// stable because t owns their keys.
-func (e *Engine) buildBatch(t *Txn) (*pebble.Batch, []*collection, error) {
+// stable because t owns their keys. The collections written are appended
+// to colls.
+func (e *Engine) buildBatch(t *Txn, colls []*collection) (*pebble.Batch, []*collection, error) {
 	b := e.db.NewBatch()
-	var colls []*collection
 	type put struct{ k, v []byte }
-	var puts []put
+	var putBuf [4]put
+	puts := putBuf[:0]
 	for _, k := range t.order {
 		w := t.writes[k]
 		if !containsColl(colls, w.coll) {

@@ -92,10 +92,10 @@ func (c *docCache) get(key []byte) (doc []byte, ok bool) {
 	return append([]byte(nil), v...), true
 }
 
-// prepare returns the cache changes of t's buffered writes, copying the new
-// versions; it runs before commitMu is taken.
-func (c *docCache) prepare(t *Txn) []docCacheEntry {
-	out := make([]docCacheEntry, 0, len(t.order))
+// prepare appends the cache changes of t's buffered writes to dst, copying
+// the new versions; it runs before commitMu is taken.
+func (c *docCache) prepare(dst []docCacheEntry, t *Txn) []docCacheEntry {
+	out := dst
 	for _, k := range t.order {
 		w := t.writes[k]
 		var doc []byte

@@ -25,10 +25,11 @@ type op struct {
 	txn  *Txn // statement of a transaction
 	unit *Txn // current unit outside a transaction
 
-	batches   []*pebble.Batch // committed units awaiting their fsync
-	scratch   Stats           // st when the caller wants no statistics
-	conflicts int64           // write conflicts retried, for metrics
-	attempt   int             // conflicts in a row, for WaitBackoff
+	batches   []*pebble.Batch  // committed units awaiting their fsync
+	batch1    [1]*pebble.Batch // batches' first backing array: most operations commit one unit
+	scratch   Stats            // st when the caller wants no statistics
+	conflicts int64            // write conflicts retried, for metrics
+	attempt   int              // conflicts in a row, for WaitBackoff
 }
 
 // errRedoUnit reports that a unit could not commit because its collection's
@@ -126,7 +127,8 @@ func (o *op) finish() error {
 			err = serr
 		}
 	}
-	o.batches = nil
+	clear(o.batches)
+	o.batches = o.batches[:0]
 	if o.conflicts > 0 {
 		o.e.m.writeConflicts.Add(o.conflicts)
 	}
@@ -150,6 +152,7 @@ func (o *op) abandon() {
 // change) reruns body from the start. A nil st counts into scratch space.
 func (e *Engine) runWrite(ctx context.Context, t *Txn, st *Stats, body func(o *op) error) error {
 	o := &op{e: e, ctx: ctx, st: st, now: time.Now()}
+	o.batches = o.batch1[:0]
 	if st == nil {
 		o.st = &o.scratch
 	}
