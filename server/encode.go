@@ -92,6 +92,10 @@ func appendValueFast(dst []byte, v any) ([]byte, bsoncore.Type, bool) {
 		return bsoncore.AppendBoolean(dst, v), bsoncore.TypeBoolean, true
 	case bson.Timestamp:
 		return bsoncore.AppendTimestamp(dst, v.T, v.I), bsoncore.TypeTimestamp, true
+	case bson.ObjectID:
+		return append(dst, v[:]...), bsoncore.TypeObjectID, true
+	case bson.DateTime:
+		return bsoncore.AppendDateTime(dst, int64(v)), bsoncore.TypeDateTime, true
 	case bson.D:
 		if v == nil {
 			return dst, 0, false

@@ -21,6 +21,7 @@ var encodeCases = []struct {
 		{Key: "i32", Value: int32(-7)}, {Key: "i64", Value: int64(math.MaxInt64)}, {Key: "f", Value: 1.5},
 		{Key: "s", Value: "héllo"}, {Key: "t", Value: true}, {Key: "f2", Value: false}, {Key: "null", Value: nil},
 		{Key: "ts", Value: bson.Timestamp{T: 12, I: 34}},
+		{Key: "oid", Value: bson.ObjectID{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12}}, {Key: "date", Value: bson.DateTime(-5)},
 	}, fast: true},
 	{name: "int fits in int32", d: bson.D{{Key: "a", Value: 5}, {Key: "b", Value: -5}}, fast: true},
 	{name: "int needs int64", d: bson.D{{Key: "a", Value: math.MaxInt32 + 1}, {Key: "b", Value: math.MinInt32 - 1}}, fast: true},
