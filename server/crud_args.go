@@ -10,6 +10,7 @@ import (
 
 	"github.com/concorddb/concord"
 	"github.com/concorddb/concord/internal/codes"
+	"github.com/concorddb/concord/internal/query"
 )
 
 // cmdArgs is a parsed view of a command body: its fields by name, read with the type rules of MongoDB's IDL
@@ -115,49 +116,7 @@ func parseArgs(req *Request) (*cmdArgs, error) {
 const codeDuplicateField codes.Code = 40413
 
 // typeName is the name MongoDB's error messages give a BSON type.
-func typeName(t bson.Type) string {
-	switch t {
-	case bson.TypeDouble:
-		return "double"
-	case bson.TypeString:
-		return "string"
-	case bson.TypeEmbeddedDocument:
-		return "object"
-	case bson.TypeArray:
-		return "array"
-	case bson.TypeBinary:
-		return "binData"
-	case bson.TypeObjectID:
-		return "objectId"
-	case bson.TypeBoolean:
-		return "bool"
-	case bson.TypeDateTime:
-		return "date"
-	case bson.TypeNull:
-		return "null"
-	case bson.TypeRegex:
-		return "regex"
-	case bson.TypeInt32:
-		return "int"
-	case bson.TypeTimestamp:
-		return "timestamp"
-	case bson.TypeInt64:
-		return "long"
-	case bson.TypeDecimal128:
-		return "decimal"
-	case bson.TypeUndefined:
-		return "undefined"
-	case bson.TypeMinKey:
-		return "minKey"
-	case bson.TypeMaxKey:
-		return "maxKey"
-	case bson.TypeJavaScript:
-		return "javascript"
-	case bson.TypeSymbol:
-		return "symbol"
-	}
-	return fmt.Sprintf("type %d", byte(t))
-}
+func typeName(t bson.Type) string { return query.TypeName(t) }
 
 // wrongType is the IDL parser's TypeMismatch error for field path (dotted, without the command name).
 func wrongType(cmd, path string, v bson.RawValue, expected string) error {
