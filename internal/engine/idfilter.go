@@ -1,6 +1,8 @@
 package engine
 
 import (
+	"encoding/binary"
+
 	"go.mongodb.org/mongo-driver/v2/bson"
 
 	"github.com/concorddb/concord/internal/query"
@@ -39,6 +41,11 @@ type idFilter struct {
 // rarer types are left to the general path.
 func idEquality(filter bson.Raw) *idFilter {
 	if len(filter) < 5 || len(filter) > idFilterMaxBytes || filter.Validate() != nil {
+		return nil
+	}
+	// Validate reads the declared length only; trailing bytes past it are
+	// read differently by the compiled filter, so leave them to it.
+	if int(binary.LittleEndian.Uint32(filter)) != len(filter) {
 		return nil
 	}
 	el, err := filter.IndexErr(0)

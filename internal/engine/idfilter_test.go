@@ -65,6 +65,13 @@ func TestIDEquality(t *testing.T) {
 			checkIDEquality(t, mustRaw(t, tc.filter), tc.fast)
 		})
 	}
+	t.Run("bytes past the declared length", func(t *testing.T) {
+		// Declared length 10, 14 bytes: the compiled filter does not read
+		// the _id element the way a plain element walk does.
+		if idEquality(bson.Raw("\n\x00\x00\x00\x10_id\x00\x00000\x00")) != nil {
+			t.Fatal("shortcut taken for a document longer than its declared length")
+		}
+	})
 	t.Run("invalid bytes", func(t *testing.T) {
 		if idEquality(bson.Raw{12, 0, 0, 0, 0x10, '_', 'i', 'd', 0, 1, 0, 0}) != nil {
 			t.Fatal("shortcut taken for a truncated document")

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"encoding/binary"
+	"errors"
 	"math"
 	"strconv"
 
@@ -84,8 +85,11 @@ func keyBracket(t bson.Type) byte {
 // 8 bytes of order-preserving float64 then 8 bytes of the exact int64 remainder
 // (value - float64(value)), so distinct int64 values beyond 2^53 stay distinct
 // and ordered, and 5, 5.0 and NumberLong(5) encode identically. Decimal128 is
-// approximated through float64; the engine always re-checks filters on
-// fetched documents, so an approximate key only widens a scan.
+// approximated through float64 (its nearest value, with remainder 0), so a
+// decimal and an int64 of one float64 value may encode in either order:
+// range bounds therefore cover a bound's whole float64 value (see
+// keyBoundPrefix), and the filter re-check on fetched documents removes
+// the extra candidates.
 func appendKeyValue(dst []byte, v bson.RawValue) []byte {
 	b := keyBracket(v.Type)
 	dst = append(dst, b)
@@ -111,7 +115,9 @@ func appendKeyBody(dst []byte, v bson.RawValue) []byte {
 		d, ok := v.Decimal128OK()
 		f := math.NaN()
 		if ok {
-			if p, err := strconv.ParseFloat(d.String(), 64); err == nil {
+			// Beyond float64's range ParseFloat reports ErrRange with the
+			// nearest value (±Inf, ±0), which keeps the order.
+			if p, err := strconv.ParseFloat(d.String(), 64); err == nil || errors.Is(err, strconv.ErrRange) {
 				f = p
 			} else if s := d.String(); s == "Infinity" {
 				f = math.Inf(1)
@@ -256,4 +262,15 @@ func prefixSuccessor(prefix []byte) []byte {
 		}
 	}
 	return nil
+}
+
+// keyBoundPrefix returns the part of the encoding enc of v that a scan bound
+// may rely on: for a number only the bracket and the float64 part, since
+// the remainder of a Decimal128 key is not exact (see appendKeyValue); for
+// anything else all of enc.
+func keyBoundPrefix(v bson.RawValue, enc []byte) []byte {
+	if keyBracket(v.Type) == bracketNumber && len(enc) > 9 {
+		return enc[:9]
+	}
+	return enc
 }

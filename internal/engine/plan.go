@@ -125,7 +125,7 @@ func planPointRanges(c *collection, ix *index, vals []bson.RawValue) []keyRange 
 	seen := map[string]bool{}
 	var out []keyRange
 	for _, v := range vals {
-		enc := appendKeyValue(nil, v)
+		enc := keyBoundPrefix(v, appendKeyValue(nil, v))
 		if ix.fields[0].desc {
 			invertKey(enc)
 		}
@@ -146,7 +146,7 @@ func planPointRanges(c *collection, ix *index, vals []bson.RawValue) []keyRange 
 // filter re-check removes the boundary values.
 func planBounds(cd query.Condition) (lo, hi []byte) {
 	v := cd.Values[0]
-	enc := appendKeyValue(nil, v)
+	enc := keyBoundPrefix(v, appendKeyValue(nil, v))
 	b := keyBracket(v.Type)
 	switch cd.Op {
 	case query.CondGt, query.CondGte:
