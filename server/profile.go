@@ -2,7 +2,6 @@ package server
 
 import (
 	"context"
-	"errors"
 	"math"
 	"math/rand/v2"
 	"net"
@@ -197,70 +196,29 @@ func (s *Server) profileRecord(_ context.Context, req *Request, r profileRecord)
 	}
 	doc := profileDoc(req, r, millis)
 	// The entry is not part of the operation: it must survive the operation's transaction aborting and must not
-	// wait for its deadline, so it is written with a fresh context.
-	wctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	// wait for its deadline, so it is written with a fresh context. mongod writes profile entries below the layer
+	// that counts operations, so neither the entry nor its trim shows in serverStatus.
+	wctx, cancel := context.WithTimeout(concord.WithoutMetrics(context.Background()), 5*time.Second)
 	defer cancel()
 	coll := s.DB.Database(req.DB).Collection(profileCollection)
-	s.profileCounts.mu.RLock()
-	_, err := coll.InsertOne(wctx, doc)
-	s.profileCounts.insert.Add(reachedEngine(err))
-	if err == nil {
-		s.profileCounts.docInserted.Add(1)
+	if _, err := coll.InsertOne(wctx, doc); err == nil && s.profiler.noteWrite(req.DB) {
+		trimProfile(wctx, coll)
 	}
-	s.profileCounts.mu.RUnlock()
-	if err == nil && s.profiler.noteWrite(req.DB) {
-		s.profileCounts.mu.RLock()
-		deleted, err := trimProfile(wctx, coll)
-		if deleted >= 0 {
-			s.profileCounts.delete.Add(reachedEngine(err))
-			s.profileCounts.docDeleted.Add(deleted)
-		}
-		s.profileCounts.mu.RUnlock()
-	}
-}
-
-// profileCounts is what the server's own system.profile writes added to the engine's counters. mongod writes
-// profile entries below the command layer, so they count in neither opcounters nor metrics.document; the engine
-// counts every write it is given, so serverStatus subtracts these (handleServerStatus).
-type profileCounts struct {
-	// mu makes a profile write and its counting one step as serverStatus sees them: writers hold it shared from
-	// before the engine call until they have counted, serverStatus holds it exclusively while it reads both
-	// sides, so the counters it reports never run ahead and then back.
-	mu sync.RWMutex
-	// insert and delete are the opcounters the writes added (one per entry, one per trim); docInserted and
-	// docDeleted the documents (metrics.document).
-	insert, delete          atomic.Int64
-	docInserted, docDeleted atomic.Int64
-}
-
-// reachedEngine is the opcounter increment of a concord write that returned err: 1 unless the DB was closed, the
-// only failure that stops the write before the engine counts it (a profile entry always encodes).
-func reachedEngine(err error) int64 {
-	if errors.Is(err, concord.ErrClosed) || codes.CodeOf(err) == codes.InterruptedAtShutdown {
-		return 0
-	}
-	return 1
 }
 
 // trimProfile deletes the oldest entries of a system.profile collection beyond maxProfileEntries, as the capped
 // collection of mongod would have overwritten them. It returns the number deleted, or -1 when it ran no delete;
-// err is the delete's. The cut-off is found with an aggregation, which the engine counts in no opcounter, so that
-// only the delete needs discounting.
+// err is the delete's. Callers pass a context made with concord.WithoutMetrics so that the trim is not counted.
 func trimProfile(ctx context.Context, coll *concord.Collection) (int64, error) {
-	cur, err := coll.Aggregate(ctx, bson.A{
-		bson.D{{Key: "$sort", Value: bson.D{{Key: "ts", Value: -1}}}},
-		bson.D{{Key: "$skip", Value: int64(maxProfileEntries)}},
-		bson.D{{Key: "$limit", Value: int64(1)}},
-		bson.D{{Key: "$project", Value: bson.D{{Key: "ts", Value: 1}}}},
-	})
+	cut, err := coll.FindOne(ctx, bson.D{}, &concord.FindOneOptions{
+		Sort:       bson.D{{Key: "ts", Value: -1}},
+		Skip:       maxProfileEntries,
+		Projection: bson.D{{Key: "ts", Value: 1}},
+	}).Raw()
 	if err != nil {
 		return -1, nil
 	}
-	defer cur.Close(ctx)
-	if !cur.Next(ctx) {
-		return -1, nil
-	}
-	ts, err := cur.Current.LookupErr("ts")
+	ts, err := cut.LookupErr("ts")
 	if err != nil {
 		return -1, nil
 	}

@@ -48,8 +48,6 @@ type Server struct {
 	profiler profiler
 	// cursors holds the open cursors of find and aggregate (crud_find.go).
 	cursors cursorRegistry
-	// profileCounts is what system.profile writes added to the engine's counters (profile.go).
-	profileCounts profileCounts
 
 	initOnce sync.Once
 	started  time.Time

@@ -7,32 +7,16 @@ import (
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
-
-	"github.com/concorddb/concord"
 )
 
 // maxIncomingConnections is connections.available + current: Concord sets no limit of its own, so it reports
 // MongoDB's default.
 const maxIncomingConnections = 1000000
 
-// metrics returns the engine's counters without what the server's own system.profile writes added to them:
-// mongod counts profile writes in neither opcounters nor metrics.document.
-func (s *Server) metrics() concord.Metrics {
-	pc := &s.profileCounts
-	pc.mu.Lock()
-	defer pc.mu.Unlock()
-	m := s.DB.Metrics()
-	m.Opcounters.Insert -= pc.insert.Load()
-	m.Opcounters.Delete -= pc.delete.Load()
-	m.Document.Inserted -= pc.docInserted.Load()
-	m.Document.Deleted -= pc.docDeleted.Load()
-	return m
-}
-
 // handleServerStatus answers serverStatus with the sections clients and mongostat read. Counters come from
 // the engine (opcounters, metrics, transactions) and from the server (connections, network).
 func handleServerStatus(_ context.Context, s *Server, _ *Request) (bson.D, error) {
-	m := s.metrics()
+	m := s.DB.Metrics()
 	now := time.Now()
 	hostname, _ := os.Hostname()
 	uptime := now.Sub(s.started)

@@ -19,7 +19,8 @@ func (e *Engine) Delete(ctx context.Context, t *Txn, ns Namespace, filter bson.R
 	}
 	defer e.exit()
 	st = statsOrLocal(st)
-	e.m.delete.Add(1)
+	m := e.metricsFor(ctx)
+	m.delete.Add(1)
 	var n int64
 	err := e.runWrite(ctx, t, st, func(o *op) error {
 		n = 0
@@ -95,7 +96,7 @@ func (e *Engine) Delete(ctx context.Context, t *Txn, ns Namespace, filter bson.R
 		})
 	})
 	st.NDeleted += n
-	e.m.docDeleted.Add(n)
+	m.docDeleted.Add(n)
 	return n, err
 }
 

@@ -37,7 +37,8 @@ func (e *Engine) Find(ctx context.Context, t *Txn, ns Namespace, spec FindSpec, 
 	}
 	defer e.exit()
 	st = statsOrLocal(st)
-	e.m.query.Add(1)
+	m := e.metricsFor(ctx)
+	m.query.Add(1)
 	var out []bson.Raw
 	err := e.runRead(ctx, t, func(ctx context.Context, rt *Txn) error {
 		var err error
@@ -45,7 +46,7 @@ func (e *Engine) Find(ctx context.Context, t *Txn, ns Namespace, spec FindSpec, 
 		return err
 	})
 	st.NReturned += int64(len(out))
-	e.m.docReturn.Add(int64(len(out)))
+	m.docReturn.Add(int64(len(out)))
 	return out, err
 }
 

@@ -82,16 +82,17 @@ func (e *Engine) FindAndModify(ctx context.Context, t *Txn, ns Namespace, spec F
 	if err != nil {
 		return FindAndModifyResult{}, err
 	}
+	m := e.metricsFor(ctx)
 	switch {
 	case spec.Remove:
 		st.NDeleted += res.N
-		e.m.docDeleted.Add(res.N)
+		m.docDeleted.Add(res.N)
 	case res.UpsertedID.Type != 0:
 		st.NUpserted++
-		e.m.docInserted.Add(1)
+		m.docInserted.Add(1)
 	default:
 		st.NMatched += res.N
-		e.m.docUpdated.Add(res.N)
+		m.docUpdated.Add(res.N)
 	}
 	return res, nil
 }

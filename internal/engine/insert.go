@@ -141,8 +141,9 @@ func (e *Engine) Insert(ctx context.Context, t *Txn, ns Namespace, docs []bson.R
 	})
 	n := int64(len(res.InsertedIDs))
 	st.NInserted += n
-	e.m.insert.Add(int64(len(docs)))
-	e.m.docInserted.Add(n)
+	m := e.metricsFor(ctx)
+	m.insert.Add(int64(len(docs)))
+	m.docInserted.Add(n)
 	return res, err
 }
 

@@ -2,8 +2,8 @@ package engine
 
 import (
 	"encoding/binary"
-	"errors"
 	"math"
+	"math/big"
 	"strconv"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -81,15 +81,10 @@ func keyBracket(t bson.Type) byte {
 // another), so concatenated encodings compare component by component and a
 // byte-inverted encoding sorts in reverse (descending index fields).
 //
-// Numbers of every BSON numeric type share one bracket and compare by value:
-// 8 bytes of order-preserving float64 then 8 bytes of the exact int64 remainder
-// (value - float64(value)), so distinct int64 values beyond 2^53 stay distinct
-// and ordered, and 5, 5.0 and NumberLong(5) encode identically. Decimal128 is
-// approximated through float64 (its nearest value, with remainder 0), so a
-// decimal and an int64 of one float64 value may encode in either order:
-// range bounds therefore cover a bound's whole float64 value (see
-// keyBoundPrefix), and the filter re-check on fetched documents removes
-// the extra candidates.
+// Numbers of every BSON numeric type share one bracket and encode by exact
+// value (see appendKeyNumber): 5, 5.0, NumberLong(5) and NumberDecimal("5.00")
+// encode identically, and two numbers encode identically exactly when
+// query.Compare says they are equal.
 func appendKeyValue(dst []byte, v bson.RawValue) []byte {
 	b := keyBracket(v.Type)
 	dst = append(dst, b)
@@ -101,31 +96,8 @@ func appendKeyBody(dst []byte, v bson.RawValue) []byte {
 	switch v.Type {
 	case 0, bson.TypeNull, bson.TypeUndefined, bson.TypeMinKey, bson.TypeMaxKey:
 		return dst
-	case bson.TypeDouble:
-		f, _ := v.DoubleOK()
-		return appendKeyNumber(dst, f, 0)
-	case bson.TypeInt32:
-		i, _ := v.Int32OK()
-		return appendKeyNumber(dst, float64(i), 0)
-	case bson.TypeInt64:
-		i, _ := v.Int64OK()
-		f, rem := keyInt64Parts(i)
-		return appendKeyNumber(dst, f, rem)
-	case bson.TypeDecimal128:
-		d, ok := v.Decimal128OK()
-		f := math.NaN()
-		if ok {
-			// Beyond float64's range ParseFloat reports ErrRange with the
-			// nearest value (±Inf, ±0), which keeps the order.
-			if p, err := strconv.ParseFloat(d.String(), 64); err == nil || errors.Is(err, strconv.ErrRange) {
-				f = p
-			} else if s := d.String(); s == "Infinity" {
-				f = math.Inf(1)
-			} else if s == "-Infinity" {
-				f = math.Inf(-1)
-			}
-		}
-		return appendKeyNumber(dst, f, 0)
+	case bson.TypeDouble, bson.TypeInt32, bson.TypeInt64, bson.TypeDecimal128:
+		return appendKeyNumber(dst, v)
 	case bson.TypeString:
 		s, _ := v.StringValueOK()
 		return appendKeyString(dst, s)
@@ -213,36 +185,6 @@ func appendKeyString(dst []byte, s string) []byte {
 	return append(dst, 0x00, 0x01)
 }
 
-// keyInt64Parts splits i into its nearest float64 and the exact remainder.
-func keyInt64Parts(i int64) (float64, int64) {
-	f := float64(i)
-	if f >= 9.223372036854775807e18 { // 2^63 does not fit an int64
-		return f, -(math.MaxInt64 - i) - 1
-	}
-	return f, i - int64(f)
-}
-
-// appendKeyNumber encodes f (NaN first, -0 == 0) and the int64 remainder.
-func appendKeyNumber(dst []byte, f float64, rem int64) []byte {
-	var bits uint64
-	switch {
-	case math.IsNaN(f):
-		bits = 0
-	default:
-		if f == 0 {
-			f = 0 // normalise -0
-		}
-		bits = math.Float64bits(f)
-		if bits&(1<<63) != 0 {
-			bits = ^bits
-		} else {
-			bits |= 1 << 63
-		}
-	}
-	dst = binary.BigEndian.AppendUint64(dst, bits)
-	return binary.BigEndian.AppendUint64(dst, uint64(rem)^(1<<63))
-}
-
 // invertKey flips every byte of an encoded component: the encoding is
 // prefix-free, so this reverses its order (descending index fields).
 func invertKey(b []byte) {
@@ -264,13 +206,238 @@ func prefixSuccessor(prefix []byte) []byte {
 	return nil
 }
 
-// keyBoundPrefix returns the part of the encoding enc of v that a scan bound
-// may rely on: for a number only the bracket and the float64 part, since
-// the remainder of a Decimal128 key is not exact (see appendKeyValue); for
-// anything else all of enc.
-func keyBoundPrefix(v bson.RawValue, enc []byte) []byte {
-	if keyBracket(v.Type) == bracketNumber && len(enc) > 9 {
-		return enc[:9]
+// Number keys. Every number of every BSON numeric type encodes as
+//
+//	D (8 bytes) | marker (1 byte) | [ exponent (2 bytes) | digit pairs | 0x00 ]
+//
+// where D is the float64 nearest to the number's exact value (ties to even;
+// NaN first, -0 as 0, a finite decimal beyond float64's range clamped to
+// ±MaxFloat64) in order-preserving form, and the marker says whether the
+// number is below, equal to or above D. Rounding to nearest is monotone, so
+// numbers with different D are ordered by D; numbers with the same D and
+// marker are ordered by their exact decimal value, which follows the marker
+// only when the number is not D itself. That value is written as exponent
+// and significant digits (value = 0.d1d2...dn × 10^exponent, no trailing
+// zero digits, so 1, 1.0 and NumberDecimal("1.00") have one form), inverted
+// when the number is negative: within one (D, marker) group every number has
+// the same sign (a nonzero D fixes it, and for D = 0 the marker does).
+//
+// So two numbers encode identically exactly when query.Compare says they are
+// equal, and byte order is query.Compare order. Doubles, int32s and int64s
+// of at most 2^53 in magnitude — nearly every number written — are exactly
+// their D and take the 10-byte form without any digit conversion.
+
+// Markers placing a number relative to its nearest float64.
+const (
+	numBelow byte = 0x01 // below D: digits follow
+	numExact byte = 0x02 // exactly D: nothing follows
+	numAbove byte = 0x03 // above D: digits follow
+)
+
+// numExpBias maps a decimal exponent to an order-preserving uint16. Decimal128
+// exponents (with up to 35 coefficient digits) stay within ±6200.
+const numExpBias = 0x8000
+
+// appendKeyNumber appends the body of a number key for an int32, int64,
+// double or decimal128 value, decoding short (malformed) values as zero
+// like query.Compare does.
+func appendKeyNumber(dst []byte, v bson.RawValue) []byte {
+	switch v.Type {
+	case bson.TypeInt32:
+		var i int32
+		if len(v.Value) >= 4 {
+			i = int32(binary.LittleEndian.Uint32(v.Value))
+		}
+		return append(appendKeyFloat(dst, float64(i)), numExact)
+	case bson.TypeInt64:
+		var i int64
+		if len(v.Value) >= 8 {
+			i = int64(binary.LittleEndian.Uint64(v.Value))
+		}
+		return appendKeyInt64(dst, i)
+	case bson.TypeDecimal128:
+		var lo, hi uint64
+		if len(v.Value) >= 16 {
+			lo = binary.LittleEndian.Uint64(v.Value)
+			hi = binary.LittleEndian.Uint64(v.Value[8:])
+		}
+		return appendKeyDecimal(dst, bson.NewDecimal128(hi, lo))
 	}
-	return enc
+	var f float64
+	if len(v.Value) >= 8 {
+		f = math.Float64frombits(binary.LittleEndian.Uint64(v.Value))
+	}
+	return append(appendKeyFloat(dst, f), numExact)
+}
+
+// appendKeyFloat appends the order-preserving form of f: NaN below -Inf,
+// and -0 the same as 0.
+func appendKeyFloat(dst []byte, f float64) []byte {
+	var bits uint64
+	if !math.IsNaN(f) {
+		if f == 0 {
+			f = 0 // normalise -0
+		}
+		bits = math.Float64bits(f)
+		if bits&(1<<63) != 0 {
+			bits = ^bits
+		} else {
+			bits |= 1 << 63
+		}
+	}
+	return binary.BigEndian.AppendUint64(dst, bits)
+}
+
+// appendKeyInt64 encodes an int64. float64(i) rounds to nearest even, as
+// appendKeyDecimal's rounding does, so an equal decimal gets the same D.
+func appendKeyInt64(dst []byte, i int64) []byte {
+	const exact = 1 << 53
+	f := float64(i)
+	dst = appendKeyFloat(dst, f)
+	if -exact <= i && i <= exact {
+		return append(dst, numExact)
+	}
+	// rem is i - f, exactly; f may be 2^63, which no int64 holds.
+	var rem int64
+	if f >= 9.223372036854775807e18 {
+		rem = -(math.MaxInt64 - i) - 1
+	} else {
+		rem = i - int64(f)
+	}
+	if rem == 0 {
+		return append(dst, numExact)
+	}
+	marker := numAbove
+	if rem < 0 {
+		marker = numBelow
+	}
+	mag := uint64(i)
+	if i < 0 {
+		mag = -mag // two's complement: also right for MinInt64
+	}
+	var buf [20]byte
+	return appendKeyDigits(append(dst, marker), strconv.AppendUint(buf[:0], mag, 10), 0, i < 0)
+}
+
+// appendKeyDecimal encodes a decimal128 by its exact value, with NaN and ±Inf
+// as the doubles of the same name.
+func appendKeyDecimal(dst []byte, d bson.Decimal128) []byte {
+	if d.IsNaN() {
+		return append(appendKeyFloat(dst, math.NaN()), numExact)
+	}
+	if inf := d.IsInf(); inf != 0 {
+		return append(appendKeyFloat(dst, math.Inf(inf)), numExact)
+	}
+	if h, l := d.GetBytes(); h>>61&3 != 3 {
+		// Canonical form: sign, 14-bit biased exponent, 113-bit coefficient.
+		// A coefficient of at most 2^53 with a power of ten of at most
+		// 10^22 is two exact float64s, so one IEEE operation gives the
+		// nearest float64 and a fused multiply-add the sign of the exact
+		// remainder, without big-number arithmetic.
+		exp := int(h>>49&(1<<14-1)) - 6176
+		if ch := h & (1<<49 - 1); ch == 0 && l <= 1<<53 && -22 <= exp && exp <= 22 {
+			return appendKeySmallDecimal(dst, h>>63 != 0, l, exp)
+		}
+	}
+	coef, exp, err := d.BigInt()
+	if err != nil { // not reached: BigInt fails only for NaN and ±Inf
+		return append(appendKeyFloat(dst, math.NaN()), numExact)
+	}
+	if coef.Sign() == 0 {
+		return append(appendKeyFloat(dst, 0), numExact)
+	}
+	x := new(big.Rat).SetInt(coef)
+	if exp != 0 {
+		p := new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(max(exp, -exp))), nil)
+		if exp > 0 {
+			x.Mul(x, new(big.Rat).SetInt(p))
+		} else {
+			x.Quo(x, new(big.Rat).SetInt(p))
+		}
+	}
+	f, exact := x.Float64()
+	switch {
+	case math.IsInf(f, 1):
+		f, exact = math.MaxFloat64, false
+	case math.IsInf(f, -1):
+		f, exact = -math.MaxFloat64, false
+	}
+	dst = appendKeyFloat(dst, f)
+	if exact {
+		return append(dst, numExact)
+	}
+	marker := numAbove
+	if x.Cmp(new(big.Rat).SetFloat64(f)) < 0 {
+		marker = numBelow
+	}
+	neg := coef.Sign() < 0
+	digits := coef.Abs(coef).Append(nil, 10)
+	return appendKeyDigits(append(dst, marker), digits, exp, neg)
+}
+
+// keyPow10 holds the powers of ten that are exact float64s.
+var keyPow10 = [...]float64{1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10,
+	1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22}
+
+// appendKeySmallDecimal encodes the decimal ±c × 10^exp for c <= 2^53 and
+// |exp| <= 22, where c and 10^|exp| are exact float64s: the IEEE product or
+// quotient is the nearest float64 f (ties to even, as appendKeyDecimal's
+// general path and float64(int64) round), and a fused multiply-add, rounded
+// once, has the sign of the exact remainder.
+func appendKeySmallDecimal(dst []byte, neg bool, c uint64, exp int) []byte {
+	if c == 0 {
+		return append(appendKeyFloat(dst, 0), numExact)
+	}
+	x := float64(c)
+	var f, rem float64 // rem has the sign of (c × 10^exp - f)
+	if exp >= 0 {
+		p := keyPow10[exp]
+		f = x * p
+		rem = math.FMA(x, p, -f)
+	} else {
+		p := keyPow10[-exp]
+		f = x / p
+		rem = math.FMA(-f, p, x) // (c - f × 10^-exp), same sign
+	}
+	if neg {
+		f, rem = -f, -rem
+	}
+	dst = appendKeyFloat(dst, f)
+	switch {
+	case rem == 0:
+		return append(dst, numExact)
+	case rem < 0:
+		dst = append(dst, numBelow)
+	default:
+		dst = append(dst, numAbove)
+	}
+	var buf [20]byte
+	return appendKeyDigits(dst, strconv.AppendUint(buf[:0], c, 10), exp, neg)
+}
+
+// appendKeyDigits appends the exact value digits × 10^exp (digits: ASCII,
+// no leading zero, not all zero) as a biased exponent of its normalised form
+// then its significant digits two per byte (1 + 10*a + b, a trailing single
+// digit padded with 0) and a 0x00 terminator, so that a shorter digit string
+// sorts first and no encoding is a prefix of another. A negative value's
+// bytes are inverted so larger magnitudes sort first.
+func appendKeyDigits(dst []byte, digits []byte, exp int, neg bool) []byte {
+	for len(digits) > 1 && digits[len(digits)-1] == '0' {
+		digits = digits[:len(digits)-1]
+		exp++
+	}
+	start := len(dst)
+	dst = binary.BigEndian.AppendUint16(dst, uint16(exp+len(digits)+numExpBias))
+	for i := 0; i < len(digits); i += 2 {
+		b := 1 + 10*(digits[i]-'0')
+		if i+1 < len(digits) {
+			b += digits[i+1] - '0'
+		}
+		dst = append(dst, b)
+	}
+	dst = append(dst, 0x00)
+	if neg {
+		invertKey(dst[start:])
+	}
+	return dst
 }

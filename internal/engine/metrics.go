@@ -1,6 +1,9 @@
 package engine
 
-import "sync/atomic"
+import (
+	"context"
+	"sync/atomic"
+)
 
 // Metrics is a copy of the server-wide counters that serverStatus reports.
 type Metrics struct {
@@ -28,6 +31,33 @@ type counters struct {
 	docInserted, docUpdated, docDeleted, docReturn  atomic.Int64
 	txnStarted, txnCommitted, txnAborted            atomic.Int64
 	txnOpen, txnActive, txnInactive                 atomic.Int64
+}
+
+// uncountedKey is the context key of WithoutMetrics.
+type uncountedKey struct{}
+
+// WithoutMetrics returns a context whose operations leave the server-wide
+// operation counters alone: operations run with it add nothing to
+// opcounters, metrics.document or metrics.operation.writeConflicts. It is
+// for the server's own bookkeeping writes (system.profile), which mongod
+// makes below the layer that counts operations. Per-operation Stats are
+// still filled, and transaction counters are unaffected.
+func WithoutMetrics(ctx context.Context) context.Context {
+	return context.WithValue(ctx, uncountedKey{}, true)
+}
+
+// uncounted absorbs the counting of operations run under WithoutMetrics; it
+// is never read.
+var uncounted counters
+
+// metricsFor returns the counters an operation run with ctx adds to: the
+// engine's, or a sink nobody reads under WithoutMetrics. Each operation looks
+// it up once.
+func (e *Engine) metricsFor(ctx context.Context) *counters {
+	if ctx.Value(uncountedKey{}) != nil {
+		return &uncounted
+	}
+	return &e.m
 }
 
 // Metrics returns a copy of the counters.

@@ -20,6 +20,7 @@ type op struct {
 	e   *Engine
 	ctx context.Context
 	st  *Stats
+	m   *counters // where metrics go (metricsFor)
 	now time.Time
 
 	txn  *Txn // statement of a transaction
@@ -130,7 +131,7 @@ func (o *op) finish() error {
 	clear(o.batches)
 	o.batches = o.batches[:0]
 	if o.conflicts > 0 {
-		o.e.m.writeConflicts.Add(o.conflicts)
+		o.m.writeConflicts.Add(o.conflicts)
 	}
 	return err
 }
@@ -151,7 +152,7 @@ func (o *op) abandon() {
 // operations, which restart from their scan) a lost final commit (catalog
 // change) reruns body from the start. A nil st counts into scratch space.
 func (e *Engine) runWrite(ctx context.Context, t *Txn, st *Stats, body func(o *op) error) error {
-	o := &op{e: e, ctx: ctx, st: st, now: time.Now()}
+	o := &op{e: e, ctx: ctx, st: st, m: e.metricsFor(ctx), now: time.Now()}
 	o.batches = o.batch1[:0]
 	if st == nil {
 		o.st = &o.scratch

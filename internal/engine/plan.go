@@ -125,7 +125,7 @@ func planPointRanges(c *collection, ix *index, vals []bson.RawValue) []keyRange 
 	seen := map[string]bool{}
 	var out []keyRange
 	for _, v := range vals {
-		enc := keyBoundPrefix(v, appendKeyValue(nil, v))
+		enc := appendKeyValue(nil, v)
 		if ix.fields[0].desc {
 			invertKey(enc)
 		}
@@ -142,11 +142,13 @@ func planPointRanges(c *collection, ix *index, vals []bson.RawValue) []keyRange 
 
 // planBounds returns ascending-encoding bounds [lo, hi) for a range
 // condition, limited to the value's type bracket as MongoDB's comparison
-// operators are. Inclusive and exclusive operators get the same bounds: the
-// filter re-check removes the boundary values.
+// operators are. The key encoding orders and equates values exactly as
+// query.Compare does, so the bounds are the value's own key. Inclusive and
+// exclusive operators get the same bounds: the filter re-check removes the
+// boundary values.
 func planBounds(cd query.Condition) (lo, hi []byte) {
 	v := cd.Values[0]
-	enc := keyBoundPrefix(v, appendKeyValue(nil, v))
+	enc := appendKeyValue(nil, v)
 	b := keyBracket(v.Type)
 	switch cd.Op {
 	case query.CondGt, query.CondGte:

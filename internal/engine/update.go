@@ -43,7 +43,8 @@ func (e *Engine) Update(ctx context.Context, t *Txn, ns Namespace, spec UpdateSp
 		return UpdateResult{}, err
 	}
 	defer e.exit()
-	e.m.update.Add(1)
+	m := e.metricsFor(ctx)
+	m.update.Add(1)
 	var res UpdateResult
 	err := e.runWrite(ctx, t, st, func(o *op) error {
 		var f *query.Filter
@@ -86,9 +87,9 @@ func (e *Engine) Update(ctx context.Context, t *Txn, ns Namespace, spec UpdateSp
 			st.NUpserted++
 		}
 	}
-	e.m.docUpdated.Add(res.Matched)
+	m.docUpdated.Add(res.Matched)
 	if res.UpsertedID.Type != 0 {
-		e.m.docInserted.Add(1)
+		m.docInserted.Add(1)
 	}
 	return res, err
 }
