@@ -10,7 +10,7 @@ import (
 )
 
 // TestNumberRanges_DecimalKeys checks that index and _id scans find
-// Decimal128 values whose key is only an approximation: beyond float64's
+// Decimal128 values that no float64 holds: beyond float64's
 // precision (2^53+1) and beyond its range (1E+400). MongoDB compares them
 // by exact value, so every listed filter matches the one document.
 func TestNumberRanges_DecimalKeys(t *testing.T) {

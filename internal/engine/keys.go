@@ -214,18 +214,20 @@ func prefixSuccessor(prefix []byte) []byte {
 // NaN first, -0 as 0, a finite decimal beyond float64's range clamped to
 // ±MaxFloat64) in order-preserving form, and the marker says whether the
 // number is below, equal to or above D. Rounding to nearest is monotone, so
-// numbers with different D are ordered by D; numbers with the same D and
-// marker are ordered by their exact decimal value, which follows the marker
+// numbers with different D are ordered by D, and numbers with the same D by
+// the marker (below < exact < above) and then by their exact value, written
 // only when the number is not D itself. That value is written as exponent
 // and significant digits (value = 0.d1d2...dn × 10^exponent, no trailing
-// zero digits, so 1, 1.0 and NumberDecimal("1.00") have one form), inverted
-// when the number is negative: within one (D, marker) group every number has
-// the same sign (a nonzero D fixes it, and for D = 0 the marker does).
+// zero digits, so 2^53+1 as an int64 and as NumberDecimal("9007199254740993.0")
+// have one form), inverted when the number is negative: within one (D,
+// marker) group every number has the same sign (a nonzero D fixes it, and
+// for D = 0 the marker does).
 //
 // So two numbers encode identically exactly when query.Compare says they are
 // equal, and byte order is query.Compare order. Doubles, int32s and int64s
-// of at most 2^53 in magnitude — nearly every number written — are exactly
-// their D and take the 10-byte form without any digit conversion.
+// of at most 2^53 in magnitude (nearly every number written) are exactly
+// their D: a 9-byte body, built without any digit conversion, and 1, 1.0 and
+// NumberDecimal("1.00") all take it.
 
 // Markers placing a number relative to its nearest float64.
 const (

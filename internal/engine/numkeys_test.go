@@ -98,3 +98,82 @@ func bsonType(t *testing.T, v any) bson.Type {
 	}
 	return ty
 }
+
+// TestNumberKeys_RangesMatchCollectionScan checks that equality, $in and
+// range scans over ascending and descending indexes and over _id, whose
+// bounds are the values' exact keys, count what a collection scan counts,
+// for numbers of every type near each other.
+func TestNumberKeys_RangesMatchCollectionScan(t *testing.T) {
+	dec := func(s string) bson.Decimal128 {
+		d, err := bson.ParseDecimal128(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return d
+	}
+	vals := []any{
+		0.1, dec("0.1"), int32(1), dec("1.5"), 2.25, int64(9007199254740993), 9007199254740992.0,
+		dec("9007199254740994.5"), dec("1E+400"), dec("-1E+400"), dec("1E-400"), math.NaN(),
+		math.Inf(-1), dec("Infinity"), int64(-5), "s",
+	}
+	bounds := []any{
+		0.1, dec("0.1"), dec("0.10000000000000000555"), int32(1), dec("1.50"), int64(9007199254740993),
+		dec("9007199254740993"), 9007199254740992.0, dec("1E+399"), dec("-1E+399"), int32(0), math.NaN(),
+		math.Inf(1), dec("-Infinity"),
+	}
+	ctx := context.Background()
+	type setup struct {
+		name    string
+		field   string
+		pattern int // index direction, 0 for none
+	}
+	setups := []setup{{"scan", "v", 0}, {"asc", "v", 1}, {"desc", "v", -1}, {"id", "_id", 0}}
+	counts := map[string]map[string]int64{}
+	for _, s := range setups {
+		e := openMem(t, engine.Options{})
+		if s.pattern != 0 {
+			if _, err := e.CreateIndex(ctx, ns, engine.IndexSpec{Key: bson.D{{Key: s.field, Value: s.pattern}}}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for i, v := range vals {
+			d := bson.D{{Key: "_id", Value: i}, {Key: "v", Value: v}}
+			if s.field == "_id" {
+				d = bson.D{{Key: "_id", Value: v}}
+			}
+			mustInsert(t, e, d)
+		}
+		counts[s.name] = map[string]int64{}
+		for _, b := range bounds {
+			for _, op := range []string{"$eq", "$in", "$gt", "$gte", "$lt", "$lte"} {
+				arg := b
+				if op == "$in" {
+					arg = bson.A{b, dec("2.5")}
+				}
+				f := bson.D{{Key: s.field, Value: bson.D{{Key: op, Value: arg}}}}
+				n, err := e.Count(ctx, nil, ns, doc(f), 0, 0, nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				key := op + " " + bson.RawValue{Type: bsonType(t, b), Value: marshalValue(t, b)}.String()
+				counts[s.name][key] = n
+			}
+		}
+	}
+	for _, s := range setups[1:] {
+		for k, want := range counts["scan"] {
+			if got := counts[s.name][k]; got != want {
+				t.Errorf("%s %s: count %d, collection scan %d", s.name, k, got, want)
+			}
+		}
+	}
+}
+
+// marshalValue is the BSON encoding of v.
+func marshalValue(t *testing.T, v any) []byte {
+	_, data, err := bson.MarshalValue(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
+}

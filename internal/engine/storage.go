@@ -41,7 +41,7 @@ func docPrefix(collID uint32) []byte {
 
 // docKey is the key of the document with the given _id.
 func docKey(collID uint32, id bson.RawValue) []byte {
-	// Sized for the usual encodings (a number takes 17 bytes, a string its
+	// Sized for the usual encodings (a number usually takes 10 bytes, a string its
 	// length plus 2) so that building the key allocates once.
 	k := make([]byte, 0, 5+len(id.Value)+18)
 	k = append(k, prefixDoc)
