@@ -117,19 +117,29 @@ func (b benchCollection) sum(ctx context.Context, field string) (int64, int64, e
 		return 0, 0, err
 	}
 	defer cur.Close(ctx)
-	var total, neg int64
-	for cur.Next(ctx) {
-		v, err := cur.Current.LookupErr(field)
-		if err != nil {
-			return 0, 0, fmt.Errorf("document without %s: %v", field, cur.Current)
+	return sumField(field, func() (bson.Raw, bool) {
+		if !cur.Next(ctx) {
+			return nil, false
+		}
+		return cur.Current, true
+	}, cur.Err)
+}
+
+// sumField adds up the integer field of every document next yields and counts the negative values; err reports
+// the iteration's error at the end. It serves the embedded API's cursor and the driver's alike.
+func sumField(field string, next func() (bson.Raw, bool), err func() error) (total, negatives int64, _ error) {
+	for doc, ok := next(); ok; doc, ok = next() {
+		v, lookupErr := doc.LookupErr(field)
+		if lookupErr != nil {
+			return 0, 0, fmt.Errorf("document without %s: %v", field, doc)
 		}
 		n := v.AsInt64()
 		total += n
 		if n < 0 {
-			neg++
+			negatives++
 		}
 	}
-	return total, neg, cur.Err()
+	return total, negatives, err()
 }
 
 func concordCode(err error) int32 {

@@ -112,17 +112,10 @@ func (d driverCollection) sum(ctx context.Context, field string) (int64, int64, 
 		return 0, 0, err
 	}
 	defer cur.Close(ctx)
-	var total, neg int64
-	for cur.Next(ctx) {
-		v, err := cur.Current.LookupErr(field)
-		if err != nil {
-			return 0, 0, fmt.Errorf("document without %s: %v", field, cur.Current)
+	return sumField(field, func() (bson.Raw, bool) {
+		if !cur.Next(ctx) {
+			return nil, false
 		}
-		n := v.AsInt64()
-		total += n
-		if n < 0 {
-			neg++
-		}
-	}
-	return total, neg, cur.Err()
+		return cur.Current, true
+	}, cur.Err)
 }
