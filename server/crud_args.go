@@ -187,6 +187,25 @@ func (a *cmdArgs) array(name string) ([]bson.RawValue, error) {
 	return rawArray(a.cmd, name, a.raw(name))
 }
 
+// writeBatch reads what insert, update and delete share: the required array of statement documents named field
+// ("documents", "updates", "deletes"), its size limit, and ordered (default true).
+func (a *cmdArgs) writeBatch(field string) (stmts []bson.Raw, ordered bool, err error) {
+	if !a.has(field) {
+		return nil, false, codes.New(codeMissingField, "BSON field '%s.%s' is missing but a required field", a.cmd, field)
+	}
+	if stmts, err = a.docArray(field); err != nil {
+		return nil, false, err
+	}
+	if err := checkBatchSize(len(stmts)); err != nil {
+		return nil, false, err
+	}
+	ordered, err = a.boolean("ordered", true)
+	if err != nil {
+		return nil, false, err
+	}
+	return stmts, ordered, nil
+}
+
 // docArray reads an optional array-of-documents field. It walks the array twice (count, then fill) instead of
 // splitting it into values first, so that a write command's statements cost one allocation.
 func (a *cmdArgs) docArray(name string) ([]bson.Raw, error) {

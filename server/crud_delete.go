@@ -73,17 +73,7 @@ func handleDelete(ctx context.Context, s *Server, req *Request) (bson.D, error) 
 	if err != nil {
 		return nil, err
 	}
-	if !a.has("deletes") {
-		return nil, codes.New(codeMissingField, "BSON field 'delete.deletes' is missing but a required field")
-	}
-	raws, err := a.docArray("deletes")
-	if err != nil {
-		return nil, err
-	}
-	if err := checkBatchSize(len(raws)); err != nil {
-		return nil, err
-	}
-	ordered, err := a.boolean("ordered", true)
+	raws, ordered, err := a.writeBatch("deletes")
 	if err != nil {
 		return nil, err
 	}

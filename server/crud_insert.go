@@ -52,17 +52,7 @@ func handleInsert(ctx context.Context, s *Server, req *Request) (bson.D, error) 
 
 // runInsert parses and runs the insert. lastWriteErr is the last per-document failure, which the profiler reports.
 func runInsert(ctx context.Context, s *Server, req *Request, a *cmdArgs, collName string) (reply bson.D, lastWriteErr, err error) {
-	if !a.has("documents") {
-		return nil, nil, codes.New(codeMissingField, "BSON field 'insert.documents' is missing but a required field")
-	}
-	docs, err := a.docArray("documents")
-	if err != nil {
-		return nil, nil, err
-	}
-	if err := checkBatchSize(len(docs)); err != nil {
-		return nil, nil, err
-	}
-	ordered, err := a.boolean("ordered", true)
+	docs, ordered, err := a.writeBatch("documents")
 	if err != nil {
 		return nil, nil, err
 	}

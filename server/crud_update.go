@@ -160,17 +160,7 @@ func handleUpdate(ctx context.Context, s *Server, req *Request) (bson.D, error) 
 	if err != nil {
 		return nil, err
 	}
-	if !a.has("updates") {
-		return nil, codes.New(codeMissingField, "BSON field 'update.updates' is missing but a required field")
-	}
-	raws, err := a.docArray("updates")
-	if err != nil {
-		return nil, err
-	}
-	if err := checkBatchSize(len(raws)); err != nil {
-		return nil, err
-	}
-	ordered, err := a.boolean("ordered", true)
+	raws, ordered, err := a.writeBatch("updates")
 	if err != nil {
 		return nil, err
 	}
