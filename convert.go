@@ -7,6 +7,7 @@ import (
 
 	"github.com/concorddb/concord/internal/codes"
 	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/x/bsonx/bsoncore"
 )
 
 // emptyDoc is the encoding of {}: what a nil filter means.
@@ -171,7 +172,7 @@ func toUpdate(v any) (bson.Raw, error) {
 	if err != nil {
 		return nil, codes.New(codes.FailedToParse, "update document must have at least one element")
 	}
-	if !strings.HasPrefix(first.Key(), "$") {
+	if k := bsoncore.Element(first).KeyBytes(); len(k) == 0 || k[0] != '$' {
 		return nil, codes.New(codes.FailedToParse, "update document must contain key beginning with '$'")
 	}
 	return d, nil

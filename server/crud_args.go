@@ -23,6 +23,9 @@ type cmdArgs struct {
 	list  []argField
 	index map[string]bson.RawValue
 	buf   [maxListedArgs]argField
+	// docs1 backs docArray's result when the array holds one document, the usual write batch: the result
+	// then costs no allocation of its own.
+	docs1 [1]bson.Raw
 }
 
 // argField is one field of a command body, kept compact since a command has a dozen of them: elem is the
@@ -233,7 +236,10 @@ func (a *cmdArgs) docArray(name string) ([]bson.Raw, error) {
 		}
 		return docsOf(a.cmd, name, vals)
 	}
-	out := make([]bson.Raw, n)
+	out := a.docs1[:]
+	if n != 1 || a.docs1[0] != nil { // docs1 serves the first one-document result only
+		out = make([]bson.Raw, n)
+	}
 	it = newElemIter(arr)
 	for i := range out {
 		_, e, _ := it.next()
@@ -325,7 +331,7 @@ func docsOf(cmd, path string, vals []bson.RawValue) ([]bson.Raw, error) {
 // most collection commands do.
 func collectionArg(req *Request, a *cmdArgs) (string, error) {
 	v := a.raw(req.Name)
-	name, ok := v.StringValueOK()
+	name, ok := internString(v)
 	if !ok {
 		return "", codes.New(codes.InvalidNamespace, "collection name has invalid type %s", typeName(v.Type))
 	}

@@ -84,7 +84,7 @@ func handleDelete(ctx context.Context, s *Server, req *Request) (bson.D, error) 
 		}
 	}
 	namespace := ns(req.DB, collName)
-	coll := s.DB.Database(req.DB).Collection(collName)
+	coll := s.database(req.DB).Collection(collName)
 	var n int64
 	var writeErrors bson.A
 	for i, stmt := range stmts {

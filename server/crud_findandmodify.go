@@ -104,7 +104,7 @@ func runFindAndModify(ctx context.Context, s *Server, req *Request, a *cmdArgs, 
 	if returnNew {
 		returnDoc = concord.After
 	}
-	coll := s.DB.Database(req.DB).Collection(collName)
+	coll := s.database(req.DB).Collection(collName)
 	var res *concord.SingleResult
 	switch {
 	case remove:

@@ -174,7 +174,7 @@ func handleUpdate(ctx context.Context, s *Server, req *Request) (bson.D, error) 
 			return nil, err
 		}
 	}
-	coll := s.DB.Database(req.DB).Collection(collName)
+	coll := s.database(req.DB).Collection(collName)
 	var n, nModified int64
 	var upserted, writeErrors bson.A
 	for i := range stmts {

@@ -77,7 +77,7 @@ func parseGeneric(body bson.Raw) (genericArgs, error) {
 func (a *genericArgs) parseField(k []byte, v bson.RawValue) error {
 	switch string(k) {
 	case "$db":
-		s, ok := v.StringValueOK()
+		s, ok := internString(v)
 		if !ok {
 			return typeMismatch("$db", v, "string")
 		}

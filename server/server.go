@@ -74,6 +74,34 @@ type Server struct {
 	retriedCommands atomic.Int64
 	// retriedStatements counts the statements of those writes (transactions.retriedStatementsCount).
 	retriedStatements atomic.Int64
+
+	// dbs caches database handles by name so that a CRUD command does not allocate one (see database).
+	dbsMu sync.RWMutex
+	dbs   map[string]*concord.Database
+}
+
+// maxCachedDatabases bounds dbs: names come from clients, so the cache must not grow without limit.
+const maxCachedDatabases = 256
+
+// database returns the handle of database name, s.DB.Database(name), shared between commands: a handle is
+// only the pair (DB, name), so sharing it is safe.
+func (s *Server) database(name string) *concord.Database {
+	s.dbsMu.RLock()
+	d := s.dbs[name]
+	s.dbsMu.RUnlock()
+	if d != nil {
+		return d
+	}
+	d = s.DB.Database(name)
+	s.dbsMu.Lock()
+	if s.dbs == nil {
+		s.dbs = make(map[string]*concord.Database)
+	}
+	if len(s.dbs) < maxCachedDatabases {
+		s.dbs[name] = d
+	}
+	s.dbsMu.Unlock()
+	return d
 }
 
 // init prepares the lazily initialised state; every entry point calls it.

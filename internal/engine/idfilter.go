@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/x/bsonx/bsoncore"
 
 	"github.com/concorddb/concord/internal/query"
 )
@@ -49,7 +50,8 @@ func idEquality(filter bson.Raw) *idFilter {
 		return nil
 	}
 	el, err := filter.IndexErr(0)
-	if err != nil || len(filter) != 4+len(el)+1 || el.Key() != "_id" {
+	// KeyBytes, not Key: this runs for every update by _id and Key allocates.
+	if err != nil || len(filter) != 4+len(el)+1 || string(bsoncore.Element(el).KeyBytes()) != "_id" {
 		return nil // not exactly one element, or not _id
 	}
 	v := el.Value()

@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"errors"
+	"sync"
 	"time"
 
 	"github.com/cockroachdb/pebble/v2"
@@ -152,7 +153,9 @@ func (o *op) abandon() {
 // operations, which restart from their scan) a lost final commit (catalog
 // change) reruns body from the start. A nil st counts into scratch space.
 func (e *Engine) runWrite(ctx context.Context, t *Txn, st *Stats, body func(o *op) error) error {
-	o := &op{e: e, ctx: ctx, st: st, m: e.metricsFor(ctx), now: time.Now()}
+	o := opPool.Get().(*op)
+	defer putOp(o)
+	*o = op{e: e, ctx: ctx, st: st, m: e.metricsFor(ctx), now: time.Now()}
 	o.batches = o.batch1[:0]
 	if st == nil {
 		o.st = &o.scratch
@@ -190,4 +193,15 @@ func (e *Engine) runWrite(ctx context.Context, t *Txn, st *Stats, body func(o *o
 		}
 		return ferr
 	}
+}
+
+// opPool recycles op values: every write allocates one, and nothing keeps an
+// op past its runWrite (bodies only use it while they run).
+var opPool = sync.Pool{New: func() any { return new(op) }}
+
+// putOp returns o to opPool, dropping what it references so that a pooled
+// op keeps no context, transaction or batch alive.
+func putOp(o *op) {
+	*o = op{}
+	opPool.Put(o)
 }

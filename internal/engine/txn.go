@@ -58,6 +58,13 @@ type Txn struct {
 	// writes buffers new document versions by document key, in order.
 	writes map[string]*docWrite
 	order  []string
+	// order1 and write1 back order and the first docWrite: most units write
+	// one document, which then costs no allocations of its own.
+	order1 [1]string
+	write1 docWrite
+	// lastClaim is the key claim last added, so that putDoc, which follows
+	// the claim of the same key, reuses its string.
+	lastClaim string
 	// uniq overlays unique-index keys changed by this txn: the document key
 	// now holding the key, or "" when this txn removed it.
 	uniq map[string]string
@@ -345,5 +352,6 @@ func (t *Txn) finish() {
 		t.e.liveMu.Unlock()
 	}
 	t.writes, t.order, t.uniq = nil, nil, nil
+	t.write1, t.order1 = docWrite{}, [1]string{} // drop the documents: waiters may keep t a while
 	close(t.done)
 }

@@ -25,6 +25,7 @@ func (t *Txn) claim(key string) error {
 		t.claims = make(map[string]bool)
 	}
 	t.claims[key] = false
+	t.lastClaim = key
 	return nil
 }
 
@@ -130,10 +131,19 @@ func (t *Txn) putDoc(c *collection, key []byte, id bson.RawValue, cur, doc bson.
 	if t.writes == nil {
 		t.writes = make(map[string]*docWrite)
 	}
-	k := string(key)
-	w := t.writes[k]
+	w := t.writes[string(key)]
+	k := t.lastClaim
+	if string(key) != k {
+		k = string(key)
+	}
 	if w == nil {
-		w = &docWrite{key: key, id: id, base: cur}
+		if len(t.order) == 0 && t.write1.key == nil {
+			t.write1 = docWrite{key: key, id: id, base: cur}
+			w = &t.write1
+			t.order = t.order1[:0]
+		} else {
+			w = &docWrite{key: key, id: id, base: cur}
+		}
 		t.writes[k] = w
 		t.order = append(t.order, k)
 	}
