@@ -304,8 +304,8 @@ func handleCreateIndexes(ctx context.Context, s *Server, req *Request) (bson.D, 
 	if err != nil {
 		return nil, err
 	}
-	if !a.has("indexes") {
-		return nil, codes.New(codeMissingField, "BSON field 'createIndexes.indexes' is missing but a required field")
+	if err := a.require("indexes"); err != nil {
+		return nil, err
 	}
 	specs, err := a.docArray("indexes")
 	if err != nil {
@@ -430,8 +430,8 @@ func handleDropIndexes(ctx context.Context, s *Server, req *Request) (bson.D, er
 	if err != nil {
 		return nil, commandError(err)
 	}
-	if !a.has("index") {
-		return nil, codes.New(codeMissingField, "BSON field 'dropIndexes.index' is missing but a required field")
+	if err := a.require("index"); err != nil {
+		return nil, err
 	}
 	var names []string
 	all := false

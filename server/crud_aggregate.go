@@ -34,8 +34,8 @@ func handleAggregate(ctx context.Context, s *Server, req *Request) (bson.D, erro
 
 // runAggregate parses and runs the pipeline; it returns the reply, the documents returned and the cursor id.
 func runAggregate(ctx context.Context, s *Server, req *Request, a *cmdArgs, collName, namespace string) (bson.D, int, int64, error) {
-	if !a.has("pipeline") {
-		return nil, 0, 0, codes.New(codeMissingField, "BSON field 'aggregate.pipeline' is missing but a required field")
+	if err := a.require("pipeline"); err != nil {
+		return nil, 0, 0, err
 	}
 	stages, err := a.docArray("pipeline")
 	if err != nil {

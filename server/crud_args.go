@@ -190,11 +190,19 @@ func (a *cmdArgs) array(name string) ([]bson.RawValue, error) {
 	return rawArray(a.cmd, name, a.raw(name))
 }
 
+// require returns the IDL parser's error (40414) when the command lacks the required field.
+func (a *cmdArgs) require(field string) error {
+	if a.has(field) {
+		return nil
+	}
+	return codes.New(codeMissingField, "BSON field '%s.%s' is missing but a required field", a.cmd, field)
+}
+
 // writeBatch reads what insert, update and delete share: the required array of statement documents named field
 // ("documents", "updates", "deletes"), its size limit, and ordered (default true).
 func (a *cmdArgs) writeBatch(field string) (stmts []bson.Raw, ordered bool, err error) {
-	if !a.has(field) {
-		return nil, false, codes.New(codeMissingField, "BSON field '%s.%s' is missing but a required field", a.cmd, field)
+	if err := a.require(field); err != nil {
+		return nil, false, err
 	}
 	if stmts, err = a.docArray(field); err != nil {
 		return nil, false, err

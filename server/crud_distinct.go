@@ -5,8 +5,6 @@ import (
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
-
-	"github.com/concorddb/concord/internal/codes"
 )
 
 // handleDistinct runs distinct: {distinct, key, query}. Reply {values}: the distinct values of key among the
@@ -28,8 +26,8 @@ func handleDistinct(ctx context.Context, s *Server, req *Request) (bson.D, error
 
 // runDistinct parses and runs distinct; it returns the reply and the number of values.
 func runDistinct(ctx context.Context, s *Server, req *Request, a *cmdArgs, collName string) (bson.D, int, error) {
-	if !a.has("key") {
-		return nil, 0, codes.New(codeMissingField, "BSON field 'distinct.key' is missing but a required field")
+	if err := a.require("key"); err != nil {
+		return nil, 0, err
 	}
 	key, err := a.str("key")
 	if err != nil {

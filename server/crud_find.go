@@ -408,8 +408,8 @@ func handleGetMore(ctx context.Context, s *Server, req *Request) (bson.D, error)
 	if err != nil {
 		return nil, err
 	}
-	if !a.has("collection") {
-		return nil, codes.New(codeMissingField, "BSON field 'getMore.collection' is missing but a required field")
+	if err := a.require("collection"); err != nil {
+		return nil, err
 	}
 	batchSize, err := a.int64("batchSize", 0)
 	if err != nil {
@@ -470,8 +470,8 @@ func handleKillCursors(_ context.Context, s *Server, req *Request) (bson.D, erro
 	if err != nil {
 		return nil, err
 	}
-	if !a.has("cursors") {
-		return nil, codes.New(codeMissingField, "BSON field 'killCursors.cursors' is missing but a required field")
+	if err := a.require("cursors"); err != nil {
+		return nil, err
 	}
 	ids, err := a.array("cursors")
 	if err != nil {

@@ -89,7 +89,7 @@ func (a *genericArgs) parseField(k []byte, v bson.RawValue) error {
 		}
 		id, err := d.LookupErr("id")
 		if err != nil {
-			return codes.New(codeIDLMissingField, "BSON field 'lsid.id' is missing but a required field")
+			return codes.New(codeMissingField, "BSON field 'lsid.id' is missing but a required field")
 		}
 		sub, data, ok := id.BinaryOK()
 		if !ok || sub != bson.TypeBinaryUUID || len(data) != 16 {
@@ -142,9 +142,6 @@ func (a *genericArgs) parseField(k []byte, v bson.RawValue) error {
 	}
 	return nil
 }
-
-// codeIDLMissingField (40414) is the IDL parser's missing-required-field error.
-const codeIDLMissingField codes.Code = 40414
 
 // codeMissingDB (40571) is returned for an OP_MSG without $db.
 const codeMissingDB codes.Code = 40571

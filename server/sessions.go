@@ -267,7 +267,7 @@ func parseSessionIDs(cmd string, v bson.RawValue) ([][16]byte, error) {
 		}
 		idv, err := d.LookupErr("id")
 		if err != nil {
-			return nil, codes.New(codeIDLMissingField, "BSON field '%s.id' is missing but a required field", cmd)
+			return nil, codes.New(codeMissingField, "BSON field '%s.id' is missing but a required field", cmd)
 		}
 		sub, data, ok := idv.BinaryOK()
 		if !ok || sub != bson.TypeBinaryUUID || len(data) != 16 {
