@@ -460,13 +460,14 @@ func aggCompileArgs(arg bson.RawValue, scope *aggScope) ([]aggNode, error) {
 	return out, nil
 }
 
-// aggCompileN compiles an argument list that must have exactly n elements.
+// aggCompileN compiles an argument list that must have exactly n elements
+// (any number when n < 0).
 func aggCompileN(op string, arg bson.RawValue, scope *aggScope, n int) ([]aggNode, error) {
 	args, err := aggCompileArgs(arg, scope)
 	if err != nil {
 		return nil, err
 	}
-	if len(args) != n {
+	if n >= 0 && len(args) != n {
 		plural := "s"
 		if n == 1 {
 			plural = ""

@@ -49,13 +49,7 @@ type aggFixed struct {
 // aggCompileFixed returns a compiler checking the argument count (-1: any).
 func aggCompileFixed(n int) aggOpCompiler {
 	return func(op string, arg bson.RawValue, scope *aggScope) (aggNode, error) {
-		var args []aggNode
-		var err error
-		if n < 0 {
-			args, err = aggCompileArgs(arg, scope)
-		} else {
-			args, err = aggCompileN(op, arg, scope, n)
-		}
+		args, err := aggCompileN(op, arg, scope, n)
 		if err != nil {
 			return nil, err
 		}

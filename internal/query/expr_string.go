@@ -43,13 +43,7 @@ type aggStringOp struct {
 // any number).
 func aggCompileStringOp(n int) aggOpCompiler {
 	return func(op string, arg bson.RawValue, scope *aggScope) (aggNode, error) {
-		var args []aggNode
-		var err error
-		if n < 0 {
-			args, err = aggCompileArgs(arg, scope)
-		} else {
-			args, err = aggCompileN(op, arg, scope, n)
-		}
+		args, err := aggCompileN(op, arg, scope, n)
 		if err != nil {
 			return nil, err
 		}
