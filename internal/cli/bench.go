@@ -36,6 +36,7 @@ func Bench(args []string) error {
 		wire      = fs.Bool("wire", false, "also run Concord over the MongoDB wire protocol with the official Go driver")
 		noEmbed   = fs.Bool("no-embedded", false, "skip the embedded (in-process API) Concord runs")
 		cpuProf   = fs.String("cpuprofile", "", "write a CPU profile of the whole run (every target) to this file")
+		slices    = fs.Int("slices", 10, "split each measurement into this many slices, taking the targets in turn")
 	)
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -44,7 +45,10 @@ func Bench(args []string) error {
 	if err != nil {
 		return err
 	}
-	cfg := benchConfig{docs: *docs, accounts: *accounts, duration: *duration}
+	if *slices < 1 {
+		return fmt.Errorf("bad --slices %d", *slices)
+	}
+	cfg := benchConfig{docs: *docs, accounts: *accounts, duration: *duration, slices: *slices}
 	if *cpuProf != "" {
 		f, err := os.Create(*cpuProf)
 		if err != nil {
@@ -114,19 +118,21 @@ func Bench(args []string) error {
 		for _, r := range runs {
 			label := fmt.Sprintf("%s/clients=%d", r.workload, r.clients)
 			rows = append(rows, label)
-			for _, t := range targets {
-				res, err := runBench(t, r, cfg)
-				if err != nil {
-					return fmt.Errorf("%s on %s: %w", label, t.Name(), err)
-				}
-				results[key{label, t.Name()}] = res
-				fmt.Printf("%-22s %-16s %10.0f ops/s  p50 %6.2f ms  p99 %6.2f ms  %s\n",
-					label, t.Name(), res.opsPerSec, res.p50.Seconds()*1e3, res.p99.Seconds()*1e3, res.check)
+			res, err := runBench(targets, r, cfg)
+			if err != nil {
+				return fmt.Errorf("%s: %w", label, err)
+			}
+			for i, t := range targets {
+				results[key{label, t.Name()}] = res[i]
+				fmt.Printf("%-22s %-16s %10.0f ops/s  p50 %6.2f ms  p99 %6.2f ms  %s  %s\n",
+					label, t.Name(), res[i].opsPerSec, res[i].p50.Seconds()*1e3, res[i].p99.Seconds()*1e3,
+					res[i].cpu.describe(res[i].ops), res[i].check)
 			}
 		}
 	}
 
-	// The summary: every target beside the last one (the peer, when --pg is given) as a ratio.
+	// The summary: throughput, every target beside the last one (the peer, when --pg is given) as a ratio, and
+	// the machine's CPU time per operation.
 	fmt.Println()
 	tw := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', 0)
 	header := "workload"
@@ -139,6 +145,9 @@ func Bench(args []string) error {
 			header += "\t" + t.Name() + "/" + peer
 		}
 	}
+	for _, t := range targets {
+		header += "\t" + t.Name() + " cpu us/op"
+	}
 	fmt.Fprintln(tw, header)
 	for _, row := range rows {
 		line := row
@@ -150,6 +159,10 @@ func Bench(args []string) error {
 			for _, t := range targets[:len(targets)-1] {
 				line += fmt.Sprintf("\t%.2fx", results[key{row, t.Name()}].opsPerSec/p)
 			}
+		}
+		for _, t := range targets {
+			res := results[key{row, t.Name()}]
+			line += fmt.Sprintf("\t%.0f", res.cpu.perOp(res.ops))
 		}
 		fmt.Fprintln(tw, line)
 	}
@@ -171,7 +184,9 @@ type benchTarget interface {
 
 type benchConfig struct {
 	docs, accounts int
-	duration       time.Duration
+	// duration is each target's measured time for a run, split into slices taken in turn by the targets.
+	duration time.Duration
+	slices   int
 }
 
 type benchRun struct {
@@ -180,19 +195,72 @@ type benchRun struct {
 }
 
 type benchResult struct {
+	ops       int64
 	opsPerSec float64
 	p50, p99  time.Duration
 	check     string
+	// cpu is the machine's CPU time during the target's slices.
+	cpu cpuTimes
 }
 
 // initialBalance is every account's starting balance in the transfer workload.
 const initialBalance = 1000
 
-func runBench(t benchTarget, r benchRun, cfg benchConfig) (benchResult, error) {
+// runBench sets the workload up on every target, measures them in turn, slice after slice, so that a slow
+// spell of a shared machine falls on all of them alike, then checks each for lost updates. The order of the
+// targets alternates from slice to slice, so none always runs right after another's load.
+func runBench(targets []benchTarget, r benchRun, cfg benchConfig) ([]benchResult, error) {
 	ctx := context.Background()
-	if err := t.Setup(ctx, r.workload, cfg); err != nil {
-		return benchResult{}, fmt.Errorf("setup: %w", err)
+	for _, t := range targets {
+		if err := t.Setup(ctx, r.workload, cfg); err != nil {
+			return nil, fmt.Errorf("setup %s: %w", t.Name(), err)
+		}
 	}
+	slices := max(1, cfg.slices)
+	sliceDur := cfg.duration / time.Duration(slices)
+	totals := make([]slice, len(targets))
+	for s := 0; s < slices; s++ {
+		for k := range targets {
+			i := k
+			if s%2 == 1 {
+				i = len(targets) - 1 - k
+			}
+			sl, err := runSlice(targets[i], r, cfg, sliceDur, uint64(s*r.clients))
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w", targets[i].Name(), err)
+			}
+			tt := &totals[i]
+			tt.ops += sl.ops
+			tt.elapsed += sl.elapsed
+			tt.latency = append(tt.latency, sl.latency...)
+			tt.cpu = tt.cpu.plus(sl.cpu)
+		}
+	}
+	out := make([]benchResult, len(targets))
+	for i, t := range targets {
+		tt := totals[i]
+		check, err := t.Verify(ctx, r.workload, cfg, tt.ops)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", t.Name(), err)
+		}
+		out[i] = benchResult{ops: tt.ops, opsPerSec: float64(tt.ops) / tt.elapsed.Seconds(), check: check, cpu: tt.cpu,
+			p50: percentile(tt.latency, 0.50), p99: percentile(tt.latency, 0.99)}
+	}
+	return out, nil
+}
+
+// slice is what one slice of a measurement saw, or the sum of a target's slices.
+type slice struct {
+	ops     int64
+	elapsed time.Duration
+	latency []time.Duration
+	cpu     cpuTimes
+}
+
+// runSlice runs r.clients clients on t for d and returns the operations they had acknowledged when the last
+// one stopped.
+func runSlice(t benchTarget, r benchRun, cfg benchConfig, d time.Duration, seed uint64) (slice, error) {
+	ctx := context.Background()
 	var (
 		acked    atomic.Int64
 		stop     atomic.Bool
@@ -201,6 +269,7 @@ func runBench(t benchTarget, r benchRun, cfg benchConfig) (benchResult, error) {
 		latency  []time.Duration
 		firstErr error
 	)
+	cpu0 := readCPUTimes()
 	start := time.Now()
 	for c := 0; c < r.clients; c++ {
 		wg.Add(1)
@@ -239,22 +308,13 @@ func runBench(t benchTarget, r benchRun, cfg benchConfig) (benchResult, error) {
 			mu.Lock()
 			latency = append(latency, mine...)
 			mu.Unlock()
-		}(uint64(c + 1))
+		}(seed + uint64(c) + 1)
 	}
-	time.Sleep(cfg.duration)
+	time.Sleep(d)
 	stop.Store(true)
 	wg.Wait()
-	elapsed := time.Since(start)
-	if firstErr != nil {
-		return benchResult{}, firstErr
-	}
-	check, err := t.Verify(ctx, r.workload, cfg, acked.Load())
-	if err != nil {
-		return benchResult{}, err
-	}
-	res := benchResult{opsPerSec: float64(acked.Load()) / elapsed.Seconds(), check: check}
-	res.p50, res.p99 = percentile(latency, 0.50), percentile(latency, 0.99)
-	return res, nil
+	sl := slice{ops: acked.Load(), elapsed: time.Since(start), latency: latency, cpu: readCPUTimes().since(cpu0)}
+	return sl, firstErr
 }
 
 func percentile(d []time.Duration, q float64) time.Duration {

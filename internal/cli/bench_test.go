@@ -2,14 +2,16 @@ package cli
 
 import (
 	"context"
+	"os"
 	"testing"
 	"time"
 )
 
-// TestBench_NoLostUpdates runs every workload briefly on the embedded engine and over the wire; runBench fails
+// TestBench_NoLostUpdates runs every workload briefly on the embedded engine and over the wire, in slices taken
+// in turn; runBench fails
 // when a counter differs from the acknowledged increments or a transfer breaks conservation.
 func TestBench_NoLostUpdates(t *testing.T) {
-	cfg := benchConfig{docs: 500, accounts: 20, duration: 300 * time.Millisecond}
+	cfg := benchConfig{docs: 500, accounts: 20, duration: 300 * time.Millisecond, slices: 3}
 	emb, err := openConcordTarget(t.TempDir(), "concord")
 	if err != nil {
 		t.Fatal(err)
@@ -20,13 +22,14 @@ func TestBench_NoLostUpdates(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer wire.Close()
-	for _, target := range []benchTarget{emb, wire} {
-		for _, r := range []benchRun{{"hot", 8}, {"spread", 8}, {"transfer", 8}} {
-			res, err := runBench(target, r, cfg)
-			if err != nil {
-				t.Fatalf("%s %s: %v", target.Name(), r.workload, err)
-			}
-			if res.opsPerSec <= 0 {
+	targets := []benchTarget{emb, wire}
+	for _, r := range []benchRun{{"hot", 8}, {"spread", 8}, {"transfer", 8}} {
+		res, err := runBench(targets, r, cfg)
+		if err != nil {
+			t.Fatalf("%s: %v", r.workload, err)
+		}
+		for i, target := range targets {
+			if res[i].ops <= 0 || res[i].opsPerSec <= 0 {
 				t.Fatalf("%s %s: no operations acknowledged", target.Name(), r.workload)
 			}
 		}
@@ -54,5 +57,31 @@ func TestVerifyCollection_DetectsLoss(t *testing.T) {
 	}
 	if _, err := emb.Verify(ctx, "hot", cfg, 1); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestCPUTimes checks the arithmetic of the CPU columns, and that /proc/stat is read where it exists.
+func TestCPUTimes(t *testing.T) {
+	a := cpuTimes{ok: true, busy: 100, steal: 10, total: 400}
+	b := cpuTimes{ok: true, busy: 300, steal: 30, total: 1200}
+	d := b.since(a)
+	if d != (cpuTimes{ok: true, busy: 200, steal: 20, total: 800}) {
+		t.Fatalf("since = %+v", d)
+	}
+	if got := d.plus(d); got.busy != 400 || got.total != 1600 {
+		t.Fatalf("plus = %+v", got)
+	}
+	// 200 ticks of 10 ms over 1,000 operations: 2 ms each.
+	if got := d.perOp(1000); got != 2000 {
+		t.Fatalf("perOp = %v us, want 2000", got)
+	}
+	if got, want := d.describe(1000), "cpu 2000 us/op  idle 72%  steal  2%"; got != want {
+		t.Fatalf("describe = %q, want %q", got, want)
+	}
+	if got := (cpuTimes{}).describe(10); got != "cpu n/a" {
+		t.Fatalf("unknown times describe as %q", got)
+	}
+	if _, err := os.Stat("/proc/stat"); err == nil && !readCPUTimes().ok {
+		t.Fatal("readCPUTimes failed with /proc/stat present")
 	}
 }
