@@ -61,6 +61,7 @@ func Bench(args []string) error {
 		defer pprof.StopCPUProfile()
 	}
 
+	tuneRuntime()
 	var targets []benchTarget
 	if !*noEmbed {
 		t, err := openConcordTarget(*dir, "concord")

@@ -40,6 +40,7 @@ func Serve(args []string) error {
 		return fmt.Errorf("unexpected arguments: %v", fs.Args())
 	}
 
+	tuneRuntime()
 	db, err := concord.Open(*dir, nil)
 	if err != nil {
 		return fmt.Errorf("opening %s: %w", *dir, err)
