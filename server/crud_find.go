@@ -44,7 +44,9 @@ type serverCursor struct {
 	hasLsid bool
 	// session is the transaction's session when the cursor was opened inside one: only that session may use it.
 	session *concord.Session
-	cur     *concord.Cursor
+	// txnNumber is the transaction's number when session is set, for the messages of refused getMores.
+	txnNumber int64
+	cur       *concord.Cursor
 	// pending is a document read ahead of the last batch: reading one ahead tells whether the cursor is exhausted
 	// so the last batch can carry id 0, as mongod does when it knows.
 	pending  bson.Raw
@@ -249,6 +251,7 @@ func (s *Server) openCursor(ctx context.Context, req *Request, cur *concord.Curs
 	c.lsid, c.hasLsid = requestLsid(req)
 	if req.InTxn {
 		c.session = concord.SessionFromContext(ctx)
+		c.txnNumber = requestTxnNumber(req)
 	}
 	batch, exhausted, err := c.nextBatch(ctx, batchSize)
 	if err != nil {
@@ -428,9 +431,9 @@ func handleGetMore(ctx context.Context, s *Server, req *Request) (bson.D, error)
 		s.cursors.release(c)
 		return nil, codes.New(codes.Unauthorized, "Requested getMore on namespace '%s', but cursor belongs to a different namespace %s", namespace, c.ns)
 	}
-	if c.session != nil && concord.SessionFromContext(ctx) != c.session {
+	if err := c.checkSession(ctx, req, id); err != nil {
 		s.cursors.release(c)
-		return nil, codes.New(codeCursorSessionMismatch, "Cannot run getMore on cursor %d, which was created in a transaction, outside that transaction", id)
+		return nil, err
 	}
 	if batchSize == 0 {
 		batchSize = -1
@@ -453,10 +456,43 @@ func handleGetMore(ctx context.Context, s *Server, req *Request) (bson.D, error)
 	return reply, nil
 }
 
+// checkSession applies mongod's rules for a getMore of cursor id: it runs in the logical session that opened the
+// cursor, or in none if none did, and in the transaction that opened it, or in none if none did. A refused
+// getMore leaves the cursor open.
+func (c *serverCursor) checkSession(ctx context.Context, req *Request, id int64) error {
+	lsid, hasLsid := requestLsid(req)
+	switch {
+	case hasLsid && !c.hasLsid:
+		return codes.New(codeGetMoreSessionless, "Cannot run getMore on cursor %d, which was not created in a session, in session %s", id, sessionString(lsid))
+	case !hasLsid && c.hasLsid:
+		return codes.New(codeGetMoreWithoutLsid, "Cannot run getMore on cursor %d, which was created in session %s, without an lsid", id, sessionString(c.lsid))
+	case hasLsid && lsid != c.lsid:
+		return codes.New(codeGetMoreOtherSession, "Cannot run getMore on cursor %d, which was created in session %s, in session %s", id, sessionString(c.lsid), sessionString(lsid))
+	case c.session == nil && req.InTxn:
+		return codes.New(codeGetMoreInTxn, "Cannot run getMore on cursor %d, which was not created in a transaction, in transaction %d", id, requestTxnNumber(req))
+	case c.session != nil && !req.InTxn:
+		return codes.New(codeGetMoreOutsideTxn, "Cannot run getMore on cursor %d, which was created in transaction %d, without a txnNumber", id, c.txnNumber)
+	case c.session != nil && concord.SessionFromContext(ctx) != c.session:
+		return codes.New(codeGetMoreOtherTxn, "Cannot run getMore on cursor %d, which was created in transaction %d, in transaction %d", id, c.txnNumber, requestTxnNumber(req))
+	}
+	return nil
+}
+
+// requestTxnNumber returns the txnNumber of req's command, 0 when it has none; core has already checked its type.
+func requestTxnNumber(req *Request) int64 {
+	n, _ := req.Body.Lookup("txnNumber").Int64OK()
+	return n
+}
+
 // Codes of mongod assertions used by the cursor commands.
 const (
-	codeMissingField          codes.Code = 40414 // IDL: required field missing
-	codeCursorSessionMismatch codes.Code = 50737 // getMore outside the cursor's session
+	codeMissingField        codes.Code = 40414 // IDL: required field missing
+	codeGetMoreSessionless  codes.Code = 50736 // getMore in a session of a cursor opened without one
+	codeGetMoreWithoutLsid  codes.Code = 50737 // getMore without an lsid of a cursor opened in a session
+	codeGetMoreOtherSession codes.Code = 50738 // getMore in another session than the cursor's
+	codeGetMoreInTxn        codes.Code = 50739 // getMore in a transaction of a cursor opened outside one
+	codeGetMoreOutsideTxn   codes.Code = 50740 // getMore outside the transaction that opened the cursor
+	codeGetMoreOtherTxn     codes.Code = 50741 // getMore in another transaction than the cursor's
 )
 
 // handleKillCursors runs killCursors: {killCursors: <coll>, cursors: [ids]}. Reply: {cursorsKilled,

@@ -2,10 +2,12 @@ package server
 
 import (
 	"context"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"net"
 	"reflect"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -1500,7 +1502,7 @@ func TestScenario1_TxnWriteConflictIsCommandError(t *testing.T) {
 	_ = b.AbortTransaction(ctx)
 }
 
-// A cursor opened in a transaction is continued inside it and refused outside it.
+// A cursor opened in a transaction is continued inside it and refused from another session.
 func TestDriver_TransactionCursor(t *testing.T) {
 	e := newCrudEnv(t, "")
 	ctx := context.Background()
@@ -1520,8 +1522,9 @@ func TestDriver_TransactionCursor(t *testing.T) {
 		t.Fatal(err)
 	}
 	id := r.Lookup("cursor", "id").Int64()
-	if _, err := e.run(t, "tc", bson.D{{Key: "getMore", Value: id}, {Key: "collection", Value: "c"}}); commandCode(err) != 50737 {
-		t.Fatalf("getMore outside the transaction = %v, want 50737", err)
+	// e.run sends the driver's implicit session: another lsid than the cursor's.
+	if _, err := e.run(t, "tc", bson.D{{Key: "getMore", Value: id}, {Key: "collection", Value: "c"}}); commandCode(err) != 50738 {
+		t.Fatalf("getMore in another session = %v, want 50738", err)
 	}
 	r, err = e.client.Database("tc").RunCommand(sctx, bson.D{{Key: "getMore", Value: id}, {Key: "collection", Value: "c"}}).Raw()
 	if err != nil {
@@ -1533,6 +1536,89 @@ func TestDriver_TransactionCursor(t *testing.T) {
 	if err := sess.CommitTransaction(ctx); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// TestGetMore_SessionRules checks mongod's rules for the session and transaction of a getMore, each with its
+// code, and that a refused getMore leaves the cursor usable by the right caller.
+func TestGetMore_SessionRules(t *testing.T) {
+	e := newCrudEnv(t, "")
+	docs := bson.A{}
+	for i := 0; i < 20; i++ {
+		docs = append(docs, bson.D{{Key: "_id", Value: i}})
+	}
+	e.mustRun(t, "gs", bson.D{{Key: "insert", Value: "c"}, {Key: "documents", Value: docs}})
+	w := dialWire(t, e)
+	newLsid := func() bson.D {
+		id := bson.NewObjectID()
+		return bson.D{{Key: "id", Value: bson.Binary{Subtype: bson.TypeBinaryUUID, Data: append(id[:], 1, 2, 3, 4)}}}
+	}
+	// with appends the generic arguments of a session (nil: none) and, for txn > 0, of its transaction.
+	with := func(cmd bson.D, lsid bson.D, txn int64, start bool) bson.D {
+		cmd = append(cmd, bson.E{Key: "$db", Value: "gs"})
+		if lsid != nil {
+			cmd = append(cmd, bson.E{Key: "lsid", Value: lsid})
+		}
+		if txn > 0 {
+			cmd = append(cmd, bson.E{Key: "txnNumber", Value: txn}, bson.E{Key: "autocommit", Value: false})
+			if start {
+				cmd = append(cmd, bson.E{Key: "startTransaction", Value: true})
+			}
+		}
+		return cmd
+	}
+	find := func(lsid bson.D, txn int64) int64 {
+		t.Helper()
+		r := w.cmd(with(bson.D{{Key: "find", Value: "c"}, {Key: "batchSize", Value: 1}}, lsid, txn, txn > 0))
+		id, _ := r.Lookup("cursor", "id").Int64OK()
+		if replyCode(r) != 0 || id == 0 {
+			t.Fatalf("find = %v", r)
+		}
+		return id
+	}
+	getMore := func(id int64, lsid bson.D, txn int64) bson.Raw {
+		return w.cmd(with(bson.D{{Key: "getMore", Value: id}, {Key: "collection", Value: "c"}, {Key: "batchSize", Value: 1}}, lsid, txn, false))
+	}
+	expect := func(what string, r bson.Raw, code int32, msgPart string) {
+		t.Helper()
+		if got := replyCode(r); got != code {
+			t.Fatalf("%s: code %d, want %d: %v", what, got, code, r)
+		}
+		if code == 0 {
+			return
+		}
+		if name := r.Lookup("codeName").StringValue(); name != fmt.Sprintf("Location%d", code) {
+			t.Fatalf("%s: codeName %q", what, name)
+		}
+		if msg := r.Lookup("errmsg").StringValue(); !strings.Contains(msg, msgPart) {
+			t.Fatalf("%s: errmsg %q lacks %q", what, msg, msgPart)
+		}
+	}
+
+	a, b := newLsid(), newLsid()
+	noSession := find(nil, 0)
+	expect("getMore in a session of a cursor opened in none", getMore(noSession, a, 0), 50736, "which was not created in a session, in session")
+	expect("getMore without a session", getMore(noSession, nil, 0), 0, "")
+
+	inA := find(a, 0)
+	expect("getMore without an lsid", getMore(inA, nil, 0), 50737, ", without an lsid")
+	expect("getMore in another session", getMore(inA, b, 0), 50738, "in session "+sessionText(b))
+	find(a, 7) // starts transaction 7 of session a
+	expect("getMore in a transaction of the cursor's session", getMore(inA, a, 7), 50739, "which was not created in a transaction, in transaction 7")
+	expect("getMore in the cursor's session", getMore(inA, a, 0), 0, "")
+
+	inTxn := find(b, 3)
+	expect("getMore without the transaction", getMore(inTxn, b, 0), 50740, "which was created in transaction 3, without a txnNumber")
+	expect("getMore in the transaction", getMore(inTxn, b, 3), 0, "")
+	commit := bson.D{{Key: "commitTransaction", Value: 1}, {Key: "lsid", Value: b}, {Key: "txnNumber", Value: int64(3)},
+		{Key: "autocommit", Value: false}, {Key: "$db", Value: "admin"}}
+	expect("commit", w.cmd(commit), 0, "")
+}
+
+// sessionText is the lsid's UUID as mongod prints it in messages.
+func sessionText(lsid bson.D) string {
+	data := lsid[0].Value.(bson.Binary).Data
+	h := hex.EncodeToString(data)
+	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
 }
 
 // wireConn is a raw OP_MSG client, so that a test chooses the connection and the lsid of every command.
