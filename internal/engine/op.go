@@ -166,7 +166,7 @@ func (e *Engine) runWrite(ctx context.Context, t *Txn, st *Stats, body func(o *o
 			return err
 		}
 		o.ctx, o.txn = sctx, t
-		err = body(o)
+		err = o.runBody(body)
 		if _, ok := isConflict(err); ok {
 			err = writeConflictError()
 		}
@@ -174,7 +174,7 @@ func (e *Engine) runWrite(ctx context.Context, t *Txn, st *Stats, body func(o *o
 	}
 	for {
 		o.unit = e.newUnit()
-		err := body(o)
+		err := o.runBody(body)
 		if _, ok := isConflict(err); ok {
 			// Bodies absorb conflicts; one escaping is an engine bug, but
 			// outside a transaction it must never reach the client as 112.
@@ -193,6 +193,27 @@ func (e *Engine) runWrite(ctx context.Context, t *Txn, st *Stats, body func(o *o
 		}
 		return ferr
 	}
+}
+
+// runBody runs body. A panic in it (a bug, never bad input) must not outlive the operation holding what it
+// holds: the keys of its unit, which other writers would wait on forever, or its transaction's statement, which
+// keeps the transaction locked. So runBody releases them, aborting the unit or the transaction, and panics
+// again for the caller to report (the server answers InternalError).
+func (o *op) runBody(body func(o *op) error) error {
+	defer func() {
+		r := recover()
+		if r == nil {
+			return
+		}
+		if o.txn != nil {
+			_ = o.txn.endStmt(o.ctx, codes.New(codes.InternalError, "internal error: %v", r))
+		} else if o.unit != nil {
+			o.unit.abortLocked(nil)
+			o.unit = nil
+		}
+		panic(r)
+	}()
+	return body(o)
 }
 
 // opPool recycles op values: every write allocates one, and nothing keeps an
