@@ -31,12 +31,15 @@ func (d *Database) Collection(name string) *Collection {
 }
 
 // CreateCollection creates a collection explicitly. It returns
-// NamespaceExists (48) when the collection exists.
+// NamespaceExists (48) when the collection exists. Inside a transaction (ctx
+// from NewSessionContext), aborting the transaction drops the collection
+// again unless another client has written to it meanwhile.
 func (d *Database) CreateCollection(ctx context.Context, name string) error {
-	if err := d.db.check(); err != nil {
+	t, err := d.db.txnFor(ctx)
+	if err != nil {
 		return err
 	}
-	return d.db.eng.CreateCollection(ctx, engine.Namespace{DB: d.name, Coll: name})
+	return d.db.eng.CreateCollection(ctx, t, engine.Namespace{DB: d.name, Coll: name})
 }
 
 // Drop drops the database with all its collections. Dropping a database

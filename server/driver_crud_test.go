@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net"
 	"reflect"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -1779,5 +1780,63 @@ func TestDriver_CursorBatchBytes(t *testing.T) {
 	next, _ := r.Lookup("cursor", "nextBatch").Array().Values()
 	if len(first)+len(next) != 20 || r.Lookup("cursor", "id").Int64() != 0 {
 		t.Fatalf("batches of %d and %d docs, cursor %v", len(first), len(next), r.Lookup("cursor", "id"))
+	}
+}
+
+// TestDriver_TransactionCreatesCollection is scenario 23 of the spec, MongoDB 4.4+: a transaction's insert into a
+// missing collection creates it, so the document is there after commit; after abort the collection does not
+// exist, whether the insert or an explicit create made it.
+func TestDriver_TransactionCreatesCollection(t *testing.T) {
+	e := newCrudEnv(t, "")
+	ctx := context.Background()
+	db := e.client.Database("implicit")
+	run := func(commit bool, body func(ctx context.Context) error) {
+		t.Helper()
+		sess, err := e.client.StartSession()
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer sess.EndSession(ctx)
+		if err := sess.StartTransaction(); err != nil {
+			t.Fatal(err)
+		}
+		sctx := mongo.NewSessionContext(ctx, sess)
+		if err := body(sctx); err != nil {
+			t.Fatal(err)
+		}
+		if commit {
+			err = sess.CommitTransaction(ctx)
+		} else {
+			err = sess.AbortTransaction(ctx)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	names := func() []string {
+		t.Helper()
+		n, err := db.ListCollectionNames(ctx, bson.D{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		slices.Sort(n)
+		return n
+	}
+
+	run(true, func(ctx context.Context) error {
+		_, err := db.Collection("committed").InsertOne(ctx, bson.D{{Key: "_id", Value: 1}})
+		return err
+	})
+	if n, err := db.Collection("committed").CountDocuments(ctx, bson.D{}); err != nil || n != 1 {
+		t.Fatalf("documents after commit = %d, %v", n, err)
+	}
+	run(false, func(ctx context.Context) error {
+		if _, err := db.Collection("aborted").InsertOne(ctx, bson.D{{Key: "_id", Value: 1}}); err != nil {
+			return err
+		}
+		return db.CreateCollection(ctx, "explicit")
+	})
+	if got := names(); !slices.Equal(got, []string{"committed"}) {
+		t.Fatalf("collections after abort = %v, want [committed]", got)
 	}
 }

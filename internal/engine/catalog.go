@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"sort"
 	"strings"
 
@@ -121,10 +122,11 @@ func (e *Engine) lookupColl(ns Namespace) *collection {
 
 // collOrCreate returns the collection, creating it (durably, as its own
 // catalog commit) when missing: MongoDB creates collections implicitly on the
-// first write, also inside a transaction.
-func (e *Engine) collOrCreate(ns Namespace) (*collection, error) {
+// first write, also inside a transaction. created reports that this call
+// created it.
+func (e *Engine) collOrCreate(ns Namespace) (c *collection, created bool, err error) {
 	if c := e.lookupColl(ns); c != nil {
-		return c, nil
+		return c, false, nil
 	}
 	e.ddlMu.Lock()
 	defer e.ddlMu.Unlock()
@@ -132,18 +134,74 @@ func (e *Engine) collOrCreate(ns Namespace) (*collection, error) {
 }
 
 // collOrCreateLocked is collOrCreate for a caller holding ddlMu.
-func (e *Engine) collOrCreateLocked(ns Namespace) (*collection, error) {
+func (e *Engine) collOrCreateLocked(ns Namespace) (c *collection, created bool, err error) {
 	if c := e.lookupColl(ns); c != nil {
-		return c, nil
+		return c, false, nil
 	}
 	if err := validateNamespace(ns); err != nil {
-		return nil, err
+		return nil, false, err
 	}
-	c := &collection{ns: ns, id: e.nextCollID, nextIndexID: 1}
+	c = &collection{ns: ns, id: e.nextCollID, nextIndexID: 1}
 	if err := e.installCollection(ns, c, nil, nil); err != nil {
-		return nil, err
+		return nil, false, err
 	}
-	return c, nil
+	return c, true, nil
+}
+
+// createdColl is a collection a transaction created, explicitly or by its
+// first write, identified by its id: a later drop and re-creation by someone
+// else is another collection.
+type createdColl struct {
+	ns Namespace
+	id uint32
+}
+
+// noteCreated records in t (when it is a transaction) that it created c, so
+// that aborting t drops c again.
+func (t *Txn) noteCreated(c *collection) {
+	if t != nil && t.explicit {
+		t.created = append(t.created, createdColl{ns: c.ns, id: c.id})
+	}
+}
+
+// errNotEmpty stops dropUnused: someone else has written to the collection.
+var errNotEmpty = errors.New("collection not empty")
+
+// dropCreated undoes the creation of the collections an aborted transaction
+// created, as MongoDB rolls back a collection created inside a transaction.
+// Creation is its own catalog commit here, visible before the transaction
+// ends, so another client may have written to the collection meanwhile: a
+// collection holding any committed document is kept. The check and the drop
+// happen together under commitMu, so no commit slips between them; a write
+// that finds its collection gone redoes itself on a new one.
+func (e *Engine) dropCreated(created []createdColl) {
+	if len(created) == 0 {
+		return
+	}
+	e.ddlMu.Lock()
+	defer e.ddlMu.Unlock()
+	for _, cc := range created {
+		c := e.lookupColl(cc.ns)
+		if c == nil || c.id != cc.id {
+			continue
+		}
+		b := e.db.NewBatch()
+		if err := b.DeleteRange(collIndexPrefix(c.id), prefixSuccessor(collIndexPrefix(c.id)), nil); err != nil {
+			b.Close()
+			continue
+		}
+		_ = e.installCollection(cc.ns, nil, b, func(*pebble.Batch) error {
+			it, err := e.db.NewIter(&pebble.IterOptions{LowerBound: docPrefix(c.id), UpperBound: prefixSuccessor(docPrefix(c.id))})
+			if err != nil {
+				return err
+			}
+			defer it.Close()
+			if it.First() {
+				return errNotEmpty
+			}
+			return it.Error()
+		})
+	}
 }
 
 // installCollection durably replaces ns's catalog entry with c (nil = drop),
@@ -213,8 +271,9 @@ func (e *Engine) installCollection(ns Namespace, c *collection, b *pebble.Batch,
 }
 
 // CreateCollection creates an empty collection. An existing one is
-// NamespaceExists (48).
-func (e *Engine) CreateCollection(ctx context.Context, ns Namespace) error {
+// NamespaceExists (48). With a transaction t, aborting t drops the collection
+// again (dropCreated).
+func (e *Engine) CreateCollection(ctx context.Context, t *Txn, ns Namespace) error {
 	if err := e.enter(); err != nil {
 		return err
 	}
@@ -227,7 +286,12 @@ func (e *Engine) CreateCollection(ctx context.Context, ns Namespace) error {
 	if e.lookupColl(ns) != nil {
 		return codes.New(codes.NamespaceExists, "Collection %s already exists.", ns.String())
 	}
-	return e.installCollection(ns, &collection{ns: ns, id: e.nextCollID, nextIndexID: 1}, nil, nil)
+	c := &collection{ns: ns, id: e.nextCollID, nextIndexID: 1}
+	if err := e.installCollection(ns, c, nil, nil); err != nil {
+		return err
+	}
+	t.noteCreated(c)
+	return nil
 }
 
 // DropCollection drops a collection with its documents and indexes. A missing

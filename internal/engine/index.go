@@ -326,7 +326,7 @@ func (e *Engine) CreateIndex(ctx context.Context, ns Namespace, spec IndexSpec) 
 	}
 	e.ddlMu.Lock()
 	defer e.ddlMu.Unlock()
-	c, err := e.collOrCreateLocked(ns)
+	c, _, err := e.collOrCreateLocked(ns)
 	if err != nil {
 		return "", err
 	}

@@ -39,7 +39,7 @@ func (e *Engine) Insert(ctx context.Context, t *Txn, ns Namespace, docs []bson.R
 	var res InsertResult
 	err := e.runWrite(ctx, t, st, func(o *op) error {
 		res = InsertResult{}
-		c, err := e.collOrCreate(ns)
+		c, err := o.collOrCreate(ns)
 		if err != nil {
 			return err
 		}
@@ -80,7 +80,7 @@ func (e *Engine) Insert(ctx context.Context, t *Txn, ns Namespace, docs []bson.R
 			if _, ok := isConflict(err); ok {
 				err = o.conflict(err)
 				if err == errRedoUnit {
-					if c, err = e.collOrCreate(ns); err != nil {
+					if c, err = o.collOrCreate(ns); err != nil {
 						return err
 					}
 					i, res = mark, markRes
@@ -112,7 +112,7 @@ func (e *Engine) Insert(ctx context.Context, t *Txn, ns Namespace, docs []bson.R
 			if err != errRedoUnit {
 				return err
 			}
-			if c, err = e.collOrCreate(ns); err != nil {
+			if c, err = o.collOrCreate(ns); err != nil {
 				return err
 			}
 			redo := res

@@ -195,6 +195,17 @@ func (e *Engine) runWrite(ctx context.Context, t *Txn, st *Stats, body func(o *o
 	}
 }
 
+// collOrCreate is Engine.collOrCreate for the operation: a collection that a
+// transaction creates is recorded in it, so that aborting the transaction
+// drops it again.
+func (o *op) collOrCreate(ns Namespace) (*collection, error) {
+	c, created, err := o.e.collOrCreate(ns)
+	if created {
+		o.txn.noteCreated(c)
+	}
+	return c, err
+}
+
 // runBody runs body. A panic in it (a bug, never bad input) must not outlive the operation holding what it
 // holds: the keys of its unit, which other writers would wait on forever, or its transaction's statement, which
 // keeps the transaction locked. So runBody releases them, aborting the unit or the transaction, and panics

@@ -266,13 +266,13 @@ func TestAggregate_LookupInTxn(t *testing.T) {
 func TestCatalog_DDL(t *testing.T) {
 	e := openMem(t, engine.Options{})
 	ctx := context.Background()
-	if err := e.CreateCollection(ctx, ns); err != nil {
+	if err := e.CreateCollection(ctx, nil, ns); err != nil {
 		t.Fatal(err)
 	}
-	wantCode(t, e.CreateCollection(ctx, ns), codes.NamespaceExists)
+	wantCode(t, e.CreateCollection(ctx, nil, ns), codes.NamespaceExists)
 	mustInsert(t, e, bson.D{{Key: "_id", Value: 1}, {Key: "a", Value: 1}})
 	other := engine.Namespace{DB: "other", Coll: "x"}
-	if err := e.CreateCollection(ctx, other); err != nil {
+	if err := e.CreateCollection(ctx, nil, other); err != nil {
 		t.Fatal(err)
 	}
 	dbs := e.ListDatabases()

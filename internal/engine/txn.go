@@ -69,6 +69,10 @@ type Txn struct {
 	// now holding the key, or "" when this txn removed it.
 	uniq map[string]string
 
+	// created are the collections this transaction created; aborting it
+	// drops them again (dropCreated).
+	created []createdColl
+
 	// done is closed when the txn commits or aborts: parked writers wake.
 	done chan struct{}
 
@@ -305,10 +309,18 @@ func (t *Txn) Abort() error {
 	if !t.started {
 		t.state.Store(int32(TxnAborted))
 		close(t.done)
+		t.dropCreated()
 		return nil
 	}
 	t.abortLocked(nil)
 	return nil
+}
+
+// dropCreated drops the collections the aborted t created (Engine.dropCreated).
+func (t *Txn) dropCreated() {
+	created := t.created
+	t.created = nil
+	t.e.dropCreated(created)
 }
 
 // abortLocked aborts an active transaction: owned keys are released (waiters
@@ -319,6 +331,7 @@ func (t *Txn) abortLocked(reason *codes.Error) {
 	t.release(0)
 	t.state.Store(int32(TxnAborted))
 	t.finish()
+	t.dropCreated()
 	if t.explicit && t.started {
 		e := t.e
 		e.m.txnAborted.Add(1)

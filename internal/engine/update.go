@@ -387,7 +387,7 @@ func (o *op) upsert(ns Namespace, spec UpdateSpec, u *query.Update, res *UpdateR
 	if err != nil {
 		return err
 	}
-	c, err := o.e.collOrCreate(ns)
+	c, err := o.collOrCreate(ns)
 	if err != nil {
 		return err
 	}

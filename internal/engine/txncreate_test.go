@@ -1,0 +1,97 @@
+package engine_test
+
+import (
+	"context"
+	"slices"
+	"testing"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+
+	"github.com/concorddb/concord/internal/engine"
+)
+
+// collNames lists the collections of db.
+func collNames(e *engine.Engine, db string) []string {
+	var out []string
+	for _, c := range e.ListCollections(db) {
+		out = append(out, c.Name)
+	}
+	return out
+}
+
+// TestTxn_CreatedCollectionRollsBack checks that a collection a transaction creates, by its first insert or
+// upsert or by an explicit create, exists after commit and is gone after abort, as in MongoDB 4.4+; and that
+// one another client has written to meanwhile is kept with that client's document.
+func TestTxn_CreatedCollectionRollsBack(t *testing.T) {
+	ctx := context.Background()
+	e := openMem(t, engine.Options{})
+	nsOf := func(name string) engine.Namespace { return engine.Namespace{DB: "tc", Coll: name} }
+	insert := func(tx *engine.Txn, name string, id int) {
+		t.Helper()
+		if _, err := e.Insert(ctx, tx, nsOf(name), []bson.Raw{doc(bson.D{{Key: "_id", Value: id}})}, true, nil); err != nil {
+			t.Fatalf("insert into %s: %v", name, err)
+		}
+	}
+	upsert := func(tx *engine.Txn, name string) {
+		t.Helper()
+		spec := engine.UpdateSpec{Filter: doc(bson.D{{Key: "_id", Value: 2}}), Update: doc(bson.D{{Key: "$set", Value: bson.D{{Key: "v", Value: 1}}}}), Upsert: true}
+		if _, err := e.Update(ctx, tx, nsOf(name), spec, nil); err != nil {
+			t.Fatalf("upsert into %s: %v", name, err)
+		}
+	}
+
+	committed := e.Begin()
+	insert(committed, "kept", 1)
+	if err := committed.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+
+	aborted := e.Begin()
+	insert(aborted, "inserted", 1)
+	upsert(aborted, "upserted")
+	if err := e.CreateCollection(ctx, aborted, nsOf("created")); err != nil {
+		t.Fatal(err)
+	}
+	insert(aborted, "shared", 1)
+	insert(nil, "shared", 3) // another client writes to the collection the transaction created
+	if got := collNames(e, "tc"); !slices.Equal(got, []string{"created", "inserted", "kept", "shared", "upserted"}) {
+		t.Fatalf("collections during the transaction = %v", got)
+	}
+	if err := aborted.Abort(); err != nil {
+		t.Fatal(err)
+	}
+	if got := collNames(e, "tc"); !slices.Equal(got, []string{"kept", "shared"}) {
+		t.Fatalf("collections after abort = %v, want [kept shared]", got)
+	}
+	if n := len(findAllIn(t, e, nsOf("shared"))); n != 1 {
+		t.Fatalf("the other client's document in the kept collection: %d documents", n)
+	}
+
+	// A transaction that created nothing by its statements (never started) still undoes its explicit create.
+	idle := e.Begin()
+	if err := e.CreateCollection(ctx, idle, nsOf("idle")); err != nil {
+		t.Fatal(err)
+	}
+	if err := idle.Abort(); err != nil {
+		t.Fatal(err)
+	}
+	if got := collNames(e, "tc"); slices.Contains(got, "idle") {
+		t.Fatalf("collections after aborting an unstarted transaction = %v", got)
+	}
+
+	// The namespace is usable again, outside a transaction.
+	insert(nil, "inserted", 1)
+	if n := len(findAllIn(t, e, nsOf("inserted"))); n != 1 {
+		t.Fatalf("insert after the rollback: %d documents", n)
+	}
+}
+
+// findAllIn returns every document of ns outside a transaction.
+func findAllIn(t *testing.T, e *engine.Engine, ns engine.Namespace) []bson.Raw {
+	t.Helper()
+	out, err := e.Find(context.Background(), nil, ns, engine.FindSpec{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
