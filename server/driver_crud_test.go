@@ -1840,3 +1840,54 @@ func TestDriver_TransactionCreatesCollection(t *testing.T) {
 		t.Fatalf("collections after abort = %v, want [committed]", got)
 	}
 }
+
+// TestDriver_ExprErrorFailsQuery checks that a $expr that fails to evaluate on a document the query reaches
+// fails the command with the expression's error, as in mongod, instead of skipping the document: find,
+// aggregate's $match and count fail with BadValue (2); an update reports it as a write error.
+func TestDriver_ExprErrorFailsQuery(t *testing.T) {
+	e := newCrudEnv(t, "")
+	ctx := context.Background()
+	coll := e.client.Database("expr").Collection("c")
+	if _, err := coll.InsertMany(ctx, []any{bson.D{{Key: "_id", Value: 1}, {Key: "d", Value: 2}}, bson.D{{Key: "_id", Value: 2}, {Key: "d", Value: 0}}}); err != nil {
+		t.Fatal(err)
+	}
+	filter := bson.D{{Key: "$expr", Value: bson.D{{Key: "$gt", Value: bson.A{bson.D{{Key: "$divide", Value: bson.A{1, "$d"}}}, 0}}}}}
+	wantDivide := func(what string, err error) {
+		t.Helper()
+		var ce mongo.CommandError
+		var we mongo.WriteException
+		switch {
+		case errors.As(err, &ce):
+			if ce.Code != 2 || !strings.Contains(ce.Message, "can't $divide by zero") {
+				t.Fatalf("%s: %v", what, err)
+			}
+		case errors.As(err, &we):
+			if len(we.WriteErrors) != 1 || we.WriteErrors[0].Code != 2 {
+				t.Fatalf("%s: %v", what, err)
+			}
+		default:
+			t.Fatalf("%s = %v, want can't $divide by zero (2)", what, err)
+		}
+	}
+	cur, err := coll.Find(ctx, filter)
+	if err == nil {
+		var docs []bson.Raw
+		err = cur.All(ctx, &docs)
+	}
+	wantDivide("find", err)
+	cur, err = coll.Aggregate(ctx, mongo.Pipeline{{{Key: "$match", Value: filter}}})
+	if err == nil {
+		var docs []bson.Raw
+		err = cur.All(ctx, &docs)
+	}
+	wantDivide("aggregate", err)
+	_, err = coll.CountDocuments(ctx, filter)
+	wantDivide("count", err)
+	_, err = coll.UpdateMany(ctx, filter, bson.D{{Key: "$set", Value: bson.D{{Key: "x", Value: 1}}}})
+	wantDivide("update", err)
+	// Reached only on documents where d is not 0, the same expression is fine.
+	n, err := coll.CountDocuments(ctx, bson.D{{Key: "d", Value: bson.D{{Key: "$ne", Value: 0}}}, {Key: "$expr", Value: filter[0].Value}})
+	if err != nil || n != 1 {
+		t.Fatalf("count where the expression is never reached on d: 0 = %d, %v", n, err)
+	}
+}

@@ -141,9 +141,10 @@ func (o *op) deleteDoc(c *collection, cd candidate, f *query.Filter) (bool, erro
 		if cd.doc != nil {
 			o.countConflict()
 		}
-		if !f.Match(cur) {
+		matched, _, err := f.MatchErr(cur)
+		if err != nil || !matched {
 			t.unclaim(key)
-			return false, nil
+			return false, err
 		}
 	}
 	if err := t.putDoc(c, cd.key, docID(cur), cur, nil); err != nil {

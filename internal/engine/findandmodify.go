@@ -127,7 +127,10 @@ func (o *op) findAndModify(ns Namespace, spec FindAndModifySpec, f *query.Filter
 			}
 			matched := false
 			if cur != nil {
-				matched, pos = f.MatchPosition(cur)
+				if matched, pos, err = f.MatchErr(cur); err != nil {
+					t.unclaim(key)
+					return err
+				}
 			}
 			if !matched {
 				t.unclaim(key)

@@ -10,10 +10,11 @@ import (
 )
 
 // docMatcher re-checks a document against a statement's filter, reporting
-// the matched array position for the positional "$" operator (-1 for none).
+// the matched array position for the positional "$" operator (-1 for none)
+// and the evaluation error of a $expr, which fails the statement.
 // *query.Filter is the general one; *idFilter is the {_id: v} shortcut.
 type docMatcher interface {
-	MatchPosition(doc bson.Raw) (bool, int)
+	MatchErr(doc bson.Raw) (bool, int, error)
 }
 
 var (
@@ -60,6 +61,12 @@ func idEquality(filter bson.Raw) *idFilter {
 		return &idFilter{id: v}
 	}
 	return nil
+}
+
+// MatchErr is MatchPosition; an _id equality cannot fail.
+func (f *idFilter) MatchErr(doc bson.Raw) (bool, int, error) {
+	ok, pos := f.MatchPosition(doc)
+	return ok, pos, nil
 }
 
 // MatchPosition reports whether doc's _id equals the filter's value as a

@@ -46,9 +46,9 @@ func (e *Engine) scan(ctx context.Context, t *Txn, c *collection, f *query.Filte
 			}
 		}
 		st.DocsExamined++
-		ok, pos := f.MatchPosition(doc)
-		if !ok {
-			return nil
+		ok, pos, err := f.MatchErr(doc)
+		if err != nil || !ok {
+			return err
 		}
 		more, err := fn(candidate{key: key, doc: doc, pos: pos})
 		if err != nil {

@@ -208,7 +208,10 @@ func (o *op) updateDoc(c *collection, cd candidate, f docMatcher, u *query.Updat
 		}
 		ok := false
 		if cur != nil {
-			ok, pos = f.MatchPosition(cur)
+			if ok, pos, err = f.MatchErr(cur); err != nil {
+				t.unclaim(key)
+				return false, err
+			}
 		}
 		if !ok {
 			t.unclaim(key)
@@ -219,7 +222,10 @@ func (o *op) updateDoc(c *collection, cd candidate, f docMatcher, u *query.Updat
 		o.countConflict()
 		ok := false
 		if cur != nil {
-			ok, pos = f.MatchPosition(cur)
+			if ok, pos, err = f.MatchErr(cur); err != nil {
+				t.unclaim(key)
+				return false, err
+			}
 		}
 		if !ok {
 			t.unclaim(key)

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/concorddb/concord/internal/codes"
@@ -17,6 +18,8 @@ type Filter struct {
 	root  filterNode // nil matches every document
 	conds []Condition
 	raw   bson.Raw // private copy: compiled values alias it
+	// hasExpr is set when the filter holds a $expr, whose evaluation can fail (MatchErr).
+	hasExpr bool
 }
 
 // CondOp is the operator of a Condition.
@@ -67,7 +70,7 @@ func CompileFilter(filter bson.Raw) (*Filter, error) {
 	if err != nil {
 		return nil, err
 	}
-	f := &Filter{root: root, raw: raw}
+	f := &Filter{root: root, raw: raw, hasExpr: root != nil && filterHasExpr(root)}
 	filterCollectConds(root, &f.conds)
 	return f, nil
 }
@@ -96,6 +99,86 @@ func (f *Filter) MatchPosition(doc bson.Raw) (matched bool, pos int) {
 		return false, -1
 	}
 	return true, pos
+}
+
+// MatchErr is MatchPosition that also returns the evaluation error of a
+// $expr met while matching (a $divide by zero, say), as mongod fails the
+// query with it; the document then does not match. Predicates are evaluated
+// in the order Match evaluates them, stopping where it stops, so an
+// expression the match never reaches raises nothing. Without $expr it is
+// MatchPosition and never fails.
+func (f *Filter) MatchErr(doc bson.Raw) (matched bool, pos int, err error) {
+	if f == nil || f.root == nil {
+		return true, -1, nil
+	}
+	if !f.hasExpr {
+		matched, pos = f.MatchPosition(doc)
+		return matched, pos, nil
+	}
+	ok, pos, err := filterMatchErr(f.root, doc)
+	if err != nil || !ok {
+		return false, -1, err
+	}
+	return true, pos, nil
+}
+
+// filterMatchErr is node.match with the errors of $expr: it follows the
+// document-level nodes, the only ones that may hold a $expr.
+func filterMatchErr(node filterNode, doc []byte) (bool, int, error) {
+	switch n := node.(type) {
+	case *filterExprNode:
+		v, err := n.e.Eval(doc)
+		if err != nil {
+			return false, -1, err
+		}
+		return Truthy(v), -1, nil
+	case *filterAnd:
+		pos := -1
+		for _, k := range n.kids {
+			ok, p, err := filterMatchErr(k, doc)
+			if err != nil || !ok {
+				return false, -1, err
+			}
+			if p >= 0 {
+				pos = p
+			}
+		}
+		return true, pos, nil
+	case *filterOr:
+		for _, k := range n.kids {
+			ok, p, err := filterMatchErr(k, doc)
+			if err != nil {
+				return false, -1, err
+			}
+			if ok {
+				return true, p, nil
+			}
+		}
+		return false, -1, nil
+	case *filterNot:
+		ok, _, err := filterMatchErr(n.kid, doc)
+		if err != nil {
+			return false, -1, err
+		}
+		return !ok, -1, nil
+	}
+	ok, pos := node.match(doc)
+	return ok, pos, nil
+}
+
+// filterHasExpr reports whether node holds a $expr.
+func filterHasExpr(node filterNode) bool {
+	switch n := node.(type) {
+	case *filterExprNode:
+		return true
+	case *filterAnd:
+		return slices.ContainsFunc(n.kids, filterHasExpr)
+	case *filterOr:
+		return slices.ContainsFunc(n.kids, filterHasExpr)
+	case *filterNot:
+		return filterHasExpr(n.kid)
+	}
+	return false
 }
 
 // Conditions returns the filter's top-level AND-ed simple predicates (from
@@ -214,10 +297,9 @@ func (w *filterVisit) visit(v bson.RawValue, off int) bool {
 	return true
 }
 
-// filterExprNode is $expr: the aggregation expression's truthiness. An
-// evaluation error (for example $divide by zero) makes the document not
-// match; mongod would fail the whole query instead, which Concord reports at
-// the aggregation layer.
+// filterExprNode is $expr: the aggregation expression's truthiness. Under
+// Match an evaluation error (for example $divide by zero) makes the document
+// not match; MatchErr returns it, as mongod fails the query.
 type filterExprNode struct{ e *Expr }
 
 // match evaluates the expression against the whole document.

@@ -321,6 +321,49 @@ func TestFilter_Match(t *testing.T) {
 			if got, _ := f.MatchPosition(filterDoc(t, c.doc)); got != c.want {
 				t.Fatalf("MatchPosition disagrees with Match for %s on %s", c.filter, c.doc)
 			}
+			if got, _, err := f.MatchErr(filterDoc(t, c.doc)); err == nil && got != c.want {
+				t.Fatalf("MatchErr disagrees with Match for %s on %s", c.filter, c.doc)
+			}
+		})
+	}
+}
+
+// TestFilter_MatchErr checks that a failing $expr fails the match where the match reaches it, through $and, $or
+// and $nor, and only there.
+func TestFilter_MatchErr(t *testing.T) {
+	const inv = `{"$expr": {"$gt": [{"$divide": [1, "$d"]}, 0]}}`
+	cases := []struct {
+		name, filter, doc string
+		want              bool
+		fails             bool
+	}{
+		{"expr/ok", inv, `{"d": 2}`, true, false},
+		{"expr/divide-by-zero", inv, `{"d": 0}`, false, true},
+		{"and/reached", `{"a": 1, "$expr": {"$gt": [{"$divide": [1, "$d"]}, 0]}}`, `{"a": 1, "d": 0}`, false, true},
+		{"and/not-reached", `{"a": 1, "$expr": {"$gt": [{"$divide": [1, "$d"]}, 0]}}`, `{"a": 2, "d": 0}`, false, false},
+		{"or/reached", `{"$or": [{"a": 1}, ` + inv + `]}`, `{"a": 2, "d": 0}`, false, true},
+		{"or/not-reached", `{"$or": [{"a": 1}, ` + inv + `]}`, `{"a": 1, "d": 0}`, true, false},
+		{"nor/reached", `{"$nor": [` + inv + `]}`, `{"d": 0}`, false, true},
+		{"nor/ok", `{"$nor": [` + inv + `]}`, `{"d": -1}`, true, false},
+		{"no-expr", `{"a": {"$gt": 0}}`, `{"a": 1}`, true, false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			f, err := query.CompileFilter(filterDoc(t, c.filter))
+			if err != nil {
+				t.Fatal(err)
+			}
+			doc := filterDoc(t, c.doc)
+			got, _, err := f.MatchErr(doc)
+			if c.fails {
+				if codes.CodeOf(err) != codes.BadValue || got {
+					t.Fatalf("MatchErr = %v, %v; want BadValue (can't $divide by zero)", got, err)
+				}
+				return
+			}
+			if err != nil || got != c.want {
+				t.Fatalf("MatchErr = %v, %v; want %v", got, err, c.want)
+			}
 		})
 	}
 }

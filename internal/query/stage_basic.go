@@ -40,7 +40,11 @@ func aggCompileMatch(name string, arg bson.RawValue) (aggStage, error) {
 					return nil, err
 				}
 			}
-			if f.Match(d) {
+			ok, _, err := f.MatchErr(d)
+			if err != nil {
+				return nil, err
+			}
+			if ok {
 				out = append(out, d)
 			}
 		}
