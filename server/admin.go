@@ -5,6 +5,7 @@ import (
 	"net"
 	"os"
 	"runtime"
+	"slices"
 	"strconv"
 	"time"
 
@@ -163,22 +164,29 @@ func handleConnectionStatus(context.Context, *Server, *Request) (bson.D, error) 
 
 // handleEndSessions answers endSessions and killSessions: it ends the listed sessions, aborting their open
 // transactions and closing their cursors. A session the server never saw may still own cursors (a plain find
-// registers no session state), so cursors are closed for every listed id.
+// registers no session state), so cursors are closed for every listed id. killSessions first interrupts the
+// sessions' commands in flight (Interrupted, 11601), as mongod kills their operations, so that it does not wait
+// behind a write that is itself waiting on a conflict.
 func handleEndSessions(ctx context.Context, s *Server, req *Request) (bson.D, error) {
 	ids, err := parseSessionIDs(req.Name, req.Body.Lookup(req.Name))
 	if err != nil {
 		return nil, err
 	}
+	if req.Name == "killSessions" {
+		s.ops.killInSessions(req, func(lsid [16]byte) bool { return slices.Contains(ids, lsid) })
+	}
 	s.cursors.closeSessions(ids)
 	return bson.D{}, s.sessions.endSessions(ctx, ids)
 }
 
-// handleKillAllSessions kills every session (Concord has no users, so any user pattern matches all),
-// aborting their open transactions and closing every cursor opened in a session.
+// handleKillAllSessions kills every session (Concord has no users, so any user pattern matches all):
+// it interrupts their commands in flight, aborts their open transactions and closes every cursor opened in a
+// session.
 func handleKillAllSessions(ctx context.Context, s *Server, req *Request) (bson.D, error) {
 	if _, ok := req.Body.Lookup(req.Name).ArrayOK(); !ok {
 		return nil, codes.New(codes.TypeMismatch, "BSON field '%s' is the wrong type, expected type 'array'", req.Name)
 	}
+	s.ops.killInSessions(req, func([16]byte) bool { return true })
 	s.cursors.closeAllSessions()
 	return bson.D{}, s.sessions.endSessions(ctx, s.sessions.ids())
 }

@@ -57,6 +57,22 @@ func (r *opRegistry) kill(id int64) bool {
 	return ok
 }
 
+// killInSessions interrupts the commands in flight, other than self (the killing command), that run in a
+// logical session for which match is true, as killSessions does before it ends the sessions.
+func (r *opRegistry) killInSessions(self *Request, match func(lsid [16]byte) bool) {
+	r.mu.Lock()
+	var hit []*op
+	for _, o := range r.m {
+		if a := &o.inv.args; a.hasLsid && o.inv.req != self && match(a.lsid) {
+			hit = append(hit, o)
+		}
+	}
+	r.mu.Unlock()
+	for _, o := range hit {
+		o.cancel()
+	}
+}
+
 // list returns the commands in flight, oldest first.
 func (r *opRegistry) list() []*op {
 	r.mu.Lock()

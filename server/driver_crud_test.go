@@ -1891,3 +1891,125 @@ func TestDriver_ExprErrorFailsQuery(t *testing.T) {
 		t.Fatalf("count where the expression is never reached on d: 0 = %d, %v", n, err)
 	}
 }
+
+// TestDriver_TransactionEndClosesCursors checks that the cursors a transaction opened close when it commits or
+// aborts, as in mongod: a getMore then finds no cursor (43).
+func TestDriver_TransactionEndClosesCursors(t *testing.T) {
+	e := newCrudEnv(t, "")
+	ctx := context.Background()
+	docs := bson.A{}
+	for i := 0; i < 5; i++ {
+		docs = append(docs, bson.D{{Key: "_id", Value: i}})
+	}
+	e.mustRun(t, "tec", bson.D{{Key: "insert", Value: "c"}, {Key: "documents", Value: docs}})
+	for _, commit := range []bool{true, false} {
+		sess, err := e.client.StartSession()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := sess.StartTransaction(); err != nil {
+			t.Fatal(err)
+		}
+		sctx := mongo.NewSessionContext(ctx, sess)
+		r, err := e.client.Database("tec").RunCommand(sctx, bson.D{{Key: "find", Value: "c"}, {Key: "batchSize", Value: 1}}).Raw()
+		if err != nil {
+			t.Fatal(err)
+		}
+		id := r.Lookup("cursor", "id").Int64()
+		if commit {
+			err = sess.CommitTransaction(ctx)
+		} else {
+			err = sess.AbortTransaction(ctx)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = e.client.Database("tec").RunCommand(sctx, bson.D{{Key: "getMore", Value: id}, {Key: "collection", Value: "c"}}).Raw()
+		if commandCode(err) != 43 {
+			t.Fatalf("getMore after the transaction ended (commit %v) = %v, want CursorNotFound 43", commit, err)
+		}
+		sess.EndSession(ctx)
+	}
+}
+
+// TestDriver_SystemCollectionInTransaction checks that a transaction may not write to a system collection
+// (50791), as in mongod.
+func TestDriver_SystemCollectionInTransaction(t *testing.T) {
+	e := newCrudEnv(t, "")
+	ctx := context.Background()
+	sess, err := e.client.StartSession()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sess.EndSession(ctx)
+	if err := sess.StartTransaction(); err != nil {
+		t.Fatal(err)
+	}
+	_, err = e.client.Database("sys").Collection("system.foo").InsertOne(mongo.NewSessionContext(ctx, sess), bson.D{{Key: "x", Value: 1}})
+	var ce mongo.CommandError
+	if !errors.As(err, &ce) || ce.Code != 50791 || ce.Name != "Location50791" || ce.Message != "Cannot write to system collection sys.system.foo within a transaction." {
+		t.Fatalf("insert into a system collection in a transaction = %v, want 50791", err)
+	}
+	_ = sess.AbortTransaction(ctx)
+}
+
+// TestKillSessions_InterruptsWaitingWrite checks that killSessions interrupts the listed session's command in
+// flight (here a retryable update waiting on another transaction's document) with Interrupted (11601) and
+// returns at once, rather than waiting behind it; the transaction of another session is untouched.
+func TestKillSessions_InterruptsWaitingWrite(t *testing.T) {
+	e := newCrudEnv(t, "")
+	e.mustRun(t, "ks", bson.D{{Key: "insert", Value: "c"}, {Key: "documents", Value: bson.A{bson.D{{Key: "_id", Value: 1}, {Key: "v", Value: 0}}}}})
+	newLsid := func() bson.D {
+		id := bson.NewObjectID()
+		return bson.D{{Key: "id", Value: bson.Binary{Subtype: bson.TypeBinaryUUID, Data: append(id[:], 9, 8, 7, 6)}}}
+	}
+	inc := bson.A{bson.D{{Key: "q", Value: bson.D{{Key: "_id", Value: 1}}}, {Key: "u", Value: bson.D{{Key: "$inc", Value: bson.D{{Key: "v", Value: 1}}}}}}}
+	owner, waiter := newLsid(), newLsid()
+	a := dialWire(t, e)
+	r := a.cmd(bson.D{{Key: "update", Value: "c"}, {Key: "updates", Value: inc}, {Key: "lsid", Value: owner},
+		{Key: "txnNumber", Value: int64(1)}, {Key: "autocommit", Value: false}, {Key: "startTransaction", Value: true}, {Key: "$db", Value: "ks"}})
+	if replyCode(r) != 0 {
+		t.Fatalf("transaction update: %v", r)
+	}
+
+	b := dialWire(t, e)
+	body, _ := bson.Marshal(bson.D{{Key: "update", Value: "c"}, {Key: "updates", Value: inc}, {Key: "lsid", Value: waiter},
+		{Key: "txnNumber", Value: int64(1)}, {Key: "$db", Value: "ks"}})
+	if _, err := b.nc.Write(wire.AppendMsg(nil, 1, 0, 0, body)); err != nil {
+		t.Fatal(err)
+	}
+	replies := make(chan bson.Raw, 1)
+	go func() {
+		b.nc.SetReadDeadline(time.Now().Add(30 * time.Second))
+		_, msg, err := wire.ReadMessage(b.nc, nil, 0)
+		if err != nil {
+			replies <- nil
+			return
+		}
+		m, _ := wire.ParseMsg(msg)
+		replies <- m.Body
+	}()
+	time.Sleep(200 * time.Millisecond) // the update is now waiting on the transaction
+
+	started := time.Now()
+	k := dialWire(t, e)
+	if r := k.cmd(bson.D{{Key: "killSessions", Value: bson.A{waiter}}, {Key: "$db", Value: "admin"}}); replyCode(r) != 0 {
+		t.Fatalf("killSessions: %v", r)
+	}
+	if d := time.Since(started); d > 3*time.Second {
+		t.Fatalf("killSessions took %v", d)
+	}
+	select {
+	case r := <-replies:
+		if replyCode(r) != 11601 {
+			t.Fatalf("the killed session's update = %v, want Interrupted 11601", r)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the killed session's update is still waiting")
+	}
+	commit := bson.D{{Key: "commitTransaction", Value: 1}, {Key: "lsid", Value: owner}, {Key: "txnNumber", Value: int64(1)},
+		{Key: "autocommit", Value: false}, {Key: "$db", Value: "admin"}}
+	if r := a.cmd(commit); replyCode(r) != 0 {
+		t.Fatalf("the other session's commit: %v", r)
+	}
+}

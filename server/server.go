@@ -111,6 +111,7 @@ func (s *Server) init() {
 		s.listeners = make(map[*net.Listener]struct{})
 		s.conns = make(map[*Conn]struct{})
 		s.sessions.m = make(map[[16]byte]*session)
+		s.sessions.cursors = &s.cursors
 		s.ops.m = make(map[int64]*op)
 	})
 }
@@ -272,9 +273,9 @@ func (s *Server) currentConns() int {
 // shutdownPollInterval is how often Shutdown looks for connections that became idle.
 const shutdownPollInterval = 10 * time.Millisecond
 
-// Shutdown stops the server gracefully: it closes the listeners, closes idle connections, waits for every
-// command in flight to finish and its connection to close, then aborts the transactions still open and ends
-// all sessions. If ctx ends first, Shutdown closes the remaining connections and returns ctx's error; the
+// Shutdown stops the server gracefully: it closes the listeners, closes idle connections, aborts the
+// transactions no command is using, waits for every command in flight to finish and its connection to close,
+// then aborts the transactions still open and ends all sessions. If ctx ends first, Shutdown closes the remaining connections and returns ctx's error; the
 // commands still running then finish on their own goroutines. The DB is left open for the caller to close.
 func (s *Server) Shutdown(ctx context.Context) error {
 	s.init()
@@ -283,7 +284,9 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	var err error
 	t := time.NewTicker(shutdownPollInterval)
 	defer t.Stop()
-	for !s.closeIdleConns() {
+	// A transaction between statements will not be continued (its connection is closed as idle), while a
+	// write waiting on it would hold Shutdown until it expired: abort such transactions as they appear.
+	for s.sessions.abortIdleTxns(); !s.closeIdleConns(); s.sessions.abortIdleTxns() {
 		select {
 		case <-ctx.Done():
 			err = ctx.Err()

@@ -63,12 +63,16 @@ type session struct {
 	expires time.Time
 	// retryReply is the stored reply of the retryable write with the active txnNumber.
 	retryReply bson.D
+	// cursors is the server's cursor registry: a transaction's cursors close when it ends.
+	cursors *cursorRegistry
 }
 
 // sessionRegistry maps lsid ids to sessions.
 type sessionRegistry struct {
 	mu sync.Mutex
 	m  map[[16]byte]*session
+	// cursors is the server's cursor registry, handed to every session.
+	cursors *cursorRegistry
 }
 
 // checkout returns the session for id, created on first use, holding its lock; release it with checkin.
@@ -77,7 +81,7 @@ func (r *sessionRegistry) checkout(ctx context.Context, id [16]byte) (*session, 
 	r.mu.Lock()
 	ss, ok := r.m[id]
 	if !ok {
-		ss = &session{id: id, lock: make(chan struct{}, 1), txnNumber: -1}
+		ss = &session{id: id, lock: make(chan struct{}, 1), txnNumber: -1, cursors: r.cursors}
 		r.m[id] = ss
 	}
 	r.mu.Unlock()
@@ -128,7 +132,20 @@ func (ss *session) abortTxn() {
 		if ss.cs != nil {
 			_ = ss.cs.AbortTransaction(context.Background())
 		}
+		ss.closeTxnCursors()
 	}
+}
+
+// closeTxnCursors closes the cursors opened in the session's current transaction, which has just ended: as in
+// mongod, a getMore on one then finds no cursor (43).
+func (ss *session) closeTxnCursors() {
+	if ss.cursors == nil {
+		return
+	}
+	id, n := ss.id, ss.txnNumber
+	ss.cursors.closeWhere(true, func(c *serverCursor) bool {
+		return c.session != nil && c.hasLsid && c.lsid == id && c.txnNumber == n
+	})
 }
 
 // end aborts the session's transaction and releases its engine session. The caller holds the lock and has
@@ -166,6 +183,17 @@ func (r *sessionRegistry) endSessions(ctx context.Context, ids [][16]byte) error
 		<-ss.lock
 	}
 	return nil
+}
+
+// abortIdleTxns aborts the open transactions of the sessions no command is using.
+func (r *sessionRegistry) abortIdleTxns() {
+	for _, ss := range r.snapshot() {
+		if !ss.tryLock() {
+			continue
+		}
+		ss.abortTxn()
+		<-ss.lock
+	}
 }
 
 // ids returns the ids of all sessions.

@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"reflect"
+	"strings"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -91,6 +92,7 @@ func (s *Server) runTransactionStatement(ctx context.Context, inv *invocation) (
 			return nil, rewriteNoSuchTransaction(err, n)
 		}
 		ss.state = txnCommitted
+		ss.closeTxnCursors()
 		return bson.D{}, nil
 	case "abortTransaction":
 		ss.abortTxn()
@@ -98,7 +100,7 @@ func (s *Server) runTransactionStatement(ctx context.Context, inv *invocation) (
 	}
 
 	inv.req.InTxn = true
-	fields, err := s.call(concord.NewSessionContext(ctx, ss.cs), inv)
+	fields, err := s.callInTxn(concord.NewSessionContext(ctx, ss.cs), inv)
 	if err != nil {
 		ss.abortTxn()
 		return nil, rewriteNoSuchTransaction(err, n)
@@ -109,6 +111,21 @@ func (s *Server) runTransactionStatement(ctx context.Context, inv *invocation) (
 		ss.abortTxn()
 	}
 	return fields, nil
+}
+
+// txnWriteCommands are the write commands, whose target mongod refuses inside a transaction when it is a
+// system collection.
+var txnWriteCommands = map[string]bool{"insert": true, "update": true, "delete": true, "findAndModify": true, "findandmodify": true}
+
+// callInTxn runs a statement of a transaction: as s.call, except that a write to a system collection fails
+// with 50791, as mongod refuses it within a transaction.
+func (s *Server) callInTxn(ctx context.Context, inv *invocation) (bson.D, error) {
+	if txnWriteCommands[inv.req.Name] {
+		if coll, ok := inv.req.Body.Index(0).Value().StringValueOK(); ok && strings.HasPrefix(coll, "system.") {
+			return nil, codes.New(codes.SystemCollectionInTransaction, "Cannot write to system collection %s.%s within a transaction.", inv.req.DB, coll)
+		}
+	}
+	return s.call(ctx, inv)
 }
 
 // beginTransaction starts transaction n on ss, aborting the one in progress, as a new txnNumber does.
