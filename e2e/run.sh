@@ -50,7 +50,7 @@ uri="mongodb://127.0.0.1:$port/"
 echo "== node: transfers and optimistic locking ($uri)"
 CONCORD_URI="$uri" node "$here/node/transfer.js"
 echo "== mongosh: waiting on a conflict"
-"$here/node_modules/.bin/mongosh" --quiet "$uri" "$here/mongosh/wait_on_conflict.js"
+"$here/node_modules/.bin/mongosh" --quiet "$uri" --eval "$(cat "$here/mongosh/wait_on_conflict.js")"
 
 echo "== stopping concord (SIGTERM)"
 kill -TERM "$pid"
