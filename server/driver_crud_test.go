@@ -926,7 +926,7 @@ func TestDriver_Profiler(t *testing.T) {
 	}
 	u := updates[0]
 	want := []string{"op", "ns", "command", "keysExamined", "docsExamined", "nMatched", "nModified", "nUpserted", "numYield",
-		"responseLength", "protocol", "millis", "planSummary", "ts", "client", "allUsers", "user"}
+		"locks", "flowControl", "responseLength", "protocol", "millis", "planSummary", "ts", "client", "allUsers", "user"}
 	got := keys(t, u)
 	got = without(got, "_id", "responseLength")
 	want = without(want, "responseLength")
@@ -938,6 +938,18 @@ func TestDriver_Profiler(t *testing.T) {
 	}
 	if cmd := u.Lookup("command").Document(); cmd.Lookup("q", "_id").AsInt64() != 1 || cmd.Lookup("u", "$inc", "v").AsInt64() != 1 {
 		t.Fatalf("update entry command is not the statement: %v", cmd)
+	}
+	// mongod records the parsed statement, defaults included, and its counters as int32 (appendNumber).
+	if cmd := u.Lookup("command").Document(); cmd.Lookup("multi").Boolean() || cmd.Lookup("upsert").Boolean() {
+		t.Fatalf("update entry command lacks multi/upsert false: %v", cmd)
+	}
+	for _, k := range []string{"nMatched", "nModified", "numYield", "millis", "keysExamined"} {
+		if typ := u.Lookup(k).Type; typ != bson.TypeInt32 {
+			t.Fatalf("update entry %s is %v, want int32", k, typ)
+		}
+	}
+	if u.Lookup("locks", "Global", "acquireCount", "w").Type == 0 {
+		t.Fatalf("update entry locks = %v", u.Lookup("locks"))
 	}
 	if u.Lookup("protocol").StringValue() != "op_msg" || u.Lookup("client").StringValue() != "127.0.0.1" {
 		t.Fatalf("update entry = %v", u)
@@ -973,6 +985,15 @@ func TestDriver_Profiler(t *testing.T) {
 	}
 	if after := len(profileEntries(t, e, "prof", bson.D{})); after != before {
 		t.Fatalf("entries grew from %d to %d with profiling off / slowms high", before, after)
+	}
+	// Level 1 with slowms 0: every operation is slow enough.
+	e.mustRun(t, "prof", bson.D{{Key: "profile", Value: 1}, {Key: "slowms", Value: 0}})
+	if _, err := coll.UpdateOne(ctx, bson.D{{Key: "_id", Value: 1}}, bson.D{{Key: "$inc", Value: bson.D{{Key: "v", Value: 1}}}}); err != nil {
+		t.Fatal(err)
+	}
+	e.mustRun(t, "prof", bson.D{{Key: "profile", Value: 0}, {Key: "slowms", Value: 100}})
+	if after := len(profileEntries(t, e, "prof", bson.D{{Key: "op", Value: "update"}})); after != 2 {
+		t.Fatalf("update entries after a level-1 update with slowms 0 = %d, want 2", after)
 	}
 	if _, err := e.run(t, "prof", bson.D{{Key: "profile", Value: 3}}); commandCode(err) != 2 {
 		t.Fatalf("profile 3 = %v, want BadValue", err)

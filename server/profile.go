@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/x/bsonx/bsoncore"
 
 	"github.com/concorddb/concord"
 	"github.com/concorddb/concord/internal/codes"
@@ -231,40 +232,49 @@ func trimProfile(ctx context.Context, coll *concord.Collection) (int64, error) {
 
 // profileDoc builds the system.profile document with mongod's field order (OpDebug::append, then the profile
 // writer's ts, client, appName, allUsers, user). Counters that mongod only reports for some operations are left
-// out of the others; writeConflicts appears only when non-zero.
+// out of the others; writeConflicts appears only when non-zero. Counters are int32 when they fit, as mongod's
+// appendNumber writes them.
 func profileDoc(req *Request, r profileRecord, millis int64) bson.D {
 	st := r.st
 	if st == nil {
 		st = &concord.OpStats{}
 	}
-	d := bson.D{{Key: "op", Value: r.op}, {Key: "ns", Value: r.ns}, {Key: "command", Value: profiledCommand(r.command)}}
+	d := bson.D{{Key: "op", Value: r.op}, {Key: "ns", Value: r.ns}, {Key: "command", Value: profiledCommand(r.op, r.command)}}
 	if r.cursorID != 0 {
 		d = append(d, bson.E{Key: "cursorid", Value: r.cursorID})
 	}
 	fam := req.Name == "findAndModify" || req.Name == "findandmodify"
 	isWrite := r.op == "update" || r.op == "remove" || r.op == "insert" || fam
 	if r.op != "insert" {
-		d = append(d, bson.E{Key: "keysExamined", Value: st.KeysExamined}, bson.E{Key: "docsExamined", Value: st.DocsExamined})
+		d = append(d, bson.E{Key: "keysExamined", Value: appendNumber(st.KeysExamined)}, bson.E{Key: "docsExamined", Value: appendNumber(st.DocsExamined)})
 	}
 	if r.op == "update" || (fam && st.NDeleted == 0) {
-		d = append(d, bson.E{Key: "nMatched", Value: st.NMatched}, bson.E{Key: "nModified", Value: st.NModified})
+		d = append(d, bson.E{Key: "nMatched", Value: appendNumber(st.NMatched)}, bson.E{Key: "nModified", Value: appendNumber(st.NModified)})
 	}
 	if r.op == "insert" || st.NInserted > 0 {
-		d = append(d, bson.E{Key: "ninserted", Value: st.NInserted})
+		d = append(d, bson.E{Key: "ninserted", Value: appendNumber(st.NInserted)})
 	}
 	if r.op == "remove" || st.NDeleted > 0 {
-		d = append(d, bson.E{Key: "ndeleted", Value: st.NDeleted})
+		d = append(d, bson.E{Key: "ndeleted", Value: appendNumber(st.NDeleted)})
 	}
 	if r.op == "update" || (fam && st.NDeleted == 0) {
-		d = append(d, bson.E{Key: "nUpserted", Value: st.NUpserted})
+		d = append(d, bson.E{Key: "nUpserted", Value: appendNumber(st.NUpserted)})
 	}
 	if st.WriteConflicts > 0 {
-		d = append(d, bson.E{Key: "writeConflicts", Value: st.WriteConflicts})
+		d = append(d, bson.E{Key: "writeConflicts", Value: appendNumber(st.WriteConflicts)})
 	}
-	d = append(d, bson.E{Key: "numYield", Value: st.NumYield})
+	d = append(d, bson.E{Key: "numYield", Value: appendNumber(st.NumYield)})
 	if !isWrite || fam {
-		d = append(d, bson.E{Key: "nreturned", Value: st.NReturned})
+		d = append(d, bson.E{Key: "nreturned", Value: appendNumber(st.NReturned)})
 	}
+	// Concord takes one shared hold of the whole engine per operation and has no flow control; the documents
+	// say so in mongod's shape, which tools reading the profiler expect.
+	mode := "r"
+	if isWrite {
+		mode = "w"
+	}
+	d = append(d, bson.E{Key: "locks", Value: bson.D{{Key: "Global", Value: bson.D{{Key: "acquireCount", Value: bson.D{{Key: mode, Value: int64(1)}}}}}}},
+		bson.E{Key: "flowControl", Value: bson.D{}})
 	if r.err != nil {
 		e, _ := codes.As(commandError(r.err))
 		d = append(d, bson.E{Key: "ok", Value: 0.0}, bson.E{Key: "errMsg", Value: e.Message},
@@ -273,7 +283,7 @@ func profileDoc(req *Request, r profileRecord, millis int64) bson.D {
 	if r.responseLength > 0 {
 		d = append(d, bson.E{Key: "responseLength", Value: int32(r.responseLength)})
 	}
-	d = append(d, bson.E{Key: "protocol", Value: "op_msg"}, bson.E{Key: "millis", Value: millis})
+	d = append(d, bson.E{Key: "protocol", Value: "op_msg"}, bson.E{Key: "millis", Value: appendNumber(millis)})
 	if st.PlanSummary != "" {
 		d = append(d, bson.E{Key: "planSummary", Value: st.PlanSummary})
 	}
@@ -284,12 +294,25 @@ func profileDoc(req *Request, r profileRecord, millis int64) bson.D {
 	return append(d, bson.E{Key: "allUsers", Value: bson.A{}}, bson.E{Key: "user", Value: ""})
 }
 
+// appendNumber is n as mongod's BSONObjBuilder::appendNumber writes a count: int32 when it fits, else int64.
+func appendNumber(n int64) any {
+	if n >= math.MinInt32 && n <= math.MaxInt32 {
+		return int32(n)
+	}
+	return n
+}
+
 // profiledCommand returns the command as a profile entry records it: as is, or a truncated summary when large.
-func profiledCommand(cmd bson.Raw) any {
+// An update statement gets the multi and upsert fields it left out, with their defaults, as mongod records the
+// parsed statement.
+func profiledCommand(op string, cmd bson.Raw) any {
 	if cmd == nil {
 		return bson.D{}
 	}
 	if len(cmd) <= maxProfiledCommand {
+		if op == "update" {
+			return withUpdateDefaults(cmd)
+		}
 		return cmd
 	}
 	s := cmd.String()
@@ -297,6 +320,28 @@ func profiledCommand(cmd bson.Raw) any {
 		s = s[:1024] + "..."
 	}
 	return bson.D{{Key: "$truncated", Value: s}}
+}
+
+// withUpdateDefaults appends multi: false and upsert: false to an update statement that lacks them.
+func withUpdateDefaults(stmt bson.Raw) bson.Raw {
+	_, errMulti := stmt.LookupErr("multi")
+	_, errUpsert := stmt.LookupErr("upsert")
+	if errMulti == nil && errUpsert == nil {
+		return stmt
+	}
+	if _, err := stmt.LookupErr("q"); err != nil {
+		return stmt // not a statement (a findAndModify profiled as an update keeps its command)
+	}
+	idx, out := bsoncore.AppendDocumentStart(nil)
+	out = append(out, stmt[4:len(stmt)-1]...) // the statement's elements, as they are
+	if errMulti != nil {
+		out = bsoncore.AppendBooleanElement(out, "multi", false)
+	}
+	if errUpsert != nil {
+		out = bsoncore.AppendBooleanElement(out, "upsert", false)
+	}
+	out, _ = bsoncore.AppendDocumentEnd(out, idx)
+	return bson.Raw(out)
 }
 
 // clientHost is the client's address without its port, as mongod records it.
