@@ -65,16 +65,19 @@ type IndexSpecification struct {
 // CreateIndex builds an index over the existing documents and returns its
 // name. Building a unique index over documents that already repeat a key
 // fails with DuplicateKey (11000). Creating an index that exists with the
-// same keys and options succeeds.
+// same keys and options succeeds. Inside a transaction a new index goes only
+// on a collection the transaction creates; on another it fails with
+// OperationNotSupportedInTransaction (263), as in MongoDB.
 func (c *Collection) CreateIndex(ctx context.Context, model IndexModel) (string, error) {
-	if err := c.db.check(); err != nil {
+	t, err := c.db.txnFor(ctx)
+	if err != nil {
 		return "", err
 	}
 	keys, err := indexKeys(model.Keys)
 	if err != nil {
 		return "", err
 	}
-	return c.db.eng.CreateIndex(ctx, c.ns, engine.IndexSpec{Name: model.Name, Key: keys, Unique: model.Unique})
+	return c.db.eng.CreateIndex(ctx, t, c.ns, engine.IndexSpec{Name: model.Name, Key: keys, Unique: model.Unique})
 }
 
 // DropIndex drops the named index. Dropping "_id_" fails with

@@ -276,7 +276,7 @@ func TestServer_ShutdownFinishesInFlight(t *testing.T) {
 	// b's update waits for a's transaction, which would live for the default 60 seconds.
 	upd, _ := bson.Marshal(bson.D{{Key: "update", Value: "c"}, {Key: "updates", Value: bson.A{bson.D{{Key: "q", Value: bson.D{{Key: "_id", Value: 1}}}, {Key: "u", Value: bson.D{{Key: "$inc", Value: bson.D{{Key: "v", Value: 10}}}}}}}}, {Key: "$db", Value: "test"}})
 	b.send(wire.AppendMsg(nil, b.nextID(), 0, 0, upd))
-	time.Sleep(100 * time.Millisecond)
+	waitForOp(t, e.dial(t), "update")
 
 	started := time.Now()
 	shut := make(chan error, 1)
@@ -299,6 +299,24 @@ func TestServer_ShutdownFinishesInFlight(t *testing.T) {
 	if err := e.db.Database("test").Collection("c").FindOne(context.Background(), bson.D{}).Decode(&got); err != nil || got.V != 10 {
 		t.Fatalf("document after shutdown = %+v, %v; want v 10 (the transaction aborted, the update applied)", got, err)
 	}
+}
+
+// waitForOp polls currentOp on c until a command named name is in flight, so that a test acts only once the
+// command it sent is being served (a write waiting on a conflict, say).
+func waitForOp(t *testing.T, c *rawConn, name string) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		r := c.cmd(bson.D{{Key: "currentOp", Value: 1}, {Key: "$db", Value: "admin"}})
+		ops, _ := r.Lookup("inprog").Array().Values()
+		for _, o := range ops {
+			if o.Document().Lookup("command", name).Type != 0 {
+				return
+			}
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Fatalf("no %s command in flight", name)
 }
 
 // TestServer_NoGoroutineLeak connects and disconnects clients and checks that their goroutines end.

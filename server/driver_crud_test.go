@@ -2010,7 +2010,21 @@ func TestKillSessions_InterruptsWaitingWrite(t *testing.T) {
 		m, _ := wire.ParseMsg(msg)
 		replies <- m.Body
 	}()
-	time.Sleep(200 * time.Millisecond) // the update is now waiting on the transaction
+	// Wait until the update is in flight (waiting on the transaction).
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		inFlight := false
+		for _, o := range e.srv.ops.list() {
+			if a := &o.inv.args; a.hasLsid && o.inv.req.Name == "update" {
+				inFlight = true
+			}
+		}
+		if inFlight {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the update never started")
+		}
+	}
 
 	started := time.Now()
 	k := dialWire(t, e)
@@ -2032,5 +2046,47 @@ func TestKillSessions_InterruptsWaitingWrite(t *testing.T) {
 		{Key: "autocommit", Value: false}, {Key: "$db", Value: "admin"}}
 	if r := a.cmd(commit); replyCode(r) != 0 {
 		t.Fatalf("the other session's commit: %v", r)
+	}
+}
+
+// TestDriver_TransactionCreateIndexes checks createIndexes inside a transaction, as mongod: a new index on an
+// existing collection fails with OperationNotSupportedInTransaction (263); on a collection the transaction
+// creates it succeeds and commits with it.
+func TestDriver_TransactionCreateIndexes(t *testing.T) {
+	e := newCrudEnv(t, "")
+	ctx := context.Background()
+	db := e.client.Database("txix")
+	if _, err := db.Collection("old").InsertOne(ctx, bson.D{{Key: "a", Value: 1}}); err != nil {
+		t.Fatal(err)
+	}
+	sess, err := e.client.StartSession()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sess.EndSession(ctx)
+	model := mongo.IndexModel{Keys: bson.D{{Key: "a", Value: 1}}}
+
+	if err := sess.StartTransaction(); err != nil {
+		t.Fatal(err)
+	}
+	_, err = db.Collection("old").Indexes().CreateOne(mongo.NewSessionContext(ctx, sess), model)
+	var ce mongo.CommandError
+	if !errors.As(err, &ce) || ce.Code != 263 || !strings.Contains(ce.Message, "Cannot create new indexes on existing collection txix.old") {
+		t.Fatalf("createIndexes on an existing collection in a transaction = %v, want 263", err)
+	}
+	_ = sess.AbortTransaction(ctx)
+
+	if err := sess.StartTransaction(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Collection("fresh").Indexes().CreateOne(mongo.NewSessionContext(ctx, sess), model); err != nil {
+		t.Fatalf("createIndexes on a new collection in a transaction: %v", err)
+	}
+	if err := sess.CommitTransaction(ctx); err != nil {
+		t.Fatal(err)
+	}
+	specs, err := db.Collection("fresh").Indexes().ListSpecifications(ctx)
+	if err != nil || len(specs) != 2 || specs[1].Name != "a_1" {
+		t.Fatalf("indexes after commit = %+v, %v", specs, err)
 	}
 }

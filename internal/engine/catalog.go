@@ -164,7 +164,18 @@ func (t *Txn) noteCreated(c *collection) {
 	}
 }
 
-// errNotEmpty stops dropUnused: someone else has written to the collection.
+// createdColl reports whether t created c (the same collection, not one
+// re-created under its name since).
+func (t *Txn) createdColl(c *collection) bool {
+	for _, cc := range t.created {
+		if cc.ns == c.ns && cc.id == c.id {
+			return true
+		}
+	}
+	return false
+}
+
+// errNotEmpty stops dropCreated: someone else has written to the collection.
 var errNotEmpty = errors.New("collection not empty")
 
 // dropCreated undoes the creation of the collections an aborted transaction

@@ -22,7 +22,7 @@ func TestEngine_CRUD_OnDisk_Reopen(t *testing.T) {
 		t.Fatal(err)
 	}
 	crudRoundTrip(t, e)
-	if _, err := e.CreateIndex(context.Background(), ns, engine.IndexSpec{Key: bson.D{{Key: "k", Value: 1}}, Unique: true}); err != nil {
+	if _, err := e.CreateIndex(context.Background(), nil, ns, engine.IndexSpec{Key: bson.D{{Key: "k", Value: 1}}, Unique: true}); err != nil {
 		t.Fatal(err)
 	}
 	if err := e.Close(); err != nil {

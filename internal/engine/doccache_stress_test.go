@@ -124,7 +124,7 @@ func TestDocCache_MatchesStorageUnderLoad(t *testing.T) {
 	go func() {
 		defer wg.Done()
 		for n := 0; n < 20 && !stop.Load(); n++ {
-			if _, err := e.CreateIndex(ctx, cnt, IndexSpec{Key: bson.D{{Key: "v", Value: 1}}}); err != nil {
+			if _, err := e.CreateIndex(ctx, nil, cnt, IndexSpec{Key: bson.D{{Key: "v", Value: 1}}}); err != nil {
 				fail("create index: %v", err)
 				return
 			}

@@ -23,7 +23,7 @@ func FuzzOperations(f *testing.F) {
 	}
 	defer e.Close()
 	ctx := context.Background()
-	if _, err := e.CreateIndex(ctx, ns, engine.IndexSpec{Key: bson.D{{Key: "a", Value: 1}, {Key: "b", Value: -1}}}); err != nil {
+	if _, err := e.CreateIndex(ctx, nil, ns, engine.IndexSpec{Key: bson.D{{Key: "a", Value: 1}, {Key: "b", Value: -1}}}); err != nil {
 		f.Fatal(err)
 	}
 	f.Fuzz(func(t *testing.T, d, q []byte) {

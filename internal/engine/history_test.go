@@ -97,7 +97,7 @@ func sumBalances(t testing.TB, e *engine.Engine, tx *engine.Txn) int64 {
 func TestTxn_UniqueKeyMoves(t *testing.T) {
 	e := openMem(t, engine.Options{})
 	ctx := context.Background()
-	if _, err := e.CreateIndex(ctx, ns, engine.IndexSpec{Key: bson.D{{Key: "k", Value: 1}}, Unique: true}); err != nil {
+	if _, err := e.CreateIndex(ctx, nil, ns, engine.IndexSpec{Key: bson.D{{Key: "k", Value: 1}}, Unique: true}); err != nil {
 		t.Fatal(err)
 	}
 	mustInsert(t, e, bson.D{{Key: "_id", Value: 1}, {Key: "k", Value: "a"}}, bson.D{{Key: "_id", Value: 2}, {Key: "k", Value: "b"}})

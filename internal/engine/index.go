@@ -310,8 +310,11 @@ func formatKeyValue(v any) string {
 // CreateIndex creates an index (creating the collection if missing) and
 // builds it over the existing documents; a unique index over duplicate values
 // fails with DuplicateKey (11000) and is not created. Creating an identical
-// existing index is a no-op returning its name.
-func (e *Engine) CreateIndex(ctx context.Context, ns Namespace, spec IndexSpec) (string, error) {
+// existing index is a no-op returning its name. Inside a transaction t, as in
+// mongod, a new index goes only on a collection t creates (a missing one is
+// created, and dropped again if t aborts); on any other collection it is
+// OperationNotSupportedInTransaction (263).
+func (e *Engine) CreateIndex(ctx context.Context, t *Txn, ns Namespace, spec IndexSpec) (string, error) {
 	if err := e.enter(); err != nil {
 		return "", err
 	}
@@ -326,9 +329,12 @@ func (e *Engine) CreateIndex(ctx context.Context, ns Namespace, spec IndexSpec) 
 	}
 	e.ddlMu.Lock()
 	defer e.ddlMu.Unlock()
-	c, _, err := e.collOrCreateLocked(ns)
+	c, created, err := e.collOrCreateLocked(ns)
 	if err != nil {
 		return "", err
+	}
+	if created {
+		t.noteCreated(c)
 	}
 	ix, err := newIndex(spec.Name, spec.Key, spec.Unique, c.nextIndexID)
 	if err != nil {
@@ -343,6 +349,9 @@ func (e *Engine) CreateIndex(ctx context.Context, ns Namespace, spec IndexSpec) 
 		case sameKey(old.key, ix.key):
 			return "", codes.New(codes.IndexOptionsConflict, "Index already exists with a different name: %s", old.name)
 		}
+	}
+	if t != nil && t.explicit && !t.createdColl(c) {
+		return "", codes.New(codes.OperationNotSupportedInTransaction, "Cannot create new indexes on existing collection %s in a multi-document transaction.", ns.String())
 	}
 	nc := c.clone()
 	nc.nextIndexID++

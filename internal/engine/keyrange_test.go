@@ -58,7 +58,7 @@ func TestNumberRanges_DecimalKeys(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			e := openMem(t, engine.Options{})
 			if tc.field != "_id" {
-				if _, err := e.CreateIndex(ctx, ns, engine.IndexSpec{Key: bson.D{{Key: tc.field, Value: 1}}}); err != nil {
+				if _, err := e.CreateIndex(ctx, nil, ns, engine.IndexSpec{Key: bson.D{{Key: tc.field, Value: 1}}}); err != nil {
 					t.Fatal(err)
 				}
 			}

@@ -58,7 +58,7 @@ func TestNumberKeys_ExactEquality(t *testing.T) {
 				e := openMem(t, engine.Options{})
 				if field != "_id" {
 					spec := engine.IndexSpec{Key: bson.D{{Key: field, Value: 1}}, Unique: true}
-					if _, err := e.CreateIndex(ctx, ns, spec); err != nil {
+					if _, err := e.CreateIndex(ctx, nil, ns, spec); err != nil {
 						t.Fatal(err)
 					}
 				}
@@ -132,7 +132,7 @@ func TestNumberKeys_RangesMatchCollectionScan(t *testing.T) {
 	for _, s := range setups {
 		e := openMem(t, engine.Options{})
 		if s.pattern != 0 {
-			if _, err := e.CreateIndex(ctx, ns, engine.IndexSpec{Key: bson.D{{Key: s.field, Value: s.pattern}}}); err != nil {
+			if _, err := e.CreateIndex(ctx, nil, ns, engine.IndexSpec{Key: bson.D{{Key: s.field, Value: s.pattern}}}); err != nil {
 				t.Fatal(err)
 			}
 		}

@@ -46,7 +46,7 @@ func TestFind_PlansAndIndexes(t *testing.T) {
 		{Key: bson.D{{Key: "tags", Value: 1}}},
 		{Key: bson.D{{Key: "s", Value: -1}, {Key: "a", Value: 1}}},
 	} {
-		if _, err := e.CreateIndex(ctx, ns, spec); err != nil {
+		if _, err := e.CreateIndex(ctx, nil, ns, spec); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -141,7 +141,7 @@ func TestUpdate_MultiUpsertReplacementImmutable(t *testing.T) {
 		bson.D{{Key: "_id", Value: 2}, {Key: "g", Value: 1}, {Key: "v", Value: 0}},
 		bson.D{{Key: "_id", Value: 3}, {Key: "g", Value: 2}, {Key: "v", Value: 0}},
 	)
-	if _, err := e.CreateIndex(ctx, ns, engine.IndexSpec{Key: bson.D{{Key: "v", Value: 1}}}); err != nil {
+	if _, err := e.CreateIndex(ctx, nil, ns, engine.IndexSpec{Key: bson.D{{Key: "v", Value: 1}}}); err != nil {
 		t.Fatal(err)
 	}
 	// A multi update moving documents forward in the index it scans updates
@@ -282,7 +282,7 @@ func TestCatalog_DDL(t *testing.T) {
 	if cs := e.ListCollections("test"); len(cs) != 1 || cs[0].Name != "c" {
 		t.Fatalf("colls %+v", cs)
 	}
-	name, err := e.CreateIndex(ctx, ns, engine.IndexSpec{Key: bson.D{{Key: "a", Value: 1}, {Key: "b", Value: -1}}})
+	name, err := e.CreateIndex(ctx, nil, ns, engine.IndexSpec{Key: bson.D{{Key: "a", Value: 1}, {Key: "b", Value: -1}}})
 	if err != nil || name != "a_1_b_-1" {
 		t.Fatalf("%q %v", name, err)
 	}
@@ -324,7 +324,7 @@ func TestCatalog_DDL(t *testing.T) {
 func TestIndex_ParallelArrays(t *testing.T) {
 	e := openMem(t, engine.Options{})
 	ctx := context.Background()
-	if _, err := e.CreateIndex(ctx, ns, engine.IndexSpec{Key: bson.D{{Key: "a", Value: 1}, {Key: "b", Value: 1}}}); err != nil {
+	if _, err := e.CreateIndex(ctx, nil, ns, engine.IndexSpec{Key: bson.D{{Key: "a", Value: 1}, {Key: "b", Value: 1}}}); err != nil {
 		t.Fatal(err)
 	}
 	res, err := e.Insert(ctx, nil, ns, []bson.Raw{doc(bson.D{{Key: "_id", Value: 1}, {Key: "a", Value: bson.A{1}}, {Key: "b", Value: bson.A{2}}})}, true, nil)

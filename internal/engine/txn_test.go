@@ -385,7 +385,7 @@ func TestCounterRace_TxnsAndNonTxns(t *testing.T) {
 func TestUniqueIndex_DuplicateKeyShape(t *testing.T) {
 	e := openMem(t, engine.Options{})
 	ctx := context.Background()
-	name, err := e.CreateIndex(ctx, ns, engine.IndexSpec{Key: bson.D{{Key: "k", Value: 1}}, Unique: true})
+	name, err := e.CreateIndex(ctx, nil, ns, engine.IndexSpec{Key: bson.D{{Key: "k", Value: 1}}, Unique: true})
 	if err != nil || name != "k_1" {
 		t.Fatalf("%q %v", name, err)
 	}
@@ -414,7 +414,7 @@ func TestUniqueIndex_DuplicateKeyShape(t *testing.T) {
 	}
 	// Building a unique index over duplicates fails.
 	mustInsert(t, e, bson.D{{Key: "_id", Value: 4}, {Key: "k", Value: 4}, {Key: "d", Value: 1}}, bson.D{{Key: "_id", Value: 5}, {Key: "k", Value: 5}, {Key: "d", Value: 1}})
-	_, err = e.CreateIndex(ctx, ns, engine.IndexSpec{Key: bson.D{{Key: "d", Value: 1}}, Unique: true})
+	_, err = e.CreateIndex(ctx, nil, ns, engine.IndexSpec{Key: bson.D{{Key: "d", Value: 1}}, Unique: true})
 	wantCode(t, err, codes.DuplicateKey)
 	if idx, _ := e.ListIndexes(ns); len(idx) != 2 {
 		t.Fatalf("failed build left an index: %+v", idx)
@@ -424,7 +424,7 @@ func TestUniqueIndex_DuplicateKeyShape(t *testing.T) {
 func TestUpsertRace_UniqueIndex(t *testing.T) {
 	e := openMem(t, engine.Options{})
 	ctx := context.Background()
-	if _, err := e.CreateIndex(ctx, ns, engine.IndexSpec{Key: bson.D{{Key: "k", Value: 1}}, Unique: true}); err != nil {
+	if _, err := e.CreateIndex(ctx, nil, ns, engine.IndexSpec{Key: bson.D{{Key: "k", Value: 1}}, Unique: true}); err != nil {
 		t.Fatal(err)
 	}
 	const clients = 16

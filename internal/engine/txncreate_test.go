@@ -2,11 +2,13 @@ package engine_test
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"testing"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 
+	"github.com/concorddb/concord/internal/codes"
 	"github.com/concorddb/concord/internal/engine"
 )
 
@@ -94,4 +96,50 @@ func findAllIn(t *testing.T, e *engine.Engine, ns engine.Namespace) []bson.Raw {
 		t.Fatal(err)
 	}
 	return out
+}
+
+// TestTxn_CreateIndexRules checks mongod's rule for indexes inside a transaction: a new index only on a
+// collection the transaction creates (263 on any other), an existing identical index accepted anywhere, and an
+// aborted transaction taking its new collection and index with it.
+func TestTxn_CreateIndexRules(t *testing.T) {
+	ctx := context.Background()
+	e := openMem(t, engine.Options{})
+	old := engine.Namespace{DB: "ti", Coll: "old"}
+	fresh := engine.Namespace{DB: "ti", Coll: "fresh"}
+	if _, err := e.Insert(ctx, nil, old, []bson.Raw{doc(bson.D{{Key: "_id", Value: 1}, {Key: "a", Value: 1}})}, true, nil); err != nil {
+		t.Fatal(err)
+	}
+	byA := engine.IndexSpec{Name: "a_1", Key: bson.D{{Key: "a", Value: 1}}}
+	if _, err := e.CreateIndex(ctx, nil, old, byA); err != nil {
+		t.Fatal(err)
+	}
+
+	tx := e.Begin()
+	if _, err := e.CreateIndex(ctx, tx, old, engine.IndexSpec{Name: "b_1", Key: bson.D{{Key: "b", Value: 1}}}); codeOf(err) != 263 {
+		t.Fatalf("new index on an existing collection in a transaction = %v, want 263", err)
+	}
+	if name, err := e.CreateIndex(ctx, tx, old, byA); err != nil || name != "a_1" {
+		t.Fatalf("existing index in a transaction = %q, %v", name, err)
+	}
+	if _, err := e.CreateIndex(ctx, tx, fresh, byA); err != nil {
+		t.Fatalf("index on a collection the transaction creates: %v", err)
+	}
+	if _, err := e.CreateIndex(ctx, tx, fresh, engine.IndexSpec{Name: "b_1", Key: bson.D{{Key: "b", Value: 1}}}); err != nil {
+		t.Fatalf("second index on the transaction's collection: %v", err)
+	}
+	if err := tx.Abort(); err != nil {
+		t.Fatal(err)
+	}
+	if got := collNames(e, "ti"); !slices.Equal(got, []string{"old"}) {
+		t.Fatalf("collections after abort = %v, want [old]", got)
+	}
+}
+
+// codeOf is the MongoDB code of err, 0 for nil.
+func codeOf(err error) int32 {
+	var ce *codes.Error
+	if errors.As(err, &ce) {
+		return int32(ce.Code)
+	}
+	return 0
 }
