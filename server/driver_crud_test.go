@@ -17,6 +17,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
+	"go.mongodb.org/mongo-driver/v2/mongo/readconcern"
 
 	"github.com/concorddb/concord"
 	"github.com/concorddb/concord/internal/codes"
@@ -2088,5 +2089,47 @@ func TestDriver_TransactionCreateIndexes(t *testing.T) {
 	specs, err := db.Collection("fresh").Indexes().ListSpecifications(ctx)
 	if err != nil || len(specs) != 2 || specs[1].Name != "a_1" {
 		t.Fatalf("indexes after commit = %+v, %v", specs, err)
+	}
+}
+
+// TestDriver_TransactionDDLNeedsLocalReadConcern checks mongod's rule that create and createIndexes run only in
+// transactions with readConcern "local": under "snapshot" both fail with InvalidOptions (72) and create nothing.
+func TestDriver_TransactionDDLNeedsLocalReadConcern(t *testing.T) {
+	e := newCrudEnv(t, "")
+	ctx := context.Background()
+	db := e.client.Database("rcddl")
+	for _, tc := range []struct {
+		level string
+		ok    bool
+	}{{"snapshot", false}, {"local", true}} {
+		sess, err := e.client.StartSession()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := sess.StartTransaction(options.Transaction().SetReadConcern(&readconcern.ReadConcern{Level: tc.level})); err != nil {
+			t.Fatal(err)
+		}
+		sctx := mongo.NewSessionContext(ctx, sess)
+		errCreate := db.CreateCollection(sctx, "c_"+tc.level)
+		_, errIndex := db.Collection("i_"+tc.level).Indexes().CreateOne(sctx, mongo.IndexModel{Keys: bson.D{{Key: "a", Value: 1}}})
+		if tc.ok {
+			if errCreate != nil || errIndex != nil {
+				t.Fatalf("readConcern %s: create %v, createIndexes %v", tc.level, errCreate, errIndex)
+			}
+			if err := sess.CommitTransaction(ctx); err != nil {
+				t.Fatal(err)
+			}
+		} else {
+			if commandCode(errCreate) != 72 {
+				t.Fatalf("create under readConcern %s = %v, want InvalidOptions 72", tc.level, errCreate)
+			}
+			_ = sess.AbortTransaction(ctx)
+		}
+		sess.EndSession(ctx)
+	}
+	names, err := db.ListCollectionNames(ctx, bson.D{})
+	slices.Sort(names)
+	if err != nil || !slices.Equal(names, []string{"c_local", "i_local"}) {
+		t.Fatalf("collections = %v, %v; want those of the local-readConcern transaction only", names, err)
 	}
 }

@@ -65,6 +65,10 @@ func (s *Server) runTransactionStatement(ctx context.Context, inv *invocation) (
 			ss.abortTxn()
 			return nil, err
 		}
+		ss.readLevel = ""
+		if d, ok := a.readConcern.DocumentOK(); ok {
+			ss.readLevel, _ = d.Lookup("level").StringValueOK()
+		}
 	} else {
 		if n > ss.txnNumber || ss.kind != kindTxn {
 			return nil, codes.New(codes.NoSuchTransaction, "Given transaction number %d does not match any in-progress transactions. The active transaction number is %d", n, ss.txnNumber)
@@ -100,7 +104,7 @@ func (s *Server) runTransactionStatement(ctx context.Context, inv *invocation) (
 	}
 
 	inv.req.InTxn = true
-	fields, err := s.callInTxn(concord.NewSessionContext(ctx, ss.cs), inv)
+	fields, err := s.callInTxn(concord.NewSessionContext(ctx, ss.cs), ss, inv)
 	if err != nil {
 		ss.abortTxn()
 		return nil, rewriteNoSuchTransaction(err, n)
@@ -117,9 +121,13 @@ func (s *Server) runTransactionStatement(ctx context.Context, inv *invocation) (
 // system collection.
 var txnWriteCommands = map[string]bool{"insert": true, "update": true, "delete": true, "findAndModify": true, "findandmodify": true}
 
-// callInTxn runs a statement of a transaction: as s.call, except that a write to a system collection fails
-// with 50791, as mongod refuses it within a transaction.
-func (s *Server) callInTxn(ctx context.Context, inv *invocation) (bson.D, error) {
+// callInTxn runs a statement of a transaction on ss: as s.call, except for what mongod refuses within a
+// transaction: a write to a system collection (50791), and create or createIndexes in a transaction whose
+// readConcern is not "local" (InvalidOptions).
+func (s *Server) callInTxn(ctx context.Context, ss *session, inv *invocation) (bson.D, error) {
+	if ddl := inv.req.Name == "create" || inv.req.Name == "createIndexes"; ddl && ss.readLevel != "" && ss.readLevel != "local" {
+		return nil, codes.New(codes.InvalidOptions, "Cannot run '%s' in a multi-document transaction with readConcern level '%s': collections and indexes are created only in transactions with readConcern level 'local'", inv.req.Name, ss.readLevel)
+	}
 	if txnWriteCommands[inv.req.Name] {
 		if coll, ok := inv.req.Body.Index(0).Value().StringValueOK(); ok && strings.HasPrefix(coll, "system.") {
 			return nil, codes.New(codes.SystemCollectionInTransaction, "Cannot write to system collection %s.%s within a transaction.", inv.req.DB, coll)
