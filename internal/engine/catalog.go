@@ -292,17 +292,34 @@ func (e *Engine) CreateCollection(ctx context.Context, t *Txn, ns Namespace) err
 	if err := validateNamespace(ns); err != nil {
 		return err
 	}
-	e.ddlMu.Lock()
-	defer e.ddlMu.Unlock()
-	if e.lookupColl(ns) != nil {
-		return codes.New(codes.NamespaceExists, "Collection %s already exists.", ns.String())
+	return t.ddlStatement(ctx, func() error {
+		e.ddlMu.Lock()
+		defer e.ddlMu.Unlock()
+		if e.lookupColl(ns) != nil {
+			return codes.New(codes.NamespaceExists, "Collection %s already exists.", ns.String())
+		}
+		c := &collection{ns: ns, id: e.nextCollID, nextIndexID: 1}
+		if err := e.installCollection(ns, c, nil, nil); err != nil {
+			return err
+		}
+		t.noteCreated(c)
+		return nil
+	})
+}
+
+// ddlStatement runs a catalog change f as a statement of t when t is a
+// transaction: the first statement starts it (and counts it as started), and
+// an error aborts it, as for any statement. f must release ddlMu before it
+// returns: an abort takes ddlMu to drop what t created.
+func (t *Txn) ddlStatement(ctx context.Context, f func() error) error {
+	if t == nil || !t.explicit {
+		return f()
 	}
-	c := &collection{ns: ns, id: e.nextCollID, nextIndexID: 1}
-	if err := e.installCollection(ns, c, nil, nil); err != nil {
+	sctx, err := t.beginStmt(ctx)
+	if err != nil {
 		return err
 	}
-	t.noteCreated(c)
-	return nil
+	return t.endStmt(sctx, f())
 }
 
 // DropCollection drops a collection with its documents and indexes. A missing

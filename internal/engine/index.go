@@ -327,6 +327,16 @@ func (e *Engine) CreateIndex(ctx context.Context, t *Txn, ns Namespace, spec Ind
 	if spec.Name == idIndexName {
 		return "", codes.New(codes.BadValue, "The index name '_id_' is reserved for the _id index, which must have key pattern {_id: 1}, found key: %s", patternString(spec.Key))
 	}
+	var name string
+	err := t.ddlStatement(ctx, func() (err error) {
+		name, err = e.createIndex(t, ns, spec)
+		return err
+	})
+	return name, err
+}
+
+// createIndex is CreateIndex once the statement has begun.
+func (e *Engine) createIndex(t *Txn, ns Namespace, spec IndexSpec) (string, error) {
 	e.ddlMu.Lock()
 	defer e.ddlMu.Unlock()
 	c, created, err := e.collOrCreateLocked(ns)

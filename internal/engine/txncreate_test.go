@@ -99,8 +99,9 @@ func findAllIn(t *testing.T, e *engine.Engine, ns engine.Namespace) []bson.Raw {
 }
 
 // TestTxn_CreateIndexRules checks mongod's rule for indexes inside a transaction: a new index only on a
-// collection the transaction creates (263 on any other), an existing identical index accepted anywhere, and an
-// aborted transaction taking its new collection and index with it.
+// collection the transaction creates (263 on any other, which aborts the transaction like any failed
+// statement), an existing identical index accepted anywhere, and an aborted transaction taking its new
+// collection and index with it.
 func TestTxn_CreateIndexRules(t *testing.T) {
 	ctx := context.Background()
 	e := openMem(t, engine.Options{})
@@ -114,10 +115,15 @@ func TestTxn_CreateIndexRules(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	tx := e.Begin()
-	if _, err := e.CreateIndex(ctx, tx, old, engine.IndexSpec{Name: "b_1", Key: bson.D{{Key: "b", Value: 1}}}); codeOf(err) != 263 {
+	refused := e.Begin()
+	if _, err := e.CreateIndex(ctx, refused, old, engine.IndexSpec{Name: "b_1", Key: bson.D{{Key: "b", Value: 1}}}); codeOf(err) != 263 {
 		t.Fatalf("new index on an existing collection in a transaction = %v, want 263", err)
 	}
+	if refused.State() != engine.TxnAborted {
+		t.Fatalf("a failed index statement left the transaction %v, want aborted", refused.State())
+	}
+
+	tx := e.Begin()
 	if name, err := e.CreateIndex(ctx, tx, old, byA); err != nil || name != "a_1" {
 		t.Fatalf("existing index in a transaction = %q, %v", name, err)
 	}
@@ -142,4 +148,23 @@ func codeOf(err error) int32 {
 		return int32(ce.Code)
 	}
 	return 0
+}
+
+// TestTxn_CreateIsAStatement checks that a transaction whose first statement is a create starts then, as any
+// first statement does: totalStarted and currentOpen count it.
+func TestTxn_CreateIsAStatement(t *testing.T) {
+	ctx := context.Background()
+	e := openMem(t, engine.Options{})
+	before := e.Metrics()
+	tx := e.Begin()
+	if err := e.CreateCollection(ctx, tx, engine.Namespace{DB: "ts", Coll: "c"}); err != nil {
+		t.Fatal(err)
+	}
+	during := e.Metrics()
+	if during.Transactions.TotalStarted != before.Transactions.TotalStarted+1 || during.Transactions.CurrentOpen != before.Transactions.CurrentOpen+1 {
+		t.Fatalf("after a create as first statement: started %d -> %d, open %d -> %d", before.Transactions.TotalStarted, during.Transactions.TotalStarted, before.Transactions.CurrentOpen, during.Transactions.CurrentOpen)
+	}
+	if err := tx.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
 }
