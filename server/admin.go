@@ -138,8 +138,9 @@ func handleReplSetGetStatus(_ context.Context, s *Server, _ *Request) (bson.D, e
 	}, nil
 }
 
-// handleGetLog answers getLog. Concord keeps no in-memory log, so every log is empty; "*" lists the names.
-func handleGetLog(_ context.Context, _ *Server, req *Request) (bson.D, error) {
+// handleGetLog answers getLog: "global" returns the in-memory log of the server's events in mongod's JSON
+// format (ramLog), "startupWarnings" is empty, "*" lists the names.
+func handleGetLog(_ context.Context, s *Server, req *Request) (bson.D, error) {
 	v := req.Body.Lookup("getLog")
 	name, ok := v.StringValueOK()
 	if !ok {
@@ -148,7 +149,14 @@ func handleGetLog(_ context.Context, _ *Server, req *Request) (bson.D, error) {
 	switch name {
 	case "*":
 		return bson.D{{Key: "names", Value: bson.A{"global", "startupWarnings"}}}, nil
-	case "global", "startupWarnings":
+	case "global":
+		lines, total := s.events.snapshot()
+		log := make(bson.A, len(lines))
+		for i, l := range lines {
+			log[i] = l
+		}
+		return bson.D{{Key: "totalLinesWritten", Value: appendNumber(total)}, {Key: "log", Value: log}}, nil
+	case "startupWarnings":
 		return bson.D{{Key: "totalLinesWritten", Value: int32(0)}, {Key: "log", Value: bson.A{}}}, nil
 	}
 	return nil, codes.New(codes.OperationFailed, "No log named '%s'", name)

@@ -357,6 +357,28 @@ func TestTxn_ExpiryWithoutFurtherUse(t *testing.T) {
 	if after := status(); after != before+1 {
 		t.Fatalf("totalAborted %d -> %d, want +1", before, after)
 	}
+	// getLog "global" has the event in mongod's JSON log format, with its log id.
+	r := mustOK(t, "getLog", rc.cmd(bson.D{{Key: "getLog", Value: "global"}, {Key: "$db", Value: "admin"}}))
+	lines, _ := r.Lookup("log").Array().Values()
+	found := false
+	for _, l := range lines {
+		var ev struct {
+			ID   int32 `bson:"id"`
+			C    string
+			Attr struct {
+				TxnNumber int64 `bson:"txnNumber"`
+			}
+		}
+		if err := bson.UnmarshalExtJSON([]byte(l.StringValue()), false, &ev); err != nil {
+			t.Fatalf("log line %q: %v", l.StringValue(), err)
+		}
+		if ev.ID == 20707 && ev.C == "TXN" && ev.Attr.TxnNumber == 7 {
+			found = true
+		}
+	}
+	if !found {
+		t.Fatalf("getLog global has no 20707 line for txnNumber 7: %v", r)
+	}
 }
 
 // TestRetryableWrite_Dedup checks that a retried insert (same lsid and txnNumber) returns the stored reply

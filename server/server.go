@@ -68,8 +68,10 @@ type Server struct {
 	numRequests  atomic.Int64
 
 	sessions sessionRegistry
-	ops      opRegistry
-	clock    clusterClock
+	// events is the in-memory log getLog "global" returns.
+	events ramLog
+	ops    opRegistry
+	clock  clusterClock
 	// retriedCommands counts retryable writes answered from the stored reply (transactions.retriedCommandsCount).
 	retriedCommands atomic.Int64
 	// retriedStatements counts the statements of those writes (transactions.retriedStatementsCount).

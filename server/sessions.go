@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"encoding/hex"
+	"fmt"
 	"sync"
 	"time"
 
@@ -237,7 +238,9 @@ func (r *sessionRegistry) reap(s *Server, now time.Time) {
 			continue
 		}
 		if ss.kind == kindTxn && ss.state == txnInProgress && ss.expired(now) {
-			s.logf("server: Aborting transaction with txnNumber %d on session %s because it has been running for longer than 'transactionLifetimeLimitSeconds'", ss.txnNumber, uuidString(ss.id))
+			s.logEvent("TXN", 20707, "Aborting transaction because it has been running for longer than 'transactionLifetimeLimitSeconds'",
+				bson.D{{Key: "sessionId", Value: uuidString(ss.id)}, {Key: "txnNumber", Value: ss.txnNumber}},
+				fmt.Sprintf("server: Aborting transaction with txnNumber %d on session %s because it has been running for longer than 'transactionLifetimeLimitSeconds'", ss.txnNumber, uuidString(ss.id)))
 			ss.abortTxn()
 		}
 		if now.Sub(ss.lastUse) > logicalSessionTimeout {
