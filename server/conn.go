@@ -290,6 +290,9 @@ func (w *disconnectWatch) fire(c *Conn) {
 		defer close(done)
 		if _, err := c.br.Peek(1); err != nil && !isTimeout(err) {
 			cancel()
+			if c.srv != nil {
+				c.srv.killedDisconnect.Add(1)
+			}
 		}
 	}()
 }

@@ -424,6 +424,12 @@ func TestTxn_MaxTimeMS(t *testing.T) {
 	e := newCoreEnv(t)
 	a, b := e.dial(t), e.dial(t)
 	lsid := newLsid()
+	killed := func() int64 {
+		r := b.cmd(bson.D{{Key: "serverStatus", Value: 1}, {Key: "$db", Value: "admin"}})
+		n, _ := r.Lookup("metrics", "operation", "killedDueToMaxTimeMSExpired").AsInt64OK()
+		return n
+	}
+	before := killed()
 	mustOK(t, "txn insert", a.cmd(txnCmd(insertCmd(bson.D{{Key: "_id", Value: 1}}), lsid, 1, true)))
 	start := time.Now()
 	r := b.cmd(append(insertCmd(bson.D{{Key: "_id", Value: 1}}), bson.E{Key: "maxTimeMS", Value: 100}))
@@ -432,6 +438,9 @@ func TestTxn_MaxTimeMS(t *testing.T) {
 	}
 	if d := time.Since(start); d < 90*time.Millisecond || d > 3*time.Second {
 		t.Fatalf("took %v, want about 100ms", d)
+	}
+	if after := killed(); after != before+1 {
+		t.Fatalf("metrics.operation.killedDueToMaxTimeMSExpired %d -> %d, want +1", before, after)
 	}
 	mustOK(t, "abort", a.cmd(abortCmd(lsid, 1)))
 }
@@ -498,7 +507,7 @@ func TestServer_DisconnectInterruptsWaitingWrite(t *testing.T) {
 	mustOK(t, "txn update", a.cmd(txnCmd(inc, lsid, 1, true)))
 	body, _ := bson.Marshal(inc)
 	b.send(wire.AppendMsg(nil, b.nextID(), 0, 0, body))
-	time.Sleep(200 * time.Millisecond)
+	waitForOp(t, admin, "update")
 	b.c.Close()
 
 	deadline := time.Now().Add(5 * time.Second)
@@ -517,5 +526,9 @@ func TestServer_DisconnectInterruptsWaitingWrite(t *testing.T) {
 	docs := firstBatch(t, a.cmd(findCmd(bson.D{})))
 	if v := docs[0].Lookup("v").Int32(); v != 1 {
 		t.Fatalf("v = %d, want 1: the abandoned update applied", v)
+	}
+	r := admin.cmd(bson.D{{Key: "serverStatus", Value: 1}, {Key: "$db", Value: "admin"}})
+	if n, _ := r.Lookup("metrics", "operation", "killedDueToClientDisconnect").AsInt64OK(); n != 1 {
+		t.Fatalf("metrics.operation.killedDueToClientDisconnect = %d, want 1", n)
 	}
 }

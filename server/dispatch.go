@@ -201,11 +201,16 @@ func (s *Server) prepare(c *Conn, body bson.Raw, legacyDB string) (*invocation, 
 }
 
 // execute applies maxTimeMS, counting and the session rules, then runs the handler.
-func (s *Server) execute(inv *invocation) (bson.D, error) {
+func (s *Server) execute(inv *invocation) (_ bson.D, err error) {
 	a := &inv.args
 	ctx, cancel := context.WithCancel(context.Background())
 	if a.maxTimeMS > 0 {
 		ctx, cancel = context.WithTimeout(context.Background(), time.Duration(a.maxTimeMS)*time.Millisecond)
+		defer func() {
+			if err != nil && errors.Is(ctx.Err(), context.DeadlineExceeded) {
+				s.killedMaxTime.Add(1)
+			}
+		}()
 	}
 	defer cancel()
 	if c := inv.req.Conn; c != nil && c.nc != nil {

@@ -66,6 +66,9 @@ type Server struct {
 	bytesIn      atomic.Int64
 	bytesOut     atomic.Int64
 	numRequests  atomic.Int64
+	// killedMaxTime and killedDisconnect count commands ended by their maxTimeMS and by their client going
+	// away (serverStatus metrics.operation.killedDueTo...).
+	killedMaxTime, killedDisconnect atomic.Int64
 
 	sessions sessionRegistry
 	// events is the in-memory log getLog "global" returns.

@@ -63,6 +63,8 @@ func handleServerStatus(_ context.Context, s *Server, _ *Request) (bson.D, error
 				{Key: "updated", Value: m.Document.Updated},
 			}},
 			{Key: "operation", Value: bson.D{
+				{Key: "killedDueToClientDisconnect", Value: s.killedDisconnect.Load()},
+				{Key: "killedDueToMaxTimeMSExpired", Value: s.killedMaxTime.Load()},
 				{Key: "scanAndOrder", Value: int64(0)},
 				{Key: "writeConflicts", Value: m.WriteConflicts},
 			}},
