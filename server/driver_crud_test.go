@@ -2133,3 +2133,51 @@ func TestDriver_TransactionDDLNeedsLocalReadConcern(t *testing.T) {
 		t.Fatalf("collections = %v, %v; want those of the local-readConcern transaction only", names, err)
 	}
 }
+
+// TestDriver_LifetimeAndCommitIdempotency runs two wire-level scenarios of the spec through the official
+// driver: committing twice succeeds both times (scenario 20), and with transactionLifetimeLimitSeconds set to 1
+// by setParameter, an idle transaction is aborted, so its commit fails with NoSuchTransaction (251) labelled
+// TransientTransactionError and its insert is gone (scenario 11).
+func TestDriver_LifetimeAndCommitIdempotency(t *testing.T) {
+	e := newCrudEnv(t, "")
+	ctx := context.Background()
+	coll := e.client.Database("life").Collection("c")
+	sess, err := e.client.StartSession()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sess.EndSession(ctx)
+
+	if err := sess.StartTransaction(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := coll.InsertOne(mongo.NewSessionContext(ctx, sess), bson.D{{Key: "_id", Value: "kept"}}); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 2 {
+		if err := sess.CommitTransaction(ctx); err != nil {
+			t.Fatalf("commit %d: %v", i+1, err)
+		}
+	}
+
+	admin := e.client.Database("admin")
+	if err := admin.RunCommand(ctx, bson.D{{Key: "setParameter", Value: 1}, {Key: "transactionLifetimeLimitSeconds", Value: 1}}).Err(); err != nil {
+		t.Fatal(err)
+	}
+	defer admin.RunCommand(ctx, bson.D{{Key: "setParameter", Value: 1}, {Key: "transactionLifetimeLimitSeconds", Value: 60}})
+	if err := sess.StartTransaction(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := coll.InsertOne(mongo.NewSessionContext(ctx, sess), bson.D{{Key: "_id", Value: "expired"}}); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(2500 * time.Millisecond)
+	err = sess.CommitTransaction(ctx)
+	var ce mongo.CommandError
+	if !errors.As(err, &ce) || ce.Code != 251 || !ce.HasErrorLabel("TransientTransactionError") {
+		t.Fatalf("commit after the lifetime limit = %v, want NoSuchTransaction 251 with TransientTransactionError", err)
+	}
+	if n, err := coll.CountDocuments(ctx, bson.D{}); err != nil || n != 1 {
+		t.Fatalf("documents = %d, %v; want only the committed one", n, err)
+	}
+}
