@@ -1154,14 +1154,7 @@ func TestScenario6_WaitingWriteProfile(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.mustRun(t, "s6", bson.D{{Key: "profile", Value: 2}})
-	sess, err := e.client.StartSession()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sess.EndSession(ctx)
-	if err := sess.StartTransaction(); err != nil {
-		t.Fatal(err)
-	}
+	sess := e.startTxn(t)
 	sctx := mongo.NewSessionContext(ctx, sess)
 	inc := bson.D{{Key: "$inc", Value: bson.D{{Key: "v", Value: 1}}}}
 	if _, err := coll.UpdateOne(sctx, bson.D{{Key: "_id", Value: 1}}, inc); err != nil {
@@ -1226,20 +1219,13 @@ func indexOf(ss []string, s string) int {
 func TestScenario8_BlockedInsertMaxTimeMS(t *testing.T) {
 	e := newCrudEnv(t, "")
 	ctx := context.Background()
-	sess, err := e.client.StartSession()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sess.EndSession(ctx)
-	if err := sess.StartTransaction(); err != nil {
-		t.Fatal(err)
-	}
+	sess := e.startTxn(t)
 	if _, err := e.client.Database("s8").Collection("c").InsertOne(mongo.NewSessionContext(ctx, sess), bson.D{{Key: "_id", Value: 1}}); err != nil {
 		t.Fatalf("txn insert: %v", err)
 	}
 	other := e.newClient(t, 0)
 	start := time.Now()
-	_, err = other.Database("s8").RunCommand(ctx, bson.D{{Key: "insert", Value: "c"}, {Key: "documents", Value: bson.A{bson.D{{Key: "_id", Value: 1}}}}, {Key: "maxTimeMS", Value: 100}}).Raw()
+	_, err := other.Database("s8").RunCommand(ctx, bson.D{{Key: "insert", Value: "c"}, {Key: "documents", Value: bson.A{bson.D{{Key: "_id", Value: 1}}}}, {Key: "maxTimeMS", Value: 100}}).Raw()
 	var ce mongo.CommandError
 	if !errors.As(err, &ce) || ce.Code != 50 || ce.Name != "MaxTimeMSExpired" {
 		t.Fatalf("blocked insert with maxTimeMS = %v, want MaxTimeMSExpired 50", err)
@@ -1464,14 +1450,7 @@ func TestDriver_WithTransactionTransfers(t *testing.T) {
 func TestDriver_TransactionBatchStops(t *testing.T) {
 	e := newCrudEnv(t, "")
 	ctx := context.Background()
-	sess, err := e.client.StartSession()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sess.EndSession(ctx)
-	if err := sess.StartTransaction(); err != nil {
-		t.Fatal(err)
-	}
+	sess := e.startTxn(t)
 	sctx := mongo.NewSessionContext(ctx, sess)
 	r, err := rawReply(e.client.Database("s15").RunCommand(sctx, bson.D{{Key: "insert", Value: "c"}, {Key: "ordered", Value: false},
 		{Key: "documents", Value: bson.A{bson.D{{Key: "_id", Value: 1}}, bson.D{{Key: "_id", Value: 1}}, bson.D{{Key: "_id", Value: 2}}}}}))
@@ -1529,16 +1508,8 @@ func TestScenario1_TxnWriteConflictIsCommandError(t *testing.T) {
 func TestDriver_TransactionCursor(t *testing.T) {
 	e := newCrudEnv(t, "")
 	ctx := context.Background()
-	docs := bson.A{}
-	for i := 0; i < 5; i++ {
-		docs = append(docs, bson.D{{Key: "_id", Value: i}})
-	}
-	e.mustRun(t, "tc", bson.D{{Key: "insert", Value: "c"}, {Key: "documents", Value: docs}})
-	sess, _ := e.client.StartSession()
-	defer sess.EndSession(ctx)
-	if err := sess.StartTransaction(); err != nil {
-		t.Fatal(err)
-	}
+	e.insertIDs(t, "tc", 5)
+	sess := e.startTxn(t)
 	sctx := mongo.NewSessionContext(ctx, sess)
 	r, err := e.client.Database("tc").RunCommand(sctx, bson.D{{Key: "find", Value: "c"}, {Key: "batchSize", Value: 2}}).Raw()
 	if err != nil {
@@ -1565,11 +1536,7 @@ func TestDriver_TransactionCursor(t *testing.T) {
 // code, and that a refused getMore leaves the cursor usable by the right caller.
 func TestGetMore_SessionRules(t *testing.T) {
 	e := newCrudEnv(t, "")
-	docs := bson.A{}
-	for i := 0; i < 20; i++ {
-		docs = append(docs, bson.D{{Key: "_id", Value: i}})
-	}
-	e.mustRun(t, "gs", bson.D{{Key: "insert", Value: "c"}, {Key: "documents", Value: docs}})
+	e.insertIDs(t, "gs", 20)
 	w := dialWire(t, e)
 	newLsid := func() bson.D {
 		id := bson.NewObjectID()
@@ -1644,6 +1611,44 @@ func sessionText(lsid bson.D) string {
 	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
 }
 
+// endTxn commits sess's transaction, or aborts it, failing the test on an error.
+func endTxn(t *testing.T, sess *mongo.Session, commit bool) {
+	t.Helper()
+	var err error
+	if commit {
+		err = sess.CommitTransaction(context.Background())
+	} else {
+		err = sess.AbortTransaction(context.Background())
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// insertIDs inserts n documents {_id: 0} .. {_id: n-1} into db.c.
+func (e *crudEnv) insertIDs(t *testing.T, db string, n int) {
+	t.Helper()
+	docs := bson.A{}
+	for i := 0; i < n; i++ {
+		docs = append(docs, bson.D{{Key: "_id", Value: i}})
+	}
+	e.mustRun(t, db, bson.D{{Key: "insert", Value: "c"}, {Key: "documents", Value: docs}})
+}
+
+// startTxn starts a session on e's client with a transaction in progress; the session ends with the test.
+func (e *crudEnv) startTxn(t *testing.T, opts ...options.Lister[options.TransactionOptions]) *mongo.Session {
+	t.Helper()
+	sess, err := e.client.StartSession()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { sess.EndSession(context.Background()) })
+	if err := sess.StartTransaction(opts...); err != nil {
+		t.Fatal(err)
+	}
+	return sess
+}
+
 // wireConn is a raw OP_MSG client, so that a test chooses the connection and the lsid of every command.
 type wireConn struct {
 	t  *testing.T
@@ -1699,11 +1704,7 @@ func replyCode(r bson.Raw) int32 {
 // connection, and dies when its session is ended; a getMore on it then fails with CursorNotFound (43).
 func TestDriver_CursorOutlivesConnection(t *testing.T) {
 	e := newCrudEnv(t, "")
-	docs := bson.A{}
-	for i := 0; i < 6; i++ {
-		docs = append(docs, bson.D{{Key: "_id", Value: i}})
-	}
-	e.mustRun(t, "cc", bson.D{{Key: "insert", Value: "c"}, {Key: "documents", Value: docs}})
+	e.insertIDs(t, "cc", 6)
 	newLsid := func() bson.D {
 		id := bson.NewObjectID()
 		data := append(id[:], 0x40, 0x80, 0x12, 0x34)
@@ -1814,26 +1815,11 @@ func TestDriver_TransactionCreatesCollection(t *testing.T) {
 	db := e.client.Database("implicit")
 	run := func(commit bool, body func(ctx context.Context) error) {
 		t.Helper()
-		sess, err := e.client.StartSession()
-		if err != nil {
+		sess := e.startTxn(t)
+		if err := body(mongo.NewSessionContext(ctx, sess)); err != nil {
 			t.Fatal(err)
 		}
-		defer sess.EndSession(ctx)
-		if err := sess.StartTransaction(); err != nil {
-			t.Fatal(err)
-		}
-		sctx := mongo.NewSessionContext(ctx, sess)
-		if err := body(sctx); err != nil {
-			t.Fatal(err)
-		}
-		if commit {
-			err = sess.CommitTransaction(ctx)
-		} else {
-			err = sess.AbortTransaction(ctx)
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
+		endTxn(t, sess, commit)
 	}
 	names := func() []string {
 		t.Helper()
@@ -1919,38 +1905,20 @@ func TestDriver_ExprErrorFailsQuery(t *testing.T) {
 func TestDriver_TransactionEndClosesCursors(t *testing.T) {
 	e := newCrudEnv(t, "")
 	ctx := context.Background()
-	docs := bson.A{}
-	for i := 0; i < 5; i++ {
-		docs = append(docs, bson.D{{Key: "_id", Value: i}})
-	}
-	e.mustRun(t, "tec", bson.D{{Key: "insert", Value: "c"}, {Key: "documents", Value: docs}})
+	e.insertIDs(t, "tec", 5)
 	for _, commit := range []bool{true, false} {
-		sess, err := e.client.StartSession()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := sess.StartTransaction(); err != nil {
-			t.Fatal(err)
-		}
+		sess := e.startTxn(t)
 		sctx := mongo.NewSessionContext(ctx, sess)
 		r, err := e.client.Database("tec").RunCommand(sctx, bson.D{{Key: "find", Value: "c"}, {Key: "batchSize", Value: 1}}).Raw()
 		if err != nil {
 			t.Fatal(err)
 		}
 		id := r.Lookup("cursor", "id").Int64()
-		if commit {
-			err = sess.CommitTransaction(ctx)
-		} else {
-			err = sess.AbortTransaction(ctx)
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
+		endTxn(t, sess, commit)
 		_, err = e.client.Database("tec").RunCommand(sctx, bson.D{{Key: "getMore", Value: id}, {Key: "collection", Value: "c"}}).Raw()
 		if commandCode(err) != 43 {
 			t.Fatalf("getMore after the transaction ended (commit %v) = %v, want CursorNotFound 43", commit, err)
 		}
-		sess.EndSession(ctx)
 	}
 }
 
@@ -1959,15 +1927,8 @@ func TestDriver_TransactionEndClosesCursors(t *testing.T) {
 func TestDriver_SystemCollectionInTransaction(t *testing.T) {
 	e := newCrudEnv(t, "")
 	ctx := context.Background()
-	sess, err := e.client.StartSession()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sess.EndSession(ctx)
-	if err := sess.StartTransaction(); err != nil {
-		t.Fatal(err)
-	}
-	_, err = e.client.Database("sys").Collection("system.foo").InsertOne(mongo.NewSessionContext(ctx, sess), bson.D{{Key: "x", Value: 1}})
+	sess := e.startTxn(t)
+	_, err := e.client.Database("sys").Collection("system.foo").InsertOne(mongo.NewSessionContext(ctx, sess), bson.D{{Key: "x", Value: 1}})
 	var ce mongo.CommandError
 	if !errors.As(err, &ce) || ce.Code != 50791 || ce.Name != "Location50791" || ce.Message != "Cannot write to system collection sys.system.foo within a transaction." {
 		t.Fatalf("insert into a system collection in a transaction = %v, want 50791", err)
@@ -2102,13 +2063,7 @@ func TestDriver_TransactionDDLNeedsLocalReadConcern(t *testing.T) {
 		level string
 		ok    bool
 	}{{"snapshot", false}, {"local", true}} {
-		sess, err := e.client.StartSession()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := sess.StartTransaction(options.Transaction().SetReadConcern(&readconcern.ReadConcern{Level: tc.level})); err != nil {
-			t.Fatal(err)
-		}
+		sess := e.startTxn(t, options.Transaction().SetReadConcern(&readconcern.ReadConcern{Level: tc.level}))
 		sctx := mongo.NewSessionContext(ctx, sess)
 		errCreate := db.CreateCollection(sctx, "c_"+tc.level)
 		_, errIndex := db.Collection("i_"+tc.level).Indexes().CreateOne(sctx, mongo.IndexModel{Keys: bson.D{{Key: "a", Value: 1}}})
@@ -2125,7 +2080,6 @@ func TestDriver_TransactionDDLNeedsLocalReadConcern(t *testing.T) {
 			}
 			_ = sess.AbortTransaction(ctx)
 		}
-		sess.EndSession(ctx)
 	}
 	names, err := db.ListCollectionNames(ctx, bson.D{})
 	slices.Sort(names)
@@ -2142,15 +2096,7 @@ func TestDriver_LifetimeAndCommitIdempotency(t *testing.T) {
 	e := newCrudEnv(t, "")
 	ctx := context.Background()
 	coll := e.client.Database("life").Collection("c")
-	sess, err := e.client.StartSession()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sess.EndSession(ctx)
-
-	if err := sess.StartTransaction(); err != nil {
-		t.Fatal(err)
-	}
+	sess := e.startTxn(t)
 	if _, err := coll.InsertOne(mongo.NewSessionContext(ctx, sess), bson.D{{Key: "_id", Value: "kept"}}); err != nil {
 		t.Fatal(err)
 	}
@@ -2172,7 +2118,7 @@ func TestDriver_LifetimeAndCommitIdempotency(t *testing.T) {
 		t.Fatal(err)
 	}
 	time.Sleep(2500 * time.Millisecond)
-	err = sess.CommitTransaction(ctx)
+	err := sess.CommitTransaction(ctx)
 	var ce mongo.CommandError
 	if !errors.As(err, &ce) || ce.Code != 251 || !ce.HasErrorLabel("TransientTransactionError") {
 		t.Fatalf("commit after the lifetime limit = %v, want NoSuchTransaction 251 with TransientTransactionError", err)
