@@ -10,7 +10,8 @@ import (
 	"github.com/concorddb/concord"
 )
 
-// fuzzCommandSeeds are valid commands of every CRUD handler, the starting points of FuzzCRUDHandlers.
+// fuzzCommandSeeds are valid commands of every CRUD handler and of the session and log commands, the starting
+// points of FuzzCRUDHandlers.
 var fuzzCommandSeeds = []bson.D{
 	{{Key: "insert", Value: "c"}, {Key: "documents", Value: bson.A{bson.D{{Key: "_id", Value: 1}, {Key: "a", Value: bson.A{1, 2}}}}}, {Key: "ordered", Value: false}},
 	{{Key: "update", Value: "c"}, {Key: "updates", Value: bson.A{bson.D{{Key: "q", Value: bson.D{{Key: "_id", Value: 1}}}, {Key: "u", Value: bson.D{{Key: "$inc", Value: bson.D{{Key: "v", Value: 1}}}}}, {Key: "upsert", Value: true}}}}},
@@ -35,10 +36,15 @@ var fuzzCommandSeeds = []bson.D{
 	{{Key: "collStats", Value: "c"}, {Key: "scale", Value: 1024}},
 	{{Key: "dbStats", Value: 1}},
 	{{Key: "profile", Value: 2}, {Key: "slowms", Value: 0}, {Key: "sampleRate", Value: 0.5}},
+	{{Key: "find", Value: "c"}, {Key: "filter", Value: bson.D{{Key: "$expr", Value: bson.D{{Key: "$gt", Value: bson.A{bson.D{{Key: "$divide", Value: bson.A{1, "$a"}}}, 0}}}}}}},
+	{{Key: "getLog", Value: "global"}},
+	{{Key: "killSessions", Value: bson.A{bson.D{{Key: "id", Value: bson.Binary{Subtype: bson.TypeBinaryUUID, Data: make([]byte, 16)}}}}}},
+	{{Key: "killAllSessions", Value: bson.A{}}},
 }
 
-// FuzzCRUDHandlers runs every CRUD handler on mutated command bodies against a live in-memory DB: hostile input
-// must give an error or a reply, never a panic or a hang.
+// FuzzCRUDHandlers runs the handlers of the command table (the CRUD ones seeded above, and any other a mutated
+// name reaches) on mutated command bodies against a live in-memory DB: hostile input must give an error or a
+// reply, never a panic or a hang.
 func FuzzCRUDHandlers(f *testing.F) {
 	for _, cmd := range fuzzCommandSeeds {
 		b, err := bson.Marshal(cmd)
@@ -63,7 +69,7 @@ func FuzzCRUDHandlers(f *testing.F) {
 		if err != nil {
 			return
 		}
-		cmd, ok := crudCommands[first.Key()]
+		cmd, ok := commands[first.Key()]
 		if !ok {
 			return
 		}
