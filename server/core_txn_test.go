@@ -419,6 +419,36 @@ func TestRetryableWrite_Dedup(t *testing.T) {
 	}
 }
 
+// TestRetryableWrite_DedupSurvivesEndingTheSession checks that endSessions and killSessions keep the session's
+// transaction record, as mongod does: a retried $inc is answered from it and not applied again, and an older
+// txnNumber is still TransactionTooOld.
+func TestRetryableWrite_DedupSurvivesEndingTheSession(t *testing.T) {
+	e := newCoreEnv(t)
+	rc := e.dial(t)
+	mustOK(t, "seed", rc.cmd(insertCmd(bson.D{{Key: "_id", Value: 1}, {Key: "v", Value: 0}})))
+	for i, end := range []string{"endSessions", "killSessions"} {
+		lsid := newLsid()
+		n := int64(10 + i)
+		inc := bson.D{{Key: "update", Value: "c"}, {Key: "updates", Value: bson.A{bson.D{{Key: "q", Value: bson.D{{Key: "_id", Value: 1}}}, {Key: "u", Value: bson.D{{Key: "$inc", Value: bson.D{{Key: "v", Value: 1}}}}}}}},
+			{Key: "$db", Value: "test"}, {Key: "lsid", Value: lsid}, {Key: "txnNumber", Value: n}}
+		mustOK(t, "update", rc.cmd(inc))
+		mustOK(t, end, rc.cmd(bson.D{{Key: end, Value: bson.A{lsid}}, {Key: "$db", Value: "admin"}}))
+		r := mustOK(t, "retried update", rc.cmd(inc))
+		if r.Lookup("retriedStmtIds").Type == 0 {
+			t.Fatalf("after %s, the retry was applied again: %v", end, r)
+		}
+		older := append(bson.D{}, inc...)
+		older[len(older)-1] = bson.E{Key: "txnNumber", Value: n - 1}
+		if r := rc.cmd(older); code(r) != 225 {
+			t.Fatalf("after %s, an older txnNumber: %v", end, r)
+		}
+	}
+	docs := firstBatch(t, rc.cmd(findCmd(bson.D{})))
+	if v, _ := docs[0].Lookup("v").AsInt64OK(); v != 2 {
+		t.Fatalf("v = %d, want 2: one increment per session", v)
+	}
+}
+
 // TestTxn_MaxTimeMS checks that maxTimeMS bounds a write waiting for a transaction (spec scenario 8).
 func TestTxn_MaxTimeMS(t *testing.T) {
 	e := newCoreEnv(t)

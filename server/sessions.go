@@ -155,6 +155,11 @@ func (ss *session) closeTxnCursors() {
 // removed the session from the registry.
 func (ss *session) end() {
 	ss.ended = true
+	ss.release()
+}
+
+// release aborts the session's transaction and releases its engine session. The caller holds the lock.
+func (ss *session) release() {
 	ss.abortTxn()
 	if ss.cs != nil {
 		ss.cs.EndSession(context.Background())
@@ -162,8 +167,11 @@ func (ss *session) end() {
 	}
 }
 
-// endSessions ends the sessions with the given ids, waiting for commands using them up to ctx's deadline.
-// Unknown ids are ignored, as MongoDB does.
+// endSessions ends the sessions with the given ids (endSessions, killSessions), waiting for commands using
+// them up to ctx's deadline: their transactions are aborted and their engine sessions released. Each keeps its
+// transaction number and the reply of its last retryable write until it expires (logicalSessionTimeout), as
+// mongod keeps a session's transaction record, so that a retry is still answered from it rather than applied
+// again, and an older txnNumber is still TransactionTooOld. Unknown ids are ignored, as MongoDB does.
 func (r *sessionRegistry) endSessions(ctx context.Context, ids [][16]byte) error {
 	for _, id := range ids {
 		r.mu.Lock()
@@ -177,12 +185,7 @@ func (r *sessionRegistry) endSessions(ctx context.Context, ids [][16]byte) error
 		case <-ctx.Done():
 			return asError(ctx.Err())
 		}
-		r.mu.Lock()
-		if r.m[id] == ss {
-			delete(r.m, id)
-		}
-		r.mu.Unlock()
-		ss.end()
+		ss.release()
 		<-ss.lock
 	}
 	return nil
