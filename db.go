@@ -151,3 +151,19 @@ func (db *DB) SetTransactionLifetime(d time.Duration) { db.eng.SetTxnLifetime(d)
 
 // TransactionLifetime returns the current transaction lifetime limit.
 func (db *DB) TransactionLifetime() time.Duration { return db.eng.TxnLifetime() }
+
+// WithSessionRecord returns a context under which Session.CommitTransaction also stores value as the record of
+// the logical session id, atomically with the transaction's writes (a commit that writes nothing stores
+// nothing). A server speaking MongoDB's protocol keeps there what mongod keeps in config.transactions, so that
+// a commit retried after a restart is recognised as done.
+func WithSessionRecord(ctx context.Context, id [16]byte, value []byte) context.Context {
+	return engine.WithSessionRecord(ctx, id, value)
+}
+
+// SessionRecord returns the record last committed for the logical session id (WithSessionRecord), or nil.
+func (db *DB) SessionRecord(id [16]byte) ([]byte, error) {
+	if err := db.check(); err != nil {
+		return nil, err
+	}
+	return db.eng.SessionRecord(id)
+}

@@ -2127,3 +2127,75 @@ func TestDriver_LifetimeAndCommitIdempotency(t *testing.T) {
 		t.Fatalf("documents = %d, %v; want only the committed one", n, err)
 	}
 }
+
+// TestCommitRetryAfterRestart checks that a transaction's commit survives a restart as mongod's
+// config.transactions does: the commit retried on the restarted server (as a driver retries it after a network
+// error) succeeds instead of failing with NoSuchTransaction, which would make the driver run the transaction
+// again; a statement of that transaction is TransactionCommitted (256) and an older txnNumber
+// TransactionTooOld (225). The committed document is there once.
+func TestCommitRetryAfterRestart(t *testing.T) {
+	dir := t.TempDir()
+	id := bson.NewObjectID()
+	lsid := bson.D{{Key: "id", Value: bson.Binary{Subtype: bson.TypeBinaryUUID, Data: append(id[:], 5, 6, 7, 8)}}}
+	txn := func(cmd bson.D, n int64, start bool) bson.D {
+		cmd = append(cmd, bson.E{Key: "lsid", Value: lsid}, bson.E{Key: "txnNumber", Value: n}, bson.E{Key: "autocommit", Value: false})
+		if start {
+			cmd = append(cmd, bson.E{Key: "startTransaction", Value: true})
+		}
+		return cmd
+	}
+	insert := bson.D{{Key: "insert", Value: "c"}, {Key: "documents", Value: bson.A{bson.D{{Key: "_id", Value: 1}}}}, {Key: "$db", Value: "rr"}}
+	commit := bson.D{{Key: "commitTransaction", Value: 1}, {Key: "$db", Value: "admin"}}
+	serve := func(run func(w *wireConn)) {
+		db, err := concord.Open(dir, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		srv := &Server{DB: db}
+		done := make(chan struct{})
+		go func() { defer close(done); _ = srv.Serve(l) }()
+		nc, err := net.Dial("tcp", l.Addr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		run(&wireConn{t: t, nc: nc})
+		nc.Close()
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := srv.Shutdown(ctx); err != nil {
+			t.Fatal(err)
+		}
+		<-done
+		if err := db.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	serve(func(w *wireConn) {
+		if r := w.cmd(txn(insert, 3, true)); replyCode(r) != 0 {
+			t.Fatalf("insert: %v", r)
+		}
+		if r := w.cmd(txn(commit, 3, false)); replyCode(r) != 0 {
+			t.Fatalf("commit: %v", r)
+		}
+	})
+	serve(func(w *wireConn) {
+		if r := w.cmd(txn(commit, 3, false)); replyCode(r) != 0 {
+			t.Fatalf("commit retried after the restart: %v", r)
+		}
+		if r := w.cmd(txn(insert, 3, false)); replyCode(r) != 256 {
+			t.Fatalf("statement of the committed transaction after the restart: %v", r)
+		}
+		if r := w.cmd(txn(insert, 2, true)); replyCode(r) != 225 {
+			t.Fatalf("older transaction after the restart: %v", r)
+		}
+		r := w.cmd(bson.D{{Key: "count", Value: "c"}, {Key: "$db", Value: "rr"}})
+		if n, _ := r.Lookup("n").AsInt64OK(); n != 1 {
+			t.Fatalf("count = %v, want 1", r)
+		}
+	})
+}

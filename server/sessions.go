@@ -62,6 +62,8 @@ type session struct {
 	// expires is started plus transactionLifetimeLimitSeconds as set at that moment, as MongoDB fixes a
 	// transaction's expiry date when it begins; zero means never.
 	expires time.Time
+	// restored is set once the session's durable record has been consulted (restoreSession).
+	restored bool
 	// readLevel is the readConcern level the transaction started with ("" when none was given).
 	readLevel string
 	// retryReply is the stored reply of the retryable write with the active txnNumber.

@@ -49,6 +49,9 @@ func (s *Server) runTransactionStatement(ctx context.Context, inv *invocation) (
 		return nil, err
 	}
 	defer ss.checkin()
+	if err := s.restoreSession(ss); err != nil {
+		return nil, err
+	}
 
 	n := a.txnNumber
 	if n < ss.txnNumber {
@@ -91,7 +94,7 @@ func (s *Server) runTransactionStatement(ctx context.Context, inv *invocation) (
 
 	switch name {
 	case "commitTransaction":
-		if err := ss.cs.CommitTransaction(ctx); err != nil {
+		if err := ss.cs.CommitTransaction(concord.WithSessionRecord(ctx, ss.id, committedRecord(n))); err != nil {
 			ss.abortTxn()
 			return nil, rewriteNoSuchTransaction(err, n)
 		}
@@ -115,6 +118,38 @@ func (s *Server) runTransactionStatement(ctx context.Context, inv *invocation) (
 		ss.abortTxn()
 	}
 	return fields, nil
+}
+
+// committedRecord is the durable record of a session whose transaction n committed (WithSessionRecord), as
+// mongod's config.transactions entry.
+func committedRecord(n int64) []byte {
+	b, _ := bson.Marshal(bson.D{{Key: "txnNumber", Value: n}, {Key: "state", Value: "committed"}})
+	return b
+}
+
+// restoreSession gives a session the server has not seen since it started (a restart, or its expiry) the
+// transaction number of its durable record, as mongod reads config.transactions: a commit retried after a
+// restart then finds its transaction committed instead of NoSuchTransaction, which a driver would answer by
+// running the whole transaction again, and an older txnNumber is TransactionTooOld. The caller holds the
+// session.
+func (s *Server) restoreSession(ss *session) error {
+	if ss.restored {
+		return nil
+	}
+	ss.restored = true
+	if ss.txnNumber >= 0 {
+		return nil
+	}
+	raw, err := s.DB.SessionRecord(ss.id)
+	if err != nil || raw == nil {
+		return err
+	}
+	n, ok := bson.Raw(raw).Lookup("txnNumber").Int64OK()
+	if !ok || bson.Raw(raw).Lookup("state").StringValue() != "committed" {
+		return nil
+	}
+	ss.txnNumber, ss.kind, ss.state = n, kindTxn, txnCommitted
+	return nil
 }
 
 // txnWriteCommands are the write commands, whose target mongod refuses inside a transaction when it is a
@@ -230,6 +265,9 @@ func (s *Server) runRetryableWrite(ctx context.Context, inv *invocation) (bson.D
 		return nil, err
 	}
 	defer ss.checkin()
+	if err := s.restoreSession(ss); err != nil {
+		return nil, err
+	}
 
 	n := a.txnNumber
 	switch {

@@ -148,6 +148,12 @@ func (e *Engine) buildBatch(t *Txn, colls []*collection) (*pebble.Batch, []*coll
 			return nil, nil, storageError(err)
 		}
 	}
+	if r := t.record; r != nil {
+		if err := b.Set(sessionKey(r.id), r.value, nil); err != nil {
+			b.Close()
+			return nil, nil, storageError(err)
+		}
+	}
 	return b, colls, nil
 }
 

@@ -13,6 +13,7 @@ import (
 // Pebble key space. Every key starts with one of these bytes:
 //
 //	0x02 db 0x00 coll              catalog record of one collection (BSON)
+//	0x03 lsid(16)                  the record a server keeps for a logical session (opaque bytes)
 //	0x10 collID(4) enc(_id)        latest committed document (raw BSON)
 //	0x11 collID(4) idxID(4) enc(k) unique index entry -> raw _id value
 //	0x11 collID(4) idxID(4) enc(k) enc(_id)  non-unique index entry -> raw _id value
@@ -21,9 +22,15 @@ import (
 // reused, so dropping a collection is a range deletion of its prefixes.
 const (
 	prefixCatalog byte = 0x02
+	prefixSession byte = 0x03
 	prefixDoc     byte = 0x10
 	prefixIndex   byte = 0x11
 )
+
+// sessionKey is the key of a logical session's record.
+func sessionKey(id [16]byte) []byte {
+	return append([]byte{prefixSession}, id[:]...)
+}
 
 // catalogKey is the key of a collection's catalog record.
 func catalogKey(ns Namespace) []byte {

@@ -72,6 +72,9 @@ type Txn struct {
 	// created are the collections this transaction created; aborting it
 	// drops them again (dropCreated).
 	created []createdColl
+	// record is the session record its commit stores with its writes
+	// (WithSessionRecord); nil for none.
+	record *sessionRecord
 
 	// done is closed when the txn commits or aborts: parked writers wake.
 	done chan struct{}
@@ -254,7 +257,9 @@ func (t *Txn) expire() {
 // WAL fsync covering them has completed, unless Options.NoSync). Commit of a
 // committed transaction succeeds again; of an aborted one it is
 // NoSuchTransaction (251) with TransientTransactionError. A transaction whose
-// commit fails (e.g. its collection was dropped) is aborted.
+// commit fails (e.g. its collection was dropped) is aborted. Under a context
+// from WithSessionRecord, a commit that writes anything also stores the
+// session record, in the same atomic batch.
 func (t *Txn) Commit(ctx context.Context) error {
 	e := t.e
 	if err := e.enter(); err != nil {
@@ -278,6 +283,7 @@ func (t *Txn) Commit(ctx context.Context) error {
 		t.abortLocked(expiredError())
 		return abortedError().WithLabel(codes.LabelTransientTransaction)
 	}
+	t.record, _ = ctx.Value(sessionRecordKey{}).(*sessionRecord)
 	b, err := e.commit(t)
 	if err != nil {
 		if _, ok := err.(*conflictError); ok {
