@@ -2146,36 +2146,7 @@ func TestCommitRetryAfterRestart(t *testing.T) {
 	}
 	insert := bson.D{{Key: "insert", Value: "c"}, {Key: "documents", Value: bson.A{bson.D{{Key: "_id", Value: 1}}}}, {Key: "$db", Value: "rr"}}
 	commit := bson.D{{Key: "commitTransaction", Value: 1}, {Key: "$db", Value: "admin"}}
-	serve := func(run func(w *wireConn)) {
-		db, err := concord.Open(dir, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		srv := &Server{DB: db}
-		done := make(chan struct{})
-		go func() { defer close(done); _ = srv.Serve(l) }()
-		nc, err := net.Dial("tcp", l.Addr().String())
-		if err != nil {
-			t.Fatal(err)
-		}
-		run(&wireConn{t: t, nc: nc})
-		nc.Close()
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		if err := srv.Shutdown(ctx); err != nil {
-			t.Fatal(err)
-		}
-		<-done
-		if err := db.Close(); err != nil {
-			t.Fatal(err)
-		}
-	}
-
-	serve(func(w *wireConn) {
+	serveAt(t, dir, func(w *wireConn) {
 		if r := w.cmd(txn(insert, 3, true)); replyCode(r) != 0 {
 			t.Fatalf("insert: %v", r)
 		}
@@ -2183,7 +2154,7 @@ func TestCommitRetryAfterRestart(t *testing.T) {
 			t.Fatalf("commit: %v", r)
 		}
 	})
-	serve(func(w *wireConn) {
+	serveAt(t, dir, func(w *wireConn) {
 		if r := w.cmd(txn(commit, 3, false)); replyCode(r) != 0 {
 			t.Fatalf("commit retried after the restart: %v", r)
 		}
@@ -2196,6 +2167,112 @@ func TestCommitRetryAfterRestart(t *testing.T) {
 		r := w.cmd(bson.D{{Key: "count", Value: "c"}, {Key: "$db", Value: "rr"}})
 		if n, _ := r.Lookup("n").AsInt64OK(); n != 1 {
 			t.Fatalf("count = %v, want 1", r)
+		}
+	})
+}
+
+// serveAt opens the database in dir, serves it on a loopback port, runs run with a raw connection, then shuts the
+// server down and closes the database cleanly: a restart is two calls.
+func serveAt(t *testing.T, dir string, run func(w *wireConn)) {
+	t.Helper()
+	db, err := concord.Open(dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &Server{DB: db}
+	done := make(chan struct{})
+	go func() { defer close(done); _ = srv.Serve(l) }()
+	nc, err := net.Dial("tcp", l.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	run(&wireConn{t: t, nc: nc})
+	nc.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(ctx); err != nil {
+		t.Fatal(err)
+	}
+	<-done
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestRetryableWriteAfterRestart checks that a retryable write retried on a restarted server (the write applied,
+// its reply lost) is answered from the durable session record, with retriedStmtIds, instead of being applied
+// again, as mongod answers it from config.transactions: an $inc stays applied once, an insert does not fail
+// with DuplicateKey, a findAndModify returns the same document. A write of several statements has no durable
+// record.
+func TestRetryableWriteAfterRestart(t *testing.T) {
+	dir := t.TempDir()
+	id := bson.NewObjectID()
+	lsid := bson.D{{Key: "id", Value: bson.Binary{Subtype: bson.TypeBinaryUUID, Data: append(id[:], 1, 1, 2, 2)}}}
+	retryable := func(cmd bson.D, n int64) bson.D {
+		return append(cmd, bson.E{Key: "$db", Value: "rw"}, bson.E{Key: "lsid", Value: lsid}, bson.E{Key: "txnNumber", Value: n})
+	}
+	inc := bson.D{{Key: "update", Value: "c"}, {Key: "updates", Value: bson.A{bson.D{{Key: "q", Value: bson.D{{Key: "_id", Value: 1}}},
+		{Key: "u", Value: bson.D{{Key: "$inc", Value: bson.D{{Key: "v", Value: 1}}}}}, {Key: "upsert", Value: true}}}}}
+	insert := bson.D{{Key: "insert", Value: "c"}, {Key: "documents", Value: bson.A{bson.D{{Key: "_id", Value: 2}}}}}
+	fam := bson.D{{Key: "findAndModify", Value: "c"}, {Key: "query", Value: bson.D{{Key: "_id", Value: 1}}},
+		{Key: "update", Value: bson.D{{Key: "$inc", Value: bson.D{{Key: "v", Value: 10}}}}}, {Key: "new", Value: true}}
+	cmds := []bson.D{inc, insert, fam}
+	first := make([]bson.Raw, len(cmds))
+	serveAt(t, dir, func(w *wireConn) {
+		for i, cmd := range cmds {
+			first[i] = w.cmd(retryable(cmd, int64(i+1)))
+			if replyCode(first[i]) != 0 {
+				t.Fatalf("%s: %v", cmd[0].Key, first[i])
+			}
+		}
+	})
+	serveAt(t, dir, func(w *wireConn) {
+		// Only the latest txnNumber of the session is kept, as in mongod: retry the findAndModify.
+		r := w.cmd(retryable(fam, 3))
+		if replyCode(r) != 0 || r.Lookup("retriedStmtId").Type == 0 {
+			t.Fatalf("findAndModify retried after the restart: %v", r)
+		}
+		if got, want := r.Lookup("value", "v").AsInt64(), first[2].Lookup("value", "v").AsInt64(); got != want {
+			t.Fatalf("retried findAndModify returned v %d, the first %d", got, want)
+		}
+		if r := w.cmd(retryable(inc, 2)); replyCode(r) != 225 {
+			t.Fatalf("an older txnNumber after the restart: %v", r)
+		}
+		docs := w.cmd(bson.D{{Key: "find", Value: "c"}, {Key: "filter", Value: bson.D{{Key: "_id", Value: 1}}}, {Key: "$db", Value: "rw"}})
+		if v := docs.Lookup("cursor", "firstBatch", "0", "v").AsInt64(); v != 11 {
+			t.Fatalf("v = %d after the restart, want 11 (1 + 10, each applied once)", v)
+		}
+	})
+	// The $inc alone, retried after a restart.
+	serveAt(t, dir, func(w *wireConn) {
+		if r := w.cmd(retryable(inc, 4)); replyCode(r) != 0 {
+			t.Fatalf("update: %v", r)
+		}
+	})
+	serveAt(t, dir, func(w *wireConn) {
+		r := w.cmd(retryable(inc, 4))
+		if replyCode(r) != 0 || r.Lookup("retriedStmtIds").Type == 0 || r.Lookup("nModified").AsInt64() != 1 {
+			t.Fatalf("update retried after the restart: %v", r)
+		}
+		docs := w.cmd(bson.D{{Key: "find", Value: "c"}, {Key: "filter", Value: bson.D{{Key: "_id", Value: 1}}}, {Key: "$db", Value: "rw"}})
+		if v := docs.Lookup("cursor", "firstBatch", "0", "v").AsInt64(); v != 12 {
+			t.Fatalf("v = %d, want 12: the retried $inc applied again", v)
+		}
+	})
+	// The insert alone.
+	serveAt(t, dir, func(w *wireConn) {
+		if r := w.cmd(retryable(bson.D{{Key: "insert", Value: "c"}, {Key: "documents", Value: bson.A{bson.D{{Key: "_id", Value: 3}}}}}, 5)); replyCode(r) != 0 {
+			t.Fatalf("insert: %v", r)
+		}
+	})
+	serveAt(t, dir, func(w *wireConn) {
+		r := w.cmd(retryable(bson.D{{Key: "insert", Value: "c"}, {Key: "documents", Value: bson.A{bson.D{{Key: "_id", Value: 3}}}}}, 5))
+		if replyCode(r) != 0 || r.Lookup("writeErrors").Type != 0 || r.Lookup("retriedStmtIds").Type == 0 || r.Lookup("n").AsInt64() != 1 {
+			t.Fatalf("insert retried after the restart: %v", r)
 		}
 	})
 }

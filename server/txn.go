@@ -130,8 +130,8 @@ func committedRecord(n int64) []byte {
 // restoreSession gives a session the server has not seen since it started (a restart, or its expiry) the
 // transaction number of its durable record, as mongod reads config.transactions: a commit retried after a
 // restart then finds its transaction committed instead of NoSuchTransaction, which a driver would answer by
-// running the whole transaction again, and an older txnNumber is TransactionTooOld. The caller holds the
-// session.
+// running the whole transaction again; a retryable write retried after a restart is answered from the record
+// instead of being applied twice; and an older txnNumber is TransactionTooOld. The caller holds the session.
 func (s *Server) restoreSession(ss *session) error {
 	if ss.restored {
 		return nil
@@ -144,11 +144,88 @@ func (s *Server) restoreSession(ss *session) error {
 	if err != nil || raw == nil {
 		return err
 	}
-	n, ok := bson.Raw(raw).Lookup("txnNumber").Int64OK()
-	if !ok || bson.Raw(raw).Lookup("state").StringValue() != "committed" {
+	rec := bson.Raw(raw)
+	n, ok := rec.Lookup("txnNumber").Int64OK()
+	if !ok {
 		return nil
 	}
-	ss.txnNumber, ss.kind, ss.state = n, kindTxn, txnCommitted
+	switch rec.Lookup("state").StringValue() {
+	case "committed":
+		ss.txnNumber, ss.kind, ss.state = n, kindTxn, txnCommitted
+	case "retryable":
+		if reply := replyFromRecord(rec); reply != nil {
+			ss.txnNumber, ss.kind, ss.retryReply = n, kindRetryable, reply
+		}
+	}
+	return nil
+}
+
+// retryableRecord is the durable record of retryable write n, stored with the write's last changes (the engine
+// appends its result), or nil for a command whose retry after a restart is not answered from a record: one of
+// several statements, which the engine runs as separate operations.
+func retryableRecord(req *Request, n int64) []byte {
+	d := bson.D{{Key: "txnNumber", Value: n}, {Key: "state", Value: "retryable"}, {Key: "cmd", Value: req.Name}}
+	if field := statementsField(req.Name); field != "" {
+		arr, ok := req.Body.Lookup(field).ArrayOK()
+		if !ok {
+			return nil
+		}
+		if vals, _ := arr.Values(); len(vals) != 1 {
+			return nil
+		}
+	} else if req.Name == "findAndModify" || req.Name == "findandmodify" {
+		if remove, _ := rawBool(req.Name, "remove", req.Body.Lookup("remove")); remove {
+			d = append(d, bson.E{Key: "remove", Value: true})
+		}
+	} else {
+		return nil
+	}
+	b, _ := bson.Marshal(d)
+	return b
+}
+
+// replyFromRecord rebuilds the reply of a retryable write from its durable record, as the command built it
+// (crud_insert.go, crud_update.go, crud_delete.go, crud_findandmodify.go); nil when the record has no result.
+func replyFromRecord(rec bson.Raw) bson.D {
+	res, ok := rec.Lookup("result").DocumentOK()
+	if !ok {
+		return nil
+	}
+	count := func(key string) int32 {
+		v, _ := res.Lookup(key).AsInt64OK()
+		return int32(v)
+	}
+	upserted := res.Lookup("upsertedId")
+	switch rec.Lookup("cmd").StringValue() {
+	case "insert":
+		return bson.D{{Key: "n", Value: count("inserted")}}
+	case "delete":
+		return bson.D{{Key: "n", Value: count("deleted")}}
+	case "update":
+		n := count("matched")
+		if upserted.Type != 0 {
+			n++
+		}
+		reply := bson.D{{Key: "n", Value: n}, {Key: "nModified", Value: count("modified")}}
+		if upserted.Type != 0 {
+			reply = append(reply, bson.E{Key: "upserted", Value: bson.A{bson.D{{Key: "index", Value: int32(0)}, {Key: "_id", Value: upserted}}}})
+		}
+		return reply
+	case "findAndModify", "findandmodify":
+		leo := bson.D{{Key: "n", Value: count("n")}}
+		if remove, _ := rec.Lookup("remove").BooleanOK(); !remove {
+			existing, _ := res.Lookup("updatedExisting").BooleanOK()
+			leo = append(leo, bson.E{Key: "updatedExisting", Value: existing})
+			if upserted.Type != 0 {
+				leo = append(leo, bson.E{Key: "upserted", Value: upserted})
+			}
+		}
+		var value any
+		if doc, ok := res.Lookup("value").DocumentOK(); ok {
+			value = doc
+		}
+		return bson.D{{Key: "lastErrorObject", Value: leo}, {Key: "value", Value: value}}
+	}
 	return nil
 }
 
@@ -280,6 +357,9 @@ func (s *Server) runRetryableWrite(ctx context.Context, inv *invocation) (bson.D
 	case n > ss.txnNumber:
 		ss.abortTxn()
 		ss.txnNumber, ss.kind, ss.retryReply = n, kindRetryable, nil
+	}
+	if rec := retryableRecord(inv.req, n); rec != nil {
+		ctx = concord.WithSessionRecord(ctx, ss.id, rec)
 	}
 	fields, err := s.call(ctx, inv)
 	if err == nil {

@@ -24,6 +24,7 @@ func (e *Engine) Delete(ctx context.Context, t *Txn, ns Namespace, filter bson.R
 	var n int64
 	err := e.runWrite(ctx, t, st, func(o *op) error {
 		n = 0
+		o.summary = func() bson.D { return bson.D{{Key: "deleted", Value: n}} }
 		f, err := query.CompileFilter(filter)
 		if err != nil {
 			return err

@@ -39,6 +39,16 @@ func (e *Engine) FindAndModify(ctx context.Context, t *Txn, ns Namespace, spec F
 	st = statsOrLocal(st)
 	var res FindAndModifyResult
 	err := e.runWrite(ctx, t, st, func(o *op) error {
+		o.summary = func() bson.D {
+			d := bson.D{{Key: "n", Value: res.N}, {Key: "updatedExisting", Value: res.UpdatedExisting}}
+			if res.UpsertedID.Type != 0 {
+				d = append(d, bson.E{Key: "upsertedId", Value: res.UpsertedID})
+			}
+			if res.Doc != nil {
+				d = append(d, bson.E{Key: "value", Value: res.Doc})
+			}
+			return d
+		}
 		f, err := query.CompileFilter(spec.Filter)
 		if err != nil {
 			return err

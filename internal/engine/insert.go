@@ -39,6 +39,15 @@ func (e *Engine) Insert(ctx context.Context, t *Txn, ns Namespace, docs []bson.R
 	var res InsertResult
 	err := e.runWrite(ctx, t, st, func(o *op) error {
 		res = InsertResult{}
+		// A session record notes an insert that succeeded whole: one that met
+		// write errors is answered again by running it again, which inserts
+		// nothing twice (its documents' _ids now exist).
+		o.summary = func() bson.D {
+			if len(res.WriteErrors) > 0 {
+				return nil
+			}
+			return bson.D{{Key: "inserted", Value: int64(len(res.InsertedIDs))}}
+		}
 		c, err := o.collOrCreate(ns)
 		if err != nil {
 			return err
@@ -108,6 +117,7 @@ func (e *Engine) Insert(ctx context.Context, t *Txn, ns Namespace, docs []bson.R
 		// Commit the last unit here so that a unit lost to a catalog change
 		// is redone document by document.
 		for {
+			o.attachRecord()
 			err := o.flush()
 			if err != errRedoUnit {
 				return err

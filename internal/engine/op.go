@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/cockroachdb/pebble/v2"
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/x/bsonx/bsoncore"
 
 	"github.com/concorddb/concord/internal/codes"
 )
@@ -32,6 +34,9 @@ type op struct {
 	scratch   Stats            // st when the caller wants no statistics
 	conflicts int64            // write conflicts retried, for metrics
 	attempt   int              // conflicts in a row, for WaitBackoff
+	// summary, set by the operation's body, describes its result for a
+	// session record (attachRecord).
+	summary func() bson.D
 }
 
 // errRedoUnit reports that a unit could not commit because its collection's
@@ -184,6 +189,9 @@ func (e *Engine) runWrite(ctx context.Context, t *Txn, st *Stats, body func(o *o
 			o.abandon()
 			continue
 		}
+		if err == nil {
+			o.attachRecord()
+		}
 		ferr := o.finish()
 		if ferr == errRedoUnit {
 			continue
@@ -191,7 +199,46 @@ func (e *Engine) runWrite(ctx context.Context, t *Txn, st *Stats, body func(o *o
 		if err != nil {
 			return err
 		}
+		if ferr == nil {
+			o.recordDone()
+		}
 		return ferr
+	}
+}
+
+// attachRecord makes the current unit's commit store the session record of
+// the operation's context (WithSessionRecord), with the operation's result
+// summary appended as its "result" field, so that the record and the writes
+// it describes are durable together. A record is stored by the first
+// operation that commits under it; later ones (the profiler's) leave it.
+func (o *op) attachRecord() {
+	rec, _ := o.ctx.Value(sessionRecordKey{}).(*sessionRecord)
+	if rec == nil || rec.done.Load() || o.summary == nil || o.unit == nil {
+		return
+	}
+	value := bsoncore.Document(rec.value)
+	idx, doc := bsoncore.AppendDocumentStart(nil)
+	if len(value) > 5 {
+		doc = append(doc, value[4:len(value)-1]...)
+	}
+	summary := o.summary()
+	if summary == nil {
+		return
+	}
+	sum, err := bson.Marshal(summary)
+	if err != nil {
+		return
+	}
+	doc = bsoncore.AppendDocumentElement(doc, "result", sum)
+	doc, _ = bsoncore.AppendDocumentEnd(doc, idx)
+	o.unit.record = &sessionRecord{id: rec.id, value: doc}
+}
+
+// recordDone marks the context's session record as stored, once the
+// operation that attached it has committed.
+func (o *op) recordDone() {
+	if rec, _ := o.ctx.Value(sessionRecordKey{}).(*sessionRecord); rec != nil && o.summary != nil {
+		rec.done.Store(true)
 	}
 }
 

@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"errors"
+	"sync/atomic"
 
 	"github.com/cockroachdb/pebble/v2"
 )
@@ -12,6 +13,9 @@ import (
 type sessionRecord struct {
 	id    [16]byte
 	value []byte
+	// done is set once a write outside a transaction has stored the record
+	// (op.attachRecord).
+	done atomic.Bool
 }
 
 // sessionRecordKey is the context key of WithSessionRecord.
@@ -19,8 +23,10 @@ type sessionRecordKey struct{}
 
 // WithSessionRecord returns a context under which Txn.Commit stores value as the record of the logical session
 // id, in the same atomic batch as the transaction's writes: after a crash either both are there or neither.
-// A commit with nothing to write stores nothing (there is nothing a retry could apply twice). The record
-// replaces the session's previous one.
+// Outside a transaction, the first insert, update, delete or findAndModify run under the context stores it
+// with its last writes, value (a BSON document) extended with a "result" field summarising the operation's
+// result (see the operations). A commit with nothing to write stores nothing (there is nothing a retry could
+// apply twice). The record replaces the session's previous one.
 func WithSessionRecord(ctx context.Context, id [16]byte, value []byte) context.Context {
 	return context.WithValue(ctx, sessionRecordKey{}, &sessionRecord{id: id, value: value})
 }

@@ -43,3 +43,35 @@ func TestSessionRecord(t *testing.T) {
 		t.Fatalf("another session's record = %q", r)
 	}
 }
+
+// TestSessionRecord_OutsideTransaction checks that a write outside a transaction stores the record with its
+// result appended, and that a second write under the same context (as the profiler's would be) leaves it.
+func TestSessionRecord_OutsideTransaction(t *testing.T) {
+	ctx := context.Background()
+	e := openMem(t, engine.Options{})
+	mustInsert(t, e, bson.D{{Key: "_id", Value: 1}, {Key: "v", Value: 0}})
+	id := [16]byte{7}
+	value, _ := bson.Marshal(bson.D{{Key: "txnNumber", Value: int64(4)}})
+	rctx := engine.WithSessionRecord(ctx, id, value)
+	spec := engine.UpdateSpec{Filter: doc(bson.D{{Key: "_id", Value: 1}}), Update: doc(bson.D{{Key: "$inc", Value: bson.D{{Key: "v", Value: 1}}}})}
+	if _, err := e.Update(rctx, nil, ns, spec, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.Insert(rctx, nil, ns, []bson.Raw{doc(bson.D{{Key: "_id", Value: 2}})}, true, nil); err != nil {
+		t.Fatal(err)
+	}
+	raw, err := e.SessionRecord(id)
+	if err != nil || raw == nil {
+		t.Fatalf("record = %v, %v", raw, err)
+	}
+	rec := bson.Raw(raw)
+	if n, _ := rec.Lookup("txnNumber").Int64OK(); n != 4 {
+		t.Fatalf("record %v lost the caller's fields", rec)
+	}
+	if m, _ := rec.Lookup("result", "matched").Int64OK(); m != 1 {
+		t.Fatalf("record %v: want the update's result (matched 1), not the later insert's", rec)
+	}
+	if mod, _ := rec.Lookup("result", "modified").Int64OK(); mod != 1 {
+		t.Fatalf("record %v: modified", rec)
+	}
+}

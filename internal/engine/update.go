@@ -47,6 +47,7 @@ func (e *Engine) Update(ctx context.Context, t *Txn, ns Namespace, spec UpdateSp
 	m.update.Add(1)
 	var res UpdateResult
 	err := e.runWrite(ctx, t, st, func(o *op) error {
+		o.summary = func() bson.D { return res.summary() }
 		var f *query.Filter
 		var idf *idFilter
 		if o.txn == nil && !spec.Multi && len(spec.Sort) == 0 {
@@ -92,6 +93,16 @@ func (e *Engine) Update(ctx context.Context, t *Txn, ns Namespace, spec UpdateSp
 		m.docInserted.Add(1)
 	}
 	return res, err
+}
+
+// summary is the result as a session record notes it: matched, modified and
+// the upserted _id.
+func (r *UpdateResult) summary() bson.D {
+	d := bson.D{{Key: "matched", Value: r.Matched}, {Key: "modified", Value: r.Modified}}
+	if r.UpsertedID.Type != 0 {
+		d = append(d, bson.E{Key: "upsertedId", Value: r.UpsertedID})
+	}
+	return d
 }
 
 // compileSort compiles an optional sort specification.
