@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/x/bsonx/bsoncore"
 
 	"github.com/concorddb/concord"
 	"github.com/concorddb/concord/internal/codes"
@@ -164,24 +165,32 @@ func (s *Server) restoreSession(ss *session) error {
 // appends its result), or nil for a command whose retry after a restart is not answered from a record: one of
 // several statements, which the engine runs as separate operations.
 func retryableRecord(req *Request, n int64) []byte {
-	d := bson.D{{Key: "txnNumber", Value: n}, {Key: "state", Value: "retryable"}, {Key: "cmd", Value: req.Name}}
+	remove := false
 	if field := statementsField(req.Name); field != "" {
 		arr, ok := req.Body.Lookup(field).ArrayOK()
 		if !ok {
 			return nil
 		}
-		if vals, _ := arr.Values(); len(vals) != 1 {
+		if _, err := arr.IndexErr(0); err != nil {
 			return nil
 		}
-	} else if req.Name == "findAndModify" || req.Name == "findandmodify" {
-		if remove, _ := rawBool(req.Name, "remove", req.Body.Lookup("remove")); remove {
-			d = append(d, bson.E{Key: "remove", Value: true})
+		if _, err := arr.IndexErr(1); err == nil {
+			return nil // several statements
 		}
+	} else if req.Name == "findAndModify" || req.Name == "findandmodify" {
+		remove, _ = rawBool(req.Name, "remove", req.Body.Lookup("remove"))
 	} else {
 		return nil
 	}
-	b, _ := bson.Marshal(d)
-	return b
+	idx, d := bsoncore.AppendDocumentStart(make([]byte, 0, 64))
+	d = bsoncore.AppendInt64Element(d, "txnNumber", n)
+	d = bsoncore.AppendStringElement(d, "state", "retryable")
+	d = bsoncore.AppendStringElement(d, "cmd", req.Name)
+	if remove {
+		d = bsoncore.AppendBooleanElement(d, "remove", true)
+	}
+	d, _ = bsoncore.AppendDocumentEnd(d, idx)
+	return d
 }
 
 // replyFromRecord rebuilds the reply of a retryable write from its durable record, as the command built it

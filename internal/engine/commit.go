@@ -149,7 +149,10 @@ func (e *Engine) buildBatch(t *Txn, colls []*collection) (*pebble.Batch, []*coll
 		}
 	}
 	if r := t.record; r != nil {
-		if err := b.Set(sessionKey(r.id), r.value, nil); err != nil {
+		var key [17]byte
+		key[0] = prefixSession
+		copy(key[1:], r.id[:])
+		if err := b.Set(key[:], r.value, nil); err != nil {
 			b.Close()
 			return nil, nil, storageError(err)
 		}

@@ -5,6 +5,7 @@ import (
 	"context"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/x/bsonx/bsoncore"
 
 	"github.com/concorddb/concord/internal/query"
 )
@@ -24,7 +25,7 @@ func (e *Engine) Delete(ctx context.Context, t *Txn, ns Namespace, filter bson.R
 	var n int64
 	err := e.runWrite(ctx, t, st, func(o *op) error {
 		n = 0
-		o.summary = func() bson.D { return bson.D{{Key: "deleted", Value: n}} }
+		o.result = (*deleteCount)(&n)
 		f, err := query.CompileFilter(filter)
 		if err != nil {
 			return err
@@ -152,4 +153,12 @@ func (o *op) deleteDoc(c *collection, cd candidate, f *query.Filter) (bool, erro
 		return false, err
 	}
 	return true, nil
+}
+
+// deleteCount is a delete's result: the documents deleted.
+type deleteCount int64
+
+// appendSummary appends deleted.
+func (n *deleteCount) appendSummary(dst []byte) ([]byte, bool) {
+	return bsoncore.AppendInt64Element(dst, "deleted", int64(*n)), true
 }

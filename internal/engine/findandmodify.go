@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/x/bsonx/bsoncore"
 
 	"github.com/concorddb/concord/internal/query"
 )
@@ -39,16 +40,7 @@ func (e *Engine) FindAndModify(ctx context.Context, t *Txn, ns Namespace, spec F
 	st = statsOrLocal(st)
 	var res FindAndModifyResult
 	err := e.runWrite(ctx, t, st, func(o *op) error {
-		o.summary = func() bson.D {
-			d := bson.D{{Key: "n", Value: res.N}, {Key: "updatedExisting", Value: res.UpdatedExisting}}
-			if res.UpsertedID.Type != 0 {
-				d = append(d, bson.E{Key: "upsertedId", Value: res.UpsertedID})
-			}
-			if res.Doc != nil {
-				d = append(d, bson.E{Key: "value", Value: res.Doc})
-			}
-			return d
-		}
+		o.result = &res
 		f, err := query.CompileFilter(spec.Filter)
 		if err != nil {
 			return err
@@ -207,4 +199,18 @@ func (o *op) project(proj *query.Projection, doc bson.Raw, pos int, res *FindAnd
 	}
 	res.Doc = out
 	return nil
+}
+
+// appendSummary appends n, updatedExisting, the upserted _id and the returned
+// document.
+func (r *FindAndModifyResult) appendSummary(dst []byte) ([]byte, bool) {
+	dst = bsoncore.AppendInt64Element(dst, "n", r.N)
+	dst = bsoncore.AppendBooleanElement(dst, "updatedExisting", r.UpdatedExisting)
+	if r.UpsertedID.Type != 0 {
+		dst = bsoncore.AppendValueElement(dst, "upsertedId", bsoncore.Value{Type: bsoncore.Type(r.UpsertedID.Type), Data: r.UpsertedID.Value})
+	}
+	if r.Doc != nil {
+		dst = bsoncore.AppendDocumentElement(dst, "value", r.Doc)
+	}
+	return dst, true
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/x/bsonx/bsoncore"
 
 	"github.com/concorddb/concord/internal/codes"
 )
@@ -39,15 +40,7 @@ func (e *Engine) Insert(ctx context.Context, t *Txn, ns Namespace, docs []bson.R
 	var res InsertResult
 	err := e.runWrite(ctx, t, st, func(o *op) error {
 		res = InsertResult{}
-		// A session record notes an insert that succeeded whole: one that met
-		// write errors is answered again by running it again, which inserts
-		// nothing twice (its documents' _ids now exist).
-		o.summary = func() bson.D {
-			if len(res.WriteErrors) > 0 {
-				return nil
-			}
-			return bson.D{{Key: "inserted", Value: int64(len(res.InsertedIDs))}}
-		}
+		o.result = &res
 		c, err := o.collOrCreate(ns)
 		if err != nil {
 			return err
@@ -173,4 +166,14 @@ func insertedAt(r InsertResult, id bson.RawValue) bool {
 		}
 	}
 	return false
+}
+
+// appendSummary appends inserted. An insert that met write errors is not
+// recorded: running it again inserts nothing twice (its documents' _ids now
+// exist), so its retry needs no record.
+func (r *InsertResult) appendSummary(dst []byte) ([]byte, bool) {
+	if len(r.WriteErrors) > 0 {
+		return dst, false
+	}
+	return bsoncore.AppendInt64Element(dst, "inserted", int64(len(r.InsertedIDs))), true
 }

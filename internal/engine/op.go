@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/cockroachdb/pebble/v2"
-	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/x/bsonx/bsoncore"
 
 	"github.com/concorddb/concord/internal/codes"
@@ -34,9 +33,16 @@ type op struct {
 	scratch   Stats            // st when the caller wants no statistics
 	conflicts int64            // write conflicts retried, for metrics
 	attempt   int              // conflicts in a row, for WaitBackoff
-	// summary, set by the operation's body, describes its result for a
+	// result, set by the operation's body, describes its result for a
 	// session record (attachRecord).
-	summary func() bson.D
+	result resultSummary
+}
+
+// resultSummary is an operation's result as a session record notes it.
+type resultSummary interface {
+	// appendSummary appends the result's fields to dst (BSON elements);
+	// ok is false when the result must not be recorded.
+	appendSummary(dst []byte) (out []byte, ok bool)
 }
 
 // errRedoUnit reports that a unit could not commit because its collection's
@@ -212,24 +218,22 @@ func (e *Engine) runWrite(ctx context.Context, t *Txn, st *Stats, body func(o *o
 // it describes are durable together. A record is stored by the first
 // operation that commits under it; later ones (the profiler's) leave it.
 func (o *op) attachRecord() {
+	if o.result == nil || o.unit == nil {
+		return
+	}
 	rec, _ := o.ctx.Value(sessionRecordKey{}).(*sessionRecord)
-	if rec == nil || rec.done.Load() || o.summary == nil || o.unit == nil {
+	if rec == nil || rec.done.Load() || len(rec.value) < 5 {
 		return
 	}
-	value := bsoncore.Document(rec.value)
-	idx, doc := bsoncore.AppendDocumentStart(nil)
-	if len(value) > 5 {
-		doc = append(doc, value[4:len(value)-1]...)
-	}
-	summary := o.summary()
-	if summary == nil {
+	doc := make([]byte, 0, len(rec.value)+64)
+	idx, doc := bsoncore.AppendDocumentStart(doc)
+	doc = append(doc, rec.value[4:len(rec.value)-1]...)
+	ridx, doc := bsoncore.AppendDocumentElementStart(doc, "result")
+	doc, ok := o.result.appendSummary(doc)
+	if !ok {
 		return
 	}
-	sum, err := bson.Marshal(summary)
-	if err != nil {
-		return
-	}
-	doc = bsoncore.AppendDocumentElement(doc, "result", sum)
+	doc, _ = bsoncore.AppendDocumentEnd(doc, ridx)
 	doc, _ = bsoncore.AppendDocumentEnd(doc, idx)
 	o.unit.record = &sessionRecord{id: rec.id, value: doc}
 }
@@ -237,7 +241,10 @@ func (o *op) attachRecord() {
 // recordDone marks the context's session record as stored, once the
 // operation that attached it has committed.
 func (o *op) recordDone() {
-	if rec, _ := o.ctx.Value(sessionRecordKey{}).(*sessionRecord); rec != nil && o.summary != nil {
+	if o.result == nil {
+		return
+	}
+	if rec, _ := o.ctx.Value(sessionRecordKey{}).(*sessionRecord); rec != nil {
 		rec.done.Store(true)
 	}
 }

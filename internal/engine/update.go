@@ -6,6 +6,7 @@ import (
 	"sort"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/x/bsonx/bsoncore"
 
 	"github.com/concorddb/concord/internal/codes"
 	"github.com/concorddb/concord/internal/query"
@@ -47,7 +48,7 @@ func (e *Engine) Update(ctx context.Context, t *Txn, ns Namespace, spec UpdateSp
 	m.update.Add(1)
 	var res UpdateResult
 	err := e.runWrite(ctx, t, st, func(o *op) error {
-		o.summary = func() bson.D { return res.summary() }
+		o.result = &res
 		var f *query.Filter
 		var idf *idFilter
 		if o.txn == nil && !spec.Multi && len(spec.Sort) == 0 {
@@ -95,14 +96,14 @@ func (e *Engine) Update(ctx context.Context, t *Txn, ns Namespace, spec UpdateSp
 	return res, err
 }
 
-// summary is the result as a session record notes it: matched, modified and
-// the upserted _id.
-func (r *UpdateResult) summary() bson.D {
-	d := bson.D{{Key: "matched", Value: r.Matched}, {Key: "modified", Value: r.Modified}}
+// appendSummary appends matched, modified and the upserted _id.
+func (r *UpdateResult) appendSummary(dst []byte) ([]byte, bool) {
+	dst = bsoncore.AppendInt64Element(dst, "matched", r.Matched)
+	dst = bsoncore.AppendInt64Element(dst, "modified", r.Modified)
 	if r.UpsertedID.Type != 0 {
-		d = append(d, bson.E{Key: "upsertedId", Value: r.UpsertedID})
+		dst = bsoncore.AppendValueElement(dst, "upsertedId", bsoncore.Value{Type: bsoncore.Type(r.UpsertedID.Type), Data: r.UpsertedID.Value})
 	}
-	return d
+	return dst, true
 }
 
 // compileSort compiles an optional sort specification.
