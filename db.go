@@ -167,3 +167,12 @@ func (db *DB) SessionRecord(id [16]byte) ([]byte, error) {
 	}
 	return db.eng.SessionRecord(id)
 }
+
+// PruneSessionRecords deletes the session records (WithSessionRecord) for which expired returns true and
+// returns how many it deleted; a record replaced meanwhile is judged by its new value.
+func (db *DB) PruneSessionRecords(expired func(id [16]byte, value []byte) bool) (int, error) {
+	if err := db.check(); err != nil {
+		return 0, err
+	}
+	return db.eng.PruneSessionRecords(expired)
+}

@@ -2276,3 +2276,49 @@ func TestRetryableWriteAfterRestart(t *testing.T) {
 		}
 	})
 }
+
+// TestPruneSessionRecords checks that the durable record of a session expires with the session: kept while
+// recent or while the server holds the session, deleted once older than logicalSessionTimeout.
+func TestPruneSessionRecords(t *testing.T) {
+	dir := t.TempDir()
+	oid := bson.NewObjectID()
+	var id [16]byte
+	copy(id[:], append(oid[:], 3, 3, 4, 4))
+	lsid := bson.D{{Key: "id", Value: bson.Binary{Subtype: bson.TypeBinaryUUID, Data: id[:]}}}
+	serveAt(t, dir, func(w *wireConn) {
+		r := w.cmd(bson.D{{Key: "insert", Value: "c"}, {Key: "documents", Value: bson.A{bson.D{{Key: "_id", Value: 1}}}},
+			{Key: "$db", Value: "pr"}, {Key: "lsid", Value: lsid}, {Key: "txnNumber", Value: int64(1)}})
+		if replyCode(r) != 0 {
+			t.Fatalf("insert: %v", r)
+		}
+	})
+	db, err := concord.Open(dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	s := &Server{DB: db}
+	s.init()
+	if rec, err := db.SessionRecord(id); err != nil || rec == nil {
+		t.Fatalf("record after the insert = %v, %v", rec, err)
+	}
+	if n, err := s.pruneRecords(time.Now().Add(time.Minute)); err != nil || n != 0 {
+		t.Fatalf("prune of a recent record = %d, %v", n, err)
+	}
+	ss, err := s.sessions.checkout(context.Background(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ss.checkin()
+	later := time.Now().Add(logicalSessionTimeout + time.Minute)
+	if n, err := s.pruneRecords(later); err != nil || n != 0 {
+		t.Fatalf("prune of a session the server holds = %d, %v", n, err)
+	}
+	s.sessions.endAll(s)
+	if n, err := s.pruneRecords(later); err != nil || n != 1 {
+		t.Fatalf("prune of an expired session = %d, %v", n, err)
+	}
+	if rec, _ := db.SessionRecord(id); rec != nil {
+		t.Fatalf("record after pruning = %v", bson.Raw(rec))
+	}
+}

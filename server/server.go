@@ -365,11 +365,13 @@ func (s *Server) closeAllConns() {
 const reapInterval = time.Second
 
 // reap aborts transactions past transactionLifetimeLimitSeconds (see sessionRegistry.reap for why the engine's
-// own reaper is not enough), expires idle sessions and closes idle cursors until stop is closed.
+// own reaper is not enough), expires idle sessions, closes idle cursors and, once a minute, deletes the durable
+// records of expired sessions, until stop is closed.
 func (s *Server) reap(stop <-chan struct{}, done chan<- struct{}) {
 	defer close(done)
 	t := time.NewTicker(reapInterval)
 	defer t.Stop()
+	var pruned time.Time
 	for {
 		select {
 		case <-stop:
@@ -377,6 +379,12 @@ func (s *Server) reap(stop <-chan struct{}, done chan<- struct{}) {
 		case now := <-t.C:
 			s.sessions.reap(s, now)
 			s.cursors.reapIdle(now)
+			if now.Sub(pruned) >= recordPruneInterval {
+				pruned = now
+				if _, err := s.pruneRecords(now); err != nil {
+					s.logf("server: pruning expired session records: %v", err)
+				}
+			}
 		}
 	}
 }

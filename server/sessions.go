@@ -204,6 +204,14 @@ func (r *sessionRegistry) abortIdleTxns() {
 	}
 }
 
+// has reports whether the registry holds the session id.
+func (r *sessionRegistry) has(id [16]byte) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	_, ok := r.m[id]
+	return ok
+}
+
 // ids returns the ids of all sessions.
 func (r *sessionRegistry) ids() [][16]byte {
 	r.mu.Lock()

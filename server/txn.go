@@ -124,8 +124,22 @@ func (s *Server) runTransactionStatement(ctx context.Context, inv *invocation) (
 // committedRecord is the durable record of a session whose transaction n committed (WithSessionRecord), as
 // mongod's config.transactions entry.
 func committedRecord(n int64) []byte {
-	b, _ := bson.Marshal(bson.D{{Key: "txnNumber", Value: n}, {Key: "state", Value: "committed"}})
+	b, _ := bson.Marshal(bson.D{{Key: "txnNumber", Value: n}, {Key: "state", Value: "committed"}, {Key: "at", Value: bson.NewDateTimeFromTime(time.Now())}})
 	return b
+}
+
+// recordPruneInterval is how often the reaper deletes the durable records of expired sessions.
+const recordPruneInterval = time.Minute
+
+// pruneRecords deletes the durable records (the "at" of their last write) older than logicalSessionTimeout at
+// now, of sessions the server is not holding: mongod expires a session's config.transactions entry with the
+// session. A driver retries a write at once, never half an hour later.
+func (s *Server) pruneRecords(now time.Time) (int, error) {
+	cutoff := bson.NewDateTimeFromTime(now.Add(-logicalSessionTimeout))
+	return s.DB.PruneSessionRecords(func(id [16]byte, value []byte) bool {
+		at, ok := bson.Raw(value).Lookup("at").DateTimeOK()
+		return ok && bson.DateTime(at) < cutoff && !s.sessions.has(id)
+	})
 }
 
 // restoreSession gives a session the server has not seen since it started (a restart, or its expiry) the
@@ -186,6 +200,7 @@ func retryableRecord(req *Request, n int64) []byte {
 	d = bsoncore.AppendInt64Element(d, "txnNumber", n)
 	d = bsoncore.AppendStringElement(d, "state", "retryable")
 	d = bsoncore.AppendStringElement(d, "cmd", req.Name)
+	d = bsoncore.AppendDateTimeElement(d, "at", time.Now().UnixMilli())
 	if remove {
 		d = bsoncore.AppendBooleanElement(d, "remove", true)
 	}

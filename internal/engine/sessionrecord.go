@@ -47,3 +47,53 @@ func (e *Engine) SessionRecord(id [16]byte) ([]byte, error) {
 	defer closer.Close()
 	return append([]byte(nil), v...), nil
 }
+
+// PruneSessionRecords deletes the session records for which expired returns true, and returns how many it
+// deleted. Each record is checked again and deleted under the commit lock, so that a record a commit has just
+// replaced is judged by its new value and never lost.
+func (e *Engine) PruneSessionRecords(expired func(id [16]byte, value []byte) bool) (int, error) {
+	if err := e.enter(); err != nil {
+		return 0, err
+	}
+	defer e.exit()
+	var candidates [][16]byte
+	it, err := e.db.NewIter(&pebble.IterOptions{LowerBound: []byte{prefixSession}, UpperBound: []byte{prefixSession + 1}})
+	if err != nil {
+		return 0, storageError(err)
+	}
+	for it.First(); it.Valid(); it.Next() {
+		var id [16]byte
+		if len(it.Key()) != 1+len(id) {
+			continue
+		}
+		copy(id[:], it.Key()[1:])
+		if expired(id, it.Value()) {
+			candidates = append(candidates, id)
+		}
+	}
+	if err := it.Close(); err != nil {
+		return 0, storageError(err)
+	}
+	deleted := 0
+	for _, id := range candidates {
+		e.commitMu.Lock()
+		v, closer, err := e.db.Get(sessionKey(id))
+		if err == nil {
+			stillExpired := expired(id, v)
+			closer.Close()
+			if stillExpired {
+				err = e.db.Delete(sessionKey(id), pebble.NoSync)
+				if err == nil {
+					deleted++
+				}
+			}
+		} else if errors.Is(err, pebble.ErrNotFound) {
+			err = nil
+		}
+		e.commitMu.Unlock()
+		if err != nil {
+			return deleted, storageError(err)
+		}
+	}
+	return deleted, nil
+}

@@ -75,3 +75,38 @@ func TestSessionRecord_OutsideTransaction(t *testing.T) {
 		t.Fatalf("record %v: modified", rec)
 	}
 }
+
+// TestPruneSessionRecords_RecheckUnderCommitLock checks that pruning judges a record again before deleting it:
+// one a commit replaced after the first look is kept.
+func TestPruneSessionRecords_RecheckUnderCommitLock(t *testing.T) {
+	ctx := context.Background()
+	e := openMem(t, engine.Options{})
+	commit := func(id [16]byte, value string) {
+		t.Helper()
+		tx := e.Begin()
+		if _, err := e.Insert(ctx, tx, ns, []bson.Raw{doc(bson.D{{Key: "v", Value: value}})}, true, nil); err != nil {
+			t.Fatal(err)
+		}
+		if err := tx.Commit(engine.WithSessionRecord(ctx, id, []byte(value))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	replaced, gone := [16]byte{1}, [16]byte{2}
+	commit(replaced, "old")
+	commit(gone, "old")
+	n, err := e.PruneSessionRecords(func(id [16]byte, value []byte) bool {
+		if id == replaced && string(value) == "old" {
+			commit(replaced, "new") // a commit lands between the first look and the deletion
+		}
+		return string(value) == "old"
+	})
+	if err != nil || n != 1 {
+		t.Fatalf("pruned %d, %v; want 1", n, err)
+	}
+	if r, _ := e.SessionRecord(replaced); string(r) != "new" {
+		t.Fatalf("replaced record = %q, want it kept with its new value", r)
+	}
+	if r, _ := e.SessionRecord(gone); r != nil {
+		t.Fatalf("expired record = %q, want it deleted", r)
+	}
+}
