@@ -39,12 +39,29 @@ const (
 	crashInitial  = 1000
 	crashKills    = 20
 	crashMovers   = 20 // documents whose unique key k the child keeps moving
+	crashRecorded = 2  // workers whose every $inc also stores their session record (WithSessionRecord)
 )
+
+// crashRecordID is the logical session id of recording worker w.
+func crashRecordID(w int) [16]byte {
+	return [16]byte{0xcc, byte(w)}
+}
+
+// crashRecordedCount is what recording worker w's session record says it has done: the seq of its last $inc,
+// 0 before the first.
+func crashRecordedCount(db *concord.DB, w int) (int64, error) {
+	raw, err := db.SessionRecord(crashRecordID(w))
+	if err != nil || raw == nil {
+		return 0, err
+	}
+	return bson.Raw(raw).Lookup("seq").AsInt64(), nil
+}
 
 // TestCrash_AcknowledgedWritesSurviveSIGKILL kills a child process under
 // write load with SIGKILL, 20 times in a row on the same directory, and after
 // every kill reopens the database and checks that every acknowledged write is
-// there, no write was applied twice, and no transaction is partly visible.
+// there, no write was applied twice, no transaction is partly visible, and a
+// session record (WithSessionRecord) agrees with the write it was stored with.
 func TestCrash_AcknowledgedWritesSurviveSIGKILL(t *testing.T) {
 	dir := t.TempDir()
 	seedCrashDB(t, dir)
@@ -78,6 +95,19 @@ func TestCrash_AcknowledgedWritesSurviveSIGKILL(t *testing.T) {
 		}
 	}
 	t.Logf("%d kills, %d acknowledged writes checked", crashKills, totalAcks)
+	// The record check above is not vacuous: the recording workers wrote.
+	db, err := concord.Open(dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	for w := range crashRecorded {
+		if seq, err := crashRecordedCount(db, w); err != nil || seq == 0 {
+			t.Fatalf("recording worker %d stored no record (%v)", w, err)
+		} else {
+			t.Logf("recording worker %d: %d $inc, each with its session record", w, seq)
+		}
+	}
 }
 
 // seedCrashDB creates the counters and accounts of the crash database in dir.
@@ -91,6 +121,11 @@ func seedCrashDB(t *testing.T, dir string) {
 	d := db.Database(crashDB)
 	for k := range crashCounters {
 		if _, err := d.Collection("counters").InsertOne(ctx, bson.D{{Key: "_id", Value: fmt.Sprintf("c%d", k)}, {Key: "n", Value: int64(0)}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for w := range crashRecorded {
+		if _, err := d.Collection("recorded").InsertOne(ctx, bson.D{{Key: "_id", Value: w}, {Key: "n", Value: int64(0)}}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -257,6 +292,24 @@ func crashProblems(dir string, iter int, log crashLog, base map[string]int64) (p
 				c.ID, c.N, lo, hi, base[c.ID], log.incAcked[c.ID], log.incTried[c.ID])
 		}
 		base[c.ID] = c.N
+	}
+
+	// Session records: each recording worker's record counts exactly the $inc applied to its document, since both
+	// are written in one batch.
+	for w := range crashRecorded {
+		var doc struct {
+			N int64 `bson:"n"`
+		}
+		if err := d.Collection("recorded").FindOne(ctx, bson.D{{Key: "_id", Value: w}}).Decode(&doc); err != nil {
+			return nil, err
+		}
+		seq, err := crashRecordedCount(db, w)
+		if err != nil {
+			return nil, err
+		}
+		if doc.N != seq {
+			bad("recording worker %d: document n = %d but its session record says %d", w, doc.N, seq)
+		}
 	}
 
 	// Inserts of this life: every acknowledged id is there, and only ids the
@@ -514,6 +567,27 @@ func crashChild(dir string) int {
 					continue
 				}
 				say("ack inc %s", id)
+			}
+		}()
+	}
+	// Recording workers: each $inc of document w stores the session record {seq: its count} with it, so that the
+	// record and the document must agree after any kill.
+	recorded := d.Collection("recorded")
+	for w := range crashRecorded {
+		go func() {
+			seq, err := crashRecordedCount(db, w)
+			if err != nil {
+				fail("record", err)
+				return
+			}
+			for {
+				seq++
+				value, _ := bson.Marshal(bson.D{{Key: "seq", Value: seq}})
+				rctx := concord.WithSessionRecord(ctx, crashRecordID(w), value)
+				if _, err := recorded.UpdateOne(rctx, bson.D{{Key: "_id", Value: w}}, bson.D{{Key: "$inc", Value: bson.D{{Key: "n", Value: int64(1)}}}}); err != nil {
+					fail("recorded inc", err)
+					return
+				}
 			}
 		}()
 	}
