@@ -151,20 +151,25 @@ func (s *Server) restoreSession(ss *session) error {
 	if ss.restored {
 		return nil
 	}
-	ss.restored = true
 	if ss.txnNumber >= 0 {
+		ss.restored = true
 		return nil
 	}
 	raw, err := s.DB.SessionRecord(ss.id)
-	if err != nil || raw == nil {
-		return err
+	if err != nil {
+		return err // consulted again on the session's next command
+	}
+	ss.restored = true
+	if raw == nil {
+		return nil
 	}
 	rec := bson.Raw(raw)
 	n, ok := rec.Lookup("txnNumber").Int64OK()
 	if !ok {
 		return nil
 	}
-	switch rec.Lookup("state").StringValue() {
+	state, _ := rec.Lookup("state").StringValueOK()
+	switch state {
 	case "committed":
 		ss.txnNumber, ss.kind, ss.state = n, kindTxn, txnCommitted
 	case "retryable":
@@ -220,7 +225,8 @@ func replyFromRecord(rec bson.Raw) bson.D {
 		return int32(v)
 	}
 	upserted := res.Lookup("upsertedId")
-	switch rec.Lookup("cmd").StringValue() {
+	cmd, _ := rec.Lookup("cmd").StringValueOK()
+	switch cmd {
 	case "insert":
 		return bson.D{{Key: "n", Value: count("inserted")}}
 	case "delete":

@@ -154,13 +154,26 @@ func (e *Engine) collOrCreateLocked(ns Namespace) (c *collection, created bool, 
 type createdColl struct {
 	ns Namespace
 	id uint32
+	// last is the catalog version the transaction itself installed last:
+	// another version means someone else changed the collection.
+	last *collection
 }
 
 // noteCreated records in t (when it is a transaction) that it created c, so
 // that aborting t drops c again.
 func (t *Txn) noteCreated(c *collection) {
 	if t != nil && t.explicit {
-		t.created = append(t.created, createdColl{ns: c.ns, id: c.id})
+		t.created = append(t.created, createdColl{ns: c.ns, id: c.id, last: c})
+	}
+}
+
+// noteChanged records that t installed nc as the new version of a
+// collection it created.
+func (t *Txn) noteChanged(nc *collection) {
+	for i := range t.created {
+		if t.created[i].ns == nc.ns && t.created[i].id == nc.id {
+			t.created[i].last = nc
+		}
 	}
 }
 
@@ -181,8 +194,9 @@ var errNotEmpty = errors.New("collection not empty")
 // dropCreated undoes the creation of the collections an aborted transaction
 // created, as MongoDB rolls back a collection created inside a transaction.
 // Creation is its own catalog commit here, visible before the transaction
-// ends, so another client may have written to the collection meanwhile: a
-// collection holding any committed document is kept. The check and the drop
+// ends, so another client may have used the collection meanwhile: one whose
+// catalog entry someone else changed, or holding any committed document, is
+// kept. The check and the drop
 // happen together under commitMu, so no commit slips between them; a write
 // that finds its collection gone redoes itself on a new one.
 func (e *Engine) dropCreated(created []createdColl) {
@@ -193,8 +207,8 @@ func (e *Engine) dropCreated(created []createdColl) {
 	defer e.ddlMu.Unlock()
 	for _, cc := range created {
 		c := e.lookupColl(cc.ns)
-		if c == nil || c.id != cc.id {
-			continue
+		if c == nil || c != cc.last {
+			continue // gone, or changed by someone else (an index they created): theirs now
 		}
 		b := e.db.NewBatch()
 		if err := b.DeleteRange(collIndexPrefix(c.id), prefixSuccessor(collIndexPrefix(c.id)), nil); err != nil {

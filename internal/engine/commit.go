@@ -16,9 +16,11 @@ var errCatalogChanged = &conflictError{}
 // writers) and advances the clock. The returned batch must be
 // passed to syncWait, outside every lock, before acknowledging: that is the
 // early lock release that lets one fsync cover many commits. With no writes
-// it returns a nil batch. On error t is aborted.
+// it returns a nil batch, unless t carries a session record and created
+// collections (whose creation is already durable, so a retried commit must
+// find the record). On error t is aborted.
 func (e *Engine) commit(t *Txn) (*pebble.Batch, error) {
-	if len(t.writes) == 0 {
+	if len(t.writes) == 0 && (t.record == nil || len(t.created) == 0) {
 		t.release(0)
 		e.finishCommit(t)
 		return nil, nil

@@ -360,8 +360,15 @@ func (e *Engine) createIndex(t *Txn, ns Namespace, spec IndexSpec) (string, erro
 			return "", codes.New(codes.IndexOptionsConflict, "Index already exists with a different name: %s", old.name)
 		}
 	}
-	if t != nil && t.explicit && !t.createdColl(c) {
-		return "", codes.New(codes.OperationNotSupportedInTransaction, "Cannot create new indexes on existing collection %s in a multi-document transaction.", ns.String())
+	if t != nil && t.explicit {
+		if !t.createdColl(c) {
+			return "", codes.New(codes.OperationNotSupportedInTransaction, "Cannot create new indexes on existing collection %s in a multi-document transaction.", ns.String())
+		}
+		if t.wroteTo(c) {
+			// The index build sees committed documents only, and the
+			// transaction's writes name the collection's current version.
+			return "", codes.New(codes.OperationNotSupportedInTransaction, "Cannot create new indexes on non-empty collection %s in a multi-document transaction.", ns.String())
+		}
 	}
 	nc := c.clone()
 	nc.nextIndexID++
@@ -370,7 +377,20 @@ func (e *Engine) createIndex(t *Txn, ns Namespace, spec IndexSpec) (string, erro
 	if err := e.installCollection(ns, nc, nil, build); err != nil {
 		return "", err
 	}
+	if t != nil && t.explicit {
+		t.noteChanged(nc)
+	}
 	return ix.name, nil
+}
+
+// wroteTo reports whether t has buffered writes in collection c.
+func (t *Txn) wroteTo(c *collection) bool {
+	for _, k := range t.order {
+		if w := t.writes[k]; w != nil && w.coll.ns == c.ns && w.coll.id == c.id {
+			return true
+		}
+	}
+	return false
 }
 
 // buildIndex writes ix's entries for every committed document of c into b.

@@ -50,7 +50,8 @@ func (e *Engine) SessionRecord(id [16]byte) ([]byte, error) {
 
 // PruneSessionRecords deletes the session records for which expired returns true, and returns how many it
 // deleted. Each record is checked again and deleted under the commit lock, so that a record a commit has just
-// replaced is judged by its new value and never lost.
+// replaced is judged by its new value and never lost; expired is then called with that lock held, so it must
+// not call into the engine.
 func (e *Engine) PruneSessionRecords(expired func(id [16]byte, value []byte) bool) (int, error) {
 	if err := e.enter(); err != nil {
 		return 0, err

@@ -139,6 +139,49 @@ func TestTxn_CreateIndexRules(t *testing.T) {
 	if got := collNames(e, "ti"); !slices.Equal(got, []string{"old"}) {
 		t.Fatalf("collections after abort = %v, want [old]", got)
 	}
+
+	// A collection the transaction created and already wrote to takes no new index (mongod: only an empty one).
+	wrote := e.Begin()
+	if _, err := e.Insert(ctx, wrote, fresh, []bson.Raw{doc(bson.D{{Key: "a", Value: 1}})}, true, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.CreateIndex(ctx, wrote, fresh, byA); codeOf(err) != 263 {
+		t.Fatalf("index on the transaction's non-empty collection = %v, want 263", err)
+	}
+
+	// A collection the transaction created but another client changed (an index of theirs) survives the abort.
+	shared := engine.Namespace{DB: "ti", Coll: "shared"}
+	tx2 := e.Begin()
+	if _, err := e.Insert(ctx, tx2, shared, []bson.Raw{doc(bson.D{{Key: "a", Value: 1}})}, true, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.CreateIndex(ctx, nil, shared, byA); err != nil {
+		t.Fatal(err)
+	}
+	if err := tx2.Abort(); err != nil {
+		t.Fatal(err)
+	}
+	if specs, err := e.ListIndexes(shared); err != nil || len(specs) != 2 {
+		t.Fatalf("indexes of the collection another client changed, after the abort = %v, %v; want it kept with a_1", specs, err)
+	}
+}
+
+// TestTxn_DDLOnlyCommitStoresRecord checks that a transaction that only created a collection stores its session
+// record at commit: the creation is durable, so a commit retried after a restart must find the record.
+func TestTxn_DDLOnlyCommitStoresRecord(t *testing.T) {
+	ctx := context.Background()
+	e := openMem(t, engine.Options{})
+	tx := e.Begin()
+	if err := e.CreateCollection(ctx, tx, engine.Namespace{DB: "td", Coll: "c"}); err != nil {
+		t.Fatal(err)
+	}
+	id := [16]byte{4}
+	if err := tx.Commit(engine.WithSessionRecord(ctx, id, []byte("committed"))); err != nil {
+		t.Fatal(err)
+	}
+	if r, err := e.SessionRecord(id); err != nil || string(r) != "committed" {
+		t.Fatalf("record after a create-only commit = %q, %v", r, err)
+	}
 }
 
 // codeOf is the MongoDB code of err, 0 for nil.
