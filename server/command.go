@@ -27,6 +27,11 @@ type Request struct {
 	// Stats, when non-nil, collects the statement's profiler statistics; core already put it in the context
 	// (concord.WithOpStats), so handlers only read it after the operation.
 	Stats *concord.OpStats
+	// lsid (when hasLsid) and txnNumber (0 when absent) are the command's generic arguments, as core parsed
+	// and checked them.
+	lsid      [16]byte
+	hasLsid   bool
+	txnNumber int64
 }
 
 // Handler runs one command. It returns the reply fields without ok, $clusterTime and operationTime (core adds

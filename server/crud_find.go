@@ -248,10 +248,10 @@ func (s *Server) openCursor(ctx context.Context, req *Request, cur *concord.Curs
 		batchSize = defaultFirstBatch
 	}
 	c := &serverCursor{ns: namespace, cur: cur}
-	c.lsid, c.hasLsid = requestLsid(req)
+	c.lsid, c.hasLsid = req.lsid, req.hasLsid
 	if req.InTxn {
 		c.session = concord.SessionFromContext(ctx)
-		c.txnNumber = requestTxnNumber(req)
+		c.txnNumber = req.txnNumber
 	}
 	batch, exhausted, err := c.nextBatch(ctx, batchSize)
 	if err != nil {
@@ -265,20 +265,6 @@ func (s *Server) openCursor(ctx context.Context, req *Request, cur *concord.Curs
 		id = s.cursors.add(c)
 	}
 	return cursorDoc("firstBatch", batch, id, namespace), len(batch), id, nil
-}
-
-// requestLsid returns the lsid.id of req's command, when it carries one; core has already checked its type.
-func requestLsid(req *Request) (id [16]byte, ok bool) {
-	v, err := req.Body.LookupErr("lsid", "id")
-	if err != nil {
-		return id, false
-	}
-	sub, data, isBin := v.BinaryOK()
-	if !isBin || sub != bson.TypeBinaryUUID || len(data) != len(id) {
-		return id, false
-	}
-	copy(id[:], data)
-	return id, true
 }
 
 // handleFind runs find: {find, filter, sort, projection, skip, limit, batchSize, singleBatch}. A negative limit
@@ -460,7 +446,7 @@ func handleGetMore(ctx context.Context, s *Server, req *Request) (bson.D, error)
 // cursor, or in none if none did, and in the transaction that opened it, or in none if none did. A refused
 // getMore leaves the cursor open.
 func (c *serverCursor) checkSession(ctx context.Context, req *Request, id int64) error {
-	lsid, hasLsid := requestLsid(req)
+	lsid, hasLsid := req.lsid, req.hasLsid
 	switch {
 	case hasLsid && !c.hasLsid:
 		return codes.New(codeGetMoreSessionless, "Cannot run getMore on cursor %d, which was not created in a session, in session %s", id, sessionString(lsid))
@@ -469,19 +455,13 @@ func (c *serverCursor) checkSession(ctx context.Context, req *Request, id int64)
 	case hasLsid && lsid != c.lsid:
 		return codes.New(codeGetMoreOtherSession, "Cannot run getMore on cursor %d, which was created in session %s, in session %s", id, sessionString(c.lsid), sessionString(lsid))
 	case c.session == nil && req.InTxn:
-		return codes.New(codeGetMoreInTxn, "Cannot run getMore on cursor %d, which was not created in a transaction, in transaction %d", id, requestTxnNumber(req))
+		return codes.New(codeGetMoreInTxn, "Cannot run getMore on cursor %d, which was not created in a transaction, in transaction %d", id, req.txnNumber)
 	case c.session != nil && !req.InTxn:
 		return codes.New(codeGetMoreOutsideTxn, "Cannot run getMore on cursor %d, which was created in transaction %d, without a txnNumber", id, c.txnNumber)
 	case c.session != nil && concord.SessionFromContext(ctx) != c.session:
-		return codes.New(codeGetMoreOtherTxn, "Cannot run getMore on cursor %d, which was created in transaction %d, in transaction %d", id, c.txnNumber, requestTxnNumber(req))
+		return codes.New(codeGetMoreOtherTxn, "Cannot run getMore on cursor %d, which was created in transaction %d, in transaction %d", id, c.txnNumber, req.txnNumber)
 	}
 	return nil
-}
-
-// requestTxnNumber returns the txnNumber of req's command, 0 when it has none; core has already checked its type.
-func requestTxnNumber(req *Request) int64 {
-	n, _ := req.Body.Lookup("txnNumber").Int64OK()
-	return n
 }
 
 // Codes of mongod assertions used by the cursor commands.

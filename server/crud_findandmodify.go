@@ -126,6 +126,13 @@ func runFindAndModify(ctx context.Context, s *Server, req *Request, a *cmdArgs, 
 		return nil, false, commandError(err)
 	}
 	n, updatedExisting, upsertedID := res.ModifyInfo()
+	return findAndModifyReply(int64(n), updatedExisting, upsertedID, remove, doc), doc != nil, nil
+}
+
+// findAndModifyReply is findAndModify's reply: {lastErrorObject: {n, updatedExisting?, upserted?}, value}, with
+// value null when no document is returned. A retry after a restart rebuilds it from the session record
+// (replyFromRecord).
+func findAndModifyReply(n int64, updatedExisting bool, upsertedID bson.RawValue, remove bool, doc bson.Raw) bson.D {
 	leo := bson.D{{Key: "n", Value: int32(n)}}
 	if !remove {
 		leo = append(leo, bson.E{Key: "updatedExisting", Value: updatedExisting})
@@ -137,5 +144,10 @@ func runFindAndModify(ctx context.Context, s *Server, req *Request, a *cmdArgs, 
 	if doc != nil {
 		value = doc
 	}
-	return bson.D{{Key: "lastErrorObject", Value: leo}, {Key: "value", Value: value}}, doc != nil, nil
+	return bson.D{{Key: "lastErrorObject", Value: leo}, {Key: "value", Value: value}}
+}
+
+// isFindAndModify reports whether name is findAndModify, which mongod also accepts in lower case.
+func isFindAndModify(name string) bool {
+	return name == "findAndModify" || name == "findandmodify"
 }

@@ -207,14 +207,21 @@ func handleUpdate(ctx context.Context, s *Server, req *Request) (bson.D, error) 
 			upserted = append(upserted, bson.D{{Key: "index", Value: int32(i)}, {Key: "_id", Value: res.UpsertedID}})
 		}
 	}
-	reply := bson.D{{Key: "n", Value: int32(n)}, {Key: "nModified", Value: int32(nModified)}}
-	if len(upserted) > 0 {
-		reply = append(reply, bson.E{Key: "upserted", Value: upserted})
-	}
+	reply := updateReply(n, nModified, upserted)
 	if len(writeErrors) > 0 {
 		reply = append(reply, bson.E{Key: "writeErrors", Value: writeErrors})
 	}
 	return reply, nil
+}
+
+// updateReply is an update command's reply without its write errors: {n, nModified, upserted?}. A retry after a
+// restart rebuilds it from the session record (replyFromRecord).
+func updateReply(n, nModified int64, upserted bson.A) bson.D {
+	reply := bson.D{{Key: "n", Value: int32(n)}, {Key: "nModified", Value: int32(nModified)}}
+	if len(upserted) > 0 {
+		reply = append(reply, bson.E{Key: "upserted", Value: upserted})
+	}
+	return reply
 }
 
 // addStats adds a statement's statistics to the command's (dst may be nil).

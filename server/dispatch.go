@@ -73,6 +73,16 @@ func parseGeneric(body bson.Raw) (genericArgs, error) {
 	return a, nil
 }
 
+// genericBool stores the boolean generic argument name in dst and sets has; any other type is TypeMismatch.
+func genericBool(name string, v bson.RawValue, dst, has *bool) error {
+	b, ok := v.BooleanOK()
+	if !ok {
+		return typeMismatch(name, v, "bool")
+	}
+	*dst, *has = b, true
+	return nil
+}
+
 // parseField records one field of the command body if it is a generic argument.
 func (a *genericArgs) parseField(k []byte, v bson.RawValue) error {
 	switch string(k) {
@@ -107,17 +117,9 @@ func (a *genericArgs) parseField(k []byte, v bson.RawValue) error {
 		}
 		a.txnNumber, a.hasTxnNumber = n, true
 	case "autocommit":
-		b, ok := v.BooleanOK()
-		if !ok {
-			return typeMismatch("autocommit", v, "bool")
-		}
-		a.autocommit, a.hasAutocommit = b, true
+		return genericBool("autocommit", v, &a.autocommit, &a.hasAutocommit)
 	case "startTransaction":
-		b, ok := v.BooleanOK()
-		if !ok {
-			return typeMismatch("startTransaction", v, "bool")
-		}
-		a.startTxn, a.hasStartTxn = b, true
+		return genericBool("startTransaction", v, &a.startTxn, &a.hasStartTxn)
 	case "readConcern":
 		if _, ok := v.DocumentOK(); !ok {
 			return typeMismatch("readConcern", v, "object")
@@ -195,7 +197,7 @@ func (s *Server) prepare(c *Conn, body bson.Raw, legacyDB string) (*invocation, 
 		cmd:           e.cmd,
 		commitOrAbort: e.name == "commitTransaction" || e.name == "abortTransaction",
 	}
-	inv.request = Request{Name: e.name, DB: args.db, Body: body, Conn: c}
+	inv.request = Request{Name: e.name, DB: args.db, Body: body, Conn: c, lsid: args.lsid, hasLsid: args.hasLsid, txnNumber: args.txnNumber}
 	inv.req = &inv.request
 	return inv, nil
 }

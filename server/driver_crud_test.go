@@ -1538,10 +1538,6 @@ func TestGetMore_SessionRules(t *testing.T) {
 	e := newCrudEnv(t, "")
 	e.insertIDs(t, "gs", 20)
 	w := dialWire(t, e)
-	newLsid := func() bson.D {
-		id := bson.NewObjectID()
-		return bson.D{{Key: "id", Value: bson.Binary{Subtype: bson.TypeBinaryUUID, Data: append(id[:], 1, 2, 3, 4)}}}
-	}
 	// with appends the generic arguments of a session (nil: none) and, for txn > 0, of its transaction.
 	with := func(cmd bson.D, lsid bson.D, txn int64, start bool) bson.D {
 		cmd = append(cmd, bson.E{Key: "$db", Value: "gs"})
@@ -1584,7 +1580,7 @@ func TestGetMore_SessionRules(t *testing.T) {
 		}
 	}
 
-	a, b := newLsid(), newLsid()
+	a, b := newWireLsid(), newWireLsid()
 	noSession := find(nil, 0)
 	expect("getMore in a session of a cursor opened in none", getMore(noSession, a, 0), 50736, "which was not created in a session, in session")
 	expect("getMore without a session", getMore(noSession, nil, 0), 0, "")
@@ -1602,6 +1598,12 @@ func TestGetMore_SessionRules(t *testing.T) {
 	commit := bson.D{{Key: "commitTransaction", Value: 1}, {Key: "lsid", Value: b}, {Key: "txnNumber", Value: int64(3)},
 		{Key: "autocommit", Value: false}, {Key: "$db", Value: "admin"}}
 	expect("commit", w.cmd(commit), 0, "")
+}
+
+// newWireLsid returns a fresh lsid document {id: UUID} for raw commands.
+func newWireLsid() bson.D {
+	id := bson.NewObjectID()
+	return bson.D{{Key: "id", Value: bson.Binary{Subtype: bson.TypeBinaryUUID, Data: append(id[:], 0x40, 0x80, 0x12, 0x34)}}}
 }
 
 // sessionText is the lsid's UUID as mongod prints it in messages.
@@ -1705,12 +1707,7 @@ func replyCode(r bson.Raw) int32 {
 func TestDriver_CursorOutlivesConnection(t *testing.T) {
 	e := newCrudEnv(t, "")
 	e.insertIDs(t, "cc", 6)
-	newLsid := func() bson.D {
-		id := bson.NewObjectID()
-		data := append(id[:], 0x40, 0x80, 0x12, 0x34)
-		return bson.D{{Key: "id", Value: bson.Binary{Subtype: bson.TypeBinaryUUID, Data: data}}}
-	}
-	lsid, other := newLsid(), newLsid()
+	lsid, other := newWireLsid(), newWireLsid()
 	getMore := func(w *wireConn, id int64) bson.Raw {
 		return w.cmd(bson.D{{Key: "getMore", Value: id}, {Key: "collection", Value: "c"}, {Key: "batchSize", Value: 1},
 			{Key: "lsid", Value: lsid}, {Key: "$db", Value: "cc"}})
@@ -1768,7 +1765,7 @@ func TestDriver_CursorOutlivesConnection(t *testing.T) {
 	if r := getMore(second, otherID); replyCode(r) != 43 {
 		t.Fatalf("getMore after killSessions = %v, want CursorNotFound", r)
 	}
-	find(second, newLsid())
+	find(second, newWireLsid())
 	if r := second.cmd(bson.D{{Key: "killAllSessions", Value: bson.A{}}, {Key: "$db", Value: "admin"}}); replyCode(r) != 0 {
 		t.Fatalf("killAllSessions = %v", r)
 	}
@@ -1942,12 +1939,8 @@ func TestDriver_SystemCollectionInTransaction(t *testing.T) {
 func TestKillSessions_InterruptsWaitingWrite(t *testing.T) {
 	e := newCrudEnv(t, "")
 	e.mustRun(t, "ks", bson.D{{Key: "insert", Value: "c"}, {Key: "documents", Value: bson.A{bson.D{{Key: "_id", Value: 1}, {Key: "v", Value: 0}}}}})
-	newLsid := func() bson.D {
-		id := bson.NewObjectID()
-		return bson.D{{Key: "id", Value: bson.Binary{Subtype: bson.TypeBinaryUUID, Data: append(id[:], 9, 8, 7, 6)}}}
-	}
 	inc := bson.A{bson.D{{Key: "q", Value: bson.D{{Key: "_id", Value: 1}}}, {Key: "u", Value: bson.D{{Key: "$inc", Value: bson.D{{Key: "v", Value: 1}}}}}}}
-	owner, waiter := newLsid(), newLsid()
+	owner, waiter := newWireLsid(), newWireLsid()
 	a := dialWire(t, e)
 	r := a.cmd(bson.D{{Key: "update", Value: "c"}, {Key: "updates", Value: inc}, {Key: "lsid", Value: owner},
 		{Key: "txnNumber", Value: int64(1)}, {Key: "autocommit", Value: false}, {Key: "startTransaction", Value: true}, {Key: "$db", Value: "ks"}})
@@ -2135,8 +2128,7 @@ func TestDriver_LifetimeAndCommitIdempotency(t *testing.T) {
 // TransactionTooOld (225). The committed document is there once.
 func TestCommitRetryAfterRestart(t *testing.T) {
 	dir := t.TempDir()
-	id := bson.NewObjectID()
-	lsid := bson.D{{Key: "id", Value: bson.Binary{Subtype: bson.TypeBinaryUUID, Data: append(id[:], 5, 6, 7, 8)}}}
+	lsid := newWireLsid()
 	txn := func(cmd bson.D, n int64, start bool) bson.D {
 		cmd = append(cmd, bson.E{Key: "lsid", Value: lsid}, bson.E{Key: "txnNumber", Value: n}, bson.E{Key: "autocommit", Value: false})
 		if start {
@@ -2210,8 +2202,7 @@ func serveAt(t *testing.T, dir string, run func(w *wireConn)) {
 // record.
 func TestRetryableWriteAfterRestart(t *testing.T) {
 	dir := t.TempDir()
-	id := bson.NewObjectID()
-	lsid := bson.D{{Key: "id", Value: bson.Binary{Subtype: bson.TypeBinaryUUID, Data: append(id[:], 1, 1, 2, 2)}}}
+	lsid := newWireLsid()
 	retryable := func(cmd bson.D, n int64) bson.D {
 		return append(cmd, bson.E{Key: "$db", Value: "rw"}, bson.E{Key: "lsid", Value: lsid}, bson.E{Key: "txnNumber", Value: n})
 	}
@@ -2281,10 +2272,9 @@ func TestRetryableWriteAfterRestart(t *testing.T) {
 // recent or while the server holds the session, deleted once older than logicalSessionTimeout.
 func TestPruneSessionRecords(t *testing.T) {
 	dir := t.TempDir()
-	oid := bson.NewObjectID()
+	lsid := newWireLsid()
 	var id [16]byte
-	copy(id[:], append(oid[:], 3, 3, 4, 4))
-	lsid := bson.D{{Key: "id", Value: bson.Binary{Subtype: bson.TypeBinaryUUID, Data: id[:]}}}
+	copy(id[:], lsid[0].Value.(bson.Binary).Data)
 	serveAt(t, dir, func(w *wireConn) {
 		r := w.cmd(bson.D{{Key: "insert", Value: "c"}, {Key: "documents", Value: bson.A{bson.D{{Key: "_id", Value: 1}}}},
 			{Key: "$db", Value: "pr"}, {Key: "lsid", Value: lsid}, {Key: "txnNumber", Value: int64(1)}})

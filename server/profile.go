@@ -243,7 +243,7 @@ func profileDoc(req *Request, r profileRecord, millis int64) bson.D {
 	if r.cursorID != 0 {
 		d = append(d, bson.E{Key: "cursorid", Value: r.cursorID})
 	}
-	fam := req.Name == "findAndModify" || req.Name == "findandmodify"
+	fam := isFindAndModify(req.Name)
 	isWrite := r.op == "update" || r.op == "remove" || r.op == "insert" || fam
 	if r.op != "insert" {
 		d = append(d, bson.E{Key: "keysExamined", Value: appendNumber(st.KeysExamined)}, bson.E{Key: "docsExamined", Value: appendNumber(st.DocsExamined)})

@@ -124,8 +124,24 @@ func (s *Server) runTransactionStatement(ctx context.Context, inv *invocation) (
 // committedRecord is the durable record of a session whose transaction n committed (WithSessionRecord), as
 // mongod's config.transactions entry.
 func committedRecord(n int64) []byte {
-	b, _ := bson.Marshal(bson.D{{Key: "txnNumber", Value: n}, {Key: "state", Value: "committed"}, {Key: "at", Value: bson.NewDateTimeFromTime(time.Now())}})
-	return b
+	return sessionRecordDoc(n, "committed", "", false)
+}
+
+// sessionRecordDoc builds a session's durable record: {txnNumber, state, cmd?, at, remove?}, with at the time of
+// the write, by which pruneRecords expires it.
+func sessionRecordDoc(n int64, state, cmd string, remove bool) []byte {
+	idx, d := bsoncore.AppendDocumentStart(make([]byte, 0, 64))
+	d = bsoncore.AppendInt64Element(d, "txnNumber", n)
+	d = bsoncore.AppendStringElement(d, "state", state)
+	if cmd != "" {
+		d = bsoncore.AppendStringElement(d, "cmd", cmd)
+	}
+	d = bsoncore.AppendDateTimeElement(d, "at", time.Now().UnixMilli())
+	if remove {
+		d = bsoncore.AppendBooleanElement(d, "remove", true)
+	}
+	d, _ = bsoncore.AppendDocumentEnd(d, idx)
+	return d
 }
 
 // recordPruneInterval is how often the reaper deletes the durable records of expired sessions.
@@ -196,65 +212,41 @@ func retryableRecord(req *Request, n int64) []byte {
 		if _, err := arr.IndexErr(1); err == nil {
 			return nil // several statements
 		}
-	} else if req.Name == "findAndModify" || req.Name == "findandmodify" {
+	} else if isFindAndModify(req.Name) {
 		remove, _ = rawBool(req.Name, "remove", req.Body.Lookup("remove"))
 	} else {
 		return nil
 	}
-	idx, d := bsoncore.AppendDocumentStart(make([]byte, 0, 64))
-	d = bsoncore.AppendInt64Element(d, "txnNumber", n)
-	d = bsoncore.AppendStringElement(d, "state", "retryable")
-	d = bsoncore.AppendStringElement(d, "cmd", req.Name)
-	d = bsoncore.AppendDateTimeElement(d, "at", time.Now().UnixMilli())
-	if remove {
-		d = bsoncore.AppendBooleanElement(d, "remove", true)
-	}
-	d, _ = bsoncore.AppendDocumentEnd(d, idx)
-	return d
+	return sessionRecordDoc(n, "retryable", req.Name, remove)
 }
 
-// replyFromRecord rebuilds the reply of a retryable write from its durable record, as the command built it
-// (crud_insert.go, crud_update.go, crud_delete.go, crud_findandmodify.go); nil when the record has no result.
+// replyFromRecord rebuilds the reply of a retryable write from its durable record with the commands' own
+// reply builders; nil when the record has no result.
 func replyFromRecord(rec bson.Raw) bson.D {
 	res, ok := rec.Lookup("result").DocumentOK()
 	if !ok {
 		return nil
 	}
-	count := func(key string) int32 {
+	count := func(key string) int64 {
 		v, _ := res.Lookup(key).AsInt64OK()
-		return int32(v)
+		return v
 	}
 	upserted := res.Lookup("upsertedId")
-	cmd, _ := rec.Lookup("cmd").StringValueOK()
-	switch cmd {
-	case "insert":
-		return bson.D{{Key: "n", Value: count("inserted")}}
-	case "delete":
-		return bson.D{{Key: "n", Value: count("deleted")}}
-	case "update":
-		n := count("matched")
-		if upserted.Type != 0 {
-			n++
+	switch cmd, _ := rec.Lookup("cmd").StringValueOK(); {
+	case cmd == "insert":
+		return bson.D{{Key: "n", Value: int32(count("inserted"))}}
+	case cmd == "delete":
+		return bson.D{{Key: "n", Value: int32(count("deleted"))}}
+	case cmd == "update":
+		if upserted.Type == 0 {
+			return updateReply(count("matched"), count("modified"), nil)
 		}
-		reply := bson.D{{Key: "n", Value: n}, {Key: "nModified", Value: count("modified")}}
-		if upserted.Type != 0 {
-			reply = append(reply, bson.E{Key: "upserted", Value: bson.A{bson.D{{Key: "index", Value: int32(0)}, {Key: "_id", Value: upserted}}}})
-		}
-		return reply
-	case "findAndModify", "findandmodify":
-		leo := bson.D{{Key: "n", Value: count("n")}}
-		if remove, _ := rec.Lookup("remove").BooleanOK(); !remove {
-			existing, _ := res.Lookup("updatedExisting").BooleanOK()
-			leo = append(leo, bson.E{Key: "updatedExisting", Value: existing})
-			if upserted.Type != 0 {
-				leo = append(leo, bson.E{Key: "upserted", Value: upserted})
-			}
-		}
-		var value any
-		if doc, ok := res.Lookup("value").DocumentOK(); ok {
-			value = doc
-		}
-		return bson.D{{Key: "lastErrorObject", Value: leo}, {Key: "value", Value: value}}
+		return updateReply(count("matched")+1, count("modified"), bson.A{bson.D{{Key: "index", Value: int32(0)}, {Key: "_id", Value: upserted}}})
+	case isFindAndModify(cmd):
+		remove, _ := rec.Lookup("remove").BooleanOK()
+		existing, _ := res.Lookup("updatedExisting").BooleanOK()
+		doc, _ := res.Lookup("value").DocumentOK()
+		return findAndModifyReply(count("n"), existing, upserted, remove, doc)
 	}
 	return nil
 }
@@ -415,7 +407,7 @@ func (s *Server) retriedReply(req *Request, stored bson.D) bson.D {
 	out := append(bson.D(nil), stored...)
 	switch {
 	case hasWriteErrors(stored):
-	case req.Name == "findAndModify" || req.Name == "findandmodify":
+	case isFindAndModify(req.Name):
 		out = append(out, bson.E{Key: "retriedStmtId", Value: int32(0)})
 	default:
 		ids := make(bson.A, stmts)

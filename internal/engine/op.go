@@ -36,6 +36,9 @@ type op struct {
 	// result, set by the operation's body, describes its result for a
 	// session record (attachRecord).
 	result resultSummary
+	// record is the session record of the context outside a transaction
+	// (WithSessionRecord), looked up once per operation; nil for none.
+	record *sessionRecord
 }
 
 // resultSummary is an operation's result as a session record notes it.
@@ -183,6 +186,7 @@ func (e *Engine) runWrite(ctx context.Context, t *Txn, st *Stats, body func(o *o
 		}
 		return t.endStmt(sctx, err)
 	}
+	o.record = sessionRecordFrom(ctx)
 	for {
 		o.unit = e.newUnit()
 		err := o.runBody(body)
@@ -218,11 +222,8 @@ func (e *Engine) runWrite(ctx context.Context, t *Txn, st *Stats, body func(o *o
 // it describes are durable together. A record is stored by the first
 // operation that commits under it; later ones (the profiler's) leave it.
 func (o *op) attachRecord() {
-	if o.result == nil || o.unit == nil {
-		return
-	}
-	rec, _ := o.ctx.Value(sessionRecordKey{}).(*sessionRecord)
-	if rec == nil || rec.done.Load() || len(rec.value) < 5 {
+	rec := o.record
+	if rec == nil || o.result == nil || o.unit == nil || rec.done.Load() || len(rec.value) < 5 {
 		return
 	}
 	doc := make([]byte, 0, len(rec.value)+64)
@@ -241,11 +242,8 @@ func (o *op) attachRecord() {
 // recordDone marks the context's session record as stored, once the
 // operation that attached it has committed.
 func (o *op) recordDone() {
-	if o.result == nil {
-		return
-	}
-	if rec, _ := o.ctx.Value(sessionRecordKey{}).(*sessionRecord); rec != nil {
-		rec.done.Store(true)
+	if o.record != nil && o.result != nil {
+		o.record.done.Store(true)
 	}
 }
 

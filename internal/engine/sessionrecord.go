@@ -31,6 +31,12 @@ func WithSessionRecord(ctx context.Context, id [16]byte, value []byte) context.C
 	return context.WithValue(ctx, sessionRecordKey{}, &sessionRecord{id: id, value: value})
 }
 
+// sessionRecordFrom returns the session record of ctx, or nil.
+func sessionRecordFrom(ctx context.Context) *sessionRecord {
+	r, _ := ctx.Value(sessionRecordKey{}).(*sessionRecord)
+	return r
+}
+
 // SessionRecord returns the record last committed for the logical session id, or nil when there is none.
 func (e *Engine) SessionRecord(id [16]byte) ([]byte, error) {
 	if err := e.enter(); err != nil {

@@ -283,7 +283,7 @@ func (t *Txn) Commit(ctx context.Context) error {
 		t.abortLocked(expiredError())
 		return abortedError().WithLabel(codes.LabelTransientTransaction)
 	}
-	t.record, _ = ctx.Value(sessionRecordKey{}).(*sessionRecord)
+	t.record = sessionRecordFrom(ctx)
 	b, err := e.commit(t)
 	if err != nil {
 		if _, ok := err.(*conflictError); ok {
