@@ -1,14 +1,11 @@
 package server
 
 import (
-	"context"
-	"errors"
 	"fmt"
 	"strings"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 
-	"github.com/concorddb/concord"
 	"github.com/concorddb/concord/internal/codes"
 	"github.com/concorddb/concord/internal/query"
 )
@@ -360,24 +357,12 @@ func checkCollName(db, name string) error {
 // ns is the "db.coll" namespace string replies and profile entries carry.
 func ns(db, coll string) string { return db + "." + coll }
 
-// commandError converts an error from the concord API into the error a handler returns: *codes.Error as is,
-// context expiry as MaxTimeMSExpired or Interrupted, anything else wrapped as InternalError.
+// commandError converts an error from the concord API into the error a handler returns (asError), keeping nil.
 func commandError(err error) error {
 	if err == nil {
 		return nil
 	}
-	if e, ok := codes.As(err); ok {
-		return e
-	}
-	switch {
-	case errors.Is(err, context.DeadlineExceeded):
-		return codes.New(codes.MaxTimeMSExpired, "operation exceeded time limit")
-	case errors.Is(err, context.Canceled):
-		return codes.New(codes.Interrupted, "operation was interrupted")
-	case errors.Is(err, concord.ErrClosed):
-		return codes.New(codes.InterruptedAtShutdown, "interrupted at shutdown")
-	}
-	return &codes.Error{Code: codes.InternalError, Message: err.Error(), Cause: err}
+	return asError(err)
 }
 
 // failsWholeCommand reports whether a statement's error fails the whole write command (ok: 0) instead of becoming

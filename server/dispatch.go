@@ -265,20 +265,19 @@ func (s *Server) call(ctx context.Context, inv *invocation) (fields bson.D, err 
 	return inv.cmd.Handler(ctx, s, inv.req)
 }
 
-// asError turns any error into the *codes.Error a client sees.
+// asError turns any error into the *codes.Error a client sees: an *codes.Error as is, a context's expiry as
+// MaxTimeMSExpired or Interrupted, a closed database as InterruptedAtShutdown, anything else as InternalError.
 func asError(err error) *codes.Error {
 	if e, ok := codes.As(err); ok {
 		return e
 	}
-	switch {
-	case errors.Is(err, context.DeadlineExceeded):
-		return codes.New(codes.MaxTimeMSExpired, "operation exceeded time limit")
-	case errors.Is(err, context.Canceled):
-		return codes.New(codes.Interrupted, "operation was interrupted")
-	case errors.Is(err, concord.ErrClosed):
+	if e := codes.Interruption(err); e != nil {
+		return e
+	}
+	if errors.Is(err, concord.ErrClosed) {
 		return codes.New(codes.InterruptedAtShutdown, "interrupted at shutdown")
 	}
-	return codes.New(codes.InternalError, "%v", err)
+	return &codes.Error{Code: codes.InternalError, Message: err.Error(), Cause: err}
 }
 
 // labels returns the errorLabels of e as MongoDB computes them (error_labels.cpp): from the top-level code and

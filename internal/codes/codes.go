@@ -7,6 +7,7 @@
 package codes
 
 import (
+	"context"
 	"errors"
 	"fmt"
 
@@ -297,4 +298,31 @@ func IsDuplicateKey(err error) bool { return CodeOf(err) == DuplicateKey }
 // TransientTransactionError label: the whole transaction may be retried.
 func IsTransientTransactionError(err error) bool {
 	return HasLabel(err, LabelTransientTransaction)
+}
+
+// FromContext is the one conversion of a done context into MongoDB's error: the cause given to
+// context.WithCancelCause when it is an *Error (the transaction reaper's lifetime abort, killOp's interruption),
+// else MaxTimeMSExpired (50) for a passed deadline and Interrupted (11601) for a cancellation. It returns nil while
+// ctx is not done, so a long loop calls it as a check.
+func FromContext(ctx context.Context) *Error {
+	err := ctx.Err()
+	if err == nil {
+		return nil
+	}
+	if ce, ok := As(context.Cause(ctx)); ok {
+		return ce
+	}
+	return Interruption(err)
+}
+
+// Interruption returns MongoDB's error for err when err is (or wraps) a context's error: MaxTimeMSExpired for
+// context.DeadlineExceeded, Interrupted for context.Canceled. It returns nil for any other error.
+func Interruption(err error) *Error {
+	switch {
+	case errors.Is(err, context.DeadlineExceeded):
+		return &Error{Code: MaxTimeMSExpired, Message: "operation exceeded time limit", Cause: err}
+	case errors.Is(err, context.Canceled):
+		return &Error{Code: Interrupted, Message: "operation was interrupted", Cause: err}
+	}
+	return nil
 }

@@ -66,7 +66,7 @@ func TestReaper_KillsRunningStatement(t *testing.T) {
 	case <-time.After(5 * time.Second):
 		t.Fatal("statement context not cancelled")
 	}
-	if ce := ctxError(sctx); ce.Code != codes.TransactionExceededLifetimeLimitSeconds {
+	if ce := codes.FromContext(sctx); ce.Code != codes.TransactionExceededLifetimeLimitSeconds {
 		t.Fatalf("ctx error %v", ce)
 	}
 	err = tx.endStmt(sctx, nil)

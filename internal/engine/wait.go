@@ -2,7 +2,6 @@ package engine
 
 import (
 	"context"
-	"errors"
 	"time"
 
 	"github.com/concorddb/concord/internal/codes"
@@ -50,7 +49,7 @@ func (e *Engine) waitFor(ctx context.Context, owner *Txn, attempt int) error {
 	case <-wake:
 	case <-tick:
 	case <-ctx.Done():
-		return ctxError(ctx)
+		return codes.FromContext(ctx)
 	case <-e.closing:
 		return shutdownError()
 	}
@@ -59,25 +58,12 @@ func (e *Engine) waitFor(ctx context.Context, owner *Txn, attempt int) error {
 	return e.checkCtx(ctx)
 }
 
-// ctxError converts a done context into MongoDB's interruption errors: the
-// cancellation cause when it is a *codes.Error (e.g. the reaper's 290),
-// MaxTimeMSExpired (50) for a deadline, Interrupted (11601) otherwise.
-func ctxError(ctx context.Context) *codes.Error {
-	if ce, ok := codes.As(context.Cause(ctx)); ok {
-		return ce
-	}
-	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-		return codes.New(codes.MaxTimeMSExpired, "operation exceeded time limit")
-	}
-	return codes.New(codes.Interrupted, "operation was interrupted")
-}
-
 // checkCtx returns the interruption error when ctx is done or the engine is
 // closing; long scans call it periodically.
 func (e *Engine) checkCtx(ctx context.Context) error {
 	select {
 	case <-ctx.Done():
-		return ctxError(ctx)
+		return codes.FromContext(ctx)
 	case <-e.closing:
 		return shutdownError()
 	default:

@@ -83,7 +83,7 @@ func (p *Pipeline) Run(ctx context.Context, docs []bson.Raw, env Env) ([]bson.Ra
 	}
 	var err error
 	for _, st := range p.stages {
-		if err := aggCheckCtx(ctx); err != nil {
+		if err := codes.FromContext(ctx); err != nil {
 			return nil, err
 		}
 		if docs, err = st.run(ctx, docs, env); err != nil {
@@ -91,17 +91,6 @@ func (p *Pipeline) Run(ctx context.Context, docs []bson.Raw, env Env) ([]bson.Ra
 		}
 	}
 	return docs, nil
-}
-
-// aggCheckCtx converts a done context into MongoDB's error.
-func aggCheckCtx(ctx context.Context) error {
-	switch ctx.Err() {
-	case nil:
-		return nil
-	case context.DeadlineExceeded:
-		return &codes.Error{Code: codes.MaxTimeMSExpired, Message: "operation exceeded time limit", Cause: ctx.Err()}
-	}
-	return &codes.Error{Code: codes.Interrupted, Message: "operation was interrupted", Cause: ctx.Err()}
 }
 
 // aggStageFunc adapts a per-stage function to aggStage.

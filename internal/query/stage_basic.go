@@ -36,7 +36,7 @@ func aggCompileMatch(name string, arg bson.RawValue) (aggStage, error) {
 		out := make([]bson.Raw, 0, len(docs))
 		for i, d := range docs {
 			if i%1024 == 1023 {
-				if err := aggCheckCtx(ctx); err != nil {
+				if err := codes.FromContext(ctx); err != nil {
 					return nil, err
 				}
 			}

@@ -109,7 +109,7 @@ func (g *aggGroup) run(ctx context.Context, docs []bson.Raw, _ Env) ([]bson.Raw,
 	byKey := map[string]*group{}
 	for i, d := range docs {
 		if i%1024 == 1023 {
-			if err := aggCheckCtx(ctx); err != nil {
+			if err := codes.FromContext(ctx); err != nil {
 				return nil, err
 			}
 		}

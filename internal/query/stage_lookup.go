@@ -162,7 +162,7 @@ func (l *aggLookup) run(ctx context.Context, docs []bson.Raw, env Env) ([]bson.R
 	out := make([]bson.Raw, 0, len(docs))
 	for i, d := range docs {
 		if i%64 == 63 {
-			if err := aggCheckCtx(ctx); err != nil {
+			if err := codes.FromContext(ctx); err != nil {
 				return nil, err
 			}
 		}

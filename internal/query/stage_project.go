@@ -272,7 +272,7 @@ func (p *aggProjection) run(ctx context.Context, docs []bson.Raw, _ Env) ([]bson
 	out := make([]bson.Raw, 0, len(docs))
 	for i, d := range docs {
 		if i%1024 == 1023 {
-			if err := aggCheckCtx(ctx); err != nil {
+			if err := codes.FromContext(ctx); err != nil {
 				return nil, err
 			}
 		}

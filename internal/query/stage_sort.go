@@ -39,7 +39,10 @@ func aggCompileSort(name string, arg bson.RawValue) (aggStage, error) {
 func (s aggSort) run(ctx context.Context, docs []bson.Raw, _ Env) ([]bson.Raw, error) {
 	out := slices.Clone(docs)
 	slices.SortStableFunc(out, s.sort.Compare)
-	return out, aggCheckCtx(ctx)
+	if err := codes.FromContext(ctx); err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 // aggCompileSortByCount is $sortByCount: {$group: {_id: expr, count:

@@ -88,7 +88,7 @@ func (u *aggUnwind) run(ctx context.Context, docs []bson.Raw, _ Env) ([]bson.Raw
 	var out []bson.Raw
 	for i, d := range docs {
 		if i%1024 == 1023 {
-			if err := aggCheckCtx(ctx); err != nil {
+			if err := codes.FromContext(ctx); err != nil {
 				return nil, err
 			}
 		}
