@@ -21,12 +21,21 @@ func TestLayers(t *testing.T) {
 		imports[pkg] = strings.Fields(deps)
 	}
 	forbidden := map[string][]string{
-		mod:                      {mod + "/server", mod + "/wire", mod + "/internal/cli", mod + "/cmd/"},
+		mod:                      {mod + "/server", mod + "/wire", mod + "/internal/cli", mod + "/cmd/", mod + "/store", mod + "/occ", mod + "/atomicop", mod + "/repo"},
 		mod + "/internal/engine": {mod + "/server", mod + "/wire", mod + "/internal/cli"},
 		mod + "/internal/query":  {mod + "/internal/engine", mod + "/server", mod + "/wire", mod + "/internal/cli"},
 		mod + "/internal/codes":  {mod + "/"},
 		mod + "/wire":            {mod + "/"},
 		mod + "/server":          {mod + "/internal/engine", mod + "/internal/cli"},
+	}
+	// The toolkit reaches data through the root API or the driver only, so that the same code runs embedded and
+	// against MongoDB; storetest alone starts an in-process server, as httptest does.
+	for _, pkg := range []string{"/store", "/occ", "/atomicop", "/repo", "/store/storetest"} {
+		bad := []string{mod + "/internal/", mod + "/wire", mod + "/cmd/"}
+		if pkg != "/store/storetest" {
+			bad = append(bad, mod+"/server")
+		}
+		forbidden[mod+pkg] = bad
 	}
 	if len(imports[mod]) == 0 {
 		t.Fatalf("go list did not report the root package: %q", out)
