@@ -1,0 +1,66 @@
+package occ
+
+import "sync"
+
+// Counters are the toolkit's counts for one collection.
+type Counters struct {
+	// Conflicts counts versioned writes that failed with a *ConflictError.
+	Conflicts int64
+	// Retries counts re-runs of a caller's function after a conflict or a transient transaction error.
+	Retries int64
+	// RetriesExhausted counts retry loops that gave up with the error still there.
+	RetriesExhausted int64
+}
+
+// Metrics holds Counters per collection ("database.collection"; "" for transaction retries not caused by a
+// versioned write). The zero value is ready to use, and it is safe for concurrent use.
+type Metrics struct {
+	mu sync.Mutex
+	m  map[string]*Counters
+}
+
+// DefaultMetrics receives the counts of every Collection and transaction whose options name no Metrics.
+var DefaultMetrics = &Metrics{}
+
+// Snapshot returns a copy of the counters.
+func (m *Metrics) Snapshot() map[string]Counters {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	out := make(map[string]Counters, len(m.m))
+	for ns, c := range m.m {
+		out[ns] = *c
+	}
+	return out
+}
+
+// Collection returns a copy of one collection's counters.
+func (m *Metrics) Collection(ns string) Counters {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if c := m.m[ns]; c != nil {
+		return *c
+	}
+	return Counters{}
+}
+
+// Reset sets every counter back to zero.
+func (m *Metrics) Reset() {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	clear(m.m)
+}
+
+// add applies f to ns's counters under the lock.
+func (m *Metrics) add(ns string, f func(*Counters)) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	c := m.m[ns]
+	if c == nil {
+		if m.m == nil {
+			m.m = map[string]*Counters{}
+		}
+		c = &Counters{}
+		m.m[ns] = c
+	}
+	f(c)
+}
