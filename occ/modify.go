@@ -17,12 +17,11 @@ import (
 // how many times fn ran. A missing document is ErrNotFound; an error from fn is returned as is and nothing is
 // written.
 func Modify[T any](ctx context.Context, c *Collection, id any, fn func(*T) error) (Result, error) {
-	var res Result
-	retry := c.opts.Retry
 	if inTransaction(ctx) {
-		retry = NoRetry
+		return modifyOnce(ctx, c, id, fn)
 	}
-	attempts, err := retry.Do(ctx, c.opts.Metrics, c.ns, func(ctx context.Context) error {
+	var res Result
+	attempts, err := c.opts.Retry.Do(ctx, c.opts.Metrics, c.ns, func(ctx context.Context) error {
 		r, err := modifyOnce(ctx, c, id, fn)
 		res = r
 		return err

@@ -77,7 +77,8 @@ func Retryable(err error) bool {
 
 // Do runs fn until it succeeds, fails with an error Retryable rejects, runs out of retries or ctx ends, and
 // returns the number of attempts made with fn's last error. Giving up after retries wraps both
-// ErrRetriesExhausted and the last error. m (DefaultMetrics when nil) counts the retries under ns.
+// ErrRetriesExhausted and the last error; with no retries allowed (MaxRetries < 0) the error is returned as
+// is. m (DefaultMetrics when nil) counts the retries under ns.
 func (r *Retry) Do(ctx context.Context, m *Metrics, ns string, fn func(ctx context.Context) error) (int, error) {
 	f := r.filled()
 	if m == nil {
@@ -85,7 +86,7 @@ func (r *Retry) Do(ctx context.Context, m *Metrics, ns string, fn func(ctx conte
 	}
 	for attempt := 0; ; attempt++ {
 		err := fn(ctx)
-		if err == nil || !Retryable(err) {
+		if err == nil || !Retryable(err) || f.MaxRetries < 0 {
 			return attempt + 1, err
 		}
 		if attempt >= f.MaxRetries {
