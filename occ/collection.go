@@ -173,3 +173,6 @@ func userOf(ctx context.Context) string {
 	u, _ := ctx.Value(userKey{}).(string)
 	return u
 }
+
+// UserFrom returns the user WithUser put in ctx, or "".
+func UserFrom(ctx context.Context) string { return userOf(ctx) }

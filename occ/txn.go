@@ -115,3 +115,8 @@ func conflictNS(err error) string {
 	}
 	return ""
 }
+
+// InTransaction reports whether ctx is the context WithTransaction passes to its function: operations that
+// retry by themselves (Modify, the atomic operations) make a single attempt there and leave retrying to the
+// transaction, since a retry inside it would read the same snapshot.
+func InTransaction(ctx context.Context) bool { return inTransaction(ctx) }
