@@ -143,7 +143,9 @@ type BulkError struct {
 	Err   error
 }
 
-func (e *BulkError) Error() string { return fmt.Sprintf("atomicop: bulk operation %d: %v", e.Index, e.Err) }
+func (e *BulkError) Error() string {
+	return fmt.Sprintf("atomicop: bulk operation %d: %v", e.Index, e.Err)
+}
 
 // Unwrap returns the operation's error.
 func (e *BulkError) Unwrap() error { return e.Err }
