@@ -11,6 +11,7 @@ import (
 
 	"github.com/concorddb/concord"
 	"github.com/concorddb/concord/atomicop"
+	"github.com/concorddb/concord/store"
 	"github.com/concorddb/concord/store/storetest"
 )
 
@@ -257,6 +258,49 @@ func TestBulk_AllOrNothing(t *testing.T) {
 		entries, err := b.Collection("oplog").Find(ctx, nil, nil)
 		if err != nil || len(entries) != 3 {
 			t.Errorf("operation log: %d entries (%v), want the 3 of the committed bulk", len(entries), err)
+		}
+	})
+}
+
+// losingStore is a store whose collections make the first upsert lose the insert race: a competing writer
+// inserts the key first, and the upsert fails with the duplicate key MongoDB reports in that case. The engine
+// (and MongoDB for an _id equality) usually retries such an upsert by itself, so without this the toolkit's own
+// retry would go untested.
+type losingStore struct {
+	store.Store
+	lost atomic.Bool
+}
+
+func (s *losingStore) Collection(database, name string) store.Collection {
+	return &losingCollection{Collection: s.Store.Collection(database, name), s: s}
+}
+
+type losingCollection struct {
+	store.Collection
+	s *losingStore
+}
+
+func (c *losingCollection) UpdateOne(ctx context.Context, filter, update any, opts *store.UpdateOptions) (store.UpdateResult, error) {
+	if opts != nil && opts.Upsert && !c.s.lost.Swap(true) {
+		if _, err := c.Collection.InsertOne(ctx, bson.D{{Key: "_id", Value: "k"}, {Key: "n", Value: int64(10)}}); err != nil {
+			return store.UpdateResult{}, err
+		}
+		return store.UpdateResult{}, &concord.Error{Code: 11000, Message: "E11000 duplicate key error"}
+	}
+	return c.Collection.UpdateOne(ctx, filter, update, opts)
+}
+
+// TestUpsert_RetriesAfterLosingTheInsertRace: an upsert that loses the insert race is retried as an update of
+// the winner's document.
+func TestUpsert_RetriesAfterLosingTheInsertRace(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, b *storetest.Backend) {
+		ops := atomicop.New(&losingStore{Store: b.Store}, b.Database, "lost", nil)
+		res, err := ops.Do(context.Background(), atomicop.Upsert{Filter: id("k"), Update: bson.D{{Key: "$inc", Value: bson.D{{Key: "n", Value: 1}}}}})
+		if err != nil || !res.Applied || res.Attempts != 2 || res.UpsertedID != nil {
+			t.Fatalf("Upsert: %+v, %v, want applied as an update at the second attempt", res, err)
+		}
+		if got := get(t, b, "lost", "k").Lookup("n").AsInt64(); got != 11 {
+			t.Errorf("n = %d, want the winner's 10 plus 1", got)
 		}
 	})
 }
