@@ -144,6 +144,12 @@ func (c *Collection) FindOneAndUpdate(ctx context.Context, id any, expected int6
 	return w.after, res, err
 }
 
+// Touch increments the version of the document with _id id if it is still expected, changing nothing else:
+// it makes concurrent writers based on expected fail, and reports a conflict if one already won.
+func (c *Collection) Touch(ctx context.Context, id any, expected int64) (Result, error) {
+	return c.exec(ctx, &write{kind: writeUpdate, id: id, expected: expected})
+}
+
 // DeleteOne deletes the document with _id id if its version is still expected.
 func (c *Collection) DeleteOne(ctx context.Context, id any, expected int64) (Result, error) {
 	return c.exec(ctx, &write{kind: writeDelete, id: id, expected: expected})

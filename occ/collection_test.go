@@ -57,6 +57,10 @@ func TestCollection_EveryWritePathChecksTheVersion(t *testing.T) {
 			_, err := c.Upsert(ctx, id, v, set("n", 99))
 			return err
 		}},
+		{"Touch", func(ctx context.Context, c *occ.Collection, id any, v int64) error {
+			_, err := c.Touch(ctx, id, v)
+			return err
+		}},
 		{"Modify", func(ctx context.Context, c *occ.Collection, id any, v int64) error {
 			// Modify reads the version itself: make it stale by moving the document inside fn.
 			_, err := occ.Modify(ctx, c, id, func(d *bson.M) error {

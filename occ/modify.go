@@ -53,18 +53,38 @@ func modifyOnce[T any](ctx context.Context, c *Collection, id any, fn func(*T) e
 	if err != nil {
 		return Result{}, err
 	}
-	return c.writeChanges(ctx, id, version, base, mine)
+	res, _, err := c.WriteDiff(ctx, Diff{ID: id, Version: version, Base: base, Mine: mine, FieldLevel: c.opts.FieldLevel})
+	return res, err
 }
 
-// writeChanges writes the difference from base (at version) to mine as one versioned update.
-func (c *Collection) writeChanges(ctx context.Context, id any, version int64, base, mine bson.Raw) (Result, error) {
-	ch := diff(base, mine, c.skip)
+// Diff is a versioned update given as two versions of a document: the base the caller read and the caller's
+// edited copy. WriteDiff sends only the difference.
+type Diff struct {
+	// ID is the document's _id; Version the version Base was read at.
+	ID      any
+	Version int64
+	// Base and Mine are the document before and after the caller's edit. Fields absent from both are left
+	// alone; a field present in Base and absent from Mine is unset.
+	Base, Mine bson.Raw
+	// FieldLevel checks the base values of the changed fields instead of the version. Only a true base (what
+	// the caller read and edited) may be checked this way: a base read later would hide what others changed.
+	FieldLevel bool
+	// ReturnDocument asks for the document as written.
+	ReturnDocument bool
+}
+
+// WriteDiff writes the difference from d.Base to d.Mine as one versioned update and returns the versions and,
+// when asked for, the document as written. Nothing changed, nothing is written (and the document returned is
+// nil).
+func (c *Collection) WriteDiff(ctx context.Context, d Diff) (Result, bson.Raw, error) {
+	ch := diff(d.Base, d.Mine, c.skip)
 	if len(ch.paths) == 0 {
-		return Result{PreviousVersion: version, NewVersion: version, Attempts: 1}, nil
+		return Result{PreviousVersion: d.Version, NewVersion: d.Version, Attempts: 1}, nil, nil
 	}
-	w := &write{kind: writeUpdate, id: id, expected: version, update: ch.update(), base: base, paths: ch.paths}
-	if c.opts.FieldLevel {
-		w.check = fieldChecks(base, ch.paths)
+	w := &write{kind: writeUpdate, id: d.ID, expected: d.Version, update: ch.update(), base: d.Base, paths: ch.paths, returnDoc: d.ReturnDocument}
+	if d.FieldLevel {
+		w.check = fieldChecks(d.Base, ch.paths)
 	}
-	return c.exec(ctx, w)
+	res, err := c.exec(ctx, w)
+	return res, w.after, err
 }
