@@ -62,7 +62,9 @@ func (r *Repository[T]) Collection() *occ.Collection { return r.c }
 func (r *Repository[T]) ID(t *T) any { return reflect.ValueOf(t).Elem().FieldByIndex(r.id).Interface() }
 
 // Version returns t's version.
-func (r *Repository[T]) Version(t *T) int64 { return reflect.ValueOf(t).Elem().FieldByIndex(r.version).Int() }
+func (r *Repository[T]) Version(t *T) int64 {
+	return reflect.ValueOf(t).Elem().FieldByIndex(r.version).Int()
+}
 
 func (r *Repository[T]) setVersion(t *T, v int64) {
 	reflect.ValueOf(t).Elem().FieldByIndex(r.version).SetInt(v)
@@ -174,7 +176,6 @@ func (r *Repository[T]) Update(ctx context.Context, id any, fn func(*T) error) (
 	r.setVersion(&last, res.NewVersion)
 	return &last, res, nil
 }
-
 
 // setID sets the _id field of t.
 func setID[T any](t *T, index []int, id any) {
