@@ -29,7 +29,7 @@ var rewrite = flag.Bool("rewrite", false, "rewrite testdata/scenarios/*.txt with
 // driver. Each is opened fresh for every run of a script.
 var scenarioImpls = []scenarioImpl{
 	{"embedded", openEmbeddedTarget},
-	// {"driver", openDriverTarget},
+	{"driver", openDriverTarget},
 }
 
 // scenarioImpl names an implementation and opens it.
@@ -50,7 +50,9 @@ type scenarioImpl struct {
 // legitimately differs (a check the Go driver makes before sending, an error
 // label the server adds), the expected output goes on with a line
 // "---- <implementation>" and that implementation's own expected output; the
-// output before it is every other implementation's. Lines starting with '#'
+// output before it is every other implementation's. A script that cannot run
+// on an implementation says so, and why, in a line "skip <implementation>:
+// <reason>" (no output), reported as a skipped test. Lines starting with '#'
 // between directives are comments. Directives:
 //
 //	start A | commit A | abort A | end A    session A (created on first use)
@@ -109,6 +111,9 @@ func TestScenarios(t *testing.T) {
 					t.Run(name, func(t *testing.T) {
 						t.Parallel()
 						sc := readScript(t, file)
+						if reason, ok := sc.skip[impl.name]; ok {
+							t.Skipf("%s [%s]: %s", file, impl.name, reason)
+						}
 						actual := runScript(t, impl.open(t, p.policy), sc)
 						for i, c := range sc.cases {
 							if want := c.expectedFor(impl.name); actual[i] != want {
@@ -129,6 +134,7 @@ type script struct {
 	file  string
 	lines []string
 	cases []scriptCase
+	skip  map[string]string // implementation -> why the script cannot run on it
 }
 
 // scriptCase is one directive of a script with the output it expects.
@@ -156,19 +162,38 @@ func readScript(tb testing.TB, file string) script {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	lines, cases, err := parseScript(string(data))
+	sc, err := parseScript(string(data))
 	if err != nil {
 		tb.Fatalf("%s: %v", file, err)
 	}
-	return script{file: file, lines: lines, cases: cases}
+	sc.file = file
+	return sc
+}
+
+// isImpl reports whether name is one of scenarioImpls.
+func isImpl(name string) bool {
+	return slices.ContainsFunc(scenarioImpls, func(x scenarioImpl) bool { return x.name == name })
 }
 
 // parseScript splits a script into its directives.
-func parseScript(data string) (lines []string, cases []scriptCase, err error) {
-	lines = strings.Split(strings.TrimRight(data, "\n"), "\n")
+func parseScript(data string) (sc script, err error) {
+	lines := strings.Split(strings.TrimRight(data, "\n"), "\n")
+	var cases []scriptCase
 	for i := 0; i < len(lines); {
 		l := strings.TrimSpace(lines[i])
 		if l == "" || strings.HasPrefix(l, "#") {
+			i++
+			continue
+		}
+		if rest, ok := strings.CutPrefix(l, "skip "); ok {
+			impl, reason, _ := strings.Cut(rest, ":")
+			if !isImpl(impl) || strings.TrimSpace(reason) == "" {
+				return script{}, fmt.Errorf("line %d: want \"skip <implementation>: <reason>\"", i+1)
+			}
+			if sc.skip == nil {
+				sc.skip = map[string]string{}
+			}
+			sc.skip[impl] = strings.TrimSpace(reason)
 			i++
 			continue
 		}
@@ -176,12 +201,12 @@ func parseScript(data string) (lines []string, cases []scriptCase, err error) {
 		j := i + 1
 		for j < len(lines) && lines[j] != "----" {
 			if strings.TrimSpace(lines[j]) == "" {
-				return nil, nil, fmt.Errorf("line %d: directive %q has no \"----\" line", i+1, l)
+				return script{}, fmt.Errorf("line %d: directive %q has no \"----\" line", i+1, l)
 			}
 			j++
 		}
 		if j == len(lines) {
-			return nil, nil, fmt.Errorf("line %d: directive %q has no \"----\" line", i+1, l)
+			return script{}, fmt.Errorf("line %d: directive %q has no \"----\" line", i+1, l)
 		}
 		c.sep = j
 		k := j + 1
@@ -200,8 +225,8 @@ func parseScript(data string) (lines []string, cases []scriptCase, err error) {
 			if impl == "" {
 				c.expected = text
 			} else {
-				if !slices.ContainsFunc(scenarioImpls, func(x scenarioImpl) bool { return x.name == impl }) {
-					return nil, nil, fmt.Errorf("line %d: no implementation %q", i+1, impl)
+				if !isImpl(impl) {
+					return script{}, fmt.Errorf("line %d: no implementation %q", i+1, impl)
 				}
 				if c.alt == nil {
 					c.alt = map[string]string{}
@@ -217,16 +242,24 @@ func parseScript(data string) (lines []string, cases []scriptCase, err error) {
 		cases = append(cases, c)
 		i = k
 	}
-	return lines, cases, nil
+	sc.lines, sc.cases = lines, cases
+	return sc, nil
 }
 
-// rewriteScript runs a script on every implementation (parking waits) and
-// writes their outputs back: the first implementation's as the expected
-// output, and any other's that differs after a "---- <implementation>" line.
+// rewriteScript runs a script on every implementation it does not skip
+// (parking waits) and writes their outputs back: the first implementation's
+// as the expected output, and any other's that differs after a
+// "---- <implementation>" line.
 func rewriteScript(t *testing.T, file string) {
 	sc := readScript(t, file)
+	if _, skip := sc.skip[scenarioImpls[0].name]; skip {
+		t.Fatalf("%s: the reference implementation %s cannot be skipped", file, scenarioImpls[0].name)
+	}
 	outs := make([][]string, len(scenarioImpls))
 	for i, impl := range scenarioImpls {
+		if _, skip := sc.skip[impl.name]; skip {
+			continue
+		}
 		outs[i] = runScript(t, impl.open(t, concord.WaitPark), sc)
 	}
 	var b strings.Builder
@@ -237,7 +270,7 @@ func rewriteScript(t *testing.T, file string) {
 		}
 		b.WriteString(outs[0][i] + "\n")
 		for j := 1; j < len(outs); j++ {
-			if outs[j][i] != outs[0][i] {
+			if outs[j] != nil && outs[j][i] != outs[0][i] {
 				b.WriteString("---- " + scenarioImpls[j].name + "\n" + outs[j][i] + "\n")
 			}
 		}
