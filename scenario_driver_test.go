@@ -221,6 +221,7 @@ func (t *driverTarget) describeError(err error) string {
 		errs := make([]serverError, len(bwe.WriteErrors))
 		for i, we := range bwe.WriteErrors {
 			indexes[i], errs[i] = we.Index, driverWriteError(we.WriteError, nil)
+			errs[i].write = false // "bulk write error" says so
 		}
 		return bulkWriteErrors(indexes, errs)
 	}
@@ -254,7 +255,7 @@ func (t *driverTarget) describeError(err error) string {
 
 // driverWriteError converts one write error; write errors carry no codeName.
 func driverWriteError(we mongo.WriteError, labels []string) serverError {
-	se := serverError{code: int32(we.Code), labels: labels, msg: we.Message}
+	se := serverError{write: true, code: int32(we.Code), labels: labels, msg: we.Message}
 	se.keyPattern, _ = we.Raw.Lookup("keyPattern").DocumentOK()
 	se.keyValue, _ = we.Raw.Lookup("keyValue").DocumentOK()
 	return se

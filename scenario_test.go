@@ -52,7 +52,9 @@ type scenarioImpl struct {
 // "---- <implementation>" and that implementation's own expected output; the
 // output before it is every other implementation's. A script that cannot run
 // on an implementation says so, and why, in a line "skip <implementation>:
-// <reason>" (no output), reported as a skipped test. Lines starting with '#'
+// <reason>" (no output), reported as a skipped test. Over the wire, an error
+// the server reports in a reply's writeErrors prints as "write error ..."; the
+// embedded API has no such distinction. Lines starting with '#'
 // between directives are comments. Directives:
 //
 //	start A | commit A | abort A | end A    session A (created on first use)
@@ -1138,6 +1140,10 @@ const bulkWriteError = "bulk write error"
 // serverError is an error from the server (or the engine) as the scripts
 // print it, whichever implementation returned it.
 type serverError struct {
+	// write marks an error the server reported in a reply's writeErrors
+	// (ok: 1), not as the command's failure (ok: 0): a distinction only the
+	// wire makes.
+	write                bool
 	code                 int32
 	name                 string // codeName; empty to take the code's
 	labels               []string
@@ -1145,8 +1151,8 @@ type serverError struct {
 	keyPattern, keyValue bson.Raw // DuplicateKey's
 }
 
-// String prints "error 112 WriteConflict [TransientTransactionError]" and,
-// for a DuplicateKey, MongoDB's message and key.
+// String prints "error 112 WriteConflict [TransientTransactionError]" (or
+// "write error ...") and, for a DuplicateKey, MongoDB's message and key.
 func (e serverError) String() string {
 	name := e.name
 	if name == "" {
@@ -1157,6 +1163,9 @@ func (e serverError) String() string {
 		labels = []string{}
 	}
 	s := fmt.Sprintf("error %d %s %v", e.code, name, labels)
+	if e.write {
+		s = "write " + s
+	}
 	if e.code == 11000 {
 		s += fmt.Sprintf("\nmsg: %s\nkeyPattern: %s keyValue: %s", e.msg, formatDoc(e.keyPattern), formatDoc(e.keyValue))
 	}
