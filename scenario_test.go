@@ -46,16 +46,20 @@ type scenarioImpl struct {
 // labels and final data, embedded and over the wire.
 //
 // Script format: a directive line, optional input lines, "----", then the
-// expected output up to the next blank line. Where an implementation
-// legitimately differs (a check the Go driver makes before sending, an error
-// label the server adds), the expected output goes on with a line
-// "---- <implementation>" and that implementation's own expected output; the
-// output before it is every other implementation's. A script that cannot run
-// on an implementation says so, and why, in a line "skip <implementation>:
-// <reason>" (no output), reported as a skipped test. Over the wire, an error
-// the server reports in a reply's writeErrors prints as "write error ..."; the
-// embedded API has no such distinction. Lines starting with '#'
-// between directives are comments. Directives:
+// expected output up to the next blank line. Lines starting with '#' between
+// directives are comments.
+//
+// Where an implementation legitimately differs (a check the Go driver makes
+// before sending, an error the wire reports as a write error), the expected
+// output goes on with a line "---- <implementation>" and that
+// implementation's own expected output; the output before it is every other
+// implementation's. Over the wire, an error the server reports in a reply's
+// writeErrors (ok: 1) prints as "write error ...", one that fails the command
+// (ok: 0) as "error ...": the embedded API has no such distinction. A script
+// that cannot run on an implementation says so, and why, in a line
+// "skip <implementation>: <reason>" (no output), reported as a skipped test.
+//
+// Directives:
 //
 //	start A | commit A | abort A | end A    session A (created on first use)
 //	A: <op>                                  run <op> in A's session context (sessionless if A never started)
