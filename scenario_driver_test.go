@@ -25,7 +25,6 @@ import (
 // entries are its own; ops outside any session use the client "outside".
 // Database "test" is profiled (level 2) for "stats".
 type driverTarget struct {
-	tb     testing.TB
 	db     *concord.DB
 	srv    *server.Server
 	addr   string
@@ -53,7 +52,7 @@ func openDriverTarget(tb testing.TB, policy concord.WaitPolicy) scenarioTarget {
 		db.Close()
 		tb.Fatal(err)
 	}
-	t := &driverTarget{tb: tb, db: db, srv: &server.Server{DB: db}, addr: l.Addr().String(),
+	t := &driverTarget{db: db, srv: &server.Server{DB: db}, addr: l.Addr().String(),
 		served: make(chan error, 1), clients: map[string]*mongo.Client{}}
 	go func() { t.served <- t.srv.Serve(l) }()
 	tb.Cleanup(func() {
@@ -65,7 +64,11 @@ func openDriverTarget(tb testing.TB, policy concord.WaitPolicy) scenarioTarget {
 			_ = c.Disconnect(ctx)
 		}
 	})
-	if err := t.client(outsideApp).Database("test").RunCommand(context.Background(), bson.D{{Key: "profile", Value: 2}}).Err(); err != nil {
+	outside, err := t.client(outsideApp)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if err := outside.Database("test").RunCommand(context.Background(), bson.D{{Key: "profile", Value: 2}}).Err(); err != nil {
 		tb.Fatalf("profile: %v", err)
 	}
 	return t
@@ -74,20 +77,30 @@ func openDriverTarget(tb testing.TB, policy concord.WaitPolicy) scenarioTarget {
 func (t *driverTarget) name() string { return "driver" }
 
 // client returns the client named app, connecting it on first use. Server
-// selection gives up after 2 s, so that ops after "close" fail quickly.
-func (t *driverTarget) client(app string) *mongo.Client {
+// selection gives up after 2 s, so that ops after the server has gone fail
+// quickly.
+func (t *driverTarget) client(app string) (*mongo.Client, error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if c, ok := t.clients[app]; ok {
-		return c
+		return c, nil
 	}
 	c, err := mongo.Connect(options.Client().ApplyURI("mongodb://" + t.addr + "/?directConnection=true").
 		SetAppName(app).SetServerSelectionTimeout(2 * time.Second))
 	if err != nil {
-		t.tb.Fatalf("Connect: %v", err)
+		return nil, err
 	}
 	t.clients[app] = c
-	return c
+	return c, nil
+}
+
+// database returns database name as the client named app reaches it.
+func (t *driverTarget) database(app, name string) (*mongo.Database, error) {
+	c, err := t.client(app)
+	if err != nil {
+		return nil, err
+	}
+	return c.Database(name), nil
 }
 
 // appOf is the appName of actor's client.
@@ -98,12 +111,20 @@ func appOf(actor string) string {
 	return actor
 }
 
-func (t *driverTarget) collection(actor, name string) scenarioColl {
-	return driverColl{t.client(appOf(actor)).Database("test").Collection(name)}
+func (t *driverTarget) collection(actor, name string) (scenarioColl, error) {
+	db, err := t.database(appOf(actor), "test")
+	if err != nil {
+		return nil, err
+	}
+	return driverColl{db.Collection(name)}, nil
 }
 
 func (t *driverTarget) startSession(actor string) (scenarioSession, error) {
-	s, err := t.client(appOf(actor)).StartSession()
+	c, err := t.client(appOf(actor))
+	if err != nil {
+		return nil, err
+	}
+	s, err := c.StartSession()
 	if err != nil {
 		return nil, err
 	}
@@ -113,8 +134,11 @@ func (t *driverTarget) startSession(actor string) (scenarioSession, error) {
 // profile reads the newest entry of actor's client in test.system.profile.
 func (t *driverTarget) profile(ctx context.Context, actor string) (context.Context, func() (opStats, error)) {
 	return ctx, func() (opStats, error) {
-		cur, err := t.client(outsideApp).Database("test").Collection("system.profile").
-			Find(context.Background(), bson.D{{Key: "appName", Value: appOf(actor)}})
+		db, err := t.database(outsideApp, "test")
+		if err != nil {
+			return opStats{}, err
+		}
+		cur, err := db.Collection("system.profile").Find(context.Background(), bson.D{{Key: "appName", Value: appOf(actor)}})
 		if err != nil {
 			return opStats{}, err
 		}
@@ -136,7 +160,16 @@ func (t *driverTarget) profile(ctx context.Context, actor string) (context.Conte
 
 // serverStatus runs serverStatus.
 func (t *driverTarget) serverStatus() (bson.Raw, error) {
-	return t.client(outsideApp).Database("admin").RunCommand(context.Background(), bson.D{{Key: "serverStatus", Value: 1}}).Raw()
+	return t.admin(bson.D{{Key: "serverStatus", Value: 1}})
+}
+
+// admin runs cmd on database admin.
+func (t *driverTarget) admin(cmd bson.D) (bson.Raw, error) {
+	db, err := t.database(outsideApp, "admin")
+	if err != nil {
+		return nil, err
+	}
+	return db.RunCommand(context.Background(), cmd).Raw()
 }
 
 func (t *driverTarget) writeConflicts() (int64, error) {
@@ -169,8 +202,8 @@ func (t *driverTarget) setLifetime(d time.Duration) error {
 	if d%time.Second != 0 {
 		return fmt.Errorf("transactionLifetimeLimitSeconds %v is not whole seconds", d)
 	}
-	return t.client(outsideApp).Database("admin").RunCommand(context.Background(), bson.D{{Key: "setParameter", Value: 1},
-		{Key: "transactionLifetimeLimitSeconds", Value: int32(d / time.Second)}}).Err()
+	_, err := t.admin(bson.D{{Key: "setParameter", Value: 1}, {Key: "transactionLifetimeLimitSeconds", Value: int32(d / time.Second)}})
+	return err
 }
 
 // close shuts the server down gracefully, as "concord serve" does on

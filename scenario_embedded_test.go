@@ -30,8 +30,8 @@ func openEmbeddedTarget(tb testing.TB, policy concord.WaitPolicy) scenarioTarget
 
 func (t *embeddedTarget) name() string { return "embedded" }
 
-func (t *embeddedTarget) collection(_, name string) scenarioColl {
-	return embeddedColl{t.db.Database("test").Collection(name)}
+func (t *embeddedTarget) collection(_, name string) (scenarioColl, error) {
+	return embeddedColl{t.db.Database("test").Collection(name)}, nil
 }
 
 func (t *embeddedTarget) startSession(string) (scenarioSession, error) {

@@ -849,7 +849,10 @@ func (r *scriptRunner) prepare(actor, text string) (func(ctx context.Context) (s
 			}
 		}
 	}
-	coll := r.target.collection(actor, op.coll)
+	coll, err := r.target.collection(actor, op.coll)
+	if err != nil {
+		return nil, err
+	}
 	return func(ctx context.Context) (string, *opRecord) {
 		rec := &opRecord{}
 		if cancelAfter > 0 {
@@ -990,7 +993,7 @@ type scenarioTarget interface {
 	name() string
 	// collection returns collection name of database "test" as actor
 	// reaches it ("" outside any session).
-	collection(actor, name string) scenarioColl
+	collection(actor, name string) (scenarioColl, error)
 	// startSession starts actor's session.
 	startSession(actor string) (scenarioSession, error)
 	// profile prepares ctx for one op of actor and returns a function that
