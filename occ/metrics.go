@@ -1,6 +1,11 @@
 package occ
 
-import "sync"
+import (
+	"sync"
+
+	"github.com/concorddb/concord"
+	"github.com/concorddb/concord/store"
+)
 
 // Counters are the toolkit's counts for one collection.
 type Counters struct {
@@ -63,4 +68,23 @@ func (m *Metrics) add(ns string, f func(*Counters)) {
 		m.m[ns] = c
 	}
 	f(c)
+}
+
+// Observed is what the application reads: the toolkit's counters beside, on the embedded backend, the
+// engine's own (write conflicts, transactions, opcounters), taken at the same moment.
+type Observed struct {
+	// Collections holds the toolkit's counters per namespace.
+	Collections map[string]Counters
+	// Engine is the embedded engine's metrics, nil on the driver backend (read serverStatus there).
+	Engine *concord.Metrics
+}
+
+// Observe returns m's counters joined to the engine's metrics of st when st is embedded.
+func (m *Metrics) Observe(st store.Store) Observed {
+	o := Observed{Collections: m.Snapshot()}
+	if db := store.DB(st); db != nil {
+		em := db.Metrics()
+		o.Engine = &em
+	}
+	return o
 }
