@@ -1,0 +1,148 @@
+package occ_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+
+	"github.com/concorddb/concord"
+	"github.com/concorddb/concord/occ"
+	"github.com/concorddb/concord/store"
+)
+
+// openStore opens an in-memory embedded store for the examples.
+func openStore() (store.Store, func()) {
+	db, err := concord.Open("", nil)
+	if err != nil {
+		log.Fatal(err)
+	}
+	return store.Embedded(db), func() { db.Close() }
+}
+
+// A write based on a stale version fails with a conflict that says which version it expected and which it
+// found, and writes nothing.
+func ExampleCollection_UpdateOne() {
+	st, done := openStore()
+	defer done()
+	ctx := context.Background()
+	docs := occ.New(st, "app", "docs", nil)
+
+	res, _ := docs.Insert(ctx, bson.D{{Key: "_id", Value: "readme"}, {Key: "title", Value: "Hello"}})
+	fmt.Println("inserted at version", res.NewVersion)
+
+	res, _ = docs.UpdateOne(ctx, "readme", 1, bson.D{{Key: "$set", Value: bson.D{{Key: "title", Value: "Hi"}}}})
+	fmt.Println("updated to version", res.NewVersion)
+
+	_, err := docs.UpdateOne(ctx, "readme", 1, bson.D{{Key: "$set", Value: bson.D{{Key: "title", Value: "Hey"}}}})
+	var ce *occ.ConflictError
+	if errors.As(err, &ce) {
+		fmt.Printf("conflict: expected %d, current %d\n", ce.Expected, ce.Current)
+	}
+	_, err = docs.UpdateOne(ctx, "missing", 1, bson.D{{Key: "$set", Value: bson.D{{Key: "title", Value: "Hey"}}}})
+	fmt.Println("not found:", errors.Is(err, occ.ErrNotFound))
+	// Output:
+	// inserted at version 1
+	// updated to version 2
+	// conflict: expected 1, current 2
+	// not found: true
+}
+
+// Modify reads, applies the function and writes only what changed, retrying the whole read-modify-write if
+// another writer got there first.
+func ExampleModify() {
+	st, done := openStore()
+	defer done()
+	ctx := context.Background()
+	counters := occ.New(st, "app", "counters", nil)
+	if _, err := counters.Insert(ctx, bson.D{{Key: "_id", Value: "visits"}, {Key: "n", Value: int64(0)}}); err != nil {
+		log.Fatal(err)
+	}
+
+	type counter struct {
+		N int64 `bson:"n"`
+	}
+	res, err := occ.Modify(ctx, counters, "visits", func(c *counter) error {
+		c.N++
+		return nil
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Printf("version %d -> %d in %d attempt(s)\n", res.PreviousVersion, res.NewVersion, res.Attempts)
+	// Output: version 1 -> 2 in 1 attempt(s)
+}
+
+// The seed's transferFunds: both balances and the transfer record commit together, and a conflict with a
+// concurrent transfer re-runs the function.
+func ExampleWithTransaction() {
+	st, done := openStore()
+	defer done()
+	ctx := context.Background()
+	accounts := occ.New(st, "bank", "accounts", nil)
+	for _, id := range []string{"alice", "bob"} {
+		if _, err := accounts.Insert(ctx, bson.D{{Key: "_id", Value: id}, {Key: "balance", Value: int64(100)}}); err != nil {
+			log.Fatal(err)
+		}
+	}
+	type account struct {
+		Balance int64 `bson:"balance"`
+	}
+	transfer := func(from, to string, amount int64) error {
+		return occ.WithTransaction(ctx, st, func(ctx context.Context) error {
+			if _, err := occ.Modify(ctx, accounts, from, func(a *account) error {
+				if a.Balance < amount {
+					return errors.New("insufficient funds")
+				}
+				a.Balance -= amount
+				return nil
+			}); err != nil {
+				return err
+			}
+			_, err := occ.Modify(ctx, accounts, to, func(a *account) error { a.Balance += amount; return nil })
+			return err
+		}, nil)
+	}
+	fmt.Println(transfer("alice", "bob", 30))
+	fmt.Println(transfer("alice", "bob", 300))
+	for _, id := range []string{"alice", "bob"} {
+		doc, v, _ := accounts.FindByID(ctx, id)
+		fmt.Println(id, doc.Lookup("balance").Int64(), "version", v)
+	}
+	// Output:
+	// <nil>
+	// insufficient funds
+	// alice 70 version 2
+	// bob 130 version 2
+}
+
+// A batch reports every document's outcome.
+func ExampleCollection_Batch() {
+	st, done := openStore()
+	defer done()
+	ctx := context.Background()
+	items := occ.New(st, "shop", "items", nil)
+	for _, id := range []string{"pen", "ink"} {
+		if _, err := items.Insert(ctx, bson.D{{Key: "_id", Value: id}, {Key: "price", Value: 1}}); err != nil {
+			log.Fatal(err)
+		}
+	}
+	raise := bson.D{{Key: "$inc", Value: bson.D{{Key: "price", Value: 1}}}}
+	report, err := items.Batch(ctx, []occ.BatchItem{
+		{ID: "pen", Version: 1, Update: raise},
+		{ID: "ink", Version: 7, Update: raise},
+		{ID: "cap", Update: raise},
+	}, occ.Independent)
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, it := range report.Items {
+		fmt.Printf("%v: %v (expected %d, current %d)\n", it.ID, it.Status, it.Expected, it.Current)
+	}
+	// Output:
+	// pen: updated (expected 1, current 2)
+	// ink: version conflict (expected 7, current 1)
+	// cap: not found (expected 0, current 0)
+}
