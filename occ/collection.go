@@ -102,7 +102,9 @@ func (c *Collection) Insert(ctx context.Context, doc any) (Result, error) {
 }
 
 // UpdateOne applies the operator document update to the document with _id id if its version is still
-// expected, incrementing the version in the same write. The update must not touch the version field.
+// expected, incrementing the version in the same write. The update must not touch the version field. Expected
+// 0 stands for a document without a version field (written before it was versioned): the write gives it
+// version 1.
 func (c *Collection) UpdateOne(ctx context.Context, id any, expected int64, update any) (Result, error) {
 	u, err := toD(update)
 	if err != nil {

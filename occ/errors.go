@@ -32,6 +32,9 @@ type ConflictError struct {
 	// Paths lists the field paths that both this write and the other writer changed, when the base the write
 	// was computed from is known (Modify, a unit of work); in field-level mode, the checked paths that moved.
 	Paths []string
+	// final marks the conflict of an insert (or a creating upsert) of an _id that exists: running the same
+	// write again cannot succeed, so Retryable refuses it.
+	final bool
 }
 
 func (e *ConflictError) Error() string {

@@ -70,8 +70,13 @@ func (r *Retry) Backoff(n int) time.Duration {
 }
 
 // Retryable reports whether err leaves nothing written and may be retried by running the whole function again:
-// an optimistic conflict or a TransientTransactionError.
+// an optimistic conflict or a TransientTransactionError. The conflict of an insert whose _id exists is not
+// retryable: the same insert would conflict again.
 func Retryable(err error) bool {
+	var ce *ConflictError
+	if errors.As(err, &ce) {
+		return !ce.final
+	}
 	return errors.Is(err, ErrConflict) || store.IsTransientTransactionError(err)
 }
 

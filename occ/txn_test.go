@@ -152,3 +152,44 @@ func TestWithTransaction_AbortsOnError(t *testing.T) {
 		}
 	})
 }
+
+// TestWithTransaction_InsertConflict: inserting an existing _id in a transaction is a conflict reported at once,
+// with the current version, and not retried (the same insert would conflict again).
+func TestWithTransaction_InsertConflict(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, b *storetest.Backend) {
+		ctx := context.Background()
+		c := newCollection(t, b, "txninsert", nil)
+		if _, err := c.Insert(ctx, bson.D{{Key: "_id", Value: 1}}); err != nil {
+			t.Fatal(err)
+		}
+		runs := 0
+		err := occ.WithTransaction(ctx, b.Store, func(ctx context.Context) error {
+			runs++
+			_, err := c.Insert(ctx, bson.D{{Key: "_id", Value: 1}})
+			return err
+		}, nil)
+		var ce *occ.ConflictError
+		if !errors.As(err, &ce) || ce.Current != 1 || runs != 1 || occ.Retryable(err) {
+			t.Errorf("insert of an existing _id: %v after %d runs, want a final conflict at current version 1 after 1", err, runs)
+		}
+	})
+}
+
+// TestModify_UnversionedDocument: a document written before versioning is read as version 0 and becomes
+// version 1 at its first versioned write.
+func TestModify_UnversionedDocument(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, b *storetest.Backend) {
+		ctx := context.Background()
+		c := newCollection(t, b, "legacy", nil)
+		if _, err := c.Unversioned().InsertOne(ctx, bson.D{{Key: "_id", Value: 1}, {Key: "n", Value: 1}}); err != nil {
+			t.Fatal(err)
+		}
+		res, err := occ.Modify(ctx, c, 1, func(d *bson.M) error { (*d)["n"] = 2; return nil })
+		if err != nil || res.PreviousVersion != 0 || res.NewVersion != 1 {
+			t.Fatalf("Modify: %+v, %v", res, err)
+		}
+		if _, err := c.UpdateOne(ctx, 1, 0, set("n", 3)); !errors.Is(err, occ.ErrConflict) {
+			t.Errorf("a second write from version 0: %v, want a conflict", err)
+		}
+	})
+}

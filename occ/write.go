@@ -47,7 +47,9 @@ func (c *Collection) filter(w *write) bson.D {
 	switch {
 	case w.check != nil:
 		f = append(f, w.check...)
-	case w.upsert && w.expected == 0:
+	case w.expected == 0:
+		// Version 0 is "not versioned yet": an upsert creating the document, or a document written before it
+		// was versioned (the write gives it version 1).
 		f = append(f, bson.E{Key: c.opts.VersionField, Value: bson.D{{Key: "$exists", Value: false}}})
 	default:
 		f = append(f, bson.E{Key: c.opts.VersionField, Value: w.expected})
@@ -102,6 +104,16 @@ func (c *Collection) exec(ctx context.Context, w *write) (Result, error) {
 	switch w.kind {
 	case writeInsert:
 		res = Result{NewVersion: 1, Attempts: 1}
+		if inTransaction(ctx) {
+			// In a transaction a duplicate key aborts the transaction, and the conflict could no longer be
+			// read: look first. A concurrent insert of the same _id is then a write conflict, retried.
+			if _, _, err := c.FindByID(ctx, w.id); !errors.Is(err, ErrNotFound) {
+				if err != nil {
+					return Result{}, err
+				}
+				return Result{}, c.fail(ctx, w)
+			}
+		}
 		_, err := c.c.InsertOne(ctx, c.stampDoc(ctx, w, 1, true))
 		if err != nil && store.IsDuplicateKey(err) {
 			if cerr := c.fail(ctx, w); !errors.Is(cerr, ErrNotFound) {
@@ -182,7 +194,7 @@ func (c *Collection) fail(ctx context.Context, w *write) error {
 	if errors.Is(err, store.ErrNoDocuments) {
 		return &NotFoundError{Collection: c.ns, ID: w.id}
 	}
-	ce := &ConflictError{Collection: c.ns, ID: w.id, Expected: w.expected}
+	ce := &ConflictError{Collection: c.ns, ID: w.id, Expected: w.expected, final: w.kind == writeInsert || (w.upsert && w.expected == 0)}
 	if err != nil {
 		ce.Unknown = true
 	} else {

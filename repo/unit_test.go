@@ -176,3 +176,30 @@ func TestUnit_Lightweight(t *testing.T) {
 		}
 	})
 }
+
+// TestUnit_AddExisting: adding an entity whose _id exists fails the commit with that document listed, at
+// once, and writes nothing else.
+func TestUnit_AddExisting(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, b *storetest.Backend) {
+		ctx := context.Background()
+		r := newRepo(t, b, "addexisting", nil)
+		if err := r.Insert(ctx, &item{ID: "a"}); err != nil {
+			t.Fatal(err)
+		}
+		u := repo.NewUnit(b.Store, nil)
+		if err := r.Add(u, &item{ID: "b"}); err != nil {
+			t.Fatal(err)
+		}
+		if err := r.Add(u, &item{ID: "a", Name: "again"}); err != nil {
+			t.Fatal(err)
+		}
+		err := u.Commit(ctx)
+		var ce *repo.CommitError
+		if !errors.As(err, &ce) || len(ce.Conflicts) != 1 || ce.Conflicts[0].ID != "a" || ce.Conflicts[0].Current != 1 || ce.Conflicts[0].Theirs == nil {
+			t.Fatalf("Commit: %v, want a conflict on a only", err)
+		}
+		if _, err := r.Get(ctx, "b"); !errors.Is(err, occ.ErrNotFound) {
+			t.Errorf("b after the failed commit: %v, want not found", err)
+		}
+	})
+}
