@@ -206,7 +206,7 @@ func (op Upsert) run(ctx context.Context, o *Ops) (Result, error) {
 		ur, err := o.c.UpdateOne(ctx, op.Filter, o.update(u), &store.UpdateOptions{Upsert: true})
 		if store.IsDuplicateKey(err) && !occ.InTransaction(ctx) {
 			// Retryable as a conflict: nothing was written.
-			return &occ.ConflictError{Collection: o.ns, Unknown: true}
+			return &occ.ConflictError{Collection: o.ns, ID: op.Filter, Unknown: true}
 		}
 		if err != nil {
 			return err

@@ -97,7 +97,7 @@ func (c *Collection) Batch(ctx context.Context, items []BatchItem, mode Mode) (*
 		}
 		return r, nil
 	}
-	var r *BatchReport
+	r := &BatchReport{Items: make([]ItemReport, len(items))}
 	err := WithTransaction(ctx, c.st, func(ctx context.Context) error {
 		r = &BatchReport{Items: make([]ItemReport, len(items))}
 		failed := false
@@ -120,7 +120,7 @@ func (c *Collection) Batch(ctx context.Context, items []BatchItem, mode Mode) (*
 		}
 		return r, nil
 	}
-	if err != nil && r != nil {
+	if err != nil {
 		// The transaction did not commit: whatever its last run reported, nothing was written.
 		for i := range r.Items {
 			if r.Items[i].Status == Updated {

@@ -162,7 +162,7 @@ func (c *embeddedCollection) BulkWrite(ctx context.Context, models []WriteModel,
 			break
 		}
 		// In a transaction the first failure has aborted it: later models could only fail the same way.
-		if concord.SessionFromContext(ctx) != nil && concord.SessionFromContext(ctx).TransactionRunning() {
+		if s := concord.SessionFromContext(ctx); s != nil && s.TransactionRunning() {
 			break
 		}
 	}
