@@ -14,6 +14,7 @@ var subcommands = map[string]struct {
 	brief string
 }{
 	"bench": {Bench, "measure Concord beside PostgreSQL (hot document, spread updates, transfers)"},
+	"demo":  {Demo, "lost-update: seed 002's counter, naive against versioned writes, embedded or on MongoDB"},
 	"serve": {Serve, "serve the embedded engine over the MongoDB wire protocol"},
 	"soak":  {Soak, "SIGKILL and restart a server under load again and again, then check every acknowledged write"},
 }
