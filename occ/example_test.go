@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log"
+	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 
@@ -145,4 +146,31 @@ func ExampleCollection_Batch() {
 	// pen: updated (expected 1, current 2)
 	// ink: version conflict (expected 7, current 1)
 	// cap: not found (expected 0, current 0)
+}
+
+// Retry re-runs a whole function after an optimistic conflict, with backoff and jitter, and gives up with an
+// error that still says what the last conflict was.
+func ExampleRetry_Do() {
+	r := &occ.Retry{MaxRetries: 2, Base: time.Millisecond}
+	attempts, err := r.Do(context.Background(), nil, "app.docs", func(context.Context) error {
+		return &occ.ConflictError{Collection: "app.docs", ID: 1, Expected: 1, Current: 2}
+	})
+	fmt.Println(attempts, errors.Is(err, occ.ErrRetriesExhausted), errors.Is(err, occ.ErrConflict))
+	// Output: 3 true true
+}
+
+// The toolkit's counters per collection, beside the engine's on the embedded backend.
+func ExampleMetrics_Observe() {
+	st, done := openStore()
+	defer done()
+	ctx := context.Background()
+	m := &occ.Metrics{}
+	docs := occ.New(st, "app", "docs", &occ.Options{Metrics: m})
+	if _, err := docs.Insert(ctx, bson.D{{Key: "_id", Value: 1}}); err != nil {
+		log.Fatal(err)
+	}
+	_, _ = docs.UpdateOne(ctx, 1, 5, bson.D{{Key: "$set", Value: bson.D{{Key: "x", Value: 1}}}})
+	o := m.Observe(st)
+	fmt.Println("conflicts:", o.Collections["app.docs"].Conflicts, "engine inserts:", o.Engine.Opcounters.Insert)
+	// Output: conflicts: 1 engine inserts: 1
 }

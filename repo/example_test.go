@@ -83,3 +83,39 @@ func ExampleUnit() {
 	// ink 1 1
 	// pen 4 2
 }
+
+// Run re-runs the whole function with a fresh unit of work when its commit conflicts.
+func ExampleRun() {
+	db, err := concord.Open("", nil)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer db.Close()
+	st := store.Embedded(db)
+	ctx := context.Background()
+	products, err := repo.New[product](occ.New(st, "shop", "products", nil))
+	if err != nil {
+		log.Fatal(err)
+	}
+	if err := products.Insert(ctx, &product{ID: "pen", Price: 2}); err != nil {
+		log.Fatal(err)
+	}
+	runs := 0
+	err = repo.Run(ctx, st, nil, nil, func(ctx context.Context, u *repo.Unit) error {
+		runs++
+		p, err := products.Load(ctx, u, "pen")
+		if err != nil {
+			return err
+		}
+		if runs == 1 { // someone else changes the price meanwhile
+			if _, _, err := products.Update(ctx, "pen", func(p *product) error { p.Price = 5; return nil }); err != nil {
+				return err
+			}
+		}
+		p.Price *= 2
+		return nil
+	})
+	p, _ := products.Get(ctx, "pen")
+	fmt.Println(err, runs, p.Price)
+	// Output: <nil> 2 10
+}
