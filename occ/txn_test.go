@@ -193,3 +193,54 @@ func TestModify_UnversionedDocument(t *testing.T) {
 		}
 	})
 }
+
+// TestWithTransaction_RetriesOptimisticConflicts: a versioned write inside the function that loses to another
+// writer fails with a *ConflictError; WithTransaction rolls back and runs the function again, which reads the
+// new version and succeeds. The retry is counted under the collection.
+func TestWithTransaction_RetriesOptimisticConflicts(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, b *storetest.Backend) {
+		ctx := context.Background()
+		c := newCollection(t, b, "txnconflict", nil)
+		if _, err := c.Insert(ctx, bson.D{{Key: "_id", Value: 1}, {Key: "n", Value: int64(0)}}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.Insert(ctx, bson.D{{Key: "_id", Value: 2}}); err != nil {
+			t.Fatal(err)
+		}
+		runs := 0
+		err := occ.WithTransaction(ctx, b.Store, func(ctx context.Context) error {
+			runs++
+			// The version is read outside the transaction (as a form read earlier would be), and on the first
+			// run another writer moves it before the transaction's first statement: the transaction's snapshot
+			// sees the new version, so its versioned write matches nothing and is a *ConflictError, not a
+			// write conflict.
+			doc, v, err := c.FindByID(context.Background(), 1)
+			if err != nil {
+				return err
+			}
+			if runs == 1 {
+				if _, err := c.UpdateOne(context.Background(), 1, v, set("n", int64(100))); err != nil {
+					return err
+				}
+			}
+			if _, err := c.UpdateOne(ctx, 2, 1, set("touched", runs)); err != nil {
+				return err
+			}
+			_, err = c.UpdateOne(ctx, 1, v, set("n", doc.Lookup("n").Int64()+1))
+			return err
+		}, &occ.TxnOptions{Metrics: c.Metrics()})
+		if err != nil || runs != 2 {
+			t.Fatalf("WithTransaction: %v after %d runs, want success at the second", err, runs)
+		}
+		doc, v, _ := c.FindByID(ctx, 1)
+		if doc.Lookup("n").Int64() != 101 || v != 3 {
+			t.Errorf("document 1: %v at version %d, want n 101 at version 3", doc, v)
+		}
+		if _, v, _ := c.FindByID(ctx, 2); v != 2 {
+			t.Errorf("document 2 at version %d, want 2: the first run's write rolled back", v)
+		}
+		if m := c.Metrics().Collection(c.Namespace()); m.Retries != 1 || m.Conflicts != 1 {
+			t.Errorf("counters %+v, want the conflict and its retry", m)
+		}
+	})
+}
