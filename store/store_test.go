@@ -100,3 +100,44 @@ func TestSession_Transaction(t *testing.T) {
 		}
 	})
 }
+
+// TestCollection_FindAndModifyFamily runs the rest of the interface on each backend: UpdateMany, the
+// find-and-modify family with their options, Find's options, DeleteMany.
+func TestCollection_FindAndModifyFamily(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, b *storetest.Backend) {
+		ctx := context.Background()
+		c := b.Collection("family")
+		for i := range 5 {
+			if _, err := c.InsertOne(ctx, bson.D{{Key: "_id", Value: i}, {Key: "g", Value: i % 2}, {Key: "n", Value: i}}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		res, err := c.UpdateMany(ctx, bson.D{{Key: "g", Value: 0}}, bson.D{{Key: "$set", Value: bson.D{{Key: "even", Value: true}}}}, nil)
+		if err != nil || res.Matched != 3 || res.Modified != 3 {
+			t.Fatalf("UpdateMany: %+v, %v", res, err)
+		}
+		docs, err := c.Find(ctx, bson.D{{Key: "even", Value: true}}, &store.FindOptions{Sort: bson.D{{Key: "n", Value: -1}}, Skip: 1, Limit: 1, Projection: bson.D{{Key: "n", Value: 1}}})
+		if err != nil || len(docs) != 1 || docs[0].String() != `{"_id": {"$numberInt":"2"},"n": {"$numberInt":"2"}}` {
+			t.Fatalf("Find with options: %v, %v", docs, err)
+		}
+		before, err := c.FindOneAndReplace(ctx, bson.D{{Key: "_id", Value: 1}}, bson.D{{Key: "n", Value: 10}}, &store.FindOneAndModifyOptions{Projection: bson.D{{Key: "n", Value: 1}}})
+		if err != nil || before.Lookup("n").Int32() != 1 {
+			t.Fatalf("FindOneAndReplace: %v, %v", before, err)
+		}
+		after, err := c.FindOneAndReplace(ctx, bson.D{{Key: "_id", Value: 9}}, bson.D{{Key: "n", Value: 9}}, &store.FindOneAndModifyOptions{Upsert: true, ReturnAfter: true})
+		if err != nil || after.Lookup("n").Int32() != 9 {
+			t.Fatalf("FindOneAndReplace upsert: %v, %v", after, err)
+		}
+		gone, err := c.FindOneAndDelete(ctx, bson.D{{Key: "g", Value: 1}}, &store.FindOneAndModifyOptions{Sort: bson.D{{Key: "n", Value: -1}}})
+		if err != nil || gone.Lookup("_id").Int32() != 3 { // 1 lost its g to the replacement
+			t.Fatalf("FindOneAndDelete by the highest n: %v, %v", gone, err)
+		}
+		if _, err := c.FindOneAndUpdate(ctx, bson.D{{Key: "_id", Value: 42}}, bson.D{{Key: "$set", Value: bson.D{{Key: "x", Value: 1}}}}, nil); !errors.Is(err, store.ErrNoDocuments) {
+			t.Fatalf("FindOneAndUpdate of nothing: %v, want ErrNoDocuments", err)
+		}
+		n, err := c.DeleteMany(ctx, nil)
+		if err != nil || n != 5 {
+			t.Fatalf("DeleteMany: %d, %v", n, err)
+		}
+	})
+}
