@@ -50,6 +50,7 @@ const (
 	added                 // Add: inserted at commit
 	removed               // Remove: deleted at commit
 	attached              // Attach: saved against the stored document at commit
+	finished state = -1   // written (removed, attached) or cancelled (added then removed): dropped from the unit
 )
 
 // entry is one tracked entity, with the type-specific operations of its repository.
@@ -212,7 +213,7 @@ func (r *Repository[T]) enlist(u *Unit, t *T, s state) error {
 			return fmt.Errorf("repo: %s _id %v is already in the unit", r.c.Namespace(), r.ID(t))
 		}
 		if s == removed && e.state == added {
-			e.state = -1 // added then removed: nothing to write
+			e.state = finished // added then removed: nothing to write
 			u.forget(e)
 			u.dropDead()
 			return nil
@@ -382,12 +383,12 @@ func (u *Unit) committed(done []written) {
 		e := w.e
 		switch e.state {
 		case removed:
-			e.state = -1
+			e.state = finished
 			u.forget(e)
 			continue
 		case attached:
 			e.ops.setVersion(e.ptr, w.version)
-			e.state = -1 // written once; attach again to save again
+			e.state = finished // written once; attach again to save again
 			u.forget(e)
 			continue
 		}
@@ -414,11 +415,11 @@ func (u *Unit) forget(e *entry) {
 	}
 }
 
-// dropDead removes the entries whose state is -1 (written or cancelled) from the tracked list.
+// dropDead removes the finished entries from the tracked list.
 func (u *Unit) dropDead() {
 	live := u.entries[:0]
 	for _, e := range u.entries {
-		if e.state >= 0 {
+		if e.state != finished {
 			live = append(live, e)
 		}
 	}
