@@ -17,12 +17,18 @@ import (
 // stored after Modify equals the edited copy, field for field and type for type. A diff that dropped a change,
 // or sent a path the server applies differently, fails here.
 func TestModify_DiffRoundTrip(t *testing.T) {
-	storetest.Run(t, func(t *testing.T, be *storetest.Backend) { testDiffRoundTrip(t, be) })
+	storetest.Run(t, func(t *testing.T, be *storetest.Backend) {
+		t.Run("version", func(t *testing.T) { testDiffRoundTrip(t, be, false) })
+		// Field-level mode also proves the checks: without a concurrent writer, every filter built from the
+		// base values (nulls, arrays, sub-documents, numbers of each type) must match the stored document.
+		t.Run("field_level", func(t *testing.T) { testDiffRoundTrip(t, be, true) })
+	})
 }
 
-func testDiffRoundTrip(t *testing.T, be *storetest.Backend) {
+func testDiffRoundTrip(t *testing.T, be *storetest.Backend, fieldLevel bool) {
 	ctx := context.Background()
-	c := occ.New(be.Store, be.Database, "roundtrip", &occ.Options{Metrics: &occ.Metrics{}, Retry: occ.NoRetry})
+	name := fmt.Sprint("roundtrip_", fieldLevel)
+	c := occ.New(be.Store, be.Database, name, &occ.Options{Metrics: &occ.Metrics{}, Retry: occ.NoRetry, FieldLevel: fieldLevel})
 	rng := rand.New(rand.NewPCG(7, 7))
 	for i := range 300 {
 		base := randomDoc(rng, 2)
