@@ -17,6 +17,7 @@ type Options struct {
 	VersionField string
 	// FieldLevel makes Modify check the base values of the fields it changes instead of the version, so that
 	// concurrent edits to different fields of one document both succeed. The version is still incremented.
+	// Values compare as MongoDB's $eq compares them: a concurrent change of 1 to 1.0 goes unnoticed.
 	FieldLevel bool
 	// Audit stamps createdAt and createdBy on insert, lastModified and modifiedBy on every write; the user is
 	// the one WithUser put in the context (the *By fields are left out when there is none).
