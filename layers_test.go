@@ -2,13 +2,16 @@ package concord_test
 
 import (
 	"os/exec"
+	"slices"
 	"strings"
 	"testing"
 )
 
 // TestLayers enforces the dependency rule of docs (architecture): dependencies point down only. The root package
 // never imports an adapter, the engine and the query language never import the root, and wire imports nothing
-// of Concord's.
+// of Concord's. Only front ends (servers exposing a DB over a protocol, and the commands that wire them) import
+// internal/frontend, and only the root and internal/frontend import internal/engineref, through which the root
+// hands frontend its engine.
 func TestLayers(t *testing.T) {
 	out, err := exec.Command("go", "list", "-f", "{{.ImportPath}}:{{join .Imports \" \"}}", "./...").Output()
 	if err != nil {
@@ -40,6 +43,20 @@ func TestLayers(t *testing.T) {
 				if strings.HasPrefix(dep, b) || dep == strings.TrimSuffix(b, "/") {
 					t.Errorf("%s imports %s", pkg, dep)
 				}
+			}
+		}
+	}
+	// importers lists, for the packages not every layer may use, the only packages allowed to import them. A new
+	// front end (a PostgreSQL-protocol server, an HTTP metrics endpoint) adds itself to internal/frontend's list.
+	importers := map[string][]string{
+		mod + "/internal/frontend":  {mod + "/server", mod + "/internal/cli"},
+		mod + "/internal/engineref": {mod, mod + "/internal/frontend"},
+	}
+	for pkg, deps := range imports {
+		for _, dep := range deps {
+			allowed, restricted := importers[dep]
+			if restricted && !slices.Contains(allowed, pkg) {
+				t.Errorf("%s imports %s, which only %v may import", pkg, dep, allowed)
 			}
 		}
 	}

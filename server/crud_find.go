@@ -11,6 +11,7 @@ import (
 
 	"github.com/concorddb/concord"
 	"github.com/concorddb/concord/internal/codes"
+	"github.com/concorddb/concord/internal/frontend"
 )
 
 // Batch limits of mongod: a first batch holds 101 documents unless the client asks otherwise, and no batch grows
@@ -383,7 +384,7 @@ func replyLength(reply bson.D) int {
 func handleGetMore(ctx context.Context, s *Server, req *Request) (bson.D, error) {
 	started := time.Now()
 	// opcounters.getmore: the engine never sees a getMore, the server batches above it.
-	s.DB.RecordGetMore()
+	frontend.CountGetMore(s.DB)
 	a, err := parseArgs(req)
 	if err != nil {
 		return nil, err

@@ -11,6 +11,7 @@ import (
 
 	"github.com/concorddb/concord"
 	"github.com/concorddb/concord/internal/codes"
+	"github.com/concorddb/concord/internal/frontend"
 )
 
 // runTransactionStatement runs a statement of a multi-document transaction (autocommit:false), including
@@ -95,7 +96,7 @@ func (s *Server) runTransactionStatement(ctx context.Context, inv *invocation) (
 
 	switch name {
 	case "commitTransaction":
-		if err := ss.cs.CommitTransaction(concord.WithSessionRecord(ctx, ss.id, committedRecord(n))); err != nil {
+		if err := ss.cs.CommitTransaction(frontend.WithSessionRecord(ctx, ss.id, committedRecord(n))); err != nil {
 			ss.abortTxn()
 			return nil, rewriteNoSuchTransaction(err, n)
 		}
@@ -152,7 +153,7 @@ const recordPruneInterval = time.Minute
 // session. A driver retries a write at once, never half an hour later.
 func (s *Server) pruneRecords(now time.Time) (int, error) {
 	cutoff := bson.NewDateTimeFromTime(now.Add(-logicalSessionTimeout))
-	return s.DB.PruneSessionRecords(func(id [16]byte, value []byte) bool {
+	return frontend.PruneSessionRecords(s.DB, func(id [16]byte, value []byte) bool {
 		at, ok := bson.Raw(value).Lookup("at").DateTimeOK()
 		return ok && bson.DateTime(at) < cutoff && !s.sessions.has(id)
 	})
@@ -171,7 +172,7 @@ func (s *Server) restoreSession(ss *session) error {
 		ss.restored = true
 		return nil
 	}
-	raw, err := s.DB.SessionRecord(ss.id)
+	raw, err := frontend.SessionRecord(s.DB, ss.id)
 	if err != nil {
 		return err // consulted again on the session's next command
 	}
@@ -381,7 +382,7 @@ func (s *Server) runRetryableWrite(ctx context.Context, inv *invocation) (bson.D
 		ss.txnNumber, ss.kind, ss.retryReply = n, kindRetryable, nil
 	}
 	if rec := retryableRecord(inv.req, n); rec != nil {
-		ctx = concord.WithSessionRecord(ctx, ss.id, rec)
+		ctx = frontend.WithSessionRecord(ctx, ss.id, rec)
 	}
 	fields, err := s.call(ctx, inv)
 	if err == nil {
