@@ -8,10 +8,10 @@ import (
 )
 
 // TestLayers enforces the dependency rule of docs (architecture): dependencies point down only. The root package
-// never imports an adapter, the engine and the query language never import the root, and wire imports nothing
-// of Concord's. Only front ends (servers exposing a DB over a protocol, and the commands that wire them) import
-// internal/frontend, and only the root and internal/frontend import internal/engineref, through which the root
-// hands frontend its engine.
+// never imports an adapter, the engine and the query language never import the root, and wire and
+// internal/encoder import nothing of Concord's. Only front ends (servers exposing a DB over a protocol, and the
+// commands that wire them) import internal/frontend, and only the root and internal/frontend import
+// internal/engineref, through which the root hands frontend its engine.
 func TestLayers(t *testing.T) {
 	out, err := exec.Command("go", "list", "-f", "{{.ImportPath}}:{{join .Imports \" \"}}", "./...").Output()
 	if err != nil {
@@ -24,12 +24,13 @@ func TestLayers(t *testing.T) {
 		imports[pkg] = strings.Fields(deps)
 	}
 	forbidden := map[string][]string{
-		mod:                      {mod + "/server", mod + "/wire", mod + "/internal/cli", mod + "/cmd/"},
-		mod + "/internal/engine": {mod + "/server", mod + "/wire", mod + "/internal/cli"},
-		mod + "/internal/query":  {mod + "/internal/engine", mod + "/server", mod + "/wire", mod + "/internal/cli"},
-		mod + "/internal/codes":  {mod + "/"},
-		mod + "/wire":            {mod + "/"},
-		mod + "/server":          {mod + "/internal/engine", mod + "/internal/cli"},
+		mod:                       {mod + "/server", mod + "/wire", mod + "/internal/cli", mod + "/cmd/"},
+		mod + "/internal/engine":  {mod + "/server", mod + "/wire", mod + "/internal/cli"},
+		mod + "/internal/query":   {mod + "/internal/engine", mod + "/server", mod + "/wire", mod + "/internal/cli"},
+		mod + "/internal/codes":   {mod + "/"},
+		mod + "/wire":             {mod + "/"},
+		mod + "/internal/encoder": {mod + "/"},
+		mod + "/server":           {mod + "/internal/engine", mod + "/internal/cli"},
 	}
 	if len(imports[mod]) == 0 {
 		t.Fatalf("go list did not report the root package: %q", out)
