@@ -272,11 +272,7 @@ func (s *Server) openCursor(ctx context.Context, req *Request, cur *concord.Curs
 // asks for a single batch of at most -limit documents (the legacy convention drivers still accept).
 func handleFind(ctx context.Context, s *Server, req *Request) (bson.D, error) {
 	started := time.Now()
-	a, err := parseArgs(req)
-	if err != nil {
-		return nil, err
-	}
-	collName, err := collectionArg(req, a)
+	a, collName, err := parseCollectionArgs(req)
 	if err != nil {
 		return nil, err
 	}
@@ -479,11 +475,7 @@ const (
 // handleKillCursors runs killCursors: {killCursors: <coll>, cursors: [ids]}. Reply: {cursorsKilled,
 // cursorsNotFound, cursorsAlive, cursorsUnknown}.
 func handleKillCursors(_ context.Context, s *Server, req *Request) (bson.D, error) {
-	a, err := parseArgs(req)
-	if err != nil {
-		return nil, err
-	}
-	collName, err := collectionArg(req, a)
+	a, collName, err := parseCollectionArgs(req)
 	if err != nil {
 		return nil, err
 	}
