@@ -2,11 +2,12 @@
 // counting the commands it runs in the DB's metrics, keeping its own bookkeeping out of them, and storing a
 // per-session record atomically with the writes it describes, as mongod keeps config.transactions.
 //
-// The split is database/sql's: package concord is what embedding programs call, as applications call
-// database/sql; this package is what front ends call, as drivers implement database/sql/driver. The wire
-// server (package server) uses it; a PostgreSQL-protocol server and an HTTP metrics endpoint are meant to use
-// it too. Embedding programs have no reason to, which is why it is internal and why TestLayers lets only
-// front ends import it.
+// The split is database/sql's, which keeps what applications call apart from database/sql/driver, what only
+// the other side needs: package concord is what embedding programs call, this package what front ends
+// need besides. The wire server (package server) uses it; a PostgreSQL-protocol server and an HTTP metrics
+// endpoint are meant to use it too, and add what they need here rather than to concord's API. Embedding
+// programs have no reason to call it, which is why it is internal and why TestLayers lets only front ends
+// import it.
 package frontend
 
 import (
