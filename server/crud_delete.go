@@ -79,7 +79,7 @@ func handleDelete(ctx context.Context, s *Server, req *Request) (bson.D, error) 
 	}
 	coll := s.database(req.DB).Collection(collName)
 	var n int64
-	b := writeBatch{stmts: raws, ordered: ordered, profileOp: "remove", ns: ns(req.DB, collName)}
+	b := writeBatch{stmts: raws, ordered: ordered, profileOp: "remove", coll: collName}
 	writeErrors, _, err := s.runWriteBatch(ctx, req, b, func(ctx context.Context, i int) error {
 		var res *concord.DeleteResult
 		var err error

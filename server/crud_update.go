@@ -171,7 +171,7 @@ func handleUpdate(ctx context.Context, s *Server, req *Request) (bson.D, error) 
 	coll := s.database(req.DB).Collection(collName)
 	var n, nModified int64
 	var upserted bson.A
-	b := writeBatch{stmts: raws, ordered: ordered, profileOp: "update", ns: ns(req.DB, collName)}
+	b := writeBatch{stmts: raws, ordered: ordered, profileOp: "update", coll: collName}
 	writeErrors, _, err := s.runWriteBatch(ctx, req, b, func(ctx context.Context, i int) error {
 		res, err := stmts[i].run(ctx, coll)
 		if err != nil {

@@ -21,7 +21,8 @@ type writeBatch struct {
 	// with its own statistics; "" when the statements share the command's statistics and the command records
 	// one entry itself (insert, whose documents the engine writes in one operation).
 	profileOp string
-	ns        string
+	// coll is the collection written, of the database of the request.
+	coll string
 }
 
 // runWriteBatch runs b's statements in order: run runs statement i with ctx, which carries the statement's
@@ -47,7 +48,7 @@ func (s *Server) runWriteBatch(ctx context.Context, req *Request, b writeBatch, 
 		err := run(stCtx, i)
 		addStats(req.Stats, st)
 		if b.profileOp != "" && s.profiler.on(req.DB) {
-			s.profileRecord(ctx, req, profileRecord{op: b.profileOp, ns: b.ns, command: b.stmts[i], st: st, started: started, err: err})
+			s.profileRecord(ctx, req, profileRecord{op: b.profileOp, ns: ns(req.DB, b.coll), command: b.stmts[i], st: st, started: started, err: err})
 		}
 		if err == nil {
 			continue

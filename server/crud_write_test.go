@@ -41,7 +41,7 @@ func TestRunWriteBatch(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			s := &Server{}
 			req := &Request{Name: "update", DB: "d", InTxn: tc.txn, Stats: &concord.OpStats{}}
-			b := writeBatch{stmts: make([]bson.Raw, 4), ordered: tc.ordered, profileOp: "update", ns: "d.c"}
+			b := writeBatch{stmts: make([]bson.Raw, 4), ordered: tc.ordered, profileOp: "update", coll: "c"}
 			var ran []int
 			writeErrors, last, err := s.runWriteBatch(context.Background(), req, b, func(ctx context.Context, i int) error {
 				ran = append(ran, i)

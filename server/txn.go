@@ -202,20 +202,14 @@ func (s *Server) restoreSession(ss *session) error {
 // several statements, which the engine runs as separate operations.
 func retryableRecord(req *Request, n int64) []byte {
 	remove := false
-	if field := statementsField(req.Name); field != "" {
-		arr, ok := req.Body.Lookup(field).ArrayOK()
-		if !ok {
-			return nil
+	switch {
+	case statementsField(req.Name) != "":
+		if statementCount(req) != 1 {
+			return nil // several statements, or none to speak of
 		}
-		if _, err := arr.IndexErr(0); err != nil {
-			return nil
-		}
-		if _, err := arr.IndexErr(1); err == nil {
-			return nil // several statements
-		}
-	} else if isFindAndModify(req.Name) {
+	case isFindAndModify(req.Name):
 		remove, _ = rawBool(req.Name, "remove", req.Body.Lookup("remove"))
-	} else {
+	default:
 		return nil
 	}
 	return sessionRecordDoc(n, "retryable", req.Name, remove)
@@ -395,14 +389,7 @@ func (s *Server) runRetryableWrite(ctx context.Context, inv *invocation) (bson.D
 // commands list the statements that were not executed again in retriedStmtIds, findAndModify carries
 // retriedStmtId. A stored reply with write errors is returned as it was.
 func (s *Server) retriedReply(req *Request, stored bson.D) bson.D {
-	stmts := int64(1)
-	if field := statementsField(req.Name); field != "" {
-		stmts = 0
-		if arr, ok := req.Body.Lookup(field).ArrayOK(); ok {
-			vals, _ := arr.Values()
-			stmts = int64(len(vals))
-		}
-	}
+	stmts := int64(statementCount(req))
 	s.retriedCommands.Add(1)
 	s.retriedStatements.Add(stmts)
 	out := append(bson.D(nil), stored...)
@@ -418,6 +405,29 @@ func (s *Server) retriedReply(req *Request, stored bson.D) bson.D {
 		out = append(out, bson.E{Key: "retriedStmtIds", Value: ids})
 	}
 	return out
+}
+
+// statementCount returns how many statements a retryable write carries, numbered from 0 as the batch loop
+// numbers them (runWriteBatch) and retriedStmtIds lists them: the length of insert's documents, update's updates or
+// delete's deletes (0 when the array is missing or malformed), 1 for findAndModify.
+func statementCount(req *Request) int {
+	field := statementsField(req.Name)
+	if field == "" {
+		return 1
+	}
+	arr, ok := req.Body.Lookup(field).ArrayOK()
+	if !ok {
+		return 0
+	}
+	n := 0
+	for it := newElemIter(arr); ; n++ {
+		if _, _, ok := it.next(); !ok {
+			if it.malformed() {
+				return 0
+			}
+			return n
+		}
+	}
 }
 
 // statementsField names the array holding a write command's statements.
