@@ -40,7 +40,9 @@ type Options struct {
 
 // Metrics is a copy of the server-wide counters that MongoDB reports in
 // serverStatus (opcounters, metrics.operation.writeConflicts,
-// metrics.document and the transactions section).
+// metrics.document and the transactions section). The operations count
+// themselves; opcounters.command and opcounters.getmore count only what a
+// server serving the DB counts there, as the API runs neither.
 type Metrics = engine.Metrics
 
 // DB is an open Concord database. It is safe for concurrent use by any
