@@ -46,14 +46,11 @@ func (s *Server) runTransactionStatement(ctx context.Context, inv *invocation) (
 		return nil, codes.New(codes.InvalidOptions, "Only the first command in a transaction may specify a readConcern")
 	}
 
-	ss, err := s.sessions.checkout(ctx, a.lsid)
+	ss, err := s.checkoutRestored(ctx, a.lsid)
 	if err != nil {
 		return nil, err
 	}
 	defer ss.checkin()
-	if err := s.restoreSession(ss); err != nil {
-		return nil, err
-	}
 
 	n := a.txnNumber
 	if n < ss.txnNumber {
@@ -157,6 +154,21 @@ func (s *Server) pruneRecords(now time.Time) (int, error) {
 		at, ok := bson.Raw(value).Lookup("at").DateTimeOK()
 		return ok && bson.DateTime(at) < cutoff && !s.sessions.has(id)
 	})
+}
+
+// checkoutRestored checks out the session lsid (sessions.checkout) and restores what its durable record says
+// (restoreSession): how every statement of a transaction and every retryable write starts. The caller checks the
+// session in.
+func (s *Server) checkoutRestored(ctx context.Context, lsid [16]byte) (*session, error) {
+	ss, err := s.sessions.checkout(ctx, lsid)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.restoreSession(ss); err != nil {
+		ss.checkin()
+		return nil, err
+	}
+	return ss, nil
 }
 
 // restoreSession gives a session the server has not seen since it started (a restart, or its expiry) the
@@ -354,14 +366,11 @@ func (s *Server) runRetryableWrite(ctx context.Context, inv *invocation) (bson.D
 	if err := checkRetryableStatements(inv.req); err != nil {
 		return nil, err
 	}
-	ss, err := s.sessions.checkout(ctx, a.lsid)
+	ss, err := s.checkoutRestored(ctx, a.lsid)
 	if err != nil {
 		return nil, err
 	}
 	defer ss.checkin()
-	if err := s.restoreSession(ss); err != nil {
-		return nil, err
-	}
 
 	n := a.txnNumber
 	switch {
