@@ -137,8 +137,9 @@ func appendValue(dst []byte, v any, depth int) ([]byte, bsoncore.Type, bool) {
 		dst, ok := appendArray(dst, v, depth+1)
 		return dst, bsoncore.TypeArray, ok
 	case bson.Raw:
-		// The registry copies a valid document verbatim.
-		if v == nil || bsoncore.Document(v).Validate() != nil {
+		// The registry copies a valid document verbatim. Validate alone lets bytes past the document's length
+		// through, which the registry refuses.
+		if n, _, ok := bsoncore.ReadLength(v); !ok || int(n) != len(v) || bsoncore.Document(v).Validate() != nil {
 			return dst, 0, false
 		}
 		return append(dst, v...), bsoncore.TypeEmbeddedDocument, true

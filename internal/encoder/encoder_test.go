@@ -53,6 +53,8 @@ var cases = []struct {
 	{"nil nested A", bson.D{{Key: "a", Value: bson.A(nil)}}, false},
 	{"nil Raw", bson.D{{Key: "r", Value: bson.Raw(nil)}}, false},
 	{"invalid Raw", bson.D{{Key: "r", Value: bson.Raw{5, 0, 0, 0, 1}}}, false},
+	{"Raw longer than its length", bson.D{{Key: "r", Value: bson.Raw{13, 0, 0, 0, 2, 's', 0, 2, 0, 0, 0, 0xff, 0, 0}}}, false},
+	{"Raw shorter than its length", bson.D{{Key: "r", Value: bson.Raw{6, 0, 0, 0, 0}}}, false},
 	{"invalid RawValue type", bson.D{{Key: "r", Value: bson.RawValue{Type: 0x55}}}, false},
 	{"named int", bson.D{{Key: "a", Value: namedInt(3)}}, false},
 	{"float32", bson.D{{Key: "a", Value: float32(1.5)}}, false},
@@ -125,9 +127,10 @@ func check(t *testing.T, d bson.D) bool {
 	return true
 }
 
-// FuzzAppendDocument checks the encoder against bson.Marshal on decoded documents, some of their values
-// rewritten by shape into the Go types a program or the server passes (int, bson.Raw, bson.RawValue) and
-// bson.Unmarshal never produces: whatever the encoder accepts must be bson.Marshal's bytes.
+// FuzzAppendDocument checks the encoder against bson.Marshal on the input as a bson.Raw value, and on the
+// document it decodes to with some of its values rewritten by shape into the Go types a program or the server
+// passes (int, bson.Raw, bson.RawValue) and bson.Unmarshal never produces: whatever the encoder accepts must be
+// bson.Marshal's bytes.
 func FuzzAppendDocument(f *testing.F) {
 	for _, tc := range cases {
 		if b, err := bson.Marshal(tc.d); err == nil {
@@ -136,7 +139,11 @@ func FuzzAppendDocument(f *testing.F) {
 			}
 		}
 	}
+	f.Add([]byte{13, 0, 0, 0, 2, 's', 0, 2, 0, 0, 0, 0xff, 0, 0}, uint8(0))
 	f.Fuzz(func(t *testing.T, b []byte, shape uint8) {
+		// The input itself, valid or not, as a bson.Raw value: the encoder must take exactly the documents
+		// bson.Marshal copies.
+		check(t, bson.D{{Key: "raw", Value: bson.Raw(b)}})
 		var d bson.D
 		if err := bson.Unmarshal(b, &d); err != nil {
 			return
