@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/concorddb/concord/internal/codes"
+	"github.com/concorddb/concord/internal/encoder"
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/x/bsonx/bsoncore"
 )
@@ -29,7 +30,9 @@ func toDoc(v any, what string) (bson.Raw, error) {
 		if d == nil {
 			return emptyDoc, nil // bson.Marshal refuses a nil D; the driver's users write bson.D(nil) for {}
 		}
-		if b, ok := marshalD(d); ok {
+		// Filters and updates such as {_id: 7} and {$inc: {n: 1}} are encoded on every statement, and
+		// bson.Marshal's reflection is most of their cost.
+		if b, ok := encoder.AppendDocument(make([]byte, 0, 64), d); ok {
 			return b, nil
 		}
 	case bson.M:
