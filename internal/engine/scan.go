@@ -5,7 +5,6 @@ import (
 	"context"
 	"sort"
 
-	"github.com/cockroachdb/pebble/v2"
 	"go.mongodb.org/mongo-driver/v2/bson"
 
 	"github.com/concorddb/concord/internal/query"
@@ -31,175 +30,53 @@ func (e *Engine) scan(ctx context.Context, t *Txn, c *collection, f *query.Filte
 	if c == nil {
 		return nil
 	}
-	own := t.ownWrites(c)
-	seen := map[string]bool{}
-	stopped := false
-	examined := 0
-	emit := func(key []byte, doc bson.Raw) error {
-		if stopped {
-			return nil
-		}
-		examined++
+	it, err := newPlanIter(t, c, p, st)
+	if err != nil {
+		return err
+	}
+	defer it.close()
+	for examined := 1; it.next(); examined++ {
 		if examined%scanCheckEvery == 0 {
 			if err := e.checkCtx(ctx); err != nil {
 				return err
 			}
 		}
 		st.DocsExamined++
+		doc := it.doc()
 		ok, pos, err := f.MatchErr(doc)
-		if err != nil || !ok {
-			return err
-		}
-		more, err := fn(candidate{key: key, doc: doc, pos: pos})
 		if err != nil {
 			return err
 		}
-		stopped = !more
-		return nil
-	}
-	// view returns the overlaid document for a stored one.
-	view := func(key []byte, stored []byte) (bson.Raw, bool) {
-		if w, ok := t.writes[string(key)]; ok {
-			seen[string(key)] = true
-			return w.doc, w.doc != nil
+		if !ok {
+			continue
 		}
-		return bson.Raw(stored), true
+		if more, err := fn(candidate{key: it.key(), doc: doc, pos: pos}); err != nil || !more {
+			return err
+		}
 	}
-	r := t.reader
+	return it.err()
+}
+
+// newPlanIter returns t's view of the documents p reads from c: the plan
+// kind's storedIter under an overlayIter. The caller must close it.
+func newPlanIter(t *Txn, c *collection, p *plan, st *Stats) (*overlayIter, error) {
 	switch p.kind {
 	case planIDHack, planIDPoints:
-		for _, k := range p.points {
-			if stopped {
-				break
-			}
-			var doc bson.Raw
-			if w, ok := t.writes[string(k)]; ok {
-				seen[string(k)] = true
-				doc = w.doc
-			} else {
-				v, err := pebbleGet(r, k)
-				if err != nil {
-					return err
-				}
-				doc = v
-			}
-			if doc == nil {
-				continue
-			}
-			st.KeysExamined++
-			if err := emit(k, doc); err != nil {
-				return err
-			}
-		}
-		return nil // own writes with other keys cannot have these _ids
+		return newOverlayIter(t, c, &pointIter{r: t.reader, keys: p.points}, ownNone, nil, nil, st), nil
 	case planCollScan, planIDRange:
 		lo, hi := docPrefix(c.id), prefixSuccessor(docPrefix(c.id))
 		if p.kind == planIDRange {
 			lo, hi = p.ranges[0].lo, p.ranges[0].hi
 		}
-		it, err := r.NewIter(&pebble.IterOptions{LowerBound: lo, UpperBound: hi})
+		r, err := newRangeIter(t.reader, lo, hi, p.kind == planIDRange, st)
 		if err != nil {
-			return storageError(err)
+			return nil, err
 		}
-		defer it.Close()
-		oi := 0
-		for it.First(); it.Valid() && !stopped; it.Next() {
-			key := append([]byte(nil), it.Key()...)
-			// Own new documents sorting before this key come first.
-			for ; oi < len(own) && bytes.Compare(own[oi].key, key) < 0 && !stopped; oi++ {
-				if err := e.emitOwn(own[oi], seen, lo, hi, emit); err != nil {
-					return err
-				}
-			}
-			if p.kind == planIDRange {
-				st.KeysExamined++
-			}
-			doc, ok := view(key, append([]byte(nil), it.Value()...))
-			if !ok {
-				continue
-			}
-			if err := emit(key, doc); err != nil {
-				return err
-			}
-		}
-		if err := it.Error(); err != nil {
-			return storageError(err)
-		}
-		for ; oi < len(own) && !stopped; oi++ {
-			if err := e.emitOwn(own[oi], seen, lo, hi, emit); err != nil {
-				return err
-			}
-		}
-		return nil
+		return newOverlayIter(t, c, r, ownByKey, lo, hi, st), nil
 	case planIndex:
-		if db, ok := r.(*pebble.DB); ok {
-			// Index entries and documents must come from one point in time.
-			snap := db.NewSnapshot()
-			defer snap.Close()
-			r = snap
-		}
-		for _, rg := range p.ranges {
-			if stopped {
-				break
-			}
-			it, err := r.NewIter(&pebble.IterOptions{LowerBound: rg.lo, UpperBound: rg.hi})
-			if err != nil {
-				return storageError(err)
-			}
-			for it.First(); it.Valid() && !stopped; it.Next() {
-				st.KeysExamined++
-				k := docKey(c.id, parseRawID(it.Value()))
-				if seen[string(k)] {
-					continue
-				}
-				seen[string(k)] = true
-				var doc bson.Raw
-				if w, ok := t.writes[string(k)]; ok {
-					doc = w.doc
-				} else {
-					v, err := pebbleGet(r, k)
-					if err != nil {
-						it.Close()
-						return err
-					}
-					doc = v
-				}
-				if doc == nil {
-					continue
-				}
-				if err := emit(k, doc); err != nil {
-					it.Close()
-					return err
-				}
-			}
-			err = it.Error()
-			it.Close()
-			if err != nil {
-				return storageError(err)
-			}
-		}
-		for _, w := range own {
-			if stopped {
-				break
-			}
-			if w.doc != nil && !seen[string(w.key)] {
-				seen[string(w.key)] = true
-				if err := emit(w.key, w.doc); err != nil {
-					return err
-				}
-			}
-		}
+		return newOverlayIter(t, c, newIndexIter(t.reader, c, p, st), ownLast, nil, nil, st), nil
 	}
-	return nil
-}
-
-// emitOwn emits a document the txn wrote that the stored scan did not reach.
-func (e *Engine) emitOwn(w *docWrite, seen map[string]bool, lo, hi []byte, emit func([]byte, bson.Raw) error) error {
-	if w.doc == nil || seen[string(w.key)] || bytes.Compare(w.key, lo) < 0 || bytes.Compare(w.key, hi) >= 0 {
-		return nil
-	}
-	seen[string(w.key)] = true
-	return emit(w.key, w.doc)
+	panic("engine: unknown plan kind")
 }
 
 // collect returns every candidate of a scan.
