@@ -254,26 +254,16 @@ func (o *op) upsert(ns Namespace, spec UpdateSpec, u *query.Update, res *UpdateR
 }
 
 // replacementWithID returns the replacement document, given the seed's _id
-// when it has none of its own.
+// (first) when it has none of its own.
 func replacementWithID(repl, seed bson.Raw) bson.Raw {
 	if _, err := repl.LookupErr("_id"); err == nil {
 		return repl
 	}
-	idEl, err := seed.LookupErr("_id")
+	id, err := seed.LookupErr("_id")
 	if err != nil {
 		return repl
 	}
-	out := make([]byte, 4, len(repl)+len(idEl.Value)+8)
-	out = append(out, byte(idEl.Type))
-	out = append(out, "_id\x00"...)
-	out = append(out, idEl.Value...)
-	if len(repl) > 5 {
-		out = append(out, repl[4:len(repl)-1]...)
-	}
-	out = append(out, 0)
-	n := len(out)
-	out[0], out[1], out[2], out[3] = byte(n), byte(n>>8), byte(n>>16), byte(n>>24)
-	return out
+	return IDFirst(id, repl)
 }
 
 // insertDoc claims and inserts one prepared document; an existing _id is
