@@ -39,7 +39,7 @@ type overlayIter struct {
 	own    []*docWrite          // its writes to the collection in key order (not for ownNone)
 	oi     int                  // own[oi] is the next own write to merge
 	used   map[string]bool      // own writes that replaced a stored key's document
-	st     *Stats
+	keys   int64                // keys examined (ownNone)
 
 	pending bool // stored is at a key not yet merged
 	ended   bool // stored is exhausted
@@ -48,13 +48,12 @@ type overlayIter struct {
 	failure error
 }
 
-// newOverlayIter returns t's view of stored for collection c.
-func newOverlayIter(t *Txn, c *collection, stored storedIter, order ownOrder, lo, hi []byte, st *Stats) *overlayIter {
-	v := &overlayIter{stored: stored, order: order, lo: lo, hi: hi, writes: t.writes, st: st}
+// init makes v t's view of stored for collection c.
+func (v *overlayIter) init(t *Txn, c *collection, stored storedIter, order ownOrder, lo, hi []byte) {
+	*v = overlayIter{stored: stored, order: order, lo: lo, hi: hi, writes: t.writes}
 	if order != ownNone {
 		v.own = t.ownWrites(c)
 	}
-	return v
 }
 
 // next moves to the next document of the view; false at the end or on an
@@ -100,7 +99,7 @@ func (v *overlayIter) next() bool {
 			continue
 		}
 		if v.order == ownNone {
-			v.st.KeysExamined++
+			v.keys++
 		}
 		v.k, v.d = k, doc
 		return true
@@ -144,6 +143,9 @@ func (v *overlayIter) doc() bson.Raw { return v.d }
 
 // err returns the error that ended the iteration, if any.
 func (v *overlayIter) err() error { return v.failure }
+
+// keysExamined returns the index keys read so far.
+func (v *overlayIter) keysExamined() int64 { return v.keys + v.stored.keysExamined() }
 
 // close releases the stored iterator.
 func (v *overlayIter) close() { v.stored.close() }

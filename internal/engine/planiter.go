@@ -22,6 +22,9 @@ type storedIter interface {
 	load() (bson.Raw, error)
 	// err returns the error that ended the iteration, if any.
 	err() error
+	// keysExamined returns the index keys read so far (the profiler's
+	// keysExamined).
+	keysExamined() int64
 	// close releases the iterator's storage resources; it may be called
 	// more than once.
 	close()
@@ -53,6 +56,7 @@ func (p *pointIter) next() bool {
 func (p *pointIter) key() []byte             { return p.keys[p.i-1] }
 func (p *pointIter) load() (bson.Raw, error) { return pebbleGet(p.r, p.keys[p.i-1]) }
 func (p *pointIter) err() error              { return nil }
+func (p *pointIter) keysExamined() int64     { return 0 } // counted by the overlay: see ownNone
 func (p *pointIter) close()                  {}
 
 // rangeIter reads the documents stored in a range of document keys
@@ -60,19 +64,20 @@ func (p *pointIter) close()                  {}
 // visited counts as examined (the _id index's keys).
 type rangeIter struct {
 	it        *pebble.Iterator
-	st        *Stats
 	countKeys bool
 	started   bool
+	keys      int64
 	k         []byte
 }
 
-// newRangeIter opens a rangeIter on r over [lo, hi).
-func newRangeIter(r pebble.Reader, lo, hi []byte, countKeys bool, st *Stats) (*rangeIter, error) {
-	it, err := r.NewIter(&pebble.IterOptions{LowerBound: lo, UpperBound: hi})
+// open starts r on reader over [lo, hi).
+func (r *rangeIter) open(reader pebble.Reader, lo, hi []byte, countKeys bool) error {
+	it, err := reader.NewIter(&pebble.IterOptions{LowerBound: lo, UpperBound: hi})
 	if err != nil {
-		return nil, storageError(err)
+		return storageError(err)
 	}
-	return &rangeIter{it: it, st: st, countKeys: countKeys}, nil
+	*r = rangeIter{it: it, countKeys: countKeys}
+	return nil
 }
 
 func (r *rangeIter) next() bool {
@@ -88,7 +93,7 @@ func (r *rangeIter) next() bool {
 	}
 	r.k = append([]byte(nil), r.it.Key()...)
 	if r.countKeys {
-		r.st.KeysExamined++
+		r.keys++
 	}
 	return true
 }
@@ -109,6 +114,8 @@ func (r *rangeIter) err() error {
 	return nil
 }
 
+func (r *rangeIter) keysExamined() int64 { return r.keys }
+
 func (r *rangeIter) close() {
 	if r.it != nil {
 		r.it.Close()
@@ -125,24 +132,23 @@ type indexIter struct {
 	snap   *pebble.Snapshot // taken when r is the live DB; closed by close
 	c      *collection
 	ranges []keyRange
-	st     *Stats
 
 	ri      int              // ranges[ri-1] is being read
 	it      *pebble.Iterator // nil between ranges
 	seen    map[string]bool  // document keys already visited
+	keys    int64
 	k       []byte
 	failure error
 }
 
-// newIndexIter returns an indexIter reading p's ranges of c through r.
-func newIndexIter(r pebble.Reader, c *collection, p *plan, st *Stats) *indexIter {
-	x := &indexIter{r: r, c: c, ranges: p.ranges, st: st, seen: map[string]bool{}}
+// open starts x on p's ranges of c, read through r.
+func (x *indexIter) open(r pebble.Reader, c *collection, p *plan) {
+	*x = indexIter{r: r, c: c, ranges: p.ranges, seen: map[string]bool{}}
 	if db, ok := r.(*pebble.DB); ok {
 		// Index entries and documents must come from one point in time.
 		x.snap = db.NewSnapshot()
 		x.r = x.snap
 	}
-	return x
 }
 
 func (x *indexIter) next() bool {
@@ -173,7 +179,7 @@ func (x *indexIter) next() bool {
 			}
 			continue
 		}
-		x.st.KeysExamined++
+		x.keys++
 		k := docKey(x.c.id, parseRawID(x.it.Value()))
 		if x.seen[string(k)] {
 			continue
@@ -188,6 +194,7 @@ func (x *indexIter) next() bool {
 func (x *indexIter) key() []byte             { return x.k }
 func (x *indexIter) load() (bson.Raw, error) { return pebbleGet(x.r, x.k) }
 func (x *indexIter) err() error              { return x.failure }
+func (x *indexIter) keysExamined() int64     { return x.keys }
 
 func (x *indexIter) close() {
 	if x.it != nil {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"sort"
+	"sync"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 
@@ -30,11 +31,11 @@ func (e *Engine) scan(ctx context.Context, t *Txn, c *collection, f *query.Filte
 	if c == nil {
 		return nil
 	}
-	it, err := newPlanIter(t, c, p, st)
+	it, err := newPlanIter(t, c, p)
 	if err != nil {
 		return err
 	}
-	defer it.close()
+	defer it.close(st)
 	for examined := 1; it.next(); examined++ {
 		if examined%scanCheckEvery == 0 {
 			if err := e.checkCtx(ctx); err != nil {
@@ -57,26 +58,53 @@ func (e *Engine) scan(ctx context.Context, t *Txn, c *collection, f *query.Filte
 	return it.err()
 }
 
-// newPlanIter returns t's view of the documents p reads from c: the plan
-// kind's storedIter under an overlayIter. The caller must close it.
-func newPlanIter(t *Txn, c *collection, p *plan, st *Stats) (*overlayIter, error) {
+// planIter is one scan's iterators, allocated (and recycled) together as
+// Pebble's iterAlloc keeps an Iterator with its merging and level
+// iterators: the overlay, and under it the storedIter of the plan's kind.
+type planIter struct {
+	overlayIter
+	points pointIter
+	ranges rangeIter
+	index  indexIter
+}
+
+// planIterPool recycles planIters: every statement scans, most of them once.
+var planIterPool = sync.Pool{New: func() any { return new(planIter) }}
+
+// newPlanIter returns t's view of the documents p reads from c. The caller
+// must close it.
+func newPlanIter(t *Txn, c *collection, p *plan) (*planIter, error) {
+	it := planIterPool.Get().(*planIter)
 	switch p.kind {
 	case planIDHack, planIDPoints:
-		return newOverlayIter(t, c, &pointIter{r: t.reader, keys: p.points}, ownNone, nil, nil, st), nil
+		it.points = pointIter{r: t.reader, keys: p.points}
+		it.init(t, c, &it.points, ownNone, nil, nil)
 	case planCollScan, planIDRange:
 		lo, hi := docPrefix(c.id), prefixSuccessor(docPrefix(c.id))
 		if p.kind == planIDRange {
 			lo, hi = p.ranges[0].lo, p.ranges[0].hi
 		}
-		r, err := newRangeIter(t.reader, lo, hi, p.kind == planIDRange, st)
-		if err != nil {
+		if err := it.ranges.open(t.reader, lo, hi, p.kind == planIDRange); err != nil {
+			planIterPool.Put(it)
 			return nil, err
 		}
-		return newOverlayIter(t, c, r, ownByKey, lo, hi, st), nil
+		it.init(t, c, &it.ranges, ownByKey, lo, hi)
 	case planIndex:
-		return newOverlayIter(t, c, newIndexIter(t.reader, c, p, st), ownLast, nil, nil, st), nil
+		it.index.open(t.reader, c, p)
+		it.init(t, c, &it.index, ownLast, nil, nil)
+	default:
+		panic("engine: unknown plan kind")
 	}
-	panic("engine: unknown plan kind")
+	return it, nil
+}
+
+// close releases the storage iterators, adds the keys examined to st and
+// recycles it, which must not be used again.
+func (it *planIter) close(st *Stats) {
+	it.overlayIter.close()
+	st.KeysExamined += it.keysExamined()
+	*it = planIter{}
+	planIterPool.Put(it)
 }
 
 // collect returns every candidate of a scan.
