@@ -141,9 +141,14 @@ type indexIter struct {
 	failure error
 }
 
-// open starts x on p's ranges of c, read through r.
+// open starts x on p's ranges of c, read through r. It keeps x's empty
+// seen map, if any (see planIter.close).
 func (x *indexIter) open(r pebble.Reader, c *collection, p *plan) {
-	*x = indexIter{r: r, c: c, ranges: p.ranges, seen: map[string]bool{}}
+	seen := x.seen
+	if seen == nil {
+		seen = map[string]bool{}
+	}
+	*x = indexIter{r: r, c: c, ranges: p.ranges, seen: seen}
 	if db, ok := r.(*pebble.DB); ok {
 		// Index entries and documents must come from one point in time.
 		x.snap = db.NewSnapshot()

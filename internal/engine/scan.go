@@ -98,12 +98,21 @@ func newPlanIter(t *Txn, c *collection, p *plan) (*planIter, error) {
 	return it, nil
 }
 
+// planIterKeepSeen bounds the index scans whose seen map a recycled
+// planIter keeps for the next one: a map never shrinks.
+const planIterKeepSeen = 1024
+
 // close releases the storage iterators, adds the keys examined to st and
 // recycles it, which must not be used again.
 func (it *planIter) close(st *Stats) {
 	it.overlayIter.close()
 	st.KeysExamined += it.keysExamined()
+	seen := it.index.seen
 	*it = planIter{}
+	if len(seen) <= planIterKeepSeen {
+		clear(seen)
+		it.index.seen = seen
+	}
 	planIterPool.Put(it)
 }
 
