@@ -27,6 +27,9 @@ func TestLayers(t *testing.T) {
 		mod + "/internal/codes":  {mod + "/"},
 		mod + "/wire":            {mod + "/"},
 		mod + "/server":          {mod + "/internal/engine", mod + "/internal/cli"},
+		// The checkers judge histories from any client; the soak drives a server only through the driver.
+		mod + "/internal/checker": {mod + "/internal/engine", mod + "/server", mod + "/wire", mod + "/internal/cli"},
+		mod + "/internal/soak":    {mod + "/internal/engine", mod + "/server", mod + "/wire", mod + "/internal/cli"},
 	}
 	if len(imports[mod]) == 0 {
 		t.Fatalf("go list did not report the root package: %q", out)
@@ -43,7 +46,7 @@ func TestLayers(t *testing.T) {
 			}
 		}
 	}
-	for _, pkg := range []string{mod + "/internal/engine", mod + "/internal/query"} {
+	for _, pkg := range []string{mod + "/internal/engine", mod + "/internal/query", mod + "/internal/checker", mod + "/internal/soak"} {
 		for _, dep := range imports[pkg] {
 			if dep == mod {
 				t.Errorf("%s imports the root package", pkg)
