@@ -1,12 +1,12 @@
 package concord
 
 import (
-	"encoding/binary"
 	"reflect"
 	"strings"
 
 	"github.com/concorddb/concord/internal/codes"
 	"github.com/concorddb/concord/internal/encoder"
+	"github.com/concorddb/concord/internal/engine"
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/x/bsonx/bsoncore"
 )
@@ -202,13 +202,8 @@ func ensureID(doc bson.Raw) (bson.Raw, bson.RawValue, error) {
 		return doc, id, nil
 	}
 	oid := bson.NewObjectID()
-	// length + (type, "_id\0", 12 bytes) + old elements and terminator.
-	out := make([]byte, 4, len(doc)+17)
-	out = append(out, byte(bson.TypeObjectID), '_', 'i', 'd', 0)
-	out = append(out, oid[:]...)
-	out = append(out, doc[4:]...)
-	binary.LittleEndian.PutUint32(out, uint32(len(out)))
-	return out, bson.RawValue{Type: bson.TypeObjectID, Value: oid[:]}, nil
+	id := bson.RawValue{Type: bson.TypeObjectID, Value: oid[:]}
+	return engine.IDFirst(id, doc), id, nil
 }
 
 // goValue decodes a BSON value into the Go value the driver would hand
