@@ -1,0 +1,181 @@
+package engine_test
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"runtime"
+	"runtime/metrics"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+
+	"github.com/concorddb/concord/internal/engine"
+)
+
+// openAggBench opens an on-disk engine without fsync, so that the loaded
+// collection lives in Pebble's files and page cache rather than in the Go
+// heap that the aggregation benchmarks measure.
+func openAggBench(b *testing.B) *engine.Engine {
+	b.Helper()
+	e, err := engine.Open(engine.Options{Dir: b.TempDir(), NoSync: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { e.Close() })
+	return e
+}
+
+// loadGen inserts n documents built by gen into ns in batches of 1,000.
+func loadGen(b *testing.B, e *engine.Engine, ns engine.Namespace, n int, gen func(i int) bson.D) {
+	b.Helper()
+	const batch = 1000
+	docs := make([]bson.Raw, 0, batch)
+	for lo := 0; lo < n; lo += batch {
+		docs = docs[:0]
+		for i := lo; i < lo+batch && i < n; i++ {
+			docs = append(docs, doc(gen(i)))
+		}
+		if _, err := e.Insert(context.Background(), nil, ns, docs, true, nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// heapPeak samples the bytes of live and unswept heap objects every
+// millisecond until stop is called, which returns the peak seen above the
+// level measured (after a GC) at the start.
+func heapPeak() (stop func() uint64) {
+	runtime.GC()
+	sample := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+	read := func() uint64 {
+		metrics.Read(sample)
+		return sample[0].Value.Uint64()
+	}
+	base := read()
+	var peak atomic.Uint64
+	done := make(chan struct{})
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		t := time.NewTicker(time.Millisecond)
+		defer t.Stop()
+		for {
+			if v := read(); v > peak.Load() {
+				peak.Store(v)
+			}
+			select {
+			case <-done:
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	return func() uint64 {
+		close(done)
+		<-finished
+		if p := peak.Load(); p > base {
+			return p - base
+		}
+		return 0
+	}
+}
+
+// BenchmarkAggregate_MatchGroup measures {$match} + {$group} over a whole
+// collection through the engine: time per run and the peak heap growth
+// during it (peak-MB), at two collection sizes so that growth with the
+// collection shows. Run it on its own (it loads a million documents):
+//
+//	go test ./internal/engine -run '^$' -bench 'Aggregate_MatchGroup' -benchtime 3x
+func BenchmarkAggregate_MatchGroup(b *testing.B) {
+	ctx := context.Background()
+	pipeline := []bson.Raw{
+		doc(bson.D{{Key: "$match", Value: bson.D{{Key: "status", Value: "A"}}}}),
+		doc(bson.D{{Key: "$group", Value: bson.D{
+			{Key: "_id", Value: "$g"},
+			{Key: "n", Value: bson.D{{Key: "$sum", Value: 1}}},
+			{Key: "total", Value: bson.D{{Key: "$sum", Value: "$v"}}},
+		}}}),
+	}
+	pad := strings.Repeat("x", 64)
+	for _, n := range []int{250_000, 1_000_000} {
+		b.Run(fmt.Sprintf("docs=%d", n), func(b *testing.B) {
+			e := openAggBench(b)
+			loadGen(b, e, ns, n, func(i int) bson.D {
+				status := "A"
+				if (i/100)%2 == 1 {
+					status = "B"
+				}
+				return bson.D{{Key: "_id", Value: i}, {Key: "g", Value: i % 100}, {Key: "status", Value: status}, {Key: "v", Value: i % 1000}, {Key: "pad", Value: pad}}
+			})
+			var peak uint64
+			b.ResetTimer()
+			for range b.N {
+				stop := heapPeak()
+				out, err := e.Aggregate(ctx, nil, ns, pipeline, nil)
+				if p := stop(); p > peak {
+					peak = p
+				}
+				if err != nil {
+					b.Fatal(err)
+				}
+				if len(out) != 100 {
+					b.Fatalf("%d groups, want 100", len(out))
+				}
+			}
+			b.ReportMetric(float64(peak)/(1<<20), "peak-MB")
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(n), "ns/doc")
+		})
+	}
+}
+
+// BenchmarkAggregate_Lookup measures an equality $lookup of outer documents
+// against a 100,000-document foreign collection indexed on the join field,
+// through the engine. ns/outer is the time per outer document.
+//
+//	go test ./internal/engine -run '^$' -bench 'Aggregate_Lookup' -benchtime 1x
+func BenchmarkAggregate_Lookup(b *testing.B) {
+	ctx := context.Background()
+	const foreignN = 100_000
+	foreign := engine.Namespace{DB: ns.DB, Coll: "foreign"}
+	pipeline := []bson.Raw{
+		doc(bson.D{{Key: "$lookup", Value: bson.D{
+			{Key: "from", Value: foreign.Coll},
+			{Key: "localField", Value: "fk"},
+			{Key: "foreignField", Value: "k"},
+			{Key: "as", Value: "m"},
+		}}}),
+	}
+	for _, outer := range []int{1_000, 10_000} {
+		b.Run(fmt.Sprintf("outer=%d", outer), func(b *testing.B) {
+			e := openAggBench(b)
+			if _, err := e.CreateIndex(ctx, nil, foreign, engine.IndexSpec{Name: "k_1", Key: bson.D{{Key: "k", Value: 1}}}); err != nil {
+				b.Fatal(err)
+			}
+			loadGen(b, e, foreign, foreignN, func(i int) bson.D {
+				return bson.D{{Key: "_id", Value: i}, {Key: "k", Value: i}, {Key: "name", Value: fmt.Sprintf("item %d", i)}}
+			})
+			r := rand.New(rand.NewPCG(1, 2))
+			loadGen(b, e, ns, outer, func(i int) bson.D {
+				return bson.D{{Key: "_id", Value: i}, {Key: "fk", Value: r.IntN(foreignN)}}
+			})
+			b.ResetTimer()
+			for range b.N {
+				out, err := e.Aggregate(ctx, nil, ns, pipeline, nil)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if len(out) != outer {
+					b.Fatalf("%d documents, want %d", len(out), outer)
+				}
+				if m, _ := out[0].Lookup("m").ArrayOK(); len(m) <= 5 {
+					b.Fatalf("no match in %v", out[0])
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(outer), "ns/outer")
+		})
+	}
+}
