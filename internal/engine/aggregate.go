@@ -3,9 +3,9 @@ package engine
 import (
 	"context"
 
+	"github.com/concorddb/concord/internal/query/agg"
+	"github.com/concorddb/concord/internal/query/filter"
 	"go.mongodb.org/mongo-driver/v2/bson"
-
-	"github.com/concorddb/concord/internal/query"
 )
 
 // aggEnv gives a pipeline ($lookup) the documents of same-database
@@ -25,7 +25,7 @@ func (a *aggEnv) Collection(name string) ([]bson.Raw, error) {
 
 // all returns every document of ns in t's view.
 func (e *Engine) all(ctx context.Context, t *Txn, ns Namespace, st *Stats) ([]bson.Raw, error) {
-	f, _ := query.CompileFilter(nil)
+	f, _ := filter.Compile(nil)
 	c := e.lookupColl(ns)
 	var out []bson.Raw
 	err := e.scan(ctx, t, c, f, planFor(c, f), st, func(cd candidate) (bool, error) {
@@ -47,7 +47,7 @@ func (e *Engine) Aggregate(ctx context.Context, t *Txn, ns Namespace, pipeline [
 	st = statsOrLocal(st)
 	var out []bson.Raw
 	err := e.runRead(ctx, t, func(ctx context.Context, rt *Txn) error {
-		p, err := query.CompilePipeline(pipeline)
+		p, err := agg.Compile(pipeline)
 		if err != nil {
 			return err
 		}
@@ -56,15 +56,15 @@ func (e *Engine) Aggregate(ctx context.Context, t *Txn, ns Namespace, pipeline [
 			defer snap.Close()
 			rt = &Txn{e: e, reader: snap, started: true, explicit: false}
 		}
-		var filter bson.Raw
+		var leading bson.Raw
 		if len(pipeline) > 0 {
 			if m, err := pipeline[0].LookupErr("$match"); err == nil {
 				if d, ok := m.DocumentOK(); ok {
-					filter = d
+					leading = d
 				}
 			}
 		}
-		f, err := query.CompileFilter(filter)
+		f, err := filter.Compile(leading)
 		if err != nil {
 			return err
 		}

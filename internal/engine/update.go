@@ -9,7 +9,10 @@ import (
 	"go.mongodb.org/mongo-driver/v2/x/bsonx/bsoncore"
 
 	"github.com/concorddb/concord/internal/codes"
-	"github.com/concorddb/concord/internal/query"
+	"github.com/concorddb/concord/internal/query/filter"
+	"github.com/concorddb/concord/internal/query/order"
+	"github.com/concorddb/concord/internal/query/update"
+	"github.com/concorddb/concord/internal/query/value"
 )
 
 // UpdateSpec is one update statement.
@@ -49,14 +52,14 @@ func (e *Engine) Update(ctx context.Context, t *Txn, ns Namespace, spec UpdateSp
 	var res UpdateResult
 	err := e.runWrite(ctx, t, st, func(o *op) error {
 		o.result = &res
-		var f *query.Filter
+		var f *filter.Filter
 		var idf *idFilter
 		if o.txn == nil && !spec.Multi && len(spec.Sort) == 0 {
 			idf = idEquality(spec.Filter)
 		}
 		if idf == nil {
 			var err error
-			if f, err = query.CompileFilter(spec.Filter); err != nil {
+			if f, err = filter.Compile(spec.Filter); err != nil {
 				return err
 			}
 		}
@@ -107,17 +110,17 @@ func (r *UpdateResult) appendSummary(dst []byte) ([]byte, bool) {
 }
 
 // compileSort compiles an optional sort specification.
-func compileSort(s bson.Raw) (*query.Sort, error) {
+func compileSort(s bson.Raw) (*order.Sort, error) {
 	if len(s) == 0 {
 		return nil, nil
 	}
-	return query.CompileSort(s)
+	return order.Compile(s)
 }
 
 // update runs one update statement in o, absorbing conflicts outside a
 // transaction. A multi update updates each document at most once. idf, when
 // set, stands for the filter (f is then nil): see idEquality.
-func (o *op) update(ns Namespace, spec UpdateSpec, f *query.Filter, idf *idFilter, u *query.Update, srt *query.Sort, res *UpdateResult) error {
+func (o *op) update(ns Namespace, spec UpdateSpec, f *filter.Filter, idf *idFilter, u *update.Update, srt *order.Sort, res *UpdateResult) error {
 	if spec.Multi {
 		return o.updateMany(ns, spec, f, u, res)
 	}
@@ -147,7 +150,7 @@ func (o *op) update(ns Namespace, spec UpdateSpec, f *query.Filter, idf *idFilte
 // updateFirst updates the first matching document (in sort order when srt is
 // set). found is false when no document matches. A document that changed
 // after the scan and no longer matches makes it scan again.
-func (o *op) updateFirst(c *collection, f *query.Filter, u *query.Update, srt *query.Sort, res *UpdateResult) (bool, error) {
+func (o *op) updateFirst(c *collection, f *filter.Filter, u *update.Update, srt *order.Sort, res *UpdateResult) (bool, error) {
 	for {
 		cd, ok, err := o.first(c, f, srt)
 		if err != nil || !ok {
@@ -168,7 +171,7 @@ func (o *op) updateFirst(c *collection, f *query.Filter, u *query.Update, srt *q
 
 // updateByID is updateFirst for a statement outside a transaction whose
 // filter is idf: the IDHACK plan, without compiling the filter.
-func (o *op) updateByID(c *collection, idf *idFilter, u *query.Update, res *UpdateResult) (bool, error) {
+func (o *op) updateByID(c *collection, idf *idFilter, u *update.Update, res *UpdateResult) (bool, error) {
 	if c == nil {
 		return false, nil
 	}
@@ -179,7 +182,7 @@ func (o *op) updateByID(c *collection, idf *idFilter, u *query.Update, res *Upda
 // first returns the first matching document of c (in sort order when srt is
 // set). Outside a transaction, an _id equality does not read the document:
 // the caller claims it and reads the latest version itself.
-func (o *op) first(c *collection, f *query.Filter, srt *query.Sort) (candidate, bool, error) {
+func (o *op) first(c *collection, f *filter.Filter, srt *order.Sort) (candidate, bool, error) {
 	if c == nil {
 		return candidate{}, false, nil
 	}
@@ -202,7 +205,7 @@ func (o *op) first(c *collection, f *query.Filter, srt *query.Sort) (candidate, 
 // updateDoc claims and updates one candidate. It returns false (and no
 // error) when the document is gone or no longer matches. cd.doc nil means
 // the candidate was not read (IDHACK), so its first read is no conflict.
-func (o *op) updateDoc(c *collection, cd candidate, f docMatcher, u *query.Update, res *UpdateResult, done map[string]bool) (bool, error) {
+func (o *op) updateDoc(c *collection, cd candidate, f docMatcher, u *update.Update, res *UpdateResult, done map[string]bool) (bool, error) {
 	t := o.t()
 	key := string(cd.key)
 	if err := t.claim(key); err != nil {
@@ -244,7 +247,7 @@ func (o *op) updateDoc(c *collection, cd candidate, f docMatcher, u *query.Updat
 			return false, nil
 		}
 	}
-	newDoc, modified, err := u.Apply(cur, query.ApplyOptions{Position: pos, Now: o.now})
+	newDoc, modified, err := u.Apply(cur, update.ApplyOptions{Position: pos, Now: o.now})
 	if err != nil {
 		return false, err
 	}
@@ -281,7 +284,7 @@ func checkUpdatedDoc(old, doc bson.Raw) error {
 
 // updateMany updates every document that matched at the start of the
 // statement and still matches when it is written, each at most once.
-func (o *op) updateMany(ns Namespace, spec UpdateSpec, f *query.Filter, u *query.Update, res *UpdateResult) error {
+func (o *op) updateMany(ns Namespace, spec UpdateSpec, f *filter.Filter, u *update.Update, res *UpdateResult) error {
 	c := o.e.lookupColl(ns)
 	if c == nil {
 		if spec.Upsert {
@@ -372,7 +375,7 @@ func (o *op) flushMulti(redo func() error) error {
 
 // upsertRetrying is an upsert that absorbs conflicts by waiting and
 // retrying (used where no scan precedes it).
-func (o *op) upsertRetrying(ns Namespace, spec UpdateSpec, u *query.Update, res *UpdateResult) error {
+func (o *op) upsertRetrying(ns Namespace, spec UpdateSpec, u *update.Update, res *UpdateResult) error {
 	for {
 		err := o.upsert(ns, spec, u, res, nil)
 		if _, ok := isConflict(err); ok {
@@ -387,18 +390,18 @@ func (o *op) upsertRetrying(ns Namespace, spec UpdateSpec, u *query.Update, res 
 }
 
 // upsert inserts the document an update with no match produces: the filter's
-// equalities (query.UpsertSeed) with the update applied (or the replacement
+// equalities (update.UpsertSeed) with the update applied (or the replacement
 // with the seed's _id), with an ObjectID _id when none. newDoc, when non-nil,
 // receives the inserted document.
-func (o *op) upsert(ns Namespace, spec UpdateSpec, u *query.Update, res *UpdateResult, newDoc *bson.Raw) error {
-	seed, err := query.UpsertSeed(spec.Filter)
+func (o *op) upsert(ns Namespace, spec UpdateSpec, u *update.Update, res *UpdateResult, newDoc *bson.Raw) error {
+	seed, err := update.UpsertSeed(spec.Filter)
 	if err != nil {
 		return err
 	}
 	var doc bson.Raw
 	if u.IsReplacement() {
 		doc = replacementWithID(spec.Update, seed)
-	} else if doc, _, err = u.Apply(seed, query.ApplyOptions{Position: -1, Insert: true, Now: o.now}); err != nil {
+	} else if doc, _, err = u.Apply(seed, update.ApplyOptions{Position: -1, Insert: true, Now: o.now}); err != nil {
 		return err
 	}
 	doc, id, err := prepareInsertDoc(doc)
@@ -478,7 +481,7 @@ func shouldRetryDupKey(filter bson.Raw, err error) bool {
 			return false
 		}
 		kv, ok := ce.KeyValue[i].Value.(bson.RawValue)
-		if !ok || !query.Equal(v, kv) {
+		if !ok || !value.Equal(v, kv) {
 			return false
 		}
 	}
@@ -528,7 +531,7 @@ func equalityOnly(filter bson.Raw, eqs map[string]bson.RawValue, depth int) bool
 				v = first.Value()
 			}
 		}
-		if old, dup := eqs[k]; dup && !query.Equal(old, v) {
+		if old, dup := eqs[k]; dup && !value.Equal(old, v) {
 			return false
 		}
 		eqs[k] = v
@@ -537,7 +540,7 @@ func equalityOnly(filter bson.Raw, eqs map[string]bson.RawValue, depth int) bool
 }
 
 // sortCandidates orders candidates by srt (stable, so ties keep scan order).
-func sortCandidates(cands []candidate, srt *query.Sort) {
+func sortCandidates(cands []candidate, srt *order.Sort) {
 	if srt == nil {
 		return
 	}

@@ -1,0 +1,81 @@
+package agg
+
+import (
+	"context"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/x/bsonx/bsoncore"
+
+	"github.com/concorddb/concord/internal/codes"
+	"github.com/concorddb/concord/internal/query/expr"
+	"github.com/concorddb/concord/internal/query/value"
+)
+
+// aggFacet is a compiled $facet: each named sub-pipeline runs over the
+// same input and the stage outputs one document of their results.
+type aggFacet struct {
+	names     []string
+	pipelines []*Pipeline
+}
+
+// aggFacetForbidden are the stages MongoDB rejects inside $facet.
+var aggFacetForbidden = map[string]bool{
+	"$facet": true, "$out": true, "$merge": true, "$collStats": true, "$indexStats": true,
+	"$geoNear": true, "$changeStream": true, "$documents": true, "$unionWith": true,
+}
+
+// aggCompileFacet compiles $facet {name: [stages], ...}.
+func aggCompileFacet(name string, arg bson.RawValue) (aggStage, error) {
+	d, ok := arg.DocumentOK()
+	if !ok || len(d) <= 5 {
+		return nil, codes.New(40169, "the $facet specification must be a non-empty object, but found: $facet: %s", expr.FormatValue(arg))
+	}
+	elems, err := d.Elements()
+	if err != nil {
+		return nil, codes.New(codes.InvalidBSON, "invalid $facet: %v", err)
+	}
+	f := &aggFacet{}
+	for _, el := range elems {
+		if err := expr.CheckFieldName(el.Key()); err != nil {
+			return nil, err
+		}
+		if el.Value().Type != bson.TypeArray {
+			return nil, codes.New(40170, "arguments to $facet must be arrays, %s is type %s", el.Key(), value.TypeNameOf(el.Value()))
+		}
+		var stages []bson.Raw
+		for _, st := range value.Values(el.Value()) {
+			sd, ok := st.DocumentOK()
+			if !ok {
+				return nil, codes.New(40171, "subpipeline of $facet stage must be an array of objects, but found %s", value.TypeNameOf(st))
+			}
+			if first, err := sd.IndexErr(0); err == nil && aggFacetForbidden[first.Key()] {
+				return nil, codes.New(40600, "%s is not allowed to be used within a $facet stage", first.Key())
+			}
+			stages = append(stages, sd)
+		}
+		p, err := Compile(stages)
+		if err != nil {
+			return nil, err
+		}
+		f.names = append(f.names, el.Key())
+		f.pipelines = append(f.pipelines, p)
+	}
+	return f, nil
+}
+
+func (f *aggFacet) run(ctx context.Context, docs []bson.Raw, env Env) ([]bson.Raw, error) {
+	idx, dst := bsoncore.AppendDocumentStart(nil)
+	for i, p := range f.pipelines {
+		out, err := p.Run(ctx, docs, env)
+		if err != nil {
+			return nil, err
+		}
+		vals := make([]bson.RawValue, len(out))
+		for j, d := range out {
+			vals[j] = value.Doc(d)
+		}
+		dst = value.AppendElem(dst, f.names[i], value.Array(vals))
+	}
+	dst, _ = bsoncore.AppendDocumentEnd(dst, idx)
+	return []bson.Raw{dst}, nil
+}

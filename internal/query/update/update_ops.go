@@ -1,0 +1,465 @@
+package update
+
+import (
+	"encoding/binary"
+	"math"
+	"math/big"
+	"strings"
+
+	"github.com/concorddb/concord/internal/codes"
+	"github.com/concorddb/concord/internal/query/value"
+	"go.mongodb.org/mongo-driver/v2/bson"
+)
+
+// updateParseOp validates one "field: argument" pair of an operator and
+// returns its leaf operation.
+func updateParseOp(kind updateKind, name, path string, arg bson.RawValue) (*updateOp, error) {
+	op := &updateOp{kind: kind, name: name, path: path, value: arg}
+	switch kind {
+	case updateInc, updateMul:
+		if !updateIsNumber(arg.Type) {
+			verb := "increment"
+			if kind == updateMul {
+				verb = "multiply"
+			}
+			return nil, codes.New(codes.TypeMismatch, "Cannot %s with non-numeric argument: {%s}", verb, updateFormatElement(path, arg))
+		}
+	case updateRename:
+		return updateParseRename(op, path, arg)
+	case updateCurrentDate:
+		return updateParseCurrentDate(op, path, arg)
+	case updatePush, updateAddToSet, updatePop, updatePull, updatePullAll:
+		return updateParseArrayOp(op, path, arg)
+	}
+	return op, nil
+}
+
+// updateParseRename validates {$rename: {from: "to"}}. The returned op sits
+// at the destination path; the caller adds the source placeholder.
+func updateParseRename(op *updateOp, from string, arg bson.RawValue) (*updateOp, error) {
+	if arg.Type != bson.TypeString {
+		return nil, codes.New(codes.BadValue, "The 'to' field for $rename must be a string: %s", updateFormatElement(from, arg))
+	}
+	to := arg.StringValue()
+	if strings.IndexByte(to, 0) >= 0 {
+		return nil, codes.New(codes.BadValue, "The 'to' field for $rename cannot contain an embedded null byte: %s", updateFormatElement(from, arg))
+	}
+	if to == "" || strings.Contains(to, "..") || strings.HasPrefix(to, ".") || strings.HasSuffix(to, ".") {
+		return nil, codes.New(updateEmptyFieldName, "The update path '%s' contains an empty field name, which is not allowed.", to)
+	}
+	if updateDynamicPath(from) {
+		return nil, codes.New(codes.BadValue, "The source field for $rename may not be dynamic: %s", from)
+	}
+	if updateDynamicPath(to) {
+		return nil, codes.New(codes.BadValue, "The destination field for $rename may not be dynamic: %s", to)
+	}
+	if from == to {
+		return nil, codes.New(codes.BadValue, "The source and target field for $rename must differ: %s", updateFormatElement(from, arg))
+	}
+	if strings.HasPrefix(to, from+".") || strings.HasPrefix(from, to+".") {
+		return nil, codes.New(codes.BadValue, "The source and target field for $rename must not be on the same path: %s", updateFormatElement(from, arg))
+	}
+	op.path = to
+	op.renameFrom = from
+	return op, nil
+}
+
+// updateDynamicPath reports whether a path has a positional component.
+func updateDynamicPath(p string) bool {
+	for _, part := range strings.Split(p, ".") {
+		if part == "$" || (strings.HasPrefix(part, "$[") && strings.HasSuffix(part, "]")) {
+			return true
+		}
+	}
+	return false
+}
+
+// updateParseCurrentDate validates {$currentDate: {f: true}} and
+// {$currentDate: {f: {$type: "date" | "timestamp"}}}.
+func updateParseCurrentDate(op *updateOp, path string, arg bson.RawValue) (*updateOp, error) {
+	switch arg.Type {
+	case bson.TypeBoolean:
+		return op, nil
+	case bson.TypeEmbeddedDocument:
+		elems, _ := arg.Document().Elements()
+		ok := false
+		for _, e := range elems {
+			if e.Key() != "$type" {
+				return nil, codes.New(codes.BadValue, "Unrecognized $currentDate option: %s", e.Key())
+			}
+			v := e.Value()
+			if v.Type == bson.TypeString && (v.StringValue() == "date" || v.StringValue() == "timestamp") {
+				op.timestamp = v.StringValue() == "timestamp"
+				ok = true
+			}
+		}
+		if !ok {
+			return nil, codes.New(codes.BadValue, "The '$type' string field is required to be 'date' or 'timestamp': {$currentDate: {field : {$type: 'date'}}}")
+		}
+		return op, nil
+	}
+	return nil, codes.New(codes.BadValue, "%s is not valid type for $currentDate. Please use a boolean ('true') or a $type expression ({$type: 'timestamp/date'}).", value.TypeName(arg.Type))
+}
+
+// applyOp applies one leaf operation to cur (the zero RawValue when the
+// field is missing) and returns the new value (zero RawValue: absent).
+func (a *updateApplier) applyOp(op *updateOp, key string, cur bson.RawValue, path string) (bson.RawValue, error) {
+	switch op.kind {
+	case updateSet:
+		return op.value, nil
+	case updateSetOnInsert:
+		if a.opts.Insert {
+			return op.value, nil
+		}
+		return cur, nil
+	case updateUnset:
+		return bson.RawValue{}, nil
+	case updateInc, updateMul:
+		return a.applyArith(op, key, cur)
+	case updateMin, updateMax:
+		if cur.Type == 0 {
+			return op.value, nil
+		}
+		c := value.Compare(op.value, cur)
+		if (op.kind == updateMin && c < 0) || (op.kind == updateMax && c > 0) {
+			return op.value, nil
+		}
+		return cur, nil
+	case updateCurrentDate:
+		if op.timestamp {
+			b := make([]byte, 8)
+			binary.LittleEndian.PutUint32(b[0:], 1)
+			binary.LittleEndian.PutUint32(b[4:], uint32(a.opts.Now.Unix()))
+			return bson.RawValue{Type: bson.TypeTimestamp, Value: b}, nil
+		}
+		b := make([]byte, 8)
+		binary.LittleEndian.PutUint64(b, uint64(a.opts.Now.UnixMilli()))
+		return bson.RawValue{Type: bson.TypeDateTime, Value: b}, nil
+	case updateRename:
+		if v, ok := a.renameValues[op]; ok {
+			return v, nil
+		}
+		return cur, nil
+	case updateRenameSource:
+		if _, ok := a.renameValues[op.peer]; ok {
+			return bson.RawValue{}, nil
+		}
+		return cur, nil
+	case updatePush, updateAddToSet, updatePop, updatePull, updatePullAll:
+		return a.applyArrayOp(op, key, cur, path)
+	}
+	return bson.RawValue{}, codes.New(codes.InternalError, "unknown update operator %s", op.name)
+}
+
+// applyArith implements $inc and $mul with MongoDB's SafeNum rules: int32
+// results that overflow become int64, int64 overflow is an error, any double
+// makes a double and any decimal a decimal. A missing field becomes the
+// increment ($inc) or a zero of the multiplier's type ($mul).
+func (a *updateApplier) applyArith(op *updateOp, key string, cur bson.RawValue) (bson.RawValue, error) {
+	if cur.Type == 0 {
+		if op.kind == updateInc {
+			return op.value, nil
+		}
+		return updateZeroOf(op.value.Type), nil
+	}
+	if !updateIsNumber(cur.Type) {
+		return bson.RawValue{}, codes.New(codes.TypeMismatch, "Cannot apply %s to a value of non-numeric type. {%s} has the field '%s' of non-numeric type %s",
+			op.name, a.idString(), key, value.TypeName(cur.Type))
+	}
+	res, ok := updateArith(op.kind == updateMul, cur, op.value)
+	if !ok {
+		return bson.RawValue{}, codes.New(codes.BadValue, "Failed to apply %s operations to current value (%s) for document {%s}",
+			op.name, updateDebugNumber(cur), a.idString())
+	}
+	return res, nil
+}
+
+// updateIsNumber reports whether t is one of the four numeric types.
+func updateIsNumber(t bson.Type) bool {
+	return t == bson.TypeInt32 || t == bson.TypeInt64 || t == bson.TypeDouble || t == bson.TypeDecimal128
+}
+
+// updateZeroOf returns 0 of a numeric type.
+func updateZeroOf(t bson.Type) bson.RawValue {
+	switch t {
+	case bson.TypeInt32:
+		return updateInt32(0)
+	case bson.TypeInt64:
+		return updateInt64(0)
+	case bson.TypeDecimal128:
+		return updateDecimal(bson.NewDecimal128(0x3040000000000000, 0))
+	}
+	return updateDouble(0)
+}
+
+func updateInt32(n int32) bson.RawValue {
+	b := make([]byte, 4)
+	binary.LittleEndian.PutUint32(b, uint32(n))
+	return bson.RawValue{Type: bson.TypeInt32, Value: b}
+}
+
+func updateInt64(n int64) bson.RawValue {
+	b := make([]byte, 8)
+	binary.LittleEndian.PutUint64(b, uint64(n))
+	return bson.RawValue{Type: bson.TypeInt64, Value: b}
+}
+
+func updateDouble(f float64) bson.RawValue {
+	b := make([]byte, 8)
+	binary.LittleEndian.PutUint64(b, math.Float64bits(f))
+	return bson.RawValue{Type: bson.TypeDouble, Value: b}
+}
+
+func updateDecimal(d bson.Decimal128) bson.RawValue {
+	h, l := d.GetBytes()
+	b := make([]byte, 16)
+	binary.LittleEndian.PutUint64(b[0:], l)
+	binary.LittleEndian.PutUint64(b[8:], h)
+	return bson.RawValue{Type: bson.TypeDecimal128, Value: b}
+}
+
+// updateDebugNumber formats a number as SafeNum::debugString does:
+// "(NumberInt)1", "(NumberLong)1", "(NumberDouble)1.5".
+func updateDebugNumber(v bson.RawValue) string {
+	switch v.Type {
+	case bson.TypeInt32:
+		return "(NumberInt)" + updateFormatValue(v)
+	case bson.TypeInt64:
+		return "(NumberLong)" + updateFormatValue(v)
+	case bson.TypeDouble:
+		return "(NumberDouble)" + updateFormatValue(v)
+	}
+	return "(NumberDecimal)" + v.Decimal128().String()
+}
+
+// updateArith adds (or multiplies) two numbers. ok is false on int64
+// overflow, which MongoDB reports as an error rather than promoting.
+func updateArith(mul bool, x, y bson.RawValue) (bson.RawValue, bool) {
+	switch {
+	case x.Type == bson.TypeDecimal128 || y.Type == bson.TypeDecimal128:
+		return updateDecimalArith(mul, x, y), true
+	case x.Type == bson.TypeDouble || y.Type == bson.TypeDouble:
+		fx, fy := updateFloat(x), updateFloat(y)
+		if mul {
+			return updateDouble(fx * fy), true
+		}
+		return updateDouble(fx + fy), true
+	case x.Type == bson.TypeInt32 && y.Type == bson.TypeInt32:
+		a, b := int64(x.Int32()), int64(y.Int32())
+		r := a + b
+		if mul {
+			r = a * b
+		}
+		if r >= math.MinInt32 && r <= math.MaxInt32 {
+			return updateInt32(int32(r)), true
+		}
+		return updateInt64(r), true
+	}
+	a, b := x.AsInt64(), y.AsInt64()
+	if mul {
+		if a != 0 && b != 0 {
+			r := a * b
+			if r/b != a || (a == -1 && b == math.MinInt64) || (b == -1 && a == math.MinInt64) {
+				return bson.RawValue{}, false
+			}
+			return updateInt64(r), true
+		}
+		return updateInt64(0), true
+	}
+	r := a + b
+	if (a > 0 && b > 0 && r < 0) || (a < 0 && b < 0 && r >= 0) {
+		return bson.RawValue{}, false
+	}
+	return updateInt64(r), true
+}
+
+// updateFloat converts any number to float64.
+func updateFloat(v bson.RawValue) float64 {
+	switch v.Type {
+	case bson.TypeInt32:
+		return float64(v.Int32())
+	case bson.TypeInt64:
+		return float64(v.Int64())
+	case bson.TypeDouble:
+		return v.Double()
+	}
+	return 0
+}
+
+// updateDecimalArith computes in decimal: ints convert exactly, doubles with
+// 15 significant digits (MongoDB's Decimal128(double) conversion), and the
+// result is rounded half-even to 34 digits.
+func updateDecimalArith(mul bool, x, y bson.RawValue) bson.RawValue {
+	dx, okx := updateToRat(x)
+	dy, oky := updateToRat(y)
+	if !okx || !oky {
+		// NaN or infinity: defer to float arithmetic on the special value.
+		fx, fy := updateSpecialFloat(x), updateSpecialFloat(y)
+		r := fx + fy
+		if mul {
+			r = fx * fy
+		}
+		return updateDecimalFromSpecial(r)
+	}
+	r := new(big.Rat)
+	if mul {
+		r.Mul(dx, dy)
+	} else {
+		r.Add(dx, dy)
+	}
+	return updateDecimal(updateRatToDecimal(r))
+}
+
+// updateToRat converts a finite number to an exact rational.
+func updateToRat(v bson.RawValue) (*big.Rat, bool) {
+	switch v.Type {
+	case bson.TypeInt32:
+		return new(big.Rat).SetInt64(int64(v.Int32())), true
+	case bson.TypeInt64:
+		return new(big.Rat).SetInt64(v.Int64()), true
+	case bson.TypeDouble:
+		f := v.Double()
+		if math.IsNaN(f) || math.IsInf(f, 0) {
+			return nil, false
+		}
+		d, err := bson.ParseDecimal128(big.NewFloat(f).Text('g', 15))
+		if err != nil {
+			return nil, false
+		}
+		return updateDecimalRat(d)
+	case bson.TypeDecimal128:
+		return updateDecimalRat(v.Decimal128())
+	}
+	return nil, false
+}
+
+// updateDecimalRat converts a finite decimal to a rational.
+func updateDecimalRat(d bson.Decimal128) (*big.Rat, bool) {
+	coef, exp, err := d.BigInt()
+	if err != nil {
+		return nil, false
+	}
+	r := new(big.Rat).SetInt(coef)
+	p := new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(updateAbs(exp))), nil)
+	if exp >= 0 {
+		r.Mul(r, new(big.Rat).SetInt(p))
+	} else {
+		r.Quo(r, new(big.Rat).SetInt(p))
+	}
+	return r, true
+}
+
+func updateAbs(x int) int {
+	if x < 0 {
+		return -x
+	}
+	return x
+}
+
+// updateRatToDecimal rounds r to a Decimal128 with at most 34 significant
+// digits.
+func updateRatToDecimal(r *big.Rat) bson.Decimal128 {
+	if r.Sign() == 0 {
+		return bson.NewDecimal128(0x3040000000000000, 0)
+	}
+	s := r.FloatString(40)
+	s = strings.TrimRight(s, "0")
+	s = strings.TrimSuffix(s, ".")
+	d, err := bson.ParseDecimal128(updateRoundDigits(s, 34))
+	if err != nil {
+		f, _ := r.Float64()
+		return updateDecimalFromSpecial(f).Decimal128()
+	}
+	return d
+}
+
+// updateRoundDigits rounds a plain decimal string to n significant digits
+// (half-even), keeping it in plain notation.
+func updateRoundDigits(s string, n int) string {
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	intPart, frac, _ := strings.Cut(s, ".")
+	digits := intPart + frac
+	point := len(intPart)
+	lead := 0
+	for lead < len(digits)-1 && digits[lead] == '0' {
+		lead++
+	}
+	if len(digits)-lead <= n {
+		if neg {
+			return "-" + s
+		}
+		return s
+	}
+	keep := []byte(digits[:lead+n])
+	rest := digits[lead+n:]
+	roundUp := rest[0] > '5' || (rest[0] == '5' && (strings.TrimRight(rest[1:], "0") != "" || (keep[len(keep)-1]-'0')%2 == 1))
+	if roundUp {
+		i := len(keep) - 1
+		for ; i >= 0; i-- {
+			if keep[i] == '9' {
+				keep[i] = '0'
+				continue
+			}
+			keep[i]++
+			break
+		}
+		if i < 0 {
+			keep = append([]byte{'1'}, keep...)
+			point++
+		}
+	}
+	// Pad with zeros to the decimal point (digits dropped from the integer
+	// part are replaced by an exponent-free zero fill).
+	out := string(keep)
+	if len(out) < point {
+		out += strings.Repeat("0", point-len(out))
+	} else if len(out) > point {
+		out = out[:point] + "." + out[point:]
+	}
+	if strings.HasPrefix(out, ".") {
+		out = "0" + out
+	}
+	if neg {
+		return "-" + out
+	}
+	return out
+}
+
+// updateSpecialFloat returns a float for a number, mapping decimal NaN and
+// infinities to their float counterparts.
+func updateSpecialFloat(v bson.RawValue) float64 {
+	if v.Type == bson.TypeDecimal128 {
+		d := v.Decimal128()
+		if d.IsNaN() {
+			return math.NaN()
+		}
+		if s := d.IsInf(); s != 0 {
+			return math.Inf(s)
+		}
+		f, _ := updateDecimalRat(d)
+		if f == nil {
+			return 0
+		}
+		x, _ := f.Float64()
+		return x
+	}
+	return updateFloat(v)
+}
+
+// updateDecimalFromSpecial converts NaN, ±Inf or a float to a decimal.
+func updateDecimalFromSpecial(f float64) bson.RawValue {
+	switch {
+	case math.IsNaN(f):
+		return updateDecimal(bson.NewDecimal128(0x7c00000000000000, 0))
+	case math.IsInf(f, 1):
+		return updateDecimal(bson.NewDecimal128(0x7800000000000000, 0))
+	case math.IsInf(f, -1):
+		return updateDecimal(bson.NewDecimal128(0xf800000000000000, 0))
+	}
+	d, err := bson.ParseDecimal128(big.NewFloat(f).Text('g', 15))
+	if err != nil {
+		return updateDecimal(bson.NewDecimal128(0x7c00000000000000, 0))
+	}
+	return updateDecimal(d)
+}
