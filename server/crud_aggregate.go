@@ -6,6 +6,7 @@ import (
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 
+	"github.com/concorddb/concord"
 	"github.com/concorddb/concord/internal/codes"
 	"github.com/concorddb/concord/internal/query/agg"
 )
@@ -71,7 +72,11 @@ func runAggregate(ctx context.Context, s *Server, req *Request, a *cmdArgs, coll
 			return reply, 0, 0, err
 		}
 	}
-	cur, err := s.DB.Database(req.DB).Collection(collName).Aggregate(ctx, stages)
+	allowDiskUse, err := a.boolean("allowDiskUse", true)
+	if err != nil {
+		return nil, 0, 0, err
+	}
+	cur, err := s.DB.Database(req.DB).Collection(collName).Aggregate(ctx, stages, &concord.AggregateOptions{AllowDiskUse: &allowDiskUse})
 	if err != nil {
 		return nil, 0, 0, commandError(err)
 	}

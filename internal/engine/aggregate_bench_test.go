@@ -115,7 +115,7 @@ func BenchmarkAggregate_MatchGroup(b *testing.B) {
 			b.ResetTimer()
 			for range b.N {
 				stop := heapPeak()
-				out, err := e.Aggregate(ctx, nil, ns, pipeline, nil)
+				out, err := e.Aggregate(ctx, nil, ns, engine.AggregateSpec{Pipeline: pipeline}, nil)
 				if p := stop(); p > peak {
 					peak = p
 				}
@@ -164,7 +164,7 @@ func BenchmarkAggregate_Lookup(b *testing.B) {
 			})
 			b.ResetTimer()
 			for range b.N {
-				out, err := e.Aggregate(ctx, nil, ns, pipeline, nil)
+				out, err := e.Aggregate(ctx, nil, ns, engine.AggregateSpec{Pipeline: pipeline}, nil)
 				if err != nil {
 					b.Fatal(err)
 				}

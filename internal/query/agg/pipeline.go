@@ -12,32 +12,51 @@ import (
 )
 
 // Pipeline is a compiled aggregation pipeline. It is immutable after
-// compilation and safe for concurrent use by several Runs.
+// compilation and safe for concurrent use by several runs.
 type Pipeline struct {
-	stages []aggStage
+	stages []stage
 }
 
-// Env gives a pipeline access to the other collections of the same
-// database ($lookup's "from"). Collection returns the documents of the named
-// collection (none for a collection that does not exist); the pipeline does
-// not modify them.
-type Env interface {
-	Collection(name string) ([]bson.Raw, error)
+// stage is one compiled stage. open returns the stage's output over in,
+// which it owns: closing the output closes in. Stages never modify input
+// documents in place, and every stage but $sort, $group and $facet holds at
+// most the documents one input document produces.
+type stage interface {
+	open(r *run, in Iterator) Iterator
 }
 
-// aggStage is one compiled stage: it consumes its whole input and returns
-// its output. Stages never modify input documents in place.
-type aggStage interface {
-	run(ctx context.Context, docs []bson.Raw, env Env) ([]bson.Raw, error)
+// run is the state one execution of a pipeline shares between its stages:
+// the context checked between documents, the Source of other collections,
+// the memory options, and the frame of user variables ($lookup's let),
+// which sub-pipelines extend.
+type run struct {
+	ctx  context.Context
+	src  Source
+	opts Options
+	vars *expr.Vars
 }
 
-// aggStageCompiler compiles a stage's argument.
-type aggStageCompiler func(name string, arg bson.RawValue) (aggStage, error)
+// with returns a copy of r whose variables are vars.
+func (r *run) with(vars *expr.Vars) *run {
+	c := *r
+	c.vars = vars
+	return &c
+}
+
+// aggStageCompiler compiles a stage's argument; scope declares the user
+// variables in scope (a $lookup's let, for its sub-pipeline).
+type aggStageCompiler func(name string, arg bson.RawValue, scope *expr.Scope) (stage, error)
 
 // Compile compiles the stages of an aggregation pipeline. Errors are
 // *codes.Error: 40323 for a stage document without exactly one field, 40324
 // for an unknown stage, and each stage's own codes for a bad argument.
 func Compile(stages []bson.Raw) (*Pipeline, error) {
+	return compileIn(stages, nil)
+}
+
+// compileIn is Compile for a sub-pipeline whose user variables scope
+// declares.
+func compileIn(stages []bson.Raw, scope *expr.Scope) (*Pipeline, error) {
 	p := &Pipeline{}
 	for _, raw := range stages {
 		if err := raw.Validate(); err != nil {
@@ -55,7 +74,7 @@ func Compile(stages []bson.Raw) (*Pipeline, error) {
 		if !ok {
 			return nil, codes.New(codes.Location40324, "Unrecognized pipeline stage name: '%s'", name)
 		}
-		st, err := compile(name, elems[0].Value())
+		st, err := compile(name, elems[0].Value(), scope)
 		if err != nil {
 			return nil, err
 		}
@@ -64,36 +83,47 @@ func Compile(stages []bson.Raw) (*Pipeline, error) {
 	return p, nil
 }
 
-// Run feeds docs through the pipeline and returns the output documents.
-// docs are not modified; the output may share memory with them. env may be
-// nil when the pipeline has no $lookup or $unionWith; a nil Pipeline
-// returns docs unchanged. Run checks ctx between stages and
-// inside long stages, returning ctx's error wrapped as MaxTimeMSExpired
-// (deadline) or Interrupted (cancel).
-func (p *Pipeline) Run(ctx context.Context, docs []bson.Raw, env Env) ([]bson.Raw, error) {
+// Open starts a run of the pipeline over input and returns its output,
+// which the caller must close (closing it closes input and removes any
+// temporary file a stage spilled to). src reads the other collections of
+// the database ($lookup, $graphLookup's "from", $unionWith); it may be nil
+// when the pipeline reads none. Documents are pulled one at a time: a
+// stage computes only what its consumer asks for. The output's Next checks
+// ctx between documents, returning its error as MaxTimeMSExpired (deadline)
+// or Interrupted (cancel). A nil Pipeline returns input.
+func (p *Pipeline) Open(ctx context.Context, input Iterator, src Source, opts Options) Iterator {
+	if p == nil {
+		return input
+	}
 	if ctx == nil {
 		ctx = context.Background()
 	}
+	return p.open(&run{ctx: ctx, src: src, opts: opts}, input)
+}
+
+// open chains the stages over in.
+func (p *Pipeline) open(r *run, in Iterator) Iterator {
+	it := in
+	for _, st := range p.stages {
+		it = st.open(r, it)
+	}
+	return it
+}
+
+// Run feeds docs through the pipeline with the default Options and returns
+// the output documents, for callers that hold their input in memory (the
+// server's $currentOp and $collStats). docs are not modified; the output
+// may share memory with them. Errors are those of Open's iterator.
+func (p *Pipeline) Run(ctx context.Context, docs []bson.Raw, src Source) ([]bson.Raw, error) {
 	if p == nil {
 		return docs, nil
 	}
-	var err error
-	for _, st := range p.stages {
-		if err := codes.FromContext(ctx); err != nil {
-			return nil, err
-		}
-		if docs, err = st.run(ctx, docs, env); err != nil {
-			return nil, err
-		}
+	it := p.Open(ctx, Docs(docs), src, Options{})
+	out, err := Drain(it)
+	if cerr := it.Close(); err == nil {
+		err = cerr
 	}
-	return docs, nil
-}
-
-// aggStageFunc adapts a per-stage function to aggStage.
-type aggStageFunc func(ctx context.Context, docs []bson.Raw, env Env) ([]bson.Raw, error)
-
-func (f aggStageFunc) run(ctx context.Context, docs []bson.Raw, env Env) ([]bson.Raw, error) {
-	return f(ctx, docs, env)
+	return out, err
 }
 
 // aggDoc is a document being edited: its fields in order. Setting an

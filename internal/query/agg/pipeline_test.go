@@ -10,6 +10,7 @@ import (
 
 	"github.com/concorddb/concord/internal/codes"
 	"github.com/concorddb/concord/internal/query/agg"
+	"github.com/concorddb/concord/internal/query/filter"
 )
 
 // aggDoc parses relaxed extended JSON into a document.
@@ -49,10 +50,28 @@ func aggArrayValues(tb testing.TB, v bson.RawValue) []bson.RawValue {
 	return vals
 }
 
-// aggEnv is an in-memory Env.
+// aggEnv is an in-memory Source: collections by name.
 type aggEnv map[string][]bson.Raw
 
-func (e aggEnv) Collection(name string) ([]bson.Raw, error) { return e[name], nil }
+// Read filters the named collection with filter.Compile, as the engine's
+// Source does through its planner.
+func (e aggEnv) Read(_ context.Context, coll string, spec bson.Raw) (agg.Iterator, error) {
+	f, err := filter.Compile(spec)
+	if err != nil {
+		return nil, err
+	}
+	var out []bson.Raw
+	for _, d := range e[coll] {
+		ok, _, err := f.MatchErr(d)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			out = append(out, d)
+		}
+	}
+	return agg.Docs(out), nil
+}
 
 // aggPipelineCase runs one pipeline over input. env names collections (as
 // JSON arrays) for $lookup. want is a JSON array of documents; code, when
@@ -323,7 +342,7 @@ func TestPipeline_Run(t *testing.T) {
 }
 
 // aggRun compiles and runs a pipeline given as a JSON array.
-func aggRun(tb testing.TB, pipeline string, input []bson.Raw, env agg.Env) ([]bson.Raw, error) {
+func aggRun(tb testing.TB, pipeline string, input []bson.Raw, env agg.Source) ([]bson.Raw, error) {
 	tb.Helper()
 	stages := aggDocs(tb, pipeline)
 	p, err := agg.Compile(stages)

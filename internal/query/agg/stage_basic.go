@@ -1,7 +1,6 @@
 package agg
 
 import (
-	"context"
 	"math"
 	"strings"
 
@@ -18,37 +17,26 @@ import (
 // $replaceRoot and $replaceWith.
 
 // aggCompileMatch compiles $match with the filter engine (filter.Compile).
-func aggCompileMatch(name string, arg bson.RawValue) (aggStage, error) {
+func aggCompileMatch(name string, arg bson.RawValue, scope *expr.Scope) (stage, error) {
 	if arg.Type != bson.TypeEmbeddedDocument {
 		return nil, codes.New(15959, "the match filter must be an expression in an object")
 	}
-	f, err := filter.Compile(arg.Document())
+	f, err := filter.CompileIn(arg.Document(), scope)
 	if err != nil {
 		return nil, err
 	}
-	return aggStageFunc(func(ctx context.Context, docs []bson.Raw, _ Env) ([]bson.Raw, error) {
-		out := make([]bson.Raw, 0, len(docs))
-		for i, d := range docs {
-			if i%1024 == 1023 {
-				if err := codes.FromContext(ctx); err != nil {
-					return nil, err
-				}
-			}
-			ok, _, err := f.MatchErr(d)
-			if err != nil {
-				return nil, err
-			}
-			if ok {
-				out = append(out, d)
-			}
+	return mapStage(func(r *run, d bson.Raw, out []bson.Raw) ([]bson.Raw, error) {
+		ok, err := f.MatchIn(d, r.vars)
+		if err != nil || !ok {
+			return out, err
 		}
-		return out, nil
+		return append(out, d), nil
 	}), nil
 }
 
 // aggCompileSkipLimit compiles $skip and $limit, whose argument must be a
 // non-negative integral number (a positive one for $limit).
-func aggCompileSkipLimit(name string, arg bson.RawValue) (aggStage, error) {
+func aggCompileSkipLimit(name string, arg bson.RawValue, scope *expr.Scope) (stage, error) {
 	code := codes.Code(5107200)
 	if name == "$limit" {
 		code = 5107201
@@ -73,25 +61,57 @@ func aggCompileSkipLimit(name string, arg bson.RawValue) (aggStage, error) {
 	if n < 0 {
 		return nil, codes.New(code, "invalid argument to %s stage: Expected a non-negative number in: %s: %s", name, name, expr.FormatValue(arg))
 	}
-	if name == "$skip" {
-		return aggStageFunc(func(_ context.Context, docs []bson.Raw, _ Env) ([]bson.Raw, error) {
-			if n >= int64(len(docs)) {
-				return nil, nil
-			}
-			return docs[n:], nil
-		}), nil
-	}
-	return aggStageFunc(func(_ context.Context, docs []bson.Raw, _ Env) ([]bson.Raw, error) {
-		if n < int64(len(docs)) {
-			return docs[:n], nil
-		}
-		return docs, nil
-	}), nil
+	return skipLimit{skip: name == "$skip", n: n}, nil
 }
+
+// skipLimit is $skip or $limit of n documents.
+type skipLimit struct {
+	skip bool
+	n    int64
+}
+
+func (s skipLimit) open(r *run, in Iterator) Iterator {
+	return &skipLimitIter{r: r, in: in, skip: s.skip, n: s.n}
+}
+
+// skipLimitIter drops the first n documents ($skip) or ends after n
+// ($limit), without reading past the limit.
+type skipLimitIter struct {
+	r    *run
+	in   Iterator
+	skip bool
+	n    int64
+	seen int64
+}
+
+func (it *skipLimitIter) Next() (bson.Raw, error) {
+	for it.skip && it.seen < it.n {
+		if it.seen%checkEvery == checkEvery-1 {
+			if err := codes.FromContext(it.r.ctx); err != nil {
+				return nil, err
+			}
+		}
+		d, err := it.in.Next()
+		if err != nil || d == nil {
+			return nil, err
+		}
+		it.seen++
+	}
+	if !it.skip && it.seen >= it.n {
+		return nil, nil
+	}
+	d, err := it.in.Next()
+	if d != nil && !it.skip {
+		it.seen++
+	}
+	return d, err
+}
+
+func (it *skipLimitIter) Close() error { return it.in.Close() }
 
 // aggCompileCount is $count: one document {name: n} when there is input,
 // nothing otherwise.
-func aggCompileCount(name string, arg bson.RawValue) (aggStage, error) {
+func aggCompileCount(name string, arg bson.RawValue, scope *expr.Scope) (stage, error) {
 	field, ok := arg.StringValueOK()
 	switch {
 	case !ok:
@@ -105,20 +125,60 @@ func aggCompileCount(name string, arg bson.RawValue) (aggStage, error) {
 	case strings.IndexByte(field, 0) >= 0:
 		return nil, codes.New(16411, "FieldPath field names may not contain '\\0'.")
 	}
-	return aggStageFunc(func(_ context.Context, docs []bson.Raw, _ Env) ([]bson.Raw, error) {
-		if len(docs) == 0 {
-			return nil, nil
-		}
-		idx, dst := bsoncore.AppendDocumentStart(nil)
-		dst = value.AppendElem(dst, field, countValue(int64(len(docs))))
-		dst, _ = bsoncore.AppendDocumentEnd(dst, idx)
-		return []bson.Raw{dst}, nil
-	}), nil
+	return countStage(field), nil
 }
+
+// countStage is $count into the named field.
+type countStage string
+
+func (field countStage) open(r *run, in Iterator) Iterator {
+	return &countIter{r: r, in: in, field: string(field)}
+}
+
+// countIter counts its whole input, then returns {field: n} once (nothing
+// for no input).
+type countIter struct {
+	r     *run
+	in    Iterator
+	field string
+	done  bool
+}
+
+func (it *countIter) Next() (bson.Raw, error) {
+	if it.done {
+		return nil, nil
+	}
+	it.done = true
+	var n int64
+	for {
+		if n%checkEvery == checkEvery-1 {
+			if err := codes.FromContext(it.r.ctx); err != nil {
+				return nil, err
+			}
+		}
+		d, err := it.in.Next()
+		if err != nil {
+			return nil, err
+		}
+		if d == nil {
+			break
+		}
+		n++
+	}
+	if n == 0 {
+		return nil, nil
+	}
+	idx, dst := bsoncore.AppendDocumentStart(nil)
+	dst = value.AppendElem(dst, it.field, countValue(n))
+	dst, _ = bsoncore.AppendDocumentEnd(dst, idx)
+	return dst, nil
+}
+
+func (it *countIter) Close() error { return it.in.Close() }
 
 // aggCompileReplaceRoot compiles $replaceRoot {newRoot: expr} and
 // $replaceWith expr.
-func aggCompileReplaceRoot(name string, arg bson.RawValue) (aggStage, error) {
+func aggCompileReplaceRoot(name string, arg bson.RawValue, scope *expr.Scope) (stage, error) {
 	exprV := arg
 	if name == "$replaceRoot" {
 		if arg.Type != bson.TypeEmbeddedDocument {
@@ -139,28 +199,24 @@ func aggCompileReplaceRoot(name string, arg bson.RawValue) (aggStage, error) {
 			return nil, codes.New(40414, "BSON field '$replaceRoot.newRoot' is missing but a required field")
 		}
 	}
-	e, err := expr.CompileIn(exprV, nil)
+	e, err := expr.CompileIn(exprV, scope)
 	if err != nil {
 		return nil, err
 	}
-	return aggStageFunc(func(ctx context.Context, docs []bson.Raw, _ Env) ([]bson.Raw, error) {
-		out := make([]bson.Raw, 0, len(docs))
-		for _, d := range docs {
-			v, err := e.EvalIn(d, nil)
-			if err != nil {
-				return nil, err
-			}
-			if v.Type != bson.TypeEmbeddedDocument {
-				shown := "MISSING"
-				if v.Type != 0 {
-					shown = expr.FormatValue(v)
-				}
-				return nil, codes.New(40228, "'newRoot' expression must evaluate to an object, but resulting value was: %s. Type of resulting value: '%s'. Input document: %s",
-					shown, value.TypeNameOf(v), expr.FormatValue(value.Doc(d)))
-			}
-			out = append(out, v.Document())
+	return mapStage(func(r *run, d bson.Raw, out []bson.Raw) ([]bson.Raw, error) {
+		v, err := e.EvalIn(d, r.vars)
+		if err != nil {
+			return out, err
 		}
-		return out, nil
+		if v.Type != bson.TypeEmbeddedDocument {
+			shown := "MISSING"
+			if v.Type != 0 {
+				shown = expr.FormatValue(v)
+			}
+			return out, codes.New(40228, "'newRoot' expression must evaluate to an object, but resulting value was: %s. Type of resulting value: '%s'. Input document: %s",
+				shown, value.TypeNameOf(v), expr.FormatValue(value.Doc(d)))
+		}
+		return append(out, v.Document()), nil
 	}), nil
 }
 

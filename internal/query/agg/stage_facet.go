@@ -1,8 +1,6 @@
 package agg
 
 import (
-	"context"
-
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/x/bsonx/bsoncore"
 
@@ -25,7 +23,7 @@ var aggFacetForbidden = map[string]bool{
 }
 
 // aggCompileFacet compiles $facet {name: [stages], ...}.
-func aggCompileFacet(name string, arg bson.RawValue) (aggStage, error) {
+func aggCompileFacet(name string, arg bson.RawValue, scope *expr.Scope) (stage, error) {
 	d, ok := arg.DocumentOK()
 	if !ok || len(d) <= 5 {
 		return nil, codes.New(40169, "the $facet specification must be a non-empty object, but found: $facet: %s", expr.FormatValue(arg))
@@ -53,7 +51,7 @@ func aggCompileFacet(name string, arg bson.RawValue) (aggStage, error) {
 			}
 			stages = append(stages, sd)
 		}
-		p, err := Compile(stages)
+		p, err := compileIn(stages, scope)
 		if err != nil {
 			return nil, err
 		}
@@ -63,10 +61,37 @@ func aggCompileFacet(name string, arg bson.RawValue) (aggStage, error) {
 	return f, nil
 }
 
-func (f *aggFacet) run(ctx context.Context, docs []bson.Raw, env Env) ([]bson.Raw, error) {
+// open runs every sub-pipeline over the whole input, which $facet holds
+// in memory (as mongod does, bounded by the 16 MiB of its one output
+// document), and returns the one document of their outputs.
+func (f *aggFacet) open(r *run, in Iterator) Iterator {
+	return &facetIter{r: r, in: in, f: f}
+}
+
+// facetIter is $facet's iterator.
+type facetIter struct {
+	r    *run
+	in   Iterator
+	f    *aggFacet
+	done bool
+}
+
+func (it *facetIter) Next() (bson.Raw, error) {
+	if it.done {
+		return nil, nil
+	}
+	it.done = true
+	docs, err := Drain(it.in)
+	if err != nil {
+		return nil, err
+	}
 	idx, dst := bsoncore.AppendDocumentStart(nil)
-	for i, p := range f.pipelines {
-		out, err := p.Run(ctx, docs, env)
+	for i, p := range it.f.pipelines {
+		sub := p.open(it.r, Docs(docs))
+		out, err := Drain(sub)
+		if cerr := sub.Close(); err == nil {
+			err = cerr
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -74,8 +99,10 @@ func (f *aggFacet) run(ctx context.Context, docs []bson.Raw, env Env) ([]bson.Ra
 		for j, d := range out {
 			vals[j] = value.Doc(d)
 		}
-		dst = value.AppendElem(dst, f.names[i], value.Array(vals))
+		dst = value.AppendElem(dst, it.f.names[i], value.Array(vals))
 	}
 	dst, _ = bsoncore.AppendDocumentEnd(dst, idx)
-	return []bson.Raw{dst}, nil
+	return dst, nil
 }
+
+func (it *facetIter) Close() error { return it.in.Close() }

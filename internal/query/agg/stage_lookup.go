@@ -1,7 +1,6 @@
 package agg
 
 import (
-	"context"
 	"strings"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -9,7 +8,6 @@ import (
 
 	"github.com/concorddb/concord/internal/codes"
 	"github.com/concorddb/concord/internal/query/expr"
-	"github.com/concorddb/concord/internal/query/filter"
 	"github.com/concorddb/concord/internal/query/value"
 )
 
@@ -22,12 +20,11 @@ type aggLookup struct {
 	as           []string
 	letNames     []string
 	letExprs     []*expr.Expr
-	pipeline     []bson.Raw // raw sub-pipeline; recompiled per document when let is used
-	compiled     *Pipeline  // sub-pipeline without let
+	pipeline     *Pipeline // the sub-pipeline, nil for the equality form alone
 }
 
 // aggCompileLookup compiles the equality and pipeline forms of $lookup.
-func aggCompileLookup(name string, arg bson.RawValue) (aggStage, error) {
+func aggCompileLookup(name string, arg bson.RawValue, scope *expr.Scope) (stage, error) {
 	if arg.Type != bson.TypeEmbeddedDocument {
 		return nil, codes.New(codes.FailedToParse, "the $lookup stage specification must be an object, but found %s", value.TypeNameOf(arg))
 	}
@@ -36,6 +33,7 @@ func aggCompileLookup(name string, arg bson.RawValue) (aggStage, error) {
 		return nil, codes.New(codes.InvalidBSON, "invalid $lookup: %v", err)
 	}
 	l := &aggLookup{}
+	var sub []bson.Raw
 	var haveFrom, haveLocal, haveForeign, haveAs, havePipeline bool
 	str := func(el bson.RawElement) (string, error) {
 		s, ok := el.Value().StringValueOK()
@@ -93,7 +91,7 @@ func aggCompileLookup(name string, arg bson.RawValue) (aggStage, error) {
 				if err := expr.CheckVarName(le.Key(), false); err != nil {
 					return nil, err
 				}
-				e, err := expr.CompileIn(le.Value(), nil)
+				e, err := expr.CompileIn(le.Value(), scope)
 				if err != nil {
 					return nil, err
 				}
@@ -109,7 +107,7 @@ func aggCompileLookup(name string, arg bson.RawValue) (aggStage, error) {
 				if !ok {
 					return nil, codes.New(codes.TypeMismatch, "Each element of the 'pipeline' array must be an object")
 				}
-				l.pipeline = append(l.pipeline, d)
+				sub = append(sub, d)
 			}
 			havePipeline = true
 		default:
@@ -129,82 +127,67 @@ func aggCompileLookup(name string, arg bson.RawValue) (aggStage, error) {
 		return nil, codes.New(codes.FailedToParse, "$lookup with 'let' must also specify 'pipeline'")
 	}
 	if havePipeline {
-		// Compile now so a bad sub-pipeline fails at compile time; with let,
-		// variables are substituted by literals (see run) and compiled again.
-		sub := l.pipeline
-		if len(l.letNames) > 0 {
-			vals := make(map[string]bson.RawValue, len(l.letNames))
-			for _, n := range l.letNames {
-				vals[n] = value.Null
-			}
-			sub = aggSubstituteVars(sub, vals)
+		// The let variables are declared for the sub-pipeline, compiled
+		// once; each outer document binds them in the run's frame.
+		inner := scope
+		for _, n := range l.letNames {
+			inner = inner.Declare(n)
 		}
-		p, err := Compile(sub)
+		p, err := compileIn(sub, inner)
 		if err != nil {
 			return nil, err
 		}
-		if len(l.letNames) == 0 {
-			l.compiled = p
-		}
+		l.pipeline = p
 	}
 	return l, nil
 }
 
-func (l *aggLookup) run(ctx context.Context, docs []bson.Raw, env Env) ([]bson.Raw, error) {
-	if env == nil {
-		return nil, codes.New(codes.IllegalOperation, "$lookup is not supported in this context")
+// open joins each input document with its foreign documents.
+func (l *aggLookup) open(r *run, in Iterator) Iterator {
+	return mapStage(l.join).open(r, in)
+}
+
+// join appends d with the array of its foreign documents. The equality
+// form reads only the foreign documents whose foreignField matches: the
+// join key goes to the Source as a filter, which the engine plans onto an
+// index of foreignField when there is one. The let variables are evaluated
+// against d and bound over the run's frame for the sub-pipeline.
+func (l *aggLookup) join(r *run, d bson.Raw, out []bson.Raw) ([]bson.Raw, error) {
+	if r.src == nil {
+		return out, codes.New(codes.IllegalOperation, "$lookup is not supported in this context")
 	}
-	foreign, err := env.Collection(l.from)
+	var filter bson.Raw
+	if l.localPath != nil {
+		filter = l.matchFilter(d)
+	}
+	it, err := r.src.Read(r.ctx, l.from, filter)
 	if err != nil {
-		return nil, err
+		return out, err
 	}
-	out := make([]bson.Raw, 0, len(docs))
-	for i, d := range docs {
-		if i%64 == 63 {
-			if err := codes.FromContext(ctx); err != nil {
-				return nil, err
-			}
-		}
-		matched := foreign
-		if l.localPath != nil {
-			f, err := filter.Compile(l.matchFilter(d))
+	if l.pipeline != nil {
+		vars := r.vars
+		for j, n := range l.letNames {
+			v, err := l.letExprs[j].EvalIn(d, r.vars)
 			if err != nil {
-				return nil, err
+				it.Close()
+				return out, err
 			}
-			matched = nil
-			for _, fd := range foreign {
-				if f.Match(fd) {
-					matched = append(matched, fd)
-				}
-			}
+			vars = vars.Bind(n, v)
 		}
-		if l.pipeline != nil {
-			p := l.compiled
-			if p == nil {
-				vals := make(map[string]bson.RawValue, len(l.letNames))
-				c := &evalCtx{doc: d}
-				for j, n := range l.letNames {
-					v, err := c.eval(l.letExprs[j])
-					if err != nil {
-						return nil, err
-					}
-					vals[n] = v
-				}
-				if p, err = Compile(aggSubstituteVars(l.pipeline, vals)); err != nil {
-					return nil, err
-				}
-			}
-			if matched, err = p.Run(ctx, matched, env); err != nil {
-				return nil, err
-			}
-		}
-		vals := make([]bson.RawValue, len(matched))
-		for j, m := range matched {
-			vals[j] = value.Doc(m)
-		}
-		out = append(out, aggSetPath(d, l.as, value.Array(vals)))
+		it = l.pipeline.open(r.with(vars), it)
 	}
-	return out, nil
+	matched, err := Drain(it)
+	if cerr := it.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return out, err
+	}
+	vals := make([]bson.RawValue, len(matched))
+	for j, m := range matched {
+		vals[j] = value.Doc(m)
+	}
+	return append(out, aggSetPath(d, l.as, value.Array(vals))), nil
 }
 
 // matchFilter builds the filter MongoDB builds for the equality form: the
@@ -276,77 +259,4 @@ func aggVisitPath(v bson.RawValue, path []string, visit func(bson.RawValue)) {
 			}
 		}
 	}
-}
-
-// aggSubstituteVars replaces references to the given variables ("$$x",
-// "$$x.a.b") in a sub-pipeline with {$literal: value}, so a $lookup's let
-// variables reach expressions compiled by other parts of the package
-// ($match's $expr). A missing value becomes "$$REMOVE".
-func aggSubstituteVars(stages []bson.Raw, vals map[string]bson.RawValue) []bson.Raw {
-	out := make([]bson.Raw, len(stages))
-	for i, st := range stages {
-		out[i] = aggSubstituteDoc(st, vals)
-	}
-	return out
-}
-
-// aggSubstituteDoc substitutes variables throughout a document.
-func aggSubstituteDoc(doc bson.Raw, vals map[string]bson.RawValue) bson.Raw {
-	elems, err := doc.Elements()
-	if err != nil {
-		return doc
-	}
-	idx, dst := bsoncore.AppendDocumentStart(nil)
-	for _, el := range elems {
-		dst = value.AppendElem(dst, el.Key(), aggSubstituteValue(el.Value(), vals))
-	}
-	dst, _ = bsoncore.AppendDocumentEnd(dst, idx)
-	return dst
-}
-
-// aggSubstituteValue substitutes variables in one value, recursively.
-func aggSubstituteValue(v bson.RawValue, vals map[string]bson.RawValue) bson.RawValue {
-	switch v.Type {
-	case bson.TypeString:
-		s := v.StringValue()
-		if !strings.HasPrefix(s, "$$") {
-			return v
-		}
-		name, rest, hasRest := strings.Cut(s[2:], ".")
-		val, ok := vals[name]
-		if !ok {
-			return v
-		}
-		if hasRest {
-			parts, err := expr.SplitPath(rest)
-			if err != nil {
-				return v
-			}
-			switch val.Type {
-			case bson.TypeEmbeddedDocument:
-				val = expr.LookupPath(val.Document(), parts)
-			case bson.TypeArray:
-				val = expr.LookupArray(val.Array(), parts)
-			default:
-				val = bson.RawValue{}
-			}
-		}
-		if val.Type == 0 {
-			return value.String("$$REMOVE")
-		}
-		idx, dst := bsoncore.AppendDocumentStart(nil)
-		dst = value.AppendElem(dst, "$literal", val)
-		dst, _ = bsoncore.AppendDocumentEnd(dst, idx)
-		return value.Doc(dst)
-	case bson.TypeEmbeddedDocument:
-		return value.Doc(aggSubstituteDoc(v.Document(), vals))
-	case bson.TypeArray:
-		items := value.Values(v)
-		out := make([]bson.RawValue, len(items))
-		for i, e := range items {
-			out[i] = aggSubstituteValue(e, vals)
-		}
-		return value.Array(out)
-	}
-	return v
 }

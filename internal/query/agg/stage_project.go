@@ -1,7 +1,6 @@
 package agg
 
 import (
-	"context"
 	"strings"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -97,7 +96,7 @@ func (p *aggProjection) path(prefix []string, key string) ([]string, error) {
 }
 
 // aggCompileProject compiles $project: an inclusion projection (with computed fields) or an exclusion projection, with MongoDB's _id rules.
-func aggCompileProject(name string, arg bson.RawValue) (aggStage, error) {
+func aggCompileProject(name string, arg bson.RawValue, scope *expr.Scope) (stage, error) {
 	if arg.Type != bson.TypeEmbeddedDocument {
 		return nil, codes.New(15969, "$project specification must be an object")
 	}
@@ -150,7 +149,7 @@ func aggCompileProject(name string, arg bson.RawValue) (aggStage, error) {
 				}
 				inclusion = true
 				var e *expr.Expr
-				if e, err = expr.CompileIn(v, nil); err != nil {
+				if e, err = expr.CompileIn(v, scope); err != nil {
 					return err
 				}
 				err = p.insert(path, &aggProjField{expr: e})
@@ -180,7 +179,7 @@ func aggCompileProject(name string, arg bson.RawValue) (aggStage, error) {
 }
 
 // aggCompileAddFields compiles $addFields/$set: every value is an expression (numbers are literals); nested non-operator objects set sub-fields.
-func aggCompileAddFields(name string, arg bson.RawValue) (aggStage, error) {
+func aggCompileAddFields(name string, arg bson.RawValue, scope *expr.Scope) (stage, error) {
 	if arg.Type != bson.TypeEmbeddedDocument {
 		return nil, codes.New(40272, "%s specification stage must be an object, got %s", name, value.TypeNameOf(arg))
 	}
@@ -203,7 +202,7 @@ func aggCompileAddFields(name string, arg bson.RawValue) (aggStage, error) {
 				}
 				continue
 			}
-			e, err := expr.CompileIn(v, nil)
+			e, err := expr.CompileIn(v, scope)
 			if err != nil {
 				return err
 			}
@@ -220,7 +219,7 @@ func aggCompileAddFields(name string, arg bson.RawValue) (aggStage, error) {
 }
 
 // aggCompileUnset compiles $unset, an exclusion projection of the named paths.
-func aggCompileUnset(name string, arg bson.RawValue) (aggStage, error) {
+func aggCompileUnset(name string, arg bson.RawValue, scope *expr.Scope) (stage, error) {
 	var fields []string
 	switch arg.Type {
 	case bson.TypeString:
@@ -253,25 +252,18 @@ func aggCompileUnset(name string, arg bson.RawValue) (aggStage, error) {
 	return p, nil
 }
 
-func (p *aggProjection) run(ctx context.Context, docs []bson.Raw, _ Env) ([]bson.Raw, error) {
-	out := make([]bson.Raw, 0, len(docs))
-	for i, d := range docs {
-		if i%1024 == 1023 {
-			if err := codes.FromContext(ctx); err != nil {
-				return nil, err
-			}
-		}
-		r, err := p.apply(d)
+func (p *aggProjection) open(r *run, in Iterator) Iterator {
+	return mapStage(func(r *run, d bson.Raw, out []bson.Raw) ([]bson.Raw, error) {
+		doc, err := p.apply(d, r.vars)
 		if err != nil {
-			return nil, err
+			return out, err
 		}
-		out = append(out, r)
-	}
-	return out, nil
+		return append(out, doc), nil
+	}).open(r, in)
 }
 
 // apply projects one document.
-func (p *aggProjection) apply(doc bson.Raw) (bson.Raw, error) {
+func (p *aggProjection) apply(doc bson.Raw, vars *expr.Vars) (bson.Raw, error) {
 	if p.exclusion {
 		return aggProjExcludeDoc(p.root, doc), nil
 	}
@@ -282,7 +274,7 @@ func (p *aggProjection) apply(doc bson.Raw) (bson.Raw, error) {
 		d = aggProjIncludeDoc(p.root, doc)
 	}
 	if p.root.hasComputed {
-		c := &evalCtx{doc: doc}
+		c := &evalCtx{doc: doc, vars: vars}
 		if err := aggProjCompute(p.root, &d, c); err != nil {
 			return nil, err
 		}

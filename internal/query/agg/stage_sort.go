@@ -1,7 +1,6 @@
 package agg
 
 import (
-	"context"
 	"slices"
 	"strings"
 
@@ -20,7 +19,7 @@ import (
 type aggSort struct{ sort *order.Sort }
 
 // aggCompileSort compiles $sort with the sort engine (order.Compile).
-func aggCompileSort(name string, arg bson.RawValue) (aggStage, error) {
+func aggCompileSort(name string, arg bson.RawValue, scope *expr.Scope) (stage, error) {
 	d, ok := arg.DocumentOK()
 	if !ok {
 		return nil, codes.New(15973, "the $sort key specification must be an object")
@@ -35,18 +34,114 @@ func aggCompileSort(name string, arg bson.RawValue) (aggStage, error) {
 	return aggSort{sort: s}, nil
 }
 
-func (s aggSort) run(ctx context.Context, docs []bson.Raw, _ Env) ([]bson.Raw, error) {
-	out := slices.Clone(docs)
-	slices.SortStableFunc(out, s.sort.Compare)
-	if err := codes.FromContext(ctx); err != nil {
+func (s aggSort) open(r *run, in Iterator) Iterator {
+	return &sortIter{r: r, in: in, cmp: s.sort.Compare}
+}
+
+// docOverhead is the memory a held document costs beyond its bytes (its
+// slice header and allocation rounding), in the limit's accounting.
+const docOverhead = 32
+
+// sortIter is $sort's iterator. The first Next reads the whole input:
+// while what it holds stays under the memory limit it sorts in memory;
+// past the limit it fails (NoDiskUse) or writes what it holds as a sorted
+// run to a spill file and starts again, and then merges the runs.
+type sortIter struct {
+	r     *run
+	in    Iterator
+	cmp   func(a, b bson.Raw) int
+	out   Iterator
+	spill *spill
+	err   error
+}
+
+func (it *sortIter) Next() (bson.Raw, error) {
+	if it.err != nil {
+		return nil, it.err
+	}
+	if it.out == nil {
+		if it.out, it.err = it.consume(); it.err != nil {
+			return nil, it.err
+		}
+	}
+	d, err := it.out.Next()
+	it.err = err
+	return d, err
+}
+
+// consume reads the input and returns the sorted output.
+func (it *sortIter) consume() (Iterator, error) {
+	limit := it.r.opts.limit()
+	var held []bson.Raw
+	var size int64
+	for n := 1; ; n++ {
+		if n%checkEvery == 0 {
+			if err := codes.FromContext(it.r.ctx); err != nil {
+				return nil, err
+			}
+		}
+		d, err := it.in.Next()
+		if err != nil {
+			return nil, err
+		}
+		if d == nil {
+			break
+		}
+		held = append(held, d)
+		if size += int64(len(d)) + docOverhead; size <= limit {
+			continue
+		}
+		if it.r.opts.NoDiskUse {
+			return nil, errSortMemory(limit)
+		}
+		if err := it.spillRun(held); err != nil {
+			return nil, err
+		}
+		clear(held)
+		held, size = held[:0], 0
+	}
+	slices.SortStableFunc(held, it.cmp)
+	if it.spill == nil {
+		return Docs(held), nil
+	}
+	runs, err := it.spill.readers()
+	if err != nil {
 		return nil, err
 	}
-	return out, nil
+	return newMergeIter(runs, held, it.cmp)
+}
+
+// spillRun sorts held and writes it as one run.
+func (it *sortIter) spillRun(held []bson.Raw) error {
+	if it.spill == nil {
+		s, err := newSpill(it.r.opts.TempDir)
+		if err != nil {
+			return err
+		}
+		it.spill = s
+	}
+	slices.SortStableFunc(held, it.cmp)
+	i := 0
+	return it.spill.writeRun(func() bson.Raw {
+		if i == len(held) {
+			return nil
+		}
+		i++
+		return held[i-1]
+	})
+}
+
+func (it *sortIter) Close() error {
+	err := it.in.Close()
+	if serr := it.spill.close(); err == nil {
+		err = serr
+	}
+	return err
 }
 
 // aggCompileSortByCount is $sortByCount: {$group: {_id: expr, count:
 // {$sum: 1}}} followed by {$sort: {count: -1}}.
-func aggCompileSortByCount(name string, arg bson.RawValue) (aggStage, error) {
+func aggCompileSortByCount(name string, arg bson.RawValue, scope *expr.Scope) (stage, error) {
 	switch arg.Type {
 	case bson.TypeString:
 		if !strings.HasPrefix(arg.StringValue(), "$") {
@@ -65,7 +160,7 @@ func aggCompileSortByCount(name string, arg bson.RawValue) (aggStage, error) {
 	spec = bsoncore.AppendInt32Element(spec, "$sum", 1)
 	spec, _ = bsoncore.AppendDocumentEnd(spec, cidx)
 	spec, _ = bsoncore.AppendDocumentEnd(spec, idx)
-	group, err := aggCompileGroup("$group", value.Doc(spec))
+	group, err := aggCompileGroup("$group", value.Doc(spec), scope)
 	if err != nil {
 		return nil, err
 	}
@@ -74,11 +169,15 @@ func aggCompileSortByCount(name string, arg bson.RawValue) (aggStage, error) {
 	if err != nil {
 		return nil, err
 	}
-	return aggStageFunc(func(ctx context.Context, docs []bson.Raw, env Env) ([]bson.Raw, error) {
-		out, err := group.run(ctx, docs, env)
-		if err != nil {
-			return nil, err
-		}
-		return aggSort{sort: sort}.run(ctx, out, env)
-	}), nil
+	return sortByCount{group: group, sort: aggSort{sort: sort}}, nil
+}
+
+// sortByCount is $sortByCount: its $group, then its $sort.
+type sortByCount struct {
+	group stage
+	sort  aggSort
+}
+
+func (s sortByCount) open(r *run, in Iterator) Iterator {
+	return s.sort.open(r, s.group.open(r, in))
 }

@@ -1,12 +1,12 @@
 package agg
 
 import (
-	"context"
 	"math/rand/v2"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 
 	"github.com/concorddb/concord/internal/codes"
+	"github.com/concorddb/concord/internal/query/expr"
 	"github.com/concorddb/concord/internal/query/value"
 )
 
@@ -20,7 +20,7 @@ type aggUnionWith struct {
 }
 
 // aggCompileUnionWith compiles $unionWith as a collection name or {coll, pipeline}.
-func aggCompileUnionWith(name string, arg bson.RawValue) (aggStage, error) {
+func aggCompileUnionWith(name string, arg bson.RawValue, scope *expr.Scope) (stage, error) {
 	u := &aggUnionWith{}
 	switch arg.Type {
 	case bson.TypeString:
@@ -51,7 +51,7 @@ func aggCompileUnionWith(name string, arg bson.RawValue) (aggStage, error) {
 					}
 					stages = append(stages, d)
 				}
-				p, err := Compile(stages)
+				p, err := compileIn(stages, scope)
 				if err != nil {
 					return nil, err
 				}
@@ -69,26 +69,63 @@ func aggCompileUnionWith(name string, arg bson.RawValue) (aggStage, error) {
 	return u, nil
 }
 
-func (u *aggUnionWith) run(ctx context.Context, docs []bson.Raw, env Env) ([]bson.Raw, error) {
-	if env == nil {
-		return nil, codes.New(codes.IllegalOperation, "$unionWith is not supported in this context")
+// open returns the input's documents, then those of the other
+// collection through the sub-pipeline, read only once the input ends.
+func (u *aggUnionWith) open(r *run, in Iterator) Iterator {
+	return &unionIter{r: r, in: in, u: u}
+}
+
+// unionIter is $unionWith's iterator.
+type unionIter struct {
+	r     *run
+	in    Iterator
+	u     *aggUnionWith
+	other Iterator
+	err   error
+}
+
+func (it *unionIter) Next() (bson.Raw, error) {
+	if it.err != nil {
+		return nil, it.err
 	}
-	other, err := env.Collection(u.coll)
-	if err != nil {
-		return nil, err
-	}
-	if u.pipeline != nil {
-		if other, err = u.pipeline.Run(ctx, other, env); err != nil {
+	if it.other == nil {
+		d, err := it.in.Next()
+		if err != nil || d != nil {
+			it.err = err
+			return d, err
+		}
+		if it.r.src == nil {
+			it.err = codes.New(codes.IllegalOperation, "$unionWith is not supported in this context")
+			return nil, it.err
+		}
+		other, err := it.r.src.Read(it.r.ctx, it.u.coll, nil)
+		if err != nil {
+			it.err = err
 			return nil, err
 		}
+		it.other = other
+		if it.u.pipeline != nil {
+			it.other = it.u.pipeline.open(it.r, other)
+		}
 	}
-	out := make([]bson.Raw, 0, len(docs)+len(other))
-	return append(append(out, docs...), other...), nil
+	d, err := it.other.Next()
+	it.err = err
+	return d, err
+}
+
+func (it *unionIter) Close() error {
+	err := it.in.Close()
+	if it.other != nil {
+		if oerr := it.other.Close(); err == nil {
+			err = oerr
+		}
+	}
+	return err
 }
 
 // aggCompileSample is $sample {size: n}: n documents chosen at random
 // without repetition, in random order.
-func aggCompileSample(name string, arg bson.RawValue) (aggStage, error) {
+func aggCompileSample(name string, arg bson.RawValue, scope *expr.Scope) (stage, error) {
 	d, ok := arg.DocumentOK()
 	if !ok {
 		return nil, codes.New(28745, "the $sample stage specification must be an object")
@@ -114,12 +151,53 @@ func aggCompileSample(name string, arg bson.RawValue) (aggStage, error) {
 	if size < 0 {
 		return nil, codes.New(28749, "$sample stage must specify a size")
 	}
-	return aggStageFunc(func(_ context.Context, docs []bson.Raw, _ Env) ([]bson.Raw, error) {
-		out := append([]bson.Raw(nil), docs...)
-		rand.Shuffle(len(out), func(i, j int) { out[i], out[j] = out[j], out[i] })
-		if size < int64(len(out)) {
-			out = out[:size]
-		}
-		return out, nil
-	}), nil
+	return sampleStage(size), nil
 }
+
+// sampleStage is $sample of n documents.
+type sampleStage int64
+
+// open keeps a uniform random sample of at most n input documents
+// (reservoir sampling, so $sample holds n documents, not its input) and
+// returns them in random order.
+func (n sampleStage) open(r *run, in Iterator) Iterator {
+	return &sampleIter{r: r, in: in, n: int64(n)}
+}
+
+// sampleIter is $sample's iterator.
+type sampleIter struct {
+	r   *run
+	in  Iterator
+	n   int64
+	out Iterator
+}
+
+func (it *sampleIter) Next() (bson.Raw, error) {
+	if it.out == nil {
+		var keep []bson.Raw
+		for seen := int64(0); ; seen++ {
+			if seen%checkEvery == checkEvery-1 {
+				if err := codes.FromContext(it.r.ctx); err != nil {
+					return nil, err
+				}
+			}
+			d, err := it.in.Next()
+			if err != nil {
+				return nil, err
+			}
+			if d == nil {
+				break
+			}
+			if int64(len(keep)) < it.n {
+				keep = append(keep, d)
+			} else if j := rand.Int64N(seen + 1); j < it.n {
+				keep[j] = d
+			}
+		}
+		rand.Shuffle(len(keep), func(i, j int) { keep[i], keep[j] = keep[j], keep[i] })
+		it.out = Docs(keep)
+	}
+	return it.out.Next()
+}
+
+func (it *sampleIter) Close() error { return it.in.Close() }

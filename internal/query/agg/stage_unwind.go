@@ -1,7 +1,6 @@
 package agg
 
 import (
-	"context"
 	"strings"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -19,7 +18,7 @@ type aggUnwind struct {
 }
 
 // aggCompileUnwind compiles $unwind as a "$path" string or {path, includeArrayIndex, preserveNullAndEmptyArrays}.
-func aggCompileUnwind(name string, arg bson.RawValue) (aggStage, error) {
+func aggCompileUnwind(name string, arg bson.RawValue, scope *expr.Scope) (stage, error) {
 	u := &aggUnwind{}
 	var pathV bson.RawValue
 	switch arg.Type {
@@ -82,35 +81,32 @@ func aggCompileUnwind(name string, arg bson.RawValue) (aggStage, error) {
 	return u, nil
 }
 
-func (u *aggUnwind) run(ctx context.Context, docs []bson.Raw, _ Env) ([]bson.Raw, error) {
-	var out []bson.Raw
-	for i, d := range docs {
-		if i%1024 == 1023 {
-			if err := codes.FromContext(ctx); err != nil {
-				return nil, err
-			}
-		}
-		v := aggGetPath(d, u.path)
-		switch {
-		case v.Type == bson.TypeArray:
-			vals := value.Values(v)
-			if len(vals) == 0 {
-				if u.preserve {
-					out = append(out, u.withIndex(aggSetPath(d, u.path, bson.RawValue{}), value.Null))
-				}
-				continue
-			}
-			for j, e := range vals {
-				out = append(out, u.withIndex(aggSetPath(d, u.path, e), value.Int64(int64(j))))
-			}
-		case value.IsNullish(v):
+func (u *aggUnwind) open(r *run, in Iterator) Iterator {
+	return mapStage(u.unwind).open(r, in)
+}
+
+// unwind appends the documents d unwinds to.
+func (u *aggUnwind) unwind(_ *run, d bson.Raw, out []bson.Raw) ([]bson.Raw, error) {
+	v := aggGetPath(d, u.path)
+	switch {
+	case v.Type == bson.TypeArray:
+		vals := value.Values(v)
+		if len(vals) == 0 {
 			if u.preserve {
-				out = append(out, u.withIndex(d, value.Null))
+				out = append(out, u.withIndex(aggSetPath(d, u.path, bson.RawValue{}), value.Null))
 			}
-		default:
-			// A non-array value is unwound as a one-element array.
+			return out, nil
+		}
+		for j, e := range vals {
+			out = append(out, u.withIndex(aggSetPath(d, u.path, e), value.Int64(int64(j))))
+		}
+	case value.IsNullish(v):
+		if u.preserve {
 			out = append(out, u.withIndex(d, value.Null))
 		}
+	default:
+		// A non-array value is unwound as a one-element array.
+		out = append(out, u.withIndex(d, value.Null))
 	}
 	return out, nil
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/x/bsonx/bsoncore"
 
 	"github.com/concorddb/concord/internal/codes"
 	"github.com/concorddb/concord/internal/query/value"
@@ -14,9 +15,55 @@ import (
 
 // Accumulator folds the values of one group ($group's accumulators).
 // add may fail (for example $mergeObjects on a non-document).
+//
+// A $group that outgrows its memory limit spills its groups' states
+// (Partial) to disk and later folds the states of one group together
+// (Merge), in input order: Merge(p) must leave the accumulator as if the
+// values behind p had been added after its own. Size is the approximate
+// memory the state holds, which the limit counts. Values kept by an
+// accumulator are copies, never slices of the input documents, so a kept
+// value does not hold a whole document in memory.
 type Accumulator interface {
 	Add(v bson.RawValue) error
 	Result() bson.RawValue
+	Partial() bson.RawValue
+	Merge(partial bson.RawValue) error
+	Size() int
+}
+
+// accFixedSize is the approximate memory of an accumulator's fixed state.
+const accFixedSize = 64
+
+// copyValue returns v with its own copy of the bytes.
+func copyValue(v bson.RawValue) bson.RawValue {
+	if v.Type == 0 {
+		return v
+	}
+	return bson.RawValue{Type: v.Type, Value: append([]byte(nil), v.Value...)}
+}
+
+// partialDoc builds the document {k0: v0, k1: v1, ...} of a partial state;
+// missing values are left out.
+func partialDoc(kv ...any) bson.RawValue {
+	idx, dst := bsoncore.AppendDocumentStart(nil)
+	for i := 0; i+1 < len(kv); i += 2 {
+		dst = value.AppendElem(dst, kv[i].(string), kv[i+1].(bson.RawValue))
+	}
+	dst, _ = bsoncore.AppendDocumentEnd(dst, idx)
+	return value.Doc(dst)
+}
+
+// partialField returns field k of a partial state (missing when absent).
+func partialField(p bson.RawValue, k string) bson.RawValue {
+	d, ok := p.DocumentOK()
+	if !ok {
+		return bson.RawValue{}
+	}
+	v, err := d.LookupErr(k)
+	if err != nil {
+		return bson.RawValue{}
+	}
+	return v
 }
 
 // AccumulatorFor returns the constructor of the named accumulator ("$sum",
@@ -65,6 +112,22 @@ func (a *aggAccSum) Add(v bson.RawValue) error {
 	return nil
 }
 
+func (a *aggAccSum) Partial() bson.RawValue {
+	return partialDoc("s", a.sum.value(), "n", value.Int64(a.n))
+}
+
+func (a *aggAccSum) Merge(p bson.RawValue) error {
+	if n, ok := aggNumOf(partialField(p, "s")); ok {
+		a.sum = aggArith(aggOpAdd, a.sum, n)
+	}
+	if n, ok := partialField(p, "n").Int64OK(); ok {
+		a.n += n
+	}
+	return nil
+}
+
+func (a *aggAccSum) Size() int { return accFixedSize }
+
 func (a *aggAccSum) Result() bson.RawValue {
 	if !a.avg {
 		return a.sum.value()
@@ -92,10 +155,16 @@ func (a *aggAccMinMax) Add(v bson.RawValue) error {
 		return nil
 	}
 	if a.best.Type == 0 || aggCompare(v, a.best)*a.sign > 0 {
-		a.best = v
+		a.best = copyValue(v)
 	}
 	return nil
 }
+
+func (a *aggAccMinMax) Partial() bson.RawValue { return partialDoc("v", a.best) }
+
+func (a *aggAccMinMax) Merge(p bson.RawValue) error { return a.Add(partialField(p, "v")) }
+
+func (a *aggAccMinMax) Size() int { return accFixedSize + len(a.best.Value) }
 
 func (a *aggAccMinMax) Result() bson.RawValue {
 	if a.best.Type == 0 {
@@ -116,9 +185,24 @@ func (a *aggAccFirstLast) Add(v bson.RawValue) error {
 		return nil
 	}
 	a.seen = true
-	a.v = v
+	a.v = copyValue(v)
 	return nil
 }
+
+func (a *aggAccFirstLast) Partial() bson.RawValue {
+	return partialDoc("seen", value.Bool(a.seen), "v", a.v)
+}
+
+func (a *aggAccFirstLast) Merge(p bson.RawValue) error {
+	if seen, _ := partialField(p, "seen").BooleanOK(); !seen || (a.first && a.seen) {
+		return nil
+	}
+	a.seen = true
+	a.v = copyValue(partialField(p, "v"))
+	return nil
+}
+
+func (a *aggAccFirstLast) Size() int { return accFixedSize + len(a.v.Value) }
 
 func (a *aggAccFirstLast) Result() bson.RawValue {
 	if a.v.Type == 0 {
@@ -132,6 +216,7 @@ func (a *aggAccFirstLast) Result() bson.RawValue {
 type aggAccPush struct {
 	vals []bson.RawValue
 	set  map[string]bool
+	size int
 }
 
 func (a *aggAccPush) Add(v bson.RawValue) error {
@@ -145,9 +230,23 @@ func (a *aggAccPush) Add(v bson.RawValue) error {
 		}
 		a.set[k] = true
 	}
-	a.vals = append(a.vals, v)
+	a.vals = append(a.vals, copyValue(v))
+	a.size += 16 + len(v.Value)
 	return nil
 }
+
+func (a *aggAccPush) Partial() bson.RawValue { return value.Array(a.vals) }
+
+func (a *aggAccPush) Merge(p bson.RawValue) error {
+	for _, v := range value.Values(p) {
+		if err := a.Add(v); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (a *aggAccPush) Size() int { return accFixedSize + a.size }
 
 func (a *aggAccPush) Result() bson.RawValue { return value.Array(a.vals) }
 
@@ -162,7 +261,7 @@ func (a *aggAccMerge) Add(v bson.RawValue) error {
 		return codes.New(40400, "$mergeObjects requires object inputs, but input %s is of type %s", FormatValue(v), value.TypeNameOf(v))
 	}
 	if a.merged.Type == 0 {
-		a.merged = v
+		a.merged = copyValue(v)
 		return nil
 	}
 	m, err := aggMergeObjects([]bson.RawValue{a.merged, v})
@@ -172,6 +271,12 @@ func (a *aggAccMerge) Add(v bson.RawValue) error {
 	a.merged = m
 	return nil
 }
+
+func (a *aggAccMerge) Partial() bson.RawValue { return partialDoc("v", a.merged) }
+
+func (a *aggAccMerge) Merge(p bson.RawValue) error { return a.Add(partialField(p, "v")) }
+
+func (a *aggAccMerge) Size() int { return accFixedSize + len(a.merged.Value) }
 
 func (a *aggAccMerge) Result() bson.RawValue {
 	if a.merged.Type == 0 {
@@ -199,6 +304,29 @@ func (a *aggAccStdDev) Add(v bson.RawValue) error {
 	a.m2 += d * (f - a.mean)
 	return nil
 }
+
+func (a *aggAccStdDev) Partial() bson.RawValue {
+	return partialDoc("n", value.Double(a.n), "mean", value.Double(a.mean), "m2", value.Double(a.m2))
+}
+
+// Merge combines two Welford states (Chan, Golub and LeVeque's pairwise
+// update).
+func (a *aggAccStdDev) Merge(p bson.RawValue) error {
+	n, _ := partialField(p, "n").DoubleOK()
+	if n == 0 {
+		return nil
+	}
+	mean, _ := partialField(p, "mean").DoubleOK()
+	m2, _ := partialField(p, "m2").DoubleOK()
+	total := a.n + n
+	d := mean - a.mean
+	a.mean += d * n / total
+	a.m2 += m2 + d*d*a.n*n/total
+	a.n = total
+	return nil
+}
+
+func (a *aggAccStdDev) Size() int { return accFixedSize }
 
 func (a *aggAccStdDev) Result() bson.RawValue {
 	div := a.n

@@ -61,6 +61,13 @@ const filterMaxDepth = 100
 // aggregation codes for a bad $expr. The filter bytes are copied, so the
 // caller may reuse them.
 func Compile(filter bson.Raw) (*Filter, error) {
+	return CompileIn(filter, nil)
+}
+
+// CompileIn is Compile for a filter whose $expr may use the user variables
+// that scope declares (a $match in a $lookup's sub-pipeline); MatchIn binds
+// them.
+func CompileIn(filter bson.Raw, scope *expr.Scope) (*Filter, error) {
 	if len(filter) == 0 {
 		return &Filter{}, nil
 	}
@@ -68,7 +75,7 @@ func Compile(filter bson.Raw) (*Filter, error) {
 		return nil, codes.New(codes.InvalidBSON, "invalid filter document: %v", err)
 	}
 	raw := append(bson.Raw(nil), filter...)
-	root, err := filterCompileDoc(raw, 0)
+	root, err := filterCompileDoc(raw, 0, scope)
 	if err != nil {
 		return nil, err
 	}
@@ -117,19 +124,32 @@ func (f *Filter) MatchErr(doc bson.Raw) (matched bool, pos int, err error) {
 		matched, pos = f.MatchPosition(doc)
 		return matched, pos, nil
 	}
-	ok, pos, err := filterMatchErr(f.root, doc)
+	ok, pos, err := filterMatchErr(f.root, doc, nil)
 	if err != nil || !ok {
 		return false, -1, err
 	}
 	return true, pos, nil
 }
 
+// MatchIn is MatchErr with the user variables of vars bound for $expr
+// (those that CompileIn's scope declared).
+func (f *Filter) MatchIn(doc bson.Raw, vars *expr.Vars) (matched bool, err error) {
+	if f == nil || f.root == nil {
+		return true, nil
+	}
+	if !f.hasExpr {
+		return f.Match(doc), nil
+	}
+	ok, _, err := filterMatchErr(f.root, doc, vars)
+	return ok && err == nil, err
+}
+
 // filterMatchErr is node.match with the errors of $expr: it follows the
 // document-level nodes, the only ones that may hold a $expr.
-func filterMatchErr(node filterNode, doc []byte) (bool, int, error) {
+func filterMatchErr(node filterNode, doc []byte, vars *expr.Vars) (bool, int, error) {
 	switch n := node.(type) {
 	case *filterExprNode:
-		v, err := n.e.Eval(doc)
+		v, err := n.e.EvalIn(doc, vars)
 		if err != nil {
 			return false, -1, err
 		}
@@ -137,7 +157,7 @@ func filterMatchErr(node filterNode, doc []byte) (bool, int, error) {
 	case *filterAnd:
 		pos := -1
 		for _, k := range n.kids {
-			ok, p, err := filterMatchErr(k, doc)
+			ok, p, err := filterMatchErr(k, doc, vars)
 			if err != nil || !ok {
 				return false, -1, err
 			}
@@ -148,7 +168,7 @@ func filterMatchErr(node filterNode, doc []byte) (bool, int, error) {
 		return true, pos, nil
 	case *filterOr:
 		for _, k := range n.kids {
-			ok, p, err := filterMatchErr(k, doc)
+			ok, p, err := filterMatchErr(k, doc, vars)
 			if err != nil {
 				return false, -1, err
 			}
@@ -158,7 +178,7 @@ func filterMatchErr(node filterNode, doc []byte) (bool, int, error) {
 		}
 		return false, -1, nil
 	case *filterNot:
-		ok, _, err := filterMatchErr(n.kid, doc)
+		ok, _, err := filterMatchErr(n.kid, doc, vars)
 		if err != nil {
 			return false, -1, err
 		}
@@ -570,7 +590,7 @@ func filterBad(format string, args ...any) error {
 
 // filterCompileDoc compiles a query document: the implicit AND of its
 // elements.
-func filterCompileDoc(doc bson.Raw, depth int) (filterNode, error) {
+func filterCompileDoc(doc bson.Raw, depth int, scope *expr.Scope) (filterNode, error) {
 	if depth > filterMaxDepth {
 		return nil, filterBad("exceeded maximum query depth of %d", filterMaxDepth)
 	}
@@ -587,7 +607,7 @@ func filterCompileDoc(doc bson.Raw, depth int) (filterNode, error) {
 			err error
 		)
 		if strings.HasPrefix(key, "$") {
-			n, err = filterCompileTopOp(key, v, depth)
+			n, err = filterCompileTopOp(key, v, depth, scope)
 		} else {
 			n, err = filterCompileField(key, v, depth)
 		}
@@ -608,7 +628,7 @@ func filterCompileDoc(doc bson.Raw, depth int) (filterNode, error) {
 }
 
 // filterCompileTopOp compiles a top-level operator ($and, $or, ...).
-func filterCompileTopOp(key string, v bson.RawValue, depth int) (filterNode, error) {
+func filterCompileTopOp(key string, v bson.RawValue, depth int, scope *expr.Scope) (filterNode, error) {
 	switch key {
 	case "$and", "$or", "$nor":
 		if v.Type != bson.TypeArray {
@@ -624,7 +644,7 @@ func filterCompileTopOp(key string, v bson.RawValue, depth int) (filterNode, err
 			if e.Type != bson.TypeEmbeddedDocument {
 				return nil, filterBad("$or/$and/$nor entries need to be full objects")
 			}
-			n, err := filterCompileDoc(e.Value, depth+1)
+			n, err := filterCompileDoc(e.Value, depth+1, scope)
 			if err != nil {
 				return nil, err
 			}
@@ -647,7 +667,8 @@ func filterCompileTopOp(key string, v bson.RawValue, depth int) (filterNode, err
 		}
 		return &filterNot{kid: &filterOr{kids: kids}}, nil
 	case "$expr":
-		e, err := expr.Compile(v)
+		// The whole filter was validated, as Compile would validate v.
+		e, err := expr.CompileIn(v, scope)
 		if err != nil {
 			return nil, err
 		}
@@ -1121,7 +1142,7 @@ func filterCompileElemMatch(v bson.RawValue, depth int) (filterLeaf, error) {
 			return &filterElemMatchVal{leaf: t.valueLeaf()}, nil
 		}
 	}
-	sub, err := filterCompileDoc(v.Value, depth+1)
+	sub, err := filterCompileDoc(v.Value, depth+1, nil)
 	if err != nil {
 		return nil, err
 	}
