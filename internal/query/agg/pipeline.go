@@ -43,9 +43,9 @@ func (r *run) with(vars *expr.Vars) *run {
 	return &c
 }
 
-// aggStageCompiler compiles a stage's argument; scope declares the user
+// stageCompiler compiles a stage's argument; scope declares the user
 // variables in scope (a $lookup's let, for its sub-pipeline).
-type aggStageCompiler func(name string, arg bson.RawValue, scope *expr.Scope) (stage, error)
+type stageCompiler func(name string, arg bson.RawValue, scope *expr.Scope) (stage, error)
 
 // Compile compiles the stages of an aggregation pipeline. Errors are
 // *codes.Error: 40323 for a stage document without exactly one field, 40324
@@ -126,17 +126,17 @@ func (p *Pipeline) Run(ctx context.Context, docs []bson.Raw, src Source) ([]bson
 	return out, err
 }
 
-// aggDoc is a document being edited: its fields in order. Setting an
+// mutableDoc is a document being edited: its fields in order. Setting an
 // existing field keeps its position, a new field is appended, as MongoDB's
 // MutableDocument does.
-type aggDoc struct {
+type mutableDoc struct {
 	keys []string
 	vals []bson.RawValue
 }
 
-// aggDocOf decodes the top level of a document.
-func aggDocOf(raw bson.Raw) aggDoc {
-	var d aggDoc
+// docOf decodes the top level of a document.
+func docOf(raw bson.Raw) mutableDoc {
+	var d mutableDoc
 	elems, err := raw.Elements()
 	if err != nil {
 		return d
@@ -150,7 +150,7 @@ func aggDocOf(raw bson.Raw) aggDoc {
 	return d
 }
 
-func (d *aggDoc) index(k string) int {
+func (d *mutableDoc) index(k string) int {
 	for i, key := range d.keys {
 		if key == k {
 			return i
@@ -160,7 +160,7 @@ func (d *aggDoc) index(k string) int {
 }
 
 // get returns the field's value (missing when absent).
-func (d *aggDoc) get(k string) bson.RawValue {
+func (d *mutableDoc) get(k string) bson.RawValue {
 	if i := d.index(k); i >= 0 {
 		return d.vals[i]
 	}
@@ -168,7 +168,7 @@ func (d *aggDoc) get(k string) bson.RawValue {
 }
 
 // set replaces or appends a field; a missing value removes it.
-func (d *aggDoc) set(k string, v bson.RawValue) {
+func (d *mutableDoc) set(k string, v bson.RawValue) {
 	i := d.index(k)
 	switch {
 	case v.Type == 0 && i >= 0:
@@ -184,7 +184,7 @@ func (d *aggDoc) set(k string, v bson.RawValue) {
 }
 
 // raw encodes the document.
-func (d *aggDoc) raw() bson.Raw {
+func (d *mutableDoc) raw() bson.Raw {
 	idx, dst := bsoncore.AppendDocumentStart(nil)
 	for i, k := range d.keys {
 		dst = value.AppendElem(dst, k, d.vals[i])
@@ -193,11 +193,11 @@ func (d *aggDoc) raw() bson.Raw {
 	return dst
 }
 
-// aggSetPath returns doc with the dotted path set to v (missing v removes
+// setPath returns doc with the dotted path set to v (missing v removes
 // the field). Intermediate non-documents are replaced by documents; arrays
 // are not traversed (the caller resolved the path without them).
-func aggSetPath(doc bson.Raw, path []string, v bson.RawValue) bson.Raw {
-	d := aggDocOf(doc)
+func setPath(doc bson.Raw, path []string, v bson.RawValue) bson.Raw {
+	d := docOf(doc)
 	if len(path) == 1 {
 		d.set(path[0], v)
 		return d.raw()
@@ -212,13 +212,13 @@ func aggSetPath(doc bson.Raw, path []string, v bson.RawValue) bson.Raw {
 		}
 		sub = value.EmptyDoc
 	}
-	d.set(path[0], value.Doc(aggSetPath(sub, path[1:], v)))
+	d.set(path[0], value.Doc(setPath(sub, path[1:], v)))
 	return d.raw()
 }
 
-// aggGetPath resolves a dotted path through documents only (no array
+// getPath resolves a dotted path through documents only (no array
 // traversal), as $unwind does.
-func aggGetPath(doc bson.Raw, path []string) bson.RawValue {
+func getPath(doc bson.Raw, path []string) bson.RawValue {
 	cur := doc
 	for i, p := range path {
 		v, err := cur.LookupErr(p)

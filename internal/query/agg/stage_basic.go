@@ -16,8 +16,8 @@ import (
 // This file holds the simple stages: $match, $skip, $limit, $count,
 // $replaceRoot and $replaceWith.
 
-// aggCompileMatch compiles $match with the filter engine (filter.Compile).
-func aggCompileMatch(name string, arg bson.RawValue, scope *expr.Scope) (stage, error) {
+// compileMatch compiles $match with the filter engine (filter.Compile).
+func compileMatch(name string, arg bson.RawValue, scope *expr.Scope) (stage, error) {
 	if arg.Type != bson.TypeEmbeddedDocument {
 		return nil, codes.New(15959, "the match filter must be an expression in an object")
 	}
@@ -34,9 +34,9 @@ func aggCompileMatch(name string, arg bson.RawValue, scope *expr.Scope) (stage, 
 	}), nil
 }
 
-// aggCompileSkipLimit compiles $skip and $limit, whose argument must be a
+// compileSkipLimit compiles $skip and $limit, whose argument must be a
 // non-negative integral number (a positive one for $limit).
-func aggCompileSkipLimit(name string, arg bson.RawValue, scope *expr.Scope) (stage, error) {
+func compileSkipLimit(name string, arg bson.RawValue, scope *expr.Scope) (stage, error) {
 	code := codes.Code(5107200)
 	if name == "$limit" {
 		code = 5107201
@@ -109,9 +109,9 @@ func (it *skipLimitIter) Next() (bson.Raw, error) {
 
 func (it *skipLimitIter) Close() error { return it.in.Close() }
 
-// aggCompileCount is $count: one document {name: n} when there is input,
+// compileCount is $count: one document {name: n} when there is input,
 // nothing otherwise.
-func aggCompileCount(name string, arg bson.RawValue, scope *expr.Scope) (stage, error) {
+func compileCount(name string, arg bson.RawValue, scope *expr.Scope) (stage, error) {
 	field, ok := arg.StringValueOK()
 	switch {
 	case !ok:
@@ -176,9 +176,9 @@ func (it *countIter) Next() (bson.Raw, error) {
 
 func (it *countIter) Close() error { return it.in.Close() }
 
-// aggCompileReplaceRoot compiles $replaceRoot {newRoot: expr} and
+// compileReplaceRoot compiles $replaceRoot {newRoot: expr} and
 // $replaceWith expr.
-func aggCompileReplaceRoot(name string, arg bson.RawValue, scope *expr.Scope) (stage, error) {
+func compileReplaceRoot(name string, arg bson.RawValue, scope *expr.Scope) (stage, error) {
 	exprV := arg
 	if name == "$replaceRoot" {
 		if arg.Type != bson.TypeEmbeddedDocument {

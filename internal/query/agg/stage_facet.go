@@ -9,21 +9,21 @@ import (
 	"github.com/concorddb/concord/internal/query/value"
 )
 
-// aggFacet is a compiled $facet: each named sub-pipeline runs over the
+// facet is a compiled $facet: each named sub-pipeline runs over the
 // same input and the stage outputs one document of their results.
-type aggFacet struct {
+type facet struct {
 	names     []string
 	pipelines []*Pipeline
 }
 
-// aggFacetForbidden are the stages MongoDB rejects inside $facet.
-var aggFacetForbidden = map[string]bool{
+// facetForbidden are the stages MongoDB rejects inside $facet.
+var facetForbidden = map[string]bool{
 	"$facet": true, "$out": true, "$merge": true, "$collStats": true, "$indexStats": true,
 	"$geoNear": true, "$changeStream": true, "$documents": true, "$unionWith": true,
 }
 
-// aggCompileFacet compiles $facet {name: [stages], ...}.
-func aggCompileFacet(name string, arg bson.RawValue, scope *expr.Scope) (stage, error) {
+// compileFacet compiles $facet {name: [stages], ...}.
+func compileFacet(name string, arg bson.RawValue, scope *expr.Scope) (stage, error) {
 	d, ok := arg.DocumentOK()
 	if !ok || len(d) <= 5 {
 		return nil, codes.New(40169, "the $facet specification must be a non-empty object, but found: $facet: %s", expr.FormatValue(arg))
@@ -32,7 +32,7 @@ func aggCompileFacet(name string, arg bson.RawValue, scope *expr.Scope) (stage, 
 	if err != nil {
 		return nil, codes.New(codes.InvalidBSON, "invalid $facet: %v", err)
 	}
-	f := &aggFacet{}
+	f := &facet{}
 	for _, el := range elems {
 		if err := expr.CheckFieldName(el.Key()); err != nil {
 			return nil, err
@@ -46,7 +46,7 @@ func aggCompileFacet(name string, arg bson.RawValue, scope *expr.Scope) (stage, 
 			if !ok {
 				return nil, codes.New(40171, "subpipeline of $facet stage must be an array of objects, but found %s", value.TypeNameOf(st))
 			}
-			if first, err := sd.IndexErr(0); err == nil && aggFacetForbidden[first.Key()] {
+			if first, err := sd.IndexErr(0); err == nil && facetForbidden[first.Key()] {
 				return nil, codes.New(40600, "%s is not allowed to be used within a $facet stage", first.Key())
 			}
 			stages = append(stages, sd)
@@ -64,7 +64,7 @@ func aggCompileFacet(name string, arg bson.RawValue, scope *expr.Scope) (stage, 
 // open runs every sub-pipeline over the whole input, which $facet holds
 // in memory (as mongod does, bounded by the 16 MiB of its one output
 // document), and returns the one document of their outputs.
-func (f *aggFacet) open(r *run, in Iterator) Iterator {
+func (f *facet) open(r *run, in Iterator) Iterator {
 	return &facetIter{r: r, in: in, f: f}
 }
 
@@ -72,7 +72,7 @@ func (f *aggFacet) open(r *run, in Iterator) Iterator {
 type facetIter struct {
 	r    *run
 	in   Iterator
-	f    *aggFacet
+	f    *facet
 	done bool
 }
 

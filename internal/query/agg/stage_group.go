@@ -15,18 +15,18 @@ import (
 
 // This file holds $group and $sortByCount's grouping half.
 
-// aggGroup is a compiled $group. Groups are output in the order their key
+// groupStage is a compiled $group. Groups are output in the order their key
 // was first seen: MongoDB guarantees no order, and first-seen order keeps
 // results deterministic.
-type aggGroup struct {
+type groupStage struct {
 	id    *expr.Expr
 	names []string
 	accs  []func() expr.Accumulator
 	args  []*expr.Expr
 }
 
-// aggCompileGroup compiles $group {_id: expr, field: {accumulator: expr}, ...}.
-func aggCompileGroup(name string, arg bson.RawValue, scope *expr.Scope) (stage, error) {
+// compileGroup compiles $group {_id: expr, field: {accumulator: expr}, ...}.
+func compileGroup(name string, arg bson.RawValue, scope *expr.Scope) (stage, error) {
 	if arg.Type != bson.TypeEmbeddedDocument {
 		return nil, codes.New(15947, "a group's fields must be specified in an object")
 	}
@@ -34,7 +34,7 @@ func aggCompileGroup(name string, arg bson.RawValue, scope *expr.Scope) (stage, 
 	if err != nil {
 		return nil, codes.New(codes.InvalidBSON, "invalid $group: %v", err)
 	}
-	g := &aggGroup{}
+	g := &groupStage{}
 	seen := map[string]bool{}
 	for _, el := range elems {
 		k := el.Key()
@@ -99,7 +99,7 @@ func aggCompileGroup(name string, arg bson.RawValue, scope *expr.Scope) (stage, 
 	return g, nil
 }
 
-func (g *aggGroup) open(r *run, in Iterator) Iterator {
+func (g *groupStage) open(r *run, in Iterator) Iterator {
 	return &groupIter{r: r, in: in, g: g}
 }
 
@@ -124,7 +124,7 @@ type group struct {
 type groupIter struct {
 	r     *run
 	in    Iterator
-	g     *aggGroup
+	g     *groupStage
 	spill *spill
 	// held are the groups of the in-memory table, in first-seen order,
 	// then those left to output; merged replaces them after a spill.
@@ -238,7 +238,7 @@ func (it *groupIter) consume() error {
 }
 
 // newGroup returns an empty group for key, owning a copy of id.
-func (g *aggGroup) newGroup(key string, id bson.RawValue) *group {
+func (g *groupStage) newGroup(key string, id bson.RawValue) *group {
 	grp := &group{key: key, id: bson.RawValue{Type: id.Type, Value: append([]byte(nil), id.Value...)}, accs: make([]expr.Accumulator, len(g.accs))}
 	for j, mk := range g.accs {
 		grp.accs[j] = mk()
@@ -247,7 +247,7 @@ func (g *aggGroup) newGroup(key string, id bson.RawValue) *group {
 }
 
 // output builds a group's result document.
-func (g *aggGroup) output(grp *group) bson.Raw {
+func (g *groupStage) output(grp *group) bson.Raw {
 	idx, dst := bsoncore.AppendDocumentStart(nil)
 	dst = value.AppendElem(dst, "_id", grp.id)
 	for j, name := range g.names {

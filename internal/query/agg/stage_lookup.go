@@ -11,9 +11,9 @@ import (
 	"github.com/concorddb/concord/internal/query/value"
 )
 
-// aggLookup is a compiled $lookup: the equality form (localField /
+// lookup is a compiled $lookup: the equality form (localField /
 // foreignField), the pipeline form (let / pipeline), or both together.
-type aggLookup struct {
+type lookup struct {
 	from         string
 	localPath    []string
 	foreignField string
@@ -23,8 +23,8 @@ type aggLookup struct {
 	pipeline     *Pipeline // the sub-pipeline, nil for the equality form alone
 }
 
-// aggCompileLookup compiles the equality and pipeline forms of $lookup.
-func aggCompileLookup(name string, arg bson.RawValue, scope *expr.Scope) (stage, error) {
+// compileLookup compiles the equality and pipeline forms of $lookup.
+func compileLookup(name string, arg bson.RawValue, scope *expr.Scope) (stage, error) {
 	if arg.Type != bson.TypeEmbeddedDocument {
 		return nil, codes.New(codes.FailedToParse, "the $lookup stage specification must be an object, but found %s", value.TypeNameOf(arg))
 	}
@@ -32,7 +32,7 @@ func aggCompileLookup(name string, arg bson.RawValue, scope *expr.Scope) (stage,
 	if err != nil {
 		return nil, codes.New(codes.InvalidBSON, "invalid $lookup: %v", err)
 	}
-	l := &aggLookup{}
+	l := &lookup{}
 	var sub []bson.Raw
 	var haveFrom, haveLocal, haveForeign, haveAs, havePipeline bool
 	str := func(el bson.RawElement) (string, error) {
@@ -143,7 +143,7 @@ func aggCompileLookup(name string, arg bson.RawValue, scope *expr.Scope) (stage,
 }
 
 // open joins each input document with its foreign documents.
-func (l *aggLookup) open(r *run, in Iterator) Iterator {
+func (l *lookup) open(r *run, in Iterator) Iterator {
 	return mapStage(l.join).open(r, in)
 }
 
@@ -152,7 +152,7 @@ func (l *aggLookup) open(r *run, in Iterator) Iterator {
 // join key goes to the Source as a filter, which the engine plans onto an
 // index of foreignField when there is one. The let variables are evaluated
 // against d and bound over the run's frame for the sub-pipeline.
-func (l *aggLookup) join(r *run, d bson.Raw, out []bson.Raw) ([]bson.Raw, error) {
+func (l *lookup) join(r *run, d bson.Raw, out []bson.Raw) ([]bson.Raw, error) {
 	if r.src == nil {
 		return out, codes.New(codes.IllegalOperation, "$lookup is not supported in this context")
 	}
@@ -187,15 +187,15 @@ func (l *aggLookup) join(r *run, d bson.Raw, out []bson.Raw) ([]bson.Raw, error)
 	for j, m := range matched {
 		vals[j] = value.Doc(m)
 	}
-	return append(out, aggSetPath(d, l.as, value.Array(vals))), nil
+	return append(out, setPath(d, l.as, value.Array(vals))), nil
 }
 
 // matchFilter builds the filter MongoDB builds for the equality form: the
 // local values (array elements flattened; none means null) matched with
 // $eq, $in, or an $or of $eq when a regex is among them.
-func (l *aggLookup) matchFilter(doc bson.Raw) bson.Raw {
+func (l *lookup) matchFilter(doc bson.Raw) bson.Raw {
 	var vals []bson.RawValue
-	aggVisitPath(value.Doc(doc), l.localPath, func(v bson.RawValue) { vals = append(vals, v) })
+	visitPath(value.Doc(doc), l.localPath, func(v bson.RawValue) { vals = append(vals, v) })
 	if len(vals) == 0 {
 		vals = []bson.RawValue{value.Null}
 	}
@@ -232,9 +232,9 @@ func (l *aggLookup) matchFilter(doc bson.Raw) bson.Raw {
 	return dst
 }
 
-// aggVisitPath calls visit for every value at path, descending through
+// visitPath calls visit for every value at path, descending through
 // arrays on the way and visiting the elements of an array at the end.
-func aggVisitPath(v bson.RawValue, path []string, visit func(bson.RawValue)) {
+func visitPath(v bson.RawValue, path []string, visit func(bson.RawValue)) {
 	switch v.Type {
 	case bson.TypeEmbeddedDocument:
 		child, err := v.Document().LookupErr(path[0])
@@ -251,11 +251,11 @@ func aggVisitPath(v bson.RawValue, path []string, visit func(bson.RawValue)) {
 			visit(child)
 			return
 		}
-		aggVisitPath(child, path[1:], visit)
+		visitPath(child, path[1:], visit)
 	case bson.TypeArray:
 		for _, e := range value.Values(v) {
 			if e.Type == bson.TypeEmbeddedDocument {
-				aggVisitPath(e, path, visit)
+				visitPath(e, path, visit)
 			}
 		}
 	}

@@ -14,37 +14,37 @@ import (
 // They share one tree of dotted paths: each node maps a field name to an
 // inclusion, an exclusion, a computed expression or a sub-tree.
 
-// aggProjNode is one level of a projection tree, in specification order.
-type aggProjNode struct {
+// projNode is one level of a projection tree, in specification order.
+type projNode struct {
 	order       []string
-	fields      map[string]*aggProjField
+	fields      map[string]*projField
 	hasComputed bool // this node or a descendant has computed fields
 }
 
-// aggProjField is what a projection does with one field.
-type aggProjField struct {
+// projField is what a projection does with one field.
+type projField struct {
 	include bool
 	exclude bool
 	expr    *expr.Expr
-	child   *aggProjNode
+	child   *projNode
 }
 
-// aggNewProjNode returns an empty projection tree level.
-func aggNewProjNode() *aggProjNode {
-	return &aggProjNode{fields: map[string]*aggProjField{}}
+// newProjNode returns an empty projection tree level.
+func newProjNode() *projNode {
+	return &projNode{fields: map[string]*projField{}}
 }
 
-// aggProjection is a compiled $project, $addFields or $unset.
-type aggProjection struct {
+// projection is a compiled $project, $addFields or $unset.
+type projection struct {
 	stage     string // for error messages
-	root      *aggProjNode
+	root      *projNode
 	exclusion bool // exclusion projection: keep everything not excluded
 	addFields bool // $addFields: keep everything, set computed fields
 }
 
 // insert adds a leaf at path, reporting MongoDB's path collision error when
 // path or one of its prefixes is already projected.
-func (p *aggProjection) insert(path []string, leaf *aggProjField) error {
+func (p *projection) insert(path []string, leaf *projField) error {
 	node := p.root
 	for i, part := range path {
 		f := node.fields[part]
@@ -57,7 +57,7 @@ func (p *aggProjection) insert(path []string, leaf *aggProjField) error {
 			break
 		}
 		if f == nil {
-			f = &aggProjField{child: aggNewProjNode()}
+			f = &projField{child: newProjNode()}
 			node.fields[part] = f
 			node.order = append(node.order, part)
 		} else if f.child == nil {
@@ -77,14 +77,14 @@ func (p *aggProjection) insert(path []string, leaf *aggProjField) error {
 }
 
 // errorf returns a projection error prefixed as mongod prefixes them.
-func (p *aggProjection) errorf(code codes.Code, format string, args ...any) error {
+func (p *projection) errorf(code codes.Code, format string, args ...any) error {
 	e := codes.New(code, format, args...)
 	e.Message = "Invalid " + p.stage + " :: caused by :: " + e.Message
 	return e
 }
 
 // aggProjPath splits and validates a projection key under prefix.
-func (p *aggProjection) path(prefix []string, key string) ([]string, error) {
+func (p *projection) path(prefix []string, key string) ([]string, error) {
 	parts, err := expr.SplitPath(key)
 	if err != nil {
 		if e, ok := codes.As(err); ok {
@@ -95,12 +95,12 @@ func (p *aggProjection) path(prefix []string, key string) ([]string, error) {
 	return append(append([]string(nil), prefix...), parts...), nil
 }
 
-// aggCompileProject compiles $project: an inclusion projection (with computed fields) or an exclusion projection, with MongoDB's _id rules.
-func aggCompileProject(name string, arg bson.RawValue, scope *expr.Scope) (stage, error) {
+// compileProject compiles $project: an inclusion projection (with computed fields) or an exclusion projection, with MongoDB's _id rules.
+func compileProject(name string, arg bson.RawValue, scope *expr.Scope) (stage, error) {
 	if arg.Type != bson.TypeEmbeddedDocument {
 		return nil, codes.New(15969, "$project specification must be an object")
 	}
-	p := &aggProjection{stage: "$project", root: aggNewProjNode()}
+	p := &projection{stage: "$project", root: newProjNode()}
 	var inclusion, exclusion, idSet bool
 	var walk func(prefix []string, doc bson.Raw) error
 	walk = func(prefix []string, doc bson.Raw) error {
@@ -128,7 +128,7 @@ func aggCompileProject(name string, arg bson.RawValue, scope *expr.Scope) (stage
 					if !isID {
 						inclusion = true
 					}
-					err = p.insert(path, &aggProjField{include: true})
+					err = p.insert(path, &projField{include: true})
 				} else {
 					if inclusion && !isID {
 						return p.errorf(31254, "Cannot do exclusion on field %s in inclusion projection", full)
@@ -136,7 +136,7 @@ func aggCompileProject(name string, arg bson.RawValue, scope *expr.Scope) (stage
 					if !isID {
 						exclusion = true
 					}
-					err = p.insert(path, &aggProjField{exclude: true})
+					err = p.insert(path, &projField{exclude: true})
 				}
 			case v.Type == bson.TypeEmbeddedDocument && !expr.IsExpressionObject(v):
 				if len(v.Document()) <= 5 {
@@ -152,7 +152,7 @@ func aggCompileProject(name string, arg bson.RawValue, scope *expr.Scope) (stage
 				if e, err = expr.CompileIn(v, scope); err != nil {
 					return err
 				}
-				err = p.insert(path, &aggProjField{expr: e})
+				err = p.insert(path, &projField{expr: e})
 			}
 			if err != nil {
 				return err
@@ -172,18 +172,18 @@ func aggCompileProject(name string, arg bson.RawValue, scope *expr.Scope) (stage
 	}
 	p.exclusion = exclusion
 	if !exclusion && !idSet {
-		p.root.fields["_id"] = &aggProjField{include: true}
+		p.root.fields["_id"] = &projField{include: true}
 		p.root.order = append([]string{"_id"}, p.root.order...)
 	}
 	return p, nil
 }
 
-// aggCompileAddFields compiles $addFields/$set: every value is an expression (numbers are literals); nested non-operator objects set sub-fields.
-func aggCompileAddFields(name string, arg bson.RawValue, scope *expr.Scope) (stage, error) {
+// compileAddFields compiles $addFields/$set: every value is an expression (numbers are literals); nested non-operator objects set sub-fields.
+func compileAddFields(name string, arg bson.RawValue, scope *expr.Scope) (stage, error) {
 	if arg.Type != bson.TypeEmbeddedDocument {
 		return nil, codes.New(40272, "%s specification stage must be an object, got %s", name, value.TypeNameOf(arg))
 	}
-	p := &aggProjection{stage: name, root: aggNewProjNode(), addFields: true}
+	p := &projection{stage: name, root: newProjNode(), addFields: true}
 	var walk func(prefix []string, doc bson.Raw) error
 	walk = func(prefix []string, doc bson.Raw) error {
 		elems, err := doc.Elements()
@@ -206,7 +206,7 @@ func aggCompileAddFields(name string, arg bson.RawValue, scope *expr.Scope) (sta
 			if err != nil {
 				return err
 			}
-			if err := p.insert(path, &aggProjField{expr: e}); err != nil {
+			if err := p.insert(path, &projField{expr: e}); err != nil {
 				return err
 			}
 		}
@@ -218,8 +218,8 @@ func aggCompileAddFields(name string, arg bson.RawValue, scope *expr.Scope) (sta
 	return p, nil
 }
 
-// aggCompileUnset compiles $unset, an exclusion projection of the named paths.
-func aggCompileUnset(name string, arg bson.RawValue, scope *expr.Scope) (stage, error) {
+// compileUnset compiles $unset, an exclusion projection of the named paths.
+func compileUnset(name string, arg bson.RawValue, scope *expr.Scope) (stage, error) {
 	var fields []string
 	switch arg.Type {
 	case bson.TypeString:
@@ -239,20 +239,20 @@ func aggCompileUnset(name string, arg bson.RawValue, scope *expr.Scope) (stage, 
 	default:
 		return nil, codes.New(31002, "$unset specification must be a string or an array")
 	}
-	p := &aggProjection{stage: "$unset", root: aggNewProjNode(), exclusion: true}
+	p := &projection{stage: "$unset", root: newProjNode(), exclusion: true}
 	for _, f := range fields {
 		path, err := p.path(nil, f)
 		if err != nil {
 			return nil, err
 		}
-		if err := p.insert(path, &aggProjField{exclude: true}); err != nil {
+		if err := p.insert(path, &projField{exclude: true}); err != nil {
 			return nil, err
 		}
 	}
 	return p, nil
 }
 
-func (p *aggProjection) open(r *run, in Iterator) Iterator {
+func (p *projection) open(r *run, in Iterator) Iterator {
 	return mapStage(func(r *run, d bson.Raw, out []bson.Raw) ([]bson.Raw, error) {
 		doc, err := p.apply(d, r.vars)
 		if err != nil {
@@ -263,29 +263,29 @@ func (p *aggProjection) open(r *run, in Iterator) Iterator {
 }
 
 // apply projects one document.
-func (p *aggProjection) apply(doc bson.Raw, vars *expr.Vars) (bson.Raw, error) {
+func (p *projection) apply(doc bson.Raw, vars *expr.Vars) (bson.Raw, error) {
 	if p.exclusion {
-		return aggProjExcludeDoc(p.root, doc), nil
+		return projExcludeDoc(p.root, doc), nil
 	}
-	var d aggDoc
+	var d mutableDoc
 	if p.addFields {
-		d = aggDocOf(doc)
+		d = docOf(doc)
 	} else {
-		d = aggProjIncludeDoc(p.root, doc)
+		d = projIncludeDoc(p.root, doc)
 	}
 	if p.root.hasComputed {
 		c := &evalCtx{doc: doc, vars: vars}
-		if err := aggProjCompute(p.root, &d, c); err != nil {
+		if err := projCompute(p.root, &d, c); err != nil {
 			return nil, err
 		}
 	}
 	return d.raw(), nil
 }
 
-// aggProjIncludeDoc keeps the included fields of doc, in doc's order
-// (computed fields are added afterwards by aggProjCompute).
-func aggProjIncludeDoc(n *aggProjNode, doc bson.Raw) aggDoc {
-	var out aggDoc
+// projIncludeDoc keeps the included fields of doc, in doc's order
+// (computed fields are added afterwards by projCompute).
+func projIncludeDoc(n *projNode, doc bson.Raw) mutableDoc {
+	var out mutableDoc
 	elems, err := doc.Elements()
 	if err != nil {
 		return out
@@ -304,10 +304,10 @@ func aggProjIncludeDoc(n *aggProjNode, doc bson.Raw) aggDoc {
 			var r bson.RawValue
 			switch v.Type {
 			case bson.TypeEmbeddedDocument:
-				sub := aggProjIncludeDoc(f.child, v.Document())
+				sub := projIncludeDoc(f.child, v.Document())
 				r = value.Doc(sub.raw())
 			case bson.TypeArray:
-				r = aggProjIncludeArray(f.child, v)
+				r = projIncludeArray(f.child, v)
 			default:
 				continue
 			}
@@ -318,25 +318,25 @@ func aggProjIncludeDoc(n *aggProjNode, doc bson.Raw) aggDoc {
 	return out
 }
 
-// aggProjIncludeArray applies a sub-projection to each document of an
+// projIncludeArray applies a sub-projection to each document of an
 // array; scalars are dropped, nested arrays are projected recursively.
-func aggProjIncludeArray(n *aggProjNode, arr bson.RawValue) bson.RawValue {
+func projIncludeArray(n *projNode, arr bson.RawValue) bson.RawValue {
 	var out []bson.RawValue
 	for _, e := range value.Values(arr) {
 		switch e.Type {
 		case bson.TypeEmbeddedDocument:
-			sub := aggProjIncludeDoc(n, e.Document())
+			sub := projIncludeDoc(n, e.Document())
 			out = append(out, value.Doc(sub.raw()))
 		case bson.TypeArray:
-			out = append(out, aggProjIncludeArray(n, e))
+			out = append(out, projIncludeArray(n, e))
 		}
 	}
 	return value.Array(out)
 }
 
-// aggProjCompute sets the computed fields of n into d, in specification
+// projCompute sets the computed fields of n into d, in specification
 // order; a missing result ($$REMOVE, a missing field) removes the field.
-func aggProjCompute(n *aggProjNode, d *aggDoc, c *evalCtx) error {
+func projCompute(n *projNode, d *mutableDoc, c *evalCtx) error {
 	for _, k := range n.order {
 		f := n.fields[k]
 		switch {
@@ -347,7 +347,7 @@ func aggProjCompute(n *aggProjNode, d *aggDoc, c *evalCtx) error {
 			}
 			d.set(k, v)
 		case f.child != nil && f.child.hasComputed:
-			v, err := aggProjComputeValue(f.child, d.get(k), c)
+			v, err := projComputeValue(f.child, d.get(k), c)
 			if err != nil {
 				return err
 			}
@@ -357,14 +357,14 @@ func aggProjCompute(n *aggProjNode, d *aggDoc, c *evalCtx) error {
 	return nil
 }
 
-// aggProjComputeValue applies computed sub-fields to a value: into a
+// projComputeValue applies computed sub-fields to a value: into a
 // document, into each element of an array, or into a new document
 // replacing any other value.
-func aggProjComputeValue(n *aggProjNode, v bson.RawValue, c *evalCtx) (bson.RawValue, error) {
+func projComputeValue(n *projNode, v bson.RawValue, c *evalCtx) (bson.RawValue, error) {
 	switch v.Type {
 	case bson.TypeEmbeddedDocument:
-		d := aggDocOf(v.Document())
-		if err := aggProjCompute(n, &d, c); err != nil {
+		d := docOf(v.Document())
+		if err := projCompute(n, &d, c); err != nil {
 			return bson.RawValue{}, err
 		}
 		return value.Doc(d.raw()), nil
@@ -372,7 +372,7 @@ func aggProjComputeValue(n *aggProjNode, v bson.RawValue, c *evalCtx) (bson.RawV
 		vals := value.Values(v)
 		out := make([]bson.RawValue, len(vals))
 		for i, e := range vals {
-			r, err := aggProjComputeValue(n, e, c)
+			r, err := projComputeValue(n, e, c)
 			if err != nil {
 				return bson.RawValue{}, err
 			}
@@ -380,16 +380,16 @@ func aggProjComputeValue(n *aggProjNode, v bson.RawValue, c *evalCtx) (bson.RawV
 		}
 		return value.Array(out), nil
 	}
-	var d aggDoc
-	if err := aggProjCompute(n, &d, c); err != nil {
+	var d mutableDoc
+	if err := projCompute(n, &d, c); err != nil {
 		return bson.RawValue{}, err
 	}
 	return value.Doc(d.raw()), nil
 }
 
-// aggProjExcludeDoc drops the excluded fields of doc.
-func aggProjExcludeDoc(n *aggProjNode, doc bson.Raw) bson.Raw {
-	var out aggDoc
+// projExcludeDoc drops the excluded fields of doc.
+func projExcludeDoc(n *projNode, doc bson.Raw) bson.Raw {
+	var out mutableDoc
 	elems, err := doc.Elements()
 	if err != nil {
 		return doc
@@ -403,9 +403,9 @@ func aggProjExcludeDoc(n *aggProjNode, doc bson.Raw) bson.Raw {
 			if f.child != nil {
 				switch v.Type {
 				case bson.TypeEmbeddedDocument:
-					v = value.Doc(aggProjExcludeDoc(f.child, v.Document()))
+					v = value.Doc(projExcludeDoc(f.child, v.Document()))
 				case bson.TypeArray:
-					v = aggProjExcludeArray(f.child, v)
+					v = projExcludeArray(f.child, v)
 				}
 			}
 		}
@@ -415,17 +415,17 @@ func aggProjExcludeDoc(n *aggProjNode, doc bson.Raw) bson.Raw {
 	return out.raw()
 }
 
-// aggProjExcludeArray applies an exclusion to each document of an array,
+// projExcludeArray applies an exclusion to each document of an array,
 // keeping scalars.
-func aggProjExcludeArray(n *aggProjNode, arr bson.RawValue) bson.RawValue {
+func projExcludeArray(n *projNode, arr bson.RawValue) bson.RawValue {
 	vals := value.Values(arr)
 	out := make([]bson.RawValue, len(vals))
 	for i, e := range vals {
 		switch e.Type {
 		case bson.TypeEmbeddedDocument:
-			out[i] = value.Doc(aggProjExcludeDoc(n, e.Document()))
+			out[i] = value.Doc(projExcludeDoc(n, e.Document()))
 		case bson.TypeArray:
-			out[i] = aggProjExcludeArray(n, e)
+			out[i] = projExcludeArray(n, e)
 		default:
 			out[i] = e
 		}

@@ -14,12 +14,12 @@ import (
 	"github.com/concorddb/concord/internal/query/value"
 )
 
-// aggSort is a compiled $sort; ties keep their input order (MongoDB does
+// sortStage is a compiled $sort; ties keep their input order (MongoDB does
 // not promise that, and stability keeps results deterministic).
-type aggSort struct{ sort *order.Sort }
+type sortStage struct{ sort *order.Sort }
 
-// aggCompileSort compiles $sort with the sort engine (order.Compile).
-func aggCompileSort(name string, arg bson.RawValue, scope *expr.Scope) (stage, error) {
+// compileSort compiles $sort with the sort engine (order.Compile).
+func compileSort(name string, arg bson.RawValue, scope *expr.Scope) (stage, error) {
 	d, ok := arg.DocumentOK()
 	if !ok {
 		return nil, codes.New(15973, "the $sort key specification must be an object")
@@ -31,10 +31,10 @@ func aggCompileSort(name string, arg bson.RawValue, scope *expr.Scope) (stage, e
 	if err != nil {
 		return nil, err
 	}
-	return aggSort{sort: s}, nil
+	return sortStage{sort: s}, nil
 }
 
-func (s aggSort) open(r *run, in Iterator) Iterator {
+func (s sortStage) open(r *run, in Iterator) Iterator {
 	return &sortIter{r: r, in: in, cmp: s.sort.Compare}
 }
 
@@ -139,9 +139,9 @@ func (it *sortIter) Close() error {
 	return err
 }
 
-// aggCompileSortByCount is $sortByCount: {$group: {_id: expr, count:
+// compileSortByCount is $sortByCount: {$group: {_id: expr, count:
 // {$sum: 1}}} followed by {$sort: {count: -1}}.
-func aggCompileSortByCount(name string, arg bson.RawValue, scope *expr.Scope) (stage, error) {
+func compileSortByCount(name string, arg bson.RawValue, scope *expr.Scope) (stage, error) {
 	switch arg.Type {
 	case bson.TypeString:
 		if !strings.HasPrefix(arg.StringValue(), "$") {
@@ -160,7 +160,7 @@ func aggCompileSortByCount(name string, arg bson.RawValue, scope *expr.Scope) (s
 	spec = bsoncore.AppendInt32Element(spec, "$sum", 1)
 	spec, _ = bsoncore.AppendDocumentEnd(spec, cidx)
 	spec, _ = bsoncore.AppendDocumentEnd(spec, idx)
-	group, err := aggCompileGroup("$group", value.Doc(spec), scope)
+	group, err := compileGroup("$group", value.Doc(spec), scope)
 	if err != nil {
 		return nil, err
 	}
@@ -169,13 +169,13 @@ func aggCompileSortByCount(name string, arg bson.RawValue, scope *expr.Scope) (s
 	if err != nil {
 		return nil, err
 	}
-	return sortByCount{group: group, sort: aggSort{sort: sort}}, nil
+	return sortByCount{group: group, sort: sortStage{sort: sort}}, nil
 }
 
 // sortByCount is $sortByCount: its $group, then its $sort.
 type sortByCount struct {
 	group stage
-	sort  aggSort
+	sort  sortStage
 }
 
 func (s sortByCount) open(r *run, in Iterator) Iterator {

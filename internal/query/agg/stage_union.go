@@ -12,16 +12,16 @@ import (
 
 // This file holds $unionWith and $sample.
 
-// aggUnionWith appends another collection's documents (optionally passed
+// unionWith appends another collection's documents (optionally passed
 // through a pipeline) to the input.
-type aggUnionWith struct {
+type unionWith struct {
 	coll     string
 	pipeline *Pipeline
 }
 
-// aggCompileUnionWith compiles $unionWith as a collection name or {coll, pipeline}.
-func aggCompileUnionWith(name string, arg bson.RawValue, scope *expr.Scope) (stage, error) {
-	u := &aggUnionWith{}
+// compileUnionWith compiles $unionWith as a collection name or {coll, pipeline}.
+func compileUnionWith(name string, arg bson.RawValue, scope *expr.Scope) (stage, error) {
+	u := &unionWith{}
 	switch arg.Type {
 	case bson.TypeString:
 		u.coll = arg.StringValue()
@@ -71,7 +71,7 @@ func aggCompileUnionWith(name string, arg bson.RawValue, scope *expr.Scope) (sta
 
 // open returns the input's documents, then those of the other
 // collection through the sub-pipeline, read only once the input ends.
-func (u *aggUnionWith) open(r *run, in Iterator) Iterator {
+func (u *unionWith) open(r *run, in Iterator) Iterator {
 	return &unionIter{r: r, in: in, u: u}
 }
 
@@ -79,7 +79,7 @@ func (u *aggUnionWith) open(r *run, in Iterator) Iterator {
 type unionIter struct {
 	r     *run
 	in    Iterator
-	u     *aggUnionWith
+	u     *unionWith
 	other Iterator
 	err   error
 }
@@ -123,9 +123,9 @@ func (it *unionIter) Close() error {
 	return err
 }
 
-// aggCompileSample is $sample {size: n}: n documents chosen at random
+// compileSample is $sample {size: n}: n documents chosen at random
 // without repetition, in random order.
-func aggCompileSample(name string, arg bson.RawValue, scope *expr.Scope) (stage, error) {
+func compileSample(name string, arg bson.RawValue, scope *expr.Scope) (stage, error) {
 	d, ok := arg.DocumentOK()
 	if !ok {
 		return nil, codes.New(28745, "the $sample stage specification must be an object")

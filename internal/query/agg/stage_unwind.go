@@ -10,16 +10,16 @@ import (
 	"github.com/concorddb/concord/internal/query/value"
 )
 
-// aggUnwind is a compiled $unwind.
-type aggUnwind struct {
+// unwind is a compiled $unwind.
+type unwind struct {
 	path      []string
 	indexPath []string // includeArrayIndex, nil when absent
 	preserve  bool     // preserveNullAndEmptyArrays
 }
 
-// aggCompileUnwind compiles $unwind as a "$path" string or {path, includeArrayIndex, preserveNullAndEmptyArrays}.
-func aggCompileUnwind(name string, arg bson.RawValue, scope *expr.Scope) (stage, error) {
-	u := &aggUnwind{}
+// compileUnwind compiles $unwind as a "$path" string or {path, includeArrayIndex, preserveNullAndEmptyArrays}.
+func compileUnwind(name string, arg bson.RawValue, scope *expr.Scope) (stage, error) {
+	u := &unwind{}
 	var pathV bson.RawValue
 	switch arg.Type {
 	case bson.TypeString:
@@ -81,24 +81,24 @@ func aggCompileUnwind(name string, arg bson.RawValue, scope *expr.Scope) (stage,
 	return u, nil
 }
 
-func (u *aggUnwind) open(r *run, in Iterator) Iterator {
+func (u *unwind) open(r *run, in Iterator) Iterator {
 	return mapStage(u.unwind).open(r, in)
 }
 
 // unwind appends the documents d unwinds to.
-func (u *aggUnwind) unwind(_ *run, d bson.Raw, out []bson.Raw) ([]bson.Raw, error) {
-	v := aggGetPath(d, u.path)
+func (u *unwind) unwind(_ *run, d bson.Raw, out []bson.Raw) ([]bson.Raw, error) {
+	v := getPath(d, u.path)
 	switch {
 	case v.Type == bson.TypeArray:
 		vals := value.Values(v)
 		if len(vals) == 0 {
 			if u.preserve {
-				out = append(out, u.withIndex(aggSetPath(d, u.path, bson.RawValue{}), value.Null))
+				out = append(out, u.withIndex(setPath(d, u.path, bson.RawValue{}), value.Null))
 			}
 			return out, nil
 		}
 		for j, e := range vals {
-			out = append(out, u.withIndex(aggSetPath(d, u.path, e), value.Int64(int64(j))))
+			out = append(out, u.withIndex(setPath(d, u.path, e), value.Int64(int64(j))))
 		}
 	case value.IsNullish(v):
 		if u.preserve {
@@ -112,9 +112,9 @@ func (u *aggUnwind) unwind(_ *run, d bson.Raw, out []bson.Raw) ([]bson.Raw, erro
 }
 
 // withIndex sets includeArrayIndex's field when requested.
-func (u *aggUnwind) withIndex(d bson.Raw, idx bson.RawValue) bson.Raw {
+func (u *unwind) withIndex(d bson.Raw, idx bson.RawValue) bson.Raw {
 	if u.indexPath == nil {
 		return d
 	}
-	return aggSetPath(d, u.indexPath, idx)
+	return setPath(d, u.indexPath, idx)
 }

@@ -5,27 +5,27 @@ package agg
 // the init below rather than by its declaration only because $facet and
 // $lookup compile sub-pipelines through the table, which Go's
 // initialization order rejects as a cycle.
-var stageCompilers map[string]aggStageCompiler
+var stageCompilers map[string]stageCompiler
 
 func init() {
-	stageCompilers = map[string]aggStageCompiler{
-		"$addFields":   aggCompileAddFields,   // stage_project.go
-		"$count":       aggCompileCount,       // stage_basic.go
-		"$facet":       aggCompileFacet,       // stage_facet.go
-		"$group":       aggCompileGroup,       // stage_group.go
-		"$limit":       aggCompileSkipLimit,   // stage_basic.go
-		"$lookup":      aggCompileLookup,      // stage_lookup.go
-		"$match":       aggCompileMatch,       // stage_basic.go
-		"$project":     aggCompileProject,     // stage_project.go
-		"$replaceRoot": aggCompileReplaceRoot, // stage_basic.go
-		"$replaceWith": aggCompileReplaceRoot, // stage_basic.go
-		"$sample":      aggCompileSample,      // stage_union.go
-		"$set":         aggCompileAddFields,   // stage_project.go
-		"$skip":        aggCompileSkipLimit,   // stage_basic.go
-		"$sort":        aggCompileSort,        // stage_sort.go
-		"$sortByCount": aggCompileSortByCount, // stage_sort.go
-		"$unionWith":   aggCompileUnionWith,   // stage_union.go
-		"$unset":       aggCompileUnset,       // stage_project.go
-		"$unwind":      aggCompileUnwind,      // stage_unwind.go
+	stageCompilers = map[string]stageCompiler{
+		"$addFields":   compileAddFields,   // stage_project.go
+		"$count":       compileCount,       // stage_basic.go
+		"$facet":       compileFacet,       // stage_facet.go
+		"$group":       compileGroup,       // stage_group.go
+		"$limit":       compileSkipLimit,   // stage_basic.go
+		"$lookup":      compileLookup,      // stage_lookup.go
+		"$match":       compileMatch,       // stage_basic.go
+		"$project":     compileProject,     // stage_project.go
+		"$replaceRoot": compileReplaceRoot, // stage_basic.go
+		"$replaceWith": compileReplaceRoot, // stage_basic.go
+		"$sample":      compileSample,      // stage_union.go
+		"$set":         compileAddFields,   // stage_project.go
+		"$skip":        compileSkipLimit,   // stage_basic.go
+		"$sort":        compileSort,        // stage_sort.go
+		"$sortByCount": compileSortByCount, // stage_sort.go
+		"$unionWith":   compileUnionWith,   // stage_union.go
+		"$unset":       compileUnset,       // stage_project.go
+		"$unwind":      compileUnwind,      // stage_unwind.go
 	}
 }

@@ -75,50 +75,50 @@ func AccumulatorFor(name string) (func() Accumulator, bool) {
 
 // accumulators maps accumulator names to constructors.
 var accumulators = map[string]func() Accumulator{
-	"$sum":          func() Accumulator { return &aggAccSum{sum: aggNum{kind: aggKindInt}} },
-	"$avg":          func() Accumulator { return &aggAccSum{sum: aggNum{kind: aggKindInt}, avg: true} },
-	"$min":          func() Accumulator { return &aggAccMinMax{sign: -1} },
-	"$max":          func() Accumulator { return &aggAccMinMax{sign: 1} },
-	"$first":        func() Accumulator { return &aggAccFirstLast{first: true} },
-	"$last":         func() Accumulator { return &aggAccFirstLast{} },
-	"$push":         func() Accumulator { return &aggAccPush{} },
-	"$addToSet":     func() Accumulator { return &aggAccPush{set: map[string]bool{}} },
-	"$count":        func() Accumulator { return &aggAccSum{sum: aggNum{kind: aggKindInt}, count: true} },
-	"$mergeObjects": func() Accumulator { return &aggAccMerge{} },
-	"$stdDevPop":    func() Accumulator { return &aggAccStdDev{} },
-	"$stdDevSamp":   func() Accumulator { return &aggAccStdDev{sample: true} },
+	"$sum":          func() Accumulator { return &accSum{sum: number{kind: kindInt}} },
+	"$avg":          func() Accumulator { return &accSum{sum: number{kind: kindInt}, avg: true} },
+	"$min":          func() Accumulator { return &accMinMax{sign: -1} },
+	"$max":          func() Accumulator { return &accMinMax{sign: 1} },
+	"$first":        func() Accumulator { return &accFirstLast{first: true} },
+	"$last":         func() Accumulator { return &accFirstLast{} },
+	"$push":         func() Accumulator { return &accPush{} },
+	"$addToSet":     func() Accumulator { return &accPush{set: map[string]bool{}} },
+	"$count":        func() Accumulator { return &accSum{sum: number{kind: kindInt}, count: true} },
+	"$mergeObjects": func() Accumulator { return &accMerge{} },
+	"$stdDevPop":    func() Accumulator { return &accStdDev{} },
+	"$stdDevSamp":   func() Accumulator { return &accStdDev{sample: true} },
 }
 
-// aggAccSum is $sum, $avg and $count: non-numeric values are ignored; the
+// accSum is $sum, $avg and $count: non-numeric values are ignored; the
 // sum widens int -> long -> double like $add.
-type aggAccSum struct {
-	sum   aggNum
+type accSum struct {
+	sum   number
 	n     int64
 	avg   bool
 	count bool
 }
 
-func (a *aggAccSum) Add(v bson.RawValue) error {
+func (a *accSum) Add(v bson.RawValue) error {
 	if a.count {
-		a.sum = aggArith(aggOpAdd, a.sum, aggNum{kind: aggKindInt, i: 1})
+		a.sum = arith(opAdd, a.sum, number{kind: kindInt, i: 1})
 		return nil
 	}
-	n, ok := aggNumOf(v)
+	n, ok := numOf(v)
 	if !ok {
 		return nil
 	}
-	a.sum = aggArith(aggOpAdd, a.sum, n)
+	a.sum = arith(opAdd, a.sum, n)
 	a.n++
 	return nil
 }
 
-func (a *aggAccSum) Partial() bson.RawValue {
+func (a *accSum) Partial() bson.RawValue {
 	return partialDoc("s", a.sum.value(), "n", value.Int64(a.n))
 }
 
-func (a *aggAccSum) Merge(p bson.RawValue) error {
-	if n, ok := aggNumOf(partialField(p, "s")); ok {
-		a.sum = aggArith(aggOpAdd, a.sum, n)
+func (a *accSum) Merge(p bson.RawValue) error {
+	if n, ok := numOf(partialField(p, "s")); ok {
+		a.sum = arith(opAdd, a.sum, n)
 	}
 	if n, ok := partialField(p, "n").Int64OK(); ok {
 		a.n += n
@@ -126,61 +126,61 @@ func (a *aggAccSum) Merge(p bson.RawValue) error {
 	return nil
 }
 
-func (a *aggAccSum) Size() int { return accFixedSize }
+func (a *accSum) Size() int { return accFixedSize }
 
-func (a *aggAccSum) Result() bson.RawValue {
+func (a *accSum) Result() bson.RawValue {
 	if !a.avg {
 		return a.sum.value()
 	}
 	if a.n == 0 {
 		return value.Null
 	}
-	if a.sum.kind == aggKindDecimal {
+	if a.sum.kind == kindDecimal {
 		if r := a.sum.rat(); r != nil {
-			return aggDecValue(r.Quo(r, new(big.Rat).SetInt64(a.n)), a.sum.exp)
+			return decValue(r.Quo(r, new(big.Rat).SetInt64(a.n)), a.sum.exp)
 		}
 	}
 	return value.Double(a.sum.float() / float64(a.n))
 }
 
-// aggAccMinMax is $min (sign -1) and $max (sign 1); null and missing values
+// accMinMax is $min (sign -1) and $max (sign 1); null and missing values
 // are ignored, and a group without other values gives null.
-type aggAccMinMax struct {
+type accMinMax struct {
 	sign int
 	best bson.RawValue
 }
 
-func (a *aggAccMinMax) Add(v bson.RawValue) error {
+func (a *accMinMax) Add(v bson.RawValue) error {
 	if value.IsNullish(v) {
 		return nil
 	}
-	if a.best.Type == 0 || aggCompare(v, a.best)*a.sign > 0 {
+	if a.best.Type == 0 || compare(v, a.best)*a.sign > 0 {
 		a.best = copyValue(v)
 	}
 	return nil
 }
 
-func (a *aggAccMinMax) Partial() bson.RawValue { return partialDoc("v", a.best) }
+func (a *accMinMax) Partial() bson.RawValue { return partialDoc("v", a.best) }
 
-func (a *aggAccMinMax) Merge(p bson.RawValue) error { return a.Add(partialField(p, "v")) }
+func (a *accMinMax) Merge(p bson.RawValue) error { return a.Add(partialField(p, "v")) }
 
-func (a *aggAccMinMax) Size() int { return accFixedSize + len(a.best.Value) }
+func (a *accMinMax) Size() int { return accFixedSize + len(a.best.Value) }
 
-func (a *aggAccMinMax) Result() bson.RawValue {
+func (a *accMinMax) Result() bson.RawValue {
 	if a.best.Type == 0 {
 		return value.Null
 	}
 	return a.best
 }
 
-// aggAccFirstLast is $first and $last; a missing value is reported as null.
-type aggAccFirstLast struct {
+// accFirstLast is $first and $last; a missing value is reported as null.
+type accFirstLast struct {
 	first bool
 	seen  bool
 	v     bson.RawValue
 }
 
-func (a *aggAccFirstLast) Add(v bson.RawValue) error {
+func (a *accFirstLast) Add(v bson.RawValue) error {
 	if a.first && a.seen {
 		return nil
 	}
@@ -189,11 +189,11 @@ func (a *aggAccFirstLast) Add(v bson.RawValue) error {
 	return nil
 }
 
-func (a *aggAccFirstLast) Partial() bson.RawValue {
+func (a *accFirstLast) Partial() bson.RawValue {
 	return partialDoc("seen", value.Bool(a.seen), "v", a.v)
 }
 
-func (a *aggAccFirstLast) Merge(p bson.RawValue) error {
+func (a *accFirstLast) Merge(p bson.RawValue) error {
 	if seen, _ := partialField(p, "seen").BooleanOK(); !seen || (a.first && a.seen) {
 		return nil
 	}
@@ -202,24 +202,24 @@ func (a *aggAccFirstLast) Merge(p bson.RawValue) error {
 	return nil
 }
 
-func (a *aggAccFirstLast) Size() int { return accFixedSize + len(a.v.Value) }
+func (a *accFirstLast) Size() int { return accFixedSize + len(a.v.Value) }
 
-func (a *aggAccFirstLast) Result() bson.RawValue {
+func (a *accFirstLast) Result() bson.RawValue {
 	if a.v.Type == 0 {
 		return value.Null
 	}
 	return a.v
 }
 
-// aggAccPush is $push and, with set non-nil, $addToSet (first-seen order);
+// accPush is $push and, with set non-nil, $addToSet (first-seen order);
 // missing values are skipped.
-type aggAccPush struct {
+type accPush struct {
 	vals []bson.RawValue
 	set  map[string]bool
 	size int
 }
 
-func (a *aggAccPush) Add(v bson.RawValue) error {
+func (a *accPush) Add(v bson.RawValue) error {
 	if v.Type == 0 {
 		return nil
 	}
@@ -235,9 +235,9 @@ func (a *aggAccPush) Add(v bson.RawValue) error {
 	return nil
 }
 
-func (a *aggAccPush) Partial() bson.RawValue { return value.Array(a.vals) }
+func (a *accPush) Partial() bson.RawValue { return value.Array(a.vals) }
 
-func (a *aggAccPush) Merge(p bson.RawValue) error {
+func (a *accPush) Merge(p bson.RawValue) error {
 	for _, v := range value.Values(p) {
 		if err := a.Add(v); err != nil {
 			return err
@@ -246,14 +246,14 @@ func (a *aggAccPush) Merge(p bson.RawValue) error {
 	return nil
 }
 
-func (a *aggAccPush) Size() int { return accFixedSize + a.size }
+func (a *accPush) Size() int { return accFixedSize + a.size }
 
-func (a *aggAccPush) Result() bson.RawValue { return value.Array(a.vals) }
+func (a *accPush) Result() bson.RawValue { return value.Array(a.vals) }
 
-// aggAccMerge is the $mergeObjects accumulator.
-type aggAccMerge struct{ merged bson.RawValue }
+// accMerge is the $mergeObjects accumulator.
+type accMerge struct{ merged bson.RawValue }
 
-func (a *aggAccMerge) Add(v bson.RawValue) error {
+func (a *accMerge) Add(v bson.RawValue) error {
 	if value.IsNullish(v) {
 		return nil
 	}
@@ -264,7 +264,7 @@ func (a *aggAccMerge) Add(v bson.RawValue) error {
 		a.merged = copyValue(v)
 		return nil
 	}
-	m, err := aggMergeObjects([]bson.RawValue{a.merged, v})
+	m, err := mergeObjects([]bson.RawValue{a.merged, v})
 	if err != nil {
 		return err
 	}
@@ -272,28 +272,28 @@ func (a *aggAccMerge) Add(v bson.RawValue) error {
 	return nil
 }
 
-func (a *aggAccMerge) Partial() bson.RawValue { return partialDoc("v", a.merged) }
+func (a *accMerge) Partial() bson.RawValue { return partialDoc("v", a.merged) }
 
-func (a *aggAccMerge) Merge(p bson.RawValue) error { return a.Add(partialField(p, "v")) }
+func (a *accMerge) Merge(p bson.RawValue) error { return a.Add(partialField(p, "v")) }
 
-func (a *aggAccMerge) Size() int { return accFixedSize + len(a.merged.Value) }
+func (a *accMerge) Size() int { return accFixedSize + len(a.merged.Value) }
 
-func (a *aggAccMerge) Result() bson.RawValue {
+func (a *accMerge) Result() bson.RawValue {
 	if a.merged.Type == 0 {
 		return value.Doc(value.EmptyDoc)
 	}
 	return a.merged
 }
 
-// aggAccStdDev is $stdDevPop/$stdDevSamp (Welford's algorithm); non-numeric
+// accStdDev is $stdDevPop/$stdDevSamp (Welford's algorithm); non-numeric
 // values are ignored.
-type aggAccStdDev struct {
+type accStdDev struct {
 	sample   bool
 	n        float64
 	mean, m2 float64
 }
 
-func (a *aggAccStdDev) Add(v bson.RawValue) error {
+func (a *accStdDev) Add(v bson.RawValue) error {
 	f, ok := value.ToFloat(v)
 	if !ok || !value.IsNumber(v) {
 		return nil
@@ -305,13 +305,13 @@ func (a *aggAccStdDev) Add(v bson.RawValue) error {
 	return nil
 }
 
-func (a *aggAccStdDev) Partial() bson.RawValue {
+func (a *accStdDev) Partial() bson.RawValue {
 	return partialDoc("n", value.Double(a.n), "mean", value.Double(a.mean), "m2", value.Double(a.m2))
 }
 
 // Merge combines two Welford states (Chan, Golub and LeVeque's pairwise
 // update).
-func (a *aggAccStdDev) Merge(p bson.RawValue) error {
+func (a *accStdDev) Merge(p bson.RawValue) error {
 	n, _ := partialField(p, "n").DoubleOK()
 	if n == 0 {
 		return nil
@@ -326,9 +326,9 @@ func (a *aggAccStdDev) Merge(p bson.RawValue) error {
 	return nil
 }
 
-func (a *aggAccStdDev) Size() int { return accFixedSize }
+func (a *accStdDev) Size() int { return accFixedSize }
 
-func (a *aggAccStdDev) Result() bson.RawValue {
+func (a *accStdDev) Result() bson.RawValue {
 	div := a.n
 	if a.sample {
 		div--
@@ -344,12 +344,12 @@ func (a *aggAccStdDev) Result() bson.RawValue {
 // undefined and missing share a key), so groups and sets can use a map.
 func GroupKey(v bson.RawValue) string {
 	var b strings.Builder
-	aggWriteKey(&b, v)
+	writeKey(&b, v)
 	return b.String()
 }
 
-// aggWriteKey appends v's group key to b; strings are length-prefixed so composite keys cannot collide.
-func aggWriteKey(b *strings.Builder, v bson.RawValue) {
+// writeKey appends v's group key to b; strings are length-prefixed so composite keys cannot collide.
+func writeKey(b *strings.Builder, v bson.RawValue) {
 	writeStr := func(tag byte, s string) {
 		b.WriteByte(tag)
 		b.WriteString(strconv.Itoa(len(s)))
@@ -360,14 +360,14 @@ func aggWriteKey(b *strings.Builder, v bson.RawValue) {
 	case 0, bson.TypeNull, bson.TypeUndefined:
 		b.WriteByte('z')
 	case bson.TypeInt32, bson.TypeInt64, bson.TypeDouble, bson.TypeDecimal128:
-		n, _ := aggNumOf(v)
+		n, _ := numOf(v)
 		f := n.float()
 		switch {
-		case n.kind == aggKindDouble && math.IsNaN(f), n.kind == aggKindDecimal && n.r == nil && math.IsNaN(f):
+		case n.kind == kindDouble && math.IsNaN(f), n.kind == kindDecimal && n.r == nil && math.IsNaN(f):
 			writeStr('n', "nan")
-		case n.kind <= aggKindLong:
+		case n.kind <= kindLong:
 			writeStr('n', strconv.FormatInt(n.i, 10))
-		case math.IsInf(f, 0) && (n.kind == aggKindDouble || n.r == nil):
+		case math.IsInf(f, 0) && (n.kind == kindDouble || n.r == nil):
 			writeStr('n', strconv.FormatFloat(f, 'g', -1, 64))
 		default:
 			r := n.rat()
@@ -390,13 +390,13 @@ func aggWriteKey(b *strings.Builder, v bson.RawValue) {
 		elems, _ := v.Document().Elements()
 		for _, el := range elems {
 			writeStr('k', el.Key())
-			aggWriteKey(b, el.Value())
+			writeKey(b, el.Value())
 		}
 		b.WriteByte('}')
 	case bson.TypeArray:
 		b.WriteByte('[')
 		for _, e := range value.Values(v) {
-			aggWriteKey(b, e)
+			writeKey(b, e)
 		}
 		b.WriteByte(']')
 	default:

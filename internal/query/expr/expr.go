@@ -15,17 +15,17 @@ import (
 // operator expression ({$add: [...]}). An Expr is immutable after
 // compilation and safe for concurrent use.
 type Expr struct {
-	node aggNode
+	node node
 }
 
-// aggNode is one node of a compiled expression tree.
-type aggNode interface {
-	eval(c *aggCtx) (bson.RawValue, error)
+// node is one node of a compiled expression tree.
+type node interface {
+	eval(c *ctx) (bson.RawValue, error)
 }
 
-// aggCtx is the evaluation state of one expression: the document bound to
+// ctx is the evaluation state of one expression: the document bound to
 // $$ROOT and $$CURRENT and the user variables in scope.
-type aggCtx struct {
+type ctx struct {
 	root    bson.Raw
 	current bson.Raw
 	vars    *Vars
@@ -82,10 +82,10 @@ func (s *Scope) has(name string) bool {
 // with MongoDB's codes (InvalidPipelineOperator 168 for an unknown
 // operator, 15983 for an operator object with more than one field, ...).
 func Compile(v bson.RawValue) (*Expr, error) {
-	if err := aggValidate(v); err != nil {
+	if err := validate(v); err != nil {
 		return nil, err
 	}
-	n, err := aggCompile(v, nil)
+	n, err := compile(v, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -97,7 +97,7 @@ func Compile(v bson.RawValue) (*Expr, error) {
 // validated as a whole, so v is not validated again. Errors are those of
 // Compile, and 17276 for a variable that scope does not declare.
 func CompileIn(v bson.RawValue, scope *Scope) (*Expr, error) {
-	n, err := aggCompile(v, scope)
+	n, err := compile(v, scope)
 	if err != nil {
 		return nil, err
 	}
@@ -120,7 +120,7 @@ func (e *Expr) EvalIn(doc bson.Raw, vars *Vars) (bson.RawValue, error) {
 	if len(doc) == 0 {
 		doc = value.EmptyDoc
 	}
-	c := &aggCtx{root: doc, current: doc, vars: vars}
+	c := &ctx{root: doc, current: doc, vars: vars}
 	return e.node.eval(c)
 }
 
@@ -148,8 +148,8 @@ func Truthy(v bson.RawValue) bool {
 	return true
 }
 
-// aggValidate rejects malformed BSON before any accessor could panic on it.
-func aggValidate(v bson.RawValue) error {
+// validate rejects malformed BSON before any accessor could panic on it.
+func validate(v bson.RawValue) error {
 	if v.Type == 0 {
 		return nil
 	}
@@ -159,40 +159,40 @@ func aggValidate(v bson.RawValue) error {
 	return nil
 }
 
-// aggCompile compiles one expression value in scope.
-func aggCompile(v bson.RawValue, scope *Scope) (aggNode, error) {
+// compile compiles one expression value in scope.
+func compile(v bson.RawValue, scope *Scope) (node, error) {
 	switch v.Type {
 	case bson.TypeString:
 		s := v.StringValue()
 		if strings.HasPrefix(s, "$$") {
-			return aggCompileVariable(s[2:], scope)
+			return compileVariable(s[2:], scope)
 		}
 		if strings.HasPrefix(s, "$") {
-			return aggCompileFieldPath(s[1:])
+			return compileFieldPath(s[1:])
 		}
-		return aggConst{v: v}, nil
+		return constant{v: v}, nil
 	case bson.TypeEmbeddedDocument:
-		return aggCompileObject(v.Document(), scope)
+		return compileObject(v.Document(), scope)
 	case bson.TypeArray:
 		vals, err := v.Array().Values()
 		if err != nil {
 			return nil, codes.New(codes.InvalidBSON, "invalid array in expression: %v", err)
 		}
-		items := make([]aggNode, len(vals))
+		items := make([]node, len(vals))
 		for i, ev := range vals {
-			n, err := aggCompile(ev, scope)
+			n, err := compile(ev, scope)
 			if err != nil {
 				return nil, err
 			}
 			items[i] = n
 		}
-		return aggArray{items: items}, nil
+		return array{items: items}, nil
 	}
-	return aggConst{v: v}, nil
+	return constant{v: v}, nil
 }
 
-// aggCompileObject compiles {$op: args} or an object expression {a: expr}.
-func aggCompileObject(doc bson.Raw, scope *Scope) (aggNode, error) {
+// compileObject compiles {$op: args} or an object expression {a: expr}.
+func compileObject(doc bson.Raw, scope *Scope) (node, error) {
 	elems, err := doc.Elements()
 	if err != nil {
 		return nil, codes.New(codes.InvalidBSON, "invalid document in expression: %v", err)
@@ -208,13 +208,13 @@ func aggCompileObject(doc bson.Raw, scope *Scope) (aggNode, error) {
 		}
 		return compile(op, elems[0].Value(), scope)
 	}
-	obj := aggObject{}
+	obj := object{}
 	for _, el := range elems {
 		k := el.Key()
 		if err := CheckFieldName(k); err != nil {
 			return nil, err
 		}
-		n, err := aggCompile(el.Value(), scope)
+		n, err := compile(el.Value(), scope)
 		if err != nil {
 			return nil, err
 		}
@@ -262,8 +262,8 @@ func SplitPath(p string) ([]string, error) {
 	return parts, nil
 }
 
-// aggCompileFieldPath compiles "$a.b" (p is "a.b").
-func aggCompileFieldPath(p string) (aggNode, error) {
+// compileFieldPath compiles "$a.b" (p is "a.b").
+func compileFieldPath(p string) (node, error) {
 	if p == "" {
 		return nil, codes.New(16872, "'$' by itself is not a valid FieldPath")
 	}
@@ -271,11 +271,11 @@ func aggCompileFieldPath(p string) (aggNode, error) {
 	if err != nil {
 		return nil, err
 	}
-	return aggVarPath{variable: "CURRENT", path: parts}, nil
+	return varPath{variable: "CURRENT", path: parts}, nil
 }
 
-// aggCompileVariable compiles "$$name" or "$$name.a.b".
-func aggCompileVariable(s string, scope *Scope) (aggNode, error) {
+// compileVariable compiles "$$name" or "$$name.a.b".
+func compileVariable(s string, scope *Scope) (node, error) {
 	name, rest, hasRest := strings.Cut(s, ".")
 	if err := CheckVarName(name, true); err != nil {
 		return nil, err
@@ -294,7 +294,7 @@ func aggCompileVariable(s string, scope *Scope) (aggNode, error) {
 			return nil, codes.New(17276, "Use of undefined variable: %s", name)
 		}
 	}
-	return aggVarPath{variable: name, path: path}, nil
+	return varPath{variable: name, path: path}, nil
 }
 
 // CheckVarName applies MongoDB's variable name rules; system variables
@@ -318,19 +318,19 @@ func CheckVarName(name string, reference bool) error {
 	return nil
 }
 
-// aggConst is a literal value.
-type aggConst struct{ v bson.RawValue }
+// constant is a literal value.
+type constant struct{ v bson.RawValue }
 
-func (n aggConst) eval(*aggCtx) (bson.RawValue, error) { return n.v, nil }
+func (n constant) eval(*ctx) (bson.RawValue, error) { return n.v, nil }
 
-// aggVarPath is a variable, optionally followed by a path into it;
+// varPath is a variable, optionally followed by a path into it;
 // "$a.b" is CURRENT followed by [a b].
-type aggVarPath struct {
+type varPath struct {
 	variable string
 	path     []string
 }
 
-func (n aggVarPath) eval(c *aggCtx) (bson.RawValue, error) {
+func (n varPath) eval(c *ctx) (bson.RawValue, error) {
 	var base bson.RawValue
 	switch n.variable {
 	case "CURRENT":
@@ -405,10 +405,10 @@ func LookupArray(arr bson.RawArray, path []string) bson.RawValue {
 	return value.Array(out)
 }
 
-// aggArray is an array expression; missing elements become null.
-type aggArray struct{ items []aggNode }
+// array is an array expression; missing elements become null.
+type array struct{ items []node }
 
-func (n aggArray) eval(c *aggCtx) (bson.RawValue, error) {
+func (n array) eval(c *ctx) (bson.RawValue, error) {
 	out := make([]bson.RawValue, len(n.items))
 	for i, it := range n.items {
 		v, err := it.eval(c)
@@ -423,13 +423,13 @@ func (n aggArray) eval(c *aggCtx) (bson.RawValue, error) {
 	return value.Array(out), nil
 }
 
-// aggObject is an object expression; fields evaluating to missing are omitted.
-type aggObject struct {
+// object is an object expression; fields evaluating to missing are omitted.
+type object struct {
 	keys []string
-	vals []aggNode
+	vals []node
 }
 
-func (n aggObject) eval(c *aggCtx) (bson.RawValue, error) {
+func (n object) eval(c *ctx) (bson.RawValue, error) {
 	idx, dst := bsoncore.AppendDocumentStart(nil)
 	for i, k := range n.keys {
 		v, err := n.vals[i].eval(c)
@@ -446,35 +446,35 @@ func (n aggObject) eval(c *aggCtx) (bson.RawValue, error) {
 }
 
 // opCompiler compiles the argument of one operator.
-type opCompiler func(op string, arg bson.RawValue, scope *Scope) (aggNode, error)
+type opCompiler func(op string, arg bson.RawValue, scope *Scope) (node, error)
 
-// aggCompileArgs compiles an operator's argument list: an array is the list,
+// compileArgs compiles an operator's argument list: an array is the list,
 // any other value is a single argument.
-func aggCompileArgs(arg bson.RawValue, scope *Scope) ([]aggNode, error) {
+func compileArgs(arg bson.RawValue, scope *Scope) ([]node, error) {
 	if arg.Type != bson.TypeArray {
-		n, err := aggCompile(arg, scope)
+		n, err := compile(arg, scope)
 		if err != nil {
 			return nil, err
 		}
-		return []aggNode{n}, nil
+		return []node{n}, nil
 	}
 	vals, err := arg.Array().Values()
 	if err != nil {
 		return nil, codes.New(codes.InvalidBSON, "invalid array in expression: %v", err)
 	}
-	out := make([]aggNode, len(vals))
+	out := make([]node, len(vals))
 	for i, v := range vals {
-		if out[i], err = aggCompile(v, scope); err != nil {
+		if out[i], err = compile(v, scope); err != nil {
 			return nil, err
 		}
 	}
 	return out, nil
 }
 
-// aggCompileN compiles an argument list that must have exactly n elements
+// compileN compiles an argument list that must have exactly n elements
 // (any number when n < 0).
-func aggCompileN(op string, arg bson.RawValue, scope *Scope, n int) ([]aggNode, error) {
-	args, err := aggCompileArgs(arg, scope)
+func compileN(op string, arg bson.RawValue, scope *Scope, n int) ([]node, error) {
+	args, err := compileArgs(arg, scope)
 	if err != nil {
 		return nil, err
 	}
@@ -488,8 +488,8 @@ func aggCompileN(op string, arg bson.RawValue, scope *Scope, n int) ([]aggNode, 
 	return args, nil
 }
 
-// aggEvalArgs evaluates each argument in order.
-func aggEvalArgs(c *aggCtx, args []aggNode) ([]bson.RawValue, error) {
+// evalArgs evaluates each argument in order.
+func evalArgs(c *ctx, args []node) ([]bson.RawValue, error) {
 	out := make([]bson.RawValue, len(args))
 	for i, a := range args {
 		v, err := a.eval(c)
@@ -501,27 +501,27 @@ func aggEvalArgs(c *aggCtx, args []aggNode) ([]bson.RawValue, error) {
 	return out, nil
 }
 
-// aggCompileLiteral compiles $literal: its argument is returned unevaluated.
-func aggCompileLiteral(op string, arg bson.RawValue, _ *Scope) (aggNode, error) {
-	return aggConst{v: arg}, nil
+// compileLiteral compiles $literal: its argument is returned unevaluated.
+func compileLiteral(op string, arg bson.RawValue, _ *Scope) (node, error) {
+	return constant{v: arg}, nil
 }
 
-// aggCmp is $eq, $ne, $gt, $gte, $lt, $lte or $cmp.
-type aggCmp struct {
+// cmp is $eq, $ne, $gt, $gte, $lt, $lte or $cmp.
+type cmp struct {
 	op   string
-	a, b aggNode
+	a, b node
 }
 
-// aggCompileCmp compiles the two-argument comparison operators.
-func aggCompileCmp(op string, arg bson.RawValue, scope *Scope) (aggNode, error) {
-	args, err := aggCompileN(op, arg, scope, 2)
+// compileCmp compiles the two-argument comparison operators.
+func compileCmp(op string, arg bson.RawValue, scope *Scope) (node, error) {
+	args, err := compileN(op, arg, scope, 2)
 	if err != nil {
 		return nil, err
 	}
-	return aggCmp{op: op, a: args[0], b: args[1]}, nil
+	return cmp{op: op, a: args[0], b: args[1]}, nil
 }
 
-func (n aggCmp) eval(c *aggCtx) (bson.RawValue, error) {
+func (n cmp) eval(c *ctx) (bson.RawValue, error) {
 	a, err := n.a.eval(c)
 	if err != nil {
 		return bson.RawValue{}, err
@@ -530,7 +530,7 @@ func (n aggCmp) eval(c *aggCtx) (bson.RawValue, error) {
 	if err != nil {
 		return bson.RawValue{}, err
 	}
-	r := aggCompare(a, b)
+	r := compare(a, b)
 	switch n.op {
 	case "$eq":
 		return value.Bool(r == 0), nil
@@ -548,9 +548,9 @@ func (n aggCmp) eval(c *aggCtx) (bson.RawValue, error) {
 	return value.Int32(int32(r)), nil
 }
 
-// aggCompare is Compare extended with missing, which aggregation orders
+// compare is Compare extended with missing, which aggregation orders
 // before every other value (so {$eq: ["$missing", null]} is false).
-func aggCompare(a, b bson.RawValue) int {
+func compare(a, b bson.RawValue) int {
 	switch {
 	case a.Type == 0 && b.Type == 0:
 		return 0
@@ -569,22 +569,22 @@ func aggCompare(a, b bson.RawValue) int {
 	return 0
 }
 
-// aggLogic is $and or $or, short-circuiting like MongoDB.
-type aggLogic struct {
+// logic is $and or $or, short-circuiting like MongoDB.
+type logic struct {
 	and  bool
-	args []aggNode
+	args []node
 }
 
-// aggCompileLogic compiles $and and $or (any number of arguments).
-func aggCompileLogic(op string, arg bson.RawValue, scope *Scope) (aggNode, error) {
-	args, err := aggCompileArgs(arg, scope)
+// compileLogic compiles $and and $or (any number of arguments).
+func compileLogic(op string, arg bson.RawValue, scope *Scope) (node, error) {
+	args, err := compileArgs(arg, scope)
 	if err != nil {
 		return nil, err
 	}
-	return aggLogic{and: op == "$and", args: args}, nil
+	return logic{and: op == "$and", args: args}, nil
 }
 
-func (n aggLogic) eval(c *aggCtx) (bson.RawValue, error) {
+func (n logic) eval(c *ctx) (bson.RawValue, error) {
 	for _, a := range n.args {
 		v, err := a.eval(c)
 		if err != nil {
@@ -597,19 +597,19 @@ func (n aggLogic) eval(c *aggCtx) (bson.RawValue, error) {
 	return value.Bool(n.and), nil
 }
 
-// aggNot is $not.
-type aggNot struct{ arg aggNode }
+// not is $not.
+type not struct{ arg node }
 
-// aggCompileNot compiles $not (one argument).
-func aggCompileNot(op string, arg bson.RawValue, scope *Scope) (aggNode, error) {
-	args, err := aggCompileN(op, arg, scope, 1)
+// compileNot compiles $not (one argument).
+func compileNot(op string, arg bson.RawValue, scope *Scope) (node, error) {
+	args, err := compileN(op, arg, scope, 1)
 	if err != nil {
 		return nil, err
 	}
-	return aggNot{arg: args[0]}, nil
+	return not{arg: args[0]}, nil
 }
 
-func (n aggNot) eval(c *aggCtx) (bson.RawValue, error) {
+func (n not) eval(c *ctx) (bson.RawValue, error) {
 	v, err := n.arg.eval(c)
 	if err != nil {
 		return bson.RawValue{}, err

@@ -14,25 +14,25 @@ import (
 
 // This file holds the array, object, type and conversion operators.
 
-// aggFixed is an operator evaluated from its evaluated arguments.
-type aggFixed struct {
+// fixed is an operator evaluated from its evaluated arguments.
+type fixed struct {
 	op   string
-	args []aggNode
+	args []node
 }
 
-// aggCompileFixed returns a compiler checking the argument count (-1: any).
-func aggCompileFixed(n int) opCompiler {
-	return func(op string, arg bson.RawValue, scope *Scope) (aggNode, error) {
-		args, err := aggCompileN(op, arg, scope, n)
+// compileFixed returns a compiler checking the argument count (-1: any).
+func compileFixed(n int) opCompiler {
+	return func(op string, arg bson.RawValue, scope *Scope) (node, error) {
+		args, err := compileN(op, arg, scope, n)
 		if err != nil {
 			return nil, err
 		}
-		return aggFixed{op: op, args: args}, nil
+		return fixed{op: op, args: args}, nil
 	}
 }
 
-func (n aggFixed) eval(c *aggCtx) (bson.RawValue, error) {
-	vals, err := aggEvalArgs(c, n.args)
+func (n fixed) eval(c *ctx) (bson.RawValue, error) {
+	vals, err := evalArgs(c, n.args)
 	if err != nil {
 		return bson.RawValue{}, err
 	}
@@ -42,7 +42,7 @@ func (n aggFixed) eval(c *aggCtx) (bson.RawValue, error) {
 			return bson.RawValue{}, codes.New(40081, "$in requires an array as a second argument, found: %s", value.TypeNameOf(vals[1]))
 		}
 		for _, e := range value.Values(vals[1]) {
-			if aggCompare(vals[0], e) == 0 {
+			if compare(vals[0], e) == 0 {
 				return value.Bool(true), nil
 			}
 		}
@@ -53,7 +53,7 @@ func (n aggFixed) eval(c *aggCtx) (bson.RawValue, error) {
 		}
 		return value.Int32(int32(len(value.Values(vals[0])))), nil
 	case "$arrayElemAt":
-		return aggArrayElemAt(vals[0], vals[1])
+		return arrayElemAt(vals[0], vals[1])
 	case "$first", "$last":
 		if value.IsNullish(vals[0]) {
 			return value.Null, nil
@@ -97,7 +97,7 @@ func (n aggFixed) eval(c *aggCtx) (bson.RawValue, error) {
 		}
 		return value.Array(out), nil
 	case "$mergeObjects":
-		return aggMergeObjects(vals)
+		return mergeObjects(vals)
 	case "$type":
 		return value.String(value.TypeNameOf(vals[0])), nil
 	case "$isNumber":
@@ -116,12 +116,12 @@ func (n aggFixed) eval(c *aggCtx) (bson.RawValue, error) {
 		}
 		return acc.Result(), nil
 	}
-	return aggConvert(n.op, vals[0])
+	return convert(n.op, vals[0])
 }
 
-// aggArrayElemAt is $arrayElemAt: negative indexes count from the end; an
+// arrayElemAt is $arrayElemAt: negative indexes count from the end; an
 // index out of range gives missing.
-func aggArrayElemAt(arr, idx bson.RawValue) (bson.RawValue, error) {
+func arrayElemAt(arr, idx bson.RawValue) (bson.RawValue, error) {
 	if value.IsNullish(arr) || value.IsNullish(idx) {
 		return value.Null, nil
 	}
@@ -145,9 +145,9 @@ func aggArrayElemAt(arr, idx bson.RawValue) (bson.RawValue, error) {
 	return vals[i], nil
 }
 
-// aggMergeObjects is $mergeObjects: later documents override earlier
+// mergeObjects is $mergeObjects: later documents override earlier
 // fields in place; null and missing arguments are ignored.
-func aggMergeObjects(vals []bson.RawValue) (bson.RawValue, error) {
+func mergeObjects(vals []bson.RawValue) (bson.RawValue, error) {
 	var keys []string
 	fields := map[string]bson.RawValue{}
 	for i, v := range vals {
@@ -177,19 +177,19 @@ func aggMergeObjects(vals []bson.RawValue) (bson.RawValue, error) {
 	return value.Doc(dst), nil
 }
 
-// aggConversionError is $convert's error when no onError is given.
-func aggConversionError(format string, args ...any) error {
+// conversionError is $convert's error when no onError is given.
+func conversionError(format string, args ...any) error {
 	return codes.New(241, format+" in $convert with no onError value", args...)
 }
 
-// aggConvert implements $toString, $toInt, $toLong, $toDouble and $toBool.
+// convert implements $toString, $toInt, $toLong, $toDouble and $toBool.
 // Null and missing convert to null.
-func aggConvert(op string, v bson.RawValue) (bson.RawValue, error) {
+func convert(op string, v bson.RawValue) (bson.RawValue, error) {
 	if value.IsNullish(v) {
 		return value.Null, nil
 	}
 	unsupported := func(target string) error {
-		return aggConversionError("Unsupported conversion from %s to %s", value.TypeNameOf(v), target)
+		return conversionError("Unsupported conversion from %s to %s", value.TypeNameOf(v), target)
 	}
 	switch op {
 	case "$toString":
@@ -231,7 +231,7 @@ func aggConvert(op string, v bson.RawValue) (bson.RawValue, error) {
 			s := v.StringValue()
 			f, err := strconv.ParseFloat(s, 64)
 			if err != nil || strings.ContainsAny(s, "xXpP_") {
-				return bson.RawValue{}, aggConversionError("Failed to parse number '%s'", s)
+				return bson.RawValue{}, conversionError("Failed to parse number '%s'", s)
 			}
 			return value.Double(f), nil
 		}
@@ -253,11 +253,11 @@ func aggConvert(op string, v bson.RawValue) (bson.RawValue, error) {
 	case bson.TypeDouble, bson.TypeDecimal128:
 		f, _ := value.ToFloat(v)
 		if math.IsNaN(f) || math.IsInf(f, 0) {
-			return bson.RawValue{}, aggConversionError("Attempt to convert NaN or infinity value to integer")
+			return bson.RawValue{}, conversionError("Attempt to convert NaN or infinity value to integer")
 		}
 		t := math.Trunc(f)
 		if t < float64(lo) || t >= float64(hi)+1 {
-			return bson.RawValue{}, aggConversionError("Conversion would overflow target type")
+			return bson.RawValue{}, conversionError("Conversion would overflow target type")
 		}
 		n = int64(t)
 	case bson.TypeDateTime:
@@ -270,13 +270,13 @@ func aggConvert(op string, v bson.RawValue) (bson.RawValue, error) {
 		var err error
 		n, err = strconv.ParseInt(s, 10, 64)
 		if err != nil || n < lo || n > hi {
-			return bson.RawValue{}, aggConversionError("Failed to parse number '%s'", s)
+			return bson.RawValue{}, conversionError("Failed to parse number '%s'", s)
 		}
 	default:
 		return bson.RawValue{}, unsupported(target)
 	}
 	if n < lo || n > hi {
-		return bson.RawValue{}, aggConversionError("Conversion would overflow target type")
+		return bson.RawValue{}, conversionError("Conversion would overflow target type")
 	}
 	if op == "$toInt" {
 		return value.Int32(int32(n)), nil

@@ -10,25 +10,25 @@ import (
 // This file holds the conditional and variable-binding operators: $cond,
 // $ifNull, $switch, $let, $map, $filter and $reduce.
 
-// aggCond is $cond.
-type aggCond struct{ cond, then, els aggNode }
+// cond is $cond.
+type cond struct{ cond, then, els node }
 
-// aggCompileCond compiles $cond in its array form [if, then, else] and its object form.
-func aggCompileCond(op string, arg bson.RawValue, scope *Scope) (aggNode, error) {
+// compileCond compiles $cond in its array form [if, then, else] and its object form.
+func compileCond(op string, arg bson.RawValue, scope *Scope) (node, error) {
 	if arg.Type != bson.TypeEmbeddedDocument {
-		args, err := aggCompileN(op, arg, scope, 3)
+		args, err := compileN(op, arg, scope, 3)
 		if err != nil {
 			return nil, err
 		}
-		return aggCond{cond: args[0], then: args[1], els: args[2]}, nil
+		return cond{cond: args[0], then: args[1], els: args[2]}, nil
 	}
 	elems, err := arg.Document().Elements()
 	if err != nil {
 		return nil, codes.New(codes.InvalidBSON, "invalid $cond: %v", err)
 	}
-	var n aggCond
+	var n cond
 	for _, el := range elems {
-		c, err := aggCompile(el.Value(), scope)
+		c, err := compile(el.Value(), scope)
 		if err != nil {
 			return nil, err
 		}
@@ -54,7 +54,7 @@ func aggCompileCond(op string, arg bson.RawValue, scope *Scope) (aggNode, error)
 	return n, nil
 }
 
-func (n aggCond) eval(c *aggCtx) (bson.RawValue, error) {
+func (n cond) eval(c *ctx) (bson.RawValue, error) {
 	v, err := n.cond.eval(c)
 	if err != nil {
 		return bson.RawValue{}, err
@@ -65,23 +65,23 @@ func (n aggCond) eval(c *aggCtx) (bson.RawValue, error) {
 	return n.els.eval(c)
 }
 
-// aggIfNull is $ifNull: the first argument that is neither null nor
+// ifNull is $ifNull: the first argument that is neither null nor
 // missing, else the value of the last argument.
-type aggIfNull struct{ args []aggNode }
+type ifNull struct{ args []node }
 
-// aggCompileIfNull compiles $ifNull (two or more arguments).
-func aggCompileIfNull(op string, arg bson.RawValue, scope *Scope) (aggNode, error) {
-	args, err := aggCompileArgs(arg, scope)
+// compileIfNull compiles $ifNull (two or more arguments).
+func compileIfNull(op string, arg bson.RawValue, scope *Scope) (node, error) {
+	args, err := compileArgs(arg, scope)
 	if err != nil {
 		return nil, err
 	}
 	if len(args) < 2 {
 		return nil, codes.New(1257300, "$ifNull needs at least two arguments, had: %d", len(args))
 	}
-	return aggIfNull{args: args}, nil
+	return ifNull{args: args}, nil
 }
 
-func (n aggIfNull) eval(c *aggCtx) (bson.RawValue, error) {
+func (n ifNull) eval(c *ctx) (bson.RawValue, error) {
 	last := len(n.args) - 1
 	for _, a := range n.args[:last] {
 		v, err := a.eval(c)
@@ -95,14 +95,14 @@ func (n aggIfNull) eval(c *aggCtx) (bson.RawValue, error) {
 	return n.args[last].eval(c)
 }
 
-// aggSwitch is $switch.
-type aggSwitch struct {
-	cases, thens []aggNode
-	def          aggNode
+// switchExpr is $switch.
+type switchExpr struct {
+	cases, thens []node
+	def          node
 }
 
-// aggCompileSwitch compiles $switch {branches: [{case, then}], default}.
-func aggCompileSwitch(op string, arg bson.RawValue, scope *Scope) (aggNode, error) {
+// compileSwitch compiles $switch {branches: [{case, then}], default}.
+func compileSwitch(op string, arg bson.RawValue, scope *Scope) (node, error) {
 	if arg.Type != bson.TypeEmbeddedDocument {
 		return nil, codes.New(40060, "$switch requires an object as an argument, found: %s", value.TypeNameOf(arg))
 	}
@@ -110,7 +110,7 @@ func aggCompileSwitch(op string, arg bson.RawValue, scope *Scope) (aggNode, erro
 	if err != nil {
 		return nil, codes.New(codes.InvalidBSON, "invalid $switch: %v", err)
 	}
-	var n aggSwitch
+	var n switchExpr
 	for _, el := range elems {
 		switch el.Key() {
 		case "branches":
@@ -125,9 +125,9 @@ func aggCompileSwitch(op string, arg bson.RawValue, scope *Scope) (aggNode, erro
 				if err != nil {
 					return nil, codes.New(codes.InvalidBSON, "invalid $switch branch: %v", err)
 				}
-				var cs, th aggNode
+				var cs, th node
 				for _, be := range belems {
-					c, err := aggCompile(be.Value(), scope)
+					c, err := compile(be.Value(), scope)
 					if err != nil {
 						return nil, err
 					}
@@ -150,7 +150,7 @@ func aggCompileSwitch(op string, arg bson.RawValue, scope *Scope) (aggNode, erro
 				n.thens = append(n.thens, th)
 			}
 		case "default":
-			d, err := aggCompile(el.Value(), scope)
+			d, err := compile(el.Value(), scope)
 			if err != nil {
 				return nil, err
 			}
@@ -165,7 +165,7 @@ func aggCompileSwitch(op string, arg bson.RawValue, scope *Scope) (aggNode, erro
 	return n, nil
 }
 
-func (n aggSwitch) eval(c *aggCtx) (bson.RawValue, error) {
+func (n switchExpr) eval(c *ctx) (bson.RawValue, error) {
 	for i, cs := range n.cases {
 		v, err := cs.eval(c)
 		if err != nil {
@@ -181,15 +181,15 @@ func (n aggSwitch) eval(c *aggCtx) (bson.RawValue, error) {
 	return n.def.eval(c)
 }
 
-// aggLet is $let.
-type aggLet struct {
+// let is $let.
+type let struct {
 	names []string
-	vals  []aggNode
-	in    aggNode
+	vals  []node
+	in    node
 }
 
-// aggCompileLet compiles $let {vars, in}; vars are evaluated in the outer scope.
-func aggCompileLet(op string, arg bson.RawValue, scope *Scope) (aggNode, error) {
+// compileLet compiles $let {vars, in}; vars are evaluated in the outer scope.
+func compileLet(op string, arg bson.RawValue, scope *Scope) (node, error) {
 	if arg.Type != bson.TypeEmbeddedDocument {
 		return nil, codes.New(16874, "$let only supports an object as its argument")
 	}
@@ -217,7 +217,7 @@ func aggCompileLet(op string, arg bson.RawValue, scope *Scope) (aggNode, error) 
 	if varsV.Type != bson.TypeEmbeddedDocument {
 		return nil, codes.New(10065, "invalid parameter: expected an object (vars)")
 	}
-	n := aggLet{}
+	n := let{}
 	inner := scope
 	velems, err := varsV.Document().Elements()
 	if err != nil {
@@ -227,7 +227,7 @@ func aggCompileLet(op string, arg bson.RawValue, scope *Scope) (aggNode, error) 
 		if err := CheckVarName(el.Key(), false); err != nil {
 			return nil, err
 		}
-		v, err := aggCompile(el.Value(), scope)
+		v, err := compile(el.Value(), scope)
 		if err != nil {
 			return nil, err
 		}
@@ -235,13 +235,13 @@ func aggCompileLet(op string, arg bson.RawValue, scope *Scope) (aggNode, error) 
 		n.vals = append(n.vals, v)
 		inner = &Scope{name: el.Key(), parent: inner}
 	}
-	if n.in, err = aggCompile(inV, inner); err != nil {
+	if n.in, err = compile(inV, inner); err != nil {
 		return nil, err
 	}
 	return n, nil
 }
 
-func (n aggLet) eval(c *aggCtx) (bson.RawValue, error) {
+func (n let) eval(c *ctx) (bson.RawValue, error) {
 	vars := c.vars
 	for i, name := range n.names {
 		v, err := n.vals[i].eval(c)
@@ -255,9 +255,9 @@ func (n aggLet) eval(c *aggCtx) (bson.RawValue, error) {
 	return n.in.eval(&inner)
 }
 
-// aggParseIterArgs splits the object argument of $map/$filter/$reduce into
+// parseIterArgs splits the object argument of $map/$filter/$reduce into
 // its named fields, rejecting unknown ones with unknownCode.
-func aggParseIterArgs(op string, arg bson.RawValue, allowed []string, notObjCode, unknownCode int32) (map[string]bson.RawValue, error) {
+func parseIterArgs(op string, arg bson.RawValue, allowed []string, notObjCode, unknownCode int32) (map[string]bson.RawValue, error) {
 	if arg.Type != bson.TypeEmbeddedDocument {
 		return nil, codes.New(codes.Code(notObjCode), "%s only supports an object as its argument", op)
 	}
@@ -281,8 +281,8 @@ func aggParseIterArgs(op string, arg bson.RawValue, allowed []string, notObjCode
 	return out, nil
 }
 
-// aggAsName returns the variable name of an "as" argument ("this" by default).
-func aggAsName(op string, v bson.RawValue) (string, error) {
+// asName returns the variable name of an "as" argument ("this" by default).
+func asName(op string, v bson.RawValue) (string, error) {
 	if v.Type == 0 {
 		return "this", nil
 	}
@@ -296,18 +296,18 @@ func aggAsName(op string, v bson.RawValue) (string, error) {
 	return s, nil
 }
 
-// aggMap is $map; aggFilterExpr is $filter (cond set instead of in).
-type aggMap struct {
-	input  aggNode
+// mapExpr is $map; aggFilterExpr is $filter (cond set instead of in).
+type mapExpr struct {
+	input  node
 	as     string
-	in     aggNode
+	in     node
 	filter bool
-	limit  aggNode
+	limit  node
 }
 
-// aggCompileMap compiles $map {input, as, in}.
-func aggCompileMap(op string, arg bson.RawValue, scope *Scope) (aggNode, error) {
-	args, err := aggParseIterArgs(op, arg, []string{"input", "as", "in"}, 16878, 16879)
+// compileMap compiles $map {input, as, in}.
+func compileMap(op string, arg bson.RawValue, scope *Scope) (node, error) {
+	args, err := parseIterArgs(op, arg, []string{"input", "as", "in"}, 16878, 16879)
 	if err != nil {
 		return nil, err
 	}
@@ -317,22 +317,22 @@ func aggCompileMap(op string, arg bson.RawValue, scope *Scope) (aggNode, error) 
 	if args["in"].Type == 0 {
 		return nil, codes.New(16882, "Missing 'in' parameter to $map")
 	}
-	n := aggMap{}
-	if n.as, err = aggAsName(op, args["as"]); err != nil {
+	n := mapExpr{}
+	if n.as, err = asName(op, args["as"]); err != nil {
 		return nil, err
 	}
-	if n.input, err = aggCompile(args["input"], scope); err != nil {
+	if n.input, err = compile(args["input"], scope); err != nil {
 		return nil, err
 	}
-	if n.in, err = aggCompile(args["in"], &Scope{name: n.as, parent: scope}); err != nil {
+	if n.in, err = compile(args["in"], &Scope{name: n.as, parent: scope}); err != nil {
 		return nil, err
 	}
 	return n, nil
 }
 
-// aggCompileFilterExpr compiles the $filter expression {input, as, cond, limit}.
-func aggCompileFilterExpr(op string, arg bson.RawValue, scope *Scope) (aggNode, error) {
-	args, err := aggParseIterArgs(op, arg, []string{"input", "as", "cond", "limit"}, 28646, 28647)
+// compileFilterExpr compiles the $filter expression {input, as, cond, limit}.
+func compileFilterExpr(op string, arg bson.RawValue, scope *Scope) (node, error) {
+	args, err := parseIterArgs(op, arg, []string{"input", "as", "cond", "limit"}, 28646, 28647)
 	if err != nil {
 		return nil, err
 	}
@@ -342,25 +342,25 @@ func aggCompileFilterExpr(op string, arg bson.RawValue, scope *Scope) (aggNode, 
 	if args["cond"].Type == 0 {
 		return nil, codes.New(28650, "Missing 'cond' parameter to $filter")
 	}
-	n := aggMap{filter: true}
-	if n.as, err = aggAsName(op, args["as"]); err != nil {
+	n := mapExpr{filter: true}
+	if n.as, err = asName(op, args["as"]); err != nil {
 		return nil, err
 	}
-	if n.input, err = aggCompile(args["input"], scope); err != nil {
+	if n.input, err = compile(args["input"], scope); err != nil {
 		return nil, err
 	}
-	if n.in, err = aggCompile(args["cond"], &Scope{name: n.as, parent: scope}); err != nil {
+	if n.in, err = compile(args["cond"], &Scope{name: n.as, parent: scope}); err != nil {
 		return nil, err
 	}
 	if l := args["limit"]; l.Type != 0 {
-		if n.limit, err = aggCompile(l, scope); err != nil {
+		if n.limit, err = compile(l, scope); err != nil {
 			return nil, err
 		}
 	}
 	return n, nil
 }
 
-func (n aggMap) eval(c *aggCtx) (bson.RawValue, error) {
+func (n mapExpr) eval(c *ctx) (bson.RawValue, error) {
 	in, err := n.input.eval(c)
 	if err != nil {
 		return bson.RawValue{}, err
@@ -416,12 +416,12 @@ func (n aggMap) eval(c *aggCtx) (bson.RawValue, error) {
 
 // ExactInt returns a numeric value as an int64 when it is integral.
 func ExactInt(v bson.RawValue) (int64, bool) {
-	n, ok := aggNumOf(v)
+	n, ok := numOf(v)
 	if !ok {
 		return 0, false
 	}
 	switch n.kind {
-	case aggKindInt, aggKindLong:
+	case kindInt, kindLong:
 		return n.i, true
 	}
 	f := n.float()
@@ -431,14 +431,14 @@ func ExactInt(v bson.RawValue) (int64, bool) {
 	return int64(f), true
 }
 
-// aggReduce is $reduce with $$value and $$this.
-type aggReduce struct {
-	input, init, in aggNode
+// reduce is $reduce with $$value and $$this.
+type reduce struct {
+	input, init, in node
 }
 
-// aggCompileReduce compiles $reduce {input, initialValue, in}.
-func aggCompileReduce(op string, arg bson.RawValue, scope *Scope) (aggNode, error) {
-	args, err := aggParseIterArgs(op, arg, []string{"input", "initialValue", "in"}, 40075, 40076)
+// compileReduce compiles $reduce {input, initialValue, in}.
+func compileReduce(op string, arg bson.RawValue, scope *Scope) (node, error) {
+	args, err := parseIterArgs(op, arg, []string{"input", "initialValue", "in"}, 40075, 40076)
 	if err != nil {
 		return nil, err
 	}
@@ -447,21 +447,21 @@ func aggCompileReduce(op string, arg bson.RawValue, scope *Scope) (aggNode, erro
 			return nil, codes.New(40077, "$reduce requires '%s' to be specified", k)
 		}
 	}
-	n := aggReduce{}
-	if n.input, err = aggCompile(args["input"], scope); err != nil {
+	n := reduce{}
+	if n.input, err = compile(args["input"], scope); err != nil {
 		return nil, err
 	}
-	if n.init, err = aggCompile(args["initialValue"], scope); err != nil {
+	if n.init, err = compile(args["initialValue"], scope); err != nil {
 		return nil, err
 	}
 	inner := &Scope{name: "this", parent: &Scope{name: "value", parent: scope}}
-	if n.in, err = aggCompile(args["in"], inner); err != nil {
+	if n.in, err = compile(args["in"], inner); err != nil {
 		return nil, err
 	}
 	return n, nil
 }
 
-func (n aggReduce) eval(c *aggCtx) (bson.RawValue, error) {
+func (n reduce) eval(c *ctx) (bson.RawValue, error) {
 	in, err := n.input.eval(c)
 	if err != nil {
 		return bson.RawValue{}, err

@@ -16,23 +16,23 @@ import (
 // This file holds the date operators: $year ... $millisecond, $dayOfWeek,
 // $dayOfYear, $week, the ISO week operators and $dateToString.
 
-// aggDatePart extracts one calendar field of a date.
-type aggDatePart struct {
+// datePart extracts one calendar field of a date.
+type datePart struct {
 	op       string
-	date, tz aggNode
+	date, tz node
 }
 
-// aggCompileDatePart accepts the three forms MongoDB accepts: an
+// compileDatePart accepts the three forms MongoDB accepts: an
 // expression, a one-element array, or {date: expr, timezone: expr}.
-func aggCompileDatePart(op string, arg bson.RawValue, scope *Scope) (aggNode, error) {
-	n := aggDatePart{op: op}
+func compileDatePart(op string, arg bson.RawValue, scope *Scope) (node, error) {
+	n := datePart{op: op}
 	if arg.Type == bson.TypeEmbeddedDocument && !IsExpressionObject(arg) {
 		elems, err := arg.Document().Elements()
 		if err != nil {
 			return nil, codes.New(codes.InvalidBSON, "invalid %s: %v", op, err)
 		}
 		for _, el := range elems {
-			c, err := aggCompile(el.Value(), scope)
+			c, err := compile(el.Value(), scope)
 			if err != nil {
 				return nil, err
 			}
@@ -50,7 +50,7 @@ func aggCompileDatePart(op string, arg bson.RawValue, scope *Scope) (aggNode, er
 		}
 		return n, nil
 	}
-	args, err := aggCompileN(op, arg, scope, 1)
+	args, err := compileN(op, arg, scope, 1)
 	if err != nil {
 		return nil, err
 	}
@@ -58,9 +58,9 @@ func aggCompileDatePart(op string, arg bson.RawValue, scope *Scope) (aggNode, er
 	return n, nil
 }
 
-// aggEvalDate evaluates a date argument and optional timezone; ok is false
+// evalDate evaluates a date argument and optional timezone; ok is false
 // for null or missing input (the result is then null).
-func aggEvalDate(c *aggCtx, op string, date, tz aggNode) (time.Time, bool, error) {
+func evalDate(c *ctx, op string, date, tz node) (time.Time, bool, error) {
 	v, err := date.eval(c)
 	if err != nil {
 		return time.Time{}, false, err
@@ -93,15 +93,15 @@ func aggEvalDate(c *aggCtx, op string, date, tz aggNode) (time.Time, bool, error
 		if !ok {
 			return time.Time{}, false, codes.New(40517, "timezone must evaluate to a string, found %s", value.TypeNameOf(tv))
 		}
-		if loc, err = aggLocation(name); err != nil {
+		if loc, err = location(name); err != nil {
 			return time.Time{}, false, err
 		}
 	}
 	return t.In(loc), true, nil
 }
 
-// aggLocation resolves an Olson name or a UTC offset (+hh, +hhmm, +hh:mm).
-func aggLocation(name string) (*time.Location, error) {
+// location resolves an Olson name or a UTC offset (+hh, +hhmm, +hh:mm).
+func location(name string) (*time.Location, error) {
 	if name != "" && (name[0] == '+' || name[0] == '-') {
 		s := strings.ReplaceAll(name[1:], ":", "")
 		if len(s) == 2 || len(s) == 4 {
@@ -127,8 +127,8 @@ func aggLocation(name string) (*time.Location, error) {
 	return nil, codes.New(40485, "unrecognized time zone identifier: \"%s\"", name)
 }
 
-func (n aggDatePart) eval(c *aggCtx) (bson.RawValue, error) {
-	t, ok, err := aggEvalDate(c, n.op, n.date, n.tz)
+func (n datePart) eval(c *ctx) (bson.RawValue, error) {
+	t, ok, err := evalDate(c, n.op, n.date, n.tz)
 	if err != nil || !ok {
 		return value.Null, err
 	}
@@ -153,7 +153,7 @@ func (n aggDatePart) eval(c *aggCtx) (bson.RawValue, error) {
 	case "$dayOfYear":
 		r = t.YearDay()
 	case "$week":
-		r = aggSundayWeek(t)
+		r = sundayWeek(t)
 	case "$isoWeek":
 		_, r = t.ISOWeek()
 	case "$isoWeekYear":
@@ -164,19 +164,19 @@ func (n aggDatePart) eval(c *aggCtx) (bson.RawValue, error) {
 	return value.Int32(int32(r)), nil
 }
 
-// aggSundayWeek is strftime's %U: weeks start on Sunday, days before the
+// sundayWeek is strftime's %U: weeks start on Sunday, days before the
 // year's first Sunday are in week 0.
-func aggSundayWeek(t time.Time) int {
+func sundayWeek(t time.Time) int {
 	return (t.YearDay() + 6 - int(t.Weekday())) / 7
 }
 
-// aggDateToString is $dateToString.
-type aggDateToString struct {
-	format, date, tz, onNull aggNode
+// dateToString is $dateToString.
+type dateToString struct {
+	format, date, tz, onNull node
 }
 
-// aggCompileDateToString compiles $dateToString {format, date, timezone, onNull}.
-func aggCompileDateToString(op string, arg bson.RawValue, scope *Scope) (aggNode, error) {
+// compileDateToString compiles $dateToString {format, date, timezone, onNull}.
+func compileDateToString(op string, arg bson.RawValue, scope *Scope) (node, error) {
 	if arg.Type != bson.TypeEmbeddedDocument {
 		return nil, codes.New(18629, "$dateToString only supports an object as its argument")
 	}
@@ -184,16 +184,16 @@ func aggCompileDateToString(op string, arg bson.RawValue, scope *Scope) (aggNode
 	if err != nil {
 		return nil, codes.New(codes.InvalidBSON, "invalid $dateToString: %v", err)
 	}
-	var n aggDateToString
+	var n dateToString
 	for _, el := range elems {
-		c, err := aggCompile(el.Value(), scope)
+		c, err := compile(el.Value(), scope)
 		if err != nil {
 			return nil, err
 		}
 		switch el.Key() {
 		case "format":
 			if s, ok := el.Value().StringValueOK(); ok {
-				if err := aggCheckDateFormat(s); err != nil {
+				if err := checkDateFormat(s); err != nil {
 					return nil, err
 				}
 			}
@@ -214,7 +214,7 @@ func aggCompileDateToString(op string, arg bson.RawValue, scope *Scope) (aggNode
 	return n, nil
 }
 
-func (n aggDateToString) eval(c *aggCtx) (bson.RawValue, error) {
+func (n dateToString) eval(c *ctx) (bson.RawValue, error) {
 	format := "%Y-%m-%dT%H:%M:%S.%LZ"
 	if n.format != nil {
 		fv, err := n.format.eval(c)
@@ -228,14 +228,14 @@ func (n aggDateToString) eval(c *aggCtx) (bson.RawValue, error) {
 		if !ok {
 			return bson.RawValue{}, codes.New(18533, "$dateToString requires that 'format' be a string, found: %s with value %s", value.TypeNameOf(fv), FormatValue(fv))
 		}
-		if err := aggCheckDateFormat(s); err != nil {
+		if err := checkDateFormat(s); err != nil {
 			return bson.RawValue{}, err
 		}
 		format = s
 	} else if n.tz != nil {
 		format = "%Y-%m-%dT%H:%M:%S.%L"
 	}
-	t, ok, err := aggEvalDate(c, "$dateToString", n.date, n.tz)
+	t, ok, err := evalDate(c, "$dateToString", n.date, n.tz)
 	if err != nil {
 		return bson.RawValue{}, err
 	}
@@ -245,11 +245,11 @@ func (n aggDateToString) eval(c *aggCtx) (bson.RawValue, error) {
 		}
 		return value.Null, nil
 	}
-	return value.String(aggFormatDate(format, t)), nil
+	return value.String(formatDate(format, t)), nil
 }
 
-// aggCheckDateFormat rejects unknown % specifiers (18536) and a trailing %.
-func aggCheckDateFormat(f string) error {
+// checkDateFormat rejects unknown % specifiers (18536) and a trailing %.
+func checkDateFormat(f string) error {
 	for i := 0; i < len(f); i++ {
 		if f[i] != '%' {
 			continue
@@ -265,8 +265,8 @@ func aggCheckDateFormat(f string) error {
 	return nil
 }
 
-// aggFormatDate formats t with MongoDB's strftime-like specifiers.
-func aggFormatDate(f string, t time.Time) string {
+// formatDate formats t with MongoDB's strftime-like specifiers.
+func formatDate(f string, t time.Time) string {
 	var b strings.Builder
 	for i := 0; i < len(f); i++ {
 		if f[i] != '%' || i+1 >= len(f) {
@@ -295,7 +295,7 @@ func aggFormatDate(f string, t time.Time) string {
 		case 'u':
 			fmt.Fprintf(&b, "%d", (int(t.Weekday())+6)%7+1)
 		case 'U':
-			fmt.Fprintf(&b, "%02d", aggSundayWeek(t))
+			fmt.Fprintf(&b, "%02d", sundayWeek(t))
 		case 'V':
 			_, w := t.ISOWeek()
 			fmt.Fprintf(&b, "%02d", w)

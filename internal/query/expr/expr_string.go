@@ -17,26 +17,26 @@ import (
 // $substr/$substrBytes/$substrCP, $strLenCP/$strLenBytes, $strcasecmp,
 // $split and $trim/$ltrim/$rtrim.
 
-// aggStringOp is a string operator over evaluated arguments.
-type aggStringOp struct {
+// stringOp is a string operator over evaluated arguments.
+type stringOp struct {
 	op   string
-	args []aggNode
+	args []node
 }
 
-// aggCompileStringOp returns a compiler checking the argument count (-1:
+// compileStringOp returns a compiler checking the argument count (-1:
 // any number).
-func aggCompileStringOp(n int) opCompiler {
-	return func(op string, arg bson.RawValue, scope *Scope) (aggNode, error) {
-		args, err := aggCompileN(op, arg, scope, n)
+func compileStringOp(n int) opCompiler {
+	return func(op string, arg bson.RawValue, scope *Scope) (node, error) {
+		args, err := compileN(op, arg, scope, n)
 		if err != nil {
 			return nil, err
 		}
-		return aggStringOp{op: op, args: args}, nil
+		return stringOp{op: op, args: args}, nil
 	}
 }
 
-func (n aggStringOp) eval(c *aggCtx) (bson.RawValue, error) {
-	vals, err := aggEvalArgs(c, n.args)
+func (n stringOp) eval(c *ctx) (bson.RawValue, error) {
+	vals, err := evalArgs(c, n.args)
 	if err != nil {
 		return bson.RawValue{}, err
 	}
@@ -55,18 +55,18 @@ func (n aggStringOp) eval(c *aggCtx) (bson.RawValue, error) {
 		}
 		return value.String(b.String()), nil
 	case "$toLower", "$toUpper":
-		s, err := aggCoerceToString(n.op, vals[0])
+		s, err := coerceToString(n.op, vals[0])
 		if err != nil {
 			return bson.RawValue{}, err
 		}
 		if n.op == "$toLower" {
-			return value.String(aggASCIIMap(s, 'A', 'Z', 'a'-'A')), nil
+			return value.String(aSCIIMap(s, 'A', 'Z', 'a'-'A')), nil
 		}
-		return value.String(aggASCIIMap(s, 'a', 'z', 'A'-'a')), nil
+		return value.String(aSCIIMap(s, 'a', 'z', 'A'-'a')), nil
 	case "$substr", "$substrBytes":
-		return aggSubstrBytes(vals)
+		return substrBytes(vals)
 	case "$substrCP":
-		return aggSubstrCP(vals)
+		return substrCP(vals)
 	case "$strLenCP", "$strLenBytes":
 		s, ok := vals[0].StringValueOK()
 		if !ok {
@@ -78,15 +78,15 @@ func (n aggStringOp) eval(c *aggCtx) (bson.RawValue, error) {
 		}
 		return value.Int32(int32(len(s))), nil
 	case "$strcasecmp":
-		a, err := aggCoerceToString(n.op, vals[0])
+		a, err := coerceToString(n.op, vals[0])
 		if err != nil {
 			return bson.RawValue{}, err
 		}
-		b, err := aggCoerceToString(n.op, vals[1])
+		b, err := coerceToString(n.op, vals[1])
 		if err != nil {
 			return bson.RawValue{}, err
 		}
-		a, b = aggASCIIMap(a, 'a', 'z', 'A'-'a'), aggASCIIMap(b, 'a', 'z', 'A'-'a')
+		a, b = aSCIIMap(a, 'a', 'z', 'A'-'a'), aSCIIMap(b, 'a', 'z', 'A'-'a')
 		return value.Int32(int32(strings.Compare(a, b))), nil
 	}
 	// $split
@@ -112,9 +112,9 @@ func (n aggStringOp) eval(c *aggCtx) (bson.RawValue, error) {
 	return value.Array(out), nil
 }
 
-// aggASCIIMap shifts bytes in [lo, hi] by delta: MongoDB's $toLower and
+// aSCIIMap shifts bytes in [lo, hi] by delta: MongoDB's $toLower and
 // $toUpper only change ASCII letters.
-func aggASCIIMap(s string, lo, hi byte, delta int) string {
+func aSCIIMap(s string, lo, hi byte, delta int) string {
 	b := []byte(s)
 	for i, ch := range b {
 		if ch >= lo && ch <= hi {
@@ -124,10 +124,10 @@ func aggASCIIMap(s string, lo, hi byte, delta int) string {
 	return string(b)
 }
 
-// aggCoerceToString converts a value to a string as MongoDB's string
+// coerceToString converts a value to a string as MongoDB's string
 // operators do: null and missing become "", numbers, dates and timestamps
 // are formatted, and anything else is an error (16007).
-func aggCoerceToString(op string, v bson.RawValue) (string, error) {
+func coerceToString(op string, v bson.RawValue) (string, error) {
 	switch v.Type {
 	case 0, bson.TypeNull, bson.TypeUndefined:
 		return "", nil
@@ -153,7 +153,7 @@ func FormatScalar(v bson.RawValue) string {
 		return strconv.FormatInt(n, 10)
 	case bson.TypeDouble:
 		f, _ := v.DoubleOK()
-		return aggFormatDouble(f)
+		return formatDouble(f)
 	case bson.TypeDecimal128:
 		d, _ := v.Decimal128OK()
 		return d.String()
@@ -164,9 +164,9 @@ func FormatScalar(v bson.RawValue) string {
 	return v.String()
 }
 
-// aggFormatDouble formats a double like MongoDB's Value::coerceToString
+// formatDouble formats a double like MongoDB's Value::coerceToString
 // (shortest round-trip form, exponent beyond 1e21, "NaN"/"Infinity").
-func aggFormatDouble(f float64) string {
+func formatDouble(f float64) string {
 	switch {
 	case math.IsNaN(f):
 		return "NaN"
@@ -188,8 +188,8 @@ func aggFormatDouble(f float64) string {
 	return strconv.FormatFloat(f, 'g', -1, 64)
 }
 
-// aggSubstrArg reads a $substr index or length.
-func aggSubstrArg(op, what string, v bson.RawValue, code codes.Code) (int64, error) {
+// substrArg reads a $substr index or length.
+func substrArg(op, what string, v bson.RawValue, code codes.Code) (int64, error) {
 	if !value.IsNumber(v) {
 		return 0, codes.New(code, "%s: %s must be a numeric type (is BSON type %s)", op, what, value.TypeNameOf(v))
 	}
@@ -206,18 +206,18 @@ func aggSubstrArg(op, what string, v bson.RawValue, code codes.Code) (int64, err
 	return int64(f), nil
 }
 
-// aggSubstrBytes is $substr/$substrBytes: byte offsets that must not cut
+// substrBytes is $substr/$substrBytes: byte offsets that must not cut
 // a UTF-8 character; a negative length means "to the end".
-func aggSubstrBytes(vals []bson.RawValue) (bson.RawValue, error) {
-	s, err := aggCoerceToString("$substrBytes", vals[0])
+func substrBytes(vals []bson.RawValue) (bson.RawValue, error) {
+	s, err := coerceToString("$substrBytes", vals[0])
 	if err != nil {
 		return bson.RawValue{}, err
 	}
-	start, err := aggSubstrArg("$substrBytes", "starting index", vals[1], 16034)
+	start, err := substrArg("$substrBytes", "starting index", vals[1], 16034)
 	if err != nil {
 		return bson.RawValue{}, err
 	}
-	length, err := aggSubstrArg("$substrBytes", "length", vals[2], 16035)
+	length, err := substrArg("$substrBytes", "length", vals[2], 16035)
 	if err != nil {
 		return bson.RawValue{}, err
 	}
@@ -240,9 +240,9 @@ func aggSubstrBytes(vals []bson.RawValue) (bson.RawValue, error) {
 	return value.String(s[start:end]), nil
 }
 
-// aggSubstrCP is $substrCP: code point offsets.
-func aggSubstrCP(vals []bson.RawValue) (bson.RawValue, error) {
-	s, err := aggCoerceToString("$substrCP", vals[0])
+// substrCP is $substrCP: code point offsets.
+func substrCP(vals []bson.RawValue) (bson.RawValue, error) {
+	s, err := coerceToString("$substrCP", vals[0])
 	if err != nil {
 		return bson.RawValue{}, err
 	}

@@ -17,7 +17,7 @@ import (
 // an update or delete, a $match stage). It is immutable once compiled and
 // safe for concurrent use by many goroutines.
 type Filter struct {
-	root  filterNode // nil matches every document
+	root  node // nil matches every document
 	conds []Condition
 	raw   bson.Raw // private copy: compiled values alias it
 	// hasExpr is set when the filter holds a $expr, whose evaluation can fail (MatchErr).
@@ -50,9 +50,9 @@ type Condition struct {
 	Values []bson.RawValue
 }
 
-// filterMaxDepth bounds the nesting of logical operators and $elemMatch, as
+// maxDepth bounds the nesting of logical operators and $elemMatch, as
 // mongod does, so that hostile filters cannot exhaust the stack.
-const filterMaxDepth = 100
+const maxDepth = 100
 
 // Compile parses a MongoDB query filter. A nil or empty filter matches
 // every document. Bad input returns a *codes.Error with MongoDB's code:
@@ -75,12 +75,12 @@ func CompileIn(filter bson.Raw, scope *expr.Scope) (*Filter, error) {
 		return nil, codes.New(codes.InvalidBSON, "invalid filter document: %v", err)
 	}
 	raw := append(bson.Raw(nil), filter...)
-	root, err := filterCompileDoc(raw, 0, scope)
+	root, err := compileDoc(raw, 0, scope)
 	if err != nil {
 		return nil, err
 	}
-	f := &Filter{root: root, raw: raw, hasExpr: root != nil && filterHasExpr(root)}
-	filterCollectConds(root, &f.conds)
+	f := &Filter{root: root, raw: raw, hasExpr: root != nil && hasExpr(root)}
+	collectConds(root, &f.conds)
 	return f, nil
 }
 
@@ -124,7 +124,7 @@ func (f *Filter) MatchErr(doc bson.Raw) (matched bool, pos int, err error) {
 		matched, pos = f.MatchPosition(doc)
 		return matched, pos, nil
 	}
-	ok, pos, err := filterMatchErr(f.root, doc, nil)
+	ok, pos, err := matchErr(f.root, doc, nil)
 	if err != nil || !ok {
 		return false, -1, err
 	}
@@ -140,24 +140,24 @@ func (f *Filter) MatchIn(doc bson.Raw, vars *expr.Vars) (matched bool, err error
 	if !f.hasExpr {
 		return f.Match(doc), nil
 	}
-	ok, _, err := filterMatchErr(f.root, doc, vars)
+	ok, _, err := matchErr(f.root, doc, vars)
 	return ok && err == nil, err
 }
 
-// filterMatchErr is node.match with the errors of $expr: it follows the
+// matchErr is node.match with the errors of $expr: it follows the
 // document-level nodes, the only ones that may hold a $expr.
-func filterMatchErr(node filterNode, doc []byte, vars *expr.Vars) (bool, int, error) {
+func matchErr(node node, doc []byte, vars *expr.Vars) (bool, int, error) {
 	switch n := node.(type) {
-	case *filterExprNode:
+	case *exprNode:
 		v, err := n.e.EvalIn(doc, vars)
 		if err != nil {
 			return false, -1, err
 		}
 		return expr.Truthy(v), -1, nil
-	case *filterAnd:
+	case *and:
 		pos := -1
 		for _, k := range n.kids {
-			ok, p, err := filterMatchErr(k, doc, vars)
+			ok, p, err := matchErr(k, doc, vars)
 			if err != nil || !ok {
 				return false, -1, err
 			}
@@ -166,9 +166,9 @@ func filterMatchErr(node filterNode, doc []byte, vars *expr.Vars) (bool, int, er
 			}
 		}
 		return true, pos, nil
-	case *filterOr:
+	case *or:
 		for _, k := range n.kids {
-			ok, p, err := filterMatchErr(k, doc, vars)
+			ok, p, err := matchErr(k, doc, vars)
 			if err != nil {
 				return false, -1, err
 			}
@@ -177,8 +177,8 @@ func filterMatchErr(node filterNode, doc []byte, vars *expr.Vars) (bool, int, er
 			}
 		}
 		return false, -1, nil
-	case *filterNot:
-		ok, _, err := filterMatchErr(n.kid, doc, vars)
+	case *not:
+		ok, _, err := matchErr(n.kid, doc, vars)
 		if err != nil {
 			return false, -1, err
 		}
@@ -188,17 +188,17 @@ func filterMatchErr(node filterNode, doc []byte, vars *expr.Vars) (bool, int, er
 	return ok, pos, nil
 }
 
-// filterHasExpr reports whether node holds a $expr.
-func filterHasExpr(node filterNode) bool {
+// hasExpr reports whether node holds a $expr.
+func hasExpr(node node) bool {
 	switch n := node.(type) {
-	case *filterExprNode:
+	case *exprNode:
 		return true
-	case *filterAnd:
-		return slices.ContainsFunc(n.kids, filterHasExpr)
-	case *filterOr:
-		return slices.ContainsFunc(n.kids, filterHasExpr)
-	case *filterNot:
-		return filterHasExpr(n.kid)
+	case *and:
+		return slices.ContainsFunc(n.kids, hasExpr)
+	case *or:
+		return slices.ContainsFunc(n.kids, hasExpr)
+	case *not:
+		return hasExpr(n.kid)
 	}
 	return false
 }
@@ -216,27 +216,27 @@ func (f *Filter) Conditions() []Condition {
 	return f.conds
 }
 
-// filterNode is a predicate on a whole document. match also returns the
+// node is a predicate on a whole document. match also returns the
 // positional-operator index (-1 for none). Positions travel as return
 // values rather than through a shared state pointer so that neither Match
 // nor MatchPosition allocates.
-type filterNode interface {
+type node interface {
 	match(doc []byte) (ok bool, pos int)
 }
 
-// filterLeaf is a predicate on one value yielded by a path (MongoDB's
+// leaf is a predicate on one value yielded by a path (MongoDB's
 // matchesSingleElement). A missing value has Type 0. pos is the index of the
 // matching element for $elemMatch, -1 otherwise.
-type filterLeaf interface {
+type leaf interface {
 	matchValue(v bson.RawValue) (ok bool, pos int)
 }
 
 // ---- document-level nodes ----
 
-type filterAnd struct{ kids []filterNode }
+type and struct{ kids []node }
 
 // match requires every child; each may record a position, so the last array predicate wins.
-func (n *filterAnd) match(doc []byte) (bool, int) {
+func (n *and) match(doc []byte) (bool, int) {
 	pos := -1
 	for _, k := range n.kids {
 		ok, p := k.match(doc)
@@ -250,11 +250,11 @@ func (n *filterAnd) match(doc []byte) (bool, int) {
 	return true, pos
 }
 
-// filterOr is $or (and the inner node of $nor).
-type filterOr struct{ kids []filterNode }
+// or is $or (and the inner node of $nor).
+type or struct{ kids []node }
 
 // match stops at the first matching branch, whose position stands.
-func (n *filterOr) match(doc []byte) (bool, int) {
+func (n *or) match(doc []byte) (bool, int) {
 	for _, k := range n.kids {
 		if ok, p := k.match(doc); ok {
 			return true, p
@@ -263,51 +263,51 @@ func (n *filterOr) match(doc []byte) (bool, int) {
 	return false, -1
 }
 
-// filterNot negates a whole-path predicate: $ne, $nin, $not, $nor and
+// not negates a whole-path predicate: $ne, $nin, $not, $nor and
 // $exists: false apply to the path as a whole, not per array element.
-type filterNot struct{ kid filterNode }
+type not struct{ kid node }
 
 // match is the negation of the child, evaluated without position tracking.
-func (n *filterNot) match(doc []byte) (bool, int) {
+func (n *not) match(doc []byte) (bool, int) {
 	// A negation never reports a position: no element made it match.
 	ok, _ := n.kid.match(doc)
 	return !ok, -1
 }
 
-// filterConst is $alwaysTrue / $alwaysFalse and $all: [].
-type filterConst bool
+// constNode is $alwaysTrue / $alwaysFalse and $all: [].
+type constNode bool
 
 // match ignores the document.
-func (n filterConst) match([]byte) (bool, int) { return bool(n), -1 }
+func (n constNode) match([]byte) (bool, int) { return bool(n), -1 }
 
-// filterPathNode applies a leaf to every value a path yields and matches
+// pathNode applies a leaf to every value a path yields and matches
 // when any of them matches.
-type filterPathNode struct {
+type pathNode struct {
 	path       value.Path
-	leaf       filterLeaf
+	leaf       leaf
 	leafArrays bool
 }
 
 // match walks the path with a visitor kept on the stack (no allocation).
-func (n *filterPathNode) match(doc []byte) (bool, int) {
-	w := filterVisit{leaf: n.leaf, pos: -1}
-	if !filterWalk(doc, &n.path, 0, n.leafArrays, -1, &w) {
+func (n *pathNode) match(doc []byte) (bool, int) {
+	w := visit{leaf: n.leaf, pos: -1}
+	if !walk(doc, &n.path, 0, n.leafArrays, -1, &w) {
 		return false, -1
 	}
 	return true, w.pos
 }
 
-// filterVisit receives the values a path walk yields (see filterWalk):
+// visit receives the values a path walk yields (see walk):
 // visit returns true to stop the walk at the first value the leaf accepts,
 // recording in pos the outermost implicitly traversed array's offset (off)
 // or, when there is none, the leaf's own ($elemMatch) position.
-type filterVisit struct {
-	leaf filterLeaf
+type visit struct {
+	leaf leaf
 	pos  int
 }
 
 // visit applies the leaf to one yielded value.
-func (w *filterVisit) visit(v bson.RawValue, off int) bool {
+func (w *visit) visit(v bson.RawValue, off int) bool {
 	ok, p := w.leaf.matchValue(v)
 	if !ok {
 		return false
@@ -319,55 +319,55 @@ func (w *filterVisit) visit(v bson.RawValue, off int) bool {
 	return true
 }
 
-// filterExprNode is $expr: the aggregation expression's truthiness. Under
+// exprNode is $expr: the aggregation expression's truthiness. Under
 // Match an evaluation error (for example $divide by zero) makes the document
 // not match; MatchErr returns it, as mongod fails the query.
-type filterExprNode struct{ e *expr.Expr }
+type exprNode struct{ e *expr.Expr }
 
 // match evaluates the expression against the whole document.
-func (n *filterExprNode) match(doc []byte) (bool, int) {
+func (n *exprNode) match(doc []byte) (bool, int) {
 	v, err := n.e.Eval(doc)
 	return err == nil && expr.Truthy(v), -1
 }
 
 // ---- leaves ----
 
-type filterCmpOp int
+type cmpOp int
 
-// The comparison operators of filterCmpLeaf.
+// The comparison operators of cmpLeaf.
 const (
-	filterOpEq filterCmpOp = iota
-	filterOpGt
-	filterOpGte
-	filterOpLt
-	filterOpLte
+	opEq cmpOp = iota
+	opGt
+	opGte
+	opLt
+	opLte
 )
 
-// filterCmpLeaf is $eq, $gt, $gte, $lt, $lte (ComparisonMatchExpression).
-type filterCmpLeaf struct {
-	op  filterCmpOp
+// cmpLeaf is $eq, $gt, $gte, $lt, $lte (ComparisonMatchExpression).
+type cmpLeaf struct {
+	op  cmpOp
 	rhs bson.RawValue
 }
 
 // matchValue applies the comparison to one value.
-func (l *filterCmpLeaf) matchValue(v bson.RawValue) (bool, int) {
-	return filterCmpMatches(l.op, v, l.rhs), -1
+func (l *cmpLeaf) matchValue(v bson.RawValue) (bool, int) {
+	return cmpMatches(l.op, v, l.rhs), -1
 }
 
-// filterCmpMatches implements MongoDB's rules: values of different canonical
+// cmpMatches implements MongoDB's rules: values of different canonical
 // types never compare, except that null matches missing and undefined for
 // the inclusive operators, and MinKey/MaxKey bound every value.
-func filterCmpMatches(op filterCmpOp, v, rhs bson.RawValue) bool {
+func cmpMatches(op cmpOp, v, rhs bson.RawValue) bool {
 	cv, cr := value.CanonicalRank(v.Type), value.CanonicalRank(rhs.Type)
 	if cv != cr {
 		if cv+cr == 5 && (cv == 5 || cr == 5) {
-			return op == filterOpEq || op == filterOpLte || op == filterOpGte
+			return op == opEq || op == opLte || op == opGte
 		}
 		switch rhs.Type {
 		case bson.TypeMaxKey:
-			return op == filterOpLt || op == filterOpLte
+			return op == opLt || op == opLte
 		case bson.TypeMinKey:
-			return op == filterOpGt || op == filterOpGte
+			return op == opGt || op == opGte
 		}
 		return false
 	}
@@ -375,7 +375,7 @@ func filterCmpMatches(op filterCmpOp, v, rhs bson.RawValue) bool {
 		vn, rn := value.IsNaN(v), value.IsNaN(rhs)
 		if vn || rn {
 			switch op {
-			case filterOpEq, filterOpLte, filterOpGte:
+			case opEq, opLte, opGte:
 				return vn && rn
 			}
 			return false
@@ -383,28 +383,28 @@ func filterCmpMatches(op filterCmpOp, v, rhs bson.RawValue) bool {
 	}
 	c := value.CompareSameRank(v, rhs)
 	switch op {
-	case filterOpEq:
+	case opEq:
 		return c == 0
-	case filterOpGt:
+	case opGt:
 		return c > 0
-	case filterOpGte:
+	case opGte:
 		return c >= 0
-	case filterOpLt:
+	case opLt:
 		return c < 0
 	}
 	return c <= 0
 }
 
-// filterInLeaf is $in: equality with any listed value, or a match of any
+// inLeaf is $in: equality with any listed value, or a match of any
 // listed regular expression.
-type filterInLeaf struct {
+type inLeaf struct {
 	vals    []bson.RawValue
-	regexes []*filterRegexLeaf
+	regexes []*regexLeaf
 	hasNull bool
 }
 
 // matchValue is true for a listed value (null also matching missing) or a regex match.
-func (l *filterInLeaf) matchValue(v bson.RawValue) (bool, int) {
+func (l *inLeaf) matchValue(v bson.RawValue) (bool, int) {
 	if l.hasNull && v.Type == 0 {
 		return true, -1
 	}
@@ -421,20 +421,20 @@ func (l *filterInLeaf) matchValue(v bson.RawValue) (bool, int) {
 	return false, -1
 }
 
-// filterExistsLeaf is $exists: true.
-type filterExistsLeaf struct{}
+// existsLeaf is $exists: true.
+type existsLeaf struct{}
 
 // matchValue is true for any present value, null included.
-func (filterExistsLeaf) matchValue(v bson.RawValue) (bool, int) { return v.Type != 0, -1 }
+func (existsLeaf) matchValue(v bson.RawValue) (bool, int) { return v.Type != 0, -1 }
 
-// filterTypeLeaf is $type.
-type filterTypeLeaf struct {
+// typeLeaf is $type.
+type typeLeaf struct {
 	types  []bson.Type
 	number bool
 }
 
 // matchValue checks the value's BSON type against the listed ones.
-func (l *filterTypeLeaf) matchValue(v bson.RawValue) (bool, int) {
+func (l *typeLeaf) matchValue(v bson.RawValue) (bool, int) {
 	if v.Type == 0 {
 		return false, -1
 	}
@@ -449,16 +449,16 @@ func (l *filterTypeLeaf) matchValue(v bson.RawValue) (bool, int) {
 	return false, -1
 }
 
-// filterRegexLeaf is $regex: strings and symbols are searched; a stored
+// regexLeaf is $regex: strings and symbols are searched; a stored
 // regex matches only when pattern and options are identical.
-type filterRegexLeaf struct {
+type regexLeaf struct {
 	re      *regexp.Regexp
 	pattern string
 	options string
 }
 
 // matchValue searches strings and symbols and compares stored regexes.
-func (l *filterRegexLeaf) matchValue(v bson.RawValue) (bool, int) {
+func (l *regexLeaf) matchValue(v bson.RawValue) (bool, int) {
 	switch v.Type {
 	case bson.TypeString, bson.TypeSymbol:
 		return l.re.Match(value.StringBytes(v.Value)), -1
@@ -469,24 +469,24 @@ func (l *filterRegexLeaf) matchValue(v bson.RawValue) (bool, int) {
 	return false, -1
 }
 
-// filterModLeaf is $mod: [divisor, remainder] over the value truncated to an
+// modLeaf is $mod: [divisor, remainder] over the value truncated to an
 // integer.
-type filterModLeaf struct{ div, rem int64 }
+type modLeaf struct{ div, rem int64 }
 
 // matchValue matches numbers whose truncation has the wanted remainder.
-func (l *filterModLeaf) matchValue(v bson.RawValue) (bool, int) {
+func (l *modLeaf) matchValue(v bson.RawValue) (bool, int) {
 	if !value.IsNumberType(v.Type) {
 		return false, -1
 	}
 	return value.NumberLong(v)%l.div == l.rem, -1
 }
 
-// filterSizeLeaf is $size (never traverses a leaf array). n < 0 never
+// sizeLeaf is $size (never traverses a leaf array). n < 0 never
 // matches (a non-integral size).
-type filterSizeLeaf struct{ n int }
+type sizeLeaf struct{ n int }
 
 // matchValue counts the array's elements.
-func (l *filterSizeLeaf) matchValue(v bson.RawValue) (bool, int) {
+func (l *sizeLeaf) matchValue(v bson.RawValue) (bool, int) {
 	if v.Type != bson.TypeArray || l.n < 0 {
 		return false, -1
 	}
@@ -501,12 +501,12 @@ func (l *filterSizeLeaf) matchValue(v bson.RawValue) (bool, int) {
 	return c == l.n, -1
 }
 
-// filterElemMatchObj is $elemMatch with a query document: some element that
+// elemMatchObj is $elemMatch with a query document: some element that
 // is a document (or array) satisfies the whole sub-filter.
-type filterElemMatchObj struct{ sub filterNode }
+type elemMatchObj struct{ sub node }
 
 // matchValue records the index of the first matching element for "$".
-func (l *filterElemMatchObj) matchValue(v bson.RawValue) (bool, int) {
+func (l *elemMatchObj) matchValue(v bson.RawValue) (bool, int) {
 	if v.Type != bson.TypeArray {
 		return false, -1
 	}
@@ -525,12 +525,12 @@ func (l *filterElemMatchObj) matchValue(v bson.RawValue) (bool, int) {
 	}
 }
 
-// filterElemMatchVal is $elemMatch with operators: some element satisfies
+// elemMatchVal is $elemMatch with operators: some element satisfies
 // every operator directly (no further array traversal).
-type filterElemMatchVal struct{ leaf filterLeaf }
+type elemMatchVal struct{ leaf leaf }
 
 // matchValue records the index of the first matching element for "$".
-func (l *filterElemMatchVal) matchValue(v bson.RawValue) (bool, int) {
+func (l *elemMatchVal) matchValue(v bson.RawValue) (bool, int) {
 	if v.Type != bson.TypeArray {
 		return false, -1
 	}
@@ -546,12 +546,12 @@ func (l *filterElemMatchVal) matchValue(v bson.RawValue) (bool, int) {
 	}
 }
 
-// filterLeafAnd is a conjunction of operators applied to one value (inside
+// leafAnd is a conjunction of operators applied to one value (inside
 // $elemMatch).
-type filterLeafAnd struct{ kids []filterLeaf }
+type leafAnd struct{ kids []leaf }
 
 // matchValue requires every operator.
-func (l *filterLeafAnd) matchValue(v bson.RawValue) (bool, int) {
+func (l *leafAnd) matchValue(v bson.RawValue) (bool, int) {
 	pos := -1
 	for _, k := range l.kids {
 		ok, p := k.matchValue(v)
@@ -565,36 +565,36 @@ func (l *filterLeafAnd) matchValue(v bson.RawValue) (bool, int) {
 	return true, pos
 }
 
-// filterLeafNot negates an operator for one value: inside $elemMatch, $ne
+// leafNot negates an operator for one value: inside $elemMatch, $ne
 // and $not apply per element.
-type filterLeafNot struct{ kid filterLeaf }
+type leafNot struct{ kid leaf }
 
 // matchValue negates the operator; a negation reports no position.
-func (l *filterLeafNot) matchValue(v bson.RawValue) (bool, int) {
+func (l *leafNot) matchValue(v bson.RawValue) (bool, int) {
 	ok, _ := l.kid.matchValue(v)
 	return !ok, -1
 }
 
-// filterLeafConst is $all: [] inside $elemMatch.
-type filterLeafConst bool
+// leafConst is $all: [] inside $elemMatch.
+type leafConst bool
 
 // matchValue ignores the value.
-func (l filterLeafConst) matchValue(bson.RawValue) (bool, int) { return bool(l), -1 }
+func (l leafConst) matchValue(bson.RawValue) (bool, int) { return bool(l), -1 }
 
 // ---- compilation ----
 
-// filterBad returns MongoDB's BadValue error.
-func filterBad(format string, args ...any) error {
+// bad returns MongoDB's BadValue error.
+func bad(format string, args ...any) error {
 	return codes.New(codes.BadValue, format, args...)
 }
 
-// filterCompileDoc compiles a query document: the implicit AND of its
+// compileDoc compiles a query document: the implicit AND of its
 // elements.
-func filterCompileDoc(doc bson.Raw, depth int, scope *expr.Scope) (filterNode, error) {
-	if depth > filterMaxDepth {
-		return nil, filterBad("exceeded maximum query depth of %d", filterMaxDepth)
+func compileDoc(doc bson.Raw, depth int, scope *expr.Scope) (node, error) {
+	if depth > maxDepth {
+		return nil, bad("exceeded maximum query depth of %d", maxDepth)
 	}
-	var kids []filterNode
+	var kids []node
 	it := value.IterOf(doc)
 	for {
 		k, v, ok := it.Next()
@@ -603,13 +603,13 @@ func filterCompileDoc(doc bson.Raw, depth int, scope *expr.Scope) (filterNode, e
 		}
 		key := string(k)
 		var (
-			n   filterNode
+			n   node
 			err error
 		)
 		if strings.HasPrefix(key, "$") {
-			n, err = filterCompileTopOp(key, v, depth, scope)
+			n, err = compileTopOp(key, v, depth, scope)
 		} else {
-			n, err = filterCompileField(key, v, depth)
+			n, err = compileField(key, v, depth)
 		}
 		if err != nil {
 			return nil, err
@@ -620,21 +620,21 @@ func filterCompileDoc(doc bson.Raw, depth int, scope *expr.Scope) (filterNode, e
 	}
 	switch len(kids) {
 	case 0:
-		return filterConst(true), nil
+		return constNode(true), nil
 	case 1:
 		return kids[0], nil
 	}
-	return &filterAnd{kids: kids}, nil
+	return &and{kids: kids}, nil
 }
 
-// filterCompileTopOp compiles a top-level operator ($and, $or, ...).
-func filterCompileTopOp(key string, v bson.RawValue, depth int, scope *expr.Scope) (filterNode, error) {
+// compileTopOp compiles a top-level operator ($and, $or, ...).
+func compileTopOp(key string, v bson.RawValue, depth int, scope *expr.Scope) (node, error) {
 	switch key {
 	case "$and", "$or", "$nor":
 		if v.Type != bson.TypeArray {
-			return nil, filterBad("%s must be an array", key)
+			return nil, bad("%s must be an array", key)
 		}
-		var kids []filterNode
+		var kids []node
 		it := value.IterOf(v.Value)
 		for {
 			_, e, ok := it.Next()
@@ -642,54 +642,54 @@ func filterCompileTopOp(key string, v bson.RawValue, depth int, scope *expr.Scop
 				break
 			}
 			if e.Type != bson.TypeEmbeddedDocument {
-				return nil, filterBad("$or/$and/$nor entries need to be full objects")
+				return nil, bad("$or/$and/$nor entries need to be full objects")
 			}
-			n, err := filterCompileDoc(e.Value, depth+1, scope)
+			n, err := compileDoc(e.Value, depth+1, scope)
 			if err != nil {
 				return nil, err
 			}
 			kids = append(kids, n)
 		}
 		if len(kids) == 0 {
-			return nil, filterBad("$and/$or/$nor must be a nonempty array")
+			return nil, bad("$and/$or/$nor must be a nonempty array")
 		}
 		switch key {
 		case "$and":
 			if len(kids) == 1 {
 				return kids[0], nil
 			}
-			return &filterAnd{kids: kids}, nil
+			return &and{kids: kids}, nil
 		case "$or":
 			if len(kids) == 1 {
 				return kids[0], nil
 			}
-			return &filterOr{kids: kids}, nil
+			return &or{kids: kids}, nil
 		}
-		return &filterNot{kid: &filterOr{kids: kids}}, nil
+		return &not{kid: &or{kids: kids}}, nil
 	case "$expr":
 		// The whole filter was validated, as Compile would validate v.
 		e, err := expr.CompileIn(v, scope)
 		if err != nil {
 			return nil, err
 		}
-		return &filterExprNode{e: e}, nil
+		return &exprNode{e: e}, nil
 	case "$comment":
 		return nil, nil
 	case "$alwaysTrue", "$alwaysFalse":
 		if !value.IsNumberType(v.Type) || value.NumberLong(v) != 1 {
-			return nil, filterBad("%s must be an integer value of 1", key)
+			return nil, bad("%s must be an integer value of 1", key)
 		}
-		return filterConst(key == "$alwaysTrue"), nil
+		return constNode(key == "$alwaysTrue"), nil
 	case "$where", "$text", "$jsonSchema", "$sampleRate":
 		return nil, codes.New(codes.BadValue, "%s is not supported", key)
 	}
-	return nil, filterBad("unknown top level operator: %s. If you are trying to match a field named %q, use {$expr: {$eq: [\"$%s\", ...]}}", key, key, key)
+	return nil, bad("unknown top level operator: %s. If you are trying to match a field named %q, use {$expr: {$eq: [\"$%s\", ...]}}", key, key, key)
 }
 
-// filterIsOperatorDoc reports whether v is an operator document ({$gt: 1})
+// isOperatorDoc reports whether v is an operator document ({$gt: 1})
 // rather than a literal one: its first field starts with '$' and is not a
 // DBRef field.
-func filterIsOperatorDoc(v bson.RawValue) bool {
+func isOperatorDoc(v bson.RawValue) bool {
 	if v.Type != bson.TypeEmbeddedDocument {
 		return false
 	}
@@ -702,108 +702,108 @@ func filterIsOperatorDoc(v bson.RawValue) bool {
 	return s != "$ref" && s != "$id" && s != "$db"
 }
 
-// filterCompileField compiles {path: value}.
-func filterCompileField(path string, v bson.RawValue, depth int) (filterNode, error) {
+// compileField compiles {path: value}.
+func compileField(path string, v bson.RawValue, depth int) (node, error) {
 	p := value.ParsePath(path)
-	tree, err := filterCompileValue(v, depth)
+	tree, err := compileValue(v, depth)
 	if err != nil {
 		return nil, err
 	}
 	return tree.node(p), nil
 }
 
-// filterCompileValue compiles the value side of {path: value}: a literal
+// compileValue compiles the value side of {path: value}: a literal
 // (equality), a regex, or an operator document.
-func filterCompileValue(v bson.RawValue, depth int) (*filterTree, error) {
+func compileValue(v bson.RawValue, depth int) (*tree, error) {
 	if v.Type == bson.TypeRegex {
-		l, err := filterRegexFromValue(v)
+		l, err := regexFromValue(v)
 		if err != nil {
 			return nil, err
 		}
-		return filterTreeLeaf(l, true), nil
+		return treeLeaf(l, true), nil
 	}
-	if filterIsOperatorDoc(v) {
-		return filterCompileOps(v.Value, depth)
+	if isOperatorDoc(v) {
+		return compileOps(v.Value, depth)
 	}
 	if v.Type == bson.TypeUndefined {
-		return nil, filterBad("cannot compare to undefined")
+		return nil, bad("cannot compare to undefined")
 	}
-	return filterTreeLeaf(&filterCmpLeaf{op: filterOpEq, rhs: v}, true), nil
+	return treeLeaf(&cmpLeaf{op: opEq, rhs: v}, true), nil
 }
 
-// filterTree is an operator expression before it is bound to a path: the
+// tree is an operator expression before it is bound to a path: the
 // same operators become path nodes at field level and direct leaves inside
 // $elemMatch, where negation applies per element instead of per path.
-type filterTree struct {
-	leaf       filterLeaf // when kids == nil and !not
+type tree struct {
+	leaf       leaf // when kids == nil and !not
 	leafArrays bool
 	not        bool // negation of kids[0]
 	and        bool // conjunction of kids
-	kids       []*filterTree
+	kids       []*tree
 }
 
-// filterTreeLeaf wraps one operator.
-func filterTreeLeaf(l filterLeaf, leafArrays bool) *filterTree {
-	return &filterTree{leaf: l, leafArrays: leafArrays}
+// treeLeaf wraps one operator.
+func treeLeaf(l leaf, leafArrays bool) *tree {
+	return &tree{leaf: l, leafArrays: leafArrays}
 }
 
-// filterTreeNot negates t.
-func filterTreeNot(t *filterTree) *filterTree {
-	return &filterTree{not: true, kids: []*filterTree{t}}
+// treeNot negates t.
+func treeNot(t *tree) *tree {
+	return &tree{not: true, kids: []*tree{t}}
 }
 
-// filterTreeAnd conjoins ts, unwrapping a single operator.
-func filterTreeAnd(ts []*filterTree) *filterTree {
+// treeAnd conjoins ts, unwrapping a single operator.
+func treeAnd(ts []*tree) *tree {
 	if len(ts) == 1 {
 		return ts[0]
 	}
-	return &filterTree{and: true, kids: ts}
+	return &tree{and: true, kids: ts}
 }
 
 // node binds t to a path.
-func (t *filterTree) node(p value.Path) filterNode {
+func (t *tree) node(p value.Path) node {
 	switch {
 	case t.not:
-		return &filterNot{kid: t.kids[0].node(p)}
+		return &not{kid: t.kids[0].node(p)}
 	case t.and:
 		if len(t.kids) == 0 {
 			// $all: [] matches nothing.
-			return filterConst(false)
+			return constNode(false)
 		}
-		kids := make([]filterNode, len(t.kids))
+		kids := make([]node, len(t.kids))
 		for i, k := range t.kids {
 			kids[i] = k.node(p)
 		}
-		return &filterAnd{kids: kids}
+		return &and{kids: kids}
 	}
-	return &filterPathNode{path: p, leaf: t.leaf, leafArrays: t.leafArrays}
+	return &pathNode{path: p, leaf: t.leaf, leafArrays: t.leafArrays}
 }
 
 // valueLeaf turns t into a predicate applied directly to one value.
-func (t *filterTree) valueLeaf() filterLeaf {
+func (t *tree) valueLeaf() leaf {
 	switch {
 	case t.not:
-		return &filterLeafNot{kid: t.kids[0].valueLeaf()}
+		return &leafNot{kid: t.kids[0].valueLeaf()}
 	case t.and:
 		if len(t.kids) == 0 {
-			return filterLeafConst(false)
+			return leafConst(false)
 		}
-		kids := make([]filterLeaf, len(t.kids))
+		kids := make([]leaf, len(t.kids))
 		for i, k := range t.kids {
 			kids[i] = k.valueLeaf()
 		}
-		return &filterLeafAnd{kids: kids}
+		return &leafAnd{kids: kids}
 	}
 	return t.leaf
 }
 
-// filterCompileOps compiles an operator document {$gt: 1, $lt: 5}.
-func filterCompileOps(doc bson.Raw, depth int) (*filterTree, error) {
-	if depth > filterMaxDepth {
-		return nil, filterBad("exceeded maximum query depth of %d", filterMaxDepth)
+// compileOps compiles an operator document {$gt: 1, $lt: 5}.
+func compileOps(doc bson.Raw, depth int) (*tree, error) {
+	if depth > maxDepth {
+		return nil, bad("exceeded maximum query depth of %d", maxDepth)
 	}
 	var (
-		trees               []*filterTree
+		trees               []*tree
 		regexV, optionsV    bson.RawValue
 		haveRegex, haveOpts bool
 	)
@@ -815,41 +815,41 @@ func filterCompileOps(doc bson.Raw, depth int) (*filterTree, error) {
 		}
 		op := string(k)
 		var (
-			t   *filterTree
+			t   *tree
 			err error
 		)
 		switch op {
 		case "$eq", "$gt", "$gte", "$lt", "$lte":
 			if v.Type == bson.TypeUndefined {
-				return nil, filterBad("cannot compare to undefined")
+				return nil, bad("cannot compare to undefined")
 			}
-			t = filterTreeLeaf(&filterCmpLeaf{op: filterCmpOpOf(op), rhs: v}, true)
+			t = treeLeaf(&cmpLeaf{op: cmpOpOf(op), rhs: v}, true)
 		case "$ne":
 			if v.Type == bson.TypeRegex {
-				return nil, filterBad("Can't have regex as arg to $ne.")
+				return nil, bad("Can't have regex as arg to $ne.")
 			}
 			if v.Type == bson.TypeUndefined {
-				return nil, filterBad("cannot compare to undefined")
+				return nil, bad("cannot compare to undefined")
 			}
-			t = filterTreeNot(filterTreeLeaf(&filterCmpLeaf{op: filterOpEq, rhs: v}, true))
+			t = treeNot(treeLeaf(&cmpLeaf{op: opEq, rhs: v}, true))
 		case "$in", "$nin":
-			var l *filterInLeaf
-			l, err = filterCompileIn(op, v)
+			var l *inLeaf
+			l, err = compileIn(op, v)
 			if err == nil {
-				t = filterTreeLeaf(l, true)
+				t = treeLeaf(l, true)
 				if op == "$nin" {
-					t = filterTreeNot(t)
+					t = treeNot(t)
 				}
 			}
 		case "$exists":
-			t = filterTreeLeaf(filterExistsLeaf{}, true)
+			t = treeLeaf(existsLeaf{}, true)
 			if !value.TrueValue(v) {
-				t = filterTreeNot(t)
+				t = treeNot(t)
 			}
 		case "$type":
-			var l *filterTypeLeaf
-			l, err = filterCompileType(v)
-			t = filterTreeLeaf(l, true)
+			var l *typeLeaf
+			l, err = compileType(v)
+			t = treeLeaf(l, true)
 		case "$regex":
 			regexV, haveRegex = v, true
 			continue
@@ -857,25 +857,25 @@ func filterCompileOps(doc bson.Raw, depth int) (*filterTree, error) {
 			optionsV, haveOpts = v, true
 			continue
 		case "$size":
-			var l *filterSizeLeaf
-			l, err = filterCompileSize(v)
-			t = filterTreeLeaf(l, false)
+			var l *sizeLeaf
+			l, err = compileSize(v)
+			t = treeLeaf(l, false)
 		case "$mod":
-			var l *filterModLeaf
-			l, err = filterCompileMod(v)
-			t = filterTreeLeaf(l, true)
+			var l *modLeaf
+			l, err = compileMod(v)
+			t = treeLeaf(l, true)
 		case "$all":
-			t, err = filterCompileAll(v, depth)
+			t, err = compileAll(v, depth)
 		case "$elemMatch":
-			var l filterLeaf
-			l, err = filterCompileElemMatch(v, depth)
-			t = filterTreeLeaf(l, false)
+			var l leaf
+			l, err = compileElemMatch(v, depth)
+			t = treeLeaf(l, false)
 		case "$not":
-			t, err = filterCompileNot(v, depth)
+			t, err = compileNot(v, depth)
 		default:
 			// Includes a plain field name after an operator ({$gt: 1, b: 2}),
 			// which mongod reports the same way.
-			return nil, filterBad("unknown operator: %s", op)
+			return nil, bad("unknown operator: %s", op)
 		}
 		if err != nil {
 			return nil, err
@@ -886,40 +886,40 @@ func filterCompileOps(doc bson.Raw, depth int) (*filterTree, error) {
 		return nil, codes.New(51074, "$options needs a $regex")
 	}
 	if haveRegex {
-		l, err := filterCompileRegexOp(regexV, optionsV, haveOpts)
+		l, err := compileRegexOp(regexV, optionsV, haveOpts)
 		if err != nil {
 			return nil, err
 		}
-		trees = append(trees, filterTreeLeaf(l, true))
+		trees = append(trees, treeLeaf(l, true))
 	}
 	if len(trees) == 0 {
 		// Only reachable for an empty operator document, which is a literal.
-		return filterTreeLeaf(&filterCmpLeaf{op: filterOpEq, rhs: bson.RawValue{Type: bson.TypeEmbeddedDocument, Value: doc}}, true), nil
+		return treeLeaf(&cmpLeaf{op: opEq, rhs: bson.RawValue{Type: bson.TypeEmbeddedDocument, Value: doc}}, true), nil
 	}
-	return filterTreeAnd(trees), nil
+	return treeAnd(trees), nil
 }
 
-// filterCmpOpOf maps an operator name to its comparison.
-func filterCmpOpOf(op string) filterCmpOp {
+// cmpOpOf maps an operator name to its comparison.
+func cmpOpOf(op string) cmpOp {
 	switch op {
 	case "$gt":
-		return filterOpGt
+		return opGt
 	case "$gte":
-		return filterOpGte
+		return opGte
 	case "$lt":
-		return filterOpLt
+		return opLt
 	case "$lte":
-		return filterOpLte
+		return opLte
 	}
-	return filterOpEq
+	return opEq
 }
 
-// filterCompileIn compiles the array argument of $in or $nin.
-func filterCompileIn(op string, v bson.RawValue) (*filterInLeaf, error) {
+// compileIn compiles the array argument of $in or $nin.
+func compileIn(op string, v bson.RawValue) (*inLeaf, error) {
 	if v.Type != bson.TypeArray {
-		return nil, filterBad("%s needs an array", op)
+		return nil, bad("%s needs an array", op)
 	}
-	l := &filterInLeaf{}
+	l := &inLeaf{}
 	it := value.IterOf(v.Value)
 	for {
 		_, e, ok := it.Next()
@@ -928,15 +928,15 @@ func filterCompileIn(op string, v bson.RawValue) (*filterInLeaf, error) {
 		}
 		switch {
 		case e.Type == bson.TypeRegex:
-			r, err := filterRegexFromValue(e)
+			r, err := regexFromValue(e)
 			if err != nil {
 				return nil, err
 			}
 			l.regexes = append(l.regexes, r)
-		case filterIsOperatorDoc(e):
-			return nil, filterBad("cannot nest $ under %s", op)
+		case isOperatorDoc(e):
+			return nil, bad("cannot nest $ under %s", op)
 		case e.Type == bson.TypeUndefined:
-			return nil, filterBad("InMatchExpression equality cannot be undefined")
+			return nil, bad("InMatchExpression equality cannot be undefined")
 		default:
 			if e.Type == bson.TypeNull {
 				l.hasNull = true
@@ -947,10 +947,10 @@ func filterCompileIn(op string, v bson.RawValue) (*filterInLeaf, error) {
 	return l, nil
 }
 
-// filterCompileType compiles $type: an alias, a type number, "number", or
+// compileType compiles $type: an alias, a type number, "number", or
 // an array of those.
-func filterCompileType(v bson.RawValue) (*filterTypeLeaf, error) {
-	l := &filterTypeLeaf{}
+func compileType(v bson.RawValue) (*typeLeaf, error) {
+	l := &typeLeaf{}
 	add := func(e bson.RawValue) error {
 		switch {
 		case e.Type == bson.TypeString:
@@ -961,24 +961,24 @@ func filterCompileType(v bson.RawValue) (*filterTypeLeaf, error) {
 			}
 			t, ok := value.TypeAliases[s]
 			if !ok {
-				return filterBad("Unknown type name alias: %s", s)
+				return bad("Unknown type name alias: %s", s)
 			}
 			l.types = append(l.types, t)
 			return nil
 		case value.IsNumberType(e.Type):
 			if value.IsNaN(e) {
-				return filterBad("Invalid numerical type code: nan")
+				return bad("Invalid numerical type code: nan")
 			}
 			n := value.NumberLong(e)
-			if value.Compare(e, bson.RawValue{Type: bson.TypeInt64, Value: filterInt64Bytes(n)}) != 0 {
-				return filterBad("Invalid numerical type code: %s", e.String())
+			if value.Compare(e, bson.RawValue{Type: bson.TypeInt64, Value: int64Bytes(n)}) != 0 {
+				return bad("Invalid numerical type code: %s", e.String())
 			}
 			t := bson.Type(n)
 			if n == -1 {
 				t = bson.TypeMinKey
 			}
 			if (n < 1 || n > 19) && n != -1 && n != 127 {
-				return filterBad("Invalid numerical type code: %d", n)
+				return bad("Invalid numerical type code: %d", n)
 			}
 			l.types = append(l.types, t)
 			return nil
@@ -1004,8 +1004,8 @@ func filterCompileType(v bson.RawValue) (*filterTypeLeaf, error) {
 	return l, nil
 }
 
-// filterInt64Bytes encodes n as a BSON int64 value.
-func filterInt64Bytes(n int64) []byte {
+// int64Bytes encodes n as a BSON int64 value.
+func int64Bytes(n int64) []byte {
 	b := make([]byte, 8)
 	for i := 0; i < 8; i++ {
 		b[i] = byte(uint64(n) >> (8 * i))
@@ -1013,31 +1013,31 @@ func filterInt64Bytes(n int64) []byte {
 	return b
 }
 
-// filterCompileSize compiles $size: a non-negative integral number.
-func filterCompileSize(v bson.RawValue) (*filterSizeLeaf, error) {
+// compileSize compiles $size: a non-negative integral number.
+func compileSize(v bson.RawValue) (*sizeLeaf, error) {
 	if !value.IsNumberType(v.Type) {
-		return nil, filterBad("$size needs a number")
+		return nil, bad("$size needs a number")
 	}
 	if value.IsNaN(v) {
 		return nil, codes.New(codes.FailedToParse, "Expected an integer: $size: %s", v.String())
 	}
 	n := value.NumberLong(v)
-	if value.Compare(v, bson.RawValue{Type: bson.TypeInt64, Value: filterInt64Bytes(n)}) != 0 {
+	if value.Compare(v, bson.RawValue{Type: bson.TypeInt64, Value: int64Bytes(n)}) != 0 {
 		return nil, codes.New(codes.FailedToParse, "Expected an integer: $size: %s", v.String())
 	}
 	if n < 0 {
 		return nil, codes.New(codes.FailedToParse, "Expected a positive number in: $size: %d", n)
 	}
 	if n > math.MaxInt32 {
-		return &filterSizeLeaf{n: -1}, nil
+		return &sizeLeaf{n: -1}, nil
 	}
-	return &filterSizeLeaf{n: int(n)}, nil
+	return &sizeLeaf{n: int(n)}, nil
 }
 
-// filterCompileMod compiles $mod: [divisor, remainder], both finite numbers.
-func filterCompileMod(v bson.RawValue) (*filterModLeaf, error) {
+// compileMod compiles $mod: [divisor, remainder], both finite numbers.
+func compileMod(v bson.RawValue) (*modLeaf, error) {
 	if v.Type != bson.TypeArray {
-		return nil, filterBad("malformed mod, needs to be an array")
+		return nil, bad("malformed mod, needs to be an array")
 	}
 	var vals []bson.RawValue
 	it := value.IterOf(v.Value)
@@ -1050,34 +1050,34 @@ func filterCompileMod(v bson.RawValue) (*filterModLeaf, error) {
 	}
 	switch {
 	case len(vals) < 2:
-		return nil, filterBad("malformed mod, not enough elements")
+		return nil, bad("malformed mod, not enough elements")
 	case len(vals) > 2:
-		return nil, filterBad("malformed mod, too many elements")
+		return nil, bad("malformed mod, too many elements")
 	case !value.IsNumberType(vals[0].Type):
-		return nil, filterBad("malformed mod, divisor not a number")
+		return nil, bad("malformed mod, divisor not a number")
 	case !value.IsNumberType(vals[1].Type):
-		return nil, filterBad("malformed mod, remainder not a number")
+		return nil, bad("malformed mod, remainder not a number")
 	}
 	for i, what := range []string{"divisor", "remainder"} {
 		if value.IsNaN(vals[i]) || value.IsInf(vals[i]) {
-			return nil, filterBad("malformed mod, %s value is invalid :: caused by :: Unable to coerce NaN/Inf to integral type", what)
+			return nil, bad("malformed mod, %s value is invalid :: caused by :: Unable to coerce NaN/Inf to integral type", what)
 		}
 	}
 	div := value.NumberLong(vals[0])
 	if div == 0 {
-		return nil, filterBad("divisor cannot be 0")
+		return nil, bad("divisor cannot be 0")
 	}
-	return &filterModLeaf{div: div, rem: value.NumberLong(vals[1])}, nil
+	return &modLeaf{div: div, rem: value.NumberLong(vals[1])}, nil
 }
 
-// filterCompileAll compiles $all: the conjunction of an equality (or regex)
+// compileAll compiles $all: the conjunction of an equality (or regex)
 // per element, or of $elemMatch clauses, never a mix.
-func filterCompileAll(v bson.RawValue, depth int) (*filterTree, error) {
+func compileAll(v bson.RawValue, depth int) (*tree, error) {
 	if v.Type != bson.TypeArray {
-		return nil, filterBad("$all needs an array")
+		return nil, bad("$all needs an array")
 	}
 	var (
-		kids      []*filterTree
+		kids      []*tree
 		elemMatch int
 		n         int
 	)
@@ -1088,102 +1088,102 @@ func filterCompileAll(v bson.RawValue, depth int) (*filterTree, error) {
 			break
 		}
 		n++
-		if filterIsOperatorDoc(e) {
+		if isOperatorDoc(e) {
 			ik := value.IterOf(e.Value)
 			k, em, _ := ik.Next()
 			if string(k) != "$elemMatch" {
-				return nil, filterBad("no $ expressions in $all")
+				return nil, bad("no $ expressions in $all")
 			}
 			elemMatch++
-			l, err := filterCompileElemMatch(em, depth)
+			l, err := compileElemMatch(em, depth)
 			if err != nil {
 				return nil, err
 			}
-			kids = append(kids, filterTreeLeaf(l, false))
+			kids = append(kids, treeLeaf(l, false))
 			continue
 		}
 		if e.Type == bson.TypeRegex {
-			r, err := filterRegexFromValue(e)
+			r, err := regexFromValue(e)
 			if err != nil {
 				return nil, err
 			}
-			kids = append(kids, filterTreeLeaf(r, true))
+			kids = append(kids, treeLeaf(r, true))
 			continue
 		}
-		kids = append(kids, filterTreeLeaf(&filterCmpLeaf{op: filterOpEq, rhs: e}, true))
+		kids = append(kids, treeLeaf(&cmpLeaf{op: opEq, rhs: e}, true))
 	}
 	if elemMatch > 0 && elemMatch != n {
-		return nil, filterBad("$all/$elemMatch has to be consistent")
+		return nil, bad("$all/$elemMatch has to be consistent")
 	}
-	return &filterTree{and: true, kids: kids}, nil
+	return &tree{and: true, kids: kids}, nil
 }
 
-// filterPathless are the operators that do not apply to a field; an
+// pathless are the operators that do not apply to a field; an
 // $elemMatch whose first operator is one of them is the document form.
-var filterPathless = map[string]bool{
+var pathless = map[string]bool{
 	"$and": true, "$or": true, "$nor": true, "$expr": true, "$where": true,
 	"$comment": true, "$text": true, "$jsonSchema": true, "$alwaysTrue": true, "$alwaysFalse": true,
 }
 
-// filterCompileElemMatch compiles $elemMatch, choosing the value form when
+// compileElemMatch compiles $elemMatch, choosing the value form when
 // the first key is a field operator and the document form otherwise.
-func filterCompileElemMatch(v bson.RawValue, depth int) (filterLeaf, error) {
+func compileElemMatch(v bson.RawValue, depth int) (leaf, error) {
 	if v.Type != bson.TypeEmbeddedDocument {
-		return nil, filterBad("$elemMatch needs an Object")
+		return nil, bad("$elemMatch needs an Object")
 	}
-	if filterIsOperatorDoc(v) {
+	if isOperatorDoc(v) {
 		it := value.IterOf(v.Value)
 		k, _, _ := it.Next()
-		if !filterPathless[string(k)] {
-			t, err := filterCompileOps(v.Value, depth+1)
+		if !pathless[string(k)] {
+			t, err := compileOps(v.Value, depth+1)
 			if err != nil {
 				return nil, err
 			}
-			return &filterElemMatchVal{leaf: t.valueLeaf()}, nil
+			return &elemMatchVal{leaf: t.valueLeaf()}, nil
 		}
 	}
-	sub, err := filterCompileDoc(v.Value, depth+1, nil)
+	sub, err := compileDoc(v.Value, depth+1, nil)
 	if err != nil {
 		return nil, err
 	}
-	return &filterElemMatchObj{sub: sub}, nil
+	return &elemMatchObj{sub: sub}, nil
 }
 
-// filterCompileNot compiles $not: a regex or a non-empty operator document.
-func filterCompileNot(v bson.RawValue, depth int) (*filterTree, error) {
+// compileNot compiles $not: a regex or a non-empty operator document.
+func compileNot(v bson.RawValue, depth int) (*tree, error) {
 	switch v.Type {
 	case bson.TypeRegex:
-		l, err := filterRegexFromValue(v)
+		l, err := regexFromValue(v)
 		if err != nil {
 			return nil, err
 		}
-		return filterTreeNot(filterTreeLeaf(l, true)), nil
+		return treeNot(treeLeaf(l, true)), nil
 	case bson.TypeEmbeddedDocument:
 		if len(v.Value) <= 5 {
-			return nil, filterBad("$not cannot be empty")
+			return nil, bad("$not cannot be empty")
 		}
-		if !filterIsOperatorDoc(v) {
+		if !isOperatorDoc(v) {
 			it := value.IterOf(v.Value)
 			k, _, _ := it.Next()
-			return nil, filterBad("unknown operator: %s", string(k))
+			return nil, bad("unknown operator: %s", string(k))
 		}
-		t, err := filterCompileOps(v.Value, depth+1)
+		t, err := compileOps(v.Value, depth+1)
 		if err != nil {
 			return nil, err
 		}
-		return filterTreeNot(t), nil
+		return treeNot(t), nil
 	}
-	return nil, filterBad("$not needs a regex or a document")
+	return nil, bad("$not needs a regex or a document")
 }
 
-// filterRegexFromValue compiles a BSON regex value (/pattern/options).
-func filterRegexFromValue(v bson.RawValue) (*filterRegexLeaf, error) {
+// regexFromValue compiles a BSON regex value (/pattern/options).
+func regexFromValue(v bson.RawValue) (*regexLeaf, error) {
 	p, o := value.CStrings(v.Value)
-	return filterCompileRegex(string(p), string(o))
+	return compileRegex(string(p), string(o))
 }
 
-// filterCompileRegexOp compiles {$regex: ..., $options: ...}.
-func filterCompileRegexOp(re, opts bson.RawValue, haveOpts bool) (*filterRegexLeaf, error) {
+// compileRegexOp compiles {$regex: ..., $options: ...}.
+func compileRegexOp(re, opts bson.RawValue, haveOpts bool) (*regexLeaf, error) {
 	var pattern, options string
 	switch re.Type {
 	case bson.TypeString:
@@ -1195,22 +1195,22 @@ func filterCompileRegexOp(re, opts bson.RawValue, haveOpts bool) (*filterRegexLe
 			return nil, codes.New(51075, "options set in both $regex and $options")
 		}
 	default:
-		return nil, filterBad("$regex has to be a string")
+		return nil, bad("$regex has to be a string")
 	}
 	if haveOpts {
 		if opts.Type != bson.TypeString {
-			return nil, filterBad("$options has to be a string")
+			return nil, bad("$options has to be a string")
 		}
 		options = string(value.StringBytes(opts.Value))
 	}
-	return filterCompileRegex(pattern, options)
+	return compileRegex(pattern, options)
 }
 
-// filterCompileRegex translates a PCRE pattern and MongoDB options into a Go
+// compileRegex translates a PCRE pattern and MongoDB options into a Go
 // regexp. Options i, m, s map to RE2 flags, x strips whitespace and comments
 // first, u is accepted (RE2 is always UTF-8). Constructs RE2 lacks
 // (backreferences, lookaround) are reported as invalid patterns.
-func filterCompileRegex(pattern, options string) (*filterRegexLeaf, error) {
+func compileRegex(pattern, options string) (*regexLeaf, error) {
 	if strings.IndexByte(pattern, 0) >= 0 {
 		return nil, codes.New(51091, "Regular expression is invalid: pattern contains a null byte")
 	}
@@ -1231,7 +1231,7 @@ func filterCompileRegex(pattern, options string) (*filterRegexLeaf, error) {
 	}
 	src := pattern
 	if extended {
-		src = filterStripExtended(src)
+		src = stripExtended(src)
 	}
 	if flags != "" {
 		src = "(?" + flags + ")" + src
@@ -1240,12 +1240,12 @@ func filterCompileRegex(pattern, options string) (*filterRegexLeaf, error) {
 	if err != nil {
 		return nil, codes.New(51091, "Regular expression is invalid: %v", err)
 	}
-	return &filterRegexLeaf{re: re, pattern: pattern, options: options}, nil
+	return &regexLeaf{re: re, pattern: pattern, options: options}, nil
 }
 
-// filterStripExtended removes unescaped whitespace and #-comments outside
+// stripExtended removes unescaped whitespace and #-comments outside
 // character classes, which is what PCRE's extended mode ignores.
-func filterStripExtended(p string) string {
+func stripExtended(p string) string {
 	var b strings.Builder
 	inClass := false
 	for i := 0; i < len(p); i++ {
@@ -1275,25 +1275,25 @@ func filterStripExtended(p string) string {
 	return b.String()
 }
 
-// filterCollectConds gathers the index-usable predicates of the top-level
+// collectConds gathers the index-usable predicates of the top-level
 // conjunction.
-func filterCollectConds(n filterNode, out *[]Condition) {
+func collectConds(n node, out *[]Condition) {
 	switch n := n.(type) {
-	case *filterAnd:
+	case *and:
 		for _, k := range n.kids {
-			filterCollectConds(k, out)
+			collectConds(k, out)
 		}
-	case *filterPathNode:
+	case *pathNode:
 		switch l := n.leaf.(type) {
-		case *filterCmpLeaf:
-			if l.rhs.Type == bson.TypeArray || (l.op == filterOpEq && l.rhs.Type == bson.TypeRegex) {
+		case *cmpLeaf:
+			if l.rhs.Type == bson.TypeArray || (l.op == opEq && l.rhs.Type == bson.TypeRegex) {
 				// Whole-array equality also matches an element equal to the
 				// array, and index keys of arrays are their elements.
 				return
 			}
-			op := [...]CondOp{filterOpEq: CondEq, filterOpGt: CondGt, filterOpGte: CondGte, filterOpLt: CondLt, filterOpLte: CondLte}[l.op]
+			op := [...]CondOp{opEq: CondEq, opGt: CondGt, opGte: CondGte, opLt: CondLt, opLte: CondLte}[l.op]
 			*out = append(*out, Condition{Path: n.path.Full, Op: op, Values: []bson.RawValue{l.rhs}})
-		case *filterInLeaf:
+		case *inLeaf:
 			if len(l.regexes) > 0 {
 				return
 			}
@@ -1323,12 +1323,12 @@ func (c Condition) String() string {
 
 // ElemMatch is a compiled {$elemMatch: ...} applied to one value, as find's
 // $elemMatch projection uses it. It is immutable and safe for concurrent use.
-type ElemMatch struct{ leaf filterLeaf }
+type ElemMatch struct{ leaf leaf }
 
 // CompileElemMatch compiles the argument of $elemMatch; errors are those of
 // Compile.
 func CompileElemMatch(v bson.RawValue) (*ElemMatch, error) {
-	l, err := filterCompileElemMatch(v, 0)
+	l, err := compileElemMatch(v, 0)
 	if err != nil {
 		return nil, err
 	}

@@ -5,43 +5,43 @@ import (
 	"go.mongodb.org/mongo-driver/v2/bson"
 )
 
-// filterWalk yields the values path denotes in doc exactly as MongoDB's
+// walk yields the values path denotes in doc exactly as MongoDB's
 // BSONElementIterator does: a missing field yields one missing value; an
 // array met before the end of the path is traversed (documents in it are
 // searched for the rest of the path, and a numeric next part also indexes
 // it); an array at the end of the path yields each element and then the
 // whole array, unless leafArrays is false, in which case only the whole array
 // is yielded (the behaviour of $size and $elemMatch).
-func filterWalk(doc []byte, p *value.Path, start int, leafArrays bool, override int, vis *filterVisit) bool {
+func walk(doc []byte, p *value.Path, start int, leafArrays bool, override int, vis *visit) bool {
 	cur := doc
 	i := start
 	var v bson.RawValue
 	for {
 		v = value.Lookup(cur, p.Parts[i])
 		if v.Type == 0 {
-			return filterYield(vis, v, -1, override)
+			return yield(vis, v, -1, override)
 		}
 		if i == len(p.Parts)-1 || v.Type == bson.TypeArray {
 			break
 		}
 		if v.Type != bson.TypeEmbeddedDocument {
-			return filterYield(vis, bson.RawValue{}, -1, override)
+			return yield(vis, bson.RawValue{}, -1, override)
 		}
 		cur = v.Value
 		i++
 	}
 	if v.Type != bson.TypeArray {
-		return filterYield(vis, v, -1, override)
+		return yield(vis, v, -1, override)
 	}
 	if i == len(p.Parts)-1 && !leafArrays {
-		return filterYield(vis, v, -1, override)
+		return yield(vis, v, -1, override)
 	}
-	return filterWalkArray(v, p, i+1, leafArrays, override, vis)
+	return walkArray(v, p, i+1, leafArrays, override, vis)
 }
 
-// filterWalkArray traverses the array arr with the path remaining from part
+// walkArray traverses the array arr with the path remaining from part
 // rest (rest == len(parts) means the path ends at arr).
-func filterWalkArray(arr bson.RawValue, p *value.Path, rest int, leafArrays bool, override int, vis *filterVisit) bool {
+func walkArray(arr bson.RawValue, p *value.Path, rest int, leafArrays bool, override int, vis *visit) bool {
 	it := value.IterOf(arr.Value)
 	more := rest < len(p.Parts)
 	want := -1
@@ -54,7 +54,7 @@ func filterWalkArray(arr bson.RawValue, p *value.Path, rest int, leafArrays bool
 			break
 		}
 		if !more {
-			if filterYield(vis, e, k, override) {
+			if yield(vis, e, k, override) {
 				return true
 			}
 			continue
@@ -64,7 +64,7 @@ func filterWalkArray(arr bson.RawValue, p *value.Path, rest int, leafArrays bool
 			sub = k
 		}
 		if e.Type == bson.TypeEmbeddedDocument {
-			if filterWalk(e.Value, p, rest, leafArrays, sub, vis) {
+			if walk(e.Value, p, rest, leafArrays, sub, vis) {
 				return true
 			}
 		}
@@ -73,18 +73,18 @@ func filterWalkArray(arr bson.RawValue, p *value.Path, rest int, leafArrays bool
 		}
 		// Array offset match: the element itself is addressed by the path.
 		if rest == len(p.Parts)-1 {
-			if filterYield(vis, e, -1, override) {
+			if yield(vis, e, -1, override) {
 				return true
 			}
 			continue
 		}
 		switch e.Type {
 		case bson.TypeEmbeddedDocument:
-			if filterWalk(e.Value, p, rest+1, leafArrays, override, vis) {
+			if walk(e.Value, p, rest+1, leafArrays, override, vis) {
 				return true
 			}
 		case bson.TypeArray:
-			if filterWalkArray(e, p, rest+1, leafArrays, override, vis) {
+			if walkArray(e, p, rest+1, leafArrays, override, vis) {
 				return true
 			}
 		}
@@ -92,13 +92,13 @@ func filterWalkArray(arr bson.RawValue, p *value.Path, rest int, leafArrays bool
 	if more {
 		return false
 	}
-	return filterYield(vis, arr, -1, override)
+	return yield(vis, arr, -1, override)
 }
 
-// filterYield hands v to the visitor with the outermost array offset. The
+// yield hands v to the visitor with the outermost array offset. The
 // visitor is a concrete type, not an interface, so that it stays on the
 // caller's stack: Match must not allocate.
-func filterYield(vis *filterVisit, v bson.RawValue, off, override int) bool {
+func yield(vis *visit, v bson.RawValue, off, override int) bool {
 	if override >= 0 {
 		off = override
 	}

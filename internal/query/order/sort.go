@@ -41,7 +41,7 @@ func Compile(sort bson.Raw) (*Sort, error) {
 			break
 		}
 		path := string(k)
-		if err := sortCheckPath(path); err != nil {
+		if err := checkPath(path); err != nil {
 			return nil, err
 		}
 		if v.Type == bson.TypeEmbeddedDocument {
@@ -54,8 +54,8 @@ func Compile(sort bson.Raw) (*Sort, error) {
 		}
 		var desc bool
 		switch {
-		case sortEqual(v, sortOne):
-		case sortEqual(v, sortMinusOne):
+		case equal(v, one):
+		case equal(v, minusOne):
 			desc = true
 		default:
 			return nil, codes.New(15975, "$sort key ordering must be 1 (for ascending) or -1 (for descending)")
@@ -68,17 +68,17 @@ func Compile(sort bson.Raw) (*Sort, error) {
 
 // Constant values used when compiling and comparing sort keys.
 var (
-	sortOne      = bson.RawValue{Type: bson.TypeInt32, Value: []byte{1, 0, 0, 0}}
-	sortMinusOne = bson.RawValue{Type: bson.TypeInt32, Value: []byte{0xff, 0xff, 0xff, 0xff}}
-	sortNull     = bson.RawValue{Type: bson.TypeNull}
-	// sortEmptyArray is the key of an empty array: below null and missing,
+	one      = bson.RawValue{Type: bson.TypeInt32, Value: []byte{1, 0, 0, 0}}
+	minusOne = bson.RawValue{Type: bson.TypeInt32, Value: []byte{0xff, 0xff, 0xff, 0xff}}
+	null     = bson.RawValue{Type: bson.TypeNull}
+	// emptyArray is the key of an empty array: below null and missing,
 	// as MongoDB sorts it. Undefined has that rank and never occurs in
 	// documents Concord stores.
-	sortEmptyArray = bson.RawValue{Type: bson.TypeUndefined}
+	emptyArray = bson.RawValue{Type: bson.TypeUndefined}
 )
 
-// sortCheckPath applies MongoDB's FieldPath rules to a sort key.
-func sortCheckPath(path string) error {
+// checkPath applies MongoDB's FieldPath rules to a sort key.
+func checkPath(path string) error {
 	if path == "" {
 		return codes.New(codes.Location40352, "FieldPath cannot be constructed with empty string")
 	}
@@ -113,8 +113,8 @@ func (s *Sort) Compare(a, b bson.Raw) int {
 	}
 	for i := range s.paths {
 		desc := s.keys[i].Desc
-		ka := sortKeyOf(a, &s.paths[i], desc)
-		kb := sortKeyOf(b, &s.paths[i], desc)
+		ka := keyOf(a, &s.paths[i], desc)
+		kb := keyOf(b, &s.paths[i], desc)
 		c := value.Compare(ka, kb)
 		if desc {
 			c = -c
@@ -126,15 +126,15 @@ func (s *Sort) Compare(a, b bson.Raw) int {
 	return 0
 }
 
-// sortAcc keeps the extreme value of the candidates a sort path yields.
-type sortAcc struct {
+// acc keeps the extreme value of the candidates a sort path yields.
+type acc struct {
 	desc bool
 	best bson.RawValue
 	have bool
 }
 
 // add keeps v when it is a better extreme than the current one.
-func (acc *sortAcc) add(v bson.RawValue) {
+func (acc *acc) add(v bson.RawValue) {
 	if !acc.have {
 		acc.best, acc.have = v, true
 		return
@@ -145,42 +145,42 @@ func (acc *sortAcc) add(v bson.RawValue) {
 	}
 }
 
-// sortKeyOf returns the value doc sorts by on path p.
-func sortKeyOf(doc bson.Raw, p *value.Path, desc bool) bson.RawValue {
-	acc := sortAcc{desc: desc}
-	sortCollect(doc, p, 0, &acc)
+// keyOf returns the value doc sorts by on path p.
+func keyOf(doc bson.Raw, p *value.Path, desc bool) bson.RawValue {
+	acc := acc{desc: desc}
+	collect(doc, p, 0, &acc)
 	if !acc.have {
-		return sortNull
+		return null
 	}
 	return acc.best
 }
 
-// sortCollect gathers the sort-key candidates of p from part i of doc, in
+// collect gathers the sort-key candidates of p from part i of doc, in
 // the manner of MongoDB's sort key generator: documents are descended,
 // arrays contribute each element (or, when the next part is an index that
 // exists, that element), and a missing value contributes null.
-func sortCollect(doc []byte, p *value.Path, i int, acc *sortAcc) {
+func collect(doc []byte, p *value.Path, i int, acc *acc) {
 	v := value.Lookup(doc, p.Parts[i])
-	sortCollectValue(v, p, i+1, acc)
+	collectValue(v, p, i+1, acc)
 }
 
-// sortCollectValue handles value v reached before part i.
-func sortCollectValue(v bson.RawValue, p *value.Path, i int, acc *sortAcc) {
+// collectValue handles value v reached before part i.
+func collectValue(v bson.RawValue, p *value.Path, i int, acc *acc) {
 	last := i == len(p.Parts)
 	switch v.Type {
 	case 0:
-		acc.add(sortNull)
+		acc.add(null)
 	case bson.TypeEmbeddedDocument:
 		if last {
 			acc.add(v)
 			return
 		}
-		sortCollect(v.Value, p, i, acc)
+		collect(v.Value, p, i, acc)
 	case bson.TypeArray:
 		it := value.IterOf(v.Value)
 		if !last && p.Num[i] >= 0 {
 			if e := value.ArrayElem(v, p.Num[i]); e.Type != 0 {
-				sortCollectValue(e, p, i+1, acc)
+				collectValue(e, p, i+1, acc)
 				return
 			}
 		}
@@ -195,25 +195,25 @@ func sortCollectValue(v bson.RawValue, p *value.Path, i int, acc *sortAcc) {
 			case last:
 				acc.add(e)
 			case e.Type == bson.TypeEmbeddedDocument:
-				sortCollect(e.Value, p, i, acc)
+				collect(e.Value, p, i, acc)
 			default:
-				acc.add(sortNull)
+				acc.add(null)
 			}
 		}
 		if n == 0 {
-			acc.add(sortEmptyArray)
+			acc.add(emptyArray)
 		}
 	default:
 		if last {
 			acc.add(v)
 			return
 		}
-		acc.add(sortNull)
+		acc.add(null)
 	}
 }
 
-// sortEqual is a filter's {$eq: n} for a numeric n: v is a number of any
+// equal is a filter's {$eq: n} for a numeric n: v is a number of any
 // type equal to n (NaN equals nothing here).
-func sortEqual(v, n bson.RawValue) bool {
+func equal(v, n bson.RawValue) bool {
 	return value.CanonicalRank(v.Type) == value.CanonicalRank(n.Type) && !value.IsNaN(v) && value.CompareSameRank(v, n) == 0
 }

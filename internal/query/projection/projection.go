@@ -23,16 +23,16 @@ type Projection struct {
 	// inclusion is true for inclusion projections (only listed fields
 	// are returned); false for exclusion projections.
 	inclusion bool
-	root      *projNode
+	root      *node
 	// positional is true when the spec has a "path.$" field.
 	positional bool
 	// exprs are computed fields, appended in spec order.
 	exprs []projExpr
 }
 
-// projNode is the spec for one field and its subfields.
-type projNode struct {
-	kids  map[string]*projNode
+// node is the spec for one field and its subfields.
+type node struct {
+	kids  map[string]*node
 	order []string
 	// leaf is set for {path: 1} or {path: 0}; exclude for the latter,
 	// which in an inclusion projection can only be _id.
@@ -40,14 +40,14 @@ type projNode struct {
 	// positional marks "path.$".
 	positional bool
 	// slice is {path: {$slice: ...}}.
-	slice *projSlice
+	slice *slice
 	// elemMatch is {path: {$elemMatch: ...}}.
 	elemMatch *filter.ElemMatch
 }
 
-// projSlice is a $slice argument: a count (negative from the end) or
+// slice is a $slice argument: a count (negative from the end) or
 // [skip, limit].
-type projSlice struct {
+type slice struct {
 	skip, limit int64
 	hasSkip     bool
 }
@@ -77,7 +77,7 @@ func Compile(proj bson.Raw) (*Projection, error) {
 		return nil, codes.New(codes.InvalidBSON, "invalid projection document: %v", err)
 	}
 	proj = append(bson.Raw(nil), proj...)
-	c := projCompiler{p: &Projection{root: &projNode{}}}
+	c := compiler{p: &Projection{root: &node{}}}
 	if err := c.doc(proj, ""); err != nil {
 		return nil, err
 	}
@@ -96,15 +96,15 @@ func Compile(proj bson.Raw) (*Projection, error) {
 	if _, ok := p.root.kids["_id"]; !ok && p.inclusion {
 		// Included by default; a computed _id then replaces the value in
 		// place, so _id stays first.
-		p.root.add("_id", &projNode{leaf: true})
+		p.root.add("_id", &node{leaf: true})
 	}
 	return p, nil
 }
 
 // add sets child name, keeping first-insertion order.
-func (n *projNode) add(name string, k *projNode) {
+func (n *node) add(name string, k *node) {
 	if n.kids == nil {
-		n.kids = map[string]*projNode{}
+		n.kids = map[string]*node{}
 	}
 	if _, ok := n.kids[name]; !ok {
 		n.order = append(n.order, name)
@@ -112,8 +112,8 @@ func (n *projNode) add(name string, k *projNode) {
 	n.kids[name] = k
 }
 
-// projCompiler accumulates what kind of projection the spec is.
-type projCompiler struct {
+// compiler accumulates what kind of projection the spec is.
+type compiler struct {
 	p                          *Projection
 	sawInclusion, sawExclusion bool
 	sawSlice, sawElemMatch     bool
@@ -121,7 +121,7 @@ type projCompiler struct {
 }
 
 // doc compiles a (sub-)projection document under prefix.
-func (c *projCompiler) doc(doc bson.Raw, prefix string) error {
+func (c *compiler) doc(doc bson.Raw, prefix string) error {
 	it := value.IterOf(doc)
 	for {
 		k, v, ok := it.Next()
@@ -139,7 +139,7 @@ func (c *projCompiler) doc(doc bson.Raw, prefix string) error {
 }
 
 // field compiles one {path: value} of the projection.
-func (c *projCompiler) field(path string, v bson.RawValue) error {
+func (c *compiler) field(path string, v bson.RawValue) error {
 	if path == "" || strings.HasPrefix(path, "$") || strings.Contains(path, "..") || strings.HasSuffix(path, ".") {
 		return codes.New(codes.BadValue, "FieldPath field names may not be empty strings or start with '$': %q", path)
 	}
@@ -165,7 +165,7 @@ func (c *projCompiler) field(path string, v bson.RawValue) error {
 				return err
 			}
 		}
-		return c.insert(path, &projNode{leaf: true, exclude: !include})
+		return c.insert(path, &node{leaf: true, exclude: !include})
 	case v.Type == bson.TypeEmbeddedDocument:
 		it := value.IterOf(v.Value)
 		k, arg, ok := it.Next()
@@ -177,12 +177,12 @@ func (c *projCompiler) field(path string, v bson.RawValue) error {
 			if _, _, more := it.Next(); more {
 				break
 			}
-			s, err := projCompileSlice(arg)
+			s, err := compileSlice(arg)
 			if err != nil {
 				return err
 			}
 			c.sawSlice = true
-			return c.insert(path, &projNode{slice: s})
+			return c.insert(path, &node{slice: s})
 		case "$elemMatch":
 			if _, _, more := it.Next(); more {
 				break
@@ -201,7 +201,7 @@ func (c *projCompiler) field(path string, v bson.RawValue) error {
 				return err
 			}
 			c.sawElemMatch = true
-			return c.insert(path, &projNode{elemMatch: l})
+			return c.insert(path, &node{elemMatch: l})
 		}
 		if len(k) > 0 && k[0] == '$' {
 			return c.expr(path, v)
@@ -213,7 +213,7 @@ func (c *projCompiler) field(path string, v bson.RawValue) error {
 
 // expr adds a computed field (MongoDB 4.4+ find projections accept
 // aggregation expressions and literals).
-func (c *projCompiler) expr(path string, v bson.RawValue) error {
+func (c *compiler) expr(path string, v bson.RawValue) error {
 	e, err := expr.Compile(v)
 	if err != nil {
 		return err
@@ -227,7 +227,7 @@ func (c *projCompiler) expr(path string, v bson.RawValue) error {
 }
 
 // positional compiles "path.$"; only one is allowed per projection.
-func (c *projCompiler) positional(path string) error {
+func (c *compiler) positional(path string) error {
 	if c.p.positional {
 		return codes.New(31276, "Cannot specify more than one positional projection per query.")
 	}
@@ -241,11 +241,11 @@ func (c *projCompiler) positional(path string) error {
 	if err := c.markInclusion(path); err != nil {
 		return err
 	}
-	return c.insert(path, &projNode{positional: true})
+	return c.insert(path, &node{positional: true})
 }
 
 // markInclusion records an inclusion, rejecting it in an exclusion projection.
-func (c *projCompiler) markInclusion(path string) error {
+func (c *compiler) markInclusion(path string) error {
 	if c.sawExclusion {
 		return codes.New(31253, "Cannot do inclusion on field %s in exclusion projection", path)
 	}
@@ -254,7 +254,7 @@ func (c *projCompiler) markInclusion(path string) error {
 }
 
 // markExclusion records an exclusion, rejecting it in an inclusion projection.
-func (c *projCompiler) markExclusion(path string) error {
+func (c *compiler) markExclusion(path string) error {
 	if c.sawInclusion {
 		return codes.New(codes.Location31254, "Cannot do exclusion on field %s in inclusion projection", path)
 	}
@@ -264,7 +264,7 @@ func (c *projCompiler) markExclusion(path string) error {
 
 // insert places a spec node at a dotted path, rejecting collisions such as
 // {a: 1, "a.b": 1}.
-func (c *projCompiler) insert(path string, leaf *projNode) error {
+func (c *compiler) insert(path string, leaf *node) error {
 	parts := strings.Split(path, ".")
 	n := c.p.root
 	for i, part := range parts {
@@ -277,7 +277,7 @@ func (c *projCompiler) insert(path string, leaf *projNode) error {
 			return nil
 		}
 		if !ok {
-			k = &projNode{}
+			k = &node{}
 			n.add(part, k)
 		} else if k.leaf || k.slice != nil || k.elemMatch != nil || k.positional {
 			return codes.New(31249, "Path collision at %s remaining portion %s", path, strings.Join(parts[i+1:], "."))
@@ -287,10 +287,10 @@ func (c *projCompiler) insert(path string, leaf *projNode) error {
 	return nil
 }
 
-// projCompileSlice compiles the argument of $slice.
-func projCompileSlice(v bson.RawValue) (*projSlice, error) {
+// compileSlice compiles the argument of $slice.
+func compileSlice(v bson.RawValue) (*slice, error) {
 	if value.IsNumberType(v.Type) {
-		return &projSlice{limit: projNumberInt(v)}, nil
+		return &slice{limit: numberInt(v)}, nil
 	}
 	if v.Type != bson.TypeArray {
 		return nil, codes.New(31273, "$slice only supports numbers and [skip, limit] arrays")
@@ -313,16 +313,16 @@ func projCompileSlice(v bson.RawValue) (*projSlice, error) {
 	if !value.IsNumberType(vals[1].Type) {
 		return nil, codes.New(31258, "$slice expects the limit argument to be a number, got %s", vals[1].Type)
 	}
-	limit := projNumberInt(vals[1])
+	limit := numberInt(vals[1])
 	if limit <= 0 {
 		return nil, codes.New(31259, "$slice limit must be positive, got %d", limit)
 	}
-	return &projSlice{skip: projNumberInt(vals[0]), limit: limit, hasSkip: true}, nil
+	return &slice{skip: numberInt(vals[0]), limit: limit, hasSkip: true}, nil
 }
 
-// projNumberInt is BSONElement::numberInt as mongod applies it to $slice
+// numberInt is BSONElement::numberInt as mongod applies it to $slice
 // arguments: truncated toward zero and clamped to the int32 range.
-func projNumberInt(v bson.RawValue) int64 {
+func numberInt(v bson.RawValue) int64 {
 	n := value.NumberLong(v)
 	return max(min(n, math.MaxInt32), math.MinInt32)
 }
@@ -336,7 +336,7 @@ func (p *Projection) Apply(doc bson.Raw, pos int) (bson.Raw, error) {
 	if p == nil || p.whole {
 		return doc, nil
 	}
-	a := projApplier{p: p, pos: pos}
+	a := applier{p: p, pos: pos}
 	out, err := a.doc(nil, doc, p.root, true)
 	if err != nil {
 		return nil, err
@@ -350,14 +350,14 @@ func (p *Projection) Apply(doc bson.Raw, pos int) (bson.Raw, error) {
 	return out, nil
 }
 
-// projApplier carries one Apply call's state.
-type projApplier struct {
+// applier carries one Apply call's state.
+type applier struct {
 	p   *Projection
 	pos int
 }
 
 // doc appends the projection of src under spec n to dst as a document.
-func (a *projApplier) doc(dst []byte, src []byte, n *projNode, top bool) ([]byte, error) {
+func (a *applier) doc(dst []byte, src []byte, n *node, top bool) ([]byte, error) {
 	start := len(dst)
 	dst = append(dst, 0, 0, 0, 0)
 	it := value.IterOf(src)
@@ -385,7 +385,7 @@ func (a *projApplier) doc(dst []byte, src []byte, n *projNode, top bool) ([]byte
 }
 
 // field appends the projection of one element whose spec node is n.
-func (a *projApplier) field(dst []byte, k []byte, v bson.RawValue, n *projNode) ([]byte, error) {
+func (a *applier) field(dst []byte, k []byte, v bson.RawValue, n *node) ([]byte, error) {
 	switch {
 	case n.leaf:
 		if a.p.inclusion && !n.exclude {
@@ -396,13 +396,13 @@ func (a *projApplier) field(dst []byte, k []byte, v bson.RawValue, n *projNode) 
 		if v.Type != bson.TypeArray {
 			return projAppend(dst, k, v), nil
 		}
-		return projAppendArray(dst, k, projSliceValues(v, n.slice)), nil
+		return appendArray(dst, k, sliceValues(v, n.slice)), nil
 	case n.elemMatch != nil:
 		ok, pos := n.elemMatch.MatchValue(v)
 		if !ok || pos < 0 {
 			return dst, nil
 		}
-		return projAppendArray(dst, k, []bson.RawValue{value.ArrayElem(v, pos)}), nil
+		return appendArray(dst, k, []bson.RawValue{value.ArrayElem(v, pos)}), nil
 	case n.positional:
 		if v.Type != bson.TypeArray {
 			return projAppend(dst, k, v), nil
@@ -414,15 +414,15 @@ func (a *projApplier) field(dst []byte, k []byte, v bson.RawValue, n *projNode) 
 		if e.Type == 0 {
 			return nil, codes.New(51246, "Executor error during find command :: caused by :: positional operator '.$' couldn't find a matching element in the array")
 		}
-		return projAppendArray(dst, k, []bson.RawValue{e}), nil
+		return appendArray(dst, k, []bson.RawValue{e}), nil
 	}
 	// Interior node: descend into documents and arrays of documents.
 	switch v.Type {
 	case bson.TypeEmbeddedDocument:
-		dst = projAppendHeader(dst, bson.TypeEmbeddedDocument, k)
+		dst = appendHeader(dst, bson.TypeEmbeddedDocument, k)
 		return a.doc(dst, v.Value, n, false)
 	case bson.TypeArray:
-		dst = projAppendHeader(dst, bson.TypeArray, k)
+		dst = appendHeader(dst, bson.TypeArray, k)
 		return a.array(dst, v.Value, n)
 	}
 	if a.p.inclusion {
@@ -434,7 +434,7 @@ func (a *projApplier) field(dst []byte, k []byte, v bson.RawValue, n *projNode) 
 // array applies an interior spec node to every element of an array:
 // documents are projected, nested arrays recursed into, and scalars kept by
 // exclusion projections and dropped by inclusion ones.
-func (a *projApplier) array(dst []byte, src []byte, n *projNode) ([]byte, error) {
+func (a *applier) array(dst []byte, src []byte, n *node) ([]byte, error) {
 	start := len(dst)
 	dst = append(dst, 0, 0, 0, 0)
 	it := value.IterOf(src)
@@ -448,10 +448,10 @@ func (a *projApplier) array(dst []byte, src []byte, n *projNode) ([]byte, error)
 		var err error
 		switch e.Type {
 		case bson.TypeEmbeddedDocument:
-			dst = projAppendHeader(dst, e.Type, key)
+			dst = appendHeader(dst, e.Type, key)
 			dst, err = a.doc(dst, e.Value, n, false)
 		case bson.TypeArray:
-			dst = projAppendHeader(dst, e.Type, key)
+			dst = appendHeader(dst, e.Type, key)
 			dst, err = a.array(dst, e.Value, n)
 		default:
 			if a.p.inclusion {
@@ -471,7 +471,7 @@ func (a *projApplier) array(dst []byte, src []byte, n *projNode) ([]byte, error)
 
 // addExprs appends computed fields, evaluated against the original
 // document. Dotted computed paths are nested into documents.
-func (a *projApplier) addExprs(out bson.Raw, doc bson.Raw) (bson.Raw, error) {
+func (a *applier) addExprs(out bson.Raw, doc bson.Raw) (bson.Raw, error) {
 	for _, x := range a.p.exprs {
 		v, err := x.e.Eval(doc)
 		if err != nil {
@@ -480,14 +480,14 @@ func (a *projApplier) addExprs(out bson.Raw, doc bson.Raw) (bson.Raw, error) {
 		if v.Type == 0 {
 			continue
 		}
-		out = projSetPath(out, strings.Split(x.path, "."), v)
+		out = setPath(out, strings.Split(x.path, "."), v)
 	}
 	return out, nil
 }
 
-// projSetPath returns doc with path set to v, replacing an existing value
+// setPath returns doc with path set to v, replacing an existing value
 // and creating intermediate documents.
-func projSetPath(doc bson.Raw, path []string, v bson.RawValue) bson.Raw {
+func setPath(doc bson.Raw, path []string, v bson.RawValue) bson.Raw {
 	dst := make([]byte, 4, len(doc)+len(v.Value)+16)
 	it := value.IterOf(doc)
 	done := false
@@ -509,13 +509,13 @@ func projSetPath(doc bson.Raw, path []string, v bson.RawValue) bson.Raw {
 		if e.Type == bson.TypeEmbeddedDocument {
 			sub = e.Value
 		}
-		dst = projAppend(dst, k, bson.RawValue{Type: bson.TypeEmbeddedDocument, Value: projSetPath(sub, path[1:], v)})
+		dst = projAppend(dst, k, bson.RawValue{Type: bson.TypeEmbeddedDocument, Value: setPath(sub, path[1:], v)})
 	}
 	if !done {
 		if len(path) == 1 {
 			dst = projAppend(dst, []byte(path[0]), v)
 		} else {
-			dst = projAppend(dst, []byte(path[0]), bson.RawValue{Type: bson.TypeEmbeddedDocument, Value: projSetPath(nil, path[1:], v)})
+			dst = projAppend(dst, []byte(path[0]), bson.RawValue{Type: bson.TypeEmbeddedDocument, Value: setPath(nil, path[1:], v)})
 		}
 	}
 	dst = append(dst, 0)
@@ -523,8 +523,8 @@ func projSetPath(doc bson.Raw, path []string, v bson.RawValue) bson.Raw {
 	return dst
 }
 
-// projSliceValues returns the elements $slice keeps.
-func projSliceValues(v bson.RawValue, s *projSlice) []bson.RawValue {
+// sliceValues returns the elements $slice keeps.
+func sliceValues(v bson.RawValue, s *slice) []bson.RawValue {
 	var all []bson.RawValue
 	it := value.IterOf(v.Value)
 	for {
@@ -552,8 +552,8 @@ func projSliceValues(v bson.RawValue, s *projSlice) []bson.RawValue {
 	return all[from:to]
 }
 
-// projAppendHeader appends an element's type byte and key.
-func projAppendHeader(dst []byte, t bson.Type, key []byte) []byte {
+// appendHeader appends an element's type byte and key.
+func appendHeader(dst []byte, t bson.Type, key []byte) []byte {
 	dst = append(dst, byte(t))
 	dst = append(dst, key...)
 	return append(dst, 0)
@@ -561,13 +561,13 @@ func projAppendHeader(dst []byte, t bson.Type, key []byte) []byte {
 
 // projAppend appends a whole element.
 func projAppend(dst []byte, key []byte, v bson.RawValue) []byte {
-	dst = projAppendHeader(dst, v.Type, key)
+	dst = appendHeader(dst, v.Type, key)
 	return append(dst, v.Value...)
 }
 
-// projAppendArray appends an array element built from vals.
-func projAppendArray(dst []byte, key []byte, vals []bson.RawValue) []byte {
-	dst = projAppendHeader(dst, bson.TypeArray, key)
+// appendArray appends an array element built from vals.
+func appendArray(dst []byte, key []byte, vals []bson.RawValue) []byte {
+	dst = appendHeader(dst, bson.TypeArray, key)
 	start := len(dst)
 	dst = append(dst, 0, 0, 0, 0)
 	for i, e := range vals {

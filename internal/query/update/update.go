@@ -25,12 +25,12 @@ import (
 type Update struct {
 	// replacement is the replacement document; nil for an operator update.
 	replacement bson.Raw
-	root        *updateNode
+	root        *node
 	// renames lists the $rename operations; Apply resolves their source
 	// values before walking the tree.
-	renames []*updateOp
+	renames []*operation
 	// filters holds the compiled arrayFilters by identifier.
-	filters map[string]updateMatcher
+	filters map[string]matcher
 	// idPath is the path of the first operation that starts at _id ("_id",
 	// "_id.x"), or "" when none does: Apply checks that _id did not change
 	// only when it could have, and names this path in the error.
@@ -49,48 +49,48 @@ type ApplyOptions struct {
 	Now time.Time
 }
 
-// updateKind names one update operator.
-type updateKind int
+// kind names one update operator.
+type kind int
 
 const (
-	updateSet updateKind = iota
-	updateUnset
-	updateInc
-	updateMul
+	set kind = iota
+	unset
+	inc
+	mul
 	updateMin
 	updateMax
-	updateRename       // at the destination path
-	updateRenameSource // placeholder at the source path of a $rename
-	updateSetOnInsert
-	updateCurrentDate
-	updatePush
-	updateAddToSet
-	updatePop
-	updatePull
-	updatePullAll
+	rename       // at the destination path
+	renameSource // placeholder at the source path of a $rename
+	setOnInsert
+	currentDate
+	push
+	addToSet
+	pop
+	pull
+	pullAll
 )
 
-// updateOperators maps operator names to kinds.
-var updateOperators = map[string]updateKind{
-	"$set":         updateSet,
-	"$unset":       updateUnset,
-	"$inc":         updateInc,
-	"$mul":         updateMul,
+// operators maps operator names to kinds.
+var operators = map[string]kind{
+	"$set":         set,
+	"$unset":       unset,
+	"$inc":         inc,
+	"$mul":         mul,
 	"$min":         updateMin,
 	"$max":         updateMax,
-	"$rename":      updateRename,
-	"$setOnInsert": updateSetOnInsert,
-	"$currentDate": updateCurrentDate,
-	"$push":        updatePush,
-	"$addToSet":    updateAddToSet,
-	"$pop":         updatePop,
-	"$pull":        updatePull,
-	"$pullAll":     updatePullAll,
+	"$rename":      rename,
+	"$setOnInsert": setOnInsert,
+	"$currentDate": currentDate,
+	"$push":        push,
+	"$addToSet":    addToSet,
+	"$pop":         pop,
+	"$pull":        pull,
+	"$pullAll":     pullAll,
 }
 
-// updateOp is one leaf operation of the update tree.
-type updateOp struct {
-	kind updateKind
+// operation is one leaf operation of the update tree.
+type operation struct {
+	kind kind
 	name string // "$set", for messages
 	path string // the dotted path as written
 	// value is the operator's argument for path; path and value format
@@ -102,23 +102,23 @@ type updateOp struct {
 	// $rename: the other end of the rename (source for the destination op
 	// and destination for the placeholder) and the peer op.
 	renameFrom string
-	peer       *updateOp
+	peer       *operation
 	// $push / $addToSet.
-	push *updatePushSpec
+	push *pushSpec
 	// $pull: the element matcher.
-	pull *updatePullMatcher
+	pull *pullMatcher
 	// $pullAll values, $addToSet values.
 	values []bson.RawValue
 	// $pop: -1 removes the first element, 1 the last.
 	popFirst bool
 }
 
-// updateNode is a node of the update tree. Exactly one of op and children
+// node is a node of the update tree. Exactly one of op and children
 // is set. arrayNode marks nodes whose children are "$[]" / "$[<id>]"
 // components: they apply to every (matching) element of an array.
-type updateNode struct {
-	op        *updateOp
-	children  map[string]*updateNode
+type node struct {
+	op        *operation
+	children  map[string]*node
 	order     []string // children keys, in application order
 	arrayNode bool
 }
@@ -130,15 +130,15 @@ type updateNode struct {
 // ConflictingUpdateOperators for two operations on one path,
 // DollarPrefixedFieldName for $-fields in a replacement.
 func Compile(update bson.Raw, arrayFilters []bson.Raw) (*Update, error) {
-	if err := updateValidate(update, "update"); err != nil {
+	if err := validate(update, "update"); err != nil {
 		return nil, err
 	}
-	first, ok := updateFirstKey(update)
+	first, ok := firstKey(update)
 	if !ok || !strings.HasPrefix(first, "$") {
-		return updateCompileReplacement(update, arrayFilters)
+		return compileReplacement(update, arrayFilters)
 	}
-	u := &Update{root: &updateNode{children: map[string]*updateNode{}}}
-	filters, err := updateCompileArrayFilters(arrayFilters)
+	u := &Update{root: &node{children: map[string]*node{}}}
+	filters, err := compileArrayFilters(arrayFilters)
 	if err != nil {
 		return nil, err
 	}
@@ -150,26 +150,26 @@ func Compile(update bson.Raw, arrayFilters []bson.Raw) (*Update, error) {
 	}
 	for _, e := range elems {
 		name := e.Key()
-		kind, known := updateOperators[name]
+		kind, known := operators[name]
 		if !known {
 			return nil, codes.New(codes.FailedToParse, "Unknown modifier: %s. Expected a valid update modifier or pipeline-style update specified as an array", name)
 		}
 		arg := e.Value()
 		if arg.Type != bson.TypeEmbeddedDocument {
 			return nil, codes.New(codes.FailedToParse, "Modifiers operate on fields but we found type %s instead. For example: {$mod: {<field>: ...}} not {%s}",
-				value.TypeName(arg.Type), updateFormatElement(name, arg))
+				value.TypeName(arg.Type), formatElement(name, arg))
 		}
 		fields, err := arg.Document().Elements()
 		if err != nil {
 			return nil, codes.New(codes.FailedToParse, "invalid update document: %v", err)
 		}
 		for _, f := range fields {
-			op, err := updateParseOp(kind, name, f.Key(), f.Value())
+			op, err := parseOp(kind, name, f.Key(), f.Value())
 			if err != nil {
 				return nil, err
 			}
-			if kind == updateRename {
-				src := &updateOp{kind: updateRenameSource, name: name, path: op.renameFrom, renameFrom: op.path, peer: op}
+			if kind == rename {
+				src := &operation{kind: renameSource, name: name, path: op.renameFrom, renameFrom: op.path, peer: op}
 				op.peer = src
 				// MongoDB adds the source first (as a conflict placeholder),
 				// then the destination.
@@ -189,7 +189,7 @@ func Compile(update bson.Raw, arrayFilters []bson.Raw) (*Update, error) {
 	}
 	for id := range u.filters {
 		if !used[id] {
-			return nil, codes.New(codes.FailedToParse, "The array filter for identifier '%s' was not used in the update %s", id, updateFormatDoc(update))
+			return nil, codes.New(codes.FailedToParse, "The array filter for identifier '%s' was not used in the update %s", id, formatDoc(update))
 		}
 	}
 	u.root.sortChildren()
@@ -208,7 +208,7 @@ func (u *Update) IsReplacement() bool { return u.replacement != nil }
 // *codes.Error (ImmutableField when _id would change, TypeMismatch,
 // PathNotViable, BadValue, ... as MongoDB reports them).
 func (u *Update) Apply(doc bson.Raw, opts ApplyOptions) (newDoc bson.Raw, modified bool, err error) {
-	if err := updateValidate(doc, "document"); err != nil {
+	if err := validate(doc, "document"); err != nil {
 		return nil, false, err
 	}
 	if len(doc) == 0 {
@@ -224,10 +224,10 @@ func (u *Update) Apply(doc bson.Raw, opts ApplyOptions) (newDoc bson.Raw, modifi
 		return nil, false, err
 	}
 	if opts.Insert {
-		out = updateIDFirst(out)
+		out = iDFirst(out)
 	}
-	if len(out) > updateMaxDocSize {
-		return nil, false, codes.New(17419, "Resulting document after update is larger than %d", updateMaxDocSize)
+	if len(out) > maxDocSize {
+		return nil, false, codes.New(17419, "Resulting document after update is larger than %d", maxDocSize)
 	}
 	if bytes.Equal(out, doc) {
 		return doc, false, nil
@@ -235,12 +235,12 @@ func (u *Update) Apply(doc bson.Raw, opts ApplyOptions) (newDoc bson.Raw, modifi
 	return bson.Raw(out), true, nil
 }
 
-// updateMaxDocSize is MongoDB's BSONObjMaxUserSize.
-const updateMaxDocSize = 16 * 1024 * 1024
+// maxDocSize is MongoDB's BSONObjMaxUserSize.
+const maxDocSize = 16 * 1024 * 1024
 
 // applyOperators runs the operator tree over doc.
 func (u *Update) applyOperators(doc bson.Raw, opts ApplyOptions) ([]byte, error) {
-	a := &updateApplier{u: u, opts: opts, doc: doc}
+	a := &applier{u: u, opts: opts, doc: doc}
 	if opts.Now.IsZero() {
 		a.opts.Now = time.Now()
 	}
@@ -254,18 +254,18 @@ func (u *Update) applyOperators(doc bson.Raw, opts ApplyOptions) ([]byte, error)
 		return nil, err
 	}
 	if u.idPath != "" {
-		if err := updateCheckID(doc, out, u.idPath); err != nil {
+		if err := checkID(doc, out, u.idPath); err != nil {
 			return nil, err
 		}
 	}
 	return out, nil
 }
 
-// updateCheckID enforces that _id, when the original document had one, is
+// checkID enforces that _id, when the original document had one, is
 // byte-for-byte unchanged, and that a new _id is not an array.
-func updateCheckID(before, after []byte, path string) error {
-	oldID, hadID := updateLookupTop(before, "_id")
-	newID, hasID := updateLookupTop(after, "_id")
+func checkID(before, after []byte, path string) error {
+	oldID, hadID := lookupTop(before, "_id")
+	newID, hasID := lookupTop(after, "_id")
 	if hadID && (!hasID || oldID.Type != newID.Type || !bytes.Equal(oldID.Value, newID.Value)) {
 		return codes.New(codes.ImmutableField, "Performing an update on the path '%s' would modify the immutable field '_id'", path)
 	}
@@ -278,8 +278,8 @@ func updateCheckID(before, after []byte, path string) error {
 // add inserts op into the tree, reporting ConflictingUpdateOperators when
 // its path equals, or is a prefix of, a path already present (and vice
 // versa), as MongoDB's UpdateObjectNode::parseAndMerge does.
-func (u *Update) add(op *updateOp, usedFilters map[string]bool) error {
-	parts, err := updateParsePath(op.path, u.filters, usedFilters)
+func (u *Update) add(op *operation, usedFilters map[string]bool) error {
+	parts, err := parsePath(op.path, u.filters, usedFilters)
 	if err != nil {
 		return err
 	}
@@ -300,11 +300,11 @@ func (u *Update) add(op *updateOp, usedFilters map[string]bool) error {
 		child := n.children[p]
 		last := i == len(parts)-1
 		if child == nil {
-			child = &updateNode{}
+			child = &node{}
 			if last {
 				child.op = op
 			} else {
-				child.children = map[string]*updateNode{}
+				child.children = map[string]*node{}
 			}
 			n.children[p] = child
 			n.order = append(n.order, p)
@@ -320,21 +320,21 @@ func (u *Update) add(op *updateOp, usedFilters map[string]bool) error {
 }
 
 // sortChildren orders every node's children as MongoDB 5+ applies them.
-func (n *updateNode) sortChildren() {
+func (n *node) sortChildren() {
 	if n.op != nil {
 		return
 	}
-	updateSortKeys(n.order)
+	sortKeys(n.order)
 	for _, c := range n.children {
 		c.sortChildren()
 	}
 }
 
-// updateSortKeys sorts field names lexicographically, except that two
+// sortKeys sorts field names lexicographically, except that two
 // numeric names compare as numbers (MongoDB's cmpPathsAndArrayIndexes).
-func updateSortKeys(keys []string) {
+func sortKeys(keys []string) {
 	less := func(a, b string) bool {
-		ia, ib := updateArrayIndex(a), updateArrayIndex(b)
+		ia, ib := arrayIndex(a), arrayIndex(b)
 		if ia >= 0 && ib >= 0 {
 			return ia < ib
 		}
@@ -348,9 +348,9 @@ func updateSortKeys(keys []string) {
 	}
 }
 
-// updateArrayIndex parses a path component that can index an array: digits
+// arrayIndex parses a path component that can index an array: digits
 // only, no sign and no leading zero. It returns -1 otherwise.
-func updateArrayIndex(s string) int {
+func arrayIndex(s string) int {
 	if s == "" || len(s) > 9 || (len(s) > 1 && s[0] == '0') {
 		return -1
 	}
@@ -365,18 +365,18 @@ func updateArrayIndex(s string) int {
 	return n
 }
 
-// updateParsePath splits and validates an update path: no empty parts, at
+// parsePath splits and validates an update path: no empty parts, at
 // most one "$", no positional operator first, "$[<id>]" identifiers must
 // have an array filter (and are recorded as used).
-func updateParsePath(path string, filters map[string]updateMatcher, used map[string]bool) ([]string, error) {
+func parsePath(path string, filters map[string]matcher, used map[string]bool) ([]string, error) {
 	if path == "" {
-		return nil, codes.New(updateEmptyFieldName, "An empty update path is not valid.")
+		return nil, codes.New(emptyFieldName, "An empty update path is not valid.")
 	}
 	parts := strings.Split(path, ".")
 	positional := 0
 	for i, p := range parts {
 		if p == "" {
-			return nil, codes.New(updateEmptyFieldName, "The update path '%s' contains an empty field name, which is not allowed.", path)
+			return nil, codes.New(emptyFieldName, "The update path '%s' contains an empty field name, which is not allowed.", path)
 		}
 		if p == "$" {
 			positional++
@@ -409,11 +409,11 @@ func updateParsePath(path string, filters map[string]updateMatcher, used map[str
 	return parts, nil
 }
 
-// updateEmptyFieldName is MongoDB's EmptyFieldName (56).
-const updateEmptyFieldName = codes.EmptyFieldName
+// emptyFieldName is MongoDB's EmptyFieldName (56).
+const emptyFieldName = codes.EmptyFieldName
 
-// updateCompileReplacement compiles a replacement document.
-func updateCompileReplacement(update bson.Raw, arrayFilters []bson.Raw) (*Update, error) {
+// compileReplacement compiles a replacement document.
+func compileReplacement(update bson.Raw, arrayFilters []bson.Raw) (*Update, error) {
 	if len(arrayFilters) > 0 {
 		return nil, codes.New(codes.FailedToParse, "arrayFilters may not be specified for replacement-style updates")
 	}
@@ -428,7 +428,7 @@ func updateCompileReplacement(update bson.Raw, arrayFilters []bson.Raw) (*Update
 		}
 	}
 	if len(update) == 0 {
-		update = updateEmptyDoc
+		update = emptyDoc
 	}
 	return &Update{replacement: update}, nil
 }
@@ -436,8 +436,8 @@ func updateCompileReplacement(update bson.Raw, arrayFilters []bson.Raw) (*Update
 // applyReplacement returns the replacement, keeping doc's _id: it is put in
 // front when the replacement has none, and a replacement _id must equal it.
 func (u *Update) applyReplacement(doc bson.Raw) ([]byte, error) {
-	oldID, hadID := updateLookupTop(doc, "_id")
-	newID, hasID := updateLookupTop(u.replacement, "_id")
+	oldID, hadID := lookupTop(doc, "_id")
+	newID, hasID := lookupTop(u.replacement, "_id")
 	if hasID && newID.Type == bson.TypeArray {
 		return nil, codes.New(codes.InvalidIdField, "The '_id' value cannot be of type array")
 	}
@@ -447,48 +447,48 @@ func (u *Update) applyReplacement(doc bson.Raw) ([]byte, error) {
 	if hasID {
 		if oldID.Type != newID.Type || !bytes.Equal(oldID.Value, newID.Value) {
 			return nil, codes.New(codes.ImmutableField, "After applying the update, the (immutable) field '_id' was found to have been altered to %s",
-				updateFormatElement("_id", newID))
+				formatElement("_id", newID))
 		}
 		return append([]byte(nil), u.replacement...), nil
 	}
 	out := make([]byte, 4, len(u.replacement)+len(oldID.Value)+8)
-	out = updateAppendElem(out, "_id", oldID)
+	out = appendElem(out, "_id", oldID)
 	out = append(out, u.replacement[4:]...)
-	return updateFinishDoc(out), nil
+	return finishDoc(out), nil
 }
 
-// updateEmptyDoc is the empty BSON document.
-var updateEmptyDoc = bson.Raw{5, 0, 0, 0, 0}
+// emptyDoc is the empty BSON document.
+var emptyDoc = bson.Raw{5, 0, 0, 0, 0}
 
-// updateFinishDoc writes the length prefix of a document built as
+// finishDoc writes the length prefix of a document built as
 // 4 placeholder bytes + elements + terminating zero.
-func updateFinishDoc(b []byte) []byte {
+func finishDoc(b []byte) []byte {
 	n := len(b)
 	b[0], b[1], b[2], b[3] = byte(n), byte(n>>8), byte(n>>16), byte(n>>24)
 	return b
 }
 
-// updateValidate checks that b is a well-formed BSON document, recursively,
+// validate checks that b is a well-formed BSON document, recursively,
 // so that the rest of the package can use the driver's accessors (which
 // panic on malformed bytes) safely. bsoncore's own Validate does not look
 // inside embedded documents. An empty b stands for the empty document.
-func updateValidate(b bson.Raw, what string) error {
+func validate(b bson.Raw, what string) error {
 	if len(b) == 0 {
 		return nil
 	}
-	if err := updateValidateDoc(b, 0); err != nil {
+	if err := validateDoc(b, 0); err != nil {
 		return codes.New(codes.InvalidBSON, "invalid BSON %s: %v", what, err)
 	}
 	return nil
 }
 
-// updateMaxDepth is the deepest nesting of documents accepted, as
+// maxDepth is the deepest nesting of documents accepted, as
 // MongoDB's BSONDepth limit.
-const updateMaxDepth = 200
+const maxDepth = 200
 
-// updateValidateDoc validates one document or array and everything in it.
-func updateValidateDoc(b []byte, depth int) error {
-	if depth > updateMaxDepth {
+// validateDoc validates one document or array and everything in it.
+func validateDoc(b []byte, depth int) error {
+	if depth > maxDepth {
 		return errors.New("document nested too deeply")
 	}
 	if len(b) < 5 {
@@ -509,7 +509,7 @@ func updateValidateDoc(b []byte, depth int) error {
 		v := e.Value()
 		switch v.Type {
 		case bsoncore.TypeEmbeddedDocument, bsoncore.TypeArray:
-			if err := updateValidateDoc(v.Data, depth+1); err != nil {
+			if err := validateDoc(v.Data, depth+1); err != nil {
 				return err
 			}
 		case bsoncore.TypeCodeWithScope:
@@ -517,7 +517,7 @@ func updateValidateDoc(b []byte, depth int) error {
 			if !ok {
 				return errors.New("bad code with scope")
 			}
-			if err := updateValidateDoc(scope, depth+1); err != nil {
+			if err := validateDoc(scope, depth+1); err != nil {
 				return err
 			}
 		case bsoncore.TypeString, bsoncore.TypeJavaScript, bsoncore.TypeSymbol:
@@ -544,8 +544,8 @@ func updateValidateDoc(b []byte, depth int) error {
 	return nil
 }
 
-// updateFirstKey returns the first field name of doc.
-func updateFirstKey(doc bson.Raw) (string, bool) {
+// firstKey returns the first field name of doc.
+func firstKey(doc bson.Raw) (string, bool) {
 	if len(doc) < 5 {
 		return "", false
 	}
@@ -556,8 +556,8 @@ func updateFirstKey(doc bson.Raw) (string, bool) {
 	return e.Key(), true
 }
 
-// updateLookupTop finds a top-level field without allocating.
-func updateLookupTop(doc []byte, key string) (bson.RawValue, bool) {
+// lookupTop finds a top-level field without allocating.
+func lookupTop(doc []byte, key string) (bson.RawValue, bool) {
 	if len(doc) < 5 {
 		return bson.RawValue{}, false
 	}
@@ -576,9 +576,9 @@ func updateLookupTop(doc []byte, key string) (bson.RawValue, bool) {
 	return bson.RawValue{}, false
 }
 
-// updateIDFirst moves _id to the front of doc, as MongoDB stores inserted
+// iDFirst moves _id to the front of doc, as MongoDB stores inserted
 // documents.
-func updateIDFirst(doc []byte) []byte {
+func iDFirst(doc []byte) []byte {
 	if len(doc) < 5 {
 		return doc
 	}
@@ -597,7 +597,7 @@ func updateIDFirst(doc []byte) []byte {
 			out = append(out, e...)
 			out = append(out, doc[4:off]...)
 			out = append(out, doc[off+len(e):]...)
-			return updateFinishDoc(out)
+			return finishDoc(out)
 		}
 		off += len(e)
 		rem = r
@@ -605,13 +605,13 @@ func updateIDFirst(doc []byte) []byte {
 	return doc
 }
 
-// updateJoin appends key to a dotted path prefix.
-func updateJoin(prefix, key string) string {
+// join appends key to a dotted path prefix.
+func join(prefix, key string) string {
 	if prefix == "" {
 		return key
 	}
 	return prefix + "." + key
 }
 
-// updateItoa formats an array index as a field name.
-func updateItoa(i int) string { return strconv.Itoa(i) }
+// itoa formats an array index as a field name.
+func itoa(i int) string { return strconv.Itoa(i) }

@@ -10,88 +10,88 @@ import (
 	"go.mongodb.org/mongo-driver/v2/x/bsonx/bsoncore"
 )
 
-// updatePushSpec is a parsed $push argument with its modifiers.
-type updatePushSpec struct {
+// pushSpec is a parsed $push argument with its modifiers.
+type pushSpec struct {
 	each        []bson.RawValue
 	hasSlice    bool
 	slice       int64
 	hasPosition bool
 	position    int64
 	hasSort     bool
-	sortDesc    bool             // whole-element sort direction
-	sortKeys    []updatePushSort // nil: sort whole elements
+	sortDesc    bool       // whole-element sort direction
+	sortKeys    []pushSort // nil: sort whole elements
 }
 
-// updatePushSort is one field of a $push $sort pattern.
-type updatePushSort struct {
+// pushSort is one field of a $push $sort pattern.
+type pushSort struct {
 	path []string
 	desc bool
 }
 
-// updatePullMatcher decides which elements $pull removes: equal values, or
+// pullMatcher decides which elements $pull removes: equal values, or
 // elements matching a query condition.
-type updatePullMatcher struct {
+type pullMatcher struct {
 	// filter is set for conditions. wrapped conditions ({$gte: 6}) apply to
 	// the element as the field "v"; the others ({score: 8}) match embedded
 	// documents as query documents.
-	filter  updateMatcher
+	filter  matcher
 	wrapped bool
 	value   bson.RawValue
 }
 
-// updatePullWrapField is the field name an element takes when matched
+// pullWrapField is the field name an element takes when matched
 // against an operator condition such as {$gte: 6}.
-const updatePullWrapField = "v"
+const pullWrapField = "v"
 
-// updateParseArrayOp validates the argument of $push, $addToSet, $pop,
+// parseArrayOp validates the argument of $push, $addToSet, $pop,
 // $pull and $pullAll.
-func updateParseArrayOp(op *updateOp, path string, arg bson.RawValue) (*updateOp, error) {
+func parseArrayOp(op *operation, path string, arg bson.RawValue) (*operation, error) {
 	switch op.kind {
-	case updatePush:
-		spec, err := updateParsePush(arg)
+	case push:
+		spec, err := parsePush(arg)
 		if err != nil {
 			return nil, err
 		}
 		op.push = spec
-	case updateAddToSet:
+	case addToSet:
 		vals := []bson.RawValue{arg}
 		if arg.Type == bson.TypeEmbeddedDocument {
-			if k, ok := updateFirstKey(arg.Document()); ok && k == "$each" {
+			if k, ok := firstKey(arg.Document()); ok && k == "$each" {
 				elems, _ := arg.Document().Elements()
 				if len(elems) > 1 {
-					return nil, codes.New(codes.BadValue, "Found unexpected fields after $each in $addToSet: %s", updateFormatValue(arg))
+					return nil, codes.New(codes.BadValue, "Found unexpected fields after $each in $addToSet: %s", formatValue(arg))
 				}
 				each := elems[0].Value()
 				if each.Type != bson.TypeArray {
 					return nil, codes.New(codes.TypeMismatch, "The argument to $each in $addToSet must be an array but it was of type %s", value.TypeName(each.Type))
 				}
-				vals = updateArrayValues(each.Value)
+				vals = arrayValues(each.Value)
 			}
 		}
 		// Duplicates within the argument are added once.
 		var uniq []bson.RawValue
 		for _, v := range vals {
-			if !updateContains(uniq, v) {
+			if !contains(uniq, v) {
 				uniq = append(uniq, v)
 			}
 		}
 		op.values = uniq
-	case updatePop:
-		if !updateIsNumber(arg.Type) {
-			return nil, codes.New(codes.FailedToParse, "Expected a number in: %s", updateFormatElement(path, arg))
+	case pop:
+		if !isNumber(arg.Type) {
+			return nil, codes.New(codes.FailedToParse, "Expected a number in: %s", formatElement(path, arg))
 		}
-		f := updateSpecialFloat(arg)
+		f := specialFloat(arg)
 		if f != 1 && f != -1 {
-			return nil, codes.New(codes.FailedToParse, "$pop expects 1 or -1, found: %s", updateFormatValue(arg))
+			return nil, codes.New(codes.FailedToParse, "$pop expects 1 or -1, found: %s", formatValue(arg))
 		}
 		op.popFirst = f == -1
-	case updatePullAll:
+	case pullAll:
 		if arg.Type != bson.TypeArray {
 			return nil, codes.New(codes.BadValue, "$pullAll requires an array argument but was given a %s", value.TypeName(arg.Type))
 		}
-		op.values = updateArrayValues(arg.Value)
-	case updatePull:
-		m, err := updateParsePull(arg)
+		op.values = arrayValues(arg.Value)
+	case pull:
+		m, err := parsePull(arg)
 		if err != nil {
 			return nil, err
 		}
@@ -100,13 +100,13 @@ func updateParseArrayOp(op *updateOp, path string, arg bson.RawValue) (*updateOp
 	return op, nil
 }
 
-// updatePushModifiers are the clauses allowed beside $each.
-var updatePushModifiers = map[string]bool{"$each": true, "$slice": true, "$sort": true, "$position": true}
+// pushModifiers are the clauses allowed beside $each.
+var pushModifiers = map[string]bool{"$each": true, "$slice": true, "$sort": true, "$position": true}
 
-// updateParsePush parses {$push: {f: v}} and {$push: {f: {$each: [...],
+// parsePush parses {$push: {f: v}} and {$push: {f: {$each: [...],
 // $slice: n, $sort: s, $position: p}}}.
-func updateParsePush(arg bson.RawValue) (*updatePushSpec, error) {
-	spec := &updatePushSpec{}
+func parsePush(arg bson.RawValue) (*pushSpec, error) {
+	spec := &pushSpec{}
 	if arg.Type != bson.TypeEmbeddedDocument {
 		spec.each = []bson.RawValue{arg}
 		return spec, nil
@@ -119,7 +119,7 @@ func updateParsePush(arg bson.RawValue) (*updatePushSpec, error) {
 	elems, _ := doc.Elements()
 	for _, e := range elems {
 		k, v := e.Key(), e.Value()
-		if !updatePushModifiers[k] {
+		if !pushModifiers[k] {
 			return nil, codes.New(codes.BadValue, "Unrecognized clause in $push: %s", k)
 		}
 		switch k {
@@ -127,21 +127,21 @@ func updateParsePush(arg bson.RawValue) (*updatePushSpec, error) {
 			if v.Type != bson.TypeArray {
 				return nil, codes.New(codes.BadValue, "The argument to $each in $push must be an array but it was of type: %s", value.TypeName(v.Type))
 			}
-			spec.each = updateArrayValues(v.Value)
+			spec.each = arrayValues(v.Value)
 		case "$slice":
-			n, ok := updateWholeNumber(v)
+			n, ok := wholeNumber(v)
 			if !ok {
 				return nil, codes.New(codes.BadValue, "The value for $slice must be an integer value but was given type: %s", value.TypeName(v.Type))
 			}
 			spec.hasSlice, spec.slice = true, n
 		case "$position":
-			n, ok := updateWholeNumber(v)
+			n, ok := wholeNumber(v)
 			if !ok {
 				return nil, codes.New(codes.BadValue, "The value for $position must be an integer value, not of type: %s", value.TypeName(v.Type))
 			}
 			spec.hasPosition, spec.position = true, n
 		case "$sort":
-			if err := updateParsePushSort(spec, v); err != nil {
+			if err := parsePushSort(spec, v); err != nil {
 				return nil, err
 			}
 		}
@@ -149,12 +149,12 @@ func updateParsePush(arg bson.RawValue) (*updatePushSpec, error) {
 	return spec, nil
 }
 
-// updateParsePushSort parses $sort: 1 / -1, or {field: 1 / -1, ...}.
-func updateParsePushSort(spec *updatePushSpec, v bson.RawValue) error {
+// parsePushSort parses $sort: 1 / -1, or {field: 1 / -1, ...}.
+func parsePushSort(spec *pushSpec, v bson.RawValue) error {
 	invalid := codes.New(codes.BadValue, "The $sort is invalid: use 1/-1 to sort the whole element, or {field:1/-1} to sort embedded fields")
 	spec.hasSort = true
-	if updateIsNumber(v.Type) {
-		f := updateSpecialFloat(v)
+	if isNumber(v.Type) {
+		f := specialFloat(v)
 		if f != 1 && f != -1 {
 			return invalid
 		}
@@ -170,10 +170,10 @@ func updateParsePushSort(spec *updatePushSpec, v bson.RawValue) error {
 	}
 	for _, e := range elems {
 		k, dir := e.Key(), e.Value()
-		if !updateIsNumber(dir.Type) {
+		if !isNumber(dir.Type) {
 			return invalid
 		}
-		f := updateSpecialFloat(dir)
+		f := specialFloat(dir)
 		if f != 1 && f != -1 {
 			return invalid
 		}
@@ -183,20 +183,20 @@ func updateParsePushSort(spec *updatePushSpec, v bson.RawValue) error {
 				return codes.New(codes.BadValue, "The $sort field is a dotted field but has an empty part: %s", k)
 			}
 		}
-		spec.sortKeys = append(spec.sortKeys, updatePushSort{path: parts, desc: f == -1})
+		spec.sortKeys = append(spec.sortKeys, pushSort{path: parts, desc: f == -1})
 	}
 	return nil
 }
 
-// updateWholeNumber returns a number with no fractional part as int64.
-func updateWholeNumber(v bson.RawValue) (int64, bool) {
+// wholeNumber returns a number with no fractional part as int64.
+func wholeNumber(v bson.RawValue) (int64, bool) {
 	switch v.Type {
 	case bson.TypeInt32:
 		return int64(v.Int32()), true
 	case bson.TypeInt64:
 		return v.Int64(), true
 	case bson.TypeDouble, bson.TypeDecimal128:
-		f := updateSpecialFloat(v)
+		f := specialFloat(v)
 		if f != f || f > 1<<53 || f < -(1<<53) || f != float64(int64(f)) {
 			return 0, false
 		}
@@ -205,66 +205,66 @@ func updateWholeNumber(v bson.RawValue) (int64, bool) {
 	return 0, false
 }
 
-// updateParsePull chooses how $pull matches elements, as MongoDB's
+// parsePull chooses how $pull matches elements, as MongoDB's
 // PullNode does: a document whose first field is a query operator is a
 // condition on the element itself; any other document is a query on
 // embedded-document elements; anything else is compared for equality.
-func updateParsePull(arg bson.RawValue) (*updatePullMatcher, error) {
+func parsePull(arg bson.RawValue) (*pullMatcher, error) {
 	switch arg.Type {
 	case bson.TypeEmbeddedDocument:
-		first, _ := updateFirstKey(arg.Document())
-		if strings.HasPrefix(first, "$") && !updateTopLevelQueryOps[first] {
-			f, err := updateCompileMatcher(updateWrap(updatePullWrapField, arg))
+		first, _ := firstKey(arg.Document())
+		if strings.HasPrefix(first, "$") && !topLevelQueryOps[first] {
+			f, err := compileMatcher(wrap(pullWrapField, arg))
 			if err != nil {
 				return nil, err
 			}
-			return &updatePullMatcher{filter: f, wrapped: true}, nil
+			return &pullMatcher{filter: f, wrapped: true}, nil
 		}
-		f, err := updateCompileMatcher(arg.Document())
+		f, err := compileMatcher(arg.Document())
 		if err != nil {
 			return nil, err
 		}
-		return &updatePullMatcher{filter: f}, nil
+		return &pullMatcher{filter: f}, nil
 	case bson.TypeRegex:
-		f, err := updateCompileMatcher(updateWrap(updatePullWrapField, arg))
+		f, err := compileMatcher(wrap(pullWrapField, arg))
 		if err != nil {
 			return nil, err
 		}
-		return &updatePullMatcher{filter: f, wrapped: true}, nil
+		return &pullMatcher{filter: f, wrapped: true}, nil
 	}
-	return &updatePullMatcher{value: arg}, nil
+	return &pullMatcher{value: arg}, nil
 }
 
-// updateTopLevelQueryOps are the operators that start a query document
+// topLevelQueryOps are the operators that start a query document
 // rather than a condition on one field.
-var updateTopLevelQueryOps = map[string]bool{
+var topLevelQueryOps = map[string]bool{
 	"$and": true, "$or": true, "$nor": true, "$expr": true, "$where": true,
 	"$text": true, "$comment": true, "$jsonSchema": true, "$alwaysTrue": true, "$alwaysFalse": true,
 }
 
 // matches reports whether $pull removes elem.
-func (m *updatePullMatcher) matches(elem bson.RawValue) bool {
+func (m *pullMatcher) matches(elem bson.RawValue) bool {
 	switch {
 	case m.filter == nil:
 		return value.Compare(elem, m.value) == 0
 	case m.wrapped:
-		return m.filter.Match(updateWrap(updatePullWrapField, elem))
+		return m.filter.Match(wrap(pullWrapField, elem))
 	case elem.Type == bson.TypeEmbeddedDocument:
 		return m.filter.Match(elem.Document())
 	}
 	return false
 }
 
-// updateWrap builds the document {key: v}.
-func updateWrap(key string, v bson.RawValue) bson.Raw {
+// wrap builds the document {key: v}.
+func wrap(key string, v bson.RawValue) bson.Raw {
 	doc := make([]byte, 4, len(v.Value)+len(key)+7)
-	doc = updateAppendElem(doc, key, v)
+	doc = appendElem(doc, key, v)
 	doc = append(doc, 0)
-	return bson.Raw(updateFinishDoc(doc))
+	return bson.Raw(finishDoc(doc))
 }
 
-// updateArrayValues lists the elements of a BSON array.
-func updateArrayValues(arr []byte) []bson.RawValue {
+// arrayValues lists the elements of a BSON array.
+func arrayValues(arr []byte) []bson.RawValue {
 	var out []bson.RawValue
 	if len(arr) < 5 {
 		return out
@@ -282,22 +282,22 @@ func updateArrayValues(arr []byte) []bson.RawValue {
 	return out
 }
 
-// updateBuildArray encodes values as a BSON array.
-func updateBuildArray(vals []bson.RawValue) bson.RawValue {
+// buildArray encodes values as a BSON array.
+func buildArray(vals []bson.RawValue) bson.RawValue {
 	size := 5
 	for _, v := range vals {
 		size += len(v.Value) + 8
 	}
 	out := make([]byte, 4, size)
 	for i, v := range vals {
-		out = updateAppendElem(out, updateItoa(i), v)
+		out = appendElem(out, itoa(i), v)
 	}
 	out = append(out, 0)
-	return bson.RawValue{Type: bson.TypeArray, Value: updateFinishDoc(out)}
+	return bson.RawValue{Type: bson.TypeArray, Value: finishDoc(out)}
 }
 
-// updateContains reports whether vals holds a value equal to v.
-func updateContains(vals []bson.RawValue, v bson.RawValue) bool {
+// contains reports whether vals holds a value equal to v.
+func contains(vals []bson.RawValue, v bson.RawValue) bool {
 	for _, x := range vals {
 		if value.Compare(x, v) == 0 {
 			return true
@@ -307,37 +307,37 @@ func updateContains(vals []bson.RawValue, v bson.RawValue) bool {
 }
 
 // applyArrayOp applies $push, $addToSet, $pop, $pull or $pullAll to cur.
-func (a *updateApplier) applyArrayOp(op *updateOp, key string, cur bson.RawValue, path string) (bson.RawValue, error) {
+func (a *applier) applyArrayOp(op *operation, key string, cur bson.RawValue, path string) (bson.RawValue, error) {
 	if cur.Type == 0 {
 		switch op.kind {
-		case updatePush:
-			return updateBuildArray(op.push.apply(nil)), nil
-		case updateAddToSet:
-			return updateBuildArray(op.values), nil
+		case push:
+			return buildArray(op.push.apply(nil)), nil
+		case addToSet:
+			return buildArray(op.values), nil
 		}
 		return cur, nil
 	}
 	if cur.Type != bson.TypeArray {
 		switch op.kind {
-		case updatePush:
+		case push:
 			return bson.RawValue{}, codes.New(codes.BadValue, "The field '%s' must be an array but is of type %s in document {%s}",
 				key, value.TypeName(cur.Type), a.idString())
-		case updateAddToSet:
+		case addToSet:
 			return bson.RawValue{}, codes.New(codes.BadValue, "Cannot apply $addToSet to non-array field. Field named '%s' has non-array type %s",
 				key, value.TypeName(cur.Type))
-		case updatePop:
+		case pop:
 			return bson.RawValue{}, codes.New(codes.TypeMismatch, "Path '%s' contains an element of non-array type '%s'", path, value.TypeName(cur.Type))
 		}
 		return bson.RawValue{}, codes.New(codes.BadValue, "Cannot apply %s to a non-array value", op.name)
 	}
-	elems := updateArrayValues(cur.Value)
+	elems := arrayValues(cur.Value)
 	switch op.kind {
-	case updatePush:
-		return updateBuildArray(op.push.apply(elems)), nil
-	case updateAddToSet:
+	case push:
+		return buildArray(op.push.apply(elems)), nil
+	case addToSet:
 		added := false
 		for _, v := range op.values {
-			if !updateContains(elems, v) {
+			if !contains(elems, v) {
 				elems = append(elems, v)
 				added = true
 			}
@@ -345,23 +345,23 @@ func (a *updateApplier) applyArrayOp(op *updateOp, key string, cur bson.RawValue
 		if !added {
 			return cur, nil
 		}
-		return updateBuildArray(elems), nil
-	case updatePop:
+		return buildArray(elems), nil
+	case pop:
 		if len(elems) == 0 {
 			return cur, nil
 		}
 		if op.popFirst {
-			return updateBuildArray(elems[1:]), nil
+			return buildArray(elems[1:]), nil
 		}
-		return updateBuildArray(elems[:len(elems)-1]), nil
+		return buildArray(elems[:len(elems)-1]), nil
 	}
 	kept := elems[:0:0]
 	for _, e := range elems {
 		var remove bool
-		if op.kind == updatePull {
+		if op.kind == pull {
 			remove = op.pull.matches(e)
 		} else {
-			remove = updateContains(op.values, e)
+			remove = contains(op.values, e)
 		}
 		if !remove {
 			kept = append(kept, e)
@@ -370,12 +370,12 @@ func (a *updateApplier) applyArrayOp(op *updateOp, key string, cur bson.RawValue
 	if len(kept) == len(elems) {
 		return cur, nil
 	}
-	return updateBuildArray(kept), nil
+	return buildArray(kept), nil
 }
 
 // apply inserts $each at $position (default: the end), then sorts, then
 // slices, the order MongoDB documents for $push modifiers.
-func (s *updatePushSpec) apply(elems []bson.RawValue) []bson.RawValue {
+func (s *pushSpec) apply(elems []bson.RawValue) []bson.RawValue {
 	pos := int64(len(elems))
 	if s.hasPosition {
 		pos = s.position
@@ -409,7 +409,7 @@ func (s *updatePushSpec) apply(elems []bson.RawValue) []bson.RawValue {
 }
 
 // less orders two elements by the $sort of a $push.
-func (s *updatePushSpec) less(x, y bson.RawValue) bool {
+func (s *pushSpec) less(x, y bson.RawValue) bool {
 	if s.sortKeys == nil {
 		c := value.Compare(x, y)
 		if s.sortDesc {
@@ -418,7 +418,7 @@ func (s *updatePushSpec) less(x, y bson.RawValue) bool {
 		return c < 0
 	}
 	for _, k := range s.sortKeys {
-		c := value.Compare(updateSortValue(x, k.path), updateSortValue(y, k.path))
+		c := value.Compare(sortValue(x, k.path), sortValue(y, k.path))
 		if k.desc {
 			c = -c
 		}
@@ -429,53 +429,53 @@ func (s *updatePushSpec) less(x, y bson.RawValue) bool {
 	return false
 }
 
-// updateNull is the BSON null value.
-var updateNull = bson.RawValue{Type: bson.TypeNull}
+// null is the BSON null value.
+var null = bson.RawValue{Type: bson.TypeNull}
 
-// updateSortValue extracts a $sort field from an element; missing fields
+// sortValue extracts a $sort field from an element; missing fields
 // and non-document elements sort as null.
-func updateSortValue(v bson.RawValue, path []string) bson.RawValue {
+func sortValue(v bson.RawValue, path []string) bson.RawValue {
 	for _, p := range path {
 		switch v.Type {
 		case bson.TypeEmbeddedDocument, bson.TypeArray:
-			if v.Type == bson.TypeArray && updateArrayIndex(p) < 0 {
-				return updateNull
+			if v.Type == bson.TypeArray && arrayIndex(p) < 0 {
+				return null
 			}
-			next, ok := updateLookupTop(v.Value, p)
+			next, ok := lookupTop(v.Value, p)
 			if !ok {
-				return updateNull
+				return null
 			}
 			v = next
 		default:
-			return updateNull
+			return null
 		}
 	}
 	return v
 }
 
-// updateCompileArrayFilters compiles arrayFilters by identifier. Each
+// compileArrayFilters compiles arrayFilters by identifier. Each
 // filter's top-level fields must all start with one identifier (a lowercase
 // letter followed by letters and digits); identifiers may not repeat.
-func updateCompileArrayFilters(filters []bson.Raw) (map[string]updateMatcher, error) {
-	out := map[string]updateMatcher{}
+func compileArrayFilters(filters []bson.Raw) (map[string]matcher, error) {
+	out := map[string]matcher{}
 	for _, f := range filters {
-		if err := updateValidate(f, "array filter"); err != nil {
+		if err := validate(f, "array filter"); err != nil {
 			return nil, err
 		}
-		id, err := updateFilterIdentifier(f, 0)
+		id, err := filterIdentifier(f, 0)
 		if err != nil {
 			return nil, err
 		}
 		if id == "" {
 			return nil, codes.New(codes.FailedToParse, "Cannot use an expression without a top-level field name in arrayFilters")
 		}
-		if !updateValidIdentifier(id) {
+		if !validIdentifier(id) {
 			return nil, codes.New(codes.BadValue, "Error parsing array filter :: caused by :: The top-level field name must be an alphanumeric string beginning with a lowercase letter, found '%s'", id)
 		}
 		if _, dup := out[id]; dup {
 			return nil, codes.New(codes.FailedToParse, "Found multiple array filters with the same top-level field name %s", id)
 		}
-		m, err := updateCompileMatcher(f)
+		m, err := compileMatcher(f)
 		if err != nil {
 			return nil, err
 		}
@@ -484,9 +484,9 @@ func updateCompileArrayFilters(filters []bson.Raw) (map[string]updateMatcher, er
 	return out, nil
 }
 
-// updateFilterIdentifier finds the identifier an array filter is about,
+// filterIdentifier finds the identifier an array filter is about,
 // looking inside $and / $or / $nor.
-func updateFilterIdentifier(f bson.Raw, depth int) (string, error) {
+func filterIdentifier(f bson.Raw, depth int) (string, error) {
 	if depth > 100 {
 		return "", codes.New(codes.FailedToParse, "array filter nested too deeply")
 	}
@@ -512,11 +512,11 @@ func updateFilterIdentifier(f bson.Raw, depth int) (string, error) {
 			if v.Type != bson.TypeArray {
 				continue
 			}
-			for _, sub := range updateArrayValues(v.Value) {
+			for _, sub := range arrayValues(v.Value) {
 				if sub.Type != bson.TypeEmbeddedDocument {
 					continue
 				}
-				sid, err := updateFilterIdentifier(sub.Document(), depth+1)
+				sid, err := filterIdentifier(sub.Document(), depth+1)
 				if err != nil {
 					return "", err
 				}
@@ -537,9 +537,9 @@ func updateFilterIdentifier(f bson.Raw, depth int) (string, error) {
 	return id, nil
 }
 
-// updateValidIdentifier reports whether id is a lowercase letter followed
+// validIdentifier reports whether id is a lowercase letter followed
 // by ASCII letters and digits.
-func updateValidIdentifier(id string) bool {
+func validIdentifier(id string) bool {
 	if id == "" || id[0] < 'a' || id[0] > 'z' {
 		return false
 	}

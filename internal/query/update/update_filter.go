@@ -5,15 +5,15 @@ import (
 	"go.mongodb.org/mongo-driver/v2/bson"
 )
 
-// updateMatcher is the part of a compiled query filter that arrayFilters and
+// matcher is the part of a compiled query filter that arrayFilters and
 // $pull conditions need.
-type updateMatcher interface {
+type matcher interface {
 	Match(doc bson.Raw) bool
 }
 
-// updateCompileMatcher compiles a query filter for arrayFilters and $pull
+// compileMatcher compiles a query filter for arrayFilters and $pull
 // conditions. The error, if any, is filter.Compile's *codes.Error.
-func updateCompileMatcher(raw bson.Raw) (updateMatcher, error) {
+func compileMatcher(raw bson.Raw) (matcher, error) {
 	f, err := filter.Compile(raw)
 	if err != nil {
 		return nil, err

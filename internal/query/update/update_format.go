@@ -10,41 +10,41 @@ import (
 	"go.mongodb.org/mongo-driver/v2/x/bsonx/bsoncore"
 )
 
-// updateFormatElement formats "key: value" as MongoDB's
+// formatElement formats "key: value" as MongoDB's
 // BSONElement::toString does in error messages.
-func updateFormatElement(key string, v bson.RawValue) string {
-	return key + ": " + updateFormatValue(v)
+func formatElement(key string, v bson.RawValue) string {
+	return key + ": " + formatValue(v)
 }
 
-// updateFormatDoc formats a document as BSONObj::toString: "{ a: 1 }".
-func updateFormatDoc(doc []byte) string {
+// formatDoc formats a document as BSONObj::toString: "{ a: 1 }".
+func formatDoc(doc []byte) string {
 	var sb strings.Builder
-	updateWriteContainer(&sb, doc, false, 0)
+	writeContainer(&sb, doc, false, 0)
 	return sb.String()
 }
 
-// updateFormatValue formats a value as MongoDB's shell-like toString.
-func updateFormatValue(v bson.RawValue) string {
+// formatValue formats a value as MongoDB's shell-like toString.
+func formatValue(v bson.RawValue) string {
 	var sb strings.Builder
-	updateWriteValue(&sb, v, 0)
+	writeValue(&sb, v, 0)
 	return sb.String()
 }
 
-// updateFormatMaxDepth bounds recursion on hostile, deeply nested input.
-const updateFormatMaxDepth = 100
+// formatMaxDepth bounds recursion on hostile, deeply nested input.
+const formatMaxDepth = 100
 
-func updateWriteValue(sb *strings.Builder, v bson.RawValue, depth int) {
+func writeValue(sb *strings.Builder, v bson.RawValue, depth int) {
 	switch v.Type {
 	case bson.TypeDouble:
-		sb.WriteString(updateFormatDouble(v.Double()))
+		sb.WriteString(formatDouble(v.Double()))
 	case bson.TypeString:
 		sb.WriteString(strconv.Quote(v.StringValue()))
 	case bson.TypeSymbol:
 		sb.WriteString(strconv.Quote(v.Symbol()))
 	case bson.TypeEmbeddedDocument:
-		updateWriteContainer(sb, v.Value, false, depth+1)
+		writeContainer(sb, v.Value, false, depth+1)
 	case bson.TypeArray:
-		updateWriteContainer(sb, v.Value, true, depth+1)
+		writeContainer(sb, v.Value, true, depth+1)
 	case bson.TypeBinary:
 		sub, data := v.Binary()
 		sb.WriteString("BinData(" + strconv.Itoa(int(sub)) + ", " + strings.ToUpper(hex.EncodeToString(data)) + ")")
@@ -81,9 +81,9 @@ func updateWriteValue(sb *strings.Builder, v bson.RawValue, depth int) {
 	}
 }
 
-// updateFormatDouble prints a double the way MongoDB's appendDoubleNice
+// formatDouble prints a double the way MongoDB's appendDoubleNice
 // does: integral values keep a trailing ".0".
-func updateFormatDouble(f float64) string {
+func formatDouble(f float64) string {
 	switch {
 	case math.IsNaN(f):
 		return "nan.0"
@@ -99,13 +99,13 @@ func updateFormatDouble(f float64) string {
 	return s
 }
 
-// updateWriteContainer writes "{ k: v, ... }" or "[ v, ... ]".
-func updateWriteContainer(sb *strings.Builder, b []byte, array bool, depth int) {
+// writeContainer writes "{ k: v, ... }" or "[ v, ... ]".
+func writeContainer(sb *strings.Builder, b []byte, array bool, depth int) {
 	open, close := "{", "}"
 	if array {
 		open, close = "[", "]"
 	}
-	if depth > updateFormatMaxDepth {
+	if depth > formatMaxDepth {
 		sb.WriteString(open + " ... " + close)
 		return
 	}
@@ -130,7 +130,7 @@ func updateWriteContainer(sb *strings.Builder, b []byte, array bool, depth int) 
 			sb.WriteString(e.Key() + ": ")
 		}
 		v := e.Value()
-		updateWriteValue(sb, bson.RawValue{Type: bson.Type(v.Type), Value: v.Data}, depth)
+		writeValue(sb, bson.RawValue{Type: bson.Type(v.Type), Value: v.Data}, depth)
 	}
 	sb.WriteString(" " + close)
 }

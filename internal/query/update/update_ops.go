@@ -11,61 +11,61 @@ import (
 	"go.mongodb.org/mongo-driver/v2/bson"
 )
 
-// updateParseOp validates one "field: argument" pair of an operator and
+// parseOp validates one "field: argument" pair of an operator and
 // returns its leaf operation.
-func updateParseOp(kind updateKind, name, path string, arg bson.RawValue) (*updateOp, error) {
-	op := &updateOp{kind: kind, name: name, path: path, value: arg}
+func parseOp(kind kind, name, path string, arg bson.RawValue) (*operation, error) {
+	op := &operation{kind: kind, name: name, path: path, value: arg}
 	switch kind {
-	case updateInc, updateMul:
-		if !updateIsNumber(arg.Type) {
+	case inc, mul:
+		if !isNumber(arg.Type) {
 			verb := "increment"
-			if kind == updateMul {
+			if kind == mul {
 				verb = "multiply"
 			}
-			return nil, codes.New(codes.TypeMismatch, "Cannot %s with non-numeric argument: {%s}", verb, updateFormatElement(path, arg))
+			return nil, codes.New(codes.TypeMismatch, "Cannot %s with non-numeric argument: {%s}", verb, formatElement(path, arg))
 		}
-	case updateRename:
-		return updateParseRename(op, path, arg)
-	case updateCurrentDate:
-		return updateParseCurrentDate(op, path, arg)
-	case updatePush, updateAddToSet, updatePop, updatePull, updatePullAll:
-		return updateParseArrayOp(op, path, arg)
+	case rename:
+		return parseRename(op, path, arg)
+	case currentDate:
+		return parseCurrentDate(op, path, arg)
+	case push, addToSet, pop, pull, pullAll:
+		return parseArrayOp(op, path, arg)
 	}
 	return op, nil
 }
 
-// updateParseRename validates {$rename: {from: "to"}}. The returned op sits
+// parseRename validates {$rename: {from: "to"}}. The returned op sits
 // at the destination path; the caller adds the source placeholder.
-func updateParseRename(op *updateOp, from string, arg bson.RawValue) (*updateOp, error) {
+func parseRename(op *operation, from string, arg bson.RawValue) (*operation, error) {
 	if arg.Type != bson.TypeString {
-		return nil, codes.New(codes.BadValue, "The 'to' field for $rename must be a string: %s", updateFormatElement(from, arg))
+		return nil, codes.New(codes.BadValue, "The 'to' field for $rename must be a string: %s", formatElement(from, arg))
 	}
 	to := arg.StringValue()
 	if strings.IndexByte(to, 0) >= 0 {
-		return nil, codes.New(codes.BadValue, "The 'to' field for $rename cannot contain an embedded null byte: %s", updateFormatElement(from, arg))
+		return nil, codes.New(codes.BadValue, "The 'to' field for $rename cannot contain an embedded null byte: %s", formatElement(from, arg))
 	}
 	if to == "" || strings.Contains(to, "..") || strings.HasPrefix(to, ".") || strings.HasSuffix(to, ".") {
-		return nil, codes.New(updateEmptyFieldName, "The update path '%s' contains an empty field name, which is not allowed.", to)
+		return nil, codes.New(emptyFieldName, "The update path '%s' contains an empty field name, which is not allowed.", to)
 	}
-	if updateDynamicPath(from) {
+	if dynamicPath(from) {
 		return nil, codes.New(codes.BadValue, "The source field for $rename may not be dynamic: %s", from)
 	}
-	if updateDynamicPath(to) {
+	if dynamicPath(to) {
 		return nil, codes.New(codes.BadValue, "The destination field for $rename may not be dynamic: %s", to)
 	}
 	if from == to {
-		return nil, codes.New(codes.BadValue, "The source and target field for $rename must differ: %s", updateFormatElement(from, arg))
+		return nil, codes.New(codes.BadValue, "The source and target field for $rename must differ: %s", formatElement(from, arg))
 	}
 	if strings.HasPrefix(to, from+".") || strings.HasPrefix(from, to+".") {
-		return nil, codes.New(codes.BadValue, "The source and target field for $rename must not be on the same path: %s", updateFormatElement(from, arg))
+		return nil, codes.New(codes.BadValue, "The source and target field for $rename must not be on the same path: %s", formatElement(from, arg))
 	}
 	op.path = to
 	op.renameFrom = from
 	return op, nil
 }
 
-// updateDynamicPath reports whether a path has a positional component.
-func updateDynamicPath(p string) bool {
+// dynamicPath reports whether a path has a positional component.
+func dynamicPath(p string) bool {
 	for _, part := range strings.Split(p, ".") {
 		if part == "$" || (strings.HasPrefix(part, "$[") && strings.HasSuffix(part, "]")) {
 			return true
@@ -74,9 +74,9 @@ func updateDynamicPath(p string) bool {
 	return false
 }
 
-// updateParseCurrentDate validates {$currentDate: {f: true}} and
+// parseCurrentDate validates {$currentDate: {f: true}} and
 // {$currentDate: {f: {$type: "date" | "timestamp"}}}.
-func updateParseCurrentDate(op *updateOp, path string, arg bson.RawValue) (*updateOp, error) {
+func parseCurrentDate(op *operation, path string, arg bson.RawValue) (*operation, error) {
 	switch arg.Type {
 	case bson.TypeBoolean:
 		return op, nil
@@ -103,18 +103,18 @@ func updateParseCurrentDate(op *updateOp, path string, arg bson.RawValue) (*upda
 
 // applyOp applies one leaf operation to cur (the zero RawValue when the
 // field is missing) and returns the new value (zero RawValue: absent).
-func (a *updateApplier) applyOp(op *updateOp, key string, cur bson.RawValue, path string) (bson.RawValue, error) {
+func (a *applier) applyOp(op *operation, key string, cur bson.RawValue, path string) (bson.RawValue, error) {
 	switch op.kind {
-	case updateSet:
+	case set:
 		return op.value, nil
-	case updateSetOnInsert:
+	case setOnInsert:
 		if a.opts.Insert {
 			return op.value, nil
 		}
 		return cur, nil
-	case updateUnset:
+	case unset:
 		return bson.RawValue{}, nil
-	case updateInc, updateMul:
+	case inc, mul:
 		return a.applyArith(op, key, cur)
 	case updateMin, updateMax:
 		if cur.Type == 0 {
@@ -125,7 +125,7 @@ func (a *updateApplier) applyOp(op *updateOp, key string, cur bson.RawValue, pat
 			return op.value, nil
 		}
 		return cur, nil
-	case updateCurrentDate:
+	case currentDate:
 		if op.timestamp {
 			b := make([]byte, 8)
 			binary.LittleEndian.PutUint32(b[0:], 1)
@@ -135,17 +135,17 @@ func (a *updateApplier) applyOp(op *updateOp, key string, cur bson.RawValue, pat
 		b := make([]byte, 8)
 		binary.LittleEndian.PutUint64(b, uint64(a.opts.Now.UnixMilli()))
 		return bson.RawValue{Type: bson.TypeDateTime, Value: b}, nil
-	case updateRename:
+	case rename:
 		if v, ok := a.renameValues[op]; ok {
 			return v, nil
 		}
 		return cur, nil
-	case updateRenameSource:
+	case renameSource:
 		if _, ok := a.renameValues[op.peer]; ok {
 			return bson.RawValue{}, nil
 		}
 		return cur, nil
-	case updatePush, updateAddToSet, updatePop, updatePull, updatePullAll:
+	case push, addToSet, pop, pull, pullAll:
 		return a.applyArrayOp(op, key, cur, path)
 	}
 	return bson.RawValue{}, codes.New(codes.InternalError, "unknown update operator %s", op.name)
@@ -155,41 +155,41 @@ func (a *updateApplier) applyOp(op *updateOp, key string, cur bson.RawValue, pat
 // results that overflow become int64, int64 overflow is an error, any double
 // makes a double and any decimal a decimal. A missing field becomes the
 // increment ($inc) or a zero of the multiplier's type ($mul).
-func (a *updateApplier) applyArith(op *updateOp, key string, cur bson.RawValue) (bson.RawValue, error) {
+func (a *applier) applyArith(op *operation, key string, cur bson.RawValue) (bson.RawValue, error) {
 	if cur.Type == 0 {
-		if op.kind == updateInc {
+		if op.kind == inc {
 			return op.value, nil
 		}
-		return updateZeroOf(op.value.Type), nil
+		return zeroOf(op.value.Type), nil
 	}
-	if !updateIsNumber(cur.Type) {
+	if !isNumber(cur.Type) {
 		return bson.RawValue{}, codes.New(codes.TypeMismatch, "Cannot apply %s to a value of non-numeric type. {%s} has the field '%s' of non-numeric type %s",
 			op.name, a.idString(), key, value.TypeName(cur.Type))
 	}
-	res, ok := updateArith(op.kind == updateMul, cur, op.value)
+	res, ok := arith(op.kind == mul, cur, op.value)
 	if !ok {
 		return bson.RawValue{}, codes.New(codes.BadValue, "Failed to apply %s operations to current value (%s) for document {%s}",
-			op.name, updateDebugNumber(cur), a.idString())
+			op.name, debugNumber(cur), a.idString())
 	}
 	return res, nil
 }
 
-// updateIsNumber reports whether t is one of the four numeric types.
-func updateIsNumber(t bson.Type) bool {
+// isNumber reports whether t is one of the four numeric types.
+func isNumber(t bson.Type) bool {
 	return t == bson.TypeInt32 || t == bson.TypeInt64 || t == bson.TypeDouble || t == bson.TypeDecimal128
 }
 
-// updateZeroOf returns 0 of a numeric type.
-func updateZeroOf(t bson.Type) bson.RawValue {
+// zeroOf returns 0 of a numeric type.
+func zeroOf(t bson.Type) bson.RawValue {
 	switch t {
 	case bson.TypeInt32:
 		return updateInt32(0)
 	case bson.TypeInt64:
 		return updateInt64(0)
 	case bson.TypeDecimal128:
-		return updateDecimal(bson.NewDecimal128(0x3040000000000000, 0))
+		return decimal(bson.NewDecimal128(0x3040000000000000, 0))
 	}
-	return updateDouble(0)
+	return double(0)
 }
 
 func updateInt32(n int32) bson.RawValue {
@@ -204,13 +204,13 @@ func updateInt64(n int64) bson.RawValue {
 	return bson.RawValue{Type: bson.TypeInt64, Value: b}
 }
 
-func updateDouble(f float64) bson.RawValue {
+func double(f float64) bson.RawValue {
 	b := make([]byte, 8)
 	binary.LittleEndian.PutUint64(b, math.Float64bits(f))
 	return bson.RawValue{Type: bson.TypeDouble, Value: b}
 }
 
-func updateDecimal(d bson.Decimal128) bson.RawValue {
+func decimal(d bson.Decimal128) bson.RawValue {
 	h, l := d.GetBytes()
 	b := make([]byte, 16)
 	binary.LittleEndian.PutUint64(b[0:], l)
@@ -218,32 +218,32 @@ func updateDecimal(d bson.Decimal128) bson.RawValue {
 	return bson.RawValue{Type: bson.TypeDecimal128, Value: b}
 }
 
-// updateDebugNumber formats a number as SafeNum::debugString does:
+// debugNumber formats a number as SafeNum::debugString does:
 // "(NumberInt)1", "(NumberLong)1", "(NumberDouble)1.5".
-func updateDebugNumber(v bson.RawValue) string {
+func debugNumber(v bson.RawValue) string {
 	switch v.Type {
 	case bson.TypeInt32:
-		return "(NumberInt)" + updateFormatValue(v)
+		return "(NumberInt)" + formatValue(v)
 	case bson.TypeInt64:
-		return "(NumberLong)" + updateFormatValue(v)
+		return "(NumberLong)" + formatValue(v)
 	case bson.TypeDouble:
-		return "(NumberDouble)" + updateFormatValue(v)
+		return "(NumberDouble)" + formatValue(v)
 	}
 	return "(NumberDecimal)" + v.Decimal128().String()
 }
 
-// updateArith adds (or multiplies) two numbers. ok is false on int64
+// arith adds (or multiplies) two numbers. ok is false on int64
 // overflow, which MongoDB reports as an error rather than promoting.
-func updateArith(mul bool, x, y bson.RawValue) (bson.RawValue, bool) {
+func arith(mul bool, x, y bson.RawValue) (bson.RawValue, bool) {
 	switch {
 	case x.Type == bson.TypeDecimal128 || y.Type == bson.TypeDecimal128:
-		return updateDecimalArith(mul, x, y), true
+		return decimalArith(mul, x, y), true
 	case x.Type == bson.TypeDouble || y.Type == bson.TypeDouble:
-		fx, fy := updateFloat(x), updateFloat(y)
+		fx, fy := float(x), float(y)
 		if mul {
-			return updateDouble(fx * fy), true
+			return double(fx * fy), true
 		}
-		return updateDouble(fx + fy), true
+		return double(fx + fy), true
 	case x.Type == bson.TypeInt32 && y.Type == bson.TypeInt32:
 		a, b := int64(x.Int32()), int64(y.Int32())
 		r := a + b
@@ -273,8 +273,8 @@ func updateArith(mul bool, x, y bson.RawValue) (bson.RawValue, bool) {
 	return updateInt64(r), true
 }
 
-// updateFloat converts any number to float64.
-func updateFloat(v bson.RawValue) float64 {
+// float converts any number to float64.
+func float(v bson.RawValue) float64 {
 	switch v.Type {
 	case bson.TypeInt32:
 		return float64(v.Int32())
@@ -286,20 +286,20 @@ func updateFloat(v bson.RawValue) float64 {
 	return 0
 }
 
-// updateDecimalArith computes in decimal: ints convert exactly, doubles with
+// decimalArith computes in decimal: ints convert exactly, doubles with
 // 15 significant digits (MongoDB's Decimal128(double) conversion), and the
 // result is rounded half-even to 34 digits.
-func updateDecimalArith(mul bool, x, y bson.RawValue) bson.RawValue {
-	dx, okx := updateToRat(x)
-	dy, oky := updateToRat(y)
+func decimalArith(mul bool, x, y bson.RawValue) bson.RawValue {
+	dx, okx := toRat(x)
+	dy, oky := toRat(y)
 	if !okx || !oky {
 		// NaN or infinity: defer to float arithmetic on the special value.
-		fx, fy := updateSpecialFloat(x), updateSpecialFloat(y)
+		fx, fy := specialFloat(x), specialFloat(y)
 		r := fx + fy
 		if mul {
 			r = fx * fy
 		}
-		return updateDecimalFromSpecial(r)
+		return decimalFromSpecial(r)
 	}
 	r := new(big.Rat)
 	if mul {
@@ -307,11 +307,11 @@ func updateDecimalArith(mul bool, x, y bson.RawValue) bson.RawValue {
 	} else {
 		r.Add(dx, dy)
 	}
-	return updateDecimal(updateRatToDecimal(r))
+	return decimal(ratToDecimal(r))
 }
 
-// updateToRat converts a finite number to an exact rational.
-func updateToRat(v bson.RawValue) (*big.Rat, bool) {
+// toRat converts a finite number to an exact rational.
+func toRat(v bson.RawValue) (*big.Rat, bool) {
 	switch v.Type {
 	case bson.TypeInt32:
 		return new(big.Rat).SetInt64(int64(v.Int32())), true
@@ -326,21 +326,21 @@ func updateToRat(v bson.RawValue) (*big.Rat, bool) {
 		if err != nil {
 			return nil, false
 		}
-		return updateDecimalRat(d)
+		return decimalRat(d)
 	case bson.TypeDecimal128:
-		return updateDecimalRat(v.Decimal128())
+		return decimalRat(v.Decimal128())
 	}
 	return nil, false
 }
 
-// updateDecimalRat converts a finite decimal to a rational.
-func updateDecimalRat(d bson.Decimal128) (*big.Rat, bool) {
+// decimalRat converts a finite decimal to a rational.
+func decimalRat(d bson.Decimal128) (*big.Rat, bool) {
 	coef, exp, err := d.BigInt()
 	if err != nil {
 		return nil, false
 	}
 	r := new(big.Rat).SetInt(coef)
-	p := new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(updateAbs(exp))), nil)
+	p := new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(abs(exp))), nil)
 	if exp >= 0 {
 		r.Mul(r, new(big.Rat).SetInt(p))
 	} else {
@@ -349,33 +349,33 @@ func updateDecimalRat(d bson.Decimal128) (*big.Rat, bool) {
 	return r, true
 }
 
-func updateAbs(x int) int {
+func abs(x int) int {
 	if x < 0 {
 		return -x
 	}
 	return x
 }
 
-// updateRatToDecimal rounds r to a Decimal128 with at most 34 significant
+// ratToDecimal rounds r to a Decimal128 with at most 34 significant
 // digits.
-func updateRatToDecimal(r *big.Rat) bson.Decimal128 {
+func ratToDecimal(r *big.Rat) bson.Decimal128 {
 	if r.Sign() == 0 {
 		return bson.NewDecimal128(0x3040000000000000, 0)
 	}
 	s := r.FloatString(40)
 	s = strings.TrimRight(s, "0")
 	s = strings.TrimSuffix(s, ".")
-	d, err := bson.ParseDecimal128(updateRoundDigits(s, 34))
+	d, err := bson.ParseDecimal128(roundDigits(s, 34))
 	if err != nil {
 		f, _ := r.Float64()
-		return updateDecimalFromSpecial(f).Decimal128()
+		return decimalFromSpecial(f).Decimal128()
 	}
 	return d
 }
 
-// updateRoundDigits rounds a plain decimal string to n significant digits
+// roundDigits rounds a plain decimal string to n significant digits
 // (half-even), keeping it in plain notation.
-func updateRoundDigits(s string, n int) string {
+func roundDigits(s string, n int) string {
 	neg := strings.HasPrefix(s, "-")
 	s = strings.TrimPrefix(s, "-")
 	intPart, frac, _ := strings.Cut(s, ".")
@@ -426,9 +426,9 @@ func updateRoundDigits(s string, n int) string {
 	return out
 }
 
-// updateSpecialFloat returns a float for a number, mapping decimal NaN and
+// specialFloat returns a float for a number, mapping decimal NaN and
 // infinities to their float counterparts.
-func updateSpecialFloat(v bson.RawValue) float64 {
+func specialFloat(v bson.RawValue) float64 {
 	if v.Type == bson.TypeDecimal128 {
 		d := v.Decimal128()
 		if d.IsNaN() {
@@ -437,29 +437,29 @@ func updateSpecialFloat(v bson.RawValue) float64 {
 		if s := d.IsInf(); s != 0 {
 			return math.Inf(s)
 		}
-		f, _ := updateDecimalRat(d)
+		f, _ := decimalRat(d)
 		if f == nil {
 			return 0
 		}
 		x, _ := f.Float64()
 		return x
 	}
-	return updateFloat(v)
+	return float(v)
 }
 
-// updateDecimalFromSpecial converts NaN, ±Inf or a float to a decimal.
-func updateDecimalFromSpecial(f float64) bson.RawValue {
+// decimalFromSpecial converts NaN, ±Inf or a float to a decimal.
+func decimalFromSpecial(f float64) bson.RawValue {
 	switch {
 	case math.IsNaN(f):
-		return updateDecimal(bson.NewDecimal128(0x7c00000000000000, 0))
+		return decimal(bson.NewDecimal128(0x7c00000000000000, 0))
 	case math.IsInf(f, 1):
-		return updateDecimal(bson.NewDecimal128(0x7800000000000000, 0))
+		return decimal(bson.NewDecimal128(0x7800000000000000, 0))
 	case math.IsInf(f, -1):
-		return updateDecimal(bson.NewDecimal128(0xf800000000000000, 0))
+		return decimal(bson.NewDecimal128(0xf800000000000000, 0))
 	}
 	d, err := bson.ParseDecimal128(big.NewFloat(f).Text('g', 15))
 	if err != nil {
-		return updateDecimal(bson.NewDecimal128(0x7c00000000000000, 0))
+		return decimal(bson.NewDecimal128(0x7c00000000000000, 0))
 	}
-	return updateDecimal(d)
+	return decimal(d)
 }

@@ -16,13 +16,13 @@ import (
 // its prefix, are NotSingleValueField (54), as in MongoDB. The result is
 // newly allocated; an empty filter gives an empty document.
 func UpsertSeed(filter bson.Raw) (bson.Raw, error) {
-	if err := updateValidate(filter, "filter"); err != nil {
+	if err := validate(filter, "filter"); err != nil {
 		return nil, err
 	}
-	var eqs []upsertEquality
+	var eqs []equality
 	if len(filter) > 0 {
 		var err error
-		if eqs, err = upsertCollect(filter, eqs, 0); err != nil {
+		if eqs, err = collect(filter, eqs, 0); err != nil {
 			return nil, err
 		}
 	}
@@ -47,11 +47,11 @@ func UpsertSeed(filter bson.Raw) (bson.Raw, error) {
 	sort.SliceStable(eqs, func(i, j int) bool {
 		return eqs[i].parts[0] == "_id" && eqs[j].parts[0] != "_id"
 	})
-	return bson.Raw(upsertBuild(eqs, 0)), nil
+	return bson.Raw(build(eqs, 0)), nil
 }
 
-// upsertEquality is one path = value condition of a filter.
-type upsertEquality struct {
+// equality is one path = value condition of a filter.
+type equality struct {
 	path  string
 	parts []string
 	value bson.RawValue
@@ -60,8 +60,8 @@ type upsertEquality struct {
 // upsertMaxDepth bounds recursion through nested $and on hostile input.
 const upsertMaxDepth = 100
 
-// upsertCollect appends the equality conditions of a filter document.
-func upsertCollect(filter bson.Raw, eqs []upsertEquality, depth int) ([]upsertEquality, error) {
+// collect appends the equality conditions of a filter document.
+func collect(filter bson.Raw, eqs []equality, depth int) ([]equality, error) {
 	if depth > upsertMaxDepth {
 		return nil, codes.New(codes.BadValue, "filter is nested too deeply")
 	}
@@ -75,7 +75,7 @@ func upsertCollect(filter bson.Raw, eqs []upsertEquality, depth int) ([]upsertEq
 			if (k != "$and" && k != "$or") || v.Type != bson.TypeArray {
 				continue
 			}
-			clauses := updateArrayValues(v.Value)
+			clauses := arrayValues(v.Value)
 			if k == "$or" && len(clauses) != 1 {
 				continue
 			}
@@ -83,25 +83,25 @@ func upsertCollect(filter bson.Raw, eqs []upsertEquality, depth int) ([]upsertEq
 				if c.Type != bson.TypeEmbeddedDocument {
 					continue
 				}
-				if eqs, err = upsertCollect(c.Document(), eqs, depth+1); err != nil {
+				if eqs, err = collect(c.Document(), eqs, depth+1); err != nil {
 					return nil, err
 				}
 			}
 			continue
 		}
-		if upsertSkipPath(k) {
+		if skipPath(k) {
 			continue
 		}
-		if eq, ok := upsertEqualityValue(v); ok {
-			eqs = append(eqs, upsertEquality{path: k, value: eq})
+		if eq, ok := equalityValue(v); ok {
+			eqs = append(eqs, equality{path: k, value: eq})
 		}
 	}
 	return eqs, nil
 }
 
-// upsertSkipPath reports paths that cannot name a field to create: empty
+// skipPath reports paths that cannot name a field to create: empty
 // components or $-prefixed ones.
-func upsertSkipPath(p string) bool {
+func skipPath(p string) bool {
 	for _, part := range strings.Split(p, ".") {
 		if part == "" || strings.HasPrefix(part, "$") {
 			return true
@@ -110,15 +110,15 @@ func upsertSkipPath(p string) bool {
 	return false
 }
 
-// upsertEqualityValue returns the value a condition pins its field to:
+// equalityValue returns the value a condition pins its field to:
 // a plain value, $eq, or a single-element $in. Regular expressions are
 // matches, not equalities.
-func upsertEqualityValue(v bson.RawValue) (bson.RawValue, bool) {
+func equalityValue(v bson.RawValue) (bson.RawValue, bool) {
 	switch v.Type {
 	case bson.TypeRegex:
 		return bson.RawValue{}, false
 	case bson.TypeEmbeddedDocument:
-		first, ok := updateFirstKey(v.Document())
+		first, ok := firstKey(v.Document())
 		if !ok || !strings.HasPrefix(first, "$") {
 			return v, true
 		}
@@ -132,7 +132,7 @@ func upsertEqualityValue(v bson.RawValue) (bson.RawValue, bool) {
 				if ev.Type != bson.TypeArray {
 					continue
 				}
-				vals := updateArrayValues(ev.Value)
+				vals := arrayValues(ev.Value)
 				if len(vals) == 1 && vals[0].Type != bson.TypeRegex {
 					return vals[0], true
 				}
@@ -143,14 +143,14 @@ func upsertEqualityValue(v bson.RawValue) (bson.RawValue, bool) {
 	return v, true
 }
 
-// upsertBuild encodes the equalities (sorted, without path conflicts) as
+// build encodes the equalities (sorted, without path conflicts) as
 // a document, grouping paths that share a first component at depth.
-func upsertBuild(eqs []upsertEquality, depth int) []byte {
+func build(eqs []equality, depth int) []byte {
 	out := make([]byte, 4, 64)
 	for i := 0; i < len(eqs); {
 		name := eqs[i].parts[depth]
 		if len(eqs[i].parts) == depth+1 {
-			out = updateAppendElem(out, name, eqs[i].value)
+			out = appendElem(out, name, eqs[i].value)
 			i++
 			continue
 		}
@@ -158,10 +158,10 @@ func upsertBuild(eqs []upsertEquality, depth int) []byte {
 		for j < len(eqs) && len(eqs[j].parts) > depth+1 && eqs[j].parts[depth] == name {
 			j++
 		}
-		sub := upsertBuild(eqs[i:j], depth+1)
-		out = updateAppendElem(out, name, bson.RawValue{Type: bson.TypeEmbeddedDocument, Value: sub})
+		sub := build(eqs[i:j], depth+1)
+		out = appendElem(out, name, bson.RawValue{Type: bson.TypeEmbeddedDocument, Value: sub})
 		i = j
 	}
 	out = append(out, 0)
-	return updateFinishDoc(out)
+	return finishDoc(out)
 }

@@ -20,7 +20,7 @@ import (
 func Compare(a, b bson.RawValue) int {
 	ra, rb := CanonicalRank(a.Type), CanonicalRank(b.Type)
 	if ra != rb {
-		return filterSign(ra - rb)
+		return sign(ra - rb)
 	}
 	return CompareSameRank(a, b)
 }
@@ -73,8 +73,8 @@ func CanonicalRank(t bson.Type) int {
 	return 200
 }
 
-// filterSign maps a difference to -1, 0 or 1.
-func filterSign(x int) int {
+// sign maps a difference to -1, 0 or 1.
+func sign(x int) int {
 	switch {
 	case x < 0:
 		return -1
@@ -88,30 +88,30 @@ func filterSign(x int) int {
 func CompareSameRank(a, b bson.RawValue) int {
 	switch a.Type {
 	case bson.TypeDouble, bson.TypeInt32, bson.TypeInt64, bson.TypeDecimal128:
-		return filterCompareNumbers(a, b)
+		return compareNumbers(a, b)
 	case bson.TypeString, bson.TypeSymbol, bson.TypeJavaScript:
 		return bytes.Compare(StringBytes(a.Value), StringBytes(b.Value))
 	case bson.TypeEmbeddedDocument, bson.TypeArray:
-		return filterCompareDocs(a.Value, b.Value)
+		return compareDocs(a.Value, b.Value)
 	case bson.TypeBinary:
-		la, lb := filterI32(a.Value), filterI32(b.Value)
+		la, lb := i32(a.Value), i32(b.Value)
 		if la != lb {
-			return filterSign(int(la) - int(lb))
+			return sign(int(la) - int(lb))
 		}
-		return bytes.Compare(filterTail(a.Value, 4), filterTail(b.Value, 4))
+		return bytes.Compare(tail(a.Value, 4), tail(b.Value, 4))
 	case bson.TypeObjectID, bson.TypeDBPointer:
 		if a.Type == bson.TypeDBPointer && len(a.Value) != len(b.Value) {
-			return filterSign(len(a.Value) - len(b.Value))
+			return sign(len(a.Value) - len(b.Value))
 		}
 		return bytes.Compare(a.Value, b.Value)
 	case bson.TypeBoolean:
-		return filterSign(int(filterByte(a.Value)) - int(filterByte(b.Value)))
+		return sign(int(filterByte(a.Value)) - int(filterByte(b.Value)))
 	case bson.TypeDateTime:
-		x, y := filterI64(a.Value), filterI64(b.Value)
-		return filterCmpOrdered(x, y)
+		x, y := i64(a.Value), i64(b.Value)
+		return cmpOrdered(x, y)
 	case bson.TypeTimestamp:
-		x, y := uint64(filterI64(a.Value)), uint64(filterI64(b.Value))
-		return filterCmpOrdered(x, y)
+		x, y := uint64(i64(a.Value)), uint64(i64(b.Value))
+		return cmpOrdered(x, y)
 	case bson.TypeRegex:
 		pa, oa := CStrings(a.Value)
 		pb, ob := CStrings(b.Value)
@@ -120,18 +120,18 @@ func CompareSameRank(a, b bson.RawValue) int {
 		}
 		return bytes.Compare(oa, ob)
 	case bson.TypeCodeWithScope:
-		ca, sa := filterCodeWithScope(a.Value)
-		cb, sb := filterCodeWithScope(b.Value)
+		ca, sa := codeWithScope(a.Value)
+		cb, sb := codeWithScope(b.Value)
 		if c := bytes.Compare(ca, cb); c != 0 {
 			return c
 		}
-		return filterCompareDocs(sa, sb)
+		return compareDocs(sa, sb)
 	}
 	return 0
 }
 
-// filterCmpOrdered three-way compares ordered scalars (NaN is handled by callers).
-func filterCmpOrdered[T int64 | uint64 | float64](x, y T) int {
+// cmpOrdered three-way compares ordered scalars (NaN is handled by callers).
+func cmpOrdered[T int64 | uint64 | float64](x, y T) int {
 	switch {
 	case x < y:
 		return -1
@@ -141,9 +141,9 @@ func filterCmpOrdered[T int64 | uint64 | float64](x, y T) int {
 	return 0
 }
 
-// filterCompareDocs compares two documents (or arrays) element by element:
+// compareDocs compares two documents (or arrays) element by element:
 // canonical type, then field name, then value; a prefix sorts first.
-func filterCompareDocs(a, b []byte) int {
+func compareDocs(a, b []byte) int {
 	ia, ib := IterOf(a), IterOf(b)
 	for {
 		ka, va, oka := ia.Next()
@@ -158,7 +158,7 @@ func filterCompareDocs(a, b []byte) int {
 			return 0
 		}
 		if ra, rb := CanonicalRank(va.Type), CanonicalRank(vb.Type); ra != rb {
-			return filterSign(ra - rb)
+			return sign(ra - rb)
 		}
 		if c := bytes.Compare(ka, kb); c != 0 {
 			return c
@@ -169,37 +169,37 @@ func filterCompareDocs(a, b []byte) int {
 	}
 }
 
-// filterNum is a number decoded for comparison.
-type filterNum struct {
+// num is a number decoded for comparison.
+type num struct {
 	kind byte // 'i' int64, 'd' double, 'm' decimal128
 	i    int64
 	f    float64
 	dec  bson.Decimal128
 }
 
-// filterNumOf decodes a numeric value; short input decodes as zero.
-func filterNumOf(v bson.RawValue) filterNum {
+// numOf decodes a numeric value; short input decodes as zero.
+func numOf(v bson.RawValue) num {
 	switch v.Type {
 	case bson.TypeInt32:
-		return filterNum{kind: 'i', i: int64(int32(filterI32(v.Value)))}
+		return num{kind: 'i', i: int64(int32(i32(v.Value)))}
 	case bson.TypeInt64:
-		return filterNum{kind: 'i', i: filterI64(v.Value)}
+		return num{kind: 'i', i: i64(v.Value)}
 	case bson.TypeDouble:
-		return filterNum{kind: 'd', f: math.Float64frombits(uint64(filterI64(v.Value)))}
+		return num{kind: 'd', f: math.Float64frombits(uint64(i64(v.Value)))}
 	case bson.TypeDecimal128:
 		var lo, hi uint64
 		if len(v.Value) >= 16 {
 			lo = binary.LittleEndian.Uint64(v.Value)
 			hi = binary.LittleEndian.Uint64(v.Value[8:])
 		}
-		return filterNum{kind: 'm', dec: bson.NewDecimal128(hi, lo)}
+		return num{kind: 'm', dec: bson.NewDecimal128(hi, lo)}
 	}
-	return filterNum{kind: 'i'}
+	return num{kind: 'i'}
 }
 
 // IsNaN reports whether a numeric value is NaN (double or decimal).
 func IsNaN(v bson.RawValue) bool {
-	n := filterNumOf(v)
+	n := numOf(v)
 	switch n.kind {
 	case 'd':
 		return math.IsNaN(n.f)
@@ -209,25 +209,25 @@ func IsNaN(v bson.RawValue) bool {
 	return false
 }
 
-// filterCompareNumbers compares two numeric values exactly.
-func filterCompareNumbers(a, b bson.RawValue) int {
-	x, y := filterNumOf(a), filterNumOf(b)
+// compareNumbers compares two numeric values exactly.
+func compareNumbers(a, b bson.RawValue) int {
+	x, y := numOf(a), numOf(b)
 	switch {
 	case x.kind == 'i' && y.kind == 'i':
-		return filterCmpOrdered(x.i, y.i)
+		return cmpOrdered(x.i, y.i)
 	case x.kind == 'd' && y.kind == 'd':
-		return filterCompareDoubles(x.f, y.f)
+		return compareDoubles(x.f, y.f)
 	case x.kind == 'i' && y.kind == 'd':
-		return filterCompareLongDouble(x.i, y.f)
+		return compareLongDouble(x.i, y.f)
 	case x.kind == 'd' && y.kind == 'i':
-		return -filterCompareLongDouble(y.i, x.f)
+		return -compareLongDouble(y.i, x.f)
 	}
-	return filterCompareDecimal(x, y)
+	return compareDecimal(x, y)
 }
 
-// filterCompareDoubles orders doubles with NaN below everything and equal to
+// compareDoubles orders doubles with NaN below everything and equal to
 // itself; -0 equals 0.
-func filterCompareDoubles(x, y float64) int {
+func compareDoubles(x, y float64) int {
 	xn, yn := math.IsNaN(x), math.IsNaN(y)
 	switch {
 	case xn && yn:
@@ -237,12 +237,12 @@ func filterCompareDoubles(x, y float64) int {
 	case yn:
 		return 1
 	}
-	return filterCmpOrdered(x, y)
+	return cmpOrdered(x, y)
 }
 
-// filterCompareLongDouble compares an int64 with a double without losing
+// compareLongDouble compares an int64 with a double without losing
 // precision (a double cannot represent every int64).
-func filterCompareLongDouble(l int64, d float64) int {
+func compareLongDouble(l int64, d float64) int {
 	if math.IsNaN(d) {
 		return 1
 	}
@@ -255,26 +255,26 @@ func filterCompareLongDouble(l int64, d float64) int {
 	t := math.Trunc(d)
 	ti := int64(t)
 	if l != ti {
-		return filterCmpOrdered(l, ti)
+		return cmpOrdered(l, ti)
 	}
 	// Equal integer parts: the fraction decides.
-	return filterCmpOrdered(t, d)
+	return cmpOrdered(t, d)
 }
 
-// filterCompareDecimal compares numbers when at least one is a decimal128,
+// compareDecimal compares numbers when at least one is a decimal128,
 // using exact rational arithmetic.
-func filterCompareDecimal(x, y filterNum) int {
-	xs, xr := filterNumClass(x)
-	ys, yr := filterNumClass(y)
+func compareDecimal(x, y num) int {
+	xs, xr := numClass(x)
+	ys, yr := numClass(y)
 	if xs != ys || xs != 0 {
-		return filterSign(xs - ys)
+		return sign(xs - ys)
 	}
 	return xr.Cmp(yr)
 }
 
-// filterNumClass places a number in a class for comparison: -2 NaN, -1 -Inf,
+// numClass places a number in a class for comparison: -2 NaN, -1 -Inf,
 // 0 finite (with its exact value), 1 +Inf.
-func filterNumClass(n filterNum) (int, *big.Rat) {
+func numClass(n num) (int, *big.Rat) {
 	switch n.kind {
 	case 'i':
 		return 0, new(big.Rat).SetInt64(n.i)
@@ -301,7 +301,7 @@ func filterNumClass(n filterNum) (int, *big.Rat) {
 	}
 	r := new(big.Rat).SetInt(coef)
 	if exp != 0 {
-		p := new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(filterAbs(exp))), nil)
+		p := new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(abs(exp))), nil)
 		if exp > 0 {
 			r.Mul(r, new(big.Rat).SetInt(p))
 		} else {
@@ -311,8 +311,8 @@ func filterNumClass(n filterNum) (int, *big.Rat) {
 	return 0, r
 }
 
-// filterAbs returns |x|.
-func filterAbs(x int) int {
+// abs returns |x|.
+func abs(x int) int {
 	if x < 0 {
 		return -x
 	}
@@ -322,15 +322,15 @@ func filterAbs(x int) int {
 // Raw readers that tolerate short input (returning zero) so that malformed
 // values can never panic a comparison.
 
-func filterI32(b []byte) uint32 {
+func i32(b []byte) uint32 {
 	if len(b) < 4 {
 		return 0
 	}
 	return binary.LittleEndian.Uint32(b)
 }
 
-// filterI64 reads a little-endian int64, or 0 when b is short.
-func filterI64(b []byte) int64 {
+// i64 reads a little-endian int64, or 0 when b is short.
+func i64(b []byte) int64 {
 	if len(b) < 8 {
 		return 0
 	}
@@ -345,8 +345,8 @@ func filterByte(b []byte) byte {
 	return b[0]
 }
 
-// filterTail returns b without its first n bytes, or nil when b is shorter.
-func filterTail(b []byte, n int) []byte {
+// tail returns b without its first n bytes, or nil when b is shorter.
+func tail(b []byte, n int) []byte {
 	if len(b) < n {
 		return nil
 	}
@@ -356,7 +356,7 @@ func filterTail(b []byte, n int) []byte {
 // StringBytes returns the bytes of an encoded BSON string without its
 // length prefix and trailing NUL.
 func StringBytes(b []byte) []byte {
-	n := int(int32(filterI32(b)))
+	n := int(int32(i32(b)))
 	if n < 1 || len(b) < 4+n {
 		return nil
 	}
@@ -377,13 +377,13 @@ func CStrings(b []byte) (pattern, options []byte) {
 	return pattern, rest[:j]
 }
 
-// filterCodeWithScope splits an encoded code-with-scope value.
-func filterCodeWithScope(b []byte) (code, scope []byte) {
+// codeWithScope splits an encoded code-with-scope value.
+func codeWithScope(b []byte) (code, scope []byte) {
 	if len(b) < 8 {
 		return nil, nil
 	}
 	code = StringBytes(b[4:])
-	n := int(int32(filterI32(b[4:])))
+	n := int(int32(i32(b[4:])))
 	if n < 1 || len(b) < 8+n {
 		return code, nil
 	}
@@ -398,12 +398,12 @@ func IsNumberType(t bson.Type) bool {
 // NumberLong is BSONElement::numberLong: doubles and decimals are
 // truncated toward zero and saturate; NaN is 0.
 func NumberLong(v bson.RawValue) int64 {
-	n := filterNumOf(v)
+	n := numOf(v)
 	switch n.kind {
 	case 'i':
 		return n.i
 	case 'd':
-		return filterFloatToLong(n.f)
+		return floatToLong(n.f)
 	}
 	if n.dec.IsNaN() {
 		return 0
@@ -414,7 +414,7 @@ func NumberLong(v bson.RawValue) int64 {
 		}
 		return math.MinInt64
 	}
-	_, r := filterNumClass(n)
+	_, r := numClass(n)
 	if r == nil {
 		return 0
 	}
@@ -422,11 +422,11 @@ func NumberLong(v bson.RawValue) int64 {
 	if r.IsInt() && r.Num().IsInt64() {
 		return r.Num().Int64()
 	}
-	return filterFloatToLong(f)
+	return floatToLong(f)
 }
 
-// filterFloatToLong truncates toward zero, saturating, with NaN as 0.
-func filterFloatToLong(f float64) int64 {
+// floatToLong truncates toward zero, saturating, with NaN as 0.
+func floatToLong(f float64) int64 {
 	switch {
 	case math.IsNaN(f):
 		return 0
@@ -440,7 +440,7 @@ func filterFloatToLong(f float64) int64 {
 
 // IsInf reports an infinite double or decimal.
 func IsInf(v bson.RawValue) bool {
-	n := filterNumOf(v)
+	n := numOf(v)
 	switch n.kind {
 	case 'd':
 		return math.IsInf(n.f, 0)
