@@ -44,6 +44,7 @@ type sliceIter struct {
 	i    int
 }
 
+// Next implements Iterator.
 func (it *sliceIter) Next() (bson.Raw, error) {
 	if it.i >= len(it.docs) {
 		return nil, nil
@@ -53,6 +54,7 @@ func (it *sliceIter) Next() (bson.Raw, error) {
 	return d, nil
 }
 
+// Close implements Iterator.
 func (it *sliceIter) Close() error {
 	it.docs = nil
 	return nil
@@ -85,6 +87,7 @@ type docFunc func(r *run, doc bson.Raw, out []bson.Raw) ([]bson.Raw, error)
 // $project, $unwind, ...): it holds only the outputs of one input document.
 type mapStage docFunc
 
+// open implements stage.
 func (f mapStage) open(r *run, in Iterator) Iterator {
 	return &mapIter{r: r, in: in, fn: docFunc(f)}
 }
@@ -100,6 +103,7 @@ type mapIter struct {
 	err error
 }
 
+// Next implements Iterator.
 func (it *mapIter) Next() (bson.Raw, error) {
 	for it.err == nil && it.i >= len(it.buf) {
 		it.n++
@@ -125,6 +129,7 @@ func (it *mapIter) Next() (bson.Raw, error) {
 	return d, nil
 }
 
+// Close implements Iterator.
 func (it *mapIter) Close() error { return it.in.Close() }
 
 // errIter is an iterator that fails with err, closing in.
@@ -133,8 +138,10 @@ type errIter struct {
 	err error
 }
 
+// Next implements Iterator.
 func (it *errIter) Next() (bson.Raw, error) { return nil, it.err }
 
+// Close implements Iterator.
 func (it *errIter) Close() error {
 	if it.in == nil {
 		return nil

@@ -81,8 +81,10 @@ type mergeHeap struct {
 	cmp   func(a, b bson.Raw) int
 }
 
+// Len implements heap.Interface.
 func (h *mergeHeap) Len() int { return len(h.idx) }
 
+// Less implements heap.Interface.
 func (h *mergeHeap) Less(i, j int) bool {
 	a, b := h.idx[i], h.idx[j]
 	if c := h.cmp(h.heads[a], h.heads[b]); c != 0 {
@@ -91,10 +93,13 @@ func (h *mergeHeap) Less(i, j int) bool {
 	return a < b
 }
 
+// Swap implements heap.Interface.
 func (h *mergeHeap) Swap(i, j int) { h.idx[i], h.idx[j] = h.idx[j], h.idx[i] }
 
+// Push implements heap.Interface.
 func (h *mergeHeap) Push(x any) { h.idx = append(h.idx, x.(int)) }
 
+// Pop implements heap.Interface.
 func (h *mergeHeap) Pop() any {
 	x := h.idx[len(h.idx)-1]
 	h.idx = h.idx[:len(h.idx)-1]

@@ -150,6 +150,7 @@ func docOf(raw bson.Raw) mutableDoc {
 	return d
 }
 
+// index returns the position of field k, or -1.
 func (d *mutableDoc) index(k string) int {
 	for i, key := range d.keys {
 		if key == k {

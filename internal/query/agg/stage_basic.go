@@ -70,6 +70,7 @@ type skipLimit struct {
 	n    int64
 }
 
+// open implements stage.
 func (s skipLimit) open(r *run, in Iterator) Iterator {
 	return &skipLimitIter{r: r, in: in, skip: s.skip, n: s.n}
 }
@@ -84,6 +85,7 @@ type skipLimitIter struct {
 	seen int64
 }
 
+// Next implements Iterator.
 func (it *skipLimitIter) Next() (bson.Raw, error) {
 	for it.skip && it.seen < it.n {
 		if it.seen%checkEvery == checkEvery-1 {
@@ -107,6 +109,7 @@ func (it *skipLimitIter) Next() (bson.Raw, error) {
 	return d, err
 }
 
+// Close implements Iterator.
 func (it *skipLimitIter) Close() error { return it.in.Close() }
 
 // compileCount is $count: one document {name: n} when there is input,
@@ -131,6 +134,7 @@ func compileCount(name string, arg bson.RawValue, scope *expr.Scope) (stage, err
 // countStage is $count into the named field.
 type countStage string
 
+// open implements stage.
 func (field countStage) open(r *run, in Iterator) Iterator {
 	return &countIter{r: r, in: in, field: string(field)}
 }
@@ -144,6 +148,7 @@ type countIter struct {
 	done  bool
 }
 
+// Next implements Iterator.
 func (it *countIter) Next() (bson.Raw, error) {
 	if it.done {
 		return nil, nil
@@ -174,6 +179,7 @@ func (it *countIter) Next() (bson.Raw, error) {
 	return dst, nil
 }
 
+// Close implements Iterator.
 func (it *countIter) Close() error { return it.in.Close() }
 
 // compileReplaceRoot compiles $replaceRoot {newRoot: expr} and

@@ -76,6 +76,7 @@ type facetIter struct {
 	done bool
 }
 
+// Next implements Iterator.
 func (it *facetIter) Next() (bson.Raw, error) {
 	if it.done {
 		return nil, nil
@@ -105,4 +106,5 @@ func (it *facetIter) Next() (bson.Raw, error) {
 	return dst, nil
 }
 
+// Close implements Iterator.
 func (it *facetIter) Close() error { return it.in.Close() }

@@ -99,6 +99,7 @@ func compileGroup(name string, arg bson.RawValue, scope *expr.Scope) (stage, err
 	return g, nil
 }
 
+// open implements stage.
 func (g *groupStage) open(r *run, in Iterator) Iterator {
 	return &groupIter{r: r, in: in, g: g}
 }
@@ -137,6 +138,7 @@ type groupIter struct {
 	err     error
 }
 
+// Next implements Iterator.
 func (it *groupIter) Next() (bson.Raw, error) {
 	if it.err != nil {
 		return nil, it.err
@@ -337,6 +339,7 @@ func (it *groupIter) nextMerged() (bson.Raw, error) {
 	}
 }
 
+// Close implements Iterator.
 func (it *groupIter) Close() error {
 	err := it.in.Close()
 	if serr := it.spill.close(); err == nil {

@@ -252,6 +252,7 @@ func compileUnset(name string, arg bson.RawValue, scope *expr.Scope) (stage, err
 	return p, nil
 }
 
+// open implements stage.
 func (p *projection) open(r *run, in Iterator) Iterator {
 	return mapStage(func(r *run, d bson.Raw, out []bson.Raw) ([]bson.Raw, error) {
 		doc, err := p.apply(d, r.vars)

@@ -34,6 +34,7 @@ func compileSort(name string, arg bson.RawValue, scope *expr.Scope) (stage, erro
 	return sortStage{sort: s}, nil
 }
 
+// open implements stage.
 func (s sortStage) open(r *run, in Iterator) Iterator {
 	return &sortIter{r: r, in: in, cmp: s.sort.Compare}
 }
@@ -55,6 +56,7 @@ type sortIter struct {
 	err   error
 }
 
+// Next implements Iterator.
 func (it *sortIter) Next() (bson.Raw, error) {
 	if it.err != nil {
 		return nil, it.err
@@ -131,6 +133,7 @@ func (it *sortIter) spillRun(held []bson.Raw) error {
 	})
 }
 
+// Close implements Iterator.
 func (it *sortIter) Close() error {
 	err := it.in.Close()
 	if serr := it.spill.close(); err == nil {
@@ -178,6 +181,7 @@ type sortByCount struct {
 	sort  sortStage
 }
 
+// open implements stage.
 func (s sortByCount) open(r *run, in Iterator) Iterator {
 	return s.sort.open(r, s.group.open(r, in))
 }

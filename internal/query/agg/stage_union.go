@@ -84,6 +84,7 @@ type unionIter struct {
 	err   error
 }
 
+// Next implements Iterator.
 func (it *unionIter) Next() (bson.Raw, error) {
 	if it.err != nil {
 		return nil, it.err
@@ -113,6 +114,7 @@ func (it *unionIter) Next() (bson.Raw, error) {
 	return d, err
 }
 
+// Close implements Iterator.
 func (it *unionIter) Close() error {
 	err := it.in.Close()
 	if it.other != nil {
@@ -172,6 +174,7 @@ type sampleIter struct {
 	out Iterator
 }
 
+// Next implements Iterator.
 func (it *sampleIter) Next() (bson.Raw, error) {
 	if it.out == nil {
 		var keep []bson.Raw
@@ -200,4 +203,5 @@ func (it *sampleIter) Next() (bson.Raw, error) {
 	return it.out.Next()
 }
 
+// Close implements Iterator.
 func (it *sampleIter) Close() error { return it.in.Close() }

@@ -81,6 +81,7 @@ func compileUnwind(name string, arg bson.RawValue, scope *expr.Scope) (stage, er
 	return u, nil
 }
 
+// open implements stage.
 func (u *unwind) open(r *run, in Iterator) Iterator {
 	return mapStage(u.unwind).open(r, in)
 }

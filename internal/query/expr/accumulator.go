@@ -98,6 +98,7 @@ type accSum struct {
 	count bool
 }
 
+// Add implements Accumulator.
 func (a *accSum) Add(v bson.RawValue) error {
 	if a.count {
 		a.sum = arith(opAdd, a.sum, number{kind: kindInt, i: 1})
@@ -112,10 +113,12 @@ func (a *accSum) Add(v bson.RawValue) error {
 	return nil
 }
 
+// Partial implements Accumulator.
 func (a *accSum) Partial() bson.RawValue {
 	return partialDoc("s", a.sum.value(), "n", value.Int64(a.n))
 }
 
+// Merge implements Accumulator.
 func (a *accSum) Merge(p bson.RawValue) error {
 	if n, ok := numOf(partialField(p, "s")); ok {
 		a.sum = arith(opAdd, a.sum, n)
@@ -126,8 +129,10 @@ func (a *accSum) Merge(p bson.RawValue) error {
 	return nil
 }
 
+// Size implements Accumulator.
 func (a *accSum) Size() int { return accFixedSize }
 
+// Result implements Accumulator.
 func (a *accSum) Result() bson.RawValue {
 	if !a.avg {
 		return a.sum.value()
@@ -150,6 +155,7 @@ type accMinMax struct {
 	best bson.RawValue
 }
 
+// Add implements Accumulator.
 func (a *accMinMax) Add(v bson.RawValue) error {
 	if value.IsNullish(v) {
 		return nil
@@ -160,12 +166,16 @@ func (a *accMinMax) Add(v bson.RawValue) error {
 	return nil
 }
 
+// Partial implements Accumulator.
 func (a *accMinMax) Partial() bson.RawValue { return partialDoc("v", a.best) }
 
+// Merge implements Accumulator.
 func (a *accMinMax) Merge(p bson.RawValue) error { return a.Add(partialField(p, "v")) }
 
+// Size implements Accumulator.
 func (a *accMinMax) Size() int { return accFixedSize + len(a.best.Value) }
 
+// Result implements Accumulator.
 func (a *accMinMax) Result() bson.RawValue {
 	if a.best.Type == 0 {
 		return value.Null
@@ -180,6 +190,7 @@ type accFirstLast struct {
 	v     bson.RawValue
 }
 
+// Add implements Accumulator.
 func (a *accFirstLast) Add(v bson.RawValue) error {
 	if a.first && a.seen {
 		return nil
@@ -189,10 +200,12 @@ func (a *accFirstLast) Add(v bson.RawValue) error {
 	return nil
 }
 
+// Partial implements Accumulator.
 func (a *accFirstLast) Partial() bson.RawValue {
 	return partialDoc("seen", value.Bool(a.seen), "v", a.v)
 }
 
+// Merge implements Accumulator.
 func (a *accFirstLast) Merge(p bson.RawValue) error {
 	if seen, _ := partialField(p, "seen").BooleanOK(); !seen || (a.first && a.seen) {
 		return nil
@@ -202,8 +215,10 @@ func (a *accFirstLast) Merge(p bson.RawValue) error {
 	return nil
 }
 
+// Size implements Accumulator.
 func (a *accFirstLast) Size() int { return accFixedSize + len(a.v.Value) }
 
+// Result implements Accumulator.
 func (a *accFirstLast) Result() bson.RawValue {
 	if a.v.Type == 0 {
 		return value.Null
@@ -219,6 +234,7 @@ type accPush struct {
 	size int
 }
 
+// Add implements Accumulator.
 func (a *accPush) Add(v bson.RawValue) error {
 	if v.Type == 0 {
 		return nil
@@ -235,8 +251,10 @@ func (a *accPush) Add(v bson.RawValue) error {
 	return nil
 }
 
+// Partial implements Accumulator.
 func (a *accPush) Partial() bson.RawValue { return value.Array(a.vals) }
 
+// Merge implements Accumulator.
 func (a *accPush) Merge(p bson.RawValue) error {
 	for _, v := range value.Values(p) {
 		if err := a.Add(v); err != nil {
@@ -246,13 +264,16 @@ func (a *accPush) Merge(p bson.RawValue) error {
 	return nil
 }
 
+// Size implements Accumulator.
 func (a *accPush) Size() int { return accFixedSize + a.size }
 
+// Result implements Accumulator.
 func (a *accPush) Result() bson.RawValue { return value.Array(a.vals) }
 
 // accMerge is the $mergeObjects accumulator.
 type accMerge struct{ merged bson.RawValue }
 
+// Add implements Accumulator.
 func (a *accMerge) Add(v bson.RawValue) error {
 	if value.IsNullish(v) {
 		return nil
@@ -272,12 +293,16 @@ func (a *accMerge) Add(v bson.RawValue) error {
 	return nil
 }
 
+// Partial implements Accumulator.
 func (a *accMerge) Partial() bson.RawValue { return partialDoc("v", a.merged) }
 
+// Merge implements Accumulator.
 func (a *accMerge) Merge(p bson.RawValue) error { return a.Add(partialField(p, "v")) }
 
+// Size implements Accumulator.
 func (a *accMerge) Size() int { return accFixedSize + len(a.merged.Value) }
 
+// Result implements Accumulator.
 func (a *accMerge) Result() bson.RawValue {
 	if a.merged.Type == 0 {
 		return value.Doc(value.EmptyDoc)
@@ -293,6 +318,7 @@ type accStdDev struct {
 	mean, m2 float64
 }
 
+// Add implements Accumulator.
 func (a *accStdDev) Add(v bson.RawValue) error {
 	f, ok := value.ToFloat(v)
 	if !ok || !value.IsNumber(v) {
@@ -305,6 +331,7 @@ func (a *accStdDev) Add(v bson.RawValue) error {
 	return nil
 }
 
+// Partial implements Accumulator.
 func (a *accStdDev) Partial() bson.RawValue {
 	return partialDoc("n", value.Double(a.n), "mean", value.Double(a.mean), "m2", value.Double(a.m2))
 }
@@ -326,8 +353,10 @@ func (a *accStdDev) Merge(p bson.RawValue) error {
 	return nil
 }
 
+// Size implements Accumulator.
 func (a *accStdDev) Size() int { return accFixedSize }
 
+// Result implements Accumulator.
 func (a *accStdDev) Result() bson.RawValue {
 	div := a.n
 	if a.sample {

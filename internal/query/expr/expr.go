@@ -20,12 +20,12 @@ type Expr struct {
 
 // node is one node of a compiled expression tree.
 type node interface {
-	eval(c *ctx) (bson.RawValue, error)
+	eval(c *env) (bson.RawValue, error)
 }
 
-// ctx is the evaluation state of one expression: the document bound to
+// env is the evaluation state of one expression: the document bound to
 // $$ROOT and $$CURRENT and the user variables in scope.
-type ctx struct {
+type env struct {
 	root    bson.Raw
 	current bson.Raw
 	vars    *Vars
@@ -47,6 +47,7 @@ func (v *Vars) Bind(name string, val bson.RawValue) *Vars {
 	return &Vars{name: name, val: val, parent: v}
 }
 
+// lookup returns the innermost binding of name.
 func (v *Vars) lookup(name string) (bson.RawValue, bool) {
 	for f := v; f != nil; f = f.parent {
 		if f.name == name {
@@ -69,6 +70,7 @@ func (s *Scope) Declare(name string) *Scope {
 	return &Scope{name: name, parent: s}
 }
 
+// has reports whether name is declared in s or an enclosing scope.
 func (s *Scope) has(name string) bool {
 	for f := s; f != nil; f = f.parent {
 		if f.name == name {
@@ -120,7 +122,7 @@ func (e *Expr) EvalIn(doc bson.Raw, vars *Vars) (bson.RawValue, error) {
 	if len(doc) == 0 {
 		doc = value.EmptyDoc
 	}
-	c := &ctx{root: doc, current: doc, vars: vars}
+	c := &env{root: doc, current: doc, vars: vars}
 	return e.node.eval(c)
 }
 
@@ -321,7 +323,8 @@ func CheckVarName(name string, reference bool) error {
 // constant is a literal value.
 type constant struct{ v bson.RawValue }
 
-func (n constant) eval(*ctx) (bson.RawValue, error) { return n.v, nil }
+// eval implements node.
+func (n constant) eval(*env) (bson.RawValue, error) { return n.v, nil }
 
 // varPath is a variable, optionally followed by a path into it;
 // "$a.b" is CURRENT followed by [a b].
@@ -330,7 +333,8 @@ type varPath struct {
 	path     []string
 }
 
-func (n varPath) eval(c *ctx) (bson.RawValue, error) {
+// eval implements node.
+func (n varPath) eval(c *env) (bson.RawValue, error) {
 	var base bson.RawValue
 	switch n.variable {
 	case "CURRENT":
@@ -408,7 +412,8 @@ func LookupArray(arr bson.RawArray, path []string) bson.RawValue {
 // array is an array expression; missing elements become null.
 type array struct{ items []node }
 
-func (n array) eval(c *ctx) (bson.RawValue, error) {
+// eval implements node.
+func (n array) eval(c *env) (bson.RawValue, error) {
 	out := make([]bson.RawValue, len(n.items))
 	for i, it := range n.items {
 		v, err := it.eval(c)
@@ -429,7 +434,8 @@ type object struct {
 	vals []node
 }
 
-func (n object) eval(c *ctx) (bson.RawValue, error) {
+// eval implements node.
+func (n object) eval(c *env) (bson.RawValue, error) {
 	idx, dst := bsoncore.AppendDocumentStart(nil)
 	for i, k := range n.keys {
 		v, err := n.vals[i].eval(c)
@@ -489,7 +495,7 @@ func compileN(op string, arg bson.RawValue, scope *Scope, n int) ([]node, error)
 }
 
 // evalArgs evaluates each argument in order.
-func evalArgs(c *ctx, args []node) ([]bson.RawValue, error) {
+func evalArgs(c *env, args []node) ([]bson.RawValue, error) {
 	out := make([]bson.RawValue, len(args))
 	for i, a := range args {
 		v, err := a.eval(c)
@@ -521,7 +527,8 @@ func compileCmp(op string, arg bson.RawValue, scope *Scope) (node, error) {
 	return cmp{op: op, a: args[0], b: args[1]}, nil
 }
 
-func (n cmp) eval(c *ctx) (bson.RawValue, error) {
+// eval implements node.
+func (n cmp) eval(c *env) (bson.RawValue, error) {
 	a, err := n.a.eval(c)
 	if err != nil {
 		return bson.RawValue{}, err
@@ -584,7 +591,8 @@ func compileLogic(op string, arg bson.RawValue, scope *Scope) (node, error) {
 	return logic{and: op == "$and", args: args}, nil
 }
 
-func (n logic) eval(c *ctx) (bson.RawValue, error) {
+// eval implements node.
+func (n logic) eval(c *env) (bson.RawValue, error) {
 	for _, a := range n.args {
 		v, err := a.eval(c)
 		if err != nil {
@@ -597,8 +605,8 @@ func (n logic) eval(c *ctx) (bson.RawValue, error) {
 	return value.Bool(n.and), nil
 }
 
-// not is $not.
-type not struct{ arg node }
+// notExpr is $not.
+type notExpr struct{ arg node }
 
 // compileNot compiles $not (one argument).
 func compileNot(op string, arg bson.RawValue, scope *Scope) (node, error) {
@@ -606,10 +614,11 @@ func compileNot(op string, arg bson.RawValue, scope *Scope) (node, error) {
 	if err != nil {
 		return nil, err
 	}
-	return not{arg: args[0]}, nil
+	return notExpr{arg: args[0]}, nil
 }
 
-func (n not) eval(c *ctx) (bson.RawValue, error) {
+// eval implements node.
+func (n notExpr) eval(c *env) (bson.RawValue, error) {
 	v, err := n.arg.eval(c)
 	if err != nil {
 		return bson.RawValue{}, err

@@ -16,6 +16,7 @@ import (
 // widest kind of its operands, as MongoDB does.
 type numKind int
 
+// The kinds of number, in the order arithmetic widens them.
 const (
 	kindInt numKind = iota
 	kindLong
@@ -186,6 +187,7 @@ func decimalFromFloat(f float64) (*big.Rat, int) {
 // numOp is a binary arithmetic operation.
 type numOp int
 
+// The arithmetic operations of arith.
 const (
 	opAdd numOp = iota
 	opSub
@@ -265,7 +267,8 @@ type variadic struct {
 	fn   func(op string, vals []bson.RawValue) (bson.RawValue, error)
 }
 
-func (n variadic) eval(c *ctx) (bson.RawValue, error) {
+// eval implements node.
+func (n variadic) eval(c *env) (bson.RawValue, error) {
 	vals, err := evalArgs(c, n.args)
 	if err != nil {
 		return bson.RawValue{}, err
@@ -361,7 +364,8 @@ func compileBinary(op string, arg bson.RawValue, scope *Scope) (node, error) {
 	return binary{op: op, a: args[0], b: args[1]}, nil
 }
 
-func (n binary) eval(c *ctx) (bson.RawValue, error) {
+// eval implements node.
+func (n binary) eval(c *env) (bson.RawValue, error) {
 	a, err := n.a.eval(c)
 	if err != nil {
 		return bson.RawValue{}, err
@@ -524,7 +528,8 @@ func compileUnary(op string, arg bson.RawValue, scope *Scope) (node, error) {
 	return unary{op: op, arg: args[0]}, nil
 }
 
-func (n unary) eval(c *ctx) (bson.RawValue, error) {
+// eval implements node.
+func (n unary) eval(c *env) (bson.RawValue, error) {
 	v, err := n.arg.eval(c)
 	if err != nil {
 		return bson.RawValue{}, err

@@ -31,7 +31,8 @@ func compileFixed(n int) opCompiler {
 	}
 }
 
-func (n fixed) eval(c *ctx) (bson.RawValue, error) {
+// eval implements node.
+func (n fixed) eval(c *env) (bson.RawValue, error) {
 	vals, err := evalArgs(c, n.args)
 	if err != nil {
 		return bson.RawValue{}, err

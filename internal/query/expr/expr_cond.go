@@ -54,7 +54,8 @@ func compileCond(op string, arg bson.RawValue, scope *Scope) (node, error) {
 	return n, nil
 }
 
-func (n cond) eval(c *ctx) (bson.RawValue, error) {
+// eval implements node.
+func (n cond) eval(c *env) (bson.RawValue, error) {
 	v, err := n.cond.eval(c)
 	if err != nil {
 		return bson.RawValue{}, err
@@ -81,7 +82,8 @@ func compileIfNull(op string, arg bson.RawValue, scope *Scope) (node, error) {
 	return ifNull{args: args}, nil
 }
 
-func (n ifNull) eval(c *ctx) (bson.RawValue, error) {
+// eval implements node.
+func (n ifNull) eval(c *env) (bson.RawValue, error) {
 	last := len(n.args) - 1
 	for _, a := range n.args[:last] {
 		v, err := a.eval(c)
@@ -165,7 +167,8 @@ func compileSwitch(op string, arg bson.RawValue, scope *Scope) (node, error) {
 	return n, nil
 }
 
-func (n switchExpr) eval(c *ctx) (bson.RawValue, error) {
+// eval implements node.
+func (n switchExpr) eval(c *env) (bson.RawValue, error) {
 	for i, cs := range n.cases {
 		v, err := cs.eval(c)
 		if err != nil {
@@ -241,7 +244,8 @@ func compileLet(op string, arg bson.RawValue, scope *Scope) (node, error) {
 	return n, nil
 }
 
-func (n let) eval(c *ctx) (bson.RawValue, error) {
+// eval implements node.
+func (n let) eval(c *env) (bson.RawValue, error) {
 	vars := c.vars
 	for i, name := range n.names {
 		v, err := n.vals[i].eval(c)
@@ -360,7 +364,8 @@ func compileFilterExpr(op string, arg bson.RawValue, scope *Scope) (node, error)
 	return n, nil
 }
 
-func (n mapExpr) eval(c *ctx) (bson.RawValue, error) {
+// eval implements node.
+func (n mapExpr) eval(c *env) (bson.RawValue, error) {
 	in, err := n.input.eval(c)
 	if err != nil {
 		return bson.RawValue{}, err
@@ -461,7 +466,8 @@ func compileReduce(op string, arg bson.RawValue, scope *Scope) (node, error) {
 	return n, nil
 }
 
-func (n reduce) eval(c *ctx) (bson.RawValue, error) {
+// eval implements node.
+func (n reduce) eval(c *env) (bson.RawValue, error) {
 	in, err := n.input.eval(c)
 	if err != nil {
 		return bson.RawValue{}, err

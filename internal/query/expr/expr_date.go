@@ -60,7 +60,7 @@ func compileDatePart(op string, arg bson.RawValue, scope *Scope) (node, error) {
 
 // evalDate evaluates a date argument and optional timezone; ok is false
 // for null or missing input (the result is then null).
-func evalDate(c *ctx, op string, date, tz node) (time.Time, bool, error) {
+func evalDate(c *env, op string, date, tz node) (time.Time, bool, error) {
 	v, err := date.eval(c)
 	if err != nil {
 		return time.Time{}, false, err
@@ -127,7 +127,8 @@ func location(name string) (*time.Location, error) {
 	return nil, codes.New(40485, "unrecognized time zone identifier: \"%s\"", name)
 }
 
-func (n datePart) eval(c *ctx) (bson.RawValue, error) {
+// eval implements node.
+func (n datePart) eval(c *env) (bson.RawValue, error) {
 	t, ok, err := evalDate(c, n.op, n.date, n.tz)
 	if err != nil || !ok {
 		return value.Null, err
@@ -214,7 +215,8 @@ func compileDateToString(op string, arg bson.RawValue, scope *Scope) (node, erro
 	return n, nil
 }
 
-func (n dateToString) eval(c *ctx) (bson.RawValue, error) {
+// eval implements node.
+func (n dateToString) eval(c *env) (bson.RawValue, error) {
 	format := "%Y-%m-%dT%H:%M:%S.%LZ"
 	if n.format != nil {
 		fv, err := n.format.eval(c)

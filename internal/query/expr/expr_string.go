@@ -35,7 +35,8 @@ func compileStringOp(n int) opCompiler {
 	}
 }
 
-func (n stringOp) eval(c *ctx) (bson.RawValue, error) {
+// eval implements node.
+func (n stringOp) eval(c *env) (bson.RawValue, error) {
 	vals, err := evalArgs(c, n.args)
 	if err != nil {
 		return bson.RawValue{}, err

@@ -154,7 +154,7 @@ func matchErr(node node, doc []byte, vars *expr.Vars) (bool, int, error) {
 			return false, -1, err
 		}
 		return expr.Truthy(v), -1, nil
-	case *and:
+	case *andNode:
 		pos := -1
 		for _, k := range n.kids {
 			ok, p, err := matchErr(k, doc, vars)
@@ -166,7 +166,7 @@ func matchErr(node node, doc []byte, vars *expr.Vars) (bool, int, error) {
 			}
 		}
 		return true, pos, nil
-	case *or:
+	case *orNode:
 		for _, k := range n.kids {
 			ok, p, err := matchErr(k, doc, vars)
 			if err != nil {
@@ -177,7 +177,7 @@ func matchErr(node node, doc []byte, vars *expr.Vars) (bool, int, error) {
 			}
 		}
 		return false, -1, nil
-	case *not:
+	case *notNode:
 		ok, _, err := matchErr(n.kid, doc, vars)
 		if err != nil {
 			return false, -1, err
@@ -193,11 +193,11 @@ func hasExpr(node node) bool {
 	switch n := node.(type) {
 	case *exprNode:
 		return true
-	case *and:
+	case *andNode:
 		return slices.ContainsFunc(n.kids, hasExpr)
-	case *or:
+	case *orNode:
 		return slices.ContainsFunc(n.kids, hasExpr)
-	case *not:
+	case *notNode:
 		return hasExpr(n.kid)
 	}
 	return false
@@ -233,10 +233,11 @@ type leaf interface {
 
 // ---- document-level nodes ----
 
-type and struct{ kids []node }
+// andNode is $and (and a document of several predicates): every kid matches.
+type andNode struct{ kids []node }
 
 // match requires every child; each may record a position, so the last array predicate wins.
-func (n *and) match(doc []byte) (bool, int) {
+func (n *andNode) match(doc []byte) (bool, int) {
 	pos := -1
 	for _, k := range n.kids {
 		ok, p := k.match(doc)
@@ -250,11 +251,11 @@ func (n *and) match(doc []byte) (bool, int) {
 	return true, pos
 }
 
-// or is $or (and the inner node of $nor).
-type or struct{ kids []node }
+// orNode is $or (and the inner node of $nor).
+type orNode struct{ kids []node }
 
 // match stops at the first matching branch, whose position stands.
-func (n *or) match(doc []byte) (bool, int) {
+func (n *orNode) match(doc []byte) (bool, int) {
 	for _, k := range n.kids {
 		if ok, p := k.match(doc); ok {
 			return true, p
@@ -263,12 +264,12 @@ func (n *or) match(doc []byte) (bool, int) {
 	return false, -1
 }
 
-// not negates a whole-path predicate: $ne, $nin, $not, $nor and
+// notNode negates a whole-path predicate: $ne, $nin, $not, $nor and
 // $exists: false apply to the path as a whole, not per array element.
-type not struct{ kid node }
+type notNode struct{ kid node }
 
 // match is the negation of the child, evaluated without position tracking.
-func (n *not) match(doc []byte) (bool, int) {
+func (n *notNode) match(doc []byte) (bool, int) {
 	// A negation never reports a position: no element made it match.
 	ok, _ := n.kid.match(doc)
 	return !ok, -1
@@ -332,6 +333,7 @@ func (n *exprNode) match(doc []byte) (bool, int) {
 
 // ---- leaves ----
 
+// cmpOp is a comparison operator of a cmpLeaf.
 type cmpOp int
 
 // The comparison operators of cmpLeaf.
@@ -624,7 +626,7 @@ func compileDoc(doc bson.Raw, depth int, scope *expr.Scope) (node, error) {
 	case 1:
 		return kids[0], nil
 	}
-	return &and{kids: kids}, nil
+	return &andNode{kids: kids}, nil
 }
 
 // compileTopOp compiles a top-level operator ($and, $or, ...).
@@ -658,14 +660,14 @@ func compileTopOp(key string, v bson.RawValue, depth int, scope *expr.Scope) (no
 			if len(kids) == 1 {
 				return kids[0], nil
 			}
-			return &and{kids: kids}, nil
+			return &andNode{kids: kids}, nil
 		case "$or":
 			if len(kids) == 1 {
 				return kids[0], nil
 			}
-			return &or{kids: kids}, nil
+			return &orNode{kids: kids}, nil
 		}
-		return &not{kid: &or{kids: kids}}, nil
+		return &notNode{kid: &orNode{kids: kids}}, nil
 	case "$expr":
 		// The whole filter was validated, as Compile would validate v.
 		e, err := expr.CompileIn(v, scope)
@@ -764,7 +766,7 @@ func treeAnd(ts []*tree) *tree {
 func (t *tree) node(p value.Path) node {
 	switch {
 	case t.not:
-		return &not{kid: t.kids[0].node(p)}
+		return &notNode{kid: t.kids[0].node(p)}
 	case t.and:
 		if len(t.kids) == 0 {
 			// $all: [] matches nothing.
@@ -774,7 +776,7 @@ func (t *tree) node(p value.Path) node {
 		for i, k := range t.kids {
 			kids[i] = k.node(p)
 		}
-		return &and{kids: kids}
+		return &andNode{kids: kids}
 	}
 	return &pathNode{path: p, leaf: t.leaf, leafArrays: t.leafArrays}
 }
@@ -1279,7 +1281,7 @@ func stripExtended(p string) string {
 // conjunction.
 func collectConds(n node, out *[]Condition) {
 	switch n := n.(type) {
-	case *and:
+	case *andNode:
 		for _, k := range n.kids {
 			collectConds(k, out)
 		}

@@ -52,6 +52,7 @@ type ApplyOptions struct {
 // kind names one update operator.
 type kind int
 
+// The update operators, by kind.
 const (
 	set kind = iota
 	unset

@@ -33,6 +33,7 @@ func formatValue(v bson.RawValue) string {
 // formatMaxDepth bounds recursion on hostile, deeply nested input.
 const formatMaxDepth = 100
 
+// writeValue appends v to sb as mongod prints it in messages, to depth levels.
 func writeValue(sb *strings.Builder, v bson.RawValue, depth int) {
 	switch v.Type {
 	case bson.TypeDouble:

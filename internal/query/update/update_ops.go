@@ -192,24 +192,28 @@ func zeroOf(t bson.Type) bson.RawValue {
 	return double(0)
 }
 
+// updateInt32 returns n as an int32 value.
 func updateInt32(n int32) bson.RawValue {
 	b := make([]byte, 4)
 	binary.LittleEndian.PutUint32(b, uint32(n))
 	return bson.RawValue{Type: bson.TypeInt32, Value: b}
 }
 
+// updateInt64 returns n as an int64 value.
 func updateInt64(n int64) bson.RawValue {
 	b := make([]byte, 8)
 	binary.LittleEndian.PutUint64(b, uint64(n))
 	return bson.RawValue{Type: bson.TypeInt64, Value: b}
 }
 
+// double returns f as a double value.
 func double(f float64) bson.RawValue {
 	b := make([]byte, 8)
 	binary.LittleEndian.PutUint64(b, math.Float64bits(f))
 	return bson.RawValue{Type: bson.TypeDouble, Value: b}
 }
 
+// decimal returns d as a decimal128 value.
 func decimal(d bson.Decimal128) bson.RawValue {
 	h, l := d.GetBytes()
 	b := make([]byte, 16)
@@ -349,6 +353,7 @@ func decimalRat(d bson.Decimal128) (*big.Rat, bool) {
 	return r, true
 }
 
+// abs returns |x|.
 func abs(x int) int {
 	if x < 0 {
 		return -x

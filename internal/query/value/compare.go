@@ -322,6 +322,7 @@ func abs(x int) int {
 // Raw readers that tolerate short input (returning zero) so that malformed
 // values can never panic a comparison.
 
+// i32 reads a little-endian uint32 (zero when b is short).
 func i32(b []byte) uint32 {
 	if len(b) < 4 {
 		return 0
