@@ -149,6 +149,18 @@ func (db *DB) RecordGetMore() { db.eng.CountGetMore() }
 // first statement is older than d.
 func (db *DB) SetTransactionLifetime(d time.Duration) { db.eng.SetTxnLifetime(d) }
 
+// Sync returns once every write visible to reads when it was called is durable. A write becomes visible to
+// other readers as soon as it commits, slightly before the WAL fsync that its own caller waits for, so a reader
+// can see a write that a crash would take back; call Sync after reading and before acting on what was read
+// outside the database when that matters. The commit of a read-only transaction does this itself. It returns
+// ErrClosed after Close, or a storage error.
+func (db *DB) Sync() error {
+	if err := db.check(); err != nil {
+		return err
+	}
+	return db.eng.Sync()
+}
+
 // TransactionLifetime returns the current transaction lifetime limit.
 func (db *DB) TransactionLifetime() time.Duration { return db.eng.TxnLifetime() }
 

@@ -66,8 +66,11 @@ type workload struct {
 	nextValue, nextTxn, nextKey atomic.Int64
 }
 
+// newWorkload reads with readConcern "majority": MongoDB's promise that a read returns only what a crash cannot
+// take back ("local" may return a write whose journal flush is still under way, on mongod as on Concord).
 func newWorkload(client *mongo.Client, start time.Time, seed uint64) *workload {
-	return &workload{db: client.Database("soak"), start: start, seed: seed, inserted: map[int64]bool{}}
+	db := client.Database("soak", options.Database().SetReadConcern(readconcern.Majority()))
+	return &workload{db: db, start: start, seed: seed, inserted: map[int64]bool{}}
 }
 
 func (w *workload) now() time.Duration { return time.Since(w.start) }
