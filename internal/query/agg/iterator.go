@@ -131,20 +131,3 @@ func (it *mapIter) Next() (bson.Raw, error) {
 
 // Close implements Iterator.
 func (it *mapIter) Close() error { return it.in.Close() }
-
-// errIter is an iterator that fails with err, closing in.
-type errIter struct {
-	in  Iterator
-	err error
-}
-
-// Next implements Iterator.
-func (it *errIter) Next() (bson.Raw, error) { return nil, it.err }
-
-// Close implements Iterator.
-func (it *errIter) Close() error {
-	if it.in == nil {
-		return nil
-	}
-	return it.in.Close()
-}

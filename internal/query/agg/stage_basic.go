@@ -146,14 +146,22 @@ type countIter struct {
 	in    Iterator
 	field string
 	done  bool
+	err   error
 }
 
 // Next implements Iterator.
 func (it *countIter) Next() (bson.Raw, error) {
 	if it.done {
-		return nil, nil
+		return nil, it.err
 	}
 	it.done = true
+	d, err := it.count()
+	it.err = err
+	return d, err
+}
+
+// count reads the whole input and returns its document.
+func (it *countIter) count() (bson.Raw, error) {
 	var n int64
 	for {
 		if n%checkEvery == checkEvery-1 {

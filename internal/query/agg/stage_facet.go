@@ -74,14 +74,23 @@ type facetIter struct {
 	in   Iterator
 	f    *facet
 	done bool
+	err  error
 }
 
 // Next implements Iterator.
 func (it *facetIter) Next() (bson.Raw, error) {
 	if it.done {
-		return nil, nil
+		return nil, it.err
 	}
 	it.done = true
+	d, err := it.run()
+	it.err = err
+	return d, err
+}
+
+// run reads the whole input and returns the document of the sub-pipelines'
+// outputs.
+func (it *facetIter) run() (bson.Raw, error) {
 	docs, err := Drain(it.in)
 	if err != nil {
 		return nil, err

@@ -166,7 +166,7 @@ func (it *groupIter) consume() error {
 	limit := it.r.opts.limit()
 	byKey := map[string]*group{}
 	var size int64
-	ctx := &evalCtx{vars: it.r.vars}
+	ec := &evalCtx{vars: it.r.vars}
 	for n := 1; ; n++ {
 		if n%checkEvery == 0 {
 			if err := codes.FromContext(it.r.ctx); err != nil {
@@ -180,8 +180,8 @@ func (it *groupIter) consume() error {
 		if d == nil {
 			break
 		}
-		ctx.doc = d
-		id, err := ctx.eval(it.g.id)
+		ec.doc = d
+		id, err := ec.eval(it.g.id)
 		if err != nil {
 			return err
 		}
@@ -200,7 +200,7 @@ func (it *groupIter) consume() error {
 			}
 		}
 		for j, a := range it.g.args {
-			v, err := ctx.eval(a)
+			v, err := ec.eval(a)
 			if err != nil {
 				return err
 			}
