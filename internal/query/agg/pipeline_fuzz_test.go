@@ -24,7 +24,8 @@ const aggFuzzCollection = `[{"_id": 1, "k": 1, "a": [1, 2]}, {"_id": 2, "k": nul
 
 // FuzzCompilePipeline feeds arbitrary BSON as a pipeline: the document's
 // "p" array holds the stages (any other document is one stage). Compiling
-// and running must return nil or a *codes.Error, never panic.
+// and running must return nil or a *codes.Error, never panic, and a run
+// whose $sort and $group spill to disk must agree with one in memory.
 func FuzzCompilePipeline(f *testing.F) {
 	for _, tc := range aggPipelineCases {
 		f.Add([]byte(aggDoc(f, `{"p": `+tc.pipeline+`}`)))
@@ -60,8 +61,21 @@ func FuzzCompilePipeline(f *testing.F) {
 			aggRequireCoded(t, err)
 			return
 		}
-		if _, err := p.Run(context.Background(), input, env); err != nil {
+		want, err := p.Run(context.Background(), input, env)
+		if err != nil {
 			aggRequireCoded(t, err)
+		}
+		// With a memory limit every $sort and $group reaches, the spilling
+		// paths must agree with the in-memory ones: the same error (both
+		// are deterministic for a given input) and the same number of
+		// documents ($group's order and $sample's choice may differ).
+		it := p.Open(context.Background(), agg.Docs(input), env, agg.Options{MemoryLimit: 64, TempDir: t.TempDir()})
+		got, gerr := agg.Drain(it)
+		if cerr := it.Close(); cerr != nil {
+			t.Fatalf("close after spilling: %v", cerr)
+		}
+		if (err == nil) != (gerr == nil) || (err == nil && len(got) != len(want)) {
+			t.Fatalf("spilling run: %d documents, %v; in memory: %d documents, %v", len(got), gerr, len(want), err)
 		}
 	})
 }
