@@ -203,3 +203,44 @@ func BenchmarkAggregate_Lookup(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkAggregate_LookupLet is BenchmarkAggregate_Lookup's join written
+// as a pipeline $lookup: let binds the outer key and the sub-pipeline's
+// $match compares it with $expr.
+//
+//	go test ./internal/engine -run '^$' -bench 'Aggregate_LookupLet' -benchtime 1x
+func BenchmarkAggregate_LookupLet(b *testing.B) {
+	ctx := context.Background()
+	const foreignN, outer = 100_000, 1_000
+	foreign := engine.Namespace{DB: ns.DB, Coll: "foreign"}
+	pipeline := []bson.Raw{
+		doc(bson.D{{Key: "$lookup", Value: bson.D{
+			{Key: "from", Value: foreign.Coll},
+			{Key: "let", Value: bson.D{{Key: "fk", Value: "$fk"}}},
+			{Key: "pipeline", Value: bson.A{bson.D{{Key: "$match", Value: bson.D{{Key: "$expr", Value: bson.D{{Key: "$eq", Value: bson.A{"$k", "$$fk"}}}}}}}}},
+			{Key: "as", Value: "m"},
+		}}}),
+	}
+	e := openAggBench(b)
+	if _, err := e.CreateIndex(ctx, nil, foreign, engine.IndexSpec{Name: "k_1", Key: bson.D{{Key: "k", Value: 1}}}); err != nil {
+		b.Fatal(err)
+	}
+	loadGen(b, e, foreign, foreignN, func(i int) bson.D {
+		return bson.D{{Key: "_id", Value: i}, {Key: "k", Value: i}, {Key: "name", Value: fmt.Sprintf("item %d", i)}}
+	})
+	r := rand.New(rand.NewPCG(1, 2))
+	loadGen(b, e, ns, outer, func(i int) bson.D {
+		return bson.D{{Key: "_id", Value: i}, {Key: "fk", Value: r.IntN(foreignN)}}
+	})
+	b.ResetTimer()
+	for range b.N {
+		out, err := e.Aggregate(ctx, nil, ns, engine.AggregateSpec{Pipeline: pipeline}, nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if m, _ := out[0].Lookup("m").ArrayOK(); len(out) != outer || len(m) <= 5 {
+			b.Fatalf("%d documents, first %v", len(out), out[0])
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(outer), "ns/outer")
+}

@@ -76,6 +76,27 @@ func TestAggregate_LookupReadsIndex(t *testing.T) {
 	if st.DocsExamined != 5 || st.PlanSummary != "COLLSCAN" {
 		t.Fatalf("docsExamined %d, planSummary %q: want 5 and the outer collection's COLLSCAN", st.DocsExamined, st.PlanSummary)
 	}
+
+	// The pipeline form with a correlated equality on a let variable reads
+	// through the index too: the outer document by _id, then its one
+	// foreign document.
+	pipeline = []bson.Raw{doc(bson.D{{Key: "$match", Value: bson.D{{Key: "_id", Value: 1}}}}), doc(bson.D{{Key: "$lookup", Value: bson.D{
+		{Key: "from", Value: "f"},
+		{Key: "let", Value: bson.D{{Key: "fk", Value: "$fk"}}},
+		{Key: "pipeline", Value: bson.A{bson.D{{Key: "$match", Value: bson.D{{Key: "$expr", Value: bson.D{{Key: "$eq", Value: bson.A{"$k", "$$fk"}}}}}}}}},
+		{Key: "as", Value: "m"},
+	}}})}
+	st = engine.Stats{}
+	out, err = e.Aggregate(ctx, nil, ns, engine.AggregateSpec{Pipeline: pipeline}, &st)
+	if err != nil || len(out) != 1 {
+		t.Fatalf("%v %v", out, err)
+	}
+	if m, _ := out[0].Lookup("m").Array().Values(); len(m) != 1 || m[0].Document().Lookup("k").Int32() != 5 {
+		t.Fatalf("pipeline form joined %v", out[0])
+	}
+	if st.DocsExamined != 2 {
+		t.Fatalf("pipeline form: docsExamined %d, want 2", st.DocsExamined)
+	}
 }
 
 // TestAggregate_LookupLetBindsVariables: a pipeline $lookup's let

@@ -1,6 +1,7 @@
 package agg
 
 import (
+	"slices"
 	"strings"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -21,6 +22,9 @@ type lookup struct {
 	letNames     []string
 	letExprs     []*expr.Expr
 	pipeline     *Pipeline // the sub-pipeline, nil for the equality form alone
+	// keyField and keyVar are the correlated equality of the sub-pipeline's
+	// leading $match (see correlatedKey), "" when it has none.
+	keyField, keyVar string
 }
 
 // compileLookup compiles the equality and pipeline forms of $lookup.
@@ -138,8 +142,65 @@ func compileLookup(name string, arg bson.RawValue, scope *expr.Scope) (stage, er
 			return nil, err
 		}
 		l.pipeline = p
+		l.keyField, l.keyVar = correlatedKey(sub, l.letNames)
 	}
 	return l, nil
+}
+
+// correlatedKey finds the join key of a pipeline $lookup whose first stage
+// is {$match: {$expr: {$eq: ["$field", "$$var"]}}} (or has such an $eq
+// among the operands of a top-level $and), with field a top-level field and
+// var one of the let variables; it returns "" when there is none. The query
+// {field: {$eq: value of var}} then matches every document the $expr
+// matches (and possibly more: array elements, null for missing), so it can
+// be handed to the Source to narrow the read, an index on field serving it,
+// while the $match still decides.
+func correlatedKey(sub []bson.Raw, letNames []string) (field, variable string) {
+	if len(sub) == 0 {
+		return "", ""
+	}
+	m, ok := sub[0].Lookup("$match").DocumentOK()
+	if !ok {
+		return "", ""
+	}
+	elems, err := m.Elements()
+	if err != nil || len(elems) != 1 || elems[0].Key() != "$expr" {
+		return "", ""
+	}
+	e, ok := elems[0].Value().DocumentOK()
+	if !ok {
+		return "", ""
+	}
+	candidates := []bson.RawValue{elems[0].Value()}
+	if and, err := e.LookupErr("$and"); err == nil && and.Type == bson.TypeArray {
+		candidates = value.Values(and)
+	}
+	for _, c := range candidates {
+		d, ok := c.DocumentOK()
+		if !ok {
+			continue
+		}
+		eq, err := d.LookupErr("$eq")
+		if err != nil || eq.Type != bson.TypeArray {
+			continue
+		}
+		args := value.Values(eq)
+		if len(args) != 2 {
+			continue
+		}
+		for i := range 2 {
+			f, ok1 := args[i].StringValueOK()
+			v, ok2 := args[1-i].StringValueOK()
+			if !ok1 || !ok2 || !strings.HasPrefix(v, "$$") || strings.HasPrefix(f, "$$") || !strings.HasPrefix(f, "$") {
+				continue
+			}
+			f, v = f[1:], v[2:]
+			if f != "" && !strings.ContainsAny(f, ".$") && slices.Contains(letNames, v) {
+				return f, v
+			}
+		}
+	}
+	return "", ""
 }
 
 // open joins each input document with its foreign documents.
@@ -147,33 +208,46 @@ func (l *lookup) open(r *run, in Iterator) Iterator {
 	return mapStage(l.join).open(r, in)
 }
 
-// join appends d with the array of its foreign documents. The equality
-// form reads only the foreign documents whose foreignField matches: the
-// join key goes to the Source as a filter, which the engine plans onto an
-// index of foreignField when there is one. The let variables are evaluated
-// against d and bound over the run's frame for the sub-pipeline.
+// join appends d with the array of its foreign documents. The join key
+// goes to the Source as a filter, which the engine plans onto an index when
+// there is one: the equality form's localField values matched on
+// foreignField, and a sub-pipeline's correlated equality on a let variable
+// (correlatedKey). The let variables are evaluated against d and bound
+// over the run's frame for the sub-pipeline.
 func (l *lookup) join(r *run, d bson.Raw, out []bson.Raw) ([]bson.Raw, error) {
 	if r.src == nil {
 		return out, codes.New(codes.IllegalOperation, "$lookup is not supported in this context")
 	}
-	var filter bson.Raw
+	var filters []bson.Raw
 	if l.localPath != nil {
-		filter = l.matchFilter(d)
+		filters = append(filters, l.matchFilter(d))
+	}
+	vars := r.vars
+	for j, n := range l.letNames {
+		v, err := l.letExprs[j].EvalIn(d, r.vars)
+		if err != nil {
+			return out, err
+		}
+		vars = vars.Bind(n, v)
+		if n == l.keyVar && v.Type != 0 && v.Type != bson.TypeUndefined {
+			filters = append(filters, eqFilter(l.keyField, v))
+		}
+	}
+	var filter bson.Raw
+	switch len(filters) {
+	case 1:
+		filter = filters[0]
+	case 2:
+		idx, dst := bsoncore.AppendDocumentStart(nil)
+		dst = value.AppendElem(dst, "$and", value.Array([]bson.RawValue{value.Doc(filters[0]), value.Doc(filters[1])}))
+		dst, _ = bsoncore.AppendDocumentEnd(dst, idx)
+		filter = dst
 	}
 	it, err := r.src.Read(r.ctx, l.from, filter)
 	if err != nil {
 		return out, err
 	}
 	if l.pipeline != nil {
-		vars := r.vars
-		for j, n := range l.letNames {
-			v, err := l.letExprs[j].EvalIn(d, r.vars)
-			if err != nil {
-				it.Close()
-				return out, err
-			}
-			vars = vars.Bind(n, v)
-		}
 		it = l.pipeline.open(r.with(vars), it)
 	}
 	matched, err := Drain(it)
@@ -188,6 +262,16 @@ func (l *lookup) join(r *run, d bson.Raw, out []bson.Raw) ([]bson.Raw, error) {
 		vals[j] = value.Doc(m)
 	}
 	return append(out, setPath(d, l.as, value.Array(vals))), nil
+}
+
+// eqFilter builds {field: {$eq: v}}.
+func eqFilter(field string, v bson.RawValue) bson.Raw {
+	idx, dst := bsoncore.AppendDocumentStart(nil)
+	sidx, dst := bsoncore.AppendDocumentElementStart(dst, field)
+	dst = value.AppendElem(dst, "$eq", v)
+	dst, _ = bsoncore.AppendDocumentEnd(dst, sidx)
+	dst, _ = bsoncore.AppendDocumentEnd(dst, idx)
+	return dst
 }
 
 // matchFilter builds the filter MongoDB builds for the equality form: the
@@ -205,14 +289,7 @@ func (l *lookup) matchFilter(doc bson.Raw) bson.Raw {
 			hasRegex = true
 		}
 	}
-	eq := func(v bson.RawValue) bson.Raw {
-		idx, dst := bsoncore.AppendDocumentStart(nil)
-		sidx, dst := bsoncore.AppendDocumentElementStart(dst, l.foreignField)
-		dst = value.AppendElem(dst, "$eq", v)
-		dst, _ = bsoncore.AppendDocumentEnd(dst, sidx)
-		dst, _ = bsoncore.AppendDocumentEnd(dst, idx)
-		return dst
-	}
+	eq := func(v bson.RawValue) bson.Raw { return eqFilter(l.foreignField, v) }
 	if len(vals) == 1 {
 		return eq(vals[0])
 	}
