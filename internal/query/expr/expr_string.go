@@ -61,9 +61,9 @@ func (n stringOp) eval(c *env) (bson.RawValue, error) {
 			return bson.RawValue{}, err
 		}
 		if n.op == "$toLower" {
-			return value.String(aSCIIMap(s, 'A', 'Z', 'a'-'A')), nil
+			return value.String(asciiMap(s, 'A', 'Z', 'a'-'A')), nil
 		}
-		return value.String(aSCIIMap(s, 'a', 'z', 'A'-'a')), nil
+		return value.String(asciiMap(s, 'a', 'z', 'A'-'a')), nil
 	case "$substr", "$substrBytes":
 		return substrBytes(vals)
 	case "$substrCP":
@@ -87,7 +87,7 @@ func (n stringOp) eval(c *env) (bson.RawValue, error) {
 		if err != nil {
 			return bson.RawValue{}, err
 		}
-		a, b = aSCIIMap(a, 'a', 'z', 'A'-'a'), aSCIIMap(b, 'a', 'z', 'A'-'a')
+		a, b = asciiMap(a, 'a', 'z', 'A'-'a'), asciiMap(b, 'a', 'z', 'A'-'a')
 		return value.Int32(int32(strings.Compare(a, b))), nil
 	}
 	// $split
@@ -113,9 +113,9 @@ func (n stringOp) eval(c *env) (bson.RawValue, error) {
 	return value.Array(out), nil
 }
 
-// aSCIIMap shifts bytes in [lo, hi] by delta: MongoDB's $toLower and
+// asciiMap shifts bytes in [lo, hi] by delta: MongoDB's $toLower and
 // $toUpper only change ASCII letters.
-func aSCIIMap(s string, lo, hi byte, delta int) string {
+func asciiMap(s string, lo, hi byte, delta int) string {
 	b := []byte(s)
 	for i, ch := range b {
 		if ch >= lo && ch <= hi {

@@ -54,39 +54,39 @@ type kind int
 
 // The update operators, by kind.
 const (
-	set kind = iota
-	unset
-	inc
-	mul
-	updateMin
-	updateMax
-	rename       // at the destination path
-	renameSource // placeholder at the source path of a $rename
-	setOnInsert
-	currentDate
-	push
-	addToSet
-	pop
-	pull
-	pullAll
+	kindSet kind = iota
+	kindUnset
+	kindInc
+	kindMul
+	kindMin
+	kindMax
+	kindRename       // at the destination path
+	kindRenameSource // placeholder at the source path of a $rename
+	kindSetOnInsert
+	kindCurrentDate
+	kindPush
+	kindAddToSet
+	kindPop
+	kindPull
+	kindPullAll
 )
 
 // operators maps operator names to kinds.
 var operators = map[string]kind{
-	"$set":         set,
-	"$unset":       unset,
-	"$inc":         inc,
-	"$mul":         mul,
-	"$min":         updateMin,
-	"$max":         updateMax,
-	"$rename":      rename,
-	"$setOnInsert": setOnInsert,
-	"$currentDate": currentDate,
-	"$push":        push,
-	"$addToSet":    addToSet,
-	"$pop":         pop,
-	"$pull":        pull,
-	"$pullAll":     pullAll,
+	"$set":         kindSet,
+	"$unset":       kindUnset,
+	"$inc":         kindInc,
+	"$mul":         kindMul,
+	"$min":         kindMin,
+	"$max":         kindMax,
+	"$rename":      kindRename,
+	"$setOnInsert": kindSetOnInsert,
+	"$currentDate": kindCurrentDate,
+	"$push":        kindPush,
+	"$addToSet":    kindAddToSet,
+	"$pop":         kindPop,
+	"$pull":        kindPull,
+	"$pullAll":     kindPullAll,
 }
 
 // operation is one leaf operation of the update tree.
@@ -169,8 +169,8 @@ func Compile(update bson.Raw, arrayFilters []bson.Raw) (*Update, error) {
 			if err != nil {
 				return nil, err
 			}
-			if kind == rename {
-				src := &operation{kind: renameSource, name: name, path: op.renameFrom, renameFrom: op.path, peer: op}
+			if kind == kindRename {
+				src := &operation{kind: kindRenameSource, name: name, path: op.renameFrom, renameFrom: op.path, peer: op}
 				op.peer = src
 				// MongoDB adds the source first (as a conflict placeholder),
 				// then the destination.
@@ -225,7 +225,7 @@ func (u *Update) Apply(doc bson.Raw, opts ApplyOptions) (newDoc bson.Raw, modifi
 		return nil, false, err
 	}
 	if opts.Insert {
-		out = iDFirst(out)
+		out = idFirst(out)
 	}
 	if len(out) > maxDocSize {
 		return nil, false, codes.New(17419, "Resulting document after update is larger than %d", maxDocSize)
@@ -577,9 +577,9 @@ func lookupTop(doc []byte, key string) (bson.RawValue, bool) {
 	return bson.RawValue{}, false
 }
 
-// iDFirst moves _id to the front of doc, as MongoDB stores inserted
+// idFirst moves _id to the front of doc, as MongoDB stores inserted
 // documents.
-func iDFirst(doc []byte) []byte {
+func idFirst(doc []byte) []byte {
 	if len(doc) < 5 {
 		return doc
 	}

@@ -47,13 +47,13 @@ const pullWrapField = "v"
 // $pull and $pullAll.
 func parseArrayOp(op *operation, path string, arg bson.RawValue) (*operation, error) {
 	switch op.kind {
-	case push:
+	case kindPush:
 		spec, err := parsePush(arg)
 		if err != nil {
 			return nil, err
 		}
 		op.push = spec
-	case addToSet:
+	case kindAddToSet:
 		vals := []bson.RawValue{arg}
 		if arg.Type == bson.TypeEmbeddedDocument {
 			if k, ok := firstKey(arg.Document()); ok && k == "$each" {
@@ -76,7 +76,7 @@ func parseArrayOp(op *operation, path string, arg bson.RawValue) (*operation, er
 			}
 		}
 		op.values = uniq
-	case pop:
+	case kindPop:
 		if !isNumber(arg.Type) {
 			return nil, codes.New(codes.FailedToParse, "Expected a number in: %s", formatElement(path, arg))
 		}
@@ -85,12 +85,12 @@ func parseArrayOp(op *operation, path string, arg bson.RawValue) (*operation, er
 			return nil, codes.New(codes.FailedToParse, "$pop expects 1 or -1, found: %s", formatValue(arg))
 		}
 		op.popFirst = f == -1
-	case pullAll:
+	case kindPullAll:
 		if arg.Type != bson.TypeArray {
 			return nil, codes.New(codes.BadValue, "$pullAll requires an array argument but was given a %s", value.TypeName(arg.Type))
 		}
 		op.values = arrayValues(arg.Value)
-	case pull:
+	case kindPull:
 		m, err := parsePull(arg)
 		if err != nil {
 			return nil, err
@@ -310,31 +310,31 @@ func contains(vals []bson.RawValue, v bson.RawValue) bool {
 func (a *applier) applyArrayOp(op *operation, key string, cur bson.RawValue, path string) (bson.RawValue, error) {
 	if cur.Type == 0 {
 		switch op.kind {
-		case push:
+		case kindPush:
 			return buildArray(op.push.apply(nil)), nil
-		case addToSet:
+		case kindAddToSet:
 			return buildArray(op.values), nil
 		}
 		return cur, nil
 	}
 	if cur.Type != bson.TypeArray {
 		switch op.kind {
-		case push:
+		case kindPush:
 			return bson.RawValue{}, codes.New(codes.BadValue, "The field '%s' must be an array but is of type %s in document {%s}",
 				key, value.TypeName(cur.Type), a.idString())
-		case addToSet:
+		case kindAddToSet:
 			return bson.RawValue{}, codes.New(codes.BadValue, "Cannot apply $addToSet to non-array field. Field named '%s' has non-array type %s",
 				key, value.TypeName(cur.Type))
-		case pop:
+		case kindPop:
 			return bson.RawValue{}, codes.New(codes.TypeMismatch, "Path '%s' contains an element of non-array type '%s'", path, value.TypeName(cur.Type))
 		}
 		return bson.RawValue{}, codes.New(codes.BadValue, "Cannot apply %s to a non-array value", op.name)
 	}
 	elems := arrayValues(cur.Value)
 	switch op.kind {
-	case push:
+	case kindPush:
 		return buildArray(op.push.apply(elems)), nil
-	case addToSet:
+	case kindAddToSet:
 		added := false
 		for _, v := range op.values {
 			if !contains(elems, v) {
@@ -346,7 +346,7 @@ func (a *applier) applyArrayOp(op *operation, key string, cur bson.RawValue, pat
 			return cur, nil
 		}
 		return buildArray(elems), nil
-	case pop:
+	case kindPop:
 		if len(elems) == 0 {
 			return cur, nil
 		}
@@ -358,7 +358,7 @@ func (a *applier) applyArrayOp(op *operation, key string, cur bson.RawValue, pat
 	kept := elems[:0:0]
 	for _, e := range elems {
 		var remove bool
-		if op.kind == pull {
+		if op.kind == kindPull {
 			remove = op.pull.matches(e)
 		} else {
 			remove = contains(op.values, e)

@@ -16,19 +16,19 @@ import (
 func parseOp(kind kind, name, path string, arg bson.RawValue) (*operation, error) {
 	op := &operation{kind: kind, name: name, path: path, value: arg}
 	switch kind {
-	case inc, mul:
+	case kindInc, kindMul:
 		if !isNumber(arg.Type) {
 			verb := "increment"
-			if kind == mul {
+			if kind == kindMul {
 				verb = "multiply"
 			}
 			return nil, codes.New(codes.TypeMismatch, "Cannot %s with non-numeric argument: {%s}", verb, formatElement(path, arg))
 		}
-	case rename:
+	case kindRename:
 		return parseRename(op, path, arg)
-	case currentDate:
+	case kindCurrentDate:
 		return parseCurrentDate(op, path, arg)
-	case push, addToSet, pop, pull, pullAll:
+	case kindPush, kindAddToSet, kindPop, kindPull, kindPullAll:
 		return parseArrayOp(op, path, arg)
 	}
 	return op, nil
@@ -105,27 +105,27 @@ func parseCurrentDate(op *operation, path string, arg bson.RawValue) (*operation
 // field is missing) and returns the new value (zero RawValue: absent).
 func (a *applier) applyOp(op *operation, key string, cur bson.RawValue, path string) (bson.RawValue, error) {
 	switch op.kind {
-	case set:
+	case kindSet:
 		return op.value, nil
-	case setOnInsert:
+	case kindSetOnInsert:
 		if a.opts.Insert {
 			return op.value, nil
 		}
 		return cur, nil
-	case unset:
+	case kindUnset:
 		return bson.RawValue{}, nil
-	case inc, mul:
+	case kindInc, kindMul:
 		return a.applyArith(op, key, cur)
-	case updateMin, updateMax:
+	case kindMin, kindMax:
 		if cur.Type == 0 {
 			return op.value, nil
 		}
 		c := value.Compare(op.value, cur)
-		if (op.kind == updateMin && c < 0) || (op.kind == updateMax && c > 0) {
+		if (op.kind == kindMin && c < 0) || (op.kind == kindMax && c > 0) {
 			return op.value, nil
 		}
 		return cur, nil
-	case currentDate:
+	case kindCurrentDate:
 		if op.timestamp {
 			b := make([]byte, 8)
 			binary.LittleEndian.PutUint32(b[0:], 1)
@@ -135,17 +135,17 @@ func (a *applier) applyOp(op *operation, key string, cur bson.RawValue, path str
 		b := make([]byte, 8)
 		binary.LittleEndian.PutUint64(b, uint64(a.opts.Now.UnixMilli()))
 		return bson.RawValue{Type: bson.TypeDateTime, Value: b}, nil
-	case rename:
+	case kindRename:
 		if v, ok := a.renameValues[op]; ok {
 			return v, nil
 		}
 		return cur, nil
-	case renameSource:
+	case kindRenameSource:
 		if _, ok := a.renameValues[op.peer]; ok {
 			return bson.RawValue{}, nil
 		}
 		return cur, nil
-	case push, addToSet, pop, pull, pullAll:
+	case kindPush, kindAddToSet, kindPop, kindPull, kindPullAll:
 		return a.applyArrayOp(op, key, cur, path)
 	}
 	return bson.RawValue{}, codes.New(codes.InternalError, "unknown update operator %s", op.name)
@@ -157,7 +157,7 @@ func (a *applier) applyOp(op *operation, key string, cur bson.RawValue, path str
 // increment ($inc) or a zero of the multiplier's type ($mul).
 func (a *applier) applyArith(op *operation, key string, cur bson.RawValue) (bson.RawValue, error) {
 	if cur.Type == 0 {
-		if op.kind == inc {
+		if op.kind == kindInc {
 			return op.value, nil
 		}
 		return zeroOf(op.value.Type), nil
@@ -166,7 +166,7 @@ func (a *applier) applyArith(op *operation, key string, cur bson.RawValue) (bson
 		return bson.RawValue{}, codes.New(codes.TypeMismatch, "Cannot apply %s to a value of non-numeric type. {%s} has the field '%s' of non-numeric type %s",
 			op.name, a.idString(), key, value.TypeName(cur.Type))
 	}
-	res, ok := arith(op.kind == mul, cur, op.value)
+	res, ok := arith(op.kind == kindMul, cur, op.value)
 	if !ok {
 		return bson.RawValue{}, codes.New(codes.BadValue, "Failed to apply %s operations to current value (%s) for document {%s}",
 			op.name, debugNumber(cur), a.idString())

@@ -105,7 +105,7 @@ func CompareSameRank(a, b bson.RawValue) int {
 		}
 		return bytes.Compare(a.Value, b.Value)
 	case bson.TypeBoolean:
-		return sign(int(filterByte(a.Value)) - int(filterByte(b.Value)))
+		return sign(int(firstByte(a.Value)) - int(firstByte(b.Value)))
 	case bson.TypeDateTime:
 		x, y := i64(a.Value), i64(b.Value)
 		return cmpOrdered(x, y)
@@ -338,8 +338,8 @@ func i64(b []byte) int64 {
 	return int64(binary.LittleEndian.Uint64(b))
 }
 
-// filterByte reads one byte, or 0 when b is empty.
-func filterByte(b []byte) byte {
+// firstByte reads one byte, or 0 when b is empty.
+func firstByte(b []byte) byte {
 	if len(b) < 1 {
 		return 0
 	}
