@@ -2,7 +2,6 @@ package engine
 
 import (
 	"context"
-	"iter"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 
@@ -59,7 +58,11 @@ func (e *Engine) Aggregate(ctx context.Context, t *Txn, ns Namespace, spec Aggre
 		}
 		src := &aggSource{e: e, t: rt, db: ns.DB, st: st}
 		opts := agg.Options{MemoryLimit: e.opts.StageMemoryLimit, NoDiskUse: spec.NoDiskUse, TempDir: e.opts.SpillDir}
-		it := p.Open(ctx, e.scanIter(ctx, rt, e.lookupColl(ns), f, st), src, opts)
+		in, err := e.scanIter(ctx, rt, e.lookupColl(ns), f, st)
+		if err != nil {
+			return err
+		}
+		it := p.Open(ctx, in, src, opts)
 		out, err = agg.Drain(it)
 		if cerr := it.Close(); err == nil {
 			err = cerr
@@ -95,7 +98,10 @@ func (s *aggSource) Read(ctx context.Context, coll string, filterDoc bson.Raw) (
 		return nil, err
 	}
 	fst := &Stats{}
-	it := s.e.scanIter(ctx, s.t, s.e.lookupColl(Namespace{s.db, coll}), f, fst)
+	it, err := s.e.scanIter(ctx, s.t, s.e.lookupColl(Namespace{s.db, coll}), f, fst)
+	if err != nil {
+		return nil, err
+	}
 	return &countedIter{scanIter: it, from: fst, to: s.st}, nil
 }
 
@@ -116,84 +122,71 @@ func (it *countedIter) Close() error {
 	return err
 }
 
-// scanBatch is how many documents a scanIter takes from the scan at a time.
-const scanBatch = 256
-
-// scanIter turns the push-style scan into an agg.Iterator. The scan runs as
-// a coroutine (iter.Pull) that hands over a batch of scanBatch documents
-// per resumption, so a pipeline pulls a collection without it ever being
-// in memory whole, on the caller's goroutine (no locking, no race with the
-// caller's use of t), and Close stops the scan where it is.
+// scanIter is an agg.Iterator over the documents of a collection that
+// match a filter in a transaction's view: the plan iterator that scan
+// pushes from (planIter), pulled one document at a time, so that a pipeline
+// reads a collection without it ever being in memory whole. It counts into
+// its Stats as scan does.
 type scanIter struct {
-	next  func() ([]bson.Raw, error, bool)
-	stop  func()
-	batch []bson.Raw
-	i     int
-	err   error
+	e   *Engine
+	ctx context.Context
+	f   *filter.Filter
+	st  *Stats
+	it  *planIter // nil once closed, and for a collection that does not exist
+	n   int
+	err error
 }
 
-// scanIter returns the documents of c matching f in t's view, as scan
-// finds them, counting into st.
-func (e *Engine) scanIter(ctx context.Context, t *Txn, c *collection, f *filter.Filter, st *Stats) *scanIter {
-	seq := func(yield func([]bson.Raw, error) bool) {
-		batch := make([]bson.Raw, 0, scanBatch)
-		stopped := false
-		err := e.scan(ctx, t, c, f, planFor(c, f), st, func(cd candidate) (bool, error) {
-			batch = append(batch, cd.doc)
-			if len(batch) < scanBatch {
-				return true, nil
-			}
-			if !yield(batch, nil) {
-				stopped = true
-				return false, nil
-			}
-			batch = make([]bson.Raw, 0, scanBatch)
-			return true, nil
-		})
-		if stopped {
-			return
+// scanIter returns the documents of c matching f in t's view, planned as
+// find plans f. The iterator must be closed.
+func (e *Engine) scanIter(ctx context.Context, t *Txn, c *collection, f *filter.Filter, st *Stats) (*scanIter, error) {
+	p := planFor(c, f)
+	st.PlanSummary = p.summary
+	s := &scanIter{e: e, ctx: ctx, f: f, st: st}
+	if c == nil {
+		return s, nil
+	}
+	it, err := newPlanIter(t, c, p)
+	if err != nil {
+		return nil, err
+	}
+	s.it = it
+	return s, nil
+}
+
+// Next returns the next matching document, which the caller owns.
+func (s *scanIter) Next() (bson.Raw, error) {
+	for s.err == nil && s.it != nil {
+		if !s.it.next() {
+			s.err = s.it.err()
+			s.Close()
+			break
 		}
+		if s.n++; s.n%scanCheckEvery == 0 {
+			if err := s.e.checkCtx(s.ctx); err != nil {
+				s.err = err
+				break
+			}
+		}
+		s.st.DocsExamined++
+		doc := s.it.doc()
+		ok, _, err := s.f.MatchErr(doc)
 		if err != nil {
-			yield(nil, err)
-			return
+			s.err = err
+			break
 		}
-		if len(batch) > 0 {
-			yield(batch, nil)
+		if ok {
+			return doc, nil
 		}
 	}
-	next, stop := iter.Pull2(seq)
-	return &scanIter{next: next, stop: stop}
+	return nil, s.err
 }
 
-// Next returns the scan's next document.
-func (it *scanIter) Next() (bson.Raw, error) {
-	for it.i >= len(it.batch) {
-		if it.err != nil || it.next == nil {
-			return nil, it.err
-		}
-		batch, err, ok := it.next()
-		if !ok {
-			it.Close()
-			return nil, nil
-		}
-		if err != nil {
-			it.err = err
-			it.Close()
-			return nil, err
-		}
-		it.batch, it.i = batch, 0
-	}
-	d := it.batch[it.i]
-	it.batch[it.i] = nil
-	it.i++
-	return d, nil
-}
-
-// Close stops the scan.
-func (it *scanIter) Close() error {
-	if it.stop != nil {
-		it.stop()
-		it.stop, it.next = nil, nil
+// Close releases the plan iterator.
+func (s *scanIter) Close() error {
+	if s.it != nil {
+		s.it.close(s.st)
+		s.it = nil
 	}
 	return nil
 }
