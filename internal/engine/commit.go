@@ -43,16 +43,11 @@ func (e *Engine) commit(t *Txn) (*pebble.Batch, error) {
 		}
 	}
 	ts := e.clock.Load() + 1
-	if e.opts.NoSync {
-		err = e.db.Apply(b, pebble.NoSync)
-	} else {
-		err = e.db.ApplyNoSyncWait(b, pebble.Sync)
-	}
-	if err != nil {
+	if err = e.apply(b, true); err != nil {
 		e.commitMu.Unlock()
 		b.Close()
 		t.abortLocked(nil)
-		return nil, storageError(err)
+		return nil, storageError(err) // a failure or OutOfDiskSpace is returned as is
 	}
 	// The cache changes before the keys are released: the next owner of a
 	// key may read it from the cache at once.
@@ -87,6 +82,10 @@ func (e *Engine) syncWait(b *pebble.Batch) error {
 	}
 	b.Close()
 	if err != nil {
+		// The failure recorded when the log broke says what happened and what happens next.
+		if f := e.failure.Load(); f != nil {
+			return f
+		}
 		return storageError(err)
 	}
 	return nil

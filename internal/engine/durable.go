@@ -1,6 +1,5 @@
 package engine
 
-import "github.com/cockroachdb/pebble/v2"
 
 // Sync returns once every commit visible to reads when it was called is durable: the WAL holding it has been
 // synced. A commit is published (visible) before its fsync completes, so that one fsync covers many commits;
@@ -26,8 +25,22 @@ func (e *Engine) sync() error {
 	if e.durable.Load() >= ts {
 		return nil
 	}
-	if err := e.db.LogData(nil, pebble.Sync); err != nil {
+	// An empty log record, written like a commit (apply under commitMu, the fsync waited for outside it), so
+	// that it never reaches Pebble after the log has failed (fault.go).
+	b := e.db.NewBatch()
+	if err := b.LogData(nil, nil); err != nil {
+		b.Close()
 		return storageError(err)
+	}
+	e.commitMu.Lock()
+	err := e.apply(b, false)
+	e.commitMu.Unlock()
+	if err != nil {
+		b.Close()
+		return storageError(err)
+	}
+	if err := e.syncWait(b); err != nil {
+		return err
 	}
 	for {
 		d := e.durable.Load()
