@@ -99,7 +99,7 @@ func (e *Engine) loadCatalog() error {
 			e.nextCollID = c.id + 1
 		}
 	}
-	return it.Error()
+	return wrapStorage(it.Error())
 }
 
 // validateNamespace rejects names MongoDB rejects.
@@ -224,7 +224,7 @@ func (e *Engine) dropCreated(created []createdColl) {
 			if it.First() {
 				return errNotEmpty
 			}
-			return it.Error()
+			return wrapStorage(it.Error())
 		})
 	}
 }

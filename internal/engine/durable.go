@@ -1,6 +1,5 @@
 package engine
 
-
 // Sync returns once every commit visible to reads when it was called is durable: the WAL holding it has been
 // synced. A commit is published (visible) before its fsync completes, so that one fsync covers many commits;
 // until then a reader can see a write that a crash would take back. MongoDB's readConcern "majority" and

@@ -106,6 +106,13 @@ func Open(opts Options) (*Engine, error) {
 		// hundred thousand documents and each miss decompresses a block. The
 		// cache is filled lazily, so a small database pays nothing for it.
 		CacheSize: blockCacheSize,
+		EventListener: &pebble.EventListener{
+			// Pebble's default stops the process (Logger.Fatalf) on the first corrupted block it reads.
+			// The read that met it returns pebble.ErrCorruption, which reaches its client as
+			// DataCorruptionDetected (12, storageError): one bad block must not take every other
+			// document offline.
+			DataCorruption: func(pebble.DataCorruptionInfo) {},
+		},
 	}
 	// Bloom filters let a point read skip the sstables (above all the
 	// overlapping L0 files after memtable flushes) that lack its key.

@@ -102,9 +102,17 @@ func storageError(err error) *codes.Error {
 	if ce, ok := codes.As(err); ok {
 		return ce
 	}
-	if errors.Is(err, pebble.ErrCorruption) {
+	if pebble.IsCorruptionError(err) {
 		return &codes.Error{Code: codes.DataCorruptionDetected, Message: "data corruption detected in storage: " +
 			err.Error() + "; restore the database from a backup", Cause: err}
 	}
 	return &codes.Error{Code: codes.InternalError, Message: "storage error: " + err.Error(), Cause: err}
+}
+
+// wrapStorage is storageError for an error that may be nil.
+func wrapStorage(err error) error {
+	if err == nil {
+		return nil
+	}
+	return storageError(err)
 }
