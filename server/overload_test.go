@@ -41,6 +41,8 @@ func TestOverload(t *testing.T) {
 		counts = append(counts, n)
 	}
 	env := newCoreEnv(t)
+	// Serve starts the server's reaper with its first listener: let it run before goroutines are counted.
+	mustOK(t, "ping", env.dial(t).cmd(bson.D{{Key: "ping", Value: 1}, {Key: "$db", Value: "admin"}}))
 	for _, n := range counts {
 		runOverload(t, env, n, *overloadFor)
 	}
@@ -175,17 +177,18 @@ func runOverload(t *testing.T, env *coreEnv, n int, d time.Duration) {
 	// Once the clients have gone, the server's connection goroutines end. (Pebble may have started a flush or
 	// a compaction meanwhile: only the server's goroutines are counted.)
 	deadline := time.Now().Add(10 * time.Second)
-	for serverGoroutines() > serving {
+	for len(serverGoroutines()) > len(serving) {
 		if time.Now().After(deadline) {
-			t.Fatalf("%d server goroutines 10 s after %d connections closed, %d before they opened",
-				serverGoroutines(), n, serving)
+			t.Fatalf("%d server goroutines 10 s after %d connections closed, %d before they opened:\n%s",
+				len(serverGoroutines()), n, len(serving), strings.Join(serverGoroutines(), "\n\n"))
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
 }
 
-// serverGoroutines counts the goroutines running the server's code (its accept loop, reaper and connections).
-func serverGoroutines() int {
+// serverGoroutines returns the stacks of the goroutines running the server's code (its accept loop, reaper
+// and connections).
+func serverGoroutines() []string {
 	buf := make([]byte, 1<<20)
 	for {
 		n := runtime.Stack(buf, true)
@@ -195,13 +198,13 @@ func serverGoroutines() int {
 		}
 		buf = make([]byte, 2*len(buf))
 	}
-	count := 0
+	var out []string
 	for _, g := range strings.Split(string(buf), "\n\n") {
 		if strings.Contains(g, "concord/server.") && !strings.Contains(g, "concord/server_test.") {
-			count++
+			out = append(out, g)
 		}
 	}
-	return count
+	return out
 }
 
 // heapInUse is the heap in use after a collection.
