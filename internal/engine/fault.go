@@ -20,9 +20,9 @@ import (
 //
 //   - walFS, wrapped around every filesystem Pebble runs on, sees the failing Write or Sync of a log file and
 //     records the failure (Engine.fail) before Pebble learns of it;
-//   - every write to Pebble (commits, catalog changes, session-record deletions, Sync's log record) goes
-//     through apply, which refuses once a failure is recorded, under commitMu, so no write reaches Pebble's
-//     commit pipeline after the log broke;
+//   - every write to Pebble (commits, catalog changes, Sync's log record; session-record deletions through
+//     applyNoSync) goes through apply, which refuses once a failure is recorded, under commitMu, so no write
+//     reaches Pebble's commit pipeline after the log broke;
 //   - a write whose fsync failed returns the failure: it may or may not survive a restart, and nothing written
 //     after it is acknowledged, so no acknowledged write can depend on it;
 //   - reads continue (what they see may include the writes that were never acknowledged, as readConcern
