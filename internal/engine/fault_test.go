@@ -126,9 +126,9 @@ func docIDs(t *testing.T, e *engine.Engine) []int {
 // TestFault_WALSyncFailureFencesWrites: after a failed fsync of the write-ahead log, nothing is acknowledged
 // again (fsyncgate: a retried fsync that succeeds proves nothing). The write whose fsync failed gets the
 // failure; every later write, and Sync (what a majority read waits on), gets the same clear error; reads go on;
-// and a crash-restart recovers every acknowledged write. Without the fence, the next commit meets Pebble's
-// sticky log error and Pebble stops the process (Logger.Fatalf), or a later fsync acknowledges writes built on
-// the lost one.
+// and a crash-restart recovers every acknowledged write. Without the fence, later writes are applied and
+// published although their fsyncs fail, and the first whose record meets Pebble's sticky log error leaves the
+// commit pipeline stuck (this test then hangs) or stops the process (Logger.Fatalf).
 func TestFault_WALSyncFailureFencesWrites(t *testing.T) {
 	fs := newFaultFS()
 	e, err := engine.Open(engine.Options{Dir: "db", FS: fs})
