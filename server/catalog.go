@@ -11,6 +11,7 @@ import (
 	"github.com/concorddb/concord"
 	"github.com/concorddb/concord/internal/codes"
 	"github.com/concorddb/concord/internal/query/filter"
+	"github.com/concorddb/concord/internal/query/value"
 )
 
 // idIndexDoc is the _id index entry listCollections reports as idIndex.
@@ -258,11 +259,21 @@ func parseIndexRequest(i int, d bson.Raw) (indexRequest, error) {
 		if !v.IsNumber() {
 			return r, codes.New(codes.CannotCreateIndex, "Error in specification %s :: caused by :: Values in the index key pattern can only be numbers; index type %s is not supported", d.String(), v.String())
 		}
-		if f := v.AsFloat64(); f == 0 || f != f {
+		if indexDirectionZero(v) {
 			return r, codes.New(codes.CannotCreateIndex, "Error in specification %s :: caused by :: Values in the index key pattern can't be 0", d.String())
 		}
 	}
 	return r, nil
+}
+
+// indexDirectionZero reports whether a numeric key-pattern value is 0 or NaN, which MongoDB refuses. A
+// Decimal128 is read as a decimal: AsFloat64 panics on one.
+func indexDirectionZero(v bson.RawValue) bool {
+	if d, ok := v.Decimal128OK(); ok {
+		return d.IsNaN() || value.DecimalIsZero(d)
+	}
+	f := v.AsFloat64()
+	return f == 0 || f != f
 }
 
 // sameIndexKey reports whether two key patterns are the same fields in the same order and directions.

@@ -148,7 +148,16 @@ const recordPruneInterval = time.Minute
 // pruneRecords deletes the durable records (the "at" of their last write) older than logicalSessionTimeout at
 // now, of sessions the server is not holding: mongod expires a session's config.transactions entry with the
 // session. A driver retries a write at once, never half an hour later.
+//
+// "at" is wall-clock time, the only clock that survives a restart, and the wall clock can jump. A record
+// written while this server ran belongs to a session the server holds (never pruned) or has expired by the
+// monotonic clock; a record written before the restart is kept until the server itself has run for
+// logicalSessionTimeout by the monotonic clock (s.started), so a wall clock moved forward across a restart
+// cannot expire the record of a write a driver is retrying at that moment.
 func (s *Server) pruneRecords(now time.Time) (int, error) {
+	if time.Since(s.started) < logicalSessionTimeout {
+		return 0, nil
+	}
 	cutoff := bson.NewDateTimeFromTime(now.Add(-logicalSessionTimeout))
 	return frontend.PruneSessionRecords(s.DB, func(id [16]byte, value []byte) bool {
 		at, ok := bson.Raw(value).Lookup("at").DateTimeOK()

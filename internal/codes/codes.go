@@ -20,6 +20,8 @@ type Code int32
 // The codes Concord produces. Names and numbers are MongoDB's.
 const (
 	InternalError                            Code = 1
+	DataCorruptionDetected                   Code = 12
+	OutOfDiskSpace                           Code = 14031
 	BadValue                                 Code = 2
 	NoSuchKey                                Code = 4
 	FailedToParse                            Code = 9
@@ -109,6 +111,8 @@ type info struct {
 // table is the single source of truth for code names and categories.
 var table = map[Code]info{
 	InternalError:                            {name: "InternalError"},
+	DataCorruptionDetected:                   {name: "DataCorruptionDetected"},
+	OutOfDiskSpace:                           {name: "OutOfDiskSpace"},
 	BadValue:                                 {name: "BadValue"},
 	NoSuchKey:                                {name: "NoSuchKey"},
 	FailedToParse:                            {name: "FailedToParse"},

@@ -99,7 +99,7 @@ func (e *Engine) loadCatalog() error {
 			e.nextCollID = c.id + 1
 		}
 	}
-	return it.Error()
+	return wrapStorage(it.Error())
 }
 
 // validateNamespace rejects names MongoDB rejects.
@@ -224,7 +224,7 @@ func (e *Engine) dropCreated(created []createdColl) {
 			if it.First() {
 				return errNotEmpty
 			}
-			return it.Error()
+			return wrapStorage(it.Error())
 		})
 	}
 }
@@ -258,13 +258,9 @@ func (e *Engine) installCollection(ns Namespace, c *collection, b *pebble.Batch,
 			return err
 		}
 	}
-	var err error
-	if e.opts.NoSync {
-		err = e.db.Apply(b, pebble.NoSync)
-	} else {
-		// The fsync is waited for after commitMu is released, as for commits.
-		err = e.db.ApplyNoSyncWait(b, pebble.Sync)
-	}
+	// The fsync is waited for after commitMu is released, as for commits. A drop frees space: it is not
+	// refused on a nearly full disk.
+	err := e.apply(b, c != nil)
 	if err == nil {
 		e.catMu.Lock()
 		old := e.colls[ns]
@@ -289,6 +285,9 @@ func (e *Engine) installCollection(ns Namespace, c *collection, b *pebble.Batch,
 	}
 	if !e.opts.NoSync {
 		if err := b.SyncWait(); err != nil {
+			if f := e.failure.Load(); f != nil {
+				return f
+			}
 			return storageError(err)
 		}
 	}

@@ -50,12 +50,7 @@ func (e *Engine) commit(t *Txn) (pending, error) {
 		}
 	}
 	ts := e.clock.Load() + 1
-	if e.opts.NoSync {
-		err = e.db.Apply(b, pebble.NoSync)
-	} else {
-		err = e.db.ApplyNoSyncWait(b, pebble.Sync)
-	}
-	if err != nil {
+	if err = e.apply(b, true); err != nil {
 		e.commitMu.Unlock()
 		b.Close()
 		t.abortLocked(nil)
@@ -95,6 +90,10 @@ func (e *Engine) syncWait(p pending) error {
 	}
 	p.b.Close()
 	if err != nil {
+		// The failure recorded when the log broke says what happened and what happens next.
+		if f := e.failure.Load(); f != nil {
+			return f
+		}
 		return storageError(err)
 	}
 	e.markDurable(p.ts)

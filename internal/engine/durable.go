@@ -1,7 +1,5 @@
 package engine
 
-import "github.com/cockroachdb/pebble/v2"
-
 // Sync returns once every commit visible to reads when it was called is durable: the WAL holding it has been
 // synced. A commit is published (visible) before its fsync completes, so that one fsync covers many commits;
 // until then a reader can see a write that a crash would take back. MongoDB's readConcern "majority" and
@@ -26,11 +24,22 @@ func (e *Engine) sync() error {
 	if e.durable.Load() >= ts {
 		return nil
 	}
-	if err := e.db.LogData(nil, pebble.Sync); err != nil {
+	// An empty log record, written like a commit (apply under commitMu, the fsync waited for outside it), so
+	// that it never reaches Pebble after the log has failed (fault.go).
+	b := e.db.NewBatch()
+	if err := b.LogData(nil, nil); err != nil {
+		b.Close()
 		return storageError(err)
 	}
-	e.markDurable(ts)
-	return nil
+	e.commitMu.Lock()
+	err := e.apply(b, false)
+	e.commitMu.Unlock()
+	if err != nil {
+		b.Close()
+		return storageError(err)
+	}
+	// The record is after every commit up to ts in the WAL: once it is synced, so are they.
+	return e.syncWait(pending{b: b, ts: ts})
 }
 
 // markDurable records that every commit up to ts is in the synced WAL.

@@ -32,6 +32,12 @@ import (
 type Engine struct {
 	opts Options
 	db   *pebble.DB
+	fs   vfs.FS // what Pebble runs on, under walFS
+	dir  string // Pebble's directory on fs
+
+	// failure is the storage failure that fenced the engine (fault.go); nil while writes are accepted.
+	failure atomic.Pointer[codes.Error]
+	space   spaceState // guarded by commitMu
 
 	// commitMu orders commits: timestamp assignment, batch application and
 	// publication happen under it, as do snapshot creation and catalog swaps.
@@ -100,6 +106,13 @@ func Open(opts Options) (*Engine, error) {
 		// hundred thousand documents and each miss decompresses a block. The
 		// cache is filled lazily, so a small database pays nothing for it.
 		CacheSize: blockCacheSize,
+		EventListener: &pebble.EventListener{
+			// Pebble's default stops the process (Logger.Fatalf) on the first corrupted block it reads.
+			// The read that met it returns pebble.ErrCorruption, which reaches its client as
+			// DataCorruptionDetected (12, storageError): one bad block must not take every other
+			// document offline.
+			DataCorruption: func(pebble.DataCorruptionInfo) {},
+		},
 	}
 	// Bloom filters let a point read skip the sstables (above all the
 	// overlapping L0 files after memtable flushes) that lack its key.
@@ -114,6 +127,11 @@ func Open(opts Options) (*Engine, error) {
 	if opts.FS != nil {
 		po.FS = opts.FS
 	}
+	if po.FS == nil {
+		po.FS = vfs.Default
+	}
+	e.fs, e.dir = po.FS, dir
+	po.FS = walFS{FS: po.FS, e: e}
 	db, err := pebble.Open(dir, po)
 	if err != nil {
 		return nil, &codes.Error{Code: codes.InternalError, Message: "cannot open storage: " + err.Error(), Cause: err}
@@ -197,7 +215,11 @@ func (e *Engine) SetTxnLifetime(d time.Duration) {
 func (e *Engine) TxnLifetime() time.Duration { return time.Duration(e.lifetime.Load()) }
 
 // quietLogger drops Pebble's informational logging; errors still surface
-// through return values, and fatal conditions still stop the process.
+// through return values, and fatal conditions still stop the process: Pebble
+// calls Fatalf when it cannot go on (a failed MANIFEST write, a commit into a
+// failed write-ahead log) and does not expect it to return. The engine keeps
+// commits from reaching a failed log (fault.go), so a failing WAL write or
+// fsync fences the engine instead of stopping the process.
 type quietLogger struct{}
 
 // Infof drops informational messages.

@@ -422,7 +422,7 @@ func (e *Engine) buildIndex(c *collection, ix *index, b *pebble.Batch) error {
 			}
 		}
 	}
-	return it.Error()
+	return wrapStorage(it.Error())
 }
 
 // indexEntryKey is the Pebble key of one index entry: non-unique entries end

@@ -33,6 +33,10 @@ func (p WaitPolicy) String() string {
 // defaultTxnLifetime is MongoDB's transactionLifetimeLimitSeconds default.
 const defaultTxnLifetime = 60 * time.Second
 
+// defaultDiskReserve is Options.DiskReserve's default: room for Pebble to flush a memtable (64 MiB) and write
+// its manifest once writes are refused.
+const defaultDiskReserve = 64 << 20
+
 // Options configures an Engine. The zero value is an in-memory engine with
 // MongoDB's defaults.
 type Options struct {
@@ -46,6 +50,10 @@ type Options struct {
 	// FS is the filesystem Pebble runs on; nil means the operating system's
 	// (or memory when Dir is ""). Tests put a fault-injecting one here.
 	FS vfs.FS
+	// DiskReserve is the free space, in bytes, below which writes are refused with OutOfDiskSpace (14031) so
+	// that a filling disk never fails a write of the write-ahead log (which would stop all writes until the
+	// engine is reopened; see fault.go). 0 means 64 MiB; a negative value turns the check off.
+	DiskReserve int64
 	// NoSync acknowledges commits without waiting for the WAL fsync. A crash
 	// may then lose acknowledged writes: for tests and benchmarks only.
 	NoSync bool
@@ -59,6 +67,9 @@ type Options struct {
 
 // withDefaults returns o with zero fields replaced by their defaults.
 func (o Options) withDefaults() Options {
+	if o.DiskReserve == 0 {
+		o.DiskReserve = defaultDiskReserve
+	}
 	if o.TxnLifetime <= 0 {
 		o.TxnLifetime = defaultTxnLifetime
 	}

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -126,5 +127,36 @@ func TestOwnerTable_Prunes(t *testing.T) {
 	}
 	if err := tx.Abort(); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestReaper_LifetimeOnMonotonicClock: a transaction's lifetime is measured on the monotonic clock, so moving
+// the wall clock (an NTP step, an administrator) neither kills young transactions nor spares old ones. Its start
+// must carry a monotonic reading: time.Now().UTC(), Round(0) or a time decoded from storage would make the
+// reaper compare wall clocks. The reaper aborts it only once the limit has passed by that clock.
+func TestReaper_LifetimeOnMonotonicClock(t *testing.T) {
+	e, err := Open(Options{TxnLifetime: time.Minute})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	tx := e.Begin()
+	sctx, err := tx.beginStmt(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := tx.endStmt(sctx, nil); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(tx.firstStmt.String(), " m=") {
+		t.Fatalf("the transaction's start %v has no monotonic reading", tx.firstStmt)
+	}
+	e.reapExpired(time.Now())
+	if tx.State() != TxnActive {
+		t.Fatalf("a transaction younger than its lifetime was reaped: %v", tx.State())
+	}
+	e.reapExpired(time.Now().Add(time.Minute + time.Second)) // Add moves the monotonic reading too
+	if tx.State() != TxnAborted {
+		t.Fatalf("a transaction older than its lifetime was not reaped: %v", tx.State())
 	}
 }

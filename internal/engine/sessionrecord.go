@@ -89,7 +89,11 @@ func (e *Engine) PruneSessionRecords(expired func(id [16]byte, value []byte) boo
 			stillExpired := expired(id, v)
 			closer.Close()
 			if stillExpired {
-				err = e.db.Delete(sessionKey(id), pebble.NoSync)
+				b := e.db.NewBatch()
+				if err = b.Delete(sessionKey(id), nil); err == nil {
+					err = e.applyNoSync(b)
+				}
+				b.Close()
 				if err == nil {
 					deleted++
 				}

@@ -96,10 +96,23 @@ func pebbleGet(r pebble.Reader, key []byte) ([]byte, error) {
 	return out, nil
 }
 
-// storageError wraps a Pebble failure as an InternalError.
+// storageError wraps a Pebble failure as an InternalError, or as DataCorruptionDetected (12) when Pebble found
+// stored data that fails its checksum or cannot be decoded: such data is never returned as a result.
 func storageError(err error) *codes.Error {
 	if ce, ok := codes.As(err); ok {
 		return ce
 	}
+	if pebble.IsCorruptionError(err) {
+		return &codes.Error{Code: codes.DataCorruptionDetected, Message: "data corruption detected in storage: " +
+			err.Error() + "; restore the database from a backup", Cause: err}
+	}
 	return &codes.Error{Code: codes.InternalError, Message: "storage error: " + err.Error(), Cause: err}
+}
+
+// wrapStorage is storageError for an error that may be nil.
+func wrapStorage(err error) error {
+	if err == nil {
+		return nil
+	}
+	return storageError(err)
 }

@@ -165,7 +165,12 @@ func validate(v bson.RawValue) error {
 func compile(v bson.RawValue, scope *Scope) (node, error) {
 	switch v.Type {
 	case bson.TypeString:
-		s := v.StringValue()
+		// Validate passes a string whose length prefix is 0 inside an array (it checks only the array's
+		// length), on which StringValue panics.
+		s, ok := v.StringValueOK()
+		if !ok {
+			return nil, codes.New(codes.InvalidBSON, "invalid BSON in expression: malformed string")
+		}
 		if strings.HasPrefix(s, "$$") {
 			return compileVariable(s[2:], scope)
 		}
