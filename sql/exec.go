@@ -144,17 +144,17 @@ func resultOf(rel *relation) ([]Column, [][]any) {
 // show answers SHOW name.
 func (x *exec) show(name string) (*Result, error) {
 	vals := map[string]string{
-		"transaction_isolation":       "repeatable read",
+		"transaction_isolation":         "repeatable read",
 		"default_transaction_isolation": "repeatable read",
-		"server_version":              ServerVersion,
-		"server_encoding":             "UTF8",
-		"client_encoding":             "UTF8",
-		"datestyle":                   "ISO, MDY",
-		"timezone":                    "UTC",
-		"standard_conforming_strings": "on",
-		"integer_datetimes":           "on",
-		"search_path":                 "public",
-		"max_identifier_length":       "63",
+		"server_version":                ServerVersion,
+		"server_encoding":               "UTF8",
+		"client_encoding":               "UTF8",
+		"datestyle":                     "ISO, MDY",
+		"timezone":                      "UTC",
+		"standard_conforming_strings":   "on",
+		"integer_datetimes":             "on",
+		"search_path":                   "public",
+		"max_identifier_length":         "63",
 	}
 	v, ok := x.s.settings[name]
 	if !ok {

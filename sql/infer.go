@@ -120,6 +120,7 @@ func (x *exec) typeOf(n *pg.Node, sc *scope) uint32 {
 		return widen(lt, rt)
 	case n.GetBoolExpr() != nil:
 		for _, a := range n.GetBoolExpr().Args {
+			x.typeOf(a, sc)
 			x.hint(a, OIDBool, sc)
 		}
 		return OIDBool

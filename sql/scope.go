@@ -46,8 +46,8 @@ type scope struct {
 	cols   []relCol
 	row    []any
 	outer  *scope
-	group  [][]any                 // the current group's rows; nil when not grouping
-	window map[*pg.FuncCall][]any  // window function results by call, indexed by rowIdx
+	group  [][]any                // the current group's rows; nil when not grouping
+	window map[*pg.FuncCall][]any // window function results by call, indexed by rowIdx
 	rowIdx int
 	alias  map[string]int // output aliases usable in ORDER BY, to positions in aliasVals
 	aliasV []any

@@ -724,3 +724,7 @@ func sortedKeys[V any](m map[string]V) []string {
 
 // FormatText writes a value as PostgreSQL's text output format does.
 func FormatText(v any) string { return formatText(v) }
+
+// Coerce converts a value to the representation of type oid, as an
+// assignment does; package pgserver uses it before encoding a column.
+func Coerce(v any, oid uint32) (any, error) { return coerce(v, oid) }
