@@ -7,8 +7,8 @@ import (
 )
 
 // TestLayers enforces the dependency rule of docs (architecture): dependencies point down only. The root package
-// never imports an adapter, the engine and the query language never import the root, and wire imports nothing
-// of Concord's.
+// never imports an adapter, the engine and the query language never import the root, wire imports nothing
+// of Concord's, and the SQL front end (sql, pgserver) reaches data through the root package only.
 func TestLayers(t *testing.T) {
 	out, err := exec.Command("go", "list", "-f", "{{.ImportPath}}:{{join .Imports \" \"}}", "./...").Output()
 	if err != nil {
@@ -21,12 +21,14 @@ func TestLayers(t *testing.T) {
 		imports[pkg] = strings.Fields(deps)
 	}
 	forbidden := map[string][]string{
-		mod:                      {mod + "/server", mod + "/wire", mod + "/internal/cli", mod + "/cmd/"},
+		mod:                      {mod + "/server", mod + "/wire", mod + "/internal/cli", mod + "/cmd/", mod + "/sql", mod + "/pgserver"},
 		mod + "/internal/engine": {mod + "/server", mod + "/wire", mod + "/internal/cli"},
 		mod + "/internal/query":  {mod + "/internal/engine", mod + "/server", mod + "/wire", mod + "/internal/cli"},
 		mod + "/internal/codes":  {mod + "/"},
 		mod + "/wire":            {mod + "/"},
 		mod + "/server":          {mod + "/internal/engine", mod + "/internal/cli"},
+		mod + "/sql":             {mod + "/internal/engine", mod + "/internal/query", mod + "/server", mod + "/wire", mod + "/pgserver", mod + "/internal/cli"},
+		mod + "/pgserver":        {mod + "/internal/engine", mod + "/internal/query", mod + "/server", mod + "/wire", mod + "/internal/cli"},
 	}
 	if len(imports[mod]) == 0 {
 		t.Fatalf("go list did not report the root package: %q", out)

@@ -23,7 +23,7 @@ type conn struct {
 	mu      sync.Mutex
 	running context.CancelFunc // the running statement's, nil between statements
 
-	types   *pgtype.Map // binary encoding plans, the connection's own
+	types *pgtype.Map // binary encoding plans, the connection's own
 
 	stmts   map[string]*sql.Stmt
 	portals map[string]*portal
