@@ -22,6 +22,9 @@ func (x *exec) eval(n *pg.Node, sc *scope) (any, error) {
 		return constValue(n.GetAConst())
 	case n.GetParamRef() != nil:
 		i := int(n.GetParamRef().Number)
+		if x.describe {
+			return nil, nil
+		}
 		if i < 1 || i > len(x.params) {
 			return nil, errorf(CodeUndefinedParameter, "there is no parameter $%d", i)
 		}

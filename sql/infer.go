@@ -321,6 +321,9 @@ func (x *exec) hint(n *pg.Node, t uint32, sc *scope) {
 	if n == nil || t == 0 || t == OIDUnknown || x.paramOIDs == nil {
 		return
 	}
+	if na := n.GetNamedArgExpr(); na != nil {
+		n = na.Arg
+	}
 	if p := n.GetParamRef(); p != nil {
 		i := int(p.Number)
 		if i >= 1 && i <= len(x.paramOIDs) && x.paramOIDs[i-1] == 0 {

@@ -246,6 +246,9 @@ func distinctRows(rows [][]any) [][]any {
 // where is offered to a single table's scan for pushdown.
 func (x *exec) fromClause(items []*pg.Node, where *pg.Node, outer *scope) (*relation, error) {
 	if len(items) == 0 {
+		if x.describe {
+			return &relation{}, nil
+		}
 		return &relation{rows: [][]any{{}}}, nil
 	}
 	var rel *relation
