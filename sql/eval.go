@@ -146,6 +146,8 @@ func (x *exec) eval(n *pg.Node, sc *scope) (any, error) {
 		return out, nil
 	case n.GetNamedArgExpr() != nil:
 		return x.eval(n.GetNamedArgExpr().Arg, sc)
+	case n.GetCollateClause() != nil:
+		return x.eval(n.GetCollateClause().Arg, sc)
 	}
 	return nil, unsupported(fmt.Sprintf("the expression %s", nodeName(n)))
 }

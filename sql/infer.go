@@ -203,6 +203,8 @@ func (x *exec) typeOf(n *pg.Node, sc *scope) uint32 {
 		return x.funcType(n.GetFuncCall(), sc)
 	case n.GetNamedArgExpr() != nil:
 		return x.typeOf(n.GetNamedArgExpr().Arg, sc)
+	case n.GetCollateClause() != nil:
+		return x.typeOf(n.GetCollateClause().Arg, sc)
 	}
 	return 0
 }

@@ -8,7 +8,9 @@ import (
 // Concord answers, so that psql's \dt, \d and \l work.
 var catalogNames = map[string]bool{
 	"pg_class": true, "pg_namespace": true, "pg_attribute": true, "pg_type": true, "pg_database": true,
-	"pg_index": true, "pg_roles": true, "pg_am": true, "tables": true, "columns": true,
+	"pg_index": true, "pg_roles": true, "pg_am": true, "pg_attrdef": true, "pg_collation": true,
+	"pg_constraint": true, "pg_policy": true, "pg_statistic_ext": true, "pg_publication": true,
+	"pg_inherits": true, "pg_trigger": true, "pg_description": true, "pg_tablespace": true,
 }
 
 // isCatalogName reports whether an unqualified name is a pg_catalog
@@ -68,12 +70,13 @@ func (x *exec) catalogRelation(schema, name string) (*relation, error) {
 			{"relowner", OIDOID}, {"relam", OIDOID}, {"relpersistence", OIDChar}, {"relispartition", OIDBool},
 			{"relhasindex", OIDBool}, {"relchecks", OIDInt2}, {"relhasrules", OIDBool}, {"relhastriggers", OIDBool},
 			{"relrowsecurity", OIDBool}, {"relforcerowsecurity", OIDBool}, {"relhasoids", OIDBool},
-			{"reltablespace", OIDOID}, {"reloftype", OIDOID}, {"relreplident", OIDChar}, {"reloptions", OIDTextArray}} {
+			{"reltablespace", OIDOID}, {"reloftype", OIDOID}, {"relreplident", OIDChar}, {"reloptions", OIDTextArray},
+			{"reltoastrelid", OIDOID}} {
 			col(c.n, c.o)
 		}
 		for i, t := range tables {
 			rel.rows = append(rel.rows, []any{tableOID(i), t, int64(2200), "r", int64(10), int64(2), "p", false,
-				false, int64(0), false, false, false, false, false, int64(0), int64(0), "d", nil})
+				false, int64(0), false, false, false, false, false, int64(0), int64(0), "d", nil, int64(0)})
 		}
 	case name == "pg_attribute":
 		for _, c := range []struct {
@@ -122,16 +125,15 @@ func (x *exec) catalogRelation(schema, name string) (*relation, error) {
 	case name == "pg_type":
 		col("oid", OIDOID)
 		col("typname", OIDName)
+		col("typcollation", OIDOID)
 		for oid, t := range types {
-			rel.rows = append(rel.rows, []any{int64(oid), t.name})
+			rel.rows = append(rel.rows, []any{int64(oid), t.name, int64(0)})
 		}
-	case name == "pg_index":
-		col("indexrelid", OIDOID)
-		col("indrelid", OIDOID)
-		col("indisprimary", OIDBool)
-		col("indisunique", OIDBool)
 	default:
-		return nil, unsupported("the catalog relation " + name)
+		// Any other catalog relation is empty, and its columns read as NULL:
+		// what psql asks of policies, statistics objects, publications,
+		// inheritance and the like, which Concord does not have.
+		rel.cols = append(rel.cols, relCol{hidden: true, open: true})
 	}
 	return rel, nil
 }

@@ -110,7 +110,7 @@ var typeNames = map[string]uint32{
 	"float4": OIDFloat4, "real": OIDFloat4, "float8": OIDFloat8, "double precision": OIDFloat8, "float": OIDFloat8,
 	"numeric": OIDNumeric, "decimal": OIDNumeric,
 	"timestamptz": OIDTimestamptz, "timestamp": OIDTimestamp, "date": OIDDate, "interval": OIDInterval,
-	"json": OIDJSON, "jsonb": OIDJSONB, "bytea": OIDBytea, "oid": OIDOID, "regclass": OIDText,
+	"json": OIDJSON, "jsonb": OIDJSONB, "bytea": OIDBytea, "oid": OIDOID, "regclass": OIDText, "regtype": OIDText, "regproc": OIDText, "regnamespace": OIDText,
 }
 
 // typeFromName resolves a TypeName node (int8, pg_catalog.timestamptz,
