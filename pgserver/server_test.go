@@ -148,3 +148,7 @@ func mustExec(t testing.TB, c *pgx.Conn, q string, args ...any) {
 		t.Fatalf("%s: %v", q, err)
 	}
 }
+
+type netTCPAddr = net.TCPAddr
+
+func netListen() (net.Listener, error) { return net.Listen("tcp", "127.0.0.1:0") }
