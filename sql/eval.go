@@ -843,6 +843,9 @@ func compare(a, b any) (int, bool) {
 		case float64:
 			return cmp3(float64(x) < y, float64(x) > y), true
 		case string:
+			if _, ok := numeric(y).(string); ok {
+				return 0, false // not a number: PostgreSQL's 22P02
+			}
 			return compare(a, numeric(y))
 		}
 	case float64:
@@ -852,6 +855,9 @@ func compare(a, b any) (int, bool) {
 		case float64:
 			return cmp3(x < y, x > y), true
 		case string:
+			if _, ok := numeric(y).(string); ok {
+				return 0, false // not a number: PostgreSQL's 22P02
+			}
 			return compare(a, numeric(y))
 		}
 	case string:
