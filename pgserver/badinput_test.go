@@ -93,7 +93,7 @@ func TestBadInput(t *testing.T) {
 		startup(t, fe)
 		for q, code := range map[string]string{
 			"SELECT '\xff\xfe'": "22021",
-			"SELECT 'abc":      "42601",
+			"SELECT 'abc":       "42601",
 			"SELECT $$":         "42601",
 			"SELECT 1/0":        "22012",
 			"SAVEPOINT a":       "0A000",

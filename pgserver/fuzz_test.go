@@ -3,9 +3,9 @@ package pgserver
 import (
 	"bytes"
 	"fmt"
-	"strings"
 	"io"
 	"net"
+	"strings"
 	"testing"
 	"time"
 
