@@ -22,17 +22,44 @@ import (
 
 // rewrite makes TestScenarios write the actual output of every directive back
 // into its script, to be reviewed as a diff (pebble's datadriven habit).
-var rewrite = flag.Bool("rewrite", false, "rewrite testdata/scenarios/*.txt with the actual output")
+var rewrite = flag.Bool("rewrite", false, "rewrite testdata/scenarios/*.txt and testdata/api.txt with the actual output")
+
+// scenarioImpls are the implementations every script runs against: the
+// embedded API, and the wire-protocol server reached through the official Go
+// driver. Each is opened fresh for every run of a script.
+var scenarioImpls = []scenarioImpl{
+	{"embedded", openEmbeddedTarget},
+	{"driver", openDriverTarget},
+}
+
+// scenarioImpl names an implementation and opens it.
+type scenarioImpl struct {
+	name string
+	open func(tb testing.TB, policy concord.WaitPolicy) scenarioTarget
+}
 
 // TestScenarios runs every script in testdata/scenarios: the checkable
 // scenarios of section 8 of the concurrency spec, as named sessions
-// interleaved step by step. Each script runs on a fresh in-memory DB, once per
-// wait policy: MongoDB's stepped backoff and Concord's parking must give the
-// same replies, codes, labels and final data.
+// interleaved step by step. Each script runs on every implementation
+// (scenarioImpls) with a fresh in-memory DB, once per wait policy: MongoDB's
+// stepped backoff and Concord's parking must give the same replies, codes,
+// labels and final data, embedded and over the wire.
 //
 // Script format: a directive line, optional input lines, "----", then the
 // expected output up to the next blank line. Lines starting with '#' between
-// directives are comments. Directives:
+// directives are comments.
+//
+// Where an implementation legitimately differs (a check the Go driver makes
+// before sending, an error the wire reports as a write error), the expected
+// output goes on with a line "---- <implementation>" and that
+// implementation's own expected output; the output before it is every other
+// implementation's. Over the wire, an error the server reports in a reply's
+// writeErrors (ok: 1) prints as "write error ...", one that fails the command
+// (ok: 0) as "error ...": the embedded API has no such distinction. A script
+// that cannot run on an implementation says so, and why, in a line
+// "skip <implementation>: <reason>" (no output), reported as a skipped test.
+//
+// Directives:
 //
 //	start A | commit A | abort A | end A    session A (created on first use)
 //	A: <op>                                  run <op> in A's session context (sessionless if A never started)
@@ -54,9 +81,9 @@ var rewrite = flag.Bool("rewrite", false, "rewrite testdata/scenarios/*.txt with
 //	distinct c field [{filter}]  aggregate c [{stage}, ...]
 //	createIndex c {keys} [unique]
 //
-// Any op takes maxTime=D (a context deadline, MongoDB's maxTimeMS) and
-// cancelAfter=D (the context is cancelled, as killOp or a client disconnect).
-// "close" closes the DB (ending waiting writers); later ops see the closed DB.
+// Any op takes maxTime=D (MongoDB's maxTimeMS) and cancelAfter=D (the context
+// is cancelled, as killOp or a client disconnect). "close" closes the DB
+// (ending waiting writers); later ops see the closed DB.
 func TestScenarios(t *testing.T) {
 	files, err := filepath.Glob("testdata/scenarios/*.txt")
 	if err != nil {
@@ -65,6 +92,16 @@ func TestScenarios(t *testing.T) {
 	if len(files) == 0 {
 		t.Fatal("no scenario scripts in testdata/scenarios")
 	}
+	if *rewrite {
+		for _, file := range files {
+			name := strings.TrimSuffix(filepath.Base(file), ".txt")
+			t.Run("rewrite/"+name, func(t *testing.T) {
+				t.Parallel()
+				rewriteScript(t, file)
+			})
+		}
+		return
+	}
 	policies := []struct {
 		name   string
 		policy concord.WaitPolicy
@@ -72,17 +109,38 @@ func TestScenarios(t *testing.T) {
 		{"park", concord.WaitPark},
 		{"backoff", concord.WaitBackoff},
 	}
-	for _, p := range policies {
-		t.Run(p.name, func(t *testing.T) {
-			for _, file := range files {
-				name := strings.TrimSuffix(filepath.Base(file), ".txt")
-				t.Run(name, func(t *testing.T) {
-					t.Parallel()
-					runScript(t, file, p.policy, *rewrite && p.policy == concord.WaitPark)
-				})
-			}
-		})
+	for _, impl := range scenarioImpls {
+		for _, p := range policies {
+			t.Run(impl.name+"/"+p.name, func(t *testing.T) {
+				for _, file := range files {
+					name := strings.TrimSuffix(filepath.Base(file), ".txt")
+					t.Run(name, func(t *testing.T) {
+						t.Parallel()
+						sc := readScript(t, file)
+						if reason, ok := sc.skip[impl.name]; ok {
+							t.Skipf("%s [%s]: %s", file, impl.name, reason)
+						}
+						actual := runScript(t, impl.open(t, p.policy), sc)
+						for i, c := range sc.cases {
+							if want := c.expectedFor(impl.name); actual[i] != want {
+								t.Errorf("%s [%s, %s]:%d: %s\nexpected:\n%s\nactual:\n%s",
+									file, impl.name, p.name, c.line, c.cmd, want, actual[i])
+							}
+						}
+					})
+				}
+			})
+		}
 	}
+}
+
+// script is a parsed script file; lines keeps the file so that a rewrite can
+// replace only the expected outputs.
+type script struct {
+	file  string
+	lines []string
+	cases []scriptCase
+	skip  map[string]string // implementation -> why the script cannot run on it
 }
 
 // scriptCase is one directive of a script with the output it expects.
@@ -91,16 +149,57 @@ type scriptCase struct {
 	cmd      string // the directive line
 	sep      int    // 0-based index of its "----" line
 	end      int    // 0-based index just past its expected output
-	expected string
+	expected string // every implementation's, but those in alt
+	alt      map[string]string
 }
 
-// parseScript splits a script into its directives; lines keeps the file so
-// that a rewrite can replace only the expected outputs.
-func parseScript(data string) (lines []string, cases []scriptCase, err error) {
-	lines = strings.Split(strings.TrimRight(data, "\n"), "\n")
+// expectedFor returns the output the case expects from implementation impl.
+func (c scriptCase) expectedFor(impl string) string {
+	if out, ok := c.alt[impl]; ok {
+		return out
+	}
+	return c.expected
+}
+
+// readScript reads and parses a script, failing the test on a malformed one.
+func readScript(tb testing.TB, file string) script {
+	tb.Helper()
+	data, err := os.ReadFile(file)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	sc, err := parseScript(string(data))
+	if err != nil {
+		tb.Fatalf("%s: %v", file, err)
+	}
+	sc.file = file
+	return sc
+}
+
+// isImpl reports whether name is one of scenarioImpls.
+func isImpl(name string) bool {
+	return slices.ContainsFunc(scenarioImpls, func(x scenarioImpl) bool { return x.name == name })
+}
+
+// parseScript splits a script into its directives.
+func parseScript(data string) (sc script, err error) {
+	lines := strings.Split(strings.TrimRight(data, "\n"), "\n")
+	var cases []scriptCase
 	for i := 0; i < len(lines); {
 		l := strings.TrimSpace(lines[i])
 		if l == "" || strings.HasPrefix(l, "#") {
+			i++
+			continue
+		}
+		if rest, ok := strings.CutPrefix(l, "skip "); ok {
+			impl, reason, _ := strings.Cut(rest, ":")
+			if !isImpl(impl) || strings.TrimSpace(reason) == "" {
+				return script{}, fmt.Errorf("line %d: want \"skip <implementation>: <reason>\"", i+1)
+			}
+			if sc.skip == nil {
+				sc.skip = map[string]string{}
+			}
+			sc.skip[impl] = strings.TrimSpace(reason)
 			i++
 			continue
 		}
@@ -108,12 +207,12 @@ func parseScript(data string) (lines []string, cases []scriptCase, err error) {
 		j := i + 1
 		for j < len(lines) && lines[j] != "----" {
 			if strings.TrimSpace(lines[j]) == "" {
-				return nil, nil, fmt.Errorf("line %d: directive %q has no \"----\" line", i+1, l)
+				return script{}, fmt.Errorf("line %d: directive %q has no \"----\" line", i+1, l)
 			}
 			j++
 		}
 		if j == len(lines) {
-			return nil, nil, fmt.Errorf("line %d: directive %q has no \"----\" line", i+1, l)
+			return script{}, fmt.Errorf("line %d: directive %q has no \"----\" line", i+1, l)
 		}
 		c.sep = j
 		k := j + 1
@@ -121,70 +220,69 @@ func parseScript(data string) (lines []string, cases []scriptCase, err error) {
 			k++
 		}
 		c.end = k
-		c.expected = strings.Join(lines[j+1:k], "\n")
+		out := lines[j+1 : k]
+		impl := ""
+		for len(out) > 0 {
+			n := slices.IndexFunc(out, func(l string) bool { return strings.HasPrefix(l, "---- ") })
+			if n < 0 {
+				n = len(out)
+			}
+			text := strings.Join(out[:n], "\n")
+			if impl == "" {
+				c.expected = text
+			} else {
+				if !isImpl(impl) {
+					return script{}, fmt.Errorf("line %d: no implementation %q", i+1, impl)
+				}
+				if c.alt == nil {
+					c.alt = map[string]string{}
+				}
+				c.alt[impl] = text
+			}
+			if n == len(out) {
+				break
+			}
+			impl = strings.TrimPrefix(out[n], "---- ")
+			out = out[n+1:]
+		}
 		cases = append(cases, c)
 		i = k
 	}
-	return lines, cases, nil
+	sc.lines, sc.cases = lines, cases
+	return sc, nil
 }
 
-// runScript runs one script file and reports every directive whose output
-// differs from the expected one; with rewrite it writes the actual outputs back.
-func runScript(t *testing.T, file string, policy concord.WaitPolicy, rewriteFile bool) {
-	data, err := os.ReadFile(file)
-	if err != nil {
-		t.Fatal(err)
+// rewriteScript runs a script on every implementation it does not skip
+// (parking waits) and writes their outputs back: the first implementation's
+// as the expected output, and any other's that differs after a
+// "---- <implementation>" line.
+func rewriteScript(t *testing.T, file string) {
+	sc := readScript(t, file)
+	if _, skip := sc.skip[scenarioImpls[0].name]; skip {
+		t.Fatalf("%s: the reference implementation %s cannot be skipped", file, scenarioImpls[0].name)
 	}
-	lines, cases, err := parseScript(string(data))
-	if err != nil {
-		t.Fatalf("%s: %v", file, err)
-	}
-	db, err := concord.Open("", &concord.Options{WaitPolicy: policy})
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := &scriptRunner{
-		db:       db,
-		sessions: map[string]*concord.Session{},
-		last:     map[string]*opRecord{},
-		bg:       map[string]*bgOp{},
-	}
-	actual := make([]string, len(cases))
-	for i, c := range cases {
-		out := r.run(c.cmd)
-		if out == "" {
-			out = "ok"
+	outs := make([][]string, len(scenarioImpls))
+	for i, impl := range scenarioImpls {
+		if _, skip := sc.skip[impl.name]; skip {
+			continue
 		}
-		actual[i] = out
-		if !rewriteFile && out != c.expected {
-			t.Errorf("%s:%d: %s\nexpected:\n%s\nactual:\n%s", file, c.line, c.cmd, c.expected, out)
-		}
-	}
-	for name, op := range r.bg {
-		select {
-		case <-op.done:
-		case <-time.After(10 * time.Second):
-			t.Errorf("%s: background op %s never returned", file, name)
-		}
-	}
-	if !r.closed {
-		if err := db.Close(); err != nil {
-			t.Errorf("Close: %v", err)
-		}
-	}
-	if !rewriteFile {
-		return
+		outs[i] = runScript(t, impl.open(t, concord.WaitPark), sc)
 	}
 	var b strings.Builder
 	prev := 0
-	for i, c := range cases {
-		for _, l := range lines[prev : c.sep+1] {
+	for i, c := range sc.cases {
+		for _, l := range sc.lines[prev : c.sep+1] {
 			b.WriteString(l + "\n")
 		}
-		b.WriteString(actual[i] + "\n")
+		b.WriteString(outs[0][i] + "\n")
+		for j := 1; j < len(outs); j++ {
+			if outs[j] != nil && outs[j][i] != outs[0][i] {
+				b.WriteString("---- " + scenarioImpls[j].name + "\n" + outs[j][i] + "\n")
+			}
+		}
 		prev = c.end
 	}
-	for _, l := range lines[prev:] {
+	for _, l := range sc.lines[prev:] {
 		b.WriteString(l + "\n")
 	}
 	if err := os.WriteFile(file, []byte(b.String()), 0o644); err != nil {
@@ -192,19 +290,54 @@ func runScript(t *testing.T, file string, policy concord.WaitPolicy, rewriteFile
 	}
 }
 
-// scriptRunner holds the state one script builds up: its DB, named sessions,
-// background operations and the stats of each actor's last operation.
+// runScript runs every directive of sc against target and returns their
+// outputs; it closes the target at the end.
+func runScript(t *testing.T, target scenarioTarget, sc script) []string {
+	r := &scriptRunner{
+		target:   target,
+		sessions: map[string]scenarioSession{},
+		last:     map[string]*opRecord{},
+		bg:       map[string]*bgOp{},
+	}
+	actual := make([]string, len(sc.cases))
+	for i, c := range sc.cases {
+		out := r.run(c.cmd)
+		if out == "" {
+			out = "ok"
+		}
+		actual[i] = out
+	}
+	for name, op := range r.bg {
+		select {
+		case <-op.done:
+		case <-time.After(10 * time.Second):
+			t.Errorf("%s [%s]: background op %s never returned", sc.file, target.name(), name)
+		}
+	}
+	if !r.closed {
+		if err := target.close(); err != nil {
+			t.Errorf("%s [%s]: close: %v", sc.file, target.name(), err)
+		}
+	}
+	return actual
+}
+
+// scriptRunner holds the state one script builds up: its target, named
+// sessions, background operations and the stats of each actor's last
+// operation.
 type scriptRunner struct {
-	db       *concord.DB
+	target   scenarioTarget
 	closed   bool // by a "close" directive
-	sessions map[string]*concord.Session
+	sessions map[string]scenarioSession
 	last     map[string]*opRecord
 	bg       map[string]*bgOp
 }
 
 // opRecord is what "stats" reports about an actor's last operation.
 type opRecord struct {
-	stats concord.OpStats
+	// stats reports the op's profiler statistics once it has returned
+	// (nil if it never ran).
+	stats func() (opStats, error)
 	// wcDelta is the growth of the server-wide writeConflicts counter while
 	// the op ran.
 	wcDelta int64
@@ -224,26 +357,26 @@ func (r *scriptRunner) run(cmd string) string {
 	case "start", "commit", "abort", "end":
 		s, err := r.session(rest)
 		if err != nil {
-			return formatError(err)
+			return r.target.describeError(err)
 		}
 		return guard(func() string {
 			ctx := context.Background()
 			switch word {
 			case "start":
-				return formatError(s.StartTransaction())
+				return r.target.describeError(s.start())
 			case "commit":
-				return formatError(s.CommitTransaction(ctx))
+				return r.target.describeError(s.commit(ctx))
 			case "abort":
-				return formatError(s.AbortTransaction(ctx))
+				return r.target.describeError(s.abort(ctx))
 			}
-			s.EndSession(ctx)
+			s.end(ctx)
 			return "ok"
 		}, "did not return within 5s")
 	case "wait":
 		return r.wait(rest)
 	case "close":
 		r.closed = true
-		return guard(func() string { return formatError(r.db.Close()) }, "did not return within 5s")
+		return guard(func() string { return r.target.describeError(r.target.close()) }, "did not return within 5s")
 	case "stats":
 		return r.statsOf(rest)
 	case "sleep":
@@ -262,8 +395,7 @@ func (r *scriptRunner) run(cmd string) string {
 		if err != nil {
 			return "bad duration: " + err.Error()
 		}
-		r.db.SetTransactionLifetime(d)
-		return "ok"
+		return r.target.describeError(r.target.setLifetime(d))
 	case "metrics":
 		return r.metrics(rest)
 	case "concurrent":
@@ -279,11 +411,11 @@ func (r *scriptRunner) run(cmd string) string {
 		if name, bg := strings.CutSuffix(actor, "&"); bg {
 			return r.background(name, opText)
 		}
-		out, rec := r.doSync(r.ctxOf(actor), opText)
+		out, rec := r.doSync(actor, opText)
 		r.last[actor] = rec
 		return out
 	}
-	out, rec := r.doSync(context.Background(), cmd)
+	out, rec := r.doSync("", cmd)
 	r.last[""] = rec
 	return out
 }
@@ -300,7 +432,10 @@ func (r *scriptRunner) metrics(args string) string {
 	until, _ := strings.CutPrefix(strings.TrimSpace(opt), "until=")
 	deadline := time.Now().Add(5 * time.Second)
 	for {
-		m := r.db.Metrics().Transactions
+		m, err := r.target.transactionMetrics()
+		if err != nil {
+			return r.target.describeError(err)
+		}
 		out := fmt.Sprintf("totalStarted=%d totalCommitted=%d totalAborted=%d currentOpen=%d currentActive=%d currentInactive=%d",
 			m.TotalStarted, m.TotalCommitted, m.TotalAborted, m.CurrentOpen, m.CurrentActive, m.CurrentInactive)
 		if until == "" || slices.Contains(strings.Fields(out), until) || time.Now().After(deadline) {
@@ -325,14 +460,14 @@ func isActor(s string) bool {
 }
 
 // session returns the named session, starting it on first use.
-func (r *scriptRunner) session(name string) (*concord.Session, error) {
+func (r *scriptRunner) session(name string) (scenarioSession, error) {
 	if !isActor(name) {
 		return nil, fmt.Errorf("bad session name %q", name)
 	}
 	if s, ok := r.sessions[name]; ok {
 		return s, nil
 	}
-	s, err := r.db.StartSession()
+	s, err := r.target.startSession(name)
 	if err != nil {
 		return nil, err
 	}
@@ -343,7 +478,7 @@ func (r *scriptRunner) session(name string) (*concord.Session, error) {
 // ctxOf is the context an actor's ops run in: its session's if it has one.
 func (r *scriptRunner) ctxOf(actor string) context.Context {
 	if s, ok := r.sessions[actor]; ok {
-		return concord.NewSessionContext(context.Background(), s)
+		return s.context(context.Background())
 	}
 	return context.Background()
 }
@@ -373,7 +508,7 @@ func (r *scriptRunner) background(name, opText string) string {
 			return "background op " + name + " still running"
 		}
 	}
-	run, err := r.prepare(opText)
+	run, err := r.prepare(name, opText)
 	if err != nil {
 		return err.Error()
 	}
@@ -448,15 +583,21 @@ func (r *scriptRunner) statsOf(actor string) string {
 	if !ok {
 		return "no op recorded for " + actor
 	}
-	st := rec.stats
+	if rec.stats == nil {
+		return "no stats: the op did not run"
+	}
+	st, err := rec.stats()
+	if err != nil {
+		return "no stats: " + err.Error()
+	}
 	return fmt.Sprintf("nMatched=%d nModified=%d\nwriteConflicts>=1: %t\nnumYield>=writeConflicts: %t\nserver writeConflicts delta == writeConflicts: %t",
-		st.NMatched, st.NModified, st.WriteConflicts >= 1, st.NumYield >= st.WriteConflicts, rec.wcDelta == st.WriteConflicts)
+		st.nMatched, st.nModified, st.writeConflicts >= 1, st.numYield >= st.writeConflicts, rec.wcDelta == st.writeConflicts)
 }
 
 // concurrent runs n copies of an op outside any session, released together,
 // and tallies their outputs.
 func (r *scriptRunner) concurrent(n int, opText string) string {
-	run, err := r.prepare(opText)
+	run, err := r.prepare("", opText)
 	if err != nil {
 		return err.Error()
 	}
@@ -621,23 +762,19 @@ func parseDocs(js string) ([]any, error) {
 	return docs, nil
 }
 
-// do runs one op in ctx and returns its output and stats.
-func (r *scriptRunner) do(ctx context.Context, text string) (string, *opRecord) {
-	run, err := r.prepare(text)
-	if err != nil {
-		return err.Error(), &opRecord{}
-	}
-	return run(ctx)
-}
-
-// doSync runs one op in the foreground, under guard.
-func (r *scriptRunner) doSync(ctx context.Context, text string) (string, *opRecord) {
+// doSync runs one op of actor in the foreground, under guard.
+func (r *scriptRunner) doSync(actor, text string) (string, *opRecord) {
 	type result struct {
 		out string
 		rec *opRecord
 	}
+	ctx := r.ctxOf(actor)
 	res := guard(func() result {
-		out, rec := r.do(ctx, text)
+		run, err := r.prepare(actor, text)
+		if err != nil {
+			return result{err.Error(), &opRecord{}}
+		}
+		out, rec := run(ctx)
 		return result{out, rec}
 	}, result{"did not return within 5s", &opRecord{}})
 	return res.out, res.rec
@@ -656,10 +793,10 @@ func guard[T any](step func() T, hung T) T {
 	}
 }
 
-// prepare parses an op and builds its arguments (including generated
-// batches), so that a background op starts its statement at once; the
-// returned function runs it in ctx.
-func (r *scriptRunner) prepare(text string) (func(ctx context.Context) (string, *opRecord), error) {
+// prepare parses an op of actor and builds its arguments (including
+// generated batches), so that a background op starts its statement at once;
+// the returned function runs it in ctx.
+func (r *scriptRunner) prepare(actor, text string) (func(ctx context.Context) (string, *opRecord), error) {
 	op, err := parseOp(text)
 	if err != nil {
 		return nil, err
@@ -675,11 +812,11 @@ func (r *scriptRunner) prepare(text string) (func(ctx context.Context) (string, 
 		}
 		docs = append(docs, d)
 	}
-	arg := func(i int) any {
+	arg := func(i int) bson.Raw {
 		if i < len(docs) {
 			return docs[i]
 		}
-		return bson.D{}
+		return emptyDoc
 	}
 	var timeout, cancelAfter time.Duration
 	if v, ok := op.flags["maxTime"]; ok {
@@ -712,16 +849,12 @@ func (r *scriptRunner) prepare(text string) (func(ctx context.Context) (string, 
 			}
 		}
 	}
-	_, upsert := op.flags["upsert"]
-	_, many := op.flags["many"]
-	coll := r.db.Database("test").Collection(op.coll)
+	coll, err := r.target.collection(actor, op.coll)
+	if err != nil {
+		return nil, err
+	}
 	return func(ctx context.Context) (string, *opRecord) {
 		rec := &opRecord{}
-		if timeout > 0 {
-			var cancel context.CancelFunc
-			ctx, cancel = context.WithTimeout(ctx, timeout)
-			defer cancel()
-		}
 		if cancelAfter > 0 {
 			var cancel context.CancelFunc
 			ctx, cancel = context.WithCancel(ctx)
@@ -729,110 +862,94 @@ func (r *scriptRunner) prepare(text string) (func(ctx context.Context) (string, 
 			stop := time.AfterFunc(cancelAfter, cancel)
 			defer stop.Stop()
 		}
-		ctx = concord.WithOpStats(ctx, &rec.stats)
-		before := r.db.Metrics().WriteConflicts
-		out := r.exec(ctx, op, coll, arg, batch, upsert, many)
-		rec.wcDelta = r.db.Metrics().WriteConflicts - before
+		ctx, rec.stats = r.target.profile(ctx, actor)
+		before, err := r.target.writeConflicts()
+		if err != nil {
+			return r.target.describeError(err), rec
+		}
+		out := r.exec(ctx, op, coll, arg, batch, timeout)
+		after, err := r.target.writeConflicts()
+		if err != nil {
+			return r.target.describeError(err), rec
+		}
+		rec.wcDelta = after - before
 		return out, rec
 	}, nil
 }
 
-// exec runs a parsed op and formats its result.
-func (r *scriptRunner) exec(ctx context.Context, op scriptOp, coll *concord.Collection, arg func(int) any,
-	batch []any, upsert, many bool) string {
-	var err error
+// emptyDoc is the filter of an op given none.
+var emptyDoc = bson.Raw{5, 0, 0, 0, 0}
+
+// exec runs a parsed op on coll and formats its result.
+func (r *scriptRunner) exec(ctx context.Context, op scriptOp, coll scenarioColl, arg func(int) bson.Raw,
+	batch []any, maxTime time.Duration) string {
+	_, upsert := op.flags["upsert"]
+	_, many := op.flags["many"]
+	describe := r.target.describeError
+	opts := writeOpts{upsert: upsert, many: many, maxTime: maxTime}
 	switch op.name {
 	case "insert":
-		if _, err := coll.InsertOne(ctx, arg(0)); err != nil {
-			return formatError(err)
-		}
-		return "ok"
+		return describe(coll.insertOne(ctx, arg(0), opts))
 	case "insertMany":
 		_, unordered := op.flags["unordered"]
-		ordered := !unordered
-		res, err := coll.InsertMany(ctx, batch, &concord.InsertManyOptions{Ordered: &ordered})
-		var bwe *concord.BulkWriteError
-		switch {
-		case errors.As(err, &bwe):
-			inserted := 0
-			if res != nil {
-				inserted = len(res.InsertedIDs)
+		opts.ordered = !unordered
+		inserted, err := coll.insertMany(ctx, batch, opts)
+		if err != nil {
+			out := describe(err)
+			if strings.HasPrefix(out, bulkWriteError) {
+				out += fmt.Sprintf("\ninserted=%d", inserted)
 			}
-			return fmt.Sprintf("%s\ninserted=%d", formatError(err), inserted)
-		case err != nil:
-			return formatError(err)
+			return out
 		}
 		if _, gen := op.flags["gen"]; gen {
-			if len(res.InsertedIDs) == len(batch) {
+			if inserted == len(batch) {
 				return "inserted all generated"
 			}
-			return fmt.Sprintf("inserted %d of %d generated", len(res.InsertedIDs), len(batch))
+			return fmt.Sprintf("inserted %d of %d generated", inserted, len(batch))
 		}
-		return fmt.Sprintf("inserted=%d", len(res.InsertedIDs))
+		return fmt.Sprintf("inserted=%d", inserted)
 	case "update":
-		var res *concord.UpdateResult
-		if many {
-			res, err = coll.UpdateMany(ctx, arg(0), arg(1), &concord.UpdateOptions{Upsert: upsert})
-		} else {
-			res, err = coll.UpdateOne(ctx, arg(0), arg(1), &concord.UpdateOptions{Upsert: upsert})
-		}
-		return formatUpdate(res, err)
+		res, err := coll.update(ctx, arg(0), arg(1), opts)
+		return formatUpdate(res, err, describe)
 	case "replace":
-		res, err := coll.ReplaceOne(ctx, arg(0), arg(1), &concord.ReplaceOptions{Upsert: upsert})
-		return formatUpdate(res, err)
+		res, err := coll.replace(ctx, arg(0), arg(1), opts)
+		return formatUpdate(res, err, describe)
 	case "delete":
-		var res *concord.DeleteResult
-		if many {
-			res, err = coll.DeleteMany(ctx, arg(0))
-		} else {
-			res, err = coll.DeleteOne(ctx, arg(0))
-		}
+		n, err := coll.delete(ctx, arg(0), opts)
 		if err != nil {
-			return formatError(err)
+			return describe(err)
 		}
-		return fmt.Sprintf("deleted=%d", res.DeletedCount)
+		return fmt.Sprintf("deleted=%d", n)
 	case "find":
-		cur, err := coll.Find(ctx, arg(0), &concord.FindOptions{Sort: bson.D{{Key: "_id", Value: 1}}})
+		docs, err := coll.find(ctx, arg(0))
 		if err != nil {
-			return formatError(err)
+			return describe(err)
 		}
-		defer cur.Close(ctx)
-		var lines []string
-		for cur.Next(ctx) {
-			lines = append(lines, formatDoc(cur.Current))
-		}
-		if err := cur.Err(); err != nil {
-			return formatError(err)
-		}
-		if len(lines) == 0 {
-			return "[]"
-		}
-		return strings.Join(lines, "\n")
+		return formatDocs(docs)
 	case "count":
-		n, err := coll.CountDocuments(ctx, arg(0))
+		n, err := coll.count(ctx, arg(0))
 		if err != nil {
-			return formatError(err)
+			return describe(err)
 		}
 		return fmt.Sprintf("count=%d", n)
 	case "findOneAndUpdate":
-		res := coll.FindOneAndUpdate(ctx, arg(0), arg(1), &concord.FindOneAndUpdateOptions{Upsert: upsert})
-		raw, err := res.Raw()
+		doc, err := coll.findOneAndUpdate(ctx, arg(0), arg(1), opts)
 		if err != nil {
-			return formatError(err)
+			return describe(err)
 		}
 		if _, quiet := op.flags["quiet"]; quiet {
 			return "found"
 		}
-		return formatDoc(raw)
+		return formatDoc(doc)
 	case "distinct":
 		// distinct c field [{filter}]: the field is the first word after c.
 		field := ""
 		for k := range op.flags {
 			field = k
 		}
-		vals, err := coll.Distinct(ctx, field, arg(0))
+		vals, err := coll.distinct(ctx, field, arg(0))
 		if err != nil {
-			return formatError(err)
+			return describe(err)
 		}
 		out := make([]string, len(vals))
 		for i, v := range vals {
@@ -849,31 +966,97 @@ func (r *scriptRunner) exec(ctx context.Context, op scriptOp, coll *concord.Coll
 		if err := bson.UnmarshalExtJSON([]byte(`{"p":`+op.args[0]+`}`), false, &w); err != nil {
 			return "bad pipeline: " + err.Error()
 		}
-		cur, err := coll.Aggregate(ctx, w.P)
+		docs, err := coll.aggregate(ctx, w.P)
 		if err != nil {
-			return formatError(err)
+			return describe(err)
 		}
-		defer cur.Close(ctx)
-		var lines []string
-		for cur.Next(ctx) {
-			lines = append(lines, formatDoc(cur.Current))
-		}
-		if err := cur.Err(); err != nil {
-			return formatError(err)
-		}
-		if len(lines) == 0 {
-			return "[]"
-		}
-		return strings.Join(lines, "\n")
+		return formatDocs(docs)
 	case "createIndex":
 		_, unique := op.flags["unique"]
-		name, err := coll.CreateIndex(ctx, concord.IndexModel{Keys: arg(0), Unique: unique})
+		name, err := coll.createIndex(ctx, arg(0), unique)
 		if err != nil {
-			return formatError(err)
+			return describe(err)
 		}
 		return name
 	}
 	return "unknown op " + op.name
+}
+
+// scenarioTarget is an implementation a script runs against: the embedded
+// API, or the server through the official Go driver. Its methods are what the
+// directives need; the runner formats their results, and describeError turns
+// the implementation's errors into the scripts' text, so that one runner and
+// one expected output serve every implementation. Methods may be called from
+// the runner's background goroutines at once.
+type scenarioTarget interface {
+	// name is the implementation's name, as in scenarioImpls.
+	name() string
+	// collection returns collection name of database "test" as actor
+	// reaches it ("" outside any session).
+	collection(actor, name string) (scenarioColl, error)
+	// startSession starts actor's session.
+	startSession(actor string) (scenarioSession, error)
+	// profile prepares ctx for one op of actor and returns a function that
+	// reports the op's profiler statistics once it has returned.
+	profile(ctx context.Context, actor string) (context.Context, func() (opStats, error))
+	// writeConflicts reads the server-wide writeConflicts counter.
+	writeConflicts() (int64, error)
+	// transactionMetrics reads serverStatus' transactions section.
+	transactionMetrics() (txnMetrics, error)
+	// setLifetime sets transactionLifetimeLimitSeconds.
+	setLifetime(d time.Duration) error
+	// close shuts the implementation down, ending waiting writers.
+	close() error
+	// describeError prints err as the scripts expect it: "ok" for nil; code,
+	// code name and labels of a server error, plus MongoDB's message and the
+	// key of a DuplicateKey; "client error <name>" for one the client
+	// returns without asking the server.
+	describeError(err error) string
+}
+
+// scenarioSession is a session of a scenarioTarget.
+type scenarioSession interface {
+	start() error
+	commit(ctx context.Context) error
+	abort(ctx context.Context) error
+	end(ctx context.Context)
+	// context binds ctx to the session, as mongo.NewSessionContext does.
+	context(ctx context.Context) context.Context
+}
+
+// scenarioColl is a collection of a scenarioTarget.
+type scenarioColl interface {
+	insertOne(ctx context.Context, doc bson.Raw, o writeOpts) error
+	// insertMany returns how many documents were inserted, also when it
+	// fails.
+	insertMany(ctx context.Context, docs []any, o writeOpts) (int, error)
+	update(ctx context.Context, filter, update bson.Raw, o writeOpts) (updateResult, error)
+	replace(ctx context.Context, filter, doc bson.Raw, o writeOpts) (updateResult, error)
+	delete(ctx context.Context, filter bson.Raw, o writeOpts) (int64, error)
+	// find returns the matching documents in _id order.
+	find(ctx context.Context, filter bson.Raw) ([]bson.Raw, error)
+	count(ctx context.Context, filter bson.Raw) (int64, error)
+	findOneAndUpdate(ctx context.Context, filter, update bson.Raw, o writeOpts) (bson.Raw, error)
+	distinct(ctx context.Context, field string, filter bson.Raw) ([]bson.RawValue, error)
+	aggregate(ctx context.Context, pipeline bson.A) ([]bson.Raw, error)
+	createIndex(ctx context.Context, keys bson.Raw, unique bool) (string, error)
+}
+
+// writeOpts are a write's flags.
+type writeOpts struct {
+	upsert, many, ordered bool
+	maxTime               time.Duration // MongoDB's maxTimeMS; 0 for none
+}
+
+// updateResult is what an update or replace reports.
+type updateResult struct{ matched, modified, upserted int64 }
+
+// opStats are the profiler fields the scripts check.
+type opStats struct{ nMatched, nModified, writeConflicts, numYield int64 }
+
+// txnMetrics is serverStatus' transactions section.
+type txnMetrics struct {
+	TotalStarted, TotalCommitted, TotalAborted, CurrentOpen, CurrentActive, CurrentInactive int64
 }
 
 // generateDocs returns n small documents {_id: 1000000+i, g: i}, encoded
@@ -926,13 +1109,13 @@ func docsForDuration(d time.Duration) (int, error) {
 }
 
 // formatUpdate prints an update result as "matched=1 modified=1".
-func formatUpdate(res *concord.UpdateResult, err error) string {
+func formatUpdate(res updateResult, err error, describe func(error) string) string {
 	if err != nil {
-		return formatError(err)
+		return describe(err)
 	}
-	s := fmt.Sprintf("matched=%d modified=%d", res.MatchedCount, res.ModifiedCount)
-	if res.UpsertedCount > 0 {
-		s += fmt.Sprintf(" upserted=%d", res.UpsertedCount)
+	s := fmt.Sprintf("matched=%d modified=%d", res.matched, res.modified)
+	if res.upserted > 0 {
+		s += fmt.Sprintf(" upserted=%d", res.upserted)
 	}
 	return s
 }
@@ -946,63 +1129,62 @@ func formatDoc(doc any) string {
 	return string(js)
 }
 
-// sessionErrors are the Go API's client-side session errors (the driver's),
-// printed by name.
-var sessionErrors = []struct {
-	err  error
-	name string
-}{
-	{concord.ErrSessionEnded, "concord.ErrSessionEnded"},
-	{concord.ErrNoTransactionStarted, "concord.ErrNoTransactionStarted"},
-	{concord.ErrTransactionInProgress, "concord.ErrTransactionInProgress"},
-	{concord.ErrAbortAfterCommit, "concord.ErrAbortAfterCommit"},
-	{concord.ErrAbortTwice, "concord.ErrAbortTwice"},
-	{concord.ErrCommitAfterAbort, "concord.ErrCommitAfterAbort"},
-	{concord.ErrClosed, "concord.ErrClosed"},
+// formatDocs prints documents one a line, "[]" for none.
+func formatDocs(docs []bson.Raw) string {
+	if len(docs) == 0 {
+		return "[]"
+	}
+	lines := make([]string, len(docs))
+	for i, d := range docs {
+		lines[i] = formatDoc(d)
+	}
+	return strings.Join(lines, "\n")
 }
 
-// formatError prints an error as the scripts expect it: "ok" for nil; code,
-// code name and labels for a concord.Error, plus MongoDB's fixed message
-// and the key of a DuplicateKey; the name of a client-side session error.
-func formatError(err error) string {
-	if err == nil {
-		return "ok"
-	}
-	if errors.Is(err, concord.ErrNoDocuments) {
-		return "no documents"
-	}
-	for _, se := range sessionErrors {
-		if errors.Is(err, se.err) {
-			return "error " + se.name
-		}
-	}
-	var bwe *concord.BulkWriteError
-	if errors.As(err, &bwe) {
-		lines := []string{"bulk write error"}
-		for _, we := range bwe.WriteErrors {
-			lines = append(lines, fmt.Sprintf("write error index %d: %s", we.Index, formatCodeError(we.Err)))
-		}
-		return strings.Join(lines, "\n")
-	}
-	var ce *concord.Error
-	if errors.As(err, &ce) {
-		return formatCodeError(ce)
-	}
-	return fmt.Sprintf("non-concord error %T: %v", err, err)
+// bulkWriteError starts the description of an insertMany's write errors.
+const bulkWriteError = "bulk write error"
+
+// serverError is an error from the server (or the engine) as the scripts
+// print it, whichever implementation returned it.
+type serverError struct {
+	// write marks an error the server reported in a reply's writeErrors
+	// (ok: 1), not as the command's failure (ok: 0): a distinction only the
+	// wire makes.
+	write                bool
+	code                 int32
+	name                 string // codeName; empty to take the code's
+	labels               []string
+	msg                  string   // printed for DuplicateKey only
+	keyPattern, keyValue bson.Raw // DuplicateKey's
 }
 
-// formatCodeError prints one concord.Error.
-func formatCodeError(e *concord.Error) string {
-	if e == nil {
-		return "nil error"
+// String prints "error 112 WriteConflict [TransientTransactionError]" (or
+// "write error ...") and, for a DuplicateKey, MongoDB's message and key.
+func (e serverError) String() string {
+	name := e.name
+	if name == "" {
+		name = concord.Code(e.code).Name()
 	}
-	labels := e.Labels
+	labels := e.labels
 	if labels == nil {
 		labels = []string{}
 	}
-	s := fmt.Sprintf("error %d %s %v", int32(e.Code), e.CodeName(), labels)
-	if e.Code == 11000 {
-		s += fmt.Sprintf("\nmsg: %s\nkeyPattern: %s keyValue: %s", e.Message, formatDoc(e.KeyPattern), formatDoc(e.KeyValue))
+	s := fmt.Sprintf("error %d %s %v", e.code, name, labels)
+	if e.write {
+		s = "write " + s
+	}
+	if e.code == 11000 {
+		s += fmt.Sprintf("\nmsg: %s\nkeyPattern: %s keyValue: %s", e.msg, formatDoc(e.keyPattern), formatDoc(e.keyValue))
 	}
 	return s
+}
+
+// bulkWriteErrors prints an insertMany's write errors, each index with its
+// error.
+func bulkWriteErrors(indexes []int, errs []serverError) string {
+	lines := []string{bulkWriteError}
+	for i, e := range errs {
+		lines = append(lines, fmt.Sprintf("write error index %d: %s", indexes[i], e))
+	}
+	return strings.Join(lines, "\n")
 }

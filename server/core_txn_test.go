@@ -145,98 +145,106 @@ func TestTxn_DriverWriteConflict(t *testing.T) {
 }
 
 // TestTxn_Rules drives the session rules of spec §2.1-2.2 with raw commands carrying explicit lsid and
-// txnNumber.
+// txnNumber. Each case runs on its own server, seeded with {_id: 0}, and its own session: the transaction
+// numbers a case relies on are set up by its own steps, so any case runs alone. After its steps, the
+// collection holds exactly wantIDs: what the case committed, and nothing it aborted.
 func TestTxn_Rules(t *testing.T) {
-	e := newCoreEnv(t)
-	rc := e.dial(t)
-	mustOK(t, "seed", rc.cmd(insertCmd(bson.D{{Key: "_id", Value: 0}})))
-
 	type step struct {
 		cmd       bson.D
 		wantCode  int32
 		wantLabel string // "" means no errorLabels at all
 		wantMsg   string // substring of errmsg
 	}
-	lsid := newLsid()
+	lsid := newLsid() // the cases share no server, so one lsid serves them all
 	ins := func(id int) bson.D { return insertCmd(bson.D{{Key: "_id", Value: id}}) }
 	withField := func(cmd bson.D, k string, v any) bson.D { return append(cmd, bson.E{Key: k, Value: v}) }
 	cases := []struct {
-		name  string
-		steps []step
+		name    string
+		steps   []step
+		wantIDs []int32
 	}{
 		{name: "TransactionTooOld", steps: []step{
 			{cmd: txnCmd(ins(1), lsid, 5, true)},
 			{cmd: txnCmd(ins(2), lsid, 4, true), wantCode: 225, wantMsg: "Cannot start transaction with { txnNumber: 4 } on session "},
 			{cmd: commitCmd(lsid, 5)},
-		}},
+		}, wantIDs: []int32{0, 1}},
 		{name: "TransactionTooOld message tail", steps: []step{
+			{cmd: txnCmd(ins(1), lsid, 5, true)},
+			{cmd: commitCmd(lsid, 5)},
 			{cmd: txnCmd(ins(3), lsid, 3, true), wantCode: 225, wantMsg: "because a newer transaction with txnNumberAndRetryCounter { txnNumber: 5, txnRetryCounter: 0 } has already started on this session."},
-		}},
+		}, wantIDs: []int32{0, 1}},
 		{name: "restart same number", steps: []step{
 			{cmd: txnCmd(ins(4), lsid, 6, true)},
 			{cmd: txnCmd(ins(5), lsid, 6, true), wantCode: 117},
 			{cmd: abortCmd(lsid, 6)},
-		}},
+		}, wantIDs: []int32{0}},
 		{name: "commit idempotent, then TransactionCommitted", steps: []step{
 			{cmd: txnCmd(ins(6), lsid, 7, true)},
 			{cmd: commitCmd(lsid, 7)},
 			{cmd: commitCmd(lsid, 7)},
 			{cmd: txnCmd(ins(7), lsid, 7, false), wantCode: 256, wantMsg: "Transaction with { txnNumber: 7 } has been committed."},
 			{cmd: abortCmd(lsid, 7), wantCode: 256},
-		}},
+		}, wantIDs: []int32{0, 6}},
 		{name: "abort twice", steps: []step{
 			{cmd: txnCmd(ins(8), lsid, 8, true)},
 			{cmd: abortCmd(lsid, 8)},
 			{cmd: abortCmd(lsid, 8), wantCode: 251, wantLabel: "TransientTransactionError", wantMsg: "Transaction with { txnNumber: 8 } has been aborted."},
 			{cmd: commitCmd(lsid, 8), wantCode: 251, wantLabel: "TransientTransactionError"},
-		}},
+		}, wantIDs: []int32{0}},
 		{name: "continue unknown number", steps: []step{
+			{cmd: txnCmd(ins(8), lsid, 8, true)},
+			{cmd: abortCmd(lsid, 8)},
 			{cmd: txnCmd(ins(9), lsid, 20, false), wantCode: 251, wantLabel: "TransientTransactionError", wantMsg: "Given transaction number 20 does not match any in-progress transactions. The active transaction number is 8"},
-		}},
+		}, wantIDs: []int32{0}},
+		{name: "continue on a session that never started one", steps: []step{
+			{cmd: txnCmd(ins(9), lsid, 20, false), wantCode: 251, wantLabel: "TransientTransactionError", wantMsg: "Given transaction number 20 does not match any in-progress transactions. The active transaction number is -1"},
+		}, wantIDs: []int32{0}},
 		{name: "new number aborts the transaction in progress", steps: []step{
 			{cmd: txnCmd(ins(10), lsid, 21, true)},
 			{cmd: txnCmd(ins(11), lsid, 22, true)},
 			{cmd: commitCmd(lsid, 21), wantCode: 225},
 			{cmd: commitCmd(lsid, 22)},
-			{cmd: findCmd(bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: bson.A{10, 11}}}}})},
-		}},
+		}, wantIDs: []int32{0, 11}},
 		{name: "count is not allowed", steps: []step{
 			{cmd: txnCmd(bson.D{{Key: "count", Value: "c"}, {Key: "$db", Value: "test"}}, lsid, 23, true), wantCode: 263, wantMsg: "Cannot run 'count' in a multi-document transaction."},
-		}},
+		}, wantIDs: []int32{0}},
 		{name: "killCursors, commit and abort cannot start", steps: []step{
 			{cmd: txnCmd(bson.D{{Key: "killCursors", Value: "c"}, {Key: "cursors", Value: bson.A{int64(1)}}, {Key: "$db", Value: "test"}}, lsid, 24, true), wantCode: 263},
 			{cmd: txnCmd(bson.D{{Key: "commitTransaction", Value: 1}, {Key: "$db", Value: "admin"}}, lsid, 24, true), wantCode: 263},
 			{cmd: txnCmd(bson.D{{Key: "abortTransaction", Value: 1}, {Key: "$db", Value: "admin"}}, lsid, 24, true), wantCode: 263},
-		}},
+		}, wantIDs: []int32{0}},
 		{name: "writeConcern inside a transaction", steps: []step{
 			{cmd: withField(txnCmd(ins(12), lsid, 25, true), "writeConcern", bson.D{{Key: "w", Value: 1}}), wantCode: 72, wantMsg: "writeConcern is not allowed within a multi-statement transaction"},
-		}},
+		}, wantIDs: []int32{0}},
 		{name: "readConcern on the second statement", steps: []step{
 			{cmd: withField(txnCmd(ins(13), lsid, 26, true), "readConcern", bson.D{{Key: "level", Value: "snapshot"}})},
 			{cmd: withField(txnCmd(ins(14), lsid, 26, false), "readConcern", bson.D{{Key: "level", Value: "local"}}), wantCode: 72, wantMsg: "Only the first command in a transaction may specify a readConcern"},
 			{cmd: commitCmd(lsid, 26)},
-		}},
+		}, wantIDs: []int32{0, 13}},
 		{name: "linearizable kills the transaction", steps: []step{
 			{cmd: withField(txnCmd(ins(15), lsid, 27, true), "readConcern", bson.D{{Key: "level", Value: "linearizable"}}), wantCode: 72},
 			{cmd: txnCmd(ins(16), lsid, 27, false), wantCode: 251, wantLabel: "TransientTransactionError"},
 			{cmd: abortCmd(lsid, 27), wantCode: 251, wantLabel: "TransientTransactionError"},
-		}},
+		}, wantIDs: []int32{0}},
 		{name: "garbage readConcern level", steps: []step{
 			{cmd: withField(txnCmd(ins(17), lsid, 28, true), "readConcern", bson.D{{Key: "level", Value: "bogus"}}), wantCode: 9},
-		}},
+		}, wantIDs: []int32{0}},
 		{name: "txnNumber on a non-retryable command", steps: []step{
 			{cmd: append(findCmd(bson.D{}), bson.E{Key: "lsid", Value: lsid}, bson.E{Key: "txnNumber", Value: int64(30)}), wantCode: 50768},
-		}},
+		}, wantIDs: []int32{0}},
 		{name: "autocommit true", steps: []step{
 			{cmd: append(ins(18), bson.E{Key: "lsid", Value: lsid}, bson.E{Key: "txnNumber", Value: int64(31)}, bson.E{Key: "autocommit", Value: true}), wantCode: 72},
-		}},
+		}, wantIDs: []int32{0}},
 		{name: "duplicate key aborts the transaction", steps: []step{
 			{cmd: txnCmd(ins(0), lsid, 32, true)},
 			{cmd: commitCmd(lsid, 32), wantCode: 251, wantLabel: "TransientTransactionError"},
-		}},
+		}, wantIDs: []int32{0}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			rc := newCoreEnv(t).dial(t)
+			mustOK(t, "seed", rc.cmd(insertCmd(bson.D{{Key: "_id", Value: 0}})))
 			for i, s := range tc.steps {
 				r := rc.cmd(s.cmd)
 				if got := code(r); got != s.wantCode {
@@ -250,16 +258,14 @@ func TestTxn_Rules(t *testing.T) {
 					t.Fatalf("step %d: errmsg %q, want it to contain %q", i, r.Lookup("errmsg").StringValue(), s.wantMsg)
 				}
 			}
+			var ids []int32
+			for _, d := range firstBatch(t, rc.cmd(findCmd(bson.D{}))) {
+				ids = append(ids, d.Lookup("_id").Int32())
+			}
+			if !slices.Equal(ids, tc.wantIDs) {
+				t.Fatalf("ids %v, want %v", ids, tc.wantIDs)
+			}
 		})
-	}
-	// Of everything above only the committed inserts 1, 6 and 11 (and 13) exist.
-	docs := firstBatch(t, rc.cmd(findCmd(bson.D{})))
-	var ids []int32
-	for _, d := range docs {
-		ids = append(ids, d.Lookup("_id").Int32())
-	}
-	if want := []int32{0, 1, 6, 11, 13}; !slices.Equal(ids, want) {
-		t.Fatalf("ids %v, want %v", ids, want)
 	}
 }
 

@@ -11,6 +11,7 @@ import (
 
 	"github.com/concorddb/concord"
 	"github.com/concorddb/concord/internal/codes"
+	"github.com/concorddb/concord/internal/frontend"
 )
 
 // genericArgs are the arguments any command may carry, which core interprets before the handler runs.
@@ -226,7 +227,7 @@ func (s *Server) execute(inv *invocation) (_ bson.D, err error) {
 	ctx = concord.WithOpStats(ctx, st)
 	inv.req.Stats = st
 	if inv.cmd.Counter == "" {
-		s.DB.RecordCommand()
+		frontend.CountCommand(s.DB)
 	}
 
 	if a.hasReadConcern && !a.hasAutocommit {
@@ -250,7 +251,20 @@ func (s *Server) execute(inv *invocation) (_ bson.D, err error) {
 	case inv.commitOrAbort:
 		return nil, codes.New(codes.CommandFailed, "%s must be run within a transaction", inv.req.Name)
 	}
-	return s.call(ctx, inv)
+	fields, err := s.call(ctx, inv)
+	if err == nil && a.hasReadConcern && durableLevel(a.readConcern) {
+		// What the command read may include commits whose fsync is still under way: "majority" and
+		// "linearizable" return only data a crash cannot take back.
+		err = s.DB.Sync()
+	}
+	return fields, err
+}
+
+// durableLevel reports whether a (validated) readConcern asks for data that survives a crash: "majority" or
+// "linearizable". On a one-member replica set the majority is the member's own durable state.
+func durableLevel(rc bson.RawValue) bool {
+	level, _ := rc.Document().Lookup("level").StringValueOK()
+	return level == "majority" || level == "linearizable"
 }
 
 // call runs the handler, turning a panic into InternalError so that one bad request cannot take the server

@@ -37,6 +37,7 @@ type Engine struct {
 	// publication happen under it, as do snapshot creation and catalog swaps.
 	commitMu sync.Mutex
 	clock    atomic.Uint64 // timestamp of the last published commit
+	durable  atomic.Uint64 // every commit up to this timestamp is in the synced WAL (see Sync)
 
 	owners ownerTable
 
@@ -109,6 +110,9 @@ func Open(opts Options) (*Engine, error) {
 	if dir == "" {
 		po.FS = vfs.NewMem()
 		dir = "concord"
+	}
+	if opts.FS != nil {
+		po.FS = opts.FS
 	}
 	db, err := pebble.Open(dir, po)
 	if err != nil {

@@ -1,6 +1,10 @@
 package engine
 
-import "time"
+import (
+	"time"
+
+	"github.com/cockroachdb/pebble/v2/vfs"
+)
 
 // WaitPolicy says how a write outside a transaction waits for a document (or
 // unique key) that a transaction owns. Either way the write ends only by
@@ -39,6 +43,9 @@ type Options struct {
 	WaitPolicy WaitPolicy
 	// TxnLifetime is transactionLifetimeLimitSeconds; 0 means 60 s.
 	TxnLifetime time.Duration
+	// FS is the filesystem Pebble runs on; nil means the operating system's
+	// (or memory when Dir is ""). Tests put a fault-injecting one here.
+	FS vfs.FS
 	// NoSync acknowledges commits without waiting for the WAL fsync. A crash
 	// may then lose acknowledged writes: for tests and benchmarks only.
 	NoSync bool

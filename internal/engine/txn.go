@@ -254,7 +254,9 @@ func (t *Txn) expire() {
 }
 
 // Commit makes the transaction's writes visible and durable (on return the
-// WAL fsync covering them has completed, unless Options.NoSync). Commit of a
+// WAL fsync covering them has completed, unless Options.NoSync); a read-only
+// transaction's commit returns once everything it could read is durable
+// (Engine.Sync). Commit of a
 // committed transaction succeeds again; of an aborted one it is
 // NoSuchTransaction (251) with TransientTransactionError. A transaction whose
 // commit fails (e.g. its collection was dropped) is aborted. Under a context
@@ -270,7 +272,8 @@ func (t *Txn) Commit(ctx context.Context) error {
 	defer t.mu.Unlock()
 	switch TxnState(t.state.Load()) {
 	case TxnCommitted:
-		return nil
+		// A retried commit: what the transaction wrote or read must be durable before it is acknowledged again.
+		return e.sync()
 	case TxnAborted:
 		return abortedError().WithLabel(codes.LabelTransientTransaction)
 	}
@@ -297,6 +300,11 @@ func (t *Txn) Commit(ctx context.Context) error {
 			t.abortLocked(ce)
 		}
 		return ce.InTransaction()
+	}
+	if b == nil {
+		// A read-only transaction: what it read may be a commit whose fsync has not completed; acknowledge it only
+		// once that is durable, as MongoDB's commit waits for the majority point to reach the read timestamp.
+		return e.sync()
 	}
 	return e.syncWait(b)
 }
