@@ -272,6 +272,22 @@ func (x *exec) scalarFunc(name string, f *pg.FuncCall, args []any) (any, error) 
 			}
 		}
 		return nil, nil
+	case "pg_sleep":
+		if err := argc(1); err != nil || args[0] == nil {
+			return nil, err
+		}
+		secs, ok := toFloat(numeric(args[0]))
+		if !ok {
+			return nil, errorf(CodeDatatypeMismatch, "pg_sleep needs a number of seconds")
+		}
+		t := time.NewTimer(time.Duration(secs * float64(time.Second)))
+		defer t.Stop()
+		select {
+		case <-t.C:
+			return "", nil
+		case <-x.ctx.Done():
+			return nil, x.ctx.Err()
+		}
 	case "version":
 		return "PostgreSQL " + ServerVersion + " (Concord)", nil
 	case "current_database":

@@ -286,6 +286,9 @@ func (x *exec) funcType(f *pg.FuncCall, sc *scope) uint32 {
 		return OIDBool
 	case "pg_backend_pid":
 		return OIDInt4
+	case "pg_sleep":
+		x.hint(f.Args[0], OIDFloat8, sc)
+		return OIDText
 	}
 	for i, a := range f.Args {
 		if at[i] == 0 {
