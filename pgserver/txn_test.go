@@ -146,3 +146,41 @@ func TestCancelRequest(t *testing.T) {
 	}
 	mustExec(t, c, "SELECT 1")
 }
+
+// TestTxn_AutocommitUpdateWaits: an autocommit one-row UPDATE of a row an
+// open transaction block has written waits for that block to end and then
+// applies, as on the MongoDB port; it never fails with 40001.
+func TestTxn_AutocommitUpdateWaits(t *testing.T) {
+	url, _ := startServer(t)
+	a, b := connect(t, url), connect(t, url)
+	ctx := context.Background()
+	mustExec(t, a, "CREATE TABLE counters (id text PRIMARY KEY, n int8 NOT NULL)")
+	mustExec(t, a, "INSERT INTO counters VALUES ('x', 0)")
+	ta, err := a.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ta.Exec(ctx, "UPDATE counters SET n = n + 1 WHERE id = 'x'"); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		tag, err := b.Exec(ctx, "UPDATE counters SET n = n + 10 WHERE id = $1", "x")
+		if err == nil && tag.RowsAffected() != 1 {
+			err = fmt.Errorf("UPDATE %d", tag.RowsAffected())
+		}
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		t.Fatalf("the autocommit UPDATE did not wait for the open block: %v", err)
+	case <-time.After(300 * time.Millisecond):
+	}
+	if err := ta.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-done; err != nil {
+		t.Fatalf("autocommit UPDATE after the block committed: %v", err)
+	}
+	assertRows(t, a, "SELECT n FROM counters", "11")
+}

@@ -76,6 +76,9 @@ func (x *exec) run(n *pg.Node) (*Result, error) {
 
 func (x *exec) dispatch(n *pg.Node) (*Result, error) {
 	switch {
+	case n.GetTransactionStmt() != nil:
+		// Only described (a client may prepare BEGIN); Session.runStmt runs it.
+		return &Result{}, nil
 	case n.GetSelectStmt() != nil:
 		return x.query(n.GetSelectStmt())
 	case n.GetInsertStmt() != nil:

@@ -85,3 +85,25 @@ func TestSession_Smoke(t *testing.T) {
 		}
 	}
 }
+
+func TestSession_PreparedTransactionControl(t *testing.T) {
+	s := openSession(t)
+	ctx := context.Background()
+	for _, text := range []string{"BEGIN", "COMMIT"} {
+		st, err := s.Prepare(ctx, text, nil)
+		if err != nil {
+			t.Fatalf("Prepare(%s): %v", text, err)
+		}
+		res, err := s.Execute(ctx, st, nil)
+		if err != nil || res.Tag != text {
+			t.Fatalf("Execute(%s): %v %v", text, res, err)
+		}
+		want := sql.TxActive
+		if text == "COMMIT" {
+			want = sql.TxIdle
+		}
+		if s.TxStatus() != want {
+			t.Fatalf("after %s: status %c", text, s.TxStatus())
+		}
+	}
+}
