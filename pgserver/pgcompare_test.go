@@ -86,7 +86,35 @@ var compareSteps = []struct {
 	{sql: "DELETE FROM sales WHERE item_id NOT IN (SELECT id FROM items)", want: "DELETE 1"},
 	{sql: "SELECT id, qty, tags FROM items ORDER BY id", want: "1|20|{red,fresh}\n2|1|{fresh}\n3|12|{x}\n4||\n5|13|\n6||\nSELECT 6"},
 	{sql: "DROP TABLE sales", want: "DROP TABLE"},
+	// The seed's statements (spec section 4), without their timestamps.
+	{sql: "CREATE TABLE orders (order_id text PRIMARY KEY, status text, version int8 NOT NULL, status_changed_at timestamptz, batch_id text)", want: "CREATE TABLE"},
+	{sql: "INSERT INTO orders (order_id, status, version) VALUES ('order_1', 'new', 5), ('order_2', 'new', 2), ('order_3', 'new', 7)", want: "INSERT 0 3"},
+	{sql: batchUpdate, args: []any{"b1"}, want: "order_1|success|6|Successfully updated\norder_2|failed||Version conflict or order not found\norder_3|success|8|Successfully updated\nSELECT 3"},
+	{sql: "SELECT order_id, status, version, batch_id, status_changed_at IS NOT NULL FROM orders ORDER BY order_id", want: "order_1|shipped|6|b1|t\norder_2|new|2||f\norder_3|shipped|8|b1|t\nSELECT 3"},
+	{sql: "CREATE TABLE page_views (page_id text PRIMARY KEY, view_count int8, first_view_timestamp timestamptz, last_view_timestamp timestamptz, version int8)", want: "CREATE TABLE"},
+	{sql: countView, args: []any{"home"}, want: "UPDATE 0"},
+	{sql: firstView, args: []any{"home"}, want: "INSERT 0 1"},
+	{sql: countView, args: []any{"home"}, want: "UPDATE 1"},
+	{sql: firstView, args: []any{"home"}, want: "INSERT 0 0"},
+	{sql: "SELECT page_id, view_count, version FROM page_views", want: "home|2|2\nSELECT 1"},
+	{sql: "CREATE TABLE distributed_locks (lock_key text PRIMARY KEY, acquired_by text, acquired_at timestamptz, expires_at timestamptz, lock_version int8)", want: "CREATE TABLE"},
+	{sql: "SELECT lock_status, acquired_by FROM (SELECT 'x' AS lock_status, 'y' AS acquired_by) s", want: "x|y\nSELECT 1"},
+	{sql: acquireLockNoTime, args: []any{"k", "me", 30}, want: "acquired|me\nSELECT 1"},
+	{sql: acquireLockNoTime, args: []any{"k", "you", 30}, want: "SELECT 0"},
+	{sql: releaseLock, args: []any{"k", "you", 1}, want: "DELETE 0"},
+	{sql: releaseLock, args: []any{"k", "me", 1}, want: "DELETE 1"},
+	{sql: acquireLockNoTime, args: []any{"k", "you", 30}, want: "acquired|you\nSELECT 1"},
+	{sql: "CREATE TABLE user_preferences (user_id text PRIMARY KEY, favorite_categories text[], version int8 NOT NULL, last_modified timestamptz)", want: "CREATE TABLE"},
+	{sql: "INSERT INTO user_preferences (user_id, favorite_categories, version) VALUES ('u', ARRAY['books'], 1)", want: "INSERT 0 1"},
+	{sql: addCategory, args: []any{"music", "u"}, want: "UPDATE 1"},
+	{sql: addCategory, args: []any{"music", "u"}, want: "UPDATE 0"},
+	{sql: removeCategory, args: []any{"books", "u"}, want: "UPDATE 1"},
+	{sql: "SELECT favorite_categories, version FROM user_preferences", want: "{music}|3\nSELECT 1"},
 }
+
+// acquireLockNoTime is the seed's lock acquisition without the timestamp
+// column, which differs from run to run.
+var acquireLockNoTime = strings.Replace(acquireLock, ",\n       l.acquired_by, l.acquired_at\n", ",\n       l.acquired_by\n", 1)
 
 // renderSimple runs a statement with the simple protocol and renders its
 // rows as text.
