@@ -117,7 +117,11 @@ func (x *exec) catalogRelation(schema, name string) (*relation, error) {
 	case name == "pg_roles":
 		col("oid", OIDOID)
 		col("rolname", OIDName)
-		rel.rows = [][]any{{int64(10), x.s.user()}}
+		col("rolsuper", OIDBool)
+		col("rolinherit", OIDBool)
+		col("rolcanlogin", OIDBool)
+		col("rolconnlimit", OIDInt4)
+		rel.rows = [][]any{{int64(10), x.s.user(), true, true, true, int64(-1)}}
 	case name == "pg_am":
 		col("oid", OIDOID)
 		col("amname", OIDName)
@@ -133,7 +137,11 @@ func (x *exec) catalogRelation(schema, name string) (*relation, error) {
 		// Any other catalog relation is empty, and its columns read as NULL:
 		// what psql asks of policies, statistics objects, publications,
 		// inheritance and the like, which Concord does not have.
-		rel.cols = append(rel.cols, relCol{hidden: true, open: true})
+	}
+	// Columns Concord does not fill read as NULL (psql asks for many).
+	rel.cols = append(rel.cols, relCol{hidden: true, open: true})
+	for i := range rel.rows {
+		rel.rows[i] = append(rel.rows[i], nil)
 	}
 	return rel, nil
 }
