@@ -24,6 +24,7 @@ type Engine struct {
 	db      *concord.DB
 	cache   *stmtCache
 	nextPID atomic.Uint32
+	stats   counters
 }
 
 // NewEngine returns an Engine over db.
@@ -121,6 +122,7 @@ func (st *Stmt) Empty() bool { return st.raw == nil }
 func (s *Session) Prepare(ctx context.Context, text string, paramOIDs []uint32) (*Stmt, error) {
 	stmts, err := s.e.cache.parse(text)
 	if err != nil {
+		s.e.stats.add("", AsError(err).Code)
 		return nil, err
 	}
 	if len(stmts) > 1 {
@@ -212,6 +214,7 @@ func (s *Session) Execute(ctx context.Context, st *Stmt, params []any) (*Result,
 func (s *Session) Query(ctx context.Context, text string, fn func(*Result) error) error {
 	stmts, err := s.e.cache.parse(text)
 	if err != nil {
+		s.e.stats.add("", AsError(err).Code)
 		return err
 	}
 	for _, raw := range stmts {
@@ -230,6 +233,16 @@ func (s *Session) Query(ctx context.Context, text string, fn func(*Result) error
 // transaction block (or, outside one, autocommitted), moving the block to
 // failed when a statement in it fails.
 func (s *Session) runStmt(ctx context.Context, n *pg.Node, params []any) (*Result, error) {
+	res, err := s.runStmt1(ctx, n, params)
+	code := ""
+	if err != nil {
+		code = AsError(err).Code
+	}
+	s.e.stats.add(statementKind(n), code)
+	return res, err
+}
+
+func (s *Session) runStmt1(ctx context.Context, n *pg.Node, params []any) (*Result, error) {
 	if ts := n.GetTransactionStmt(); ts != nil {
 		return s.transaction(ctx, ts)
 	}

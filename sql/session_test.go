@@ -123,3 +123,26 @@ func BenchmarkSession_UpdateByKey(b *testing.B) {
 		}
 	}
 }
+
+func TestEngine_Stats(t *testing.T) {
+	db, err := concord.Open("", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	e := sql.NewEngine(db)
+	s := e.NewSession("test", "")
+	defer s.Close()
+	run(t, s, "CREATE TABLE t (k int8 PRIMARY KEY); INSERT INTO t VALUES (1); SELECT * FROM t; BEGIN; COMMIT")
+	run(t, s, "INSERT INTO t VALUES (1)")
+	run(t, s, "SELEC")
+	st := e.Stats()
+	for kind, n := range map[string]int64{"DDL": 1, "INSERT": 2, "SELECT": 1, "BEGIN": 1, "COMMIT": 1} {
+		if st.Statements[kind] != n {
+			t.Errorf("%s: %d statements, want %d (%v)", kind, st.Statements[kind], n, st.Statements)
+		}
+	}
+	if st.Errors["23505"] != 1 || st.Errors["42601"] != 1 {
+		t.Errorf("errors %v, want one 23505 and one 42601", st.Errors)
+	}
+}
