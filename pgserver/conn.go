@@ -177,9 +177,9 @@ func (c *conn) sendError(err error) {
 func (c *conn) simpleQuery(text string) {
 	ctx, done := c.withCancel()
 	defer done()
-	any := false
+	ran := false
 	err := c.sess.Query(ctx, text, func(r *sql.Result) error {
-		any = true
+		ran = true
 		if r.Columns != nil {
 			c.be.Send(rowDescription(r.Columns, nil))
 		}
@@ -191,7 +191,7 @@ func (c *conn) simpleQuery(text string) {
 	})
 	if err != nil {
 		c.sendError(err)
-	} else if !any {
+	} else if !ran {
 		c.be.Send(&pgproto3.EmptyQueryResponse{})
 	}
 	c.ready()

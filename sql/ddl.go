@@ -1,7 +1,6 @@
 package sql
 
 import (
-	"errors"
 	"fmt"
 	"strings"
 
@@ -271,5 +270,3 @@ func (x *exec) alterTable(as *pg.AlterTableStmt) (*Result, error) {
 	}
 	return &Result{Tag: "ALTER TABLE"}, nil
 }
-
-var _ = errors.New

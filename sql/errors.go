@@ -101,7 +101,7 @@ func AsError(err error) *Error {
 			out.Constraint = name
 			out.Message = fmt.Sprintf("duplicate key value violates unique constraint %q", name)
 			if len(ce.KeyValue) > 0 {
-				out.Detail = fmt.Sprintf("Key (%s)=(%s) already exists.", name, formatText(fromBSONValue(ce.KeyValue[0].Value)))
+				out.Detail = fmt.Sprintf("Key (%s)=(%s) already exists.", name, formatText(fromGo(ce.KeyValue[0].Value)))
 			}
 			return out
 		case ce.Code == 50 || ce.Code == 262 || ce.Code == 11601:

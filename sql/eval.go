@@ -581,9 +581,6 @@ func binaryOp(op string, l, r any) (any, error) {
 			}
 			return formatText(fromBSON(out)), nil
 		}
-		if out.Type == bson.TypeEmbeddedDocument || out.Type == bson.TypeArray {
-			return out, nil
-		}
 		return out, nil
 	}
 	if l == nil || r == nil {

@@ -14,10 +14,8 @@ func (x *exec) query(sel *pg.SelectStmt) (*Result, error) {
 	if sel.IntoClause != nil {
 		return nil, unsupported("SELECT INTO")
 	}
-	if len(sel.LockingClause) > 0 && x.describe {
-		// FOR UPDATE / FOR SHARE: a transaction's snapshot and first-updater-wins
-		// rule already protect what it writes; the clause is accepted.
-	}
+	// FOR UPDATE / FOR SHARE are accepted: a transaction's snapshot and its
+	// first-updater-wins rule already protect what it writes.
 	rel, err := x.selectRows(sel, nil, -1)
 	if err != nil {
 		return nil, err
@@ -61,10 +59,9 @@ func (x *exec) withCTEs(w *pg.WithClause, outer *scope) (pop func(), err error) 
 		}
 		out := &relation{rows: rel.rows}
 		vis := rel.visible("")
-		for i, c := range rel.cols {
+		for _, c := range rel.cols {
 			c.qual = cte.Ctename
 			out.cols = append(out.cols, c)
-			_ = i
 		}
 		for i, a := range cte.Aliascolnames {
 			if i < len(vis) {
@@ -155,11 +152,6 @@ func (x *exec) values(lists []*pg.Node, outer *scope) (*relation, error) {
 			row[i] = v
 		}
 		rel.rows = append(rel.rows, row)
-	}
-	for i := range rel.cols {
-		if rel.cols[i].oid == OIDInt4 {
-			rel.cols[i].oid = OIDInt4
-		}
 	}
 	return rel, nil
 }
@@ -650,7 +642,7 @@ func (x *exec) project(sel *pg.SelectStmt, src *relation, outer *scope, limit in
 		}
 	}
 	if len(sel.DistinctClause) > 0 {
-		if sel.DistinctClause[0] != nil && len(sel.DistinctClause) > 0 && sel.DistinctClause[0].GetNode() != nil {
+		if sel.DistinctClause[0].GetNode() != nil { // plain DISTINCT is one empty node
 			return nil, unsupported("DISTINCT ON")
 		}
 		out.rows = distinctRows(out.rows)

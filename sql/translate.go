@@ -397,10 +397,7 @@ func (tr *translator) expr(n *pg.Node) (any, bool, error) {
 		}
 		return bson.D{{Key: "$literal", Value: sv}}, true, nil
 	}
-	if path, oid, ok := tr.column(n); ok {
-		if isArrayType(oid) || oid == OIDJSONB {
-			return "$" + path, true, nil
-		}
+	if path, _, ok := tr.column(n); ok {
 		return "$" + path, true, nil
 	}
 	switch {

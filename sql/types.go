@@ -265,9 +265,6 @@ func fromGo(v any) any {
 	return fromBSON(bson.RawValue{Type: t, Value: data})
 }
 
-// fromBSONValue is fromGo for values that may already be evaluator values.
-func fromBSONValue(v any) any { return fromGo(v) }
-
 // toBSON converts an evaluator value into the Go value stored for a
 // column of type oid (0: keep the value's own type), so that an int8
 // column stores int64, an int4 column int32 and a numeric column

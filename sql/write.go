@@ -25,8 +25,8 @@ func (x *exec) target(rv *pg.RangeVar) (*table, string, error) {
 	return t, alias, nil
 }
 
-// tableRelation returns the (empty) relation of a table's columns for
-// RETURNING and typing.
+// tableCols returns the columns of a table's rows, for RETURNING,
+// EXCLUDED and typing.
 func tableCols(t *table, alias string) []relCol {
 	var cols []relCol
 	for _, c := range t.Columns {
