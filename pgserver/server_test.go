@@ -12,6 +12,7 @@ import (
 	"github.com/concorddb/concord/sql"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"go.mongodb.org/mongo-driver/v2/bson"
 )
 
 // startServer serves a fresh database on a loopback port and returns its
@@ -152,3 +153,21 @@ func mustExec(t testing.TB, c *pgx.Conn, q string, args ...any) {
 type netTCPAddr = net.TCPAddr
 
 func netListen() (net.Listener, error) { return net.Listen("tcp", "127.0.0.1:0") }
+
+// TestServer_SchemalessColumnsChange: a prepared SELECT * over a collection
+// written over the MongoDB port keeps the columns it was described with when
+// later documents bring other fields.
+func TestServer_SchemalessColumnsChange(t *testing.T) {
+	url, db := startServer(t)
+	ctx := context.Background()
+	coll := db.Database("test").Collection("events")
+	if _, err := coll.InsertOne(ctx, bson.D{{Key: "_id", Value: 1}, {Key: "kind", Value: "a"}}); err != nil {
+		t.Fatal(err)
+	}
+	c := connect(t, url)
+	assertRows(t, c, "SELECT * FROM events ORDER BY _id", "1 a")
+	if _, err := coll.InsertOne(ctx, bson.D{{Key: "_id", Value: 2}, {Key: "extra", Value: true}}); err != nil {
+		t.Fatal(err)
+	}
+	assertRows(t, c, "SELECT * FROM events ORDER BY _id", "1 a;2 <nil>")
+}

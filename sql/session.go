@@ -203,7 +203,8 @@ func (s *Session) Execute(ctx context.Context, st *Stmt, params []any) (*Result,
 	if err != nil {
 		return nil, err
 	}
-	if st.Columns != nil && res.Columns != nil && len(st.Columns) == len(res.Columns) {
+	if st.Columns != nil && res.Columns != nil {
+		res.Rows = alignRows(st.Columns, res.Columns, res.Rows)
 		res.Columns = st.Columns
 	}
 	return res, nil
@@ -318,4 +319,43 @@ func (s *Session) transaction(ctx context.Context, ts *pg.TransactionStmt) (*Res
 	}
 	return nil, unsupported(fmt.Sprintf("%s (savepoints and two-phase commit)",
 		strings.TrimPrefix(ts.Kind.String(), "TRANS_STMT_")))
+}
+
+// alignRows fits rows to the columns a statement was described with: a
+// collection written over the MongoDB port may show fields when the
+// statement runs that the sample read at Prepare did not have (they are
+// dropped), or lack some (they are NULL). Same-named columns are matched in
+// order.
+func alignRows(want, got []Column, rows [][]any) [][]any {
+	if len(want) == len(got) {
+		same := true
+		for i := range want {
+			same = same && want[i].Name == got[i].Name
+		}
+		if same {
+			return rows
+		}
+	}
+	pos := make([]int, len(want))
+	used := make([]bool, len(got))
+	for i, w := range want {
+		pos[i] = -1
+		for j, g := range got {
+			if !used[j] && g.Name == w.Name {
+				pos[i], used[j] = j, true
+				break
+			}
+		}
+	}
+	out := make([][]any, len(rows))
+	for r, row := range rows {
+		o := make([]any, len(want))
+		for i, p := range pos {
+			if p >= 0 {
+				o[i] = row[p]
+			}
+		}
+		out[r] = o
+	}
+	return out
 }
