@@ -23,19 +23,22 @@ cleanup() {
 }
 trap cleanup EXIT
 
-free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-
 (cd "$root" && go build -o "$work/concord" ./cmd/concord)
-mport="$(free_port)"
-pport="$(free_port)"
-"$work/concord" serve --dir "$work/data" --addr "127.0.0.1:$mport" --pg-addr "127.0.0.1:$pport" >"$work/server.log" 2>&1 &
+# Port 0 picks free ports; the log says which.
+"$work/concord" serve --dir "$work/data" --addr 127.0.0.1:0 --pg-addr 127.0.0.1:0 >"$work/server.log" 2>&1 &
 pid=$!
+pport=""
 for _ in $(seq 100); do
-	if (exec 3<>"/dev/tcp/127.0.0.1/$pport") 2>/dev/null; then
+	pport="$(sed -n 's/.*serving PostgreSQL protocol on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$work/server.log")"
+	if [ -n "$pport" ]; then
 		break
 	fi
 	sleep 0.1
 done
+if [ -z "$pport" ]; then
+	echo "psql e2e: concord serve did not start" >&2
+	exit 1
+fi
 
 psql_run() { PGCONNECT_TIMEOUT=10 psql -X -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$pport" -U concord -d bank "$@"; }
 expect() { # expect NAME WANT GOT
