@@ -12,7 +12,8 @@ import (
 // internal/encoder import nothing of Concord's. Only front ends (servers exposing a DB over a protocol, and the
 // commands that wire them) import internal/frontend, and only the root and internal/frontend import
 // internal/engineref, through which the root hands frontend its engine. Inside the query language each package
-// imports only the query packages below it (queryLayers).
+// imports only the query packages below it (queryLayers). The SQL front end (sql, pgserver) reaches data through
+// the root package only.
 func TestLayers(t *testing.T) {
 	out, err := exec.Command("go", "list", "-f", "{{.ImportPath}}:{{join .Imports \" \"}}", "./...").Output()
 	if err != nil {
@@ -25,7 +26,7 @@ func TestLayers(t *testing.T) {
 		imports[pkg] = strings.Fields(deps)
 	}
 	forbidden := map[string][]string{
-		mod:                       {mod + "/server", mod + "/wire", mod + "/internal/cli", mod + "/cmd/", mod + "/store", mod + "/occ", mod + "/atomicop", mod + "/repo"},
+		mod:                       {mod + "/server", mod + "/wire", mod + "/internal/cli", mod + "/cmd/", mod + "/store", mod + "/occ", mod + "/atomicop", mod + "/repo", mod + "/sql", mod + "/pgserver"},
 		mod + "/internal/engine":  {mod + "/server", mod + "/wire", mod + "/internal/cli"},
 		mod + "/internal/codes":   {mod + "/"},
 		mod + "/wire":             {mod + "/"},
@@ -34,6 +35,8 @@ func TestLayers(t *testing.T) {
 		// The checkers judge histories from any client; the soak drives a server only through the driver.
 		mod + "/internal/checker": {mod + "/internal/engine", mod + "/server", mod + "/wire", mod + "/internal/cli"},
 		mod + "/internal/soak":    {mod + "/internal/engine", mod + "/server", mod + "/wire", mod + "/internal/cli"},
+		mod + "/sql":              {mod + "/internal/engine", mod + "/internal/query", mod + "/server", mod + "/wire", mod + "/pgserver", mod + "/internal/cli"},
+		mod + "/pgserver":         {mod + "/internal/engine", mod + "/internal/query", mod + "/server", mod + "/wire", mod + "/internal/cli"},
 	}
 	// The toolkit reaches data through the root API or the driver only, so that the same code runs embedded and
 	// against MongoDB; storetest alone starts an in-process server, as httptest does.

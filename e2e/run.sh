@@ -32,7 +32,7 @@ fi
 (cd "$root" && go build -o "$work/concord" ./cmd/concord)
 
 port="$(node -e 'const s = require("net").createServer().listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); })')"
-"$work/concord" serve --dir "$work/data" --addr "127.0.0.1:$port" >"$work/server.log" 2>&1 &
+"$work/concord" serve --dir "$work/data" --addr "127.0.0.1:$port" --pg-addr "" >"$work/server.log" 2>&1 &
 pid=$!
 
 for _ in $(seq 100); do

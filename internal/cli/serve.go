@@ -13,15 +13,21 @@ import (
 	"time"
 
 	"github.com/concorddb/concord"
+	"github.com/concorddb/concord/pgserver"
 	"github.com/concorddb/concord/server"
+	"github.com/concorddb/concord/sql"
 )
+
+// DefaultPGAddr is where `concord serve` listens for PostgreSQL clients: beside PostgreSQL's own 5432.
+const DefaultPGAddr = "127.0.0.1:5433"
 
 // shutdownGrace is how long `concord serve` waits for commands in flight (commits included) after SIGINT or
 // SIGTERM before closing the remaining connections.
 const shutdownGrace = 30 * time.Second
 
 // Serve runs `concord serve`: it opens the database in --dir and serves it over the MongoDB wire protocol on
-// --addr as the primary of the one-member replica set --replset, until SIGINT or SIGTERM. On a signal it stops
+// --addr as the primary of the one-member replica set --replset, and over the PostgreSQL protocol on --pg-addr,
+// until SIGINT or SIGTERM. On a signal it stops
 // accepting, lets commands in flight finish (up to shutdownGrace), aborts open transactions and closes the
 // database cleanly.
 func Serve(args []string) error {
@@ -30,6 +36,7 @@ func Serve(args []string) error {
 	addr := fs.String("addr", server.DefaultAddr, "TCP address to listen on, host:port (port 0 picks a free one)")
 	replSet := fs.String("replset", server.DefaultReplSetName, "replica-set name announced to clients")
 	advertise := fs.String("advertise", "", "host:port announced to clients as the set's member; it must be the address clients dial (default: --addr)")
+	pgAddr := fs.String("pg-addr", DefaultPGAddr, "TCP address for the PostgreSQL protocol, host:port (\"\" turns it off)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
@@ -50,6 +57,14 @@ func Serve(args []string) error {
 		db.Close()
 		return err
 	}
+	var pgl net.Listener
+	if *pgAddr != "" {
+		if pgl, err = net.Listen("tcp", *pgAddr); err != nil {
+			l.Close()
+			db.Close()
+			return fmt.Errorf("listening for PostgreSQL on %s: %w", *pgAddr, err)
+		}
+	}
 	adv := *advertise
 	if adv == "" {
 		adv = defaultAdvertise(*addr, l.Addr())
@@ -62,12 +77,20 @@ func Serve(args []string) error {
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(l) }()
 	logger.Printf("serving %s on %s (replica set %q, advertised as %s)", *dir, l.Addr(), *replSet, adv)
+	var pgsrv *pgserver.Server
+	pgServed := make(chan error, 1)
+	if pgl != nil {
+		pgsrv = &pgserver.Server{Engine: sql.NewEngine(db), Logf: logger.Printf}
+		go func() { pgServed <- pgsrv.Serve(pgl) }()
+		logger.Printf("serving PostgreSQL protocol on %s", pgl.Addr())
+	}
 
 	var serveErr error
 	select {
 	case <-ctx.Done():
 		logger.Printf("shutting down")
 	case serveErr = <-served:
+	case serveErr = <-pgServed:
 	}
 	stop()
 	sctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
@@ -75,10 +98,13 @@ func Serve(args []string) error {
 	if err := srv.Shutdown(sctx); err != nil {
 		logger.Printf("shutdown: %v; closing remaining connections", err)
 	}
+	if pgsrv != nil {
+		pgsrv.Close() // aborts the open transactions of PostgreSQL clients
+	}
 	if err := db.Close(); err != nil {
 		return fmt.Errorf("closing the database: %w", err)
 	}
-	if serveErr != nil && !errors.Is(serveErr, server.ErrServerClosed) {
+	if serveErr != nil && !errors.Is(serveErr, server.ErrServerClosed) && !errors.Is(serveErr, pgserver.ErrServerClosed) {
 		return serveErr
 	}
 	logger.Printf("stopped")

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"github.com/jackc/pgx/v5"
 	"net"
 	"syscall"
 	"testing"
@@ -40,8 +41,8 @@ func TestDefaultAdvertise(t *testing.T) {
 	}
 }
 
-// TestServe_SIGTERM runs `concord serve` in-process, writes through the official driver, sends SIGTERM and
-// checks that Serve returns cleanly and the data survives in --dir.
+// TestServe_SIGTERM runs `concord serve` in-process, writes through the official driver, reads the write back
+// over the PostgreSQL port, sends SIGTERM and checks that Serve returns cleanly and the data survives in --dir.
 func TestServe_SIGTERM(t *testing.T) {
 	dir := t.TempDir()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
@@ -50,9 +51,15 @@ func TestServe_SIGTERM(t *testing.T) {
 	}
 	addr := l.Addr().String()
 	l.Close()
+	pl, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	pgAddr := pl.Addr().String()
+	pl.Close()
 
 	done := make(chan error, 1)
-	go func() { done <- Serve([]string{"--dir", dir, "--addr", addr, "--replset", "rs9"}) }()
+	go func() { done <- Serve([]string{"--dir", dir, "--addr", addr, "--replset", "rs9", "--pg-addr", pgAddr}) }()
 
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
@@ -71,6 +78,17 @@ func TestServe_SIGTERM(t *testing.T) {
 		t.Fatalf("insert: %v", err)
 	}
 	_ = c.Disconnect(ctx)
+
+	// The same document is a row of table c in database d over the PostgreSQL port.
+	pc, err := pgx.Connect(ctx, "postgres://concord@"+pgAddr+"/d?sslmode=disable")
+	if err != nil {
+		t.Fatalf("pgx: %v", err)
+	}
+	var x string
+	if err := pc.QueryRow(ctx, "SELECT x FROM c WHERE _id = 1").Scan(&x); err != nil || x != "durable" {
+		t.Fatalf("SELECT over the PostgreSQL port: %q %v", x, err)
+	}
+	pc.Close(ctx)
 
 	if err := syscall.Kill(syscall.Getpid(), syscall.SIGTERM); err != nil {
 		t.Fatal(err)

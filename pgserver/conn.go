@@ -1,0 +1,376 @@
+package pgserver
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"sync"
+
+	"github.com/concorddb/concord/sql"
+	"github.com/jackc/pgx/v5/pgproto3"
+	"github.com/jackc/pgx/v5/pgtype"
+)
+
+// conn is one client connection.
+type conn struct {
+	srv     *Server
+	nc      net.Conn
+	be      *pgproto3.Backend
+	sess    *sql.Session
+	secret  []byte
+	mu      sync.Mutex
+	running context.CancelFunc // the running statement's, nil between statements
+
+	types *pgtype.Map // binary encoding plans, the connection's own
+
+	stmts   map[string]*sql.Stmt
+	portals map[string]*portal
+	// skipping is set after an error in the extended protocol: messages are
+	// discarded until Sync, as PostgreSQL does.
+	skipping bool
+}
+
+// portal is a bound statement, with its results once executed.
+type portal struct {
+	stmt    *sql.Stmt
+	params  []any
+	formats []int16
+	res     *sql.Result // set by the first Execute
+	sent    int         // rows already sent (Execute with a row limit)
+}
+
+// serve runs the connection until the client leaves or the server closes.
+func (c *conn) serve() {
+	defer c.nc.Close()
+	defer func() {
+		if r := recover(); r != nil {
+			c.srv.logf("pgserver: connection from %s: panic: %v", c.nc.RemoteAddr(), r)
+		}
+	}()
+	c.be = pgproto3.NewBackend(c.nc, c.nc)
+	c.be.SetMaxBodyLen(MaxMessageBytes)
+	c.types = pgtype.NewMap()
+	if !c.startup() {
+		return
+	}
+	defer c.sess.Close()
+	c.stmts = map[string]*sql.Stmt{}
+	c.portals = map[string]*portal{}
+	for {
+		msg, err := c.be.Receive()
+		if err != nil {
+			if !errors.Is(err, io.EOF) && !errors.Is(err, net.ErrClosed) {
+				c.fatal(sql.CodeProtocolViolation, err.Error())
+			}
+			return
+		}
+		if c.skipping {
+			if _, ok := msg.(*pgproto3.Sync); !ok {
+				if _, ok := msg.(*pgproto3.Terminate); !ok {
+					continue
+				}
+			}
+		}
+		switch m := msg.(type) {
+		case *pgproto3.Query:
+			c.simpleQuery(m.String)
+		case *pgproto3.Parse:
+			c.parse(m)
+		case *pgproto3.Bind:
+			c.bind(m)
+		case *pgproto3.Describe:
+			c.describe(m)
+		case *pgproto3.Execute:
+			c.execute(m)
+		case *pgproto3.Sync:
+			c.skipping = false
+			c.ready()
+		case *pgproto3.Close:
+			if m.ObjectType == 'S' {
+				delete(c.stmts, m.Name)
+			} else {
+				delete(c.portals, m.Name)
+			}
+			c.be.Send(&pgproto3.CloseComplete{})
+		case *pgproto3.Flush:
+			if c.flush() != nil {
+				return
+			}
+		case *pgproto3.Terminate:
+			return
+		default:
+			c.fatal(sql.CodeProtocolViolation, fmt.Sprintf("unexpected message %T", msg))
+			return
+		}
+	}
+}
+
+// startup answers SSL and GSS encryption requests with no, serves a
+// cancel request, and accepts a startup message. It reports whether the
+// connection goes on.
+func (c *conn) startup() bool {
+	for {
+		msg, err := c.be.ReceiveStartupMessage()
+		if err != nil {
+			c.fatal(sql.CodeProtocolViolation, err.Error())
+			return false
+		}
+		switch m := msg.(type) {
+		case *pgproto3.SSLRequest, *pgproto3.GSSEncRequest:
+			if _, err := c.nc.Write([]byte{'N'}); err != nil {
+				return false
+			}
+		case *pgproto3.CancelRequest:
+			c.srv.cancel(m.ProcessID, m.SecretKey)
+			return false
+		case *pgproto3.StartupMessage:
+			db := m.Parameters["database"]
+			user := m.Parameters["user"]
+			if db == "" {
+				db = user
+			}
+			c.sess = c.srv.Engine.NewSession(db, user)
+			c.srv.register(c)
+			c.be.Send(&pgproto3.AuthenticationOk{})
+			for _, p := range [][2]string{
+				{"server_version", sql.ServerVersion}, {"server_encoding", "UTF8"}, {"client_encoding", "UTF8"},
+				{"DateStyle", "ISO, MDY"}, {"integer_datetimes", "on"}, {"standard_conforming_strings", "on"},
+				{"TimeZone", "UTC"}, {"IntervalStyle", "postgres"}, {"is_superuser", "on"},
+				{"session_authorization", user}, {"application_name", m.Parameters["application_name"]},
+			} {
+				c.be.Send(&pgproto3.ParameterStatus{Name: p[0], Value: p[1]})
+			}
+			c.be.Send(&pgproto3.BackendKeyData{ProcessID: c.sess.PID(), SecretKey: c.secret})
+			c.ready()
+			return c.flush() == nil
+		default:
+			c.fatal(sql.CodeProtocolViolation, fmt.Sprintf("unexpected startup message %T", msg))
+			return false
+		}
+	}
+}
+
+func (c *conn) flush() error { return c.be.Flush() }
+
+// ready sends ReadyForQuery with the session's transaction status.
+func (c *conn) ready() {
+	c.be.Send(&pgproto3.ReadyForQuery{TxStatus: c.sess.TxStatus()})
+	_ = c.flush()
+}
+
+// fatal sends a FATAL error; the caller closes the connection.
+func (c *conn) fatal(code, msg string) {
+	c.be.Send(&pgproto3.ErrorResponse{Severity: "FATAL", SeverityUnlocalized: "FATAL", Code: code, Message: msg})
+	_ = c.flush()
+}
+
+// sendError sends a statement's error.
+func (c *conn) sendError(err error) {
+	e := sql.AsError(err)
+	c.be.Send(&pgproto3.ErrorResponse{Severity: "ERROR", SeverityUnlocalized: "ERROR", Code: e.Code, Message: e.Message,
+		Detail: e.Detail, Hint: e.Hint, Position: int32(e.Position), ConstraintName: e.Constraint, TableName: e.Table})
+}
+
+// simpleQuery runs a Query message: every statement in it, text results.
+func (c *conn) simpleQuery(text string) {
+	ctx, done := c.withCancel()
+	defer done()
+	ran := false
+	err := c.sess.Query(ctx, text, func(r *sql.Result) error {
+		ran = true
+		if r.Columns != nil {
+			c.be.Send(rowDescription(r.Columns, nil))
+		}
+		if err := c.sendRows(r.Columns, r.Rows, nil); err != nil {
+			return err
+		}
+		c.be.Send(&pgproto3.CommandComplete{CommandTag: []byte(r.Tag)})
+		return nil
+	})
+	if err != nil {
+		c.sendError(err)
+	} else if !ran {
+		c.be.Send(&pgproto3.EmptyQueryResponse{})
+	}
+	c.ready()
+}
+
+// parse runs a Parse message.
+func (c *conn) parse(m *pgproto3.Parse) {
+	ctx, done := c.withCancel()
+	defer done()
+	st, err := c.sess.Prepare(ctx, m.Query, m.ParameterOIDs)
+	if err != nil {
+		c.extendedError(err)
+		return
+	}
+	c.stmts[m.Name] = st
+	c.be.Send(&pgproto3.ParseComplete{})
+}
+
+// extendedError reports an error in the extended protocol and skips to
+// Sync.
+func (c *conn) extendedError(err error) {
+	c.sendError(err)
+	c.skipping = true
+	_ = c.flush()
+}
+
+// bind runs a Bind message: decodes the parameters by their types.
+func (c *conn) bind(m *pgproto3.Bind) {
+	st, ok := c.stmts[m.PreparedStatement]
+	if !ok {
+		c.extendedError(&sql.Error{Code: sql.CodeInvalidSQLStatementName,
+			Message: fmt.Sprintf("prepared statement %q does not exist", m.PreparedStatement)})
+		return
+	}
+	if len(m.Parameters) != len(st.ParamOIDs) {
+		c.extendedError(&sql.Error{Code: sql.CodeProtocolViolation,
+			Message: fmt.Sprintf("bind message supplies %d parameters, but prepared statement %q requires %d",
+				len(m.Parameters), m.PreparedStatement, len(st.ParamOIDs))})
+		return
+	}
+	params := make([]any, len(m.Parameters))
+	for i, p := range m.Parameters {
+		format := int16(0)
+		switch {
+		case len(m.ParameterFormatCodes) == 1:
+			format = m.ParameterFormatCodes[0]
+		case i < len(m.ParameterFormatCodes):
+			format = m.ParameterFormatCodes[i]
+		}
+		v, err := decodeParam(c.types, st.ParamOIDs[i], format, p)
+		if err != nil {
+			c.extendedError(err)
+			return
+		}
+		params[i] = v
+	}
+	c.portals[m.DestinationPortal] = &portal{stmt: st, params: params, formats: m.ResultFormatCodes}
+	c.be.Send(&pgproto3.BindComplete{})
+}
+
+// describe runs a Describe message.
+func (c *conn) describe(m *pgproto3.Describe) {
+	if m.ObjectType == 'S' {
+		st, ok := c.stmts[m.Name]
+		if !ok {
+			c.extendedError(&sql.Error{Code: sql.CodeInvalidSQLStatementName, Message: fmt.Sprintf("prepared statement %q does not exist", m.Name)})
+			return
+		}
+		c.be.Send(&pgproto3.ParameterDescription{ParameterOIDs: st.ParamOIDs})
+		if st.Columns == nil {
+			c.be.Send(&pgproto3.NoData{})
+		} else {
+			c.be.Send(rowDescription(st.Columns, nil))
+		}
+		return
+	}
+	p, ok := c.portals[m.Name]
+	if !ok {
+		c.extendedError(&sql.Error{Code: "34000", Message: fmt.Sprintf("portal %q does not exist", m.Name)})
+		return
+	}
+	if p.stmt.Columns == nil {
+		c.be.Send(&pgproto3.NoData{})
+	} else {
+		c.be.Send(rowDescription(p.stmt.Columns, p.formats))
+	}
+}
+
+// execute runs an Execute message: the portal's statement on its first
+// Execute, then its rows, at most MaxRows at a time.
+func (c *conn) execute(m *pgproto3.Execute) {
+	p, ok := c.portals[m.Portal]
+	if !ok {
+		c.extendedError(&sql.Error{Code: "34000", Message: fmt.Sprintf("portal %q does not exist", m.Portal)})
+		return
+	}
+	if p.stmt.Empty() {
+		c.be.Send(&pgproto3.EmptyQueryResponse{})
+		return
+	}
+	if p.res == nil {
+		ctx, done := c.withCancel()
+		res, err := c.sess.Execute(ctx, p.stmt, p.params)
+		done()
+		if err != nil {
+			c.extendedError(err)
+			return
+		}
+		p.res = res
+	}
+	rows := p.res.Rows[p.sent:]
+	if m.MaxRows > 0 && uint32(len(rows)) > m.MaxRows {
+		rows = rows[:m.MaxRows]
+		if err := c.sendRows(p.res.Columns, rows, p.formats); err != nil {
+			c.extendedError(err)
+			return
+		}
+		p.sent += len(rows)
+		c.be.Send(&pgproto3.PortalSuspended{})
+		return
+	}
+	if err := c.sendRows(p.res.Columns, rows, p.formats); err != nil {
+		c.extendedError(err)
+		return
+	}
+	p.sent += len(rows)
+	c.be.Send(&pgproto3.CommandComplete{CommandTag: []byte(p.res.Tag)})
+}
+
+// rowDescription describes columns with their result formats.
+func rowDescription(cols []sql.Column, formats []int16) *pgproto3.RowDescription {
+	rd := &pgproto3.RowDescription{Fields: make([]pgproto3.FieldDescription, len(cols))}
+	for i, col := range cols {
+		rd.Fields[i] = pgproto3.FieldDescription{Name: []byte(col.Name), DataTypeOID: col.OID,
+			DataTypeSize: typeSize(col.OID), TypeModifier: -1, Format: formatOf(formats, i)}
+	}
+	return rd
+}
+
+// formatOf is the format code of column i (0 text, 1 binary).
+func formatOf(formats []int16, i int) int16 {
+	switch {
+	case len(formats) == 0:
+		return 0
+	case len(formats) == 1:
+		return formats[0]
+	case i < len(formats):
+		return formats[i]
+	}
+	return 0
+}
+
+// sendRows sends rows as DataRow messages in the columns' formats.
+func (c *conn) sendRows(cols []sql.Column, rows [][]any, formats []int16) error {
+	for _, row := range rows {
+		dr := &pgproto3.DataRow{Values: make([][]byte, len(row))}
+		for i, v := range row {
+			b, err := encodeValue(c.types, v, cols[i].OID, formatOf(formats, i))
+			if err != nil {
+				return err
+			}
+			dr.Values[i] = b
+		}
+		c.be.Send(dr)
+	}
+	return nil
+}
+
+// typeSize is the fixed size of a type, -1 for variable.
+func typeSize(oid uint32) int16 {
+	switch oid {
+	case sql.OIDBool:
+		return 1
+	case sql.OIDInt2:
+		return 2
+	case sql.OIDInt4, sql.OIDFloat4, sql.OIDOID:
+		return 4
+	case sql.OIDInt8, sql.OIDFloat8, sql.OIDTimestamptz, sql.OIDTimestamp:
+		return 8
+	}
+	return -1
+}

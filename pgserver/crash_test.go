@@ -1,0 +1,107 @@
+package pgserver_test
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/concorddb/concord"
+	"github.com/concorddb/concord/pgserver"
+	"github.com/concorddb/concord/sql"
+)
+
+// TestCrashChild is the child process of TestCrash_CommittedSurvivesSIGKILL:
+// it serves the directory in CONCORD_CRASH_DIR and prints its address.
+func TestCrashChild(t *testing.T) {
+	dir := os.Getenv("CONCORD_CRASH_DIR")
+	if dir == "" {
+		t.Skip("run by TestCrash_CommittedSurvivesSIGKILL")
+	}
+	db, err := concord.Open(dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fmt.Println("ADDR", l.Addr())
+	(&pgserver.Server{Engine: sql.NewEngine(db)}).Serve(l)
+}
+
+// startChild starts a server process on dir and returns it with its URL.
+func startChild(t *testing.T, dir string) (*exec.Cmd, string) {
+	cmd := exec.Command(os.Args[0], "-test.run=^TestCrashChild$", "-test.v")
+	cmd.Env = append(os.Environ(), "CONCORD_CRASH_DIR="+dir)
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	sc := bufio.NewScanner(out)
+	for sc.Scan() {
+		if addr, ok := strings.CutPrefix(sc.Text(), "ADDR "); ok {
+			go func() {
+				for sc.Scan() {
+				}
+			}()
+			return cmd, "postgres://test@" + addr + "/test?sslmode=disable"
+		}
+	}
+	t.Fatalf("child did not start: %v", sc.Err())
+	return nil, ""
+}
+
+// TestCrash_CommittedSurvivesSIGKILL: transfers acknowledged by COMMIT are
+// all there after the server is killed with SIGKILL and restarted, and
+// none is there half.
+func TestCrash_CommittedSurvivesSIGKILL(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts server processes")
+	}
+	dir := t.TempDir()
+	cmd, url := startChild(t, dir)
+	c := connect(t, url)
+	ctx := context.Background()
+	mustExec(t, c, "CREATE TABLE accounts (id int8 PRIMARY KEY, balance int8 NOT NULL)")
+	mustExec(t, c, "INSERT INTO accounts VALUES (1, 1000), (2, 0)")
+	committed := 0
+	deadline := time.Now().Add(500 * time.Millisecond)
+	go func() {
+		time.Sleep(300 * time.Millisecond)
+		cmd.Process.Signal(syscall.SIGKILL)
+	}()
+	for time.Now().Before(deadline) {
+		tx, err := c.Begin(ctx)
+		if err != nil {
+			break
+		}
+		_, err1 := tx.Exec(ctx, "UPDATE accounts SET balance = balance - 1 WHERE id = 1")
+		_, err2 := tx.Exec(ctx, "UPDATE accounts SET balance = balance + 1 WHERE id = 2")
+		if err1 != nil || err2 != nil || tx.Commit(ctx) != nil {
+			break
+		}
+		committed++
+	}
+	cmd.Wait()
+	_, url = startChild(t, dir)
+	c2 := connect(t, url)
+	var a, b int64
+	if err := c2.QueryRow(ctx, "SELECT (SELECT balance FROM accounts WHERE id = 1), (SELECT balance FROM accounts WHERE id = 2)").Scan(&a, &b); err != nil {
+		t.Fatal(err)
+	}
+	if a+b != 1000 || b < int64(committed) {
+		t.Fatalf("after SIGKILL: balances %d and %d, %d transfers acknowledged", a, b, committed)
+	}
+	t.Logf("%d transfers acknowledged before SIGKILL, %d found", committed, b)
+}

@@ -1,0 +1,206 @@
+package pgserver_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// pgSeedFunctions defines the seed's functions PostgreSQL lacks, so that the
+// same statements run on both.
+const pgSeedFunctions = `
+CREATE FUNCTION array_append_unique(a anyarray, v anyelement) RETURNS anyarray LANGUAGE sql IMMUTABLE
+  AS $$ SELECT CASE WHEN v = ANY(a) THEN a ELSE array_append(a, v) END $$;
+CREATE FUNCTION array_contains(a anyarray, v anyelement) RETURNS boolean LANGUAGE sql IMMUTABLE
+  AS $$ SELECT v = ANY(a) $$;
+`
+
+// compareSteps run in order against Concord and, when its binaries are
+// installed, PostgreSQL 15; each step's rows (as text, "|"-separated, one row
+// per line) and command tag must be what is written here, which is what
+// PostgreSQL answers.
+var compareSteps = []struct {
+	sql  string
+	args []any
+	want string
+}{
+	{sql: "CREATE TABLE items (id int8 PRIMARY KEY, name text NOT NULL, qty int4, price float8, tags text[])", want: "CREATE TABLE"},
+	{sql: "INSERT INTO items VALUES (1, 'apple', 3, 0.5, ARRAY['fruit','red']), (2, 'pear', 0, 0.75, ARRAY['fruit']), (3, 'kale', 12, 2, '{}'), (4, 'plum', NULL, NULL, NULL)", want: "INSERT 0 4"},
+	{sql: "SELECT id, name FROM items WHERE qty > 1 ORDER BY id", want: "1|apple\n3|kale\nSELECT 2"},
+	{sql: "SELECT id FROM items WHERE qty IS NULL", want: "4\nSELECT 1"},
+	{sql: "SELECT id FROM items WHERE NOT (qty > 1) ORDER BY id", want: "2\nSELECT 1"},
+	{sql: "SELECT id FROM items WHERE qty <> 3 ORDER BY id DESC", want: "3\n2\nSELECT 2"},
+	{sql: "SELECT name FROM items WHERE name LIKE 'p%' ORDER BY name", want: "pear\nplum\nSELECT 2"},
+	{sql: "SELECT name FROM items WHERE name ILIKE 'A%'", want: "apple\nSELECT 1"},
+	{sql: "SELECT id FROM items WHERE qty BETWEEN 1 AND 5", want: "1\nSELECT 1"},
+	{sql: "SELECT id FROM items WHERE id IN (1, 3, 99) ORDER BY 1", want: "1\n3\nSELECT 2"},
+	{sql: "SELECT id FROM items WHERE 'red' = ANY(tags)", want: "1\nSELECT 1"},
+	{sql: "SELECT id FROM items WHERE tags @> ARRAY['fruit'] ORDER BY id", want: "1\n2\nSELECT 2"},
+	{sql: "SELECT id, tags[1] FROM items ORDER BY id LIMIT 2", want: "1|fruit\n2|fruit\nSELECT 2"},
+	{sql: "SELECT id FROM items ORDER BY qty DESC NULLS LAST, id LIMIT 2 OFFSET 1", want: "1\n2\nSELECT 2"},
+	{sql: "SELECT id FROM items ORDER BY qty", want: "2\n1\n3\n4\nSELECT 4"},
+	{sql: "SELECT count(*), count(qty), sum(qty), min(name), max(price) FROM items", want: "4|3|15|apple|2\nSELECT 1"},
+	{sql: "SELECT qty > 0 AS stocked, count(*) FROM items WHERE qty IS NOT NULL GROUP BY qty > 0 ORDER BY 1", want: "f|1\nt|2\nSELECT 2"},
+	{sql: "SELECT tags[1] AS t, count(*) AS n FROM items GROUP BY 1 HAVING count(*) > 1 ORDER BY 1", want: "fruit|2\n|2\nSELECT 2"},
+	{sql: "SELECT DISTINCT tags[1] FROM items WHERE tags[1] IS NOT NULL", want: "fruit\nSELECT 1"},
+	{sql: "SELECT id, CASE WHEN qty IS NULL THEN 'unknown' WHEN qty = 0 THEN 'out' ELSE 'in' END FROM items ORDER BY id", want: "1|in\n2|out\n3|in\n4|unknown\nSELECT 4"},
+	{sql: "SELECT id, COALESCE(qty, -1), qty * 2 + 1, price * 2 FROM items ORDER BY id", want: "1|3|7|1\n2|0|1|1.5\n3|12|25|4\n4|-1||\nSELECT 4"},
+	{sql: "SELECT upper(name), length(name), name || '!' FROM items WHERE id = 1", want: "APPLE|5|apple!\nSELECT 1"},
+	{sql: "SELECT id, ROW_NUMBER() OVER (ORDER BY name DESC) FROM items ORDER BY id", want: "1|4\n2|2\n3|3\n4|1\nSELECT 4"},
+	{sql: "CREATE TABLE sales (id int8 PRIMARY KEY, item_id int8, amount int8)", want: "CREATE TABLE"},
+	{sql: "INSERT INTO sales VALUES (10, 1, 5), (11, 1, 7), (12, 3, 1), (13, 99, 2)", want: "INSERT 0 4"},
+	{sql: "SELECT i.name, s.amount FROM items i JOIN sales s ON s.item_id = i.id ORDER BY s.id", want: "apple|5\napple|7\nkale|1\nSELECT 3"},
+	{sql: "SELECT i.name, sum(s.amount) FROM items i LEFT JOIN sales s ON s.item_id = i.id GROUP BY i.name ORDER BY i.name", want: "apple|12\nkale|1\npear|\nplum|\nSELECT 4"},
+	{sql: "SELECT s.id, i.name FROM sales s LEFT JOIN items i ON i.id = s.item_id ORDER BY s.id", want: "10|apple\n11|apple\n12|kale\n13|\nSELECT 4"},
+	{sql: "SELECT name FROM items i WHERE EXISTS (SELECT 1 FROM sales s WHERE s.item_id = i.id) ORDER BY name", want: "apple\nkale\nSELECT 2"},
+	{sql: "SELECT name FROM items WHERE id NOT IN (SELECT item_id FROM sales) ORDER BY name", want: "pear\nplum\nSELECT 2"},
+	{sql: "SELECT name, (SELECT sum(amount) FROM sales s WHERE s.item_id = i.id) FROM items i ORDER BY id", want: "apple|12\npear|\nkale|1\nplum|\nSELECT 4"},
+	{sql: "WITH big AS (SELECT item_id, amount FROM sales WHERE amount > 2) SELECT count(*) FROM big", want: "2\nSELECT 1"},
+	{sql: "SELECT v.a, v.b FROM (VALUES (1, 'x'), (2, 'y')) AS v(a, b) ORDER BY a DESC", want: "2|y\n1|x\nSELECT 2"},
+	{sql: "SELECT id FROM items WHERE id < 3 UNION SELECT item_id FROM sales ORDER BY 1", want: "1\n2\n3\n99\nSELECT 4"},
+	{sql: "UPDATE items SET qty = qty + $1 WHERE id = $2", args: []any{2, 2}, want: "UPDATE 1"},
+	{sql: "UPDATE items SET qty = qty - 1 WHERE qty > 0", want: "UPDATE 3"},
+	{sql: "SELECT id, qty FROM items WHERE qty IS NOT NULL ORDER BY id", want: "1|2\n2|1\n3|11\nSELECT 3"},
+	{sql: "UPDATE items SET price = 1 WHERE price = 1.5", want: "UPDATE 0"},
+	{sql: "UPDATE items SET qty = 5 WHERE qty = 5", want: "UPDATE 0"},
+	{sql: "UPDATE items SET qty = 2 WHERE id = 1", want: "UPDATE 1"},
+	{sql: "UPDATE items SET tags = array_append_unique(tags, 'fresh') WHERE id <= 2 AND NOT array_contains(tags, 'fresh')", want: "UPDATE 2"},
+	{sql: "UPDATE items SET tags = array_remove(tags, 'fruit') WHERE array_contains(tags, 'fruit') RETURNING id, tags", want: "1|{red,fresh}\n2|{fresh}\nUPDATE 2"},
+	{sql: "UPDATE items SET tags = array_append(tags, 'x') WHERE id = 3 RETURNING tags", want: "{x}\nUPDATE 1"},
+	{sql: "UPDATE items SET qty = qty * 10 WHERE id = 1 RETURNING qty", want: "20\nUPDATE 1"},
+	{sql: "UPDATE items i SET qty = i.qty + s.amount FROM sales s WHERE s.item_id = i.id AND s.id = 12 RETURNING i.id, i.qty", want: "3|12\nUPDATE 1"},
+	{sql: "INSERT INTO items (id, name) VALUES (5, 'fig') RETURNING id, name, qty", want: "5|fig|\nINSERT 0 1"},
+	{sql: "INSERT INTO items (id, name) VALUES (5, 'fig') ON CONFLICT (id) DO NOTHING", want: "INSERT 0 0"},
+	{sql: "INSERT INTO items (id, name, qty) VALUES (5, 'fig', 4) ON CONFLICT (id) DO UPDATE SET qty = excluded.qty RETURNING id, qty", want: "5|4\nINSERT 0 1"},
+	{sql: "INSERT INTO items (id, name, qty) VALUES (5, 'fig', 9) ON CONFLICT (id) DO UPDATE SET qty = items.qty + excluded.qty WHERE items.qty < 5 RETURNING qty", want: "13\nINSERT 0 1"},
+	{sql: "INSERT INTO items (id, name) SELECT 6, 'lime' WHERE NOT EXISTS (SELECT 1 FROM items WHERE id = 6)", want: "INSERT 0 1"},
+	{sql: "INSERT INTO items (id, name) SELECT 6, 'lime' WHERE NOT EXISTS (SELECT 1 FROM items WHERE id = 6)", want: "INSERT 0 0"},
+	{sql: "INSERT INTO sales (id, item_id, amount) SELECT id + 100, id, 1 FROM items WHERE id > 4", want: "INSERT 0 2"},
+	{sql: "DELETE FROM sales WHERE amount = 1 RETURNING id", want: "12\n105\n106\nDELETE 3"},
+	{sql: "DELETE FROM sales WHERE item_id NOT IN (SELECT id FROM items)", want: "DELETE 1"},
+	{sql: "SELECT id, qty, tags FROM items ORDER BY id", want: "1|20|{red,fresh}\n2|1|{fresh}\n3|12|{x}\n4||\n5|13|\n6||\nSELECT 6"},
+	{sql: "DROP TABLE sales", want: "DROP TABLE"},
+	// The seed's statements (spec section 4), without their timestamps.
+	{sql: "CREATE TABLE orders (order_id text PRIMARY KEY, status text, version int8 NOT NULL, status_changed_at timestamptz, batch_id text)", want: "CREATE TABLE"},
+	{sql: "INSERT INTO orders (order_id, status, version) VALUES ('order_1', 'new', 5), ('order_2', 'new', 2), ('order_3', 'new', 7)", want: "INSERT 0 3"},
+	{sql: batchUpdate, args: []any{"b1"}, want: "order_1|success|6|Successfully updated\norder_2|failed||Version conflict or order not found\norder_3|success|8|Successfully updated\nSELECT 3"},
+	{sql: "SELECT order_id, status, version, batch_id, status_changed_at IS NOT NULL FROM orders ORDER BY order_id", want: "order_1|shipped|6|b1|t\norder_2|new|2||f\norder_3|shipped|8|b1|t\nSELECT 3"},
+	{sql: "CREATE TABLE page_views (page_id text PRIMARY KEY, view_count int8, first_view_timestamp timestamptz, last_view_timestamp timestamptz, version int8)", want: "CREATE TABLE"},
+	{sql: countView, args: []any{"home"}, want: "UPDATE 0"},
+	{sql: firstView, args: []any{"home"}, want: "INSERT 0 1"},
+	{sql: countView, args: []any{"home"}, want: "UPDATE 1"},
+	{sql: firstView, args: []any{"home"}, want: "INSERT 0 0"},
+	{sql: "SELECT page_id, view_count, version FROM page_views", want: "home|2|2\nSELECT 1"},
+	{sql: "CREATE TABLE distributed_locks (lock_key text PRIMARY KEY, acquired_by text, acquired_at timestamptz, expires_at timestamptz, lock_version int8)", want: "CREATE TABLE"},
+	{sql: "SELECT lock_status, acquired_by FROM (SELECT 'x' AS lock_status, 'y' AS acquired_by) s", want: "x|y\nSELECT 1"},
+	{sql: acquireLockNoTime, args: []any{"k", "me", 30}, want: "acquired|me\nSELECT 1"},
+	{sql: acquireLockNoTime, args: []any{"k", "you", 30}, want: "SELECT 0"},
+	{sql: releaseLock, args: []any{"k", "you", 1}, want: "DELETE 0"},
+	{sql: releaseLock, args: []any{"k", "me", 1}, want: "DELETE 1"},
+	{sql: acquireLockNoTime, args: []any{"k", "you", 30}, want: "acquired|you\nSELECT 1"},
+	{sql: "CREATE TABLE user_preferences (user_id text PRIMARY KEY, favorite_categories text[], version int8 NOT NULL, last_modified timestamptz)", want: "CREATE TABLE"},
+	{sql: "INSERT INTO user_preferences (user_id, favorite_categories, version) VALUES ('u', ARRAY['books'], 1)", want: "INSERT 0 1"},
+	{sql: addCategory, args: []any{"music", "u"}, want: "UPDATE 1"},
+	{sql: addCategory, args: []any{"music", "u"}, want: "UPDATE 0"},
+	{sql: removeCategory, args: []any{"books", "u"}, want: "UPDATE 1"},
+	{sql: "SELECT favorite_categories, version FROM user_preferences", want: "{music}|3\nSELECT 1"},
+}
+
+// acquireLockNoTime is the seed's lock acquisition without the timestamp
+// column, which differs from run to run.
+var acquireLockNoTime = strings.Replace(acquireLock, ",\n       l.acquired_by, l.acquired_at\n", ",\n       l.acquired_by\n", 1)
+
+// renderSimple runs a statement with the simple protocol and renders its
+// rows as text.
+func renderSimple(c *pgx.Conn, q string, args []any) (string, error) {
+	rows, err := c.Query(context.Background(), q, append([]any{pgx.QueryExecModeSimpleProtocol}, args...)...)
+	if err != nil {
+		return "", err
+	}
+	defer rows.Close()
+	var b strings.Builder
+	for rows.Next() {
+		for i, v := range rows.RawValues() {
+			if i > 0 {
+				b.WriteByte('|')
+			}
+			b.Write(v)
+		}
+		b.WriteByte('\n')
+	}
+	if err := rows.Err(); err != nil {
+		return "", err
+	}
+	b.WriteString(rows.CommandTag().String())
+	return b.String(), nil
+}
+
+// runCompare runs compareSteps on a connection.
+func runCompare(t *testing.T, who string, c *pgx.Conn) {
+	for _, s := range compareSteps {
+		got, err := renderSimple(c, s.sql, s.args)
+		if err != nil {
+			t.Fatalf("%s: %s: %v", who, s.sql, err)
+		}
+		if got != s.want {
+			t.Errorf("%s: %s\n got: %q\nwant: %q", who, s.sql, got, s.want)
+		}
+	}
+}
+
+func TestCompare_Concord(t *testing.T) {
+	url, _ := startServer(t)
+	runCompare(t, "concord", connect(t, url))
+}
+
+// TestCompare_PostgreSQL runs the same steps against PostgreSQL 15, to keep
+// the expected answers PostgreSQL's. It is skipped only when no PostgreSQL
+// server binary is installed.
+func TestCompare_PostgreSQL(t *testing.T) {
+	bins, _ := filepath.Glob("/usr/lib/postgresql/*/bin/postgres")
+	if len(bins) == 0 {
+		t.Skip("no PostgreSQL server installed (Debian's postgresql package); .ci/run installs it")
+	}
+	if testing.Short() {
+		t.Skip("starts a PostgreSQL cluster")
+	}
+	root, _ := filepath.Abs("..")
+	dir, err := os.MkdirTemp("", "concord-pgcompare-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := freePort(t)
+	env := append(os.Environ(), "PGBENCH_DIR="+dir, "PGBENCH_PORT="+l)
+	start := exec.Command(filepath.Join(root, "scripts/pg-start.sh"))
+	start.Env = env
+	out, err := start.Output()
+	if err != nil {
+		t.Fatalf("pg-start.sh: %v", err)
+	}
+	t.Cleanup(func() {
+		stop := exec.Command(filepath.Join(root, "scripts/pg-stop.sh"))
+		stop.Env = env
+		_ = stop.Run()
+	})
+	c := connect(t, strings.TrimSpace(string(out)))
+	if _, err := c.Exec(context.Background(), pgSeedFunctions); err != nil {
+		t.Fatal(err)
+	}
+	runCompare(t, "postgresql", c)
+}
+
+// freePort returns a free loopback port.
+func freePort(t *testing.T) string {
+	l, err := netListen()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return fmt.Sprint(l.Addr().(*netTCPAddr).Port)
+}

@@ -1,0 +1,186 @@
+// Package pgserver serves Concord over PostgreSQL's wire protocol (v3), so
+// that psql, pgx, database/sql and any PostgreSQL client reach the same data
+// the MongoDB port serves. Messages are framed by pgx's pgproto3; statements
+// run through package sql. It knows nothing of the engine.
+//
+// A Server's zero value is not usable: set Engine. Serve accepts connections
+// until Close; each connection is one sql.Session, with its own
+// transaction block and prepared statements.
+package pgserver
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"log"
+	"net"
+	"sync"
+	"sync/atomic"
+
+	"github.com/concorddb/concord/sql"
+)
+
+// MaxMessageBytes bounds one frontend message; a longer one closes the
+// connection (PostgreSQL's own bound is 1 GB).
+const MaxMessageBytes = 32 << 20
+
+// Server is a PostgreSQL wire-protocol server. Safe for concurrent use.
+type Server struct {
+	// Engine runs the statements. Required.
+	Engine *sql.Engine
+	// Logf logs connection failures; nil logs with the standard logger.
+	Logf func(format string, args ...any)
+
+	mu        sync.Mutex
+	listeners map[net.Listener]struct{}
+	conns     map[*conn]struct{}
+	byPID     map[uint32]*conn
+	closed    bool
+	wg        sync.WaitGroup
+	connCount atomic.Int64
+}
+
+// ErrServerClosed is returned by Serve after Close.
+var ErrServerClosed = errors.New("pgserver: server closed")
+
+// ListenAndServe listens on addr and serves it.
+func (s *Server) ListenAndServe(addr string) error {
+	l, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
+	return s.Serve(l)
+}
+
+// Serve accepts connections on l until Close, and returns ErrServerClosed
+// then. It closes l.
+func (s *Server) Serve(l net.Listener) error {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		l.Close()
+		return ErrServerClosed
+	}
+	if s.listeners == nil {
+		s.listeners = map[net.Listener]struct{}{}
+		s.conns = map[*conn]struct{}{}
+		s.byPID = map[uint32]*conn{}
+	}
+	s.listeners[l] = struct{}{}
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		delete(s.listeners, l)
+		s.mu.Unlock()
+		l.Close()
+	}()
+	for {
+		nc, err := l.Accept()
+		if err != nil {
+			s.mu.Lock()
+			closed := s.closed
+			s.mu.Unlock()
+			if closed {
+				return ErrServerClosed
+			}
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() {
+				continue
+			}
+			return err
+		}
+		c := &conn{srv: s, nc: nc}
+		s.mu.Lock()
+		if s.closed {
+			s.mu.Unlock()
+			nc.Close()
+			return ErrServerClosed
+		}
+		s.conns[c] = struct{}{}
+		s.wg.Add(1)
+		s.mu.Unlock()
+		s.connCount.Add(1)
+		go func() {
+			defer s.wg.Done()
+			c.serve()
+			s.mu.Lock()
+			delete(s.conns, c)
+			if c.sess != nil {
+				delete(s.byPID, c.sess.PID())
+			}
+			s.mu.Unlock()
+		}()
+	}
+}
+
+// Connections returns the number of connections served so far.
+func (s *Server) Connections() int64 { return s.connCount.Load() }
+
+// Close stops the listeners, closes every connection (aborting their open
+// transactions) and waits for their goroutines.
+func (s *Server) Close() error {
+	s.mu.Lock()
+	s.closed = true
+	for l := range s.listeners {
+		l.Close()
+	}
+	for c := range s.conns {
+		c.nc.Close()
+	}
+	s.mu.Unlock()
+	s.wg.Wait()
+	return nil
+}
+
+func (s *Server) logf(format string, args ...any) {
+	if s.Logf != nil {
+		s.Logf(format, args...)
+		return
+	}
+	log.Printf(format, args...)
+}
+
+// register makes a connection's session reachable by cancel requests.
+func (s *Server) register(c *conn) {
+	c.secret = make([]byte, 4)
+	_, _ = rand.Read(c.secret)
+	s.mu.Lock()
+	s.byPID[c.sess.PID()] = c
+	s.mu.Unlock()
+}
+
+// cancel cancels the statement running on the connection with that
+// process id and secret, if any; a wrong secret is ignored, as PostgreSQL
+// does.
+func (s *Server) cancel(pid uint32, secret []byte) {
+	s.mu.Lock()
+	c := s.byPID[pid]
+	s.mu.Unlock()
+	if c == nil || string(c.secret) != string(secret) {
+		return
+	}
+	c.cancelRunning()
+}
+
+// withCancel returns a context for one statement that a cancel request
+// cancels.
+func (c *conn) withCancel() (context.Context, context.CancelFunc) {
+	ctx, cancel := context.WithCancel(context.Background())
+	c.mu.Lock()
+	c.running = cancel
+	c.mu.Unlock()
+	return ctx, func() {
+		c.mu.Lock()
+		c.running = nil
+		c.mu.Unlock()
+		cancel()
+	}
+}
+
+func (c *conn) cancelRunning() {
+	c.mu.Lock()
+	if c.running != nil {
+		c.running()
+	}
+	c.mu.Unlock()
+}

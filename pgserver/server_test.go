@@ -1,0 +1,173 @@
+package pgserver_test
+
+import (
+	"context"
+	"errors"
+	"net"
+	"testing"
+	"time"
+
+	"github.com/concorddb/concord"
+	"github.com/concorddb/concord/pgserver"
+	"github.com/concorddb/concord/sql"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"go.mongodb.org/mongo-driver/v2/bson"
+)
+
+// startServer serves a fresh database on a loopback port and returns its
+// connection URL.
+func startServer(t testing.TB) (string, *concord.DB) {
+	t.Helper()
+	db, err := concord.Open(t.TempDir(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &pgserver.Server{Engine: sql.NewEngine(db), Logf: t.Logf}
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(l) }()
+	t.Cleanup(func() {
+		srv.Close()
+		if err := <-done; !errors.Is(err, pgserver.ErrServerClosed) {
+			t.Errorf("Serve: %v", err)
+		}
+		db.Close()
+	})
+	return "postgres://test@" + l.Addr().String() + "/test?sslmode=disable", db
+}
+
+func connect(t testing.TB, url string) *pgx.Conn {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	c, err := pgx.Connect(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close(context.Background()) })
+	return c
+}
+
+// sqlState returns the SQLSTATE of a pgx error, "" for none.
+func sqlState(err error) string {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		return pe.Code
+	}
+	return ""
+}
+
+func TestServer_PgxRoundTrip(t *testing.T) {
+	url, _ := startServer(t)
+	c := connect(t, url)
+	ctx := context.Background()
+	if _, err := c.Exec(ctx, "CREATE TABLE inventory (product_id text PRIMARY KEY, quantity int8 NOT NULL, version int8, price numeric, tags text[], seen timestamptz)"); err != nil {
+		t.Fatal(err)
+	}
+	tag, err := c.Exec(ctx, "INSERT INTO inventory (product_id, quantity, version, price, tags, seen) VALUES ($1, $2, 1, $3, $4, $5)",
+		"p1", 10, 2.5, []string{"a", "b"}, time.Date(2024, 1, 2, 3, 4, 5, 0, time.UTC))
+	if err != nil || tag.String() != "INSERT 0 1" {
+		t.Fatalf("insert: %v %v", tag, err)
+	}
+	// Bounded increment: $1 is typed from quantity.
+	const bounded = "UPDATE inventory SET quantity = quantity + $1, version = version + 1 WHERE product_id = $2 AND quantity + $1 >= 0 AND quantity + $1 <= $3"
+	if tag, err := c.Exec(ctx, bounded, -4, "p1", 100); err != nil || tag.RowsAffected() != 1 {
+		t.Fatalf("bounded: %v %v", tag, err)
+	}
+	if tag, err := c.Exec(ctx, bounded, -7, "p1", 100); err != nil || tag.RowsAffected() != 0 {
+		t.Fatalf("bounded below zero: %v %v", tag, err)
+	}
+	var q, v int64
+	var price float64
+	var tags []string
+	var seen time.Time
+	err = c.QueryRow(ctx, "SELECT quantity, version, price, tags, seen FROM inventory WHERE product_id = $1", "p1").Scan(&q, &v, &price, &tags, &seen)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if q != 6 || v != 2 || price != 2.5 || len(tags) != 2 || !seen.Equal(time.Date(2024, 1, 2, 3, 4, 5, 0, time.UTC)) {
+		t.Fatalf("got %d %d %v %v %v", q, v, price, tags, seen)
+	}
+	// Errors carry SQLSTATEs.
+	_, err = c.Exec(ctx, "INSERT INTO inventory (product_id, quantity) VALUES ('p1', 1)")
+	if sqlState(err) != "23505" {
+		t.Fatalf("duplicate: %v", err)
+	}
+	_, err = c.Exec(ctx, "INSERT INTO inventory (product_id) VALUES ('p2')")
+	if sqlState(err) != "23502" {
+		t.Fatalf("not null: %v", err)
+	}
+	if _, err = c.Exec(ctx, "SELECT * FROM missing"); sqlState(err) != "42P01" {
+		t.Fatalf("unknown table: %v", err)
+	}
+	if _, err = c.Exec(ctx, "SELEC 1"); sqlState(err) != "42601" {
+		t.Fatalf("syntax: %v", err)
+	}
+}
+
+func TestServer_TransactionStatusAndRollback(t *testing.T) {
+	url, _ := startServer(t)
+	c := connect(t, url)
+	ctx := context.Background()
+	mustExec(t, c, "CREATE TABLE accounts (id text PRIMARY KEY, balance int8 NOT NULL)")
+	mustExec(t, c, "INSERT INTO accounts VALUES ('a', 100), ('b', 0)")
+	tx, err := c.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tx.Exec(ctx, "UPDATE accounts SET balance = balance - 10 WHERE id = 'a'"); err != nil {
+		t.Fatal(err)
+	}
+	if st := c.PgConn().TxStatus(); st != 'T' {
+		t.Fatalf("status %c, want T", st)
+	}
+	if _, err := tx.Exec(ctx, "SELECT * FROM missing"); err == nil {
+		t.Fatal("want an error")
+	}
+	if st := c.PgConn().TxStatus(); st != 'E' {
+		t.Fatalf("status %c, want E", st)
+	}
+	if _, err := tx.Exec(ctx, "SELECT 1"); sqlState(err) != "25P02" {
+		t.Fatalf("in failed transaction: %v", err)
+	}
+	if err := tx.Rollback(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var bal int64
+	if err := c.QueryRow(ctx, "SELECT balance FROM accounts WHERE id = 'a'").Scan(&bal); err != nil || bal != 100 {
+		t.Fatalf("after rollback: %d %v", bal, err)
+	}
+}
+
+func mustExec(t testing.TB, c *pgx.Conn, q string, args ...any) {
+	t.Helper()
+	if _, err := c.Exec(context.Background(), q, args...); err != nil {
+		t.Fatalf("%s: %v", q, err)
+	}
+}
+
+type netTCPAddr = net.TCPAddr
+
+func netListen() (net.Listener, error) { return net.Listen("tcp", "127.0.0.1:0") }
+
+// TestServer_SchemalessColumnsChange: a prepared SELECT * over a collection
+// written over the MongoDB port keeps the columns it was described with when
+// later documents bring other fields.
+func TestServer_SchemalessColumnsChange(t *testing.T) {
+	url, db := startServer(t)
+	ctx := context.Background()
+	coll := db.Database("test").Collection("events")
+	if _, err := coll.InsertOne(ctx, bson.D{{Key: "_id", Value: 1}, {Key: "kind", Value: "a"}}); err != nil {
+		t.Fatal(err)
+	}
+	c := connect(t, url)
+	assertRows(t, c, "SELECT * FROM events ORDER BY _id", "1 a")
+	if _, err := coll.InsertOne(ctx, bson.D{{Key: "_id", Value: 2}, {Key: "extra", Value: true}}); err != nil {
+		t.Fatal(err)
+	}
+	assertRows(t, c, "SELECT * FROM events ORDER BY _id", "1 a;2 <nil>")
+}

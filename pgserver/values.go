@@ -1,0 +1,97 @@
+package pgserver
+
+import (
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/concorddb/concord/sql"
+	"github.com/jackc/pgx/v5/pgtype"
+)
+
+// decodeParam decodes one Bind parameter of type oid into a value package
+// sql accepts: text as a string (sql converts it to the parameter's type),
+// binary through pgtype (m is the connection's: a pgtype.Map is not safe
+// for concurrent use). NULL is nil.
+func decodeParam(m *pgtype.Map, oid uint32, format int16, b []byte) (any, error) {
+	if b == nil {
+		return nil, nil
+	}
+	if format == 0 {
+		return string(b), nil
+	}
+	t, ok := m.TypeForOID(oid)
+	if !ok {
+		return string(b), nil
+	}
+	v, err := t.Codec.DecodeValue(m, oid, format, b)
+	if err != nil {
+		return nil, &sql.Error{Code: sql.CodeInvalidTextRep, Message: fmt.Sprintf("incorrect binary data format in bind parameter: %v", err)}
+	}
+	return normalize(v), nil
+}
+
+// normalize converts pgtype's decoded values to package sql's.
+func normalize(v any) any {
+	switch x := v.(type) {
+	case int16:
+		return int64(x)
+	case int32:
+		return int64(x)
+	case float32:
+		return float64(x)
+	case pgtype.Numeric:
+		f, err := x.Float64Value()
+		if err != nil || !f.Valid {
+			return nil
+		}
+		return f.Float64
+	case pgtype.Interval:
+		return time.Duration(x.Microseconds)*time.Microsecond + time.Duration(x.Days)*24*time.Hour
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = normalize(e)
+		}
+		return out
+	case map[string]any, []byte:
+		return fmt.Sprint(x)
+	}
+	return v
+}
+
+// encodeValue encodes one result value for a column of type oid.
+func encodeValue(m *pgtype.Map, v any, oid uint32, format int16) ([]byte, error) {
+	if v == nil {
+		return nil, nil
+	}
+	v, err := sql.Coerce(v, oid)
+	if err != nil {
+		return nil, err
+	}
+	if format == 0 {
+		return []byte(sql.FormatText(v)), nil
+	}
+	switch oid {
+	case sql.OIDJSONB:
+		return append([]byte{1}, sql.FormatText(v)...), nil
+	case sql.OIDJSON:
+		return []byte(sql.FormatText(v)), nil
+	case sql.OIDInterval:
+		d := v.(time.Duration)
+		v = pgtype.Interval{Microseconds: int64(d / time.Microsecond), Valid: true}
+	case sql.OIDInt4:
+		if n, ok := v.(int64); ok && n >= math.MinInt32 && n <= math.MaxInt32 {
+			v = int32(n)
+		}
+	case sql.OIDInt2:
+		if n, ok := v.(int64); ok && n >= math.MinInt16 && n <= math.MaxInt16 {
+			v = int16(n)
+		}
+	}
+	b, err := m.Encode(oid, format, v, nil)
+	if err != nil {
+		return nil, &sql.Error{Code: sql.CodeDatatypeMismatch, Message: fmt.Sprintf("cannot encode %v as %s: %v", v, sql.TypeName(oid), err)}
+	}
+	return b, nil
+}

@@ -1,0 +1,272 @@
+package sql
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/concorddb/concord"
+	pg "github.com/pganalyze/pg_query_go/v6"
+	"go.mongodb.org/mongo-driver/v2/bson"
+)
+
+// createTable runs CREATE TABLE: the collection, its recorded columns, a
+// unique index per UNIQUE constraint. The primary key is the document's
+// _id.
+func (x *exec) createTable(cs *pg.CreateStmt) (*Result, error) {
+	if x.describe {
+		return &Result{Tag: "CREATE TABLE"}, nil
+	}
+	if x.inTxn {
+		return nil, unsupported("CREATE TABLE inside a transaction block")
+	}
+	rv := cs.Relation
+	if rv.Schemaname != "" && rv.Schemaname != "public" {
+		return nil, unsupported("schemas other than public")
+	}
+	t := &table{Name: rv.Relname}
+	var uniques [][]string
+	for _, el := range cs.TableElts {
+		switch {
+		case el.GetColumnDef() != nil:
+			cd := el.GetColumnDef()
+			oid, err := typeFromName(cd.TypeName)
+			if err != nil {
+				return nil, err
+			}
+			c := column{Name: cd.Colname, Type: oid, NotNull: cd.IsNotNull}
+			for _, cn := range cd.Constraints {
+				con := cn.GetConstraint()
+				switch con.Contype {
+				case pg.ConstrType_CONSTR_NOTNULL:
+					c.NotNull = true
+				case pg.ConstrType_CONSTR_PRIMARY:
+					if len(t.Key) > 0 {
+						return nil, errorf("42P16", "multiple primary keys for table %q are not allowed", t.Name)
+					}
+					t.Key = []string{cd.Colname}
+					c.NotNull = true
+				case pg.ConstrType_CONSTR_UNIQUE:
+					uniques = append(uniques, []string{cd.Colname})
+				case pg.ConstrType_CONSTR_NULL:
+				default:
+					return nil, unsupported(fmt.Sprintf("the column constraint %s", strings.TrimPrefix(con.Contype.String(), "CONSTR_")))
+				}
+			}
+			if t.column(c.Name) != nil {
+				return nil, errorf("42701", "column %q specified more than once", c.Name)
+			}
+			t.Columns = append(t.Columns, c)
+		case el.GetConstraint() != nil:
+			con := el.GetConstraint()
+			var keys []string
+			for _, k := range con.Keys {
+				keys = append(keys, k.GetString_().GetSval())
+			}
+			switch con.Contype {
+			case pg.ConstrType_CONSTR_PRIMARY:
+				if len(t.Key) > 0 {
+					return nil, errorf("42P16", "multiple primary keys for table %q are not allowed", t.Name)
+				}
+				t.Key = keys
+			case pg.ConstrType_CONSTR_UNIQUE:
+				uniques = append(uniques, keys)
+			default:
+				return nil, unsupported(fmt.Sprintf("the table constraint %s", strings.TrimPrefix(con.Contype.String(), "CONSTR_")))
+			}
+		default:
+			return nil, unsupported("this table element")
+		}
+	}
+	for _, k := range t.Key {
+		c := t.column(k)
+		if c == nil {
+			return nil, errorf(CodeUndefinedColumn, "column %q named in key does not exist", k)
+		}
+		c.NotNull = true
+	}
+	db := x.s.db()
+	existing, err := db.ListCollectionNames(x.base, bson.D{{Key: "name", Value: t.Name}})
+	if err != nil {
+		return nil, err
+	}
+	if len(existing) > 0 {
+		if cs.IfNotExists {
+			return &Result{Tag: "CREATE TABLE"}, nil
+		}
+		return nil, errorf(CodeDuplicateTable, "relation %q already exists", t.Name)
+	}
+	if _, err := db.Collection(tablesCollection).InsertOne(x.base, t); err != nil {
+		if concord.IsDuplicateKey(err) {
+			if cs.IfNotExists {
+				return &Result{Tag: "CREATE TABLE"}, nil
+			}
+			return nil, errorf(CodeDuplicateTable, "relation %q already exists", t.Name)
+		}
+		return nil, err
+	}
+	if err := db.CreateCollection(x.base, t.Name); err != nil {
+		return nil, err
+	}
+	t.declared = true
+	for _, u := range uniques {
+		keys := bson.D{}
+		for _, k := range u {
+			if t.column(k) == nil {
+				return nil, errorf(CodeUndefinedColumn, "column %q named in key does not exist", k)
+			}
+			keys = append(keys, bson.E{Key: t.field(k), Value: 1})
+		}
+		name := t.Name + "_" + strings.Join(u, "_") + "_key"
+		if _, err := db.Collection(t.Name).CreateIndex(x.base, concord.IndexModel{Keys: keys, Name: name, Unique: true}); err != nil {
+			return nil, err
+		}
+	}
+	return &Result{Tag: "CREATE TABLE"}, nil
+}
+
+// createIndex runs CREATE [UNIQUE] INDEX on columns.
+func (x *exec) createIndex(is *pg.IndexStmt) (*Result, error) {
+	if x.describe {
+		return &Result{Tag: "CREATE INDEX"}, nil
+	}
+	t, err := x.lookupTable(is.Relation.Relname, is.Relation.Location)
+	if err != nil {
+		return nil, err
+	}
+	if is.WhereClause != nil {
+		return nil, unsupported("partial indexes")
+	}
+	keys := bson.D{}
+	var names []string
+	for _, p := range is.IndexParams {
+		ie := p.GetIndexElem()
+		if ie.Name == "" {
+			return nil, unsupported("expression indexes")
+		}
+		if t.declared && t.column(ie.Name) == nil {
+			return nil, errorf(CodeUndefinedColumn, "column %q does not exist", ie.Name)
+		}
+		dir := 1
+		if ie.Ordering == pg.SortByDir_SORTBY_DESC {
+			dir = -1
+		}
+		keys = append(keys, bson.E{Key: t.field(ie.Name), Value: dir})
+		names = append(names, ie.Name)
+	}
+	name := is.Idxname
+	if name == "" {
+		name = t.Name + "_" + strings.Join(names, "_") + "_idx"
+	}
+	if _, err := x.s.db().Collection(t.Name).CreateIndex(x.base, concord.IndexModel{Keys: keys, Name: name, Unique: is.Unique}); err != nil {
+		return nil, err
+	}
+	return &Result{Tag: "CREATE INDEX"}, nil
+}
+
+// drop runs DROP TABLE and DROP INDEX.
+func (x *exec) drop(ds *pg.DropStmt) (*Result, error) {
+	if x.describe {
+		return &Result{Tag: "DROP"}, nil
+	}
+	db := x.s.db()
+	for _, o := range ds.Objects {
+		var parts []string
+		for _, it := range o.GetList().GetItems() {
+			parts = append(parts, it.GetString_().GetSval())
+		}
+		if len(parts) == 0 {
+			continue
+		}
+		name := parts[len(parts)-1]
+		switch ds.RemoveType {
+		case pg.ObjectType_OBJECT_TABLE:
+			if _, err := x.lookupTable(name, 0); err != nil {
+				if ds.MissingOk {
+					continue
+				}
+				return nil, err
+			}
+			if err := db.Collection(name).Drop(x.base); err != nil {
+				return nil, err
+			}
+			if _, err := db.Collection(tablesCollection).DeleteOne(x.base, bson.D{{Key: "_id", Value: name}}); err != nil {
+				return nil, err
+			}
+		case pg.ObjectType_OBJECT_INDEX:
+			found, err := x.dropIndex(name)
+			if err != nil {
+				return nil, err
+			}
+			if !found && !ds.MissingOk {
+				return nil, errorf(CodeUndefinedObject, "index %q does not exist", name)
+			}
+		default:
+			return nil, unsupported("DROP " + strings.TrimPrefix(ds.RemoveType.String(), "OBJECT_"))
+		}
+	}
+	if ds.RemoveType == pg.ObjectType_OBJECT_INDEX {
+		return &Result{Tag: "DROP INDEX"}, nil
+	}
+	return &Result{Tag: "DROP TABLE"}, nil
+}
+
+// dropIndex drops the named index of whichever table has it.
+func (x *exec) dropIndex(name string) (bool, error) {
+	names, err := x.tableNames(x.base)
+	if err != nil {
+		return false, err
+	}
+	for _, tn := range names {
+		specs, err := x.s.db().Collection(tn).ListIndexes(x.base)
+		if err != nil {
+			return false, err
+		}
+		for _, s := range specs {
+			if s.Name == name {
+				return true, x.s.db().Collection(tn).DropIndex(x.base, name)
+			}
+		}
+	}
+	return false, nil
+}
+
+// alterTable runs ALTER TABLE ... ADD COLUMN, which changes the catalog
+// only: existing rows read the new column as NULL.
+func (x *exec) alterTable(as *pg.AlterTableStmt) (*Result, error) {
+	if x.describe {
+		return &Result{Tag: "ALTER TABLE"}, nil
+	}
+	t, err := x.lookupTable(as.Relation.Relname, as.Relation.Location)
+	if err != nil {
+		return nil, err
+	}
+	if !t.declared {
+		return nil, unsupported("ALTER TABLE on a collection without declared columns")
+	}
+	for _, c := range as.Cmds {
+		cmd := c.GetAlterTableCmd()
+		if cmd.Subtype != pg.AlterTableType_AT_AddColumn {
+			return nil, unsupported("ALTER TABLE " + strings.TrimPrefix(cmd.Subtype.String(), "AT_"))
+		}
+		cd := cmd.Def.GetColumnDef()
+		oid, err := typeFromName(cd.TypeName)
+		if err != nil {
+			return nil, err
+		}
+		if t.column(cd.Colname) != nil {
+			if cmd.MissingOk {
+				continue
+			}
+			return nil, errorf("42701", "column %q of relation %q already exists", cd.Colname, t.Name)
+		}
+		if cd.IsNotNull {
+			return nil, unsupported("ADD COLUMN ... NOT NULL (existing rows have no value)")
+		}
+		t.Columns = append(t.Columns, column{Name: cd.Colname, Type: oid})
+	}
+	_, err = x.s.db().Collection(tablesCollection).ReplaceOne(x.base, bson.D{{Key: "_id", Value: t.Name}}, t)
+	if err != nil {
+		return nil, err
+	}
+	return &Result{Tag: "ALTER TABLE"}, nil
+}

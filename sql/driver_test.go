@@ -1,0 +1,78 @@
+package sql_test
+
+import (
+	"context"
+	stdsql "database/sql"
+	"fmt"
+	"path/filepath"
+	"testing"
+
+	_ "github.com/concorddb/concord/sql"
+)
+
+func TestDriver_ExecQueryTx(t *testing.T) {
+	db, err := stdsql.Open("concord", filepath.Join(t.TempDir(), "data")+"?database=shop")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	ctx := context.Background()
+	if _, err := db.ExecContext(ctx, "CREATE TABLE items (id int8 PRIMARY KEY, name text NOT NULL, qty int4)"); err != nil {
+		t.Fatal(err)
+	}
+	res, err := db.ExecContext(ctx, "INSERT INTO items VALUES ($1, $2, $3), ($4, $5, $6)", 1, "apple", 3, 2, "pear", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := res.RowsAffected(); n != 2 {
+		t.Fatalf("RowsAffected %d", n)
+	}
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tx.ExecContext(ctx, "UPDATE items SET qty = qty + $1 WHERE id = $2", 10, 1); err != nil {
+		t.Fatal(err)
+	}
+	if err := tx.Rollback(); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := db.QueryContext(ctx, "SELECT id, name, qty FROM items WHERE qty >= $1 ORDER BY id", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	got := ""
+	for rows.Next() {
+		var id int64
+		var name string
+		var qty int
+		if err := rows.Scan(&id, &name, &qty); err != nil {
+			t.Fatal(err)
+		}
+		got += fmt.Sprintf("%d %s %d;", id, name, qty)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if got != "1 apple 3;2 pear 0;" {
+		t.Fatalf("got %q", got)
+	}
+}
+
+// Example runs SQL in process on a Concord database, with no server ("" is
+// an in-memory database; give a directory for a durable one).
+func Example() {
+	db, err := stdsql.Open("concord", "")
+	if err != nil {
+		panic(err)
+	}
+	defer db.Close()
+	db.Exec("CREATE TABLE counters (name text PRIMARY KEY, n int8 NOT NULL)")
+	db.Exec("INSERT INTO counters VALUES ('hits', 0)")
+	db.Exec("UPDATE counters SET n = n + $1 WHERE name = $2", 5, "hits") // an atomic $inc
+	var n int64
+	db.QueryRow("SELECT n FROM counters WHERE name = 'hits'").Scan(&n)
+	fmt.Println(n)
+	// Output: 5
+}

@@ -1,0 +1,954 @@
+package sql
+
+import (
+	"fmt"
+	"math"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	pg "github.com/pganalyze/pg_query_go/v6"
+	"go.mongodb.org/mongo-driver/v2/bson"
+)
+
+// eval evaluates an expression for the row sc holds, with SQL's
+// three-valued logic (nil is NULL).
+func (x *exec) eval(n *pg.Node, sc *scope) (any, error) {
+	switch {
+	case n == nil:
+		return nil, nil
+	case n.GetAConst() != nil:
+		return constValue(n.GetAConst())
+	case n.GetParamRef() != nil:
+		i := int(n.GetParamRef().Number)
+		if x.describe {
+			return nil, nil
+		}
+		if i < 1 || i > len(x.params) {
+			return nil, errorf(CodeUndefinedParameter, "there is no parameter $%d", i)
+		}
+		return x.params[i-1], nil
+	case n.GetColumnRef() != nil:
+		cr := n.GetColumnRef()
+		fields := columnFields(cr)
+		v, _, found, err := sc.lookup(fields)
+		if err != nil {
+			return nil, err
+		}
+		if !found {
+			return nil, unknownColumn(fields, cr.Location)
+		}
+		return v, nil
+	case n.GetAExpr() != nil:
+		return x.evalAExpr(n.GetAExpr(), sc)
+	case n.GetBoolExpr() != nil:
+		return x.evalBool(n.GetBoolExpr(), sc)
+	case n.GetNullTest() != nil:
+		nt := n.GetNullTest()
+		v, err := x.eval(nt.Arg, sc)
+		if err != nil {
+			return nil, err
+		}
+		return (v == nil) == (nt.Nulltesttype == pg.NullTestType_IS_NULL), nil
+	case n.GetBooleanTest() != nil:
+		bt := n.GetBooleanTest()
+		v, err := x.eval(bt.Arg, sc)
+		if err != nil {
+			return nil, err
+		}
+		switch bt.Booltesttype {
+		case pg.BoolTestType_IS_TRUE:
+			return v == true, nil
+		case pg.BoolTestType_IS_NOT_TRUE:
+			return v != true, nil
+		case pg.BoolTestType_IS_FALSE:
+			return v == false, nil
+		case pg.BoolTestType_IS_NOT_FALSE:
+			return v != false, nil
+		case pg.BoolTestType_IS_UNKNOWN:
+			return v == nil, nil
+		default:
+			return v != nil, nil
+		}
+	case n.GetSubLink() != nil:
+		return x.evalSubLink(n.GetSubLink(), sc)
+	case n.GetCaseExpr() != nil:
+		return x.evalCase(n.GetCaseExpr(), sc)
+	case n.GetCoalesceExpr() != nil:
+		for _, a := range n.GetCoalesceExpr().Args {
+			v, err := x.eval(a, sc)
+			if err != nil || v != nil {
+				return v, err
+			}
+		}
+		return nil, nil
+	case n.GetMinMaxExpr() != nil:
+		mm := n.GetMinMaxExpr()
+		var best any
+		for _, a := range mm.Args {
+			v, err := x.eval(a, sc)
+			if err != nil {
+				return nil, err
+			}
+			if v == nil {
+				continue
+			}
+			c, _ := compare(v, best)
+			if best == nil || (mm.Op == pg.MinMaxOp_IS_GREATEST && c > 0) || (mm.Op == pg.MinMaxOp_IS_LEAST && c < 0) {
+				best = v
+			}
+		}
+		return best, nil
+	case n.GetTypeCast() != nil:
+		tc := n.GetTypeCast()
+		oid, err := typeFromName(tc.TypeName)
+		if err != nil {
+			return nil, err
+		}
+		v, err := x.eval(tc.Arg, sc)
+		if err != nil {
+			return nil, err
+		}
+		return coerce(v, oid)
+	case n.GetFuncCall() != nil:
+		return x.evalFunc(n.GetFuncCall(), sc)
+	case n.GetSqlvalueFunction() != nil:
+		return x.sqlValue(n.GetSqlvalueFunction())
+	case n.GetAArrayExpr() != nil:
+		elems := n.GetAArrayExpr().Elements
+		out := make([]any, len(elems))
+		for i, e := range elems {
+			v, err := x.eval(e, sc)
+			if err != nil {
+				return nil, err
+			}
+			out[i] = v
+		}
+		return out, nil
+	case n.GetAIndirection() != nil:
+		ind := n.GetAIndirection()
+		v, err := x.eval(ind.Arg, sc)
+		if err != nil {
+			return nil, err
+		}
+		return x.indirect(v, ind.Indirection, sc)
+	case n.GetList() != nil:
+		items := n.GetList().Items
+		out := make([]any, len(items))
+		for i, e := range items {
+			v, err := x.eval(e, sc)
+			if err != nil {
+				return nil, err
+			}
+			out[i] = v
+		}
+		return out, nil
+	case n.GetNamedArgExpr() != nil:
+		return x.eval(n.GetNamedArgExpr().Arg, sc)
+	case n.GetCollateClause() != nil:
+		return x.eval(n.GetCollateClause().Arg, sc)
+	}
+	return nil, unsupported(fmt.Sprintf("the expression %s", nodeName(n)))
+}
+
+// nodeName names a node's kind for error messages.
+func nodeName(n *pg.Node) string {
+	s := fmt.Sprintf("%T", n.GetNode())
+	s = strings.TrimPrefix(s, "*pg_query.Node_")
+	return s
+}
+
+// unknownColumn is the 42703 (or 42P01 for a qualifier) of a reference.
+func unknownColumn(fields []string, loc int32) *Error {
+	if len(fields) > 1 {
+		return &Error{Code: CodeUndefinedColumn, Message: fmt.Sprintf("column %s does not exist", strings.Join(fields, ".")),
+			Position: int(loc) + 1}
+	}
+	return &Error{Code: CodeUndefinedColumn, Message: fmt.Sprintf("column %q does not exist", fields[0]), Position: int(loc) + 1}
+}
+
+// constValue is a literal's value: integers are int64, other numbers
+// float64.
+func constValue(c *pg.A_Const) (any, error) {
+	if c.Isnull {
+		return nil, nil
+	}
+	switch v := c.Val.(type) {
+	case *pg.A_Const_Ival:
+		return int64(v.Ival.Ival), nil
+	case *pg.A_Const_Fval:
+		s := v.Fval.Fval
+		if i, err := strconv.ParseInt(s, 10, 64); err == nil {
+			return i, nil
+		}
+		f, err := strconv.ParseFloat(s, 64)
+		if err != nil {
+			return nil, errorf(CodeInvalidTextRep, "invalid number %q", s)
+		}
+		return f, nil
+	case *pg.A_Const_Sval:
+		return v.Sval.Sval, nil
+	case *pg.A_Const_Boolval:
+		return v.Boolval.Boolval, nil
+	case *pg.A_Const_Bsval:
+		return v.Bsval.Bsval, nil
+	}
+	return nil, nil
+}
+
+// opName returns an A_Expr's operator ("=", "+", "~~").
+func opName(names []*pg.Node) string {
+	if len(names) == 0 {
+		return ""
+	}
+	return names[len(names)-1].GetString_().GetSval()
+}
+
+func (x *exec) evalAExpr(a *pg.A_Expr, sc *scope) (any, error) {
+	op := opName(a.Name)
+	switch a.Kind {
+	case pg.A_Expr_Kind_AEXPR_OP:
+		if a.Lexpr == nil {
+			r, err := x.eval(a.Rexpr, sc)
+			if err != nil || r == nil {
+				return nil, err
+			}
+			switch op {
+			case "-":
+				return arith("-", int64(0), r)
+			case "+":
+				return r, nil
+			}
+			return nil, unsupported("prefix operator " + op)
+		}
+		l, err := x.eval(a.Lexpr, sc)
+		if err != nil {
+			return nil, err
+		}
+		r, err := x.eval(a.Rexpr, sc)
+		if err != nil {
+			return nil, err
+		}
+		return binaryOp(op, l, r)
+	case pg.A_Expr_Kind_AEXPR_OP_ANY, pg.A_Expr_Kind_AEXPR_OP_ALL:
+		l, err := x.eval(a.Lexpr, sc)
+		if err != nil {
+			return nil, err
+		}
+		r, err := x.eval(a.Rexpr, sc)
+		if err != nil {
+			return nil, err
+		}
+		arr, ok := r.([]any)
+		if r == nil {
+			return nil, nil
+		}
+		if !ok {
+			return nil, errorf(CodeDatatypeMismatch, "op ANY/ALL (array) requires array on right side")
+		}
+		return quantified(op, l, arr, a.Kind == pg.A_Expr_Kind_AEXPR_OP_ALL)
+	case pg.A_Expr_Kind_AEXPR_IN:
+		l, err := x.eval(a.Lexpr, sc)
+		if err != nil {
+			return nil, err
+		}
+		r, err := x.eval(a.Rexpr, sc)
+		if err != nil {
+			return nil, err
+		}
+		arr, _ := r.([]any)
+		if op == "<>" {
+			v, err := quantified("<>", l, arr, true)
+			return v, err
+		}
+		return quantified("=", l, arr, false)
+	case pg.A_Expr_Kind_AEXPR_LIKE, pg.A_Expr_Kind_AEXPR_ILIKE:
+		l, err := x.eval(a.Lexpr, sc)
+		if err != nil {
+			return nil, err
+		}
+		r, err := x.eval(a.Rexpr, sc)
+		if err != nil {
+			return nil, err
+		}
+		return binaryOp(op, l, r)
+	case pg.A_Expr_Kind_AEXPR_BETWEEN, pg.A_Expr_Kind_AEXPR_NOT_BETWEEN,
+		pg.A_Expr_Kind_AEXPR_BETWEEN_SYM, pg.A_Expr_Kind_AEXPR_NOT_BETWEEN_SYM:
+		v, err := x.eval(a.Lexpr, sc)
+		if err != nil {
+			return nil, err
+		}
+		bounds := a.Rexpr.GetList().GetItems()
+		if len(bounds) != 2 {
+			return nil, errorf(CodeSyntaxError, "BETWEEN needs two bounds")
+		}
+		lo, err := x.eval(bounds[0], sc)
+		if err != nil {
+			return nil, err
+		}
+		hi, err := x.eval(bounds[1], sc)
+		if err != nil {
+			return nil, err
+		}
+		if a.Kind == pg.A_Expr_Kind_AEXPR_BETWEEN_SYM || a.Kind == pg.A_Expr_Kind_AEXPR_NOT_BETWEEN_SYM {
+			if c, ok := compare(lo, hi); ok && c > 0 {
+				lo, hi = hi, lo
+			}
+		}
+		ge, err := binaryOp(">=", v, lo)
+		if err != nil {
+			return nil, err
+		}
+		le, err := binaryOp("<=", v, hi)
+		if err != nil {
+			return nil, err
+		}
+		res := and3(ge, le)
+		if a.Kind == pg.A_Expr_Kind_AEXPR_NOT_BETWEEN || a.Kind == pg.A_Expr_Kind_AEXPR_NOT_BETWEEN_SYM {
+			return not3(res), nil
+		}
+		return res, nil
+	case pg.A_Expr_Kind_AEXPR_DISTINCT, pg.A_Expr_Kind_AEXPR_NOT_DISTINCT:
+		l, err := x.eval(a.Lexpr, sc)
+		if err != nil {
+			return nil, err
+		}
+		r, err := x.eval(a.Rexpr, sc)
+		if err != nil {
+			return nil, err
+		}
+		same := (l == nil && r == nil)
+		if l != nil && r != nil {
+			c, _ := compare(l, r)
+			same = c == 0
+		}
+		return same == (a.Kind == pg.A_Expr_Kind_AEXPR_NOT_DISTINCT), nil
+	case pg.A_Expr_Kind_AEXPR_NULLIF:
+		l, err := x.eval(a.Lexpr, sc)
+		if err != nil {
+			return nil, err
+		}
+		r, err := x.eval(a.Rexpr, sc)
+		if err != nil {
+			return nil, err
+		}
+		if eq, _ := binaryOp("=", l, r); eq == true {
+			return nil, nil
+		}
+		return l, nil
+	}
+	return nil, unsupported("the operator " + op)
+}
+
+// quantified is l op ANY(arr) (all false) or l op ALL(arr).
+func quantified(op string, l any, arr []any, all bool) (any, error) {
+	var sawNull bool
+	for _, e := range arr {
+		v, err := binaryOp(op, l, e)
+		if err != nil {
+			return nil, err
+		}
+		switch v {
+		case nil:
+			sawNull = true
+		case true:
+			if !all {
+				return true, nil
+			}
+		case false:
+			if all {
+				return false, nil
+			}
+		}
+	}
+	if sawNull || (l == nil && len(arr) > 0) {
+		return nil, nil
+	}
+	return all, nil
+}
+
+// and3, or3 and not3 are SQL's three-valued AND, OR and NOT.
+func and3(a, b any) any {
+	if a == false || b == false {
+		return false
+	}
+	if a == nil || b == nil {
+		return nil
+	}
+	return true
+}
+
+func or3(a, b any) any {
+	if a == true || b == true {
+		return true
+	}
+	if a == nil || b == nil {
+		return nil
+	}
+	return false
+}
+
+func not3(a any) any {
+	if a == nil {
+		return nil
+	}
+	return a != true
+}
+
+func (x *exec) evalBool(b *pg.BoolExpr, sc *scope) (any, error) {
+	switch b.Boolop {
+	case pg.BoolExprType_NOT_EXPR:
+		v, err := x.eval(b.Args[0], sc)
+		if err != nil {
+			return nil, err
+		}
+		return not3(asBool(v)), nil
+	case pg.BoolExprType_AND_EXPR:
+		var res any = true
+		for _, a := range b.Args {
+			v, err := x.eval(a, sc)
+			if err != nil {
+				return nil, err
+			}
+			if res = and3(res, asBool(v)); res == false {
+				return false, nil
+			}
+		}
+		return res, nil
+	default:
+		var res any = false
+		for _, a := range b.Args {
+			v, err := x.eval(a, sc)
+			if err != nil {
+				return nil, err
+			}
+			if res = or3(res, asBool(v)); res == true {
+				return true, nil
+			}
+		}
+		return res, nil
+	}
+}
+
+// asBool reads a value as a boolean (nil stays NULL).
+func asBool(v any) any {
+	switch b := v.(type) {
+	case nil:
+		return nil
+	case bool:
+		return b
+	}
+	c, err := coerce(v, OIDBool)
+	if err != nil {
+		return nil
+	}
+	return c
+}
+
+// truthy reports whether a WHERE condition holds (NULL does not).
+func truthy(v any) bool { return asBool(v) == true }
+
+func (x *exec) evalCase(c *pg.CaseExpr, sc *scope) (any, error) {
+	var arg any
+	if c.Arg != nil {
+		var err error
+		if arg, err = x.eval(c.Arg, sc); err != nil {
+			return nil, err
+		}
+	}
+	for _, w := range c.Args {
+		cw := w.GetCaseWhen()
+		v, err := x.eval(cw.Expr, sc)
+		if err != nil {
+			return nil, err
+		}
+		if c.Arg != nil {
+			if v, err = binaryOp("=", arg, v); err != nil {
+				return nil, err
+			}
+		}
+		if truthy(v) {
+			return x.eval(cw.Result, sc)
+		}
+	}
+	return x.eval(c.Defresult, sc)
+}
+
+// indirect applies subscripts (1-based, as PostgreSQL's) and field
+// selections to a value.
+func (x *exec) indirect(v any, ind []*pg.Node, sc *scope) (any, error) {
+	for _, i := range ind {
+		switch {
+		case i.GetAIndices() != nil:
+			ai := i.GetAIndices()
+			if ai.IsSlice {
+				return nil, unsupported("array slices")
+			}
+			k, err := x.eval(ai.Uidx, sc)
+			if err != nil {
+				return nil, err
+			}
+			kv, err := coerce(k, OIDInt8)
+			if err != nil || kv == nil {
+				return nil, err
+			}
+			pos := kv.(int64)
+			switch a := v.(type) {
+			case []any:
+				if pos < 1 || pos > int64(len(a)) {
+					return nil, nil
+				}
+				v = a[pos-1]
+			case bson.RawValue:
+				if a.Type != bson.TypeArray {
+					return nil, nil
+				}
+				vals, _ := a.Array().Values()
+				if pos < 1 || pos > int64(len(vals)) {
+					return nil, nil
+				}
+				v = fromBSON(vals[pos-1])
+			default:
+				return nil, nil
+			}
+		case i.GetString_() != nil:
+			v = descend(v, []string{i.GetString_().GetSval()})
+		default:
+			return nil, unsupported("this subscript")
+		}
+	}
+	return v, nil
+}
+
+// binaryOp applies an infix operator. Comparisons of NULL are NULL.
+func binaryOp(op string, l, r any) (any, error) {
+	switch op {
+	case "||":
+		if l == nil || r == nil {
+			return nil, nil
+		}
+		la, lok := l.([]any)
+		ra, rok := r.([]any)
+		switch {
+		case lok && rok:
+			return append(append([]any{}, la...), ra...), nil
+		case lok:
+			return append(append([]any{}, la...), r), nil
+		case rok:
+			return append([]any{l}, ra...), nil
+		}
+		return formatText(l) + formatText(r), nil
+	case "->", "->>":
+		if l == nil || r == nil {
+			return nil, nil
+		}
+		rv, ok := l.(bson.RawValue)
+		if !ok {
+			if arr, isArr := l.([]any); isArr {
+				if i, isInt := r.(int64); isInt && i >= 0 && i < int64(len(arr)) {
+					if op == "->>" {
+						return formatText(arr[i]), nil
+					}
+					return fromGo(arr[i]), nil
+				}
+			}
+			return nil, nil
+		}
+		var out bson.RawValue
+		switch k := r.(type) {
+		case string:
+			if rv.Type != bson.TypeEmbeddedDocument {
+				return nil, nil
+			}
+			out = rv.Document().Lookup(k)
+		case int64:
+			if rv.Type != bson.TypeArray {
+				return nil, nil
+			}
+			vals, _ := rv.Array().Values()
+			if k < 0 || k >= int64(len(vals)) {
+				return nil, nil
+			}
+			out = vals[k]
+		}
+		if out.Type == 0 || out.Type == bson.TypeNull {
+			return nil, nil
+		}
+		if op == "->>" {
+			if out.Type == bson.TypeEmbeddedDocument || out.Type == bson.TypeArray {
+				return formatJSON(out), nil
+			}
+			return formatText(fromBSON(out)), nil
+		}
+		return out, nil
+	}
+	if l == nil || r == nil {
+		return nil, nil
+	}
+	switch op {
+	case "=", "<>", "!=", "<", ">", "<=", ">=":
+		c, ok := compare(l, r)
+		if !ok {
+			return nil, errorf(CodeDatatypeMismatch, "operator does not exist: %s %s %s",
+				TypeName(valueOID(l)), op, TypeName(valueOID(r)))
+		}
+		switch op {
+		case "=":
+			return c == 0, nil
+		case "<>", "!=":
+			return c != 0, nil
+		case "<":
+			return c < 0, nil
+		case ">":
+			return c > 0, nil
+		case "<=":
+			return c <= 0, nil
+		default:
+			return c >= 0, nil
+		}
+	case "+", "-", "*", "/", "%", "^":
+		return arith(op, l, r)
+	case "~~", "!~~", "~~*", "!~~*":
+		re, err := likeRegexp(formatText(r), strings.Contains(op, "*"))
+		if err != nil {
+			return nil, err
+		}
+		return re.MatchString(formatText(l)) == !strings.HasPrefix(op, "!"), nil
+	case "~", "!~", "~*", "!~*":
+		pat := formatText(r)
+		if strings.Contains(op, "*") {
+			pat = "(?i)" + pat
+		}
+		re, err := regexp.Compile(pat)
+		if err != nil {
+			return nil, errorf(CodeInvalidParameterValue, "invalid regular expression: %v", err)
+		}
+		return re.MatchString(formatText(l)) == !strings.HasPrefix(op, "!"), nil
+	case "@>", "<@":
+		if op == "<@" {
+			l, r = r, l
+		}
+		la, lok := l.([]any)
+		ra, rok := r.([]any)
+		if !lok || !rok {
+			return nil, unsupported("@> on non-arrays")
+		}
+		for _, e := range ra {
+			if v, _ := quantified("=", e, la, false); v != true {
+				return false, nil
+			}
+		}
+		return true, nil
+	case "&&":
+		la, _ := l.([]any)
+		ra, _ := r.([]any)
+		for _, e := range ra {
+			if v, _ := quantified("=", e, la, false); v == true {
+				return true, nil
+			}
+		}
+		return false, nil
+	}
+	return nil, &Error{Code: CodeUndefinedFunction, Message: fmt.Sprintf("operator does not exist: %s %s %s",
+		TypeName(valueOID(l)), op, TypeName(valueOID(r)))}
+}
+
+// likeRegexp compiles a LIKE pattern (% and _, backslash escapes).
+func likeRegexp(p string, fold bool) (*regexp.Regexp, error) {
+	var b strings.Builder
+	if fold {
+		b.WriteString("(?is)^")
+	} else {
+		b.WriteString("(?s)^")
+	}
+	for i := 0; i < len(p); i++ {
+		switch c := p[i]; c {
+		case '%':
+			b.WriteString(".*")
+		case '_':
+			b.WriteString(".")
+		case '\\':
+			if i+1 < len(p) {
+				i++
+				b.WriteString(regexp.QuoteMeta(string(p[i])))
+			}
+		default:
+			b.WriteString(regexp.QuoteMeta(string(c)))
+		}
+	}
+	b.WriteString("$")
+	return regexp.Compile(b.String())
+}
+
+// arith is +, -, *, /, % and ^ over numbers, and timestamp/interval
+// arithmetic. Integer overflow is 22003, division by zero 22012.
+func arith(op string, l, r any) (any, error) {
+	if l == nil || r == nil {
+		return nil, nil
+	}
+	switch lv := l.(type) {
+	case time.Time:
+		switch rv := r.(type) {
+		case time.Duration:
+			if op == "+" {
+				return lv.Add(rv), nil
+			}
+			if op == "-" {
+				return lv.Add(-rv), nil
+			}
+		case time.Time:
+			if op == "-" {
+				return lv.Sub(rv), nil
+			}
+		case string:
+			if d, err := parseInterval(rv); err == nil {
+				return arith(op, l, d)
+			}
+		}
+	case time.Duration:
+		switch rv := r.(type) {
+		case time.Duration:
+			if op == "+" {
+				return lv + rv, nil
+			}
+			if op == "-" {
+				return lv - rv, nil
+			}
+		case time.Time:
+			if op == "+" {
+				return rv.Add(lv), nil
+			}
+		case int64:
+			if op == "*" {
+				return lv * time.Duration(rv), nil
+			}
+		case float64:
+			if op == "*" {
+				return time.Duration(float64(lv) * rv), nil
+			}
+		}
+	}
+	l, r = numeric(l), numeric(r)
+	li, lInt := l.(int64)
+	ri, rInt := r.(int64)
+	if lInt && rInt && op != "^" {
+		switch op {
+		case "+":
+			s := li + ri
+			if (s > li) != (ri > 0) {
+				return nil, errorf(CodeNumericOutOfRange, "bigint out of range")
+			}
+			return s, nil
+		case "-":
+			s := li - ri
+			if (s < li) != (ri > 0) {
+				return nil, errorf(CodeNumericOutOfRange, "bigint out of range")
+			}
+			return s, nil
+		case "*":
+			if li != 0 && ri != 0 {
+				p := li * ri
+				if p/ri != li || (li == -1 && ri == math.MinInt64) || (ri == -1 && li == math.MinInt64) {
+					return nil, errorf(CodeNumericOutOfRange, "bigint out of range")
+				}
+				return p, nil
+			}
+			return int64(0), nil
+		case "/", "%":
+			if ri == 0 {
+				return nil, errorf(CodeDivisionByZero, "division by zero")
+			}
+			if op == "/" {
+				return li / ri, nil
+			}
+			return li % ri, nil
+		}
+	}
+	lf, lok := toFloat(l)
+	rf, rok := toFloat(r)
+	if !lok || !rok {
+		return nil, &Error{Code: CodeUndefinedFunction, Message: fmt.Sprintf("operator does not exist: %s %s %s",
+			TypeName(valueOID(l)), op, TypeName(valueOID(r)))}
+	}
+	switch op {
+	case "+":
+		return lf + rf, nil
+	case "-":
+		return lf - rf, nil
+	case "*":
+		return lf * rf, nil
+	case "/":
+		if rf == 0 {
+			return nil, errorf(CodeDivisionByZero, "division by zero")
+		}
+		return lf / rf, nil
+	case "%":
+		if rf == 0 {
+			return nil, errorf(CodeDivisionByZero, "division by zero")
+		}
+		return math.Mod(lf, rf), nil
+	default:
+		return math.Pow(lf, rf), nil
+	}
+}
+
+// numeric reads a string that holds a number as that number, as
+// PostgreSQL resolves an unknown-typed literal beside a number.
+func numeric(v any) any {
+	s, ok := v.(string)
+	if !ok {
+		return v
+	}
+	if i, err := strconv.ParseInt(strings.TrimSpace(s), 10, 64); err == nil {
+		return i
+	}
+	if f, err := strconv.ParseFloat(strings.TrimSpace(s), 64); err == nil {
+		return f
+	}
+	return v
+}
+
+func toFloat(v any) (float64, bool) {
+	switch x := v.(type) {
+	case int64:
+		return float64(x), true
+	case float64:
+		return x, true
+	}
+	return 0, false
+}
+
+// compare orders two non-NULL values of comparable types; ok is false for
+// values that cannot be compared (a number and a boolean).
+func compare(a, b any) (int, bool) {
+	if a == nil || b == nil {
+		switch {
+		case a == nil && b == nil:
+			return 0, true
+		case a == nil:
+			return 1, true // NULLs sort last, as in PostgreSQL's ascending order
+		default:
+			return -1, true
+		}
+	}
+	switch x := a.(type) {
+	case int64:
+		switch y := b.(type) {
+		case int64:
+			return cmp3(x < y, x > y), true
+		case float64:
+			return cmp3(float64(x) < y, float64(x) > y), true
+		case string:
+			if _, ok := numeric(y).(string); ok {
+				return 0, false // not a number: PostgreSQL's 22P02
+			}
+			return compare(a, numeric(y))
+		}
+	case float64:
+		switch y := b.(type) {
+		case int64:
+			return cmp3(x < float64(y), x > float64(y)), true
+		case float64:
+			return cmp3(x < y, x > y), true
+		case string:
+			if _, ok := numeric(y).(string); ok {
+				return 0, false // not a number: PostgreSQL's 22P02
+			}
+			return compare(a, numeric(y))
+		}
+	case string:
+		switch y := b.(type) {
+		case string:
+			return strings.Compare(x, y), true
+		case int64, float64:
+			if n := numeric(x); n != any(x) {
+				return compare(n, b)
+			}
+			return 0, false
+		case bool, time.Time, time.Duration, []any:
+			c, err := coerce(x, valueOID(b))
+			if err != nil {
+				return 0, false
+			}
+			return compare(c, b)
+		}
+	case bool:
+		switch y := b.(type) {
+		case bool:
+			return cmp3(!x && y, x && !y), true
+		case string:
+			return compare(b, a)
+		}
+	case time.Time:
+		switch y := b.(type) {
+		case time.Time:
+			return x.Compare(y), true
+		case string:
+			c, s := compare(b, a)
+			return -c, s
+		}
+	case time.Duration:
+		switch y := b.(type) {
+		case time.Duration:
+			return cmp3(x < y, x > y), true
+		case string:
+			c, s := compare(b, a)
+			return -c, s
+		}
+	case []any:
+		y, ok := b.([]any)
+		if !ok {
+			if s, isStr := b.(string); isStr {
+				c, ok := compare(s, a)
+				return -c, ok
+			}
+			return 0, false
+		}
+		for i := 0; i < len(x) && i < len(y); i++ {
+			if c, ok := compare(x[i], y[i]); !ok || c != 0 {
+				return c, ok
+			}
+		}
+		return cmp3(len(x) < len(y), len(x) > len(y)), true
+	case bson.RawValue:
+		return strings.Compare(formatJSON(x), formatText(b)), true
+	}
+	return 0, false
+}
+
+func cmp3(less, more bool) int {
+	switch {
+	case less:
+		return -1
+	case more:
+		return 1
+	}
+	return 0
+}
+
+// groupKey encodes values so that equal values (1 and 1.0 too) have equal
+// keys: the key of GROUP BY, DISTINCT and hash joins.
+func groupKey(vals []any) string {
+	var b strings.Builder
+	for _, v := range vals {
+		switch x := v.(type) {
+		case nil:
+			b.WriteString("N")
+		case int64:
+			b.WriteString("n" + strconv.FormatFloat(float64(x), 'g', -1, 64))
+			if float64(x) != float64(int64(float64(x))) || x > 1<<53 || x < -(1<<53) {
+				b.WriteString("i" + strconv.FormatInt(x, 10))
+			}
+		case float64:
+			b.WriteString("n" + strconv.FormatFloat(x, 'g', -1, 64))
+		case string:
+			b.WriteString("s" + strconv.Itoa(len(x)) + ":" + x)
+		default:
+			s := formatText(x)
+			b.WriteString("o" + strconv.Itoa(len(s)) + ":" + s)
+		}
+		b.WriteByte(0)
+	}
+	return b.String()
+}

@@ -1,0 +1,223 @@
+package sql
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/concorddb/concord"
+	pg "github.com/pganalyze/pg_query_go/v6"
+	"google.golang.org/protobuf/reflect/protoreflect"
+)
+
+// errNeedsTxn is returned by a statement that found, having started outside
+// any transaction, that it must read and write in one; run runs it again in
+// an internal transaction. Nothing was written when it is returned.
+var errNeedsTxn = errors.New("statement needs a transaction")
+
+// exec is the state of one statement's execution.
+type exec struct {
+	s         *Session
+	ctx       context.Context // carries the transaction's session, when in one
+	base      context.Context // without it: catalog reads
+	params    []any
+	paramOIDs []uint32 // when describing: the parameter types being inferred
+	describe  bool     // plan and type only: scan no rows, write nothing
+	inTxn     bool     // statements run in a transaction (a block or an internal one)
+	ctes      []map[string]*relation
+	nowT      time.Time
+}
+
+func (s *Session) newExec(ctx context.Context, params []any) *exec {
+	x := &exec{s: s, ctx: ctx, base: ctx, params: params}
+	if s.sess != nil {
+		x.ctx = concord.NewSessionContext(ctx, s.sess)
+		x.inTxn = true
+	}
+	return x
+}
+
+// now is the statement's (in a transaction block, the transaction's)
+// timestamp, at the millisecond precision a BSON date keeps.
+func (x *exec) now() time.Time {
+	if x.s.status == TxActive && !x.s.txnStart.IsZero() {
+		return x.s.txnStart.Truncate(time.Millisecond)
+	}
+	if x.nowT.IsZero() {
+		x.nowT = time.Now().UTC().Truncate(time.Millisecond)
+	}
+	return x.nowT
+}
+
+// run runs one statement. Outside a transaction block, a statement that is
+// not one atomic operation of the query language runs as an internal
+// transaction, retried on write conflicts.
+func (x *exec) run(n *pg.Node) (*Result, error) {
+	if !x.inTxn && !x.describe && !needsTxn(n) {
+		res, err := x.dispatch(n)
+		if !errors.Is(err, errNeedsTxn) {
+			return res, err
+		}
+	}
+	if !x.inTxn && !x.describe {
+		var res *Result
+		_, err := x.s.e.db.WithTransaction(x.base, func(ctx context.Context) (any, error) {
+			y := *x
+			y.ctx, y.inTxn, y.ctes = ctx, true, nil
+			var err error
+			res, err = y.dispatch(n)
+			return nil, err
+		})
+		return res, err
+	}
+	return x.dispatch(n)
+}
+
+func (x *exec) dispatch(n *pg.Node) (*Result, error) {
+	switch {
+	case n.GetTransactionStmt() != nil:
+		// Only described (a client may prepare BEGIN); Session.runStmt runs it.
+		return &Result{}, nil
+	case n.GetSelectStmt() != nil:
+		return x.query(n.GetSelectStmt())
+	case n.GetInsertStmt() != nil:
+		rel, tag, err := x.insert(n.GetInsertStmt())
+		return dmlResult(rel, tag, err)
+	case n.GetUpdateStmt() != nil:
+		rel, tag, err := x.update(n.GetUpdateStmt())
+		return dmlResult(rel, tag, err)
+	case n.GetDeleteStmt() != nil:
+		rel, tag, err := x.delete(n.GetDeleteStmt())
+		return dmlResult(rel, tag, err)
+	case n.GetCreateStmt() != nil:
+		return x.createTable(n.GetCreateStmt())
+	case n.GetIndexStmt() != nil:
+		return x.createIndex(n.GetIndexStmt())
+	case n.GetDropStmt() != nil:
+		return x.drop(n.GetDropStmt())
+	case n.GetAlterTableStmt() != nil:
+		return x.alterTable(n.GetAlterTableStmt())
+	case n.GetVariableSetStmt() != nil:
+		vs := n.GetVariableSetStmt()
+		if len(vs.Args) > 0 {
+			v, _ := x.eval(vs.Args[0], &scope{})
+			x.s.settings[vs.Name] = formatText(v)
+		}
+		return &Result{Tag: "SET"}, nil
+	case n.GetVariableShowStmt() != nil:
+		return x.show(n.GetVariableShowStmt().Name)
+	case n.GetDiscardStmt() != nil:
+		return &Result{Tag: "DISCARD ALL"}, nil
+	}
+	return nil, unsupported(fmt.Sprintf("the statement %s", nodeName(n)))
+}
+
+// dmlResult is the Result of INSERT, UPDATE and DELETE: rows only with
+// RETURNING.
+func dmlResult(rel *relation, tag string, err error) (*Result, error) {
+	if err != nil {
+		return nil, err
+	}
+	res := &Result{Tag: tag}
+	if rel != nil {
+		res.Columns, res.Rows = resultOf(rel)
+	}
+	return res, nil
+}
+
+// resultOf returns a relation's visible columns and rows.
+func resultOf(rel *relation) ([]Column, [][]any) {
+	vis := rel.visible("")
+	cols := make([]Column, len(vis))
+	for i, c := range vis {
+		cols[i] = Column{Name: rel.cols[c].name, OID: rel.cols[c].oid}
+	}
+	rows := make([][]any, len(rel.rows))
+	for r, row := range rel.rows {
+		out := make([]any, len(vis))
+		for i, c := range vis {
+			out[i] = row[c]
+		}
+		rows[r] = out
+	}
+	return cols, rows
+}
+
+// show answers SHOW name.
+func (x *exec) show(name string) (*Result, error) {
+	vals := map[string]string{
+		"transaction_isolation":         "repeatable read",
+		"default_transaction_isolation": "repeatable read",
+		"server_version":                ServerVersion,
+		"server_encoding":               "UTF8",
+		"client_encoding":               "UTF8",
+		"datestyle":                     "ISO, MDY",
+		"timezone":                      "UTC",
+		"standard_conforming_strings":   "on",
+		"integer_datetimes":             "on",
+		"search_path":                   "public",
+		"max_identifier_length":         "63",
+	}
+	v, ok := x.s.settings[name]
+	if !ok {
+		if v, ok = vals[name]; !ok {
+			return nil, errorf(CodeUndefinedObject, "unrecognized configuration parameter %q", name)
+		}
+	}
+	return &Result{Columns: []Column{{Name: name, OID: OIDText}}, Rows: [][]any{{v}}, Tag: "SHOW"}, nil
+}
+
+// needsTxn reports whether a statement must run as an internal transaction
+// outside a transaction block: anything reading more than one source or
+// writing more than one document atomically. One-table reads, UPDATE and
+// DELETE without FROM, USING or subqueries (atomic per document, as
+// PostgreSQL's READ COMMITTED is per row) and one-row INSERT ... VALUES do
+// not.
+func needsTxn(n *pg.Node) bool {
+	if walk(n.ProtoReflect(), func(m protoreflect.Message) bool {
+		switch m.Interface().(type) {
+		case *pg.SubLink, *pg.WithClause, *pg.JoinExpr, *pg.RangeSubselect, *pg.OnConflictClause:
+			return true
+		}
+		return false
+	}) {
+		return true
+	}
+	switch {
+	case n.GetSelectStmt() != nil:
+		return len(n.GetSelectStmt().FromClause) > 1
+	case n.GetInsertStmt() != nil:
+		sel := n.GetInsertStmt().SelectStmt.GetSelectStmt()
+		return sel == nil || len(sel.ValuesLists) != 1
+	case n.GetUpdateStmt() != nil:
+		return len(n.GetUpdateStmt().FromClause) > 0
+	case n.GetDeleteStmt() != nil:
+		return len(n.GetDeleteStmt().UsingClause) > 0
+	}
+	return false
+}
+
+// walk reports whether fn holds for m or any message inside it.
+func walk(m protoreflect.Message, fn func(protoreflect.Message) bool) bool {
+	if !m.IsValid() {
+		return false
+	}
+	if fn(m) {
+		return true
+	}
+	found := false
+	m.Range(func(fd protoreflect.FieldDescriptor, v protoreflect.Value) bool {
+		switch {
+		case fd.IsList() && fd.Message() != nil:
+			l := v.List()
+			for i := 0; i < l.Len() && !found; i++ {
+				found = walk(l.Get(i).Message(), fn)
+			}
+		case fd.Message() != nil && !fd.IsMap():
+			found = walk(v.Message(), fn)
+		}
+		return !found
+	})
+	return found
+}

@@ -1,0 +1,614 @@
+package sql
+
+import (
+	"fmt"
+	"math"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	pg "github.com/pganalyze/pg_query_go/v6"
+	"go.mongodb.org/mongo-driver/v2/bson"
+)
+
+// funcName returns a call's function name, lower case, without pg_catalog.
+func funcName(f *pg.FuncCall) string {
+	return strings.ToLower(f.Funcname[len(f.Funcname)-1].GetString_().GetSval())
+}
+
+// aggregates are the aggregate functions Concord evaluates.
+var aggregates = map[string]bool{
+	"count": true, "sum": true, "avg": true, "min": true, "max": true, "array_agg": true,
+	"string_agg": true, "bool_and": true, "bool_or": true, "every": true, "json_agg": true, "jsonb_agg": true,
+}
+
+// isAggregate reports whether a call is an aggregate (not a window call).
+func isAggregate(f *pg.FuncCall) bool { return f.Over == nil && aggregates[funcName(f)] }
+
+func (x *exec) evalFunc(f *pg.FuncCall, sc *scope) (any, error) {
+	name := funcName(f)
+	if f.Over != nil {
+		for s := sc; s != nil; s = s.outer {
+			if vals, ok := s.window[f]; ok {
+				return vals[s.rowIdx], nil
+			}
+		}
+		return nil, unsupported("window function " + name + " here")
+	}
+	if aggregates[name] {
+		for s := sc; s != nil; s = s.outer {
+			if s.group != nil {
+				return x.aggregate(f, name, s)
+			}
+		}
+		return nil, &Error{Code: CodeGroupingError, Message: fmt.Sprintf("aggregate function %s is not allowed here", name)}
+	}
+	args := make([]any, len(f.Args))
+	for i, a := range f.Args {
+		v, err := x.eval(a, sc)
+		if err != nil {
+			return nil, err
+		}
+		args[i] = v
+	}
+	return x.scalarFunc(name, f, args)
+}
+
+// scalarFunc runs a scalar function on evaluated arguments.
+func (x *exec) scalarFunc(name string, f *pg.FuncCall, args []any) (any, error) {
+	argc := func(n int) error {
+		if len(args) != n {
+			return &Error{Code: CodeUndefinedFunction, Message: fmt.Sprintf("function %s with %d arguments does not exist", name, len(args))}
+		}
+		return nil
+	}
+	switch name {
+	case "now", "transaction_timestamp", "statement_timestamp", "clock_timestamp":
+		return x.now(), nil
+	case "array_append_unique", "array_append", "array_remove", "array_contains", "array_prepend":
+		if err := argc(2); err != nil {
+			return nil, err
+		}
+		arrArg, v := args[0], args[1]
+		if name == "array_prepend" {
+			arrArg, v = args[1], args[0]
+		}
+		var arr []any
+		if arrArg != nil {
+			a, ok := arrArg.([]any)
+			if !ok {
+				c, err := coerce(arrArg, OIDTextArray)
+				if err != nil {
+					return nil, errorf(CodeDatatypeMismatch, "%s needs an array", name)
+				}
+				a = c.([]any)
+			}
+			arr = a
+		}
+		switch name {
+		case "array_contains":
+			if arrArg == nil {
+				return nil, nil
+			}
+			r, err := quantified("=", v, arr, false)
+			if r == nil {
+				r = false
+			}
+			return r, err
+		case "array_append":
+			return append(append([]any{}, arr...), v), nil
+		case "array_prepend":
+			return append([]any{v}, arr...), nil
+		case "array_append_unique":
+			if r, _ := quantified("=", v, arr, false); r == true {
+				return append([]any{}, arr...), nil
+			}
+			return append(append([]any{}, arr...), v), nil
+		default: // array_remove
+			if arrArg == nil {
+				return nil, nil
+			}
+			out := []any{}
+			for _, e := range arr {
+				if eq, _ := binaryOp("=", e, v); eq != true && !(e == nil && v == nil) {
+					out = append(out, e)
+				}
+			}
+			return out, nil
+		}
+	case "array_length", "cardinality":
+		if len(args) == 0 || args[0] == nil {
+			return nil, nil
+		}
+		a, ok := args[0].([]any)
+		if !ok || len(a) == 0 {
+			return nil, nil
+		}
+		return int64(len(a)), nil
+	case "merge_json", "jsonb_concat":
+		if err := argc(2); err != nil {
+			return nil, err
+		}
+		return mergeJSON(args[0], args[1])
+	case "make_interval":
+		var d time.Duration
+		units := map[string]time.Duration{"weeks": 7 * 24 * time.Hour, "days": 24 * time.Hour, "hours": time.Hour,
+			"mins": time.Minute, "secs": time.Second}
+		order := []string{"years", "months", "weeks", "days", "hours", "mins", "secs"}
+		for i, a := range f.Args {
+			unit := ""
+			if na := a.GetNamedArgExpr(); na != nil {
+				unit = na.Name
+			} else if i < len(order) {
+				unit = order[i]
+			}
+			if args[i] == nil {
+				return nil, nil
+			}
+			n, ok := toFloat(numeric(args[i]))
+			u, known := units[unit]
+			if !ok || !known {
+				return nil, unsupported("make_interval(" + unit + " => ...)")
+			}
+			d += time.Duration(n * float64(u))
+		}
+		return d, nil
+	case "lower", "upper", "length", "char_length", "trim", "btrim", "ltrim", "rtrim", "md5":
+		if err := argc(1); err != nil && !strings.HasSuffix(name, "trim") {
+			return nil, err
+		}
+		if args[0] == nil {
+			return nil, nil
+		}
+		s := formatText(args[0])
+		switch name {
+		case "lower":
+			return strings.ToLower(s), nil
+		case "upper":
+			return strings.ToUpper(s), nil
+		case "length", "char_length":
+			return int64(utf8.RuneCountInString(s)), nil
+		case "ltrim":
+			return strings.TrimLeft(s, " "), nil
+		case "rtrim":
+			return strings.TrimRight(s, " "), nil
+		case "md5":
+			return nil, unsupported("md5")
+		default:
+			return strings.TrimSpace(s), nil
+		}
+	case "concat":
+		var b strings.Builder
+		for _, a := range args {
+			if a != nil {
+				b.WriteString(formatText(a))
+			}
+		}
+		return b.String(), nil
+	case "replace":
+		if err := argc(3); err != nil {
+			return nil, err
+		}
+		if args[0] == nil || args[1] == nil || args[2] == nil {
+			return nil, nil
+		}
+		return strings.ReplaceAll(formatText(args[0]), formatText(args[1]), formatText(args[2])), nil
+	case "substring", "substr":
+		if len(args) < 2 || args[0] == nil || args[1] == nil {
+			return nil, nil
+		}
+		r := []rune(formatText(args[0]))
+		start, _ := coerce(args[1], OIDInt8)
+		from := start.(int64) - 1
+		to := int64(len(r))
+		if len(args) > 2 && args[2] != nil {
+			n, _ := coerce(args[2], OIDInt8)
+			to = from + n.(int64)
+		}
+		from = max(from, 0)
+		to = min(to, int64(len(r)))
+		if from >= to {
+			return "", nil
+		}
+		return string(r[from:to]), nil
+	case "abs", "round", "ceil", "ceiling", "floor", "sqrt", "trunc":
+		if len(args) == 0 || args[0] == nil {
+			return nil, nil
+		}
+		v := numeric(args[0])
+		if i, ok := v.(int64); ok && name != "sqrt" {
+			if name == "abs" && i < 0 {
+				return -i, nil
+			}
+			return i, nil
+		}
+		fv, ok := toFloat(v)
+		if !ok {
+			return nil, errorf(CodeDatatypeMismatch, "%s needs a number", name)
+		}
+		switch name {
+		case "abs":
+			return math.Abs(fv), nil
+		case "round":
+			if len(args) > 1 && args[1] != nil {
+				p, _ := coerce(args[1], OIDInt8)
+				m := math.Pow(10, float64(p.(int64)))
+				return math.Round(fv*m) / m, nil
+			}
+			return math.Round(fv), nil
+		case "ceil", "ceiling":
+			return math.Ceil(fv), nil
+		case "floor":
+			return math.Floor(fv), nil
+		case "trunc":
+			return math.Trunc(fv), nil
+		default:
+			return math.Sqrt(fv), nil
+		}
+	case "greatest", "least":
+		var best any
+		for _, a := range args {
+			if a == nil {
+				continue
+			}
+			c, _ := compare(a, best)
+			if best == nil || (name == "greatest" && c > 0) || (name == "least" && c < 0) {
+				best = a
+			}
+		}
+		return best, nil
+	case "nullif":
+		if err := argc(2); err != nil {
+			return nil, err
+		}
+		if eq, _ := binaryOp("=", args[0], args[1]); eq == true {
+			return nil, nil
+		}
+		return args[0], nil
+	case "coalesce":
+		for _, a := range args {
+			if a != nil {
+				return a, nil
+			}
+		}
+		return nil, nil
+	case "pg_sleep":
+		if err := argc(1); err != nil || args[0] == nil {
+			return nil, err
+		}
+		secs, ok := toFloat(numeric(args[0]))
+		if !ok {
+			return nil, errorf(CodeDatatypeMismatch, "pg_sleep needs a number of seconds")
+		}
+		t := time.NewTimer(time.Duration(secs * float64(time.Second)))
+		defer t.Stop()
+		select {
+		case <-t.C:
+			return "", nil
+		case <-x.ctx.Done():
+			return nil, x.ctx.Err()
+		}
+	case "version":
+		return "PostgreSQL " + ServerVersion + " (Concord)", nil
+	case "current_database":
+		return x.s.database, nil
+	case "current_schema":
+		return "public", nil
+	case "current_user", "session_user", "user":
+		return x.s.user(), nil
+	case "pg_backend_pid":
+		return int64(x.s.pid), nil
+	case "jsonb_build_object", "json_build_object":
+		if len(args)%2 != 0 {
+			return nil, errorf(CodeInvalidParameterValue, "argument list must have even number of elements")
+		}
+		d := bson.D{}
+		for i := 0; i < len(args); i += 2 {
+			v, _ := toBSON(args[i+1], 0)
+			d = append(d, bson.E{Key: formatText(args[i]), Value: v})
+		}
+		return docValue(d)
+	case "to_jsonb", "to_json":
+		if err := argc(1); err != nil {
+			return nil, err
+		}
+		return coerce(args[0], OIDJSONB)
+	case "date_trunc":
+		if err := argc(2); err != nil || args[1] == nil {
+			return nil, err
+		}
+		t, err := coerce(args[1], OIDTimestamptz)
+		if err != nil {
+			return nil, err
+		}
+		tt := t.(time.Time)
+		switch strings.ToLower(formatText(args[0])) {
+		case "second":
+			return tt.Truncate(time.Second), nil
+		case "minute":
+			return tt.Truncate(time.Minute), nil
+		case "hour":
+			return tt.Truncate(time.Hour), nil
+		case "day":
+			y, m, d := tt.Date()
+			return time.Date(y, m, d, 0, 0, 0, 0, time.UTC), nil
+		case "month":
+			y, m, _ := tt.Date()
+			return time.Date(y, m, 1, 0, 0, 0, 0, time.UTC), nil
+		case "year":
+			return time.Date(tt.Year(), 1, 1, 0, 0, 0, 0, time.UTC), nil
+		}
+		return nil, unsupported("date_trunc with this unit")
+	case "pg_table_is_visible", "has_table_privilege", "has_schema_privilege", "has_database_privilege":
+		return true, nil
+	case "format_type":
+		if len(args) == 0 || args[0] == nil {
+			return nil, nil
+		}
+		o, _ := coerce(args[0], OIDInt8)
+		return TypeName(uint32(o.(int64))), nil
+	case "pg_get_userbyid":
+		return "concord", nil
+	case "obj_description", "col_description", "shobj_description", "pg_get_expr", "pg_get_indexdef",
+		"pg_get_constraintdef", "pg_encoding_to_char", "array_to_string", "pg_size_pretty", "quote_ident":
+		return x.catalogFunc(name, args)
+	}
+	return nil, &Error{Code: CodeUndefinedFunction, Message: fmt.Sprintf("function %s does not exist", name),
+		Position: int(f.Location) + 1, Hint: "Concord supports the functions listed in docs/sql.md."}
+}
+
+// catalogFunc answers the catalog functions psql's queries call.
+func (x *exec) catalogFunc(name string, args []any) (any, error) {
+	switch name {
+	case "pg_encoding_to_char":
+		return "UTF8", nil
+	case "array_to_string":
+		if len(args) < 2 || args[0] == nil {
+			return nil, nil
+		}
+		a, _ := args[0].([]any)
+		parts := make([]string, 0, len(a))
+		for _, e := range a {
+			if e != nil {
+				parts = append(parts, formatText(e))
+			}
+		}
+		return strings.Join(parts, formatText(args[1])), nil
+	case "pg_size_pretty":
+		return formatText(args[0]) + " bytes", nil
+	case "quote_ident":
+		return formatText(args[0]), nil
+	}
+	return nil, nil
+}
+
+// docValue makes a jsonb value of a document.
+func docValue(d bson.D) (any, error) {
+	t, data, err := bson.MarshalValue(d)
+	if err != nil {
+		return nil, err
+	}
+	return bson.RawValue{Type: t, Value: data}, nil
+}
+
+// mergeJSON is MERGE_JSON(a, b): b's top-level fields over a's.
+func mergeJSON(a, b any) (any, error) {
+	if a == nil {
+		return b, nil
+	}
+	if b == nil {
+		return a, nil
+	}
+	ad, aok := a.(bson.RawValue)
+	bd, bok := b.(bson.RawValue)
+	if !aok || !bok || ad.Type != bson.TypeEmbeddedDocument || bd.Type != bson.TypeEmbeddedDocument {
+		return nil, errorf(CodeDatatypeMismatch, "MERGE_JSON needs two json objects")
+	}
+	var out bson.D
+	if err := bson.Unmarshal(ad.Document(), &out); err != nil {
+		return nil, err
+	}
+	elems, _ := bd.Document().Elements()
+	for _, e := range elems {
+		found := false
+		for i := range out {
+			if out[i].Key == e.Key() {
+				out[i].Value = e.Value()
+				found = true
+			}
+		}
+		if !found {
+			out = append(out, bson.E{Key: e.Key(), Value: e.Value()})
+		}
+	}
+	return docValue(out)
+}
+
+// sqlValue answers CURRENT_TIMESTAMP and its kin.
+func (x *exec) sqlValue(f *pg.SQLValueFunction) (any, error) {
+	switch f.Op {
+	case pg.SQLValueFunctionOp_SVFOP_CURRENT_TIMESTAMP, pg.SQLValueFunctionOp_SVFOP_CURRENT_TIMESTAMP_N,
+		pg.SQLValueFunctionOp_SVFOP_LOCALTIMESTAMP, pg.SQLValueFunctionOp_SVFOP_LOCALTIMESTAMP_N,
+		pg.SQLValueFunctionOp_SVFOP_CURRENT_TIME, pg.SQLValueFunctionOp_SVFOP_CURRENT_TIME_N,
+		pg.SQLValueFunctionOp_SVFOP_LOCALTIME, pg.SQLValueFunctionOp_SVFOP_LOCALTIME_N:
+		return x.now(), nil
+	case pg.SQLValueFunctionOp_SVFOP_CURRENT_DATE:
+		y, m, d := x.now().Date()
+		return time.Date(y, m, d, 0, 0, 0, 0, time.UTC), nil
+	case pg.SQLValueFunctionOp_SVFOP_CURRENT_SCHEMA:
+		return "public", nil
+	case pg.SQLValueFunctionOp_SVFOP_CURRENT_CATALOG:
+		return x.s.database, nil
+	default:
+		return x.s.user(), nil
+	}
+}
+
+// aggregate evaluates an aggregate call over the rows of sc's group.
+func (x *exec) aggregate(f *pg.FuncCall, name string, sc *scope) (any, error) {
+	var vals []any
+	seen := map[string]bool{}
+	for i, row := range sc.group {
+		rs := &scope{cols: sc.cols, row: row, outer: sc.outer, window: sc.window, rowIdx: i}
+		if f.AggFilter != nil {
+			ok, err := x.eval(f.AggFilter, rs)
+			if err != nil {
+				return nil, err
+			}
+			if !truthy(ok) {
+				continue
+			}
+		}
+		if f.AggStar {
+			vals = append(vals, true)
+			continue
+		}
+		if len(f.Args) == 0 {
+			return nil, errorf(CodeUndefinedFunction, "%s needs an argument", name)
+		}
+		v, err := x.eval(f.Args[0], rs)
+		if err != nil {
+			return nil, err
+		}
+		if v == nil && name != "array_agg" && name != "json_agg" && name != "jsonb_agg" {
+			continue
+		}
+		if f.AggDistinct {
+			k := groupKey([]any{v})
+			if seen[k] {
+				continue
+			}
+			seen[k] = true
+		}
+		if name == "string_agg" {
+			sep, err := x.eval(f.Args[1], rs)
+			if err != nil {
+				return nil, err
+			}
+			vals = append(vals, [2]any{v, sep})
+			continue
+		}
+		vals = append(vals, v)
+	}
+	switch name {
+	case "count":
+		return int64(len(vals)), nil
+	case "sum", "avg":
+		if len(vals) == 0 {
+			return nil, nil
+		}
+		var sum any = int64(0)
+		for _, v := range vals {
+			var err error
+			if sum, err = arith("+", sum, v); err != nil {
+				return nil, err
+			}
+		}
+		if name == "avg" {
+			f, _ := toFloat(sum)
+			return f / float64(len(vals)), nil
+		}
+		return sum, nil
+	case "min", "max":
+		var best any
+		for _, v := range vals {
+			c, _ := compare(v, best)
+			if best == nil || (name == "max" && c > 0) || (name == "min" && c < 0) {
+				best = v
+			}
+		}
+		return best, nil
+	case "array_agg":
+		if len(vals) == 0 {
+			return nil, nil
+		}
+		return vals, nil
+	case "json_agg", "jsonb_agg":
+		if len(vals) == 0 {
+			return nil, nil
+		}
+		return coerce(vals, OIDJSONB)
+	case "string_agg":
+		if len(vals) == 0 {
+			return nil, nil
+		}
+		var b strings.Builder
+		for i, p := range vals {
+			pair := p.([2]any)
+			if i > 0 && pair[1] != nil {
+				b.WriteString(formatText(pair[1]))
+			}
+			b.WriteString(formatText(pair[0]))
+		}
+		return b.String(), nil
+	default: // bool_and, every, bool_or
+		if len(vals) == 0 {
+			return nil, nil
+		}
+		res := name != "bool_or"
+		for _, v := range vals {
+			b := truthy(v)
+			if name == "bool_or" && b {
+				res = true
+			}
+			if name != "bool_or" && !b {
+				res = false
+			}
+		}
+		return res, nil
+	}
+}
+
+// evalSubLink runs a subquery: EXISTS, a scalar subquery, x IN (SELECT
+// ...), x op ANY/ALL (SELECT ...), ARRAY(SELECT ...).
+func (x *exec) evalSubLink(sl *pg.SubLink, sc *scope) (any, error) {
+	sel := sl.Subselect.GetSelectStmt()
+	if sel == nil {
+		return nil, unsupported("this subquery")
+	}
+	limit := -1
+	if sl.SubLinkType == pg.SubLinkType_EXISTS_SUBLINK {
+		limit = 1
+	}
+	rel, err := x.selectRows(sel, sc, limit)
+	if err != nil {
+		return nil, err
+	}
+	vis := rel.visible("")
+	switch sl.SubLinkType {
+	case pg.SubLinkType_EXISTS_SUBLINK:
+		return len(rel.rows) > 0, nil
+	case pg.SubLinkType_EXPR_SUBLINK:
+		if len(vis) != 1 {
+			return nil, errorf(CodeSyntaxError, "subquery must return only one column")
+		}
+		switch len(rel.rows) {
+		case 0:
+			return nil, nil
+		case 1:
+			return rel.rows[0][vis[0]], nil
+		}
+		return nil, errorf(CodeCardinalityViolation, "more than one row returned by a subquery used as an expression")
+	case pg.SubLinkType_ARRAY_SUBLINK:
+		out := make([]any, len(rel.rows))
+		for i, r := range rel.rows {
+			out[i] = r[vis[0]]
+		}
+		return out, nil
+	case pg.SubLinkType_ANY_SUBLINK, pg.SubLinkType_ALL_SUBLINK:
+		l, err := x.eval(sl.Testexpr, sc)
+		if err != nil {
+			return nil, err
+		}
+		op := opName(sl.OperName)
+		if op == "" {
+			op = "="
+		}
+		arr := make([]any, len(rel.rows))
+		for i, r := range rel.rows {
+			arr[i] = r[vis[0]]
+		}
+		return quantified(op, l, arr, sl.SubLinkType == pg.SubLinkType_ALL_SUBLINK)
+	}
+	return nil, unsupported("this kind of subquery")
+}

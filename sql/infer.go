@@ -1,0 +1,351 @@
+package sql
+
+import (
+	pg "github.com/pganalyze/pg_query_go/v6"
+)
+
+// typeOf returns the type an expression's values have, for the row
+// description a prepared statement reports before it runs, and records the
+// types of the parameters it meets on the way: $1 beside a column takes the
+// column's type, as PostgreSQL infers it. 0 means unknown (the values'
+// own types decide when the statement runs).
+func (x *exec) typeOf(n *pg.Node, sc *scope) uint32 {
+	if n == nil {
+		return 0
+	}
+	switch {
+	case n.GetAConst() != nil:
+		c := n.GetAConst()
+		switch c.Val.(type) {
+		case *pg.A_Const_Ival:
+			return OIDInt4
+		case *pg.A_Const_Fval:
+			return OIDNumeric
+		case *pg.A_Const_Boolval:
+			return OIDBool
+		case *pg.A_Const_Sval:
+			return OIDText
+		}
+		return 0
+	case n.GetParamRef() != nil:
+		i := int(n.GetParamRef().Number)
+		if i >= 1 && i <= len(x.paramOIDs) {
+			return x.paramOIDs[i-1]
+		}
+		return 0
+	case n.GetColumnRef() != nil:
+		_, oid, _, _ := sc.lookup(columnFields(n.GetColumnRef()))
+		return oid
+	case n.GetTypeCast() != nil:
+		tc := n.GetTypeCast()
+		oid, _ := typeFromName(tc.TypeName)
+		x.hint(tc.Arg, oid, sc)
+		return oid
+	case n.GetAExpr() != nil:
+		a := n.GetAExpr()
+		op := opName(a.Name)
+		lt := x.typeOf(a.Lexpr, sc)
+		var rt uint32
+		if a.Rexpr.GetList() != nil {
+			for _, it := range a.Rexpr.GetList().Items {
+				if t := x.typeOf(it, sc); t != 0 && rt == 0 {
+					rt = t
+				}
+				x.hint(it, lt, sc)
+			}
+		} else {
+			rt = x.typeOf(a.Rexpr, sc)
+		}
+		switch a.Kind {
+		case pg.A_Expr_Kind_AEXPR_OP_ANY, pg.A_Expr_Kind_AEXPR_OP_ALL:
+			if e := types[rt].elem; e != 0 {
+				x.hint(a.Lexpr, e, sc)
+			}
+			if lt != 0 {
+				x.hint(a.Rexpr, types[lt].array, sc)
+			}
+			return OIDBool
+		case pg.A_Expr_Kind_AEXPR_OP:
+		default:
+			x.hint(a.Lexpr, rt, sc)
+			if a.Rexpr.GetList() == nil {
+				x.hint(a.Rexpr, lt, sc)
+			}
+			if a.Kind == pg.A_Expr_Kind_AEXPR_NULLIF {
+				return lt
+			}
+			return OIDBool
+		}
+		switch op {
+		case "->>", "~~", "!~~", "~~*", "!~~*", "~", "!~":
+			if op == "->>" {
+				return OIDText
+			}
+			x.hint(a.Rexpr, OIDText, sc)
+			return OIDBool
+		case "->":
+			return OIDJSONB
+		case "@>", "<@", "&&":
+			x.hint(a.Lexpr, rt, sc)
+			x.hint(a.Rexpr, lt, sc)
+			return OIDBool
+		}
+		if lt == OIDTimestamptz && (op == "+" || op == "-") {
+			if rt == OIDTimestamptz {
+				return OIDInterval
+			}
+			x.hint(a.Rexpr, OIDInterval, sc)
+			return OIDTimestamptz
+		}
+		x.hint(a.Lexpr, rt, sc)
+		x.hint(a.Rexpr, lt, sc)
+		if lt == 0 {
+			lt = rt
+		}
+		if rt == 0 {
+			rt = lt
+		}
+		switch op {
+		case "=", "<>", "!=", "<", ">", "<=", ">=":
+			return OIDBool
+		case "||":
+			if isArrayType(lt) {
+				return lt
+			}
+			if isArrayType(rt) {
+				return rt
+			}
+			return OIDText
+		}
+		return widen(lt, rt)
+	case n.GetBoolExpr() != nil:
+		for _, a := range n.GetBoolExpr().Args {
+			x.typeOf(a, sc)
+			x.hint(a, OIDBool, sc)
+		}
+		return OIDBool
+	case n.GetNullTest() != nil:
+		x.typeOf(n.GetNullTest().Arg, sc)
+		return OIDBool
+	case n.GetBooleanTest() != nil:
+		x.typeOf(n.GetBooleanTest().Arg, sc)
+		return OIDBool
+	case n.GetSubLink() != nil:
+		sl := n.GetSubLink()
+		var sub uint32
+		if sel := sl.Subselect.GetSelectStmt(); sel != nil {
+			if rel, err := x.selectRows(sel, sc, 0); err == nil {
+				if vis := rel.visible(""); len(vis) > 0 {
+					sub = rel.cols[vis[0]].oid
+				}
+			}
+		}
+		switch sl.SubLinkType {
+		case pg.SubLinkType_EXPR_SUBLINK:
+			return sub
+		case pg.SubLinkType_ARRAY_SUBLINK:
+			return types[sub].array
+		case pg.SubLinkType_ANY_SUBLINK, pg.SubLinkType_ALL_SUBLINK:
+			x.hint(sl.Testexpr, sub, sc)
+		}
+		return OIDBool
+	case n.GetCaseExpr() != nil:
+		c := n.GetCaseExpr()
+		at := x.typeOf(c.Arg, sc)
+		var t uint32
+		for _, w := range c.Args {
+			cw := w.GetCaseWhen()
+			x.hint(cw.Expr, at, sc)
+			if r := x.typeOf(cw.Result, sc); t == 0 {
+				t = r
+			}
+		}
+		if d := x.typeOf(c.Defresult, sc); t == 0 {
+			t = d
+		}
+		return t
+	case n.GetCoalesceExpr() != nil:
+		return x.firstType(n.GetCoalesceExpr().Args, sc)
+	case n.GetMinMaxExpr() != nil:
+		return x.firstType(n.GetMinMaxExpr().Args, sc)
+	case n.GetSqlvalueFunction() != nil:
+		switch n.GetSqlvalueFunction().Op {
+		case pg.SQLValueFunctionOp_SVFOP_CURRENT_DATE:
+			return OIDDate
+		case pg.SQLValueFunctionOp_SVFOP_CURRENT_ROLE, pg.SQLValueFunctionOp_SVFOP_CURRENT_USER,
+			pg.SQLValueFunctionOp_SVFOP_USER, pg.SQLValueFunctionOp_SVFOP_SESSION_USER,
+			pg.SQLValueFunctionOp_SVFOP_CURRENT_CATALOG, pg.SQLValueFunctionOp_SVFOP_CURRENT_SCHEMA:
+			return OIDText
+		}
+		return OIDTimestamptz
+	case n.GetAArrayExpr() != nil:
+		t := x.firstType(n.GetAArrayExpr().Elements, sc)
+		for _, e := range n.GetAArrayExpr().Elements {
+			x.hint(e, t, sc)
+		}
+		if t == 0 {
+			return OIDTextArray
+		}
+		return types[t].array
+	case n.GetAIndirection() != nil:
+		ind := n.GetAIndirection()
+		t := x.typeOf(ind.Arg, sc)
+		for _, i := range ind.Indirection {
+			if ai := i.GetAIndices(); ai != nil {
+				x.hint(ai.Uidx, OIDInt8, sc)
+			}
+		}
+		if e := types[t].elem; e != 0 {
+			return e
+		}
+		return 0
+	case n.GetFuncCall() != nil:
+		return x.funcType(n.GetFuncCall(), sc)
+	case n.GetNamedArgExpr() != nil:
+		return x.typeOf(n.GetNamedArgExpr().Arg, sc)
+	case n.GetCollateClause() != nil:
+		return x.typeOf(n.GetCollateClause().Arg, sc)
+	}
+	return 0
+}
+
+// firstType is the first known type of a list of expressions, which also
+// becomes the type of its parameters.
+func (x *exec) firstType(args []*pg.Node, sc *scope) uint32 {
+	var t uint32
+	for _, a := range args {
+		if at := x.typeOf(a, sc); t == 0 {
+			t = at
+		}
+	}
+	for _, a := range args {
+		x.hint(a, t, sc)
+	}
+	return t
+}
+
+// funcType is the result type of a function call.
+func (x *exec) funcType(f *pg.FuncCall, sc *scope) uint32 {
+	name := funcName(f)
+	at := make([]uint32, len(f.Args))
+	for i, a := range f.Args {
+		at[i] = x.typeOf(a, sc)
+	}
+	arg0 := uint32(0)
+	if len(at) > 0 {
+		arg0 = at[0]
+	}
+	switch name {
+	case "count", "row_number", "rank", "dense_rank":
+		return OIDInt8
+	case "sum":
+		if isIntType(arg0) {
+			return OIDInt8
+		}
+		if arg0 == OIDFloat8 {
+			return OIDFloat8
+		}
+		return OIDNumeric
+	case "avg":
+		if arg0 == OIDFloat8 {
+			return OIDFloat8
+		}
+		return OIDNumeric
+	case "min", "max", "greatest", "least", "coalesce", "nullif", "abs", "round", "ceil", "ceiling", "floor", "trunc":
+		if name == "round" && len(at) > 1 {
+			x.hint(f.Args[1], OIDInt4, sc)
+		}
+		return arg0
+	case "array_append_unique", "array_append", "array_remove", "array_contains":
+		if e := types[arg0].elem; e != 0 && len(f.Args) > 1 {
+			x.hint(f.Args[1], e, sc)
+		} else if arg0 == 0 && len(at) > 1 && at[1] != 0 {
+			x.hint(f.Args[0], types[at[1]].array, sc)
+			arg0 = types[at[1]].array
+		}
+		if name == "array_contains" {
+			return OIDBool
+		}
+		return arg0
+	case "array_agg":
+		return types[arg0].array
+	case "array_length", "cardinality", "length", "char_length":
+		return OIDInt4
+	case "now", "transaction_timestamp", "statement_timestamp", "clock_timestamp", "date_trunc":
+		return OIDTimestamptz
+	case "make_interval":
+		for _, a := range f.Args {
+			x.hint(a, OIDFloat8, sc)
+		}
+		return OIDInterval
+	case "merge_json", "jsonb_build_object", "to_jsonb", "jsonb_agg", "jsonb_concat":
+		return OIDJSONB
+	case "json_build_object", "to_json", "json_agg":
+		return OIDJSON
+	case "bool_and", "bool_or", "every", "pg_table_is_visible", "has_table_privilege", "has_schema_privilege":
+		return OIDBool
+	case "pg_backend_pid":
+		return OIDInt4
+	case "pg_sleep":
+		x.hint(f.Args[0], OIDFloat8, sc)
+		return OIDText
+	}
+	for i, a := range f.Args {
+		if at[i] == 0 {
+			x.hint(a, OIDText, sc)
+		}
+	}
+	return OIDText
+}
+
+// widen is the result type of arithmetic on two types.
+func widen(a, b uint32) uint32 {
+	switch {
+	case a == OIDInterval || b == OIDInterval:
+		return OIDInterval
+	case a == OIDFloat8 || b == OIDFloat8 || a == OIDFloat4 || b == OIDFloat4:
+		return OIDFloat8
+	case a == OIDNumeric || b == OIDNumeric:
+		return OIDNumeric
+	case a == OIDInt8 || b == OIDInt8:
+		return OIDInt8
+	case a == OIDInt4 || b == OIDInt4:
+		return OIDInt4
+	case a == OIDInt2 && b == OIDInt2:
+		return OIDInt2
+	}
+	if a != 0 {
+		return a
+	}
+	return b
+}
+
+// hint gives an expression's parameters type t when their type is not yet
+// known: a bare $n, or $n inside arithmetic.
+func (x *exec) hint(n *pg.Node, t uint32, sc *scope) {
+	if n == nil || t == 0 || t == OIDUnknown || x.paramOIDs == nil {
+		return
+	}
+	if na := n.GetNamedArgExpr(); na != nil {
+		n = na.Arg
+	}
+	if p := n.GetParamRef(); p != nil {
+		i := int(p.Number)
+		if i >= 1 && i <= len(x.paramOIDs) && x.paramOIDs[i-1] == 0 {
+			x.paramOIDs[i-1] = t
+		}
+		return
+	}
+	if a := n.GetAExpr(); a != nil && a.Kind == pg.A_Expr_Kind_AEXPR_OP && isNumericType(t) {
+		switch opName(a.Name) {
+		case "+", "-", "*", "/", "%":
+			x.hint(a.Lexpr, t, sc)
+			x.hint(a.Rexpr, t, sc)
+		}
+	}
+	if c := n.GetCoalesceExpr(); c != nil {
+		for _, a := range c.Args {
+			x.hint(a, t, sc)
+		}
+	}
+}

@@ -1,0 +1,95 @@
+package sql
+
+import (
+	"container/list"
+	"errors"
+	"strings"
+	"sync"
+	"unicode/utf8"
+
+	pg "github.com/pganalyze/pg_query_go/v6"
+	"github.com/pganalyze/pg_query_go/v6/parser"
+)
+
+// MaxStatementBytes bounds the text of one statement (PostgreSQL's own
+// limit on a query string is 1 GB; a longer text is refused before parsing).
+const MaxStatementBytes = 16 << 20
+
+// stmtCache is a bounded cache of parse trees by statement text, shared by
+// every session of an Engine. Trees in it are never modified: the planner
+// only reads them. Safe for concurrent use.
+type stmtCache struct {
+	mu  sync.Mutex
+	max int
+	ll  *list.List // front: most recently used; values are *cacheEntry
+	m   map[string]*list.Element
+}
+
+type cacheEntry struct {
+	text  string
+	stmts []*pg.RawStmt
+}
+
+func newStmtCache(max int) *stmtCache {
+	return &stmtCache{max: max, ll: list.New(), m: make(map[string]*list.Element)}
+}
+
+// parse returns the statements of text, from the cache when it holds them.
+// A syntax error is a 42601 *Error with the error's position; text that is
+// not valid UTF-8 or holds a NUL byte is 22021, as PostgreSQL reports it.
+func (c *stmtCache) parse(text string) ([]*pg.RawStmt, error) {
+	c.mu.Lock()
+	if el, ok := c.m[text]; ok {
+		c.ll.MoveToFront(el)
+		stmts := el.Value.(*cacheEntry).stmts
+		c.mu.Unlock()
+		return stmts, nil
+	}
+	c.mu.Unlock()
+	stmts, err := parse(text)
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if el, ok := c.m[text]; ok {
+		c.ll.MoveToFront(el)
+		return stmts, nil
+	}
+	c.m[text] = c.ll.PushFront(&cacheEntry{text: text, stmts: stmts})
+	for c.ll.Len() > c.max {
+		last := c.ll.Back()
+		c.ll.Remove(last)
+		delete(c.m, last.Value.(*cacheEntry).text)
+	}
+	return stmts, nil
+}
+
+// len returns the number of cached texts.
+func (c *stmtCache) len() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.ll.Len()
+}
+
+// parse runs PostgreSQL's grammar over text.
+func parse(text string) ([]*pg.RawStmt, error) {
+	if len(text) > MaxStatementBytes {
+		return nil, errorf(CodeProgramLimitExceeded, "statement is too long (%d bytes, at most %d)", len(text), MaxStatementBytes)
+	}
+	if !utf8.ValidString(text) {
+		return nil, errorf(CodeCharacterNotInRepertoire, "invalid byte sequence for encoding \"UTF8\"")
+	}
+	if strings.IndexByte(text, 0) >= 0 {
+		return nil, errorf(CodeCharacterNotInRepertoire, "invalid byte sequence for encoding \"UTF8\": 0x00")
+	}
+	tree, err := pg.Parse(text)
+	if err != nil {
+		var pe *parser.Error
+		if errors.As(err, &pe) {
+			return nil, &Error{Code: CodeSyntaxError, Message: pe.Message, Position: pe.Cursorpos}
+		}
+		return nil, &Error{Code: CodeSyntaxError, Message: err.Error()}
+	}
+	return tree.Stmts, nil
+}

@@ -1,0 +1,176 @@
+package sql
+
+import (
+	"go.mongodb.org/mongo-driver/v2/bson"
+)
+
+// catalogNames are the pg_catalog and information_schema relations
+// Concord answers, so that psql's \dt, \d and \l work.
+var catalogNames = map[string]bool{
+	"pg_class": true, "pg_namespace": true, "pg_attribute": true, "pg_type": true, "pg_database": true,
+	"pg_index": true, "pg_roles": true, "pg_am": true, "pg_attrdef": true, "pg_collation": true,
+	"pg_constraint": true, "pg_policy": true, "pg_statistic_ext": true, "pg_publication": true,
+	"pg_inherits": true, "pg_trigger": true, "pg_description": true, "pg_tablespace": true,
+}
+
+// isCatalogName reports whether an unqualified name is a pg_catalog
+// relation (pg_catalog is on every search path).
+func isCatalogName(name string) bool {
+	return len(name) > 3 && name[:3] == "pg_" && catalogNames[name]
+}
+
+// catalogRelation builds a catalog relation from the database's tables.
+func (x *exec) catalogRelation(schema, name string) (*relation, error) {
+	tables, err := x.tableNames(x.base)
+	if err != nil {
+		return nil, err
+	}
+	rel := &relation{}
+	col := func(name string, oid uint32) { rel.cols = append(rel.cols, relCol{name: name, oid: oid}) }
+	switch {
+	case schema == "information_schema" && name == "tables":
+		col("table_catalog", OIDText)
+		col("table_schema", OIDText)
+		col("table_name", OIDText)
+		col("table_type", OIDText)
+		for _, t := range tables {
+			rel.rows = append(rel.rows, []any{x.s.database, "public", t, "BASE TABLE"})
+		}
+	case schema == "information_schema" && name == "columns":
+		for _, c := range []string{"table_catalog", "table_schema", "table_name", "column_name"} {
+			col(c, OIDText)
+		}
+		col("ordinal_position", OIDInt4)
+		col("data_type", OIDText)
+		col("is_nullable", OIDText)
+		for _, tn := range tables {
+			t, err := x.lookupTable(tn, 0)
+			if err != nil {
+				return nil, err
+			}
+			for i, c := range x.columnsOf(t) {
+				nullable := "YES"
+				if c.NotNull {
+					nullable = "NO"
+				}
+				rel.rows = append(rel.rows, []any{x.s.database, "public", tn, c.Name, int64(i + 1), TypeName(c.Type), nullable})
+			}
+		}
+	case name == "pg_namespace":
+		col("oid", OIDOID)
+		col("nspname", OIDName)
+		col("nspowner", OIDOID)
+		rel.rows = [][]any{{int64(2200), "public", int64(10)}, {int64(11), "pg_catalog", int64(10)},
+			{int64(13000), "information_schema", int64(10)}}
+	case name == "pg_class":
+		for _, c := range []struct {
+			n string
+			o uint32
+		}{{"oid", OIDOID}, {"relname", OIDName}, {"relnamespace", OIDOID}, {"relkind", OIDChar},
+			{"relowner", OIDOID}, {"relam", OIDOID}, {"relpersistence", OIDChar}, {"relispartition", OIDBool},
+			{"relhasindex", OIDBool}, {"relchecks", OIDInt2}, {"relhasrules", OIDBool}, {"relhastriggers", OIDBool},
+			{"relrowsecurity", OIDBool}, {"relforcerowsecurity", OIDBool}, {"relhasoids", OIDBool},
+			{"reltablespace", OIDOID}, {"reloftype", OIDOID}, {"relreplident", OIDChar}, {"reloptions", OIDTextArray},
+			{"reltoastrelid", OIDOID}} {
+			col(c.n, c.o)
+		}
+		for i, t := range tables {
+			rel.rows = append(rel.rows, []any{tableOID(i), t, int64(2200), "r", int64(10), int64(2), "p", false,
+				false, int64(0), false, false, false, false, false, int64(0), int64(0), "d", nil, int64(0)})
+		}
+	case name == "pg_attribute":
+		for _, c := range []struct {
+			n string
+			o uint32
+		}{{"attrelid", OIDOID}, {"attname", OIDName}, {"atttypid", OIDOID}, {"attnum", OIDInt2},
+			{"attnotnull", OIDBool}, {"attisdropped", OIDBool}, {"atttypmod", OIDInt4}, {"atthasdef", OIDBool},
+			{"attidentity", OIDChar}, {"attgenerated", OIDChar}, {"attcollation", OIDOID}} {
+			col(c.n, c.o)
+		}
+		for i, tn := range tables {
+			t, err := x.lookupTable(tn, 0)
+			if err != nil {
+				return nil, err
+			}
+			for j, c := range x.columnsOf(t) {
+				rel.rows = append(rel.rows, []any{tableOID(i), c.Name, int64(c.Type), int64(j + 1), c.NotNull, false,
+					int64(-1), false, "", "", int64(0)})
+			}
+		}
+	case name == "pg_database":
+		col("oid", OIDOID)
+		col("datname", OIDName)
+		col("datdba", OIDOID)
+		col("encoding", OIDInt4)
+		col("datcollate", OIDText)
+		col("datctype", OIDText)
+		col("datacl", OIDTextArray)
+		col("datlocprovider", OIDChar)
+		col("daticulocale", OIDText)
+		names, err := x.s.e.db.ListDatabaseNames(x.base)
+		if err != nil {
+			return nil, err
+		}
+		for i, n := range names {
+			rel.rows = append(rel.rows, []any{int64(20000 + i), n, int64(10), int64(6), "C.UTF-8", "C.UTF-8", nil, "c", nil})
+		}
+	case name == "pg_roles":
+		col("oid", OIDOID)
+		col("rolname", OIDName)
+		col("rolsuper", OIDBool)
+		col("rolinherit", OIDBool)
+		col("rolcanlogin", OIDBool)
+		col("rolconnlimit", OIDInt4)
+		rel.rows = [][]any{{int64(10), x.s.user(), true, true, true, int64(-1)}}
+	case name == "pg_am":
+		col("oid", OIDOID)
+		col("amname", OIDName)
+		rel.rows = [][]any{{int64(2), "heap"}, {int64(403), "btree"}}
+	case name == "pg_type":
+		col("oid", OIDOID)
+		col("typname", OIDName)
+		col("typcollation", OIDOID)
+		for oid, t := range types {
+			rel.rows = append(rel.rows, []any{int64(oid), t.name, int64(0)})
+		}
+	default:
+		// Any other catalog relation is empty, and its columns read as NULL:
+		// what psql asks of policies, statistics objects, publications,
+		// inheritance and the like, which Concord does not have.
+	}
+	// Columns Concord does not fill read as NULL (psql asks for many).
+	rel.cols = append(rel.cols, relCol{hidden: true, open: true})
+	for i := range rel.rows {
+		rel.rows[i] = append(rel.rows[i], nil)
+	}
+	return rel, nil
+}
+
+// tableOID is the oid pg_class shows for the i-th table.
+func tableOID(i int) int64 { return int64(16384 + i) }
+
+// columnsOf returns a table's declared columns, or for a collection
+// without declared columns _id and the top-level fields of a sample of its
+// documents.
+func (x *exec) columnsOf(t *table) []column {
+	if t.declared {
+		return t.Columns
+	}
+	cols := []column{{Name: "_id", Type: OIDText}}
+	seen := map[string]bool{"_id": true}
+	cur, err := x.s.db().Collection(t.Name).Find(x.base, bson.D{}, nil)
+	if err != nil {
+		return cols
+	}
+	for n := 0; n < 100 && cur.Next(x.base); n++ {
+		elems, _ := cur.Current.Elements()
+		for _, e := range elems {
+			if !seen[e.Key()] {
+				seen[e.Key()] = true
+				cols = append(cols, column{Name: e.Key(), Type: valueOID(fromBSON(e.Value()))})
+			}
+		}
+	}
+	_ = cur.Close(x.base)
+	return cols
+}

@@ -1,0 +1,50 @@
+package sql_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/concorddb/concord"
+	"github.com/concorddb/concord/sql"
+	"go.mongodb.org/mongo-driver/v2/bson"
+)
+
+// TestSession_CollectionWrittenOverMongoDB: a collection no CREATE TABLE
+// declared is a table of its documents' fields, nested fields and array
+// elements included.
+func TestSession_CollectionWrittenOverMongoDB(t *testing.T) {
+	db, err := concord.Open("", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	ctx := context.Background()
+	oid, _ := bson.ObjectIDFromHex("65a1b2c3d4e5f60718293a4b")
+	_, err = db.Database("shop").Collection("users").InsertMany(ctx, []any{
+		bson.D{{Key: "_id", Value: oid}, {Key: "name", Value: "ann"}, {Key: "age", Value: int32(31)},
+			{Key: "address", Value: bson.D{{Key: "city", Value: "Oslo"}}}, {Key: "items", Value: bson.A{"a", "b"}}},
+		bson.D{{Key: "_id", Value: 2}, {Key: "name", Value: "bo"}, {Key: "extra", Value: true}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := sql.NewEngine(db).NewSession("shop", "")
+	defer s.Close()
+	for _, c := range []struct{ in, want string }{
+		{"SELECT * FROM users WHERE name = 'ann'", "_id|name|age|address|items\n65a1b2c3d4e5f60718293a4b|ann|31|{\"city\": \"Oslo\"}|{a,b}\nSELECT 1\n"},
+		{"SELECT name, extra FROM users ORDER BY name", "name|extra\nann|NULL\nbo|t\nSELECT 2\n"},
+		{"SELECT address.city, \"address.city\", address->>'city', items[2] FROM users WHERE age > 30", "city|address.city|?column?|items\nOslo|Oslo|Oslo|b\nSELECT 1\n"},
+		{"SELECT name FROM users WHERE address.city = 'Oslo'", "name\nann\nSELECT 1\n"},
+		{"UPDATE users SET age = age + 1 WHERE name = 'ann' RETURNING age", "age\n32\nUPDATE 1\n"},
+		{"SELECT count(*) FROM users WHERE nosuchfield IS NULL", "count\n2\nSELECT 1\n"},
+	} {
+		if got := run(t, s, c.in); got != c.want {
+			t.Errorf("%s\ngot:\n%s\nwant:\n%s", c.in, got, c.want)
+		}
+	}
+	// The update kept the field's BSON type (int32 stays a number $inc'ed).
+	raw, err := db.Database("shop").Collection("users").FindOne(ctx, bson.D{{Key: "_id", Value: oid}}).Raw()
+	if err != nil || raw.Lookup("age").Type != bson.TypeInt32 && raw.Lookup("age").Type != bson.TypeInt64 {
+		t.Fatalf("age after UPDATE: %v %v", raw, err)
+	}
+}

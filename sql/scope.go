@@ -1,0 +1,168 @@
+package sql
+
+import (
+	"strings"
+
+	pg "github.com/pganalyze/pg_query_go/v6"
+	"go.mongodb.org/mongo-driver/v2/bson"
+)
+
+// relCol is one column of a relation. A base table's scan has, besides its
+// columns, one hidden column per source holding the whole document, so that
+// fields no column names (nested fields, the fields of a collection written
+// over the MongoDB port) stay reachable.
+type relCol struct {
+	qual   string // the table's name or alias; "" for computed columns
+	name   string
+	oid    uint32 // 0 when unknown until values are seen
+	field  string // the document path of a base table's column, for pushdown
+	hidden bool   // the source's document (a bson.Raw)
+	open   bool   // hidden column of a schemaless source: unknown names are fields
+}
+
+// relation is a set of rows with named columns: a table's scan, a join, a
+// CTE's result, a subquery's.
+type relation struct {
+	cols []relCol
+	rows [][]any
+}
+
+// visible returns the indexes of the columns * expands to, for qual (""
+// for all sources).
+func (r *relation) visible(qual string) []int {
+	var out []int
+	for i, c := range r.cols {
+		if !c.hidden && (qual == "" || c.qual == qual) {
+			out = append(out, i)
+		}
+	}
+	return out
+}
+
+// scope is what an expression sees: the columns and values of the current
+// row, the enclosing query's scope for correlated subqueries, and, in a
+// grouped query, the rows of the current group.
+type scope struct {
+	cols   []relCol
+	row    []any
+	outer  *scope
+	group  [][]any                // the current group's rows; nil when not grouping
+	window map[*pg.FuncCall][]any // window function results by call, indexed by rowIdx
+	rowIdx int
+	alias  map[string]int // output aliases usable in ORDER BY, to positions in aliasVals
+	aliasV []any
+}
+
+// lookup resolves a column reference to a value: a column of this scope, a
+// field of a named column (address.city), a field of a schemaless source's
+// document, or the same in an outer scope. found is false when nothing
+// matched; err is 42702 for an ambiguous name.
+func (sc *scope) lookup(fields []string) (v any, oid uint32, found bool, err error) {
+	for s := sc; s != nil; s = s.outer {
+		v, oid, found, err = s.lookupHere(fields)
+		if found || err != nil {
+			return v, oid, found, err
+		}
+	}
+	return nil, 0, false, nil
+}
+
+func (sc *scope) lookupHere(fields []string) (any, uint32, bool, error) {
+	if len(fields) == 1 && sc.alias != nil {
+		if i, ok := sc.alias[fields[0]]; ok {
+			return sc.aliasV[i], 0, true, nil
+		}
+	}
+	// qual.col[.path]
+	if len(fields) >= 2 {
+		for i, c := range sc.cols {
+			if !c.hidden && c.qual == fields[0] && c.name == fields[1] {
+				return descend(sc.row[i], fields[2:]), c.oid, true, nil
+			}
+		}
+		for i, c := range sc.cols {
+			if c.open && c.qual == fields[0] {
+				return docField(sc.row[i], fields[1:]), 0, true, nil
+			}
+		}
+	}
+	// col[.path]
+	idx := -1
+	for i, c := range sc.cols {
+		if !c.hidden && c.name == fields[0] {
+			if idx >= 0 && sc.cols[idx].qual != c.qual {
+				return nil, 0, false, errorf(CodeAmbiguousColumn, "column reference %q is ambiguous", fields[0])
+			}
+			if idx < 0 {
+				idx = i
+			}
+		}
+	}
+	if idx >= 0 {
+		return descend(sc.row[idx], fields[1:]), sc.cols[idx].oid, true, nil
+	}
+	// A dotted name in quotes: "address.city".
+	if len(fields) == 1 && strings.Contains(fields[0], ".") {
+		if v, oid, ok, err := sc.lookupHere(strings.Split(fields[0], ".")); ok || err != nil {
+			return v, oid, ok, err
+		}
+	}
+	// A field of the one schemaless source in scope.
+	open := -1
+	for i, c := range sc.cols {
+		if c.open {
+			if open >= 0 {
+				return nil, 0, false, nil
+			}
+			open = i
+		}
+	}
+	if open >= 0 && !isQualifier(sc.cols, fields[0]) {
+		return docField(sc.row[open], fields), 0, true, nil
+	}
+	return nil, 0, false, nil
+}
+
+// isQualifier reports whether name is a source's name in cols.
+func isQualifier(cols []relCol, name string) bool {
+	for _, c := range cols {
+		if c.qual == name {
+			return true
+		}
+	}
+	return false
+}
+
+// descend follows a path of field names into a jsonb value.
+func descend(v any, path []string) any {
+	for _, f := range path {
+		rv, ok := v.(bson.RawValue)
+		if !ok || rv.Type != bson.TypeEmbeddedDocument {
+			return nil
+		}
+		v = fromBSON(rv.Document().Lookup(f))
+	}
+	return v
+}
+
+// docField reads a (dotted) field of a hidden document column.
+func docField(doc any, path []string) any {
+	raw, ok := doc.(bson.Raw)
+	if !ok || len(path) == 0 {
+		return nil
+	}
+	return descend(fromBSON(raw.Lookup(path[0])), path[1:])
+}
+
+// columnFields returns the names of a ColumnRef ("*" for a star).
+func columnFields(cr *pg.ColumnRef) []string {
+	out := make([]string, len(cr.Fields))
+	for i, f := range cr.Fields {
+		if f.GetAStar() != nil {
+			out[i] = "*"
+		} else {
+			out[i] = f.GetString_().GetSval()
+		}
+	}
+	return out
+}

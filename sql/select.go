@@ -1,0 +1,1009 @@
+package sql
+
+import (
+	"fmt"
+	"sort"
+
+	pg "github.com/pganalyze/pg_query_go/v6"
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"google.golang.org/protobuf/reflect/protoreflect"
+)
+
+// query runs a SELECT and returns its rows.
+func (x *exec) query(sel *pg.SelectStmt) (*Result, error) {
+	if sel.IntoClause != nil {
+		return nil, unsupported("SELECT INTO")
+	}
+	// FOR UPDATE / FOR SHARE are accepted: a transaction's snapshot and its
+	// first-updater-wins rule already protect what it writes.
+	rel, err := x.selectRows(sel, nil, -1)
+	if err != nil {
+		return nil, err
+	}
+	cols, rows := resultOf(rel)
+	return &Result{Columns: cols, Rows: rows, Tag: fmt.Sprintf("SELECT %d", len(rows))}, nil
+}
+
+// withCTEs evaluates a WITH clause's queries in order, each seeing the ones
+// before it; pop removes them again.
+func (x *exec) withCTEs(w *pg.WithClause, outer *scope) (pop func(), err error) {
+	frame := map[string]*relation{}
+	x.ctes = append(x.ctes, frame)
+	pop = func() { x.ctes = x.ctes[:len(x.ctes)-1] }
+	if w.Recursive {
+		pop()
+		return nil, unsupported("WITH RECURSIVE")
+	}
+	for _, c := range w.Ctes {
+		cte := c.GetCommonTableExpr()
+		var rel *relation
+		q := cte.Ctequery
+		switch {
+		case q.GetSelectStmt() != nil:
+			rel, err = x.selectRows(q.GetSelectStmt(), outer, -1)
+		case q.GetInsertStmt() != nil:
+			rel, _, err = x.insert(q.GetInsertStmt())
+		case q.GetUpdateStmt() != nil:
+			rel, _, err = x.update(q.GetUpdateStmt())
+		case q.GetDeleteStmt() != nil:
+			rel, _, err = x.delete(q.GetDeleteStmt())
+		default:
+			err = unsupported("this WITH query")
+		}
+		if err != nil {
+			pop()
+			return nil, err
+		}
+		if rel == nil {
+			rel = &relation{}
+		}
+		out := &relation{rows: rel.rows}
+		vis := rel.visible("")
+		for _, c := range rel.cols {
+			c.qual = cte.Ctename
+			out.cols = append(out.cols, c)
+		}
+		for i, a := range cte.Aliascolnames {
+			if i < len(vis) {
+				out.cols[vis[i]].name = a.GetString_().GetSval()
+			}
+		}
+		frame[cte.Ctename] = out
+	}
+	return pop, nil
+}
+
+// cte returns the WITH query named name in scope, or nil.
+func (x *exec) cte(name string) *relation {
+	for i := len(x.ctes) - 1; i >= 0; i-- {
+		if r, ok := x.ctes[i][name]; ok {
+			return r
+		}
+	}
+	return nil
+}
+
+// selectRows evaluates a SELECT into a relation of its output columns.
+// limit, when not negative, is a bound on the rows the caller needs (1 for
+// EXISTS).
+func (x *exec) selectRows(sel *pg.SelectStmt, outer *scope, limit int) (*relation, error) {
+	if sel.WithClause != nil {
+		pop, err := x.withCTEs(sel.WithClause, outer)
+		if err != nil {
+			return nil, err
+		}
+		defer pop()
+	}
+	if sel.Op != pg.SetOperation_SETOP_NONE && sel.Op != pg.SetOperation_SET_OPERATION_UNDEFINED {
+		return x.setOp(sel, outer)
+	}
+	if len(sel.ValuesLists) > 0 {
+		return x.values(sel.ValuesLists, outer)
+	}
+	src, err := x.fromClause(sel.FromClause, sel.WhereClause, outer)
+	if err != nil {
+		return nil, err
+	}
+	// WHERE
+	if sel.WhereClause != nil {
+		sc := &scope{cols: src.cols, outer: outer}
+		if x.describe {
+			sc.row = make([]any, len(src.cols))
+			x.typeOf(sel.WhereClause, sc)
+		}
+		kept := src.rows[:0:0]
+		for _, row := range src.rows {
+			sc.row = row
+			v, err := x.eval(sel.WhereClause, sc)
+			if err != nil {
+				return nil, err
+			}
+			if truthy(v) {
+				kept = append(kept, row)
+			}
+		}
+		src = &relation{cols: src.cols, rows: kept}
+	}
+	return x.project(sel, src, outer, limit)
+}
+
+// values evaluates a VALUES list.
+func (x *exec) values(lists []*pg.Node, outer *scope) (*relation, error) {
+	rel := &relation{}
+	first := lists[0].GetList().Items
+	sc := &scope{outer: outer}
+	for i, e := range first {
+		rel.cols = append(rel.cols, relCol{name: fmt.Sprintf("column%d", i+1), oid: x.typeOf(e, sc)})
+	}
+	if x.describe {
+		return rel, nil
+	}
+	for _, l := range lists {
+		items := l.GetList().Items
+		if len(items) != len(rel.cols) {
+			return nil, errorf(CodeSyntaxError, "VALUES lists must all be the same length")
+		}
+		row := make([]any, len(items))
+		for i, e := range items {
+			v, err := x.eval(e, sc)
+			if err != nil {
+				return nil, err
+			}
+			row[i] = v
+		}
+		rel.rows = append(rel.rows, row)
+	}
+	return rel, nil
+}
+
+// setOp evaluates UNION, INTERSECT and EXCEPT.
+func (x *exec) setOp(sel *pg.SelectStmt, outer *scope) (*relation, error) {
+	l, err := x.selectRows(sel.Larg, outer, -1)
+	if err != nil {
+		return nil, err
+	}
+	r, err := x.selectRows(sel.Rarg, outer, -1)
+	if err != nil {
+		return nil, err
+	}
+	lv, rv := l.visible(""), r.visible("")
+	if len(lv) != len(rv) {
+		return nil, errorf(CodeSyntaxError, "each %s query must have the same number of columns", sel.Op.String())
+	}
+	out := &relation{}
+	for _, i := range lv {
+		out.cols = append(out.cols, relCol{name: l.cols[i].name, oid: l.cols[i].oid})
+	}
+	pick := func(rel *relation, vis []int) [][]any {
+		rows := make([][]any, len(rel.rows))
+		for k, row := range rel.rows {
+			o := make([]any, len(vis))
+			for j, i := range vis {
+				o[j] = row[i]
+			}
+			rows[k] = o
+		}
+		return rows
+	}
+	lr, rr := pick(l, lv), pick(r, rv)
+	switch sel.Op {
+	case pg.SetOperation_SETOP_UNION:
+		out.rows = append(lr, rr...)
+		if !sel.All {
+			out.rows = distinctRows(out.rows)
+		}
+	case pg.SetOperation_SETOP_INTERSECT, pg.SetOperation_SETOP_EXCEPT:
+		in := map[string]bool{}
+		for _, row := range rr {
+			in[groupKey(row)] = true
+		}
+		for _, row := range lr {
+			if in[groupKey(row)] == (sel.Op == pg.SetOperation_SETOP_INTERSECT) {
+				out.rows = append(out.rows, row)
+			}
+		}
+		if !sel.All {
+			out.rows = distinctRows(out.rows)
+		}
+	}
+	// ORDER BY and LIMIT of the whole set operation.
+	if len(sel.SortClause) > 0 || sel.LimitCount != nil || sel.LimitOffset != nil {
+		sc := &scope{cols: out.cols, outer: outer}
+		keys, err := x.sortKeys(sel.SortClause, out.rows, func(i int) *scope { sc.row = out.rows[i]; return sc })
+		if err != nil {
+			return nil, err
+		}
+		sortRows(out.rows, keys, sel.SortClause)
+		if out.rows, err = x.limit(sel, out.rows, outer); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+func distinctRows(rows [][]any) [][]any {
+	seen := map[string]bool{}
+	out := rows[:0:0]
+	for _, r := range rows {
+		k := groupKey(r)
+		if !seen[k] {
+			seen[k] = true
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// fromClause builds the relation of a FROM list: its items cross-joined.
+// where is offered to a single table's scan for pushdown.
+func (x *exec) fromClause(items []*pg.Node, where *pg.Node, outer *scope) (*relation, error) {
+	if len(items) == 0 {
+		if x.describe {
+			return &relation{}, nil
+		}
+		return &relation{rows: [][]any{{}}}, nil
+	}
+	var rel *relation
+	for _, it := range items {
+		w := where
+		if len(items) > 1 {
+			w = nil
+		}
+		r, err := x.fromItem(it, w, outer)
+		if err != nil {
+			return nil, err
+		}
+		if rel == nil {
+			rel = r
+			continue
+		}
+		if rel, err = x.join(rel, r, pg.JoinType_JOIN_INNER, nil, outer); err != nil {
+			return nil, err
+		}
+	}
+	return rel, nil
+}
+
+// fromItem builds one FROM item: a table, a WITH query, a subquery, a join.
+func (x *exec) fromItem(n *pg.Node, where *pg.Node, outer *scope) (*relation, error) {
+	switch {
+	case n.GetRangeVar() != nil:
+		rv := n.GetRangeVar()
+		alias := rv.Relname
+		if rv.Alias != nil {
+			alias = rv.Alias.Aliasname
+		}
+		if rv.Schemaname == "" {
+			if c := x.cte(rv.Relname); c != nil {
+				return requalify(c, alias, rv.Alias), nil
+			}
+		}
+		if rv.Schemaname == "pg_catalog" || rv.Schemaname == "information_schema" || isCatalogName(rv.Relname) {
+			rel, err := x.catalogRelation(rv.Schemaname, rv.Relname)
+			if err != nil {
+				return nil, err
+			}
+			return requalify(rel, alias, rv.Alias), nil
+		}
+		if rv.Schemaname != "" && rv.Schemaname != "public" {
+			return nil, &Error{Code: CodeUndefinedTable, Message: fmt.Sprintf("relation \"%s.%s\" does not exist", rv.Schemaname, rv.Relname), Position: int(rv.Location) + 1}
+		}
+		t, err := x.lookupTable(rv.Relname, rv.Location)
+		if err != nil {
+			return nil, err
+		}
+		var filter bson.D
+		if where != nil {
+			filter = x.pushdown(where, t, alias, outer)
+		}
+		return x.scan(t, alias, filter)
+	case n.GetRangeSubselect() != nil:
+		rs := n.GetRangeSubselect()
+		var o *scope
+		if rs.Lateral {
+			o = outer
+		}
+		rel, err := x.selectRows(rs.Subquery.GetSelectStmt(), o, -1)
+		if err != nil {
+			return nil, err
+		}
+		alias := ""
+		if rs.Alias != nil {
+			alias = rs.Alias.Aliasname
+		}
+		return requalify(rel, alias, rs.Alias), nil
+	case n.GetJoinExpr() != nil:
+		j := n.GetJoinExpr()
+		l, err := x.fromItem(j.Larg, nil, outer)
+		if err != nil {
+			return nil, err
+		}
+		r, err := x.fromItem(j.Rarg, nil, outer)
+		if err != nil {
+			return nil, err
+		}
+		quals := j.Quals
+		if len(j.UsingClause) > 0 || j.IsNatural {
+			return nil, unsupported("JOIN ... USING and NATURAL JOIN (write ON)")
+		}
+		return x.join(l, r, j.Jointype, quals, outer)
+	}
+	return nil, unsupported("this FROM item (" + nodeName(n) + ")")
+}
+
+// requalify renames a relation's source to alias, with the alias's column
+// names when it lists them.
+func requalify(rel *relation, alias string, a *pg.Alias) *relation {
+	out := &relation{rows: rel.rows, cols: make([]relCol, len(rel.cols))}
+	copy(out.cols, rel.cols)
+	vis := rel.visible("")
+	for i := range out.cols {
+		out.cols[i].qual = alias
+	}
+	if a != nil {
+		for i, c := range a.Colnames {
+			if i < len(vis) {
+				out.cols[vis[i]].name = c.GetString_().GetSval()
+			}
+		}
+	}
+	return out
+}
+
+// join joins two relations (nested loops; quals evaluated per pair).
+func (x *exec) join(l, r *relation, kind pg.JoinType, quals *pg.Node, outer *scope) (*relation, error) {
+	out := &relation{cols: append(append([]relCol{}, l.cols...), r.cols...)}
+	sc := &scope{cols: out.cols, outer: outer}
+	if x.describe && quals != nil {
+		sc.row = make([]any, len(out.cols))
+		x.typeOf(quals, sc)
+	}
+	rightMatched := make([]bool, len(r.rows))
+	nullsL, nullsR := make([]any, len(l.cols)), make([]any, len(r.cols))
+	for _, lr := range l.rows {
+		matched := false
+		for k, rr := range r.rows {
+			row := append(append(make([]any, 0, len(out.cols)), lr...), rr...)
+			if quals != nil {
+				sc.row = row
+				v, err := x.eval(quals, sc)
+				if err != nil {
+					return nil, err
+				}
+				if !truthy(v) {
+					continue
+				}
+			}
+			matched = true
+			rightMatched[k] = true
+			out.rows = append(out.rows, row)
+		}
+		if !matched && (kind == pg.JoinType_JOIN_LEFT || kind == pg.JoinType_JOIN_FULL) {
+			out.rows = append(out.rows, append(append(make([]any, 0, len(out.cols)), lr...), nullsR...))
+		}
+	}
+	if kind == pg.JoinType_JOIN_RIGHT || kind == pg.JoinType_JOIN_FULL {
+		for k, rr := range r.rows {
+			if !rightMatched[k] {
+				out.rows = append(out.rows, append(append(make([]any, 0, len(out.cols)), nullsL...), rr...))
+			}
+		}
+	}
+	return out, nil
+}
+
+// scan reads a table's documents matching filter into a relation: its
+// declared columns, or for a schemaless table the union of the fields
+// found, plus the hidden document column.
+func (x *exec) scan(t *table, alias string, filter bson.D) (*relation, error) {
+	if filter == nil {
+		filter = bson.D{}
+	}
+	coll := x.s.db().Collection(t.Name)
+	var docs []bson.Raw
+	if x.describe {
+		if !t.declared {
+			if raw, err := coll.FindOne(x.base, bson.D{}).Raw(); err == nil {
+				docs = append(docs, raw)
+			}
+		}
+	} else {
+		cur, err := coll.Find(x.ctx, filter)
+		if err != nil {
+			return nil, err
+		}
+		for cur.Next(x.ctx) {
+			docs = append(docs, cur.Current)
+		}
+		if err := cur.Err(); err != nil {
+			return nil, err
+		}
+	}
+	rel := &relation{}
+	if t.declared {
+		for _, c := range t.Columns {
+			rel.cols = append(rel.cols, relCol{qual: alias, name: c.Name, oid: c.Type, field: t.field(c.Name)})
+		}
+	} else {
+		seen := map[string]bool{}
+		for _, d := range docs {
+			elems, _ := d.Elements()
+			for _, e := range elems {
+				k := e.Key()
+				if !seen[k] {
+					seen[k] = true
+					rel.cols = append(rel.cols, relCol{qual: alias, name: k, field: k, oid: valueOID(fromBSON(e.Value()))})
+				}
+			}
+		}
+		if len(rel.cols) == 0 {
+			rel.cols = append(rel.cols, relCol{qual: alias, name: "_id", field: "_id"})
+		}
+	}
+	rel.cols = append(rel.cols, relCol{qual: alias, hidden: true, open: !t.declared})
+	if x.describe {
+		return rel, nil
+	}
+	rel.rows = make([][]any, len(docs))
+	for i, d := range docs {
+		row := make([]any, len(rel.cols))
+		for j, c := range rel.cols[:len(rel.cols)-1] {
+			row[j] = fromBSON(lookupPath(d, c.field))
+		}
+		row[len(row)-1] = d
+		rel.rows[i] = row
+	}
+	return rel, nil
+}
+
+// lookupPath reads a dotted path of a document.
+func lookupPath(d bson.Raw, path string) bson.RawValue {
+	if path == "" {
+		return bson.RawValue{}
+	}
+	parts := splitPath(path)
+	v, err := d.LookupErr(parts...)
+	if err != nil {
+		return bson.RawValue{}
+	}
+	return v
+}
+
+func splitPath(p string) []string {
+	var out []string
+	start := 0
+	for i := 0; i < len(p); i++ {
+		if p[i] == '.' {
+			out = append(out, p[start:i])
+			start = i + 1
+		}
+	}
+	return append(out, p[start:])
+}
+
+// project applies grouping, window functions, the target list, DISTINCT,
+// ORDER BY and LIMIT to the rows of a FROM clause (after WHERE).
+func (x *exec) project(sel *pg.SelectStmt, src *relation, outer *scope, limit int) (*relation, error) {
+	targets := sel.TargetList
+	grouped := len(sel.GroupClause) > 0 || sel.HavingClause != nil || hasAggregate(targets)
+	// Each input row (or group) becomes a scope.
+	type unit struct {
+		row   []any
+		group [][]any
+	}
+	var units []unit
+	if grouped {
+		if len(sel.GroupClause) == 0 {
+			units = []unit{{row: firstOr(src.rows, len(src.cols)), group: src.rows}}
+			if src.rows == nil {
+				units[0].group = [][]any{}
+			}
+		} else {
+			idx := map[string]int{}
+			sc := &scope{cols: src.cols, outer: outer}
+			for _, row := range src.rows {
+				sc.row = row
+				key := make([]any, len(sel.GroupClause))
+				for i, g := range sel.GroupClause {
+					v, err := x.groupValue(g, targets, sc)
+					if err != nil {
+						return nil, err
+					}
+					key[i] = v
+				}
+				k := groupKey(key)
+				if i, ok := idx[k]; ok {
+					units[i].group = append(units[i].group, row)
+					continue
+				}
+				idx[k] = len(units)
+				units = append(units, unit{row: row, group: [][]any{row}})
+			}
+		}
+	} else {
+		units = make([]unit, len(src.rows))
+		for i, r := range src.rows {
+			units[i] = unit{row: r}
+		}
+	}
+	scopeOf := func(i int) *scope {
+		return &scope{cols: src.cols, row: units[i].row, group: units[i].group, outer: outer, rowIdx: i}
+	}
+	// HAVING
+	if sel.HavingClause != nil {
+		kept := units[:0:0]
+		for i := range units {
+			v, err := x.eval(sel.HavingClause, scopeOf(i))
+			if err != nil {
+				return nil, err
+			}
+			if truthy(v) {
+				kept = append(kept, units[i])
+			}
+		}
+		units = kept
+	}
+	// Window functions, computed over the units in their window's order.
+	window, err := x.windows(targets, len(units), func(i int) *scope { return scopeOf(i) })
+	if err != nil {
+		return nil, err
+	}
+	// Target list.
+	out := &relation{}
+	type target struct {
+		expr *pg.Node
+		col  int // >= 0: a column of src copied by *
+	}
+	var tlist []target
+	dsc := &scope{cols: src.cols, row: make([]any, len(src.cols)), outer: outer, group: [][]any{}}
+	for _, t := range targets {
+		rt := t.GetResTarget()
+		if cr := rt.Val.GetColumnRef(); cr != nil {
+			f := columnFields(cr)
+			if f[len(f)-1] == "*" {
+				qual := ""
+				if len(f) == 2 {
+					qual = f[0]
+					if !isQualifier(src.cols, qual) {
+						return nil, &Error{Code: CodeUndefinedTable, Message: fmt.Sprintf("missing FROM-clause entry for table %q", qual)}
+					}
+				}
+				for _, i := range src.visible(qual) {
+					tlist = append(tlist, target{col: i})
+					out.cols = append(out.cols, relCol{name: src.cols[i].name, oid: src.cols[i].oid})
+				}
+				continue
+			}
+		}
+		name := rt.Name
+		if name == "" {
+			name = exprName(rt.Val)
+		}
+		tlist = append(tlist, target{expr: rt.Val, col: -1})
+		dsc.window = window
+		out.cols = append(out.cols, relCol{name: name, oid: x.typeOf(rt.Val, dsc)})
+	}
+	if x.describe {
+		for _, s := range sel.SortClause {
+			x.typeOf(s.GetSortBy().Node, dsc)
+		}
+		x.hint(sel.LimitCount, OIDInt8, dsc)
+		x.hint(sel.LimitOffset, OIDInt8, dsc)
+	}
+	out.rows = make([][]any, len(units))
+	for i := range units {
+		sc := scopeOf(i)
+		sc.window = window
+		row := make([]any, len(tlist))
+		for j, t := range tlist {
+			if t.col >= 0 {
+				row[j] = units[i].row[t.col]
+				continue
+			}
+			v, err := x.eval(t.expr, sc)
+			if err != nil {
+				return nil, err
+			}
+			row[j] = v
+		}
+		out.rows[i] = row
+	}
+	// ORDER BY: output names first, then input expressions.
+	if len(sel.SortClause) > 0 {
+		alias := map[string]int{}
+		for i, c := range out.cols {
+			if _, dup := alias[c.name]; !dup {
+				alias[c.name] = i
+			}
+		}
+		keys, err := x.sortKeys(sel.SortClause, out.rows, func(i int) *scope {
+			sc := scopeOf(i)
+			sc.window = window
+			sc.alias, sc.aliasV = alias, out.rows[i]
+			return sc
+		})
+		if err != nil {
+			return nil, err
+		}
+		if len(sel.DistinctClause) > 0 {
+			// keep keys aligned with rows through DISTINCT below
+			perm := make([]int, len(out.rows))
+			for i := range perm {
+				perm[i] = i
+			}
+			sort.SliceStable(perm, func(a, b int) bool { return lessKeys(keys[perm[a]], keys[perm[b]], sel.SortClause) })
+			sorted := make([][]any, len(perm))
+			for i, p := range perm {
+				sorted[i] = out.rows[p]
+			}
+			out.rows = sorted
+		} else {
+			sortRows(out.rows, keys, sel.SortClause)
+		}
+	}
+	if len(sel.DistinctClause) > 0 {
+		if sel.DistinctClause[0].GetNode() != nil { // plain DISTINCT is one empty node
+			return nil, unsupported("DISTINCT ON")
+		}
+		out.rows = distinctRows(out.rows)
+	}
+	if out.rows, err = x.limit(sel, out.rows, outer); err != nil {
+		return nil, err
+	}
+	if limit >= 0 && len(out.rows) > limit {
+		out.rows = out.rows[:limit]
+	}
+	return out, nil
+}
+
+// firstOr returns the first row, or a row of NULLs.
+func firstOr(rows [][]any, n int) []any {
+	if len(rows) > 0 {
+		return rows[0]
+	}
+	return make([]any, n)
+}
+
+// groupValue evaluates a GROUP BY item: an expression, an output column's
+// name or its position.
+func (x *exec) groupValue(g *pg.Node, targets []*pg.Node, sc *scope) (any, error) {
+	if c := g.GetAConst(); c != nil {
+		if iv, ok := c.Val.(*pg.A_Const_Ival); ok {
+			i := int(iv.Ival.Ival)
+			if i < 1 || i > len(targets) {
+				return nil, errorf(CodeUndefinedColumn, "GROUP BY position %d is not in select list", i)
+			}
+			return x.eval(targets[i-1].GetResTarget().Val, sc)
+		}
+	}
+	if cr := g.GetColumnRef(); cr != nil && len(cr.Fields) == 1 {
+		name := columnFields(cr)[0]
+		if _, _, found, _ := sc.lookupHere([]string{name}); !found {
+			for _, t := range targets {
+				if rt := t.GetResTarget(); rt.Name == name {
+					return x.eval(rt.Val, sc)
+				}
+			}
+		}
+	}
+	return x.eval(g, sc)
+}
+
+// sortKeys evaluates the ORDER BY keys of every row.
+func (x *exec) sortKeys(sortBy []*pg.Node, rows [][]any, scopeOf func(int) *scope) ([][]any, error) {
+	keys := make([][]any, len(rows))
+	for i := range rows {
+		sc := scopeOf(i)
+		k := make([]any, len(sortBy))
+		for j, s := range sortBy {
+			n := s.GetSortBy().Node
+			if c := n.GetAConst(); c != nil {
+				if iv, ok := c.Val.(*pg.A_Const_Ival); ok {
+					p := int(iv.Ival.Ival)
+					if p < 1 || p > len(rows[i]) {
+						return nil, errorf(CodeUndefinedColumn, "ORDER BY position %d is not in select list", p)
+					}
+					k[j] = rows[i][p-1]
+					continue
+				}
+			}
+			v, err := x.eval(n, sc)
+			if err != nil {
+				return nil, err
+			}
+			k[j] = v
+		}
+		keys[i] = k
+	}
+	return keys, nil
+}
+
+// sortRows sorts rows by their keys (stable), with PostgreSQL's default of
+// NULLs last ascending and first descending.
+func sortRows(rows [][]any, keys [][]any, sortBy []*pg.Node) {
+	perm := make([]int, len(rows))
+	for i := range perm {
+		perm[i] = i
+	}
+	sort.SliceStable(perm, func(a, b int) bool { return lessKeys(keys[perm[a]], keys[perm[b]], sortBy) })
+	sorted := make([][]any, len(rows))
+	for i, p := range perm {
+		sorted[i] = rows[p]
+	}
+	copy(rows, sorted)
+}
+
+func lessKeys(a, b []any, sortBy []*pg.Node) bool {
+	for j, s := range sortBy {
+		sb := s.GetSortBy()
+		desc := sb.SortbyDir == pg.SortByDir_SORTBY_DESC
+		nullsFirst := desc
+		switch sb.SortbyNulls {
+		case pg.SortByNulls_SORTBY_NULLS_FIRST:
+			nullsFirst = true
+		case pg.SortByNulls_SORTBY_NULLS_LAST:
+			nullsFirst = false
+		}
+		av, bv := a[j], b[j]
+		if av == nil || bv == nil {
+			if av == nil && bv == nil {
+				continue
+			}
+			return (av == nil) == nullsFirst
+		}
+		c, _ := compare(av, bv)
+		if c == 0 {
+			continue
+		}
+		return (c < 0) != desc
+	}
+	return false
+}
+
+// limit applies OFFSET and LIMIT.
+func (x *exec) limit(sel *pg.SelectStmt, rows [][]any, outer *scope) ([][]any, error) {
+	sc := &scope{outer: outer}
+	if sel.LimitOffset != nil {
+		v, err := x.eval(sel.LimitOffset, sc)
+		if err != nil {
+			return nil, err
+		}
+		if v != nil {
+			n, err := coerce(v, OIDInt8)
+			if err != nil {
+				return nil, err
+			}
+			off := n.(int64)
+			if off < 0 {
+				return nil, errorf("2201X", "OFFSET must not be negative")
+			}
+			if off >= int64(len(rows)) {
+				rows = nil
+			} else {
+				rows = rows[off:]
+			}
+		}
+	}
+	if sel.LimitCount != nil {
+		v, err := x.eval(sel.LimitCount, sc)
+		if err != nil {
+			return nil, err
+		}
+		if v != nil {
+			n, err := coerce(v, OIDInt8)
+			if err != nil {
+				return nil, err
+			}
+			lim := n.(int64)
+			if lim < 0 {
+				return nil, errorf("2201W", "LIMIT must not be negative")
+			}
+			if lim < int64(len(rows)) {
+				rows = rows[:lim]
+			}
+		}
+	}
+	return rows, nil
+}
+
+// hasAggregate reports whether a target list calls an aggregate outside a
+// subquery.
+func hasAggregate(targets []*pg.Node) bool {
+	for _, t := range targets {
+		if containsAggregate(t.GetResTarget().Val) {
+			return true
+		}
+	}
+	return false
+}
+
+func containsAggregate(n *pg.Node) bool {
+	if n == nil {
+		return false
+	}
+	return walkNoSub(n, func(m *pg.Node) bool {
+		f := m.GetFuncCall()
+		return f != nil && isAggregate(f)
+	})
+}
+
+// walkNoSub reports whether fn holds for n or a node inside it, not
+// looking into subqueries.
+func walkNoSub(n *pg.Node, fn func(*pg.Node) bool) bool {
+	if n == nil {
+		return false
+	}
+	if fn(n) {
+		return true
+	}
+	if n.GetSubLink() != nil {
+		return false
+	}
+	return walkChildren(n.ProtoReflect(), fn)
+}
+
+// walkChildren applies walkNoSub to the nodes inside m.
+func walkChildren(m protoreflect.Message, fn func(*pg.Node) bool) bool {
+	found := false
+	m.Range(func(fd protoreflect.FieldDescriptor, v protoreflect.Value) bool {
+		visit := func(c protoreflect.Message) {
+			if nn, ok := c.Interface().(*pg.Node); ok {
+				found = walkNoSub(nn, fn)
+			} else {
+				found = walkChildren(c, fn)
+			}
+		}
+		switch {
+		case fd.IsList() && fd.Message() != nil:
+			l := v.List()
+			for i := 0; i < l.Len() && !found; i++ {
+				visit(l.Get(i).Message())
+			}
+		case fd.Message() != nil && !fd.IsMap():
+			visit(v.Message())
+		}
+		return !found
+	})
+	return found
+}
+
+// exprName is the column name PostgreSQL gives an unnamed expression.
+func exprName(n *pg.Node) string {
+	switch {
+	case n.GetColumnRef() != nil:
+		f := columnFields(n.GetColumnRef())
+		return f[len(f)-1]
+	case n.GetFuncCall() != nil:
+		return funcName(n.GetFuncCall())
+	case n.GetTypeCast() != nil:
+		if inner := exprName(n.GetTypeCast().Arg); inner != "?column?" {
+			return inner
+		}
+		tn := n.GetTypeCast().TypeName.Names
+		return tn[len(tn)-1].GetString_().GetSval()
+	case n.GetCaseExpr() != nil:
+		return "case"
+	case n.GetCoalesceExpr() != nil:
+		return "coalesce"
+	case n.GetSqlvalueFunction() != nil:
+		switch n.GetSqlvalueFunction().Op {
+		case pg.SQLValueFunctionOp_SVFOP_CURRENT_DATE:
+			return "current_date"
+		case pg.SQLValueFunctionOp_SVFOP_CURRENT_USER:
+			return "current_user"
+		}
+		return "current_timestamp"
+	case n.GetAIndirection() != nil:
+		ind := n.GetAIndirection().Indirection
+		if s := ind[len(ind)-1].GetString_(); s != nil {
+			return s.Sval
+		}
+		return exprName(n.GetAIndirection().Arg)
+	case n.GetSubLink() != nil:
+		switch n.GetSubLink().SubLinkType {
+		case pg.SubLinkType_EXISTS_SUBLINK:
+			return "exists"
+		case pg.SubLinkType_ARRAY_SUBLINK:
+			return "array"
+		}
+		if sel := n.GetSubLink().Subselect.GetSelectStmt(); sel != nil && len(sel.TargetList) == 1 {
+			rt := sel.TargetList[0].GetResTarget()
+			if rt.Name != "" {
+				return rt.Name
+			}
+			return exprName(rt.Val)
+		}
+	case n.GetAArrayExpr() != nil:
+		return "array"
+	case n.GetMinMaxExpr() != nil:
+		if n.GetMinMaxExpr().Op == pg.MinMaxOp_IS_GREATEST {
+			return "greatest"
+		}
+		return "least"
+	}
+	return "?column?"
+}
+
+// windows computes the window function calls of a target list: for each
+// call, its value for each of n rows. ROW_NUMBER, RANK and DENSE_RANK with
+// PARTITION BY and ORDER BY.
+func (x *exec) windows(targets []*pg.Node, n int, scopeOf func(int) *scope) (map[*pg.FuncCall][]any, error) {
+	var calls []*pg.FuncCall
+	for _, t := range targets {
+		walkNoSub(t.GetResTarget().Val, func(m *pg.Node) bool {
+			if f := m.GetFuncCall(); f != nil && f.Over != nil {
+				calls = append(calls, f)
+			}
+			return false
+		})
+	}
+	if len(calls) == 0 {
+		return nil, nil
+	}
+	out := map[*pg.FuncCall][]any{}
+	for _, f := range calls {
+		name := funcName(f)
+		if name != "row_number" && name != "rank" && name != "dense_rank" {
+			return nil, unsupported("window function " + name)
+		}
+		if f.Over.Refname != "" || f.Over.Name != "" {
+			return nil, unsupported("named windows")
+		}
+		// Partition keys and order keys per row.
+		part := make([]string, n)
+		order := make([][]any, n)
+		for i := 0; i < n; i++ {
+			sc := scopeOf(i)
+			pk := make([]any, len(f.Over.PartitionClause))
+			for j, p := range f.Over.PartitionClause {
+				v, err := x.eval(p, sc)
+				if err != nil {
+					return nil, err
+				}
+				pk[j] = v
+			}
+			part[i] = groupKey(pk)
+			ok := make([]any, len(f.Over.OrderClause))
+			for j, o := range f.Over.OrderClause {
+				v, err := x.eval(o.GetSortBy().Node, sc)
+				if err != nil {
+					return nil, err
+				}
+				ok[j] = v
+			}
+			order[i] = ok
+		}
+		perm := make([]int, n)
+		for i := range perm {
+			perm[i] = i
+		}
+		sort.SliceStable(perm, func(a, b int) bool {
+			if part[perm[a]] != part[perm[b]] {
+				return part[perm[a]] < part[perm[b]]
+			}
+			return lessKeys(order[perm[a]], order[perm[b]], f.Over.OrderClause)
+		})
+		vals := make([]any, n)
+		var num, rank, dense int64
+		for k, i := range perm {
+			if k == 0 || part[i] != part[perm[k-1]] {
+				num, rank, dense = 0, 0, 0
+			}
+			num++
+			if k == 0 || part[i] != part[perm[k-1]] || groupKey(order[i]) != groupKey(order[perm[k-1]]) {
+				rank = num
+				dense++
+			}
+			switch name {
+			case "row_number":
+				vals[i] = num
+			case "rank":
+				vals[i] = rank
+			default:
+				vals[i] = dense
+			}
+		}
+		out[f] = vals
+	}
+	return out, nil
+}

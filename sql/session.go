@@ -1,0 +1,361 @@
+package sql
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/concorddb/concord"
+	pg "github.com/pganalyze/pg_query_go/v6"
+)
+
+// ServerVersion is the PostgreSQL version Concord reports to clients.
+const ServerVersion = "15.0"
+
+// statementCacheSize bounds the parse trees an Engine keeps by text.
+const statementCacheSize = 1024
+
+// Engine runs SQL over one *concord.DB. It holds what sessions share: the
+// parse-tree cache. Safe for concurrent use; it owns nothing that needs
+// closing (the DB stays the caller's).
+type Engine struct {
+	db      *concord.DB
+	cache   *stmtCache
+	nextPID atomic.Uint32
+	stats   counters
+}
+
+// NewEngine returns an Engine over db.
+func NewEngine(db *concord.DB) *Engine {
+	return &Engine{db: db, cache: newStmtCache(statementCacheSize)}
+}
+
+// Transaction status of a session, as ReadyForQuery reports it.
+const (
+	TxIdle   byte = 'I' // not in a transaction block
+	TxActive byte = 'T' // in a transaction block
+	TxFailed byte = 'E' // in a failed transaction block: only ROLLBACK is accepted
+)
+
+// Session is one connection's state: its database, its user, its
+// transaction block. Not safe for concurrent use: run one statement at a
+// time. Close it to abort an open transaction.
+type Session struct {
+	e        *Engine
+	database string
+	userName string
+	pid      uint32
+	status   byte
+	sess     *concord.Session // the transaction block's session; nil when idle
+	txnStart time.Time        // now() inside the transaction block
+	settings map[string]string
+}
+
+// NewSession starts a session on database for user.
+func (e *Engine) NewSession(database, user string) *Session {
+	if database == "" {
+		database = "postgres"
+	}
+	if user == "" {
+		user = "concord"
+	}
+	return &Session{e: e, database: database, userName: user, pid: e.nextPID.Add(1), status: TxIdle,
+		settings: map[string]string{}}
+}
+
+// PID is the session's process id, as pg_backend_pid() reports it.
+func (s *Session) PID() uint32 { return s.pid }
+
+// TxStatus is the session's transaction status: TxIdle, TxActive or
+// TxFailed.
+func (s *Session) TxStatus() byte { return s.status }
+
+// Database is the session's database name.
+func (s *Session) Database() string { return s.database }
+
+func (s *Session) db() *concord.Database { return s.e.db.Database(s.database) }
+
+func (s *Session) user() string { return s.userName }
+
+// Close aborts the session's open transaction, if any.
+func (s *Session) Close() {
+	if s.sess != nil {
+		_ = s.sess.AbortTransaction(context.Background())
+		s.sess.EndSession(context.Background())
+		s.sess = nil
+	}
+	s.status = TxIdle
+}
+
+// Column describes one column of a result.
+type Column struct {
+	Name string
+	OID  uint32
+}
+
+// Result is a statement's outcome: its rows (nil Columns for a statement
+// that returns none) and its command tag ("UPDATE 1").
+type Result struct {
+	Columns []Column
+	Rows    [][]any
+	Tag     string
+}
+
+// Stmt is a prepared statement: one parsed statement with the types of
+// its parameters and of the columns it returns. It may be executed many
+// times, by its own session only.
+type Stmt struct {
+	Text      string
+	raw       *pg.RawStmt // nil for an empty statement
+	ParamOIDs []uint32
+	Columns   []Column // nil when the statement returns no rows
+}
+
+// Empty reports whether the statement text held no statement.
+func (st *Stmt) Empty() bool { return st.raw == nil }
+
+// Prepare parses text, which must hold at most one statement, and infers
+// the types of its parameters (those given in paramOIDs, 0 for unknown,
+// are kept) and of its result columns.
+func (s *Session) Prepare(ctx context.Context, text string, paramOIDs []uint32) (*Stmt, error) {
+	stmts, err := s.e.cache.parse(text)
+	if err != nil {
+		s.e.stats.add("", AsError(err).Code)
+		return nil, err
+	}
+	if len(stmts) > 1 {
+		return nil, errorf(CodeSyntaxError, "cannot insert multiple commands into a prepared statement")
+	}
+	st := &Stmt{Text: text}
+	if len(stmts) == 0 {
+		return st, nil
+	}
+	st.raw = stmts[0]
+	n := maxParam(text)
+	for len(paramOIDs) < n {
+		paramOIDs = append(paramOIDs, 0)
+	}
+	st.ParamOIDs = append([]uint32(nil), paramOIDs...)
+	x := s.newExec(ctx, nil)
+	x.describe = true
+	x.paramOIDs = st.ParamOIDs
+	res, err := x.run(st.raw.Stmt)
+	if err != nil {
+		if e := AsError(err); e.Code != CodeInFailedSQLTransaction {
+			return nil, err
+		}
+	}
+	for i, t := range st.ParamOIDs {
+		if t == 0 {
+			st.ParamOIDs[i] = OIDText
+		}
+	}
+	if res != nil && res.Columns != nil {
+		st.Columns = res.Columns
+		for i := range st.Columns {
+			if st.Columns[i].OID == 0 {
+				st.Columns[i].OID = OIDText
+			}
+		}
+	}
+	return st, nil
+}
+
+// maxParam returns the highest $n in text (a cheap scan; the parse tree
+// has the exact references).
+func maxParam(text string) int {
+	n := 0
+	for i := 0; i < len(text); i++ {
+		if text[i] != '$' || i+1 >= len(text) || text[i+1] < '0' || text[i+1] > '9' {
+			continue
+		}
+		j, v := i+1, 0
+		for j < len(text) && text[j] >= '0' && text[j] <= '9' && v < 100000 {
+			v = v*10 + int(text[j]-'0')
+			j++
+		}
+		n = max(n, v)
+	}
+	return n
+}
+
+// Execute runs a prepared statement with its parameters, converted to the
+// statement's parameter types.
+func (s *Session) Execute(ctx context.Context, st *Stmt, params []any) (*Result, error) {
+	if st.raw == nil {
+		return &Result{Tag: ""}, nil
+	}
+	if len(params) != len(st.ParamOIDs) {
+		return nil, errorf(CodeProtocolViolation, "bind message supplies %d parameters, but prepared statement requires %d",
+			len(params), len(st.ParamOIDs))
+	}
+	vals := make([]any, len(params))
+	for i, p := range params {
+		v, err := coerce(p, st.ParamOIDs[i])
+		if err != nil {
+			return nil, err
+		}
+		vals[i] = v
+	}
+	res, err := s.runStmt(ctx, st.raw.Stmt, vals)
+	if err != nil {
+		return nil, err
+	}
+	if st.Columns != nil && res.Columns != nil {
+		res.Rows = alignRows(st.Columns, res.Columns, res.Rows)
+		res.Columns = st.Columns
+	}
+	return res, nil
+}
+
+// Query runs every statement of text (the simple query protocol), calling
+// fn with each result in turn, and stops at the first error.
+func (s *Session) Query(ctx context.Context, text string, fn func(*Result) error) error {
+	stmts, err := s.e.cache.parse(text)
+	if err != nil {
+		s.e.stats.add("", AsError(err).Code)
+		return err
+	}
+	for _, raw := range stmts {
+		res, err := s.runStmt(ctx, raw.Stmt, nil)
+		if err != nil {
+			return err
+		}
+		if err := fn(res); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// runStmt runs one statement: transaction control, or a statement in the
+// transaction block (or, outside one, autocommitted), moving the block to
+// failed when a statement in it fails.
+func (s *Session) runStmt(ctx context.Context, n *pg.Node, params []any) (*Result, error) {
+	res, err := s.runStmt1(ctx, n, params)
+	code := ""
+	if err != nil {
+		code = AsError(err).Code
+	}
+	s.e.stats.add(statementKind(n), code)
+	return res, err
+}
+
+func (s *Session) runStmt1(ctx context.Context, n *pg.Node, params []any) (*Result, error) {
+	if ts := n.GetTransactionStmt(); ts != nil {
+		return s.transaction(ctx, ts)
+	}
+	if s.status == TxFailed {
+		return nil, errorf(CodeInFailedSQLTransaction, "current transaction is aborted, commands ignored until end of transaction block")
+	}
+	x := s.newExec(ctx, params)
+	res, err := x.run(n)
+	if err != nil && s.status == TxActive {
+		s.status = TxFailed
+	}
+	if err != nil {
+		return nil, AsError(err)
+	}
+	for i := range res.Columns {
+		if res.Columns[i].OID == 0 {
+			res.Columns[i].OID = columnOIDFromValues(res.Rows, i)
+		}
+	}
+	return res, nil
+}
+
+// columnOIDFromValues is the type of a column no declaration typed: its
+// first non-NULL value's.
+func columnOIDFromValues(rows [][]any, i int) uint32 {
+	for _, r := range rows {
+		if r[i] != nil {
+			return valueOID(r[i])
+		}
+	}
+	return OIDText
+}
+
+// transaction runs BEGIN, COMMIT, ROLLBACK and refuses savepoints.
+func (s *Session) transaction(ctx context.Context, ts *pg.TransactionStmt) (*Result, error) {
+	switch ts.Kind {
+	case pg.TransactionStmtKind_TRANS_STMT_BEGIN, pg.TransactionStmtKind_TRANS_STMT_START:
+		if s.status != TxIdle {
+			// PostgreSQL warns and carries on.
+			return &Result{Tag: "BEGIN"}, nil
+		}
+		sess, err := s.e.db.StartSession()
+		if err != nil {
+			return nil, AsError(err)
+		}
+		if err := sess.StartTransaction(); err != nil {
+			sess.EndSession(ctx)
+			return nil, AsError(err)
+		}
+		s.sess, s.status, s.txnStart = sess, TxActive, time.Now().UTC()
+		return &Result{Tag: "BEGIN"}, nil
+	case pg.TransactionStmtKind_TRANS_STMT_COMMIT:
+		switch s.status {
+		case TxIdle:
+			return &Result{Tag: "COMMIT"}, nil
+		case TxFailed:
+			s.Close()
+			return &Result{Tag: "ROLLBACK"}, nil
+		}
+		err := s.sess.CommitTransaction(ctx)
+		s.sess.EndSession(ctx)
+		s.sess, s.status = nil, TxIdle
+		if err != nil {
+			return nil, AsError(err)
+		}
+		return &Result{Tag: "COMMIT"}, nil
+	case pg.TransactionStmtKind_TRANS_STMT_ROLLBACK:
+		s.Close()
+		return &Result{Tag: "ROLLBACK"}, nil
+	}
+	if s.status == TxActive {
+		s.status = TxFailed
+	}
+	return nil, unsupported(fmt.Sprintf("%s (savepoints and two-phase commit)",
+		strings.TrimPrefix(ts.Kind.String(), "TRANS_STMT_")))
+}
+
+// alignRows fits rows to the columns a statement was described with: a
+// collection written over the MongoDB port may show fields when the
+// statement runs that the sample read at Prepare did not have (they are
+// dropped), or lack some (they are NULL). Same-named columns are matched in
+// order.
+func alignRows(want, got []Column, rows [][]any) [][]any {
+	if len(want) == len(got) {
+		same := true
+		for i := range want {
+			same = same && want[i].Name == got[i].Name
+		}
+		if same {
+			return rows
+		}
+	}
+	pos := make([]int, len(want))
+	used := make([]bool, len(got))
+	for i, w := range want {
+		pos[i] = -1
+		for j, g := range got {
+			if !used[j] && g.Name == w.Name {
+				pos[i], used[j] = j, true
+				break
+			}
+		}
+	}
+	out := make([][]any, len(rows))
+	for r, row := range rows {
+		o := make([]any, len(want))
+		for i, p := range pos {
+			if p >= 0 {
+				o[i] = row[p]
+			}
+		}
+		out[r] = o
+	}
+	return out
+}

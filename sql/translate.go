@@ -1,0 +1,620 @@
+package sql
+
+import (
+	"strings"
+
+	pg "github.com/pganalyze/pg_query_go/v6"
+	"go.mongodb.org/mongo-driver/v2/bson"
+)
+
+// translator turns expressions over one table's columns into the query
+// language: filters, $expr and update operators. Everything an expression
+// uses besides that table's columns (literals, parameters, now(), columns of
+// outer scopes, EXCLUDED) is evaluated first and becomes a constant.
+type translator struct {
+	x     *exec
+	t     *table
+	alias string
+	outer *scope // what constants may refer to
+}
+
+// column returns the document path and declared type of a reference to
+// the translator's table, ok false for anything else.
+func (tr *translator) column(n *pg.Node) (path string, oid uint32, ok bool) {
+	cr := n.GetColumnRef()
+	if cr == nil {
+		return "", 0, false
+	}
+	f := columnFields(cr)
+	if f[len(f)-1] == "*" {
+		return "", 0, false
+	}
+	if len(f) >= 2 && f[0] == tr.alias {
+		f = f[1:]
+	} else if tr.outer != nil {
+		if _, _, found, _ := tr.outer.lookup(f); found {
+			return "", 0, false
+		}
+	}
+	if tr.t.declared {
+		c := tr.t.column(f[0])
+		if c == nil {
+			return "", 0, false
+		}
+		if len(f) > 1 {
+			if c.Type != OIDJSONB && c.Type != OIDJSON {
+				return "", 0, false
+			}
+			return tr.t.field(f[0]) + "." + strings.Join(f[1:], "."), 0, true
+		}
+		return tr.t.field(f[0]), c.Type, true
+	}
+	if len(f) == 1 && strings.Contains(f[0], ".") {
+		return f[0], 0, true
+	}
+	return strings.Join(f, "."), 0, true
+}
+
+// isConst reports whether n uses none of the table's columns, no
+// subquery and no aggregate: it can be evaluated once, before the write.
+func (tr *translator) isConst(n *pg.Node) bool {
+	return !walkNoSub(n, func(m *pg.Node) bool {
+		if m.GetSubLink() != nil {
+			return true
+		}
+		if f := m.GetFuncCall(); f != nil && (isAggregate(f) || f.Over != nil) {
+			return true
+		}
+		_, _, ok := tr.column(m)
+		return ok
+	})
+}
+
+// constant evaluates a constant expression.
+func (tr *translator) constant(n *pg.Node) (any, error) {
+	sc := tr.outer
+	if sc == nil {
+		sc = &scope{}
+	}
+	return tr.x.eval(n, sc)
+}
+
+// stored converts a value for comparison with or storage in a column.
+func stored(v any, oid uint32) (any, bool) {
+	if oid == OIDTimestamp {
+		oid = OIDTimestamptz
+	}
+	b, err := toBSON(v, oid)
+	if err != nil {
+		return nil, false
+	}
+	return b, true
+}
+
+// filter translates a WHERE clause into a filter matching exactly the
+// documents for which it is true. ok is false when some part cannot be
+// translated; err reports a failure evaluating a constant.
+func (tr *translator) filter(n *pg.Node) (f bson.D, ok bool, err error) {
+	conds, ok, err := tr.truth(n, true)
+	if err != nil || !ok {
+		return nil, ok, err
+	}
+	return mergeConds(conds), true, nil
+}
+
+// mergeConds joins conditions into one filter document: distinct
+// top-level fields side by side (so that {_id: v} stays an _id lookup), and
+// the rest under $and.
+func mergeConds(conds []bson.D) bson.D {
+	out := bson.D{}
+	var rest bson.A
+	seen := map[string]bool{}
+	for _, c := range conds {
+		if len(c) == 1 && !seen[c[0].Key] && !strings.HasPrefix(c[0].Key, "$") {
+			seen[c[0].Key] = true
+			out = append(out, c[0])
+			continue
+		}
+		rest = append(rest, c)
+	}
+	if len(rest) > 0 {
+		out = append(out, bson.E{Key: "$and", Value: rest})
+	}
+	return out
+}
+
+// truth translates "n is want" (true or false, never NULL) into a list of
+// conditions that must all hold.
+func (tr *translator) truth(n *pg.Node, want bool) ([]bson.D, bool, error) {
+	if n == nil {
+		return nil, want, nil
+	}
+	if tr.isConst(n) {
+		v, err := tr.constant(n)
+		if err != nil {
+			return nil, false, err
+		}
+		if b := asBool(v); b == want {
+			return nil, true, nil
+		}
+		return []bson.D{{{Key: "$expr", Value: false}}}, true, nil
+	}
+	switch {
+	case n.GetBoolExpr() != nil:
+		b := n.GetBoolExpr()
+		if b.Boolop == pg.BoolExprType_NOT_EXPR {
+			return tr.truth(b.Args[0], !want)
+		}
+		conj := (b.Boolop == pg.BoolExprType_AND_EXPR) == want
+		var parts [][]bson.D
+		for _, a := range b.Args {
+			c, ok, err := tr.truth(a, want)
+			if err != nil || !ok {
+				return nil, ok, err
+			}
+			parts = append(parts, c)
+		}
+		if conj {
+			var all []bson.D
+			for _, p := range parts {
+				all = append(all, p...)
+			}
+			return all, true, nil
+		}
+		or := bson.A{}
+		for _, p := range parts {
+			or = append(or, mergeConds(p))
+		}
+		return []bson.D{{{Key: "$or", Value: or}}}, true, nil
+	case n.GetNullTest() != nil:
+		nt := n.GetNullTest()
+		path, _, ok := tr.column(nt.Arg)
+		if !ok {
+			return nil, false, nil
+		}
+		isNull := (nt.Nulltesttype == pg.NullTestType_IS_NULL) == want
+		if isNull {
+			return []bson.D{{{Key: path, Value: nil}}}, true, nil
+		}
+		return []bson.D{{{Key: path, Value: bson.D{{Key: "$ne", Value: nil}}}}}, true, nil
+	case n.GetAExpr() != nil:
+		return tr.comparison(n.GetAExpr(), want)
+	case n.GetFuncCall() != nil:
+		f := n.GetFuncCall()
+		if funcName(f) == "array_contains" && len(f.Args) == 2 && tr.isConst(f.Args[1]) {
+			path, oid, ok := tr.column(f.Args[0])
+			if !ok {
+				return nil, false, nil
+			}
+			v, err := tr.constant(f.Args[1])
+			if err != nil {
+				return nil, false, err
+			}
+			sv, ok := stored(v, types[oid].elem)
+			if !ok || v == nil {
+				return nil, false, nil
+			}
+			if want {
+				return []bson.D{{{Key: path, Value: sv}}}, true, nil
+			}
+			// false: an array (not NULL) without the value.
+			return []bson.D{{{Key: path, Value: bson.D{{Key: "$type", Value: "array"}, {Key: "$ne", Value: sv}}}}}, true, nil
+		}
+	case n.GetColumnRef() != nil:
+		path, _, ok := tr.column(n)
+		if !ok {
+			return nil, false, nil
+		}
+		return []bson.D{{{Key: path, Value: want}}}, true, nil
+	}
+	// Anything else as a $expr.
+	e, ok, err := tr.exprTruth(n, want)
+	if err != nil || !ok {
+		return nil, ok, err
+	}
+	return []bson.D{{{Key: "$expr", Value: e}}}, true, nil
+}
+
+// mongoOps maps comparison operators to the query language's, and their
+// negations.
+var mongoOps = map[string]string{"=": "$eq", "<>": "$ne", "!=": "$ne", "<": "$lt", ">": "$gt", "<=": "$lte", ">=": "$gte"}
+var negated = map[string]string{"=": "<>", "<>": "=", "!=": "=", "<": ">=", ">": "<=", "<=": ">", ">=": "<"}
+var flipped = map[string]string{"=": "=", "<>": "<>", "!=": "!=", "<": ">", ">": "<", "<=": ">=", ">=": "<="}
+
+// comparison translates column-versus-constant comparisons into plain
+// filters and anything else into a $expr.
+func (tr *translator) comparison(a *pg.A_Expr, want bool) ([]bson.D, bool, error) {
+	op := opName(a.Name)
+	switch a.Kind {
+	case pg.A_Expr_Kind_AEXPR_OP:
+		if _, isCmp := mongoOps[op]; !isCmp {
+			break
+		}
+		col, other := a.Lexpr, a.Rexpr
+		if _, _, ok := tr.column(col); !ok {
+			col, other, op = a.Rexpr, a.Lexpr, flipped[op]
+		}
+		path, oid, ok := tr.column(col)
+		if !ok || !tr.isConst(other) || isArrayType(oid) {
+			break
+		}
+		v, err := tr.constant(other)
+		if err != nil {
+			return nil, false, err
+		}
+		if v == nil {
+			return []bson.D{{{Key: "$expr", Value: false}}}, true, nil
+		}
+		sv, ok := stored(v, oid)
+		if !ok {
+			break
+		}
+		if !want {
+			op = negated[op]
+		}
+		switch op {
+		case "=":
+			if oid == 0 {
+				// A schemaless field may hold an array, which {f: v} would
+				// match by element.
+				return []bson.D{{{Key: path, Value: bson.D{{Key: "$eq", Value: sv}, {Key: "$not", Value: bson.D{{Key: "$type", Value: "array"}}}}}}}, true, nil
+			}
+			return []bson.D{{{Key: path, Value: sv}}}, true, nil
+		case "<>", "!=":
+			return []bson.D{{{Key: path, Value: bson.D{{Key: "$nin", Value: bson.A{sv, nil}}}}}}, true, nil
+		}
+		return []bson.D{{{Key: path, Value: bson.D{{Key: mongoOps[op], Value: sv}}}}}, true, nil
+	case pg.A_Expr_Kind_AEXPR_IN:
+		path, oid, ok := tr.column(a.Lexpr)
+		if !ok || !tr.isConst(a.Rexpr) || isArrayType(oid) || !want || op != "=" {
+			break
+		}
+		v, err := tr.constant(a.Rexpr)
+		if err != nil {
+			return nil, false, err
+		}
+		in := bson.A{}
+		for _, e := range v.([]any) {
+			if e == nil {
+				continue
+			}
+			sv, ok := stored(e, oid)
+			if !ok {
+				return nil, false, nil
+			}
+			in = append(in, sv)
+		}
+		return []bson.D{{{Key: path, Value: bson.D{{Key: "$in", Value: in}}}}}, true, nil
+	case pg.A_Expr_Kind_AEXPR_OP_ANY:
+		// v = ANY(array column)
+		if op == "=" && want && tr.isConst(a.Lexpr) {
+			path, oid, ok := tr.column(a.Rexpr)
+			if ok {
+				v, err := tr.constant(a.Lexpr)
+				if err != nil {
+					return nil, false, err
+				}
+				if sv, ok := stored(v, types[oid].elem); ok && v != nil {
+					return []bson.D{{{Key: path, Value: sv}}}, true, nil
+				}
+			}
+		}
+	}
+	e, ok, err := tr.exprTruth(&pg.Node{Node: &pg.Node_AExpr{AExpr: a}}, want)
+	if err != nil || !ok {
+		return nil, ok, err
+	}
+	return []bson.D{{{Key: "$expr", Value: e}}}, true, nil
+}
+
+// exprTruth translates "n is want" into an aggregation expression. A
+// comparison holds only when both sides are not NULL (the query language
+// orders null below every number, SQL does not compare it at all).
+func (tr *translator) exprTruth(n *pg.Node, want bool) (any, bool, error) {
+	switch {
+	case n.GetBoolExpr() != nil:
+		b := n.GetBoolExpr()
+		if b.Boolop == pg.BoolExprType_NOT_EXPR {
+			return tr.exprTruth(b.Args[0], !want)
+		}
+		conj := (b.Boolop == pg.BoolExprType_AND_EXPR) == want
+		parts := bson.A{}
+		for _, a := range b.Args {
+			e, ok, err := tr.exprTruth(a, want)
+			if err != nil || !ok {
+				return nil, ok, err
+			}
+			parts = append(parts, e)
+		}
+		if conj {
+			return bson.D{{Key: "$and", Value: parts}}, true, nil
+		}
+		return bson.D{{Key: "$or", Value: parts}}, true, nil
+	case n.GetAExpr() != nil && n.GetAExpr().Kind == pg.A_Expr_Kind_AEXPR_OP:
+		a := n.GetAExpr()
+		op := opName(a.Name)
+		mop, isCmp := mongoOps[op]
+		if !isCmp {
+			return nil, false, nil
+		}
+		if !want {
+			mop = mongoOps[negated[op]]
+		}
+		l, ok, err := tr.expr(a.Lexpr)
+		if err != nil || !ok {
+			return nil, ok, err
+		}
+		r, ok, err := tr.expr(a.Rexpr)
+		if err != nil || !ok {
+			return nil, ok, err
+		}
+		return bson.D{{Key: "$and", Value: bson.A{
+			bson.D{{Key: "$gt", Value: bson.A{l, nil}}},
+			bson.D{{Key: "$gt", Value: bson.A{r, nil}}},
+			bson.D{{Key: mop, Value: bson.A{l, r}}},
+		}}}, true, nil
+	case n.GetNullTest() != nil:
+		nt := n.GetNullTest()
+		e, ok, err := tr.expr(nt.Arg)
+		if err != nil || !ok {
+			return nil, ok, err
+		}
+		isNull := bson.D{{Key: "$lte", Value: bson.A{e, nil}}}
+		if (nt.Nulltesttype == pg.NullTestType_IS_NULL) == want {
+			return isNull, true, nil
+		}
+		return bson.D{{Key: "$not", Value: bson.A{isNull}}}, true, nil
+	case n.GetFuncCall() != nil && funcName(n.GetFuncCall()) == "array_contains" && len(n.GetFuncCall().Args) == 2:
+		f := n.GetFuncCall()
+		arr, ok, err := tr.expr(f.Args[0])
+		if err != nil || !ok {
+			return nil, ok, err
+		}
+		v, ok, err := tr.expr(f.Args[1])
+		if err != nil || !ok {
+			return nil, ok, err
+		}
+		in := any(bson.D{{Key: "$in", Value: bson.A{v, arr}}})
+		if !want {
+			in = bson.D{{Key: "$not", Value: bson.A{in}}}
+		}
+		return bson.D{{Key: "$and", Value: bson.A{bson.D{{Key: "$isArray", Value: bson.A{arr}}}, in}}}, true, nil
+	}
+	return nil, false, nil
+}
+
+// expr translates a value expression into an aggregation expression:
+// constants, the table's columns, + - * and COALESCE.
+func (tr *translator) expr(n *pg.Node) (any, bool, error) {
+	if tr.isConst(n) {
+		v, err := tr.constant(n)
+		if err != nil {
+			return nil, false, err
+		}
+		sv, ok := stored(v, 0)
+		if !ok {
+			return nil, false, nil
+		}
+		return bson.D{{Key: "$literal", Value: sv}}, true, nil
+	}
+	if path, _, ok := tr.column(n); ok {
+		return "$" + path, true, nil
+	}
+	switch {
+	case n.GetAExpr() != nil && n.GetAExpr().Kind == pg.A_Expr_Kind_AEXPR_OP && n.GetAExpr().Lexpr != nil:
+		a := n.GetAExpr()
+		var mop string
+		switch opName(a.Name) {
+		case "+":
+			mop = "$add"
+		case "-":
+			mop = "$subtract"
+		case "*":
+			mop = "$multiply"
+		default:
+			return nil, false, nil
+		}
+		l, ok, err := tr.expr(a.Lexpr)
+		if err != nil || !ok {
+			return nil, ok, err
+		}
+		r, ok, err := tr.expr(a.Rexpr)
+		if err != nil || !ok {
+			return nil, ok, err
+		}
+		return bson.D{{Key: mop, Value: bson.A{l, r}}}, true, nil
+	case n.GetCoalesceExpr() != nil:
+		args := bson.A{}
+		for _, a := range n.GetCoalesceExpr().Args {
+			e, ok, err := tr.expr(a)
+			if err != nil || !ok {
+				return nil, ok, err
+			}
+			args = append(args, e)
+		}
+		return bson.D{{Key: "$ifNull", Value: args}}, true, nil
+	}
+	return nil, false, nil
+}
+
+// update translates an UPDATE's SET list into update operators: x = x + c
+// is $inc, x = c $set, ARRAY_APPEND_UNIQUE $addToSet, ARRAY_REMOVE $pull,
+// array_append $push, MERGE_JSON a $set of each field. ok is false when some
+// assignment needs the row's values (the caller then reads and writes in a
+// transaction).
+func (tr *translator) update(targets []*pg.Node) (bson.D, bool, error) {
+	ops := map[string]bson.D{}
+	var order []string
+	add := func(op, path string, v any) {
+		if _, ok := ops[op]; !ok {
+			order = append(order, op)
+		}
+		ops[op] = append(ops[op], bson.E{Key: path, Value: v})
+	}
+	seen := map[string]bool{}
+	for _, t := range targets {
+		rt := t.GetResTarget()
+		if len(rt.Indirection) > 0 {
+			return nil, false, unsupported("assigning to a field or an element of a column")
+		}
+		name := rt.Name
+		if seen[name] {
+			return nil, false, errorf(CodeSyntaxError, "multiple assignments to same column %q", name)
+		}
+		seen[name] = true
+		oid := tr.t.colType(name)
+		if tr.t.declared && tr.t.column(name) == nil {
+			return nil, false, &Error{Code: CodeUndefinedColumn, Message: "column \"" + name + "\" of relation \"" + tr.t.Name + "\" does not exist", Position: int(rt.Location) + 1}
+		}
+		path := tr.t.field(name)
+		if path == "_id" || strings.HasPrefix(path, "_id.") {
+			return nil, false, unsupported("changing a primary key column (it is the document's _id)")
+		}
+		val := rt.Val
+		if tr.isConst(val) {
+			v, err := tr.constant(val)
+			if err != nil {
+				return nil, false, err
+			}
+			if c := tr.t.column(name); c != nil && c.NotNull && v == nil {
+				return nil, false, notNull(tr.t.Name, name)
+			}
+			sv, err := toBSON(v, oid)
+			if err != nil {
+				return nil, false, err
+			}
+			add("$set", path, sv)
+			continue
+		}
+		same := func(n *pg.Node) bool { p, _, ok := tr.column(n); return ok && p == path }
+		if a := val.GetAExpr(); a != nil && a.Kind == pg.A_Expr_Kind_AEXPR_OP && a.Lexpr != nil {
+			op := opName(a.Name)
+			var delta *pg.Node
+			switch {
+			case (op == "+" || op == "-") && same(a.Lexpr) && tr.isConst(a.Rexpr):
+				delta = a.Rexpr
+			case op == "+" && same(a.Rexpr) && tr.isConst(a.Lexpr):
+				delta = a.Lexpr
+			}
+			if delta != nil {
+				v, err := tr.constant(delta)
+				if err != nil {
+					return nil, false, err
+				}
+				if v == nil {
+					add("$set", path, nil)
+					continue
+				}
+				if op == "-" {
+					if v, err = arith("-", int64(0), numeric(v)); err != nil {
+						return nil, false, err
+					}
+				}
+				sv, err := toBSON(numeric(v), oid)
+				if err != nil {
+					return nil, false, err
+				}
+				if _, isNum := toFloat(numeric(v)); !isNum {
+					return nil, false, nil
+				}
+				add("$inc", path, sv)
+				continue
+			}
+		}
+		if f := val.GetFuncCall(); f != nil && len(f.Args) == 2 && same(f.Args[0]) && tr.isConst(f.Args[1]) {
+			v, err := tr.constant(f.Args[1])
+			if err != nil {
+				return nil, false, err
+			}
+			var op string
+			switch funcName(f) {
+			case "array_append_unique":
+				op = "$addToSet"
+			case "array_remove":
+				op = "$pull"
+			case "array_append":
+				op = "$push"
+			case "merge_json", "jsonb_concat":
+				doc, ok := v.(bson.RawValue)
+				if !ok || doc.Type != bson.TypeEmbeddedDocument {
+					return nil, false, nil
+				}
+				elems, _ := doc.Document().Elements()
+				for _, e := range elems {
+					add("$set", path+"."+e.Key(), e.Value())
+				}
+				continue
+			}
+			if op != "" {
+				sv, err := toBSON(v, types[oid].elem)
+				if err != nil {
+					return nil, false, err
+				}
+				add(op, path, sv)
+				continue
+			}
+		}
+		return nil, false, nil
+	}
+	out := bson.D{}
+	for _, op := range order {
+		out = append(out, bson.E{Key: op, Value: ops[op]})
+	}
+	return out, true, nil
+}
+
+// notNull is the 23502 of a NULL written to a NOT NULL column.
+func notNull(tbl, col string) *Error {
+	return &Error{Code: CodeNotNullViolation, Table: tbl,
+		Message: "null value in column \"" + col + "\" of relation \"" + tbl + "\" violates not-null constraint"}
+}
+
+// pushdown returns the part of a WHERE clause a table's scan can filter
+// by: the conjuncts that translate, each exactly. The whole clause is still
+// evaluated over the rows the scan returns.
+func (x *exec) pushdown(where *pg.Node, t *table, alias string, outer *scope) bson.D {
+	tr := &translator{x: x, t: t, alias: alias, outer: outer}
+	var conjuncts []*pg.Node
+	if b := where.GetBoolExpr(); b != nil && b.Boolop == pg.BoolExprType_AND_EXPR {
+		conjuncts = b.Args
+	} else {
+		conjuncts = []*pg.Node{where}
+	}
+	var conds []bson.D
+	for _, c := range conjuncts {
+		if !tr.isPushable(c) {
+			continue
+		}
+		cs, ok, err := tr.truth(c, true)
+		if err == nil && ok {
+			conds = append(conds, cs...)
+		}
+	}
+	if len(conds) == 0 {
+		return nil
+	}
+	return mergeConds(conds)
+}
+
+// isPushable reports whether a conjunct refers to nothing but the table,
+// constants and outer columns (not another source of the same query).
+func (tr *translator) isPushable(n *pg.Node) bool {
+	return !walkNoSub(n, func(m *pg.Node) bool {
+		if m.GetSubLink() != nil {
+			return true
+		}
+		cr := m.GetColumnRef()
+		if cr == nil {
+			return false
+		}
+		if _, _, ok := tr.column(m); ok {
+			return false
+		}
+		if tr.outer != nil {
+			if _, _, found, _ := tr.outer.lookup(columnFields(cr)); found {
+				return false
+			}
+		}
+		return true
+	})
+}

@@ -1,0 +1,727 @@
+package sql
+
+import (
+	"encoding/hex"
+	"fmt"
+	"math"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	pg "github.com/pganalyze/pg_query_go/v6"
+	"go.mongodb.org/mongo-driver/v2/bson"
+)
+
+// PostgreSQL type OIDs of the values Concord reads and writes.
+//
+// Inside the evaluator a value is one of: nil (NULL), bool, int64, float64
+// (also numeric), string, time.Time, time.Duration (interval), []any (a
+// PostgreSQL array) or bson.RawValue of a document or array (jsonb). The OID
+// of a column says how a value is shown to the client and stored.
+const (
+	OIDBool        uint32 = 16
+	OIDBytea       uint32 = 17
+	OIDInt8        uint32 = 20
+	OIDInt2        uint32 = 21
+	OIDInt4        uint32 = 23
+	OIDText        uint32 = 25
+	OIDOID         uint32 = 26
+	OIDJSON        uint32 = 114
+	OIDFloat4      uint32 = 700
+	OIDFloat8      uint32 = 701
+	OIDUnknown     uint32 = 705
+	OIDBoolArray   uint32 = 1000
+	OIDInt2Array   uint32 = 1005
+	OIDInt4Array   uint32 = 1007
+	OIDTextArray   uint32 = 1009
+	OIDVarchArray  uint32 = 1015
+	OIDInt8Array   uint32 = 1016
+	OIDFloat8Array uint32 = 1022
+	OIDBpchar      uint32 = 1042
+	OIDVarchar     uint32 = 1043
+	OIDDate        uint32 = 1082
+	OIDTimestamp   uint32 = 1114
+	OIDTimestamptz uint32 = 1184
+	OIDTstzArray   uint32 = 1185
+	OIDInterval    uint32 = 1186
+	OIDNumArray    uint32 = 1231
+	OIDNumeric     uint32 = 1700
+	OIDJSONB       uint32 = 3802
+	OIDName        uint32 = 19
+	OIDChar        uint32 = 18
+)
+
+// typeInfo is what Concord knows of one PostgreSQL type.
+type typeInfo struct {
+	name  string // as format_type shows it
+	elem  uint32 // element type of an array type, 0 otherwise
+	array uint32 // array type of a scalar type, 0 when none
+}
+
+var types = map[uint32]typeInfo{
+	OIDBool:        {name: "boolean", array: OIDBoolArray},
+	OIDBytea:       {name: "bytea"},
+	OIDInt8:        {name: "bigint", array: OIDInt8Array},
+	OIDInt2:        {name: "smallint", array: OIDInt2Array},
+	OIDInt4:        {name: "integer", array: OIDInt4Array},
+	OIDText:        {name: "text", array: OIDTextArray},
+	OIDName:        {name: "name"},
+	OIDChar:        {name: "\"char\""},
+	OIDOID:         {name: "oid"},
+	OIDJSON:        {name: "json"},
+	OIDFloat4:      {name: "real"},
+	OIDFloat8:      {name: "double precision", array: OIDFloat8Array},
+	OIDBoolArray:   {name: "boolean[]", elem: OIDBool},
+	OIDInt2Array:   {name: "smallint[]", elem: OIDInt2},
+	OIDInt4Array:   {name: "integer[]", elem: OIDInt4},
+	OIDTextArray:   {name: "text[]", elem: OIDText},
+	OIDVarchArray:  {name: "character varying[]", elem: OIDVarchar},
+	OIDInt8Array:   {name: "bigint[]", elem: OIDInt8},
+	OIDFloat8Array: {name: "double precision[]", elem: OIDFloat8},
+	OIDBpchar:      {name: "character"},
+	OIDVarchar:     {name: "character varying", array: OIDVarchArray},
+	OIDDate:        {name: "date"},
+	OIDTimestamp:   {name: "timestamp without time zone"},
+	OIDTimestamptz: {name: "timestamp with time zone", array: OIDTstzArray},
+	OIDTstzArray:   {name: "timestamp with time zone[]", elem: OIDTimestamptz},
+	OIDInterval:    {name: "interval"},
+	OIDNumArray:    {name: "numeric[]", elem: OIDNumeric},
+	OIDNumeric:     {name: "numeric", array: OIDNumArray},
+	OIDJSONB:       {name: "jsonb"},
+}
+
+// TypeName returns the name format_type gives the type, as psql's \d shows it.
+func TypeName(oid uint32) string {
+	if t, ok := types[oid]; ok {
+		return t.name
+	}
+	return "text"
+}
+
+// typeNames maps the names a type may be written with to its OID.
+var typeNames = map[string]uint32{
+	"bool": OIDBool, "boolean": OIDBool,
+	"int2": OIDInt2, "smallint": OIDInt2,
+	"int4": OIDInt4, "int": OIDInt4, "integer": OIDInt4, "serial": OIDInt4, "serial4": OIDInt4,
+	"int8": OIDInt8, "bigint": OIDInt8, "bigserial": OIDInt8, "serial8": OIDInt8,
+	"text": OIDText, "varchar": OIDVarchar, "character varying": OIDVarchar, "bpchar": OIDBpchar, "char": OIDBpchar,
+	"name": OIDText, "citext": OIDText, "uuid": OIDText,
+	"float4": OIDFloat4, "real": OIDFloat4, "float8": OIDFloat8, "double precision": OIDFloat8, "float": OIDFloat8,
+	"numeric": OIDNumeric, "decimal": OIDNumeric,
+	"timestamptz": OIDTimestamptz, "timestamp": OIDTimestamp, "date": OIDDate, "interval": OIDInterval,
+	"json": OIDJSON, "jsonb": OIDJSONB, "bytea": OIDBytea, "oid": OIDOID, "regclass": OIDText, "regtype": OIDText, "regproc": OIDText, "regnamespace": OIDText,
+}
+
+// typeFromName resolves a TypeName node (int8, pg_catalog.timestamptz,
+// text[]) to an OID.
+func typeFromName(tn *pg.TypeName) (uint32, error) {
+	if tn == nil || len(tn.Names) == 0 {
+		return 0, errorf(CodeSyntaxError, "missing type name")
+	}
+	name := tn.Names[len(tn.Names)-1].GetString_().GetSval()
+	oid, ok := typeNames[strings.ToLower(name)]
+	if !ok {
+		return 0, &Error{Code: CodeUndefinedObject, Message: fmt.Sprintf("type %q does not exist", name),
+			Position: int(tn.Location) + 1}
+	}
+	if len(tn.ArrayBounds) > 0 {
+		arr := types[oid].array
+		if arr == 0 {
+			return 0, unsupported("an array of " + name)
+		}
+		return arr, nil
+	}
+	return oid, nil
+}
+
+// isArrayType reports whether oid is an array type.
+func isArrayType(oid uint32) bool { return types[oid].elem != 0 }
+
+// isNumericType reports whether oid is a number type.
+func isNumericType(oid uint32) bool {
+	switch oid {
+	case OIDInt2, OIDInt4, OIDInt8, OIDFloat4, OIDFloat8, OIDNumeric:
+		return true
+	}
+	return false
+}
+
+// isIntType reports whether oid is an integer type.
+func isIntType(oid uint32) bool { return oid == OIDInt2 || oid == OIDInt4 || oid == OIDInt8 }
+
+// valueOID returns the type a value shows as when nothing declares one.
+func valueOID(v any) uint32 {
+	switch x := v.(type) {
+	case bool:
+		return OIDBool
+	case int64:
+		return OIDInt8
+	case float64:
+		return OIDFloat8
+	case string:
+		return OIDText
+	case time.Time:
+		return OIDTimestamptz
+	case time.Duration:
+		return OIDInterval
+	case []any:
+		var elem uint32
+		for _, e := range x {
+			if e == nil {
+				continue
+			}
+			t := valueOID(e)
+			if elem != 0 && t != elem {
+				return OIDJSONB
+			}
+			elem = t
+		}
+		if a := types[elem].array; a != 0 {
+			return a
+		}
+		if elem == 0 {
+			return OIDTextArray
+		}
+		return OIDJSONB
+	case bson.RawValue:
+		return OIDJSONB
+	}
+	return OIDText
+}
+
+// fromBSON converts a stored BSON value into the evaluator's value.
+// A homogeneous array of scalars becomes []any (a PostgreSQL array); other
+// arrays and documents stay BSON (jsonb).
+func fromBSON(v bson.RawValue) any {
+	switch v.Type {
+	case 0, bson.TypeNull, bson.TypeUndefined:
+		return nil
+	case bson.TypeBoolean:
+		return v.Boolean()
+	case bson.TypeInt32:
+		return int64(v.Int32())
+	case bson.TypeInt64:
+		return v.Int64()
+	case bson.TypeDouble:
+		return v.Double()
+	case bson.TypeDecimal128:
+		d := v.Decimal128()
+		f, err := strconv.ParseFloat(d.String(), 64)
+		if err != nil {
+			return d.String()
+		}
+		return f
+	case bson.TypeString:
+		return v.StringValue()
+	case bson.TypeDateTime:
+		return time.UnixMilli(v.DateTime()).UTC()
+	case bson.TypeTimestamp:
+		t, _ := v.Timestamp()
+		return time.Unix(int64(t), 0).UTC()
+	case bson.TypeObjectID:
+		return v.ObjectID().Hex()
+	case bson.TypeArray:
+		vals, err := v.Array().Values()
+		if err != nil {
+			return v
+		}
+		out := make([]any, len(vals))
+		var kind bson.Type
+		for i, e := range vals {
+			switch e.Type {
+			case bson.TypeEmbeddedDocument, bson.TypeArray:
+				return v
+			case bson.TypeNull:
+			default:
+				k := e.Type
+				if k == bson.TypeInt32 {
+					k = bson.TypeInt64
+				}
+				if kind != 0 && kind != k {
+					return v
+				}
+				kind = k
+			}
+			out[i] = fromBSON(e)
+		}
+		return out
+	case bson.TypeEmbeddedDocument:
+		return v
+	case bson.TypeBinary:
+		_, b := v.Binary()
+		return "\\x" + hex.EncodeToString(b)
+	}
+	return v.String()
+}
+
+// fromGo converts a Go value of the driver's kinds (as in a
+// *concord.Error's KeyValue) into the evaluator's value.
+func fromGo(v any) any {
+	t, data, err := bson.MarshalValue(v)
+	if err != nil {
+		return fmt.Sprint(v)
+	}
+	return fromBSON(bson.RawValue{Type: t, Value: data})
+}
+
+// toBSON converts an evaluator value into the Go value stored for a
+// column of type oid (0: keep the value's own type), so that an int8
+// column stores int64, an int4 column int32 and a numeric column
+// decimal128.
+func toBSON(v any, oid uint32) (any, error) {
+	if v == nil {
+		return nil, nil
+	}
+	if oid != 0 {
+		c, err := coerce(v, oid)
+		if err != nil {
+			return nil, err
+		}
+		v = c
+	}
+	switch x := v.(type) {
+	case int64:
+		switch oid {
+		case OIDInt4, OIDInt2:
+			return int32(x), nil
+		case OIDNumeric:
+			d, err := bson.ParseDecimal128(strconv.FormatInt(x, 10))
+			return d, err
+		}
+		return x, nil
+	case float64:
+		if oid == OIDNumeric {
+			d, err := bson.ParseDecimal128(strconv.FormatFloat(x, 'f', -1, 64))
+			return d, err
+		}
+		return x, nil
+	case time.Duration:
+		return x.String(), nil
+	case []any:
+		out := make(bson.A, len(x))
+		for i, e := range x {
+			var err error
+			if out[i], err = toBSON(e, types[oid].elem); err != nil {
+				return nil, err
+			}
+		}
+		return out, nil
+	}
+	return v, nil
+}
+
+// coerce converts v to the evaluator's representation of type oid, as an
+// assignment or cast does: '5' into an int8 column is 5, 3.0 into an int8
+// column is 3. A value that does not convert is 22P02.
+func coerce(v any, oid uint32) (any, error) {
+	if v == nil || oid == 0 || oid == OIDUnknown {
+		return v, nil
+	}
+	bad := func() error {
+		return errorf(CodeInvalidTextRep, "invalid input syntax for type %s: %q", TypeName(oid), formatText(v))
+	}
+	switch oid {
+	case OIDInt2, OIDInt4, OIDInt8, OIDOID:
+		var n int64
+		switch x := v.(type) {
+		case int64:
+			n = x
+		case float64:
+			if math.IsNaN(x) || math.IsInf(x, 0) {
+				return nil, bad()
+			}
+			n = int64(math.RoundToEven(x))
+		case bool:
+			if x {
+				n = 1
+			}
+		case string:
+			i, err := strconv.ParseInt(strings.TrimSpace(x), 10, 64)
+			if err != nil {
+				return nil, bad()
+			}
+			n = i
+		default:
+			return nil, bad()
+		}
+		if (oid == OIDInt4 && (n > math.MaxInt32 || n < math.MinInt32)) || (oid == OIDInt2 && (n > math.MaxInt16 || n < math.MinInt16)) {
+			return nil, errorf(CodeNumericOutOfRange, "%s out of range", TypeName(oid))
+		}
+		return n, nil
+	case OIDFloat4, OIDFloat8, OIDNumeric:
+		switch x := v.(type) {
+		case int64:
+			return float64(x), nil
+		case float64:
+			return x, nil
+		case string:
+			f, err := strconv.ParseFloat(strings.TrimSpace(x), 64)
+			if err != nil {
+				return nil, bad()
+			}
+			return f, nil
+		}
+		return nil, bad()
+	case OIDBool:
+		switch x := v.(type) {
+		case bool:
+			return x, nil
+		case int64:
+			return x != 0, nil
+		case string:
+			switch strings.ToLower(strings.TrimSpace(x)) {
+			case "t", "true", "yes", "on", "1", "y":
+				return true, nil
+			case "f", "false", "no", "off", "0", "n":
+				return false, nil
+			}
+		}
+		return nil, bad()
+	case OIDText, OIDVarchar, OIDBpchar, OIDName:
+		if s, ok := v.(string); ok {
+			return s, nil
+		}
+		return formatText(v), nil
+	case OIDTimestamptz, OIDTimestamp, OIDDate:
+		switch x := v.(type) {
+		case time.Time:
+			if oid == OIDDate {
+				y, m, d := x.Date()
+				return time.Date(y, m, d, 0, 0, 0, 0, time.UTC), nil
+			}
+			return x, nil
+		case string:
+			t, err := parseTime(x)
+			if err != nil {
+				return nil, bad()
+			}
+			return t, nil
+		}
+		return nil, bad()
+	case OIDInterval:
+		switch x := v.(type) {
+		case time.Duration:
+			return x, nil
+		case string:
+			d, err := parseInterval(x)
+			if err != nil {
+				return nil, bad()
+			}
+			return d, nil
+		}
+		return nil, bad()
+	case OIDJSON, OIDJSONB:
+		switch x := v.(type) {
+		case bson.RawValue:
+			return x, nil
+		case string:
+			var doc any
+			if err := bson.UnmarshalExtJSON([]byte(`{"v":`+x+`}`), false, &doc); err != nil {
+				return nil, bad()
+			}
+			raw, err := bson.Marshal(doc)
+			if err != nil {
+				return nil, bad()
+			}
+			return bson.Raw(raw).Lookup("v"), nil
+		case []any:
+			t, data, err := bson.MarshalValue(toBSONArray(x))
+			if err != nil {
+				return nil, bad()
+			}
+			return bson.RawValue{Type: t, Value: data}, nil
+		}
+		return fromGo(v), nil
+	}
+	if elem := types[oid].elem; elem != 0 {
+		switch x := v.(type) {
+		case []any:
+			out := make([]any, len(x))
+			for i, e := range x {
+				var err error
+				if out[i], err = coerce(e, elem); err != nil {
+					return nil, err
+				}
+			}
+			return out, nil
+		case string:
+			arr, err := parseArray(x)
+			if err != nil {
+				return nil, bad()
+			}
+			return coerce(arr, oid)
+		case bson.RawValue:
+			if a, ok := fromBSON(x).([]any); ok {
+				return coerce(a, oid)
+			}
+		}
+		return nil, bad()
+	}
+	return v, nil
+}
+
+// toBSONArray converts an evaluator array for jsonb.
+func toBSONArray(a []any) bson.A {
+	out := make(bson.A, len(a))
+	for i, e := range a {
+		out[i], _ = toBSON(e, 0)
+	}
+	return out
+}
+
+var timeLayouts = []string{
+	time.RFC3339Nano, "2006-01-02 15:04:05.999999999Z07:00", "2006-01-02 15:04:05.999999999Z07",
+	"2006-01-02 15:04:05.999999999", "2006-01-02T15:04:05.999999999", "2006-01-02",
+}
+
+// parseTime reads a timestamp as PostgreSQL writes one (UTC when no zone).
+func parseTime(s string) (time.Time, error) {
+	s = strings.TrimSpace(s)
+	for _, l := range timeLayouts {
+		if t, err := time.Parse(l, s); err == nil {
+			return t.UTC(), nil
+		}
+	}
+	switch strings.ToLower(s) {
+	case "now":
+		return time.Now().UTC(), nil
+	case "epoch":
+		return time.Unix(0, 0).UTC(), nil
+	}
+	return time.Time{}, fmt.Errorf("bad time %q", s)
+}
+
+// parseInterval reads an interval in the simple forms "10 seconds",
+// "1 day 02:00:00", "00:00:10" and Go's "10s".
+func parseInterval(s string) (time.Duration, error) {
+	s = strings.TrimSpace(s)
+	if d, err := time.ParseDuration(s); err == nil {
+		return d, nil
+	}
+	var total time.Duration
+	f := strings.Fields(s)
+	for i := 0; i < len(f); i++ {
+		if strings.Contains(f[i], ":") {
+			var h, m int
+			var sec float64
+			if _, err := fmt.Sscanf(f[i], "%d:%d:%g", &h, &m, &sec); err != nil {
+				return 0, err
+			}
+			total += time.Duration(h)*time.Hour + time.Duration(m)*time.Minute + time.Duration(sec*float64(time.Second))
+			continue
+		}
+		n, err := strconv.ParseFloat(f[i], 64)
+		if err != nil || i+1 >= len(f) {
+			return 0, fmt.Errorf("bad interval %q", s)
+		}
+		i++
+		unit := strings.TrimSuffix(strings.ToLower(f[i]), "s")
+		var u time.Duration
+		switch unit {
+		case "microsecond", "us":
+			u = time.Microsecond
+		case "millisecond", "m":
+			u = time.Millisecond
+		case "second", "sec":
+			u = time.Second
+		case "minute", "min":
+			u = time.Minute
+		case "hour":
+			u = time.Hour
+		case "day":
+			u = 24 * time.Hour
+		case "week":
+			u = 7 * 24 * time.Hour
+		default:
+			return 0, fmt.Errorf("bad interval unit %q", f[i])
+		}
+		total += time.Duration(n * float64(u))
+	}
+	return total, nil
+}
+
+// parseArray reads PostgreSQL's text form of a one-dimensional array,
+// {a,"b c",NULL}, into strings (and nils).
+func parseArray(s string) ([]any, error) {
+	s = strings.TrimSpace(s)
+	if len(s) < 2 || s[0] != '{' || s[len(s)-1] != '}' {
+		return nil, fmt.Errorf("bad array %q", s)
+	}
+	body := s[1 : len(s)-1]
+	var out []any
+	if strings.TrimSpace(body) == "" {
+		return []any{}, nil
+	}
+	for i := 0; i <= len(body); {
+		if i < len(body) && body[i] == '"' {
+			var b strings.Builder
+			i++
+			for i < len(body) && body[i] != '"' {
+				if body[i] == '\\' && i+1 < len(body) {
+					i++
+				}
+				b.WriteByte(body[i])
+				i++
+			}
+			i++ // closing quote
+			out = append(out, b.String())
+			if i < len(body) && body[i] != ',' {
+				return nil, fmt.Errorf("bad array %q", s)
+			}
+			i++
+			continue
+		}
+		j := strings.IndexByte(body[i:], ',')
+		if j < 0 {
+			j = len(body) - i
+		}
+		e := strings.TrimSpace(body[i : i+j])
+		if strings.EqualFold(e, "NULL") {
+			out = append(out, nil)
+		} else {
+			out = append(out, e)
+		}
+		i += j + 1
+	}
+	return out, nil
+}
+
+// formatText writes a value in PostgreSQL's text output format.
+func formatText(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return ""
+	case bool:
+		if x {
+			return "t"
+		}
+		return "f"
+	case int64:
+		return strconv.FormatInt(x, 10)
+	case float64:
+		switch {
+		case math.IsInf(x, 1):
+			return "Infinity"
+		case math.IsInf(x, -1):
+			return "-Infinity"
+		case math.IsNaN(x):
+			return "NaN"
+		}
+		return strconv.FormatFloat(x, 'g', -1, 64)
+	case string:
+		return x
+	case time.Time:
+		return x.UTC().Format("2006-01-02 15:04:05.999999") + "+00"
+	case time.Duration:
+		return formatInterval(x)
+	case []any:
+		var b strings.Builder
+		b.WriteByte('{')
+		for i, e := range x {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			if e == nil {
+				b.WriteString("NULL")
+				continue
+			}
+			s := formatText(e)
+			if s == "" || strings.ContainsAny(s, "{},\"\\ ") || strings.EqualFold(s, "null") {
+				s = `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(s) + `"`
+			}
+			b.WriteString(s)
+		}
+		b.WriteByte('}')
+		return b.String()
+	case bson.RawValue:
+		return formatJSON(x)
+	}
+	return fmt.Sprint(v)
+}
+
+// formatInterval writes an interval as PostgreSQL does (1 day 02:03:04).
+func formatInterval(d time.Duration) string {
+	neg := d < 0
+	if neg {
+		d = -d
+	}
+	days := d / (24 * time.Hour)
+	d -= days * 24 * time.Hour
+	h, m := d/time.Hour, (d%time.Hour)/time.Minute
+	s := float64(d%time.Minute) / float64(time.Second)
+	out := fmt.Sprintf("%02d:%02d:%s", h, m, strings.TrimSuffix(strings.TrimRight(fmt.Sprintf("%09.6f", s), "0"), "."))
+	if days > 0 {
+		unit := "days"
+		if days == 1 {
+			unit = "day"
+		}
+		out = fmt.Sprintf("%d %s %s", days, unit, out)
+	}
+	if neg {
+		out = "-" + out
+	}
+	return out
+}
+
+// formatJSON writes a BSON value as jsonb text.
+func formatJSON(v bson.RawValue) string {
+	var b strings.Builder
+	writeJSON(&b, v)
+	return b.String()
+}
+
+func writeJSON(b *strings.Builder, v bson.RawValue) {
+	switch v.Type {
+	case bson.TypeEmbeddedDocument:
+		elems, _ := v.Document().Elements()
+		b.WriteByte('{')
+		for i, e := range elems {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString(strconv.Quote(e.Key()))
+			b.WriteString(": ")
+			writeJSON(b, e.Value())
+		}
+		b.WriteByte('}')
+	case bson.TypeArray:
+		vals, _ := v.Array().Values()
+		b.WriteByte('[')
+		for i, e := range vals {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			writeJSON(b, e)
+		}
+		b.WriteByte(']')
+	case bson.TypeNull, bson.TypeUndefined, 0:
+		b.WriteString("null")
+	case bson.TypeString:
+		b.WriteString(strconv.Quote(v.StringValue()))
+	default:
+		switch x := fromBSON(v).(type) {
+		case string, time.Time:
+			b.WriteString(strconv.Quote(formatText(x)))
+		default:
+			b.WriteString(formatText(x))
+		}
+	}
+}
+
+// sortedKeys returns m's keys in order.
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// FormatText writes a value as PostgreSQL's text output format does.
+func FormatText(v any) string { return formatText(v) }
+
+// Coerce converts a value to the representation of type oid, as an
+// assignment does; package pgserver uses it before encoding a column.
+func Coerce(v any, oid uint32) (any, error) { return coerce(v, oid) }

@@ -1,0 +1,586 @@
+package sql
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/concorddb/concord"
+	pg "github.com/pganalyze/pg_query_go/v6"
+	"go.mongodb.org/mongo-driver/v2/bson"
+)
+
+// target resolves the table a write names, refusing catalogs.
+func (x *exec) target(rv *pg.RangeVar) (*table, string, error) {
+	if rv.Schemaname != "" && rv.Schemaname != "public" {
+		return nil, "", &Error{Code: CodeUndefinedTable, Message: fmt.Sprintf("relation \"%s.%s\" does not exist", rv.Schemaname, rv.Relname)}
+	}
+	t, err := x.lookupTable(rv.Relname, rv.Location)
+	if err != nil {
+		return nil, "", err
+	}
+	alias := rv.Relname
+	if rv.Alias != nil {
+		alias = rv.Alias.Aliasname
+	}
+	return t, alias, nil
+}
+
+// tableCols returns the columns of a table's rows, for RETURNING,
+// EXCLUDED and typing.
+func tableCols(t *table, alias string) []relCol {
+	var cols []relCol
+	for _, c := range t.Columns {
+		cols = append(cols, relCol{qual: alias, name: c.Name, oid: c.Type, field: t.field(c.Name)})
+	}
+	if !t.declared {
+		cols = append(cols, relCol{qual: alias, name: "_id", field: "_id"})
+	}
+	return append(cols, relCol{qual: alias, hidden: true, open: !t.declared})
+}
+
+// rowOf reads a document as a row of cols.
+func rowOf(cols []relCol, d bson.Raw) []any {
+	row := make([]any, len(cols))
+	for i, c := range cols {
+		if c.hidden {
+			row[i] = d
+			continue
+		}
+		row[i] = fromBSON(lookupPath(d, c.field))
+	}
+	return row
+}
+
+// returning evaluates a RETURNING list over written documents.
+func (x *exec) returning(list []*pg.Node, t *table, alias string, docs []bson.Raw, outer *scope) (*relation, error) {
+	if list == nil {
+		return nil, nil
+	}
+	cols := tableCols(t, alias)
+	src := &relation{cols: cols}
+	for _, d := range docs {
+		src.rows = append(src.rows, rowOf(cols, d))
+	}
+	return x.project(&pg.SelectStmt{TargetList: list}, src, outer, -1)
+}
+
+// insert runs INSERT ... VALUES | SELECT [ON CONFLICT] [RETURNING].
+func (x *exec) insert(ins *pg.InsertStmt) (*relation, string, error) {
+	if ins.WithClause != nil {
+		pop, err := x.withCTEs(ins.WithClause, nil)
+		if err != nil {
+			return nil, "", err
+		}
+		defer pop()
+	}
+	t, alias, err := x.target(ins.Relation)
+	if err != nil {
+		return nil, "", err
+	}
+	// Target columns.
+	var names []string
+	for _, c := range ins.Cols {
+		rt := c.GetResTarget()
+		if len(rt.Indirection) > 0 {
+			return nil, "", unsupported("INSERT into a field of a column")
+		}
+		if t.declared && t.column(rt.Name) == nil {
+			return nil, "", &Error{Code: CodeUndefinedColumn, Message: fmt.Sprintf("column %q of relation %q does not exist", rt.Name, t.Name), Position: int(rt.Location) + 1}
+		}
+		names = append(names, rt.Name)
+	}
+	if names == nil {
+		if !t.declared {
+			return nil, "", errorf(CodeSyntaxError, "INSERT into %q, a collection without declared columns, needs a column list", t.Name)
+		}
+		for _, c := range t.Columns {
+			names = append(names, c.Name)
+		}
+	}
+	// Source rows.
+	var rows [][]any
+	if ins.SelectStmt == nil {
+		rows = [][]any{{}}
+		names = nil
+	} else {
+		sel := ins.SelectStmt.GetSelectStmt()
+		if x.describe && len(sel.ValuesLists) > 0 {
+			dsc := &scope{}
+			for _, l := range sel.ValuesLists {
+				for i, e := range l.GetList().Items {
+					if i < len(names) {
+						x.hint(e, t.colType(names[i]), dsc)
+					}
+					x.typeOf(e, dsc)
+				}
+			}
+		}
+		if x.describe && len(sel.ValuesLists) == 0 {
+			// Type the SELECT's outputs against the target columns.
+			for i, tg := range sel.TargetList {
+				if i < len(names) {
+					x.hint(tg.GetResTarget().Val, t.colType(names[i]), &scope{})
+				}
+			}
+		}
+		rel, err := x.selectRows(sel, nil, -1)
+		if err != nil {
+			return nil, "", err
+		}
+		vis := rel.visible("")
+		if len(vis) > len(names) {
+			return nil, "", errorf(CodeSyntaxError, "INSERT has more expressions than target columns")
+		}
+		for _, r := range rel.rows {
+			row := make([]any, len(vis))
+			for i, c := range vis {
+				row[i] = r[c]
+			}
+			rows = append(rows, row)
+		}
+	}
+	if x.describe {
+		rel, err := x.returning(ins.ReturningList, t, alias, nil, nil)
+		return rel, "INSERT 0 0", err
+	}
+	coll := x.s.db().Collection(t.Name)
+	var written []bson.Raw
+	var count int
+	for _, row := range rows {
+		doc, err := x.document(t, names, row)
+		if err != nil {
+			return nil, "", err
+		}
+		raw, err := bson.Marshal(doc)
+		if err != nil {
+			return nil, "", err
+		}
+		if ins.OnConflictClause == nil {
+			if _, err := coll.InsertOne(x.ctx, bson.Raw(raw)); err != nil {
+				return nil, "", err
+			}
+			written = append(written, raw)
+			count++
+			continue
+		}
+		out, err := x.onConflict(ins.OnConflictClause, t, alias, coll, raw)
+		if err != nil {
+			return nil, "", err
+		}
+		if out != nil {
+			written = append(written, out)
+			count++
+		}
+	}
+	rel, err := x.returning(ins.ReturningList, t, alias, written, nil)
+	return rel, fmt.Sprintf("INSERT 0 %d", count), err
+}
+
+// document builds the document of one inserted row: the primary key as
+// _id, values converted to the columns' types, NOT NULL checked.
+func (x *exec) document(t *table, names []string, row []any) (bson.D, error) {
+	vals := map[string]any{}
+	for i, n := range names {
+		if i < len(row) {
+			vals[n] = row[i]
+		}
+	}
+	doc := bson.D{}
+	if len(t.Key) == 1 {
+		v := vals[t.Key[0]]
+		if v == nil {
+			return nil, notNull(t.Name, t.Key[0])
+		}
+		sv, err := toBSON(v, t.colType(t.Key[0]))
+		if err != nil {
+			return nil, err
+		}
+		doc = append(doc, bson.E{Key: "_id", Value: sv})
+	} else if len(t.Key) > 1 {
+		id := bson.D{}
+		for _, k := range t.Key {
+			if vals[k] == nil {
+				return nil, notNull(t.Name, k)
+			}
+			sv, err := toBSON(vals[k], t.colType(k))
+			if err != nil {
+				return nil, err
+			}
+			id = append(id, bson.E{Key: k, Value: sv})
+		}
+		doc = append(doc, bson.E{Key: "_id", Value: id})
+	}
+	if !t.declared {
+		for i, n := range names {
+			if i < len(row) && row[i] != nil {
+				sv, err := toBSON(row[i], 0)
+				if err != nil {
+					return nil, err
+				}
+				doc = append(doc, bson.E{Key: n, Value: sv})
+			}
+		}
+		return doc, nil
+	}
+	for _, c := range t.Columns {
+		if t.field(c.Name) != c.Name {
+			continue // part of _id
+		}
+		v := vals[c.Name]
+		if v == nil {
+			if c.NotNull {
+				return nil, notNull(t.Name, c.Name)
+			}
+			continue
+		}
+		sv, err := toBSON(v, c.Type)
+		if err != nil {
+			return nil, err
+		}
+		doc = append(doc, bson.E{Key: c.Name, Value: sv})
+	}
+	return doc, nil
+}
+
+// onConflict inserts raw under an ON CONFLICT clause and returns the
+// document written (inserted or updated), nil when nothing was. Only the
+// primary key is a conflict target. In a transaction the key is looked up
+// first (a failed insert would abort the transaction); outside one the
+// insert is tried and a duplicate key turns into the update, retried if the
+// conflicting document disappears in between.
+func (x *exec) onConflict(oc *pg.OnConflictClause, t *table, alias string, coll *concord.Collection, raw bson.Raw) (bson.Raw, error) {
+	if oc.Infer != nil {
+		var cols []string
+		for _, e := range oc.Infer.IndexElems {
+			cols = append(cols, e.GetIndexElem().Name)
+		}
+		if len(cols) != len(t.Key) || (len(cols) > 0 && t.field(cols[0]) != "_id" && len(t.Key) == 1) {
+			return nil, unsupported("ON CONFLICT on columns other than the primary key")
+		}
+	}
+	id := raw.Lookup("_id")
+	idFilter := bson.D{{Key: "_id", Value: id}}
+	for attempt := 0; ; attempt++ {
+		if attempt > 100 {
+			return nil, errorf(CodeSerializationFailure, "could not settle ON CONFLICT after 100 attempts")
+		}
+		exists := false
+		if x.inTxn {
+			err := coll.FindOne(x.ctx, idFilter).Err()
+			switch {
+			case err == nil:
+				exists = true
+			case !errors.Is(err, concord.ErrNoDocuments):
+				return nil, err
+			}
+		}
+		if !exists {
+			_, err := coll.InsertOne(x.ctx, raw)
+			if err == nil {
+				return raw, nil
+			}
+			if x.inTxn || !concord.IsDuplicateKey(err) {
+				return nil, err
+			}
+		}
+		if oc.Action == pg.OnConflictAction_ONCONFLICT_NOTHING {
+			return nil, nil
+		}
+		// DO UPDATE: EXCLUDED is the proposed row.
+		excl := &scope{cols: tableCols(t, "excluded")}
+		excl.row = rowOf(excl.cols, raw)
+		tr := &translator{x: x, t: t, alias: alias, outer: excl}
+		upd, ok, err := tr.update(oc.TargetList)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			return nil, unsupported("this ON CONFLICT DO UPDATE SET expression")
+		}
+		filter := idFilter
+		if oc.WhereClause != nil {
+			f, ok, err := tr.filter(oc.WhereClause)
+			if err != nil {
+				return nil, err
+			}
+			if !ok {
+				return nil, unsupported("this ON CONFLICT ... WHERE condition")
+			}
+			filter = mergeConds([]bson.D{idFilter, f})
+		}
+		after, err := coll.FindOneAndUpdate(x.ctx, filter, upd, &concord.FindOneAndUpdateOptions{ReturnDocument: concord.After}).Raw()
+		if err == nil {
+			return after, nil
+		}
+		if !errors.Is(err, concord.ErrNoDocuments) {
+			return nil, err
+		}
+		// Not matched: the WHERE did not hold, or the row is gone.
+		if err := coll.FindOne(x.ctx, idFilter).Err(); err == nil {
+			return nil, nil
+		}
+		if x.inTxn {
+			return nil, errorf(CodeSerializationFailure, "could not serialize access due to concurrent delete")
+		}
+	}
+}
+
+// update runs UPDATE ... SET ... [FROM ...] [WHERE ...] [RETURNING ...].
+// Without FROM, the SET list becomes update operators and the WHERE clause
+// the filter: one atomic operation per document, which waits for a
+// conflicting writer instead of failing. With FROM, the same is done once
+// per row of the FROM clause, its values as constants.
+func (x *exec) update(up *pg.UpdateStmt) (*relation, string, error) {
+	if up.WithClause != nil {
+		pop, err := x.withCTEs(up.WithClause, nil)
+		if err != nil {
+			return nil, "", err
+		}
+		defer pop()
+	}
+	t, alias, err := x.target(up.Relation)
+	if err != nil {
+		return nil, "", err
+	}
+	var sources []*scope
+	if len(up.FromClause) > 0 {
+		from, err := x.fromClause(up.FromClause, nil, nil)
+		if err != nil {
+			return nil, "", err
+		}
+		for _, r := range from.rows {
+			sources = append(sources, &scope{cols: from.cols, row: r})
+		}
+		if x.describe {
+			sources = []*scope{{cols: from.cols, row: make([]any, len(from.cols))}}
+		}
+	} else {
+		sources = []*scope{nil}
+	}
+	if x.describe {
+		cols := tableCols(t, alias)
+		sc := &scope{cols: cols, row: make([]any, len(cols)), outer: sources[0]}
+		for _, tg := range up.TargetList {
+			rt := tg.GetResTarget()
+			x.hint(rt.Val, t.colType(rt.Name), sc)
+			x.typeOf(rt.Val, sc)
+		}
+		x.typeOf(up.WhereClause, sc)
+		rel, err := x.returning(up.ReturningList, t, alias, nil, sources[0])
+		return rel, "UPDATE 0", err
+	}
+	coll := x.s.db().Collection(t.Name)
+	var written []bson.Raw
+	var count int64
+	done := map[string]bool{} // with FROM, a row is updated once
+	for _, src := range sources {
+		tr := &translator{x: x, t: t, alias: alias, outer: src}
+		upd, okU, err := tr.update(up.TargetList)
+		if err != nil {
+			return nil, "", err
+		}
+		filter, okF, err := tr.filter(up.WhereClause)
+		if err != nil {
+			return nil, "", err
+		}
+		if !okU || !okF {
+			n, docs, err := x.updateByRows(t, alias, coll, up, src)
+			if err != nil {
+				return nil, "", err
+			}
+			count += n
+			written = append(written, docs...)
+			continue
+		}
+		if up.ReturningList == nil && len(sources) == 1 {
+			res, err := coll.UpdateMany(x.ctx, filter, upd)
+			if err != nil {
+				return nil, "", err
+			}
+			count += res.MatchedCount
+			continue
+		}
+		n, docs, err := x.updateEach(coll, filter, upd, done)
+		if err != nil {
+			return nil, "", err
+		}
+		count += n
+		written = append(written, docs...)
+	}
+	rel, err := x.returning(up.ReturningList, t, alias, written, nil)
+	return rel, fmt.Sprintf("UPDATE %d", count), err
+}
+
+// updateEach updates the documents matching filter one at a time, each
+// atomically re-checked against filter, and returns them as written.
+func (x *exec) updateEach(coll *concord.Collection, filter, upd bson.D, done map[string]bool) (int64, []bson.Raw, error) {
+	ids, err := x.matchingIDs(coll, filter)
+	if err != nil {
+		return 0, nil, err
+	}
+	var n int64
+	var docs []bson.Raw
+	for _, id := range ids {
+		key := string(id.Value) + string(rune(id.Type))
+		if done[key] {
+			continue
+		}
+		f := mergeConds([]bson.D{{{Key: "_id", Value: id}}, filter})
+		after, err := coll.FindOneAndUpdate(x.ctx, f, upd, &concord.FindOneAndUpdateOptions{ReturnDocument: concord.After}).Raw()
+		if errors.Is(err, concord.ErrNoDocuments) {
+			continue
+		}
+		if err != nil {
+			return 0, nil, err
+		}
+		done[key] = true
+		n++
+		docs = append(docs, after)
+	}
+	return n, docs, nil
+}
+
+// matchingIDs returns the _id of every document matching filter.
+func (x *exec) matchingIDs(coll *concord.Collection, filter bson.D) ([]bson.RawValue, error) {
+	cur, err := coll.Find(x.ctx, filter, &concord.FindOptions{Projection: bson.D{{Key: "_id", Value: 1}}})
+	if err != nil {
+		return nil, err
+	}
+	var ids []bson.RawValue
+	for cur.Next(x.ctx) {
+		ids = append(ids, cur.Current.Lookup("_id"))
+	}
+	return ids, cur.Err()
+}
+
+// updateByRows is UPDATE for what the query language cannot express: the
+// rows are read, the WHERE clause and the new values computed here, and
+// each row written with a $set guarded by its _id. It runs in a
+// transaction (a block or an internal one), whose snapshot and
+// first-updater-wins rule make a concurrent change of the same row a write
+// conflict rather than a lost update.
+func (x *exec) updateByRows(t *table, alias string, coll *concord.Collection, up *pg.UpdateStmt, src *scope) (int64, []bson.Raw, error) {
+	if !x.inTxn {
+		return 0, nil, errNeedsTxn
+	}
+	rel, err := x.scan(t, alias, nil)
+	if err != nil {
+		return 0, nil, err
+	}
+	var n int64
+	var docs []bson.Raw
+	for _, row := range rel.rows {
+		sc := &scope{cols: rel.cols, row: row, outer: src}
+		if up.WhereClause != nil {
+			v, err := x.eval(up.WhereClause, sc)
+			if err != nil {
+				return 0, nil, err
+			}
+			if !truthy(v) {
+				continue
+			}
+		}
+		set := bson.D{}
+		for _, tg := range up.TargetList {
+			rt := tg.GetResTarget()
+			v, err := x.eval(rt.Val, sc)
+			if err != nil {
+				return 0, nil, err
+			}
+			if c := t.column(rt.Name); c != nil && c.NotNull && v == nil {
+				return 0, nil, notNull(t.Name, rt.Name)
+			}
+			sv, err := toBSON(v, t.colType(rt.Name))
+			if err != nil {
+				return 0, nil, err
+			}
+			set = append(set, bson.E{Key: t.field(rt.Name), Value: sv})
+		}
+		doc := row[len(row)-1].(bson.Raw)
+		after, err := coll.FindOneAndUpdate(x.ctx, bson.D{{Key: "_id", Value: doc.Lookup("_id")}},
+			bson.D{{Key: "$set", Value: set}}, &concord.FindOneAndUpdateOptions{ReturnDocument: concord.After}).Raw()
+		if errors.Is(err, concord.ErrNoDocuments) {
+			continue
+		}
+		if err != nil {
+			return 0, nil, err
+		}
+		n++
+		docs = append(docs, after)
+	}
+	return n, docs, nil
+}
+
+// delete runs DELETE FROM ... [WHERE ...] [RETURNING ...].
+func (x *exec) delete(del *pg.DeleteStmt) (*relation, string, error) {
+	if del.WithClause != nil {
+		pop, err := x.withCTEs(del.WithClause, nil)
+		if err != nil {
+			return nil, "", err
+		}
+		defer pop()
+	}
+	if len(del.UsingClause) > 0 {
+		return nil, "", unsupported("DELETE ... USING")
+	}
+	t, alias, err := x.target(del.Relation)
+	if err != nil {
+		return nil, "", err
+	}
+	if x.describe {
+		cols := tableCols(t, alias)
+		x.typeOf(del.WhereClause, &scope{cols: cols, row: make([]any, len(cols))})
+		rel, err := x.returning(del.ReturningList, t, alias, nil, nil)
+		return rel, "DELETE 0", err
+	}
+	coll := x.s.db().Collection(t.Name)
+	tr := &translator{x: x, t: t, alias: alias}
+	filter, ok, err := tr.filter(del.WhereClause)
+	if err != nil {
+		return nil, "", err
+	}
+	var ids []bson.RawValue
+	if !ok {
+		if !x.inTxn {
+			return nil, "", errNeedsTxn
+		}
+		rel, err := x.scan(t, alias, x.pushdown(del.WhereClause, t, alias, nil))
+		if err != nil {
+			return nil, "", err
+		}
+		for _, row := range rel.rows {
+			v, err := x.eval(del.WhereClause, &scope{cols: rel.cols, row: row})
+			if err != nil {
+				return nil, "", err
+			}
+			if truthy(v) {
+				ids = append(ids, row[len(row)-1].(bson.Raw).Lookup("_id"))
+			}
+		}
+	} else if del.ReturningList == nil {
+		res, err := coll.DeleteMany(x.ctx, filter)
+		if err != nil {
+			return nil, "", err
+		}
+		return nil, fmt.Sprintf("DELETE %d", res.DeletedCount), nil
+	} else if ids, err = x.matchingIDs(coll, filter); err != nil {
+		return nil, "", err
+	}
+	var docs []bson.Raw
+	for _, id := range ids {
+		f := bson.D{{Key: "_id", Value: id}}
+		if ok {
+			f = mergeConds([]bson.D{f, filter})
+		}
+		before, err := coll.FindOneAndDelete(x.ctx, f).Raw()
+		if errors.Is(err, concord.ErrNoDocuments) {
+			continue
+		}
+		if err != nil {
+			return nil, "", err
+		}
+		docs = append(docs, before)
+	}
+	rel, err := x.returning(del.ReturningList, t, alias, docs, nil)
+	return rel, fmt.Sprintf("DELETE %d", len(docs)), err
+}
