@@ -1,6 +1,8 @@
 package engine
 
 import (
+	"time"
+
 	"github.com/cockroachdb/pebble/v2"
 	"go.mongodb.org/mongo-driver/v2/bson"
 )
@@ -25,6 +27,7 @@ func (e *Engine) commit(t *Txn) (*pebble.Batch, error) {
 		e.finishCommit(t)
 		return nil, nil
 	}
+	start := time.Now()
 	var collBuf [1]*collection
 	b, colls, err := e.buildBatch(t, collBuf[:0])
 	if err != nil {
@@ -61,6 +64,7 @@ func (e *Engine) commit(t *Txn) (*pebble.Batch, error) {
 	e.clock.Store(ts)
 	e.finishCommit(t)
 	e.commitMu.Unlock()
+	e.m.commitTime.since(start)
 	e.maybePrune()
 	return b, nil
 }
@@ -83,7 +87,9 @@ func (e *Engine) syncWait(b *pebble.Batch) error {
 	}
 	var err error
 	if !e.opts.NoSync {
+		start := time.Now()
 		err = b.SyncWait()
+		e.m.syncT.since(start)
 	}
 	b.Close()
 	if err != nil {
