@@ -7,12 +7,14 @@ import (
 	"fmt"
 	"log"
 	"net"
+	"net/http"
 	"os"
 	"os/signal"
 	"syscall"
 	"time"
 
 	"github.com/concorddb/concord"
+	"github.com/concorddb/concord/monitor"
 	"github.com/concorddb/concord/server"
 )
 
@@ -30,6 +32,7 @@ func Serve(args []string) error {
 	addr := fs.String("addr", server.DefaultAddr, "TCP address to listen on, host:port (port 0 picks a free one)")
 	replSet := fs.String("replset", server.DefaultReplSetName, "replica-set name announced to clients")
 	advertise := fs.String("advertise", "", "host:port announced to clients as the set's member; it must be the address clients dial (default: --addr)")
+	httpAddr := fs.String("http-addr", monitor.DefaultAddr, "HTTP address of /metrics, /healthz and the dashboard; \"\" turns it off")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
@@ -62,6 +65,16 @@ func Serve(args []string) error {
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(l) }()
 	logger.Printf("serving %s on %s (replica set %q, advertised as %s)", *dir, l.Addr(), *replSet, adv)
+	if *httpAddr != "" {
+		hs, hl, err := listenMonitor(*httpAddr, db, srv)
+		if err != nil {
+			srv.Close()
+			db.Close()
+			return fmt.Errorf("--http-addr: %w", err)
+		}
+		defer hs.Close()
+		logger.Printf("metrics and dashboard on http://%s/", hl.Addr())
+	}
 
 	var serveErr error
 	select {
@@ -102,4 +115,27 @@ func defaultAdvertise(addr string, la net.Addr) string {
 		h = "localhost"
 	}
 	return net.JoinHostPort(h, p)
+}
+
+// listenMonitor serves the monitor of db and srv over HTTP on addr until the returned server is closed.
+func listenMonitor(addr string, db *concord.DB, srv *server.Server) (*http.Server, net.Listener, error) {
+	l, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, nil, err
+	}
+	h := &monitor.Handler{
+		DB:          db,
+		Connections: func() map[string]int { return map[string]int{"mongodb": srv.Connections()} },
+		Activity: func() []monitor.Activity {
+			acts := srv.Activity()
+			out := make([]monitor.Activity, len(acts))
+			for i, a := range acts {
+				out[i] = monitor.Activity(a)
+			}
+			return out
+		},
+	}
+	hs := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	go hs.Serve(l)
+	return hs, l, nil
 }
