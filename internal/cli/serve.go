@@ -67,13 +67,18 @@ func Serve(args []string) error {
 	logger.Printf("serving %s on %s (replica set %q, advertised as %s)", *dir, l.Addr(), *replSet, adv)
 	if *httpAddr != "" {
 		hs, hl, err := listenMonitor(*httpAddr, db, srv)
-		if err != nil {
+		switch {
+		case err == nil:
+			defer hs.Close()
+			logger.Printf("metrics and dashboard on http://%s/", hl.Addr())
+		case flagSet(fs, "http-addr"):
 			srv.Close()
 			db.Close()
 			return fmt.Errorf("--http-addr: %w", err)
+		default:
+			// The default port may be taken (another server on this host): the database still serves.
+			logger.Printf("no metrics or dashboard: %v", err)
 		}
-		defer hs.Close()
-		logger.Printf("metrics and dashboard on http://%s/", hl.Addr())
 	}
 
 	var serveErr error
@@ -138,4 +143,11 @@ func listenMonitor(addr string, db *concord.DB, srv *server.Server) (*http.Serve
 	hs := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
 	go hs.Serve(l)
 	return hs, l, nil
+}
+
+// flagSet reports whether the flag name was given on the command line.
+func flagSet(fs *flag.FlagSet, name string) bool {
+	set := false
+	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
 }

@@ -52,7 +52,7 @@ func TestServe_SIGTERM(t *testing.T) {
 	l.Close()
 
 	done := make(chan error, 1)
-	go func() { done <- Serve([]string{"--dir", dir, "--addr", addr, "--replset", "rs9"}) }()
+	go func() { done <- Serve([]string{"--dir", dir, "--addr", addr, "--replset", "rs9", "--http-addr", ""}) }()
 
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
