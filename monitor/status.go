@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"sort"
+	"strings"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -103,7 +104,7 @@ func (h *Handler) Status(ctx context.Context) Status {
 	for _, d := range h.DB.HotDocuments(10) {
 		id := ""
 		if d.ID.Type != 0 {
-			id = d.ID.String()
+			id = relaxedJSON(d.ID)
 		}
 		s.HotDocuments = append(s.HotDocuments, HotDocument{
 			NS: d.Database + "." + d.Collection, ID: id, Conflicts: d.Conflicts, Waits: d.Waits,
@@ -159,4 +160,13 @@ func (h *Handler) conflictedProfile(ctx context.Context) []ProfileEntry {
 		out = out[:profileShown]
 	}
 	return out
+}
+
+// relaxedJSON is v in relaxed extended JSON (1, "a", {"$oid": ...}), as mongosh shows it.
+func relaxedJSON(v bson.RawValue) string {
+	b, err := bson.MarshalExtJSON(bson.D{{Key: "v", Value: v}}, false, false)
+	if err != nil {
+		return v.String()
+	}
+	return strings.TrimSuffix(strings.TrimPrefix(string(b), `{"v":`), "}")
 }
