@@ -5,7 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"log"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/concorddb/concord"
+	"github.com/concorddb/concord/internal/mongolog"
 	"github.com/concorddb/concord/monitor"
 	"github.com/concorddb/concord/server"
 )
@@ -32,6 +33,7 @@ func Serve(args []string) error {
 	addr := fs.String("addr", server.DefaultAddr, "TCP address to listen on, host:port (port 0 picks a free one)")
 	replSet := fs.String("replset", server.DefaultReplSetName, "replica-set name announced to clients")
 	advertise := fs.String("advertise", "", "host:port announced to clients as the set's member; it must be the address clients dial (default: --addr)")
+	logLevel := fs.String("log-level", "info", "least severity logged on stderr as mongod's JSON lines: debug, info, warn or error")
 	httpAddr := fs.String("http-addr", monitor.DefaultAddr, "HTTP address of /metrics, /healthz and the dashboard; \"\" turns it off")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -42,6 +44,12 @@ func Serve(args []string) error {
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected arguments: %v", fs.Args())
 	}
+
+	level, err := mongolog.ParseLevel(*logLevel)
+	if err != nil {
+		return fmt.Errorf("--log-level: %w", err)
+	}
+	logger := slog.New(mongolog.NewHandler(os.Stderr, level))
 
 	tuneRuntime()
 	db, err := concord.Open(*dir, nil)
@@ -57,41 +65,42 @@ func Serve(args []string) error {
 	if adv == "" {
 		adv = defaultAdvertise(*addr, l.Addr())
 	}
-	logger := log.New(os.Stderr, "concord: ", log.LstdFlags)
-	srv := &server.Server{DB: db, ReplSetName: *replSet, AdvertiseAddr: adv, ErrorLog: logger}
+	srv := &server.Server{DB: db, ReplSetName: *replSet, AdvertiseAddr: adv, Logger: logger,
+		ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelError)}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(l) }()
-	logger.Printf("serving %s on %s (replica set %q, advertised as %s)", *dir, l.Addr(), *replSet, adv)
+	logger.Info(fmt.Sprintf("serving %s on %s (replica set %q, advertised as %s)", *dir, l.Addr(), *replSet, adv),
+		"c", "NETWORK", "id", 23016, "port", l.Addr().(*net.TCPAddr).Port)
 	if *httpAddr != "" {
 		hs, hl, err := listenMonitor(*httpAddr, db, srv)
 		switch {
 		case err == nil:
 			defer hs.Close()
-			logger.Printf("metrics and dashboard on http://%s/", hl.Addr())
+			logger.Info("metrics and dashboard on http://"+hl.Addr().String()+"/", "c", "NETWORK")
 		case flagSet(fs, "http-addr"):
 			srv.Close()
 			db.Close()
 			return fmt.Errorf("--http-addr: %w", err)
 		default:
 			// The default port may be taken (another server on this host): the database still serves.
-			logger.Printf("no metrics or dashboard: %v", err)
+			logger.Warn("no metrics or dashboard", "c", "NETWORK", "error", err)
 		}
 	}
 
 	var serveErr error
 	select {
 	case <-ctx.Done():
-		logger.Printf("shutting down")
+		logger.Info("shutting down", "c", "CONTROL")
 	case serveErr = <-served:
 	}
 	stop()
 	sctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
 	defer cancel()
 	if err := srv.Shutdown(sctx); err != nil {
-		logger.Printf("shutdown: %v; closing remaining connections", err)
+		logger.Warn("shutdown timed out; closing remaining connections", "c", "CONTROL", "error", err)
 	}
 	if err := db.Close(); err != nil {
 		return fmt.Errorf("closing the database: %w", err)
@@ -99,7 +108,7 @@ func Serve(args []string) error {
 	if serveErr != nil && !errors.Is(serveErr, server.ErrServerClosed) {
 		return serveErr
 	}
-	logger.Printf("stopped")
+	logger.Info("stopped", "c", "CONTROL")
 	return nil
 }
 
