@@ -11,6 +11,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/bson"
 
 	"github.com/concorddb/concord"
+	"github.com/concorddb/concord/internal/frontend"
 )
 
 // Status is what the dashboard polls at /api/status: the counters (the page computes rates from two polls),
@@ -122,10 +123,10 @@ func (h *Handler) Status(ctx context.Context) Status {
 }
 
 // conflictedProfile returns the newest profiler entries of every database that met a write conflict. The
-// reads are made under concord.WithoutMetrics: watching must not show up as queries.
+// reads are made under frontend.WithoutMetrics: watching must not show up as queries.
 func (h *Handler) conflictedProfile(ctx context.Context) []ProfileEntry {
 	out := []ProfileEntry{}
-	ctx = concord.WithoutMetrics(ctx)
+	ctx = frontend.WithoutMetrics(ctx)
 	names, err := h.DB.ListDatabaseNames(ctx)
 	if err != nil {
 		return out
