@@ -6,6 +6,8 @@ import (
 	"flag"
 	"fmt"
 	"math/rand/v2"
+	"net"
+	"net/http"
 	"os"
 	"runtime"
 	"runtime/pprof"
@@ -16,6 +18,8 @@ import (
 	"sync/atomic"
 	"text/tabwriter"
 	"time"
+
+	"github.com/concorddb/concord/monitor"
 )
 
 // Bench runs the benchmark workloads on Concord (embedded, and over the wire with --wire) and, with --pg, on
@@ -37,6 +41,7 @@ func Bench(args []string) error {
 		noEmbed   = fs.Bool("no-embedded", false, "skip the embedded (in-process API) Concord runs")
 		cpuProf   = fs.String("cpuprofile", "", "write a CPU profile of the whole run (every target) to this file")
 		slices    = fs.Int("slices", 10, "split each measurement into this many slices, taking the targets in turn")
+		httpAddr  = fs.String("http-addr", "", "serve the embedded target's /metrics and dashboard here while measuring (the cost check)")
 	)
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -69,6 +74,16 @@ func Bench(args []string) error {
 			return err
 		}
 		targets = append(targets, t)
+		if *httpAddr != "" {
+			l, err := net.Listen("tcp", *httpAddr)
+			if err != nil {
+				return fmt.Errorf("--http-addr: %w", err)
+			}
+			hs := &http.Server{Handler: &monitor.Handler{DB: t.db}, ReadHeaderTimeout: 10 * time.Second}
+			go hs.Serve(l)
+			defer hs.Close()
+			fmt.Printf("metrics and dashboard of the embedded target on http://%s/\n", l.Addr())
+		}
 	}
 	if *wire {
 		t, err := openWireTarget(*dir)
