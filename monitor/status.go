@@ -25,7 +25,10 @@ type Status struct {
 	// WriteWaitSeconds is the total time writes have waited.
 	WriteWaitSeconds float64 `json:"writeWaitSeconds"`
 	Transactions     struct {
-		Started, Committed, Aborted, Open int64
+		Started   int64 `json:"started"`
+		Committed int64 `json:"committed"`
+		Aborted   int64 `json:"aborted"`
+		Open      int64 `json:"open"`
 	} `json:"transactions"`
 	// CommitMicros holds commit latency percentiles (p50, p95, p99) over the server's life, in microseconds.
 	CommitMicros               map[string]int64 `json:"commitMicros"`

@@ -235,7 +235,12 @@ func runBench(targets []benchTarget, r benchRun, cfg benchConfig) ([]benchResult
 	slices := max(1, cfg.slices)
 	sliceDur := cfg.duration / time.Duration(slices)
 	totals := make([]slice, len(targets))
+	tty := isTerminal(os.Stderr)
 	for s := 0; s < slices; s++ {
+		if tty {
+			// A progress line on the terminal, overwritten slice after slice and cleared at the end.
+			fmt.Fprintf(os.Stderr, "\r\x1b[K%s/clients=%d: slice %d of %d (%v each per target)", r.workload, r.clients, s+1, slices, sliceDur)
+		}
 		for k := range targets {
 			i := k
 			if s%2 == 1 {
@@ -251,6 +256,9 @@ func runBench(targets []benchTarget, r benchRun, cfg benchConfig) ([]benchResult
 			tt.latency = append(tt.latency, sl.latency...)
 			tt.cpu = tt.cpu.plus(sl.cpu)
 		}
+	}
+	if tty {
+		fmt.Fprint(os.Stderr, "\r\x1b[K")
 	}
 	out := make([]benchResult, len(targets))
 	for i, t := range targets {

@@ -73,7 +73,7 @@ let prev = null;
 
 function update(s) {
   document.getElementById("connections").textContent = s.connections;
-  document.getElementById("txnOpen").textContent = s.transactions.Open;
+  document.getElementById("txnOpen").textContent = s.transactions.open;
   document.getElementById("lifetime").textContent = s.transactionLifetimeSeconds;
   if (prev) {
     const dt = (s.timeMillis - prev.timeMillis) / 1000;
@@ -85,9 +85,9 @@ function update(s) {
       push(charts.conflicts, { conflicts: rate(s.writeConflicts, prev.writeConflicts), waits: rate(s.writeWaits, prev.writeWaits) });
       push(charts.wait, { waitMs: rate(s.writeWaitSeconds, prev.writeWaitSeconds) * 1000 });
       push(charts.txns, {
-        committed: rate(s.transactions.Committed, prev.transactions.Committed),
-        aborted: rate(s.transactions.Aborted, prev.transactions.Aborted),
-        open: s.transactions.Open,
+        committed: rate(s.transactions.committed, prev.transactions.committed),
+        aborted: rate(s.transactions.aborted, prev.transactions.aborted),
+        open: s.transactions.open,
       });
       push(charts.commit, { p50: s.commitMicros.p50, p95: s.commitMicros.p95, p99: s.commitMicros.p99 });
     }
