@@ -19,6 +19,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/concorddb/concord/internal/frontend"
 	"github.com/concorddb/concord/monitor"
 )
 
@@ -41,6 +42,7 @@ func Bench(args []string) error {
 		noEmbed   = fs.Bool("no-embedded", false, "skip the embedded (in-process API) Concord runs")
 		cpuProf   = fs.String("cpuprofile", "", "write a CPU profile of the whole run (every target) to this file")
 		slices    = fs.Int("slices", 10, "split each measurement into this many slices, taking the targets in turn")
+		untracked = fs.Bool("tracking-off", false, "add an embedded target with contention tracking off (latency histograms, waits, hot documents): the cost check")
 		httpAddr  = fs.String("http-addr", "", "serve the embedded target's /metrics and dashboard here while measuring (the cost check)")
 	)
 	if err := fs.Parse(args); err != nil {
@@ -83,6 +85,14 @@ func Bench(args []string) error {
 			go hs.Serve(l)
 			defer hs.Close()
 			fmt.Printf("metrics and dashboard of the embedded target on http://%s/\n", l.Addr())
+		}
+		if *untracked {
+			u, err := openConcordTarget("", "concord-untracked")
+			if err != nil {
+				return err
+			}
+			frontend.SetContentionTracking(u.db, false)
+			targets = append(targets, u)
 		}
 	}
 	if *wire {

@@ -34,7 +34,11 @@ func (e *Engine) commit(t *Txn) (pending, error) {
 		e.finishCommit(t)
 		return pending{}, nil
 	}
-	start := time.Now()
+	track := e.tracking()
+	var start time.Time
+	if track {
+		start = time.Now()
+	}
 	var collBuf [1]*collection
 	b, colls, err := e.buildBatch(t, collBuf[:0])
 	if err != nil {
@@ -71,7 +75,9 @@ func (e *Engine) commit(t *Txn) (pending, error) {
 	e.clock.Store(ts)
 	e.finishCommit(t)
 	e.commitMu.Unlock()
-	e.m.commitTime.since(start)
+	if track {
+		e.m.commitTime.since(start)
+	}
 	e.maybePrune()
 	return pending{b, ts}, nil
 }
@@ -95,9 +101,13 @@ func (e *Engine) syncWait(p pending) error {
 	}
 	var err error
 	if !e.opts.NoSync {
-		start := time.Now()
-		err = p.b.SyncWait()
-		e.m.syncT.since(start)
+		if e.tracking() {
+			start := time.Now()
+			err = p.b.SyncWait()
+			e.m.syncT.since(start)
+		} else {
+			err = p.b.SyncWait()
+		}
 	}
 	p.b.Close()
 	if err != nil {

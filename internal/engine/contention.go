@@ -43,6 +43,14 @@ func (e *Engine) Contention() Contention {
 	return c
 }
 
+// SetContentionTracking turns the latency histograms, the write-wait counts and the hot documents on (the
+// default) or off, at once and for every operation; write conflicts are counted either way. It exists to
+// measure what tracking costs (concord bench --tracking-off).
+func (e *Engine) SetContentionTracking(on bool) { e.m.untracked.Store(!on) }
+
+// tracking reports whether contention tracking is on.
+func (e *Engine) tracking() bool { return !e.m.untracked.Load() }
+
 // collConflicts counts the write conflicts of one collection; ns is the
 // name the collection had when its first conflict was counted.
 type collConflicts struct {
@@ -98,7 +106,9 @@ func (e *Engine) collName(id uint32) Namespace {
 // counts a transaction's WriteConflict too) and noted as a conflict of key.
 func (o *op) txnConflict(key string) {
 	o.e.addConflicts(o.m, key, 1)
-	o.e.m.hot.note(key, false, time.Now())
+	if o.e.tracking() {
+		o.e.m.hot.note(key, false, time.Now())
+	}
 }
 
 // absorb records a write conflict on key that an operation outside a
@@ -112,11 +122,16 @@ func (o *op) absorb(key string, wait bool) {
 	if key != "" {
 		o.conflictKey = key
 	}
-	o.e.m.hot.note(key, wait, time.Now())
+	if o.e.tracking() {
+		o.e.m.hot.note(key, wait, time.Now())
+	}
 }
 
 // waited records a wait for a transaction that began at start.
 func (o *op) waited(start time.Time) {
+	if !o.e.tracking() {
+		return
+	}
 	o.m.writeWaits.Add(1)
 	o.m.waitTime.since(start)
 }

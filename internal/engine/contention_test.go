@@ -123,3 +123,22 @@ func TestHotDocuments_UniformStaysBounded(t *testing.T) {
 		t.Fatalf("conflicts %d, want %d", got, n)
 	}
 }
+
+func TestContention_TrackingOff(t *testing.T) {
+	e := openMem(t, engine.Options{})
+	e.SetContentionTracking(false)
+	mustInsert(t, e, bson.D{{Key: "_id", Value: 7}, {Key: "v", Value: 0}})
+	conflictOn(t, e, 7)
+	c := e.Contention()
+	if c.CommitTime.Count != 0 || len(e.HotDocuments(5)) != 0 {
+		t.Fatalf("tracking off, yet %d commits timed and hot documents %+v", c.CommitTime.Count, e.HotDocuments(5))
+	}
+	if got := e.Metrics().WriteConflicts; got != 1 {
+		t.Fatalf("writeConflicts %d with tracking off, want 1 (counted either way)", got)
+	}
+	e.SetContentionTracking(true)
+	conflictOn(t, e, 7)
+	if len(e.HotDocuments(5)) != 1 {
+		t.Fatal("tracking back on, yet no hot document")
+	}
+}

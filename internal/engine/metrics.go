@@ -39,6 +39,8 @@ type counters struct {
 	waitTime, commitTime, syncT histogram
 	byColl                      sync.Map // collection id (uint32) -> *collConflicts
 	hot                         hotDocs
+	// untracked turns off the latency histograms, write waits and hot documents (SetContentionTracking).
+	untracked atomic.Bool
 }
 
 // uncountedKey is the context key of WithoutMetrics.

@@ -96,7 +96,10 @@ func (o *op) conflict(err error) error {
 	if err := o.flush(); err != nil {
 		return err
 	}
-	start := time.Now()
+	var start time.Time
+	if ce.owner != nil {
+		start = time.Now()
+	}
 	err = o.e.waitFor(o.ctx, ce.owner, o.attempt)
 	if ce.owner != nil {
 		o.waited(start)
