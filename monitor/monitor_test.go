@@ -163,8 +163,9 @@ func TestMetrics_ConflictWorkloadDeltas(t *testing.T) {
 			t.Errorf("/metrics lacks %s", name)
 		}
 	}
-	if got := after["concord_write_wait_seconds"].Metric[0].Histogram.GetSampleSum(); got < 0.03 {
-		t.Errorf("write wait took %vs, less than the 30 ms transaction A held the document", got)
+	// The waiter starts waiting some time into the 30 ms: the wait is at least a good part of it.
+	if got := after["concord_write_wait_seconds"].Metric[0].Histogram.GetSampleSum(); got < 0.015 {
+		t.Errorf("write wait took %vs, too little of the 30 ms transaction A held the document", got)
 	}
 }
 

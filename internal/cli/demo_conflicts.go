@@ -168,7 +168,7 @@ func demoConflicts(ctx context.Context, c *mongo.Client, w io.Writer, hold time.
 
 	return printClaims(w, []claim{
 		{"transaction B failed at once with WriteConflict", bConflict && bTook < hold/2},
-		{"the plain update waited until A committed, then applied", cr.end >= commitAt && cr.took >= hold*8/10},
+		{"the plain update waited until A committed, then applied", cr.end >= commitAt && cr.took >= hold/2},
 		{"no update was lost (qty 12)", final.Qty == 12},
 		{"serverStatus counted the conflicts", after.conflicts > before.conflicts},
 		{"the profiler shows them", len(entries) > 0},

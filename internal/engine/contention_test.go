@@ -58,6 +58,11 @@ func TestContention_WaitTimed(t *testing.T) {
 		_, err := update(e, nil, bson.D{{Key: "_id", Value: 1}}, incV)
 		done <- err
 	}()
+	// The waiter notes its wait just before it starts waiting: hold the document from then on.
+	eventually(t, "the waiter to wait", func() bool {
+		h := e.HotDocuments(1)
+		return len(h) == 1 && h[0].TotalWaits == 1
+	})
 	const hold = 50 * time.Millisecond
 	time.Sleep(hold)
 	if err := tx.Commit(context.Background()); err != nil {
@@ -70,7 +75,8 @@ func TestContention_WaitTimed(t *testing.T) {
 	if c.WriteWaits != 1 || c.WriteWaitTime.Count != 1 {
 		t.Fatalf("waits %d, histogram count %d; want 1 and 1", c.WriteWaits, c.WriteWaitTime.Count)
 	}
-	if c.WriteWaitTime.Sum < hold {
+	// A few milliseconds may pass between the note and the start of the timed wait (the unit's commit).
+	if c.WriteWaitTime.Sum < hold-10*time.Millisecond {
 		t.Fatalf("wait time %v, shorter than the %v the transaction held the document", c.WriteWaitTime.Sum, hold)
 	}
 	if got := e.Metrics().WriteConflicts; got != 1 || c.WriteConflictsByCollection[ns] != 1 {
