@@ -10,6 +10,7 @@ import (
 	"context"
 	"errors"
 	"log"
+	"log/slog"
 	"net"
 	"sync"
 	"sync/atomic"
@@ -43,6 +44,9 @@ type Server struct {
 	// ErrorLog receives connection errors and panics caught in handlers; nil means the log package's
 	// standard logger.
 	ErrorLog *log.Logger
+	// Logger, when set, receives the structured log lines: a "Slow query" line for every command slower than
+	// slowms (the profile command's, default 100), whatever the profiling level, as mongod writes. nil writes none.
+	Logger *slog.Logger
 
 	// profiler holds the per-database profiling levels (profile.go).
 	profiler profiler

@@ -116,5 +116,6 @@ func handleServerStatus(_ context.Context, s *Server, _ *Request) (bson.D, error
 			{Key: "totalPreparedThenAborted", Value: int64(0)},
 			{Key: "currentPrepared", Value: int64(0)},
 		}},
+		{Key: "concord", Value: concordStatus(s.DB)},
 	}, nil
 }

@@ -6,6 +6,8 @@ import (
 	"flag"
 	"fmt"
 	"math/rand/v2"
+	"net"
+	"net/http"
 	"os"
 	"runtime"
 	"runtime/pprof"
@@ -16,6 +18,9 @@ import (
 	"sync/atomic"
 	"text/tabwriter"
 	"time"
+
+	"github.com/concorddb/concord/internal/frontend"
+	"github.com/concorddb/concord/monitor"
 )
 
 // Bench runs the benchmark workloads on Concord (embedded, and over the wire with --wire) and, with --pg, on
@@ -37,6 +42,8 @@ func Bench(args []string) error {
 		noEmbed   = fs.Bool("no-embedded", false, "skip the embedded (in-process API) Concord runs")
 		cpuProf   = fs.String("cpuprofile", "", "write a CPU profile of the whole run (every target) to this file")
 		slices    = fs.Int("slices", 10, "split each measurement into this many slices, taking the targets in turn")
+		untracked = fs.Bool("tracking-off", false, "add an embedded target with contention tracking off (latency histograms, waits, hot documents): the cost check")
+		httpAddr  = fs.String("http-addr", "", "serve the embedded target's /metrics and dashboard here while measuring (the cost check)")
 	)
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -69,6 +76,24 @@ func Bench(args []string) error {
 			return err
 		}
 		targets = append(targets, t)
+		if *httpAddr != "" {
+			l, err := net.Listen("tcp", *httpAddr)
+			if err != nil {
+				return fmt.Errorf("--http-addr: %w", err)
+			}
+			hs := &http.Server{Handler: &monitor.Handler{DB: t.db}, ReadHeaderTimeout: 10 * time.Second}
+			go hs.Serve(l)
+			defer hs.Close()
+			fmt.Printf("metrics and dashboard of the embedded target on http://%s/\n", l.Addr())
+		}
+		if *untracked {
+			u, err := openConcordTarget("", "concord-untracked")
+			if err != nil {
+				return err
+			}
+			frontend.SetContentionTracking(u.db, false)
+			targets = append(targets, u)
+		}
 	}
 	if *wire {
 		t, err := openWireTarget(*dir)
@@ -220,7 +245,12 @@ func runBench(targets []benchTarget, r benchRun, cfg benchConfig) ([]benchResult
 	slices := max(1, cfg.slices)
 	sliceDur := cfg.duration / time.Duration(slices)
 	totals := make([]slice, len(targets))
+	tty := isTerminal(os.Stderr)
 	for s := 0; s < slices; s++ {
+		if tty {
+			// A progress line on the terminal, overwritten slice after slice and cleared at the end.
+			fmt.Fprintf(os.Stderr, "\r\x1b[K%s/clients=%d: slice %d of %d (%v each per target)", r.workload, r.clients, s+1, slices, sliceDur)
+		}
 		for k := range targets {
 			i := k
 			if s%2 == 1 {
@@ -236,6 +266,9 @@ func runBench(targets []benchTarget, r benchRun, cfg benchConfig) ([]benchResult
 			tt.latency = append(tt.latency, sl.latency...)
 			tt.cpu = tt.cpu.plus(sl.cpu)
 		}
+	}
+	if tty {
+		fmt.Fprint(os.Stderr, "\r\x1b[K")
 	}
 	out := make([]benchResult, len(targets))
 	for i, t := range targets {

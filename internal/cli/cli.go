@@ -14,8 +14,9 @@ var subcommands = map[string]struct {
 	brief string
 }{
 	"bench": {Bench, "measure Concord beside PostgreSQL (hot document, spread updates, transfers)"},
-	"demo":  {Demo, "lost-update: seed 002's counter, naive against versioned writes, embedded or on MongoDB"},
+	"demo":  {Demo, "show lost updates and write conflicts happen (lost-update, conflicts)"},
 	"serve": {Serve, "serve the embedded engine over the MongoDB wire protocol"},
+	"stat":  {Stat, "a live table of a server's operations, conflicts, waits and transactions (mongostat-like)"},
 	"soak":  {Soak, "SIGKILL and restart a server under load again and again, then check every acknowledged write"},
 }
 

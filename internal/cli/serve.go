@@ -5,14 +5,17 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"log"
+	"log/slog"
 	"net"
+	"net/http"
 	"os"
 	"os/signal"
 	"syscall"
 	"time"
 
 	"github.com/concorddb/concord"
+	"github.com/concorddb/concord/internal/mongolog"
+	"github.com/concorddb/concord/monitor"
 	"github.com/concorddb/concord/pgserver"
 	"github.com/concorddb/concord/server"
 	"github.com/concorddb/concord/sql"
@@ -37,6 +40,8 @@ func Serve(args []string) error {
 	replSet := fs.String("replset", server.DefaultReplSetName, "replica-set name announced to clients")
 	advertise := fs.String("advertise", "", "host:port announced to clients as the set's member; it must be the address clients dial (default: --addr)")
 	pgAddr := fs.String("pg-addr", DefaultPGAddr, "TCP address for the PostgreSQL protocol, host:port (\"\" turns it off)")
+	logLevel := fs.String("log-level", "info", "least severity logged on stderr as mongod's JSON lines: debug, info, warn or error")
+	httpAddr := fs.String("http-addr", monitor.DefaultAddr, "HTTP address of /metrics, /healthz and the dashboard; \"\" turns it off")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
@@ -46,6 +51,12 @@ func Serve(args []string) error {
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected arguments: %v", fs.Args())
 	}
+
+	level, err := mongolog.ParseLevel(*logLevel)
+	if err != nil {
+		return fmt.Errorf("--log-level: %w", err)
+	}
+	logger := slog.New(mongolog.NewHandler(os.Stderr, level))
 
 	tuneRuntime()
 	db, err := concord.Open(*dir, nil)
@@ -69,26 +80,42 @@ func Serve(args []string) error {
 	if adv == "" {
 		adv = defaultAdvertise(*addr, l.Addr())
 	}
-	logger := log.New(os.Stderr, "concord: ", log.LstdFlags)
-	srv := &server.Server{DB: db, ReplSetName: *replSet, AdvertiseAddr: adv, ErrorLog: logger}
+	srv := &server.Server{DB: db, ReplSetName: *replSet, AdvertiseAddr: adv, Logger: logger,
+		ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelError)}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(l) }()
-	logger.Printf("serving %s on %s (replica set %q, advertised as %s)", *dir, l.Addr(), *replSet, adv)
+	logger.Info(fmt.Sprintf("serving %s on %s (replica set %q, advertised as %s)", *dir, l.Addr(), *replSet, adv),
+		"c", "NETWORK", "id", 23016, "port", l.Addr().(*net.TCPAddr).Port)
+	if *httpAddr != "" {
+		hs, hl, err := listenMonitor(*httpAddr, db, srv)
+		switch {
+		case err == nil:
+			defer hs.Close()
+			logger.Info("metrics and dashboard on http://"+hl.Addr().String()+"/", "c", "NETWORK")
+		case flagSet(fs, "http-addr"):
+			srv.Close()
+			db.Close()
+			return fmt.Errorf("--http-addr: %w", err)
+		default:
+			// The default port may be taken (another server on this host): the database still serves.
+			logger.Warn("no metrics or dashboard", "c", "NETWORK", "error", err)
+		}
+	}
 	var pgsrv *pgserver.Server
 	pgServed := make(chan error, 1)
 	if pgl != nil {
-		pgsrv = &pgserver.Server{Engine: sql.NewEngine(db), Logf: logger.Printf}
+		pgsrv = &pgserver.Server{Engine: sql.NewEngine(db), Logf: slog.NewLogLogger(logger.Handler(), slog.LevelWarn).Printf}
 		go func() { pgServed <- pgsrv.Serve(pgl) }()
-		logger.Printf("serving PostgreSQL protocol on %s", pgl.Addr())
+		logger.Info("serving PostgreSQL protocol on "+pgl.Addr().String(), "c", "NETWORK")
 	}
 
 	var serveErr error
 	select {
 	case <-ctx.Done():
-		logger.Printf("shutting down")
+		logger.Info("shutting down", "c", "CONTROL")
 	case serveErr = <-served:
 	case serveErr = <-pgServed:
 	}
@@ -96,7 +123,7 @@ func Serve(args []string) error {
 	sctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
 	defer cancel()
 	if err := srv.Shutdown(sctx); err != nil {
-		logger.Printf("shutdown: %v; closing remaining connections", err)
+		logger.Warn("shutdown timed out; closing remaining connections", "c", "CONTROL", "error", err)
 	}
 	if pgsrv != nil {
 		pgsrv.Close() // aborts the open transactions of PostgreSQL clients
@@ -107,7 +134,7 @@ func Serve(args []string) error {
 	if serveErr != nil && !errors.Is(serveErr, server.ErrServerClosed) && !errors.Is(serveErr, pgserver.ErrServerClosed) {
 		return serveErr
 	}
-	logger.Printf("stopped")
+	logger.Info("stopped", "c", "CONTROL")
 	return nil
 }
 
@@ -128,4 +155,34 @@ func defaultAdvertise(addr string, la net.Addr) string {
 		h = "localhost"
 	}
 	return net.JoinHostPort(h, p)
+}
+
+// listenMonitor serves the monitor of db and srv over HTTP on addr until the returned server is closed.
+func listenMonitor(addr string, db *concord.DB, srv *server.Server) (*http.Server, net.Listener, error) {
+	l, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, nil, err
+	}
+	h := &monitor.Handler{
+		DB:          db,
+		Connections: func() map[string]int { return map[string]int{"mongodb": srv.Connections()} },
+		Activity: func() []monitor.Activity {
+			acts := srv.Activity()
+			out := make([]monitor.Activity, len(acts))
+			for i, a := range acts {
+				out[i] = monitor.Activity(a)
+			}
+			return out
+		},
+	}
+	hs := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	go hs.Serve(l)
+	return hs, l, nil
+}
+
+// flagSet reports whether the flag name was given on the command line.
+func flagSet(fs *flag.FlagSet, name string) bool {
+	set := false
+	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
 }

@@ -59,7 +59,9 @@ func TestServe_SIGTERM(t *testing.T) {
 	pl.Close()
 
 	done := make(chan error, 1)
-	go func() { done <- Serve([]string{"--dir", dir, "--addr", addr, "--replset", "rs9", "--pg-addr", pgAddr}) }()
+	go func() {
+		done <- Serve([]string{"--dir", dir, "--addr", addr, "--replset", "rs9", "--pg-addr", pgAddr, "--http-addr", ""})
+	}()
 
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()

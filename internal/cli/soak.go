@@ -54,7 +54,7 @@ func Soak(args []string) error {
 	fmt.Printf("soak: %d kills of `concord serve --dir %s`, seed %d\n", *kills, *dir, *seed)
 	rep, err := soak.Run(ctx, soak.Config{
 		Server: func(dir, addr string) *exec.Cmd {
-			cmd := exec.Command(self, "serve", "--dir", dir, "--addr", addr)
+			cmd := exec.Command(self, "serve", "--dir", dir, "--addr", addr, "--http-addr", "")
 			cmd.Stderr = nil // the server's log would drown the progress lines
 			return cmd
 		},

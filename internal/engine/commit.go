@@ -1,6 +1,8 @@
 package engine
 
 import (
+	"time"
+
 	"github.com/cockroachdb/pebble/v2"
 	"go.mongodb.org/mongo-driver/v2/bson"
 )
@@ -31,6 +33,11 @@ func (e *Engine) commit(t *Txn) (pending, error) {
 		t.release(0)
 		e.finishCommit(t)
 		return pending{}, nil
+	}
+	track := e.tracking()
+	var start time.Time
+	if track {
+		start = time.Now()
 	}
 	var collBuf [1]*collection
 	b, colls, err := e.buildBatch(t, collBuf[:0])
@@ -63,6 +70,9 @@ func (e *Engine) commit(t *Txn) (pending, error) {
 	e.clock.Store(ts)
 	e.finishCommit(t)
 	e.commitMu.Unlock()
+	if track {
+		e.m.commitTime.since(start)
+	}
 	e.maybePrune()
 	return pending{b, ts}, nil
 }
@@ -86,7 +96,13 @@ func (e *Engine) syncWait(p pending) error {
 	}
 	var err error
 	if !e.opts.NoSync {
-		err = p.b.SyncWait()
+		if e.tracking() {
+			start := time.Now()
+			err = p.b.SyncWait()
+			e.m.syncT.since(start)
+		} else {
+			err = p.b.SyncWait()
+		}
 	}
 	p.b.Close()
 	if err != nil {

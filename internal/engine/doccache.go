@@ -39,9 +39,10 @@ type docCache struct {
 
 // docCacheShard is one locked part of the cache.
 type docCacheShard struct {
-	mu    sync.Mutex
-	m     map[string]*docCacheItem
-	bytes int
+	mu           sync.Mutex
+	m            map[string]*docCacheItem
+	bytes        int
+	hits, misses int64 // lookups by get
 }
 
 // docCacheItem holds one cached document; replacing a version changes doc in
@@ -84,6 +85,9 @@ func (c *docCache) get(key []byte) (doc []byte, ok bool) {
 	var v []byte
 	if it != nil {
 		v = it.doc
+		s.hits++
+	} else {
+		s.misses++
 	}
 	s.mu.Unlock()
 	if it == nil {
@@ -160,4 +164,16 @@ func (c *docCache) purge(prefix []byte) {
 		}
 		s.mu.Unlock()
 	}
+}
+
+// counts returns the hits and misses of get so far.
+func (c *docCache) counts() (hits, misses int64) {
+	for i := range c.shards {
+		s := &c.shards[i]
+		s.mu.Lock()
+		hits += s.hits
+		misses += s.misses
+		s.mu.Unlock()
+	}
+	return hits, misses
 }

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"sync"
 	"sync/atomic"
 )
 
@@ -31,6 +32,15 @@ type counters struct {
 	docInserted, docUpdated, docDeleted, docReturn  atomic.Int64
 	txnStarted, txnCommitted, txnAborted            atomic.Int64
 	txnOpen, txnActive, txnInactive                 atomic.Int64
+
+	// Contention (contention.go): waits and latencies, conflicts by
+	// collection, and the hot documents.
+	writeWaits                  atomic.Int64
+	waitTime, commitTime, syncT histogram
+	byColl                      sync.Map // collection id (uint32) -> *collConflicts
+	hot                         hotDocs
+	// untracked turns off the latency histograms, write waits and hot documents (SetContentionTracking).
+	untracked atomic.Bool
 }
 
 // uncountedKey is the context key of WithoutMetrics.

@@ -31,7 +31,10 @@ type op struct {
 	batch1    [1]pending // batches' first backing array: most operations commit one unit
 	scratch   Stats      // st when the caller wants no statistics
 	conflicts int64      // write conflicts retried, for metrics
-	attempt   int        // conflicts in a row, for WaitBackoff
+	// conflictKey is the owner-table key of the last conflict absorbed,
+	// whose collection the conflicts are counted under.
+	conflictKey string
+	attempt     int // conflicts in a row, for WaitBackoff
 	// result, set by the operation's body, describes its result for a
 	// session record (attachRecord).
 	result resultSummary
@@ -72,9 +75,7 @@ func (o *op) countConflict() {
 	if o.txn != nil {
 		return
 	}
-	o.conflicts++
-	o.st.WriteConflicts++
-	o.st.NumYield++
+	o.absorb(o.unit.lastClaim, false)
 }
 
 // conflict handles a write conflict at a retry point. In a transaction it
@@ -88,13 +89,22 @@ func (o *op) conflict(err error) error {
 		return err
 	}
 	if o.txn != nil {
+		o.txnConflict(ce.key)
 		return writeConflictError()
 	}
-	o.countConflict()
+	o.absorb(ce.key, ce.owner != nil)
 	if err := o.flush(); err != nil {
 		return err
 	}
-	if err := o.e.waitFor(o.ctx, ce.owner, o.attempt); err != nil {
+	var start time.Time
+	if ce.owner != nil {
+		start = time.Now()
+	}
+	err = o.e.waitFor(o.ctx, ce.owner, o.attempt)
+	if ce.owner != nil {
+		o.waited(start)
+	}
+	if err != nil {
 		return err
 	}
 	o.attempt++
@@ -151,7 +161,7 @@ func (o *op) finish() error {
 	clear(o.batches)
 	o.batches = o.batches[:0]
 	if o.conflicts > 0 {
-		o.m.writeConflicts.Add(o.conflicts)
+		o.e.addConflicts(o.m, o.conflictKey, o.conflicts)
 	}
 	return err
 }
@@ -186,7 +196,8 @@ func (e *Engine) runWrite(ctx context.Context, t *Txn, st *Stats, body func(o *o
 		}
 		o.ctx, o.txn = sctx, t
 		err = o.runBody(body)
-		if _, ok := isConflict(err); ok {
+		if ce, ok := isConflict(err); ok {
+			o.txnConflict(ce.key)
 			err = writeConflictError()
 		}
 		return t.endStmt(sctx, err)

@@ -99,7 +99,10 @@ type docWrite struct {
 // conflictError is the internal form of a write conflict: owner is the live
 // transaction owning the key, or nil when the key was committed after the
 // snapshot.
-type conflictError struct{ owner *Txn }
+type conflictError struct {
+	owner *Txn
+	key   string // the contended owner-table key; "" for a catalog change
+}
 
 // Error describes the conflict (never shown to clients).
 func (c *conflictError) Error() string { return "write conflict" }

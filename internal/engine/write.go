@@ -20,7 +20,7 @@ func (t *Txn) claim(key string) error {
 	}
 	holder, ok := t.e.owners.claim(key, t, t.explicit)
 	if !ok {
-		return &conflictError{owner: holder}
+		return &conflictError{owner: holder, key: key}
 	}
 	if t.claims == nil {
 		t.claims = make(map[string]bool)

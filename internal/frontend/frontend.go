@@ -74,3 +74,12 @@ func PruneSessionRecords(db *concord.DB, expired func(id [16]byte, value []byte)
 	}
 	return eng.PruneSessionRecords(expired)
 }
+
+// SetContentionTracking turns db's latency histograms, write-wait counts and hot documents (concord.DB.Contention,
+// concord.DB.HotDocuments) on, the default, or off. Write conflicts are counted either way. It is for measuring
+// what the tracking costs: concord bench --tracking-off runs a second embedded target with it off.
+func SetContentionTracking(db *concord.DB, on bool) {
+	if eng, err := engineref.Of(db); err == nil {
+		eng.SetContentionTracking(on)
+	}
+}
