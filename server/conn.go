@@ -42,6 +42,8 @@ type Conn struct {
 	// appName is the client.application.name of the connection's handshake (nil: none sent). currentOp reads it
 	// from other connections' goroutines, hence the atomic.
 	appName atomic.Pointer[string]
+	// auth is the connection's authentication state (auth.go).
+	auth connAuth
 }
 
 // maxAppNameBytes is mongod's limit on client.application.name (ClientMetadata: at most 128 bytes).

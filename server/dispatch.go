@@ -222,6 +222,9 @@ func (s *Server) execute(inv *invocation) (_ bson.D, err error) {
 	o := s.ops.add(inv, cancel)
 	defer s.ops.remove(o)
 
+	if err := s.authorize(ctx, inv); err != nil {
+		return nil, err
+	}
 	st := &inv.stats
 	ctx = concord.WithOpStats(ctx, st)
 	inv.req.Stats = st
