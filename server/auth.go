@@ -3,11 +3,13 @@ package server
 import (
 	"context"
 	"net"
+	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 
 	"github.com/concorddb/concord/auth"
 	"github.com/concorddb/concord/internal/codes"
+	"github.com/concorddb/concord/wire"
 )
 
 // connAuth is a connection's authentication state. Only the connection's own goroutine touches it: commands of
@@ -26,6 +28,40 @@ type connAuth struct {
 	skipEmpty bool
 	// speculative is set for a conversation begun by hello's speculativeAuthenticate, for the log.
 	speculative bool
+	// idleDeadline is set while the connection's reads have UnauthenticatedIdleTimeout's deadline.
+	idleDeadline bool
+}
+
+// maxUnauthenticatedMessage bounds the messages of a client that has not authenticated on a server with Auth:
+// the handshake and SASL messages are small, and a client nobody knows must not make the server buffer
+// maxMessageSizeBytes per connection. A larger message closes the connection (its length was read, its body
+// was not, so the stream cannot be answered).
+const maxUnauthenticatedMessage = 1 << 20
+
+// maxMessageSize is the largest message the connection reads next.
+func (c *Conn) maxMessageSize() int {
+	if c.srv.Auth && c.auth.user == nil {
+		return maxUnauthenticatedMessage
+	}
+	return wire.MaxMessageSize
+}
+
+// setIdleDeadline bounds the wait for the next request of a client that has not authenticated, on a server
+// with Auth and an UnauthenticatedIdleTimeout; once the client authenticates the wait is unbounded again.
+func (c *Conn) setIdleDeadline() {
+	s := c.srv
+	if !s.Auth || s.UnauthenticatedIdleTimeout <= 0 {
+		return
+	}
+	if c.auth.user == nil {
+		c.nc.SetReadDeadline(time.Now().Add(s.UnauthenticatedIdleTimeout))
+		c.auth.idleDeadline = true
+		return
+	}
+	if c.auth.idleDeadline {
+		c.nc.SetReadDeadline(time.Time{})
+		c.auth.idleDeadline = false
+	}
 }
 
 // preAuthCommands are the commands a client may run before it authenticates: those whose requiresAuth() is

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"flag"
 	"fmt"
@@ -13,6 +14,7 @@ import (
 	"time"
 
 	"github.com/concorddb/concord"
+	"github.com/concorddb/concord/certs"
 	"github.com/concorddb/concord/server"
 )
 
@@ -30,6 +32,12 @@ func Serve(args []string) error {
 	addr := fs.String("addr", server.DefaultAddr, "TCP address to listen on, host:port (port 0 picks a free one)")
 	replSet := fs.String("replset", server.DefaultReplSetName, "replica-set name announced to clients")
 	advertise := fs.String("advertise", "", "host:port announced to clients as the set's member; it must be the address clients dial (default: --addr)")
+	requireAuth := fs.Bool("auth", false, "require every client to authenticate (SCRAM) and enforce the users' roles, as mongod --auth")
+	tlsCert := fs.String("tls-cert", "", "PEM certificate chain of the server: serve TLS only (1.2 or later) and refuse plaintext")
+	tlsKey := fs.String("tls-key", "", "PEM private key of --tls-cert")
+	tlsCA := fs.String("tls-ca", "", "PEM CA certificates: require client certificates signed by them (needs --tls-cert)")
+	maxConns := fs.Int("max-conns", 0, "refuse connections past this many open ones (mongod's maxIncomingConnections; 0: no bound)")
+	idleTimeout := fs.Duration("auth-idle-timeout", time.Minute, "with --auth, close a connection that has not authenticated and is idle this long (0: never)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
@@ -38,6 +46,15 @@ func Serve(args []string) error {
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected arguments: %v", fs.Args())
+	}
+
+	var tlsFiles *certs.Files
+	if *tlsCert != "" || *tlsKey != "" || *tlsCA != "" {
+		f, err := certs.Load(certs.Config{CertFile: *tlsCert, KeyFile: *tlsKey, CAFile: *tlsCA})
+		if err != nil {
+			return err
+		}
+		tlsFiles = f
 	}
 
 	tuneRuntime()
@@ -55,13 +72,27 @@ func Serve(args []string) error {
 		adv = defaultAdvertise(*addr, l.Addr())
 	}
 	logger := log.New(os.Stderr, "concord: ", log.LstdFlags)
-	srv := &server.Server{DB: db, ReplSetName: *replSet, AdvertiseAddr: adv, ErrorLog: logger}
+	srv := &server.Server{DB: db, ReplSetName: *replSet, AdvertiseAddr: adv, ErrorLog: logger,
+		Auth: *requireAuth, MaxConns: *maxConns}
+	if *requireAuth {
+		srv.UnauthenticatedIdleTimeout = *idleTimeout
+	}
+	if tlsFiles != nil {
+		l = tls.NewListener(l, tlsFiles.TLSConfig())
+		hup := make(chan os.Signal, 1)
+		signal.Notify(hup, syscall.SIGHUP)
+		defer func() {
+			signal.Stop(hup)
+			close(hup)
+		}()
+		go reloadOnHUP(hup, tlsFiles, logger)
+	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(l) }()
-	logger.Printf("serving %s on %s (replica set %q, advertised as %s)", *dir, l.Addr(), *replSet, adv)
+	logger.Printf("serving %s on %s (replica set %q, advertised as %s; auth %v, TLS %v)", *dir, l.Addr(), *replSet, adv, *requireAuth, tlsFiles != nil)
 
 	var serveErr error
 	select {
@@ -102,4 +133,16 @@ func defaultAdvertise(addr string, la net.Addr) string {
 		h = "localhost"
 	}
 	return net.JoinHostPort(h, p)
+}
+
+// reloadOnHUP reads the TLS files again at every SIGHUP until hup is closed or stopped; a failed reload keeps
+// the certificates in use.
+func reloadOnHUP(hup <-chan os.Signal, f *certs.Files, logger *log.Logger) {
+	for range hup {
+		if err := f.Reload(); err != nil {
+			logger.Printf("SIGHUP: %v; keeping the certificates in use", err)
+			continue
+		}
+		logger.Printf("SIGHUP: TLS certificates reloaded")
+	}
 }
