@@ -1,11 +1,12 @@
 package concord
 
 import (
-	"encoding/binary"
 	"reflect"
 	"strings"
 
 	"github.com/concorddb/concord/internal/codes"
+	"github.com/concorddb/concord/internal/encoder"
+	"github.com/concorddb/concord/internal/engine"
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/x/bsonx/bsoncore"
 )
@@ -29,7 +30,9 @@ func toDoc(v any, what string) (bson.Raw, error) {
 		if d == nil {
 			return emptyDoc, nil // bson.Marshal refuses a nil D; the driver's users write bson.D(nil) for {}
 		}
-		if b, ok := marshalD(d); ok {
+		// Filters and updates such as {_id: 7} and {$inc: {n: 1}} are encoded on every statement, and
+		// bson.Marshal's reflection is most of their cost.
+		if b, ok := encoder.AppendDocument(make([]byte, 0, 64), d); ok {
 			return b, nil
 		}
 	case bson.M:
@@ -199,13 +202,8 @@ func ensureID(doc bson.Raw) (bson.Raw, bson.RawValue, error) {
 		return doc, id, nil
 	}
 	oid := bson.NewObjectID()
-	// length + (type, "_id\0", 12 bytes) + old elements and terminator.
-	out := make([]byte, 4, len(doc)+17)
-	out = append(out, byte(bson.TypeObjectID), '_', 'i', 'd', 0)
-	out = append(out, oid[:]...)
-	out = append(out, doc[4:]...)
-	binary.LittleEndian.PutUint32(out, uint32(len(out)))
-	return out, bson.RawValue{Type: bson.TypeObjectID, Value: oid[:]}, nil
+	id := bson.RawValue{Type: bson.TypeObjectID, Value: oid[:]}
+	return engine.IDFirst(id, doc), id, nil
 }
 
 // goValue decodes a BSON value into the Go value the driver would hand

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/concorddb/concord"
+	"github.com/concorddb/concord/internal/frontend"
 	"go.mongodb.org/mongo-driver/v2/bson"
 )
 
@@ -50,7 +51,7 @@ func crashRecordID(w int) [16]byte {
 // crashRecordedCount is what recording worker w's session record says it has done: the seq of its last $inc,
 // 0 before the first.
 func crashRecordedCount(db *concord.DB, w int) (int64, error) {
-	raw, err := db.SessionRecord(crashRecordID(w))
+	raw, err := frontend.SessionRecord(db, crashRecordID(w))
 	if err != nil || raw == nil {
 		return 0, err
 	}
@@ -583,7 +584,7 @@ func crashChild(dir string) int {
 			for {
 				seq++
 				value, _ := bson.Marshal(bson.D{{Key: "seq", Value: seq}})
-				rctx := concord.WithSessionRecord(ctx, crashRecordID(w), value)
+				rctx := frontend.WithSessionRecord(ctx, crashRecordID(w), value)
 				if _, err := recorded.UpdateOne(rctx, bson.D{{Key: "_id", Value: w}}, bson.D{{Key: "$inc", Value: bson.D{{Key: "n", Value: int64(1)}}}}); err != nil {
 					fail("recorded inc", err)
 					return

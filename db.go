@@ -40,7 +40,9 @@ type Options struct {
 
 // Metrics is a copy of the server-wide counters that MongoDB reports in
 // serverStatus (opcounters, metrics.operation.writeConflicts,
-// metrics.document and the transactions section).
+// metrics.document and the transactions section). The operations count
+// themselves; opcounters.command and opcounters.getmore count only what a
+// server serving the DB counts there, as the API runs neither.
 type Metrics = engine.Metrics
 
 // DB is an open Concord database. It is safe for concurrent use by any
@@ -134,16 +136,6 @@ func (db *DB) ListDatabaseNames(ctx context.Context) ([]string, error) {
 // Metrics returns a snapshot of the server-wide counters.
 func (db *DB) Metrics() Metrics { return db.eng.Metrics() }
 
-// RecordCommand adds one to opcounters.command. It exists for the wire
-// server, which counts commands other than the CRUD ones the engine counts
-// itself; embedded programs have no reason to call it.
-func (db *DB) RecordCommand() { db.eng.CountCommand() }
-
-// RecordGetMore adds one to opcounters.getmore. It exists for the wire
-// server, whose cursors are batched on top of the materialized results the
-// engine returns.
-func (db *DB) RecordGetMore() { db.eng.CountGetMore() }
-
 // SetTransactionLifetime changes transactionLifetimeLimitSeconds at run
 // time. It applies to open transactions too: the reaper aborts any whose
 // first statement is older than d.
@@ -163,28 +155,3 @@ func (db *DB) Sync() error {
 
 // TransactionLifetime returns the current transaction lifetime limit.
 func (db *DB) TransactionLifetime() time.Duration { return db.eng.TxnLifetime() }
-
-// WithSessionRecord returns a context under which Session.CommitTransaction also stores value as the record of
-// the logical session id, atomically with the transaction's writes (a commit that writes nothing stores
-// nothing). A server speaking MongoDB's protocol keeps there what mongod keeps in config.transactions, so that
-// a commit retried after a restart is recognised as done.
-func WithSessionRecord(ctx context.Context, id [16]byte, value []byte) context.Context {
-	return engine.WithSessionRecord(ctx, id, value)
-}
-
-// SessionRecord returns the record last committed for the logical session id (WithSessionRecord), or nil.
-func (db *DB) SessionRecord(id [16]byte) ([]byte, error) {
-	if err := db.check(); err != nil {
-		return nil, err
-	}
-	return db.eng.SessionRecord(id)
-}
-
-// PruneSessionRecords deletes the session records (WithSessionRecord) for which expired returns true and
-// returns how many it deleted; a record replaced meanwhile is judged by its new value.
-func (db *DB) PruneSessionRecords(expired func(id [16]byte, value []byte) bool) (int, error) {
-	if err := db.check(); err != nil {
-		return 0, err
-	}
-	return db.eng.PruneSessionRecords(expired)
-}

@@ -2,13 +2,16 @@ package concord_test
 
 import (
 	"os/exec"
+	"slices"
 	"strings"
 	"testing"
 )
 
 // TestLayers enforces the dependency rule of docs (architecture): dependencies point down only. The root package
-// never imports an adapter, the engine and the query language never import the root, and wire imports nothing
-// of Concord's.
+// never imports an adapter, the engine and the query language never import the root, and wire and
+// internal/encoder import nothing of Concord's. Only front ends (servers exposing a DB over a protocol, and the
+// commands that wire them) import internal/frontend, and only the root and internal/frontend import
+// internal/engineref, through which the root hands frontend its engine.
 func TestLayers(t *testing.T) {
 	out, err := exec.Command("go", "list", "-f", "{{.ImportPath}}:{{join .Imports \" \"}}", "./...").Output()
 	if err != nil {
@@ -21,12 +24,18 @@ func TestLayers(t *testing.T) {
 		imports[pkg] = strings.Fields(deps)
 	}
 	forbidden := map[string][]string{
-		mod:                      {mod + "/server", mod + "/wire", mod + "/internal/cli", mod + "/cmd/"},
-		mod + "/internal/engine": {mod + "/server", mod + "/wire", mod + "/internal/cli"},
-		mod + "/internal/query":  {mod + "/internal/engine", mod + "/server", mod + "/wire", mod + "/internal/cli"},
-		mod + "/internal/codes":  {mod + "/"},
-		mod + "/wire":            {mod + "/"},
-		mod + "/server":          {mod + "/internal/engine", mod + "/internal/cli"},
+		mod:                       {mod + "/server", mod + "/wire", mod + "/internal/cli", mod + "/cmd/"},
+		mod + "/internal/engine":  {mod + "/server", mod + "/wire", mod + "/internal/cli"},
+		mod + "/internal/query":   {mod + "/internal/engine", mod + "/server", mod + "/wire", mod + "/internal/cli"},
+		mod + "/internal/codes":   {mod + "/"},
+		mod + "/wire":             {mod + "/"},
+		mod + "/internal/encoder": {mod + "/"},
+		mod + "/auth":             {mod + "/internal/engine", mod + "/internal/frontend", mod + "/server", mod + "/wire", mod + "/internal/cli"},
+		mod + "/certs":            {mod + "/"},
+		mod + "/server":           {mod + "/internal/engine", mod + "/internal/cli"},
+		// The checkers judge histories from any client; the soak drives a server only through the driver.
+		mod + "/internal/checker": {mod + "/internal/engine", mod + "/server", mod + "/wire", mod + "/internal/cli"},
+		mod + "/internal/soak":    {mod + "/internal/engine", mod + "/server", mod + "/wire", mod + "/internal/cli"},
 	}
 	if len(imports[mod]) == 0 {
 		t.Fatalf("go list did not report the root package: %q", out)
@@ -43,7 +52,21 @@ func TestLayers(t *testing.T) {
 			}
 		}
 	}
-	for _, pkg := range []string{mod + "/internal/engine", mod + "/internal/query"} {
+	// importers lists, for the packages not every layer may use, the only packages allowed to import them. A new
+	// front end (a PostgreSQL-protocol server, an HTTP metrics endpoint) adds itself to internal/frontend's list.
+	importers := map[string][]string{
+		mod + "/internal/frontend":  {mod + "/server", mod + "/internal/cli"},
+		mod + "/internal/engineref": {mod, mod + "/internal/frontend"},
+	}
+	for pkg, deps := range imports {
+		for _, dep := range deps {
+			allowed, restricted := importers[dep]
+			if restricted && !slices.Contains(allowed, pkg) {
+				t.Errorf("%s imports %s, which only %v may import", pkg, dep, allowed)
+			}
+		}
+	}
+	for _, pkg := range []string{mod + "/internal/engine", mod + "/internal/query", mod + "/internal/checker", mod + "/internal/soak"} {
 		for _, dep := range imports[pkg] {
 			if dep == mod {
 				t.Errorf("%s imports the root package", pkg)

@@ -22,7 +22,7 @@ import (
 
 // rewrite makes TestScenarios write the actual output of every directive back
 // into its script, to be reviewed as a diff (pebble's datadriven habit).
-var rewrite = flag.Bool("rewrite", false, "rewrite testdata/scenarios/*.txt with the actual output")
+var rewrite = flag.Bool("rewrite", false, "rewrite testdata/scenarios/*.txt and testdata/api.txt with the actual output")
 
 // scenarioImpls are the implementations every script runs against: the
 // embedded API, and the wire-protocol server reached through the official Go

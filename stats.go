@@ -28,15 +28,3 @@ func OpStatsFromContext(ctx context.Context) *OpStats {
 	st, _ := ctx.Value(opStatsKey{}).(*OpStats)
 	return st
 }
-
-// WithoutMetrics returns a context whose operations are left out of the
-// server-wide counters that DB.Metrics reports (opcounters, metrics.document,
-// metrics.operation.writeConflicts): reads and writes run with it still do
-// their work and still fill an OpStats installed by WithOpStats, but count as
-// if they had not run. It is
-// meant for a server's own bookkeeping writes, such as the profiler's
-// system.profile entries, which mongod does not count. Transaction counters
-// are unaffected.
-func WithoutMetrics(ctx context.Context) context.Context {
-	return engine.WithoutMetrics(ctx)
-}

@@ -142,11 +142,7 @@ func handleListCollections(ctx context.Context, s *Server, req *Request) (bson.D
 // handleCreate runs create: {create: <name>}. An existing collection is NamespaceExists (48). Views, capped and
 // clustered collections and validators are not supported.
 func handleCreate(ctx context.Context, s *Server, req *Request) (bson.D, error) {
-	a, err := parseArgs(req)
-	if err != nil {
-		return nil, err
-	}
-	collName, err := collectionArg(req, a)
+	a, collName, err := parseCollectionArgs(req)
 	if err != nil {
 		return nil, err
 	}
@@ -171,11 +167,7 @@ func handleCreate(ctx context.Context, s *Server, req *Request) (bson.D, error) 
 // handleDrop runs drop: {drop: <coll>}. Reply {nIndexesWas, ns}; a missing collection is NamespaceNotFound (26)
 // "ns not found", which drivers ignore.
 func handleDrop(ctx context.Context, s *Server, req *Request) (bson.D, error) {
-	a, err := parseArgs(req)
-	if err != nil {
-		return nil, err
-	}
-	collName, err := collectionArg(req, a)
+	_, collName, err := parseCollectionArgs(req)
 	if err != nil {
 		return nil, err
 	}
@@ -299,11 +291,7 @@ func sameIndexKey(a, b bson.Raw) bool {
 // note: "all indexes already exist"} when nothing changed. A unique index over repeated keys fails with
 // DuplicateKey (11000).
 func handleCreateIndexes(ctx context.Context, s *Server, req *Request) (bson.D, error) {
-	a, err := parseArgs(req)
-	if err != nil {
-		return nil, err
-	}
-	collName, err := collectionArg(req, a)
+	a, collName, err := parseCollectionArgs(req)
 	if err != nil {
 		return nil, err
 	}
@@ -373,11 +361,7 @@ func indexExists(current []concord.IndexSpecification, r indexRequest) bool {
 // handleListIndexes runs listIndexes: {listIndexes: <coll>}. The reply is a cursor of {v: 2, key, name,
 // unique?}; a missing collection is NamespaceNotFound (26).
 func handleListIndexes(ctx context.Context, s *Server, req *Request) (bson.D, error) {
-	a, err := parseArgs(req)
-	if err != nil {
-		return nil, err
-	}
-	collName, err := collectionArg(req, a)
+	_, collName, err := parseCollectionArgs(req)
 	if err != nil {
 		return nil, err
 	}
@@ -412,11 +396,7 @@ func handleListIndexes(ctx context.Context, s *Server, req *Request) (bson.D, er
 // Reply {nIndexesWas} (plus msg for "*"). The _id index cannot be dropped (InvalidOptions 72); an unknown index
 // is IndexNotFound (27); a missing collection NamespaceNotFound (26).
 func handleDropIndexes(ctx context.Context, s *Server, req *Request) (bson.D, error) {
-	a, err := parseArgs(req)
-	if err != nil {
-		return nil, err
-	}
-	collName, err := collectionArg(req, a)
+	a, collName, err := parseCollectionArgs(req)
 	if err != nil {
 		return nil, err
 	}
@@ -579,11 +559,7 @@ func handleDBStats(ctx context.Context, s *Server, req *Request) (bson.D, error)
 // capped, nindexes, totalIndexSize, totalSize, indexSizes, scaleFactor}; a missing collection is
 // NamespaceNotFound (26).
 func handleCollStats(ctx context.Context, s *Server, req *Request) (bson.D, error) {
-	a, err := parseArgs(req)
-	if err != nil {
-		return nil, err
-	}
-	collName, err := collectionArg(req, a)
+	a, collName, err := parseCollectionArgs(req)
 	if err != nil {
 		return nil, err
 	}

@@ -332,6 +332,20 @@ func docsOf(cmd, path string, vals []bson.RawValue) ([]bson.Raw, error) {
 	return out, nil
 }
 
+// parseCollectionArgs is parseArgs, then collectionArg: how a command naming its collection in its first field
+// starts.
+func parseCollectionArgs(req *Request) (*cmdArgs, string, error) {
+	a, err := parseArgs(req)
+	if err != nil {
+		return nil, "", err
+	}
+	name, err := collectionArg(req, a)
+	if err != nil {
+		return nil, "", err
+	}
+	return a, name, nil
+}
+
 // collectionArg reads the collection name carried as the value of the command's first field, as find, insert and
 // most collection commands do.
 func collectionArg(req *Request, a *cmdArgs) (string, error) {

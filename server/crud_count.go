@@ -14,11 +14,7 @@ import (
 // as in mongod.
 func handleCount(ctx context.Context, s *Server, req *Request) (bson.D, error) {
 	started := time.Now()
-	a, err := parseArgs(req)
-	if err != nil {
-		return nil, err
-	}
-	collName, err := collectionArg(req, a)
+	a, collName, err := parseCollectionArgs(req)
 	if err != nil {
 		return nil, err
 	}

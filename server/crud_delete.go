@@ -3,7 +3,6 @@ package server
 import (
 	"context"
 	"fmt"
-	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 
@@ -13,7 +12,6 @@ import (
 
 // deleteStatement is one entry of a delete command's deletes array.
 type deleteStatement struct {
-	raw   bson.Raw
 	q     bson.Raw
 	multi bool // limit 0
 }
@@ -21,7 +19,7 @@ type deleteStatement struct {
 // parseDeleteStatement validates one statement of deletes (index i) before any statement runs.
 func parseDeleteStatement(cmd string, i int, d bson.Raw) (deleteStatement, error) {
 	path := func(f string) string { return fmt.Sprintf("deletes.%d.%s", i, f) }
-	st := deleteStatement{raw: d}
+	var st deleteStatement
 	elems, err := d.Elements()
 	if err != nil {
 		return st, codes.New(codes.InvalidBSON, "invalid delete statement %d: %v", i, err)
@@ -65,11 +63,7 @@ func parseDeleteStatement(cmd string, i int, d bson.Raw) (deleteStatement, error
 // handleDelete runs delete: {delete, deletes: [{q, limit}], ordered}. Reply {n, writeErrors?}, with the same
 // error rules as insert and update.
 func handleDelete(ctx context.Context, s *Server, req *Request) (bson.D, error) {
-	a, err := parseArgs(req)
-	if err != nil {
-		return nil, err
-	}
-	collName, err := collectionArg(req, a)
+	a, collName, err := parseCollectionArgs(req)
 	if err != nil {
 		return nil, err
 	}
@@ -83,40 +77,24 @@ func handleDelete(ctx context.Context, s *Server, req *Request) (bson.D, error) 
 			return nil, err
 		}
 	}
-	namespace := ns(req.DB, collName)
 	coll := s.database(req.DB).Collection(collName)
 	var n int64
-	var writeErrors bson.A
-	for i, stmt := range stmts {
-		st := &concord.OpStats{}
-		started := time.Now()
-		sctx := concord.WithOpStats(ctx, st)
+	b := writeBatch{stmts: raws, ordered: ordered, profileOp: "remove", coll: collName}
+	writeErrors, _, err := s.runWriteBatch(ctx, req, b, func(ctx context.Context, i int) error {
 		var res *concord.DeleteResult
-		if stmt.multi {
-			res, err = coll.DeleteMany(sctx, stmt.q)
+		var err error
+		if stmts[i].multi {
+			res, err = coll.DeleteMany(ctx, stmts[i].q)
 		} else {
-			res, err = coll.DeleteOne(sctx, stmt.q)
+			res, err = coll.DeleteOne(ctx, stmts[i].q)
 		}
-		addStats(req.Stats, st)
-		if s.profiler.on(req.DB) {
-			s.profileRecord(ctx, req, profileRecord{op: "remove", ns: namespace, command: stmt.raw, st: st, started: started, err: err})
+		if err == nil {
+			n += res.DeletedCount
 		}
-		if err != nil {
-			e, _ := codes.As(commandError(err))
-			if failsWholeCommand(e, req.InTxn) {
-				return nil, e
-			}
-			writeErrors = append(writeErrors, writeErrorDoc(i, e))
-			if ordered || req.InTxn {
-				break
-			}
-			continue
-		}
-		n += res.DeletedCount
+		return err
+	})
+	if err != nil {
+		return nil, err
 	}
-	reply := bson.D{{Key: "n", Value: int32(n)}}
-	if len(writeErrors) > 0 {
-		reply = append(reply, bson.E{Key: "writeErrors", Value: writeErrors})
-	}
-	return reply, nil
+	return withWriteErrors(bson.D{{Key: "n", Value: int32(n)}}, writeErrors), nil
 }

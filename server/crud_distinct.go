@@ -11,11 +11,7 @@ import (
 // matching documents, array elements counted individually.
 func handleDistinct(ctx context.Context, s *Server, req *Request) (bson.D, error) {
 	started := time.Now()
-	a, err := parseArgs(req)
-	if err != nil {
-		return nil, err
-	}
-	collName, err := collectionArg(req, a)
+	a, collName, err := parseCollectionArgs(req)
 	if err != nil {
 		return nil, err
 	}

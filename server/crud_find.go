@@ -11,6 +11,7 @@ import (
 
 	"github.com/concorddb/concord"
 	"github.com/concorddb/concord/internal/codes"
+	"github.com/concorddb/concord/internal/frontend"
 )
 
 // Batch limits of mongod: a first batch holds 101 documents unless the client asks otherwise, and no batch grows
@@ -271,11 +272,7 @@ func (s *Server) openCursor(ctx context.Context, req *Request, cur *concord.Curs
 // asks for a single batch of at most -limit documents (the legacy convention drivers still accept).
 func handleFind(ctx context.Context, s *Server, req *Request) (bson.D, error) {
 	started := time.Now()
-	a, err := parseArgs(req)
-	if err != nil {
-		return nil, err
-	}
-	collName, err := collectionArg(req, a)
+	a, collName, err := parseCollectionArgs(req)
 	if err != nil {
 		return nil, err
 	}
@@ -383,7 +380,7 @@ func replyLength(reply bson.D) int {
 func handleGetMore(ctx context.Context, s *Server, req *Request) (bson.D, error) {
 	started := time.Now()
 	// opcounters.getmore: the engine never sees a getMore, the server batches above it.
-	s.DB.RecordGetMore()
+	frontend.CountGetMore(s.DB)
 	a, err := parseArgs(req)
 	if err != nil {
 		return nil, err
@@ -478,11 +475,7 @@ const (
 // handleKillCursors runs killCursors: {killCursors: <coll>, cursors: [ids]}. Reply: {cursorsKilled,
 // cursorsNotFound, cursorsAlive, cursorsUnknown}.
 func handleKillCursors(_ context.Context, s *Server, req *Request) (bson.D, error) {
-	a, err := parseArgs(req)
-	if err != nil {
-		return nil, err
-	}
-	collName, err := collectionArg(req, a)
+	a, collName, err := parseCollectionArgs(req)
 	if err != nil {
 		return nil, err
 	}

@@ -16,11 +16,7 @@ import (
 // write, after it with new:true, or null. Every failure, DuplicateKey included, fails the command.
 func handleFindAndModify(ctx context.Context, s *Server, req *Request) (bson.D, error) {
 	started := time.Now()
-	a, err := parseArgs(req)
-	if err != nil {
-		return nil, err
-	}
-	collName, err := collectionArg(req, a)
+	a, collName, err := parseCollectionArgs(req)
 	if err != nil {
 		return nil, err
 	}

@@ -29,11 +29,7 @@ func checkBatchSize(n int) error {
 // transaction's transient errors fail the whole command.
 func handleInsert(ctx context.Context, s *Server, req *Request) (bson.D, error) {
 	started := time.Now()
-	a, err := parseArgs(req)
-	if err != nil {
-		return nil, err
-	}
-	collName, err := collectionArg(req, a)
+	a, collName, err := parseCollectionArgs(req)
 	if err != nil {
 		return nil, err
 	}
@@ -64,29 +60,35 @@ func runInsert(ctx context.Context, s *Server, req *Request, a *cmdArgs, collNam
 		in[i] = d
 	}
 	res, err := s.DB.Database(req.DB).Collection(collName).InsertMany(ctx, in, &concord.InsertManyOptions{Ordered: &ordered})
+	var bwe *concord.BulkWriteError
+	if err != nil && !errors.As(err, &bwe) {
+		return nil, nil, commandError(err)
+	}
+	// The engine wrote the documents in one operation; their failures go through the loop the statements of
+	// update and delete go through.
+	var failed map[int]*codes.Error
+	if bwe != nil {
+		failed = make(map[int]*codes.Error, len(bwe.WriteErrors))
+		for _, we := range bwe.WriteErrors {
+			failed[we.Index] = we.Err
+			if we.Err == nil {
+				failed[we.Index] = codes.New(codes.InternalError, "unknown write error")
+			}
+		}
+	}
+	b := writeBatch{stmts: docs, ordered: ordered}
+	writeErrors, lastWriteErr, err := s.runWriteBatch(ctx, req, b, func(_ context.Context, i int) error {
+		if e := failed[i]; e != nil {
+			return e
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, nil, err
+	}
 	var n int
 	if res != nil {
 		n = len(res.InsertedIDs)
 	}
-	reply = bson.D{{Key: "n", Value: int32(n)}}
-	if err == nil {
-		return reply, nil, nil
-	}
-	var bwe *concord.BulkWriteError
-	if !errors.As(err, &bwe) {
-		return nil, nil, commandError(err)
-	}
-	writeErrors := make(bson.A, 0, len(bwe.WriteErrors))
-	for _, we := range bwe.WriteErrors {
-		e := we.Err
-		if e == nil {
-			e = codes.New(codes.InternalError, "unknown write error")
-		}
-		if failsWholeCommand(e, req.InTxn) {
-			return nil, nil, e
-		}
-		writeErrors = append(writeErrors, writeErrorDoc(we.Index, e))
-		lastWriteErr = e
-	}
-	return append(reply, bson.E{Key: "writeErrors", Value: writeErrors}), lastWriteErr, nil
+	return withWriteErrors(bson.D{{Key: "n", Value: int32(n)}}, writeErrors), lastWriteErr, nil
 }

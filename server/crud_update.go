@@ -3,7 +3,6 @@ package server
 import (
 	"context"
 	"fmt"
-	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 
@@ -13,7 +12,6 @@ import (
 
 // updateStatement is one entry of an update command's updates array.
 type updateStatement struct {
-	raw          bson.Raw // the statement as sent, recorded by the profiler
 	q            bson.Raw
 	u            bson.RawValue // document (operators or replacement) or array (pipeline)
 	upsert       bool
@@ -26,7 +24,7 @@ type updateStatement struct {
 // any statement runs: a malformed statement fails the whole command. The first error in field order wins, but
 // malformed BSON anywhere is reported first.
 func parseUpdateStatement(cmd string, i int, d bson.Raw) (updateStatement, error) {
-	st := updateStatement{raw: d}
+	var st updateStatement
 	var haveQ, haveU bool
 	var first error
 	it := newElemIter(d)
@@ -152,11 +150,7 @@ func (st *updateStatement) run(ctx context.Context, coll *concord.Collection) (*
 // {n, nModified, upserted?: [{index, _id}], writeErrors?}; n counts matched and upserted documents. Each statement
 // gets its own profiler entry and statistics.
 func handleUpdate(ctx context.Context, s *Server, req *Request) (bson.D, error) {
-	a, err := parseArgs(req)
-	if err != nil {
-		return nil, err
-	}
-	collName, err := collectionArg(req, a)
+	a, collName, err := parseCollectionArgs(req)
 	if err != nil {
 		return nil, err
 	}
@@ -176,42 +170,24 @@ func handleUpdate(ctx context.Context, s *Server, req *Request) (bson.D, error) 
 	}
 	coll := s.database(req.DB).Collection(collName)
 	var n, nModified int64
-	var upserted, writeErrors bson.A
-	for i := range stmts {
-		// A lone statement's statistics are the command's: it fills req.Stats, already in ctx, directly.
-		st, stCtx := req.Stats, ctx
-		if st == nil || len(stmts) > 1 || concord.OpStatsFromContext(ctx) != st {
-			st = &concord.OpStats{}
-			stCtx = concord.WithOpStats(ctx, st)
-		}
-		started := time.Now()
-		res, err := stmts[i].run(stCtx, coll)
-		addStats(req.Stats, st)
-		if s.profiler.on(req.DB) {
-			s.profileRecord(ctx, req, profileRecord{op: "update", ns: ns(req.DB, collName), command: stmts[i].raw, st: st, started: started, err: err})
-		}
+	var upserted bson.A
+	b := writeBatch{stmts: raws, ordered: ordered, profileOp: "update", coll: collName}
+	writeErrors, _, err := s.runWriteBatch(ctx, req, b, func(ctx context.Context, i int) error {
+		res, err := stmts[i].run(ctx, coll)
 		if err != nil {
-			e, _ := codes.As(commandError(err))
-			if failsWholeCommand(e, req.InTxn) {
-				return nil, e
-			}
-			writeErrors = append(writeErrors, writeErrorDoc(i, e))
-			if ordered || req.InTxn {
-				break
-			}
-			continue
+			return err
 		}
 		n += res.MatchedCount + res.UpsertedCount
 		nModified += res.ModifiedCount
 		if res.UpsertedCount > 0 {
 			upserted = append(upserted, bson.D{{Key: "index", Value: int32(i)}, {Key: "_id", Value: res.UpsertedID}})
 		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
-	reply := updateReply(n, nModified, upserted)
-	if len(writeErrors) > 0 {
-		reply = append(reply, bson.E{Key: "writeErrors", Value: writeErrors})
-	}
-	return reply, nil
+	return withWriteErrors(updateReply(n, nModified, upserted), writeErrors), nil
 }
 
 // updateReply is an update command's reply without its write errors: {n, nModified, upserted?}. A retry after a

@@ -11,6 +11,7 @@ import (
 
 	"github.com/concorddb/concord"
 	"github.com/concorddb/concord/internal/codes"
+	"github.com/concorddb/concord/internal/frontend"
 )
 
 // genericArgs are the arguments any command may carry, which core interprets before the handler runs.
@@ -229,7 +230,7 @@ func (s *Server) execute(inv *invocation) (_ bson.D, err error) {
 	ctx = concord.WithOpStats(ctx, st)
 	inv.req.Stats = st
 	if inv.cmd.Counter == "" {
-		s.DB.RecordCommand()
+		frontend.CountCommand(s.DB)
 	}
 
 	if a.hasReadConcern && !a.hasAutocommit {

@@ -21,6 +21,7 @@ import (
 
 	"github.com/concorddb/concord"
 	"github.com/concorddb/concord/internal/codes"
+	"github.com/concorddb/concord/internal/frontend"
 	"github.com/concorddb/concord/wire"
 )
 
@@ -2111,7 +2112,7 @@ func TestPruneSessionRecords(t *testing.T) {
 	defer db.Close()
 	s := &Server{DB: db}
 	s.init()
-	if rec, err := db.SessionRecord(id); err != nil || rec == nil {
+	if rec, err := frontend.SessionRecord(db, id); err != nil || rec == nil {
 		t.Fatalf("record after the insert = %v, %v", rec, err)
 	}
 	if n, err := s.pruneRecords(time.Now().Add(time.Minute)); err != nil || n != 0 {
@@ -2130,7 +2131,7 @@ func TestPruneSessionRecords(t *testing.T) {
 	if n, err := s.pruneRecords(later); err != nil || n != 1 {
 		t.Fatalf("prune of an expired session = %d, %v", n, err)
 	}
-	if rec, _ := db.SessionRecord(id); rec != nil {
+	if rec, _ := frontend.SessionRecord(db, id); rec != nil {
 		t.Fatalf("record after pruning = %v", bson.Raw(rec))
 	}
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/concorddb/concord"
 	"github.com/concorddb/concord/internal/codes"
+	"github.com/concorddb/concord/internal/frontend"
 )
 
 // profileCollection is the collection the database profiler writes to, as in mongod.
@@ -199,7 +200,7 @@ func (s *Server) profileRecord(_ context.Context, req *Request, r profileRecord)
 	// The entry is not part of the operation: it must survive the operation's transaction aborting and must not
 	// wait for its deadline, so it is written with a fresh context. mongod writes profile entries below the layer
 	// that counts operations, so neither the entry nor its trim shows in serverStatus.
-	wctx, cancel := context.WithTimeout(concord.WithoutMetrics(context.Background()), 5*time.Second)
+	wctx, cancel := context.WithTimeout(frontend.WithoutMetrics(context.Background()), 5*time.Second)
 	defer cancel()
 	coll := s.DB.Database(req.DB).Collection(profileCollection)
 	if _, err := coll.InsertOne(wctx, doc); err == nil && s.profiler.noteWrite(req.DB) {
@@ -209,7 +210,7 @@ func (s *Server) profileRecord(_ context.Context, req *Request, r profileRecord)
 
 // trimProfile deletes the oldest entries of a system.profile collection beyond maxProfileEntries, as the capped
 // collection of mongod would have overwritten them. It returns the number deleted, or -1 when it ran no delete;
-// err is the delete's. Callers pass a context made with concord.WithoutMetrics so that the trim is not counted.
+// err is the delete's. Callers pass a context made with frontend.WithoutMetrics so that the trim is not counted.
 func trimProfile(ctx context.Context, coll *concord.Collection) (int64, error) {
 	cut, err := coll.FindOne(ctx, bson.D{}, &concord.FindOneOptions{
 		Sort:       bson.D{{Key: "ts", Value: -1}},

@@ -11,6 +11,7 @@ import (
 
 	"github.com/concorddb/concord"
 	"github.com/concorddb/concord/internal/codes"
+	"github.com/concorddb/concord/internal/frontend"
 )
 
 // runTransactionStatement runs a statement of a multi-document transaction (autocommit:false), including
@@ -45,14 +46,11 @@ func (s *Server) runTransactionStatement(ctx context.Context, inv *invocation) (
 		return nil, codes.New(codes.InvalidOptions, "Only the first command in a transaction may specify a readConcern")
 	}
 
-	ss, err := s.sessions.checkout(ctx, a.lsid)
+	ss, err := s.checkoutRestored(ctx, a.lsid)
 	if err != nil {
 		return nil, err
 	}
 	defer ss.checkin()
-	if err := s.restoreSession(ss); err != nil {
-		return nil, err
-	}
 
 	n := a.txnNumber
 	if n < ss.txnNumber {
@@ -95,7 +93,7 @@ func (s *Server) runTransactionStatement(ctx context.Context, inv *invocation) (
 
 	switch name {
 	case "commitTransaction":
-		if err := ss.cs.CommitTransaction(concord.WithSessionRecord(ctx, ss.id, committedRecord(n))); err != nil {
+		if err := ss.cs.CommitTransaction(frontend.WithSessionRecord(ctx, ss.id, committedRecord(n))); err != nil {
 			ss.abortTxn()
 			return nil, rewriteNoSuchTransaction(err, n)
 		}
@@ -152,10 +150,25 @@ const recordPruneInterval = time.Minute
 // session. A driver retries a write at once, never half an hour later.
 func (s *Server) pruneRecords(now time.Time) (int, error) {
 	cutoff := bson.NewDateTimeFromTime(now.Add(-logicalSessionTimeout))
-	return s.DB.PruneSessionRecords(func(id [16]byte, value []byte) bool {
+	return frontend.PruneSessionRecords(s.DB, func(id [16]byte, value []byte) bool {
 		at, ok := bson.Raw(value).Lookup("at").DateTimeOK()
 		return ok && bson.DateTime(at) < cutoff && !s.sessions.has(id)
 	})
+}
+
+// checkoutRestored checks out the session lsid (sessions.checkout) and restores what its durable record says
+// (restoreSession): how every statement of a transaction and every retryable write starts. The caller checks the
+// session in.
+func (s *Server) checkoutRestored(ctx context.Context, lsid [16]byte) (*session, error) {
+	ss, err := s.sessions.checkout(ctx, lsid)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.restoreSession(ss); err != nil {
+		ss.checkin()
+		return nil, err
+	}
+	return ss, nil
 }
 
 // restoreSession gives a session the server has not seen since it started (a restart, or its expiry) the
@@ -171,7 +184,7 @@ func (s *Server) restoreSession(ss *session) error {
 		ss.restored = true
 		return nil
 	}
-	raw, err := s.DB.SessionRecord(ss.id)
+	raw, err := frontend.SessionRecord(s.DB, ss.id)
 	if err != nil {
 		return err // consulted again on the session's next command
 	}
@@ -201,20 +214,14 @@ func (s *Server) restoreSession(ss *session) error {
 // several statements, which the engine runs as separate operations.
 func retryableRecord(req *Request, n int64) []byte {
 	remove := false
-	if field := statementsField(req.Name); field != "" {
-		arr, ok := req.Body.Lookup(field).ArrayOK()
-		if !ok {
-			return nil
+	switch {
+	case statementsField(req.Name) != "":
+		if statementCount(req) != 1 {
+			return nil // several statements, or none to speak of
 		}
-		if _, err := arr.IndexErr(0); err != nil {
-			return nil
-		}
-		if _, err := arr.IndexErr(1); err == nil {
-			return nil // several statements
-		}
-	} else if isFindAndModify(req.Name) {
+	case isFindAndModify(req.Name):
 		remove, _ = rawBool(req.Name, "remove", req.Body.Lookup("remove"))
-	} else {
+	default:
 		return nil
 	}
 	return sessionRecordDoc(n, "retryable", req.Name, remove)
@@ -359,14 +366,11 @@ func (s *Server) runRetryableWrite(ctx context.Context, inv *invocation) (bson.D
 	if err := checkRetryableStatements(inv.req); err != nil {
 		return nil, err
 	}
-	ss, err := s.sessions.checkout(ctx, a.lsid)
+	ss, err := s.checkoutRestored(ctx, a.lsid)
 	if err != nil {
 		return nil, err
 	}
 	defer ss.checkin()
-	if err := s.restoreSession(ss); err != nil {
-		return nil, err
-	}
 
 	n := a.txnNumber
 	switch {
@@ -381,7 +385,7 @@ func (s *Server) runRetryableWrite(ctx context.Context, inv *invocation) (bson.D
 		ss.txnNumber, ss.kind, ss.retryReply = n, kindRetryable, nil
 	}
 	if rec := retryableRecord(inv.req, n); rec != nil {
-		ctx = concord.WithSessionRecord(ctx, ss.id, rec)
+		ctx = frontend.WithSessionRecord(ctx, ss.id, rec)
 	}
 	fields, err := s.call(ctx, inv)
 	if err == nil {
@@ -394,14 +398,7 @@ func (s *Server) runRetryableWrite(ctx context.Context, inv *invocation) (bson.D
 // commands list the statements that were not executed again in retriedStmtIds, findAndModify carries
 // retriedStmtId. A stored reply with write errors is returned as it was.
 func (s *Server) retriedReply(req *Request, stored bson.D) bson.D {
-	stmts := int64(1)
-	if field := statementsField(req.Name); field != "" {
-		stmts = 0
-		if arr, ok := req.Body.Lookup(field).ArrayOK(); ok {
-			vals, _ := arr.Values()
-			stmts = int64(len(vals))
-		}
-	}
+	stmts := int64(statementCount(req))
 	s.retriedCommands.Add(1)
 	s.retriedStatements.Add(stmts)
 	out := append(bson.D(nil), stored...)
@@ -417,6 +414,29 @@ func (s *Server) retriedReply(req *Request, stored bson.D) bson.D {
 		out = append(out, bson.E{Key: "retriedStmtIds", Value: ids})
 	}
 	return out
+}
+
+// statementCount returns how many statements a retryable write carries, numbered from 0 as the batch loop
+// numbers them (runWriteBatch) and retriedStmtIds lists them: the length of insert's documents, update's updates or
+// delete's deletes (0 when the array is missing or malformed), 1 for findAndModify.
+func statementCount(req *Request) int {
+	field := statementsField(req.Name)
+	if field == "" {
+		return 1
+	}
+	arr, ok := req.Body.Lookup(field).ArrayOK()
+	if !ok {
+		return 0
+	}
+	n := 0
+	for it := newElemIter(arr); ; n++ {
+		if _, _, ok := it.next(); !ok {
+			if it.malformed() {
+				return 0
+			}
+			return n
+		}
+	}
 }
 
 // statementsField names the array holding a write command's statements.

@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"bytes"
 	"context"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -31,20 +30,19 @@ func (e *Engine) Delete(ctx context.Context, t *Txn, ns Namespace, filter bson.R
 			return err
 		}
 		if !multi {
-			for {
+			return o.retrying(func() error {
+				n = 0
 				c := e.lookupColl(ns)
-				ok, err := o.deleteFirst(c, f)
-				if _, isC := isConflict(err); isC {
-					if err = o.conflict(err); err != nil {
-						return err
-					}
-					continue
+				key, cur, _, found, err := o.claimFirst(c, f, nil)
+				if err != nil || !found {
+					return err
 				}
-				if ok {
-					n = 1
+				if err := o.removeDoc(c, key, cur); err != nil {
+					return err
 				}
-				return err
-			}
+				n = 1
+				return nil
+			})
 		}
 		c := e.lookupColl(ns)
 		if c == nil {
@@ -54,105 +52,22 @@ func (e *Engine) Delete(ctx context.Context, t *Txn, ns Namespace, filter bson.R
 		if err != nil {
 			return err
 		}
-		mark, markN := 0, n
-		run := func(from int) error {
-			for i := from; i < len(cands); {
-				if err := e.checkCtx(o.ctx); err != nil {
-					return err
-				}
-				ok, err := o.deleteDoc(c, cands[i], f)
-				if _, isC := isConflict(err); isC {
-					err = o.conflict(err)
-					if err == errRedoUnit {
-						if c = e.lookupColl(ns); c == nil {
-							return nil
-						}
-						i, n = mark, markN
-						continue
-					}
-					if err != nil {
-						return err
-					}
-					mark, markN = i, n
-					continue
-				}
-				if err != nil {
-					return err
-				}
-				if ok {
-					n++
-				}
-				i++
-			}
-			return nil
-		}
-		if err := run(0); err != nil {
-			return err
-		}
-		return o.flushMulti(func() error {
-			if c = e.lookupColl(ns); c == nil {
-				return nil
-			}
-			n = markN
-			return run(mark)
+		wc, err := o.writeEach(ns, c, cands, f, func(c *collection, key []byte, cur bson.Raw, _ int) (bool, error) {
+			return true, o.removeDoc(c, key, cur)
 		})
+		n = wc.matched
+		return err
 	})
 	st.NDeleted += n
 	m.docDeleted.Add(n)
 	return n, err
 }
 
-// deleteFirst deletes the first matching document; false when none matches.
-func (o *op) deleteFirst(c *collection, f *query.Filter) (bool, error) {
-	for {
-		cd, ok, err := o.first(c, f, nil)
-		if err != nil || !ok {
-			return false, err
-		}
-		done, err := o.deleteDoc(c, cd, f)
-		if err != nil || done {
-			return done, err
-		}
-		if cd.doc == nil {
-			return false, nil
-		}
-	}
-}
-
-// deleteDoc claims and deletes one candidate; false when it is gone or no
-// longer matches.
-func (o *op) deleteDoc(c *collection, cd candidate, f *query.Filter) (bool, error) {
-	t := o.t()
-	key := string(cd.key)
-	if err := t.claim(key); err != nil {
-		return false, err
-	}
-	cur, err := t.getDoc(cd.key)
-	if err != nil {
-		return false, err
-	}
-	if cur == nil {
-		t.unclaim(key)
-		return false, nil
-	}
-	if cd.doc == nil {
-		o.st.KeysExamined++
-		o.st.DocsExamined++
-	}
-	if cd.doc == nil || !bytes.Equal(cur, cd.doc) {
-		if cd.doc != nil {
-			o.countConflict()
-		}
-		matched, _, err := f.MatchErr(cur)
-		if err != nil || !matched {
-			t.unclaim(key)
-			return false, err
-		}
-	}
-	if err := t.putDoc(c, cd.key, docID(cur), cur, nil); err != nil {
-		return false, err
-	}
-	return true, nil
+// removeDoc buffers the deletion of the claimed document at key of c,
+// whose current version is cur. Errors: a *conflictError on a unique-index
+// key, for the caller's retry point.
+func (o *op) removeDoc(c *collection, key []byte, cur bson.Raw) error {
+	return o.t().putDoc(c, key, docID(cur), cur, nil)
 }
 
 // deleteCount is a delete's result: the documents deleted.

@@ -94,7 +94,8 @@ func (f *gatedFile) SyncTo(n int64) (bool, error) {
 }
 
 // TestSync_ReadOnlyCommitWaitsForWhatItRead: a write is visible as soon as it is published, before its WAL fsync;
-// a read-only transaction that read it, and Engine.Sync, return only once that fsync is done, so that no client
+// a read-only transaction that read it, a write that changed nothing because of it, and Engine.Sync return only
+// once that fsync is done, so that no client
 // is handed data a crash could take back. Without the wait, the commit returns while the fsync is held.
 func TestSync_ReadOnlyCommitWaitsForWhatItRead(t *testing.T) {
 	ctx := context.Background()
@@ -124,6 +125,18 @@ func TestSync_ReadOnlyCommitWaitsForWhatItRead(t *testing.T) {
 	}
 	committed := make(chan error, 1)
 	go func() { committed <- tx.Commit(ctx) }()
+	// A compare-and-swap that fails because of the published update decided on it too.
+	casFailed := make(chan error, 1)
+	go func() {
+		res, err := e.Update(ctx, nil, ns, engine.UpdateSpec{
+			Filter: doc(bson.D{{Key: "_id", Value: 1}, {Key: "v", Value: 0}}),
+			Update: doc(bson.D{{Key: "$set", Value: bson.D{{Key: "v", Value: 2}}}}),
+		}, nil)
+		if err == nil && res.Matched != 0 {
+			t.Errorf("the compare-and-swap matched %d documents, want 0", res.Matched)
+		}
+		casFailed <- err
+	}()
 	synced := make(chan error, 1)
 	go func() { synced <- e.Sync() }()
 	select {
@@ -131,12 +144,14 @@ func TestSync_ReadOnlyCommitWaitsForWhatItRead(t *testing.T) {
 		t.Fatalf("the read-only commit returned (%v) before the fsync of what it read", err)
 	case err := <-synced:
 		t.Fatalf("Sync returned (%v) before the fsync of a visible commit", err)
+	case err := <-casFailed:
+		t.Fatalf("a compare-and-swap that matched nothing returned (%v) before the fsync of the write it saw", err)
 	case err := <-updated:
 		t.Fatalf("the update was acknowledged (%v) before its fsync", err)
 	case <-time.After(200 * time.Millisecond):
 	}
 	gate.release()
-	for what, ch := range map[string]chan error{"update": updated, "read-only commit": committed, "Sync": synced} {
+	for what, ch := range map[string]chan error{"update": updated, "read-only commit": committed, "Sync": synced, "failed compare-and-swap": casFailed} {
 		if err := <-ch; err != nil {
 			t.Errorf("%s: %v", what, err)
 		}

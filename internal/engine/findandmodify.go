@@ -62,14 +62,10 @@ func (e *Engine) FindAndModify(ctx context.Context, t *Txn, ns Namespace, spec F
 			}
 		}
 		for attempt := 0; ; attempt++ {
-			res = FindAndModifyResult{}
-			err := o.findAndModify(ns, spec, f, srt, u, proj, &res)
-			if _, ok := isConflict(err); ok {
-				if err = o.conflict(err); err != nil {
-					return err
-				}
-				continue
-			}
+			err := o.retrying(func() error {
+				res = FindAndModifyResult{}
+				return o.findAndModify(ns, spec, f, srt, u, proj, &res)
+			})
 			if err != nil && o.txn == nil && attempt < upsertMaxAttempts && spec.Upsert && !res.UpdatedExisting &&
 				shouldRetryDupKey(spec.Filter, err) {
 				o.abandon()
@@ -102,66 +98,23 @@ func (e *Engine) FindAndModify(ctx context.Context, t *Txn, ns Namespace, spec F
 // findAndModify is one attempt; conflicts are returned to the caller.
 func (o *op) findAndModify(ns Namespace, spec FindAndModifySpec, f *query.Filter, srt *query.Sort, u *query.Update, proj *query.Projection, res *FindAndModifyResult) error {
 	c := o.e.lookupColl(ns)
-	for {
-		cd, ok, err := o.first(c, f, srt)
-		if err != nil {
-			return err
-		}
-		if !ok {
-			break
-		}
-		t := o.t()
-		key := string(cd.key)
-		if err := t.claim(key); err != nil {
-			return err
-		}
-		cur, err := t.getDoc(cd.key)
-		if err != nil {
-			return err
-		}
-		pos := cd.pos
-		if cd.doc == nil || string(cur) != string(cd.doc) {
-			if cd.doc != nil {
-				o.countConflict()
-			} else if cur != nil {
-				o.st.KeysExamined++
-				o.st.DocsExamined++
-			}
-			matched := false
-			if cur != nil {
-				if matched, pos, err = f.MatchErr(cur); err != nil {
-					t.unclaim(key)
-					return err
-				}
-			}
-			if !matched {
-				t.unclaim(key)
-				if cd.doc == nil {
-					break // the _id point read found nothing
-				}
-				continue // changed and no longer matches: scan again
-			}
-		}
+	key, cur, pos, found, err := o.claimFirst(c, f, srt)
+	if err != nil {
+		return err
+	}
+	if found {
 		out := cur
 		if spec.Remove {
-			if err := t.putDoc(c, cd.key, docID(cur), cur, nil); err != nil {
+			if err := o.removeDoc(c, key, cur); err != nil {
 				return err
 			}
 		} else {
-			newDoc, modified, err := u.Apply(cur, query.ApplyOptions{Position: pos, Now: o.now})
+			modified, newDoc, err := o.applyUpdate(c, key, cur, pos, u)
 			if err != nil {
 				return err
 			}
 			if modified {
-				if err := checkUpdatedDoc(cur, newDoc); err != nil {
-					return err
-				}
-				if err := t.putDoc(c, cd.key, docID(cur), cur, newDoc); err != nil {
-					return err
-				}
 				o.st.NModified++
-			} else {
-				t.unclaim(key)
 			}
 			res.UpdatedExisting = true
 			if spec.ReturnNew {

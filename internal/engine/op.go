@@ -138,6 +138,12 @@ func (o *op) finish() error {
 		o.unit = nil
 		err = o.commitUnit(u)
 	}
+	if o.txn == nil && len(o.batches) == 0 && err == nil {
+		// Nothing was written: the outcome (no match, no change) was decided on what the operation read, which
+		// may be a commit whose fsync is still under way. Acknowledge it only once that is durable, as mongod
+		// waits for the write concern on the system's last optime after a write that changed nothing.
+		err = o.e.sync()
+	}
 	for _, b := range o.batches {
 		if serr := o.e.syncWait(b); serr != nil && err == nil {
 			err = serr

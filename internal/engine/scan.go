@@ -4,8 +4,8 @@ import (
 	"bytes"
 	"context"
 	"sort"
+	"sync"
 
-	"github.com/cockroachdb/pebble/v2"
 	"go.mongodb.org/mongo-driver/v2/bson"
 
 	"github.com/concorddb/concord/internal/query"
@@ -31,175 +31,89 @@ func (e *Engine) scan(ctx context.Context, t *Txn, c *collection, f *query.Filte
 	if c == nil {
 		return nil
 	}
-	own := t.ownWrites(c)
-	seen := map[string]bool{}
-	stopped := false
-	examined := 0
-	emit := func(key []byte, doc bson.Raw) error {
-		if stopped {
-			return nil
-		}
-		examined++
+	it, err := newPlanIter(t, c, p)
+	if err != nil {
+		return err
+	}
+	defer it.close(st)
+	for examined := 1; it.next(); examined++ {
 		if examined%scanCheckEvery == 0 {
 			if err := e.checkCtx(ctx); err != nil {
 				return err
 			}
 		}
 		st.DocsExamined++
+		doc := it.doc()
 		ok, pos, err := f.MatchErr(doc)
-		if err != nil || !ok {
-			return err
-		}
-		more, err := fn(candidate{key: key, doc: doc, pos: pos})
 		if err != nil {
 			return err
 		}
-		stopped = !more
-		return nil
-	}
-	// view returns the overlaid document for a stored one.
-	view := func(key []byte, stored []byte) (bson.Raw, bool) {
-		if w, ok := t.writes[string(key)]; ok {
-			seen[string(key)] = true
-			return w.doc, w.doc != nil
+		if !ok {
+			continue
 		}
-		return bson.Raw(stored), true
+		if more, err := fn(candidate{key: it.key(), doc: doc, pos: pos}); err != nil || !more {
+			return err
+		}
 	}
-	r := t.reader
+	return it.err()
+}
+
+// planIter is one scan's iterators, allocated (and recycled) together as
+// Pebble's iterAlloc keeps an Iterator with its merging and level
+// iterators: the overlay, and under it the storedIter of the plan's kind.
+type planIter struct {
+	overlayIter
+	points pointIter
+	ranges rangeIter
+	index  indexIter
+}
+
+// planIterPool recycles planIters: every statement scans, most of them once.
+var planIterPool = sync.Pool{New: func() any { return new(planIter) }}
+
+// newPlanIter returns t's view of the documents p reads from c. The caller
+// must close it.
+func newPlanIter(t *Txn, c *collection, p *plan) (*planIter, error) {
+	it := planIterPool.Get().(*planIter)
 	switch p.kind {
 	case planIDHack, planIDPoints:
-		for _, k := range p.points {
-			if stopped {
-				break
-			}
-			var doc bson.Raw
-			if w, ok := t.writes[string(k)]; ok {
-				seen[string(k)] = true
-				doc = w.doc
-			} else {
-				v, err := pebbleGet(r, k)
-				if err != nil {
-					return err
-				}
-				doc = v
-			}
-			if doc == nil {
-				continue
-			}
-			st.KeysExamined++
-			if err := emit(k, doc); err != nil {
-				return err
-			}
-		}
-		return nil // own writes with other keys cannot have these _ids
+		it.points = pointIter{r: t.reader, keys: p.points}
+		it.init(t, c, &it.points, ownNone, nil, nil)
 	case planCollScan, planIDRange:
 		lo, hi := docPrefix(c.id), prefixSuccessor(docPrefix(c.id))
 		if p.kind == planIDRange {
 			lo, hi = p.ranges[0].lo, p.ranges[0].hi
 		}
-		it, err := r.NewIter(&pebble.IterOptions{LowerBound: lo, UpperBound: hi})
-		if err != nil {
-			return storageError(err)
+		if err := it.ranges.open(t.reader, lo, hi, p.kind == planIDRange); err != nil {
+			planIterPool.Put(it)
+			return nil, err
 		}
-		defer it.Close()
-		oi := 0
-		for it.First(); it.Valid() && !stopped; it.Next() {
-			key := append([]byte(nil), it.Key()...)
-			// Own new documents sorting before this key come first.
-			for ; oi < len(own) && bytes.Compare(own[oi].key, key) < 0 && !stopped; oi++ {
-				if err := e.emitOwn(own[oi], seen, lo, hi, emit); err != nil {
-					return err
-				}
-			}
-			if p.kind == planIDRange {
-				st.KeysExamined++
-			}
-			doc, ok := view(key, append([]byte(nil), it.Value()...))
-			if !ok {
-				continue
-			}
-			if err := emit(key, doc); err != nil {
-				return err
-			}
-		}
-		if err := it.Error(); err != nil {
-			return storageError(err)
-		}
-		for ; oi < len(own) && !stopped; oi++ {
-			if err := e.emitOwn(own[oi], seen, lo, hi, emit); err != nil {
-				return err
-			}
-		}
-		return nil
+		it.init(t, c, &it.ranges, ownByKey, lo, hi)
 	case planIndex:
-		if db, ok := r.(*pebble.DB); ok {
-			// Index entries and documents must come from one point in time.
-			snap := db.NewSnapshot()
-			defer snap.Close()
-			r = snap
-		}
-		for _, rg := range p.ranges {
-			if stopped {
-				break
-			}
-			it, err := r.NewIter(&pebble.IterOptions{LowerBound: rg.lo, UpperBound: rg.hi})
-			if err != nil {
-				return storageError(err)
-			}
-			for it.First(); it.Valid() && !stopped; it.Next() {
-				st.KeysExamined++
-				k := docKey(c.id, parseRawID(it.Value()))
-				if seen[string(k)] {
-					continue
-				}
-				seen[string(k)] = true
-				var doc bson.Raw
-				if w, ok := t.writes[string(k)]; ok {
-					doc = w.doc
-				} else {
-					v, err := pebbleGet(r, k)
-					if err != nil {
-						it.Close()
-						return err
-					}
-					doc = v
-				}
-				if doc == nil {
-					continue
-				}
-				if err := emit(k, doc); err != nil {
-					it.Close()
-					return err
-				}
-			}
-			err = it.Error()
-			it.Close()
-			if err != nil {
-				return storageError(err)
-			}
-		}
-		for _, w := range own {
-			if stopped {
-				break
-			}
-			if w.doc != nil && !seen[string(w.key)] {
-				seen[string(w.key)] = true
-				if err := emit(w.key, w.doc); err != nil {
-					return err
-				}
-			}
-		}
+		it.index.open(t.reader, c, p)
+		it.init(t, c, &it.index, ownLast, nil, nil)
+	default:
+		panic("engine: unknown plan kind")
 	}
-	return nil
+	return it, nil
 }
 
-// emitOwn emits a document the txn wrote that the stored scan did not reach.
-func (e *Engine) emitOwn(w *docWrite, seen map[string]bool, lo, hi []byte, emit func([]byte, bson.Raw) error) error {
-	if w.doc == nil || seen[string(w.key)] || bytes.Compare(w.key, lo) < 0 || bytes.Compare(w.key, hi) >= 0 {
-		return nil
+// planIterKeepSeen bounds the index scans whose seen map a recycled
+// planIter keeps for the next one: a map never shrinks.
+const planIterKeepSeen = 1024
+
+// close releases the storage iterators, adds the keys examined to st and
+// recycles it, which must not be used again.
+func (it *planIter) close(st *Stats) {
+	it.overlayIter.close()
+	st.KeysExamined += it.keysExamined()
+	seen := it.index.seen
+	*it = planIter{}
+	if len(seen) <= planIterKeepSeen {
+		clear(seen)
+		it.index.seen = seen
 	}
-	seen[string(w.key)] = true
-	return emit(w.key, w.doc)
+	planIterPool.Put(it)
 }
 
 // collect returns every candidate of a scan.

@@ -49,16 +49,18 @@ func (e *Engine) Update(ctx context.Context, t *Txn, ns Namespace, spec UpdateSp
 	var res UpdateResult
 	err := e.runWrite(ctx, t, st, func(o *op) error {
 		o.result = &res
-		var f *query.Filter
-		var idf *idFilter
+		var f docMatcher
 		if o.txn == nil && !spec.Multi && len(spec.Sort) == 0 {
-			idf = idEquality(spec.Filter)
+			if idf := idEquality(spec.Filter); idf != nil {
+				f = idf
+			}
 		}
-		if idf == nil {
-			var err error
-			if f, err = query.CompileFilter(spec.Filter); err != nil {
+		if f == nil {
+			qf, err := query.CompileFilter(spec.Filter)
+			if err != nil {
 				return err
 			}
+			f = qf
 		}
 		u, err := e.updates.compile(spec.Update, spec.ArrayFilters)
 		if err != nil {
@@ -70,7 +72,7 @@ func (e *Engine) Update(ctx context.Context, t *Txn, ns Namespace, spec UpdateSp
 		}
 		for attempt := 0; ; attempt++ {
 			res = UpdateResult{}
-			err := o.update(ns, spec, f, idf, u, srt, &res)
+			err := o.update(ns, spec, f, u, srt, &res)
 			if err != nil && o.txn == nil && attempt < upsertMaxAttempts && spec.Upsert && !spec.Multi &&
 				res.Matched == 0 && shouldRetryDupKey(spec.Filter, err) {
 				o.abandon()
@@ -115,155 +117,60 @@ func compileSort(s bson.Raw) (*query.Sort, error) {
 }
 
 // update runs one update statement in o, absorbing conflicts outside a
-// transaction. A multi update updates each document at most once. idf, when
-// set, stands for the filter (f is then nil): see idEquality.
-func (o *op) update(ns Namespace, spec UpdateSpec, f *query.Filter, idf *idFilter, u *query.Update, srt *query.Sort, res *UpdateResult) error {
+// transaction. f is the statement's filter: a *query.Filter, or an idFilter
+// (see idEquality). A multi update updates each document at most once.
+func (o *op) update(ns Namespace, spec UpdateSpec, f docMatcher, u *query.Update, srt *query.Sort, res *UpdateResult) error {
 	if spec.Multi {
-		return o.updateMany(ns, spec, f, u, res)
+		return o.updateMany(ns, spec, f.(*query.Filter), u, res)
 	}
-	for {
+	return o.retrying(func() error {
+		*res = UpdateResult{}
 		c := o.e.lookupColl(ns)
-		var found bool
-		var err error
-		if idf != nil {
-			found, err = o.updateByID(c, idf, u, res)
-		} else {
-			found, err = o.updateFirst(c, f, u, srt, res)
-		}
-		if err == nil && !found && res.Matched == 0 && spec.Upsert {
-			err = o.upsert(ns, spec, u, res, nil)
-		}
-		if _, ok := isConflict(err); ok {
-			if err = o.conflict(err); err != nil {
-				return err
-			}
-			*res = UpdateResult{}
-			continue
-		}
-		return err
-	}
-}
-
-// updateFirst updates the first matching document (in sort order when srt is
-// set). found is false when no document matches. A document that changed
-// after the scan and no longer matches makes it scan again.
-func (o *op) updateFirst(c *collection, f *query.Filter, u *query.Update, srt *query.Sort, res *UpdateResult) (bool, error) {
-	for {
-		cd, ok, err := o.first(c, f, srt)
-		if err != nil || !ok {
-			return false, err
-		}
-		done, err := o.updateDoc(c, cd, f, u, res, nil)
+		key, cur, pos, found, err := o.claimFirst(c, f, srt)
 		if err != nil {
-			return true, err
+			return err
 		}
-		if done {
-			return true, nil
+		if !found {
+			if spec.Upsert {
+				return o.upsert(ns, spec, u, res, nil)
+			}
+			return nil
 		}
-		if cd.doc == nil {
-			return false, nil // the _id point read found no matching document
+		modified, _, err := o.applyUpdate(c, key, cur, pos, u)
+		if err != nil {
+			return err
 		}
-	}
-}
-
-// updateByID is updateFirst for a statement outside a transaction whose
-// filter is idf: the IDHACK plan, without compiling the filter.
-func (o *op) updateByID(c *collection, idf *idFilter, u *query.Update, res *UpdateResult) (bool, error) {
-	if c == nil {
-		return false, nil
-	}
-	o.st.PlanSummary = "IDHACK"
-	return o.updateDoc(c, candidate{key: docKey(c.id, idf.id), pos: -1}, idf, u, res, nil)
-}
-
-// first returns the first matching document of c (in sort order when srt is
-// set). Outside a transaction, an _id equality does not read the document:
-// the caller claims it and reads the latest version itself.
-func (o *op) first(c *collection, f *query.Filter, srt *query.Sort) (candidate, bool, error) {
-	if c == nil {
-		return candidate{}, false, nil
-	}
-	p := planFor(c, f)
-	if p.kind == planIDHack && o.txn == nil && srt == nil {
-		o.st.PlanSummary = p.summary
-		return candidate{key: p.points[0], pos: -1}, true, nil
-	}
-	var best candidate
-	found := false
-	err := o.e.scan(o.ctx, o.t(), c, f, p, o.st, func(cd candidate) (bool, error) {
-		if !found || srt.Compare(cd.doc, best.doc) < 0 {
-			best, found = cd, true
+		res.Matched = 1
+		if modified {
+			res.Modified = 1
 		}
-		return srt != nil, nil
+		return nil
 	})
-	return best, found, err
 }
 
-// updateDoc claims and updates one candidate. It returns false (and no
-// error) when the document is gone or no longer matches. cd.doc nil means
-// the candidate was not read (IDHACK), so its first read is no conflict.
-func (o *op) updateDoc(c *collection, cd candidate, f docMatcher, u *query.Update, res *UpdateResult, done map[string]bool) (bool, error) {
+// applyUpdate applies u to cur, the claimed current version of the document
+// at key (matched at array position pos), and buffers the result. modified
+// is false, and the claim given up, when u changes nothing; newDoc is the
+// document after the update either way. Errors: u's, ImmutableField (66),
+// BSONObjectTooLarge (10334), DuplicateKey (11000) and a *conflictError on
+// a unique-index key.
+func (o *op) applyUpdate(c *collection, key []byte, cur bson.Raw, pos int, u *query.Update) (modified bool, newDoc bson.Raw, err error) {
+	newDoc, modified, err = u.Apply(cur, query.ApplyOptions{Position: pos, Now: o.now})
+	if err != nil {
+		return false, nil, err
+	}
 	t := o.t()
-	key := string(cd.key)
-	if err := t.claim(key); err != nil {
-		return false, err
+	if !modified {
+		t.unclaim(string(key))
+		return false, newDoc, nil
 	}
-	cur, err := t.getDoc(cd.key)
-	if err != nil {
-		return false, err
+	if err := checkUpdatedDoc(cur, newDoc); err != nil {
+		return false, nil, err
 	}
-	pos := cd.pos
-	if cd.doc == nil {
-		if cur != nil {
-			o.st.KeysExamined++
-			o.st.DocsExamined++
-		}
-		ok := false
-		if cur != nil {
-			if ok, pos, err = f.MatchErr(cur); err != nil {
-				t.unclaim(key)
-				return false, err
-			}
-		}
-		if !ok {
-			t.unclaim(key)
-			return false, nil
-		}
-	} else if !bytes.Equal(cur, cd.doc) {
-		// Changed since the scan: MongoDB's WriteConflict + ensureStillMatches.
-		o.countConflict()
-		ok := false
-		if cur != nil {
-			if ok, pos, err = f.MatchErr(cur); err != nil {
-				t.unclaim(key)
-				return false, err
-			}
-		}
-		if !ok {
-			t.unclaim(key)
-			return false, nil
-		}
+	if err := t.putDoc(c, key, docID(cur), cur, newDoc); err != nil {
+		return false, nil, err
 	}
-	newDoc, modified, err := u.Apply(cur, query.ApplyOptions{Position: pos, Now: o.now})
-	if err != nil {
-		return false, err
-	}
-	if modified {
-		if err := checkUpdatedDoc(cur, newDoc); err != nil {
-			return false, err
-		}
-		if err := t.putDoc(c, cd.key, docID(cur), cur, newDoc); err != nil {
-			return false, err
-		}
-		res.Modified++
-	} else {
-		t.unclaim(key)
-	}
-	res.Matched++
-	if done != nil {
-		done[key] = true
-	}
-	return true, nil
+	return true, newDoc, nil
 }
 
 // checkUpdatedDoc enforces what the update operators cannot: _id stays the
@@ -280,110 +187,37 @@ func checkUpdatedDoc(old, doc bson.Raw) error {
 }
 
 // updateMany updates every document that matched at the start of the
-// statement and still matches when it is written, each at most once.
+// statement and still matches when it is written, each at most once, and
+// upserts when none did.
 func (o *op) updateMany(ns Namespace, spec UpdateSpec, f *query.Filter, u *query.Update, res *UpdateResult) error {
 	c := o.e.lookupColl(ns)
-	if c == nil {
-		if spec.Upsert {
-			return o.upsertRetrying(ns, spec, u, res)
-		}
-		return nil
-	}
-	cands, err := o.e.collect(o.ctx, o.t(), c, f, o.st)
-	if err != nil {
-		return err
-	}
-	done := map[string]bool{}
-	mark, markRes := 0, *res
-	for i := 0; i < len(cands); {
-		if err := o.e.checkCtx(o.ctx); err != nil {
-			return err
-		}
-		_, err := o.updateDoc(c, cands[i], f, u, res, done)
-		if _, ok := isConflict(err); ok {
-			err = o.conflict(err)
-			if err == errRedoUnit {
-				// The documents of the lost unit are redone on the new catalog.
-				if c = o.e.lookupColl(ns); c == nil {
-					return nil
-				}
-				for j := mark; j < i; j++ {
-					delete(done, string(cands[j].key))
-				}
-				i, *res = mark, markRes
-				continue
-			}
-			if err != nil {
-				return err
-			}
-			mark, markRes = i, *res
-			continue
-		}
+	if c != nil {
+		cands, err := o.e.collect(o.ctx, o.t(), c, f, o.st)
 		if err != nil {
 			return err
 		}
-		i++
+		n, err := o.writeEach(ns, c, cands, f, func(c *collection, key []byte, cur bson.Raw, pos int) (bool, error) {
+			modified, _, err := o.applyUpdate(c, key, cur, pos, u)
+			return modified, err
+		})
+		res.Matched, res.Modified = n.matched, n.modified
+		if err != nil || n.matched > 0 {
+			return err
+		}
 	}
-	if res.Matched == 0 && spec.Upsert {
+	if spec.Upsert {
 		return o.upsertRetrying(ns, spec, u, res)
 	}
-	return o.flushMulti(func() error {
-		// The last unit was lost: redo its documents.
-		c = o.e.lookupColl(ns)
-		if c == nil {
-			return nil
-		}
-		sub := cands[mark:]
-		*res = markRes
-		for j := range sub {
-			delete(done, string(sub[j].key))
-		}
-		for i := 0; i < len(sub); {
-			_, err := o.updateDoc(c, sub[i], f, u, res, done)
-			if _, ok := isConflict(err); ok {
-				if err = o.conflict(err); err != nil {
-					return err
-				}
-				continue
-			}
-			if err != nil {
-				return err
-			}
-			i++
-		}
-		return nil
-	})
-}
-
-// flushMulti commits the last unit of a multi-document operation outside a
-// transaction, calling redo (then committing again) while the commit is lost
-// to a catalog change.
-func (o *op) flushMulti(redo func() error) error {
-	for {
-		err := o.flush()
-		if err != errRedoUnit {
-			return err
-		}
-		if err := redo(); err != nil {
-			return err
-		}
-	}
+	return nil
 }
 
 // upsertRetrying is an upsert that absorbs conflicts by waiting and
 // retrying (used where no scan precedes it).
 func (o *op) upsertRetrying(ns Namespace, spec UpdateSpec, u *query.Update, res *UpdateResult) error {
-	for {
-		err := o.upsert(ns, spec, u, res, nil)
-		if _, ok := isConflict(err); ok {
-			if err = o.conflict(err); err != nil {
-				return err
-			}
-			*res = UpdateResult{}
-			continue
-		}
-		return err
-	}
+	return o.retrying(func() error {
+		*res = UpdateResult{}
+		return o.upsert(ns, spec, u, res, nil)
+	})
 }
 
 // upsert inserts the document an update with no match produces: the filter's
@@ -420,26 +254,16 @@ func (o *op) upsert(ns Namespace, spec UpdateSpec, u *query.Update, res *UpdateR
 }
 
 // replacementWithID returns the replacement document, given the seed's _id
-// when it has none of its own.
+// (first) when it has none of its own.
 func replacementWithID(repl, seed bson.Raw) bson.Raw {
 	if _, err := repl.LookupErr("_id"); err == nil {
 		return repl
 	}
-	idEl, err := seed.LookupErr("_id")
+	id, err := seed.LookupErr("_id")
 	if err != nil {
 		return repl
 	}
-	out := make([]byte, 4, len(repl)+len(idEl.Value)+8)
-	out = append(out, byte(idEl.Type))
-	out = append(out, "_id\x00"...)
-	out = append(out, idEl.Value...)
-	if len(repl) > 5 {
-		out = append(out, repl[4:len(repl)-1]...)
-	}
-	out = append(out, 0)
-	n := len(out)
-	out[0], out[1], out[2], out[3] = byte(n), byte(n>>8), byte(n>>16), byte(n>>24)
-	return out
+	return IDFirst(id, repl)
 }
 
 // insertDoc claims and inserts one prepared document; an existing _id is

@@ -5,6 +5,7 @@ import (
 	"sort"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/x/bsonx/bsoncore"
 
 	"github.com/concorddb/concord/internal/codes"
 )
@@ -171,22 +172,14 @@ func (t *Txn) ownWrites(c *collection) []*docWrite {
 
 // prepareInsertDoc validates a document for insertion and returns it with
 // _id as its first field (an ObjectID is generated when absent), plus the
-// _id. An array, regex or undefined _id is InvalidIdField (53).
+// _id. An array, regex or undefined _id is InvalidIdField (53); a document
+// that grows past 16 MiB is BSONObjectTooLarge (10334).
 func prepareInsertDoc(doc bson.Raw) (bson.Raw, bson.RawValue, error) {
 	if err := doc.Validate(); err != nil {
 		return nil, bson.RawValue{}, codes.New(codes.InvalidBSON, "invalid BSON document: %v", err)
 	}
-	elems, _ := doc.Elements()
-	idIdx := -1
-	for i, el := range elems {
-		if el.Key() == "_id" {
-			idIdx = i
-			break
-		}
-	}
-	var id bson.RawValue
-	if idIdx >= 0 {
-		id = elems[idIdx].Value()
+	id, err := doc.LookupErr("_id")
+	if err == nil {
 		switch id.Type {
 		case bson.TypeArray:
 			return nil, id, codes.New(codes.InvalidIdField, "can't use an array for _id")
@@ -195,33 +188,18 @@ func prepareInsertDoc(doc bson.Raw) (bson.Raw, bson.RawValue, error) {
 		case bson.TypeUndefined:
 			return nil, id, codes.New(codes.InvalidIdField, "can't use a undefined for _id")
 		}
-		if idIdx == 0 {
+		if first, _ := doc.IndexErr(0); string(bsoncore.Element(first).KeyBytes()) == "_id" {
 			return doc, id, nil
 		}
-	}
-	// Rebuild with _id first.
-	out := make([]byte, 4, len(doc)+20)
-	if idIdx < 0 {
+	} else {
 		oid := bson.NewObjectID()
 		id = bson.RawValue{Type: bson.TypeObjectID, Value: oid[:]}
-		out = append(out, byte(bson.TypeObjectID))
-		out = append(out, "_id\x00"...)
-		out = append(out, oid[:]...)
-	} else {
-		out = append(out, elems[idIdx]...)
 	}
-	for i, el := range elems {
-		if i != idIdx {
-			out = append(out, el...)
-		}
-	}
-	out = append(out, 0)
-	n := len(out)
-	out[0], out[1], out[2], out[3] = byte(n), byte(n>>8), byte(n>>16), byte(n>>24)
+	out := IDFirst(id, doc)
 	if len(out) > maxDocSize {
 		return nil, id, codes.New(codes.BSONObjectTooLarge, "object to insert too large. size in bytes: %d, max size: %d", len(out), maxDocSize)
 	}
-	return bson.Raw(out), id, nil
+	return out, id, nil
 }
 
 // maxDocSize is MongoDB's BSON document size limit (16 MiB).

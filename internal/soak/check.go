@@ -165,6 +165,11 @@ func (w *workload) checkLists(ctx context.Context, rep *Report) error {
 	}
 	anomalies := checker.CheckTransactions(append(slices.Clone(w.txns), final))
 	for i, a := range anomalies {
+		if i < 10 {
+			for _, id := range a.Txns {
+				rep.Details = append(rep.Details, w.describeTxn(id))
+			}
+		}
 		if i == 10 {
 			rep.Violations = append(rep.Violations, fmt.Sprintf("%d anomalies in all", len(anomalies)))
 			break
@@ -173,4 +178,29 @@ func (w *workload) checkLists(ctx context.Context, rep *Report) error {
 	}
 	rep.Checks = append(rep.Checks, fmt.Sprintf("transactions: %d list-append transactions (%d committed) on %d lists checked for snapshot-isolation anomalies and lost appends", len(w.txns), committed, len(w.listKeys)))
 	return nil
+}
+
+// describeTxn says what the client of list-append transaction id saw, and when, beside the nearest kill.
+func (w *workload) describeTxn(id int) string {
+	for _, txn := range w.txns {
+		if txn.ID != id {
+			continue
+		}
+		kill := time.Duration(-1)
+		for _, k := range w.kills {
+			if k >= txn.Invoke-2*time.Second && (kill < 0 || absDur(k-txn.Complete) < absDur(kill-txn.Complete)) {
+				kill = k
+			}
+		}
+		return fmt.Sprintf("txn %d client %d outcome %d invoke %s complete %s (nearest kill %s) ops %v error %q",
+			id, txn.Client, txn.Outcome, txn.Invoke, txn.Complete, kill, txn.Ops, w.txnErrs[id])
+	}
+	return fmt.Sprintf("txn %d: the final read", id)
+}
+
+func absDur(d time.Duration) time.Duration {
+	if d < 0 {
+		return -d
+	}
+	return d
 }

@@ -53,6 +53,7 @@ type Report struct {
 	Unknown    map[string]int64 // operations whose outcome the client could not learn, by kind
 	Checks     []string         // the checks made, each a sentence with its figures
 	Violations []string         // every broken promise; empty when the soak passed
+	Details    []string         // what the clients saw around each violation, for its diagnosis
 }
 
 // Passed reports whether the soak found no violation.
@@ -69,6 +70,9 @@ func (r *Report) String() string {
 	s += fmt.Sprintf("violations: %d\n", len(r.Violations))
 	for _, v := range r.Violations {
 		s += "  " + v + "\n"
+	}
+	for _, d := range r.Details {
+		s += "  detail: " + d + "\n"
 	}
 	return s
 }
@@ -117,6 +121,9 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		case <-ctx.Done():
 		}
 		before := w.acknowledged()
+		w.mu.Lock()
+		w.kills = append(w.kills, w.now())
+		w.mu.Unlock()
 		srv.kill()
 		kills++
 		if err := srv.start(ctx); err != nil {

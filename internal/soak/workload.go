@@ -61,6 +61,8 @@ type workload struct {
 	txns       []checker.Txn
 	listKeys   []string
 	inserted   map[int64]bool
+	txnErrs    map[int]string  // list-append transaction ID -> the error it ended with
+	kills      []time.Duration // when each kill happened, on the workload's clock
 	violations []string
 
 	nextValue, nextTxn, nextKey atomic.Int64
@@ -70,7 +72,7 @@ type workload struct {
 // take back ("local" may return a write whose journal flush is still under way, on mongod as on Concord).
 func newWorkload(client *mongo.Client, start time.Time, seed uint64) *workload {
 	db := client.Database("soak", options.Database().SetReadConcern(readconcern.Majority()))
-	return &workload{db: db, start: start, seed: seed, inserted: map[int64]bool{}}
+	return &workload{db: db, start: start, seed: seed, inserted: map[int64]bool{}, txnErrs: map[int]string{}}
 }
 
 func (w *workload) now() time.Duration { return time.Since(w.start) }
@@ -401,6 +403,9 @@ func (w *workload) appendTxn(ctx context.Context, client int, rng *rand.Rand) {
 	}
 	w.mu.Lock()
 	w.txns = append(w.txns, txn)
+	if err != nil {
+		w.txnErrs[txn.ID] = err.Error()
+	}
 	w.mu.Unlock()
 }
 

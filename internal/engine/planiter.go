@@ -1,0 +1,213 @@
+package engine
+
+import (
+	"github.com/cockroachdb/pebble/v2"
+	"go.mongodb.org/mongo-driver/v2/bson"
+)
+
+// storedIter reads the documents of one plan from storage, in the plan's
+// order. Like Pebble's levelIter under its mergingIter, it knows nothing of
+// a transaction's own writes: overlayIter lays them over it. There is one
+// implementation per plan kind: pointIter, rangeIter, indexIter. Not safe
+// for concurrent use.
+type storedIter interface {
+	// next moves to the plan's next document key; false at the end or on
+	// an error (see err).
+	next() bool
+	// key returns the current document key; it is never reused, so it
+	// stays valid after next.
+	key() []byte
+	// load returns the stored document at key, nil when there is none; the
+	// caller owns it.
+	load() (bson.Raw, error)
+	// err returns the error that ended the iteration, if any.
+	err() error
+	// keysExamined returns the index keys read so far (the profiler's
+	// keysExamined).
+	keysExamined() int64
+	// close releases the iterator's storage resources; it may be called
+	// more than once.
+	close()
+}
+
+var (
+	_ storedIter = (*pointIter)(nil)
+	_ storedIter = (*rangeIter)(nil)
+	_ storedIter = (*indexIter)(nil)
+)
+
+// pointIter reads fixed document keys (planIDHack, planIDPoints), in the
+// order given. Every key is visited, whether or not a document is stored
+// there: the overlay may have one.
+type pointIter struct {
+	r    pebble.Reader
+	keys [][]byte
+	i    int // keys[i-1] is the current key
+}
+
+func (p *pointIter) next() bool {
+	if p.i == len(p.keys) {
+		return false
+	}
+	p.i++
+	return true
+}
+
+func (p *pointIter) key() []byte             { return p.keys[p.i-1] }
+func (p *pointIter) load() (bson.Raw, error) { return pebbleGet(p.r, p.keys[p.i-1]) }
+func (p *pointIter) err() error              { return nil }
+func (p *pointIter) keysExamined() int64     { return 0 } // counted by the overlay: see ownNone
+func (p *pointIter) close()                  {}
+
+// rangeIter reads the documents stored in a range of document keys
+// (planCollScan, planIDRange), in key order. With countKeys every key
+// visited counts as examined (the _id index's keys).
+type rangeIter struct {
+	it        *pebble.Iterator
+	countKeys bool
+	started   bool
+	keys      int64
+	k         []byte
+}
+
+// open starts r on reader over [lo, hi).
+func (r *rangeIter) open(reader pebble.Reader, lo, hi []byte, countKeys bool) error {
+	it, err := reader.NewIter(&pebble.IterOptions{LowerBound: lo, UpperBound: hi})
+	if err != nil {
+		return storageError(err)
+	}
+	*r = rangeIter{it: it, countKeys: countKeys}
+	return nil
+}
+
+func (r *rangeIter) next() bool {
+	var ok bool
+	if r.started {
+		ok = r.it.Next()
+	} else {
+		r.started = true
+		ok = r.it.First()
+	}
+	if !ok {
+		return false
+	}
+	r.k = append([]byte(nil), r.it.Key()...)
+	if r.countKeys {
+		r.keys++
+	}
+	return true
+}
+
+func (r *rangeIter) key() []byte { return r.k }
+
+func (r *rangeIter) load() (bson.Raw, error) {
+	return append(bson.Raw(nil), r.it.Value()...), nil
+}
+
+func (r *rangeIter) err() error {
+	if r.it == nil {
+		return nil
+	}
+	if err := r.it.Error(); err != nil {
+		return storageError(err)
+	}
+	return nil
+}
+
+func (r *rangeIter) keysExamined() int64 { return r.keys }
+
+func (r *rangeIter) close() {
+	if r.it != nil {
+		r.it.Close()
+		r.it = nil
+	}
+}
+
+// indexIter reads the documents a secondary index's ranges point to
+// (planIndex), in index order. Every entry counts as an examined key; a
+// document with several entries in the ranges (a multikey index) is
+// visited once, at its first.
+type indexIter struct {
+	r      pebble.Reader
+	snap   *pebble.Snapshot // taken when r is the live DB; closed by close
+	c      *collection
+	ranges []keyRange
+
+	ri      int              // ranges[ri-1] is being read
+	it      *pebble.Iterator // nil between ranges
+	seen    map[string]bool  // document keys already visited
+	keys    int64
+	k       []byte
+	failure error
+}
+
+// open starts x on p's ranges of c, read through r. It keeps x's empty
+// seen map, if any (see planIter.close).
+func (x *indexIter) open(r pebble.Reader, c *collection, p *plan) {
+	seen := x.seen
+	if seen == nil {
+		seen = map[string]bool{}
+	}
+	*x = indexIter{r: r, c: c, ranges: p.ranges, seen: seen}
+	if db, ok := r.(*pebble.DB); ok {
+		// Index entries and documents must come from one point in time.
+		x.snap = db.NewSnapshot()
+		x.r = x.snap
+	}
+}
+
+func (x *indexIter) next() bool {
+	for x.failure == nil {
+		var ok bool
+		if x.it == nil {
+			if x.ri == len(x.ranges) {
+				return false
+			}
+			rg := x.ranges[x.ri]
+			x.ri++
+			it, err := x.r.NewIter(&pebble.IterOptions{LowerBound: rg.lo, UpperBound: rg.hi})
+			if err != nil {
+				x.failure = storageError(err)
+				return false
+			}
+			x.it = it
+			ok = it.First()
+		} else {
+			ok = x.it.Next()
+		}
+		if !ok {
+			err := x.it.Error()
+			x.it.Close()
+			x.it = nil
+			if err != nil {
+				x.failure = storageError(err)
+			}
+			continue
+		}
+		x.keys++
+		k := docKey(x.c.id, parseRawID(x.it.Value()))
+		if x.seen[string(k)] {
+			continue
+		}
+		x.seen[string(k)] = true
+		x.k = k
+		return true
+	}
+	return false
+}
+
+func (x *indexIter) key() []byte             { return x.k }
+func (x *indexIter) load() (bson.Raw, error) { return pebbleGet(x.r, x.k) }
+func (x *indexIter) err() error              { return x.failure }
+func (x *indexIter) keysExamined() int64     { return x.keys }
+
+func (x *indexIter) close() {
+	if x.it != nil {
+		x.it.Close()
+		x.it = nil
+	}
+	if x.snap != nil {
+		x.snap.Close()
+		x.snap = nil
+	}
+}

@@ -1,0 +1,76 @@
+// Package frontend is what a server exposing a concord.DB over a protocol needs beyond the embeddable API:
+// counting the commands it runs in the DB's metrics, keeping its own bookkeeping out of them, and storing a
+// per-session record atomically with the writes it describes, as mongod keeps config.transactions.
+//
+// The split is database/sql's, which keeps what applications call apart from database/sql/driver, what only
+// the other side needs: package concord is what embedding programs call, this package what front ends
+// need besides. The wire server (package server) uses it; a PostgreSQL-protocol server and an HTTP metrics
+// endpoint are meant to use it too, and add what they need here rather than to concord's API. Embedding
+// programs have no reason to call it, which is why it is internal and why TestLayers lets only front ends
+// import it.
+package frontend
+
+import (
+	"context"
+
+	"github.com/concorddb/concord"
+	"github.com/concorddb/concord/internal/engine"
+	"github.com/concorddb/concord/internal/engineref"
+)
+
+// CountCommand adds one to opcounters.command of db's metrics (concord.DB.Metrics). The engine counts the
+// reads and writes it runs itself; a front end counts the other commands it serves. It is safe for concurrent
+// use; after Close it does nothing that anyone reads.
+func CountCommand(db *concord.DB) {
+	eng, _ := engineref.Of(db)
+	eng.CountCommand()
+}
+
+// CountGetMore adds one to opcounters.getmore of db's metrics: a front end that hands results out in batches
+// (the engine returns them whole) counts each further batch asked for. It is safe for concurrent use.
+func CountGetMore(db *concord.DB) {
+	eng, _ := engineref.Of(db)
+	eng.CountGetMore()
+}
+
+// WithoutMetrics returns a context whose operations are left out of the server-wide counters that
+// concord.DB.Metrics reports (opcounters, metrics.document, metrics.operation.writeConflicts): reads and
+// writes run with it still do their work and still fill an OpStats installed by concord.WithOpStats, but count
+// as if they had not run. It is for a front end's own bookkeeping writes, such as the profiler's system.profile
+// entries, which mongod does not count. Transaction counters are unaffected.
+func WithoutMetrics(ctx context.Context) context.Context {
+	return engine.WithoutMetrics(ctx)
+}
+
+// WithSessionRecord returns a context under which Session.CommitTransaction also stores value (a BSON
+// document) as the record of the logical session id, atomically with the transaction's writes: after a crash
+// either both are there or neither. A commit that writes nothing stores nothing. Outside a transaction, the
+// first insert, update, delete or FindOneAndX run under the context stores it with its last writes, value then
+// extended with a "result" field summarising the operation's result. The record replaces the session's previous
+// one. A MongoDB front end keeps there what mongod keeps in config.transactions, so that a commit or a
+// retryable write retried after a restart is recognised as done instead of applied twice.
+func WithSessionRecord(ctx context.Context, id [16]byte, value []byte) context.Context {
+	return engine.WithSessionRecord(ctx, id, value)
+}
+
+// SessionRecord returns the record last stored for the logical session id (WithSessionRecord), or nil when
+// there is none. The bytes belong to the caller. After Close it returns concord.ErrClosed.
+func SessionRecord(db *concord.DB, id [16]byte) ([]byte, error) {
+	eng, err := engineref.Of(db)
+	if err != nil {
+		return nil, err
+	}
+	return eng.SessionRecord(id)
+}
+
+// PruneSessionRecords deletes the session records (WithSessionRecord) for which expired returns true and returns
+// how many it deleted. Each record is judged again under the commit lock just before it is deleted, so that a
+// record a commit has just replaced is judged by its new value; expired therefore runs with that lock held and
+// must not call into db. After Close it returns concord.ErrClosed.
+func PruneSessionRecords(db *concord.DB, expired func(id [16]byte, value []byte) bool) (int, error) {
+	eng, err := engineref.Of(db)
+	if err != nil {
+		return 0, err
+	}
+	return eng.PruneSessionRecords(expired)
+}
