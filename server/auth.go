@@ -30,6 +30,8 @@ type connAuth struct {
 	speculative bool
 	// idleDeadline is set while the connection's reads have UnauthenticatedIdleTimeout's deadline.
 	idleDeadline bool
+	// needs is authorize's buffer, reused from command to command.
+	needs []need
 }
 
 // maxUnauthenticatedMessage bounds the messages of a client that has not authenticated on a server with Auth:
@@ -164,7 +166,8 @@ func (s *Server) authorize(ctx context.Context, inv *invocation) error {
 			return nil
 		}
 	}
-	for _, n := range needs(inv.req) {
+	c.auth.needs = needs(c.auth.needs[:0], inv.req)
+	for _, n := range c.auth.needs {
 		if !auth.Allowed(u.Roles, n.res, n.act) {
 			return codes.New(codes.Unauthorized, "not authorized on %s to execute command %s", inv.req.DB, formatCommand(inv.req.Body))
 		}

@@ -18,10 +18,10 @@ type need struct {
 	act auth.Action
 }
 
-// needsFunc returns the privileges a command needs, read from its request. It never fails: a command whose
-// target cannot be read needs the action on its whole database, and the handler then reports the malformed
-// argument to whoever is allowed to send it.
-type needsFunc func(req *Request) []need
+// needsFunc appends the privileges a command needs, read from its request, to dst. It never fails: a command
+// whose target cannot be read needs the action on its whole database, and the handler then reports the
+// malformed argument to whoever is allowed to send it. The data commands walk the request without allocating.
+type needsFunc func(dst []need, req *Request) []need
 
 // commandPrivileges is the one table of access control: every command that needs more than an authenticated
 // user, and the privileges it needs, as mongod's commands declare them. preAuthCommands need nothing;
@@ -80,77 +80,80 @@ var authOnlyCommands = map[string]bool{
 }
 
 func onCluster(act auth.Action) needsFunc {
-	return func(*Request) []need { return []need{{auth.Cluster, act}} }
+	return func(dst []need, _ *Request) []need { return append(dst, need{auth.Cluster, act}) }
 }
 
 func onDatabase(act auth.Action) needsFunc {
-	return func(req *Request) []need { return []need{{auth.Database(req.DB), act}} }
+	return func(dst []need, req *Request) []need { return append(dst, need{auth.Database(req.DB), act}) }
 }
 
 func onCollection(act auth.Action) needsFunc {
-	return func(req *Request) []need { return []need{{commandNamespace(req), act}} }
+	return func(dst []need, req *Request) []need { return append(dst, need{commandNamespace(req), act}) }
 }
 
 // commandNamespace is the namespace named by the command's first field, or the whole database when that is not
 // a collection name.
 func commandNamespace(req *Request) auth.Resource {
-	if coll, ok := req.Body.Index(0).Value().StringValueOK(); ok && coll != "" {
-		return auth.Namespace(req.DB, coll)
+	it := newElemIter(req.Body)
+	if _, v, ok := it.next(); ok {
+		if coll, ok := v.StringValueOK(); ok && coll != "" {
+			return auth.Namespace(req.DB, coll)
+		}
 	}
 	return auth.Database(req.DB)
 }
 
 // updateNeeds: update, and insert when a statement upserts.
-func updateNeeds(req *Request) []need {
+func updateNeeds(dst []need, req *Request) []need {
 	res := commandNamespace(req)
-	n := []need{{res, auth.ActionUpdate}}
+	dst = append(dst, need{res, auth.ActionUpdate})
 	if arr, ok := req.Body.Lookup("updates").ArrayOK(); ok {
-		vals, _ := arr.Values()
-		for _, v := range vals {
+		it := newElemIter(arr)
+		for _, v, ok := it.next(); ok; _, v, ok = it.next() {
 			if d, ok := v.DocumentOK(); ok {
 				if up, _ := d.Lookup("upsert").BooleanOK(); up {
-					return append(n, need{res, auth.ActionInsert})
+					return append(dst, need{res, auth.ActionInsert})
 				}
 			}
 		}
 	}
-	return n
+	return dst
 }
 
 // findAndModifyNeeds: find and remove, or find and update (and insert when it upserts).
-func findAndModifyNeeds(req *Request) []need {
+func findAndModifyNeeds(dst []need, req *Request) []need {
 	res := commandNamespace(req)
-	n := []need{{res, auth.ActionFind}}
+	dst = append(dst, need{res, auth.ActionFind})
 	if rm, _ := req.Body.Lookup("remove").BooleanOK(); rm {
-		return append(n, need{res, auth.ActionRemove})
+		return append(dst, need{res, auth.ActionRemove})
 	}
-	n = append(n, need{res, auth.ActionUpdate})
+	dst = append(dst, need{res, auth.ActionUpdate})
 	if up, _ := req.Body.Lookup("upsert").BooleanOK(); up {
-		n = append(n, need{res, auth.ActionInsert})
+		dst = append(dst, need{res, auth.ActionInsert})
 	}
-	return n
+	return dst
 }
 
 // getMoreNeeds: find on the cursor's collection.
-func getMoreNeeds(req *Request) []need {
+func getMoreNeeds(dst []need, req *Request) []need {
 	if coll, ok := req.Body.Lookup("collection").StringValueOK(); ok && coll != "" {
-		return []need{{auth.Namespace(req.DB, coll), auth.ActionFind}}
+		return append(dst, need{auth.Namespace(req.DB, coll), auth.ActionFind})
 	}
-	return []need{{auth.Database(req.DB), auth.ActionFind}}
+	return append(dst, need{auth.Database(req.DB), auth.ActionFind})
 }
 
 // aggregateNeeds: find on the collection aggregated, find on every collection a stage reads ($lookup,
 // $graphLookup, $unionWith, in nested pipelines too), insert and remove on $out's target, insert and update on
 // $merge's; a collection-less aggregate with $currentOp needs inprog.
-func aggregateNeeds(req *Request) []need {
-	var n []need
-	if _, ok := req.Body.Index(0).Value().StringValueOK(); ok {
-		n = append(n, need{commandNamespace(req), auth.ActionFind})
+func aggregateNeeds(n []need, req *Request) []need {
+	start := len(n)
+	if res := commandNamespace(req); res.Collection != "" {
+		n = append(n, need{res, auth.ActionFind})
 	}
 	if p, ok := req.Body.Lookup("pipeline").ArrayOK(); ok {
 		n = pipelineNeeds(n, req.DB, p, 0)
 	}
-	if len(n) == 0 {
+	if len(n) == start {
 		n = append(n, need{auth.Database(req.DB), auth.ActionFind})
 	}
 	return n
@@ -234,15 +237,15 @@ func outTarget(db string, v bson.RawValue) auth.Resource {
 }
 
 // createUserNeeds: createUser on the database, and grantRole on the database of every role granted.
-func createUserNeeds(req *Request) []need {
-	return append([]need{{auth.Database(req.DB), auth.ActionCreateUser}}, roleDBNeeds(req, auth.ActionGrantRole)...)
+func createUserNeeds(dst []need, req *Request) []need {
+	return roleDBNeeds(append(dst, need{auth.Database(req.DB), auth.ActionCreateUser}), req, auth.ActionGrantRole)
 }
 
 // updateUserNeeds: changePassword for a new password, changeCustomData for customData, and grantRole and
 // revokeRole on the roles' databases for new roles.
-func updateUserNeeds(req *Request) []need {
+func updateUserNeeds(n []need, req *Request) []need {
 	db := auth.Database(req.DB)
-	var n []need
+	start := len(n)
 	if _, err := req.Body.LookupErr("pwd"); err == nil {
 		n = append(n, need{db, auth.ActionChangePassword})
 	}
@@ -251,9 +254,9 @@ func updateUserNeeds(req *Request) []need {
 	}
 	if _, err := req.Body.LookupErr("roles"); err == nil {
 		n = append(n, need{db, auth.ActionRevokeRole})
-		n = append(n, roleDBNeeds(req, auth.ActionGrantRole)...)
+		n = roleDBNeeds(n, req, auth.ActionGrantRole)
 	}
-	if len(n) == 0 {
+	if len(n) == start {
 		n = append(n, need{db, auth.ActionChangeCustomData})
 	}
 	return n
@@ -261,24 +264,25 @@ func updateUserNeeds(req *Request) []need {
 
 // rolesNeeds: act on the database of every role listed.
 func rolesNeeds(act auth.Action) needsFunc {
-	return func(req *Request) []need {
-		n := roleDBNeeds(req, act)
-		if len(n) == 0 {
+	return func(n []need, req *Request) []need {
+		start := len(n)
+		n = roleDBNeeds(n, req, act)
+		if len(n) == start {
 			n = append(n, need{auth.Database(req.DB), act})
 		}
 		return n
 	}
 }
 
-func roleDBNeeds(req *Request, act auth.Action) []need {
-	var n []need
+// roleDBNeeds appends act on the database of every role the command's roles field lists.
+func roleDBNeeds(n []need, req *Request, act auth.Action) []need {
 	v, err := req.Body.LookupErr("roles")
 	if err != nil {
-		return nil
+		return n
 	}
 	roles, err := parseRoles("roles", v, req.DB)
 	if err != nil {
-		return []need{{auth.Database(req.DB), act}}
+		return append(n, need{auth.Database(req.DB), act})
 	}
 	for _, r := range roles {
 		n = append(n, need{auth.Database(r.DB), act})
@@ -288,22 +292,21 @@ func roleDBNeeds(req *Request, act auth.Action) []need {
 
 // usersInfoNeeds: viewUser on the database of every user asked for, on every database for forAllDBs. A user
 // asking only about itself needs nothing, as in mongod.
-func usersInfoNeeds(req *Request) []need {
+func usersInfoNeeds(n []need, req *Request) []need {
 	all, names, err := usersInfoTargets(req)
 	if err != nil {
-		return []need{{auth.Database(req.DB), auth.ActionViewUser}}
+		return append(n, need{auth.Database(req.DB), auth.ActionViewUser})
 	}
 	if names == nil {
 		if all == "" {
-			return []need{{auth.Cluster, auth.ActionViewUser}}
+			return append(n, need{auth.Cluster, auth.ActionViewUser})
 		}
-		return []need{{auth.Database(all), auth.ActionViewUser}}
+		return append(n, need{auth.Database(all), auth.ActionViewUser})
 	}
 	var self auth.UserName
 	if u := req.Conn.auth.user; u != nil {
 		self = u.Name
 	}
-	var n []need
 	for _, name := range names {
 		if name != self {
 			n = append(n, need{auth.Database(name.DB), auth.ActionViewUser})

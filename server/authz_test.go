@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"slices"
 	"testing"
 	"time"
@@ -78,7 +79,7 @@ func TestCommandNeeds(t *testing.T) {
 			[]need{{auth.Database("shop"), auth.ActionViewUser}}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			if got := commandPrivileges[tc.req.Name](tc.req); !slices.Equal(got, tc.want) {
+			if got := commandPrivileges[tc.req.Name](nil, tc.req); !slices.Equal(got, tc.want) {
 				t.Errorf("needs = %v, want %v", got, tc.want)
 			}
 		})
@@ -119,5 +120,24 @@ func TestFailureDelay(t *testing.T) {
 	th.succeeded("10.0.0.1")
 	if failureDelay(100) != maxAuthFailureDelay {
 		t.Errorf("failureDelay(100) = %v", failureDelay(100))
+	}
+}
+
+// BenchmarkAuthorize is what access control adds to every command of an authenticated client.
+func BenchmarkAuthorize(b *testing.B) {
+	s := &Server{Auth: true, Users: auth.NewStore(nil)}
+	c := &Conn{srv: s}
+	c.auth.user = &auth.User{Name: auth.UserName{User: "app", DB: "admin"}, Roles: []auth.RoleName{{Role: "readWrite", DB: "shop"}}}
+	c.auth.gen = s.users().Generation()
+	body, _ := bson.Marshal(bson.D{{Key: "update", Value: "orders"}, {Key: "updates", Value: bson.A{bson.D{{Key: "q", Value: bson.D{{Key: "_id", Value: 1}}}, {Key: "u", Value: bson.D{{Key: "$inc", Value: bson.D{{Key: "n", Value: 1}}}}}}}}, {Key: "$db", Value: "shop"}})
+	inv := &invocation{}
+	inv.request = Request{Name: "update", DB: "shop", Body: body, Conn: c}
+	inv.req = &inv.request
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := s.authorize(ctx, inv); err != nil {
+			b.Fatal(err)
+		}
 	}
 }
