@@ -22,8 +22,16 @@
 //	user := conv.User()                                 // nil unless the conversation succeeded
 //	if !auth.Allowed(user.Roles, auth.Namespace("shop", "orders"), auth.ActionFind) { ... refuse ... }
 //
-// A password checked outside SCRAM (HTTP basic auth) goes through Store.Verify, which recomputes the SCRAM-SHA-256
-// keys from the salt and compares them in constant time.
+// The PostgreSQL port advertises SCRAM-SHA-256 in AuthenticationSASL (not the -PLUS variant: no channel binding),
+// starts NewConversationFor with the startup message's user (in admin, or the database the port maps users to),
+// relays SASLInitialResponse and SASLResponse into Step and answers a failure with 28P01. A SCRAM-SHA-256
+// credential is the same for both protocols (the salted SASLprep form of the password), so one user logs in on
+// either port. Tables are collections: Allowed(roles, Namespace(db, table), ActionFind) before a SELECT, and
+// ActionInsert, ActionUpdate, ActionRemove before the writes.
+//
+// The HTTP port checks basic auth with Store.Verify, which recomputes the SCRAM-SHA-256 keys from the stored
+// salt and compares them in constant time, then requires Allowed(user.Roles, Cluster, ActionServerStatus) (held
+// by clusterMonitor, clusterAdmin and root) for /metrics and the dashboard.
 //
 // Roles change while users are connected: Store.Generation increases on every change to a user, so a front end
 // that cached a user's roles reloads them when the generation moved (see Store.User).
