@@ -219,6 +219,13 @@ func Allowed(roles []RoleName, r Resource, a Action) bool {
 	return false
 }
 
+// LocalhostAllowed reports whether mongod's localhost exception grants action a on r: while no user exists, a
+// client on a loopback address holds createUser and grantRole on the admin database (mongod's default
+// privileges), enough to create the first user with roles on admin and nothing else.
+func LocalhostAllowed(r Resource, a Action) bool {
+	return !r.Cluster && r.DB == "admin" && r.Collection == "" && (a == ActionCreateUser || a == ActionGrantRole)
+}
+
 // AnyPrivilegeOn reports whether roles grant some action on database db: mongod's test for listing a
 // database to a user without listDatabases (authorizedDatabases) and for listCollections' authorizedCollections.
 func AnyPrivilegeOn(roles []RoleName, db string) bool {

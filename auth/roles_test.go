@@ -63,3 +63,23 @@ func TestAnyPrivilegeOn(t *testing.T) {
 		t.Error("readAnyDatabase: want a privilege on every database")
 	}
 }
+
+func TestLocalhostAllowed(t *testing.T) {
+	for _, tc := range []struct {
+		res  auth.Resource
+		act  auth.Action
+		want bool
+	}{
+		{auth.Database("admin"), auth.ActionCreateUser, true},
+		{auth.Database("admin"), auth.ActionGrantRole, true},
+		{auth.Database("shop"), auth.ActionCreateUser, false},
+		{auth.Database("shop"), auth.ActionGrantRole, false},
+		{auth.Namespace("admin", "system.users"), auth.ActionInsert, false},
+		{auth.Database("admin"), auth.ActionListCollections, false},
+		{auth.Cluster, auth.ActionListDatabases, false},
+	} {
+		if got := auth.LocalhostAllowed(tc.res, tc.act); got != tc.want {
+			t.Errorf("LocalhostAllowed(%v, %s) = %v, want %v", tc.res, tc.act, got, tc.want)
+		}
+	}
+}

@@ -131,9 +131,10 @@ func (c *Conn) isLoopback() bool {
 	return ip != nil && ip.IsLoopback()
 }
 
-// authorize applies access control to a command when Auth is set: a command of preAuthCommands always runs; any
-// other needs an authenticated user (Unauthorized "Command <name> requires authentication"), except createUser on
-// admin under the localhost exception; then the user's roles must grant every privilege the command needs
+// authorize applies access control to a command when Auth is set, as mongod's service entry point does: a
+// command of preAuthCommands always runs; any other needs an authenticated user (Unauthorized "Command <name>
+// requires authentication") unless the localhost exception applies, whose client holds only
+// auth.LocalhostAllowed; then the user's roles must grant every privilege the command needs
 // (commandPrivileges), else Unauthorized "not authorized on <db> to execute command { ... }".
 func (s *Server) authorize(ctx context.Context, inv *invocation) error {
 	c := inv.req.Conn
@@ -144,14 +145,23 @@ func (s *Server) authorize(ctx context.Context, inv *invocation) error {
 	if preAuthCommands[name] {
 		return nil
 	}
+	needs, ok := commandPrivileges[name]
 	u := c.currentUser(ctx)
 	if u == nil {
-		if name == "createUser" && inv.req.DB == auth.UsersDB && s.localhostException(ctx, c) {
+		if !s.localhostException(ctx, c) {
+			return codes.New(codes.Unauthorized, "Command %s requires authentication", name)
+		}
+		if !ok {
 			return nil
 		}
-		return codes.New(codes.Unauthorized, "Command %s requires authentication", name)
+		c.auth.needs = needs(c.auth.needs[:0], inv.req)
+		for _, n := range c.auth.needs {
+			if !auth.LocalhostAllowed(n.res, n.act) {
+				return notAuthorized(inv)
+			}
+		}
+		return nil
 	}
-	needs, ok := commandPrivileges[name]
 	if !ok {
 		return nil // authOnlyCommands: being authenticated is enough
 	}
@@ -169,14 +179,19 @@ func (s *Server) authorize(ctx context.Context, inv *invocation) error {
 	c.auth.needs = needs(c.auth.needs[:0], inv.req)
 	for _, n := range c.auth.needs {
 		if !auth.Allowed(u.Roles, n.res, n.act) {
-			return codes.New(codes.Unauthorized, "not authorized on %s to execute command %s", inv.req.DB, formatCommand(inv.req.Body))
+			return notAuthorized(inv)
 		}
 	}
 	return nil
 }
 
+// notAuthorized is mongod's refusal of a command the client's privileges do not cover.
+func notAuthorized(inv *invocation) error {
+	return codes.New(codes.Unauthorized, "not authorized on %s to execute command %s", inv.req.DB, formatCommand(inv.req.Body))
+}
+
 // localhostException reports whether mongod's localhost exception applies to c: no user exists yet and the
-// client is on a loopback address. It then may create the first user, and nothing else.
+// client is on a loopback address. It then may create the first user on admin, and nothing else.
 func (s *Server) localhostException(ctx context.Context, c *Conn) bool {
 	if !c.isLoopback() {
 		return false

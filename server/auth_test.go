@@ -152,13 +152,17 @@ func TestAuth_LocalhostException(t *testing.T) {
 	ctx := context.Background()
 	c := e.client(t)
 	admin := c.Database("admin")
-	if err := c.Database("test").Collection("c").FindOne(ctx, bson.D{}).Err(); serverCode(err) != 13 {
-		t.Fatalf("find before any user: %v, want Unauthorized", err)
+	err := c.Database("test").Collection("c").FindOne(ctx, bson.D{}).Err()
+	if serverCode(err) != 13 || !strings.Contains(err.Error(), "not authorized on test to execute command { find: ") {
+		t.Fatalf("find before any user: %v, want Unauthorized, not authorized", err)
 	}
 	if err := c.Database("test").RunCommand(ctx, bson.D{{Key: "createUser", Value: "u"}, {Key: "pwd", Value: "p"}, {Key: "roles", Value: bson.A{}}}).Err(); serverCode(err) != 13 {
 		t.Fatalf("createUser on test under the exception: %v, want Unauthorized", err)
 	}
-	err := admin.RunCommand(ctx, bson.D{{Key: "createUser", Value: "admin"}, {Key: "pwd", Value: "s3cret"}, {Key: "roles", Value: bson.A{"root"}}}).Err()
+	if err := admin.RunCommand(ctx, bson.D{{Key: "createUser", Value: "u"}, {Key: "pwd", Value: "p"}, {Key: "roles", Value: bson.A{bson.D{{Key: "role", Value: "readWrite"}, {Key: "db", Value: "shop"}}}}}).Err(); serverCode(err) != 13 {
+		t.Fatalf("createUser with a role on shop under the exception: %v, want Unauthorized", err)
+	}
+	err = admin.RunCommand(ctx, bson.D{{Key: "createUser", Value: "admin"}, {Key: "pwd", Value: "s3cret"}, {Key: "roles", Value: bson.A{"root"}}}).Err()
 	if err != nil {
 		t.Fatalf("first createUser: %v", err)
 	}
