@@ -40,8 +40,12 @@ func TestMaxConns(t *testing.T) {
 	}
 	mustOK(t, "hello a after the refusal", a.cmd(hello))
 	mustOK(t, "hello b after the refusal", b.cmd(hello))
-	if !strings.Contains(logs.String(), "refused because too many open connections") {
+	if !strings.Contains(logs.String(), "Connection refused because there are too many open connections") {
 		t.Errorf("the refusal was not logged: %q", logs.String())
+	}
+	st := b.cmd(bson.D{{Key: "serverStatus", Value: 1}, {Key: "$db", Value: "admin"}})
+	if av, rej := st.Lookup("connections", "available").Int32(), st.Lookup("connections", "rejected").Int64(); av != 0 || rej != 1 {
+		t.Errorf("serverStatus connections: available %d, rejected %d; want 0 and 1", av, rej)
 	}
 	a.c.Close()
 	deadline := time.Now().Add(5 * time.Second)
