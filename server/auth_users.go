@@ -318,3 +318,28 @@ func userInfo(u *auth.User, showCreds, showCustom bool) bson.D {
 	}
 	return append(d, bson.E{Key: "roles", Value: roles}, bson.E{Key: "mechanisms", Value: mechs})
 }
+
+// redactPassword returns the body of createUser or updateUser with its pwd written "xxx", as mongod shows these
+// commands to currentOp; any other body is returned as is.
+func redactPassword(name string, body bson.Raw) bson.Raw {
+	if name != "createUser" && name != "updateUser" {
+		return body
+	}
+	elems, err := body.Elements()
+	if err != nil {
+		return body
+	}
+	d := make(bson.D, 0, len(elems))
+	for _, e := range elems {
+		if e.Key() == "pwd" {
+			d = append(d, bson.E{Key: "pwd", Value: "xxx"})
+			continue
+		}
+		d = append(d, bson.E{Key: e.Key(), Value: e.Value()})
+	}
+	raw, err := bson.Marshal(d)
+	if err != nil {
+		return nil
+	}
+	return raw
+}

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"bytes"
 	"context"
 	"slices"
 	"testing"
@@ -139,5 +140,16 @@ func BenchmarkAuthorize(b *testing.B) {
 		if err := s.authorize(ctx, inv); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+func TestRedactPassword(t *testing.T) {
+	body, _ := bson.Marshal(bson.D{{Key: "createUser", Value: "bob"}, {Key: "pwd", Value: "hunter2"}, {Key: "roles", Value: bson.A{}}})
+	got := redactPassword("createUser", body)
+	if v := got.Lookup("pwd").StringValue(); v != "xxx" || got.Lookup("createUser").StringValue() != "bob" {
+		t.Errorf("redacted = %v", got)
+	}
+	if find, _ := bson.Marshal(bson.D{{Key: "find", Value: "c"}, {Key: "pwd", Value: "field"}}); !bytes.Equal(redactPassword("find", find), find) {
+		t.Error("a find was rewritten")
 	}
 }
