@@ -49,7 +49,7 @@ func (s *Store) newConversation(ctx context.Context, mech, db string, fixed *Use
 	case SCRAMSHA256:
 		hash = scram.SHA256
 	default:
-		return nil, codes.New(codes.MechanismUnavailable, "Received authentication for mechanism %s which is not enabled", mech)
+		return nil, codes.New(codes.MechanismUnavailable, "Received authentication for mechanism %s which is unknown or not enabled", mech)
 	}
 	srv, err := hash.NewServer(c.lookup)
 	if err != nil {

@@ -93,7 +93,8 @@ func (s *Server) users() *auth.Store {
 }
 
 // currentUser returns the connection's authenticated user with its roles as they are now, or nil. A user
-// dropped since it authenticated keeps its name and loses every role, as in mongod.
+// dropped since it authenticated keeps its name and loses every role, as in mongod, even when a user of the
+// same name was created since (it has another userId).
 func (c *Conn) currentUser(ctx context.Context) *auth.User {
 	a := &c.auth
 	if a.user == nil {
@@ -103,9 +104,9 @@ func (c *Conn) currentUser(ctx context.Context) *auth.User {
 	if gen := store.Generation(); gen != a.gen {
 		u, err := store.User(ctx, a.user.Name)
 		switch {
-		case err == nil:
+		case err == nil && u.ID == a.user.ID:
 			a.user = u
-		case isCode(err, codes.UserNotFound):
+		case err == nil || isCode(err, codes.UserNotFound):
 			a.user = &auth.User{Name: a.user.Name}
 		default:
 			return a.user // keep the roles known; the next command tries again

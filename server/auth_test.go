@@ -297,6 +297,17 @@ func TestAuth_ConnectionStatusAndLogout(t *testing.T) {
 	if err := c.Database("other").Collection("x").FindOne(ctx, bson.D{}).Err(); !errors.Is(err, mongo.ErrNoDocuments) {
 		t.Errorf("find after a grant: %v", err)
 	}
+	// Dropped and created again under the same name, the user is another one: the connection keeps no role.
+	alice := auth.UserName{User: "alice", DB: "admin"}
+	if err := e.users.DropUser(ctx, alice); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.users.CreateUser(ctx, auth.NewUser{Name: alice, Password: "pw", Roles: []auth.RoleName{root}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Database("other").Collection("x").FindOne(ctx, bson.D{}).Err(); serverCode(err) != 13 {
+		t.Errorf("find after the user was dropped and created again: %v, want Unauthorized", err)
+	}
 	if err := c.Database("admin").RunCommand(ctx, bson.D{{Key: "logout", Value: 1}}).Err(); err != nil {
 		t.Fatal(err)
 	}
