@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/xdg-go/scram"
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
@@ -418,5 +419,49 @@ func TestAuth_Restart(t *testing.T) {
 	bad := connectAs(t, addr, "admin", "wrong", "")
 	if _, err := bad.Database("t").Collection("c").InsertOne(ctx, bson.D{}); err == nil {
 		t.Fatal("a wrong password authenticated after a restart")
+	}
+}
+
+// TestAuth_Speculative is the exchange drivers make: hello carries saslSupportedMechs and the client-first
+// message (speculativeAuthenticate), and saslContinue finishes the conversation hello began.
+func TestAuth_Speculative(t *testing.T) {
+	e := newAuthEnv(t, nil)
+	e.addUser(t, "alice", "admin", "pw", nil, root)
+	r := e.dial(t)
+	cl, err := scram.SHA256.NewClient("alice", "pw", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	conv := cl.NewConversation()
+	first, _ := conv.Step("")
+	reply := mustOK(t, "hello", r.cmd(bson.D{{Key: "hello", Value: 1}, {Key: "saslSupportedMechs", Value: "admin.alice"},
+		{Key: "speculativeAuthenticate", Value: bson.D{{Key: "saslStart", Value: 1}, {Key: "mechanism", Value: "SCRAM-SHA-256"},
+			{Key: "payload", Value: bson.Binary{Data: []byte(first)}}, {Key: "db", Value: "admin"},
+			{Key: "options", Value: bson.D{{Key: "skipEmptyExchange", Value: true}}}}},
+		{Key: "$db", Value: "admin"}}))
+	mechs, _ := reply.Lookup("saslSupportedMechs").Array().Values()
+	if len(mechs) != 2 || mechs[0].StringValue() != "SCRAM-SHA-1" || mechs[1].StringValue() != "SCRAM-SHA-256" {
+		t.Errorf("saslSupportedMechs = %v", mechs)
+	}
+	spec := reply.Lookup("speculativeAuthenticate").Document()
+	_, s1 := spec.Lookup("payload").Binary()
+	final, err := conv.Step(string(s1))
+	if err != nil {
+		t.Fatalf("client step on %q: %v", s1, err)
+	}
+	done := mustOK(t, "saslContinue", r.cmd(bson.D{{Key: "saslContinue", Value: 1}, {Key: "conversationId", Value: spec.Lookup("conversationId").Int32()},
+		{Key: "payload", Value: bson.Binary{Data: []byte(final)}}, {Key: "$db", Value: "admin"}}))
+	if !done.Lookup("done").Boolean() {
+		t.Errorf("saslContinue with skipEmptyExchange did not finish: %v", done)
+	}
+	_, s2 := done.Lookup("payload").Binary()
+	if _, err := conv.Step(string(s2)); err != nil || !conv.Valid() {
+		t.Errorf("the server's signature did not verify: %v", err)
+	}
+	mustOK(t, "find after authentication", r.cmd(bson.D{{Key: "find", Value: "c"}, {Key: "$db", Value: "test"}}))
+
+	unknown := mustOK(t, "hello", e.dial(t).cmd(bson.D{{Key: "hello", Value: 1}, {Key: "saslSupportedMechs", Value: "admin.nobody"}, {Key: "$db", Value: "admin"}}))
+	if _, err := unknown.LookupErr("saslSupportedMechs"); err == nil {
+		t.Errorf("saslSupportedMechs for an unknown user: %v", unknown)
 	}
 }
