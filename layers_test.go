@@ -35,6 +35,8 @@ func TestLayers(t *testing.T) {
 		// The HTTP adapter reads the root API (and internal/frontend); the server reaches it through hooks the CLI
 		// wires.
 		mod + "/monitor": {mod + "/internal/engine", mod + "/server", mod + "/wire", mod + "/internal/cli"},
+		mod + "/auth":    {mod + "/internal/engine", mod + "/internal/frontend", mod + "/server", mod + "/wire", mod + "/internal/cli"},
+		mod + "/certs":   {mod + "/"},
 		// The checkers judge histories from any client; the soak drives a server only through the driver.
 		mod + "/internal/checker": {mod + "/internal/engine", mod + "/server", mod + "/wire", mod + "/internal/cli"},
 		mod + "/internal/soak":    {mod + "/internal/engine", mod + "/server", mod + "/wire", mod + "/internal/cli"},

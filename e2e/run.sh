@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # End-to-end checks of `concord serve` with the official Node.js driver and mongosh: builds concord, starts it
 # on a free port with a temporary --dir, runs node/transfer.js and mongosh/wait_on_conflict.js against it, then
-# stops it with SIGTERM and checks that it shut down cleanly. Installs the npm packages (package-lock.json)
-# into e2e/node_modules when they are missing. Needs go, node and npm on PATH.
+# stops it with SIGTERM and checks that it shut down cleanly. Then it starts it again with --auth and TLS (a CA
+# made with openssl) and runs node/auth_tls.js and mongosh/auth_tls.js. Installs the npm packages (package-lock.json)
+# into e2e/node_modules when they are missing. Needs go, node, npm and openssl on PATH.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -31,34 +32,62 @@ fi
 
 (cd "$root" && go build -o "$work/concord" ./cmd/concord)
 
-port="$(node -e 'const s = require("net").createServer().listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); })')"
-"$work/concord" serve --dir "$work/data" --addr "127.0.0.1:$port" --pg-addr "" >"$work/server.log" 2>&1 &
-pid=$!
+# start runs concord serve on a free port with the extra arguments given, and waits until it accepts.
+start() {
+	port="$(node -e 'const s = require("net").createServer().listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); })')"
+	"$work/concord" serve --dir "$work/data$port" --addr "127.0.0.1:$port" --pg-addr "" --http-addr "" "$@" >"$work/server.log" 2>&1 &
+	pid=$!
+	for _ in $(seq 100); do
+		if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+			return
+		fi
+		if ! kill -0 "$pid" 2>/dev/null; then
+			echo "concord serve exited early" >&2
+			exit 1
+		fi
+		sleep 0.1
+	done
+}
 
-for _ in $(seq 100); do
-	if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
-		break
-	fi
-	if ! kill -0 "$pid" 2>/dev/null; then
-		echo "concord serve exited early" >&2
+# stop sends SIGTERM and checks that concord shut down cleanly.
+stop() {
+	echo "== stopping concord (SIGTERM)"
+	kill -TERM "$pid"
+	if ! wait "$pid"; then
+		echo "concord serve did not shut down cleanly" >&2
+		pid=""
 		exit 1
 	fi
-	sleep 0.1
-done
+	pid=""
+	grep -q "stopped" "$work/server.log" || { echo "no clean-stop line in the server log" >&2; exit 1; }
+}
 
+start
 uri="mongodb://127.0.0.1:$port/"
 echo "== node: transfers and optimistic locking ($uri)"
 CONCORD_URI="$uri" node "$here/node/transfer.js"
 echo "== mongosh: waiting on a conflict"
 "$here/node_modules/.bin/mongosh" --quiet "$uri" --eval "$(cat "$here/mongosh/wait_on_conflict.js")"
+stop
 
-echo "== stopping concord (SIGTERM)"
-kill -TERM "$pid"
-if ! wait "$pid"; then
-	echo "concord serve did not shut down cleanly" >&2
-	pid=""
+echo "== auth over TLS: a CA and a server certificate (openssl)"
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout "$work/ca.key" -out "$work/ca.pem" \
+	-days 1 -subj /CN=concord-e2e-ca 2>/dev/null
+openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout "$work/server.key" -out "$work/server.csr" \
+	-subj /CN=localhost 2>/dev/null
+printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\n' >"$work/san.ext"
+openssl x509 -req -in "$work/server.csr" -CA "$work/ca.pem" -CAkey "$work/ca.key" -CAcreateserial \
+	-out "$work/server.pem" -days 1 -extfile "$work/san.ext" 2>/dev/null
+start --auth --tls-cert "$work/server.pem" --tls-key "$work/server.key"
+uri="mongodb://127.0.0.1:$port/"
+echo "== node: the localhost exception, then authenticated CRUD over TLS ($uri)"
+CONCORD_URI="$uri" CONCORD_CA="$work/ca.pem" node "$here/node/auth_tls.js"
+echo "== mongosh: authenticated over TLS"
+"$here/node_modules/.bin/mongosh" --quiet "$uri" --tls --tlsCAFile "$work/ca.pem" -u admin -p e2e-secret \
+	--authenticationDatabase admin --eval "$(cat "$here/mongosh/auth_tls.js")"
+if grep -q "e2e-secret" "$work/server.log"; then
+	echo "the server log holds a password" >&2
 	exit 1
 fi
-pid=""
-grep -q "stopped" "$work/server.log" || { echo "no clean-stop line in the server log" >&2; exit 1; }
+stop
 echo "e2e: ok"

@@ -162,14 +162,6 @@ func handleGetLog(_ context.Context, s *Server, req *Request) (bson.D, error) {
 	return nil, codes.New(codes.OperationFailed, "No log named '%s'", name)
 }
 
-// handleConnectionStatus answers connectionStatus: Concord has no authentication, so nobody is logged in.
-func handleConnectionStatus(context.Context, *Server, *Request) (bson.D, error) {
-	return bson.D{{Key: "authInfo", Value: bson.D{
-		{Key: "authenticatedUsers", Value: bson.A{}},
-		{Key: "authenticatedUserRoles", Value: bson.A{}},
-	}}}, nil
-}
-
 // handleEndSessions answers endSessions and killSessions: it ends the listed sessions, aborting their open
 // transactions and closing their cursors. A session the server never saw may still own cursors (a plain find
 // registers no session state), so cursors are closed for every listed id. killSessions first interrupts the

@@ -68,6 +68,9 @@ func handleListDatabases(ctx context.Context, s *Server, req *Request) (bson.D, 
 	dbs := bson.A{}
 	var total int64
 	for _, sp := range specs {
+		if req.visibleDB != nil && !req.visibleDB(sp.Name) {
+			continue
+		}
 		entry := bson.D{{Key: "name", Value: sp.Name}}
 		if !nameOnly {
 			entry = append(entry, bson.E{Key: "sizeOnDisk", Value: sp.SizeOnDisk}, bson.E{Key: "empty", Value: sp.Empty})

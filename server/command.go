@@ -32,6 +32,9 @@ type Request struct {
 	lsid      [16]byte
 	hasLsid   bool
 	txnNumber int64
+	// visibleDB, when non-nil, limits listDatabases to the databases it accepts: those the user has
+	// privileges on, when it lacks listDatabases (mongod's authorizedDatabases).
+	visibleDB func(db string) bool
 }
 
 // Handler runs one command. It returns the reply fields without ok, $clusterTime and operationTime (core adds

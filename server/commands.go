@@ -4,13 +4,13 @@ import "fmt"
 
 // commands is the one command table: every command the server answers, by the exact name clients send
 // (names are case-sensitive, as in MongoDB; isMaster and ismaster are both real names). The data commands of
-// crudCommands are merged in at init. A name missing here is CommandNotFound.
+// crudCommands and the authentication commands of authCommands are merged in at init. A name missing here is
+// CommandNotFound.
 var commands = map[string]Command{
 	"abortTransaction":  {Handler: handleTxnOutsideSession},
 	"buildInfo":         {Handler: handleBuildInfo},
 	"buildinfo":         {Handler: handleBuildInfo},
 	"commitTransaction": {Handler: handleTxnOutsideSession},
-	"connectionStatus":  {Handler: handleConnectionStatus},
 	"currentOp":         {Handler: handleCurrentOp},
 	"endSessions":       {Handler: handleEndSessions},
 	"getCmdLineOpts":    {Handler: handleGetCmdLineOpts},
@@ -42,11 +42,13 @@ var commandIndex map[string]*commandEntry
 
 // init merges the data commands into the table; a name registered twice is a programming error.
 func init() {
-	for name, c := range crudCommands {
-		if _, dup := commands[name]; dup {
-			panic(fmt.Sprintf("server: command %q is registered twice", name))
+	for _, more := range []map[string]Command{crudCommands, authCommands} {
+		for name, c := range more {
+			if _, dup := commands[name]; dup {
+				panic(fmt.Sprintf("server: command %q is registered twice", name))
+			}
+			commands[name] = c
 		}
-		commands[name] = c
 	}
 	commandIndex = make(map[string]*commandEntry, len(commands))
 	for name, c := range commands {

@@ -42,6 +42,8 @@ type Conn struct {
 	// appName is the client.application.name of the connection's handshake (nil: none sent). currentOp reads it
 	// from other connections' goroutines, hence the atomic.
 	appName atomic.Pointer[string]
+	// auth is the connection's authentication state (auth.go).
+	auth connAuth
 }
 
 // maxAppNameBytes is mongod's limit on client.application.name (ClientMetadata: at most 128 bytes).
@@ -136,12 +138,13 @@ func (c *Conn) serve() {
 		}
 		// Wait idle for the first byte, so that Shutdown can close the connection between requests but never
 		// in the middle of one.
+		c.setIdleDeadline()
 		if _, err := c.br.Peek(1); err != nil {
 			return
 		}
 		c.active.Store(true)
 		rb := getBuffer()
-		h, msg, err := wire.ReadMessage(c.br, *rb, wire.MaxMessageSize)
+		h, msg, err := wire.ReadMessage(c.br, *rb, c.maxMessageSize())
 		if err != nil {
 			if !errors.Is(err, io.EOF) && !errors.Is(err, net.ErrClosed) {
 				s.logf("server: conn %d from %s: closing: %v", c.ID, c.RemoteAddr, err)

@@ -130,7 +130,7 @@ func handleCurrentOp(_ context.Context, s *Server, req *Request) (bson.D, error)
 			bson.E{Key: "microsecs_running", Value: int64(now.Sub(o.started) / time.Microsecond)},
 			bson.E{Key: "op", Value: opType(r.Name)},
 			bson.E{Key: "ns", Value: namespaceOf(r)},
-			bson.E{Key: "command", Value: r.Body},
+			bson.E{Key: "command", Value: redactPassword(r.Name, r.Body)},
 		)
 		if o.inv.args.hasLsid {
 			d = append(d, bson.E{Key: "lsid", Value: bson.D{{Key: "id", Value: bson.Binary{Subtype: bson.TypeBinaryUUID, Data: o.inv.args.lsid[:]}}}})

@@ -226,6 +226,9 @@ func (s *Server) execute(inv *invocation) (_ bson.D, err error) {
 		defer func() { s.logSlow(inv, o.started, err) }()
 	}
 
+	if err := s.authorize(ctx, inv); err != nil {
+		return nil, err
+	}
 	st := &inv.stats
 	ctx = concord.WithOpStats(ctx, st)
 	inv.req.Stats = st

@@ -18,7 +18,7 @@ const (
 // handleHello answers hello, isMaster and ismaster: the server is the writable primary of a one-member
 // replica set, so drivers enable sessions, retryable writes and transactions. It never includes
 // topologyVersion (which would switch clients to streaming heartbeats) nor compression.
-func handleHello(_ context.Context, s *Server, req *Request) (bson.D, error) {
+func handleHello(ctx context.Context, s *Server, req *Request) (bson.D, error) {
 	req.Conn.recordClientMetadata(req.Body)
 	addr := s.advertisedAddr()
 	primaryKey := "isWritablePrimary"
@@ -47,5 +47,5 @@ func handleHello(_ context.Context, s *Server, req *Request) (bson.D, error) {
 		bson.E{Key: "maxWireVersion", Value: int32(maxWireVersion)},
 		bson.E{Key: "readOnly", Value: false},
 	)
-	return d, nil
+	return s.helloAuth(ctx, req, d), nil
 }

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/concorddb/concord"
+	"github.com/concorddb/concord/auth"
 )
 
 // ErrServerClosed is returned by Serve and ListenAndServe after Shutdown or Close.
@@ -47,6 +48,27 @@ type Server struct {
 	// Logger, when set, receives the structured log lines: a "Slow query" line for every command slower than
 	// slowms (the profile command's, default 100), whatever the profiling level, as mongod writes. nil writes none.
 	Logger *slog.Logger
+
+	// Auth requires every client to authenticate (SCRAM-SHA-256 or SCRAM-SHA-1) and enforces the built-in
+	// roles on every command, as mongod --auth. Without it anyone who reaches the port may do anything, but
+	// users can still be managed and authenticate.
+	Auth bool
+	// Users keeps the users; nil means auth.NewStore(DB). The SQL and HTTP ports share one Store with the
+	// Server so that a change of roles reaches connected clients of every port.
+	Users *auth.Store
+	// MaxConns bounds the open connections (mongod's net.maxIncomingConnections): a connection past it is
+	// closed at once, and logged. 0 means no bound.
+	MaxConns int
+	// UnauthenticatedIdleTimeout closes a connection that has not authenticated and sends nothing for that
+	// long, when Auth is set; 0 means never. Driver monitors stay unauthenticated and send hello every
+	// heartbeatFrequencyMS (10 s by default), so it must be longer than that.
+	UnauthenticatedIdleTimeout time.Duration
+
+	usersOnce sync.Once
+	userStore *auth.Store
+	throttle  authThrottle
+	// connsRefused counts connections closed for MaxConns.
+	connsRefused atomic.Int64
 
 	// profiler holds the per-database profiling levels (profile.go).
 	profiler profiler
@@ -250,11 +272,17 @@ func advertiseFor(a net.Addr) string {
 	return net.JoinHostPort(host, port)
 }
 
-// newConn registers a new connection, or returns nil when the server is shutting down.
+// newConn registers a new connection, or returns nil when the server is shutting down or MaxConns
+// connections are open.
 func (s *Server) newConn(nc net.Conn) *Conn {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.inShutdown.Load() {
+		return nil
+	}
+	if s.MaxConns > 0 && len(s.conns) >= s.MaxConns {
+		s.connsRefused.Add(1)
+		s.logf("server: Connection refused because there are too many open connections: remote %s, connectionCount %d", nc.RemoteAddr(), len(s.conns))
 		return nil
 	}
 	c := newConn(s, nc)

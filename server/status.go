@@ -9,9 +9,16 @@ import (
 	"go.mongodb.org/mongo-driver/v2/bson"
 )
 
-// maxIncomingConnections is connections.available + current: Concord sets no limit of its own, so it reports
-// MongoDB's default.
+// maxIncomingConnections is connections.available + current when MaxConns is 0: MongoDB's default.
 const maxIncomingConnections = 1000000
+
+// maxConns is the bound connections.available counts down from: MaxConns, or MongoDB's default.
+func (s *Server) maxConns() int32 {
+	if s.MaxConns > 0 {
+		return int32(min(s.MaxConns, maxIncomingConnections))
+	}
+	return maxIncomingConnections
+}
 
 // handleServerStatus answers serverStatus with the sections clients and mongostat read. Counters come from
 // the engine (opcounters, metrics, transactions) and from the server (connections, network).
@@ -40,8 +47,9 @@ func handleServerStatus(_ context.Context, s *Server, _ *Request) (bson.D, error
 		}},
 		{Key: "connections", Value: bson.D{
 			{Key: "current", Value: current},
-			{Key: "available", Value: int32(maxIncomingConnections) - current},
+			{Key: "available", Value: max(s.maxConns()-current, 0)},
 			{Key: "totalCreated", Value: s.connsCreated.Load()},
+			{Key: "rejected", Value: s.connsRefused.Load()},
 			{Key: "active", Value: int32(len(s.ops.list()))},
 		}},
 		{Key: "globalLock", Value: bson.D{

@@ -19,6 +19,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/concorddb/concord/auth"
 	"github.com/concorddb/concord/internal/frontend"
 	"github.com/concorddb/concord/monitor"
 )
@@ -39,6 +40,7 @@ func Bench(args []string) error {
 		dir       = fs.String("dir", "", "data directory for Concord (default: a temporary directory, removed afterwards)")
 		pgURL     = fs.String("pg", "", "PostgreSQL URL: run the same workloads on PostgreSQL (synchronous_commit on)")
 		wire      = fs.Bool("wire", false, "also run Concord over the MongoDB wire protocol with the official Go driver")
+		withAuth  = fs.Bool("auth", false, "with --wire, also run the wire target with --auth (one SCRAM-SHA-256 authentication per connection) and report connection setup times")
 		noEmbed   = fs.Bool("no-embedded", false, "skip the embedded (in-process API) Concord runs")
 		cpuProf   = fs.String("cpuprofile", "", "write a CPU profile of the whole run (every target) to this file")
 		slices    = fs.Int("slices", 10, "split each measurement into this many slices, taking the targets in turn")
@@ -95,12 +97,22 @@ func Bench(args []string) error {
 			targets = append(targets, u)
 		}
 	}
+	var plainWire, authWire *wireTarget
 	if *wire {
-		t, err := openWireTarget(*dir)
+		t, err := openWireTarget(*dir, false)
 		if err != nil {
 			return err
 		}
 		targets = append(targets, t)
+		plainWire = t
+		if *withAuth {
+			ta, err := openWireTarget(*dir, true)
+			if err != nil {
+				return err
+			}
+			targets = append(targets, ta)
+			authWire = ta
+		}
 	}
 	if *pgURL != "" {
 		t, err := openPostgresTarget(*pgURL)
@@ -122,6 +134,11 @@ func Bench(args []string) error {
 	fmt.Printf("concord bench: %s, %d CPUs (GOMAXPROCS %d), %s per measurement, host %s\n",
 		runtime.GOOS+"/"+runtime.GOARCH, runtime.NumCPU(), runtime.GOMAXPROCS(0), *duration, host)
 	fmt.Printf("cpu: %s\n\n", cpuModel())
+	if authWire != nil {
+		if err := printConnectionSetup(plainWire, authWire); err != nil {
+			return err
+		}
+	}
 
 	type key struct{ workload, target string }
 	results := map[key]benchResult{}
@@ -384,4 +401,24 @@ func cpuModel() string {
 		}
 	}
 	return "unknown"
+}
+
+// connectionSetupClients is how many new clients printConnectionSetup times per target.
+const connectionSetupClients = 20
+
+// printConnectionSetup prints the mean time a new client takes to connect and run its first write, without and
+// with SCRAM-SHA-256 at mongod's iteration count.
+func printConnectionSetup(plain, withAuth *wireTarget) error {
+	ctx := context.Background()
+	p, err := plain.connectionSetup(ctx, connectionSetupClients)
+	if err != nil {
+		return err
+	}
+	a, err := withAuth.connectionSetup(ctx, connectionSetupClients)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("connection setup (new client, first write; mean of %d): %v without auth, %v with SCRAM-SHA-256 (%d iterations)\n\n",
+		connectionSetupClients, p.Round(10*time.Microsecond), a.Round(10*time.Microsecond), auth.IterationsSHA256)
+	return nil
 }

@@ -4,29 +4,37 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"strings"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
+	"github.com/concorddb/concord/auth"
 	"github.com/concorddb/concord/server"
 )
 
 // wireTarget runs the workloads on Concord over the MongoDB wire protocol: an in-process server on a loopback
-// port, driven by the official Go driver, exactly as an application would.
+// port, driven by the official Go driver, exactly as an application would. With auth the server requires
+// authentication and every pooled connection authenticates once (SCRAM-SHA-256) as a readWrite user.
 type wireTarget struct {
+	name     string
 	embedded *concordTarget
 	srv      *server.Server
 	client   *mongo.Client
 	coll     *mongo.Collection
 }
 
-func openWireTarget(dir string) (*wireTarget, error) {
-	if dir != "" {
-		dir += "-wire"
+func openWireTarget(dir string, withAuth bool) (*wireTarget, error) {
+	name := "concord-wire"
+	if withAuth {
+		name += "-auth"
 	}
-	emb, err := openConcordTarget(dir, "concord-wire")
+	if dir != "" {
+		dir += "-" + strings.TrimPrefix(name, "concord-")
+	}
+	emb, err := openConcordTarget(dir, name)
 	if err != nil {
 		return nil, err
 	}
@@ -35,20 +43,60 @@ func openWireTarget(dir string) (*wireTarget, error) {
 		emb.Close()
 		return nil, err
 	}
-	srv := &server.Server{DB: emb.db, Addr: l.Addr().String()}
+	srv := &server.Server{DB: emb.db, Addr: l.Addr().String(), Auth: withAuth, Users: auth.NewStore(emb.db)}
+	creds := ""
+	if withAuth {
+		err := srv.Users.CreateUser(context.Background(), auth.NewUser{Name: benchUser, Password: benchPassword,
+			Roles: []auth.RoleName{{Role: "readWrite", DB: "bench"}}})
+		if err != nil {
+			emb.Close()
+			return nil, err
+		}
+		creds = benchUser.User + ":" + benchPassword + "@"
+	}
 	go srv.Serve(l)
 	client, err := mongo.Connect(options.Client().
-		ApplyURI(fmt.Sprintf("mongodb://%s/?replicaSet=rs0", l.Addr())).
+		ApplyURI(fmt.Sprintf("mongodb://%s%s/?replicaSet=rs0&authSource=admin", creds, l.Addr())).
 		SetMaxPoolSize(256))
 	if err != nil {
 		srv.Shutdown(context.Background())
 		emb.Close()
 		return nil, err
 	}
-	return &wireTarget{embedded: emb, srv: srv, client: client}, nil
+	return &wireTarget{name: name, embedded: emb, srv: srv, client: client}, nil
 }
 
-func (w *wireTarget) Name() string { return "concord-wire" }
+// The user of the authenticated wire target.
+var (
+	benchUser     = auth.UserName{User: "bench", DB: "admin"}
+	benchPassword = "bench-password"
+)
+
+// connectionSetup measures how long a new client takes to connect, authenticate when the target requires it,
+// and answer a ping, as the mean of n clients made one after another.
+func (w *wireTarget) connectionSetup(ctx context.Context, n int) (time.Duration, error) {
+	creds := ""
+	if w.srv.Auth {
+		creds = benchUser.User + ":" + benchPassword + "@"
+	}
+	start := time.Now()
+	for range n {
+		c, err := mongo.Connect(options.Client().
+			ApplyURI(fmt.Sprintf("mongodb://%s%s/?replicaSet=rs0&authSource=admin&maxPoolSize=1", creds, w.srv.Addr)))
+		if err != nil {
+			return 0, err
+		}
+		// A write checks out a pooled connection, which authenticates; ping could use the monitor's.
+		_, err = c.Database("bench").Collection("setup").InsertOne(ctx, bson.D{})
+		c.Disconnect(ctx)
+		if err != nil {
+			return 0, err
+		}
+	}
+	return time.Since(start) / time.Duration(n), nil
+}
+
+func (w *wireTarget) Name() string { return w.name }
 
 func (w *wireTarget) Close() {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)

@@ -2,9 +2,11 @@ package cli
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"flag"
 	"fmt"
+	"log"
 	"log/slog"
 	"net"
 	"net/http"
@@ -14,6 +16,7 @@ import (
 	"time"
 
 	"github.com/concorddb/concord"
+	"github.com/concorddb/concord/certs"
 	"github.com/concorddb/concord/internal/mongolog"
 	"github.com/concorddb/concord/monitor"
 	"github.com/concorddb/concord/pgserver"
@@ -42,6 +45,12 @@ func Serve(args []string) error {
 	pgAddr := fs.String("pg-addr", DefaultPGAddr, "TCP address for the PostgreSQL protocol, host:port (\"\" turns it off)")
 	logLevel := fs.String("log-level", "info", "least severity logged on stderr as mongod's JSON lines: debug, info, warn or error")
 	httpAddr := fs.String("http-addr", monitor.DefaultAddr, "HTTP address of /metrics, /healthz and the dashboard; \"\" turns it off")
+	requireAuth := fs.Bool("auth", false, "require every client to authenticate (SCRAM) and enforce the users' roles, as mongod --auth")
+	tlsCert := fs.String("tls-cert", "", "PEM certificate chain of the server: serve TLS only (1.2 or later) and refuse plaintext")
+	tlsKey := fs.String("tls-key", "", "PEM private key of --tls-cert")
+	tlsCA := fs.String("tls-ca", "", "PEM CA certificates: require client certificates signed by them (needs --tls-cert)")
+	maxConns := fs.Int("max-conns", 0, "refuse connections past this many open ones (mongod's maxIncomingConnections; 0: no bound)")
+	idleTimeout := fs.Duration("auth-idle-timeout", time.Minute, "with --auth, close a connection that has not authenticated and is idle this long (0: never)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
@@ -57,6 +66,14 @@ func Serve(args []string) error {
 		return fmt.Errorf("--log-level: %w", err)
 	}
 	logger := slog.New(mongolog.NewHandler(os.Stderr, level))
+	var tlsFiles *certs.Files
+	if *tlsCert != "" || *tlsKey != "" || *tlsCA != "" {
+		f, err := certs.Load(certs.Config{CertFile: *tlsCert, KeyFile: *tlsKey, CAFile: *tlsCA})
+		if err != nil {
+			return err
+		}
+		tlsFiles = f
+	}
 
 	tuneRuntime()
 	db, err := concord.Open(*dir, nil)
@@ -81,7 +98,21 @@ func Serve(args []string) error {
 		adv = defaultAdvertise(*addr, l.Addr())
 	}
 	srv := &server.Server{DB: db, ReplSetName: *replSet, AdvertiseAddr: adv, Logger: logger,
-		ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelError)}
+		ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelError),
+		Auth:     *requireAuth, MaxConns: *maxConns}
+	if *requireAuth {
+		srv.UnauthenticatedIdleTimeout = *idleTimeout
+	}
+	if tlsFiles != nil {
+		l = tls.NewListener(l, tlsFiles.TLSConfig())
+		hup := make(chan os.Signal, 1)
+		signal.Notify(hup, syscall.SIGHUP)
+		defer func() {
+			signal.Stop(hup)
+			close(hup)
+		}()
+		go reloadOnHUP(hup, tlsFiles, slog.NewLogLogger(logger.Handler(), slog.LevelInfo))
+	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -185,4 +216,16 @@ func flagSet(fs *flag.FlagSet, name string) bool {
 	set := false
 	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
 	return set
+}
+
+// reloadOnHUP reads the TLS files again at every SIGHUP until hup is closed or stopped; a failed reload keeps
+// the certificates in use.
+func reloadOnHUP(hup <-chan os.Signal, f *certs.Files, logger *log.Logger) {
+	for range hup {
+		if err := f.Reload(); err != nil {
+			logger.Printf("SIGHUP: %v; keeping the certificates in use", err)
+			continue
+		}
+		logger.Printf("SIGHUP: TLS certificates reloaded")
+	}
 }

@@ -85,6 +85,11 @@ const (
 	Location40324                            Code = 40324
 	ProtocolError                            Code = 17
 	Unauthorized                             Code = 13
+	UserNotFound                             Code = 11
+	AuthenticationFailed                     Code = 18
+	RoleNotFound                             Code = 31
+	MechanismUnavailable                     Code = 334
+	UserAlreadyExists                        Code = 51003
 	SystemCollectionInTransaction            Code = 50791
 	UnsupportedOpQueryCommand                Code = 352
 	CommandFailed                            Code = 125
@@ -176,6 +181,11 @@ var table = map[Code]info{
 	Location40324:                            {name: "Location40324"},
 	ProtocolError:                            {name: "ProtocolError"},
 	Unauthorized:                             {name: "Unauthorized"},
+	UserNotFound:                             {name: "UserNotFound"},
+	AuthenticationFailed:                     {name: "AuthenticationFailed"},
+	RoleNotFound:                             {name: "RoleNotFound"},
+	MechanismUnavailable:                     {name: "MechanismUnavailable"},
+	UserAlreadyExists:                        {name: "Location51003"},
 	SystemCollectionInTransaction:            {name: "Location50791"},
 	UnsupportedOpQueryCommand:                {name: "UnsupportedOpQueryCommand"},
 	CommandFailed:                            {name: "CommandFailed"},

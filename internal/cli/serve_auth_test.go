@@ -1,0 +1,98 @@
+package cli
+
+import (
+	"context"
+	"crypto/tls"
+	"net"
+	"os"
+	"syscall"
+	"testing"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"github.com/concorddb/concord/certs/certstest"
+)
+
+// TestServe_AuthTLS runs `concord serve --auth --tls-cert --tls-key`: the first user is created through the
+// localhost exception over TLS, then used for CRUD; plaintext is refused; SIGHUP reloads the certificate.
+func TestServe_AuthTLS(t *testing.T) {
+	ca := certstest.NewCA(t, "ca")
+	certFile, keyFile := ca.Issue(t, "server", "127.0.0.1")
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	done := make(chan error, 1)
+	go func() {
+		done <- Serve([]string{"--dir", t.TempDir(), "--addr", addr, "--auth", "--tls-cert", certFile, "--tls-key", keyFile})
+	}()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	connect := func(creds string, cfg *tls.Config, timeout time.Duration) *mongo.Client {
+		opts := options.Client().ApplyURI("mongodb://" + creds + addr + "/").SetServerSelectionTimeout(timeout)
+		if cfg != nil {
+			opts.SetTLSConfig(cfg)
+		}
+		c, err := mongo.Connect(opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { c.Disconnect(context.Background()) })
+		return c
+	}
+	anon := connect("", &tls.Config{RootCAs: ca.Pool}, 10*time.Second)
+	if err := anon.Database("admin").RunCommand(ctx, bson.D{{Key: "createUser", Value: "admin"}, {Key: "pwd", Value: "pw"}, {Key: "roles", Value: bson.A{"root"}}}).Err(); err != nil {
+		t.Fatalf("createUser through the localhost exception: %v", err)
+	}
+	admin := connect("admin:pw@", &tls.Config{RootCAs: ca.Pool}, 5*time.Second)
+	coll := admin.Database("shop").Collection("orders")
+	if _, err := coll.InsertOne(ctx, bson.D{{Key: "_id", Value: 1}}); err != nil {
+		t.Fatalf("authenticated insert: %v", err)
+	}
+	if n, err := coll.CountDocuments(ctx, bson.D{}); err != nil || n != 1 {
+		t.Fatalf("count = %d, %v", n, err)
+	}
+	if err := connect("admin:pw@", nil, time.Second).Ping(ctx, nil); err == nil {
+		t.Error("a plaintext client was served")
+	}
+
+	next := certstest.NewCA(t, "next")
+	nextCert, nextKey := next.Issue(t, "server2", "127.0.0.1")
+	for src, dst := range map[string]string{nextCert: certFile, nextKey: keyFile} {
+		data, err := os.ReadFile(src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(dst, data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := syscall.Kill(syscall.Getpid(), syscall.SIGHUP); err != nil {
+		t.Fatal(err)
+	}
+	reloaded := false
+	for i := 0; i < 50 && !reloaded; i++ {
+		c := connect("admin:pw@", &tls.Config{RootCAs: next.Pool}, 500*time.Millisecond)
+		reloaded = c.Ping(ctx, nil) == nil
+	}
+	if !reloaded {
+		t.Error("after SIGHUP the new certificate is not served")
+	}
+
+	if err := syscall.Kill(syscall.Getpid(), syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("Serve: %v", err)
+		}
+	case <-ctx.Done():
+		t.Fatal("Serve did not return after SIGTERM")
+	}
+}
