@@ -180,7 +180,7 @@ func mergeObjects(vals []bson.RawValue) (bson.RawValue, error) {
 
 // conversionError is $convert's error when no onError is given.
 func conversionError(format string, args ...any) error {
-	return codes.New(241, format+" in $convert with no onError value", args...)
+	return codes.New(conversionFailure, format+" in $convert with no onError value", args...)
 }
 
 // convert implements $toString, $toInt, $toLong, $toDouble and $toBool.
