@@ -221,7 +221,7 @@ func (n convertExpr) eval(c *env) (bson.RawValue, error) {
 	if value.IsNullish(to) {
 		return value.Null, nil
 	}
-	op, err := convertTarget(to)
+	target, err := convertTarget(to)
 	if err != nil {
 		return bson.RawValue{}, err
 	}
@@ -231,7 +231,12 @@ func (n convertExpr) eval(c *env) (bson.RawValue, error) {
 		}
 		return value.Null, nil
 	}
-	out, err := convertTo(op, in)
+	var out bson.RawValue
+	if op, ok := convertTargets[target]; ok {
+		out, err = convertTo(op, in)
+	} else {
+		err = conversionError("Unsupported conversion from %s to %s", value.TypeNameOf(in), target)
+	}
 	if err != nil && n.onError != nil {
 		if ce, ok := codes.As(err); ok && ce.Code == conversionFailure {
 			return n.onError.eval(c)
@@ -240,8 +245,8 @@ func (n convertExpr) eval(c *env) (bson.RawValue, error) {
 	return out, err
 }
 
-// convertTarget resolves $convert's 'to': a type name or a BSON type
-// number.
+// convertTarget resolves $convert's 'to', a type name or a BSON type
+// number, to the type's name.
 func convertTarget(to bson.RawValue) (string, error) {
 	name := ""
 	switch {
@@ -263,11 +268,7 @@ func convertTarget(to bson.RawValue) (string, error) {
 	default:
 		return "", codes.New(codes.FailedToParse, "$convert's 'to' argument must be a string or number, but is %s", value.TypeNameOf(to))
 	}
-	op, ok := convertTargets[name]
-	if !ok {
-		return "", codes.New(conversionFailure, "$convert with 'to' of type %s is not supported", name)
-	}
-	return op, nil
+	return name, nil
 }
 
 // misc is $rand, $binarySize, $bsonSize, $tsSecond or $tsIncrement.

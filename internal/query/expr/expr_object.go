@@ -28,7 +28,7 @@ type fieldOp struct {
 func compileFieldOp(op string, arg bson.RawValue, scope *Scope) (node, error) {
 	n := fieldOp{op: op}
 	var fieldArg bson.RawValue
-	if op == "$getField" && arg.Type != bson.TypeEmbeddedDocument {
+	if op == "$getField" && (arg.Type != bson.TypeEmbeddedDocument || isLiteral(arg)) {
 		fieldArg = arg
 	} else {
 		if arg.Type != bson.TypeEmbeddedDocument {
@@ -81,6 +81,12 @@ func compileFieldOp(op string, arg bson.RawValue, scope *Scope) (node, error) {
 		n.input = varPath{variable: "CURRENT"}
 	}
 	return n, nil
+}
+
+// isLiteral reports whether v is {$literal: ...}.
+func isLiteral(v bson.RawValue) bool {
+	elems, err := v.Document().Elements()
+	return err == nil && len(elems) == 1 && elems[0].Key() == "$literal"
 }
 
 // eval implements node. A null or missing input gives null ($getField
