@@ -165,7 +165,12 @@ func validate(v bson.RawValue) error {
 func compile(v bson.RawValue, scope *Scope) (node, error) {
 	switch v.Type {
 	case bson.TypeString:
-		s := v.StringValue()
+		s, ok := v.StringValueOK()
+		if !ok {
+			// The driver's Validate accepts a string whose length prefix
+			// is 0 (testdata/fuzz/FuzzCompile/afb0b1ce0a075d14).
+			return nil, codes.New(codes.InvalidBSON, "invalid string in expression")
+		}
 		if strings.HasPrefix(s, "$$") {
 			return compileVariable(s[2:], scope)
 		}

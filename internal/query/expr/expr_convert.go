@@ -48,9 +48,9 @@ func convertTo(op string, v bson.RawValue) (bson.RawValue, error) {
 		case bson.TypeObjectID:
 			return v, nil
 		case bson.TypeString:
-			id, err := bson.ObjectIDFromHex(v.StringValue())
+			id, err := bson.ObjectIDFromHex(stringOf(v))
 			if err != nil {
-				return bson.RawValue{}, conversionError("Failed to parse objectId '%s'", v.StringValue())
+				return bson.RawValue{}, conversionError("Failed to parse objectId '%s'", stringOf(v))
 			}
 			return bson.RawValue{Type: bson.TypeObjectID, Value: id[:]}, nil
 		}
@@ -80,7 +80,7 @@ func toDecimal(v bson.RawValue) (bson.RawValue, error) {
 	case bson.TypeDateTime:
 		return decValue(new(big.Rat).SetInt64(v.DateTime()), 0), nil
 	case bson.TypeString:
-		s := v.StringValue()
+		s := stringOf(v)
 		d, err := bson.ParseDecimal128(s)
 		if err != nil || strings.TrimSpace(s) != s {
 			return bson.RawValue{}, conversionError("Failed to parse number '%s'", s)
@@ -127,7 +127,7 @@ func toDate(v bson.RawValue) (bson.RawValue, error) {
 		sec, _ := v.Timestamp()
 		return value.Date(int64(sec) * 1000), nil
 	case bson.TypeString:
-		s := v.StringValue()
+		s := stringOf(v)
 		for _, layout := range dateLayouts {
 			if t, err := time.Parse(layout, s); err == nil {
 				return value.Date(t.UnixMilli()), nil
@@ -251,7 +251,7 @@ func convertTarget(to bson.RawValue) (string, error) {
 	name := ""
 	switch {
 	case to.Type == bson.TypeString:
-		name = to.StringValue()
+		name = stringOf(to)
 		if _, ok := value.TypeAliases[name]; !ok {
 			return "", codes.New(codes.BadValue, "Unknown type name: %s", name)
 		}
@@ -308,9 +308,12 @@ func (n misc) eval(c *env) (bson.RawValue, error) {
 	case "$binarySize":
 		switch v.Type {
 		case bson.TypeString:
-			return value.Int32(int32(len(v.StringValue()))), nil
+			return value.Int32(int32(len(stringOf(v)))), nil
 		case bson.TypeBinary:
-			_, data := v.Binary()
+			_, data, ok := v.BinaryOK()
+			if !ok {
+				return bson.RawValue{}, codes.New(codes.InvalidBSON, "invalid BinData in $binarySize")
+			}
 			return value.Int32(int32(len(data))), nil
 		}
 		return bson.RawValue{}, codes.New(51276, "$binarySize requires a string or BinData argument, found: %s", value.TypeNameOf(v))

@@ -1,6 +1,8 @@
 package expr
 
 import (
+	"strings"
+
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/x/bsonx/bsoncore"
 
@@ -75,6 +77,9 @@ func compileFieldOp(op string, arg bson.RawValue, scope *Scope) (node, error) {
 	s, ok := fieldArg.StringValueOK()
 	if !ok || !literal && len(s) > 0 && s[0] == '$' {
 		return nil, codes.New(5654602, "%s requires 'field' to evaluate to a constant of type String, found %s", op, value.TypeNameOf(fieldArg))
+	}
+	if strings.IndexByte(s, 0) >= 0 {
+		return nil, codes.New(4161107, "%s: 'field' cannot contain an embedded null byte", op)
 	}
 	n.field = s
 	if n.input == nil {

@@ -206,7 +206,7 @@ func arrayToObject(v bson.RawValue) (bson.RawValue, error) {
 			if pair[0].Type != bson.TypeString {
 				return bson.RawValue{}, codes.New(40395, "$arrayToObject requires an array of key-value pairs, where the key must be of type string. Found key type: %s", value.TypeNameOf(pair[0]))
 			}
-			if err := set(pair[0].StringValue(), pair[1]); err != nil {
+			if err := set(stringOf(pair[0]), pair[1]); err != nil {
 				return bson.RawValue{}, err
 			}
 		case bson.TypeEmbeddedDocument:
@@ -223,7 +223,7 @@ func arrayToObject(v bson.RawValue) (bson.RawValue, error) {
 			if k.Type != bson.TypeString {
 				return bson.RawValue{}, codes.New(40394, "$arrayToObject requires an object with keys 'k' and 'v', where the value of 'k' must be of type string. Found type: %s", value.TypeNameOf(k))
 			}
-			if err := set(k.StringValue(), val); err != nil {
+			if err := set(stringOf(k), val); err != nil {
 				return bson.RawValue{}, err
 			}
 		default:

@@ -45,6 +45,14 @@ func namedArgs(op string, arg bson.RawValue, scope *Scope, required, optional []
 	return out, nil
 }
 
+// stringOf returns a string value's text, "" for a malformed one (the
+// driver's Validate accepts a zero length prefix, which StringValue
+// would panic on).
+func stringOf(v bson.RawValue) string {
+	s, _ := v.StringValueOK()
+	return s
+}
+
 // contains reports whether s is in list.
 func contains(list []string, s string) bool {
 	for _, e := range list {
@@ -95,7 +103,7 @@ func (n trim) eval(c *env) (bson.RawValue, error) {
 		if cv.Type != bson.TypeString {
 			return bson.RawValue{}, codes.New(50700, "%s requires 'chars' to be a string, found: %s", n.op, value.TypeNameOf(cv))
 		}
-		chars = cv.StringValue()
+		chars = stringOf(cv)
 	}
 	if value.IsNullish(in) {
 		return value.Null, nil
@@ -103,7 +111,7 @@ func (n trim) eval(c *env) (bson.RawValue, error) {
 	if in.Type != bson.TypeString {
 		return bson.RawValue{}, codes.New(50699, "%s requires its input to be a string, got %s (of type %s) instead.", n.op, FormatScalar(in), value.TypeNameOf(in))
 	}
-	s := in.StringValue()
+	s := stringOf(in)
 	if n.left {
 		s = strings.TrimLeft(s, chars)
 	}
@@ -152,7 +160,7 @@ func (n indexOf) eval(c *env) (bson.RawValue, error) {
 	if vals[1].Type != bson.TypeString {
 		return bson.RawValue{}, codes.New(subCode, "%s requires a string as the second argument, found: %s", n.op, value.TypeNameOf(vals[1]))
 	}
-	s, sub := vals[0].StringValue(), vals[1].StringValue()
+	s, sub := stringOf(vals[0]), stringOf(vals[1])
 	length := int64(len(s))
 	if n.cp {
 		length = int64(utf8.RuneCountInString(s))
@@ -226,7 +234,7 @@ func (n replace) eval(c *env) (bson.RawValue, error) {
 			return value.Null, nil
 		}
 	}
-	s, find, repl := vals[0].StringValue(), vals[1].StringValue(), vals[2].StringValue()
+	s, find, repl := stringOf(vals[0]), stringOf(vals[1]), stringOf(vals[2])
 	if n.all {
 		return value.String(strings.ReplaceAll(s, find, repl)), nil
 	}
@@ -275,7 +283,7 @@ func (n regexOp) eval(c *env) (bson.RawValue, error) {
 	switch rv.Type {
 	case 0, bson.TypeNull, bson.TypeUndefined:
 	case bson.TypeString:
-		pattern = rv.StringValue()
+		pattern = stringOf(rv)
 	case bson.TypeRegex:
 		p, o := value.CStrings(rv.Value)
 		pattern, options = string(p), string(o)
@@ -288,7 +296,7 @@ func (n regexOp) eval(c *env) (bson.RawValue, error) {
 		if options != "" {
 			return bson.RawValue{}, codes.New(51107, "%s found regex option(s) specified in both 'regex' and 'option' fields", n.op)
 		}
-		options = ov.StringValue()
+		options = stringOf(ov)
 	default:
 		return bson.RawValue{}, codes.New(51106, "%s needs 'options' to be of type string", n.op)
 	}
@@ -305,7 +313,7 @@ func (n regexOp) eval(c *env) (bson.RawValue, error) {
 	if err != nil {
 		return bson.RawValue{}, err
 	}
-	s := in.StringValue()
+	s := stringOf(in)
 	switch n.op {
 	case "$regexMatch":
 		return value.Bool(re.MatchString(s)), nil

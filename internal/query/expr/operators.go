@@ -83,6 +83,12 @@ func init() {
 		"$avg":          compileFixed(-1),
 		"$min":          compileFixed(-1),
 		"$max":          compileFixed(-1),
+		"$stdDevPop":    compileFixed(-1),
+		"$stdDevSamp":   compileFixed(-1),
+
+		// accumulator_n.go: percentiles in expression position.
+		"$median":     compilePercentileExpr,
+		"$percentile": compilePercentileExpr,
 
 		// expr_slice.go: more arrays.
 		"$slice":         compileArrayOp(2, 3),
