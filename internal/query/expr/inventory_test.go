@@ -68,8 +68,7 @@ var mongoAccumulators = []string{
 // each of them.
 var missingExpressionOperators = []string{
 	"$accumulator", "$function", // server-side JavaScript
-	"$dateAdd", "$dateDiff", "$dateFromParts", "$dateFromString", "$dateSubtract", "$dateToParts", "$dateTrunc",
-	"$meta", "$sampleRate", "$toHashedIndexKey", "$toUUID",
+	"$dateFromString", "$meta", "$sampleRate", "$toHashedIndexKey", "$toUUID",
 }
 
 // missingAccumulators are the accumulators of mongoAccumulators Concord

@@ -153,6 +153,14 @@ func init() {
 		"$isoDayOfWeek": compileDatePart,
 		"$dateToString": compileDateToString,
 
+		// expr_date_math.go: date arithmetic and parts.
+		"$dateAdd":       compileDateMath,
+		"$dateSubtract":  compileDateMath,
+		"$dateDiff":      compileDateMath,
+		"$dateTrunc":     compileDateMath,
+		"$dateFromParts": compileDateParts,
+		"$dateToParts":   compileDateParts,
+
 		// expr_string.go: strings.
 		"$concat":      compileStringOp(-1),
 		"$toLower":     compileStringOp(1),
