@@ -68,7 +68,7 @@ var mongoAccumulators = []string{
 // each of them.
 var missingExpressionOperators = []string{
 	"$accumulator", "$function", // server-side JavaScript
-	"$dateFromString", "$meta", "$sampleRate", "$toHashedIndexKey", "$toUUID",
+	"$meta", "$sampleRate", "$toHashedIndexKey", "$toUUID",
 }
 
 // missingAccumulators are the accumulators of mongoAccumulators Concord

@@ -161,6 +161,9 @@ func init() {
 		"$dateFromParts": compileDateParts,
 		"$dateToParts":   compileDateParts,
 
+		// expr_date_parse.go: parsing dates.
+		"$dateFromString": compileDateFromString,
+
 		// expr_string.go: strings.
 		"$concat":      compileStringOp(-1),
 		"$toLower":     compileStringOp(1),
