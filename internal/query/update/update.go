@@ -15,9 +15,10 @@ import (
 	"go.mongodb.org/mongo-driver/v2/x/bsonx/bsoncore"
 )
 
-// Update is a compiled update: either an operator document ({$set: ...,
-// $inc: ...}) or a replacement document. It is immutable after
-// Compile and safe for concurrent use by many goroutines.
+// Update is a compiled update: an operator document ({$set: ...,
+// $inc: ...}), a replacement document or an update pipeline
+// ([{$set: ...}]). It is immutable after Compile (or CompilePipeline) and
+// safe for concurrent use by many goroutines.
 //
 // Operator updates are compiled into a tree keyed by path component, the
 // shape MongoDB 5+ uses: at every level children are applied in
