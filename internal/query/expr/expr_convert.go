@@ -1,6 +1,7 @@
 package expr
 
 import (
+	"encoding/hex"
 	"math"
 	"math/big"
 	"math/rand/v2"
@@ -8,13 +9,14 @@ import (
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/x/bsonx/bsoncore"
 
 	"github.com/concorddb/concord/internal/codes"
 	"github.com/concorddb/concord/internal/query/value"
 )
 
 // This file holds $convert and the $to* shorthands that expr_array.go's
-// convert does not: $toDecimal, $toObjectId and $toDate.
+// convert does not: $toDecimal, $toObjectId, $toDate and $toUUID.
 // https://www.mongodb.com/docs/manual/reference/operator/aggregation/convert/
 
 // conversionFailure is MongoDB's ConversionFailure, the code of a
@@ -57,8 +59,30 @@ func convertTo(op string, v bson.RawValue) (bson.RawValue, error) {
 		return bson.RawValue{}, conversionError("Unsupported conversion from %s to objectId", value.TypeNameOf(v))
 	case "$toDate":
 		return toDate(v)
+	case "$toUUID":
+		return toUUID(v)
 	}
 	return convert(op, v)
+}
+
+// toUUID is $toUUID: a UUID's canonical text (8-4-4-4-12 hex digits)
+// becomes BinData of subtype 4.
+func toUUID(v bson.RawValue) (bson.RawValue, error) {
+	if v.Type == bson.TypeBinary {
+		if sub, data, ok := v.BinaryOK(); ok && sub == bson.TypeBinaryUUID && len(data) == 16 {
+			return v, nil
+		}
+	}
+	s, ok := v.StringValueOK()
+	if v.Type != bson.TypeString || !ok {
+		return bson.RawValue{}, conversionError("Unsupported conversion from %s to UUID", value.TypeNameOf(v))
+	}
+	hexDigits := strings.ReplaceAll(s, "-", "")
+	data, err := hex.DecodeString(hexDigits)
+	if err != nil || len(s) != 36 || len(data) != 16 || s[8] != '-' || s[13] != '-' || s[18] != '-' || s[23] != '-' {
+		return bson.RawValue{}, conversionError("Failed to parse UUID '%s'", s)
+	}
+	return bson.RawValue{Type: bson.TypeBinary, Value: bsoncore.AppendBinary(nil, bson.TypeBinaryUUID, data)}, nil
 }
 
 // toDecimal is $toDecimal: doubles keep 15 significant digits, as

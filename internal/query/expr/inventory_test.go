@@ -68,7 +68,7 @@ var mongoAccumulators = []string{
 // each of them.
 var missingExpressionOperators = []string{
 	"$accumulator", "$function", // server-side JavaScript
-	"$meta", "$sampleRate", "$toHashedIndexKey", "$toUUID",
+	"$meta", "$sampleRate", "$toHashedIndexKey",
 }
 
 // missingAccumulators are the accumulators of mongoAccumulators Concord

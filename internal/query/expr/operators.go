@@ -122,6 +122,7 @@ func init() {
 		"$toDecimal":   compileTo,
 		"$toObjectId":  compileTo,
 		"$toDate":      compileTo,
+		"$toUUID":      compileTo,
 		"$rand":        compileMisc,
 		"$binarySize":  compileMisc,
 		"$bsonSize":    compileMisc,
