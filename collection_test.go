@@ -461,10 +461,14 @@ func TestCollection_Update_RejectsWrongDocumentKind(t *testing.T) {
 		{"FindOneAndReplace operators", func() error {
 			return coll.FindOneAndReplace(ctx, d("_id", 1), d("$set", d("name", "x"))).Err()
 		}, 2, "replacement document cannot contain keys beginning with '$'"},
-		{"pipeline update", func() error {
-			_, err := coll.UpdateOne(ctx, nil, bson.A{d("$set", d("a", 1))})
+		{"pipeline update with $match", func() error {
+			_, err := coll.UpdateOne(ctx, nil, bson.A{d("$match", d())})
 			return err
-		}, 9, "pipeline-style updates are not supported; use update operators"},
+		}, 72, "$match is not allowed to be used within an update"},
+		{"pipeline update with arrayFilters", func() error {
+			_, err := coll.UpdateOne(ctx, nil, bson.A{d("$set", d("a", 1))}, &concord.UpdateOptions{ArrayFilters: []any{d("x", 1)}})
+			return err
+		}, 9, "arrayFilters may not be specified for pipeline-style updates"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

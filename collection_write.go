@@ -107,7 +107,7 @@ func (c *Collection) update(ctx context.Context, filter, update any, multi bool,
 	if spec.Filter, err = toFilter(filter); err != nil {
 		return nil, err
 	}
-	if spec.Update, err = toUpdate(update); err != nil {
+	if spec.Update, spec.Pipeline, err = toUpdate(update); err != nil {
 		return nil, err
 	}
 	if spec.ArrayFilters, err = toDocs(o.ArrayFilters, "array filter"); err != nil {
@@ -196,7 +196,7 @@ func (c *Collection) FindOneAndUpdate(ctx context.Context, filter, update any, o
 	if err != nil {
 		return &SingleResult{err: err}
 	}
-	if spec.Update, err = toUpdate(update); err != nil {
+	if spec.Update, spec.Pipeline, err = toUpdate(update); err != nil {
 		return &SingleResult{err: err}
 	}
 	if spec.ArrayFilters, err = toDocs(o.ArrayFilters, "array filter"); err != nil {

@@ -160,13 +160,26 @@ func rawArrayStages(arr bson.Raw) ([]bson.Raw, error) {
 	return stages, nil
 }
 
-// toUpdate encodes an update document and rejects a replacement document,
-// as the driver does before anything is sent: an update must start with an
-// operator. Pipeline-style updates (arrays) are not supported.
-func toUpdate(v any) (bson.Raw, error) {
-	if isArray(v) {
-		return nil, codes.New(codes.FailedToParse, "pipeline-style updates are not supported; use update operators")
+// toUpdate encodes an update: an update document, which must start with
+// an operator (a replacement document is rejected, as the driver does
+// before anything is sent), or the stages of a pipeline-style update (a
+// slice or bson.RawArray of stage documents), returned as pipeline.
+func toUpdate(v any) (doc bson.Raw, pipeline []bson.Raw, err error) {
+	if _, raw := v.(bson.RawArray); raw || isArray(v) {
+		if pipeline, err = toPipeline(v); err != nil {
+			return nil, nil, err
+		}
+		if pipeline == nil {
+			pipeline = []bson.Raw{}
+		}
+		return nil, pipeline, nil
 	}
+	d, err := toUpdateDoc(v)
+	return d, nil, err
+}
+
+// toUpdateDoc encodes an update document and rejects a replacement.
+func toUpdateDoc(v any) (bson.Raw, error) {
 	d, err := toDoc(v, "update")
 	if err != nil {
 		return nil, err

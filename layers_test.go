@@ -100,7 +100,7 @@ var queryLayers = map[string][]string{
 	"filter":     {"value", "expr"},
 	"order":      {"value"},
 	"projection": {"value", "expr", "filter"},
-	"update":     {"value", "filter"},
+	"update":     {"value", "filter", "agg"}, // agg for pipeline-style updates
 	"agg":        {"value", "expr", "filter", "order"},
 }
 

@@ -105,8 +105,9 @@ func runFindAndModify(ctx context.Context, s *Server, req *Request, a *cmdArgs, 
 	switch {
 	case remove:
 		res = coll.FindOneAndDelete(ctx, query, &concord.FindOneAndDeleteOptions{Sort: sort, Projection: projection})
-	case update.Type == bson.TypeArray:
-		return nil, false, codes.New(codes.FailedToParse, "pipeline-style updates are not supported")
+	case update.Type == bson.TypeArray: // a pipeline-style update
+		res = coll.FindOneAndUpdate(ctx, query, bson.RawArray(update.Value), &concord.FindOneAndUpdateOptions{
+			ReturnDocument: returnDoc, Upsert: upsert, Sort: sort, Projection: projection, ArrayFilters: arrayFilters})
 	case isReplacement(update.Document()):
 		if arrayFilters != nil {
 			return nil, false, codes.New(codes.FailedToParse, "arrayFilters may not be specified for replacement-style updates")

@@ -125,19 +125,20 @@ func isReplacement(u bson.Raw) bool {
 
 // run executes the statement on coll.
 func (st *updateStatement) run(ctx context.Context, coll *concord.Collection) (*concord.UpdateResult, error) {
-	if st.u.Type == bson.TypeArray {
-		return nil, codes.New(codes.FailedToParse, "pipeline-style updates are not supported")
-	}
-	u := st.u.Document()
 	var sort any
 	if st.sort != nil {
 		sort = st.sort
 	}
-	if isReplacement(u) {
+	var u any
+	if st.u.Type == bson.TypeArray {
+		u = bson.RawArray(st.u.Value) // a pipeline-style update
+	} else if doc := st.u.Document(); !isReplacement(doc) {
+		u = doc
+	} else {
 		if st.multi {
 			return nil, codes.New(codes.FailedToParse, "multi update is not supported for replacement-style update")
 		}
-		return coll.ReplaceOne(ctx, st.q, u, &concord.ReplaceOptions{Upsert: st.upsert, Sort: sort})
+		return coll.ReplaceOne(ctx, st.q, doc, &concord.ReplaceOptions{Upsert: st.upsert, Sort: sort})
 	}
 	opts := &concord.UpdateOptions{Upsert: st.upsert, ArrayFilters: st.arrayFilters, Sort: sort}
 	if st.multi {

@@ -3,6 +3,7 @@ package engine
 import (
 	"sync"
 
+	"github.com/concorddb/concord/internal/codes"
 	"github.com/concorddb/concord/internal/query/update"
 	"go.mongodb.org/mongo-driver/v2/bson"
 )
@@ -26,6 +27,19 @@ const (
 type updateCache struct {
 	mu sync.RWMutex
 	m  map[string]*update.Update
+}
+
+// compileSpec compiles a statement's update: the pipeline of a
+// pipeline-style update (not cached; arrayFilters are refused with it, as
+// mongod does) or the update document.
+func (c *updateCache) compileSpec(spec bson.Raw, pipeline, arrayFilters []bson.Raw) (*update.Update, error) {
+	if pipeline == nil {
+		return c.compile(spec, arrayFilters)
+	}
+	if len(arrayFilters) > 0 {
+		return nil, codes.New(codes.FailedToParse, "arrayFilters may not be specified for pipeline-style updates")
+	}
+	return update.CompilePipeline(pipeline)
 }
 
 // compile returns the compiled update, from the cache when the same bytes

@@ -16,8 +16,11 @@ import (
 // document.
 type FindAndModifySpec struct {
 	Filter, Sort, Update, Fields bson.Raw
-	ArrayFilters                 []bson.Raw
-	Remove, Upsert, ReturnNew    bool
+	// Pipeline holds the stages of a pipeline-style update; when it is
+	// not nil, Update is not used.
+	Pipeline                  []bson.Raw
+	ArrayFilters              []bson.Raw
+	Remove, Upsert, ReturnNew bool
 }
 
 // FindAndModifyResult is lastErrorObject plus value: Doc is the pre-image
@@ -59,7 +62,7 @@ func (e *Engine) FindAndModify(ctx context.Context, t *Txn, ns Namespace, spec F
 		}
 		var u *update.Update
 		if !spec.Remove {
-			if u, err = e.updates.compile(spec.Update, spec.ArrayFilters); err != nil {
+			if u, err = e.updates.compileSpec(spec.Update, spec.Pipeline, spec.ArrayFilters); err != nil {
 				return err
 			}
 		}
@@ -131,7 +134,7 @@ func (o *op) findAndModify(ns Namespace, spec FindAndModifySpec, f *filter.Filte
 	}
 	var ur UpdateResult
 	var newDoc bson.Raw
-	if err := o.upsert(ns, UpdateSpec{Filter: spec.Filter, Update: spec.Update, ArrayFilters: spec.ArrayFilters, Upsert: true}, u, &ur, &newDoc); err != nil {
+	if err := o.upsert(ns, UpdateSpec{Filter: spec.Filter, Update: spec.Update, Pipeline: spec.Pipeline, ArrayFilters: spec.ArrayFilters, Upsert: true}, u, &ur, &newDoc); err != nil {
 		return err
 	}
 	res.N = 1

@@ -18,9 +18,12 @@ import (
 // UpdateSpec is one update statement.
 type UpdateSpec struct {
 	Filter, Update bson.Raw
-	ArrayFilters   []bson.Raw
-	Upsert, Multi  bool
-	Sort           bson.Raw // updateOne's optional sort
+	// Pipeline holds the stages of a pipeline-style update; when it is
+	// not nil, Update is not used.
+	Pipeline      []bson.Raw
+	ArrayFilters  []bson.Raw
+	Upsert, Multi bool
+	Sort          bson.Raw // updateOne's optional sort
 }
 
 // UpdateResult is the outcome of one update statement. UpsertedID has Type 0
@@ -65,7 +68,7 @@ func (e *Engine) Update(ctx context.Context, t *Txn, ns Namespace, spec UpdateSp
 			}
 			f = qf
 		}
-		u, err := e.updates.compile(spec.Update, spec.ArrayFilters)
+		u, err := e.updates.compileSpec(spec.Update, spec.Pipeline, spec.ArrayFilters)
 		if err != nil {
 			return err
 		}

@@ -70,14 +70,7 @@ func compileGroup(name string, arg bson.RawValue, scope *expr.Scope) (stage, err
 			return nil, codes.New(40238, "The field '%s' must specify one accumulator", k)
 		}
 		accName := accElems[0].Key()
-		mk, ok := expr.AccumulatorFor(accName)
-		if !ok {
-			return nil, codes.New(15952, "unknown group operator '%s'", accName)
-		}
 		accArg := accElems[0].Value()
-		if accArg.Type == bson.TypeArray {
-			return nil, codes.New(40237, "The %s accumulator is a unary operator", accName)
-		}
 		if accName == "$count" {
 			d, ok := accArg.DocumentOK()
 			if !ok || len(d) > 5 {
@@ -85,7 +78,7 @@ func compileGroup(name string, arg bson.RawValue, scope *expr.Scope) (stage, err
 			}
 			accArg = bson.RawValue{Type: bson.TypeNull}
 		}
-		argExpr, err := expr.CompileIn(accArg, scope)
+		mk, argExpr, err := expr.CompileAccumulator(accName, accArg, scope)
 		if err != nil {
 			return nil, err
 		}

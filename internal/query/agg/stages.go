@@ -10,6 +10,7 @@ var stageCompilers map[string]stageCompiler
 func init() {
 	stageCompilers = map[string]stageCompiler{
 		"$addFields":   compileAddFields,   // stage_project.go
+		"$bucket":      compileBucket,      // stage_bucket.go
 		"$count":       compileCount,       // stage_basic.go
 		"$facet":       compileFacet,       // stage_facet.go
 		"$group":       compileGroup,       // stage_group.go
@@ -17,6 +18,7 @@ func init() {
 		"$lookup":      compileLookup,      // stage_lookup.go
 		"$match":       compileMatch,       // stage_basic.go
 		"$project":     compileProject,     // stage_project.go
+		"$redact":      compileRedact,      // stage_redact.go
 		"$replaceRoot": compileReplaceRoot, // stage_basic.go
 		"$replaceWith": compileReplaceRoot, // stage_basic.go
 		"$sample":      compileSample,      // stage_union.go

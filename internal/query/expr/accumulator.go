@@ -66,14 +66,8 @@ func partialField(p bson.RawValue, k string) bson.RawValue {
 	return v
 }
 
-// AccumulatorFor returns the constructor of the named accumulator ("$sum",
-// "$push", ...), which runs once per group, or false for an unknown name.
-func AccumulatorFor(name string) (func() Accumulator, bool) {
-	mk, ok := accumulators[name]
-	return mk, ok
-}
-
-// accumulators maps accumulator names to constructors.
+// accumulators maps the names of the accumulators whose argument is one
+// expression to their constructors (CompileAccumulator).
 var accumulators = map[string]func() Accumulator{
 	"$sum":          func() Accumulator { return &accSum{sum: number{kind: kindInt}} },
 	"$avg":          func() Accumulator { return &accSum{sum: number{kind: kindInt}, avg: true} },

@@ -1,6 +1,7 @@
 // Package expr compiles and evaluates MongoDB aggregation expressions
-// ("$a.b", "$$ROOT", {$add: [...]}, ...) and holds the $group accumulators,
-// which the expression operators $sum, $avg, $min and $max share.
+// ("$a.b", "$$ROOT", {$add: [...]}, ...) and holds the $group accumulators
+// (CompileAccumulator), which the expression operators $sum, $avg, $min,
+// $max, $stdDevPop, $stdDevSamp, $median and $percentile share.
 //
 // An Expr is compiled once and evaluated against raw documents with a frame
 // of user variables (Vars), declared at compile time by a Scope so that an

@@ -126,6 +126,16 @@ func (e *Expr) EvalIn(doc bson.Raw, vars *Vars) (bson.RawValue, error) {
 	return e.node.eval(c)
 }
 
+// EvalCurrent is EvalIn with $$CURRENT bound to current, a document
+// inside root (as $redact descends into sub-documents).
+func (e *Expr) EvalCurrent(root, current bson.Raw, vars *Vars) (bson.RawValue, error) {
+	if e == nil || e.node == nil {
+		return bson.RawValue{}, nil
+	}
+	c := &env{root: root, current: current, vars: vars}
+	return e.node.eval(c)
+}
+
 // Truthy reports MongoDB's truthiness of an expression result, as used by
 // $cond, $and, $or, $not, $filter and $expr: false, null, undefined,
 // missing and numeric zero are false; every other value (including empty

@@ -103,7 +103,7 @@ func (n fixed) eval(c *env) (bson.RawValue, error) {
 		return value.String(value.TypeNameOf(vals[0])), nil
 	case "$isNumber":
 		return value.Bool(value.IsNumber(vals[0])), nil
-	case "$sum", "$avg", "$min", "$max":
+	case "$sum", "$avg", "$min", "$max", "$stdDevPop", "$stdDevSamp":
 		// With one array argument the operator folds the array's elements,
 		// otherwise it folds its arguments; $group's accumulators do the work.
 		if len(vals) == 1 && vals[0].Type == bson.TypeArray {
@@ -180,7 +180,7 @@ func mergeObjects(vals []bson.RawValue) (bson.RawValue, error) {
 
 // conversionError is $convert's error when no onError is given.
 func conversionError(format string, args ...any) error {
-	return codes.New(241, format+" in $convert with no onError value", args...)
+	return codes.New(conversionFailure, format+" in $convert with no onError value", args...)
 }
 
 // convert implements $toString, $toInt, $toLong, $toDouble and $toBool.

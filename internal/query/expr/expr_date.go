@@ -260,7 +260,7 @@ func checkDateFormat(f string) error {
 			return codes.New(18535, "Unmatched '%%' at end of format string")
 		}
 		i++
-		if !strings.ContainsRune("dGHjLmMSuUVwYzZ%", rune(f[i])) {
+		if !strings.ContainsRune("bBdGHjLmMSuUVwYzZ%", rune(f[i])) {
 			return codes.New(18536, "Invalid format character '%%%c' in format string", f[i])
 		}
 	}
@@ -277,6 +277,10 @@ func formatDate(f string, t time.Time) string {
 		}
 		i++
 		switch f[i] {
+		case 'b':
+			b.WriteString(t.Month().String()[:3])
+		case 'B':
+			b.WriteString(t.Month().String())
 		case 'd':
 			fmt.Fprintf(&b, "%02d", t.Day())
 		case 'G':

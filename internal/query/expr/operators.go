@@ -34,6 +34,33 @@ func init() {
 		"$floor":    compileUnary,
 		"$sqrt":     compileUnary,
 
+		// expr_math.go: rounding, logarithms, trigonometry, bits.
+		"$round":            compileRoundTrunc,
+		"$trunc":            compileRoundTrunc,
+		"$exp":              compileMathFunc,
+		"$ln":               compileMathFunc,
+		"$log10":            compileMathFunc,
+		"$log":              compileMathBinary,
+		"$sin":              compileMathFunc,
+		"$cos":              compileMathFunc,
+		"$tan":              compileMathFunc,
+		"$asin":             compileMathFunc,
+		"$acos":             compileMathFunc,
+		"$atan":             compileMathFunc,
+		"$atan2":            compileMathBinary,
+		"$sinh":             compileMathFunc,
+		"$cosh":             compileMathFunc,
+		"$tanh":             compileMathFunc,
+		"$asinh":            compileMathFunc,
+		"$acosh":            compileMathFunc,
+		"$atanh":            compileMathFunc,
+		"$degreesToRadians": compileMathFunc,
+		"$radiansToDegrees": compileMathFunc,
+		"$bitAnd":           compileBitwise,
+		"$bitOr":            compileBitwise,
+		"$bitXor":           compileBitwise,
+		"$bitNot":           compileBitwise,
+
 		// expr_array.go: arrays, objects, types and conversion, and the
 		// accumulators in expression position.
 		"$in":           compileFixed(2),
@@ -56,6 +83,51 @@ func init() {
 		"$avg":          compileFixed(-1),
 		"$min":          compileFixed(-1),
 		"$max":          compileFixed(-1),
+		"$stdDevPop":    compileFixed(-1),
+		"$stdDevSamp":   compileFixed(-1),
+
+		// accumulator_n.go: percentiles in expression position.
+		"$median":     compilePercentileExpr,
+		"$percentile": compilePercentileExpr,
+
+		// expr_slice.go: more arrays.
+		"$slice":         compileArrayOp(2, 3),
+		"$indexOfArray":  compileArrayOp(2, 4),
+		"$range":         compileArrayOp(2, 3),
+		"$arrayToObject": compileArrayOp(1, 1),
+		"$objectToArray": compileArrayOp(1, 1),
+		"$zip":           compileZip,
+		"$firstN":        compileNOp,
+		"$lastN":         compileNOp,
+		"$maxN":          compileNOp,
+		"$minN":          compileNOp,
+		"$sortArray":     compileSortArray,
+
+		// expr_set.go: sets.
+		"$setUnion":        compileSetOp(-1),
+		"$setIntersection": compileSetOp(-1),
+		"$setDifference":   compileSetOp(2),
+		"$setEquals":       compileSetOp(-1),
+		"$setIsSubset":     compileSetOp(2),
+		"$allElementsTrue": compileSetOp(1),
+		"$anyElementTrue":  compileSetOp(1),
+
+		// expr_object.go: fields by name.
+		"$getField":   compileFieldOp,
+		"$setField":   compileFieldOp,
+		"$unsetField": compileFieldOp,
+
+		// expr_convert.go: conversion and the miscellaneous operators.
+		"$convert":     compileConvert,
+		"$toDecimal":   compileTo,
+		"$toObjectId":  compileTo,
+		"$toDate":      compileTo,
+		"$toUUID":      compileTo,
+		"$rand":        compileMisc,
+		"$binarySize":  compileMisc,
+		"$bsonSize":    compileMisc,
+		"$tsSecond":    compileMisc,
+		"$tsIncrement": compileMisc,
 
 		// expr_cond.go: conditionals and variables.
 		"$cond":   compileCond,
@@ -82,6 +154,17 @@ func init() {
 		"$isoDayOfWeek": compileDatePart,
 		"$dateToString": compileDateToString,
 
+		// expr_date_math.go: date arithmetic and parts.
+		"$dateAdd":       compileDateMath,
+		"$dateSubtract":  compileDateMath,
+		"$dateDiff":      compileDateMath,
+		"$dateTrunc":     compileDateMath,
+		"$dateFromParts": compileDateParts,
+		"$dateToParts":   compileDateParts,
+
+		// expr_date_parse.go: parsing dates.
+		"$dateFromString": compileDateFromString,
+
 		// expr_string.go: strings.
 		"$concat":      compileStringOp(-1),
 		"$toLower":     compileStringOp(1),
@@ -93,5 +176,17 @@ func init() {
 		"$strLenBytes": compileStringOp(1),
 		"$strcasecmp":  compileStringOp(2),
 		"$split":       compileStringOp(2),
+
+		// expr_text.go: searching and rewriting strings.
+		"$trim":         compileTrim,
+		"$ltrim":        compileTrim,
+		"$rtrim":        compileTrim,
+		"$indexOfBytes": compileIndexOf,
+		"$indexOfCP":    compileIndexOf,
+		"$replaceOne":   compileReplace,
+		"$replaceAll":   compileReplace,
+		"$regexMatch":   compileRegexOp,
+		"$regexFind":    compileRegexOp,
+		"$regexFindAll": compileRegexOp,
 	}
 }

@@ -1,5 +1,6 @@
 // Package update compiles MongoDB update documents (operators such as $set,
-// $inc and $push, with arrayFilters, or a replacement document) and applies
+// $inc and $push, with arrayFilters, or a replacement document) and
+// pipeline-style updates (CompilePipeline, run by package agg), applies
 // them to raw documents, and builds the document an upsert starts from
 // (UpsertSeed).
 package update

@@ -9,14 +9,16 @@ import (
 	"time"
 
 	"github.com/concorddb/concord/internal/codes"
+	"github.com/concorddb/concord/internal/query/agg"
 	"github.com/concorddb/concord/internal/query/value"
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/x/bsonx/bsoncore"
 )
 
-// Update is a compiled update: either an operator document ({$set: ...,
-// $inc: ...}) or a replacement document. It is immutable after
-// Compile and safe for concurrent use by many goroutines.
+// Update is a compiled update: an operator document ({$set: ...,
+// $inc: ...}), a replacement document or an update pipeline
+// ([{$set: ...}]). It is immutable after Compile (or CompilePipeline) and
+// safe for concurrent use by many goroutines.
 //
 // Operator updates are compiled into a tree keyed by path component, the
 // shape MongoDB 5+ uses: at every level children are applied in
@@ -25,7 +27,10 @@ import (
 type Update struct {
 	// replacement is the replacement document; nil for an operator update.
 	replacement bson.Raw
-	root        *node
+	// pipeline is the aggregation pipeline of a pipeline-style update
+	// (CompilePipeline); nil otherwise.
+	pipeline *agg.Pipeline
+	root     *node
 	// renames lists the $rename operations; Apply resolves their source
 	// values before walking the tree.
 	renames []*operation
@@ -216,9 +221,12 @@ func (u *Update) Apply(doc bson.Raw, opts ApplyOptions) (newDoc bson.Raw, modifi
 		doc = bson.Raw{5, 0, 0, 0, 0}
 	}
 	var out []byte
-	if u.replacement != nil {
+	switch {
+	case u.pipeline != nil:
+		out, err = u.applyPipeline(doc)
+	case u.replacement != nil:
 		out, err = u.applyReplacement(doc)
-	} else {
+	default:
 		out, err = u.applyOperators(doc, opts)
 	}
 	if err != nil {
@@ -437,24 +445,30 @@ func compileReplacement(update bson.Raw, arrayFilters []bson.Raw) (*Update, erro
 // applyReplacement returns the replacement, keeping doc's _id: it is put in
 // front when the replacement has none, and a replacement _id must equal it.
 func (u *Update) applyReplacement(doc bson.Raw) ([]byte, error) {
+	return replaceKeepingID(doc, u.replacement)
+}
+
+// replaceKeepingID returns replacement as doc's new version, keeping
+// doc's _id as applyReplacement states.
+func replaceKeepingID(doc, replacement bson.Raw) ([]byte, error) {
 	oldID, hadID := lookupTop(doc, "_id")
-	newID, hasID := lookupTop(u.replacement, "_id")
+	newID, hasID := lookupTop(replacement, "_id")
 	if hasID && newID.Type == bson.TypeArray {
 		return nil, codes.New(codes.InvalidIdField, "The '_id' value cannot be of type array")
 	}
 	if !hadID {
-		return append([]byte(nil), u.replacement...), nil
+		return append([]byte(nil), replacement...), nil
 	}
 	if hasID {
 		if oldID.Type != newID.Type || !bytes.Equal(oldID.Value, newID.Value) {
 			return nil, codes.New(codes.ImmutableField, "After applying the update, the (immutable) field '_id' was found to have been altered to %s",
 				formatElement("_id", newID))
 		}
-		return append([]byte(nil), u.replacement...), nil
+		return append([]byte(nil), replacement...), nil
 	}
-	out := make([]byte, 4, len(u.replacement)+len(oldID.Value)+8)
+	out := make([]byte, 4, len(replacement)+len(oldID.Value)+8)
 	out = appendElem(out, "_id", oldID)
-	out = append(out, u.replacement[4:]...)
+	out = append(out, replacement[4:]...)
 	return finishDoc(out), nil
 }
 

@@ -1,0 +1,65 @@
+package expr_test
+
+// textCases cover expr_text.go, from the manual's pages:
+// https://www.mongodb.com/docs/manual/reference/operator/aggregation/trim/ (and ltrim, rtrim)
+// https://www.mongodb.com/docs/manual/reference/operator/aggregation/indexOfBytes/
+// https://www.mongodb.com/docs/manual/reference/operator/aggregation/indexOfCP/
+// https://www.mongodb.com/docs/manual/reference/operator/aggregation/replaceOne/ (and replaceAll)
+// https://www.mongodb.com/docs/manual/reference/operator/aggregation/regexFind/ (and regexFindAll, regexMatch)
+var textCases = []aggExprCase{
+	{"trim/whitespace", `{"$trim": {"input": "  \n good  bye \t  "}}`, `{}`, `"good  bye"`, 0},
+	{"trim/chars", `{"$trim": {"input": "ggggoodbyeeeee", "chars": "ge"}}`, `{}`, `"oodby"`, 0},
+	{"trim/chars-code-points", `{"$trim": {"input": "éaé", "chars": "é"}}`, `{}`, `"a"`, 0},
+	{"ltrim/left-only", `{"$ltrim": {"input": "  a  "}}`, `{}`, `"a  "`, 0},
+	{"rtrim/right-only", `{"$rtrim": {"input": "  a  "}}`, `{}`, `"  a"`, 0},
+	{"trim/null-input", `{"$trim": {"input": null}}`, `{}`, `null`, 0},
+	{"trim/missing-input-field", `{"$trim": {"input": "$x"}}`, `{}`, `null`, 0},
+	{"trim/null-chars", `{"$trim": {"input": "a", "chars": null}}`, `{}`, `null`, 0},
+	{"trim/number-input", `{"$trim": {"input": 1}}`, `{}`, ``, 50699},
+	{"trim/number-chars", `{"$trim": {"input": "a", "chars": 1}}`, `{}`, ``, 50700},
+	{"trim/not-object", `{"$trim": "a"}`, `{}`, ``, 50696},
+	{"trim/no-input", `{"$trim": {"chars": "a"}}`, `{}`, ``, 50695},
+	{"trim/unknown-arg", `{"$trim": {"input": "a", "x": 1}}`, `{}`, ``, 50694},
+	{"indexOfBytes/found", `{"$indexOfBytes": ["cafeteria", "e"]}`, `{}`, `3`, 0},
+	{"indexOfBytes/multibyte", `{"$indexOfBytes": ["cafétéria", "t"]}`, `{}`, `5`, 0},
+	{"indexOfBytes/start", `{"$indexOfBytes": ["cafeteria", "e", 4]}`, `{}`, `5`, 0},
+	{"indexOfBytes/end", `{"$indexOfBytes": ["cafeteria", "e", 0, 3]}`, `{}`, `-1`, 0},
+	{"indexOfBytes/start-after-end", `{"$indexOfBytes": ["cafeteria", "e", 5, 2]}`, `{}`, `-1`, 0},
+	{"indexOfBytes/start-past-length", `{"$indexOfBytes": ["abc", "", 5]}`, `{}`, `-1`, 0},
+	{"indexOfBytes/null", `{"$indexOfBytes": [null, "a"]}`, `{}`, `null`, 0},
+	{"indexOfBytes/not-string", `{"$indexOfBytes": [1, "a"]}`, `{}`, ``, 40091},
+	{"indexOfBytes/substring-not-string", `{"$indexOfBytes": ["a", null]}`, `{}`, ``, 40092},
+	{"indexOfBytes/negative-start", `{"$indexOfBytes": ["a", "a", -1]}`, `{}`, ``, 40097},
+	{"indexOfBytes/fractional-start", `{"$indexOfBytes": ["a", "a", 1.5]}`, `{}`, ``, 40096},
+	{"indexOfBytes/one-arg", `{"$indexOfBytes": ["a"]}`, `{}`, ``, 28667},
+	{"indexOfCP/multibyte", `{"$indexOfCP": ["cafétéria", "t"]}`, `{}`, `4`, 0},
+	{"indexOfCP/start", `{"$indexOfCP": ["cafétéria", "é", 4]}`, `{}`, `5`, 0},
+	{"indexOfCP/not-string", `{"$indexOfCP": [1, "a"]}`, `{}`, ``, 40093},
+	{"indexOfCP/substring-not-string", `{"$indexOfCP": ["a", 1]}`, `{}`, ``, 40094},
+	{"replaceOne/first-only", `{"$replaceOne": {"input": "blue paint blue", "find": "blue", "replacement": "red"}}`, `{}`, `"red paint blue"`, 0},
+	{"replaceAll/every", `{"$replaceAll": {"input": "blue paint blue", "find": "blue", "replacement": "red"}}`, `{}`, `"red paint red"`, 0},
+	{"replaceOne/not-found", `{"$replaceOne": {"input": "abc", "find": "x", "replacement": "y"}}`, `{}`, `"abc"`, 0},
+	{"replaceAll/null-find", `{"$replaceAll": {"input": "abc", "find": null, "replacement": "y"}}`, `{}`, `null`, 0},
+	{"replaceAll/missing-input", `{"$replaceAll": {"input": "$x", "find": "a", "replacement": "y"}}`, `{}`, `null`, 0},
+	{"replaceAll/number-input", `{"$replaceAll": {"input": 1, "find": "a", "replacement": "y"}}`, `{}`, ``, 51746},
+	{"replaceAll/number-find", `{"$replaceAll": {"input": "a", "find": 1, "replacement": "y"}}`, `{}`, ``, 51745},
+	{"replaceAll/number-replacement", `{"$replaceAll": {"input": "a", "find": "a", "replacement": 1}}`, `{}`, ``, 51744},
+	{"replaceOne/missing-replacement", `{"$replaceOne": {"input": "a", "find": "a"}}`, `{}`, ``, 51749},
+	{"regexMatch/true", `{"$regexMatch": {"input": "cafe", "regex": "^c"}}`, `{}`, `true`, 0},
+	{"regexMatch/options", `{"$regexMatch": {"input": "Cafe", "regex": "^c", "options": "i"}}`, `{}`, `true`, 0},
+	{"regexMatch/bson-regex", `{"$regexMatch": {"input": "Cafe", "regex": {"$regularExpression": {"pattern": "^c", "options": "i"}}}}`, `{}`, `true`, 0},
+	{"regexMatch/null-input", `{"$regexMatch": {"input": null, "regex": "a"}}`, `{}`, `false`, 0},
+	{"regexMatch/options-twice", `{"$regexMatch": {"input": "a", "regex": {"$regularExpression": {"pattern": "a", "options": "i"}}, "options": "m"}}`, `{}`, ``, 51107},
+	{"regexMatch/number-input", `{"$regexMatch": {"input": 1, "regex": "a"}}`, `{}`, ``, 51104},
+	{"regexMatch/number-regex", `{"$regexMatch": {"input": "a", "regex": 1}}`, `{}`, ``, 51105},
+	{"regexMatch/number-options", `{"$regexMatch": {"input": "a", "regex": "a", "options": 1}}`, `{}`, ``, 51106},
+	{"regexMatch/bad-pattern", `{"$regexMatch": {"input": "a", "regex": "("}}`, `{}`, ``, 51091},
+	{"regexFind/captures", `{"$regexFind": {"input": "cafétéria x", "regex": "(t)(é)(z)?"}}`, `{}`, `{"match": "té", "idx": 4, "captures": ["t", "é", null]}`, 0},
+	{"regexFind/none", `{"$regexFind": {"input": "abc", "regex": "x"}}`, `{}`, `null`, 0},
+	{"regexFind/null-regex", `{"$regexFind": {"input": "abc", "regex": null}}`, `{}`, `null`, 0},
+	{"regexFindAll/all", `{"$regexFindAll": {"input": "a1b22", "regex": "[0-9]+"}}`, `{}`, `[{"match": "1", "idx": 1, "captures": []}, {"match": "22", "idx": 3, "captures": []}]`, 0},
+	{"regexFindAll/null-input", `{"$regexFindAll": {"input": null, "regex": "a"}}`, `{}`, `[]`, 0},
+	{"regexFindAll/no-regex", `{"$regexFindAll": {"input": "a"}}`, `{}`, ``, 31022},
+}
+
+func init() { aggExprCases = append(aggExprCases, textCases...) }
