@@ -51,6 +51,9 @@ type Command struct {
 	// Retryable marks a retryable write (insert, update, delete, findAndModify): core deduplicates it by
 	// (lsid, txnNumber) and returns the stored reply to a retry.
 	Retryable bool
+	// TestOnly marks a test command (configureFailPoint): it exists only when Server.EnableTestCommands is
+	// set, and is CommandNotFound otherwise, as in a mongod started without enableTestCommands.
+	TestOnly bool
 	// Counter is "" for commands counted in opcounters.command, or "none" for commands that count themselves
 	// in the engine (find, getMore, insert, update, delete).
 	Counter string

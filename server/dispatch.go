@@ -39,6 +39,10 @@ type invocation struct {
 	req  *Request
 	// commitOrAbort is set for commitTransaction and abortTransaction, whose labels follow their own rule.
 	commitOrAbort bool
+	// labelOverride, when hasLabelOverride, are the errorLabels of a command failed by the failCommand fail
+	// point: they replace the labels the server computes, as in mongod.
+	labelOverride    []string
+	hasLabelOverride bool
 
 	request Request
 	stats   concord.OpStats
@@ -190,7 +194,7 @@ func (s *Server) prepare(c *Conn, body bson.Raw, legacyDB string) (*invocation, 
 		return nil, codes.New(codeMissingDB, "OP_MSG requests require a $db argument")
 	}
 	e, ok := commandIndex[string(key)]
-	if !ok {
+	if !ok || (e.cmd.TestOnly && !s.EnableTestCommands) {
 		return nil, codes.New(codes.CommandNotFound, "no such command: '%s'", key)
 	}
 	inv := &invocation{
@@ -242,22 +246,33 @@ func (s *Server) execute(inv *invocation) (_ bson.D, err error) {
 		return nil, codes.New(codes.InvalidOptions, "'startTransaction' field requires 'autocommit' field to also be specified")
 	case a.hasTxnNumber && !a.hasLsid:
 		return nil, codes.New(codes.InvalidOptions, "Transaction number requires a session ID to also be specified")
-	case a.hasAutocommit:
-		return s.runTransactionStatement(ctx, inv)
-	case a.hasTxnNumber && inv.cmd.Retryable:
-		return s.runRetryableWrite(ctx, inv)
-	case a.hasTxnNumber:
+	case a.hasTxnNumber && !a.hasAutocommit && !inv.cmd.Retryable:
 		return nil, codes.New(codes.NotARetryableWriteCommand, "txnNumber may only be provided for multi-document transactions and retryable write commands. autocommit:false was not provided, and %s is not a retryable write command.", inv.req.Name)
-	case inv.commitOrAbort:
+	case !a.hasAutocommit && inv.commitOrAbort:
 		return nil, codes.New(codes.CommandFailed, "%s must be run within a transaction", inv.req.Name)
 	}
-	fields, err := s.call(ctx, inv)
-	if err == nil && a.hasReadConcern && durableLevel(a.readConcern) {
-		// What the command read may include commits whose fsync is still under way: "majority" and
-		// "linearizable" return only data a crash cannot take back.
-		err = s.DB.Sync()
+	// mongod consults the failCommand fail point once the command is parsed, before it touches the session.
+	if err := s.evaluateFailCommand(ctx, inv); err != nil {
+		return nil, err
 	}
-	return fields, err
+	var fields bson.D
+	switch {
+	case a.hasAutocommit:
+		fields, err = s.runTransactionStatement(ctx, inv)
+	case a.hasTxnNumber:
+		fields, err = s.runRetryableWrite(ctx, inv)
+	default:
+		fields, err = s.call(ctx, inv)
+		if err == nil && a.hasReadConcern && durableLevel(a.readConcern) {
+			// What the command read may include commits whose fsync is still under way: "majority" and
+			// "linearizable" return only data a crash cannot take back.
+			err = s.DB.Sync()
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	return s.failWriteConcern(inv, fields), nil
 }
 
 // durableLevel reports whether a (validated) readConcern asks for data that survives a crash: "majority" or
@@ -297,6 +312,9 @@ func asError(err error) *codes.Error {
 // labels returns the errorLabels of e as MongoDB computes them (error_labels.cpp): from the top-level code and
 // the kind of request only. Labels of other kinds set by lower layers are kept.
 func labels(inv *invocation, e *codes.Error) []string {
+	if inv != nil && inv.hasLabelOverride {
+		return inv.labelOverride
+	}
 	var out []string
 	for _, l := range e.Labels {
 		if l != codes.LabelTransientTransaction && l != codes.LabelRetryableWrite {

@@ -40,6 +40,10 @@ type Server struct {
 	// member whose address is not in hosts, so it must be the address clients dial; empty means the address
 	// of the first listener served.
 	AdvertiseAddr string
+	// EnableTestCommands serves the commands that exist only for tests, as mongod's enableTestCommands
+	// parameter does: configureFailPoint, with which drivers' test suites make chosen commands fail. Never set
+	// it for a production server: any client can then break any other client's commands.
+	EnableTestCommands bool
 	// ErrorLog receives connection errors and panics caught in handlers; nil means the log package's
 	// standard logger.
 	ErrorLog *log.Logger
@@ -75,6 +79,8 @@ type Server struct {
 	events ramLog
 	ops    opRegistry
 	clock  clusterClock
+	// failCommand is the failCommand fail point (failpoint.go).
+	failCommand failPoint
 	// retriedCommands counts retryable writes answered from the stored reply (transactions.retriedCommandsCount).
 	retriedCommands atomic.Int64
 	// retriedStatements counts the statements of those writes (transactions.retriedStatementsCount).

@@ -30,6 +30,7 @@ func Serve(args []string) error {
 	addr := fs.String("addr", server.DefaultAddr, "TCP address to listen on, host:port (port 0 picks a free one)")
 	replSet := fs.String("replset", server.DefaultReplSetName, "replica-set name announced to clients")
 	advertise := fs.String("advertise", "", "host:port announced to clients as the set's member; it must be the address clients dial (default: --addr)")
+	testCommands := fs.Bool("enable-test-commands", false, "serve test-only commands (configureFailPoint), as mongod's enableTestCommands; never in production")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
@@ -55,7 +56,10 @@ func Serve(args []string) error {
 		adv = defaultAdvertise(*addr, l.Addr())
 	}
 	logger := log.New(os.Stderr, "concord: ", log.LstdFlags)
-	srv := &server.Server{DB: db, ReplSetName: *replSet, AdvertiseAddr: adv, ErrorLog: logger}
+	srv := &server.Server{DB: db, ReplSetName: *replSet, AdvertiseAddr: adv, ErrorLog: logger, EnableTestCommands: *testCommands}
+	if *testCommands {
+		logger.Printf("test commands enabled: any client can make other clients' commands fail")
+	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()

@@ -86,6 +86,21 @@ const (
 	UnsupportedOpQueryCommand               Code = 352
 	CommandFailed                           Code = 125
 	CannotIndexParallelArrays               Code = 171
+	FailPointSetFailed                      Code = 266
+
+	// Codes Concord never raises itself but a client may meet (a failCommand fail point returns any code):
+	// the RetriableError category, which decides RetryableWriteError and TransientTransactionError labels.
+	HostUnreachable                 Code = 6
+	HostNotFound                    Code = 7
+	NetworkTimeout                  Code = 89
+	ShutdownInProgress              Code = 91
+	ReadConcernMajorityNotAvailable Code = 134
+	PrimarySteppedDown              Code = 189
+	SocketException                 Code = 9001
+	NotWritablePrimary              Code = 10107
+	InterruptedDueToReplStateChange Code = 11602
+	NotPrimaryNoSecondaryOk         Code = 13435
+	NotPrimaryOrSecondary           Code = 13436
 )
 
 // Labels MongoDB attaches to errors.
@@ -174,6 +189,18 @@ var table = map[Code]info{
 	UnsupportedOpQueryCommand:               {name: "UnsupportedOpQueryCommand"},
 	CommandFailed:                           {name: "CommandFailed"},
 	CannotIndexParallelArrays:               {name: "CannotIndexParallelArrays"},
+	FailPointSetFailed:                      {name: "FailPointSetFailed"},
+	HostUnreachable:                         {name: "HostUnreachable", retriable: true},
+	HostNotFound:                            {name: "HostNotFound", retriable: true},
+	NetworkTimeout:                          {name: "NetworkTimeout", retriable: true},
+	ShutdownInProgress:                      {name: "ShutdownInProgress", retriable: true},
+	ReadConcernMajorityNotAvailable:         {name: "ReadConcernMajorityNotAvailableYet", retriable: true},
+	PrimarySteppedDown:                      {name: "PrimarySteppedDown", retriable: true},
+	SocketException:                         {name: "SocketException", retriable: true},
+	NotWritablePrimary:                      {name: "NotWritablePrimary", retriable: true},
+	InterruptedDueToReplStateChange:         {name: "InterruptedDueToReplStateChange", retriable: true},
+	NotPrimaryNoSecondaryOk:                 {name: "NotPrimaryNoSecondaryOk", retriable: true},
+	NotPrimaryOrSecondary:                   {name: "NotPrimaryOrSecondary", retriable: true},
 }
 
 // Name returns the code's MongoDB name ("WriteConflict"), or "Location<N>" for
