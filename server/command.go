@@ -32,6 +32,9 @@ type Request struct {
 	lsid      [16]byte
 	hasLsid   bool
 	txnNumber int64
+	// retryableWrite is set for a retryable write (txnNumber without autocommit), whose statements pass the
+	// onPrimaryTransactionalWrite fail point.
+	retryableWrite bool
 }
 
 // Handler runs one command. It returns the reply fields without ok, $clusterTime and operationTime (core adds

@@ -14,9 +14,9 @@ import (
 )
 
 // Fail points are mongod's test hooks: configureFailPoint arms a named point in the server, and the code at that
-// point misbehaves as told the next times it is reached. Drivers' own test suites depend on one of them,
-// failCommand, to make a chosen command fail, hang or drop its connection; Concord implements that one, with
-// mongod's modes and data fields. configureFailPoint exists only when Server.EnableTestCommands is set, as
+// point misbehaves as told the next times it is reached. Drivers' own test suites use two of them, with
+// mongod's modes and data fields: failCommand makes a chosen command fail, hang or drop its connection, and
+// onPrimaryTransactionalWrite drops the connection of a retryable write's statement, or fails it uncommitted. configureFailPoint exists only when Server.EnableTestCommands is set, as
 // mongod has it only under --setParameter enableTestCommands=1.
 
 // codeFailCommandClosedConnection (50985) is the error a command failed by closeConnection raises; the client
@@ -36,9 +36,9 @@ const (
 	failSkip              // not the next n times, then every time
 )
 
-// failPoint is one named point: its mode, its data and how often it fired. A failPoint is safe for concurrent
-// use.
-type failPoint struct {
+// failPoint is one named point: its mode, its parsed data T and how often it fired. A failPoint is safe for
+// concurrent use.
+type failPoint[T any] struct {
 	// on mirrors mode != failOff, so that commands pass a disarmed point without taking mu.
 	on atomic.Bool
 
@@ -46,15 +46,15 @@ type failPoint struct {
 	mode failMode
 	// n is what remains of {times: n} or {skip: n}.
 	n int64
-	// spec is the parsed data of failCommand; nil when off.
-	spec *failCommandSpec
+	// spec is the parsed data; nil when off.
+	spec *T
 	// entered counts the times the point fired since the server started (mongod's timesEntered).
 	entered int64
 }
 
 // set replaces the mode and data and returns how often the point fired before, which configureFailPoint
 // reports as count.
-func (p *failPoint) set(mode failMode, n int64, spec *failCommandSpec) int64 {
+func (p *failPoint[T]) set(mode failMode, n int64, spec *T) int64 {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.mode, p.n, p.spec = mode, n, spec
@@ -67,10 +67,10 @@ func (p *failPoint) set(mode failMode, n int64, spec *failCommandSpec) int64 {
 
 // fire reports whether the point fires now for a command the predicate accepts, and returns its data. As in
 // mongod, the predicate is asked first and only an accepted command uses up one of {times: n} or {skip: n}.
-func (p *failPoint) fire(pred func(*failCommandSpec) bool) (*failCommandSpec, bool) {
+func (p *failPoint[T]) fire(pred func(*T) bool) (*T, bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.mode == failOff || !pred(p.spec) {
+	if p.mode == failOff || (pred != nil && !pred(p.spec)) {
 		return nil, false
 	}
 	switch p.mode {
@@ -91,7 +91,7 @@ func (p *failPoint) fire(pred func(*failCommandSpec) bool) (*failCommandSpec, bo
 }
 
 // active reports, without taking the lock, whether the point may fire; fire decides under the lock.
-func (p *failPoint) active() bool { return p.on.Load() }
+func (p *failPoint[T]) active() bool { return p.on.Load() }
 
 // failCommandSpec is the data of the failCommand fail point, checked when the point is configured.
 type failCommandSpec struct {
@@ -141,8 +141,8 @@ func canonicalCommand(name string) string {
 	return name
 }
 
-// handleConfigureFailPoint answers configureFailPoint: {configureFailPoint: name, mode, data}. Only
-// failCommand exists; the reply's count is how often the point fired before this call.
+// handleConfigureFailPoint answers configureFailPoint: {configureFailPoint: name, mode, data}, for failCommand
+// and onPrimaryTransactionalWrite; the reply's count is how often the point fired before this call.
 func handleConfigureFailPoint(_ context.Context, s *Server, req *Request) (bson.D, error) {
 	if req.DB != "admin" {
 		return nil, codes.New(codes.Unauthorized, "configureFailPoint may only be run against the admin database.")
@@ -152,26 +152,36 @@ func handleConfigureFailPoint(_ context.Context, s *Server, req *Request) (bson.
 	if !ok {
 		return nil, codes.New(codes.TypeMismatch, "BSON field 'configureFailPoint' is the wrong type '%s', expected type 'string'", typeName(first.Type))
 	}
-	if name != "failCommand" {
+	if name != "failCommand" && name != "onPrimaryTransactionalWrite" {
 		return nil, codes.New(codes.FailPointSetFailed, "%s not found", name)
 	}
 	mode, n, err := parseFailMode(req.Body.Lookup("mode"))
 	if err != nil {
 		return nil, err
 	}
-	var spec *failCommandSpec
-	if data, err := req.Body.LookupErr("data"); err == nil {
-		doc, ok := data.DocumentOK()
+	var data bson.Raw
+	if v, err := req.Body.LookupErr("data"); err == nil {
+		doc, ok := v.DocumentOK()
 		if !ok {
 			return nil, codes.New(codes.TypeMismatch, "the 'data' option must be a JSON object")
 		}
-		if spec, err = parseFailCommand(doc); err != nil {
+		data = doc
+	}
+	var count int64
+	switch name {
+	case "failCommand":
+		spec, err := parseFailCommand(data)
+		if err != nil {
 			return nil, err
 		}
-	} else {
-		spec = &failCommandSpec{}
+		count = s.failCommand.set(mode, n, spec)
+	case "onPrimaryTransactionalWrite":
+		spec, err := parseTransactionalWrite(data)
+		if err != nil {
+			return nil, err
+		}
+		count = s.transactionalWrite.set(mode, n, spec)
 	}
-	count := s.failCommand.set(mode, n, spec)
 	return bson.D{{Key: "count", Value: count}}, nil
 }
 
@@ -243,6 +253,9 @@ func integer(v bson.RawValue) (int64, bool) {
 // failure for a test author, with the error mongod would raise at the command.
 func parseFailCommand(data bson.Raw) (*failCommandSpec, error) {
 	f := &failCommandSpec{commands: map[string]bool{}}
+	if data == nil {
+		return f, nil
+	}
 	elems, err := data.Elements()
 	if err != nil {
 		return nil, codes.New(codes.InvalidBSON, "%v", err)
@@ -364,9 +377,7 @@ func (s *Server) evaluateFailCommand(ctx context.Context, inv *invocation) error
 		}
 	}
 	if spec.closeConnection {
-		if c := req.Conn; c != nil && c.nc != nil {
-			c.nc.Close()
-		}
+		req.Conn.dropReply()
 		return codes.New(codeFailCommandClosedConnection, failPointMessage)
 	}
 	if spec.hasErrorCode {
@@ -424,4 +435,58 @@ func takesWriteConcern(inv *invocation) bool {
 func retryableOrCommit(inv *invocation) bool {
 	a := &inv.args
 	return a.hasTxnNumber && (!a.hasAutocommit || inv.commitOrAbort)
+}
+
+// transactionalWriteSpec is the data of onPrimaryTransactionalWrite.
+type transactionalWriteSpec struct {
+	// closeConnection (default true) closes the connection instead of answering the command.
+	closeConnection bool
+	// failCode, when hasFailCode, fails the statement before it commits (failBeforeCommitExceptionCode).
+	failCode    codes.Code
+	hasFailCode bool
+}
+
+// parseTransactionalWrite checks the data of onPrimaryTransactionalWrite.
+func parseTransactionalWrite(data bson.Raw) (*transactionalWriteSpec, error) {
+	t := &transactionalWriteSpec{closeConnection: true}
+	if v, err := data.LookupErr("closeConnection"); err == nil {
+		b, ok := v.BooleanOK()
+		if !ok {
+			return nil, codes.New(codes.TypeMismatch, "\"closeConnection\" had the wrong type. Expected bool, found %s", typeName(v.Type))
+		}
+		t.closeConnection = b
+	}
+	if v, err := data.LookupErr("failBeforeCommitExceptionCode"); err == nil {
+		n, ok := integer(v)
+		if !ok || n < math.MinInt32 || n > math.MaxInt32 {
+			return nil, codes.New(codes.TypeMismatch, "\"failBeforeCommitExceptionCode\" had the wrong type. Expected number, found %s", typeName(v.Type))
+		}
+		t.failCode, t.hasFailCode = codes.Code(n), true
+	}
+	return t, nil
+}
+
+// transactionalWritePoint is mongod's onPrimaryTransactionalWrite, reached by a retryable write's statement
+// just before it commits: each statement of an update or delete, an insert's whole batch (its documents commit
+// together), a findAndModify. When the point fires, the connection is dropped once the command ends (unless
+// closeConnection is false), and with failBeforeCommitExceptionCode the statement fails without applying.
+//
+// A retry then re-runs the command unless the session stored its reply: a failure that fails the whole
+// command (failBeforeCommitExceptionCode 1, InternalError, does) is not stored, so the statements before it in
+// the same command run again, as after any such failure in the middle of a retryable write (README).
+func (s *Server) transactionalWritePoint(req *Request) error {
+	if !req.retryableWrite || !s.transactionalWrite.active() {
+		return nil
+	}
+	spec, ok := s.transactionalWrite.fire(nil)
+	if !ok {
+		return nil
+	}
+	if spec.closeConnection {
+		req.Conn.dropReply()
+	}
+	if spec.hasFailCode {
+		return codes.New(spec.failCode, "Failing write for test due to failpoint. The write must not be reflected.")
+	}
+	return nil
 }

@@ -337,3 +337,66 @@ func TestFailPoint_BadSpecs(t *testing.T) {
 		t.Fatalf("configureFailPoint outside admin: code %d, want 13 Unauthorized", got)
 	}
 }
+
+func TestFailPoint_TransactionalWrite(t *testing.T) {
+	e := newTestCommandsEnv(t)
+	c, log := e.monitoredClient(t, nil)
+	ctx := context.Background()
+	coll := c.Database("fp").Collection("c")
+	arm := func(mode any, data bson.D) {
+		t.Helper()
+		cmd := bson.D{{Key: "configureFailPoint", Value: "onPrimaryTransactionalWrite"}, {Key: "mode", Value: mode}}
+		if data != nil {
+			cmd = append(cmd, bson.E{Key: "data", Value: data})
+		}
+		if err := c.Database("admin").RunCommand(ctx, cmd).Err(); err != nil {
+			t.Fatalf("configureFailPoint: %v", err)
+		}
+	}
+	if _, err := coll.InsertOne(ctx, bson.D{{Key: "_id", Value: 1}, {Key: "n", Value: 0}}); err != nil {
+		t.Fatal(err)
+	}
+
+	// The write commits, the connection drops, and the retry is answered from the session: applied once.
+	arm(bson.D{{Key: "times", Value: 1}}, nil)
+	if _, err := coll.UpdateOne(ctx, bson.D{{Key: "_id", Value: 1}}, bson.D{{Key: "$inc", Value: bson.D{{Key: "n", Value: 1}}}}); err != nil {
+		t.Fatalf("UpdateOne: %v", err)
+	}
+	if n := log.count("update"); n != 2 {
+		t.Fatalf("update sent %d times, want 2", n)
+	}
+	var got struct{ N int }
+	if err := coll.FindOne(ctx, bson.D{{Key: "_id", Value: 1}}).Decode(&got); err != nil || got.N != 1 {
+		t.Fatalf("n = %d (%v), want 1: the retry must not apply the $inc again", got.N, err)
+	}
+
+	// Failed before commit on the first attempt only: the retry applies it.
+	arm(bson.D{{Key: "times", Value: 1}}, bson.D{{Key: "failBeforeCommitExceptionCode", Value: 1}})
+	if _, err := coll.InsertOne(ctx, bson.D{{Key: "_id", Value: 2}}); err != nil {
+		t.Fatalf("InsertOne: %v", err)
+	}
+	// Failed before commit on both attempts: never applied.
+	arm(bson.D{{Key: "times", Value: 2}}, bson.D{{Key: "failBeforeCommitExceptionCode", Value: 1}})
+	if _, err := coll.InsertOne(ctx, bson.D{{Key: "_id", Value: 3}}); !mongo.IsNetworkError(err) {
+		t.Fatalf("InsertOne failed twice = %v, want a network error", err)
+	}
+	var ids []bson.M
+	cur, err := coll.Find(ctx, bson.D{}, options.Find().SetProjection(bson.D{{Key: "n", Value: 0}}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cur.All(ctx, &ids); err != nil {
+		t.Fatal(err)
+	}
+	if len(ids) != 2 {
+		t.Fatalf("documents %v, want _id 1 and 2", ids)
+	}
+
+	// Writes outside a retryable write never reach the point.
+	arm("alwaysOn", bson.D{{Key: "failBeforeCommitExceptionCode", Value: 1}})
+	noRetry, _ := e.monitoredClient(t, options.Client().SetRetryWrites(false))
+	if _, err := noRetry.Database("fp").Collection("c").InsertOne(ctx, bson.D{{Key: "_id", Value: 4}}); err != nil {
+		t.Fatalf("InsertOne without txnNumber: %v", err)
+	}
+	arm("off", nil)
+}

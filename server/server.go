@@ -79,8 +79,10 @@ type Server struct {
 	events ramLog
 	ops    opRegistry
 	clock  clusterClock
-	// failCommand is the failCommand fail point (failpoint.go).
-	failCommand failPoint
+	// failCommand and transactionalWrite are the fail points failCommand and onPrimaryTransactionalWrite
+	// (failpoint.go).
+	failCommand        failPoint[failCommandSpec]
+	transactionalWrite failPoint[transactionalWriteSpec]
 	// retriedCommands counts retryable writes answered from the stored reply (transactions.retriedCommandsCount).
 	retriedCommands atomic.Int64
 	// retriedStatements counts the statements of those writes (transactions.retriedStatementsCount).
