@@ -27,6 +27,7 @@ type genericArgs struct {
 	readConcern               bson.RawValue
 	hasReadConcern            bool
 	hasWriteConcern           bool
+	writeConcern              bson.Raw
 	maxTimeMS                 int64
 }
 
@@ -131,10 +132,11 @@ func (a *genericArgs) parseField(k []byte, v bson.RawValue) error {
 		}
 		a.readConcern, a.hasReadConcern = v, true
 	case "writeConcern":
-		if _, ok := v.DocumentOK(); !ok {
+		wc, ok := v.DocumentOK()
+		if !ok {
 			return typeMismatch("writeConcern", v, "object")
 		}
-		a.hasWriteConcern = true
+		a.writeConcern, a.hasWriteConcern = wc, true
 	case "maxTimeMS":
 		n, ok := v.AsInt64OK()
 		if !ok {
@@ -238,6 +240,9 @@ func (s *Server) execute(inv *invocation) (_ bson.D, err error) {
 		if err := checkReadConcern(a.readConcern, false); err != nil {
 			return nil, err
 		}
+		if err := checkSnapshotRead(inv.req.Name, a.readConcern); err != nil {
+			return nil, err
+		}
 	}
 	switch {
 	case a.hasAutocommit && !a.hasTxnNumber:
@@ -272,7 +277,50 @@ func (s *Server) execute(inv *invocation) (_ bson.D, err error) {
 	if err != nil {
 		return nil, err
 	}
+	if wce := unsatisfiableWriteConcern(inv); wce != nil {
+		return append(fields, bson.E{Key: "writeConcernError", Value: wce}), nil
+	}
 	return s.failWriteConcern(inv, fields), nil
+}
+
+// snapshotReadCommands are the commands that take readConcern level "snapshot" outside a transaction.
+var snapshotReadCommands = map[string]bool{"find": true, "aggregate": true, "distinct": true}
+
+// checkSnapshotRead refuses readConcern level "snapshot" outside a transaction on a command other than a
+// read that supports it, as mongod does (writes, listCollections, listIndexes, listDatabases, ...).
+func checkSnapshotRead(name string, rc bson.RawValue) error {
+	level, _ := rc.Document().Lookup("level").StringValueOK()
+	if level != "snapshot" || snapshotReadCommands[name] {
+		return nil
+	}
+	return codes.New(codes.InvalidOptions, "Command %s does not support { readConcern: { level: \"snapshot\" } }", name)
+}
+
+// unsatisfiableWriteConcern is the writeConcernError of a write whose writeConcern a one-member replica set
+// cannot satisfy, as mongod reports it once the write is applied: w greater than 1 (UnsatisfiableWriteConcern)
+// or a tag set the configuration does not define (UnknownReplWriteConcern). Nil when the write concern can be
+// met.
+func unsatisfiableWriteConcern(inv *invocation) bson.D {
+	a := &inv.args
+	if !a.hasWriteConcern || !takesWriteConcern(inv) {
+		return nil
+	}
+	w := a.writeConcern.Lookup("w")
+	var code codes.Code
+	var msg string
+	if n, ok := integer(w); ok && n > 1 {
+		code, msg = codes.UnsatisfiableWriteConcern, "Not enough data-bearing nodes"
+	} else if tag, ok := w.StringValueOK(); ok && tag != "majority" {
+		code, msg = codes.UnknownReplWriteConcern, fmt.Sprintf("No write concern mode named '%s' found in replica set configuration", tag)
+	} else {
+		return nil
+	}
+	return bson.D{
+		{Key: "code", Value: int32(code)},
+		{Key: "codeName", Value: code.Name()},
+		{Key: "errmsg", Value: msg},
+		{Key: "errInfo", Value: bson.D{{Key: "writeConcern", Value: a.writeConcern}}},
+	}
 }
 
 // durableLevel reports whether a (validated) readConcern asks for data that survives a crash: "majority" or

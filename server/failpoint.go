@@ -421,12 +421,9 @@ var writeConcernCommands = map[string]bool{
 	"collMod": true, "renameCollection": true, "commitTransaction": true, "abortTransaction": true,
 }
 
-// takesWriteConcern reports whether the command accepts a write concern where it runs: a write command
-// outside a transaction, or the commit or abort of one (a transaction's statements take none).
+// takesWriteConcern reports whether the command is one that accepts a write concern (a transaction's
+// statements too: mongod's failCommand adds writeConcernError to them as well).
 func takesWriteConcern(inv *invocation) bool {
-	if inv.args.hasAutocommit && !inv.commitOrAbort {
-		return false
-	}
 	return writeConcernCommands[inv.req.Name]
 }
 

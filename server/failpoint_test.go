@@ -400,3 +400,48 @@ func TestFailPoint_TransactionalWrite(t *testing.T) {
 	}
 	arm("off", nil)
 }
+
+func TestWriteConcern_UnsatisfiableOnOneMember(t *testing.T) {
+	e := newCoreEnv(t)
+	r := e.dial(t)
+	for _, tc := range []struct {
+		name string
+		w    any
+		want int32
+	}{
+		{"w above the member count", int32(2), 100},
+		{"an unknown tag set", "dc", 79},
+		{"majority", "majority", 0},
+		{"w 1", int32(1), 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			reply := mustOK(t, "insert", r.cmd(bson.D{
+				{Key: "insert", Value: "wc"}, {Key: "documents", Value: bson.A{bson.D{}}},
+				{Key: "writeConcern", Value: bson.D{{Key: "w", Value: tc.w}}}, {Key: "$db", Value: "test"},
+			}))
+			if n, _ := reply.Lookup("n").AsInt64OK(); n != 1 {
+				t.Fatalf("n = %d, want 1: the write applies whatever its write concern", n)
+			}
+			got, _ := reply.Lookup("writeConcernError", "code").AsInt64OK()
+			if int32(got) != tc.want {
+				t.Fatalf("writeConcernError.code = %d, want %d: %v", got, tc.want, reply)
+			}
+		})
+	}
+}
+
+func TestSnapshotReadConcern_RefusedOutsideReads(t *testing.T) {
+	e := newCoreEnv(t)
+	r := e.dial(t)
+	snapshot := bson.E{Key: "readConcern", Value: bson.D{{Key: "level", Value: "snapshot"}}}
+	for _, cmd := range []bson.D{
+		{{Key: "insert", Value: "c"}, {Key: "documents", Value: bson.A{bson.D{}}}},
+		{{Key: "listCollections", Value: 1}},
+		{{Key: "listIndexes", Value: "c"}},
+	} {
+		if got := code(r.cmd(append(cmd, snapshot, bson.E{Key: "$db", Value: "test"}))); got != 72 {
+			t.Errorf("%s with readConcern snapshot: code %d, want 72 InvalidOptions", cmd[0].Key, got)
+		}
+	}
+	mustOK(t, "find", r.cmd(bson.D{{Key: "find", Value: "c"}, snapshot, {Key: "$db", Value: "test"}}))
+}

@@ -87,6 +87,9 @@ const (
 	CommandFailed                           Code = 125
 	CannotIndexParallelArrays               Code = 171
 	FailPointSetFailed                      Code = 266
+	PreparedTransactionInProgress           Code = 267
+	UnknownReplWriteConcern                 Code = 79
+	UnsatisfiableWriteConcern               Code = 100
 
 	// Codes Concord never raises itself but a client may meet (a failCommand fail point returns any code):
 	// the RetriableError category, which decides RetryableWriteError and TransientTransactionError labels.
@@ -190,6 +193,9 @@ var table = map[Code]info{
 	CommandFailed:                           {name: "CommandFailed"},
 	CannotIndexParallelArrays:               {name: "CannotIndexParallelArrays"},
 	FailPointSetFailed:                      {name: "FailPointSetFailed"},
+	PreparedTransactionInProgress:           {name: "PreparedTransactionInProgress", transient: true},
+	UnknownReplWriteConcern:                 {name: "UnknownReplWriteConcern"},
+	UnsatisfiableWriteConcern:               {name: "UnsatisfiableWriteConcern"},
 	HostUnreachable:                         {name: "HostUnreachable", retriable: true},
 	HostNotFound:                            {name: "HostNotFound", retriable: true},
 	NetworkTimeout:                          {name: "NetworkTimeout", retriable: true},
