@@ -88,6 +88,11 @@ const (
 	CannotIndexParallelArrays               Code = 171
 	FailPointSetFailed                      Code = 266
 	PreparedTransactionInProgress           Code = 267
+	ChangeStreamHistoryLost                 Code = 286
+	NoMatchingDocument                      Code = 47
+	Location40674                           Code = 40674
+	Location40602                           Code = 40602
+	ChangeStreamFatalError                  Code = 280
 	UnknownReplWriteConcern                 Code = 79
 	UnsatisfiableWriteConcern               Code = 100
 
@@ -194,6 +199,11 @@ var table = map[Code]info{
 	CannotIndexParallelArrays:               {name: "CannotIndexParallelArrays"},
 	FailPointSetFailed:                      {name: "FailPointSetFailed"},
 	PreparedTransactionInProgress:           {name: "PreparedTransactionInProgress", transient: true},
+	ChangeStreamHistoryLost:                 {name: "ChangeStreamHistoryLost"},
+	NoMatchingDocument:                      {name: "NoMatchingDocument"},
+	Location40674:                           {name: "Location40674"},
+	Location40602:                           {name: "Location40602"},
+	ChangeStreamFatalError:                  {name: "ChangeStreamFatalError"},
 	UnknownReplWriteConcern:                 {name: "UnknownReplWriteConcern"},
 	UnsatisfiableWriteConcern:               {name: "UnsatisfiableWriteConcern"},
 	HostUnreachable:                         {name: "HostUnreachable", retriable: true},
