@@ -26,6 +26,14 @@ func handleAggregate(ctx context.Context, s *Server, req *Request) (bson.D, erro
 			}
 			return s.openChangeStream(ctx, req, "", stages, aggregateBatchSize(a))
 		}
+		if stages, _ := a.docArray("pipeline"); len(stages) > 0 {
+			if _, err := stages[0].LookupErr("$documents"); err == nil {
+				if n, ok := v.AsInt64OK(); !ok || n != 1 {
+					return nil, codes.New(codes.InvalidNamespace, "Invalid namespace specified '%s.%s'", req.DB, v.String())
+				}
+				return s.aggregateDocuments(ctx, req, stages)
+			}
+		}
 		return aggregateCurrentOp(ctx, s, req, a)
 	}
 	collName, err := collectionArg(req, a)
@@ -73,6 +81,12 @@ func runAggregate(ctx context.Context, s *Server, req *Request, a *cmdArgs, coll
 	}
 	if len(stages) > 0 && isChangeStream(stages[0]) {
 		reply, err := s.openChangeStream(ctx, req, collName, stages, batchSize)
+		return reply, 0, 0, err
+	}
+	if stage, arg, err := writeStage(stages); err != nil {
+		return nil, 0, 0, err
+	} else if stage != "" {
+		reply, err := s.aggregateInto(ctx, req, collName, stages, stage, arg)
 		return reply, 0, 0, err
 	}
 	if len(stages) > 0 {
