@@ -210,3 +210,37 @@ func TestChangeStream_BadResumeTokens(t *testing.T) {
 		})
 	}
 }
+
+func TestChangeStream_DriverResumesAfterFailedGetMore(t *testing.T) {
+	e := newTestCommandsEnv(t)
+	c, log := e.monitoredClient(t, nil)
+	ctx := context.Background()
+	coll := c.Database("cs").Collection("resume")
+	cs, err := coll.Watch(ctx, mongo.Pipeline{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cs.Close(ctx)
+	if _, err := coll.InsertOne(ctx, bson.D{{Key: "_id", Value: 1}}); err != nil {
+		t.Fatal(err)
+	}
+	nextEvent(t, cs)
+	err = c.Database("admin").RunCommand(ctx, bson.D{
+		{Key: "configureFailPoint", Value: "failGetMoreAfterCursorCheckout"}, {Key: "mode", Value: bson.D{{Key: "times", Value: 1}}},
+		{Key: "data", Value: bson.D{{Key: "errorCode", Value: 6}}},
+	}).Err()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := coll.InsertOne(ctx, bson.D{{Key: "_id", Value: 2}}); err != nil {
+		t.Fatal(err)
+	}
+	// The getMore fails with HostUnreachable labelled ResumableChangeStreamError; the driver opens a new stream
+	// after the last token and the event is not lost.
+	if ev := nextEvent(t, cs); ev.Lookup("documentKey", "_id").Int32() != 2 {
+		t.Fatalf("event after resume %v", ev)
+	}
+	if n := log.count("aggregate"); n != 2 {
+		t.Fatalf("aggregate sent %d times, want 2 (the resume)", n)
+	}
+}

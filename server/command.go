@@ -35,6 +35,8 @@ type Request struct {
 	// retryableWrite is set for a retryable write (txnNumber without autocommit), whose statements pass the
 	// onPrimaryTransactionalWrite fail point.
 	retryableWrite bool
+	// changeStream is set by getMore once it found its cursor to be a change stream's.
+	changeStream bool
 }
 
 // Handler runs one command. It returns the reply fields without ok, $clusterTime and operationTime (core adds

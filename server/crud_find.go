@@ -198,6 +198,14 @@ func (c *serverCursor) close() {
 	_ = c.cur.Close(context.Background())
 }
 
+// isChangeStream reports whether cursor id is open and a change stream's.
+func (r *cursorRegistry) isChangeStream(id int64) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	c := r.byID[id]
+	return c != nil && c.changes != nil
+}
+
 // len returns the number of open cursors.
 func (r *cursorRegistry) len() int {
 	r.mu.Lock()
@@ -427,6 +435,11 @@ func handleGetMore(ctx context.Context, s *Server, req *Request) (bson.D, error)
 	}
 	if err := c.checkSession(ctx, req, id); err != nil {
 		s.cursors.release(c)
+		return nil, err
+	}
+	req.changeStream = c.changes != nil
+	if err := s.failGetMoreAfterCheckout(req, namespace); err != nil {
+		s.cursors.remove(c)
 		return nil, err
 	}
 	if c.changes != nil {

@@ -44,6 +44,8 @@ type invocation struct {
 	// point: they replace the labels the server computes, as in mongod.
 	labelOverride    []string
 	hasLabelOverride bool
+	// changeStream is set, for a failed command, when it is a change stream's aggregate or getMore.
+	changeStream bool
 
 	request Request
 	stats   concord.OpStats
@@ -369,18 +371,62 @@ func labels(inv *invocation, e *codes.Error) []string {
 			out = append(out, l)
 		}
 	}
-	if inv == nil || !inv.args.hasTxnNumber {
+	if inv == nil {
 		return out
 	}
-	if inv.args.hasAutocommit && isTransientTransactionError(e.Code, inv.commitOrAbort) {
-		return append(out, codes.LabelTransientTransaction)
-	}
-	if (!inv.args.hasAutocommit && inv.cmd.Retryable) || inv.commitOrAbort {
-		if e.Code.Retriable() {
-			return append(out, codes.LabelRetryableWrite)
+	if inv.args.hasTxnNumber {
+		if inv.args.hasAutocommit && isTransientTransactionError(e.Code, inv.commitOrAbort) {
+			return append(out, codes.LabelTransientTransaction)
+		}
+		if (!inv.args.hasAutocommit && inv.cmd.Retryable) || inv.commitOrAbort {
+			if e.Code.Retriable() {
+				return append(out, codes.LabelRetryableWrite)
+			}
 		}
 	}
+	switch {
+	case inv.changeStream && isResumableChangeStreamError(e.Code):
+		out = append(out, codes.LabelResumableChangeStream)
+	case e.Code == codes.ChangeStreamFatalError || e.Code == codes.ChangeStreamHistoryLost:
+		out = append(out, codes.LabelNonResumableChangeStream)
+	}
 	return out
+}
+
+// isResumableChangeStreamError is the code half of error_labels.cpp's isResumableChangeStreamError: an error
+// of a change stream's aggregate or getMore after which a driver may resume the stream.
+func isResumableChangeStreamError(c codes.Code) bool {
+	const retryChangeStream, failedToSatisfyReadPreference, staleEpoch, staleConfig codes.Code = 234, 133, 150, 13388
+	switch c {
+	case retryChangeStream, failedToSatisfyReadPreference, staleEpoch, staleConfig:
+		return true
+	}
+	return c.Retriable()
+}
+
+// isChangeStreamCommand reports whether inv is a change stream's aggregate or getMore, whose errors may carry
+// ResumableChangeStreamError.
+func (s *Server) isChangeStreamCommand(inv *invocation) bool {
+	switch inv.req.Name {
+	case "aggregate":
+		stages, ok := inv.req.Body.Lookup("pipeline").ArrayOK()
+		if !ok {
+			return false
+		}
+		v, err := stages.IndexErr(0)
+		if err != nil {
+			return false
+		}
+		first, ok := v.DocumentOK()
+		return ok && isChangeStream(first)
+	case "getMore":
+		if inv.req.changeStream {
+			return true
+		}
+		id, ok := inv.req.Body.Lookup("getMore").Int64OK()
+		return ok && s.cursors.isChangeStream(id)
+	}
+	return false
 }
 
 // isTransientTransactionError is isTransientTransactionError of error_labels.cpp, for replies without a
@@ -427,6 +473,9 @@ func errorFields(inv *invocation, err error) bson.D {
 func (s *Server) reply(inv *invocation, fields bson.D, err error) bson.Raw {
 	var d bson.D
 	if err != nil {
+		if inv != nil {
+			inv.changeStream = s.isChangeStreamCommand(inv)
+		}
 		d = errorFields(inv, err)
 	} else {
 		d = make(bson.D, 0, len(fields)+3)

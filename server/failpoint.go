@@ -141,8 +141,9 @@ func canonicalCommand(name string) string {
 	return name
 }
 
-// handleConfigureFailPoint answers configureFailPoint: {configureFailPoint: name, mode, data}, for failCommand
-// and onPrimaryTransactionalWrite; the reply's count is how often the point fired before this call.
+// handleConfigureFailPoint answers configureFailPoint: {configureFailPoint: name, mode, data}, for failCommand,
+// failGetMoreAfterCursorCheckout and onPrimaryTransactionalWrite; the reply's count is how often the point
+// fired before this call.
 func handleConfigureFailPoint(_ context.Context, s *Server, req *Request) (bson.D, error) {
 	if req.DB != "admin" {
 		return nil, codes.New(codes.Unauthorized, "configureFailPoint may only be run against the admin database.")
@@ -152,7 +153,7 @@ func handleConfigureFailPoint(_ context.Context, s *Server, req *Request) (bson.
 	if !ok {
 		return nil, codes.New(codes.TypeMismatch, "BSON field 'configureFailPoint' is the wrong type '%s', expected type 'string'", typeName(first.Type))
 	}
-	if name != "failCommand" && name != "onPrimaryTransactionalWrite" {
+	if name != "failCommand" && name != "onPrimaryTransactionalWrite" && name != "failGetMoreAfterCursorCheckout" {
 		return nil, codes.New(codes.FailPointSetFailed, "%s not found", name)
 	}
 	mode, n, err := parseFailMode(req.Body.Lookup("mode"))
@@ -175,6 +176,16 @@ func handleConfigureFailPoint(_ context.Context, s *Server, req *Request) (bson.
 			return nil, err
 		}
 		count = s.failCommand.set(mode, n, spec)
+	case "failGetMoreAfterCursorCheckout":
+		spec, err := parseFailCommand(data)
+		if err != nil {
+			return nil, err
+		}
+		spec.commands = map[string]bool{"getMore": true}
+		if !spec.hasErrorCode {
+			spec.errorCode, spec.hasErrorCode = codes.InternalError, true
+		}
+		count = s.failGetMore.set(mode, n, spec)
 	case "onPrimaryTransactionalWrite":
 		spec, err := parseTransactionalWrite(data)
 		if err != nil {
@@ -486,4 +497,18 @@ func (s *Server) transactionalWritePoint(req *Request) error {
 		return codes.New(spec.failCode, "Failing write for test due to failpoint. The write must not be reflected.")
 	}
 	return nil
+}
+
+// failGetMoreAfterCheckout is mongod's failGetMoreAfterCursorCheckout, reached by a getMore once it holds its
+// cursor: when it fires, the getMore fails with errorCode (InternalError by default) and, as any failed
+// getMore, closes the cursor.
+func (s *Server) failGetMoreAfterCheckout(req *Request, namespace string) error {
+	if !s.failGetMore.active() {
+		return nil
+	}
+	spec, ok := s.failGetMore.fire(func(f *failCommandSpec) bool { return f.matches("getMore", namespace, req.Conn) })
+	if !ok {
+		return nil
+	}
+	return codes.New(spec.errorCode, "Hit the 'failGetMoreAfterCursorCheckout' failpoint")
 }

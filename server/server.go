@@ -79,9 +79,10 @@ type Server struct {
 	events ramLog
 	ops    opRegistry
 	clock  clusterClock
-	// failCommand and transactionalWrite are the fail points failCommand and onPrimaryTransactionalWrite
-	// (failpoint.go).
+	// failCommand, failGetMore and transactionalWrite are the fail points failCommand,
+	// failGetMoreAfterCursorCheckout and onPrimaryTransactionalWrite (failpoint.go).
 	failCommand        failPoint[failCommandSpec]
+	failGetMore        failPoint[failCommandSpec]
 	transactionalWrite failPoint[transactionalWriteSpec]
 	// retriedCommands counts retryable writes answered from the stored reply (transactions.retriedCommandsCount).
 	retriedCommands atomic.Int64

@@ -117,6 +117,10 @@ const (
 	LabelUnknownCommitResult  = "UnknownTransactionCommitResult"
 	LabelRetryableWrite       = "RetryableWriteError"
 	LabelNoWritesPerformed    = "NoWritesPerformed"
+	// LabelResumableChangeStream and LabelNonResumableChangeStream tell a driver whether a change stream
+	// that failed may be resumed.
+	LabelResumableChangeStream    = "ResumableChangeStreamError"
+	LabelNonResumableChangeStream = "NonResumableChangeStreamError"
 )
 
 // info describes one code: its name and the categories that decide its labels.

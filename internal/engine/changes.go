@@ -14,7 +14,8 @@ import (
 
 // The change feed is the engine's record of its commits, in commit order, for change streams: each document a
 // commit wrote and each collection dropped becomes one Change. It is kept in memory only while someone
-// watches (Watch), so that commits pay nothing for it otherwise: one atomic load.
+// watches (Watch), and for feedLinger after the last watcher left so that a client whose stream broke can
+// resume it; commits pay nothing for it otherwise: one atomic load.
 //
 // Changes are numbered by Seq, assigned under commitMu, so Seq order is commit order and the writes of one
 // transaction are consecutive and share Ts. A watcher names the last change it saw by its Seq and asks for
@@ -23,13 +24,18 @@ import (
 // within maxFeedChanges, or when the Seq comes from an earlier run of the engine (Epoch differs). Changes then
 // returns ChangeStreamHistoryLost, as mongod does once its oplog no longer reaches back that far.
 //
-// Worked example: A watches from Seq 4 (next = 5). Commits record 5 and 6. A stops; nobody watches, and a
-// commit goes unrecorded. B starts watching: the pause costs one Seq, so next = 8 and complete = 8. A client
+// Worked example: A watches from Seq 4 (next = 5). Commits record 5 and 6. A stops; feedLinger later nobody
+// has watched again, recording stops, and a commit goes unrecorded. B starts watching: the pause costs one Seq, so next = 8 and complete = 8. A client
 // resuming after 6 asks for Seq 7 onwards: 7 < complete, so history lost, rather than silently skipping the
 // unrecorded commit. A client resuming after 8 gets 9, 10, ...
 
 // maxFeedChanges bounds the changes kept; past it the oldest half is dropped.
 const maxFeedChanges = 1 << 16
+
+// feedLinger is how long the feed keeps recording after its last watcher left: a driver whose change stream
+// failed (a network error, a failed getMore that closed the cursor) opens a new one with the last resume
+// token right away, and must find the feed complete since then.
+const feedLinger = time.Minute
 
 // ChangeKind says what a Change did.
 type ChangeKind uint8
@@ -64,8 +70,12 @@ type Change struct {
 
 // changeFeed holds the recorded changes. Appends happen under the engine's commitMu; reads take mu.
 type changeFeed struct {
-	// watchers counts open watches; commits record changes only while it is positive.
+	// recording is set while commits record changes: while watchers is positive and for feedLinger after.
+	recording atomic.Bool
+	// watchers counts open watches; lingers counts the times it dropped to zero, so that a linger timer that
+	// fired late knows a newer one superseded it. Both change under commitMu.
 	watchers atomic.Int64
+	lingers  uint64
 
 	mu sync.Mutex
 	// changes are the recorded changes, changes[i].Seq increasing.
@@ -101,7 +111,7 @@ func (e *Engine) Watch() (*ChangeStream, error) {
 	defer e.commitMu.Unlock()
 	f := &e.feed
 	f.mu.Lock()
-	if f.watchers.Load() == 0 {
+	if !f.recording.Load() {
 		// A pause leaves a gap in Seq, so that no resume point from before it looks complete.
 		f.next++
 		f.complete, f.completeSince = f.next, time.Now()
@@ -110,13 +120,14 @@ func (e *Engine) Watch() (*ChangeStream, error) {
 		}
 	}
 	f.watchers.Add(1)
+	f.recording.Store(true)
 	s := &ChangeStream{e: e, Start: f.next - 1, StartTs: e.clock.Load()}
 	f.mu.Unlock()
 	return s, nil
 }
 
-// Close stops the stream; once no stream is open the engine stops recording and frees the changes kept.
-// Closing twice does nothing.
+// Close stops the stream; feedLinger after the last stream closed, the engine stops recording and frees the
+// changes kept. Closing twice does nothing.
 func (s *ChangeStream) Close() {
 	if s.closed.Swap(true) {
 		return
@@ -125,11 +136,22 @@ func (s *ChangeStream) Close() {
 	s.e.commitMu.Lock()
 	defer s.e.commitMu.Unlock()
 	f := &s.e.feed
-	f.mu.Lock()
-	if f.watchers.Add(-1) == 0 {
-		f.changes = nil
+	if f.watchers.Add(-1) > 0 {
+		return
 	}
-	f.mu.Unlock()
+	f.lingers++
+	gen, e := f.lingers, s.e
+	time.AfterFunc(feedLinger, func() {
+		e.commitMu.Lock()
+		defer e.commitMu.Unlock()
+		if f.watchers.Load() > 0 || f.lingers != gen {
+			return
+		}
+		f.recording.Store(false)
+		f.mu.Lock()
+		f.changes = nil
+		f.mu.Unlock()
+	})
 }
 
 // Epoch identifies this run of the engine: Seqs are comparable only within one Epoch.

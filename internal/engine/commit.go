@@ -57,7 +57,7 @@ func (e *Engine) commit(t *Txn) (*pebble.Batch, error) {
 	// The cache changes before the keys are released: the next owner of a
 	// key may read it from the cache at once.
 	e.docs.install(cached)
-	if e.feed.watchers.Load() > 0 {
+	if e.feed.recording.Load() {
 		e.feed.recordCommit(t, ts)
 	}
 	t.release(ts)
