@@ -61,6 +61,9 @@ type changeCursor struct {
 	invalidated bool
 }
 
+// cmdAggregate is the collection part of a database-level aggregate's cursor namespace.
+const cmdAggregate = "$cmd.aggregate"
+
 // changeStreamWait is how long a getMore waits for an event when it carries no maxTimeMS (mongod's default
 // await time for a tailable cursor).
 const changeStreamWait = time.Second
@@ -108,7 +111,7 @@ func (s *Server) openChangeStream(ctx context.Context, req *Request, coll string
 	scope := streamScope{db: req.DB, coll: coll}
 	namespace := ns(req.DB, coll)
 	if coll == "" {
-		namespace = req.DB + ".$cmd.aggregate"
+		namespace = ns(req.DB, cmdAggregate)
 	}
 	c := &changeCursor{s: s, scope: scope, fullDocument: "default"}
 	var resume, startAfter bson.RawValue
@@ -149,7 +152,13 @@ func (s *Server) openChangeStream(ctx context.Context, req *Request, coll string
 				scope = streamScope{}
 				c.scope = scope
 			}
-		case "showExpandedEvents", "showSystemEvents", "showRawUpdateDescription":
+		case "showExpandedEvents":
+			// Expanded events report DDL (create, createIndexes, rename, ...), which the feed does not record:
+			// refusing the option beats a stream that waits for events that never come.
+			if on, _ := v.BooleanOK(); on {
+				return nil, codes.New(codes.InvalidOptions, "showExpandedEvents is not supported: the change feed records document writes and drops only")
+			}
+		case "showSystemEvents", "showRawUpdateDescription":
 		default:
 			return nil, codes.New(codeUnknownField, "BSON field '$changeStream.%s' is an unknown field.", k)
 		}
@@ -286,6 +295,12 @@ func (c *changeCursor) events(ctx context.Context, ch frontend.Change) ([]bson.R
 	docs, err := c.rest.Run(ctx, []bson.Raw{ev}, nil)
 	if err != nil {
 		return nil, commandError(err)
+	}
+	token := ev.Lookup("_id")
+	for _, d := range docs {
+		if id := d.Lookup("_id"); id.Type != token.Type || !bytesEqual(id.Value, token.Value) {
+			return nil, codes.New(codes.ChangeStreamFatalError, "Encountered an event whose _id field, which contains the resume token, was modified by the pipeline. Modifying the _id field of an event makes it impossible to resume the stream from that point. Only transformations that retain the unmodified _id field are allowed.")
+		}
 	}
 	if ch.Kind == frontend.ChangeDrop && c.scope.coll != "" {
 		c.invalidated = true

@@ -198,14 +198,6 @@ func (c *serverCursor) close() {
 	_ = c.cur.Close(context.Background())
 }
 
-// isChangeStream reports whether cursor id is open and a change stream's.
-func (r *cursorRegistry) isChangeStream(id int64) bool {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	c := r.byID[id]
-	return c != nil && c.changes != nil
-}
-
 // len returns the number of open cursors.
 func (r *cursorRegistry) len() int {
 	r.mu.Lock()
@@ -502,9 +494,17 @@ const (
 // handleKillCursors runs killCursors: {killCursors: <coll>, cursors: [ids]}. Reply: {cursorsKilled,
 // cursorsNotFound, cursorsAlive, cursorsUnknown}.
 func handleKillCursors(_ context.Context, s *Server, req *Request) (bson.D, error) {
-	a, collName, err := parseCollectionArgs(req)
+	a, err := parseArgs(req)
 	if err != nil {
 		return nil, err
+	}
+	// A database-level aggregate's cursors (a change stream on a database or the deployment) live under
+	// db.$cmd.aggregate, which no collection name may otherwise contain.
+	collName := cmdAggregate
+	if v, _ := internString(a.raw(req.Name)); v != cmdAggregate {
+		if collName, err = collectionArg(req, a); err != nil {
+			return nil, err
+		}
 	}
 	if err := a.require("cursors"); err != nil {
 		return nil, err

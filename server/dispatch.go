@@ -406,7 +406,7 @@ func isResumableChangeStreamError(c codes.Code) bool {
 
 // isChangeStreamCommand reports whether inv is a change stream's aggregate or getMore, whose errors may carry
 // ResumableChangeStreamError.
-func (s *Server) isChangeStreamCommand(inv *invocation) bool {
+func isChangeStreamCommand(inv *invocation) bool {
 	switch inv.req.Name {
 	case "aggregate":
 		stages, ok := inv.req.Body.Lookup("pipeline").ArrayOK()
@@ -420,11 +420,9 @@ func (s *Server) isChangeStreamCommand(inv *invocation) bool {
 		first, ok := v.DocumentOK()
 		return ok && isChangeStream(first)
 	case "getMore":
-		if inv.req.changeStream {
-			return true
-		}
-		id, ok := inv.req.Body.Lookup("getMore").Int64OK()
-		return ok && s.cursors.isChangeStream(id)
+		// Only once the getMore holds its cursor, as in mongod, where the label needs the cursor's
+		// originating command: a getMore failed by failCommand before that carries no label.
+		return inv.req.changeStream
 	}
 	return false
 }
@@ -474,7 +472,7 @@ func (s *Server) reply(inv *invocation, fields bson.D, err error) bson.Raw {
 	var d bson.D
 	if err != nil {
 		if inv != nil {
-			inv.changeStream = s.isChangeStreamCommand(inv)
+			inv.changeStream = isChangeStreamCommand(inv)
 		}
 		d = errorFields(inv, err)
 	} else {
