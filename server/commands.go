@@ -24,6 +24,7 @@ var commands = map[string]Command{
 	"killAllSessions":    {Handler: handleKillAllSessions},
 	"killOp":             {Handler: handleKillOp},
 	"killSessions":       {Handler: handleEndSessions},
+	"listCommands":       {Handler: handleListCommands},
 	"ping":               {Handler: handlePing},
 	"replSetGetStatus":   {Handler: handleReplSetGetStatus},
 	"serverStatus":       {Handler: handleServerStatus},

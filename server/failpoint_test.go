@@ -445,3 +445,19 @@ func TestSnapshotReadConcern_RefusedOutsideReads(t *testing.T) {
 	}
 	mustOK(t, "find", r.cmd(bson.D{{Key: "find", Value: "c"}, snapshot, {Key: "$db", Value: "test"}}))
 }
+
+func TestListCommands(t *testing.T) {
+	for _, testCommands := range []bool{false, true} {
+		e := newCoreEnvWith(t, func(s *server.Server) { s.EnableTestCommands = testCommands })
+		reply := mustOK(t, "listCommands", e.dial(t).cmd(bson.D{{Key: "listCommands", Value: 1}, {Key: "$db", Value: "admin"}}))
+		cmds := reply.Lookup("commands").Document()
+		for _, name := range []string{"find", "insert", "listCommands", "hello", "commitTransaction"} {
+			if _, err := cmds.LookupErr(name); err != nil {
+				t.Errorf("listCommands lacks %s", name)
+			}
+		}
+		if _, err := cmds.LookupErr("configureFailPoint"); (err == nil) != testCommands {
+			t.Errorf("configureFailPoint listed = %v with EnableTestCommands %v", err == nil, testCommands)
+		}
+	}
+}
