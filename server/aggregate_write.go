@@ -75,12 +75,32 @@ func documentsStage(stages []bson.Raw) ([]bson.Raw, bool, error) {
 	return docs, true, nil
 }
 
-// aggregateDocuments runs a database-level aggregate starting with $documents ({aggregate: 1}): the documents
-// go through the rest of the pipeline, then to a final $out or $merge, or back as the first batch.
+// sourceStage reports whether a database-level pipeline starts with a stage that produces documents without
+// reading a collection: $documents or $listLocalSessions.
+func sourceStage(stages []bson.Raw) bool {
+	if len(stages) == 0 {
+		return false
+	}
+	for _, name := range []string{"$documents", "$listLocalSessions"} {
+		if _, err := stages[0].LookupErr(name); err == nil {
+			return true
+		}
+	}
+	return false
+}
+
+// aggregateDocuments runs a database-level aggregate ({aggregate: 1}) starting with $documents or
+// $listLocalSessions: their documents go through the rest of the pipeline, then to a final $out or $merge, or
+// back as the first batch.
 func (s *Server) aggregateDocuments(ctx context.Context, req *Request, stages []bson.Raw) (bson.D, error) {
-	docs, _, err := documentsStage(stages)
+	docs, isDocuments, err := documentsStage(stages)
 	if err != nil {
 		return nil, err
+	}
+	if !isDocuments {
+		if docs, err = s.sessions.listLocal(req, stages[0].Lookup("$listLocalSessions")); err != nil {
+			return nil, err
+		}
 	}
 	stage, arg, err := writeStage(stages)
 	if err != nil {

@@ -94,3 +94,36 @@ func TestAggregate_MergeAndDocuments(t *testing.T) {
 		t.Fatalf("$documents + $match = %v, %v", out, err)
 	}
 }
+
+func TestAggregate_ListLocalSessions(t *testing.T) {
+	e := newCoreEnv(t)
+	c := e.client(t)
+	ctx := context.Background()
+	sess, err := c.StartSession()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sess.EndSession(ctx)
+	sctx := mongo.NewSessionContext(ctx, sess)
+	cur, err := c.Database("admin").Aggregate(sctx, mongo.Pipeline{{{Key: "$listLocalSessions", Value: bson.D{}}}})
+	if err != nil {
+		t.Fatalf("$listLocalSessions: %v", err)
+	}
+	var got []bson.Raw
+	for cur.Next(ctx) {
+		got = append(got, append(bson.Raw(nil), cur.Current...))
+	}
+	found := false
+	_, want := sess.ID().Lookup("id").Binary()
+	for _, d := range got {
+		if _, id := d.Lookup("_id", "id").Binary(); string(id) == string(want) {
+			found = true
+		}
+		if d.Lookup("lastUse").Type != bson.TypeDateTime {
+			t.Fatalf("session entry %v has no lastUse", d)
+		}
+	}
+	if !found {
+		t.Fatalf("$listLocalSessions = %v, lacks the session used", got)
+	}
+}

@@ -26,13 +26,11 @@ func handleAggregate(ctx context.Context, s *Server, req *Request) (bson.D, erro
 			}
 			return s.openChangeStream(ctx, req, "", stages, aggregateBatchSize(a))
 		}
-		if stages, _ := a.docArray("pipeline"); len(stages) > 0 {
-			if _, err := stages[0].LookupErr("$documents"); err == nil {
-				if n, ok := v.AsInt64OK(); !ok || n != 1 {
-					return nil, codes.New(codes.InvalidNamespace, "Invalid namespace specified '%s.%s'", req.DB, v.String())
-				}
-				return s.aggregateDocuments(ctx, req, stages)
+		if stages, _ := a.docArray("pipeline"); sourceStage(stages) {
+			if n, ok := v.AsInt64OK(); !ok || n != 1 {
+				return nil, codes.New(codes.InvalidNamespace, "Invalid namespace specified '%s.%s'", req.DB, v.String())
 			}
+			return s.aggregateDocuments(ctx, req, stages)
 		}
 		return aggregateCurrentOp(ctx, s, req, a)
 	}
