@@ -129,8 +129,10 @@ func (c *Collection) Distinct(ctx context.Context, fieldName string, filter any)
 
 // Aggregate runs an aggregation pipeline (bson.A, []bson.D, []bson.M,
 // []any, or a BSON array) over the collection and returns a cursor over its
-// output.
-func (c *Collection) Aggregate(ctx context.Context, pipeline any) (*Cursor, error) {
+// output. Documents stream through the stages; $sort and $group hold at most
+// 100 MiB each and then spill to temporary files, or fail with
+// QueryExceededMemoryLimitNoDiskUseAllowed (292) when AllowDiskUse is false.
+func (c *Collection) Aggregate(ctx context.Context, pipeline any, opts ...*AggregateOptions) (*Cursor, error) {
 	stages, err := toPipeline(pipeline)
 	if err != nil {
 		return nil, err
@@ -139,7 +141,9 @@ func (c *Collection) Aggregate(ctx context.Context, pipeline any) (*Cursor, erro
 	if err != nil {
 		return nil, err
 	}
-	docs, err := c.db.eng.Aggregate(ctx, t, c.ns, stages, st)
+	o := mergeAggregate(opts)
+	spec := engine.AggregateSpec{Pipeline: stages, NoDiskUse: o.AllowDiskUse != nil && !*o.AllowDiskUse}
+	docs, err := c.db.eng.Aggregate(ctx, t, c.ns, spec, st)
 	if err != nil {
 		return nil, stmtError(t, err)
 	}

@@ -4,9 +4,10 @@ import (
 	"context"
 	"sort"
 
+	"github.com/concorddb/concord/internal/query/filter"
+
 	"github.com/concorddb/concord/internal/codes"
 	"github.com/concorddb/concord/internal/engine"
-	"github.com/concorddb/concord/internal/query"
 	"go.mongodb.org/mongo-driver/v2/bson"
 )
 
@@ -70,7 +71,7 @@ func (d *Database) ListCollectionSpecifications(ctx context.Context, filter any)
 	if err != nil {
 		return nil, err
 	}
-	m, err := query.CompileFilter(f)
+	m, err := compileFilter(f)
 	if err != nil {
 		return nil, err
 	}
@@ -106,3 +107,7 @@ func (d *Database) ListCollectionNames(ctx context.Context, filter any) ([]strin
 	}
 	return names, nil
 }
+
+// compileFilter compiles a filter document; it exists because the methods
+// above name their argument filter, after the driver's.
+func compileFilter(raw bson.Raw) (*filter.Filter, error) { return filter.Compile(raw) }

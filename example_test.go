@@ -256,7 +256,9 @@ func ExampleCollection_Find() {
 	// Output: [{bob 75} {cid 60}]
 }
 
-// Aggregate accepts a pipeline as bson.A, []bson.D or a BSON array.
+// Aggregate accepts a pipeline as bson.A, []bson.D or a BSON array. With
+// AllowDiskUse false, a $sort or $group that outgrows its 100 MiB fails
+// (code 292) instead of spilling to temporary files.
 func ExampleCollection_Aggregate() {
 	db, err := concord.Open("", nil)
 	if err != nil {
@@ -275,7 +277,7 @@ func ExampleCollection_Aggregate() {
 	cur, err := orders.Aggregate(ctx, bson.A{
 		bson.D{{Key: "$group", Value: bson.D{{Key: "_id", Value: "$customer"}, {Key: "sum", Value: bson.D{{Key: "$sum", Value: "$total"}}}}}},
 		bson.D{{Key: "$sort", Value: bson.D{{Key: "_id", Value: 1}}}},
-	})
+	}, &concord.AggregateOptions{AllowDiskUse: new(false)})
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -94,6 +94,15 @@ type CountOptions struct {
 	Limit int64
 }
 
+// AggregateOptions configures Aggregate.
+type AggregateOptions struct {
+	// AllowDiskUse is the aggregate command's allowDiskUse. Nil or true lets
+	// $sort and $group spill to temporary files once they hold 100 MiB
+	// (mongod's default since 6.0); false makes them fail instead with
+	// QueryExceededMemoryLimitNoDiskUseAllowed (292).
+	AllowDiskUse *bool
+}
+
 // IndexModel describes an index for CreateIndex.
 type IndexModel struct {
 	// Keys is the ordered key document, e.g. bson.D{{"a", 1}, {"b", -1}}.
@@ -279,6 +288,17 @@ func mergeCount(opts []*CountOptions) CountOptions {
 		}
 		if o.Limit != 0 {
 			m.Limit = o.Limit
+		}
+	}
+	return m
+}
+
+// mergeAggregate folds Aggregate's options.
+func mergeAggregate(opts []*AggregateOptions) AggregateOptions {
+	var m AggregateOptions
+	for _, o := range opts {
+		if o != nil && o.AllowDiskUse != nil {
+			m.AllowDiskUse = o.AllowDiskUse
 		}
 	}
 	return m

@@ -8,7 +8,8 @@ import (
 
 	"github.com/concorddb/concord"
 	"github.com/concorddb/concord/internal/codes"
-	"github.com/concorddb/concord/internal/query"
+	"github.com/concorddb/concord/internal/query/agg"
+	"github.com/concorddb/concord/internal/query/expr"
 )
 
 // The pipeline stages that write ($out, $merge) and the one that reads no collection ($documents) are run by
@@ -51,11 +52,11 @@ func documentsStage(stages []bson.Raw) ([]bson.Raw, bool, error) {
 	if err != nil {
 		return nil, false, nil
 	}
-	e, err := query.CompileExpr(v)
+	x, err := expr.Compile(v)
 	if err != nil {
 		return nil, true, commandError(err)
 	}
-	arr, err := e.Eval(emptyDoc)
+	arr, err := x.Eval(emptyDoc)
 	if err != nil {
 		return nil, true, commandError(err)
 	}
@@ -110,7 +111,7 @@ func (s *Server) aggregateDocuments(ctx context.Context, req *Request, stages []
 	if stage != "" {
 		rest = rest[:len(rest)-1]
 	}
-	p, err := query.CompilePipeline(rest)
+	p, err := agg.Compile(rest)
 	if err != nil {
 		return nil, commandError(err)
 	}

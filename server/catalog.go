@@ -10,7 +10,7 @@ import (
 
 	"github.com/concorddb/concord"
 	"github.com/concorddb/concord/internal/codes"
-	"github.com/concorddb/concord/internal/query"
+	"github.com/concorddb/concord/internal/query/filter"
 )
 
 // idIndexDoc is the _id index entry listCollections reports as idIndex.
@@ -26,11 +26,11 @@ func collectionExists(ctx context.Context, s *Server, db, coll string) (bool, er
 }
 
 // compileMatcher compiles an optional listDatabases/listCollections filter.
-func compileMatcher(filter bson.Raw) (*query.Filter, error) {
-	if filter == nil {
-		filter = emptyDoc
+func compileMatcher(raw bson.Raw) (*filter.Filter, error) {
+	if raw == nil {
+		raw = emptyDoc
 	}
-	f, err := query.CompileFilter(filter)
+	f, err := filter.Compile(raw)
 	if err != nil {
 		return nil, commandError(err)
 	}

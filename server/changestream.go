@@ -12,7 +12,7 @@ import (
 
 	"github.com/concorddb/concord/internal/codes"
 	"github.com/concorddb/concord/internal/frontend"
-	"github.com/concorddb/concord/internal/query"
+	"github.com/concorddb/concord/internal/query/agg"
 )
 
 // Change streams: an aggregate whose pipeline starts with $changeStream opens a tailable cursor over the
@@ -54,7 +54,7 @@ type changeCursor struct {
 	// fullDocument is the $changeStream option: "default", "updateLookup", "whenAvailable" or "required".
 	fullDocument string
 	// rest is the pipeline after $changeStream, applied to each event.
-	rest *query.Pipeline
+	rest *agg.Pipeline
 	// last is the feed position of the last change consumed, lastTs its timestamp.
 	last, lastTs uint64
 	// invalidated is set once the invalidate event has been returned: the stream is over.
@@ -180,7 +180,7 @@ func (s *Server) openChangeStream(ctx context.Context, req *Request, coll string
 			return nil, codes.New(codes.Location40602, "$changeStream is only valid as the first stage in a pipeline.")
 		}
 	}
-	if c.rest, err = query.CompilePipeline(stages[1:]); err != nil {
+	if c.rest, err = agg.Compile(stages[1:]); err != nil {
 		return nil, commandError(err)
 	}
 	stream, err := frontend.Watch(s.DB)

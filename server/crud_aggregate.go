@@ -6,8 +6,9 @@ import (
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 
+	"github.com/concorddb/concord"
 	"github.com/concorddb/concord/internal/codes"
-	"github.com/concorddb/concord/internal/query"
+	"github.com/concorddb/concord/internal/query/agg"
 )
 
 // handleAggregate runs aggregate: {aggregate: <coll>, pipeline, cursor: {batchSize}}. The reply is a cursor, like
@@ -93,7 +94,11 @@ func runAggregate(ctx context.Context, s *Server, req *Request, a *cmdArgs, coll
 			return reply, 0, 0, err
 		}
 	}
-	cur, err := s.DB.Database(req.DB).Collection(collName).Aggregate(ctx, stages)
+	allowDiskUse, err := a.boolean("allowDiskUse", true)
+	if err != nil {
+		return nil, 0, 0, err
+	}
+	cur, err := s.DB.Database(req.DB).Collection(collName).Aggregate(ctx, stages, &concord.AggregateOptions{AllowDiskUse: &allowDiskUse})
 	if err != nil {
 		return nil, 0, 0, commandError(err)
 	}
@@ -170,7 +175,7 @@ func aggregateCurrentOp(ctx context.Context, s *Server, req *Request, a *cmdArgs
 			docs = append(docs, raw)
 		}
 	}
-	p, err := query.CompilePipeline(stages[1:])
+	p, err := agg.Compile(stages[1:])
 	if err != nil {
 		return nil, commandError(err)
 	}
@@ -218,7 +223,7 @@ func aggregateCollStats(ctx context.Context, s *Server, req *Request, collName, 
 	if err != nil {
 		return nil, commandError(err)
 	}
-	p, err := query.CompilePipeline(rest)
+	p, err := agg.Compile(rest)
 	if err != nil {
 		return nil, commandError(err)
 	}

@@ -7,7 +7,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/bson"
 
 	"github.com/concorddb/concord/internal/codes"
-	"github.com/concorddb/concord/internal/query"
+	"github.com/concorddb/concord/internal/query/value"
 )
 
 // cmdArgs is a parsed view of a command body: its fields by name, read with the type rules of MongoDB's IDL
@@ -116,7 +116,7 @@ func parseArgs(req *Request) (*cmdArgs, error) {
 const codeDuplicateField codes.Code = 40413
 
 // typeName is the name MongoDB's error messages give a BSON type.
-func typeName(t bson.Type) string { return query.TypeName(t) }
+func typeName(t bson.Type) string { return value.TypeName(t) }
 
 // wrongType is the IDL parser's TypeMismatch error for field path (dotted, without the command name).
 func wrongType(cmd, path string, v bson.RawValue, expected string) error {

@@ -774,6 +774,18 @@ func TestDriver_CountDistinctAggregate(t *testing.T) {
 	if _, err := e.run(t, "app", bson.D{{Key: "aggregate", Value: "s"}, {Key: "pipeline", Value: bson.A{}}}); commandCode(err) != 9 {
 		t.Fatalf("aggregate without cursor = %v, want 9", err)
 	}
+	// allowDiskUse reaches the engine (its effect, past the 100 MiB stage limit, is tested there); a small
+	// aggregation runs the same with it false, and a non-boolean is refused.
+	r = e.mustRun(t, "app", bson.D{{Key: "aggregate", Value: "s"}, {Key: "pipeline", Value: bson.A{
+		bson.D{{Key: "$group", Value: bson.D{{Key: "_id", Value: nil}, {Key: "n", Value: bson.D{{Key: "$sum", Value: 1}}}}}}}},
+		{Key: "allowDiskUse", Value: false}, {Key: "cursor", Value: bson.D{}}})
+	if got := r.Lookup("cursor", "firstBatch").String(); got != `[{"_id": null,"n": {"$numberInt":"20"}}]` {
+		t.Fatalf("aggregate with allowDiskUse false = %s", got)
+	}
+	if _, err := e.run(t, "app", bson.D{{Key: "aggregate", Value: "s"}, {Key: "pipeline", Value: bson.A{}},
+		{Key: "allowDiskUse", Value: "yes"}, {Key: "cursor", Value: bson.D{}}}); commandCode(err) != 14 {
+		t.Fatalf("allowDiskUse \"yes\" = %v, want TypeMismatch 14", err)
+	}
 	// mongosh's db.currentOp(): {aggregate: 1} on admin starting with $currentOp lists this very command.
 	r = e.mustRun(t, "admin", bson.D{{Key: "aggregate", Value: 1}, {Key: "pipeline", Value: bson.A{
 		bson.D{{Key: "$currentOp", Value: bson.D{}}}, bson.D{{Key: "$match", Value: bson.D{{Key: "command.aggregate", Value: 1}}}}}},

@@ -19,82 +19,83 @@ type Code int32
 
 // The codes Concord produces. Names and numbers are MongoDB's.
 const (
-	InternalError                           Code = 1
-	BadValue                                Code = 2
-	NoSuchKey                               Code = 4
-	FailedToParse                           Code = 9
-	TypeMismatch                            Code = 14
-	InvalidLength                           Code = 16
-	IllegalOperation                        Code = 20
-	LockTimeout                             Code = 24
-	NamespaceNotFound                       Code = 26
-	PathNotViable                           Code = 28
-	ConflictingUpdateOperators              Code = 40
-	CannotBackfillArray                     Code = 34
-	EmptyFieldName                          Code = 56
-	CursorNotFound                          Code = 43
-	NamespaceExists                         Code = 48
-	MaxTimeMSExpired                        Code = 50
-	DollarPrefixedFieldName                 Code = 52
-	InvalidIdField                          Code = 53
-	NotSingleValueField                     Code = 54
-	CommandNotFound                         Code = 59
-	ImmutableField                          Code = 66
-	CannotCreateIndex                       Code = 67
-	IndexAlreadyExists                      Code = 68
-	InvalidOptions                          Code = 72
-	InvalidNamespace                        Code = 73
-	IndexOptionsConflict                    Code = 85
-	IndexKeySpecsConflict                   Code = 86
-	IndexNotFound                           Code = 27
-	WriteConflict                           Code = 112
-	ConflictingOperationInProgress          Code = 117
-	DocumentValidationFailure               Code = 121
-	OperationFailed                         Code = 96
-	InvalidBSON                             Code = 22
-	Location16755                           Code = 16755
-	IncompleteTransactionHistory            Code = 217
-	TransactionTooOld                       Code = 225
-	SnapshotTooOld                          Code = 239
-	SnapshotUnavailable                     Code = 246
-	NoSuchTransaction                       Code = 251
-	TransactionCommitted                    Code = 256
-	TransactionTooLarge                     Code = 257
-	ExceededTimeLimit                       Code = 262
-	OperationNotSupportedInTransaction      Code = 263
-	ClientDisconnect                        Code = 279
-	TransactionExceededLifetimeLimitSeconds Code = 290
-	InternalTransactionNotSupported         Code = 358
-	TemporarilyUnavailable                  Code = 365
-	TransactionTooLargeForCache             Code = 388
-	DuplicateKey                            Code = 11000
-	Interrupted                             Code = 11601
-	InterruptedAtShutdown                   Code = 11600
-	BSONObjectTooLarge                      Code = 10334
-	NotARetryableWriteCommand               Code = 50768
-	UnknownError                            Code = 8
-	InvalidPipelineOperator                 Code = 168
-	Location15998                           Code = 15998
-	Location40352                           Code = 40352
-	Location40353                           Code = 40353
-	Location31254                           Code = 31254
-	Location40323                           Code = 40323
-	Location40324                           Code = 40324
-	ProtocolError                           Code = 17
-	Unauthorized                            Code = 13
-	SystemCollectionInTransaction           Code = 50791
-	UnsupportedOpQueryCommand               Code = 352
-	CommandFailed                           Code = 125
-	CannotIndexParallelArrays               Code = 171
-	FailPointSetFailed                      Code = 266
-	PreparedTransactionInProgress           Code = 267
-	ChangeStreamHistoryLost                 Code = 286
-	NoMatchingDocument                      Code = 47
-	Location40674                           Code = 40674
-	Location40602                           Code = 40602
-	ChangeStreamFatalError                  Code = 280
-	UnknownReplWriteConcern                 Code = 79
-	UnsatisfiableWriteConcern               Code = 100
+	InternalError                            Code = 1
+	BadValue                                 Code = 2
+	NoSuchKey                                Code = 4
+	FailedToParse                            Code = 9
+	TypeMismatch                             Code = 14
+	InvalidLength                            Code = 16
+	IllegalOperation                         Code = 20
+	LockTimeout                              Code = 24
+	NamespaceNotFound                        Code = 26
+	PathNotViable                            Code = 28
+	ConflictingUpdateOperators               Code = 40
+	CannotBackfillArray                      Code = 34
+	EmptyFieldName                           Code = 56
+	CursorNotFound                           Code = 43
+	NamespaceExists                          Code = 48
+	MaxTimeMSExpired                         Code = 50
+	DollarPrefixedFieldName                  Code = 52
+	InvalidIdField                           Code = 53
+	NotSingleValueField                      Code = 54
+	CommandNotFound                          Code = 59
+	ImmutableField                           Code = 66
+	CannotCreateIndex                        Code = 67
+	IndexAlreadyExists                       Code = 68
+	InvalidOptions                           Code = 72
+	InvalidNamespace                         Code = 73
+	IndexOptionsConflict                     Code = 85
+	IndexKeySpecsConflict                    Code = 86
+	IndexNotFound                            Code = 27
+	WriteConflict                            Code = 112
+	ConflictingOperationInProgress           Code = 117
+	DocumentValidationFailure                Code = 121
+	OperationFailed                          Code = 96
+	InvalidBSON                              Code = 22
+	Location16755                            Code = 16755
+	IncompleteTransactionHistory             Code = 217
+	TransactionTooOld                        Code = 225
+	SnapshotTooOld                           Code = 239
+	SnapshotUnavailable                      Code = 246
+	NoSuchTransaction                        Code = 251
+	TransactionCommitted                     Code = 256
+	TransactionTooLarge                      Code = 257
+	ExceededTimeLimit                        Code = 262
+	OperationNotSupportedInTransaction       Code = 263
+	ClientDisconnect                         Code = 279
+	TransactionExceededLifetimeLimitSeconds  Code = 290
+	QueryExceededMemoryLimitNoDiskUseAllowed Code = 292
+	InternalTransactionNotSupported          Code = 358
+	TemporarilyUnavailable                   Code = 365
+	TransactionTooLargeForCache              Code = 388
+	DuplicateKey                             Code = 11000
+	Interrupted                              Code = 11601
+	InterruptedAtShutdown                    Code = 11600
+	BSONObjectTooLarge                       Code = 10334
+	NotARetryableWriteCommand                Code = 50768
+	UnknownError                             Code = 8
+	InvalidPipelineOperator                  Code = 168
+	Location15998                            Code = 15998
+	Location40352                            Code = 40352
+	Location40353                            Code = 40353
+	Location31254                            Code = 31254
+	Location40323                            Code = 40323
+	Location40324                            Code = 40324
+	ProtocolError                            Code = 17
+	Unauthorized                             Code = 13
+	SystemCollectionInTransaction            Code = 50791
+	UnsupportedOpQueryCommand                Code = 352
+	CommandFailed                            Code = 125
+	CannotIndexParallelArrays                Code = 171
+	FailPointSetFailed                       Code = 266
+	PreparedTransactionInProgress            Code = 267
+	ChangeStreamHistoryLost                  Code = 286
+	NoMatchingDocument                       Code = 47
+	Location40674                            Code = 40674
+	Location40602                            Code = 40602
+	ChangeStreamFatalError                   Code = 280
+	UnknownReplWriteConcern                  Code = 79
+	UnsatisfiableWriteConcern                Code = 100
 
 	// Codes Concord never raises itself but a client may meet (a failCommand fail point returns any code):
 	// the RetriableError category, which decides RetryableWriteError and TransientTransactionError labels.
@@ -134,93 +135,94 @@ type info struct {
 
 // table is the single source of truth for code names and categories.
 var table = map[Code]info{
-	InternalError:                           {name: "InternalError"},
-	BadValue:                                {name: "BadValue"},
-	NoSuchKey:                               {name: "NoSuchKey"},
-	FailedToParse:                           {name: "FailedToParse"},
-	TypeMismatch:                            {name: "TypeMismatch"},
-	InvalidLength:                           {name: "InvalidLength"},
-	IllegalOperation:                        {name: "IllegalOperation"},
-	LockTimeout:                             {name: "LockTimeout", transient: true},
-	NamespaceNotFound:                       {name: "NamespaceNotFound"},
-	IndexNotFound:                           {name: "IndexNotFound"},
-	PathNotViable:                           {name: "PathNotViable"},
-	ConflictingUpdateOperators:              {name: "ConflictingUpdateOperators"},
-	CannotBackfillArray:                     {name: "CannotBackfillArray"},
-	EmptyFieldName:                          {name: "EmptyFieldName"},
-	CursorNotFound:                          {name: "CursorNotFound"},
-	NamespaceExists:                         {name: "NamespaceExists"},
-	MaxTimeMSExpired:                        {name: "MaxTimeMSExpired"},
-	DollarPrefixedFieldName:                 {name: "DollarPrefixedFieldName"},
-	InvalidIdField:                          {name: "InvalidIdField"},
-	NotSingleValueField:                     {name: "NotSingleValueField"},
-	CommandNotFound:                         {name: "CommandNotFound"},
-	ImmutableField:                          {name: "ImmutableField"},
-	CannotCreateIndex:                       {name: "CannotCreateIndex"},
-	IndexAlreadyExists:                      {name: "IndexAlreadyExists"},
-	InvalidOptions:                          {name: "InvalidOptions"},
-	InvalidNamespace:                        {name: "InvalidNamespace"},
-	IndexOptionsConflict:                    {name: "IndexOptionsConflict"},
-	IndexKeySpecsConflict:                   {name: "IndexKeySpecsConflict"},
-	WriteConflict:                           {name: "WriteConflict", transient: true},
-	ConflictingOperationInProgress:          {name: "ConflictingOperationInProgress"},
-	DocumentValidationFailure:               {name: "DocumentValidationFailure"},
-	OperationFailed:                         {name: "OperationFailed"},
-	InvalidBSON:                             {name: "InvalidBSON"},
-	Location16755:                           {name: "Location16755"},
-	IncompleteTransactionHistory:            {name: "IncompleteTransactionHistory"},
-	TransactionTooOld:                       {name: "TransactionTooOld"},
-	SnapshotTooOld:                          {name: "SnapshotTooOld", transient: true},
-	SnapshotUnavailable:                     {name: "SnapshotUnavailable", transient: true},
-	NoSuchTransaction:                       {name: "NoSuchTransaction"},
-	TransactionCommitted:                    {name: "TransactionCommitted"},
-	TransactionTooLarge:                     {name: "TransactionTooLarge"},
-	ExceededTimeLimit:                       {name: "ExceededTimeLimit", retriable: true},
-	OperationNotSupportedInTransaction:      {name: "OperationNotSupportedInTransaction"},
-	ClientDisconnect:                        {name: "ClientDisconnect"},
-	TransactionExceededLifetimeLimitSeconds: {name: "TransactionExceededLifetimeLimitSeconds"},
-	InternalTransactionNotSupported:         {name: "InternalTransactionNotSupported", retriable: true},
-	TemporarilyUnavailable:                  {name: "TemporarilyUnavailable"},
-	TransactionTooLargeForCache:             {name: "TransactionTooLargeForCache"},
-	DuplicateKey:                            {name: "DuplicateKey"},
-	Interrupted:                             {name: "Interrupted"},
-	InterruptedAtShutdown:                   {name: "InterruptedAtShutdown", retriable: true},
-	BSONObjectTooLarge:                      {name: "BSONObjectTooLarge"},
-	NotARetryableWriteCommand:               {name: "NotARetryableWriteCommand"},
-	UnknownError:                            {name: "UnknownError"},
-	InvalidPipelineOperator:                 {name: "InvalidPipelineOperator"},
-	Location15998:                           {name: "Location15998"},
-	Location40352:                           {name: "Location40352"},
-	Location40353:                           {name: "Location40353"},
-	Location31254:                           {name: "Location31254"},
-	Location40323:                           {name: "Location40323"},
-	Location40324:                           {name: "Location40324"},
-	ProtocolError:                           {name: "ProtocolError"},
-	Unauthorized:                            {name: "Unauthorized"},
-	SystemCollectionInTransaction:           {name: "Location50791"},
-	UnsupportedOpQueryCommand:               {name: "UnsupportedOpQueryCommand"},
-	CommandFailed:                           {name: "CommandFailed"},
-	CannotIndexParallelArrays:               {name: "CannotIndexParallelArrays"},
-	FailPointSetFailed:                      {name: "FailPointSetFailed"},
-	PreparedTransactionInProgress:           {name: "PreparedTransactionInProgress", transient: true},
-	ChangeStreamHistoryLost:                 {name: "ChangeStreamHistoryLost"},
-	NoMatchingDocument:                      {name: "NoMatchingDocument"},
-	Location40674:                           {name: "Location40674"},
-	Location40602:                           {name: "Location40602"},
-	ChangeStreamFatalError:                  {name: "ChangeStreamFatalError"},
-	UnknownReplWriteConcern:                 {name: "UnknownReplWriteConcern"},
-	UnsatisfiableWriteConcern:               {name: "UnsatisfiableWriteConcern"},
-	HostUnreachable:                         {name: "HostUnreachable", retriable: true},
-	HostNotFound:                            {name: "HostNotFound", retriable: true},
-	NetworkTimeout:                          {name: "NetworkTimeout", retriable: true},
-	ShutdownInProgress:                      {name: "ShutdownInProgress", retriable: true},
-	ReadConcernMajorityNotAvailable:         {name: "ReadConcernMajorityNotAvailableYet", retriable: true},
-	PrimarySteppedDown:                      {name: "PrimarySteppedDown", retriable: true},
-	SocketException:                         {name: "SocketException", retriable: true},
-	NotWritablePrimary:                      {name: "NotWritablePrimary", retriable: true},
-	InterruptedDueToReplStateChange:         {name: "InterruptedDueToReplStateChange", retriable: true},
-	NotPrimaryNoSecondaryOk:                 {name: "NotPrimaryNoSecondaryOk", retriable: true},
-	NotPrimaryOrSecondary:                   {name: "NotPrimaryOrSecondary", retriable: true},
+	InternalError:                            {name: "InternalError"},
+	BadValue:                                 {name: "BadValue"},
+	NoSuchKey:                                {name: "NoSuchKey"},
+	FailedToParse:                            {name: "FailedToParse"},
+	TypeMismatch:                             {name: "TypeMismatch"},
+	InvalidLength:                            {name: "InvalidLength"},
+	IllegalOperation:                         {name: "IllegalOperation"},
+	LockTimeout:                              {name: "LockTimeout", transient: true},
+	NamespaceNotFound:                        {name: "NamespaceNotFound"},
+	IndexNotFound:                            {name: "IndexNotFound"},
+	PathNotViable:                            {name: "PathNotViable"},
+	ConflictingUpdateOperators:               {name: "ConflictingUpdateOperators"},
+	CannotBackfillArray:                      {name: "CannotBackfillArray"},
+	EmptyFieldName:                           {name: "EmptyFieldName"},
+	CursorNotFound:                           {name: "CursorNotFound"},
+	NamespaceExists:                          {name: "NamespaceExists"},
+	MaxTimeMSExpired:                         {name: "MaxTimeMSExpired"},
+	DollarPrefixedFieldName:                  {name: "DollarPrefixedFieldName"},
+	InvalidIdField:                           {name: "InvalidIdField"},
+	NotSingleValueField:                      {name: "NotSingleValueField"},
+	CommandNotFound:                          {name: "CommandNotFound"},
+	ImmutableField:                           {name: "ImmutableField"},
+	CannotCreateIndex:                        {name: "CannotCreateIndex"},
+	IndexAlreadyExists:                       {name: "IndexAlreadyExists"},
+	InvalidOptions:                           {name: "InvalidOptions"},
+	InvalidNamespace:                         {name: "InvalidNamespace"},
+	IndexOptionsConflict:                     {name: "IndexOptionsConflict"},
+	IndexKeySpecsConflict:                    {name: "IndexKeySpecsConflict"},
+	WriteConflict:                            {name: "WriteConflict", transient: true},
+	ConflictingOperationInProgress:           {name: "ConflictingOperationInProgress"},
+	DocumentValidationFailure:                {name: "DocumentValidationFailure"},
+	OperationFailed:                          {name: "OperationFailed"},
+	InvalidBSON:                              {name: "InvalidBSON"},
+	Location16755:                            {name: "Location16755"},
+	IncompleteTransactionHistory:             {name: "IncompleteTransactionHistory"},
+	TransactionTooOld:                        {name: "TransactionTooOld"},
+	SnapshotTooOld:                           {name: "SnapshotTooOld", transient: true},
+	SnapshotUnavailable:                      {name: "SnapshotUnavailable", transient: true},
+	NoSuchTransaction:                        {name: "NoSuchTransaction"},
+	TransactionCommitted:                     {name: "TransactionCommitted"},
+	TransactionTooLarge:                      {name: "TransactionTooLarge"},
+	ExceededTimeLimit:                        {name: "ExceededTimeLimit", retriable: true},
+	OperationNotSupportedInTransaction:       {name: "OperationNotSupportedInTransaction"},
+	ClientDisconnect:                         {name: "ClientDisconnect"},
+	TransactionExceededLifetimeLimitSeconds:  {name: "TransactionExceededLifetimeLimitSeconds"},
+	QueryExceededMemoryLimitNoDiskUseAllowed: {name: "QueryExceededMemoryLimitNoDiskUseAllowed"},
+	InternalTransactionNotSupported:          {name: "InternalTransactionNotSupported", retriable: true},
+	TemporarilyUnavailable:                   {name: "TemporarilyUnavailable"},
+	TransactionTooLargeForCache:              {name: "TransactionTooLargeForCache"},
+	DuplicateKey:                             {name: "DuplicateKey"},
+	Interrupted:                              {name: "Interrupted"},
+	InterruptedAtShutdown:                    {name: "InterruptedAtShutdown", retriable: true},
+	BSONObjectTooLarge:                       {name: "BSONObjectTooLarge"},
+	NotARetryableWriteCommand:                {name: "NotARetryableWriteCommand"},
+	UnknownError:                             {name: "UnknownError"},
+	InvalidPipelineOperator:                  {name: "InvalidPipelineOperator"},
+	Location15998:                            {name: "Location15998"},
+	Location40352:                            {name: "Location40352"},
+	Location40353:                            {name: "Location40353"},
+	Location31254:                            {name: "Location31254"},
+	Location40323:                            {name: "Location40323"},
+	Location40324:                            {name: "Location40324"},
+	ProtocolError:                            {name: "ProtocolError"},
+	Unauthorized:                             {name: "Unauthorized"},
+	SystemCollectionInTransaction:            {name: "Location50791"},
+	UnsupportedOpQueryCommand:                {name: "UnsupportedOpQueryCommand"},
+	CommandFailed:                            {name: "CommandFailed"},
+	CannotIndexParallelArrays:                {name: "CannotIndexParallelArrays"},
+	FailPointSetFailed:                       {name: "FailPointSetFailed"},
+	PreparedTransactionInProgress:            {name: "PreparedTransactionInProgress", transient: true},
+	ChangeStreamHistoryLost:                  {name: "ChangeStreamHistoryLost"},
+	NoMatchingDocument:                       {name: "NoMatchingDocument"},
+	Location40674:                            {name: "Location40674"},
+	Location40602:                            {name: "Location40602"},
+	ChangeStreamFatalError:                   {name: "ChangeStreamFatalError"},
+	UnknownReplWriteConcern:                  {name: "UnknownReplWriteConcern"},
+	UnsatisfiableWriteConcern:                {name: "UnsatisfiableWriteConcern"},
+	HostUnreachable:                          {name: "HostUnreachable", retriable: true},
+	HostNotFound:                             {name: "HostNotFound", retriable: true},
+	NetworkTimeout:                           {name: "NetworkTimeout", retriable: true},
+	ShutdownInProgress:                       {name: "ShutdownInProgress", retriable: true},
+	ReadConcernMajorityNotAvailable:          {name: "ReadConcernMajorityNotAvailableYet", retriable: true},
+	PrimarySteppedDown:                       {name: "PrimarySteppedDown", retriable: true},
+	SocketException:                          {name: "SocketException", retriable: true},
+	NotWritablePrimary:                       {name: "NotWritablePrimary", retriable: true},
+	InterruptedDueToReplStateChange:          {name: "InterruptedDueToReplStateChange", retriable: true},
+	NotPrimaryNoSecondaryOk:                  {name: "NotPrimaryNoSecondaryOk", retriable: true},
+	NotPrimaryOrSecondary:                    {name: "NotPrimaryOrSecondary", retriable: true},
 }
 
 // Name returns the code's MongoDB name ("WriteConflict"), or "Location<N>" for

@@ -5,41 +5,29 @@ import (
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 
-	"github.com/concorddb/concord/internal/query"
+	"github.com/concorddb/concord/internal/query/agg"
+	"github.com/concorddb/concord/internal/query/filter"
 )
 
-// aggEnv gives a pipeline ($lookup) the documents of same-database
-// collections, read through the same transaction snapshot.
-type aggEnv struct {
-	ctx context.Context
-	e   *Engine
-	t   *Txn
-	db  string
-	st  *Stats
-}
-
-// Collection returns every document of db.name in the aggregation's view.
-func (a *aggEnv) Collection(name string) ([]bson.Raw, error) {
-	return a.e.all(a.ctx, a.t, Namespace{a.db, name}, a.st)
-}
-
-// all returns every document of ns in t's view.
-func (e *Engine) all(ctx context.Context, t *Txn, ns Namespace, st *Stats) ([]bson.Raw, error) {
-	f, _ := query.CompileFilter(nil)
-	c := e.lookupColl(ns)
-	var out []bson.Raw
-	err := e.scan(ctx, t, c, f, planFor(c, f), st, func(cd candidate) (bool, error) {
-		out = append(out, cd.doc)
-		return true, nil
-	})
-	return out, err
+// AggregateSpec is one aggregation: the pipeline and the options of the
+// aggregate command that the engine applies.
+type AggregateSpec struct {
+	Pipeline []bson.Raw
+	// NoDiskUse is allowDiskUse: false. A $sort or $group that reaches the
+	// engine's StageMemoryLimit then fails with
+	// QueryExceededMemoryLimitNoDiskUseAllowed (292) instead of spilling to
+	// a temporary file, which is the default (as in mongod since 6.0).
+	NoDiskUse bool
 }
 
 // Aggregate runs a pipeline over the collection (in a transaction, over its
 // snapshot with its own writes; outside one, over one consistent snapshot of
-// the whole database). A leading $match selects documents through the query
-// planner.
-func (e *Engine) Aggregate(ctx context.Context, t *Txn, ns Namespace, pipeline []bson.Raw, st *Stats) ([]bson.Raw, error) {
+// the whole database) and returns its output. A leading $match selects
+// documents through the query planner. The documents stream through the
+// stages: only $sort, $group and $facet hold many, within the engine's
+// StageMemoryLimit. $lookup and $unionWith read the other collections
+// through the same view (aggSource).
+func (e *Engine) Aggregate(ctx context.Context, t *Txn, ns Namespace, spec AggregateSpec, st *Stats) ([]bson.Raw, error) {
 	if err := e.enter(); err != nil {
 		return nil, err
 	}
@@ -47,7 +35,7 @@ func (e *Engine) Aggregate(ctx context.Context, t *Txn, ns Namespace, pipeline [
 	st = statsOrLocal(st)
 	var out []bson.Raw
 	err := e.runRead(ctx, t, func(ctx context.Context, rt *Txn) error {
-		p, err := query.CompilePipeline(pipeline)
+		p, err := agg.Compile(spec.Pipeline)
 		if err != nil {
 			return err
 		}
@@ -56,28 +44,29 @@ func (e *Engine) Aggregate(ctx context.Context, t *Txn, ns Namespace, pipeline [
 			defer snap.Close()
 			rt = &Txn{e: e, reader: snap, started: true, explicit: false}
 		}
-		var filter bson.Raw
-		if len(pipeline) > 0 {
-			if m, err := pipeline[0].LookupErr("$match"); err == nil {
+		var leading bson.Raw
+		if len(spec.Pipeline) > 0 {
+			if m, err := spec.Pipeline[0].LookupErr("$match"); err == nil {
 				if d, ok := m.DocumentOK(); ok {
-					filter = d
+					leading = d
 				}
 			}
 		}
-		f, err := query.CompileFilter(filter)
+		f, err := filter.Compile(leading)
 		if err != nil {
 			return err
 		}
-		c := e.lookupColl(ns)
-		var docs []bson.Raw
-		err = e.scan(ctx, rt, c, f, planFor(c, f), st, func(cd candidate) (bool, error) {
-			docs = append(docs, cd.doc)
-			return true, nil
-		})
+		src := &aggSource{e: e, t: rt, db: ns.DB, st: st}
+		opts := agg.Options{MemoryLimit: e.opts.StageMemoryLimit, NoDiskUse: spec.NoDiskUse, TempDir: e.opts.SpillDir}
+		in, err := e.scanIter(ctx, rt, e.lookupColl(ns), f, st)
 		if err != nil {
 			return err
 		}
-		out, err = p.Run(ctx, docs, &aggEnv{ctx: ctx, e: e, t: rt, db: ns.DB, st: st})
+		it := p.Open(ctx, in, src, opts)
+		out, err = agg.Drain(it)
+		if cerr := it.Close(); err == nil {
+			err = cerr
+		}
 		return err
 	})
 	if err != nil {
@@ -85,4 +74,119 @@ func (e *Engine) Aggregate(ctx context.Context, t *Txn, ns Namespace, pipeline [
 	}
 	st.NReturned += int64(len(out))
 	return out, nil
+}
+
+// aggSource is the agg.Source of one aggregation: the collections of its
+// database in its view (a snapshot, or a transaction's snapshot with its own
+// writes). Reads plan their filter like find, so a $lookup's join key on an
+// indexed foreignField reads one index range per outer document. Their
+// examined keys and documents count in the aggregation's Stats; the plan
+// summary stays the main collection's.
+type aggSource struct {
+	e  *Engine
+	t  *Txn
+	db string
+	st *Stats
+}
+
+var _ agg.Source = (*aggSource)(nil)
+
+// Read returns the documents of coll that match filterDoc.
+func (s *aggSource) Read(ctx context.Context, coll string, filterDoc bson.Raw) (agg.Iterator, error) {
+	f, err := filter.Compile(filterDoc)
+	if err != nil {
+		return nil, err
+	}
+	fst := &Stats{}
+	it, err := s.e.scanIter(ctx, s.t, s.e.lookupColl(Namespace{s.db, coll}), f, fst)
+	if err != nil {
+		return nil, err
+	}
+	return &countedIter{scanIter: it, from: fst, to: s.st}, nil
+}
+
+// countedIter adds a foreign read's examined counts to the aggregation's
+// when it is closed.
+type countedIter struct {
+	*scanIter
+	from, to *Stats
+}
+
+func (it *countedIter) Close() error {
+	err := it.scanIter.Close()
+	if it.from != nil {
+		it.to.KeysExamined += it.from.KeysExamined
+		it.to.DocsExamined += it.from.DocsExamined
+		it.from = nil
+	}
+	return err
+}
+
+// scanIter is an agg.Iterator over the documents of a collection that
+// match a filter in a transaction's view: the plan iterator that scan
+// pushes from (planIter), pulled one document at a time, so that a pipeline
+// reads a collection without it ever being in memory whole. It counts into
+// its Stats as scan does.
+type scanIter struct {
+	e   *Engine
+	ctx context.Context
+	f   *filter.Filter
+	st  *Stats
+	it  *planIter // nil once closed, and for a collection that does not exist
+	n   int
+	err error
+}
+
+// scanIter returns the documents of c matching f in t's view, planned as
+// find plans f. The iterator must be closed.
+func (e *Engine) scanIter(ctx context.Context, t *Txn, c *collection, f *filter.Filter, st *Stats) (*scanIter, error) {
+	p := planFor(c, f)
+	st.PlanSummary = p.summary
+	s := &scanIter{e: e, ctx: ctx, f: f, st: st}
+	if c == nil {
+		return s, nil
+	}
+	it, err := newPlanIter(t, c, p)
+	if err != nil {
+		return nil, err
+	}
+	s.it = it
+	return s, nil
+}
+
+// Next returns the next matching document, which the caller owns.
+func (s *scanIter) Next() (bson.Raw, error) {
+	for s.err == nil && s.it != nil {
+		if !s.it.next() {
+			s.err = s.it.err()
+			s.Close()
+			break
+		}
+		if s.n++; s.n%scanCheckEvery == 0 {
+			if err := s.e.checkCtx(s.ctx); err != nil {
+				s.err = err
+				break
+			}
+		}
+		s.st.DocsExamined++
+		doc := s.it.doc()
+		ok, _, err := s.f.MatchErr(doc)
+		if err != nil {
+			s.err = err
+			break
+		}
+		if ok {
+			return doc, nil
+		}
+	}
+	return nil, s.err
+}
+
+// Close releases the plan iterator.
+func (s *scanIter) Close() error {
+	if s.it != nil {
+		s.it.close(s.st)
+		s.it = nil
+	}
+	return nil
 }

@@ -9,6 +9,13 @@ import (
 // (index created/dropped) after the txn wrote through it.
 var errCatalogChanged = &conflictError{}
 
+// pending is a published commit whose WAL fsync has not been awaited: its batch and its commit timestamp. A
+// zero pending (nil batch) is a commit that wrote nothing.
+type pending struct {
+	b  *pebble.Batch
+	ts uint64
+}
+
 // commit publishes t's buffered writes as one Pebble batch. Under commitMu
 // it checks the catalog versions, assigns commitTs = clock+1, applies the
 // batch without waiting for the fsync, records the new versions in the
@@ -16,20 +23,20 @@ var errCatalogChanged = &conflictError{}
 // writers) and advances the clock. The returned batch must be
 // passed to syncWait, outside every lock, before acknowledging: that is the
 // early lock release that lets one fsync cover many commits. With no writes
-// it returns a nil batch, unless t carries a session record and created
+// it returns no batch, unless t carries a session record and created
 // collections (whose creation is already durable, so a retried commit must
 // find the record). On error t is aborted.
-func (e *Engine) commit(t *Txn) (*pebble.Batch, error) {
+func (e *Engine) commit(t *Txn) (pending, error) {
 	if len(t.writes) == 0 && (t.record == nil || len(t.created) == 0) {
 		t.release(0)
 		e.finishCommit(t)
-		return nil, nil
+		return pending{}, nil
 	}
 	var collBuf [1]*collection
 	b, colls, err := e.buildBatch(t, collBuf[:0])
 	if err != nil {
 		t.abortLocked(nil)
-		return nil, err
+		return pending{}, err
 	}
 	var cacheBuf [1]docCacheEntry
 	cached := e.docs.prepare(cacheBuf[:0], t)
@@ -39,7 +46,7 @@ func (e *Engine) commit(t *Txn) (*pebble.Batch, error) {
 			e.commitMu.Unlock()
 			b.Close()
 			t.abortLocked(nil)
-			return nil, errCatalogChanged
+			return pending{}, errCatalogChanged
 		}
 	}
 	ts := e.clock.Load() + 1
@@ -52,7 +59,7 @@ func (e *Engine) commit(t *Txn) (*pebble.Batch, error) {
 		e.commitMu.Unlock()
 		b.Close()
 		t.abortLocked(nil)
-		return nil, storageError(err)
+		return pending{}, storageError(err)
 	}
 	// The cache changes before the keys are released: the next owner of a
 	// key may read it from the cache at once.
@@ -65,7 +72,7 @@ func (e *Engine) commit(t *Txn) (*pebble.Batch, error) {
 	e.finishCommit(t)
 	e.commitMu.Unlock()
 	e.maybePrune()
-	return b, nil
+	return pending{b, ts}, nil
 }
 
 // finishCommit marks t committed and wakes its waiters.
@@ -79,19 +86,21 @@ func (e *Engine) finishCommit(t *Txn) {
 	}
 }
 
-// syncWait waits until the WAL fsync covering b has completed, then frees b.
-func (e *Engine) syncWait(b *pebble.Batch) error {
-	if b == nil {
+// syncWait waits until the WAL fsync covering p has completed, then frees its batch. The WAL is written in commit
+// order, so every commit up to p's timestamp is durable then: Sync need not sync again for them.
+func (e *Engine) syncWait(p pending) error {
+	if p.b == nil {
 		return nil
 	}
 	var err error
 	if !e.opts.NoSync {
-		err = b.SyncWait()
+		err = p.b.SyncWait()
 	}
-	b.Close()
+	p.b.Close()
 	if err != nil {
 		return storageError(err)
 	}
+	e.markDurable(p.ts)
 	return nil
 }
 

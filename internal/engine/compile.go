@@ -3,9 +3,8 @@ package engine
 import (
 	"sync"
 
+	"github.com/concorddb/concord/internal/query/update"
 	"go.mongodb.org/mongo-driver/v2/bson"
-
-	"github.com/concorddb/concord/internal/query"
 )
 
 // Compiled-update cache bounds: only small update documents are kept (the
@@ -18,7 +17,7 @@ const (
 )
 
 // updateCache maps the bytes of an update document to its compiled form.
-// A query.Update is immutable and safe for concurrent use, and compiling
+// A update.Update is immutable and safe for concurrent use, and compiling
 // depends on nothing but the bytes (the time $currentDate stores is given to
 // Apply), so one compiled update can serve every statement that sends the
 // same bytes. Only successful compilations are kept: an invalid update is
@@ -26,32 +25,32 @@ const (
 // use; the zero value is ready.
 type updateCache struct {
 	mu sync.RWMutex
-	m  map[string]*query.Update
+	m  map[string]*update.Update
 }
 
 // compile returns the compiled update, from the cache when the same bytes
 // were compiled before. Updates with array filters bypass the cache (their
 // meaning depends on the filters too), as do malformed and large ones.
-func (c *updateCache) compile(update bson.Raw, arrayFilters []bson.Raw) (*query.Update, error) {
-	if len(arrayFilters) > 0 || len(update) < 5 || len(update) > updateCacheMaxBytes {
-		return query.CompileUpdate(update, arrayFilters)
+func (c *updateCache) compile(spec bson.Raw, arrayFilters []bson.Raw) (*update.Update, error) {
+	if len(arrayFilters) > 0 || len(spec) < 5 || len(spec) > updateCacheMaxBytes {
+		return update.Compile(spec, arrayFilters)
 	}
 	c.mu.RLock()
-	u := c.m[string(update)]
+	u := c.m[string(spec)]
 	c.mu.RUnlock()
 	if u != nil {
 		return u, nil
 	}
 	// Compile from a private copy: the compiled form may alias its input,
 	// and the caller may reuse its buffer once the statement ends.
-	key := string(update)
-	u, err := query.CompileUpdate(bson.Raw(key), nil)
+	key := string(spec)
+	u, err := update.Compile(bson.Raw(key), nil)
 	if err != nil {
 		return nil, err
 	}
 	c.mu.Lock()
 	if c.m == nil || len(c.m) >= updateCacheMaxEntries {
-		c.m = make(map[string]*query.Update)
+		c.m = make(map[string]*update.Update)
 	}
 	c.m[key] = u
 	c.mu.Unlock()

@@ -3,17 +3,17 @@ package engine
 import (
 	"context"
 
+	"github.com/concorddb/concord/internal/query/filter"
+
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/x/bsonx/bsoncore"
-
-	"github.com/concorddb/concord/internal/query"
 )
 
 // Delete deletes the first matching document, or every one when multi, and
 // returns how many it deleted. Outside a transaction it waits for documents
 // owned by a transaction and re-checks the filter on the latest version; in
 // a transaction a conflict is WriteConflict (112) and aborts it.
-func (e *Engine) Delete(ctx context.Context, t *Txn, ns Namespace, filter bson.Raw, multi bool, st *Stats) (int64, error) {
+func (e *Engine) Delete(ctx context.Context, t *Txn, ns Namespace, filterDoc bson.Raw, multi bool, st *Stats) (int64, error) {
 	if err := e.enter(); err != nil {
 		return 0, err
 	}
@@ -25,7 +25,7 @@ func (e *Engine) Delete(ctx context.Context, t *Txn, ns Namespace, filter bson.R
 	err := e.runWrite(ctx, t, st, func(o *op) error {
 		n = 0
 		o.result = (*deleteCount)(&n)
-		f, err := query.CompileFilter(filter)
+		f, err := filter.Compile(filterDoc)
 		if err != nil {
 			return err
 		}

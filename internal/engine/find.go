@@ -3,9 +3,10 @@ package engine
 import (
 	"context"
 
+	"github.com/concorddb/concord/internal/query/filter"
+	"github.com/concorddb/concord/internal/query/projection"
+	"github.com/concorddb/concord/internal/query/value"
 	"go.mongodb.org/mongo-driver/v2/bson"
-
-	"github.com/concorddb/concord/internal/query"
 )
 
 // FindSpec is a find: filter, sort, projection, skip and limit (0 = none;
@@ -52,7 +53,7 @@ func (e *Engine) Find(ctx context.Context, t *Txn, ns Namespace, spec FindSpec, 
 
 // find is Find inside a read context.
 func (e *Engine) find(ctx context.Context, t *Txn, ns Namespace, spec FindSpec, st *Stats) ([]bson.Raw, error) {
-	f, err := query.CompileFilter(spec.Filter)
+	f, err := filter.Compile(spec.Filter)
 	if err != nil {
 		return nil, err
 	}
@@ -60,9 +61,9 @@ func (e *Engine) find(ctx context.Context, t *Txn, ns Namespace, spec FindSpec, 
 	if err != nil {
 		return nil, err
 	}
-	var proj *query.Projection
+	var proj *projection.Projection
 	if len(spec.Projection) > 0 {
-		if proj, err = query.CompileProjection(spec.Projection); err != nil {
+		if proj, err = projection.Compile(spec.Projection); err != nil {
 			return nil, err
 		}
 	}
@@ -107,7 +108,7 @@ func (e *Engine) find(ctx context.Context, t *Txn, ns Namespace, spec FindSpec, 
 
 // Count returns the number of matching documents after skip and limit (0 =
 // none).
-func (e *Engine) Count(ctx context.Context, t *Txn, ns Namespace, filter bson.Raw, skip, limit int64, st *Stats) (int64, error) {
+func (e *Engine) Count(ctx context.Context, t *Txn, ns Namespace, filterDoc bson.Raw, skip, limit int64, st *Stats) (int64, error) {
 	if err := e.enter(); err != nil {
 		return 0, err
 	}
@@ -115,7 +116,7 @@ func (e *Engine) Count(ctx context.Context, t *Txn, ns Namespace, filter bson.Ra
 	st = statsOrLocal(st)
 	var n int64
 	err := e.runRead(ctx, t, func(ctx context.Context, rt *Txn) error {
-		f, err := query.CompileFilter(filter)
+		f, err := filter.Compile(filterDoc)
 		if err != nil {
 			return err
 		}
@@ -144,7 +145,7 @@ func (e *Engine) Count(ctx context.Context, t *Txn, ns Namespace, filter bson.Ra
 // Distinct returns the distinct values of key (a dotted path) among the
 // matching documents, arrays flattened into their elements, in MongoDB's
 // value order.
-func (e *Engine) Distinct(ctx context.Context, t *Txn, ns Namespace, key string, filter bson.Raw, st *Stats) ([]bson.RawValue, error) {
+func (e *Engine) Distinct(ctx context.Context, t *Txn, ns Namespace, key string, filterDoc bson.Raw, st *Stats) ([]bson.RawValue, error) {
 	if err := e.enter(); err != nil {
 		return nil, err
 	}
@@ -152,7 +153,7 @@ func (e *Engine) Distinct(ctx context.Context, t *Txn, ns Namespace, key string,
 	st = statsOrLocal(st)
 	var vals []bson.RawValue
 	err := e.runRead(ctx, t, func(ctx context.Context, rt *Txn) error {
-		f, err := query.CompileFilter(filter)
+		f, err := filter.Compile(filterDoc)
 		if err != nil {
 			return err
 		}
@@ -169,7 +170,7 @@ func (e *Engine) Distinct(ctx context.Context, t *Txn, ns Namespace, key string,
 	sortValues(vals)
 	out := make([]bson.RawValue, 0, len(vals))
 	for _, v := range vals {
-		if len(out) == 0 || !query.Equal(out[len(out)-1], v) || out[len(out)-1].Type != v.Type && !(v.IsNumber() && out[len(out)-1].IsNumber()) {
+		if len(out) == 0 || !value.Equal(out[len(out)-1], v) || out[len(out)-1].Type != v.Type && !(v.IsNumber() && out[len(out)-1].IsNumber()) {
 			out = append(out, v)
 		}
 	}

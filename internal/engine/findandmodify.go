@@ -3,10 +3,12 @@ package engine
 import (
 	"context"
 
+	"github.com/concorddb/concord/internal/query/filter"
+	"github.com/concorddb/concord/internal/query/order"
+	"github.com/concorddb/concord/internal/query/projection"
+	"github.com/concorddb/concord/internal/query/update"
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/x/bsonx/bsoncore"
-
-	"github.com/concorddb/concord/internal/query"
 )
 
 // FindAndModifySpec is a findAndModify: the first document matching Filter
@@ -41,7 +43,7 @@ func (e *Engine) FindAndModify(ctx context.Context, t *Txn, ns Namespace, spec F
 	var res FindAndModifyResult
 	err := e.runWrite(ctx, t, st, func(o *op) error {
 		o.result = &res
-		f, err := query.CompileFilter(spec.Filter)
+		f, err := filter.Compile(spec.Filter)
 		if err != nil {
 			return err
 		}
@@ -49,13 +51,13 @@ func (e *Engine) FindAndModify(ctx context.Context, t *Txn, ns Namespace, spec F
 		if err != nil {
 			return err
 		}
-		var proj *query.Projection
+		var proj *projection.Projection
 		if len(spec.Fields) > 0 {
-			if proj, err = query.CompileProjection(spec.Fields); err != nil {
+			if proj, err = projection.Compile(spec.Fields); err != nil {
 				return err
 			}
 		}
-		var u *query.Update
+		var u *update.Update
 		if !spec.Remove {
 			if u, err = e.updates.compile(spec.Update, spec.ArrayFilters); err != nil {
 				return err
@@ -96,7 +98,7 @@ func (e *Engine) FindAndModify(ctx context.Context, t *Txn, ns Namespace, spec F
 }
 
 // findAndModify is one attempt; conflicts are returned to the caller.
-func (o *op) findAndModify(ns Namespace, spec FindAndModifySpec, f *query.Filter, srt *query.Sort, u *query.Update, proj *query.Projection, res *FindAndModifyResult) error {
+func (o *op) findAndModify(ns Namespace, spec FindAndModifySpec, f *filter.Filter, srt *order.Sort, u *update.Update, proj *projection.Projection, res *FindAndModifyResult) error {
 	c := o.e.lookupColl(ns)
 	key, cur, pos, found, err := o.claimFirst(c, f, srt)
 	if err != nil {
@@ -141,7 +143,7 @@ func (o *op) findAndModify(ns Namespace, spec FindAndModifySpec, f *query.Filter
 }
 
 // project sets res.Doc to doc projected by proj.
-func (o *op) project(proj *query.Projection, doc bson.Raw, pos int, res *FindAndModifyResult) error {
+func (o *op) project(proj *projection.Projection, doc bson.Raw, pos int, res *FindAndModifyResult) error {
 	if proj == nil || doc == nil {
 		res.Doc = doc
 		return nil

@@ -3,22 +3,22 @@ package engine
 import (
 	"encoding/binary"
 
+	"github.com/concorddb/concord/internal/query/filter"
+	"github.com/concorddb/concord/internal/query/value"
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/x/bsonx/bsoncore"
-
-	"github.com/concorddb/concord/internal/query"
 )
 
 // docMatcher re-checks a document against a statement's filter, reporting
 // the matched array position for the positional "$" operator (-1 for none)
 // and the evaluation error of a $expr, which fails the statement.
-// *query.Filter is the general one; *idFilter is the {_id: v} shortcut.
+// *filter.Filter is the general one; *idFilter is the {_id: v} shortcut.
 type docMatcher interface {
 	MatchErr(doc bson.Raw) (bool, int, error)
 }
 
 var (
-	_ docMatcher = (*query.Filter)(nil)
+	_ docMatcher = (*filter.Filter)(nil)
 	_ docMatcher = (*idFilter)(nil)
 )
 
@@ -36,9 +36,9 @@ type idFilter struct {
 // idEquality returns the idFilter for a filter that is exactly {_id: v}
 // with v an int32, int64, double, string or ObjectID, and nil for anything
 // else (which the caller compiles as usual, and which reports its own
-// errors). For these types query.CompileFilter would produce a single
+// errors). For these types filter.Compile would produce a single
 // equality on _id whose match, on a stored document (whose _id is never an
-// array), is query.Equal; null (which also matches a missing field),
+// array), is value.Equal; null (which also matches a missing field),
 // regexes, documents (which may be operator documents), arrays and the
 // rarer types are left to the general path.
 func idEquality(filter bson.Raw) *idFilter {
@@ -73,5 +73,5 @@ func (f *idFilter) MatchErr(doc bson.Raw) (bool, int, error) {
 // MongoDB equality does (1, NumberLong(1) and 1.0 are equal; NaN equals
 // NaN); no array is involved, so the position is -1.
 func (f *idFilter) MatchPosition(doc bson.Raw) (bool, int) {
-	return query.Equal(docID(doc), f.id), -1
+	return value.Equal(docID(doc), f.id), -1
 }

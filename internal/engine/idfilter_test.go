@@ -4,9 +4,8 @@ import (
 	"math"
 	"testing"
 
+	"github.com/concorddb/concord/internal/query/filter"
 	"go.mongodb.org/mongo-driver/v2/bson"
-
-	"github.com/concorddb/concord/internal/query"
 )
 
 // mustRaw marshals d for the tests.
@@ -94,10 +93,10 @@ func checkIDEquality(t *testing.T, filter bson.Raw, fast bool) {
 	compareIDFilter(t, filter, idf)
 }
 
-// compareIDFilter checks idf against query.CompileFilter(filter).
-func compareIDFilter(t *testing.T, filter bson.Raw, idf *idFilter) {
+// compareIDFilter checks idf against filter.Compile(filter).
+func compareIDFilter(t *testing.T, raw bson.Raw, idf *idFilter) {
 	t.Helper()
-	f, err := query.CompileFilter(filter)
+	f, err := filter.Compile(raw)
 	if err != nil {
 		t.Fatalf("shortcut taken for a filter that does not compile: %v", err)
 	}

@@ -84,7 +84,7 @@ func keyBracket(t bson.Type) byte {
 // Numbers of every BSON numeric type share one bracket and encode by exact
 // value (see appendKeyNumber): 5, 5.0, NumberLong(5) and NumberDecimal("5.00")
 // encode identically, and two numbers encode identically exactly when
-// query.Compare says they are equal.
+// value.Compare says they are equal.
 func appendKeyValue(dst []byte, v bson.RawValue) []byte {
 	b := keyBracket(v.Type)
 	dst = append(dst, b)
@@ -223,8 +223,8 @@ func prefixSuccessor(prefix []byte) []byte {
 // marker) group every number has the same sign (a nonzero D fixes it, and
 // for D = 0 the marker does).
 //
-// So two numbers encode identically exactly when query.Compare says they are
-// equal, and byte order is query.Compare order. Doubles, int32s and int64s
+// So two numbers encode identically exactly when value.Compare says they are
+// equal, and byte order is value.Compare order. Doubles, int32s and int64s
 // of at most 2^53 in magnitude (nearly every number written) are exactly
 // their D: a 9-byte body, built without any digit conversion, and 1, 1.0 and
 // NumberDecimal("1.00") all take it.
@@ -242,7 +242,7 @@ const numExpBias = 0x8000
 
 // appendKeyNumber appends the body of a number key for an int32, int64,
 // double or decimal128 value, decoding short (malformed) values as zero
-// like query.Compare does.
+// like value.Compare does.
 func appendKeyNumber(dst []byte, v bson.RawValue) []byte {
 	switch v.Type {
 	case bson.TypeInt32:

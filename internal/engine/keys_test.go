@@ -7,9 +7,8 @@ import (
 	"strconv"
 	"testing"
 
+	"github.com/concorddb/concord/internal/query/value"
 	"go.mongodb.org/mongo-driver/v2/bson"
-
-	"github.com/concorddb/concord/internal/query"
 )
 
 // keyGen generates random BSON values of the types indexes meet.
@@ -176,7 +175,7 @@ func (g keyGen) number() bson.RawValue {
 // checkKeyOrder asserts that the encoding orders a and b as MongoDB does.
 func checkKeyOrder(t *testing.T, a, b bson.RawValue) {
 	t.Helper()
-	want := query.Compare(a, b)
+	want := value.Compare(a, b)
 	got := bytes.Compare(appendKeyValue(nil, a), appendKeyValue(nil, b))
 	if got != want {
 		// got == 0 exactly when the keys are equal: equal keys must mean

@@ -6,7 +6,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/cockroachdb/pebble/v2"
 	"go.mongodb.org/mongo-driver/v2/x/bsonx/bsoncore"
 
 	"github.com/concorddb/concord/internal/codes"
@@ -28,11 +27,11 @@ type op struct {
 	txn  *Txn // statement of a transaction
 	unit *Txn // current unit outside a transaction
 
-	batches   []*pebble.Batch  // committed units awaiting their fsync
-	batch1    [1]*pebble.Batch // batches' first backing array: most operations commit one unit
-	scratch   Stats            // st when the caller wants no statistics
-	conflicts int64            // write conflicts retried, for metrics
-	attempt   int              // conflicts in a row, for WaitBackoff
+	batches   []pending  // committed units awaiting their fsync
+	batch1    [1]pending // batches' first backing array: most operations commit one unit
+	scratch   Stats      // st when the caller wants no statistics
+	conflicts int64      // write conflicts retried, for metrics
+	attempt   int        // conflicts in a row, for WaitBackoff
 	// result, set by the operation's body, describes its result for a
 	// session record (attachRecord).
 	result resultSummary
@@ -116,9 +115,9 @@ func (o *op) flush() error {
 // commitUnit commits u, keeping its batch for the fsync wait of finish. It
 // returns errRedoUnit when the commit failed on a catalog change.
 func (o *op) commitUnit(u *Txn) error {
-	b, err := o.e.commit(u)
-	if b != nil {
-		o.batches = append(o.batches, b)
+	p, err := o.e.commit(u)
+	if p.b != nil {
+		o.batches = append(o.batches, p)
 	}
 	if err == errCatalogChanged {
 		return errRedoUnit
@@ -144,8 +143,8 @@ func (o *op) finish() error {
 		// waits for the write concern on the system's last optime after a write that changed nothing.
 		err = o.e.sync()
 	}
-	for _, b := range o.batches {
-		if serr := o.e.syncWait(b); serr != nil && err == nil {
+	for _, p := range o.batches {
+		if serr := o.e.syncWait(p); serr != nil && err == nil {
 			err = serr
 		}
 	}

@@ -49,6 +49,12 @@ type Options struct {
 	// NoSync acknowledges commits without waiting for the WAL fsync. A crash
 	// may then lose acknowledged writes: for tests and benchmarks only.
 	NoSync bool
+	// StageMemoryLimit is the memory each $sort or $group of an aggregation
+	// may hold before it spills to a temporary file (or fails, with
+	// allowDiskUse: false); 0 means mongod's 100 MiB (agg.DefaultMemoryLimit).
+	StageMemoryLimit int64
+	// SpillDir is where aggregation stages spill; "" means os.TempDir().
+	SpillDir string
 }
 
 // withDefaults returns o with zero fields replaced by their defaults.

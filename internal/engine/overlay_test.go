@@ -5,9 +5,8 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/concorddb/concord/internal/query/filter"
 	"go.mongodb.org/mongo-driver/v2/bson"
-
-	"github.com/concorddb/concord/internal/query"
 )
 
 // TestScan_Overlay runs each plan kind in a transaction whose own writes
@@ -85,7 +84,7 @@ func TestScan_Overlay(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			f, err := query.CompileFilter(raw(tc.filter))
+			f, err := filter.Compile(raw(tc.filter))
 			if err != nil {
 				t.Fatal(err)
 			}

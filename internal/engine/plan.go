@@ -1,9 +1,8 @@
 package engine
 
 import (
+	"github.com/concorddb/concord/internal/query/filter"
 	"go.mongodb.org/mongo-driver/v2/bson"
-
-	"github.com/concorddb/concord/internal/query"
 )
 
 // planKind is the access path of a query.
@@ -34,7 +33,7 @@ type plan struct {
 // planFor picks the access path for f over c (MongoDB's choice in the common
 // cases): _id equality is IDHACK; otherwise an equality (or $in) on the
 // first field of an index, then a range on it; otherwise a collection scan.
-func planFor(c *collection, f *query.Filter) *plan {
+func planFor(c *collection, f *filter.Filter) *plan {
 	if c == nil {
 		return &plan{kind: planCollScan, summary: "EOF"}
 	}
@@ -45,16 +44,16 @@ func planFor(c *collection, f *query.Filter) *plan {
 			continue
 		}
 		switch cd.Op {
-		case query.CondEq:
+		case filter.CondEq:
 			return &plan{kind: planIDHack, summary: "IDHACK", points: [][]byte{docKey(c.id, cd.Values[0])}}
-		case query.CondIn:
+		case filter.CondIn:
 			return &plan{kind: planIDPoints, summary: "IXSCAN { _id: 1 }", points: planSortedPoints(c, cd.Values)}
 		}
 	}
 	// Secondary index with an equality / $in on its first field.
 	var best *plan
 	for _, cd := range conds {
-		if cd.Op != query.CondEq && cd.Op != query.CondIn || !planUsable(cd) {
+		if cd.Op != filter.CondEq && cd.Op != filter.CondIn || !planUsable(cd) {
 			continue
 		}
 		for _, ix := range c.indexes {
@@ -65,7 +64,7 @@ func planFor(c *collection, f *query.Filter) *plan {
 	}
 	// Range on the first field of an index, or on _id.
 	for _, cd := range conds {
-		if cd.Op == query.CondEq || cd.Op == query.CondIn || !planUsable(cd) {
+		if cd.Op == filter.CondEq || cd.Op == filter.CondIn || !planUsable(cd) {
 			continue
 		}
 		lo, hi := planBounds(cd)
@@ -90,7 +89,7 @@ func planFor(c *collection, f *query.Filter) *plan {
 
 // planUsable rejects values whose matching an index scan cannot bound:
 // arrays (which also match as whole values), regexes, MinKey/MaxKey.
-func planUsable(cd query.Condition) bool {
+func planUsable(cd filter.Condition) bool {
 	if len(cd.Values) == 0 {
 		return false
 	}
@@ -143,15 +142,15 @@ func planPointRanges(c *collection, ix *index, vals []bson.RawValue) []keyRange 
 // planBounds returns ascending-encoding bounds [lo, hi) for a range
 // condition, limited to the value's type bracket as MongoDB's comparison
 // operators are. The key encoding orders and equates values exactly as
-// query.Compare does, so the bounds are the value's own key. Inclusive and
+// value.Compare does, so the bounds are the value's own key. Inclusive and
 // exclusive operators get the same bounds: the filter re-check removes the
 // boundary values.
-func planBounds(cd query.Condition) (lo, hi []byte) {
+func planBounds(cd filter.Condition) (lo, hi []byte) {
 	v := cd.Values[0]
 	enc := appendKeyValue(nil, v)
 	b := keyBracket(v.Type)
 	switch cd.Op {
-	case query.CondGt, query.CondGte:
+	case filter.CondGt, filter.CondGte:
 		return enc, []byte{b + 1}
 	default:
 		return []byte{b}, prefixSuccessor(enc)

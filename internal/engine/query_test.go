@@ -244,7 +244,7 @@ func TestAggregate_LookupInTxn(t *testing.T) {
 		doc(bson.D{{Key: "$match", Value: bson.D{{Key: "_id", Value: 1}}}}),
 		doc(bson.D{{Key: "$lookup", Value: bson.D{{Key: "from", Value: "o"}, {Key: "localField", Value: "k"}, {Key: "foreignField", Value: "k"}, {Key: "as", Value: "j"}}}}),
 	}
-	out, err := e.Aggregate(ctx, tx, ns, pipeline, nil)
+	out, err := e.Aggregate(ctx, tx, ns, engine.AggregateSpec{Pipeline: pipeline}, nil)
 	if err != nil || len(out) != 1 {
 		t.Fatalf("%v %v", out, err)
 	}
@@ -252,7 +252,7 @@ func TestAggregate_LookupInTxn(t *testing.T) {
 	if vals, _ := j.Values(); len(vals) != 1 {
 		t.Fatalf("lookup in txn did not see own insert: %v", out[0])
 	}
-	out, err = e.Aggregate(ctx, nil, ns, pipeline, nil)
+	out, err = e.Aggregate(ctx, nil, ns, engine.AggregateSpec{Pipeline: pipeline}, nil)
 	if err != nil || len(out) != 1 {
 		t.Fatalf("%v %v", out, err)
 	}

@@ -6,9 +6,8 @@ import (
 	"sort"
 	"sync"
 
+	"github.com/concorddb/concord/internal/query/filter"
 	"go.mongodb.org/mongo-driver/v2/bson"
-
-	"github.com/concorddb/concord/internal/query"
 )
 
 // scanCheckEvery is how many documents a scan examines between context checks.
@@ -26,7 +25,7 @@ type candidate struct {
 // order with t's own new documents merged into collection scans by key and
 // appended to index scans. fn returns false to stop. Keys and documents
 // passed to fn are owned by fn.
-func (e *Engine) scan(ctx context.Context, t *Txn, c *collection, f *query.Filter, p *plan, st *Stats, fn func(cd candidate) (bool, error)) error {
+func (e *Engine) scan(ctx context.Context, t *Txn, c *collection, f *filter.Filter, p *plan, st *Stats, fn func(cd candidate) (bool, error)) error {
 	st.PlanSummary = p.summary
 	if c == nil {
 		return nil
@@ -117,7 +116,7 @@ func (it *planIter) close(st *Stats) {
 }
 
 // collect returns every candidate of a scan.
-func (e *Engine) collect(ctx context.Context, t *Txn, c *collection, f *query.Filter, st *Stats) ([]candidate, error) {
+func (e *Engine) collect(ctx context.Context, t *Txn, c *collection, f *filter.Filter, st *Stats) ([]candidate, error) {
 	var out []candidate
 	err := e.scan(ctx, t, c, f, planFor(c, f), st, func(cd candidate) (bool, error) {
 		out = append(out, cd)

@@ -290,7 +290,7 @@ func (t *Txn) Commit(ctx context.Context) error {
 		return abortedError().WithLabel(codes.LabelTransientTransaction)
 	}
 	t.record = sessionRecordFrom(ctx)
-	b, err := e.commit(t)
+	p, err := e.commit(t)
 	if err != nil {
 		if _, ok := err.(*conflictError); ok {
 			err = writeConflictError()
@@ -304,12 +304,12 @@ func (t *Txn) Commit(ctx context.Context) error {
 		}
 		return ce.InTransaction()
 	}
-	if b == nil {
+	if p.b == nil {
 		// A read-only transaction: what it read may be a commit whose fsync has not completed; acknowledge it only
 		// once that is durable, as MongoDB's commit waits for the majority point to reach the read timestamp.
 		return e.sync()
 	}
-	return e.syncWait(b)
+	return e.syncWait(p)
 }
 
 // Abort aborts the transaction, releasing what it owns. Abort after commit

@@ -9,7 +9,10 @@ import (
 	"go.mongodb.org/mongo-driver/v2/x/bsonx/bsoncore"
 
 	"github.com/concorddb/concord/internal/codes"
-	"github.com/concorddb/concord/internal/query"
+	"github.com/concorddb/concord/internal/query/filter"
+	"github.com/concorddb/concord/internal/query/order"
+	"github.com/concorddb/concord/internal/query/update"
+	"github.com/concorddb/concord/internal/query/value"
 )
 
 // UpdateSpec is one update statement.
@@ -56,7 +59,7 @@ func (e *Engine) Update(ctx context.Context, t *Txn, ns Namespace, spec UpdateSp
 			}
 		}
 		if f == nil {
-			qf, err := query.CompileFilter(spec.Filter)
+			qf, err := filter.Compile(spec.Filter)
 			if err != nil {
 				return err
 			}
@@ -109,19 +112,19 @@ func (r *UpdateResult) appendSummary(dst []byte) ([]byte, bool) {
 }
 
 // compileSort compiles an optional sort specification.
-func compileSort(s bson.Raw) (*query.Sort, error) {
+func compileSort(s bson.Raw) (*order.Sort, error) {
 	if len(s) == 0 {
 		return nil, nil
 	}
-	return query.CompileSort(s)
+	return order.Compile(s)
 }
 
 // update runs one update statement in o, absorbing conflicts outside a
-// transaction. f is the statement's filter: a *query.Filter, or an idFilter
+// transaction. f is the statement's filter: a *filter.Filter, or an idFilter
 // (see idEquality). A multi update updates each document at most once.
-func (o *op) update(ns Namespace, spec UpdateSpec, f docMatcher, u *query.Update, srt *query.Sort, res *UpdateResult) error {
+func (o *op) update(ns Namespace, spec UpdateSpec, f docMatcher, u *update.Update, srt *order.Sort, res *UpdateResult) error {
 	if spec.Multi {
-		return o.updateMany(ns, spec, f.(*query.Filter), u, res)
+		return o.updateMany(ns, spec, f.(*filter.Filter), u, res)
 	}
 	return o.retrying(func() error {
 		*res = UpdateResult{}
@@ -154,8 +157,8 @@ func (o *op) update(ns Namespace, spec UpdateSpec, f docMatcher, u *query.Update
 // document after the update either way. Errors: u's, ImmutableField (66),
 // BSONObjectTooLarge (10334), DuplicateKey (11000) and a *conflictError on
 // a unique-index key.
-func (o *op) applyUpdate(c *collection, key []byte, cur bson.Raw, pos int, u *query.Update) (modified bool, newDoc bson.Raw, err error) {
-	newDoc, modified, err = u.Apply(cur, query.ApplyOptions{Position: pos, Now: o.now})
+func (o *op) applyUpdate(c *collection, key []byte, cur bson.Raw, pos int, u *update.Update) (modified bool, newDoc bson.Raw, err error) {
+	newDoc, modified, err = u.Apply(cur, update.ApplyOptions{Position: pos, Now: o.now})
 	if err != nil {
 		return false, nil, err
 	}
@@ -190,7 +193,7 @@ func checkUpdatedDoc(old, doc bson.Raw) error {
 // updateMany updates every document that matched at the start of the
 // statement and still matches when it is written, each at most once, and
 // upserts when none did.
-func (o *op) updateMany(ns Namespace, spec UpdateSpec, f *query.Filter, u *query.Update, res *UpdateResult) error {
+func (o *op) updateMany(ns Namespace, spec UpdateSpec, f *filter.Filter, u *update.Update, res *UpdateResult) error {
 	c := o.e.lookupColl(ns)
 	if c != nil {
 		cands, err := o.e.collect(o.ctx, o.t(), c, f, o.st)
@@ -214,7 +217,7 @@ func (o *op) updateMany(ns Namespace, spec UpdateSpec, f *query.Filter, u *query
 
 // upsertRetrying is an upsert that absorbs conflicts by waiting and
 // retrying (used where no scan precedes it).
-func (o *op) upsertRetrying(ns Namespace, spec UpdateSpec, u *query.Update, res *UpdateResult) error {
+func (o *op) upsertRetrying(ns Namespace, spec UpdateSpec, u *update.Update, res *UpdateResult) error {
 	return o.retrying(func() error {
 		*res = UpdateResult{}
 		return o.upsert(ns, spec, u, res, nil)
@@ -222,18 +225,18 @@ func (o *op) upsertRetrying(ns Namespace, spec UpdateSpec, u *query.Update, res 
 }
 
 // upsert inserts the document an update with no match produces: the filter's
-// equalities (query.UpsertSeed) with the update applied (or the replacement
+// equalities (update.UpsertSeed) with the update applied (or the replacement
 // with the seed's _id), with an ObjectID _id when none. newDoc, when non-nil,
 // receives the inserted document.
-func (o *op) upsert(ns Namespace, spec UpdateSpec, u *query.Update, res *UpdateResult, newDoc *bson.Raw) error {
-	seed, err := query.UpsertSeed(spec.Filter)
+func (o *op) upsert(ns Namespace, spec UpdateSpec, u *update.Update, res *UpdateResult, newDoc *bson.Raw) error {
+	seed, err := update.UpsertSeed(spec.Filter)
 	if err != nil {
 		return err
 	}
 	var doc bson.Raw
 	if u.IsReplacement() {
 		doc = replacementWithID(spec.Update, seed)
-	} else if doc, _, err = u.Apply(seed, query.ApplyOptions{Position: -1, Insert: true, Now: o.now}); err != nil {
+	} else if doc, _, err = u.Apply(seed, update.ApplyOptions{Position: -1, Insert: true, Now: o.now}); err != nil {
 		return err
 	}
 	doc, id, err := prepareInsertDoc(doc)
@@ -303,7 +306,7 @@ func shouldRetryDupKey(filter bson.Raw, err error) bool {
 			return false
 		}
 		kv, ok := ce.KeyValue[i].Value.(bson.RawValue)
-		if !ok || !query.Equal(v, kv) {
+		if !ok || !value.Equal(v, kv) {
 			return false
 		}
 	}
@@ -353,7 +356,7 @@ func equalityOnly(filter bson.Raw, eqs map[string]bson.RawValue, depth int) bool
 				v = first.Value()
 			}
 		}
-		if old, dup := eqs[k]; dup && !query.Equal(old, v) {
+		if old, dup := eqs[k]; dup && !value.Equal(old, v) {
 			return false
 		}
 		eqs[k] = v
@@ -362,7 +365,7 @@ func equalityOnly(filter bson.Raw, eqs map[string]bson.RawValue, depth int) bool
 }
 
 // sortCandidates orders candidates by srt (stable, so ties keep scan order).
-func sortCandidates(cands []candidate, srt *query.Sort) {
+func sortCandidates(cands []candidate, srt *order.Sort) {
 	if srt == nil {
 		return
 	}

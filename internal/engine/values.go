@@ -4,9 +4,8 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/concorddb/concord/internal/query/value"
 	"go.mongodb.org/mongo-driver/v2/bson"
-
-	"github.com/concorddb/concord/internal/query"
 )
 
 // splitPath splits a dotted field path.
@@ -14,5 +13,5 @@ func splitPath(p string) []string { return strings.Split(p, ".") }
 
 // sortValues sorts values in MongoDB's comparison order.
 func sortValues(vals []bson.RawValue) {
-	sort.SliceStable(vals, func(i, j int) bool { return query.Compare(vals[i], vals[j]) < 0 })
+	sort.SliceStable(vals, func(i, j int) bool { return value.Compare(vals[i], vals[j]) < 0 })
 }

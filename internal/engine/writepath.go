@@ -3,9 +3,9 @@ package engine
 import (
 	"bytes"
 
+	"github.com/concorddb/concord/internal/query/filter"
+	"github.com/concorddb/concord/internal/query/order"
 	"go.mongodb.org/mongo-driver/v2/bson"
-
-	"github.com/concorddb/concord/internal/query"
 )
 
 // The write path. Every write of an existing document (update, delete,
@@ -80,7 +80,7 @@ func (o *op) claimLatest(cd candidate, f docMatcher) (cur bson.Raw, pos int, ok 
 // after the scan and no longer matches makes it scan again. found is false
 // when no document matches (c nil included). Errors are claimLatest's and
 // the scan's; a *conflictError is for the caller's retry point.
-func (o *op) claimFirst(c *collection, f docMatcher, srt *query.Sort) (key []byte, cur bson.Raw, pos int, found bool, err error) {
+func (o *op) claimFirst(c *collection, f docMatcher, srt *order.Sort) (key []byte, cur bson.Raw, pos int, found bool, err error) {
 	for {
 		cd, ok, err := o.first(c, f, srt)
 		if err != nil || !ok {
@@ -100,11 +100,11 @@ func (o *op) claimFirst(c *collection, f docMatcher, srt *query.Sort) (key []byt
 // set). Outside a transaction and without a sort, an _id equality (and an
 // idFilter, which is one) is not read: the caller claims the document and
 // reads its latest version itself.
-func (o *op) first(c *collection, f docMatcher, srt *query.Sort) (candidate, bool, error) {
+func (o *op) first(c *collection, f docMatcher, srt *order.Sort) (candidate, bool, error) {
 	if c == nil {
 		return candidate{}, false, nil
 	}
-	qf, ok := f.(*query.Filter)
+	qf, ok := f.(*filter.Filter)
 	if !ok {
 		// An idFilter, which only statements outside a transaction
 		// without a sort use (see idEquality's callers).

@@ -1,0 +1,144 @@
+package engine_test
+
+import (
+	"context"
+	"testing"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+
+	"github.com/concorddb/concord/internal/codes"
+	"github.com/concorddb/concord/internal/engine"
+)
+
+// TestAggregate_StageMemoryLimit: with the engine's stage limit lowered, a
+// $sort over more than it spills and returns every document in order, and
+// with allowDiskUse: false fails with QueryExceededMemoryLimitNoDiskUseAllowed.
+func TestAggregate_StageMemoryLimit(t *testing.T) {
+	e := openMem(t, engine.Options{StageMemoryLimit: 4 << 10, SpillDir: t.TempDir()})
+	ctx := context.Background()
+	const n = 300
+	docs := make([]bson.D, n)
+	for i := range docs {
+		docs[i] = bson.D{{Key: "_id", Value: i}, {Key: "k", Value: (i * 7) % n}}
+	}
+	mustInsert(t, e, docs...)
+	pipeline := []bson.Raw{doc(bson.D{{Key: "$sort", Value: bson.D{{Key: "k", Value: 1}}}})}
+	out, err := e.Aggregate(ctx, nil, ns, engine.AggregateSpec{Pipeline: pipeline}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(out) != n {
+		t.Fatalf("%d documents, want %d", len(out), n)
+	}
+	for i, d := range out {
+		if k := d.Lookup("k").Int32(); k != int32(i) {
+			t.Fatalf("document %d has k %d", i, k)
+		}
+	}
+	_, err = e.Aggregate(ctx, nil, ns, engine.AggregateSpec{Pipeline: pipeline, NoDiskUse: true}, nil)
+	if codes.CodeOf(err) != codes.QueryExceededMemoryLimitNoDiskUseAllowed {
+		t.Fatalf("allowDiskUse false: %v, want code 292", err)
+	}
+}
+
+// TestAggregate_LookupReadsIndex: an equality $lookup on an indexed
+// foreignField examines only the matching foreign documents, not the
+// foreign collection once per outer document.
+func TestAggregate_LookupReadsIndex(t *testing.T) {
+	e := openMem(t, engine.Options{})
+	ctx := context.Background()
+	foreign := engine.Namespace{DB: ns.DB, Coll: "f"}
+	if _, err := e.CreateIndex(ctx, nil, foreign, engine.IndexSpec{Name: "k_1", Key: bson.D{{Key: "k", Value: 1}}}); err != nil {
+		t.Fatal(err)
+	}
+	var fdocs []bson.Raw
+	for i := range 1000 {
+		fdocs = append(fdocs, doc(bson.D{{Key: "_id", Value: i}, {Key: "k", Value: i}}))
+	}
+	if _, err := e.Insert(ctx, nil, foreign, fdocs, true, nil); err != nil {
+		t.Fatal(err)
+	}
+	mustInsert(t, e, bson.D{{Key: "_id", Value: 1}, {Key: "fk", Value: 5}}, bson.D{{Key: "_id", Value: 2}, {Key: "fk", Value: bson.A{7, 8}}})
+	pipeline := []bson.Raw{doc(bson.D{{Key: "$lookup", Value: bson.D{
+		{Key: "from", Value: "f"}, {Key: "localField", Value: "fk"}, {Key: "foreignField", Value: "k"}, {Key: "as", Value: "m"},
+	}}})}
+	var st engine.Stats
+	out, err := e.Aggregate(ctx, nil, ns, engine.AggregateSpec{Pipeline: pipeline}, &st)
+	if err != nil || len(out) != 2 {
+		t.Fatalf("%v %v", out, err)
+	}
+	for i, want := range []int{1, 2} {
+		if m, _ := out[i].Lookup("m").Array().Values(); len(m) != want {
+			t.Fatalf("document %d joined %d, want %d: %v", i, len(m), want, out[i])
+		}
+	}
+	// 2 outer documents scanned, then 1 + 2 foreign ones through the index.
+	if st.DocsExamined != 5 || st.PlanSummary != "COLLSCAN" {
+		t.Fatalf("docsExamined %d, planSummary %q: want 5 and the outer collection's COLLSCAN", st.DocsExamined, st.PlanSummary)
+	}
+
+	// The pipeline form with a correlated equality on a let variable reads
+	// through the index too: the outer document by _id, then its one
+	// foreign document.
+	pipeline = []bson.Raw{doc(bson.D{{Key: "$match", Value: bson.D{{Key: "_id", Value: 1}}}}), doc(bson.D{{Key: "$lookup", Value: bson.D{
+		{Key: "from", Value: "f"},
+		{Key: "let", Value: bson.D{{Key: "fk", Value: "$fk"}}},
+		{Key: "pipeline", Value: bson.A{bson.D{{Key: "$match", Value: bson.D{{Key: "$expr", Value: bson.D{{Key: "$eq", Value: bson.A{"$k", "$$fk"}}}}}}}}},
+		{Key: "as", Value: "m"},
+	}}})}
+	st = engine.Stats{}
+	out, err = e.Aggregate(ctx, nil, ns, engine.AggregateSpec{Pipeline: pipeline}, &st)
+	if err != nil || len(out) != 1 {
+		t.Fatalf("%v %v", out, err)
+	}
+	if m, _ := out[0].Lookup("m").Array().Values(); len(m) != 1 || m[0].Document().Lookup("k").Int32() != 5 {
+		t.Fatalf("pipeline form joined %v", out[0])
+	}
+	if st.DocsExamined != 2 {
+		t.Fatalf("pipeline form: docsExamined %d, want 2", st.DocsExamined)
+	}
+}
+
+// TestAggregate_LookupLetBindsVariables: a pipeline $lookup's let
+// variables are bound per outer document, including for a nested $lookup
+// that reads the outer variable.
+func TestAggregate_LookupLetBindsVariables(t *testing.T) {
+	e := openMem(t, engine.Options{})
+	ctx := context.Background()
+	foreign := engine.Namespace{DB: ns.DB, Coll: "f"}
+	if _, err := e.Insert(ctx, nil, foreign, []bson.Raw{
+		doc(bson.D{{Key: "_id", Value: 1}, {Key: "k", Value: "a"}, {Key: "q", Value: 5}}),
+		doc(bson.D{{Key: "_id", Value: 2}, {Key: "k", Value: "a"}, {Key: "q", Value: 1}}),
+		doc(bson.D{{Key: "_id", Value: 3}, {Key: "k", Value: "b"}, {Key: "q", Value: 9}}),
+	}, true, nil); err != nil {
+		t.Fatal(err)
+	}
+	mustInsert(t, e, bson.D{{Key: "_id", Value: 1}, {Key: "k", Value: "a"}, {Key: "min", Value: 2}}, bson.D{{Key: "_id", Value: 2}, {Key: "k", Value: "b"}, {Key: "min", Value: 0}})
+	pipeline := []bson.Raw{doc(bson.D{{Key: "$lookup", Value: bson.D{
+		{Key: "from", Value: "f"},
+		{Key: "let", Value: bson.D{{Key: "key", Value: "$k"}, {Key: "min", Value: "$min"}}},
+		{Key: "pipeline", Value: bson.A{
+			bson.D{{Key: "$match", Value: bson.D{{Key: "$expr", Value: bson.D{{Key: "$and", Value: bson.A{
+				bson.D{{Key: "$eq", Value: bson.A{"$k", "$$key"}}},
+				bson.D{{Key: "$gte", Value: bson.A{"$q", "$$min"}}},
+			}}}}}}},
+			bson.D{{Key: "$lookup", Value: bson.D{
+				{Key: "from", Value: "f"},
+				{Key: "pipeline", Value: bson.A{bson.D{{Key: "$match", Value: bson.D{{Key: "$expr", Value: bson.D{{Key: "$eq", Value: bson.A{"$k", "$$key"}}}}}}}}},
+				{Key: "as", Value: "same"},
+			}}},
+			bson.D{{Key: "$project", Value: bson.D{{Key: "_id", Value: 1}, {Key: "n", Value: bson.D{{Key: "$size", Value: "$same"}}}}}},
+		}},
+		{Key: "as", Value: "m"},
+	}}})}
+	out, err := e.Aggregate(ctx, nil, ns, engine.AggregateSpec{Pipeline: pipeline}, nil)
+	if err != nil || len(out) != 2 {
+		t.Fatalf("%v %v", out, err)
+	}
+	want := []string{`[{"_id": {"$numberInt":"1"},"n": {"$numberInt":"2"}}]`, `[{"_id": {"$numberInt":"3"},"n": {"$numberInt":"1"}}]`}
+	for i, w := range want {
+		if got := out[i].Lookup("m").String(); got != w {
+			t.Fatalf("document %d: m = %s, want %s", i, got, w)
+		}
+	}
+}

@@ -1,0 +1,9 @@
+// Package expr compiles and evaluates MongoDB aggregation expressions
+// ("$a.b", "$$ROOT", {$add: [...]}, ...) and holds the $group accumulators,
+// which the expression operators $sum, $avg, $min and $max share.
+//
+// An Expr is compiled once and evaluated against raw documents with a frame
+// of user variables (Vars), declared at compile time by a Scope so that an
+// undefined variable fails compilation as in MongoDB. Operators are listed
+// in one table (operators.go), one compiler per family file.
+package expr
