@@ -221,17 +221,29 @@ func (s *ChangeStream) LastSeq() uint64 {
 	return f.next - 1
 }
 
-// recordCommit appends t's writes, committed at ts; the caller holds commitMu and has checked watchers.
-func (f *changeFeed) recordCommit(t *Txn, ts uint64) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	now := time.Now()
+// prepare copies t's writes into changes, without their Seq and Ts: the copying happens before the commit
+// takes commitMu, so that a watched collection's writes do not lengthen the commit's critical section.
+func (f *changeFeed) prepare(t *Txn) []Change {
+	changes := make([]Change, 0, len(t.order))
 	for _, k := range t.order {
 		w := t.writes[k]
 		if w.doc == nil && w.base == nil {
 			continue // inserted and deleted again within the transaction
 		}
-		f.appendLocked(Change{Ts: ts, Kind: ChangeWrite, NS: w.coll.ns, ID: cloneValue(w.id), Before: clone(w.base), After: clone(w.doc), Replaced: w.replaced, Wall: now})
+		changes = append(changes, Change{Kind: ChangeWrite, NS: w.coll.ns, ID: cloneValue(w.id), Before: clone(w.base), After: clone(w.doc), Replaced: w.replaced})
+	}
+	return changes
+}
+
+// recordCommit appends changes (from prepare), committed at ts; the caller holds commitMu and has checked
+// recording.
+func (f *changeFeed) recordCommit(changes []Change, ts uint64) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	now := time.Now()
+	for _, c := range changes {
+		c.Ts, c.Wall = ts, now
+		f.appendLocked(c)
 	}
 	f.wakeLocked()
 }
