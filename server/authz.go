@@ -204,14 +204,14 @@ func pipelineNeeds(n []need, db string, p bson.RawArray, depth int) []need {
 				}
 			}
 		case "$out":
-			t := outTarget(db, v)
+			t := outResource(db, v)
 			n = append(n, need{t, auth.ActionInsert}, need{t, auth.ActionRemove})
 		case "$merge":
 			into := v
 			if spec != nil {
 				into = spec.Lookup("into")
 			}
-			t := outTarget(db, into)
+			t := outResource(db, into)
 			n = append(n, need{t, auth.ActionInsert}, need{t, auth.ActionUpdate})
 		case "$currentOp":
 			n = append(n, need{auth.Cluster, auth.ActionInprog})
@@ -220,8 +220,8 @@ func pipelineNeeds(n []need, db string, p bson.RawArray, depth int) []need {
 	return n
 }
 
-// outTarget reads the target of $out or $merge's into: a collection name, or {db, coll}.
-func outTarget(db string, v bson.RawValue) auth.Resource {
+// outResource reads the target of $out or $merge's into: a collection name, or {db, coll}.
+func outResource(db string, v bson.RawValue) auth.Resource {
 	if coll, ok := v.StringValueOK(); ok {
 		return auth.Namespace(db, coll)
 	}

@@ -35,6 +35,11 @@ type Request struct {
 	// visibleDB, when non-nil, limits listDatabases to the databases it accepts: those the user has
 	// privileges on, when it lacks listDatabases (mongod's authorizedDatabases).
 	visibleDB func(db string) bool
+	// retryableWrite is set for a retryable write (txnNumber without autocommit), whose statements pass the
+	// onPrimaryTransactionalWrite fail point.
+	retryableWrite bool
+	// changeStream is set by getMore once it found its cursor to be a change stream's.
+	changeStream bool
 }
 
 // Handler runs one command. It returns the reply fields without ok, $clusterTime and operationTime (core adds
@@ -54,6 +59,9 @@ type Command struct {
 	// Retryable marks a retryable write (insert, update, delete, findAndModify): core deduplicates it by
 	// (lsid, txnNumber) and returns the stored reply to a retry.
 	Retryable bool
+	// TestOnly marks a test command (configureFailPoint): it exists only when Server.EnableTestCommands is
+	// set, and is CommandNotFound otherwise, as in a mongod started without enableTestCommands.
+	TestOnly bool
 	// Counter is "" for commands counted in opcounters.command, or "none" for commands that count themselves
 	// in the engine (find, getMore, insert, update, delete).
 	Counter string

@@ -39,11 +39,22 @@ type Conn struct {
 	msg wire.Msg
 	// nextReplyID numbers this connection's replies.
 	nextReplyID int32
+	// drop is set by a fail point while a command runs: the connection is closed instead of answering it.
+	// Only the connection's goroutine, which runs its commands, touches it.
+	drop bool
 	// appName is the client.application.name of the connection's handshake (nil: none sent). currentOp reads it
 	// from other connections' goroutines, hence the atomic.
 	appName atomic.Pointer[string]
 	// auth is the connection's authentication state (auth.go).
 	auth connAuth
+}
+
+// dropReply makes the connection close instead of answering the command it runs (a fail point's
+// closeConnection); a nil Conn (a command run in process) ignores it.
+func (c *Conn) dropReply() {
+	if c != nil {
+		c.drop = true
+	}
 }
 
 // maxAppNameBytes is mongod's limit on client.application.name (ClientMetadata: at most 128 bytes).
@@ -156,6 +167,10 @@ func (c *Conn) serve() {
 		wb := getBuffer()
 		out, ok := c.handleMessage(*wb, h, msg)
 		putBuffer(rb, msg)
+		if c.drop {
+			putBuffer(wb, out)
+			return
+		}
 		if ok {
 			_, err = c.nc.Write(out)
 		}

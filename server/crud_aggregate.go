@@ -21,6 +21,18 @@ func handleAggregate(ctx context.Context, s *Server, req *Request) (bson.D, erro
 		return nil, err
 	}
 	if v := a.raw(req.Name); v.Type != bson.TypeString {
+		if stages, _ := a.docArray("pipeline"); len(stages) > 0 && isChangeStream(stages[0]) {
+			if n, ok := v.AsInt64OK(); !ok || n != 1 {
+				return nil, codes.New(codes.InvalidNamespace, "Invalid namespace specified '%s.%s'", req.DB, v.String())
+			}
+			return s.openChangeStream(ctx, req, "", stages, aggregateBatchSize(a))
+		}
+		if stages, _ := a.docArray("pipeline"); sourceStage(stages) {
+			if n, ok := v.AsInt64OK(); !ok || n != 1 {
+				return nil, codes.New(codes.InvalidNamespace, "Invalid namespace specified '%s.%s'", req.DB, v.String())
+			}
+			return s.aggregateDocuments(ctx, req, stages)
+		}
 		return aggregateCurrentOp(ctx, s, req, a)
 	}
 	collName, err := collectionArg(req, a)
@@ -66,6 +78,16 @@ func runAggregate(ctx context.Context, s *Server, req *Request, a *cmdArgs, coll
 	if stages == nil {
 		stages = []bson.Raw{}
 	}
+	if len(stages) > 0 && isChangeStream(stages[0]) {
+		reply, err := s.openChangeStream(ctx, req, collName, stages, batchSize)
+		return reply, 0, 0, err
+	}
+	if stage, arg, err := writeStage(stages); err != nil {
+		return nil, 0, 0, err
+	} else if stage != "" {
+		reply, err := s.aggregateInto(ctx, req, collName, stages, stage, arg)
+		return reply, 0, 0, err
+	}
 	if len(stages) > 0 {
 		if spec, err := stages[0].LookupErr("$collStats"); err == nil {
 			reply, err := aggregateCollStats(ctx, s, req, collName, namespace, spec, stages[1:])
@@ -81,6 +103,25 @@ func runAggregate(ctx context.Context, s *Server, req *Request, a *cmdArgs, coll
 		return nil, 0, 0, commandError(err)
 	}
 	return s.openCursor(ctx, req, cur, namespace, batchSize, false)
+}
+
+// isChangeStream reports whether a pipeline's first stage is $changeStream.
+func isChangeStream(stage bson.Raw) bool {
+	_, err := stage.LookupErr("$changeStream")
+	return err == nil
+}
+
+// aggregateBatchSize is cursor.batchSize of a database-level aggregate, -1 when absent or invalid (the
+// collection-level path checks it).
+func aggregateBatchSize(a *cmdArgs) int64 {
+	cursorOpts, err := a.doc("cursor")
+	if err != nil {
+		return -1
+	}
+	if n, ok := cursorOpts.Lookup("batchSize").AsInt64OK(); ok && n >= 0 {
+		return n
+	}
+	return -1
 }
 
 // aggregateCurrentOp runs {aggregate: 1, pipeline: [{$currentOp: {...}}, ...]} on admin, which mongosh's

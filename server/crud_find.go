@@ -48,6 +48,8 @@ type serverCursor struct {
 	// txnNumber is the transaction's number when session is set, for the messages of refused getMores.
 	txnNumber int64
 	cur       *concord.Cursor
+	// changes is set instead of cur for a change stream's cursor (changestream.go).
+	changes *changeCursor
 	// pending is a document read ahead of the last batch: reading one ahead tells whether the cursor is exhausted
 	// so the last batch can carry id 0, as mongod does when it knows.
 	pending  bson.Raw
@@ -102,7 +104,7 @@ func (r *cursorRegistry) release(c *serverCursor) {
 	killed := c.killed
 	r.mu.Unlock()
 	if killed {
-		_ = c.cur.Close(context.Background())
+		c.close()
 	}
 }
 
@@ -113,7 +115,7 @@ func (r *cursorRegistry) remove(c *serverCursor) {
 		delete(r.byID, c.id)
 	}
 	r.mu.Unlock()
-	_ = c.cur.Close(context.Background())
+	c.close()
 }
 
 // kill closes cursor id unless it is in use. It reports whether the cursor existed (in ns) and whether it was
@@ -131,7 +133,7 @@ func (r *cursorRegistry) kill(id int64, namespace string) (found, alive bool) {
 	}
 	delete(r.byID, id)
 	r.mu.Unlock()
-	_ = c.cur.Close(context.Background())
+	c.close()
 	return true, false
 }
 
@@ -183,8 +185,17 @@ func (r *cursorRegistry) closeWhere(evenInUse bool, pred func(*serverCursor) boo
 	}
 	r.mu.Unlock()
 	for _, c := range dead {
-		_ = c.cur.Close(context.Background())
+		c.close()
 	}
+}
+
+// close releases what the cursor holds.
+func (c *serverCursor) close() {
+	if c.changes != nil {
+		c.changes.close()
+		return
+	}
+	_ = c.cur.Close(context.Background())
 }
 
 // len returns the number of open cursors.
@@ -418,6 +429,14 @@ func handleGetMore(ctx context.Context, s *Server, req *Request) (bson.D, error)
 		s.cursors.release(c)
 		return nil, err
 	}
+	req.changeStream = c.changes != nil
+	if err := s.failGetMoreAfterCheckout(req, namespace); err != nil {
+		s.cursors.remove(c)
+		return nil, err
+	}
+	if c.changes != nil {
+		return s.getMoreChanges(ctx, req, c, id, batchSize, namespace)
+	}
 	if batchSize == 0 {
 		batchSize = -1
 	}
@@ -475,9 +494,17 @@ const (
 // handleKillCursors runs killCursors: {killCursors: <coll>, cursors: [ids]}. Reply: {cursorsKilled,
 // cursorsNotFound, cursorsAlive, cursorsUnknown}.
 func handleKillCursors(_ context.Context, s *Server, req *Request) (bson.D, error) {
-	a, collName, err := parseCollectionArgs(req)
+	a, err := parseArgs(req)
 	if err != nil {
 		return nil, err
+	}
+	// A database-level aggregate's cursors (a change stream on a database or the deployment) live under
+	// db.$cmd.aggregate, which no collection name may otherwise contain.
+	collName := cmdAggregate
+	if v, _ := internString(a.raw(req.Name)); v != cmdAggregate {
+		if collName, err = collectionArg(req, a); err != nil {
+			return nil, err
+		}
 	}
 	if err := a.require("cursors"); err != nil {
 		return nil, err

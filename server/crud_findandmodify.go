@@ -100,6 +100,9 @@ func runFindAndModify(ctx context.Context, s *Server, req *Request, a *cmdArgs, 
 	if returnNew {
 		returnDoc = concord.After
 	}
+	if err := s.transactionalWritePoint(req); err != nil {
+		return nil, false, err
+	}
 	coll := s.database(req.DB).Collection(collName)
 	var res *concord.SingleResult
 	switch {

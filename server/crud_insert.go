@@ -59,6 +59,9 @@ func runInsert(ctx context.Context, s *Server, req *Request, a *cmdArgs, collNam
 	for i, d := range docs {
 		in[i] = d
 	}
+	if err := s.transactionalWritePoint(req); err != nil {
+		return nil, nil, err
+	}
 	res, err := s.DB.Database(req.DB).Collection(collName).InsertMany(ctx, in, &concord.InsertManyOptions{Ordered: &ordered})
 	var bwe *concord.BulkWriteError
 	if err != nil && !errors.As(err, &bwe) {
@@ -76,7 +79,7 @@ func runInsert(ctx context.Context, s *Server, req *Request, a *cmdArgs, collNam
 			}
 		}
 	}
-	b := writeBatch{stmts: docs, ordered: ordered}
+	b := writeBatch{stmts: docs, ordered: ordered, preRun: true}
 	writeErrors, lastWriteErr, err := s.runWriteBatch(ctx, req, b, func(_ context.Context, i int) error {
 		if e := failed[i]; e != nil {
 			return e

@@ -23,6 +23,9 @@ type writeBatch struct {
 	profileOp string
 	// coll is the collection written, of the database of the request.
 	coll string
+	// preRun is set when the statements already ran before the loop (insert's, which the engine writes in one
+	// operation): run only reports their outcome, so they do not pass the onPrimaryTransactionalWrite point.
+	preRun bool
 }
 
 // runWriteBatch runs b's statements in order: run runs statement i with ctx, which carries the statement's
@@ -45,7 +48,10 @@ func (s *Server) runWriteBatch(ctx context.Context, req *Request, b writeBatch, 
 			}
 			started = time.Now()
 		}
-		err := run(stCtx, i)
+		err := s.transactionalWritePointFor(req, b)
+		if err == nil {
+			err = run(stCtx, i)
+		}
 		addStats(req.Stats, st)
 		if b.profileOp != "" && s.profiler.on(req.DB) {
 			s.profileRecord(ctx, req, profileRecord{op: b.profileOp, ns: ns(req.DB, b.coll), command: b.stmts[i], st: st, started: started, err: err})
@@ -63,6 +69,15 @@ func (s *Server) runWriteBatch(ctx context.Context, req *Request, b writeBatch, 
 		}
 	}
 	return writeErrors, last, nil
+}
+
+// transactionalWritePointFor passes a statement of b through the onPrimaryTransactionalWrite point, unless it
+// already ran.
+func (s *Server) transactionalWritePointFor(req *Request, b writeBatch) error {
+	if b.preRun {
+		return nil
+	}
+	return s.transactionalWritePoint(req)
 }
 
 // withWriteErrors appends writeErrors to a write command's reply when there are any.

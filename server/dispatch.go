@@ -27,6 +27,7 @@ type genericArgs struct {
 	readConcern               bson.RawValue
 	hasReadConcern            bool
 	hasWriteConcern           bool
+	writeConcern              bson.Raw
 	maxTimeMS                 int64
 }
 
@@ -39,6 +40,12 @@ type invocation struct {
 	req  *Request
 	// commitOrAbort is set for commitTransaction and abortTransaction, whose labels follow their own rule.
 	commitOrAbort bool
+	// labelOverride, when hasLabelOverride, are the errorLabels of a command failed by the failCommand fail
+	// point: they replace the labels the server computes, as in mongod.
+	labelOverride    []string
+	hasLabelOverride bool
+	// changeStream is set, for a failed command, when it is a change stream's aggregate or getMore.
+	changeStream bool
 
 	request Request
 	stats   concord.OpStats
@@ -127,10 +134,11 @@ func (a *genericArgs) parseField(k []byte, v bson.RawValue) error {
 		}
 		a.readConcern, a.hasReadConcern = v, true
 	case "writeConcern":
-		if _, ok := v.DocumentOK(); !ok {
+		wc, ok := v.DocumentOK()
+		if !ok {
 			return typeMismatch("writeConcern", v, "object")
 		}
-		a.hasWriteConcern = true
+		a.writeConcern, a.hasWriteConcern = wc, true
 	case "maxTimeMS":
 		n, ok := v.AsInt64OK()
 		if !ok {
@@ -190,7 +198,7 @@ func (s *Server) prepare(c *Conn, body bson.Raw, legacyDB string) (*invocation, 
 		return nil, codes.New(codeMissingDB, "OP_MSG requests require a $db argument")
 	}
 	e, ok := commandIndex[string(key)]
-	if !ok {
+	if !ok || (e.cmd.TestOnly && !s.EnableTestCommands) {
 		return nil, codes.New(codes.CommandNotFound, "no such command: '%s'", key)
 	}
 	inv := &invocation{
@@ -240,6 +248,9 @@ func (s *Server) execute(inv *invocation) (_ bson.D, err error) {
 		if err := checkReadConcern(a.readConcern, false); err != nil {
 			return nil, err
 		}
+		if err := checkSnapshotRead(inv.req.Name, a.readConcern); err != nil {
+			return nil, err
+		}
 	}
 	switch {
 	case a.hasAutocommit && !a.hasTxnNumber:
@@ -248,22 +259,76 @@ func (s *Server) execute(inv *invocation) (_ bson.D, err error) {
 		return nil, codes.New(codes.InvalidOptions, "'startTransaction' field requires 'autocommit' field to also be specified")
 	case a.hasTxnNumber && !a.hasLsid:
 		return nil, codes.New(codes.InvalidOptions, "Transaction number requires a session ID to also be specified")
-	case a.hasAutocommit:
-		return s.runTransactionStatement(ctx, inv)
-	case a.hasTxnNumber && inv.cmd.Retryable:
-		return s.runRetryableWrite(ctx, inv)
-	case a.hasTxnNumber:
+	case a.hasTxnNumber && !a.hasAutocommit && !inv.cmd.Retryable:
 		return nil, codes.New(codes.NotARetryableWriteCommand, "txnNumber may only be provided for multi-document transactions and retryable write commands. autocommit:false was not provided, and %s is not a retryable write command.", inv.req.Name)
-	case inv.commitOrAbort:
+	case !a.hasAutocommit && inv.commitOrAbort:
 		return nil, codes.New(codes.CommandFailed, "%s must be run within a transaction", inv.req.Name)
 	}
-	fields, err := s.call(ctx, inv)
-	if err == nil && a.hasReadConcern && durableLevel(a.readConcern) {
-		// What the command read may include commits whose fsync is still under way: "majority" and
-		// "linearizable" return only data a crash cannot take back.
-		err = s.DB.Sync()
+	// mongod consults the failCommand fail point once the command is parsed, before it touches the session.
+	if err := s.evaluateFailCommand(ctx, inv); err != nil {
+		return nil, err
 	}
-	return fields, err
+	var fields bson.D
+	switch {
+	case a.hasAutocommit:
+		fields, err = s.runTransactionStatement(ctx, inv)
+	case a.hasTxnNumber:
+		fields, err = s.runRetryableWrite(ctx, inv)
+	default:
+		fields, err = s.call(ctx, inv)
+		if err == nil && a.hasReadConcern && durableLevel(a.readConcern) {
+			// What the command read may include commits whose fsync is still under way: "majority" and
+			// "linearizable" return only data a crash cannot take back.
+			err = s.DB.Sync()
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	if wce := unsatisfiableWriteConcern(inv); wce != nil {
+		return append(fields, bson.E{Key: "writeConcernError", Value: wce}), nil
+	}
+	return s.failWriteConcern(inv, fields), nil
+}
+
+// snapshotReadCommands are the commands that take readConcern level "snapshot" outside a transaction.
+var snapshotReadCommands = map[string]bool{"find": true, "aggregate": true, "distinct": true}
+
+// checkSnapshotRead refuses readConcern level "snapshot" outside a transaction on a command other than a
+// read that supports it, as mongod does (writes, listCollections, listIndexes, listDatabases, ...).
+func checkSnapshotRead(name string, rc bson.RawValue) error {
+	level, _ := rc.Document().Lookup("level").StringValueOK()
+	if level != "snapshot" || snapshotReadCommands[name] {
+		return nil
+	}
+	return codes.New(codes.InvalidOptions, "Command %s does not support { readConcern: { level: \"snapshot\" } }", name)
+}
+
+// unsatisfiableWriteConcern is the writeConcernError of a write whose writeConcern a one-member replica set
+// cannot satisfy, as mongod reports it once the write is applied: w greater than 1 (UnsatisfiableWriteConcern)
+// or a tag set the configuration does not define (UnknownReplWriteConcern). Nil when the write concern can be
+// met.
+func unsatisfiableWriteConcern(inv *invocation) bson.D {
+	a := &inv.args
+	if !a.hasWriteConcern || !takesWriteConcern(inv) {
+		return nil
+	}
+	w := a.writeConcern.Lookup("w")
+	var code codes.Code
+	var msg string
+	if n, ok := integer(w); ok && n > 1 {
+		code, msg = codes.UnsatisfiableWriteConcern, "Not enough data-bearing nodes"
+	} else if tag, ok := w.StringValueOK(); ok && tag != "majority" {
+		code, msg = codes.UnknownReplWriteConcern, fmt.Sprintf("No write concern mode named '%s' found in replica set configuration", tag)
+	} else {
+		return nil
+	}
+	return bson.D{
+		{Key: "code", Value: int32(code)},
+		{Key: "codeName", Value: code.Name()},
+		{Key: "errmsg", Value: msg},
+		{Key: "errInfo", Value: bson.D{{Key: "writeConcern", Value: a.writeConcern}}},
+	}
 }
 
 // durableLevel reports whether a (validated) readConcern asks for data that survives a crash: "majority" or
@@ -303,24 +368,69 @@ func asError(err error) *codes.Error {
 // labels returns the errorLabels of e as MongoDB computes them (error_labels.cpp): from the top-level code and
 // the kind of request only. Labels of other kinds set by lower layers are kept.
 func labels(inv *invocation, e *codes.Error) []string {
+	if inv != nil && inv.hasLabelOverride {
+		return inv.labelOverride
+	}
 	var out []string
 	for _, l := range e.Labels {
 		if l != codes.LabelTransientTransaction && l != codes.LabelRetryableWrite {
 			out = append(out, l)
 		}
 	}
-	if inv == nil || !inv.args.hasTxnNumber {
+	if inv == nil {
 		return out
 	}
-	if inv.args.hasAutocommit && isTransientTransactionError(e.Code, inv.commitOrAbort) {
-		return append(out, codes.LabelTransientTransaction)
-	}
-	if (!inv.args.hasAutocommit && inv.cmd.Retryable) || inv.commitOrAbort {
-		if e.Code.Retriable() {
-			return append(out, codes.LabelRetryableWrite)
+	if inv.args.hasTxnNumber {
+		if inv.args.hasAutocommit && isTransientTransactionError(e.Code, inv.commitOrAbort) {
+			return append(out, codes.LabelTransientTransaction)
+		}
+		if (!inv.args.hasAutocommit && inv.cmd.Retryable) || inv.commitOrAbort {
+			if e.Code.Retriable() {
+				return append(out, codes.LabelRetryableWrite)
+			}
 		}
 	}
+	switch {
+	case inv.changeStream && isResumableChangeStreamError(e.Code):
+		out = append(out, codes.LabelResumableChangeStream)
+	case e.Code == codes.ChangeStreamFatalError || e.Code == codes.ChangeStreamHistoryLost:
+		out = append(out, codes.LabelNonResumableChangeStream)
+	}
 	return out
+}
+
+// isResumableChangeStreamError is the code half of error_labels.cpp's isResumableChangeStreamError: an error
+// of a change stream's aggregate or getMore after which a driver may resume the stream.
+func isResumableChangeStreamError(c codes.Code) bool {
+	const retryChangeStream, failedToSatisfyReadPreference, staleEpoch, staleConfig codes.Code = 234, 133, 150, 13388
+	switch c {
+	case retryChangeStream, failedToSatisfyReadPreference, staleEpoch, staleConfig:
+		return true
+	}
+	return c.Retriable()
+}
+
+// isChangeStreamCommand reports whether inv is a change stream's aggregate or getMore, whose errors may carry
+// ResumableChangeStreamError.
+func isChangeStreamCommand(inv *invocation) bool {
+	switch inv.req.Name {
+	case "aggregate":
+		stages, ok := inv.req.Body.Lookup("pipeline").ArrayOK()
+		if !ok {
+			return false
+		}
+		v, err := stages.IndexErr(0)
+		if err != nil {
+			return false
+		}
+		first, ok := v.DocumentOK()
+		return ok && isChangeStream(first)
+	case "getMore":
+		// Only once the getMore holds its cursor, as in mongod, where the label needs the cursor's
+		// originating command: a getMore failed by failCommand before that carries no label.
+		return inv.req.changeStream
+	}
+	return false
 }
 
 // isTransientTransactionError is isTransientTransactionError of error_labels.cpp, for replies without a
@@ -367,6 +477,9 @@ func errorFields(inv *invocation, err error) bson.D {
 func (s *Server) reply(inv *invocation, fields bson.D, err error) bson.Raw {
 	var d bson.D
 	if err != nil {
+		if inv != nil {
+			inv.changeStream = isChangeStreamCommand(inv)
+		}
 		d = errorFields(inv, err)
 	} else {
 		d = make(bson.D, 0, len(fields)+3)

@@ -42,6 +42,10 @@ type Server struct {
 	// member whose address is not in hosts, so it must be the address clients dial; empty means the address
 	// of the first listener served.
 	AdvertiseAddr string
+	// EnableTestCommands serves the commands that exist only for tests, as mongod's enableTestCommands
+	// parameter does: configureFailPoint, with which drivers' test suites make chosen commands fail. Never set
+	// it for a production server: any client can then break any other client's commands.
+	EnableTestCommands bool
 	// ErrorLog receives connection errors and panics caught in handlers; nil means the log package's
 	// standard logger.
 	ErrorLog *log.Logger
@@ -101,6 +105,11 @@ type Server struct {
 	events ramLog
 	ops    opRegistry
 	clock  clusterClock
+	// failCommand, failGetMore and transactionalWrite are the fail points failCommand,
+	// failGetMoreAfterCursorCheckout and onPrimaryTransactionalWrite (failpoint.go).
+	failCommand        failPoint[failCommandSpec]
+	failGetMore        failPoint[failCommandSpec]
+	transactionalWrite failPoint[transactionalWriteSpec]
 	// retriedCommands counts retryable writes answered from the stored reply (transactions.retriedCommandsCount).
 	retriedCommands atomic.Int64
 	// retriedStatements counts the statements of those writes (transactions.retriedStatementsCount).

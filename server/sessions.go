@@ -1,9 +1,12 @@
 package server
 
 import (
+	"bytes"
 	"context"
+	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"sort"
 	"sync"
 	"time"
 
@@ -324,4 +327,50 @@ func parseSessionIDs(cmd string, v bson.RawValue) ([][16]byte, error) {
 		ids = append(ids, id)
 	}
 	return ids, nil
+}
+
+// noUserDigest is a session's uid when no user is authenticated: the SHA-256 of the empty user name, as mongod
+// computes it.
+var noUserDigest = sha256.Sum256(nil)
+
+// listLocal answers $listLocalSessions: one document {_id: {id, uid}, lastUse} per session the server holds,
+// and the requesting command's own session (req's lsid, which mongod registers as the command starts), sorted
+// by id. The server holds the sessions that ran a transaction or a retryable write. Its argument ({} or
+// {allUsers: true}) changes nothing without authentication. A session a command is using reports the current
+// time as its last use.
+func (r *sessionRegistry) listLocal(req *Request, arg bson.RawValue) ([]bson.Raw, error) {
+	if _, ok := arg.DocumentOK(); !ok {
+		return nil, codes.New(codes.TypeMismatch, "$listLocalSessions options must be specified in an object, but found: %s", typeName(arg.Type))
+	}
+	r.mu.Lock()
+	all := make([]*session, 0, len(r.m)+1)
+	for _, ss := range r.m {
+		all = append(all, ss)
+	}
+	if _, ok := r.m[req.lsid]; req.hasLsid && !ok {
+		// Not checked out, so its lock is free and its last use is now.
+		all = append(all, &session{id: req.lsid, lock: make(chan struct{}, 1), lastUse: time.Now()})
+	}
+	r.mu.Unlock()
+	sort.Slice(all, func(i, j int) bool { return bytes.Compare(all[i].id[:], all[j].id[:]) < 0 })
+	out := make([]bson.Raw, 0, len(all))
+	for _, ss := range all {
+		last := time.Now()
+		if ss.tryLock() {
+			last = ss.lastUse
+			<-ss.lock
+		}
+		doc, err := bson.Marshal(bson.D{
+			{Key: "_id", Value: bson.D{
+				{Key: "id", Value: bson.Binary{Subtype: bson.TypeBinaryUUID, Data: append([]byte(nil), ss.id[:]...)}},
+				{Key: "uid", Value: bson.Binary{Data: noUserDigest[:]}},
+			}},
+			{Key: "lastUse", Value: bson.NewDateTimeFromTime(last)},
+		})
+		if err != nil {
+			return nil, commandError(err)
+		}
+		out = append(out, doc)
+	}
+	return out, nil
 }

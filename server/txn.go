@@ -396,6 +396,7 @@ func (s *Server) runRetryableWrite(ctx context.Context, inv *invocation) (bson.D
 	if rec := retryableRecord(inv.req, n); rec != nil {
 		ctx = frontend.WithSessionRecord(ctx, ss.id, rec)
 	}
+	inv.req.retryableWrite = true
 	fields, err := s.call(ctx, inv)
 	if err == nil {
 		ss.retryReply = fields

@@ -51,6 +51,7 @@ func Serve(args []string) error {
 	tlsCA := fs.String("tls-ca", "", "PEM CA certificates: require client certificates signed by them (needs --tls-cert)")
 	maxConns := fs.Int("max-conns", 0, "refuse connections past this many open ones (mongod's maxIncomingConnections; 0: no bound)")
 	idleTimeout := fs.Duration("auth-idle-timeout", time.Minute, "with --auth, close a connection that has not authenticated and is idle this long (0: never)")
+	testCommands := fs.Bool("enable-test-commands", false, "serve test-only commands (configureFailPoint), as mongod's enableTestCommands; never in production")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
@@ -99,7 +100,10 @@ func Serve(args []string) error {
 	}
 	srv := &server.Server{DB: db, ReplSetName: *replSet, AdvertiseAddr: adv, Logger: logger,
 		ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelError),
-		Auth:     *requireAuth, MaxConns: *maxConns}
+		Auth:     *requireAuth, MaxConns: *maxConns, EnableTestCommands: *testCommands}
+	if *testCommands {
+		logger.Warn("test commands enabled: any client can make other clients' commands fail", "c", "CONTROL")
+	}
 	if *requireAuth {
 		srv.UnauthenticatedIdleTimeout = *idleTimeout
 	}

@@ -94,6 +94,29 @@ const (
 	UnsupportedOpQueryCommand                Code = 352
 	CommandFailed                            Code = 125
 	CannotIndexParallelArrays                Code = 171
+	FailPointSetFailed                       Code = 266
+	PreparedTransactionInProgress            Code = 267
+	ChangeStreamHistoryLost                  Code = 286
+	NoMatchingDocument                       Code = 47
+	Location40674                            Code = 40674
+	Location40602                            Code = 40602
+	ChangeStreamFatalError                   Code = 280
+	UnknownReplWriteConcern                  Code = 79
+	UnsatisfiableWriteConcern                Code = 100
+
+	// Codes Concord never raises itself but a client may meet (a failCommand fail point returns any code):
+	// the RetriableError category, which decides RetryableWriteError and TransientTransactionError labels.
+	HostUnreachable                 Code = 6
+	HostNotFound                    Code = 7
+	NetworkTimeout                  Code = 89
+	ShutdownInProgress              Code = 91
+	ReadConcernMajorityNotAvailable Code = 134
+	PrimarySteppedDown              Code = 189
+	SocketException                 Code = 9001
+	NotWritablePrimary              Code = 10107
+	InterruptedDueToReplStateChange Code = 11602
+	NotPrimaryNoSecondaryOk         Code = 13435
+	NotPrimaryOrSecondary           Code = 13436
 )
 
 // Labels MongoDB attaches to errors.
@@ -102,6 +125,10 @@ const (
 	LabelUnknownCommitResult  = "UnknownTransactionCommitResult"
 	LabelRetryableWrite       = "RetryableWriteError"
 	LabelNoWritesPerformed    = "NoWritesPerformed"
+	// LabelResumableChangeStream and LabelNonResumableChangeStream tell a driver whether a change stream
+	// that failed may be resumed.
+	LabelResumableChangeStream    = "ResumableChangeStreamError"
+	LabelNonResumableChangeStream = "NonResumableChangeStreamError"
 )
 
 // info describes one code: its name and the categories that decide its labels.
@@ -190,6 +217,26 @@ var table = map[Code]info{
 	UnsupportedOpQueryCommand:                {name: "UnsupportedOpQueryCommand"},
 	CommandFailed:                            {name: "CommandFailed"},
 	CannotIndexParallelArrays:                {name: "CannotIndexParallelArrays"},
+	FailPointSetFailed:                       {name: "FailPointSetFailed"},
+	PreparedTransactionInProgress:            {name: "PreparedTransactionInProgress", transient: true},
+	ChangeStreamHistoryLost:                  {name: "ChangeStreamHistoryLost"},
+	NoMatchingDocument:                       {name: "NoMatchingDocument"},
+	Location40674:                            {name: "Location40674"},
+	Location40602:                            {name: "Location40602"},
+	ChangeStreamFatalError:                   {name: "ChangeStreamFatalError"},
+	UnknownReplWriteConcern:                  {name: "UnknownReplWriteConcern"},
+	UnsatisfiableWriteConcern:                {name: "UnsatisfiableWriteConcern"},
+	HostUnreachable:                          {name: "HostUnreachable", retriable: true},
+	HostNotFound:                             {name: "HostNotFound", retriable: true},
+	NetworkTimeout:                           {name: "NetworkTimeout", retriable: true},
+	ShutdownInProgress:                       {name: "ShutdownInProgress", retriable: true},
+	ReadConcernMajorityNotAvailable:          {name: "ReadConcernMajorityNotAvailableYet", retriable: true},
+	PrimarySteppedDown:                       {name: "PrimarySteppedDown", retriable: true},
+	SocketException:                          {name: "SocketException", retriable: true},
+	NotWritablePrimary:                       {name: "NotWritablePrimary", retriable: true},
+	InterruptedDueToReplStateChange:          {name: "InterruptedDueToReplStateChange", retriable: true},
+	NotPrimaryNoSecondaryOk:                  {name: "NotPrimaryNoSecondaryOk", retriable: true},
+	NotPrimaryOrSecondary:                    {name: "NotPrimaryOrSecondary", retriable: true},
 }
 
 // Name returns the code's MongoDB name ("WriteConflict"), or "Location<N>" for

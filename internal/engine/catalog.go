@@ -277,6 +277,9 @@ func (e *Engine) installCollection(ns Namespace, c *collection, b *pebble.Batch,
 			// Its documents are gone (range deletion): so must their
 			// cached versions be, before any commit can follow.
 			e.docs.purge(docPrefix(old.id))
+			if c == nil && e.feed.recording.Load() {
+				e.feed.recordDrop(ns, e.clock.Load())
+			}
 		}
 	}
 	e.commitMu.Unlock()

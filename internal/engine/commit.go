@@ -47,6 +47,10 @@ func (e *Engine) commit(t *Txn) (pending, error) {
 	}
 	var cacheBuf [1]docCacheEntry
 	cached := e.docs.prepare(cacheBuf[:0], t)
+	var changes []Change
+	if e.feed.recording.Load() {
+		changes = e.feed.prepare(t)
+	}
 	e.commitMu.Lock()
 	for _, c := range colls {
 		if e.lookupColl(c.ns) != c {
@@ -66,6 +70,12 @@ func (e *Engine) commit(t *Txn) (pending, error) {
 	// The cache changes before the keys are released: the next owner of a
 	// key may read it from the cache at once.
 	e.docs.install(cached)
+	if e.feed.recording.Load() {
+		if changes == nil {
+			changes = e.feed.prepare(t) // a stream opened since the check above
+		}
+		e.feed.recordCommit(changes, ts)
+	}
 	t.release(ts)
 	e.clock.Store(ts)
 	e.finishCommit(t)

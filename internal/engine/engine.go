@@ -76,6 +76,11 @@ type Engine struct {
 	// documents (see docCache for the invariant).
 	docs docCache
 
+	// feed records commits for change streams while someone watches (changes.go); epoch tells this run of
+	// the engine from earlier ones, whose feed positions mean nothing now.
+	feed  changeFeed
+	epoch uint64
+
 	m counters
 }
 
@@ -97,6 +102,7 @@ func Open(opts Options) (*Engine, error) {
 		closing:    make(chan struct{}),
 		reaperKick: make(chan struct{}, 1),
 		reaperDone: make(chan struct{}),
+		epoch:      uint64(time.Now().UnixNano()),
 	}
 	po := &pebble.Options{
 		Logger:       quietLogger{},

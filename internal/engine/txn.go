@@ -94,6 +94,9 @@ type docWrite struct {
 	id   bson.RawValue
 	base bson.Raw // committed version the txn started from (nil: absent)
 	doc  bson.Raw // new version (nil: deleted)
+	// replaced is set when the last write was a whole-document replacement, which change streams report as
+	// "replace" rather than "update".
+	replaced bool
 }
 
 // conflictError is the internal form of a write conflict: owner is the live

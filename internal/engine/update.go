@@ -176,6 +176,7 @@ func (o *op) applyUpdate(c *collection, key []byte, cur bson.Raw, pos int, u *up
 	if err := t.putDoc(c, key, docID(cur), cur, newDoc); err != nil {
 		return false, nil, err
 	}
+	t.writes[string(key)].replaced = u.IsReplacement()
 	return true, newDoc, nil
 }
 

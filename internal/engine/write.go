@@ -150,6 +150,7 @@ func (t *Txn) putDoc(c *collection, key []byte, id bson.RawValue, cur, doc bson.
 	}
 	w.coll = c
 	w.doc = doc
+	w.replaced = false
 	t.claims[k] = true
 	return nil
 }

@@ -83,3 +83,26 @@ func SetContentionTracking(db *concord.DB, on bool) {
 		eng.SetContentionTracking(on)
 	}
 }
+
+// ChangeStream, Change and its kinds are the engine's change feed (internal/engine/changes.go), which a front
+// end turns into MongoDB change streams: commits in commit order, recorded while a stream is open.
+type (
+	ChangeStream = engine.ChangeStream
+	Change       = engine.Change
+)
+
+// The kinds of Change.
+const (
+	ChangeWrite = engine.ChangeWrite
+	ChangeDrop  = engine.ChangeDrop
+)
+
+// Watch opens a change stream on db: every commit from now on is recorded until the stream is closed. After
+// Close it returns concord.ErrClosed.
+func Watch(db *concord.DB) (*ChangeStream, error) {
+	eng, err := engineref.Of(db)
+	if err != nil {
+		return nil, err
+	}
+	return eng.Watch()
+}
