@@ -70,13 +70,16 @@ var commandPrivileges = map[string]needsFunc{
 }
 
 // authOnlyCommands need an authenticated user and no privilege: a user always may end its own sessions and
-// transactions (mongod ties them to the user) and ask for its own address.
+// transactions (mongod ties them to the user), ask for its own address and list the commands; configureFailPoint
+// exists only with --enable-test-commands, which no production server runs.
 var authOnlyCommands = map[string]bool{
-	"abortTransaction":  true,
-	"commitTransaction": true,
-	"endSessions":       true,
-	"killSessions":      true,
-	"whatsmyuri":        true,
+	"abortTransaction":   true,
+	"commitTransaction":  true,
+	"configureFailPoint": true,
+	"listCommands":       true,
+	"endSessions":        true,
+	"killSessions":       true,
+	"whatsmyuri":         true,
 }
 
 func onCluster(act auth.Action) needsFunc {
