@@ -116,16 +116,7 @@ func (x *exec) eval(n *pg.Node, sc *scope) (any, error) {
 	case n.GetSqlvalueFunction() != nil:
 		return x.sqlValue(n.GetSqlvalueFunction())
 	case n.GetAArrayExpr() != nil:
-		elems := n.GetAArrayExpr().Elements
-		out := make([]any, len(elems))
-		for i, e := range elems {
-			v, err := x.eval(e, sc)
-			if err != nil {
-				return nil, err
-			}
-			out[i] = v
-		}
-		return out, nil
+		return x.evalList(n.GetAArrayExpr().Elements, sc)
 	case n.GetAIndirection() != nil:
 		ind := n.GetAIndirection()
 		v, err := x.eval(ind.Arg, sc)
@@ -134,22 +125,26 @@ func (x *exec) eval(n *pg.Node, sc *scope) (any, error) {
 		}
 		return x.indirect(v, ind.Indirection, sc)
 	case n.GetList() != nil:
-		items := n.GetList().Items
-		out := make([]any, len(items))
-		for i, e := range items {
-			v, err := x.eval(e, sc)
-			if err != nil {
-				return nil, err
-			}
-			out[i] = v
-		}
-		return out, nil
+		return x.evalList(n.GetList().Items, sc)
 	case n.GetNamedArgExpr() != nil:
 		return x.eval(n.GetNamedArgExpr().Arg, sc)
 	case n.GetCollateClause() != nil:
 		return x.eval(n.GetCollateClause().Arg, sc)
 	}
 	return nil, unsupported(fmt.Sprintf("the expression %s", nodeName(n)))
+}
+
+// evalList evaluates each node of an array constructor or a list, in order.
+func (x *exec) evalList(nodes []*pg.Node, sc *scope) ([]any, error) {
+	out := make([]any, len(nodes))
+	for i, e := range nodes {
+		v, err := x.eval(e, sc)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = v
+	}
+	return out, nil
 }
 
 // nodeName names a node's kind for error messages.

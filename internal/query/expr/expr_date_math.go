@@ -54,6 +54,33 @@ var dateMathArgs = map[string][2][]string{
 	"$dateTrunc":    {{"date", "unit"}, {"binSize", "timezone", "startOfWeek"}},
 }
 
+// evalDateArgs evaluates a date operator's named arguments. null reports a null or missing one, which makes the
+// operator's result null; loc is the "timezone" argument's location, UTC when it is absent.
+func evalDateArgs(c *env, args map[string]node) (vals map[string]bson.RawValue, loc *time.Location, null bool, err error) {
+	vals = make(map[string]bson.RawValue, len(args))
+	for k, a := range args {
+		v, err := a.eval(c)
+		if err != nil {
+			return nil, nil, false, err
+		}
+		if value.IsNullish(v) {
+			return nil, nil, true, nil
+		}
+		vals[k] = v
+	}
+	loc = time.UTC
+	if tz, ok := vals["timezone"]; ok {
+		name, ok := tz.StringValueOK()
+		if !ok {
+			return nil, nil, false, codes.New(40517, "timezone must evaluate to a string, found %s", value.TypeNameOf(tz))
+		}
+		if loc, err = location(name); err != nil {
+			return nil, nil, false, err
+		}
+	}
+	return vals, loc, false, nil
+}
+
 // compileDateMath compiles the four operators.
 func compileDateMath(op string, arg bson.RawValue, scope *Scope) (node, error) {
 	spec := dateMathArgs[op]
@@ -66,27 +93,9 @@ func compileDateMath(op string, arg bson.RawValue, scope *Scope) (node, error) {
 
 // eval implements node: null or missing in any argument gives null.
 func (n dateMath) eval(c *env) (bson.RawValue, error) {
-	vals := map[string]bson.RawValue{}
-	for k, a := range n.args {
-		v, err := a.eval(c)
-		if err != nil {
-			return bson.RawValue{}, err
-		}
-		if value.IsNullish(v) {
-			return value.Null, nil
-		}
-		vals[k] = v
-	}
-	loc := time.UTC
-	if tz, ok := vals["timezone"]; ok {
-		name, ok := tz.StringValueOK()
-		if !ok {
-			return bson.RawValue{}, codes.New(40517, "timezone must evaluate to a string, found %s", value.TypeNameOf(tz))
-		}
-		var err error
-		if loc, err = location(name); err != nil {
-			return bson.RawValue{}, err
-		}
+	vals, loc, null, err := evalDateArgs(c, n.args)
+	if err != nil || null {
+		return value.Null, err
 	}
 	unitV := vals["unit"]
 	unit, _ := unitV.StringValueOK()
@@ -334,27 +343,9 @@ func compileDateParts(op string, arg bson.RawValue, scope *Scope) (node, error) 
 
 // eval implements node.
 func (n dateParts) eval(c *env) (bson.RawValue, error) {
-	vals := map[string]bson.RawValue{}
-	for k, a := range n.args {
-		v, err := a.eval(c)
-		if err != nil {
-			return bson.RawValue{}, err
-		}
-		if value.IsNullish(v) {
-			return value.Null, nil
-		}
-		vals[k] = v
-	}
-	loc := time.UTC
-	if tz, ok := vals["timezone"]; ok {
-		name, ok := tz.StringValueOK()
-		if !ok {
-			return bson.RawValue{}, codes.New(40517, "timezone must evaluate to a string, found %s", value.TypeNameOf(tz))
-		}
-		var err error
-		if loc, err = location(name); err != nil {
-			return bson.RawValue{}, err
-		}
+	vals, loc, null, err := evalDateArgs(c, n.args)
+	if err != nil || null {
+		return value.Null, err
 	}
 	if n.op == "$dateToParts" {
 		return dateToParts(vals, loc)
