@@ -2,11 +2,13 @@ package pgserver
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
 	"net"
 	"sync"
+	"time"
 
 	"github.com/concorddb/concord/sql"
 	"github.com/jackc/pgx/v5/pgproto3"
@@ -107,10 +109,16 @@ func (c *conn) serve() {
 	}
 }
 
-// startup answers SSL and GSS encryption requests with no, serves a
-// cancel request, and accepts a startup message. It reports whether the
+// startup negotiates encryption (TLS when the server has a TLSConfig, never
+// GSS), serves a cancel request, accepts a startup message and, when the
+// server requires it, authenticates the user. It reports whether the
 // connection goes on.
 func (c *conn) startup() bool {
+	if t := c.srv.startupTimeout(); t > 0 {
+		_ = c.nc.SetDeadline(time.Now().Add(t))
+		defer c.nc.SetDeadline(time.Time{})
+	}
+	encrypted := false
 	for {
 		msg, err := c.be.ReceiveStartupMessage()
 		if err != nil {
@@ -118,11 +126,31 @@ func (c *conn) startup() bool {
 			return false
 		}
 		switch m := msg.(type) {
-		case *pgproto3.SSLRequest, *pgproto3.GSSEncRequest:
+		case *pgproto3.SSLRequest:
+			if encrypted || c.srv.TLSConfig == nil {
+				if _, err := c.nc.Write([]byte{'N'}); err != nil {
+					return false
+				}
+				continue
+			}
+			if _, err := c.nc.Write([]byte{'S'}); err != nil {
+				return false
+			}
+			tc := tls.Server(c.nc, c.srv.TLSConfig)
+			if err := tc.Handshake(); err != nil {
+				c.srv.logf("pgserver: TLS handshake with %s: %v", c.nc.RemoteAddr(), err)
+				return false
+			}
+			c.be = pgproto3.NewBackend(tc, tc)
+			c.be.SetMaxBodyLen(MaxMessageBytes)
+			encrypted = true
+		case *pgproto3.GSSEncRequest:
 			if _, err := c.nc.Write([]byte{'N'}); err != nil {
 				return false
 			}
 		case *pgproto3.CancelRequest:
+			// PostgreSQL clients send cancel requests unencrypted, even to a
+			// server that requires TLS: the secret key is the credential.
 			c.srv.cancel(m.ProcessID, m.SecretKey)
 			return false
 		case *pgproto3.StartupMessage:
@@ -131,13 +159,25 @@ func (c *conn) startup() bool {
 			if db == "" {
 				db = user
 			}
+			if c.srv.TLSConfig != nil && !encrypted {
+				c.fatal(sql.CodeInvalidAuthorization, fmt.Sprintf(
+					"connection for user %q, database %q refused: the server requires SSL (TLS)", user, db))
+				return false
+			}
+			var authz sql.Authorizer
+			if c.srv.Auth {
+				if authz = c.authenticate(user, db); authz == nil {
+					return false
+				}
+			}
 			c.sess = c.srv.Engine.NewSession(db, user)
+			c.sess.SetAuthorizer(authz)
 			c.srv.register(c)
 			c.be.Send(&pgproto3.AuthenticationOk{})
 			for _, p := range [][2]string{
 				{"server_version", sql.ServerVersion}, {"server_encoding", "UTF8"}, {"client_encoding", "UTF8"},
 				{"DateStyle", "ISO, MDY"}, {"integer_datetimes", "on"}, {"standard_conforming_strings", "on"},
-				{"TimeZone", "UTC"}, {"IntervalStyle", "postgres"}, {"is_superuser", "on"},
+				{"TimeZone", "UTC"}, {"IntervalStyle", "postgres"}, {"is_superuser", boolSetting(authz == nil)},
 				{"session_authorization", user}, {"application_name", m.Parameters["application_name"]},
 			} {
 				c.be.Send(&pgproto3.ParameterStatus{Name: p[0], Value: p[1]})
@@ -150,6 +190,13 @@ func (c *conn) startup() bool {
 			return false
 		}
 	}
+}
+
+func boolSetting(b bool) string {
+	if b {
+		return "on"
+	}
+	return "off"
 }
 
 func (c *conn) flush() error { return c.be.Flush() }

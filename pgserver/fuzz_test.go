@@ -2,6 +2,7 @@ package pgserver
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"io"
 	"net"
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	"github.com/concorddb/concord"
+	"github.com/concorddb/concord/auth"
 	"github.com/concorddb/concord/sql"
 	"github.com/jackc/pgx/v5/pgproto3"
 )
@@ -71,5 +73,75 @@ func FuzzMessages(f *testing.F) {
 		case <-time.After(10 * time.Second):
 			t.Fatal("connection did not end after the client hung up")
 		}
+	})
+}
+
+// FuzzStartupAuth feeds arbitrary bytes to a fresh connection of a server
+// that requires SCRAM-SHA-256: the startup packet, SSL and cancel requests
+// and the SASL messages. The server must answer or hang up, never panic,
+// hang or let an unauthenticated client run a statement. Seeded with a
+// whole exchange that authenticates.
+func FuzzStartupAuth(f *testing.F) {
+	startup := encode(&pgproto3.StartupMessage{ProtocolVersion: pgproto3.ProtocolVersion30,
+		Parameters: map[string]string{"user": "app", "database": "shop"}})
+	f.Add(startup)
+	f.Add(append(bytes.Clone(startup), encode(&pgproto3.SASLInitialResponse{AuthMechanism: "SCRAM-SHA-256",
+		Data: []byte("n,,n=,r=rOprNGfwEbeRWgbNEkqO")})...))
+	f.Add(append(bytes.Clone(startup), encode(&pgproto3.SASLInitialResponse{AuthMechanism: "SCRAM-SHA-256",
+		Data: []byte("n,,n=,r=abc")}, &pgproto3.SASLResponse{Data: []byte("c=biws,r=abc,p=AAAA")})...))
+	f.Add(append(bytes.Clone(startup), encode(&pgproto3.SASLInitialResponse{AuthMechanism: "SCRAM-SHA-1", Data: []byte("x")})...))
+	f.Add(append(bytes.Clone(startup), encode(&pgproto3.PasswordMessage{Password: "pw"}, &pgproto3.Query{String: "SELECT 1"})...))
+	f.Add(append(encode(&pgproto3.SSLRequest{}), startup...))
+	f.Add(encode(&pgproto3.CancelRequest{ProcessID: 1, SecretKey: []byte{1, 2, 3, 4}}))
+	f.Add([]byte{0, 0, 0, 8, 4, 210, 22, 47})
+	f.Add([]byte{0, 0, 0, 3})
+	db, err := concord.Open("", nil)
+	if err != nil {
+		f.Fatal(err)
+	}
+	defer db.Close()
+	users := auth.NewStore(db)
+	if err := users.CreateUser(context.Background(), auth.NewUser{Name: auth.UserName{User: "app", DB: "admin"},
+		Password: "pw", Roles: []auth.RoleName{{Role: "readWrite", DB: "shop"}}}); err != nil {
+		f.Fatal(err)
+	}
+	srv := &Server{Engine: sql.NewEngine(db), Auth: true, Users: users, StartupTimeout: 5 * time.Second,
+		Logf: func(format string, args ...any) {
+			if strings.Contains(format, "panic") {
+				panic(fmt.Sprintf(format, args...))
+			}
+		}}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		client, server := net.Pipe()
+		c := &conn{srv: srv, nc: server}
+		srv.mu.Lock()
+		if srv.byPID == nil {
+			srv.byPID = map[uint32]*conn{}
+		}
+		srv.mu.Unlock()
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			c.serve()
+		}()
+		replies := make(chan []byte, 1)
+		go func() {
+			b, _ := io.ReadAll(client)
+			replies <- b
+		}()
+		client.SetWriteDeadline(time.Now().Add(5 * time.Second))
+		client.Write(data)
+		client.Close()
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			t.Fatal("connection did not end after the client hung up")
+		}
+		// Without a valid proof (the fuzzer cannot forge one) no statement runs: no RowDescription, no
+		// CommandComplete, no AuthenticationOk.
+		if c.sess != nil {
+			t.Fatalf("a session was opened for %q", data)
+		}
+		<-replies
 	})
 }

@@ -11,13 +11,17 @@ package pgserver
 import (
 	"context"
 	"crypto/rand"
+	"crypto/tls"
 	"errors"
 	"log"
 	"net"
 	"sync"
 	"sync/atomic"
+	"time"
 
+	"github.com/concorddb/concord/auth"
 	"github.com/concorddb/concord/sql"
+	"github.com/jackc/pgx/v5/pgproto3"
 )
 
 // MaxMessageBytes bounds one frontend message; a longer one closes the
@@ -30,6 +34,25 @@ type Server struct {
 	Engine *sql.Engine
 	// Logf logs connection failures; nil logs with the standard logger.
 	Logf func(format string, args ...any)
+	// Auth requires every client to authenticate with SCRAM-SHA-256 as a
+	// user of Users, and enforces the user's roles on tables, as
+	// `concord serve --auth` does on the MongoDB port.
+	Auth bool
+	// Users keeps the users; required with Auth. Share one Store with the
+	// MongoDB port, so that a change of a user's roles there reaches
+	// connected SQL clients.
+	Users *auth.Store
+	// TLSConfig, when set, makes the server accept only connections that
+	// negotiate TLS (SSLRequest); plaintext startup messages are refused
+	// with 28000. Cancel requests are served either way.
+	TLSConfig *tls.Config
+	// MaxConns refuses connections past this many open ones with FATAL
+	// 53300 "sorry, too many clients already", as PostgreSQL past
+	// max_connections; clients already connected keep working. 0: no bound.
+	MaxConns int
+	// StartupTimeout bounds the startup and authentication of a connection
+	// (PostgreSQL's authentication_timeout); 0 means one minute.
+	StartupTimeout time.Duration
 
 	mu        sync.Mutex
 	listeners map[net.Listener]struct{}
@@ -38,6 +61,13 @@ type Server struct {
 	closed    bool
 	wg        sync.WaitGroup
 	connCount atomic.Int64
+}
+
+func (s *Server) startupTimeout() time.Duration {
+	if s.StartupTimeout > 0 {
+		return s.StartupTimeout
+	}
+	return time.Minute
 }
 
 // ErrServerClosed is returned by Serve after Close.
@@ -95,6 +125,11 @@ func (s *Server) Serve(l net.Listener) error {
 			s.mu.Unlock()
 			nc.Close()
 			return ErrServerClosed
+		}
+		if s.MaxConns > 0 && len(s.conns) >= s.MaxConns {
+			s.mu.Unlock()
+			go refuse(nc)
+			continue
 		}
 		s.conns[c] = struct{}{}
 		s.wg.Add(1)
@@ -183,4 +218,18 @@ func (c *conn) cancelRunning() {
 		c.running()
 	}
 	c.mu.Unlock()
+}
+
+// refuse answers a connection past MaxConns as PostgreSQL does past
+// max_connections, then closes it.
+func refuse(nc net.Conn) {
+	defer nc.Close()
+	_ = nc.SetDeadline(time.Now().Add(5 * time.Second))
+	be := pgproto3.NewBackend(nc, nc)
+	// Read what the client sent first, so that closing does not reset the
+	// connection before the client reads the answer.
+	_, _ = be.ReceiveStartupMessage()
+	be.Send(&pgproto3.ErrorResponse{Severity: "FATAL", SeverityUnlocalized: "FATAL", Code: sql.CodeTooManyConnections,
+		Message: "sorry, too many clients already"})
+	_ = be.Flush()
 }

@@ -51,6 +51,8 @@ type Session struct {
 	sess     *concord.Session // the transaction block's session; nil when idle
 	txnStart time.Time        // now() inside the transaction block
 	settings map[string]string
+	// authorize checks statements' accesses; nil allows everything.
+	authorize Authorizer
 }
 
 // NewSession starts a session on database for user.
@@ -249,6 +251,12 @@ func (s *Session) runStmt1(ctx context.Context, n *pg.Node, params []any) (*Resu
 	}
 	if s.status == TxFailed {
 		return nil, errorf(CodeInFailedSQLTransaction, "current transaction is aborted, commands ignored until end of transaction block")
+	}
+	if err := s.checkAccess(n); err != nil {
+		if s.status == TxActive {
+			s.status = TxFailed
+		}
+		return nil, err
 	}
 	x := s.newExec(ctx, params)
 	res, err := x.run(n)

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/concorddb/concord"
+	"github.com/concorddb/concord/auth"
 	"github.com/concorddb/concord/certs"
 	"github.com/concorddb/concord/internal/mongolog"
 	"github.com/concorddb/concord/monitor"
@@ -100,7 +101,7 @@ func Serve(args []string) error {
 	}
 	srv := &server.Server{DB: db, ReplSetName: *replSet, AdvertiseAddr: adv, Logger: logger,
 		ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelError),
-		Auth:     *requireAuth, MaxConns: *maxConns, EnableTestCommands: *testCommands}
+		Auth:     *requireAuth, MaxConns: *maxConns, EnableTestCommands: *testCommands, Users: auth.NewStore(db)}
 	if *testCommands {
 		logger.Warn("test commands enabled: any client can make other clients' commands fail", "c", "CONTROL")
 	}
@@ -142,7 +143,11 @@ func Serve(args []string) error {
 	var pgsrv *pgserver.Server
 	pgServed := make(chan error, 1)
 	if pgl != nil {
-		pgsrv = &pgserver.Server{Engine: sql.NewEngine(db), Logf: slog.NewLogLogger(logger.Handler(), slog.LevelWarn).Printf}
+		pgsrv = &pgserver.Server{Engine: sql.NewEngine(db), Logf: slog.NewLogLogger(logger.Handler(), slog.LevelWarn).Printf,
+			Auth: *requireAuth, Users: srv.Users, MaxConns: *maxConns}
+		if tlsFiles != nil {
+			pgsrv.TLSConfig = tlsFiles.TLSConfig()
+		}
 		go func() { pgServed <- pgsrv.Serve(pgl) }()
 		logger.Info("serving PostgreSQL protocol on "+pgl.Addr().String(), "c", "NETWORK")
 	}

@@ -1,0 +1,164 @@
+package pgserver
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+
+	"github.com/concorddb/concord/auth"
+	"github.com/concorddb/concord/internal/codes"
+	"github.com/concorddb/concord/sql"
+	"github.com/jackc/pgx/v5/pgproto3"
+)
+
+// authenticate runs PostgreSQL's SCRAM-SHA-256 exchange (AuthenticationSASL,
+// SASLInitialResponse, AuthenticationSASLContinue, SASLResponse,
+// AuthenticationSASLFinal) for the startup message's user, and returns the
+// authorizer of the authenticated user's roles. On failure it has sent the
+// FATAL error and returns nil.
+//
+// PostgreSQL's users are global and MongoDB's belong to a database: the user
+// is looked up in admin first, then in the connection's database. An
+// unknown user goes through the same exchange as a wrong password and gets
+// the same 28P01, so that a client cannot tell which users exist.
+func (c *conn) authenticate(user, db string) sql.Authorizer {
+	ctx := context.Background()
+	store := c.srv.Users
+	failed := func(reason error) sql.Authorizer {
+		c.srv.logf("pgserver: authentication of user %q from %s failed: %v", user, c.nc.RemoteAddr(), reason)
+		c.fatal(sql.CodeInvalidPassword, fmt.Sprintf("password authentication failed for user %q", user))
+		return nil
+	}
+	if store == nil {
+		return failed(errors.New("the server has no user store"))
+	}
+	gen := store.Generation()
+	name := auth.UserName{User: user, DB: "admin"}
+	if _, err := store.User(ctx, name); err != nil && db != "admin" {
+		if _, err := store.User(ctx, auth.UserName{User: user, DB: db}); err == nil {
+			name.DB = db
+		}
+	}
+	conv, err := store.NewConversationFor(ctx, auth.SCRAMSHA256, name)
+	if err != nil {
+		return failed(err)
+	}
+	c.be.Send(&pgproto3.AuthenticationSASL{AuthMechanisms: []string{auth.SCRAMSHA256}})
+	if err := c.flush(); err != nil {
+		return nil
+	}
+	if err := c.be.SetAuthType(pgproto3.AuthTypeSASL); err != nil {
+		return failed(err)
+	}
+	msg, err := c.be.Receive()
+	if err != nil {
+		return failed(err)
+	}
+	first, ok := msg.(*pgproto3.SASLInitialResponse)
+	if !ok {
+		c.fatal(sql.CodeProtocolViolation, fmt.Sprintf("expected SASL response, got message type %T", msg))
+		return nil
+	}
+	if first.AuthMechanism != auth.SCRAMSHA256 {
+		c.fatal(sql.CodeProtocolViolation, "client selected an invalid SASL authentication mechanism")
+		return nil
+	}
+	out, err := conv.Step(first.Data)
+	if err != nil {
+		return failed(conv.Reason())
+	}
+	c.be.Send(&pgproto3.AuthenticationSASLContinue{Data: out})
+	if err := c.flush(); err != nil {
+		return nil
+	}
+	if err := c.be.SetAuthType(pgproto3.AuthTypeSASLContinue); err != nil {
+		return failed(err)
+	}
+	if msg, err = c.be.Receive(); err != nil {
+		return failed(err)
+	}
+	final, ok := msg.(*pgproto3.SASLResponse)
+	if !ok {
+		c.fatal(sql.CodeProtocolViolation, fmt.Sprintf("expected SASL response, got message type %T", msg))
+		return nil
+	}
+	out, err = conv.Step(final.Data)
+	if err != nil {
+		return failed(conv.Reason())
+	}
+	u := conv.User()
+	if u == nil {
+		return failed(errors.New("the conversation did not end"))
+	}
+	if !auth.AnyPrivilegeOn(u.Roles, db) {
+		c.fatal(sql.CodeInsufficientPrivilege, fmt.Sprintf("permission denied for database %q", db))
+		return nil
+	}
+	c.be.Send(&pgproto3.AuthenticationSASLFinal{Data: out})
+	r := &roles{store: store, user: u, gen: gen}
+	return r.allowed
+}
+
+// roles is an authenticated user's roles, reloaded when a user changed
+// since they were read (a grant or revoke over the MongoDB port reaches a
+// connected SQL client at its next statement; a dropped user keeps no
+// role). Safe for concurrent use, though a session asks from one
+// goroutine.
+type roles struct {
+	store *auth.Store
+	mu    sync.Mutex
+	user  *auth.User
+	gen   uint64
+}
+
+// current returns the user's roles as they are now.
+func (r *roles) current() []auth.RoleName {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if gen := r.store.Generation(); gen != r.gen {
+		u, err := r.store.User(context.Background(), r.user.Name)
+		switch {
+		case err == nil && u.ID == r.user.ID:
+			r.user = u
+		case err == nil || isUserNotFound(err):
+			r.user = &auth.User{Name: r.user.Name, ID: r.user.ID}
+		default:
+			return r.user.Roles // keep the roles known; the next statement tries again
+		}
+		r.gen = gen
+	}
+	return r.user.Roles
+}
+
+func isUserNotFound(err error) bool {
+	e, ok := codes.As(err)
+	return ok && e.Code == codes.UserNotFound
+}
+
+// allowed is the sql.Authorizer of the user's roles: a table is the
+// collection of the same name in the connection's database.
+func (r *roles) allowed(db string, a sql.Access) bool {
+	res := auth.Namespace(db, a.Table)
+	if a.Table == "" {
+		res = auth.Database(db)
+	}
+	action, ok := privilegeActions[a.Privilege]
+	if !ok {
+		return false
+	}
+	return auth.Allowed(r.current(), res, action)
+}
+
+// privilegeActions maps what a statement does to the MongoDB action that
+// grants it.
+var privilegeActions = map[sql.Privilege]auth.Action{
+	sql.PrivSelect:      auth.ActionFind,
+	sql.PrivInsert:      auth.ActionInsert,
+	sql.PrivUpdate:      auth.ActionUpdate,
+	sql.PrivDelete:      auth.ActionRemove,
+	sql.PrivCreate:      auth.ActionCreateCollection,
+	sql.PrivCreateIndex: auth.ActionCreateIndex,
+	sql.PrivDrop:        auth.ActionDropCollection,
+	sql.PrivDropIndex:   auth.ActionDropIndex,
+}
