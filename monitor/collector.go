@@ -14,6 +14,7 @@ import (
 type collector struct {
 	db    *concord.DB
 	conns func() map[string]int
+	sql   func() SQLCounters
 }
 
 var _ prometheus.Collector = (*collector)(nil)
@@ -46,6 +47,8 @@ var (
 	descL0Sublevels    = desc("concord_pebble_l0_sublevels", "Sublevels of Pebble's L0.")
 	descReadAmp        = desc("concord_pebble_read_amplification", "Pebble's read amplification.")
 	descDisk           = desc("concord_pebble_disk_bytes", "Disk space used by Pebble.")
+	descSQLStatements  = desc("concord_sql_statements_total", "SQL statements run on the PostgreSQL port, by kind.", "kind")
+	descSQLErrors      = desc("concord_sql_errors_total", "SQL statements failed on the PostgreSQL port, by SQLSTATE.", "sqlstate")
 )
 
 // Describe sends every description.
@@ -53,7 +56,7 @@ func (c *collector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{descOps, descDocs, descConflicts, descWaits, descWaitTime, descTxns,
 		descTxnsStarted, descTxnsOpen, descCommit, descSync, descConns, descDocCache, descBlockCache,
 		descBlockCacheSize, descWAL, descCompactions, descFlushes, descMemTable, descL0Files, descL0Sublevels,
-		descReadAmp, descDisk} {
+		descReadAmp, descDisk, descSQLStatements, descSQLErrors} {
 		ch <- d
 	}
 }
@@ -108,6 +111,15 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 	if c.conns != nil {
 		for proto, n := range c.conns() {
 			gauge(descConns, float64(n), proto)
+		}
+	}
+	if c.sql != nil {
+		sc := c.sql()
+		for kind, n := range sc.Statements {
+			counter(descSQLStatements, float64(n), kind)
+		}
+		for code, n := range sc.Errors {
+			counter(descSQLErrors, float64(n), code)
 		}
 	}
 	counter(descDocCache, float64(ct.DocCacheHits), "hit")

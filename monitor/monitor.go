@@ -36,6 +36,13 @@ type Activity struct {
 	Running time.Duration `json:"-"`
 }
 
+// SQLCounters are the SQL front end's counters: statements run by kind (SELECT, INSERT, UPDATE, DELETE, BEGIN,
+// COMMIT, ROLLBACK, DDL, OTHER) and statements failed by SQLSTATE.
+type SQLCounters struct {
+	Statements map[string]int64
+	Errors     map[string]int64
+}
+
 // Handler serves the monitoring endpoints of one DB. Set the fields before the first request; they must not
 // change afterwards. Safe for concurrent use.
 type Handler struct {
@@ -45,6 +52,8 @@ type Handler struct {
 	Connections func() map[string]int
 	// Activity lists what the server is doing now (currentOp); nil lists nothing.
 	Activity func() []Activity
+	// SQL reports the SQL front end's counters since it started; nil reports none.
+	SQL func() SQLCounters
 
 	once     sync.Once
 	mux      *http.ServeMux
@@ -64,7 +73,7 @@ var dashboard embed.FS
 func (h *Handler) init() {
 	h.registry = prometheus.NewRegistry()
 	h.registry.MustRegister(
-		&collector{db: h.DB, conns: h.Connections},
+		&collector{db: h.DB, conns: h.Connections, sql: h.SQL},
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 	)

@@ -151,6 +151,13 @@ func (s *Server) Serve(l net.Listener) error {
 // Connections returns the number of connections served so far.
 func (s *Server) Connections() int64 { return s.connCount.Load() }
 
+// OpenConnections returns the number of connections open now.
+func (s *Server) OpenConnections() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.conns)
+}
+
 // Close stops the listeners, closes every connection (aborting their open
 // transactions) and waits for their goroutines.
 func (s *Server) Close() error {

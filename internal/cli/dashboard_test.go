@@ -94,7 +94,7 @@ func TestDashboard_Browser(t *testing.T) {
 	srv := &server.Server{DB: db}
 	go srv.Serve(l)
 	defer srv.Close()
-	hs, hl, err := listenMonitor("127.0.0.1:0", db, srv)
+	hs, hl, err := listenMonitor("127.0.0.1:0", db, srv, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

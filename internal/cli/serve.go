@@ -125,21 +125,6 @@ func Serve(args []string) error {
 	go func() { served <- srv.Serve(l) }()
 	logger.Info(fmt.Sprintf("serving %s on %s (replica set %q, advertised as %s)", *dir, l.Addr(), *replSet, adv),
 		"c", "NETWORK", "id", 23016, "port", l.Addr().(*net.TCPAddr).Port)
-	if *httpAddr != "" {
-		hs, hl, err := listenMonitor(*httpAddr, db, srv)
-		switch {
-		case err == nil:
-			defer hs.Close()
-			logger.Info("metrics and dashboard on http://"+hl.Addr().String()+"/", "c", "NETWORK")
-		case flagSet(fs, "http-addr"):
-			srv.Close()
-			db.Close()
-			return fmt.Errorf("--http-addr: %w", err)
-		default:
-			// The default port may be taken (another server on this host): the database still serves.
-			logger.Warn("no metrics or dashboard", "c", "NETWORK", "error", err)
-		}
-	}
 	var pgsrv *pgserver.Server
 	pgServed := make(chan error, 1)
 	if pgl != nil {
@@ -152,6 +137,24 @@ func Serve(args []string) error {
 		logger.Info("serving PostgreSQL protocol on "+pgl.Addr().String(), "c", "NETWORK")
 	}
 
+	if *httpAddr != "" {
+		hs, hl, err := listenMonitor(*httpAddr, db, srv, pgsrv)
+		switch {
+		case err == nil:
+			defer hs.Close()
+			logger.Info("metrics and dashboard on http://"+hl.Addr().String()+"/", "c", "NETWORK")
+		case flagSet(fs, "http-addr"):
+			if pgsrv != nil {
+				pgsrv.Close()
+			}
+			srv.Close()
+			db.Close()
+			return fmt.Errorf("--http-addr: %w", err)
+		default:
+			// The default port may be taken (another server on this host): the database still serves.
+			logger.Warn("no metrics or dashboard", "c", "NETWORK", "error", err)
+		}
+	}
 	var serveErr error
 	select {
 	case <-ctx.Done():
@@ -198,14 +201,20 @@ func defaultAdvertise(addr string, la net.Addr) string {
 }
 
 // listenMonitor serves the monitor of db and srv over HTTP on addr until the returned server is closed.
-func listenMonitor(addr string, db *concord.DB, srv *server.Server) (*http.Server, net.Listener, error) {
+func listenMonitor(addr string, db *concord.DB, srv *server.Server, pgsrv *pgserver.Server) (*http.Server, net.Listener, error) {
 	l, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, nil, err
 	}
 	h := &monitor.Handler{
-		DB:          db,
-		Connections: func() map[string]int { return map[string]int{"mongodb": srv.Connections()} },
+		DB: db,
+		Connections: func() map[string]int {
+			conns := map[string]int{"mongodb": srv.Connections()}
+			if pgsrv != nil {
+				conns["postgresql"] = pgsrv.OpenConnections()
+			}
+			return conns
+		},
 		Activity: func() []monitor.Activity {
 			acts := srv.Activity()
 			out := make([]monitor.Activity, len(acts))
@@ -214,6 +223,12 @@ func listenMonitor(addr string, db *concord.DB, srv *server.Server) (*http.Serve
 			}
 			return out
 		},
+	}
+	if pgsrv != nil {
+		h.SQL = func() monitor.SQLCounters {
+			st := pgsrv.Engine.Stats()
+			return monitor.SQLCounters{Statements: st.Statements, Errors: st.Errors}
+		}
 	}
 	hs := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
 	go hs.Serve(l)

@@ -14,6 +14,8 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/concorddb/concord/certs/certstest"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 )
 
 // TestServe_AuthTLS runs `concord serve --auth --tls-cert --tls-key`: the first user is created through the
@@ -27,9 +29,11 @@ func TestServe_AuthTLS(t *testing.T) {
 	}
 	addr := l.Addr().String()
 	l.Close()
+	pgAddr := freeAddr(t)
 	done := make(chan error, 1)
 	go func() {
-		done <- Serve([]string{"--dir", t.TempDir(), "--addr", addr, "--auth", "--tls-cert", certFile, "--tls-key", keyFile})
+		done <- Serve([]string{"--dir", t.TempDir(), "--addr", addr, "--pg-addr", pgAddr, "--http-addr", "", "--auth",
+			"--tls-cert", certFile, "--tls-key", keyFile})
 	}()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -59,6 +63,20 @@ func TestServe_AuthTLS(t *testing.T) {
 	}
 	if err := connect("admin:pw@", nil, time.Second).Ping(ctx, nil); err == nil {
 		t.Error("a plaintext client was served")
+	}
+
+	// The PostgreSQL port: the same user over TLS; a wrong password and plaintext refused.
+	pc := pgConnectRetry(t, ctx, pgTLS(t, "admin", "pw", pgAddr, &tls.Config{RootCAs: ca.Pool, ServerName: "127.0.0.1"}))
+	var n int64
+	if err := pc.QueryRow(ctx, "SELECT count(*) FROM orders").Scan(&n); err != nil || n != 1 {
+		t.Fatalf("SQL count over TLS = %d, %v", n, err)
+	}
+	var pe *pgconn.PgError
+	if _, err := pgx.ConnectConfig(ctx, pgTLS(t, "admin", "bad", pgAddr, &tls.Config{RootCAs: ca.Pool, ServerName: "127.0.0.1"})); !errorAs(err, &pe) || pe.Code != "28P01" {
+		t.Errorf("SQL with a wrong password: %v, want 28P01", err)
+	}
+	if _, err := pgx.ConnectConfig(ctx, pgTLS(t, "admin", "pw", pgAddr, nil)); !errorAs(err, &pe) || pe.Code != "28000" {
+		t.Errorf("SQL in plaintext: %v, want 28000", err)
 	}
 
 	next := certstest.NewCA(t, "next")
