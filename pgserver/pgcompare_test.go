@@ -156,7 +156,9 @@ func runCompare(t *testing.T, who string, c *pgx.Conn) {
 
 func TestCompare_Concord(t *testing.T) {
 	url, _ := startServer(t)
-	runCompare(t, "concord", connect(t, url))
+	c := connect(t, url)
+	runCompare(t, "concord", c)
+	runImplicit(t, "concord", c)
 }
 
 // TestCompare_PostgreSQL runs the same steps against PostgreSQL 15, to keep
@@ -193,6 +195,7 @@ func TestCompare_PostgreSQL(t *testing.T) {
 		t.Fatal(err)
 	}
 	runCompare(t, "postgresql", c)
+	runImplicit(t, "postgresql", c)
 }
 
 // freePort returns a free loopback port.
@@ -203,4 +206,36 @@ func freePort(t *testing.T) string {
 	}
 	defer l.Close()
 	return fmt.Sprint(l.Addr().(*netTCPAddr).Port)
+}
+
+// implicitSteps run several statements in one simple Query message: outside
+// a block they are one implicit transaction, all or nothing. want is the
+// SQLSTATE of the message ("" for success), then what check answers after
+// it.
+var implicitSteps = []struct {
+	sql, want, check, after string
+}{
+	{"CREATE TABLE mt (k int8 PRIMARY KEY, n int8)", "", "SELECT count(*) FROM mt", "0"},
+	{"INSERT INTO mt VALUES (1, 1); INSERT INTO mt VALUES (1, 2)", "23505", "SELECT count(*) FROM mt", "0"},
+	{"INSERT INTO mt VALUES (1, 1); INSERT INTO mt VALUES (2, 2)", "", "SELECT sum(n) FROM mt", "3"},
+	{"UPDATE mt SET n = n + 10; SELECT 1/0", "22012", "SELECT sum(n) FROM mt", "3"},
+	{"UPDATE mt SET n = n + 10 WHERE k = 1; UPDATE mt SET n = n - 10 WHERE k = 2", "", "SELECT string_agg(n::text, ',' ORDER BY k) FROM mt", "11,-8"},
+	{"INSERT INTO mt VALUES (3, 3); COMMIT; INSERT INTO mt VALUES (4, 4); INSERT INTO mt VALUES (3, 0)", "23505", "SELECT count(*) FROM mt", "3"},
+	{"INSERT INTO mt VALUES (4, 4); BEGIN; INSERT INTO mt VALUES (5, 5)", "", "SELECT count(*) FROM mt", "5"},
+	{"ROLLBACK", "", "SELECT count(*) FROM mt", "3"},
+}
+
+// runImplicit runs implicitSteps on a connection.
+func runImplicit(t *testing.T, who string, c *pgx.Conn) {
+	ctx := context.Background()
+	for _, s := range implicitSteps {
+		_, err := c.PgConn().Exec(ctx, s.sql).ReadAll()
+		if got := sqlState(err); got != s.want || (err != nil && s.want == "") {
+			t.Errorf("%s: %s: %v, want SQLSTATE %q", who, s.sql, err, s.want)
+		}
+		var got string
+		if err := c.QueryRow(ctx, s.check, pgx.QueryExecModeSimpleProtocol).Scan(&got); err != nil || got != s.after {
+			t.Errorf("%s: after %s: %s = %q %v, want %q", who, s.sql, s.check, got, err, s.after)
+		}
+	}
 }

@@ -16,7 +16,9 @@ func (x *exec) createTable(cs *pg.CreateStmt) (*Result, error) {
 	if x.describe {
 		return &Result{Tag: "CREATE TABLE"}, nil
 	}
-	if x.inTxn {
+	// In the implicit block of a multi-statement query, the table is
+	// created at once, outside the transaction, as every DDL statement is.
+	if x.inTxn && !x.s.implicit {
 		return nil, unsupported("CREATE TABLE inside a transaction block")
 	}
 	rv := cs.Relation

@@ -51,6 +51,9 @@ type Session struct {
 	sess     *concord.Session // the transaction block's session; nil when idle
 	txnStart time.Time        // now() inside the transaction block
 	settings map[string]string
+	// implicit is set while the statements of one multi-statement Query
+	// run in their implicit transaction block.
+	implicit bool
 	// authorize checks statements' accesses; nil allows everything.
 	authorize Authorizer
 }
@@ -214,23 +217,68 @@ func (s *Session) Execute(ctx context.Context, st *Stmt, params []any) (*Result,
 
 // Query runs every statement of text (the simple query protocol), calling
 // fn with each result in turn, and stops at the first error.
+//
+// Several statements outside a transaction block run as one implicit
+// transaction, as PostgreSQL runs them: all or nothing. An error rolls
+// back what the earlier statements of the text did (their results were
+// already passed to fn); a BEGIN among them turns the implicit block into
+// an ordinary one, which stays open after the text; a COMMIT or ROLLBACK
+// among them ends it, and the statements after it start another.
 func (s *Session) Query(ctx context.Context, text string, fn func(*Result) error) error {
 	stmts, err := s.e.cache.parse(text)
 	if err != nil {
 		s.e.stats.add("", AsError(err).Code)
 		return err
 	}
-	for _, raw := range stmts {
+	implicit := false
+	defer func() { s.implicit = false }()
+	for i, raw := range stmts {
+		if !implicit && s.status == TxIdle && len(stmts)-i > 1 && !isTxnControl(raw.Stmt) {
+			if err := s.begin(ctx); err != nil {
+				return err
+			}
+			implicit = true
+		}
+		if ts := raw.Stmt.GetTransactionStmt(); ts != nil && implicit {
+			switch ts.Kind {
+			case pg.TransactionStmtKind_TRANS_STMT_BEGIN, pg.TransactionStmtKind_TRANS_STMT_START:
+				implicit = false // the block is the client's now
+				s.e.stats.add(statementKind(raw.Stmt), "")
+				if err := fn(&Result{Tag: "BEGIN"}); err != nil {
+					s.Close()
+					return err
+				}
+				continue
+			case pg.TransactionStmtKind_TRANS_STMT_COMMIT, pg.TransactionStmtKind_TRANS_STMT_ROLLBACK:
+				implicit = false // runStmt ends the block
+			}
+		}
+		s.implicit = implicit
 		res, err := s.runStmt(ctx, raw.Stmt, nil)
+		if err == nil {
+			err = fn(res)
+		}
+		if err != nil {
+			if implicit {
+				s.Close()
+			}
+			return err
+		}
+	}
+	if implicit {
+		res, err := s.transaction(ctx, &pg.TransactionStmt{Kind: pg.TransactionStmtKind_TRANS_STMT_COMMIT})
 		if err != nil {
 			return err
 		}
-		if err := fn(res); err != nil {
-			return err
+		if res.Tag == "ROLLBACK" {
+			return errorf(CodeInFailedSQLTransaction, "current transaction is aborted, commands ignored until end of transaction block")
 		}
 	}
 	return nil
 }
+
+// isTxnControl reports whether n is BEGIN, COMMIT, ROLLBACK or the like.
+func isTxnControl(n *pg.Node) bool { return n.GetTransactionStmt() != nil }
 
 // runStmt runs one statement: transaction control, or a statement in the
 // transaction block (or, outside one, autocommitted), moving the block to
@@ -293,15 +341,9 @@ func (s *Session) transaction(ctx context.Context, ts *pg.TransactionStmt) (*Res
 			// PostgreSQL warns and carries on.
 			return &Result{Tag: "BEGIN"}, nil
 		}
-		sess, err := s.e.db.StartSession()
-		if err != nil {
-			return nil, AsError(err)
+		if err := s.begin(ctx); err != nil {
+			return nil, err
 		}
-		if err := sess.StartTransaction(); err != nil {
-			sess.EndSession(ctx)
-			return nil, AsError(err)
-		}
-		s.sess, s.status, s.txnStart = sess, TxActive, time.Now().UTC()
 		return &Result{Tag: "BEGIN"}, nil
 	case pg.TransactionStmtKind_TRANS_STMT_COMMIT:
 		switch s.status {
@@ -327,6 +369,20 @@ func (s *Session) transaction(ctx context.Context, ts *pg.TransactionStmt) (*Res
 	}
 	return nil, unsupported(fmt.Sprintf("%s (savepoints and two-phase commit)",
 		strings.TrimPrefix(ts.Kind.String(), "TRANS_STMT_")))
+}
+
+// begin opens a transaction block.
+func (s *Session) begin(ctx context.Context) error {
+	sess, err := s.e.db.StartSession()
+	if err != nil {
+		return AsError(err)
+	}
+	if err := sess.StartTransaction(); err != nil {
+		sess.EndSession(ctx)
+		return AsError(err)
+	}
+	s.sess, s.status, s.txnStart = sess, TxActive, time.Now().UTC()
+	return nil
 }
 
 // alignRows fits rows to the columns a statement was described with: a
