@@ -4,19 +4,32 @@ import (
 	"context"
 	"errors"
 	"net"
+	"os"
+	"os/exec"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/concorddb/concord"
 	"github.com/concorddb/concord/pgserver"
+	"github.com/concorddb/concord/server"
 	"github.com/concorddb/concord/sql"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
 )
 
+// backendEnv selects the backend startServer's SQL engine runs on: unset,
+// the embedded DB; "driver", the official Go driver connected to a
+// MongoDB-protocol server over that DB, as `concord sql --mongodb-uri` runs.
+// TestBackend_Driver runs the shared tests again with it set.
+const backendEnv = "CONCORD_TEST_SQL_BACKEND"
+
 // startServer serves a fresh database on a loopback port and returns its
-// connection URL.
+// connection URL, and the database (which the test may also write to
+// directly, as a MongoDB client would).
 func startServer(t testing.TB) (string, *concord.DB) {
 	t.Helper()
 	db, err := concord.Open(t.TempDir(), nil)
@@ -27,7 +40,11 @@ func startServer(t testing.TB) (string, *concord.DB) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := &pgserver.Server{Engine: sql.NewEngine(db), Logf: t.Logf}
+	engine := sql.NewEngine(db)
+	if os.Getenv(backendEnv) == "driver" {
+		engine = sql.NewDriverEngine(mongoFront(t, db))
+	}
+	srv := &pgserver.Server{Engine: engine, Logf: t.Logf}
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(l) }()
 	t.Cleanup(func() {
@@ -38,6 +55,27 @@ func startServer(t testing.TB) (string, *concord.DB) {
 		db.Close()
 	})
 	return "postgres://test@" + l.Addr().String() + "/test?sslmode=disable", db
+}
+
+// mongoFront serves db over the MongoDB protocol, standing in for a MongoDB
+// replica set, and returns a driver client connected to it.
+func mongoFront(t testing.TB, db *concord.DB) *mongo.Client {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ms := &server.Server{DB: db, AdvertiseAddr: l.Addr().String()}
+	go ms.Serve(l)
+	client, err := mongo.Connect(options.Client().ApplyURI("mongodb://" + l.Addr().String() + "/?replicaSet=rs0"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = client.Disconnect(context.Background())
+		ms.Close()
+	})
+	return client
 }
 
 func connect(t testing.TB, url string) *pgx.Conn {
@@ -170,4 +208,25 @@ func TestServer_SchemalessColumnsChange(t *testing.T) {
 		t.Fatal(err)
 	}
 	assertRows(t, c, "SELECT * FROM events ORDER BY _id", "1 a;2 <nil>")
+}
+
+// TestBackend_Driver runs the shared SQL tests again with the engine over
+// the official Go driver (a MongoDB-protocol server in process standing in
+// for a MongoDB deployment): the same statements, answers, SQLSTATEs and
+// race-free claims on both backends.
+func TestBackend_Driver(t *testing.T) {
+	if os.Getenv(backendEnv) != "" {
+		t.Skip("already running on the driver backend")
+	}
+	args := []string{"-test.run", "^(TestCompare_Concord|TestSeed_.*|TestServer_PgxRoundTrip|TestServer_TransactionStatusAndRollback|TestServer_SchemalessColumnsChange|TestTxn_.*|TestCancelRequest|TestBadInput)$", "-test.count=1"}
+	if testing.Verbose() {
+		args = append(args, "-test.v")
+	}
+	cmd := exec.Command(os.Args[0], args...)
+	cmd.Env = append(os.Environ(), backendEnv+"=driver")
+	out, err := cmd.CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "PASS") {
+		t.Fatalf("the shared tests on the driver backend: %v\n%s", err, out)
+	}
+	t.Logf("%s", out)
 }

@@ -2,10 +2,8 @@ package sql
 
 import (
 	"context"
-	"errors"
 	"strings"
 
-	"github.com/concorddb/concord"
 	"go.mongodb.org/mongo-driver/v2/bson"
 )
 
@@ -74,15 +72,18 @@ func (x *exec) lookupTable(name string, loc int32) (*table, error) {
 	}
 	db := x.s.db()
 	var t table
-	err := db.Collection(tablesCollection).FindOne(x.base, bson.D{{Key: "_id", Value: name}}).Decode(&t)
+	raw, err := db.collection(tablesCollection).findOne(x.base, bson.D{{Key: "_id", Value: name}})
 	if err == nil {
+		if err := bson.Unmarshal(raw, &t); err != nil {
+			return nil, err
+		}
 		t.declared = true
 		return &t, nil
 	}
-	if !errors.Is(err, concord.ErrNoDocuments) {
+	if !isNoDocuments(err) {
 		return nil, err
 	}
-	names, err := db.ListCollectionNames(x.base, bson.D{{Key: "name", Value: name}})
+	names, err := db.listCollectionNames(x.base, bson.D{{Key: "name", Value: name}})
 	if err != nil {
 		return nil, err
 	}
@@ -94,7 +95,7 @@ func (x *exec) lookupTable(name string, loc int32) (*table, error) {
 
 // tableNames lists the tables of the session's database.
 func (x *exec) tableNames(ctx context.Context) ([]string, error) {
-	names, err := x.s.db().ListCollectionNames(ctx, bson.D{})
+	names, err := x.s.db().listCollectionNames(ctx, bson.D{})
 	if err != nil {
 		return nil, err
 	}

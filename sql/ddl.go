@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/concorddb/concord"
 	pg "github.com/pganalyze/pg_query_go/v6"
 	"go.mongodb.org/mongo-driver/v2/bson"
 )
@@ -87,7 +86,7 @@ func (x *exec) createTable(cs *pg.CreateStmt) (*Result, error) {
 		c.NotNull = true
 	}
 	db := x.s.db()
-	existing, err := db.ListCollectionNames(x.base, bson.D{{Key: "name", Value: t.Name}})
+	existing, err := db.listCollectionNames(x.base, bson.D{{Key: "name", Value: t.Name}})
 	if err != nil {
 		return nil, err
 	}
@@ -97,8 +96,8 @@ func (x *exec) createTable(cs *pg.CreateStmt) (*Result, error) {
 		}
 		return nil, errorf(CodeDuplicateTable, "relation %q already exists", t.Name)
 	}
-	if _, err := db.Collection(tablesCollection).InsertOne(x.base, t); err != nil {
-		if concord.IsDuplicateKey(err) {
+	if err := db.collection(tablesCollection).insertOne(x.base, t); err != nil {
+		if isDuplicateKey(err) {
 			if cs.IfNotExists {
 				return &Result{Tag: "CREATE TABLE"}, nil
 			}
@@ -106,7 +105,7 @@ func (x *exec) createTable(cs *pg.CreateStmt) (*Result, error) {
 		}
 		return nil, err
 	}
-	if err := db.CreateCollection(x.base, t.Name); err != nil {
+	if err := db.createCollection(x.base, t.Name); err != nil {
 		return nil, err
 	}
 	t.declared = true
@@ -119,7 +118,7 @@ func (x *exec) createTable(cs *pg.CreateStmt) (*Result, error) {
 			keys = append(keys, bson.E{Key: t.field(k), Value: 1})
 		}
 		name := t.Name + "_" + strings.Join(u, "_") + "_key"
-		if _, err := db.Collection(t.Name).CreateIndex(x.base, concord.IndexModel{Keys: keys, Name: name, Unique: true}); err != nil {
+		if err := db.collection(t.Name).createIndex(x.base, keys, name, true); err != nil {
 			return nil, err
 		}
 	}
@@ -159,7 +158,7 @@ func (x *exec) createIndex(is *pg.IndexStmt) (*Result, error) {
 	if name == "" {
 		name = t.Name + "_" + strings.Join(names, "_") + "_idx"
 	}
-	if _, err := x.s.db().Collection(t.Name).CreateIndex(x.base, concord.IndexModel{Keys: keys, Name: name, Unique: is.Unique}); err != nil {
+	if err := x.s.db().collection(t.Name).createIndex(x.base, keys, name, is.Unique); err != nil {
 		return nil, err
 	}
 	return &Result{Tag: "CREATE INDEX"}, nil
@@ -188,10 +187,10 @@ func (x *exec) drop(ds *pg.DropStmt) (*Result, error) {
 				}
 				return nil, err
 			}
-			if err := db.Collection(name).Drop(x.base); err != nil {
+			if err := db.collection(name).drop(x.base); err != nil {
 				return nil, err
 			}
-			if _, err := db.Collection(tablesCollection).DeleteOne(x.base, bson.D{{Key: "_id", Value: name}}); err != nil {
+			if err := db.collection(tablesCollection).deleteOne(x.base, bson.D{{Key: "_id", Value: name}}); err != nil {
 				return nil, err
 			}
 		case pg.ObjectType_OBJECT_INDEX:
@@ -219,13 +218,13 @@ func (x *exec) dropIndex(name string) (bool, error) {
 		return false, err
 	}
 	for _, tn := range names {
-		specs, err := x.s.db().Collection(tn).ListIndexes(x.base)
+		names, err := x.s.db().collection(tn).indexNames(x.base)
 		if err != nil {
 			return false, err
 		}
-		for _, s := range specs {
-			if s.Name == name {
-				return true, x.s.db().Collection(tn).DropIndex(x.base, name)
+		for _, n := range names {
+			if n == name {
+				return true, x.s.db().collection(tn).dropIndex(x.base, name)
 			}
 		}
 	}
@@ -266,7 +265,7 @@ func (x *exec) alterTable(as *pg.AlterTableStmt) (*Result, error) {
 		}
 		t.Columns = append(t.Columns, column{Name: cd.Colname, Type: oid})
 	}
-	_, err = x.s.db().Collection(tablesCollection).ReplaceOne(x.base, bson.D{{Key: "_id", Value: t.Name}}, t)
+	err = x.s.db().collection(tablesCollection).replaceOne(x.base, bson.D{{Key: "_id", Value: t.Name}}, t)
 	if err != nil {
 		return nil, err
 	}

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/concorddb/concord"
 	pg "github.com/pganalyze/pg_query_go/v6"
 	"google.golang.org/protobuf/reflect/protoreflect"
 )
@@ -31,8 +30,8 @@ type exec struct {
 
 func (s *Session) newExec(ctx context.Context, params []any) *exec {
 	x := &exec{s: s, ctx: ctx, base: ctx, params: params}
-	if s.sess != nil {
-		x.ctx = concord.NewSessionContext(ctx, s.sess)
+	if s.txn != nil {
+		x.ctx = s.txn.context(ctx)
 		x.inTxn = true
 	}
 	return x
@@ -62,12 +61,12 @@ func (x *exec) run(n *pg.Node) (*Result, error) {
 	}
 	if !x.inTxn && !x.describe {
 		var res *Result
-		_, err := x.s.e.db.WithTransaction(x.base, func(ctx context.Context) (any, error) {
+		err := x.s.e.b.withTransaction(x.base, func(ctx context.Context) error {
 			y := *x
 			y.ctx, y.inTxn, y.ctes = ctx, true, nil
 			var err error
 			res, err = y.dispatch(n)
-			return nil, err
+			return err
 		})
 		return res, err
 	}

@@ -107,7 +107,7 @@ func (x *exec) catalogRelation(schema, name string) (*relation, error) {
 		col("datacl", OIDTextArray)
 		col("datlocprovider", OIDChar)
 		col("daticulocale", OIDText)
-		names, err := x.s.e.db.ListDatabaseNames(x.base)
+		names, err := x.s.e.b.listDatabaseNames(x.base)
 		if err != nil {
 			return nil, err
 		}
@@ -158,12 +158,12 @@ func (x *exec) columnsOf(t *table) []column {
 	}
 	cols := []column{{Name: "_id", Type: OIDText}}
 	seen := map[string]bool{"_id": true}
-	cur, err := x.s.db().Collection(t.Name).Find(x.base, bson.D{}, nil)
+	docs, err := x.s.db().collection(t.Name).find(x.base, bson.D{}, nil, 100)
 	if err != nil {
 		return cols
 	}
-	for n := 0; n < 100 && cur.Next(x.base); n++ {
-		elems, _ := cur.Current.Elements()
+	for _, doc := range docs {
+		elems, _ := doc.Elements()
 		for _, e := range elems {
 			if !seen[e.Key()] {
 				seen[e.Key()] = true
@@ -171,6 +171,5 @@ func (x *exec) columnsOf(t *table) []column {
 			}
 		}
 	}
-	_ = cur.Close(x.base)
 	return cols
 }

@@ -399,23 +399,17 @@ func (x *exec) scan(t *table, alias string, filter bson.D) (*relation, error) {
 	if filter == nil {
 		filter = bson.D{}
 	}
-	coll := x.s.db().Collection(t.Name)
+	coll := x.s.db().collection(t.Name)
 	var docs []bson.Raw
 	if x.describe {
 		if !t.declared {
-			if raw, err := coll.FindOne(x.base, bson.D{}).Raw(); err == nil {
+			if raw, err := coll.findOne(x.base, bson.D{}); err == nil {
 				docs = append(docs, raw)
 			}
 		}
 	} else {
-		cur, err := coll.Find(x.ctx, filter)
-		if err != nil {
-			return nil, err
-		}
-		for cur.Next(x.ctx) {
-			docs = append(docs, cur.Current)
-		}
-		if err := cur.Err(); err != nil {
+		var err error
+		if docs, err = coll.find(x.ctx, filter, nil, 0); err != nil {
 			return nil, err
 		}
 	}

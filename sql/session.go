@@ -21,7 +21,7 @@ const statementCacheSize = 1024
 // parse-tree cache. Safe for concurrent use; it owns nothing that needs
 // closing (the DB stays the caller's).
 type Engine struct {
-	db      *concord.DB
+	b       backend
 	cache   *stmtCache
 	nextPID atomic.Uint32
 	stats   counters
@@ -29,7 +29,7 @@ type Engine struct {
 
 // NewEngine returns an Engine over db.
 func NewEngine(db *concord.DB) *Engine {
-	return &Engine{db: db, cache: newStmtCache(statementCacheSize)}
+	return &Engine{b: embedded{db}, cache: newStmtCache(statementCacheSize)}
 }
 
 // Transaction status of a session, as ReadyForQuery reports it.
@@ -48,7 +48,7 @@ type Session struct {
 	userName string
 	pid      uint32
 	status   byte
-	sess     *concord.Session // the transaction block's session; nil when idle
+	txn      backendTxn // the transaction block's; nil when idle
 	txnStart time.Time        // now() inside the transaction block
 	settings map[string]string
 	// implicit is set while the statements of one multi-statement Query
@@ -80,16 +80,15 @@ func (s *Session) TxStatus() byte { return s.status }
 // Database is the session's database name.
 func (s *Session) Database() string { return s.database }
 
-func (s *Session) db() *concord.Database { return s.e.db.Database(s.database) }
+func (s *Session) db() backendDB { return s.e.b.database(s.database) }
 
 func (s *Session) user() string { return s.userName }
 
 // Close aborts the session's open transaction, if any.
 func (s *Session) Close() {
-	if s.sess != nil {
-		_ = s.sess.AbortTransaction(context.Background())
-		s.sess.EndSession(context.Background())
-		s.sess = nil
+	if s.txn != nil {
+		s.txn.abort(context.Background())
+		s.txn = nil
 	}
 	s.status = TxIdle
 }
@@ -353,9 +352,8 @@ func (s *Session) transaction(ctx context.Context, ts *pg.TransactionStmt) (*Res
 			s.Close()
 			return &Result{Tag: "ROLLBACK"}, nil
 		}
-		err := s.sess.CommitTransaction(ctx)
-		s.sess.EndSession(ctx)
-		s.sess, s.status = nil, TxIdle
+		err := s.txn.commit(ctx)
+		s.txn, s.status = nil, TxIdle
 		if err != nil {
 			return nil, AsError(err)
 		}
@@ -373,15 +371,11 @@ func (s *Session) transaction(ctx context.Context, ts *pg.TransactionStmt) (*Res
 
 // begin opens a transaction block.
 func (s *Session) begin(ctx context.Context) error {
-	sess, err := s.e.db.StartSession()
+	txn, err := s.e.b.begin(ctx)
 	if err != nil {
 		return AsError(err)
 	}
-	if err := sess.StartTransaction(); err != nil {
-		sess.EndSession(ctx)
-		return AsError(err)
-	}
-	s.sess, s.status, s.txnStart = sess, TxActive, time.Now().UTC()
+	s.txn, s.status, s.txnStart = txn, TxActive, time.Now().UTC()
 	return nil
 }
 

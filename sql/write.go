@@ -1,10 +1,8 @@
 package sql
 
 import (
-	"errors"
 	"fmt"
 
-	"github.com/concorddb/concord"
 	pg "github.com/pganalyze/pg_query_go/v6"
 	"go.mongodb.org/mongo-driver/v2/bson"
 )
@@ -143,7 +141,7 @@ func (x *exec) insert(ins *pg.InsertStmt) (*relation, string, error) {
 		rel, err := x.returning(ins.ReturningList, t, alias, nil, nil)
 		return rel, "INSERT 0 0", err
 	}
-	coll := x.s.db().Collection(t.Name)
+	coll := x.s.db().collection(t.Name)
 	var written []bson.Raw
 	var count int
 	for _, row := range rows {
@@ -156,7 +154,7 @@ func (x *exec) insert(ins *pg.InsertStmt) (*relation, string, error) {
 			return nil, "", err
 		}
 		if ins.OnConflictClause == nil {
-			if _, err := coll.InsertOne(x.ctx, bson.Raw(raw)); err != nil {
+			if err := coll.insertOne(x.ctx, bson.Raw(raw)); err != nil {
 				return nil, "", err
 			}
 			written = append(written, raw)
@@ -248,7 +246,7 @@ func (x *exec) document(t *table, names []string, row []any) (bson.D, error) {
 // first (a failed insert would abort the transaction); outside one the
 // insert is tried and a duplicate key turns into the update, retried if the
 // conflicting document disappears in between.
-func (x *exec) onConflict(oc *pg.OnConflictClause, t *table, alias string, coll *concord.Collection, raw bson.Raw) (bson.Raw, error) {
+func (x *exec) onConflict(oc *pg.OnConflictClause, t *table, alias string, coll backendColl, raw bson.Raw) (bson.Raw, error) {
 	if oc.Infer != nil {
 		var cols []string
 		for _, e := range oc.Infer.IndexElems {
@@ -266,20 +264,20 @@ func (x *exec) onConflict(oc *pg.OnConflictClause, t *table, alias string, coll 
 		}
 		exists := false
 		if x.inTxn {
-			err := coll.FindOne(x.ctx, idFilter).Err()
+			_, err := coll.findOne(x.ctx, idFilter)
 			switch {
 			case err == nil:
 				exists = true
-			case !errors.Is(err, concord.ErrNoDocuments):
+			case !isNoDocuments(err):
 				return nil, err
 			}
 		}
 		if !exists {
-			_, err := coll.InsertOne(x.ctx, raw)
+			err := coll.insertOne(x.ctx, raw)
 			if err == nil {
 				return raw, nil
 			}
-			if x.inTxn || !concord.IsDuplicateKey(err) {
+			if x.inTxn || !isDuplicateKey(err) {
 				return nil, err
 			}
 		}
@@ -308,15 +306,15 @@ func (x *exec) onConflict(oc *pg.OnConflictClause, t *table, alias string, coll 
 			}
 			filter = mergeConds([]bson.D{idFilter, f})
 		}
-		after, err := coll.FindOneAndUpdate(x.ctx, filter, upd, &concord.FindOneAndUpdateOptions{ReturnDocument: concord.After}).Raw()
+		after, err := coll.findOneAndUpdate(x.ctx, filter, upd)
 		if err == nil {
 			return after, nil
 		}
-		if !errors.Is(err, concord.ErrNoDocuments) {
+		if !isNoDocuments(err) {
 			return nil, err
 		}
 		// Not matched: the WHERE did not hold, or the row is gone.
-		if err := coll.FindOne(x.ctx, idFilter).Err(); err == nil {
+		if _, err := coll.findOne(x.ctx, idFilter); err == nil {
 			return nil, nil
 		}
 		if x.inTxn {
@@ -369,7 +367,7 @@ func (x *exec) update(up *pg.UpdateStmt) (*relation, string, error) {
 		rel, err := x.returning(up.ReturningList, t, alias, nil, sources[0])
 		return rel, "UPDATE 0", err
 	}
-	coll := x.s.db().Collection(t.Name)
+	coll := x.s.db().collection(t.Name)
 	var written []bson.Raw
 	var count int64
 	done := map[string]bool{} // with FROM, a row is updated once
@@ -393,11 +391,11 @@ func (x *exec) update(up *pg.UpdateStmt) (*relation, string, error) {
 			continue
 		}
 		if up.ReturningList == nil && len(sources) == 1 {
-			res, err := coll.UpdateMany(x.ctx, filter, upd)
+			matched, err := coll.updateMany(x.ctx, filter, upd)
 			if err != nil {
 				return nil, "", err
 			}
-			count += res.MatchedCount
+			count += matched
 			continue
 		}
 		n, docs, err := x.updateEach(coll, filter, upd, done)
@@ -413,7 +411,7 @@ func (x *exec) update(up *pg.UpdateStmt) (*relation, string, error) {
 
 // updateEach updates the documents matching filter one at a time, each
 // atomically re-checked against filter, and returns them as written.
-func (x *exec) updateEach(coll *concord.Collection, filter, upd bson.D, done map[string]bool) (int64, []bson.Raw, error) {
+func (x *exec) updateEach(coll backendColl, filter, upd bson.D, done map[string]bool) (int64, []bson.Raw, error) {
 	ids, err := x.matchingIDs(coll, filter)
 	if err != nil {
 		return 0, nil, err
@@ -426,8 +424,8 @@ func (x *exec) updateEach(coll *concord.Collection, filter, upd bson.D, done map
 			continue
 		}
 		f := mergeConds([]bson.D{{{Key: "_id", Value: id}}, filter})
-		after, err := coll.FindOneAndUpdate(x.ctx, f, upd, &concord.FindOneAndUpdateOptions{ReturnDocument: concord.After}).Raw()
-		if errors.Is(err, concord.ErrNoDocuments) {
+		after, err := coll.findOneAndUpdate(x.ctx, f, upd)
+		if isNoDocuments(err) {
 			continue
 		}
 		if err != nil {
@@ -441,16 +439,16 @@ func (x *exec) updateEach(coll *concord.Collection, filter, upd bson.D, done map
 }
 
 // matchingIDs returns the _id of every document matching filter.
-func (x *exec) matchingIDs(coll *concord.Collection, filter bson.D) ([]bson.RawValue, error) {
-	cur, err := coll.Find(x.ctx, filter, &concord.FindOptions{Projection: bson.D{{Key: "_id", Value: 1}}})
+func (x *exec) matchingIDs(coll backendColl, filter bson.D) ([]bson.RawValue, error) {
+	docs, err := coll.find(x.ctx, filter, bson.D{{Key: "_id", Value: 1}}, 0)
 	if err != nil {
 		return nil, err
 	}
-	var ids []bson.RawValue
-	for cur.Next(x.ctx) {
-		ids = append(ids, cur.Current.Lookup("_id"))
+	ids := make([]bson.RawValue, len(docs))
+	for i, d := range docs {
+		ids[i] = d.Lookup("_id")
 	}
-	return ids, cur.Err()
+	return ids, nil
 }
 
 // updateByRows is UPDATE for what the query language cannot express: the
@@ -459,7 +457,7 @@ func (x *exec) matchingIDs(coll *concord.Collection, filter bson.D) ([]bson.RawV
 // transaction (a block or an internal one), whose snapshot and
 // first-updater-wins rule make a concurrent change of the same row a write
 // conflict rather than a lost update.
-func (x *exec) updateByRows(t *table, alias string, coll *concord.Collection, up *pg.UpdateStmt, src *scope) (int64, []bson.Raw, error) {
+func (x *exec) updateByRows(t *table, alias string, coll backendColl, up *pg.UpdateStmt, src *scope) (int64, []bson.Raw, error) {
 	if !x.inTxn {
 		return 0, nil, errNeedsTxn
 	}
@@ -497,9 +495,9 @@ func (x *exec) updateByRows(t *table, alias string, coll *concord.Collection, up
 			set = append(set, bson.E{Key: t.field(rt.Name), Value: sv})
 		}
 		doc := row[len(row)-1].(bson.Raw)
-		after, err := coll.FindOneAndUpdate(x.ctx, bson.D{{Key: "_id", Value: doc.Lookup("_id")}},
-			bson.D{{Key: "$set", Value: set}}, &concord.FindOneAndUpdateOptions{ReturnDocument: concord.After}).Raw()
-		if errors.Is(err, concord.ErrNoDocuments) {
+		after, err := coll.findOneAndUpdate(x.ctx, bson.D{{Key: "_id", Value: doc.Lookup("_id")}},
+			bson.D{{Key: "$set", Value: set}})
+		if isNoDocuments(err) {
 			continue
 		}
 		if err != nil {
@@ -533,7 +531,7 @@ func (x *exec) delete(del *pg.DeleteStmt) (*relation, string, error) {
 		rel, err := x.returning(del.ReturningList, t, alias, nil, nil)
 		return rel, "DELETE 0", err
 	}
-	coll := x.s.db().Collection(t.Name)
+	coll := x.s.db().collection(t.Name)
 	tr := &translator{x: x, t: t, alias: alias}
 	filter, ok, err := tr.filter(del.WhereClause)
 	if err != nil {
@@ -558,11 +556,11 @@ func (x *exec) delete(del *pg.DeleteStmt) (*relation, string, error) {
 			}
 		}
 	} else if del.ReturningList == nil {
-		res, err := coll.DeleteMany(x.ctx, filter)
+		n, err := coll.deleteMany(x.ctx, filter)
 		if err != nil {
 			return nil, "", err
 		}
-		return nil, fmt.Sprintf("DELETE %d", res.DeletedCount), nil
+		return nil, fmt.Sprintf("DELETE %d", n), nil
 	} else if ids, err = x.matchingIDs(coll, filter); err != nil {
 		return nil, "", err
 	}
@@ -572,8 +570,8 @@ func (x *exec) delete(del *pg.DeleteStmt) (*relation, string, error) {
 		if ok {
 			f = mergeConds([]bson.D{f, filter})
 		}
-		before, err := coll.FindOneAndDelete(x.ctx, f).Raw()
-		if errors.Is(err, concord.ErrNoDocuments) {
+		before, err := coll.findOneAndDelete(x.ctx, f)
+		if isNoDocuments(err) {
 			continue
 		}
 		if err != nil {

@@ -17,6 +17,7 @@ var subcommands = map[string]struct {
 	"demo":  {Demo, "show lost updates and write conflicts happen (lost-update, conflicts)"},
 	"serve": {Serve, "serve the embedded engine over the MongoDB wire protocol"},
 	"stat":  {Stat, "a live table of a server's operations, conflicts, waits and transactions (mongostat-like)"},
+	"sql":   {SQL, "serve SQL (the PostgreSQL protocol) in front of any MongoDB deployment (--mongodb-uri)"},
 	"soak":  {Soak, "SIGKILL and restart a server under load again and again, then check every acknowledged write"},
 }
 

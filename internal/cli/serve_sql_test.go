@@ -165,3 +165,12 @@ func pgTLS(t *testing.T, user, password, addr string, cfg *tls.Config) *pgx.Conn
 func errorAs(err error, target **pgconn.PgError) bool {
 	return err != nil && errors.As(err, target)
 }
+
+// sqlStateOf returns the SQLSTATE of a pgx error, "" for none.
+func sqlStateOf(err error) string {
+	var pe *pgconn.PgError
+	if errorAs(err, &pe) {
+		return pe.Code
+	}
+	return ""
+}

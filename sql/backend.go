@@ -1,0 +1,208 @@
+package sql
+
+import (
+	"context"
+	"errors"
+
+	"github.com/concorddb/concord"
+	"go.mongodb.org/mongo-driver/v2/bson"
+)
+
+// backend is where an Engine's data lives: an embedded *concord.DB
+// (NewEngine) or a MongoDB deployment reached through the official Go
+// driver (NewDriverEngine). It is the part of the collection API the SQL
+// layer uses, so that the same statements run over both. Implementations
+// are safe for concurrent use and return errNoDocuments when a single
+// document was asked for and none matched.
+type backend interface {
+	database(name string) backendDB
+	listDatabaseNames(ctx context.Context) ([]string, error)
+	// begin starts a session with a snapshot transaction open.
+	begin(ctx context.Context) (backendTxn, error)
+	// withTransaction runs fn in a transaction, retried on transient errors.
+	withTransaction(ctx context.Context, fn func(ctx context.Context) error) error
+}
+
+// backendTxn is a transaction block's session.
+type backendTxn interface {
+	// context returns a context whose operations run in the transaction.
+	context(ctx context.Context) context.Context
+	commit(ctx context.Context) error
+	// abort rolls back and ends the session.
+	abort(ctx context.Context)
+}
+
+type backendDB interface {
+	collection(name string) backendColl
+	listCollectionNames(ctx context.Context, filter bson.D) ([]string, error)
+	createCollection(ctx context.Context, name string) error
+}
+
+type backendColl interface {
+	findOne(ctx context.Context, filter bson.D) (bson.Raw, error)
+	// find returns every matching document; projection may be nil.
+	find(ctx context.Context, filter, projection bson.D, limit int64) ([]bson.Raw, error)
+	insertOne(ctx context.Context, doc any) error
+	updateMany(ctx context.Context, filter, update bson.D) (matched int64, err error)
+	replaceOne(ctx context.Context, filter bson.D, doc any) error
+	deleteOne(ctx context.Context, filter bson.D) error
+	deleteMany(ctx context.Context, filter bson.D) (int64, error)
+	// findOneAndUpdate returns the document as updated.
+	findOneAndUpdate(ctx context.Context, filter, update bson.D) (bson.Raw, error)
+	findOneAndDelete(ctx context.Context, filter bson.D) (bson.Raw, error)
+	createIndex(ctx context.Context, keys bson.D, name string, unique bool) error
+	indexNames(ctx context.Context) ([]string, error)
+	dropIndex(ctx context.Context, name string) error
+	drop(ctx context.Context) error
+}
+
+// errNoDocuments is a backend's answer when one document was asked for and
+// none matched.
+var errNoDocuments = concord.ErrNoDocuments
+
+// embedded is the backend of an embedded *concord.DB.
+type embedded struct{ db *concord.DB }
+
+var _ backend = embedded{}
+
+func (e embedded) database(name string) backendDB { return embeddedDB{e.db.Database(name)} }
+
+func (e embedded) listDatabaseNames(ctx context.Context) ([]string, error) {
+	return e.db.ListDatabaseNames(ctx)
+}
+
+func (e embedded) begin(ctx context.Context) (backendTxn, error) {
+	sess, err := e.db.StartSession()
+	if err != nil {
+		return nil, err
+	}
+	if err := sess.StartTransaction(); err != nil {
+		sess.EndSession(ctx)
+		return nil, err
+	}
+	return embeddedTxn{sess}, nil
+}
+
+func (e embedded) withTransaction(ctx context.Context, fn func(ctx context.Context) error) error {
+	_, err := e.db.WithTransaction(ctx, func(ctx context.Context) (any, error) { return nil, fn(ctx) })
+	return err
+}
+
+type embeddedTxn struct{ s *concord.Session }
+
+func (t embeddedTxn) context(ctx context.Context) context.Context {
+	return concord.NewSessionContext(ctx, t.s)
+}
+
+func (t embeddedTxn) commit(ctx context.Context) error {
+	err := t.s.CommitTransaction(ctx)
+	t.s.EndSession(ctx)
+	return err
+}
+
+func (t embeddedTxn) abort(ctx context.Context) {
+	_ = t.s.AbortTransaction(ctx)
+	t.s.EndSession(ctx)
+}
+
+type embeddedDB struct{ d *concord.Database }
+
+func (d embeddedDB) collection(name string) backendColl { return embeddedColl{d.d.Collection(name)} }
+
+func (d embeddedDB) listCollectionNames(ctx context.Context, filter bson.D) ([]string, error) {
+	return d.d.ListCollectionNames(ctx, filter)
+}
+
+func (d embeddedDB) createCollection(ctx context.Context, name string) error {
+	return d.d.CreateCollection(ctx, name)
+}
+
+type embeddedColl struct{ c *concord.Collection }
+
+func (c embeddedColl) findOne(ctx context.Context, filter bson.D) (bson.Raw, error) {
+	return c.c.FindOne(ctx, filter).Raw()
+}
+
+func (c embeddedColl) find(ctx context.Context, filter, projection bson.D, limit int64) ([]bson.Raw, error) {
+	opts := &concord.FindOptions{Limit: limit}
+	if projection != nil {
+		opts.Projection = projection
+	}
+	cur, err := c.c.Find(ctx, filter, opts)
+	if err != nil {
+		return nil, err
+	}
+	defer cur.Close(ctx)
+	var docs []bson.Raw
+	for cur.Next(ctx) {
+		docs = append(docs, cur.Current)
+	}
+	return docs, cur.Err()
+}
+
+func (c embeddedColl) insertOne(ctx context.Context, doc any) error {
+	_, err := c.c.InsertOne(ctx, doc)
+	return err
+}
+
+func (c embeddedColl) updateMany(ctx context.Context, filter, update bson.D) (int64, error) {
+	res, err := c.c.UpdateMany(ctx, filter, update)
+	if err != nil {
+		return 0, err
+	}
+	return res.MatchedCount, nil
+}
+
+func (c embeddedColl) replaceOne(ctx context.Context, filter bson.D, doc any) error {
+	_, err := c.c.ReplaceOne(ctx, filter, doc)
+	return err
+}
+
+func (c embeddedColl) deleteOne(ctx context.Context, filter bson.D) error {
+	_, err := c.c.DeleteOne(ctx, filter)
+	return err
+}
+
+func (c embeddedColl) deleteMany(ctx context.Context, filter bson.D) (int64, error) {
+	res, err := c.c.DeleteMany(ctx, filter)
+	if err != nil {
+		return 0, err
+	}
+	return res.DeletedCount, nil
+}
+
+func (c embeddedColl) findOneAndUpdate(ctx context.Context, filter, update bson.D) (bson.Raw, error) {
+	return c.c.FindOneAndUpdate(ctx, filter, update, &concord.FindOneAndUpdateOptions{ReturnDocument: concord.After}).Raw()
+}
+
+func (c embeddedColl) findOneAndDelete(ctx context.Context, filter bson.D) (bson.Raw, error) {
+	return c.c.FindOneAndDelete(ctx, filter).Raw()
+}
+
+func (c embeddedColl) createIndex(ctx context.Context, keys bson.D, name string, unique bool) error {
+	_, err := c.c.CreateIndex(ctx, concord.IndexModel{Keys: keys, Name: name, Unique: unique})
+	return err
+}
+
+func (c embeddedColl) indexNames(ctx context.Context) ([]string, error) {
+	specs, err := c.c.ListIndexes(ctx)
+	if err != nil {
+		return nil, err
+	}
+	names := make([]string, len(specs))
+	for i, s := range specs {
+		names[i] = s.Name
+	}
+	return names, nil
+}
+
+func (c embeddedColl) dropIndex(ctx context.Context, name string) error { return c.c.DropIndex(ctx, name) }
+
+func (c embeddedColl) drop(ctx context.Context) error { return c.c.Drop(ctx) }
+
+// isNoDocuments reports whether err says that no document matched.
+func isNoDocuments(err error) bool { return errors.Is(err, errNoDocuments) }
+
+// isDuplicateKey reports whether err is a duplicate key error of either
+// backend.
+func isDuplicateKey(err error) bool { return concord.IsDuplicateKey(err) }

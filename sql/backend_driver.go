@@ -1,0 +1,258 @@
+package sql
+
+import (
+	"context"
+	"errors"
+	"strings"
+
+	"github.com/concorddb/concord"
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+	"go.mongodb.org/mongo-driver/v2/mongo/readconcern"
+	"go.mongodb.org/mongo-driver/v2/mongo/writeconcern"
+)
+
+// NewDriverEngine returns an Engine over a MongoDB deployment reached
+// through the official Go driver (a replica set, a sharded cluster, Atlas,
+// or `concord serve`): the same statements as over an embedded DB, with
+// transaction blocks run as the driver's session transactions (snapshot
+// read concern, majority write concern). Transactions need a replica set
+// or a sharded cluster. The client stays the caller's to disconnect.
+func NewDriverEngine(client *mongo.Client) *Engine {
+	return &Engine{b: driverBackend{client}, cache: newStmtCache(statementCacheSize)}
+}
+
+// driverBackend is the backend of a *mongo.Client. Its errors are turned
+// into *concord.Error values (code, message, labels, duplicate key), so that
+// AsError maps both backends' errors to the same SQLSTATEs.
+type driverBackend struct{ c *mongo.Client }
+
+var _ backend = driverBackend{}
+
+func (d driverBackend) database(name string) backendDB { return driverDB{d.c.Database(name)} }
+
+func (d driverBackend) listDatabaseNames(ctx context.Context) ([]string, error) {
+	names, err := d.c.ListDatabaseNames(ctx, bson.D{})
+	return names, driverError(err)
+}
+
+// txnOptions are the options of every transaction: a snapshot, as Concord's
+// transactions read, and majority writes, so that a commit survives a
+// failover.
+func txnOptions() *options.TransactionOptionsBuilder {
+	return options.Transaction().SetReadConcern(readconcern.Snapshot()).SetWriteConcern(writeconcern.Majority())
+}
+
+func (d driverBackend) begin(ctx context.Context) (backendTxn, error) {
+	sess, err := d.c.StartSession()
+	if err != nil {
+		return nil, driverError(err)
+	}
+	if err := sess.StartTransaction(txnOptions()); err != nil {
+		sess.EndSession(ctx)
+		return nil, driverError(err)
+	}
+	return driverTxn{sess}, nil
+}
+
+func (d driverBackend) withTransaction(ctx context.Context, fn func(ctx context.Context) error) error {
+	sess, err := d.c.StartSession()
+	if err != nil {
+		return driverError(err)
+	}
+	defer sess.EndSession(ctx)
+	_, err = sess.WithTransaction(ctx, func(ctx context.Context) (any, error) {
+		return nil, fn(ctx)
+	}, txnOptions())
+	return driverError(err)
+}
+
+type driverTxn struct{ s *mongo.Session }
+
+func (t driverTxn) context(ctx context.Context) context.Context {
+	return mongo.NewSessionContext(ctx, t.s)
+}
+
+func (t driverTxn) commit(ctx context.Context) error {
+	err := t.s.CommitTransaction(ctx)
+	t.s.EndSession(ctx)
+	return driverError(err)
+}
+
+func (t driverTxn) abort(ctx context.Context) {
+	_ = t.s.AbortTransaction(ctx)
+	t.s.EndSession(ctx)
+}
+
+type driverDB struct{ d *mongo.Database }
+
+func (d driverDB) collection(name string) backendColl { return driverColl{d.d.Collection(name)} }
+
+func (d driverDB) listCollectionNames(ctx context.Context, filter bson.D) ([]string, error) {
+	names, err := d.d.ListCollectionNames(ctx, filter)
+	return names, driverError(err)
+}
+
+func (d driverDB) createCollection(ctx context.Context, name string) error {
+	return driverError(d.d.CreateCollection(ctx, name))
+}
+
+type driverColl struct{ c *mongo.Collection }
+
+func (c driverColl) findOne(ctx context.Context, filter bson.D) (bson.Raw, error) {
+	raw, err := c.c.FindOne(ctx, filter).Raw()
+	return raw, driverError(err)
+}
+
+func (c driverColl) find(ctx context.Context, filter, projection bson.D, limit int64) ([]bson.Raw, error) {
+	opts := options.Find()
+	if projection != nil {
+		opts.SetProjection(projection)
+	}
+	if limit > 0 {
+		opts.SetLimit(limit)
+	}
+	cur, err := c.c.Find(ctx, filter, opts)
+	if err != nil {
+		return nil, driverError(err)
+	}
+	defer cur.Close(ctx)
+	var docs []bson.Raw
+	for cur.Next(ctx) {
+		docs = append(docs, append(bson.Raw(nil), cur.Current...))
+	}
+	return docs, driverError(cur.Err())
+}
+
+func (c driverColl) insertOne(ctx context.Context, doc any) error {
+	_, err := c.c.InsertOne(ctx, doc)
+	return driverError(err)
+}
+
+func (c driverColl) updateMany(ctx context.Context, filter, update bson.D) (int64, error) {
+	res, err := c.c.UpdateMany(ctx, filter, update)
+	if err != nil {
+		return 0, driverError(err)
+	}
+	return res.MatchedCount, nil
+}
+
+func (c driverColl) replaceOne(ctx context.Context, filter bson.D, doc any) error {
+	_, err := c.c.ReplaceOne(ctx, filter, doc)
+	return driverError(err)
+}
+
+func (c driverColl) deleteOne(ctx context.Context, filter bson.D) error {
+	_, err := c.c.DeleteOne(ctx, filter)
+	return driverError(err)
+}
+
+func (c driverColl) deleteMany(ctx context.Context, filter bson.D) (int64, error) {
+	res, err := c.c.DeleteMany(ctx, filter)
+	if err != nil {
+		return 0, driverError(err)
+	}
+	return res.DeletedCount, nil
+}
+
+func (c driverColl) findOneAndUpdate(ctx context.Context, filter, update bson.D) (bson.Raw, error) {
+	raw, err := c.c.FindOneAndUpdate(ctx, filter, update, options.FindOneAndUpdate().SetReturnDocument(options.After)).Raw()
+	return raw, driverError(err)
+}
+
+func (c driverColl) findOneAndDelete(ctx context.Context, filter bson.D) (bson.Raw, error) {
+	raw, err := c.c.FindOneAndDelete(ctx, filter).Raw()
+	return raw, driverError(err)
+}
+
+func (c driverColl) createIndex(ctx context.Context, keys bson.D, name string, unique bool) error {
+	_, err := c.c.Indexes().CreateOne(ctx, mongo.IndexModel{Keys: keys, Options: options.Index().SetName(name).SetUnique(unique)})
+	return driverError(err)
+}
+
+func (c driverColl) indexNames(ctx context.Context) ([]string, error) {
+	specs, err := c.c.Indexes().ListSpecifications(ctx)
+	if err != nil {
+		return nil, driverError(err)
+	}
+	names := make([]string, len(specs))
+	for i, s := range specs {
+		names[i] = s.Name
+	}
+	return names, nil
+}
+
+func (c driverColl) dropIndex(ctx context.Context, name string) error {
+	return driverError(c.c.Indexes().DropOne(ctx, name))
+}
+
+func (c driverColl) drop(ctx context.Context) error { return driverError(c.c.Drop(ctx)) }
+
+// driverError turns the driver's errors into the embedded API's:
+// mongo.ErrNoDocuments into errNoDocuments, a server error into a
+// *concord.Error with its code, message and labels (and for a duplicate key
+// the index's key pattern and value, from the server's reply), so that the
+// rest of the package classifies one kind of error. Other errors (network,
+// context) are returned as they are.
+func driverError(err error) error {
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, mongo.ErrNoDocuments) {
+		return errNoDocuments
+	}
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	var (
+		we mongo.WriteException
+		ce mongo.CommandError
+	)
+	switch {
+	case errors.As(err, &we) && len(we.WriteErrors) > 0:
+		w := we.WriteErrors[0]
+		out := &concord.Error{Code: concord.Code(w.Code), Message: w.Message, Labels: we.Labels, Cause: err}
+		if kp, ok := w.Raw.Lookup("keyPattern").DocumentOK(); ok {
+			_ = bson.Unmarshal(kp, &out.KeyPattern)
+		}
+		if kv, ok := w.Raw.Lookup("keyValue").DocumentOK(); ok {
+			_ = bson.Unmarshal(kv, &out.KeyValue)
+		}
+		if out.KeyPattern == nil && w.Code == 11000 {
+			out.KeyPattern = dupKeyPattern(w.Message)
+		}
+		return out
+	case errors.As(err, &ce):
+		return &concord.Error{Code: concord.Code(ce.Code), Message: ce.Message, Labels: ce.Labels, Cause: err}
+	}
+	var se mongo.ServerError
+	if errors.As(err, &se) {
+		codes := se.ErrorCodes()
+		out := &concord.Error{Message: err.Error(), Cause: err}
+		if len(codes) > 0 {
+			out.Code = concord.Code(codes[0])
+		}
+		for _, l := range []string{concord.TransientTransactionError, concord.UnknownTransactionCommitResult} {
+			if se.HasErrorLabel(l) {
+				out.Labels = append(out.Labels, l)
+			}
+		}
+		return out
+	}
+	return err
+}
+
+// dupKeyPattern reads the field of a duplicate-key message
+// ("... index: k_1 dup key: { k: 1 }") when the reply carried no keyPattern.
+func dupKeyPattern(msg string) bson.D {
+	_, rest, ok := strings.Cut(msg, "dup key: { ")
+	if !ok {
+		return nil
+	}
+	field, _, ok := strings.Cut(rest, ":")
+	if !ok {
+		return nil
+	}
+	return bson.D{{Key: strings.TrimSpace(field), Value: 1}}
+}
