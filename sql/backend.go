@@ -196,7 +196,9 @@ func (c embeddedColl) indexNames(ctx context.Context) ([]string, error) {
 	return names, nil
 }
 
-func (c embeddedColl) dropIndex(ctx context.Context, name string) error { return c.c.DropIndex(ctx, name) }
+func (c embeddedColl) dropIndex(ctx context.Context, name string) error {
+	return c.c.DropIndex(ctx, name)
+}
 
 func (c embeddedColl) drop(ctx context.Context) error { return c.c.Drop(ctx) }
 

@@ -49,7 +49,7 @@ type Session struct {
 	pid      uint32
 	status   byte
 	txn      backendTxn // the transaction block's; nil when idle
-	txnStart time.Time        // now() inside the transaction block
+	txnStart time.Time  // now() inside the transaction block
 	settings map[string]string
 	// implicit is set while the statements of one multi-statement Query
 	// run in their implicit transaction block.
