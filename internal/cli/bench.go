@@ -46,6 +46,7 @@ func Bench(args []string) error {
 		slices    = fs.Int("slices", 10, "split each measurement into this many slices, taking the targets in turn")
 		untracked = fs.Bool("tracking-off", false, "add an embedded target with contention tracking off (latency histograms, waits, hot documents): the cost check")
 		httpAddr  = fs.String("http-addr", "", "serve the embedded target's /metrics and dashboard here while measuring (the cost check)")
+		sqlMode   = fs.Bool("sql", false, "run the workloads as SQL with pgx: Concord's PostgreSQL port beside PostgreSQL (--pg), the same client code (REPEATABLE READ transfers retried on 40001); the embedded target is skipped")
 	)
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -72,6 +73,14 @@ func Bench(args []string) error {
 
 	tuneRuntime()
 	var targets []benchTarget
+	if *sqlMode {
+		*noEmbed = true
+		t, err := openConcordSQLTarget(*dir)
+		if err != nil {
+			return err
+		}
+		targets = append(targets, t)
+	}
 	if !*noEmbed {
 		t, err := openConcordTarget(*dir, "concord")
 		if err != nil {
@@ -114,7 +123,14 @@ func Bench(args []string) error {
 			authWire = ta
 		}
 	}
-	if *pgURL != "" {
+	switch {
+	case *pgURL != "" && *sqlMode:
+		t, err := openPostgresSQLTarget(*pgURL)
+		if err != nil {
+			return err
+		}
+		targets = append(targets, t)
+	case *pgURL != "":
 		t, err := openPostgresTarget(*pgURL)
 		if err != nil {
 			return err
