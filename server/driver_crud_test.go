@@ -495,9 +495,16 @@ func TestCursorRegistry_SessionsAndReap(t *testing.T) {
 		return c
 	}
 	s1, s2 := [16]byte{1}, [16]byte{2}
-	a := r.add(&serverCursor{ns: "x.y", lsid: s1, hasLsid: true, cur: newCur()})
-	b := r.add(&serverCursor{ns: "x.y", lsid: s2, hasLsid: true, cur: newCur()})
-	noSession := r.add(&serverCursor{ns: "x.y", cur: newCur()})
+	add := func(c *serverCursor) int64 {
+		id, err := r.add(c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return id
+	}
+	a := add(&serverCursor{ns: "x.y", lsid: s1, hasLsid: true, cur: newCur()})
+	b := add(&serverCursor{ns: "x.y", lsid: s2, hasLsid: true, cur: newCur()})
+	noSession := add(&serverCursor{ns: "x.y", cur: newCur()})
 	r.closeSessions([][16]byte{s1, {9}})
 	if _, err := r.checkout(a); codes.CodeOf(err) != codes.CursorNotFound {
 		t.Fatalf("checkout of an ended session's cursor = %v, want CursorNotFound", err)
@@ -518,7 +525,7 @@ func TestCursorRegistry_SessionsAndReap(t *testing.T) {
 	if c.cur.Next(context.Background()) || r.len() != 1 {
 		t.Fatalf("cursor of an ended session still open after release (registry holds %d)", r.len())
 	}
-	d := r.add(&serverCursor{ns: "x.y", lsid: s1, hasLsid: true, cur: newCur()})
+	d := add(&serverCursor{ns: "x.y", lsid: s1, hasLsid: true, cur: newCur()})
 	r.closeAllSessions()
 	if _, err := r.checkout(d); err == nil {
 		t.Fatal("killAllSessions left a session's cursor open")
@@ -528,11 +535,11 @@ func TestCursorRegistry_SessionsAndReap(t *testing.T) {
 		t.Fatalf("a cursor without a session was closed with the sessions: %v", err)
 	}
 	r.release(nc)
-	r.reapIdle(time.Now())
+	r.reapIdle(time.Now(), defaultCursorTimeout)
 	if r.len() != 1 {
 		t.Fatal("a fresh cursor was reaped")
 	}
-	r.reapIdle(time.Now().Add(cursorIdleTimeout + time.Second))
+	r.reapIdle(time.Now().Add(defaultCursorTimeout+time.Second), defaultCursorTimeout)
 	if r.len() != 0 {
 		t.Fatal("an idle cursor was not reaped")
 	}
