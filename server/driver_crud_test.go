@@ -1186,14 +1186,23 @@ func TestDriver_ProfileWriteConflictsPlacement(t *testing.T) {
 		_, err := e.newClient(t, 0).Database("s6").Collection("c").UpdateOne(ctx, bson.D{{Key: "_id", Value: 1}}, inc)
 		errc <- err
 	}()
-	// Commit only once the update is in flight, waiting for the transaction.
-	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) {
-		ops, _ := e.mustRun(t, "admin", bson.D{{Key: "currentOp", Value: 1}}).Lookup("inprog").Array().Values()
-		if slices.ContainsFunc(ops, func(o bson.RawValue) bool { return o.Document().Lookup("command", "update").Type != 0 }) {
-			break
-		}
+	// Commit only once the update waits for the transaction: being in flight (currentOp) is not enough, it may
+	// not have reached the document yet. The hot-documents table notes a wait when the update starts it.
+	waiting := func() bool {
+		hot, _ := e.mustRun(t, "admin", bson.D{{Key: "serverStatus", Value: 1}}).Lookup("concord", "hotDocuments").Array().Values()
+		return slices.ContainsFunc(hot, func(h bson.RawValue) bool {
+			d := h.Document()
+			n, ok := d.Lookup("totalWaits").AsInt64OK()
+			if !ok {
+				f, _ := d.Lookup("totalWaits").DoubleOK()
+				n = int64(f)
+			}
+			return d.Lookup("ns").StringValue() == "s6.c" && n >= 1
+		})
+	}
+	for deadline := time.Now().Add(60 * time.Second); !waiting(); time.Sleep(10 * time.Millisecond) {
 		if time.Now().After(deadline) {
-			t.Fatal("the outside update never showed in currentOp")
+			t.Fatal("the outside update never waited for the transaction")
 		}
 	}
 	if err := sess.CommitTransaction(ctx); err != nil {
