@@ -138,11 +138,23 @@ func Serve(args []string) error {
 	}
 
 	if *httpAddr != "" {
-		hs, hl, err := listenMonitor(*httpAddr, db, srv, pgsrv)
+		var tlsConfig *tls.Config
+		if tlsFiles != nil {
+			tlsConfig = tlsFiles.TLSConfig()
+		}
+		hs, hl, err := listenMonitor(*httpAddr, db, srv, pgsrv, tlsConfig)
 		switch {
 		case err == nil:
 			defer hs.Close()
-			logger.Info("metrics and dashboard on http://"+hl.Addr().String()+"/", "c", "NETWORK")
+			scheme := "http"
+			if tlsConfig != nil {
+				scheme = "https"
+			}
+			how := ""
+			if srv.Auth {
+				how = " (basic auth of a user of admin with clusterMonitor, clusterAdmin or root; /healthz open)"
+			}
+			logger.Info("metrics and dashboard on "+scheme+"://"+hl.Addr().String()+"/"+how, "c", "NETWORK")
 		case flagSet(fs, "http-addr"):
 			if pgsrv != nil {
 				pgsrv.Close()
@@ -200,11 +212,16 @@ func defaultAdvertise(addr string, la net.Addr) string {
 	return net.JoinHostPort(h, p)
 }
 
-// listenMonitor serves the monitor of db and srv over HTTP on addr until the returned server is closed.
-func listenMonitor(addr string, db *concord.DB, srv *server.Server, pgsrv *pgserver.Server) (*http.Server, net.Listener, error) {
+// listenMonitor serves the monitor of db, srv and pgsrv (nil when the PostgreSQL port is off) over HTTP on addr
+// until the returned server is closed: over HTTPS when tlsConfig is set, and behind basic auth of srv's users when
+// srv requires authentication.
+func listenMonitor(addr string, db *concord.DB, srv *server.Server, pgsrv *pgserver.Server, tlsConfig *tls.Config) (*http.Server, net.Listener, error) {
 	l, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, nil, err
+	}
+	if tlsConfig != nil {
+		l = tls.NewListener(l, tlsConfig)
 	}
 	h := &monitor.Handler{
 		DB: db,
@@ -228,6 +245,12 @@ func listenMonitor(addr string, db *concord.DB, srv *server.Server, pgsrv *pgser
 		h.SQL = func() monitor.SQLCounters {
 			st := pgsrv.Engine.Stats()
 			return monitor.SQLCounters{Statements: st.Statements, Errors: st.Errors}
+		}
+	}
+	if srv.Auth {
+		h.Users = srv.Users
+		if h.Users == nil {
+			h.Users = auth.NewStore(db)
 		}
 	}
 	hs := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
