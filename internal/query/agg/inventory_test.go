@@ -27,7 +27,7 @@ var missingStages = []string{
 	"$bucketAuto", "$changeStream", "$changeStreamSplitLargeEvent", "$collStats", "$currentOp",
 	"$densify", "$documents", "$fill", "$geoNear", "$graphLookup", "$indexStats", "$listLocalSessions",
 	"$listSampledQueries", "$listSearchIndexes", "$listSessions", "$merge", "$out", "$planCacheStats",
-	"$querySettings", "$search", "$searchMeta", "$setWindowFields", "$shardedDataDistribution",
+	"$querySettings", "$search", "$searchMeta", "$shardedDataDistribution",
 	"$vectorSearch",
 }
 
