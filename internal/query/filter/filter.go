@@ -3,7 +3,6 @@ package filter
 import (
 	"fmt"
 	"math"
-	"regexp"
 	"slices"
 	"strings"
 
@@ -452,9 +451,11 @@ func (l *typeLeaf) matchValue(v bson.RawValue) (bool, int) {
 }
 
 // regexLeaf is $regex: strings and symbols are searched; a stored
-// regex matches only when pattern and options are identical.
+// regex matches only when pattern and options are identical. A search
+// stopped by value.RegexMatchTimeout does not match, as a PCRE error does
+// not in mongod's matcher.
 type regexLeaf struct {
-	re      *regexp.Regexp
+	re      *value.Regex
 	pattern string
 	options string
 }
@@ -463,7 +464,8 @@ type regexLeaf struct {
 func (l *regexLeaf) matchValue(v bson.RawValue) (bool, int) {
 	switch v.Type {
 	case bson.TypeString, bson.TypeSymbol:
-		return l.re.Match(value.StringBytes(v.Value)), -1
+		ok, _ := l.re.Match(value.StringBytes(v.Value))
+		return ok, -1
 	case bson.TypeRegex:
 		p, o := value.CStrings(v.Value)
 		return string(p) == l.pattern && string(o) == l.options, -1

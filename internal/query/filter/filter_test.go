@@ -235,6 +235,22 @@ var filterMatchCases = []filterMatchCase{
 	{"regex/number-no", `{"a": {"$regex": "1"}}`, `{"a": 1}`, false},
 	{"regex/array", `{"a": {"$regex": "^b"}}`, `{"a": ["a", "bc"]}`, true},
 	{"regex/symbol", `{"a": {"$regex": "^b"}}`, `{"a": {"$symbol": "bc"}}`, true},
+	// PCRE syntax beyond RE2
+	{"regex/lookahead", `{"a": {"$regex": "^foo(?=bar)"}}`, `{"a": "foobar"}`, true},
+	{"regex/lookahead-no", `{"a": {"$regex": "^foo(?=bar)"}}`, `{"a": "foobaz"}`, false},
+	{"regex/negative-lookahead", `{"a": {"$regex": "^foo(?!bar)"}}`, `{"a": "foobaz"}`, true},
+	{"regex/lookbehind", `{"a": {"$regex": "(?<=\\$)\\d+"}}`, `{"a": "cost $42"}`, true},
+	{"regex/negative-lookbehind", `{"a": {"$regex": "(?<!\\$)\\b\\d+"}}`, `{"a": "cost $42"}`, false},
+	{"regex/backreference", `{"a": {"$regex": "(\\w)\\1"}}`, `{"a": "hello"}`, true},
+	{"regex/backreference-no", `{"a": {"$regex": "(\\w)\\1"}}`, `{"a": "helo"}`, false},
+	{"regex/possessive", `{"a": {"$regex": "^a++b"}}`, `{"a": "aaab"}`, true},
+	{"regex/possessive-gives-nothing-back", `{"a": {"$regex": "^a++a"}}`, `{"a": "aaaa"}`, false},
+	{"regex/atomic-group", `{"a": {"$regex": "^(?>a+)a"}}`, `{"a": "aaaa"}`, false},
+	{"regex/inline-i", `{"a": {"$regex": "(?i)^ABC"}}`, `{"a": "abc"}`, true},
+	{"regex/dollar-before-final-newline", `{"a": {"$regex": "c$"}}`, `{"a": "abc\n"}`, true},
+	{"regex/dollar-not-before-inner-newline", `{"a": {"$regex": "c$"}}`, `{"a": "abc\nd"}`, false},
+	{"regex/backslash-Z", `{"a": {"$regex": "c\\Z"}}`, `{"a": "abc\n"}`, true},
+	{"regex/catastrophic-stops-without-match", `{"a": {"$regex": "^(a+)+$"}}`, `{"a": "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaab"}`, false},
 	{"regex/stored-regex", `{"a": {"$regularExpression": {"pattern": "x", "options": "i"}}}`, `{"a": {"$regularExpression": {"pattern": "x", "options": "i"}}}`, true},
 
 	// $elemMatch
