@@ -435,6 +435,10 @@ var filterErrorCases = []struct {
 	{"gt-undefined", `{"a": {"$gt": {"$undefined": true}}}`, codes.BadValue},
 	{"in-undefined", `{"a": {"$in": [{"$undefined": true}]}}`, codes.BadValue},
 	{"where-unsupported", `{"$where": "this.a == 1"}`, codes.BadValue},
+	{"text-no-text-index", `{"$text": {"$search": "coffee"}}`, codes.IndexNotFound},
+	{"near-no-geo-index", `{"loc": {"$near": [0, 0]}}`, 291},
+	{"nearSphere-no-geo-index", `{"loc": {"$nearSphere": [0, 0]}}`, 291},
+	{"geoWithin-unsupported", `{"loc": {"$geoWithin": {"$center": [[0, 0], 1]}}}`, codes.BadValue},
 }
 
 func TestCompileFilter_Errors(t *testing.T) {
