@@ -13,6 +13,7 @@ func init() {
 		"$bucket":          compileBucket,          // stage_bucket.go
 		"$count":           compileCount,           // stage_basic.go
 		"$facet":           compileFacet,           // stage_facet.go
+		"$densify":         compileDensify,         // stage_densify.go
 		"$fill":            compileFill,            // stage_fill.go
 		"$group":           compileGroup,           // stage_group.go
 		"$limit":           compileSkipLimit,       // stage_basic.go
