@@ -24,7 +24,7 @@ var mongoStages = []string{
 // missingStages are the stages of mongoStages this package does not
 // compile; the README's differences section names each of them.
 var missingStages = []string{
-	"$bucketAuto", "$changeStream", "$changeStreamSplitLargeEvent", "$collStats", "$currentOp",
+	"$changeStream", "$changeStreamSplitLargeEvent", "$collStats", "$currentOp",
 	"$documents", "$geoNear", "$graphLookup", "$indexStats", "$listLocalSessions",
 	"$listSampledQueries", "$listSearchIndexes", "$listSessions", "$merge", "$out", "$planCacheStats",
 	"$querySettings", "$search", "$searchMeta", "$shardedDataDistribution",

@@ -11,6 +11,7 @@ func init() {
 	stageCompilers = map[string]stageCompiler{
 		"$addFields":       compileAddFields,       // stage_project.go
 		"$bucket":          compileBucket,          // stage_bucket.go
+		"$bucketAuto":      compileBucketAuto,      // stage_bucket_auto.go
 		"$count":           compileCount,           // stage_basic.go
 		"$facet":           compileFacet,           // stage_facet.go
 		"$densify":         compileDensify,         // stage_densify.go
