@@ -25,7 +25,7 @@ var mongoStages = []string{
 // compile; the README's differences section names each of them.
 var missingStages = []string{
 	"$changeStream", "$changeStreamSplitLargeEvent", "$collStats", "$currentOp",
-	"$documents", "$geoNear", "$graphLookup", "$indexStats", "$listLocalSessions",
+	"$documents", "$geoNear", "$indexStats", "$listLocalSessions",
 	"$listSampledQueries", "$listSearchIndexes", "$listSessions", "$merge", "$out", "$planCacheStats",
 	"$querySettings", "$search", "$searchMeta", "$shardedDataDistribution",
 	"$vectorSearch",

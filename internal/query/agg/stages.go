@@ -16,6 +16,7 @@ func init() {
 		"$facet":           compileFacet,           // stage_facet.go
 		"$densify":         compileDensify,         // stage_densify.go
 		"$fill":            compileFill,            // stage_fill.go
+		"$graphLookup":     compileGraphLookup,     // stage_graph_lookup.go
 		"$group":           compileGroup,           // stage_group.go
 		"$limit":           compileSkipLimit,       // stage_basic.go
 		"$lookup":          compileLookup,          // stage_lookup.go
