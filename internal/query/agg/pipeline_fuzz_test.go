@@ -33,7 +33,7 @@ func FuzzCompilePipeline(f *testing.F) {
 	}
 	input := aggDocs(f, aggFuzzInput)
 	env := aggEnv{}
-	for _, name := range []string{"c", "inventory", "members", "stock", "h"} {
+	for _, name := range []string{"c", "inventory", "members", "stock", "h", "employees", "airports"} {
 		env[name] = aggDocs(f, aggFuzzCollection)
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {

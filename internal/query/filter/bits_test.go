@@ -109,3 +109,10 @@ func TestFilter_BitsValues(t *testing.T) {
 		}
 	}
 }
+
+// bitsFuzzSeeds are bitwise filters for the filter fuzzer's corpus.
+var bitsFuzzSeeds = []string{
+	`{"a": {"$bitsAllSet": [1, 5]}}`, `{"a": {"$bitsAnySet": 35}}`,
+	`{"a": {"$bitsAllClear": {"$binary": {"base64": "IA==", "subType": "00"}}}}`, `{"a": {"$bitsAnyClear": [0, 100]}}`,
+	`{"a": {"$bitsAllSet": -1}}`, `{"a": {"$bitsAllSet": ["1"]}}`,
+}
