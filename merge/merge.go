@@ -302,7 +302,9 @@ func (m *merger) field(rp, p string, b, x, y bson.RawValue) bson.RawValue {
 }
 
 // wholeRule reports the rules that decide a path as one value, without looking inside.
-func wholeRule(k Kind) bool { return k == Mine || k == Theirs || k == LWW || k == Custom || k == Atomic }
+func wholeRule(k Kind) bool {
+	return k == Mine || k == Theirs || k == LWW || k == Custom || k == Atomic
+}
 
 // childRulePrefix returns the rule prefix of a document's fields: elements of a keyed array share their array's.
 func childRulePrefix(rp string) string { return strings.TrimSuffix(rp, ".[]") + "." }
