@@ -256,6 +256,20 @@ func (m *merger) field(rp, p string, b, x, y bson.RawValue) bson.RawValue {
 		return y
 	}
 	ch := Change{Path: p, Base: b, Mine: x, Theirs: y, MineChanged: xc, TheirsChanged: yc}
+	rule := m.p.rule(rp)
+	if rule.Kind == Counter && xc && yc && !m.detectOnly {
+		// Two equal changes of a counter are two increments, not one.
+		if v, ok, reason := counter(b, x, y, rule); ok || reason != "" {
+			ch.Collides = !equal(x, y)
+			m.res.Changes = append(m.res.Changes, ch)
+			if !ok {
+				m.res.Conflicts = append(m.res.Conflicts, Conflict{Path: p, Base: b, Mine: x, Theirs: y, Reason: reason})
+				return y
+			}
+			m.res.Resolved = append(m.res.Resolved, Resolution{Path: p, By: "counter"})
+			return v
+		}
+	}
 	if equal(x, y) || !xc || !yc {
 		m.res.Changes = append(m.res.Changes, ch)
 		if !xc {
@@ -263,7 +277,6 @@ func (m *merger) field(rp, p string, b, x, y bson.RawValue) bson.RawValue {
 		}
 		return x
 	}
-	rule := m.p.rule(rp)
 	// Sub-documents on both sides merge field by field (a base that was no document counts as empty), unless
 	// a rule takes the path whole.
 	if isDoc(x) && isDoc(y) && (isDoc(b) || b.Type == 0) && !wholeRule(rule.Kind) {
@@ -280,14 +293,6 @@ func (m *merger) field(rp, p string, b, x, y bson.RawValue) bson.RawValue {
 		return y
 	}
 	switch rule.Kind {
-	case Counter:
-		if v, ok, reason := counter(b, x, y, rule); ok {
-			m.res.Resolved = append(m.res.Resolved, Resolution{Path: p, By: "counter"})
-			return v
-		} else if reason != "" {
-			m.res.Conflicts = append(m.res.Conflicts, Conflict{Path: p, Base: b, Mine: x, Theirs: y, Reason: reason})
-			return y
-		}
 	case Set, Keyed, Append:
 		if isArray(x) && isArray(y) && (isArray(b) || b.Type == 0) {
 			if v, ok := m.array(rule, rp, p, b, x, y); ok {
