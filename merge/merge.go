@@ -184,12 +184,19 @@ func (m *merger) doc(rulePrefix, pathPrefix string, b, x, y bson.Raw, top bool) 
 	if y == nil {
 		y = emptyDoc
 	}
-	idx, out := bsoncore.AppendDocumentStart(nil)
+	idx, out := bsoncore.AppendDocumentStart(make([]byte, 0, len(y)+len(x)/4))
 	yElems, _ := y.Elements()
 	xElems, _ := x.Elements()
-	for _, e := range yElems {
-		k := e.Key()
+	bElems, _ := b.Elements()
+	for i, e := range yElems {
+		kb := keyOf(e)
 		yv := e.Value()
+		bv, xv := find(bElems, kb, i), find(xElems, kb, i)
+		if equal(bv, xv) && equal(bv, yv) {
+			out = append(out, e...) // unchanged: copied as is
+			continue
+		}
+		k := string(kb)
 		if top && m.p.ignored(k) {
 			if k == m.p.timestampField() && m.strategy != FirstWriteWins {
 				if v, ok := m.mergeStamps(); ok {
@@ -200,37 +207,33 @@ func (m *merger) doc(rulePrefix, pathPrefix string, b, x, y bson.Raw, top bool) 
 			out = appendValue(out, k, yv)
 			continue
 		}
-		v := m.field(rulePrefix+k, pathPrefix+k, b.Lookup(k), x.Lookup(k), yv)
+		v := m.field(rulePrefix+k, pathPrefix+k, bv, xv, yv)
 		if v.Type != 0 {
 			out = appendValue(out, k, v)
 		}
 	}
-	for _, e := range xElems {
-		k := e.Key()
-		if _, err := y.LookupErr(k); err == nil {
+	for i, e := range xElems {
+		if find(yElems, keyOf(e), i).Type != 0 {
 			continue
 		}
+		k := e.Key()
 		if top && m.p.ignored(k) {
 			if k == m.p.timestampField() && m.strategy != FirstWriteWins {
 				out = appendValue(out, k, e.Value())
 			}
 			continue
 		}
-		v := m.field(rulePrefix+k, pathPrefix+k, b.Lookup(k), e.Value(), bson.RawValue{})
+		v := m.field(rulePrefix+k, pathPrefix+k, find(bElems, keyOf(e), i), e.Value(), bson.RawValue{})
 		if v.Type != 0 {
 			out = appendValue(out, k, v)
 		}
 	}
 	// Keys of the base missing on both sides: deleted alike, but still a change to report.
-	bElems, _ := b.Elements()
-	for _, e := range bElems {
+	for i, e := range bElems {
+		if find(xElems, keyOf(e), i).Type != 0 || find(yElems, keyOf(e), i).Type != 0 {
+			continue
+		}
 		k := e.Key()
-		if _, err := x.LookupErr(k); err == nil {
-			continue
-		}
-		if _, err := y.LookupErr(k); err == nil {
-			continue
-		}
 		if top && m.p.ignored(k) {
 			continue
 		}
@@ -239,6 +242,23 @@ func (m *merger) doc(rulePrefix, pathPrefix string, b, x, y bson.Raw, top bool) 
 	out, _ = bsoncore.AppendDocumentEnd(out, idx)
 	return out
 }
+
+// find returns the value of key among elems, looking first at position hint: documents edited from one base
+// mostly keep its field order, which makes the lookups of a merge linear instead of quadratic.
+func find(elems []bson.RawElement, key []byte, hint int) bson.RawValue {
+	if hint < len(elems) && bytes.Equal(keyOf(elems[hint]), key) {
+		return elems[hint].Value()
+	}
+	for _, e := range elems {
+		if bytes.Equal(keyOf(e), key) {
+			return e.Value()
+		}
+	}
+	return bson.RawValue{}
+}
+
+// keyOf returns an element's key without copying it.
+func keyOf(e bson.RawElement) []byte { return bsoncore.Element(e).KeyBytes() }
 
 func appendValue(dst []byte, key string, v bson.RawValue) []byte {
 	return bsoncore.AppendValueElement(dst, key, bsoncore.Value{Type: bsoncore.Type(v.Type), Data: v.Value})

@@ -135,3 +135,11 @@ func TestUnit_MergeUnderContention(t *testing.T) {
 		}
 	})
 }
+
+func newAccountsB(tb testing.TB, b *storetest.Backend) *repo.Repository[account] {
+	r, err := repo.New[account](occ.New(b.Store, b.Database, "accounts", &occ.Options{Metrics: &occ.Metrics{}}))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return r
+}
