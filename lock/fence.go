@@ -60,8 +60,9 @@ func FenceUpdate(update bson.D, field string, token int64) bson.D {
 // UpdateOne applies update to the first document matching filter if no write with a higher token has reached
 // it. When filter matches a document but the fence refuses the write, nothing is written and the error is
 // ErrFenced; when filter matches nothing, the result says so (Matched 0) and the error is nil. With
-// opts.Upsert, a missing document is created carrying the token; a fenced one is ErrFenced (the upsert's
-// insert collides with its _id, or, when the filter has no _id, the fence refused the match).
+// opts.Upsert, filter must name the _id: a missing document is created carrying the token, and a fenced one is
+// ErrFenced (the upsert's insert collides with its _id). Without an _id a fenced document would look missing
+// and the upsert would insert a second one.
 func (g *Guard) UpdateOne(ctx context.Context, token int64, filter, update bson.D, opts *store.UpdateOptions) (store.UpdateResult, error) {
 	res, err := g.C.UpdateOne(ctx, FenceFilter(filter, g.field(), token), FenceUpdate(update, g.field(), token), opts)
 	if opts != nil && opts.Upsert && store.IsDuplicateKey(err) {

@@ -264,10 +264,10 @@ func (ls *Lease) Release(ctx context.Context) error {
 }
 
 // KeepAlive renews the lease every ttl/3 while ctx lives and until Release, and returns a context that ends
-// when ctx ends or the lease is lost (context.Cause is then ErrLost). Run the protected work with the returned
-// context, and still fence its writes: a renewal can arrive too late. A failed renewal other than ErrLost (the
-// server briefly unreachable) is tried again at the next tick. Calling KeepAlive again replaces the earlier
-// renewals.
+// when ctx ends, the lease is released, or it is lost (context.Cause is then ErrLost). Run the protected work
+// with the returned context, and still fence its writes: a renewal can arrive too late. A failed renewal other
+// than ErrLost (the server briefly unreachable) is tried again at the next tick. Calling KeepAlive again
+// replaces the earlier renewals and ends the context they returned.
 func (ls *Lease) KeepAlive(ctx context.Context, ttl time.Duration) context.Context {
 	held, lose := context.WithCancelCause(ctx)
 	rctx, stop := context.WithCancel(held)
@@ -283,6 +283,7 @@ func (ls *Lease) KeepAlive(ctx context.Context, ttl time.Duration) context.Conte
 		for {
 			select {
 			case <-rctx.Done():
+				lose(nil)
 				return
 			case <-t.C:
 			}

@@ -328,5 +328,22 @@ func TestLease_KeepAlive(t *testing.T) {
 		if !errors.Is(context.Cause(held), lock.ErrLost) {
 			t.Fatalf("cause %v", context.Cause(held))
 		}
+		// Releasing a kept-alive lease ends its context too, without the lost cause.
+		ls2, err := other.TryAcquire(ctx, "z", time.Minute)
+		if err != nil {
+			t.Fatal(err)
+		}
+		held2 := ls2.KeepAlive(ctx, time.Minute)
+		if err := ls2.Release(ctx); err != nil {
+			t.Fatal(err)
+		}
+		select {
+		case <-held2.Done():
+		case <-time.After(5 * time.Second):
+			t.Fatal("released lease's context still alive")
+		}
+		if errors.Is(context.Cause(held2), lock.ErrLost) {
+			t.Fatal("a released lease reported lost")
+		}
 	})
 }
