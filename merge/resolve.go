@@ -61,7 +61,9 @@ type LogEntry struct {
 // differs from theirs. If the document moved again in the meantime, the write conflicts and Resolve reads,
 // merges and writes again, as opts.Retry allows. An unresolved collision writes nothing and returns a
 // *ConflictError (errors.Is(err, ErrConflict)), with the Result listing every change. Each merge is logged and
-// counted when opts ask for it.
+// counted when opts ask for it. base and mine must hold the same fields (both whole documents, or both as one
+// struct type sees them): a field of theirs that base and mine both lack counts as added by theirs and is kept,
+// except under LastWriteWins, where mine replaces theirs whole.
 func Resolve(ctx context.Context, c *occ.Collection, id any, base, mine bson.Raw, opts *Options) (occ.Result, *Result, error) {
 	o := filled(c, opts)
 	var (
