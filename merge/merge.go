@@ -410,21 +410,47 @@ func (m *merger) lww(p string, x, y bson.RawValue) bson.RawValue {
 	return y
 }
 
-// stampOf returns the timestamp of path p in stamps: p's own, else its nearest ancestor's.
+// stampOf returns the timestamp of path p in stamps, which nest as the document does ({"meta": {"color":
+// date}}): p's own, the latest inside p when p is a sub-document whose fields were stamped one by one, else its
+// nearest stamped ancestor's.
 func stampOf(stamps bson.Raw, p string) time.Time {
 	if stamps == nil {
 		return time.Time{}
 	}
-	for {
-		if v, ok := stamps.Lookup(p).DateTimeOK(); ok {
-			return time.UnixMilli(v)
+	segs := strings.Split(p, ".")
+	for n := len(segs); n > 0; n-- {
+		v, err := stamps.LookupErr(segs[:n]...)
+		if err != nil {
+			continue
 		}
-		i := strings.LastIndexByte(p, '.')
-		if i < 0 {
-			return time.Time{}
+		if d, ok := v.DateTimeOK(); ok {
+			return time.UnixMilli(d)
 		}
-		p = p[:i]
+		if n == len(segs) && isDoc(v) {
+			return latest(v.Document())
+		}
+		return time.Time{}
 	}
+	return time.Time{}
+}
+
+// latest returns the latest date in a stamps sub-document.
+func latest(d bson.Raw) time.Time {
+	var t time.Time
+	elems, _ := d.Elements()
+	for _, e := range elems {
+		v := e.Value()
+		var u time.Time
+		if ms, ok := v.DateTimeOK(); ok {
+			u = time.UnixMilli(ms)
+		} else if isDoc(v) {
+			u = latest(v.Document())
+		}
+		if u.After(t) {
+			t = u
+		}
+	}
+	return t
 }
 
 // mergeStamps merges the two sides' field timestamps, the later per path.
@@ -432,23 +458,40 @@ func (m *merger) mergeStamps() (bson.RawValue, bool) {
 	if m.stampsMine == nil && m.stampsTheirs == nil {
 		return bson.RawValue{}, false
 	}
+	return bson.RawValue{Type: bson.TypeEmbeddedDocument, Value: mergeStampDocs(m.stampsMine, m.stampsTheirs)}, true
+}
+
+func mergeStampDocs(x, y bson.Raw) bson.Raw {
+	if x == nil {
+		x = emptyDoc
+	}
+	if y == nil {
+		y = emptyDoc
+	}
 	idx, out := bsoncore.AppendDocumentStart(nil)
-	ys, _ := m.stampsTheirs.Elements()
-	for _, e := range ys {
-		v := e.Value()
-		if mv, err := m.stampsMine.LookupErr(e.Key()); err == nil && mv.Type == bson.TypeDateTime && v.Type == bson.TypeDateTime && mv.DateTime() > v.DateTime() {
+	ys, _ := y.Elements()
+	xs, _ := x.Elements()
+	for i, e := range ys {
+		v, mv := e.Value(), find(xs, keyOf(e), i)
+		switch {
+		case mv.Type == bson.TypeDateTime && v.Type == bson.TypeDateTime && mv.DateTime() > v.DateTime():
+			v = mv
+		case isDoc(mv) && isDoc(v):
+			v = bson.RawValue{Type: bson.TypeEmbeddedDocument, Value: mergeStampDocs(mv.Document(), v.Document())}
+		case mv.Type == bson.TypeDateTime && isDoc(v) && time.UnixMilli(mv.DateTime()).After(latest(v.Document())):
+			v = mv
+		case isDoc(mv) && v.Type == bson.TypeDateTime && latest(mv.Document()).After(time.UnixMilli(v.DateTime())):
 			v = mv
 		}
 		out = appendValue(out, e.Key(), v)
 	}
-	xs, _ := m.stampsMine.Elements()
-	for _, e := range xs {
-		if _, err := m.stampsTheirs.LookupErr(e.Key()); err != nil {
+	for i, e := range xs {
+		if find(ys, keyOf(e), i).Type == 0 {
 			out = appendValue(out, e.Key(), e.Value())
 		}
 	}
 	out, _ = bsoncore.AppendDocumentEnd(out, idx)
-	return bson.RawValue{Type: bson.TypeEmbeddedDocument, Value: out}, true
+	return out
 }
 
 // counter applies both deltas to the base. ok is false when the values are not all numbers of a kind it adds

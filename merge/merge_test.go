@@ -131,6 +131,12 @@ func TestMerge(t *testing.T) {
 			theirs:   doc("a", 3, "b", 3, "_modified", doc("a", bson.DateTime(int64(date)-1000), "b", date)),
 			strategy: merge.FieldTimestamps,
 			want:     doc("a", 2, "b", 3, "_modified", doc("a", date, "b", date))},
+		{name: "field timestamps nest as the document does",
+			base:     doc("meta", doc("c", 1, "d", 1)),
+			mine:     doc("meta", doc("c", 2, "d", 1), "_modified", doc("meta", doc("c", date))),
+			theirs:   doc("meta", doc("c", 3, "d", 3), "_modified", doc("meta", doc("c", bson.DateTime(int64(date)-1), "d", date))),
+			strategy: merge.FieldTimestamps,
+			want:     doc("meta", doc("c", 2, "d", 3), "_modified", doc("meta", doc("c", date, "d", date)))},
 		{name: "custom resolver",
 			base: doc("name", "a"), mine: doc("name", "b"), theirs: doc("name", "c"), strategy: merge.CustomStrategy,
 			policy: &merge.Policy{Resolver: func(path string, base, mine, theirs bson.RawValue) (bson.RawValue, error) {

@@ -166,7 +166,8 @@ func at(d bson.Raw, path string) bson.RawValue {
 //   - no change is silently dropped: every path where mine or theirs differs from the base is covered by a
 //     detected change, and every colliding change is either resolved by a rule or reported as a conflict;
 //   - with a policy that resolves every collision (theirs), the merge never fails, and still takes every
-//     one-sided change.
+//     one-sided change;
+//   - the FieldTimestamps strategy resolves every collision and is symmetric.
 func TestMerge_Properties(t *testing.T) {
 	g := gen{rand.New(rand.NewPCG(1, 2))}
 	theirsWins := &merge.Policy{Default: merge.Theirs}
@@ -191,6 +192,14 @@ func TestMerge_Properties(t *testing.T) {
 		}
 		if err1 != nil && conflictPaths(r1) != conflictPaths(r2) {
 			t.Fatalf("case %d: asymmetric conflicts %s / %s", i, conflictPaths(r1), conflictPaths(r2))
+		}
+
+		// Field timestamps (here all ties, broken by the values' bytes) resolve every collision, whichever
+		// side is mine.
+		t1, terr1 := merge.Merge(b, m, th, merge.FieldTimestamps, nil)
+		t2, terr2 := merge.Merge(b, th, m, merge.FieldTimestamps, nil)
+		if terr1 != nil || terr2 != nil || canonDoc(t1.Doc) != canonDoc(t2.Doc) {
+			t.Fatalf("case %d: timestamps strategy asymmetric or failing: %v / %v, %v / %v", i, t1.Doc, t2.Doc, terr1, terr2)
 		}
 
 		changes := merge.Detect(b, m, th, nil)

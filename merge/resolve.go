@@ -3,6 +3,7 @@ package merge
 import (
 	"context"
 	"errors"
+	"strings"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -153,30 +154,48 @@ func Record(ctx context.Context, ns string, id any, base, mine, theirs bson.Raw,
 	return err
 }
 
+// changedLeaves appends the paths at which mine differs from base, following sub-documents present on both
+// sides, so that an edit of address.city stamps address.city and not all of address.
+func changedLeaves(base, mine bson.Raw, prefix string, p *Policy, out *[]string) {
+	be, _ := base.Elements()
+	me, _ := mine.Elements()
+	for i, e := range me {
+		k := e.Key()
+		if prefix == "" && p.ignored(k) {
+			continue
+		}
+		mv, bv := e.Value(), find(be, keyOf(e), i)
+		switch {
+		case isDoc(mv) && isDoc(bv):
+			changedLeaves(bv.Document(), mv.Document(), prefix+k+".", p, out)
+		case !equal(mv, bv):
+			*out = append(*out, prefix+k)
+		}
+	}
+	for i, e := range be {
+		if find(me, keyOf(e), i).Type == 0 && !(prefix == "" && p.ignored(e.Key())) {
+			*out = append(*out, prefix+e.Key())
+		}
+	}
+}
+
 // Touch returns mine with its field timestamps (Policy.TimestampField) set to now for every path mine changed
-// from base, for the FieldTimestamps strategy and LWW rules. Call it on the copy about to be written.
+// from base (leaf paths, following sub-documents), for the FieldTimestamps strategy and LWW rules. The stamps
+// nest as the document does: an edit of address.city is stamped {"address": {"city": now}}, which is also how
+// a versioned update of the stamps stores it. Call it on the copy about to be written.
 func Touch(base, mine bson.Raw, p *Policy, now time.Time) (bson.Raw, error) {
 	tf := p.timestampField()
-	stamps, _ := mine.Lookup(tf).DocumentOK()
-	var d bson.D
-	if stamps != nil {
-		if err := bson.Unmarshal(stamps, &d); err != nil {
+	var stamps bson.D
+	if raw, ok := mine.Lookup(tf).DocumentOK(); ok {
+		if err := bson.Unmarshal(raw, &stamps); err != nil {
 			return nil, err
 		}
 	}
-	for _, c := range Detect(base, mine, base, p) {
-		if !c.MineChanged {
-			continue
-		}
-		set := false
-		for i := range d {
-			if d[i].Key == c.Path {
-				d[i].Value, set = bson.NewDateTimeFromTime(now), true
-			}
-		}
-		if !set {
-			d = append(d, bson.E{Key: c.Path, Value: bson.NewDateTimeFromTime(now)})
-		}
+	var paths []string
+	changedLeaves(base, mine, "", p, &paths)
+	at := bson.NewDateTimeFromTime(now)
+	for _, path := range paths {
+		stamps = setPath(stamps, strings.Split(path, "."), at)
 	}
 	var out bson.D
 	if err := bson.Unmarshal(mine, &out); err != nil {
@@ -185,11 +204,31 @@ func Touch(base, mine bson.Raw, p *Policy, now time.Time) (bson.Raw, error) {
 	found := false
 	for i := range out {
 		if out[i].Key == tf {
-			out[i].Value, found = d, true
+			out[i].Value, found = stamps, true
 		}
 	}
 	if !found {
-		out = append(out, bson.E{Key: tf, Value: d})
+		out = append(out, bson.E{Key: tf, Value: stamps})
 	}
 	return bson.Marshal(out)
+}
+
+// setPath sets the nested path segs of d to v, replacing whatever lies on the way.
+func setPath(d bson.D, segs []string, v any) bson.D {
+	for i := range d {
+		if d[i].Key != segs[0] {
+			continue
+		}
+		if len(segs) == 1 {
+			d[i].Value = v
+			return d
+		}
+		sub, _ := d[i].Value.(bson.D)
+		d[i].Value = setPath(sub, segs[1:], v)
+		return d
+	}
+	if len(segs) == 1 {
+		return append(d, bson.E{Key: segs[0], Value: v})
+	}
+	return append(d, bson.E{Key: segs[0], Value: setPath(nil, segs[1:], v)})
 }

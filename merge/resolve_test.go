@@ -176,5 +176,13 @@ func TestTouch_FieldTimestamps(t *testing.T) {
 		if ts := got.Lookup("_modified", "title").Time(); !ts.Equal(t0.Add(1500 * time.Millisecond)) {
 			t.Fatalf("title stamp %v", ts)
 		}
+		// Stamps are per leaf path: the color, not all of meta.
+		stamps := got.Lookup("_modified").Document()
+		if ts, ok := stamps.Lookup("meta", "color").DateTimeOK(); !ok || ts != t0.Add(1500*time.Millisecond).UnixMilli() {
+			t.Fatalf("stamps %v", stamps)
+		}
+		if _, err := stamps.LookupErr("meta", "size"); err == nil {
+			t.Fatalf("stamps %v", stamps)
+		}
 	})
 }
