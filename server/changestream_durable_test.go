@@ -346,3 +346,47 @@ func TestChangeStream_UpdateDescriptionArrays(t *testing.T) {
 		t.Fatalf("disambiguatedPaths %v, want p.1 as [p, 1]", ud.Lookup("disambiguatedPaths"))
 	}
 }
+
+// A getMore on a change stream waits up to its maxTimeMS (the driver's maxAwaitTimeMS) for an event, returns an
+// empty batch when none came, and returns as soon as one does.
+func TestChangeStream_MaxAwaitTime(t *testing.T) {
+	e := newCoreEnv(t)
+	c := e.client(t)
+	ctx := context.Background()
+	coll := c.Database("cs").Collection("await")
+	var opened bson.Raw
+	agg := bson.D{{Key: "aggregate", Value: "await"}, {Key: "pipeline", Value: bson.A{bson.D{{Key: "$changeStream", Value: bson.D{}}}}}, {Key: "cursor", Value: bson.D{}}}
+	if err := c.Database("cs").RunCommand(ctx, agg).Decode(&opened); err != nil {
+		t.Fatal(err)
+	}
+	id := opened.Lookup("cursor", "id").Int64()
+	start := time.Now()
+	var more bson.Raw
+	getMore := bson.D{{Key: "getMore", Value: id}, {Key: "collection", Value: "await"}, {Key: "maxTimeMS", Value: 300}}
+	if err := c.Database("cs").RunCommand(ctx, getMore).Decode(&more); err != nil {
+		t.Fatal(err)
+	}
+	if waited := time.Since(start); waited < 250*time.Millisecond {
+		t.Fatalf("the getMore returned after %v, before its maxTimeMS of 300 ms", waited)
+	}
+	if n, _ := more.Lookup("cursor", "nextBatch").Array().Values(); len(n) != 0 || more.Lookup("cursor", "id").Int64() != id {
+		t.Fatalf("getMore on an idle collection: %v, want an empty batch and the cursor kept", more)
+	}
+
+	long, err := coll.Watch(ctx, mongo.Pipeline{}, options.ChangeStream().SetMaxAwaitTime(4*time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer long.Close(ctx)
+	go func() {
+		time.Sleep(100 * time.Millisecond)
+		_, _ = coll.InsertOne(context.Background(), bson.D{{Key: "_id", Value: 1}})
+	}()
+	start = time.Now()
+	if ev := nextEvent(t, long); opType(ev) != "insert" {
+		t.Fatalf("event %v", ev)
+	}
+	if waited := time.Since(start); waited > 3500*time.Millisecond {
+		t.Fatalf("the event came after %v: the getMore waited out its maxAwaitTimeMS instead of returning it", waited)
+	}
+}
