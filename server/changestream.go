@@ -382,15 +382,15 @@ func (c *changeCursor) event(ctx context.Context, ch frontend.Change) (bson.Raw,
 	case frontend.ChangeDropDatabase:
 		return bson.Marshal(append(d, bson.E{Key: "ns", Value: bson.D{{Key: "db", Value: ch.NS.DB}}}))
 	case frontend.ChangeDrop:
-		return bson.Marshal(append(d, bson.E{Key: "ns", Value: nsDoc}))
+		return bson.Marshal(c.withUUID(append(d, bson.E{Key: "ns", Value: nsDoc}), ch))
 	case frontend.ChangeRename:
 		d = append(d, bson.E{Key: "ns", Value: nsDoc}, bson.E{Key: "to", Value: bson.D{{Key: "db", Value: ch.To.DB}, {Key: "coll", Value: ch.To.Coll}}})
 		if c.expanded {
 			d = append(d, bson.E{Key: "operationDescription", Value: ch.Desc})
 		}
-		return bson.Marshal(d)
+		return bson.Marshal(c.withUUID(d, ch))
 	default:
-		return bson.Marshal(append(d, bson.E{Key: "ns", Value: nsDoc}, bson.E{Key: "operationDescription", Value: ch.Desc}))
+		return bson.Marshal(c.withUUID(append(d, bson.E{Key: "ns", Value: nsDoc}, bson.E{Key: "operationDescription", Value: ch.Desc}), ch))
 	}
 	key := bson.D{{Key: "_id", Value: ch.ID}}
 	op := operationType(ch)
@@ -410,6 +410,7 @@ func (c *changeCursor) event(ctx context.Context, ch frontend.Change) (bson.Raw,
 		d = append(d, bson.E{Key: "ns", Value: nsDoc}, bson.E{Key: "documentKey", Value: key},
 			bson.E{Key: "updateDescription", Value: updateDescription(ch.Before, ch.After, c.expanded)})
 	}
+	d = c.withUUID(d, ch)
 	if op != "insert" && c.beforeChange != "off" {
 		if ch.Images && ch.Before != nil {
 			d = append(d, bson.E{Key: "fullDocumentBeforeChange", Value: ch.Before})
@@ -420,6 +421,14 @@ func (c *changeCursor) event(ctx context.Context, ch frontend.Change) (bson.Raw,
 		}
 	}
 	return bson.Marshal(d)
+}
+
+// withUUID appends the event's collectionUUID, shown with showExpandedEvents as mongod does.
+func (c *changeCursor) withUUID(d bson.D, ch frontend.Change) bson.D {
+	if !c.expanded || ch.UUID == ([16]byte{}) {
+		return d
+	}
+	return append(d, bson.E{Key: "collectionUUID", Value: bson.Binary{Subtype: bson.TypeBinaryUUID, Data: ch.UUID[:]}})
 }
 
 // eventString renders a partly built event for an error message.
@@ -590,20 +599,28 @@ func (df *differ) values(path []pathPart, ov, v bson.RawValue) {
 		oldVals, _ := ov.Array().Values()
 		newVals, _ := v.Array().Values()
 		n := min(len(oldVals), len(newVals))
+		changed := 0
 		for i := 0; i < n; i++ {
 			if oldVals[i].Type != newVals[i].Type || !bytesEqual(oldVals[i].Value, newVals[i].Value) {
-				// A changed element: the array is updated whole, as an operator that rewrote it reports it.
-				df.updated = append(df.updated, bson.E{Key: df.name(path), Value: v})
-				return
+				changed++
 			}
 		}
-		if len(newVals) < len(oldVals) {
+		switch {
+		case changed > 0 && len(oldVals) != len(newVals):
+			// Elements changed and the length too ($pull, a rewrite): the array is updated whole.
+			df.updated = append(df.updated, bson.E{Key: df.name(path), Value: v})
+		case changed > 0:
+			// Elements changed in place ($set of a.1, a positional update): each is described under its index.
+			for i := 0; i < n; i++ {
+				df.values(append(path[:len(path):len(path)], pathPart{index: i, isIdx: true}), oldVals[i], newVals[i])
+			}
+		case len(newVals) < len(oldVals):
 			df.truncated = append(df.truncated, bson.D{{Key: "field", Value: df.name(path)}, {Key: "newSize", Value: int32(len(newVals))}})
-			return
-		}
-		for i := n; i < len(newVals); i++ {
-			p := append(path[:len(path):len(path)], pathPart{index: i, isIdx: true})
-			df.updated = append(df.updated, bson.E{Key: df.name(p), Value: newVals[i]})
+		default:
+			for i := n; i < len(newVals); i++ {
+				p := append(path[:len(path):len(path)], pathPart{index: i, isIdx: true})
+				df.updated = append(df.updated, bson.E{Key: df.name(p), Value: newVals[i]})
+			}
 		}
 	case ov.Type != v.Type || !bytesEqual(ov.Value, v.Value):
 		df.updated = append(df.updated, bson.E{Key: df.name(path), Value: v})

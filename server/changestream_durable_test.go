@@ -236,6 +236,11 @@ func TestRenameCollection_Errors(t *testing.T) {
 	wantServerCode(t, run(c.Database("rn"), bson.D{{Key: "renameCollection", Value: "rn.a"}, {Key: "to", Value: "rn.c"}}), 13)
 	wantServerCode(t, run(admin, bson.D{{Key: "renameCollection", Value: "rn.nope"}, {Key: "to", Value: "rn.c"}}), 26)
 	wantServerCode(t, run(admin, bson.D{{Key: "renameCollection", Value: "rn.a"}, {Key: "to", Value: "rn.b"}}), 48)
+	cs, err := c.Database("rn").Watch(ctx, mongo.Pipeline{}, options.ChangeStream().SetShowExpandedEvents(true))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cs.Close(ctx)
 	if err := run(admin, bson.D{{Key: "renameCollection", Value: "rn.a"}, {Key: "to", Value: "rn.b"}, {Key: "dropTarget", Value: true}}); err != nil {
 		t.Fatal(err)
 	}
@@ -247,6 +252,20 @@ func TestRenameCollection_Errors(t *testing.T) {
 	if len(names) != 1 || names[0] != "b" {
 		t.Fatalf("collections %v, want [b]", names)
 	}
+	// One event, as in mongod's oplog: the rename, naming the target it dropped by its UUID.
+	ev := nextEvent(t, cs)
+	if opType(ev) != "rename" || ev.Lookup("operationDescription", "dropTarget").Type != bson.TypeBinary ||
+		ev.Lookup("collectionUUID").Type != bson.TypeBinary {
+		t.Fatalf("event %v, want a rename with dropTarget and collectionUUID", ev)
+	}
+	// collMod with nothing to change is still a modify event.
+	if err := run(c.Database("rn"), bson.D{{Key: "collMod", Value: "b"}}); err != nil {
+		t.Fatal(err)
+	}
+	if ev := nextEvent(t, cs); opType(ev) != "modify" {
+		t.Fatalf("event %v, want modify", ev)
+	}
+	wantServerCode(t, run(c.Database("rn"), bson.D{{Key: "collMod", Value: "nope"}}), 26)
 }
 
 func TestChangeStream_PreAndPostImages(t *testing.T) {

@@ -91,14 +91,15 @@ func handleCollMod(ctx context.Context, s *Server, req *Request) (bson.D, error)
 			return nil, codes.New(codes.InvalidOptions, "collMod option '%s' is not supported", opt)
 		}
 	}
-	if !a.has("changeStreamPreAndPostImages") {
-		return bson.D{}, nil
+	var images *bool
+	if a.has("changeStreamPreAndPostImages") {
+		on, err := imagesOption(a)
+		if err != nil {
+			return nil, err
+		}
+		images = &on
 	}
-	on, err := imagesOption(a)
-	if err != nil {
-		return nil, err
-	}
-	if err := frontend.SetChangeStreamImages(ctx, s.DB, req.DB, collName, on); err != nil {
+	if err := frontend.CollMod(ctx, s.DB, req.DB, collName, images); err != nil {
 		return nil, commandError(err)
 	}
 	return bson.D{}, nil

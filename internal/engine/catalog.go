@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"sort"
 	"strings"
@@ -42,6 +43,17 @@ type collection struct {
 	// images is changeStreamPreAndPostImages: change streams get the documents' versions before and after
 	// every write.
 	images bool
+	// uuid is the collection's UUID (mongod's collectionUUID), kept by a rename.
+	uuid [16]byte
+}
+
+// newUUID returns a random (version 4) UUID.
+func newUUID() [16]byte {
+	var u [16]byte
+	_, _ = rand.Read(u[:])
+	u[6] = u[6]&0x0f | 0x40
+	u[8] = u[8]&0x3f | 0x80
+	return u
 }
 
 // catalogRecord is the persisted form of a collection.
@@ -52,6 +64,7 @@ type catalogRecord struct {
 	NextIndexID int64         `bson:"nextIndexID"`
 	Indexes     []indexRecord `bson:"indexes"`
 	Images      bool          `bson:"changeStreamPreAndPostImages,omitempty"`
+	UUID        []byte        `bson:"uuid,omitempty"`
 }
 
 // indexRecord is the persisted form of an index definition.
@@ -64,7 +77,7 @@ type indexRecord struct {
 
 // record returns the persisted form of c.
 func (c *collection) record() catalogRecord {
-	r := catalogRecord{DB: c.ns.DB, Coll: c.ns.Coll, ID: int64(c.id), NextIndexID: int64(c.nextIndexID), Indexes: []indexRecord{}, Images: c.images}
+	r := catalogRecord{DB: c.ns.DB, Coll: c.ns.Coll, ID: int64(c.id), NextIndexID: int64(c.nextIndexID), Indexes: []indexRecord{}, Images: c.images, UUID: c.uuid[:]}
 	for _, ix := range c.indexes {
 		r.Indexes = append(r.Indexes, indexRecord{Name: ix.name, Key: ix.key, Unique: ix.unique, ID: int64(ix.id)})
 	}
@@ -91,6 +104,9 @@ func (e *Engine) loadCatalog() error {
 			return codes.New(codes.InternalError, "corrupt catalog record: %v", err)
 		}
 		c := &collection{ns: Namespace{r.DB, r.Coll}, id: uint32(r.ID), nextIndexID: uint32(r.NextIndexID), images: r.Images}
+		if copy(c.uuid[:], r.UUID) != len(c.uuid) {
+			c.uuid = newUUID() // a collection created before collections had one
+		}
 		for _, ir := range r.Indexes {
 			ix, err := newIndex(ir.Name, ir.Key, ir.Unique, uint32(ir.ID))
 			if err != nil {
@@ -145,7 +161,7 @@ func (e *Engine) collOrCreateLocked(ns Namespace) (c *collection, created bool, 
 	if err := validateNamespace(ns); err != nil {
 		return nil, false, err
 	}
-	c = &collection{ns: ns, id: e.nextCollID, nextIndexID: 1}
+	c = &collection{ns: ns, id: e.nextCollID, nextIndexID: 1, uuid: newUUID()}
 	if err := e.installCollection(ns, c, nil, nil); err != nil {
 		return nil, false, err
 	}
@@ -322,7 +338,7 @@ func (e *Engine) CreateCollection(ctx context.Context, t *Txn, ns Namespace) err
 		if e.lookupColl(ns) != nil {
 			return codes.New(codes.NamespaceExists, "Collection %s already exists.", ns.String())
 		}
-		c := &collection{ns: ns, id: e.nextCollID, nextIndexID: 1}
+		c := &collection{ns: ns, id: e.nextCollID, nextIndexID: 1, uuid: newUUID()}
 		if err := e.installCollection(ns, c, nil, nil); err != nil {
 			return err
 		}

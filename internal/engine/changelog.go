@@ -21,7 +21,7 @@ import (
 //
 // An entry's value is fixed header then length-prefixed fields:
 //
-//	ts(8) wall-ns(8) kind(1) flags(1) | db coll toDB toColl id before after desc
+//	ts(8) wall-ns(8) kind(1) flags(1) | db coll toDB toColl id before after desc uuid
 //
 // each field a uvarint length then its bytes (id: type byte then value; an absent document has length 0). ts
 // and wall are written under commitMu, when they are known, into the encoded bytes.
@@ -56,7 +56,7 @@ func historyLost() error {
 
 // encodeChange encodes c, with room for its timestamp and wall time (stamp).
 func encodeChange(c *Change) []byte {
-	n := 18 + len(c.NS.DB) + len(c.NS.Coll) + len(c.To.DB) + len(c.To.Coll) + len(c.ID.Value) + len(c.Before) + len(c.After) + len(c.Desc) + 8*5
+	n := 18 + len(c.NS.DB) + len(c.NS.Coll) + len(c.To.DB) + len(c.To.Coll) + len(c.ID.Value) + len(c.Before) + len(c.After) + len(c.Desc) + 16 + 8*5
 	b := make([]byte, 18, n)
 	b[16] = byte(c.Kind)
 	if c.Replaced {
@@ -83,6 +83,11 @@ func encodeChange(c *Change) []byte {
 	field(c.Before)
 	field(c.After)
 	field(c.Desc)
+	if c.UUID != ([16]byte{}) {
+		field(c.UUID[:])
+	} else {
+		field(nil)
+	}
 	return b
 }
 
@@ -129,6 +134,7 @@ func decodeChange(seq uint64, enc []byte) (Change, error) {
 		c.ID = bson.RawValue{Type: bson.Type(id[0]), Value: id[1:]}
 	}
 	c.Before, c.After, c.Desc = field(), field(), field()
+	copy(c.UUID[:], field())
 	if bad {
 		return Change{}, errBadChange
 	}

@@ -85,6 +85,8 @@ type Change struct {
 	To Namespace
 	// Desc is a DDL change's description (mongod's operationDescription), a BSON document.
 	Desc bson.Raw
+	// UUID is the collection's UUID (zero for a database drop).
+	UUID [16]byte
 }
 
 // changeFeed holds the recent changes in memory and the change log's bounds. Seqs are assigned under the
@@ -297,7 +299,7 @@ func (f *changeFeed) prepare(t *Txn) [][]byte {
 		if w.doc == nil && w.base == nil {
 			continue // inserted and deleted again within the transaction
 		}
-		c := Change{Kind: ChangeWrite, NS: w.coll.ns, ID: w.id, After: w.doc, Replaced: w.replaced, Images: w.coll.images}
+		c := Change{Kind: ChangeWrite, NS: w.coll.ns, ID: w.id, After: w.doc, Replaced: w.replaced, Images: w.coll.images, UUID: w.coll.uuid}
 		if w.coll.images || (w.doc != nil && !w.replaced) {
 			c.Before = w.base
 		}
@@ -378,20 +380,23 @@ func cloneValue(v bson.RawValue) bson.RawValue {
 // create, a drop, the indexes created or dropped, an options change.
 func ddlChanges(ns Namespace, old, c *collection) [][]byte {
 	var out [][]byte
+	var uuid [16]byte
 	add := func(kind ChangeKind, desc bson.D) {
-		ch := Change{Kind: kind, NS: ns}
+		ch := Change{Kind: kind, NS: ns, UUID: uuid}
 		if desc != nil {
 			ch.Desc, _ = bson.Marshal(desc)
 		}
 		out = append(out, encodeChange(&ch))
 	}
 	if old != nil && (c == nil || c.id != old.id) {
+		uuid = old.uuid
 		add(ChangeDrop, nil)
 		old = nil
 	}
 	if c == nil {
 		return out
 	}
+	uuid = c.uuid
 	if old == nil {
 		add(ChangeCreate, bson.D{{Key: "idIndex", Value: bson.D{{Key: "v", Value: int32(2)}, {Key: "key", Value: bson.D{{Key: "_id", Value: int32(1)}}}, {Key: "name", Value: idIndexName}}}})
 		old = &collection{}

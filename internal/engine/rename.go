@@ -30,13 +30,21 @@ func (e *Engine) RenameCollection(ctx context.Context, from, to Namespace, dropT
 		return codes.New(codes.IllegalOperation, "Can't rename a collection to itself")
 	}
 	desc := bson.D{{Key: "to", Value: bson.D{{Key: "db", Value: to.DB}, {Key: "coll", Value: to.Coll}}}}
-	if e.lookupColl(to) != nil {
+	b := e.db.NewBatch()
+	defer b.Close()
+	target := e.lookupColl(to)
+	if target != nil {
 		if !dropTarget {
 			return codes.New(codes.NamespaceExists, "target namespace exists")
 		}
-		if err := e.dropLocked(to); err != nil {
-			return err
+		// The target goes in the rename's own batch: one change, a rename naming the target it dropped, as
+		// in mongod's oplog.
+		for _, p := range [][]byte{docPrefix(target.id), collIndexPrefix(target.id)} {
+			if err := b.DeleteRange(p, prefixSuccessor(p), nil); err != nil {
+				return storageError(err)
+			}
 		}
+		desc = append(desc, bson.E{Key: "dropTarget", Value: bson.Binary{Subtype: bson.TypeBinaryUUID, Data: target.uuid[:]}})
 	}
 	nc := c.clone()
 	nc.ns = to
@@ -44,15 +52,13 @@ func (e *Engine) RenameCollection(ctx context.Context, from, to Namespace, dropT
 	if err != nil {
 		return codes.New(codes.InternalError, "catalog encode: %v", err)
 	}
-	b := e.db.NewBatch()
-	defer b.Close()
 	if err := b.Delete(catalogKey(from), nil); err != nil {
 		return storageError(err)
 	}
 	if err := b.Set(catalogKey(to), data, nil); err != nil {
 		return storageError(err)
 	}
-	ch := Change{Kind: ChangeRename, NS: from, To: to}
+	ch := Change{Kind: ChangeRename, NS: from, To: to, UUID: c.uuid}
 	ch.Desc, _ = bson.Marshal(desc)
 	encs := [][]byte{encodeChange(&ch)}
 	e.commitMu.Lock()
@@ -66,6 +72,9 @@ func (e *Engine) RenameCollection(ctx context.Context, from, to Namespace, dropT
 		delete(e.colls, from)
 		e.colls[to] = nc
 		e.catMu.Unlock()
+		if target != nil {
+			e.docs.purge(docPrefix(target.id))
+		}
 	}
 	e.commitMu.Unlock()
 	if err != nil {
@@ -74,8 +83,32 @@ func (e *Engine) RenameCollection(ctx context.Context, from, to Namespace, dropT
 	return e.syncBatch(b)
 }
 
-// SetChangeStreamImages turns changeStreamPreAndPostImages on or off for ns (collMod, or create with the
-// option). A missing collection is NamespaceNotFound (26).
+// CollMod changes ns's options: images, when non-nil, turns changeStreamPreAndPostImages on or off. Like
+// mongod's collMod it records a modify change even when nothing changes. A missing collection is
+// NamespaceNotFound (26).
+func (e *Engine) CollMod(ctx context.Context, ns Namespace, images *bool) error {
+	if err := e.enter(); err != nil {
+		return err
+	}
+	defer e.exit()
+	e.ddlMu.Lock()
+	defer e.ddlMu.Unlock()
+	c := e.lookupColl(ns)
+	if c == nil {
+		return codes.New(codes.NamespaceNotFound, "ns does not exist: %s", ns.String())
+	}
+	if images != nil && c.images != *images {
+		nc := c.clone()
+		nc.images = *images
+		return e.installCollection(ns, nc, nil, nil) // records the modify change
+	}
+	ch := Change{Kind: ChangeModify, NS: ns, UUID: c.uuid}
+	ch.Desc, _ = bson.Marshal(bson.D{})
+	return e.logDDL(ch)
+}
+
+// SetChangeStreamImages turns changeStreamPreAndPostImages on or off for ns, recording a modify change when
+// that changes it. A missing collection is NamespaceNotFound (26).
 func (e *Engine) SetChangeStreamImages(ctx context.Context, ns Namespace, on bool) error {
 	if err := e.enter(); err != nil {
 		return err

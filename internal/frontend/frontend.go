@@ -124,6 +124,17 @@ func SetChangeStreamImages(ctx context.Context, db *concord.DB, dbName, coll str
 	return eng.SetChangeStreamImages(ctx, engine.Namespace{DB: dbName, Coll: coll}, on)
 }
 
+// CollMod runs collMod on the collection: images, when non-nil, turns changeStreamPreAndPostImages on or off.
+// Change streams see a modify event even when nothing changed, as with mongod. A missing collection is
+// NamespaceNotFound (26).
+func CollMod(ctx context.Context, db *concord.DB, dbName, coll string, images *bool) error {
+	eng, err := engineref.Of(db)
+	if err != nil {
+		return err
+	}
+	return eng.CollMod(ctx, engine.Namespace{DB: dbName, Coll: coll}, images)
+}
+
 // ChangeStreamImages reports whether the collection has changeStreamPreAndPostImages on.
 func ChangeStreamImages(db *concord.DB, dbName, coll string) bool {
 	eng, err := engineref.Of(db)
