@@ -3,6 +3,7 @@ package engine_test
 import (
 	"context"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -146,4 +147,76 @@ func TestChangeFeed_RetentionBySize(t *testing.T) {
 	if err != nil || len(got) != 5 {
 		t.Fatalf("Changes(last-5) = %d changes, %v", len(got), err)
 	}
+}
+
+// Concurrent writers, a reader following the feed and the pruner running all the time: the reader sees every
+// write exactly once, in Seq order, and a transaction's writes consecutively with one timestamp.
+func TestChangeFeed_ConcurrentWritersReaderAndPruner(t *testing.T) {
+	e := openMem(t, engine.Options{ChangeLogBytes: 64 << 20})
+	s, err := e.Watch()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	const writers, each = 4, 50
+	var wg sync.WaitGroup
+	for w := 0; w < writers; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			for i := 0; i < each; i++ {
+				// Two documents in one insert: one commit.
+				mustInsert(t, e, bson.D{{Key: "_id", Value: w*1000 + 2*i}}, bson.D{{Key: "_id", Value: w*1000 + 2*i + 1}})
+			}
+		}(w)
+	}
+	stop := make(chan struct{})
+	pruned := make(chan struct{})
+	go func() {
+		defer close(pruned)
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+				_ = e.PruneChangeLog(time.Now())
+			}
+		}
+	}()
+	seen := map[int32]bool{}
+	after := s.Start
+	var last engine.Change
+	for len(seen) < writers*each*2 {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		err := s.Wait(ctx, after)
+		cancel()
+		if err != nil {
+			t.Fatalf("after %d writes: %v", len(seen), err)
+		}
+		got, err := s.Changes(after, 7)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range got {
+			if c.Seq <= after {
+				t.Fatalf("Seq %d after %d", c.Seq, after)
+			}
+			after = c.Seq
+			if c.Kind != engine.ChangeWrite {
+				continue
+			}
+			id := c.ID.Int32()
+			if seen[id] {
+				t.Fatalf("document %d seen twice", id)
+			}
+			seen[id] = true
+			if id%2 == 1 && (last.ID.Int32() != id-1 || last.Ts != c.Ts || last.Seq != c.Seq-1) {
+				t.Fatalf("document %d (Seq %d, Ts %d) not right after %d (Seq %d, Ts %d) of its commit", id, c.Seq, c.Ts, last.ID.Int32(), last.Seq, last.Ts)
+			}
+			last = c
+		}
+	}
+	wg.Wait()
+	close(stop)
+	<-pruned
 }
