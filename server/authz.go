@@ -29,6 +29,7 @@ type needsFunc func(dst []need, req *Request) []need
 // command table is in exactly one of the three.
 var commandPrivileges = map[string]needsFunc{
 	"aggregate":                aggregateNeeds,
+	"collMod":                  onCollection(auth.ActionCollMod),
 	"collStats":                onCollection(auth.ActionCollStats),
 	"count":                    onCollection(auth.ActionFind),
 	"create":                   onCollection(auth.ActionCreateCollection),
@@ -60,6 +61,7 @@ var commandPrivileges = map[string]needsFunc{
 	"listDatabases":            onCluster(auth.ActionListDatabases),
 	"listIndexes":              onCollection(auth.ActionListIndexes),
 	"profile":                  onDatabase(auth.ActionEnableProfiler),
+	"renameCollection":         renameNeeds,
 	"replSetGetStatus":         onCluster(auth.ActionReplSetGetStatus),
 	"revokeRolesFromUser":      rolesNeeds(auth.ActionRevokeRole),
 	"serverStatus":             onCluster(auth.ActionServerStatus),
