@@ -93,8 +93,14 @@ type Server struct {
 
 	nextConnID   atomic.Int64
 	connsCreated atomic.Int64
-	bytesIn      atomic.Int64
-	bytesOut     atomic.Int64
+	// bytesIn and bytesOut count messages as the commands see them, physicalIn and physicalOut as sent on the
+	// network, compressed or not (serverStatus network).
+	bytesIn     atomic.Int64
+	bytesOut    atomic.Int64
+	physicalIn  atomic.Int64
+	physicalOut atomic.Int64
+	// compression counts each compressor's work, indexed by its id (serverStatus network.compression).
+	compression [4]compressionStats
 	numRequests  atomic.Int64
 	// killedMaxTime and killedDisconnect count commands ended by their maxTimeMS and by their client going
 	// away (serverStatus metrics.operation.killedDueTo...).

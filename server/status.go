@@ -80,9 +80,10 @@ func handleServerStatus(_ context.Context, s *Server, _ *Request) (bson.D, error
 		{Key: "network", Value: bson.D{
 			{Key: "bytesIn", Value: s.bytesIn.Load()},
 			{Key: "bytesOut", Value: s.bytesOut.Load()},
-			{Key: "physicalBytesIn", Value: s.bytesIn.Load()},
-			{Key: "physicalBytesOut", Value: s.bytesOut.Load()},
+			{Key: "physicalBytesIn", Value: s.physicalIn.Load()},
+			{Key: "physicalBytesOut", Value: s.physicalOut.Load()},
 			{Key: "numRequests", Value: s.numRequests.Load()},
+			{Key: "compression", Value: s.compressionStatus()},
 		}},
 		{Key: "opcounters", Value: bson.D{
 			{Key: "insert", Value: m.Opcounters.Insert},
