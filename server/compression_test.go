@@ -163,7 +163,11 @@ func TestCompression_BadFrames(t *testing.T) {
 		name string
 		msg  func() []byte
 	}{
-		{"unknown compressor id", func() []byte { b := compressedMsg(t, 1, ping, wire.CompressorSnappy); b[wire.HeaderLen+8] = 9; return b }},
+		{"unknown compressor id", func() []byte {
+			b := compressedMsg(t, 1, ping, wire.CompressorSnappy)
+			b[wire.HeaderLen+8] = 9
+			return b
+		}},
 		{"declared size above the maximum message size", func() []byte {
 			return setSize(compressedMsg(t, 1, ping, wire.CompressorZlib), wire.MaxMessageSize)
 		}},

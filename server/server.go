@@ -101,7 +101,7 @@ type Server struct {
 	physicalOut atomic.Int64
 	// compression counts each compressor's work, indexed by its id (serverStatus network.compression).
 	compression [4]compressionStats
-	numRequests  atomic.Int64
+	numRequests atomic.Int64
 	// killedMaxTime and killedDisconnect count commands ended by their maxTimeMS and by their client going
 	// away (serverStatus metrics.operation.killedDueTo...).
 	killedMaxTime, killedDisconnect atomic.Int64
