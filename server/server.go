@@ -116,6 +116,8 @@ type Server struct {
 	failCommand        failPoint[failCommandSpec]
 	failGetMore        failPoint[failCommandSpec]
 	transactionalWrite failPoint[transactionalWriteSpec]
+	// lastCommitted is the last transaction commit that wrote anything (transactions.lastCommittedTransaction).
+	lastCommitted atomic.Pointer[lastCommitted]
 	// retriedCommands counts retryable writes answered from the stored reply (transactions.retriedCommandsCount).
 	retriedCommands atomic.Int64
 	// retriedStatements counts the statements of those writes (transactions.retriedStatementsCount).

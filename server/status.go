@@ -110,7 +110,7 @@ func handleServerStatus(_ context.Context, s *Server, _ *Request) (bson.D, error
 			{Key: "primary", Value: s.advertisedAddr()},
 			{Key: "me", Value: s.advertisedAddr()},
 		}},
-		{Key: "transactions", Value: bson.D{
+		{Key: "transactions", Value: s.withLastCommitted(bson.D{
 			{Key: "retriedCommandsCount", Value: s.retriedCommands.Load()},
 			{Key: "retriedStatementsCount", Value: s.retriedStatements.Load()},
 			{Key: "transactionsCollectionWriteCount", Value: int64(0)},
@@ -124,7 +124,7 @@ func handleServerStatus(_ context.Context, s *Server, _ *Request) (bson.D, error
 			{Key: "totalPreparedThenCommitted", Value: int64(0)},
 			{Key: "totalPreparedThenAborted", Value: int64(0)},
 			{Key: "currentPrepared", Value: int64(0)},
-		}},
+		})},
 		{Key: "concord", Value: concordStatus(s.DB)},
 	}, nil
 }

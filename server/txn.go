@@ -93,9 +93,13 @@ func (s *Server) runTransactionStatement(ctx context.Context, inv *invocation) (
 
 	switch name {
 	case "commitTransaction":
-		if err := ss.cs.CommitTransaction(frontend.WithSessionRecord(ctx, ss.id, committedRecord(n))); err != nil {
+		var stats frontend.CommitStats
+		if err := ss.cs.CommitTransaction(frontend.WithCommitStats(frontend.WithSessionRecord(ctx, ss.id, committedRecord(n)), &stats)); err != nil {
 			ss.abortTxn()
 			return nil, rewriteNoSuchTransaction(err, n)
+		}
+		if stats.Operations > 0 {
+			s.lastCommitted.Store(&lastCommitted{stats: stats, writeConcern: commitWriteConcern(a)})
 		}
 		ss.state = txnCommitted
 		ss.closeTxnCursors()
@@ -117,6 +121,47 @@ func (s *Server) runTransactionStatement(ctx context.Context, inv *invocation) (
 		ss.abortTxn()
 	}
 	return fields, nil
+}
+
+// lastCommitted is serverStatus transactions.lastCommittedTransaction: the last commit that wrote anything.
+type lastCommitted struct {
+	stats        frontend.CommitStats
+	writeConcern bson.D
+}
+
+// commitWriteConcern is the write concern a commitTransaction ran with, as mongod reports it: the command's,
+// with wtimeout filled in, or the implicit default {w: "majority", wtimeout: 0}.
+func commitWriteConcern(a *genericArgs) bson.D {
+	wc := bson.D{{Key: "w", Value: "majority"}}
+	if a.hasWriteConcern {
+		if w, err := a.writeConcern.LookupErr("w"); err == nil {
+			wc[0].Value = w
+		}
+		if j, err := a.writeConcern.LookupErr("j"); err == nil {
+			wc = append(wc, bson.E{Key: "j", Value: j})
+		}
+	}
+	wt := bson.RawValue{Type: bson.TypeInt32, Value: bsoncore.AppendInt32(nil, 0)}
+	if a.hasWriteConcern {
+		if v, err := a.writeConcern.LookupErr("wtimeout"); err == nil {
+			wt = v
+		}
+	}
+	return append(wc, bson.E{Key: "wtimeout", Value: wt})
+}
+
+// withLastCommitted appends lastCommittedTransaction to serverStatus's transactions section d, unless no
+// commit has written anything yet: mongod omits the field until then.
+func (s *Server) withLastCommitted(d bson.D) bson.D {
+	lc := s.lastCommitted.Load()
+	if lc == nil {
+		return d
+	}
+	return append(d, bson.E{Key: "lastCommittedTransaction", Value: bson.D{
+		{Key: "operationCount", Value: lc.stats.Operations},
+		{Key: "oplogOperationBytes", Value: lc.stats.Bytes},
+		{Key: "writeConcern", Value: lc.writeConcern},
+	}})
 }
 
 // committedRecord is the durable record of a session whose transaction n committed (WithSessionRecord), as

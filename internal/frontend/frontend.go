@@ -53,6 +53,16 @@ func WithSessionRecord(ctx context.Context, id [16]byte, value []byte) context.C
 	return engine.WithSessionRecord(ctx, id, value)
 }
 
+// CommitStats describes what a committed transaction wrote (WithCommitStats).
+type CommitStats = engine.CommitStats
+
+// WithCommitStats returns a context under which Session.CommitTransaction fills st with the number of
+// documents the transaction wrote and the bytes its commit logged, once it has committed; what mongod reports
+// as serverStatus transactions.lastCommittedTransaction.
+func WithCommitStats(ctx context.Context, st *CommitStats) context.Context {
+	return engine.WithCommitStats(ctx, st)
+}
+
 // SessionRecord returns the record last stored for the logical session id (WithSessionRecord), or nil when
 // there is none. The bytes belong to the caller. After Close it returns concord.ErrClosed.
 func SessionRecord(db *concord.DB, id [16]byte) ([]byte, error) {
