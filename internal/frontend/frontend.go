@@ -116,3 +116,16 @@ func Watch(db *concord.DB) (*ChangeStream, error) {
 	}
 	return eng.Watch()
 }
+
+// PlanDescription is the access path a query takes (DescribePlan).
+type PlanDescription = engine.PlanDescription
+
+// DescribePlan returns the access path a query with filter on db.coll would take now: the plan the engine
+// runs, for explain. A filter that does not compile returns its *concord.Error.
+func DescribePlan(db *concord.DB, dbName, coll string, filter []byte) (PlanDescription, error) {
+	eng, err := engineref.Of(db)
+	if err != nil {
+		return PlanDescription{}, err
+	}
+	return eng.DescribePlan(engine.Namespace{DB: dbName, Coll: coll}, filter)
+}
