@@ -111,6 +111,8 @@ type Server struct {
 	events ramLog
 	ops    opRegistry
 	clock  clusterClock
+	// snapshots keeps the points in time of snapshot reads outside transactions.
+	snapshots snapshotHistory
 	// failCommand, failGetMore and transactionalWrite are the fail points failCommand,
 	// failGetMoreAfterCursorCheckout and onPrimaryTransactionalWrite (failpoint.go).
 	failCommand        failPoint[failCommandSpec]
@@ -377,6 +379,7 @@ func (s *Server) finish() {
 		<-done
 	}
 	s.sessions.endAll(s)
+	s.snapshots.prune(time.Now(), true)
 }
 
 // closeListeners closes every listener.
@@ -428,6 +431,7 @@ func (s *Server) reap(stop <-chan struct{}, done chan<- struct{}) {
 		case now := <-t.C:
 			s.sessions.reap(s, now)
 			s.cursors.reapIdle(now)
+			s.snapshots.prune(now, false)
 			if now.Sub(pruned) >= recordPruneInterval {
 				pruned = now
 				if _, err := s.pruneRecords(now); err != nil {

@@ -129,3 +129,34 @@ func DescribePlan(db *concord.DB, dbName, coll string, filter []byte) (PlanDescr
 	}
 	return eng.DescribePlan(engine.Namespace{DB: dbName, Coll: coll}, filter)
 }
+
+// ReadSnapshot is a retained point in time of a DB (NewReadSnapshot).
+type ReadSnapshot = engine.ReadSnapshot
+
+// NewReadSnapshot takes a snapshot of db's latest committed state, for reads at a point in time outside a
+// transaction (readConcern "snapshot"). The caller must Close it; until then db keeps the versions it shows.
+func NewReadSnapshot(db *concord.DB) (*ReadSnapshot, error) {
+	eng, err := engineref.Of(db)
+	if err != nil {
+		return nil, err
+	}
+	return eng.NewReadSnapshot()
+}
+
+// WithReadSnapshot returns a context under which reads outside a transaction read s.
+func WithReadSnapshot(ctx context.Context, s *ReadSnapshot) context.Context {
+	return engine.WithReadSnapshot(ctx, s)
+}
+
+// CommitTs returns the timestamp of db's latest commit (0 for a nil db and after Close): a snapshot taken now
+// shows the commits up to it.
+func CommitTs(db *concord.DB) uint64 {
+	if db == nil {
+		return 0
+	}
+	eng, err := engineref.Of(db)
+	if err != nil {
+		return 0
+	}
+	return eng.CommitTs()
+}
