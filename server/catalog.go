@@ -10,6 +10,7 @@ import (
 
 	"github.com/concorddb/concord"
 	"github.com/concorddb/concord/internal/codes"
+	"github.com/concorddb/concord/internal/frontend"
 	"github.com/concorddb/concord/internal/query/filter"
 	"github.com/concorddb/concord/internal/query/value"
 )
@@ -325,6 +326,10 @@ func handleCreateIndexes(ctx context.Context, s *Server, req *Request) (bson.D, 
 	existed, err := collectionExists(ctx, s, req.DB, collName)
 	if err != nil {
 		return nil, err
+	}
+	if !existed && req.InTxn {
+		// A collection this transaction created earlier is listed to no one else until the commit.
+		existed = frontend.CreatedInOpenTxn(s.DB, req.DB, collName)
 	}
 	coll := s.DB.Database(req.DB).Collection(collName)
 	before := 1 // the _id index a new collection gets

@@ -654,3 +654,78 @@ func TestTxn_LastCommittedTransaction(t *testing.T) {
 	maj := bson.RawValue{Type: bson.TypeString, Value: bsoncore.AppendString(nil, "majority")}
 	check(1, 10, 100, maj)
 }
+
+// TestTxn_CreatedCollectionInvisibleUntilCommit checks through the driver that a collection a transaction
+// creates (by an insert, by create, and by createIndexes with its index) is listed to no other client until the
+// commit, and is gone after an abort.
+func TestTxn_CreatedCollectionInvisibleUntilCommit(t *testing.T) {
+	e := newCoreEnv(t)
+	c := e.client(t)
+	other := e.client(t)
+	ctx := context.Background()
+	db := c.Database("vis")
+	names := func() []string {
+		t.Helper()
+		n, err := other.Database("vis").ListCollectionNames(ctx, bson.D{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		slices.Sort(n)
+		return n
+	}
+	sess, err := c.StartSession()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sess.EndSession(ctx)
+	if err := sess.StartTransaction(); err != nil {
+		t.Fatal(err)
+	}
+	sctx := mongo.NewSessionContext(ctx, sess)
+	if _, err := db.Collection("byinsert").InsertOne(sctx, bson.D{{Key: "_id", Value: 1}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.CreateCollection(sctx, "bycreate"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Collection("byindex").Indexes().CreateOne(sctx, mongo.IndexModel{Keys: bson.D{{Key: "a", Value: 1}}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Collection("bycreate").Indexes().CreateOne(sctx, mongo.IndexModel{Keys: bson.D{{Key: "b", Value: 1}}}); err != nil {
+		t.Fatal(err)
+	}
+	if got := names(); len(got) != 0 {
+		t.Fatalf("another client lists %v before the commit", got)
+	}
+	err = other.Database("vis").RunCommand(ctx, bson.D{{Key: "listIndexes", Value: "byindex"}}).Err()
+	var ce mongo.CommandError
+	if !errors.As(err, &ce) || ce.Code != 26 {
+		t.Fatalf("listIndexes by another client before the commit: %v, want NamespaceNotFound", err)
+	}
+	if err := sess.CommitTransaction(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := names(); !slices.Equal(got, []string{"bycreate", "byindex", "byinsert"}) {
+		t.Fatalf("after the commit another client lists %v", got)
+	}
+	specs, err := other.Database("vis").Collection("bycreate").Indexes().ListSpecifications(ctx)
+	if err != nil || len(specs) != 2 {
+		t.Fatalf("indexes after the commit: %v %v", specs, err)
+	}
+	// An abort takes the collection away; it was never listed.
+	if err := sess.StartTransaction(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Collection("gone").InsertOne(mongo.NewSessionContext(ctx, sess), bson.D{{Key: "_id", Value: 1}}); err != nil {
+		t.Fatal(err)
+	}
+	if got := names(); slices.Contains(got, "gone") {
+		t.Fatalf("listed during the transaction: %v", got)
+	}
+	if err := sess.AbortTransaction(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := names(); slices.Contains(got, "gone") {
+		t.Fatalf("listed after the abort: %v", got)
+	}
+}

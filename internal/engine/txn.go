@@ -346,6 +346,7 @@ func (t *Txn) Abort() error {
 
 // dropCreated drops the collections the aborted t created (Engine.dropCreated).
 func (t *Txn) dropCreated() {
+	t.publishCreated()
 	created := t.created
 	t.created = nil
 	t.e.dropCreated(created)

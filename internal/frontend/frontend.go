@@ -160,3 +160,13 @@ func CommitTs(db *concord.DB) uint64 {
 	}
 	return eng.CommitTs()
 }
+
+// CreatedInOpenTxn reports whether db.coll was created by a transaction that has not committed yet, and is
+// therefore listed to no one (listCollections, listIndexes) until it commits.
+func CreatedInOpenTxn(db *concord.DB, dbName, coll string) bool {
+	eng, err := engineref.Of(db)
+	if err != nil {
+		return false
+	}
+	return eng.CreatedInOpenTxn(engine.Namespace{DB: dbName, Coll: coll})
+}
