@@ -108,6 +108,23 @@ func commandNamespace(req *Request) auth.Resource {
 	return auth.Database(req.DB)
 }
 
+// init registers explain, whose needs are those of the command it explains.
+func init() { commandPrivileges["explain"] = explainNeeds }
+
+// explainNeeds: what the explained command needs, as mongod checks (a write's explain needs the write's
+// privileges though it writes nothing). A malformed inner command needs find on the database.
+func explainNeeds(dst []need, req *Request) []need {
+	inner, ok := req.Body.Lookup("explain").DocumentOK()
+	if ok {
+		if f, err := inner.IndexErr(0); err == nil {
+			if needs, ok := commandPrivileges[f.Key()]; ok && explainable[f.Key()] {
+				return needs(dst, &Request{Name: f.Key(), DB: req.DB, Body: inner})
+			}
+		}
+	}
+	return append(dst, need{auth.Database(req.DB), auth.ActionFind})
+}
+
 // updateNeeds: update, and insert when a statement upserts.
 func updateNeeds(dst []need, req *Request) []need {
 	res := commandNamespace(req)

@@ -338,6 +338,10 @@ func handleCreateIndexes(ctx context.Context, s *Server, req *Request) (bson.D, 
 	if err != nil {
 		return nil, err
 	}
+	if !existed && req.InTxn {
+		// A collection this transaction created earlier is listed to no one else until the commit.
+		existed = frontend.CreatedInOpenTxn(s.DB, req.DB, collName)
+	}
 	coll := s.DB.Database(req.DB).Collection(collName)
 	before := 1 // the _id index a new collection gets
 	var current []concord.IndexSpecification

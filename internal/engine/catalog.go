@@ -184,7 +184,37 @@ type createdColl struct {
 func (t *Txn) noteCreated(c *collection) {
 	if t != nil && t.explicit {
 		t.created = append(t.created, createdColl{ns: c.ns, id: c.id, last: c})
+		e := t.e
+		e.catMu.Lock()
+		if e.pending == nil {
+			e.pending = map[Namespace]*Txn{}
+		}
+		e.pending[c.ns] = t
+		e.catMu.Unlock()
 	}
+}
+
+// publishCreated ends the pending state of the collections t created, once t has committed or aborted.
+func (t *Txn) publishCreated() {
+	if len(t.created) == 0 {
+		return
+	}
+	e := t.e
+	e.catMu.Lock()
+	for _, cc := range t.created {
+		if e.pending[cc.ns] == t {
+			delete(e.pending, cc.ns)
+		}
+	}
+	e.catMu.Unlock()
+}
+
+// CreatedInOpenTxn reports whether ns was created by a transaction that has not committed yet: MongoDB lists
+// such a collection, and its indexes, to no one until the commit.
+func (e *Engine) CreatedInOpenTxn(ns Namespace) bool {
+	e.catMu.RLock()
+	defer e.catMu.RUnlock()
+	return e.pending[ns] != nil
 }
 
 // noteChanged records that t installed nc as the new version of a
@@ -418,7 +448,7 @@ func (e *Engine) namespaces(db string) []Namespace {
 	e.catMu.RLock()
 	var out []Namespace
 	for ns := range e.colls {
-		if db == "" || ns.DB == db {
+		if (db == "" || ns.DB == db) && e.pending[ns] == nil {
 			out = append(out, ns)
 		}
 	}

@@ -85,6 +85,7 @@ func (e *Engine) commit(t *Txn) (pending, error) {
 
 // finishCommit marks t committed and wakes its waiters.
 func (e *Engine) finishCommit(t *Txn) {
+	t.publishCreated()
 	t.state.Store(int32(TxnCommitted))
 	t.finish()
 	if t.explicit {

@@ -48,9 +48,12 @@ type Engine struct {
 	owners ownerTable
 
 	// ddlMu serialises catalog changes; catMu guards colls and nextCollID.
-	ddlMu      sync.Mutex
-	catMu      sync.RWMutex
-	colls      map[Namespace]*collection
+	ddlMu sync.Mutex
+	catMu sync.RWMutex
+	colls map[Namespace]*collection
+	// pending maps the collections created by a transaction still open to that transaction: they are in the
+	// catalog (the transaction writes through them) but not listed to anyone until it commits (catMu).
+	pending    map[Namespace]*Txn
 	nextCollID uint32
 
 	// liveMu guards live: explicit transactions holding a snapshot.

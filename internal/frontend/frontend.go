@@ -54,6 +54,16 @@ func WithSessionRecord(ctx context.Context, id [16]byte, value []byte) context.C
 	return engine.WithSessionRecord(ctx, id, value)
 }
 
+// CommitStats describes what a committed transaction wrote (WithCommitStats).
+type CommitStats = engine.CommitStats
+
+// WithCommitStats returns a context under which Session.CommitTransaction fills st with the number of
+// documents the transaction wrote and the bytes its commit logged, once it has committed; what mongod reports
+// as serverStatus transactions.lastCommittedTransaction.
+func WithCommitStats(ctx context.Context, st *CommitStats) context.Context {
+	return engine.WithCommitStats(ctx, st)
+}
+
 // SessionRecord returns the record last stored for the logical session id (WithSessionRecord), or nil when
 // there is none. The bytes belong to the caller. After Close it returns concord.ErrClosed.
 func SessionRecord(db *concord.DB, id [16]byte) ([]byte, error) {
@@ -159,4 +169,58 @@ func Watch(db *concord.DB) (*ChangeStream, error) {
 		return nil, err
 	}
 	return eng.Watch()
+}
+
+// PlanDescription is the access path a query takes (DescribePlan).
+type PlanDescription = engine.PlanDescription
+
+// DescribePlan returns the access path a query with filter on db.coll would take now: the plan the engine
+// runs, for explain. A filter that does not compile returns its *concord.Error.
+func DescribePlan(db *concord.DB, dbName, coll string, filter []byte) (PlanDescription, error) {
+	eng, err := engineref.Of(db)
+	if err != nil {
+		return PlanDescription{}, err
+	}
+	return eng.DescribePlan(engine.Namespace{DB: dbName, Coll: coll}, filter)
+}
+
+// ReadSnapshot is a retained point in time of a DB (NewReadSnapshot).
+type ReadSnapshot = engine.ReadSnapshot
+
+// NewReadSnapshot takes a snapshot of db's latest committed state, for reads at a point in time outside a
+// transaction (readConcern "snapshot"). The caller must Close it; until then db keeps the versions it shows.
+func NewReadSnapshot(db *concord.DB) (*ReadSnapshot, error) {
+	eng, err := engineref.Of(db)
+	if err != nil {
+		return nil, err
+	}
+	return eng.NewReadSnapshot()
+}
+
+// WithReadSnapshot returns a context under which reads outside a transaction read s.
+func WithReadSnapshot(ctx context.Context, s *ReadSnapshot) context.Context {
+	return engine.WithReadSnapshot(ctx, s)
+}
+
+// CommitTs returns the timestamp of db's latest commit (0 for a nil db and after Close): a snapshot taken now
+// shows the commits up to it.
+func CommitTs(db *concord.DB) uint64 {
+	if db == nil {
+		return 0
+	}
+	eng, err := engineref.Of(db)
+	if err != nil {
+		return 0
+	}
+	return eng.CommitTs()
+}
+
+// CreatedInOpenTxn reports whether db.coll was created by a transaction that has not committed yet, and is
+// therefore listed to no one (listCollections, listIndexes) until it commits.
+func CreatedInOpenTxn(db *concord.DB, dbName, coll string) bool {
+	eng, err := engineref.Of(db)
+	if err != nil {
+		return false
+	}
+	return eng.CreatedInOpenTxn(engine.Namespace{DB: dbName, Coll: coll})
 }
