@@ -41,6 +41,8 @@ const (
 	ActionGetLog                   Action = "getLog"
 	ActionHostInfo                 Action = "hostInfo"
 	ActionReplSetGetStatus         Action = "replSetGetStatus"
+	ActionCollMod                  Action = "collMod"
+	ActionRenameCollectionSameDB   Action = "renameCollectionSameDB"
 )
 
 // Resource is what a command acts on: the cluster, a whole database (Collection ""), or one namespace.
@@ -125,10 +127,10 @@ var (
 	readActions = []Action{ActionCollStats, ActionDBStats, ActionFind, ActionKillCursors, ActionListCollections,
 		ActionListIndexes}
 	readWriteActions = append([]Action{ActionCreateCollection, ActionCreateIndex, ActionDropCollection,
-		ActionDropIndex, ActionInsert, ActionRemove, ActionUpdate}, readActions...)
-	dbAdminActions = []Action{ActionBypassDocumentValidation, ActionCollStats, ActionCreateCollection,
+		ActionDropIndex, ActionInsert, ActionRemove, ActionRenameCollectionSameDB, ActionUpdate}, readActions...)
+	dbAdminActions = []Action{ActionBypassDocumentValidation, ActionCollMod, ActionCollStats, ActionCreateCollection,
 		ActionCreateIndex, ActionDBStats, ActionDropCollection, ActionDropDatabase, ActionDropIndex,
-		ActionEnableProfiler, ActionListCollections, ActionListIndexes}
+		ActionEnableProfiler, ActionListCollections, ActionListIndexes, ActionRenameCollectionSameDB}
 	// dbAdmin reads the profiler's collection, and only that one.
 	profileActions = []Action{ActionCollStats, ActionCreateCollection, ActionDBStats, ActionDropCollection,
 		ActionFind, ActionKillCursors, ActionListCollections, ActionListIndexes}

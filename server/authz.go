@@ -29,6 +29,7 @@ type needsFunc func(dst []need, req *Request) []need
 // command table is in exactly one of the three.
 var commandPrivileges = map[string]needsFunc{
 	"aggregate":                aggregateNeeds,
+	"collMod":                  onCollection(auth.ActionCollMod),
 	"collStats":                onCollection(auth.ActionCollStats),
 	"count":                    onCollection(auth.ActionFind),
 	"create":                   onCollection(auth.ActionCreateCollection),
@@ -60,6 +61,7 @@ var commandPrivileges = map[string]needsFunc{
 	"listDatabases":            onCluster(auth.ActionListDatabases),
 	"listIndexes":              onCollection(auth.ActionListIndexes),
 	"profile":                  onDatabase(auth.ActionEnableProfiler),
+	"renameCollection":         renameNeeds,
 	"replSetGetStatus":         onCluster(auth.ActionReplSetGetStatus),
 	"revokeRolesFromUser":      rolesNeeds(auth.ActionRevokeRole),
 	"serverStatus":             onCluster(auth.ActionServerStatus),
@@ -104,6 +106,23 @@ func commandNamespace(req *Request) auth.Resource {
 		}
 	}
 	return auth.Database(req.DB)
+}
+
+// init registers explain, whose needs are those of the command it explains.
+func init() { commandPrivileges["explain"] = explainNeeds }
+
+// explainNeeds: what the explained command needs, as mongod checks (a write's explain needs the write's
+// privileges though it writes nothing). A malformed inner command needs find on the database.
+func explainNeeds(dst []need, req *Request) []need {
+	inner, ok := req.Body.Lookup("explain").DocumentOK()
+	if ok {
+		if f, err := inner.IndexErr(0); err == nil {
+			if needs, ok := commandPrivileges[f.Key()]; ok && explainable[f.Key()] {
+				return needs(dst, &Request{Name: f.Key(), DB: req.DB, Body: inner})
+			}
+		}
+	}
+	return append(dst, need{auth.Database(req.DB), auth.ActionFind})
 }
 
 // updateNeeds: update, and insert when a statement upserts.

@@ -10,6 +10,7 @@ import (
 
 	"github.com/concorddb/concord"
 	"github.com/concorddb/concord/internal/codes"
+	"github.com/concorddb/concord/internal/frontend"
 	"github.com/concorddb/concord/internal/query/filter"
 	"github.com/concorddb/concord/internal/query/value"
 )
@@ -155,12 +156,23 @@ func handleCreate(ctx context.Context, s *Server, req *Request) (bson.D, error) 
 			return nil, codes.New(codes.InvalidOptions, "create option '%s' is not supported", opt)
 		}
 	}
+	images := false
+	if a.has("changeStreamPreAndPostImages") {
+		if images, err = imagesOption(a); err != nil {
+			return nil, err
+		}
+	}
 	err = s.DB.Database(req.DB).CreateCollection(ctx, collName)
 	if codes.CodeOf(err) == codes.NamespaceExists {
 		return nil, codes.New(codes.NamespaceExists, "Collection %s already exists.", ns(req.DB, collName))
 	}
 	if err != nil {
 		return nil, commandError(err)
+	}
+	if images {
+		if err := frontend.SetChangeStreamImages(ctx, s.DB, req.DB, collName, true); err != nil {
+			return nil, commandError(err)
+		}
 	}
 	return bson.D{}, nil
 }
@@ -325,6 +337,10 @@ func handleCreateIndexes(ctx context.Context, s *Server, req *Request) (bson.D, 
 	existed, err := collectionExists(ctx, s, req.DB, collName)
 	if err != nil {
 		return nil, err
+	}
+	if !existed && req.InTxn {
+		// A collection this transaction created earlier is listed to no one else until the commit.
+		existed = frontend.CreatedInOpenTxn(s.DB, req.DB, collName)
 	}
 	coll := s.DB.Database(req.DB).Collection(collName)
 	before := 1 // the _id index a new collection gets

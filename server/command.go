@@ -38,6 +38,10 @@ type Request struct {
 	// retryableWrite is set for a retryable write (txnNumber without autocommit), whose statements pass the
 	// onPrimaryTransactionalWrite fail point.
 	retryableWrite bool
+	// stmts, for a retryable update or delete of several statements, records which have run (runWriteBatch
+	// skips those and stores each one it runs); retried lists the statements it skipped.
+	stmts   *stmtRecord
+	retried []int
 	// changeStream is set by getMore once it found its cursor to be a change stream's.
 	changeStream bool
 }

@@ -14,6 +14,7 @@ var commands = map[string]Command{
 	"configureFailPoint": {Handler: handleConfigureFailPoint, TestOnly: true},
 	"currentOp":          {Handler: handleCurrentOp},
 	"endSessions":        {Handler: handleEndSessions},
+	"explain":            {Handler: handleExplain},
 	"getCmdLineOpts":     {Handler: handleGetCmdLineOpts},
 	"getLog":             {Handler: handleGetLog},
 	"getParameter":       {Handler: handleGetParameter},

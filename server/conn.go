@@ -47,6 +47,17 @@ type Conn struct {
 	appName atomic.Pointer[string]
 	// auth is the connection's authentication state (auth.go).
 	auth connAuth
+	// uncompressedReply is set while a command runs whose reply is never compressed (see neverCompressed),
+	// even when its request was.
+	uncompressedReply bool
+}
+
+// neverCompressed lists the commands whose messages are never compressed, as the compression spec and mongod
+// say: the handshake and the authentication conversation.
+var neverCompressed = map[string]bool{
+	"hello": true, "isMaster": true, "ismaster": true, "saslStart": true, "saslContinue": true,
+	"getnonce": true, "authenticate": true, "createUser": true, "updateUser": true,
+	"copydbSaslStart": true, "copydbgetnonce": true, "copydb": true,
 }
 
 // dropReply makes the connection close instead of answering the command it runs (a fail point's
@@ -162,8 +173,28 @@ func (c *Conn) serve() {
 			}
 			return
 		}
-		s.bytesIn.Add(int64(len(msg)))
+		s.physicalIn.Add(int64(len(msg)))
 		s.numRequests.Add(1)
+		compressor, compressed := wire.Compressor(0), false
+		if h.OpCode == wire.OpCompressed {
+			// mongod ends the session on a message it cannot decompress: the stream is in step, but the client
+			// and the server no longer agree on what was sent.
+			db := getBuffer()
+			var plain []byte
+			h, plain, compressor, err = wire.Decompress(*db, msg, c.maxMessageSize())
+			if err != nil {
+				s.logf("server: conn %d from %s: closing: %v", c.ID, c.RemoteAddr, err)
+				putBuffer(rb, msg)
+				putBuffer(db, *db)
+				return
+			}
+			s.compression[compressor].decompressorIn.Add(int64(len(msg)))
+			s.compression[compressor].decompressorOut.Add(int64(len(plain)))
+			putBuffer(rb, msg)
+			rb, msg, compressed = db, plain, true
+		}
+		s.bytesIn.Add(int64(len(msg)))
+		c.uncompressedReply = false
 		wb := getBuffer()
 		out, ok := c.handleMessage(*wb, h, msg)
 		putBuffer(rb, msg)
@@ -171,16 +202,30 @@ func (c *Conn) serve() {
 			putBuffer(wb, out)
 			return
 		}
-		if ok {
-			_, err = c.nc.Write(out)
+		if !ok {
+			putBuffer(wb, out)
+			continue
 		}
+		s.bytesOut.Add(int64(len(out)))
+		if compressed && !c.uncompressedReply {
+			cb := getBuffer()
+			zout, zerr := wire.AppendCompressed(*cb, out, compressor)
+			if zerr == nil {
+				s.compression[compressor].compressorIn.Add(int64(len(out)))
+				s.compression[compressor].compressorOut.Add(int64(len(zout)))
+				putBuffer(wb, out)
+				wb, out = cb, zout
+			} else {
+				s.logf("server: conn %d: reply sent uncompressed: %v", c.ID, zerr)
+				putBuffer(cb, zout)
+			}
+		}
+		_, err = c.nc.Write(out)
 		putBuffer(wb, out)
 		if err != nil {
 			return
 		}
-		if ok {
-			s.bytesOut.Add(int64(len(out)))
-		}
+		s.physicalOut.Add(int64(len(out)))
 	}
 }
 
@@ -199,6 +244,11 @@ func (c *Conn) handleMessage(dst []byte, h wire.Header, msg []byte) (out []byte,
 			body = bytes.Clone(body) // Command returned the body inside msg
 		}
 		moreToCome := m.Flags&wire.MoreToCome != 0
+		if err == nil {
+			if e, ierr := body.IndexErr(0); ierr == nil && neverCompressed[e.Key()] {
+				c.uncompressedReply = true
+			}
+		}
 		// The reply is encoded in place after its header; its requestID is taken only if it is sent.
 		start, dst := wire.BeginMsg(dst, c.nextReplyID+1, h.RequestID, 0)
 		if err != nil {
@@ -213,6 +263,7 @@ func (c *Conn) handleMessage(dst []byte, h wire.Header, msg []byte) (out []byte,
 		return wire.EndMsg(dst, start), true
 	case wire.OpQuery:
 		q, err := wire.ParseQuery(msg)
+		c.uncompressedReply = true // only the handshake may use OP_QUERY
 		if err != nil {
 			return wire.AppendReply(dst, c.replyID(), h.RequestID, c.srv.errorReply(wireError(err))), true
 		}

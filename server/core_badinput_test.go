@@ -61,6 +61,8 @@ func TestServer_BadInput(t *testing.T) {
 		wantClose bool
 		// desync: the declared length was wrong, so the bytes after the message are read as a new one.
 		desync bool
+		// compressed: the request was OP_COMPRESSED, so the reply comes compressed the same way.
+		compressed bool
 	}{
 		{name: "truncated header", in: pingMsg[:7], wantClose: true},
 		{name: "truncated body", in: pingMsg[:len(pingMsg)-5], wantClose: true},
@@ -76,7 +78,8 @@ func TestServer_BadInput(t *testing.T) {
 		{name: "bad checksum", in: badChecksum, wantCode: 17},
 		{name: "good checksum", in: goodChecksum},
 		{name: "unknown opcode", in: append(header(20, 2002), 0, 0, 0, 0), wantCode: 17},
-		{name: "OP_COMPRESSED", in: append(header(25, wire.OpCompressed), make([]byte, 9)...), wantCode: 17},
+		{name: "OP_COMPRESSED with an unknown compressor", in: append(header(25, wire.OpCompressed), 0xdd, 7, 0, 0, 0, 0, 0, 0, 9), wantClose: true},
+		{name: "OP_COMPRESSED wrapping an unknown opcode", in: append(header(25, wire.OpCompressed), make([]byte, 9)...), wantCode: 17, compressed: true},
 		{name: "unknown command", in: wire.AppendMsg(nil, 1, 0, 0, unknownCmd), wantCode: 59},
 		{name: "empty command", in: wire.AppendMsg(nil, 1, 0, 0, emptyCmd), wantCode: 9},
 		{name: "field both inline and as a sequence", in: wire.AppendMsg(nil, 1, 0, 0, dupSeq, wire.Sequence{Identifier: "documents", Documents: []bson.Raw{doc}}), wantCode: 17},
@@ -99,7 +102,24 @@ func TestServer_BadInput(t *testing.T) {
 				}
 				return
 			}
-			r := rc.readMsg()
+			var r bson.Raw
+			if tc.compressed {
+				_, zmsg, err := rc.read()
+				if err != nil {
+					t.Fatal(err)
+				}
+				_, msg, _, err := wire.Decompress(nil, zmsg, 0)
+				if err != nil {
+					t.Fatalf("reply: %v", err)
+				}
+				m, err := wire.ParseMsg(msg)
+				if err != nil {
+					t.Fatal(err)
+				}
+				r = m.Body
+			} else {
+				r = rc.readMsg()
+			}
 			if got := code(r); got != tc.wantCode {
 				t.Fatalf("code %d, want %d: %v", got, tc.wantCode, r)
 			}

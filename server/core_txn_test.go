@@ -17,6 +17,8 @@ import (
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
+	"go.mongodb.org/mongo-driver/v2/mongo/writeconcern"
+	"go.mongodb.org/mongo-driver/v2/x/bsonx/bsoncore"
 )
 
 // insertCmd is an insert of docs into test.c.
@@ -566,5 +568,164 @@ func TestServer_DisconnectInterruptsWaitingWrite(t *testing.T) {
 	r := admin.cmd(bson.D{{Key: "serverStatus", Value: 1}, {Key: "$db", Value: "admin"}})
 	if n, _ := r.Lookup("metrics", "operation", "killedDueToClientDisconnect").AsInt64OK(); n != 1 {
 		t.Fatalf("metrics.operation.killedDueToClientDisconnect = %d, want 1", n)
+	}
+}
+
+// TestTxn_LastCommittedTransaction checks serverStatus transactions.lastCommittedTransaction: absent before
+// any commit that writes, then the operation count, logged bytes and write concern of the last such commit;
+// a read-only commit and an abort leave it alone.
+func TestTxn_LastCommittedTransaction(t *testing.T) {
+	e := newCoreEnv(t)
+	c := e.client(t)
+	ctx := context.Background()
+	status := func() bson.Raw {
+		t.Helper()
+		raw, err := c.Database("admin").RunCommand(ctx, bson.D{{Key: "serverStatus", Value: 1}}).Raw()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return raw.Lookup("transactions").Document()
+	}
+	if _, err := status().LookupErr("lastCommittedTransaction"); err == nil {
+		t.Fatalf("lastCommittedTransaction before any commit: %v", status())
+	}
+	coll := c.Database("test").Collection("ledger")
+	if _, err := coll.InsertOne(ctx, bson.D{{Key: "_id", Value: 0}}); err != nil {
+		t.Fatal(err)
+	}
+	sess, err := c.StartSession()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sess.EndSession(ctx)
+	big := strings.Repeat("x", 1000)
+	txnOpts := options.Transaction().SetWriteConcern(writeconcern.W1())
+	if _, err := sess.WithTransaction(ctx, func(ctx context.Context) (any, error) {
+		for i := 1; i <= 3; i++ {
+			if _, err := coll.InsertOne(ctx, bson.D{{Key: "_id", Value: i}, {Key: "s", Value: big}}); err != nil {
+				return nil, err
+			}
+		}
+		return coll.DeleteOne(ctx, bson.D{{Key: "_id", Value: 0}})
+	}, txnOpts); err != nil {
+		t.Fatal(err)
+	}
+	check := func(ops int64, minBytes, maxBytes int64, w any) {
+		t.Helper()
+		lc := status().Lookup("lastCommittedTransaction").Document()
+		if got := lc.Lookup("operationCount").Int64(); got != ops {
+			t.Errorf("operationCount = %d, want %d (%v)", got, ops, lc)
+		}
+		if got := lc.Lookup("oplogOperationBytes").Int64(); got < minBytes || got > maxBytes {
+			t.Errorf("oplogOperationBytes = %d, want in [%d, %d]", got, minBytes, maxBytes)
+		}
+		wc := lc.Lookup("writeConcern").Document()
+		if got := wc.Lookup("w"); got.String() != bson.RawValue(w.(bson.RawValue)).String() {
+			t.Errorf("writeConcern.w = %v, want %v", got, w)
+		}
+		if _, err := wc.LookupErr("wtimeout"); err != nil {
+			t.Errorf("writeConcern without wtimeout: %v", wc)
+		}
+	}
+	one := bson.RawValue{Type: bson.TypeInt32, Value: []byte{1, 0, 0, 0}}
+	check(4, 3*1000, 3*1100, one)
+	// A read-only transaction and an aborted one change nothing.
+	if _, err := sess.WithTransaction(ctx, func(ctx context.Context) (any, error) {
+		return nil, coll.FindOne(ctx, bson.D{{Key: "_id", Value: 1}}).Err()
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := sess.StartTransaction(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := coll.InsertOne(mongo.NewSessionContext(ctx, sess), bson.D{{Key: "_id", Value: 9}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := sess.AbortTransaction(ctx); err != nil {
+		t.Fatal(err)
+	}
+	check(4, 3*1000, 3*1100, one)
+	// The default write concern of a commit is majority.
+	if _, err := sess.WithTransaction(ctx, func(ctx context.Context) (any, error) {
+		return coll.UpdateOne(ctx, bson.D{{Key: "_id", Value: 1}}, bson.D{{Key: "$set", Value: bson.D{{Key: "s", Value: "y"}}}})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	maj := bson.RawValue{Type: bson.TypeString, Value: bsoncore.AppendString(nil, "majority")}
+	check(1, 10, 100, maj)
+}
+
+// TestTxn_CreatedCollectionInvisibleUntilCommit checks through the driver that a collection a transaction
+// creates (by an insert, by create, and by createIndexes with its index) is listed to no other client until the
+// commit, and is gone after an abort.
+func TestTxn_CreatedCollectionInvisibleUntilCommit(t *testing.T) {
+	e := newCoreEnv(t)
+	c := e.client(t)
+	other := e.client(t)
+	ctx := context.Background()
+	db := c.Database("vis")
+	names := func() []string {
+		t.Helper()
+		n, err := other.Database("vis").ListCollectionNames(ctx, bson.D{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		slices.Sort(n)
+		return n
+	}
+	sess, err := c.StartSession()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sess.EndSession(ctx)
+	if err := sess.StartTransaction(); err != nil {
+		t.Fatal(err)
+	}
+	sctx := mongo.NewSessionContext(ctx, sess)
+	if _, err := db.Collection("byinsert").InsertOne(sctx, bson.D{{Key: "_id", Value: 1}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.CreateCollection(sctx, "bycreate"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Collection("byindex").Indexes().CreateOne(sctx, mongo.IndexModel{Keys: bson.D{{Key: "a", Value: 1}}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Collection("bycreate").Indexes().CreateOne(sctx, mongo.IndexModel{Keys: bson.D{{Key: "b", Value: 1}}}); err != nil {
+		t.Fatal(err)
+	}
+	if got := names(); len(got) != 0 {
+		t.Fatalf("another client lists %v before the commit", got)
+	}
+	err = other.Database("vis").RunCommand(ctx, bson.D{{Key: "listIndexes", Value: "byindex"}}).Err()
+	var ce mongo.CommandError
+	if !errors.As(err, &ce) || ce.Code != 26 {
+		t.Fatalf("listIndexes by another client before the commit: %v, want NamespaceNotFound", err)
+	}
+	if err := sess.CommitTransaction(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := names(); !slices.Equal(got, []string{"bycreate", "byindex", "byinsert"}) {
+		t.Fatalf("after the commit another client lists %v", got)
+	}
+	specs, err := other.Database("vis").Collection("bycreate").Indexes().ListSpecifications(ctx)
+	if err != nil || len(specs) != 2 {
+		t.Fatalf("indexes after the commit: %v %v", specs, err)
+	}
+	// An abort takes the collection away; it was never listed.
+	if err := sess.StartTransaction(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Collection("gone").InsertOne(mongo.NewSessionContext(ctx, sess), bson.D{{Key: "_id", Value: 1}}); err != nil {
+		t.Fatal(err)
+	}
+	if got := names(); slices.Contains(got, "gone") {
+		t.Fatalf("listed during the transaction: %v", got)
+	}
+	if err := sess.AbortTransaction(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := names(); slices.Contains(got, "gone") {
+		t.Fatalf("listed after the abort: %v", got)
 	}
 }

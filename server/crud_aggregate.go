@@ -57,7 +57,9 @@ func runAggregate(ctx context.Context, s *Server, req *Request, a *cmdArgs, coll
 	if explain, err := a.boolean("explain", false); err != nil {
 		return nil, 0, 0, err
 	} else if explain {
-		return nil, 0, 0, codes.New(codes.InvalidOptions, "explain is not supported")
+		// aggregate's explain option is the explain command at queryPlanner verbosity.
+		reply, err := s.explain(ctx, req, verbosityQueryPlanner)
+		return reply, 0, 0, err
 	}
 	if !a.has("cursor") {
 		return nil, 0, 0, codes.New(codes.FailedToParse, "The 'cursor' option is required, except for aggregate with the explain argument")

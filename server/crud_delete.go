@@ -80,6 +80,10 @@ func handleDelete(ctx context.Context, s *Server, req *Request) (bson.D, error) 
 	coll := s.database(req.DB).Collection(collName)
 	var n int64
 	b := writeBatch{stmts: raws, ordered: ordered, profileOp: "remove", coll: collName}
+	b.replay = func(_ int, r bson.Raw) {
+		d, _ := r.Lookup("deleted").AsInt64OK()
+		n += d
+	}
 	writeErrors, _, err := s.runWriteBatch(ctx, req, b, func(ctx context.Context, i int) error {
 		var res *concord.DeleteResult
 		var err error
@@ -90,6 +94,7 @@ func handleDelete(ctx context.Context, s *Server, req *Request) (bson.D, error) 
 		}
 		if err == nil {
 			n += res.DeletedCount
+			req.noteStmt(i, func() bson.Raw { return deleteSummary(res.DeletedCount) })
 		}
 		return err
 	})

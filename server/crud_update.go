@@ -173,6 +173,16 @@ func handleUpdate(ctx context.Context, s *Server, req *Request) (bson.D, error) 
 	var n, nModified int64
 	var upserted bson.A
 	b := writeBatch{stmts: raws, ordered: ordered, profileOp: "update", coll: collName}
+	b.replay = func(i int, r bson.Raw) {
+		matched, _ := r.Lookup("matched").AsInt64OK()
+		modified, _ := r.Lookup("modified").AsInt64OK()
+		n += matched
+		nModified += modified
+		if id, err := r.LookupErr("upsertedId"); err == nil {
+			n++
+			upserted = append(upserted, bson.D{{Key: "index", Value: int32(i)}, {Key: "_id", Value: id}})
+		}
+	}
 	writeErrors, _, err := s.runWriteBatch(ctx, req, b, func(ctx context.Context, i int) error {
 		res, err := stmts[i].run(ctx, coll)
 		if err != nil {
@@ -183,6 +193,13 @@ func handleUpdate(ctx context.Context, s *Server, req *Request) (bson.D, error) 
 		if res.UpsertedCount > 0 {
 			upserted = append(upserted, bson.D{{Key: "index", Value: int32(i)}, {Key: "_id", Value: res.UpsertedID}})
 		}
+		req.noteStmt(i, func() bson.Raw {
+			var id any
+			if res.UpsertedCount > 0 {
+				id = res.UpsertedID
+			}
+			return updateSummary(res.MatchedCount, res.ModifiedCount, id)
+		})
 		return nil
 	})
 	if err != nil {

@@ -26,6 +26,9 @@ type writeBatch struct {
 	// preRun is set when the statements already ran before the loop (insert's, which the engine writes in one
 	// operation): run only reports their outcome, so they do not pass the onPrimaryTransactionalWrite point.
 	preRun bool
+	// replay folds the recorded result of statement i, which a retried write does not run again (req.stmts),
+	// into the reply.
+	replay func(i int, result bson.Raw)
 }
 
 // runWriteBatch runs b's statements in order: run runs statement i with ctx, which carries the statement's
@@ -48,6 +51,16 @@ func (s *Server) runWriteBatch(ctx context.Context, req *Request, b writeBatch, 
 			}
 			started = time.Now()
 		}
+		if r := req.stmts; r != nil && !b.preRun {
+			if res, ok := r.done[i]; ok {
+				if b.replay != nil {
+					b.replay(i, res)
+				}
+				req.retried = append(req.retried, i)
+				continue
+			}
+			stCtx = r.contextFor(stCtx, req.lsid, i)
+		}
 		err := s.transactionalWritePointFor(req, b)
 		if err == nil {
 			err = run(stCtx, i)
@@ -69,6 +82,14 @@ func (s *Server) runWriteBatch(ctx context.Context, req *Request, b writeBatch, 
 		}
 	}
 	return writeErrors, last, nil
+}
+
+// noteStmt records that statement i of a retryable write of several statements ran, with the result summary
+// that summary builds; it does nothing for other writes.
+func (req *Request) noteStmt(i int, summary func() bson.Raw) {
+	if req.stmts != nil {
+		req.stmts.markDone(i, summary())
+	}
 }
 
 // transactionalWritePointFor passes a statement of b through the onPrimaryTransactionalWrite point, unless it

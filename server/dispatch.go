@@ -274,7 +274,14 @@ func (s *Server) execute(inv *invocation) (_ bson.D, err error) {
 		fields, err = s.runTransactionStatement(ctx, inv)
 	case a.hasTxnNumber:
 		fields, err = s.runRetryableWrite(ctx, inv)
+	case a.hasReadConcern && snapshotLevel(a.readConcern) && snapshotReadCommands[inv.req.Name]:
+		fields, err = s.runSnapshotRead(ctx, inv, a.readConcern.Document())
 	default:
+		if a.hasReadConcern {
+			if _, aerr := a.readConcern.Document().LookupErr("atClusterTime"); aerr == nil {
+				return nil, codes.New(codes.InvalidOptions, "readConcern.atClusterTime is only valid with readConcern level 'snapshot'")
+			}
+		}
 		fields, err = s.call(ctx, inv)
 		if err == nil && a.hasReadConcern && durableLevel(a.readConcern) {
 			// What the command read may include commits whose fsync is still under way: "majority" and
@@ -289,6 +296,12 @@ func (s *Server) execute(inv *invocation) (_ bson.D, err error) {
 		return append(fields, bson.E{Key: "writeConcernError", Value: wce}), nil
 	}
 	return s.failWriteConcern(inv, fields), nil
+}
+
+// snapshotLevel reports a readConcern of level "snapshot".
+func snapshotLevel(rc bson.RawValue) bool {
+	level, _ := rc.Document().Lookup("level").StringValueOK()
+	return level == "snapshot"
 }
 
 // snapshotReadCommands are the commands that take readConcern level "snapshot" outside a transaction.
@@ -486,7 +499,7 @@ func (s *Server) reply(inv *invocation, fields bson.D, err error) bson.Raw {
 		d = append(d, fields...)
 		d = append(d, bson.E{Key: "ok", Value: 1.0})
 	}
-	ts := s.clock.now()
+	ts := s.clock.nowAfter(frontend.CommitTs(s.DB))
 	d = append(d,
 		bson.E{Key: "$clusterTime", Value: bson.D{
 			{Key: "clusterTime", Value: ts},

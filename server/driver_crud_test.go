@@ -2119,6 +2119,79 @@ func TestRetryableWriteAfterRestart(t *testing.T) {
 	})
 }
 
+// TestRetryableMultiStatementAfterRestart checks that writes of several statements (an update of three, an
+// insert of three documents, a delete of two) retried on a restarted server are answered from the durable
+// record, with every statement in retriedStmtIds and nothing applied twice.
+func TestRetryableMultiStatementAfterRestart(t *testing.T) {
+	dir := t.TempDir()
+	lsid := newWireLsid()
+	retryable := func(cmd bson.D, n int64) bson.D {
+		return append(cmd, bson.E{Key: "$db", Value: "rw"}, bson.E{Key: "lsid", Value: lsid}, bson.E{Key: "txnNumber", Value: n})
+	}
+	incStmt := func(id int) bson.D {
+		return bson.D{{Key: "q", Value: bson.D{{Key: "_id", Value: id}}}, {Key: "u", Value: bson.D{{Key: "$inc", Value: bson.D{{Key: "v", Value: 1}}}}}, {Key: "upsert", Value: true}}
+	}
+	update := bson.D{{Key: "update", Value: "c"}, {Key: "updates", Value: bson.A{incStmt(1), incStmt(2), incStmt(1)}}}
+	insert := bson.D{{Key: "insert", Value: "c"}, {Key: "documents", Value: bson.A{bson.D{{Key: "_id", Value: 10}}, bson.D{{Key: "_id", Value: 11}}, bson.D{{Key: "_id", Value: 12}}}}}
+	del := bson.D{{Key: "delete", Value: "c"}, {Key: "deletes", Value: bson.A{
+		bson.D{{Key: "q", Value: bson.D{{Key: "_id", Value: 10}}}, {Key: "limit", Value: 1}},
+		bson.D{{Key: "q", Value: bson.D{{Key: "_id", Value: 11}}}, {Key: "limit", Value: 1}}}}}
+	sum := func(w *wireConn) (int64, int64) {
+		docs := w.cmd(bson.D{{Key: "find", Value: "c"}, {Key: "filter", Value: bson.D{{Key: "_id", Value: bson.D{{Key: "$lt", Value: 10}}}}}, {Key: "sort", Value: bson.D{{Key: "_id", Value: 1}}}, {Key: "$db", Value: "rw"}})
+		return docs.Lookup("cursor", "firstBatch", "0", "v").AsInt64(), docs.Lookup("cursor", "firstBatch", "1", "v").AsInt64()
+	}
+	countAll := func(w *wireConn) int64 {
+		return w.cmd(bson.D{{Key: "count", Value: "c"}, {Key: "$db", Value: "rw"}}).Lookup("n").AsInt64()
+	}
+	for i, tc := range []struct {
+		cmd   bson.D
+		n     int64
+		stmts int
+		check func(w *wireConn)
+	}{
+		{update, 3, 3, func(w *wireConn) {
+			if a, b := sum(w); a != 2 || b != 1 {
+				t.Fatalf("v = %d, %d after the retried update, want 2, 1", a, b)
+			}
+		}},
+		{insert, 3, 3, func(w *wireConn) {
+			if n := countAll(w); n != 5 {
+				t.Fatalf("%d documents after the retried insert, want 5", n)
+			}
+		}},
+		{del, 2, 2, func(w *wireConn) {
+			if n := countAll(w); n != 3 {
+				t.Fatalf("%d documents after the retried delete, want 3", n)
+			}
+		}},
+	} {
+		n := int64(i + 1)
+		var first bson.Raw
+		serveAt(t, dir, func(w *wireConn) {
+			first = w.cmd(retryable(tc.cmd, n))
+			if replyCode(first) != 0 || first.Lookup("n").AsInt64() != tc.n {
+				t.Fatalf("%s: %v", tc.cmd[0].Key, first)
+			}
+		})
+		serveAt(t, dir, func(w *wireConn) {
+			r := w.cmd(retryable(tc.cmd, n))
+			if replyCode(r) != 0 || r.Lookup("n").AsInt64() != tc.n || r.Lookup("writeErrors").Type != 0 {
+				t.Fatalf("%s retried after the restart: %v", tc.cmd[0].Key, r)
+			}
+			ids, _ := r.Lookup("retriedStmtIds").Array().Values()
+			if len(ids) != tc.stmts {
+				t.Fatalf("%s retried: retriedStmtIds %v, want %d statements", tc.cmd[0].Key, r.Lookup("retriedStmtIds"), tc.stmts)
+			}
+			if tc.cmd[0].Key == "update" {
+				if up, _ := r.Lookup("upserted").Array().Values(); len(up) != 2 || r.Lookup("nModified").AsInt64() != 1 {
+					t.Fatalf("update retried: %v, want the first reply's upserted and nModified: %v", r, first)
+				}
+			}
+			tc.check(w)
+		})
+	}
+}
+
 // TestPruneSessionRecords checks that the durable record of a session expires with the session: kept while
 // recent or while the server holds the session, deleted once older than logicalSessionTimeout.
 func TestPruneSessionRecords(t *testing.T) {

@@ -2,6 +2,7 @@ package server
 
 import (
 	"github.com/concorddb/concord/internal/encoder"
+	"github.com/concorddb/concord/internal/frontend"
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/x/bsonx/bsoncore"
 )
@@ -16,7 +17,7 @@ func (s *Server) appendReply(dst []byte, inv *invocation, fields bson.D, err err
 		out, ok := encoder.AppendElements(out, fields)
 		if ok {
 			out = bsoncore.AppendDoubleElement(out, "ok", 1)
-			out = appendClusterTime(out, s.clock.now())
+			out = appendClusterTime(out, s.clock.nowAfter(frontend.CommitTs(s.DB)))
 			out, _ = bsoncore.AppendDocumentEnd(out, idx)
 			return out
 		}

@@ -479,9 +479,9 @@ func parseTransactionalWrite(data bson.Raw) (*transactionalWriteSpec, error) {
 // together), a findAndModify. When the point fires, the connection is dropped once the command ends (unless
 // closeConnection is false), and with failBeforeCommitExceptionCode the statement fails without applying.
 //
-// A retry then re-runs the command unless the session stored its reply: a failure that fails the whole
-// command (failBeforeCommitExceptionCode 1, InternalError, does) is not stored, so the statements before it in
-// the same command run again, as after any such failure in the middle of a retryable write (README).
+// A retry then re-runs the command unless the session stored its reply: after a failure that fails the whole
+// command (failBeforeCommitExceptionCode 1, InternalError, does), an update or delete runs only the statements
+// its session's stmtRecord does not list as done.
 func (s *Server) transactionalWritePoint(req *Request) error {
 	if !req.retryableWrite || !s.transactionalWrite.active() {
 		return nil

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -459,5 +460,43 @@ func TestListCommands(t *testing.T) {
 		if _, err := cmds.LookupErr("configureFailPoint"); (err == nil) != testCommands {
 			t.Errorf("configureFailPoint listed = %v with EnableTestCommands %v", err == nil, testCommands)
 		}
+	}
+}
+
+// TestRetryableMultiStatement_FailedMidway fails the second statement of a retryable update of three before it
+// commits (the whole command fails) and retries the command: the first statement, which committed, is not
+// run again, and the reply lists it in retriedStmtIds.
+func TestRetryableMultiStatement_FailedMidway(t *testing.T) {
+	e := newTestCommandsEnv(t)
+	r := e.dial(t)
+	lsid := newLsid()
+	inc := func(id int) bson.D {
+		return bson.D{{Key: "q", Value: bson.D{{Key: "_id", Value: id}}}, {Key: "u", Value: bson.D{{Key: "$inc", Value: bson.D{{Key: "v", Value: 1}}}}}, {Key: "upsert", Value: true}}
+	}
+	cmd := bson.D{{Key: "update", Value: "c"}, {Key: "updates", Value: bson.A{inc(1), inc(2), inc(3)}},
+		{Key: "lsid", Value: lsid}, {Key: "txnNumber", Value: int64(7)}, {Key: "$db", Value: "mid"}}
+	mustOK(t, "arm", r.cmd(bson.D{{Key: "configureFailPoint", Value: "onPrimaryTransactionalWrite"}, {Key: "mode", Value: bson.D{{Key: "skip", Value: 1}}},
+		{Key: "data", Value: bson.D{{Key: "closeConnection", Value: false}, {Key: "failBeforeCommitExceptionCode", Value: 1}}}, {Key: "$db", Value: "admin"}}))
+	if reply := r.cmd(cmd); code(reply) != 1 {
+		t.Fatalf("first attempt: %v, want InternalError from the fail point", reply)
+	}
+	mustOK(t, "disarm", r.cmd(bson.D{{Key: "configureFailPoint", Value: "onPrimaryTransactionalWrite"}, {Key: "mode", Value: "off"}, {Key: "$db", Value: "admin"}}))
+	reply := mustOK(t, "retry", r.cmd(cmd))
+	if reply.Lookup("n").AsInt64() != 3 {
+		t.Fatalf("retry: %v, want n 3", reply)
+	}
+	if ids := reply.Lookup("retriedStmtIds").String(); ids != `[{"$numberInt":"0"}]` {
+		t.Fatalf("retriedStmtIds = %s, want [0]", ids)
+	}
+	docs := r.cmd(bson.D{{Key: "find", Value: "c"}, {Key: "sort", Value: bson.D{{Key: "_id", Value: 1}}}, {Key: "$db", Value: "mid"}})
+	for i := 0; i < 3; i++ {
+		if v := docs.Lookup("cursor", "firstBatch", strconv.Itoa(i), "v").AsInt64(); v != 1 {
+			t.Fatalf("document %d has v %d, want 1: %v", i+1, v, docs)
+		}
+	}
+	// Retrying again returns the whole reply, every statement now retried.
+	again := mustOK(t, "second retry", r.cmd(cmd))
+	if vals, _ := again.Lookup("retriedStmtIds").Array().Values(); len(vals) != 3 {
+		t.Fatalf("second retry: %v", again)
 	}
 }

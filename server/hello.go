@@ -17,7 +17,8 @@ const (
 
 // handleHello answers hello, isMaster and ismaster: the server is the writable primary of a one-member
 // replica set, so drivers enable sessions, retryable writes and transactions. It never includes
-// topologyVersion (which would switch clients to streaming heartbeats) nor compression.
+// topologyVersion (which would switch clients to streaming heartbeats). It offers the compressors of the
+// client's compression list that Concord supports.
 func handleHello(ctx context.Context, s *Server, req *Request) (bson.D, error) {
 	req.Conn.recordClientMetadata(req.Body)
 	addr := s.advertisedAddr()
@@ -47,5 +48,8 @@ func handleHello(ctx context.Context, s *Server, req *Request) (bson.D, error) {
 		bson.E{Key: "maxWireVersion", Value: int32(maxWireVersion)},
 		bson.E{Key: "readOnly", Value: false},
 	)
+	if list, ok := negotiateCompression(req.Body); ok {
+		d = append(d, bson.E{Key: "compression", Value: list})
+	}
 	return s.helloAuth(ctx, req, d), nil
 }

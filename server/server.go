@@ -102,9 +102,15 @@ type Server struct {
 
 	nextConnID   atomic.Int64
 	connsCreated atomic.Int64
-	bytesIn      atomic.Int64
-	bytesOut     atomic.Int64
-	numRequests  atomic.Int64
+	// bytesIn and bytesOut count messages as the commands see them, physicalIn and physicalOut as sent on the
+	// network, compressed or not (serverStatus network).
+	bytesIn     atomic.Int64
+	bytesOut    atomic.Int64
+	physicalIn  atomic.Int64
+	physicalOut atomic.Int64
+	// compression counts each compressor's work, indexed by its id (serverStatus network.compression).
+	compression [4]compressionStats
+	numRequests atomic.Int64
 	// killedMaxTime and killedDisconnect count commands ended by their maxTimeMS and by their client going
 	// away (serverStatus metrics.operation.killedDueTo...).
 	killedMaxTime, killedDisconnect atomic.Int64
@@ -114,11 +120,15 @@ type Server struct {
 	events ramLog
 	ops    opRegistry
 	clock  clusterClock
+	// snapshots keeps the points in time of snapshot reads outside transactions.
+	snapshots snapshotHistory
 	// failCommand, failGetMore and transactionalWrite are the fail points failCommand,
 	// failGetMoreAfterCursorCheckout and onPrimaryTransactionalWrite (failpoint.go).
 	failCommand        failPoint[failCommandSpec]
 	failGetMore        failPoint[failCommandSpec]
 	transactionalWrite failPoint[transactionalWriteSpec]
+	// lastCommitted is the last transaction commit that wrote anything (transactions.lastCommittedTransaction).
+	lastCommitted atomic.Pointer[lastCommitted]
 	// retriedCommands counts retryable writes answered from the stored reply (transactions.retriedCommandsCount).
 	retriedCommands atomic.Int64
 	// retriedStatements counts the statements of those writes (transactions.retriedStatementsCount).
@@ -379,6 +389,7 @@ func (s *Server) finish() {
 		<-done
 	}
 	s.sessions.endAll(s)
+	s.snapshots.prune(time.Now(), true)
 }
 
 // closeListeners closes every listener.
@@ -430,6 +441,7 @@ func (s *Server) reap(stop <-chan struct{}, done chan<- struct{}) {
 		case now := <-t.C:
 			s.sessions.reap(s, now)
 			s.cursors.reapIdle(now, s.cursorIdleTimeout())
+			s.snapshots.prune(now, false)
 			if now.Sub(pruned) >= recordPruneInterval {
 				pruned = now
 				if _, err := s.pruneRecords(now); err != nil {

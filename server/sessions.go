@@ -71,6 +71,8 @@ type session struct {
 	readLevel string
 	// retryReply is the stored reply of the retryable write with the active txnNumber.
 	retryReply bson.D
+	// stmts records the statements of the active retryable write of several statements that have run.
+	stmts *stmtRecord
 	// cursors is the server's cursor registry: a transaction's cursors close when it ends.
 	cursors *cursorRegistry
 }

@@ -84,9 +84,10 @@ func handleServerStatus(_ context.Context, s *Server, _ *Request) (bson.D, error
 		{Key: "network", Value: bson.D{
 			{Key: "bytesIn", Value: s.bytesIn.Load()},
 			{Key: "bytesOut", Value: s.bytesOut.Load()},
-			{Key: "physicalBytesIn", Value: s.bytesIn.Load()},
-			{Key: "physicalBytesOut", Value: s.bytesOut.Load()},
+			{Key: "physicalBytesIn", Value: s.physicalIn.Load()},
+			{Key: "physicalBytesOut", Value: s.physicalOut.Load()},
 			{Key: "numRequests", Value: s.numRequests.Load()},
+			{Key: "compression", Value: s.compressionStatus()},
 		}},
 		{Key: "opcounters", Value: bson.D{
 			{Key: "insert", Value: m.Opcounters.Insert},
@@ -113,7 +114,7 @@ func handleServerStatus(_ context.Context, s *Server, _ *Request) (bson.D, error
 			{Key: "primary", Value: s.advertisedAddr()},
 			{Key: "me", Value: s.advertisedAddr()},
 		}},
-		{Key: "transactions", Value: bson.D{
+		{Key: "transactions", Value: s.withLastCommitted(bson.D{
 			{Key: "retriedCommandsCount", Value: s.retriedCommands.Load()},
 			{Key: "retriedStatementsCount", Value: s.retriedStatements.Load()},
 			{Key: "transactionsCollectionWriteCount", Value: int64(0)},
@@ -127,7 +128,7 @@ func handleServerStatus(_ context.Context, s *Server, _ *Request) (bson.D, error
 			{Key: "totalPreparedThenCommitted", Value: int64(0)},
 			{Key: "totalPreparedThenAborted", Value: int64(0)},
 			{Key: "currentPrepared", Value: int64(0)},
-		}},
+		})},
 		{Key: "concord", Value: concordStatus(s.DB)},
 	}, nil
 }

@@ -93,9 +93,13 @@ func (s *Server) runTransactionStatement(ctx context.Context, inv *invocation) (
 
 	switch name {
 	case "commitTransaction":
-		if err := ss.cs.CommitTransaction(frontend.WithSessionRecord(ctx, ss.id, committedRecord(n))); err != nil {
+		var stats frontend.CommitStats
+		if err := ss.cs.CommitTransaction(frontend.WithCommitStats(frontend.WithSessionRecord(ctx, ss.id, committedRecord(n)), &stats)); err != nil {
 			ss.abortTxn()
 			return nil, rewriteNoSuchTransaction(err, n)
+		}
+		if stats.Operations > 0 {
+			s.lastCommitted.Store(&lastCommitted{stats: stats, writeConcern: commitWriteConcern(a)})
 		}
 		ss.state = txnCommitted
 		ss.closeTxnCursors()
@@ -117,6 +121,47 @@ func (s *Server) runTransactionStatement(ctx context.Context, inv *invocation) (
 		ss.abortTxn()
 	}
 	return fields, nil
+}
+
+// lastCommitted is serverStatus transactions.lastCommittedTransaction: the last commit that wrote anything.
+type lastCommitted struct {
+	stats        frontend.CommitStats
+	writeConcern bson.D
+}
+
+// commitWriteConcern is the write concern a commitTransaction ran with, as mongod reports it: the command's,
+// with wtimeout filled in, or the implicit default {w: "majority", wtimeout: 0}.
+func commitWriteConcern(a *genericArgs) bson.D {
+	wc := bson.D{{Key: "w", Value: "majority"}}
+	if a.hasWriteConcern {
+		if w, err := a.writeConcern.LookupErr("w"); err == nil {
+			wc[0].Value = w
+		}
+		if j, err := a.writeConcern.LookupErr("j"); err == nil {
+			wc = append(wc, bson.E{Key: "j", Value: j})
+		}
+	}
+	wt := bson.RawValue{Type: bson.TypeInt32, Value: bsoncore.AppendInt32(nil, 0)}
+	if a.hasWriteConcern {
+		if v, err := a.writeConcern.LookupErr("wtimeout"); err == nil {
+			wt = v
+		}
+	}
+	return append(wc, bson.E{Key: "wtimeout", Value: wt})
+}
+
+// withLastCommitted appends lastCommittedTransaction to serverStatus's transactions section d, unless no
+// commit has written anything yet: mongod omits the field until then.
+func (s *Server) withLastCommitted(d bson.D) bson.D {
+	lc := s.lastCommitted.Load()
+	if lc == nil {
+		return d
+	}
+	return append(d, bson.E{Key: "lastCommittedTransaction", Value: bson.D{
+		{Key: "operationCount", Value: lc.stats.Operations},
+		{Key: "oplogOperationBytes", Value: lc.stats.Bytes},
+		{Key: "writeConcern", Value: lc.writeConcern},
+	}})
 }
 
 // committedRecord is the durable record of a session whose transaction n committed (WithSessionRecord), as
@@ -211,7 +256,9 @@ func (s *Server) restoreSession(ss *session) error {
 	case "committed":
 		ss.txnNumber, ss.kind, ss.state = n, kindTxn, txnCommitted
 	case "retryable":
-		if reply := replyFromRecord(rec); reply != nil {
+		if sr := stmtRecordFrom(rec, n); sr != nil {
+			ss.txnNumber, ss.kind, ss.stmts = n, kindRetryable, sr
+		} else if reply := replyFromRecord(rec); reply != nil {
 			ss.txnNumber, ss.kind, ss.retryReply = n, kindRetryable, reply
 		}
 	}
@@ -219,14 +266,15 @@ func (s *Server) restoreSession(ss *session) error {
 }
 
 // retryableRecord is the durable record of retryable write n, stored with the write's last changes (the engine
-// appends its result), or nil for a command whose retry after a restart is not answered from a record: one of
-// several statements, which the engine runs as separate operations.
+// appends its result), or nil for a command whose retry after a restart is not answered from this record: an
+// update or delete of several statements, which the engine runs as separate operations, keeps a stmtRecord
+// instead. An insert of several documents is one engine operation, recorded only when every document went in.
 func retryableRecord(req *Request, n int64) []byte {
 	remove := false
 	switch {
 	case statementsField(req.Name) != "":
-		if statementCount(req) != 1 {
-			return nil // several statements, or none to speak of
+		if c := statementCount(req); c == 0 || c > 1 && req.Name != "insert" {
+			return nil
 		}
 	case isFindAndModify(req.Name):
 		remove, _ = rawBool(req.Name, "remove", req.Body.Lookup("remove"))
@@ -290,7 +338,7 @@ func (s *Server) callInTxn(ctx context.Context, ss *session, inv *invocation) (b
 func (s *Server) beginTransaction(ss *session, n int64) error {
 	ss.abortTxn()
 	ss.txnNumber, ss.kind, ss.state = n, kindTxn, txnInProgress
-	ss.started, ss.retryReply, ss.expires = time.Now(), nil, time.Time{}
+	ss.started, ss.retryReply, ss.stmts, ss.expires = time.Now(), nil, nil, time.Time{}
 	if lt := s.DB.TransactionLifetime(); lt > 0 {
 		ss.expires = ss.started.Add(lt)
 	}
@@ -391,17 +439,29 @@ func (s *Server) runRetryableWrite(ctx context.Context, inv *invocation) (bson.D
 		return s.retriedReply(inv.req, ss.retryReply), nil
 	case n > ss.txnNumber:
 		ss.abortTxn()
-		ss.txnNumber, ss.kind, ss.retryReply = n, kindRetryable, nil
+		ss.txnNumber, ss.kind, ss.retryReply, ss.stmts = n, kindRetryable, nil, nil
 	}
-	if rec := retryableRecord(inv.req, n); rec != nil {
+	if (inv.req.Name == "update" || inv.req.Name == "delete") && statementCount(inv.req) > 1 {
+		if ss.stmts == nil || ss.stmts.txnNumber != n || ss.stmts.cmd != inv.req.Name {
+			ss.stmts = newStmtRecord(n, inv.req.Name)
+		}
+		inv.req.stmts = ss.stmts
+	} else if rec := retryableRecord(inv.req, n); rec != nil {
 		ctx = frontend.WithSessionRecord(ctx, ss.id, rec)
 	}
 	inv.req.retryableWrite = true
 	fields, err := s.call(ctx, inv)
-	if err == nil {
-		ss.retryReply = fields
+	if err != nil {
+		return nil, err
 	}
-	return fields, err
+	ss.retryReply = fields
+	if skipped := inv.req.retried; len(skipped) > 0 && !hasWriteErrors(fields) {
+		// Statements answered from the record of an earlier, interrupted run: mongod lists them.
+		s.retriedCommands.Add(1)
+		s.retriedStatements.Add(int64(len(skipped)))
+		fields = append(fields[:len(fields):len(fields)], bson.E{Key: "retriedStmtIds", Value: retriedStmts(skipped)})
+	}
+	return fields, nil
 }
 
 // retriedReply is the stored reply of a retryable write answered again, marked as MongoDB marks it: write

@@ -280,10 +280,37 @@ func FuzzReadMessage(f *testing.F) {
 	}
 	f.Add(wire.AppendQuery(nil, 1, 0, "admin.$cmd", 0, -1, mustDoc(f, bson.D{{Key: "isMaster", Value: 1}})))
 	f.Add(wire.AppendHeader(nil, wire.Header{Length: 0x7fffffff, OpCode: wire.OpMsg}))
+	for _, tc := range parseCases(f)[:3] {
+		for _, c := range compressors {
+			z, err := wire.AppendCompressed(nil, tc.msg, c)
+			if err != nil {
+				f.Fatal(err)
+			}
+			f.Add(z)
+		}
+	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		h, msg, err := wire.ReadMessage(bytes.NewReader(data), nil, 1<<20)
 		if err != nil {
 			return
+		}
+		if h.OpCode == wire.OpCompressed {
+			// A declared size may not make the output grow past the limit, whatever the compressed bytes hold.
+			var c wire.Compressor
+			h, msg, c, err = wire.Decompress(nil, msg, 1<<20)
+			if err != nil {
+				return
+			}
+			if len(msg) > 1<<20 || int(h.Length) != len(msg) {
+				t.Fatalf("decompressed %d bytes, header says %d, limit %d", len(msg), h.Length, 1<<20)
+			}
+			again, err := wire.AppendCompressed(nil, msg, c)
+			if err != nil {
+				t.Fatalf("recompressing with %s: %v", c, err)
+			}
+			if _, back, _, err := wire.Decompress(nil, again, 1<<20); err != nil || !bytes.Equal(back, msg) {
+				t.Fatalf("round trip through %s changed the message: %v", c, err)
+			}
 		}
 		switch h.OpCode {
 		case wire.OpMsg:
@@ -314,6 +341,58 @@ func FuzzReadMessage(f *testing.F) {
 			_, _ = wire.ParseReply(msg)
 		}
 	})
+}
+
+// compressors are the compressors OP_COMPRESSED may name.
+var compressors = []wire.Compressor{wire.CompressorNoop, wire.CompressorSnappy, wire.CompressorZlib, wire.CompressorZstd}
+
+// TestCompressed_RoundTrip compresses every table message with every compressor and decompresses it again: the
+// header's ids and opcode and the bytes come back unchanged, and the request's compressor is reported.
+func TestCompressed_RoundTrip(t *testing.T) {
+	for _, tc := range parseCases(t) {
+		if int(wire.ParseHeader(tc.msg).Length) != len(tc.msg) {
+			continue // a header that lies about its length is rebuilt from the real one
+		}
+		for _, c := range compressors {
+			t.Run(tc.name+"/"+c.String(), func(t *testing.T) {
+				z, err := wire.AppendCompressed([]byte("prefix"), tc.msg, c)
+				if err != nil {
+					t.Fatal(err)
+				}
+				z = z[len("prefix"):]
+				h, zmsg, err := wire.ReadMessage(bytes.NewReader(z), nil, 0)
+				if err != nil || h.OpCode != wire.OpCompressed {
+					t.Fatalf("ReadMessage: %v %v", h.OpCode, err)
+				}
+				_, back, got, err := wire.Decompress([]byte("x"), zmsg, 0)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if got != c || !bytes.Equal(back, tc.msg) {
+					t.Fatalf("round trip through %s gave %s and %x, want %x", c, got, back, tc.msg)
+				}
+			})
+		}
+	}
+}
+
+// TestDecompress_Limit refuses a message whose declared size exceeds the limit, and one whose data holds more
+// than it declares, without producing more than the limit.
+func TestDecompress_Limit(t *testing.T) {
+	big := wire.AppendMsg(nil, 1, 0, 0, mustDoc(t, bson.D{{Key: "s", Value: strings.Repeat("a", 1<<16)}}))
+	for _, c := range compressors {
+		z, err := wire.AppendCompressed(nil, big, c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, _, _, err := wire.Decompress(nil, z, 1<<15); !errors.Is(err, wire.ErrCompressed) {
+			t.Errorf("%s: over the limit: %v, want ErrCompressed", c, err)
+		}
+		binary.LittleEndian.PutUint32(z[wire.HeaderLen+4:], 100) // declares less than it holds
+		if _, _, _, err := wire.Decompress(nil, z, 0); !errors.Is(err, wire.ErrCompressed) {
+			t.Errorf("%s: declared size too small: %v, want ErrCompressed", c, err)
+		}
+	}
 }
 
 // TestParseMsgIntoReuse parses every table case into one Msg reused after every other case: the result must be

@@ -39,7 +39,8 @@ func (e *Engine) Aggregate(ctx context.Context, t *Txn, ns Namespace, spec Aggre
 		if err != nil {
 			return err
 		}
-		if t == nil {
+		if t == nil && readSnapshotFrom(ctx) == nil {
+			// Every collection the pipeline reads ($lookup, $unionWith) is read at one point in time.
 			snap := e.db.NewSnapshot()
 			defer snap.Close()
 			rt = &Txn{e: e, reader: snap, started: true, explicit: false}

@@ -120,6 +120,22 @@ func TestInsert_ArrayIDIsInvalid(t *testing.T) {
 	}
 }
 
+// TestInsert_DollarFieldInIDIsInvalid: mongod refuses to store an _id holding a '$'-prefixed field, however
+// deep, with DollarPrefixedFieldName (52); '$' elsewhere in the _id's values is fine.
+func TestInsert_DollarFieldInIDIsInvalid(t *testing.T) {
+	e := openMem(t, engine.Options{})
+	for _, id := range []bson.D{{{Key: "$a", Value: 1}}, {{Key: "a", Value: bson.D{{Key: "$b", Value: 1}}}}} {
+		res, err := e.Insert(context.Background(), nil, ns, []bson.Raw{doc(bson.D{{Key: "_id", Value: id}})}, true, nil)
+		if err != nil || len(res.WriteErrors) != 1 || res.WriteErrors[0].Err.Code != codes.DollarPrefixedFieldName {
+			t.Fatalf("_id %v: %+v %v", id, res, err)
+		}
+	}
+	res, err := e.Insert(context.Background(), nil, ns, []bson.Raw{doc(bson.D{{Key: "_id", Value: bson.D{{Key: "a", Value: "$b"}}}})}, true, nil)
+	if err != nil || len(res.WriteErrors) != 0 {
+		t.Fatalf("_id {a: \"$b\"}: %+v %v", res, err)
+	}
+}
+
 func TestInsert_DuplicateID(t *testing.T) {
 	e := openMem(t, engine.Options{})
 	res, err := e.Insert(context.Background(), nil, ns, []bson.Raw{

@@ -48,9 +48,12 @@ type Engine struct {
 	owners ownerTable
 
 	// ddlMu serialises catalog changes; catMu guards colls and nextCollID.
-	ddlMu      sync.Mutex
-	catMu      sync.RWMutex
-	colls      map[Namespace]*collection
+	ddlMu sync.Mutex
+	catMu sync.RWMutex
+	colls map[Namespace]*collection
+	// pending maps the collections created by a transaction still open to that transaction: they are in the
+	// catalog (the transaction writes through them) but not listed to anyone until it commits (catMu).
+	pending    map[Namespace]*Txn
 	nextCollID uint32
 
 	// liveMu guards live: explicit transactions holding a snapshot.
@@ -76,10 +79,10 @@ type Engine struct {
 	// documents (see docCache for the invariant).
 	docs docCache
 
-	// feed records commits for change streams while someone watches (changes.go); epoch tells this run of
-	// the engine from earlier ones, whose feed positions mean nothing now.
-	feed  changeFeed
-	epoch uint64
+	// feed records every commit's changes for change streams (changes.go, changelog.go); the pruner keeps
+	// the change log within its retention and closes prunerDone when it stops.
+	feed       changeFeed
+	prunerDone chan struct{}
 
 	m counters
 }
@@ -102,7 +105,7 @@ func Open(opts Options) (*Engine, error) {
 		closing:    make(chan struct{}),
 		reaperKick: make(chan struct{}, 1),
 		reaperDone: make(chan struct{}),
-		epoch:      uint64(time.Now().UnixNano()),
+		prunerDone: make(chan struct{}),
 	}
 	po := &pebble.Options{
 		Logger:       quietLogger{},
@@ -151,7 +154,12 @@ func Open(opts Options) (*Engine, error) {
 		db.Close()
 		return nil, err
 	}
+	if err := e.loadChangeLog(); err != nil {
+		db.Close()
+		return nil, err
+	}
 	go e.reaper()
+	go e.pruner()
 	return e, nil
 }
 
@@ -165,6 +173,7 @@ func (e *Engine) Close() error {
 	}
 	close(e.closing)
 	<-e.reaperDone
+	<-e.prunerDone
 	e.gate.Lock()
 	defer e.gate.Unlock()
 	e.liveMu.Lock()

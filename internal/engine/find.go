@@ -17,10 +17,13 @@ type FindSpec struct {
 }
 
 // runRead runs a read in t's snapshot (as a transaction statement) or,
-// outside a transaction, on the latest committed state (each scan reads one
-// consistent point in time).
+// outside a transaction, on the ReadSnapshot of ctx (WithReadSnapshot) or
+// the latest committed state (each scan reads one consistent point in time).
 func (e *Engine) runRead(ctx context.Context, t *Txn, fn func(ctx context.Context, rt *Txn) error) error {
 	if t == nil {
+		if rs := readSnapshotFrom(ctx); rs != nil {
+			return fn(ctx, &Txn{e: e, reader: rs.snap, readTs: rs.ts, started: true})
+		}
 		return fn(ctx, &Txn{e: e, reader: e.db, started: true})
 	}
 	sctx, err := t.beginStmt(ctx)

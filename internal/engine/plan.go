@@ -28,6 +28,8 @@ type plan struct {
 	points  [][]byte   // document keys (planIDHack, planIDPoints)
 	ix      *index     // planIndex
 	ranges  []keyRange // planIndex, planIDRange
+	// cond is the condition the ranges or points come from (all but planCollScan), for explain's indexBounds.
+	cond filter.Condition
 }
 
 // planFor picks the access path for f over c (MongoDB's choice in the common
@@ -45,9 +47,9 @@ func planFor(c *collection, f *filter.Filter) *plan {
 		}
 		switch cd.Op {
 		case filter.CondEq:
-			return &plan{kind: planIDHack, summary: "IDHACK", points: [][]byte{docKey(c.id, cd.Values[0])}}
+			return &plan{kind: planIDHack, summary: "IDHACK", points: [][]byte{docKey(c.id, cd.Values[0])}, cond: cd}
 		case filter.CondIn:
-			return &plan{kind: planIDPoints, summary: "IXSCAN { _id: 1 }", points: planSortedPoints(c, cd.Values)}
+			return &plan{kind: planIDPoints, summary: "IXSCAN { _id: 1 }", points: planSortedPoints(c, cd.Values), cond: cd}
 		}
 	}
 	// Secondary index with an equality / $in on its first field.
@@ -58,7 +60,7 @@ func planFor(c *collection, f *filter.Filter) *plan {
 		}
 		for _, ix := range c.indexes {
 			if ix.fields[0].path == cd.Path {
-				return &plan{kind: planIndex, summary: "IXSCAN " + ix.pattern, ix: ix, ranges: planPointRanges(c, ix, cd.Values)}
+				return &plan{kind: planIndex, summary: "IXSCAN " + ix.pattern, ix: ix, ranges: planPointRanges(c, ix, cd.Values), cond: cd}
 			}
 		}
 	}
@@ -71,13 +73,13 @@ func planFor(c *collection, f *filter.Filter) *plan {
 		if cd.Path == "_id" && best == nil {
 			p := docPrefix(c.id)
 			best = &plan{kind: planIDRange, summary: "IXSCAN { _id: 1 }",
-				ranges: []keyRange{{append(append([]byte(nil), p...), lo...), append(append([]byte(nil), p...), hi...)}}}
+				ranges: []keyRange{{append(append([]byte(nil), p...), lo...), append(append([]byte(nil), p...), hi...)}}, cond: cd}
 			continue
 		}
 		for _, ix := range c.indexes {
 			if ix.fields[0].path == cd.Path {
 				return &plan{kind: planIndex, summary: "IXSCAN " + ix.pattern, ix: ix,
-					ranges: []keyRange{planIndexRange(c, ix, lo, hi)}}
+					ranges: []keyRange{planIndexRange(c, ix, lo, hi)}, cond: cd}
 			}
 		}
 	}

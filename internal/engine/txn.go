@@ -293,6 +293,11 @@ func (t *Txn) Commit(ctx context.Context) error {
 		return abortedError().WithLabel(codes.LabelTransientTransaction)
 	}
 	t.record = sessionRecordFrom(ctx)
+	stats := commitStatsFrom(ctx)
+	var measured CommitStats
+	if stats != nil {
+		measured = t.commitStats()
+	}
 	p, err := e.commit(t)
 	if err != nil {
 		if _, ok := err.(*conflictError); ok {
@@ -306,6 +311,9 @@ func (t *Txn) Commit(ctx context.Context) error {
 			t.abortLocked(ce)
 		}
 		return ce.InTransaction()
+	}
+	if stats != nil {
+		*stats = measured
 	}
 	if p.b == nil {
 		// A read-only transaction: what it read may be a commit whose fsync has not completed; acknowledge it only
@@ -338,6 +346,7 @@ func (t *Txn) Abort() error {
 
 // dropCreated drops the collections the aborted t created (Engine.dropCreated).
 func (t *Txn) dropCreated() {
+	t.publishCreated()
 	created := t.created
 	t.created = nil
 	t.e.dropCreated(created)

@@ -188,6 +188,10 @@ func prepareInsertDoc(doc bson.Raw) (bson.Raw, bson.RawValue, error) {
 			return nil, id, codes.New(codes.InvalidIdField, "can't use a regex for _id")
 		case bson.TypeUndefined:
 			return nil, id, codes.New(codes.InvalidIdField, "can't use a undefined for _id")
+		case bson.TypeEmbeddedDocument:
+			if name, ok := dollarField(id.Document()); ok {
+				return nil, id, codes.New(codes.DollarPrefixedFieldName, "_id fields may not contain '$'-prefixed fields: %s is not valid for storage.", name)
+			}
 		}
 		if first, _ := doc.IndexErr(0); string(bsoncore.Element(first).KeyBytes()) == "_id" {
 			return doc, id, nil
@@ -201,6 +205,23 @@ func prepareInsertDoc(doc bson.Raw) (bson.Raw, bson.RawValue, error) {
 		return nil, id, codes.New(codes.BSONObjectTooLarge, "object to insert too large. size in bytes: %d, max size: %d", len(out), maxDocSize)
 	}
 	return out, id, nil
+}
+
+// dollarField returns the first '$'-prefixed field name in d or its subdocuments, which mongod refuses to store
+// inside an _id.
+func dollarField(d bson.Raw) (string, bool) {
+	elems, _ := d.Elements()
+	for _, e := range elems {
+		if k := e.Key(); len(k) > 0 && k[0] == '$' {
+			return k, true
+		}
+		if sub, ok := e.Value().DocumentOK(); ok {
+			if name, ok := dollarField(sub); ok {
+				return name, true
+			}
+		}
+	}
+	return "", false
 }
 
 // maxDocSize is MongoDB's BSON document size limit (16 MiB).

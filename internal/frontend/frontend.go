@@ -12,6 +12,7 @@ package frontend
 
 import (
 	"context"
+	"time"
 
 	"github.com/concorddb/concord"
 	"github.com/concorddb/concord/internal/engine"
@@ -51,6 +52,16 @@ func WithoutMetrics(ctx context.Context) context.Context {
 // retryable write retried after a restart is recognised as done instead of applied twice.
 func WithSessionRecord(ctx context.Context, id [16]byte, value []byte) context.Context {
 	return engine.WithSessionRecord(ctx, id, value)
+}
+
+// CommitStats describes what a committed transaction wrote (WithCommitStats).
+type CommitStats = engine.CommitStats
+
+// WithCommitStats returns a context under which Session.CommitTransaction fills st with the number of
+// documents the transaction wrote and the bytes its commit logged, once it has committed; what mongod reports
+// as serverStatus transactions.lastCommittedTransaction.
+func WithCommitStats(ctx context.Context, st *CommitStats) context.Context {
+	return engine.WithCommitStats(ctx, st)
 }
 
 // SessionRecord returns the record last stored for the logical session id (WithSessionRecord), or nil when
@@ -93,16 +104,123 @@ type (
 
 // The kinds of Change.
 const (
-	ChangeWrite = engine.ChangeWrite
-	ChangeDrop  = engine.ChangeDrop
+	ChangeWrite         = engine.ChangeWrite
+	ChangeDrop          = engine.ChangeDrop
+	ChangeCreate        = engine.ChangeCreate
+	ChangeCreateIndexes = engine.ChangeCreateIndexes
+	ChangeDropIndexes   = engine.ChangeDropIndexes
+	ChangeRename        = engine.ChangeRename
+	ChangeDropDatabase  = engine.ChangeDropDatabase
+	ChangeModify        = engine.ChangeModify
 )
 
-// Watch opens a change stream on db: every commit from now on is recorded until the stream is closed. After
-// Close it returns concord.ErrClosed.
+// RenameCollection renames the collection db.from to toDB.to with its documents and indexes; dropTarget drops an
+// existing target first (else NamespaceExists, 48). A missing source is NamespaceNotFound (26).
+func RenameCollection(ctx context.Context, db *concord.DB, fromDB, from, toDB, to string, dropTarget bool) error {
+	eng, err := engineref.Of(db)
+	if err != nil {
+		return err
+	}
+	return eng.RenameCollection(ctx, engine.Namespace{DB: fromDB, Coll: from}, engine.Namespace{DB: toDB, Coll: to}, dropTarget)
+}
+
+// SetChangeStreamImages turns the collection's changeStreamPreAndPostImages option on or off: with it, change
+// streams get every write's document versions before and after. A missing collection is NamespaceNotFound (26).
+func SetChangeStreamImages(ctx context.Context, db *concord.DB, dbName, coll string, on bool) error {
+	eng, err := engineref.Of(db)
+	if err != nil {
+		return err
+	}
+	return eng.SetChangeStreamImages(ctx, engine.Namespace{DB: dbName, Coll: coll}, on)
+}
+
+// CollMod runs collMod on the collection: images, when non-nil, turns changeStreamPreAndPostImages on or off.
+// Change streams see a modify event even when nothing changed, as with mongod. A missing collection is
+// NamespaceNotFound (26).
+func CollMod(ctx context.Context, db *concord.DB, dbName, coll string, images *bool) error {
+	eng, err := engineref.Of(db)
+	if err != nil {
+		return err
+	}
+	return eng.CollMod(ctx, engine.Namespace{DB: dbName, Coll: coll}, images)
+}
+
+// ChangeStreamImages reports whether the collection has changeStreamPreAndPostImages on.
+func ChangeStreamImages(db *concord.DB, dbName, coll string) bool {
+	eng, err := engineref.Of(db)
+	return err == nil && eng.ChangeStreamImages(engine.Namespace{DB: dbName, Coll: coll})
+}
+
+// PruneChangeLog applies the change log's retention as of now at once (the engine does so every second), so
+// that a test can push changes out of it.
+func PruneChangeLog(db *concord.DB, now time.Time) error {
+	eng, err := engineref.Of(db)
+	if err != nil {
+		return err
+	}
+	return eng.PruneChangeLog(now)
+}
+
+// Watch opens a change stream on db: recent changes are kept in memory for it until it is closed, older ones
+// are read from the change log. After Close it returns concord.ErrClosed.
 func Watch(db *concord.DB) (*ChangeStream, error) {
 	eng, err := engineref.Of(db)
 	if err != nil {
 		return nil, err
 	}
 	return eng.Watch()
+}
+
+// PlanDescription is the access path a query takes (DescribePlan).
+type PlanDescription = engine.PlanDescription
+
+// DescribePlan returns the access path a query with filter on db.coll would take now: the plan the engine
+// runs, for explain. A filter that does not compile returns its *concord.Error.
+func DescribePlan(db *concord.DB, dbName, coll string, filter []byte) (PlanDescription, error) {
+	eng, err := engineref.Of(db)
+	if err != nil {
+		return PlanDescription{}, err
+	}
+	return eng.DescribePlan(engine.Namespace{DB: dbName, Coll: coll}, filter)
+}
+
+// ReadSnapshot is a retained point in time of a DB (NewReadSnapshot).
+type ReadSnapshot = engine.ReadSnapshot
+
+// NewReadSnapshot takes a snapshot of db's latest committed state, for reads at a point in time outside a
+// transaction (readConcern "snapshot"). The caller must Close it; until then db keeps the versions it shows.
+func NewReadSnapshot(db *concord.DB) (*ReadSnapshot, error) {
+	eng, err := engineref.Of(db)
+	if err != nil {
+		return nil, err
+	}
+	return eng.NewReadSnapshot()
+}
+
+// WithReadSnapshot returns a context under which reads outside a transaction read s.
+func WithReadSnapshot(ctx context.Context, s *ReadSnapshot) context.Context {
+	return engine.WithReadSnapshot(ctx, s)
+}
+
+// CommitTs returns the timestamp of db's latest commit (0 for a nil db and after Close): a snapshot taken now
+// shows the commits up to it.
+func CommitTs(db *concord.DB) uint64 {
+	if db == nil {
+		return 0
+	}
+	eng, err := engineref.Of(db)
+	if err != nil {
+		return 0
+	}
+	return eng.CommitTs()
+}
+
+// CreatedInOpenTxn reports whether db.coll was created by a transaction that has not committed yet, and is
+// therefore listed to no one (listCollections, listIndexes) until it commits.
+func CreatedInOpenTxn(db *concord.DB, dbName, coll string) bool {
+	eng, err := engineref.Of(db)
+	if err != nil {
+		return false
+	}
+	return eng.CreatedInOpenTxn(engine.Namespace{DB: dbName, Coll: coll})
 }

@@ -1,0 +1,167 @@
+package engine
+
+import (
+	"math"
+	"strconv"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+
+	"github.com/concorddb/concord/internal/query/filter"
+)
+
+// PlanDescription is the access path the engine picks for a filter, as explain's winningPlan shows it. It is
+// what the query runs: the same planFor decides both.
+type PlanDescription struct {
+	// Stage is "EOF" (no collection), "COLLSCAN", "IDHACK" (one _id equality) or "IXSCAN".
+	Stage string
+	// IndexName, KeyPattern and Unique describe the scanned index (IXSCAN only).
+	IndexName  string
+	KeyPattern bson.D
+	Unique     bool
+	// Bounds are mongod's indexBounds of an IXSCAN: each key pattern field with its intervals, written as
+	// mongod writes them ("[1, 1]", "(5, inf.0]", "[MinKey, MaxKey]").
+	Bounds bson.D
+	// Summary is the profiler's planSummary of the plan.
+	Summary string
+}
+
+// DescribePlan returns the plan a query with filterDoc on ns would use now. It reads the latest catalog, as
+// explain does.
+func (e *Engine) DescribePlan(ns Namespace, filterDoc bson.Raw) (PlanDescription, error) {
+	if err := e.enter(); err != nil {
+		return PlanDescription{}, err
+	}
+	defer e.exit()
+	f, err := filter.Compile(filterDoc)
+	if err != nil {
+		return PlanDescription{}, err
+	}
+	p := planFor(e.lookupColl(ns), f)
+	d := PlanDescription{Summary: p.summary}
+	switch p.kind {
+	case planCollScan:
+		d.Stage = p.summary // COLLSCAN or EOF
+	case planIDHack:
+		d.Stage = "IDHACK"
+	case planIDPoints, planIDRange:
+		d.Stage, d.IndexName, d.Unique = "IXSCAN", "_id_", true
+		d.KeyPattern = bson.D{{Key: "_id", Value: int32(1)}}
+		d.Bounds = bson.D{{Key: "_id", Value: boundsOf(p.cond, false)}}
+	case planIndex:
+		d.Stage, d.IndexName, d.Unique, d.KeyPattern = "IXSCAN", p.ix.name, p.ix.unique, p.ix.key
+		for i, f := range p.ix.fields {
+			b := bson.A{"[MinKey, MaxKey]"}
+			if i == 0 {
+				b = boundsOf(p.cond, f.desc)
+			}
+			d.Bounds = append(d.Bounds, bson.E{Key: f.path, Value: b})
+		}
+	}
+	return d, nil
+}
+
+// boundsOf writes the intervals of cd as mongod's explain does, in index order (reversed for a descending
+// field). A range stops at the end of its value's type bracket, as the scan does.
+func boundsOf(cd filter.Condition, desc bool) bson.A {
+	var out bson.A
+	switch cd.Op {
+	case filter.CondEq, filter.CondIn:
+		vals := append([]bson.RawValue(nil), cd.Values...)
+		sortValues(vals)
+		if desc {
+			for i, j := 0, len(vals)-1; i < j; i, j = i+1, j-1 {
+				vals[i], vals[j] = vals[j], vals[i]
+			}
+		}
+		seen := map[string]bool{}
+		for _, v := range vals {
+			s := boundValue(v)
+			if !seen[s] {
+				seen[s] = true
+				out = append(out, "["+s+", "+s+"]")
+			}
+		}
+		return out
+	}
+	v := cd.Values[0]
+	lo, hi := bracketEnds(v)
+	s := boundValue(v)
+	var open, close, a, b string
+	switch cd.Op {
+	case filter.CondGt:
+		open, a, b, close = "(", s, hi, "]"
+	case filter.CondGte:
+		open, a, b, close = "[", s, hi, "]"
+	case filter.CondLt:
+		open, a, b, close = "[", lo, s, ")"
+	default: // CondLte
+		open, a, b, close = "[", lo, s, "]"
+	}
+	if desc {
+		open, close = mirror(close), mirror(open)
+		a, b = b, a
+	}
+	return bson.A{open + a + ", " + b + close}
+}
+
+// mirror turns an interval's end bracket into the other end's form: "]" <-> "[", ")" <-> "(".
+func mirror(s string) string {
+	switch s {
+	case "]":
+		return "["
+	case "[":
+		return "]"
+	case ")":
+		return "("
+	}
+	return ")"
+}
+
+// bracketEnds are the ends of v's type bracket as mongod prints them.
+func bracketEnds(v bson.RawValue) (string, string) {
+	switch {
+	case v.IsNumber():
+		return "-inf.0", "inf.0"
+	case v.Type == bson.TypeString || v.Type == bson.TypeSymbol:
+		return `""`, "{}"
+	case v.Type == bson.TypeEmbeddedDocument:
+		return "{}", "[]"
+	case v.Type == bson.TypeDateTime:
+		return "new Date(-9223372036854775808)", "new Date(9223372036854775807)"
+	case v.Type == bson.TypeObjectID:
+		return "ObjectId('000000000000000000000000')", "ObjectId('ffffffffffffffffffffffff')"
+	}
+	return "MinKey", "MaxKey"
+}
+
+// boundValue prints one value as mongod's index bounds do.
+func boundValue(v bson.RawValue) string {
+	switch v.Type {
+	case bson.TypeInt32:
+		return strconv.FormatInt(int64(v.Int32()), 10)
+	case bson.TypeInt64:
+		return strconv.FormatInt(v.Int64(), 10)
+	case bson.TypeDouble:
+		f := v.Double()
+		switch {
+		case math.IsInf(f, 1):
+			return "inf.0"
+		case math.IsInf(f, -1):
+			return "-inf.0"
+		case f == math.Trunc(f) && math.Abs(f) < 1e15:
+			return strconv.FormatFloat(f, 'f', 1, 64)
+		}
+		return strconv.FormatFloat(f, 'g', -1, 64)
+	case bson.TypeString:
+		return strconv.Quote(v.StringValue())
+	case bson.TypeNull:
+		return "null"
+	case bson.TypeBoolean:
+		return strconv.FormatBool(v.Boolean())
+	case bson.TypeObjectID:
+		return "ObjectId('" + v.ObjectID().Hex() + "')"
+	case bson.TypeDateTime:
+		return "new Date(" + strconv.FormatInt(v.DateTime(), 10) + ")"
+	}
+	return v.String()
+}
