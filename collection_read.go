@@ -19,7 +19,25 @@ func (c *Collection) Find(ctx context.Context, filter any, opts ...*FindOptions)
 		return nil, err
 	}
 	spec.Skip, spec.Limit = o.Skip, o.Limit
+	if err := findHint(&spec, o); err != nil {
+		return nil, err
+	}
 	return c.find(ctx, spec)
+}
+
+// findHint encodes Find's hint, min and max into spec.
+func findHint(spec *engine.FindSpec, o FindOptions) error {
+	var err error
+	if name, ok := o.Hint.(string); ok {
+		spec.HintName = name
+	} else if spec.Hint, err = toOptionalDoc(o.Hint, "hint"); err != nil {
+		return err
+	}
+	if spec.Min, err = toOptionalDoc(o.Min, "min"); err != nil {
+		return err
+	}
+	spec.Max, err = toOptionalDoc(o.Max, "max")
+	return err
 }
 
 // find runs a FindSpec and wraps the materialized result in a Cursor.

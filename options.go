@@ -17,6 +17,13 @@ type FindOptions struct {
 	// Limit caps the number of documents; 0 means no limit. A negative
 	// limit is treated as its absolute value, as the driver does.
 	Limit int64
+	// Hint forces the index to use: its name (a string) or its key
+	// pattern; bson.D{{"$natural", 1}} forces a collection scan. A hint
+	// naming no usable index fails with BadValue (2).
+	Hint any
+	// Min and Max bound the hinted index's keys, inclusive and exclusive,
+	// as documents naming its fields in order. They require Hint.
+	Min, Max any
 }
 
 // FindOneOptions configures FindOne.
@@ -113,6 +120,19 @@ type IndexModel struct {
 	Name string
 	// Unique rejects a second document with the same key (DuplicateKey 11000).
 	Unique bool
+	// Sparse leaves out of the index the documents that have none of its
+	// fields; the planner then uses it only for queries that cannot match
+	// such documents.
+	Sparse bool
+	// PartialFilterExpression indexes only the documents it matches; the
+	// planner uses the index only for queries that imply it.
+	PartialFilterExpression any
+	// ExpireAfterSeconds makes a one-field index a TTL index: documents
+	// whose indexed date is older than this many seconds are removed in the
+	// background. Nil means none.
+	ExpireAfterSeconds *int32
+	// Hidden keeps the index maintained but out of the planner's choices.
+	Hidden bool
 }
 
 // mergeFind and the merge functions below fold a method's variadic options
@@ -134,6 +154,15 @@ func mergeFind(opts []*FindOptions) FindOptions {
 		}
 		if o.Limit != 0 {
 			m.Limit = o.Limit
+		}
+		if o.Hint != nil {
+			m.Hint = o.Hint
+		}
+		if o.Min != nil {
+			m.Min = o.Min
+		}
+		if o.Max != nil {
+			m.Max = o.Max
 		}
 	}
 	if m.Limit < 0 {

@@ -341,6 +341,9 @@ func runFind(ctx context.Context, s *Server, req *Request, a *cmdArgs, collName,
 		batchSize = limit
 	}
 	opts := &concord.FindOptions{Skip: skip, Limit: limit}
+	if err := findHintArgs(a, opts); err != nil {
+		return nil, 0, 0, err
+	}
 	if sort != nil {
 		opts.Sort = sort
 	}
@@ -355,6 +358,36 @@ func runFind(ctx context.Context, s *Server, req *Request, a *cmdArgs, collName,
 		return nil, 0, 0, commandError(err)
 	}
 	return s.openCursor(ctx, req, cur, namespace, batchSize, singleBatch)
+}
+
+// findHintArgs reads find's hint (an index name or key pattern), min and max into opts.
+func findHintArgs(a *cmdArgs, opts *concord.FindOptions) error {
+	if v, ok := a.get("hint"); ok {
+		switch v.Type {
+		case bson.TypeString:
+			opts.Hint = v.StringValue()
+		case bson.TypeEmbeddedDocument:
+			if d := v.Document(); len(d) > 5 {
+				opts.Hint = d
+			}
+		default:
+			return wrongType(a.cmd, "hint", v, "types [string, object]")
+		}
+	}
+	for _, name := range []string{"min", "max"} {
+		d, err := a.doc(name)
+		if err != nil {
+			return err
+		}
+		if len(d) > 5 {
+			if name == "min" {
+				opts.Min = d
+			} else {
+				opts.Max = d
+			}
+		}
+	}
+	return nil
 }
 
 // codeValueOutOfRange is the IDL validator's error for out-of-range numeric fields (51024).

@@ -67,6 +67,13 @@ type Engine struct {
 	reaperKick chan struct{}
 	reaperDone chan struct{}
 
+	// The TTL monitor (ttl.go): its sleep in nanoseconds and its counters.
+	ttlSleep   atomic.Int64
+	ttlKick    chan struct{}
+	ttlDone    chan struct{}
+	ttlDeleted atomic.Int64
+	ttlPasses  atomic.Int64
+
 	pruning atomic.Bool
 	pruneAt atomic.Int64
 
@@ -102,6 +109,8 @@ func Open(opts Options) (*Engine, error) {
 		closing:    make(chan struct{}),
 		reaperKick: make(chan struct{}, 1),
 		reaperDone: make(chan struct{}),
+		ttlKick:    make(chan struct{}, 1),
+		ttlDone:    make(chan struct{}),
 		epoch:      uint64(time.Now().UnixNano()),
 	}
 	po := &pebble.Options{
@@ -151,7 +160,13 @@ func Open(opts Options) (*Engine, error) {
 		db.Close()
 		return nil, err
 	}
+	sleep := opts.TTLMonitorSleep
+	if sleep <= 0 {
+		sleep = defaultTTLMonitorSleep
+	}
+	e.ttlSleep.Store(int64(sleep))
 	go e.reaper()
+	go e.ttlMonitor()
 	return e, nil
 }
 
@@ -165,6 +180,7 @@ func (e *Engine) Close() error {
 	}
 	close(e.closing)
 	<-e.reaperDone
+	<-e.ttlDone
 	e.gate.Lock()
 	defer e.gate.Unlock()
 	e.liveMu.Lock()

@@ -14,6 +14,13 @@ import (
 type FindSpec struct {
 	Filter, Sort, Projection bson.Raw
 	Skip, Limit              int64
+	// Hint forces an index: a key pattern document ({$natural: 1} for a
+	// collection scan) or, with HintName, its name. A hint naming no usable
+	// index is BadValue (2).
+	Hint     bson.Raw
+	HintName string
+	// Min and Max bound the hinted index's keys (inclusive, exclusive).
+	Min, Max bson.Raw
 }
 
 // runRead runs a read in t's snapshot (as a transaction statement) or,
@@ -76,16 +83,33 @@ func (e *Engine) find(ctx context.Context, t *Txn, ns Namespace, spec FindSpec, 
 		skip = 0
 	}
 	c := e.lookupColl(ns)
-	var cands []candidate
-	err = e.scan(ctx, t, c, f, planFor(c, f), st, func(cd candidate) (bool, error) {
-		cands = append(cands, cd)
-		// Without a sort the scan can stop once skip+limit documents matched.
-		return srt != nil || limit == 0 || int64(len(cands)) < skip+limit, nil
-	})
+	p, err := planWith(c, f, planOptions{sort: srt, hint: spec.Hint, hintName: spec.HintName, min: spec.Min, max: spec.Max})
 	if err != nil {
 		return nil, err
 	}
-	sortCandidates(cands, srt)
+	// A plan in sort order saves the sort, unless the transaction's own
+	// writes are merged in after the index's documents.
+	inOrder := srt == nil || p.sorted && (p.kind != planIndex || !t.wroteTo(c))
+	var stop int64
+	if limit > 0 {
+		stop = skip + limit
+	}
+	cands, err := e.findScan(ctx, t, c, f, p, st, inOrder, stop)
+	if err != nil {
+		return nil, err
+	}
+	// The index may have become multikey while the plan ran: its order is
+	// then not the sort's (the flag is set before such a document commits,
+	// so any document the scan saw is covered by this check).
+	if inOrder && srt != nil && p.kind == planIndex && p.ix.isMultikey() {
+		inOrder = false
+		if cands, err = e.findScan(ctx, t, c, f, p, st, false, 0); err != nil {
+			return nil, err
+		}
+	}
+	if !inOrder {
+		sortCandidates(cands, srt)
+	}
 	if skip >= int64(len(cands)) {
 		return []bson.Raw{}, nil
 	}
@@ -104,6 +128,17 @@ func (e *Engine) find(ctx context.Context, t *Txn, ns Namespace, spec FindSpec, 
 		out = append(out, doc)
 	}
 	return out, nil
+}
+
+// findScan returns the candidates of p; when stop > 0 and the plan is in
+// the requested order, the scan stops after stop matches.
+func (e *Engine) findScan(ctx context.Context, t *Txn, c *collection, f *filter.Filter, p *plan, st *Stats, inOrder bool, stop int64) ([]candidate, error) {
+	var cands []candidate
+	err := e.scan(ctx, t, c, f, p, st, func(cd candidate) (bool, error) {
+		cands = append(cands, cd)
+		return !inOrder || stop <= 0 || int64(len(cands)) < stop, nil
+	})
+	return cands, err
 }
 
 // Count returns the number of matching documents after skip and limit (0 =

@@ -63,6 +63,9 @@ type Options struct {
 	StageMemoryLimit int64
 	// SpillDir is where aggregation stages spill; "" means os.TempDir().
 	SpillDir string
+	// TTLMonitorSleep is the time between two passes of the TTL monitor
+	// (mongod's ttlMonitorSleepSecs); 0 means 60 s.
+	TTLMonitorSleep time.Duration
 }
 
 // withDefaults returns o with zero fields replaced by their defaults.
