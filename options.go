@@ -24,6 +24,11 @@ type FindOptions struct {
 	// Min and Max bound the hinted index's keys, inclusive and exclusive,
 	// as documents naming its fields in order. They require Hint.
 	Min, Max any
+	// Collation is a collation document, e.g. bson.D{{"locale", "fr"},
+	// {"strength", 2}}: the filter's comparisons and the sort order strings
+	// by it. Nil or {locale: "simple"} compares bytes. An invalid one fails
+	// with mongod's error.
+	Collation any
 }
 
 // FindOneOptions configures FindOne.
@@ -99,6 +104,15 @@ type FindOneAndDeleteOptions struct {
 type CountOptions struct {
 	Skip  int64
 	Limit int64
+	// Collation is the count's collation document (see FindOptions).
+	Collation any
+}
+
+// DistinctOptions configures Distinct.
+type DistinctOptions struct {
+	// Collation is the collation document under which values are matched
+	// and equated (see FindOptions).
+	Collation any
 }
 
 // AggregateOptions configures Aggregate.
@@ -108,6 +122,9 @@ type AggregateOptions struct {
 	// (mongod's default since 6.0); false makes them fail instead with
 	// QueryExceededMemoryLimitNoDiskUseAllowed (292).
 	AllowDiskUse *bool
+	// Collation applies to a leading $match stage (see FindOptions); the
+	// later stages compare strings by bytes.
+	Collation any
 }
 
 // IndexModel describes an index for CreateIndex.
@@ -163,6 +180,9 @@ func mergeFind(opts []*FindOptions) FindOptions {
 		}
 		if o.Max != nil {
 			m.Max = o.Max
+		}
+		if o.Collation != nil {
+			m.Collation = o.Collation
 		}
 	}
 	if m.Limit < 0 {
@@ -318,6 +338,9 @@ func mergeCount(opts []*CountOptions) CountOptions {
 		if o.Limit != 0 {
 			m.Limit = o.Limit
 		}
+		if o.Collation != nil {
+			m.Collation = o.Collation
+		}
 	}
 	return m
 }
@@ -328,6 +351,9 @@ func mergeAggregate(opts []*AggregateOptions) AggregateOptions {
 	for _, o := range opts {
 		if o != nil && o.AllowDiskUse != nil {
 			m.AllowDiskUse = o.AllowDiskUse
+		}
+		if o != nil && o.Collation != nil {
+			m.Collation = o.Collation
 		}
 	}
 	return m

@@ -374,6 +374,13 @@ func findHintArgs(a *cmdArgs, opts *concord.FindOptions) error {
 			return wrongType(a.cmd, "hint", v, "types [string, object]")
 		}
 	}
+	coll, err := collationArg(a)
+	if err != nil {
+		return err
+	}
+	if coll != nil {
+		opts.Collation = coll
+	}
 	for _, name := range []string{"min", "max"} {
 		d, err := a.doc(name)
 		if err != nil {
@@ -388,6 +395,19 @@ func findHintArgs(a *cmdArgs, opts *concord.FindOptions) error {
 		}
 	}
 	return nil
+}
+
+// collationArg returns the command's collation document, nil when absent.
+func collationArg(a *cmdArgs) (bson.Raw, error) {
+	v, ok := a.get("collation")
+	if !ok {
+		return nil, nil
+	}
+	d, ok := v.DocumentOK()
+	if !ok {
+		return nil, wrongType(a.cmd, "collation", v, "type 'object'")
+	}
+	return d, nil
 }
 
 // codeValueOutOfRange is the IDL validator's error for out-of-range numeric fields (51024).

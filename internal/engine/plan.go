@@ -53,6 +53,10 @@ type planOptions struct {
 	// min and max bound the hinted index's keys (inclusive, exclusive), in
 	// index order.
 	min, max bson.Raw
+	// collated is set when the statement compares strings under a
+	// collation: indexes (which order strings by bytes) then bound no string
+	// and serve no sort.
+	collated bool
 }
 
 // errBadHint is mongod's error for a hint naming no usable index.
@@ -82,6 +86,37 @@ func planWith(c *collection, f *filter.Filter, o planOptions) (*plan, error) {
 		return &plan{kind: planCollScan, summary: "EOF"}, nil
 	}
 	conds := f.Conditions()
+	if o.collated {
+		conds = planUncollated(conds)
+	}
+	p, err := planChoose(c, f, conds, o)
+	if err == nil && o.collated && len(o.sort.Keys()) > 0 {
+		p.sorted = false
+	}
+	return p, err
+}
+
+// planUncollated drops the conditions a collation changes: those on
+// strings, or on documents and arrays that may hold strings.
+func planUncollated(conds []filter.Condition) []filter.Condition {
+	out := make([]filter.Condition, 0, len(conds))
+	for _, cd := range conds {
+		ok := true
+		for _, v := range cd.Values {
+			switch v.Type {
+			case bson.TypeString, bson.TypeSymbol, bson.TypeEmbeddedDocument, bson.TypeArray:
+				ok = false
+			}
+		}
+		if ok {
+			out = append(out, cd)
+		}
+	}
+	return out
+}
+
+// planChoose is planWith once the usable conditions are known.
+func planChoose(c *collection, f *filter.Filter, conds []filter.Condition, o planOptions) (*plan, error) {
 	if len(o.hint) > 0 || o.hintName != "" {
 		return planHinted(c, f, conds, o)
 	}
@@ -165,7 +200,7 @@ func planHinted(c *collection, f *filter.Filter, conds []filter.Condition, o pla
 			}
 			return &plan{kind: planIDRange, summary: "IXSCAN { _id: 1 }", ranges: []keyRange{{lo, hi}}}, nil
 		}
-		p, err := planWith(c, f, planOptions{sort: o.sort})
+		p, err := planChoose(c, f, conds, planOptions{sort: o.sort})
 		if err != nil {
 			return nil, err
 		}
