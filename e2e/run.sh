@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # End-to-end checks of `concord serve` with the official Node.js driver and mongosh: builds concord, starts it
-# on a free port with a temporary --dir, runs node/transfer.js and mongosh/wait_on_conflict.js against it, then
+# on a free port with a temporary --dir, runs node/transfer.js, node/indexes.js and mongosh/wait_on_conflict.js
+# against it, then
 # stops it with SIGTERM and checks that it shut down cleanly. Then it starts it again with --auth and TLS (a CA
 # made with openssl) and runs node/auth_tls.js and mongosh/auth_tls.js. Installs the npm packages (package-lock.json)
 # into e2e/node_modules when they are missing. Needs go, node, npm and openssl on PATH.
@@ -62,10 +63,12 @@ stop() {
 	grep -q "stopped" "$work/server.log" || { echo "no clean-stop line in the server log" >&2; exit 1; }
 }
 
-start
+start --ttl-monitor-sleep-secs 1
 uri="mongodb://127.0.0.1:$port/"
 echo "== node: transfers and optimistic locking ($uri)"
 CONCORD_URI="$uri" node "$here/node/transfer.js"
+echo "== node: a collation-aware sort and a TTL index expiring a document"
+CONCORD_URI="$uri" node "$here/node/indexes.js"
 echo "== mongosh: waiting on a conflict"
 "$here/node_modules/.bin/mongosh" --quiet "$uri" --eval "$(cat "$here/mongosh/wait_on_conflict.js")"
 stop

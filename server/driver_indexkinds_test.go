@@ -195,3 +195,15 @@ func TestDriver_TTLIndexExpiresDocuments(t *testing.T) {
 		t.Fatalf("ttlMonitorSleepSecs 0 = %v, want BadValue", err)
 	}
 }
+
+func TestDriver_FindUnknownField(t *testing.T) {
+	e := newCrudEnv(t, "")
+	_, err := e.run(t, "app", bson.D{{Key: "find", Value: "c"}, {Key: "foo", Value: 1}})
+	var ce mongo.CommandError
+	if !errors.As(err, &ce) || ce.Code != 40415 || ce.Message != "BSON field 'find.foo' is an unknown field." {
+		t.Fatalf("find with an unknown field = %v", err)
+	}
+	// Generic arguments and every find option the driver sends pass.
+	e.mustRun(t, "app", bson.D{{Key: "find", Value: "c"}, {Key: "comment", Value: "x"}, {Key: "maxTimeMS", Value: 1000},
+		{Key: "noCursorTimeout", Value: false}, {Key: "allowPartialResults", Value: false}})
+}
