@@ -52,6 +52,7 @@ const (
 	WriteConflict                            Code = 112
 	ConflictingOperationInProgress           Code = 117
 	DocumentValidationFailure                Code = 121
+	ExceededMemoryLimit                      Code = 146
 	OperationFailed                          Code = 96
 	InvalidBSON                              Code = 22
 	Location16755                            Code = 16755
@@ -175,6 +176,7 @@ var table = map[Code]info{
 	WriteConflict:                            {name: "WriteConflict", transient: true},
 	ConflictingOperationInProgress:           {name: "ConflictingOperationInProgress"},
 	DocumentValidationFailure:                {name: "DocumentValidationFailure"},
+	ExceededMemoryLimit:                      {name: "ExceededMemoryLimit"},
 	OperationFailed:                          {name: "OperationFailed"},
 	InvalidBSON:                              {name: "InvalidBSON"},
 	Location16755:                            {name: "Location16755"},
