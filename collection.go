@@ -60,6 +60,13 @@ type IndexSpecification struct {
 	// Unique is true for a unique index (the _id index reports false, as
 	// listIndexes omits "unique" for it).
 	Unique bool
+	// Sparse, PartialFilterExpression (nil when none), ExpireAfterSeconds
+	// (nil when not a TTL index) and Hidden are the index's options, as
+	// IndexModel sets them.
+	Sparse                  bool
+	PartialFilterExpression bson.Raw
+	ExpireAfterSeconds      *int32
+	Hidden                  bool
 }
 
 // CreateIndex builds an index over the existing documents and returns its
@@ -77,7 +84,15 @@ func (c *Collection) CreateIndex(ctx context.Context, model IndexModel) (string,
 	if err != nil {
 		return "", err
 	}
-	return c.db.eng.CreateIndex(ctx, t, c.ns, engine.IndexSpec{Name: model.Name, Key: keys, Unique: model.Unique})
+	spec := engine.IndexSpec{Name: model.Name, Key: keys, Unique: model.Unique, Sparse: model.Sparse,
+		Hidden: model.Hidden}
+	if model.ExpireAfterSeconds != nil {
+		spec.TTL, spec.ExpireAfterSeconds = true, int64(*model.ExpireAfterSeconds)
+	}
+	if spec.Partial, err = toOptionalDoc(model.PartialFilterExpression, "partialFilterExpression"); err != nil {
+		return "", err
+	}
+	return c.db.eng.CreateIndex(ctx, t, c.ns, spec)
 }
 
 // DropIndex drops the named index. Dropping "_id_" fails with
@@ -104,13 +119,21 @@ func (c *Collection) ListIndexes(ctx context.Context) ([]IndexSpecification, err
 		if err != nil {
 			return nil, codes.New(codes.InternalError, "encoding index keys: %v", err)
 		}
-		out = append(out, IndexSpecification{
-			Name:         s.Name,
-			Namespace:    c.ns.String(),
-			KeysDocument: keys,
-			Version:      2,
-			Unique:       s.Unique && s.Name != "_id_",
-		})
+		spec := IndexSpecification{
+			Name:                    s.Name,
+			Namespace:               c.ns.String(),
+			KeysDocument:            keys,
+			Version:                 2,
+			Unique:                  s.Unique && s.Name != "_id_",
+			Sparse:                  s.Sparse,
+			PartialFilterExpression: s.Partial,
+			Hidden:                  s.Hidden,
+		}
+		if s.TTL {
+			ttl := int32(s.ExpireAfterSeconds)
+			spec.ExpireAfterSeconds = &ttl
+		}
+		out = append(out, spec)
 	}
 	return out, nil
 }

@@ -5,6 +5,7 @@ import (
 
 	"github.com/concorddb/concord/internal/codes"
 	"github.com/concorddb/concord/internal/engine"
+	"github.com/concorddb/concord/internal/query/collation"
 	"go.mongodb.org/mongo-driver/v2/bson"
 )
 
@@ -19,7 +20,37 @@ func (c *Collection) Find(ctx context.Context, filter any, opts ...*FindOptions)
 		return nil, err
 	}
 	spec.Skip, spec.Limit = o.Skip, o.Limit
+	if err := findHint(&spec, o); err != nil {
+		return nil, err
+	}
 	return c.find(ctx, spec)
+}
+
+// toCollation parses an optional collation document (nil: the simple collation).
+func toCollation(v any) (*collation.Collation, error) {
+	d, err := toOptionalDoc(v, "collation")
+	if err != nil || d == nil {
+		return nil, err
+	}
+	return collation.Parse(d)
+}
+
+// findHint encodes Find's hint, min and max into spec.
+func findHint(spec *engine.FindSpec, o FindOptions) error {
+	var err error
+	if name, ok := o.Hint.(string); ok {
+		spec.HintName = name
+	} else if spec.Hint, err = toOptionalDoc(o.Hint, "hint"); err != nil {
+		return err
+	}
+	if spec.Min, err = toOptionalDoc(o.Min, "min"); err != nil {
+		return err
+	}
+	if spec.Collation, err = toCollation(o.Collation); err != nil {
+		return err
+	}
+	spec.Max, err = toOptionalDoc(o.Max, "max")
+	return err
 }
 
 // find runs a FindSpec and wraps the materialized result in a Cursor.
@@ -88,7 +119,11 @@ func (c *Collection) CountDocuments(ctx context.Context, filter any, opts ...*Co
 	if err != nil {
 		return 0, err
 	}
-	n, err := c.db.eng.Count(ctx, t, c.ns, f, o.Skip, o.Limit, st)
+	coll, err := toCollation(o.Collation)
+	if err != nil {
+		return 0, err
+	}
+	n, err := c.db.eng.Count(ctx, t, c.ns, f, o.Skip, o.Limit, coll, st)
 	return n, stmtError(t, err)
 }
 
@@ -111,8 +146,18 @@ func (c *Collection) EstimatedDocumentCount(ctx context.Context) (int64, error) 
 // Distinct returns the distinct values of fieldName (a dotted path; array
 // elements count one by one) among the documents matching filter (nil for
 // all), in MongoDB's value order.
-func (c *Collection) Distinct(ctx context.Context, fieldName string, filter any) ([]bson.RawValue, error) {
+func (c *Collection) Distinct(ctx context.Context, fieldName string, filter any, opts ...*DistinctOptions) ([]bson.RawValue, error) {
 	f, err := toFilter(filter)
+	if err != nil {
+		return nil, err
+	}
+	var collDoc any
+	for _, o := range opts {
+		if o != nil && o.Collation != nil {
+			collDoc = o.Collation
+		}
+	}
+	coll, err := toCollation(collDoc)
 	if err != nil {
 		return nil, err
 	}
@@ -120,7 +165,7 @@ func (c *Collection) Distinct(ctx context.Context, fieldName string, filter any)
 	if err != nil {
 		return nil, err
 	}
-	vals, err := c.db.eng.Distinct(ctx, t, c.ns, fieldName, f, st)
+	vals, err := c.db.eng.Distinct(ctx, t, c.ns, fieldName, f, coll, st)
 	if err != nil {
 		return nil, stmtError(t, err)
 	}
@@ -143,6 +188,9 @@ func (c *Collection) Aggregate(ctx context.Context, pipeline any, opts ...*Aggre
 	}
 	o := mergeAggregate(opts)
 	spec := engine.AggregateSpec{Pipeline: stages, NoDiskUse: o.AllowDiskUse != nil && !*o.AllowDiskUse}
+	if spec.Collation, err = toCollation(o.Collation); err != nil {
+		return nil, err
+	}
 	docs, err := c.db.eng.Aggregate(ctx, t, c.ns, spec, st)
 	if err != nil {
 		return nil, stmtError(t, err)

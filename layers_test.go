@@ -96,6 +96,7 @@ func TestLayers(t *testing.T) {
 // from this table fails the test, so a new one must take its place in the order.
 var queryLayers = map[string][]string{
 	"value":      {},
+	"collation":  {}, // a string order (value.StringComparer) built on golang.org/x/text/collate
 	"expr":       {"value"},
 	"filter":     {"value", "expr"},
 	"order":      {"value"},

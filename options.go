@@ -17,6 +17,18 @@ type FindOptions struct {
 	// Limit caps the number of documents; 0 means no limit. A negative
 	// limit is treated as its absolute value, as the driver does.
 	Limit int64
+	// Hint forces the index to use: its name (a string) or its key
+	// pattern; bson.D{{"$natural", 1}} forces a collection scan. A hint
+	// naming no usable index fails with BadValue (2).
+	Hint any
+	// Min and Max bound the hinted index's keys, inclusive and exclusive,
+	// as documents naming its fields in order. They require Hint.
+	Min, Max any
+	// Collation is a collation document, e.g. bson.D{{"locale", "fr"},
+	// {"strength", 2}}: the filter's comparisons and the sort order strings
+	// by it. Nil or {locale: "simple"} compares bytes. An invalid one fails
+	// with mongod's error.
+	Collation any
 }
 
 // FindOneOptions configures FindOne.
@@ -92,6 +104,15 @@ type FindOneAndDeleteOptions struct {
 type CountOptions struct {
 	Skip  int64
 	Limit int64
+	// Collation is the count's collation document (see FindOptions).
+	Collation any
+}
+
+// DistinctOptions configures Distinct.
+type DistinctOptions struct {
+	// Collation is the collation document under which values are matched
+	// and equated (see FindOptions).
+	Collation any
 }
 
 // AggregateOptions configures Aggregate.
@@ -101,6 +122,9 @@ type AggregateOptions struct {
 	// (mongod's default since 6.0); false makes them fail instead with
 	// QueryExceededMemoryLimitNoDiskUseAllowed (292).
 	AllowDiskUse *bool
+	// Collation applies to a leading $match stage (see FindOptions); the
+	// later stages compare strings by bytes.
+	Collation any
 }
 
 // IndexModel describes an index for CreateIndex.
@@ -113,6 +137,19 @@ type IndexModel struct {
 	Name string
 	// Unique rejects a second document with the same key (DuplicateKey 11000).
 	Unique bool
+	// Sparse leaves out of the index the documents that have none of its
+	// fields; the planner then uses it only for queries that cannot match
+	// such documents.
+	Sparse bool
+	// PartialFilterExpression indexes only the documents it matches; the
+	// planner uses the index only for queries that imply it.
+	PartialFilterExpression any
+	// ExpireAfterSeconds makes a one-field index a TTL index: documents
+	// whose indexed date is older than this many seconds are removed in the
+	// background. Nil means none.
+	ExpireAfterSeconds *int32
+	// Hidden keeps the index maintained but out of the planner's choices.
+	Hidden bool
 }
 
 // mergeFind and the merge functions below fold a method's variadic options
@@ -134,6 +171,18 @@ func mergeFind(opts []*FindOptions) FindOptions {
 		}
 		if o.Limit != 0 {
 			m.Limit = o.Limit
+		}
+		if o.Hint != nil {
+			m.Hint = o.Hint
+		}
+		if o.Min != nil {
+			m.Min = o.Min
+		}
+		if o.Max != nil {
+			m.Max = o.Max
+		}
+		if o.Collation != nil {
+			m.Collation = o.Collation
 		}
 	}
 	if m.Limit < 0 {
@@ -289,6 +338,9 @@ func mergeCount(opts []*CountOptions) CountOptions {
 		if o.Limit != 0 {
 			m.Limit = o.Limit
 		}
+		if o.Collation != nil {
+			m.Collation = o.Collation
+		}
 	}
 	return m
 }
@@ -299,6 +351,9 @@ func mergeAggregate(opts []*AggregateOptions) AggregateOptions {
 	for _, o := range opts {
 		if o != nil && o.AllowDiskUse != nil {
 			m.AllowDiskUse = o.AllowDiskUse
+		}
+		if o != nil && o.Collation != nil {
+			m.Collation = o.Collation
 		}
 	}
 	return m

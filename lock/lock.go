@@ -298,8 +298,8 @@ func (ls *Lease) KeepAlive(ctx context.Context, ttl time.Duration) context.Conte
 
 // Sweep deletes the lock documents that expired more than grace ago (by the server's clock) and returns how
 // many. Expired locks never block acquisition, so sweeping only keeps the collection small; run it now and then.
-// Concord has no TTL indexes; against MongoDB a TTL index on expiresAt with expireAfterSeconds equal to grace
-// does the same.
+// A TTL index on expiresAt with expireAfterSeconds equal to grace does the same in the background (on
+// Concord and MongoDB alike, every ttlMonitorSleepSecs).
 func (l *Locker) Sweep(ctx context.Context, grace time.Duration) (int64, error) {
 	return l.c.DeleteMany(ctx, bson.D{{Key: "$expr", Value: bson.D{{Key: "$lt", Value: bson.A{"$expiresAt",
 		bson.D{{Key: "$subtract", Value: bson.A{"$$NOW", max(grace.Milliseconds(), 0)}}}}}}}})

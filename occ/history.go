@@ -179,8 +179,8 @@ type PruneOptions struct {
 }
 
 // PruneHistory deletes history entries of the document with _id id (of every document when id is nil, for
-// OlderThan only) and returns how many. Concord has no TTL indexes; against MongoDB a TTL index on the history
-// collection's "at" field prunes by age on its own.
+// OlderThan only) and returns how many. A TTL index on the history collection's "at" field (Concord's or
+// MongoDB's) prunes by age on its own.
 func (c *Collection) PruneHistory(ctx context.Context, id any, p PruneOptions) (int64, error) {
 	if c.hist == nil {
 		return 0, ErrNoHistory

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"math"
 	"strings"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -217,44 +218,80 @@ func handleDropDatabase(ctx context.Context, s *Server, req *Request) (bson.D, e
 
 // indexRequest is one entry of createIndexes' indexes array.
 type indexRequest struct {
-	name   string
-	key    bson.Raw
-	unique bool
+	name    string
+	key     bson.Raw
+	unique  bool
+	sparse  bool
+	hidden  bool
+	partial bson.Raw
+	ttl     *int32
 }
 
+// model returns the request as the index model to create.
+func (r indexRequest) model() concord.IndexModel {
+	m := concord.IndexModel{Keys: r.key, Name: r.name, Unique: r.unique, Sparse: r.sparse, Hidden: r.hidden,
+		ExpireAfterSeconds: r.ttl}
+	if r.partial != nil {
+		m.PartialFilterExpression = r.partial
+	}
+	return m
+}
+
+// unsupportedIndexTypes are the special index types of mongod that Concord refuses (README: Differences).
+var unsupportedIndexTypes = map[string]bool{"text": true, "2d": true, "2dsphere": true, "geoHaystack": true,
+	"hashed": true, "columnstore": true}
+
 // parseIndexRequest validates an index specification: a key of ascending/descending fields, a name, and the
-// unique option; options Concord does not implement are rejected rather than silently ignored.
+// options unique, sparse, partialFilterExpression, expireAfterSeconds and hidden; options Concord does not
+// implement are rejected rather than silently ignored.
 func parseIndexRequest(i int, d bson.Raw) (indexRequest, error) {
 	var r indexRequest
 	elems, err := d.Elements()
 	if err != nil {
 		return r, codes.New(codes.InvalidBSON, "invalid index specification %d: %v", i, err)
 	}
+	field := func(name string) string { return fmt.Sprintf("indexes.%d.%s", i, name) }
 	for _, e := range elems {
 		v := e.Value()
 		switch k := e.Key(); k {
 		case "key":
-			if r.key, err = rawDoc("createIndexes", fmt.Sprintf("indexes.%d.key", i), v); err != nil {
+			if r.key, err = rawDoc("createIndexes", field("key"), v); err != nil {
 				return r, err
 			}
 		case "name":
 			s, ok := v.StringValueOK()
 			if !ok {
-				return r, wrongType("createIndexes", fmt.Sprintf("indexes.%d.name", i), v, "type 'string'")
+				return r, wrongType("createIndexes", field("name"), v, "type 'string'")
 			}
 			r.name = s
 		case "unique":
-			if r.unique, err = rawBool("createIndexes", fmt.Sprintf("indexes.%d.unique", i), v); err != nil {
+			if r.unique, err = rawBool("createIndexes", field("unique"), v); err != nil {
 				return r, err
 			}
+		case "sparse":
+			if r.sparse, err = rawBool("createIndexes", field("sparse"), v); err != nil {
+				return r, err
+			}
+		case "hidden":
+			if r.hidden, err = rawBool("createIndexes", field("hidden"), v); err != nil {
+				return r, err
+			}
+		case "partialFilterExpression":
+			if r.partial, err = rawDoc("createIndexes", field("partialFilterExpression"), v); err != nil {
+				return r, err
+			}
+		case "expireAfterSeconds":
+			if !v.IsNumber() {
+				return r, codes.New(codes.CannotCreateIndex, "Error in specification %s :: caused by :: TTL index 'expireAfterSeconds' option must be numeric, but received a type of '%s'", d.String(), typeName(v.Type))
+			}
+			f := v.AsFloat64()
+			if f != f || f < 0 || f > math.MaxInt32 {
+				return r, codes.New(codes.CannotCreateIndex, "Error in specification %s :: caused by :: TTL index 'expireAfterSeconds' option must be within an acceptable range, try a lower number", d.String())
+			}
+			n := int32(f)
+			r.ttl = &n
 		case "v", "background", "ns":
 			// Index version and build mode: every index is a v2 index built in the foreground.
-		case "sparse":
-			if on, err := rawBool("createIndexes", fmt.Sprintf("indexes.%d.sparse", i), v); err != nil {
-				return r, err
-			} else if on {
-				return r, codes.New(codes.CannotCreateIndex, "index option 'sparse' is not supported")
-			}
 		default:
 			return r, codes.New(codes.CannotCreateIndex, "index option '%s' is not supported", k)
 		}
@@ -271,12 +308,30 @@ func parseIndexRequest(i int, d bson.Raw) (indexRequest, error) {
 	}
 	for _, k := range keys {
 		v := k.Value()
+		if k.Key() == "$**" || strings.HasSuffix(k.Key(), ".$**") {
+			return r, codes.New(codes.CannotCreateIndex, "Error in specification %s :: caused by :: wildcard indexes are not supported", d.String())
+		}
+		if str, ok := v.StringValueOK(); ok {
+			if unsupportedIndexTypes[str] {
+				return r, codes.New(codes.CannotCreateIndex, "Error in specification %s :: caused by :: index type '%s' is not supported", d.String(), str)
+			}
+			return r, codes.New(codes.CannotCreateIndex, "Error in specification %s :: caused by :: Unknown index plugin '%s'", d.String(), str)
+		}
 		if !v.IsNumber() {
 			return r, codes.New(codes.CannotCreateIndex, "Error in specification %s :: caused by :: Values in the index key pattern can only be numbers; index type %s is not supported", d.String(), v.String())
 		}
 		if indexDirectionZero(v) {
 			return r, codes.New(codes.CannotCreateIndex, "Error in specification %s :: caused by :: Values in the index key pattern can't be 0", d.String())
 		}
+	}
+	if r.sparse && r.partial != nil {
+		return r, codes.New(codes.CannotCreateIndex, "Error in specification %s :: caused by :: cannot mix \"partialFilterExpression\" and \"sparse\" options", d.String())
+	}
+	if r.ttl != nil && len(keys) > 1 {
+		return r, codes.New(codes.CannotCreateIndex, "Error in specification %s :: caused by :: TTL indexes are single-field indexes, compound indexes do not support TTL. Index spec: %s", d.String(), d.String())
+	}
+	if r.hidden && len(keys) == 1 && keys[0].Key() == "_id" {
+		return r, codes.New(codes.BadValue, "can't hide _id index")
 	}
 	return r, nil
 }
@@ -358,7 +413,7 @@ func handleCreateIndexes(ctx context.Context, s *Server, req *Request) (bson.D, 
 		if indexExists(current, r) {
 			continue
 		}
-		if _, err := coll.CreateIndex(ctx, concord.IndexModel{Keys: r.key, Name: r.name, Unique: r.unique}); err != nil {
+		if _, err := coll.CreateIndex(ctx, r.model()); err != nil {
 			return nil, commandError(err)
 		}
 		created++
@@ -378,7 +433,10 @@ func handleCreateIndexes(ctx context.Context, s *Server, req *Request) (bson.D, 
 // same name when r names one). Conflicting definitions are left to CreateIndex, which reports them.
 func indexExists(current []concord.IndexSpecification, r indexRequest) bool {
 	for _, ix := range current {
-		if sameIndexKey(ix.KeysDocument, r.key) && ix.Unique == r.unique && (r.name == "" || r.name == ix.Name) {
+		sameTTL := (ix.ExpireAfterSeconds == nil) == (r.ttl == nil) && (r.ttl == nil || *r.ttl == *ix.ExpireAfterSeconds)
+		if sameIndexKey(ix.KeysDocument, r.key) && ix.Unique == r.unique && ix.Sparse == r.sparse &&
+			ix.Hidden == r.hidden && sameTTL && bytes.Equal(ix.PartialFilterExpression, r.partial) &&
+			(r.name == "" || r.name == ix.Name) {
 			return true
 		}
 	}
@@ -407,9 +465,7 @@ func handleListIndexes(ctx context.Context, s *Server, req *Request) (bson.D, er
 	batch := make([]bson.Raw, 0, len(specs))
 	for _, ix := range specs {
 		entry := bson.D{{Key: "v", Value: int32(2)}, {Key: "key", Value: ix.KeysDocument}, {Key: "name", Value: ix.Name}}
-		if ix.Unique {
-			entry = append(entry, bson.E{Key: "unique", Value: true})
-		}
+		entry = appendIndexOptions(entry, ix)
 		raw, err := bson.Marshal(entry)
 		if err != nil {
 			return nil, commandError(err)
@@ -417,6 +473,26 @@ func handleListIndexes(ctx context.Context, s *Server, req *Request) (bson.D, er
 		batch = append(batch, raw)
 	}
 	return cursorDoc("firstBatch", batch, 0, namespace), nil
+}
+
+// appendIndexOptions appends the options listIndexes reports for ix, in mongod's order.
+func appendIndexOptions(entry bson.D, ix concord.IndexSpecification) bson.D {
+	if ix.Unique {
+		entry = append(entry, bson.E{Key: "unique", Value: true})
+	}
+	if ix.Sparse {
+		entry = append(entry, bson.E{Key: "sparse", Value: true})
+	}
+	if ix.PartialFilterExpression != nil {
+		entry = append(entry, bson.E{Key: "partialFilterExpression", Value: ix.PartialFilterExpression})
+	}
+	if ix.ExpireAfterSeconds != nil {
+		entry = append(entry, bson.E{Key: "expireAfterSeconds", Value: *ix.ExpireAfterSeconds})
+	}
+	if ix.Hidden {
+		entry = append(entry, bson.E{Key: "hidden", Value: true})
+	}
+	return entry
 }
 
 // handleDropIndexes runs dropIndexes: {dropIndexes: <coll>, index: <name> | "*" | <key pattern> | [names]}.
@@ -551,7 +627,7 @@ func handleDBStats(ctx context.Context, s *Server, req *Request) (bson.D, error)
 	if err != nil {
 		return nil, commandError(err)
 	}
-	var objects, dataSize, indexes int64
+	var objects, dataSize, indexes, indexSize int64
 	for _, name := range names {
 		st, err := d.Collection(name).Stats(ctx)
 		if err != nil {
@@ -560,6 +636,13 @@ func handleDBStats(ctx context.Context, s *Server, req *Request) (bson.D, error)
 		objects += st.Count
 		dataSize += st.Size
 		indexes += int64(st.NIndexes)
+		sizes, err := frontend.IndexSizes(s.DB, req.DB, name)
+		if err != nil && codes.CodeOf(err) != codes.NamespaceNotFound {
+			return nil, commandError(err)
+		}
+		for _, n := range sizes {
+			indexSize += n
+		}
 	}
 	var avg float64
 	if objects > 0 {
@@ -574,8 +657,8 @@ func handleDBStats(ctx context.Context, s *Server, req *Request) (bson.D, error)
 		{Key: "dataSize", Value: float64(dataSize / scale)},
 		{Key: "storageSize", Value: float64(dataSize / scale)},
 		{Key: "indexes", Value: indexes},
-		{Key: "indexSize", Value: float64(0)},
-		{Key: "totalSize", Value: float64(dataSize / scale)},
+		{Key: "indexSize", Value: float64(indexSize / scale)},
+		{Key: "totalSize", Value: float64((dataSize + indexSize) / scale)},
 		{Key: "scaleFactor", Value: scale},
 		{Key: "fsUsedSize", Value: float64(0)},
 		{Key: "fsTotalSize", Value: float64(0)},
@@ -621,9 +704,15 @@ func collStats(ctx context.Context, s *Server, db, collName string, scale int64)
 	if err != nil {
 		return nil, commandError(err)
 	}
+	byName, err := frontend.IndexSizes(s.DB, db, collName)
+	if err != nil {
+		return nil, commandError(err)
+	}
 	sizes := bson.D{}
+	var total int64
 	for _, ix := range idx {
-		sizes = append(sizes, bson.E{Key: ix.Name, Value: int64(0)})
+		sizes = append(sizes, bson.E{Key: ix.Name, Value: byName[ix.Name] / scale})
+		total += byName[ix.Name]
 	}
 	var avg int64
 	if st.Count > 0 {
@@ -638,8 +727,8 @@ func collStats(ctx context.Context, s *Server, db, collName string, scale int64)
 		{Key: "capped", Value: false},
 		{Key: "nindexes", Value: int32(st.NIndexes)},
 		{Key: "indexBuilds", Value: bson.A{}},
-		{Key: "totalIndexSize", Value: int64(0)},
-		{Key: "totalSize", Value: st.Size / scale},
+		{Key: "totalIndexSize", Value: total / scale},
+		{Key: "totalSize", Value: (st.Size + total) / scale},
 		{Key: "indexSizes", Value: sizes},
 		{Key: "scaleFactor", Value: scale},
 	}, nil

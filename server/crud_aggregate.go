@@ -100,7 +100,15 @@ func runAggregate(ctx context.Context, s *Server, req *Request, a *cmdArgs, coll
 	if err != nil {
 		return nil, 0, 0, err
 	}
-	cur, err := s.DB.Database(req.DB).Collection(collName).Aggregate(ctx, stages, &concord.AggregateOptions{AllowDiskUse: &allowDiskUse})
+	aopts := &concord.AggregateOptions{AllowDiskUse: &allowDiskUse}
+	coll, err := collationArg(a)
+	if err != nil {
+		return nil, 0, 0, err
+	}
+	if coll != nil {
+		aopts.Collation = coll
+	}
+	cur, err := s.DB.Database(req.DB).Collection(collName).Aggregate(ctx, stages, aopts)
 	if err != nil {
 		return nil, 0, 0, commandError(err)
 	}

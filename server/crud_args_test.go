@@ -99,7 +99,12 @@ var indexRequestCases = []struct {
 	{"empty key", bson.D{{Key: "key", Value: bson.D{}}, {Key: "name", Value: "x"}}, codes.CannotCreateIndex},
 	{"zero direction", bson.D{{Key: "key", Value: bson.D{{Key: "a", Value: 0}}}, {Key: "name", Value: "x"}}, codes.CannotCreateIndex},
 	{"text index", bson.D{{Key: "key", Value: bson.D{{Key: "a", Value: "text"}}}, {Key: "name", Value: "x"}}, codes.CannotCreateIndex},
-	{"ttl option", bson.D{{Key: "key", Value: bson.D{{Key: "a", Value: 1}}}, {Key: "name", Value: "x"}, {Key: "expireAfterSeconds", Value: 10}}, codes.CannotCreateIndex},
+	{"ttl option", bson.D{{Key: "key", Value: bson.D{{Key: "a", Value: 1}}}, {Key: "name", Value: "x"}, {Key: "expireAfterSeconds", Value: 10}}, 0},
+	{"negative ttl", bson.D{{Key: "key", Value: bson.D{{Key: "a", Value: 1}}}, {Key: "name", Value: "x"}, {Key: "expireAfterSeconds", Value: -1}}, codes.CannotCreateIndex},
+	{"ttl not a number", bson.D{{Key: "key", Value: bson.D{{Key: "a", Value: 1}}}, {Key: "name", Value: "x"}, {Key: "expireAfterSeconds", Value: "1"}}, codes.CannotCreateIndex},
+	{"sparse and hidden", bson.D{{Key: "key", Value: bson.D{{Key: "a", Value: 1}}}, {Key: "name", Value: "x"}, {Key: "sparse", Value: true}, {Key: "hidden", Value: true}}, 0},
+	{"hidden _id", bson.D{{Key: "key", Value: bson.D{{Key: "_id", Value: 1}}}, {Key: "name", Value: "x"}, {Key: "hidden", Value: true}}, codes.BadValue},
+	{"wildcard", bson.D{{Key: "key", Value: bson.D{{Key: "$**", Value: 1}}}, {Key: "name", Value: "x"}}, codes.CannotCreateIndex},
 	{"name not a string", bson.D{{Key: "key", Value: bson.D{{Key: "a", Value: 1}}}, {Key: "name", Value: 1}}, codes.TypeMismatch},
 }
 

@@ -46,7 +46,15 @@ func runCount(ctx context.Context, s *Server, req *Request, a *cmdArgs, collName
 	if limit < 0 {
 		limit = -limit
 	}
-	n, err := s.DB.Database(req.DB).Collection(collName).CountDocuments(ctx, query, &concord.CountOptions{Skip: skip, Limit: limit})
+	copts := &concord.CountOptions{Skip: skip, Limit: limit}
+	coll, err := collationArg(a)
+	if err != nil {
+		return nil, err
+	}
+	if coll != nil {
+		copts.Collation = coll
+	}
+	n, err := s.DB.Database(req.DB).Collection(collName).CountDocuments(ctx, query, copts)
 	if err != nil {
 		return nil, commandError(err)
 	}

@@ -5,6 +5,8 @@ import (
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
+
+	"github.com/concorddb/concord"
 )
 
 // handleDistinct runs distinct: {distinct, key, query}. Reply {values}: the distinct values of key among the
@@ -36,7 +38,15 @@ func runDistinct(ctx context.Context, s *Server, req *Request, a *cmdArgs, collN
 	if query == nil {
 		query = emptyDoc
 	}
-	vals, err := s.DB.Database(req.DB).Collection(collName).Distinct(ctx, key, query)
+	coll, err := collationArg(a)
+	if err != nil {
+		return nil, 0, err
+	}
+	dopts := &concord.DistinctOptions{}
+	if coll != nil {
+		dopts.Collation = coll
+	}
+	vals, err := s.DB.Database(req.DB).Collection(collName).Distinct(ctx, key, query, dopts)
 	if err != nil {
 		return nil, 0, commandError(err)
 	}

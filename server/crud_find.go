@@ -392,6 +392,9 @@ func handleFind(ctx context.Context, s *Server, req *Request) (bson.D, error) {
 
 // runFind parses and runs find; it returns the reply, the documents returned and the cursor id.
 func runFind(ctx context.Context, s *Server, req *Request, a *cmdArgs, collName, namespace string) (bson.D, int, int64, error) {
+	if err := checkKnownFields(req, findFields); err != nil {
+		return nil, 0, 0, err
+	}
 	filter, err := a.doc("filter")
 	if err != nil {
 		return nil, 0, 0, err
@@ -438,6 +441,9 @@ func runFind(ctx context.Context, s *Server, req *Request, a *cmdArgs, collName,
 		batchSize = limit
 	}
 	opts := &concord.FindOptions{Skip: skip, Limit: limit}
+	if err := findHintArgs(a, opts); err != nil {
+		return nil, 0, 0, err
+	}
 	if sort != nil {
 		opts.Sort = sort
 	}
@@ -452,6 +458,92 @@ func runFind(ctx context.Context, s *Server, req *Request, a *cmdArgs, collName,
 		return nil, 0, 0, commandError(err)
 	}
 	return s.openCursor(ctx, req, cur, namespace, batchSize, singleBatch)
+}
+
+// findFields are the fields of mongod's find command (FindCommandRequest), besides the generic arguments.
+var findFields = map[string]bool{
+	"find": true, "filter": true, "projection": true, "sort": true, "hint": true, "skip": true, "limit": true,
+	"batchSize": true, "singleBatch": true, "maxTimeMS": true, "readConcern": true, "max": true, "min": true,
+	"returnKey": true, "showRecordId": true, "tailable": true, "oplogReplay": true, "noCursorTimeout": true,
+	"awaitData": true, "allowPartialResults": true, "collation": true, "allowDiskUse": true, "let": true,
+	"readOnce": true, "allowSpeculativeMajorityRead": true, "requestResumeToken": true, "resumeAfter": true,
+	"$_requestResumeToken": true, "$_resumeAfter": true, "term": true, "ntoreturn": true, "includeQueryStatsMetrics": true,
+}
+
+// genericFields are the generic command arguments every command accepts (mongod's generic_argument.idl).
+var genericFields = map[string]bool{
+	"$db": true, "lsid": true, "txnNumber": true, "autocommit": true, "startTransaction": true, "stmtId": true,
+	"comment": true, "maxTimeMS": true, "readConcern": true, "writeConcern": true, "$readPreference": true,
+	"$clusterTime": true, "apiVersion": true, "apiStrict": true, "apiDeprecationErrors": true, "$audit": true,
+	"$client": true, "$configServerState": true, "$gleStats": true, "$oplogQueryData": true, "$replData": true,
+	"$configTime": true, "$topologyTime": true, "databaseVersion": true, "shardVersion": true,
+	"clientOperationKey": true, "mayBypassWriteBlocking": true, "maxTimeMSOpOnly": true, "usesDefaultMaxTimeMS": true,
+	"readPreference": true, "$queryOptions": true, "mirrored": true, "$traceCtx": true,
+}
+
+// checkKnownFields refuses a field that is neither one of the command's nor a generic argument, with the IDL
+// parser's IDLUnknownField (40415) "BSON field '<cmd>.<field>' is an unknown field.".
+func checkKnownFields(req *Request, known map[string]bool) error {
+	it := newElemIter(req.Body)
+	for {
+		k, _, ok := it.next()
+		if !ok {
+			return nil
+		}
+		if !known[string(k)] && !genericFields[string(k)] {
+			return codes.New(codeUnknownField, "BSON field '%s.%s' is an unknown field.", req.Name, k)
+		}
+	}
+}
+
+// findHintArgs reads find's hint (an index name or key pattern), min and max into opts.
+func findHintArgs(a *cmdArgs, opts *concord.FindOptions) error {
+	if v, ok := a.get("hint"); ok {
+		switch v.Type {
+		case bson.TypeString:
+			opts.Hint = v.StringValue()
+		case bson.TypeEmbeddedDocument:
+			if d := v.Document(); len(d) > 5 {
+				opts.Hint = d
+			}
+		default:
+			return wrongType(a.cmd, "hint", v, "types [string, object]")
+		}
+	}
+	coll, err := collationArg(a)
+	if err != nil {
+		return err
+	}
+	if coll != nil {
+		opts.Collation = coll
+	}
+	for _, name := range []string{"min", "max"} {
+		d, err := a.doc(name)
+		if err != nil {
+			return err
+		}
+		if len(d) > 5 {
+			if name == "min" {
+				opts.Min = d
+			} else {
+				opts.Max = d
+			}
+		}
+	}
+	return nil
+}
+
+// collationArg returns the command's collation document, nil when absent.
+func collationArg(a *cmdArgs) (bson.Raw, error) {
+	v, ok := a.get("collation")
+	if !ok {
+		return nil, nil
+	}
+	d, ok := v.DocumentOK()
+	if !ok {
+		return nil, wrongType(a.cmd, "collation", v, "type 'object'")
+	}
+	return d, nil
 }
 
 // codeValueOutOfRange is the IDL validator's error for out-of-range numeric fields (51024).

@@ -9,6 +9,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/bson"
 
 	"github.com/concorddb/concord/internal/codes"
+	"github.com/concorddb/concord/internal/frontend"
 )
 
 // parameter is a server parameter visible to getParameter, settable at run time when set is non-nil.
@@ -45,6 +46,17 @@ var parameters = map[string]parameter{
 	}},
 	"logLevel":                               {get: func(*Server) any { return int32(0) }, set: func(*Server, bson.RawValue) error { return nil }},
 	"maxTransactionLockRequestTimeoutMillis": {get: func(*Server) any { return int32(5) }},
+	"ttlMonitorSleepSecs": {
+		get: func(s *Server) any { return int32(frontend.TTLMonitorSleep(s.DB) / time.Second) },
+		set: func(s *Server, v bson.RawValue) error {
+			n, ok := v.AsInt64OK()
+			if !ok || n < 1 {
+				return codes.New(codes.BadValue, "Invalid value for parameter ttlMonitorSleepSecs: %s", v.String())
+			}
+			frontend.SetTTLMonitorSleep(s.DB, time.Duration(n)*time.Second)
+			return nil
+		},
+	},
 	"transactionLifetimeLimitSeconds": {
 		get: func(s *Server) any { return int32(s.DB.TransactionLifetime() / time.Second) },
 		set: func(s *Server, v bson.RawValue) error {

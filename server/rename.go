@@ -79,32 +79,6 @@ func renameNeeds(dst []need, req *Request) []need {
 		need{dstNS, auth.ActionInsert}, need{dstNS, auth.ActionCreateIndex}, need{dstNS, auth.ActionCreateCollection})
 }
 
-// handleCollMod runs collMod: {collMod: <coll>, changeStreamPreAndPostImages: {enabled: bool}}. A missing
-// collection is NamespaceNotFound (26).
-func handleCollMod(ctx context.Context, s *Server, req *Request) (bson.D, error) {
-	a, collName, err := parseCollectionArgs(req)
-	if err != nil {
-		return nil, err
-	}
-	for _, opt := range []string{"validator", "validationLevel", "validationAction", "index", "viewOn", "pipeline", "expireAfterSeconds", "timeseries", "cappedSize", "cappedMax"} {
-		if a.has(opt) {
-			return nil, codes.New(codes.InvalidOptions, "collMod option '%s' is not supported", opt)
-		}
-	}
-	var images *bool
-	if a.has("changeStreamPreAndPostImages") {
-		on, err := imagesOption(a)
-		if err != nil {
-			return nil, err
-		}
-		images = &on
-	}
-	if err := frontend.CollMod(ctx, s.DB, req.DB, collName, images); err != nil {
-		return nil, commandError(err)
-	}
-	return bson.D{}, nil
-}
-
 // imagesOption reads changeStreamPreAndPostImages: {enabled: bool}.
 func imagesOption(a *cmdArgs) (bool, error) {
 	d, err := a.doc("changeStreamPreAndPostImages")

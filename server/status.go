@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
+
+	"github.com/concorddb/concord/internal/frontend"
 )
 
 // maxIncomingConnections is connections.available + current when MaxConns is 0: MongoDB's default.
@@ -24,6 +26,7 @@ func (s *Server) maxConns() int32 {
 // the engine (opcounters, metrics, transactions) and from the server (connections, network).
 func handleServerStatus(_ context.Context, s *Server, _ *Request) (bson.D, error) {
 	m := s.DB.Metrics()
+	ttl := frontend.TTL(s.DB)
 	now := time.Now()
 	hostname, _ := os.Hostname()
 	uptime := now.Sub(s.started)
@@ -79,6 +82,10 @@ func handleServerStatus(_ context.Context, s *Server, _ *Request) (bson.D, error
 				{Key: "killedDueToMaxTimeMSExpired", Value: s.killedMaxTime.Load()},
 				{Key: "scanAndOrder", Value: int64(0)},
 				{Key: "writeConflicts", Value: m.WriteConflicts},
+			}},
+			{Key: "ttl", Value: bson.D{
+				{Key: "deletedDocuments", Value: ttl.DeletedDocuments},
+				{Key: "passes", Value: ttl.Passes},
 			}},
 		}},
 		{Key: "network", Value: bson.D{

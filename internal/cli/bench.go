@@ -47,11 +47,16 @@ func Bench(args []string) error {
 		cpuProf   = fs.String("cpuprofile", "", "write a CPU profile of the whole run (every target) to this file")
 		slices    = fs.Int("slices", 10, "split each measurement into this many slices, taking the targets in turn")
 		untracked = fs.Bool("tracking-off", false, "add an embedded target with contention tracking off (latency histograms, waits, hot documents): the cost check")
+		queries   = fs.Bool("queries", false, "run the read-query workloads instead (point lookup, indexed range with sort and limit, $group) on --docs documents, beside PostgreSQL with --pg")
 		httpAddr  = fs.String("http-addr", "", "serve the embedded target's /metrics and dashboard here while measuring, scraping /metrics and polling the dashboard's /api/status every second (the cost check)")
 		sqlMode   = fs.Bool("sql", false, "run the workloads as SQL with pgx: Concord's PostgreSQL port beside PostgreSQL (--pg), the same client code (REPEATABLE READ transfers retried on 40001); the embedded target is skipped")
 	)
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *queries {
+		tuneRuntime()
+		return runQueryBench(context.Background(), *docs, *duration, *dir, *pgURL)
 	}
 	hotClients, err := parseInts(*clients)
 	if err != nil {

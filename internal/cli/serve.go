@@ -18,6 +18,7 @@ import (
 	"github.com/concorddb/concord"
 	"github.com/concorddb/concord/auth"
 	"github.com/concorddb/concord/certs"
+	"github.com/concorddb/concord/internal/frontend"
 	"github.com/concorddb/concord/internal/mongolog"
 	"github.com/concorddb/concord/monitor"
 	"github.com/concorddb/concord/pgserver"
@@ -52,6 +53,7 @@ func Serve(args []string) error {
 	tlsCA := fs.String("tls-ca", "", "PEM CA certificates: require client certificates signed by them (needs --tls-cert)")
 	maxConns := fs.Int("max-conns", 0, "refuse connections past this many open ones (mongod's maxIncomingConnections; 0: no bound)")
 	idleTimeout := fs.Duration("auth-idle-timeout", time.Minute, "with --auth, close a connection that has not authenticated and is idle this long (0: never)")
+	ttlSleep := fs.Int("ttl-monitor-sleep-secs", 60, "seconds between two passes of the TTL monitor that removes expired documents (mongod's ttlMonitorSleepSecs; also settable with setParameter)")
 	testCommands := fs.Bool("enable-test-commands", false, "serve test-only commands (configureFailPoint), as mongod's enableTestCommands; never in production")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -82,6 +84,11 @@ func Serve(args []string) error {
 	if err != nil {
 		return fmt.Errorf("opening %s: %w", *dir, err)
 	}
+	if *ttlSleep < 1 {
+		db.Close()
+		return fmt.Errorf("--ttl-monitor-sleep-secs must be at least 1, got %d", *ttlSleep)
+	}
+	frontend.SetTTLMonitorSleep(db, time.Duration(*ttlSleep)*time.Second)
 	l, err := net.Listen("tcp", *addr)
 	if err != nil {
 		db.Close()

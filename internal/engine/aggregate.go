@@ -6,6 +6,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/bson"
 
 	"github.com/concorddb/concord/internal/query/agg"
+	"github.com/concorddb/concord/internal/query/collation"
 	"github.com/concorddb/concord/internal/query/filter"
 )
 
@@ -18,6 +19,9 @@ type AggregateSpec struct {
 	// QueryExceededMemoryLimitNoDiskUseAllowed (292) instead of spilling to
 	// a temporary file, which is the default (as in mongod since 6.0).
 	NoDiskUse bool
+	// Collation applies to a leading $match (the planner's filter); later
+	// stages compare strings by bytes.
+	Collation *collation.Collation
 }
 
 // Aggregate runs a pipeline over the collection (in a transaction, over its
@@ -35,7 +39,14 @@ func (e *Engine) Aggregate(ctx context.Context, t *Txn, ns Namespace, spec Aggre
 	st = statsOrLocal(st)
 	var out []bson.Raw
 	err := e.runRead(ctx, t, func(ctx context.Context, rt *Txn) error {
-		p, err := agg.Compile(spec.Pipeline)
+		stages := spec.Pipeline
+		if spec.Collation != nil && len(stages) > 0 {
+			if _, err := stages[0].LookupErr("$match"); err == nil {
+				// The scan applies the leading $match under the collation.
+				stages = stages[1:]
+			}
+		}
+		p, err := agg.Compile(stages)
 		if err != nil {
 			return err
 		}
@@ -53,13 +64,13 @@ func (e *Engine) Aggregate(ctx context.Context, t *Txn, ns Namespace, spec Aggre
 				}
 			}
 		}
-		f, err := filter.Compile(leading)
+		f, err := filter.CompileColl(leading, nil, stringComparer(spec.Collation))
 		if err != nil {
 			return err
 		}
 		src := &aggSource{e: e, t: rt, db: ns.DB, st: st}
 		opts := agg.Options{MemoryLimit: e.opts.StageMemoryLimit, NoDiskUse: spec.NoDiskUse, TempDir: e.opts.SpillDir}
-		in, err := e.scanIter(ctx, rt, e.lookupColl(ns), f, st)
+		in, err := e.scanIterWith(ctx, rt, e.lookupColl(ns), f, st, planOptions{collated: spec.Collation != nil})
 		if err != nil {
 			return err
 		}
@@ -141,7 +152,15 @@ type scanIter struct {
 // scanIter returns the documents of c matching f in t's view, planned as
 // find plans f. The iterator must be closed.
 func (e *Engine) scanIter(ctx context.Context, t *Txn, c *collection, f *filter.Filter, st *Stats) (*scanIter, error) {
-	p := planFor(c, f)
+	return e.scanIterWith(ctx, t, c, f, st, planOptions{})
+}
+
+// scanIterWith is scanIter planned with o.
+func (e *Engine) scanIterWith(ctx context.Context, t *Txn, c *collection, f *filter.Filter, st *Stats, o planOptions) (*scanIter, error) {
+	p, err := planWith(c, f, o)
+	if err != nil {
+		return nil, err
+	}
 	st.PlanSummary = p.summary
 	s := &scanIter{e: e, ctx: ctx, f: f, st: st}
 	if c == nil {

@@ -69,17 +69,25 @@ type catalogRecord struct {
 
 // indexRecord is the persisted form of an index definition.
 type indexRecord struct {
-	Name   string `bson:"name"`
-	Key    bson.D `bson:"key"`
-	Unique bool   `bson:"unique"`
-	ID     int64  `bson:"id"`
+	Name    string   `bson:"name"`
+	Key     bson.D   `bson:"key"`
+	Unique  bool     `bson:"unique"`
+	ID      int64    `bson:"id"`
+	Sparse  bool     `bson:"sparse,omitempty"`
+	Partial bson.Raw `bson:"partial,omitempty"`
+	// TTL is expireAfterSeconds plus one, so that the zero value of a
+	// record written before TTL indexes existed means none.
+	TTL      int64 `bson:"ttl,omitempty"`
+	Hidden   bool  `bson:"hidden,omitempty"`
+	Multikey bool  `bson:"multikey,omitempty"`
 }
 
 // record returns the persisted form of c.
 func (c *collection) record() catalogRecord {
 	r := catalogRecord{DB: c.ns.DB, Coll: c.ns.Coll, ID: int64(c.id), NextIndexID: int64(c.nextIndexID), Indexes: []indexRecord{}, Images: c.images, UUID: c.uuid[:]}
 	for _, ix := range c.indexes {
-		r.Indexes = append(r.Indexes, indexRecord{Name: ix.name, Key: ix.key, Unique: ix.unique, ID: int64(ix.id)})
+		r.Indexes = append(r.Indexes, indexRecord{Name: ix.name, Key: ix.key, Unique: ix.unique, ID: int64(ix.id),
+			Sparse: ix.sparse, Partial: ix.partialRaw, TTL: ix.ttl + 1, Hidden: ix.hidden, Multikey: ix.isMultikey()})
 	}
 	return r
 }
@@ -108,9 +116,13 @@ func (e *Engine) loadCatalog() error {
 			c.uuid = newUUID() // a collection created before collections had one
 		}
 		for _, ir := range r.Indexes {
-			ix, err := newIndex(ir.Name, ir.Key, ir.Unique, uint32(ir.ID))
+			ix, err := newIndexFromSpec(IndexSpec{Name: ir.Name, Key: ir.Key, Unique: ir.Unique, Sparse: ir.Sparse,
+				Partial: ir.Partial, TTL: ir.TTL > 0, ExpireAfterSeconds: ir.TTL - 1, Hidden: ir.Hidden}, uint32(ir.ID))
 			if err != nil {
 				return err
+			}
+			if ir.Multikey || multikeyMarked(e.db, uint32(r.ID), uint32(ir.ID)) {
+				ix.multikey.Store(true)
 			}
 			c.indexes = append(c.indexes, ix)
 		}

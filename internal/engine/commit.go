@@ -144,10 +144,18 @@ func (e *Engine) buildBatch(t *Txn, colls []*collection) (*pebble.Batch, []*coll
 			if err != nil {
 				oldKeys = nil // an unindexable base never had entries
 			}
-			newKeys, err := ix.keys(w.doc)
+			newKeys, multi, err := ix.keysMulti(w.doc)
 			if err != nil {
 				b.Close()
 				return nil, nil, err
+			}
+			if multi {
+				// Persist the index's multikey flag with the first
+				// document that makes it multikey (see loadCatalog).
+				if err := b.Set(multikeyKey(w.coll.id, ix.id), nil, nil); err != nil {
+					b.Close()
+					return nil, nil, storageError(err)
+				}
 			}
 			inNew, inOld := keySet(newKeys), keySet(oldKeys)
 			for _, ok := range oldKeys {

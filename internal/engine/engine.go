@@ -70,6 +70,13 @@ type Engine struct {
 	reaperKick chan struct{}
 	reaperDone chan struct{}
 
+	// The TTL monitor (ttl.go): its sleep in nanoseconds and its counters.
+	ttlSleep   atomic.Int64
+	ttlKick    chan struct{}
+	ttlDone    chan struct{}
+	ttlDeleted atomic.Int64
+	ttlPasses  atomic.Int64
+
 	pruning atomic.Bool
 	pruneAt atomic.Int64
 
@@ -106,6 +113,8 @@ func Open(opts Options) (*Engine, error) {
 		reaperKick: make(chan struct{}, 1),
 		reaperDone: make(chan struct{}),
 		prunerDone: make(chan struct{}),
+		ttlKick:    make(chan struct{}, 1),
+		ttlDone:    make(chan struct{}),
 	}
 	po := &pebble.Options{
 		Logger:       quietLogger{},
@@ -158,8 +167,14 @@ func Open(opts Options) (*Engine, error) {
 		db.Close()
 		return nil, err
 	}
+	sleep := opts.TTLMonitorSleep
+	if sleep <= 0 {
+		sleep = defaultTTLMonitorSleep
+	}
+	e.ttlSleep.Store(int64(sleep))
 	go e.reaper()
 	go e.pruner()
+	go e.ttlMonitor()
 	return e, nil
 }
 
@@ -174,6 +189,7 @@ func (e *Engine) Close() error {
 	close(e.closing)
 	<-e.reaperDone
 	<-e.prunerDone
+	<-e.ttlDone
 	e.gate.Lock()
 	defer e.gate.Unlock()
 	e.liveMu.Lock()

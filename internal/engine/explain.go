@@ -46,15 +46,11 @@ func (e *Engine) DescribePlan(ns Namespace, filterDoc bson.Raw) (PlanDescription
 	case planIDPoints, planIDRange:
 		d.Stage, d.IndexName, d.Unique = "IXSCAN", "_id_", true
 		d.KeyPattern = bson.D{{Key: "_id", Value: int32(1)}}
-		d.Bounds = bson.D{{Key: "_id", Value: boundsOf(p.cond, false)}}
+		d.Bounds = bson.D{{Key: "_id", Value: fieldBoundsOf(f, "_id", false)}}
 	case planIndex:
 		d.Stage, d.IndexName, d.Unique, d.KeyPattern = "IXSCAN", p.ix.name, p.ix.unique, p.ix.key
-		for i, f := range p.ix.fields {
-			b := bson.A{"[MinKey, MaxKey]"}
-			if i == 0 {
-				b = boundsOf(p.cond, f.desc)
-			}
-			d.Bounds = append(d.Bounds, bson.E{Key: f.path, Value: b})
+		for _, fd := range p.ix.fields {
+			d.Bounds = append(d.Bounds, bson.E{Key: fd.path, Value: fieldBoundsOf(f, fd.path, fd.desc)})
 		}
 	}
 	return d, nil
@@ -62,6 +58,17 @@ func (e *Engine) DescribePlan(ns Namespace, filterDoc bson.Raw) (PlanDescription
 
 // boundsOf writes the intervals of cd as mongod's explain does, in index order (reversed for a descending
 // field). A range stops at the end of its value's type bracket, as the scan does.
+// fieldBoundsOf is explain's indexBounds entry for path: the bounds of the first condition of f on path that
+// an index can serve, or every value when there is none.
+func fieldBoundsOf(f *filter.Filter, path string, desc bool) bson.A {
+	for _, cd := range f.Conditions() {
+		if cd.Path == path && planUsable(cd) {
+			return boundsOf(cd, desc)
+		}
+	}
+	return bson.A{"[MinKey, MaxKey]"}
+}
+
 func boundsOf(cd filter.Condition, desc bool) bson.A {
 	var out bson.A
 	switch cd.Op {

@@ -2,8 +2,11 @@ package engine
 
 import (
 	"context"
+	"sort"
 
+	"github.com/concorddb/concord/internal/query/collation"
 	"github.com/concorddb/concord/internal/query/filter"
+	"github.com/concorddb/concord/internal/query/order"
 	"github.com/concorddb/concord/internal/query/projection"
 	"github.com/concorddb/concord/internal/query/value"
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -14,6 +17,25 @@ import (
 type FindSpec struct {
 	Filter, Sort, Projection bson.Raw
 	Skip, Limit              int64
+	// Hint forces an index: a key pattern document ({$natural: 1} for a
+	// collection scan) or, with HintName, its name. A hint naming no usable
+	// index is BadValue (2).
+	Hint     bson.Raw
+	HintName string
+	// Min and Max bound the hinted index's keys (inclusive, exclusive).
+	Min, Max bson.Raw
+	// Collation orders and equates strings in the filter and the sort; nil
+	// compares bytes.
+	Collation *collation.Collation
+}
+
+// stringComparer returns c as a value.StringComparer: nil (bytes) for the
+// simple collation.
+func stringComparer(c *collation.Collation) value.StringComparer {
+	if c == nil {
+		return nil
+	}
+	return c
 }
 
 // runRead runs a read in t's snapshot (as a transaction statement) or,
@@ -56,13 +78,16 @@ func (e *Engine) Find(ctx context.Context, t *Txn, ns Namespace, spec FindSpec, 
 
 // find is Find inside a read context.
 func (e *Engine) find(ctx context.Context, t *Txn, ns Namespace, spec FindSpec, st *Stats) ([]bson.Raw, error) {
-	f, err := filter.Compile(spec.Filter)
+	sc := stringComparer(spec.Collation)
+	f, err := filter.CompileColl(spec.Filter, nil, sc)
 	if err != nil {
 		return nil, err
 	}
-	srt, err := compileSort(spec.Sort)
-	if err != nil {
-		return nil, err
+	var srt *order.Sort
+	if len(spec.Sort) > 0 {
+		if srt, err = order.CompileColl(spec.Sort, sc); err != nil {
+			return nil, err
+		}
 	}
 	var proj *projection.Projection
 	if len(spec.Projection) > 0 {
@@ -79,16 +104,34 @@ func (e *Engine) find(ctx context.Context, t *Txn, ns Namespace, spec FindSpec, 
 		skip = 0
 	}
 	c := e.lookupColl(ns)
-	var cands []candidate
-	err = e.scan(ctx, t, c, f, planFor(c, f), st, func(cd candidate) (bool, error) {
-		cands = append(cands, cd)
-		// Without a sort the scan can stop once skip+limit documents matched.
-		return srt != nil || limit == 0 || int64(len(cands)) < skip+limit, nil
-	})
+	p, err := planWith(c, f, planOptions{sort: srt, hint: spec.Hint, hintName: spec.HintName, min: spec.Min, max: spec.Max,
+		collated: sc != nil})
 	if err != nil {
 		return nil, err
 	}
-	sortCandidates(cands, srt)
+	// A plan in sort order saves the sort, unless the transaction's own
+	// writes are merged in after the index's documents.
+	inOrder := srt == nil || p.sorted && (p.kind != planIndex || !t.wroteTo(c))
+	var stop int64
+	if limit > 0 {
+		stop = skip + limit
+	}
+	cands, err := e.findScan(ctx, t, c, f, p, st, inOrder, stop)
+	if err != nil {
+		return nil, err
+	}
+	// The index may have become multikey while the plan ran: its order is
+	// then not the sort's (the flag is set before such a document commits,
+	// so any document the scan saw is covered by this check).
+	if inOrder && srt != nil && p.kind == planIndex && p.ix.isMultikey() {
+		inOrder = false
+		if cands, err = e.findScan(ctx, t, c, f, p, st, false, 0); err != nil {
+			return nil, err
+		}
+	}
+	if !inOrder {
+		sortCandidates(cands, srt)
+	}
 	if skip >= int64(len(cands)) {
 		return []bson.Raw{}, nil
 	}
@@ -109,9 +152,20 @@ func (e *Engine) find(ctx context.Context, t *Txn, ns Namespace, spec FindSpec, 
 	return out, nil
 }
 
+// findScan returns the candidates of p; when stop > 0 and the plan is in
+// the requested order, the scan stops after stop matches.
+func (e *Engine) findScan(ctx context.Context, t *Txn, c *collection, f *filter.Filter, p *plan, st *Stats, inOrder bool, stop int64) ([]candidate, error) {
+	var cands []candidate
+	err := e.scan(ctx, t, c, f, p, st, func(cd candidate) (bool, error) {
+		cands = append(cands, cd)
+		return !inOrder || stop <= 0 || int64(len(cands)) < stop, nil
+	})
+	return cands, err
+}
+
 // Count returns the number of matching documents after skip and limit (0 =
 // none).
-func (e *Engine) Count(ctx context.Context, t *Txn, ns Namespace, filterDoc bson.Raw, skip, limit int64, st *Stats) (int64, error) {
+func (e *Engine) Count(ctx context.Context, t *Txn, ns Namespace, filterDoc bson.Raw, skip, limit int64, coll *collation.Collation, st *Stats) (int64, error) {
 	if err := e.enter(); err != nil {
 		return 0, err
 	}
@@ -119,7 +173,7 @@ func (e *Engine) Count(ctx context.Context, t *Txn, ns Namespace, filterDoc bson
 	st = statsOrLocal(st)
 	var n int64
 	err := e.runRead(ctx, t, func(ctx context.Context, rt *Txn) error {
-		f, err := filter.Compile(filterDoc)
+		f, err := filter.CompileColl(filterDoc, nil, stringComparer(coll))
 		if err != nil {
 			return err
 		}
@@ -127,7 +181,11 @@ func (e *Engine) Count(ctx context.Context, t *Txn, ns Namespace, filterDoc bson
 			limit = -limit
 		}
 		c := e.lookupColl(ns)
-		return e.scan(ctx, rt, c, f, planFor(c, f), st, func(cd candidate) (bool, error) {
+		p, err := planWith(c, f, planOptions{collated: coll != nil})
+		if err != nil {
+			return err
+		}
+		return e.scan(ctx, rt, c, f, p, st, func(cd candidate) (bool, error) {
 			n++
 			return limit == 0 || n < skip+limit, nil
 		})
@@ -148,7 +206,7 @@ func (e *Engine) Count(ctx context.Context, t *Txn, ns Namespace, filterDoc bson
 // Distinct returns the distinct values of key (a dotted path) among the
 // matching documents, arrays flattened into their elements, in MongoDB's
 // value order.
-func (e *Engine) Distinct(ctx context.Context, t *Txn, ns Namespace, key string, filterDoc bson.Raw, st *Stats) ([]bson.RawValue, error) {
+func (e *Engine) Distinct(ctx context.Context, t *Txn, ns Namespace, key string, filterDoc bson.Raw, coll *collation.Collation, st *Stats) ([]bson.RawValue, error) {
 	if err := e.enter(); err != nil {
 		return nil, err
 	}
@@ -156,13 +214,17 @@ func (e *Engine) Distinct(ctx context.Context, t *Txn, ns Namespace, key string,
 	st = statsOrLocal(st)
 	var vals []bson.RawValue
 	err := e.runRead(ctx, t, func(ctx context.Context, rt *Txn) error {
-		f, err := filter.Compile(filterDoc)
+		f, err := filter.CompileColl(filterDoc, nil, stringComparer(coll))
 		if err != nil {
 			return err
 		}
 		parts := splitPath(key)
 		c := e.lookupColl(ns)
-		return e.scan(ctx, rt, c, f, planFor(c, f), st, func(cd candidate) (bool, error) {
+		p, err := planWith(c, f, planOptions{collated: coll != nil})
+		if err != nil {
+			return err
+		}
+		return e.scan(ctx, rt, c, f, p, st, func(cd candidate) (bool, error) {
 			distinctCollect(bson.RawValue{Type: bson.TypeEmbeddedDocument, Value: cd.doc}, parts, &vals)
 			return true, nil
 		})
@@ -170,15 +232,19 @@ func (e *Engine) Distinct(ctx context.Context, t *Txn, ns Namespace, key string,
 	if err != nil {
 		return nil, err
 	}
-	sortValues(vals)
+	sc := stringComparer(coll)
+	sort.SliceStable(vals, func(i, j int) bool { return value.CompareWith(vals[i], vals[j], sc) < 0 })
 	out := make([]bson.RawValue, 0, len(vals))
 	for _, v := range vals {
-		if len(out) == 0 || !value.Equal(out[len(out)-1], v) || out[len(out)-1].Type != v.Type && !(v.IsNumber() && out[len(out)-1].IsNumber()) {
+		if len(out) == 0 || value.CompareWith(out[len(out)-1], v, sc) != 0 || out[len(out)-1].Type != v.Type && !(v.IsNumber() && out[len(out)-1].IsNumber()) && !(isStringType(v.Type) && isStringType(out[len(out)-1].Type)) {
 			out = append(out, v)
 		}
 	}
 	return out, nil
 }
+
+// isStringType reports a string or symbol, which a collation equates.
+func isStringType(t bson.Type) bool { return t == bson.TypeString || t == bson.TypeSymbol }
 
 // distinctCollect appends the values at parts, descending into arrays of
 // documents and flattening a final array into its elements.

@@ -32,7 +32,7 @@ func FuzzOperations(f *testing.F) {
 		_, _ = e.Update(ctx, nil, ns, engine.UpdateSpec{Filter: q, Update: d, Upsert: true}, nil)
 		_, _ = e.Update(ctx, nil, ns, engine.UpdateSpec{Filter: d, Update: q, Multi: true}, nil)
 		_, _ = e.Delete(ctx, nil, ns, q, false, nil)
-		_, _ = e.Distinct(ctx, nil, ns, "a.b", q, nil)
+		_, _ = e.Distinct(ctx, nil, ns, "a.b", q, nil, nil)
 		tx := e.Begin()
 		_, _ = e.Insert(ctx, tx, ns, []bson.Raw{d}, true, nil)
 		_, _ = e.Find(ctx, tx, ns, engine.FindSpec{Filter: q}, nil)

@@ -1,16 +1,19 @@
 package engine
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"math"
 	"strconv"
 	"strings"
+	"sync/atomic"
 
 	"github.com/cockroachdb/pebble/v2"
 	"go.mongodb.org/mongo-driver/v2/bson"
 
 	"github.com/concorddb/concord/internal/codes"
+	"github.com/concorddb/concord/internal/query/filter"
 )
 
 // IndexSpec describes an index. Name "" means MongoDB's default name built
@@ -19,6 +22,17 @@ type IndexSpec struct {
 	Name   string
 	Key    bson.D
 	Unique bool
+	// Sparse leaves out documents that have none of the indexed fields.
+	Sparse bool
+	// Partial is a partialFilterExpression: only matching documents are
+	// indexed, and the planner uses the index only for queries implying it.
+	Partial bson.Raw
+	// TTL makes a single-field index a TTL index: documents whose indexed
+	// date is more than ExpireAfterSeconds old are removed in the background.
+	TTL                bool
+	ExpireAfterSeconds int64
+	// Hidden indexes are maintained but never chosen by the planner.
+	Hidden bool
 }
 
 // idIndexName is the name of the implicit unique index on _id.
@@ -40,14 +54,67 @@ type index struct {
 	unique  bool
 	id      uint32
 	pattern string // "{ a: 1, b: -1 }", as MongoDB prints key patterns
+
+	sparse     bool
+	partialRaw bson.Raw
+	partial    *filter.Filter // nil: every document is indexed
+	ttl        int64          // expireAfterSeconds; -1 when not a TTL index
+	hidden     bool
+
+	// multikey is set (never cleared) once a document with an array on an
+	// indexed path is indexed; it is shared by every catalog version of the
+	// index. A multikey index cannot serve a sort.
+	multikey *atomic.Bool
 }
+
+// spec returns the definition of ix as an IndexSpec.
+func (ix *index) spec() IndexSpec {
+	return IndexSpec{Name: ix.name, Key: ix.key, Unique: ix.unique, Sparse: ix.sparse, Partial: ix.partialRaw,
+		TTL: ix.ttl >= 0, ExpireAfterSeconds: max(ix.ttl, 0), Hidden: ix.hidden}
+}
+
+// withOptions returns a copy of ix with the options of s (name and key
+// are ix's own), sharing ix's multikey flag.
+func (ix *index) withOptions(s IndexSpec) (*index, error) {
+	n, err := newIndexFromSpec(s, ix.id)
+	if err != nil {
+		return nil, err
+	}
+	n.name, n.multikey = ix.name, ix.multikey
+	return n, nil
+}
+
+// newIndexFromSpec validates a specification and builds an index
+// definition with the given id.
+func newIndexFromSpec(s IndexSpec, id uint32) (*index, error) {
+	ix, err := newIndex(s.Name, s.Key, s.Unique, id)
+	if err != nil {
+		return nil, err
+	}
+	ix.sparse, ix.hidden = s.Sparse, s.Hidden
+	if s.TTL {
+		ix.ttl = max(s.ExpireAfterSeconds, 0)
+	}
+	if len(s.Partial) > 0 {
+		f, err := filter.Compile(s.Partial)
+		if err != nil {
+			return nil, err
+		}
+		ix.partialRaw, ix.partial = append(bson.Raw(nil), s.Partial...), f
+	}
+	return ix, nil
+}
+
+// isMultikey reports whether a document with an array on an indexed path
+// has been indexed.
+func (ix *index) isMultikey() bool { return ix.multikey.Load() }
 
 // newIndex validates a key pattern and builds an index definition.
 func newIndex(name string, key bson.D, unique bool, id uint32) (*index, error) {
 	if len(key) == 0 {
 		return nil, codes.New(codes.CannotCreateIndex, "Index keys cannot be empty.")
 	}
-	ix := &index{name: name, key: key, unique: unique, id: id}
+	ix := &index{name: name, key: key, unique: unique, id: id, ttl: -1, multikey: new(atomic.Bool)}
 	var pat []string
 	seen := map[string]bool{}
 	for _, e := range key {
@@ -211,8 +278,21 @@ func indexCollect(v bson.RawValue, parts []string, out *[]bson.RawValue, multike
 // without the _id suffix) that doc has in ix. A compound index over two
 // array fields is CannotIndexParallelArrays (171), as in MongoDB.
 func (ix *index) keys(doc bson.Raw) ([][]byte, error) {
+	k, _, err := ix.keysMulti(doc)
+	return k, err
+}
+
+// keysMulti is keys, also reporting whether doc has an array on an indexed
+// path (which makes the index multikey).
+func (ix *index) keysMulti(doc bson.Raw) (out [][]byte, multikey bool, err error) {
 	if doc == nil {
-		return nil, nil
+		return nil, false, nil
+	}
+	if ix.partial != nil && !ix.partial.Match(doc) {
+		return nil, false, nil
+	}
+	if ix.sparse && !ix.hasAnyField(doc) {
+		return nil, false, nil
 	}
 	combos := [][]byte{nil}
 	var arrays []string
@@ -221,7 +301,11 @@ func (ix *index) keys(doc bson.Raw) ([][]byte, error) {
 		if multi {
 			arrays = append(arrays, f.path)
 			if len(arrays) > 1 {
-				return nil, codes.New(codes.CannotIndexParallelArrays, "cannot index parallel arrays [%s] [%s]", arrays[1], arrays[0])
+				return nil, false, codes.New(codes.CannotIndexParallelArrays, "cannot index parallel arrays [%s] [%s]", arrays[1], arrays[0])
+			}
+			multikey = true
+			if !ix.multikey.Load() {
+				ix.multikey.Store(true)
 			}
 		}
 		next := make([][]byte, 0, len(combos)*len(vals))
@@ -239,17 +323,31 @@ func (ix *index) keys(doc bson.Raw) ([][]byte, error) {
 		combos = next
 	}
 	if len(combos) == 1 {
-		return combos, nil
+		return combos, multikey, nil
 	}
 	seen := make(map[string]bool, len(combos))
-	out := combos[:0]
+	out = combos[:0]
 	for _, c := range combos {
 		if !seen[string(c)] {
 			seen[string(c)] = true
 			out = append(out, c)
 		}
 	}
-	return out, nil
+	return out, multikey, nil
+}
+
+// hasAnyField reports whether doc has a value on at least one indexed path
+// (what a sparse index requires; a null counts as a value).
+func (ix *index) hasAnyField(doc bson.Raw) bool {
+	for _, f := range ix.fields {
+		var vals []bson.RawValue
+		var multi bool
+		indexCollect(bson.RawValue{Type: bson.TypeEmbeddedDocument, Value: doc}, f.parts, &vals, &multi)
+		if len(vals) > 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // keyValue returns the index's field values for doc as a KeyValue document
@@ -346,13 +444,13 @@ func (e *Engine) createIndex(t *Txn, ns Namespace, spec IndexSpec) (string, erro
 	if created {
 		t.noteCreated(c)
 	}
-	ix, err := newIndex(spec.Name, spec.Key, spec.Unique, c.nextIndexID)
+	ix, err := newIndexFromSpec(spec, c.nextIndexID)
 	if err != nil {
 		return "", err
 	}
 	for _, old := range c.indexes {
 		switch {
-		case old.name == ix.name && sameKey(old.key, ix.key) && old.unique == ix.unique:
+		case old.name == ix.name && sameKey(old.key, ix.key) && sameOptions(old, ix):
 			return old.name, nil
 		case old.name == ix.name:
 			return "", codes.New(codes.IndexKeySpecsConflict, "An existing index has the same name as the requested index. When index names are not specified, they are auto generated and can cause conflicts. Please refer to our documentation. Requested index: %s, existing index: %s", ix.pattern, old.pattern)
@@ -406,9 +504,14 @@ func (e *Engine) buildIndex(c *collection, ix *index, b *pebble.Batch) error {
 	for it.First(); it.Valid(); it.Next() {
 		doc := bson.Raw(it.Value())
 		id := doc.Lookup("_id")
-		keys, err := ix.keys(doc)
+		keys, multi, err := ix.keysMulti(doc)
 		if err != nil {
 			return err
+		}
+		if multi {
+			if err := b.Set(multikeyKey(c.id, ix.id), nil, nil); err != nil {
+				return storageError(err)
+			}
 		}
 		for _, k := range keys {
 			if ix.unique {
@@ -485,7 +588,124 @@ func (e *Engine) ListIndexes(ns Namespace) ([]IndexSpec, error) {
 	}
 	out := []IndexSpec{{Name: idIndexName, Key: bson.D{{Key: "_id", Value: int32(1)}}}}
 	for _, ix := range c.indexes {
-		out = append(out, IndexSpec{Name: ix.name, Key: ix.key, Unique: ix.unique})
+		out = append(out, ix.spec())
+	}
+	return out, nil
+}
+
+// sameOptions reports whether two indexes have the same options (those that
+// make a second createIndexes of the same index a no-op).
+func sameOptions(a, b *index) bool {
+	return a.unique == b.unique && a.sparse == b.sparse && a.ttl == b.ttl && a.hidden == b.hidden &&
+		bytes.Equal(a.partialRaw, b.partialRaw)
+}
+
+// IndexChange is a collMod change to one index, found by Name or, when
+// Name is "", by Key. Nil fields are left as they are.
+type IndexChange struct {
+	Name               string
+	Key                bson.D
+	Hidden             *bool
+	ExpireAfterSeconds *int64
+}
+
+// ModifyIndex applies a collMod index change and returns the index's
+// definition before and after it. A missing collection is
+// NamespaceNotFound (26), a missing index IndexNotFound (27); changing the
+// TTL of an index that has none is InvalidOptions (72), hiding the _id
+// index BadValue (2).
+func (e *Engine) ModifyIndex(ctx context.Context, ns Namespace, ch IndexChange) (before, after IndexSpec, err error) {
+	if err := e.enter(); err != nil {
+		return before, after, err
+	}
+	defer e.exit()
+	e.ddlMu.Lock()
+	defer e.ddlMu.Unlock()
+	c := e.lookupColl(ns)
+	if c == nil {
+		return before, after, codes.New(codes.NamespaceNotFound, "ns does not exist: %s", ns.String())
+	}
+	if ch.Name == idIndexName || ch.Name == "" && sameKey(ch.Key, bson.D{{Key: "_id", Value: int32(1)}}) {
+		return before, after, codes.New(codes.BadValue, "can't hide _id index")
+	}
+	at := -1
+	for i, ix := range c.indexes {
+		if ch.Name != "" && ix.name == ch.Name || ch.Name == "" && sameKey(ix.key, ch.Key) {
+			at = i
+		}
+	}
+	if at < 0 {
+		what := ch.Name
+		if what == "" {
+			what = patternString(ch.Key)
+		}
+		return before, after, codes.New(codes.IndexNotFound, "cannot find index %s for ns %s", what, ns.String())
+	}
+	old := c.indexes[at]
+	s := old.spec()
+	before = s
+	if ch.Hidden != nil {
+		s.Hidden = *ch.Hidden
+	}
+	if ch.ExpireAfterSeconds != nil {
+		if old.ttl < 0 {
+			return before, after, codes.New(codes.InvalidOptions, "no expireAfterSeconds field to update")
+		}
+		s.ExpireAfterSeconds = *ch.ExpireAfterSeconds
+	}
+	ix, err := old.withOptions(s)
+	if err != nil {
+		return before, after, err
+	}
+	nc := c.clone()
+	nc.indexes[at] = ix
+	if err := e.installCollection(ns, nc, nil, nil); err != nil {
+		return before, after, err
+	}
+	return before, ix.spec(), nil
+}
+
+// IndexSizes returns the bytes each index of the collection takes, by
+// name, the _id index included (its keys are the documents' keys). Sizes
+// come from Pebble's estimate of the index's sstables plus what is still
+// in memory, read by a scan when the estimate is 0.
+func (e *Engine) IndexSizes(ns Namespace) (map[string]int64, error) {
+	if err := e.enter(); err != nil {
+		return nil, err
+	}
+	defer e.exit()
+	c := e.lookupColl(ns)
+	if c == nil {
+		return nil, codes.New(codes.NamespaceNotFound, "ns does not exist: %s", ns.String())
+	}
+	out := map[string]int64{}
+	size := func(p []byte, keysOnly bool) (int64, error) {
+		hi := prefixSuccessor(p)
+		if n, err := e.db.EstimateDiskUsage(p, hi); err == nil && n > 0 && !keysOnly {
+			return int64(n), nil
+		}
+		it, err := e.db.NewIter(&pebble.IterOptions{LowerBound: p, UpperBound: hi})
+		if err != nil {
+			return 0, storageError(err)
+		}
+		defer it.Close()
+		var n int64
+		for it.First(); it.Valid(); it.Next() {
+			n += int64(len(it.Key()))
+			if !keysOnly {
+				n += int64(len(it.Value()))
+			}
+		}
+		return n, wrapStorage(it.Error())
+	}
+	var err error
+	if out[idIndexName], err = size(docPrefix(c.id), true); err != nil {
+		return nil, err
+	}
+	for _, ix := range c.indexes {
+		if out[ix.name], err = size(indexPrefix(c.id, ix.id), false); err != nil {
+			return nil, err
+		}
 	}
 	return out, nil
 }

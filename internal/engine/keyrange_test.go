@@ -64,7 +64,7 @@ func TestNumberRanges_DecimalKeys(t *testing.T) {
 			}
 			mustInsert(t, e, bson.D{{Key: tc.field, Value: tc.value}})
 			for _, f := range tc.filters {
-				if n, err := e.Count(ctx, nil, ns, doc(f), 0, 0, nil); err != nil || n != 1 {
+				if n, err := e.Count(ctx, nil, ns, doc(f), 0, 0, nil, nil); err != nil || n != 1 {
 					t.Errorf("count %v = %d, %v; want 1", f, n, err)
 				}
 			}

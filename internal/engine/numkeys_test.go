@@ -73,7 +73,7 @@ func TestNumberKeys_ExactEquality(t *testing.T) {
 				}
 				for _, v := range []any{tc.first, tc.then} {
 					f := bson.D{{Key: field, Value: v}}
-					if n, err := e.Count(ctx, nil, ns, doc(f), 0, 0, nil); err != nil || n != 1 {
+					if n, err := e.Count(ctx, nil, ns, doc(f), 0, 0, nil, nil); err != nil || n != 1 {
 						t.Errorf("count %v = %d, %v; want 1", f, n, err)
 					}
 				}
@@ -151,7 +151,7 @@ func TestNumberKeys_RangesMatchCollectionScan(t *testing.T) {
 					arg = bson.A{b, dec("2.5")}
 				}
 				f := bson.D{{Key: s.field, Value: bson.D{{Key: op, Value: arg}}}}
-				n, err := e.Count(ctx, nil, ns, doc(f), 0, 0, nil)
+				n, err := e.Count(ctx, nil, ns, doc(f), 0, 0, nil, nil)
 				if err != nil {
 					t.Fatal(err)
 				}

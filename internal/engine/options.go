@@ -69,6 +69,9 @@ type Options struct {
 	// ChangeLogAge is how long changes are kept at most; 0 means 24 hours, a negative value keeps them until
 	// ChangeLogBytes is reached.
 	ChangeLogAge time.Duration
+	// TTLMonitorSleep is the time between two passes of the TTL monitor
+	// (mongod's ttlMonitorSleepSecs); 0 means 60 s.
+	TTLMonitorSleep time.Duration
 }
 
 // withDefaults returns o with zero fields replaced by their defaults.

@@ -1,7 +1,12 @@
 package engine
 
 import (
+	"bytes"
+
+	"github.com/concorddb/concord/internal/codes"
 	"github.com/concorddb/concord/internal/query/filter"
+	"github.com/concorddb/concord/internal/query/order"
+	"github.com/concorddb/concord/internal/query/value"
 	"go.mongodb.org/mongo-driver/v2/bson"
 )
 
@@ -28,18 +33,96 @@ type plan struct {
 	points  [][]byte   // document keys (planIDHack, planIDPoints)
 	ix      *index     // planIndex
 	ranges  []keyRange // planIndex, planIDRange
-	// cond is the condition the ranges or points come from (all but planCollScan), for explain's indexBounds.
-	cond filter.Condition
+	// reverse reads the ranges backwards (planIndex): last range first,
+	// each from its end.
+	reverse bool
+	// sorted reports that the plan returns documents in the order of the
+	// sort it was planned for, so no sort in memory is needed (while the
+	// index stays non-multikey: see find).
+	sorted bool
 }
 
-// planFor picks the access path for f over c (MongoDB's choice in the common
-// cases): _id equality is IDHACK; otherwise an equality (or $in) on the
-// first field of an index, then a range on it; otherwise a collection scan.
+// planOptions are the parts of a statement besides its filter that shape
+// its plan. The zero value plans for the filter alone.
+type planOptions struct {
+	sort *order.Sort
+	// hint names an index: {$natural: 1} (collection scan), a key pattern,
+	// or hintName.
+	hint     bson.Raw
+	hintName string
+	// min and max bound the hinted index's keys (inclusive, exclusive), in
+	// index order.
+	min, max bson.Raw
+	// collated is set when the statement compares strings under a
+	// collation: indexes (which order strings by bytes) then bound no string
+	// and serve no sort.
+	collated bool
+}
+
+// errBadHint is mongod's error for a hint naming no usable index.
+func errBadHint() error {
+	return codes.New(codes.BadValue, "hint provided does not correspond to an existing index")
+}
+
+// planFor picks the access path for f over c with no sort or hint.
 func planFor(c *collection, f *filter.Filter) *plan {
+	p, _ := planWith(c, f, planOptions{})
+	return p
+}
+
+// planWith picks the access path for f over c as MongoDB does in the common
+// cases: _id equality is IDHACK; otherwise the visible index that bounds
+// the most leading fields (equalities, then one range), preferring one that
+// also serves the sort; otherwise a collection scan, or a whole-index scan
+// when an index serves the sort. A hint or min/max forces the index; a hint
+// naming no usable index is BadValue.
+func planWith(c *collection, f *filter.Filter, o planOptions) (*plan, error) {
 	if c == nil {
-		return &plan{kind: planCollScan, summary: "EOF"}
+		if len(o.min) > 0 || len(o.max) > 0 {
+			if len(o.hint) == 0 && o.hintName == "" {
+				return nil, errMinMaxHint()
+			}
+		}
+		return &plan{kind: planCollScan, summary: "EOF"}, nil
 	}
 	conds := f.Conditions()
+	if o.collated {
+		conds = planUncollated(conds)
+	}
+	p, err := planChoose(c, f, conds, o)
+	if err == nil && o.collated && len(o.sort.Keys()) > 0 {
+		p.sorted = false
+	}
+	return p, err
+}
+
+// planUncollated drops the conditions a collation changes: those on
+// strings, or on documents and arrays that may hold strings.
+func planUncollated(conds []filter.Condition) []filter.Condition {
+	out := make([]filter.Condition, 0, len(conds))
+	for _, cd := range conds {
+		ok := true
+		for _, v := range cd.Values {
+			switch v.Type {
+			case bson.TypeString, bson.TypeSymbol, bson.TypeEmbeddedDocument, bson.TypeArray:
+				ok = false
+			}
+		}
+		if ok {
+			out = append(out, cd)
+		}
+	}
+	return out
+}
+
+// planChoose is planWith once the usable conditions are known.
+func planChoose(c *collection, f *filter.Filter, conds []filter.Condition, o planOptions) (*plan, error) {
+	if len(o.hint) > 0 || o.hintName != "" {
+		return planHinted(c, f, conds, o)
+	}
+	if len(o.min) > 0 || len(o.max) > 0 {
+		return nil, errMinMaxHint()
+	}
 	// _id equality and $in.
 	for _, cd := range conds {
 		if cd.Path != "_id" || !planUsable(cd) {
@@ -47,46 +130,435 @@ func planFor(c *collection, f *filter.Filter) *plan {
 		}
 		switch cd.Op {
 		case filter.CondEq:
-			return &plan{kind: planIDHack, summary: "IDHACK", points: [][]byte{docKey(c.id, cd.Values[0])}, cond: cd}
+			return &plan{kind: planIDHack, summary: "IDHACK", points: [][]byte{docKey(c.id, cd.Values[0])}, sorted: true}, nil
 		case filter.CondIn:
-			return &plan{kind: planIDPoints, summary: "IXSCAN { _id: 1 }", points: planSortedPoints(c, cd.Values), cond: cd}
+			return &plan{kind: planIDPoints, summary: "IXSCAN { _id: 1 }", points: planSortedPoints(c, cd.Values),
+				sorted: planSortByID(o.sort)}, nil
 		}
 	}
-	// Secondary index with an equality / $in on its first field.
+	bounds := planFieldBounds(conds)
 	var best *plan
-	for _, cd := range conds {
-		if cd.Op != filter.CondEq && cd.Op != filter.CondIn || !planUsable(cd) {
+	bestScore := 0
+	for _, ix := range c.indexes {
+		if ix.hidden || !planIndexUsable(ix, f, conds) {
 			continue
 		}
-		for _, ix := range c.indexes {
-			if ix.fields[0].path == cd.Path {
-				return &plan{kind: planIndex, summary: "IXSCAN " + ix.pattern, ix: ix, ranges: planPointRanges(c, ix, cd.Values), cond: cd}
-			}
+		p, score := planIndexScan(c, ix, bounds, o.sort)
+		if p.sorted {
+			score++ // the index saves the sort: prefer it among equals
+		}
+		if score > bestScore || score == bestScore && best != nil && p.sorted && !best.sorted {
+			best, bestScore = p, score
 		}
 	}
-	// Range on the first field of an index, or on _id.
+	// A range on _id bounds one field, as a one-field index would.
+	if b, ok := bounds["_id"]; ok && !b.points() && (best == nil || bestScore < 3) {
+		p := docPrefix(c.id)
+		return &plan{kind: planIDRange, summary: "IXSCAN { _id: 1 }",
+			ranges: []keyRange{{append(append([]byte(nil), p...), b.lo...), append(append([]byte(nil), p...), b.hi...)}},
+			sorted: planSortByID(o.sort)}, nil
+	}
+	if best != nil {
+		return best, nil
+	}
+	return &plan{kind: planCollScan, summary: "COLLSCAN", sorted: planSortByID(o.sort)}, nil
+}
+
+// planSortByID reports whether srt is {_id: 1} (or none), the order of
+// document keys.
+func planSortByID(srt *order.Sort) bool {
+	keys := srt.Keys()
+	return len(keys) == 0 || len(keys) == 1 && keys[0].Path == "_id" && !keys[0].Desc
+}
+
+// errMinMaxHint is mongod's error for min or max without a hint.
+func errMinMaxHint() error {
+	return codes.New(51173, "When using min()/max() a hint of which index to use must be provided")
+}
+
+// planHinted is the plan for a hinted index (see planWith).
+func planHinted(c *collection, f *filter.Filter, conds []filter.Condition, o planOptions) (*plan, error) {
+	if len(o.hint) > 0 {
+		if first, err := o.hint.IndexErr(0); err == nil && first.Key() == "$natural" {
+			if len(o.min) > 0 || len(o.max) > 0 {
+				return nil, codes.New(codes.BadValue, "min and max are not allowed with a $natural hint")
+			}
+			return &plan{kind: planCollScan, summary: "COLLSCAN"}, nil
+		}
+	}
+	var key bson.D
+	if len(o.hint) > 0 {
+		if err := bson.Unmarshal(o.hint, &key); err != nil {
+			return nil, errBadHint()
+		}
+	}
+	if o.hintName == idIndexName || o.hintName == "" && len(key) == 1 && key[0].Key == "_id" && sameKey(key, bson.D{{Key: "_id", Value: int32(1)}}) {
+		if len(o.min) > 0 || len(o.max) > 0 {
+			lo, hi, err := planMinMax(docPrefix(c.id), []indexField{{path: "_id", parts: []string{"_id"}}}, o.min, o.max)
+			if err != nil {
+				return nil, err
+			}
+			return &plan{kind: planIDRange, summary: "IXSCAN { _id: 1 }", ranges: []keyRange{{lo, hi}}}, nil
+		}
+		p, err := planChoose(c, f, conds, planOptions{sort: o.sort})
+		if err != nil {
+			return nil, err
+		}
+		if p.kind == planIDHack || p.kind == planIDPoints || p.kind == planIDRange {
+			return p, nil
+		}
+		pre := docPrefix(c.id)
+		return &plan{kind: planIDRange, summary: "IXSCAN { _id: 1 }", ranges: []keyRange{{pre, prefixSuccessor(pre)}},
+			sorted: planSortByID(o.sort)}, nil
+	}
+	var ix *index
+	for _, cand := range c.indexes {
+		if o.hintName != "" && cand.name == o.hintName || o.hintName == "" && sameKey(cand.key, key) {
+			ix = cand
+			break
+		}
+	}
+	if ix == nil || ix.hidden || ix.partial != nil && !planImplies(conds, ix.partialRaw) {
+		return nil, errBadHint()
+	}
+	if len(o.min) > 0 || len(o.max) > 0 {
+		lo, hi, err := planMinMax(indexPrefix(c.id, ix.id), ix.fields, o.min, o.max)
+		if err != nil {
+			return nil, err
+		}
+		return &plan{kind: planIndex, summary: "IXSCAN " + ix.pattern, ix: ix, ranges: []keyRange{{lo, hi}}}, nil
+	}
+	p, _ := planIndexScan(c, ix, planFieldBounds(conds), o.sort)
+	return p, nil
+}
+
+// planMinMax returns the key range [min, max) of an index with the given
+// prefix and fields; min and max name the index's fields in order.
+func planMinMax(prefix []byte, fields []indexField, minDoc, maxDoc bson.Raw) (lo, hi []byte, err error) {
+	enc := func(d bson.Raw) ([]byte, error) {
+		elems, err := d.Elements()
+		if err != nil || len(elems) != len(fields) {
+			return nil, codes.New(51174, "The index chosen is not equal to the index used for min()/max()")
+		}
+		out := append([]byte(nil), prefix...)
+		for i, e := range elems {
+			if e.Key() != fields[i].path && e.Key() != "" {
+				return nil, codes.New(51174, "The index chosen is not equal to the index used for min()/max()")
+			}
+			k := appendKeyValue(nil, e.Value())
+			if fields[i].desc {
+				invertKey(k)
+			}
+			out = append(out, k...)
+		}
+		return out, nil
+	}
+	lo, hi = prefix, prefixSuccessor(prefix)
+	if len(minDoc) > 0 {
+		if lo, err = enc(minDoc); err != nil {
+			return nil, nil, err
+		}
+	}
+	if len(maxDoc) > 0 {
+		if hi, err = enc(maxDoc); err != nil {
+			return nil, nil, err
+		}
+	}
+	if len(minDoc) > 0 && len(maxDoc) > 0 && bytes.Compare(lo, hi) > 0 {
+		return nil, nil, codes.New(51175, "The value provided for min() does not come before the value provided for max() in the hinted index")
+	}
+	return lo, hi, nil
+}
+
+// fieldBounds is what a filter's conditions say about one path: the values
+// of an equality or $in (vals, when eq), else an ascending key range
+// [lo, hi) (the intersection of the path's range conditions).
+type fieldBounds struct {
+	eq     bool
+	vals   []bson.RawValue
+	lo, hi []byte
+}
+
+// points reports whether b is a list of equality values.
+func (b fieldBounds) points() bool { return b.eq }
+
+// planFieldBounds gathers the usable conditions by path. An equality wins
+// over ranges on the same path (the filter re-check applies the ranges).
+func planFieldBounds(conds []filter.Condition) map[string]fieldBounds {
+	out := map[string]fieldBounds{}
 	for _, cd := range conds {
-		if cd.Op == filter.CondEq || cd.Op == filter.CondIn || !planUsable(cd) {
+		if !planUsable(cd) {
+			continue
+		}
+		b, seen := out[cd.Path]
+		if cd.Op == filter.CondEq || cd.Op == filter.CondIn {
+			if !b.eq || len(cd.Values) < len(b.vals) {
+				out[cd.Path] = fieldBounds{eq: true, vals: cd.Values}
+			}
+			continue
+		}
+		if b.eq {
 			continue
 		}
 		lo, hi := planBounds(cd)
-		if cd.Path == "_id" && best == nil {
-			p := docPrefix(c.id)
-			best = &plan{kind: planIDRange, summary: "IXSCAN { _id: 1 }",
-				ranges: []keyRange{{append(append([]byte(nil), p...), lo...), append(append([]byte(nil), p...), hi...)}}, cond: cd}
+		if !seen {
+			out[cd.Path] = fieldBounds{lo: lo, hi: hi}
 			continue
 		}
-		for _, ix := range c.indexes {
-			if ix.fields[0].path == cd.Path {
-				return &plan{kind: planIndex, summary: "IXSCAN " + ix.pattern, ix: ix,
-					ranges: []keyRange{planIndexRange(c, ix, lo, hi)}, cond: cd}
+		if bytes.Compare(lo, b.lo) > 0 {
+			b.lo = lo
+		}
+		if bytes.Compare(hi, b.hi) < 0 {
+			b.hi = hi
+		}
+		if bytes.Compare(b.lo, b.hi) > 0 {
+			b.hi = b.lo // contradictory bounds: an empty range
+		}
+		out[cd.Path] = b
+	}
+	return out
+}
+
+// planMaxPoints bounds the equality combinations one plan enumerates; past
+// it, later fields are left to the filter re-check.
+const planMaxPoints = 4096
+
+// planIndexScan builds the scan of ix for the bounds: points for the
+// leading fields with equalities, then a range on the next field if it has
+// one. score counts the bounded fields, two per equality and one for the
+// range; 0 means the index bounds nothing and the plan scans it whole.
+func planIndexScan(c *collection, ix *index, bounds map[string]fieldBounds, srt *order.Sort) (*plan, int) {
+	prefixes := [][]byte{indexPrefix(c.id, ix.id)}
+	score, eqFields := 0, 0
+	var rng *fieldBounds
+	for _, fd := range ix.fields {
+		b, ok := bounds[fd.path]
+		if !ok {
+			break
+		}
+		if !b.eq {
+			rng = &b
+			score++
+			break
+		}
+		vals := planDistinctEncoded(b.vals, fd.desc)
+		if len(prefixes)*len(vals) > planMaxPoints {
+			break
+		}
+		next := make([][]byte, 0, len(prefixes)*len(vals))
+		for _, p := range prefixes {
+			for _, v := range vals {
+				next = append(next, append(append([]byte(nil), p...), v...))
+			}
+		}
+		prefixes = next
+		score += 2
+		eqFields++
+	}
+	sortKeys(prefixes)
+	ranges := make([]keyRange, 0, len(prefixes))
+	for _, p := range prefixes {
+		if rng == nil {
+			ranges = append(ranges, keyRange{p, prefixSuccessor(p)})
+			continue
+		}
+		lo, hi := rng.lo, rng.hi
+		if ix.fields[eqFields].desc {
+			ilo := append([]byte(nil), hi...)
+			invertKey(ilo)
+			ihi := append([]byte(nil), lo...)
+			invertKey(ihi)
+			lo, hi = ilo, prefixSuccessor(ihi)
+		}
+		ranges = append(ranges, keyRange{append(append([]byte(nil), p...), lo...), append(append([]byte(nil), p...), hi...)})
+	}
+	p := &plan{kind: planIndex, summary: "IXSCAN " + ix.pattern, ix: ix, ranges: ranges}
+	if len(prefixes) == 1 {
+		p.sorted, p.reverse = planIndexSort(ix, eqFields, srt)
+	}
+	return p, score
+}
+
+// planDistinctEncoded returns the distinct key encodings of vals, inverted
+// for a descending field.
+func planDistinctEncoded(vals []bson.RawValue, desc bool) [][]byte {
+	seen := map[string]bool{}
+	var out [][]byte
+	for _, v := range vals {
+		enc := appendKeyValue(nil, v)
+		if desc {
+			invertKey(enc)
+		}
+		if !seen[string(enc)] {
+			seen[string(enc)] = true
+			out = append(out, enc)
+		}
+	}
+	return out
+}
+
+// planIndexSort reports whether scanning ix (its first eqFields fields
+// fixed to one value each) returns documents in srt's order, and whether
+// the scan must run backwards for it. The sort must name the index's
+// fields in order, each in the index's direction or each reversed; fixed
+// fields may be left out of it. A multikey index orders by elements, not
+// by MongoDB's array sort keys, so it never serves a sort.
+func planIndexSort(ix *index, eqFields int, srt *order.Sort) (sorted, reverse bool) {
+	keys := srt.Keys()
+	if len(keys) == 0 || ix.isMultikey() {
+		return false, false
+	}
+	fi := 0
+	dirSet := false
+	for _, k := range keys {
+		for fi < eqFields && ix.fields[fi].path != k.Path {
+			fi++
+		}
+		if fi >= len(ix.fields) {
+			return false, false
+		}
+		fd := ix.fields[fi]
+		if fd.path != k.Path {
+			return false, false
+		}
+		if fi >= eqFields {
+			rev := fd.desc != k.Desc
+			if dirSet && rev != reverse {
+				return false, false
+			}
+			reverse, dirSet = rev, true
+		}
+		fi++
+	}
+	return true, reverse
+}
+
+// planIndexUsable reports whether ix holds every document f can match: a
+// sparse index needs a condition on one of its fields that a missing field
+// cannot satisfy, a partial index needs f to imply its filter.
+func planIndexUsable(ix *index, f *filter.Filter, conds []filter.Condition) bool {
+	if ix.sparse {
+		ok := false
+		for _, cd := range conds {
+			if !planUsable(cd) || planMatchesNull(cd) {
+				continue
+			}
+			for _, fd := range ix.fields {
+				if fd.path == cd.Path {
+					ok = true
+				}
+			}
+		}
+		if !ok {
+			return false
+		}
+	}
+	return ix.partial == nil || planImplies(conds, ix.partialRaw)
+}
+
+// planMatchesNull reports whether cd matches null (and so a missing field).
+func planMatchesNull(cd filter.Condition) bool {
+	for _, v := range cd.Values {
+		if v.Type == bson.TypeNull {
+			return cd.Op == filter.CondEq || cd.Op == filter.CondIn || cd.Op == filter.CondGte || cd.Op == filter.CondLte
+		}
+	}
+	return false
+}
+
+// planImplies reports whether a filter with the conditions conds matches
+// only documents that partial matches: every clause of partial (an AND of
+// field comparisons and $exists: true) must follow from one condition. It
+// is conservative: anything it cannot prove is false.
+func planImplies(conds []filter.Condition, partial bson.Raw) bool {
+	elems, err := partial.Elements()
+	if err != nil {
+		return false
+	}
+	for _, e := range elems {
+		if e.Key() == "$and" {
+			arr, ok := e.Value().ArrayOK()
+			if !ok {
+				return false
+			}
+			vals, _ := arr.Values()
+			for _, v := range vals {
+				d, ok := v.DocumentOK()
+				if !ok || !planImplies(conds, d) {
+					return false
+				}
+			}
+			continue
+		}
+		if len(e.Key()) > 0 && e.Key()[0] == '$' {
+			return false
+		}
+		ops := []bson.RawElement{e}
+		isOps := false
+		if d, ok := e.Value().DocumentOK(); ok {
+			if first, err := d.IndexErr(0); err == nil && len(first.Key()) > 0 && first.Key()[0] == '$' {
+				opElems, _ := d.Elements()
+				ops, isOps = opElems, true
+			}
+		}
+		for _, op := range ops {
+			name := "$eq"
+			if isOps {
+				name = op.Key()
+			}
+			if !planClauseImplied(conds, e.Key(), name, op.Value()) {
+				return false
 			}
 		}
 	}
-	if best != nil {
-		return best
+	return true
+}
+
+// planClauseImplied reports whether one of conds implies path <op> v.
+func planClauseImplied(conds []filter.Condition, path, op string, v bson.RawValue) bool {
+	for _, cd := range conds {
+		if cd.Path != path || !planUsable(cd) {
+			continue
+		}
+		all := true
+		for _, q := range cd.Values {
+			if !planValueImplies(cd.Op, q, op, v) {
+				all = false
+				break
+			}
+		}
+		if all {
+			return true
+		}
 	}
-	return &plan{kind: planCollScan, summary: "COLLSCAN"}
+	return false
+}
+
+// planValueImplies reports whether "x <qop> q" implies "x <op> v" for the
+// values of one type bracket.
+func planValueImplies(qop filter.CondOp, q bson.RawValue, op string, v bson.RawValue) bool {
+	if op == "$exists" {
+		on := v.Type == bson.TypeBoolean && v.Boolean() || v.IsNumber() && v.AsFloat64() != 0
+		return on && !planMatchesNull(filter.Condition{Op: qop, Values: []bson.RawValue{q}})
+	}
+	if keyBracket(q.Type) != keyBracket(v.Type) {
+		return false
+	}
+	c := value.Compare(q, v)
+	eq := qop == filter.CondEq || qop == filter.CondIn
+	switch op {
+	case "$eq":
+		return eq && c == 0
+	case "$gt":
+		return (eq || qop == filter.CondGt || qop == filter.CondGte) && c > 0 || qop == filter.CondGt && c == 0
+	case "$gte":
+		return (eq || qop == filter.CondGt || qop == filter.CondGte) && c >= 0
+	case "$lt":
+		return (eq || qop == filter.CondLt || qop == filter.CondLte) && c < 0 || qop == filter.CondLt && c == 0
+	case "$lte":
+		return (eq || qop == filter.CondLt || qop == filter.CondLte) && c <= 0
+	}
+	return false
 }
 
 // planUsable rejects values whose matching an index scan cannot bound:
@@ -119,28 +591,6 @@ func planSortedPoints(c *collection, ids []bson.RawValue) [][]byte {
 	return out
 }
 
-// planPointRanges returns one range per equality value: every entry whose
-// first component is that value.
-func planPointRanges(c *collection, ix *index, vals []bson.RawValue) []keyRange {
-	prefix := indexPrefix(c.id, ix.id)
-	seen := map[string]bool{}
-	var out []keyRange
-	for _, v := range vals {
-		enc := appendKeyValue(nil, v)
-		if ix.fields[0].desc {
-			invertKey(enc)
-		}
-		if seen[string(enc)] {
-			continue
-		}
-		seen[string(enc)] = true
-		lo := append(append([]byte(nil), prefix...), enc...)
-		out = append(out, keyRange{lo, prefixSuccessor(lo)})
-	}
-	sortRanges(out)
-	return out
-}
-
 // planBounds returns ascending-encoding bounds [lo, hi) for a range
 // condition, limited to the value's type bracket as MongoDB's comparison
 // operators are. The key encoding orders and equates values exactly as
@@ -157,18 +607,4 @@ func planBounds(cd filter.Condition) (lo, hi []byte) {
 	default:
 		return []byte{b}, prefixSuccessor(enc)
 	}
-}
-
-// planIndexRange maps ascending bounds of an index's first field to Pebble
-// keys; for a descending field the inverted encoding reverses the range.
-func planIndexRange(c *collection, ix *index, lo, hi []byte) keyRange {
-	prefix := indexPrefix(c.id, ix.id)
-	if ix.fields[0].desc {
-		ilo := append([]byte(nil), hi...)
-		invertKey(ilo)
-		ihi := append([]byte(nil), lo...)
-		invertKey(ihi)
-		lo, hi = ilo, prefixSuccessor(ihi)
-	}
-	return keyRange{append(append([]byte(nil), prefix...), lo...), append(append([]byte(nil), prefix...), hi...)}
 }

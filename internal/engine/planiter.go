@@ -128,10 +128,11 @@ func (r *rangeIter) close() {
 // document with several entries in the ranges (a multikey index) is
 // visited once, at its first.
 type indexIter struct {
-	r      pebble.Reader
-	snap   *pebble.Snapshot // taken when r is the live DB; closed by close
-	c      *collection
-	ranges []keyRange
+	r       pebble.Reader
+	snap    *pebble.Snapshot // taken when r is the live DB; closed by close
+	c       *collection
+	ranges  []keyRange
+	reverse bool // ranges are read last to first, each backwards
 
 	ri      int              // ranges[ri-1] is being read
 	it      *pebble.Iterator // nil between ranges
@@ -148,7 +149,7 @@ func (x *indexIter) open(r pebble.Reader, c *collection, p *plan) {
 	if seen == nil {
 		seen = map[string]bool{}
 	}
-	*x = indexIter{r: r, c: c, ranges: p.ranges, seen: seen}
+	*x = indexIter{r: r, c: c, ranges: p.ranges, reverse: p.reverse, seen: seen}
 	if db, ok := r.(*pebble.DB); ok {
 		// Index entries and documents must come from one point in time.
 		x.snap = db.NewSnapshot()
@@ -164,6 +165,9 @@ func (x *indexIter) next() bool {
 				return false
 			}
 			rg := x.ranges[x.ri]
+			if x.reverse {
+				rg = x.ranges[len(x.ranges)-1-x.ri]
+			}
 			x.ri++
 			it, err := x.r.NewIter(&pebble.IterOptions{LowerBound: rg.lo, UpperBound: rg.hi})
 			if err != nil {
@@ -171,7 +175,13 @@ func (x *indexIter) next() bool {
 				return false
 			}
 			x.it = it
-			ok = it.First()
+			if x.reverse {
+				ok = it.Last()
+			} else {
+				ok = it.First()
+			}
+		} else if x.reverse {
+			ok = x.it.Prev()
 		} else {
 			ok = x.it.Next()
 		}

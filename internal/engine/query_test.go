@@ -113,7 +113,7 @@ func TestFind_SortSkipLimitProjection(t *testing.T) {
 	if _, err := out[0].LookupErr("x"); err == nil {
 		t.Fatal("projection kept x")
 	}
-	n, err := e.Count(context.Background(), nil, ns, doc(bson.D{{Key: "v", Value: bson.D{{Key: "$gt", Value: 1}}}}), 1, 2, nil)
+	n, err := e.Count(context.Background(), nil, ns, doc(bson.D{{Key: "v", Value: bson.D{{Key: "$gt", Value: 1}}}}), 1, 2, nil, nil)
 	if err != nil || n != 2 {
 		t.Fatalf("count %d %v", n, err)
 	}
@@ -127,7 +127,7 @@ func TestDistinct_FlattensArrays(t *testing.T) {
 		bson.D{{Key: "_id", Value: 3}, {Key: "t", Value: "a"}},
 		bson.D{{Key: "_id", Value: 4}},
 	)
-	vals, err := e.Distinct(context.Background(), nil, ns, "t", nil, nil)
+	vals, err := e.Distinct(context.Background(), nil, ns, "t", nil, nil, nil)
 	if err != nil || len(vals) != 3 {
 		t.Fatalf("%v %v", vals, err)
 	}

@@ -16,6 +16,7 @@ import (
 //	0x03 lsid(16)                  the record a server keeps for a logical session (opaque bytes)
 //	0x04 seq(8)                    one change of the change log (changelog.go)
 //	0x05 name                      engine metadata: "changelog.first" (seq(8)), "changelog.id" (8 bytes)
+//	0x06 collID(4) idxID(4)        marker: the index is multikey (empty value)
 //	0x10 collID(4) enc(_id)        latest committed document (raw BSON)
 //	0x11 collID(4) idxID(4) enc(k) unique index entry -> raw _id value
 //	0x11 collID(4) idxID(4) enc(k) enc(_id)  non-unique index entry -> raw _id value
@@ -23,12 +24,13 @@ import (
 // enc is the order-preserving encoding of keys.go; collection ids are never
 // reused, so dropping a collection is a range deletion of its prefixes.
 const (
-	prefixCatalog byte = 0x02
-	prefixSession byte = 0x03
-	prefixChange  byte = 0x04
-	prefixMeta    byte = 0x05
-	prefixDoc     byte = 0x10
-	prefixIndex   byte = 0x11
+	prefixCatalog  byte = 0x02
+	prefixSession  byte = 0x03
+	prefixChange   byte = 0x04
+	prefixMeta     byte = 0x05
+	prefixMultikey byte = 0x06
+	prefixDoc      byte = 0x10
+	prefixIndex    byte = 0x11
 )
 
 // sessionKey is the key of a logical session's record.
@@ -58,6 +60,22 @@ func docKey(collID uint32, id bson.RawValue) []byte {
 	k = append(k, prefixDoc)
 	k = binary.BigEndian.AppendUint32(k, collID)
 	return appendKeyValue(k, id)
+}
+
+// multikeyKey is the marker key recording that an index is multikey.
+func multikeyKey(collID, idxID uint32) []byte {
+	k := binary.BigEndian.AppendUint32([]byte{prefixMultikey}, collID)
+	return binary.BigEndian.AppendUint32(k, idxID)
+}
+
+// multikeyMarked reports whether the multikey marker of an index is stored.
+func multikeyMarked(r pebble.Reader, collID, idxID uint32) bool {
+	_, closer, err := r.Get(multikeyKey(collID, idxID))
+	if err != nil {
+		return false
+	}
+	closer.Close()
+	return true
 }
 
 // indexPrefix is the prefix of all entries of one index.

@@ -224,3 +224,58 @@ func CreatedInOpenTxn(db *concord.DB, dbName, coll string) bool {
 	}
 	return eng.CreatedInOpenTxn(engine.Namespace{DB: dbName, Coll: coll})
 }
+
+// TTLStats is the TTL monitor's counters, as serverStatus reports them in metrics.ttl.
+type TTLStats = engine.TTLStats
+
+// TTL returns the TTL monitor's counters (zero after Close).
+func TTL(db *concord.DB) TTLStats {
+	eng, err := engineref.Of(db)
+	if err != nil {
+		return TTLStats{}
+	}
+	return eng.TTLStats()
+}
+
+// TTLMonitorSleep returns the time between two passes of the TTL monitor (mongod's ttlMonitorSleepSecs).
+func TTLMonitorSleep(db *concord.DB) time.Duration {
+	eng, err := engineref.Of(db)
+	if err != nil {
+		return 0
+	}
+	return eng.TTLMonitorSleep()
+}
+
+// SetTTLMonitorSleep sets the time between two passes of the TTL monitor; the wait under way restarts with
+// it. d <= 0 is ignored.
+func SetTTLMonitorSleep(db *concord.DB, d time.Duration) {
+	if eng, err := engineref.Of(db); err == nil {
+		eng.SetTTLMonitorSleep(d)
+	}
+}
+
+// IndexChange is a collMod change to one index (hidden, expireAfterSeconds).
+type IndexChange = engine.IndexChange
+
+// IndexSpec is an index definition as the engine keeps it.
+type IndexSpec = engine.IndexSpec
+
+// ModifyIndex applies a collMod index change to db.coll and returns the index before and after it. Errors
+// are mongod's: NamespaceNotFound (26), IndexNotFound (27), InvalidOptions (72) for a TTL change to an index
+// without one.
+func ModifyIndex(ctx context.Context, db *concord.DB, dbName, coll string, ch IndexChange) (before, after IndexSpec, err error) {
+	eng, err := engineref.Of(db)
+	if err != nil {
+		return before, after, err
+	}
+	return eng.ModifyIndex(ctx, engine.Namespace{DB: dbName, Coll: coll}, ch)
+}
+
+// IndexSizes returns the size in bytes of each index of db.coll by name, for collStats and dbStats.
+func IndexSizes(db *concord.DB, dbName, coll string) (map[string]int64, error) {
+	eng, err := engineref.Of(db)
+	if err != nil {
+		return nil, err
+	}
+	return eng.IndexSizes(engine.Namespace{DB: dbName, Coll: coll})
+}

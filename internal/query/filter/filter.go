@@ -21,6 +21,8 @@ type Filter struct {
 	raw   bson.Raw // private copy: compiled values alias it
 	// hasExpr is set when the filter holds a $expr, whose evaluation can fail (MatchErr).
 	hasExpr bool
+	// collated is set when comparisons use a collation (CompileColl).
+	collated bool
 }
 
 // CondOp is the operator of a Condition.
@@ -61,6 +63,59 @@ const maxDepth = 100
 // caller may reuse them.
 func Compile(filter bson.Raw) (*Filter, error) {
 	return CompileIn(filter, nil)
+}
+
+// CompileColl is CompileIn under a collation: its comparisons and $in order and equate strings with sc
+// (nil: bytes), as a command's collation does. $expr comparisons and regular expressions are not collated.
+func CompileColl(filter bson.Raw, scope *expr.Scope, sc value.StringComparer) (*Filter, error) {
+	f, err := CompileIn(filter, scope)
+	if err != nil || sc == nil {
+		return f, err
+	}
+	collateNode(f.root, sc)
+	f.collated = true
+	return f, nil
+}
+
+// Collated reports whether the filter compares strings under a collation.
+func (f *Filter) Collated() bool { return f.collated }
+
+// collateNode sets sc on every comparison under n.
+func collateNode(n node, sc value.StringComparer) {
+	switch n := n.(type) {
+	case *andNode:
+		for _, k := range n.kids {
+			collateNode(k, sc)
+		}
+	case *orNode:
+		for _, k := range n.kids {
+			collateNode(k, sc)
+		}
+	case *notNode:
+		collateNode(n.kid, sc)
+	case *pathNode:
+		collateLeaf(n.leaf, sc)
+	}
+}
+
+// collateLeaf sets sc on every comparison in l.
+func collateLeaf(l leaf, sc value.StringComparer) {
+	switch l := l.(type) {
+	case *cmpLeaf:
+		l.coll = sc
+	case *inLeaf:
+		l.coll = sc
+	case *elemMatchObj:
+		collateNode(l.sub, sc)
+	case *elemMatchVal:
+		collateLeaf(l.leaf, sc)
+	case *leafAnd:
+		for _, k := range l.kids {
+			collateLeaf(k, sc)
+		}
+	case *leafNot:
+		collateLeaf(l.kid, sc)
+	}
 }
 
 // CompileIn is Compile for a filter whose $expr may use the user variables
@@ -346,19 +401,20 @@ const (
 
 // cmpLeaf is $eq, $gt, $gte, $lt, $lte (ComparisonMatchExpression).
 type cmpLeaf struct {
-	op  cmpOp
-	rhs bson.RawValue
+	op   cmpOp
+	rhs  bson.RawValue
+	coll value.StringComparer // the filter's collation; nil compares bytes
 }
 
 // matchValue applies the comparison to one value.
 func (l *cmpLeaf) matchValue(v bson.RawValue) (bool, int) {
-	return cmpMatches(l.op, v, l.rhs), -1
+	return cmpMatches(l.op, v, l.rhs, l.coll), -1
 }
 
 // cmpMatches implements MongoDB's rules: values of different canonical
 // types never compare, except that null matches missing and undefined for
 // the inclusive operators, and MinKey/MaxKey bound every value.
-func cmpMatches(op cmpOp, v, rhs bson.RawValue) bool {
+func cmpMatches(op cmpOp, v, rhs bson.RawValue, coll value.StringComparer) bool {
 	cv, cr := value.CanonicalRank(v.Type), value.CanonicalRank(rhs.Type)
 	if cv != cr {
 		if cv+cr == 5 && (cv == 5 || cr == 5) {
@@ -382,7 +438,7 @@ func cmpMatches(op cmpOp, v, rhs bson.RawValue) bool {
 			return false
 		}
 	}
-	c := value.CompareSameRank(v, rhs)
+	c := value.CompareSameRankWith(v, rhs, coll)
 	switch op {
 	case opEq:
 		return c == 0
@@ -402,6 +458,7 @@ type inLeaf struct {
 	vals    []bson.RawValue
 	regexes []*regexLeaf
 	hasNull bool
+	coll    value.StringComparer // the filter's collation; nil compares bytes
 }
 
 // matchValue is true for a listed value (null also matching missing) or a regex match.
@@ -410,7 +467,7 @@ func (l *inLeaf) matchValue(v bson.RawValue) (bool, int) {
 		return true, -1
 	}
 	for _, x := range l.vals {
-		if value.CanonicalRank(x.Type) == value.CanonicalRank(v.Type) && value.CompareSameRank(v, x) == 0 {
+		if value.CanonicalRank(x.Type) == value.CanonicalRank(v.Type) && value.CompareSameRankWith(v, x, l.coll) == 0 {
 			return true, -1
 		}
 	}

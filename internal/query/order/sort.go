@@ -19,7 +19,21 @@ type Key struct {
 type Sort struct {
 	keys  []Key
 	paths []value.Path
+	coll  value.StringComparer // nil: strings compare by bytes
 }
+
+// CompileColl is Compile under a collation: strings order by sc (nil: bytes).
+func CompileColl(sort bson.Raw, sc value.StringComparer) (*Sort, error) {
+	s, err := Compile(sort)
+	if err != nil || s == nil {
+		return s, err
+	}
+	s.coll = sc
+	return s, nil
+}
+
+// Collated reports whether the sort orders strings under a collation.
+func (s *Sort) Collated() bool { return s != nil && s.coll != nil }
 
 // Compile parses a sort specification. A nil or empty spec means no
 // sort (Compare reports every pair equal). Errors are MongoDB's: 15974 for a
@@ -113,9 +127,9 @@ func (s *Sort) Compare(a, b bson.Raw) int {
 	}
 	for i := range s.paths {
 		desc := s.keys[i].Desc
-		ka := keyOf(a, &s.paths[i], desc)
-		kb := keyOf(b, &s.paths[i], desc)
-		c := value.Compare(ka, kb)
+		ka := keyOf(a, &s.paths[i], desc, s.coll)
+		kb := keyOf(b, &s.paths[i], desc, s.coll)
+		c := value.CompareWith(ka, kb, s.coll)
 		if desc {
 			c = -c
 		}
@@ -128,6 +142,7 @@ func (s *Sort) Compare(a, b bson.Raw) int {
 
 // acc keeps the extreme value of the candidates a sort path yields.
 type acc struct {
+	coll value.StringComparer
 	desc bool
 	best bson.RawValue
 	have bool
@@ -139,15 +154,15 @@ func (acc *acc) add(v bson.RawValue) {
 		acc.best, acc.have = v, true
 		return
 	}
-	c := value.Compare(v, acc.best)
+	c := value.CompareWith(v, acc.best, acc.coll)
 	if (acc.desc && c > 0) || (!acc.desc && c < 0) {
 		acc.best = v
 	}
 }
 
 // keyOf returns the value doc sorts by on path p.
-func keyOf(doc bson.Raw, p *value.Path, desc bool) bson.RawValue {
-	acc := acc{desc: desc}
+func keyOf(doc bson.Raw, p *value.Path, desc bool, coll value.StringComparer) bson.RawValue {
+	acc := acc{desc: desc, coll: coll}
 	collect(doc, p, 0, &acc)
 	if !acc.have {
 		return null

@@ -84,15 +84,42 @@ func sign(x int) int {
 	return 0
 }
 
+// StringComparer orders strings under a collation (see package collation). A nil StringComparer compares
+// bytes.
+type StringComparer interface {
+	CompareStrings(a, b []byte) int
+}
+
+// CompareWith is Compare with strings and symbols, also inside documents and arrays, ordered by sc, as
+// MongoDB applies a collation.
+func CompareWith(a, b bson.RawValue, sc StringComparer) int {
+	ra, rb := CanonicalRank(a.Type), CanonicalRank(b.Type)
+	if ra != rb {
+		return sign(ra - rb)
+	}
+	return compareSameRank(a, b, sc)
+}
+
+// CompareSameRankWith is CompareSameRank under sc (see CompareWith).
+func CompareSameRankWith(a, b bson.RawValue, sc StringComparer) int { return compareSameRank(a, b, sc) }
+
 // CompareSameRank compares values of the same canonical type.
-func CompareSameRank(a, b bson.RawValue) int {
+func CompareSameRank(a, b bson.RawValue) int { return compareSameRank(a, b, nil) }
+
+// compareSameRank is CompareSameRankWith.
+func compareSameRank(a, b bson.RawValue, sc StringComparer) int {
 	switch a.Type {
 	case bson.TypeDouble, bson.TypeInt32, bson.TypeInt64, bson.TypeDecimal128:
 		return compareNumbers(a, b)
-	case bson.TypeString, bson.TypeSymbol, bson.TypeJavaScript:
+	case bson.TypeString, bson.TypeSymbol:
+		if sc != nil {
+			return sc.CompareStrings(StringBytes(a.Value), StringBytes(b.Value))
+		}
+		return bytes.Compare(StringBytes(a.Value), StringBytes(b.Value))
+	case bson.TypeJavaScript:
 		return bytes.Compare(StringBytes(a.Value), StringBytes(b.Value))
 	case bson.TypeEmbeddedDocument, bson.TypeArray:
-		return compareDocs(a.Value, b.Value)
+		return compareDocs(a.Value, b.Value, sc)
 	case bson.TypeBinary:
 		la, lb := i32(a.Value), i32(b.Value)
 		if la != lb {
@@ -125,7 +152,7 @@ func CompareSameRank(a, b bson.RawValue) int {
 		if c := bytes.Compare(ca, cb); c != 0 {
 			return c
 		}
-		return compareDocs(sa, sb)
+		return compareDocs(sa, sb, nil)
 	}
 	return 0
 }
@@ -143,7 +170,7 @@ func cmpOrdered[T int64 | uint64 | float64](x, y T) int {
 
 // compareDocs compares two documents (or arrays) element by element:
 // canonical type, then field name, then value; a prefix sorts first.
-func compareDocs(a, b []byte) int {
+func compareDocs(a, b []byte, sc StringComparer) int {
 	ia, ib := IterOf(a), IterOf(b)
 	for {
 		ka, va, oka := ia.Next()
@@ -163,7 +190,7 @@ func compareDocs(a, b []byte) int {
 		if c := bytes.Compare(ka, kb); c != 0 {
 			return c
 		}
-		if c := CompareSameRank(va, vb); c != 0 {
+		if c := compareSameRank(va, vb, sc); c != 0 {
 			return c
 		}
 	}
