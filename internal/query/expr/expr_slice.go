@@ -145,6 +145,9 @@ func indexOfArray(vals []bson.RawValue) (bson.RawValue, error) {
 }
 
 // rangeOf is $range: [start, end, step] of 32-bit integers.
+// maxRangeBytes is mongod's internalQueryMaxRangeBytes default (64 MiB).
+const maxRangeBytes = 64 << 20
+
 func rangeOf(vals []bson.RawValue) (bson.RawValue, error) {
 	names := []string{"starting value", "ending value", "step value"}
 	numCodes := []codes.Code{34443, 34445, 34447}
@@ -164,7 +167,16 @@ func rangeOf(vals []bson.RawValue) (bson.RawValue, error) {
 	if step == 0 {
 		return bson.RawValue{}, codes.New(34449, "$range requires a non-zero step value")
 	}
-	var out []bson.RawValue
+	// mongod's bound (expression.cpp): the array's approximate size, 24 bytes for the vector and 16 per
+	// value, must stay under internalQueryMaxRangeBytes.
+	length := int64(0)
+	if steps := (end - start) / step; steps >= 0 {
+		length = 1 + steps
+	}
+	if need := 24 + 16*length; need >= maxRangeBytes {
+		return bson.RawValue{}, codes.New(codes.ExceededMemoryLimit, "$range would use too much memory (%d bytes) and cannot spill to disk. Memory limit: %d bytes", need, maxRangeBytes)
+	}
+	out := make([]bson.RawValue, 0, length)
 	for i := start; step > 0 && i < end || step < 0 && i > end; i += step {
 		out = append(out, value.Int32(int32(i)))
 	}
