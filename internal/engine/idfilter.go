@@ -57,8 +57,14 @@ func idEquality(filter bson.Raw) *idFilter {
 	}
 	v := el.Value()
 	switch v.Type {
-	case bson.TypeInt32, bson.TypeInt64, bson.TypeDouble, bson.TypeString, bson.TypeObjectID:
+	case bson.TypeInt32, bson.TypeInt64, bson.TypeDouble, bson.TypeObjectID:
 		return &idFilter{id: v}
+	case bson.TypeString:
+		// Validate accepts a string whose declared length is 0 (no room for
+		// its terminating NUL); the compiled filter does not plan on it.
+		if _, ok := v.StringValueOK(); ok {
+			return &idFilter{id: v}
+		}
 	}
 	return nil
 }
