@@ -3,6 +3,7 @@ package expr
 import (
 	"math"
 	"sort"
+	"strconv"
 	"strings"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -176,11 +177,18 @@ func rangeOf(vals []bson.RawValue) (bson.RawValue, error) {
 	if need := 24 + 16*length; need >= maxRangeBytes {
 		return bson.RawValue{}, codes.New(codes.ExceededMemoryLimit, "$range would use too much memory (%d bytes) and cannot spill to disk. Memory limit: %d bytes", need, maxRangeBytes)
 	}
-	out := make([]bson.RawValue, 0, length)
+	// Encoded directly: a slice of values first would hold several times the array's own size.
+	idx, dst := bsoncore.AppendArrayStart(make([]byte, 0, 5+length*12))
+	var key []byte
+	n := 0
 	for i := start; step > 0 && i < end || step < 0 && i > end; i += step {
-		out = append(out, value.Int32(int32(i)))
+		key = strconv.AppendInt(key[:0], int64(n), 10)
+		dst = append(append(append(dst, byte(bson.TypeInt32)), key...), 0)
+		dst = bsoncore.AppendInt32(dst, int32(i))
+		n++
 	}
-	return value.Array(out), nil
+	dst, _ = bsoncore.AppendArrayEnd(dst, idx)
+	return bson.RawValue{Type: bson.TypeArray, Value: dst}, nil
 }
 
 // arrayToObject is $arrayToObject: [[k, v], ...] or [{k, v}, ...]; a
