@@ -893,10 +893,10 @@ func (s *schema) checkScalar(v bson.RawValue, fail failFunc) bool {
 		}
 	}
 	for _, b := range []struct {
-		kw, excl string
-		bound    bson.RawValue
+		kw, excl  string
+		bound     bson.RawValue
 		exclusive bool
-		sign     int
+		sign      int
 	}{{"maximum", "exclusiveMaximum", s.maximum, s.exclusiveMax, 1}, {"minimum", "exclusiveMinimum", s.minimum, s.exclusiveMin, -1}} {
 		if b.bound.Type == 0 {
 			continue
