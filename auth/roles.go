@@ -15,6 +15,7 @@ const (
 	ActionListCollections          Action = "listCollections"
 	ActionListIndexes              Action = "listIndexes"
 	ActionCollStats                Action = "collStats"
+	ActionCollMod                  Action = "collMod"
 	ActionDBStats                  Action = "dbStats"
 	ActionCreateCollection         Action = "createCollection"
 	ActionDropCollection           Action = "dropCollection"
@@ -126,7 +127,7 @@ var (
 		ActionListIndexes}
 	readWriteActions = append([]Action{ActionCreateCollection, ActionCreateIndex, ActionDropCollection,
 		ActionDropIndex, ActionInsert, ActionRemove, ActionUpdate}, readActions...)
-	dbAdminActions = []Action{ActionBypassDocumentValidation, ActionCollStats, ActionCreateCollection,
+	dbAdminActions = []Action{ActionBypassDocumentValidation, ActionCollMod, ActionCollStats, ActionCreateCollection,
 		ActionCreateIndex, ActionDBStats, ActionDropCollection, ActionDropDatabase, ActionDropIndex,
 		ActionEnableProfiler, ActionListCollections, ActionListIndexes}
 	// dbAdmin reads the profiler's collection, and only that one.

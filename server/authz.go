@@ -29,6 +29,7 @@ type needsFunc func(dst []need, req *Request) []need
 // command table is in exactly one of the three.
 var commandPrivileges = map[string]needsFunc{
 	"aggregate":                aggregateNeeds,
+	"collMod":                  onCollection(auth.ActionCollMod),
 	"collStats":                onCollection(auth.ActionCollStats),
 	"count":                    onCollection(auth.ActionFind),
 	"create":                   onCollection(auth.ActionCreateCollection),

@@ -5,6 +5,7 @@ package server
 // counted by its handler because the server batches cursors above the engine.
 var crudCommands = map[string]Command{
 	"aggregate":       {Handler: handleAggregate, InTxn: true},
+	"collMod":         {Handler: handleCollMod},
 	"collStats":       {Handler: handleCollStats},
 	"count":           {Handler: handleCount},
 	"create":          {Handler: handleCreate, InTxn: true},
