@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # End-to-end checks of `concord serve` with the official Node.js driver and mongosh: builds concord, starts it
-# on a free port with a temporary --dir, runs node/transfer.js and mongosh/wait_on_conflict.js against it, then
-# stops it with SIGTERM and checks that it shut down cleanly. Then it starts it again with --auth and TLS (a CA
+# on a free port with a temporary --dir, runs node/transfer.js, node/validator.js and mongosh/wait_on_conflict.js
+# against it, then stops it with SIGTERM and checks that it shut down cleanly. Then it starts it again with --auth and TLS (a CA
 # made with openssl) and runs node/auth_tls.js and mongosh/auth_tls.js. Installs the npm packages (package-lock.json)
 # into e2e/node_modules when they are missing. Needs go, node, npm and openssl on PATH.
 set -euo pipefail
@@ -66,6 +66,8 @@ start
 uri="mongodb://127.0.0.1:$port/"
 echo "== node: transfers and optimistic locking ($uri)"
 CONCORD_URI="$uri" node "$here/node/transfer.js"
+echo "== node: schema validation and views"
+CONCORD_URI="$uri" node "$here/node/validator.js"
 echo "== mongosh: waiting on a conflict"
 "$here/node_modules/.bin/mongosh" --quiet "$uri" --eval "$(cat "$here/mongosh/wait_on_conflict.js")"
 stop
