@@ -352,3 +352,43 @@ func TestDriver_View_ReadOnly(t *testing.T) {
 		t.Fatalf("collections after dropping the view: %v", names)
 	}
 }
+
+// TestDriver_Validator_AggregateOut checks that $out and $merge into a validated collection are validated, and
+// that bypassDocumentValidation lets them through.
+func TestDriver_Validator_AggregateOut(t *testing.T) {
+	e := newCrudEnv(t, "")
+	ctx := context.Background()
+	db := e.client.Database("val")
+	if _, err := db.Collection("src").InsertMany(ctx, []any{bson.D{{Key: "_id", Value: 1}, {Key: "x", Value: "a"}}, bson.D{{Key: "_id", Value: 2}, {Key: "x", Value: 2}}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.CreateCollection(ctx, "dst", options.CreateCollection().SetValidator(bson.D{{Key: "x", Value: bson.D{{Key: "$type", Value: "string"}}}})); err != nil {
+		t.Fatal(err)
+	}
+	dst := db.Collection("dst")
+	for _, stage := range []bson.D{{{Key: "$out", Value: "dst"}}, {{Key: "$merge", Value: bson.D{{Key: "into", Value: "dst"}}}}} {
+		name := stage[0].Key
+		_, err := db.Collection("src").Aggregate(ctx, bson.A{stage})
+		var se mongo.ServerError
+		if !errors.As(err, &se) || !se.HasErrorCode(121) {
+			t.Fatalf("%s of a document the validator refuses: %v, want 121", name, err)
+		}
+		// $out replaces the target atomically; $merge, like mongod's, keeps what it wrote before the failure.
+		if n, _ := dst.CountDocuments(ctx, bson.D{{Key: "_id", Value: 2}}); n != 0 {
+			t.Fatalf("%s wrote the document the validator refuses", name)
+		}
+		if n, _ := dst.CountDocuments(ctx, bson.D{}); name == "$out" && n != 0 {
+			t.Fatalf("$out left %d documents after failing", n)
+		}
+	}
+	if _, err := db.Collection("src").Aggregate(ctx, bson.A{bson.D{{Key: "$out", Value: "dst"}}}, options.Aggregate().SetBypassDocumentValidation(true)); err != nil {
+		t.Fatalf("$out with bypass: %v", err)
+	}
+	if n, _ := dst.CountDocuments(ctx, bson.D{}); n != 2 {
+		t.Fatalf("$out with bypass wrote %d documents, want 2", n)
+	}
+	specs, _ := db.ListCollectionSpecifications(ctx, bson.D{{Key: "name", Value: "dst"}})
+	if len(specs) != 1 || specs[0].Options.Lookup("validator").Type == 0 {
+		t.Fatalf("$out dropped the target's validator: %+v", specs)
+	}
+}
