@@ -24,10 +24,18 @@ type Cursor struct {
 	pos    int
 	err    error
 	closed bool
+	// remaining is the size of docs[pos:].
+	remaining int
 }
 
 // newCursor wraps a materialized result set.
-func newCursor(docs []bson.Raw) *Cursor { return &Cursor{docs: docs} }
+func newCursor(docs []bson.Raw) *Cursor {
+	n := 0
+	for _, d := range docs {
+		n += len(d)
+	}
+	return &Cursor{docs: docs, remaining: n}
+}
 
 // Next moves to the next document and reports whether there is one. It
 // returns false at the end, after Close, or when ctx is done (Err then
@@ -45,8 +53,19 @@ func (c *Cursor) Next(ctx context.Context) bool {
 		return false
 	}
 	c.Current = c.docs[c.pos]
+	c.docs[c.pos] = nil // the cursor no longer holds it: it is the caller's once returned
+	c.remaining -= len(c.Current)
 	c.pos++
 	return true
+}
+
+// RemainingBytes returns the size in bytes of the documents Next will still return: the memory the cursor holds
+// for them (a server bounds what a client's open cursors may hold with it).
+func (c *Cursor) RemainingBytes() int {
+	if c.closed {
+		return 0
+	}
+	return c.remaining
 }
 
 // TryNext is Next: the results are already in memory, so there is never a

@@ -3,7 +3,8 @@
 //
 // Handler has net/http's shape: set DB (and the optional server hooks), then mount it. It reads only the
 // counters the engine keeps where the work happens (DB.Metrics, DB.Contention, DB.HotDocuments), so serving it
-// adds nothing to the cost of an operation; only a scrape or a poll does work.
+// adds nothing to the cost of an operation; only a scrape or a poll does work. With Handler.Users set, everything
+// but /healthz requires HTTP basic auth of a user allowed to monitor the server.
 package monitor
 
 import (
@@ -19,6 +20,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/concorddb/concord"
+	"github.com/concorddb/concord/auth"
 )
 
 // DefaultAddr is where `concord serve` listens for HTTP unless told otherwise: MongoDB's old HTTP port, loopback
@@ -45,6 +47,13 @@ type Handler struct {
 	Connections func() map[string]int
 	// Activity lists what the server is doing now (currentOp); nil lists nothing.
 	Activity func() []Activity
+	// Users, when set, protects /metrics, the dashboard and /api/status with HTTP basic auth, as the MongoDB
+	// port's --auth does: the user (of the admin database) must hold clusterMonitor, clusterAdmin or root.
+	// Missing or wrong credentials get 401 with a challenge, a user without the role 403. /healthz stays open,
+	// so that a load balancer or an orchestrator probes without credentials; it tells only whether the
+	// database is open. Share the Store of the other ports, so that a change of a user reaches this port at
+	// once. nil serves everything to anyone who reaches the port.
+	Users *auth.Store
 
 	once     sync.Once
 	mux      *http.ServeMux
@@ -68,15 +77,19 @@ func (h *Handler) init() {
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 	)
+	protect := func(next http.Handler) http.Handler { return next }
+	if h.Users != nil {
+		protect = newBasicAuth(h.Users).wrap
+	}
 	h.mux = http.NewServeMux()
-	h.mux.Handle("GET /metrics", promhttp.HandlerFor(h.registry, promhttp.HandlerOpts{}))
+	h.mux.Handle("GET /metrics", protect(promhttp.HandlerFor(h.registry, promhttp.HandlerOpts{})))
 	h.mux.HandleFunc("GET /healthz", h.healthz)
-	h.mux.HandleFunc("GET /api/status", h.status)
+	h.mux.Handle("GET /api/status", protect(http.HandlerFunc(h.status)))
 	static, err := fs.Sub(dashboard, "dashboard")
 	if err != nil {
 		panic(err) // the embedded tree is fixed at build time
 	}
-	h.mux.Handle("GET /", http.FileServerFS(static))
+	h.mux.Handle("GET /", protect(http.FileServerFS(static)))
 }
 
 // healthz answers 200 "ok" while the database is open, 503 once it is closed.

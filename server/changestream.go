@@ -216,9 +216,13 @@ func (s *Server) openChangeStream(ctx context.Context, req *Request, coll string
 			return nil, err
 		}
 	}
-	sc := &serverCursor{ns: namespace, changes: c}
+	sc := &serverCursor{ns: namespace, changes: c, conn: req.connID()}
 	sc.lsid, sc.hasLsid = req.lsid, req.hasLsid
-	id := s.cursors.add(sc)
+	id, err := s.cursors.add(sc)
+	if err != nil {
+		stream.Close()
+		return nil, err
+	}
 	return c.reply("firstBatch", batch, id, namespace), nil
 }
 

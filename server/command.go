@@ -42,6 +42,14 @@ type Request struct {
 	changeStream bool
 }
 
+// connID returns the id of the request's connection, 0 when it came on none (an in-process call).
+func (r *Request) connID() int64 {
+	if r.Conn == nil {
+		return 0
+	}
+	return r.Conn.ID
+}
+
 // Handler runs one command. It returns the reply fields without ok, $clusterTime and operationTime (core adds
 // them), or an error: a *concord.Error becomes {ok: 0, errmsg, code, codeName, errorLabels...}; anything else
 // is reported as InternalError. Handlers are called concurrently for different connections.

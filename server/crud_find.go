@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -29,10 +30,36 @@ var emptyDoc = bson.Raw{5, 0, 0, 0, 0}
 // connection: drivers send getMore on any pooled connection, and a disconnect leaves cursors open. A cursor ends
 // when exhausted, by killCursors, when its session is ended or killed (closeSessions, closeAllSessions), or after
 // cursorIdleTimeout unused (reapIdle, which core calls periodically).
+//
+// What open cursors hold is bounded per connection (the one that opened them, whichever connections send their
+// getMores): at most maxCursors cursors and maxBytes of results not yet returned (cursors hold their whole
+// result, materialized when the command ran). Past a bound a find or aggregate that would leave a cursor open
+// fails with ExceededMemoryLimit (146) and the cursors already open keep working, so that a client that opens
+// cursors and never closes them cannot take the server's memory. The bounds count a connection's cursors until
+// they end, after the connection closes too.
 type cursorRegistry struct {
 	mu   sync.Mutex
 	byID map[int64]*serverCursor
+	// perConn is what the open cursors of each connection hold (by Conn.ID; 0 for cursors opened without one).
+	perConn map[int64]*cursorUse
+	// maxCursors and maxBytes are the bounds per connection; 0 means the defaults.
+	maxCursors int
+	maxBytes   int64
+	// timedOut counts the cursors reapIdle closed (serverStatus metrics.cursor.timedOut).
+	timedOut atomic.Int64
 }
+
+// cursorUse is what the open cursors of one connection hold.
+type cursorUse struct {
+	cursors int
+	bytes   int64
+}
+
+// Default bounds on the open cursors of one connection (Server.MaxCursorsPerConn, Server.MaxCursorBytesPerConn).
+const (
+	DefaultMaxCursorsPerConn     = 10_000
+	DefaultMaxCursorBytesPerConn = 512 << 20
+)
 
 // serverCursor is an open cursor between a find/aggregate and its getMores. It is used by one getMore at a time
 // (inUse, guarded by the registry's mutex).
@@ -52,7 +79,11 @@ type serverCursor struct {
 	changes *changeCursor
 	// pending is a document read ahead of the last batch: reading one ahead tells whether the cursor is exhausted
 	// so the last batch can carry id 0, as mongod does when it knows.
-	pending  bson.Raw
+	pending bson.Raw
+	// conn is the id of the connection that opened the cursor, held the bytes of results it held when last
+	// counted in its connection's use (cursorRegistry.perConn).
+	conn     int64
+	held     int64
 	lastUsed time.Time
 	inUse    bool
 	// killed is set when the cursor's session ended while a getMore was using it: the cursor has already left
@@ -60,22 +91,82 @@ type serverCursor struct {
 	killed bool
 }
 
-// add registers c under a fresh random id (never 0) and returns the id.
-func (r *cursorRegistry) add(c *serverCursor) int64 {
+// add registers c under a fresh random id (never 0) and returns the id. It fails with ExceededMemoryLimit when
+// c's connection already holds its bound of cursors, or would hold more than its bound of bytes with c's.
+func (r *cursorRegistry) add(c *serverCursor) (int64, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.byID == nil {
 		r.byID = make(map[int64]*serverCursor)
+		r.perConn = make(map[int64]*cursorUse)
 	}
+	maxCursors, maxBytes := r.maxCursors, r.maxBytes
+	if maxCursors <= 0 {
+		maxCursors = DefaultMaxCursorsPerConn
+	}
+	if maxBytes <= 0 {
+		maxBytes = DefaultMaxCursorBytesPerConn
+	}
+	use := r.perConn[c.conn]
+	if use == nil {
+		use = &cursorUse{}
+	}
+	c.held = c.holds()
+	switch {
+	case use.cursors >= maxCursors:
+		return 0, codes.New(codes.ExceededMemoryLimit,
+			"cannot open another cursor: this connection's %d open cursors are the most one connection may hold; exhaust them or close them with killCursors",
+			use.cursors)
+	case use.bytes+c.held > maxBytes:
+		return 0, codes.New(codes.ExceededMemoryLimit,
+			"cannot open another cursor: with its %d bytes of results this connection's open cursors would hold %d bytes, more than the %d bytes one connection's open cursors may hold; exhaust them or close them with killCursors",
+			c.held, use.bytes+c.held, maxBytes)
+	}
+	use.cursors++
+	use.bytes += c.held
+	r.perConn[c.conn] = use
 	for {
 		id := rand.Int64()
 		if _, taken := r.byID[id]; id != 0 && !taken {
 			c.id = id
 			c.lastUsed = time.Now()
 			r.byID[id] = c
-			return id
+			return id, nil
 		}
 	}
+}
+
+// forget removes c from the registry and its connection's use; the caller holds r.mu.
+func (r *cursorRegistry) forget(c *serverCursor) {
+	if r.byID[c.id] != c {
+		return
+	}
+	delete(r.byID, c.id)
+	if use := r.perConn[c.conn]; use != nil {
+		use.cursors--
+		use.bytes -= c.held
+		if use.cursors == 0 {
+			delete(r.perConn, c.conn)
+		}
+	}
+}
+
+// holds returns the bytes of results c holds.
+func (c *serverCursor) holds() int64 {
+	if c.cur == nil {
+		return int64(len(c.pending))
+	}
+	return int64(c.cur.RemainingBytes() + len(c.pending))
+}
+
+// use returns what the open cursors of connection conn hold.
+func (r *cursorRegistry) use(conn int64) cursorUse {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if u := r.perConn[conn]; u != nil {
+		return *u
+	}
+	return cursorUse{}
 }
 
 // checkout marks cursor id in use and returns it; the caller must call release or remove.
@@ -98,10 +189,15 @@ const codeCursorInUse codes.Code = 292
 
 // release returns a checked-out cursor to the registry, or closes it if its session was ended meanwhile.
 func (r *cursorRegistry) release(c *serverCursor) {
+	held := c.holds()
 	r.mu.Lock()
 	c.inUse = false
 	c.lastUsed = time.Now()
 	killed := c.killed
+	if use := r.perConn[c.conn]; use != nil && !killed {
+		use.bytes += held - c.held
+		c.held = held
+	}
 	r.mu.Unlock()
 	if killed {
 		c.close()
@@ -111,9 +207,7 @@ func (r *cursorRegistry) release(c *serverCursor) {
 // remove drops a checked-out (or idle) cursor from the registry and closes it.
 func (r *cursorRegistry) remove(c *serverCursor) {
 	r.mu.Lock()
-	if r.byID[c.id] == c {
-		delete(r.byID, c.id)
-	}
+	r.forget(c)
 	r.mu.Unlock()
 	c.close()
 }
@@ -131,7 +225,7 @@ func (r *cursorRegistry) kill(id int64, namespace string) (found, alive bool) {
 		r.mu.Unlock()
 		return true, true
 	}
-	delete(r.byID, id)
+	r.forget(c)
 	r.mu.Unlock()
 	c.close()
 	return true, false
@@ -160,26 +254,27 @@ func (r *cursorRegistry) closeAllSessions() {
 	r.closeWhere(true, func(c *serverCursor) bool { return c.hasLsid })
 }
 
-// reapIdle closes cursors unused for cursorIdleTimeout (mongod's cursorTimeoutMillis, params.go).
-func (r *cursorRegistry) reapIdle(now time.Time) {
-	r.closeWhere(false, func(c *serverCursor) bool { return now.Sub(c.lastUsed) >= cursorIdleTimeout })
+// reapIdle closes cursors unused for timeout (mongod's cursorTimeoutMillis, params.go).
+func (r *cursorRegistry) reapIdle(now time.Time, timeout time.Duration) {
+	n := r.closeWhere(false, func(c *serverCursor) bool { return now.Sub(c.lastUsed) >= timeout })
+	r.timedOut.Add(int64(n))
 }
 
-// closeWhere closes and forgets the cursors pred selects. A cursor in use by a getMore is left alone unless
-// evenInUse; then it is forgotten now and closed by release when its getMore ends.
-func (r *cursorRegistry) closeWhere(evenInUse bool, pred func(*serverCursor) bool) {
+// closeWhere closes and forgets the cursors pred selects, and returns how many. A cursor in use by a getMore is
+// left alone unless evenInUse; then it is forgotten now and closed by release when its getMore ends.
+func (r *cursorRegistry) closeWhere(evenInUse bool, pred func(*serverCursor) bool) int {
 	var dead []*serverCursor
 	r.mu.Lock()
-	for id, c := range r.byID {
+	for _, c := range r.byID {
 		if !pred(c) {
 			continue
 		}
 		switch {
 		case !c.inUse:
-			delete(r.byID, id)
+			r.forget(c)
 			dead = append(dead, c)
 		case evenInUse:
-			delete(r.byID, id)
+			r.forget(c)
 			c.killed = true
 		}
 	}
@@ -187,6 +282,7 @@ func (r *cursorRegistry) closeWhere(evenInUse bool, pred func(*serverCursor) boo
 	for _, c := range dead {
 		c.close()
 	}
+	return len(dead)
 }
 
 // close releases what the cursor holds.
@@ -259,7 +355,7 @@ func (s *Server) openCursor(ctx context.Context, req *Request, cur *concord.Curs
 	if batchSize < 0 {
 		batchSize = defaultFirstBatch
 	}
-	c := &serverCursor{ns: namespace, cur: cur}
+	c := &serverCursor{ns: namespace, cur: cur, conn: req.connID()}
 	c.lsid, c.hasLsid = req.lsid, req.hasLsid
 	if req.InTxn {
 		c.session = concord.SessionFromContext(ctx)
@@ -273,8 +369,9 @@ func (s *Server) openCursor(ctx context.Context, req *Request, cur *concord.Curs
 	var id int64
 	if exhausted || singleBatch {
 		_ = cur.Close(context.Background())
-	} else {
-		id = s.cursors.add(c)
+	} else if id, err = s.cursors.add(c); err != nil {
+		_ = cur.Close(context.Background())
+		return nil, 0, 0, err
 	}
 	return cursorDoc("firstBatch", batch, id, namespace), len(batch), id, nil
 }

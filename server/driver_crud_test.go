@@ -495,9 +495,16 @@ func TestCursorRegistry_SessionsAndReap(t *testing.T) {
 		return c
 	}
 	s1, s2 := [16]byte{1}, [16]byte{2}
-	a := r.add(&serverCursor{ns: "x.y", lsid: s1, hasLsid: true, cur: newCur()})
-	b := r.add(&serverCursor{ns: "x.y", lsid: s2, hasLsid: true, cur: newCur()})
-	noSession := r.add(&serverCursor{ns: "x.y", cur: newCur()})
+	add := func(c *serverCursor) int64 {
+		id, err := r.add(c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return id
+	}
+	a := add(&serverCursor{ns: "x.y", lsid: s1, hasLsid: true, cur: newCur()})
+	b := add(&serverCursor{ns: "x.y", lsid: s2, hasLsid: true, cur: newCur()})
+	noSession := add(&serverCursor{ns: "x.y", cur: newCur()})
 	r.closeSessions([][16]byte{s1, {9}})
 	if _, err := r.checkout(a); codes.CodeOf(err) != codes.CursorNotFound {
 		t.Fatalf("checkout of an ended session's cursor = %v, want CursorNotFound", err)
@@ -518,7 +525,7 @@ func TestCursorRegistry_SessionsAndReap(t *testing.T) {
 	if c.cur.Next(context.Background()) || r.len() != 1 {
 		t.Fatalf("cursor of an ended session still open after release (registry holds %d)", r.len())
 	}
-	d := r.add(&serverCursor{ns: "x.y", lsid: s1, hasLsid: true, cur: newCur()})
+	d := add(&serverCursor{ns: "x.y", lsid: s1, hasLsid: true, cur: newCur()})
 	r.closeAllSessions()
 	if _, err := r.checkout(d); err == nil {
 		t.Fatal("killAllSessions left a session's cursor open")
@@ -528,11 +535,11 @@ func TestCursorRegistry_SessionsAndReap(t *testing.T) {
 		t.Fatalf("a cursor without a session was closed with the sessions: %v", err)
 	}
 	r.release(nc)
-	r.reapIdle(time.Now())
+	r.reapIdle(time.Now(), defaultCursorTimeout)
 	if r.len() != 1 {
 		t.Fatal("a fresh cursor was reaped")
 	}
-	r.reapIdle(time.Now().Add(cursorIdleTimeout + time.Second))
+	r.reapIdle(time.Now().Add(defaultCursorTimeout+time.Second), defaultCursorTimeout)
 	if r.len() != 0 {
 		t.Fatal("an idle cursor was not reaped")
 	}
@@ -1179,14 +1186,23 @@ func TestDriver_ProfileWriteConflictsPlacement(t *testing.T) {
 		_, err := e.newClient(t, 0).Database("s6").Collection("c").UpdateOne(ctx, bson.D{{Key: "_id", Value: 1}}, inc)
 		errc <- err
 	}()
-	// Commit only once the update is in flight, waiting for the transaction.
-	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) {
-		ops, _ := e.mustRun(t, "admin", bson.D{{Key: "currentOp", Value: 1}}).Lookup("inprog").Array().Values()
-		if slices.ContainsFunc(ops, func(o bson.RawValue) bool { return o.Document().Lookup("command", "update").Type != 0 }) {
-			break
-		}
+	// Commit only once the update waits for the transaction: being in flight (currentOp) is not enough, it may
+	// not have reached the document yet. The hot-documents table notes a wait when the update starts it.
+	waiting := func() bool {
+		hot, _ := e.mustRun(t, "admin", bson.D{{Key: "serverStatus", Value: 1}}).Lookup("concord", "hotDocuments").Array().Values()
+		return slices.ContainsFunc(hot, func(h bson.RawValue) bool {
+			d := h.Document()
+			n, ok := d.Lookup("totalWaits").AsInt64OK()
+			if !ok {
+				f, _ := d.Lookup("totalWaits").DoubleOK()
+				n = int64(f)
+			}
+			return d.Lookup("ns").StringValue() == "s6.c" && n >= 1
+		})
+	}
+	for deadline := time.Now().Add(60 * time.Second); !waiting(); time.Sleep(10 * time.Millisecond) {
 		if time.Now().After(deadline) {
-			t.Fatal("the outside update never showed in currentOp")
+			t.Fatal("the outside update never waited for the transaction")
 		}
 	}
 	if err := sess.CommitTransaction(ctx); err != nil {

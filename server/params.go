@@ -19,7 +19,27 @@ type parameter struct {
 
 // parameters are the server parameters Concord knows, by name.
 var parameters = map[string]parameter{
-	"cursorTimeoutMillis": {get: func(*Server) any { return int64(cursorIdleTimeout / time.Millisecond) }},
+	"cursorTimeoutMillis": {
+		get: func(s *Server) any { return int64(s.cursorIdleTimeout() / time.Millisecond) },
+		set: func(s *Server, v bson.RawValue) error {
+			n, ok := v.AsInt64OK()
+			if !ok {
+				f, isDouble := v.DoubleOK()
+				if !isDouble || f != float64(int64(f)) {
+					return codes.New(codes.BadValue, "Invalid value for parameter cursorTimeoutMillis: %s", v.String())
+				}
+				n = int64(f)
+			}
+			if n < 0 {
+				return codes.New(codes.BadValue, "Invalid value for parameter cursorTimeoutMillis: %d is not greater than or equal to 0", n)
+			}
+			if n == 0 {
+				n = -1 // stored as "set" so that 0 does not mean the default; a cursor then times out at once
+			}
+			s.cursorTimeout.Store(n)
+			return nil
+		},
+	},
 	"featureCompatibilityVersion": {get: func(*Server) any {
 		return bson.D{{Key: "version", Value: "7.0"}}
 	}},
@@ -45,8 +65,21 @@ var parameters = map[string]parameter{
 	},
 }
 
-// cursorIdleTimeout is cursorTimeoutMillis: a cursor unused for this long is closed by the reaper.
-const cursorIdleTimeout = 10 * time.Minute
+// defaultCursorTimeout is cursorTimeoutMillis' default, mongod's: a cursor unused for this long is closed by
+// the reaper.
+const defaultCursorTimeout = 10 * time.Minute
+
+// cursorIdleTimeout is cursorTimeoutMillis: how long a cursor may stay unused before the reaper closes it.
+func (s *Server) cursorIdleTimeout() time.Duration {
+	switch n := s.cursorTimeout.Load(); {
+	case n == 0:
+		return defaultCursorTimeout
+	case n < 0:
+		return 0
+	default:
+		return time.Duration(n) * time.Millisecond
+	}
+}
 
 // handleGetParameter answers getParameter: {getParameter: 1, name: 1, ...}, {getParameter: "*"} for all, or
 // {getParameter: {showDetails: true}, name: 1} for value and settability.

@@ -67,6 +67,13 @@ type Server struct {
 	// long, when Auth is set; 0 means never. Driver monitors stay unauthenticated and send hello every
 	// heartbeatFrequencyMS (10 s by default), so it must be longer than that.
 	UnauthenticatedIdleTimeout time.Duration
+	// MaxCursorsPerConn bounds the open cursors one connection may have opened, and MaxCursorBytesPerConn the
+	// bytes of results they may hold (a cursor holds its whole result until returned): past a bound a find or
+	// aggregate that would leave a cursor open fails with ExceededMemoryLimit (146). 0 means
+	// DefaultMaxCursorsPerConn and DefaultMaxCursorBytesPerConn. Idle cursors close after cursorTimeoutMillis
+	// (10 minutes, as mongod; setParameter changes it).
+	MaxCursorsPerConn     int
+	MaxCursorBytesPerConn int64
 
 	usersOnce sync.Once
 	userStore *auth.Store
@@ -78,6 +85,8 @@ type Server struct {
 	profiler profiler
 	// cursors holds the open cursors of find and aggregate (crud_find.go).
 	cursors cursorRegistry
+	// cursorTimeout is cursorTimeoutMillis in milliseconds, 0 for the default (params.go).
+	cursorTimeout atomic.Int64
 
 	initOnce sync.Once
 	started  time.Time
@@ -152,6 +161,7 @@ func (s *Server) init() {
 		s.conns = make(map[*Conn]struct{})
 		s.sessions.m = make(map[[16]byte]*session)
 		s.sessions.cursors = &s.cursors
+		s.cursors.maxCursors, s.cursors.maxBytes = s.MaxCursorsPerConn, s.MaxCursorBytesPerConn
 		s.ops.m = make(map[int64]*op)
 	})
 }
@@ -419,7 +429,7 @@ func (s *Server) reap(stop <-chan struct{}, done chan<- struct{}) {
 			return
 		case now := <-t.C:
 			s.sessions.reap(s, now)
-			s.cursors.reapIdle(now)
+			s.cursors.reapIdle(now, s.cursorIdleTimeout())
 			if now.Sub(pruned) >= recordPruneInterval {
 				pruned = now
 				if _, err := s.pruneRecords(now); err != nil {

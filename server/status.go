@@ -64,6 +64,10 @@ func handleServerStatus(_ context.Context, s *Server, _ *Request) (bson.D, error
 			{Key: "supported", Value: true},
 		}},
 		{Key: "metrics", Value: bson.D{
+			{Key: "cursor", Value: bson.D{
+				{Key: "timedOut", Value: s.cursors.timedOut.Load()},
+				{Key: "open", Value: bson.D{{Key: "total", Value: int64(s.cursors.len())}}},
+			}},
 			{Key: "document", Value: bson.D{
 				{Key: "deleted", Value: m.Document.Deleted},
 				{Key: "inserted", Value: m.Document.Inserted},

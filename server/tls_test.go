@@ -53,9 +53,16 @@ func newTLSEnv(t *testing.T, cfg certs.Config) *tlsEnv {
 }
 
 // insertOver connects as app with tlsCfg (nil: plaintext) and inserts one document.
-func insertOver(t *testing.T, addr string, tlsCfg *tls.Config) error {
+//
+// A client the server must serve gets 30 s (a loaded machine runs the TLS handshake and SCRAM's 15000
+// iterations slowly under -race); one it must refuse fails only at the timeout, so it gets 2 s.
+func insertOver(t *testing.T, addr string, tlsCfg *tls.Config, served bool) error {
 	t.Helper()
-	opts := options.Client().ApplyURI("mongodb://app:pw@" + addr + "/?authSource=admin").SetServerSelectionTimeout(2 * time.Second)
+	timeout := 2 * time.Second
+	if served {
+		timeout = 30 * time.Second
+	}
+	opts := options.Client().ApplyURI("mongodb://app:pw@" + addr + "/?authSource=admin").SetServerSelectionTimeout(timeout)
 	if tlsCfg != nil {
 		opts.SetTLSConfig(tlsCfg)
 	}
@@ -73,17 +80,17 @@ func TestTLS(t *testing.T) {
 	ca := certstest.NewCA(t, "ca")
 	certFile, keyFile := ca.Issue(t, "server", "127.0.0.1", "localhost")
 	e := newTLSEnv(t, certs.Config{CertFile: certFile, KeyFile: keyFile})
-	if err := insertOver(t, e.addr, &tls.Config{RootCAs: ca.Pool}); err != nil {
+	if err := insertOver(t, e.addr, &tls.Config{RootCAs: ca.Pool}, true); err != nil {
 		t.Fatalf("authenticated insert over TLS: %v", err)
 	}
-	if err := insertOver(t, e.addr, nil); err == nil {
+	if err := insertOver(t, e.addr, nil, false); err == nil {
 		t.Error("a plaintext client was served")
 	}
-	if err := insertOver(t, e.addr, &tls.Config{RootCAs: ca.Pool, MaxVersion: tls.VersionTLS11}); err == nil {
+	if err := insertOver(t, e.addr, &tls.Config{RootCAs: ca.Pool, MaxVersion: tls.VersionTLS11}, false); err == nil {
 		t.Error("a TLS 1.1 client was served")
 	}
 	other := certstest.NewCA(t, "other")
-	if err := insertOver(t, e.addr, &tls.Config{RootCAs: other.Pool}); err == nil {
+	if err := insertOver(t, e.addr, &tls.Config{RootCAs: other.Pool}, false); err == nil {
 		t.Error("a client that does not trust the server's CA connected")
 	}
 }
@@ -93,14 +100,14 @@ func TestTLS_ClientCertificates(t *testing.T) {
 	ca := certstest.NewCA(t, "ca")
 	certFile, keyFile := ca.Issue(t, "server", "127.0.0.1")
 	e := newTLSEnv(t, certs.Config{CertFile: certFile, KeyFile: keyFile, CAFile: ca.File})
-	if err := insertOver(t, e.addr, &tls.Config{RootCAs: ca.Pool}); err == nil {
+	if err := insertOver(t, e.addr, &tls.Config{RootCAs: ca.Pool}, false); err == nil {
 		t.Error("a client without a certificate was served")
 	}
 	stranger := certstest.NewCA(t, "stranger")
-	if err := insertOver(t, e.addr, &tls.Config{RootCAs: ca.Pool, Certificates: []tls.Certificate{stranger.ClientCert(t, "c")}}); err == nil {
+	if err := insertOver(t, e.addr, &tls.Config{RootCAs: ca.Pool, Certificates: []tls.Certificate{stranger.ClientCert(t, "c")}}, false); err == nil {
 		t.Error("a client certificate of another CA was accepted")
 	}
-	if err := insertOver(t, e.addr, &tls.Config{RootCAs: ca.Pool, Certificates: []tls.Certificate{ca.ClientCert(t, "client")}}); err != nil {
+	if err := insertOver(t, e.addr, &tls.Config{RootCAs: ca.Pool, Certificates: []tls.Certificate{ca.ClientCert(t, "client")}}, true); err != nil {
 		t.Errorf("a client with a certificate of the CA: %v", err)
 	}
 }
@@ -122,16 +129,16 @@ func TestTLS_Reload(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if err := insertOver(t, e.addr, &tls.Config{RootCAs: ca.Pool}); err != nil {
+	if err := insertOver(t, e.addr, &tls.Config{RootCAs: ca.Pool}, true); err != nil {
 		t.Fatalf("before Reload the old certificate is served: %v", err)
 	}
 	if err := e.files.Reload(); err != nil {
 		t.Fatal(err)
 	}
-	if err := insertOver(t, e.addr, &tls.Config{RootCAs: next.Pool}); err != nil {
+	if err := insertOver(t, e.addr, &tls.Config{RootCAs: next.Pool}, true); err != nil {
 		t.Errorf("after Reload, the new certificate: %v", err)
 	}
-	if err := insertOver(t, e.addr, &tls.Config{RootCAs: ca.Pool}); err == nil {
+	if err := insertOver(t, e.addr, &tls.Config{RootCAs: ca.Pool}, false); err == nil {
 		t.Error("after Reload, the old certificate is still served")
 	}
 	if err := os.WriteFile(certFile, []byte("garbage"), 0o600); err != nil {
@@ -140,7 +147,7 @@ func TestTLS_Reload(t *testing.T) {
 	if err := e.files.Reload(); err == nil {
 		t.Error("Reload accepted a broken certificate file")
 	}
-	if err := insertOver(t, e.addr, &tls.Config{RootCAs: next.Pool}); err != nil {
+	if err := insertOver(t, e.addr, &tls.Config{RootCAs: next.Pool}, true); err != nil {
 		t.Errorf("a failed Reload dropped the working certificate: %v", err)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"net"
 	"net/http"
@@ -45,7 +46,7 @@ func Bench(args []string) error {
 		cpuProf   = fs.String("cpuprofile", "", "write a CPU profile of the whole run (every target) to this file")
 		slices    = fs.Int("slices", 10, "split each measurement into this many slices, taking the targets in turn")
 		untracked = fs.Bool("tracking-off", false, "add an embedded target with contention tracking off (latency histograms, waits, hot documents): the cost check")
-		httpAddr  = fs.String("http-addr", "", "serve the embedded target's /metrics and dashboard here while measuring (the cost check)")
+		httpAddr  = fs.String("http-addr", "", "serve the embedded target's /metrics and dashboard here while measuring, scraping /metrics and polling the dashboard's /api/status every second (the cost check)")
 	)
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -86,7 +87,9 @@ func Bench(args []string) error {
 			hs := &http.Server{Handler: &monitor.Handler{DB: t.db}, ReadHeaderTimeout: 10 * time.Second}
 			go hs.Serve(l)
 			defer hs.Close()
-			fmt.Printf("metrics and dashboard of the embedded target on http://%s/\n", l.Addr())
+			stopPoll := pollMonitor("http://"+l.Addr().String(), time.Second)
+			defer stopPoll()
+			fmt.Printf("metrics and dashboard of the embedded target on http://%s/ (scraped and polled every second)\n", l.Addr())
 		}
 		if *untracked {
 			u, err := openConcordTarget("", "concord-untracked")
@@ -421,4 +424,35 @@ func printConnectionSetup(plain, withAuth *wireTarget) error {
 	fmt.Printf("connection setup (new client, first write; mean of %d): %v without auth, %v with SCRAM-SHA-256 (%d iterations)\n\n",
 		connectionSetupClients, p.Round(10*time.Microsecond), a.Round(10*time.Microsecond), auth.IterationsSHA256)
 	return nil
+}
+
+// pollMonitor fetches base's /metrics and /api/status every interval, as a Prometheus server and an open
+// dashboard do, until the returned function is called; the cost check measures the engine while it happens.
+func pollMonitor(base string, interval time.Duration) (stop func()) {
+	done := make(chan struct{})
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		t := time.NewTicker(interval)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+			}
+			for _, path := range []string{"/metrics", "/api/status"} {
+				resp, err := http.Get(base + path)
+				if err != nil {
+					continue
+				}
+				io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+			}
+		}
+	}()
+	return func() {
+		close(done)
+		<-finished
+	}
 }

@@ -2,7 +2,9 @@ package cli
 
 import (
 	"context"
+	"encoding/base64"
 	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -11,12 +13,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/concorddb/concord"
+	"github.com/concorddb/concord/auth"
 	"github.com/concorddb/concord/server"
 )
 
@@ -78,8 +82,9 @@ func contentionWorkload(ctx context.Context, t *testing.T, c *mongo.Client) *syn
 }
 
 // TestDashboard_Browser loads the dashboard in headless Chromium while a contention workload runs and checks that
-// the charts and the hot-documents table show non-zero data. On failure it saves a screenshot; with
-// CONCORD_DASHBOARD_SCREENSHOT set it saves one there in any case.
+// the charts and the hot-documents table show non-zero data. The server requires authentication, as `concord
+// serve --auth`: the browser sends basic auth of a clusterMonitor user with every request. On failure it saves
+// a screenshot; with CONCORD_DASHBOARD_SCREENSHOT set it saves one there in any case.
 func TestDashboard_Browser(t *testing.T) {
 	chromium := chromiumPath(t)
 	db, err := concord.Open("", nil)
@@ -91,10 +96,10 @@ func TestDashboard_Browser(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := &server.Server{DB: db}
+	srv := &server.Server{DB: db, Auth: true, Users: auth.NewStore(db)}
 	go srv.Serve(l)
 	defer srv.Close()
-	hs, hl, err := listenMonitor("127.0.0.1:0", db, srv)
+	hs, hl, err := listenMonitor("127.0.0.1:0", db, srv, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -102,7 +107,15 @@ func TestDashboard_Browser(t *testing.T) {
 
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
-	c, err := mongo.Connect(options.Client().ApplyURI("mongodb://" + l.Addr().String() + "/?directConnection=true"))
+	for _, u := range []auth.NewUser{
+		{Name: auth.UserName{User: "app", DB: "admin"}, Password: "app-pw", Roles: []auth.RoleName{{Role: "root", DB: "admin"}}},
+		{Name: auth.UserName{User: "watch", DB: "admin"}, Password: "watch-pw", Roles: []auth.RoleName{{Role: "clusterMonitor", DB: "admin"}}},
+	} {
+		if err := srv.Users.CreateUser(ctx, u); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c, err := mongo.Connect(options.Client().ApplyURI("mongodb://app:app-pw@" + l.Addr().String() + "/?directConnection=true&authSource=admin"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -123,7 +136,14 @@ func TestDashboard_Browser(t *testing.T) {
 	defer bcancel()
 
 	url := "http://" + hl.Addr().String() + "/"
-	if err := chromedp.Run(bctx, chromedp.Navigate(url)); err != nil {
+	if resp, err := http.Get(url); err != nil || resp.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("GET %s without credentials: %v %v, want 401", url, resp, err)
+	} else {
+		resp.Body.Close()
+	}
+	basic := "Basic " + base64.StdEncoding.EncodeToString([]byte("watch:watch-pw"))
+	if err := chromedp.Run(bctx, network.Enable(), network.SetExtraHTTPHeaders(network.Headers{"Authorization": basic}),
+		chromedp.Navigate(url)); err != nil {
 		t.Fatalf("loading %s: %v", url, err)
 	}
 	// What the page shows, read from the DOM: each chart's maximum over its window, and the table rows.

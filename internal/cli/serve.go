@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/concorddb/concord"
+	"github.com/concorddb/concord/auth"
 	"github.com/concorddb/concord/certs"
 	"github.com/concorddb/concord/internal/mongolog"
 	"github.com/concorddb/concord/monitor"
@@ -100,7 +101,7 @@ func Serve(args []string) error {
 	}
 	srv := &server.Server{DB: db, ReplSetName: *replSet, AdvertiseAddr: adv, Logger: logger,
 		ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelError),
-		Auth:     *requireAuth, MaxConns: *maxConns, EnableTestCommands: *testCommands}
+		Auth:     *requireAuth, MaxConns: *maxConns, EnableTestCommands: *testCommands, Users: auth.NewStore(db)}
 	if *testCommands {
 		logger.Warn("test commands enabled: any client can make other clients' commands fail", "c", "CONTROL")
 	}
@@ -125,11 +126,23 @@ func Serve(args []string) error {
 	logger.Info(fmt.Sprintf("serving %s on %s (replica set %q, advertised as %s)", *dir, l.Addr(), *replSet, adv),
 		"c", "NETWORK", "id", 23016, "port", l.Addr().(*net.TCPAddr).Port)
 	if *httpAddr != "" {
-		hs, hl, err := listenMonitor(*httpAddr, db, srv)
+		var tlsConfig *tls.Config
+		if tlsFiles != nil {
+			tlsConfig = tlsFiles.TLSConfig()
+		}
+		hs, hl, err := listenMonitor(*httpAddr, db, srv, tlsConfig)
 		switch {
 		case err == nil:
 			defer hs.Close()
-			logger.Info("metrics and dashboard on http://"+hl.Addr().String()+"/", "c", "NETWORK")
+			scheme := "http"
+			if tlsConfig != nil {
+				scheme = "https"
+			}
+			how := ""
+			if srv.Auth {
+				how = " (basic auth of a user of admin with clusterMonitor, clusterAdmin or root; /healthz open)"
+			}
+			logger.Info("metrics and dashboard on "+scheme+"://"+hl.Addr().String()+"/"+how, "c", "NETWORK")
 		case flagSet(fs, "http-addr"):
 			srv.Close()
 			db.Close()
@@ -192,11 +205,15 @@ func defaultAdvertise(addr string, la net.Addr) string {
 	return net.JoinHostPort(h, p)
 }
 
-// listenMonitor serves the monitor of db and srv over HTTP on addr until the returned server is closed.
-func listenMonitor(addr string, db *concord.DB, srv *server.Server) (*http.Server, net.Listener, error) {
+// listenMonitor serves the monitor of db and srv over HTTP on addr until the returned server is closed: over
+// HTTPS when tlsConfig is set, and behind basic auth of srv's users when srv requires authentication.
+func listenMonitor(addr string, db *concord.DB, srv *server.Server, tlsConfig *tls.Config) (*http.Server, net.Listener, error) {
 	l, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, nil, err
+	}
+	if tlsConfig != nil {
+		l = tls.NewListener(l, tlsConfig)
 	}
 	h := &monitor.Handler{
 		DB:          db,
@@ -209,6 +226,12 @@ func listenMonitor(addr string, db *concord.DB, srv *server.Server) (*http.Serve
 			}
 			return out
 		},
+	}
+	if srv.Auth {
+		h.Users = srv.Users
+		if h.Users == nil {
+			h.Users = auth.NewStore(db)
+		}
 	}
 	hs := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
 	go hs.Serve(l)

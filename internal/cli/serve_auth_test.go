@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"net"
+	"net/http"
 	"os"
 	"syscall"
 	"testing"
@@ -17,19 +18,24 @@ import (
 )
 
 // TestServe_AuthTLS runs `concord serve --auth --tls-cert --tls-key`: the first user is created through the
-// localhost exception over TLS, then used for CRUD; plaintext is refused; SIGHUP reloads the certificate.
+// localhost exception over TLS, then used for CRUD; plaintext is refused; the HTTP port serves HTTPS only and
+// requires basic auth of the user, except for /healthz; SIGHUP reloads the certificate.
 func TestServe_AuthTLS(t *testing.T) {
 	ca := certstest.NewCA(t, "ca")
 	certFile, keyFile := ca.Issue(t, "server", "127.0.0.1")
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	freeAddr := func() string {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer l.Close()
+		return l.Addr().String()
 	}
-	addr := l.Addr().String()
-	l.Close()
+	addr, httpAddr := freeAddr(), freeAddr()
 	done := make(chan error, 1)
 	go func() {
-		done <- Serve([]string{"--dir", t.TempDir(), "--addr", addr, "--auth", "--tls-cert", certFile, "--tls-key", keyFile})
+		done <- Serve([]string{"--dir", t.TempDir(), "--addr", addr, "--auth", "--tls-cert", certFile, "--tls-key", keyFile,
+			"--http-addr", httpAddr, "--pg-addr", ""})
 	}()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -59,6 +65,47 @@ func TestServe_AuthTLS(t *testing.T) {
 	}
 	if err := connect("admin:pw@", nil, time.Second).Ping(ctx, nil); err == nil {
 		t.Error("a plaintext client was served")
+	}
+
+	// The HTTP port: HTTPS with the same certificate, the same users.
+	hc := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: ca.Pool}}}
+	status := func(url, user, password string) int {
+		t.Helper()
+		req, err := http.NewRequest("GET", url, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if user != "" {
+			req.SetBasicAuth(user, password)
+		}
+		resp, err := hc.Do(req)
+		if err != nil {
+			t.Fatalf("GET %s: %v", url, err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	base := "https://" + httpAddr
+	for _, c := range []struct {
+		path, user, password string
+		want                 int
+	}{
+		{"/metrics", "", "", 401},
+		{"/metrics", "admin", "wrong", 401},
+		{"/metrics", "admin", "pw", 200},
+		{"/api/status", "admin", "pw", 200},
+		{"/", "admin", "pw", 200},
+		{"/healthz", "", "", 200},
+	} {
+		if got := status(base+c.path, c.user, c.password); got != c.want {
+			t.Errorf("GET %s as %q: %d, want %d", c.path, c.user, got, c.want)
+		}
+	}
+	if resp, err := (&http.Client{Timeout: 5 * time.Second}).Get("http://" + httpAddr + "/healthz"); err == nil {
+		resp.Body.Close()
+		if resp.StatusCode == 200 {
+			t.Error("plaintext HTTP was served")
+		}
 	}
 
 	next := certstest.NewCA(t, "next")

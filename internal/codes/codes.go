@@ -57,6 +57,7 @@ const (
 	CommandNotSupportedOnView                Code = 166
 	OptionNotSupportedOnView                 Code = 167
 	QueryFeatureNotAllowed                   Code = 224
+	ExceededMemoryLimit                      Code = 146
 	OperationFailed                          Code = 96
 	InvalidBSON                              Code = 22
 	Location16755                            Code = 16755
@@ -185,6 +186,7 @@ var table = map[Code]info{
 	CommandNotSupportedOnView:                {name: "CommandNotSupportedOnView"},
 	OptionNotSupportedOnView:                 {name: "OptionNotSupportedOnView"},
 	QueryFeatureNotAllowed:                   {name: "QueryFeatureNotAllowed"},
+	ExceededMemoryLimit:                      {name: "ExceededMemoryLimit"},
 	OperationFailed:                          {name: "OperationFailed"},
 	InvalidBSON:                              {name: "InvalidBSON"},
 	Location16755:                            {name: "Location16755"},

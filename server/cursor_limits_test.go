@@ -1,0 +1,190 @@
+package server_test
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+
+	"github.com/concorddb/concord/server"
+)
+
+// limFind is {find: coll, batchSize: n} in database "lim".
+func limFind(coll string, batchSize int) bson.D {
+	return bson.D{{Key: "find", Value: coll}, {Key: "batchSize", Value: batchSize}, {Key: "$db", Value: "lim"}}
+}
+
+// cursorOf returns the cursor id and batch of a find or getMore reply.
+func cursorOf(t *testing.T, reply bson.Raw) (int64, []bson.RawValue) {
+	t.Helper()
+	cur := mustOK(t, "cursor reply", reply).Lookup("cursor").Document()
+	batch := cur.Lookup("firstBatch")
+	if batch.Type == 0 {
+		batch = cur.Lookup("nextBatch")
+	}
+	vals, err := batch.Array().Values()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cur.Lookup("id").Int64(), vals
+}
+
+// exceeded checks that reply is ExceededMemoryLimit (146) with a message naming what.
+func exceeded(t *testing.T, reply bson.Raw, what string) {
+	t.Helper()
+	if code(reply) != 146 || reply.Lookup("codeName").StringValue() != "ExceededMemoryLimit" ||
+		!strings.Contains(reply.Lookup("errmsg").StringValue(), what) {
+		t.Fatalf("reply %v, want ExceededMemoryLimit (146) about %q", reply, what)
+	}
+}
+
+func insertLim(t *testing.T, c interface{ cmd(bson.D) bson.Raw }, coll string, n, size int) {
+	t.Helper()
+	docs := bson.A{}
+	for i := range n {
+		docs = append(docs, bson.D{{Key: "_id", Value: i}, {Key: "pad", Value: strings.Repeat("x", size)}})
+	}
+	mustOK(t, "insert", c.cmd(bson.D{{Key: "insert", Value: coll}, {Key: "documents", Value: docs}, {Key: "$db", Value: "lim"}}))
+}
+
+// A connection may keep at most MaxCursorsPerConn cursors open; past it a find that would leave one open fails
+// with ExceededMemoryLimit, while its open cursors, its finds that end in their first batch and other
+// connections keep working; ending a cursor makes room again.
+func TestCursorLimits_CursorsPerConnection(t *testing.T) {
+	env := newCoreEnvWith(t, func(s *server.Server) { s.MaxCursorsPerConn = 5 })
+	a, b := env.dial(t), env.dial(t)
+	insertLim(t, a, "c", 10, 10)
+
+	var ids []int64
+	for range 5 {
+		id, batch := cursorOf(t, a.cmd(limFind("c", 1)))
+		if id == 0 || len(batch) != 1 {
+			t.Fatalf("find: cursor %d with %d documents, want an open cursor and 1", id, len(batch))
+		}
+		ids = append(ids, id)
+	}
+	exceeded(t, a.cmd(limFind("c", 1)), "open cursors")
+	if id, batch := cursorOf(t, a.cmd(limFind("c", 100))); id != 0 || len(batch) != 10 {
+		t.Fatalf("a find exhausted in its first batch: cursor %d with %d documents", id, len(batch))
+	}
+	if id, _ := cursorOf(t, b.cmd(limFind("c", 1))); id == 0 {
+		t.Fatal("another connection could not open a cursor")
+	}
+	// The cursors count against the connection that opened them, whichever connection sends their getMores.
+	getMore := func(id int64, n int) bson.D {
+		return bson.D{{Key: "getMore", Value: id}, {Key: "collection", Value: "c"}, {Key: "batchSize", Value: n}, {Key: "$db", Value: "lim"}}
+	}
+	if _, batch := cursorOf(t, b.cmd(getMore(ids[0], 1))); len(batch) != 1 {
+		t.Fatalf("getMore of an open cursor: %d documents", len(batch))
+	}
+	exceeded(t, a.cmd(limFind("c", 1)), "open cursors")
+	// Exhausting one cursor and killing another make room for two.
+	if id, _ := cursorOf(t, a.cmd(getMore(ids[0], 100))); id != 0 {
+		t.Fatal("getMore of the whole rest left the cursor open")
+	}
+	mustOK(t, "killCursors", a.cmd(bson.D{{Key: "killCursors", Value: "c"}, {Key: "cursors", Value: bson.A{ids[1]}}, {Key: "$db", Value: "lim"}}))
+	for range 2 {
+		if id, _ := cursorOf(t, a.cmd(limFind("c", 1))); id == 0 {
+			t.Fatal("no room after two cursors ended")
+		}
+	}
+	exceeded(t, a.cmd(limFind("c", 1)), "open cursors")
+	// An aggregation's cursor counts alike.
+	agg := bson.D{{Key: "aggregate", Value: "c"}, {Key: "pipeline", Value: bson.A{}}, {Key: "cursor", Value: bson.D{{Key: "batchSize", Value: 1}}}, {Key: "$db", Value: "lim"}}
+	exceeded(t, a.cmd(agg), "open cursors")
+}
+
+// The results open cursors still hold count against their connection: a find that would take them past
+// MaxCursorBytesPerConn fails with ExceededMemoryLimit, and returning results makes room.
+func TestCursorLimits_BytesPerConnection(t *testing.T) {
+	env := newCoreEnvWith(t, func(s *server.Server) { s.MaxCursorBytesPerConn = 64 << 10 })
+	a := env.dial(t)
+	insertLim(t, a, "c", 20, 10<<10) // 20 documents of about 10 KiB
+
+	// Batch of 1: 19 documents (190 KiB) would stay in the cursor.
+	exceeded(t, a.cmd(limFind("c", 1)), "bytes")
+	// Batches of 15: 5 documents (50 KiB) stay; a second such cursor would take the connection to 100 KiB.
+	first, _ := cursorOf(t, a.cmd(limFind("c", 15)))
+	if first == 0 {
+		t.Fatal("find of 15 of 20 documents left no cursor")
+	}
+	exceeded(t, a.cmd(limFind("c", 15)), "bytes")
+	// getMore of 4 of the 5: the first cursor holds 10 KiB now, so another 50 KiB fit.
+	getMore := bson.D{{Key: "getMore", Value: first}, {Key: "collection", Value: "c"}, {Key: "batchSize", Value: 4}, {Key: "$db", Value: "lim"}}
+	if _, batch := cursorOf(t, a.cmd(getMore)); len(batch) != 4 {
+		t.Fatalf("getMore returned %d documents, want 4", len(batch))
+	}
+	if id, _ := cursorOf(t, a.cmd(limFind("c", 15))); id == 0 {
+		t.Fatal("no room after the first cursor returned results")
+	}
+}
+
+// No batch grows past 16 MiB of documents, the first of a find as every getMore's (mongod's rule), whatever
+// batchSize asks.
+func TestCursorLimits_BatchesCappedAt16MiB(t *testing.T) {
+	env := newCoreEnv(t)
+	a := env.dial(t)
+	const size = 6 << 20
+	for i := range 5 { // one insert per document: a message may not exceed 48 MB
+		insertDocs2 := bson.A{bson.D{{Key: "_id", Value: i}, {Key: "pad", Value: strings.Repeat("x", size)}}}
+		mustOK(t, "insert", a.cmd(bson.D{{Key: "insert", Value: "big"}, {Key: "documents", Value: insertDocs2}, {Key: "$db", Value: "lim"}}))
+	}
+	id, batch := cursorOf(t, a.cmd(bson.D{{Key: "find", Value: "big"}, {Key: "$db", Value: "lim"}}))
+	if len(batch) != 2 || id == 0 {
+		t.Fatalf("first batch of 6 MiB documents: %d documents (cursor %d), want 2 (12 MiB; a third would pass 16)", len(batch), id)
+	}
+	getMore := bson.D{{Key: "getMore", Value: id}, {Key: "collection", Value: "big"}, {Key: "batchSize", Value: 100}, {Key: "$db", Value: "lim"}}
+	id, batch = cursorOf(t, a.cmd(getMore))
+	if len(batch) != 2 || id == 0 {
+		t.Fatalf("getMore of batchSize 100: %d documents (cursor %d), want 2", len(batch), id)
+	}
+	getMore[0].Value = id
+	if id, batch = cursorOf(t, a.cmd(getMore)); len(batch) != 1 || id != 0 {
+		t.Fatalf("last getMore: %d documents (cursor %d), want the last one and the cursor closed", len(batch), id)
+	}
+}
+
+// cursorTimeoutMillis is mongod's, 10 minutes, and settable at run time: a cursor left idle longer is closed
+// (serverStatus metrics.cursor.timedOut counts it) and its getMore is CursorNotFound.
+func TestCursorLimits_IdleTimeout(t *testing.T) {
+	env := newCoreEnv(t)
+	a := env.dial(t)
+	param := func() int64 {
+		r := mustOK(t, "getParameter", a.cmd(bson.D{{Key: "getParameter", Value: 1}, {Key: "cursorTimeoutMillis", Value: 1}, {Key: "$db", Value: "admin"}}))
+		return r.Lookup("cursorTimeoutMillis").AsInt64()
+	}
+	if got := param(); got != 600_000 {
+		t.Fatalf("cursorTimeoutMillis = %d, want 600000", got)
+	}
+	insertLim(t, a, "c", 3, 10)
+	id, _ := cursorOf(t, a.cmd(limFind("c", 1)))
+	mustOK(t, "setParameter", a.cmd(bson.D{{Key: "setParameter", Value: 1}, {Key: "cursorTimeoutMillis", Value: 200}, {Key: "$db", Value: "admin"}}))
+	if got := param(); got != 200 {
+		t.Fatalf("cursorTimeoutMillis = %d after setting 200", got)
+	}
+	status := func() (open, timedOut int64) {
+		r := mustOK(t, "serverStatus", a.cmd(bson.D{{Key: "serverStatus", Value: 1}, {Key: "$db", Value: "admin"}}))
+		c := r.Lookup("metrics", "cursor").Document()
+		return c.Lookup("open", "total").AsInt64(), c.Lookup("timedOut").AsInt64()
+	}
+	// The reaper passes once a second: wait for it to have closed the cursor.
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		open, timedOut := status()
+		if open == 0 && timedOut == 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("after 30 s: %d cursors open, %d timed out; want 0 and 1", open, timedOut)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	getMore := bson.D{{Key: "getMore", Value: id}, {Key: "collection", Value: "c"}, {Key: "$db", Value: "lim"}}
+	if r := a.cmd(getMore); code(r) != 43 {
+		t.Fatalf("getMore of a timed-out cursor: %v, want CursorNotFound (43)", r)
+	}
+	if r := a.cmd(bson.D{{Key: "setParameter", Value: 1}, {Key: "cursorTimeoutMillis", Value: -1}, {Key: "$db", Value: "admin"}}); code(r) != 2 {
+		t.Fatalf("cursorTimeoutMillis -1: %v, want BadValue", r)
+	}
+}
