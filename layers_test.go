@@ -26,7 +26,7 @@ func TestLayers(t *testing.T) {
 		imports[pkg] = strings.Fields(deps)
 	}
 	forbidden := map[string][]string{
-		mod:                       {mod + "/server", mod + "/wire", mod + "/monitor", mod + "/internal/cli", mod + "/cmd/", mod + "/store", mod + "/occ", mod + "/atomicop", mod + "/repo", mod + "/sql", mod + "/pgserver"},
+		mod:                       {mod + "/server", mod + "/wire", mod + "/monitor", mod + "/internal/cli", mod + "/cmd/", mod + "/store", mod + "/occ", mod + "/atomicop", mod + "/repo", mod + "/lock", mod + "/merge", mod + "/sql", mod + "/pgserver"},
 		mod + "/internal/engine":  {mod + "/server", mod + "/wire", mod + "/internal/cli"},
 		mod + "/internal/codes":   {mod + "/"},
 		mod + "/wire":             {mod + "/"},
@@ -45,7 +45,7 @@ func TestLayers(t *testing.T) {
 	}
 	// The toolkit reaches data through the root API or the driver only, so that the same code runs embedded and
 	// against MongoDB; storetest alone starts an in-process server, as httptest does.
-	for _, pkg := range []string{"/store", "/occ", "/atomicop", "/repo", "/store/storetest"} {
+	for _, pkg := range []string{"/store", "/occ", "/atomicop", "/repo", "/lock", "/merge", "/store/storetest"} {
 		bad := []string{mod + "/internal/", mod + "/wire", mod + "/cmd/"}
 		if pkg != "/store/storetest" {
 			bad = append(bad, mod+"/server")

@@ -188,3 +188,13 @@ func fieldChecks(base bson.Raw, paths []string) bson.D {
 	}
 	return f
 }
+
+// withoutKey returns d without the element named key (a copy when there was one).
+func withoutKey(d bson.D, key string) bson.D {
+	for i, e := range d {
+		if e.Key == key {
+			return append(append(bson.D{}, d[:i]...), d[i+1:]...)
+		}
+	}
+	return d
+}

@@ -28,6 +28,9 @@ type Options struct {
 	Retry *Retry
 	// Metrics receives the collection's counts; DefaultMetrics by default.
 	Metrics *Metrics
+	// History, when set, keeps every version the collection's versioned writes make in a history collection,
+	// each entry written in the same transaction as its write (see History).
+	History *HistoryOptions
 }
 
 // Result reports a versioned write.
@@ -47,6 +50,7 @@ type Collection struct {
 	c    store.Collection
 	ns   string
 	opts Options
+	hist store.Collection // the history collection, nil without a history
 }
 
 // New returns a versioned handle on the named collection of st.
@@ -63,6 +67,13 @@ func New(st store.Store, database, name string, opts *Options) *Collection {
 	}
 	if c.opts.Metrics == nil {
 		c.opts.Metrics = DefaultMetrics
+	}
+	if h := c.opts.History; h != nil {
+		name := h.Collection
+		if name == "" {
+			name = c.c.Name() + "_history"
+		}
+		c.hist = st.Collection(database, name)
 	}
 	return c
 }

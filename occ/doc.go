@@ -14,6 +14,9 @@
 // waits and runs the whole thing again (Retry). The function may therefore run several times and must have no
 // other effects it cannot repeat.
 //
+// With Options.History every versioned write also records the version it made in a history collection, in the
+// same transaction as the write; History, AsOf, Revert and PruneHistory read and manage it.
+//
 // Errors: a write that lost to another writer returns a *ConflictError (errors.Is(err, ErrConflict)); a write to
 // a document that does not exist returns an error matching ErrNotFound. Anything else comes from the store
 // unchanged. Collection is safe for concurrent use.

@@ -174,3 +174,32 @@ func ExampleMetrics_Observe() {
 	fmt.Println("conflicts:", o.Collections["app.docs"].Conflicts, "engine inserts:", o.Engine.Opcounters.Insert)
 	// Output: conflicts: 1 engine inserts: 1
 }
+
+// With a history, every versioned write keeps the version it made, in the same transaction: read the history,
+// read a document as of a version, revert to it (a new version with the old content).
+func ExampleCollection_History() {
+	st, done := openStore()
+	defer done()
+	ctx := occ.WithUser(context.Background(), "ann")
+	pages := occ.New(st, "wiki", "pages", &occ.Options{History: &occ.HistoryOptions{}})
+
+	_, _ = pages.Insert(ctx, bson.D{{Key: "_id", Value: "home"}, {Key: "text", Value: "Welcome"}})
+	_, _ = pages.UpdateOne(ctx, "home", 1, bson.D{{Key: "$set", Value: bson.D{{Key: "text", Value: "Welcome!"}}}})
+	_, _ = pages.UpdateOne(occ.WithUser(ctx, "vandal"), "home", 2, bson.D{{Key: "$set", Value: bson.D{{Key: "text", Value: "spam"}}}})
+
+	v2, _ := pages.AsOf(ctx, "home", 2)
+	fmt.Println("as of 2:", v2.Lookup("text"))
+	res, _ := pages.Revert(ctx, "home", 2)
+	fmt.Println("reverted to version", res.NewVersion)
+	hist, _ := pages.History(ctx, "home")
+	for _, e := range hist {
+		fmt.Println(e.Version, e.Op, e.By, e.Document.Lookup("text"))
+	}
+	// Output:
+	// as of 2: "Welcome!"
+	// reverted to version 4
+	// 1 insert ann "Welcome"
+	// 2 update ann "Welcome!"
+	// 3 update vandal "spam"
+	// 4 revert ann "Welcome!"
+}

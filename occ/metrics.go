@@ -1,6 +1,7 @@
 package occ
 
 import (
+	"maps"
 	"sync"
 
 	"github.com/concorddb/concord"
@@ -15,6 +16,13 @@ type Counters struct {
 	Retries int64
 	// RetriesExhausted counts retry loops that gave up with the error still there.
 	RetriesExhausted int64
+	// Merges counts conflict resolutions by strategy and outcome, keyed "strategy/outcome" (package merge:
+	// "merge/resolved", "merge/conflict", "lww/resolved", ...).
+	Merges map[string]int64
+	// LockAcquired counts lock acquisitions (package lock), LockContended the attempts that found the lock
+	// held, LockLost the renewals and releases of a lock no longer held, and Fenced the protected writes
+	// refused because a newer token had written.
+	LockAcquired, LockContended, LockLost, Fenced int64
 }
 
 // Metrics holds Counters per collection ("database.collection"; "" for transaction retries not caused by a
@@ -33,7 +41,7 @@ func (m *Metrics) Snapshot() map[string]Counters {
 	defer m.mu.Unlock()
 	out := make(map[string]Counters, len(m.m))
 	for ns, c := range m.m {
-		out[ns] = *c
+		out[ns] = c.clone()
 	}
 	return out
 }
@@ -43,7 +51,7 @@ func (m *Metrics) Collection(ns string) Counters {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if c := m.m[ns]; c != nil {
-		return *c
+		return c.clone()
 	}
 	return Counters{}
 }
@@ -54,6 +62,17 @@ func (m *Metrics) Reset() {
 	defer m.mu.Unlock()
 	clear(m.m)
 }
+
+// clone returns a copy of c that shares no map with it.
+func (c *Counters) clone() Counters {
+	out := *c
+	out.Merges = maps.Clone(c.Merges)
+	return out
+}
+
+// Add applies f to ns's counters under the metrics' lock; the toolkit's other packages (merge, lock) count
+// through it. f must only update the counters.
+func (m *Metrics) Add(ns string, f func(*Counters)) { m.add(ns, f) }
 
 // add applies f to ns's counters under the lock.
 func (m *Metrics) add(ns string, f func(*Counters)) {

@@ -39,6 +39,8 @@ type write struct {
 	// a conflict then reports the paths both sides changed.
 	base  bson.Raw
 	paths []string
+	// op names the write in the version history when it is not the kind's own name ("revert").
+	op string
 }
 
 // filter returns the write's filter: {_id, version: expected}, or the field-level check instead of the version.
@@ -98,8 +100,29 @@ func (c *Collection) stampDoc(ctx context.Context, w *write, v int64, created bo
 }
 
 // exec runs w. It returns the versions on success and, when the write matched nothing, a *ConflictError or a
-// *NotFoundError built from the document as it is now.
+// *NotFoundError built from the document as it is now. With a version history, the write and its history entry
+// are made in one transaction (the caller's, inside WithTransaction).
 func (c *Collection) exec(ctx context.Context, w *write) (Result, error) {
+	if c.hist == nil {
+		return c.execOne(ctx, w)
+	}
+	var res Result
+	err := c.recorded(ctx, func(ctx context.Context) error {
+		if w.kind == writeUpdate {
+			w.returnDoc = true // the entry holds the document as written
+		}
+		r, err := c.execOne(ctx, w)
+		if err != nil {
+			return err
+		}
+		res = r
+		return c.record(ctx, w, r)
+	})
+	return res, err
+}
+
+// execOne runs w alone.
+func (c *Collection) execOne(ctx context.Context, w *write) (Result, error) {
 	res := Result{PreviousVersion: w.expected, NewVersion: w.expected + 1, Attempts: 1}
 	switch w.kind {
 	case writeInsert:
@@ -114,7 +137,16 @@ func (c *Collection) exec(ctx context.Context, w *write) (Result, error) {
 				return Result{}, c.fail(ctx, w)
 			}
 		}
-		_, err := c.c.InsertOne(ctx, c.stampDoc(ctx, w, 1, true))
+		doc := c.stampDoc(ctx, w, 1, true)
+		w.after = nil
+		if c.hist != nil {
+			raw, err := bson.Marshal(append(bson.D{{Key: "_id", Value: w.id}}, withoutKey(doc, "_id")...))
+			if err != nil {
+				return Result{}, err
+			}
+			w.after = raw
+		}
+		_, err := c.c.InsertOne(ctx, doc)
 		if err != nil && store.IsDuplicateKey(err) {
 			if cerr := c.fail(ctx, w); !errors.Is(cerr, ErrNotFound) {
 				return Result{}, cerr
@@ -161,7 +193,15 @@ func (c *Collection) exec(ctx context.Context, w *write) (Result, error) {
 		return res, nil
 
 	case writeReplace:
-		ur, err := c.c.ReplaceOne(ctx, c.filter(w), c.stampDoc(ctx, w, w.expected+1, false), nil)
+		doc := c.stampDoc(ctx, w, w.expected+1, false)
+		if c.hist != nil {
+			raw, err := bson.Marshal(append(bson.D{{Key: "_id", Value: w.id}}, withoutKey(doc, "_id")...))
+			if err != nil {
+				return Result{}, err
+			}
+			w.after = raw
+		}
+		ur, err := c.c.ReplaceOne(ctx, c.filter(w), doc, nil)
 		if err != nil {
 			return Result{}, err
 		}

@@ -8,6 +8,7 @@ import (
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 
+	"github.com/concorddb/concord/merge"
 	"github.com/concorddb/concord/occ"
 	"github.com/concorddb/concord/store"
 )
@@ -20,6 +21,16 @@ type UnitOptions struct {
 	Lightweight bool
 	// Txn configures the commit's transaction (its retries of transient errors).
 	Txn *occ.TxnOptions
+	// Merge, when set, makes Commit resolve conflicts instead of failing: for each conflicting entity that was
+	// loaded (and not deleted meanwhile) it merges base, mine and theirs (package merge) under Merge.Strategy and
+	// the entity type's policy (merge.PolicyOf its struct tags, unless Merge.Policy names one), gives the entity
+	// the merged value at theirs' version, and commits again. A collision no rule resolves fails the commit as
+	// without Merge, each DocumentConflict carrying its merge's result. Merges are counted and logged as
+	// Merge says.
+	Merge *merge.Options
+	// MergeAttempts bounds the commits run again after merging (others may keep moving the documents); 10 by
+	// default.
+	MergeAttempts int
 }
 
 // Unit is a unit of work: it loads entities through an identity map (the same _id loaded twice gives the same
@@ -70,6 +81,9 @@ type entityOps interface {
 	setVersion(ptr any, v int64)
 	decode(raw bson.Raw, ptr any) error
 	saveAttached(ctx context.Context, ptr any) (occ.Result, error)
+	// view returns a stored document as the entity type sees it (fields it does not hold left out).
+	view(raw bson.Raw) (bson.Raw, error)
+	policy() (*merge.Policy, error)
 }
 
 type repoOps[T any] struct{ r *Repository[T] }
@@ -84,6 +98,14 @@ func (o repoOps[T]) decode(raw bson.Raw, p any) error {
 	*t = zero
 	return bson.Unmarshal(raw, t)
 }
+func (o repoOps[T]) view(raw bson.Raw) (bson.Raw, error) {
+	var t T
+	if err := bson.Unmarshal(raw, &t); err != nil {
+		return nil, err
+	}
+	return bson.Marshal(&t)
+}
+func (o repoOps[T]) policy() (*merge.Policy, error) { return merge.PolicyOf[T]() }
 func (o repoOps[T]) saveAttached(ctx context.Context, p any) (occ.Result, error) {
 	res, _, err := o.r.save(ctx, p.(*T), nil, false)
 	return res, err
@@ -242,6 +264,11 @@ type DocumentConflict struct {
 	Theirs            bson.Raw
 	// Err is the *occ.ConflictError, or the not-found error of a document deleted meanwhile.
 	Err error
+	// Merge is the result of the merge a unit with UnitOptions.Merge tried, nil when none was tried (an entity
+	// added, removed or attached, or a document deleted meanwhile).
+	Merge *merge.Result
+
+	e *entry
 }
 
 // CommitError lists every document a Commit could not write; nothing was written. errors.Is(err,
@@ -276,9 +303,88 @@ type written struct {
 // loaded ones that changed are updated with only their changed fields, each checked against the version (or,
 // for a field-level collection, the base values of the changed fields) it was loaded at. Transient transaction
 // errors are retried. If any document conflicts, nothing is written and the *CommitError lists every
-// conflicting document with base, mine and theirs. After a successful commit the entities carry their new
-// versions and the unit may go on being used.
+// conflicting document with base, mine and theirs; with UnitOptions.Merge the conflicts are merged and the
+// commit runs again instead, until it succeeds, a merge fails, or MergeAttempts runs out. After a successful
+// commit the entities carry their new versions and the unit may go on being used.
 func (u *Unit) Commit(ctx context.Context) error {
+	limit := u.opts.MergeAttempts
+	if limit <= 0 {
+		limit = 10
+	}
+	for attempt := 0; ; attempt++ {
+		err := u.commitOnce(ctx)
+		var ce *CommitError
+		if u.opts.Merge == nil || !errors.As(err, &ce) || attempt >= limit {
+			return err
+		}
+		ok, merr := u.merge(ctx, ce)
+		if merr != nil {
+			return merr
+		}
+		if !ok {
+			return ce
+		}
+	}
+}
+
+// merge merges every conflict of ce into its entity and reports whether all merged; the entities change only
+// when all did.
+func (u *Unit) merge(ctx context.Context, ce *CommitError) (bool, error) {
+	type merged struct {
+		e       *entry
+		doc     bson.Raw
+		theirs  bson.Raw
+		version int64
+	}
+	var done []merged
+	all := true
+	for i := range ce.Conflicts {
+		dc := &ce.Conflicts[i]
+		e := dc.e
+		if e == nil || e.state != loaded || e.base == nil || dc.Theirs == nil {
+			all = false
+			continue
+		}
+		theirs, err := e.ops.view(dc.Theirs)
+		if err != nil {
+			return false, err
+		}
+		o := *u.opts.Merge
+		if o.Policy == nil {
+			if o.Policy, err = e.ops.policy(); err != nil {
+				return false, err
+			}
+		}
+		if o.Metrics == nil {
+			o.Metrics = e.ops.collection().Metrics()
+		}
+		r, merr := merge.Merge(e.base, dc.Mine, theirs, o.Strategy, o.Policy)
+		dc.Merge = r
+		if err := merge.Record(ctx, dc.Collection, dc.ID, e.base, dc.Mine, theirs, r, &o); err != nil {
+			return false, err
+		}
+		if merr != nil {
+			all = false
+			continue
+		}
+		version, _ := dc.Theirs.Lookup(e.ops.collection().VersionField()).AsInt64OK()
+		done = append(done, merged{e: e, doc: r.Doc, theirs: theirs, version: version})
+	}
+	if !all {
+		return false, nil
+	}
+	for _, m := range done {
+		if err := m.e.ops.decode(m.doc, m.e.ptr); err != nil {
+			return false, err
+		}
+		m.e.ops.setVersion(m.e.ptr, m.version)
+		m.e.base = m.theirs
+	}
+	return true, nil
+}
+
+// commitOnce is one transaction of Commit.
+func (u *Unit) commitOnce(ctx context.Context) error {
 	var (
 		done      []written
 		conflicts []DocumentConflict
@@ -361,7 +467,7 @@ func (u *Unit) conflict(ctx context.Context, e *entry, err error) (DocumentConfl
 	if merr != nil {
 		return DocumentConflict{}, merr
 	}
-	dc := DocumentConflict{Collection: c.Namespace(), ID: id, Expected: e.ops.version(e.ptr), Base: e.base, Mine: mine, Err: err}
+	dc := DocumentConflict{Collection: c.Namespace(), ID: id, Expected: e.ops.version(e.ptr), Base: e.base, Mine: mine, Err: err, e: e}
 	var ce *occ.ConflictError
 	if errors.As(err, &ce) {
 		dc.Current, dc.Paths = ce.Current, ce.Paths
