@@ -36,6 +36,14 @@ type Options struct {
 	// NoSync acknowledges commits without waiting for fsync. A crash may then
 	// lose acknowledged writes; use it only for tests and benchmarks.
 	NoSync bool
+	// ChangeLogSize bounds, in bytes, the log of changes that change streams
+	// read and resume from (MongoDB's oplog size): past it the oldest changes
+	// are deleted and resuming before them is ChangeStreamHistoryLost (286).
+	// Zero means 1 GiB.
+	ChangeLogSize int64
+	// ChangeLogAge is how long changes stay in that log at most. Zero means
+	// 24 hours; a negative value bounds the log by ChangeLogSize only.
+	ChangeLogAge time.Duration
 }
 
 // Metrics is a copy of the server-wide counters that MongoDB reports in
@@ -66,6 +74,9 @@ func Open(dir string, opts *Options) (*DB, error) {
 		WaitPolicy:  o.WaitPolicy,
 		TxnLifetime: o.TransactionLifetime,
 		NoSync:      o.NoSync,
+
+		ChangeLogBytes: o.ChangeLogSize,
+		ChangeLogAge:   o.ChangeLogAge,
 	})
 	if err != nil {
 		return nil, err

@@ -15,7 +15,6 @@ const (
 	ActionListCollections          Action = "listCollections"
 	ActionListIndexes              Action = "listIndexes"
 	ActionCollStats                Action = "collStats"
-	ActionCollMod                  Action = "collMod"
 	ActionDBStats                  Action = "dbStats"
 	ActionCreateCollection         Action = "createCollection"
 	ActionDropCollection           Action = "dropCollection"
@@ -42,6 +41,8 @@ const (
 	ActionGetLog                   Action = "getLog"
 	ActionHostInfo                 Action = "hostInfo"
 	ActionReplSetGetStatus         Action = "replSetGetStatus"
+	ActionCollMod                  Action = "collMod"
+	ActionRenameCollectionSameDB   Action = "renameCollectionSameDB"
 )
 
 // Resource is what a command acts on: the cluster, a whole database (Collection ""), or one namespace.
@@ -126,10 +127,10 @@ var (
 	readActions = []Action{ActionCollStats, ActionDBStats, ActionFind, ActionKillCursors, ActionListCollections,
 		ActionListIndexes}
 	readWriteActions = append([]Action{ActionCreateCollection, ActionCreateIndex, ActionDropCollection,
-		ActionDropIndex, ActionInsert, ActionRemove, ActionUpdate}, readActions...)
+		ActionDropIndex, ActionInsert, ActionRemove, ActionRenameCollectionSameDB, ActionUpdate}, readActions...)
 	dbAdminActions = []Action{ActionBypassDocumentValidation, ActionCollMod, ActionCollStats, ActionCreateCollection,
 		ActionCreateIndex, ActionDBStats, ActionDropCollection, ActionDropDatabase, ActionDropIndex,
-		ActionEnableProfiler, ActionListCollections, ActionListIndexes}
+		ActionEnableProfiler, ActionListCollections, ActionListIndexes, ActionRenameCollectionSameDB}
 	// dbAdmin reads the profiler's collection, and only that one.
 	profileActions = []Action{ActionCollStats, ActionCreateCollection, ActionDBStats, ActionDropCollection,
 		ActionFind, ActionKillCursors, ActionListCollections, ActionListIndexes}

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # End-to-end checks of `concord serve` with the official Node.js driver and mongosh: builds concord, starts it
-# on a free port with a temporary --dir, runs node/transfer.js, node/validator.js and mongosh/wait_on_conflict.js
-# against it, then stops it with SIGTERM and checks that it shut down cleanly. Then it starts it again with --auth and TLS (a CA
-# made with openssl) and runs node/auth_tls.js and mongosh/auth_tls.js. Installs the npm packages (package-lock.json)
+# on a free port with a temporary --dir, runs node/transfer.js, node/query.js, node/validator.js and mongosh/wait_on_conflict.js against it, then
+# stops it with SIGTERM and checks that it shut down cleanly. Then it starts it again with --auth and TLS (a CA
+# made with openssl) and runs node/auth_tls.js and mongosh/auth_tls.js. node/watch.js checks change streams, and that
+# a resume token saved before a restart resumes after it. Installs the npm packages (package-lock.json)
 # into e2e/node_modules when they are missing. Needs go, node, npm and openssl on PATH.
 set -euo pipefail
 
@@ -32,10 +33,11 @@ fi
 
 (cd "$root" && go build -o "$work/concord" ./cmd/concord)
 
-# start runs concord serve on a free port with the extra arguments given, and waits until it accepts.
+# start runs concord serve on a free port with the extra arguments given, and waits until it accepts. Its data
+# directory is $data when set, else a new one.
 start() {
 	port="$(node -e 'const s = require("net").createServer().listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); })')"
-	"$work/concord" serve --dir "$work/data$port" --addr "127.0.0.1:$port" --pg-addr "" --http-addr "" "$@" >"$work/server.log" 2>&1 &
+	"$work/concord" serve --dir "${data:-$work/data$port}" --addr "127.0.0.1:$port" --pg-addr "" --http-addr "" "$@" >"$work/server.log" 2>&1 &
 	pid=$!
 	for _ in $(seq 100); do
 		if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
@@ -62,15 +64,27 @@ stop() {
 	grep -q "stopped" "$work/server.log" || { echo "no clean-stop line in the server log" >&2; exit 1; }
 }
 
+data="$work/data-first"
 start
 uri="mongodb://127.0.0.1:$port/"
 echo "== node: transfers and optimistic locking ($uri)"
 CONCORD_URI="$uri" node "$here/node/transfer.js"
 echo "== node: schema validation and views"
 CONCORD_URI="$uri" node "$here/node/validator.js"
+echo "== node: pipeline update, \$setWindowFields, \$lookup with a pipeline"
+CONCORD_URI="$uri" node "$here/node/query.js"
 echo "== mongosh: waiting on a conflict"
 "$here/node_modules/.bin/mongosh" --quiet "$uri" --eval "$(cat "$here/mongosh/wait_on_conflict.js")"
+echo "== node: change streams (watch)"
+CONCORD_URI="$uri" node "$here/node/watch.js"
+CONCORD_URI="$uri" PHASE=write TOKEN_FILE="$work/token.json" node "$here/node/watch.js"
 stop
+
+echo "== node: a change stream resumed after a restart, with the token saved before it"
+start
+CONCORD_URI="mongodb://127.0.0.1:$port/" PHASE=resume TOKEN_FILE="$work/token.json" node "$here/node/watch.js"
+stop
+data=""
 
 echo "== auth over TLS: a CA and a server certificate (openssl)"
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout "$work/ca.key" -out "$work/ca.pem" \

@@ -38,9 +38,10 @@ func (s *Server) Activity() []Activity {
 	var out []Activity
 	for _, o := range s.ops.list() {
 		r := o.inv.req
+		// The parsed arguments, not r.InTxn: the statement's goroutine sets that field while it runs.
 		out = append(out, Activity{
 			OpID: o.id, Desc: "conn" + strconv.FormatInt(r.Conn.ID, 10), Op: opType(r.Name), NS: namespaceOf(r),
-			Active: true, InTxn: r.InTxn, Running: now.Sub(o.started),
+			Active: true, InTxn: o.inv.args.hasAutocommit, Running: now.Sub(o.started),
 		})
 	}
 	for _, ss := range s.sessions.snapshot() {

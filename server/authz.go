@@ -61,6 +61,7 @@ var commandPrivileges = map[string]needsFunc{
 	"listDatabases":            onCluster(auth.ActionListDatabases),
 	"listIndexes":              onCollection(auth.ActionListIndexes),
 	"profile":                  onDatabase(auth.ActionEnableProfiler),
+	"renameCollection":         renameNeeds,
 	"replSetGetStatus":         onCluster(auth.ActionReplSetGetStatus),
 	"revokeRolesFromUser":      rolesNeeds(auth.ActionRevokeRole),
 	"serverStatus":             onCluster(auth.ActionServerStatus),

@@ -10,6 +10,7 @@ import (
 
 	"github.com/concorddb/concord"
 	"github.com/concorddb/concord/internal/codes"
+	"github.com/concorddb/concord/internal/frontend"
 	"github.com/concorddb/concord/internal/query/filter"
 	"github.com/concorddb/concord/internal/query/value"
 )
@@ -154,12 +155,23 @@ func handleCreate(ctx context.Context, s *Server, req *Request) (bson.D, error) 
 	if err != nil {
 		return nil, err
 	}
+	images := false
+	if a.has("changeStreamPreAndPostImages") {
+		if images, err = imagesOption(a); err != nil {
+			return nil, err
+		}
+	}
 	err = s.DB.Database(req.DB).CreateCollection(ctx, collName, opts)
 	if codes.CodeOf(err) == codes.NamespaceExists {
 		return nil, codes.New(codes.NamespaceExists, "Collection %s already exists.", ns(req.DB, collName))
 	}
 	if err != nil {
 		return nil, commandError(err)
+	}
+	if images {
+		if err := frontend.SetChangeStreamImages(ctx, s.DB, req.DB, collName, true); err != nil {
+			return nil, commandError(err)
+		}
 	}
 	return bson.D{}, nil
 }

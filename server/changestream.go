@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"errors"
+	"strconv"
 	"strings"
 	"time"
 
@@ -22,9 +23,9 @@ import (
 // getMore, which waits up to its maxTimeMS (the driver's maxAwaitTimeMS) for one. Every batch carries a
 // postBatchResumeToken, so drivers resume with resumeAfter.
 //
-// A resume token is {_data: hex}: the engine run (epoch), the change's position in the feed and its timestamp.
-// The feed is in memory: a token from before a restart, or from before a time nobody watched, is
-// ChangeStreamHistoryLost (286), as a token older than mongod's oplog is.
+// A resume token is {_data: hex}: the database's change log id, the change's position in the log, its
+// timestamp, and whether it is an invalidate's. The log is durable, so tokens outlive restarts; a token older
+// than the log's retention is ChangeStreamHistoryLost (286), as a token older than mongod's oplog is.
 
 // streamScope says which namespaces a stream sees.
 type streamScope struct {
@@ -51,8 +52,11 @@ type changeCursor struct {
 	s      *Server
 	stream *frontend.ChangeStream
 	scope  streamScope
-	// fullDocument is the $changeStream option: "default", "updateLookup", "whenAvailable" or "required".
-	fullDocument string
+	// fullDocument is the $changeStream option: "default", "updateLookup", "whenAvailable" or "required";
+	// beforeChange is fullDocumentBeforeChange: "off", "whenAvailable" or "required".
+	fullDocument, beforeChange string
+	// expanded is showExpandedEvents: DDL events besides drop, rename and dropDatabase.
+	expanded bool
 	// rest is the pipeline after $changeStream, applied to each event.
 	rest *agg.Pipeline
 	// last is the feed position of the last change consumed, lastTs its timestamp.
@@ -68,34 +72,44 @@ const cmdAggregate = "$cmd.aggregate"
 // await time for a tailable cursor).
 const changeStreamWait = time.Second
 
-// tokenBytes is the length of a resume token's payload: epoch, position, timestamp.
-const tokenBytes = 24
+// tokenBytes is the length of a resume token's payload: log id, position, timestamp, flags.
+const tokenBytes = 25
 
-// resumeToken encodes a feed position as a resume token.
-func resumeToken(epoch, seq, ts uint64) bson.D {
+// tokenInvalidate flags the token of an invalidate event.
+const tokenInvalidate = 1
+
+// resumeToken encodes a log position as a resume token.
+func resumeToken(logID, seq, ts uint64, flags byte) bson.D {
 	var b [tokenBytes]byte
-	binary.BigEndian.PutUint64(b[0:], epoch)
+	binary.BigEndian.PutUint64(b[0:], logID)
 	binary.BigEndian.PutUint64(b[8:], seq)
 	binary.BigEndian.PutUint64(b[16:], ts)
+	b[24] = flags
 	return bson.D{{Key: "_data", Value: strings.ToUpper(hex.EncodeToString(b[:]))}}
 }
 
-// parseResumeToken decodes a resume token of this engine run; a token of another run is history lost, a
-// malformed one BadValue.
-func parseResumeToken(v bson.RawValue, epoch uint64) (seq, ts uint64, err error) {
+// parseResumeToken decodes a resume token with mongod's errors for malformed ones: _data missing or not a
+// string 40647, not hex FailedToParse (9), empty 40649. A token of another deployment (or of no change) is
+// ChangeStreamFatalError (280), as mongod's answer to a token it cannot find.
+func parseResumeToken(v bson.RawValue, logID uint64) (seq, ts uint64, flags byte, err error) {
 	doc, ok := v.DocumentOK()
 	if !ok {
-		return 0, 0, codes.New(codes.TypeMismatch, "resume token must be an object, not %s", typeName(v.Type))
+		return 0, 0, 0, codes.New(codes.TypeMismatch, "BSON field '$changeStream.resumeAfter' is the wrong type '%s', expected type 'object'", typeName(v.Type))
 	}
 	data, ok := doc.Lookup("_data").StringValueOK()
+	if !ok {
+		return 0, 0, 0, codes.New(codes.Location40647, "Bad resume token: _data of missing or of wrong type. Expected string, got %s", doc.String())
+	}
 	b, herr := hex.DecodeString(data)
-	if !ok || herr != nil || len(b) != tokenBytes {
-		return 0, 0, codes.New(codes.BadValue, "Invalid resume token: %s", doc.String())
+	switch {
+	case herr != nil:
+		return 0, 0, 0, codes.New(codes.FailedToParse, "resume token string was not a valid hex string")
+	case len(b) == 0:
+		return 0, 0, 0, codes.New(codes.Location40649, "invalid empty resume token")
+	case len(b) != tokenBytes || binary.BigEndian.Uint64(b[0:]) != logID:
+		return 0, 0, 0, codes.New(codes.ChangeStreamFatalError, "cannot resume stream; the resume token was not found. %s", doc.String())
 	}
-	if binary.BigEndian.Uint64(b[0:]) != epoch {
-		return 0, 0, codes.New(codes.ChangeStreamHistoryLost, "Resume of change stream was not possible, as the resume point may no longer be in the oplog.")
-	}
-	return binary.BigEndian.Uint64(b[8:]), binary.BigEndian.Uint64(b[16:]), nil
+	return binary.BigEndian.Uint64(b[8:]), binary.BigEndian.Uint64(b[16:]), b[24], nil
 }
 
 // openChangeStream answers an aggregate whose first stage is $changeStream, on the collection coll of req.DB
@@ -113,7 +127,7 @@ func (s *Server) openChangeStream(ctx context.Context, req *Request, coll string
 	if coll == "" {
 		namespace = ns(req.DB, cmdAggregate)
 	}
-	c := &changeCursor{s: s, scope: scope, fullDocument: "default"}
+	c := &changeCursor{s: s, scope: scope, fullDocument: "default", beforeChange: "off"}
 	var resume, startAfter bson.RawValue
 	var startAt *bson.Timestamp
 	elems, err := spec.Elements()
@@ -130,9 +144,11 @@ func (s *Server) openChangeStream(ctx context.Context, req *Request, coll string
 			}
 			c.fullDocument = fd
 		case "fullDocumentBeforeChange":
-			if m, _ := v.StringValueOK(); m == "required" {
-				return nil, codes.New(codes.InvalidOptions, "fullDocumentBeforeChange 'required' needs pre-images, which Concord does not keep")
+			m, ok := v.StringValueOK()
+			if !ok || (m != "off" && m != "whenAvailable" && m != "required") {
+				return nil, codes.New(codes.BadValue, "unknown fullDocumentBeforeChange mode: %s", v.String())
 			}
+			c.beforeChange = m
 		case "resumeAfter":
 			resume = v
 		case "startAfter":
@@ -153,11 +169,11 @@ func (s *Server) openChangeStream(ctx context.Context, req *Request, coll string
 				c.scope = scope
 			}
 		case "showExpandedEvents":
-			// Expanded events report DDL (create, createIndexes, rename, ...), which the feed does not record:
-			// refusing the option beats a stream that waits for events that never come.
-			if on, _ := v.BooleanOK(); on {
-				return nil, codes.New(codes.InvalidOptions, "showExpandedEvents is not supported: the change feed records document writes and drops only")
+			on, ok := v.BooleanOK()
+			if !ok {
+				return nil, codes.New(codes.TypeMismatch, "BSON field '$changeStream.showExpandedEvents' is the wrong type '%s', expected type 'bool'", typeName(v.Type))
 			}
+			c.expanded = on
 		case "showSystemEvents", "showRawUpdateDescription":
 		default:
 			return nil, codes.New(codeUnknownField, "BSON field '$changeStream.%s' is an unknown field.", k)
@@ -195,16 +211,19 @@ func (s *Server) openChangeStream(ctx context.Context, req *Request, coll string
 		if tok.Type == 0 {
 			tok = startAfter
 		}
-		if c.last, c.lastTs, err = parseResumeToken(tok, stream.Epoch()); err != nil {
-			stream.Close()
-			return nil, err
+		var flags byte
+		if c.last, c.lastTs, flags, err = parseResumeToken(tok, stream.LogID()); err == nil && flags&tokenInvalidate != 0 && resume.Type != 0 {
+			err = codes.New(codes.InvalidResumeToken, "Attempting to resume a change stream using 'resumeAfter' is not allowed from an invalidate notification.")
 		}
-		if _, err := stream.Changes(c.last, 0); err != nil {
+		if err == nil {
+			err = stream.Check(c.last)
+		}
+		if err != nil {
 			stream.Close()
 			return nil, err
 		}
 	case startAt != nil:
-		if c.last, err = stream.SeqAt(time.Unix(int64(startAt.T), 0)); err != nil {
+		if c.last, err = stream.SeqAt(startAt.T, startAt.I); err != nil {
 			stream.Close()
 			return nil, err
 		}
@@ -230,7 +249,7 @@ func (s *Server) openChangeStream(ctx context.Context, req *Request, coll string
 func (c *changeCursor) reply(field string, batch []bson.Raw, id int64, namespace string) bson.D {
 	return bson.D{{Key: "cursor", Value: bson.D{
 		{Key: field, Value: batchArray(batch)},
-		{Key: "postBatchResumeToken", Value: resumeToken(c.stream.Epoch(), c.last, c.lastTs)},
+		{Key: "postBatchResumeToken", Value: resumeToken(c.stream.LogID(), c.last, c.lastTs, 0)},
 		{Key: "id", Value: id},
 		{Key: "ns", Value: namespace},
 	}}}
@@ -287,9 +306,10 @@ func (c *changeCursor) next(ctx context.Context, n int64, wait bool) ([]bson.Raw
 }
 
 // events turns one change into the events the stream returns, after the rest of the pipeline: none when the
-// change is outside the stream's scope, and for the drop of a watched collection the drop then invalidate.
+// change is outside the stream's scope, and for the drop or rename of a watched collection (the drop of a
+// watched database) the event then invalidate.
 func (c *changeCursor) events(ctx context.Context, ch frontend.Change) ([]bson.Raw, error) {
-	if !c.scope.sees(ch.NS.DB, ch.NS.Coll) {
+	if !c.visible(ch) {
 		return nil, nil
 	}
 	ev, err := c.event(ctx, ch)
@@ -306,10 +326,10 @@ func (c *changeCursor) events(ctx context.Context, ch frontend.Change) ([]bson.R
 			return nil, codes.New(codes.ChangeStreamFatalError, "Encountered an event whose _id field, which contains the resume token, was modified by the pipeline. Modifying the _id field of an event makes it impossible to resume the stream from that point. Only transformations that retain the unmodified _id field are allowed.")
 		}
 	}
-	if ch.Kind == frontend.ChangeDrop && c.scope.coll != "" {
+	if c.invalidates(ch) {
 		c.invalidated = true
 		inv, err := bson.Marshal(bson.D{
-			{Key: "_id", Value: resumeToken(c.stream.Epoch(), ch.Seq, ch.Ts)},
+			{Key: "_id", Value: resumeToken(c.stream.LogID(), ch.Seq, ch.Ts, tokenInvalidate)},
 			{Key: "operationType", Value: "invalidate"},
 			{Key: "clusterTime", Value: clusterTime(ch)},
 			{Key: "wallTime", Value: bson.NewDateTimeFromTime(ch.Wall)},
@@ -322,6 +342,30 @@ func (c *changeCursor) events(ctx context.Context, ch frontend.Change) ([]bson.R
 	return docs, nil
 }
 
+// visible reports whether the stream returns an event for ch: document writes, drops, renames (of a collection
+// from or to its scope) and database drops in its scope; the other DDL changes with showExpandedEvents only.
+func (c *changeCursor) visible(ch frontend.Change) bool {
+	switch ch.Kind {
+	case frontend.ChangeWrite, frontend.ChangeDrop, frontend.ChangeDropDatabase:
+		return c.scope.sees(ch.NS.DB, ch.NS.Coll)
+	case frontend.ChangeRename:
+		return c.scope.sees(ch.NS.DB, ch.NS.Coll) || c.scope.sees(ch.To.DB, ch.To.Coll)
+	}
+	return c.expanded && c.scope.sees(ch.NS.DB, ch.NS.Coll)
+}
+
+// invalidates reports whether ch ends the stream: the drop or rename of its collection, the drop of its
+// database. A stream on the whole deployment is never invalidated.
+func (c *changeCursor) invalidates(ch frontend.Change) bool {
+	switch {
+	case c.scope.db == "":
+		return false
+	case c.scope.coll == "":
+		return ch.Kind == frontend.ChangeDropDatabase && ch.NS.DB == c.scope.db
+	}
+	return (ch.Kind == frontend.ChangeDrop || ch.Kind == frontend.ChangeRename) && ch.NS.DB == c.scope.db && ch.NS.Coll == c.scope.coll
+}
+
 // clusterTime is the event's clusterTime: the commit's wall-clock second, with its timestamp as the
 // increment, so that events order as their commits.
 func clusterTime(ch frontend.Change) bson.Timestamp {
@@ -331,34 +375,86 @@ func clusterTime(ch frontend.Change) bson.Timestamp {
 // event shapes one change as mongod's change event.
 func (c *changeCursor) event(ctx context.Context, ch frontend.Change) (bson.Raw, error) {
 	d := bson.D{
-		{Key: "_id", Value: resumeToken(c.stream.Epoch(), ch.Seq, ch.Ts)},
+		{Key: "_id", Value: resumeToken(c.stream.LogID(), ch.Seq, ch.Ts, 0)},
 		{Key: "operationType", Value: operationType(ch)},
 		{Key: "clusterTime", Value: clusterTime(ch)},
 		{Key: "wallTime", Value: bson.NewDateTimeFromTime(ch.Wall)},
 	}
 	nsDoc := bson.D{{Key: "db", Value: ch.NS.DB}, {Key: "coll", Value: ch.NS.Coll}}
-	if ch.Kind == frontend.ChangeDrop {
-		d = append(d, bson.E{Key: "ns", Value: nsDoc})
-		return bson.Marshal(d)
+	switch ch.Kind {
+	case frontend.ChangeWrite:
+	case frontend.ChangeDropDatabase:
+		return bson.Marshal(append(d, bson.E{Key: "ns", Value: bson.D{{Key: "db", Value: ch.NS.DB}}}))
+	case frontend.ChangeDrop:
+		return bson.Marshal(c.withUUID(append(d, bson.E{Key: "ns", Value: nsDoc}), ch))
+	case frontend.ChangeRename:
+		d = append(d, bson.E{Key: "ns", Value: nsDoc}, bson.E{Key: "to", Value: bson.D{{Key: "db", Value: ch.To.DB}, {Key: "coll", Value: ch.To.Coll}}})
+		if c.expanded {
+			d = append(d, bson.E{Key: "operationDescription", Value: ch.Desc})
+		}
+		return bson.Marshal(c.withUUID(d, ch))
+	default:
+		return bson.Marshal(c.withUUID(append(d, bson.E{Key: "ns", Value: nsDoc}, bson.E{Key: "operationDescription", Value: ch.Desc}), ch))
 	}
 	key := bson.D{{Key: "_id", Value: ch.ID}}
-	switch {
-	case ch.Before == nil, ch.Replaced:
+	op := operationType(ch)
+	switch op {
+	case "insert", "replace":
 		d = append(d, bson.E{Key: "fullDocument", Value: ch.After}, bson.E{Key: "ns", Value: nsDoc}, bson.E{Key: "documentKey", Value: key})
-	case ch.After == nil:
+	case "delete":
 		d = append(d, bson.E{Key: "ns", Value: nsDoc}, bson.E{Key: "documentKey", Value: key})
 	default:
 		if c.fullDocument != "default" {
-			doc, err := c.lookup(ctx, ch)
+			doc, err := c.postImage(ctx, ch)
 			if err != nil {
 				return nil, err
 			}
 			d = append(d, bson.E{Key: "fullDocument", Value: doc})
 		}
 		d = append(d, bson.E{Key: "ns", Value: nsDoc}, bson.E{Key: "documentKey", Value: key},
-			bson.E{Key: "updateDescription", Value: updateDescription(ch.Before, ch.After)})
+			bson.E{Key: "updateDescription", Value: updateDescription(ch.Before, ch.After, c.expanded)})
+	}
+	d = c.withUUID(d, ch)
+	if op != "insert" && c.beforeChange != "off" {
+		if ch.Images && ch.Before != nil {
+			d = append(d, bson.E{Key: "fullDocumentBeforeChange", Value: ch.Before})
+		} else if c.beforeChange == "required" {
+			return nil, codes.New(codes.NoMatchingDocument, "Change stream was configured to require a pre-image for all update, delete and replace events, but the pre-image was not found for event: %s", eventString(d))
+		} else {
+			d = append(d, bson.E{Key: "fullDocumentBeforeChange", Value: nil})
+		}
 	}
 	return bson.Marshal(d)
+}
+
+// withUUID appends the event's collectionUUID, shown with showExpandedEvents as mongod does.
+func (c *changeCursor) withUUID(d bson.D, ch frontend.Change) bson.D {
+	if !c.expanded || ch.UUID == ([16]byte{}) {
+		return d
+	}
+	return append(d, bson.E{Key: "collectionUUID", Value: bson.Binary{Subtype: bson.TypeBinaryUUID, Data: ch.UUID[:]}})
+}
+
+// eventString renders a partly built event for an error message.
+func eventString(d bson.D) string {
+	b, _ := bson.Marshal(d)
+	return bson.Raw(b).String()
+}
+
+// postImage is an update event's fullDocument: with "updateLookup" the document's current version (null when
+// it is gone), with "whenAvailable" and "required" the version the update wrote when the collection keeps
+// post-images (changeStreamPreAndPostImages), else null or, for "required", NoMatchingDocument (47).
+func (c *changeCursor) postImage(ctx context.Context, ch frontend.Change) (any, error) {
+	if c.fullDocument == "updateLookup" {
+		return c.lookup(ctx, ch)
+	}
+	if ch.Images && ch.After != nil {
+		return ch.After, nil
+	}
+	if c.fullDocument == "required" {
+		return nil, codes.New(codes.NoMatchingDocument, "Change stream was configured to require a post-image for all update, delete and replace events, but the post-image was not found for event: {documentKey: {_id: %s}}", ch.ID.String())
+	}
+	return nil, nil
 }
 
 // lookup is fullDocument "updateLookup": the document's current version, or null when it is gone.
@@ -367,9 +463,6 @@ func (c *changeCursor) lookup(ctx context.Context, ch frontend.Change) (any, err
 	raw, err := res.Raw()
 	if err != nil {
 		if strings.Contains(err.Error(), "no documents") {
-			if c.fullDocument == "required" {
-				return nil, codes.New(codes.NoMatchingDocument, "Change stream was configured to require a post-image for all update events, but the post-image was not found")
-			}
 			return nil, nil
 		}
 		return nil, commandError(err)
@@ -379,10 +472,24 @@ func (c *changeCursor) lookup(ctx context.Context, ch frontend.Change) (any, err
 
 // operationType names the change as mongod does.
 func operationType(ch frontend.Change) string {
-	switch {
-	case ch.Kind == frontend.ChangeDrop:
+	switch ch.Kind {
+	case frontend.ChangeDrop:
 		return "drop"
-	case ch.Before == nil:
+	case frontend.ChangeCreate:
+		return "create"
+	case frontend.ChangeCreateIndexes:
+		return "createIndexes"
+	case frontend.ChangeDropIndexes:
+		return "dropIndexes"
+	case frontend.ChangeRename:
+		return "rename"
+	case frontend.ChangeDropDatabase:
+		return "dropDatabase"
+	case frontend.ChangeModify:
+		return "modify"
+	}
+	switch {
+	case ch.Before == nil && ch.After != nil && !ch.Replaced:
 		return "insert"
 	case ch.After == nil:
 		return "delete"
@@ -392,41 +499,135 @@ func operationType(ch frontend.Change) string {
 	return "update"
 }
 
-// updateDescription is {updatedFields, removedFields, truncatedArrays} from before to after: fields of
-// embedded documents are compared one by one under dotted paths, any other changed value is updated whole.
-func updateDescription(before, after bson.Raw) bson.D {
-	updated, removed := bson.D{}, bson.A{}
-	diffDocs("", before, after, &updated, &removed)
-	return bson.D{
-		{Key: "updatedFields", Value: updated},
-		{Key: "removedFields", Value: removed},
-		{Key: "truncatedArrays", Value: bson.A{}},
+// updateDescription is {updatedFields, removedFields, truncatedArrays} from before to after, and with
+// expanded (showExpandedEvents) disambiguatedPaths: fields of embedded documents are compared one by one under
+// dotted paths; an array that only grew reports its new elements ("a.3"), one that only shrank is a truncated
+// array; any other changed value is updated whole. disambiguatedPaths names, for each path with an array index
+// or a field name holding a dot, its components (array indexes as numbers), as mongod does.
+func updateDescription(before, after bson.Raw, expanded bool) bson.D {
+	df := differ{updated: bson.D{}, removed: bson.A{}, truncated: bson.A{}, paths: bson.D{}}
+	df.docs(nil, before, after)
+	d := bson.D{
+		{Key: "updatedFields", Value: df.updated},
+		{Key: "removedFields", Value: df.removed},
+		{Key: "truncatedArrays", Value: df.truncated},
 	}
+	if expanded {
+		d = append(d, bson.E{Key: "disambiguatedPaths", Value: df.paths})
+	}
+	return d
 }
 
-// diffDocs appends to updated and removed the differences between two documents at prefix.
-func diffDocs(prefix string, before, after bson.Raw, updated *bson.D, removed *bson.A) {
+// differ collects an update description.
+type differ struct {
+	updated, paths     bson.D
+	removed, truncated bson.A
+}
+
+// pathPart is one component of a path: a field name or an array index.
+type pathPart struct {
+	field string
+	index int
+	isIdx bool
+}
+
+// name renders a path dotted, and records it in disambiguatedPaths when it is ambiguous.
+func (df *differ) name(path []pathPart) string {
+	var sb strings.Builder
+	ambiguous := false
+	comps := bson.A{}
+	for i, p := range path {
+		if i > 0 {
+			sb.WriteByte('.')
+		}
+		if p.isIdx {
+			sb.WriteString(strconv.Itoa(p.index))
+			comps = append(comps, int32(p.index))
+			ambiguous = true
+			continue
+		}
+		sb.WriteString(p.field)
+		comps = append(comps, p.field)
+		if strings.Contains(p.field, ".") || isNumeric(p.field) {
+			ambiguous = true
+		}
+	}
+	if ambiguous {
+		df.paths = append(df.paths, bson.E{Key: sb.String(), Value: comps})
+	}
+	return sb.String()
+}
+
+// isNumeric reports whether a field name is all digits (and so reads as an array index in a dotted path).
+func isNumeric(s string) bool {
+	if s == "" {
+		return false
+	}
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// docs appends the differences between two documents at path.
+func (df *differ) docs(path []pathPart, before, after bson.Raw) {
 	old, _ := before.Elements()
 	now, _ := after.Elements()
 	seen := make(map[string]bool, len(now))
 	for _, e := range now {
 		k := e.Key()
 		seen[k] = true
-		v := e.Value()
+		p := append(path[:len(path):len(path)], pathPart{field: k})
 		ov, err := before.LookupErr(k)
-		switch {
-		case err != nil:
-			*updated = append(*updated, bson.E{Key: prefix + k, Value: v})
-		case ov.Type == bson.TypeEmbeddedDocument && v.Type == bson.TypeEmbeddedDocument:
-			diffDocs(prefix+k+".", ov.Document(), v.Document(), updated, removed)
-		case ov.Type != v.Type || !bytesEqual(ov.Value, v.Value):
-			*updated = append(*updated, bson.E{Key: prefix + k, Value: v})
+		if err != nil {
+			df.updated = append(df.updated, bson.E{Key: df.name(p), Value: e.Value()})
+			continue
 		}
+		df.values(p, ov, e.Value())
 	}
 	for _, e := range old {
 		if !seen[e.Key()] {
-			*removed = append(*removed, prefix+e.Key())
+			df.removed = append(df.removed, df.name(append(path[:len(path):len(path)], pathPart{field: e.Key()})))
 		}
+	}
+}
+
+// values appends the difference between two values at path.
+func (df *differ) values(path []pathPart, ov, v bson.RawValue) {
+	switch {
+	case ov.Type == bson.TypeEmbeddedDocument && v.Type == bson.TypeEmbeddedDocument:
+		df.docs(path, ov.Document(), v.Document())
+	case ov.Type == bson.TypeArray && v.Type == bson.TypeArray && !bytesEqual(ov.Value, v.Value):
+		oldVals, _ := ov.Array().Values()
+		newVals, _ := v.Array().Values()
+		n := min(len(oldVals), len(newVals))
+		changed := 0
+		for i := 0; i < n; i++ {
+			if oldVals[i].Type != newVals[i].Type || !bytesEqual(oldVals[i].Value, newVals[i].Value) {
+				changed++
+			}
+		}
+		switch {
+		case changed > 0 && len(oldVals) != len(newVals):
+			// Elements changed and the length too ($pull, a rewrite): the array is updated whole.
+			df.updated = append(df.updated, bson.E{Key: df.name(path), Value: v})
+		case changed > 0:
+			// Elements changed in place ($set of a.1, a positional update): each is described under its index.
+			for i := 0; i < n; i++ {
+				df.values(append(path[:len(path):len(path)], pathPart{index: i, isIdx: true}), oldVals[i], newVals[i])
+			}
+		case len(newVals) < len(oldVals):
+			df.truncated = append(df.truncated, bson.D{{Key: "field", Value: df.name(path)}, {Key: "newSize", Value: int32(len(newVals))}})
+		default:
+			for i := n; i < len(newVals); i++ {
+				p := append(path[:len(path):len(path)], pathPart{index: i, isIdx: true})
+				df.updated = append(df.updated, bson.E{Key: df.name(p), Value: newVals[i]})
+			}
+		}
+	case ov.Type != v.Type || !bytesEqual(ov.Value, v.Value):
+		df.updated = append(df.updated, bson.E{Key: df.name(path), Value: v})
 	}
 }
 

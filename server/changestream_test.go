@@ -196,10 +196,13 @@ func TestChangeStream_BadResumeTokens(t *testing.T) {
 		token bson.D
 		code  int32
 	}{
-		{"a token that is not hex", bson.D{{Key: "_data", Value: "zz"}}, 2},
-		{"a token of the wrong length", bson.D{{Key: "_data", Value: "00FF"}}, 2},
-		// A token of another engine run (after a restart): the feed does not reach back to it.
-		{"a token of an earlier run", bson.D{{Key: "_data", Value: "000000000000000100000000000000050000000000000005"}}, 286},
+		{"a token that is not hex", bson.D{{Key: "_data", Value: "zz"}}, 9},
+		{"a token whose _data is not a string", bson.D{{Key: "_data", Value: 5}}, 40647},
+		{"a token without _data", bson.D{{Key: "x", Value: "00"}}, 40647},
+		{"an empty token", bson.D{{Key: "_data", Value: ""}}, 40649},
+		{"a token of the wrong length", bson.D{{Key: "_data", Value: "00FF"}}, 280},
+		// A token of another database's log: mongod cannot find such a token in its oplog either.
+		{"a token of another database", bson.D{{Key: "_data", Value: "00000000000000010000000000000005000000000000000500"}}, 280},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := coll.Watch(ctx, mongo.Pipeline{}, options.ChangeStream().SetResumeAfter(tc.token))

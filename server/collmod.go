@@ -7,6 +7,7 @@ import (
 
 	"github.com/concorddb/concord"
 	"github.com/concorddb/concord/internal/codes"
+	"github.com/concorddb/concord/internal/frontend"
 	"github.com/concorddb/concord/internal/query/agg"
 )
 
@@ -112,7 +113,7 @@ func readView(a *cmdArgs, o *concord.CollectionOptions) error {
 }
 
 // handleCollMod runs collMod: {collMod: <coll>, validator?, validationLevel?, validationAction?, viewOn?,
-// pipeline?}. A missing namespace is NamespaceNotFound (26); other options are InvalidOptions (72).
+// pipeline?, changeStreamPreAndPostImages?: {enabled: bool}}. A missing namespace is NamespaceNotFound (26); other options are InvalidOptions (72).
 func handleCollMod(ctx context.Context, s *Server, req *Request) (bson.D, error) {
 	a, collName, err := parseCollectionArgs(req)
 	if err != nil {
@@ -124,7 +125,7 @@ func handleCollMod(ctx context.Context, s *Server, req *Request) (bson.D, error)
 	}
 	for _, e := range elems {
 		switch k := e.Key(); k {
-		case req.Name, "validator", "validationLevel", "validationAction", "viewOn", "pipeline", "lsid", "txnNumber",
+		case req.Name, "validator", "validationLevel", "validationAction", "viewOn", "pipeline", "changeStreamPreAndPostImages", "lsid", "txnNumber",
 			"autocommit", "startTransaction", "readConcern", "writeConcern", "comment", "maxTimeMS", "apiVersion",
 			"apiStrict", "apiDeprecationErrors":
 		default:
@@ -132,6 +133,14 @@ func handleCollMod(ctx context.Context, s *Server, req *Request) (bson.D, error)
 				return nil, codes.New(codes.InvalidOptions, "collMod option '%s' is not supported", k)
 			}
 		}
+	}
+	var images *bool
+	if a.has("changeStreamPreAndPostImages") {
+		on, err := imagesOption(a)
+		if err != nil {
+			return nil, err
+		}
+		images = &on
 	}
 	var mod concord.CollectionOptions
 	if err := readValidation(a, &mod); err != nil {
@@ -169,6 +178,11 @@ func handleCollMod(ctx context.Context, s *Server, req *Request) (bson.D, error)
 	}
 	if err != nil {
 		return nil, commandError(err)
+	}
+	if images != nil {
+		if err := frontend.CollMod(ctx, s.DB, req.DB, collName, images); err != nil {
+			return nil, commandError(err)
+		}
 	}
 	return bson.D{}, nil
 }

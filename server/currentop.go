@@ -135,7 +135,7 @@ func handleCurrentOp(_ context.Context, s *Server, req *Request) (bson.D, error)
 		if o.inv.args.hasLsid {
 			d = append(d, bson.E{Key: "lsid", Value: bson.D{{Key: "id", Value: bson.Binary{Subtype: bson.TypeBinaryUUID, Data: o.inv.args.lsid[:]}}}})
 		}
-		if r.InTxn {
+		if o.inv.args.hasAutocommit { // not r.InTxn, which the statement's goroutine sets while it runs
 			d = append(d, bson.E{Key: "transaction", Value: bson.D{{Key: "parameters", Value: bson.D{
 				{Key: "txnNumber", Value: o.inv.args.txnNumber},
 				{Key: "autocommit", Value: false},

@@ -310,6 +310,9 @@ func profiledCommand(op string, cmd bson.Raw) any {
 	if cmd == nil {
 		return bson.D{}
 	}
+	if first, err := cmd.IndexErr(0); err == nil {
+		cmd = redactPassword(first.Key(), cmd) // createUser and updateUser: never the password, as mongod
+	}
 	if len(cmd) <= maxProfiledCommand {
 		if op == "update" {
 			return withUpdateDefaults(cmd)

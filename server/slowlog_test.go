@@ -79,3 +79,30 @@ func TestSlowQueryLog(t *testing.T) {
 		t.Errorf("command %v", rec["command"])
 	}
 }
+
+// TestSlowQueryLog_RedactsPassword: with slowms 0 every command is logged, and createUser's password never
+// appears in the line (mongod writes "pwd": "xxx").
+func TestSlowQueryLog_RedactsPassword(t *testing.T) {
+	var buf syncBuffer
+	e := newCoreEnvWith(t, func(s *server.Server) {
+		s.Logger = slog.New(slog.NewJSONHandler(&buf, nil))
+	})
+	c := e.client(t)
+	ctx := context.Background()
+	admin := c.Database("admin")
+	if err := admin.RunCommand(ctx, bson.D{{Key: "profile", Value: 0}, {Key: "slowms", Value: 0}}).Err(); err != nil {
+		t.Fatal(err)
+	}
+	const pwd = "s3cret-Password-9f2"
+	create := bson.D{{Key: "createUser", Value: "ann"}, {Key: "pwd", Value: pwd}, {Key: "roles", Value: bson.A{"root"}}}
+	if err := admin.RunCommand(ctx, create).Err(); err != nil {
+		t.Fatal(err)
+	}
+	logged := buf.String()
+	if !strings.Contains(logged, `"createUser":"ann"`) {
+		t.Fatalf("createUser not logged with slowms 0:\n%s", logged)
+	}
+	if strings.Contains(logged, pwd) {
+		t.Fatalf("the log holds the password:\n%s", logged)
+	}
+}

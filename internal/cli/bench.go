@@ -43,6 +43,7 @@ func Bench(args []string) error {
 		wire      = fs.Bool("wire", false, "also run Concord over the MongoDB wire protocol with the official Go driver")
 		withAuth  = fs.Bool("auth", false, "with --wire, also run the wire target with --auth (one SCRAM-SHA-256 authentication per connection) and report connection setup times")
 		noEmbed   = fs.Bool("no-embedded", false, "skip the embedded (in-process API) Concord runs")
+		watch     = fs.Bool("watch", false, "with --wire, add a wire target with a change stream open on each workload's collection, read by one client, and check that it delivers every update")
 		cpuProf   = fs.String("cpuprofile", "", "write a CPU profile of the whole run (every target) to this file")
 		slices    = fs.Int("slices", 10, "split each measurement into this many slices, taking the targets in turn")
 		untracked = fs.Bool("tracking-off", false, "add an embedded target with contention tracking off (latency histograms, waits, hot documents): the cost check")
@@ -102,14 +103,21 @@ func Bench(args []string) error {
 	}
 	var plainWire, authWire *wireTarget
 	if *wire {
-		t, err := openWireTarget(*dir, false)
+		t, err := openWireTarget(*dir, false, false)
 		if err != nil {
 			return err
 		}
 		targets = append(targets, t)
 		plainWire = t
+		if *watch {
+			tw, err := openWireTarget(*dir, false, true)
+			if err != nil {
+				return err
+			}
+			targets = append(targets, tw)
+		}
 		if *withAuth {
-			ta, err := openWireTarget(*dir, true)
+			ta, err := openWireTarget(*dir, true, false)
 			if err != nil {
 				return err
 			}

@@ -17,7 +17,7 @@ func TestBench_NoLostUpdates(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer emb.Close()
-	wire, err := openWireTarget(t.TempDir(), false)
+	wire, err := openWireTarget(t.TempDir(), false, false)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -24,12 +24,20 @@ type wireTarget struct {
 	srv      *server.Server
 	client   *mongo.Client
 	coll     *mongo.Collection
+	// watch keeps a change stream open on the workload's collection (bench_watch.go), watcher reads it.
+	watch   bool
+	watcher *watcher
 }
 
-func openWireTarget(dir string, withAuth bool) (*wireTarget, error) {
+// openWireTarget opens a wire target; with watch, every measurement runs with a change stream open on its
+// collection.
+func openWireTarget(dir string, withAuth, watch bool) (*wireTarget, error) {
 	name := "concord-wire"
 	if withAuth {
 		name += "-auth"
+	}
+	if watch {
+		name += "-watch"
 	}
 	if dir != "" {
 		dir += "-" + strings.TrimPrefix(name, "concord-")
@@ -63,7 +71,7 @@ func openWireTarget(dir string, withAuth bool) (*wireTarget, error) {
 		emb.Close()
 		return nil, err
 	}
-	return &wireTarget{name: name, embedded: emb, srv: srv, client: client}, nil
+	return &wireTarget{name: name, embedded: emb, srv: srv, client: client, watch: watch}, nil
 }
 
 // The user of the authenticated wire target.
@@ -101,14 +109,22 @@ func (w *wireTarget) Name() string { return w.name }
 func (w *wireTarget) Close() {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
+	w.stopWatching()
 	w.client.Disconnect(ctx)
 	w.srv.Shutdown(ctx)
 	w.embedded.Close()
 }
 
 func (w *wireTarget) Setup(ctx context.Context, workload string, cfg benchConfig) error {
+	w.stopWatching()
 	w.coll = w.client.Database("bench").Collection(workload)
-	return setupCollection(ctx, driverCollection{w.coll}, workload, cfg)
+	if err := setupCollection(ctx, driverCollection{w.coll}, workload, cfg); err != nil {
+		return err
+	}
+	if w.watch {
+		return w.startWatching(ctx)
+	}
+	return nil
 }
 
 func (w *wireTarget) Hot(ctx context.Context) error {
@@ -142,7 +158,12 @@ func (w *wireTarget) Transfer(ctx context.Context, from, to, amount int) error {
 }
 
 func (w *wireTarget) Verify(ctx context.Context, workload string, cfg benchConfig, acked int64) (string, error) {
-	return verifyCollection(ctx, driverCollection{w.coll}, workload, cfg, acked)
+	check, err := verifyCollection(ctx, driverCollection{w.coll}, workload, cfg, acked)
+	if err != nil || w.watcher == nil {
+		return check, err
+	}
+	delivered, err := w.verifyStream(ctx, workload, acked)
+	return check + "; " + delivered, err
 }
 
 type driverCollection struct{ c *mongo.Collection }

@@ -107,6 +107,9 @@ const (
 	Location40674                            Code = 40674
 	Location40602                            Code = 40602
 	ChangeStreamFatalError                   Code = 280
+	InvalidResumeToken                       Code = 260
+	Location40647                            Code = 40647
+	Location40649                            Code = 40649
 	UnknownReplWriteConcern                  Code = 79
 	UnsatisfiableWriteConcern                Code = 100
 
@@ -236,6 +239,9 @@ var table = map[Code]info{
 	Location40674:                            {name: "Location40674"},
 	Location40602:                            {name: "Location40602"},
 	ChangeStreamFatalError:                   {name: "ChangeStreamFatalError"},
+	InvalidResumeToken:                       {name: "InvalidResumeToken"},
+	Location40647:                            {name: "Location40647"},
+	Location40649:                            {name: "Location40649"},
 	UnknownReplWriteConcern:                  {name: "UnknownReplWriteConcern"},
 	UnsatisfiableWriteConcern:                {name: "UnsatisfiableWriteConcern"},
 	HostUnreachable:                          {name: "HostUnreachable", retriable: true},

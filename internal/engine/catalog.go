@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"sort"
 	"strings"
@@ -44,6 +45,20 @@ type collection struct {
 	nextIndexID uint32
 	opts        CollOptions
 	validator   *filter.Validator // opts.Validator compiled; nil for none
+	// images is changeStreamPreAndPostImages: change streams get the documents' versions before and after
+	// every write.
+	images bool
+	// uuid is the collection's UUID (mongod's collectionUUID), kept by a rename.
+	uuid [16]byte
+}
+
+// newUUID returns a random (version 4) UUID.
+func newUUID() [16]byte {
+	var u [16]byte
+	_, _ = rand.Read(u[:])
+	u[6] = u[6]&0x0f | 0x40
+	u[8] = u[8]&0x3f | 0x80
+	return u
 }
 
 // catalogRecord is the persisted form of a collection.
@@ -54,6 +69,8 @@ type catalogRecord struct {
 	NextIndexID int64         `bson:"nextIndexID"`
 	Indexes     []indexRecord `bson:"indexes"`
 	Options     *CollOptions  `bson:"options,omitempty"`
+	Images      bool          `bson:"changeStreamPreAndPostImages,omitempty"`
+	UUID        []byte        `bson:"uuid,omitempty"`
 }
 
 // indexRecord is the persisted form of an index definition.
@@ -66,7 +83,7 @@ type indexRecord struct {
 
 // record returns the persisted form of c.
 func (c *collection) record() catalogRecord {
-	r := catalogRecord{DB: c.ns.DB, Coll: c.ns.Coll, ID: int64(c.id), NextIndexID: int64(c.nextIndexID), Indexes: []indexRecord{}}
+	r := catalogRecord{DB: c.ns.DB, Coll: c.ns.Coll, ID: int64(c.id), NextIndexID: int64(c.nextIndexID), Indexes: []indexRecord{}, Images: c.images, UUID: c.uuid[:]}
 	for _, ix := range c.indexes {
 		r.Indexes = append(r.Indexes, indexRecord{Name: ix.name, Key: ix.key, Unique: ix.unique, ID: int64(ix.id)})
 	}
@@ -95,7 +112,10 @@ func (e *Engine) loadCatalog() error {
 		if err := bson.Unmarshal(it.Value(), &r); err != nil {
 			return codes.New(codes.InternalError, "corrupt catalog record: %v", err)
 		}
-		c := &collection{ns: Namespace{r.DB, r.Coll}, id: uint32(r.ID), nextIndexID: uint32(r.NextIndexID)}
+		c := &collection{ns: Namespace{r.DB, r.Coll}, id: uint32(r.ID), nextIndexID: uint32(r.NextIndexID), images: r.Images}
+		if copy(c.uuid[:], r.UUID) != len(c.uuid) {
+			c.uuid = newUUID() // a collection created before collections had one
+		}
 		if r.Options != nil {
 			c.opts = *r.Options
 			v, err := c.opts.compile()
@@ -158,7 +178,7 @@ func (e *Engine) collOrCreateLocked(ns Namespace) (c *collection, created bool, 
 	if err := validateNamespace(ns); err != nil {
 		return nil, false, err
 	}
-	c = &collection{ns: ns, id: e.nextCollID, nextIndexID: 1}
+	c = &collection{ns: ns, id: e.nextCollID, nextIndexID: 1, uuid: newUUID()}
 	if err := e.installCollection(ns, c, nil, nil); err != nil {
 		return nil, false, err
 	}
@@ -275,10 +295,17 @@ func (e *Engine) installCollection(ns Namespace, c *collection, b *pebble.Batch,
 			return err
 		}
 	}
+	encs := ddlChanges(ns, e.lookupColl(ns), c)
+	seq, err := e.feed.logChanges(b, encs, e.clock.Load())
+	if err != nil {
+		e.commitMu.Unlock()
+		return err
+	}
 	// The fsync is waited for after commitMu is released, as for commits. A drop frees space: it is not
 	// refused on a nearly full disk.
-	err := e.apply(b, c != nil)
+	err = e.apply(b, c != nil)
 	if err == nil {
+		e.feed.publish(encs, seq)
 		e.catMu.Lock()
 		old := e.colls[ns]
 		if c != nil {
@@ -294,9 +321,6 @@ func (e *Engine) installCollection(ns Namespace, c *collection, b *pebble.Batch,
 			// Its documents are gone (range deletion): so must their
 			// cached versions be, before any commit can follow.
 			e.docs.purge(docPrefix(old.id))
-			if c == nil && e.feed.recording.Load() {
-				e.feed.recordDrop(ns, e.clock.Load())
-			}
 		}
 	}
 	e.commitMu.Unlock()
@@ -375,12 +399,16 @@ func (e *Engine) DropDatabase(ctx context.Context, db string) error {
 	defer e.exit()
 	e.ddlMu.Lock()
 	defer e.ddlMu.Unlock()
-	for _, ns := range e.namespaces(db) {
+	nss := e.namespaces(db)
+	for _, ns := range nss {
 		if err := e.dropLocked(ns); err != nil {
 			return err
 		}
 	}
-	return nil
+	if len(nss) == 0 {
+		return nil
+	}
+	return e.logDDL(Change{Kind: ChangeDropDatabase, NS: Namespace{DB: db}})
 }
 
 // namespaces lists the collections of db ("" = all), sorted.

@@ -184,7 +184,7 @@ func (e *Engine) CreateCollectionWithOptions(ctx context.Context, t *Txn, ns Nam
 				return err
 			}
 		}
-		c := &collection{ns: ns, id: e.nextCollID, nextIndexID: 1, opts: opts, validator: v}
+		c := &collection{ns: ns, id: e.nextCollID, nextIndexID: 1, opts: opts, validator: v, uuid: newUUID()}
 		if err := e.installCollection(ns, c, nil, nil); err != nil {
 			return err
 		}

@@ -47,10 +47,7 @@ func (e *Engine) commit(t *Txn) (pending, error) {
 	}
 	var cacheBuf [1]docCacheEntry
 	cached := e.docs.prepare(cacheBuf[:0], t)
-	var changes []Change
-	if e.feed.recording.Load() {
-		changes = e.feed.prepare(t)
-	}
+	changes := e.feed.prepare(t)
 	e.commitMu.Lock()
 	for _, c := range colls {
 		if e.lookupColl(c.ns) != c {
@@ -61,7 +58,11 @@ func (e *Engine) commit(t *Txn) (pending, error) {
 		}
 	}
 	ts := e.clock.Load() + 1
-	if err = e.apply(b, true); err != nil {
+	seq, err := e.feed.logChanges(b, changes, ts)
+	if err == nil {
+		err = e.apply(b, true)
+	}
+	if err != nil {
 		e.commitMu.Unlock()
 		b.Close()
 		t.abortLocked(nil)
@@ -70,12 +71,7 @@ func (e *Engine) commit(t *Txn) (pending, error) {
 	// The cache changes before the keys are released: the next owner of a
 	// key may read it from the cache at once.
 	e.docs.install(cached)
-	if e.feed.recording.Load() {
-		if changes == nil {
-			changes = e.feed.prepare(t) // a stream opened since the check above
-		}
-		e.feed.recordCommit(changes, ts)
-	}
+	e.feed.publish(changes, seq)
 	t.release(ts)
 	e.clock.Store(ts)
 	e.finishCommit(t)

@@ -76,10 +76,10 @@ type Engine struct {
 	// documents (see docCache for the invariant).
 	docs docCache
 
-	// feed records commits for change streams while someone watches (changes.go); epoch tells this run of
-	// the engine from earlier ones, whose feed positions mean nothing now.
-	feed  changeFeed
-	epoch uint64
+	// feed records every commit's changes for change streams (changes.go, changelog.go); the pruner keeps
+	// the change log within its retention and closes prunerDone when it stops.
+	feed       changeFeed
+	prunerDone chan struct{}
 
 	m counters
 }
@@ -102,7 +102,7 @@ func Open(opts Options) (*Engine, error) {
 		closing:    make(chan struct{}),
 		reaperKick: make(chan struct{}, 1),
 		reaperDone: make(chan struct{}),
-		epoch:      uint64(time.Now().UnixNano()),
+		prunerDone: make(chan struct{}),
 	}
 	po := &pebble.Options{
 		Logger:       quietLogger{},
@@ -151,7 +151,12 @@ func Open(opts Options) (*Engine, error) {
 		db.Close()
 		return nil, err
 	}
+	if err := e.loadChangeLog(); err != nil {
+		db.Close()
+		return nil, err
+	}
 	go e.reaper()
+	go e.pruner()
 	return e, nil
 }
 
@@ -165,6 +170,7 @@ func (e *Engine) Close() error {
 	}
 	close(e.closing)
 	<-e.reaperDone
+	<-e.prunerDone
 	e.gate.Lock()
 	defer e.gate.Unlock()
 	e.liveMu.Lock()

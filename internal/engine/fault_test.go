@@ -404,10 +404,11 @@ func TestFault_CorruptedSSTable(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Past the first block (which holds the catalog, read at open) and well before the index and the footer.
+	// In the documents, which follow the catalog and the change log (read at open), and well before the index
+	// and the footer.
 	sz := size(t, tables[0])
 	var b [1]byte
-	for _, off := range []int64{sz * 3 / 10, sz / 2} {
+	for _, off := range []int64{sz * 6 / 10, sz * 7 / 10} {
 		if _, err := f.ReadAt(b[:], off); err != nil {
 			t.Fatal(err)
 		}

@@ -63,6 +63,12 @@ type Options struct {
 	StageMemoryLimit int64
 	// SpillDir is where aggregation stages spill; "" means os.TempDir().
 	SpillDir string
+	// ChangeLogBytes bounds the change log that change streams resume from (changelog.go): past it the oldest
+	// changes are pruned. 0 means 1 GiB.
+	ChangeLogBytes int64
+	// ChangeLogAge is how long changes are kept at most; 0 means 24 hours, a negative value keeps them until
+	// ChangeLogBytes is reached.
+	ChangeLogAge time.Duration
 }
 
 // withDefaults returns o with zero fields replaced by their defaults.
@@ -72,6 +78,12 @@ func (o Options) withDefaults() Options {
 	}
 	if o.TxnLifetime <= 0 {
 		o.TxnLifetime = defaultTxnLifetime
+	}
+	if o.ChangeLogBytes <= 0 {
+		o.ChangeLogBytes = defaultChangeLogBytes
+	}
+	if o.ChangeLogAge == 0 {
+		o.ChangeLogAge = defaultChangeLogAge
 	}
 	return o
 }

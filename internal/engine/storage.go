@@ -14,6 +14,8 @@ import (
 //
 //	0x02 db 0x00 coll              catalog record of one collection (BSON)
 //	0x03 lsid(16)                  the record a server keeps for a logical session (opaque bytes)
+//	0x04 seq(8)                    one change of the change log (changelog.go)
+//	0x05 name                      engine metadata: "changelog.first" (seq(8)), "changelog.id" (8 bytes)
 //	0x10 collID(4) enc(_id)        latest committed document (raw BSON)
 //	0x11 collID(4) idxID(4) enc(k) unique index entry -> raw _id value
 //	0x11 collID(4) idxID(4) enc(k) enc(_id)  non-unique index entry -> raw _id value
@@ -23,6 +25,8 @@ import (
 const (
 	prefixCatalog byte = 0x02
 	prefixSession byte = 0x03
+	prefixChange  byte = 0x04
+	prefixMeta    byte = 0x05
 	prefixDoc     byte = 0x10
 	prefixIndex   byte = 0x11
 )

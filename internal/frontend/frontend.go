@@ -12,6 +12,7 @@ package frontend
 
 import (
 	"context"
+	"time"
 
 	"github.com/concorddb/concord"
 	"github.com/concorddb/concord/internal/engine"
@@ -93,12 +94,65 @@ type (
 
 // The kinds of Change.
 const (
-	ChangeWrite = engine.ChangeWrite
-	ChangeDrop  = engine.ChangeDrop
+	ChangeWrite         = engine.ChangeWrite
+	ChangeDrop          = engine.ChangeDrop
+	ChangeCreate        = engine.ChangeCreate
+	ChangeCreateIndexes = engine.ChangeCreateIndexes
+	ChangeDropIndexes   = engine.ChangeDropIndexes
+	ChangeRename        = engine.ChangeRename
+	ChangeDropDatabase  = engine.ChangeDropDatabase
+	ChangeModify        = engine.ChangeModify
 )
 
-// Watch opens a change stream on db: every commit from now on is recorded until the stream is closed. After
-// Close it returns concord.ErrClosed.
+// RenameCollection renames the collection db.from to toDB.to with its documents and indexes; dropTarget drops an
+// existing target first (else NamespaceExists, 48). A missing source is NamespaceNotFound (26).
+func RenameCollection(ctx context.Context, db *concord.DB, fromDB, from, toDB, to string, dropTarget bool) error {
+	eng, err := engineref.Of(db)
+	if err != nil {
+		return err
+	}
+	return eng.RenameCollection(ctx, engine.Namespace{DB: fromDB, Coll: from}, engine.Namespace{DB: toDB, Coll: to}, dropTarget)
+}
+
+// SetChangeStreamImages turns the collection's changeStreamPreAndPostImages option on or off: with it, change
+// streams get every write's document versions before and after. A missing collection is NamespaceNotFound (26).
+func SetChangeStreamImages(ctx context.Context, db *concord.DB, dbName, coll string, on bool) error {
+	eng, err := engineref.Of(db)
+	if err != nil {
+		return err
+	}
+	return eng.SetChangeStreamImages(ctx, engine.Namespace{DB: dbName, Coll: coll}, on)
+}
+
+// CollMod runs collMod on the collection: images, when non-nil, turns changeStreamPreAndPostImages on or off.
+// Change streams see a modify event even when nothing changed, as with mongod. A missing collection is
+// NamespaceNotFound (26).
+func CollMod(ctx context.Context, db *concord.DB, dbName, coll string, images *bool) error {
+	eng, err := engineref.Of(db)
+	if err != nil {
+		return err
+	}
+	return eng.CollMod(ctx, engine.Namespace{DB: dbName, Coll: coll}, images)
+}
+
+// ChangeStreamImages reports whether the collection has changeStreamPreAndPostImages on.
+func ChangeStreamImages(db *concord.DB, dbName, coll string) bool {
+	eng, err := engineref.Of(db)
+	return err == nil && eng.ChangeStreamImages(engine.Namespace{DB: dbName, Coll: coll})
+}
+
+// PruneChangeLog applies the change log's retention as of now at once (the engine does so every second), so
+// that a test can push changes out of it.
+func PruneChangeLog(db *concord.DB, now time.Time) error {
+	eng, err := engineref.Of(db)
+	if err != nil {
+		return err
+	}
+	return eng.PruneChangeLog(now)
+}
+
+// Watch opens a change stream on db: recent changes are kept in memory for it until it is closed, older ones
+// are read from the change log. After Close it returns concord.ErrClosed.
 func Watch(db *concord.DB) (*ChangeStream, error) {
 	eng, err := engineref.Of(db)
 	if err != nil {

@@ -24,10 +24,10 @@ var mongoStages = []string{
 // missingStages are the stages of mongoStages this package does not
 // compile; the README's differences section names each of them.
 var missingStages = []string{
-	"$bucketAuto", "$changeStream", "$changeStreamSplitLargeEvent", "$collStats", "$currentOp",
-	"$densify", "$documents", "$fill", "$geoNear", "$graphLookup", "$indexStats", "$listLocalSessions",
+	"$changeStream", "$changeStreamSplitLargeEvent", "$collStats", "$currentOp",
+	"$documents", "$geoNear", "$indexStats", "$listLocalSessions",
 	"$listSampledQueries", "$listSearchIndexes", "$listSessions", "$merge", "$out", "$planCacheStats",
-	"$querySettings", "$search", "$searchMeta", "$setWindowFields", "$shardedDataDistribution",
+	"$querySettings", "$search", "$searchMeta", "$shardedDataDistribution",
 	"$vectorSearch",
 }
 

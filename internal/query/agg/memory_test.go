@@ -145,3 +145,33 @@ func TestMemoryLimit_CloseEarlyRemovesSpill(t *testing.T) {
 		t.Fatalf("%d spill files left after close", len(left))
 	}
 }
+
+// TestFacet_Limits checks $facet's bounds: its held input and its output
+// document fail past the memory limit, each with its code.
+func TestFacet_Limits(t *testing.T) {
+	var docs []bson.Raw
+	for range 50 {
+		docs = append(docs, aggDoc(t, `{"pad": "`+strings.Repeat("x", 100)+`"}`))
+	}
+	run := func(stage string, limit int64) error {
+		p, err := agg.Compile([]bson.Raw{aggDoc(t, stage)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		it := p.Open(context.Background(), agg.Docs(docs), nil, agg.Options{MemoryLimit: limit})
+		defer it.Close()
+		_, err = agg.Drain(it)
+		return err
+	}
+	if err := run(`{"$facet": {"n": [{"$count": "n"}]}}`, 2000); codes.CodeOf(err) != codes.QueryExceededMemoryLimitNoDiskUseAllowed {
+		t.Fatalf("input over the limit: %v, want 292", err)
+	}
+	// 50 documents of about 120 bytes fit in 9000 bytes of input, but two
+	// copies of them do not fit in one output document of 9000 bytes.
+	if err := run(`{"$facet": {"a": [], "b": []}}`, 9000); codes.CodeOf(err) != 4031700 {
+		t.Fatalf("output over the limit: %v, want 4031700", err)
+	}
+	if err := run(`{"$facet": {"a": [], "b": []}}`, 1<<20); err != nil {
+		t.Fatalf("under the limit: %v", err)
+	}
+}

@@ -62,8 +62,9 @@ func compileFacet(name string, arg bson.RawValue, scope *expr.Scope) (stage, err
 }
 
 // open runs every sub-pipeline over the whole input, which $facet holds
-// in memory (as mongod does, bounded by the 16 MiB of its one output
-// document), and returns the one document of their outputs.
+// in memory up to Options.MemoryLimit (past it: 292), and returns the one
+// document of their outputs, which fails with mongod's 4031700 past the
+// same limit (mongod's internalQueryFacetMaxOutputDocSizeBytes, 100 MiB).
 func (f *facet) open(r *run, in Iterator) Iterator {
 	return &facetIter{r: r, in: in, f: f}
 }
@@ -91,9 +92,22 @@ func (it *facetIter) Next() (bson.Raw, error) {
 // run reads the whole input and returns the document of the sub-pipelines'
 // outputs.
 func (it *facetIter) run() (bson.Raw, error) {
-	docs, err := Drain(it.in)
-	if err != nil {
-		return nil, err
+	limit := it.r.opts.limit()
+	var docs []bson.Raw
+	var held int64
+	for {
+		d, err := it.in.Next()
+		if err != nil {
+			return nil, err
+		}
+		if d == nil {
+			break
+		}
+		if held += int64(len(d)) + docOverhead; held > limit {
+			return nil, codes.New(codes.QueryExceededMemoryLimitNoDiskUseAllowed,
+				"$facet's input exceeded the memory limit of %d bytes", limit)
+		}
+		docs = append(docs, d)
 	}
 	idx, dst := bsoncore.AppendDocumentStart(nil)
 	for i, p := range it.f.pipelines {
@@ -110,6 +124,9 @@ func (it *facetIter) run() (bson.Raw, error) {
 			vals[j] = value.Doc(d)
 		}
 		dst = value.AppendElem(dst, it.f.names[i], value.Array(vals))
+		if int64(len(dst)) > limit {
+			return nil, codes.New(4031700, "document constructed by $facet is %d bytes, which exceeds the limit of %d bytes", len(dst), limit)
+		}
 	}
 	dst, _ = bsoncore.AppendDocumentEnd(dst, idx)
 	return dst, nil

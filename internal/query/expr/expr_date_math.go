@@ -414,3 +414,20 @@ func dateToParts(vals map[string]bson.RawValue, loc *time.Location) (bson.RawVal
 	dst, _ = bsoncore.AppendDocumentEnd(dst, idx)
 	return value.Doc(dst), nil
 }
+
+// AddDateUnits adds amount of unit (year, quarter, month, week, day, hour,
+// minute, second or millisecond) to t as $dateAdd does in UTC; ok is
+// false for an unknown unit or a result out of range. $setWindowFields
+// uses it for range windows with a unit.
+func AddDateUnits(t time.Time, unit string, amount int64) (time.Time, bool) {
+	if _, known := timeUnits[unit]; !known {
+		return time.Time{}, false
+	}
+	return dateAdd(t.UTC(), unit, amount)
+}
+
+// IsTimeUnit reports whether unit is one of the date operators' units.
+func IsTimeUnit(unit string) bool {
+	_, ok := timeUnits[unit]
+	return ok
+}

@@ -314,18 +314,32 @@ func (n regexOp) eval(c *env) (bson.RawValue, error) {
 		return bson.RawValue{}, err
 	}
 	s := stringOf(in)
+	limit := func(err error) error {
+		return codes.New(51156, "Error occurred while executing the regular expression in %s. Result code: %v", n.op, err)
+	}
 	switch n.op {
 	case "$regexMatch":
-		return value.Bool(re.MatchString(s)), nil
+		ok, err := re.MatchString(s)
+		if err != nil {
+			return bson.RawValue{}, limit(err)
+		}
+		return value.Bool(ok), nil
 	case "$regexFind":
-		m := re.FindStringSubmatchIndex(s)
+		m, err := re.FindSubmatchIndex(s)
+		if err != nil {
+			return bson.RawValue{}, limit(err)
+		}
 		if m == nil {
 			return value.Null, nil
 		}
 		return regexMatchDoc(s, m), nil
 	}
+	all, err := re.FindAllSubmatchIndex(s)
+	if err != nil {
+		return bson.RawValue{}, limit(err)
+	}
 	var out []bson.RawValue
-	for _, m := range re.FindAllStringSubmatchIndex(s, -1) {
+	for _, m := range all {
 		out = append(out, regexMatchDoc(s, m))
 	}
 	return value.Array(out), nil

@@ -3,7 +3,6 @@ package filter
 import (
 	"fmt"
 	"math"
-	"regexp"
 	"slices"
 	"strings"
 
@@ -452,9 +451,11 @@ func (l *typeLeaf) matchValue(v bson.RawValue) (bool, int) {
 }
 
 // regexLeaf is $regex: strings and symbols are searched; a stored
-// regex matches only when pattern and options are identical.
+// regex matches only when pattern and options are identical. A search
+// stopped by value.RegexMatchTimeout does not match, as a PCRE error does
+// not in mongod's matcher.
 type regexLeaf struct {
-	re      *regexp.Regexp
+	re      *value.Regex
 	pattern string
 	options string
 }
@@ -463,7 +464,8 @@ type regexLeaf struct {
 func (l *regexLeaf) matchValue(v bson.RawValue) (bool, int) {
 	switch v.Type {
 	case bson.TypeString, bson.TypeSymbol:
-		return l.re.Match(value.StringBytes(v.Value)), -1
+		ok, _ := l.re.Match(value.StringBytes(v.Value))
+		return ok, -1
 	case bson.TypeRegex:
 		p, o := value.CStrings(v.Value)
 		return string(p) == l.pattern && string(o) == l.options, -1
@@ -688,7 +690,13 @@ func compileTopOp(key string, v bson.RawValue, depth int, scope *expr.Scope) (no
 			return nil, err
 		}
 		return &schemaNode{s: sc}, nil
-	case "$where", "$text", "$sampleRate":
+	case "$where":
+		// mongod without a JavaScript engine (--noscripting).
+		return nil, codes.New(codes.BadValue, "no globalScriptEngine in $where parsing")
+	case "$text":
+		// No collection has a text index.
+		return nil, codes.New(codes.IndexNotFound, "text index required for $text query")
+	case "$sampleRate":
 		return nil, codes.New(codes.BadValue, "%s is not supported", key)
 	}
 	return nil, bad("unknown top level operator: %s. If you are trying to match a field named %q, use {$expr: {$eq: [\"$%s\", ...]}}", key, key, key)
@@ -872,6 +880,10 @@ func compileOps(doc bson.Raw, depth int) (*tree, error) {
 			var l *modLeaf
 			l, err = compileMod(v)
 			t = treeLeaf(l, true)
+		case "$bitsAllSet", "$bitsAnySet", "$bitsAllClear", "$bitsAnyClear":
+			var l *bitsLeaf
+			l, err = compileBits(op, v)
+			t = treeLeaf(l, true)
 		case "$all":
 			t, err = compileAll(v, depth)
 		case "$elemMatch":
@@ -880,6 +892,11 @@ func compileOps(doc bson.Raw, depth int) (*tree, error) {
 			t = treeLeaf(l, false)
 		case "$not":
 			t, err = compileNot(v, depth)
+		case "$near", "$nearSphere":
+			// No collection has a geospatial index.
+			return nil, codes.New(291, "error processing query: planner returned error :: caused by :: unable to find index for $geoNear query")
+		case "$geoWithin", "$geoIntersects", "$within":
+			return nil, bad("%s is not supported: Concord has no geospatial queries", op)
 		default:
 			// Includes a plain field name after an operator ({$gt: 1, b: 2}),
 			// which mongod reports the same way.

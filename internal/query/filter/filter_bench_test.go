@@ -33,6 +33,9 @@ func BenchmarkMatch(b *testing.B) {
 		{"dotted", `{"nested.y": "two"}`},
 		{"array-element", `{"tags": "gamma"}`},
 		{"or", `{"$or": [{"status": "x"}, {"qty": 42}]}`},
+		{"regex-re2", `{"status": {"$regex": "^act.v"}}`},
+		{"regex-backtracking", `{"status": {"$regex": "^act(?=ive)"}}`},
+		{"regex-dollar", `{"status": {"$regex": "ive$"}}`},
 	}
 	for _, c := range cases {
 		b.Run(c.name, func(b *testing.B) {

@@ -18,6 +18,12 @@ func filterFuzzSeeds(tb testing.TB) (filters, docs []bson.Raw) {
 	for _, c := range filterErrorCases {
 		filters = append(filters, filterDoc(tb, c.filter))
 	}
+	for _, s := range bitsFuzzSeeds {
+		filters = append(filters, filterDoc(tb, s))
+	}
+	for _, s := range bitsCollection {
+		docs = append(docs, filterDoc(tb, s))
+	}
 	return filters, docs
 }
 

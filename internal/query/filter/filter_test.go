@@ -235,6 +235,22 @@ var filterMatchCases = []filterMatchCase{
 	{"regex/number-no", `{"a": {"$regex": "1"}}`, `{"a": 1}`, false},
 	{"regex/array", `{"a": {"$regex": "^b"}}`, `{"a": ["a", "bc"]}`, true},
 	{"regex/symbol", `{"a": {"$regex": "^b"}}`, `{"a": {"$symbol": "bc"}}`, true},
+	// PCRE syntax beyond RE2
+	{"regex/lookahead", `{"a": {"$regex": "^foo(?=bar)"}}`, `{"a": "foobar"}`, true},
+	{"regex/lookahead-no", `{"a": {"$regex": "^foo(?=bar)"}}`, `{"a": "foobaz"}`, false},
+	{"regex/negative-lookahead", `{"a": {"$regex": "^foo(?!bar)"}}`, `{"a": "foobaz"}`, true},
+	{"regex/lookbehind", `{"a": {"$regex": "(?<=\\$)\\d+"}}`, `{"a": "cost $42"}`, true},
+	{"regex/negative-lookbehind", `{"a": {"$regex": "(?<!\\$)\\b\\d+"}}`, `{"a": "cost $42"}`, false},
+	{"regex/backreference", `{"a": {"$regex": "(\\w)\\1"}}`, `{"a": "hello"}`, true},
+	{"regex/backreference-no", `{"a": {"$regex": "(\\w)\\1"}}`, `{"a": "helo"}`, false},
+	{"regex/possessive", `{"a": {"$regex": "^a++b"}}`, `{"a": "aaab"}`, true},
+	{"regex/possessive-gives-nothing-back", `{"a": {"$regex": "^a++a"}}`, `{"a": "aaaa"}`, false},
+	{"regex/atomic-group", `{"a": {"$regex": "^(?>a+)a"}}`, `{"a": "aaaa"}`, false},
+	{"regex/inline-i", `{"a": {"$regex": "(?i)^ABC"}}`, `{"a": "abc"}`, true},
+	{"regex/dollar-before-final-newline", `{"a": {"$regex": "c$"}}`, `{"a": "abc\n"}`, true},
+	{"regex/dollar-not-before-inner-newline", `{"a": {"$regex": "c$"}}`, `{"a": "abc\nd"}`, false},
+	{"regex/backslash-Z", `{"a": {"$regex": "c\\Z"}}`, `{"a": "abc\n"}`, true},
+	{"regex/catastrophic-stops-without-match", `{"a": {"$regex": "^(a+)+$"}}`, `{"a": "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaab"}`, false},
 	{"regex/stored-regex", `{"a": {"$regularExpression": {"pattern": "x", "options": "i"}}}`, `{"a": {"$regularExpression": {"pattern": "x", "options": "i"}}}`, true},
 
 	// $elemMatch
@@ -419,6 +435,10 @@ var filterErrorCases = []struct {
 	{"gt-undefined", `{"a": {"$gt": {"$undefined": true}}}`, codes.BadValue},
 	{"in-undefined", `{"a": {"$in": [{"$undefined": true}]}}`, codes.BadValue},
 	{"where-unsupported", `{"$where": "this.a == 1"}`, codes.BadValue},
+	{"text-no-text-index", `{"$text": {"$search": "coffee"}}`, codes.IndexNotFound},
+	{"near-no-geo-index", `{"loc": {"$near": [0, 0]}}`, 291},
+	{"nearSphere-no-geo-index", `{"loc": {"$nearSphere": [0, 0]}}`, 291},
+	{"geoWithin-unsupported", `{"loc": {"$geoWithin": {"$center": [[0, 0], 1]}}}`, codes.BadValue},
 }
 
 func TestCompileFilter_Errors(t *testing.T) {

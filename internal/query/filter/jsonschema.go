@@ -3,7 +3,6 @@ package filter
 import (
 	"math"
 	"math/big"
-	"regexp"
 	"sort"
 	"strconv"
 	"unicode/utf8"
@@ -41,7 +40,7 @@ type schema struct {
 	types    typeSet
 
 	// scalar keywords
-	pattern      *regexp.Regexp
+	pattern      *value.Regex
 	patternSpec  bson.RawValue
 	minLength    int64
 	maxLength    int64
@@ -104,7 +103,7 @@ type schemaProperty struct {
 
 // schemaPattern is one entry of patternProperties.
 type schemaPattern struct {
-	re  *regexp.Regexp
+	re  *value.Regex
 	src string
 	s   *schema
 }
@@ -863,7 +862,7 @@ func leafDetail(kw string, spec bson.D, reason string, v bson.RawValue) bson.D {
 
 // checkScalar checks pattern, maxLength, minLength, multipleOf, maximum and minimum.
 func (s *schema) checkScalar(v bson.RawValue, fail failFunc) bool {
-	if s.pattern != nil && s.applies(v, bson.TypeString) && !s.pattern.Match(value.StringBytes(v.Value)) {
+	if s.pattern != nil && s.applies(v, bson.TypeString) && !regexMatches(s.pattern, value.StringBytes(v.Value)) {
 		if !fail(leafDetail("pattern", bson.D{{Key: "pattern", Value: s.patternSpec}}, "regular expression did not match", v)) {
 			return false
 		}
@@ -1162,7 +1161,7 @@ func (s *schema) checkAllowed(doc []byte, fail failFunc, ex *[]any) bool {
 		}
 		matched := false
 		for _, p := range s.patternProperties {
-			if !p.re.MatchString(name) {
+			if !regexMatches(p.re, []byte(name)) {
 				continue
 			}
 			matched = true
@@ -1299,4 +1298,11 @@ func explainSchema(s *schema, doc bson.Raw) bson.D {
 	d := bson.D{{Key: "operatorName", Value: "$jsonSchema"}}
 	d = append(d, s.annotations()...)
 	return append(d, bson.E{Key: "schemaRulesNotSatisfied", Value: bson.A(rules)})
+}
+
+// regexMatches reports whether re finds a match in b; a match that fails to run (too much backtracking) is no
+// match.
+func regexMatches(re *value.Regex, b []byte) bool {
+	ok, err := re.Match(b)
+	return ok && err == nil
 }
