@@ -179,10 +179,10 @@ func handleCollMod(ctx context.Context, s *Server, req *Request) (bson.D, error)
 	if err != nil {
 		return nil, commandError(err)
 	}
-	if images != nil {
-		if err := frontend.CollMod(ctx, s.DB, req.DB, collName, images); err != nil {
-			return nil, commandError(err)
-		}
+	// frontend.CollMod records the change streams' modify event, which a collMod gets even when it changes
+	// nothing, and sets changeStreamPreAndPostImages when given (images nil leaves it).
+	if err := frontend.CollMod(ctx, s.DB, req.DB, collName, images); err != nil {
+		return nil, commandError(err)
 	}
 	return bson.D{}, nil
 }
