@@ -35,12 +35,48 @@ func (d *Database) Collection(name string) *Collection {
 // NamespaceExists (48) when the collection exists. Inside a transaction (ctx
 // from NewSessionContext), aborting the transaction drops the collection
 // again unless another client has written to it meanwhile.
-func (d *Database) CreateCollection(ctx context.Context, name string) error {
+//
+// opts, when given, set a validator (DocumentValidationFailure (121) then
+// refuses writes that break it) or make the namespace a view; an invalid
+// validator is refused with the query parser's code and nothing is created.
+// A view's source and pipeline are taken as given: CreateView checks them.
+func (d *Database) CreateCollection(ctx context.Context, name string, opts ...CollectionOptions) error {
 	t, err := d.db.txnFor(ctx)
 	if err != nil {
 		return err
 	}
-	return d.db.eng.CreateCollection(ctx, t, engine.Namespace{DB: d.name, Coll: name})
+	var o CollectionOptions
+	if len(opts) > 0 {
+		o = opts[0]
+	}
+	return d.db.eng.CreateCollectionWithOptions(ctx, t, engine.Namespace{DB: d.name, Coll: name}, o)
+}
+
+// CollectionOptions are a collection's validator (Validator, a query
+// document; ValidationLevel "strict", "moderate" or "off"; ValidationAction
+// "error" or "warn") or a view's definition (ViewOn, the source in the same
+// database; Pipeline, a BSON array of stages). They persist with the
+// collection. The zero value is a plain collection.
+type CollectionOptions = engine.CollOptions
+
+// ValidationWarning is a write that broke a validator whose action is
+// "warn": it was written; OpStats.ValidationWarnings lists it.
+type ValidationWarning = engine.ValidationWarning
+
+// ModifyCollection changes a collection's or view's options (MongoDB's
+// collMod): change edits a copy of the current ones. A missing collection is
+// NamespaceNotFound (26); invalid options change nothing.
+func (d *Database) ModifyCollection(ctx context.Context, name string, change func(*CollectionOptions) error) error {
+	if err := d.db.check(); err != nil {
+		return err
+	}
+	return d.db.eng.ModifyCollection(ctx, engine.Namespace{DB: d.name, Coll: name}, change)
+}
+
+// WithoutValidation returns a context whose writes skip collection
+// validators, as MongoDB's bypassDocumentValidation.
+func WithoutValidation(ctx context.Context) context.Context {
+	return engine.WithoutValidation(ctx)
 }
 
 // Drop drops the database with all its collections. Dropping a database
@@ -56,12 +92,15 @@ func (d *Database) Drop(ctx context.Context) error {
 // does.
 type CollectionSpecification struct {
 	Name string
-	// Type is "collection".
+	// Type is "collection" or "view".
 	Type string
+	// Options are the creation options; ReadOnly is set for views.
+	Options  CollectionOptions
+	ReadOnly bool
 }
 
 // ListCollectionSpecifications returns the collections whose
-// listCollections entry {name, type, options: {}, info: {readOnly: false}}
+// listCollections entry {name, type, options, info: {readOnly}}
 // matches filter (nil for all), sorted by name.
 func (d *Database) ListCollectionSpecifications(ctx context.Context, filter any) ([]CollectionSpecification, error) {
 	if err := d.db.check(); err != nil {
@@ -80,14 +119,14 @@ func (d *Database) ListCollectionSpecifications(ctx context.Context, filter any)
 		entry, err := bson.Marshal(bson.D{
 			{Key: "name", Value: c.Name},
 			{Key: "type", Value: c.Type},
-			{Key: "options", Value: bson.D{}},
-			{Key: "info", Value: bson.D{{Key: "readOnly", Value: false}}},
+			{Key: "options", Value: c.Options.Document()},
+			{Key: "info", Value: bson.D{{Key: "readOnly", Value: c.Options.IsView()}}},
 		})
 		if err != nil {
 			return nil, codes.New(codes.InternalError, "encoding collection entry: %v", err)
 		}
 		if m.Match(entry) {
-			specs = append(specs, CollectionSpecification{Name: c.Name, Type: c.Type})
+			specs = append(specs, CollectionSpecification{Name: c.Name, Type: c.Type, Options: c.Options, ReadOnly: c.Options.IsView()})
 		}
 	}
 	sort.Slice(specs, func(i, j int) bool { return specs[i].Name < specs[j].Name })

@@ -127,9 +127,11 @@ func handleListCollections(ctx context.Context, s *Server, req *Request) (bson.D
 		entry := bson.D{{Key: "name", Value: sp.Name}, {Key: "type", Value: typ}}
 		if !nameOnly {
 			entry = append(entry,
-				bson.E{Key: "options", Value: bson.D{}},
-				bson.E{Key: "info", Value: bson.D{{Key: "readOnly", Value: false}}},
-				bson.E{Key: "idIndex", Value: idIndexDoc})
+				bson.E{Key: "options", Value: sp.Options.Document()},
+				bson.E{Key: "info", Value: bson.D{{Key: "readOnly", Value: sp.ReadOnly}}})
+			if !sp.ReadOnly {
+				entry = append(entry, bson.E{Key: "idIndex", Value: idIndexDoc})
+			}
 		}
 		raw, err := bson.Marshal(entry)
 		if err != nil {
@@ -142,20 +144,17 @@ func handleListCollections(ctx context.Context, s *Server, req *Request) (bson.D
 	return cursorDoc("firstBatch", batch, 0, req.DB+".$cmd.listCollections"), nil
 }
 
-// handleCreate runs create: {create: <name>}. An existing collection is NamespaceExists (48). Views, capped and
-// clustered collections and validators are not supported.
+// handleCreate runs create: {create: <name>, validator?, validationLevel?, validationAction?} or, for a view,
+// {create: <name>, viewOn, pipeline?, collation?}. An existing collection is NamespaceExists (48). Capped,
+// clustered and time-series collections are not supported.
 func handleCreate(ctx context.Context, s *Server, req *Request) (bson.D, error) {
 	a, collName, err := parseCollectionArgs(req)
 	if err != nil {
 		return nil, err
 	}
-	for _, opt := range []string{"viewOn", "pipeline", "validator", "clusteredIndex", "timeseries", "capped"} {
-		if a.has(opt) {
-			if on, ok := a.raw(opt).BooleanOK(); ok && !on {
-				continue
-			}
-			return nil, codes.New(codes.InvalidOptions, "create option '%s' is not supported", opt)
-		}
+	opts, err := createOptions(a)
+	if err != nil {
+		return nil, err
 	}
 	images := false
 	if a.has("changeStreamPreAndPostImages") {
@@ -163,7 +162,7 @@ func handleCreate(ctx context.Context, s *Server, req *Request) (bson.D, error) 
 			return nil, err
 		}
 	}
-	err = s.DB.Database(req.DB).CreateCollection(ctx, collName)
+	err = s.DB.Database(req.DB).CreateCollection(ctx, collName, opts)
 	if codes.CodeOf(err) == codes.NamespaceExists {
 		return nil, codes.New(codes.NamespaceExists, "Collection %s already exists.", ns(req.DB, collName))
 	}

@@ -402,6 +402,9 @@ func writeErrorDoc(index int, e *codes.Error) bson.D {
 	if e.KeyPattern != nil || e.KeyValue != nil {
 		d = append(d, bson.E{Key: "keyPattern", Value: nonNilD(e.KeyPattern)}, bson.E{Key: "keyValue", Value: nonNilD(e.KeyValue)})
 	}
+	if e.ErrInfo != nil {
+		d = append(d, bson.E{Key: "errInfo", Value: e.ErrInfo})
+	}
 	return d
 }
 

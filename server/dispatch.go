@@ -240,6 +240,17 @@ func (s *Server) execute(inv *invocation) (_ bson.D, err error) {
 	st := &inv.stats
 	ctx = concord.WithOpStats(ctx, st)
 	inv.req.Stats = st
+	if viewWriteCommands[inv.req.Name] {
+		if coll, ok := inv.req.Body.Index(0).Value().StringValueOK(); ok {
+			if err := viewWriteError(ctx, s, inv.req, coll); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if v, err := inv.req.Body.LookupErr("bypassDocumentValidation"); err == nil && v.Type == bson.TypeBoolean && v.Boolean() {
+		ctx = concord.WithoutValidation(ctx)
+	}
+	defer s.logValidationWarnings(st)
 	if inv.cmd.Counter == "" {
 		frontend.CountCommand(s.DB)
 	}
@@ -478,6 +489,9 @@ func errorFields(inv *invocation, err error) bson.D {
 		if e.KeyValue != nil {
 			d = append(d, bson.E{Key: "keyValue", Value: e.KeyValue})
 		}
+	}
+	if e.ErrInfo != nil {
+		d = append(d, bson.E{Key: "errInfo", Value: e.ErrInfo})
 	}
 	if l := labels(inv, e); len(l) > 0 {
 		d = append(d, bson.E{Key: "errorLabels", Value: l})

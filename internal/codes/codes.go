@@ -52,6 +52,11 @@ const (
 	WriteConflict                            Code = 112
 	ConflictingOperationInProgress           Code = 117
 	DocumentValidationFailure                Code = 121
+	GraphContainsCycle                       Code = 93
+	ViewDepthLimitExceeded                   Code = 165
+	CommandNotSupportedOnView                Code = 166
+	OptionNotSupportedOnView                 Code = 167
+	QueryFeatureNotAllowed                   Code = 224
 	ExceededMemoryLimit                      Code = 146
 	OperationFailed                          Code = 96
 	InvalidBSON                              Code = 22
@@ -179,6 +184,11 @@ var table = map[Code]info{
 	WriteConflict:                            {name: "WriteConflict", transient: true},
 	ConflictingOperationInProgress:           {name: "ConflictingOperationInProgress"},
 	DocumentValidationFailure:                {name: "DocumentValidationFailure"},
+	GraphContainsCycle:                       {name: "GraphContainsCycle"},
+	ViewDepthLimitExceeded:                   {name: "ViewDepthLimitExceeded"},
+	CommandNotSupportedOnView:                {name: "CommandNotSupportedOnView"},
+	OptionNotSupportedOnView:                 {name: "OptionNotSupportedOnView"},
+	QueryFeatureNotAllowed:                   {name: "QueryFeatureNotAllowed"},
 	ExceededMemoryLimit:                      {name: "ExceededMemoryLimit"},
 	OperationFailed:                          {name: "OperationFailed"},
 	InvalidBSON:                              {name: "InvalidBSON"},
@@ -274,6 +284,8 @@ type Error struct {
 	// KeyPattern and KeyValue are set on DuplicateKey errors, in index order.
 	KeyPattern bson.D
 	KeyValue   bson.D
+	// ErrInfo is set on DocumentValidationFailure: {failingDocumentId, details}, mongod's errInfo.
+	ErrInfo bson.D
 	// Cause is an optional underlying error (for example a Pebble I/O error).
 	Cause error
 }

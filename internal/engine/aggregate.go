@@ -32,6 +32,12 @@ type AggregateSpec struct {
 // StageMemoryLimit. $lookup and $unionWith read the other collections
 // through the same view (aggSource).
 func (e *Engine) Aggregate(ctx context.Context, t *Txn, ns Namespace, spec AggregateSpec, st *Stats) ([]bson.Raw, error) {
+	if src, stages, isView, err := e.resolveView(ns); isView {
+		if err != nil {
+			return nil, err
+		}
+		ns, spec.Pipeline = src, append(stages, spec.Pipeline...)
+	}
 	if err := e.enter(); err != nil {
 		return nil, err
 	}

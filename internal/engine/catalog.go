@@ -11,6 +11,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/bson"
 
 	"github.com/concorddb/concord/internal/codes"
+	"github.com/concorddb/concord/internal/query/filter"
 )
 
 // Namespace names a collection: database and collection name.
@@ -29,7 +30,9 @@ type DatabaseInfo struct {
 // CollectionInfo is one entry of ListCollections.
 type CollectionInfo struct {
 	Name string
-	Type string // "collection"
+	Type string // "collection" or "view"
+	// Options are the creation options (validator, view definition).
+	Options CollOptions
 }
 
 // collection is one immutable version of a collection's catalog entry. A DDL
@@ -40,6 +43,8 @@ type collection struct {
 	id          uint32
 	indexes     []*index // secondary indexes; the _id index is the document key itself
 	nextIndexID uint32
+	opts        CollOptions
+	validator   *filter.Validator // opts.Validator compiled; nil for none
 	// images is changeStreamPreAndPostImages: change streams get the documents' versions before and after
 	// every write.
 	images bool
@@ -63,6 +68,7 @@ type catalogRecord struct {
 	ID          int64         `bson:"id"`
 	NextIndexID int64         `bson:"nextIndexID"`
 	Indexes     []indexRecord `bson:"indexes"`
+	Options     *CollOptions  `bson:"options,omitempty"`
 	Images      bool          `bson:"changeStreamPreAndPostImages,omitempty"`
 	UUID        []byte        `bson:"uuid,omitempty"`
 }
@@ -89,6 +95,9 @@ func (c *collection) record() catalogRecord {
 		r.Indexes = append(r.Indexes, indexRecord{Name: ix.name, Key: ix.key, Unique: ix.unique, ID: int64(ix.id),
 			Sparse: ix.sparse, Partial: ix.partialRaw, TTL: ix.ttl + 1, Hidden: ix.hidden, Multikey: ix.isMultikey()})
 	}
+	if o := c.opts; o.Validator != nil || o.ValidationLevel != "" || o.ValidationAction != "" || o.ViewOn != "" {
+		r.Options = &o
+	}
 	return r
 }
 
@@ -114,6 +123,14 @@ func (e *Engine) loadCatalog() error {
 		c := &collection{ns: Namespace{r.DB, r.Coll}, id: uint32(r.ID), nextIndexID: uint32(r.NextIndexID), images: r.Images}
 		if copy(c.uuid[:], r.UUID) != len(c.uuid) {
 			c.uuid = newUUID() // a collection created before collections had one
+		}
+		if r.Options != nil {
+			c.opts = *r.Options
+			v, err := c.opts.compile()
+			if err != nil {
+				return codes.New(codes.InternalError, "catalog entry of %s: validator: %v", c.ns.String(), err)
+			}
+			c.validator = v
 		}
 		for _, ir := range r.Indexes {
 			ix, err := newIndexFromSpec(IndexSpec{Name: ir.Name, Key: ir.Key, Unique: ir.Unique, Sparse: ir.Sparse,
@@ -367,26 +384,7 @@ func (e *Engine) installCollection(ns Namespace, c *collection, b *pebble.Batch,
 // NamespaceExists (48). With a transaction t, aborting t drops the collection
 // again (dropCreated).
 func (e *Engine) CreateCollection(ctx context.Context, t *Txn, ns Namespace) error {
-	if err := e.enter(); err != nil {
-		return err
-	}
-	defer e.exit()
-	if err := validateNamespace(ns); err != nil {
-		return err
-	}
-	return t.ddlStatement(ctx, func() error {
-		e.ddlMu.Lock()
-		defer e.ddlMu.Unlock()
-		if e.lookupColl(ns) != nil {
-			return codes.New(codes.NamespaceExists, "Collection %s already exists.", ns.String())
-		}
-		c := &collection{ns: ns, id: e.nextCollID, nextIndexID: 1, uuid: newUUID()}
-		if err := e.installCollection(ns, c, nil, nil); err != nil {
-			return err
-		}
-		t.noteCreated(c)
-		return nil
-	})
+	return e.CreateCollectionWithOptions(ctx, t, ns, CollOptions{})
 }
 
 // ddlStatement runs a catalog change f as a statement of t when t is a
@@ -499,7 +497,14 @@ func (e *Engine) ListDatabases() []DatabaseInfo {
 func (e *Engine) ListCollections(db string) []CollectionInfo {
 	var out []CollectionInfo
 	for _, ns := range e.namespaces(db) {
-		out = append(out, CollectionInfo{Name: ns.Coll, Type: "collection"})
+		info := CollectionInfo{Name: ns.Coll, Type: "collection"}
+		if c := e.lookupColl(ns); c != nil {
+			info.Options = c.opts
+			if c.opts.IsView() {
+				info.Type = "view"
+			}
+		}
+		out = append(out, info)
 	}
 	return out
 }

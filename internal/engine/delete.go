@@ -67,6 +67,9 @@ func (e *Engine) Delete(ctx context.Context, t *Txn, ns Namespace, filterDoc bso
 // whose current version is cur. Errors: a *conflictError on a unique-index
 // key, for the caller's retry point.
 func (o *op) removeDoc(c *collection, key []byte, cur bson.Raw) error {
+	if c.opts.IsView() {
+		return viewError(c.ns)
+	}
 	return o.t().putDoc(c, key, docID(cur), cur, nil)
 }
 

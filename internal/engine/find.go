@@ -58,6 +58,12 @@ func (e *Engine) runRead(ctx context.Context, t *Txn, fn func(ctx context.Contex
 // Find returns the matching documents, materialized; the caller owns them.
 // In a transaction it reads the snapshot with the transaction's own writes.
 func (e *Engine) Find(ctx context.Context, t *Txn, ns Namespace, spec FindSpec, st *Stats) ([]bson.Raw, error) {
+	if src, stages, isView, err := e.resolveView(ns); isView {
+		if err != nil {
+			return nil, err
+		}
+		return e.findOnView(ctx, t, src, stages, spec, st)
+	}
 	if err := e.enter(); err != nil {
 		return nil, err
 	}
@@ -166,6 +172,12 @@ func (e *Engine) findScan(ctx context.Context, t *Txn, c *collection, f *filter.
 // Count returns the number of matching documents after skip and limit (0 =
 // none).
 func (e *Engine) Count(ctx context.Context, t *Txn, ns Namespace, filterDoc bson.Raw, skip, limit int64, coll *collation.Collation, st *Stats) (int64, error) {
+	if src, stages, isView, err := e.resolveView(ns); isView {
+		if err != nil {
+			return 0, err
+		}
+		return e.countOnView(ctx, t, src, stages, filterDoc, skip, limit, st)
+	}
 	if err := e.enter(); err != nil {
 		return 0, err
 	}
@@ -207,6 +219,12 @@ func (e *Engine) Count(ctx context.Context, t *Txn, ns Namespace, filterDoc bson
 // matching documents, arrays flattened into their elements, in MongoDB's
 // value order.
 func (e *Engine) Distinct(ctx context.Context, t *Txn, ns Namespace, key string, filterDoc bson.Raw, coll *collation.Collation, st *Stats) ([]bson.RawValue, error) {
+	if src, stages, isView, err := e.resolveView(ns); isView {
+		if err != nil {
+			return nil, err
+		}
+		return e.distinctOnView(ctx, t, src, stages, key, filterDoc, st)
+	}
 	if err := e.enter(); err != nil {
 		return nil, err
 	}
@@ -232,7 +250,11 @@ func (e *Engine) Distinct(ctx context.Context, t *Txn, ns Namespace, key string,
 	if err != nil {
 		return nil, err
 	}
-	sc := stringComparer(coll)
+	return distinctSorted(vals, stringComparer(coll)), nil
+}
+
+// distinctSorted sorts vals in MongoDB's order (strings by sc when it is not nil) and drops repeated values.
+func distinctSorted(vals []bson.RawValue, sc value.StringComparer) []bson.RawValue {
 	sort.SliceStable(vals, func(i, j int) bool { return value.CompareWith(vals[i], vals[j], sc) < 0 })
 	out := make([]bson.RawValue, 0, len(vals))
 	for _, v := range vals {
@@ -240,7 +262,7 @@ func (e *Engine) Distinct(ctx context.Context, t *Txn, ns Namespace, key string,
 			out = append(out, v)
 		}
 	}
-	return out, nil
+	return out
 }
 
 // isStringType reports a string or symbol, which a collation equates.

@@ -10,6 +10,8 @@ type Stats struct {
 	WriteConflicts, NumYield int64
 	// PlanSummary is "IDHACK", "COLLSCAN" or "IXSCAN { k: 1 }".
 	PlanSummary string
+	// ValidationWarnings are the writes that broke a validator whose action is "warn".
+	ValidationWarnings []ValidationWarning
 }
 
 // statsOrLocal returns st, or a scratch Stats when st is nil, so operations

@@ -173,6 +173,9 @@ func (o *op) applyUpdate(c *collection, key []byte, cur bson.Raw, pos int, u *up
 	if err := checkUpdatedDoc(cur, newDoc); err != nil {
 		return false, nil, err
 	}
+	if err := o.validate(c, cur, newDoc); err != nil {
+		return false, nil, err
+	}
 	if err := t.putDoc(c, key, docID(cur), cur, newDoc); err != nil {
 		return false, nil, err
 	}
@@ -287,6 +290,9 @@ func (o *op) insertDoc(c *collection, doc bson.Raw, id bson.RawValue) error {
 	}
 	if cur != nil {
 		return idDupKeyError(c.ns, id)
+	}
+	if err := o.validate(c, nil, doc); err != nil {
+		return err
 	}
 	return t.putDoc(c, key, id, nil, doc)
 }

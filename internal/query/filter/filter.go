@@ -741,13 +741,19 @@ func compileTopOp(key string, v bson.RawValue, depth int, scope *expr.Scope) (no
 			return nil, bad("%s must be an integer value of 1", key)
 		}
 		return constNode(key == "$alwaysTrue"), nil
+	case "$jsonSchema":
+		sc, err := compileJSONSchema(v, depth)
+		if err != nil {
+			return nil, err
+		}
+		return &schemaNode{s: sc}, nil
 	case "$where":
 		// mongod without a JavaScript engine (--noscripting).
 		return nil, codes.New(codes.BadValue, "no globalScriptEngine in $where parsing")
 	case "$text":
 		// No collection has a text index.
 		return nil, codes.New(codes.IndexNotFound, "text index required for $text query")
-	case "$jsonSchema", "$sampleRate":
+	case "$sampleRate":
 		return nil, codes.New(codes.BadValue, "%s is not supported", key)
 	}
 	return nil, bad("unknown top level operator: %s. If you are trying to match a field named %q, use {$expr: {$eq: [\"$%s\", ...]}}", key, key, key)

@@ -1,0 +1,253 @@
+package engine
+
+import (
+	"context"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+
+	"github.com/concorddb/concord/internal/codes"
+	"github.com/concorddb/concord/internal/query/filter"
+)
+
+// CollOptions are the options a collection (or view) is created with and that collMod changes: its validator,
+// or, for a view, its source and pipeline. They persist in the catalog with the collection. The zero value is
+// a plain collection.
+type CollOptions struct {
+	// Validator is the query every document written must match (nil: none).
+	Validator bson.Raw `bson:"validator,omitempty"`
+	// ValidationLevel is "strict" (every insert and update, the default), "moderate" (updates of documents
+	// that were valid, and inserts) or "off".
+	ValidationLevel string `bson:"validationLevel,omitempty"`
+	// ValidationAction is "error" (refuse the write with DocumentValidationFailure, the default) or "warn"
+	// (write it and report it in Stats.ValidationWarnings).
+	ValidationAction string `bson:"validationAction,omitempty"`
+	// ViewOn makes the namespace a read-only view on the collection (or view) of this name in the same
+	// database; Pipeline is then the aggregation pipeline it applies.
+	ViewOn    string   `bson:"viewOn,omitempty"`
+	Pipeline  bson.Raw `bson:"pipeline,omitempty"`
+	Collation bson.Raw `bson:"collation,omitempty"`
+}
+
+// IsView reports whether the options describe a view.
+func (o *CollOptions) IsView() bool { return o != nil && o.ViewOn != "" }
+
+// Document returns the options as listCollections shows them: {validator, validationLevel,
+// validationAction} for a collection with a validator, {viewOn, pipeline} for a view, {} otherwise.
+func (o *CollOptions) Document() bson.D {
+	d := bson.D{}
+	if o == nil {
+		return d
+	}
+	if o.ViewOn != "" {
+		d = append(d, bson.E{Key: "viewOn", Value: o.ViewOn})
+		p := o.Pipeline
+		if p == nil {
+			p = bson.Raw{5, 0, 0, 0, 0}
+		}
+		d = append(d, bson.E{Key: "pipeline", Value: bson.RawArray(p)})
+		if o.Collation != nil {
+			d = append(d, bson.E{Key: "collation", Value: o.Collation})
+		}
+		return d
+	}
+	if o.Validator != nil {
+		d = append(d, bson.E{Key: "validator", Value: o.Validator})
+	}
+	if o.Validator != nil || o.ValidationLevel != "" {
+		d = append(d, bson.E{Key: "validationLevel", Value: o.level()})
+	}
+	if o.Validator != nil || o.ValidationAction != "" {
+		d = append(d, bson.E{Key: "validationAction", Value: o.action()})
+	}
+	return d
+}
+
+// level returns the validation level, "strict" by default.
+func (o *CollOptions) level() string {
+	if o.ValidationLevel == "" {
+		return "strict"
+	}
+	return o.ValidationLevel
+}
+
+// action returns the validation action, "error" by default.
+func (o *CollOptions) action() string {
+	if o.ValidationAction == "" {
+		return "error"
+	}
+	return o.ValidationAction
+}
+
+// compile checks the options and compiles the validator. Errors: the validator's compile errors (BadValue 2,
+// FailedToParse 9, ...), BadValue for an unknown level or action.
+func (o *CollOptions) compile() (*filter.Validator, error) {
+	switch o.ValidationLevel {
+	case "", "strict", "moderate", "off":
+	default:
+		return nil, codes.New(codes.BadValue, "Enumeration value '%s' for field 'validationLevel' is not a valid value.", o.ValidationLevel)
+	}
+	switch o.ValidationAction {
+	case "", "error", "warn":
+	default:
+		return nil, codes.New(codes.BadValue, "Enumeration value '%s' for field 'validationAction' is not a valid value.", o.ValidationAction)
+	}
+	if len(o.Validator) == 0 {
+		return nil, nil
+	}
+	return filter.CompileValidator(o.Validator)
+}
+
+// ValidationWarning is a write that broke its collection's validator under validationAction "warn": it was
+// written, and the server logs it as mongod does ("Document would fail validation").
+type ValidationWarning struct {
+	NS      Namespace
+	ErrInfo bson.D // {failingDocumentId, details}
+}
+
+// bypassKey is the context key of WithoutValidation.
+type bypassKey struct{}
+
+// WithoutValidation returns a context whose writes skip collection validators (bypassDocumentValidation).
+func WithoutValidation(ctx context.Context) context.Context {
+	return context.WithValue(ctx, bypassKey{}, true)
+}
+
+// bypassed reports whether ctx skips validation.
+func bypassed(ctx context.Context) bool {
+	b, _ := ctx.Value(bypassKey{}).(bool)
+	return b
+}
+
+// viewError is the error of a write to a view.
+func viewError(ns Namespace) error {
+	return codes.New(codes.CommandNotSupportedOnView, "Namespace %s is a view, not a collection", ns.String())
+}
+
+// validate checks doc, the new version of a document of c whose old version is old (nil for an insert),
+// against c's validator. With action "error" a failing document is DocumentValidationFailure (121) with
+// mongod's errInfo; with "warn" it is noted in the operation's statistics and written. Level "moderate" skips
+// updates of documents that already failed; "off" and the bypass (WithoutValidation) skip everything.
+func (o *op) validate(c *collection, old, doc bson.Raw) error {
+	if c.opts.IsView() {
+		return viewError(c.ns)
+	}
+	if c.validator == nil || c.opts.ValidationLevel == "off" || bypassed(o.ctx) {
+		return nil
+	}
+	ok, details, err := c.validator.Validate(doc)
+	if ok {
+		return nil
+	}
+	if old != nil && c.opts.ValidationLevel == "moderate" {
+		if wasOK, _, _ := c.validator.Validate(old); !wasOK {
+			return nil
+		}
+	}
+	if err != nil && c.opts.action() == "error" {
+		if ce, isCoded := codes.As(err); isCoded {
+			return ce
+		}
+		return err
+	}
+	info := plainDoc(bson.D{{Key: "failingDocumentId", Value: docID(doc)}, {Key: "details", Value: details}})
+	if c.opts.action() == "warn" {
+		o.st.ValidationWarnings = append(o.st.ValidationWarnings, ValidationWarning{NS: c.ns, ErrInfo: info})
+		return nil
+	}
+	e := codes.New(codes.DocumentValidationFailure, "Document failed validation")
+	e.ErrInfo = info
+	return e
+}
+
+// CreateCollectionWithOptions is CreateCollection with creation options: a validator, or a view definition
+// (the caller checks the view's source and pipeline). Invalid options are refused before anything is created.
+func (e *Engine) CreateCollectionWithOptions(ctx context.Context, t *Txn, ns Namespace, opts CollOptions) error {
+	v, err := opts.compile()
+	if err != nil {
+		return err
+	}
+	if err := e.enter(); err != nil {
+		return err
+	}
+	defer e.exit()
+	if err := validateNamespace(ns); err != nil {
+		return err
+	}
+	return t.ddlStatement(ctx, func() error {
+		e.ddlMu.Lock()
+		defer e.ddlMu.Unlock()
+		if e.lookupColl(ns) != nil {
+			return codes.New(codes.NamespaceExists, "Collection %s already exists.", ns.String())
+		}
+		if opts.IsView() {
+			if err := e.checkViewChain(ns, opts.ViewOn); err != nil {
+				return err
+			}
+		}
+		c := &collection{ns: ns, id: e.nextCollID, nextIndexID: 1, opts: opts, validator: v, uuid: newUUID()}
+		if err := e.installCollection(ns, c, nil, nil); err != nil {
+			return err
+		}
+		t.noteCreated(c)
+		return nil
+	})
+}
+
+// ModifyCollection changes the options of an existing collection or view (collMod): change receives a copy of
+// the current options and edits it. A missing namespace is NamespaceNotFound (26); invalid options are
+// refused and nothing changes. Writes that started under the old options fail at commit and are redone under
+// the new ones, as after any catalog change.
+func (e *Engine) ModifyCollection(ctx context.Context, ns Namespace, change func(*CollOptions) error) error {
+	if err := e.enter(); err != nil {
+		return err
+	}
+	defer e.exit()
+	e.ddlMu.Lock()
+	defer e.ddlMu.Unlock()
+	c := e.lookupColl(ns)
+	if c == nil {
+		return codes.New(codes.NamespaceNotFound, "ns does not exist: %s", ns.String())
+	}
+	opts := c.opts
+	if err := change(&opts); err != nil {
+		return err
+	}
+	v, err := opts.compile()
+	if err != nil {
+		return err
+	}
+	if opts.IsView() != c.opts.IsView() {
+		return codes.New(codes.InvalidOptions, "collMod cannot turn a collection into a view or a view into a collection")
+	}
+	if opts.IsView() {
+		if err := e.checkViewChain(ns, opts.ViewOn); err != nil {
+			return err
+		}
+	}
+	nc := c.clone()
+	nc.opts, nc.validator = opts, v
+	return e.installCollection(ns, nc, nil, nil)
+}
+
+// CollectionOptions returns the options of a collection or view, and whether it exists.
+func (e *Engine) CollectionOptions(ns Namespace) (CollOptions, bool) {
+	c := e.lookupColl(ns)
+	if c == nil {
+		return CollOptions{}, false
+	}
+	return c.opts, true
+}
+
+// plainDoc returns d with its raw BSON values decoded into Go values (int32, string, bson.D, ...), as a caller
+// of the embedded API reads errors and as they encode on the wire.
+func plainDoc(d bson.D) bson.D {
+	raw, err := bson.Marshal(d)
+	if err != nil {
+		return d
+	}
+	var out bson.D
+	if err := bson.Unmarshal(raw, &out); err != nil {
+		return d
+	}
+	return out
+}
