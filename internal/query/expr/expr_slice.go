@@ -146,8 +146,8 @@ func indexOfArray(vals []bson.RawValue) (bson.RawValue, error) {
 }
 
 // rangeOf is $range: [start, end, step] of 32-bit integers.
-// maxRangeBytes is mongod's internalQueryMaxRangeBytes default (64 MiB).
-const maxRangeBytes = 64 << 20
+// maxRangeBytes is mongod's internalQueryMaxRangeBytes default (64 MiB); tests may lower it.
+var maxRangeBytes int64 = 64 << 20
 
 func rangeOf(vals []bson.RawValue) (bson.RawValue, error) {
 	names := []string{"starting value", "ending value", "step value"}
