@@ -132,10 +132,16 @@ func (p *postgresTarget) Transfer(ctx context.Context, from, to, amount int) err
 }
 
 func (p *postgresTarget) Verify(ctx context.Context, workload string, cfg benchConfig, acked int64) (string, error) {
+	return verifyTables(ctx, p.pool, workload, cfg, acked)
+}
+
+// verifyTables checks the bench tables through pool after a measurement, for PostgreSQL and Concord's SQL port
+// alike: no acknowledged increment lost, money conserved and never negative.
+func verifyTables(ctx context.Context, pool *pgxpool.Pool, workload string, cfg benchConfig, acked int64) (string, error) {
 	switch workload {
 	case "hot":
 		var n int64
-		if err := p.pool.QueryRow(ctx, "SELECT n FROM bench_hot WHERE id = 1").Scan(&n); err != nil {
+		if err := pool.QueryRow(ctx, "SELECT n FROM bench_hot WHERE id = 1").Scan(&n); err != nil {
 			return "", err
 		}
 		if n != acked {
@@ -144,7 +150,7 @@ func (p *postgresTarget) Verify(ctx context.Context, workload string, cfg benchC
 		return fmt.Sprintf("counter=%d=acked", n), nil
 	case "spread":
 		var n int64
-		if err := p.pool.QueryRow(ctx, "SELECT sum(n) FROM bench_spread").Scan(&n); err != nil {
+		if err := pool.QueryRow(ctx, "SELECT sum(n) FROM bench_spread").Scan(&n); err != nil {
 			return "", err
 		}
 		if n != acked {
@@ -153,7 +159,7 @@ func (p *postgresTarget) Verify(ctx context.Context, workload string, cfg benchC
 		return fmt.Sprintf("sum=%d=acked", n), nil
 	default:
 		var sum, neg int64
-		if err := p.pool.QueryRow(ctx, "SELECT sum(balance), count(*) FILTER (WHERE balance < 0) FROM bench_accounts").Scan(&sum, &neg); err != nil {
+		if err := pool.QueryRow(ctx, "SELECT sum(balance), count(*) FILTER (WHERE balance < 0) FROM bench_accounts").Scan(&sum, &neg); err != nil {
 			return "", err
 		}
 		if want := int64(cfg.accounts * initialBalance); sum != want || neg != 0 {

@@ -168,33 +168,5 @@ func (p *sqlTarget) Transfer(ctx context.Context, from, to, amount int) error {
 }
 
 func (p *sqlTarget) Verify(ctx context.Context, workload string, cfg benchConfig, acked int64) (string, error) {
-	switch workload {
-	case "hot":
-		var n int64
-		if err := p.pool.QueryRow(ctx, "SELECT n FROM bench_hot WHERE id = 1").Scan(&n); err != nil {
-			return "", err
-		}
-		if n != acked {
-			return "", fmt.Errorf("lost updates: counter %d, acknowledged %d", n, acked)
-		}
-		return fmt.Sprintf("counter=%d=acked", n), nil
-	case "spread":
-		var n int64
-		if err := p.pool.QueryRow(ctx, "SELECT sum(n) FROM bench_spread").Scan(&n); err != nil {
-			return "", err
-		}
-		if n != acked {
-			return "", fmt.Errorf("lost updates: sum %d, acknowledged %d", n, acked)
-		}
-		return fmt.Sprintf("sum=%d=acked", n), nil
-	default:
-		var sum, neg int64
-		if err := p.pool.QueryRow(ctx, "SELECT sum(balance), count(*) FILTER (WHERE balance < 0) FROM bench_accounts").Scan(&sum, &neg); err != nil {
-			return "", err
-		}
-		if want := int64(cfg.accounts * initialBalance); sum != want || neg != 0 {
-			return "", fmt.Errorf("transfers broke invariants: total %d (want %d), %d negative", sum, want, neg)
-		}
-		return fmt.Sprintf("total=%d conserved", sum), nil
-	}
+	return verifyTables(ctx, p.pool, workload, cfg, acked)
 }
