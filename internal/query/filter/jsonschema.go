@@ -330,6 +330,21 @@ func (s *schema) parseTypes(kw string, v bson.RawValue) error {
 	return nil
 }
 
+// readCount reads the count keyword name (minLength, maxItems, ...) when kw has it: its value into n, set
+// into has, and the value as written into spec, for errInfo.
+func readCount(kw map[string]bson.RawValue, name string, n *int64, has *bool, spec *bson.RawValue) error {
+	v, ok := kw[name]
+	if !ok {
+		return nil
+	}
+	c, err := nonNegative(name, v)
+	if err != nil {
+		return err
+	}
+	*n, *has, *spec = c, true, v
+	return nil
+}
+
 // nonNegative is parseIntegerElementToNonNegativeLong: an integral number that fits a long and is not negative.
 func nonNegative(kw string, v bson.RawValue) (int64, error) {
 	if !value.IsNumberType(v.Type) {
@@ -373,19 +388,11 @@ func (s *schema) parseScalar(kw map[string]bson.RawValue) error {
 		}
 		s.pattern, s.patternSpec = re, v
 	}
-	if v, ok := kw["maxLength"]; ok {
-		n, err := nonNegative("maxLength", v)
-		if err != nil {
-			return err
-		}
-		s.maxLength, s.hasMaxLen, s.maxLenSpec = n, true, v
+	if err := readCount(kw, "maxLength", &s.maxLength, &s.hasMaxLen, &s.maxLenSpec); err != nil {
+		return err
 	}
-	if v, ok := kw["minLength"]; ok {
-		n, err := nonNegative("minLength", v)
-		if err != nil {
-			return err
-		}
-		s.minLength, s.hasMinLen, s.minLenSpec = n, true, v
+	if err := readCount(kw, "minLength", &s.minLength, &s.hasMinLen, &s.minLenSpec); err != nil {
+		return err
 	}
 	if v, ok := kw["multipleOf"]; ok {
 		if !value.IsNumberType(v.Type) {
@@ -426,19 +433,11 @@ func (s *schema) parseScalar(kw map[string]bson.RawValue) error {
 
 // parseArray compiles minItems, maxItems, uniqueItems, items and additionalItems.
 func (s *schema) parseArray(kw map[string]bson.RawValue, depth int) error {
-	if v, ok := kw["minItems"]; ok {
-		n, err := nonNegative("minItems", v)
-		if err != nil {
-			return err
-		}
-		s.minItems, s.hasMinItems, s.minItemsSpec = n, true, v
+	if err := readCount(kw, "minItems", &s.minItems, &s.hasMinItems, &s.minItemsSpec); err != nil {
+		return err
 	}
-	if v, ok := kw["maxItems"]; ok {
-		n, err := nonNegative("maxItems", v)
-		if err != nil {
-			return err
-		}
-		s.maxItems, s.hasMaxItems, s.maxItemsSpec = n, true, v
+	if err := readCount(kw, "maxItems", &s.maxItems, &s.hasMaxItems, &s.maxItemsSpec); err != nil {
+		return err
 	}
 	if v, ok := kw["uniqueItems"]; ok {
 		if v.Type != bson.TypeBoolean {
@@ -605,19 +604,11 @@ func (s *schema) parseObject(kw map[string]bson.RawValue, depth int) error {
 		}
 	}
 	s.hasAllowed = hasPP || hasAP
-	if v, ok := kw["minProperties"]; ok {
-		n, err := nonNegative("minProperties", v)
-		if err != nil {
-			return err
-		}
-		s.minProps, s.hasMinProps, s.minPropsSpec = n, true, v
+	if err := readCount(kw, "minProperties", &s.minProps, &s.hasMinProps, &s.minPropsSpec); err != nil {
+		return err
 	}
-	if v, ok := kw["maxProperties"]; ok {
-		n, err := nonNegative("maxProperties", v)
-		if err != nil {
-			return err
-		}
-		s.maxProps, s.hasMaxProps, s.maxPropsSpec = n, true, v
+	if err := readCount(kw, "maxProperties", &s.maxProps, &s.hasMaxProps, &s.maxPropsSpec); err != nil {
+		return err
 	}
 	if v, ok := kw["dependencies"]; ok {
 		if v.Type != bson.TypeEmbeddedDocument {
