@@ -97,7 +97,7 @@ func TestLimits_FailureDelay(t *testing.T) {
 // authenticated in time stays connected past it.
 func TestLimits_StartupTimeout(t *testing.T) {
 	t.Parallel()
-	const timeout = 500 * time.Millisecond
+	const timeout = 2 * time.Second
 	e := newAuthEnv(t, nil, func(_ *server.Server, p *pgserver.Server) { p.StartupTimeout = timeout })
 	e.addUser(t, "app", "pw", auth.RoleName{Role: "readWrite", DB: "shop"})
 
@@ -157,7 +157,7 @@ func TestLimits_StartupTimeout(t *testing.T) {
 	closedWithin("silent in the SASL exchange", mid, start)
 
 	c := e.mustConnect(t, "app", "pw", "shop")
-	time.Sleep(2 * timeout)
+	time.Sleep(timeout + timeout/4)
 	if _, err := c.Exec(context.Background(), "SELECT 1"); err != nil {
 		t.Errorf("an authenticated connection after the startup timeout: %v", err)
 	}
