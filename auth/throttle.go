@@ -26,9 +26,9 @@ const (
 	maxTrackedAddresses = 4096
 )
 
-// Throttle bounds authentication work against misbehaving clients, for every front end that runs SCRAM
-// conversations (the MongoDB and PostgreSQL ports share one, so that an address's failures on either port
-// count together): at most MaxConcurrent conversation steps at once (the excess waits for a slot, or gives up
+// Throttle bounds authentication work against misbehaving clients, for every front end that authenticates
+// (the MongoDB, PostgreSQL and HTTP ports of `concord serve` share one, so that an address's failures on any
+// port count together): at most MaxConcurrent conversation steps at once (the excess waits for a slot, or gives up
 // when its context ends), and a growing delay before answering the failures of an address that keeps failing,
 // as PostgreSQL's auth_delay module pauses before reporting a failure.
 //
@@ -59,20 +59,31 @@ type addrFailures struct {
 	last time.Time
 }
 
-// Step runs one step of conv under the throttle for a client at host (an IP address, the unit of the failure
-// delay). It waits for a slot first; if ctx ends while it waits, it returns ctx's error as a codes error
-// (MaxTimeMSExpired or Interrupted) without running the step. When the step fails the client's proof
-// (ErrAuthenticationFailed), it records the failure and waits the delay the address has earned (or until ctx
-// ends) before returning the error; a successful conversation forgets the address's failures.
+// Step runs one step of conv under the throttle (see Do) for a client at host, an IP address.
 func (t *Throttle) Step(ctx context.Context, conv *Conversation, host string, in []byte) ([]byte, error) {
+	var out []byte
+	err := t.Do(ctx, host, func() (bool, error) {
+		var err error
+		out, err = conv.Step(in)
+		return err == nil && conv.User() != nil, err
+	})
+	return out, err
+}
+
+// Do runs fn, one step of an authentication by a client at host (an IP address, the unit of the failure
+// delay), under the throttle; fn reports whether the client is authenticated now. Do waits for a slot first; if
+// ctx ends while it waits, it returns ctx's error as a codes error (MaxTimeMSExpired or Interrupted) without
+// running fn. When fn fails with ErrAuthenticationFailed, Do records the failure and waits the delay the address
+// has earned (or until ctx ends) before returning the error; a success forgets the address's failures.
+func (t *Throttle) Do(ctx context.Context, host string, fn func() (authenticated bool, err error)) error {
 	if err := t.acquire(ctx); err != nil {
-		return nil, err
+		return err
 	}
-	out, err := conv.Step(in)
+	ok, err := fn()
 	t.release()
 	switch {
 	case err == nil:
-		if conv.User() != nil {
+		if ok {
 			t.succeeded(host)
 		}
 	case errors.Is(err, ErrAuthenticationFailed):
@@ -85,7 +96,7 @@ func (t *Throttle) Step(ctx context.Context, conv *Conversation, host string, in
 			}
 		}
 	}
-	return out, err
+	return err
 }
 
 func (t *Throttle) acquire(ctx context.Context) error {

@@ -256,7 +256,7 @@ func listenMonitor(addr string, db *concord.DB, srv *server.Server, pgsrv *pgser
 		}
 	}
 	if srv.Auth {
-		h.Users = srv.Users
+		h.Users, h.AuthThrottle = srv.Users, srv.AuthThrottle
 		if h.Users == nil {
 			h.Users = auth.NewStore(db)
 		}
