@@ -6,6 +6,7 @@ import (
 	"math"
 	"slices"
 	"text/tabwriter"
+	"time"
 )
 
 // minPairedSlices is the fewest slices for which the paired comparison is printed: fewer pairs give no useful
@@ -26,7 +27,7 @@ const minPairedSlices = 9
 func printPaired(w io.Writer, names, rows []string, slicesOf func(row, target string) []slice) error {
 	fmt.Fprintf(w, "\npaired slices: median of the per-pair ratios to %s [95%% confidence interval]\n", names[0])
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "workload\ttarget\tpairs\tthroughput ratio\tprocess cpu/op ratio")
+	fmt.Fprintln(tw, "workload\ttarget\tpairs\tthroughput ratio\tprocess cpu/op ratio\tprocess cpu us/op, first / target")
 	for _, row := range rows {
 		base := slicesOf(row, names[0])
 		for _, name := range names[1:] {
@@ -42,10 +43,25 @@ func printPaired(w io.Writer, names, rows []string, slicesOf func(row, target st
 					cpu = append(cpu, (float64(b.proc)/float64(b.ops))/(float64(a.proc)/float64(a.ops)))
 				}
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\n", row, name, len(thr), medianCI(thr), medianCI(cpu))
+			fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\t%s / %s\n", row, name, len(thr), medianCI(thr), medianCI(cpu),
+				procPerOp(base), procPerOp(other))
 		}
 	}
 	return tw.Flush()
+}
+
+// procPerOp formats the process CPU time per operation over slices, in microseconds.
+func procPerOp(sl []slice) string {
+	var proc time.Duration
+	var ops int64
+	for _, s := range sl {
+		proc += s.proc
+		ops += s.ops
+	}
+	if ops == 0 || proc == 0 {
+		return "-"
+	}
+	return fmt.Sprintf("%.0f", proc.Seconds()*1e6/float64(ops))
 }
 
 // medianCI formats the median of xs with its 95% confidence interval.
