@@ -283,3 +283,114 @@ var fsyncArgs = argSpec{field("lock", argSafeBool), field("async", argSafeBool),
 
 var setFCVArgs = argSpec{field("confirm", argSafeBool), field("fromConfigServer", argSafeBool), field("phase", argString),
 	field("changeTimestamp", argAny), field("dryRun", argSafeBool)}
+
+// writeConcernArgs are the fields of a write concern (mongod's WriteConcernIdl, parsed under the name
+// "WriteConcernOptions"). The struct is not strict: other fields are ignored, as by mongod.
+var writeConcernArgs = argSpec{
+	field("j", argSafeBool), field("fsync", argSafeBool), field("wtimeout", argAny), field("provenance", argString),
+}
+
+// maxReplSetMembers bounds a numeric w (mongod's ReplSetConfig::kMaxMembers).
+const maxReplSetMembers = 50
+
+// checkWriteConcern validates a non-empty writeConcern document as WriteConcernOptions::parse does: w a
+// number in [0, 50], a string or a non-empty document of numbers (FailedToParse otherwise), j and fsync
+// booleans or numbers and not both true. An empty document means the default.
+func checkWriteConcern(wc bson.Raw) error {
+	it := newElemIter(wc)
+	j, fsync := false, false
+	for {
+		k, v, ok := it.next()
+		if !ok {
+			break
+		}
+		if string(k) == "w" {
+			if err := checkWriteConcernW(v); err != nil {
+				return err
+			}
+			continue
+		}
+		f, known := writeConcernArgs.lookup(k)
+		if !known {
+			continue
+		}
+		if err := f.checkValue("WriteConcernOptions", v); err != nil {
+			return err
+		}
+		if f.typ == argSafeBool {
+			b, _ := rawBool("WriteConcernOptions", f.name, v)
+			if f.name == "j" {
+				j = b
+			} else {
+				fsync = b
+			}
+		}
+	}
+	if j && fsync {
+		return codes.New(codes.FailedToParse, "fsync and j options cannot be used together")
+	}
+	return nil
+}
+
+// checkWriteConcernW validates writeConcern.w (mongod's deserializeWriteConcernW).
+func checkWriteConcernW(v bson.RawValue) error {
+	switch {
+	case isNumber(v.Type):
+		n, _ := v.AsInt64OK()
+		if f, ok := v.DoubleOK(); ok {
+			n = int64(f)
+		}
+		if n < 0 || n > maxReplSetMembers {
+			return codes.New(codes.FailedToParse, "w has to be a non-negative number and not greater than %d; found: %d", maxReplSetMembers, n)
+		}
+	case v.Type == bson.TypeString, v.Type == bson.TypeNull, v.Type == bson.TypeUndefined:
+	case v.Type == bson.TypeEmbeddedDocument:
+		tags := v.Document()
+		elems, _ := tags.Elements()
+		if len(elems) == 0 {
+			return codes.New(codes.FailedToParse, "tagged write concern requires tags")
+		}
+		for _, e := range elems {
+			if !isNumber(e.Value().Type) {
+				return codes.New(codes.FailedToParse, "tags must be a single level document with only number values; found: %s", formatCommand(bson.Raw(mustElemDoc(e))))
+			}
+		}
+	default:
+		return codes.New(codes.FailedToParse, "w has to be a number, string, or object; found: %s", typeName(v.Type))
+	}
+	return nil
+}
+
+// mustElemDoc wraps one element in a document, for messages that print it.
+func mustElemDoc(e bson.RawElement) []byte {
+	n := 4 + len(e) + 1
+	out := make([]byte, 0, n)
+	out = append(out, byte(n), byte(n>>8), byte(n>>16), byte(n>>24))
+	out = append(out, e...)
+	return append(out, 0)
+}
+
+// readConcernFields are the fields a readConcern document may carry (mongod 7.0's ReadConcernArgs::parse).
+var readConcernFields = map[string]bson.Type{
+	"level": bson.TypeString, "afterOpTime": bson.TypeEmbeddedDocument, "afterClusterTime": bson.TypeTimestamp,
+	"atClusterTime": bson.TypeTimestamp, "provenance": bson.TypeString,
+}
+
+// checkReadConcernFields refuses a readConcern field mongod does not know (InvalidOptions) or of the wrong type
+// (TypeMismatch, with bsonExtractTypedField's message).
+func checkReadConcernFields(rc bson.Raw) error {
+	it := newElemIter(rc)
+	for {
+		k, v, ok := it.next()
+		if !ok {
+			return nil
+		}
+		want, known := readConcernFields[string(k)]
+		if !known {
+			return codes.New(codes.InvalidOptions, "Unrecognized option in readConcern: %s", k)
+		}
+		if v.Type != want {
+			return codes.New(codes.TypeMismatch, "\"%s\" had the wrong type. Expected %s, found %s", k, typeName(want), typeName(v.Type))
+		}
+	}
+}

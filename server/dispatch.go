@@ -138,6 +138,9 @@ func (a *genericArgs) parseField(k []byte, v bson.RawValue) error {
 		if !ok {
 			return typeMismatch("writeConcern", v, "object")
 		}
+		if err := checkWriteConcern(wc); err != nil {
+			return err
+		}
 		a.writeConcern, a.hasWriteConcern = wc, true
 	case "maxTimeMS":
 		n, ok := v.AsInt64OK()
