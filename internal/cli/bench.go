@@ -54,6 +54,17 @@ func Bench(args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	if *cpuProf != "" {
+		f, err := os.Create(*cpuProf)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
 	if *queries {
 		tuneRuntime()
 		return runQueryBench(context.Background(), *docs, *duration, *dir, *pgURL)
@@ -66,17 +77,6 @@ func Bench(args []string) error {
 		return fmt.Errorf("bad --slices %d", *slices)
 	}
 	cfg := benchConfig{docs: *docs, accounts: *accounts, duration: *duration, slices: *slices}
-	if *cpuProf != "" {
-		f, err := os.Create(*cpuProf)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		if err := pprof.StartCPUProfile(f); err != nil {
-			return err
-		}
-		defer pprof.StopCPUProfile()
-	}
 
 	tuneRuntime()
 	var targets []benchTarget

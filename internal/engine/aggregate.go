@@ -67,6 +67,11 @@ func (e *Engine) Aggregate(ctx context.Context, t *Txn, ns Namespace, spec Aggre
 			if m, err := spec.Pipeline[0].LookupErr("$match"); err == nil {
 				if d, ok := m.DocumentOK(); ok {
 					leading = d
+					if spec.Collation == nil {
+						// The scan applies it: running the stage again
+						// would match every document twice.
+						p = p.DropFirst()
+					}
 				}
 			}
 		}
@@ -144,7 +149,8 @@ func (it *countedIter) Close() error {
 // match a filter in a transaction's view: the plan iterator that scan
 // pushes from (planIter), pulled one document at a time, so that a pipeline
 // reads a collection without it ever being in memory whole. It counts into
-// its Stats as scan does.
+// its Stats as scan does. It is an agg.Lender: Borrow hands out the stored
+// bytes themselves, Next a copy of the documents that match.
 type scanIter struct {
 	e   *Engine
 	ctx context.Context
@@ -176,12 +182,25 @@ func (e *Engine) scanIterWith(ctx context.Context, t *Txn, c *collection, f *fil
 	if err != nil {
 		return nil, err
 	}
+	it.lend()
 	s.it = it
 	return s, nil
 }
 
+var _ agg.Lender = (*scanIter)(nil)
+
 // Next returns the next matching document, which the caller owns.
 func (s *scanIter) Next() (bson.Raw, error) {
+	doc, err := s.Borrow()
+	if doc == nil || err != nil || !s.it.lending() {
+		return doc, err
+	}
+	return append(bson.Raw(nil), doc...), nil
+}
+
+// Borrow returns the next matching document, valid until the next call of
+// Borrow, Next or Close (agg.Lender).
+func (s *scanIter) Borrow() (bson.Raw, error) {
 	for s.err == nil && s.it != nil {
 		if !s.it.next() {
 			s.err = s.it.err()

@@ -61,10 +61,13 @@ func (p *pointIter) close()                  {}
 
 // rangeIter reads the documents stored in a range of document keys
 // (planCollScan, planIDRange), in key order. With countKeys every key
-// visited counts as examined (the _id index's keys).
+// visited counts as examined (the _id index's keys). With lend its key and
+// documents are Pebble's own bytes, valid until the next call of next:
+// the caller copies what it keeps (see planIter.lend).
 type rangeIter struct {
 	it        *pebble.Iterator
 	countKeys bool
+	lend      bool
 	started   bool
 	keys      int64
 	k         []byte
@@ -91,7 +94,11 @@ func (r *rangeIter) next() bool {
 	if !ok {
 		return false
 	}
-	r.k = append([]byte(nil), r.it.Key()...)
+	if r.lend {
+		r.k = r.it.Key()
+	} else {
+		r.k = append([]byte(nil), r.it.Key()...)
+	}
 	if r.countKeys {
 		r.keys++
 	}
@@ -101,6 +108,9 @@ func (r *rangeIter) next() bool {
 func (r *rangeIter) key() []byte { return r.k }
 
 func (r *rangeIter) load() (bson.Raw, error) {
+	if r.lend {
+		return r.it.Value(), nil
+	}
 	return append(bson.Raw(nil), r.it.Value()...), nil
 }
 
