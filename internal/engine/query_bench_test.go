@@ -7,6 +7,7 @@ import (
 	"runtime"
 	"strconv"
 	"testing"
+	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 
@@ -26,6 +27,19 @@ func queryBenchDocs(b *testing.B) int {
 	return 100_000
 }
 
+// reportCPU reports the process CPU time since start per operation
+// (cpu-ns/op) or, for an operation over perOp documents, per document
+// (cpu-ns/doc): on a machine shared with other work it varies less than the
+// wall time.
+func reportCPU(b *testing.B, start time.Duration, perOp int) {
+	cpu := float64(processCPU()-start) / float64(b.N)
+	if perOp == 1 {
+		b.ReportMetric(cpu, "cpu-ns/op")
+		return
+	}
+	b.ReportMetric(cpu/float64(perOp), "cpu-ns/doc")
+}
+
 // BenchmarkQueries measures the read workloads of `concord bench --queries`
 // through the engine, on the same documents {_id: i, k: i, cat: i % 100,
 // score: <random double>} with indexes {k: 1} and {cat: 1, score: -1}:
@@ -36,8 +50,9 @@ func queryBenchDocs(b *testing.B) int {
 //   - group: $group by cat with a count and an average over every document;
 //   - match-group: the same after a $match that every document passes.
 //
-// For the aggregations allocs/doc and B/doc are the allocations per input
-// document. The collection has CONCORD_BENCH_DOCS documents (100,000 by
+// For the aggregations ns/doc, allocs/doc and B/doc are per input
+// document; cpu-ns is the process CPU time, steadier than wall time when
+// the machine is shared. The collection has CONCORD_BENCH_DOCS documents (100,000 by
 // default):
 //
 //	go test ./internal/engine -run '^$' -bench 'Queries' -benchmem
@@ -54,12 +69,8 @@ func BenchmarkQueries(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
-	report := func(b *testing.B, m0 engine.StorageMetrics) {
-		m := e.StorageMetrics()
-		b.Logf("cache hits %d misses %d bytes %d L0 %d readamp %d", m.BlockCacheHits-m0.BlockCacheHits, m.BlockCacheMisses-m0.BlockCacheMisses, m.BlockCacheBytes, m.L0Files, m.ReadAmp)
-	}
 	b.Run("point", func(b *testing.B) {
-		defer report(b, e.StorageMetrics())
+		defer reportCPU(b, processCPU(), 1)
 		b.ReportAllocs()
 		r := rand.New(rand.NewPCG(1, 2))
 		for b.Loop() {
@@ -71,6 +82,7 @@ func BenchmarkQueries(b *testing.B) {
 		}
 	})
 	b.Run("topN", func(b *testing.B) {
+		defer reportCPU(b, processCPU(), 1)
 		b.ReportAllocs()
 		r := rand.New(rand.NewPCG(1, 2))
 		sort := doc(bson.D{{Key: "score", Value: -1}})
@@ -99,6 +111,7 @@ func BenchmarkQueries(b *testing.B) {
 		b.Run(p.name, func(b *testing.B) {
 			var before, after runtime.MemStats
 			runtime.ReadMemStats(&before)
+			defer reportCPU(b, processCPU(), n)
 			for b.Loop() {
 				out, err := e.Aggregate(ctx, nil, ns, engine.AggregateSpec{Pipeline: p.pipeline}, nil)
 				if err != nil || len(out) != 100 {
