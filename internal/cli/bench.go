@@ -66,8 +66,11 @@ func Bench(args []string) error {
 		defer pprof.StopCPUProfile()
 	}
 	if *queries {
+		if *slices < 1 {
+			return fmt.Errorf("bad --slices %d", *slices)
+		}
 		tuneRuntime()
-		return runQueryBench(context.Background(), *docs, *duration, *dir, *pgURL)
+		return runQueryBench(context.Background(), *docs, *duration, *slices, *dir, *pgURL)
 	}
 	hotClients, err := parseInts(*clients)
 	if err != nil {
