@@ -52,6 +52,11 @@ func runQueryBench(ctx context.Context, n int, duration time.Duration, slices in
 		return err
 	}
 	fmt.Fprintf(qb.out, "loaded %d documents into Concord in %v\n", n, time.Since(start).Round(time.Millisecond))
+	defer func() {
+		m := db.StorageMetrics()
+		fmt.Fprintf(qb.out, "Concord storage at the end: %d L0 files in %d sublevels, read amplification %d, block cache %d hits %d misses\n",
+			m.L0Files, m.L0Sublevels, m.ReadAmp, m.BlockCacheHits, m.BlockCacheMisses)
+	}()
 	targets := []queryTarget{ct}
 	if pgURL != "" {
 		pool, err := pgxpool.New(ctx, pgURL)
