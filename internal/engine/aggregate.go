@@ -159,6 +159,10 @@ type scanIter struct {
 	it  *planIter // nil once closed, and for a collection that does not exist
 	n   int
 	err error
+	// lent counts the documents Borrow returned before pf: a long scan
+	// then prefetches (prefetch.go).
+	lent int
+	pf   *prefetch
 }
 
 // scanIter returns the documents of c matching f in t's view, planned as
@@ -191,7 +195,14 @@ var _ agg.Lender = (*scanIter)(nil)
 
 // Next returns the next matching document, which the caller owns.
 func (s *scanIter) Next() (bson.Raw, error) {
-	doc, err := s.Borrow()
+	if s.pf != nil {
+		doc, err := s.pf.borrow()
+		if doc == nil || err != nil {
+			return nil, err
+		}
+		return append(bson.Raw(nil), doc...), nil
+	}
+	doc, err := s.next()
 	if doc == nil || err != nil || !s.it.lending() {
 		return doc, err
 	}
@@ -201,10 +212,22 @@ func (s *scanIter) Next() (bson.Raw, error) {
 // Borrow returns the next matching document, valid until the next call of
 // Borrow, Next or Close (agg.Lender).
 func (s *scanIter) Borrow() (bson.Raw, error) {
+	if s.pf == nil {
+		if s.lent++; !prefetching(s.lent) {
+			return s.next()
+		}
+		s.startPrefetch()
+	}
+	return s.pf.borrow()
+}
+
+// next returns the next matching document from the plan iterator, lent
+// as Borrow's.
+func (s *scanIter) next() (bson.Raw, error) {
 	for s.err == nil && s.it != nil {
 		if !s.it.next() {
 			s.err = s.it.err()
-			s.Close()
+			s.closeIter()
 			break
 		}
 		if s.n++; s.n%scanCheckEvery == 0 {
@@ -227,11 +250,21 @@ func (s *scanIter) Borrow() (bson.Raw, error) {
 	return nil, s.err
 }
 
-// Close releases the plan iterator.
+// Close stops the prefetching goroutine, if any, and releases the plan
+// iterator.
 func (s *scanIter) Close() error {
+	if s.pf != nil {
+		s.pf.stop()
+		s.pf = nil
+	}
+	s.closeIter()
+	return nil
+}
+
+// closeIter releases the plan iterator, adding its counts to the Stats.
+func (s *scanIter) closeIter() {
 	if s.it != nil {
 		s.it.close(s.st)
 		s.it = nil
 	}
-	return nil
 }

@@ -151,11 +151,15 @@ func TestAggregate_LookupLetBindsVariables(t *testing.T) {
 // over sstables and with a transaction's own writes merged in. A leading
 // $match, which the scan applies (the stage itself is skipped), leaves the
 // same result and counts each document examined once. (That $group keeps
-// nothing it borrowed is TestPipeline_BorrowedInput's check.)
+// nothing it borrowed is TestPipeline_BorrowedInput's check.) The
+// collection is long enough for the $group's scan to move to a prefetching
+// goroutine part of the way through, over several batches; an error in the
+// $group while that goroutine reads stops it (goleak checks that it is
+// gone).
 func TestAggregate_ScanLendsDocuments(t *testing.T) {
 	e := openMem(t, engine.Options{})
 	ctx := context.Background()
-	const n = 3000
+	const n = 9000
 	pad := strings.Repeat("p", 100)
 	docs := make([]bson.D, n)
 	for i := range docs {
@@ -222,6 +226,12 @@ func TestAggregate_ScanLendsDocuments(t *testing.T) {
 						t.Fatalf("match %v: sorted document %d is %v", withMatch, i, d)
 					}
 				}
+			}
+			// 1 / (v - 8000) fails at the document v = 8000.
+			failing := doc(bson.D{{Key: "$group", Value: bson.D{{Key: "_id", Value: nil}, {Key: "s", Value: bson.D{{Key: "$sum",
+				Value: bson.D{{Key: "$divide", Value: bson.A{1, bson.D{{Key: "$subtract", Value: bson.A{"$v", 8000}}}}}}}}}}}})
+			if _, err := e.Aggregate(ctx, c.tx, ns, engine.AggregateSpec{Pipeline: []bson.Raw{failing}}, nil); err == nil {
+				t.Fatal("division by zero in the $group: no error")
 			}
 		})
 	}
