@@ -236,3 +236,26 @@ func TestAggregate_ScanLendsDocuments(t *testing.T) {
 		})
 	}
 }
+
+// TestAggregate_PrefetchLargeDocuments: a $group over documents large
+// enough for the prefetching scan's batches to end on their byte bound
+// (a few dozen documents each) sees every document once.
+func TestAggregate_PrefetchLargeDocuments(t *testing.T) {
+	e := openMem(t, engine.Options{})
+	const n = 4800 // the last 704 prefetched, about 128 to a batch
+	pad := strings.Repeat("x", 2<<10)
+	docs := make([]bson.D, n)
+	for i := range docs {
+		docs[i] = bson.D{{Key: "_id", Value: i}, {Key: "v", Value: int64(i)}, {Key: "pad", Value: pad}}
+	}
+	mustInsert(t, e, docs...)
+	group := doc(bson.D{{Key: "$group", Value: bson.D{{Key: "_id", Value: nil}, {Key: "n", Value: bson.D{{Key: "$sum", Value: 1}}},
+		{Key: "total", Value: bson.D{{Key: "$sum", Value: "$v"}}}, {Key: "bytes", Value: bson.D{{Key: "$sum", Value: bson.D{{Key: "$strLenBytes", Value: "$pad"}}}}}}}})
+	out, err := e.Aggregate(context.Background(), nil, ns, engine.AggregateSpec{Pipeline: []bson.Raw{group}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(out) != 1 || out[0].Lookup("n").Int32() != n || out[0].Lookup("total").Int64() != n*(n-1)/2 || out[0].Lookup("bytes").Int32() != int32(n*len(pad)) {
+		t.Fatalf("got %v", out)
+	}
+}

@@ -13,10 +13,12 @@ import (
 // pipeline evaluates and accumulates the previous batch on another core,
 // as PostgreSQL's parallel sequential scan feeds its aggregation. Two
 // batches take turns, so the memory held stays two batches whatever the
-// collection's size.
+// collection's size; a batch ends at prefetchBatch documents or once it
+// holds prefetchBatchBytes (so large documents make short batches).
 const (
-	prefetchAfter = 4096
-	prefetchBatch = 512
+	prefetchAfter      = 4096
+	prefetchBatch      = 512
+	prefetchBatchBytes = 256 << 10
 )
 
 // scanBatch is one batch of matching documents copied out of the scan:
@@ -66,7 +68,7 @@ func (s *scanIter) produce(p *prefetch) {
 			return
 		}
 		b.buf, b.ends = b.buf[:0], b.ends[:0]
-		for len(b.ends) < prefetchBatch {
+		for len(b.ends) < prefetchBatch && len(b.buf) < prefetchBatchBytes {
 			doc, err := s.next()
 			if err != nil || doc == nil {
 				b.last, b.err = true, err
