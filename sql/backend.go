@@ -21,6 +21,11 @@ type backend interface {
 	begin(ctx context.Context) (backendTxn, error)
 	// withTransaction runs fn in a transaction, retried on transient errors.
 	withTransaction(ctx context.Context, fn func(ctx context.Context) error) error
+	// catalogGeneration is a number that changes whenever the catalog
+	// (collections, and the table definitions in system.sql_tables) may have
+	// changed, and ok false when the backend has none: then nothing read from
+	// the catalog is cached.
+	catalogGeneration() (gen uint64, ok bool)
 }
 
 // backendTxn is a transaction block's session.
@@ -66,6 +71,8 @@ type embedded struct{ db *concord.DB }
 var _ backend = embedded{}
 
 func (e embedded) database(name string) backendDB { return embeddedDB{e.db.Database(name)} }
+
+func (e embedded) catalogGeneration() (uint64, bool) { return e.db.CatalogGeneration(), true }
 
 func (e embedded) listDatabaseNames(ctx context.Context) ([]string, error) {
 	return e.db.ListDatabaseNames(ctx)

@@ -52,8 +52,9 @@ func (x *exec) now() time.Time {
 // run runs one statement. Outside a transaction block, a statement that is
 // not one atomic operation of the query language runs as an internal
 // transaction, retried on write conflicts.
-func (x *exec) run(n *pg.Node) (*Result, error) {
-	if !x.inTxn && !x.describe && !needsTxn(n) {
+func (x *exec) run(st *statement) (*Result, error) {
+	n := st.raw.Stmt
+	if !x.inTxn && !x.describe && !st.txn {
 		res, err := x.dispatch(n)
 		if !errors.Is(err, errNeedsTxn) {
 			return res, err

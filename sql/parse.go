@@ -27,7 +27,32 @@ type stmtCache struct {
 
 type cacheEntry struct {
 	text  string
-	stmts []*pg.RawStmt
+	stmts []*statement
+}
+
+// statement is one parsed statement with what its parse tree alone
+// determines, derived once when it is parsed and shared, read-only, by every
+// session that runs the same text.
+type statement struct {
+	raw *pg.RawStmt
+	// txn: outside a transaction block, the statement runs as an internal
+	// transaction (needsTxn).
+	txn bool
+	// accessesOnce guards accesses, the tables the statement reads and
+	// writes, listed the first time an Authorizer asks.
+	accessesOnce sync.Once
+	accesses     []Access
+}
+
+// newStatement derives what a parse tree determines.
+func newStatement(raw *pg.RawStmt) *statement {
+	return &statement{raw: raw, txn: needsTxn(raw.Stmt)}
+}
+
+// access returns the statement's accesses, listed once.
+func (st *statement) access() []Access {
+	st.accessesOnce.Do(func() { st.accesses = accesses(st.raw.Stmt) })
+	return st.accesses
 }
 
 func newStmtCache(max int) *stmtCache {
@@ -37,7 +62,7 @@ func newStmtCache(max int) *stmtCache {
 // parse returns the statements of text, from the cache when it holds them.
 // A syntax error is a 42601 *Error with the error's position; text that is
 // not valid UTF-8 or holds a NUL byte is 22021, as PostgreSQL reports it.
-func (c *stmtCache) parse(text string) ([]*pg.RawStmt, error) {
+func (c *stmtCache) parse(text string) ([]*statement, error) {
 	c.mu.Lock()
 	if el, ok := c.m[text]; ok {
 		c.ll.MoveToFront(el)
@@ -46,15 +71,19 @@ func (c *stmtCache) parse(text string) ([]*pg.RawStmt, error) {
 		return stmts, nil
 	}
 	c.mu.Unlock()
-	stmts, err := parse(text)
+	raws, err := parse(text)
 	if err != nil {
 		return nil, err
+	}
+	stmts := make([]*statement, len(raws))
+	for i, raw := range raws {
+		stmts[i] = newStatement(raw)
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if el, ok := c.m[text]; ok {
 		c.ll.MoveToFront(el)
-		return stmts, nil
+		return el.Value.(*cacheEntry).stmts, nil
 	}
 	c.m[text] = c.ll.PushFront(&cacheEntry{text: text, stmts: stmts})
 	for c.ll.Len() > c.max {
