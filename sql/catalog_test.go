@@ -79,3 +79,103 @@ func TestEngine_CatalogChangesOverOtherPaths(t *testing.T) {
 func exec(s *sql.Session, text string) error {
 	return s.Query(context.Background(), text, func(*sql.Result) error { return nil })
 }
+
+// TestStatement_PlanFollowsTheCatalog: the translation an UPDATE recorded
+// over a table is reused by every session running the same text while the
+// table stays the same, and recorded again when the table changes: here a
+// declared table whose id is the document's _id is replaced by a
+// collection whose id is an ordinary field. Parameters are evaluated anew
+// on every run (NULL included).
+func TestStatement_PlanFollowsTheCatalog(t *testing.T) {
+	db, err := concord.Open("", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	ctx := context.Background()
+	e := sql.NewEngine(db)
+	s1, s2 := e.NewSession("shop", ""), e.NewSession("shop", "")
+	defer s1.Close()
+	defer s2.Close()
+	const upd = "UPDATE t SET n = n + 1 WHERE id = 1"
+	for _, step := range []struct {
+		s     *sql.Session
+		query string
+		want  string
+	}{
+		{s1, "CREATE TABLE t (id int PRIMARY KEY, n int); INSERT INTO t VALUES (1, 0), (2, 0)", "CREATE TABLE\nINSERT 0 2\n"},
+		{s1, upd, "UPDATE 1\n"},
+		{s2, upd, "UPDATE 1\n"},
+		{s2, "SELECT id, n FROM t ORDER BY id", "id|n\n1|2\n2|0\nSELECT 2\n"},
+		{s1, "DROP TABLE t", "DROP TABLE\n"},
+	} {
+		if got := run(t, step.s, step.query); got != step.want {
+			t.Fatalf("%s\ngot:\n%s\nwant:\n%s", step.query, got, step.want)
+		}
+	}
+	// Over the MongoDB port: _id 1 is not the row with id 1.
+	coll := db.Database("shop").Collection("t")
+	if _, err := coll.InsertMany(ctx, []any{
+		bson.D{{Key: "_id", Value: 1}, {Key: "id", Value: 2}, {Key: "n", Value: 10}},
+		bson.D{{Key: "_id", Value: 2}, {Key: "id", Value: 1}, {Key: "n", Value: 20}},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if got := run(t, s2, upd); got != "UPDATE 1\n" {
+		t.Fatalf("%s over the collection: %s", upd, got)
+	}
+	if got := run(t, s1, "SELECT _id, n FROM t ORDER BY _id"); got != "_id|n\n1|10\n2|21\nSELECT 2\n" {
+		t.Fatalf("after the update over the collection:\n%s", got)
+	}
+	// A prepared statement's parameters, NULL among them.
+	st, err := s1.Prepare(ctx, "UPDATE t SET n = n + $1 WHERE id = $2", []uint32{sql.OIDInt8, sql.OIDInt8})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range [][]any{{"5", "2"}, {"7", "2"}, {nil, "1"}} {
+		if _, err := s1.Execute(ctx, st, p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := run(t, s1, "SELECT _id, n FROM t ORDER BY _id"); got != "_id|n\n1|22\n2|NULL\nSELECT 2\n" {
+		t.Fatalf("after the prepared updates:\n%s", got)
+	}
+}
+
+// TestStatement_PlanSharedConcurrently: sessions running the same UPDATE
+// text at once share its parse tree and plan; no increment is lost (run
+// with -race).
+func TestStatement_PlanSharedConcurrently(t *testing.T) {
+	db, err := concord.Open("", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	e := sql.NewEngine(db)
+	setup := e.NewSession("test", "")
+	defer setup.Close()
+	if err := exec(setup, "CREATE TABLE c (id int PRIMARY KEY, n int); INSERT INTO c VALUES (1, 0)"); err != nil {
+		t.Fatal(err)
+	}
+	const clients, each = 8, 50
+	errs := make(chan error, clients)
+	for range clients {
+		go func() {
+			s := e.NewSession("test", "")
+			defer s.Close()
+			st, err := s.Prepare(context.Background(), "UPDATE c SET n = n + $1 WHERE id = $2", nil)
+			for i := 0; i < each && err == nil; i++ {
+				_, err = s.Execute(context.Background(), st, []any{"1", "1"})
+			}
+			errs <- err
+		}()
+	}
+	for range clients {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got, want := run(t, setup, "SELECT n FROM c"), "n\n400\nSELECT 1\n"; got != want {
+		t.Fatalf("got:\n%s\nwant:\n%s", got, want)
+	}
+}

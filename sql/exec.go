@@ -17,7 +17,9 @@ var errNeedsTxn = errors.New("statement needs a transaction")
 
 // exec is the state of one statement's execution.
 type exec struct {
-	s         *Session
+	s  *Session
+	st *statement // the statement run; nil while describing
+
 	ctx       context.Context // carries the transaction's session, when in one
 	base      context.Context // without it: catalog reads
 	params    []any
@@ -54,6 +56,9 @@ func (x *exec) now() time.Time {
 // transaction, retried on write conflicts.
 func (x *exec) run(st *statement) (*Result, error) {
 	n := st.raw.Stmt
+	if !x.describe {
+		x.st = st
+	}
 	if !x.inTxn && !x.describe && !st.txn {
 		res, err := x.dispatch(n)
 		if !errors.Is(err, errNeedsTxn) {

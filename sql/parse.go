@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"unicode/utf8"
 
 	pg "github.com/pganalyze/pg_query_go/v6"
@@ -42,6 +43,21 @@ type statement struct {
 	// writes, listed the first time an Authorizer asks.
 	accessesOnce sync.Once
 	accesses     []Access
+	// plan is the translation plan of a top-level UPDATE or DELETE, for
+	// the table it was recorded over (exprPlan).
+	plan atomic.Pointer[exprPlan]
+}
+
+// isTop reports whether n is the statement's own UPDATE or DELETE (not
+// one inside a WITH clause).
+func (st *statement) isTop(n any) bool {
+	switch v := n.(type) {
+	case *pg.UpdateStmt:
+		return st.raw.Stmt.GetUpdateStmt() == v
+	case *pg.DeleteStmt:
+		return st.raw.Stmt.GetDeleteStmt() == v
+	}
+	return false
 }
 
 // newStatement derives what a parse tree determines.

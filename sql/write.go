@@ -373,6 +373,9 @@ func (x *exec) update(up *pg.UpdateStmt) (*relation, string, error) {
 	done := map[string]bool{} // with FROM, a row is updated once
 	for _, src := range sources {
 		tr := &translator{x: x, t: t, alias: alias, outer: src}
+		if src == nil {
+			tr = x.newTranslator(up, t, alias)
+		}
 		upd, okU, err := tr.update(up.TargetList)
 		if err != nil {
 			return nil, "", err
@@ -390,6 +393,7 @@ func (x *exec) update(up *pg.UpdateStmt) (*relation, string, error) {
 			written = append(written, docs...)
 			continue
 		}
+		x.publishPlan(tr)
 		if up.ReturningList == nil && len(sources) == 1 {
 			matched, err := coll.updateMany(x.ctx, filter, upd)
 			if err != nil {
@@ -532,10 +536,13 @@ func (x *exec) delete(del *pg.DeleteStmt) (*relation, string, error) {
 		return rel, "DELETE 0", err
 	}
 	coll := x.s.db().collection(t.Name)
-	tr := &translator{x: x, t: t, alias: alias}
+	tr := x.newTranslator(del, t, alias)
 	filter, ok, err := tr.filter(del.WhereClause)
 	if err != nil {
 		return nil, "", err
+	}
+	if ok {
+		x.publishPlan(tr)
 	}
 	var ids []bson.RawValue
 	if !ok {
