@@ -49,6 +49,9 @@ type backendColl interface {
 	find(ctx context.Context, filter, projection bson.D, limit int64) ([]bson.Raw, error)
 	insertOne(ctx context.Context, doc any) error
 	updateMany(ctx context.Context, filter, update bson.D) (matched int64, err error)
+	// updateOne updates the first matching document; for a filter at most
+	// one document can match (byKey), it is updateMany's cheaper twin.
+	updateOne(ctx context.Context, filter, update bson.D) (matched int64, err error)
 	replaceOne(ctx context.Context, filter bson.D, doc any) error
 	deleteOne(ctx context.Context, filter bson.D) error
 	deleteMany(ctx context.Context, filter bson.D) (int64, error)
@@ -154,6 +157,14 @@ func (c embeddedColl) insertOne(ctx context.Context, doc any) error {
 
 func (c embeddedColl) updateMany(ctx context.Context, filter, update bson.D) (int64, error) {
 	res, err := c.c.UpdateMany(ctx, filter, update)
+	if err != nil {
+		return 0, err
+	}
+	return res.MatchedCount, nil
+}
+
+func (c embeddedColl) updateOne(ctx context.Context, filter, update bson.D) (int64, error) {
+	res, err := c.c.UpdateOne(ctx, filter, update)
 	if err != nil {
 		return 0, err
 	}

@@ -142,6 +142,14 @@ func (c driverColl) updateMany(ctx context.Context, filter, update bson.D) (int6
 	return res.MatchedCount, nil
 }
 
+func (c driverColl) updateOne(ctx context.Context, filter, update bson.D) (int64, error) {
+	res, err := c.c.UpdateOne(ctx, filter, update)
+	if err != nil {
+		return 0, driverError(err)
+	}
+	return res.MatchedCount, nil
+}
+
 func (c driverColl) replaceOne(ctx context.Context, filter bson.D, doc any) error {
 	_, err := c.c.ReplaceOne(ctx, filter, doc)
 	return driverError(err)

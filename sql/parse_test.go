@@ -56,8 +56,8 @@ func BenchmarkParse(b *testing.B) {
 }
 
 // TestWalkNoSub_SameAsReflection: walkNoSub's direct walk of common
-// expression nodes visits the same nodes, in the same order, as the walk
-// through protobuf reflection it shortcuts.
+// expression nodes visits the same nodes as the walk through protobuf
+// reflection it shortcuts (whose order protobuf leaves undefined).
 func TestWalkNoSub_SameAsReflection(t *testing.T) {
 	for _, q := range []string{
 		"UPDATE t SET n = n + $1, v = v + 1 WHERE id = $2 AND n + $1 >= 0 AND NOT (a IS NULL OR b <> 'x')",
@@ -75,9 +75,13 @@ func TestWalkNoSub_SameAsReflection(t *testing.T) {
 		if len(fast) != len(slow) || len(fast) < 10 {
 			t.Fatalf("%s: %d nodes visited, by reflection %d", q, len(fast), len(slow))
 		}
-		for i := range fast {
-			if fast[i] != slow[i] {
-				t.Fatalf("%s: node %d is %v, by reflection %v", q, i, fast[i], slow[i])
+		seen := map[*pg.Node]int{}
+		for _, n := range slow {
+			seen[n]++
+		}
+		for _, n := range fast {
+			if seen[n]--; seen[n] < 0 {
+				t.Fatalf("%s: %v visited more often than by reflection", q, n)
 			}
 		}
 	}

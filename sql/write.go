@@ -395,7 +395,11 @@ func (x *exec) update(up *pg.UpdateStmt) (*relation, string, error) {
 		}
 		x.publishPlan(tr)
 		if up.ReturningList == nil && len(sources) == 1 {
-			matched, err := coll.updateMany(x.ctx, filter, upd)
+			write := coll.updateMany
+			if byKey(filter) {
+				write = coll.updateOne // the same outcome, without a scan
+			}
+			matched, err := write(x.ctx, filter, upd)
 			if err != nil {
 				return nil, "", err
 			}
@@ -411,6 +415,23 @@ func (x *exec) update(up *pg.UpdateStmt) (*relation, string, error) {
 	}
 	rel, err := x.returning(up.ReturningList, t, alias, written, nil)
 	return rel, fmt.Sprintf("UPDATE %d", count), err
+}
+
+// byKey reports whether filter holds an equality on _id to a plain value
+// (no operator, document or array): at most one document, the one with that
+// _id, can match it.
+func byKey(filter bson.D) bool {
+	for _, e := range filter {
+		if e.Key != "_id" {
+			continue
+		}
+		switch e.Value.(type) {
+		case nil, bson.D, bson.M, bson.Raw, bson.A, bson.RawValue, map[string]any, []any:
+			return false
+		}
+		return true
+	}
+	return false
 }
 
 // updateEach updates the documents matching filter one at a time, each
