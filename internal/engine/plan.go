@@ -66,7 +66,7 @@ func errBadHint() error {
 
 // planFor picks the access path for f over c with no sort or hint.
 func planFor(c *collection, f *filter.Filter) *plan {
-	p, _ := planWith(c, f, planOptions{})
+	p, _ := planWith(c, f, planOptions{collated: f.Collated()})
 	return p
 }
 

@@ -106,7 +106,7 @@ func compileBucket(name string, arg bson.RawValue, scope *expr.Scope) (stage, er
 	if err != nil {
 		return nil, err
 	}
-	sort, err := order.Compile(bsoncore.BuildDocument(nil, bsoncore.AppendInt32Element(nil, "_id", 1)))
+	sort, err := order.CompileColl(bsoncore.BuildDocument(nil, bsoncore.AppendInt32Element(nil, "_id", 1)), scope.Comparer())
 	if err != nil {
 		return nil, err
 	}

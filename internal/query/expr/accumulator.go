@@ -147,14 +147,18 @@ func (a *accSum) Result() bson.RawValue {
 type accMinMax struct {
 	sign int
 	best bson.RawValue
+	coll value.StringComparer
 }
+
+// setCollation implements collatedAccumulator.
+func (a *accMinMax) setCollation(sc value.StringComparer) { a.coll = sc }
 
 // Add implements Accumulator.
 func (a *accMinMax) Add(v bson.RawValue) error {
 	if value.IsNullish(v) {
 		return nil
 	}
-	if a.best.Type == 0 || compare(v, a.best)*a.sign > 0 {
+	if a.best.Type == 0 || compareWith(v, a.best, a.coll)*a.sign > 0 {
 		a.best = copyValue(v)
 	}
 	return nil
@@ -226,7 +230,11 @@ type accPush struct {
 	vals []bson.RawValue
 	set  map[string]bool
 	size int
+	coll value.StringComparer // $addToSet's collation: strings equal under it count once
 }
+
+// setCollation implements collatedAccumulator.
+func (a *accPush) setCollation(sc value.StringComparer) { a.coll = sc }
 
 // Add implements Accumulator.
 func (a *accPush) Add(v bson.RawValue) error {
@@ -234,7 +242,7 @@ func (a *accPush) Add(v bson.RawValue) error {
 		return nil
 	}
 	if a.set != nil {
-		k := GroupKey(v)
+		k := GroupKeyWith(v, a.coll)
 		if a.set[k] {
 			return nil
 		}
@@ -367,12 +375,44 @@ func (a *accStdDev) Result() bson.RawValue {
 // undefined and missing share a key), so groups and sets can use a map.
 func GroupKey(v bson.RawValue) string {
 	var b strings.Builder
-	writeKey(&b, v)
+	writeKey(&b, v, nil)
 	return b.String()
 }
 
+// StringKeyer maps a string to its collation key: equal keys for exactly the strings a collation
+// equates (package collation's Collation is one).
+type StringKeyer interface {
+	Key(s []byte) []byte
+}
+
+// GroupKeyWith is GroupKey under the collation sc: strings (also inside documents and arrays) that
+// sc equates share a key, as $group and $addToSet group them under a command's collation. A nil sc,
+// or one that is not a StringKeyer, is GroupKey.
+func GroupKeyWith(v bson.RawValue, sc value.StringComparer) string {
+	kf, _ := sc.(StringKeyer)
+	var b strings.Builder
+	writeKey(&b, v, kf)
+	return b.String()
+}
+
+// collatedAccumulator is an accumulator that compares values and so follows a collation.
+type collatedAccumulator interface {
+	setCollation(sc value.StringComparer)
+}
+
+// collate sets sc on acc when acc compares values; a nil sc changes nothing.
+func collate(acc Accumulator, sc value.StringComparer) {
+	if sc == nil {
+		return
+	}
+	if c, ok := acc.(collatedAccumulator); ok {
+		c.setCollation(sc)
+	}
+}
+
 // writeKey appends v's group key to b; strings are length-prefixed so composite keys cannot collide.
-func writeKey(b *strings.Builder, v bson.RawValue) {
+// With kf, a string is written as its collation key.
+func writeKey(b *strings.Builder, v bson.RawValue, kf StringKeyer) {
 	writeStr := func(tag byte, s string) {
 		b.WriteByte(tag)
 		b.WriteString(strconv.Itoa(len(s)))
@@ -407,19 +447,22 @@ func writeKey(b *strings.Builder, v bson.RawValue) {
 		if !ok {
 			s, _ = v.SymbolOK()
 		}
+		if kf != nil {
+			s = string(kf.Key([]byte(s)))
+		}
 		writeStr('s', s)
 	case bson.TypeEmbeddedDocument:
 		b.WriteByte('{')
 		elems, _ := v.Document().Elements()
 		for _, el := range elems {
 			writeStr('k', el.Key())
-			writeKey(b, el.Value())
+			writeKey(b, el.Value(), kf)
 		}
 		b.WriteByte('}')
 	case bson.TypeArray:
 		b.WriteByte('[')
 		for _, e := range value.Values(v) {
-			writeKey(b, e)
+			writeKey(b, e, kf)
 		}
 		b.WriteByte(']')
 	default:

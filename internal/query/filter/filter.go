@@ -65,16 +65,14 @@ func Compile(filter bson.Raw) (*Filter, error) {
 	return CompileIn(filter, nil)
 }
 
-// CompileColl is CompileIn under a collation: its comparisons and $in order and equate strings with sc
-// (nil: bytes), as a command's collation does. $expr comparisons and regular expressions are not collated.
+// CompileColl is CompileIn under a collation: its comparisons, $in and $expr order and equate strings
+// with sc (nil: bytes), as a command's collation does; regular expressions are not collated (as in
+// mongod). A nil scope becomes expr.Collated(sc); a non-nil scope must carry sc already.
 func CompileColl(filter bson.Raw, scope *expr.Scope, sc value.StringComparer) (*Filter, error) {
-	f, err := CompileIn(filter, scope)
-	if err != nil || sc == nil {
-		return f, err
+	if scope == nil {
+		scope = expr.Collated(sc)
 	}
-	collateNode(f.root, sc)
-	f.collated = true
-	return f, nil
+	return CompileIn(filter, scope)
 }
 
 // Collated reports whether the filter compares strings under a collation.
@@ -120,7 +118,7 @@ func collateLeaf(l leaf, sc value.StringComparer) {
 
 // CompileIn is Compile for a filter whose $expr may use the user variables
 // that scope declares (a $match in a $lookup's sub-pipeline); MatchIn binds
-// them.
+// them. A scope with a collation (expr.Collated) collates the filter (see CompileColl).
 func CompileIn(filter bson.Raw, scope *expr.Scope) (*Filter, error) {
 	if len(filter) == 0 {
 		return &Filter{}, nil
@@ -135,6 +133,10 @@ func CompileIn(filter bson.Raw, scope *expr.Scope) (*Filter, error) {
 	}
 	f := &Filter{root: root, raw: raw, hasExpr: root != nil && hasExpr(root)}
 	collectConds(root, &f.conds)
+	if sc := scope.Comparer(); sc != nil {
+		collateNode(f.root, sc)
+		f.collated = true
+	}
 	return f, nil
 }
 
