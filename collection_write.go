@@ -118,7 +118,7 @@ func (c *Collection) update(ctx context.Context, filter, update any, multi bool,
 			return nil, err
 		}
 	}
-	if spec.Collation, err = toCollation(o.Collation); err != nil {
+	if spec.Collation, err = c.collationFor(o.Collation); err != nil {
 		return nil, err
 	}
 	return c.runUpdate(ctx, spec)
@@ -140,7 +140,7 @@ func (c *Collection) ReplaceOne(ctx context.Context, filter, replacement any, op
 	if spec.Sort, err = toOptionalDoc(o.Sort, "sort"); err != nil {
 		return nil, err
 	}
-	if spec.Collation, err = toCollation(o.Collation); err != nil {
+	if spec.Collation, err = c.collationFor(o.Collation); err != nil {
 		return nil, err
 	}
 	return c.runUpdate(ctx, spec)
@@ -180,7 +180,7 @@ func (c *Collection) delete(ctx context.Context, filter any, multi bool, opts []
 	if err != nil {
 		return nil, err
 	}
-	coll, err := toCollation(mergeDelete(opts).Collation)
+	coll, err := c.collationFor(mergeDelete(opts).Collation)
 	if err != nil {
 		return nil, err
 	}
@@ -202,7 +202,7 @@ func (c *Collection) delete(ctx context.Context, filter any, multi bool, opts []
 // tells the cases apart.
 func (c *Collection) FindOneAndUpdate(ctx context.Context, filter, update any, opts ...*FindOneAndUpdateOptions) *SingleResult {
 	o := mergeFindOneAndUpdate(opts)
-	spec, err := famSpec(filter, o.Sort, o.Projection, o.Collation)
+	spec, err := c.famSpec(filter, o.Sort, o.Projection, o.Collation)
 	if err != nil {
 		return &SingleResult{err: err}
 	}
@@ -221,7 +221,7 @@ func (c *Collection) FindOneAndUpdate(ctx context.Context, filter, update any, o
 // (default) or after. Results are reported as for FindOneAndUpdate.
 func (c *Collection) FindOneAndReplace(ctx context.Context, filter, replacement any, opts ...*FindOneAndReplaceOptions) *SingleResult {
 	o := mergeFindOneAndReplace(opts)
-	spec, err := famSpec(filter, o.Sort, o.Projection, o.Collation)
+	spec, err := c.famSpec(filter, o.Sort, o.Projection, o.Collation)
 	if err != nil {
 		return &SingleResult{err: err}
 	}
@@ -236,7 +236,7 @@ func (c *Collection) FindOneAndReplace(ctx context.Context, filter, replacement 
 // (in opts.Sort order) and returns it; ErrNoDocuments when nothing matched.
 func (c *Collection) FindOneAndDelete(ctx context.Context, filter any, opts ...*FindOneAndDeleteOptions) *SingleResult {
 	o := mergeFindOneAndDelete(opts)
-	spec, err := famSpec(filter, o.Sort, o.Projection, o.Collation)
+	spec, err := c.famSpec(filter, o.Sort, o.Projection, o.Collation)
 	if err != nil {
 		return &SingleResult{err: err}
 	}
@@ -245,16 +245,16 @@ func (c *Collection) FindOneAndDelete(ctx context.Context, filter any, opts ...*
 }
 
 // famSpec encodes the arguments the FindOneAndX methods share.
-func famSpec(filter, sort, projection, coll any) (engine.FindAndModifySpec, error) {
+func (c *Collection) famSpec(filter, sort, projection, coll any) (engine.FindAndModifySpec, error) {
 	fs, err := findSpec(filter, sort, projection)
 	if err != nil {
 		return engine.FindAndModifySpec{}, err
 	}
-	c, err := toCollation(coll)
+	cl, err := c.collationFor(coll)
 	if err != nil {
 		return engine.FindAndModifySpec{}, err
 	}
-	return engine.FindAndModifySpec{Filter: fs.Filter, Sort: fs.Sort, Fields: fs.Projection, Collation: c}, nil
+	return engine.FindAndModifySpec{Filter: fs.Filter, Sort: fs.Sort, Fields: fs.Projection, Collation: cl}, nil
 }
 
 // findAndModify runs a findAndModify and keeps its lastErrorObject in the

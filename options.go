@@ -168,6 +168,12 @@ type IndexModel struct {
 	ExpireAfterSeconds *int32
 	// Hidden keeps the index maintained but out of the planner's choices.
 	Hidden bool
+	// Collation is the index's collation document: its keys compare
+	// strings under it (a unique index at strength 2 refuses "abc" beside
+	// "ABC"), and queries use it for strings only under the same
+	// collation. Nil means the collection's default collation;
+	// {locale: "simple"} means binary comparison.
+	Collation any
 }
 
 // mergeFind and the merge functions below fold a method's variadic options

@@ -21,8 +21,8 @@ type Filter struct {
 	raw   bson.Raw // private copy: compiled values alias it
 	// hasExpr is set when the filter holds a $expr, whose evaluation can fail (MatchErr).
 	hasExpr bool
-	// collated is set when comparisons use a collation (CompileColl).
-	collated bool
+	// coll is the collation comparisons use (CompileColl); nil compares bytes.
+	coll value.StringComparer
 }
 
 // CondOp is the operator of a Condition.
@@ -76,7 +76,15 @@ func CompileColl(filter bson.Raw, scope *expr.Scope, sc value.StringComparer) (*
 }
 
 // Collated reports whether the filter compares strings under a collation.
-func (f *Filter) Collated() bool { return f.collated }
+func (f *Filter) Collated() bool { return f != nil && f.coll != nil }
+
+// Comparer returns the filter's collation, nil for bytes.
+func (f *Filter) Comparer() value.StringComparer {
+	if f == nil {
+		return nil
+	}
+	return f.coll
+}
 
 // collateNode sets sc on every comparison under n.
 func collateNode(n node, sc value.StringComparer) {
@@ -121,7 +129,7 @@ func collateLeaf(l leaf, sc value.StringComparer) {
 // them. A scope with a collation (expr.Collated) collates the filter (see CompileColl).
 func CompileIn(filter bson.Raw, scope *expr.Scope) (*Filter, error) {
 	if len(filter) == 0 {
-		return &Filter{}, nil
+		return &Filter{coll: scope.Comparer()}, nil
 	}
 	if err := filter.Validate(); err != nil {
 		return nil, codes.New(codes.InvalidBSON, "invalid filter document: %v", err)
@@ -135,7 +143,7 @@ func CompileIn(filter bson.Raw, scope *expr.Scope) (*Filter, error) {
 	collectConds(root, &f.conds)
 	if sc := scope.Comparer(); sc != nil {
 		collateNode(f.root, sc)
-		f.collated = true
+		f.coll = sc
 	}
 	return f, nil
 }
