@@ -18,8 +18,12 @@ type Expr struct {
 	node node
 	// coll is the collation of the scope it was compiled in (nil: strings compare by bytes); every
 	// evaluation carries it to the operators that compare values.
-	coll value.StringComparer
+	coll *collator
 }
+
+// collator boxes a collation so that env carries it in one pointer word: env stays within its
+// allocation size class, and an uncollated evaluation costs nothing more.
+type collator struct{ sc value.StringComparer }
 
 // node is one node of a compiled expression tree.
 type node interface {
@@ -33,11 +37,19 @@ type env struct {
 	current bson.Raw
 	vars    *Vars
 	// coll orders and equates strings in comparisons, $in, sets, sorts and $min / $max (nil: bytes).
-	coll value.StringComparer
+	coll *collator
+}
+
+// comparer returns the evaluation's collation, nil for bytes.
+func (c *env) comparer() value.StringComparer {
+	if c.coll == nil {
+		return nil
+	}
+	return c.coll.sc
 }
 
 // compare is the package's compare under the evaluation's collation.
-func (c *env) compare(a, b bson.RawValue) int { return compareWith(a, b, c.coll) }
+func (c *env) compare(a, b bson.RawValue) int { return compareWith(a, b, c.comparer()) }
 
 // Vars is a frame of user variables: an immutable linked list, so that
 // binding a variable ($let, $map, $filter, a $lookup's let) pushes one frame
@@ -132,7 +144,11 @@ func CompileIn(v bson.RawValue, scope *Scope) (*Expr, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Expr{node: n, coll: scope.Comparer()}, nil
+	e := &Expr{node: n}
+	if sc := scope.Comparer(); sc != nil {
+		e.coll = &collator{sc: sc}
+	}
+	return e, nil
 }
 
 // Eval evaluates e with doc bound to $$ROOT and $$CURRENT. A missing result

@@ -110,7 +110,7 @@ func (n fixed) eval(c *env) (bson.RawValue, error) {
 			vals = value.Values(vals[0])
 		}
 		acc := accumulators[n.op]()
-		collate(acc, c.coll)
+		collate(acc, c.comparer())
 		for _, v := range vals {
 			if err := acc.Add(v); err != nil {
 				return bson.RawValue{}, err

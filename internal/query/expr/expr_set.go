@@ -89,7 +89,7 @@ func (n setOp) eval(c *env) (bson.RawValue, error) {
 			if v.Type != bson.TypeArray {
 				return bson.RawValue{}, codes.New(17044, "All operands of $setEquals must be arrays. One argument is of type: %s", value.TypeNameOf(v))
 			}
-			s := distinct(value.Values(v), c.coll)
+			s := distinct(value.Values(v), c.comparer())
 			if i == 0 {
 				first = s
 				continue
@@ -98,7 +98,7 @@ func (n setOp) eval(c *env) (bson.RawValue, error) {
 				return value.Bool(false), nil
 			}
 			for _, e := range s {
-				if !setHas(first, e, c.coll) {
+				if !setHas(first, e, c.comparer()) {
 					return value.Bool(false), nil
 				}
 			}
@@ -113,7 +113,7 @@ func (n setOp) eval(c *env) (bson.RawValue, error) {
 		}
 		super := value.Values(vals[1])
 		for _, e := range value.Values(vals[0]) {
-			if !setHas(super, e, c.coll) {
+			if !setHas(super, e, c.comparer()) {
 				return value.Bool(false), nil
 			}
 		}
@@ -130,8 +130,8 @@ func (n setOp) eval(c *env) (bson.RawValue, error) {
 		}
 		minus := value.Values(vals[1])
 		var out []bson.RawValue
-		for _, e := range distinct(value.Values(vals[0]), c.coll) {
-			if !setHas(minus, e, c.coll) {
+		for _, e := range distinct(value.Values(vals[0]), c.comparer()) {
+			if !setHas(minus, e, c.comparer()) {
 				out = append(out, e)
 			}
 		}
@@ -155,17 +155,17 @@ func (n setOp) eval(c *env) (bson.RawValue, error) {
 		for _, v := range vals {
 			all = append(all, value.Values(v)...)
 		}
-		return value.Array(distinct(all, c.coll)), nil
+		return value.Array(distinct(all, c.comparer())), nil
 	}
 	if len(vals) == 0 {
 		return value.Array(nil), nil
 	}
-	out := distinct(value.Values(vals[0]), c.coll)
+	out := distinct(value.Values(vals[0]), c.comparer())
 	for _, v := range vals[1:] {
 		other := value.Values(v)
 		kept := out[:0:0]
 		for _, e := range out {
-			if setHas(other, e, c.coll) {
+			if setHas(other, e, c.comparer()) {
 				kept = append(kept, e)
 			}
 		}

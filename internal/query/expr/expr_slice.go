@@ -51,7 +51,7 @@ func (n arrayOp) eval(c *env) (bson.RawValue, error) {
 	case "$slice":
 		return slice(vals)
 	case "$indexOfArray":
-		return indexOfArray(vals, c.coll)
+		return indexOfArray(vals, c.comparer())
 	case "$range":
 		return rangeOf(vals)
 	case "$arrayToObject":
@@ -446,7 +446,7 @@ func (n nOp) eval(c *env) (bson.RawValue, error) {
 	}
 	desc := n.op == "$maxN"
 	sort.SliceStable(kept, func(i, j int) bool {
-		r := value.CompareWith(kept[i], kept[j], c.coll)
+		r := value.CompareWith(kept[i], kept[j], c.comparer())
 		if desc {
 			return r > 0
 		}
@@ -554,10 +554,10 @@ func (n sortArray) eval(c *env) (bson.RawValue, error) {
 	}
 	sort.SliceStable(arr, func(i, j int) bool {
 		if n.whole != 0 {
-			return value.CompareWith(arr[i], arr[j], c.coll)*n.whole < 0
+			return value.CompareWith(arr[i], arr[j], c.comparer())*n.whole < 0
 		}
 		for k, p := range n.paths {
-			if r := value.CompareWith(key(arr[i], p), key(arr[j], p), c.coll); r != 0 {
+			if r := value.CompareWith(key(arr[i], p), key(arr[j], p), c.comparer()); r != 0 {
 				return r*n.dirs[k] < 0
 			}
 		}
