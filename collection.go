@@ -67,6 +67,9 @@ type IndexSpecification struct {
 	PartialFilterExpression bson.Raw
 	ExpireAfterSeconds      *int32
 	Hidden                  bool
+	// Collation is the index's collation as mongod's normalized document
+	// (every field filled in), nil for binary comparison.
+	Collation bson.Raw
 }
 
 // CreateIndex builds an index over the existing documents and returns its
@@ -90,6 +93,9 @@ func (c *Collection) CreateIndex(ctx context.Context, model IndexModel) (string,
 		spec.TTL, spec.ExpireAfterSeconds = true, int64(*model.ExpireAfterSeconds)
 	}
 	if spec.Partial, err = toOptionalDoc(model.PartialFilterExpression, "partialFilterExpression"); err != nil {
+		return "", err
+	}
+	if spec.Collation, err = toOptionalDoc(model.Collation, "collation"); err != nil {
 		return "", err
 	}
 	return c.db.eng.CreateIndex(ctx, t, c.ns, spec)
@@ -128,6 +134,7 @@ func (c *Collection) ListIndexes(ctx context.Context) ([]IndexSpecification, err
 			Sparse:                  s.Sparse,
 			PartialFilterExpression: s.Partial,
 			Hidden:                  s.Hidden,
+			Collation:               s.Collation,
 		}
 		if s.TTL {
 			ttl := int32(s.ExpireAfterSeconds)

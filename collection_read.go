@@ -23,16 +23,29 @@ func (c *Collection) Find(ctx context.Context, filter any, opts ...*FindOptions)
 	if err := findHint(&spec, o); err != nil {
 		return nil, err
 	}
+	if spec.Collation, err = c.collationFor(o.Collation); err != nil {
+		return nil, err
+	}
 	return c.find(ctx, spec)
 }
 
-// toCollation parses an optional collation document (nil: the simple collation).
-func toCollation(v any) (*collation.Collation, error) {
+// collationFor returns the collation an operation on c runs under: the collation document v when given
+// ({locale: "simple"} being the binary comparison), otherwise c's default collation (none: binary). A
+// view's default may not be overridden: a different v is OptionNotSupportedOnView (167), as in mongod.
+func (c *Collection) collationFor(v any) (*collation.Collation, error) {
+	def, isView := c.db.eng.DefaultCollation(c.ns)
 	d, err := toOptionalDoc(v, "collation")
 	if err != nil || d == nil {
+		return def, err
+	}
+	coll, err := collation.Parse(d)
+	if err != nil {
 		return nil, err
 	}
-	return collation.Parse(d)
+	if isView && !collation.Equal(coll, def) {
+		return nil, codes.New(codes.OptionNotSupportedOnView, "Cannot override a view's default collation")
+	}
+	return coll, nil
 }
 
 // findHint encodes Find's hint, min and max into spec.
@@ -44,9 +57,6 @@ func findHint(spec *engine.FindSpec, o FindOptions) error {
 		return err
 	}
 	if spec.Min, err = toOptionalDoc(o.Min, "min"); err != nil {
-		return err
-	}
-	if spec.Collation, err = toCollation(o.Collation); err != nil {
 		return err
 	}
 	spec.Max, err = toOptionalDoc(o.Max, "max")
@@ -91,6 +101,7 @@ func (c *Collection) FindOne(ctx context.Context, filter any, opts ...*FindOneOp
 		return &SingleResult{err: err}
 	}
 	spec.Skip, spec.Limit = o.Skip, 1
+	spec.Collation, _ = c.db.eng.DefaultCollation(c.ns)
 	cur, err := c.find(ctx, spec)
 	if err != nil {
 		return &SingleResult{err: err}
@@ -119,7 +130,7 @@ func (c *Collection) CountDocuments(ctx context.Context, filter any, opts ...*Co
 	if err != nil {
 		return 0, err
 	}
-	coll, err := toCollation(o.Collation)
+	coll, err := c.collationFor(o.Collation)
 	if err != nil {
 		return 0, err
 	}
@@ -157,7 +168,7 @@ func (c *Collection) Distinct(ctx context.Context, fieldName string, filter any,
 			collDoc = o.Collation
 		}
 	}
-	coll, err := toCollation(collDoc)
+	coll, err := c.collationFor(collDoc)
 	if err != nil {
 		return nil, err
 	}
@@ -188,7 +199,7 @@ func (c *Collection) Aggregate(ctx context.Context, pipeline any, opts ...*Aggre
 	}
 	o := mergeAggregate(opts)
 	spec := engine.AggregateSpec{Pipeline: stages, NoDiskUse: o.AllowDiskUse != nil && !*o.AllowDiskUse}
-	if spec.Collation, err = toCollation(o.Collation); err != nil {
+	if spec.Collation, err = c.collationFor(o.Collation); err != nil {
 		return nil, err
 	}
 	docs, err := c.db.eng.Aggregate(ctx, t, c.ns, spec, st)

@@ -118,6 +118,9 @@ func (c *Collection) update(ctx context.Context, filter, update any, multi bool,
 			return nil, err
 		}
 	}
+	if spec.Collation, err = c.collationFor(o.Collation); err != nil {
+		return nil, err
+	}
 	return c.runUpdate(ctx, spec)
 }
 
@@ -135,6 +138,9 @@ func (c *Collection) ReplaceOne(ctx context.Context, filter, replacement any, op
 		return nil, err
 	}
 	if spec.Sort, err = toOptionalDoc(o.Sort, "sort"); err != nil {
+		return nil, err
+	}
+	if spec.Collation, err = c.collationFor(o.Collation); err != nil {
 		return nil, err
 	}
 	return c.runUpdate(ctx, spec)
@@ -159,18 +165,22 @@ func (c *Collection) runUpdate(ctx context.Context, spec engine.UpdateSpec) (*Up
 }
 
 // DeleteOne deletes the first document matching filter.
-func (c *Collection) DeleteOne(ctx context.Context, filter any) (*DeleteResult, error) {
-	return c.delete(ctx, filter, false)
+func (c *Collection) DeleteOne(ctx context.Context, filter any, opts ...*DeleteOptions) (*DeleteResult, error) {
+	return c.delete(ctx, filter, false, opts)
 }
 
 // DeleteMany deletes every document matching filter (nil deletes all).
-func (c *Collection) DeleteMany(ctx context.Context, filter any) (*DeleteResult, error) {
-	return c.delete(ctx, filter, true)
+func (c *Collection) DeleteMany(ctx context.Context, filter any, opts ...*DeleteOptions) (*DeleteResult, error) {
+	return c.delete(ctx, filter, true, opts)
 }
 
 // delete is DeleteOne (multi false) and DeleteMany.
-func (c *Collection) delete(ctx context.Context, filter any, multi bool) (*DeleteResult, error) {
+func (c *Collection) delete(ctx context.Context, filter any, multi bool, opts []*DeleteOptions) (*DeleteResult, error) {
 	f, err := toFilter(filter)
+	if err != nil {
+		return nil, err
+	}
+	coll, err := c.collationFor(mergeDelete(opts).Collation)
 	if err != nil {
 		return nil, err
 	}
@@ -178,7 +188,7 @@ func (c *Collection) delete(ctx context.Context, filter any, multi bool) (*Delet
 	if err != nil {
 		return nil, err
 	}
-	n, err := c.db.eng.Delete(ctx, t, c.ns, f, multi, st)
+	n, err := c.db.eng.DeleteWith(ctx, t, c.ns, engine.DeleteSpec{Filter: f, Multi: multi, Collation: coll}, st)
 	if err != nil {
 		return nil, stmtError(t, err)
 	}
@@ -192,7 +202,7 @@ func (c *Collection) delete(ctx context.Context, filter any, multi bool) (*Delet
 // tells the cases apart.
 func (c *Collection) FindOneAndUpdate(ctx context.Context, filter, update any, opts ...*FindOneAndUpdateOptions) *SingleResult {
 	o := mergeFindOneAndUpdate(opts)
-	spec, err := famSpec(filter, o.Sort, o.Projection)
+	spec, err := c.famSpec(filter, o.Sort, o.Projection, o.Collation)
 	if err != nil {
 		return &SingleResult{err: err}
 	}
@@ -211,7 +221,7 @@ func (c *Collection) FindOneAndUpdate(ctx context.Context, filter, update any, o
 // (default) or after. Results are reported as for FindOneAndUpdate.
 func (c *Collection) FindOneAndReplace(ctx context.Context, filter, replacement any, opts ...*FindOneAndReplaceOptions) *SingleResult {
 	o := mergeFindOneAndReplace(opts)
-	spec, err := famSpec(filter, o.Sort, o.Projection)
+	spec, err := c.famSpec(filter, o.Sort, o.Projection, o.Collation)
 	if err != nil {
 		return &SingleResult{err: err}
 	}
@@ -226,7 +236,7 @@ func (c *Collection) FindOneAndReplace(ctx context.Context, filter, replacement 
 // (in opts.Sort order) and returns it; ErrNoDocuments when nothing matched.
 func (c *Collection) FindOneAndDelete(ctx context.Context, filter any, opts ...*FindOneAndDeleteOptions) *SingleResult {
 	o := mergeFindOneAndDelete(opts)
-	spec, err := famSpec(filter, o.Sort, o.Projection)
+	spec, err := c.famSpec(filter, o.Sort, o.Projection, o.Collation)
 	if err != nil {
 		return &SingleResult{err: err}
 	}
@@ -235,12 +245,16 @@ func (c *Collection) FindOneAndDelete(ctx context.Context, filter any, opts ...*
 }
 
 // famSpec encodes the arguments the FindOneAndX methods share.
-func famSpec(filter, sort, projection any) (engine.FindAndModifySpec, error) {
+func (c *Collection) famSpec(filter, sort, projection, coll any) (engine.FindAndModifySpec, error) {
 	fs, err := findSpec(filter, sort, projection)
 	if err != nil {
 		return engine.FindAndModifySpec{}, err
 	}
-	return engine.FindAndModifySpec{Filter: fs.Filter, Sort: fs.Sort, Fields: fs.Projection}, nil
+	cl, err := c.collationFor(coll)
+	if err != nil {
+		return engine.FindAndModifySpec{}, err
+	}
+	return engine.FindAndModifySpec{Filter: fs.Filter, Sort: fs.Sort, Fields: fs.Projection, Collation: cl}, nil
 }
 
 // findAndModify runs a findAndModify and keeps its lastErrorObject in the

@@ -55,6 +55,9 @@ type UpdateOptions struct {
 	// Sort picks which document UpdateOne modifies when several match
 	// (ignored by UpdateMany).
 	Sort any
+	// Collation orders and equates strings in the filter and the sort (see
+	// FindOptions).
+	Collation any
 }
 
 // ReplaceOptions configures ReplaceOne.
@@ -62,6 +65,8 @@ type ReplaceOptions struct {
 	Upsert bool
 	// Sort picks which document is replaced when several match.
 	Sort any
+	// Collation is the filter's and the sort's collation (see FindOptions).
+	Collation any
 }
 
 // ReturnDocument says which version of the document a FindOneAndUpdate or
@@ -84,6 +89,8 @@ type FindOneAndUpdateOptions struct {
 	Sort           any
 	Projection     any
 	ArrayFilters   []any
+	// Collation is the filter's and the sort's collation (see FindOptions).
+	Collation any
 }
 
 // FindOneAndReplaceOptions configures FindOneAndReplace.
@@ -92,12 +99,22 @@ type FindOneAndReplaceOptions struct {
 	Upsert         bool
 	Sort           any
 	Projection     any
+	// Collation is the filter's and the sort's collation (see FindOptions).
+	Collation any
 }
 
 // FindOneAndDeleteOptions configures FindOneAndDelete.
 type FindOneAndDeleteOptions struct {
 	Sort       any
 	Projection any
+	// Collation is the filter's and the sort's collation (see FindOptions).
+	Collation any
+}
+
+// DeleteOptions configures DeleteOne and DeleteMany.
+type DeleteOptions struct {
+	// Collation is the filter's collation (see FindOptions).
+	Collation any
 }
 
 // CountOptions configures CountDocuments.
@@ -122,8 +139,9 @@ type AggregateOptions struct {
 	// (mongod's default since 6.0); false makes them fail instead with
 	// QueryExceededMemoryLimitNoDiskUseAllowed (292).
 	AllowDiskUse *bool
-	// Collation applies to a leading $match stage (see FindOptions); the
-	// later stages compare strings by bytes.
+	// Collation applies to every stage that compares values: $match,
+	// $sort, $group keys, $lookup's equality, expressions' comparisons,
+	// $in and set operators, ... (see FindOptions).
 	Collation any
 }
 
@@ -150,6 +168,12 @@ type IndexModel struct {
 	ExpireAfterSeconds *int32
 	// Hidden keeps the index maintained but out of the planner's choices.
 	Hidden bool
+	// Collation is the index's collation document: its keys compare
+	// strings under it (a unique index at strength 2 refuses "abc" beside
+	// "ABC"), and queries use it for strings only under the same
+	// collation. Nil means the collection's default collation;
+	// {locale: "simple"} means binary comparison.
+	Collation any
 }
 
 // mergeFind and the merge functions below fold a method's variadic options
@@ -238,6 +262,9 @@ func mergeUpdate(opts []*UpdateOptions) UpdateOptions {
 		if o.Sort != nil {
 			m.Sort = o.Sort
 		}
+		if o.Collation != nil {
+			m.Collation = o.Collation
+		}
 	}
 	return m
 }
@@ -254,6 +281,9 @@ func mergeReplace(opts []*ReplaceOptions) ReplaceOptions {
 		}
 		if o.Sort != nil {
 			m.Sort = o.Sort
+		}
+		if o.Collation != nil {
+			m.Collation = o.Collation
 		}
 	}
 	return m
@@ -281,6 +311,9 @@ func mergeFindOneAndUpdate(opts []*FindOneAndUpdateOptions) FindOneAndUpdateOpti
 		if o.ArrayFilters != nil {
 			m.ArrayFilters = o.ArrayFilters
 		}
+		if o.Collation != nil {
+			m.Collation = o.Collation
+		}
 	}
 	return m
 }
@@ -304,6 +337,9 @@ func mergeFindOneAndReplace(opts []*FindOneAndReplaceOptions) FindOneAndReplaceO
 		if o.Projection != nil {
 			m.Projection = o.Projection
 		}
+		if o.Collation != nil {
+			m.Collation = o.Collation
+		}
 	}
 	return m
 }
@@ -320,6 +356,9 @@ func mergeFindOneAndDelete(opts []*FindOneAndDeleteOptions) FindOneAndDeleteOpti
 		}
 		if o.Projection != nil {
 			m.Projection = o.Projection
+		}
+		if o.Collation != nil {
+			m.Collation = o.Collation
 		}
 	}
 	return m
@@ -352,6 +391,17 @@ func mergeAggregate(opts []*AggregateOptions) AggregateOptions {
 		if o != nil && o.AllowDiskUse != nil {
 			m.AllowDiskUse = o.AllowDiskUse
 		}
+		if o != nil && o.Collation != nil {
+			m.Collation = o.Collation
+		}
+	}
+	return m
+}
+
+// mergeDelete folds DeleteOne's and DeleteMany's options.
+func mergeDelete(opts []*DeleteOptions) DeleteOptions {
+	var m DeleteOptions
+	for _, o := range opts {
 		if o != nil && o.Collation != nil {
 			m.Collation = o.Collation
 		}

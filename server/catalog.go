@@ -12,6 +12,7 @@ import (
 	"github.com/concorddb/concord"
 	"github.com/concorddb/concord/internal/codes"
 	"github.com/concorddb/concord/internal/frontend"
+	"github.com/concorddb/concord/internal/query/collation"
 	"github.com/concorddb/concord/internal/query/filter"
 	"github.com/concorddb/concord/internal/query/value"
 )
@@ -144,8 +145,9 @@ func handleListCollections(ctx context.Context, s *Server, req *Request) (bson.D
 	return cursorDoc("firstBatch", batch, 0, req.DB+".$cmd.listCollections"), nil
 }
 
-// handleCreate runs create: {create: <name>, validator?, validationLevel?, validationAction?} or, for a view,
-// {create: <name>, viewOn, pipeline?, collation?}. An existing collection is NamespaceExists (48). Capped,
+// handleCreate runs create: {create: <name>, validator?, validationLevel?, validationAction?, collation?} or,
+// for a view, {create: <name>, viewOn, pipeline?, collation?}; the collation is the default of the
+// collection's operations and indexes (a view's, of its reads). An existing collection is NamespaceExists (48). Capped,
 // clustered and time-series collections are not supported.
 func handleCreate(ctx context.Context, s *Server, req *Request) (bson.D, error) {
 	a, collName, err := parseCollectionArgs(req)
@@ -224,6 +226,9 @@ type indexRequest struct {
 	hidden  bool
 	partial bson.Raw
 	ttl     *int32
+	// collation is the requested collation, normalized as listIndexes shows it (an empty document for
+	// {locale: "simple"}); nil when not given (the collection's default).
+	collation bson.Raw
 }
 
 // model returns the request as the index model to create.
@@ -232,6 +237,12 @@ func (r indexRequest) model() concord.IndexModel {
 		ExpireAfterSeconds: r.ttl}
 	if r.partial != nil {
 		m.PartialFilterExpression = r.partial
+	}
+	if r.collation != nil {
+		m.Collation = r.collation
+		if len(r.collation) <= 5 {
+			m.Collation = bson.D{{Key: "locale", Value: "simple"}}
+		}
 	}
 	return m
 }
@@ -289,6 +300,21 @@ func parseIndexRequest(i int, d bson.Raw) (indexRequest, error) {
 			}
 			n := int32(f)
 			r.ttl = &n
+		case "collation":
+			d, err := rawDoc("createIndexes", field("collation"), v)
+			if err != nil {
+				return r, err
+			}
+			c, err := collation.Parse(d)
+			if err != nil {
+				return r, err
+			}
+			r.collation = emptyDoc
+			if c != nil {
+				if r.collation, err = bson.Marshal(c.Document()); err != nil {
+					return r, codes.New(codes.InternalError, "collation: %v", err)
+				}
+			}
 		case "v", "background", "ns":
 			// Index version and build mode: every index is a v2 index built in the foreground.
 		default:
@@ -435,6 +461,7 @@ func indexExists(current []concord.IndexSpecification, r indexRequest) bool {
 		sameTTL := (ix.ExpireAfterSeconds == nil) == (r.ttl == nil) && (r.ttl == nil || *r.ttl == *ix.ExpireAfterSeconds)
 		if sameIndexKey(ix.KeysDocument, r.key) && ix.Unique == r.unique && ix.Sparse == r.sparse &&
 			ix.Hidden == r.hidden && sameTTL && bytes.Equal(ix.PartialFilterExpression, r.partial) &&
+			(r.collation == nil || bytes.Equal(ix.Collation, r.collation) || len(r.collation) <= 5 && ix.Collation == nil) &&
 			(r.name == "" || r.name == ix.Name) {
 			return true
 		}
@@ -490,6 +517,9 @@ func appendIndexOptions(entry bson.D, ix concord.IndexSpecification) bson.D {
 	}
 	if ix.Hidden {
 		entry = append(entry, bson.E{Key: "hidden", Value: true})
+	}
+	if ix.Collation != nil {
+		entry = append(entry, bson.E{Key: "collation", Value: ix.Collation})
 	}
 	return entry
 }

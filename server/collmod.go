@@ -100,9 +100,6 @@ func readView(a *cmdArgs, o *concord.CollectionOptions) error {
 		o.Pipeline = bson.Raw(emptyDoc)
 	}
 	if a.has("collation") {
-		if o.ViewOn == "" {
-			return codes.New(codes.InvalidOptions, "create option 'collation' is not supported")
-		}
 		c, err := a.doc("collation")
 		if err != nil {
 			return err

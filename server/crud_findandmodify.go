@@ -89,7 +89,14 @@ func runFindAndModify(ctx context.Context, s *Server, req *Request, a *cmdArgs, 
 	case remove && a.has("arrayFilters"):
 		return nil, false, codes.New(codes.FailedToParse, "Cannot specify arrayFilters and remove=true")
 	}
-	var sort, projection any
+	collDoc, err := collationArg(a)
+	if err != nil {
+		return nil, false, err
+	}
+	var sort, projection, coll any
+	if collDoc != nil {
+		coll = collDoc
+	}
 	if sortDoc != nil {
 		sort = sortDoc
 	}
@@ -103,23 +110,23 @@ func runFindAndModify(ctx context.Context, s *Server, req *Request, a *cmdArgs, 
 	if err := s.transactionalWritePoint(req); err != nil {
 		return nil, false, err
 	}
-	coll := s.database(req.DB).Collection(collName)
+	c := s.database(req.DB).Collection(collName)
 	var res *concord.SingleResult
 	switch {
 	case remove:
-		res = coll.FindOneAndDelete(ctx, query, &concord.FindOneAndDeleteOptions{Sort: sort, Projection: projection})
+		res = c.FindOneAndDelete(ctx, query, &concord.FindOneAndDeleteOptions{Sort: sort, Projection: projection, Collation: coll})
 	case update.Type == bson.TypeArray: // a pipeline-style update
-		res = coll.FindOneAndUpdate(ctx, query, bson.RawArray(update.Value), &concord.FindOneAndUpdateOptions{
-			ReturnDocument: returnDoc, Upsert: upsert, Sort: sort, Projection: projection, ArrayFilters: arrayFilters})
+		res = c.FindOneAndUpdate(ctx, query, bson.RawArray(update.Value), &concord.FindOneAndUpdateOptions{
+			ReturnDocument: returnDoc, Upsert: upsert, Sort: sort, Projection: projection, ArrayFilters: arrayFilters, Collation: coll})
 	case isReplacement(update.Document()):
 		if arrayFilters != nil {
 			return nil, false, codes.New(codes.FailedToParse, "arrayFilters may not be specified for replacement-style updates")
 		}
-		res = coll.FindOneAndReplace(ctx, query, update.Document(), &concord.FindOneAndReplaceOptions{
-			ReturnDocument: returnDoc, Upsert: upsert, Sort: sort, Projection: projection})
+		res = c.FindOneAndReplace(ctx, query, update.Document(), &concord.FindOneAndReplaceOptions{
+			ReturnDocument: returnDoc, Upsert: upsert, Sort: sort, Projection: projection, Collation: coll})
 	default:
-		res = coll.FindOneAndUpdate(ctx, query, update.Document(), &concord.FindOneAndUpdateOptions{
-			ReturnDocument: returnDoc, Upsert: upsert, Sort: sort, Projection: projection, ArrayFilters: arrayFilters})
+		res = c.FindOneAndUpdate(ctx, query, update.Document(), &concord.FindOneAndUpdateOptions{
+			ReturnDocument: returnDoc, Upsert: upsert, Sort: sort, Projection: projection, ArrayFilters: arrayFilters, Collation: coll})
 	}
 	doc, err := res.Raw()
 	if err != nil && !errors.Is(err, concord.ErrNoDocuments) {

@@ -19,8 +19,8 @@ type AggregateSpec struct {
 	// QueryExceededMemoryLimitNoDiskUseAllowed (292) instead of spilling to
 	// a temporary file, which is the default (as in mongod since 6.0).
 	NoDiskUse bool
-	// Collation applies to a leading $match (the planner's filter); later
-	// stages compare strings by bytes.
+	// Collation applies to every stage (agg.CompileColl) and to the reads
+	// of $lookup and $graphLookup; nil compares bytes.
 	Collation *collation.Collation
 }
 
@@ -52,7 +52,7 @@ func (e *Engine) Aggregate(ctx context.Context, t *Txn, ns Namespace, spec Aggre
 				stages = stages[1:]
 			}
 		}
-		p, err := agg.Compile(stages)
+		p, err := agg.CompileColl(stages, stringComparer(spec.Collation))
 		if err != nil {
 			return err
 		}
@@ -79,7 +79,7 @@ func (e *Engine) Aggregate(ctx context.Context, t *Txn, ns Namespace, spec Aggre
 		if err != nil {
 			return err
 		}
-		src := &aggSource{e: e, t: rt, db: ns.DB, st: st}
+		src := &aggSource{e: e, t: rt, db: ns.DB, st: st, coll: spec.Collation}
 		opts := agg.Options{MemoryLimit: e.opts.StageMemoryLimit, NoDiskUse: spec.NoDiskUse, TempDir: e.opts.SpillDir}
 		in, err := e.scanIterWith(ctx, rt, e.lookupColl(ns), f, st, planOptions{collated: spec.Collation != nil})
 		if err != nil {
@@ -106,17 +106,18 @@ func (e *Engine) Aggregate(ctx context.Context, t *Txn, ns Namespace, spec Aggre
 // examined keys and documents count in the aggregation's Stats; the plan
 // summary stays the main collection's.
 type aggSource struct {
-	e  *Engine
-	t  *Txn
-	db string
-	st *Stats
+	e    *Engine
+	t    *Txn
+	db   string
+	st   *Stats
+	coll *collation.Collation // the pipeline's: a $lookup's equality compares under it
 }
 
 var _ agg.Source = (*aggSource)(nil)
 
 // Read returns the documents of coll that match filterDoc.
 func (s *aggSource) Read(ctx context.Context, coll string, filterDoc bson.Raw) (agg.Iterator, error) {
-	f, err := filter.Compile(filterDoc)
+	f, err := filter.CompileColl(filterDoc, nil, stringComparer(s.coll))
 	if err != nil {
 		return nil, err
 	}
@@ -168,7 +169,7 @@ type scanIter struct {
 // scanIter returns the documents of c matching f in t's view, planned as
 // find plans f. The iterator must be closed.
 func (e *Engine) scanIter(ctx context.Context, t *Txn, c *collection, f *filter.Filter, st *Stats) (*scanIter, error) {
-	return e.scanIterWith(ctx, t, c, f, st, planOptions{})
+	return e.scanIterWith(ctx, t, c, f, st, planOptions{collated: f.Collated()})
 }
 
 // scanIterWith is scanIter planned with o.

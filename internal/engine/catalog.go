@@ -11,6 +11,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/bson"
 
 	"github.com/concorddb/concord/internal/codes"
+	"github.com/concorddb/concord/internal/query/collation"
 	"github.com/concorddb/concord/internal/query/filter"
 )
 
@@ -44,7 +45,8 @@ type collection struct {
 	indexes     []*index // secondary indexes; the _id index is the document key itself
 	nextIndexID uint32
 	opts        CollOptions
-	validator   *filter.Validator // opts.Validator compiled; nil for none
+	validator   *filter.Validator    // opts.Validator compiled; nil for none
+	coll        *collation.Collation // opts.Collation parsed: the default collation; nil for simple
 	// images is changeStreamPreAndPostImages: change streams get the documents' versions before and after
 	// every write.
 	images bool
@@ -86,6 +88,8 @@ type indexRecord struct {
 	TTL      int64 `bson:"ttl,omitempty"`
 	Hidden   bool  `bson:"hidden,omitempty"`
 	Multikey bool  `bson:"multikey,omitempty"`
+	// Collation is the index's normalized collation document (none: binary keys).
+	Collation bson.Raw `bson:"collation,omitempty"`
 }
 
 // record returns the persisted form of c.
@@ -93,9 +97,10 @@ func (c *collection) record() catalogRecord {
 	r := catalogRecord{DB: c.ns.DB, Coll: c.ns.Coll, ID: int64(c.id), NextIndexID: int64(c.nextIndexID), Indexes: []indexRecord{}, Images: c.images, UUID: c.uuid[:]}
 	for _, ix := range c.indexes {
 		r.Indexes = append(r.Indexes, indexRecord{Name: ix.name, Key: ix.key, Unique: ix.unique, ID: int64(ix.id),
-			Sparse: ix.sparse, Partial: ix.partialRaw, TTL: ix.ttl + 1, Hidden: ix.hidden, Multikey: ix.isMultikey()})
+			Sparse: ix.sparse, Partial: ix.partialRaw, TTL: ix.ttl + 1, Hidden: ix.hidden, Multikey: ix.isMultikey(),
+			Collation: ix.collDoc})
 	}
-	if o := c.opts; o.Validator != nil || o.ValidationLevel != "" || o.ValidationAction != "" || o.ViewOn != "" {
+	if o := c.opts; o.Validator != nil || o.ValidationLevel != "" || o.ValidationAction != "" || o.ViewOn != "" || o.Collation != nil {
 		r.Options = &o
 	}
 	return r
@@ -131,10 +136,14 @@ func (e *Engine) loadCatalog() error {
 				return codes.New(codes.InternalError, "catalog entry of %s: validator: %v", c.ns.String(), err)
 			}
 			c.validator = v
+			if c.coll, err = c.opts.defaultCollation(); err != nil {
+				return codes.New(codes.InternalError, "catalog entry of %s: collation: %v", c.ns.String(), err)
+			}
 		}
 		for _, ir := range r.Indexes {
 			ix, err := newIndexFromSpec(IndexSpec{Name: ir.Name, Key: ir.Key, Unique: ir.Unique, Sparse: ir.Sparse,
-				Partial: ir.Partial, TTL: ir.TTL > 0, ExpireAfterSeconds: ir.TTL - 1, Hidden: ir.Hidden}, uint32(ir.ID))
+				Partial: ir.Partial, TTL: ir.TTL > 0, ExpireAfterSeconds: ir.TTL - 1, Hidden: ir.Hidden,
+				Collation: ir.Collation}, uint32(ir.ID))
 			if err != nil {
 				return err
 			}

@@ -6,6 +6,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/bson"
 
 	"github.com/concorddb/concord/internal/codes"
+	"github.com/concorddb/concord/internal/query/collation"
 	"github.com/concorddb/concord/internal/query/filter"
 )
 
@@ -23,8 +24,11 @@ type CollOptions struct {
 	ValidationAction string `bson:"validationAction,omitempty"`
 	// ViewOn makes the namespace a read-only view on the collection (or view) of this name in the same
 	// database; Pipeline is then the aggregation pipeline it applies.
-	ViewOn    string   `bson:"viewOn,omitempty"`
-	Pipeline  bson.Raw `bson:"pipeline,omitempty"`
+	ViewOn   string   `bson:"viewOn,omitempty"`
+	Pipeline bson.Raw `bson:"pipeline,omitempty"`
+	// Collation is the default collation of the collection or view: operations without their own use it,
+	// and so do the collection's indexes created without one. It is kept as mongod's normalized document
+	// (every field filled in); {locale: "simple"} or nil is the binary comparison.
 	Collation bson.Raw `bson:"collation,omitempty"`
 }
 
@@ -49,6 +53,9 @@ func (o *CollOptions) Document() bson.D {
 			d = append(d, bson.E{Key: "collation", Value: o.Collation})
 		}
 		return d
+	}
+	if o.Collation != nil {
+		d = append(d, bson.E{Key: "collation", Value: o.Collation})
 	}
 	if o.Validator != nil {
 		d = append(d, bson.E{Key: "validator", Value: o.Validator})
@@ -76,6 +83,35 @@ func (o *CollOptions) action() string {
 		return "error"
 	}
 	return o.ValidationAction
+}
+
+// normalize rewrites the collation document as mongod stores it: every field filled in, and none at all
+// for the simple collation. Errors are collation.Parse's.
+func (o *CollOptions) normalize() error {
+	if o.Collation == nil {
+		return nil
+	}
+	c, err := collation.Parse(o.Collation)
+	if err != nil {
+		return err
+	}
+	o.Collation = nil
+	if c != nil {
+		raw, err := bson.Marshal(c.Document())
+		if err != nil {
+			return codes.New(codes.InternalError, "collation: %v", err)
+		}
+		o.Collation = raw
+	}
+	return nil
+}
+
+// defaultCollation returns the parsed default collation (nil: simple).
+func (o *CollOptions) defaultCollation() (*collation.Collation, error) {
+	if o.Collation == nil {
+		return nil, nil
+	}
+	return collation.Parse(o.Collation)
 }
 
 // compile checks the options and compiles the validator. Errors: the validator's compile errors (BadValue 2,
@@ -166,6 +202,13 @@ func (e *Engine) CreateCollectionWithOptions(ctx context.Context, t *Txn, ns Nam
 	if err != nil {
 		return err
 	}
+	if err := opts.normalize(); err != nil {
+		return err
+	}
+	defColl, err := opts.defaultCollation()
+	if err != nil {
+		return err
+	}
 	if err := e.enter(); err != nil {
 		return err
 	}
@@ -183,8 +226,13 @@ func (e *Engine) CreateCollectionWithOptions(ctx context.Context, t *Txn, ns Nam
 			if err := e.checkViewChain(ns, opts.ViewOn); err != nil {
 				return err
 			}
+			// A view on a view has its source's collation unless it names one; a view on a collection
+			// does not inherit the collection's (mongod's rule).
+			if src := e.lookupColl(Namespace{DB: ns.DB, Coll: opts.ViewOn}); opts.Collation == nil && src != nil && src.opts.IsView() {
+				opts.Collation, defColl = src.opts.Collation, src.coll
+			}
 		}
-		c := &collection{ns: ns, id: e.nextCollID, nextIndexID: 1, opts: opts, validator: v, uuid: newUUID()}
+		c := &collection{ns: ns, id: e.nextCollID, nextIndexID: 1, opts: opts, validator: v, coll: defColl, uuid: newUUID()}
 		if err := e.installCollection(ns, c, nil, nil); err != nil {
 			return err
 		}
@@ -216,6 +264,13 @@ func (e *Engine) ModifyCollection(ctx context.Context, ns Namespace, change func
 	if err != nil {
 		return err
 	}
+	if err := opts.normalize(); err != nil {
+		return err
+	}
+	defColl, err := opts.defaultCollation()
+	if err != nil {
+		return err
+	}
 	if opts.IsView() != c.opts.IsView() {
 		return codes.New(codes.InvalidOptions, "collMod cannot turn a collection into a view or a view into a collection")
 	}
@@ -225,8 +280,18 @@ func (e *Engine) ModifyCollection(ctx context.Context, ns Namespace, change func
 		}
 	}
 	nc := c.clone()
-	nc.opts, nc.validator = opts, v
+	nc.opts, nc.validator, nc.coll = opts, v, defColl
 	return e.installCollection(ns, nc, nil, nil)
+}
+
+// DefaultCollation returns the default collation of the collection or view ns (nil: simple, or no such
+// namespace) and whether ns is a view, whose collation an operation may not override.
+func (e *Engine) DefaultCollation(ns Namespace) (coll *collation.Collation, isView bool) {
+	c := e.lookupColl(ns)
+	if c == nil {
+		return nil, false
+	}
+	return c.coll, c.opts.IsView()
 }
 
 // CollectionOptions returns the options of a collection or view, and whether it exists.

@@ -3,17 +3,32 @@ package engine
 import (
 	"context"
 
+	"github.com/concorddb/concord/internal/query/collation"
 	"github.com/concorddb/concord/internal/query/filter"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/x/bsonx/bsoncore"
 )
 
+// DeleteSpec is one delete statement.
+type DeleteSpec struct {
+	Filter bson.Raw
+	Multi  bool
+	// Collation orders and equates strings in the filter; nil compares bytes.
+	Collation *collation.Collation
+}
+
 // Delete deletes the first matching document, or every one when multi, and
 // returns how many it deleted. Outside a transaction it waits for documents
 // owned by a transaction and re-checks the filter on the latest version; in
 // a transaction a conflict is WriteConflict (112) and aborts it.
 func (e *Engine) Delete(ctx context.Context, t *Txn, ns Namespace, filterDoc bson.Raw, multi bool, st *Stats) (int64, error) {
+	return e.DeleteWith(ctx, t, ns, DeleteSpec{Filter: filterDoc, Multi: multi}, st)
+}
+
+// DeleteWith is Delete of a DeleteSpec.
+func (e *Engine) DeleteWith(ctx context.Context, t *Txn, ns Namespace, spec DeleteSpec, st *Stats) (int64, error) {
+	filterDoc, multi := spec.Filter, spec.Multi
 	if err := e.enter(); err != nil {
 		return 0, err
 	}
@@ -25,7 +40,7 @@ func (e *Engine) Delete(ctx context.Context, t *Txn, ns Namespace, filterDoc bso
 	err := e.runWrite(ctx, t, st, func(o *op) error {
 		n = 0
 		o.result = (*deleteCount)(&n)
-		f, err := filter.Compile(filterDoc)
+		f, err := filter.CompileColl(filterDoc, nil, stringComparer(spec.Collation))
 		if err != nil {
 			return err
 		}

@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 
+	"github.com/concorddb/concord/internal/query/collation"
 	"github.com/concorddb/concord/internal/query/filter"
 	"github.com/concorddb/concord/internal/query/order"
 	"github.com/concorddb/concord/internal/query/projection"
@@ -21,6 +22,8 @@ type FindAndModifySpec struct {
 	Pipeline                  []bson.Raw
 	ArrayFilters              []bson.Raw
 	Remove, Upsert, ReturnNew bool
+	// Collation orders and equates strings in the filter and the sort; nil compares bytes.
+	Collation *collation.Collation
 }
 
 // FindAndModifyResult is lastErrorObject plus value: Doc is the pre-image
@@ -46,11 +49,11 @@ func (e *Engine) FindAndModify(ctx context.Context, t *Txn, ns Namespace, spec F
 	var res FindAndModifyResult
 	err := e.runWrite(ctx, t, st, func(o *op) error {
 		o.result = &res
-		f, err := filter.Compile(spec.Filter)
+		f, err := filter.CompileColl(spec.Filter, nil, stringComparer(spec.Collation))
 		if err != nil {
 			return err
 		}
-		srt, err := compileSort(spec.Sort)
+		srt, err := compileSort(spec.Sort, spec.Collation)
 		if err != nil {
 			return err
 		}

@@ -3,6 +3,7 @@ package engine
 import (
 	"bytes"
 	"context"
+	"encoding/hex"
 	"fmt"
 	"math"
 	"strconv"
@@ -11,8 +12,10 @@ import (
 
 	"github.com/cockroachdb/pebble/v2"
 	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/x/bsonx/bsoncore"
 
 	"github.com/concorddb/concord/internal/codes"
+	"github.com/concorddb/concord/internal/query/collation"
 	"github.com/concorddb/concord/internal/query/filter"
 )
 
@@ -33,6 +36,12 @@ type IndexSpec struct {
 	ExpireAfterSeconds int64
 	// Hidden indexes are maintained but never chosen by the planner.
 	Hidden bool
+	// Collation is the index's collation document: its keys hold strings as collation keys, so a unique
+	// index equates strings the collation equates, and the planner uses it for string bounds and sorts only
+	// under the same collation. Nil when creating means the collection's default collation;
+	// {locale: "simple"} means none. IndexSpec values the engine returns hold mongod's normalized document,
+	// nil for none.
+	Collation bson.Raw
 }
 
 // idIndexName is the name of the implicit unique index on _id.
@@ -60,6 +69,9 @@ type index struct {
 	partial    *filter.Filter // nil: every document is indexed
 	ttl        int64          // expireAfterSeconds; -1 when not a TTL index
 	hidden     bool
+	// coll is the index's collation (nil: binary); collDoc its normalized document (nil for none).
+	coll    *collation.Collation
+	collDoc bson.Raw
 
 	// multikey is set (never cleared) once a document with an array on an
 	// indexed path is indexed; it is shared by every catalog version of the
@@ -70,7 +82,7 @@ type index struct {
 // spec returns the definition of ix as an IndexSpec.
 func (ix *index) spec() IndexSpec {
 	return IndexSpec{Name: ix.name, Key: ix.key, Unique: ix.unique, Sparse: ix.sparse, Partial: ix.partialRaw,
-		TTL: ix.ttl >= 0, ExpireAfterSeconds: max(ix.ttl, 0), Hidden: ix.hidden}
+		TTL: ix.ttl >= 0, ExpireAfterSeconds: max(ix.ttl, 0), Hidden: ix.hidden, Collation: ix.collDoc}
 }
 
 // withOptions returns a copy of ix with the options of s (name and key
@@ -92,6 +104,16 @@ func newIndexFromSpec(s IndexSpec, id uint32) (*index, error) {
 		return nil, err
 	}
 	ix.sparse, ix.hidden = s.Sparse, s.Hidden
+	if s.Collation != nil {
+		if ix.coll, err = collation.Parse(s.Collation); err != nil {
+			return nil, err
+		}
+		if ix.coll != nil {
+			if ix.collDoc, err = bson.Marshal(ix.coll.Document()); err != nil {
+				return nil, codes.New(codes.InternalError, "collation: %v", err)
+			}
+		}
+	}
 	if s.TTL {
 		ix.ttl = max(s.ExpireAfterSeconds, 0)
 	}
@@ -311,7 +333,7 @@ func (ix *index) keysMulti(doc bson.Raw) (out [][]byte, multikey bool, err error
 		next := make([][]byte, 0, len(combos)*len(vals))
 		for _, c := range combos {
 			for _, v := range vals {
-				enc := appendKeyValue(nil, v)
+				enc := appendKeyValue(nil, collateKeyValue(v, ix.coll))
 				if f.desc {
 					invertKey(enc)
 				}
@@ -369,6 +391,43 @@ func dupKeyError(ns Namespace, name string, pattern, value bson.D) *codes.Error 
 	}
 	msg := fmt.Sprintf("E11000 duplicate key error collection: %s index: %s dup key: { %s }", ns.String(), name, strings.Join(parts, ", "))
 	return &codes.Error{Code: codes.DuplicateKey, Message: msg, KeyPattern: pattern, KeyValue: value}
+}
+
+// indexDupKeyError is the DuplicateKey error of secondary index ix for doc. A collated index reports, as
+// mongod does, its collation and the key as stored: each string is its collation key, hex-encoded in the
+// message ("0x...") and raw in keyValue.
+func indexDupKeyError(ns Namespace, ix *index, doc bson.Raw) *codes.Error {
+	value := ix.keyValue(doc)
+	if ix.coll == nil {
+		return dupKeyError(ns, ix.name, ix.key, value)
+	}
+	var parts []string
+	for i, e := range value {
+		v := e.Value.(bson.RawValue)
+		if s, ok := v.StringValueOK(); ok {
+			k := ix.coll.Key([]byte(s))
+			parts = append(parts, e.Key+": \"0x"+hex.EncodeToString(k)+"\"")
+			value[i].Value = bson.RawValue{Type: bson.TypeString, Value: bsoncore.AppendString(nil, string(k))}
+			continue
+		}
+		parts = append(parts, e.Key+": "+formatKeyValue(e.Value))
+	}
+	msg := fmt.Sprintf("E11000 duplicate key error collection: %s index: %s collation: %s dup key: { %s }", ns.String(), ix.name,
+		formatCollation(ix.coll), strings.Join(parts, ", "))
+	return &codes.Error{Code: codes.DuplicateKey, Message: msg, KeyPattern: ix.key, KeyValue: value}
+}
+
+// formatCollation prints a collation document as mongod prints a BSONObj: { locale: "en", strength: 2, ... }.
+func formatCollation(c *collation.Collation) string {
+	var parts []string
+	for _, e := range c.Document() {
+		if s, ok := e.Value.(string); ok {
+			parts = append(parts, e.Key+": "+strconv.Quote(s))
+			continue
+		}
+		parts = append(parts, e.Key+": "+fmt.Sprint(e.Value))
+	}
+	return "{ " + strings.Join(parts, ", ") + " }"
 }
 
 // idDupKeyError is the DuplicateKey error of the _id index.
@@ -444,6 +503,9 @@ func (e *Engine) createIndex(t *Txn, ns Namespace, spec IndexSpec) (string, erro
 	if created {
 		t.noteCreated(c)
 	}
+	if spec.Collation == nil {
+		spec.Collation = c.opts.Collation // the collection's default, normalized (nil: none)
+	}
 	ix, err := newIndexFromSpec(spec, c.nextIndexID)
 	if err != nil {
 		return "", err
@@ -516,7 +578,7 @@ func (e *Engine) buildIndex(c *collection, ix *index, b *pebble.Batch) error {
 		for _, k := range keys {
 			if ix.unique {
 				if seen[string(k)] {
-					return dupKeyError(c.ns, ix.name, ix.key, ix.keyValue(doc))
+					return indexDupKeyError(c.ns, ix, doc)
 				}
 				seen[string(k)] = true
 			}
@@ -586,7 +648,8 @@ func (e *Engine) ListIndexes(ns Namespace) ([]IndexSpec, error) {
 	if c == nil {
 		return nil, codes.New(codes.NamespaceNotFound, "ns does not exist: %s", ns.String())
 	}
-	out := []IndexSpec{{Name: idIndexName, Key: bson.D{{Key: "_id", Value: int32(1)}}}}
+	// The _id index reports the collection's default collation, as mongod's does.
+	out := []IndexSpec{{Name: idIndexName, Key: bson.D{{Key: "_id", Value: int32(1)}}, Collation: c.opts.Collation}}
 	for _, ix := range c.indexes {
 		out = append(out, ix.spec())
 	}
@@ -597,7 +660,7 @@ func (e *Engine) ListIndexes(ns Namespace) ([]IndexSpec, error) {
 // make a second createIndexes of the same index a no-op).
 func sameOptions(a, b *index) bool {
 	return a.unique == b.unique && a.sparse == b.sparse && a.ttl == b.ttl && a.hidden == b.hidden &&
-		bytes.Equal(a.partialRaw, b.partialRaw)
+		bytes.Equal(a.partialRaw, b.partialRaw) && collation.Equal(a.coll, b.coll)
 }
 
 // IndexChange is a collMod change to one index, found by Name or, when

@@ -7,6 +7,10 @@ import (
 	"strconv"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/x/bsonx/bsoncore"
+
+	"github.com/concorddb/concord/internal/query/collation"
+	"github.com/concorddb/concord/internal/query/value"
 )
 
 // Type brackets of the order-preserving key encoding. The byte values follow
@@ -442,4 +446,31 @@ func appendKeyDigits(dst []byte, digits []byte, exp int, neg bool) []byte {
 		invertKey(dst[start:])
 	}
 	return dst
+}
+
+// collateKeyValue returns v with every string and symbol, also inside documents and arrays, replaced by a
+// string holding its collation key under coll: the key encoding of the result orders and equates values as
+// coll does, which is how a collated index stores its keys (mongod's collated KeyStrings hold collation keys
+// too). Collation keys cannot be turned back into the strings, so a collated index's keys never answer a
+// query for string values by themselves. v is returned as is when coll is nil or v holds no string.
+func collateKeyValue(v bson.RawValue, coll *collation.Collation) bson.RawValue {
+	if coll == nil {
+		return v
+	}
+	switch v.Type {
+	case bson.TypeString, bson.TypeSymbol:
+		return bson.RawValue{Type: bson.TypeString, Value: bsoncore.AppendString(nil, string(coll.Key(value.StringBytes(v.Value))))}
+	case bson.TypeEmbeddedDocument, bson.TypeArray:
+		elems, err := bson.Raw(v.Value).Elements()
+		if err != nil {
+			return v
+		}
+		idx, dst := bsoncore.AppendDocumentStart(nil)
+		for _, e := range elems {
+			dst = value.AppendElem(dst, e.Key(), collateKeyValue(e.Value(), coll))
+		}
+		dst, _ = bsoncore.AppendDocumentEnd(dst, idx)
+		return bson.RawValue{Type: v.Type, Value: dst}
+	}
+	return v
 }

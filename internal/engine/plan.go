@@ -4,6 +4,7 @@ import (
 	"bytes"
 
 	"github.com/concorddb/concord/internal/codes"
+	"github.com/concorddb/concord/internal/query/collation"
 	"github.com/concorddb/concord/internal/query/filter"
 	"github.com/concorddb/concord/internal/query/order"
 	"github.com/concorddb/concord/internal/query/value"
@@ -54,9 +55,12 @@ type planOptions struct {
 	// index order.
 	min, max bson.Raw
 	// collated is set when the statement compares strings under a
-	// collation: indexes (which order strings by bytes) then bound no string
-	// and serve no sort.
+	// collation; planWith then reads the collation (coll) from the filter.
 	collated bool
+	// coll is the statement's collation (nil: binary). An index bounds
+	// strings and serves a sort only when its collation is the same (see
+	// planCollationMatches); the _id keys are binary.
+	coll *collation.Collation
 }
 
 // errBadHint is mongod's error for a hint naming no usable index.
@@ -66,7 +70,7 @@ func errBadHint() error {
 
 // planFor picks the access path for f over c with no sort or hint.
 func planFor(c *collection, f *filter.Filter) *plan {
-	p, _ := planWith(c, f, planOptions{})
+	p, _ := planWith(c, f, planOptions{collated: f.Collated()})
 	return p
 }
 
@@ -86,14 +90,47 @@ func planWith(c *collection, f *filter.Filter, o planOptions) (*plan, error) {
 		return &plan{kind: planCollScan, summary: "EOF"}, nil
 	}
 	conds := f.Conditions()
-	if o.collated {
-		conds = planUncollated(conds)
-	}
+	o.coll, _ = f.Comparer().(*collation.Collation)
 	p, err := planChoose(c, f, conds, o)
-	if err == nil && o.collated && len(o.sort.Keys()) > 0 {
-		p.sorted = false
+	if err == nil && o.coll != nil && len(o.sort.Keys()) > 0 && (p.ix == nil || !planCollationMatches(p.ix, o)) {
+		p.sorted = false // document keys and other indexes order strings by bytes
 	}
 	return p, err
+}
+
+// planCollationMatches reports whether ix's keys order and equate strings as the statement does: only
+// then may its string bounds and its order be used.
+func planCollationMatches(ix *index, o planOptions) bool {
+	return collation.Equal(ix.coll, o.coll)
+}
+
+// planBoundsFor returns the bounds of conds that ix can serve: all of them, encoded as its keys are, when
+// its collation is the statement's; otherwise only those no collation changes (planUncollated), since its
+// string keys are in another order.
+func planBoundsFor(ix *index, conds []filter.Condition, o planOptions) map[string]fieldBounds {
+	if !planCollationMatches(ix, o) {
+		return planFieldBounds(planUncollated(conds))
+	}
+	if ix.coll == nil {
+		return planFieldBounds(conds)
+	}
+	collated := make([]filter.Condition, len(conds))
+	for i, cd := range conds {
+		vals := make([]bson.RawValue, len(cd.Values))
+		for j, v := range cd.Values {
+			vals[j] = collateKeyValue(v, ix.coll)
+		}
+		collated[i] = filter.Condition{Path: cd.Path, Op: cd.Op, Values: vals}
+	}
+	return planFieldBounds(collated)
+}
+
+// planSortFor returns the sort ix may serve: none when its collation is not the statement's.
+func planSortFor(ix *index, o planOptions) *order.Sort {
+	if !planCollationMatches(ix, o) {
+		return nil
+	}
+	return o.sort
 }
 
 // planUncollated drops the conditions a collation changes: those on
@@ -123,8 +160,12 @@ func planChoose(c *collection, f *filter.Filter, conds []filter.Condition, o pla
 	if len(o.min) > 0 || len(o.max) > 0 {
 		return nil, errMinMaxHint()
 	}
+	idConds := conds
+	if o.coll != nil {
+		idConds = planUncollated(conds) // document keys order strings by bytes
+	}
 	// _id equality and $in.
-	for _, cd := range conds {
+	for _, cd := range idConds {
 		if cd.Path != "_id" || !planUsable(cd) {
 			continue
 		}
@@ -136,14 +177,14 @@ func planChoose(c *collection, f *filter.Filter, conds []filter.Condition, o pla
 				sorted: planSortByID(o.sort)}, nil
 		}
 	}
-	bounds := planFieldBounds(conds)
+	bounds := planFieldBounds(idConds)
 	var best *plan
 	bestScore := 0
 	for _, ix := range c.indexes {
 		if ix.hidden || !planIndexUsable(ix, f, conds) {
 			continue
 		}
-		p, score := planIndexScan(c, ix, bounds, o.sort)
+		p, score := planIndexScan(c, ix, planBoundsFor(ix, conds, o), planSortFor(ix, o))
 		if p.sorted {
 			score++ // the index saves the sort: prefer it among equals
 		}
@@ -200,7 +241,7 @@ func planHinted(c *collection, f *filter.Filter, conds []filter.Condition, o pla
 			}
 			return &plan{kind: planIDRange, summary: "IXSCAN { _id: 1 }", ranges: []keyRange{{lo, hi}}}, nil
 		}
-		p, err := planChoose(c, f, conds, planOptions{sort: o.sort})
+		p, err := planChoose(c, f, conds, planOptions{sort: o.sort, coll: o.coll})
 		if err != nil {
 			return nil, err
 		}
@@ -228,7 +269,7 @@ func planHinted(c *collection, f *filter.Filter, conds []filter.Condition, o pla
 		}
 		return &plan{kind: planIndex, summary: "IXSCAN " + ix.pattern, ix: ix, ranges: []keyRange{{lo, hi}}}, nil
 	}
-	p, _ := planIndexScan(c, ix, planFieldBounds(conds), o.sort)
+	p, _ := planIndexScan(c, ix, planBoundsFor(ix, conds, o), planSortFor(ix, o))
 	return p, nil
 }
 

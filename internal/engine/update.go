@@ -9,6 +9,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/x/bsonx/bsoncore"
 
 	"github.com/concorddb/concord/internal/codes"
+	"github.com/concorddb/concord/internal/query/collation"
 	"github.com/concorddb/concord/internal/query/filter"
 	"github.com/concorddb/concord/internal/query/order"
 	"github.com/concorddb/concord/internal/query/update"
@@ -24,6 +25,8 @@ type UpdateSpec struct {
 	ArrayFilters  []bson.Raw
 	Upsert, Multi bool
 	Sort          bson.Raw // updateOne's optional sort
+	// Collation orders and equates strings in the filter and the sort; nil compares bytes.
+	Collation *collation.Collation
 }
 
 // UpdateResult is the outcome of one update statement. UpsertedID has Type 0
@@ -56,13 +59,13 @@ func (e *Engine) Update(ctx context.Context, t *Txn, ns Namespace, spec UpdateSp
 	err := e.runWrite(ctx, t, st, func(o *op) error {
 		o.result = &res
 		var f docMatcher
-		if o.txn == nil && !spec.Multi && len(spec.Sort) == 0 {
+		if o.txn == nil && !spec.Multi && len(spec.Sort) == 0 && spec.Collation == nil {
 			if idf := idEquality(spec.Filter); idf != nil {
 				f = idf
 			}
 		}
 		if f == nil {
-			qf, err := filter.Compile(spec.Filter)
+			qf, err := filter.CompileColl(spec.Filter, nil, stringComparer(spec.Collation))
 			if err != nil {
 				return err
 			}
@@ -72,7 +75,7 @@ func (e *Engine) Update(ctx context.Context, t *Txn, ns Namespace, spec UpdateSp
 		if err != nil {
 			return err
 		}
-		srt, err := compileSort(spec.Sort)
+		srt, err := compileSort(spec.Sort, spec.Collation)
 		if err != nil {
 			return err
 		}
@@ -114,12 +117,12 @@ func (r *UpdateResult) appendSummary(dst []byte) ([]byte, bool) {
 	return dst, true
 }
 
-// compileSort compiles an optional sort specification.
-func compileSort(s bson.Raw) (*order.Sort, error) {
+// compileSort compiles an optional sort specification under coll (nil: bytes).
+func compileSort(s bson.Raw, coll *collation.Collation) (*order.Sort, error) {
 	if len(s) == 0 {
 		return nil, nil
 	}
-	return order.Compile(s)
+	return order.CompileColl(s, stringComparer(coll))
 }
 
 // update runs one update statement in o, absorbing conflicts outside a

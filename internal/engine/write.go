@@ -107,7 +107,7 @@ func (t *Txn) putDoc(c *collection, key []byte, id bson.RawValue, cur, doc bson.
 				return err
 			}
 			if holder != "" && holder != string(key) {
-				return dupKeyError(c.ns, ix.name, ix.key, ix.keyValue(doc))
+				return indexDupKeyError(c.ns, ix, doc)
 			}
 			changes = append(changes, uniqueChange{uk, string(key)})
 		}

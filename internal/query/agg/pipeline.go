@@ -7,6 +7,7 @@ import (
 
 	"github.com/concorddb/concord/internal/codes"
 	"github.com/concorddb/concord/internal/query/expr"
+	"github.com/concorddb/concord/internal/query/value"
 )
 
 // Pipeline is a compiled aggregation pipeline. It is immutable after
@@ -50,6 +51,15 @@ type stageCompiler func(name string, arg bson.RawValue, scope *expr.Scope) (stag
 // for an unknown stage, and each stage's own codes for a bad argument.
 func Compile(stages []bson.Raw) (*Pipeline, error) {
 	return compileIn(stages, nil)
+}
+
+// CompileColl is Compile under a collation (nil: strings compare by bytes): every stage that compares
+// values ($match, $sort, $group keys, $bucket, $bucketAuto, $setWindowFields' partitions and sort, and
+// every expression's comparisons, $in, set operators, $sortArray, $min / $max, $addToSet) orders and
+// equates strings with sc, as mongod applies an aggregate's collation to the whole pipeline. Equality
+// reads of other collations ($lookup, $graphLookup) are the Source's to collate.
+func CompileColl(stages []bson.Raw, sc value.StringComparer) (*Pipeline, error) {
+	return compileIn(stages, expr.Collated(sc))
 }
 
 // compileIn is Compile for a sub-pipeline whose user variables scope

@@ -66,12 +66,12 @@ func compileBucket(name string, arg bson.RawValue, scope *expr.Scope) (stage, er
 		if value.CanonicalRank(b.Type) != value.CanonicalRank(bounds[i-1].Type) {
 			return nil, codes.New(40193, "All values in the the 'boundaries' option to $bucket must have the same type. Found conflicting types %s and %s.", value.TypeNameOf(bounds[i-1]), value.TypeNameOf(b))
 		}
-		if value.Compare(bounds[i-1], b) >= 0 {
+		if value.CompareWith(bounds[i-1], b, scope.Comparer()) >= 0 {
 			return nil, codes.New(40194, "The 'boundaries' option to $bucket must be sorted in ascending order, but elements %d and %d are not in ascending order (%s is not less than %s).", i-1, i, expr.FormatValue(bounds[i-1]), expr.FormatValue(b))
 		}
 	}
 	if def.Type != 0 && value.CanonicalRank(def.Type) == value.CanonicalRank(bounds[0].Type) &&
-		value.Compare(def, bounds[0]) >= 0 && value.Compare(def, bounds[len(bounds)-1]) < 0 {
+		value.CompareWith(def, bounds[0], scope.Comparer()) >= 0 && value.CompareWith(def, bounds[len(bounds)-1], scope.Comparer()) < 0 {
 		return nil, codes.New(40199, "The $bucket 'default' field must be less than the lowest boundary or greater than or equal to the highest boundary.")
 	}
 
@@ -106,7 +106,7 @@ func compileBucket(name string, arg bson.RawValue, scope *expr.Scope) (stage, er
 	if err != nil {
 		return nil, err
 	}
-	sort, err := order.Compile(bsoncore.BuildDocument(nil, bsoncore.AppendInt32Element(nil, "_id", 1)))
+	sort, err := order.CompileColl(bsoncore.BuildDocument(nil, bsoncore.AppendInt32Element(nil, "_id", 1)), scope.Comparer())
 	if err != nil {
 		return nil, err
 	}

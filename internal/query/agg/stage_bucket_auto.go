@@ -30,6 +30,7 @@ type bucketAutoStage struct {
 	args        []*expr.Expr
 	granularity *granularity
 	sort        sortStage
+	coll        value.StringComparer // the pipeline's collation, for bucket boundaries
 }
 
 // compileBucketAuto compiles {groupBy, buckets, output, granularity}.
@@ -104,7 +105,8 @@ func compileBucketAuto(name string, arg bson.RawValue, scope *expr.Scope) (stage
 	}
 	grp := g.(*groupStage)
 	st.names, st.accs, st.args = grp.names, grp.accs, grp.args
-	s, err := order.Compile(bsoncore.BuildDocument(nil, bsoncore.AppendInt32Element(nil, "k", 1)))
+	s, err := order.CompileColl(bsoncore.BuildDocument(nil, bsoncore.AppendInt32Element(nil, "k", 1)), scope.Comparer())
+	st.coll = scope.Comparer()
 	if err != nil {
 		return nil, err
 	}
@@ -252,7 +254,7 @@ func (it *bucketAutoIter) next() (bson.Raw, error) {
 			min = g.roundDown(min)
 		}
 		bound := g.roundUp(max)
-		for next != nil && (value.Compare(bound, next.Lookup("k")) > 0 || value.Compare(max, next.Lookup("k")) == 0) {
+		for next != nil && (value.CompareWith(bound, next.Lookup("k"), st.coll) > 0 || value.CompareWith(max, next.Lookup("k"), st.coll) == 0) {
 			if err := add(next); err != nil {
 				return nil, err
 			}
@@ -266,7 +268,7 @@ func (it *bucketAutoIter) next() (bson.Raw, error) {
 			max = bound
 		}
 	} else {
-		for next != nil && value.Compare(max, next.Lookup("k")) == 0 {
+		for next != nil && value.CompareWith(max, next.Lookup("k"), st.coll) == 0 {
 			if err := add(next); err != nil {
 				return nil, err
 			}

@@ -23,6 +23,9 @@ type groupStage struct {
 	names []string
 	accs  []func() expr.Accumulator
 	args  []*expr.Expr
+	// coll is the pipeline's collation: _id values equal under it (strings differing only in case at
+	// strength 2, say) are one group, whose _id is the first value seen, as in mongod.
+	coll value.StringComparer
 }
 
 // compileGroup compiles $group {_id: expr, field: {accumulator: expr}, ...}.
@@ -34,7 +37,7 @@ func compileGroup(name string, arg bson.RawValue, scope *expr.Scope) (stage, err
 	if err != nil {
 		return nil, codes.New(codes.InvalidBSON, "invalid $group: %v", err)
 	}
-	g := &groupStage{}
+	g := &groupStage{coll: scope.Comparer()}
 	seen := map[string]bool{}
 	for _, el := range elems {
 		k := el.Key()
@@ -189,7 +192,7 @@ func (it *groupIter) consume() error {
 		if id.Type == 0 {
 			id = value.Null
 		}
-		key = expr.AppendGroupKey(key[:0], id)
+		key = expr.AppendGroupKeyWith(key[:0], id, it.g.coll)
 		grp := byKey[string(key)]
 		if grp == nil {
 			k := string(key)

@@ -27,7 +27,7 @@ func compileSort(name string, arg bson.RawValue, scope *expr.Scope) (stage, erro
 	if len(d) <= 5 {
 		return nil, codes.New(15976, "$sort stage must have at least one sort key")
 	}
-	s, err := order.Compile(d)
+	s, err := order.CompileColl(d, scope.Comparer())
 	if err != nil {
 		return nil, err
 	}
@@ -168,7 +168,7 @@ func compileSortByCount(name string, arg bson.RawValue, scope *expr.Scope) (stag
 		return nil, err
 	}
 	sortSpec := bsoncore.BuildDocument(nil, bsoncore.AppendInt32Element(nil, "count", -1))
-	sort, err := order.Compile(sortSpec)
+	sort, err := order.CompileColl(sortSpec, scope.Comparer())
 	if err != nil {
 		return nil, err
 	}

@@ -42,6 +42,7 @@ type windowStage struct {
 	sortBy    *order.Sort
 	sort      *sortStage
 	outputs   []windowOutput
+	coll      value.StringComparer // the pipeline's collation: partition keys equal under it are one partition
 }
 
 // windowOutput is one field of output: its path and function.
@@ -81,7 +82,7 @@ func compileSetWindowFields(name string, arg bson.RawValue, scope *expr.Scope) (
 	if output.Type == 0 {
 		return nil, codes.New(40414, "BSON field '$setWindowFields.output' is missing but a required field")
 	}
-	st := &windowStage{}
+	st := &windowStage{coll: scope.Comparer()}
 	var sortSpec []byte
 	idx, sortSpec := bsoncore.AppendDocumentStart(nil)
 	if partitionBy.Type != 0 {
@@ -108,7 +109,7 @@ func compileSetWindowFields(name string, arg bson.RawValue, scope *expr.Scope) (
 		if len(sortBy.Document()) <= 5 {
 			return nil, codes.New(15976, "$sort stage must have at least one sort key")
 		}
-		if st.sortBy, err = order.Compile(sortBy.Document()); err != nil {
+		if st.sortBy, err = order.CompileColl(sortBy.Document(), scope.Comparer()); err != nil {
 			return nil, err
 		}
 		keys, _ := sortBy.Document().Elements()
@@ -121,7 +122,7 @@ func compileSetWindowFields(name string, arg bson.RawValue, scope *expr.Scope) (
 	}
 	sortSpec, _ = bsoncore.AppendDocumentEnd(sortSpec, idx)
 	if len(sortSpec) > 5 {
-		s, err := order.Compile(sortSpec)
+		s, err := order.CompileColl(sortSpec, scope.Comparer())
 		if err != nil {
 			return nil, err
 		}
@@ -252,7 +253,7 @@ func (it *windowIter) fill() error {
 		if err != nil {
 			return err
 		}
-		if value.Compare(k, key) != 0 {
+		if value.CompareWith(k, key, it.st.coll) != 0 {
 			break
 		}
 		docs = append(docs, it.next)

@@ -146,14 +146,18 @@ func (a *accSum) Result() bson.RawValue {
 type accMinMax struct {
 	sign int
 	best bson.RawValue
+	coll value.StringComparer
 }
+
+// setCollation implements collatedAccumulator.
+func (a *accMinMax) setCollation(sc value.StringComparer) { a.coll = sc }
 
 // Add implements Accumulator.
 func (a *accMinMax) Add(v bson.RawValue) error {
 	if value.IsNullish(v) {
 		return nil
 	}
-	if a.best.Type == 0 || compare(v, a.best)*a.sign > 0 {
+	if a.best.Type == 0 || compareWith(v, a.best, a.coll)*a.sign > 0 {
 		a.best = copyValue(v)
 	}
 	return nil
@@ -225,7 +229,11 @@ type accPush struct {
 	vals []bson.RawValue
 	set  map[string]bool
 	size int
+	coll value.StringComparer // $addToSet's collation: strings equal under it count once
 }
+
+// setCollation implements collatedAccumulator.
+func (a *accPush) setCollation(sc value.StringComparer) { a.coll = sc }
 
 // Add implements Accumulator.
 func (a *accPush) Add(v bson.RawValue) error {
@@ -233,7 +241,7 @@ func (a *accPush) Add(v bson.RawValue) error {
 		return nil
 	}
 	if a.set != nil {
-		k := GroupKey(v)
+		k := GroupKeyWith(v, a.coll)
 		if a.set[k] {
 			return nil
 		}
@@ -365,13 +373,52 @@ func (a *accStdDev) Result() bson.RawValue {
 // comparison treats as equal (1, 1.0 and NumberLong(1) share a key; null,
 // undefined and missing share a key), so groups and sets can use a map.
 func GroupKey(v bson.RawValue) string {
-	return string(AppendGroupKey(nil, v))
+	return string(appendKey(nil, v, nil))
 }
 
 // AppendGroupKey appends v's GroupKey to dst and returns the extended
 // slice. A caller that looks the key up in a map (m[string(b)]) and reuses
 // its buffer allocates nothing for a key it has seen.
-func AppendGroupKey(dst []byte, v bson.RawValue) []byte {
+func AppendGroupKey(dst []byte, v bson.RawValue) []byte { return appendKey(dst, v, nil) }
+
+// StringKeyer maps a string to its collation key: equal keys for exactly the strings a collation
+// equates (package collation's Collation is one).
+type StringKeyer interface {
+	Key(s []byte) []byte
+}
+
+// GroupKeyWith is GroupKey under the collation sc: strings (also inside documents and arrays) that
+// sc equates share a key, as $group and $addToSet group them under a command's collation. A nil sc,
+// or one that is not a StringKeyer, is GroupKey.
+func GroupKeyWith(v bson.RawValue, sc value.StringComparer) string {
+	return string(AppendGroupKeyWith(nil, v, sc))
+}
+
+// AppendGroupKeyWith appends v's GroupKeyWith to dst and returns the
+// extended slice, as AppendGroupKey does.
+func AppendGroupKeyWith(dst []byte, v bson.RawValue, sc value.StringComparer) []byte {
+	kf, _ := sc.(StringKeyer)
+	return appendKey(dst, v, kf)
+}
+
+// collatedAccumulator is an accumulator that compares values and so follows a collation.
+type collatedAccumulator interface {
+	setCollation(sc value.StringComparer)
+}
+
+// collate sets sc on acc when acc compares values; a nil sc changes nothing.
+func collate(acc Accumulator, sc value.StringComparer) {
+	if sc == nil {
+		return
+	}
+	if c, ok := acc.(collatedAccumulator); ok {
+		c.setCollation(sc)
+	}
+}
+
+// appendKey appends v's group key to dst. With kf, a string is written as
+// its collation key.
+func appendKey(dst []byte, v bson.RawValue, kf StringKeyer) []byte {
 	switch v.Type {
 	case 0, bson.TypeNull, bson.TypeUndefined:
 		return append(dst, 'z')
@@ -399,19 +446,22 @@ func AppendGroupKey(dst []byte, v bson.RawValue) []byte {
 		}
 		return appendTagged(dst, 'n', r.RatString())
 	case bson.TypeString, bson.TypeSymbol:
+		if kf != nil {
+			return appendTagged(dst, 's', kf.Key(value.StringBytes(v.Value)))
+		}
 		return appendTagged(dst, 's', value.StringBytes(v.Value))
 	case bson.TypeEmbeddedDocument:
 		dst = append(dst, '{')
 		elems, _ := bsoncore.Document(v.Value).Elements()
 		for _, el := range elems {
 			dst = appendTagged(dst, 'k', el.KeyBytes())
-			dst = AppendGroupKey(dst, bson.RawValue{Type: bson.Type(el.Value().Type), Value: el.Value().Data})
+			dst = appendKey(dst, bson.RawValue{Type: bson.Type(el.Value().Type), Value: el.Value().Data}, kf)
 		}
 		return append(dst, '}')
 	case bson.TypeArray:
 		dst = append(dst, '[')
 		for _, e := range value.Values(v) {
-			dst = AppendGroupKey(dst, e)
+			dst = appendKey(dst, e, kf)
 		}
 		return append(dst, ']')
 	}

@@ -31,7 +31,11 @@ import (
 // argument's own errors.
 func CompileAccumulator(name string, arg bson.RawValue, scope *Scope) (func() Accumulator, *Expr, error) {
 	if c, ok := objectAccumulators[name]; ok {
-		return c(name, arg, scope)
+		mk, e, err := c(name, arg, scope)
+		if err != nil {
+			return nil, nil, err
+		}
+		return collatedMaker(mk, scope.Comparer()), e, nil
 	}
 	mk, ok := accumulators[name]
 	if !ok {
@@ -44,7 +48,20 @@ func CompileAccumulator(name string, arg bson.RawValue, scope *Scope) (func() Ac
 	if err != nil {
 		return nil, nil, err
 	}
-	return mk, e, nil
+	return collatedMaker(mk, scope.Comparer()), e, nil
+}
+
+// collatedMaker returns mk whose accumulators compare under sc; with a nil sc it is mk itself, so an
+// uncollated $group pays nothing.
+func collatedMaker(mk func() Accumulator, sc value.StringComparer) func() Accumulator {
+	if sc == nil {
+		return mk
+	}
+	return func() Accumulator {
+		a := mk()
+		collate(a, sc)
+		return a
+	}
 }
 
 // objectAccumulators are the accumulators of this file.
@@ -187,7 +204,11 @@ type accN struct {
 	items []bson.RawValue
 	size  int
 	err   error
+	coll  value.StringComparer // orders values and sort keys
 }
+
+// setCollation implements collatedAccumulator.
+func (a *accN) setCollation(sc value.StringComparer) { a.coll = sc }
 
 // Add implements Accumulator.
 func (a *accN) Add(item bson.RawValue) error {
@@ -248,9 +269,9 @@ func (a *accN) Add(item bson.RawValue) error {
 func (a *accN) less(x, y bson.RawValue) bool {
 	switch a.name {
 	case "$maxN":
-		return value.Compare(partialField(x, "v"), partialField(y, "v")) > 0
+		return value.CompareWith(partialField(x, "v"), partialField(y, "v"), a.coll) > 0
 	case "$minN":
-		return value.Compare(partialField(x, "v"), partialField(y, "v")) < 0
+		return value.CompareWith(partialField(x, "v"), partialField(y, "v"), a.coll) < 0
 	}
 	kx, ky := value.Values(partialField(x, "k")), value.Values(partialField(y, "k"))
 	rev := a.name == "$bottom" || a.name == "$bottomN"
@@ -258,7 +279,7 @@ func (a *accN) less(x, y bson.RawValue) bool {
 		if i >= len(kx) || i >= len(ky) {
 			break
 		}
-		r := value.Compare(kx[i], ky[i]) * d
+		r := value.CompareWith(kx[i], ky[i], a.coll) * d
 		if rev {
 			r = -r
 		}

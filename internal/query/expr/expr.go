@@ -16,7 +16,14 @@ import (
 // compilation and safe for concurrent use.
 type Expr struct {
 	node node
+	// coll is the collation of the scope it was compiled in (nil: strings compare by bytes); every
+	// evaluation carries it to the operators that compare values.
+	coll *collator
 }
+
+// collator boxes a collation so that env carries it in one pointer word: env stays within its
+// allocation size class, and an uncollated evaluation costs nothing more.
+type collator struct{ sc value.StringComparer }
 
 // node is one node of a compiled expression tree.
 type node interface {
@@ -29,7 +36,20 @@ type env struct {
 	root    bson.Raw
 	current bson.Raw
 	vars    *Vars
+	// coll orders and equates strings in comparisons, $in, sets, sorts and $min / $max (nil: bytes).
+	coll *collator
 }
+
+// comparer returns the evaluation's collation, nil for bytes.
+func (c *env) comparer() value.StringComparer {
+	if c.coll == nil {
+		return nil
+	}
+	return c.coll.sc
+}
+
+// compare is the package's compare under the evaluation's collation.
+func (c *env) compare(a, b bson.RawValue) int { return compareWith(a, b, c.comparer()) }
 
 // Vars is a frame of user variables: an immutable linked list, so that
 // binding a variable ($let, $map, $filter, a $lookup's let) pushes one frame
@@ -63,11 +83,32 @@ func (v *Vars) lookup(name string) (bson.RawValue, bool) {
 type Scope struct {
 	name   string
 	parent *Scope
+	// coll is the collation expressions compiled in the scope compare strings under; every frame
+	// holds its root's.
+	coll value.StringComparer
+}
+
+// Collated returns the root scope of a statement run under the collation sc: expressions compiled in
+// it (or in scopes declared from it) compare strings with sc, as mongod applies a command's collation
+// to every expression of its pipeline. A nil sc returns the nil scope (bytes).
+func Collated(sc value.StringComparer) *Scope {
+	if sc == nil {
+		return nil
+	}
+	return &Scope{coll: sc}
+}
+
+// Comparer returns the scope's collation, nil for bytes.
+func (s *Scope) Comparer() value.StringComparer {
+	if s == nil {
+		return nil
+	}
+	return s.coll
 }
 
 // Declare returns a scope in which name is also defined.
 func (s *Scope) Declare(name string) *Scope {
-	return &Scope{name: name, parent: s}
+	return &Scope{name: name, parent: s, coll: s.Comparer()}
 }
 
 // has reports whether name is declared in s or an enclosing scope.
@@ -103,7 +144,11 @@ func CompileIn(v bson.RawValue, scope *Scope) (*Expr, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Expr{node: n}, nil
+	e := &Expr{node: n}
+	if sc := scope.Comparer(); sc != nil {
+		e.coll = &collator{sc: sc}
+	}
+	return e, nil
 }
 
 // Eval evaluates e with doc bound to $$ROOT and $$CURRENT. A missing result
@@ -134,7 +179,7 @@ func (e *Expr) EvalIn(doc bson.Raw, vars *Vars) (bson.RawValue, error) {
 			return LookupPath(doc, n.path), nil
 		}
 	}
-	c := &env{root: doc, current: doc, vars: vars}
+	c := &env{root: doc, current: doc, vars: vars, coll: e.coll}
 	return e.node.eval(c)
 }
 
@@ -144,7 +189,7 @@ func (e *Expr) EvalCurrent(root, current bson.Raw, vars *Vars) (bson.RawValue, e
 	if e == nil || e.node == nil {
 		return bson.RawValue{}, nil
 	}
-	c := &env{root: root, current: current, vars: vars}
+	c := &env{root: root, current: current, vars: vars, coll: e.coll}
 	return e.node.eval(c)
 }
 
@@ -564,7 +609,7 @@ func (n cmp) eval(c *env) (bson.RawValue, error) {
 	if err != nil {
 		return bson.RawValue{}, err
 	}
-	r := compare(a, b)
+	r := c.compare(a, b)
 	switch n.op {
 	case "$eq":
 		return value.Bool(r == 0), nil
@@ -584,7 +629,10 @@ func (n cmp) eval(c *env) (bson.RawValue, error) {
 
 // compare is Compare extended with missing, which aggregation orders
 // before every other value (so {$eq: ["$missing", null]} is false).
-func compare(a, b bson.RawValue) int {
+func compare(a, b bson.RawValue) int { return compareWith(a, b, nil) }
+
+// compareWith is compare with strings ordered by sc (nil: bytes).
+func compareWith(a, b bson.RawValue, sc value.StringComparer) int {
 	switch {
 	case a.Type == 0 && b.Type == 0:
 		return 0
@@ -593,7 +641,7 @@ func compare(a, b bson.RawValue) int {
 	case b.Type == 0:
 		return 1
 	}
-	r := value.Compare(a, b)
+	r := value.CompareWith(a, b, sc)
 	switch {
 	case r < 0:
 		return -1

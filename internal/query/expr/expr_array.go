@@ -43,7 +43,7 @@ func (n fixed) eval(c *env) (bson.RawValue, error) {
 			return bson.RawValue{}, codes.New(40081, "$in requires an array as a second argument, found: %s", value.TypeNameOf(vals[1]))
 		}
 		for _, e := range value.Values(vals[1]) {
-			if compare(vals[0], e) == 0 {
+			if c.compare(vals[0], e) == 0 {
 				return value.Bool(true), nil
 			}
 		}
@@ -110,6 +110,7 @@ func (n fixed) eval(c *env) (bson.RawValue, error) {
 			vals = value.Values(vals[0])
 		}
 		acc := accumulators[n.op]()
+		collate(acc, c.comparer())
 		for _, v := range vals {
 			if err := acc.Add(v); err != nil {
 				return bson.RawValue{}, err

@@ -41,10 +41,10 @@ func compileSetOp(n int) opCompiler {
 }
 
 // distinct returns vals without repeats, first occurrences in order.
-func distinct(vals []bson.RawValue) []bson.RawValue {
+func distinct(vals []bson.RawValue, sc value.StringComparer) []bson.RawValue {
 	out := make([]bson.RawValue, 0, len(vals))
 	for _, v := range vals {
-		if !setHas(out, v) {
+		if !setHas(out, v, sc) {
 			out = append(out, v)
 		}
 	}
@@ -52,9 +52,9 @@ func distinct(vals []bson.RawValue) []bson.RawValue {
 }
 
 // setHas reports whether set holds a value equal to v.
-func setHas(set []bson.RawValue, v bson.RawValue) bool {
+func setHas(set []bson.RawValue, v bson.RawValue, sc value.StringComparer) bool {
 	for _, e := range set {
-		if value.Compare(e, v) == 0 {
+		if value.CompareWith(e, v, sc) == 0 {
 			return true
 		}
 	}
@@ -89,7 +89,7 @@ func (n setOp) eval(c *env) (bson.RawValue, error) {
 			if v.Type != bson.TypeArray {
 				return bson.RawValue{}, codes.New(17044, "All operands of $setEquals must be arrays. One argument is of type: %s", value.TypeNameOf(v))
 			}
-			s := distinct(value.Values(v))
+			s := distinct(value.Values(v), c.comparer())
 			if i == 0 {
 				first = s
 				continue
@@ -98,7 +98,7 @@ func (n setOp) eval(c *env) (bson.RawValue, error) {
 				return value.Bool(false), nil
 			}
 			for _, e := range s {
-				if !setHas(first, e) {
+				if !setHas(first, e, c.comparer()) {
 					return value.Bool(false), nil
 				}
 			}
@@ -113,7 +113,7 @@ func (n setOp) eval(c *env) (bson.RawValue, error) {
 		}
 		super := value.Values(vals[1])
 		for _, e := range value.Values(vals[0]) {
-			if !setHas(super, e) {
+			if !setHas(super, e, c.comparer()) {
 				return value.Bool(false), nil
 			}
 		}
@@ -130,8 +130,8 @@ func (n setOp) eval(c *env) (bson.RawValue, error) {
 		}
 		minus := value.Values(vals[1])
 		var out []bson.RawValue
-		for _, e := range distinct(value.Values(vals[0])) {
-			if !setHas(minus, e) {
+		for _, e := range distinct(value.Values(vals[0]), c.comparer()) {
+			if !setHas(minus, e, c.comparer()) {
 				out = append(out, e)
 			}
 		}
@@ -155,17 +155,17 @@ func (n setOp) eval(c *env) (bson.RawValue, error) {
 		for _, v := range vals {
 			all = append(all, value.Values(v)...)
 		}
-		return value.Array(distinct(all)), nil
+		return value.Array(distinct(all, c.comparer())), nil
 	}
 	if len(vals) == 0 {
 		return value.Array(nil), nil
 	}
-	out := distinct(value.Values(vals[0]))
+	out := distinct(value.Values(vals[0]), c.comparer())
 	for _, v := range vals[1:] {
 		other := value.Values(v)
 		kept := out[:0:0]
 		for _, e := range out {
-			if setHas(other, e) {
+			if setHas(other, e, c.comparer()) {
 				kept = append(kept, e)
 			}
 		}

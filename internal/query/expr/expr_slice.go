@@ -51,7 +51,7 @@ func (n arrayOp) eval(c *env) (bson.RawValue, error) {
 	case "$slice":
 		return slice(vals)
 	case "$indexOfArray":
-		return indexOfArray(vals)
+		return indexOfArray(vals, c.comparer())
 	case "$range":
 		return rangeOf(vals)
 	case "$arrayToObject":
@@ -114,7 +114,7 @@ func slice(vals []bson.RawValue) (bson.RawValue, error) {
 }
 
 // indexOfArray is $indexOfArray: [array, search, start, end].
-func indexOfArray(vals []bson.RawValue) (bson.RawValue, error) {
+func indexOfArray(vals []bson.RawValue, sc value.StringComparer) (bson.RawValue, error) {
 	if value.IsNullish(vals[0]) {
 		return value.Null, nil
 	}
@@ -138,7 +138,7 @@ func indexOfArray(vals []bson.RawValue) (bson.RawValue, error) {
 		}
 	}
 	for i := start; i < end; i++ {
-		if compare(arr[i], vals[1]) == 0 {
+		if compareWith(arr[i], vals[1], sc) == 0 {
 			return value.Int32(int32(i)), nil
 		}
 	}
@@ -446,7 +446,7 @@ func (n nOp) eval(c *env) (bson.RawValue, error) {
 	}
 	desc := n.op == "$maxN"
 	sort.SliceStable(kept, func(i, j int) bool {
-		r := value.Compare(kept[i], kept[j])
+		r := value.CompareWith(kept[i], kept[j], c.comparer())
 		if desc {
 			return r > 0
 		}
@@ -554,10 +554,10 @@ func (n sortArray) eval(c *env) (bson.RawValue, error) {
 	}
 	sort.SliceStable(arr, func(i, j int) bool {
 		if n.whole != 0 {
-			return value.Compare(arr[i], arr[j])*n.whole < 0
+			return value.CompareWith(arr[i], arr[j], c.comparer())*n.whole < 0
 		}
 		for k, p := range n.paths {
-			if r := value.Compare(key(arr[i], p), key(arr[j], p)); r != 0 {
+			if r := value.CompareWith(key(arr[i], p), key(arr[j], p), c.comparer()); r != 0 {
 				return r*n.dirs[k] < 0
 			}
 		}

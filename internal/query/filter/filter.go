@@ -21,8 +21,8 @@ type Filter struct {
 	raw   bson.Raw // private copy: compiled values alias it
 	// hasExpr is set when the filter holds a $expr, whose evaluation can fail (MatchErr).
 	hasExpr bool
-	// collated is set when comparisons use a collation (CompileColl).
-	collated bool
+	// coll is the collation comparisons use (CompileColl); nil compares bytes.
+	coll value.StringComparer
 }
 
 // CondOp is the operator of a Condition.
@@ -65,20 +65,26 @@ func Compile(filter bson.Raw) (*Filter, error) {
 	return CompileIn(filter, nil)
 }
 
-// CompileColl is CompileIn under a collation: its comparisons and $in order and equate strings with sc
-// (nil: bytes), as a command's collation does. $expr comparisons and regular expressions are not collated.
+// CompileColl is CompileIn under a collation: its comparisons, $in and $expr order and equate strings
+// with sc (nil: bytes), as a command's collation does; regular expressions are not collated (as in
+// mongod). A nil scope becomes expr.Collated(sc); a non-nil scope must carry sc already.
 func CompileColl(filter bson.Raw, scope *expr.Scope, sc value.StringComparer) (*Filter, error) {
-	f, err := CompileIn(filter, scope)
-	if err != nil || sc == nil {
-		return f, err
+	if scope == nil {
+		scope = expr.Collated(sc)
 	}
-	collateNode(f.root, sc)
-	f.collated = true
-	return f, nil
+	return CompileIn(filter, scope)
 }
 
 // Collated reports whether the filter compares strings under a collation.
-func (f *Filter) Collated() bool { return f.collated }
+func (f *Filter) Collated() bool { return f != nil && f.coll != nil }
+
+// Comparer returns the filter's collation, nil for bytes.
+func (f *Filter) Comparer() value.StringComparer {
+	if f == nil {
+		return nil
+	}
+	return f.coll
+}
 
 // collateNode sets sc on every comparison under n.
 func collateNode(n node, sc value.StringComparer) {
@@ -120,10 +126,10 @@ func collateLeaf(l leaf, sc value.StringComparer) {
 
 // CompileIn is Compile for a filter whose $expr may use the user variables
 // that scope declares (a $match in a $lookup's sub-pipeline); MatchIn binds
-// them.
+// them. A scope with a collation (expr.Collated) collates the filter (see CompileColl).
 func CompileIn(filter bson.Raw, scope *expr.Scope) (*Filter, error) {
 	if len(filter) == 0 {
-		return &Filter{}, nil
+		return &Filter{coll: scope.Comparer()}, nil
 	}
 	if err := filter.Validate(); err != nil {
 		return nil, codes.New(codes.InvalidBSON, "invalid filter document: %v", err)
@@ -135,6 +141,10 @@ func CompileIn(filter bson.Raw, scope *expr.Scope) (*Filter, error) {
 	}
 	f := &Filter{root: root, raw: raw, hasExpr: root != nil && hasExpr(root)}
 	collectConds(root, &f.conds)
+	if sc := scope.Comparer(); sc != nil {
+		collateNode(f.root, sc)
+		f.coll = sc
+	}
 	return f, nil
 }
 
