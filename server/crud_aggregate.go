@@ -80,6 +80,9 @@ func runAggregate(ctx context.Context, s *Server, req *Request, a *cmdArgs, coll
 	if stages == nil {
 		stages = []bson.Raw{}
 	}
+	if ctx, err = s.commandVars(ctx, req, a); err != nil {
+		return nil, 0, 0, err
+	}
 	if len(stages) > 0 && isChangeStream(stages[0]) {
 		reply, err := s.openChangeStream(ctx, req, collName, stages, batchSize)
 		return reply, 0, 0, err

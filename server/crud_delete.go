@@ -77,6 +77,9 @@ func handleDelete(ctx context.Context, s *Server, req *Request) (bson.D, error) 
 			return nil, err
 		}
 	}
+	if ctx, err = s.commandVars(ctx, req, a); err != nil {
+		return nil, err
+	}
 	coll := s.database(req.DB).Collection(collName)
 	var n int64
 	b := writeBatch{stmts: raws, ordered: ordered, profileOp: "remove", coll: collName}

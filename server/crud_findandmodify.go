@@ -35,6 +35,9 @@ func handleFindAndModify(ctx context.Context, s *Server, req *Request) (bson.D, 
 
 // runFindAndModify runs the command; returned reports whether the reply carries a document.
 func runFindAndModify(ctx context.Context, s *Server, req *Request, a *cmdArgs, collName string) (reply bson.D, returned bool, err error) {
+	if ctx, err = s.commandVars(ctx, req, a); err != nil {
+		return nil, false, err
+	}
 	query, err := a.doc("query")
 	if err != nil {
 		return nil, false, err

@@ -169,6 +169,9 @@ func handleUpdate(ctx context.Context, s *Server, req *Request) (bson.D, error) 
 			return nil, err
 		}
 	}
+	if ctx, err = s.commandVars(ctx, req, a); err != nil {
+		return nil, err
+	}
 	coll := s.database(req.DB).Collection(collName)
 	var n, nModified int64
 	var upserted bson.A

@@ -52,7 +52,8 @@ func (e *Engine) Aggregate(ctx context.Context, t *Txn, ns Namespace, spec Aggre
 				stages = stages[1:]
 			}
 		}
-		p, err := agg.Compile(stages)
+		scope := scopeFrom(ctx)
+		p, err := agg.CompileIn(stages, scope)
 		if err != nil {
 			return err
 		}
@@ -70,7 +71,7 @@ func (e *Engine) Aggregate(ctx context.Context, t *Txn, ns Namespace, spec Aggre
 				}
 			}
 		}
-		f, err := filter.CompileColl(leading, nil, stringComparer(spec.Collation))
+		f, err := filter.CompileColl(leading, scope, stringComparer(spec.Collation))
 		if err != nil {
 			return err
 		}

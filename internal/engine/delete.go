@@ -25,7 +25,7 @@ func (e *Engine) Delete(ctx context.Context, t *Txn, ns Namespace, filterDoc bso
 	err := e.runWrite(ctx, t, st, func(o *op) error {
 		n = 0
 		o.result = (*deleteCount)(&n)
-		f, err := filter.Compile(filterDoc)
+		f, err := filter.CompileIn(filterDoc, scopeFrom(ctx))
 		if err != nil {
 			return err
 		}

@@ -62,13 +62,13 @@ func (e *Engine) Update(ctx context.Context, t *Txn, ns Namespace, spec UpdateSp
 			}
 		}
 		if f == nil {
-			qf, err := filter.Compile(spec.Filter)
+			qf, err := filter.CompileIn(spec.Filter, scopeFrom(ctx))
 			if err != nil {
 				return err
 			}
 			f = qf
 		}
-		u, err := e.updates.compileSpec(spec.Update, spec.Pipeline, spec.ArrayFilters)
+		u, err := e.updates.compileSpec(ctx, spec.Update, spec.Pipeline, spec.ArrayFilters)
 		if err != nil {
 			return err
 		}

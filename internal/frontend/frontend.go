@@ -14,6 +14,8 @@ import (
 	"context"
 	"time"
 
+	"go.mongodb.org/mongo-driver/v2/bson"
+
 	"github.com/concorddb/concord"
 	"github.com/concorddb/concord/internal/engine"
 	"github.com/concorddb/concord/internal/engineref"
@@ -278,4 +280,18 @@ func IndexSizes(db *concord.DB, dbName, coll string) (map[string]int64, error) {
 		return nil, err
 	}
 	return eng.IndexSizes(engine.Namespace{DB: dbName, Coll: coll})
+}
+
+// WithCommandTime returns a context whose operations see now as $$NOW and clusterTime as $$CLUSTER_TIME: a
+// front end fixes them when a command starts, so that every document and statement of the command sees the
+// same values, as mongod does. A zero clusterTime leaves $$CLUSTER_TIME undefined, as on a standalone mongod.
+func WithCommandTime(ctx context.Context, now time.Time, clusterTime bson.Timestamp) context.Context {
+	return engine.WithCommandTime(ctx, now, clusterTime)
+}
+
+// WithLet returns a context whose operations see the command's let variables: let (nil for none) is a document
+// of expressions, evaluated once here against no document, after WithCommandTime. Errors are mongod's: an invalid
+// or reserved variable name, a value reading a field, an undefined variable, or the expression's own error.
+func WithLet(ctx context.Context, let bson.Raw) (context.Context, error) {
+	return engine.WithLet(ctx, let)
 }
