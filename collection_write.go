@@ -118,6 +118,9 @@ func (c *Collection) update(ctx context.Context, filter, update any, multi bool,
 			return nil, err
 		}
 	}
+	if ctx, err = withStatement(ctx, o.Hint, o.Let); err != nil {
+		return nil, err
+	}
 	return c.runUpdate(ctx, spec)
 }
 
@@ -135,6 +138,9 @@ func (c *Collection) ReplaceOne(ctx context.Context, filter, replacement any, op
 		return nil, err
 	}
 	if spec.Sort, err = toOptionalDoc(o.Sort, "sort"); err != nil {
+		return nil, err
+	}
+	if ctx, err = withStatement(ctx, o.Hint, o.Let); err != nil {
 		return nil, err
 	}
 	return c.runUpdate(ctx, spec)
@@ -159,19 +165,23 @@ func (c *Collection) runUpdate(ctx context.Context, spec engine.UpdateSpec) (*Up
 }
 
 // DeleteOne deletes the first document matching filter.
-func (c *Collection) DeleteOne(ctx context.Context, filter any) (*DeleteResult, error) {
-	return c.delete(ctx, filter, false)
+func (c *Collection) DeleteOne(ctx context.Context, filter any, opts ...*DeleteOptions) (*DeleteResult, error) {
+	return c.delete(ctx, filter, false, opts)
 }
 
 // DeleteMany deletes every document matching filter (nil deletes all).
-func (c *Collection) DeleteMany(ctx context.Context, filter any) (*DeleteResult, error) {
-	return c.delete(ctx, filter, true)
+func (c *Collection) DeleteMany(ctx context.Context, filter any, opts ...*DeleteOptions) (*DeleteResult, error) {
+	return c.delete(ctx, filter, true, opts)
 }
 
 // delete is DeleteOne (multi false) and DeleteMany.
-func (c *Collection) delete(ctx context.Context, filter any, multi bool) (*DeleteResult, error) {
+func (c *Collection) delete(ctx context.Context, filter any, multi bool, opts []*DeleteOptions) (*DeleteResult, error) {
 	f, err := toFilter(filter)
 	if err != nil {
+		return nil, err
+	}
+	o := mergeDelete(opts)
+	if ctx, err = withStatement(ctx, o.Hint, o.Let); err != nil {
 		return nil, err
 	}
 	t, st, err := c.begin(ctx)
@@ -203,6 +213,9 @@ func (c *Collection) FindOneAndUpdate(ctx context.Context, filter, update any, o
 		return &SingleResult{err: err}
 	}
 	spec.Upsert, spec.ReturnNew = o.Upsert, o.ReturnDocument == After
+	if ctx, err = withStatement(ctx, o.Hint, o.Let); err != nil {
+		return &SingleResult{err: err}
+	}
 	return c.findAndModify(ctx, spec)
 }
 
@@ -219,6 +232,9 @@ func (c *Collection) FindOneAndReplace(ctx context.Context, filter, replacement 
 		return &SingleResult{err: err}
 	}
 	spec.Upsert, spec.ReturnNew = o.Upsert, o.ReturnDocument == After
+	if ctx, err = withStatement(ctx, o.Hint, o.Let); err != nil {
+		return &SingleResult{err: err}
+	}
 	return c.findAndModify(ctx, spec)
 }
 
@@ -231,6 +247,9 @@ func (c *Collection) FindOneAndDelete(ctx context.Context, filter any, opts ...*
 		return &SingleResult{err: err}
 	}
 	spec.Remove = true
+	if ctx, err = withStatement(ctx, o.Hint, o.Let); err != nil {
+		return &SingleResult{err: err}
+	}
 	return c.findAndModify(ctx, spec)
 }
 

@@ -29,6 +29,11 @@ type FindOptions struct {
 	// by it. Nil or {locale: "simple"} compares bytes. An invalid one fails
 	// with mongod's error.
 	Collation any
+	// Let binds variables for the filter's $expr and the projection's
+	// expressions ($$name), e.g. bson.D{{"target", 5}}: a document of
+	// expressions evaluated once, against no document, before the find
+	// runs (see the Let of the other options).
+	Let any
 }
 
 // FindOneOptions configures FindOne.
@@ -55,6 +60,16 @@ type UpdateOptions struct {
 	// Sort picks which document UpdateOne modifies when several match
 	// (ignored by UpdateMany).
 	Sort any
+	// Hint forces the index that finds the documents: its name (a string)
+	// or key pattern, as FindOptions.Hint.
+	Hint any
+	// Let binds variables ($$name) for the filter's $expr and a pipeline
+	// update's expressions: a document of expressions, each evaluated once
+	// against no document (so it may use $$NOW and the variables before
+	// it, not a field). An invalid name fails with FailedToParse (9), a
+	// system variable's name (NOW, CLUSTER_TIME) with 4738901, a value
+	// reading a field with 4890500.
+	Let any
 }
 
 // ReplaceOptions configures ReplaceOne.
@@ -62,6 +77,14 @@ type ReplaceOptions struct {
 	Upsert bool
 	// Sort picks which document is replaced when several match.
 	Sort any
+	// Hint and Let are as in UpdateOptions.
+	Hint, Let any
+}
+
+// DeleteOptions configures DeleteOne and DeleteMany.
+type DeleteOptions struct {
+	// Hint and Let are as in UpdateOptions.
+	Hint, Let any
 }
 
 // ReturnDocument says which version of the document a FindOneAndUpdate or
@@ -84,6 +107,8 @@ type FindOneAndUpdateOptions struct {
 	Sort           any
 	Projection     any
 	ArrayFilters   []any
+	// Hint and Let are as in UpdateOptions.
+	Hint, Let any
 }
 
 // FindOneAndReplaceOptions configures FindOneAndReplace.
@@ -92,12 +117,16 @@ type FindOneAndReplaceOptions struct {
 	Upsert         bool
 	Sort           any
 	Projection     any
+	// Hint and Let are as in UpdateOptions.
+	Hint, Let any
 }
 
 // FindOneAndDeleteOptions configures FindOneAndDelete.
 type FindOneAndDeleteOptions struct {
 	Sort       any
 	Projection any
+	// Hint and Let are as in UpdateOptions.
+	Hint, Let any
 }
 
 // CountOptions configures CountDocuments.
@@ -106,6 +135,8 @@ type CountOptions struct {
 	Limit int64
 	// Collation is the count's collation document (see FindOptions).
 	Collation any
+	// Hint forces the index, as FindOptions.Hint.
+	Hint any
 }
 
 // DistinctOptions configures Distinct.
@@ -113,6 +144,8 @@ type DistinctOptions struct {
 	// Collation is the collation document under which values are matched
 	// and equated (see FindOptions).
 	Collation any
+	// Hint forces the index, as FindOptions.Hint.
+	Hint any
 }
 
 // AggregateOptions configures Aggregate.
@@ -125,6 +158,11 @@ type AggregateOptions struct {
 	// Collation applies to a leading $match stage (see FindOptions); the
 	// later stages compare strings by bytes.
 	Collation any
+	// Hint forces the index that reads the collection, as FindOptions.Hint.
+	Hint any
+	// Let binds variables ($$name) for every stage's expressions, $lookup
+	// sub-pipelines included, as UpdateOptions.Let.
+	Let any
 }
 
 // IndexModel describes an index for CreateIndex.
@@ -184,6 +222,9 @@ func mergeFind(opts []*FindOptions) FindOptions {
 		if o.Collation != nil {
 			m.Collation = o.Collation
 		}
+		if o.Let != nil {
+			m.Let = o.Let
+		}
 	}
 	if m.Limit < 0 {
 		m.Limit = -m.Limit
@@ -238,6 +279,7 @@ func mergeUpdate(opts []*UpdateOptions) UpdateOptions {
 		if o.Sort != nil {
 			m.Sort = o.Sort
 		}
+		m.Hint, m.Let = mergeAny(m.Hint, o.Hint), mergeAny(m.Let, o.Let)
 	}
 	return m
 }
@@ -255,8 +297,28 @@ func mergeReplace(opts []*ReplaceOptions) ReplaceOptions {
 		if o.Sort != nil {
 			m.Sort = o.Sort
 		}
+		m.Hint, m.Let = mergeAny(m.Hint, o.Hint), mergeAny(m.Let, o.Let)
 	}
 	return m
+}
+
+// mergeDelete folds DeleteOne's and DeleteMany's options.
+func mergeDelete(opts []*DeleteOptions) DeleteOptions {
+	var m DeleteOptions
+	for _, o := range opts {
+		if o != nil {
+			m.Hint, m.Let = mergeAny(m.Hint, o.Hint), mergeAny(m.Let, o.Let)
+		}
+	}
+	return m
+}
+
+// mergeAny is a later option's value when it is set, else the earlier one.
+func mergeAny(earlier, later any) any {
+	if later != nil {
+		return later
+	}
+	return earlier
 }
 
 // mergeFindOneAndUpdate folds FindOneAndUpdate's options.
@@ -281,6 +343,7 @@ func mergeFindOneAndUpdate(opts []*FindOneAndUpdateOptions) FindOneAndUpdateOpti
 		if o.ArrayFilters != nil {
 			m.ArrayFilters = o.ArrayFilters
 		}
+		m.Hint, m.Let = mergeAny(m.Hint, o.Hint), mergeAny(m.Let, o.Let)
 	}
 	return m
 }
@@ -304,6 +367,7 @@ func mergeFindOneAndReplace(opts []*FindOneAndReplaceOptions) FindOneAndReplaceO
 		if o.Projection != nil {
 			m.Projection = o.Projection
 		}
+		m.Hint, m.Let = mergeAny(m.Hint, o.Hint), mergeAny(m.Let, o.Let)
 	}
 	return m
 }
@@ -321,6 +385,7 @@ func mergeFindOneAndDelete(opts []*FindOneAndDeleteOptions) FindOneAndDeleteOpti
 		if o.Projection != nil {
 			m.Projection = o.Projection
 		}
+		m.Hint, m.Let = mergeAny(m.Hint, o.Hint), mergeAny(m.Let, o.Let)
 	}
 	return m
 }
@@ -341,6 +406,7 @@ func mergeCount(opts []*CountOptions) CountOptions {
 		if o.Collation != nil {
 			m.Collation = o.Collation
 		}
+		m.Hint = mergeAny(m.Hint, o.Hint)
 	}
 	return m
 }
@@ -354,6 +420,9 @@ func mergeAggregate(opts []*AggregateOptions) AggregateOptions {
 		}
 		if o != nil && o.Collation != nil {
 			m.Collation = o.Collation
+		}
+		if o != nil {
+			m.Hint, m.Let = mergeAny(m.Hint, o.Hint), mergeAny(m.Let, o.Let)
 		}
 	}
 	return m

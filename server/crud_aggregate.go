@@ -103,7 +103,11 @@ func runAggregate(ctx context.Context, s *Server, req *Request, a *cmdArgs, coll
 	if err != nil {
 		return nil, 0, 0, err
 	}
-	aopts := &concord.AggregateOptions{AllowDiskUse: &allowDiskUse}
+	hint, err := commandHint(a)
+	if err != nil {
+		return nil, 0, 0, err
+	}
+	aopts := &concord.AggregateOptions{AllowDiskUse: &allowDiskUse, Hint: hint}
 	coll, err := collationArg(a)
 	if err != nil {
 		return nil, 0, 0, err

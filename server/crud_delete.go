@@ -14,6 +14,7 @@ import (
 type deleteStatement struct {
 	q     bson.Raw
 	multi bool // limit 0
+	hint  any  // an index name or key pattern
 }
 
 // parseDeleteStatement validates one statement of deletes (index i) before any statement runs.
@@ -45,7 +46,11 @@ func parseDeleteStatement(cmd string, i int, d bson.Raw) (deleteStatement, error
 				return st, codes.New(codes.FailedToParse, "The limit field in delete objects must be 0 or 1. Got %d", limit)
 			}
 			st.multi, haveLimit = limit == 0, true
-		case "hint", "collation":
+		case "hint":
+			if st.hint, err = hintArg(cmd, path("hint"), v); err != nil {
+				return st, err
+			}
+		case "collation":
 			// Accepted and ignored, as for update.
 		default:
 			return st, codes.New(codeUnknownField, "BSON field '%s.%s' is an unknown field.", cmd, path(e.Key()))
@@ -90,10 +95,11 @@ func handleDelete(ctx context.Context, s *Server, req *Request) (bson.D, error) 
 	writeErrors, _, err := s.runWriteBatch(ctx, req, b, func(ctx context.Context, i int) error {
 		var res *concord.DeleteResult
 		var err error
+		opts := &concord.DeleteOptions{Hint: stmts[i].hint}
 		if stmts[i].multi {
-			res, err = coll.DeleteMany(ctx, stmts[i].q)
+			res, err = coll.DeleteMany(ctx, stmts[i].q, opts)
 		} else {
-			res, err = coll.DeleteOne(ctx, stmts[i].q)
+			res, err = coll.DeleteOne(ctx, stmts[i].q, opts)
 		}
 		if err == nil {
 			n += res.DeletedCount

@@ -99,6 +99,10 @@ func runFindAndModify(ctx context.Context, s *Server, req *Request, a *cmdArgs, 
 	if fields != nil {
 		projection = fields
 	}
+	hint, err := commandHint(a)
+	if err != nil {
+		return nil, false, err
+	}
 	returnDoc := concord.Before
 	if returnNew {
 		returnDoc = concord.After
@@ -110,19 +114,19 @@ func runFindAndModify(ctx context.Context, s *Server, req *Request, a *cmdArgs, 
 	var res *concord.SingleResult
 	switch {
 	case remove:
-		res = coll.FindOneAndDelete(ctx, query, &concord.FindOneAndDeleteOptions{Sort: sort, Projection: projection})
+		res = coll.FindOneAndDelete(ctx, query, &concord.FindOneAndDeleteOptions{Sort: sort, Projection: projection, Hint: hint})
 	case update.Type == bson.TypeArray: // a pipeline-style update
 		res = coll.FindOneAndUpdate(ctx, query, bson.RawArray(update.Value), &concord.FindOneAndUpdateOptions{
-			ReturnDocument: returnDoc, Upsert: upsert, Sort: sort, Projection: projection, ArrayFilters: arrayFilters})
+			ReturnDocument: returnDoc, Upsert: upsert, Sort: sort, Projection: projection, ArrayFilters: arrayFilters, Hint: hint})
 	case isReplacement(update.Document()):
 		if arrayFilters != nil {
 			return nil, false, codes.New(codes.FailedToParse, "arrayFilters may not be specified for replacement-style updates")
 		}
 		res = coll.FindOneAndReplace(ctx, query, update.Document(), &concord.FindOneAndReplaceOptions{
-			ReturnDocument: returnDoc, Upsert: upsert, Sort: sort, Projection: projection})
+			ReturnDocument: returnDoc, Upsert: upsert, Sort: sort, Projection: projection, Hint: hint})
 	default:
 		res = coll.FindOneAndUpdate(ctx, query, update.Document(), &concord.FindOneAndUpdateOptions{
-			ReturnDocument: returnDoc, Upsert: upsert, Sort: sort, Projection: projection, ArrayFilters: arrayFilters})
+			ReturnDocument: returnDoc, Upsert: upsert, Sort: sort, Projection: projection, ArrayFilters: arrayFilters, Hint: hint})
 	}
 	doc, err := res.Raw()
 	if err != nil && !errors.Is(err, concord.ErrNoDocuments) {

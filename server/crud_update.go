@@ -18,6 +18,7 @@ type updateStatement struct {
 	multi        bool
 	arrayFilters []any
 	sort         bson.Raw
+	hint         any // an index name or key pattern
 }
 
 // parseUpdateStatement validates one statement of updates (index i) the way mongod's IDL parser does, before
@@ -104,8 +105,12 @@ func (st *updateStatement) parseField(cmd string, i int, k []byte, v bson.RawVal
 		if st.sort, err = rawDoc(cmd, path("sort"), v); err != nil {
 			return err
 		}
-	case "hint", "collation", "c", "upsertSupplied":
-		// Accepted and ignored: the engine picks its own plan and compares with the simple collation.
+	case "hint":
+		if st.hint, err = hintArg(cmd, path("hint"), v); err != nil {
+			return err
+		}
+	case "collation", "c", "upsertSupplied":
+		// Accepted and ignored: the engine compares with the simple collation.
 	default:
 		return codes.New(codeUnknownField, "BSON field '%s.%s' is an unknown field.", cmd, path(string(k)))
 	}
@@ -138,9 +143,9 @@ func (st *updateStatement) run(ctx context.Context, coll *concord.Collection) (*
 		if st.multi {
 			return nil, codes.New(codes.FailedToParse, "multi update is not supported for replacement-style update")
 		}
-		return coll.ReplaceOne(ctx, st.q, doc, &concord.ReplaceOptions{Upsert: st.upsert, Sort: sort})
+		return coll.ReplaceOne(ctx, st.q, doc, &concord.ReplaceOptions{Upsert: st.upsert, Sort: sort, Hint: st.hint})
 	}
-	opts := &concord.UpdateOptions{Upsert: st.upsert, ArrayFilters: st.arrayFilters, Sort: sort}
+	opts := &concord.UpdateOptions{Upsert: st.upsert, ArrayFilters: st.arrayFilters, Sort: sort, Hint: st.hint}
 	if st.multi {
 		return coll.UpdateMany(ctx, st.q, u, opts)
 	}

@@ -77,7 +77,7 @@ func (e *Engine) Aggregate(ctx context.Context, t *Txn, ns Namespace, spec Aggre
 		}
 		src := &aggSource{e: e, t: rt, db: ns.DB, st: st}
 		opts := agg.Options{MemoryLimit: e.opts.StageMemoryLimit, NoDiskUse: spec.NoDiskUse, TempDir: e.opts.SpillDir}
-		in, err := e.scanIterWith(ctx, rt, e.lookupColl(ns), f, st, planOptions{collated: spec.Collation != nil})
+		in, err := e.scanIterWith(ctx, rt, e.lookupColl(ns), f, st, hinted(ctx, planOptions{collated: spec.Collation != nil}))
 		if err != nil {
 			return err
 		}

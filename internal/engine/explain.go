@@ -28,6 +28,13 @@ type PlanDescription struct {
 // DescribePlan returns the plan a query with filterDoc on ns would use now. It reads the latest catalog, as
 // explain does.
 func (e *Engine) DescribePlan(ns Namespace, filterDoc bson.Raw) (PlanDescription, error) {
+	return e.DescribeHintedPlan(ns, filterDoc, nil, "")
+}
+
+// DescribeHintedPlan is DescribePlan for a statement hinted to the index with key pattern hint, or named
+// hintName when hint is nil (see WithHint); a hint naming no usable index is BadValue (2), as the statement
+// would fail.
+func (e *Engine) DescribeHintedPlan(ns Namespace, filterDoc, hint bson.Raw, hintName string) (PlanDescription, error) {
 	if err := e.enter(); err != nil {
 		return PlanDescription{}, err
 	}
@@ -36,7 +43,10 @@ func (e *Engine) DescribePlan(ns Namespace, filterDoc bson.Raw) (PlanDescription
 	if err != nil {
 		return PlanDescription{}, err
 	}
-	p := planFor(e.lookupColl(ns), f)
+	p, err := planWith(e.lookupColl(ns), f, planOptions{hint: hint, hintName: hintName})
+	if err != nil {
+		return PlanDescription{}, err
+	}
 	d := PlanDescription{Summary: p.summary}
 	switch p.kind {
 	case planCollScan:

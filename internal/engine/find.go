@@ -194,7 +194,7 @@ func (e *Engine) Count(ctx context.Context, t *Txn, ns Namespace, filterDoc bson
 			limit = -limit
 		}
 		c := e.lookupColl(ns)
-		p, err := planWith(c, f, planOptions{collated: coll != nil})
+		p, err := planWith(c, f, hinted(ctx, planOptions{collated: coll != nil}))
 		if err != nil {
 			return err
 		}
@@ -239,7 +239,7 @@ func (e *Engine) Distinct(ctx context.Context, t *Txn, ns Namespace, key string,
 		}
 		parts := splitPath(key)
 		c := e.lookupColl(ns)
-		p, err := planWith(c, f, planOptions{collated: coll != nil})
+		p, err := planWith(c, f, hinted(ctx, planOptions{collated: coll != nil}))
 		if err != nil {
 			return err
 		}

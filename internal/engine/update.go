@@ -56,7 +56,7 @@ func (e *Engine) Update(ctx context.Context, t *Txn, ns Namespace, spec UpdateSp
 	err := e.runWrite(ctx, t, st, func(o *op) error {
 		o.result = &res
 		var f docMatcher
-		if o.txn == nil && !spec.Multi && len(spec.Sort) == 0 {
+		if o.txn == nil && !spec.Multi && len(spec.Sort) == 0 && !isHinted(ctx) {
 			if idf := idEquality(spec.Filter); idf != nil {
 				f = idf
 			}

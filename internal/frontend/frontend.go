@@ -295,3 +295,21 @@ func WithCommandTime(ctx context.Context, now time.Time, clusterTime bson.Timest
 func WithLet(ctx context.Context, let bson.Raw) (context.Context, error) {
 	return engine.WithLet(ctx, let)
 }
+
+// DescribeHintedPlan is DescribePlan for a statement with a hint: an index name (a string) or key pattern (a
+// document, {$natural: 1} for a collection scan); a zero hint is none. A hint naming no usable index is
+// BadValue (2), as the statement would fail.
+func DescribeHintedPlan(db *concord.DB, dbName, coll string, filter []byte, hint bson.RawValue) (PlanDescription, error) {
+	eng, err := engineref.Of(db)
+	if err != nil {
+		return PlanDescription{}, err
+	}
+	var key bson.Raw
+	var name string
+	if s, ok := hint.StringValueOK(); ok {
+		name = s
+	} else if d, ok := hint.DocumentOK(); ok && len(d) > 5 {
+		key = d
+	}
+	return eng.DescribeHintedPlan(engine.Namespace{DB: dbName, Coll: coll}, filter, key, name)
+}
