@@ -335,3 +335,25 @@ func errString(err error) string {
 	}
 	return err.Error()
 }
+
+// TestDriver_Let_Explain explains commands whose expressions read a let variable: the explained run sees it.
+func TestDriver_Let_Explain(t *testing.T) {
+	e := newCrudEnv(t, "")
+	ctx := context.Background()
+	birds(t, e)
+	db := e.client.Database("app")
+	let := bson.D{{Key: "target", Value: "weak decline"}}
+	for _, cmd := range []bson.D{
+		{{Key: "find", Value: "birds"}, {Key: "filter", Value: trendIs}, {Key: "let", Value: let}},
+		{{Key: "aggregate", Value: "birds"}, {Key: "cursor", Value: bson.D{}}, {Key: "pipeline", Value: bson.A{bson.D{{Key: "$match", Value: trendIs}}}}, {Key: "let", Value: let}},
+		{{Key: "delete", Value: "birds"}, {Key: "deletes", Value: bson.A{bson.D{{Key: "q", Value: trendIs}, {Key: "limit", Value: 0}}}}, {Key: "let", Value: let}},
+	} {
+		ex, err := db.RunCommand(ctx, bson.D{{Key: "explain", Value: cmd}, {Key: "verbosity", Value: "executionStats"}}).Raw()
+		if err != nil {
+			t.Fatalf("explain %v: %v", cmd[0].Key, err)
+		}
+		if s := compact(ex.String()); !strings.Contains(s, `"nReturned":{"$numberInt":"2"}`) && !strings.Contains(s, `"nWouldDelete":{"$numberInt":"2"}`) {
+			t.Fatalf("explain %v: %s", cmd[0].Key, s)
+		}
+	}
+}

@@ -83,7 +83,11 @@ func (s *Server) explain(ctx context.Context, req *Request, verbosity int) (bson
 		return nil, err
 	}
 	namespace := ns(req.DB, collName)
-	ex := &explainer{s: s, req: req, a: a, coll: collName, ns: namespace, verbosity: verbosity}
+	vars, err := s.commandVars(context.Background(), req, a)
+	if err != nil {
+		return nil, err
+	}
+	ex := &explainer{s: s, req: req, a: a, coll: collName, ns: namespace, verbosity: verbosity, vars: vars}
 	var out bson.D
 	switch req.Name {
 	case "find":
@@ -145,6 +149,8 @@ type explainer struct {
 	a         *cmdArgs
 	coll, ns  string
 	verbosity int
+	// vars is the context carrying the explained command's $$NOW, $$CLUSTER_TIME and let (commandVars).
+	vars context.Context
 }
 
 // stage is one node of a plan tree: its name, its own fields and its input.
@@ -191,7 +197,7 @@ func (st *stage) exec(top bool, nReturned int64, stats *concord.OpStats, extra b
 // accessStages is the leaf of a plan: how the documents matching filter are found, with the statement's hint
 // (an index name or key pattern; the zero value for none).
 func (ex *explainer) accessStages(filter bson.Raw, hint bson.RawValue) (*stage, error) {
-	desc, err := frontend.DescribeHintedPlan(ex.s.DB, ex.req.DB, ex.coll, filter, hint)
+	desc, err := frontend.DescribeHintedPlan(ex.vars, ex.s.DB, ex.req.DB, ex.coll, filter, hint)
 	if err != nil {
 		return nil, commandError(err)
 	}
@@ -307,7 +313,7 @@ func (ex *explainer) report(filter bson.Raw, top *stage, run func(ctx context.Co
 	}
 	if ex.verbosity >= verbosityExecutionStats {
 		st := &concord.OpStats{}
-		ctx := concord.WithOpStats(frontend.WithoutMetrics(context.Background()), st)
+		ctx := concord.WithOpStats(frontend.WithoutMetrics(ex.vars), st)
 		started := time.Now()
 		n, extra, err := run(ctx)
 		if err != nil {

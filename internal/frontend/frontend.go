@@ -298,8 +298,8 @@ func WithLet(ctx context.Context, let bson.Raw) (context.Context, error) {
 
 // DescribeHintedPlan is DescribePlan for a statement with a hint: an index name (a string) or key pattern (a
 // document, {$natural: 1} for a collection scan); a zero hint is none. A hint naming no usable index is
-// BadValue (2), as the statement would fail.
-func DescribeHintedPlan(db *concord.DB, dbName, coll string, filter []byte, hint bson.RawValue) (PlanDescription, error) {
+// BadValue (2), as the statement would fail. The filter may use the let variables of ctx (WithLet).
+func DescribeHintedPlan(ctx context.Context, db *concord.DB, dbName, coll string, filter []byte, hint bson.RawValue) (PlanDescription, error) {
 	eng, err := engineref.Of(db)
 	if err != nil {
 		return PlanDescription{}, err
@@ -311,5 +311,5 @@ func DescribeHintedPlan(db *concord.DB, dbName, coll string, filter []byte, hint
 	} else if d, ok := hint.DocumentOK(); ok && len(d) > 5 {
 		key = d
 	}
-	return eng.DescribeHintedPlan(engine.Namespace{DB: dbName, Coll: coll}, filter, key, name)
+	return eng.DescribeHintedPlan(ctx, engine.Namespace{DB: dbName, Coll: coll}, filter, key, name)
 }
