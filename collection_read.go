@@ -26,6 +26,9 @@ func (c *Collection) Find(ctx context.Context, filter any, opts ...*FindOptions)
 	if spec.Collation, err = c.collationFor(o.Collation); err != nil {
 		return nil, err
 	}
+	if ctx, err = withStatement(ctx, nil, o.Let); err != nil {
+		return nil, err
+	}
 	return c.find(ctx, spec)
 }
 
@@ -46,6 +49,29 @@ func (c *Collection) collationFor(v any) (*collation.Collation, error) {
 		return nil, codes.New(codes.OptionNotSupportedOnView, "Cannot override a view's default collation")
 	}
 	return coll, nil
+}
+
+// withStatement returns ctx carrying a statement's hint (an index name or key
+// pattern) and let variables (evaluated here, once), either of which may be
+// nil; see engine.WithHint and engine.WithLet.
+func withStatement(ctx context.Context, hint, let any) (context.Context, error) {
+	if let != nil {
+		d, err := toDoc(let, "let")
+		if err != nil {
+			return ctx, err
+		}
+		if ctx, err = engine.WithLet(ctx, d); err != nil {
+			return ctx, err
+		}
+	}
+	if name, ok := hint.(string); ok {
+		return engine.WithHint(ctx, nil, name), nil
+	}
+	d, err := toOptionalDoc(hint, "hint")
+	if err != nil {
+		return ctx, err
+	}
+	return engine.WithHint(ctx, d, ""), nil
 }
 
 // findHint encodes Find's hint, min and max into spec.
@@ -126,6 +152,9 @@ func (c *Collection) CountDocuments(ctx context.Context, filter any, opts ...*Co
 	if o.Skip < 0 || o.Limit < 0 {
 		return 0, codes.New(codes.BadValue, "skip and limit must not be negative")
 	}
+	if ctx, err = withStatement(ctx, o.Hint, nil); err != nil {
+		return 0, err
+	}
 	t, st, err := c.begin(ctx)
 	if err != nil {
 		return 0, err
@@ -162,11 +191,17 @@ func (c *Collection) Distinct(ctx context.Context, fieldName string, filter any,
 	if err != nil {
 		return nil, err
 	}
-	var collDoc any
+	var collDoc, hint any
 	for _, o := range opts {
 		if o != nil && o.Collation != nil {
 			collDoc = o.Collation
 		}
+		if o != nil && o.Hint != nil {
+			hint = o.Hint
+		}
+	}
+	if ctx, err = withStatement(ctx, hint, nil); err != nil {
+		return nil, err
 	}
 	coll, err := c.collationFor(collDoc)
 	if err != nil {
@@ -193,11 +228,14 @@ func (c *Collection) Aggregate(ctx context.Context, pipeline any, opts ...*Aggre
 	if err != nil {
 		return nil, err
 	}
+	o := mergeAggregate(opts)
+	if ctx, err = withStatement(ctx, o.Hint, o.Let); err != nil {
+		return nil, err
+	}
 	t, st, err := c.begin(ctx)
 	if err != nil {
 		return nil, err
 	}
-	o := mergeAggregate(opts)
 	spec := engine.AggregateSpec{Pipeline: stages, NoDiskUse: o.AllowDiskUse != nil && !*o.AllowDiskUse}
 	if spec.Collation, err = c.collationFor(o.Collation); err != nil {
 		return nil, err

@@ -121,6 +121,9 @@ func (c *Collection) update(ctx context.Context, filter, update any, multi bool,
 	if spec.Collation, err = c.collationFor(o.Collation); err != nil {
 		return nil, err
 	}
+	if ctx, err = withStatement(ctx, o.Hint, o.Let); err != nil {
+		return nil, err
+	}
 	return c.runUpdate(ctx, spec)
 }
 
@@ -141,6 +144,9 @@ func (c *Collection) ReplaceOne(ctx context.Context, filter, replacement any, op
 		return nil, err
 	}
 	if spec.Collation, err = c.collationFor(o.Collation); err != nil {
+		return nil, err
+	}
+	if ctx, err = withStatement(ctx, o.Hint, o.Let); err != nil {
 		return nil, err
 	}
 	return c.runUpdate(ctx, spec)
@@ -180,8 +186,12 @@ func (c *Collection) delete(ctx context.Context, filter any, multi bool, opts []
 	if err != nil {
 		return nil, err
 	}
-	coll, err := c.collationFor(mergeDelete(opts).Collation)
+	o := mergeDelete(opts)
+	coll, err := c.collationFor(o.Collation)
 	if err != nil {
+		return nil, err
+	}
+	if ctx, err = withStatement(ctx, o.Hint, o.Let); err != nil {
 		return nil, err
 	}
 	t, st, err := c.begin(ctx)
@@ -213,6 +223,9 @@ func (c *Collection) FindOneAndUpdate(ctx context.Context, filter, update any, o
 		return &SingleResult{err: err}
 	}
 	spec.Upsert, spec.ReturnNew = o.Upsert, o.ReturnDocument == After
+	if ctx, err = withStatement(ctx, o.Hint, o.Let); err != nil {
+		return &SingleResult{err: err}
+	}
 	return c.findAndModify(ctx, spec)
 }
 
@@ -229,6 +242,9 @@ func (c *Collection) FindOneAndReplace(ctx context.Context, filter, replacement 
 		return &SingleResult{err: err}
 	}
 	spec.Upsert, spec.ReturnNew = o.Upsert, o.ReturnDocument == After
+	if ctx, err = withStatement(ctx, o.Hint, o.Let); err != nil {
+		return &SingleResult{err: err}
+	}
 	return c.findAndModify(ctx, spec)
 }
 
@@ -241,6 +257,9 @@ func (c *Collection) FindOneAndDelete(ctx context.Context, filter any, opts ...*
 		return &SingleResult{err: err}
 	}
 	spec.Remove = true
+	if ctx, err = withStatement(ctx, o.Hint, o.Let); err != nil {
+		return &SingleResult{err: err}
+	}
 	return c.findAndModify(ctx, spec)
 }
 

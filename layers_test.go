@@ -101,7 +101,7 @@ var queryLayers = map[string][]string{
 	"filter":     {"value", "expr"},
 	"order":      {"value"},
 	"projection": {"value", "expr", "filter"},
-	"update":     {"value", "filter", "agg"}, // agg for pipeline-style updates
+	"update":     {"value", "expr", "filter", "agg"}, // agg (and expr, for their scope) for pipeline-style updates
 	"agg":        {"value", "expr", "filter", "order"},
 }
 

@@ -29,6 +29,11 @@ type FindOptions struct {
 	// by it. Nil or {locale: "simple"} compares bytes. An invalid one fails
 	// with mongod's error.
 	Collation any
+	// Let binds variables for the filter's $expr and the projection's
+	// expressions ($$name), e.g. bson.D{{"target", 5}}: a document of
+	// expressions evaluated once, against no document, before the find
+	// runs (see the Let of the other options).
+	Let any
 }
 
 // FindOneOptions configures FindOne.
@@ -58,6 +63,16 @@ type UpdateOptions struct {
 	// Collation orders and equates strings in the filter and the sort (see
 	// FindOptions).
 	Collation any
+	// Hint forces the index that finds the documents: its name (a string)
+	// or key pattern, as FindOptions.Hint.
+	Hint any
+	// Let binds variables ($$name) for the filter's $expr and a pipeline
+	// update's expressions: a document of expressions, each evaluated once
+	// against no document (so it may use $$NOW and the variables before
+	// it, not a field). An invalid name fails with FailedToParse (9), a
+	// system variable's name (NOW, CLUSTER_TIME) with 4738901, a value
+	// reading a field with 4890500.
+	Let any
 }
 
 // ReplaceOptions configures ReplaceOne.
@@ -67,8 +82,11 @@ type ReplaceOptions struct {
 	Sort any
 	// Collation is the filter's and the sort's collation (see FindOptions).
 	Collation any
+	// Hint and Let are as in UpdateOptions.
+	Hint, Let any
 }
 
+// DeleteOptions configures DeleteOne and DeleteMany.
 // ReturnDocument says which version of the document a FindOneAndUpdate or
 // FindOneAndReplace returns.
 type ReturnDocument int8
@@ -91,6 +109,8 @@ type FindOneAndUpdateOptions struct {
 	ArrayFilters   []any
 	// Collation is the filter's and the sort's collation (see FindOptions).
 	Collation any
+	// Hint and Let are as in UpdateOptions.
+	Hint, Let any
 }
 
 // FindOneAndReplaceOptions configures FindOneAndReplace.
@@ -101,6 +121,8 @@ type FindOneAndReplaceOptions struct {
 	Projection     any
 	// Collation is the filter's and the sort's collation (see FindOptions).
 	Collation any
+	// Hint and Let are as in UpdateOptions.
+	Hint, Let any
 }
 
 // FindOneAndDeleteOptions configures FindOneAndDelete.
@@ -109,12 +131,16 @@ type FindOneAndDeleteOptions struct {
 	Projection any
 	// Collation is the filter's and the sort's collation (see FindOptions).
 	Collation any
+	// Hint and Let are as in UpdateOptions.
+	Hint, Let any
 }
 
 // DeleteOptions configures DeleteOne and DeleteMany.
 type DeleteOptions struct {
 	// Collation is the filter's collation (see FindOptions).
 	Collation any
+	// Hint and Let are as in UpdateOptions.
+	Hint, Let any
 }
 
 // CountOptions configures CountDocuments.
@@ -123,6 +149,8 @@ type CountOptions struct {
 	Limit int64
 	// Collation is the count's collation document (see FindOptions).
 	Collation any
+	// Hint forces the index, as FindOptions.Hint.
+	Hint any
 }
 
 // DistinctOptions configures Distinct.
@@ -130,6 +158,8 @@ type DistinctOptions struct {
 	// Collation is the collation document under which values are matched
 	// and equated (see FindOptions).
 	Collation any
+	// Hint forces the index, as FindOptions.Hint.
+	Hint any
 }
 
 // AggregateOptions configures Aggregate.
@@ -143,6 +173,11 @@ type AggregateOptions struct {
 	// $sort, $group keys, $lookup's equality, expressions' comparisons,
 	// $in and set operators, ... (see FindOptions).
 	Collation any
+	// Hint forces the index that reads the collection, as FindOptions.Hint.
+	Hint any
+	// Let binds variables ($$name) for every stage's expressions, $lookup
+	// sub-pipelines included, as UpdateOptions.Let.
+	Let any
 }
 
 // IndexModel describes an index for CreateIndex.
@@ -208,6 +243,9 @@ func mergeFind(opts []*FindOptions) FindOptions {
 		if o.Collation != nil {
 			m.Collation = o.Collation
 		}
+		if o.Let != nil {
+			m.Let = o.Let
+		}
 	}
 	if m.Limit < 0 {
 		m.Limit = -m.Limit
@@ -265,6 +303,7 @@ func mergeUpdate(opts []*UpdateOptions) UpdateOptions {
 		if o.Collation != nil {
 			m.Collation = o.Collation
 		}
+		m.Hint, m.Let = mergeAny(m.Hint, o.Hint), mergeAny(m.Let, o.Let)
 	}
 	return m
 }
@@ -285,8 +324,17 @@ func mergeReplace(opts []*ReplaceOptions) ReplaceOptions {
 		if o.Collation != nil {
 			m.Collation = o.Collation
 		}
+		m.Hint, m.Let = mergeAny(m.Hint, o.Hint), mergeAny(m.Let, o.Let)
 	}
 	return m
+}
+
+// mergeAny is a later option's value when it is set, else the earlier one.
+func mergeAny(earlier, later any) any {
+	if later != nil {
+		return later
+	}
+	return earlier
 }
 
 // mergeFindOneAndUpdate folds FindOneAndUpdate's options.
@@ -314,6 +362,7 @@ func mergeFindOneAndUpdate(opts []*FindOneAndUpdateOptions) FindOneAndUpdateOpti
 		if o.Collation != nil {
 			m.Collation = o.Collation
 		}
+		m.Hint, m.Let = mergeAny(m.Hint, o.Hint), mergeAny(m.Let, o.Let)
 	}
 	return m
 }
@@ -340,6 +389,7 @@ func mergeFindOneAndReplace(opts []*FindOneAndReplaceOptions) FindOneAndReplaceO
 		if o.Collation != nil {
 			m.Collation = o.Collation
 		}
+		m.Hint, m.Let = mergeAny(m.Hint, o.Hint), mergeAny(m.Let, o.Let)
 	}
 	return m
 }
@@ -360,6 +410,7 @@ func mergeFindOneAndDelete(opts []*FindOneAndDeleteOptions) FindOneAndDeleteOpti
 		if o.Collation != nil {
 			m.Collation = o.Collation
 		}
+		m.Hint, m.Let = mergeAny(m.Hint, o.Hint), mergeAny(m.Let, o.Let)
 	}
 	return m
 }
@@ -380,6 +431,7 @@ func mergeCount(opts []*CountOptions) CountOptions {
 		if o.Collation != nil {
 			m.Collation = o.Collation
 		}
+		m.Hint = mergeAny(m.Hint, o.Hint)
 	}
 	return m
 }
@@ -394,6 +446,9 @@ func mergeAggregate(opts []*AggregateOptions) AggregateOptions {
 		if o != nil && o.Collation != nil {
 			m.Collation = o.Collation
 		}
+		if o != nil {
+			m.Hint, m.Let = mergeAny(m.Hint, o.Hint), mergeAny(m.Let, o.Let)
+		}
 	}
 	return m
 }
@@ -402,8 +457,9 @@ func mergeAggregate(opts []*AggregateOptions) AggregateOptions {
 func mergeDelete(opts []*DeleteOptions) DeleteOptions {
 	var m DeleteOptions
 	for _, o := range opts {
-		if o != nil && o.Collation != nil {
-			m.Collation = o.Collation
+		if o != nil {
+			m.Collation = mergeAny(m.Collation, o.Collation)
+			m.Hint, m.Let = mergeAny(m.Hint, o.Hint), mergeAny(m.Let, o.Let)
 		}
 	}
 	return m

@@ -80,6 +80,9 @@ func runAggregate(ctx context.Context, s *Server, req *Request, a *cmdArgs, coll
 	if stages == nil {
 		stages = []bson.Raw{}
 	}
+	if ctx, err = s.commandVars(ctx, req, a); err != nil {
+		return nil, 0, 0, err
+	}
 	if len(stages) > 0 && isChangeStream(stages[0]) {
 		reply, err := s.openChangeStream(ctx, req, collName, stages, batchSize)
 		return reply, 0, 0, err
@@ -100,7 +103,11 @@ func runAggregate(ctx context.Context, s *Server, req *Request, a *cmdArgs, coll
 	if err != nil {
 		return nil, 0, 0, err
 	}
-	aopts := &concord.AggregateOptions{AllowDiskUse: &allowDiskUse}
+	hint, err := commandHint(a)
+	if err != nil {
+		return nil, 0, 0, err
+	}
+	aopts := &concord.AggregateOptions{AllowDiskUse: &allowDiskUse, Hint: hint}
 	coll, err := collationArg(a)
 	if err != nil {
 		return nil, 0, 0, err

@@ -46,7 +46,11 @@ func runCount(ctx context.Context, s *Server, req *Request, a *cmdArgs, collName
 	if limit < 0 {
 		limit = -limit
 	}
-	copts := &concord.CountOptions{Skip: skip, Limit: limit}
+	hint, err := commandHint(a)
+	if err != nil {
+		return nil, err
+	}
+	copts := &concord.CountOptions{Skip: skip, Limit: limit, Hint: hint}
 	coll, err := collationArg(a)
 	if err != nil {
 		return nil, err

@@ -15,6 +15,7 @@ type deleteStatement struct {
 	q         bson.Raw
 	multi     bool // limit 0
 	collation any  // the statement's collation document; nil: the collection's default
+	hint      any  // an index name or key pattern
 }
 
 // parseDeleteStatement validates one statement of deletes (index i) before any statement runs.
@@ -53,7 +54,9 @@ func parseDeleteStatement(cmd string, i int, d bson.Raw) (deleteStatement, error
 			}
 			st.collation = d
 		case "hint":
-			// Accepted and ignored, as for update.
+			if st.hint, err = hintArg(cmd, path("hint"), v); err != nil {
+				return st, err
+			}
 		default:
 			return st, codes.New(codeUnknownField, "BSON field '%s.%s' is an unknown field.", cmd, path(e.Key()))
 		}
@@ -84,6 +87,9 @@ func handleDelete(ctx context.Context, s *Server, req *Request) (bson.D, error) 
 			return nil, err
 		}
 	}
+	if ctx, err = s.commandVars(ctx, req, a); err != nil {
+		return nil, err
+	}
 	coll := s.database(req.DB).Collection(collName)
 	var n int64
 	b := writeBatch{stmts: raws, ordered: ordered, profileOp: "remove", coll: collName}
@@ -94,7 +100,7 @@ func handleDelete(ctx context.Context, s *Server, req *Request) (bson.D, error) 
 	writeErrors, _, err := s.runWriteBatch(ctx, req, b, func(ctx context.Context, i int) error {
 		var res *concord.DeleteResult
 		var err error
-		opts := &concord.DeleteOptions{Collation: stmts[i].collation}
+		opts := &concord.DeleteOptions{Collation: stmts[i].collation, Hint: stmts[i].hint}
 		if stmts[i].multi {
 			res, err = coll.DeleteMany(ctx, stmts[i].q, opts)
 		} else {

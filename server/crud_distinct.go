@@ -42,7 +42,11 @@ func runDistinct(ctx context.Context, s *Server, req *Request, a *cmdArgs, collN
 	if err != nil {
 		return nil, 0, err
 	}
-	dopts := &concord.DistinctOptions{}
+	hint, err := commandHint(a)
+	if err != nil {
+		return nil, 0, err
+	}
+	dopts := &concord.DistinctOptions{Hint: hint}
 	if coll != nil {
 		dopts.Collation = coll
 	}

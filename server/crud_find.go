@@ -450,6 +450,9 @@ func runFind(ctx context.Context, s *Server, req *Request, a *cmdArgs, collName,
 	if filter == nil {
 		filter = emptyDoc
 	}
+	if ctx, err = s.commandVars(ctx, req, a); err != nil {
+		return nil, 0, 0, err
+	}
 	cur, err := s.DB.Database(req.DB).Collection(collName).Find(ctx, filter, opts)
 	if err != nil {
 		return nil, 0, 0, commandError(err)

@@ -35,6 +35,9 @@ func handleFindAndModify(ctx context.Context, s *Server, req *Request) (bson.D, 
 
 // runFindAndModify runs the command; returned reports whether the reply carries a document.
 func runFindAndModify(ctx context.Context, s *Server, req *Request, a *cmdArgs, collName string) (reply bson.D, returned bool, err error) {
+	if ctx, err = s.commandVars(ctx, req, a); err != nil {
+		return nil, false, err
+	}
 	query, err := a.doc("query")
 	if err != nil {
 		return nil, false, err
@@ -103,6 +106,10 @@ func runFindAndModify(ctx context.Context, s *Server, req *Request, a *cmdArgs, 
 	if fields != nil {
 		projection = fields
 	}
+	hint, err := commandHint(a)
+	if err != nil {
+		return nil, false, err
+	}
 	returnDoc := concord.Before
 	if returnNew {
 		returnDoc = concord.After
@@ -114,19 +121,19 @@ func runFindAndModify(ctx context.Context, s *Server, req *Request, a *cmdArgs, 
 	var res *concord.SingleResult
 	switch {
 	case remove:
-		res = c.FindOneAndDelete(ctx, query, &concord.FindOneAndDeleteOptions{Sort: sort, Projection: projection, Collation: coll})
+		res = c.FindOneAndDelete(ctx, query, &concord.FindOneAndDeleteOptions{Sort: sort, Projection: projection, Collation: coll, Hint: hint})
 	case update.Type == bson.TypeArray: // a pipeline-style update
 		res = c.FindOneAndUpdate(ctx, query, bson.RawArray(update.Value), &concord.FindOneAndUpdateOptions{
-			ReturnDocument: returnDoc, Upsert: upsert, Sort: sort, Projection: projection, ArrayFilters: arrayFilters, Collation: coll})
+			ReturnDocument: returnDoc, Upsert: upsert, Sort: sort, Projection: projection, ArrayFilters: arrayFilters, Collation: coll, Hint: hint})
 	case isReplacement(update.Document()):
 		if arrayFilters != nil {
 			return nil, false, codes.New(codes.FailedToParse, "arrayFilters may not be specified for replacement-style updates")
 		}
 		res = c.FindOneAndReplace(ctx, query, update.Document(), &concord.FindOneAndReplaceOptions{
-			ReturnDocument: returnDoc, Upsert: upsert, Sort: sort, Projection: projection, Collation: coll})
+			ReturnDocument: returnDoc, Upsert: upsert, Sort: sort, Projection: projection, Collation: coll, Hint: hint})
 	default:
 		res = c.FindOneAndUpdate(ctx, query, update.Document(), &concord.FindOneAndUpdateOptions{
-			ReturnDocument: returnDoc, Upsert: upsert, Sort: sort, Projection: projection, ArrayFilters: arrayFilters, Collation: coll})
+			ReturnDocument: returnDoc, Upsert: upsert, Sort: sort, Projection: projection, ArrayFilters: arrayFilters, Collation: coll, Hint: hint})
 	}
 	doc, err := res.Raw()
 	if err != nil && !errors.Is(err, concord.ErrNoDocuments) {

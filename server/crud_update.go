@@ -19,6 +19,7 @@ type updateStatement struct {
 	arrayFilters []any
 	sort         bson.Raw
 	collation    any // the statement's collation document; nil: the collection's default
+	hint         any // an index name or key pattern
 }
 
 // parseUpdateStatement validates one statement of updates (index i) the way mongod's IDL parser does, before
@@ -111,8 +112,12 @@ func (st *updateStatement) parseField(cmd string, i int, k []byte, v bson.RawVal
 			return err
 		}
 		st.collation = d
-	case "hint", "c", "upsertSupplied":
-		// Accepted and ignored: the engine picks its own plan.
+	case "hint":
+		if st.hint, err = hintArg(cmd, path("hint"), v); err != nil {
+			return err
+		}
+	case "c", "upsertSupplied":
+		// Accepted and ignored.
 	default:
 		return codes.New(codeUnknownField, "BSON field '%s.%s' is an unknown field.", cmd, path(string(k)))
 	}
@@ -145,9 +150,9 @@ func (st *updateStatement) run(ctx context.Context, coll *concord.Collection) (*
 		if st.multi {
 			return nil, codes.New(codes.FailedToParse, "multi update is not supported for replacement-style update")
 		}
-		return coll.ReplaceOne(ctx, st.q, doc, &concord.ReplaceOptions{Upsert: st.upsert, Sort: sort, Collation: st.collation})
+		return coll.ReplaceOne(ctx, st.q, doc, &concord.ReplaceOptions{Upsert: st.upsert, Sort: sort, Collation: st.collation, Hint: st.hint})
 	}
-	opts := &concord.UpdateOptions{Upsert: st.upsert, ArrayFilters: st.arrayFilters, Sort: sort, Collation: st.collation}
+	opts := &concord.UpdateOptions{Upsert: st.upsert, ArrayFilters: st.arrayFilters, Sort: sort, Collation: st.collation, Hint: st.hint}
 	if st.multi {
 		return coll.UpdateMany(ctx, st.q, u, opts)
 	}
@@ -175,6 +180,9 @@ func handleUpdate(ctx context.Context, s *Server, req *Request) (bson.D, error) 
 		if stmts[i], err = parseUpdateStatement(req.Name, i, r); err != nil {
 			return nil, err
 		}
+	}
+	if ctx, err = s.commandVars(ctx, req, a); err != nil {
+		return nil, err
 	}
 	coll := s.database(req.DB).Collection(collName)
 	var n, nModified int64

@@ -86,7 +86,11 @@ func (s *Server) explain(ctx context.Context, req *Request, verbosity int) (bson
 		return nil, err
 	}
 	namespace := ns(req.DB, collName)
-	ex := &explainer{s: s, req: req, a: a, coll: collName, ns: namespace, verbosity: verbosity}
+	vars, err := s.commandVars(context.Background(), req, a)
+	if err != nil {
+		return nil, err
+	}
+	ex := &explainer{s: s, req: req, a: a, coll: collName, ns: namespace, verbosity: verbosity, vars: vars}
 	var out bson.D
 	switch req.Name {
 	case "find":
@@ -148,6 +152,8 @@ type explainer struct {
 	a         *cmdArgs
 	coll, ns  string
 	verbosity int
+	// vars is the context carrying the explained command's $$NOW, $$CLUSTER_TIME and let (commandVars).
+	vars context.Context
 }
 
 // stage is one node of a plan tree: its name, its own fields and its input.
@@ -191,9 +197,10 @@ func (st *stage) exec(top bool, nReturned int64, stats *concord.OpStats, extra b
 	return d
 }
 
-// accessStages is the leaf of a plan: how the documents matching filter are found.
-func (ex *explainer) accessStages(filter bson.Raw) (*stage, error) {
-	desc, err := frontend.DescribePlan(ex.s.DB, ex.req.DB, ex.coll, filter)
+// accessStages is the leaf of a plan: how the documents matching filter are found, with the statement's hint
+// (an index name or key pattern; the zero value for none).
+func (ex *explainer) accessStages(filter bson.Raw, hint bson.RawValue) (*stage, error) {
+	desc, err := frontend.DescribeHintedPlan(ex.vars, ex.s.DB, ex.req.DB, ex.coll, filter, hint)
 	if err != nil {
 		return nil, commandError(err)
 	}
@@ -309,7 +316,7 @@ func (ex *explainer) report(filter bson.Raw, top *stage, run func(ctx context.Co
 	}
 	if ex.verbosity >= verbosityExecutionStats {
 		st := &concord.OpStats{}
-		ctx := concord.WithOpStats(frontend.WithoutMetrics(context.Background()), st)
+		ctx := concord.WithOpStats(frontend.WithoutMetrics(ex.vars), st)
 		started := time.Now()
 		n, extra, err := run(ctx)
 		if err != nil {
@@ -375,7 +382,11 @@ func (ex *explainer) find() (bson.D, error) {
 	if limit < 0 {
 		limit = -limit
 	}
-	top, err := ex.accessStages(filter)
+	hint, err := commandHint(ex.a)
+	if err != nil {
+		return nil, err
+	}
+	top, err := ex.accessStages(filter, ex.a.raw("hint"))
 	if err != nil {
 		return nil, err
 	}
@@ -396,7 +407,7 @@ func (ex *explainer) find() (bson.D, error) {
 		top = &stage{name: "PROJECTION_DEFAULT", fields: bson.D{{Key: "transformBy", Value: projection}}, input: top}
 	}
 	return ex.report(filter, top, func(ctx context.Context) (int64, bson.D, error) {
-		opts := &concord.FindOptions{Skip: skip, Limit: limit}
+		opts := &concord.FindOptions{Skip: skip, Limit: limit, Hint: hint}
 		if sort != nil {
 			opts.Sort = sort
 		}
@@ -429,13 +440,17 @@ func (ex *explainer) count() (bson.D, error) {
 	if limit < 0 {
 		limit = -limit
 	}
-	access, err := ex.accessStages(filter)
+	hint, err := commandHint(ex.a)
+	if err != nil {
+		return nil, err
+	}
+	access, err := ex.accessStages(filter, ex.a.raw("hint"))
 	if err != nil {
 		return nil, err
 	}
 	top := &stage{name: "COUNT", input: access}
 	return ex.report(filter, top, func(ctx context.Context) (int64, bson.D, error) {
-		n, err := ex.collection().CountDocuments(ctx, filter, &concord.CountOptions{Skip: skip, Limit: limit})
+		n, err := ex.collection().CountDocuments(ctx, filter, &concord.CountOptions{Skip: skip, Limit: limit, Hint: hint})
 		return 0, bson.D{{Key: "nCounted", Value: int32(n)}, {Key: "nSkipped", Value: int32(0)}}, err
 	})
 }
@@ -453,13 +468,17 @@ func (ex *explainer) distinct() (bson.D, error) {
 	if err != nil {
 		return nil, err
 	}
-	access, err := ex.accessStages(filter)
+	hint, err := commandHint(ex.a)
+	if err != nil {
+		return nil, err
+	}
+	access, err := ex.accessStages(filter, ex.a.raw("hint"))
 	if err != nil {
 		return nil, err
 	}
 	top := &stage{name: "PROJECTION_DEFAULT", fields: bson.D{{Key: "transformBy", Value: bson.D{{Key: key, Value: int32(1)}, {Key: "_id", Value: int32(0)}}}}, input: access}
 	return ex.report(filter, top, func(ctx context.Context) (int64, bson.D, error) {
-		vals, err := ex.collection().Distinct(ctx, key, filter)
+		vals, err := ex.collection().Distinct(ctx, key, filter, &concord.DistinctOptions{Hint: hint})
 		return int64(len(vals)), nil, err
 	})
 }
@@ -471,6 +490,7 @@ func (ex *explainer) write() (bson.D, error) {
 	var filter, sort bson.Raw
 	var multi, remove, upsert bool
 	var err error
+	hintValue := ex.a.raw("hint")
 	switch ex.req.Name {
 	case "findAndModify":
 		if filter, err = ex.filterArg("query"); err != nil {
@@ -501,6 +521,7 @@ func (ex *explainer) write() (bson.D, error) {
 			return nil, codes.New(codes.InvalidLength, "explained write batches must be of size 1")
 		}
 		stmt := stmts[0]
+		hintValue = stmt.Lookup("hint")
 		if f, err := stmt.LookupErr("q"); err == nil {
 			d, ok := f.DocumentOK()
 			if !ok {
@@ -524,7 +545,13 @@ func (ex *explainer) write() (bson.D, error) {
 			}
 		}
 	}
-	access, err := ex.accessStages(filter)
+	var hint any
+	if hintValue.Type != 0 && hintValue.Type != bson.TypeNull {
+		if hint, err = hintArg(ex.req.Name, "hint", hintValue); err != nil {
+			return nil, err
+		}
+	}
+	access, err := ex.accessStages(filter, hintValue)
 	if err != nil {
 		return nil, err
 	}
@@ -536,7 +563,7 @@ func (ex *explainer) write() (bson.D, error) {
 		top.name = "DELETE"
 	}
 	return ex.report(filter, top, func(ctx context.Context) (int64, bson.D, error) {
-		opts := &concord.FindOptions{}
+		opts := &concord.FindOptions{Hint: hint}
 		if !multi {
 			opts.Limit = 1
 		}
@@ -596,7 +623,11 @@ func (ex *explainer) aggregate(ctx context.Context) (bson.D, error) {
 			return nil, codes.New(codes.IllegalOperation, "$changeStream cannot be explained")
 		}
 	}
-	access, err := ex.accessStages(filter)
+	hint, err := commandHint(ex.a)
+	if err != nil {
+		return nil, err
+	}
+	access, err := ex.accessStages(filter, ex.a.raw("hint"))
 	if err != nil {
 		return nil, err
 	}
@@ -604,7 +635,7 @@ func (ex *explainer) aggregate(ctx context.Context) (bson.D, error) {
 		if writes {
 			return 0, nil, nil
 		}
-		cur, err := ex.collection().Aggregate(ctx, stages)
+		cur, err := ex.collection().Aggregate(ctx, stages, &concord.AggregateOptions{Hint: hint})
 		if err != nil {
 			return 0, nil, err
 		}

@@ -52,7 +52,8 @@ func (e *Engine) Aggregate(ctx context.Context, t *Txn, ns Namespace, spec Aggre
 				stages = stages[1:]
 			}
 		}
-		p, err := agg.CompileColl(stages, stringComparer(spec.Collation))
+		scope := scopeFrom(ctx).Collate(stringComparer(spec.Collation))
+		p, err := agg.CompileIn(stages, scope)
 		if err != nil {
 			return err
 		}
@@ -75,13 +76,13 @@ func (e *Engine) Aggregate(ctx context.Context, t *Txn, ns Namespace, spec Aggre
 				}
 			}
 		}
-		f, err := filter.CompileColl(leading, nil, stringComparer(spec.Collation))
+		f, err := filter.CompileColl(leading, scope, stringComparer(spec.Collation))
 		if err != nil {
 			return err
 		}
 		src := &aggSource{e: e, t: rt, db: ns.DB, st: st, coll: spec.Collation}
 		opts := agg.Options{MemoryLimit: e.opts.StageMemoryLimit, NoDiskUse: spec.NoDiskUse, TempDir: e.opts.SpillDir}
-		in, err := e.scanIterWith(ctx, rt, e.lookupColl(ns), f, st, planOptions{collated: spec.Collation != nil})
+		in, err := e.scanIterWith(ctx, rt, e.lookupColl(ns), f, st, hinted(ctx, planOptions{collated: spec.Collation != nil}))
 		if err != nil {
 			return err
 		}

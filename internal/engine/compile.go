@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"context"
 	"sync"
 
 	"github.com/concorddb/concord/internal/codes"
@@ -30,16 +31,17 @@ type updateCache struct {
 }
 
 // compileSpec compiles a statement's update: the pipeline of a
-// pipeline-style update (not cached; arrayFilters are refused with it, as
-// mongod does) or the update document.
-func (c *updateCache) compileSpec(spec bson.Raw, pipeline, arrayFilters []bson.Raw) (*update.Update, error) {
+// pipeline-style update (not cached: it is compiled in the command's scope,
+// see scopeFrom; arrayFilters are refused with it, as mongod does) or the
+// update document.
+func (c *updateCache) compileSpec(ctx context.Context, spec bson.Raw, pipeline, arrayFilters []bson.Raw) (*update.Update, error) {
 	if pipeline == nil {
 		return c.compile(spec, arrayFilters)
 	}
 	if len(arrayFilters) > 0 {
 		return nil, codes.New(codes.FailedToParse, "arrayFilters may not be specified for pipeline-style updates")
 	}
-	return update.CompilePipeline(pipeline)
+	return update.CompilePipelineIn(pipeline, scopeFrom(ctx))
 }
 
 // compile returns the compiled update, from the cache when the same bytes

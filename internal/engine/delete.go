@@ -40,7 +40,7 @@ func (e *Engine) DeleteWith(ctx context.Context, t *Txn, ns Namespace, spec Dele
 	err := e.runWrite(ctx, t, st, func(o *op) error {
 		n = 0
 		o.result = (*deleteCount)(&n)
-		f, err := filter.CompileColl(filterDoc, nil, stringComparer(spec.Collation))
+		f, err := filter.CompileIn(filterDoc, scopeFrom(ctx).Collate(stringComparer(spec.Collation)))
 		if err != nil {
 			return err
 		}

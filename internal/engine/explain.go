@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"context"
 	"math"
 	"strconv"
 
@@ -28,15 +29,25 @@ type PlanDescription struct {
 // DescribePlan returns the plan a query with filterDoc on ns would use now. It reads the latest catalog, as
 // explain does.
 func (e *Engine) DescribePlan(ns Namespace, filterDoc bson.Raw) (PlanDescription, error) {
+	return e.DescribeHintedPlan(context.Background(), ns, filterDoc, nil, "")
+}
+
+// DescribeHintedPlan is DescribePlan for a statement hinted to the index with key pattern hint, or named
+// hintName when hint is nil (see WithHint); a hint naming no usable index is BadValue (2), as the statement
+// would fail. The filter's $expr may use the let variables of ctx (WithLet).
+func (e *Engine) DescribeHintedPlan(ctx context.Context, ns Namespace, filterDoc, hint bson.Raw, hintName string) (PlanDescription, error) {
 	if err := e.enter(); err != nil {
 		return PlanDescription{}, err
 	}
 	defer e.exit()
-	f, err := filter.Compile(filterDoc)
+	f, err := filter.CompileIn(filterDoc, scopeFrom(ctx))
 	if err != nil {
 		return PlanDescription{}, err
 	}
-	p := planFor(e.lookupColl(ns), f)
+	p, err := planWith(e.lookupColl(ns), f, planOptions{hint: hint, hintName: hintName})
+	if err != nil {
+		return PlanDescription{}, err
+	}
 	d := PlanDescription{Summary: p.summary}
 	switch p.kind {
 	case planCollScan:

@@ -85,7 +85,8 @@ func (e *Engine) Find(ctx context.Context, t *Txn, ns Namespace, spec FindSpec, 
 // find is Find inside a read context.
 func (e *Engine) find(ctx context.Context, t *Txn, ns Namespace, spec FindSpec, st *Stats) ([]bson.Raw, error) {
 	sc := stringComparer(spec.Collation)
-	f, err := filter.CompileColl(spec.Filter, nil, sc)
+	scope := scopeFrom(ctx)
+	f, err := filter.CompileColl(spec.Filter, scope, sc)
 	if err != nil {
 		return nil, err
 	}
@@ -97,7 +98,7 @@ func (e *Engine) find(ctx context.Context, t *Txn, ns Namespace, spec FindSpec, 
 	}
 	var proj *projection.Projection
 	if len(spec.Projection) > 0 {
-		if proj, err = projection.Compile(spec.Projection); err != nil {
+		if proj, err = projection.CompileIn(spec.Projection, scope); err != nil {
 			return nil, err
 		}
 	}
@@ -185,7 +186,7 @@ func (e *Engine) Count(ctx context.Context, t *Txn, ns Namespace, filterDoc bson
 	st = statsOrLocal(st)
 	var n int64
 	err := e.runRead(ctx, t, func(ctx context.Context, rt *Txn) error {
-		f, err := filter.CompileColl(filterDoc, nil, stringComparer(coll))
+		f, err := filter.CompileColl(filterDoc, scopeFrom(ctx), stringComparer(coll))
 		if err != nil {
 			return err
 		}
@@ -193,7 +194,7 @@ func (e *Engine) Count(ctx context.Context, t *Txn, ns Namespace, filterDoc bson
 			limit = -limit
 		}
 		c := e.lookupColl(ns)
-		p, err := planWith(c, f, planOptions{collated: coll != nil})
+		p, err := planWith(c, f, hinted(ctx, planOptions{collated: coll != nil}))
 		if err != nil {
 			return err
 		}
@@ -232,13 +233,13 @@ func (e *Engine) Distinct(ctx context.Context, t *Txn, ns Namespace, key string,
 	st = statsOrLocal(st)
 	var vals []bson.RawValue
 	err := e.runRead(ctx, t, func(ctx context.Context, rt *Txn) error {
-		f, err := filter.CompileColl(filterDoc, nil, stringComparer(coll))
+		f, err := filter.CompileColl(filterDoc, scopeFrom(ctx), stringComparer(coll))
 		if err != nil {
 			return err
 		}
 		parts := splitPath(key)
 		c := e.lookupColl(ns)
-		p, err := planWith(c, f, planOptions{collated: coll != nil})
+		p, err := planWith(c, f, hinted(ctx, planOptions{collated: coll != nil}))
 		if err != nil {
 			return err
 		}

@@ -49,7 +49,8 @@ func (e *Engine) FindAndModify(ctx context.Context, t *Txn, ns Namespace, spec F
 	var res FindAndModifyResult
 	err := e.runWrite(ctx, t, st, func(o *op) error {
 		o.result = &res
-		f, err := filter.CompileColl(spec.Filter, nil, stringComparer(spec.Collation))
+		scope := scopeFrom(ctx).Collate(stringComparer(spec.Collation))
+		f, err := filter.CompileIn(spec.Filter, scope)
 		if err != nil {
 			return err
 		}
@@ -59,13 +60,13 @@ func (e *Engine) FindAndModify(ctx context.Context, t *Txn, ns Namespace, spec F
 		}
 		var proj *projection.Projection
 		if len(spec.Fields) > 0 {
-			if proj, err = projection.Compile(spec.Fields); err != nil {
+			if proj, err = projection.CompileIn(spec.Fields, scope); err != nil {
 				return err
 			}
 		}
 		var u *update.Update
 		if !spec.Remove {
-			if u, err = e.updates.compileSpec(spec.Update, spec.Pipeline, spec.ArrayFilters); err != nil {
+			if u, err = e.updates.compileSpec(ctx, spec.Update, spec.Pipeline, spec.ArrayFilters); err != nil {
 				return err
 			}
 		}

@@ -128,7 +128,11 @@ func (it *planIter) close(st *Stats) {
 // collect returns every candidate of a scan.
 func (e *Engine) collect(ctx context.Context, t *Txn, c *collection, f *filter.Filter, st *Stats) ([]candidate, error) {
 	var out []candidate
-	err := e.scan(ctx, t, c, f, planFor(c, f), st, func(cd candidate) (bool, error) {
+	p, err := planWith(c, f, hinted(ctx, planOptions{}))
+	if err != nil {
+		return nil, err
+	}
+	err = e.scan(ctx, t, c, f, p, st, func(cd candidate) (bool, error) {
 		out = append(out, cd)
 		return true, nil
 	})

@@ -59,19 +59,19 @@ func (e *Engine) Update(ctx context.Context, t *Txn, ns Namespace, spec UpdateSp
 	err := e.runWrite(ctx, t, st, func(o *op) error {
 		o.result = &res
 		var f docMatcher
-		if o.txn == nil && !spec.Multi && len(spec.Sort) == 0 && spec.Collation == nil {
+		if o.txn == nil && !spec.Multi && len(spec.Sort) == 0 && spec.Collation == nil && !isHinted(ctx) {
 			if idf := idEquality(spec.Filter); idf != nil {
 				f = idf
 			}
 		}
 		if f == nil {
-			qf, err := filter.CompileColl(spec.Filter, nil, stringComparer(spec.Collation))
+			qf, err := filter.CompileIn(spec.Filter, scopeFrom(ctx).Collate(stringComparer(spec.Collation)))
 			if err != nil {
 				return err
 			}
 			f = qf
 		}
-		u, err := e.updates.compileSpec(spec.Update, spec.Pipeline, spec.ArrayFilters)
+		u, err := e.updates.compileSpec(ctx, spec.Update, spec.Pipeline, spec.ArrayFilters)
 		if err != nil {
 			return err
 		}

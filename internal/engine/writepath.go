@@ -111,14 +111,17 @@ func (o *op) first(c *collection, f docMatcher, srt *order.Sort) (candidate, boo
 		o.st.PlanSummary = "IDHACK"
 		return candidate{key: docKey(c.id, f.(*idFilter).id), pos: -1}, true, nil
 	}
-	p := planFor(c, qf)
+	p, err := planWith(c, qf, hinted(o.ctx, planOptions{}))
+	if err != nil {
+		return candidate{}, false, err
+	}
 	if p.kind == planIDHack && o.txn == nil && srt == nil {
 		o.st.PlanSummary = p.summary
 		return candidate{key: p.points[0], pos: -1}, true, nil
 	}
 	var best candidate
 	found := false
-	err := o.e.scan(o.ctx, o.t(), c, qf, p, o.st, func(cd candidate) (bool, error) {
+	err = o.e.scan(o.ctx, o.t(), c, qf, p, o.st, func(cd candidate) (bool, error) {
 		if !found || srt.Compare(cd.doc, best.doc) < 0 {
 			best, found = cd, true
 		}

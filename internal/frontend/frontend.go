@@ -282,6 +282,38 @@ func IndexSizes(db *concord.DB, dbName, coll string) (map[string]int64, error) {
 	return eng.IndexSizes(engine.Namespace{DB: dbName, Coll: coll})
 }
 
+// WithCommandTime returns a context whose operations see now as $$NOW and clusterTime as $$CLUSTER_TIME: a
+// front end fixes them when a command starts, so that every document and statement of the command sees the
+// same values, as mongod does. A zero clusterTime leaves $$CLUSTER_TIME undefined, as on a standalone mongod.
+func WithCommandTime(ctx context.Context, now time.Time, clusterTime bson.Timestamp) context.Context {
+	return engine.WithCommandTime(ctx, now, clusterTime)
+}
+
+// WithLet returns a context whose operations see the command's let variables: let (nil for none) is a document
+// of expressions, evaluated once here against no document, after WithCommandTime. Errors are mongod's: an invalid
+// or reserved variable name, a value reading a field, an undefined variable, or the expression's own error.
+func WithLet(ctx context.Context, let bson.Raw) (context.Context, error) {
+	return engine.WithLet(ctx, let)
+}
+
+// DescribeHintedPlan is DescribePlan for a statement with a hint: an index name (a string) or key pattern (a
+// document, {$natural: 1} for a collection scan); a zero hint is none. A hint naming no usable index is
+// BadValue (2), as the statement would fail. The filter may use the let variables of ctx (WithLet).
+func DescribeHintedPlan(ctx context.Context, db *concord.DB, dbName, coll string, filter []byte, hint bson.RawValue) (PlanDescription, error) {
+	eng, err := engineref.Of(db)
+	if err != nil {
+		return PlanDescription{}, err
+	}
+	var key bson.Raw
+	var name string
+	if s, ok := hint.StringValueOK(); ok {
+		name = s
+	} else if d, ok := hint.DocumentOK(); ok && len(d) > 5 {
+		key = d
+	}
+	return eng.DescribeHintedPlan(ctx, engine.Namespace{DB: dbName, Coll: coll}, filter, key, name)
+}
+
 // ValidateResult is what Validate found, and IndexProblem one inconsistency it lists
 // (internal/engine/validate.go).
 type (

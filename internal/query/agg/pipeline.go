@@ -62,6 +62,12 @@ func CompileColl(stages []bson.Raw, sc value.StringComparer) (*Pipeline, error) 
 	return compileIn(stages, expr.Collated(sc))
 }
 
+// CompileIn is Compile for a pipeline whose expressions may use the
+// variables scope declares (a command's let, see expr.CommandScope).
+func CompileIn(stages []bson.Raw, scope *expr.Scope) (*Pipeline, error) {
+	return compileIn(stages, scope)
+}
+
 // compileIn is Compile for a sub-pipeline whose user variables scope
 // declares.
 func compileIn(stages []bson.Raw, scope *expr.Scope) (*Pipeline, error) {

@@ -80,41 +80,76 @@ func (v *Vars) lookup(name string) (bson.RawValue, bool) {
 // Scope is the compile-time set of user variables in scope, used to
 // report undefined variables at compile time as MongoDB does. The nil
 // *Scope declares no user variable. Scopes are immutable.
+//
+// The outermost frame of a scope may hold constants (CommandScope): a
+// command's let variables and its $$NOW and $$CLUSTER_TIME, whose values
+// are known before any document is read and are compiled in as literals
+// unless an inner declaration ($let, a $lookup's let) shadows the name.
 type Scope struct {
 	name   string
 	parent *Scope
-	// coll is the collation expressions compiled in the scope compare strings under; every frame
-	// holds its root's.
+	// coll is the collation expressions compiled in the scope compare
+	// strings under (nil: the enclosing scope's).
 	coll value.StringComparer
+	// consts, in a frame without a name, binds constant variables.
+	consts *Vars
+	// docless refuses field paths, $$ROOT and $$CURRENT (a command's let
+	// values are evaluated before any document is read).
+	docless bool
 }
 
 // Collated returns the root scope of a statement run under the collation sc: expressions compiled in
 // it (or in scopes declared from it) compare strings with sc, as mongod applies a command's collation
 // to every expression of its pipeline. A nil sc returns the nil scope (bytes).
 func Collated(sc value.StringComparer) *Scope {
+	return (*Scope)(nil).Collate(sc)
+}
+
+// Collate returns s (a statement's root scope, such as CommandScope's;
+// nil for none) under the collation sc; a nil sc returns s.
+func (s *Scope) Collate(sc value.StringComparer) *Scope {
 	if sc == nil {
-		return nil
+		return s
 	}
-	return &Scope{coll: sc}
+	return &Scope{parent: s, coll: sc}
 }
 
 // Comparer returns the scope's collation, nil for bytes.
 func (s *Scope) Comparer() value.StringComparer {
-	if s == nil {
-		return nil
+	for f := s; f != nil; f = f.parent {
+		if f.coll != nil {
+			return f.coll
+		}
 	}
-	return s.coll
+	return nil
 }
 
 // Declare returns a scope in which name is also defined.
 func (s *Scope) Declare(name string) *Scope {
-	return &Scope{name: name, parent: s, coll: s.Comparer()}
+	return &Scope{name: name, parent: s}
 }
 
-// has reports whether name is declared in s or an enclosing scope.
-func (s *Scope) has(name string) bool {
+// resolve finds name in s: declared (a variable bound at run time), or a
+// constant with its value.
+func (s *Scope) resolve(name string) (val bson.RawValue, constant, found bool) {
 	for f := s; f != nil; f = f.parent {
+		if f.consts != nil || f.name == "" {
+			if v, ok := f.consts.lookup(name); ok {
+				return v, true, true
+			}
+			continue
+		}
 		if f.name == name {
+			return bson.RawValue{}, false, true
+		}
+	}
+	return bson.RawValue{}, false, false
+}
+
+// isDocless reports whether s refuses references to the document.
+func (s *Scope) isDocless() bool {
+	for f := s; f != nil; f = f.parent {
+		if f.docless {
 			return true
 		}
 	}
@@ -242,6 +277,9 @@ func compile(v bson.RawValue, scope *Scope) (node, error) {
 			return compileVariable(s[2:], scope)
 		}
 		if strings.HasPrefix(s, "$") {
+			if scope.isDocless() {
+				return nil, errLetField()
+			}
 			return compileFieldPath(s[1:])
 		}
 		return constant{v: v}, nil
@@ -361,14 +399,38 @@ func compileVariable(s string, scope *Scope) (node, error) {
 			return nil, err
 		}
 	}
-	switch name {
-	case "ROOT", "CURRENT", "REMOVE", "NOW":
-	default:
-		if !scope.has(name) {
-			return nil, codes.New(17276, "Use of undefined variable: %s", name)
+	v, constant, found := scope.resolve(name)
+	switch {
+	case constant:
+		return boundPath{val: v, path: path}, nil
+	case found:
+	case name == "ROOT" || name == "CURRENT":
+		if scope.isDocless() {
+			return nil, errLetField()
 		}
+	case name == "REMOVE" || name == "NOW":
+	default:
+		return nil, codes.New(17276, "Use of undefined variable: %s", name)
 	}
 	return varPath{variable: name, path: path}, nil
+}
+
+// errLetField is mongod's error for a command's let value that reads the
+// document.
+func errLetField() error {
+	return codes.New(4890500, "Command let Expression tried to access a field, but this is not allowed because Command let Expressions run before the query examines any documents.")
+}
+
+// boundPath is a constant variable of the command (see Scope), optionally
+// followed by a path into it.
+type boundPath struct {
+	val  bson.RawValue
+	path []string
+}
+
+// eval implements node.
+func (n boundPath) eval(*env) (bson.RawValue, error) {
+	return pathInto(n.val, n.path), nil
 }
 
 // CheckVarName applies MongoDB's variable name rules; system variables
@@ -430,16 +492,21 @@ func (n varPath) eval(c *env) (bson.RawValue, error) {
 		}
 		base = v
 	}
-	if len(n.path) == 0 {
-		return base, nil
+	return pathInto(base, n.path), nil
+}
+
+// pathInto resolves path (possibly empty) inside the value base.
+func pathInto(base bson.RawValue, path []string) bson.RawValue {
+	if len(path) == 0 {
+		return base
 	}
 	switch base.Type {
 	case bson.TypeEmbeddedDocument:
-		return LookupPath(base.Document(), n.path), nil
+		return LookupPath(base.Document(), path)
 	case bson.TypeArray:
-		return LookupArray(base.Array(), n.path), nil
+		return LookupArray(base.Array(), path)
 	}
-	return bson.RawValue{}, nil
+	return bson.RawValue{}
 }
 
 // LookupPath resolves a field path as MongoDB's ExpressionFieldPath does:

@@ -67,12 +67,9 @@ func Compile(filter bson.Raw) (*Filter, error) {
 
 // CompileColl is CompileIn under a collation: its comparisons, $in and $expr order and equate strings
 // with sc (nil: bytes), as a command's collation does; regular expressions are not collated (as in
-// mongod). A nil scope becomes expr.Collated(sc); a non-nil scope must carry sc already.
+// mongod). scope (a command's let variables, nil for none) is put under sc (expr.Scope.Collate).
 func CompileColl(filter bson.Raw, scope *expr.Scope, sc value.StringComparer) (*Filter, error) {
-	if scope == nil {
-		scope = expr.Collated(sc)
-	}
-	return CompileIn(filter, scope)
+	return CompileIn(filter, scope.Collate(sc))
 }
 
 // Collated reports whether the filter compares strings under a collation.

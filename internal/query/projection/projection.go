@@ -70,6 +70,12 @@ type projExpr struct {
 // arguments, 31274 / 31275 and BadValue for bad $elemMatch, 51270 for an
 // empty sub-projection.
 func Compile(proj bson.Raw) (*Projection, error) {
+	return CompileIn(proj, nil)
+}
+
+// CompileIn is Compile for a projection whose expressions may use the
+// variables scope declares (a command's let, see expr.CommandScope).
+func CompileIn(proj bson.Raw, scope *expr.Scope) (*Projection, error) {
 	if len(proj) == 0 {
 		return &Projection{whole: true}, nil
 	}
@@ -77,7 +83,7 @@ func Compile(proj bson.Raw) (*Projection, error) {
 		return nil, codes.New(codes.InvalidBSON, "invalid projection document: %v", err)
 	}
 	proj = append(bson.Raw(nil), proj...)
-	c := compiler{p: &Projection{root: &node{}}}
+	c := compiler{p: &Projection{root: &node{}}, scope: scope}
 	if err := c.doc(proj, ""); err != nil {
 		return nil, err
 	}
@@ -118,6 +124,7 @@ type compiler struct {
 	sawInclusion, sawExclusion bool
 	sawSlice, sawElemMatch     bool
 	firstIncl, firstExcl       string
+	scope                      *expr.Scope
 }
 
 // doc compiles a (sub-)projection document under prefix.
@@ -214,7 +221,8 @@ func (c *compiler) field(path string, v bson.RawValue) error {
 // expr adds a computed field (MongoDB 4.4+ find projections accept
 // aggregation expressions and literals).
 func (c *compiler) expr(path string, v bson.RawValue) error {
-	e, err := expr.Compile(v)
+	// The projection as a whole was validated: CompileIn does not again.
+	e, err := expr.CompileIn(v, c.scope)
 	if err != nil {
 		return err
 	}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/concorddb/concord/internal/codes"
 	"github.com/concorddb/concord/internal/query/agg"
+	"github.com/concorddb/concord/internal/query/expr"
 )
 
 // pipelineStages are the stages an update pipeline may hold, as in
@@ -22,6 +23,13 @@ var pipelineStages = map[string]bool{
 // it, as for a replacement). Errors: InvalidOptions (72) for a stage an
 // update may not use, and the stages' own compile errors.
 func CompilePipeline(stages []bson.Raw) (*Update, error) {
+	return CompilePipelineIn(stages, nil)
+}
+
+// CompilePipelineIn is CompilePipeline for a pipeline whose expressions may
+// use the variables scope declares (a command's let and $$NOW, see
+// expr.CommandScope).
+func CompilePipelineIn(stages []bson.Raw, scope *expr.Scope) (*Update, error) {
 	for _, st := range stages {
 		if err := validate(st, "update pipeline stage"); err != nil {
 			return nil, err
@@ -30,7 +38,7 @@ func CompilePipeline(stages []bson.Raw) (*Update, error) {
 			return nil, codes.New(codes.InvalidOptions, "%s is not allowed to be used within an update", name)
 		}
 	}
-	p, err := agg.Compile(stages)
+	p, err := agg.CompileIn(stages, scope)
 	if err != nil {
 		return nil, err
 	}
