@@ -273,3 +273,35 @@ func TestDB_SetTransactionLifetime_AbortsOldTransactions(t *testing.T) {
 		t.Errorf("CountDocuments = %d, %v; want 0 (expired transaction discarded)", n, err)
 	}
 }
+
+func TestDatabase_CollectionUUID_SurvivesRestart(t *testing.T) {
+	dir := t.TempDir()
+	ctx := context.Background()
+	uuidOf := func(db *concord.DB, name string) [16]byte {
+		t.Helper()
+		specs, err := db.Database("u").ListCollectionSpecifications(ctx, bson.D{{Key: "name", Value: name}})
+		if err != nil || len(specs) != 1 {
+			t.Fatalf("ListCollectionSpecifications: %v %v", specs, err)
+		}
+		return specs[0].UUID
+	}
+	db, err := concord.Open(dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Database("u").CreateCollection(ctx, "c"); err != nil {
+		t.Fatal(err)
+	}
+	before := uuidOf(db, "c")
+	if before == ([16]byte{}) {
+		t.Fatal("a new collection has no UUID")
+	}
+	db.Close()
+	if db, err = concord.Open(dir, nil); err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if after := uuidOf(db, "c"); after != before {
+		t.Fatalf("UUID %x became %x across a restart", before, after)
+	}
+}

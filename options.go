@@ -29,6 +29,11 @@ type FindOptions struct {
 	// by it. Nil or {locale: "simple"} compares bytes. An invalid one fails
 	// with mongod's error.
 	Collation any
+	// ReturnKey returns, instead of each document, the key of the index the
+	// query used: {field: value} for each field of its key pattern ({_id}
+	// for the _id index), or an empty document after a collection scan.
+	// Projection is then ignored.
+	ReturnKey bool
 }
 
 // FindOneOptions configures FindOne.
@@ -177,6 +182,9 @@ func mergeFind(opts []*FindOptions) FindOptions {
 		}
 		if o.Min != nil {
 			m.Min = o.Min
+		}
+		if o.ReturnKey {
+			m.ReturnKey = true
 		}
 		if o.Max != nil {
 			m.Max = o.Max

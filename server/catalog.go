@@ -95,8 +95,8 @@ func handleListDatabases(ctx context.Context, s *Server, req *Request) (bson.D, 
 }
 
 // handleListCollections runs listCollections: {listCollections: 1, filter, nameOnly}. The reply is a cursor on
-// "<db>.$cmd.listCollections" whose entries are {name, type: "collection", options: {}, info: {readOnly: false},
-// idIndex}, or {name, type} with nameOnly; the filter applies to the entries. Every entry is in the first batch.
+// "<db>.$cmd.listCollections" whose entries are {name, type: "collection", options: {}, info: {readOnly: false,
+// uuid}, idIndex}, or {name, type} with nameOnly; the filter applies to the entries. Every entry is in the first batch.
 func handleListCollections(ctx context.Context, s *Server, req *Request) (bson.D, error) {
 	a, err := parseArgs(req)
 	if err != nil {
@@ -126,10 +126,14 @@ func handleListCollections(ctx context.Context, s *Server, req *Request) (bson.D
 		}
 		entry := bson.D{{Key: "name", Value: sp.Name}, {Key: "type", Value: typ}}
 		if !nameOnly {
+			info := bson.D{{Key: "readOnly", Value: sp.ReadOnly}}
+			if !sp.ReadOnly {
+				info = append(info, bson.E{Key: "uuid", Value: bson.Binary{Subtype: bson.TypeBinaryUUID, Data: sp.UUID[:]}})
+			}
 			entry = append(entry,
 				bson.E{Key: "options", Value: sp.Options.Document()},
-				bson.E{Key: "info", Value: bson.D{{Key: "readOnly", Value: sp.ReadOnly}}})
-			if !sp.ReadOnly {
+				bson.E{Key: "info", Value: info})
+			if !sp.ReadOnly && sp.Options.ClusteredIndex == nil {
 				entry = append(entry, bson.E{Key: "idIndex", Value: idIndexDoc})
 			}
 		}
@@ -461,9 +465,18 @@ func handleListIndexes(ctx context.Context, s *Server, req *Request) (bson.D, er
 	if err != nil {
 		return nil, commandError(err)
 	}
+	clustered := ""
+	if cs, err := s.DB.Database(req.DB).ListCollectionSpecifications(ctx, bson.D{{Key: "name", Value: collName}}); err == nil && len(cs) == 1 {
+		clustered = clusteredName(cs[0].Options)
+	}
 	batch := make([]bson.Raw, 0, len(specs))
 	for _, ix := range specs {
 		entry := bson.D{{Key: "v", Value: int32(2)}, {Key: "key", Value: ix.KeysDocument}, {Key: "name", Value: ix.Name}}
+		if clustered != "" && ix.Name == "_id_" {
+			// A clustered collection's _id index is its clustered index, listed under its own name.
+			entry = bson.D{{Key: "v", Value: int32(2)}, {Key: "key", Value: ix.KeysDocument}, {Key: "name", Value: clustered},
+				{Key: "unique", Value: true}, {Key: "clustered", Value: true}}
+		}
 		entry = appendIndexOptions(entry, ix)
 		raw, err := bson.Marshal(entry)
 		if err != nil {

@@ -450,6 +450,9 @@ func runFind(ctx context.Context, s *Server, req *Request, a *cmdArgs, collName,
 	if projection != nil {
 		opts.Projection = projection
 	}
+	if opts.ReturnKey, err = a.boolean("returnKey", false); err != nil {
+		return nil, 0, 0, err
+	}
 	if filter == nil {
 		filter = emptyDoc
 	}

@@ -237,6 +237,9 @@ func (s *Server) execute(inv *invocation) (_ bson.D, err error) {
 	if err := s.authorize(ctx, inv); err != nil {
 		return nil, err
 	}
+	if err := checkAPIStrict(inv.req.Name, inv.req.Body); err != nil {
+		return nil, err
+	}
 	st := &inv.stats
 	ctx = concord.WithOpStats(ctx, st)
 	inv.req.Stats = st

@@ -33,6 +33,8 @@ type CollectionInfo struct {
 	Type string // "collection" or "view"
 	// Options are the creation options (validator, view definition).
 	Options CollOptions
+	// UUID is the collection's UUID (zero for a view): new for every creation, kept by a rename and a restart.
+	UUID [16]byte
 }
 
 // collection is one immutable version of a collection's catalog entry. A DDL
@@ -95,7 +97,7 @@ func (c *collection) record() catalogRecord {
 		r.Indexes = append(r.Indexes, indexRecord{Name: ix.name, Key: ix.key, Unique: ix.unique, ID: int64(ix.id),
 			Sparse: ix.sparse, Partial: ix.partialRaw, TTL: ix.ttl + 1, Hidden: ix.hidden, Multikey: ix.isMultikey()})
 	}
-	if o := c.opts; o.Validator != nil || o.ValidationLevel != "" || o.ValidationAction != "" || o.ViewOn != "" {
+	if o := c.opts; !o.isZero() {
 		r.Options = &o
 	}
 	return r
@@ -502,6 +504,8 @@ func (e *Engine) ListCollections(db string) []CollectionInfo {
 			info.Options = c.opts
 			if c.opts.IsView() {
 				info.Type = "view"
+			} else {
+				info.UUID = c.uuid
 			}
 		}
 		out = append(out, info)
