@@ -730,18 +730,32 @@ func collStats(ctx context.Context, s *Server, db, collName string, scale int64)
 	if st.Count > 0 {
 		avg = st.Size / st.Count
 	}
-	return bson.D{
+	var opts concord.CollectionOptions
+	if cs, err := s.DB.Database(db).ListCollectionSpecifications(ctx, bson.D{{Key: "name", Value: collName}}); err == nil && len(cs) == 1 {
+		opts = cs[0].Options
+	}
+	capped := bson.D{{Key: "capped", Value: opts.Capped}}
+	if opts.Capped {
+		// mongod reports max only when set, and maxSize scaled.
+		if opts.Max > 0 {
+			capped = append(capped, bson.E{Key: "max", Value: opts.Max})
+		}
+		capped = append(capped, bson.E{Key: "maxSize", Value: opts.Size / scale})
+	}
+	out := bson.D{
 		{Key: "size", Value: st.Size / scale},
 		{Key: "count", Value: st.Count},
 		{Key: "avgObjSize", Value: avg},
 		{Key: "storageSize", Value: st.Size / scale},
 		{Key: "freeStorageSize", Value: int64(0)},
-		{Key: "capped", Value: false},
+	}
+	out = append(out, capped...)
+	return append(out, bson.D{
 		{Key: "nindexes", Value: int32(st.NIndexes)},
 		{Key: "indexBuilds", Value: bson.A{}},
 		{Key: "totalIndexSize", Value: total / scale},
 		{Key: "totalSize", Value: (st.Size + total) / scale},
 		{Key: "indexSizes", Value: sizes},
 		{Key: "scaleFactor", Value: scale},
-	}, nil
+	}...), nil
 }

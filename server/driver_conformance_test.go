@@ -34,7 +34,7 @@ func serverError(t *testing.T, err error) (int32, string) {
 func TestDriver_APIStrict_RefusesWhatVersion1Lacks(t *testing.T) {
 	e := newCrudEnv(t, "")
 	ctx := context.Background()
-	strict, err := mongo.Connect(options.Client().ApplyURI("mongodb://"+e.addr+"/?directConnection=true").
+	strict, err := mongo.Connect(options.Client().ApplyURI("mongodb://" + e.addr + "/?directConnection=true").
 		SetServerAPIOptions(options.ServerAPI(options.ServerAPIVersion1).SetStrict(true)))
 	if err != nil {
 		t.Fatal(err)

@@ -14,6 +14,20 @@ import (
 // owned by a transaction and re-checks the filter on the latest version; in
 // a transaction a conflict is WriteConflict (112) and aborts it.
 func (e *Engine) Delete(ctx context.Context, t *Txn, ns Namespace, filterDoc bson.Raw, multi bool, st *Stats) (int64, error) {
+	unlock, _, err := e.lockCapped(t, ns)
+	if err != nil {
+		return 0, err
+	}
+	res, err := e.deleteStmt(ctx, t, ns, filterDoc, multi, st)
+	if unlock != nil {
+		// The documents changed: the next insert reloads the collection's totals.
+		unlock(true)
+	}
+	return res, err
+}
+
+// deleteStmt is the statement of its exported namesake, with a capped collection's state locked.
+func (e *Engine) deleteStmt(ctx context.Context, t *Txn, ns Namespace, filterDoc bson.Raw, multi bool, st *Stats) (int64, error) {
 	if err := e.enter(); err != nil {
 		return 0, err
 	}

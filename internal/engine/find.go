@@ -123,6 +123,11 @@ func (e *Engine) find(ctx context.Context, t *Txn, ns Namespace, spec FindSpec, 
 	// A plan in sort order saves the sort, unless the transaction's own
 	// writes are merged in after the index's documents.
 	inOrder := srt == nil || p.sorted && (p.kind != planIndex || !t.wroteTo(c))
+	// A capped collection's natural order is insertion order, not _id order.
+	natural := srt == nil && c != nil && c.opts.Capped && p.kind == planCollScan
+	if natural {
+		inOrder = false
+	}
 	var stop int64
 	if limit > 0 {
 		stop = skip + limit
@@ -140,7 +145,11 @@ func (e *Engine) find(ctx context.Context, t *Txn, ns Namespace, spec FindSpec, 
 			return nil, err
 		}
 	}
-	if !inOrder {
+	if natural {
+		if err := e.insertionOrder(t, c, cands); err != nil {
+			return nil, err
+		}
+	} else if !inOrder {
 		sortCandidates(cands, srt)
 	}
 	if skip >= int64(len(cands)) {
