@@ -241,3 +241,48 @@ func TestDriver_Capped_TailableCursorReadsLaterInserts(t *testing.T) {
 		t.Fatalf("tailable on a collection that is not capped: code %d", code)
 	}
 }
+
+func TestDriver_Clustered_ListedAsMongodListsIt(t *testing.T) {
+	e := newCrudEnv(t, "")
+	ctx := context.Background()
+	db := e.client.Database("clu")
+	create := func(name string, spec bson.D) error {
+		return db.RunCommand(ctx, bson.D{{Key: "create", Value: name}, {Key: "clusteredIndex", Value: spec}}).Err()
+	}
+	if err := create("c", bson.D{{Key: "key", Value: bson.D{{Key: "_id", Value: 1}}}, {Key: "unique", Value: true}, {Key: "name", Value: "by id"}}); err != nil {
+		t.Fatal(err)
+	}
+	for name, bad := range map[string]bson.D{
+		"key other than _id": {{Key: "key", Value: bson.D{{Key: "a", Value: 1}}}, {Key: "unique", Value: true}},
+		"unique false":       {{Key: "key", Value: bson.D{{Key: "_id", Value: 1}}}, {Key: "unique", Value: false}},
+		"unique missing":     {{Key: "key", Value: bson.D{{Key: "_id", Value: 1}}}},
+	} {
+		if err := create("bad", bad); err == nil {
+			t.Errorf("%s: created", name)
+		}
+	}
+	specs, err := db.ListCollectionSpecifications(ctx, bson.D{{Key: "name", Value: "c"}})
+	if err != nil || len(specs) != 1 {
+		t.Fatal(specs, err)
+	}
+	if got := specs[0].Options.Lookup("clusteredIndex").String(); got != `{"v": {"$numberInt":"2"},"key": {"_id": {"$numberInt":"1"}},"name": "by id","unique": true}` {
+		t.Fatalf("listCollections options.clusteredIndex %s", got)
+	}
+	cur, err := db.Collection("c").Indexes().List(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ixs []bson.Raw
+	for cur.Next(ctx) {
+		ixs = append(ixs, append(bson.Raw(nil), cur.Current...))
+	}
+	if len(ixs) != 1 || ixs[0].String() != `{"v": {"$numberInt":"2"},"key": {"_id": {"$numberInt":"1"}},"name": "by id","unique": true,"clustered": true}` {
+		t.Fatalf("listIndexes %v", ixs)
+	}
+	if _, err := db.Collection("c").InsertMany(ctx, []any{bson.D{{Key: "_id", Value: 2}}, bson.D{{Key: "_id", Value: 1}}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Collection("c").InsertOne(ctx, bson.D{{Key: "_id", Value: 1}}); err == nil {
+		t.Fatal("a duplicate _id was inserted into a clustered collection")
+	}
+}

@@ -116,6 +116,12 @@ func (o *CollOptions) compile() (*filter.Validator, error) {
 	default:
 		return nil, codes.New(codes.BadValue, "Enumeration value '%s' for field 'validationAction' is not a valid value.", o.ValidationAction)
 	}
+	if o.Capped && o.Size <= 0 {
+		return nil, codes.New(codes.InvalidOptions, "the 'size' field is required when 'capped' is true")
+	}
+	if !o.Capped && (o.Size != 0 || o.Max != 0) {
+		return nil, codes.New(codes.InvalidOptions, "the 'capped' field needs to be true when either the 'size' or 'max' fields are present")
+	}
 	if len(o.Validator) == 0 {
 		return nil, nil
 	}
