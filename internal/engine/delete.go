@@ -14,6 +14,9 @@ import (
 // owned by a transaction and re-checks the filter on the latest version; in
 // a transaction a conflict is WriteConflict (112) and aborts it.
 func (e *Engine) Delete(ctx context.Context, t *Txn, ns Namespace, filterDoc bson.Raw, multi bool, st *Stats) (int64, error) {
+	if err := e.awaitCreated(ctx, t, ns); err != nil {
+		return 0, err
+	}
 	unlock, _, err := e.lockCapped(t, ns)
 	if err != nil {
 		return 0, err

@@ -38,6 +38,9 @@ type FindAndModifyResult struct {
 // retry outside transactions). Errors, DuplicateKey included, are returned
 // as the operation's error.
 func (e *Engine) FindAndModify(ctx context.Context, t *Txn, ns Namespace, spec FindAndModifySpec, st *Stats) (FindAndModifyResult, error) {
+	if err := e.awaitCreated(ctx, t, ns); err != nil {
+		return FindAndModifyResult{}, err
+	}
 	unlock, _, err := e.lockCapped(t, ns)
 	if err != nil {
 		return FindAndModifyResult{}, err

@@ -36,6 +36,9 @@ type WriteError struct {
 // documents in the same commit (capped.go); a document larger than the collection is BadValue, and a
 // transaction's insert is OperationNotSupportedInTransaction (263).
 func (e *Engine) Insert(ctx context.Context, t *Txn, ns Namespace, docs []bson.Raw, ordered bool, st *Stats) (InsertResult, error) {
+	if err := e.awaitCreated(ctx, t, ns); err != nil {
+		return InsertResult{}, err
+	}
 	unlock, cs, err := e.lockCapped(t, ns)
 	if err != nil {
 		return InsertResult{}, err

@@ -46,6 +46,9 @@ const upsertMaxAttempts = 100
 // (112) and aborts it. Errors: the filter's and update's parse errors,
 // ImmutableField (66), DuplicateKey (11000), interruption codes.
 func (e *Engine) Update(ctx context.Context, t *Txn, ns Namespace, spec UpdateSpec, st *Stats) (UpdateResult, error) {
+	if err := e.awaitCreated(ctx, t, ns); err != nil {
+		return UpdateResult{}, err
+	}
 	unlock, _, err := e.lockCapped(t, ns)
 	if err != nil {
 		return UpdateResult{}, err
