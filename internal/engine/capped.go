@@ -91,6 +91,10 @@ func (e *Engine) lockCapped(t *Txn, ns Namespace) (func(dirty bool), *cappedStat
 	if t != nil && t.explicit {
 		return nil, nil, cappedWriteError(ns)
 	}
+	if err := e.enter(); err != nil {
+		return nil, nil, err
+	}
+	defer e.exit()
 	cs := e.cappedFor(c)
 	cs.mu.Lock()
 	if !cs.loaded {
