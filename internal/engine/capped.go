@@ -91,14 +91,16 @@ func (e *Engine) lockCapped(t *Txn, ns Namespace) (func(dirty bool), *cappedStat
 	if t != nil && t.explicit {
 		return nil, nil, cappedWriteError(ns)
 	}
-	if err := e.enter(); err != nil {
-		return nil, nil, err
-	}
-	defer e.exit()
 	cs := e.cappedFor(c)
-	cs.mu.Lock()
+	cs.mu.Lock() // before the gate: cappedState.mu -> Engine.gate (docs/locking.md)
 	if !cs.loaded {
-		if err := cs.load(e, c); err != nil {
+		if err := e.enter(); err != nil {
+			cs.mu.Unlock()
+			return nil, nil, err
+		}
+		err := cs.load(e, c)
+		e.exit()
+		if err != nil {
 			cs.mu.Unlock()
 			return nil, nil, err
 		}
