@@ -396,8 +396,8 @@ func (s *Server) openTailableCursor(ctx context.Context, req *Request, cur *conc
 	return cursorDoc("firstBatch", batch, id, namespace), len(batch), id, nil
 }
 
-// handleFind runs find: {find, filter, sort, projection, skip, limit, batchSize, singleBatch}. A negative limit
-// asks for a single batch of at most -limit documents (the legacy convention drivers still accept).
+// handleFind runs find: {find, filter, sort, projection, skip, limit, batchSize, singleBatch}. The fields'
+// types, ranges (a negative limit is 51024, as in mongod 7.0) and names are checked before it runs (findArgs).
 func handleFind(ctx context.Context, s *Server, req *Request) (bson.D, error) {
 	started := time.Now()
 	a, collName, err := parseCollectionArgs(req)
@@ -458,9 +458,6 @@ func runFind(ctx context.Context, s *Server, req *Request, a *cmdArgs, collName,
 	}
 	if tailable && sort != nil {
 		return nil, 0, 0, codes.New(codes.BadValue, "error processing query: ns=%s: cannot use tailable option with a sort other than {$natural: 1}", namespace)
-	}
-	if limit < 0 {
-		limit, singleBatch = -limit, true
 	}
 	if limit > 0 && (batchSize < 0 || batchSize > limit) {
 		batchSize = limit
