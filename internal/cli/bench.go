@@ -54,18 +54,6 @@ func Bench(args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if *queries {
-		tuneRuntime()
-		return runQueryBench(context.Background(), *docs, *duration, *dir, *pgURL)
-	}
-	hotClients, err := parseInts(*clients)
-	if err != nil {
-		return err
-	}
-	if *slices < 1 {
-		return fmt.Errorf("bad --slices %d", *slices)
-	}
-	cfg := benchConfig{docs: *docs, accounts: *accounts, duration: *duration, slices: *slices}
 	if *cpuProf != "" {
 		f, err := os.Create(*cpuProf)
 		if err != nil {
@@ -77,6 +65,21 @@ func Bench(args []string) error {
 		}
 		defer pprof.StopCPUProfile()
 	}
+	if *queries {
+		if *slices < 1 {
+			return fmt.Errorf("bad --slices %d", *slices)
+		}
+		tuneRuntime()
+		return runQueryBench(context.Background(), *docs, *duration, *slices, *dir, *pgURL)
+	}
+	hotClients, err := parseInts(*clients)
+	if err != nil {
+		return err
+	}
+	if *slices < 1 {
+		return fmt.Errorf("bad --slices %d", *slices)
+	}
+	cfg := benchConfig{docs: *docs, accounts: *accounts, duration: *duration, slices: *slices}
 
 	tuneRuntime()
 	var targets []benchTarget
