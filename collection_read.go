@@ -19,7 +19,7 @@ func (c *Collection) Find(ctx context.Context, filter any, opts ...*FindOptions)
 	if err != nil {
 		return nil, err
 	}
-	spec.Skip, spec.Limit = o.Skip, o.Limit
+	spec.Skip, spec.Limit, spec.ReturnKey = o.Skip, o.Limit, o.ReturnKey
 	if err := findHint(&spec, o); err != nil {
 		return nil, err
 	}

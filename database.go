@@ -97,10 +97,13 @@ type CollectionSpecification struct {
 	// Options are the creation options; ReadOnly is set for views.
 	Options  CollectionOptions
 	ReadOnly bool
+	// UUID is the collection's UUID (listCollections' info.uuid; zero for a view). A collection keeps it
+	// across a rename and a restart and gets a new one when it is dropped and created again.
+	UUID [16]byte
 }
 
 // ListCollectionSpecifications returns the collections whose
-// listCollections entry {name, type, options, info: {readOnly}}
+// listCollections entry {name, type, options, info: {readOnly, uuid}}
 // matches filter (nil for all), sorted by name.
 func (d *Database) ListCollectionSpecifications(ctx context.Context, filter any) ([]CollectionSpecification, error) {
 	if err := d.db.check(); err != nil {
@@ -116,17 +119,21 @@ func (d *Database) ListCollectionSpecifications(ctx context.Context, filter any)
 	}
 	var specs []CollectionSpecification
 	for _, c := range d.db.eng.ListCollections(d.name) {
+		info := bson.D{{Key: "readOnly", Value: c.Options.IsView()}}
+		if !c.Options.IsView() {
+			info = append(info, bson.E{Key: "uuid", Value: bson.Binary{Subtype: bson.TypeBinaryUUID, Data: c.UUID[:]}})
+		}
 		entry, err := bson.Marshal(bson.D{
 			{Key: "name", Value: c.Name},
 			{Key: "type", Value: c.Type},
 			{Key: "options", Value: c.Options.Document()},
-			{Key: "info", Value: bson.D{{Key: "readOnly", Value: c.Options.IsView()}}},
+			{Key: "info", Value: info},
 		})
 		if err != nil {
 			return nil, codes.New(codes.InternalError, "encoding collection entry: %v", err)
 		}
 		if m.Match(entry) {
-			specs = append(specs, CollectionSpecification{Name: c.Name, Type: c.Type, Options: c.Options, ReadOnly: c.Options.IsView()})
+			specs = append(specs, CollectionSpecification{Name: c.Name, Type: c.Type, Options: c.Options, ReadOnly: c.Options.IsView(), UUID: c.UUID})
 		}
 	}
 	sort.Slice(specs, func(i, j int) bool { return specs[i].Name < specs[j].Name })

@@ -3,6 +3,7 @@ package concord_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -271,5 +272,80 @@ func TestDB_SetTransactionLifetime_AbortsOldTransactions(t *testing.T) {
 	}
 	if n, err := coll.CountDocuments(ctx, nil); err != nil || n != 0 {
 		t.Errorf("CountDocuments = %d, %v; want 0 (expired transaction discarded)", n, err)
+	}
+}
+
+func TestDatabase_CollectionUUID_SurvivesRestart(t *testing.T) {
+	dir := t.TempDir()
+	ctx := context.Background()
+	uuidOf := func(db *concord.DB, name string) [16]byte {
+		t.Helper()
+		specs, err := db.Database("u").ListCollectionSpecifications(ctx, bson.D{{Key: "name", Value: name}})
+		if err != nil || len(specs) != 1 {
+			t.Fatalf("ListCollectionSpecifications: %v %v", specs, err)
+		}
+		return specs[0].UUID
+	}
+	db, err := concord.Open(dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Database("u").CreateCollection(ctx, "c"); err != nil {
+		t.Fatal(err)
+	}
+	before := uuidOf(db, "c")
+	if before == ([16]byte{}) {
+		t.Fatal("a new collection has no UUID")
+	}
+	db.Close()
+	if db, err = concord.Open(dir, nil); err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if after := uuidOf(db, "c"); after != before {
+		t.Fatalf("UUID %x became %x across a restart", before, after)
+	}
+}
+
+func TestCollection_Capped_OrderSurvivesRestart(t *testing.T) {
+	dir := t.TempDir()
+	ctx := context.Background()
+	ids := func(db *concord.DB) string {
+		t.Helper()
+		cur, err := db.Database("cap").Collection("c").Find(ctx, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for cur.Next(ctx) {
+			out = append(out, cur.Current.Lookup("_id").String())
+		}
+		return strings.Join(out, " ")
+	}
+	db, err := concord.Open(dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Database("cap").CreateCollection(ctx, "c", concord.CollectionOptions{Capped: true, Size: 4096, Max: 3}); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []int32{3, 1, 2} {
+		if _, err := db.Database("cap").Collection("c").InsertOne(ctx, bson.D{{Key: "_id", Value: id}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	db.Close()
+	if db, err = concord.Open(dir, nil); err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if got := ids(db); got != `{"$numberInt":"3"} {"$numberInt":"1"} {"$numberInt":"2"}` {
+		t.Fatalf("natural order after a restart: %s", got)
+	}
+	if _, err := db.Database("cap").Collection("c").InsertOne(ctx, bson.D{{Key: "_id", Value: int32(0)}}); err != nil {
+		t.Fatal(err)
+	}
+	if got := ids(db); got != `{"$numberInt":"1"} {"$numberInt":"2"} {"$numberInt":"0"}` {
+		t.Fatalf("after an insert past max: %s", got)
 	}
 }

@@ -34,6 +34,11 @@ type FindOptions struct {
 	// expressions evaluated once, against no document, before the find
 	// runs (see the Let of the other options).
 	Let any
+	// ReturnKey returns, instead of each document, the key of the index the
+	// query used: {field: value} for each field of its key pattern ({_id}
+	// for the _id index), or an empty document after a collection scan.
+	// Projection is then ignored.
+	ReturnKey bool
 }
 
 // FindOneOptions configures FindOne.
@@ -236,6 +241,9 @@ func mergeFind(opts []*FindOptions) FindOptions {
 		}
 		if o.Min != nil {
 			m.Min = o.Min
+		}
+		if o.ReturnKey {
+			m.ReturnKey = true
 		}
 		if o.Max != nil {
 			m.Max = o.Max

@@ -149,10 +149,14 @@ func (s *Server) aggregateInto(ctx context.Context, req *Request, collName strin
 	return cursorDoc("firstBatch", nil, 0, ns(req.DB, collName)), nil
 }
 
-// writeResults writes docs as the final stage ($out or $merge) says.
+// writeResults writes docs as the final stage ($out or $merge) says. A write stage under readConcern
+// "linearizable" is InvalidOptions, as in mongod.
 func (s *Server) writeResults(ctx context.Context, req *Request, stage string, arg bson.RawValue, docs []bson.Raw) error {
 	if req.InTxn {
 		return codes.New(codes.OperationNotSupportedInTransaction, "%s cannot be used in a transaction", stage)
+	}
+	if lvl, _ := req.Body.Lookup("readConcern", "level").StringValueOK(); lvl == "linearizable" {
+		return codes.New(codes.InvalidOptions, "%s cannot be used with a 'linearizable' read concern level", stage)
 	}
 	if stage == "$out" {
 		db, coll, err := outTarget(req.DB, arg)

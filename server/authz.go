@@ -78,6 +78,9 @@ var commandPrivileges = map[string]needsFunc{
 	"update":                         updateNeeds,
 	"updateUser":                     updateUserNeeds,
 	"usersInfo":                      usersInfoNeeds,
+	"createSearchIndexes":            onCollection(auth.ActionCreateIndex),
+	"dropSearchIndex":                onCollection(auth.ActionDropIndex),
+	"updateSearchIndex":              onCollection(auth.ActionCreateIndex),
 }
 
 // authOnlyCommands need an authenticated user and no privilege: a user always may end its own sessions and

@@ -96,8 +96,8 @@ func handleListDatabases(ctx context.Context, s *Server, req *Request) (bson.D, 
 }
 
 // handleListCollections runs listCollections: {listCollections: 1, filter, nameOnly}. The reply is a cursor on
-// "<db>.$cmd.listCollections" whose entries are {name, type: "collection", options: {}, info: {readOnly: false},
-// idIndex}, or {name, type} with nameOnly; the filter applies to the entries. Every entry is in the first batch.
+// "<db>.$cmd.listCollections" whose entries are {name, type: "collection", options: {}, info: {readOnly: false,
+// uuid}, idIndex}, or {name, type} with nameOnly; the filter applies to the entries. Every entry is in the first batch.
 func handleListCollections(ctx context.Context, s *Server, req *Request) (bson.D, error) {
 	a, err := parseArgs(req)
 	if err != nil {
@@ -127,10 +127,14 @@ func handleListCollections(ctx context.Context, s *Server, req *Request) (bson.D
 		}
 		entry := bson.D{{Key: "name", Value: sp.Name}, {Key: "type", Value: typ}}
 		if !nameOnly {
+			info := bson.D{{Key: "readOnly", Value: sp.ReadOnly}}
+			if !sp.ReadOnly {
+				info = append(info, bson.E{Key: "uuid", Value: bson.Binary{Subtype: bson.TypeBinaryUUID, Data: sp.UUID[:]}})
+			}
 			entry = append(entry,
 				bson.E{Key: "options", Value: sp.Options.Document()},
-				bson.E{Key: "info", Value: bson.D{{Key: "readOnly", Value: sp.ReadOnly}}})
-			if !sp.ReadOnly {
+				bson.E{Key: "info", Value: info})
+			if !sp.ReadOnly && sp.Options.ClusteredIndex == nil {
 				entry = append(entry, bson.E{Key: "idIndex", Value: idIndexDoc})
 			}
 		}
@@ -488,9 +492,18 @@ func handleListIndexes(ctx context.Context, s *Server, req *Request) (bson.D, er
 	if err != nil {
 		return nil, commandError(err)
 	}
+	clustered := ""
+	if cs, err := s.DB.Database(req.DB).ListCollectionSpecifications(ctx, bson.D{{Key: "name", Value: collName}}); err == nil && len(cs) == 1 {
+		clustered = clusteredName(cs[0].Options)
+	}
 	batch := make([]bson.Raw, 0, len(specs))
 	for _, ix := range specs {
 		entry := bson.D{{Key: "v", Value: int32(2)}, {Key: "key", Value: ix.KeysDocument}, {Key: "name", Value: ix.Name}}
+		if clustered != "" && ix.Name == "_id_" {
+			// A clustered collection's _id index is its clustered index, listed under its own name.
+			entry = bson.D{{Key: "v", Value: int32(2)}, {Key: "key", Value: ix.KeysDocument}, {Key: "name", Value: clustered},
+				{Key: "unique", Value: true}, {Key: "clustered", Value: true}}
+		}
 		entry = appendIndexOptions(entry, ix)
 		raw, err := bson.Marshal(entry)
 		if err != nil {
@@ -747,18 +760,32 @@ func collStats(ctx context.Context, s *Server, db, collName string, scale int64)
 	if st.Count > 0 {
 		avg = st.Size / st.Count
 	}
-	return bson.D{
+	var opts concord.CollectionOptions
+	if cs, err := s.DB.Database(db).ListCollectionSpecifications(ctx, bson.D{{Key: "name", Value: collName}}); err == nil && len(cs) == 1 {
+		opts = cs[0].Options
+	}
+	capped := bson.D{{Key: "capped", Value: opts.Capped}}
+	if opts.Capped {
+		// mongod reports max only when set, and maxSize scaled.
+		if opts.Max > 0 {
+			capped = append(capped, bson.E{Key: "max", Value: opts.Max})
+		}
+		capped = append(capped, bson.E{Key: "maxSize", Value: opts.Size / scale})
+	}
+	out := bson.D{
 		{Key: "size", Value: st.Size / scale},
 		{Key: "count", Value: st.Count},
 		{Key: "avgObjSize", Value: avg},
 		{Key: "storageSize", Value: st.Size / scale},
 		{Key: "freeStorageSize", Value: int64(0)},
-		{Key: "capped", Value: false},
+	}
+	out = append(out, capped...)
+	return append(out, bson.D{
 		{Key: "nindexes", Value: int32(st.NIndexes)},
 		{Key: "indexBuilds", Value: bson.A{}},
 		{Key: "totalIndexSize", Value: total / scale},
 		{Key: "totalSize", Value: (st.Size + total) / scale},
 		{Key: "indexSizes", Value: sizes},
 		{Key: "scaleFactor", Value: scale},
-	}, nil
+	}...), nil
 }

@@ -16,10 +16,11 @@ import (
 // are written).
 
 // createOptions reads the options of create: {create, validator?, validationLevel?, validationAction?,
-// viewOn?, pipeline?, collation?}. Options Concord does not implement are InvalidOptions (72).
+// viewOn?, pipeline?, collation?, capped?, size?, max?, clusteredIndex?}. Options Concord does not implement
+// (timeseries) are InvalidOptions (72).
 func createOptions(a *cmdArgs) (concord.CollectionOptions, error) {
 	var o concord.CollectionOptions
-	for _, opt := range []string{"clusteredIndex", "timeseries", "capped"} {
+	for _, opt := range []string{"timeseries"} {
 		if a.has(opt) {
 			if on, ok := a.raw(opt).BooleanOK(); ok && !on {
 				continue
@@ -32,6 +33,15 @@ func createOptions(a *cmdArgs) (concord.CollectionOptions, error) {
 	}
 	if err := readView(a, &o); err != nil {
 		return o, err
+	}
+	if err := readCapped(a, &o); err != nil {
+		return o, err
+	}
+	if err := readClustered(a, &o); err != nil {
+		return o, err
+	}
+	if o.IsView() && (o.Capped || o.ClusteredIndex != nil) {
+		return o, codes.New(codes.InvalidOptions, "Cannot specify both 'viewOn' and 'capped' or 'clusteredIndex'")
 	}
 	if o.IsView() && (o.Validator != nil || o.ValidationLevel != "" || o.ValidationAction != "") {
 		return o, codes.New(codes.InvalidOptions, "Cannot specify both 'viewOn' and validation options")

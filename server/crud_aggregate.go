@@ -54,6 +54,9 @@ func runAggregate(ctx context.Context, s *Server, req *Request, a *cmdArgs, coll
 	if err != nil {
 		return nil, 0, 0, err
 	}
+	if err := listSearchIndexesError(stages); err != nil {
+		return nil, 0, 0, err
+	}
 	if explain, err := a.boolean("explain", false); err != nil {
 		return nil, 0, 0, err
 	} else if explain {

@@ -77,6 +77,8 @@ type serverCursor struct {
 	cur       *concord.Cursor
 	// changes is set instead of cur for a change stream's cursor (changestream.go).
 	changes *changeCursor
+	// tail is set for a tailable cursor (tailable.go), which stays open when exhausted.
+	tail *tailState
 	// pending is a document read ahead of the last batch: reading one ahead tells whether the cursor is exhausted
 	// so the last batch can carry id 0, as mongod does when it knows.
 	pending bson.Raw
@@ -308,17 +310,27 @@ func (c *serverCursor) nextBatch(ctx context.Context, n int64) (batch []bson.Raw
 		return nil, false, nil
 	}
 	size := 0
+	refilled := false
 	for {
 		var doc bson.Raw
 		switch {
 		case c.pending != nil:
 			doc, c.pending = c.pending, nil
+		case c.tail != nil && len(c.tail.buf) > 0:
+			doc, c.tail.buf = c.tail.buf[0], c.tail.buf[1:]
 		case c.cur.Next(ctx):
 			// Current is never reused by the cursor (concord.Cursor's contract), so it can be kept as is.
 			doc = c.cur.Current
 		default:
 			if err := c.cur.Err(); err != nil {
 				return nil, false, commandError(err)
+			}
+			if c.tail != nil && !refilled && len(batch) == 0 {
+				refilled = true
+				if err := c.tail.refill(ctx); err != nil {
+					return nil, false, err
+				}
+				continue
 			}
 			return batch, true, nil
 		}
@@ -328,6 +340,9 @@ func (c *serverCursor) nextBatch(ctx context.Context, n int64) (batch []bson.Raw
 		}
 		batch = append(batch, doc)
 		size += len(doc)
+		if c.tail != nil {
+			c.tail.note(doc)
+		}
 	}
 }
 
@@ -352,10 +367,15 @@ func cursorDoc(batchField string, batch []bson.Raw, id int64, namespace string) 
 // openCursor returns the first batch of cur as a cursor reply and registers the cursor when documents remain.
 // batchSize < 0 means mongod's default first batch; singleBatch closes the cursor after the first batch.
 func (s *Server) openCursor(ctx context.Context, req *Request, cur *concord.Cursor, namespace string, batchSize int64, singleBatch bool) (bson.D, int, int64, error) {
+	return s.openTailableCursor(ctx, req, cur, namespace, batchSize, singleBatch, nil)
+}
+
+// openTailableCursor is openCursor for a cursor that may be tailable (tail set).
+func (s *Server) openTailableCursor(ctx context.Context, req *Request, cur *concord.Cursor, namespace string, batchSize int64, singleBatch bool, tail *tailState) (bson.D, int, int64, error) {
 	if batchSize < 0 {
 		batchSize = defaultFirstBatch
 	}
-	c := &serverCursor{ns: namespace, cur: cur, conn: req.connID()}
+	c := &serverCursor{ns: namespace, cur: cur, conn: req.connID(), tail: tail}
 	c.lsid, c.hasLsid = req.lsid, req.hasLsid
 	if req.InTxn {
 		c.session = concord.SessionFromContext(ctx)
@@ -367,7 +387,7 @@ func (s *Server) openCursor(ctx context.Context, req *Request, cur *concord.Curs
 		return nil, 0, 0, err
 	}
 	var id int64
-	if exhausted || singleBatch {
+	if exhausted && c.tail == nil || singleBatch {
 		_ = cur.Close(context.Background())
 	} else if id, err = s.cursors.add(c); err != nil {
 		_ = cur.Close(context.Background())
@@ -429,10 +449,15 @@ func runFind(ctx context.Context, s *Server, req *Request, a *cmdArgs, collName,
 	if err != nil {
 		return nil, 0, 0, err
 	}
-	if tailable, err := a.boolean("tailable", false); err != nil {
+	tailable, err := a.boolean("tailable", false)
+	if err != nil {
 		return nil, 0, 0, err
-	} else if tailable {
+	}
+	if tailable && !isCapped(ctx, s, req.DB, collName) {
 		return nil, 0, 0, codes.New(codes.BadValue, "error processing query: ns=%s: tailable cursor requested on non capped collection", namespace)
+	}
+	if tailable && sort != nil {
+		return nil, 0, 0, codes.New(codes.BadValue, "error processing query: ns=%s: cannot use tailable option with a sort other than {$natural: 1}", namespace)
 	}
 	if limit > 0 && (batchSize < 0 || batchSize > limit) {
 		batchSize = limit
@@ -447,17 +472,25 @@ func runFind(ctx context.Context, s *Server, req *Request, a *cmdArgs, collName,
 	if projection != nil {
 		opts.Projection = projection
 	}
+	if opts.ReturnKey, err = a.boolean("returnKey", false); err != nil {
+		return nil, 0, 0, err
+	}
 	if filter == nil {
 		filter = emptyDoc
 	}
 	if ctx, err = s.commandVars(ctx, req, a); err != nil {
 		return nil, 0, 0, err
 	}
-	cur, err := s.DB.Database(req.DB).Collection(collName).Find(ctx, filter, opts)
+	coll := s.DB.Database(req.DB).Collection(collName)
+	cur, err := coll.Find(ctx, filter, opts)
 	if err != nil {
 		return nil, 0, 0, commandError(err)
 	}
-	return s.openCursor(ctx, req, cur, namespace, batchSize, singleBatch)
+	var tail *tailState
+	if tailable {
+		tail = &tailState{coll: coll, filter: filter}
+	}
+	return s.openTailableCursor(ctx, req, cur, namespace, batchSize, singleBatch, tail)
 }
 
 // findFields are the fields of mongod's find command (FindCommandRequest), besides the generic arguments.
@@ -636,7 +669,7 @@ func handleGetMore(ctx context.Context, s *Server, req *Request) (bson.D, error)
 		return nil, err
 	}
 	replyID := id
-	if exhausted {
+	if exhausted && c.tail == nil {
 		s.cursors.remove(c)
 		replyID = 0
 	} else {

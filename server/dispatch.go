@@ -241,6 +241,9 @@ func (s *Server) execute(inv *invocation) (_ bson.D, err error) {
 	if err := s.authorize(ctx, inv); err != nil {
 		return nil, err
 	}
+	if err := checkAPIStrict(inv.req.Name, inv.req.Body); err != nil {
+		return nil, err
+	}
 	if err := checkCommandArgs(inv.req); err != nil {
 		return nil, err
 	}

@@ -23,8 +23,9 @@ const profileCollection = "system.profile"
 // defaultSlowMS is mongod's default slowOpThresholdMs.
 const defaultSlowMS = 100
 
-// maxProfileEntries bounds system.profile per database. mongod makes it a 1 MB capped collection; Concord has no
-// capped collections, so the profiler deletes the oldest entries itself, checking every profileTrimEvery writes.
+// maxProfileEntries bounds system.profile per database. mongod makes it a 1 MB capped collection; Concord's
+// profiler writes an ordinary collection and deletes the oldest entries itself, checking every profileTrimEvery
+// writes.
 const (
 	maxProfileEntries = 5000
 	profileTrimEvery  = 500

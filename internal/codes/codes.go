@@ -112,6 +112,8 @@ const (
 	Location40649                            Code = 40649
 	UnknownReplWriteConcern                  Code = 79
 	UnsatisfiableWriteConcern                Code = 100
+	APIStrictError                           Code = 323
+	CommandNotSupported                      Code = 115
 
 	// Codes Concord never raises itself but a client may meet (a failCommand fail point returns any code):
 	// the RetriableError category, which decides RetryableWriteError and TransientTransactionError labels.
@@ -244,6 +246,8 @@ var table = map[Code]info{
 	Location40649:                            {name: "Location40649"},
 	UnknownReplWriteConcern:                  {name: "UnknownReplWriteConcern"},
 	UnsatisfiableWriteConcern:                {name: "UnsatisfiableWriteConcern"},
+	APIStrictError:                           {name: "APIStrictError"},
+	CommandNotSupported:                      {name: "CommandNotSupported"},
 	HostUnreachable:                          {name: "HostUnreachable", retriable: true},
 	HostNotFound:                             {name: "HostNotFound", retriable: true},
 	NetworkTimeout:                           {name: "NetworkTimeout", retriable: true},

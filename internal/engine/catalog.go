@@ -34,6 +34,8 @@ type CollectionInfo struct {
 	Type string // "collection" or "view"
 	// Options are the creation options (validator, view definition).
 	Options CollOptions
+	// UUID is the collection's UUID (zero for a view): new for every creation, kept by a rename and a restart.
+	UUID [16]byte
 }
 
 // collection is one immutable version of a collection's catalog entry. A DDL
@@ -100,7 +102,7 @@ func (c *collection) record() catalogRecord {
 			Sparse: ix.sparse, Partial: ix.partialRaw, TTL: ix.ttl + 1, Hidden: ix.hidden, Multikey: ix.isMultikey(),
 			Collation: ix.collDoc})
 	}
-	if o := c.opts; o.Validator != nil || o.ValidationLevel != "" || o.ValidationAction != "" || o.ViewOn != "" || o.Collation != nil {
+	if o := c.opts; !o.isZero() {
 		r.Options = &o
 	}
 	return r
@@ -522,6 +524,8 @@ func (e *Engine) ListCollections(db string) []CollectionInfo {
 			info.Options = c.opts
 			if c.opts.IsView() {
 				info.Type = "view"
+			} else {
+				info.UUID = c.uuid
 			}
 		}
 		out = append(out, info)

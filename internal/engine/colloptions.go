@@ -30,13 +30,29 @@ type CollOptions struct {
 	// and so do the collection's indexes created without one. It is kept as mongod's normalized document
 	// (every field filled in); {locale: "simple"} or nil is the binary comparison.
 	Collation bson.Raw `bson:"collation,omitempty"`
+	// Capped makes a capped collection: documents in insertion order (its natural order), the oldest removed
+	// by the insert that takes the collection past Size bytes (the sum of its documents' BSON sizes) or past
+	// Max documents (0: no maximum). Size is required, a multiple of 256 (create rounds it up).
+	Capped bool  `bson:"capped,omitempty"`
+	Size   int64 `bson:"size,omitempty"`
+	Max    int64 `bson:"max,omitempty"`
+	// ClusteredIndex, for a clustered collection, is its index on _id as listCollections shows it ({v, key:
+	// {_id: 1}, name, unique: true}). Concord stores every collection's documents in _id order, so a
+	// clustered collection differs from another only in how it is listed.
+	ClusteredIndex bson.Raw `bson:"clusteredIndex,omitempty"`
+}
+
+// isZero reports whether o holds no option: a plain collection.
+func (o *CollOptions) isZero() bool {
+	return o.Validator == nil && o.ValidationLevel == "" && o.ValidationAction == "" && o.ViewOn == "" &&
+		o.Collation == nil && !o.Capped && o.ClusteredIndex == nil
 }
 
 // IsView reports whether the options describe a view.
 func (o *CollOptions) IsView() bool { return o != nil && o.ViewOn != "" }
 
-// Document returns the options as listCollections shows them: {validator, validationLevel,
-// validationAction} for a collection with a validator, {viewOn, pipeline} for a view, {} otherwise.
+// Document returns the options as listCollections shows them: {capped, size, max, clusteredIndex, validator,
+// validationLevel, validationAction} (those set) for a collection, {viewOn, pipeline, collation} for a view.
 func (o *CollOptions) Document() bson.D {
 	d := bson.D{}
 	if o == nil {
@@ -56,6 +72,15 @@ func (o *CollOptions) Document() bson.D {
 	}
 	if o.Collation != nil {
 		d = append(d, bson.E{Key: "collation", Value: o.Collation})
+	}
+	if o.Capped {
+		d = append(d, bson.E{Key: "capped", Value: true}, bson.E{Key: "size", Value: o.Size})
+		if o.Max > 0 {
+			d = append(d, bson.E{Key: "max", Value: o.Max})
+		}
+	}
+	if o.ClusteredIndex != nil {
+		d = append(d, bson.E{Key: "clusteredIndex", Value: o.ClusteredIndex})
 	}
 	if o.Validator != nil {
 		d = append(d, bson.E{Key: "validator", Value: o.Validator})
@@ -126,6 +151,12 @@ func (o *CollOptions) compile() (*filter.Validator, error) {
 	case "", "error", "warn":
 	default:
 		return nil, codes.New(codes.BadValue, "Enumeration value '%s' for field 'validationAction' is not a valid value.", o.ValidationAction)
+	}
+	if o.Capped && o.Size <= 0 {
+		return nil, codes.New(codes.InvalidOptions, "the 'size' field is required when 'capped' is true")
+	}
+	if !o.Capped && (o.Size != 0 || o.Max != 0) {
+		return nil, codes.New(codes.InvalidOptions, "the 'capped' field needs to be true when either the 'size' or 'max' fields are present")
 	}
 	if len(o.Validator) == 0 {
 		return nil, nil

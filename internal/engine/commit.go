@@ -196,6 +196,18 @@ func (e *Engine) buildBatch(t *Txn, colls []*collection) (*pebble.Batch, []*coll
 			return nil, nil, storageError(err)
 		}
 	}
+	for _, x := range t.extra {
+		var err error
+		if x.del {
+			err = b.Delete(x.key, nil)
+		} else {
+			err = b.Set(x.key, x.value, nil)
+		}
+		if err != nil {
+			b.Close()
+			return nil, nil, storageError(err)
+		}
+	}
 	if r := t.record; r != nil {
 		var key [17]byte
 		key[0] = prefixSession

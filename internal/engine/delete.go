@@ -28,6 +28,23 @@ func (e *Engine) Delete(ctx context.Context, t *Txn, ns Namespace, filterDoc bso
 
 // DeleteWith is Delete of a DeleteSpec.
 func (e *Engine) DeleteWith(ctx context.Context, t *Txn, ns Namespace, spec DeleteSpec, st *Stats) (int64, error) {
+	if err := e.awaitCreated(ctx, t, ns); err != nil {
+		return 0, err
+	}
+	unlock, _, err := e.lockCapped(t, ns)
+	if err != nil {
+		return 0, err
+	}
+	res, err := e.deleteStmt(ctx, t, ns, spec, st)
+	if unlock != nil {
+		// The documents changed: the next insert reloads the collection's totals.
+		unlock(true)
+	}
+	return res, err
+}
+
+// deleteStmt is the statement of DeleteWith, with a capped collection's state locked.
+func (e *Engine) deleteStmt(ctx context.Context, t *Txn, ns Namespace, spec DeleteSpec, st *Stats) (int64, error) {
 	filterDoc, multi := spec.Filter, spec.Multi
 	if err := e.enter(); err != nil {
 		return 0, err

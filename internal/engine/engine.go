@@ -50,7 +50,10 @@ type Engine struct {
 	// ddlMu serialises catalog changes; catMu guards colls and nextCollID.
 	ddlMu sync.Mutex
 	catMu sync.RWMutex
-	colls map[Namespace]*collection
+	// cappedMu guards capped, the states of capped collections by collection id (capped.go).
+	cappedMu sync.Mutex
+	capped   map[uint32]*cappedState
+	colls    map[Namespace]*collection
 	// pending maps the collections created by a transaction still open to that transaction: they are in the
 	// catalog (the transaction writes through them) but not listed to anyone until it commits (catMu).
 	pending    map[Namespace]*Txn

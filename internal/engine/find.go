@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"sort"
+	"strings"
 
 	"github.com/concorddb/concord/internal/query/collation"
 	"github.com/concorddb/concord/internal/query/filter"
@@ -10,6 +11,7 @@ import (
 	"github.com/concorddb/concord/internal/query/projection"
 	"github.com/concorddb/concord/internal/query/value"
 	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/x/bsonx/bsoncore"
 )
 
 // FindSpec is a find: filter, sort, projection, skip and limit (0 = none;
@@ -27,6 +29,9 @@ type FindSpec struct {
 	// Collation orders and equates strings in the filter and the sort; nil
 	// compares bytes.
 	Collation *collation.Collation
+	// ReturnKey returns each document's key in the index the plan reads
+	// (returnKey) instead of the document: see indexKeyOf.
+	ReturnKey bool
 }
 
 // stringComparer returns c as a value.StringComparer: nil (bytes) for the
@@ -119,6 +124,11 @@ func (e *Engine) find(ctx context.Context, t *Txn, ns Namespace, spec FindSpec, 
 	// A plan in sort order saves the sort, unless the transaction's own
 	// writes are merged in after the index's documents.
 	inOrder := srt == nil || p.sorted && (p.kind != planIndex || !t.wroteTo(c))
+	// A capped collection's natural order is insertion order, not _id order.
+	natural := srt == nil && c != nil && c.opts.Capped && p.kind == planCollScan
+	if natural {
+		inOrder = false
+	}
 	var stop int64
 	if limit > 0 {
 		stop = skip + limit
@@ -136,7 +146,11 @@ func (e *Engine) find(ctx context.Context, t *Txn, ns Namespace, spec FindSpec, 
 			return nil, err
 		}
 	}
-	if !inOrder {
+	if natural {
+		if err := e.insertionOrder(t, c, cands); err != nil {
+			return nil, err
+		}
+	} else if !inOrder {
 		sortCandidates(cands, srt)
 	}
 	if skip >= int64(len(cands)) {
@@ -149,6 +163,10 @@ func (e *Engine) find(ctx context.Context, t *Txn, ns Namespace, spec FindSpec, 
 	out := make([]bson.Raw, 0, len(cands))
 	for _, cd := range cands {
 		doc := cd.doc
+		if spec.ReturnKey {
+			out = append(out, indexKeyOf(p, srt != nil, doc))
+			continue
+		}
 		if proj != nil {
 			if doc, err = proj.Apply(doc, cd.pos); err != nil {
 				return nil, err
@@ -157,6 +175,33 @@ func (e *Engine) find(ctx context.Context, t *Txn, ns Namespace, spec FindSpec, 
 		out = append(out, doc)
 	}
 	return out, nil
+}
+
+// indexKeyOf returns doc's key in the index p reads, as find's returnKey shows it: {field: value} in key
+// pattern order (null for a missing field) for a secondary index, {_id} for the _id index (a plan on _id, or a
+// collection scan that serves a sort on _id, which mongod answers from its _id index), {} for a collection
+// scan.
+func indexKeyOf(p *plan, sorted bool, doc bson.Raw) bson.Raw {
+	var fields []string
+	switch {
+	case p.kind == planIndex:
+		for _, e := range p.ix.key {
+			fields = append(fields, e.Key)
+		}
+	case p.kind != planCollScan || sorted && p.sorted:
+		fields = []string{"_id"}
+	}
+	idx, out := bsoncore.AppendDocumentStart(nil)
+	for _, f := range fields {
+		v, err := doc.LookupErr(strings.Split(f, ".")...)
+		if err != nil {
+			out = bsoncore.AppendNullElement(out, f)
+			continue
+		}
+		out = bsoncore.AppendValueElement(out, f, bsoncore.Value{Type: bsoncore.Type(v.Type), Data: v.Value})
+	}
+	out, _ = bsoncore.AppendDocumentEnd(out, idx)
+	return bson.Raw(out)
 }
 
 // findScan returns the candidates of p; when stop > 0 and the plan is in

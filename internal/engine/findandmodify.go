@@ -41,6 +41,23 @@ type FindAndModifyResult struct {
 // retry outside transactions). Errors, DuplicateKey included, are returned
 // as the operation's error.
 func (e *Engine) FindAndModify(ctx context.Context, t *Txn, ns Namespace, spec FindAndModifySpec, st *Stats) (FindAndModifyResult, error) {
+	if err := e.awaitCreated(ctx, t, ns); err != nil {
+		return FindAndModifyResult{}, err
+	}
+	unlock, _, err := e.lockCapped(t, ns)
+	if err != nil {
+		return FindAndModifyResult{}, err
+	}
+	res, err := e.findAndModifyStmt(ctx, t, ns, spec, st)
+	if unlock != nil {
+		// The documents changed: the next insert reloads the collection's totals.
+		unlock(true)
+	}
+	return res, err
+}
+
+// findAndModifyStmt is the statement of its exported namesake, with a capped collection's state locked.
+func (e *Engine) findAndModifyStmt(ctx context.Context, t *Txn, ns Namespace, spec FindAndModifySpec, st *Stats) (FindAndModifyResult, error) {
 	if err := e.enter(); err != nil {
 		return FindAndModifyResult{}, err
 	}

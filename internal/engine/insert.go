@@ -31,7 +31,28 @@ type WriteError struct {
 // insert gets DuplicateKey, after its abort it succeeds. In a transaction a
 // write error stops the batch and aborts the transaction; a key owned by
 // another transaction is WriteConflict (112).
+//
+// Into a capped collection, the insert that takes it past its size or maximum count removes its oldest
+// documents in the same commit (capped.go); a document larger than the collection is BadValue, and a
+// transaction's insert is OperationNotSupportedInTransaction (263).
 func (e *Engine) Insert(ctx context.Context, t *Txn, ns Namespace, docs []bson.Raw, ordered bool, st *Stats) (InsertResult, error) {
+	if err := e.awaitCreated(ctx, t, ns); err != nil {
+		return InsertResult{}, err
+	}
+	unlock, cs, err := e.lockCapped(t, ns)
+	if err != nil {
+		return InsertResult{}, err
+	}
+	if unlock == nil {
+		return e.insert(ctx, t, ns, docs, ordered, st, nil)
+	}
+	res, err := e.insert(ctx, t, ns, docs, ordered, st, cs)
+	unlock(err != nil)
+	return res, err
+}
+
+// insert is Insert; cs is the locked state of the capped collection ns, nil for another collection.
+func (e *Engine) insert(ctx context.Context, t *Txn, ns Namespace, docs []bson.Raw, ordered bool, st *Stats, cs *cappedState) (InsertResult, error) {
 	if err := e.enter(); err != nil {
 		return InsertResult{}, err
 	}
@@ -78,11 +99,24 @@ func (e *Engine) Insert(ctx context.Context, t *Txn, ns Namespace, docs []bson.R
 				}
 				prep[i] = prepared{doc, id}
 			}
+			if cs != nil && int64(len(prep[i].doc)) > c.opts.Size {
+				if fail(i, cappedTooLarge()) {
+					break
+				}
+				i++
+				continue
+			}
 			err := o.insertDoc(c, prep[i].doc, prep[i].id)
+			if err == nil && cs != nil {
+				err = o.cappedInserted(cs, c, docKey(c.id, prep[i].id), len(prep[i].doc))
+			}
 			if _, ok := isConflict(err); ok {
 				err = o.conflict(err)
 				if err == errRedoUnit {
 					if c, err = o.collOrCreate(ns); err != nil {
+						return err
+					}
+					if err := reloadCapped(e, cs, c); err != nil {
 						return err
 					}
 					i, res = mark, markRes
@@ -118,6 +152,9 @@ func (e *Engine) Insert(ctx context.Context, t *Txn, ns Namespace, docs []bson.R
 			if c, err = o.collOrCreate(ns); err != nil {
 				return err
 			}
+			if err := reloadCapped(e, cs, c); err != nil {
+				return err
+			}
 			redo := res
 			res = markRes
 			for i := mark; i < len(docs); i++ {
@@ -126,6 +163,9 @@ func (e *Engine) Insert(ctx context.Context, t *Txn, ns Namespace, docs []bson.R
 				}
 				for {
 					err := o.insertDoc(c, prep[i].doc, prep[i].id)
+					if err == nil && cs != nil {
+						err = o.cappedInserted(cs, c, docKey(c.id, prep[i].id), len(prep[i].doc))
+					}
 					if _, ok := isConflict(err); ok {
 						if err = o.conflict(err); err != nil && err != errRedoUnit {
 							return err
@@ -148,6 +188,15 @@ func (e *Engine) Insert(ctx context.Context, t *Txn, ns Namespace, docs []bson.R
 	m.insert.Add(int64(len(docs)))
 	m.docInserted.Add(n)
 	return res, err
+}
+
+// reloadCapped rereads the committed state of the capped collection c after a unit was lost (cs nil: not
+// capped).
+func reloadCapped(e *Engine, cs *cappedState, c *collection) error {
+	if cs == nil {
+		return nil
+	}
+	return cs.load(e, c)
 }
 
 // cloneInsertResult copies r so later appends do not alias it.

@@ -75,6 +75,9 @@ type Txn struct {
 	// record is the session record its commit stores with its writes
 	// (WithSessionRecord); nil for none.
 	record *sessionRecord
+	// extra are keys its commit sets or deletes besides documents and index entries (a capped collection's
+	// order entries).
+	extra []rawWrite
 
 	// done is closed when the txn commits or aborts: parked writers wake.
 	done chan struct{}

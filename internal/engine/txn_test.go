@@ -106,6 +106,10 @@ func TestTxn_WriteConflictBetweenTxns(t *testing.T) {
 func TestTxn_InsertSameIDIsWriteConflict(t *testing.T) {
 	e := openMem(t, engine.Options{})
 	ctx := context.Background()
+	// The collection exists: one a transaction created would be locked by it (LockTimeout, TestTxn_CreatedCollectionRollsBack).
+	if err := e.CreateCollection(ctx, nil, ns); err != nil {
+		t.Fatal(err)
+	}
 	a, b := e.Begin(), e.Begin()
 	if _, err := e.Insert(ctx, a, ns, []bson.Raw{doc(bson.D{{Key: "_id", Value: 5}})}, true, nil); err != nil {
 		t.Fatal(err)

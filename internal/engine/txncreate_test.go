@@ -5,6 +5,7 @@ import (
 	"errors"
 	"slices"
 	"testing"
+	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 
@@ -23,7 +24,8 @@ func collNames(e *engine.Engine, db string) []string {
 
 // TestTxn_CreatedCollectionRollsBack checks that a collection a transaction creates, by its first insert or
 // upsert or by an explicit create, is listed only once the transaction commits and is gone after an abort, as
-// in MongoDB 4.4+; and that one another client has written to meanwhile is kept with that client's document.
+// in MongoDB 4.4+; and that another client's write waits for the transaction to end and then creates the
+// collection anew.
 func TestTxn_CreatedCollectionRollsBack(t *testing.T) {
 	ctx := context.Background()
 	e := openMem(t, engine.Options{})
@@ -64,13 +66,26 @@ func TestTxn_CreatedCollectionRollsBack(t *testing.T) {
 		t.Fatal(err)
 	}
 	insert(aborted, "shared", 1)
-	insert(nil, "shared", 3) // another client writes to the collection the transaction created
-	// Until the transaction ends, what it created is listed to no one (the other client's write included).
+	// Another client's write outside a transaction waits for the transaction to end.
+	outside := make(chan error, 1)
+	go func() {
+		_, err := e.Insert(ctx, nil, nsOf("shared"), []bson.Raw{doc(bson.D{{Key: "_id", Value: 3}})}, true, nil)
+		outside <- err
+	}()
+	select {
+	case err := <-outside:
+		t.Fatalf("the write outside the transaction did not wait: %v", err)
+	case <-time.After(100 * time.Millisecond):
+	}
+	// Until the transaction ends, what it created is listed to no one.
 	if got := collNames(e, "tc"); !slices.Equal(got, []string{"kept"}) {
 		t.Fatalf("collections during the transaction = %v, want [kept]", got)
 	}
 	if err := aborted.Abort(); err != nil {
 		t.Fatal(err)
+	}
+	if err := <-outside; err != nil {
+		t.Fatalf("the waiting write after the abort: %v", err)
 	}
 	if got := collNames(e, "tc"); !slices.Equal(got, []string{"kept", "shared"}) {
 		t.Fatalf("collections after abort = %v, want [kept shared]", got)

@@ -49,6 +49,23 @@ const upsertMaxAttempts = 100
 // (112) and aborts it. Errors: the filter's and update's parse errors,
 // ImmutableField (66), DuplicateKey (11000), interruption codes.
 func (e *Engine) Update(ctx context.Context, t *Txn, ns Namespace, spec UpdateSpec, st *Stats) (UpdateResult, error) {
+	if err := e.awaitCreated(ctx, t, ns); err != nil {
+		return UpdateResult{}, err
+	}
+	unlock, _, err := e.lockCapped(t, ns)
+	if err != nil {
+		return UpdateResult{}, err
+	}
+	res, err := e.updateStmt(ctx, t, ns, spec, st)
+	if unlock != nil {
+		// The documents changed: the next insert reloads the collection's totals.
+		unlock(true)
+	}
+	return res, err
+}
+
+// updateStmt is the statement of its exported namesake, with a capped collection's state locked.
+func (e *Engine) updateStmt(ctx context.Context, t *Txn, ns Namespace, spec UpdateSpec, st *Stats) (UpdateResult, error) {
 	if err := e.enter(); err != nil {
 		return UpdateResult{}, err
 	}
