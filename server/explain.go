@@ -194,18 +194,42 @@ func (ex *explainer) accessStages(filter bson.Raw) (*stage, error) {
 	if err != nil {
 		return nil, commandError(err)
 	}
+	return accessOf(desc, filter), nil
+}
+
+// findAccessStages is accessStages for a find (or an aggregate's leading $match and $project) planned with
+// its sort, projection and hint, as the find runs it; covered reports a read answered from the index alone,
+// whose access is the IXSCAN with no FETCH.
+func (ex *explainer) findAccessStages(spec frontend.FindSpec) (access *stage, covered bool, err error) {
+	desc, err := frontend.DescribeFind(ex.s.DB, ex.req.DB, ex.coll, spec)
+	if err != nil {
+		return nil, false, commandError(err)
+	}
+	access = accessOf(desc, spec.Filter)
+	if desc.Covered && access.name == "FETCH" {
+		return access.input, true, nil
+	}
+	return access, false, nil
+}
+
+// accessOf renders the access path desc of filter as stages.
+func accessOf(desc frontend.PlanDescription, filter bson.Raw) *stage {
 	pq := parsedQuery(filter)
 	switch desc.Stage {
 	case "EOF":
-		return &stage{name: "EOF"}, nil
+		return &stage{name: "EOF"}
 	case "IDHACK":
-		return &stage{name: "IDHACK", keys: true, docs: true}, nil
+		return &stage{name: "IDHACK", keys: true, docs: true}
 	case "COLLSCAN":
 		f := bson.D{}
 		if len(pq) > 0 {
 			f = append(f, bson.E{Key: "filter", Value: pq})
 		}
-		return &stage{name: "COLLSCAN", fields: append(f, bson.E{Key: "direction", Value: "forward"}), docs: true}, nil
+		return &stage{name: "COLLSCAN", fields: append(f, bson.E{Key: "direction", Value: "forward"}), docs: true}
+	}
+	direction := "forward"
+	if desc.Direction != "" {
+		direction = desc.Direction
 	}
 	multiKey := bson.D{}
 	for _, e := range desc.KeyPattern {
@@ -214,13 +238,13 @@ func (ex *explainer) accessStages(filter bson.Raw) (*stage, error) {
 	ix := &stage{name: "IXSCAN", keys: true, fields: bson.D{
 		{Key: "keyPattern", Value: desc.KeyPattern},
 		{Key: "indexName", Value: desc.IndexName},
-		{Key: "isMultiKey", Value: false},
+		{Key: "isMultiKey", Value: desc.MultiKey},
 		{Key: "multiKeyPaths", Value: multiKey},
 		{Key: "isUnique", Value: desc.Unique},
-		{Key: "isSparse", Value: false},
-		{Key: "isPartial", Value: false},
+		{Key: "isSparse", Value: desc.Sparse},
+		{Key: "isPartial", Value: desc.Partial},
 		{Key: "indexVersion", Value: int32(2)},
-		{Key: "direction", Value: "forward"},
+		{Key: "direction", Value: direction},
 		{Key: "indexBounds", Value: desc.Bounds},
 	}}
 	// Every fetched document is checked against the whole filter again.
@@ -228,7 +252,7 @@ func (ex *explainer) accessStages(filter bson.Raw) (*stage, error) {
 	if len(pq) > 0 {
 		fetch.fields = bson.D{{Key: "filter", Value: pq}}
 	}
-	return fetch, nil
+	return fetch
 }
 
 // parsedQuery writes filter as mongod's parsedQuery: a field's value becomes an explicit $eq, and several
@@ -372,7 +396,11 @@ func (ex *explainer) find() (bson.D, error) {
 	if limit < 0 {
 		limit = -limit
 	}
-	top, err := ex.accessStages(filter)
+	spec := frontend.FindSpec{Filter: filter, Sort: sort, Projection: projection}
+	if err := ex.hintArgs(&spec); err != nil {
+		return nil, err
+	}
+	top, covered, err := ex.findAccessStages(spec)
 	if err != nil {
 		return nil, err
 	}
@@ -390,10 +418,25 @@ func (ex *explainer) find() (bson.D, error) {
 		top = &stage{name: "LIMIT", fields: bson.D{{Key: "limitAmount", Value: int32(limit)}}, input: top}
 	}
 	if len(projection) > 0 {
-		top = &stage{name: "PROJECTION_DEFAULT", fields: bson.D{{Key: "transformBy", Value: projection}}, input: top}
+		name := "PROJECTION_DEFAULT"
+		if covered {
+			name = "PROJECTION_COVERED"
+		}
+		top = &stage{name: name, fields: bson.D{{Key: "transformBy", Value: projection}}, input: top}
 	}
 	return ex.report(filter, top, func(ctx context.Context) (int64, bson.D, error) {
 		opts := &concord.FindOptions{Skip: skip, Limit: limit}
+		if len(spec.Hint) > 0 {
+			opts.Hint = spec.Hint
+		} else if spec.HintName != "" {
+			opts.Hint = spec.HintName
+		}
+		if len(spec.Min) > 0 {
+			opts.Min = spec.Min
+		}
+		if len(spec.Max) > 0 {
+			opts.Max = spec.Max
+		}
 		if sort != nil {
 			opts.Sort = sort
 		}
@@ -407,6 +450,36 @@ func (ex *explainer) find() (bson.D, error) {
 		n, err := drain(ctx, cur)
 		return n, nil, err
 	})
+}
+
+// hintArgs reads the explained command's hint (a key pattern or an index name), min and max into spec.
+func (ex *explainer) hintArgs(spec *frontend.FindSpec) error {
+	if v, ok := ex.a.get("hint"); ok {
+		switch v.Type {
+		case bson.TypeString:
+			spec.HintName = v.StringValue()
+		case bson.TypeEmbeddedDocument:
+			if d := v.Document(); len(d) > 5 {
+				spec.Hint = d
+			}
+		default:
+			return wrongType(ex.a.cmd, "hint", v, "types [string, object]")
+		}
+	}
+	var err error
+	if spec.Min, err = ex.a.doc("min"); err != nil {
+		return err
+	}
+	if len(spec.Min) <= 5 {
+		spec.Min = nil
+	}
+	if spec.Max, err = ex.a.doc("max"); err != nil {
+		return err
+	}
+	if len(spec.Max) <= 5 {
+		spec.Max = nil
+	}
+	return nil
 }
 
 // count explains count: a COUNT stage over the access path.
@@ -596,6 +669,21 @@ func (ex *explainer) aggregate(ctx context.Context) (bson.D, error) {
 	access, err := ex.accessStages(filter)
 	if err != nil {
 		return nil, err
+	}
+	if len(rest) > 0 {
+		// A $project after the $match goes into the query layer too, where the index alone may answer it.
+		if elems, err := rest[0].Elements(); err == nil && len(elems) == 1 && elems[0].Key() == "$project" {
+			if proj, ok := elems[0].Value().DocumentOK(); ok {
+				cov, covered, err := ex.findAccessStages(frontend.FindSpec{Filter: filter, Projection: proj})
+				if err != nil {
+					return nil, err
+				}
+				if covered {
+					access = &stage{name: "PROJECTION_COVERED", fields: bson.D{{Key: "transformBy", Value: proj}}, input: cov}
+					rest = rest[1:]
+				}
+			}
+		}
 	}
 	run := func(ctx context.Context) (int64, bson.D, error) {
 		if writes {

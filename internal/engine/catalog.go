@@ -86,6 +86,8 @@ type indexRecord struct {
 	TTL      int64 `bson:"ttl,omitempty"`
 	Hidden   bool  `bson:"hidden,omitempty"`
 	Multikey bool  `bson:"multikey,omitempty"`
+	// Wildcard is a wildcard index's wildcardProjection.
+	Wildcard bson.Raw `bson:"wildcard,omitempty"`
 }
 
 // record returns the persisted form of c.
@@ -93,7 +95,8 @@ func (c *collection) record() catalogRecord {
 	r := catalogRecord{DB: c.ns.DB, Coll: c.ns.Coll, ID: int64(c.id), NextIndexID: int64(c.nextIndexID), Indexes: []indexRecord{}, Images: c.images, UUID: c.uuid[:]}
 	for _, ix := range c.indexes {
 		r.Indexes = append(r.Indexes, indexRecord{Name: ix.name, Key: ix.key, Unique: ix.unique, ID: int64(ix.id),
-			Sparse: ix.sparse, Partial: ix.partialRaw, TTL: ix.ttl + 1, Hidden: ix.hidden, Multikey: ix.isMultikey()})
+			Sparse: ix.sparse, Partial: ix.partialRaw, TTL: ix.ttl + 1, Hidden: ix.hidden, Multikey: ix.isMultikey(),
+			Wildcard: ix.spec().WildcardProjection})
 	}
 	if o := c.opts; o.Validator != nil || o.ValidationLevel != "" || o.ValidationAction != "" || o.ViewOn != "" {
 		r.Options = &o
@@ -134,7 +137,8 @@ func (e *Engine) loadCatalog() error {
 		}
 		for _, ir := range r.Indexes {
 			ix, err := newIndexFromSpec(IndexSpec{Name: ir.Name, Key: ir.Key, Unique: ir.Unique, Sparse: ir.Sparse,
-				Partial: ir.Partial, TTL: ir.TTL > 0, ExpireAfterSeconds: ir.TTL - 1, Hidden: ir.Hidden}, uint32(ir.ID))
+				Partial: ir.Partial, TTL: ir.TTL > 0, ExpireAfterSeconds: ir.TTL - 1, Hidden: ir.Hidden,
+				WildcardProjection: ir.Wildcard}, uint32(ir.ID))
 			if err != nil {
 				return err
 			}

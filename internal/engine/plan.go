@@ -6,6 +6,7 @@ import (
 	"github.com/concorddb/concord/internal/codes"
 	"github.com/concorddb/concord/internal/query/filter"
 	"github.com/concorddb/concord/internal/query/order"
+	"github.com/concorddb/concord/internal/query/projection"
 	"github.com/concorddb/concord/internal/query/value"
 	"go.mongodb.org/mongo-driver/v2/bson"
 )
@@ -40,6 +41,12 @@ type plan struct {
 	// sort it was planned for, so no sort in memory is needed (while the
 	// index stays non-multikey: see find).
 	sorted bool
+	// wildcardPath is the path a wildcard index scan reads (planIndex of a
+	// wildcard index), shown by explain as $_path.
+	wildcardPath string
+	// covered reads the fields of the statement from the index entries
+	// instead of the documents (planIndex; see planCover).
+	covered bool
 }
 
 // planOptions are the parts of a statement besides its filter that shape
@@ -57,6 +64,10 @@ type planOptions struct {
 	// collation: indexes (which order strings by bytes) then bound no string
 	// and serve no sort.
 	collated bool
+	// project is the statement's projection: when it, the filter and the
+	// sort read only fields of the chosen index, the plan is covered (see
+	// planCover). Nil plans a read of whole documents.
+	project *projection.Projection
 }
 
 // errBadHint is mongod's error for a hint naming no usable index.
@@ -92,6 +103,9 @@ func planWith(c *collection, f *filter.Filter, o planOptions) (*plan, error) {
 	p, err := planChoose(c, f, conds, o)
 	if err == nil && o.collated && len(o.sort.Keys()) > 0 {
 		p.sorted = false
+	}
+	if err == nil && o.project != nil {
+		planCover(p, f, o.sort, o.project)
 	}
 	return p, err
 }
@@ -141,6 +155,12 @@ func planChoose(c *collection, f *filter.Filter, conds []filter.Condition, o pla
 	bestScore := 0
 	for _, ix := range c.indexes {
 		if ix.hidden || !planIndexUsable(ix, f, conds) {
+			continue
+		}
+		if ix.wildcard != nil {
+			if p, score := planWildcardScan(c, ix, conds); p != nil && score > bestScore {
+				best, bestScore = p, score
+			}
 			continue
 		}
 		p, score := planIndexScan(c, ix, bounds, o.sort)
@@ -220,6 +240,14 @@ func planHinted(c *collection, f *filter.Filter, conds []filter.Condition, o pla
 	}
 	if ix == nil || ix.hidden || ix.partial != nil && !planImplies(conds, ix.partialRaw) {
 		return nil, errBadHint()
+	}
+	if ix.wildcard != nil {
+		// A wildcard index serves a predicate on one path, never min / max.
+		p, _ := planWildcardScan(c, ix, conds)
+		if p == nil || len(o.min) > 0 || len(o.max) > 0 {
+			return nil, errBadHint()
+		}
+		return p, nil
 	}
 	if len(o.min) > 0 || len(o.max) > 0 {
 		lo, hi, err := planMinMax(indexPrefix(c.id, ix.id), ix.fields, o.min, o.max)

@@ -140,6 +140,14 @@ type indexIter struct {
 	keys    int64
 	k       []byte
 	failure error
+
+	// covered builds documents from the entries' values (plan.covered):
+	// fields are the index's, vals the current entry's value section, and
+	// fetched counts the documents read instead (see cover.go).
+	covered bool
+	fields  []indexField
+	vals    []byte
+	fetched int64
 }
 
 // open starts x on p's ranges of c, read through r. It keeps x's empty
@@ -149,7 +157,7 @@ func (x *indexIter) open(r pebble.Reader, c *collection, p *plan) {
 	if seen == nil {
 		seen = map[string]bool{}
 	}
-	*x = indexIter{r: r, c: c, ranges: p.ranges, reverse: p.reverse, seen: seen}
+	*x = indexIter{r: r, c: c, ranges: p.ranges, reverse: p.reverse, seen: seen, covered: p.covered, fields: p.ix.fields}
 	if db, ok := r.(*pebble.DB); ok {
 		// Index entries and documents must come from one point in time.
 		x.snap = db.NewSnapshot()
@@ -195,21 +203,33 @@ func (x *indexIter) next() bool {
 			continue
 		}
 		x.keys++
-		k := docKey(x.c.id, parseRawID(x.it.Value()))
+		id, vals := splitEntryValue(x.it.Value())
+		k := docKey(x.c.id, id)
 		if x.seen[string(k)] {
 			continue
 		}
 		x.seen[string(k)] = true
 		x.k = k
+		if x.covered {
+			x.vals = append(x.vals[:0], vals...)
+		}
 		return true
 	}
 	return false
 }
 
-func (x *indexIter) key() []byte             { return x.k }
-func (x *indexIter) load() (bson.Raw, error) { return pebbleGet(x.r, x.k) }
-func (x *indexIter) err() error              { return x.failure }
-func (x *indexIter) keysExamined() int64     { return x.keys }
+func (x *indexIter) key() []byte { return x.k }
+func (x *indexIter) load() (bson.Raw, error) {
+	if x.covered {
+		if vals, ok := parseEntryValues(x.vals, len(x.fields)); ok {
+			return coveredDoc(x.fields, vals), nil
+		}
+		x.fetched++
+	}
+	return pebbleGet(x.r, x.k)
+}
+func (x *indexIter) err() error          { return x.failure }
+func (x *indexIter) keysExamined() int64 { return x.keys }
 
 func (x *indexIter) close() {
 	if x.it != nil {
