@@ -67,6 +67,9 @@ type IndexSpecification struct {
 	PartialFilterExpression bson.Raw
 	ExpireAfterSeconds      *int32
 	Hidden                  bool
+	// WildcardProjection is a wildcard index's wildcardProjection, nil when
+	// it has none.
+	WildcardProjection bson.Raw
 }
 
 // CreateIndex builds an index over the existing documents and returns its
@@ -90,6 +93,9 @@ func (c *Collection) CreateIndex(ctx context.Context, model IndexModel) (string,
 		spec.TTL, spec.ExpireAfterSeconds = true, int64(*model.ExpireAfterSeconds)
 	}
 	if spec.Partial, err = toOptionalDoc(model.PartialFilterExpression, "partialFilterExpression"); err != nil {
+		return "", err
+	}
+	if spec.WildcardProjection, err = toOptionalDoc(model.WildcardProjection, "wildcardProjection"); err != nil {
 		return "", err
 	}
 	return c.db.eng.CreateIndex(ctx, t, c.ns, spec)
@@ -128,6 +134,7 @@ func (c *Collection) ListIndexes(ctx context.Context) ([]IndexSpecification, err
 			Sparse:                  s.Sparse,
 			PartialFilterExpression: s.Partial,
 			Hidden:                  s.Hidden,
+			WildcardProjection:      s.WildcardProjection,
 		}
 		if s.TTL {
 			ttl := int32(s.ExpireAfterSeconds)

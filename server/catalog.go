@@ -224,6 +224,8 @@ type indexRequest struct {
 	hidden  bool
 	partial bson.Raw
 	ttl     *int32
+	// wildcard is the wildcardProjection of a wildcard index.
+	wildcard bson.Raw
 }
 
 // model returns the request as the index model to create.
@@ -232,6 +234,9 @@ func (r indexRequest) model() concord.IndexModel {
 		ExpireAfterSeconds: r.ttl}
 	if r.partial != nil {
 		m.PartialFilterExpression = r.partial
+	}
+	if r.wildcard != nil {
+		m.WildcardProjection = r.wildcard
 	}
 	return m
 }
@@ -289,6 +294,12 @@ func parseIndexRequest(i int, d bson.Raw) (indexRequest, error) {
 			}
 			n := int32(f)
 			r.ttl = &n
+		case "wildcardProjection":
+			d, ok := v.DocumentOK()
+			if !ok {
+				return r, wrongType("createIndexes", field("wildcardProjection"), v, "type 'object'")
+			}
+			r.wildcard = d
 		case "v", "background", "ns":
 			// Index version and build mode: every index is a v2 index built in the foreground.
 		default:
@@ -307,9 +318,6 @@ func parseIndexRequest(i int, d bson.Raw) (indexRequest, error) {
 	}
 	for _, k := range keys {
 		v := k.Value()
-		if k.Key() == "$**" || strings.HasSuffix(k.Key(), ".$**") {
-			return r, codes.New(codes.CannotCreateIndex, "Error in specification %s :: caused by :: wildcard indexes are not supported", d.String())
-		}
 		if str, ok := v.StringValueOK(); ok {
 			if unsupportedIndexTypes[str] {
 				return r, codes.New(codes.CannotCreateIndex, "Error in specification %s :: caused by :: index type '%s' is not supported", d.String(), str)
@@ -435,6 +443,7 @@ func indexExists(current []concord.IndexSpecification, r indexRequest) bool {
 		sameTTL := (ix.ExpireAfterSeconds == nil) == (r.ttl == nil) && (r.ttl == nil || *r.ttl == *ix.ExpireAfterSeconds)
 		if sameIndexKey(ix.KeysDocument, r.key) && ix.Unique == r.unique && ix.Sparse == r.sparse &&
 			ix.Hidden == r.hidden && sameTTL && bytes.Equal(ix.PartialFilterExpression, r.partial) &&
+			bytes.Equal(ix.WildcardProjection, r.wildcard) &&
 			(r.name == "" || r.name == ix.Name) {
 			return true
 		}
@@ -490,6 +499,9 @@ func appendIndexOptions(entry bson.D, ix concord.IndexSpecification) bson.D {
 	}
 	if ix.Hidden {
 		entry = append(entry, bson.E{Key: "hidden", Value: true})
+	}
+	if ix.WildcardProjection != nil {
+		entry = append(entry, bson.E{Key: "wildcardProjection", Value: ix.WildcardProjection})
 	}
 	return entry
 }

@@ -49,7 +49,8 @@ func isWildcardKey(k string) bool { return k == "$**" || strings.HasSuffix(k, ".
 // projection, with mongod's codes: CannotCreateIndex (67) for a compound
 // or non-positive pattern and for the unique, sparse and TTL options,
 // FailedToParse (9) for an empty projection or one with a subtree pattern,
-// 31254 / 31253 for mixing inclusion and exclusion, 51271 for a value
+// 31254 (exclusion after inclusion) / 31253 (inclusion after
+// exclusion), 51271 for a value
 // that is not a number or a boolean.
 func newWildcard(s IndexSpec) (*wildcardIndex, error) {
 	spec := patternString(s.Key)
@@ -120,12 +121,12 @@ func newWildcard(s IndexSpec) (*wildcardIndex, error) {
 			}
 			if on {
 				if sawExcl {
-					return codes.New(31254, "Cannot do inclusion on field %s in exclusion projection", path)
+					return codes.New(31253, "Cannot do inclusion on field %s in exclusion projection", path)
 				}
 				sawIncl = true
 			} else {
 				if sawIncl {
-					return codes.New(31253, "Cannot do exclusion on field %s in inclusion projection", path)
+					return codes.New(codes.Location31254, "Cannot do exclusion on field %s in inclusion projection", path)
 				}
 				sawExcl = true
 			}
