@@ -93,6 +93,22 @@ func planCover(p *plan, f *filter.Filter, srt *order.Sort, proj *projection.Proj
 // out. A field under another field's path ("a.b" with "a") is inside that
 // field's value already.
 func coveredDoc(fields []indexField, vals []bson.RawValue) bson.Raw {
+	if flat(fields) {
+		// Top-level fields only (the usual index): no tree to build.
+		n := 5
+		for i, fd := range fields {
+			n += 2 + len(fd.path) + len(vals[i].Value)
+		}
+		idx, dst := bsoncore.AppendDocumentStart(make([]byte, 0, n))
+		for i, fd := range fields {
+			if vals[i].Type != 0 {
+				dst = bsoncore.AppendHeader(dst, bsoncore.Type(vals[i].Type), fd.path)
+				dst = append(dst, vals[i].Value...)
+			}
+		}
+		dst, _ = bsoncore.AppendDocumentEnd(dst, idx)
+		return dst
+	}
 	root := &coverNode{}
 	for i, fd := range fields {
 		if vals[i].Type != 0 {
@@ -100,6 +116,21 @@ func coveredDoc(fields []indexField, vals []bson.RawValue) bson.Raw {
 		}
 	}
 	return root.appendDoc(nil)
+}
+
+// flat reports whether fields are all top-level, distinct fields.
+func flat(fields []indexField) bool {
+	for i, fd := range fields {
+		if len(fd.parts) != 1 {
+			return false
+		}
+		for _, o := range fields[:i] {
+			if o.path == fd.path {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // coverNode is one level of a document coveredDoc builds: a whole value,

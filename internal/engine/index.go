@@ -426,13 +426,14 @@ func entryValues(vals []bson.RawValue) []byte {
 // parseEntryValues decodes the value section that follows the _id in an
 // entry of an index with nfields fields: the fields' exact values (a zero
 // Type for a missing field), or ok false when the entry does not hold them
-// (entryFetch, an older entry, or a malformed one). The values alias b.
-func parseEntryValues(b []byte, nfields int) (vals []bson.RawValue, ok bool) {
+// (entryFetch, an older entry, or a malformed one). The values alias b
+// and are appended to dst[:0].
+func parseEntryValues(b []byte, nfields int, dst []bson.RawValue) (vals []bson.RawValue, ok bool) {
 	if len(b) == 0 || b[0] != entryExact {
 		return nil, false
 	}
 	b = b[1:]
-	vals = make([]bson.RawValue, 0, nfields)
+	vals = dst[:0]
 	for range nfields {
 		if len(b) == 0 {
 			return nil, false

@@ -147,6 +147,7 @@ type indexIter struct {
 	covered bool
 	fields  []indexField
 	vals    []byte
+	valBuf  []bson.RawValue
 	fetched int64
 }
 
@@ -221,7 +222,8 @@ func (x *indexIter) next() bool {
 func (x *indexIter) key() []byte { return x.k }
 func (x *indexIter) load() (bson.Raw, error) {
 	if x.covered {
-		if vals, ok := parseEntryValues(x.vals, len(x.fields)); ok {
+		if vals, ok := parseEntryValues(x.vals, len(x.fields), x.valBuf); ok {
+			x.valBuf = vals
 			return coveredDoc(x.fields, vals), nil
 		}
 		x.fetched++
