@@ -152,6 +152,8 @@ type stage struct {
 	name   string
 	fields bson.D
 	input  *stage
+	// inputs are the inputs of a stage with several (SORT_MERGE), rendered as inputStages.
+	inputs []*stage
 	// examines marks the stage that reads keys (IXSCAN) or documents (COLLSCAN, FETCH, IDHACK).
 	keys, docs bool
 }
@@ -162,6 +164,13 @@ func (st *stage) plan() bson.D {
 	d = append(d, st.fields...)
 	if st.input != nil {
 		d = append(d, bson.E{Key: "inputStage", Value: st.input.plan()})
+	}
+	if len(st.inputs) > 0 {
+		var in bson.A
+		for _, s := range st.inputs {
+			in = append(in, s.plan())
+		}
+		d = append(d, bson.E{Key: "inputStages", Value: in})
 	}
 	return d
 }
@@ -185,6 +194,13 @@ func (st *stage) exec(top bool, nReturned int64, stats *concord.OpStats, extra b
 	if st.input != nil {
 		d = append(d, bson.E{Key: "inputStage", Value: st.input.exec(false, nReturned, stats, nil)})
 	}
+	if len(st.inputs) > 0 {
+		var in bson.A
+		for _, s := range st.inputs {
+			in = append(in, s.exec(false, nReturned, stats, nil))
+		}
+		d = append(d, bson.E{Key: "inputStages", Value: in})
+	}
 	return d
 }
 
@@ -199,17 +215,33 @@ func (ex *explainer) accessStages(filter bson.Raw) (*stage, error) {
 
 // findAccessStages is accessStages for a find (or an aggregate's leading $match and $project) planned with
 // its sort, projection and hint, as the find runs it; covered reports a read answered from the index alone,
-// whose access is the IXSCAN with no FETCH.
-func (ex *explainer) findAccessStages(spec frontend.FindSpec) (access *stage, covered bool, err error) {
+// whose access is the IXSCAN with no FETCH, and sorted one returned in the sort's order (no SORT stage).
+func (ex *explainer) findAccessStages(spec frontend.FindSpec) (access *stage, covered, sorted bool, err error) {
 	desc, err := frontend.DescribeFind(ex.s.DB, ex.req.DB, ex.coll, spec)
 	if err != nil {
-		return nil, false, commandError(err)
+		return nil, false, false, commandError(err)
 	}
 	access = accessOf(desc, spec.Filter)
-	if desc.Covered && access.name == "FETCH" {
-		return access.input, true, nil
+	if desc.Merge && access.name == "FETCH" {
+		// One IXSCAN per combination of the leading fields' values, merged in the sort's order.
+		ix := access.input
+		merge := &stage{name: "SORT_MERGE", fields: bson.D{{Key: "sortPattern", Value: spec.Sort}}, keys: true}
+		for _, b := range desc.MergeBounds {
+			f := make(bson.D, 0, len(ix.fields))
+			for _, e := range ix.fields {
+				if e.Key == "indexBounds" {
+					e.Value = b
+				}
+				f = append(f, e)
+			}
+			merge.inputs = append(merge.inputs, &stage{name: "IXSCAN", fields: f})
+		}
+		access.input = merge
 	}
-	return access, false, nil
+	if desc.Covered && access.name == "FETCH" {
+		return access.input, true, desc.Sorted, nil
+	}
+	return access, false, desc.Sorted, nil
 }
 
 // accessOf renders the access path desc of filter as stages.
@@ -400,11 +432,11 @@ func (ex *explainer) find() (bson.D, error) {
 	if err := ex.hintArgs(&spec); err != nil {
 		return nil, err
 	}
-	top, covered, err := ex.findAccessStages(spec)
+	top, covered, sorted, err := ex.findAccessStages(spec)
 	if err != nil {
 		return nil, err
 	}
-	if len(sort) > 0 {
+	if len(sort) > 0 && !sorted {
 		f := bson.D{{Key: "sortPattern", Value: sort}, {Key: "memLimit", Value: int32(104857600)}}
 		if limit > 0 {
 			f = append(f, bson.E{Key: "limitAmount", Value: int32(limit + skip)})
@@ -414,7 +446,7 @@ func (ex *explainer) find() (bson.D, error) {
 	if skip > 0 {
 		top = &stage{name: "SKIP", fields: bson.D{{Key: "skipAmount", Value: int32(skip)}}, input: top}
 	}
-	if limit > 0 && len(sort) == 0 {
+	if limit > 0 && (len(sort) == 0 || sorted) {
 		top = &stage{name: "LIMIT", fields: bson.D{{Key: "limitAmount", Value: int32(limit)}}, input: top}
 	}
 	if len(projection) > 0 {
@@ -674,7 +706,7 @@ func (ex *explainer) aggregate(ctx context.Context) (bson.D, error) {
 		// A $project after the $match goes into the query layer too, where the index alone may answer it.
 		if elems, err := rest[0].Elements(); err == nil && len(elems) == 1 && elems[0].Key() == "$project" {
 			if proj, ok := elems[0].Value().DocumentOK(); ok {
-				cov, covered, err := ex.findAccessStages(frontend.FindSpec{Filter: filter, Projection: proj})
+				cov, covered, _, err := ex.findAccessStages(frontend.FindSpec{Filter: filter, Projection: proj})
 				if err != nil {
 					return nil, err
 				}

@@ -69,3 +69,42 @@ func TestExplain_CoveredFind(t *testing.T) {
 		t.Errorf("aggregate executionStats = %v", es)
 	}
 }
+
+// TestExplain_SortMerge checks that an $in on a compound index's leading field serves a sort on the next field
+// through SORT_MERGE, one IXSCAN per value, with no SORT stage, and returns the documents in order.
+func TestExplain_SortMerge(t *testing.T) {
+	db, coll := explainEnv(t)
+	ctx := context.Background()
+	if _, err := coll.Indexes().CreateOne(ctx, mongo.IndexModel{Keys: bson.D{{Key: "a", Value: 1}, {Key: "b", Value: 1}}}); err != nil {
+		t.Fatal(err)
+	}
+	filter := bson.D{{Key: "a", Value: bson.D{{Key: "$in", Value: bson.A{7, 2}}}}}
+	sort := bson.D{{Key: "b", Value: -1}}
+	r := explain(t, db, bson.D{{Key: "find", Value: "items"}, {Key: "filter", Value: filter}, {Key: "sort", Value: sort}, {Key: "limit", Value: 3}}, "executionStats")
+	wp := r.Lookup("queryPlanner", "winningPlan").Document()
+	if got := stages(wp); !equalStrings(got, []string{"LIMIT", "FETCH", "SORT_MERGE"}) {
+		t.Fatalf("stages = %v", got)
+	}
+	merge := wp.Lookup("inputStage", "inputStage").Document()
+	scans := mustValues(t, merge.Lookup("inputStages"))
+	if len(scans) != 2 || scans[0].Document().Lookup("indexBounds", "a").Array().String() != `["[2, 2]"]` ||
+		scans[1].Document().Lookup("indexBounds", "a").Array().String() != `["[7, 7]"]` ||
+		scans[0].Document().Lookup("direction").StringValue() != "backward" {
+		t.Fatalf("SORT_MERGE inputs = %v", scans)
+	}
+	if es := r.Lookup("executionStats").Document(); num(es.Lookup("nReturned")) != 3 || num(es.Lookup("totalKeysExamined")) != 3 {
+		t.Errorf("executionStats = %v", es)
+	}
+	cur, err := coll.Find(ctx, filter, options.Find().SetSort(sort).SetLimit(3))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []bson.Raw
+	if err := cur.All(ctx, &got); err != nil {
+		t.Fatal(err)
+	}
+	// b = _id: the documents with a 2 or 7 and the largest b are 97, 92, 87.
+	if len(got) != 3 || num(got[0].Lookup("b")) != 97 || num(got[1].Lookup("b")) != 92 || num(got[2].Lookup("b")) != 87 {
+		t.Errorf("find = %v", got)
+	}
+}

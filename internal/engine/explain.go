@@ -32,6 +32,11 @@ type PlanDescription struct {
 	Sparse, Partial, MultiKey bool
 	// Direction is "backward" when the index is read in reverse, else "" (forward).
 	Direction string
+	// Sorted reports that the plan returns documents in the statement's sort order (no SORT stage), Merge
+	// that it does so by merging one IXSCAN per combination of the leading fields' values (SORT_MERGE), whose
+	// bounds are MergeBounds.
+	Sorted, Merge bool
+	MergeBounds   []bson.D
 }
 
 // DescribePlan returns the plan a query with filterDoc on ns would use now. It reads the latest catalog, as
@@ -80,7 +85,7 @@ func (e *Engine) DescribeFind(ns Namespace, spec FindSpec) (PlanDescription, err
 
 // describe is the description of plan p for filter f.
 func describe(p *plan, f *filter.Filter) PlanDescription {
-	d := PlanDescription{Summary: p.summary, Covered: p.covered}
+	d := PlanDescription{Summary: p.summary, Covered: p.covered, Sorted: p.sorted, Merge: p.merge}
 	switch p.kind {
 	case planCollScan:
 		d.Stage = p.summary // COLLSCAN or EOF
@@ -105,8 +110,34 @@ func describe(p *plan, f *filter.Filter) PlanDescription {
 		if p.reverse {
 			d.Direction = "backward"
 		}
+		if p.merge {
+			d.MergeBounds = mergeBounds(d.Bounds)
+		}
 	}
 	return d
+}
+
+// mergeBounds splits bounds into the bounds of each scan a merge sort runs: one point of each field with
+// several points (in order), the other fields' intervals as they are.
+func mergeBounds(bounds bson.D) []bson.D {
+	out := []bson.D{{}}
+	for _, e := range bounds {
+		ivs, _ := e.Value.(bson.A)
+		if len(ivs) <= 1 {
+			for i := range out {
+				out[i] = append(out[i], e)
+			}
+			continue
+		}
+		next := make([]bson.D, 0, len(out)*len(ivs))
+		for _, o := range out {
+			for _, iv := range ivs {
+				next = append(next, append(append(bson.D(nil), o...), bson.E{Key: e.Key, Value: bson.A{iv}}))
+			}
+		}
+		out = next
+	}
+	return out
 }
 
 // boundsOf writes the intervals of cd as mongod's explain does, in index order (reversed for a descending

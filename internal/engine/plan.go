@@ -44,6 +44,12 @@ type plan struct {
 	// wildcardPath is the path a wildcard index scan reads (planIndex of a
 	// wildcard index), shown by explain as $_path.
 	wildcardPath string
+	// merge reads the ranges (one per combination of the equality values
+	// of the leading fields) side by side, merging them by the rest of the
+	// key, which is the sort's order (mongod's SORT_MERGE; planIndex):
+	// range i's keys are compared from byte mergeFrom[i] on.
+	merge     bool
+	mergeFrom []int
 	// covered reads the fields of the statement from the index entries
 	// instead of the documents (planIndex; see planCover).
 	covered bool
@@ -403,8 +409,44 @@ func planIndexScan(c *collection, ix *index, bounds map[string]fieldBounds, srt 
 	p := &plan{kind: planIndex, summary: "IXSCAN " + ix.pattern, ix: ix, ranges: ranges}
 	if len(prefixes) == 1 {
 		p.sorted, p.reverse = planIndexSort(ix, eqFields, srt)
+	} else if len(prefixes) <= planMaxMerge {
+		if p.sorted, p.reverse = planMergeSort(ix, eqFields, srt); p.sorted {
+			p.merge = true
+			for _, pre := range prefixes {
+				p.mergeFrom = append(p.mergeFrom, len(pre))
+			}
+		}
 	}
 	return p, score
+}
+
+// planMaxMerge bounds the ranges a merge sort reads side by side (one
+// open iterator each).
+const planMaxMerge = 64
+
+// planMergeSort reports whether merging the scans of ix's ranges (each
+// with its first eqFields fields fixed, some to several values) returns
+// documents in srt's order, and whether each must run backwards: the sort
+// names only fields after the fixed ones, in the index's order, each in
+// the index's direction or each reversed ({a: {$in: [1, 2]}} sorted by b
+// on {a: 1, b: 1}).
+func planMergeSort(ix *index, eqFields int, srt *order.Sort) (sorted, reverse bool) {
+	keys := srt.Keys()
+	if len(keys) == 0 || ix.isMultikey() || eqFields+len(keys) > len(ix.fields) {
+		return false, false
+	}
+	for i, k := range keys {
+		fd := ix.fields[eqFields+i]
+		if fd.path != k.Path {
+			return false, false
+		}
+		rev := fd.desc != k.Desc
+		if i > 0 && rev != reverse {
+			return false, false
+		}
+		reverse = rev
+	}
+	return true, reverse
 }
 
 // planDistinctEncoded returns the distinct key encodings of vals, inverted
