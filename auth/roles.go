@@ -43,6 +43,14 @@ const (
 	ActionReplSetGetStatus         Action = "replSetGetStatus"
 	ActionCollMod                  Action = "collMod"
 	ActionRenameCollectionSameDB   Action = "renameCollectionSameDB"
+	ActionValidate                 Action = "validate"
+	ActionCompact                  Action = "compact"
+	ActionTop                      Action = "top"
+	ActionConnPoolStats            Action = "connPoolStats"
+	ActionFsync                    Action = "fsync"
+	ActionUnlock                   Action = "unlock"
+	ActionLogRotate                Action = "logRotate"
+	ActionSetFCV                   Action = "setFeatureCompatibilityVersion"
 )
 
 // Resource is what a command acts on: the cluster, a whole database (Collection ""), or one namespace.
@@ -128,18 +136,21 @@ var (
 		ActionListIndexes}
 	readWriteActions = append([]Action{ActionCreateCollection, ActionCreateIndex, ActionDropCollection,
 		ActionDropIndex, ActionInsert, ActionRemove, ActionRenameCollectionSameDB, ActionUpdate}, readActions...)
-	dbAdminActions = []Action{ActionBypassDocumentValidation, ActionCollMod, ActionCollStats, ActionCreateCollection,
-		ActionCreateIndex, ActionDBStats, ActionDropCollection, ActionDropDatabase, ActionDropIndex,
-		ActionEnableProfiler, ActionListCollections, ActionListIndexes, ActionRenameCollectionSameDB}
+	dbAdminActions = []Action{ActionBypassDocumentValidation, ActionCollMod, ActionCollStats, ActionCompact,
+		ActionCreateCollection, ActionCreateIndex, ActionDBStats, ActionDropCollection, ActionDropDatabase,
+		ActionDropIndex, ActionEnableProfiler, ActionListCollections, ActionListIndexes,
+		ActionRenameCollectionSameDB, ActionValidate}
 	// dbAdmin reads the profiler's collection, and only that one.
 	profileActions = []Action{ActionCollStats, ActionCreateCollection, ActionDBStats, ActionDropCollection,
 		ActionFind, ActionKillCursors, ActionListCollections, ActionListIndexes}
 	userAdminActions = []Action{ActionChangeCustomData, ActionChangePassword, ActionCreateUser, ActionDropUser,
 		ActionGrantRole, ActionRevokeRole, ActionViewUser}
-	clusterMonitorActions = []Action{ActionGetCmdLineOpts, ActionGetLog, ActionGetParameter, ActionHostInfo,
-		ActionInprog, ActionListDatabases, ActionReplSetGetStatus, ActionServerStatus}
-	clusterAdminActions = append([]Action{ActionKillop, ActionKillAnySession, ActionSetParameter},
-		clusterMonitorActions...)
+	clusterMonitorActions = []Action{ActionConnPoolStats, ActionGetCmdLineOpts, ActionGetLog, ActionGetParameter,
+		ActionHostInfo, ActionInprog, ActionListDatabases, ActionReplSetGetStatus, ActionServerStatus, ActionTop}
+	hostManagerActions = []Action{ActionFsync, ActionKillAnySession, ActionKillop, ActionLogRotate,
+		ActionSetParameter, ActionUnlock}
+	clusterManagerActions = []Action{ActionSetFCV}
+	clusterAdminActions   = union(clusterManagerActions, clusterMonitorActions, hostManagerActions)
 	// userAdminAnyDatabase may read and write the user documents themselves.
 	userDocActions = []Action{ActionFind, ActionInsert, ActionUpdate, ActionRemove}
 )
@@ -169,6 +180,8 @@ var roleDefs = map[string]struct {
 		{pat: patCluster, actions: []Action{ActionListDatabases}}}},
 	"clusterMonitor": {adminOnly: true, privs: []privilege{{pat: patCluster, actions: clusterMonitorActions},
 		{pat: patAnyNormal, actions: []Action{ActionCollStats, ActionDBStats}}}},
+	"hostManager":    {adminOnly: true, privs: []privilege{{pat: patCluster, actions: hostManagerActions}}},
+	"clusterManager": {adminOnly: true, privs: []privilege{{pat: patCluster, actions: clusterManagerActions}}},
 	"clusterAdmin": {adminOnly: true, privs: []privilege{{pat: patCluster, actions: clusterAdminActions},
 		{pat: patAnyNormal, actions: []Action{ActionCollStats, ActionDBStats, ActionDropDatabase}}}},
 	"root": {adminOnly: true, privs: []privilege{{pat: patAny}}},

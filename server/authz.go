@@ -28,47 +28,56 @@ type needsFunc func(dst []need, req *Request) []need
 // authOnlyCommands need a user and nothing more. TestCommandPrivileges checks that every command of the
 // command table is in exactly one of the three.
 var commandPrivileges = map[string]needsFunc{
-	"aggregate":                aggregateNeeds,
-	"collMod":                  onCollection(auth.ActionCollMod),
-	"collStats":                onCollection(auth.ActionCollStats),
-	"count":                    onCollection(auth.ActionFind),
-	"create":                   onCollection(auth.ActionCreateCollection),
-	"createIndexes":            onCollection(auth.ActionCreateIndex),
-	"createUser":               createUserNeeds,
-	"currentOp":                onCluster(auth.ActionInprog),
-	"dbStats":                  onDatabase(auth.ActionDBStats),
-	"delete":                   onCollection(auth.ActionRemove),
-	"distinct":                 onCollection(auth.ActionFind),
-	"drop":                     onCollection(auth.ActionDropCollection),
-	"dropAllUsersFromDatabase": onDatabase(auth.ActionDropUser),
-	"dropDatabase":             onDatabase(auth.ActionDropDatabase),
-	"dropIndexes":              onCollection(auth.ActionDropIndex),
-	"dropUser":                 onDatabase(auth.ActionDropUser),
-	"find":                     onCollection(auth.ActionFind),
-	"findAndModify":            findAndModifyNeeds,
-	"findandmodify":            findAndModifyNeeds,
-	"getCmdLineOpts":           onCluster(auth.ActionGetCmdLineOpts),
-	"getLog":                   onCluster(auth.ActionGetLog),
-	"getMore":                  getMoreNeeds,
-	"getParameter":             onCluster(auth.ActionGetParameter),
-	"grantRolesToUser":         rolesNeeds(auth.ActionGrantRole),
-	"hostInfo":                 onCluster(auth.ActionHostInfo),
-	"insert":                   onCollection(auth.ActionInsert),
-	"killAllSessions":          onCluster(auth.ActionKillAnySession),
-	"killCursors":              onCollection(auth.ActionKillCursors),
-	"killOp":                   onCluster(auth.ActionKillop),
-	"listCollections":          onDatabase(auth.ActionListCollections),
-	"listDatabases":            onCluster(auth.ActionListDatabases),
-	"listIndexes":              onCollection(auth.ActionListIndexes),
-	"profile":                  onDatabase(auth.ActionEnableProfiler),
-	"renameCollection":         renameNeeds,
-	"replSetGetStatus":         onCluster(auth.ActionReplSetGetStatus),
-	"revokeRolesFromUser":      rolesNeeds(auth.ActionRevokeRole),
-	"serverStatus":             onCluster(auth.ActionServerStatus),
-	"setParameter":             onCluster(auth.ActionSetParameter),
-	"update":                   updateNeeds,
-	"updateUser":               updateUserNeeds,
-	"usersInfo":                usersInfoNeeds,
+	"aggregate":                      aggregateNeeds,
+	"collMod":                        onCollection(auth.ActionCollMod),
+	"collStats":                      onCollection(auth.ActionCollStats),
+	"compact":                        onCollection(auth.ActionCompact),
+	"connPoolStats":                  onCluster(auth.ActionConnPoolStats),
+	"dataSize":                       dataSizeNeeds,
+	"fsync":                          onCluster(auth.ActionFsync),
+	"fsyncUnlock":                    onCluster(auth.ActionUnlock),
+	"logRotate":                      onCluster(auth.ActionLogRotate),
+	"setFeatureCompatibilityVersion": onCluster(auth.ActionSetFCV),
+	"top":                            onCluster(auth.ActionTop),
+	"validate":                       onCollection(auth.ActionValidate),
+	"count":                          onCollection(auth.ActionFind),
+	"create":                         onCollection(auth.ActionCreateCollection),
+	"createIndexes":                  onCollection(auth.ActionCreateIndex),
+	"createUser":                     createUserNeeds,
+	"currentOp":                      onCluster(auth.ActionInprog),
+	"dbStats":                        onDatabase(auth.ActionDBStats),
+	"delete":                         onCollection(auth.ActionRemove),
+	"distinct":                       onCollection(auth.ActionFind),
+	"drop":                           onCollection(auth.ActionDropCollection),
+	"dropAllUsersFromDatabase":       onDatabase(auth.ActionDropUser),
+	"dropDatabase":                   onDatabase(auth.ActionDropDatabase),
+	"dropIndexes":                    onCollection(auth.ActionDropIndex),
+	"dropUser":                       onDatabase(auth.ActionDropUser),
+	"find":                           onCollection(auth.ActionFind),
+	"findAndModify":                  findAndModifyNeeds,
+	"findandmodify":                  findAndModifyNeeds,
+	"getCmdLineOpts":                 onCluster(auth.ActionGetCmdLineOpts),
+	"getLog":                         onCluster(auth.ActionGetLog),
+	"getMore":                        getMoreNeeds,
+	"getParameter":                   onCluster(auth.ActionGetParameter),
+	"grantRolesToUser":               rolesNeeds(auth.ActionGrantRole),
+	"hostInfo":                       onCluster(auth.ActionHostInfo),
+	"insert":                         onCollection(auth.ActionInsert),
+	"killAllSessions":                onCluster(auth.ActionKillAnySession),
+	"killCursors":                    onCollection(auth.ActionKillCursors),
+	"killOp":                         onCluster(auth.ActionKillop),
+	"listCollections":                onDatabase(auth.ActionListCollections),
+	"listDatabases":                  onCluster(auth.ActionListDatabases),
+	"listIndexes":                    onCollection(auth.ActionListIndexes),
+	"profile":                        onDatabase(auth.ActionEnableProfiler),
+	"renameCollection":               renameNeeds,
+	"replSetGetStatus":               onCluster(auth.ActionReplSetGetStatus),
+	"revokeRolesFromUser":            rolesNeeds(auth.ActionRevokeRole),
+	"serverStatus":                   onCluster(auth.ActionServerStatus),
+	"setParameter":                   onCluster(auth.ActionSetParameter),
+	"update":                         updateNeeds,
+	"updateUser":                     updateUserNeeds,
+	"usersInfo":                      usersInfoNeeds,
 }
 
 // authOnlyCommands need an authenticated user and no privilege: a user always may end its own sessions and
@@ -154,6 +163,15 @@ func findAndModifyNeeds(dst []need, req *Request) []need {
 		dst = append(dst, need{res, auth.ActionInsert})
 	}
 	return dst
+}
+
+// dataSizeNeeds: find on the namespace the command names in full ("<db>.<coll>").
+func dataSizeNeeds(dst []need, req *Request) []need {
+	full, _ := req.Body.Lookup("dataSize").StringValueOK()
+	if db, coll, ok := strings.Cut(full, "."); ok && db != "" && coll != "" {
+		return append(dst, need{auth.Namespace(db, coll), auth.ActionFind})
+	}
+	return append(dst, need{auth.Database(req.DB), auth.ActionFind})
 }
 
 // getMoreNeeds: find on the cursor's collection.

@@ -214,6 +214,7 @@ func viewWriteError(ctx context.Context, s *Server, req *Request, collName strin
 // viewWriteCommands are the commands refused on a view before they run.
 var viewWriteCommands = map[string]bool{
 	"insert": true, "update": true, "delete": true, "findAndModify": true, "findandmodify": true, "createIndexes": true,
+	"validate": true, "compact": true,
 }
 
 // logValidationWarnings logs the writes that broke a validator whose validationAction is "warn", as mongod's

@@ -376,8 +376,8 @@ func (s *Server) openCursor(ctx context.Context, req *Request, cur *concord.Curs
 	return cursorDoc("firstBatch", batch, id, namespace), len(batch), id, nil
 }
 
-// handleFind runs find: {find, filter, sort, projection, skip, limit, batchSize, singleBatch}. A negative limit
-// asks for a single batch of at most -limit documents (the legacy convention drivers still accept).
+// handleFind runs find: {find, filter, sort, projection, skip, limit, batchSize, singleBatch}. The fields'
+// types, ranges (a negative limit is 51024, as in mongod 7.0) and names are checked before it runs (findArgs).
 func handleFind(ctx context.Context, s *Server, req *Request) (bson.D, error) {
 	started := time.Now()
 	a, collName, err := parseCollectionArgs(req)
@@ -433,9 +433,6 @@ func runFind(ctx context.Context, s *Server, req *Request, a *cmdArgs, collName,
 		return nil, 0, 0, err
 	} else if tailable {
 		return nil, 0, 0, codes.New(codes.BadValue, "error processing query: ns=%s: tailable cursor requested on non capped collection", namespace)
-	}
-	if limit < 0 {
-		limit, singleBatch = -limit, true
 	}
 	if limit > 0 && (batchSize < 0 || batchSize > limit) {
 		batchSize = limit

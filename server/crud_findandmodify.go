@@ -86,7 +86,7 @@ func runFindAndModify(ctx context.Context, s *Server, req *Request, a *cmdArgs, 
 		return nil, false, codes.New(codes.FailedToParse, "Cannot specify both upsert=true and remove=true ")
 	case remove && returnNew:
 		return nil, false, codes.New(codes.FailedToParse, "Cannot specify both new=true and remove=true; 'remove' always returns the deleted document")
-	case remove && arrayFilters != nil:
+	case remove && a.has("arrayFilters"):
 		return nil, false, codes.New(codes.FailedToParse, "Cannot specify arrayFilters and remove=true")
 	}
 	var sort, projection any

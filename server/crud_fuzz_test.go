@@ -40,11 +40,15 @@ var fuzzCommandSeeds = []bson.D{
 	{{Key: "getLog", Value: "global"}},
 	{{Key: "killSessions", Value: bson.A{bson.D{{Key: "id", Value: bson.Binary{Subtype: bson.TypeBinaryUUID, Data: make([]byte, 16)}}}}}},
 	{{Key: "killAllSessions", Value: bson.A{}}},
+	{{Key: "validate", Value: "c"}, {Key: "full", Value: true}},
+	{{Key: "dataSize", Value: "fuzz.c"}, {Key: "keyPattern", Value: bson.D{{Key: "a", Value: 1}}}, {Key: "min", Value: bson.D{{Key: "a", Value: 1}}}, {Key: "max", Value: bson.D{{Key: "a", Value: 5}}}},
+	{{Key: "compact", Value: "c"}},
+	{{Key: "connPoolStats", Value: 1}},
 }
 
-// FuzzCRUDHandlers runs the handlers of the command table (the CRUD ones seeded above, and any other a mutated
-// name reaches) on mutated command bodies against a live in-memory DB: hostile input must give an error or a
-// reply, never a panic or a hang.
+// FuzzCRUDHandlers runs the argument check (argspec.go) and then the handlers of the command table (the CRUD
+// ones seeded above, and any other a mutated name reaches) on mutated command bodies against a live in-memory
+// DB: hostile input must give an error or a reply, never a panic or a hang.
 func FuzzCRUDHandlers(f *testing.F) {
 	for _, cmd := range fuzzCommandSeeds {
 		b, err := bson.Marshal(cmd)
@@ -78,6 +82,9 @@ func FuzzCRUDHandlers(f *testing.F) {
 		req := &Request{Name: first.Key(), DB: "fuzz", Body: body, Stats: &concord.OpStats{}}
 		if first.Key() == "listDatabases" || first.Key() == "aggregate" {
 			req.DB = "admin"
+		}
+		if checkCommandArgs(req) != nil {
+			return // dispatch refuses the arguments before the handler runs
 		}
 		_, _ = cmd.Handler(concord.WithOpStats(ctx, req.Stats), s, req)
 		if ctx.Err() != nil {

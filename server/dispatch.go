@@ -138,6 +138,9 @@ func (a *genericArgs) parseField(k []byte, v bson.RawValue) error {
 		if !ok {
 			return typeMismatch("writeConcern", v, "object")
 		}
+		if err := checkWriteConcern(wc); err != nil {
+			return err
+		}
 		a.writeConcern, a.hasWriteConcern = wc, true
 	case "maxTimeMS":
 		n, ok := v.AsInt64OK()
@@ -230,11 +233,15 @@ func (s *Server) execute(inv *invocation) (_ bson.D, err error) {
 	}
 	o := s.ops.add(inv, cancel)
 	defer s.ops.remove(o)
+	defer func() { s.top.record(inv.req, time.Since(o.started)) }()
 	if s.Logger != nil {
 		defer func() { s.logSlow(inv, o.started, err) }()
 	}
 
 	if err := s.authorize(ctx, inv); err != nil {
+		return nil, err
+	}
+	if err := checkCommandArgs(inv.req); err != nil {
 		return nil, err
 	}
 	st := &inv.stats
@@ -278,6 +285,12 @@ func (s *Server) execute(inv *invocation) (_ bson.D, err error) {
 	// mongod consults the failCommand fail point once the command is parsed, before it touches the session.
 	if err := s.evaluateFailCommand(ctx, inv); err != nil {
 		return nil, err
+	}
+	if blockedByFsyncLock(inv.req) {
+		if err := s.fsync.enterWrite(ctx); err != nil {
+			return nil, err
+		}
+		defer s.fsync.exitWrite()
 	}
 	var fields bson.D
 	switch {

@@ -78,6 +78,9 @@ func handleExplain(ctx context.Context, s *Server, req *Request) (bson.D, error)
 
 // explain describes (and, at executionStats and above, runs the read part of) the command in req.
 func (s *Server) explain(ctx context.Context, req *Request, verbosity int) (bson.D, error) {
+	if err := checkCommandArgs(req); err != nil {
+		return nil, err
+	}
 	a, collName, err := parseCollectionArgs(req)
 	if err != nil {
 		return nil, err

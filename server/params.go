@@ -41,8 +41,14 @@ var parameters = map[string]parameter{
 			return nil
 		},
 	},
-	"featureCompatibilityVersion": {get: func(*Server) any {
-		return bson.D{{Key: "version", Value: "7.0"}}
+	// featureCompatibilityVersion is the version persisted by setFeatureCompatibilityVersion (fcv.go); a
+	// storage error reading it reports the binary's own version.
+	"featureCompatibilityVersion": {get: func(s *Server) any {
+		v, err := featureCompatibilityVersion(context.Background(), s.DB)
+		if err != nil {
+			v = fcvLatest
+		}
+		return bson.D{{Key: "version", Value: v}}
 	}},
 	"logLevel":                               {get: func(*Server) any { return int32(0) }, set: func(*Server, bson.RawValue) error { return nil }},
 	"maxTransactionLockRequestTimeoutMillis": {get: func(*Server) any { return int32(5) }},

@@ -87,6 +87,11 @@ type Server struct {
 	cursors cursorRegistry
 	// cursorTimeout is cursorTimeoutMillis in milliseconds, 0 for the default (params.go).
 	cursorTimeout atomic.Int64
+	// top counts the commands run on each collection (top.go); fsync is the fsync lock (fsync.go); fcvMu
+	// serialises setFeatureCompatibilityVersion (fcv.go).
+	top   topTable
+	fsync fsyncGate
+	fcvMu sync.Mutex
 
 	initOnce sync.Once
 	started  time.Time

@@ -396,6 +396,9 @@ func checkReadConcern(v bson.RawValue, inTxn bool) error {
 	if !ok {
 		return typeMismatch("readConcern", v, "object")
 	}
+	if err := checkReadConcernFields(d); err != nil {
+		return err
+	}
 	lv, err := d.LookupErr("level")
 	if err != nil {
 		return nil

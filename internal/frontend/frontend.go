@@ -14,6 +14,8 @@ import (
 	"context"
 	"time"
 
+	"go.mongodb.org/mongo-driver/v2/bson"
+
 	"github.com/concorddb/concord"
 	"github.com/concorddb/concord/internal/engine"
 	"github.com/concorddb/concord/internal/engineref"
@@ -291,4 +293,49 @@ func IndexSizes(db *concord.DB, dbName, coll string) (map[string]int64, error) {
 		return nil, err
 	}
 	return eng.IndexSizes(engine.Namespace{DB: dbName, Coll: coll})
+}
+
+// ValidateResult is what Validate found, and IndexProblem one inconsistency it lists
+// (internal/engine/validate.go).
+type (
+	ValidateResult = engine.ValidateResult
+	IndexProblem   = engine.IndexProblem
+)
+
+// Validate checks db.coll's documents and index entries against each other at one point in time, for the
+// validate command; full also flushes the memtable first. A missing collection is NamespaceNotFound (26).
+func Validate(ctx context.Context, db *concord.DB, dbName, coll string, full bool) (*ValidateResult, error) {
+	eng, err := engineref.Of(db)
+	if err != nil {
+		return nil, err
+	}
+	return eng.Validate(ctx, engine.Namespace{DB: dbName, Coll: coll}, full)
+}
+
+// Compact compacts db.coll's key ranges in storage and returns the bytes freed (Pebble's estimate).
+func Compact(ctx context.Context, db *concord.DB, dbName, coll string) (int64, error) {
+	eng, err := engineref.Of(db)
+	if err != nil {
+		return 0, err
+	}
+	return eng.Compact(ctx, engine.Namespace{DB: dbName, Coll: coll})
+}
+
+// Checkpoint makes every commit so far durable and flushes the memtable to sstables (the fsync command).
+func Checkpoint(db *concord.DB) error {
+	eng, err := engineref.Of(db)
+	if err != nil {
+		return err
+	}
+	return eng.Checkpoint()
+}
+
+// DamageIndexForTest breaks the named index of db.coll (one entry of the document id deleted, one stray entry
+// added) so that tests of the validate command can see it fail. Nothing but tests calls it.
+func DamageIndexForTest(db *concord.DB, dbName, coll, index string, id bson.RawValue) error {
+	eng, err := engineref.Of(db)
+	if err != nil {
+		return err
+	}
+	return eng.DamageIndexForTest(engine.Namespace{DB: dbName, Coll: coll}, index, id)
 }
