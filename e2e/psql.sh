@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
 # End-to-end check of `concord serve`'s PostgreSQL port with psql (Debian's postgresql-client): builds concord,
 # starts it on free ports with a temporary --dir, then through psql creates a table, inserts, lists it with \dt,
-# describes it with \d, runs a transfer in a transaction, and checks that ROLLBACK undoes a change.
+# describes it with \d, runs a transfer in a transaction, and checks that ROLLBACK undoes a change. Then it starts
+# it again with --auth and TLS (a CA made with openssl), creates users with mongosh over the MongoDB port (the
+# first through the localhost exception), and checks with psql and PGPASSWORD over TLS (sslmode=verify-full):
+# a wrong password is refused (28P01), plaintext is refused, the right password works, and a read-only user's
+# INSERT fails with 42501. Needs go, psql, openssl and mongosh (e2e/node_modules, installed by npm ci).
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -76,6 +80,84 @@ UPDATE accounts SET balance = 0 WHERE id = 'alice';
 ROLLBACK;
 SQL
 expect "balance after ROLLBACK" "70" "$(psql_run -A -t -c "SELECT balance FROM accounts WHERE id = 'alice'")"
+
+kill -TERM "$pid"
+wait "$pid"
+pid=""
+
+echo "== psql with --auth over TLS"
+mongosh="$here/node_modules/.bin/mongosh"
+if [ ! -x "$mongosh" ]; then
+	(cd "$here" && npm ci --no-audit --no-fund)
+fi
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout "$work/ca.key" -out "$work/ca.pem" \
+	-days 1 -subj /CN=concord-psql-e2e-ca 2>/dev/null
+openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout "$work/server.key" -out "$work/server.csr" \
+	-subj /CN=localhost 2>/dev/null
+printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\n' >"$work/san.ext"
+openssl x509 -req -in "$work/server.csr" -CA "$work/ca.pem" -CAkey "$work/ca.key" -CAcreateserial \
+	-out "$work/server.pem" -days 1 -extfile "$work/san.ext" 2>/dev/null
+"$work/concord" serve --dir "$work/data-auth" --addr 127.0.0.1:0 --pg-addr 127.0.0.1:0 --http-addr "" --auth \
+	--tls-cert "$work/server.pem" --tls-key "$work/server.key" >"$work/server.log" 2>&1 &
+pid=$!
+pport="" mport=""
+for _ in $(seq 100); do
+	pport="$(sed -n 's/.*serving PostgreSQL protocol on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$work/server.log")"
+	mport="$(sed -n 's/.*serving [^ ]* on 127\.0\.0\.1:\([0-9]*\) (replica set.*/\1/p' "$work/server.log")"
+	if [ -n "$pport" ] && [ -n "$mport" ]; then
+		break
+	fi
+	sleep 0.1
+done
+if [ -z "$pport" ] || [ -z "$mport" ]; then
+	echo "psql e2e: concord serve --auth did not start" >&2
+	exit 1
+fi
+muri="mongodb://127.0.0.1:$mport/admin"
+# The localhost exception: no user exists yet, so a client on 127.0.0.1 may create the first one.
+"$mongosh" --quiet "$muri" --tls --tlsCAFile "$work/ca.pem" \
+	--eval 'db.createUser({user: "admin", pwd: "pg-e2e-secret", roles: ["root"]})' >/dev/null
+"$mongosh" --quiet "$muri" --tls --tlsCAFile "$work/ca.pem" -u admin -p pg-e2e-secret --authenticationDatabase admin \
+	--eval 'db.createUser({user: "reader", pwd: "reader-e2e-secret", roles: [{role: "read", db: "bank"}]})' >/dev/null
+
+# psql_as USER PASSWORD SSLMODE ARGS...: psql over the auth server's PostgreSQL port.
+psql_as() {
+	local user="$1" password="$2" mode="$3"
+	shift 3
+	PGPASSWORD="$password" PGCONNECT_TIMEOUT=10 psql -X -v ON_ERROR_STOP=1 -v VERBOSITY=verbose \
+		"host=127.0.0.1 port=$pport dbname=bank user=$user sslmode=$mode sslrootcert=$work/ca.pem" "$@"
+}
+# fails NAME WANT ARGS...: the psql command must fail with WANT in its error output.
+fails() {
+	local name="$1" want="$2" out
+	shift 2
+	if out="$("$@" 2>&1)"; then
+		printf 'psql e2e: %s succeeded, want an error with %s\n%s\n' "$name" "$want" "$out" >&2
+		exit 1
+	fi
+	if ! printf '%s' "$out" | grep -qF -- "$want"; then
+		printf 'psql e2e: %s\n--- want an error with ---\n%s\n--- got ---\n%s\n' "$name" "$want" "$out" >&2
+		exit 1
+	fi
+}
+
+# sslmode=verify-full makes psql require TLS and check the server certificate against the CA.
+# 28P01's message (psql does not print a connection failure's SQLSTATE; TestAuth_SCRAM checks the code with pgx).
+fails "a wrong password" 'FATAL:  password authentication failed for user "admin"' \
+	psql_as admin wrong-password verify-full -c "SELECT 1"
+fails "an unknown user" 'FATAL:  password authentication failed for user "nobody"' \
+	psql_as nobody pg-e2e-secret verify-full -c "SELECT 1"
+fails "plaintext" "the server requires SSL" psql_as admin pg-e2e-secret disable -c "SELECT 1"
+psql_as admin pg-e2e-secret verify-full -c "CREATE TABLE accounts (id text PRIMARY KEY, balance int8 NOT NULL)" >/dev/null
+psql_as admin pg-e2e-secret verify-full -c "INSERT INTO accounts VALUES ('alice', 100)" >/dev/null
+expect "the reader reads" "alice|100" "$(psql_as reader reader-e2e-secret verify-full -A -t -c "SELECT id, balance FROM accounts")"
+fails "the reader's INSERT" "ERROR:  42501: permission denied for table accounts" \
+	psql_as reader reader-e2e-secret verify-full -c "INSERT INTO accounts VALUES ('mallory', 1)"
+expect "after the refused INSERT" "1" "$(psql_as admin pg-e2e-secret verify-full -A -t -c "SELECT count(*) FROM accounts")"
+if grep -qE "pg-e2e-secret|reader-e2e-secret" "$work/server.log"; then
+	echo "psql e2e: the server log holds a password" >&2
+	exit 1
+fi
 
 kill -TERM "$pid"
 wait "$pid"

@@ -5,8 +5,8 @@ import (
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
+	"net"
 	"net/http"
-	"runtime"
 	"sync"
 	"time"
 
@@ -29,12 +29,12 @@ const maxVerified = 1024
 // compared with the stored key (Store.Verify); nothing the server keeps allows recovering the password. A
 // success is remembered for verifiedFor under an HMAC of the name and password with a key drawn at start (so
 // the memory holds neither the password nor an unkeyed hash of it), and forgotten as soon as any user changes
-// (Store.Generation). Key derivations run at most GOMAXPROCS at a time, so that a flood of wrong passwords
-// cannot take every CPU.
+// (Store.Generation). Key derivations run under an auth.Throttle, so that a flood of wrong passwords cannot take
+// every CPU and an address that keeps failing gets its answers late.
 type basicAuth struct {
-	users *auth.Store
-	key   [32]byte
-	slots chan struct{}
+	users    *auth.Store
+	throttle *auth.Throttle
+	key      [32]byte
 
 	mu       sync.Mutex
 	gen      uint64
@@ -47,9 +47,12 @@ type verification struct {
 	until   time.Time
 }
 
-func newBasicAuth(users *auth.Store) *basicAuth {
-	a := &basicAuth{users: users, slots: make(chan struct{}, runtime.GOMAXPROCS(0)),
-		verified: map[[32]byte]verification{}}
+// newBasicAuth checks users' passwords under throttle; nil means one of its own.
+func newBasicAuth(users *auth.Store, throttle *auth.Throttle) *basicAuth {
+	if throttle == nil {
+		throttle = &auth.Throttle{}
+	}
+	a := &basicAuth{users: users, throttle: throttle, verified: map[[32]byte]verification{}}
 	rand.Read(a.key[:])
 	return a
 }
@@ -63,7 +66,7 @@ func (a *basicAuth) wrap(next http.Handler) http.Handler {
 			challenge(w)
 			return
 		}
-		allowed, err := a.check(r.Context(), name, password)
+		allowed, err := a.check(r.Context(), remoteHost(r), name, password)
 		switch {
 		case err != nil:
 			if e, ok := codes.As(err); ok && e.Code == codes.AuthenticationFailed {
@@ -88,7 +91,7 @@ func challenge(w http.ResponseWriter) {
 
 // check reports whether name@admin with password may monitor the server; auth.ErrAuthenticationFailed when the
 // user does not exist or the password is wrong.
-func (a *basicAuth) check(ctx context.Context, name, password string) (bool, error) {
+func (a *basicAuth) check(ctx context.Context, host, name, password string) (bool, error) {
 	mac := hmac.New(sha256.New, a.key[:])
 	mac.Write([]byte(name))
 	mac.Write([]byte{0})
@@ -109,13 +112,12 @@ func (a *basicAuth) check(ctx context.Context, name, password string) (bool, err
 		return v.allowed, nil
 	}
 
-	select {
-	case a.slots <- struct{}{}:
-	case <-ctx.Done():
-		return false, ctx.Err()
-	}
-	u, err := a.users.Verify(ctx, auth.UserName{User: name, DB: "admin"}, password)
-	<-a.slots
+	var u *auth.User
+	err := a.throttle.Do(ctx, host, func() (bool, error) {
+		var err error
+		u, err = a.users.Verify(ctx, auth.UserName{User: name, DB: "admin"}, password)
+		return err == nil, err
+	})
 	if err != nil {
 		return false, err
 	}
@@ -130,4 +132,12 @@ func (a *basicAuth) check(ctx context.Context, name, password string) (bool, err
 	}
 	a.mu.Unlock()
 	return allowed, nil
+}
+
+// remoteHost is the client's IP address, the unit of the throttle's failure delay.
+func remoteHost(r *http.Request) string {
+	if h, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
+		return h
+	}
+	return r.RemoteAddr
 }

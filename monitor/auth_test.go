@@ -6,6 +6,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 
@@ -48,7 +49,8 @@ func TestHandler_BasicAuth(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	srv := httptest.NewServer(&monitor.Handler{DB: db, Users: users})
+	// Two dozen wrong passwords follow from one address: no failure delay here (TestHandler_BasicAuthFailureDelay).
+	srv := httptest.NewServer(&monitor.Handler{DB: db, Users: users, AuthThrottle: &auth.Throttle{FreeFailures: 1000}})
 	defer srv.Close()
 
 	paths := []string{"/metrics", "/api/status", "/", "/app.js"}
@@ -131,4 +133,33 @@ func TestHandler_BasicAuthRemembersUntilAUserChanges(t *testing.T) {
 	}
 	expect("mon", "pw2", 401)
 	expect("mon", "pw3", 200)
+}
+
+// TestHandler_BasicAuthFailureDelay: past its free failures an address's wrong passwords are answered only after
+// the throttle's delay; the right password still works.
+func TestHandler_BasicAuthFailureDelay(t *testing.T) {
+	db := openDB(t)
+	users := auth.NewStore(db)
+	err := users.CreateUser(context.Background(), auth.NewUser{Name: auth.UserName{User: "mon", DB: "admin"}, Password: "mon-pw",
+		Roles: []auth.RoleName{{Role: "clusterMonitor", DB: "admin"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const delay = 300 * time.Millisecond
+	srv := httptest.NewServer(&monitor.Handler{DB: db, Users: users,
+		AuthThrottle: &auth.Throttle{FreeFailures: 1, FirstDelay: delay, MaxDelay: delay}})
+	defer srv.Close()
+	if code, _ := get(t, srv.URL, "/metrics", "mon", "nope"); code != 401 {
+		t.Fatalf("first wrong password: %d, want 401", code)
+	}
+	for i := range 2 {
+		start := time.Now()
+		code, _ := get(t, srv.URL, "/metrics", "mon", "nope")
+		if took := time.Since(start); code != 401 || took < delay {
+			t.Errorf("wrong password %d past the free one: %d after %v, want 401 after at least %v", i+2, code, took, delay)
+		}
+	}
+	if code, _ := get(t, srv.URL, "/metrics", "mon", "mon-pw"); code != 200 {
+		t.Errorf("the right password after the failures: %d, want 200", code)
+	}
 }

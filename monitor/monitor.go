@@ -63,6 +63,10 @@ type Handler struct {
 	// database is open. Share the Store of the other ports, so that a change of a user reaches this port at
 	// once. nil serves everything to anyone who reaches the port.
 	Users *auth.Store
+	// AuthThrottle bounds the concurrent password checks and delays the answers to an address whose checks
+	// keep failing; nil means one of the Handler's own. Share the other ports' Throttle, so that failures on
+	// any port count together.
+	AuthThrottle *auth.Throttle
 
 	once     sync.Once
 	mux      *http.ServeMux
@@ -88,7 +92,7 @@ func (h *Handler) init() {
 	)
 	protect := func(next http.Handler) http.Handler { return next }
 	if h.Users != nil {
-		protect = newBasicAuth(h.Users).wrap
+		protect = newBasicAuth(h.Users, h.AuthThrottle).wrap
 	}
 	h.mux = http.NewServeMux()
 	h.mux.Handle("GET /metrics", protect(promhttp.HandlerFor(h.registry, promhttp.HandlerOpts{})))

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"sync"
 
 	"github.com/concorddb/concord/auth"
@@ -23,9 +24,19 @@ import (
 // unknown user goes through the same exchange as a wrong password and gets
 // the same 28P01, so that a client cannot tell which users exist.
 func (c *conn) authenticate(user, db string) sql.Authorizer {
-	ctx := context.Background()
+	// The connection's deadline bounds the reads; ctx bounds the waits for
+	// the throttle.
+	ctx, cancel := context.WithTimeout(context.Background(), c.srv.startupTimeout())
+	defer cancel()
 	store := c.srv.Users
+	throttle, host := c.srv.authThrottle(), remoteHost(c.nc)
 	failed := func(reason error) sql.Authorizer {
+		var ne net.Error
+		if ctx.Err() != nil || errors.As(reason, &ne) && ne.Timeout() {
+			// authentication_timeout: PostgreSQL closes without a message.
+			c.srv.logf("pgserver: authentication of user %q from %s timed out", user, c.nc.RemoteAddr())
+			return nil
+		}
 		c.srv.logf("pgserver: authentication of user %q from %s failed: %v", user, c.nc.RemoteAddr(), reason)
 		c.fatal(sql.CodeInvalidPassword, fmt.Sprintf("password authentication failed for user %q", user))
 		return nil
@@ -64,8 +75,11 @@ func (c *conn) authenticate(user, db string) sql.Authorizer {
 		c.fatal(sql.CodeProtocolViolation, "client selected an invalid SASL authentication mechanism")
 		return nil
 	}
-	out, err := conv.Step(first.Data)
+	out, err := throttle.Step(ctx, conv, host, first.Data)
 	if err != nil {
+		if conv.Reason() == nil {
+			return failed(err)
+		}
 		return failed(conv.Reason())
 	}
 	c.be.Send(&pgproto3.AuthenticationSASLContinue{Data: out})
@@ -83,8 +97,11 @@ func (c *conn) authenticate(user, db string) sql.Authorizer {
 		c.fatal(sql.CodeProtocolViolation, fmt.Sprintf("expected SASL response, got message type %T", msg))
 		return nil
 	}
-	out, err = conv.Step(final.Data)
+	out, err = throttle.Step(ctx, conv, host, final.Data)
 	if err != nil {
+		if conv.Reason() == nil {
+			return failed(err)
+		}
 		return failed(conv.Reason())
 	}
 	u := conv.User()
@@ -98,6 +115,16 @@ func (c *conn) authenticate(user, db string) sql.Authorizer {
 	c.be.Send(&pgproto3.AuthenticationSASLFinal{Data: out})
 	r := &roles{store: store, user: u, gen: gen}
 	return r.allowed
+}
+
+// remoteHost is the client's IP address, the unit of the throttle's
+// failure delay.
+func remoteHost(nc net.Conn) string {
+	addr := nc.RemoteAddr().String()
+	if h, _, err := net.SplitHostPort(addr); err == nil {
+		return h
+	}
+	return addr
 }
 
 // roles is an authenticated user's roles, reloaded when a user changed

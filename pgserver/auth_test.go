@@ -53,7 +53,9 @@ func (l *lockedLog) String() string {
 	return strings.Join(l.lines, "\n")
 }
 
-func newAuthEnv(t *testing.T, tlsCfg *tls.Config) *authEnv {
+// newAuthEnv serves a fresh database; configure, when given, adjusts the
+// servers before they serve.
+func newAuthEnv(t *testing.T, tlsCfg *tls.Config, configure ...func(*server.Server, *pgserver.Server)) *authEnv {
 	t.Helper()
 	db, err := concord.Open("", nil)
 	if err != nil {
@@ -71,6 +73,9 @@ func newAuthEnv(t *testing.T, tlsCfg *tls.Config) *authEnv {
 	logs := &lockedLog{}
 	msrv := &server.Server{DB: db, Auth: true, Users: users}
 	psrv := &pgserver.Server{Engine: sql.NewEngine(db), Auth: true, Users: users, TLSConfig: tlsCfg, Logf: logs.logf}
+	for _, fn := range configure {
+		fn(msrv, psrv)
+	}
 	go msrv.Serve(ml)
 	go psrv.Serve(pl)
 	t.Cleanup(func() {

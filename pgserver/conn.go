@@ -32,6 +32,7 @@ type conn struct {
 	// skipping is set after an error in the extended protocol: messages are
 	// discarded until Sync, as PostgreSQL does.
 	skipping bool
+	batch    batch // the extended-protocol batch's implicit transaction (batch.go)
 }
 
 // portal is a bound statement, with its results once executed.
@@ -61,7 +62,7 @@ func (c *conn) serve() {
 	c.stmts = map[string]*sql.Stmt{}
 	c.portals = map[string]*portal{}
 	for {
-		msg, err := c.be.Receive()
+		msg, err := c.next()
 		if err != nil {
 			if !errors.Is(err, io.EOF) && !errors.Is(err, net.ErrClosed) {
 				c.fatal(sql.CodeProtocolViolation, err.Error())
@@ -74,6 +75,9 @@ func (c *conn) serve() {
 					continue
 				}
 			}
+		}
+		if c.batched(msg) {
+			continue
 		}
 		switch m := msg.(type) {
 		case *pgproto3.Query:

@@ -196,6 +196,7 @@ func TestCompare_PostgreSQL(t *testing.T) {
 	}
 	runCompare(t, "postgresql", c)
 	runImplicit(t, "postgresql", c)
+	runBatch(t, "postgresql", c)
 }
 
 // freePort returns a free loopback port.

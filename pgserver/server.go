@@ -51,8 +51,17 @@ type Server struct {
 	// max_connections; clients already connected keep working. 0: no bound.
 	MaxConns int
 	// StartupTimeout bounds the startup and authentication of a connection
-	// (PostgreSQL's authentication_timeout); 0 means one minute.
+	// (PostgreSQL's authentication_timeout): a client that has not finished
+	// both, SASL exchange included, by then is disconnected without a
+	// message, as PostgreSQL does; 0 means one minute.
 	StartupTimeout time.Duration
+	// AuthThrottle bounds the concurrent SCRAM steps (the excess waits, at
+	// most until StartupTimeout) and delays the failure reports of an
+	// address that keeps failing, as PostgreSQL's auth_delay module does;
+	// nil means one of the Server's own with auth.Throttle's defaults.
+	// Share one with the MongoDB port, so that failures on either port
+	// count together.
+	AuthThrottle *auth.Throttle
 
 	mu        sync.Mutex
 	listeners map[net.Listener]struct{}
@@ -61,6 +70,15 @@ type Server struct {
 	closed    bool
 	wg        sync.WaitGroup
 	connCount atomic.Int64
+	throttle  auth.Throttle // AuthThrottle's stand-in when it is nil
+}
+
+// authThrottle is AuthThrottle, or the server's own.
+func (s *Server) authThrottle() *auth.Throttle {
+	if s.AuthThrottle != nil {
+		return s.AuthThrottle
+	}
+	return &s.throttle
 }
 
 func (s *Server) startupTimeout() time.Duration {

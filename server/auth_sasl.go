@@ -3,11 +3,10 @@ package server
 import (
 	"context"
 	"net"
-	"sync"
-	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 
+	"github.com/concorddb/concord/auth"
 	"github.com/concorddb/concord/internal/codes"
 )
 
@@ -92,40 +91,32 @@ func handleSaslContinue(ctx context.Context, _ *Server, req *Request) (bson.D, e
 	}, nil
 }
 
-// saslStep runs one step of the conversation under the server's bound on concurrent authentication work. A
-// failure ends the conversation, is logged (never with a secret: the server never sees the password) and, after
-// repeated failures from the same address, answered only after a delay.
+// saslStep runs one step of the conversation under the server's auth.Throttle: a bound on concurrent
+// authentication work and, after repeated failures from the same address, a delay before the answer. A failure
+// ends the conversation and is logged (never with a secret: the server never sees the password).
 func (c *Conn) saslStep(ctx context.Context, in []byte) ([]byte, error) {
 	s := c.srv
 	a := &c.auth
 	conv := a.conv
-	if err := s.throttle.acquire(ctx); err != nil {
-		return nil, err
-	}
-	out, err := conv.Step(in)
-	s.throttle.release()
+	out, err := s.authThrottle().Step(ctx, conv, c.host(), in)
 	if err == nil {
-		if conv.User() != nil {
-			s.throttle.succeeded(c.host())
-		}
 		return out, nil
 	}
 	a.conv = nil
-	if !isCode(err, codes.AuthenticationFailed) {
-		return nil, err
-	}
-	name := conv.UserName()
-	s.logf("server: conn %d from %s: Authentication failed: mechanism %s, speculative %v, principal %q, authentication database %q: %v",
-		c.ID, c.RemoteAddr, conv.Mechanism(), a.speculative, name.User, name.DB, conv.Reason())
-	if d := s.throttle.failed(c.host(), time.Now()); d > 0 {
-		t := time.NewTimer(d)
-		select {
-		case <-t.C:
-		case <-ctx.Done():
-			t.Stop()
-		}
+	if isCode(err, codes.AuthenticationFailed) {
+		name := conv.UserName()
+		s.logf("server: conn %d from %s: Authentication failed: mechanism %s, speculative %v, principal %q, authentication database %q: %v",
+			c.ID, c.RemoteAddr, conv.Mechanism(), a.speculative, name.User, name.DB, conv.Reason())
 	}
 	return nil, err
+}
+
+// authThrottle is AuthThrottle, or the server's own.
+func (s *Server) authThrottle() *auth.Throttle {
+	if s.AuthThrottle != nil {
+		return s.AuthThrottle
+	}
+	return &s.throttle
 }
 
 // host returns the client's IP address, the unit of the failure delay.
@@ -171,94 +162,4 @@ func handleConnectionStatus(ctx context.Context, _ *Server, req *Request) (bson.
 		{Key: "authenticatedUsers", Value: users},
 		{Key: "authenticatedUserRoles", Value: roles},
 	}}}, nil
-}
-
-// Limits of the authentication throttle.
-const (
-	// maxConcurrentAuth bounds the SCRAM steps running at once, whatever the number of connections.
-	maxConcurrentAuth = 64
-	// freeAuthFailures is how many failures an address may have within authFailureWindow before its next
-	// failures are answered late.
-	freeAuthFailures  = 3
-	authFailureWindow = time.Minute
-	// authFailureDelay doubles from its first value with every further failure, up to its last.
-	firstAuthFailureDelay = 100 * time.Millisecond
-	maxAuthFailureDelay   = 5 * time.Second
-	// maxTrackedAddresses bounds the failure records kept: an attacker cycling addresses must not grow them.
-	maxTrackedAddresses = 4096
-)
-
-// authThrottle bounds authentication work: at most maxConcurrentAuth SCRAM steps at once, and a growing delay
-// before answering the failures of an address that keeps failing. Its zero value is ready; it is safe for
-// concurrent use.
-type authThrottle struct {
-	slotsOnce sync.Once
-	slots     chan struct{}
-
-	mu       sync.Mutex
-	failures map[string]authFailures
-}
-
-// authFailures counts an address's recent failures.
-type authFailures struct {
-	n    int
-	last time.Time
-}
-
-func (t *authThrottle) acquire(ctx context.Context) error {
-	t.slotsOnce.Do(func() { t.slots = make(chan struct{}, maxConcurrentAuth) })
-	select {
-	case t.slots <- struct{}{}:
-		return nil
-	case <-ctx.Done():
-		return codes.FromContext(ctx)
-	}
-}
-
-func (t *authThrottle) release() { <-t.slots }
-
-// failed records a failure of host at now and returns how long to wait before answering it.
-func (t *authThrottle) failed(host string, now time.Time) time.Duration {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if t.failures == nil {
-		t.failures = make(map[string]authFailures)
-	}
-	f := t.failures[host]
-	if now.Sub(f.last) > authFailureWindow {
-		f.n = 0
-	}
-	f.n++
-	f.last = now
-	if _, ok := t.failures[host]; !ok && len(t.failures) >= maxTrackedAddresses {
-		for h, g := range t.failures {
-			if now.Sub(g.last) > authFailureWindow {
-				delete(t.failures, h)
-			}
-		}
-		if len(t.failures) >= maxTrackedAddresses {
-			clear(t.failures)
-		}
-	}
-	t.failures[host] = f
-	return failureDelay(f.n)
-}
-
-// failureDelay is the delay before answering an address's n-th recent failure.
-func failureDelay(n int) time.Duration {
-	if n <= freeAuthFailures {
-		return 0
-	}
-	d := firstAuthFailureDelay
-	for i := freeAuthFailures + 1; i < n && d < maxAuthFailureDelay; i++ {
-		d *= 2
-	}
-	return min(d, maxAuthFailureDelay)
-}
-
-// succeeded forgets host's failures.
-func (t *authThrottle) succeeded(host string) {
-	t.mu.Lock()
-	delete(t.failures, host)
-	t.mu.Unlock()
 }

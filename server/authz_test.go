@@ -5,7 +5,6 @@ import (
 	"context"
 	"slices"
 	"testing"
-	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 
@@ -108,29 +107,6 @@ func TestFormatCommand(t *testing.T) {
 	want := `{ find: "c", filter: { a: 1, b: 2.0, c: [] }, lsid: { id: UUID("00000000-0000-0000-0000-000000000000") }, pwd: "xxx", $db: "test" }`
 	if got := formatCommand(raw); got != want {
 		t.Errorf("formatCommand =\n%s\nwant\n%s", got, want)
-	}
-}
-
-func TestFailureDelay(t *testing.T) {
-	var th authThrottle
-	now := time.Unix(1000, 0)
-	var got []time.Duration
-	for range 9 {
-		got = append(got, th.failed("10.0.0.1", now))
-	}
-	want := []time.Duration{0, 0, 0, 100 * time.Millisecond, 200 * time.Millisecond, 400 * time.Millisecond, 800 * time.Millisecond, 1600 * time.Millisecond, 3200 * time.Millisecond}
-	if !slices.Equal(got, want) {
-		t.Errorf("delays = %v, want %v", got, want)
-	}
-	if d := th.failed("10.0.0.2", now); d != 0 {
-		t.Errorf("another address is delayed %v", d)
-	}
-	if d := th.failed("10.0.0.1", now.Add(2*authFailureWindow)); d != 0 {
-		t.Errorf("after the window: delayed %v", d)
-	}
-	th.succeeded("10.0.0.1")
-	if failureDelay(100) != maxAuthFailureDelay {
-		t.Errorf("failureDelay(100) = %v", failureDelay(100))
 	}
 }
 

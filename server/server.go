@@ -67,6 +67,9 @@ type Server struct {
 	// long, when Auth is set; 0 means never. Driver monitors stay unauthenticated and send hello every
 	// heartbeatFrequencyMS (10 s by default), so it must be longer than that.
 	UnauthenticatedIdleTimeout time.Duration
+	// AuthThrottle bounds the concurrent SCRAM steps and delays the answers to an address's repeated
+	// failures; nil means one of the Server's own with auth.Throttle's defaults. Share one with the SQL port.
+	AuthThrottle *auth.Throttle
 	// MaxCursorsPerConn bounds the open cursors one connection may have opened, and MaxCursorBytesPerConn the
 	// bytes of results they may hold (a cursor holds its whole result until returned): past a bound a find or
 	// aggregate that would leave a cursor open fails with ExceededMemoryLimit (146). 0 means
@@ -77,7 +80,7 @@ type Server struct {
 
 	usersOnce sync.Once
 	userStore *auth.Store
-	throttle  authThrottle
+	throttle  auth.Throttle // AuthThrottle's stand-in when it is nil
 	// connsRefused counts connections closed for MaxConns.
 	connsRefused atomic.Int64
 

@@ -54,18 +54,6 @@ func Bench(args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if *queries {
-		tuneRuntime()
-		return runQueryBench(context.Background(), *docs, *duration, *dir, *pgURL)
-	}
-	hotClients, err := parseInts(*clients)
-	if err != nil {
-		return err
-	}
-	if *slices < 1 {
-		return fmt.Errorf("bad --slices %d", *slices)
-	}
-	cfg := benchConfig{docs: *docs, accounts: *accounts, duration: *duration, slices: *slices}
 	if *cpuProf != "" {
 		f, err := os.Create(*cpuProf)
 		if err != nil {
@@ -77,6 +65,21 @@ func Bench(args []string) error {
 		}
 		defer pprof.StopCPUProfile()
 	}
+	if *queries {
+		if *slices < 1 {
+			return fmt.Errorf("bad --slices %d", *slices)
+		}
+		tuneRuntime()
+		return runQueryBench(context.Background(), *docs, *duration, *slices, *dir, *pgURL)
+	}
+	hotClients, err := parseInts(*clients)
+	if err != nil {
+		return err
+	}
+	if *slices < 1 {
+		return fmt.Errorf("bad --slices %d", *slices)
+	}
+	cfg := benchConfig{docs: *docs, accounts: *accounts, duration: *duration, slices: *slices}
 
 	tuneRuntime()
 	var targets []benchTarget
@@ -241,7 +244,17 @@ func Bench(args []string) error {
 		}
 		fmt.Fprintln(tw, line)
 	}
-	return tw.Flush()
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	if len(targets) > 1 && cfg.slices >= minPairedSlices {
+		names := make([]string, len(targets))
+		for i, t := range targets {
+			names[i] = t.Name()
+		}
+		return printPaired(os.Stdout, names, rows, func(row, target string) []slice { return results[key{row, target}].slices })
+	}
+	return nil
 }
 
 // benchTarget is one system under measurement. Each method runs one operation of a workload and returns once it
@@ -276,6 +289,9 @@ type benchResult struct {
 	check     string
 	// cpu is the machine's CPU time during the target's slices.
 	cpu cpuTimes
+	// slices are the target's slices in order, without their latencies: slice s of every target ran in the
+	// same turn, side by side (bench_paired.go compares them pairwise).
+	slices []slice
 }
 
 // initialBalance is every account's starting balance in the transfer workload.
@@ -294,6 +310,7 @@ func runBench(targets []benchTarget, r benchRun, cfg benchConfig) ([]benchResult
 	slices := max(1, cfg.slices)
 	sliceDur := cfg.duration / time.Duration(slices)
 	totals := make([]slice, len(targets))
+	perSlice := make([][]slice, len(targets))
 	tty := isTerminal(os.Stderr)
 	for s := 0; s < slices; s++ {
 		if tty {
@@ -314,6 +331,8 @@ func runBench(targets []benchTarget, r benchRun, cfg benchConfig) ([]benchResult
 			tt.elapsed += sl.elapsed
 			tt.latency = append(tt.latency, sl.latency...)
 			tt.cpu = tt.cpu.plus(sl.cpu)
+			tt.proc += sl.proc
+			perSlice[i] = append(perSlice[i], slice{ops: sl.ops, elapsed: sl.elapsed, proc: sl.proc})
 		}
 	}
 	if tty {
@@ -327,7 +346,7 @@ func runBench(targets []benchTarget, r benchRun, cfg benchConfig) ([]benchResult
 			return nil, fmt.Errorf("%s: %w", t.Name(), err)
 		}
 		out[i] = benchResult{ops: tt.ops, opsPerSec: float64(tt.ops) / tt.elapsed.Seconds(), check: check, cpu: tt.cpu,
-			p50: percentile(tt.latency, 0.50), p99: percentile(tt.latency, 0.99)}
+			p50: percentile(tt.latency, 0.50), p99: percentile(tt.latency, 0.99), slices: perSlice[i]}
 	}
 	return out, nil
 }
@@ -338,6 +357,9 @@ type slice struct {
 	elapsed time.Duration
 	latency []time.Duration
 	cpu     cpuTimes
+	// proc is the bench process's own CPU time (user and system): its clients' and, for a target served in
+	// process (concord, concord-wire and its variants), the server's, and none of the neighbours'.
+	proc time.Duration
 }
 
 // runSlice runs r.clients clients on t for d and returns the operations they had acknowledged when the last
@@ -352,7 +374,7 @@ func runSlice(t benchTarget, r benchRun, cfg benchConfig, d time.Duration, seed 
 		latency  []time.Duration
 		firstErr error
 	)
-	cpu0 := readCPUTimes()
+	cpu0, proc0 := readCPUTimes(), processCPU()
 	start := time.Now()
 	for c := 0; c < r.clients; c++ {
 		wg.Add(1)
@@ -396,7 +418,8 @@ func runSlice(t benchTarget, r benchRun, cfg benchConfig, d time.Duration, seed 
 	time.Sleep(d)
 	stop.Store(true)
 	wg.Wait()
-	sl := slice{ops: acked.Load(), elapsed: time.Since(start), latency: latency, cpu: readCPUTimes().since(cpu0)}
+	sl := slice{ops: acked.Load(), elapsed: time.Since(start), latency: latency, cpu: readCPUTimes().since(cpu0),
+		proc: processCPU() - proc0}
 	return sl, firstErr
 }
 

@@ -108,7 +108,8 @@ func Serve(args []string) error {
 	}
 	srv := &server.Server{DB: db, ReplSetName: *replSet, AdvertiseAddr: adv, Logger: logger,
 		ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelError),
-		Auth:     *requireAuth, MaxConns: *maxConns, EnableTestCommands: *testCommands, Users: auth.NewStore(db)}
+		Auth:     *requireAuth, MaxConns: *maxConns, EnableTestCommands: *testCommands, Users: auth.NewStore(db),
+		AuthThrottle: &auth.Throttle{}} // shared by the SQL port: an address's failures count on both
 	if *testCommands {
 		logger.Warn("test commands enabled: any client can make other clients' commands fail", "c", "CONTROL")
 	}
@@ -136,7 +137,7 @@ func Serve(args []string) error {
 	pgServed := make(chan error, 1)
 	if pgl != nil {
 		pgsrv = &pgserver.Server{Engine: sql.NewEngine(db), Logf: slog.NewLogLogger(logger.Handler(), slog.LevelWarn).Printf,
-			Auth: *requireAuth, Users: srv.Users, MaxConns: *maxConns}
+			Auth: *requireAuth, Users: srv.Users, MaxConns: *maxConns, AuthThrottle: srv.AuthThrottle}
 		if tlsFiles != nil {
 			pgsrv.TLSConfig = tlsFiles.TLSConfig()
 		}
@@ -255,7 +256,7 @@ func listenMonitor(addr string, db *concord.DB, srv *server.Server, pgsrv *pgser
 		}
 	}
 	if srv.Auth {
-		h.Users = srv.Users
+		h.Users, h.AuthThrottle = srv.Users, srv.AuthThrottle
 		if h.Users == nil {
 			h.Users = auth.NewStore(db)
 		}

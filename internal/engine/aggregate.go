@@ -68,6 +68,11 @@ func (e *Engine) Aggregate(ctx context.Context, t *Txn, ns Namespace, spec Aggre
 			if m, err := spec.Pipeline[0].LookupErr("$match"); err == nil {
 				if d, ok := m.DocumentOK(); ok {
 					leading = d
+					if spec.Collation == nil {
+						// The scan applies it: running the stage again
+						// would match every document twice.
+						p = p.DropFirst()
+					}
 				}
 			}
 		}
@@ -173,7 +178,8 @@ func (it *countedIter) Close() error {
 // match a filter in a transaction's view: the plan iterator that scan
 // pushes from (planIter), pulled one document at a time, so that a pipeline
 // reads a collection without it ever being in memory whole. It counts into
-// its Stats as scan does.
+// its Stats as scan does. It is an agg.Lender: Borrow hands out the stored
+// bytes themselves, Next a copy of the documents that match.
 type scanIter struct {
 	e   *Engine
 	ctx context.Context
@@ -185,6 +191,10 @@ type scanIter struct {
 	// covered: the plan builds documents from index entries, which are
 	// not documents examined (planCover).
 	covered bool
+	// lent counts the documents Borrow returned before pf: a long scan
+	// then prefetches (prefetch.go).
+	lent int
+	pf   *prefetch
 }
 
 // scanIter returns the documents of c matching f in t's view, planned as
@@ -208,16 +218,48 @@ func (e *Engine) scanIterWith(ctx context.Context, t *Txn, c *collection, f *fil
 	if err != nil {
 		return nil, err
 	}
+	it.lend()
 	s.it = it
 	return s, nil
 }
 
+var _ agg.Lender = (*scanIter)(nil)
+
 // Next returns the next matching document, which the caller owns.
 func (s *scanIter) Next() (bson.Raw, error) {
+	if s.pf != nil {
+		doc, err := s.pf.borrow()
+		if doc == nil || err != nil {
+			return nil, err
+		}
+		return append(bson.Raw(nil), doc...), nil
+	}
+	doc, err := s.next()
+	if doc == nil || err != nil || !s.it.lending() {
+		return doc, err
+	}
+	return append(bson.Raw(nil), doc...), nil
+}
+
+// Borrow returns the next matching document, valid until the next call of
+// Borrow, Next or Close (agg.Lender).
+func (s *scanIter) Borrow() (bson.Raw, error) {
+	if s.pf == nil {
+		if s.lent++; !prefetching(s.lent) {
+			return s.next()
+		}
+		s.startPrefetch()
+	}
+	return s.pf.borrow()
+}
+
+// next returns the next matching document from the plan iterator, lent
+// as Borrow's.
+func (s *scanIter) next() (bson.Raw, error) {
 	for s.err == nil && s.it != nil {
 		if !s.it.next() {
 			s.err = s.it.err()
-			s.Close()
+			s.closeIter()
 			break
 		}
 		if s.n++; s.n%scanCheckEvery == 0 {
@@ -242,11 +284,21 @@ func (s *scanIter) Next() (bson.Raw, error) {
 	return nil, s.err
 }
 
-// Close releases the plan iterator.
+// Close stops the prefetching goroutine, if any, and releases the plan
+// iterator.
 func (s *scanIter) Close() error {
+	if s.pf != nil {
+		s.pf.stop()
+		s.pf = nil
+	}
+	s.closeIter()
+	return nil
+}
+
+// closeIter releases the plan iterator, adding its counts to the Stats.
+func (s *scanIter) closeIter() {
 	if s.it != nil {
 		s.it.close(s.st)
 		s.it = nil
 	}
-	return nil
 }

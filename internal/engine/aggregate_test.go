@@ -2,6 +2,8 @@ package engine_test
 
 import (
 	"context"
+	"fmt"
+	"strings"
 	"testing"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -140,5 +142,120 @@ func TestAggregate_LookupLetBindsVariables(t *testing.T) {
 		if got := out[i].Lookup("m").String(); got != w {
 			t.Fatalf("document %d: m = %s, want %s", i, got, w)
 		}
+	}
+}
+
+// TestAggregate_ScanLendsDocuments: a collection scan that lends its stored
+// bytes to a $group (which keeps nothing of them) and gives copies to the
+// stages that keep documents ($sort) returns the same results as before,
+// over sstables and with a transaction's own writes merged in. A leading
+// $match, which the scan applies (the stage itself is skipped), leaves the
+// same result and counts each document examined once. (That $group keeps
+// nothing it borrowed is TestPipeline_BorrowedInput's check.) The
+// collection is long enough for the $group's scan to move to a prefetching
+// goroutine part of the way through, over several batches; an error in the
+// $group while that goroutine reads stops it (goleak checks that it is
+// gone).
+func TestAggregate_ScanLendsDocuments(t *testing.T) {
+	e := openMem(t, engine.Options{})
+	ctx := context.Background()
+	const n = 9000
+	pad := strings.Repeat("p", 100)
+	docs := make([]bson.D, n)
+	for i := range docs {
+		docs[i] = bson.D{{Key: "_id", Value: i}, {Key: "g", Value: fmt.Sprintf("g%d", i%7)}, {Key: "v", Value: i}, {Key: "pad", Value: pad}}
+	}
+	mustInsert(t, e, docs...)
+	if err := e.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	group := doc(bson.D{{Key: "$group", Value: bson.D{{Key: "_id", Value: "$g"}, {Key: "n", Value: bson.D{{Key: "$sum", Value: 1}}},
+		{Key: "max", Value: bson.D{{Key: "$max", Value: "$v"}}}, {Key: "last", Value: bson.D{{Key: "$last", Value: "$pad"}}}}}})
+	sortDesc := doc(bson.D{{Key: "$sort", Value: bson.D{{Key: "v", Value: -1}}}})
+	match := doc(bson.D{{Key: "$match", Value: bson.D{{Key: "v", Value: bson.D{{Key: "$gte", Value: 10}}}}}})
+
+	tx := e.Begin()
+	defer tx.Abort()
+	if _, err := e.Insert(ctx, tx, ns, []bson.Raw{doc(bson.D{{Key: "_id", Value: n}, {Key: "g", Value: "own"}, {Key: "v", Value: n}, {Key: "pad", Value: pad}})}, true, nil); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name    string
+		tx      *engine.Txn
+		docs    int // documents of the view
+		matched int // of them, those the $match keeps
+	}{
+		{"committed", nil, n, n - 10},
+		{"own writes", tx, n + 1, n + 1 - 10},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			for _, withMatch := range []bool{false, true} {
+				want := c.docs
+				var pipeline []bson.Raw
+				if withMatch {
+					want, pipeline = c.matched, []bson.Raw{match}
+				}
+				st := &engine.Stats{}
+				out, err := e.Aggregate(ctx, c.tx, ns, engine.AggregateSpec{Pipeline: append(pipeline, group)}, st)
+				if err != nil {
+					t.Fatal(err)
+				}
+				total := int32(0)
+				for _, d := range out {
+					id := d.Lookup("_id").StringValue()
+					total += d.Lookup("n").Int32()
+					if d.Lookup("last").StringValue() != pad {
+						t.Fatalf("group %s: last pad %q", id, d.Lookup("last").StringValue())
+					}
+					if max := d.Lookup("max").Int32(); id != "own" && fmt.Sprintf("g%d", max%7) != id {
+						t.Fatalf("group %s: max %d", id, max)
+					}
+				}
+				if int(total) != want || st.DocsExamined != int64(c.docs) {
+					t.Fatalf("match %v: %d documents grouped, %d examined; want %d and %d", withMatch, total, st.DocsExamined, want, c.docs)
+				}
+				sorted, err := e.Aggregate(ctx, c.tx, ns, engine.AggregateSpec{Pipeline: append(pipeline, sortDesc)}, nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(sorted) != want {
+					t.Fatalf("match %v: $sort returned %d documents, want %d", withMatch, len(sorted), want)
+				}
+				for i, d := range sorted {
+					if v := d.Lookup("v").Int32(); v != int32(c.docs-1-i) || d.Lookup("pad").StringValue() != pad {
+						t.Fatalf("match %v: sorted document %d is %v", withMatch, i, d)
+					}
+				}
+			}
+			// 1 / (v - 8000) fails at the document v = 8000.
+			failing := doc(bson.D{{Key: "$group", Value: bson.D{{Key: "_id", Value: nil}, {Key: "s", Value: bson.D{{Key: "$sum",
+				Value: bson.D{{Key: "$divide", Value: bson.A{1, bson.D{{Key: "$subtract", Value: bson.A{"$v", 8000}}}}}}}}}}}})
+			if _, err := e.Aggregate(ctx, c.tx, ns, engine.AggregateSpec{Pipeline: []bson.Raw{failing}}, nil); err == nil {
+				t.Fatal("division by zero in the $group: no error")
+			}
+		})
+	}
+}
+
+// TestAggregate_PrefetchLargeDocuments: a $group over documents large
+// enough for the prefetching scan's batches to end on their byte bound
+// (a few dozen documents each) sees every document once.
+func TestAggregate_PrefetchLargeDocuments(t *testing.T) {
+	e := openMem(t, engine.Options{})
+	const n = 4800 // the last 704 prefetched, about 128 to a batch
+	pad := strings.Repeat("x", 2<<10)
+	docs := make([]bson.D, n)
+	for i := range docs {
+		docs[i] = bson.D{{Key: "_id", Value: i}, {Key: "v", Value: int64(i)}, {Key: "pad", Value: pad}}
+	}
+	mustInsert(t, e, docs...)
+	group := doc(bson.D{{Key: "$group", Value: bson.D{{Key: "_id", Value: nil}, {Key: "n", Value: bson.D{{Key: "$sum", Value: 1}}},
+		{Key: "total", Value: bson.D{{Key: "$sum", Value: "$v"}}}, {Key: "bytes", Value: bson.D{{Key: "$sum", Value: bson.D{{Key: "$strLenBytes", Value: "$pad"}}}}}}}})
+	out, err := e.Aggregate(context.Background(), nil, ns, engine.AggregateSpec{Pipeline: []bson.Raw{group}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(out) != 1 || out[0].Lookup("n").Int32() != n || out[0].Lookup("total").Int64() != n*(n-1)/2 || out[0].Lookup("bytes").Int32() != int32(n*len(pad)) {
+		t.Fatalf("got %v", out)
 	}
 }

@@ -94,8 +94,17 @@ type Engine struct {
 	m counters
 }
 
-// blockCacheSize is the size of Pebble's block cache.
-const blockCacheSize = 128 << 20
+// blockCacheSize is the size of Pebble's block cache, for blocks. Pebble
+// accounts its memtables in the cache too (each one reserves its size while
+// it exists: the mutable one and those queued for flushing), so the cache is
+// opened larger by memTableReserve; without that, two 64 MiB memtables
+// would leave no room for a single block and every read would decompress
+// its block again.
+const (
+	blockCacheSize  = 128 << 20
+	memTableSize    = 64 << 20
+	memTableReserve = 2 * memTableSize
+)
 
 // minPruneSize is the owner-table size below which no pruning is attempted.
 const minPruneSize = 4096
@@ -118,12 +127,12 @@ func Open(opts Options) (*Engine, error) {
 	}
 	po := &pebble.Options{
 		Logger:       quietLogger{},
-		MemTableSize: 64 << 20,
+		MemTableSize: memTableSize,
 		// Every write outside a transaction reads its document by key first;
 		// Pebble's 8 MiB default cache misses on a working set of a few
 		// hundred thousand documents and each miss decompresses a block. The
 		// cache is filled lazily, so a small database pays nothing for it.
-		CacheSize: blockCacheSize,
+		CacheSize: blockCacheSize + memTableReserve,
 		EventListener: &pebble.EventListener{
 			// Pebble's default stops the process (Logger.Fatalf) on the first corrupted block it reads.
 			// The read that met it returns pebble.ErrCorruption, which reaches its client as

@@ -63,10 +63,13 @@ func (p *pointIter) close()                  {}
 
 // rangeIter reads the documents stored in a range of document keys
 // (planCollScan, planIDRange), in key order. With countKeys every key
-// visited counts as examined (the _id index's keys).
+// visited counts as examined (the _id index's keys). With lend its key and
+// documents are Pebble's own bytes, valid until the next call of next:
+// the caller copies what it keeps (see planIter.lend).
 type rangeIter struct {
 	it        *pebble.Iterator
 	countKeys bool
+	lend      bool
 	started   bool
 	keys      int64
 	k         []byte
@@ -93,7 +96,11 @@ func (r *rangeIter) next() bool {
 	if !ok {
 		return false
 	}
-	r.k = append([]byte(nil), r.it.Key()...)
+	if r.lend {
+		r.k = r.it.Key()
+	} else {
+		r.k = append([]byte(nil), r.it.Key()...)
+	}
 	if r.countKeys {
 		r.keys++
 	}
@@ -103,6 +110,9 @@ func (r *rangeIter) next() bool {
 func (r *rangeIter) key() []byte { return r.k }
 
 func (r *rangeIter) load() (bson.Raw, error) {
+	if r.lend {
+		return r.it.Value(), nil
+	}
 	return append(bson.Raw(nil), r.it.Value()...), nil
 }
 
@@ -138,6 +148,7 @@ type indexIter struct {
 
 	ri      int              // ranges[ri-1] is being read
 	it      *pebble.Iterator // nil between ranges
+	docs    *pebble.Iterator // over the collection's documents, opened by the first load
 	seen    map[string]bool  // document keys already visited
 	keys    int64
 	k       []byte
@@ -313,19 +324,45 @@ func (x *indexIter) nextMerged() bool {
 	return false
 }
 
-func (x *indexIter) key() []byte { return x.k }
+func (x *indexIter) key() []byte         { return x.k }
+func (x *indexIter) err() error          { return x.failure }
+func (x *indexIter) keysExamined() int64 { return x.keys }
+
+// load reads the document at the current key through one iterator over
+// the collection's documents, kept for the whole scan: a prefix seek on an
+// open iterator costs a fraction of a Get, which builds its iterators
+// afresh for every document (the bloom filters skip the sstables without
+// the key either way).
 func (x *indexIter) load() (bson.Raw, error) {
 	if x.covered {
+		// A covered scan builds the document from the entry (cover.go), and
+		// reads it only for an entry that does not hold its fields' values.
 		if vals, ok := parseEntryValues(x.vals, len(x.fields), x.valBuf); ok {
 			x.valBuf = vals
 			return coveredDoc(x.fields, vals), nil
 		}
 		x.fetched++
 	}
-	return pebbleGet(x.r, x.k)
+	if x.docs == nil {
+		lo := docPrefix(x.c.id)
+		it, err := x.r.NewIter(&pebble.IterOptions{LowerBound: lo, UpperBound: prefixSuccessor(lo)})
+		if err != nil {
+			return nil, storageError(err)
+		}
+		x.docs = it
+	}
+	if !x.docs.SeekPrefixGE(x.k) || !bytes.Equal(x.docs.Key(), x.k) {
+		if err := x.docs.Error(); err != nil {
+			return nil, storageError(err)
+		}
+		return nil, nil
+	}
+	v, err := x.docs.ValueAndErr()
+	if err != nil {
+		return nil, storageError(err)
+	}
+	return append(bson.Raw(nil), v...), nil
 }
-func (x *indexIter) err() error          { return x.failure }
-func (x *indexIter) keysExamined() int64 { return x.keys }
 
 func (x *indexIter) close() {
 	if x.it != nil {
@@ -338,6 +375,10 @@ func (x *indexIter) close() {
 		}
 	}
 	x.merge = nil
+	if x.docs != nil {
+		x.docs.Close()
+		x.docs = nil
+	}
 	if x.snap != nil {
 		x.snap.Close()
 		x.snap = nil

@@ -99,6 +99,16 @@ func newPlanIter(t *Txn, c *collection, p *plan) (*planIter, error) {
 	return it, nil
 }
 
+// lend makes the current key and document of it valid only until its next
+// call of next, which spares a collection scan a copy of each: for a
+// caller that keeps neither, or copies what it keeps.
+func (it *planIter) lend() { it.ranges.lend = true }
+
+// lending reports whether the documents of it may be lent (see lend): those
+// of a collection or _id range scan in lend mode. Documents read by key
+// (pointIter, indexIter) are always copies.
+func (it *planIter) lending() bool { return it.ranges.lend && it.ranges.it != nil }
+
 // planIterKeepSeen bounds the index scans whose seen map a recycled
 // planIter keeps for the next one: a map never shrinks.
 const planIterKeepSeen = 1024

@@ -22,6 +22,17 @@ type Iterator interface {
 	Close() error
 }
 
+// Lender is an Iterator that can lend its documents instead of giving
+// them: Borrow returns the next document as Next does, but the document is
+// valid only until the next call of Borrow, Next or Close, and must not be
+// modified. A stage that keeps nothing of its input documents ($group,
+// whose accumulators keep copies) borrows, which spares a storage scan a
+// copy of every document.
+type Lender interface {
+	Iterator
+	Borrow() (bson.Raw, error)
+}
+
 // Source is how a pipeline reads the other collections of its database.
 // The engine implements it over the snapshot the aggregation runs in, so
 // that inside a transaction a read sees the transaction's snapshot and its

@@ -81,6 +81,17 @@ func compileIn(stages []bson.Raw, scope *expr.Scope) (*Pipeline, error) {
 	return p, nil
 }
 
+// DropFirst returns the pipeline without its first stage, for a caller
+// that applies a leading $match itself (the engine's scan, through the
+// query planner) after compiling the whole pipeline, so that its errors
+// are still reported. p is not modified.
+func (p *Pipeline) DropFirst() *Pipeline {
+	if p == nil || len(p.stages) == 0 {
+		return p
+	}
+	return &Pipeline{stages: p.stages[1:]}
+}
+
 // Open starts a run of the pipeline over input and returns its output,
 // which the caller must close (closing it closes input and removes any
 // temporary file a stage spilled to). src reads the other collections of

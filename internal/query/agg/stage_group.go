@@ -160,13 +160,21 @@ func (it *groupIter) consume() error {
 	byKey := map[string]*group{}
 	var size int64
 	ec := &evalCtx{vars: it.r.vars}
+	// Nothing of an input document outlives its iteration: a new group
+	// copies its _id and accumulators copy what they keep. So the input
+	// may lend its documents, and the key is built in one reused buffer.
+	next := it.in.Next
+	if l, ok := it.in.(Lender); ok {
+		next = l.Borrow
+	}
+	var key []byte
 	for n := 1; ; n++ {
 		if n%checkEvery == 0 {
 			if err := codes.FromContext(it.r.ctx); err != nil {
 				return err
 			}
 		}
-		d, err := it.in.Next()
+		d, err := next()
 		if err != nil {
 			return err
 		}
@@ -181,9 +189,10 @@ func (it *groupIter) consume() error {
 		if id.Type == 0 {
 			id = value.Null
 		}
-		k := expr.GroupKey(id)
-		grp := byKey[k]
+		key = expr.AppendGroupKey(key[:0], id)
+		grp := byKey[string(key)]
 		if grp == nil {
+			k := string(key)
 			grp = it.g.newGroup(k, id)
 			byKey[k] = grp
 			it.held = append(it.held, grp)

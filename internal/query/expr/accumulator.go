@@ -4,7 +4,6 @@ import (
 	"math"
 	"math/big"
 	"strconv"
-	"strings"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/x/bsonx/bsoncore"
@@ -366,63 +365,68 @@ func (a *accStdDev) Result() bson.RawValue {
 // comparison treats as equal (1, 1.0 and NumberLong(1) share a key; null,
 // undefined and missing share a key), so groups and sets can use a map.
 func GroupKey(v bson.RawValue) string {
-	var b strings.Builder
-	writeKey(&b, v)
-	return b.String()
+	return string(AppendGroupKey(nil, v))
 }
 
-// writeKey appends v's group key to b; strings are length-prefixed so composite keys cannot collide.
-func writeKey(b *strings.Builder, v bson.RawValue) {
-	writeStr := func(tag byte, s string) {
-		b.WriteByte(tag)
-		b.WriteString(strconv.Itoa(len(s)))
-		b.WriteByte(':')
-		b.WriteString(s)
-	}
+// AppendGroupKey appends v's GroupKey to dst and returns the extended
+// slice. A caller that looks the key up in a map (m[string(b)]) and reuses
+// its buffer allocates nothing for a key it has seen.
+func AppendGroupKey(dst []byte, v bson.RawValue) []byte {
 	switch v.Type {
 	case 0, bson.TypeNull, bson.TypeUndefined:
-		b.WriteByte('z')
+		return append(dst, 'z')
 	case bson.TypeInt32, bson.TypeInt64, bson.TypeDouble, bson.TypeDecimal128:
 		n, _ := numOf(v)
 		f := n.float()
+		var num [24]byte
 		switch {
 		case n.kind == kindDouble && math.IsNaN(f), n.kind == kindDecimal && n.r == nil && math.IsNaN(f):
-			writeStr('n', "nan")
+			return appendTagged(dst, 'n', "nan")
 		case n.kind <= kindLong:
-			writeStr('n', strconv.FormatInt(n.i, 10))
+			return appendTagged(dst, 'n', strconv.AppendInt(num[:0], n.i, 10))
+		case n.kind == kindDouble && f == math.Trunc(f) && math.Abs(f) < 1<<63:
+			// An integral double's rational is the integer itself.
+			return appendTagged(dst, 'n', strconv.AppendInt(num[:0], int64(f), 10))
 		case math.IsInf(f, 0) && (n.kind == kindDouble || n.r == nil):
-			writeStr('n', strconv.FormatFloat(f, 'g', -1, 64))
-		default:
-			r := n.rat()
-			if r == nil {
-				writeStr('n', "nan")
-			} else if r.IsInt() {
-				writeStr('n', r.Num().String())
-			} else {
-				writeStr('n', r.RatString())
-			}
+			return appendTagged(dst, 'n', strconv.AppendFloat(num[:0], f, 'g', -1, 64))
 		}
+		r := n.rat()
+		switch {
+		case r == nil:
+			return appendTagged(dst, 'n', "nan")
+		case r.IsInt():
+			return appendTagged(dst, 'n', r.Num().Append(num[:0], 10))
+		}
+		return appendTagged(dst, 'n', r.RatString())
 	case bson.TypeString, bson.TypeSymbol:
-		s, ok := v.StringValueOK()
-		if !ok {
-			s, _ = v.SymbolOK()
-		}
-		writeStr('s', s)
+		return appendTagged(dst, 's', value.StringBytes(v.Value))
 	case bson.TypeEmbeddedDocument:
-		b.WriteByte('{')
-		elems, _ := v.Document().Elements()
+		dst = append(dst, '{')
+		elems, _ := bsoncore.Document(v.Value).Elements()
 		for _, el := range elems {
-			writeStr('k', el.Key())
-			writeKey(b, el.Value())
+			dst = appendTagged(dst, 'k', el.KeyBytes())
+			dst = AppendGroupKey(dst, bson.RawValue{Type: bson.Type(el.Value().Type), Value: el.Value().Data})
 		}
-		b.WriteByte('}')
+		return append(dst, '}')
 	case bson.TypeArray:
-		b.WriteByte('[')
+		dst = append(dst, '[')
 		for _, e := range value.Values(v) {
-			writeKey(b, e)
+			dst = AppendGroupKey(dst, e)
 		}
-		b.WriteByte(']')
-	default:
-		writeStr(byte('A'+int(v.Type)%26), strconv.Itoa(int(v.Type))+"/"+string(v.Value))
+		return append(dst, ']')
 	}
+	var s []byte
+	s = strconv.AppendInt(s, int64(v.Type), 10)
+	s = append(s, '/')
+	s = append(s, v.Value...)
+	return appendTagged(dst, byte('A'+int(v.Type)%26), s)
+}
+
+// appendTagged appends tag, the length of s, ':' and s: strings are
+// length-prefixed so composite keys cannot collide.
+func appendTagged[S string | []byte](dst []byte, tag byte, s S) []byte {
+	dst = append(dst, tag)
+	dst = strconv.AppendInt(dst, int64(len(s)), 10)
+	dst = append(dst, ':')
+	return append(dst, s...)
 }

@@ -122,6 +122,18 @@ func (e *Expr) EvalIn(doc bson.Raw, vars *Vars) (bson.RawValue, error) {
 	if len(doc) == 0 {
 		doc = value.EmptyDoc
 	}
+	// The commonest expressions, a field path and a literal, need no
+	// environment: evaluating them this way allocates nothing, which
+	// matters to a $group's key and accumulator arguments, evaluated once
+	// per input document.
+	switch n := e.node.(type) {
+	case constant:
+		return n.v, nil
+	case varPath:
+		if len(n.path) > 0 && (n.variable == "CURRENT" || n.variable == "ROOT") {
+			return LookupPath(doc, n.path), nil
+		}
+	}
 	c := &env{root: doc, current: doc, vars: vars}
 	return e.node.eval(c)
 }
