@@ -144,6 +144,14 @@ func (db *DB) ListDatabaseNames(ctx context.Context) ([]string, error) {
 	return names, nil
 }
 
+// CatalogGeneration returns a number that changes whenever the catalog may have changed: a collection created
+// (explicitly or by its first write), dropped or renamed, its options or indexes changed, a collection created
+// in a transaction becoming visible at its commit, or a write to a system.* collection committed (where layers
+// above keep catalog data of their own, as package sql keeps its table definitions). It changes after the change
+// is visible and before it is acknowledged, so a cache of catalog data read while the generation was g is
+// current as long as the generation is still g. It is 0 after Open and never decreases; it is not persisted.
+func (db *DB) CatalogGeneration() uint64 { return db.eng.CatalogGeneration() }
+
 // Metrics returns a snapshot of the server-wide counters.
 func (db *DB) Metrics() Metrics { return db.eng.Metrics() }
 

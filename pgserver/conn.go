@@ -27,6 +27,12 @@ type conn struct {
 
 	types *pgtype.Map // binary encoding plans, the connection's own
 
+	// row, rowBuf and rowEnds are sendRows' DataRow, the buffer its
+	// values are encoded into and where each ends (-1 for NULL), reused.
+	row     pgproto3.DataRow
+	rowBuf  []byte
+	rowEnds []int
+
 	stmts   map[string]*sql.Stmt
 	portals map[string]*portal
 	// skipping is set after an error in the extended protocol: messages are
@@ -395,18 +401,41 @@ func formatOf(formats []int16, i int) int16 {
 	return 0
 }
 
-// sendRows sends rows as DataRow messages in the columns' formats.
+// sendRows sends rows as DataRow messages in the columns' formats. One
+// DataRow and one buffer for its values serve every row: Send encodes a
+// message into the connection's write buffer at once.
 func (c *conn) sendRows(cols []sql.Column, rows [][]any, formats []int16) error {
+	dr := &c.row
+	if c.rowBuf == nil {
+		c.rowBuf = make([]byte, 0, 512) // never nil: an empty value is not NULL
+	}
 	for _, row := range rows {
-		dr := &pgproto3.DataRow{Values: make([][]byte, len(row))}
+		buf := c.rowBuf[:0]
+		ends := c.rowEnds[:0]
 		for i, v := range row {
-			b, err := encodeValue(c.types, v, cols[i].OID, formatOf(formats, i))
-			if err != nil {
+			if v == nil {
+				ends = append(ends, -1)
+				continue
+			}
+			var err error
+			if buf, err = appendValue(c.types, buf, v, cols[i].OID, formatOf(formats, i)); err != nil {
 				return err
 			}
-			dr.Values[i] = b
+			ends = append(ends, len(buf))
+		}
+		// The values are sliced once the buffer stops growing.
+		dr.Values = dr.Values[:0]
+		start := 0
+		for _, end := range ends {
+			if end < 0 {
+				dr.Values = append(dr.Values, nil)
+				continue
+			}
+			dr.Values = append(dr.Values, buf[start:end:end])
+			start = end
 		}
 		c.be.Send(dr)
+		c.rowBuf, c.rowEnds = buf, ends
 	}
 	return nil
 }

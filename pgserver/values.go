@@ -65,18 +65,26 @@ func encodeValue(m *pgtype.Map, v any, oid uint32, format int16) ([]byte, error)
 	if v == nil {
 		return nil, nil
 	}
-	v, err := sql.Coerce(v, oid)
-	if err != nil {
-		return nil, err
+	return appendValue(m, []byte{}, v, oid, format)
+}
+
+// appendValue appends the encoding of a non-NULL result value for a column
+// of type oid to buf.
+func appendValue(m *pgtype.Map, buf []byte, v any, oid uint32, format int16) ([]byte, error) {
+	if !coerced(v, oid) {
+		var err error
+		if v, err = sql.Coerce(v, oid); err != nil {
+			return nil, err
+		}
 	}
 	if format == 0 {
-		return []byte(sql.FormatText(v)), nil
+		return sql.AppendText(buf, v), nil
 	}
 	switch oid {
 	case sql.OIDJSONB:
-		return append([]byte{1}, sql.FormatText(v)...), nil
+		return sql.AppendText(append(buf, 1), v), nil
 	case sql.OIDJSON:
-		return []byte(sql.FormatText(v)), nil
+		return sql.AppendText(buf, v), nil
 	case sql.OIDInterval:
 		d := v.(time.Duration)
 		v = pgtype.Interval{Microseconds: int64(d / time.Microsecond), Valid: true}
@@ -89,9 +97,32 @@ func encodeValue(m *pgtype.Map, v any, oid uint32, format int16) ([]byte, error)
 			v = int16(n)
 		}
 	}
-	b, err := m.Encode(oid, format, v, nil)
+	b, err := m.Encode(oid, format, v, buf)
 	if err != nil {
 		return nil, &sql.Error{Code: sql.CodeDatatypeMismatch, Message: fmt.Sprintf("cannot encode %v as %s: %v", v, sql.TypeName(oid), err)}
 	}
 	return b, nil
+}
+
+// coerced reports whether v already has the representation sql.Coerce
+// gives a value of type oid (it would return v itself).
+func coerced(v any, oid uint32) bool {
+	switch x := v.(type) {
+	case int64:
+		switch oid {
+		case sql.OIDInt8:
+			return true
+		case sql.OIDInt4:
+			return x >= math.MinInt32 && x <= math.MaxInt32
+		case sql.OIDInt2:
+			return x >= math.MinInt16 && x <= math.MaxInt16
+		}
+	case string:
+		return oid == sql.OIDText || oid == sql.OIDVarchar
+	case bool:
+		return oid == sql.OIDBool
+	case float64:
+		return oid == sql.OIDFloat8
+	}
+	return false
 }

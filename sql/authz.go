@@ -43,11 +43,11 @@ func (s *Session) SetAuthorizer(fn Authorizer) { s.authorize = fn }
 
 // checkAccess fails with 42501 when the session's Authorizer refuses one
 // of the accesses of statement n.
-func (s *Session) checkAccess(n *pg.Node) error {
+func (s *Session) checkAccess(st *statement) error {
 	if s.authorize == nil {
 		return nil
 	}
-	for _, a := range accesses(n) {
+	for _, a := range st.access() {
 		if !s.authorize(s.database, a) {
 			if a.Table == "" {
 				return errorf(CodeInsufficientPrivilege, "permission denied for database %s", s.database)

@@ -21,6 +21,11 @@ type backend interface {
 	begin(ctx context.Context) (backendTxn, error)
 	// withTransaction runs fn in a transaction, retried on transient errors.
 	withTransaction(ctx context.Context, fn func(ctx context.Context) error) error
+	// catalogGeneration is a number that changes whenever the catalog
+	// (collections, and the table definitions in system.sql_tables) may have
+	// changed, and ok false when the backend has none: then nothing read from
+	// the catalog is cached.
+	catalogGeneration() (gen uint64, ok bool)
 }
 
 // backendTxn is a transaction block's session.
@@ -44,6 +49,9 @@ type backendColl interface {
 	find(ctx context.Context, filter, projection bson.D, limit int64) ([]bson.Raw, error)
 	insertOne(ctx context.Context, doc any) error
 	updateMany(ctx context.Context, filter, update bson.D) (matched int64, err error)
+	// updateOne updates the first matching document; for a filter at most
+	// one document can match (byKey), it is updateMany's cheaper twin.
+	updateOne(ctx context.Context, filter, update bson.D) (matched int64, err error)
 	replaceOne(ctx context.Context, filter bson.D, doc any) error
 	deleteOne(ctx context.Context, filter bson.D) error
 	deleteMany(ctx context.Context, filter bson.D) (int64, error)
@@ -66,6 +74,8 @@ type embedded struct{ db *concord.DB }
 var _ backend = embedded{}
 
 func (e embedded) database(name string) backendDB { return embeddedDB{e.db.Database(name)} }
+
+func (e embedded) catalogGeneration() (uint64, bool) { return e.db.CatalogGeneration(), true }
 
 func (e embedded) listDatabaseNames(ctx context.Context) ([]string, error) {
 	return e.db.ListDatabaseNames(ctx)
@@ -147,6 +157,14 @@ func (c embeddedColl) insertOne(ctx context.Context, doc any) error {
 
 func (c embeddedColl) updateMany(ctx context.Context, filter, update bson.D) (int64, error) {
 	res, err := c.c.UpdateMany(ctx, filter, update)
+	if err != nil {
+		return 0, err
+	}
+	return res.MatchedCount, nil
+}
+
+func (c embeddedColl) updateOne(ctx context.Context, filter, update bson.D) (int64, error) {
+	res, err := c.c.UpdateOne(ctx, filter, update)
 	if err != nil {
 		return 0, err
 	}

@@ -32,6 +32,10 @@ var _ backend = driverBackend{}
 
 func (d driverBackend) database(name string) backendDB { return driverDB{d.c.Database(name)} }
 
+// catalogGeneration: a deployment's catalog changes are not seen here, so
+// nothing read from it is cached.
+func (d driverBackend) catalogGeneration() (uint64, bool) { return 0, false }
+
 func (d driverBackend) listDatabaseNames(ctx context.Context) ([]string, error) {
 	names, err := d.c.ListDatabaseNames(ctx, bson.D{})
 	return names, driverError(err)
@@ -132,6 +136,14 @@ func (c driverColl) insertOne(ctx context.Context, doc any) error {
 
 func (c driverColl) updateMany(ctx context.Context, filter, update bson.D) (int64, error) {
 	res, err := c.c.UpdateMany(ctx, filter, update)
+	if err != nil {
+		return 0, driverError(err)
+	}
+	return res.MatchedCount, nil
+}
+
+func (c driverColl) updateOne(ctx context.Context, filter, update bson.D) (int64, error) {
+	res, err := c.c.UpdateOne(ctx, filter, update)
 	if err != nil {
 		return 0, driverError(err)
 	}

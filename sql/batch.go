@@ -54,4 +54,4 @@ func (s *Session) EndImplicit(ctx context.Context, ok bool) error {
 
 // TxnControl reports whether the statement is BEGIN, COMMIT, ROLLBACK or
 // the like.
-func (st *Stmt) TxnControl() bool { return st.raw != nil && isTxnControl(st.raw.Stmt) }
+func (st *Stmt) TxnControl() bool { return st.stmt != nil && isTxnControl(st.stmt.raw.Stmt) }

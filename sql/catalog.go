@@ -3,6 +3,7 @@ package sql
 import (
 	"context"
 	"strings"
+	"sync"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 )
@@ -65,11 +66,28 @@ func (t *table) colType(name string) uint32 {
 
 // lookupTable returns the table name in the session's database: its
 // declared schema, or a schemaless table for a collection that exists. An
-// unknown name is 42P01.
+// unknown name is 42P01. The table returned may be shared with other
+// statements: callers never modify it.
 func (x *exec) lookupTable(name string, loc int32) (*table, error) {
 	if name == "" || strings.HasPrefix(name, "system.") {
 		return nil, &Error{Code: CodeUndefinedTable, Message: "relation \"" + name + "\" does not exist", Position: int(loc) + 1}
 	}
+	gen, cacheable := x.s.e.b.catalogGeneration()
+	key := tableKey{x.s.database, name}
+	if cacheable {
+		if t := x.s.e.tables.get(gen, key); t != nil {
+			return t, nil
+		}
+	}
+	t, err := x.readTable(name, loc)
+	if err == nil && cacheable {
+		x.s.e.tables.put(gen, key, t)
+	}
+	return t, err
+}
+
+// readTable reads a table's definition from the catalog.
+func (x *exec) readTable(name string, loc int32) (*table, error) {
 	db := x.s.db()
 	var t table
 	raw, err := db.collection(tablesCollection).findOne(x.base, bson.D{{Key: "_id", Value: name}})
@@ -91,6 +109,49 @@ func (x *exec) lookupTable(name string, loc int32) (*table, error) {
 		return nil, &Error{Code: CodeUndefinedTable, Message: "relation \"" + name + "\" does not exist", Position: int(loc) + 1}
 	}
 	return &table{Name: name}, nil
+}
+
+// tableKey names a table: database and table name.
+type tableKey struct{ db, name string }
+
+// tableCache keeps the tables lookupTable read, for as long as the
+// backend's catalog generation stays the one they were read at: any change
+// of the catalog (a table created, dropped or altered over SQL, a
+// collection created, dropped or renamed over the MongoDB port or the
+// embedded API) empties it. Safe for concurrent use; the tables in it are
+// never modified.
+type tableCache struct {
+	mu  sync.RWMutex
+	gen uint64
+	m   map[tableKey]*table
+}
+
+// maxCachedTables bounds a tableCache; past it, the cache starts over.
+const maxCachedTables = 4096
+
+// get returns the table cached at generation gen, or nil.
+func (c *tableCache) get(gen uint64, k tableKey) *table {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	if c.gen != gen {
+		return nil
+	}
+	return c.m[k]
+}
+
+// put caches t, read from the catalog while the generation was gen (read
+// before the catalog was). A put at an older generation than the cache's
+// is dropped; a newer one empties the cache first.
+func (c *tableCache) put(gen uint64, k tableKey, t *table) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if gen < c.gen {
+		return
+	}
+	if gen > c.gen || c.m == nil || len(c.m) >= maxCachedTables {
+		c.gen, c.m = gen, map[tableKey]*table{}
+	}
+	c.m[k] = t
 }
 
 // tableNames lists the tables of the session's database.

@@ -2,6 +2,7 @@ package sql
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	pg "github.com/pganalyze/pg_query_go/v6"
@@ -244,6 +245,9 @@ func (x *exec) alterTable(as *pg.AlterTableStmt) (*Result, error) {
 	if !t.declared {
 		return nil, unsupported("ALTER TABLE on a collection without declared columns")
 	}
+	tc := *t // the looked-up table is shared
+	tc.Columns = slices.Clone(t.Columns)
+	t = &tc
 	for _, c := range as.Cmds {
 		cmd := c.GetAlterTableCmd()
 		if cmd.Subtype != pg.AlterTableType_AT_AddColumn {

@@ -17,7 +17,9 @@ var errNeedsTxn = errors.New("statement needs a transaction")
 
 // exec is the state of one statement's execution.
 type exec struct {
-	s         *Session
+	s  *Session
+	st *statement // the statement run; nil while describing
+
 	ctx       context.Context // carries the transaction's session, when in one
 	base      context.Context // without it: catalog reads
 	params    []any
@@ -52,8 +54,12 @@ func (x *exec) now() time.Time {
 // run runs one statement. Outside a transaction block, a statement that is
 // not one atomic operation of the query language runs as an internal
 // transaction, retried on write conflicts.
-func (x *exec) run(n *pg.Node) (*Result, error) {
-	if !x.inTxn && !x.describe && !needsTxn(n) {
+func (x *exec) run(st *statement) (*Result, error) {
+	n := st.raw.Stmt
+	if !x.describe {
+		x.st = st
+	}
+	if !x.inTxn && !x.describe && !st.txn {
 		res, err := x.dispatch(n)
 		if !errors.Is(err, errNeedsTxn) {
 			return res, err

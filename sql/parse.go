@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"unicode/utf8"
 
 	pg "github.com/pganalyze/pg_query_go/v6"
@@ -27,7 +28,47 @@ type stmtCache struct {
 
 type cacheEntry struct {
 	text  string
-	stmts []*pg.RawStmt
+	stmts []*statement
+}
+
+// statement is one parsed statement with what its parse tree alone
+// determines, derived once when it is parsed and shared, read-only, by every
+// session that runs the same text.
+type statement struct {
+	raw *pg.RawStmt
+	// txn: outside a transaction block, the statement runs as an internal
+	// transaction (needsTxn).
+	txn bool
+	// accessesOnce guards accesses, the tables the statement reads and
+	// writes, listed the first time an Authorizer asks.
+	accessesOnce sync.Once
+	accesses     []Access
+	// plan is the translation plan of a top-level UPDATE or DELETE, for
+	// the table it was recorded over (exprPlan).
+	plan atomic.Pointer[exprPlan]
+}
+
+// isTop reports whether n is the statement's own UPDATE or DELETE (not
+// one inside a WITH clause).
+func (st *statement) isTop(n any) bool {
+	switch v := n.(type) {
+	case *pg.UpdateStmt:
+		return st.raw.Stmt.GetUpdateStmt() == v
+	case *pg.DeleteStmt:
+		return st.raw.Stmt.GetDeleteStmt() == v
+	}
+	return false
+}
+
+// newStatement derives what a parse tree determines.
+func newStatement(raw *pg.RawStmt) *statement {
+	return &statement{raw: raw, txn: needsTxn(raw.Stmt)}
+}
+
+// access returns the statement's accesses, listed once.
+func (st *statement) access() []Access {
+	st.accessesOnce.Do(func() { st.accesses = accesses(st.raw.Stmt) })
+	return st.accesses
 }
 
 func newStmtCache(max int) *stmtCache {
@@ -37,7 +78,7 @@ func newStmtCache(max int) *stmtCache {
 // parse returns the statements of text, from the cache when it holds them.
 // A syntax error is a 42601 *Error with the error's position; text that is
 // not valid UTF-8 or holds a NUL byte is 22021, as PostgreSQL reports it.
-func (c *stmtCache) parse(text string) ([]*pg.RawStmt, error) {
+func (c *stmtCache) parse(text string) ([]*statement, error) {
 	c.mu.Lock()
 	if el, ok := c.m[text]; ok {
 		c.ll.MoveToFront(el)
@@ -46,15 +87,19 @@ func (c *stmtCache) parse(text string) ([]*pg.RawStmt, error) {
 		return stmts, nil
 	}
 	c.mu.Unlock()
-	stmts, err := parse(text)
+	raws, err := parse(text)
 	if err != nil {
 		return nil, err
+	}
+	stmts := make([]*statement, len(raws))
+	for i, raw := range raws {
+		stmts[i] = newStatement(raw)
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if el, ok := c.m[text]; ok {
 		c.ll.MoveToFront(el)
-		return stmts, nil
+		return el.Value.(*cacheEntry).stmts, nil
 	}
 	c.m[text] = c.ll.PushFront(&cacheEntry{text: text, stmts: stmts})
 	for c.ll.Len() > c.max {

@@ -3,6 +3,9 @@ package sql
 import (
 	"fmt"
 	"testing"
+
+	pg "github.com/pganalyze/pg_query_go/v6"
+	"google.golang.org/protobuf/reflect/protoreflect"
 )
 
 func TestStmtCache_Bounded(t *testing.T) {
@@ -50,4 +53,73 @@ func BenchmarkParse(b *testing.B) {
 			}
 		}
 	})
+}
+
+// TestWalkNoSub_SameAsReflection: walkNoSub's direct walk of common
+// expression nodes visits the same nodes as the walk through protobuf
+// reflection it shortcuts (whose order protobuf leaves undefined).
+func TestWalkNoSub_SameAsReflection(t *testing.T) {
+	for _, q := range []string{
+		"UPDATE t SET n = n + $1, v = v + 1 WHERE id = $2 AND n + $1 >= 0 AND NOT (a IS NULL OR b <> 'x')",
+		"SELECT a.b, t.* FROM t WHERE x IN (1, 2) AND y = ANY($1) AND z BETWEEN 1 AND 2 AND w LIKE 'a%'",
+		"DELETE FROM t WHERE (SELECT max(n) FROM u WHERE u.id = t.id) > 3 OR coalesce(a, $1::int) = 1",
+		"SELECT CASE WHEN n > 0 THEN -n ELSE n END, f(x, y => 2), ROW_NUMBER() OVER (PARTITION BY a) FROM t",
+	} {
+		stmts, err := parse(q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var fast, slow []*pg.Node
+		walkNoSub(stmts[0].Stmt, func(n *pg.Node) bool { fast = append(fast, n); return false })
+		walkReflect(stmts[0].Stmt, func(n *pg.Node) bool { slow = append(slow, n); return false })
+		if len(fast) != len(slow) || len(fast) < 10 {
+			t.Fatalf("%s: %d nodes visited, by reflection %d", q, len(fast), len(slow))
+		}
+		seen := map[*pg.Node]int{}
+		for _, n := range slow {
+			seen[n]++
+		}
+		for _, n := range fast {
+			if seen[n]--; seen[n] < 0 {
+				t.Fatalf("%s: %v visited more often than by reflection", q, n)
+			}
+		}
+	}
+}
+
+// walkReflect is walkNoSub through protobuf reflection alone.
+func walkReflect(n *pg.Node, fn func(*pg.Node) bool) bool {
+	if n == nil {
+		return false
+	}
+	if fn(n) {
+		return true
+	}
+	if n.GetSubLink() != nil {
+		return false
+	}
+	var children func(m protoreflect.Message) bool
+	children = func(m protoreflect.Message) bool {
+		found := false
+		m.Range(func(fd protoreflect.FieldDescriptor, v protoreflect.Value) bool {
+			visit := func(c protoreflect.Message) {
+				if nn, ok := c.Interface().(*pg.Node); ok {
+					found = walkReflect(nn, fn)
+				} else {
+					found = children(c)
+				}
+			}
+			switch {
+			case fd.IsList() && fd.Message() != nil:
+				for i := 0; i < v.List().Len() && !found; i++ {
+					visit(v.List().Get(i).Message())
+				}
+			case fd.Message() != nil && !fd.IsMap():
+				visit(v.Message())
+			}
+			return !found
+		})
+		return found
+	}
+	return children(n.ProtoReflect())
 }

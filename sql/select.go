@@ -830,10 +830,34 @@ func walkNoSub(n *pg.Node, fn func(*pg.Node) bool) bool {
 	if fn(n) {
 		return true
 	}
-	if n.GetSubLink() != nil {
+	// The common expression nodes are walked directly: reflection over
+	// them costs more than the rest of a small statement's translation.
+	switch v := n.Node.(type) {
+	case *pg.Node_SubLink:
 		return false
+	case *pg.Node_AConst, *pg.Node_ParamRef, *pg.Node_String_, *pg.Node_Integer, *pg.Node_Float, *pg.Node_Boolean, *pg.Node_AStar:
+		return false
+	case *pg.Node_ColumnRef:
+		return walkList(v.ColumnRef.Fields, fn)
+	case *pg.Node_AExpr:
+		a := v.AExpr
+		return walkList(a.Name, fn) || walkNoSub(a.Lexpr, fn) || walkNoSub(a.Rexpr, fn)
+	case *pg.Node_BoolExpr:
+		return walkNoSub(v.BoolExpr.Xpr, fn) || walkList(v.BoolExpr.Args, fn)
+	case *pg.Node_NullTest:
+		return walkNoSub(v.NullTest.Xpr, fn) || walkNoSub(v.NullTest.Arg, fn)
 	}
 	return walkChildren(n.ProtoReflect(), fn)
+}
+
+// walkList applies walkNoSub to each node of a list, in order.
+func walkList(l []*pg.Node, fn func(*pg.Node) bool) bool {
+	for _, c := range l {
+		if walkNoSub(c, fn) {
+			return true
+		}
+	}
+	return false
 }
 
 // walkChildren applies walkNoSub to the nodes inside m.

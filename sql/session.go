@@ -23,6 +23,7 @@ const statementCacheSize = 1024
 type Engine struct {
 	b       backend
 	cache   *stmtCache
+	tables  tableCache
 	nextPID atomic.Uint32
 	stats   counters
 }
@@ -112,13 +113,13 @@ type Result struct {
 // times, by its own session only.
 type Stmt struct {
 	Text      string
-	raw       *pg.RawStmt // nil for an empty statement
+	stmt      *statement // nil for an empty statement
 	ParamOIDs []uint32
 	Columns   []Column // nil when the statement returns no rows
 }
 
 // Empty reports whether the statement text held no statement.
-func (st *Stmt) Empty() bool { return st.raw == nil }
+func (st *Stmt) Empty() bool { return st.stmt == nil }
 
 // Prepare parses text, which must hold at most one statement, and infers
 // the types of its parameters (those given in paramOIDs, 0 for unknown,
@@ -136,7 +137,7 @@ func (s *Session) Prepare(ctx context.Context, text string, paramOIDs []uint32) 
 	if len(stmts) == 0 {
 		return st, nil
 	}
-	st.raw = stmts[0]
+	st.stmt = stmts[0]
 	n := maxParam(text)
 	for len(paramOIDs) < n {
 		paramOIDs = append(paramOIDs, 0)
@@ -145,7 +146,7 @@ func (s *Session) Prepare(ctx context.Context, text string, paramOIDs []uint32) 
 	x := s.newExec(ctx, nil)
 	x.describe = true
 	x.paramOIDs = st.ParamOIDs
-	res, err := x.run(st.raw.Stmt)
+	res, err := x.run(st.stmt)
 	if err != nil {
 		if e := AsError(err); e.Code != CodeInFailedSQLTransaction {
 			return nil, err
@@ -188,7 +189,7 @@ func maxParam(text string) int {
 // Execute runs a prepared statement with its parameters, converted to the
 // statement's parameter types.
 func (s *Session) Execute(ctx context.Context, st *Stmt, params []any) (*Result, error) {
-	if st.raw == nil {
+	if st.stmt == nil {
 		return &Result{Tag: ""}, nil
 	}
 	if len(params) != len(st.ParamOIDs) {
@@ -203,7 +204,7 @@ func (s *Session) Execute(ctx context.Context, st *Stmt, params []any) (*Result,
 		}
 		vals[i] = v
 	}
-	res, err := s.runStmt(ctx, st.raw.Stmt, vals)
+	res, err := s.runStmt(ctx, st.stmt, vals)
 	if err != nil {
 		return nil, err
 	}
@@ -231,7 +232,8 @@ func (s *Session) Query(ctx context.Context, text string, fn func(*Result) error
 	}
 	implicit := false
 	defer func() { s.implicit = false }()
-	for i, raw := range stmts {
+	for i, st := range stmts {
+		raw := st.raw
 		if !implicit && s.status == TxIdle && len(stmts)-i > 1 && !isTxnControl(raw.Stmt) {
 			if err := s.begin(ctx); err != nil {
 				return err
@@ -253,7 +255,7 @@ func (s *Session) Query(ctx context.Context, text string, fn func(*Result) error
 			}
 		}
 		s.implicit = implicit
-		res, err := s.runStmt(ctx, raw.Stmt, nil)
+		res, err := s.runStmt(ctx, st, nil)
 		if err == nil {
 			err = fn(res)
 		}
@@ -282,8 +284,9 @@ func isTxnControl(n *pg.Node) bool { return n.GetTransactionStmt() != nil }
 // runStmt runs one statement: transaction control, or a statement in the
 // transaction block (or, outside one, autocommitted), moving the block to
 // failed when a statement in it fails.
-func (s *Session) runStmt(ctx context.Context, n *pg.Node, params []any) (*Result, error) {
-	res, err := s.runStmt1(ctx, n, params)
+func (s *Session) runStmt(ctx context.Context, st *statement, params []any) (*Result, error) {
+	n := st.raw.Stmt
+	res, err := s.runStmt1(ctx, st, params)
 	code := ""
 	if err != nil {
 		code = AsError(err).Code
@@ -292,21 +295,22 @@ func (s *Session) runStmt(ctx context.Context, n *pg.Node, params []any) (*Resul
 	return res, err
 }
 
-func (s *Session) runStmt1(ctx context.Context, n *pg.Node, params []any) (*Result, error) {
+func (s *Session) runStmt1(ctx context.Context, st *statement, params []any) (*Result, error) {
+	n := st.raw.Stmt
 	if ts := n.GetTransactionStmt(); ts != nil {
 		return s.transaction(ctx, ts)
 	}
 	if s.status == TxFailed {
 		return nil, errorf(CodeInFailedSQLTransaction, "current transaction is aborted, commands ignored until end of transaction block")
 	}
-	if err := s.checkAccess(n); err != nil {
+	if err := s.checkAccess(st); err != nil {
 		if s.status == TxActive {
 			s.status = TxFailed
 		}
 		return nil, err
 	}
 	x := s.newExec(ctx, params)
-	res, err := x.run(n)
+	res, err := x.run(st)
 	if err != nil && s.status == TxActive {
 		s.status = TxFailed
 	}

@@ -108,22 +108,6 @@ func TestSession_PreparedTransactionControl(t *testing.T) {
 	}
 }
 
-func BenchmarkSession_UpdateByKey(b *testing.B) {
-	s := openSession(b)
-	ctx := context.Background()
-	run(b, s, "CREATE TABLE counters (id text PRIMARY KEY, n int8 NOT NULL); INSERT INTO counters VALUES ('x', 0)")
-	st, err := s.Prepare(ctx, "UPDATE counters SET n = n + $1 WHERE id = $2", nil)
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.ReportAllocs()
-	for range b.N {
-		if _, err := s.Execute(ctx, st, []any{int64(1), "x"}); err != nil {
-			b.Fatal(err)
-		}
-	}
-}
-
 func TestEngine_Stats(t *testing.T) {
 	db, err := concord.Open("", nil)
 	if err != nil {

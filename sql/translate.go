@@ -16,11 +16,81 @@ type translator struct {
 	t     *table
 	alias string
 	outer *scope // what constants may refer to
+	// plan, when set, holds the decisions an earlier translation of the
+	// same statement over the same table made from the parse tree alone;
+	// planning is set while the first translation records them.
+	plan     *exprPlan
+	planning bool
+}
+
+// exprPlan is what translating a statement's expressions over one table
+// decided from the parse tree alone: which expressions are constants and
+// which column references name the table's columns. A statement that runs
+// again over the same table (the same *table: the catalog has not changed)
+// translates without walking its expressions again; only its constants
+// (parameters among them) are evaluated. Complete and read-only once
+// published (statement.plan).
+type exprPlan struct {
+	t      *table
+	alias  string
+	consts map[*pg.Node]bool
+	cols   map[*pg.Node]planCol
+}
+
+// planCol is a recorded translator.column answer.
+type planCol struct {
+	path string
+	oid  uint32
+	ok   bool
+}
+
+// newTranslator returns the translator of a statement's top-level UPDATE
+// or DELETE, n, over t, without outer scope: with the statement's plan when
+// one was recorded for t, else recording one (published by publishPlan
+// once the statement has run).
+func (x *exec) newTranslator(n any, t *table, alias string) *translator {
+	tr := &translator{x: x, t: t, alias: alias}
+	st := x.st
+	if st == nil || x.describe || !st.isTop(n) {
+		return tr
+	}
+	if _, cached := x.s.e.b.catalogGeneration(); !cached {
+		return tr // every lookup reads a new *table: a plan would never be reused
+	}
+	if p := st.plan.Load(); p != nil && p.t == t && p.alias == alias {
+		tr.plan = p
+		return tr
+	}
+	tr.plan = &exprPlan{t: t, alias: alias, consts: map[*pg.Node]bool{}, cols: map[*pg.Node]planCol{}}
+	tr.planning = true
+	return tr
+}
+
+// publishPlan keeps the plan tr recorded for the statement's next runs.
+func (x *exec) publishPlan(tr *translator) {
+	if tr.planning && x.st != nil {
+		x.st.plan.Store(tr.plan)
+		tr.planning = false
+	}
 }
 
 // column returns the document path and declared type of a reference to
 // the translator's table, ok false for anything else.
 func (tr *translator) column(n *pg.Node) (path string, oid uint32, ok bool) {
+	if tr.plan == nil {
+		return tr.column1(n)
+	}
+	if c, found := tr.plan.cols[n]; found {
+		return c.path, c.oid, c.ok
+	}
+	path, oid, ok = tr.column1(n)
+	if tr.planning {
+		tr.plan.cols[n] = planCol{path, oid, ok}
+	}
+	return path, oid, ok
+}
+
+func (tr *translator) column1(n *pg.Node) (path string, oid uint32, ok bool) {
 	cr := n.GetColumnRef()
 	if cr == nil {
 		return "", 0, false
@@ -58,6 +128,20 @@ func (tr *translator) column(n *pg.Node) (path string, oid uint32, ok bool) {
 // isConst reports whether n uses none of the table's columns, no
 // subquery and no aggregate: it can be evaluated once, before the write.
 func (tr *translator) isConst(n *pg.Node) bool {
+	if tr.plan == nil {
+		return tr.isConst1(n)
+	}
+	if c, found := tr.plan.consts[n]; found {
+		return c
+	}
+	c := tr.isConst1(n)
+	if tr.planning {
+		tr.plan.consts[n] = c
+	}
+	return c
+}
+
+func (tr *translator) isConst1(n *pg.Node) bool {
 	return !walkNoSub(n, func(m *pg.Node) bool {
 		if m.GetSubLink() != nil {
 			return true

@@ -722,6 +722,29 @@ func sortedKeys[V any](m map[string]V) []string {
 // FormatText writes a value as PostgreSQL's text output format does.
 func FormatText(v any) string { return formatText(v) }
 
+// AppendText appends FormatText(v) to b, without allocating for the common
+// types (numbers, strings, booleans, timestamps).
+func AppendText(b []byte, v any) []byte {
+	switch x := v.(type) {
+	case bool:
+		if x {
+			return append(b, 't')
+		}
+		return append(b, 'f')
+	case int64:
+		return strconv.AppendInt(b, x, 10)
+	case float64:
+		if !math.IsInf(x, 0) && !math.IsNaN(x) {
+			return strconv.AppendFloat(b, x, 'g', -1, 64)
+		}
+	case string:
+		return append(b, x...)
+	case time.Time:
+		return append(x.UTC().AppendFormat(b, "2006-01-02 15:04:05.999999"), "+00"...)
+	}
+	return append(b, formatText(v)...)
+}
+
 // Coerce converts a value to the representation of type oid, as an
 // assignment does; package pgserver uses it before encoding a column.
 func Coerce(v any, oid uint32) (any, error) { return coerce(v, oid) }

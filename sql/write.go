@@ -373,6 +373,9 @@ func (x *exec) update(up *pg.UpdateStmt) (*relation, string, error) {
 	done := map[string]bool{} // with FROM, a row is updated once
 	for _, src := range sources {
 		tr := &translator{x: x, t: t, alias: alias, outer: src}
+		if src == nil {
+			tr = x.newTranslator(up, t, alias)
+		}
 		upd, okU, err := tr.update(up.TargetList)
 		if err != nil {
 			return nil, "", err
@@ -390,8 +393,13 @@ func (x *exec) update(up *pg.UpdateStmt) (*relation, string, error) {
 			written = append(written, docs...)
 			continue
 		}
+		x.publishPlan(tr)
 		if up.ReturningList == nil && len(sources) == 1 {
-			matched, err := coll.updateMany(x.ctx, filter, upd)
+			write := coll.updateMany
+			if byKey(filter) {
+				write = coll.updateOne // the same outcome, without a scan
+			}
+			matched, err := write(x.ctx, filter, upd)
 			if err != nil {
 				return nil, "", err
 			}
@@ -407,6 +415,23 @@ func (x *exec) update(up *pg.UpdateStmt) (*relation, string, error) {
 	}
 	rel, err := x.returning(up.ReturningList, t, alias, written, nil)
 	return rel, fmt.Sprintf("UPDATE %d", count), err
+}
+
+// byKey reports whether filter holds an equality on _id to a plain value
+// (no operator, document or array): at most one document, the one with that
+// _id, can match it.
+func byKey(filter bson.D) bool {
+	for _, e := range filter {
+		if e.Key != "_id" {
+			continue
+		}
+		switch e.Value.(type) {
+		case nil, bson.D, bson.M, bson.Raw, bson.A, bson.RawValue, map[string]any, []any:
+			return false
+		}
+		return true
+	}
+	return false
 }
 
 // updateEach updates the documents matching filter one at a time, each
@@ -532,10 +557,13 @@ func (x *exec) delete(del *pg.DeleteStmt) (*relation, string, error) {
 		return rel, "DELETE 0", err
 	}
 	coll := x.s.db().collection(t.Name)
-	tr := &translator{x: x, t: t, alias: alias}
+	tr := x.newTranslator(del, t, alias)
 	filter, ok, err := tr.filter(del.WhereClause)
 	if err != nil {
 		return nil, "", err
+	}
+	if ok {
+		x.publishPlan(tr)
 	}
 	var ids []bson.RawValue
 	if !ok {

@@ -165,6 +165,14 @@ func validateNamespace(ns Namespace) *codes.Error {
 	return nil
 }
 
+// CatalogGeneration is a number that changes whenever the catalog may have: a collection created (also
+// implicitly, by a first write), dropped, renamed, or given new options or indexes, a collection created by a
+// transaction becoming visible with its commit (or gone with its abort), and a committed write to a system.*
+// collection, where layers above the engine keep their own catalog data (SQL's table definitions). It changes
+// after the change is visible to every reader, before the change is acknowledged: a reader that sees the same
+// generation before and after reading catalog data read a catalog still current at the second look.
+func (e *Engine) CatalogGeneration() uint64 { return e.catGen.Load() }
+
 // lookupColl returns the current version of a collection, or nil.
 func (e *Engine) lookupColl(ns Namespace) *collection {
 	e.catMu.RLock()
@@ -224,6 +232,7 @@ func (t *Txn) noteCreated(c *collection) {
 		}
 		e.pending[c.ns] = t
 		e.catMu.Unlock()
+		e.catGen.Add(1)
 	}
 }
 
@@ -240,6 +249,7 @@ func (t *Txn) publishCreated() {
 		}
 	}
 	e.catMu.Unlock()
+	e.catGen.Add(1)
 }
 
 // CreatedInOpenTxn reports whether ns was created by a transaction that has not committed yet: MongoDB lists
@@ -363,6 +373,7 @@ func (e *Engine) installCollection(ns Namespace, c *collection, b *pebble.Batch,
 			delete(e.colls, ns)
 		}
 		e.catMu.Unlock()
+		e.catGen.Add(1)
 		if old != nil && (c == nil || c.id != old.id) {
 			// Its documents are gone (range deletion): so must their
 			// cached versions be, before any commit can follow.

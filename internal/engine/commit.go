@@ -2,6 +2,7 @@ package engine
 
 import (
 	"bytes"
+	"strings"
 	"time"
 
 	"github.com/cockroachdb/pebble/v2"
@@ -75,6 +76,12 @@ func (e *Engine) commit(t *Txn) (pending, error) {
 	e.feed.publish(changes, seq)
 	t.release(ts)
 	e.clock.Store(ts)
+	for _, c := range colls {
+		if strings.HasPrefix(c.ns.Coll, "system.") {
+			e.catGen.Add(1) // catalog data of a layer above
+			break
+		}
+	}
 	e.finishCommit(t)
 	e.commitMu.Unlock()
 	if track {

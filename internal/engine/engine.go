@@ -55,6 +55,9 @@ type Engine struct {
 	// catalog (the transaction writes through them) but not listed to anyone until it commits (catMu).
 	pending    map[Namespace]*Txn
 	nextCollID uint32
+	// catGen is the catalog generation (CatalogGeneration): bumped after every change of colls or pending
+	// and after every commit that wrote a system.* collection.
+	catGen atomic.Uint64
 
 	// liveMu guards live: explicit transactions holding a snapshot.
 	liveMu sync.Mutex

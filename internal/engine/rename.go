@@ -72,6 +72,7 @@ func (e *Engine) RenameCollection(ctx context.Context, from, to Namespace, dropT
 		delete(e.colls, from)
 		e.colls[to] = nc
 		e.catMu.Unlock()
+		e.catGen.Add(1)
 		if target != nil {
 			e.docs.purge(docPrefix(target.id))
 		}

@@ -1,0 +1,96 @@
+package sql_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+
+	"github.com/concorddb/concord"
+	"github.com/concorddb/concord/sql"
+)
+
+// openBenchSession opens a database that acknowledges commits without
+// waiting for the fsync, so that the benchmarks measure the statements'
+// own cost, and a session on it.
+func openBenchSession(b *testing.B) *sql.Session {
+	b.Helper()
+	db, err := concord.Open(b.TempDir(), &concord.Options{NoSync: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { db.Close() })
+	s := sql.NewEngine(db).NewSession("test", "")
+	b.Cleanup(s.Close)
+	return s
+}
+
+// BenchmarkSession_Statement is the cost of one statement of each kind the
+// bench runs (concord bench --sql), with its allocations: a prepared
+// statement executed with parameters, as pgx runs it, and the same text
+// through the simple protocol (the parse cache), and a transfer.
+func BenchmarkSession_Statement(b *testing.B) {
+	ctx := context.Background()
+	setup := "CREATE TABLE counters (id int8 PRIMARY KEY, n int8 NOT NULL);" +
+		" INSERT INTO counters VALUES (1, 0), (2, 1000000)"
+	prepared := func(text string, params ...any) func(b *testing.B) {
+		return func(b *testing.B) {
+			s := openBenchSession(b)
+			run(b, s, setup)
+			st, err := s.Prepare(ctx, text, nil)
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.ReportAllocs()
+			b.ResetTimer()
+			for range b.N {
+				if _, err := s.Execute(ctx, st, params); err != nil {
+					b.Fatal(err)
+				}
+			}
+		}
+	}
+	b.Run("update-prepared", prepared("UPDATE counters SET n = n + $1 WHERE id = $2", "1", "1"))
+	b.Run("update-guarded-prepared", prepared("UPDATE counters SET n = n - $1 WHERE id = $2 AND n >= $1", "1", "2"))
+	b.Run("select-prepared", prepared("SELECT n FROM counters WHERE id = $1", "1"))
+	b.Run("update-simple", func(b *testing.B) {
+		s := openBenchSession(b)
+		run(b, s, setup)
+		b.ReportAllocs()
+		b.ResetTimer()
+		for range b.N {
+			if err := s.Query(ctx, "UPDATE counters SET n = n + 1 WHERE id = 1", func(*sql.Result) error { return nil }); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("transfer", func(b *testing.B) {
+		s := openBenchSession(b)
+		run(b, s, setup)
+		debit, err := s.Prepare(ctx, "UPDATE counters SET n = n - $1 WHERE id = $2 AND n >= $1", nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		credit, err := s.Prepare(ctx, "UPDATE counters SET n = n + $1 WHERE id = $2", nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		nop := func(*sql.Result) error { return nil }
+		b.ReportAllocs()
+		b.ResetTimer()
+		for i := range b.N {
+			from, to := 2-i%2, 1+i%2
+			if err := s.Query(ctx, "BEGIN ISOLATION LEVEL REPEATABLE READ", nop); err != nil {
+				b.Fatal(err)
+			}
+			if _, err := s.Execute(ctx, debit, []any{"1", fmt.Sprint(from)}); err != nil {
+				b.Fatal(err)
+			}
+			if _, err := s.Execute(ctx, credit, []any{"1", fmt.Sprint(to)}); err != nil {
+				b.Fatal(err)
+			}
+			if err := s.Query(ctx, "COMMIT", nop); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
