@@ -70,6 +70,9 @@ type IndexSpecification struct {
 	// Collation is the index's collation as mongod's normalized document
 	// (every field filled in), nil for binary comparison.
 	Collation bson.Raw
+	// WildcardProjection is a wildcard index's wildcardProjection, nil when
+	// it has none.
+	WildcardProjection bson.Raw
 }
 
 // CreateIndex builds an index over the existing documents and returns its
@@ -96,6 +99,9 @@ func (c *Collection) CreateIndex(ctx context.Context, model IndexModel) (string,
 		return "", err
 	}
 	if spec.Collation, err = toOptionalDoc(model.Collation, "collation"); err != nil {
+		return "", err
+	}
+	if spec.WildcardProjection, err = toOptionalDoc(model.WildcardProjection, "wildcardProjection"); err != nil {
 		return "", err
 	}
 	return c.db.eng.CreateIndex(ctx, t, c.ns, spec)
@@ -135,6 +141,7 @@ func (c *Collection) ListIndexes(ctx context.Context) ([]IndexSpecification, err
 			PartialFilterExpression: s.Partial,
 			Hidden:                  s.Hidden,
 			Collation:               s.Collation,
+			WildcardProjection:      s.WildcardProjection,
 		}
 		if s.TTL {
 			ttl := int32(s.ExpireAfterSeconds)

@@ -214,6 +214,13 @@ type IndexModel struct {
 	// collation. Nil means the collection's default collation;
 	// {locale: "simple"} means binary comparison.
 	Collation any
+	// WildcardProjection chooses the paths of a wildcard index with keys
+	// {"$**": 1}: an inclusion ({a: 1, "b.c": 1}) or exclusion ({a: 0})
+	// projection; _id is indexed only when it says {_id: 1}. Nil indexes
+	// every path but _id. Wildcard indexes ({"$**": 1}, {"a.$**": 1})
+	// hold one entry per field path and value and serve an equality or a
+	// range on one path; they cannot be unique, sparse or TTL indexes.
+	WildcardProjection any
 }
 
 // mergeFind and the merge functions below fold a method's variadic options

@@ -233,6 +233,8 @@ type indexRequest struct {
 	// collation is the requested collation, normalized as listIndexes shows it (an empty document for
 	// {locale: "simple"}); nil when not given (the collection's default).
 	collation bson.Raw
+	// wildcard is the wildcardProjection of a wildcard index.
+	wildcard bson.Raw
 }
 
 // model returns the request as the index model to create.
@@ -247,6 +249,9 @@ func (r indexRequest) model() concord.IndexModel {
 		if len(r.collation) <= 5 {
 			m.Collation = bson.D{{Key: "locale", Value: "simple"}}
 		}
+	}
+	if r.wildcard != nil {
+		m.WildcardProjection = r.wildcard
 	}
 	return m
 }
@@ -319,6 +324,12 @@ func parseIndexRequest(i int, d bson.Raw) (indexRequest, error) {
 					return r, codes.New(codes.InternalError, "collation: %v", err)
 				}
 			}
+		case "wildcardProjection":
+			d, ok := v.DocumentOK()
+			if !ok {
+				return r, wrongType("createIndexes", field("wildcardProjection"), v, "type 'object'")
+			}
+			r.wildcard = d
 		case "v", "background", "ns":
 			// Index version and build mode: every index is a v2 index built in the foreground.
 		default:
@@ -337,9 +348,6 @@ func parseIndexRequest(i int, d bson.Raw) (indexRequest, error) {
 	}
 	for _, k := range keys {
 		v := k.Value()
-		if k.Key() == "$**" || strings.HasSuffix(k.Key(), ".$**") {
-			return r, codes.New(codes.CannotCreateIndex, "Error in specification %s :: caused by :: wildcard indexes are not supported", d.String())
-		}
 		if str, ok := v.StringValueOK(); ok {
 			if unsupportedIndexTypes[str] {
 				return r, codes.New(codes.CannotCreateIndex, "Error in specification %s :: caused by :: index type '%s' is not supported", d.String(), str)
@@ -466,6 +474,7 @@ func indexExists(current []concord.IndexSpecification, r indexRequest) bool {
 		if sameIndexKey(ix.KeysDocument, r.key) && ix.Unique == r.unique && ix.Sparse == r.sparse &&
 			ix.Hidden == r.hidden && sameTTL && bytes.Equal(ix.PartialFilterExpression, r.partial) &&
 			(r.collation == nil || bytes.Equal(ix.Collation, r.collation) || len(r.collation) <= 5 && ix.Collation == nil) &&
+			bytes.Equal(ix.WildcardProjection, r.wildcard) &&
 			(r.name == "" || r.name == ix.Name) {
 			return true
 		}
@@ -533,6 +542,9 @@ func appendIndexOptions(entry bson.D, ix concord.IndexSpecification) bson.D {
 	}
 	if ix.Collation != nil {
 		entry = append(entry, bson.E{Key: "collation", Value: ix.Collation})
+	}
+	if ix.WildcardProjection != nil {
+		entry = append(entry, bson.E{Key: "wildcardProjection", Value: ix.WildcardProjection})
 	}
 	return entry
 }

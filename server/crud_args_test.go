@@ -104,7 +104,9 @@ var indexRequestCases = []struct {
 	{"ttl not a number", bson.D{{Key: "key", Value: bson.D{{Key: "a", Value: 1}}}, {Key: "name", Value: "x"}, {Key: "expireAfterSeconds", Value: "1"}}, codes.CannotCreateIndex},
 	{"sparse and hidden", bson.D{{Key: "key", Value: bson.D{{Key: "a", Value: 1}}}, {Key: "name", Value: "x"}, {Key: "sparse", Value: true}, {Key: "hidden", Value: true}}, 0},
 	{"hidden _id", bson.D{{Key: "key", Value: bson.D{{Key: "_id", Value: 1}}}, {Key: "name", Value: "x"}, {Key: "hidden", Value: true}}, codes.BadValue},
-	{"wildcard", bson.D{{Key: "key", Value: bson.D{{Key: "$**", Value: 1}}}, {Key: "name", Value: "x"}}, codes.CannotCreateIndex},
+	{"wildcard", bson.D{{Key: "key", Value: bson.D{{Key: "$**", Value: 1}}}, {Key: "name", Value: "x"}, {Key: "wildcardProjection", Value: bson.D{{Key: "a", Value: 1}}}}, 0},
+	{"wildcardProjection not a document", bson.D{{Key: "key", Value: bson.D{{Key: "a.$**", Value: 1}}}, {Key: "name", Value: "x"}, {Key: "wildcardProjection", Value: "a"}}, codes.TypeMismatch},
+	{"hashed wildcard", bson.D{{Key: "key", Value: bson.D{{Key: "$**", Value: "hashed"}}}, {Key: "name", Value: "x"}}, codes.CannotCreateIndex},
 	{"name not a string", bson.D{{Key: "key", Value: bson.D{{Key: "a", Value: 1}}}, {Key: "name", Value: 1}}, codes.TypeMismatch},
 }
 

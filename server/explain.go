@@ -161,6 +161,8 @@ type stage struct {
 	name   string
 	fields bson.D
 	input  *stage
+	// inputs are the inputs of a stage with several (SORT_MERGE), rendered as inputStages.
+	inputs []*stage
 	// examines marks the stage that reads keys (IXSCAN) or documents (COLLSCAN, FETCH, IDHACK).
 	keys, docs bool
 }
@@ -171,6 +173,13 @@ func (st *stage) plan() bson.D {
 	d = append(d, st.fields...)
 	if st.input != nil {
 		d = append(d, bson.E{Key: "inputStage", Value: st.input.plan()})
+	}
+	if len(st.inputs) > 0 {
+		var in bson.A
+		for _, s := range st.inputs {
+			in = append(in, s.plan())
+		}
+		d = append(d, bson.E{Key: "inputStages", Value: in})
 	}
 	return d
 }
@@ -194,6 +203,13 @@ func (st *stage) exec(top bool, nReturned int64, stats *concord.OpStats, extra b
 	if st.input != nil {
 		d = append(d, bson.E{Key: "inputStage", Value: st.input.exec(false, nReturned, stats, nil)})
 	}
+	if len(st.inputs) > 0 {
+		var in bson.A
+		for _, s := range st.inputs {
+			in = append(in, s.exec(false, nReturned, stats, nil))
+		}
+		d = append(d, bson.E{Key: "inputStages", Value: in})
+	}
 	return d
 }
 
@@ -204,18 +220,58 @@ func (ex *explainer) accessStages(filter bson.Raw, hint bson.RawValue) (*stage, 
 	if err != nil {
 		return nil, commandError(err)
 	}
+	return accessOf(desc, filter), nil
+}
+
+// findAccessStages is accessStages for a find (or an aggregate's leading $match and $project) planned with
+// its sort, projection and hint, as the find runs it; covered reports a read answered from the index alone,
+// whose access is the IXSCAN with no FETCH, and sorted one returned in the sort's order (no SORT stage).
+func (ex *explainer) findAccessStages(spec frontend.FindSpec) (access *stage, covered, sorted bool, err error) {
+	desc, err := frontend.DescribeFind(ex.vars, ex.s.DB, ex.req.DB, ex.coll, spec)
+	if err != nil {
+		return nil, false, false, commandError(err)
+	}
+	access = accessOf(desc, spec.Filter)
+	if desc.Merge && access.name == "FETCH" {
+		// One IXSCAN per combination of the leading fields' values, merged in the sort's order.
+		ix := access.input
+		merge := &stage{name: "SORT_MERGE", fields: bson.D{{Key: "sortPattern", Value: spec.Sort}}, keys: true}
+		for _, b := range desc.MergeBounds {
+			f := make(bson.D, 0, len(ix.fields))
+			for _, e := range ix.fields {
+				if e.Key == "indexBounds" {
+					e.Value = b
+				}
+				f = append(f, e)
+			}
+			merge.inputs = append(merge.inputs, &stage{name: "IXSCAN", fields: f})
+		}
+		access.input = merge
+	}
+	if desc.Covered && access.name == "FETCH" {
+		return access.input, true, desc.Sorted, nil
+	}
+	return access, false, desc.Sorted, nil
+}
+
+// accessOf renders the access path desc of filter as stages.
+func accessOf(desc frontend.PlanDescription, filter bson.Raw) *stage {
 	pq := parsedQuery(filter)
 	switch desc.Stage {
 	case "EOF":
-		return &stage{name: "EOF"}, nil
+		return &stage{name: "EOF"}
 	case "IDHACK":
-		return &stage{name: "IDHACK", keys: true, docs: true}, nil
+		return &stage{name: "IDHACK", keys: true, docs: true}
 	case "COLLSCAN":
 		f := bson.D{}
 		if len(pq) > 0 {
 			f = append(f, bson.E{Key: "filter", Value: pq})
 		}
-		return &stage{name: "COLLSCAN", fields: append(f, bson.E{Key: "direction", Value: "forward"}), docs: true}, nil
+		return &stage{name: "COLLSCAN", fields: append(f, bson.E{Key: "direction", Value: "forward"}), docs: true}
+	}
+	direction := "forward"
+	if desc.Direction != "" {
+		direction = desc.Direction
 	}
 	multiKey := bson.D{}
 	for _, e := range desc.KeyPattern {
@@ -224,13 +280,13 @@ func (ex *explainer) accessStages(filter bson.Raw, hint bson.RawValue) (*stage, 
 	ix := &stage{name: "IXSCAN", keys: true, fields: bson.D{
 		{Key: "keyPattern", Value: desc.KeyPattern},
 		{Key: "indexName", Value: desc.IndexName},
-		{Key: "isMultiKey", Value: false},
+		{Key: "isMultiKey", Value: desc.MultiKey},
 		{Key: "multiKeyPaths", Value: multiKey},
 		{Key: "isUnique", Value: desc.Unique},
-		{Key: "isSparse", Value: false},
-		{Key: "isPartial", Value: false},
+		{Key: "isSparse", Value: desc.Sparse},
+		{Key: "isPartial", Value: desc.Partial},
 		{Key: "indexVersion", Value: int32(2)},
-		{Key: "direction", Value: "forward"},
+		{Key: "direction", Value: direction},
 		{Key: "indexBounds", Value: desc.Bounds},
 	}}
 	// Every fetched document is checked against the whole filter again.
@@ -238,7 +294,7 @@ func (ex *explainer) accessStages(filter bson.Raw, hint bson.RawValue) (*stage, 
 	if len(pq) > 0 {
 		fetch.fields = bson.D{{Key: "filter", Value: pq}}
 	}
-	return fetch, nil
+	return fetch
 }
 
 // parsedQuery writes filter as mongod's parsedQuery: a field's value becomes an explicit $eq, and several
@@ -382,15 +438,15 @@ func (ex *explainer) find() (bson.D, error) {
 	if limit < 0 {
 		limit = -limit
 	}
-	hint, err := commandHint(ex.a)
+	spec := frontend.FindSpec{Filter: filter, Sort: sort, Projection: projection}
+	if err := ex.hintArgs(&spec); err != nil {
+		return nil, err
+	}
+	top, covered, sorted, err := ex.findAccessStages(spec)
 	if err != nil {
 		return nil, err
 	}
-	top, err := ex.accessStages(filter, ex.a.raw("hint"))
-	if err != nil {
-		return nil, err
-	}
-	if len(sort) > 0 {
+	if len(sort) > 0 && !sorted {
 		f := bson.D{{Key: "sortPattern", Value: sort}, {Key: "memLimit", Value: int32(104857600)}}
 		if limit > 0 {
 			f = append(f, bson.E{Key: "limitAmount", Value: int32(limit + skip)})
@@ -400,14 +456,29 @@ func (ex *explainer) find() (bson.D, error) {
 	if skip > 0 {
 		top = &stage{name: "SKIP", fields: bson.D{{Key: "skipAmount", Value: int32(skip)}}, input: top}
 	}
-	if limit > 0 && len(sort) == 0 {
+	if limit > 0 && (len(sort) == 0 || sorted) {
 		top = &stage{name: "LIMIT", fields: bson.D{{Key: "limitAmount", Value: int32(limit)}}, input: top}
 	}
 	if len(projection) > 0 {
-		top = &stage{name: "PROJECTION_DEFAULT", fields: bson.D{{Key: "transformBy", Value: projection}}, input: top}
+		name := "PROJECTION_DEFAULT"
+		if covered {
+			name = "PROJECTION_COVERED"
+		}
+		top = &stage{name: name, fields: bson.D{{Key: "transformBy", Value: projection}}, input: top}
 	}
 	return ex.report(filter, top, func(ctx context.Context) (int64, bson.D, error) {
-		opts := &concord.FindOptions{Skip: skip, Limit: limit, Hint: hint}
+		opts := &concord.FindOptions{Skip: skip, Limit: limit}
+		if len(spec.Hint) > 0 {
+			opts.Hint = spec.Hint
+		} else if spec.HintName != "" {
+			opts.Hint = spec.HintName
+		}
+		if len(spec.Min) > 0 {
+			opts.Min = spec.Min
+		}
+		if len(spec.Max) > 0 {
+			opts.Max = spec.Max
+		}
 		if sort != nil {
 			opts.Sort = sort
 		}
@@ -421,6 +492,36 @@ func (ex *explainer) find() (bson.D, error) {
 		n, err := drain(ctx, cur)
 		return n, nil, err
 	})
+}
+
+// hintArgs reads the explained command's hint (a key pattern or an index name), min and max into spec.
+func (ex *explainer) hintArgs(spec *frontend.FindSpec) error {
+	if v, ok := ex.a.get("hint"); ok {
+		switch v.Type {
+		case bson.TypeString:
+			spec.HintName = v.StringValue()
+		case bson.TypeEmbeddedDocument:
+			if d := v.Document(); len(d) > 5 {
+				spec.Hint = d
+			}
+		default:
+			return wrongType(ex.a.cmd, "hint", v, "types [string, object]")
+		}
+	}
+	var err error
+	if spec.Min, err = ex.a.doc("min"); err != nil {
+		return err
+	}
+	if len(spec.Min) <= 5 {
+		spec.Min = nil
+	}
+	if spec.Max, err = ex.a.doc("max"); err != nil {
+		return err
+	}
+	if len(spec.Max) <= 5 {
+		spec.Max = nil
+	}
+	return nil
 }
 
 // count explains count: a COUNT stage over the access path.
@@ -630,6 +731,21 @@ func (ex *explainer) aggregate(ctx context.Context) (bson.D, error) {
 	access, err := ex.accessStages(filter, ex.a.raw("hint"))
 	if err != nil {
 		return nil, err
+	}
+	if len(rest) > 0 {
+		// A $project after the $match goes into the query layer too, where the index alone may answer it.
+		if elems, err := rest[0].Elements(); err == nil && len(elems) == 1 && elems[0].Key() == "$project" {
+			if proj, ok := elems[0].Value().DocumentOK(); ok {
+				cov, covered, _, err := ex.findAccessStages(frontend.FindSpec{Filter: filter, Projection: proj})
+				if err != nil {
+					return nil, err
+				}
+				if covered {
+					access = &stage{name: "PROJECTION_COVERED", fields: bson.D{{Key: "transformBy", Value: proj}}, input: cov}
+					rest = rest[1:]
+				}
+			}
+		}
 	}
 	run := func(ctx context.Context) (int64, bson.D, error) {
 		if writes {

@@ -8,6 +8,7 @@ import (
 	"github.com/concorddb/concord/internal/query/agg"
 	"github.com/concorddb/concord/internal/query/collation"
 	"github.com/concorddb/concord/internal/query/filter"
+	"github.com/concorddb/concord/internal/query/projection"
 )
 
 // AggregateSpec is one aggregation: the pipeline and the options of the
@@ -82,7 +83,8 @@ func (e *Engine) Aggregate(ctx context.Context, t *Txn, ns Namespace, spec Aggre
 		}
 		src := &aggSource{e: e, t: rt, db: ns.DB, st: st, coll: spec.Collation}
 		opts := agg.Options{MemoryLimit: e.opts.StageMemoryLimit, NoDiskUse: spec.NoDiskUse, TempDir: e.opts.SpillDir}
-		in, err := e.scanIterWith(ctx, rt, e.lookupColl(ns), f, st, hinted(ctx, planOptions{collated: spec.Collation != nil}))
+		in, err := e.scanIterWith(ctx, rt, e.lookupColl(ns), f, st, hinted(ctx, planOptions{collated: spec.Collation != nil,
+			project: aggLeadingProject(spec.Pipeline, leading != nil)}))
 		if err != nil {
 			return err
 		}
@@ -98,6 +100,33 @@ func (e *Engine) Aggregate(ctx context.Context, t *Txn, ns Namespace, spec Aggre
 	}
 	st.NReturned += int64(len(out))
 	return out, nil
+}
+
+// aggLeadingProject returns the projection of a $project that follows the
+// pipeline's leading $match (matched) when it is a find projection too:
+// with it the scan may be covered, as mongod pushes both into the query
+// layer. Nil otherwise.
+func aggLeadingProject(pipeline []bson.Raw, matched bool) *projection.Projection {
+	i := 0
+	if matched {
+		i = 1
+	}
+	if len(pipeline) <= i {
+		return nil
+	}
+	elems, err := pipeline[i].Elements()
+	if err != nil || len(elems) != 1 || elems[0].Key() != "$project" {
+		return nil
+	}
+	d, ok := elems[0].Value().DocumentOK()
+	if !ok {
+		return nil
+	}
+	proj, err := projection.Compile(d)
+	if err != nil {
+		return nil
+	}
+	return proj
 }
 
 // aggSource is the agg.Source of one aggregation: the collections of its
@@ -161,6 +190,9 @@ type scanIter struct {
 	it  *planIter // nil once closed, and for a collection that does not exist
 	n   int
 	err error
+	// covered: the plan builds documents from index entries, which are
+	// not documents examined (planCover).
+	covered bool
 	// lent counts the documents Borrow returned before pf: a long scan
 	// then prefetches (prefetch.go).
 	lent int
@@ -180,7 +212,7 @@ func (e *Engine) scanIterWith(ctx context.Context, t *Txn, c *collection, f *fil
 		return nil, err
 	}
 	st.PlanSummary = p.summary
-	s := &scanIter{e: e, ctx: ctx, f: f, st: st}
+	s := &scanIter{e: e, ctx: ctx, f: f, st: st, covered: p.covered}
 	if c == nil {
 		return s, nil
 	}
@@ -238,7 +270,9 @@ func (s *scanIter) next() (bson.Raw, error) {
 				break
 			}
 		}
-		s.st.DocsExamined++
+		if !s.covered {
+			s.st.DocsExamined++
+		}
 		doc := s.it.doc()
 		ok, _, err := s.f.MatchErr(doc)
 		if err != nil {

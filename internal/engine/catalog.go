@@ -92,6 +92,8 @@ type indexRecord struct {
 	Multikey bool  `bson:"multikey,omitempty"`
 	// Collation is the index's normalized collation document (none: binary keys).
 	Collation bson.Raw `bson:"collation,omitempty"`
+	// Wildcard is a wildcard index's wildcardProjection.
+	Wildcard bson.Raw `bson:"wildcard,omitempty"`
 }
 
 // record returns the persisted form of c.
@@ -100,7 +102,7 @@ func (c *collection) record() catalogRecord {
 	for _, ix := range c.indexes {
 		r.Indexes = append(r.Indexes, indexRecord{Name: ix.name, Key: ix.key, Unique: ix.unique, ID: int64(ix.id),
 			Sparse: ix.sparse, Partial: ix.partialRaw, TTL: ix.ttl + 1, Hidden: ix.hidden, Multikey: ix.isMultikey(),
-			Collation: ix.collDoc})
+			Collation: ix.collDoc, Wildcard: ix.spec().WildcardProjection})
 	}
 	if o := c.opts; !o.isZero() {
 		r.Options = &o
@@ -145,7 +147,7 @@ func (e *Engine) loadCatalog() error {
 		for _, ir := range r.Indexes {
 			ix, err := newIndexFromSpec(IndexSpec{Name: ir.Name, Key: ir.Key, Unique: ir.Unique, Sparse: ir.Sparse,
 				Partial: ir.Partial, TTL: ir.TTL > 0, ExpireAfterSeconds: ir.TTL - 1, Hidden: ir.Hidden,
-				Collation: ir.Collation}, uint32(ir.ID))
+				Collation: ir.Collation, WildcardProjection: ir.Wildcard}, uint32(ir.ID))
 			if err != nil {
 				return err
 			}

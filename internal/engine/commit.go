@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"bytes"
 	"strings"
 	"time"
 
@@ -147,11 +148,11 @@ func (e *Engine) buildBatch(t *Txn, colls []*collection) (*pebble.Batch, []*coll
 			colls = append(colls, w.coll)
 		}
 		for _, ix := range w.coll.indexes {
-			oldKeys, err := ix.keys(w.base)
+			oldEnts, _, err := ix.entries(w.base)
 			if err != nil {
-				oldKeys = nil // an unindexable base never had entries
+				oldEnts = nil // an unindexable base never had entries
 			}
-			newKeys, multi, err := ix.keysMulti(w.doc)
+			newEnts, multi, err := ix.entries(w.doc)
 			if err != nil {
 				b.Close()
 				return nil, nil, err
@@ -164,18 +165,20 @@ func (e *Engine) buildBatch(t *Txn, colls []*collection) (*pebble.Batch, []*coll
 					return nil, nil, storageError(err)
 				}
 			}
-			inNew, inOld := keySet(newKeys), keySet(oldKeys)
-			for _, ok := range oldKeys {
-				if !inNew(ok) {
-					if err := b.Delete(indexEntryKey(w.coll.id, ix, ok, w.id), nil); err != nil {
+			inNew, inOld := entrySet(newEnts), entrySet(oldEnts)
+			for _, oe := range oldEnts {
+				if inNew(oe.key) < 0 {
+					if err := b.Delete(indexEntryKey(w.coll.id, ix, oe.key, w.id), nil); err != nil {
 						b.Close()
 						return nil, nil, storageError(err)
 					}
 				}
 			}
-			for _, nk := range newKeys {
-				if !inOld(nk) {
-					puts = append(puts, put{indexEntryKey(w.coll.id, ix, nk, w.id), rawIDValue(w.id)})
+			for _, ne := range newEnts {
+				// An entry whose key stays is rewritten when its exact
+				// values change (5 becoming 5.0 keeps the key).
+				if i := inOld(ne.key); i < 0 || !bytes.Equal(oldEnts[i].vals, ne.vals) {
+					puts = append(puts, put{indexEntryKey(w.coll.id, ix, ne.key, w.id), entryValue(w.id, ne.vals)})
 				}
 			}
 		}
@@ -228,6 +231,32 @@ func containsColl(cs []*collection, c *collection) bool {
 		}
 	}
 	return false
+}
+
+// entrySet returns a lookup of entries by key, giving the entry's index
+// or -1: a linear scan for the usual one entry, a map for multikey
+// documents with many elements.
+func entrySet(ents []indexEntry) func([]byte) int {
+	if len(ents) <= 8 {
+		return func(k []byte) int {
+			for i, en := range ents {
+				if string(en.key) == string(k) {
+					return i
+				}
+			}
+			return -1
+		}
+	}
+	m := make(map[string]int, len(ents))
+	for i, en := range ents {
+		m[string(en.key)] = i
+	}
+	return func(k []byte) int {
+		if i, ok := m[string(k)]; ok {
+			return i
+		}
+		return -1
+	}
 }
 
 // keySet returns a membership test for keys: a linear scan for the usual

@@ -8,6 +8,8 @@ import (
 	"go.mongodb.org/mongo-driver/v2/bson"
 
 	"github.com/concorddb/concord/internal/query/filter"
+	"github.com/concorddb/concord/internal/query/order"
+	"github.com/concorddb/concord/internal/query/projection"
 )
 
 // PlanDescription is the access path the engine picks for a filter, as explain's winningPlan shows it. It is
@@ -24,6 +26,18 @@ type PlanDescription struct {
 	Bounds bson.D
 	// Summary is the profiler's planSummary of the plan.
 	Summary string
+	// Covered reports that the read answers from the index entries alone (mongod's PROJECTION_COVERED over
+	// IXSCAN, no FETCH; see DescribeFind).
+	Covered bool
+	// Sparse, Partial and MultiKey describe the scanned index (IXSCAN of a secondary index).
+	Sparse, Partial, MultiKey bool
+	// Direction is "backward" when the index is read in reverse, else "" (forward).
+	Direction string
+	// Sorted reports that the plan returns documents in the statement's sort order (no SORT stage), Merge
+	// that it does so by merging one IXSCAN per combination of the leading fields' values (SORT_MERGE), whose
+	// bounds are MergeBounds.
+	Sorted, Merge bool
+	MergeBounds   []bson.D
 }
 
 // DescribePlan returns the plan a query with filterDoc on ns would use now. It reads the latest catalog, as
@@ -48,7 +62,42 @@ func (e *Engine) DescribeHintedPlan(ctx context.Context, ns Namespace, filterDoc
 	if err != nil {
 		return PlanDescription{}, err
 	}
-	d := PlanDescription{Summary: p.summary}
+	return describe(p, f), nil
+}
+
+// DescribeFind returns the plan the find spec on ns would use now, as Find plans it (sort, hint, min / max,
+// collation, projection and the let variables of ctx included): the one plan description that also says whether the read is covered.
+func (e *Engine) DescribeFind(ctx context.Context, ns Namespace, spec FindSpec) (PlanDescription, error) {
+	if err := e.enter(); err != nil {
+		return PlanDescription{}, err
+	}
+	defer e.exit()
+	sc := stringComparer(spec.Collation)
+	f, err := filter.CompileColl(spec.Filter, scopeFrom(ctx), sc)
+	if err != nil {
+		return PlanDescription{}, err
+	}
+	o := planOptions{hint: spec.Hint, hintName: spec.HintName, min: spec.Min, max: spec.Max, collated: sc != nil}
+	if len(spec.Sort) > 0 {
+		if o.sort, err = order.CompileColl(spec.Sort, sc); err != nil {
+			return PlanDescription{}, err
+		}
+	}
+	if len(spec.Projection) > 0 {
+		if o.project, err = projection.Compile(spec.Projection); err != nil {
+			return PlanDescription{}, err
+		}
+	}
+	p, err := planWith(e.lookupColl(ns), f, o)
+	if err != nil {
+		return PlanDescription{}, err
+	}
+	return describe(p, f), nil
+}
+
+// describe is the description of plan p for filter f.
+func describe(p *plan, f *filter.Filter) PlanDescription {
+	d := PlanDescription{Summary: p.summary, Covered: p.covered, Sorted: p.sorted, Merge: p.merge}
 	switch p.kind {
 	case planCollScan:
 		d.Stage = p.summary // COLLSCAN or EOF
@@ -60,11 +109,47 @@ func (e *Engine) DescribeHintedPlan(ctx context.Context, ns Namespace, filterDoc
 		d.Bounds = bson.D{{Key: "_id", Value: fieldBoundsOf(f, "_id", false)}}
 	case planIndex:
 		d.Stage, d.IndexName, d.Unique, d.KeyPattern = "IXSCAN", p.ix.name, p.ix.unique, p.ix.key
+		d.Sparse, d.Partial, d.MultiKey = p.ix.sparse, p.ix.partial != nil, p.ix.isMultikey()
+		if p.wildcardPath != "" {
+			d.KeyPattern = wildcardPattern(p.wildcardPath)
+			d.Bounds = bson.D{{Key: "$_path", Value: bson.A{`["` + p.wildcardPath + `", "` + p.wildcardPath + `"]`}},
+				{Key: p.wildcardPath, Value: fieldBoundsOf(f, p.wildcardPath, false)}}
+			break
+		}
 		for _, fd := range p.ix.fields {
 			d.Bounds = append(d.Bounds, bson.E{Key: fd.path, Value: fieldBoundsOf(f, fd.path, fd.desc)})
 		}
+		if p.reverse {
+			d.Direction = "backward"
+		}
+		if p.merge {
+			d.MergeBounds = mergeBounds(d.Bounds)
+		}
 	}
-	return d, nil
+	return d
+}
+
+// mergeBounds splits bounds into the bounds of each scan a merge sort runs: one point of each field with
+// several points (in order), the other fields' intervals as they are.
+func mergeBounds(bounds bson.D) []bson.D {
+	out := []bson.D{{}}
+	for _, e := range bounds {
+		ivs, _ := e.Value.(bson.A)
+		if len(ivs) <= 1 {
+			for i := range out {
+				out[i] = append(out[i], e)
+			}
+			continue
+		}
+		next := make([]bson.D, 0, len(out)*len(ivs))
+		for _, o := range out {
+			for _, iv := range ivs {
+				next = append(next, append(append(bson.D(nil), o...), bson.E{Key: e.Key, Value: bson.A{iv}}))
+			}
+		}
+		out = next
+	}
+	return out
 }
 
 // boundsOf writes the intervals of cd as mongod's explain does, in index order (reversed for a descending

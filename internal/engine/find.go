@@ -117,7 +117,7 @@ func (e *Engine) find(ctx context.Context, t *Txn, ns Namespace, spec FindSpec, 
 	}
 	c := e.lookupColl(ns)
 	p, err := planWith(c, f, planOptions{sort: srt, hint: spec.Hint, hintName: spec.HintName, min: spec.Min, max: spec.Max,
-		collated: sc != nil})
+		collated: sc != nil, project: proj})
 	if err != nil {
 		return nil, err
 	}

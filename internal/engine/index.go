@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -42,6 +43,9 @@ type IndexSpec struct {
 	// {locale: "simple"} means none. IndexSpec values the engine returns hold mongod's normalized document,
 	// nil for none.
 	Collation bson.Raw
+	// WildcardProjection selects the paths of a {"$**": 1} index (see
+	// wildcard.go); nil indexes every path but _id.
+	WildcardProjection bson.Raw
 }
 
 // idIndexName is the name of the implicit unique index on _id.
@@ -70,8 +74,9 @@ type index struct {
 	ttl        int64          // expireAfterSeconds; -1 when not a TTL index
 	hidden     bool
 	// coll is the index's collation (nil: binary); collDoc its normalized document (nil for none).
-	coll    *collation.Collation
-	collDoc bson.Raw
+	coll     *collation.Collation
+	collDoc  bson.Raw
+	wildcard *wildcardIndex // a wildcard index's paths; nil for others
 
 	// multikey is set (never cleared) once a document with an array on an
 	// indexed path is indexed; it is shared by every catalog version of the
@@ -81,8 +86,12 @@ type index struct {
 
 // spec returns the definition of ix as an IndexSpec.
 func (ix *index) spec() IndexSpec {
-	return IndexSpec{Name: ix.name, Key: ix.key, Unique: ix.unique, Sparse: ix.sparse, Partial: ix.partialRaw,
+	s := IndexSpec{Name: ix.name, Key: ix.key, Unique: ix.unique, Sparse: ix.sparse, Partial: ix.partialRaw,
 		TTL: ix.ttl >= 0, ExpireAfterSeconds: max(ix.ttl, 0), Hidden: ix.hidden, Collation: ix.collDoc}
+	if ix.wildcard != nil {
+		s.WildcardProjection = ix.wildcard.projRaw
+	}
+	return s
 }
 
 // withOptions returns a copy of ix with the options of s (name and key
@@ -99,8 +108,21 @@ func (ix *index) withOptions(s IndexSpec) (*index, error) {
 // newIndexFromSpec validates a specification and builds an index
 // definition with the given id.
 func newIndexFromSpec(s IndexSpec, id uint32) (*index, error) {
-	ix, err := newIndex(s.Name, s.Key, s.Unique, id)
-	if err != nil {
+	var ix *index
+	var err error
+	if len(s.Key) > 0 && slices.ContainsFunc(s.Key, func(e bson.E) bool { return isWildcardKey(e.Key) }) {
+		w, err := newWildcard(s)
+		if err != nil {
+			return nil, err
+		}
+		ix = &index{name: s.Name, key: s.Key, id: id, ttl: -1, multikey: new(atomic.Bool), wildcard: w,
+			pattern: patternString(s.Key)}
+		if ix.name == "" {
+			ix.name = defaultIndexName(s.Key)
+		}
+	} else if len(s.WildcardProjection) > 0 {
+		return nil, codes.New(codes.BadValue, "Error in specification %s :: caused by :: The field 'wildcardProjection' is only allowed in an 'wildcard' index", patternString(s.Key))
+	} else if ix, err = newIndex(s.Name, s.Key, s.Unique, id); err != nil {
 		return nil, err
 	}
 	ix.sparse, ix.hidden = s.Sparse, s.Hidden
@@ -306,20 +328,48 @@ func (ix *index) keys(doc bson.Raw) ([][]byte, error) {
 
 // keysMulti is keys, also reporting whether doc has an array on an indexed
 // path (which makes the index multikey).
-func (ix *index) keysMulti(doc bson.Raw) (out [][]byte, multikey bool, err error) {
+func (ix *index) keysMulti(doc bson.Raw) ([][]byte, bool, error) {
+	ents, multikey, err := ix.entries(doc)
+	if err != nil || len(ents) == 0 {
+		return nil, multikey, err
+	}
+	out := make([][]byte, len(ents))
+	for i, en := range ents {
+		out[i] = en.key
+	}
+	return out, multikey, nil
+}
+
+// indexEntry is one entry a document has in an index: its encoded key
+// (without the index prefix and the _id suffix) and the exact values the
+// entry stores after the _id (see entryValues).
+type indexEntry struct{ key, vals []byte }
+
+// entries returns the distinct entries doc has in ix, and whether doc has
+// an array on an indexed path (which makes the index multikey).
+func (ix *index) entries(doc bson.Raw) (out []indexEntry, multikey bool, err error) {
 	if doc == nil {
 		return nil, false, nil
 	}
 	if ix.partial != nil && !ix.partial.Match(doc) {
 		return nil, false, nil
 	}
+	if ix.wildcard != nil {
+		return ix.wildcardEntries(doc)
+	}
 	if ix.sparse && !ix.hasAnyField(doc) {
 		return nil, false, nil
 	}
 	combos := [][]byte{nil}
 	var arrays []string
+	var exact []bson.RawValue // one value per field, while no field is an array
 	for _, f := range ix.fields {
-		vals, multi := indexPathValues(doc, f.parts)
+		var vals []bson.RawValue
+		var multi bool
+		indexCollect(bson.RawValue{Type: bson.TypeEmbeddedDocument, Value: doc}, f.parts, &vals, &multi)
+		if len(vals) == 0 {
+			vals = append(vals, bson.RawValue{}) // missing: keyed as null, stored as missing
+		}
 		if multi {
 			arrays = append(arrays, f.path)
 			if len(arrays) > 1 {
@@ -329,6 +379,8 @@ func (ix *index) keysMulti(doc bson.Raw) (out [][]byte, multikey bool, err error
 			if !ix.multikey.Load() {
 				ix.multikey.Store(true)
 			}
+		} else {
+			exact = append(exact, vals[0])
 		}
 		next := make([][]byte, 0, len(combos)*len(vals))
 		for _, c := range combos {
@@ -344,18 +396,83 @@ func (ix *index) keysMulti(doc bson.Raw) (out [][]byte, multikey bool, err error
 		}
 		combos = next
 	}
-	if len(combos) == 1 {
-		return combos, multikey, nil
+	if !multikey {
+		return []indexEntry{{key: combos[0], vals: entryValues(exact)}}, false, nil
 	}
 	seen := make(map[string]bool, len(combos))
-	out = combos[:0]
+	out = make([]indexEntry, 0, len(combos))
 	for _, c := range combos {
 		if !seen[string(c)] {
 			seen[string(c)] = true
-			out = append(out, c)
+			out = append(out, indexEntry{key: c, vals: entryMultikey})
 		}
 	}
-	return out, multikey, nil
+	return out, true, nil
+}
+
+// The values an index entry stores after the document's _id begin with one
+// of these bytes. Keys order and equate values as MongoDB compares them, so
+// they lose what a comparison ignores (int32 5, int64 5 and 5.0 share a
+// key, as do a missing field and null); the exact values let a covered
+// query answer from the index alone, as mongod's KeyString type bits do.
+const (
+	// entryExact: for each field of the key pattern, in order, its BSON
+	// type byte and value bytes (type 0 and nothing for a missing field).
+	entryExact byte = 1
+	// entryFetch: nothing follows; the document must be read (an entry of
+	// a document with an array on an indexed path: the key holds one
+	// element, not the field's value). An entry written before exact values
+	// were stored has no value section at all, which reads the same.
+	entryFetch byte = 2
+)
+
+// entryMultikey is the value section of a multikey document's entries.
+var entryMultikey = []byte{entryFetch}
+
+// entryValues is the entryExact value section for vals.
+func entryValues(vals []bson.RawValue) []byte {
+	n := 1
+	for _, v := range vals {
+		n += 1 + len(v.Value)
+	}
+	out := make([]byte, 0, n)
+	out = append(out, entryExact)
+	for _, v := range vals {
+		out = append(out, byte(v.Type))
+		out = append(out, v.Value...)
+	}
+	return out
+}
+
+// parseEntryValues decodes the value section that follows the _id in an
+// entry of an index with nfields fields: the fields' exact values (a zero
+// Type for a missing field), or ok false when the entry does not hold them
+// (entryFetch, an older entry, or a malformed one). The values alias b
+// and are appended to dst[:0].
+func parseEntryValues(b []byte, nfields int, dst []bson.RawValue) (vals []bson.RawValue, ok bool) {
+	if len(b) == 0 || b[0] != entryExact {
+		return nil, false
+	}
+	b = b[1:]
+	vals = dst[:0]
+	for range nfields {
+		if len(b) == 0 {
+			return nil, false
+		}
+		t := bson.Type(b[0])
+		b = b[1:]
+		if t == 0 {
+			vals = append(vals, bson.RawValue{})
+			continue
+		}
+		v, rest, ok := bsoncore.ReadValue(b, bsoncore.Type(t))
+		if !ok {
+			return nil, false
+		}
+		vals = append(vals, bson.RawValue{Type: t, Value: v.Data})
+		b = rest
+	}
+	return vals, len(b) == 0
 }
 
 // hasAnyField reports whether doc has a value on at least one indexed path
@@ -566,7 +683,7 @@ func (e *Engine) buildIndex(c *collection, ix *index, b *pebble.Batch) error {
 	for it.First(); it.Valid(); it.Next() {
 		doc := bson.Raw(it.Value())
 		id := doc.Lookup("_id")
-		keys, multi, err := ix.keysMulti(doc)
+		ents, multi, err := ix.entries(doc)
 		if err != nil {
 			return err
 		}
@@ -575,14 +692,14 @@ func (e *Engine) buildIndex(c *collection, ix *index, b *pebble.Batch) error {
 				return storageError(err)
 			}
 		}
-		for _, k := range keys {
+		for _, en := range ents {
 			if ix.unique {
-				if seen[string(k)] {
+				if seen[string(en.key)] {
 					return indexDupKeyError(c.ns, ix, doc)
 				}
-				seen[string(k)] = true
+				seen[string(en.key)] = true
 			}
-			if err := b.Set(indexEntryKey(c.id, ix, k, id), rawIDValue(id), nil); err != nil {
+			if err := b.Set(indexEntryKey(c.id, ix, en.key, id), entryValue(id, en.vals), nil); err != nil {
 				return storageError(err)
 			}
 		}
@@ -660,7 +777,8 @@ func (e *Engine) ListIndexes(ns Namespace) ([]IndexSpec, error) {
 // make a second createIndexes of the same index a no-op).
 func sameOptions(a, b *index) bool {
 	return a.unique == b.unique && a.sparse == b.sparse && a.ttl == b.ttl && a.hidden == b.hidden &&
-		bytes.Equal(a.partialRaw, b.partialRaw) && collation.Equal(a.coll, b.coll)
+		bytes.Equal(a.partialRaw, b.partialRaw) && collation.Equal(a.coll, b.coll) &&
+		bytes.Equal(a.spec().WildcardProjection, b.spec().WildcardProjection)
 }
 
 // IndexChange is a collMod change to one index, found by Name or, when

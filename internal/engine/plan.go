@@ -7,6 +7,7 @@ import (
 	"github.com/concorddb/concord/internal/query/collation"
 	"github.com/concorddb/concord/internal/query/filter"
 	"github.com/concorddb/concord/internal/query/order"
+	"github.com/concorddb/concord/internal/query/projection"
 	"github.com/concorddb/concord/internal/query/value"
 	"go.mongodb.org/mongo-driver/v2/bson"
 )
@@ -41,6 +42,18 @@ type plan struct {
 	// sort it was planned for, so no sort in memory is needed (while the
 	// index stays non-multikey: see find).
 	sorted bool
+	// wildcardPath is the path a wildcard index scan reads (planIndex of a
+	// wildcard index), shown by explain as $_path.
+	wildcardPath string
+	// merge reads the ranges (one per combination of the equality values
+	// of the leading fields) side by side, merging them by the rest of the
+	// key, which is the sort's order (mongod's SORT_MERGE; planIndex):
+	// range i's keys are compared from byte mergeFrom[i] on.
+	merge     bool
+	mergeFrom []int
+	// covered reads the fields of the statement from the index entries
+	// instead of the documents (planIndex; see planCover).
+	covered bool
 }
 
 // planOptions are the parts of a statement besides its filter that shape
@@ -61,6 +74,10 @@ type planOptions struct {
 	// strings and serves a sort only when its collation is the same (see
 	// planCollationMatches); the _id keys are binary.
 	coll *collation.Collation
+	// project is the statement's projection: when it, the filter and the
+	// sort read only fields of the chosen index, the plan is covered (see
+	// planCover). Nil plans a read of whole documents.
+	project *projection.Projection
 }
 
 // errBadHint is mongod's error for a hint naming no usable index.
@@ -94,6 +111,9 @@ func planWith(c *collection, f *filter.Filter, o planOptions) (*plan, error) {
 	p, err := planChoose(c, f, conds, o)
 	if err == nil && o.coll != nil && len(o.sort.Keys()) > 0 && (p.ix == nil || !planCollationMatches(p.ix, o)) {
 		p.sorted = false // document keys and other indexes order strings by bytes
+	}
+	if err == nil && o.project != nil {
+		planCover(p, f, o.sort, o.project)
 	}
 	return p, err
 }
@@ -184,6 +204,15 @@ func planChoose(c *collection, f *filter.Filter, conds []filter.Condition, o pla
 		if ix.hidden || !planIndexUsable(ix, f, conds) {
 			continue
 		}
+		if ix.wildcard != nil {
+			// Wildcard keys hold strings by bytes: no collated statement or index uses them.
+			if o.coll == nil && ix.coll == nil {
+				if p, score := planWildcardScan(c, ix, conds); p != nil && score > bestScore {
+					best, bestScore = p, score
+				}
+			}
+			continue
+		}
 		p, score := planIndexScan(c, ix, planBoundsFor(ix, conds, o), planSortFor(ix, o))
 		if p.sorted {
 			score++ // the index saves the sort: prefer it among equals
@@ -261,6 +290,14 @@ func planHinted(c *collection, f *filter.Filter, conds []filter.Condition, o pla
 	}
 	if ix == nil || ix.hidden || ix.partial != nil && !planImplies(conds, ix.partialRaw) {
 		return nil, errBadHint()
+	}
+	if ix.wildcard != nil {
+		// A wildcard index serves a predicate on one path, never min / max.
+		p, _ := planWildcardScan(c, ix, conds)
+		if p == nil || len(o.min) > 0 || len(o.max) > 0 {
+			return nil, errBadHint()
+		}
+		return p, nil
 	}
 	if len(o.min) > 0 || len(o.max) > 0 {
 		lo, hi, err := planMinMax(indexPrefix(c.id, ix.id), ix.fields, o.min, o.max)
@@ -416,8 +453,44 @@ func planIndexScan(c *collection, ix *index, bounds map[string]fieldBounds, srt 
 	p := &plan{kind: planIndex, summary: "IXSCAN " + ix.pattern, ix: ix, ranges: ranges}
 	if len(prefixes) == 1 {
 		p.sorted, p.reverse = planIndexSort(ix, eqFields, srt)
+	} else if len(prefixes) <= planMaxMerge {
+		if p.sorted, p.reverse = planMergeSort(ix, eqFields, srt); p.sorted {
+			p.merge = true
+			for _, pre := range prefixes {
+				p.mergeFrom = append(p.mergeFrom, len(pre))
+			}
+		}
 	}
 	return p, score
+}
+
+// planMaxMerge bounds the ranges a merge sort reads side by side (one
+// open iterator each).
+const planMaxMerge = 64
+
+// planMergeSort reports whether merging the scans of ix's ranges (each
+// with its first eqFields fields fixed, some to several values) returns
+// documents in srt's order, and whether each must run backwards: the sort
+// names only fields after the fixed ones, in the index's order, each in
+// the index's direction or each reversed ({a: {$in: [1, 2]}} sorted by b
+// on {a: 1, b: 1}).
+func planMergeSort(ix *index, eqFields int, srt *order.Sort) (sorted, reverse bool) {
+	keys := srt.Keys()
+	if len(keys) == 0 || ix.isMultikey() || eqFields+len(keys) > len(ix.fields) {
+		return false, false
+	}
+	for i, k := range keys {
+		fd := ix.fields[eqFields+i]
+		if fd.path != k.Path {
+			return false, false
+		}
+		rev := fd.desc != k.Desc
+		if i > 0 && rev != reverse {
+			return false, false
+		}
+		reverse = rev
+	}
+	return true, reverse
 }
 
 // planDistinctEncoded returns the distinct key encodings of vals, inverted

@@ -153,6 +153,28 @@ type indexIter struct {
 	keys    int64
 	k       []byte
 	failure error
+
+	// covered builds documents from the entries' values (plan.covered):
+	// fields are the index's, vals the current entry's value section, and
+	// fetched counts the documents read instead (see cover.go).
+	covered bool
+	fields  []indexField
+	vals    []byte
+	valBuf  []bson.RawValue
+	fetched int64
+
+	// merge holds one iterator per range of a merge sort (plan.merge);
+	// last is the one whose entry was returned last.
+	merge     []mergeSrc
+	mergeFrom []int
+	last      int
+}
+
+// mergeSrc is one range of a merge sort: its iterator, positioned on an
+// entry while ok.
+type mergeSrc struct {
+	it *pebble.Iterator
+	ok bool
 }
 
 // open starts x on p's ranges of c, read through r. It keeps x's empty
@@ -162,7 +184,11 @@ func (x *indexIter) open(r pebble.Reader, c *collection, p *plan) {
 	if seen == nil {
 		seen = map[string]bool{}
 	}
-	*x = indexIter{r: r, c: c, ranges: p.ranges, reverse: p.reverse, seen: seen}
+	*x = indexIter{r: r, c: c, ranges: p.ranges, reverse: p.reverse, seen: seen, covered: p.covered, fields: p.ix.fields,
+		last: -1}
+	if p.merge {
+		x.mergeFrom = p.mergeFrom
+	}
 	if db, ok := r.(*pebble.DB); ok {
 		// Index entries and documents must come from one point in time.
 		x.snap = db.NewSnapshot()
@@ -171,6 +197,9 @@ func (x *indexIter) open(r pebble.Reader, c *collection, p *plan) {
 }
 
 func (x *indexIter) next() bool {
+	if x.mergeFrom != nil {
+		return x.nextMerged()
+	}
 	for x.failure == nil {
 		var ok bool
 		if x.it == nil {
@@ -207,14 +236,90 @@ func (x *indexIter) next() bool {
 			}
 			continue
 		}
-		x.keys++
-		k := docKey(x.c.id, parseRawID(x.it.Value()))
-		if x.seen[string(k)] {
-			continue
+		if x.visit(x.it.Value()) {
+			return true
 		}
-		x.seen[string(k)] = true
-		x.k = k
-		return true
+	}
+	return false
+}
+
+// visit makes the entry with value v current unless its document was
+// visited already (a multikey document's other entry).
+func (x *indexIter) visit(v []byte) bool {
+	x.keys++
+	id, vals := splitEntryValue(v)
+	k := docKey(x.c.id, id)
+	if x.seen[string(k)] {
+		return false
+	}
+	x.seen[string(k)] = true
+	x.k = k
+	if x.covered {
+		x.vals = append(x.vals[:0], vals...)
+	}
+	return true
+}
+
+// nextMerged is next for a merge sort: every range's iterator is open,
+// and the next entry is the one whose key, past its range's fixed prefix,
+// comes first (last when reverse).
+func (x *indexIter) nextMerged() bool {
+	if x.merge == nil {
+		x.merge = make([]mergeSrc, len(x.ranges))
+		for i, rg := range x.ranges {
+			it, err := x.r.NewIter(&pebble.IterOptions{LowerBound: rg.lo, UpperBound: rg.hi})
+			if err != nil {
+				x.failure = storageError(err)
+				return false
+			}
+			x.merge[i].it = it
+			if x.reverse {
+				x.merge[i].ok = it.Last()
+			} else {
+				x.merge[i].ok = it.First()
+			}
+		}
+	} else if x.last >= 0 {
+		m := &x.merge[x.last]
+		if x.reverse {
+			m.ok = m.it.Prev()
+		} else {
+			m.ok = m.it.Next()
+		}
+	}
+	for x.failure == nil {
+		best := -1
+		for i := range x.merge {
+			m := &x.merge[i]
+			if !m.ok {
+				if err := m.it.Error(); err != nil {
+					x.failure = storageError(err)
+					return false
+				}
+				continue
+			}
+			if best < 0 {
+				best = i
+				continue
+			}
+			c := bytes.Compare(m.it.Key()[x.mergeFrom[i]:], x.merge[best].it.Key()[x.mergeFrom[best]:])
+			if c < 0 && !x.reverse || c > 0 && x.reverse {
+				best = i
+			}
+		}
+		x.last = best
+		if best < 0 {
+			return false
+		}
+		if x.visit(x.merge[best].it.Value()) {
+			return true
+		}
+		m := &x.merge[best]
+		if x.reverse {
+			m.ok = m.it.Prev()
+		} else {
+			m.ok = m.it.Next()
+		}
 	}
 	return false
 }
@@ -229,6 +334,15 @@ func (x *indexIter) keysExamined() int64 { return x.keys }
 // afresh for every document (the bloom filters skip the sstables without
 // the key either way).
 func (x *indexIter) load() (bson.Raw, error) {
+	if x.covered {
+		// A covered scan builds the document from the entry (cover.go), and
+		// reads it only for an entry that does not hold its fields' values.
+		if vals, ok := parseEntryValues(x.vals, len(x.fields), x.valBuf); ok {
+			x.valBuf = vals
+			return coveredDoc(x.fields, vals), nil
+		}
+		x.fetched++
+	}
 	if x.docs == nil {
 		lo := docPrefix(x.c.id)
 		it, err := x.r.NewIter(&pebble.IterOptions{LowerBound: lo, UpperBound: prefixSuccessor(lo)})
@@ -255,6 +369,12 @@ func (x *indexIter) close() {
 		x.it.Close()
 		x.it = nil
 	}
+	for _, m := range x.merge {
+		if m.it != nil {
+			m.it.Close()
+		}
+	}
+	x.merge = nil
 	if x.docs != nil {
 		x.docs.Close()
 		x.docs = nil

@@ -41,7 +41,9 @@ func (e *Engine) scan(ctx context.Context, t *Txn, c *collection, f *filter.Filt
 				return err
 			}
 		}
-		st.DocsExamined++
+		if !p.covered {
+			st.DocsExamined++
+		}
 		doc := it.doc()
 		ok, pos, err := f.MatchErr(doc)
 		if err != nil {
@@ -116,6 +118,7 @@ const planIterKeepSeen = 1024
 func (it *planIter) close(st *Stats) {
 	it.overlayIter.close()
 	st.KeysExamined += it.keysExamined()
+	st.DocsExamined += it.index.fetched // a covered scan's documents read
 	seen := it.index.seen
 	*it = planIter{}
 	if len(seen) <= planIterKeepSeen {

@@ -6,6 +6,7 @@ import (
 
 	"github.com/cockroachdb/pebble/v2"
 	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/x/bsonx/bsoncore"
 
 	"github.com/concorddb/concord/internal/codes"
 )
@@ -18,8 +19,8 @@ import (
 //	0x05 name                      engine metadata: "changelog.first" (seq(8)), "changelog.id" (8 bytes)
 //	0x06 collID(4) idxID(4)        marker: the index is multikey (empty value)
 //	0x10 collID(4) enc(_id)        latest committed document (raw BSON)
-//	0x11 collID(4) idxID(4) enc(k) unique index entry -> raw _id value
-//	0x11 collID(4) idxID(4) enc(k) enc(_id)  non-unique index entry -> raw _id value
+//	0x11 collID(4) idxID(4) enc(k) unique index entry -> raw _id value, values
+//	0x11 collID(4) idxID(4) enc(k) enc(_id)  non-unique index entry -> raw _id value, values
 //
 // enc is the order-preserving encoding of keys.go; collection ids are never
 // reused, so dropping a collection is a range deletion of its prefixes.
@@ -96,12 +97,35 @@ func rawIDValue(id bson.RawValue) []byte {
 	return append(out, id.Value...)
 }
 
-// parseRawID is the inverse of rawIDValue.
+// entryValue is the value of an index entry: the document's _id as
+// rawIDValue writes it, then the entry's value section (see entryExact).
+func entryValue(id bson.RawValue, vals []byte) []byte {
+	out := make([]byte, 0, 1+len(id.Value)+len(vals))
+	out = append(out, byte(id.Type))
+	out = append(out, id.Value...)
+	return append(out, vals...)
+}
+
+// parseRawID is the inverse of rawIDValue: the _id at the start of b (an
+// index entry's value); the value is a copy.
 func parseRawID(b []byte) bson.RawValue {
+	id, _ := splitEntryValue(b)
+	id.Value = append([]byte(nil), id.Value...)
+	return id
+}
+
+// splitEntryValue splits an index entry's value into the _id (aliasing b)
+// and the value section after it.
+func splitEntryValue(b []byte) (id bson.RawValue, rest []byte) {
 	if len(b) == 0 {
-		return bson.RawValue{}
+		return bson.RawValue{}, nil
 	}
-	return bson.RawValue{Type: bson.Type(b[0]), Value: append([]byte(nil), b[1:]...)}
+	t := bson.Type(b[0])
+	v, rest, ok := bsoncore.ReadValue(b[1:], bsoncore.Type(t))
+	if !ok {
+		return bson.RawValue{Type: t, Value: b[1:]}, nil
+	}
+	return bson.RawValue{Type: t, Value: v.Data}, rest
 }
 
 // pebbleGet reads key from r, returning a copy, or nil when absent.

@@ -186,6 +186,20 @@ func DescribePlan(db *concord.DB, dbName, coll string, filter []byte) (PlanDescr
 	return eng.DescribePlan(engine.Namespace{DB: dbName, Coll: coll}, filter)
 }
 
+// FindSpec is a find's filter, sort, projection, hint, min / max and collation (DescribeFind).
+type FindSpec = engine.FindSpec
+
+// DescribeFind returns the access path the find spec on db.coll would take now, as the find plans it (sort,
+// hint, projection and the let variables of ctx included, so Covered says whether it reads documents at
+// all), for explain.
+func DescribeFind(ctx context.Context, db *concord.DB, dbName, coll string, spec FindSpec) (PlanDescription, error) {
+	eng, err := engineref.Of(db)
+	if err != nil {
+		return PlanDescription{}, err
+	}
+	return eng.DescribeFind(ctx, engine.Namespace{DB: dbName, Coll: coll}, spec)
+}
+
 // ReadSnapshot is a retained point in time of a DB (NewReadSnapshot).
 type ReadSnapshot = engine.ReadSnapshot
 
