@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -305,6 +306,30 @@ func TestDriver_View_ReadOnly(t *testing.T) {
 	var sums []bson.M
 	if err := acur.All(ctx, &sums); err != nil || len(sums) != 1 || sums[0]["s"] != int32(50) {
 		t.Fatalf("aggregate on the view: %v %v", sums, err)
+	}
+	// $lookup and $unionWith from another collection read the view through its pipelines.
+	if _, err := db.Collection("orders").InsertOne(ctx, bson.D{{Key: "_id", Value: "o"}, {Key: "x", Value: 3}}); err != nil {
+		t.Fatal(err)
+	}
+	lcur, err := db.Collection("orders").Aggregate(ctx, bson.A{
+		bson.D{{Key: "$lookup", Value: bson.D{{Key: "from", Value: "bigger"}, {Key: "localField", Value: "x"},
+			{Key: "foreignField", Value: "x"}, {Key: "as", Value: "v"}}}},
+		bson.D{{Key: "$unionWith", Value: bson.D{{Key: "coll", Value: "bigger"}, {Key: "pipeline", Value: bson.A{
+			bson.D{{Key: "$project", Value: bson.D{{Key: "y", Value: 1}}}}}}}}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var joined []bson.M
+	if err := lcur.All(ctx, &joined); err != nil {
+		t.Fatal(err)
+	}
+	if len(joined) != 3 || fmt.Sprint(joined[0]["v"]) != `[{"_id":{"$numberInt":"3"},"x":{"$numberInt":"3"},"tags":["c"],"y":{"$numberInt":"30"}}]` ||
+		joined[1]["y"] != int32(20) || joined[2]["y"] != int32(30) {
+		t.Fatalf("$lookup and $unionWith of the view returned %v", joined)
+	}
+	if err := db.Collection("orders").Drop(ctx); err != nil {
+		t.Fatal(err)
 	}
 
 	var ce mongo.CommandError

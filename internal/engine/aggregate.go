@@ -145,11 +145,19 @@ type aggSource struct {
 
 var _ agg.Source = (*aggSource)(nil)
 
-// Read returns the documents of coll that match filterDoc.
+// Read returns the documents of coll that match filterDoc. A view's
+// documents are its pipeline's output over its source collection, as mongod
+// resolves a view named by $lookup, $graphLookup or $unionWith.
 func (s *aggSource) Read(ctx context.Context, coll string, filterDoc bson.Raw) (agg.Iterator, error) {
 	f, err := filter.CompileColl(filterDoc, nil, stringComparer(s.coll))
 	if err != nil {
 		return nil, err
+	}
+	if src, stages, isView, err := s.e.resolveView(Namespace{s.db, coll}); isView {
+		if err != nil {
+			return nil, err
+		}
+		return s.readView(ctx, src, stages, f)
 	}
 	fst := &Stats{}
 	it, err := s.e.scanIter(ctx, s.t, s.e.lookupColl(Namespace{s.db, coll}), f, fst)
@@ -158,6 +166,46 @@ func (s *aggSource) Read(ctx context.Context, coll string, filterDoc bson.Raw) (
 	}
 	return &countedIter{scanIter: it, from: fst, to: s.st}, nil
 }
+
+// readView returns the documents of the view whose chain ends at the
+// collection src and applies stages, those of them that match f.
+func (s *aggSource) readView(ctx context.Context, src Namespace, stages []bson.Raw, f *filter.Filter) (agg.Iterator, error) {
+	p, err := agg.CompileIn(stages, scopeFrom(ctx).Collate(stringComparer(s.coll)))
+	if err != nil {
+		return nil, err
+	}
+	all, err := filter.Compile(nil)
+	if err != nil {
+		return nil, err
+	}
+	fst := &Stats{}
+	in, err := s.e.scanIter(ctx, s.t, s.e.lookupColl(src), all, fst)
+	if err != nil {
+		return nil, err
+	}
+	opts := agg.Options{MemoryLimit: s.e.opts.StageMemoryLimit, TempDir: s.e.opts.SpillDir}
+	return &matchIter{in: p.Open(ctx, &countedIter{scanIter: in, from: fst, to: s.st}, s, opts), f: f}, nil
+}
+
+// matchIter is the documents of in that match f.
+type matchIter struct {
+	in agg.Iterator
+	f  *filter.Filter
+}
+
+func (it *matchIter) Next() (bson.Raw, error) {
+	for {
+		d, err := it.in.Next()
+		if d == nil || err != nil {
+			return d, err
+		}
+		if ok, _, err := it.f.MatchErr(d); err != nil || ok {
+			return d, err
+		}
+	}
+}
+
+func (it *matchIter) Close() error { return it.in.Close() }
 
 // countedIter adds a foreign read's examined counts to the aggregation's
 // when it is closed.
