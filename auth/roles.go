@@ -15,6 +15,7 @@ const (
 	ActionListCollections          Action = "listCollections"
 	ActionListIndexes              Action = "listIndexes"
 	ActionCollStats                Action = "collStats"
+	ActionIndexStats               Action = "indexStats"
 	ActionDBStats                  Action = "dbStats"
 	ActionCreateCollection         Action = "createCollection"
 	ActionDropCollection           Action = "dropCollection"
@@ -137,7 +138,7 @@ var (
 	readWriteActions = append([]Action{ActionCreateCollection, ActionCreateIndex, ActionDropCollection,
 		ActionDropIndex, ActionInsert, ActionRemove, ActionRenameCollectionSameDB, ActionUpdate}, readActions...)
 	dbAdminActions = []Action{ActionBypassDocumentValidation, ActionCollMod, ActionCollStats, ActionCompact,
-		ActionCreateCollection, ActionCreateIndex, ActionDBStats, ActionDropCollection, ActionDropDatabase,
+		ActionCreateCollection, ActionCreateIndex, ActionDBStats, ActionIndexStats, ActionDropCollection, ActionDropDatabase,
 		ActionDropIndex, ActionEnableProfiler, ActionListCollections, ActionListIndexes,
 		ActionRenameCollectionSameDB, ActionValidate}
 	// dbAdmin reads the profiler's collection, and only that one.
@@ -179,11 +180,11 @@ var roleDefs = map[string]struct {
 		{pat: patAnyNS, coll: "system.profile", actions: profileActions},
 		{pat: patCluster, actions: []Action{ActionListDatabases}}}},
 	"clusterMonitor": {adminOnly: true, privs: []privilege{{pat: patCluster, actions: clusterMonitorActions},
-		{pat: patAnyNormal, actions: []Action{ActionCollStats, ActionDBStats}}}},
+		{pat: patAnyNormal, actions: []Action{ActionCollStats, ActionDBStats, ActionIndexStats}}}},
 	"hostManager":    {adminOnly: true, privs: []privilege{{pat: patCluster, actions: hostManagerActions}}},
 	"clusterManager": {adminOnly: true, privs: []privilege{{pat: patCluster, actions: clusterManagerActions}}},
 	"clusterAdmin": {adminOnly: true, privs: []privilege{{pat: patCluster, actions: clusterAdminActions},
-		{pat: patAnyNormal, actions: []Action{ActionCollStats, ActionDBStats, ActionDropDatabase}}}},
+		{pat: patAnyNormal, actions: []Action{ActionCollStats, ActionDBStats, ActionDropDatabase, ActionIndexStats}}}},
 	"root": {adminOnly: true, privs: []privilege{{pat: patAny}}},
 }
 

@@ -191,7 +191,17 @@ func getMoreNeeds(dst []need, req *Request) []need {
 func aggregateNeeds(n []need, req *Request) []need {
 	start := len(n)
 	if res := commandNamespace(req); res.Collection != "" {
-		n = append(n, need{res, auth.ActionFind})
+		action := auth.ActionFind
+		if p, ok := req.Body.Lookup("pipeline").ArrayOK(); ok {
+			if v, err := p.IndexErr(0); err == nil {
+				if first, ok := v.DocumentOK(); ok {
+					if _, err := first.LookupErr("$indexStats"); err == nil {
+						action = auth.ActionIndexStats // as mongod: $indexStats needs indexStats, not find
+					}
+				}
+			}
+		}
+		n = append(n, need{res, action})
 	}
 	if p, ok := req.Body.Lookup("pipeline").ArrayOK(); ok {
 		n = pipelineNeeds(n, req.DB, p, 0)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/concorddb/concord"
 	"github.com/concorddb/concord/internal/codes"
+	"github.com/concorddb/concord/internal/frontend"
 	"github.com/concorddb/concord/internal/query/agg"
 )
 
@@ -99,6 +100,10 @@ func runAggregate(ctx context.Context, s *Server, req *Request, a *cmdArgs, coll
 	if len(stages) > 0 {
 		if spec, err := stages[0].LookupErr("$collStats"); err == nil {
 			reply, err := aggregateCollStats(ctx, s, req, collName, namespace, spec, stages[1:])
+			return reply, 0, 0, err
+		}
+		if spec, err := stages[0].LookupErr("$indexStats"); err == nil {
+			reply, err := aggregateIndexStats(ctx, s, req, collName, namespace, spec, stages[1:])
 			return reply, 0, 0, err
 		}
 	}
@@ -252,4 +257,49 @@ func aggregateCollStats(ctx context.Context, s *Server, req *Request, collName, 
 		return nil, commandError(err)
 	}
 	return cursorDoc("firstBatch", docs, 0, namespace), nil
+}
+
+// aggregateIndexStats runs a pipeline that starts with $indexStats: one document per index of the collection
+// (name, key, host, accesses {ops, since}, spec as listIndexes shows it), then the rest of the pipeline.
+func aggregateIndexStats(ctx context.Context, s *Server, req *Request, collName, namespace string, spec bson.RawValue, rest []bson.Raw) (bson.D, error) {
+	if _, ok := spec.DocumentOK(); !ok {
+		return nil, codes.New(codes.FailedToParse, "$indexStats must take a nested object but found: %s", spec.String())
+	}
+	usages, err := frontend.IndexUsages(s.DB, req.DB, collName)
+	if err != nil {
+		return nil, commandError(err)
+	}
+	specs, err := s.DB.Database(req.DB).Collection(collName).ListIndexes(ctx)
+	if err != nil {
+		return nil, commandError(err)
+	}
+	byName := make(map[string]frontend.IndexUsage, len(usages))
+	for _, u := range usages {
+		byName[u.Spec.Name] = u
+	}
+	docs := make([]bson.Raw, 0, len(specs))
+	for _, ix := range specs {
+		u, ok := byName[ix.Name]
+		if !ok {
+			continue // the clustered index of a clustered collection is the documents themselves
+		}
+		entry := appendIndexOptions(bson.D{{Key: "v", Value: int32(2)}, {Key: "key", Value: ix.KeysDocument}, {Key: "name", Value: ix.Name}}, ix)
+		raw, err := bson.Marshal(bson.D{{Key: "name", Value: ix.Name}, {Key: "key", Value: ix.KeysDocument},
+			{Key: "host", Value: s.advertisedAddr()},
+			{Key: "accesses", Value: bson.D{{Key: "ops", Value: u.Ops}, {Key: "since", Value: bson.NewDateTimeFromTime(u.Since)}}},
+			{Key: "spec", Value: entry}})
+		if err != nil {
+			return nil, commandError(err)
+		}
+		docs = append(docs, raw)
+	}
+	p, err := agg.Compile(rest)
+	if err != nil {
+		return nil, commandError(err)
+	}
+	out, err := p.Run(ctx, docs, nil)
+	if err != nil {
+		return nil, commandError(err)
+	}
+	return cursorDoc("firstBatch", out, 0, namespace), nil
 }

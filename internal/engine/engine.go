@@ -31,9 +31,12 @@ import (
 // it to release its files and goroutines.
 type Engine struct {
 	opts Options
-	db   *pebble.DB
-	fs   vfs.FS // what Pebble runs on, under walFS
-	dir  string // Pebble's directory on fs
+	// started is when Open began; usages counts the statements each index served since then (indexstats.go).
+	started time.Time
+	usages  sync.Map
+	db      *pebble.DB
+	fs      vfs.FS // what Pebble runs on, under walFS
+	dir     string // Pebble's directory on fs
 
 	// failure is the storage failure that fenced the engine (fault.go); nil while writes are accepted.
 	failure atomic.Pointer[codes.Error]
@@ -121,6 +124,7 @@ func Open(opts Options) (*Engine, error) {
 	opts = opts.withDefaults()
 	e := &Engine{
 		opts:       opts,
+		started:    time.Now(),
 		colls:      make(map[Namespace]*collection),
 		nextCollID: 1,
 		live:       make(map[*Txn]struct{}),

@@ -654,6 +654,7 @@ func (e *Engine) createIndex(t *Txn, ns Namespace, spec IndexSpec) (string, erro
 	if err := e.installCollection(ns, nc, nil, build); err != nil {
 		return "", err
 	}
+	e.resetUse(nc.id, ix.id)
 	if t != nil && t.explicit {
 		t.noteChanged(nc)
 	}

@@ -78,12 +78,14 @@ func newPlanIter(t *Txn, c *collection, p *plan) (*planIter, error) {
 	it := planIterPool.Get().(*planIter)
 	switch p.kind {
 	case planIDHack, planIDPoints:
+		t.e.countUse(c.id, 0)
 		it.points = pointIter{r: t.reader, keys: p.points}
 		it.init(t, c, &it.points, ownNone, nil, nil)
 	case planCollScan, planIDRange:
 		lo, hi := docPrefix(c.id), prefixSuccessor(docPrefix(c.id))
 		if p.kind == planIDRange {
 			lo, hi = p.ranges[0].lo, p.ranges[0].hi
+			t.e.countUse(c.id, 0)
 		}
 		if err := it.ranges.open(t.reader, lo, hi, p.kind == planIDRange); err != nil {
 			planIterPool.Put(it)
@@ -91,6 +93,7 @@ func newPlanIter(t *Txn, c *collection, p *plan) (*planIter, error) {
 		}
 		it.init(t, c, &it.ranges, ownByKey, lo, hi)
 	case planIndex:
+		t.e.countUse(c.id, p.ix.id)
 		it.index.open(t.reader, c, p)
 		it.init(t, c, &it.index, ownLast, nil, nil)
 	default:

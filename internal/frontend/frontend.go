@@ -372,3 +372,15 @@ func DamageIndexForTest(db *concord.DB, dbName, coll, index string, id bson.RawV
 	}
 	return eng.DamageIndexForTest(engine.Namespace{DB: dbName, Coll: coll}, index, id)
 }
+
+// IndexUsage is one index's use since a point in time, for $indexStats.
+type IndexUsage = engine.IndexUsage
+
+// IndexUsages returns how many statements each index of db.coll served, and since when.
+func IndexUsages(db *concord.DB, dbName, coll string) ([]IndexUsage, error) {
+	eng, err := engineref.Of(db)
+	if err != nil {
+		return nil, err
+	}
+	return eng.IndexUsages(engine.Namespace{DB: dbName, Coll: coll})
+}
