@@ -124,10 +124,21 @@ func TestDashboard_Browser(t *testing.T) {
 	wg := contentionWorkload(wctx, t, c)
 	defer func() { stopWorkload(); wg.Wait() }()
 
+	// Chromium's helper processes may still write to the profile after the browser exits, which t.TempDir's
+	// cleanup reports as a failure: the profile is removed with a few retries instead.
+	profile, err := os.MkdirTemp("", "concord-dashboard-chromium-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		for i := 0; i < 10 && os.RemoveAll(profile) != nil; i++ {
+			time.Sleep(200 * time.Millisecond)
+		}
+	})
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(chromium), chromedp.NoSandbox, chromedp.DisableGPU,
 		chromedp.Flag("disable-quic", true), chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true), chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1400, 1000))
+		chromedp.Flag("disable-sync", true), chromedp.UserDataDir(profile), chromedp.WindowSize(1400, 1000))
 	actx, acancel := chromedp.NewExecAllocator(ctx, opts...)
 	defer acancel()
 	// The browser is newer than the protocol definitions chromedp was built with: events it cannot decode are
