@@ -168,3 +168,39 @@ func TestDriver_CollationAggregate(t *testing.T) {
 		t.Fatalf("$lookup at strength 2 = %v; want one joined document", out)
 	}
 }
+
+// TestDriver_CollationPipelineUpdate checks that a pipeline-style update's expressions compare strings under
+// the statement's collation, in update and in findAndModify.
+func TestDriver_CollationPipelineUpdate(t *testing.T) {
+	e := newCrudEnv(t, "")
+	ctx := context.Background()
+	coll := collationNames(t, e, "pipeupdate")
+	strength2 := &options.Collation{Locale: "en", Strength: 2}
+	same := bson.A{bson.D{{Key: "$set", Value: bson.D{{Key: "same", Value: bson.D{{Key: "$eq", Value: bson.A{"$n", "CAFE"}}}}}}}}
+	if _, err := coll.UpdateMany(ctx, bson.D{}, same, options.UpdateMany().SetCollation(strength2)); err != nil {
+		t.Fatal(err)
+	}
+	var doc struct{ Same bool }
+	if err := coll.FindOneAndUpdate(ctx, bson.D{{Key: "_id", Value: 2}}, same,
+		options.FindOneAndUpdate().SetReturnDocument(options.After)).Decode(&doc); err != nil || doc.Same {
+		t.Fatalf("binary findAndModify: same = %v (%v), want false for Café", doc.Same, err)
+	}
+	cur, err := coll.Find(ctx, bson.D{{Key: "same", Value: true}}, options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var docs []struct {
+		ID int `bson:"_id"`
+	}
+	if err := cur.All(ctx, &docs); err != nil {
+		t.Fatal(err)
+	}
+	// Strength 2 equates case (cafe, CAFE), not accents (Café); _id 2 was then recomputed by bytes.
+	if len(docs) != 2 || docs[0].ID != 1 || docs[1].ID != 3 {
+		t.Fatalf("documents equal to CAFE at strength 2: %v, want _id 1 and 3", docs)
+	}
+	if err := coll.FindOneAndUpdate(ctx, bson.D{{Key: "_id", Value: 1}}, same,
+		options.FindOneAndUpdate().SetReturnDocument(options.After).SetCollation(&options.Collation{Locale: "en", Strength: 1})).Decode(&doc); err != nil || !doc.Same {
+		t.Fatalf("findAndModify at strength 1: same = %v (%v), want true", doc.Same, err)
+	}
+}

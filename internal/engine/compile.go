@@ -5,6 +5,7 @@ import (
 	"sync"
 
 	"github.com/concorddb/concord/internal/codes"
+	"github.com/concorddb/concord/internal/query/collation"
 	"github.com/concorddb/concord/internal/query/update"
 	"go.mongodb.org/mongo-driver/v2/bson"
 )
@@ -33,15 +34,16 @@ type updateCache struct {
 // compileSpec compiles a statement's update: the pipeline of a
 // pipeline-style update (not cached: it is compiled in the command's scope,
 // see scopeFrom; arrayFilters are refused with it, as mongod does) or the
-// update document.
-func (c *updateCache) compileSpec(ctx context.Context, spec bson.Raw, pipeline, arrayFilters []bson.Raw) (*update.Update, error) {
+// update document. A pipeline's expressions compare strings under coll (nil: bytes), the statement's
+// collation.
+func (c *updateCache) compileSpec(ctx context.Context, spec bson.Raw, pipeline, arrayFilters []bson.Raw, coll *collation.Collation) (*update.Update, error) {
 	if pipeline == nil {
 		return c.compile(spec, arrayFilters)
 	}
 	if len(arrayFilters) > 0 {
 		return nil, codes.New(codes.FailedToParse, "arrayFilters may not be specified for pipeline-style updates")
 	}
-	return update.CompilePipelineIn(pipeline, scopeFrom(ctx))
+	return update.CompilePipelineIn(pipeline, scopeFrom(ctx).Collate(stringComparer(coll)))
 }
 
 // compile returns the compiled update, from the cache when the same bytes

@@ -83,7 +83,7 @@ func (e *Engine) findAndModifyStmt(ctx context.Context, t *Txn, ns Namespace, sp
 		}
 		var u *update.Update
 		if !spec.Remove {
-			if u, err = e.updates.compileSpec(ctx, spec.Update, spec.Pipeline, spec.ArrayFilters); err != nil {
+			if u, err = e.updates.compileSpec(ctx, spec.Update, spec.Pipeline, spec.ArrayFilters, spec.Collation); err != nil {
 				return err
 			}
 		}

@@ -88,7 +88,7 @@ func (e *Engine) updateStmt(ctx context.Context, t *Txn, ns Namespace, spec Upda
 			}
 			f = qf
 		}
-		u, err := e.updates.compileSpec(ctx, spec.Update, spec.Pipeline, spec.ArrayFilters)
+		u, err := e.updates.compileSpec(ctx, spec.Update, spec.Pipeline, spec.ArrayFilters, spec.Collation)
 		if err != nil {
 			return err
 		}
