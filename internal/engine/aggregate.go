@@ -5,6 +5,7 @@ import (
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 
+	"github.com/concorddb/concord/internal/codes"
 	"github.com/concorddb/concord/internal/query/agg"
 	"github.com/concorddb/concord/internal/query/collation"
 	"github.com/concorddb/concord/internal/query/filter"
@@ -77,7 +78,7 @@ func (e *Engine) Aggregate(ctx context.Context, t *Txn, ns Namespace, spec Aggre
 				}
 			}
 		}
-		f, err := filter.CompileColl(leading, scope, stringComparer(spec.Collation))
+		f, err := filter.CompileIn(leading, scope) // scope carries the collation
 		if err != nil {
 			return err
 		}
@@ -149,15 +150,22 @@ var _ agg.Source = (*aggSource)(nil)
 // documents are its pipeline's output over its source collection, as mongod
 // resolves a view named by $lookup, $graphLookup or $unionWith.
 func (s *aggSource) Read(ctx context.Context, coll string, filterDoc bson.Raw) (agg.Iterator, error) {
-	f, err := filter.CompileColl(filterDoc, nil, stringComparer(s.coll))
-	if err != nil {
-		return nil, err
-	}
 	if src, stages, isView, err := s.e.resolveView(Namespace{s.db, coll}); isView {
 		if err != nil {
 			return nil, err
 		}
-		return s.readView(ctx, src, stages, f)
+		if len(filterDoc) > 5 { // not empty: the view's documents are then matched as by a $match after it
+			m, err := bson.Marshal(bson.D{{Key: "$match", Value: filterDoc}})
+			if err != nil {
+				return nil, codes.New(codes.InternalError, "view read: %v", err)
+			}
+			stages = append(stages, m)
+		}
+		return s.readView(ctx, src, stages)
+	}
+	f, err := filter.CompileColl(filterDoc, nil, stringComparer(s.coll))
+	if err != nil {
+		return nil, err
 	}
 	fst := &Stats{}
 	it, err := s.e.scanIter(ctx, s.t, s.e.lookupColl(Namespace{s.db, coll}), f, fst)
@@ -168,8 +176,8 @@ func (s *aggSource) Read(ctx context.Context, coll string, filterDoc bson.Raw) (
 }
 
 // readView returns the documents of the view whose chain ends at the
-// collection src and applies stages, those of them that match f.
-func (s *aggSource) readView(ctx context.Context, src Namespace, stages []bson.Raw, f *filter.Filter) (agg.Iterator, error) {
+// collection src and applies stages.
+func (s *aggSource) readView(ctx context.Context, src Namespace, stages []bson.Raw) (agg.Iterator, error) {
 	p, err := agg.CompileIn(stages, scopeFrom(ctx).Collate(stringComparer(s.coll)))
 	if err != nil {
 		return nil, err
@@ -184,28 +192,8 @@ func (s *aggSource) readView(ctx context.Context, src Namespace, stages []bson.R
 		return nil, err
 	}
 	opts := agg.Options{MemoryLimit: s.e.opts.StageMemoryLimit, TempDir: s.e.opts.SpillDir}
-	return &matchIter{in: p.Open(ctx, &countedIter{scanIter: in, from: fst, to: s.st}, s, opts), f: f}, nil
+	return p.Open(ctx, &countedIter{scanIter: in, from: fst, to: s.st}, s, opts), nil
 }
-
-// matchIter is the documents of in that match f.
-type matchIter struct {
-	in agg.Iterator
-	f  *filter.Filter
-}
-
-func (it *matchIter) Next() (bson.Raw, error) {
-	for {
-		d, err := it.in.Next()
-		if d == nil || err != nil {
-			return d, err
-		}
-		if ok, _, err := it.f.MatchErr(d); err != nil || ok {
-			return d, err
-		}
-	}
-}
-
-func (it *matchIter) Close() error { return it.in.Close() }
 
 // countedIter adds a foreign read's examined counts to the aggregation's
 // when it is closed.

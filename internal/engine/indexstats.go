@@ -1,7 +1,7 @@
 package engine
 
 import (
-	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -18,10 +18,9 @@ type IndexUsage struct {
 
 type usageKey struct{ coll, index uint32 }
 
-// indexUsage counts the statements served by one index.
+// indexUsage counts the statements served by one index since since (set once).
 type indexUsage struct {
-	mu    sync.Mutex
-	ops   int64
+	ops   atomic.Int64
 	since time.Time
 }
 
@@ -37,12 +36,7 @@ func (e *Engine) usageOf(coll, ix uint32) *indexUsage {
 }
 
 // countUse records one statement planned on index id ix of collection coll.
-func (e *Engine) countUse(coll, ix uint32) {
-	u := e.usageOf(coll, ix)
-	u.mu.Lock()
-	u.ops++
-	u.mu.Unlock()
-}
+func (e *Engine) countUse(coll, ix uint32) { e.usageOf(coll, ix).ops.Add(1) }
 
 // resetUse starts the count of a new index at zero, now.
 func (e *Engine) resetUse(coll, ix uint32) {
@@ -71,9 +65,7 @@ func (e *Engine) IndexUsages(ns Namespace) ([]IndexUsage, error) {
 			continue
 		}
 		u := e.usageOf(c.id, id)
-		u.mu.Lock()
-		out = append(out, IndexUsage{Spec: s, Ops: u.ops, Since: u.since})
-		u.mu.Unlock()
+		out = append(out, IndexUsage{Spec: s, Ops: u.ops.Load(), Since: u.since})
 	}
 	return out, nil
 }
