@@ -26,8 +26,8 @@ type wireTarget struct {
 	// collSuffix follows the workload's name in the name of the target's collection.
 	collSuffix string
 	srv        *server.Server
-	client   *mongo.Client
-	coll     *mongo.Collection
+	client     *mongo.Client
+	coll       *mongo.Collection
 	// watch keeps a change stream open on the workload's collection (bench_watch.go), watcher reads it.
 	watch   bool
 	watcher *watcher
