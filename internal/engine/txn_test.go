@@ -538,3 +538,47 @@ func TestTxn_Metrics_ActiveInactive(t *testing.T) {
 }
 
 var _ = errors.New
+
+// TestTxn_UpdateByIDReadsItsView: an update by _id in a transaction (the IDHACK point read, no scan) matches what
+// the transaction's snapshot and its own writes hold: a document inserted by another client after the snapshot
+// is not matched and is no conflict, one changed after the snapshot is a WriteConflict, and the transaction's own
+// insert and delete are seen.
+func TestTxn_UpdateByIDReadsItsView(t *testing.T) {
+	e := openMem(t, engine.Options{})
+	ctx := context.Background()
+	mustInsert(t, e, bson.D{{Key: "_id", Value: 1}, {Key: "v", Value: 0}}, bson.D{{Key: "_id", Value: 2}, {Key: "v", Value: 0}})
+
+	tx := e.Begin()
+	findAll(t, e, tx, nil) // the snapshot
+	mustInsert(t, e, bson.D{{Key: "_id", Value: 3}, {Key: "v", Value: 0}})
+	res, err := update(e, tx, bson.D{{Key: "_id", Value: 3}}, incV)
+	if err != nil || res.Matched != 0 {
+		t.Fatalf("update of a document the snapshot does not hold: %+v, %v", res, err)
+	}
+	if _, err := e.Insert(ctx, tx, ns, []bson.Raw{doc(bson.D{{Key: "_id", Value: 4}, {Key: "v", Value: 10}})}, true, nil); err != nil {
+		t.Fatal(err)
+	}
+	if res, err := update(e, tx, bson.D{{Key: "_id", Value: int64(4)}}, incV); err != nil || res.Matched != 1 || res.Modified != 1 {
+		t.Fatalf("update of the transaction's own insert: %+v, %v", res, err)
+	}
+	if n, err := e.Delete(ctx, tx, ns, doc(bson.D{{Key: "_id", Value: 2}}), false, nil); err != nil || n != 1 {
+		t.Fatalf("delete %d %v", n, err)
+	}
+	if res, err := update(e, tx, bson.D{{Key: "_id", Value: 2.0}}, incV); err != nil || res.Matched != 0 {
+		t.Fatalf("update of the transaction's own delete: %+v, %v", res, err)
+	}
+	if err := tx.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if getV(t, e, 3) != 0 || getV(t, e, 4) != 11 {
+		t.Fatalf("after commit: _id 3 v=%d (want 0), _id 4 v=%d (want 11)", getV(t, e, 3), getV(t, e, 4))
+	}
+
+	tx = e.Begin()
+	findAll(t, e, tx, nil)
+	if _, err := update(e, nil, bson.D{{Key: "_id", Value: 1}}, incV); err != nil {
+		t.Fatal(err)
+	}
+	_, err = update(e, tx, bson.D{{Key: "_id", Value: 1}}, incV)
+	wantCode(t, err, codes.WriteConflict)
+}

@@ -76,7 +76,7 @@ func (e *Engine) updateStmt(ctx context.Context, t *Txn, ns Namespace, spec Upda
 	err := e.runWrite(ctx, t, st, func(o *op) error {
 		o.result = &res
 		var f docMatcher
-		if o.txn == nil && !spec.Multi && len(spec.Sort) == 0 && spec.Collation == nil && !isHinted(ctx) {
+		if !spec.Multi && len(spec.Sort) == 0 && spec.Collation == nil && !isHinted(ctx) {
 			if idf := idEquality(spec.Filter); idf != nil {
 				f = idf
 			}

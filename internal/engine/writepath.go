@@ -99,17 +99,30 @@ func (o *op) claimFirst(c *collection, f docMatcher, srt *order.Sort) (key []byt
 // first returns the first matching document of c (in sort order when srt is
 // set). Outside a transaction and without a sort, an _id equality (and an
 // idFilter, which is one) is not read: the caller claims the document and
-// reads its latest version itself.
+// reads its latest version itself. In a transaction an idFilter is a point
+// read of the transaction's view, with no plan or iterator.
 func (o *op) first(c *collection, f docMatcher, srt *order.Sort) (candidate, bool, error) {
 	if c == nil {
 		return candidate{}, false, nil
 	}
 	qf, ok := f.(*filter.Filter)
 	if !ok {
-		// An idFilter, which only statements outside a transaction
-		// without a sort use (see idEquality's callers).
+		// An idFilter, which only statements without a sort use (see
+		// idEquality's callers). In a transaction the document is read in
+		// its view, as a scan reads it: a document it does not see is not
+		// matched, so never claimed.
 		o.st.PlanSummary = "IDHACK"
-		return candidate{key: docKey(c.id, f.(*idFilter).id), pos: -1}, true, nil
+		key := docKey(c.id, f.(*idFilter).id)
+		if o.txn == nil {
+			return candidate{key: key, pos: -1}, true, nil
+		}
+		doc, err := o.txn.getDoc(key)
+		if err != nil || doc == nil {
+			return candidate{}, false, err
+		}
+		o.st.KeysExamined++
+		o.st.DocsExamined++
+		return candidate{key: key, doc: doc, pos: -1}, true, nil
 	}
 	p, err := planWith(c, qf, hinted(o.ctx, planOptions{}))
 	if err != nil {
