@@ -80,6 +80,17 @@ type rawConn struct {
 	tb  testing.TB
 	c   net.Conn
 	ids int32
+	// wait bounds each read and write (5 s when zero): long enough for a reply, short enough that a test
+	// expecting none fails fast.
+	wait time.Duration
+}
+
+// timeout returns the connection's bound on one read or write.
+func (r *rawConn) timeout() time.Duration {
+	if r.wait > 0 {
+		return r.wait
+	}
+	return 5 * time.Second
 }
 
 // dial opens a raw connection to the server.
@@ -96,15 +107,15 @@ func (e *coreEnv) dial(tb testing.TB) *rawConn {
 // send writes b.
 func (r *rawConn) send(b []byte) {
 	r.tb.Helper()
-	r.c.SetWriteDeadline(time.Now().Add(5 * time.Second))
+	r.c.SetWriteDeadline(time.Now().Add(r.timeout()))
 	if _, err := r.c.Write(b); err != nil {
 		r.tb.Fatalf("write: %v", err)
 	}
 }
 
-// read reads one message, failing the test after 5 s.
+// read reads one message, failing after the connection's timeout.
 func (r *rawConn) read() (wire.Header, []byte, error) {
-	r.c.SetReadDeadline(time.Now().Add(5 * time.Second))
+	r.c.SetReadDeadline(time.Now().Add(r.timeout()))
 	return wire.ReadMessage(r.c, nil, 0)
 }
 

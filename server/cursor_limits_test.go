@@ -125,6 +125,7 @@ func TestCursorLimits_BytesPerConnection(t *testing.T) {
 func TestCursorLimits_BatchesCappedAt16MiB(t *testing.T) {
 	env := newCoreEnv(t)
 	a := env.dial(t)
+	a.wait = time.Minute // 12 MiB replies, under -race on a loaded machine
 	const size = 6 << 20
 	for i := range 5 { // one insert per document: a message may not exceed 48 MB
 		insertDocs2 := bson.A{bson.D{{Key: "_id", Value: i}, {Key: "pad", Value: strings.Repeat("x", size)}}}

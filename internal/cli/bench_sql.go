@@ -7,6 +7,7 @@ import (
 	"net"
 	"os"
 	"strings"
+	"sync/atomic"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -24,6 +25,8 @@ import (
 type sqlTarget struct {
 	name string
 	pool *pgxpool.Pool
+	// retries counts the transfers retried on 40001 (or 40P01) since Setup.
+	retries atomic.Int64
 	// closeFn stops what the target started (Concord's server and database).
 	closeFn func()
 }
@@ -97,6 +100,7 @@ func (p *sqlTarget) Close() { p.closeFn() }
 
 // Setup creates the workload's table afresh with plain SQL both systems run: multi-row INSERTs of 1,000 rows.
 func (p *sqlTarget) Setup(ctx context.Context, workload string, cfg benchConfig) error {
+	p.retries.Store(0)
 	var table, cols string
 	var rows int
 	row := func(i int) string { return fmt.Sprintf("(%d, 0, '%s')", i, strings.Repeat("x", 100)) }
@@ -161,12 +165,18 @@ func (p *sqlTarget) Transfer(ctx context.Context, from, to, amount int) error {
 		})
 		var pgErr *pgconn.PgError
 		if errors.As(err, &pgErr) && (pgErr.Code == "40001" || pgErr.Code == "40P01") {
+			p.retries.Add(1)
 			continue
 		}
 		return err
 	}
 }
 
+// Verify checks the workload's invariant; for transfers it also tells how many were retried.
 func (p *sqlTarget) Verify(ctx context.Context, workload string, cfg benchConfig, acked int64) (string, error) {
-	return verifyTables(ctx, p.pool, workload, cfg, acked)
+	check, err := verifyTables(ctx, p.pool, workload, cfg, acked)
+	if err == nil && workload == "transfer" && acked > 0 {
+		check += fmt.Sprintf(", %.3f retries/op", float64(p.retries.Load())/float64(acked))
+	}
+	return check, err
 }

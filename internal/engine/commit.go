@@ -72,7 +72,7 @@ func (e *Engine) commit(t *Txn) (pending, error) {
 	}
 	// The cache changes before the keys are released: the next owner of a
 	// key may read it from the cache at once.
-	e.docs.install(cached)
+	e.docs.install(cached, ts)
 	e.feed.publish(changes, seq)
 	t.release(ts)
 	e.clock.Store(ts)

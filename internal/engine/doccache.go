@@ -30,6 +30,13 @@ const (
 // commit of the key can be in flight, so a cached entry is exactly what
 // Pebble would return. A missing entry says nothing: read Pebble.
 //
+// A transaction reads at its snapshot without owning the key (getAt): an
+// entry carries its commit timestamp, and one no later than the snapshot's is
+// the version the snapshot holds. Snapshots are taken under commitMu, so
+// every commit up to the snapshot's timestamp has installed its entries by
+// then, and installs follow commit order, so the entry is the newest version
+// up to that timestamp.
+//
 // Stored documents are private copies and never modified; get returns a
 // copy, since callers may hand documents to users. Safe for concurrent use.
 type docCache struct {
@@ -49,6 +56,7 @@ type docCacheShard struct {
 // place, so a commit of a cached key costs a single map lookup.
 type docCacheItem struct {
 	doc []byte
+	ts  uint64 // the commit timestamp of doc
 }
 
 // docCacheEntry is one change prepared outside commitMu: the document's new
@@ -96,6 +104,27 @@ func (c *docCache) get(key []byte) (doc []byte, ok bool) {
 	return append([]byte(nil), v...), true
 }
 
+// getAt returns a copy of the cached version of the document at key as a
+// snapshot at readTs holds it; ok is false when the cache cannot tell (no
+// entry, or one committed after readTs).
+func (c *docCache) getAt(key []byte, readTs uint64) (doc []byte, ok bool) {
+	s := c.shard(key)
+	s.mu.Lock()
+	it := s.m[string(key)]
+	var v []byte
+	if it != nil && it.ts <= readTs {
+		v = it.doc
+		s.hits++
+	} else {
+		s.misses++
+	}
+	s.mu.Unlock()
+	if v == nil {
+		return nil, false
+	}
+	return append([]byte(nil), v...), true
+}
+
 // prepare appends the cache changes of t's buffered writes to dst, copying
 // the new versions; it runs before commitMu is taken.
 func (c *docCache) prepare(dst []docCacheEntry, t *Txn) []docCacheEntry {
@@ -111,21 +140,21 @@ func (c *docCache) prepare(dst []docCacheEntry, t *Txn) []docCacheEntry {
 	return out
 }
 
-// install records committed changes; the caller holds commitMu and has
-// applied the batch, and the committing transaction still owns the keys.
-func (c *docCache) install(entries []docCacheEntry) {
+// install records changes committed at ts; the caller holds commitMu and
+// has applied the batch, and the committing transaction still owns the keys.
+func (c *docCache) install(entries []docCacheEntry, ts uint64) {
 	for _, en := range entries {
 		s := c.shardString(en.key)
 		s.mu.Lock()
 		switch it := s.m[en.key]; {
 		case it != nil && en.doc != nil:
 			s.bytes += len(en.doc) - len(it.doc)
-			it.doc = en.doc
+			it.doc, it.ts = en.doc, ts
 		case it != nil:
 			delete(s.m, en.key)
 			s.bytes -= len(en.key) + len(it.doc) + docCacheOverhead
 		case en.doc != nil:
-			s.m[en.key] = &docCacheItem{doc: en.doc}
+			s.m[en.key] = &docCacheItem{doc: en.doc, ts: ts}
 			s.bytes += len(en.key) + len(en.doc) + docCacheOverhead
 		}
 		s.evict()

@@ -28,7 +28,7 @@ func TestDocCache_InstallGetPurge(t *testing.T) {
 	}
 	for _, st := range steps {
 		t.Run(st.name, func(t *testing.T) {
-			c.install(st.install)
+			c.install(st.install, 1)
 			if st.purge != nil {
 				c.purge(st.purge)
 			}
@@ -40,8 +40,23 @@ func TestDocCache_InstallGetPurge(t *testing.T) {
 			}
 		})
 	}
+	t.Run("getAt answers for snapshots at or after the commit", func(t *testing.T) {
+		c.install([]docCacheEntry{{k1, []byte("v5")}}, 5)
+		if got, ok := c.getAt([]byte(k1), 5); !ok || string(got) != "v5" {
+			t.Fatalf("getAt(5) = %q, %v", got, ok)
+		}
+		if got, ok := c.getAt([]byte(k1), 9); !ok || string(got) != "v5" {
+			t.Fatalf("getAt(9) = %q, %v", got, ok)
+		}
+		if got, ok := c.getAt([]byte(k1), 4); ok {
+			t.Fatalf("getAt(4) = %q for a version committed at 5", got)
+		}
+		if got, ok := c.getAt([]byte(k2), 9); ok {
+			t.Fatalf("getAt of an uncached key = %q", got)
+		}
+	})
 	t.Run("get returns a copy", func(t *testing.T) {
-		c.install([]docCacheEntry{{k1, []byte("xyz")}})
+		c.install([]docCacheEntry{{k1, []byte("xyz")}}, 1)
 		got, _ := c.get([]byte(k1))
 		got[0] = 'Q'
 		if again, _ := c.get([]byte(k1)); string(again) != "xyz" {
@@ -56,7 +71,7 @@ func TestDocCache_Budget(t *testing.T) {
 	doc := bytes.Repeat([]byte{'x'}, 1000)
 	n := 4 * docCacheBytes / (len(doc) + docCacheOverhead)
 	for i := 0; i < n; i++ {
-		c.install([]docCacheEntry{{fmt.Sprintf("key%08d", i), doc}})
+		c.install([]docCacheEntry{{fmt.Sprintf("key%08d", i), doc}}, 1)
 	}
 	total := 0
 	for i := range c.shards {

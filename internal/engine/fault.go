@@ -39,6 +39,8 @@ import (
 type walFS struct {
 	vfs.FS
 	e *Engine
+	// zero: keep a zero-filled stretch ahead of each log's end (walzero.go).
+	zero bool
 }
 
 // isWAL reports whether name is a write-ahead log file ("000123.log").
@@ -47,19 +49,19 @@ func isWAL(name string) bool { return strings.HasSuffix(name, ".log") }
 // Create implements vfs.FS.
 func (fs walFS) Create(name string, c vfs.DiskWriteCategory) (vfs.File, error) {
 	f, err := fs.FS.Create(name, c)
-	return fs.wrap(f, name, err)
+	return fs.wrap(f, name, err, false)
 }
 
 // ReuseForWrite implements vfs.FS: Pebble recycles old log files.
 func (fs walFS) ReuseForWrite(oldname, newname string, c vfs.DiskWriteCategory) (vfs.File, error) {
 	f, err := fs.FS.ReuseForWrite(oldname, newname, c)
-	return fs.wrap(f, newname, err)
+	return fs.wrap(f, newname, err, true)
 }
 
 // Unwrap implements vfs.FS.
 func (fs walFS) Unwrap() vfs.FS { return fs.FS }
 
-func (fs walFS) wrap(f vfs.File, name string, err error) (vfs.File, error) {
+func (fs walFS) wrap(f vfs.File, name string, err error, reused bool) (vfs.File, error) {
 	if err != nil {
 		if isWAL(name) {
 			fs.e.fail("create the write-ahead log", err)
@@ -69,21 +71,45 @@ func (fs walFS) wrap(f vfs.File, name string, err error) (vfs.File, error) {
 	if !isWAL(name) {
 		return f, nil
 	}
-	return walFile{File: f, e: fs.e}, nil
+	wf := walFile{File: f, e: fs.e}
+	if fs.zero {
+		var size int64
+		if reused {
+			// A recycled log's old blocks are written up to its old length.
+			if st, err := f.Stat(); err == nil {
+				size = st.Size()
+			}
+		}
+		wf.z = newWALZero(size)
+	}
+	return wf, nil
 }
 
-// walFile is a write-ahead log file whose write and sync failures fence the engine.
+// walFile is a write-ahead log file whose write and sync failures fence the engine, and which keeps a
+// zero-filled stretch ahead of the log's end when z is set (walzero.go).
 type walFile struct {
 	vfs.File
 	e *Engine
+	z *walZero
 }
 
 func (f walFile) Write(p []byte) (int, error) {
+	if f.z != nil {
+		f.z.beforeWrite(f, int64(len(p)))
+	}
 	n, err := f.File.Write(p)
 	if err != nil {
 		f.e.fail("write the write-ahead log", err)
 	}
 	return n, err
+}
+
+// Close implements vfs.File, waiting for a zero fill in progress first.
+func (f walFile) Close() error {
+	if f.z != nil {
+		f.z.close()
+	}
+	return f.File.Close()
 }
 
 func (f walFile) WriteAt(p []byte, off int64) (int, error) {

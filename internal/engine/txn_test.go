@@ -574,6 +574,25 @@ func TestTxn_UpdateByIDReadsItsView(t *testing.T) {
 		t.Fatalf("after commit: _id 3 v=%d (want 0), _id 4 v=%d (want 11)", getV(t, e, 3), getV(t, e, 4))
 	}
 
+	// A guarded update by _id (the IDHACK plan of a compiled filter) matches the guard on the view's version.
+	tx = e.Begin()
+	findAll(t, e, tx, nil)
+	if _, err := update(e, nil, bson.D{{Key: "_id", Value: 4}}, bson.D{{Key: "$set", Value: bson.D{{Key: "v", Value: 0}}}}); err != nil {
+		t.Fatal(err)
+	}
+	if res, err := update(e, tx, bson.D{{Key: "_id", Value: 4}, {Key: "v", Value: bson.D{{Key: "$gte", Value: 20}}}}, incV); err != nil || res.Matched != 0 {
+		t.Fatalf("guarded update whose guard fails in the snapshot: %+v, %v", res, err)
+	}
+	_, err = update(e, tx, bson.D{{Key: "_id", Value: 4}, {Key: "v", Value: bson.D{{Key: "$gte", Value: 10}}}}, incV)
+	wantCode(t, err, codes.WriteConflict) // the snapshot's v=11 passes the guard; the write conflicts
+	tx = e.Begin()
+	if res, err := update(e, tx, bson.D{{Key: "_id", Value: 4}, {Key: "v", Value: bson.D{{Key: "$lt", Value: 1}}}}, incV); err != nil || res.Matched != 1 {
+		t.Fatalf("guarded update: %+v, %v", res, err)
+	}
+	if err := tx.Commit(ctx); err != nil || getV(t, e, 4) != 1 {
+		t.Fatalf("commit %v, v=%d", err, getV(t, e, 4))
+	}
+
 	tx = e.Begin()
 	findAll(t, e, tx, nil)
 	if _, err := update(e, nil, bson.D{{Key: "_id", Value: 1}}, incV); err != nil {

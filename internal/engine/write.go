@@ -40,14 +40,20 @@ func (t *Txn) unclaim(key string) {
 
 // getDoc returns t's view of the document at key: its own buffered version,
 // else the snapshot's (txn) or latest committed (unit); nil when absent.
-// t must own key (see docCache): a unit's read of the latest committed
-// version is then served by the document cache when it knows the key.
+// A unit must own key (see docCache): its read of the latest committed
+// version is then served by the document cache when it knows the key. A
+// transaction's snapshot read is served by the cache when the cached version
+// was committed no later than the snapshot (docCache.getAt).
 func (t *Txn) getDoc(key []byte) (bson.Raw, error) {
 	if w, ok := t.writes[string(key)]; ok {
 		return w.doc, nil
 	}
 	if !t.explicit {
 		if doc, ok := t.e.docs.get(key); ok {
+			return bson.Raw(doc), nil
+		}
+	} else if t.snap != nil {
+		if doc, ok := t.e.docs.getAt(key, t.readTs); ok {
 			return bson.Raw(doc), nil
 		}
 	}

@@ -128,9 +128,23 @@ func (o *op) first(c *collection, f docMatcher, srt *order.Sort) (candidate, boo
 	if err != nil {
 		return candidate{}, false, err
 	}
-	if p.kind == planIDHack && o.txn == nil && srt == nil {
+	if p.kind == planIDHack && srt == nil {
 		o.st.PlanSummary = p.summary
-		return candidate{key: p.points[0], pos: -1}, true, nil
+		if o.txn == nil {
+			return candidate{key: p.points[0], pos: -1}, true, nil
+		}
+		// The point read of a scan of this plan, without its iterators.
+		doc, err := o.txn.getDoc(p.points[0])
+		if err != nil || doc == nil {
+			return candidate{}, false, err
+		}
+		o.st.KeysExamined++
+		o.st.DocsExamined++
+		ok, pos, err := qf.MatchErr(doc)
+		if err != nil || !ok {
+			return candidate{}, false, err
+		}
+		return candidate{key: p.points[0], doc: doc, pos: pos}, true, nil
 	}
 	var best candidate
 	found := false
