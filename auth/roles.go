@@ -1,58 +1,121 @@
 package auth
 
-import "strings"
+import (
+	"strconv"
+	"strings"
+)
 
-// Action is a MongoDB privilege action (mongod's action_types.txt), named as mongod names it.
-type Action string
+// Action is a MongoDB privilege action (mongod's action_types.txt). Actions are small integers, so that a set of
+// them is one machine word (actionSet); String gives mongod's name.
+type Action uint8
 
 // The actions Concord's commands need.
 const (
-	ActionFind                     Action = "find"
-	ActionInsert                   Action = "insert"
-	ActionUpdate                   Action = "update"
-	ActionRemove                   Action = "remove"
-	ActionKillCursors              Action = "killCursors"
-	ActionListCollections          Action = "listCollections"
-	ActionListIndexes              Action = "listIndexes"
-	ActionCollStats                Action = "collStats"
-	ActionIndexStats               Action = "indexStats"
-	ActionDBStats                  Action = "dbStats"
-	ActionCreateCollection         Action = "createCollection"
-	ActionDropCollection           Action = "dropCollection"
-	ActionCreateIndex              Action = "createIndex"
-	ActionDropIndex                Action = "dropIndex"
-	ActionDropDatabase             Action = "dropDatabase"
-	ActionEnableProfiler           Action = "enableProfiler"
-	ActionBypassDocumentValidation Action = "bypassDocumentValidation"
-	ActionCreateUser               Action = "createUser"
-	ActionDropUser                 Action = "dropUser"
-	ActionViewUser                 Action = "viewUser"
-	ActionGrantRole                Action = "grantRole"
-	ActionRevokeRole               Action = "revokeRole"
-	ActionChangePassword           Action = "changePassword"
-	ActionChangeCustomData         Action = "changeCustomData"
-	ActionListDatabases            Action = "listDatabases"
-	ActionServerStatus             Action = "serverStatus"
-	ActionInprog                   Action = "inprog"
-	ActionKillop                   Action = "killop"
-	ActionKillAnySession           Action = "killAnySession"
-	ActionGetParameter             Action = "getParameter"
-	ActionSetParameter             Action = "setParameter"
-	ActionGetCmdLineOpts           Action = "getCmdLineOpts"
-	ActionGetLog                   Action = "getLog"
-	ActionHostInfo                 Action = "hostInfo"
-	ActionReplSetGetStatus         Action = "replSetGetStatus"
-	ActionCollMod                  Action = "collMod"
-	ActionRenameCollectionSameDB   Action = "renameCollectionSameDB"
-	ActionValidate                 Action = "validate"
-	ActionCompact                  Action = "compact"
-	ActionTop                      Action = "top"
-	ActionConnPoolStats            Action = "connPoolStats"
-	ActionFsync                    Action = "fsync"
-	ActionUnlock                   Action = "unlock"
-	ActionLogRotate                Action = "logRotate"
-	ActionSetFCV                   Action = "setFeatureCompatibilityVersion"
+	ActionFind Action = iota
+	ActionInsert
+	ActionUpdate
+	ActionRemove
+	ActionKillCursors
+	ActionListCollections
+	ActionListIndexes
+	ActionCollStats
+	ActionIndexStats
+	ActionDBStats
+	ActionCreateCollection
+	ActionDropCollection
+	ActionCreateIndex
+	ActionDropIndex
+	ActionDropDatabase
+	ActionEnableProfiler
+	ActionBypassDocumentValidation
+	ActionCreateUser
+	ActionDropUser
+	ActionViewUser
+	ActionGrantRole
+	ActionRevokeRole
+	ActionChangePassword
+	ActionChangeCustomData
+	ActionListDatabases
+	ActionServerStatus
+	ActionInprog
+	ActionKillop
+	ActionKillAnySession
+	ActionGetParameter
+	ActionSetParameter
+	ActionGetCmdLineOpts
+	ActionGetLog
+	ActionHostInfo
+	ActionReplSetGetStatus
+	ActionCollMod
+	ActionRenameCollectionSameDB
+	ActionValidate
+	ActionCompact
+	ActionTop
+	ActionConnPoolStats
+	ActionFsync
+	ActionUnlock
+	ActionLogRotate
+	ActionSetFCV
+
+	numActions // the number of actions; must stay at most 64 (actionSet)
 )
+
+// actionNames are the actions as mongod names them.
+var actionNames = [numActions]string{
+	ActionFind:                     "find",
+	ActionInsert:                   "insert",
+	ActionUpdate:                   "update",
+	ActionRemove:                   "remove",
+	ActionKillCursors:              "killCursors",
+	ActionListCollections:          "listCollections",
+	ActionListIndexes:              "listIndexes",
+	ActionCollStats:                "collStats",
+	ActionIndexStats:               "indexStats",
+	ActionDBStats:                  "dbStats",
+	ActionCreateCollection:         "createCollection",
+	ActionDropCollection:           "dropCollection",
+	ActionCreateIndex:              "createIndex",
+	ActionDropIndex:                "dropIndex",
+	ActionDropDatabase:             "dropDatabase",
+	ActionEnableProfiler:           "enableProfiler",
+	ActionBypassDocumentValidation: "bypassDocumentValidation",
+	ActionCreateUser:               "createUser",
+	ActionDropUser:                 "dropUser",
+	ActionViewUser:                 "viewUser",
+	ActionGrantRole:                "grantRole",
+	ActionRevokeRole:               "revokeRole",
+	ActionChangePassword:           "changePassword",
+	ActionChangeCustomData:         "changeCustomData",
+	ActionListDatabases:            "listDatabases",
+	ActionServerStatus:             "serverStatus",
+	ActionInprog:                   "inprog",
+	ActionKillop:                   "killop",
+	ActionKillAnySession:           "killAnySession",
+	ActionGetParameter:             "getParameter",
+	ActionSetParameter:             "setParameter",
+	ActionGetCmdLineOpts:           "getCmdLineOpts",
+	ActionGetLog:                   "getLog",
+	ActionHostInfo:                 "hostInfo",
+	ActionReplSetGetStatus:         "replSetGetStatus",
+	ActionCollMod:                  "collMod",
+	ActionRenameCollectionSameDB:   "renameCollectionSameDB",
+	ActionValidate:                 "validate",
+	ActionCompact:                  "compact",
+	ActionTop:                      "top",
+	ActionConnPoolStats:            "connPoolStats",
+	ActionFsync:                    "fsync",
+	ActionUnlock:                   "unlock",
+	ActionLogRotate:                "logRotate",
+	ActionSetFCV:                   "setFeatureCompatibilityVersion",
+}
+
+// String returns the action's name in mongod.
+func (a Action) String() string {
+	if a < numActions {
+		return actionNames[a]
+	}
+	return "Action(" + strconv.Itoa(int(a)) + ")"
+}
 
 // Resource is what a command acts on: the cluster, a whole database (Collection ""), or one namespace.
 type Resource struct {

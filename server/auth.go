@@ -19,8 +19,17 @@ type connAuth struct {
 	// generation gen of the user store; a command reloads them when the store has changed since.
 	user *auth.User
 	gen  uint64
+	// privs are user's roles compiled for the per-command check (nil without a user). They are compiled
+	// whenever user is set, so that they always match user.Roles: a change to any user moves the store's
+	// generation, the next command reloads the user and recompiles them, and a revoked role is refused from
+	// that command on, as mongod's user cache invalidation makes it on connections already authenticated.
+	privs *auth.Privileges
 	// conv is the SASL conversation in progress (saslStart, then saslContinue), nil when none.
 	conv *auth.Conversation
+	// convGen is the user store's generation when the conversation began, before it read the user: the
+	// user's generation once the conversation succeeds. (Not gen, which belongs to the user already
+	// authenticated, if any, until then.)
+	convGen uint64
 	// convID numbers the connection's conversations, as mongod's conversationId.
 	convID int32
 	// skipEmpty is the conversation's options.skipEmptyExchange: the server-final message ends it, instead of
@@ -81,6 +90,14 @@ var preAuthCommands = map[string]bool{
 	"saslStart":        true,
 }
 
+// setUser makes u (nil: nobody) the connection's user, read at generation gen, and compiles its privileges.
+func (a *connAuth) setUser(u *auth.User, gen uint64) {
+	a.user, a.gen, a.privs = u, gen, nil
+	if u != nil {
+		a.privs = auth.Compile(u.Roles)
+	}
+}
+
 // users returns the store of users: Users, or a store over DB made once.
 func (s *Server) users() *auth.Store {
 	s.usersOnce.Do(func() {
@@ -92,9 +109,9 @@ func (s *Server) users() *auth.Store {
 	return s.userStore
 }
 
-// currentUser returns the connection's authenticated user with its roles as they are now, or nil. A user
-// dropped since it authenticated keeps its name and loses every role, as in mongod, even when a user of the
-// same name was created since (it has another userId).
+// currentUser returns the connection's authenticated user with its roles as they are now, or nil; c.auth.privs
+// are then its privileges. A user dropped since it authenticated keeps its name and loses every role, as in
+// mongod, even when a user of the same name was created since (it has another userId).
 func (c *Conn) currentUser(ctx context.Context) *auth.User {
 	a := &c.auth
 	if a.user == nil {
@@ -105,13 +122,12 @@ func (c *Conn) currentUser(ctx context.Context) *auth.User {
 		u, err := store.User(ctx, a.user.Name)
 		switch {
 		case err == nil && u.ID == a.user.ID:
-			a.user = u
+			a.setUser(u, gen)
 		case err == nil || isCode(err, codes.UserNotFound):
-			a.user = &auth.User{Name: a.user.Name}
+			a.setUser(&auth.User{Name: a.user.Name}, gen)
 		default:
 			return a.user // keep the roles known; the next command tries again
 		}
-		a.gen = gen
 	}
 	return a.user
 }
@@ -135,27 +151,29 @@ func (c *Conn) isLoopback() bool {
 // authorize applies access control to a command when Auth is set, as mongod's service entry point does: a
 // command of preAuthCommands always runs; any other needs an authenticated user (Unauthorized "Command <name>
 // requires authentication") unless the localhost exception applies, whose client holds only
-// auth.LocalhostAllowed; then the user's roles must grant every privilege the command needs
-// (commandPrivileges), else Unauthorized "not authorized on <db> to execute command { ... }".
+// auth.LocalhostAllowed; then the user's privileges must cover every privilege the command needs
+// (commandPrivileges), else Unauthorized "not authorized on <db> to execute command { ... }". The check of an
+// authenticated client's command costs the computation of its needs and a lookup in the connection's compiled
+// privileges; it allocates nothing.
 func (s *Server) authorize(ctx context.Context, inv *invocation) error {
 	c := inv.req.Conn
 	if !s.Auth || c == nil {
 		return nil
 	}
 	name := inv.req.Name
-	if preAuthCommands[name] {
+	acc := inv.access
+	if acc.preAuth {
 		return nil
 	}
-	needs, ok := commandPrivileges[name]
 	u := c.currentUser(ctx)
 	if u == nil {
 		if !s.localhostException(ctx, c) {
 			return codes.New(codes.Unauthorized, "Command %s requires authentication", name)
 		}
-		if !ok {
+		if acc.needs == nil {
 			return nil
 		}
-		c.auth.needs = needs(c.auth.needs[:0], inv.req)
+		c.auth.needs = acc.needs(c.auth.needs[:0], inv.req)
 		for _, n := range c.auth.needs {
 			if !auth.LocalhostAllowed(n.res, n.act) {
 				return notAuthorized(inv)
@@ -163,23 +181,26 @@ func (s *Server) authorize(ctx context.Context, inv *invocation) error {
 		}
 		return nil
 	}
-	if !ok {
+	if acc.needs == nil {
 		return nil // authOnlyCommands: being authenticated is enough
 	}
-	if name == "listDatabases" && !auth.Allowed(u.Roles, auth.Cluster, auth.ActionListDatabases) {
+	privs := c.auth.privs
+	if name == "listDatabases" && !privs.Allowed(auth.Cluster, auth.ActionListDatabases) {
 		// mongod's authorizedDatabases: without listDatabases a user sees the databases it has privileges on.
-		roles := u.Roles
-		inv.req.visibleDB = func(db string) bool { return auth.AnyPrivilegeOn(roles, db) }
+		inv.req.visibleDB = privs.AnyOn
 		return nil
 	}
-	if name == "listCollections" && auth.AnyPrivilegeOn(u.Roles, inv.req.DB) {
+	if name == "listCollections" && privs.AnyOn(inv.req.DB) {
 		if v, err := inv.req.Body.LookupErr("authorizedCollections"); err == nil && v.Boolean() {
 			return nil
 		}
 	}
-	c.auth.needs = needs(c.auth.needs[:0], inv.req)
+	if holdsCeiling(privs, acc, inv.req) {
+		return nil
+	}
+	c.auth.needs = acc.needs(c.auth.needs[:0], inv.req)
 	for _, n := range c.auth.needs {
-		if !auth.Allowed(u.Roles, n.res, n.act) {
+		if !privs.Allowed(n.res, n.act) {
 			return notAuthorized(inv)
 		}
 	}

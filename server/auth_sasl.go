@@ -42,7 +42,7 @@ func (c *Conn) saslStart(ctx context.Context, body bson.Raw, db string, speculat
 	a := &c.auth
 	a.conv, a.convID, a.speculative = conv, a.convID+1, speculative
 	a.skipEmpty, _ = body.Lookup("options", "skipEmptyExchange").BooleanOK()
-	a.gen = gen
+	a.convGen = gen
 	out, err := c.saslStep(ctx, payload)
 	if err != nil {
 		return nil, err
@@ -82,7 +82,8 @@ func handleSaslContinue(ctx context.Context, _ *Server, req *Request) (bson.D, e
 		done = a.conv.User() != nil && a.skipEmpty
 	}
 	if done {
-		a.user, a.conv = a.conv.User(), nil
+		a.setUser(a.conv.User(), a.convGen)
+		a.conv = nil
 	}
 	return bson.D{
 		{Key: "conversationId", Value: a.convID},

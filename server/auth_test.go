@@ -465,3 +465,81 @@ func TestAuth_Speculative(t *testing.T) {
 		t.Errorf("saslSupportedMechs for an unknown user: %v", unknown)
 	}
 }
+
+// TestAuth_RoleChangesReachAuthenticatedConnections: a change to a user's roles applies from the next command
+// on connections that authenticated before it, as mongod's user cache invalidation makes it: revokeRolesFromUser,
+// grantRolesToUser, updateUser and dropUser, each followed by a command on the same pooled connection. A SASL
+// conversation begun (and abandoned) on that connection after the change does not make it keep the old roles.
+func TestAuth_RoleChangesReachAuthenticatedConnections(t *testing.T) {
+	e := newAuthEnv(t, nil)
+	ctx := context.Background()
+	e.addUser(t, "admin", "admin", "pw", nil, root)
+	e.addUser(t, "app", "admin", "pw", nil, auth.RoleName{Role: "readWrite", DB: "shop"})
+	admin := connectAs(t, e.addr, "admin", "pw", "").Database("admin")
+	app := connectAs(t, e.addr, "app", "pw", "&maxPoolSize=1")
+	orders := app.Database("shop").Collection("orders")
+	insert := func() error { _, err := orders.InsertOne(ctx, bson.D{}); return err }
+	find := func() error {
+		if err := orders.FindOne(ctx, bson.D{}).Err(); !errors.Is(err, mongo.ErrNoDocuments) {
+			return err
+		}
+		return nil
+	}
+	// whatsmyuri answers the client's address: the same port means the same connection.
+	uri := func() string {
+		reply, err := app.Database("admin").RunCommand(ctx, bson.D{{Key: "whatsmyuri", Value: 1}}).Raw()
+		if err != nil {
+			t.Fatalf("whatsmyuri: %v", err)
+		}
+		return reply.Lookup("you").StringValue()
+	}
+	adminCmd := func(d bson.D) {
+		t.Helper()
+		if err := admin.RunCommand(ctx, d).Err(); err != nil {
+			t.Fatalf("%s: %v", d[0].Key, err)
+		}
+	}
+	shopRole := func(role string) bson.A {
+		return bson.A{bson.D{{Key: "role", Value: role}, {Key: "db", Value: "shop"}}}
+	}
+	expect := func(step string, op func() error, want int) {
+		t.Helper()
+		if got := serverCode(op()); got != want {
+			t.Errorf("%s: code %d, want %d", step, got, want)
+		}
+	}
+
+	if err := insert(); err != nil {
+		t.Fatalf("insert as readWrite: %v", err)
+	}
+	conn := uri()
+	adminCmd(bson.D{{Key: "revokeRolesFromUser", Value: "app"}, {Key: "roles", Value: shopRole("readWrite")}})
+	expect("insert after revokeRolesFromUser", insert, 13)
+	expect("find after revokeRolesFromUser", find, 13)
+	adminCmd(bson.D{{Key: "grantRolesToUser", Value: "app"}, {Key: "roles", Value: shopRole("read")}})
+	expect("find after grantRolesToUser read", find, 0)
+	expect("insert after grantRolesToUser read", insert, 13)
+	adminCmd(bson.D{{Key: "updateUser", Value: "app"}, {Key: "roles", Value: shopRole("readWrite")}})
+	expect("insert after updateUser readWrite", insert, 0)
+
+	// A conversation started on the connection after a revoke, and never finished, leaves the user as it is
+	// now: without the role.
+	adminCmd(bson.D{{Key: "revokeRolesFromUser", Value: "app"}, {Key: "roles", Value: shopRole("readWrite")}})
+	start := bson.D{{Key: "saslStart", Value: 1}, {Key: "mechanism", Value: "SCRAM-SHA-256"},
+		{Key: "payload", Value: bson.Binary{Data: []byte("n,,n=app,r=fyko+d2lbbFgONRv9qkxdawL")}}}
+	if err := app.Database("admin").RunCommand(ctx, start).Err(); err != nil {
+		t.Fatalf("saslStart: %v", err)
+	}
+	expect("insert after revoke and an abandoned saslStart", insert, 13)
+	adminCmd(bson.D{{Key: "grantRolesToUser", Value: "app"}, {Key: "roles", Value: shopRole("readWrite")}})
+	expect("insert after grantRolesToUser readWrite", insert, 0)
+
+	// A dropped user loses every role, and a new user of the same name is another user (another userId).
+	adminCmd(bson.D{{Key: "dropUser", Value: "app"}})
+	expect("insert after dropUser", insert, 13)
+	adminCmd(bson.D{{Key: "createUser", Value: "app"}, {Key: "pwd", Value: "pw"}, {Key: "roles", Value: shopRole("readWrite")}})
+	expect("insert after the user was created again", insert, 13)
+	if got := uri(); got != conn {
+		t.Fatalf("the client reconnected (%s, then %s): the test must run on one connection", conn, got)
+	}
+}

@@ -96,6 +96,43 @@ var authOnlyCommands = map[string]bool{
 	"whatsmyuri":         true,
 }
 
+// commandAccess is how access control treats a command, looked up once per command name at init (the
+// command's entry in commandIndex) rather than in the maps above for every request.
+type commandAccess struct {
+	// preAuth is set for preAuthCommands.
+	preAuth bool
+	// needs computes the privileges the command needs (commandPrivileges); nil for preAuthCommands and
+	// authOnlyCommands.
+	needs needsFunc
+	// ceiling are the actions of needsCeiling: held on the command's namespace, they cover whatever needs
+	// computes.
+	ceiling []auth.Action
+}
+
+// commandAccessOf returns the access of the command called name.
+func commandAccessOf(name string) commandAccess {
+	return commandAccess{preAuth: preAuthCommands[name], needs: commandPrivileges[name], ceiling: needsCeiling[name]}
+}
+
+// needsCeiling lists, for commands whose needs depend on more of the request than its namespace, actions on the
+// namespace (commandNamespace) that cover every privilege the command can need, whatever its arguments: a client
+// holding all of them there is authorized without computing the exact needs, which would walk the request (an
+// update's statements, looking for an upsert). The decision is the same either way; TestNeedsCeiling checks
+// that every need of these commands is one of these actions on that namespace.
+var needsCeiling = map[string][]auth.Action{
+	"update":        {auth.ActionUpdate, auth.ActionInsert},
+	"findAndModify": {auth.ActionFind, auth.ActionUpdate, auth.ActionInsert, auth.ActionRemove},
+	"findandmodify": {auth.ActionFind, auth.ActionUpdate, auth.ActionInsert, auth.ActionRemove},
+}
+
+// holdsCeiling reports whether privs grant every action of the command's needsCeiling on its namespace.
+func holdsCeiling(privs *auth.Privileges, acc commandAccess, req *Request) bool {
+	if len(acc.ceiling) == 0 {
+		return false
+	}
+	return privs.AllowedAll(commandNamespace(req), acc.ceiling)
+}
+
 func onCluster(act auth.Action) needsFunc {
 	return func(dst []need, _ *Request) []need { return append(dst, need{auth.Cluster, act}) }
 }
@@ -113,15 +150,12 @@ func onCollection(act auth.Action) needsFunc {
 func commandNamespace(req *Request) auth.Resource {
 	it := newElemIter(req.Body)
 	if _, v, ok := it.next(); ok {
-		if coll, ok := v.StringValueOK(); ok && coll != "" {
+		if coll, ok := internString(v); ok && coll != "" {
 			return auth.Namespace(req.DB, coll)
 		}
 	}
 	return auth.Database(req.DB)
 }
-
-// init registers explain, whose needs are those of the command it explains.
-func init() { commandPrivileges["explain"] = explainNeeds }
 
 // explainNeeds: what the explained command needs, as mongod checks (a write's explain needs the write's
 // privileges though it writes nothing). A malformed inner command needs find on the database.
@@ -141,11 +175,11 @@ func explainNeeds(dst []need, req *Request) []need {
 func updateNeeds(dst []need, req *Request) []need {
 	res := commandNamespace(req)
 	dst = append(dst, need{res, auth.ActionUpdate})
-	if arr, ok := req.Body.Lookup("updates").ArrayOK(); ok {
+	if arr, ok := lookupField(req.Body, "updates").ArrayOK(); ok {
 		it := newElemIter(arr)
 		for _, v, ok := it.next(); ok; _, v, ok = it.next() {
 			if d, ok := v.DocumentOK(); ok {
-				if up, _ := d.Lookup("upsert").BooleanOK(); up {
+				if up, _ := lookupField(d, "upsert").BooleanOK(); up {
 					return append(dst, need{res, auth.ActionInsert})
 				}
 			}
@@ -158,11 +192,11 @@ func updateNeeds(dst []need, req *Request) []need {
 func findAndModifyNeeds(dst []need, req *Request) []need {
 	res := commandNamespace(req)
 	dst = append(dst, need{res, auth.ActionFind})
-	if rm, _ := req.Body.Lookup("remove").BooleanOK(); rm {
+	if rm, _ := lookupField(req.Body, "remove").BooleanOK(); rm {
 		return append(dst, need{res, auth.ActionRemove})
 	}
 	dst = append(dst, need{res, auth.ActionUpdate})
-	if up, _ := req.Body.Lookup("upsert").BooleanOK(); up {
+	if up, _ := lookupField(req.Body, "upsert").BooleanOK(); up {
 		dst = append(dst, need{res, auth.ActionInsert})
 	}
 	return dst
@@ -179,7 +213,7 @@ func dataSizeNeeds(dst []need, req *Request) []need {
 
 // getMoreNeeds: find on the cursor's collection.
 func getMoreNeeds(dst []need, req *Request) []need {
-	if coll, ok := req.Body.Lookup("collection").StringValueOK(); ok && coll != "" {
+	if coll, ok := internString(lookupField(req.Body, "collection")); ok && coll != "" {
 		return append(dst, need{auth.Namespace(req.DB, coll), auth.ActionFind})
 	}
 	return append(dst, need{auth.Database(req.DB), auth.ActionFind})
@@ -192,7 +226,7 @@ func aggregateNeeds(n []need, req *Request) []need {
 	start := len(n)
 	if res := commandNamespace(req); res.Collection != "" {
 		action := auth.ActionFind
-		if p, ok := req.Body.Lookup("pipeline").ArrayOK(); ok {
+		if p, ok := lookupField(req.Body, "pipeline").ArrayOK(); ok {
 			if v, err := p.IndexErr(0); err == nil {
 				if first, ok := v.DocumentOK(); ok {
 					if _, err := first.LookupErr("$indexStats"); err == nil {
@@ -203,7 +237,7 @@ func aggregateNeeds(n []need, req *Request) []need {
 		}
 		n = append(n, need{res, action})
 	}
-	if p, ok := req.Body.Lookup("pipeline").ArrayOK(); ok {
+	if p, ok := lookupField(req.Body, "pipeline").ArrayOK(); ok {
 		n = pipelineNeeds(n, req.DB, p, 0)
 	}
 	if len(n) == start {

@@ -45,8 +45,9 @@ var commands = map[string]Command{
 // commandEntry is a table entry together with its name, so that dispatch takes the name string from the
 // table instead of allocating one per request.
 type commandEntry struct {
-	name string
-	cmd  Command
+	name   string
+	cmd    Command
+	access commandAccess
 }
 
 // commandIndex is the table as dispatch reads it, built once at init from commands.
@@ -54,6 +55,9 @@ var commandIndex map[string]*commandEntry
 
 // init merges the data commands into the table; a name registered twice is a programming error.
 func init() {
+	// explain's needs are those of the command it explains, read from this same table: set here, as the
+	// table's initializer cannot refer to itself.
+	commandPrivileges["explain"] = explainNeeds
 	for _, more := range []map[string]Command{crudCommands, authCommands} {
 		for name, c := range more {
 			if _, dup := commands[name]; dup {
@@ -64,6 +68,6 @@ func init() {
 	}
 	commandIndex = make(map[string]*commandEntry, len(commands))
 	for name, c := range commands {
-		commandIndex[name] = &commandEntry{name: name, cmd: c}
+		commandIndex[name] = &commandEntry{name: name, cmd: c, access: commandAccessOf(name)}
 	}
 }

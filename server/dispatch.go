@@ -35,9 +35,10 @@ type genericArgs struct {
 // request the handler will see. The request, its statistics and its currentOp entry live inside the invocation
 // so that a command costs one allocation for all of them.
 type invocation struct {
-	args genericArgs
-	cmd  Command
-	req  *Request
+	args   genericArgs
+	cmd    Command
+	access commandAccess
+	req    *Request
 	// commitOrAbort is set for commitTransaction and abortTransaction, whose labels follow their own rule.
 	commitOrAbort bool
 	// labelOverride, when hasLabelOverride, are the errorLabels of a command failed by the failCommand fail
@@ -207,6 +208,7 @@ func (s *Server) prepare(c *Conn, body bson.Raw, legacyDB string) (*invocation, 
 	inv := &invocation{
 		args:          args,
 		cmd:           e.cmd,
+		access:        e.access,
 		commitOrAbort: e.name == "commitTransaction" || e.name == "abortTransaction",
 	}
 	inv.request = Request{Name: e.name, DB: args.db, Body: body, Conn: c, lsid: args.lsid, hasLsid: args.hasLsid, txnNumber: args.txnNumber}

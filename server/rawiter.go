@@ -51,3 +51,15 @@ func (it *elemIter) next() (key []byte, v bson.RawValue, ok bool) {
 
 // malformed reports whether iteration stopped on malformed BSON rather than at the end.
 func (it *elemIter) malformed() bool { return it.bad }
+
+// lookupField returns the value of doc's first field named key, the zero RawValue when there is none or doc is
+// malformed before it: bson.Raw.Lookup for one key, without its variadic path.
+func lookupField(doc []byte, key string) bson.RawValue {
+	it := newElemIter(doc)
+	for k, v, ok := it.next(); ok; k, v, ok = it.next() {
+		if string(k) == key {
+			return v
+		}
+	}
+	return bson.RawValue{}
+}

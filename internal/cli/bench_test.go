@@ -7,9 +7,9 @@ import (
 	"time"
 )
 
-// TestBench_NoLostUpdates runs every workload briefly on the embedded engine and over the wire, in slices taken
-// in turn; runBench fails
-// when a counter differs from the acknowledged increments or a transfer breaks conservation.
+// TestBench_NoLostUpdates runs every workload briefly on the embedded engine and over the wire, with and without
+// auth, in slices taken in turn after a warm-up; runBench fails when a counter differs from the acknowledged
+// increments (warm-up included) or a transfer breaks conservation.
 func TestBench_NoLostUpdates(t *testing.T) {
 	cfg := benchConfig{docs: 500, accounts: 20, duration: 300 * time.Millisecond, slices: 3}
 	emb, err := openConcordTarget(t.TempDir(), "concord")
@@ -17,12 +17,19 @@ func TestBench_NoLostUpdates(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer emb.Close()
-	wire, err := openWireTarget(t.TempDir(), false, false)
+	wire, err := openWireTarget(t.TempDir(), false, false, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The authenticated target serves the plain wire target's DB, in collections of its own: each target's
+	// verification sees its own operations only.
+	wireAuth, err := openWireTarget("", true, false, wire.embedded)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer wire.Close()
-	targets := []benchTarget{emb, wire}
+	defer wireAuth.Close()
+	targets := []benchTarget{emb, wire, wireAuth}
 	for _, r := range []benchRun{{"hot", 8}, {"spread", 8}, {"transfer", 8}} {
 		res, err := runBench(targets, r, cfg)
 		if err != nil {

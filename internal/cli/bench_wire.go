@@ -21,17 +21,26 @@ import (
 type wireTarget struct {
 	name     string
 	embedded *concordTarget
-	srv      *server.Server
-	client   *mongo.Client
-	coll     *mongo.Collection
+	// sharedDB is set when embedded belongs to another target, which closes it (see openWireTarget).
+	sharedDB bool
+	// collSuffix follows the workload's name in the name of the target's collection.
+	collSuffix string
+	srv        *server.Server
+	client     *mongo.Client
+	coll       *mongo.Collection
 	// watch keeps a change stream open on the workload's collection (bench_watch.go), watcher reads it.
 	watch   bool
 	watcher *watcher
 }
 
 // openWireTarget opens a wire target; with watch, every measurement runs with a change stream open on its
-// collection.
-func openWireTarget(dir string, withAuth, watch bool) (*wireTarget, error) {
+// collection. With shared, the target's server serves shared's DB, and the target works on collections of its
+// own there (the workload's name and "_" and the target's kind): the authenticated target shares the plain wire
+// target's DB, so that the two measure the same engine, with the same data directory, LSM state, caches and
+// background compactions, and differ in access control alone. (With a DB each, the compaction debt and cache
+// state of two separately loaded DBs differ from slice to slice, and the background work of each is charged to
+// whichever target's slice it falls in.) The owner of shared closes it.
+func openWireTarget(dir string, withAuth, watch bool, shared *concordTarget) (*wireTarget, error) {
 	name := "concord-wire"
 	if withAuth {
 		name += "-auth"
@@ -39,16 +48,26 @@ func openWireTarget(dir string, withAuth, watch bool) (*wireTarget, error) {
 	if watch {
 		name += "-watch"
 	}
-	if dir != "" {
-		dir += "-" + strings.TrimPrefix(name, "concord-")
+	emb, suffix := shared, ""
+	if shared != nil {
+		suffix = "_" + strings.TrimPrefix(name, "concord-wire-")
+	} else {
+		if dir != "" {
+			dir += "-" + strings.TrimPrefix(name, "concord-")
+		}
+		var err error
+		if emb, err = openConcordTarget(dir, name); err != nil {
+			return nil, err
+		}
 	}
-	emb, err := openConcordTarget(dir, name)
-	if err != nil {
-		return nil, err
+	closeDB := func() {
+		if shared == nil {
+			emb.Close()
+		}
 	}
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		emb.Close()
+		closeDB()
 		return nil, err
 	}
 	srv := &server.Server{DB: emb.db, Addr: l.Addr().String(), Auth: withAuth, Users: auth.NewStore(emb.db)}
@@ -57,7 +76,7 @@ func openWireTarget(dir string, withAuth, watch bool) (*wireTarget, error) {
 		err := srv.Users.CreateUser(context.Background(), auth.NewUser{Name: benchUser, Password: benchPassword,
 			Roles: []auth.RoleName{{Role: "readWrite", DB: "bench"}}})
 		if err != nil {
-			emb.Close()
+			closeDB()
 			return nil, err
 		}
 		creds = benchUser.User + ":" + benchPassword + "@"
@@ -68,10 +87,11 @@ func openWireTarget(dir string, withAuth, watch bool) (*wireTarget, error) {
 		SetMaxPoolSize(256))
 	if err != nil {
 		srv.Shutdown(context.Background())
-		emb.Close()
+		closeDB()
 		return nil, err
 	}
-	return &wireTarget{name: name, embedded: emb, srv: srv, client: client, watch: watch}, nil
+	return &wireTarget{name: name, embedded: emb, sharedDB: shared != nil, collSuffix: suffix, srv: srv, client: client,
+		watch: watch}, nil
 }
 
 // The user of the authenticated wire target.
@@ -112,12 +132,14 @@ func (w *wireTarget) Close() {
 	w.stopWatching()
 	w.client.Disconnect(ctx)
 	w.srv.Shutdown(ctx)
-	w.embedded.Close()
+	if !w.sharedDB {
+		w.embedded.Close()
+	}
 }
 
 func (w *wireTarget) Setup(ctx context.Context, workload string, cfg benchConfig) error {
 	w.stopWatching()
-	w.coll = w.client.Database("bench").Collection(workload)
+	w.coll = w.client.Database("bench").Collection(workload + w.collSuffix)
 	if err := setupCollection(ctx, driverCollection{w.coll}, workload, cfg); err != nil {
 		return err
 	}
