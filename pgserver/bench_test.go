@@ -19,25 +19,35 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
+// benchServer serves a database opened with opts in a temporary directory on a loopback port until the
+// benchmark ends, and returns it with the URL a pgx client connects to.
+func benchServer(b *testing.B, opts *concord.Options) (*concord.DB, string) {
+	db, err := concord.Open(b.TempDir(), opts)
+	if err != nil {
+		b.Fatal(err)
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		db.Close()
+		b.Fatal(err)
+	}
+	srv := &pgserver.Server{Engine: sql.NewEngine(db), Logf: b.Logf}
+	go srv.Serve(l)
+	b.Cleanup(func() {
+		srv.Close()
+		db.Close()
+	})
+	return db, "postgres://bench@" + l.Addr().String() + "/bench?sslmode=disable"
+}
+
 // BenchmarkServer is one statement over the PostgreSQL protocol through
 // pgx, as `concord bench --sql` runs them, on a database that does not wait
 // for the fsync: the per-statement cost of the server's execution and
 // result path (and pgx's, in the same process; allocs/op counts both).
 func BenchmarkServer(b *testing.B) {
 	ctx := context.Background()
-	db, err := concord.Open(b.TempDir(), &concord.Options{NoSync: true})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer db.Close()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		b.Fatal(err)
-	}
-	srv := &pgserver.Server{Engine: sql.NewEngine(db), Logf: b.Logf}
-	go srv.Serve(l)
-	defer srv.Close()
-	conn, err := pgx.Connect(ctx, "postgres://bench@"+l.Addr().String()+"/bench?sslmode=disable")
+	_, url := benchServer(b, &concord.Options{NoSync: true})
+	conn, err := pgx.Connect(ctx, url)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -83,19 +93,8 @@ func BenchmarkServer(b *testing.B) {
 // the WAL fsync covering it.
 func BenchmarkServer_Concurrent(b *testing.B) {
 	ctx := context.Background()
-	db, err := concord.Open(b.TempDir(), nil)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer db.Close()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		b.Fatal(err)
-	}
-	srv := &pgserver.Server{Engine: sql.NewEngine(db), Logf: b.Logf}
-	go srv.Serve(l)
-	defer srv.Close()
-	cfg, err := pgxpool.ParseConfig("postgres://bench@" + l.Addr().String() + "/bench?sslmode=disable")
+	db, url := benchServer(b, nil)
+	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
 		b.Fatal(err)
 	}
