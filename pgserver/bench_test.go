@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/concorddb/concord"
+	"github.com/concorddb/concord/internal/cputime"
 	"github.com/concorddb/concord/pgserver"
 	"github.com/concorddb/concord/sql"
 	"github.com/jackc/pgx/v5"
@@ -128,7 +129,7 @@ func BenchmarkServer_Concurrent(b *testing.B) {
 		var next atomic.Int64
 		var wg sync.WaitGroup
 		errs := make(chan error, clients)
-		cpu0, sync0 := processCPU(), db.Contention().SyncWaitTime
+		cpu0, sync0 := cputime.Process(), db.Contention().SyncWaitTime
 		b.ResetTimer()
 		for c := range clients {
 			wg.Add(1)
@@ -145,7 +146,7 @@ func BenchmarkServer_Concurrent(b *testing.B) {
 		}
 		wg.Wait()
 		b.StopTimer()
-		b.ReportMetric(float64(processCPU()-cpu0)/float64(b.N)/1e3, "cpu-us/op")
+		b.ReportMetric(float64(cputime.Process()-cpu0)/float64(b.N)/1e3, "cpu-us/op")
 		if sw := db.Contention().SyncWaitTime; sw.Count > sync0.Count {
 			b.ReportMetric(float64(sw.Sum-sync0.Sum)/float64(sw.Count-sync0.Count)/1e3, "sync-wait-us")
 		}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/concorddb/concord"
 	"github.com/concorddb/concord/auth"
+	"github.com/concorddb/concord/internal/cputime"
 )
 
 // BenchmarkWireAuth measures what authentication costs the data path: the spread updates of BenchmarkWire
@@ -70,7 +71,7 @@ func BenchmarkWireAuth(b *testing.B) {
 		b.Run(fmt.Sprintf("%s/spread_inc/clients=%d", side.name, benchClients), func(b *testing.B) {
 			b.ReportAllocs()
 			b.SetParallelism(parallelismFor(benchClients))
-			cpu0, conns0 := processCPU(), side.srv.nextConnID.Load()
+			cpu0, conns0 := cputime.Process(), side.srv.nextConnID.Load()
 			b.ResetTimer()
 			b.RunParallel(func(pb *testing.PB) {
 				for pb.Next() {
@@ -83,7 +84,7 @@ func BenchmarkWireAuth(b *testing.B) {
 				}
 			})
 			b.StopTimer()
-			b.ReportMetric(float64(processCPU()-cpu0)/float64(b.N), "cpu-ns/op")
+			b.ReportMetric(float64(cputime.Process()-cpu0)/float64(b.N), "cpu-ns/op")
 			// New connections (each of which authenticates on the auth=on side): the pool's, at most once per
 			// client, not per operation.
 			b.ReportMetric(float64(side.srv.nextConnID.Load()-conns0), "conns")

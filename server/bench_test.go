@@ -7,7 +7,6 @@ import (
 	"net"
 	"runtime"
 	"sync/atomic"
-	"syscall"
 	"testing"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -15,6 +14,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 	"go.mongodb.org/mongo-driver/v2/x/bsonx/bsoncore"
 
+	"github.com/concorddb/concord/internal/cputime"
 	"github.com/concorddb/concord/wire"
 )
 
@@ -70,7 +70,7 @@ func BenchmarkWire(b *testing.B) {
 	b.Run(fmt.Sprintf("spread_inc/clients=%d/docs=%d", benchClients, benchSpreadDocs), func(b *testing.B) {
 		b.ReportAllocs()
 		b.SetParallelism(parallelismFor(benchClients))
-		cpu0 := processCPU()
+		cpu0 := cputime.Process()
 		b.ResetTimer()
 		b.RunParallel(func(pb *testing.PB) {
 			for pb.Next() {
@@ -83,7 +83,7 @@ func BenchmarkWire(b *testing.B) {
 			}
 		})
 		b.StopTimer()
-		b.ReportMetric(float64(processCPU()-cpu0)/float64(b.N), "cpu-ns/op")
+		b.ReportMetric(float64(cputime.Process()-cpu0)/float64(b.N), "cpu-ns/op")
 	})
 }
 
@@ -150,7 +150,7 @@ func runRawUpdates(b *testing.B, addr, coll string, id func() int) {
 	}
 	b.ReportAllocs()
 	b.SetParallelism(parallelismFor(benchClients))
-	cpu0 := processCPU()
+	cpu0 := cputime.Process()
 	b.ResetTimer()
 	b.RunParallel(func(pb *testing.PB) {
 		nc := <-conns
@@ -185,7 +185,7 @@ func runRawUpdates(b *testing.B, addr, coll string, id func() int) {
 		}
 	})
 	b.StopTimer()
-	b.ReportMetric(float64(processCPU()-cpu0)/float64(b.N), "cpu-ns/op")
+	b.ReportMetric(float64(cputime.Process()-cpu0)/float64(b.N), "cpu-ns/op")
 }
 
 // appendRawUpdate frames an update command the way the Go driver sends it: the statement in an "updates"
@@ -203,13 +203,4 @@ func appendRawUpdate(dst []byte, reqID int32, coll string, lsid [16]byte, txn in
 		AppendDocument("u", bsoncore.NewDocumentBuilder().AppendDocument("$inc", bsoncore.NewDocumentBuilder().AppendInt32("v", 1).Build()).Build()).
 		Build()
 	return wire.AppendMsg(dst, reqID, 0, 0, bson.Raw(body), wire.Sequence{Identifier: "updates", Documents: []bson.Raw{bson.Raw(stmt)}})
-}
-
-// processCPU returns the CPU time (user + system) the process has used, in nanoseconds.
-func processCPU() int64 {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return ru.Utime.Nano() + ru.Stime.Nano()
 }

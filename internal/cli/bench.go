@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/concorddb/concord/auth"
+	"github.com/concorddb/concord/internal/cputime"
 	"github.com/concorddb/concord/internal/frontend"
 	"github.com/concorddb/concord/monitor"
 )
@@ -391,7 +392,7 @@ func runSlice(t benchTarget, r benchRun, cfg benchConfig, d time.Duration, seed 
 		latency  []time.Duration
 		firstErr error
 	)
-	cpu0, proc0 := readCPUTimes(), processCPU()
+	cpu0, proc0 := readCPUTimes(), cputime.Process()
 	start := time.Now()
 	for c := 0; c < r.clients; c++ {
 		wg.Add(1)
@@ -436,7 +437,7 @@ func runSlice(t benchTarget, r benchRun, cfg benchConfig, d time.Duration, seed 
 	stop.Store(true)
 	wg.Wait()
 	sl := slice{ops: acked.Load(), elapsed: time.Since(start), latency: latency, cpu: readCPUTimes().since(cpu0),
-		proc: processCPU() - proc0}
+		proc: cputime.Process() - proc0}
 	return sl, firstErr
 }
 

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"hash/maphash"
+	"math"
 	"strings"
 	"sync"
 )
@@ -87,21 +88,7 @@ func (c *docCache) shardString(key string) *docCacheShard {
 // get returns a copy of the cached latest version of the document at key;
 // ok is false when the cache does not know it. The caller owns key.
 func (c *docCache) get(key []byte) (doc []byte, ok bool) {
-	s := c.shard(key)
-	s.mu.Lock()
-	it := s.m[string(key)]
-	var v []byte
-	if it != nil {
-		v = it.doc
-		s.hits++
-	} else {
-		s.misses++
-	}
-	s.mu.Unlock()
-	if it == nil {
-		return nil, false
-	}
-	return append([]byte(nil), v...), true
+	return c.getAt(key, math.MaxUint64)
 }
 
 // getAt returns a copy of the cached version of the document at key as a

@@ -11,6 +11,7 @@ import (
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 
+	"github.com/concorddb/concord/internal/cputime"
 	"github.com/concorddb/concord/internal/engine"
 )
 
@@ -32,7 +33,7 @@ func queryBenchDocs(b *testing.B) int {
 // (cpu-ns/doc): on a machine shared with other work it varies less than the
 // wall time.
 func reportCPU(b *testing.B, start time.Duration, perOp int) {
-	cpu := float64(processCPU()-start) / float64(b.N)
+	cpu := float64(cputime.Process()-start) / float64(b.N)
 	if perOp == 1 {
 		b.ReportMetric(cpu, "cpu-ns/op")
 		return
@@ -70,7 +71,7 @@ func BenchmarkQueries(b *testing.B) {
 		}
 	}
 	b.Run("point", func(b *testing.B) {
-		defer reportCPU(b, processCPU(), 1)
+		defer reportCPU(b, cputime.Process(), 1)
 		b.ReportAllocs()
 		r := rand.New(rand.NewPCG(1, 2))
 		for b.Loop() {
@@ -82,7 +83,7 @@ func BenchmarkQueries(b *testing.B) {
 		}
 	})
 	b.Run("topN", func(b *testing.B) {
-		defer reportCPU(b, processCPU(), 1)
+		defer reportCPU(b, cputime.Process(), 1)
 		b.ReportAllocs()
 		r := rand.New(rand.NewPCG(1, 2))
 		sort := doc(bson.D{{Key: "score", Value: -1}})
@@ -111,7 +112,7 @@ func BenchmarkQueries(b *testing.B) {
 		b.Run(p.name, func(b *testing.B) {
 			var before, after runtime.MemStats
 			runtime.ReadMemStats(&before)
-			defer reportCPU(b, processCPU(), n)
+			defer reportCPU(b, cputime.Process(), n)
 			for b.Loop() {
 				out, err := e.Aggregate(ctx, nil, ns, engine.AggregateSpec{Pipeline: p.pipeline}, nil)
 				if err != nil || len(out) != 100 {

@@ -29,13 +29,16 @@ var walZeros [256 << 10]byte
 
 // walZero is the zero-filling state of one log file.
 type walZero struct {
+	// chunk and gap are walZeroChunk and walZeroGap when the file was opened.
+	chunk, gap int64
+
 	mu   sync.Mutex
 	cond sync.Cond
 	// end is the log's end: the bytes written through Write (the log is written sequentially from offset 0).
 	end int64
 	// zeroed: the file's blocks are written up to here, by the log or by fills (synced as far as the fills go).
 	zeroed int64
-	// busy: a fill of [fillFrom, fillFrom+walZeroChunk) is in progress; the log's writes stay below fillFrom.
+	// busy: a fill of [fillFrom, fillFrom+chunk) is in progress; the log's writes stay below fillFrom.
 	busy     bool
 	fillFrom int64
 	// stopped: the file is closing, or a fill failed; no fill starts.
@@ -45,7 +48,7 @@ type walZero struct {
 // newWALZero returns the state of a log file whose blocks are written up to size (0 for a new file, the old
 // length for a recycled one).
 func newWALZero(size int64) *walZero {
-	z := &walZero{zeroed: size}
+	z := &walZero{chunk: walZeroChunk, gap: walZeroGap, zeroed: size}
 	z.cond.L = &z.mu
 	return z
 }
@@ -60,22 +63,23 @@ func (z *walZero) beforeWrite(f walFile, n int64) {
 		z.cond.Wait()
 	}
 	z.end = end
-	if z.busy || z.stopped || z.zeroed-end >= walZeroChunk/2 {
+	if z.busy || z.stopped || z.zeroed-end >= z.chunk/2 {
 		return
 	}
 	from := z.zeroed
 	if from < end {
-		from = end + walZeroGap
+		from = end + z.gap
 	}
 	z.busy, z.fillFrom = true, from
 	go z.fill(f, from)
 }
 
-// fill writes zeros over [from, from+walZeroChunk) of the file and syncs them.
+// fill writes zeros over [from, from+z.chunk) of the file and syncs them.
 func (z *walZero) fill(f walFile, from int64) {
 	var werr, serr error
-	for off := from; off < from+walZeroChunk && werr == nil; off += int64(len(walZeros)) {
-		_, werr = f.File.WriteAt(walZeros[:min(int64(len(walZeros)), from+walZeroChunk-off)], off)
+	end := from + z.chunk
+	for off := from; off < end && werr == nil; off += int64(len(walZeros)) {
+		_, werr = f.File.WriteAt(walZeros[:min(int64(len(walZeros)), end-off)], off)
 	}
 	if werr == nil {
 		serr = f.File.SyncData()
@@ -85,7 +89,7 @@ func (z *walZero) fill(f walFile, from int64) {
 	if werr != nil || serr != nil {
 		z.stopped = true
 	} else {
-		z.zeroed = from + walZeroChunk
+		z.zeroed = end
 	}
 	z.cond.Broadcast()
 	z.mu.Unlock()

@@ -97,10 +97,10 @@ func (o *op) claimFirst(c *collection, f docMatcher, srt *order.Sort) (key []byt
 }
 
 // first returns the first matching document of c (in sort order when srt is
-// set). Outside a transaction and without a sort, an _id equality (and an
-// idFilter, which is one) is not read: the caller claims the document and
-// reads its latest version itself. In a transaction an idFilter is a point
-// read of the transaction's view, with no plan or iterator.
+// set). Without a sort, an _id equality (an idFilter, or a filter planned as
+// IDHACK) is no scan: outside a transaction it is not read (the caller claims
+// the document and reads its latest version itself), in a transaction it is
+// a point read of the transaction's view (pointInView).
 func (o *op) first(c *collection, f docMatcher, srt *order.Sort) (candidate, bool, error) {
 	if c == nil {
 		return candidate{}, false, nil
@@ -108,21 +108,9 @@ func (o *op) first(c *collection, f docMatcher, srt *order.Sort) (candidate, boo
 	qf, ok := f.(*filter.Filter)
 	if !ok {
 		// An idFilter, which only statements without a sort use (see
-		// idEquality's callers). In a transaction the document is read in
-		// its view, as a scan reads it: a document it does not see is not
-		// matched, so never claimed.
+		// idEquality's callers).
 		o.st.PlanSummary = "IDHACK"
-		key := docKey(c.id, f.(*idFilter).id)
-		if o.txn == nil {
-			return candidate{key: key, pos: -1}, true, nil
-		}
-		doc, err := o.txn.getDoc(key)
-		if err != nil || doc == nil {
-			return candidate{}, false, err
-		}
-		o.st.KeysExamined++
-		o.st.DocsExamined++
-		return candidate{key: key, doc: doc, pos: -1}, true, nil
+		return o.pointInView(docKey(c.id, f.(*idFilter).id), f)
 	}
 	p, err := planWith(c, qf, hinted(o.ctx, planOptions{}))
 	if err != nil {
@@ -130,21 +118,7 @@ func (o *op) first(c *collection, f docMatcher, srt *order.Sort) (candidate, boo
 	}
 	if p.kind == planIDHack && srt == nil {
 		o.st.PlanSummary = p.summary
-		if o.txn == nil {
-			return candidate{key: p.points[0], pos: -1}, true, nil
-		}
-		// The point read of a scan of this plan, without its iterators.
-		doc, err := o.txn.getDoc(p.points[0])
-		if err != nil || doc == nil {
-			return candidate{}, false, err
-		}
-		o.st.KeysExamined++
-		o.st.DocsExamined++
-		ok, pos, err := qf.MatchErr(doc)
-		if err != nil || !ok {
-			return candidate{}, false, err
-		}
-		return candidate{key: p.points[0], doc: doc, pos: pos}, true, nil
+		return o.pointInView(p.points[0], qf)
 	}
 	var best candidate
 	found := false
@@ -155,6 +129,28 @@ func (o *op) first(c *collection, f docMatcher, srt *order.Sort) (candidate, boo
 		return srt != nil, nil
 	})
 	return best, found, err
+}
+
+// pointInView is first for the one document key an _id equality names.
+// Outside a transaction it is the candidate, unread. In a transaction the
+// document is read in its view, as a scan of the plan reads it: a document
+// the transaction does not see, or that f does not match there, is not
+// matched, so never claimed.
+func (o *op) pointInView(key []byte, f docMatcher) (candidate, bool, error) {
+	if o.txn == nil {
+		return candidate{key: key, pos: -1}, true, nil
+	}
+	doc, err := o.txn.getDoc(key)
+	if err != nil || doc == nil {
+		return candidate{}, false, err
+	}
+	o.st.KeysExamined++
+	o.st.DocsExamined++
+	ok, pos, err := f.MatchErr(doc)
+	if err != nil || !ok {
+		return candidate{}, false, err
+	}
+	return candidate{key: key, doc: doc, pos: pos}, true, nil
 }
 
 // writeFunc writes the claimed document at key of c, whose current version

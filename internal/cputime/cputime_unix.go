@@ -1,14 +1,14 @@
 //go:build unix
 
-package pgserver_test
+package cputime
 
 import (
 	"syscall"
 	"time"
 )
 
-// processCPU returns the CPU time (user and system) this process has used so far.
-func processCPU() time.Duration {
+// Process returns the CPU time (user and system) this process has used so far.
+func Process() time.Duration {
 	var ru syscall.Rusage
 	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
 		return 0
