@@ -17,13 +17,18 @@ import (
 
 // conn is one client connection.
 type conn struct {
-	srv     *Server
-	nc      net.Conn
-	be      *pgproto3.Backend
-	sess    *sql.Session
-	secret  []byte
-	mu      sync.Mutex
-	running context.CancelFunc // the running statement's, nil between statements
+	srv    *Server
+	nc     net.Conn
+	be     *pgproto3.Backend
+	sess   *sql.Session
+	secret []byte
+	// mu guards the statements' context (withCancel): stmtCtx and its stmtCancel, and running, set while a
+	// statement runs. endStmt is the function that ends a statement, made once.
+	mu         sync.Mutex
+	stmtCtx    context.Context
+	stmtCancel context.CancelFunc
+	running    bool
+	endStmt    func()
 
 	types *pgtype.Map // binary encoding plans, the connection's own
 
@@ -53,6 +58,7 @@ type portal struct {
 // serve runs the connection until the client leaves or the server closes.
 func (c *conn) serve() {
 	defer c.nc.Close()
+	defer c.releaseContext()
 	defer func() {
 		if r := recover(); r != nil {
 			c.srv.logf("pgserver: connection from %s: panic: %v", c.nc.RemoteAddr(), r)

@@ -222,25 +222,42 @@ func (s *Server) cancel(pid uint32, secret []byte) {
 	c.cancelRunning()
 }
 
-// withCancel returns a context for one statement that a cancel request
-// cancels.
-func (c *conn) withCancel() (context.Context, context.CancelFunc) {
-	ctx, cancel := context.WithCancel(context.Background())
+// withCancel returns the context a statement runs under, and the function that ends the statement. A
+// connection keeps one context for all its statements rather than making one per statement: a cancel request
+// cancels it only while a statement runs (PostgreSQL ignores one that finds the backend idle), and the next
+// statement then gets a new one.
+func (c *conn) withCancel() (context.Context, func()) {
 	c.mu.Lock()
-	c.running = cancel
-	c.mu.Unlock()
-	return ctx, func() {
-		c.mu.Lock()
-		c.running = nil
-		c.mu.Unlock()
-		cancel()
+	if c.stmtCtx == nil || c.stmtCtx.Err() != nil {
+		c.stmtCtx, c.stmtCancel = context.WithCancel(context.Background())
 	}
+	c.running = true
+	ctx := c.stmtCtx
+	c.mu.Unlock()
+	if c.endStmt == nil {
+		c.endStmt = func() {
+			c.mu.Lock()
+			c.running = false
+			c.mu.Unlock()
+		}
+	}
+	return ctx, c.endStmt
 }
 
+// cancelRunning cancels the running statement, if any.
 func (c *conn) cancelRunning() {
 	c.mu.Lock()
-	if c.running != nil {
-		c.running()
+	if c.running {
+		c.stmtCancel()
+	}
+	c.mu.Unlock()
+}
+
+// releaseContext cancels the statements' context when the connection ends.
+func (c *conn) releaseContext() {
+	c.mu.Lock()
+	if c.stmtCancel != nil {
+		c.stmtCancel()
 	}
 	c.mu.Unlock()
 }
