@@ -108,12 +108,12 @@ func (c *conn) authenticate(user, db string) sql.Authorizer {
 	if u == nil {
 		return failed(errors.New("the conversation did not end"))
 	}
-	if !auth.AnyPrivilegeOn(u.Roles, db) {
+	r := &roles{store: store, user: u, gen: gen, privs: auth.Compile(u.Roles)}
+	if !r.privs.AnyOn(db) {
 		c.fatal(sql.CodeInsufficientPrivilege, fmt.Sprintf("permission denied for database %q", db))
 		return nil
 	}
 	c.be.Send(&pgproto3.AuthenticationSASLFinal{Data: out})
-	r := &roles{store: store, user: u, gen: gen}
 	return r.allowed
 }
 
@@ -127,20 +127,20 @@ func remoteHost(nc net.Conn) string {
 	return addr
 }
 
-// roles is an authenticated user's roles, reloaded when a user changed
-// since they were read (a grant or revoke over the MongoDB port reaches a
-// connected SQL client at its next statement; a dropped user keeps no
-// role). Safe for concurrent use, though a session asks from one
+// roles is an authenticated user's privileges, compiled from the user's roles when the user authenticated and
+// again when a user changed since (a grant or revoke over the MongoDB port reaches a connected SQL client at its
+// next statement; a dropped user keeps no privilege). Safe for concurrent use, though a session asks from one
 // goroutine.
 type roles struct {
 	store *auth.Store
 	mu    sync.Mutex
 	user  *auth.User
 	gen   uint64
+	privs *auth.Privileges
 }
 
-// current returns the user's roles as they are now.
-func (r *roles) current() []auth.RoleName {
+// current returns the user's privileges as they are now.
+func (r *roles) current() *auth.Privileges {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if gen := r.store.Generation(); gen != r.gen {
@@ -151,11 +151,11 @@ func (r *roles) current() []auth.RoleName {
 		case err == nil || isUserNotFound(err):
 			r.user = &auth.User{Name: r.user.Name, ID: r.user.ID}
 		default:
-			return r.user.Roles // keep the roles known; the next statement tries again
+			return r.privs // keep the privileges known; the next statement tries again
 		}
-		r.gen = gen
+		r.gen, r.privs = gen, auth.Compile(r.user.Roles)
 	}
-	return r.user.Roles
+	return r.privs
 }
 
 func isUserNotFound(err error) bool {
@@ -174,7 +174,7 @@ func (r *roles) allowed(db string, a sql.Access) bool {
 	if !ok {
 		return false
 	}
-	return auth.Allowed(r.current(), res, action)
+	return r.current().Allowed(res, action)
 }
 
 // privilegeActions maps what a statement does to the MongoDB action that

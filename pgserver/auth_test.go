@@ -231,6 +231,23 @@ func TestAuth_Roles(t *testing.T) {
 	if _, err := r.Exec(ctx, "INSERT INTO accounts VALUES ('b', 1)"); err != nil {
 		t.Errorf("insert after the grant: %v", err)
 	}
+	// A revoke reaches it the same way, and a dropped user keeps no privilege.
+	if err := admin.Database("admin").RunCommand(ctx, bson.D{{Key: "revokeRolesFromUser", Value: "reader"},
+		{Key: "roles", Value: bson.A{bson.D{{Key: "role", Value: "readWrite"}, {Key: "db", Value: "shop"}}}}}).Err(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.Exec(ctx, "INSERT INTO accounts VALUES ('c', 1)"); pgError(t, err).Code != "42501" {
+		t.Errorf("insert after the revoke: %v, want 42501", err)
+	}
+	if _, err := r.Exec(ctx, "SELECT * FROM accounts"); err != nil {
+		t.Errorf("select after the revoke of readWrite (read stays): %v", err)
+	}
+	if err := admin.Database("admin").RunCommand(ctx, bson.D{{Key: "dropUser", Value: "reader"}}).Err(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.Exec(ctx, "SELECT * FROM accounts"); pgError(t, err).Code != "42501" {
+		t.Errorf("select after dropUser: %v, want 42501", err)
+	}
 }
 
 // mongoAs connects the official Go driver to the MongoDB port as user.
