@@ -187,6 +187,13 @@ func (c *conn) startup() bool {
 				}
 			}
 			c.sess = c.srv.Engine.NewSession(db, user)
+			for name, value := range m.Parameters {
+				switch name {
+				case "user", "database", "options", "replication":
+				default:
+					c.sess.Set(name, value)
+				}
+			}
 			c.sess.SetAuthorizer(authz)
 			c.srv.register(c)
 			c.be.Send(&pgproto3.AuthenticationOk{})

@@ -30,6 +30,10 @@ var compareSteps = []struct {
 	args []any
 	want string
 }{
+	{sql: "SHOW synchronous_commit", want: "on\nSHOW"},
+	{sql: "SET synchronous_commit = off", want: "SET"},
+	{sql: "SHOW synchronous_commit", want: "off\nSHOW"},
+	{sql: "SET synchronous_commit = on", want: "SET"},
 	{sql: "CREATE TABLE items (id int8 PRIMARY KEY, name text NOT NULL, qty int4, price float8, tags text[])", want: "CREATE TABLE"},
 	{sql: "INSERT INTO items VALUES (1, 'apple', 3, 0.5, ARRAY['fruit','red']), (2, 'pear', 0, 0.75, ARRAY['fruit']), (3, 'kale', 12, 2, '{}'), (4, 'plum', NULL, NULL, NULL)", want: "INSERT 0 4"},
 	{sql: "SELECT id, name FROM items WHERE qty > 1 ORDER BY id", want: "1|apple\n3|kale\nSELECT 2"},

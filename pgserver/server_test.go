@@ -147,6 +147,34 @@ func TestServer_PgxRoundTrip(t *testing.T) {
 	}
 }
 
+// TestServer_StartupParameters: the startup message's run-time parameters are the session's, as SHOW reads them
+// back; one the client did not send has PostgreSQL's default.
+func TestServer_StartupParameters(t *testing.T) {
+	url, _ := startServer(t)
+	cfg, err := pgx.ParseConfig(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.RuntimeParams["application_name"] = "ledger"
+	cfg.RuntimeParams["synchronous_commit"] = "on"
+	ctx := context.Background()
+	c, err := pgx.ConnectConfig(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close(ctx)
+	for name, want := range map[string]string{"application_name": "ledger", "synchronous_commit": "on"} {
+		var got string
+		if err := c.QueryRow(ctx, "SHOW "+name).Scan(&got); err != nil || got != want {
+			t.Errorf("SHOW %s = %q (%v), want %q", name, got, err, want)
+		}
+	}
+	var got string
+	if err := connect(t, url).QueryRow(ctx, "SHOW application_name").Scan(&got); err != nil || got != "" {
+		t.Errorf("SHOW application_name without one sent = %q (%v), want empty", got, err)
+	}
+}
+
 func TestServer_TransactionStatusAndRollback(t *testing.T) {
 	url, _ := startServer(t)
 	c := connect(t, url)

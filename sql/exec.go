@@ -163,6 +163,8 @@ func (x *exec) show(name string) (*Result, error) {
 		"integer_datetimes":             "on",
 		"search_path":                   "public",
 		"max_identifier_length":         "63",
+		"synchronous_commit":            "on", // every commit is durable before it is acknowledged
+		"application_name":              "",
 	}
 	v, ok := x.s.settings[name]
 	if !ok {

@@ -71,6 +71,10 @@ func (e *Engine) NewSession(database, user string) *Session {
 		settings: map[string]string{}}
 }
 
+// Set sets a run-time parameter for the session, as SET does (SHOW reads it back). The PostgreSQL port sets the
+// startup message's parameters with it, as PostgreSQL applies them.
+func (s *Session) Set(name, value string) { s.settings[strings.ToLower(name)] = value }
+
 // PID is the session's process id, as pg_backend_pid() reports it.
 func (s *Session) PID() uint32 { return s.pid }
 
