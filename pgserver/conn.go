@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"strings"
 	"sync"
 	"time"
 
@@ -188,9 +189,7 @@ func (c *conn) startup() bool {
 			}
 			c.sess = c.srv.Engine.NewSession(db, user)
 			for name, value := range m.Parameters {
-				switch name {
-				case "user", "database", "options", "replication":
-				default:
+				if !fixedParameters[strings.ToLower(name)] {
 					c.sess.Set(name, value)
 				}
 			}
@@ -213,6 +212,16 @@ func (c *conn) startup() bool {
 			return false
 		}
 	}
+}
+
+// fixedParameters are the startup parameters that are not the session's to set: the user and database, and
+// the settings whose value the server reports in ParameterStatus and does not change (client_encoding is always
+// UTF8, dates are always written ISO): SHOW answers the server's value for them, as the client was told.
+var fixedParameters = map[string]bool{
+	"user": true, "database": true, "options": true, "replication": true,
+	"client_encoding": true, "server_encoding": true, "datestyle": true, "timezone": true, "intervalstyle": true,
+	"integer_datetimes": true, "standard_conforming_strings": true, "server_version": true,
+	"is_superuser": true, "session_authorization": true,
 }
 
 func boolSetting(b bool) string {

@@ -157,13 +157,14 @@ func TestServer_StartupParameters(t *testing.T) {
 	}
 	cfg.RuntimeParams["application_name"] = "ledger"
 	cfg.RuntimeParams["synchronous_commit"] = "on"
+	cfg.RuntimeParams["client_encoding"] = "LATIN1" // the server answers in UTF8 all the same, and says so
 	ctx := context.Background()
 	c, err := pgx.ConnectConfig(ctx, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer c.Close(ctx)
-	for name, want := range map[string]string{"application_name": "ledger", "synchronous_commit": "on"} {
+	for name, want := range map[string]string{"application_name": "ledger", "synchronous_commit": "on", "client_encoding": "UTF8"} {
 		var got string
 		if err := c.QueryRow(ctx, "SHOW "+name).Scan(&got); err != nil || got != want {
 			t.Errorf("SHOW %s = %q (%v), want %q", name, got, err, want)
