@@ -681,7 +681,7 @@ func (e *Engine) buildIndex(c *collection, ix *index, b *pebble.Batch) error {
 	}
 	defer it.Close()
 	seen := map[string]bool{}
-	for it.First(); it.Valid(); it.Next() {
+	for it.First(); it.Valid(); it.NextPrefix() { // NextPrefix: see the note above rangeIter
 		doc := bson.Raw(it.Value())
 		id := doc.Lookup("_id")
 		ents, multi, err := ix.entries(doc)

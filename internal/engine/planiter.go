@@ -61,6 +61,14 @@ func (p *pointIter) err() error              { return nil }
 func (p *pointIter) keysExamined() int64     { return 0 } // counted by the overlay: see ownNone
 func (p *pointIter) close()                  {}
 
+// Forward scans step from key to key with Pebble's NextPrefix rather than Next (with Pebble's default
+// comparer every key is its own prefix, so the two land on the same key). Next walks every older version of
+// the key it leaves, and a document updated 100,000 times since the memtable last flushed has that many there:
+// a scan of 100 documents over it took 10.6 ms instead of 0.06 (BenchmarkScan_ManyVersions). NextPrefix takes
+// one step, and past a key with more versions a few more, then seeks. A step over keys of one version costs
+// about 15 to 30 ns more than Next's (under 3% of a collection scan's time per document). Reverse scans have no
+// such call and still walk the versions.
+
 // rangeIter reads the documents stored in a range of document keys
 // (planCollScan, planIDRange), in key order. With countKeys every key
 // visited counts as examined (the _id index's keys). With lend its key and
@@ -88,7 +96,7 @@ func (r *rangeIter) open(reader pebble.Reader, lo, hi []byte, countKeys bool) er
 func (r *rangeIter) next() bool {
 	var ok bool
 	if r.started {
-		ok = r.it.Next()
+		ok = r.it.NextPrefix() // see the note above rangeIter
 	} else {
 		r.started = true
 		ok = r.it.First()
@@ -225,7 +233,7 @@ func (x *indexIter) next() bool {
 		} else if x.reverse {
 			ok = x.it.Prev()
 		} else {
-			ok = x.it.Next()
+			ok = x.it.NextPrefix() // see the note above rangeIter
 		}
 		if !ok {
 			err := x.it.Error()
@@ -284,7 +292,7 @@ func (x *indexIter) nextMerged() bool {
 		if x.reverse {
 			m.ok = m.it.Prev()
 		} else {
-			m.ok = m.it.Next()
+			m.ok = m.it.NextPrefix() // see the note above rangeIter
 		}
 	}
 	for x.failure == nil {
@@ -318,7 +326,7 @@ func (x *indexIter) nextMerged() bool {
 		if x.reverse {
 			m.ok = m.it.Prev()
 		} else {
-			m.ok = m.it.Next()
+			m.ok = m.it.NextPrefix() // see the note above rangeIter
 		}
 	}
 	return false

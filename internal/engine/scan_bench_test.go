@@ -78,3 +78,59 @@ func BenchmarkScan(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkScan_ManyVersions is a scan of 100 documents one of which was updated 100,000 times since the
+// memtable last flushed, so that it has as many versions there: the collection scan and an _id range that
+// passes over it, outside a transaction and in one.
+func BenchmarkScan_ManyVersions(b *testing.B) {
+	ctx := context.Background()
+	e := openMem(b, engine.Options{})
+	var docs []bson.Raw
+	for i := 0; i < 100; i++ {
+		docs = append(docs, doc(bson.D{{Key: "_id", Value: i}, {Key: "n", Value: 0}}))
+	}
+	if _, err := e.Insert(ctx, nil, ns, docs, true, nil); err != nil {
+		b.Fatal(err)
+	}
+	inc := engine.UpdateSpec{Filter: doc(bson.D{{Key: "_id", Value: 50}}), Update: doc(bson.D{{Key: "$inc", Value: bson.D{{Key: "n", Value: 1}}}})}
+	for i := 0; i < 100_000; i++ {
+		if _, err := e.Update(ctx, nil, ns, inc, nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+	cases := []struct {
+		name   string
+		filter bson.D
+		want   int
+	}{
+		{"collscan", bson.D{}, 100},
+		{"idrange", bson.D{{Key: "_id", Value: bson.D{{Key: "$gte", Value: 40}, {Key: "$lt", Value: 60}}}}, 20},
+	}
+	for _, inTxn := range []bool{false, true} {
+		for _, c := range cases {
+			name := c.name
+			if inTxn {
+				name += "/txn"
+			}
+			b.Run(name, func(b *testing.B) {
+				f := doc(c.filter)
+				var tx *engine.Txn
+				if inTxn {
+					tx = e.Begin()
+					defer tx.Abort()
+				}
+				b.ReportAllocs()
+				b.ResetTimer()
+				for i := 0; i < b.N; i++ {
+					out, err := e.Find(ctx, tx, ns, engine.FindSpec{Filter: f}, nil)
+					if err != nil {
+						b.Fatal(err)
+					}
+					if len(out) != c.want {
+						b.Fatalf("found %d, want %d", len(out), c.want)
+					}
+				}
+			})
+		}
+	}
+}
