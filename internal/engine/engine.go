@@ -99,6 +99,8 @@ type Engine struct {
 	// the change log within its retention and closes prunerDone when it stops.
 	feed       changeFeed
 	prunerDone chan struct{}
+	// anchorDone is closed when anchorKeeper has closed the anchor snapshot (anchor.go).
+	anchorDone chan struct{}
 
 	m counters
 }
@@ -132,6 +134,7 @@ func Open(opts Options) (*Engine, error) {
 		reaperKick: make(chan struct{}, 1),
 		reaperDone: make(chan struct{}),
 		prunerDone: make(chan struct{}),
+		anchorDone: make(chan struct{}),
 		ttlKick:    make(chan struct{}, 1),
 		ttlDone:    make(chan struct{}),
 	}
@@ -196,6 +199,7 @@ func Open(opts Options) (*Engine, error) {
 	go e.reaper()
 	go e.pruner()
 	go e.ttlMonitor()
+	go e.anchorKeeper(db.NewSnapshot())
 	return e, nil
 }
 
@@ -211,6 +215,7 @@ func (e *Engine) Close() error {
 	<-e.reaperDone
 	<-e.prunerDone
 	<-e.ttlDone
+	<-e.anchorDone
 	e.gate.Lock()
 	defer e.gate.Unlock()
 	e.liveMu.Lock()
