@@ -189,8 +189,14 @@ func (c *conn) startup() bool {
 			}
 			c.sess = c.srv.Engine.NewSession(db, user)
 			for name, value := range m.Parameters {
-				if !fixedParameters[strings.ToLower(name)] {
-					c.sess.Set(name, value)
+				if fixedParameters[strings.ToLower(name)] {
+					continue
+				}
+				if err := c.sess.Set(name, value); err != nil {
+					e := sql.AsError(err)
+					c.fatal(e.Code, e.Message) // as PostgreSQL refuses a startup parameter it cannot take
+					c.sess.Close()
+					return false
 				}
 			}
 			c.sess.SetAuthorizer(authz)

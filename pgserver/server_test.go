@@ -176,6 +176,77 @@ func TestServer_StartupParameters(t *testing.T) {
 	}
 }
 
+// TestServer_StatementTimeout: statement_timeout, set with SET or in the startup message, cancels a statement
+// that runs longer with 57014, as PostgreSQL does; values it cannot take are 22023 with PostgreSQL's messages.
+func TestServer_StatementTimeout(t *testing.T) {
+	url, _ := startServer(t)
+	ctx := context.Background()
+	c := connect(t, url)
+	mustExec(t, c, "SET statement_timeout = 50")
+	start := time.Now()
+	_, err := c.Exec(ctx, "SELECT pg_sleep(10)")
+	var pe *pgconn.PgError
+	if !errors.As(err, &pe) || pe.Code != "57014" || pe.Message != "canceling statement due to statement timeout" {
+		t.Fatalf("pg_sleep(10) under statement_timeout 50ms: %v", err)
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Fatalf("the timeout fired after %v", d)
+	}
+	mustExec(t, c, "SELECT pg_sleep(0.01)")
+	mustExec(t, c, "RESET statement_timeout")
+	mustExec(t, c, "SELECT pg_sleep(0.2)")
+
+	// In a transaction block the timed-out statement fails the block, as any error does.
+	tx, err := c.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustExec(t, c, "SET statement_timeout = '20ms'")
+	if _, err := tx.Exec(ctx, "SELECT pg_sleep(5)"); sqlState(err) != "57014" {
+		t.Fatalf("pg_sleep(5) in a block: %v", err)
+	}
+	if _, err := tx.Exec(ctx, "SELECT 1"); sqlState(err) != "25P02" {
+		t.Fatalf("a statement after the timeout in the block: %v, want 25P02", err)
+	}
+	_ = tx.Rollback(ctx)
+	mustExec(t, c, "SET statement_timeout TO DEFAULT")
+
+	for _, bad := range []struct{ value, msg, hint string }{
+		{"'abc'", `invalid value for parameter "statement_timeout": "abc"`, ""},
+		{"'1h30min'", `invalid value for parameter "statement_timeout": "1h30min"`, `Valid units for this parameter are "us", "ms", "s", "min", "h", and "d".`},
+		{"-1", `-1 ms is outside the valid range for parameter "statement_timeout" (0 .. 2147483647)`, ""},
+		{"2147483648", `invalid value for parameter "statement_timeout": "2147483648"`, "Value exceeds integer range."},
+	} {
+		_, err := c.Exec(ctx, "SET statement_timeout = "+bad.value)
+		if !errors.As(err, &pe) || pe.Code != "22023" || pe.Message != bad.msg || pe.Hint != bad.hint {
+			t.Errorf("SET statement_timeout = %s: %v (hint %q), want 22023 %s", bad.value, err, pe.Hint, bad.msg)
+		}
+	}
+
+	// From the startup message.
+	cfg, err := pgx.ParseConfig(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.RuntimeParams["statement_timeout"] = "30"
+	s, err := pgx.ConnectConfig(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close(ctx)
+	var shown string
+	if err := s.QueryRow(ctx, "SHOW statement_timeout").Scan(&shown); err != nil || shown != "30ms" {
+		t.Errorf("SHOW statement_timeout after a startup value of 30: %q %v", shown, err)
+	}
+	if _, err := s.Exec(ctx, "SELECT pg_sleep(10)"); sqlState(err) != "57014" {
+		t.Errorf("pg_sleep(10) under a startup statement_timeout of 30ms: %v", err)
+	}
+	cfg.RuntimeParams["statement_timeout"] = "soon"
+	if _, err := pgx.ConnectConfig(ctx, cfg); !errors.As(err, &pe) || pe.Code != "22023" {
+		t.Errorf("connect with statement_timeout=soon: %v, want FATAL 22023", err)
+	}
+}
+
 func TestServer_TransactionStatusAndRollback(t *testing.T) {
 	url, _ := startServer(t)
 	c := connect(t, url)

@@ -105,9 +105,19 @@ func (x *exec) dispatch(n *pg.Node) (*Result, error) {
 		return x.alterTable(n.GetAlterTableStmt())
 	case n.GetVariableSetStmt() != nil:
 		vs := n.GetVariableSetStmt()
-		if len(vs.Args) > 0 {
-			v, _ := x.eval(vs.Args[0], &scope{})
-			x.s.settings[vs.Name] = formatText(v)
+		switch vs.Kind {
+		case pg.VariableSetKind_VAR_RESET, pg.VariableSetKind_VAR_RESET_ALL:
+			x.s.reset(vs.Name)
+			return &Result{Tag: "RESET"}, nil
+		case pg.VariableSetKind_VAR_SET_DEFAULT:
+			x.s.reset(vs.Name)
+		default:
+			if len(vs.Args) > 0 {
+				v, _ := x.eval(vs.Args[0], &scope{})
+				if err := x.s.Set(vs.Name, formatText(v)); err != nil {
+					return nil, err
+				}
+			}
 		}
 		return &Result{Tag: "SET"}, nil
 	case n.GetVariableShowStmt() != nil:
@@ -164,6 +174,7 @@ func (x *exec) show(name string) (*Result, error) {
 		"search_path":                   "public",
 		"max_identifier_length":         "63",
 		"synchronous_commit":            "on", // every commit is durable before it is acknowledged
+		"statement_timeout":             "0",
 		"application_name":              "",
 	}
 	v, ok := x.s.settings[name]

@@ -52,6 +52,8 @@ type Session struct {
 	txn      backendTxn // the transaction block's; nil when idle
 	txnStart time.Time  // now() inside the transaction block
 	settings map[string]string
+	// timeout is statement_timeout: every statement's bound, 0 for none (settings.go).
+	timeout time.Duration
 	// implicit is set while the statements of one multi-statement Query
 	// run in their implicit transaction block.
 	implicit bool
@@ -70,10 +72,6 @@ func (e *Engine) NewSession(database, user string) *Session {
 	return &Session{e: e, database: database, userName: user, pid: e.nextPID.Add(1), status: TxIdle,
 		settings: map[string]string{}}
 }
-
-// Set sets a run-time parameter for the session, as SET does (SHOW reads it back). The PostgreSQL port sets the
-// startup message's parameters with it, as PostgreSQL applies them.
-func (s *Session) Set(name, value string) { s.settings[strings.ToLower(name)] = value }
 
 // PID is the session's process id, as pg_backend_pid() reports it.
 func (s *Session) PID() uint32 { return s.pid }
@@ -290,7 +288,15 @@ func isTxnControl(n *pg.Node) bool { return n.GetTransactionStmt() != nil }
 // failed when a statement in it fails.
 func (s *Session) runStmt(ctx context.Context, st *statement, params []any) (*Result, error) {
 	n := st.raw.Stmt
+	if s.timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeoutCause(ctx, s.timeout, errStatementTimeout)
+		defer cancel()
+	}
 	res, err := s.runStmt1(ctx, st, params)
+	if err != nil && context.Cause(ctx) == errStatementTimeout {
+		err = &Error{Code: CodeQueryCanceled, Message: "canceling statement due to statement timeout", Cause: err}
+	}
 	code := ""
 	if err != nil {
 		code = AsError(err).Code
