@@ -24,7 +24,7 @@ type conn struct {
 	sess   *sql.Session
 	secret []byte
 	// mu guards the statements' context (withCancel): stmtCtx and its stmtCancel, and running, set while a
-	// statement runs. endStmt is the function that ends a statement, made once.
+	// statement runs. endStmt is endStatement as a function value, made once per connection.
 	mu         sync.Mutex
 	stmtCtx    context.Context
 	stmtCancel context.CancelFunc
@@ -60,6 +60,7 @@ type portal struct {
 func (c *conn) serve() {
 	defer c.nc.Close()
 	defer c.releaseContext()
+	c.endStmt = c.endStatement // made once: withCancel returns it for every statement
 	defer func() {
 		if r := recover(); r != nil {
 			c.srv.logf("pgserver: connection from %s: panic: %v", c.nc.RemoteAddr(), r)

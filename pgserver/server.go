@@ -234,14 +234,14 @@ func (c *conn) withCancel() (context.Context, func()) {
 	c.running = true
 	ctx := c.stmtCtx
 	c.mu.Unlock()
-	if c.endStmt == nil {
-		c.endStmt = func() {
-			c.mu.Lock()
-			c.running = false
-			c.mu.Unlock()
-		}
-	}
 	return ctx, c.endStmt
+}
+
+// endStatement ends the running statement: a cancel request no longer reaches it.
+func (c *conn) endStatement() {
+	c.mu.Lock()
+	c.running = false
+	c.mu.Unlock()
 }
 
 // cancelRunning cancels the running statement, if any.

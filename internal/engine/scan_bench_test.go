@@ -63,17 +63,7 @@ func BenchmarkScan(b *testing.B) {
 				if own && (c.name == "collscan" || c.name == "index") {
 					want++
 				}
-				b.ReportAllocs()
-				b.ResetTimer()
-				for i := 0; i < b.N; i++ {
-					out, err := e.Find(ctx, tx, ns, engine.FindSpec{Filter: f}, nil)
-					if err != nil {
-						b.Fatal(err)
-					}
-					if len(out) != want {
-						b.Fatalf("found %d, want %d", len(out), want)
-					}
-				}
+				benchFind(b, e, tx, f, want)
 			})
 		}
 	}
@@ -119,18 +109,24 @@ func BenchmarkScan_ManyVersions(b *testing.B) {
 					tx = e.Begin()
 					defer tx.Abort()
 				}
-				b.ReportAllocs()
-				b.ResetTimer()
-				for i := 0; i < b.N; i++ {
-					out, err := e.Find(ctx, tx, ns, engine.FindSpec{Filter: f}, nil)
-					if err != nil {
-						b.Fatal(err)
-					}
-					if len(out) != c.want {
-						b.Fatalf("found %d, want %d", len(out), c.want)
-					}
-				}
+				benchFind(b, e, tx, f, c.want)
 			})
+		}
+	}
+}
+
+// benchFind times b.N finds of filter in tx (nil: outside a transaction), each of which must return want
+// documents.
+func benchFind(b *testing.B, e *engine.Engine, tx *engine.Txn, filter bson.Raw, want int) {
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		out, err := e.Find(context.Background(), tx, ns, engine.FindSpec{Filter: filter}, nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if len(out) != want {
+			b.Fatalf("found %d, want %d", len(out), want)
 		}
 	}
 }
