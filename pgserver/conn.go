@@ -259,6 +259,14 @@ func (c *conn) sendError(err error) {
 		Detail: e.Detail, Hint: e.Hint, Position: int32(e.Position), ConstraintName: e.Constraint, TableName: e.Table})
 }
 
+// sendWarnings sends a statement's warnings as NoticeResponse messages, before its results as PostgreSQL does.
+func (c *conn) sendWarnings(ws []*sql.Error) {
+	for _, w := range ws {
+		c.be.Send(&pgproto3.NoticeResponse{Severity: "WARNING", SeverityUnlocalized: "WARNING", Code: w.Code,
+			Message: w.Message})
+	}
+}
+
 // simpleQuery runs a Query message: every statement in it, text results.
 func (c *conn) simpleQuery(text string) {
 	ctx, done := c.withCancel()
@@ -266,6 +274,7 @@ func (c *conn) simpleQuery(text string) {
 	ran := false
 	err := c.sess.Query(ctx, text, func(r *sql.Result) error {
 		ran = true
+		c.sendWarnings(r.Warnings)
 		if r.Columns != nil {
 			c.be.Send(rowDescription(r.Columns, nil))
 		}
@@ -387,6 +396,7 @@ func (c *conn) execute(m *pgproto3.Execute) {
 			return
 		}
 		p.res = res
+		c.sendWarnings(res.Warnings)
 	}
 	rows := p.res.Rows[p.sent:]
 	if m.MaxRows > 0 && uint32(len(rows)) > m.MaxRows {

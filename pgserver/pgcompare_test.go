@@ -178,6 +178,7 @@ func TestCompare_Concord(t *testing.T) {
 	c := connect(t, url)
 	runCompare(t, "concord", c)
 	runImplicit(t, "concord", c)
+	runParams(t, "concord", url)
 }
 
 // TestCompare_PostgreSQL runs the same steps against PostgreSQL 15, to keep
@@ -209,13 +210,15 @@ func TestCompare_PostgreSQL(t *testing.T) {
 		stop.Env = env
 		_ = stop.Run()
 	})
-	c := connect(t, strings.TrimSpace(string(out)))
+	url := strings.TrimSpace(string(out))
+	c := connect(t, url)
 	if _, err := c.Exec(context.Background(), pgSeedFunctions); err != nil {
 		t.Fatal(err)
 	}
 	runCompare(t, "postgresql", c)
 	runImplicit(t, "postgresql", c)
 	runBatch(t, "postgresql", c)
+	runParams(t, "postgresql", url)
 }
 
 // freePort returns a free loopback port.

@@ -46,6 +46,7 @@ func (s *Session) EndImplicit(ctx context.Context, ok bool) error {
 	}
 	err := s.txn.commit(ctx)
 	s.txn, s.status = nil, TxIdle
+	s.endBlock(err == nil)
 	if err != nil {
 		return AsError(err)
 	}

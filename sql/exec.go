@@ -104,22 +104,7 @@ func (x *exec) dispatch(n *pg.Node) (*Result, error) {
 	case n.GetAlterTableStmt() != nil:
 		return x.alterTable(n.GetAlterTableStmt())
 	case n.GetVariableSetStmt() != nil:
-		vs := n.GetVariableSetStmt()
-		switch vs.Kind {
-		case pg.VariableSetKind_VAR_RESET, pg.VariableSetKind_VAR_RESET_ALL:
-			x.s.reset(vs.Name)
-			return &Result{Tag: "RESET"}, nil
-		case pg.VariableSetKind_VAR_SET_DEFAULT:
-			x.s.reset(vs.Name)
-		default:
-			if len(vs.Args) > 0 {
-				v, _ := x.eval(vs.Args[0], &scope{})
-				if err := x.s.Set(vs.Name, formatText(v)); err != nil {
-					return nil, err
-				}
-			}
-		}
-		return &Result{Tag: "SET"}, nil
+		return x.setStmt(n.GetVariableSetStmt())
 	case n.GetVariableShowStmt() != nil:
 		return x.show(n.GetVariableShowStmt().Name)
 	case n.GetDiscardStmt() != nil:
@@ -177,7 +162,7 @@ func (x *exec) show(name string) (*Result, error) {
 		"statement_timeout":             "0",
 		"application_name":              "",
 	}
-	v, ok := x.s.settings[name]
+	v, ok := x.s.params.vals[name]
 	if !ok {
 		if v, ok = vals[name]; !ok {
 			return nil, errorf(CodeUndefinedObject, "unrecognized configuration parameter %q", name)

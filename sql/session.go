@@ -51,9 +51,10 @@ type Session struct {
 	status   byte
 	txn      backendTxn // the transaction block's; nil when idle
 	txnStart time.Time  // now() inside the transaction block
-	settings map[string]string
-	// timeout is statement_timeout: every statement's bound, 0 for none (settings.go).
-	timeout time.Duration
+	// params are the run-time parameters (settings.go): statement_timeout bounds every statement. defaults are
+	// the startup message's, which RESET returns to; block holds what a transaction block's SETs leave at its end.
+	params, defaults paramSet
+	block            *blockParams
 	// implicit is set while the statements of one multi-statement Query
 	// run in their implicit transaction block.
 	implicit bool
@@ -69,8 +70,7 @@ func (e *Engine) NewSession(database, user string) *Session {
 	if user == "" {
 		user = "concord"
 	}
-	return &Session{e: e, database: database, userName: user, pid: e.nextPID.Add(1), status: TxIdle,
-		settings: map[string]string{}}
+	return &Session{e: e, database: database, userName: user, pid: e.nextPID.Add(1), status: TxIdle}
 }
 
 // PID is the session's process id, as pg_backend_pid() reports it.
@@ -94,6 +94,7 @@ func (s *Session) Close() {
 		s.txn = nil
 	}
 	s.status = TxIdle
+	s.endBlock(false)
 }
 
 // Column describes one column of a result.
@@ -108,6 +109,9 @@ type Result struct {
 	Columns []Column
 	Rows    [][]any
 	Tag     string
+	// Warnings are what the statement warned of (PostgreSQL's WARNING notices: SET LOCAL outside a transaction
+	// block, COMMIT without one), each with its SQLSTATE.
+	Warnings []*Error
 }
 
 // Stmt is a prepared statement: one parsed statement with the types of
@@ -232,7 +236,7 @@ func (s *Session) Query(ctx context.Context, text string, fn func(*Result) error
 		s.e.stats.add("", AsError(err).Code)
 		return err
 	}
-	implicit := false
+	implicit, ended := false, false
 	defer func() { s.implicit = false }()
 	for i, st := range stmts {
 		raw := st.raw
@@ -254,10 +258,16 @@ func (s *Session) Query(ctx context.Context, text string, fn func(*Result) error
 				continue
 			case pg.TransactionStmtKind_TRANS_STMT_COMMIT, pg.TransactionStmtKind_TRANS_STMT_ROLLBACK:
 				implicit = false // runStmt ends the block
+				ended = true
 			}
 		}
 		s.implicit = implicit
 		res, err := s.runStmt(ctx, st, nil)
+		if err == nil && ended {
+			// PostgreSQL ends the implicit block as asked, and warns that no block was open.
+			res.Warnings = noTransaction()
+		}
+		ended = false
 		if err == nil {
 			err = fn(res)
 		}
@@ -288,9 +298,9 @@ func isTxnControl(n *pg.Node) bool { return n.GetTransactionStmt() != nil }
 // failed when a statement in it fails.
 func (s *Session) runStmt(ctx context.Context, st *statement, params []any) (*Result, error) {
 	n := st.raw.Stmt
-	if s.timeout > 0 {
+	if s.params.timeout > 0 {
 		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeoutCause(ctx, s.timeout, errStatementTimeout)
+		ctx, cancel = context.WithTimeoutCause(ctx, s.params.timeout, errStatementTimeout)
 		defer cancel()
 	}
 	res, err := s.runStmt1(ctx, st, params)
@@ -352,7 +362,8 @@ func (s *Session) transaction(ctx context.Context, ts *pg.TransactionStmt) (*Res
 	case pg.TransactionStmtKind_TRANS_STMT_BEGIN, pg.TransactionStmtKind_TRANS_STMT_START:
 		if s.status != TxIdle {
 			// PostgreSQL warns and carries on.
-			return &Result{Tag: "BEGIN"}, nil
+			return &Result{Tag: "BEGIN", Warnings: []*Error{
+				errorf(CodeActiveSQLTransaction, "there is already a transaction in progress")}}, nil
 		}
 		if err := s.begin(ctx); err != nil {
 			return nil, err
@@ -361,26 +372,36 @@ func (s *Session) transaction(ctx context.Context, ts *pg.TransactionStmt) (*Res
 	case pg.TransactionStmtKind_TRANS_STMT_COMMIT:
 		switch s.status {
 		case TxIdle:
-			return &Result{Tag: "COMMIT"}, nil
+			return &Result{Tag: "COMMIT", Warnings: noTransaction()}, nil
 		case TxFailed:
 			s.Close()
 			return &Result{Tag: "ROLLBACK"}, nil
 		}
 		err := s.txn.commit(ctx)
 		s.txn, s.status = nil, TxIdle
+		s.endBlock(err == nil)
 		if err != nil {
 			return nil, AsError(err)
 		}
 		return &Result{Tag: "COMMIT"}, nil
 	case pg.TransactionStmtKind_TRANS_STMT_ROLLBACK:
+		var warn []*Error
+		if s.status == TxIdle {
+			warn = noTransaction()
+		}
 		s.Close()
-		return &Result{Tag: "ROLLBACK"}, nil
+		return &Result{Tag: "ROLLBACK", Warnings: warn}, nil
 	}
 	if s.status == TxActive {
 		s.status = TxFailed
 	}
 	return nil, unsupported(fmt.Sprintf("%s (savepoints and two-phase commit)",
 		strings.TrimPrefix(ts.Kind.String(), "TRANS_STMT_")))
+}
+
+// noTransaction is the warning of COMMIT or ROLLBACK outside a transaction block.
+func noTransaction() []*Error {
+	return []*Error{errorf(CodeNoActiveSQLTransaction, "there is no transaction in progress")}
 }
 
 // begin opens a transaction block.

@@ -3,10 +3,13 @@ package sql
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"strconv"
 	"strings"
 	"time"
+
+	pg "github.com/pganalyze/pg_query_go/v6"
 )
 
 // Run-time parameters (SET, SHOW, RESET and the startup message's) are kept per session as text. Most are kept
@@ -75,31 +78,154 @@ func parseTimeout(text string) (time.Duration, string, error) {
 	return time.Duration(v) * time.Millisecond, shown, nil
 }
 
-// Set sets a run-time parameter for the session, as SET does (SHOW reads it back). The PostgreSQL port sets the
-// startup message's parameters with it, as PostgreSQL applies them. A value statement_timeout refuses is a 22023
-// *Error.
+// paramSet is a session's run-time parameters: the values given by the startup message, SET and RESET, by
+// lower-case name (a name it lacks has its built-in value, show), and statement_timeout's duration.
+type paramSet struct {
+	vals    map[string]string
+	timeout time.Duration
+}
+
+func (p *paramSet) set(name, value string, timeout time.Duration) {
+	if p.vals == nil {
+		p.vals = map[string]string{}
+	}
+	p.vals[name] = value
+	if name == "statement_timeout" {
+		p.timeout = timeout
+	}
+}
+
+// reset returns name ("" for all of them) to its value in def.
+func (p *paramSet) reset(name string, def paramSet) {
+	if name == "" {
+		*p = def.clone()
+		return
+	}
+	if v, ok := def.vals[name]; ok {
+		p.set(name, v, def.timeout)
+		return
+	}
+	delete(p.vals, name)
+	if name == "statement_timeout" {
+		p.timeout = 0
+	}
+}
+
+func (p paramSet) clone() paramSet { return paramSet{vals: maps.Clone(p.vals), timeout: p.timeout} }
+
+// blockParams is what a transaction block's SET and RESET statements leave when the block ends, as PostgreSQL
+// keeps them: the parameters as they were before the block changed the first of them (restored when the block
+// rolls back, whatever ended it), and the session's values after its SET and RESET statements (kept when it
+// commits). SET LOCAL changes only the current values, so its effect ends with the block either way.
+type blockParams struct {
+	before, after paramSet
+}
+
+// checkParam checks a parameter's value: statement_timeout's is parsed (a bad one is a 22023 *Error) and
+// returned as SHOW writes it, with its duration; any other is kept as given.
+func checkParam(name, value string) (string, time.Duration, error) {
+	if name != "statement_timeout" {
+		return value, 0, nil
+	}
+	d, shown, err := parseTimeout(value)
+	return shown, d, err
+}
+
+// Set gives a run-time parameter its value for the session as the startup message does: the session starts
+// with it, and RESET returns to it. The PostgreSQL port sets the startup message's parameters with it, before
+// the session runs a statement. A value statement_timeout refuses is a 22023 *Error.
 func (s *Session) Set(name, value string) error {
 	name = strings.ToLower(name)
-	if name == "statement_timeout" {
-		d, shown, err := parseTimeout(value)
-		if err != nil {
-			return err
-		}
-		s.timeout, value = d, shown
+	value, d, err := checkParam(name, value)
+	if err != nil {
+		return err
 	}
-	s.settings[name] = value
+	s.defaults.set(name, value, d)
+	s.params.set(name, value, d)
 	return nil
 }
 
-// reset returns a run-time parameter to its default (RESET, SET ... TO DEFAULT); "" resets them all.
-func (s *Session) reset(name string) {
+// setParam runs SET (SET LOCAL when local) inside or outside a transaction block; SET LOCAL outside one is
+// refused by the caller.
+func (s *Session) setParam(name, value string, local bool) error {
 	name = strings.ToLower(name)
-	if name == "" || name == "statement_timeout" {
-		s.timeout = 0
+	value, d, err := checkParam(name, value)
+	if err != nil {
+		return err
 	}
-	if name == "" {
-		clear(s.settings)
+	s.remember()
+	s.params.set(name, value, d)
+	if s.block != nil && !local {
+		s.block.after.set(name, value, d)
+	}
+	return nil
+}
+
+// resetParam returns a parameter ("" for every one) to its session default: RESET, or SET ... TO DEFAULT
+// (SET LOCAL ... TO DEFAULT when local).
+func (s *Session) resetParam(name string, local bool) {
+	name = strings.ToLower(name)
+	s.remember()
+	s.params.reset(name, s.defaults)
+	if s.block != nil && !local {
+		s.block.after.reset(name, s.defaults)
+	}
+}
+
+// remember keeps the parameters as they are when a transaction block (an implicit one included) is about to
+// change the first of them.
+func (s *Session) remember() {
+	if s.status != TxIdle && s.block == nil {
+		s.block = &blockParams{before: s.params.clone(), after: s.params.clone()}
+	}
+}
+
+// endBlock ends a transaction block's hold on the parameters: a committed block leaves the session's values
+// its SET and RESET statements gave, any other the values from before it.
+func (s *Session) endBlock(committed bool) {
+	if s.block == nil {
 		return
 	}
-	delete(s.settings, name)
+	if committed {
+		s.params = s.block.after
+	} else {
+		s.params = s.block.before
+	}
+	s.block = nil
+}
+
+// setStmt runs SET, SET LOCAL, SET ... TO DEFAULT, RESET and RESET ALL. SET LOCAL and SET TRANSACTION outside a
+// transaction block change nothing and warn, as in PostgreSQL. SET TRANSACTION and SET SESSION
+// CHARACTERISTICS are accepted and change nothing: every transaction runs at Concord's snapshot isolation.
+func (x *exec) setStmt(vs *pg.VariableSetStmt) (*Result, error) {
+	s := x.s
+	switch vs.Kind {
+	case pg.VariableSetKind_VAR_RESET, pg.VariableSetKind_VAR_RESET_ALL:
+		s.resetParam(vs.Name, false)
+		return &Result{Tag: "RESET"}, nil
+	}
+	res := &Result{Tag: "SET"}
+	if s.status == TxIdle && (vs.IsLocal || vs.Kind == pg.VariableSetKind_VAR_SET_MULTI && vs.Name == "TRANSACTION") {
+		what := "SET LOCAL"
+		if !vs.IsLocal {
+			what = "SET TRANSACTION"
+		}
+		res.Warnings = []*Error{errorf(CodeNoActiveSQLTransaction, "%s can only be used in transaction blocks", what)}
+		return res, nil
+	}
+	switch vs.Kind {
+	case pg.VariableSetKind_VAR_SET_DEFAULT:
+		s.resetParam(vs.Name, vs.IsLocal)
+	case pg.VariableSetKind_VAR_SET_VALUE:
+		if len(vs.Args) > 0 {
+			v, err := x.eval(vs.Args[0], &scope{})
+			if err != nil {
+				return nil, err
+			}
+			if err := s.setParam(vs.Name, formatText(v), vs.IsLocal); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return res, nil
 }
