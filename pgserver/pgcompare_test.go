@@ -179,6 +179,7 @@ func TestCompare_Concord(t *testing.T) {
 	runCompare(t, "concord", c)
 	runImplicit(t, "concord", c)
 	runParams(t, "concord", url)
+	runDefaults(t, "concord", c)
 }
 
 // TestCompare_PostgreSQL runs the same steps against PostgreSQL 15, to keep
@@ -219,6 +220,7 @@ func TestCompare_PostgreSQL(t *testing.T) {
 	runImplicit(t, "postgresql", c)
 	runBatch(t, "postgresql", c)
 	runParams(t, "postgresql", url)
+	runDefaults(t, "postgresql", c)
 }
 
 // freePort returns a free loopback port.

@@ -19,6 +19,13 @@ type column struct {
 	Name    string `bson:"name"`
 	Type    uint32 `bson:"type"`
 	NotNull bool   `bson:"notnull,omitempty"`
+	// Default is the column's DEFAULT expression as SQL text, "" for none; a serial or identity column's is
+	// nextval('its sequence').
+	Default string `bson:"default,omitempty"`
+	// Identity is PostgreSQL's attidentity: "a" for GENERATED ALWAYS AS IDENTITY, "d" for BY DEFAULT.
+	Identity string `bson:"identity,omitempty"`
+	// Sequence is the sequence the column owns (serial and identity columns): DROP TABLE drops it.
+	Sequence string `bson:"sequence,omitempty"`
 }
 
 // table is a collection seen as a table.

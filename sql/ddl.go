@@ -36,9 +36,34 @@ func (x *exec) createTable(cs *pg.CreateStmt) (*Result, error) {
 				return nil, err
 			}
 			c := column{Name: cd.Colname, Type: oid, NotNull: cd.IsNotNull}
+			if isSerialType(cd.TypeName) {
+				c.Sequence = sequenceName(t.Name, c.Name)
+				c.Default, c.NotNull = nextvalDefault(c.Sequence), true
+			}
 			for _, cn := range cd.Constraints {
 				con := cn.GetConstraint()
 				switch con.Contype {
+				case pg.ConstrType_CONSTR_DEFAULT:
+					if c.Default != "" {
+						return nil, errorf(CodeSyntaxError, "multiple default values specified for column %q of table %q", c.Name, t.Name)
+					}
+					text, err := defaultText(con.RawExpr)
+					if err != nil {
+						return nil, err
+					}
+					c.Default = text
+				case pg.ConstrType_CONSTR_IDENTITY:
+					if c.Default != "" {
+						return nil, errorf(CodeSyntaxError, "both default and identity specified for column %q of table %q", c.Name, t.Name)
+					}
+					if oid != OIDInt2 && oid != OIDInt4 && oid != OIDInt8 {
+						return nil, errorf("42611", "identity column type must be smallint, integer, or bigint")
+					}
+					if len(con.Options) > 0 {
+						return nil, unsupported("sequence options of an identity column")
+					}
+					c.Identity, c.Sequence, c.NotNull = con.GeneratedWhen, sequenceName(t.Name, c.Name), true
+					c.Default = nextvalDefault(c.Sequence)
 				case pg.ConstrType_CONSTR_NOTNULL:
 					c.NotNull = true
 				case pg.ConstrType_CONSTR_PRIMARY:
@@ -108,6 +133,13 @@ func (x *exec) createTable(cs *pg.CreateStmt) (*Result, error) {
 	}
 	if err := db.createCollection(x.base, t.Name); err != nil {
 		return nil, err
+	}
+	for _, c := range t.Columns {
+		if c.Sequence != "" {
+			if err := x.createSequence(c.Sequence); err != nil {
+				return nil, err
+			}
+		}
 	}
 	t.declared = true
 	for _, u := range uniques {
@@ -188,6 +220,15 @@ func (x *exec) drop(ds *pg.DropStmt) (*Result, error) {
 				}
 				return nil, err
 			}
+			if t, err := x.lookupTable(name, 0); err == nil {
+				for _, c := range t.Columns {
+					if c.Sequence != "" {
+						if _, err := db.collection(sequencesCollection).deleteMany(x.base, bson.D{{Key: "_id", Value: c.Sequence}}); err != nil {
+							return nil, err
+						}
+					}
+				}
+			}
 			if err := db.collection(name).drop(x.base); err != nil {
 				return nil, err
 			}
@@ -266,6 +307,18 @@ func (x *exec) alterTable(as *pg.AlterTableStmt) (*Result, error) {
 		}
 		if cd.IsNotNull {
 			return nil, unsupported("ADD COLUMN ... NOT NULL (existing rows have no value)")
+		}
+		if isSerialType(cd.TypeName) {
+			return nil, unsupported("ADD COLUMN with a serial type (existing rows have no value)")
+		}
+		for _, cn := range cd.Constraints {
+			switch con := cn.GetConstraint(); con.Contype {
+			case pg.ConstrType_CONSTR_NULL:
+			case pg.ConstrType_CONSTR_DEFAULT, pg.ConstrType_CONSTR_IDENTITY:
+				return nil, unsupported("ADD COLUMN with a DEFAULT or an identity (existing rows have no value)")
+			default:
+				return nil, unsupported(fmt.Sprintf("the column constraint %s in ADD COLUMN", strings.TrimPrefix(con.Contype.String(), "CONSTR_")))
+			}
 		}
 		t.Columns = append(t.Columns, column{Name: cd.Colname, Type: oid})
 	}

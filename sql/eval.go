@@ -20,6 +20,12 @@ func (x *exec) eval(n *pg.Node, sc *scope) (any, error) {
 		return nil, nil
 	case n.GetAConst() != nil:
 		return constValue(n.GetAConst())
+	case n.GetSetToDefault() != nil:
+		if !x.insertValues {
+			return nil, &Error{Code: CodeSyntaxError, Message: "DEFAULT is not allowed in this context",
+				Position: int(n.GetSetToDefault().Location) + 1}
+		}
+		return defaultMarker{}, nil
 	case n.GetParamRef() != nil:
 		i := int(n.GetParamRef().Number)
 		if x.describe {

@@ -28,6 +28,8 @@ type exec struct {
 	inTxn     bool     // statements run in a transaction (a block or an internal one)
 	ctes      []map[string]*relation
 	nowT      time.Time
+	// insertValues is set while an INSERT's own VALUES list is evaluated: DEFAULT is allowed there.
+	insertValues bool
 }
 
 func (s *Session) newExec(ctx context.Context, params []any) *exec {

@@ -298,6 +298,33 @@ func (x *exec) scalarFunc(name string, f *pg.FuncCall, args []any) (any, error) 
 		return x.s.user(), nil
 	case "pg_backend_pid":
 		return int64(x.s.pid), nil
+	case "nextval", "currval":
+		if err := argc(1); err != nil {
+			return nil, err
+		}
+		if x.describe {
+			return nil, nil
+		}
+		if name == "currval" {
+			return x.currval(args[0])
+		}
+		return x.nextval(args[0])
+	case "setval":
+		if len(args) != 2 && len(args) != 3 {
+			return nil, argc(2)
+		}
+		if x.describe {
+			return nil, nil
+		}
+		called := true
+		if len(args) == 3 {
+			b, ok := args[2].(bool)
+			if !ok {
+				return nil, errorf(CodeInvalidParameterValue, "setval's third argument is a boolean")
+			}
+			called = b
+		}
+		return x.setval(args[0], args[1], called)
 	case "jsonb_build_object", "json_build_object":
 		if len(args)%2 != 0 {
 			return nil, errorf(CodeInvalidParameterValue, "argument list must have even number of elements")
@@ -378,6 +405,13 @@ func (x *exec) catalogFunc(name string, args []any) (any, error) {
 		return formatText(args[0]) + " bytes", nil
 	case "quote_ident":
 		return formatText(args[0]), nil
+	case "pg_get_expr":
+		// pg_attrdef.adbin holds a default's SQL text, which is what pg_get_expr returns for it.
+		if len(args) > 0 {
+			if s, ok := args[0].(string); ok {
+				return s, nil
+			}
+		}
 	}
 	return nil, nil
 }

@@ -286,6 +286,11 @@ func (x *exec) funcType(f *pg.FuncCall, sc *scope) uint32 {
 		return OIDBool
 	case "pg_backend_pid":
 		return OIDInt4
+	case "nextval", "currval", "setval":
+		for i, a := range f.Args {
+			x.hint(a, []uint32{OIDText, OIDInt8, OIDBool}[min(i, 2)], sc)
+		}
+		return OIDInt8
 	case "pg_sleep":
 		x.hint(f.Args[0], OIDFloat8, sc)
 		return OIDText

@@ -43,6 +43,9 @@ func (x *exec) catalogRelation(schema, name string) (*relation, error) {
 		col("ordinal_position", OIDInt4)
 		col("data_type", OIDText)
 		col("is_nullable", OIDText)
+		col("column_default", OIDText)
+		col("is_identity", OIDText)
+		col("identity_generation", OIDText)
 		for _, tn := range tables {
 			t, err := x.lookupTable(tn, 0)
 			if err != nil {
@@ -53,7 +56,16 @@ func (x *exec) catalogRelation(schema, name string) (*relation, error) {
 				if c.NotNull {
 					nullable = "NO"
 				}
-				rel.rows = append(rel.rows, []any{x.s.database, "public", tn, c.Name, int64(i + 1), TypeName(c.Type), nullable})
+				var def, generation any
+				identity := "NO"
+				if c.Default != "" && c.Identity == "" {
+					def = c.Default
+				}
+				if c.Identity != "" {
+					identity, generation = "YES", map[string]string{"a": "ALWAYS", "d": "BY DEFAULT"}[c.Identity]
+				}
+				rel.rows = append(rel.rows, []any{x.s.database, "public", tn, c.Name, int64(i + 1), TypeName(c.Type), nullable,
+					def, identity, generation})
 			}
 		}
 	case name == "pg_namespace":
@@ -94,7 +106,23 @@ func (x *exec) catalogRelation(schema, name string) (*relation, error) {
 			}
 			for j, c := range x.columnsOf(t) {
 				rel.rows = append(rel.rows, []any{tableOID(i), c.Name, int64(c.Type), int64(j + 1), c.NotNull, false,
-					int64(-1), false, "", "", int64(0)})
+					int64(-1), c.Default != "" && c.Identity == "", c.Identity, "", int64(0)})
+			}
+		}
+	case name == "pg_attrdef":
+		col("oid", OIDOID)
+		col("adrelid", OIDOID)
+		col("adnum", OIDInt2)
+		col("adbin", OIDText)
+		for i, tn := range tables {
+			t, err := x.lookupTable(tn, 0)
+			if err != nil {
+				return nil, err
+			}
+			for j, c := range x.columnsOf(t) {
+				if c.Default != "" && c.Identity == "" {
+					rel.rows = append(rel.rows, []any{int64(20000 + len(rel.rows)), tableOID(i), int64(j + 1), c.Default})
+				}
 			}
 		}
 	case name == "pg_database":

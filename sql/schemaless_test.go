@@ -48,3 +48,36 @@ func TestSession_CollectionWrittenOverMongoDB(t *testing.T) {
 		t.Fatalf("age after UPDATE: %v %v", raw, err)
 	}
 }
+
+// TestSession_CorrelatedSubqueryOverSchemaless: a subquery over a collection without declared columns still
+// reads the outer query's a.col as the outer row's column, not as a field "a.col" of its own documents.
+func TestSession_CorrelatedSubqueryOverSchemaless(t *testing.T) {
+	db, err := concord.Open("", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	ctx := context.Background()
+	_, err = db.Database("shop").Collection("notes").InsertMany(ctx, []any{
+		bson.D{{Key: "owner", Value: "ann"}, {Key: "body", Value: "x"}},
+		bson.D{{Key: "owner", Value: "ann"}, {Key: "body", Value: "y"}},
+		bson.D{{Key: "owner", Value: "bo"}, {Key: "body", Value: "z"}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := sql.NewEngine(db).NewSession("shop", "")
+	defer s.Close()
+	run(t, s, "CREATE TABLE accts (id int8 PRIMARY KEY, owner text)")
+	run(t, s, "INSERT INTO accts VALUES (1, 'ann'), (2, 'bo'), (3, 'cy')")
+	for _, c := range []struct{ in, want string }{
+		{"SELECT a.id, (SELECT count(*) FROM notes n WHERE n.owner = a.owner) AS notes FROM accts a ORDER BY a.id",
+			"id|notes\n1|2\n2|1\n3|0\nSELECT 3\n"},
+		{"SELECT a.id FROM accts a WHERE EXISTS (SELECT 1 FROM notes WHERE owner = a.owner AND body = 'z')",
+			"id\n2\nSELECT 1\n"},
+	} {
+		if got := run(t, s, c.in); got != c.want {
+			t.Errorf("%s\ngot:\n%s\nwant:\n%s", c.in, got, c.want)
+		}
+	}
+}

@@ -59,7 +59,10 @@ type scope struct {
 // matched; err is 42702 for an ambiguous name.
 func (sc *scope) lookup(fields []string) (v any, oid uint32, found bool, err error) {
 	for s := sc; s != nil; s = s.outer {
-		v, oid, found, err = s.lookupHere(fields)
+		// a.x names source a's column: a schemaless source of an inner scope does not take it as its field
+		// a.x when an outer scope has a source named a (a correlated subquery's reference).
+		outerQual := len(fields) >= 2 && s.outer.qualifies(fields[0])
+		v, oid, found, err = s.lookupHere(fields, outerQual)
 		if found || err != nil {
 			return v, oid, found, err
 		}
@@ -67,7 +70,17 @@ func (sc *scope) lookup(fields []string) (v any, oid uint32, found bool, err err
 	return nil, 0, false, nil
 }
 
-func (sc *scope) lookupHere(fields []string) (any, uint32, bool, error) {
+// qualifies reports whether name is a source's name in sc or a scope outside it.
+func (sc *scope) qualifies(name string) bool {
+	for s := sc; s != nil; s = s.outer {
+		if isQualifier(s.cols, name) {
+			return true
+		}
+	}
+	return false
+}
+
+func (sc *scope) lookupHere(fields []string, outerQual bool) (any, uint32, bool, error) {
 	if len(fields) == 1 && sc.alias != nil {
 		if i, ok := sc.alias[fields[0]]; ok {
 			return sc.aliasV[i], 0, true, nil
@@ -103,7 +116,7 @@ func (sc *scope) lookupHere(fields []string) (any, uint32, bool, error) {
 	}
 	// A dotted name in quotes: "address.city".
 	if len(fields) == 1 && strings.Contains(fields[0], ".") {
-		if v, oid, ok, err := sc.lookupHere(strings.Split(fields[0], ".")); ok || err != nil {
+		if v, oid, ok, err := sc.lookupHere(strings.Split(fields[0], "."), outerQual); ok || err != nil {
 			return v, oid, ok, err
 		}
 	}
@@ -117,7 +130,7 @@ func (sc *scope) lookupHere(fields []string) (any, uint32, bool, error) {
 			open = i
 		}
 	}
-	if open >= 0 && !isQualifier(sc.cols, fields[0]) {
+	if open >= 0 && !isQualifier(sc.cols, fields[0]) && !outerQual {
 		return docField(sc.row[open], fields), 0, true, nil
 	}
 	return nil, 0, false, nil

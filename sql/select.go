@@ -672,7 +672,7 @@ func (x *exec) groupValue(g *pg.Node, targets []*pg.Node, sc *scope) (any, error
 	}
 	if cr := g.GetColumnRef(); cr != nil && len(cr.Fields) == 1 {
 		name := columnFields(cr)[0]
-		if _, _, found, _ := sc.lookupHere([]string{name}); !found {
+		if _, _, found, _ := sc.lookupHere([]string{name}, false); !found {
 			for _, t := range targets {
 				if rt := t.GetResTarget(); rt.Name == name {
 					return x.eval(rt.Val, sc)

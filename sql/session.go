@@ -55,6 +55,8 @@ type Session struct {
 	// the startup message's, which RESET returns to; block holds what a transaction block's SETs leave at its end.
 	params, defaults paramSet
 	block            *blockParams
+	// sequences are the values nextval last gave this session, by sequence (currval).
+	sequences map[string]int64
 	// implicit is set while the statements of one multi-statement Query
 	// run in their implicit transaction block.
 	implicit bool

@@ -555,6 +555,9 @@ func (tr *translator) update(targets []*pg.Node) (bson.D, bool, error) {
 			return nil, false, unsupported("changing a primary key column (it is the document's _id)")
 		}
 		val := rt.Val
+		if val.GetSetToDefault() != nil {
+			return nil, false, nil // the column's default is evaluated per row (updateByRows)
+		}
 		if tr.isConst(val) {
 			v, err := tr.constant(val)
 			if err != nil {

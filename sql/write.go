@@ -121,7 +121,9 @@ func (x *exec) insert(ins *pg.InsertStmt) (*relation, string, error) {
 				}
 			}
 		}
+		x.insertValues = len(sel.ValuesLists) > 0
 		rel, err := x.selectRows(sel, nil, -1)
+		x.insertValues = false
 		if err != nil {
 			return nil, "", err
 		}
@@ -145,6 +147,9 @@ func (x *exec) insert(ins *pg.InsertStmt) (*relation, string, error) {
 	var written []bson.Raw
 	var count int
 	for _, row := range rows {
+		if err := checkIdentity(t, names, row); err != nil {
+			return nil, "", err
+		}
 		doc, err := x.document(t, names, row)
 		if err != nil {
 			return nil, "", err
@@ -183,6 +188,21 @@ func (x *exec) document(t *table, names []string, row []any) (bson.D, error) {
 			vals[n] = row[i]
 		}
 	}
+	// A column the INSERT leaves out, or gives DEFAULT, takes its default (NULL without one).
+	for i := range t.Columns {
+		c := &t.Columns[i]
+		v, given := vals[c.Name]
+		if _, isDefault := v.(defaultMarker); given && !isDefault {
+			continue
+		}
+		d, err := x.columnDefault(c)
+		if err != nil {
+			return nil, err
+		}
+		if d != nil || given {
+			vals[c.Name] = d
+		}
+	}
 	doc := bson.D{}
 	if len(t.Key) == 1 {
 		v := vals[t.Key[0]]
@@ -210,7 +230,10 @@ func (x *exec) document(t *table, names []string, row []any) (bson.D, error) {
 	}
 	if !t.declared {
 		for i, n := range names {
-			if i < len(row) && row[i] != nil {
+			if i >= len(row) {
+				continue
+			}
+			if _, isDefault := row[i].(defaultMarker); row[i] != nil && !isDefault {
 				sv, err := toBSON(row[i], 0)
 				if err != nil {
 					return nil, err
@@ -506,7 +529,15 @@ func (x *exec) updateByRows(t *table, alias string, coll backendColl, up *pg.Upd
 		set := bson.D{}
 		for _, tg := range up.TargetList {
 			rt := tg.GetResTarget()
-			v, err := x.eval(rt.Val, sc)
+			var v any
+			var err error
+			if rt.Val.GetSetToDefault() != nil {
+				if c := t.column(rt.Name); c != nil {
+					v, err = x.columnDefault(c)
+				}
+			} else {
+				v, err = x.eval(rt.Val, sc)
+			}
 			if err != nil {
 				return 0, nil, err
 			}

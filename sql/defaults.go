@@ -1,0 +1,224 @@
+package sql
+
+import (
+	"fmt"
+	"strings"
+
+	pg "github.com/pganalyze/pg_query_go/v6"
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"google.golang.org/protobuf/reflect/protoreflect"
+)
+
+// Column defaults and sequences. A column's DEFAULT is kept in the table's catalog entry as SQL text and
+// evaluated whenever an INSERT leaves the column out or names DEFAULT for it (and for UPDATE ... SET col =
+// DEFAULT). serial, bigserial and smallserial columns, and GENERATED ... AS IDENTITY ones, own a sequence named
+// <table>_<column>_seq, as in PostgreSQL, and default to nextval() of it.
+//
+// A sequence is a document {_id: name, last: n} in the database's system.sql_sequences collection. nextval
+// increments it with one atomic findAndModify outside the statement's transaction, so that, as in PostgreSQL,
+// concurrent sessions never get the same value and a rolled-back transaction leaves a gap rather than giving
+// its values back.
+
+// sequencesCollection holds the database's sequences.
+const sequencesCollection = "system.sql_sequences"
+
+// defaultMarker is the value of DEFAULT in an INSERT's VALUES list: the column's default goes in its place.
+type defaultMarker struct{}
+
+// isSerialType reports whether a column's type is serial, bigserial or smallserial (or serial2/4/8).
+func isSerialType(tn *pg.TypeName) bool {
+	if tn == nil || len(tn.Names) == 0 || len(tn.ArrayBounds) > 0 {
+		return false
+	}
+	switch strings.ToLower(tn.Names[len(tn.Names)-1].GetString_().GetSval()) {
+	case "serial", "serial4", "bigserial", "serial8", "smallserial", "serial2":
+		return true
+	}
+	return false
+}
+
+// sequenceName is the name PostgreSQL gives the sequence of a serial or identity column.
+func sequenceName(table, col string) string {
+	name := table + "_" + col + "_seq"
+	if len(name) > 63 {
+		name = name[:63]
+	}
+	return name
+}
+
+// nextvalDefault is the DEFAULT of a column that takes its values from seq.
+func nextvalDefault(seq string) string {
+	return "nextval('" + strings.ReplaceAll(seq, "'", "''") + "'::regclass)"
+}
+
+// defaultText turns a DEFAULT expression into the SQL text kept in the catalog.
+func defaultText(n *pg.Node) (string, error) {
+	var refused *Error
+	walk(n.ProtoReflect(), func(m protoreflect.Message) bool {
+		switch v := m.Interface().(type) {
+		case *pg.ColumnRef:
+			refused = errorf(CodeFeatureNotSupported, "cannot use column reference in DEFAULT expression")
+		case *pg.SubLink:
+			refused = errorf(CodeFeatureNotSupported, "cannot use subquery in DEFAULT expression")
+		case *pg.ParamRef:
+			refused = errorf(CodeFeatureNotSupported, "cannot use a parameter in DEFAULT expression")
+		case *pg.FuncCall:
+			if aggregates[funcName(v)] || v.Over != nil {
+				refused = errorf(CodeGroupingError, "aggregate and window functions are not allowed in DEFAULT expressions")
+			}
+		}
+		return refused != nil
+	})
+	if refused != nil {
+		return "", refused
+	}
+	// A parse of the expression in a SELECT gives the tree Deparse takes, with the parser's version.
+	tree, err := pg.Parse("SELECT NULL")
+	if err != nil {
+		return "", err
+	}
+	tree.Stmts[0].Stmt.GetSelectStmt().TargetList[0].GetResTarget().Val = n
+	text, err := pg.Deparse(tree)
+	if err != nil {
+		return "", errorf(CodeSyntaxError, "cannot keep the DEFAULT expression: %v", err)
+	}
+	return strings.TrimPrefix(text, "SELECT "), nil
+}
+
+// columnDefault evaluates a column's DEFAULT (NULL when it has none).
+func (x *exec) columnDefault(c *column) (any, error) {
+	if c.Default == "" {
+		return nil, nil
+	}
+	stmts, err := x.s.e.cache.parse("SELECT " + c.Default)
+	if err != nil {
+		return nil, err
+	}
+	if len(stmts) != 1 || stmts[0].raw.Stmt.GetSelectStmt() == nil || len(stmts[0].raw.Stmt.GetSelectStmt().TargetList) != 1 {
+		return nil, errorf(CodeSyntaxError, "the DEFAULT of column %q is not one expression: %s", c.Name, c.Default)
+	}
+	return x.eval(stmts[0].raw.Stmt.GetSelectStmt().TargetList[0].GetResTarget().Val, &scope{})
+}
+
+// defaultExpr is the parsed DEFAULT of a column, or a NULL constant when it has none (UPDATE ... SET col =
+// DEFAULT).
+func (x *exec) defaultExpr(c *column) (*pg.Node, error) {
+	if c == nil || c.Default == "" {
+		return &pg.Node{Node: &pg.Node_AConst{AConst: &pg.A_Const{Isnull: true}}}, nil
+	}
+	stmts, err := x.s.e.cache.parse("SELECT " + c.Default)
+	if err != nil {
+		return nil, err
+	}
+	return stmts[0].raw.Stmt.GetSelectStmt().TargetList[0].GetResTarget().Val, nil
+}
+
+// createSequence creates a sequence starting at 1.
+func (x *exec) createSequence(name string) error {
+	err := x.s.db().collection(sequencesCollection).insertOne(x.base, bson.D{{Key: "_id", Value: name}, {Key: "last", Value: int64(0)}})
+	if isDuplicateKey(err) {
+		return errorf(CodeDuplicateTable, "relation %q already exists", name)
+	}
+	return err
+}
+
+// sequenceArg is the sequence a nextval, currval or setval argument names ('name' or 'name'::regclass, with
+// an optional public. prefix).
+func sequenceArg(v any) (string, error) {
+	s, ok := v.(string)
+	if !ok {
+		return "", errorf(CodeInvalidParameterValue, "a sequence is named by text, not %T", v)
+	}
+	return strings.TrimPrefix(s, "public."), nil
+}
+
+// nextval advances a sequence and returns its new value.
+func (x *exec) nextval(v any) (any, error) {
+	name, err := sequenceArg(v)
+	if err != nil {
+		return nil, err
+	}
+	doc, err := x.s.db().collection(sequencesCollection).findOneAndUpdate(x.base,
+		bson.D{{Key: "_id", Value: name}}, bson.D{{Key: "$inc", Value: bson.D{{Key: "last", Value: int64(1)}}}})
+	if err == errNoDocuments {
+		return nil, errorf(CodeUndefinedTable, "relation %q does not exist", name)
+	}
+	if err != nil {
+		return nil, err
+	}
+	n, ok := doc.Lookup("last").AsInt64OK()
+	if !ok {
+		return nil, errorf(CodeInternalError, "sequence %q holds no number", name)
+	}
+	x.s.rememberSequence(name, n)
+	return n, nil
+}
+
+// setval sets a sequence's last value: the next nextval returns n+1 (n when called is false).
+func (x *exec) setval(v any, n any, called bool) (any, error) {
+	name, err := sequenceArg(v)
+	if err != nil {
+		return nil, err
+	}
+	val, ok := n.(int64)
+	if !ok {
+		return nil, errorf(CodeInvalidParameterValue, "setval needs a bigint value, not %T", n)
+	}
+	if val < 1 {
+		return nil, errorf(CodeNumericOutOfRange,
+			"setval: value %d is out of bounds for sequence %q (1..9223372036854775807)", val, name)
+	}
+	last := val
+	if !called {
+		last = val - 1
+	}
+	_, err = x.s.db().collection(sequencesCollection).findOneAndUpdate(x.base,
+		bson.D{{Key: "_id", Value: name}}, bson.D{{Key: "$set", Value: bson.D{{Key: "last", Value: last}}}})
+	if err == errNoDocuments {
+		return nil, errorf(CodeUndefinedTable, "relation %q does not exist", name)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if called {
+		x.s.rememberSequence(name, val)
+	}
+	return val, nil
+}
+
+// currval is the value nextval last returned for the sequence in this session.
+func (x *exec) currval(v any) (any, error) {
+	name, err := sequenceArg(v)
+	if err != nil {
+		return nil, err
+	}
+	n, ok := x.s.sequences[name]
+	if !ok {
+		return nil, errorf(CodeObjectNotInPrerequisiteState, "currval of sequence %q is not yet defined in this session", name)
+	}
+	return n, nil
+}
+
+// rememberSequence records the value nextval gave in this session, for currval and lastval.
+func (s *Session) rememberSequence(name string, n int64) {
+	if s.sequences == nil {
+		s.sequences = map[string]int64{}
+	}
+	s.sequences[name] = n
+}
+
+// checkIdentity refuses a value given for a GENERATED ALWAYS AS IDENTITY column, as PostgreSQL does.
+func checkIdentity(t *table, names []string, row []any) error {
+	for i, n := range names {
+		c := t.column(n)
+		if c == nil || c.Identity != "a" || i >= len(row) {
+			continue
+		}
+		if _, ok := row[i].(defaultMarker); !ok {
+			return &Error{Code: CodeGeneratedAlways, Message: fmt.Sprintf("cannot insert a non-DEFAULT value into column %q", n),
+				Detail: fmt.Sprintf("Column %q is an identity column defined as GENERATED ALWAYS.", n),
+				Hint:   "Use OVERRIDING SYSTEM VALUE to override."}
+		}
+	}
+	return nil
+}
