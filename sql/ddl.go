@@ -31,41 +31,12 @@ func (x *exec) createTable(cs *pg.CreateStmt) (*Result, error) {
 		switch {
 		case el.GetColumnDef() != nil:
 			cd := el.GetColumnDef()
-			oid, err := typeFromName(cd.TypeName)
+			c, keyed, err := columnDef(t.Name, cd)
 			if err != nil {
 				return nil, err
 			}
-			c := column{Name: cd.Colname, Type: oid, NotNull: cd.IsNotNull}
-			if isSerialType(cd.TypeName) {
-				c.Sequence = sequenceName(t.Name, c.Name)
-				c.Default, c.NotNull = nextvalDefault(c.Sequence), true
-			}
-			for _, cn := range cd.Constraints {
-				con := cn.GetConstraint()
-				switch con.Contype {
-				case pg.ConstrType_CONSTR_DEFAULT:
-					if c.Default != "" {
-						return nil, errorf(CodeSyntaxError, "multiple default values specified for column %q of table %q", c.Name, t.Name)
-					}
-					text, err := defaultText(con.RawExpr)
-					if err != nil {
-						return nil, err
-					}
-					c.Default = text
-				case pg.ConstrType_CONSTR_IDENTITY:
-					if c.Default != "" {
-						return nil, errorf(CodeSyntaxError, "both default and identity specified for column %q of table %q", c.Name, t.Name)
-					}
-					if oid != OIDInt2 && oid != OIDInt4 && oid != OIDInt8 {
-						return nil, errorf("42611", "identity column type must be smallint, integer, or bigint")
-					}
-					if len(con.Options) > 0 {
-						return nil, unsupported("sequence options of an identity column")
-					}
-					c.Identity, c.Sequence, c.NotNull = con.GeneratedWhen, sequenceName(t.Name, c.Name), true
-					c.Default = nextvalDefault(c.Sequence)
-				case pg.ConstrType_CONSTR_NOTNULL:
-					c.NotNull = true
+			for _, k := range keyed {
+				switch k {
 				case pg.ConstrType_CONSTR_PRIMARY:
 					if len(t.Key) > 0 {
 						return nil, errorf("42P16", "multiple primary keys for table %q are not allowed", t.Name)
@@ -74,9 +45,6 @@ func (x *exec) createTable(cs *pg.CreateStmt) (*Result, error) {
 					c.NotNull = true
 				case pg.ConstrType_CONSTR_UNIQUE:
 					uniques = append(uniques, []string{cd.Colname})
-				case pg.ConstrType_CONSTR_NULL:
-				default:
-					return nil, unsupported(fmt.Sprintf("the column constraint %s", strings.TrimPrefix(con.Contype.String(), "CONSTR_")))
 				}
 			}
 			if t.column(c.Name) != nil {
@@ -156,6 +124,55 @@ func (x *exec) createTable(cs *pg.CreateStmt) (*Result, error) {
 		}
 	}
 	return &Result{Tag: "CREATE TABLE"}, nil
+}
+
+// columnDef reads a column definition of table: its type, NOT NULL, DEFAULT, serial type or identity. The
+// PRIMARY KEY and UNIQUE constraints among its constraints are returned for the caller to apply.
+func columnDef(table string, cd *pg.ColumnDef) (column, []pg.ConstrType, error) {
+	oid, err := typeFromName(cd.TypeName)
+	if err != nil {
+		return column{}, nil, err
+	}
+	c := column{Name: cd.Colname, Type: oid, NotNull: cd.IsNotNull}
+	if isSerialType(cd.TypeName) {
+		c.Sequence = sequenceName(table, c.Name)
+		c.Default, c.NotNull = nextvalDefault(c.Sequence), true
+	}
+	var keyed []pg.ConstrType
+	for _, cn := range cd.Constraints {
+		con := cn.GetConstraint()
+		switch con.Contype {
+		case pg.ConstrType_CONSTR_DEFAULT:
+			if c.Default != "" {
+				return column{}, nil, errorf(CodeSyntaxError, "multiple default values specified for column %q of table %q", c.Name, table)
+			}
+			text, err := defaultText(con.RawExpr)
+			if err != nil {
+				return column{}, nil, err
+			}
+			c.Default = text
+		case pg.ConstrType_CONSTR_IDENTITY:
+			if c.Default != "" {
+				return column{}, nil, errorf(CodeSyntaxError, "both default and identity specified for column %q of table %q", c.Name, table)
+			}
+			if oid != OIDInt2 && oid != OIDInt4 && oid != OIDInt8 {
+				return column{}, nil, errorf("42611", "identity column type must be smallint, integer, or bigint")
+			}
+			if len(con.Options) > 0 {
+				return column{}, nil, unsupported("sequence options of an identity column")
+			}
+			c.Identity, c.Sequence, c.NotNull = con.GeneratedWhen, sequenceName(table, c.Name), true
+			c.Default = nextvalDefault(c.Sequence)
+		case pg.ConstrType_CONSTR_NOTNULL:
+			c.NotNull = true
+		case pg.ConstrType_CONSTR_PRIMARY, pg.ConstrType_CONSTR_UNIQUE:
+			keyed = append(keyed, con.Contype)
+		case pg.ConstrType_CONSTR_NULL:
+		default:
+			return column{}, nil, unsupported(fmt.Sprintf("the column constraint %s", strings.TrimPrefix(con.Contype.String(), "CONSTR_")))
+		}
+	}
+	return c, keyed, nil
 }
 
 // createIndex runs CREATE [UNIQUE] INDEX on columns.
@@ -289,13 +306,14 @@ func (x *exec) alterTable(as *pg.AlterTableStmt) (*Result, error) {
 	tc := *t // the looked-up table is shared
 	tc.Columns = slices.Clone(t.Columns)
 	t = &tc
+	var added []column
 	for _, c := range as.Cmds {
 		cmd := c.GetAlterTableCmd()
 		if cmd.Subtype != pg.AlterTableType_AT_AddColumn {
 			return nil, unsupported("ALTER TABLE " + strings.TrimPrefix(cmd.Subtype.String(), "AT_"))
 		}
 		cd := cmd.Def.GetColumnDef()
-		oid, err := typeFromName(cd.TypeName)
+		c, keyed, err := columnDef(t.Name, cd)
 		if err != nil {
 			return nil, err
 		}
@@ -305,26 +323,30 @@ func (x *exec) alterTable(as *pg.AlterTableStmt) (*Result, error) {
 			}
 			return nil, errorf("42701", "column %q of relation %q already exists", cd.Colname, t.Name)
 		}
-		if cd.IsNotNull {
-			return nil, unsupported("ADD COLUMN ... NOT NULL (existing rows have no value)")
+		if len(keyed) > 0 {
+			return nil, unsupported("ADD COLUMN with PRIMARY KEY or UNIQUE")
 		}
-		if isSerialType(cd.TypeName) {
-			return nil, unsupported("ADD COLUMN with a serial type (existing rows have no value)")
+		if c.NotNull && c.Default == "" {
+			return nil, unsupported("ADD COLUMN ... NOT NULL without a DEFAULT (existing rows have no value)")
 		}
-		for _, cn := range cd.Constraints {
-			switch con := cn.GetConstraint(); con.Contype {
-			case pg.ConstrType_CONSTR_NULL:
-			case pg.ConstrType_CONSTR_DEFAULT, pg.ConstrType_CONSTR_IDENTITY:
-				return nil, unsupported("ADD COLUMN with a DEFAULT or an identity (existing rows have no value)")
-			default:
-				return nil, unsupported(fmt.Sprintf("the column constraint %s in ADD COLUMN", strings.TrimPrefix(con.Contype.String(), "CONSTR_")))
+		t.Columns = append(t.Columns, c)
+		added = append(added, c)
+	}
+	for _, c := range added {
+		if c.Sequence != "" {
+			if err := x.createSequence(c.Sequence); err != nil {
+				return nil, err
 			}
 		}
-		t.Columns = append(t.Columns, column{Name: cd.Colname, Type: oid})
 	}
 	err = x.s.db().collection(tablesCollection).replaceOne(x.base, bson.D{{Key: "_id", Value: t.Name}}, t)
 	if err != nil {
 		return nil, err
+	}
+	for _, c := range added {
+		if err := x.fillDefault(t, &c); err != nil {
+			return nil, err
+		}
 	}
 	return &Result{Tag: "ALTER TABLE"}, nil
 }

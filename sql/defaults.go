@@ -222,3 +222,34 @@ func checkIdentity(t *table, names []string, row []any) error {
 	}
 	return nil
 }
+
+// fillDefault gives the rows of t that lack column c (just added by ALTER TABLE ... ADD COLUMN) its default,
+// evaluated for each row, as PostgreSQL fills the existing rows; a column without a default leaves them NULL.
+// Rows written while it runs get the default from their INSERT.
+func (x *exec) fillDefault(t *table, c *column) error {
+	if c.Default == "" {
+		return nil
+	}
+	field := t.field(c.Name)
+	coll := x.s.db().collection(t.Name)
+	missing := bson.E{Key: field, Value: bson.D{{Key: "$exists", Value: false}}}
+	docs, err := coll.find(x.base, bson.D{missing}, bson.D{{Key: "_id", Value: 1}}, 0)
+	if err != nil {
+		return err
+	}
+	for _, d := range docs {
+		v, err := x.columnDefault(c)
+		if err != nil {
+			return err
+		}
+		sv, err := toBSON(v, c.Type)
+		if err != nil {
+			return err
+		}
+		if _, err := coll.updateOne(x.base, bson.D{{Key: "_id", Value: d.Lookup("_id")}, missing},
+			bson.D{{Key: "$set", Value: bson.D{{Key: field, Value: sv}}}}); err != nil {
+			return err
+		}
+	}
+	return nil
+}

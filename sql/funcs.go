@@ -1,6 +1,7 @@
 package sql
 
 import (
+	"crypto/rand"
 	"fmt"
 	"math"
 	"strings"
@@ -298,6 +299,11 @@ func (x *exec) scalarFunc(name string, f *pg.FuncCall, args []any) (any, error) 
 		return x.s.user(), nil
 	case "pg_backend_pid":
 		return int64(x.s.pid), nil
+	case "gen_random_uuid", "uuidv4":
+		if err := argc(0); err != nil {
+			return nil, err
+		}
+		return randomUUID(), nil
 	case "nextval", "currval":
 		if err := argc(1); err != nil {
 			return nil, err
@@ -645,4 +651,13 @@ func (x *exec) evalSubLink(sl *pg.SubLink, sc *scope) (any, error) {
 		return quantified(op, l, arr, sl.SubLinkType == pg.SubLinkType_ALL_SUBLINK)
 	}
 	return nil, unsupported("this kind of subquery")
+}
+
+// randomUUID is gen_random_uuid(): a version 4 UUID as text (Concord keeps uuid columns as text).
+func randomUUID() string {
+	var b [16]byte
+	rand.Read(b[:])
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
 }
