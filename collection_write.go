@@ -293,3 +293,38 @@ func (c *Collection) findAndModify(ctx context.Context, spec engine.FindAndModif
 	}
 	return r
 }
+
+// LockForUpdate locks, for the transaction of ctx's session, the documents whose _id is one of ids, as SQL's
+// SELECT ... FOR UPDATE does, without changing them. Until that transaction ends (committed or not), another
+// transaction's write to one of them, or its LockForUpdate of one, fails with a WriteConflict (112, labelled
+// TransientTransactionError), and a write outside a transaction waits for it; a document another transaction
+// committed after this one's snapshot cannot be locked either (WriteConflict). A WriteConflict aborts the
+// transaction, as any failed statement in one does. So two transactions that lock the same documents before
+// deciding what to write run one after the other, or one fails and retries: no write skew between them.
+//
+// With skipLocked, documents another transaction holds are skipped instead of failing (SKIP LOCKED), and
+// locked[i] reports whether ids[i] is now held. Outside a transaction it locks nothing (a statement's locks
+// would end with it) and reports every id as locked.
+func (c *Collection) LockForUpdate(ctx context.Context, ids []any, skipLocked bool) (locked []bool, err error) {
+	t, _, err := c.begin(ctx)
+	if err != nil {
+		return nil, err
+	}
+	raw := make([]bson.RawValue, len(ids))
+	for i, id := range ids {
+		if rv, ok := id.(bson.RawValue); ok {
+			raw[i] = rv
+			continue
+		}
+		typ, data, err := bson.MarshalValue(id)
+		if err != nil {
+			return nil, err
+		}
+		raw[i] = bson.RawValue{Type: typ, Value: data}
+	}
+	locked, err = c.db.eng.LockForUpdate(ctx, t, c.ns, raw, skipLocked)
+	if err != nil {
+		return nil, stmtError(t, err)
+	}
+	return locked, nil
+}

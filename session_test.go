@@ -655,3 +655,71 @@ func TestWithTransaction_CommitRetries(t *testing.T) {
 		})
 	}
 }
+
+// TestCollection_LockForUpdate: a transaction's locks make another transaction's write or lock of the same
+// documents a WriteConflict (SKIP LOCKED skips them), make a write outside a transaction wait, change no
+// document, and end with the transaction; a document committed after the snapshot cannot be locked.
+func TestCollection_LockForUpdate(t *testing.T) {
+	ctx := context.Background()
+	db := openTest(t)
+	coll := db.Database("d").Collection("c")
+	if _, err := coll.InsertMany(ctx, []any{d("_id", 1, "n", 0), d("_id", 2, "n", 0)}); err != nil {
+		t.Fatal(err)
+	}
+	// Outside a transaction nothing is locked.
+	if locked, err := coll.LockForUpdate(ctx, []any{1, 2}, false); err != nil || !locked[0] || !locked[1] {
+		t.Fatalf("outside a transaction: %v, %v", locked, err)
+	}
+	a, b := startSession(t, db), startSession(t, db)
+	actx, bctx := concord.NewSessionContext(ctx, a), concord.NewSessionContext(ctx, b)
+	for _, s := range []*concord.Session{a, b} {
+		if err := s.StartTransaction(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if locked, err := coll.LockForUpdate(actx, []any{1}, false); err != nil || !locked[0] {
+		t.Fatalf("lock: %v, %v", locked, err)
+	}
+	// b skips the locked document and takes the other.
+	locked, err := coll.LockForUpdate(bctx, []any{1, 2}, true)
+	if err != nil || locked[0] || !locked[1] {
+		t.Fatalf("SKIP LOCKED: %v, %v; want [false true]", locked, err)
+	}
+	// Without skipping, b's lock of document 1 is a conflict that aborts b.
+	if _, err := coll.LockForUpdate(bctx, []any{1}, false); !concord.IsWriteConflict(err) || !concord.IsTransientTransactionError(err) {
+		t.Fatalf("lock of a held document: %v, want WriteConflict", err)
+	}
+	// A write outside a transaction waits for a.
+	wrote := make(chan error, 1)
+	go func() {
+		_, err := coll.UpdateOne(ctx, d("_id", 1), d("$inc", d("n", 5)))
+		wrote <- err
+	}()
+	select {
+	case err := <-wrote:
+		t.Fatalf("a write outside a transaction did not wait for the lock: %v", err)
+	case <-time.After(200 * time.Millisecond):
+	}
+	c := startSession(t, db)
+	cctx := concord.NewSessionContext(ctx, c)
+	if err := c.StartTransaction(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := coll.FindOne(cctx, d("_id", 1)).Raw(); err != nil { // c's snapshot: before the write
+		t.Fatal(err)
+	}
+	if err := a.CommitTransaction(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-wrote; err != nil {
+		t.Fatal(err)
+	}
+	// The write committed after c's snapshot: c cannot lock the document.
+	if _, err := coll.LockForUpdate(cctx, []any{1}, false); !concord.IsWriteConflict(err) {
+		t.Fatalf("lock of a document changed after the snapshot: %v, want WriteConflict", err)
+	}
+	var doc struct{ N int }
+	if err := coll.FindOne(ctx, d("_id", 1)).Decode(&doc); err != nil || doc.N != 5 {
+		t.Fatalf("n = %d, %v; want 5 (the lock changed nothing, the waiting write applied once)", doc.N, err)
+	}
+}

@@ -180,6 +180,7 @@ func TestCompare_Concord(t *testing.T) {
 	runImplicit(t, "concord", c)
 	runParams(t, "concord", url)
 	runDefaults(t, "concord", c)
+	runLocks(t, "concord", c)
 }
 
 // TestCompare_PostgreSQL runs the same steps against PostgreSQL 15, to keep
@@ -221,6 +222,7 @@ func TestCompare_PostgreSQL(t *testing.T) {
 	runBatch(t, "postgresql", c)
 	runParams(t, "postgresql", url)
 	runDefaults(t, "postgresql", c)
+	runLocks(t, "postgresql", c)
 }
 
 // freePort returns a free loopback port.

@@ -58,6 +58,9 @@ type backendColl interface {
 	// findOneAndUpdate returns the document as updated.
 	findOneAndUpdate(ctx context.Context, filter, update bson.D) (bson.Raw, error)
 	findOneAndDelete(ctx context.Context, filter bson.D) (bson.Raw, error)
+	// lockForUpdate locks documents by _id for the transaction of ctx (SELECT ... FOR UPDATE): locked[i]
+	// reports whether ids[i] is held (skipLocked skips those another transaction holds).
+	lockForUpdate(ctx context.Context, ids []bson.RawValue, skipLocked bool) (locked []bool, err error)
 	createIndex(ctx context.Context, keys bson.D, name string, unique bool) error
 	indexNames(ctx context.Context) ([]string, error)
 	dropIndex(ctx context.Context, name string) error
@@ -191,6 +194,14 @@ func (c embeddedColl) deleteMany(ctx context.Context, filter bson.D) (int64, err
 
 func (c embeddedColl) findOneAndUpdate(ctx context.Context, filter, update bson.D) (bson.Raw, error) {
 	return c.c.FindOneAndUpdate(ctx, filter, update, &concord.FindOneAndUpdateOptions{ReturnDocument: concord.After}).Raw()
+}
+
+func (c embeddedColl) lockForUpdate(ctx context.Context, ids []bson.RawValue, skipLocked bool) ([]bool, error) {
+	anys := make([]any, len(ids))
+	for i, id := range ids {
+		anys[i] = id
+	}
+	return c.c.LockForUpdate(ctx, anys, skipLocked)
 }
 
 func (c embeddedColl) findOneAndDelete(ctx context.Context, filter bson.D) (bson.Raw, error) {

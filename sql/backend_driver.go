@@ -173,6 +173,15 @@ func (c driverColl) findOneAndUpdate(ctx context.Context, filter, update bson.D)
 	return raw, driverError(err)
 }
 
+// lockForUpdate locks nothing: MongoDB has no lock a transaction can take without writing (docs/sql.md).
+func (c driverColl) lockForUpdate(ctx context.Context, ids []bson.RawValue, skipLocked bool) ([]bool, error) {
+	locked := make([]bool, len(ids))
+	for i := range locked {
+		locked[i] = true
+	}
+	return locked, nil
+}
+
 func (c driverColl) findOneAndDelete(ctx context.Context, filter bson.D) (bson.Raw, error) {
 	raw, err := c.c.FindOneAndDelete(ctx, filter).Raw()
 	return raw, driverError(err)

@@ -45,6 +45,7 @@ const (
 	CodeInvalidSQLStatementName      = "26000"
 	CodeObjectNotInPrerequisiteState = "55000"
 	CodeGeneratedAlways              = "428C9"
+	CodeLockNotAvailable             = "55P03"
 )
 
 // Error is a statement's failure as PostgreSQL reports it: a SQLSTATE Code,

@@ -30,6 +30,8 @@ type exec struct {
 	nowT      time.Time
 	// insertValues is set while an INSERT's own VALUES list is evaluated: DEFAULT is allowed there.
 	insertValues bool
+	// lockSel is the SELECT ... FOR UPDATE whose rows are being read (locking.go).
+	lockSel *pg.SelectStmt
 }
 
 func (s *Session) newExec(ctx context.Context, params []any) *exec {

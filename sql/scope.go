@@ -18,6 +18,7 @@ type relCol struct {
 	field  string // the document path of a base table's column, for pushdown
 	hidden bool   // the source's document (a bson.Raw)
 	open   bool   // hidden column of a schemaless source: unknown names are fields
+	table  string // a hidden column's table (SELECT ... FOR UPDATE locks its documents)
 }
 
 // relation is a set of rows with named columns: a table's scan, a join, a

@@ -14,8 +14,15 @@ func (x *exec) query(sel *pg.SelectStmt) (*Result, error) {
 	if sel.IntoClause != nil {
 		return nil, unsupported("SELECT INTO")
 	}
-	// FOR UPDATE / FOR SHARE are accepted: a transaction's snapshot and its
-	// first-updater-wins rule already protect what it writes.
+	if len(sel.LockingClause) > 0 {
+		if err := checkLocking(sel); err != nil {
+			return nil, err
+		}
+		if !x.describe {
+			x.lockSel = sel
+			defer func() { x.lockSel = nil }()
+		}
+	}
 	rel, err := x.selectRows(sel, nil, -1)
 	if err != nil {
 		return nil, err
@@ -434,7 +441,7 @@ func (x *exec) scan(t *table, alias string, filter bson.D) (*relation, error) {
 			rel.cols = append(rel.cols, relCol{qual: alias, name: "_id", field: "_id"})
 		}
 	}
-	rel.cols = append(rel.cols, relCol{qual: alias, hidden: true, open: !t.declared})
+	rel.cols = append(rel.cols, relCol{qual: alias, hidden: true, open: !t.declared, table: t.Name})
 	if x.describe {
 		return rel, nil
 	}
@@ -577,6 +584,15 @@ func (x *exec) project(sel *pg.SelectStmt, src *relation, outer *scope, limit in
 		dsc.window = window
 		out.cols = append(out.cols, relCol{name: name, oid: x.typeOf(rt.Val, dsc)})
 	}
+	if x.lockSel == sel {
+		// SELECT ... FOR UPDATE: each output row keeps its sources' documents, to be locked (locking.go).
+		for i, c := range src.cols {
+			if c.hidden && c.table != "" {
+				tlist = append(tlist, target{col: i})
+				out.cols = append(out.cols, c)
+			}
+		}
+	}
 	if x.describe {
 		for _, s := range sel.SortClause {
 			x.typeOf(s.GetSortBy().Node, dsc)
@@ -641,7 +657,11 @@ func (x *exec) project(sel *pg.SelectStmt, src *relation, outer *scope, limit in
 		}
 		out.rows = distinctRows(out.rows)
 	}
-	if out.rows, err = x.limit(sel, out.rows, outer); err != nil {
+	if x.lockSel == sel {
+		if out.rows, err = x.lockRows(sel, out, outer); err != nil {
+			return nil, err
+		}
+	} else if out.rows, err = x.limit(sel, out.rows, outer); err != nil {
 		return nil, err
 	}
 	if limit >= 0 && len(out.rows) > limit {
@@ -756,48 +776,53 @@ func lessKeys(a, b []any, sortBy []*pg.Node) bool {
 
 // limit applies OFFSET and LIMIT.
 func (x *exec) limit(sel *pg.SelectStmt, rows [][]any, outer *scope) ([][]any, error) {
-	sc := &scope{outer: outer}
-	if sel.LimitOffset != nil {
-		v, err := x.eval(sel.LimitOffset, sc)
-		if err != nil {
-			return nil, err
-		}
-		if v != nil {
-			n, err := coerce(v, OIDInt8)
-			if err != nil {
-				return nil, err
-			}
-			off := n.(int64)
-			if off < 0 {
-				return nil, errorf("2201X", "OFFSET must not be negative")
-			}
-			if off >= int64(len(rows)) {
-				rows = nil
-			} else {
-				rows = rows[off:]
-			}
-		}
+	off, lim, err := x.limitBounds(sel, outer)
+	if err != nil {
+		return nil, err
 	}
-	if sel.LimitCount != nil {
-		v, err := x.eval(sel.LimitCount, sc)
-		if err != nil {
-			return nil, err
-		}
-		if v != nil {
-			n, err := coerce(v, OIDInt8)
-			if err != nil {
-				return nil, err
-			}
-			lim := n.(int64)
-			if lim < 0 {
-				return nil, errorf("2201W", "LIMIT must not be negative")
-			}
-			if lim < int64(len(rows)) {
-				rows = rows[:lim]
-			}
-		}
+	if off >= int64(len(rows)) {
+		rows = nil
+	} else {
+		rows = rows[off:]
+	}
+	if lim >= 0 && lim < int64(len(rows)) {
+		rows = rows[:lim]
 	}
 	return rows, nil
+}
+
+// limitBounds evaluates OFFSET (0 without one) and LIMIT (-1 without one, or LIMIT NULL / ALL).
+func (x *exec) limitBounds(sel *pg.SelectStmt, outer *scope) (off, lim int64, err error) {
+	sc := &scope{outer: outer}
+	bound := func(n *pg.Node, code, msg string) (int64, bool, error) {
+		if n == nil {
+			return 0, false, nil
+		}
+		v, err := x.eval(n, sc)
+		if err != nil || v == nil {
+			return 0, false, err
+		}
+		c, err := coerce(v, OIDInt8)
+		if err != nil {
+			return 0, false, err
+		}
+		if c.(int64) < 0 {
+			return 0, false, errorf(code, "%s", msg)
+		}
+		return c.(int64), true, nil
+	}
+	off, _, err = bound(sel.LimitOffset, "2201X", "OFFSET must not be negative")
+	if err != nil {
+		return 0, 0, err
+	}
+	lim, ok, err := bound(sel.LimitCount, "2201W", "LIMIT must not be negative")
+	if err != nil {
+		return 0, 0, err
+	}
+	if !ok {
+		lim = -1
+	}
+	return off, lim, nil
 }
 
 // hasAggregate reports whether a target list calls an aggregate outside a
