@@ -181,6 +181,7 @@ func TestCompare_Concord(t *testing.T) {
 	runParams(t, "concord", url)
 	runDefaults(t, "concord", c)
 	runLocks(t, "concord", c)
+	runAdvisory(t, "concord", c)
 }
 
 // TestCompare_PostgreSQL runs the same steps against PostgreSQL 15, to keep
@@ -223,6 +224,7 @@ func TestCompare_PostgreSQL(t *testing.T) {
 	runParams(t, "postgresql", url)
 	runDefaults(t, "postgresql", c)
 	runLocks(t, "postgresql", c)
+	runAdvisory(t, "postgresql", c)
 }
 
 // freePort returns a free loopback port.

@@ -41,7 +41,7 @@ func (s *Session) EndImplicit(ctx context.Context, ok bool) error {
 	}
 	s.implicit = false
 	if !ok || s.status != TxActive {
-		s.Close()
+		s.abortBlock()
 		return nil
 	}
 	err := s.txn.commit(ctx)

@@ -32,6 +32,8 @@ type exec struct {
 	insertValues bool
 	// lockSel is the SELECT ... FOR UPDATE whose rows are being read (locking.go).
 	lockSel *pg.SelectStmt
+	// warnings are the statement's warnings (Result.Warnings).
+	warnings []*Error
 }
 
 func (s *Session) newExec(ctx context.Context, params []any) *exec {
@@ -42,6 +44,9 @@ func (s *Session) newExec(ctx context.Context, params []any) *exec {
 	}
 	return x
 }
+
+// warn records a warning of the statement.
+func (x *exec) warn(w *Error) { x.warnings = append(x.warnings, w) }
 
 // now is the statement's (in a transaction block, the transaction's)
 // timestamp, at the millisecond precision a BSON date keeps.

@@ -299,6 +299,9 @@ func (x *exec) scalarFunc(name string, f *pg.FuncCall, args []any) (any, error) 
 		return x.s.user(), nil
 	case "pg_backend_pid":
 		return int64(x.s.pid), nil
+	case "pg_advisory_lock", "pg_advisory_xact_lock", "pg_try_advisory_lock", "pg_try_advisory_xact_lock",
+		"pg_advisory_unlock", "pg_advisory_unlock_all":
+		return x.advisoryFunc(name, args)
 	case "gen_random_uuid", "uuidv4":
 		if err := argc(0); err != nil {
 			return nil, err

@@ -286,6 +286,16 @@ func (x *exec) funcType(f *pg.FuncCall, sc *scope) uint32 {
 		return OIDBool
 	case "pg_backend_pid":
 		return OIDInt4
+	case "pg_advisory_lock", "pg_advisory_xact_lock", "pg_advisory_unlock_all":
+		for _, a := range f.Args {
+			x.hint(a, []uint32{OIDInt8, OIDInt4}[min(len(f.Args)-1, 1)], sc)
+		}
+		return OIDText
+	case "pg_try_advisory_lock", "pg_try_advisory_xact_lock", "pg_advisory_unlock":
+		for _, a := range f.Args {
+			x.hint(a, []uint32{OIDInt8, OIDInt4}[min(len(f.Args)-1, 1)], sc)
+		}
+		return OIDBool
 	case "nextval", "currval", "setval":
 		for i, a := range f.Args {
 			x.hint(a, []uint32{OIDText, OIDInt8, OIDBool}[min(i, 2)], sc)

@@ -26,6 +26,8 @@ type Engine struct {
 	tables  tableCache
 	nextPID atomic.Uint32
 	stats   counters
+	// advisory are the sessions' advisory locks (advisory.go).
+	advisory advisoryLocks
 }
 
 // NewEngine returns an Engine over db.
@@ -57,6 +59,8 @@ type Session struct {
 	block            *blockParams
 	// sequences are the values nextval last gave this session, by sequence (currval).
 	sequences map[string]int64
+	// advisory are the advisory locks the session holds or held (advisory.go).
+	advisory map[advisoryKey]bool
 	// implicit is set while the statements of one multi-statement Query
 	// run in their implicit transaction block.
 	implicit bool
@@ -91,6 +95,12 @@ func (s *Session) user() string { return s.userName }
 
 // Close aborts the session's open transaction, if any.
 func (s *Session) Close() {
+	s.abortBlock()
+	s.e.advisory.release(s, true)
+}
+
+// abortBlock rolls back the transaction block, if one is open (ROLLBACK, a failed implicit block).
+func (s *Session) abortBlock() {
 	if s.txn != nil {
 		s.txn.abort(context.Background())
 		s.txn = nil
@@ -254,7 +264,7 @@ func (s *Session) Query(ctx context.Context, text string, fn func(*Result) error
 				implicit = false // the block is the client's now
 				s.e.stats.add(statementKind(raw.Stmt), "")
 				if err := fn(&Result{Tag: "BEGIN"}); err != nil {
-					s.Close()
+					s.abortBlock()
 					return err
 				}
 				continue
@@ -275,7 +285,7 @@ func (s *Session) Query(ctx context.Context, text string, fn func(*Result) error
 		}
 		if err != nil {
 			if implicit {
-				s.Close()
+				s.abortBlock()
 			}
 			return err
 		}
@@ -333,11 +343,17 @@ func (s *Session) runStmt1(ctx context.Context, st *statement, params []any) (*R
 	}
 	x := s.newExec(ctx, params)
 	res, err := x.run(st)
+	if s.status == TxIdle {
+		s.e.advisory.release(s, false) // an autocommitted statement's transaction-level advisory locks
+	}
 	if err != nil && s.status == TxActive {
 		s.status = TxFailed
 	}
 	if err != nil {
 		return nil, AsError(err)
+	}
+	if len(x.warnings) > 0 {
+		res.Warnings = append(res.Warnings, x.warnings...)
 	}
 	for i := range res.Columns {
 		if res.Columns[i].OID == 0 {
@@ -376,7 +392,7 @@ func (s *Session) transaction(ctx context.Context, ts *pg.TransactionStmt) (*Res
 		case TxIdle:
 			return &Result{Tag: "COMMIT", Warnings: noTransaction()}, nil
 		case TxFailed:
-			s.Close()
+			s.abortBlock()
 			return &Result{Tag: "ROLLBACK"}, nil
 		}
 		err := s.txn.commit(ctx)
@@ -391,7 +407,7 @@ func (s *Session) transaction(ctx context.Context, ts *pg.TransactionStmt) (*Res
 		if s.status == TxIdle {
 			warn = noTransaction()
 		}
-		s.Close()
+		s.abortBlock()
 		return &Result{Tag: "ROLLBACK", Warnings: warn}, nil
 	}
 	if s.status == TxActive {

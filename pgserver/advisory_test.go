@@ -1,0 +1,119 @@
+package pgserver_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+)
+
+// advisorySteps run in order on one connection against Concord and PostgreSQL 15 (TestCompare_PostgreSQL).
+var advisorySteps = []struct{ sql, want string }{
+	{"SELECT pg_try_advisory_lock(42)", "t\nSELECT 1"},
+	{"SELECT pg_try_advisory_lock(42)", "t\nSELECT 1"},
+	{"SELECT pg_advisory_unlock(42)", "t\nSELECT 1"},
+	{"SELECT pg_advisory_unlock(42)", "t\nSELECT 1"},
+	{"SELECT pg_advisory_unlock(42)", "f\nSELECT 1"},
+	{"SELECT pg_try_advisory_lock(1, 2)", "t\nSELECT 1"},
+	{"SELECT pg_advisory_unlock(1, 2)", "t\nSELECT 1"},
+	{"SELECT pg_advisory_lock(7)", "\nSELECT 1"},
+	{"SELECT pg_advisory_unlock_all()", "\nSELECT 1"},
+	{"SELECT pg_advisory_unlock(7)", "f\nSELECT 1"},
+}
+
+// runAdvisory runs advisorySteps on a connection.
+func runAdvisory(t *testing.T, who string, c *pgx.Conn) {
+	for _, s := range advisorySteps {
+		got, err := renderSimple(c, s.sql, nil)
+		if err != nil {
+			got = "ERROR " + sqlState(err)
+		}
+		if got != s.want {
+			t.Errorf("%s: %s\n got: %q (%v)\nwant: %q", who, s.sql, got, err, s.want)
+		}
+	}
+}
+
+// TestAdvisoryLocks: a session's advisory lock excludes other sessions until it unlocks or disconnects,
+// pg_advisory_lock waits for it (and a statement_timeout ends the wait with 57014), a transaction-level lock
+// ends with its transaction, and unlocking a lock the session does not hold warns.
+func TestAdvisoryLocks(t *testing.T) {
+	url, _ := startServer(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	a, b := connect(t, url), connect(t, url)
+	try := func(c *pgx.Conn, q string) bool {
+		t.Helper()
+		var ok bool
+		if err := c.QueryRow(ctx, q).Scan(&ok); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+		return ok
+	}
+	exec := func(c *pgx.Conn, q string) {
+		t.Helper()
+		if _, err := c.Exec(ctx, q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	exec(a, "SELECT pg_advisory_lock(1)")
+	if try(b, "SELECT pg_try_advisory_lock(1)") {
+		t.Fatal("b took the lock a holds")
+	}
+	// b waits for the lock; a's unlock lets it in.
+	got := make(chan error, 1)
+	go func() {
+		_, err := b.Exec(ctx, "SELECT pg_advisory_lock(1)")
+		got <- err
+	}()
+	select {
+	case err := <-got:
+		t.Fatalf("pg_advisory_lock did not wait: %v", err)
+	case <-time.After(200 * time.Millisecond):
+	}
+	if !try(a, "SELECT pg_advisory_unlock(1)") {
+		t.Fatal("a could not unlock its lock")
+	}
+	if err := <-got; err != nil {
+		t.Fatal(err)
+	}
+	// Now a waits, bounded by its statement_timeout.
+	exec(a, "SET statement_timeout = 100")
+	if _, err := a.Exec(ctx, "SELECT pg_advisory_lock(1)"); sqlState(err) != "57014" {
+		t.Fatalf("wait past statement_timeout: %v, want 57014", err)
+	}
+	exec(a, "RESET statement_timeout")
+	// b disconnecting releases its lock.
+	b.Close(ctx)
+	if !try(a, "SELECT pg_try_advisory_lock(1)") {
+		t.Fatal("the lock of a closed session was not released")
+	}
+	// A transaction-level lock ends with its transaction, committed or rolled back.
+	c := connect(t, url)
+	exec(c, "BEGIN")
+	exec(c, "SELECT pg_advisory_xact_lock(2)")
+	if try(a, "SELECT pg_try_advisory_lock(2)") {
+		t.Fatal("a took a lock c holds in its transaction")
+	}
+	exec(c, "ROLLBACK")
+	if !try(a, "SELECT pg_try_advisory_lock(2)") {
+		t.Fatal("the transaction-level lock outlived its transaction")
+	}
+	// Unlocking what the session does not hold answers false with PostgreSQL's warning.
+	var notices []string
+	cfg, err := pgx.ParseConfig(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.OnNotice = func(_ *pgconn.PgConn, n *pgconn.Notice) { notices = append(notices, n.Code+" "+n.Message) }
+	d, err := pgx.ConnectConfig(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close(ctx)
+	if try(d, "SELECT pg_advisory_unlock(99)") || len(notices) != 1 || notices[0] != "01000 you don't own a lock of type ExclusiveLock" {
+		t.Fatalf("unlock of a lock not held: notices %q", notices)
+	}
+}
