@@ -94,6 +94,22 @@ func accesses(n *pg.Node) []Access {
 			target(v.Relation, PrivUpdate)
 		case *pg.DeleteStmt:
 			target(v.Relation, PrivDelete)
+		case *pg.TruncateStmt:
+			for _, r := range v.Relations {
+				target(r.GetRangeVar(), PrivDelete)
+			}
+		case *pg.SelectStmt:
+			// SELECT ... FOR UPDATE locks what it reads: PostgreSQL asks for UPDATE on those tables too.
+			if len(v.LockingClause) > 0 {
+				for _, f := range v.FromClause {
+					walk(f.ProtoReflect(), func(m protoreflect.Message) bool {
+						if rv, ok := m.Interface().(*pg.RangeVar); ok && rv.Relname != "" {
+							add(Access{Table: rv.Relname, Privilege: PrivUpdate})
+						}
+						return false
+					})
+				}
+			}
 		case *pg.CreateStmt:
 			target(v.Relation, PrivCreate)
 		case *pg.AlterTableStmt:

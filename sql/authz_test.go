@@ -20,6 +20,8 @@ func TestAccesses(t *testing.T) {
 		{"insert select", "INSERT INTO a SELECT * FROM b", []string{"INSERT a", "SELECT b"}},
 		{"an upsert also updates", "INSERT INTO a VALUES (1) ON CONFLICT (k) DO UPDATE SET n = 1", []string{"INSERT a", "UPDATE a"}},
 		{"delete", "DELETE FROM a WHERE k = 1", []string{"DELETE a"}},
+		{"truncate needs delete", "TRUNCATE a, b", []string{"DELETE a", "DELETE b"}},
+		{"select for update also updates what it locks", "SELECT * FROM a JOIN b ON a.k = b.k FOR UPDATE", []string{"UPDATE a", "UPDATE b", "SELECT a", "SELECT b"}},
 		{"a data-modifying CTE, its name left out", "WITH u AS (UPDATE a SET n = 0 RETURNING k) SELECT * FROM u", []string{"UPDATE a"}},
 		{"the catalog is left out", "SELECT * FROM pg_catalog.pg_class, pg_namespace, information_schema.tables", nil},
 		{"create table", "CREATE TABLE a (k text PRIMARY KEY)", []string{"CREATE a"}},

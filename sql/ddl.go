@@ -270,6 +270,40 @@ func (x *exec) drop(ds *pg.DropStmt) (*Result, error) {
 	return &Result{Tag: "DROP TABLE"}, nil
 }
 
+// truncate runs TRUNCATE: it deletes every row of the tables, in the statement's transaction (a ROLLBACK brings
+// them back, as in PostgreSQL). RESTART IDENTITY restarts the tables' sequences at 1, at once and for good
+// (sequences are not transactional here).
+func (x *exec) truncate(ts *pg.TruncateStmt) (*Result, error) {
+	var tables []*table
+	for _, r := range ts.Relations {
+		rv := r.GetRangeVar()
+		t, err := x.lookupTable(rv.Relname, rv.Location)
+		if err != nil {
+			return nil, err
+		}
+		tables = append(tables, t)
+	}
+	if x.describe {
+		return &Result{Tag: "TRUNCATE TABLE"}, nil
+	}
+	for _, t := range tables {
+		if _, err := x.s.db().collection(t.Name).deleteMany(x.ctx, bson.D{}); err != nil {
+			return nil, err
+		}
+		if !ts.RestartSeqs {
+			continue
+		}
+		for _, c := range t.Columns {
+			if c.Sequence != "" {
+				if _, err := x.setval(c.Sequence, int64(1), false); err != nil {
+					return nil, err
+				}
+			}
+		}
+	}
+	return &Result{Tag: "TRUNCATE TABLE"}, nil
+}
+
 // dropIndex drops the named index of whichever table has it.
 func (x *exec) dropIndex(name string) (bool, error) {
 	names, err := x.tableNames(x.base)

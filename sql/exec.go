@@ -110,6 +110,8 @@ func (x *exec) dispatch(n *pg.Node) (*Result, error) {
 		return x.createIndex(n.GetIndexStmt())
 	case n.GetDropStmt() != nil:
 		return x.drop(n.GetDropStmt())
+	case n.GetTruncateStmt() != nil:
+		return x.truncate(n.GetTruncateStmt())
 	case n.GetAlterTableStmt() != nil:
 		return x.alterTable(n.GetAlterTableStmt())
 	case n.GetVariableSetStmt() != nil:
@@ -206,6 +208,8 @@ func needsTxn(n *pg.Node) bool {
 		return len(n.GetUpdateStmt().FromClause) > 0
 	case n.GetDeleteStmt() != nil:
 		return len(n.GetDeleteStmt().UsingClause) > 0
+	case n.GetTruncateStmt() != nil:
+		return len(n.GetTruncateStmt().Relations) > 1 // all the tables or none
 	}
 	return false
 }

@@ -59,7 +59,7 @@ func statementKind(n *pg.Node) string {
 		return "INSERT"
 	case n.GetUpdateStmt() != nil:
 		return "UPDATE"
-	case n.GetDeleteStmt() != nil:
+	case n.GetDeleteStmt() != nil, n.GetTruncateStmt() != nil:
 		return "DELETE"
 	case n.GetTransactionStmt() != nil:
 		switch n.GetTransactionStmt().Kind {
