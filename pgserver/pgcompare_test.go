@@ -182,6 +182,7 @@ func TestCompare_Concord(t *testing.T) {
 	runDefaults(t, "concord", c)
 	runLocks(t, "concord", c)
 	runAdvisory(t, "concord", c)
+	runFuncs(t, "concord", c)
 }
 
 // TestCompare_PostgreSQL runs the same steps against PostgreSQL 15, to keep
@@ -225,6 +226,7 @@ func TestCompare_PostgreSQL(t *testing.T) {
 	runDefaults(t, "postgresql", c)
 	runLocks(t, "postgresql", c)
 	runAdvisory(t, "postgresql", c)
+	runFuncs(t, "postgresql", c)
 }
 
 // freePort returns a free loopback port.

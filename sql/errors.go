@@ -122,4 +122,8 @@ func AsError(err error) *Error {
 const (
 	CodeProgramLimitExceeded     = "54000"
 	CodeCharacterNotInRepertoire = "22021"
+	CodeInvalidArgumentForLog    = "2201E"
+	CodeInvalidArgumentForPower  = "2201F"
+	CodeInvalidRegularExpression = "2201B"
+	CodeDatetimeFieldOverflow    = "22008"
 )

@@ -154,14 +154,18 @@ func (x *exec) scalarFunc(name string, f *pg.FuncCall, args []any) (any, error) 
 			d += time.Duration(n * float64(u))
 		}
 		return d, nil
-	case "lower", "upper", "length", "char_length", "trim", "btrim", "ltrim", "rtrim", "md5":
-		if err := argc(1); err != nil && !strings.HasSuffix(name, "trim") {
+	case "lower", "upper", "length", "char_length", "trim", "btrim", "ltrim", "rtrim":
+		if err := argc(1); err != nil && (!strings.HasSuffix(name, "trim") || len(args) != 2) {
 			return nil, err
 		}
-		if args[0] == nil {
+		if args[0] == nil || len(args) == 2 && args[1] == nil {
 			return nil, nil
 		}
 		s := formatText(args[0])
+		chars := " "
+		if len(args) == 2 {
+			chars = formatText(args[1])
+		}
 		switch name {
 		case "lower":
 			return strings.ToLower(s), nil
@@ -170,13 +174,11 @@ func (x *exec) scalarFunc(name string, f *pg.FuncCall, args []any) (any, error) 
 		case "length", "char_length":
 			return int64(utf8.RuneCountInString(s)), nil
 		case "ltrim":
-			return strings.TrimLeft(s, " "), nil
+			return strings.TrimLeft(s, chars), nil
 		case "rtrim":
-			return strings.TrimRight(s, " "), nil
-		case "md5":
-			return nil, unsupported("md5")
+			return strings.TrimRight(s, chars), nil
 		default:
-			return strings.TrimSpace(s), nil
+			return strings.Trim(s, chars), nil
 		}
 	case "concat":
 		var b strings.Builder
@@ -244,6 +246,9 @@ func (x *exec) scalarFunc(name string, f *pg.FuncCall, args []any) (any, error) 
 		case "trunc":
 			return math.Trunc(fv), nil
 		default:
+			if fv < 0 {
+				return nil, errorf(CodeInvalidArgumentForPower, "cannot take square root of a negative number")
+			}
 			return math.Sqrt(fv), nil
 		}
 	case "greatest", "least":
@@ -371,8 +376,20 @@ func (x *exec) scalarFunc(name string, f *pg.FuncCall, args []any) (any, error) 
 		case "month":
 			y, m, _ := tt.Date()
 			return time.Date(y, m, 1, 0, 0, 0, 0, time.UTC), nil
+		case "week":
+			y, m, d := tt.Date()
+			return time.Date(y, m, d-(int(tt.Weekday())+6)%7, 0, 0, 0, 0, time.UTC), nil
+		case "quarter":
+			y, m, _ := tt.Date()
+			return time.Date(y, m-(m-1)%3, 1, 0, 0, 0, 0, time.UTC), nil
 		case "year":
 			return time.Date(tt.Year(), 1, 1, 0, 0, 0, 0, time.UTC), nil
+		case "decade":
+			return time.Date(floorDiv(tt.Year(), 10)*10, 1, 1, 0, 0, 0, 0, time.UTC), nil
+		case "milliseconds":
+			return tt.Truncate(time.Millisecond), nil
+		case "microseconds":
+			return tt.Truncate(time.Microsecond), nil
 		}
 		return nil, unsupported("date_trunc with this unit")
 	case "pg_table_is_visible", "has_table_privilege", "has_schema_privilege", "has_database_privilege":
@@ -388,6 +405,13 @@ func (x *exec) scalarFunc(name string, f *pg.FuncCall, args []any) (any, error) 
 	case "obj_description", "col_description", "shobj_description", "pg_get_expr", "pg_get_indexdef",
 		"pg_get_constraintdef", "pg_encoding_to_char", "array_to_string", "pg_size_pretty", "quote_ident":
 		return x.catalogFunc(name, args)
+	}
+	if name == "generate_series" || name == "unnest" {
+		return nil, &Error{Code: CodeFeatureNotSupported, Message: name + " in the select list is not supported by Concord",
+			Hint: "Write it in FROM: SELECT g FROM " + name + "(...) AS g.", Position: int(f.Location) + 1}
+	}
+	if v, ok, err := builtin(name, args); ok {
+		return v, err
 	}
 	return nil, &Error{Code: CodeUndefinedFunction, Message: fmt.Sprintf("function %s does not exist", name),
 		Position: int(f.Location) + 1, Hint: "Concord supports the functions listed in docs/sql.md."}

@@ -23,6 +23,9 @@ var fuzzSeeds = []string{
 	"DELETE FROM accounts WHERE balance < 60 RETURNING id",
 	"SELECT now() + make_interval(secs => 3), '1 day'::interval, '{1,2}'::int8[], '{\"a\": 1}'::jsonb->'a'",
 	"BEGIN; UPDATE accounts SET balance = 0; ROLLBACK",
+	"SELECT a.id, tag, split_part(tag, 'x', -1) FROM accounts a, unnest(a.tags) WITH ORDINALITY AS u(tag, n) ORDER BY 1",
+	"SELECT * FROM accounts JOIN accounts b USING (id) NATURAL JOIN generate_series(1, 3, 1) AS g(version)",
+	"SELECT regexp_replace(id, '(a|b)+', '<\\1>', 'gi'), lpad(id, 3, '*'), mod(balance, 7), extract(dow from now())",
 }
 
 // FuzzStatement runs arbitrary statement texts against a small database:

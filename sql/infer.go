@@ -305,6 +305,20 @@ func (x *exec) funcType(f *pg.FuncCall, sc *scope) uint32 {
 		x.hint(f.Args[0], OIDFloat8, sc)
 		return OIDText
 	}
+	if bt, ok := builtinTypes[name]; ok {
+		for i, a := range f.Args {
+			if len(bt.args) > 0 {
+				x.hint(a, bt.args[min(i, len(bt.args)-1)], sc)
+			}
+		}
+		switch {
+		case name == "mod" || name == "array_cat":
+			return x.firstType(f.Args, sc)
+		case bt.result == OIDFloat8 && arg0 == OIDNumeric && name != "date_part":
+			return OIDNumeric
+		}
+		return bt.result
+	}
 	for i, a := range f.Args {
 		if at[i] == 0 {
 			x.hint(a, OIDText, sc)

@@ -19,6 +19,9 @@ type relCol struct {
 	hidden bool   // the source's document (a bson.Raw)
 	open   bool   // hidden column of a schemaless source: unknown names are fields
 	table  string // a hidden column's table (SELECT ... FOR UPDATE locks its documents)
+	// merged is a join input's column that JOIN ... USING (or NATURAL JOIN) merged into one output column: only
+	// a qualified reference (a.id) and a qualified star (a.*) see it.
+	merged bool
 }
 
 // relation is a set of rows with named columns: a table's scan, a join, a
@@ -33,7 +36,7 @@ type relation struct {
 func (r *relation) visible(qual string) []int {
 	var out []int
 	for i, c := range r.cols {
-		if !c.hidden && (qual == "" || c.qual == qual) {
+		if !c.hidden && (qual == "" && !c.merged || qual != "" && c.qual == qual) {
 			out = append(out, i)
 		}
 	}
@@ -103,7 +106,7 @@ func (sc *scope) lookupHere(fields []string, outerQual bool) (any, uint32, bool,
 	// col[.path]
 	idx := -1
 	for i, c := range sc.cols {
-		if !c.hidden && c.name == fields[0] {
+		if !c.hidden && !c.merged && c.name == fields[0] {
 			if idx >= 0 && sc.cols[idx].qual != c.qual {
 				return nil, 0, false, errorf(CodeAmbiguousColumn, "column reference %q is ambiguous", fields[0])
 			}

@@ -256,6 +256,13 @@ func (x *exec) fromClause(items []*pg.Node, where *pg.Node, outer *scope) (*rela
 		if len(items) > 1 {
 			w = nil
 		}
+		if rel != nil && isLateral(it) {
+			var err error
+			if rel, err = x.lateral(rel, it, pg.JoinType_JOIN_INNER, nil, outer); err != nil {
+				return nil, err
+			}
+			continue
+		}
 		r, err := x.fromItem(it, w, outer)
 		if err != nil {
 			return nil, err
@@ -325,15 +332,19 @@ func (x *exec) fromItem(n *pg.Node, where *pg.Node, outer *scope) (*relation, er
 		if err != nil {
 			return nil, err
 		}
+		if isLateral(j.Rarg) && len(j.UsingClause) == 0 && !j.IsNatural {
+			return x.lateral(l, j.Rarg, j.Jointype, j.Quals, outer)
+		}
 		r, err := x.fromItem(j.Rarg, nil, outer)
 		if err != nil {
 			return nil, err
 		}
-		quals := j.Quals
 		if len(j.UsingClause) > 0 || j.IsNatural {
-			return nil, unsupported("JOIN ... USING and NATURAL JOIN (write ON)")
+			return x.joinUsing(l, r, j, outer)
 		}
-		return x.join(l, r, j.Jointype, quals, outer)
+		return x.join(l, r, j.Jointype, j.Quals, outer)
+	case n.GetRangeFunction() != nil:
+		return x.rangeFunction(n.GetRangeFunction(), outer)
 	}
 	return nil, unsupported("this FROM item (" + nodeName(n) + ")")
 }
@@ -359,25 +370,39 @@ func requalify(rel *relation, alias string, a *pg.Alias) *relation {
 
 // join joins two relations (nested loops; quals evaluated per pair).
 func (x *exec) join(l, r *relation, kind pg.JoinType, quals *pg.Node, outer *scope) (*relation, error) {
-	out := &relation{cols: append(append([]relCol{}, l.cols...), r.cols...)}
-	sc := &scope{cols: out.cols, outer: outer}
+	cols := append(append([]relCol{}, l.cols...), r.cols...)
+	sc := &scope{cols: cols, outer: outer}
 	if x.describe && quals != nil {
-		sc.row = make([]any, len(out.cols))
+		sc.row = make([]any, len(cols))
 		x.typeOf(quals, sc)
 	}
+	var match func(row []any) (bool, error)
+	if quals != nil {
+		match = func(row []any) (bool, error) {
+			sc.row = row
+			v, err := x.eval(quals, sc)
+			return truthy(v), err
+		}
+	}
+	return joinMatch(l, r, kind, match)
+}
+
+// joinMatch joins two relations by nested loops, keeping the pairs of rows match accepts (every pair when match is
+// nil), and for outer joins the rows of either side that matched nothing, padded with NULLs.
+func joinMatch(l, r *relation, kind pg.JoinType, match func(row []any) (bool, error)) (*relation, error) {
+	out := &relation{cols: append(append([]relCol{}, l.cols...), r.cols...)}
 	rightMatched := make([]bool, len(r.rows))
 	nullsL, nullsR := make([]any, len(l.cols)), make([]any, len(r.cols))
 	for _, lr := range l.rows {
 		matched := false
 		for k, rr := range r.rows {
 			row := append(append(make([]any, 0, len(out.cols)), lr...), rr...)
-			if quals != nil {
-				sc.row = row
-				v, err := x.eval(quals, sc)
+			if match != nil {
+				ok, err := match(row)
 				if err != nil {
 					return nil, err
 				}
-				if !truthy(v) {
+				if !ok {
 					continue
 				}
 			}

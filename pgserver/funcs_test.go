@@ -1,0 +1,144 @@
+package pgserver_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// funcSteps run in order against Concord and PostgreSQL 15 (TestCompare_PostgreSQL): string, number, date and
+// array functions, generate_series and unnest in FROM (LATERAL too), and JOIN ... USING and NATURAL JOIN. want is
+// the rows and tag as in compareSteps, or "ERROR " and the SQLSTATE the statement fails with.
+var funcSteps = []struct{ sql, want string }{
+	{"SELECT md5('abc'), md5('')", "900150983cd24fb0d6963f7d28e17f72|d41d8cd98f00b204e9800998ecf8427e\nSELECT 1"},
+	{"SELECT split_part('a,b,c', ',', 2), split_part('a,b,c', ',', -1), split_part('a,b,c', ',', 5), split_part('abc', '', 1)", "b|c||abc\nSELECT 1"},
+	{"SELECT split_part('a,b', ',', 0)", "ERROR 22023"},
+	{"SELECT string_to_array('a,b,,c', ','), string_to_array('a,b,x', ',', 'x'), string_to_array('', ','), string_to_array('abc', NULL)", "{a,b,\"\",c}|{a,b,NULL}|{}|{a,b,c}\nSELECT 1"},
+	{`SELECT regexp_replace('foo bar foo', 'fo+', 'X'), regexp_replace('foo bar foo', 'fo+', 'X', 'g'), regexp_replace('Hello', 'h(e)', '<\1\&>', 'i')`, "X bar foo|X bar X|<eHe>llo\nSELECT 1"},
+	{"SELECT regexp_replace('a', '(', 'x')", "ERROR 2201B"},
+	{"SELECT position('lo' in 'hello'), strpos('hello', 'z'), left('hello', 2), left('hello', -2), right('hello', 2), right('hello', -2)", "4|0|he|hel|lo|llo\nSELECT 1"},
+	{"SELECT lpad('7', 3, '0'), rpad('ab', 5, 'xy'), lpad('hello', 2), repeat('ab', 3), repeat('x', -1), reverse('abc'), initcap('hello wORLD-foo')", "007|abxyx|he|ababab||cba|Hello World-Foo\nSELECT 1"},
+	{"SELECT starts_with('concord', 'con'), concat_ws('-', 'a', NULL, 'b'), chr(65), ascii('A'), octet_length('héllo'), length('héllo')", "t|a-b|A|65|6|5\nSELECT 1"},
+	{"SELECT btrim('xxhixx', 'x'), ltrim('  hi'), rtrim('hi!!', '!'), trim(both 'x' from 'xhix'), trim(leading from '  a') || '|'", "hi|hi|hi|hi|a|\nSELECT 1"},
+	{"SELECT upper(NULL), split_part(NULL, ',', 1), concat_ws(NULL, 'a') IS NULL", "||t\nSELECT 1"},
+	{"SELECT mod(7, 3), mod(-7, 3), div(7, 2), power(2, 10), sign(-3.5), abs(-4)", "1|-1|3|1024|-1|4\nSELECT 1"},
+	{"SELECT mod(1, 0)", "ERROR 22012"},
+	{"SELECT ln(0)", "ERROR 2201E"},
+	{"SELECT sqrt(-1)", "ERROR 2201F"},
+	{"SELECT exp(0), ln(1), log(100), log10(1000), pi(), sqrt(16)", "1|0|2|3|3.141592653589793|4\nSELECT 1"},
+	{"SELECT random() >= 0 AND random() < 1", "t\nSELECT 1"},
+	{"SELECT extract(year from timestamptz '2024-03-15 10:20:30+00'), extract(month from timestamptz '2024-03-15 10:20:30+00'), extract(dow from timestamptz '2024-03-15 10:20:30+00'), extract(doy from timestamptz '2024-03-15 10:20:30+00'), extract(quarter from timestamptz '2024-03-15 10:20:30+00'), date_part('hour', timestamptz '2024-03-15 10:20:30+00')", "2024|3|5|75|1|10\nSELECT 1"},
+	{"SELECT extract(isodow from timestamptz '2024-03-17 00:00:00+00'), extract(week from timestamptz '2024-03-17 00:00:00+00'), date_part('minute', timestamptz '2024-03-15 10:20:30+00')", "7|11|20\nSELECT 1"},
+	{"SELECT extract(fortnight from now())", "ERROR 22023"},
+	{"SELECT date_trunc('week', timestamptz '2024-03-15 10:20:30+00'), date_trunc('quarter', timestamptz '2024-03-15 10:20:30+00'), to_timestamp(0)", "2024-03-11 00:00:00+00|2024-01-01 00:00:00+00|1970-01-01 00:00:00+00\nSELECT 1"},
+	{"SELECT array_position(ARRAY['a','b','c'], 'b'), array_position(ARRAY['a'], 'z'), array_cat(ARRAY[1,2], ARRAY[3]), array_upper(ARRAY[1,2,3], 1), array_lower(ARRAY[1], 1)", "2||{1,2,3}|3|1\nSELECT 1"},
+	{"SELECT * FROM generate_series(1, 3)", "1\n2\n3\nSELECT 3"},
+	{"SELECT g, g * 2 FROM generate_series(1, 10, 4) AS g", "1|2\n5|10\n9|18\nSELECT 3"},
+	{"SELECT sum(n) FROM generate_series(10, 1, -3) AS s(n)", "22\nSELECT 1"},
+	{"SELECT * FROM generate_series(1, 2) WITH ORDINALITY AS t(v, i)", "1|1\n2|2\nSELECT 2"},
+	{"SELECT generate_series FROM generate_series(5, 5)", "5\nSELECT 1"},
+	{"SELECT * FROM generate_series(3, 1)", "SELECT 0"},
+	{"SELECT * FROM generate_series(1, 3, 0)", "ERROR 22023"},
+	{"SELECT count(*) FROM generate_series(timestamptz '2024-01-01 00:00:00+00', timestamptz '2024-01-02 00:00:00+00', interval '6 hours')", "5\nSELECT 1"},
+	{"SELECT unnest(ARRAY[1]) FROM generate_series(1, 2) AS g WHERE g > 5", "SELECT 0"},
+	{"SELECT * FROM unnest(ARRAY['x','y'])", "x\ny\nSELECT 2"},
+	{"SELECT u FROM unnest(ARRAY[3,1,2]) AS u ORDER BY u", "1\n2\n3\nSELECT 3"},
+	{"CREATE TABLE fposts (id int8 PRIMARY KEY, tags text[])", "CREATE TABLE"},
+	{"INSERT INTO fposts VALUES (1, '{a,b}'), (2, '{c}'), (3, '{}')", "INSERT 0 3"},
+	{"SELECT id, tag FROM fposts, unnest(tags) AS tag ORDER BY id, tag", "1|a\n1|b\n2|c\nSELECT 3"},
+	{"SELECT p.id, t.tag FROM fposts p LEFT JOIN LATERAL unnest(p.tags) AS t(tag) ON true ORDER BY 1, 2", "1|a\n1|b\n2|c\n3|\nSELECT 4"},
+	{"SELECT id, c.n FROM fposts CROSS JOIN LATERAL (SELECT count(*) AS n FROM unnest(tags)) c ORDER BY id", "1|2\n2|1\n3|0\nSELECT 3"},
+	{"SELECT tag, count(*) FROM fposts, unnest(tags) AS tag WHERE id < 3 GROUP BY tag ORDER BY tag", "a|1\nb|1\nc|1\nSELECT 3"},
+	{"CREATE TABLE fa (id int8 PRIMARY KEY, x text)", "CREATE TABLE"},
+	{"CREATE TABLE fb (id int8 PRIMARY KEY, y text)", "CREATE TABLE"},
+	{"INSERT INTO fa VALUES (1, 'a1'), (2, 'a2')", "INSERT 0 2"},
+	{"INSERT INTO fb VALUES (2, 'b2'), (3, 'b3')", "INSERT 0 2"},
+	{"SELECT * FROM fa JOIN fb USING (id)", "2|a2|b2\nSELECT 1"},
+	{"SELECT * FROM fa FULL JOIN fb USING (id) ORDER BY id", "1|a1|\n2|a2|b2\n3||b3\nSELECT 3"},
+	{"SELECT * FROM fa RIGHT JOIN fb USING (id) ORDER BY id", "2|a2|b2\n3||b3\nSELECT 2"},
+	{"SELECT id, fa.id, fb.id FROM fa LEFT JOIN fb USING (id) ORDER BY 1", "1|1|\n2|2|2\nSELECT 2"},
+	{"SELECT * FROM fa NATURAL JOIN fb", "2|a2|b2\nSELECT 1"},
+	{"SELECT fa.* FROM fa JOIN fb USING (id)", "2|a2\nSELECT 1"},
+	{"SELECT * FROM fa JOIN fb USING (nope)", "ERROR 42703"},
+	{"SELECT * FROM fa CROSS JOIN fb ORDER BY fa.id, fb.id LIMIT 1", "1|a1|2|b2\nSELECT 1"},
+	{"DROP TABLE fposts, fa, fb", "DROP TABLE"},
+}
+
+// runFuncs runs funcSteps on a connection.
+func runFuncs(t *testing.T, who string, c *pgx.Conn) {
+	for _, s := range funcSteps {
+		got, err := renderSimple(c, s.sql, nil)
+		if err != nil {
+			got = "ERROR " + sqlState(err)
+		}
+		if got != s.want {
+			t.Errorf("%s: %s\n got: %q (%v)\nwant: %q", who, s.sql, got, err, s.want)
+		}
+	}
+}
+
+// TestFuncs_Extended runs set-returning FROM items, USING joins and the functions above through the extended
+// protocol with parameters, whose types come from the statement as PostgreSQL infers them.
+func TestFuncs_Extended(t *testing.T) {
+	url, _ := startServer(t)
+	c := connect(t, url)
+	ctx := context.Background()
+	var sum, n int64
+	if err := c.QueryRow(ctx, "SELECT sum(g), count(*) FROM generate_series($1, $2, $3) AS g", 2, 20, 3).Scan(&sum, &n); err != nil {
+		t.Fatal(err)
+	}
+	if sum != 2+5+8+11+14+17+20 || n != 7 {
+		t.Fatalf("generate_series(2, 20, 3): sum %d count %d", sum, n)
+	}
+	var parts []string
+	if err := c.QueryRow(ctx, "SELECT string_to_array($1, $2)", "a|b|c", "|").Scan(&parts); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(parts, ",") != "a,b,c" {
+		t.Fatalf("string_to_array: %q", parts)
+	}
+	var padded, replaced string
+	var pos int32
+	if err := c.QueryRow(ctx, "SELECT lpad($1, $2, '0'), regexp_replace($1, $3, 'x', 'g'), strpos($1, $4)", "42", 5, "[24]", "2").Scan(&padded, &replaced, &pos); err != nil {
+		t.Fatal(err)
+	}
+	if padded != "00042" || replaced != "xx" || pos != 2 {
+		t.Fatalf("lpad %q regexp_replace %q strpos %d", padded, replaced, pos)
+	}
+	if _, err := c.Exec(ctx, "CREATE TABLE xtags (id int8 PRIMARY KEY, tags text[])"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Exec(ctx, "INSERT INTO xtags VALUES (1, $1), (2, $2)", []string{"go", "db"}, []string{"db"}); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := c.Query(ctx, "SELECT tag, count(*) FROM xtags, unnest(tags) AS tag WHERE id <= $1 GROUP BY tag ORDER BY tag", 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for rows.Next() {
+		var tag string
+		var k int64
+		if err := rows.Scan(&tag, &k); err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, fmt.Sprintf("%s=%d", tag, k))
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(got, " ") != "db=2 go=1" {
+		t.Fatalf("tags: %q", got)
+	}
+	var id int64
+	var y string
+	if err := c.QueryRow(ctx, "SELECT id, b.tags[1] FROM xtags a JOIN xtags b USING (id) WHERE id = $1", 2).Scan(&id, &y); err != nil {
+		t.Fatal(err)
+	}
+	if id != 2 || y != "db" {
+		t.Fatalf("USING: %d %q", id, y)
+	}
+}

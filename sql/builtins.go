@@ -1,0 +1,635 @@
+package sql
+
+import (
+	"crypto/md5"
+	"encoding/hex"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"regexp"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+)
+
+// builtinTypes are the result types of the functions of builtin, and the types their parameters take
+// (the last one repeats); 0 as a result is the first argument's type.
+var builtinTypes = map[string]struct {
+	result uint32
+	args   []uint32
+}{
+	"split_part":      {OIDText, []uint32{OIDText, OIDText, OIDInt4}},
+	"string_to_array": {OIDTextArray, []uint32{OIDText}},
+	"regexp_replace":  {OIDText, []uint32{OIDText}},
+	"position":        {OIDInt4, []uint32{OIDText}},
+	"strpos":          {OIDInt4, []uint32{OIDText}},
+	"left":            {OIDText, []uint32{OIDText, OIDInt4}},
+	"right":           {OIDText, []uint32{OIDText, OIDInt4}},
+	"lpad":            {OIDText, []uint32{OIDText, OIDInt4, OIDText}},
+	"rpad":            {OIDText, []uint32{OIDText, OIDInt4, OIDText}},
+	"repeat":          {OIDText, []uint32{OIDText, OIDInt4}},
+	"reverse":         {OIDText, []uint32{OIDText}},
+	"initcap":         {OIDText, []uint32{OIDText}},
+	"starts_with":     {OIDBool, []uint32{OIDText}},
+	"concat_ws":       {OIDText, []uint32{OIDText}},
+	"chr":             {OIDText, []uint32{OIDInt4}},
+	"ascii":           {OIDInt4, []uint32{OIDText}},
+	"octet_length":    {OIDInt4, []uint32{OIDText}},
+	"md5":             {OIDText, []uint32{OIDText}},
+	"mod":             {0, nil},
+	"div":             {OIDNumeric, []uint32{OIDNumeric}},
+	"power":           {OIDFloat8, []uint32{OIDFloat8}},
+	"pow":             {OIDFloat8, []uint32{OIDFloat8}},
+	"sign":            {OIDFloat8, []uint32{OIDFloat8}},
+	"exp":             {OIDFloat8, []uint32{OIDFloat8}},
+	"ln":              {OIDFloat8, []uint32{OIDFloat8}},
+	"log":             {OIDFloat8, []uint32{OIDFloat8}},
+	"log10":           {OIDFloat8, []uint32{OIDFloat8}},
+	"cbrt":            {OIDFloat8, []uint32{OIDFloat8}},
+	"degrees":         {OIDFloat8, []uint32{OIDFloat8}},
+	"radians":         {OIDFloat8, []uint32{OIDFloat8}},
+	"pi":              {OIDFloat8, nil},
+	"random":          {OIDFloat8, nil},
+	"extract":         {OIDNumeric, []uint32{OIDText, OIDTimestamptz}},
+	"date_part":       {OIDFloat8, []uint32{OIDText, OIDTimestamptz}},
+	"to_timestamp":    {OIDTimestamptz, []uint32{OIDFloat8}},
+	"array_position":  {OIDInt4, nil},
+	"array_cat":       {0, nil},
+	"array_upper":     {OIDInt4, []uint32{0, OIDInt4}},
+	"array_lower":     {OIDInt4, []uint32{0, OIDInt4}},
+}
+
+// builtin runs the string, number, date and array functions of builtinTypes on evaluated arguments; ok is false
+// for a name it does not have. As in PostgreSQL they are strict: a NULL argument gives NULL (concat_ws skips
+// NULLs after its separator).
+func builtin(name string, args []any) (v any, ok bool, err error) {
+	if _, ok := builtinTypes[name]; !ok {
+		return nil, false, nil
+	}
+	argc := func(lo, hi int) error {
+		if len(args) < lo || len(args) > hi {
+			return &Error{Code: CodeUndefinedFunction, Message: fmt.Sprintf("function %s with %d arguments does not exist", name, len(args))}
+		}
+		return nil
+	}
+	if name == "concat_ws" {
+		if err := argc(1, math.MaxInt); err != nil || args[0] == nil {
+			return nil, true, err
+		}
+		var parts []string
+		for _, a := range args[1:] {
+			if a != nil {
+				parts = append(parts, formatText(a))
+			}
+		}
+		return strings.Join(parts, formatText(args[0])), true, nil
+	}
+	for _, a := range args {
+		if a == nil && name != "string_to_array" && name != "array_position" && name != "array_cat" {
+			return nil, true, nil
+		}
+	}
+	text := func(i int) string { return formatText(args[i]) }
+	integer := func(i int) (int64, error) {
+		n, err := coerce(numeric(args[i]), OIDInt8)
+		if err != nil {
+			return 0, err
+		}
+		return n.(int64), nil
+	}
+	float := func(i int) (float64, error) {
+		f, err := coerce(numeric(args[i]), OIDFloat8)
+		if err != nil {
+			return 0, err
+		}
+		return f.(float64), nil
+	}
+	switch name {
+	case "md5":
+		if err := argc(1, 1); err != nil {
+			return nil, true, err
+		}
+		sum := md5.Sum([]byte(text(0)))
+		return hex.EncodeToString(sum[:]), true, nil
+	case "split_part":
+		if err := argc(3, 3); err != nil {
+			return nil, true, err
+		}
+		n, err := integer(2)
+		if err != nil {
+			return nil, true, err
+		}
+		if n == 0 {
+			return nil, true, errorf(CodeInvalidParameterValue, "field position must not be zero")
+		}
+		s, sep := text(0), text(1)
+		parts := []string{s}
+		if sep != "" {
+			parts = strings.Split(s, sep)
+		} else if s == "" {
+			parts = nil
+		}
+		if n < 0 {
+			n += int64(len(parts)) + 1
+		}
+		if n < 1 || n > int64(len(parts)) {
+			return "", true, nil
+		}
+		return parts[n-1], true, nil
+	case "string_to_array":
+		if err := argc(2, 3); err != nil {
+			return nil, true, err
+		}
+		if args[0] == nil {
+			return nil, true, nil
+		}
+		s := text(0)
+		if s == "" {
+			return []any{}, true, nil
+		}
+		var parts []string
+		switch {
+		case args[1] == nil:
+			for _, r := range s {
+				parts = append(parts, string(r))
+			}
+		case text(1) == "":
+			parts = []string{s}
+		default:
+			parts = strings.Split(s, text(1))
+		}
+		out := make([]any, len(parts))
+		for i, p := range parts {
+			out[i] = p
+			if len(args) > 2 && args[2] != nil && p == text(2) {
+				out[i] = nil
+			}
+		}
+		return out, true, nil
+	case "regexp_replace":
+		if err := argc(3, 4); err != nil {
+			return nil, true, err
+		}
+		flags := ""
+		if len(args) > 3 {
+			flags = text(3)
+		}
+		return regexpReplace(text(0), text(1), text(2), flags)
+	case "position", "strpos":
+		if err := argc(2, 2); err != nil {
+			return nil, true, err
+		}
+		s, sub := text(0), text(1)
+		i := strings.Index(s, sub)
+		if i < 0 {
+			return int64(0), true, nil
+		}
+		return int64(utf8.RuneCountInString(s[:i]) + 1), true, nil
+	case "left", "right":
+		if err := argc(2, 2); err != nil {
+			return nil, true, err
+		}
+		r := []rune(text(0))
+		n, err := integer(1)
+		if err != nil {
+			return nil, true, err
+		}
+		size := int64(len(r))
+		keep := n
+		if n < 0 {
+			keep = max(size+n, 0)
+		}
+		keep = min(keep, size)
+		if name == "left" {
+			return string(r[:keep]), true, nil
+		}
+		return string(r[size-keep:]), true, nil
+	case "lpad", "rpad":
+		if err := argc(2, 3); err != nil {
+			return nil, true, err
+		}
+		n, err := integer(1)
+		if err != nil {
+			return nil, true, err
+		}
+		fill := " "
+		if len(args) > 2 {
+			fill = text(2)
+		}
+		r := []rune(text(0))
+		n = max(n, 0)
+		if n > 10_000_000 {
+			return nil, true, errorf(CodeProgramLimitExceeded, "requested length too large")
+		}
+		if int64(len(r)) >= n || fill == "" {
+			return string(r[:min(int64(len(r)), n)]), true, nil
+		}
+		f := []rune(fill)
+		pad := make([]rune, 0, n-int64(len(r)))
+		for i := 0; int64(len(pad)) < n-int64(len(r)); i++ {
+			pad = append(pad, f[i%len(f)])
+		}
+		if name == "lpad" {
+			return string(pad) + string(r), true, nil
+		}
+		return string(r) + string(pad), true, nil
+	case "repeat":
+		if err := argc(2, 2); err != nil {
+			return nil, true, err
+		}
+		n, err := integer(1)
+		if err != nil {
+			return nil, true, err
+		}
+		s := text(0)
+		if n <= 0 || s == "" {
+			return "", true, nil
+		}
+		if n > (64<<20)/int64(len(s)) {
+			return nil, true, errorf(CodeProgramLimitExceeded, "requested length too large")
+		}
+		return strings.Repeat(s, int(n)), true, nil
+	case "reverse":
+		if err := argc(1, 1); err != nil {
+			return nil, true, err
+		}
+		r := []rune(text(0))
+		for i, j := 0, len(r)-1; i < j; i, j = i+1, j-1 {
+			r[i], r[j] = r[j], r[i]
+		}
+		return string(r), true, nil
+	case "initcap":
+		if err := argc(1, 1); err != nil {
+			return nil, true, err
+		}
+		var b strings.Builder
+		inWord := false
+		for _, r := range text(0) {
+			if inWord {
+				b.WriteRune(unicode.ToLower(r))
+			} else {
+				b.WriteRune(unicode.ToUpper(r))
+			}
+			inWord = unicode.IsLetter(r) || unicode.IsDigit(r)
+		}
+		return b.String(), true, nil
+	case "starts_with":
+		if err := argc(2, 2); err != nil {
+			return nil, true, err
+		}
+		return strings.HasPrefix(text(0), text(1)), true, nil
+	case "chr":
+		if err := argc(1, 1); err != nil {
+			return nil, true, err
+		}
+		n, err := integer(0)
+		if err != nil {
+			return nil, true, err
+		}
+		if n == 0 {
+			return nil, true, errorf(CodeProgramLimitExceeded, "null character not permitted")
+		}
+		if n < 0 || n > unicode.MaxRune || !utf8.ValidRune(rune(n)) {
+			return nil, true, errorf(CodeProgramLimitExceeded, "requested character too large for encoding: %d", n)
+		}
+		return string(rune(n)), true, nil
+	case "ascii":
+		if err := argc(1, 1); err != nil {
+			return nil, true, err
+		}
+		r, _ := utf8.DecodeRuneInString(text(0))
+		if r == utf8.RuneError {
+			return int64(0), true, nil
+		}
+		return int64(r), true, nil
+	case "octet_length":
+		if err := argc(1, 1); err != nil {
+			return nil, true, err
+		}
+		return int64(len(text(0))), true, nil
+	case "mod", "div":
+		if err := argc(2, 2); err != nil {
+			return nil, true, err
+		}
+		a, b := numeric(args[0]), numeric(args[1])
+		ai, aInt := a.(int64)
+		bi, bInt := b.(int64)
+		if aInt && bInt {
+			if bi == 0 {
+				return nil, true, errorf(CodeDivisionByZero, "division by zero")
+			}
+			if bi == -1 { // MinInt64 % -1 and / -1 overflow in Go
+				if name == "mod" {
+					return int64(0), true, nil
+				}
+				if ai == math.MinInt64 {
+					return nil, true, errorf(CodeNumericOutOfRange, "bigint out of range")
+				}
+				return -ai, true, nil
+			}
+			if name == "mod" {
+				return ai % bi, true, nil
+			}
+			return ai / bi, true, nil
+		}
+		af, err := float(0)
+		if err != nil {
+			return nil, true, err
+		}
+		bf, err := float(1)
+		if err != nil {
+			return nil, true, err
+		}
+		if bf == 0 {
+			return nil, true, errorf(CodeDivisionByZero, "division by zero")
+		}
+		if name == "mod" {
+			return math.Mod(af, bf), true, nil
+		}
+		return math.Trunc(af / bf), true, nil
+	case "pi", "random":
+		if err := argc(0, 0); err != nil {
+			return nil, true, err
+		}
+		if name == "pi" {
+			return math.Pi, true, nil
+		}
+		return rand.Float64(), true, nil
+	case "power", "pow", "log":
+		if err := argc(1+btoi(name != "log"), 2); err != nil {
+			return nil, true, err
+		}
+		a, err := float(0)
+		if err != nil {
+			return nil, true, err
+		}
+		if name == "log" && len(args) == 1 {
+			return logarithm(a, math.Log10)
+		}
+		b, err := float(1)
+		if err != nil {
+			return nil, true, err
+		}
+		if name == "log" {
+			if a <= 0 || b <= 0 {
+				return logarithm(min(a, b), math.Log)
+			}
+			if a == 1 {
+				return nil, true, errorf(CodeDivisionByZero, "division by zero")
+			}
+			return math.Log(b) / math.Log(a), true, nil
+		}
+		if a == 0 && b < 0 {
+			return nil, true, errorf(CodeInvalidArgumentForPower, "zero raised to a negative power is undefined")
+		}
+		if a < 0 && b != math.Trunc(b) {
+			return nil, true, errorf(CodeInvalidArgumentForPower, "a negative number raised to a non-integer power yields a complex result")
+		}
+		return math.Pow(a, b), true, nil
+	case "sign", "exp", "ln", "log10", "cbrt", "degrees", "radians":
+		if err := argc(1, 1); err != nil {
+			return nil, true, err
+		}
+		a, err := float(0)
+		if err != nil {
+			return nil, true, err
+		}
+		switch name {
+		case "sign":
+			switch {
+			case a > 0:
+				return 1.0, true, nil
+			case a < 0:
+				return -1.0, true, nil
+			}
+			return 0.0, true, nil
+		case "exp":
+			return math.Exp(a), true, nil
+		case "ln":
+			return logarithm(a, math.Log)
+		case "log10":
+			return logarithm(a, math.Log10)
+		case "cbrt":
+			return math.Cbrt(a), true, nil
+		case "degrees":
+			return a * 180 / math.Pi, true, nil
+		}
+		return a * math.Pi / 180, true, nil
+	case "extract", "date_part":
+		if err := argc(2, 2); err != nil {
+			return nil, true, err
+		}
+		v, err := datePart(strings.ToLower(text(0)), args[1])
+		return v, true, err
+	case "to_timestamp":
+		if err := argc(1, 1); err != nil {
+			return nil, true, err
+		}
+		secs, err := float(0)
+		if err != nil {
+			return nil, true, err
+		}
+		if math.IsNaN(secs) || math.Abs(secs) > 9.2e12 {
+			return nil, true, errorf(CodeDatetimeFieldOverflow, "timestamp out of range: \"%s\"", text(0))
+		}
+		return time.UnixMicro(int64(math.Round(secs * 1e6))).UTC(), true, nil
+	case "array_position":
+		if err := argc(2, 2); err != nil {
+			return nil, true, err
+		}
+		a, _ := args[0].([]any)
+		for i, e := range a {
+			if eq, _ := binaryOp("=", e, args[1]); eq == true || (e == nil && args[1] == nil) {
+				return int64(i + 1), true, nil
+			}
+		}
+		return nil, true, nil
+	case "array_cat":
+		if err := argc(2, 2); err != nil {
+			return nil, true, err
+		}
+		if args[0] == nil && args[1] == nil {
+			return nil, true, nil
+		}
+		a, _ := args[0].([]any)
+		b, _ := args[1].([]any)
+		return append(append([]any{}, a...), b...), true, nil
+	case "array_upper", "array_lower":
+		if err := argc(2, 2); err != nil {
+			return nil, true, err
+		}
+		a, _ := args[0].([]any)
+		dim, err := integer(1)
+		if err != nil || dim != 1 || len(a) == 0 {
+			return nil, true, err
+		}
+		if name == "array_lower" {
+			return int64(1), true, nil
+		}
+		return int64(len(a)), true, nil
+	}
+	return nil, false, nil
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// logarithm is log(a) with PostgreSQL's errors for zero and negative numbers.
+func logarithm(a float64, log func(float64) float64) (any, bool, error) {
+	switch {
+	case a == 0:
+		return nil, true, errorf(CodeInvalidArgumentForLog, "cannot take logarithm of zero")
+	case a < 0:
+		return nil, true, errorf(CodeInvalidArgumentForLog, "cannot take logarithm of a negative number")
+	}
+	return log(a), true, nil
+}
+
+// regexpReplace is PostgreSQL's regexp_replace with Go's regular expressions (RE2, which PostgreSQL's advanced
+// regular expressions mostly agree with): the first match replaced, every one with flag g, case-insensitive with
+// i; \1 to \9 in the replacement are the groups, \& the whole match, \\ a backslash.
+func regexpReplace(s, pattern, repl, flags string) (any, bool, error) {
+	global := false
+	for _, f := range flags {
+		switch f {
+		case 'g':
+			global = true
+		case 'i':
+			pattern = "(?i)" + pattern
+		case 'c':
+		case 'n', 'm':
+			pattern = "(?m)" + pattern
+		case 's':
+			pattern = "(?s)" + pattern
+		default:
+			return nil, true, errorf(CodeInvalidParameterValue, "invalid regular expression option: \"%c\"", f)
+		}
+	}
+	re, err := regexp.Compile(pattern)
+	if err != nil {
+		return nil, true, errorf(CodeInvalidRegularExpression, "invalid regular expression: %v", err)
+	}
+	var b strings.Builder
+	last := 0
+	for _, m := range re.FindAllStringSubmatchIndex(s, -1) {
+		b.WriteString(s[last:m[0]])
+		for i := 0; i < len(repl); i++ {
+			c := repl[i]
+			if c != '\\' || i+1 == len(repl) {
+				b.WriteByte(c)
+				continue
+			}
+			i++
+			switch d := repl[i]; {
+			case d >= '1' && d <= '9':
+				if g := int(d - '0'); 2*g+1 < len(m) && m[2*g] >= 0 {
+					b.WriteString(s[m[2*g]:m[2*g+1]])
+				}
+			case d == '&':
+				b.WriteString(s[m[0]:m[1]])
+			case d == '\\':
+				b.WriteByte('\\')
+			default:
+				b.WriteByte('\\')
+				b.WriteByte(d)
+			}
+		}
+		last = m[1]
+		if !global {
+			break
+		}
+	}
+	b.WriteString(s[last:])
+	return b.String(), true, nil
+}
+
+// datePart is EXTRACT(field FROM v) and date_part(field, v) of a timestamp (in UTC) or an interval.
+func datePart(field string, v any) (any, error) {
+	if d, ok := v.(time.Duration); ok {
+		switch field {
+		case "epoch":
+			return d.Seconds(), nil
+		case "day", "days":
+			return float64(d / (24 * time.Hour)), nil
+		case "hour", "hours":
+			return float64(d % (24 * time.Hour) / time.Hour), nil
+		case "minute", "minutes":
+			return float64(d % time.Hour / time.Minute), nil
+		case "second", "seconds":
+			return float64(d%time.Minute) / float64(time.Second), nil
+		case "millisecond", "milliseconds":
+			return float64(d%time.Minute) / float64(time.Millisecond), nil
+		case "microsecond", "microseconds":
+			return float64(d%time.Minute) / float64(time.Microsecond), nil
+		}
+		return nil, errorf(CodeFeatureNotSupported, "unit \"%s\" not supported for type interval", field)
+	}
+	tv, err := coerce(v, OIDTimestamptz)
+	if err != nil {
+		return nil, err
+	}
+	t := tv.(time.Time).UTC()
+	frac := float64(t.Nanosecond()/1000) / 1e6
+	switch field {
+	case "year", "years":
+		return float64(t.Year()), nil
+	case "month", "months":
+		return float64(t.Month()), nil
+	case "day", "days":
+		return float64(t.Day()), nil
+	case "hour", "hours":
+		return float64(t.Hour()), nil
+	case "minute", "minutes":
+		return float64(t.Minute()), nil
+	case "second", "seconds":
+		return float64(t.Second()) + frac, nil
+	case "millisecond", "milliseconds":
+		return (float64(t.Second()) + frac) * 1000, nil
+	case "microsecond", "microseconds":
+		return float64(t.Second()*1_000_000 + t.Nanosecond()/1000), nil
+	case "epoch":
+		return float64(t.UnixMicro()) / 1e6, nil
+	case "dow":
+		return float64(t.Weekday()), nil
+	case "isodow":
+		return float64((int(t.Weekday())+6)%7 + 1), nil
+	case "doy":
+		return float64(t.YearDay()), nil
+	case "quarter":
+		return float64((int(t.Month())-1)/3 + 1), nil
+	case "week":
+		_, w := t.ISOWeek()
+		return float64(w), nil
+	case "isoyear":
+		y, _ := t.ISOWeek()
+		return float64(y), nil
+	case "decade":
+		return float64(floorDiv(t.Year(), 10)), nil
+	case "century":
+		if t.Year() > 0 {
+			return float64((t.Year() + 99) / 100), nil
+		}
+		return float64(-((99 - (t.Year() - 1)) / 100)), nil
+	case "millennium":
+		if t.Year() > 0 {
+			return float64((t.Year() + 999) / 1000), nil
+		}
+		return float64(-((999 - (t.Year() - 1)) / 1000)), nil
+	case "timezone", "timezone_hour", "timezone_minute":
+		return 0.0, nil
+	}
+	return nil, errorf(CodeInvalidParameterValue, "unit \"%s\" not recognized for type timestamp with time zone", field)
+}
+
+func floorDiv(a, b int) int {
+	q := a / b
+	if (a%b != 0) && ((a < 0) != (b < 0)) {
+		q--
+	}
+	return q
+}

@@ -1,0 +1,336 @@
+package sql
+
+import (
+	"fmt"
+	"time"
+
+	pg "github.com/pganalyze/pg_query_go/v6"
+)
+
+// isLateral reports whether a FROM item may refer to the items before it: a function call (implicitly LATERAL,
+// as in PostgreSQL) or a LATERAL subquery.
+func isLateral(n *pg.Node) bool {
+	if n.GetRangeFunction() != nil {
+		return true
+	}
+	rs := n.GetRangeSubselect()
+	return rs != nil && rs.Lateral
+}
+
+// lateral joins l with a FROM item evaluated once for each of l's rows, seeing that row's columns.
+func (x *exec) lateral(l *relation, item *pg.Node, kind pg.JoinType, quals *pg.Node, outer *scope) (*relation, error) {
+	if kind == pg.JoinType_JOIN_RIGHT || kind == pg.JoinType_JOIN_FULL {
+		return nil, errorf(CodeFeatureNotSupported, "the combining JOIN type must be INNER or LEFT for a LATERAL reference")
+	}
+	rows := l.rows
+	if x.describe || len(rows) == 0 {
+		// The columns alone: evaluated on a row of NULLs, whose result is dropped.
+		rows = [][]any{make([]any, len(l.cols))}
+	}
+	var out *relation
+	for _, row := range rows {
+		r, err := x.fromItem(item, nil, &scope{cols: l.cols, row: row, outer: outer})
+		if err != nil {
+			return nil, err
+		}
+		j, err := x.join(&relation{cols: l.cols, rows: [][]any{row}}, r, kind, quals, outer)
+		if err != nil {
+			return nil, err
+		}
+		if out == nil {
+			out = &relation{cols: j.cols}
+		}
+		if !x.describe && len(l.rows) > 0 {
+			out.rows = append(out.rows, j.rows...)
+		}
+	}
+	return out, nil
+}
+
+// joinUsing is JOIN ... USING (cols) and NATURAL JOIN: the pairs whose named columns are equal, with each named
+// column once at the front (for a FULL join the value of whichever side has one), then the other columns of
+// both sides; the merged inputs stay reachable as a.col.
+func (x *exec) joinUsing(l, r *relation, j *pg.JoinExpr, outer *scope) (*relation, error) {
+	var names []string
+	if j.IsNatural {
+		for _, i := range l.visible("") {
+			name := l.cols[i].name
+			for _, k := range r.visible("") {
+				if r.cols[k].name == name {
+					names = append(names, name)
+					break
+				}
+			}
+		}
+	} else {
+		for _, n := range j.UsingClause {
+			names = append(names, n.GetString_().GetSval())
+		}
+	}
+	find := func(rel *relation, name, side string) (int, error) {
+		idx := -1
+		for _, i := range rel.visible("") {
+			if rel.cols[i].name == name {
+				if idx >= 0 {
+					return 0, errorf(CodeAmbiguousColumn, "common column name \"%s\" appears more than once in %s table", name, side)
+				}
+				idx = i
+			}
+		}
+		if idx < 0 {
+			return 0, errorf(CodeUndefinedColumn, "column \"%s\" specified in USING clause does not exist in %s table", name, side)
+		}
+		return idx, nil
+	}
+	li, ri := make([]int, len(names)), make([]int, len(names))
+	for k, name := range names {
+		var err error
+		if li[k], err = find(l, name, "left"); err != nil {
+			return nil, err
+		}
+		if ri[k], err = find(r, name, "right"); err != nil {
+			return nil, err
+		}
+	}
+	nl := len(l.cols)
+	match := func(row []any) (bool, error) {
+		for k := range names {
+			eq, err := binaryOp("=", row[li[k]], row[nl+ri[k]])
+			if err != nil || eq != true {
+				return false, err
+			}
+		}
+		return true, nil
+	}
+	joined, err := joinMatch(l, r, j.Jointype, match)
+	if err != nil {
+		return nil, err
+	}
+	out := &relation{cols: make([]relCol, 0, len(names)+len(joined.cols))}
+	for k, name := range names {
+		oid := l.cols[li[k]].oid
+		if oid == 0 || j.Jointype == pg.JoinType_JOIN_RIGHT {
+			oid = r.cols[ri[k]].oid
+		}
+		out.cols = append(out.cols, relCol{name: name, oid: oid})
+	}
+	for i, c := range joined.cols {
+		for k := range names {
+			if i == li[k] || i == nl+ri[k] {
+				c.merged = true
+			}
+		}
+		out.cols = append(out.cols, c)
+	}
+	out.rows = make([][]any, len(joined.rows))
+	for n, row := range joined.rows {
+		o := make([]any, 0, len(out.cols))
+		for k := range names {
+			v := row[li[k]]
+			if j.Jointype == pg.JoinType_JOIN_RIGHT || (v == nil && j.Jointype == pg.JoinType_JOIN_FULL) {
+				v = row[nl+ri[k]]
+			}
+			o = append(o, v)
+		}
+		out.rows[n] = append(o, row...)
+	}
+	if j.Alias != nil {
+		return requalify(out, j.Alias.Aliasname, j.Alias), nil
+	}
+	return out, nil
+}
+
+// rangeFunction is a function call in FROM: generate_series and unnest, one column named after the function
+// (or the alias), with an ordinality column for WITH ORDINALITY.
+func (x *exec) rangeFunction(rf *pg.RangeFunction, outer *scope) (*relation, error) {
+	if len(rf.Functions) != 1 || rf.IsRowsfrom {
+		return nil, unsupported("ROWS FROM and several functions in one FROM item")
+	}
+	items := rf.Functions[0].GetList().GetItems()
+	if len(items) == 0 || items[0].GetFuncCall() == nil {
+		return nil, unsupported("this FROM function")
+	}
+	f := items[0].GetFuncCall()
+	name := funcName(f)
+	sc := &scope{outer: outer}
+	var oid uint32
+	switch name {
+	case "generate_series":
+		if len(f.Args) < 2 || len(f.Args) > 3 {
+			return nil, &Error{Code: CodeUndefinedFunction, Message: fmt.Sprintf("function generate_series with %d arguments does not exist", len(f.Args))}
+		}
+		oid = widen(x.typeOf(f.Args[0], sc), x.typeOf(f.Args[1], sc))
+		if oid == 0 {
+			oid = OIDInt4
+		}
+		if oid == OIDTimestamp || oid == OIDTimestamptz || oid == OIDDate {
+			if oid == OIDDate {
+				oid = OIDTimestamptz
+			}
+			x.hint(f.Args[0], oid, sc)
+			x.hint(f.Args[1], oid, sc)
+			if len(f.Args) > 2 {
+				x.hint(f.Args[2], OIDInterval, sc)
+			}
+		} else {
+			for _, a := range f.Args {
+				x.hint(a, oid, sc)
+			}
+		}
+	case "unnest":
+		if len(f.Args) != 1 {
+			return nil, unsupported("unnest of several arrays")
+		}
+		oid = types[x.typeOf(f.Args[0], sc)].elem
+		if oid == 0 {
+			oid = OIDText
+		}
+	default:
+		return nil, unsupported("function " + name + " in FROM (Concord has generate_series and unnest there)")
+	}
+	col := relCol{name: name, oid: oid}
+	if rf.Alias != nil {
+		col.qual = rf.Alias.Aliasname
+		col.name = rf.Alias.Aliasname
+		if len(rf.Alias.Colnames) > 0 {
+			col.name = rf.Alias.Colnames[0].GetString_().GetSval()
+		}
+	} else {
+		col.qual = name
+	}
+	rel := &relation{cols: []relCol{col}}
+	if rf.Ordinality {
+		o := relCol{qual: col.qual, name: "ordinality", oid: OIDInt8}
+		if rf.Alias != nil && len(rf.Alias.Colnames) > 1 {
+			o.name = rf.Alias.Colnames[1].GetString_().GetSval()
+		}
+		rel.cols = append(rel.cols, o)
+	}
+	if x.describe {
+		return rel, nil
+	}
+	args := make([]any, len(f.Args))
+	for i, a := range f.Args {
+		v, err := x.eval(a, sc)
+		if err != nil {
+			return nil, err
+		}
+		args[i] = v
+	}
+	vals, err := setFunc(name, oid, args)
+	if err != nil {
+		return nil, err
+	}
+	for i, v := range vals {
+		row := []any{v}
+		if rf.Ordinality {
+			row = append(row, int64(i+1))
+		}
+		rel.rows = append(rel.rows, row)
+	}
+	return rel, nil
+}
+
+// maxSeries bounds the rows one generate_series may produce, so that a typo cannot exhaust the server's memory.
+const maxSeries = 1_000_000
+
+// setFunc evaluates a set-returning function's values: generate_series(start, stop[, step]) over integers,
+// numbers or timestamps (with an interval step), and unnest(array).
+func setFunc(name string, oid uint32, args []any) ([]any, error) {
+	for _, a := range args {
+		if a == nil {
+			return nil, nil
+		}
+	}
+	if name == "unnest" {
+		a, ok := args[0].([]any)
+		if !ok {
+			c, err := coerce(args[0], OIDTextArray)
+			if err != nil {
+				return nil, errorf(CodeDatatypeMismatch, "unnest needs an array")
+			}
+			a = c.([]any)
+		}
+		return a, nil
+	}
+	tooMany := errorf(CodeProgramLimitExceeded, "generate_series would return more than %d rows", maxSeries)
+	switch oid {
+	case OIDTimestamptz, OIDTimestamp:
+		if len(args) < 3 {
+			return nil, &Error{Code: CodeUndefinedFunction, Message: "function generate_series(timestamp with time zone, timestamp with time zone) does not exist",
+				Hint: "Give a step: generate_series(start, stop, interval)."}
+		}
+		var ts [2]time.Time
+		for i := range ts {
+			v, err := coerce(args[i], OIDTimestamptz)
+			if err != nil {
+				return nil, err
+			}
+			ts[i] = v.(time.Time)
+		}
+		st, err := coerce(args[2], OIDInterval)
+		if err != nil {
+			return nil, err
+		}
+		step := st.(time.Duration)
+		if step == 0 {
+			return nil, errorf(CodeInvalidParameterValue, "step size cannot equal zero")
+		}
+		var out []any
+		for t := ts[0]; (step > 0 && !t.After(ts[1])) || (step < 0 && !t.Before(ts[1])); t = t.Add(step) {
+			if len(out) == maxSeries {
+				return nil, tooMany
+			}
+			out = append(out, t)
+		}
+		return out, nil
+	case OIDInt2, OIDInt4, OIDInt8:
+		var n [3]int64
+		n[2] = 1
+		for i, a := range args {
+			v, err := coerce(a, OIDInt8)
+			if err != nil {
+				return nil, err
+			}
+			n[i] = v.(int64)
+		}
+		if n[2] == 0 {
+			return nil, errorf(CodeInvalidParameterValue, "step size cannot equal zero")
+		}
+		var out []any
+		for i := n[0]; (n[2] > 0 && i <= n[1]) || (n[2] < 0 && i >= n[1]); i += n[2] {
+			if len(out) == maxSeries {
+				return nil, tooMany
+			}
+			out = append(out, i)
+			if (n[2] > 0 && i > n[1]-n[2]) || (n[2] < 0 && i < n[1]-n[2]) {
+				break // the next step would overflow or pass stop
+			}
+		}
+		return out, nil
+	}
+	var f [3]float64
+	f[2] = 1
+	for i, a := range args {
+		v, err := coerce(a, OIDFloat8)
+		if err != nil {
+			return nil, err
+		}
+		f[i] = v.(float64)
+	}
+	if f[2] == 0 {
+		return nil, errorf(CodeInvalidParameterValue, "step size cannot equal zero")
+	}
+	var out []any
+	for k := 0; ; k++ {
+		v := f[0] + float64(k)*f[2]
+		if (f[2] > 0 && v > f[1]) || (f[2] < 0 && v < f[1]) {
+			break
+		}
+		if len(out) == maxSeries {
+			return nil, tooMany
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}
