@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # End-to-end check of `concord serve`'s PostgreSQL port with psql (Debian's postgresql-client): builds concord,
 # starts it on free ports with a temporary --dir, then through psql creates a table, inserts, lists it with \dt,
-# describes it with \d, runs a transfer in a transaction, and checks that ROLLBACK undoes a change. Then it starts
+# describes it with \d, runs a transfer in a transaction, checks that ROLLBACK undoes a change, and loads and
+# unloads a CSV file with \copy. Then it starts
 # it again with --auth and TLS (a CA made with openssl), creates users with mongosh over the MongoDB port (the
 # first through the localhost exception), and checks with psql and PGPASSWORD over TLS (sslmode=verify-full):
 # a wrong password is refused (28P01), plaintext is refused, the right password works, and a read-only user's
@@ -80,6 +81,15 @@ UPDATE accounts SET balance = 0 WHERE id = 'alice';
 ROLLBACK;
 SQL
 expect "balance after ROLLBACK" "70" "$(psql_run -A -t -c "SELECT balance FROM accounts WHERE id = 'alice'")"
+
+# \copy loads a CSV file from the client's side and writes the table back out.
+printf 'id,balance,version\ncarol,5,1\n"dave, jr",7,1\n' >"$work/in.csv"
+expect '\copy from' "COPY 2" "$(psql_run -c "\\copy accounts FROM '$work/in.csv' WITH (FORMAT csv, HEADER)")"
+psql_run -c "\\copy (SELECT id, balance FROM accounts ORDER BY id) TO '$work/out.csv' WITH (FORMAT csv)" >/dev/null
+expect '\copy to' 'alice,70
+bob,30
+carol,5
+"dave, jr",7' "$(cat "$work/out.csv")"
 
 kill -TERM "$pid"
 wait "$pid"

@@ -120,6 +120,8 @@ func (c *conn) serve() {
 			}
 		case *pgproto3.Terminate:
 			return
+		case *pgproto3.CopyData, *pgproto3.CopyDone, *pgproto3.CopyFail:
+			// What a client still sends of a COPY FROM STDIN that failed: dropped, as PostgreSQL does.
 		default:
 			c.fatal(sql.CodeProtocolViolation, fmt.Sprintf("unexpected message %T", msg))
 			return
@@ -189,6 +191,7 @@ func (c *conn) startup() bool {
 				}
 			}
 			c.sess = c.srv.Engine.NewSession(db, user)
+			c.sess.SetCopySource(c)
 			for name, value := range m.Parameters {
 				if fixedParameters[strings.ToLower(name)] {
 					continue
@@ -275,6 +278,13 @@ func (c *conn) simpleQuery(text string) {
 	err := c.sess.Query(ctx, text, func(r *sql.Result) error {
 		ran = true
 		c.sendWarnings(r.Warnings)
+		if r.Copy != nil {
+			if err := c.sendCopyOut(r); err != nil {
+				return err
+			}
+			c.be.Send(&pgproto3.CommandComplete{CommandTag: []byte(r.Tag)})
+			return nil
+		}
 		if r.Columns != nil {
 			c.be.Send(rowDescription(r.Columns, nil))
 		}
@@ -397,6 +407,14 @@ func (c *conn) execute(m *pgproto3.Execute) {
 		}
 		p.res = res
 		c.sendWarnings(res.Warnings)
+		if res.Copy != nil {
+			if err := c.sendCopyOut(res); err != nil {
+				c.extendedError(err)
+				return
+			}
+			c.be.Send(&pgproto3.CommandComplete{CommandTag: []byte(res.Tag)})
+			return
+		}
 	}
 	rows := p.res.Rows[p.sent:]
 	if m.MaxRows > 0 && uint32(len(rows)) > m.MaxRows {

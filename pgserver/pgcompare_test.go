@@ -183,6 +183,7 @@ func TestCompare_Concord(t *testing.T) {
 	runLocks(t, "concord", c)
 	runAdvisory(t, "concord", c)
 	runFuncs(t, "concord", c)
+	runCopy(t, "concord", c)
 }
 
 // TestCompare_PostgreSQL runs the same steps against PostgreSQL 15, to keep
@@ -227,6 +228,7 @@ func TestCompare_PostgreSQL(t *testing.T) {
 	runLocks(t, "postgresql", c)
 	runAdvisory(t, "postgresql", c)
 	runFuncs(t, "postgresql", c)
+	runCopy(t, "postgresql", c)
 }
 
 // freePort returns a free loopback port.

@@ -94,6 +94,10 @@ func accesses(n *pg.Node) []Access {
 			target(v.Relation, PrivUpdate)
 		case *pg.DeleteStmt:
 			target(v.Relation, PrivDelete)
+		case *pg.CopyStmt:
+			if v.IsFrom {
+				target(v.Relation, PrivInsert)
+			}
 		case *pg.TruncateStmt:
 			for _, r := range v.Relations {
 				target(r.GetRangeVar(), PrivDelete)

@@ -34,6 +34,8 @@ type exec struct {
 	lockSel *pg.SelectStmt
 	// warnings are the statement's warnings (Result.Warnings).
 	warnings []*Error
+	// copyData is the data of a COPY ... FROM STDIN, read before the statement's transaction began.
+	copyData []byte
 }
 
 func (s *Session) newExec(ctx context.Context, params []any) *exec {
@@ -67,6 +69,11 @@ func (x *exec) run(st *statement) (*Result, error) {
 	n := st.raw.Stmt
 	if !x.describe {
 		x.st = st
+		if cs := n.GetCopyStmt(); cs != nil && cs.IsFrom {
+			if err := x.readCopyData(cs); err != nil {
+				return nil, err
+			}
+		}
 	}
 	if !x.inTxn && !x.describe && !st.txn {
 		res, err := x.dispatch(n)
@@ -120,6 +127,8 @@ func (x *exec) dispatch(n *pg.Node) (*Result, error) {
 		return x.show(n.GetVariableShowStmt().Name)
 	case n.GetDiscardStmt() != nil:
 		return &Result{Tag: "DISCARD ALL"}, nil
+	case n.GetCopyStmt() != nil:
+		return x.copy(n.GetCopyStmt())
 	}
 	return nil, unsupported(fmt.Sprintf("the statement %s", nodeName(n)))
 }
@@ -210,6 +219,8 @@ func needsTxn(n *pg.Node) bool {
 		return len(n.GetDeleteStmt().UsingClause) > 0
 	case n.GetTruncateStmt() != nil:
 		return len(n.GetTruncateStmt().Relations) > 1 // all the tables or none
+	case n.GetCopyStmt() != nil:
+		return n.GetCopyStmt().IsFrom || n.GetCopyStmt().Query != nil // every row or none; a query's snapshot
 	}
 	return false
 }

@@ -25,6 +25,8 @@ var fuzzSeeds = []string{
 	"BEGIN; UPDATE accounts SET balance = 0; ROLLBACK",
 	"SELECT a.id, tag, split_part(tag, 'x', -1) FROM accounts a, unnest(a.tags) WITH ORDINALITY AS u(tag, n) ORDER BY 1",
 	"SELECT * FROM accounts JOIN accounts b USING (id) NATURAL JOIN generate_series(1, 3, 1) AS g(version)",
+	"COPY accounts (id, balance) TO STDOUT (FORMAT csv, HEADER, DELIMITER ';')",
+	"COPY accounts FROM STDIN (FORMAT binary)",
 	"SELECT regexp_replace(id, '(a|b)+', '<\\1>', 'gi'), lpad(id, 3, '*'), mod(balance, 7), extract(dow from now())",
 }
 

@@ -66,6 +66,8 @@ type Session struct {
 	implicit bool
 	// authorize checks statements' accesses; nil allows everything.
 	authorize Authorizer
+	// copySrc gives COPY ... FROM STDIN its data (copy.go); nil in the embedded driver.
+	copySrc CopySource
 }
 
 // NewSession starts a session on database for user.
@@ -124,6 +126,8 @@ type Result struct {
 	// Warnings are what the statement warned of (PostgreSQL's WARNING notices: SET LOCAL outside a transaction
 	// block, COMMIT without one), each with its SQLSTATE.
 	Warnings []*Error
+	// Copy is set for COPY ... TO STDOUT: Rows go to the client as copy data, formatted by Copy.
+	Copy *CopyOut
 }
 
 // Stmt is a prepared statement: one parsed statement with the types of
