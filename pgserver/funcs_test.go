@@ -64,7 +64,20 @@ var funcSteps = []struct{ sql, want string }{
 	{"SELECT fa.* FROM fa JOIN fb USING (id)", "2|a2\nSELECT 1"},
 	{"SELECT * FROM fa JOIN fb USING (nope)", "ERROR 42703"},
 	{"SELECT * FROM fa CROSS JOIN fb ORDER BY fa.id, fb.id LIMIT 1", "1|a1|2|b2\nSELECT 1"},
-	{"DROP TABLE fposts, fa, fb", "DROP TABLE"},
+	{"CREATE TABLE fw (id int8 PRIMARY KEY, grp text, v int4)", "CREATE TABLE"},
+	{"INSERT INTO fw VALUES (1, 'a', 10), (2, 'a', 20), (3, 'a', 20), (4, 'b', 5), (5, 'b', NULL), (6, 'c', 7)", "INSERT 0 6"},
+	{"SELECT id, rank() OVER (PARTITION BY grp ORDER BY v), dense_rank() OVER (PARTITION BY grp ORDER BY v), sum(v) OVER (PARTITION BY grp), count(*) OVER (PARTITION BY grp ORDER BY v) FROM fw ORDER BY id",
+		"1|1|1|50|1\n2|2|2|50|3\n3|2|2|50|3\n4|1|1|5|1\n5|2|2|5|2\n6|1|1|7|1\nSELECT 6"},
+	{"SELECT id, lag(v) OVER (ORDER BY id), lead(v, 2, -1) OVER (ORDER BY id), first_value(v) OVER (PARTITION BY grp ORDER BY id), last_value(v) OVER (PARTITION BY grp ORDER BY id ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) FROM fw ORDER BY id",
+		"1||20|10|20\n2|10|5|10|20\n3|20||10|20\n4|20|7|5|\n5|5|-1|5|\n6||-1|7|7\nSELECT 6"},
+	{"SELECT id, sum(v) OVER (ORDER BY id ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW), sum(v) OVER (ORDER BY v), max(v) OVER (PARTITION BY grp ORDER BY id), ntile(4) OVER (ORDER BY id), count(v) FILTER (WHERE v > 5) OVER () FROM fw ORDER BY id",
+		"1|10|22|10|1|4\n2|30|62|20|1|4\n3|50|62|20|2|4\n4|55|5|5|2|4\n5|55|62|5|3|4\n6|62|12|7|4|4\nSELECT 6"},
+	{"SELECT grp, sum(v), rank() OVER (ORDER BY sum(v) DESC) FROM fw GROUP BY grp ORDER BY grp", "a|50|1\nb|5|3\nc|7|2\nSELECT 3"},
+	{"SELECT id, percent_rank() OVER (ORDER BY v), cume_dist() OVER (ORDER BY v), last_value(id) OVER (ORDER BY v) FROM fw WHERE grp = 'a' ORDER BY id", "1|0|0.3333333333333333|1\n2|0.5|1|3\n3|0.5|1|3\nSELECT 3"},
+	{"SELECT nth_value(id, 2) OVER (ORDER BY id), first_value(id) OVER (PARTITION BY grp) FROM fw WHERE id <= 2 ORDER BY id", "|1\n2|1\nSELECT 2"},
+	{"SELECT lower('a') OVER ()", "ERROR 42809"},
+	{"SELECT ntile(0) OVER () FROM fw", "ERROR 22014"},
+	{"DROP TABLE fposts, fa, fb, fw", "DROP TABLE"},
 }
 
 // runFuncs runs funcSteps on a connection.

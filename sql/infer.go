@@ -238,6 +238,22 @@ func (x *exec) funcType(f *pg.FuncCall, sc *scope) uint32 {
 	switch name {
 	case "count", "row_number", "rank", "dense_rank":
 		return OIDInt8
+	case "ntile":
+		if len(f.Args) > 0 {
+			x.hint(f.Args[0], OIDInt4, sc)
+		}
+		return OIDInt4
+	case "percent_rank", "cume_dist":
+		return OIDFloat8
+	case "lag", "lead", "first_value", "last_value", "nth_value":
+		for i, a := range f.Args[1:] {
+			if i == 0 {
+				x.hint(a, OIDInt4, sc)
+			} else {
+				x.hint(a, arg0, sc)
+			}
+		}
+		return arg0
 	case "sum":
 		if isIntType(arg0) {
 			return OIDInt8
