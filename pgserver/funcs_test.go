@@ -77,7 +77,17 @@ var funcSteps = []struct{ sql, want string }{
 	{"SELECT nth_value(id, 2) OVER (ORDER BY id), first_value(id) OVER (PARTITION BY grp) FROM fw WHERE id <= 2 ORDER BY id", "|1\n2|1\nSELECT 2"},
 	{"SELECT lower('a') OVER ()", "ERROR 42809"},
 	{"SELECT ntile(0) OVER () FROM fw", "ERROR 22014"},
-	{"DROP TABLE fposts, fa, fb, fw", "DROP TABLE"},
+	{"CREATE TABLE fe (id int8 PRIMARY KEY, parent int8, name text, at int4)", "CREATE TABLE"},
+	{"INSERT INTO fe VALUES (1, NULL, 'root', 1), (2, 1, 'a', 2), (3, 1, 'b', 3), (4, 2, 'a1', 4), (5, 4, 'a11', 5), (6, 3, 'b1', 6)", "INSERT 0 6"},
+	{"WITH RECURSIVE sub AS (SELECT id, name, 0 AS depth FROM fe WHERE id = 2 UNION ALL SELECT fe.id, fe.name, sub.depth + 1 FROM fe JOIN sub ON fe.parent = sub.id) SELECT * FROM sub ORDER BY id", "2|a|0\n4|a1|1\n5|a11|2\nSELECT 3"},
+	{"WITH RECURSIVE t(n) AS (VALUES (1) UNION ALL SELECT n + 1 FROM t WHERE n < 5) SELECT sum(n), count(*) FROM t", "15|5\nSELECT 1"},
+	{"WITH RECURSIVE r(x) AS (SELECT 1 UNION SELECT (x % 3) + 1 FROM r) SELECT x FROM r ORDER BY x", "1\n2\n3\nSELECT 3"},
+	{"WITH RECURSIVE p AS (SELECT id, name AS path FROM fe WHERE parent IS NULL UNION ALL SELECT fe.id, p.path || '/' || fe.name FROM fe JOIN p ON fe.parent = p.id) SELECT path FROM p ORDER BY path", "root\nroot/a\nroot/a/a1\nroot/a/a1/a11\nroot/b\nroot/b/b1\nSELECT 6"},
+	{"WITH RECURSIVE up AS (SELECT id, parent FROM fe WHERE id = 5 UNION ALL SELECT fe.id, fe.parent FROM fe, up WHERE fe.id = up.parent), n AS (SELECT count(*) AS c FROM up) SELECT c FROM n", "4\nSELECT 1"},
+	{"SELECT DISTINCT ON (parent) parent, id, name FROM fe WHERE parent IS NOT NULL ORDER BY parent, at DESC", "1|3|b\n2|4|a1\n3|6|b1\n4|5|a11\nSELECT 4"},
+	{"SELECT DISTINCT ON (parent) parent FROM fe WHERE parent IS NOT NULL", "1\n2\n3\n4\nSELECT 4"},
+	{"SELECT DISTINCT ON (1) parent, name FROM fe WHERE parent IS NOT NULL ORDER BY 1, 2 DESC", "1|b\n2|a1\n3|b1\n4|a11\nSELECT 4"},
+	{"DROP TABLE fposts, fa, fb, fw, fe", "DROP TABLE"},
 }
 
 // runFuncs runs funcSteps on a connection.
@@ -105,6 +115,12 @@ func TestFuncs_Extended(t *testing.T) {
 	}
 	if sum != 2+5+8+11+14+17+20 || n != 7 {
 		t.Fatalf("generate_series(2, 20, 3): sum %d count %d", sum, n)
+	}
+	if err := c.QueryRow(ctx, "WITH RECURSIVE t(n) AS (SELECT $1::int UNION ALL SELECT n + 1 FROM t WHERE n < $2) SELECT count(*), max(n) FROM t", 3, 10).Scan(&n, &sum); err != nil {
+		t.Fatal(err)
+	}
+	if n != 8 || sum != 10 {
+		t.Fatalf("recursive count %d max %d, want 8 and 10", n, sum)
 	}
 	var parts []string
 	if err := c.QueryRow(ctx, "SELECT string_to_array($1, $2)", "a|b|c", "|").Scan(&parts); err != nil {

@@ -37,15 +37,13 @@ func (x *exec) withCTEs(w *pg.WithClause, outer *scope) (pop func(), err error) 
 	frame := map[string]*relation{}
 	x.ctes = append(x.ctes, frame)
 	pop = func() { x.ctes = x.ctes[:len(x.ctes)-1] }
-	if w.Recursive {
-		pop()
-		return nil, unsupported("WITH RECURSIVE")
-	}
 	for _, c := range w.Ctes {
 		cte := c.GetCommonTableExpr()
 		var rel *relation
 		q := cte.Ctequery
 		switch {
+		case w.Recursive && isRecursive(cte):
+			rel, err = x.recursiveCTE(cte, frame, outer)
 		case q.GetSelectStmt() != nil:
 			rel, err = x.selectRows(q.GetSelectStmt(), outer, -1)
 		case q.GetInsertStmt() != nil:
@@ -61,23 +59,101 @@ func (x *exec) withCTEs(w *pg.WithClause, outer *scope) (pop func(), err error) 
 			pop()
 			return nil, err
 		}
-		if rel == nil {
-			rel = &relation{}
-		}
-		out := &relation{rows: rel.rows}
-		vis := rel.visible("")
-		for _, c := range rel.cols {
-			c.qual = cte.Ctename
-			out.cols = append(out.cols, c)
-		}
-		for i, a := range cte.Aliascolnames {
-			if i < len(vis) {
-				out.cols[vis[i]].name = a.GetString_().GetSval()
-			}
-		}
-		frame[cte.Ctename] = out
+		frame[cte.Ctename] = nameCTE(cte, rel)
 	}
 	return pop, nil
+}
+
+// nameCTE makes a WITH query's result the relation its name and column aliases give.
+func nameCTE(cte *pg.CommonTableExpr, rel *relation) *relation {
+	if rel == nil {
+		rel = &relation{}
+	}
+	out := &relation{rows: rel.rows}
+	vis := rel.visible("")
+	for _, c := range rel.cols {
+		c.qual = cte.Ctename
+		out.cols = append(out.cols, c)
+	}
+	for i, a := range cte.Aliascolnames {
+		if i < len(vis) {
+			out.cols[vis[i]].name = a.GetString_().GetSval()
+		}
+	}
+	return out
+}
+
+// isRecursive reports whether a WITH RECURSIVE query refers to itself: a UNION [ALL] whose right side names it.
+func isRecursive(cte *pg.CommonTableExpr) bool {
+	sel := cte.Ctequery.GetSelectStmt()
+	if sel == nil || sel.Op != pg.SetOperation_SETOP_UNION || sel.Rarg == nil {
+		return false
+	}
+	return walk(sel.Rarg.ProtoReflect(), func(m protoreflect.Message) bool {
+		rv, ok := m.Interface().(*pg.RangeVar)
+		return ok && rv.Schemaname == "" && rv.Relname == cte.Ctename
+	})
+}
+
+// maxRecursiveRows bounds the rows a recursive WITH query may produce (one that never ends would otherwise
+// exhaust the server's memory); statement_timeout and a cancel request end it sooner.
+const maxRecursiveRows = 1_000_000
+
+// recursiveCTE evaluates WITH RECURSIVE name AS (base UNION [ALL] step) as PostgreSQL does: the base's rows are
+// the first working table; the step runs on the working table (which the name refers to inside it) until it
+// returns no new rows, each round's rows becoming the next working table; UNION leaves out rows already produced.
+func (x *exec) recursiveCTE(cte *pg.CommonTableExpr, frame map[string]*relation, outer *scope) (*relation, error) {
+	sel := cte.Ctequery.GetSelectStmt()
+	if sel.Larg == nil || sel.Larg.WithClause != nil || len(sel.SortClause) > 0 || sel.LimitCount != nil {
+		return nil, unsupported("this recursive WITH query (write base UNION [ALL] step)")
+	}
+	base, err := x.selectRows(sel.Larg, outer, -1)
+	if err != nil {
+		return nil, err
+	}
+	seen := map[string]bool{}
+	fresh := func(rows [][]any) [][]any {
+		if sel.All {
+			return rows
+		}
+		var out [][]any
+		for _, r := range rows {
+			if k := groupKey(r); !seen[k] {
+				seen[k] = true
+				out = append(out, r)
+			}
+		}
+		return out
+	}
+	all := &relation{cols: base.cols, rows: fresh(base.rows)}
+	work := all.rows
+	for len(work) > 0 && !x.describe {
+		if err := x.ctx.Err(); err != nil {
+			return nil, err
+		}
+		frame[cte.Ctename] = nameCTE(cte, &relation{cols: base.cols, rows: work})
+		step, err := x.selectRows(sel.Rarg, outer, -1)
+		if err != nil {
+			return nil, err
+		}
+		if len(step.visible("")) != len(base.visible("")) {
+			return nil, errorf(CodeSyntaxError, "each UNION query must have the same number of columns")
+		}
+		_, rows := resultOf(step)
+		work = fresh(rows)
+		all.rows = append(all.rows, work...)
+		if len(all.rows) > maxRecursiveRows {
+			return nil, errorf(CodeProgramLimitExceeded, "recursive query %q produced more than %d rows", cte.Ctename, maxRecursiveRows)
+		}
+	}
+	if x.describe {
+		// Type the step too (its parameters), against the base's columns.
+		frame[cte.Ctename] = nameCTE(cte, &relation{cols: base.cols})
+		if _, err := x.selectRows(sel.Rarg, outer, -1); err != nil {
+			return nil, err
+		}
+	}
+	return all, nil
 }
 
 // cte returns the WITH query named name in scope, or nil.
@@ -643,43 +719,53 @@ func (x *exec) project(sel *pg.SelectStmt, src *relation, outer *scope, limit in
 		}
 		out.rows[i] = row
 	}
-	// ORDER BY: output names first, then input expressions.
-	if len(sel.SortClause) > 0 {
-		alias := map[string]int{}
-		for i, c := range out.cols {
-			if _, dup := alias[c.name]; !dup {
-				alias[c.name] = i
-			}
+	// ORDER BY and DISTINCT ON's expressions: output names and positions first, then input expressions.
+	alias := map[string]int{}
+	for i, c := range out.cols {
+		if _, dup := alias[c.name]; !dup {
+			alias[c.name] = i
 		}
-		keys, err := x.sortKeys(sel.SortClause, out.rows, func(i int) *scope {
-			sc := scopeOf(i)
-			sc.window = window
-			sc.alias, sc.aliasV = alias, out.rows[i]
-			return sc
-		})
+	}
+	orderScope := func(i int) *scope {
+		sc := scopeOf(i)
+		sc.window = window
+		sc.alias, sc.aliasV = alias, out.rows[i]
+		return sc
+	}
+	distinctOn := len(sel.DistinctClause) > 0 && sel.DistinctClause[0].GetNode() != nil // plain DISTINCT is one empty node
+	var onKeys [][]any
+	if distinctOn {
+		onSort := make([]*pg.Node, len(sel.DistinctClause))
+		for i, e := range sel.DistinctClause {
+			onSort[i] = &pg.Node{Node: &pg.Node_SortBy{SortBy: &pg.SortBy{Node: e}}}
+		}
+		if onKeys, err = x.sortKeys(onSort, out.rows, orderScope); err != nil {
+			return nil, err
+		}
+		if len(sel.SortClause) == 0 { // sorted on them, as PostgreSQL's sort-and-unique plan leaves the rows
+			out.rows, onKeys = permute(out.rows, onKeys, sortPerm(onKeys, onSort))
+		}
+	}
+	if len(sel.SortClause) > 0 {
+		keys, err := x.sortKeys(sel.SortClause, out.rows, orderScope)
 		if err != nil {
 			return nil, err
 		}
-		if len(sel.DistinctClause) > 0 {
-			// keep keys aligned with rows through DISTINCT below
-			perm := make([]int, len(out.rows))
-			for i := range perm {
-				perm[i] = i
-			}
-			sort.SliceStable(perm, func(a, b int) bool { return lessKeys(keys[perm[a]], keys[perm[b]], sel.SortClause) })
-			sorted := make([][]any, len(perm))
-			for i, p := range perm {
-				sorted[i] = out.rows[p]
-			}
-			out.rows = sorted
-		} else {
-			sortRows(out.rows, keys, sel.SortClause)
-		}
+		out.rows, onKeys = permute(out.rows, onKeys, sortPerm(keys, sel.SortClause))
 	}
-	if len(sel.DistinctClause) > 0 {
-		if sel.DistinctClause[0].GetNode() != nil { // plain DISTINCT is one empty node
-			return nil, unsupported("DISTINCT ON")
+	switch {
+	case distinctOn:
+		// The first row of each set of rows equal on the DISTINCT ON expressions, in ORDER BY's order.
+		seen := map[string]bool{}
+		kept := out.rows[:0:0]
+		for i, row := range out.rows {
+			if k := groupKey(onKeys[i]); !seen[k] {
+				seen[k] = true
+				kept = append(kept, row)
+			}
 		}
+		out.rows = kept
+	case len(sel.DistinctClause) > 0:
 		out.rows = distinctRows(out.rows)
 	}
 	if x.lockSel == sel {
@@ -760,16 +846,34 @@ func (x *exec) sortKeys(sortBy []*pg.Node, rows [][]any, scopeOf func(int) *scop
 // sortRows sorts rows by their keys (stable), with PostgreSQL's default of
 // NULLs last ascending and first descending.
 func sortRows(rows [][]any, keys [][]any, sortBy []*pg.Node) {
-	perm := make([]int, len(rows))
+	sorted, _ := permute(rows, nil, sortPerm(keys, sortBy))
+	copy(rows, sorted)
+}
+
+// sortPerm is the stable order of rows by their sort keys, as indexes.
+func sortPerm(keys [][]any, sortBy []*pg.Node) []int {
+	perm := make([]int, len(keys))
 	for i := range perm {
 		perm[i] = i
 	}
 	sort.SliceStable(perm, func(a, b int) bool { return lessKeys(keys[perm[a]], keys[perm[b]], sortBy) })
-	sorted := make([][]any, len(rows))
-	for i, p := range perm {
-		sorted[i] = rows[p]
+	return perm
+}
+
+// permute returns rows and, when not nil, their companion keys in the order perm gives.
+func permute(rows, keys [][]any, perm []int) ([][]any, [][]any) {
+	r := make([][]any, len(perm))
+	var k [][]any
+	if keys != nil {
+		k = make([][]any, len(perm))
 	}
-	copy(rows, sorted)
+	for i, p := range perm {
+		r[i] = rows[p]
+		if k != nil {
+			k[i] = keys[p]
+		}
+	}
+	return r, k
 }
 
 func lessKeys(a, b []any, sortBy []*pg.Node) bool {
@@ -991,4 +1095,3 @@ func exprName(n *pg.Node) string {
 	}
 	return "?column?"
 }
-
