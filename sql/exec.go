@@ -34,6 +34,8 @@ type exec struct {
 	lockSel *pg.SelectStmt
 	// warnings are the statement's warnings (Result.Warnings).
 	warnings []*Error
+	// srfValue is the current value of each set-returning call of a select list while its rows are made.
+	srfValue map[*pg.FuncCall]any
 	// copyData is the data of a COPY ... FROM STDIN, read before the statement's transaction began.
 	copyData []byte
 }

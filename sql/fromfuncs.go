@@ -159,14 +159,8 @@ func (x *exec) rangeFunction(rf *pg.RangeFunction, outer *scope) (*relation, err
 		if len(f.Args) < 2 || len(f.Args) > 3 {
 			return nil, &Error{Code: CodeUndefinedFunction, Message: fmt.Sprintf("function generate_series with %d arguments does not exist", len(f.Args))}
 		}
-		oid = widen(x.typeOf(f.Args[0], sc), x.typeOf(f.Args[1], sc))
-		if oid == 0 {
-			oid = OIDInt4
-		}
-		if oid == OIDTimestamp || oid == OIDTimestamptz || oid == OIDDate {
-			if oid == OIDDate {
-				oid = OIDTimestamptz
-			}
+		oid = x.setType(f, sc)
+		if oid == OIDTimestamptz {
 			x.hint(f.Args[0], oid, sc)
 			x.hint(f.Args[1], oid, sc)
 			if len(f.Args) > 2 {
@@ -181,10 +175,7 @@ func (x *exec) rangeFunction(rf *pg.RangeFunction, outer *scope) (*relation, err
 		if len(f.Args) != 1 {
 			return nil, unsupported("unnest of several arrays")
 		}
-		oid = types[x.typeOf(f.Args[0], sc)].elem
-		if oid == 0 {
-			oid = OIDText
-		}
+		oid = x.setType(f, sc)
 	default:
 		return nil, unsupported("function " + name + " in FROM (Concord has generate_series and unnest there)")
 	}
@@ -229,6 +220,46 @@ func (x *exec) rangeFunction(rf *pg.RangeFunction, outer *scope) (*relation, err
 		rel.rows = append(rel.rows, row)
 	}
 	return rel, nil
+}
+
+// setReturning are the set-returning functions: in FROM, and at the top of a select list's item.
+var setReturning = map[string]bool{"generate_series": true, "unnest": true}
+
+// targetSet evaluates a set-returning function at the top of a select list's item, for one row.
+func (x *exec) targetSet(f *pg.FuncCall, sc *scope) ([]any, error) {
+	args := make([]any, len(f.Args))
+	for i, a := range f.Args {
+		v, err := x.eval(a, sc)
+		if err != nil {
+			return nil, err
+		}
+		args[i] = v
+	}
+	return setFunc(funcName(f), x.setType(f, sc), args)
+}
+
+// setType is the type of a set-returning function's values.
+func (x *exec) setType(f *pg.FuncCall, sc *scope) uint32 {
+	if funcName(f) == "unnest" {
+		if len(f.Args) == 0 {
+			return OIDText
+		}
+		if e := types[x.typeOf(f.Args[0], sc)].elem; e != 0 {
+			return e
+		}
+		return OIDText
+	}
+	if len(f.Args) < 2 {
+		return OIDInt4
+	}
+	oid := widen(x.typeOf(f.Args[0], sc), x.typeOf(f.Args[1], sc))
+	switch oid {
+	case 0:
+		return OIDInt4
+	case OIDDate, OIDTimestamp:
+		return OIDTimestamptz
+	}
+	return oid
 }
 
 // maxSeries bounds the rows one generate_series may produce, so that a typo cannot exhaust the server's memory.

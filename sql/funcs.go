@@ -27,6 +27,9 @@ var aggregates = map[string]bool{
 func isAggregate(f *pg.FuncCall) bool { return f.Over == nil && aggregates[funcName(f)] }
 
 func (x *exec) evalFunc(f *pg.FuncCall, sc *scope) (any, error) {
+	if v, ok := x.srfValue[f]; ok {
+		return v, nil
+	}
 	name := funcName(f)
 	if f.Over != nil {
 		for s := sc; s != nil; s = s.outer {
@@ -406,9 +409,9 @@ func (x *exec) scalarFunc(name string, f *pg.FuncCall, args []any) (any, error) 
 		"pg_get_constraintdef", "pg_encoding_to_char", "array_to_string", "pg_size_pretty", "quote_ident":
 		return x.catalogFunc(name, args)
 	}
-	if name == "generate_series" || name == "unnest" {
-		return nil, &Error{Code: CodeFeatureNotSupported, Message: name + " in the select list is not supported by Concord",
-			Hint: "Write it in FROM: SELECT g FROM " + name + "(...) AS g.", Position: int(f.Location) + 1}
+	if setReturning[name] {
+		return nil, &Error{Code: CodeFeatureNotSupported, Message: "set-returning functions are not allowed here (only in FROM and the select list)",
+			Position: int(f.Location) + 1}
 	}
 	if v, ok, err := builtin(name, args); ok {
 		return v, err

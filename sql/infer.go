@@ -238,6 +238,8 @@ func (x *exec) funcType(f *pg.FuncCall, sc *scope) uint32 {
 	switch name {
 	case "count", "row_number", "rank", "dense_rank":
 		return OIDInt8
+	case "generate_series", "unnest":
+		return x.setType(f, sc)
 	case "ntile":
 		if len(f.Args) > 0 {
 			x.hint(f.Args[0], OIDInt4, sc)

@@ -701,10 +701,21 @@ func (x *exec) project(sel *pg.SelectStmt, src *relation, outer *scope, limit in
 		x.hint(sel.LimitCount, OIDInt8, dsc)
 		x.hint(sel.LimitOffset, OIDInt8, dsc)
 	}
-	out.rows = make([][]any, len(units))
-	for i := range units {
-		sc := scopeOf(i)
-		sc.window = window
+	out.rows = make([][]any, 0, len(units))
+	// rowUnit maps output rows to their units: a set-returning function in the target list makes several rows of one.
+	var rowUnit []int
+	var srfs []*pg.FuncCall // set-returning calls of the target list
+	for _, t := range tlist {
+		if t.expr != nil {
+			walkNoSub(t.expr, func(m *pg.Node) bool {
+				if f := m.GetFuncCall(); f != nil && f.Over == nil && setReturning[funcName(f)] {
+					srfs = append(srfs, f)
+				}
+				return false
+			})
+		}
+	}
+	evalRow := func(i int, sc *scope) ([]any, error) {
 		row := make([]any, len(tlist))
 		for j, t := range tlist {
 			if t.col >= 0 {
@@ -717,7 +728,49 @@ func (x *exec) project(sel *pg.SelectStmt, src *relation, outer *scope, limit in
 			}
 			row[j] = v
 		}
-		out.rows[i] = row
+		return row, nil
+	}
+	for i := range units {
+		sc := scopeOf(i)
+		sc.window = window
+		if len(srfs) == 0 {
+			row, err := evalRow(i, sc)
+			if err != nil {
+				return nil, err
+			}
+			out.rows = append(out.rows, row)
+			rowUnit = append(rowUnit, i)
+			continue
+		}
+		// As PostgreSQL 10 and later: the set-returning calls advance in step, as many rows as the longest set
+		// gives, the shorter ones NULL past their end; each row evaluates the items with the calls' current values.
+		sets := make([][]any, len(srfs))
+		n := 0
+		for k, f := range srfs {
+			vals, err := x.targetSet(f, sc)
+			if err != nil {
+				return nil, err
+			}
+			sets[k] = vals
+			n = max(n, len(vals))
+		}
+		x.srfValue = map[*pg.FuncCall]any{}
+		for r := 0; r < n; r++ {
+			for k, f := range srfs {
+				x.srfValue[f] = nil
+				if r < len(sets[k]) {
+					x.srfValue[f] = sets[k][r]
+				}
+			}
+			row, err := evalRow(i, sc)
+			if err != nil {
+				x.srfValue = nil
+				return nil, err
+			}
+			out.rows = append(out.rows, row)
+			rowUnit = append(rowUnit, i)
+		}
+		x.srfValue = nil
 	}
 	// ORDER BY and DISTINCT ON's expressions: output names and positions first, then input expressions.
 	alias := map[string]int{}
@@ -727,7 +780,7 @@ func (x *exec) project(sel *pg.SelectStmt, src *relation, outer *scope, limit in
 		}
 	}
 	orderScope := func(i int) *scope {
-		sc := scopeOf(i)
+		sc := scopeOf(rowUnit[i])
 		sc.window = window
 		sc.alias, sc.aliasV = alias, out.rows[i]
 		return sc
