@@ -116,6 +116,8 @@ func accesses(n *pg.Node) []Access {
 			}
 		case *pg.CreateStmt:
 			target(v.Relation, PrivCreate)
+		case *pg.ViewStmt:
+			target(v.View, PrivCreate)
 		case *pg.AlterTableStmt:
 			target(v.Relation, PrivCreate)
 		case *pg.IndexStmt:

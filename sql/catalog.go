@@ -33,6 +33,8 @@ type table struct {
 	Name     string   `bson:"_id"`
 	Columns  []column `bson:"columns"`
 	Key      []string `bson:"key,omitempty"` // primary key columns; stored as _id
+	// View is a view's query (CREATE VIEW), as PostgreSQL's deparser writes it; "" for a table.
+	View     string `bson:"view,omitempty"`
 	declared bool
 }
 

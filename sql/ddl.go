@@ -184,6 +184,9 @@ func (x *exec) createIndex(is *pg.IndexStmt) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := notAView(t); err != nil {
+		return nil, err
+	}
 	if is.WhereClause != nil {
 		return nil, unsupported("partial indexes")
 	}
@@ -230,12 +233,28 @@ func (x *exec) drop(ds *pg.DropStmt) (*Result, error) {
 		}
 		name := parts[len(parts)-1]
 		switch ds.RemoveType {
+		case pg.ObjectType_OBJECT_VIEW:
+			t, err := x.lookupTable(name, 0)
+			if err != nil {
+				if ds.MissingOk && AsError(err).Code == CodeUndefinedTable {
+					continue
+				}
+				return nil, err
+			}
+			if t.View == "" {
+				return nil, &Error{Code: CodeWrongObjectType, Message: fmt.Sprintf("\"%s\" is not a view", name), Hint: "Use DROP TABLE to remove a table."}
+			}
+			if err := db.collection(tablesCollection).deleteOne(x.base, bson.D{{Key: "_id", Value: name}}); err != nil {
+				return nil, err
+			}
 		case pg.ObjectType_OBJECT_TABLE:
-			if _, err := x.lookupTable(name, 0); err != nil {
+			if t, err := x.lookupTable(name, 0); err != nil {
 				if ds.MissingOk {
 					continue
 				}
 				return nil, err
+			} else if t.View != "" {
+				return nil, &Error{Code: CodeWrongObjectType, Message: fmt.Sprintf("\"%s\" is not a table", name), Hint: "Use DROP VIEW to remove a view."}
 			}
 			if t, err := x.lookupTable(name, 0); err == nil {
 				for _, c := range t.Columns {
@@ -267,6 +286,9 @@ func (x *exec) drop(ds *pg.DropStmt) (*Result, error) {
 	if ds.RemoveType == pg.ObjectType_OBJECT_INDEX {
 		return &Result{Tag: "DROP INDEX"}, nil
 	}
+	if ds.RemoveType == pg.ObjectType_OBJECT_VIEW {
+		return &Result{Tag: "DROP VIEW"}, nil
+	}
 	return &Result{Tag: "DROP TABLE"}, nil
 }
 
@@ -279,6 +301,9 @@ func (x *exec) truncate(ts *pg.TruncateStmt) (*Result, error) {
 		rv := r.GetRangeVar()
 		t, err := x.lookupTable(rv.Relname, rv.Location)
 		if err != nil {
+			return nil, err
+		}
+		if err := notAView(t); err != nil {
 			return nil, err
 		}
 		tables = append(tables, t)
@@ -332,6 +357,9 @@ func (x *exec) alterTable(as *pg.AlterTableStmt) (*Result, error) {
 	}
 	t, err := x.lookupTable(as.Relation.Relname, as.Relation.Location)
 	if err != nil {
+		return nil, err
+	}
+	if err := notAView(t); err != nil {
 		return nil, err
 	}
 	if !t.declared {

@@ -126,4 +126,6 @@ const (
 	CodeInvalidArgumentForPower  = "2201F"
 	CodeInvalidRegularExpression = "2201B"
 	CodeDatetimeFieldOverflow    = "22008"
+	CodeWrongObjectType          = "42809"
+	CodeInvalidTableDefinition   = "42P16"
 )

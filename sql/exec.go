@@ -34,6 +34,8 @@ type exec struct {
 	lockSel *pg.SelectStmt
 	// warnings are the statement's warnings (Result.Warnings).
 	warnings []*Error
+	// viewDepth counts the views being evaluated inside one another.
+	viewDepth int
 	// srfValue is the current value of each set-returning call of a select list while its rows are made.
 	srfValue map[*pg.FuncCall]any
 	// copyData is the data of a COPY ... FROM STDIN, read before the statement's transaction began.
@@ -115,6 +117,8 @@ func (x *exec) dispatch(n *pg.Node) (*Result, error) {
 		return dmlResult(rel, tag, err)
 	case n.GetCreateStmt() != nil:
 		return x.createTable(n.GetCreateStmt())
+	case n.GetViewStmt() != nil:
+		return x.createView(n.GetViewStmt())
 	case n.GetIndexStmt() != nil:
 		return x.createIndex(n.GetIndexStmt())
 	case n.GetDropStmt() != nil:

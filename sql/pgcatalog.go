@@ -25,6 +25,15 @@ func (x *exec) catalogRelation(schema, name string) (*relation, error) {
 	if err != nil {
 		return nil, err
 	}
+	views, err := x.viewNames()
+	if err != nil {
+		return nil, err
+	}
+	kind := map[string]string{} // pg_class.relkind: r, or v for the views (listed after the tables)
+	for _, v := range views {
+		kind[v] = "v"
+	}
+	tables = append(tables, views...)
 	rel := &relation{}
 	col := func(name string, oid uint32) { rel.cols = append(rel.cols, relCol{name: name, oid: oid}) }
 	switch {
@@ -34,7 +43,11 @@ func (x *exec) catalogRelation(schema, name string) (*relation, error) {
 		col("table_name", OIDText)
 		col("table_type", OIDText)
 		for _, t := range tables {
-			rel.rows = append(rel.rows, []any{x.s.database, "public", t, "BASE TABLE"})
+			typ := "BASE TABLE"
+			if kind[t] == "v" {
+				typ = "VIEW"
+			}
+			rel.rows = append(rel.rows, []any{x.s.database, "public", t, typ})
 		}
 	case schema == "information_schema" && name == "columns":
 		for _, c := range []string{"table_catalog", "table_schema", "table_name", "column_name"} {
@@ -87,7 +100,11 @@ func (x *exec) catalogRelation(schema, name string) (*relation, error) {
 			col(c.n, c.o)
 		}
 		for i, t := range tables {
-			rel.rows = append(rel.rows, []any{tableOID(i), t, int64(2200), "r", int64(10), int64(2), "p", false,
+			relkind := "r"
+			if kind[t] == "v" {
+				relkind = "v"
+			}
+			rel.rows = append(rel.rows, []any{tableOID(i), t, int64(2200), relkind, int64(10), int64(2), "p", false,
 				false, int64(0), false, false, false, false, false, int64(0), int64(0), "d", nil, int64(0)})
 		}
 	case name == "pg_attribute":

@@ -382,6 +382,13 @@ func (x *exec) fromItem(n *pg.Node, where *pg.Node, outer *scope) (*relation, er
 		if err != nil {
 			return nil, err
 		}
+		if t.View != "" {
+			rel, err := x.viewRows(t)
+			if err != nil {
+				return nil, err
+			}
+			return requalify(rel, alias, rv.Alias), nil
+		}
 		var filter bson.D
 		if where != nil {
 			filter = x.pushdown(where, t, alias, outer)

@@ -16,6 +16,9 @@ func (x *exec) target(rv *pg.RangeVar) (*table, string, error) {
 	if err != nil {
 		return nil, "", err
 	}
+	if err := viewNotWritable(t); err != nil {
+		return nil, "", err
+	}
 	alias := rv.Relname
 	if rv.Alias != nil {
 		alias = rv.Alias.Aliasname

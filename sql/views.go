@@ -1,0 +1,155 @@
+package sql
+
+import (
+	"fmt"
+
+	pg "github.com/pganalyze/pg_query_go/v6"
+	"go.mongodb.org/mongo-driver/v2/bson"
+)
+
+// maxViewDepth bounds views reading views, so that one redefined to read itself fails instead of recursing.
+const maxViewDepth = 32
+
+// createView runs CREATE [OR REPLACE] VIEW name [(cols)] AS SELECT ...: the query, as PostgreSQL's deparser
+// writes it, and its columns (named by the list, else by the query) go into the table catalog; no collection
+// is created. A name taken by a table or collection is 42P07; OR REPLACE replaces only a view.
+func (x *exec) createView(vs *pg.ViewStmt) (*Result, error) {
+	if x.describe {
+		return &Result{Tag: "CREATE VIEW"}, nil
+	}
+	if x.inTxn && !x.s.implicit {
+		return nil, unsupported("CREATE VIEW inside a transaction block")
+	}
+	rv := vs.View
+	if rv.Schemaname != "" && rv.Schemaname != "public" {
+		return nil, unsupported("schemas other than public")
+	}
+	if vs.WithCheckOption != pg.ViewCheckOption_NO_CHECK_OPTION && vs.WithCheckOption != pg.ViewCheckOption_VIEW_CHECK_OPTION_UNDEFINED {
+		return nil, unsupported("WITH CHECK OPTION (Concord's views are read-only)")
+	}
+	sel := vs.Query.GetSelectStmt()
+	if sel == nil {
+		return nil, errorf(CodeSyntaxError, "a view's query must be a SELECT")
+	}
+	probe, err := pg.Parse("SELECT") // the deparser checks the tree's parser version
+	if err != nil {
+		return nil, errorf(CodeInternalError, "cannot store the view's query: %v", err)
+	}
+	text, err := pg.Deparse(&pg.ParseResult{Version: probe.Version, Stmts: []*pg.RawStmt{{Stmt: vs.Query}}})
+	if err != nil {
+		return nil, errorf(CodeInternalError, "cannot store the view's query: %v", err)
+	}
+	existing, err := x.lookupTable(rv.Relname, rv.Location)
+	switch {
+	case err == nil && (existing.View == "" || !vs.Replace):
+		return nil, errorf(CodeDuplicateTable, "relation \"%s\" already exists", rv.Relname)
+	case err != nil && AsError(err).Code != CodeUndefinedTable:
+		return nil, err
+	}
+	// The columns: the query described (typed, no rows read), named by the column list where it gives names.
+	y := *x
+	y.describe, y.ctes = true, nil
+	rel, err := y.selectRows(sel, nil, -1)
+	if err != nil {
+		return nil, err
+	}
+	vis := rel.visible("")
+	if len(vs.Aliases) > len(vis) {
+		return nil, errorf(CodeSyntaxError, "CREATE VIEW specifies more column names than columns")
+	}
+	t := &table{Name: rv.Relname, View: text}
+	seen := map[string]bool{}
+	for i, c := range vis {
+		name := rel.cols[c].name
+		if i < len(vs.Aliases) {
+			name = vs.Aliases[i].GetString_().GetSval()
+		}
+		if seen[name] {
+			return nil, errorf("42701", "column \"%s\" specified more than once", name)
+		}
+		seen[name] = true
+		oid := rel.cols[c].oid
+		if oid == 0 || oid == OIDUnknown {
+			oid = OIDText
+		}
+		t.Columns = append(t.Columns, column{Name: name, Type: oid})
+	}
+	cat := x.s.db().collection(tablesCollection)
+	if existing != nil && existing.View != "" {
+		if len(t.Columns) < len(existing.Columns) {
+			return nil, errorf(CodeInvalidTableDefinition, "cannot drop columns from view")
+		}
+		if err := cat.replaceOne(x.base, bson.D{{Key: "_id", Value: t.Name}}, t); err != nil {
+			return nil, err
+		}
+		return &Result{Tag: "CREATE VIEW"}, nil
+	}
+	if err := cat.insertOne(x.base, t); err != nil {
+		return nil, err
+	}
+	return &Result{Tag: "CREATE VIEW"}, nil
+}
+
+// viewRows evaluates a view for a FROM item: its stored query, run as a subquery that sees none of the outer
+// statement's WITH queries, its columns named as the view's.
+func (x *exec) viewRows(t *table) (*relation, error) {
+	if x.viewDepth >= maxViewDepth {
+		return nil, errorf("42P17", "infinite recursion detected in rules for relation \"%s\"", t.Name)
+	}
+	raws, err := x.s.e.cache.parse(t.View)
+	if err != nil || len(raws) != 1 || raws[0].raw.Stmt.GetSelectStmt() == nil {
+		return nil, errorf(CodeInternalError, "view \"%s\" has an unreadable query: %v", t.Name, err)
+	}
+	saved := x.ctes
+	x.ctes = nil
+	x.viewDepth++
+	rel, err := x.selectRows(raws[0].raw.Stmt.GetSelectStmt(), nil, -1)
+	x.viewDepth--
+	x.ctes = saved
+	if err != nil {
+		return nil, err
+	}
+	vis := rel.visible("")
+	out := &relation{rows: rel.rows, cols: append([]relCol(nil), rel.cols...)}
+	for i, c := range vis {
+		if i < len(t.Columns) {
+			out.cols[c].name = t.Columns[i].Name
+		}
+	}
+	return out, nil
+}
+
+// viewNames lists the database's views.
+func (x *exec) viewNames() ([]string, error) {
+	docs, err := x.s.db().collection(tablesCollection).find(x.base, bson.D{{Key: "view", Value: bson.D{{Key: "$exists", Value: true}}}},
+		bson.D{{Key: "_id", Value: 1}}, 0)
+	if err != nil {
+		return nil, err
+	}
+	names := make([]string, 0, len(docs))
+	for _, d := range docs {
+		if s, ok := d.Lookup("_id").StringValueOK(); ok {
+			names = append(names, s)
+		}
+	}
+	return names, nil
+}
+
+// notAView refuses a view where DDL needs a table (42809, as PostgreSQL).
+func notAView(t *table) error {
+	if t.View == "" {
+		return nil
+	}
+	return &Error{Code: CodeWrongObjectType, Message: fmt.Sprintf("\"%s\" is a view", t.Name),
+		Hint: "This operation is for tables."}
+}
+
+// viewNotWritable refuses a write to a view with PostgreSQL's answer for a view that is not automatically
+// updatable (55000): Concord's views are read-only.
+func viewNotWritable(t *table) error {
+	if t.View == "" {
+		return nil
+	}
+	return &Error{Code: "55000", Message: fmt.Sprintf("cannot write to view \"%s\"", t.Name),
+		Hint: "Concord's views are read-only: write to the tables the view reads (COPY (SELECT * FROM view) TO reads one)."}
+}
