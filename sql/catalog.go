@@ -30,9 +30,9 @@ type column struct {
 
 // table is a collection seen as a table.
 type table struct {
-	Name     string   `bson:"_id"`
-	Columns  []column `bson:"columns"`
-	Key      []string `bson:"key,omitempty"` // primary key columns; stored as _id
+	Name    string   `bson:"_id"`
+	Columns []column `bson:"columns"`
+	Key     []string `bson:"key,omitempty"` // primary key columns; stored as _id
 	// View is a view's query (CREATE VIEW), as PostgreSQL's deparser writes it; "" for a table.
 	View     string `bson:"view,omitempty"`
 	declared bool
