@@ -120,6 +120,8 @@ func accesses(n *pg.Node) []Access {
 			target(v.View, PrivCreate)
 		case *pg.AlterTableStmt:
 			target(v.Relation, PrivCreate)
+		case *pg.RenameStmt:
+			target(v.Relation, PrivCreate)
 		case *pg.IndexStmt:
 			target(v.Relation, PrivCreateIndex)
 		case *pg.DropStmt:

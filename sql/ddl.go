@@ -369,10 +369,61 @@ func (x *exec) alterTable(as *pg.AlterTableStmt) (*Result, error) {
 	tc.Columns = slices.Clone(t.Columns)
 	t = &tc
 	var added []column
+	var dropped []string
+	var checkNotNull []string
 	for _, c := range as.Cmds {
 		cmd := c.GetAlterTableCmd()
 		if cmd.Subtype != pg.AlterTableType_AT_AddColumn {
-			return nil, unsupported("ALTER TABLE " + strings.TrimPrefix(cmd.Subtype.String(), "AT_"))
+			col := t.column(cmd.Name)
+			if col == nil {
+				if cmd.Subtype == pg.AlterTableType_AT_DropColumn && cmd.MissingOk {
+					continue
+				}
+				return nil, errorf(CodeUndefinedColumn, "column \"%s\" of relation \"%s\" does not exist", cmd.Name, t.Name)
+			}
+			isKey := slices.Contains(t.Key, cmd.Name)
+			switch cmd.Subtype {
+			case pg.AlterTableType_AT_DropColumn:
+				if isKey {
+					return nil, unsupported("dropping a primary key column (it is the documents' _id)")
+				}
+				i := slices.IndexFunc(t.Columns, func(c column) bool { return c.Name == cmd.Name })
+				t.Columns = slices.Delete(t.Columns, i, i+1)
+				dropped = append(dropped, cmd.Name)
+				if col.Sequence != "" {
+					if _, err := x.s.db().collection(sequencesCollection).deleteMany(x.base, bson.D{{Key: "_id", Value: col.Sequence}}); err != nil {
+						return nil, err
+					}
+				}
+			case pg.AlterTableType_AT_ColumnDefault:
+				if col.Identity != "" {
+					return nil, errorf(CodeSyntaxError, "column \"%s\" of relation \"%s\" is an identity column", cmd.Name, t.Name)
+				}
+				col.Default = ""
+				if cmd.Def != nil {
+					text, err := defaultText(cmd.Def)
+					if err != nil {
+						return nil, err
+					}
+					col.Default = text
+				}
+			case pg.AlterTableType_AT_SetNotNull:
+				if !col.NotNull {
+					col.NotNull = true
+					checkNotNull = append(checkNotNull, cmd.Name)
+				}
+			case pg.AlterTableType_AT_DropNotNull:
+				if isKey {
+					return nil, errorf(CodeInvalidTableDefinition, "column \"%s\" is in a primary key", cmd.Name)
+				}
+				if col.Identity != "" {
+					return nil, errorf(CodeSyntaxError, "column \"%s\" of relation \"%s\" is an identity column", cmd.Name, t.Name)
+				}
+				col.NotNull = false
+			default:
+				return nil, unsupported("ALTER TABLE " + strings.TrimPrefix(cmd.Subtype.String(), "AT_"))
+			}
+			continue
 		}
 		cd := cmd.Def.GetColumnDef()
 		c, keyed, err := columnDef(t.Name, cd)
@@ -401,12 +452,103 @@ func (x *exec) alterTable(as *pg.AlterTableStmt) (*Result, error) {
 			}
 		}
 	}
+	coll := x.s.db().collection(t.Name)
+	for _, name := range checkNotNull {
+		// {field: null} matches a missing field too.
+		if _, err := coll.findOne(x.base, bson.D{{Key: t.field(name), Value: nil}}); err == nil {
+			return nil, &Error{Code: CodeNotNullViolation, Message: fmt.Sprintf("column \"%s\" of relation \"%s\" contains null values", name, t.Name),
+				Table: t.Name}
+		} else if !isNoDocuments(err) {
+			return nil, err
+		}
+	}
 	err = x.s.db().collection(tablesCollection).replaceOne(x.base, bson.D{{Key: "_id", Value: t.Name}}, t)
 	if err != nil {
 		return nil, err
 	}
+	for _, name := range dropped {
+		// The column's unique index goes with it, as in PostgreSQL; its values leave every row.
+		if names, err := coll.indexNames(x.base); err == nil && slices.Contains(names, t.Name+"_"+name+"_key") {
+			if err := coll.dropIndex(x.base, t.Name+"_"+name+"_key"); err != nil {
+				return nil, err
+			}
+		}
+		if _, err := coll.updateMany(x.base, bson.D{{Key: name, Value: bson.D{{Key: "$exists", Value: true}}}},
+			bson.D{{Key: "$unset", Value: bson.D{{Key: name, Value: ""}}}}); err != nil {
+			return nil, err
+		}
+	}
 	for _, c := range added {
 		if err := x.fillDefault(t, &c); err != nil {
+			return nil, err
+		}
+	}
+	return &Result{Tag: "ALTER TABLE"}, nil
+}
+
+// rename runs ALTER TABLE ... RENAME COLUMN old TO new: the catalog first, then every row's field (a
+// primary key column's name is the catalog's only: its value is the documents' _id), and the column's unique
+// index, as <table>_<new>_key, on the renamed field (PostgreSQL keeps the constraint's old name). Like ADD COLUMN it is not one atomic step.
+func (x *exec) rename(rs *pg.RenameStmt) (*Result, error) {
+	if rs.RenameType != pg.ObjectType_OBJECT_COLUMN {
+		return nil, unsupported("ALTER ... RENAME of a " + strings.ToLower(strings.TrimPrefix(rs.RenameType.String(), "OBJECT_")))
+	}
+	if x.describe {
+		return &Result{Tag: "ALTER TABLE"}, nil
+	}
+	t, err := x.lookupTable(rs.Relation.Relname, rs.Relation.Location)
+	if err != nil {
+		return nil, err
+	}
+	if err := notAView(t); err != nil {
+		return nil, err
+	}
+	if !t.declared {
+		return nil, unsupported("ALTER TABLE on a collection without declared columns")
+	}
+	if t.column(rs.Subname) == nil {
+		return nil, errorf(CodeUndefinedColumn, "column \"%s\" does not exist", rs.Subname)
+	}
+	if t.column(rs.Newname) != nil {
+		return nil, errorf("42701", "column \"%s\" of relation \"%s\" already exists", rs.Newname, t.Name)
+	}
+	isKey := slices.Contains(t.Key, rs.Subname)
+	if isKey && len(t.Key) > 1 {
+		return nil, unsupported("renaming a column of a composite primary key (its values are fields of _id)")
+	}
+	tc := *t
+	tc.Columns = slices.Clone(t.Columns)
+	tc.Key = slices.Clone(t.Key)
+	tc.column(rs.Subname).Name = rs.Newname
+	for i, k := range tc.Key {
+		if k == rs.Subname {
+			tc.Key[i] = rs.Newname
+		}
+	}
+	if err := x.s.db().collection(tablesCollection).replaceOne(x.base, bson.D{{Key: "_id", Value: t.Name}}, &tc); err != nil {
+		return nil, err
+	}
+	if isKey {
+		return &Result{Tag: "ALTER TABLE"}, nil
+	}
+	coll := x.s.db().collection(t.Name)
+	index := t.Name + "_" + rs.Subname + "_key"
+	names, err := coll.indexNames(x.base)
+	if err != nil {
+		return nil, err
+	}
+	unique := slices.Contains(names, index)
+	if unique {
+		if err := coll.dropIndex(x.base, index); err != nil {
+			return nil, err
+		}
+	}
+	if _, err := coll.updateMany(x.base, bson.D{{Key: rs.Subname, Value: bson.D{{Key: "$exists", Value: true}}}},
+		bson.D{{Key: "$rename", Value: bson.D{{Key: rs.Subname, Value: rs.Newname}}}}); err != nil {
+		return nil, err
+	}
+	if unique { // named for the new column, so that DROP COLUMN finds it
+		if err := coll.createIndex(x.base, bson.D{{Key: rs.Newname, Value: 1}}, t.Name+"_"+rs.Newname+"_key", true); err != nil {
 			return nil, err
 		}
 	}

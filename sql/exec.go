@@ -125,6 +125,8 @@ func (x *exec) dispatch(n *pg.Node) (*Result, error) {
 		return x.drop(n.GetDropStmt())
 	case n.GetTruncateStmt() != nil:
 		return x.truncate(n.GetTruncateStmt())
+	case n.GetRenameStmt() != nil:
+		return x.rename(n.GetRenameStmt())
 	case n.GetAlterTableStmt() != nil:
 		return x.alterTable(n.GetAlterTableStmt())
 	case n.GetVariableSetStmt() != nil:
