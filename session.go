@@ -249,13 +249,60 @@ func stmtError(t *engine.Txn, err error) error {
 	if t == nil {
 		return publicError(err)
 	}
-	if t.State() == engine.TxnActive {
+	if t.State() == engine.TxnActive && !t.KeepsOnError() {
 		_ = t.Abort()
 	}
 	if e, ok := codes.As(err); ok {
 		return publicError(e.InTransaction())
 	}
 	return err
+}
+
+// Savepoint is a point in a session's transaction that RollbackToSavepoint returns its writes to (SQL's
+// SAVEPOINT; MongoDB's transactions have none).
+type Savepoint struct {
+	s  *Session
+	sp *engine.Savepoint
+}
+
+// Savepoint marks the writes of the transaction in progress. From then on a failed operation of the
+// transaction no longer aborts it: it leaves it failed, refusing every operation and CommitTransaction (with
+// IllegalOperation, 20) until RollbackToSavepoint undoes what the failed operation wrote, or
+// AbortTransaction ends it. It returns ErrNoTransactionStarted outside a transaction.
+func (s *Session) Savepoint() (*Savepoint, error) {
+	if s.ended {
+		return nil, ErrSessionEnded
+	}
+	switch s.state {
+	case txnStarting:
+		if err := s.db.check(); err != nil {
+			return nil, err
+		}
+		s.txn = s.db.eng.Begin() // no snapshot yet: the first operation takes it
+		s.state = txnInProgress
+	case txnInProgress:
+	default:
+		return nil, ErrNoTransactionStarted
+	}
+	sp, err := s.txn.Savepoint()
+	if err != nil {
+		return nil, publicError(err)
+	}
+	return &Savepoint{s: s, sp: sp}, nil
+}
+
+// RollbackToSavepoint returns the transaction's writes to what they were at sp, which remains usable: the
+// documents written since are as they were then, and the documents and unique keys they claimed are free for
+// other writers at once. The transaction keeps reading the snapshot it started with, and a failed one is
+// usable again.
+func (s *Session) RollbackToSavepoint(sp *Savepoint) error {
+	if s.ended {
+		return ErrSessionEnded
+	}
+	if sp == nil || sp.s != s || s.state != txnInProgress || s.txn == nil {
+		return ErrNoTransactionStarted
+	}
+	return publicError(s.txn.RollbackTo(sp.sp))
 }
 
 // WithTransaction backoff parameters (spec "Convenient API for

@@ -184,6 +184,7 @@ func TestCompare_Concord(t *testing.T) {
 	runAdvisory(t, "concord", c)
 	runFuncs(t, "concord", c)
 	runCopy(t, "concord", c)
+	runSavepoints(t, "concord", c)
 }
 
 // TestCompare_PostgreSQL runs the same steps against PostgreSQL 15, to keep
@@ -229,6 +230,7 @@ func TestCompare_PostgreSQL(t *testing.T) {
 	runAdvisory(t, "postgresql", c)
 	runFuncs(t, "postgresql", c)
 	runCopy(t, "postgresql", c)
+	runSavepoints(t, "postgresql", c)
 }
 
 // freePort returns a free loopback port.

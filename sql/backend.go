@@ -35,6 +35,10 @@ type backendTxn interface {
 	commit(ctx context.Context) error
 	// abort rolls back and ends the session.
 	abort(ctx context.Context)
+	// savepoint marks the transaction's writes for rollbackTo (SAVEPOINT); after it a failed statement leaves
+	// the transaction failed rather than aborted.
+	savepoint() (any, error)
+	rollbackTo(sp any) error
 }
 
 type backendDB interface {
@@ -117,6 +121,10 @@ func (t embeddedTxn) abort(ctx context.Context) {
 	_ = t.s.AbortTransaction(ctx)
 	t.s.EndSession(ctx)
 }
+
+func (t embeddedTxn) savepoint() (any, error) { return t.s.Savepoint() }
+
+func (t embeddedTxn) rollbackTo(sp any) error { return t.s.RollbackToSavepoint(sp.(*concord.Savepoint)) }
 
 type embeddedDB struct{ d *concord.Database }
 

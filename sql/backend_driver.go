@@ -89,6 +89,13 @@ func (t driverTxn) abort(ctx context.Context) {
 	t.s.EndSession(ctx)
 }
 
+// savepoint is refused: MongoDB's transactions cannot return to a point inside them.
+func (t driverTxn) savepoint() (any, error) {
+	return nil, unsupported("SAVEPOINT on concord sql --mongodb-uri (MongoDB's transactions have no savepoints)")
+}
+
+func (t driverTxn) rollbackTo(any) error { return unsupported("ROLLBACK TO SAVEPOINT on concord sql --mongodb-uri") }
+
 type driverDB struct{ d *mongo.Database }
 
 func (d driverDB) collection(name string) backendColl { return driverColl{d.d.Collection(name)} }

@@ -127,5 +127,6 @@ const (
 	CodeInvalidRegularExpression = "2201B"
 	CodeDatetimeFieldOverflow    = "22008"
 	CodeWrongObjectType          = "42809"
+	CodeInvalidSavepoint         = "3B001"
 	CodeInvalidTableDefinition   = "42P16"
 )

@@ -68,6 +68,14 @@ type Session struct {
 	authorize Authorizer
 	// copySrc gives COPY ... FROM STDIN its data (copy.go); nil in the embedded driver.
 	copySrc CopySource
+	// savepoints are the transaction block's savepoints, oldest first (names may repeat: the newest counts).
+	savepoints []savepoint
+}
+
+// savepoint is one SAVEPOINT of a transaction block.
+type savepoint struct {
+	name string
+	sp   any // the backend's
 }
 
 // NewSession starts a session on database for user.
@@ -378,7 +386,7 @@ func columnOIDFromValues(rows [][]any, i int) uint32 {
 	return OIDText
 }
 
-// transaction runs BEGIN, COMMIT, ROLLBACK and refuses savepoints.
+// transaction runs BEGIN, COMMIT, ROLLBACK and the savepoint statements; two-phase commit is refused.
 func (s *Session) transaction(ctx context.Context, ts *pg.TransactionStmt) (*Result, error) {
 	switch ts.Kind {
 	case pg.TransactionStmtKind_TRANS_STMT_BEGIN, pg.TransactionStmtKind_TRANS_STMT_START:
@@ -413,12 +421,64 @@ func (s *Session) transaction(ctx context.Context, ts *pg.TransactionStmt) (*Res
 		}
 		s.abortBlock()
 		return &Result{Tag: "ROLLBACK", Warnings: warn}, nil
+	case pg.TransactionStmtKind_TRANS_STMT_SAVEPOINT, pg.TransactionStmtKind_TRANS_STMT_RELEASE,
+		pg.TransactionStmtKind_TRANS_STMT_ROLLBACK_TO:
+		return s.savepointStmt(ts)
 	}
 	if s.status == TxActive {
 		s.status = TxFailed
 	}
-	return nil, unsupported(fmt.Sprintf("%s (savepoints and two-phase commit)",
-		strings.TrimPrefix(ts.Kind.String(), "TRANS_STMT_")))
+	return nil, unsupported(fmt.Sprintf("%s (two-phase commit)", strings.TrimPrefix(ts.Kind.String(), "TRANS_STMT_")))
+}
+
+// savepointStmt runs SAVEPOINT, RELEASE [SAVEPOINT] and ROLLBACK TO [SAVEPOINT] as PostgreSQL does: only in a
+// transaction block; RELEASE forgets the savepoint and those after it; ROLLBACK TO undoes the writes since the
+// savepoint, keeps it, forgets those after it, and makes a failed block usable again.
+func (s *Session) savepointStmt(ts *pg.TransactionStmt) (*Result, error) {
+	what := map[pg.TransactionStmtKind]string{pg.TransactionStmtKind_TRANS_STMT_SAVEPOINT: "SAVEPOINT",
+		pg.TransactionStmtKind_TRANS_STMT_RELEASE:     "RELEASE SAVEPOINT",
+		pg.TransactionStmtKind_TRANS_STMT_ROLLBACK_TO: "ROLLBACK TO SAVEPOINT"}[ts.Kind]
+	if s.status == TxIdle || s.implicit {
+		return nil, errorf(CodeNoActiveSQLTransaction, "%s can only be used in transaction blocks", what)
+	}
+	fail := func(err error) (*Result, error) {
+		s.status = TxFailed
+		return nil, AsError(err)
+	}
+	if ts.Kind == pg.TransactionStmtKind_TRANS_STMT_SAVEPOINT {
+		if s.status == TxFailed {
+			return nil, errorf(CodeInFailedSQLTransaction, "current transaction is aborted, commands ignored until end of transaction block")
+		}
+		sp, err := s.txn.savepoint()
+		if err != nil {
+			return fail(err)
+		}
+		s.savepoints = append(s.savepoints, savepoint{name: ts.SavepointName, sp: sp})
+		return &Result{Tag: "SAVEPOINT"}, nil
+	}
+	i := len(s.savepoints) - 1
+	for i >= 0 && s.savepoints[i].name != ts.SavepointName {
+		i--
+	}
+	if ts.Kind == pg.TransactionStmtKind_TRANS_STMT_RELEASE {
+		if s.status == TxFailed {
+			return nil, errorf(CodeInFailedSQLTransaction, "current transaction is aborted, commands ignored until end of transaction block")
+		}
+		if i < 0 {
+			return fail(errorf(CodeInvalidSavepoint, "savepoint \"%s\" does not exist", ts.SavepointName))
+		}
+		s.savepoints = s.savepoints[:i]
+		return &Result{Tag: "RELEASE"}, nil
+	}
+	if i < 0 {
+		return fail(errorf(CodeInvalidSavepoint, "savepoint \"%s\" does not exist", ts.SavepointName))
+	}
+	if err := s.txn.rollbackTo(s.savepoints[i].sp); err != nil {
+		return fail(err)
+	}
+	s.savepoints = s.savepoints[:i+1]
+	s.status = TxActive
+	return &Result{Tag: "ROLLBACK"}, nil
 }
 
 // noTransaction is the warning of COMMIT or ROLLBACK outside a transaction block.

@@ -183,6 +183,7 @@ func (s *Session) remember() {
 // endBlock ends a transaction block's hold on the parameters: a committed block leaves the session's values
 // its SET and RESET statements gave, any other the values from before it.
 func (s *Session) endBlock(committed bool) {
+	s.savepoints = nil
 	s.e.advisory.release(s, false) // the block's transaction-level advisory locks
 	if s.block == nil {
 		return

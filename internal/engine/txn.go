@@ -85,6 +85,10 @@ type Txn struct {
 	abortReason  *codes.Error
 	pendingAbort *codes.Error // write error of the running statement that aborts the txn
 
+	// keepOnError is set by Savepoint: a failed statement then leaves the transaction active, but failed:
+	// no statement or commit runs until RollbackTo.
+	keepOnError, failed bool
+
 	expired    atomic.Bool
 	stmtMu     sync.Mutex
 	stmtCancel context.CancelCauseFunc
@@ -188,6 +192,10 @@ func (t *Txn) beginStmt(ctx context.Context) (context.Context, error) {
 		t.mu.Unlock()
 		return nil, committedError()
 	}
+	if t.failed {
+		t.mu.Unlock()
+		return nil, failedError()
+	}
 	if !t.started {
 		t.start()
 	}
@@ -230,7 +238,11 @@ func (t *Txn) endStmt(sctx context.Context, err error) error {
 	}
 	t.pendingAbort = nil
 	if reason != nil && TxnState(t.state.Load()) == TxnActive {
-		t.abortLocked(reason)
+		if t.keepOnError && !t.expired.Load() {
+			t.failed = true
+		} else {
+			t.abortLocked(reason)
+		}
 	}
 	if t.inStmt {
 		t.inStmt = false
@@ -285,6 +297,9 @@ func (t *Txn) Commit(ctx context.Context) error {
 		return e.sync()
 	case TxnAborted:
 		return abortedError().WithLabel(codes.LabelTransientTransaction)
+	}
+	if t.failed {
+		return failedError()
 	}
 	if !t.started {
 		t.state.Store(int32(TxnCommitted))
