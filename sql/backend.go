@@ -124,7 +124,9 @@ func (t embeddedTxn) abort(ctx context.Context) {
 
 func (t embeddedTxn) savepoint() (any, error) { return t.s.Savepoint() }
 
-func (t embeddedTxn) rollbackTo(sp any) error { return t.s.RollbackToSavepoint(sp.(*concord.Savepoint)) }
+func (t embeddedTxn) rollbackTo(sp any) error {
+	return t.s.RollbackToSavepoint(sp.(*concord.Savepoint))
+}
 
 type embeddedDB struct{ d *concord.Database }
 

@@ -94,7 +94,9 @@ func (t driverTxn) savepoint() (any, error) {
 	return nil, unsupported("SAVEPOINT on concord sql --mongodb-uri (MongoDB's transactions have no savepoints)")
 }
 
-func (t driverTxn) rollbackTo(any) error { return unsupported("ROLLBACK TO SAVEPOINT on concord sql --mongodb-uri") }
+func (t driverTxn) rollbackTo(any) error {
+	return unsupported("ROLLBACK TO SAVEPOINT on concord sql --mongodb-uri")
+}
 
 type driverDB struct{ d *mongo.Database }
 
