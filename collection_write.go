@@ -76,7 +76,7 @@ func (c *Collection) InsertMany(ctx context.Context, docs []any, opts ...*Insert
 				bwe.WriteErrors[i].Err = e
 			}
 		}
-		if t != nil && t.State() == engine.TxnActive {
+		if t != nil && t.State() == engine.TxnActive && !t.KeepsOnError() {
 			_ = t.Abort()
 		}
 		return out, bwe

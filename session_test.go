@@ -723,3 +723,55 @@ func TestCollection_LockForUpdate(t *testing.T) {
 		t.Fatalf("n = %d, %v; want 5 (the lock changed nothing, the waiting write applied once)", doc.N, err)
 	}
 }
+
+// TestSession_Savepoint: a savepoint taken before the transaction's first operation, a failed insert after it
+// that leaves the transaction failed (its operations and commit refused, not aborted), and RollbackToSavepoint
+// undoing the failed insert's first document so that the commit carries only what came after.
+func TestSession_Savepoint(t *testing.T) {
+	ctx := context.Background()
+	db := openTest(t)
+	coll := db.Database("d").Collection("c")
+	if _, err := coll.InsertOne(ctx, d("_id", 1, "n", 0)); err != nil {
+		t.Fatal(err)
+	}
+	s := startSession(t, db)
+	sctx := concord.NewSessionContext(ctx, s)
+	if _, err := s.Savepoint(); err != concord.ErrNoTransactionStarted {
+		t.Fatalf("savepoint outside a transaction: %v", err)
+	}
+	if err := s.StartTransaction(); err != nil {
+		t.Fatal(err)
+	}
+	sp, err := s.Savepoint()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := coll.InsertMany(sctx, []any{d("_id", 2), d("_id", 1)}); err == nil {
+		t.Fatal("duplicate insert succeeded")
+	}
+	if !s.TransactionRunning() {
+		t.Fatal("the failed insert ended the transaction")
+	}
+	if _, err := coll.InsertOne(sctx, d("_id", 3)); codeOf(err) != 20 {
+		t.Fatalf("operation of a failed transaction: %v, want IllegalOperation", err)
+	}
+	if err := s.CommitTransaction(ctx); codeOf(err) != 20 {
+		t.Fatalf("commit of a failed transaction: %v, want IllegalOperation", err)
+	}
+	if err := s.RollbackToSavepoint(sp); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := coll.UpdateOne(sctx, d("_id", 1), d("$inc", d("n", 1))); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.CommitTransaction(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := coll.CountDocuments(ctx, d()); err != nil || n != 1 {
+		t.Fatalf("%d documents (%v), want 1: the failed insert's first document was committed", n, err)
+	}
+	var got struct{ N int }
+	if err := coll.FindOne(ctx, d("_id", 1)).Decode(&got); err != nil || got.N != 1 {
+		t.Fatalf("n = %d (%v), want 1", got.N, err)
+	}
+}
