@@ -52,15 +52,15 @@ type backendColl interface {
 	// find returns every matching document; projection may be nil.
 	find(ctx context.Context, filter, projection bson.D, limit int64) ([]bson.Raw, error)
 	insertOne(ctx context.Context, doc any) error
-	updateMany(ctx context.Context, filter, update bson.D) (matched int64, err error)
+	updateMany(ctx context.Context, filter bson.D, update any) (matched int64, err error)
 	// updateOne updates the first matching document; for a filter at most
 	// one document can match (byKey), it is updateMany's cheaper twin.
-	updateOne(ctx context.Context, filter, update bson.D) (matched int64, err error)
+	updateOne(ctx context.Context, filter bson.D, update any) (matched int64, err error)
 	replaceOne(ctx context.Context, filter bson.D, doc any) error
 	deleteOne(ctx context.Context, filter bson.D) error
 	deleteMany(ctx context.Context, filter bson.D) (int64, error)
 	// findOneAndUpdate returns the document as updated.
-	findOneAndUpdate(ctx context.Context, filter, update bson.D) (bson.Raw, error)
+	findOneAndUpdate(ctx context.Context, filter bson.D, update any) (bson.Raw, error)
 	findOneAndDelete(ctx context.Context, filter bson.D) (bson.Raw, error)
 	// lockForUpdate locks documents by _id for the transaction of ctx (SELECT ... FOR UPDATE): locked[i]
 	// reports whether ids[i] is held (skipLocked skips those another transaction holds).
@@ -168,7 +168,7 @@ func (c embeddedColl) insertOne(ctx context.Context, doc any) error {
 	return err
 }
 
-func (c embeddedColl) updateMany(ctx context.Context, filter, update bson.D) (int64, error) {
+func (c embeddedColl) updateMany(ctx context.Context, filter bson.D, update any) (int64, error) {
 	res, err := c.c.UpdateMany(ctx, filter, update)
 	if err != nil {
 		return 0, err
@@ -176,7 +176,7 @@ func (c embeddedColl) updateMany(ctx context.Context, filter, update bson.D) (in
 	return res.MatchedCount, nil
 }
 
-func (c embeddedColl) updateOne(ctx context.Context, filter, update bson.D) (int64, error) {
+func (c embeddedColl) updateOne(ctx context.Context, filter bson.D, update any) (int64, error) {
 	res, err := c.c.UpdateOne(ctx, filter, update)
 	if err != nil {
 		return 0, err
@@ -202,7 +202,7 @@ func (c embeddedColl) deleteMany(ctx context.Context, filter bson.D) (int64, err
 	return res.DeletedCount, nil
 }
 
-func (c embeddedColl) findOneAndUpdate(ctx context.Context, filter, update bson.D) (bson.Raw, error) {
+func (c embeddedColl) findOneAndUpdate(ctx context.Context, filter bson.D, update any) (bson.Raw, error) {
 	return c.c.FindOneAndUpdate(ctx, filter, update, &concord.FindOneAndUpdateOptions{ReturnDocument: concord.After}).Raw()
 }
 

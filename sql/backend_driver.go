@@ -143,7 +143,7 @@ func (c driverColl) insertOne(ctx context.Context, doc any) error {
 	return driverError(err)
 }
 
-func (c driverColl) updateMany(ctx context.Context, filter, update bson.D) (int64, error) {
+func (c driverColl) updateMany(ctx context.Context, filter bson.D, update any) (int64, error) {
 	res, err := c.c.UpdateMany(ctx, filter, update)
 	if err != nil {
 		return 0, driverError(err)
@@ -151,7 +151,7 @@ func (c driverColl) updateMany(ctx context.Context, filter, update bson.D) (int6
 	return res.MatchedCount, nil
 }
 
-func (c driverColl) updateOne(ctx context.Context, filter, update bson.D) (int64, error) {
+func (c driverColl) updateOne(ctx context.Context, filter bson.D, update any) (int64, error) {
 	res, err := c.c.UpdateOne(ctx, filter, update)
 	if err != nil {
 		return 0, driverError(err)
@@ -177,7 +177,7 @@ func (c driverColl) deleteMany(ctx context.Context, filter bson.D) (int64, error
 	return res.DeletedCount, nil
 }
 
-func (c driverColl) findOneAndUpdate(ctx context.Context, filter, update bson.D) (bson.Raw, error) {
+func (c driverColl) findOneAndUpdate(ctx context.Context, filter bson.D, update any) (bson.Raw, error) {
 	raw, err := c.c.FindOneAndUpdate(ctx, filter, update, options.FindOneAndUpdate().SetReturnDocument(options.After)).Raw()
 	return raw, driverError(err)
 }

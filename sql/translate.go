@@ -526,9 +526,15 @@ func (tr *translator) expr(n *pg.Node) (any, bool, error) {
 // array_append $push, MERGE_JSON a $set of each field. ok is false when some
 // assignment needs the row's values (the caller then reads and writes in a
 // transaction).
-func (tr *translator) update(targets []*pg.Node) (bson.D, bool, error) {
+//
+// $inc makes a missing or NULL field the increment, where SQL's NULL + 1 is NULL: x = x + c on a column that
+// may be NULL (not declared NOT NULL) makes the update a one-stage pipeline instead, {$set: {x: {$add: ["$x",
+// c]}}} and the other assignments' values as literals, which is just as atomic; with array assignments beside
+// it, ok is false.
+func (tr *translator) update(targets []*pg.Node) (any, bool, error) {
 	ops := map[string]bson.D{}
 	var order []string
+	nullableInc := false
 	add := func(op, path string, v any) {
 		if _, ok := ops[op]; !ok {
 			order = append(order, op)
@@ -604,6 +610,9 @@ func (tr *translator) update(targets []*pg.Node) (bson.D, bool, error) {
 				if _, isNum := toFloat(numeric(v)); !isNum {
 					return nil, false, nil
 				}
+				if c := tr.t.column(name); c == nil || !c.NotNull {
+					nullableInc = true
+				}
 				add("$inc", path, sv)
 				continue
 			}
@@ -642,6 +651,22 @@ func (tr *translator) update(targets []*pg.Node) (bson.D, bool, error) {
 			}
 		}
 		return nil, false, nil
+	}
+	if nullableInc {
+		set := bson.D{}
+		for _, op := range order {
+			for _, e := range ops[op] {
+				switch op {
+				case "$set":
+					set = append(set, bson.E{Key: e.Key, Value: bson.D{{Key: "$literal", Value: e.Value}}})
+				case "$inc":
+					set = append(set, bson.E{Key: e.Key, Value: bson.D{{Key: "$add", Value: bson.A{"$" + e.Key, bson.D{{Key: "$literal", Value: e.Value}}}}}})
+				default:
+					return nil, false, nil
+				}
+			}
+		}
+		return bson.A{bson.D{{Key: "$set", Value: set}}}, true, nil
 	}
 	out := bson.D{}
 	for _, op := range order {

@@ -462,7 +462,7 @@ func byKey(filter bson.D) bool {
 
 // updateEach updates the documents matching filter one at a time, each
 // atomically re-checked against filter, and returns them as written.
-func (x *exec) updateEach(coll backendColl, filter, upd bson.D, done map[string]bool) (int64, []bson.Raw, error) {
+func (x *exec) updateEach(coll backendColl, filter bson.D, upd any, done map[string]bool) (int64, []bson.Raw, error) {
 	ids, err := x.matchingIDs(coll, filter)
 	if err != nil {
 		return 0, nil, err
