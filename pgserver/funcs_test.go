@@ -188,6 +188,17 @@ func TestFuncs_Extended(t *testing.T) {
 	if strings.Join(got, " ") != "db=2 go=1" {
 		t.Fatalf("tags: %q", got)
 	}
+	// A view's definition, by name and by the oid pg_class gives it (psql's \\d+).
+	if _, err := c.Exec(ctx, "CREATE VIEW xgo AS SELECT id FROM xtags WHERE 'go' = ANY(tags)"); err != nil {
+		t.Fatal(err)
+	}
+	var byName, byOID string
+	if err := c.QueryRow(ctx, "SELECT pg_get_viewdef('xgo'), pg_get_viewdef(oid) FROM pg_class WHERE relname = 'xgo'").Scan(&byName, &byOID); err != nil {
+		t.Fatal(err)
+	}
+	if byName != byOID || !strings.Contains(byName, "FROM xtags") {
+		t.Fatalf("pg_get_viewdef: %q by name, %q by oid", byName, byOID)
+	}
 	var id int64
 	var y string
 	if err := c.QueryRow(ctx, "SELECT id, b.tags[1] FROM xtags a JOIN xtags b USING (id) WHERE id = $1", 2).Scan(&id, &y); err != nil {

@@ -405,6 +405,11 @@ func (x *exec) scalarFunc(name string, f *pg.FuncCall, args []any) (any, error) 
 		return TypeName(uint32(o.(int64))), nil
 	case "pg_get_userbyid":
 		return "concord", nil
+	case "pg_get_viewdef":
+		if len(args) == 0 || args[0] == nil {
+			return nil, nil
+		}
+		return x.viewDef(args[0])
 	case "obj_description", "col_description", "shobj_description", "pg_get_expr", "pg_get_indexdef",
 		"pg_get_constraintdef", "pg_encoding_to_char", "array_to_string", "pg_size_pretty", "quote_ident":
 		return x.catalogFunc(name, args)

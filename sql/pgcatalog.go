@@ -113,7 +113,7 @@ func (x *exec) catalogRelation(schema, name string) (*relation, error) {
 			o uint32
 		}{{"attrelid", OIDOID}, {"attname", OIDName}, {"atttypid", OIDOID}, {"attnum", OIDInt2},
 			{"attnotnull", OIDBool}, {"attisdropped", OIDBool}, {"atttypmod", OIDInt4}, {"atthasdef", OIDBool},
-			{"attidentity", OIDChar}, {"attgenerated", OIDChar}, {"attcollation", OIDOID}} {
+			{"attidentity", OIDChar}, {"attgenerated", OIDChar}, {"attcollation", OIDOID}, {"attstorage", OIDChar}} {
 			col(c.n, c.o)
 		}
 		for i, tn := range tables {
@@ -122,8 +122,14 @@ func (x *exec) catalogRelation(schema, name string) (*relation, error) {
 				return nil, err
 			}
 			for j, c := range x.columnsOf(t) {
+				storage := "p" // psql's \d+ shows plain, or extended for the variable-length types
+				switch c.Type {
+				case OIDInt2, OIDInt4, OIDInt8, OIDFloat4, OIDFloat8, OIDBool, OIDTimestamptz, OIDTimestamp, OIDDate, OIDInterval, OIDOID:
+				default:
+					storage = "x"
+				}
 				rel.rows = append(rel.rows, []any{tableOID(i), c.Name, int64(c.Type), int64(j + 1), c.NotNull, false,
-					int64(-1), c.Default != "" && c.Identity == "", c.Identity, "", int64(0)})
+					int64(-1), c.Default != "" && c.Identity == "", c.Identity, "", int64(0), storage})
 			}
 		}
 	case name == "pg_attrdef":

@@ -119,6 +119,36 @@ func (x *exec) viewRows(t *table) (*relation, error) {
 	return out, nil
 }
 
+// viewDef is pg_get_viewdef of a view's oid (as pg_class numbers the relations) or name: its query, or NULL
+// for a relation that is not a view.
+func (x *exec) viewDef(v any) (any, error) {
+	name, ok := v.(string)
+	if n, isNum := numeric(v).(int64); isNum {
+		tables, err := x.tableNames(x.base)
+		if err != nil {
+			return nil, err
+		}
+		views, err := x.viewNames()
+		if err != nil {
+			return nil, err
+		}
+		all := append(tables, views...)
+		i := int(n - tableOID(0))
+		if i < 0 || i >= len(all) {
+			return nil, nil
+		}
+		name, ok = all[i], true
+	}
+	if !ok {
+		return nil, nil
+	}
+	t, err := x.lookupTable(name, 0)
+	if err != nil || t.View == "" {
+		return nil, nil
+	}
+	return t.View, nil
+}
+
 // viewNames lists the database's views.
 func (x *exec) viewNames() ([]string, error) {
 	docs, err := x.s.db().collection(tablesCollection).find(x.base, bson.D{{Key: "view", Value: bson.D{{Key: "$exists", Value: true}}}},
