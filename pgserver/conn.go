@@ -45,6 +45,10 @@ type conn struct {
 	// discarded until Sync, as PostgreSQL does.
 	skipping bool
 	batch    batch // the extended-protocol batch's implicit transaction (batch.go)
+	// wmu guards idle, set while serve waits for the client's next message: then, and only then, another
+	// goroutine (a notifying session's) may write to the client, under wmu (notify.go).
+	wmu  sync.Mutex
+	idle bool
 }
 
 // portal is a bound statement, with its results once executed.
@@ -76,7 +80,9 @@ func (c *conn) serve() {
 	c.stmts = map[string]*sql.Stmt{}
 	c.portals = map[string]*portal{}
 	for {
+		c.setIdle(true)
 		msg, err := c.next()
+		c.setIdle(false)
 		if err != nil {
 			if !errors.Is(err, io.EOF) && !errors.Is(err, net.ErrClosed) {
 				c.fatal(sql.CodeProtocolViolation, err.Error())
@@ -192,6 +198,7 @@ func (c *conn) startup() bool {
 			}
 			c.sess = c.srv.Engine.NewSession(db, user)
 			c.sess.SetCopySource(c)
+			c.sess.SetNotifyHook(c.notified)
 			for name, value := range m.Parameters {
 				if fixedParameters[strings.ToLower(name)] {
 					continue
@@ -245,6 +252,7 @@ func (c *conn) flush() error { return c.be.Flush() }
 
 // ready sends ReadyForQuery with the session's transaction status.
 func (c *conn) ready() {
+	c.sendNotifications()
 	c.be.Send(&pgproto3.ReadyForQuery{TxStatus: c.sess.TxStatus()})
 	_ = c.flush()
 }

@@ -185,6 +185,7 @@ func TestCompare_Concord(t *testing.T) {
 	runFuncs(t, "concord", c)
 	runCopy(t, "concord", c)
 	runSavepoints(t, "concord", c)
+	runNotify(t, "concord", url)
 }
 
 // TestCompare_PostgreSQL runs the same steps against PostgreSQL 15, to keep
@@ -231,6 +232,7 @@ func TestCompare_PostgreSQL(t *testing.T) {
 	runFuncs(t, "postgresql", c)
 	runCopy(t, "postgresql", c)
 	runSavepoints(t, "postgresql", c)
+	runNotify(t, "postgresql", url)
 }
 
 // freePort returns a free loopback port.

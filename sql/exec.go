@@ -138,6 +138,9 @@ func (x *exec) dispatch(n *pg.Node) (*Result, error) {
 	case n.GetCopyStmt() != nil:
 		return x.copy(n.GetCopyStmt())
 	}
+	if res, ok, err := x.dispatchNotify(n); ok {
+		return res, err
+	}
 	return nil, unsupported(fmt.Sprintf("the statement %s", nodeName(n)))
 }
 

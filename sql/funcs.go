@@ -405,6 +405,8 @@ func (x *exec) scalarFunc(name string, f *pg.FuncCall, args []any) (any, error) 
 		return TypeName(uint32(o.(int64))), nil
 	case "pg_get_userbyid":
 		return "concord", nil
+	case "pg_notify":
+		return x.pgNotify(args)
 	case "pg_get_viewdef":
 		if len(args) == 0 || args[0] == nil {
 			return nil, nil

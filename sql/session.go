@@ -28,6 +28,8 @@ type Engine struct {
 	stats   counters
 	// advisory are the sessions' advisory locks (advisory.go).
 	advisory advisoryLocks
+	// notify are the sessions listening for notifications (notify.go).
+	notify notifier
 }
 
 // NewEngine returns an Engine over db.
@@ -70,6 +72,11 @@ type Session struct {
 	copySrc CopySource
 	// savepoints are the transaction block's savepoints, oldest first (names may repeat: the newest counts).
 	savepoints []savepoint
+	// inbox holds the notifications delivered to the session; pendingListen and pendingNotify are the
+	// transaction block's LISTENs and NOTIFYs, which take effect when it commits (notify.go).
+	inbox         inbox
+	pendingListen []listenOp
+	pendingNotify []Notification
 }
 
 // savepoint is one SAVEPOINT of a transaction block.
@@ -107,6 +114,8 @@ func (s *Session) user() string { return s.userName }
 func (s *Session) Close() {
 	s.abortBlock()
 	s.e.advisory.release(s, true)
+	s.e.notify.apply(s, listenOp{off: true})
+	s.SetNotifyHook(nil)
 }
 
 // abortBlock rolls back the transaction block, if one is open (ROLLBACK, a failed implicit block).

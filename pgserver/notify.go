@@ -1,0 +1,35 @@
+package pgserver
+
+import "github.com/jackc/pgx/v5/pgproto3"
+
+// Notifications (LISTEN and NOTIFY) reach the client as NotificationResponse messages: before ReadyForQuery when
+// they arrive while the connection works, and at once when it is idle, waiting for the client's next message,
+// as PostgreSQL sends them.
+
+// setIdle marks the connection waiting for the client (true) or handling a message; becoming idle it sends
+// what was queued meanwhile.
+func (c *conn) setIdle(idle bool) {
+	c.wmu.Lock()
+	c.idle = idle
+	c.wmu.Unlock()
+}
+
+// notified is the session's notify hook, called by the notifying session's goroutine: an idle connection sends
+// the notification now; a busy one sends it before its next ReadyForQuery.
+func (c *conn) notified() {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	if c.idle && c.sendNotifications() {
+		_ = c.flush()
+	}
+}
+
+// sendNotifications queues the session's notifications as NotificationResponse messages; it reports whether
+// there were any.
+func (c *conn) sendNotifications() bool {
+	ns := c.sess.TakeNotifications()
+	for _, n := range ns {
+		c.be.Send(&pgproto3.NotificationResponse{PID: n.PID, Channel: n.Channel, Payload: n.Payload})
+	}
+	return len(ns) > 0
+}
