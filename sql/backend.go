@@ -65,7 +65,8 @@ type backendColl interface {
 	// lockForUpdate locks documents by _id for the transaction of ctx (SELECT ... FOR UPDATE): locked[i]
 	// reports whether ids[i] is held (skipLocked skips those another transaction holds).
 	lockForUpdate(ctx context.Context, ids []bson.RawValue, skipLocked bool) (locked []bool, err error)
-	createIndex(ctx context.Context, keys bson.D, name string, unique bool) error
+	// createIndex creates an index; partial, when not nil, is its partialFilterExpression.
+	createIndex(ctx context.Context, keys bson.D, name string, unique bool, partial bson.D) error
 	indexNames(ctx context.Context) ([]string, error)
 	dropIndex(ctx context.Context, name string) error
 	drop(ctx context.Context) error
@@ -218,8 +219,16 @@ func (c embeddedColl) findOneAndDelete(ctx context.Context, filter bson.D) (bson
 	return c.c.FindOneAndDelete(ctx, filter).Raw()
 }
 
-func (c embeddedColl) createIndex(ctx context.Context, keys bson.D, name string, unique bool) error {
-	_, err := c.c.CreateIndex(ctx, concord.IndexModel{Keys: keys, Name: name, Unique: unique})
+func (c embeddedColl) createIndex(ctx context.Context, keys bson.D, name string, unique bool, partial bson.D) error {
+	m := concord.IndexModel{Keys: keys, Name: name, Unique: unique}
+	if partial != nil {
+		raw, err := bson.Marshal(partial)
+		if err != nil {
+			return err
+		}
+		m.PartialFilterExpression = raw
+	}
+	_, err := c.c.CreateIndex(ctx, m)
 	return err
 }
 

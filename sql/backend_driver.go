@@ -196,8 +196,12 @@ func (c driverColl) findOneAndDelete(ctx context.Context, filter bson.D) (bson.R
 	return raw, driverError(err)
 }
 
-func (c driverColl) createIndex(ctx context.Context, keys bson.D, name string, unique bool) error {
-	_, err := c.c.Indexes().CreateOne(ctx, mongo.IndexModel{Keys: keys, Options: options.Index().SetName(name).SetUnique(unique)})
+func (c driverColl) createIndex(ctx context.Context, keys bson.D, name string, unique bool, partial bson.D) error {
+	opts := options.Index().SetName(name).SetUnique(unique)
+	if partial != nil {
+		opts.SetPartialFilterExpression(partial)
+	}
+	_, err := c.c.Indexes().CreateOne(ctx, mongo.IndexModel{Keys: keys, Options: opts})
 	return driverError(err)
 }
 

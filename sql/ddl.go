@@ -119,7 +119,7 @@ func (x *exec) createTable(cs *pg.CreateStmt) (*Result, error) {
 			keys = append(keys, bson.E{Key: t.field(k), Value: 1})
 		}
 		name := t.Name + "_" + strings.Join(u, "_") + "_key"
-		if err := db.collection(t.Name).createIndex(x.base, keys, name, true); err != nil {
+		if err := db.collection(t.Name).createIndex(x.base, keys, name, true, uniquePartial(keys)); err != nil {
 			return nil, err
 		}
 	}
@@ -211,7 +211,11 @@ func (x *exec) createIndex(is *pg.IndexStmt) (*Result, error) {
 	if name == "" {
 		name = t.Name + "_" + strings.Join(names, "_") + "_idx"
 	}
-	if err := x.s.db().collection(t.Name).createIndex(x.base, keys, name, is.Unique); err != nil {
+	var partial bson.D
+	if is.Unique {
+		partial = uniquePartial(keys)
+	}
+	if err := x.s.db().collection(t.Name).createIndex(x.base, keys, name, is.Unique, partial); err != nil {
 		return nil, err
 	}
 	return &Result{Tag: "CREATE INDEX"}, nil
@@ -548,9 +552,21 @@ func (x *exec) rename(rs *pg.RenameStmt) (*Result, error) {
 		return nil, err
 	}
 	if unique { // named for the new column, so that DROP COLUMN finds it
-		if err := coll.createIndex(x.base, bson.D{{Key: rs.Newname, Value: 1}}, t.Name+"_"+rs.Newname+"_key", true); err != nil {
+		keys := bson.D{{Key: rs.Newname, Value: 1}}
+		if err := coll.createIndex(x.base, keys, t.Name+"_"+rs.Newname+"_key", true, uniquePartial(keys)); err != nil {
 			return nil, err
 		}
 	}
 	return &Result{Tag: "ALTER TABLE"}, nil
+}
+
+// uniquePartial is the partialFilterExpression of a SQL unique index on keys: only rows holding every key column
+// are indexed. SQL writes a NULL as an absent field, so that, as in PostgreSQL, rows with a NULL in the key never
+// conflict (a unique index of the engine, as MongoDB's, would take NULL for a value like any other).
+func uniquePartial(keys bson.D) bson.D {
+	out := make(bson.D, len(keys))
+	for i, k := range keys {
+		out[i] = bson.E{Key: k.Key, Value: bson.D{{Key: "$exists", Value: true}}}
+	}
+	return out
 }

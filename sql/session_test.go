@@ -8,6 +8,7 @@ import (
 
 	"github.com/concorddb/concord"
 	"github.com/concorddb/concord/sql"
+	"go.mongodb.org/mongo-driver/v2/bson"
 )
 
 // openSession opens a fresh database and a session on it.
@@ -128,5 +129,47 @@ func TestEngine_Stats(t *testing.T) {
 	}
 	if st.Errors["23505"] != 1 || st.Errors["42601"] != 1 {
 		t.Errorf("errors %v, want one 23505 and one 42601", st.Errors)
+	}
+}
+
+// TestSession_UniqueAllowsNULLs: a UNIQUE column takes any number of NULLs, as in PostgreSQL (SQL writes NULL as
+// an absent field and the unique index holds only rows that have one), and the index still serves an equality
+// on the column: a lookup examines one document, not the table.
+func TestSession_UniqueAllowsNULLs(t *testing.T) {
+	db, err := concord.Open(t.TempDir(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	s := sql.NewEngine(db).NewSession("test", "")
+	defer s.Close()
+	var b strings.Builder
+	b.WriteString("CREATE TABLE users (id int8 PRIMARY KEY, email text UNIQUE); INSERT INTO users VALUES ")
+	for i := range 200 {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		if i%2 == 0 {
+			fmt.Fprintf(&b, "(%d, NULL)", i)
+		} else {
+			fmt.Fprintf(&b, "(%d, 'u%d@x')", i, i)
+		}
+	}
+	if got := run(t, s, b.String()); strings.Contains(got, "ERROR") {
+		t.Fatal(got)
+	}
+	if got := run(t, s, "INSERT INTO users VALUES (1000, 'u7@x')"); !strings.Contains(got, "ERROR 23505") {
+		t.Fatalf("duplicate email: %s", got)
+	}
+	var st concord.OpStats
+	ctx := concord.WithOpStats(context.Background(), &st)
+	var got struct {
+		ID int64 `bson:"_id"`
+	}
+	if err := db.Database("test").Collection("users").FindOne(ctx, bson.D{{Key: "email", Value: "u7@x"}}).Decode(&got); err != nil || got.ID != 7 {
+		t.Fatalf("lookup: %+v, %v", got, err)
+	}
+	if st.DocsExamined != 1 {
+		t.Fatalf("the lookup by email examined %d documents, want 1 (through the unique index)", st.DocsExamined)
 	}
 }

@@ -658,7 +658,11 @@ func (tr *translator) update(targets []*pg.Node) (any, bool, error) {
 			for _, e := range ops[op] {
 				switch op {
 				case "$set":
-					set = append(set, bson.E{Key: e.Key, Value: bson.D{{Key: "$literal", Value: e.Value}}})
+					var v any = bson.D{{Key: "$literal", Value: e.Value}}
+					if e.Value == nil {
+						v = "$$REMOVE" // NULL is an absent field, as INSERT writes it
+					}
+					set = append(set, bson.E{Key: e.Key, Value: v})
 				case "$inc":
 					set = append(set, bson.E{Key: e.Key, Value: bson.D{{Key: "$add", Value: bson.A{"$" + e.Key, bson.D{{Key: "$literal", Value: e.Value}}}}}})
 				default:
@@ -668,11 +672,35 @@ func (tr *translator) update(targets []*pg.Node) (any, bool, error) {
 		}
 		return bson.A{bson.D{{Key: "$set", Value: set}}}, true, nil
 	}
+	return operators(order, ops), true, nil
+}
+
+// operators makes an update document of operators in order; a $set of NULL becomes an $unset, as SQL writes
+// NULL as an absent field (which keeps rows with NULLs out of unique indexes, see uniquePartial).
+func operators(order []string, ops map[string]bson.D) bson.D {
+	var unset bson.D
 	out := bson.D{}
 	for _, op := range order {
-		out = append(out, bson.E{Key: op, Value: ops[op]})
+		vals := ops[op]
+		if op == "$set" {
+			kept := bson.D{}
+			for _, e := range vals {
+				if e.Value == nil {
+					unset = append(unset, bson.E{Key: e.Key, Value: ""})
+				} else {
+					kept = append(kept, e)
+				}
+			}
+			if vals = kept; len(vals) == 0 {
+				continue
+			}
+		}
+		out = append(out, bson.E{Key: op, Value: vals})
 	}
-	return out, true, nil
+	if unset != nil {
+		out = append(out, bson.E{Key: "$unset", Value: unset})
+	}
+	return out
 }
 
 // notNull is the 23502 of a NULL written to a NOT NULL column.

@@ -555,7 +555,7 @@ func (x *exec) updateByRows(t *table, alias string, coll backendColl, up *pg.Upd
 		}
 		doc := row[len(row)-1].(bson.Raw)
 		after, err := coll.findOneAndUpdate(x.ctx, bson.D{{Key: "_id", Value: doc.Lookup("_id")}},
-			bson.D{{Key: "$set", Value: set}})
+			operators([]string{"$set"}, map[string]bson.D{"$set": set}))
 		if isNoDocuments(err) {
 			continue
 		}
