@@ -6,12 +6,16 @@ import "github.com/jackc/pgx/v5/pgproto3"
 // they arrive while the connection works, and at once when it is idle, waiting for the client's next message,
 // as PostgreSQL sends them.
 
-// setIdle marks the connection waiting for the client (true) or handling a message; becoming idle it sends
-// what was queued meanwhile.
+// setIdle marks the connection waiting for the client (true) or handling a message. Becoming idle it sends
+// what was queued since its last ReadyForQuery took the queue: a notification delivered in between found the
+// connection busy, and nothing else would send it before the client's next message.
 func (c *conn) setIdle(idle bool) {
 	c.wmu.Lock()
+	defer c.wmu.Unlock()
 	c.idle = idle
-	c.wmu.Unlock()
+	if idle && c.sess != nil && c.sendNotifications() {
+		_ = c.flush()
+	}
 }
 
 // notified is the session's notify hook, called by the notifying session's goroutine: an idle connection sends

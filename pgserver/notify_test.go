@@ -140,3 +140,35 @@ func TestNotify_ManyListeners(t *testing.T) {
 		}
 	}
 }
+
+// TestNotify_RightAfterAStatement: a notification sent while the listener's connection answers a statement (and
+// so, now and then, just after it answered, while it turns to wait for the next one) still reaches it at once,
+// 300 times over.
+func TestNotify_RightAfterAStatement(t *testing.T) {
+	url, _ := startServer(t)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	a, b := connect(t, url), connect(t, url)
+	if _, err := a.Exec(ctx, "LISTEN ping"); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 300 {
+		sent := make(chan error, 1)
+		go func() {
+			_, err := b.Exec(ctx, "NOTIFY ping")
+			sent <- err
+		}()
+		if _, err := a.Exec(ctx, "SELECT 1"); err != nil {
+			t.Fatal(err)
+		}
+		if err := <-sent; err != nil {
+			t.Fatal(err)
+		}
+		wctx, wcancel := context.WithTimeout(ctx, 5*time.Second)
+		_, err := a.WaitForNotification(wctx)
+		wcancel()
+		if err != nil {
+			t.Fatalf("notification %d did not arrive: %v", i, err)
+		}
+	}
+}
