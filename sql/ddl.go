@@ -375,8 +375,31 @@ func (x *exec) alterTable(as *pg.AlterTableStmt) (*Result, error) {
 	var added []column
 	var dropped []string
 	var checkNotNull []string
+	var addUnique []*pg.Constraint
+	var dropConstraints []*pg.AlterTableCmd
 	for _, c := range as.Cmds {
 		cmd := c.GetAlterTableCmd()
+		switch cmd.Subtype {
+		case pg.AlterTableType_AT_AddConstraint:
+			con := cmd.Def.GetConstraint()
+			if con == nil || con.Contype != pg.ConstrType_CONSTR_UNIQUE {
+				what := "this constraint"
+				if con != nil {
+					what = "the constraint " + strings.TrimPrefix(con.Contype.String(), "CONSTR_")
+				}
+				return nil, unsupported("ALTER TABLE ... ADD " + what)
+			}
+			for _, k := range con.Keys {
+				if t.column(k.GetString_().GetSval()) == nil {
+					return nil, errorf(CodeUndefinedColumn, "column \"%s\" named in key does not exist", k.GetString_().GetSval())
+				}
+			}
+			addUnique = append(addUnique, con)
+			continue
+		case pg.AlterTableType_AT_DropConstraint:
+			dropConstraints = append(dropConstraints, cmd)
+			continue
+		}
 		if cmd.Subtype != pg.AlterTableType_AT_AddColumn {
 			col := t.column(cmd.Name)
 			if col == nil {
@@ -469,6 +492,42 @@ func (x *exec) alterTable(as *pg.AlterTableStmt) (*Result, error) {
 	err = x.s.db().collection(tablesCollection).replaceOne(x.base, bson.D{{Key: "_id", Value: t.Name}}, t)
 	if err != nil {
 		return nil, err
+	}
+	if len(dropConstraints) > 0 || len(addUnique) > 0 {
+		names, err := coll.indexNames(x.base)
+		if err != nil {
+			return nil, err
+		}
+		for _, cmd := range dropConstraints {
+			// A unique constraint is its unique index (the primary key is the documents' _id).
+			if !slices.Contains(names, cmd.Name) || cmd.Name == "_id_" {
+				if cmd.MissingOk {
+					continue
+				}
+				return nil, errorf(CodeUndefinedObject, "constraint \"%s\" of relation \"%s\" does not exist", cmd.Name, t.Name)
+			}
+			if err := coll.dropIndex(x.base, cmd.Name); err != nil {
+				return nil, err
+			}
+		}
+		for _, con := range addUnique {
+			keys := bson.D{}
+			var cols []string
+			for _, k := range con.Keys {
+				cols = append(cols, k.GetString_().GetSval())
+				keys = append(keys, bson.E{Key: t.field(cols[len(cols)-1]), Value: 1})
+			}
+			name := con.Conname
+			if name == "" {
+				name = t.Name + "_" + strings.Join(cols, "_") + "_key"
+			}
+			if slices.Contains(names, name) {
+				return nil, errorf(CodeDuplicateTable, "relation \"%s\" already exists", name)
+			}
+			if err := coll.createIndex(x.base, keys, name, true, uniquePartial(keys)); err != nil {
+				return nil, err
+			}
+		}
 	}
 	for _, name := range dropped {
 		// The column's unique index goes with it, as in PostgreSQL; its values leave every row.
