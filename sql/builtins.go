@@ -58,6 +58,7 @@ var builtinTypes = map[string]struct {
 	"array_cat":       {0, nil},
 	"array_upper":     {OIDInt4, []uint32{0, OIDInt4}},
 	"array_lower":     {OIDInt4, []uint32{0, OIDInt4}},
+	"to_char":         {OIDText, []uint32{0, OIDText}},
 }
 
 // builtin runs the string, number, date and array functions of builtinTypes on evaluated arguments; ok is false
@@ -455,6 +456,12 @@ func builtin(name string, args []any) (v any, ok bool, err error) {
 		a, _ := args[0].([]any)
 		b, _ := args[1].([]any)
 		return append(append([]any{}, a...), b...), true, nil
+	case "to_char":
+		if err := argc(2, 2); err != nil {
+			return nil, true, err
+		}
+		v, err := toChar(args[0], text(1))
+		return v, true, err
 	case "array_upper", "array_lower":
 		if err := argc(2, 2); err != nil {
 			return nil, true, err
