@@ -27,6 +27,9 @@ var fuzzSeeds = []string{
 	"SELECT * FROM accounts JOIN accounts b USING (id) NATURAL JOIN generate_series(1, 3, 1) AS g(version)",
 	"COPY accounts (id, balance) TO STDOUT (FORMAT csv, HEADER, DELIMITER ';')",
 	"COPY accounts FROM STDIN (FORMAT binary)",
+	"SELECT to_char(now(), 'FMDay YYYY-MM-DD HH12:MI:SS.US am \"Q\"Q'), to_char(balance, 'FM9,990.00') FROM accounts",
+	"WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r WHERE n < 5) SELECT DISTINCT ON (n % 2) n, lag(n) OVER (ORDER BY n) FROM r ORDER BY n % 2, n DESC",
+	"BEGIN; SAVEPOINT a; UPDATE accounts SET balance = balance + 1; ROLLBACK TO a; NOTIFY ch, 'x'; COMMIT",
 	"SELECT regexp_replace(id, '(a|b)+', '<\\1>', 'gi'), lpad(id, 3, '*'), mod(balance, 7), extract(dow from now())",
 }
 

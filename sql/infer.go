@@ -248,6 +248,9 @@ func (x *exec) funcType(f *pg.FuncCall, sc *scope) uint32 {
 	case "percent_rank", "cume_dist":
 		return OIDFloat8
 	case "lag", "lead", "first_value", "last_value", "nth_value":
+		if len(f.Args) == 0 {
+			return 0
+		}
 		for i, a := range f.Args[1:] {
 			if i == 0 {
 				x.hint(a, OIDInt4, sc)

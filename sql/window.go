@@ -1,6 +1,7 @@
 package sql
 
 import (
+	"fmt"
 	"sort"
 
 	pg "github.com/pganalyze/pg_query_go/v6"
@@ -39,6 +40,11 @@ func windowFrame(w *pg.WindowDef) (frame, error) {
 	return f, nil
 }
 
+// windowArity is how many arguments each window function takes, at least and at most.
+var windowArity = map[string][2]int{"row_number": {0, 0}, "rank": {0, 0}, "dense_rank": {0, 0}, "percent_rank": {0, 0},
+	"cume_dist": {0, 0}, "ntile": {1, 1}, "lag": {1, 3}, "lead": {1, 3}, "first_value": {1, 1}, "last_value": {1, 1},
+	"nth_value": {2, 2}, "count": {1, 1}, "sum": {1, 1}, "avg": {1, 1}, "min": {1, 1}, "max": {1, 1}}
+
 // windowAggregates are the aggregates that run over a window frame.
 var windowAggregates = map[string]bool{"count": true, "sum": true, "avg": true, "min": true, "max": true}
 
@@ -71,6 +77,10 @@ func (x *exec) windows(targets []*pg.Node, n int, scopeOf func(int) *scope) (map
 			return nil, unsupported("aggregate " + name + " as a window function")
 		default:
 			return nil, &Error{Code: "42809", Message: "OVER specified, but " + name + " is not a window function nor an aggregate function",
+				Position: int(f.Location) + 1}
+		}
+		if n, arity := len(f.Args), windowArity[name]; (n < arity[0] || n > arity[1]) && !(f.AggStar && name == "count") {
+			return nil, &Error{Code: CodeUndefinedFunction, Message: fmt.Sprintf("function %s with %d arguments does not exist", name, len(f.Args)),
 				Position: int(f.Location) + 1}
 		}
 		if f.Over.Refname != "" || f.Over.Name != "" {
