@@ -36,6 +36,12 @@ func FuzzMessages(f *testing.F) {
 		&pgproto3.Describe{ObjectType: 'P'}, &pgproto3.Execute{MaxRows: 1}, &pgproto3.Sync{}))
 	f.Add(encode(&pgproto3.Parse{Query: "SELECT $1"}, &pgproto3.Bind{Parameters: [][]byte{nil}}, &pgproto3.Execute{},
 		&pgproto3.Close{ObjectType: 'S'}, &pgproto3.Sync{}, &pgproto3.Terminate{}))
+	f.Add(encode(&pgproto3.Query{String: "CREATE TABLE c (k int8 PRIMARY KEY, v text); COPY c FROM STDIN (FORMAT csv)"},
+		&pgproto3.CopyData{Data: []byte("1,a\n2,\"b\"\n")}, &pgproto3.CopyDone{}, &pgproto3.Query{String: "COPY c TO STDOUT"},
+		&pgproto3.Query{String: "LISTEN x; NOTIFY x, 'p'"}, &pgproto3.CopyFail{Message: "stray"}))
+	f.Add(encode(&pgproto3.Query{String: "CREATE TABLE b (k int8 PRIMARY KEY); COPY b FROM STDIN (FORMAT binary)"},
+		&pgproto3.CopyData{Data: []byte("PGCOPY\n\xff\r\n\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x01\x00\x00\x00\x08\x00\x00\x00\x00\x00\x00\x00\x01\xff\xff")},
+		&pgproto3.CopyDone{}))
 	f.Add([]byte{'Q', 0, 0, 0, 4})
 	f.Add([]byte{'B', 0xff, 0xff, 0xff, 0xff})
 	db, err := concord.Open("", nil)
