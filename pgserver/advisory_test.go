@@ -24,17 +24,7 @@ var advisorySteps = []struct{ sql, want string }{
 }
 
 // runAdvisory runs advisorySteps on a connection.
-func runAdvisory(t *testing.T, who string, c *pgx.Conn) {
-	for _, s := range advisorySteps {
-		got, err := renderSimple(c, s.sql, nil)
-		if err != nil {
-			got = "ERROR " + sqlState(err)
-		}
-		if got != s.want {
-			t.Errorf("%s: %s\n got: %q (%v)\nwant: %q", who, s.sql, got, err, s.want)
-		}
-	}
-}
+func runAdvisory(t *testing.T, who string, c *pgx.Conn) { runSteps(t, who, c, advisorySteps) }
 
 // TestAdvisoryLocks: a session's advisory lock excludes other sessions until it unlocks or disconnects,
 // pg_advisory_lock waits for it (and a statement_timeout ends the wait with 57014), a transaction-level lock

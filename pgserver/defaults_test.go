@@ -139,17 +139,7 @@ var defaultSteps = []struct{ sql, want string }{
 }
 
 // runDefaults runs defaultSteps on a connection.
-func runDefaults(t *testing.T, who string, c *pgx.Conn) {
-	for _, s := range defaultSteps {
-		got, err := renderSimple(c, s.sql, nil)
-		if err != nil {
-			got = "ERROR " + sqlState(err)
-		}
-		if got != s.want {
-			t.Errorf("%s: %s\n got: %q (%v)\nwant: %q", who, s.sql, got, err, s.want)
-		}
-	}
-}
+func runDefaults(t *testing.T, who string, c *pgx.Conn) { runSteps(t, who, c, defaultSteps) }
 
 // TestSerial_Concurrent inserts into a serial table from 32 clients, half of them in transactions that roll
 // back every third insert: every committed row has its own id, and nextval never gave one twice.

@@ -28,17 +28,7 @@ var lockSteps = []struct{ sql, want string }{
 }
 
 // runLocks runs lockSteps on a connection.
-func runLocks(t *testing.T, who string, c *pgx.Conn) {
-	for _, s := range lockSteps {
-		got, err := renderSimple(c, s.sql, nil)
-		if err != nil {
-			got = "ERROR " + sqlState(err)
-		}
-		if got != s.want {
-			t.Errorf("%s: %s\n got: %q (%v)\nwant: %q", who, s.sql, got, err, s.want)
-		}
-	}
-}
+func runLocks(t *testing.T, who string, c *pgx.Conn) { runSteps(t, who, c, lockSteps) }
 
 // TestForUpdate_NoWriteSkew is the doctors on call: each of two transactions reads who is on call with FOR
 // UPDATE and goes off call when someone else still is. The second one's read comes while the first holds its

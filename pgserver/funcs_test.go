@@ -125,17 +125,7 @@ var funcSteps = []struct{ sql, want string }{
 }
 
 // runFuncs runs funcSteps on a connection.
-func runFuncs(t *testing.T, who string, c *pgx.Conn) {
-	for _, s := range funcSteps {
-		got, err := renderSimple(c, s.sql, nil)
-		if err != nil {
-			got = "ERROR " + sqlState(err)
-		}
-		if got != s.want {
-			t.Errorf("%s: %s\n got: %q (%v)\nwant: %q", who, s.sql, got, err, s.want)
-		}
-	}
-}
+func runFuncs(t *testing.T, who string, c *pgx.Conn) { runSteps(t, who, c, funcSteps) }
 
 // TestFuncs_Extended runs set-returning FROM items, USING joins and the functions above through the extended
 // protocol with parameters, whose types come from the statement as PostgreSQL infers them.

@@ -160,6 +160,21 @@ func renderSimple(c *pgx.Conn, q string, args []any) (string, error) {
 	return b.String(), nil
 }
 
+// runSteps runs statements in order on a connection, each wanting its rows and tag as renderSimple writes them,
+// or "ERROR " and the SQLSTATE it fails with.
+func runSteps(t *testing.T, who string, c *pgx.Conn, steps []struct{ sql, want string }) {
+	t.Helper()
+	for _, s := range steps {
+		got, err := renderSimple(c, s.sql, nil)
+		if err != nil {
+			got = "ERROR " + sqlState(err)
+		}
+		if got != s.want {
+			t.Errorf("%s: %s\n got: %q (%v)\nwant: %q", who, s.sql, got, err, s.want)
+		}
+	}
+}
+
 // runCompare runs compareSteps on a connection.
 func runCompare(t *testing.T, who string, c *pgx.Conn) {
 	for _, s := range compareSteps {

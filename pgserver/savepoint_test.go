@@ -62,15 +62,7 @@ func runSavepoints(t *testing.T, who string, c *pgx.Conn) {
 		}
 		return
 	}
-	for _, s := range savepointSteps {
-		got, err := renderSimple(c, s.sql, nil)
-		if err != nil {
-			got = "ERROR " + sqlState(err)
-		}
-		if got != s.want {
-			t.Errorf("%s: %s\n got: %q (%v)\nwant: %q", who, s.sql, got, err, s.want)
-		}
-	}
+	runSteps(t, who, c, savepointSteps)
 }
 
 // TestSavepoint_ReleasesRows: a row a transaction updated after a savepoint and then rolled back to it is free

@@ -353,13 +353,9 @@ func (x *exec) dropIndex(name string) (bool, error) {
 	return false, nil
 }
 
-// alterTable runs ALTER TABLE ... ADD COLUMN, which changes the catalog
-// only: existing rows read the new column as NULL.
-func (x *exec) alterTable(as *pg.AlterTableStmt) (*Result, error) {
-	if x.describe {
-		return &Result{Tag: "ALTER TABLE"}, nil
-	}
-	t, err := x.lookupTable(as.Relation.Relname, as.Relation.Location)
+// alterable is the table ALTER TABLE names: a table with declared columns, not a view.
+func (x *exec) alterable(rv *pg.RangeVar) (*table, error) {
+	t, err := x.lookupTable(rv.Relname, rv.Location)
 	if err != nil {
 		return nil, err
 	}
@@ -368,6 +364,19 @@ func (x *exec) alterTable(as *pg.AlterTableStmt) (*Result, error) {
 	}
 	if !t.declared {
 		return nil, unsupported("ALTER TABLE on a collection without declared columns")
+	}
+	return t, nil
+}
+
+// alterTable runs ALTER TABLE: ADD COLUMN (the existing rows take its default), ALTER COLUMN SET/DROP DEFAULT
+// and SET/DROP NOT NULL, DROP COLUMN, ADD UNIQUE and DROP CONSTRAINT; the catalog first, then the rows.
+func (x *exec) alterTable(as *pg.AlterTableStmt) (*Result, error) {
+	if x.describe {
+		return &Result{Tag: "ALTER TABLE"}, nil
+	}
+	t, err := x.alterable(as.Relation)
+	if err != nil {
+		return nil, err
 	}
 	tc := *t // the looked-up table is shared
 	tc.Columns = slices.Clone(t.Columns)
@@ -559,15 +568,9 @@ func (x *exec) rename(rs *pg.RenameStmt) (*Result, error) {
 	if x.describe {
 		return &Result{Tag: "ALTER TABLE"}, nil
 	}
-	t, err := x.lookupTable(rs.Relation.Relname, rs.Relation.Location)
+	t, err := x.alterable(rs.Relation)
 	if err != nil {
 		return nil, err
-	}
-	if err := notAView(t); err != nil {
-		return nil, err
-	}
-	if !t.declared {
-		return nil, unsupported("ALTER TABLE on a collection without declared columns")
 	}
 	if t.column(rs.Subname) == nil {
 		return nil, errorf(CodeUndefinedColumn, "column \"%s\" does not exist", rs.Subname)

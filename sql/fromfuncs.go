@@ -200,13 +200,9 @@ func (x *exec) rangeFunction(rf *pg.RangeFunction, outer *scope) (*relation, err
 	if x.describe {
 		return rel, nil
 	}
-	args := make([]any, len(f.Args))
-	for i, a := range f.Args {
-		v, err := x.eval(a, sc)
-		if err != nil {
-			return nil, err
-		}
-		args[i] = v
+	args, err := x.evalArgs(f.Args, sc)
+	if err != nil {
+		return nil, err
 	}
 	vals, err := setFunc(name, oid, args)
 	if err != nil {
@@ -227,13 +223,9 @@ var setReturning = map[string]bool{"generate_series": true, "unnest": true}
 
 // targetSet evaluates a set-returning function at the top of a select list's item, for one row.
 func (x *exec) targetSet(f *pg.FuncCall, sc *scope) ([]any, error) {
-	args := make([]any, len(f.Args))
-	for i, a := range f.Args {
-		v, err := x.eval(a, sc)
-		if err != nil {
-			return nil, err
-		}
-		args[i] = v
+	args, err := x.evalArgs(f.Args, sc)
+	if err != nil {
+		return nil, err
 	}
 	return setFunc(funcName(f), x.setType(f, sc), args)
 }

@@ -47,15 +47,24 @@ func (x *exec) evalFunc(f *pg.FuncCall, sc *scope) (any, error) {
 		}
 		return nil, &Error{Code: CodeGroupingError, Message: fmt.Sprintf("aggregate function %s is not allowed here", name)}
 	}
-	args := make([]any, len(f.Args))
-	for i, a := range f.Args {
+	args, err := x.evalArgs(f.Args, sc)
+	if err != nil {
+		return nil, err
+	}
+	return x.scalarFunc(name, f, args)
+}
+
+// evalArgs evaluates a call's arguments.
+func (x *exec) evalArgs(list []*pg.Node, sc *scope) ([]any, error) {
+	args := make([]any, len(list))
+	for i, a := range list {
 		v, err := x.eval(a, sc)
 		if err != nil {
 			return nil, err
 		}
 		args[i] = v
 	}
-	return x.scalarFunc(name, f, args)
+	return args, nil
 }
 
 // scalarFunc runs a scalar function on evaluated arguments.

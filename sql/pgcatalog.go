@@ -21,19 +21,10 @@ func isCatalogName(name string) bool {
 
 // catalogRelation builds a catalog relation from the database's tables.
 func (x *exec) catalogRelation(schema, name string) (*relation, error) {
-	tables, err := x.tableNames(x.base)
+	tables, isView, err := x.relationNames()
 	if err != nil {
 		return nil, err
 	}
-	views, err := x.viewNames()
-	if err != nil {
-		return nil, err
-	}
-	kind := map[string]string{} // pg_class.relkind: r, or v for the views (listed after the tables)
-	for _, v := range views {
-		kind[v] = "v"
-	}
-	tables = append(tables, views...)
 	rel := &relation{}
 	col := func(name string, oid uint32) { rel.cols = append(rel.cols, relCol{name: name, oid: oid}) }
 	switch {
@@ -44,7 +35,7 @@ func (x *exec) catalogRelation(schema, name string) (*relation, error) {
 		col("table_type", OIDText)
 		for _, t := range tables {
 			typ := "BASE TABLE"
-			if kind[t] == "v" {
+			if isView[t] {
 				typ = "VIEW"
 			}
 			rel.rows = append(rel.rows, []any{x.s.database, "public", t, typ})
@@ -100,8 +91,8 @@ func (x *exec) catalogRelation(schema, name string) (*relation, error) {
 			col(c.n, c.o)
 		}
 		for i, t := range tables {
-			relkind := "r"
-			if kind[t] == "v" {
+			relkind := "r" // pg_class.relkind
+			if isView[t] {
 				relkind = "v"
 			}
 			rel.rows = append(rel.rows, []any{tableOID(i), t, int64(2200), relkind, int64(10), int64(2), "p", false,

@@ -124,15 +124,10 @@ func (x *exec) viewRows(t *table) (*relation, error) {
 func (x *exec) viewDef(v any) (any, error) {
 	name, ok := v.(string)
 	if n, isNum := numeric(v).(int64); isNum {
-		tables, err := x.tableNames(x.base)
+		all, _, err := x.relationNames()
 		if err != nil {
 			return nil, err
 		}
-		views, err := x.viewNames()
-		if err != nil {
-			return nil, err
-		}
-		all := append(tables, views...)
 		i := int(n - tableOID(0))
 		if i < 0 || i >= len(all) {
 			return nil, nil
@@ -147,6 +142,24 @@ func (x *exec) viewDef(v any) (any, error) {
 		return nil, nil
 	}
 	return t.View, nil
+}
+
+// relationNames lists the database's tables and then its views, in the order pg_class numbers them (tableOID),
+// with the set of the views.
+func (x *exec) relationNames() ([]string, map[string]bool, error) {
+	tables, err := x.tableNames(x.base)
+	if err != nil {
+		return nil, nil, err
+	}
+	views, err := x.viewNames()
+	if err != nil {
+		return nil, nil, err
+	}
+	isView := make(map[string]bool, len(views))
+	for _, v := range views {
+		isView[v] = true
+	}
+	return append(tables, views...), isView, nil
 }
 
 // viewNames lists the database's views.
