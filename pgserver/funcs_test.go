@@ -38,6 +38,7 @@ var funcSteps = []struct{ sql, want string }{
 		"2024-03-05 14:07:09|05 Mar 2024 02:07 PM|[Tuesday  , March     05]|Tuesday, March 5\nSELECT 1"},
 	{"SELECT to_char(timestamptz '2024-03-05 04:07:09.123456+00', 'HH:MI:SS.MS pm \"at\" Q IW DDD D'), to_char(timestamptz '2024-03-05 14:07:09.123456+00', 'YYYYMMDD\"T\"HH24MISS.US')",
 		"04:07:09.123 am at 1 10 065 3|20240305T140709.123456\nSELECT 1"},
+	{"SELECT '[' || to_char(timestamptz '2024-03-05 14:07:09+00', 'FM-YYYY FMxMM FM') || ']'", "[-2024 x03 ]\nSELECT 1"},
 	{"SELECT '[' || to_char(1234.5, '9999.99') || '|' || to_char(1234.5, 'FM9999.99') || '|' || to_char(1234.5, '9,999.00') || '|' || to_char(-12.345, '999.99') || '|' || to_char(0.5, '999.99') || '|' || to_char(0.5, '990.99') || ']'",
 		"[ 1234.50|1234.5| 1,234.50| -12.35|    .50|   0.50]\nSELECT 1"},
 	{"SELECT '[' || to_char(0, '999') || '|' || to_char(42, '00000') || '|' || to_char(12345, '999') || '|' || to_char(7, 'FM999') || '|' || to_char(1234567.891, 'FM9,999,999.00') || '|' || to_char(5, '9,999') || '|' || to_char(3.1, 'FM990.999') || ']'",

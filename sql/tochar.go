@@ -66,8 +66,8 @@ func formatTime(t time.Time, f string) string {
 				break
 			}
 		}
-		if matched == "" {
-			if !fm {
+		if matched == "" { // FM before a character that begins no pattern changes nothing
+			if i < len(f) {
 				b.WriteByte(f[i])
 				i++
 			}
