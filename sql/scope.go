@@ -87,6 +87,9 @@ func (sc *scope) qualifies(name string) bool {
 func (sc *scope) lookupHere(fields []string, outerQual bool) (any, uint32, bool, error) {
 	if len(fields) == 1 && sc.alias != nil {
 		if i, ok := sc.alias[fields[0]]; ok {
+			if i < 0 {
+				return nil, 0, false, errorf(CodeAmbiguousColumn, "ORDER BY \"%s\" is ambiguous", fields[0])
+			}
 			return sc.aliasV[i], 0, true, nil
 		}
 	}

@@ -2,6 +2,7 @@ package sql
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 
 	pg "github.com/pganalyze/pg_query_go/v6"
@@ -780,10 +781,15 @@ func (x *exec) project(sel *pg.SelectStmt, src *relation, outer *scope, limit in
 		x.srfValue = nil
 	}
 	// ORDER BY and DISTINCT ON's expressions: output names and positions first, then input expressions.
+	// An output name two different items share is ambiguous there (-1), as in PostgreSQL.
 	alias := map[string]int{}
 	for i, c := range out.cols {
-		if _, dup := alias[c.name]; !dup {
+		j, dup := alias[c.name]
+		switch {
+		case !dup:
 			alias[c.name] = i
+		case j >= 0 && !sameTarget(tlist[j].expr, tlist[i].expr, tlist[j].col, tlist[i].col):
+			alias[c.name] = -1
 		}
 	}
 	orderScope := func(i int) *scope {
@@ -839,6 +845,16 @@ func (x *exec) project(sel *pg.SelectStmt, src *relation, outer *scope, limit in
 		out.rows = out.rows[:limit]
 	}
 	return out, nil
+}
+
+// sameTarget reports whether two select list items are the same expression: the same column copied by *, or
+// the same column reference.
+func sameTarget(a, b *pg.Node, colA, colB int) bool {
+	if colA >= 0 || colB >= 0 {
+		return colA == colB
+	}
+	ca, cb := a.GetColumnRef(), b.GetColumnRef()
+	return ca != nil && cb != nil && slices.Equal(columnFields(ca), columnFields(cb))
 }
 
 // firstOr returns the first row, or a row of NULLs.
