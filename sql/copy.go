@@ -216,17 +216,29 @@ func (x *exec) copyTarget(cs *pg.CopyStmt) (*table, []Column, error) {
 	return t, cols, nil
 }
 
-// readCopyData fetches a COPY ... FROM STDIN's data from the session's source, before the statement's
-// transaction starts (a retried transaction inserts the same rows again).
+// copyInput is a COPY ... FROM STDIN read by readCopyData: its table, the columns its rows fill, its format
+// and its data.
+type copyInput struct {
+	t    *table
+	cols []Column
+	opts copyOpts
+	data []byte
+}
+
+// readCopyData resolves a COPY ... FROM STDIN and fetches its data from the session's source, before the
+// statement's transaction starts (a retried transaction inserts the same rows again).
 func (x *exec) readCopyData(cs *pg.CopyStmt) error {
 	if cs.Filename != "" || cs.IsProgram {
 		return copyFileError()
+	}
+	if cs.WhereClause != nil {
+		return unsupported("COPY ... WHERE")
 	}
 	o, err := parseCopyOptions(cs.Options)
 	if err != nil {
 		return err
 	}
-	_, cols, err := x.copyTarget(cs)
+	t, cols, err := x.copyTarget(cs)
 	if err != nil {
 		return err
 	}
@@ -237,7 +249,7 @@ func (x *exec) readCopyData(cs *pg.CopyStmt) error {
 	if err != nil {
 		return err
 	}
-	x.copyData = data
+	x.copyIn = &copyInput{t: t, cols: cols, opts: o, data: data}
 	return nil
 }
 
@@ -263,7 +275,7 @@ func (x *exec) copy(cs *pg.CopyStmt) (*Result, error) {
 		return &Result{}, nil // PostgreSQL describes a COPY as returning no rows
 	}
 	if cs.IsFrom {
-		return x.copyFrom(cs, o)
+		return x.copyFrom()
 	}
 	if o.binary {
 		return nil, unsupported("COPY TO in the binary format")
@@ -331,19 +343,18 @@ func (x *exec) copy(cs *pg.CopyStmt) (*Result, error) {
 
 // copyFrom parses the data of COPY ... FROM STDIN and inserts its rows as INSERT does (defaults, NOT NULL,
 // identity columns), in the statement's transaction.
-func (x *exec) copyFrom(cs *pg.CopyStmt, o copyOpts) (*Result, error) {
-	t, cols, err := x.copyTarget(cs)
-	if err != nil {
-		return nil, err
-	}
+func (x *exec) copyFrom() (*Result, error) {
+	in := x.copyIn
+	t, cols, o := in.t, in.cols, in.opts
 	var rows [][]any
+	var err error
 	switch {
 	case o.binary:
-		rows, err = x.parseCopyBinary(x.copyData, cols)
+		rows, err = x.parseCopyBinary(in.data, cols)
 	case o.csv:
-		rows, err = parseCopyCSV(x.copyData, cols, o)
+		rows, err = parseCopyCSV(in.data, cols, o)
 	default:
-		rows, err = parseCopyText(x.copyData, cols, o)
+		rows, err = parseCopyText(in.data, cols, o)
 	}
 	if err != nil {
 		return nil, err

@@ -38,8 +38,8 @@ type exec struct {
 	viewDepth int
 	// srfValue is the current value of each set-returning call of a select list while its rows are made.
 	srfValue map[*pg.FuncCall]any
-	// copyData is the data of a COPY ... FROM STDIN, read before the statement's transaction began.
-	copyData []byte
+	// copyIn is the COPY ... FROM STDIN being run, read before the statement's transaction began (copy.go).
+	copyIn *copyInput
 }
 
 func (s *Session) newExec(ctx context.Context, params []any) *exec {

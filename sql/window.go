@@ -40,13 +40,11 @@ func windowFrame(w *pg.WindowDef) (frame, error) {
 	return f, nil
 }
 
-// windowArity is how many arguments each window function takes, at least and at most.
+// windowArity is how many arguments each window function takes, at least and at most: the window functions
+// Concord has, the aggregates count, sum, avg, min and max among them.
 var windowArity = map[string][2]int{"row_number": {0, 0}, "rank": {0, 0}, "dense_rank": {0, 0}, "percent_rank": {0, 0},
 	"cume_dist": {0, 0}, "ntile": {1, 1}, "lag": {1, 3}, "lead": {1, 3}, "first_value": {1, 1}, "last_value": {1, 1},
 	"nth_value": {2, 2}, "count": {1, 1}, "sum": {1, 1}, "avg": {1, 1}, "min": {1, 1}, "max": {1, 1}}
-
-// windowAggregates are the aggregates that run over a window frame.
-var windowAggregates = map[string]bool{"count": true, "sum": true, "avg": true, "min": true, "max": true}
 
 // windows computes the window function calls of a target list: for each call, its value for each of n rows
 // (units of a grouped query), with PARTITION BY, ORDER BY and the frames windowFrame accepts. ROW_NUMBER, RANK,
@@ -68,14 +66,10 @@ func (x *exec) windows(targets []*pg.Node, n int, scopeOf func(int) *scope) (map
 	out := map[*pg.FuncCall][]any{}
 	for _, f := range calls {
 		name := funcName(f)
-		switch {
-		case windowAggregates[name]:
-		case name == "row_number" || name == "rank" || name == "dense_rank" || name == "percent_rank" ||
-			name == "cume_dist" || name == "ntile" || name == "lag" || name == "lead" || name == "first_value" ||
-			name == "last_value" || name == "nth_value":
-		case aggregates[name]:
-			return nil, unsupported("aggregate " + name + " as a window function")
-		default:
+		if _, ok := windowArity[name]; !ok {
+			if aggregates[name] {
+				return nil, unsupported("aggregate " + name + " as a window function")
+			}
 			return nil, &Error{Code: "42809", Message: "OVER specified, but " + name + " is not a window function nor an aggregate function",
 				Position: int(f.Location) + 1}
 		}
