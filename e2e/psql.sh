@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # End-to-end check of `concord serve`'s PostgreSQL port with psql (Debian's postgresql-client): builds concord,
 # starts it on free ports with a temporary --dir, then through psql creates a table, inserts, lists it with \dt,
-# describes it with \d, runs a transfer in a transaction, checks that ROLLBACK undoes a change, and loads and
-# unloads a CSV file with \copy. Then it starts
+# describes it with \d (its CHECK constraint too, which then refuses an overdraft), runs a transfer in a
+# transaction, checks that ROLLBACK undoes a change, and loads and unloads a CSV file with \copy. Then it starts
 # it again with --auth and TLS (a CA made with openssl), creates users with mongosh over the MongoDB port (the
 # first through the localhost exception), and checks with psql and PGPASSWORD over TLS (sslmode=verify-full):
 # a wrong password is refused (28P01), plaintext is refused, the right password works, and a read-only user's
@@ -53,13 +53,21 @@ expect() { # expect NAME WANT GOT
 	fi
 }
 
-psql_run -c "CREATE TABLE accounts (id text PRIMARY KEY, balance int8 NOT NULL, version int8 NOT NULL)" >/dev/null
+psql_run -c "CREATE TABLE accounts (id text PRIMARY KEY, balance int8 NOT NULL CHECK (balance >= 0), version int8 NOT NULL)" >/dev/null
 psql_run -c "INSERT INTO accounts VALUES ('alice', 100, 1), ('bob', 0, 1)" >/dev/null
 
 expect '\dt' "public|accounts|table|concord" "$(psql_run -A -t -c '\dt')"
 expect '\d accounts' "id|text||not null|
 balance|bigint||not null|
 version|bigint||not null|" "$(psql_run -A -t -c '\d accounts' | grep -E '^(id|balance|version)\|')"
+expect '\d accounts lists the CHECK constraint' '    "accounts_balance_check" CHECK (balance >= 0)' \
+	"$(psql_run -c '\d accounts' | grep -A1 '^Check constraints:' | tail -n 1)"
+if out="$(psql_run -c "UPDATE accounts SET balance = balance - 1000 WHERE id = 'alice'" 2>&1)"; then
+	echo "psql e2e: an overdraft passed the CHECK constraint" >&2
+	exit 1
+fi
+expect "the overdraft's error" 'ERROR:  new row for relation "accounts" violates check constraint "accounts_balance_check"' \
+	"$(printf '%s\n' "$out" | grep '^ERROR')"
 
 # A transfer in a transaction, checked by the UPDATEs' row counts.
 got="$(psql_run <<'SQL'

@@ -200,6 +200,7 @@ func TestCompare_Concord(t *testing.T) {
 	runFuncs(t, "concord", c)
 	runCopy(t, "concord", c)
 	runSavepoints(t, "concord", c)
+	runChecks(t, "concord", c)
 	runNotify(t, "concord", url)
 }
 
@@ -247,6 +248,7 @@ func TestCompare_PostgreSQL(t *testing.T) {
 	runFuncs(t, "postgresql", c)
 	runCopy(t, "postgresql", c)
 	runSavepoints(t, "postgresql", c)
+	runChecks(t, "postgresql", c)
 	runNotify(t, "postgresql", url)
 }
 

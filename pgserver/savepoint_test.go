@@ -60,6 +60,9 @@ func runSavepoints(t *testing.T, who string, c *pgx.Conn) {
 		if _, err := c.Exec(context.Background(), "BEGIN; SAVEPOINT a"); sqlState(err) != "0A000" {
 			t.Errorf("%s: SAVEPOINT on the driver backend: %v, want 0A000", who, err)
 		}
+		if _, err := c.Exec(context.Background(), "ROLLBACK"); err != nil {
+			t.Errorf("%s: ROLLBACK after the refused SAVEPOINT: %v", who, err)
+		}
 		return
 	}
 	runSteps(t, who, c, savepointSteps)

@@ -44,7 +44,10 @@ type backendTxn interface {
 type backendDB interface {
 	collection(name string) backendColl
 	listCollectionNames(ctx context.Context, filter bson.D) ([]string, error)
-	createCollection(ctx context.Context, name string) error
+	// createCollection creates a collection; validator, when not nil, is the query every document must match.
+	createCollection(ctx context.Context, name string, validator bson.D) error
+	// setValidator replaces a collection's validator (nil: none).
+	setValidator(ctx context.Context, name string, validator bson.D) error
 }
 
 type backendColl interface {
@@ -137,8 +140,29 @@ func (d embeddedDB) listCollectionNames(ctx context.Context, filter bson.D) ([]s
 	return d.d.ListCollectionNames(ctx, filter)
 }
 
-func (d embeddedDB) createCollection(ctx context.Context, name string) error {
-	return d.d.CreateCollection(ctx, name)
+func (d embeddedDB) createCollection(ctx context.Context, name string, validator bson.D) error {
+	if validator == nil {
+		return d.d.CreateCollection(ctx, name)
+	}
+	raw, err := bson.Marshal(validator)
+	if err != nil {
+		return err
+	}
+	return d.d.CreateCollection(ctx, name, concord.CollectionOptions{Validator: raw})
+}
+
+func (d embeddedDB) setValidator(ctx context.Context, name string, validator bson.D) error {
+	var raw bson.Raw
+	if validator != nil {
+		var err error
+		if raw, err = bson.Marshal(validator); err != nil {
+			return err
+		}
+	}
+	return d.d.ModifyCollection(ctx, name, func(o *concord.CollectionOptions) error {
+		o.Validator = raw
+		return nil
+	})
 }
 
 type embeddedColl struct{ c *concord.Collection }

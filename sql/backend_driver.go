@@ -107,8 +107,19 @@ func (d driverDB) listCollectionNames(ctx context.Context, filter bson.D) ([]str
 	return names, driverError(err)
 }
 
-func (d driverDB) createCollection(ctx context.Context, name string) error {
-	return driverError(d.d.CreateCollection(ctx, name))
+func (d driverDB) createCollection(ctx context.Context, name string, validator bson.D) error {
+	o := options.CreateCollection()
+	if validator != nil {
+		o.SetValidator(validator)
+	}
+	return driverError(d.d.CreateCollection(ctx, name, o))
+}
+
+func (d driverDB) setValidator(ctx context.Context, name string, validator bson.D) error {
+	if validator == nil {
+		validator = bson.D{}
+	}
+	return driverError(d.d.RunCommand(ctx, bson.D{{Key: "collMod", Value: name}, {Key: "validator", Value: validator}}).Err())
 }
 
 type driverColl struct{ c *mongo.Collection }
@@ -252,6 +263,9 @@ func driverError(err error) error {
 		}
 		if kv, ok := w.Raw.Lookup("keyValue").DocumentOK(); ok {
 			_ = bson.Unmarshal(kv, &out.KeyValue)
+		}
+		if len(w.Details) > 0 {
+			_ = bson.Unmarshal(w.Details, &out.ErrInfo)
 		}
 		if out.KeyPattern == nil && w.Code == 11000 {
 			out.KeyPattern = dupKeyPattern(w.Message)

@@ -34,7 +34,9 @@ type table struct {
 	Columns []column `bson:"columns"`
 	Key     []string `bson:"key,omitempty"` // primary key columns; stored as _id
 	// View is a view's query (CREATE VIEW), as PostgreSQL's deparser writes it; "" for a table.
-	View     string `bson:"view,omitempty"`
+	View string `bson:"view,omitempty"`
+	// Checks are the table's CHECK constraints, enforced by its collection's validator (checks.go).
+	Checks   []check `bson:"checks,omitempty"`
 	declared bool
 }
 

@@ -363,7 +363,7 @@ func (x *exec) copyFrom() (*Result, error) {
 	for i, c := range cols {
 		names[i] = c.Name
 	}
-	coll := x.s.db().collection(t.Name)
+	coll := x.writeColl(t)
 	for i, row := range rows {
 		where := func(err error) error {
 			e := AsError(err)

@@ -27,14 +27,16 @@ func (x *exec) createTable(cs *pg.CreateStmt) (*Result, error) {
 	}
 	t := &table{Name: rv.Relname}
 	var uniques [][]string
+	var checks []*pg.Constraint
 	for _, el := range cs.TableElts {
 		switch {
 		case el.GetColumnDef() != nil:
 			cd := el.GetColumnDef()
-			c, keyed, err := columnDef(t.Name, cd)
+			c, keyed, colChecks, err := columnDef(t.Name, cd)
 			if err != nil {
 				return nil, err
 			}
+			checks = append(checks, colChecks...)
 			for _, k := range keyed {
 				switch k {
 				case pg.ConstrType_CONSTR_PRIMARY:
@@ -65,6 +67,8 @@ func (x *exec) createTable(cs *pg.CreateStmt) (*Result, error) {
 				t.Key = keys
 			case pg.ConstrType_CONSTR_UNIQUE:
 				uniques = append(uniques, keys)
+			case pg.ConstrType_CONSTR_CHECK:
+				checks = append(checks, con)
 			default:
 				return nil, unsupported(fmt.Sprintf("the table constraint %s", strings.TrimPrefix(con.Contype.String(), "CONSTR_")))
 			}
@@ -78,6 +82,17 @@ func (x *exec) createTable(cs *pg.CreateStmt) (*Result, error) {
 			return nil, errorf(CodeUndefinedColumn, "column %q named in key does not exist", k)
 		}
 		c.NotNull = true
+	}
+	for _, con := range checks {
+		c, err := newCheck(t, con)
+		if err != nil {
+			return nil, err
+		}
+		t.addCheck(c)
+	}
+	validator, err := x.validator(t)
+	if err != nil {
+		return nil, err
 	}
 	db := x.s.db()
 	existing, err := db.listCollectionNames(x.base, bson.D{{Key: "name", Value: t.Name}})
@@ -99,7 +114,7 @@ func (x *exec) createTable(cs *pg.CreateStmt) (*Result, error) {
 		}
 		return nil, err
 	}
-	if err := db.createCollection(x.base, t.Name); err != nil {
+	if err := db.createCollection(x.base, t.Name, validator); err != nil {
 		return nil, err
 	}
 	for _, c := range t.Columns {
@@ -127,11 +142,12 @@ func (x *exec) createTable(cs *pg.CreateStmt) (*Result, error) {
 }
 
 // columnDef reads a column definition of table: its type, NOT NULL, DEFAULT, serial type or identity. The
-// PRIMARY KEY and UNIQUE constraints among its constraints are returned for the caller to apply.
-func columnDef(table string, cd *pg.ColumnDef) (column, []pg.ConstrType, error) {
+// PRIMARY KEY and UNIQUE constraints among its constraints are returned for the caller to apply, and its CHECK
+// constraints.
+func columnDef(table string, cd *pg.ColumnDef) (column, []pg.ConstrType, []*pg.Constraint, error) {
 	oid, err := typeFromName(cd.TypeName)
 	if err != nil {
-		return column{}, nil, err
+		return column{}, nil, nil, err
 	}
 	c := column{Name: cd.Colname, Type: oid, NotNull: cd.IsNotNull}
 	if isSerialType(cd.TypeName) {
@@ -139,27 +155,28 @@ func columnDef(table string, cd *pg.ColumnDef) (column, []pg.ConstrType, error) 
 		c.Default, c.NotNull = nextvalDefault(c.Sequence), true
 	}
 	var keyed []pg.ConstrType
+	var checks []*pg.Constraint
 	for _, cn := range cd.Constraints {
 		con := cn.GetConstraint()
 		switch con.Contype {
 		case pg.ConstrType_CONSTR_DEFAULT:
 			if c.Default != "" {
-				return column{}, nil, errorf(CodeSyntaxError, "multiple default values specified for column %q of table %q", c.Name, table)
+				return column{}, nil, nil, errorf(CodeSyntaxError, "multiple default values specified for column %q of table %q", c.Name, table)
 			}
 			text, err := defaultText(con.RawExpr)
 			if err != nil {
-				return column{}, nil, err
+				return column{}, nil, nil, err
 			}
 			c.Default = text
 		case pg.ConstrType_CONSTR_IDENTITY:
 			if c.Default != "" {
-				return column{}, nil, errorf(CodeSyntaxError, "both default and identity specified for column %q of table %q", c.Name, table)
+				return column{}, nil, nil, errorf(CodeSyntaxError, "both default and identity specified for column %q of table %q", c.Name, table)
 			}
 			if oid != OIDInt2 && oid != OIDInt4 && oid != OIDInt8 {
-				return column{}, nil, errorf("42611", "identity column type must be smallint, integer, or bigint")
+				return column{}, nil, nil, errorf("42611", "identity column type must be smallint, integer, or bigint")
 			}
 			if len(con.Options) > 0 {
-				return column{}, nil, unsupported("sequence options of an identity column")
+				return column{}, nil, nil, unsupported("sequence options of an identity column")
 			}
 			c.Identity, c.Sequence, c.NotNull = con.GeneratedWhen, sequenceName(table, c.Name), true
 			c.Default = nextvalDefault(c.Sequence)
@@ -167,12 +184,14 @@ func columnDef(table string, cd *pg.ColumnDef) (column, []pg.ConstrType, error) 
 			c.NotNull = true
 		case pg.ConstrType_CONSTR_PRIMARY, pg.ConstrType_CONSTR_UNIQUE:
 			keyed = append(keyed, con.Contype)
+		case pg.ConstrType_CONSTR_CHECK:
+			checks = append(checks, con)
 		case pg.ConstrType_CONSTR_NULL:
 		default:
-			return column{}, nil, unsupported(fmt.Sprintf("the column constraint %s", strings.TrimPrefix(con.Contype.String(), "CONSTR_")))
+			return column{}, nil, nil, unsupported(fmt.Sprintf("the column constraint %s", strings.TrimPrefix(con.Contype.String(), "CONSTR_")))
 		}
 	}
-	return c, keyed, nil
+	return c, keyed, checks, nil
 }
 
 // createIndex runs CREATE [UNIQUE] INDEX on columns.
@@ -386,11 +405,19 @@ func (x *exec) alterTable(as *pg.AlterTableStmt) (*Result, error) {
 	var checkNotNull []string
 	var addUnique []*pg.Constraint
 	var dropConstraints []*pg.AlterTableCmd
+	var addChecks []*pg.Constraint
+	oldChecks := t.Checks
+	t.Checks = slices.Clone(t.Checks)
+	checksChanged := false
 	for _, c := range as.Cmds {
 		cmd := c.GetAlterTableCmd()
 		switch cmd.Subtype {
 		case pg.AlterTableType_AT_AddConstraint:
 			con := cmd.Def.GetConstraint()
+			if con != nil && con.Contype == pg.ConstrType_CONSTR_CHECK {
+				addChecks = append(addChecks, con)
+				continue
+			}
 			if con == nil || con.Contype != pg.ConstrType_CONSTR_UNIQUE {
 				what := "this constraint"
 				if con != nil {
@@ -406,6 +433,11 @@ func (x *exec) alterTable(as *pg.AlterTableStmt) (*Result, error) {
 			addUnique = append(addUnique, con)
 			continue
 		case pg.AlterTableType_AT_DropConstraint:
+			if i := slices.IndexFunc(t.Checks, func(c check) bool { return c.Name == cmd.Name }); i >= 0 {
+				t.Checks = slices.Delete(t.Checks, i, i+1)
+				checksChanged = true
+				continue
+			}
 			dropConstraints = append(dropConstraints, cmd)
 			continue
 		}
@@ -424,6 +456,16 @@ func (x *exec) alterTable(as *pg.AlterTableStmt) (*Result, error) {
 					return nil, unsupported("dropping a primary key column (it is the documents' _id)")
 				}
 				i := slices.IndexFunc(t.Columns, func(c column) bool { return c.Name == cmd.Name })
+				// The CHECK constraints that name the column go with it, as in PostgreSQL.
+				kept := t.Checks[:0]
+				for _, c := range t.Checks {
+					if slices.Contains(checkColumns(t, c), cmd.Name) {
+						checksChanged = true
+						continue
+					}
+					kept = append(kept, c)
+				}
+				t.Checks = kept
 				t.Columns = slices.Delete(t.Columns, i, i+1)
 				dropped = append(dropped, cmd.Name)
 				if col.Sequence != "" {
@@ -462,10 +504,11 @@ func (x *exec) alterTable(as *pg.AlterTableStmt) (*Result, error) {
 			continue
 		}
 		cd := cmd.Def.GetColumnDef()
-		c, keyed, err := columnDef(t.Name, cd)
+		c, keyed, colChecks, err := columnDef(t.Name, cd)
 		if err != nil {
 			return nil, err
 		}
+		addChecks = append(addChecks, colChecks...)
 		if t.column(cd.Colname) != nil {
 			if cmd.MissingOk {
 				continue
@@ -480,6 +523,24 @@ func (x *exec) alterTable(as *pg.AlterTableStmt) (*Result, error) {
 		}
 		t.Columns = append(t.Columns, c)
 		added = append(added, c)
+	}
+	var newChecks []check
+	for _, con := range addChecks {
+		c, err := newCheck(t, con)
+		if err != nil {
+			return nil, err
+		}
+		t.addCheck(c)
+		if !con.SkipValidation {
+			newChecks = append(newChecks, c)
+		}
+		checksChanged = true
+	}
+	var validator bson.D
+	if checksChanged {
+		if validator, err = x.validator(t); err != nil {
+			return nil, err
+		}
 	}
 	for _, c := range added {
 		if c.Sequence != "" {
@@ -555,7 +616,42 @@ func (x *exec) alterTable(as *pg.AlterTableStmt) (*Result, error) {
 			return nil, err
 		}
 	}
+	if checksChanged {
+		if err := x.applyChecks(t, validator, newChecks, oldChecks); err != nil {
+			return nil, err
+		}
+	}
 	return &Result{Tag: "ALTER TABLE"}, nil
+}
+
+// applyChecks makes validator, built from t.Checks (already in the catalog), its collection's, and then
+// verifies the rows against the added checks: when one breaks a check, t goes back to oldChecks and the
+// statement fails with check_violation, as PostgreSQL refuses such an ADD CONSTRAINT. Writes that break a new
+// check while it is verified are refused, as they would wait and then fail in PostgreSQL.
+func (x *exec) applyChecks(t *table, validator bson.D, added []check, oldChecks []check) error {
+	db := x.s.db()
+	if err := db.setValidator(x.base, t.Name, validator); err != nil {
+		return err
+	}
+	for _, c := range added {
+		verr := x.verifyCheck(t, c)
+		if verr == nil {
+			continue
+		}
+		t.Checks = oldChecks
+		old, err := x.validator(t)
+		if err != nil {
+			return err
+		}
+		if err := db.collection(tablesCollection).replaceOne(x.base, bson.D{{Key: "_id", Value: t.Name}}, t); err != nil {
+			return err
+		}
+		if err := db.setValidator(x.base, t.Name, old); err != nil {
+			return err
+		}
+		return verr
+	}
+	return nil
 }
 
 // rename runs ALTER TABLE ... RENAME COLUMN old TO new: the catalog first, then every row's field (a
@@ -591,11 +687,37 @@ func (x *exec) rename(rs *pg.RenameStmt) (*Result, error) {
 			tc.Key[i] = rs.Newname
 		}
 	}
+	// CHECK expressions follow the column's new name, and so does the validator made of them.
+	tc.Checks = slices.Clone(t.Checks)
+	checksChanged := false
+	for i, c := range tc.Checks {
+		if slices.Contains(checkColumns(t, c), rs.Subname) {
+			renamed, err := renameInCheck(c, rs.Subname, rs.Newname)
+			if err != nil {
+				return nil, err
+			}
+			tc.Checks[i], checksChanged = renamed, true
+		}
+	}
+	var validator bson.D
+	if checksChanged {
+		if validator, err = x.validator(&tc); err != nil {
+			return nil, err
+		}
+	}
 	if err := x.s.db().collection(tablesCollection).replaceOne(x.base, bson.D{{Key: "_id", Value: t.Name}}, &tc); err != nil {
 		return nil, err
 	}
-	if isKey {
+	setValidator := func() (*Result, error) {
+		if checksChanged {
+			if err := x.s.db().setValidator(x.base, t.Name, validator); err != nil {
+				return nil, err
+			}
+		}
 		return &Result{Tag: "ALTER TABLE"}, nil
+	}
+	if isKey {
+		return setValidator()
 	}
 	coll := x.s.db().collection(t.Name)
 	index := t.Name + "_" + rs.Subname + "_key"
@@ -619,7 +741,7 @@ func (x *exec) rename(rs *pg.RenameStmt) (*Result, error) {
 			return nil, err
 		}
 	}
-	return &Result{Tag: "ALTER TABLE"}, nil
+	return setValidator()
 }
 
 // uniquePartial is the partialFilterExpression of a SQL unique index on keys: only rows holding every key column

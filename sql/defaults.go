@@ -72,17 +72,11 @@ func defaultText(n *pg.Node) (string, error) {
 	if refused != nil {
 		return "", refused
 	}
-	// A parse of the expression in a SELECT gives the tree Deparse takes, with the parser's version.
-	tree, err := pg.Parse("SELECT NULL")
-	if err != nil {
-		return "", err
-	}
-	tree.Stmts[0].Stmt.GetSelectStmt().TargetList[0].GetResTarget().Val = n
-	text, err := pg.Deparse(tree)
+	text, err := deparseExpr(n)
 	if err != nil {
 		return "", errorf(CodeSyntaxError, "cannot keep the DEFAULT expression: %v", err)
 	}
-	return strings.TrimPrefix(text, "SELECT "), nil
+	return text, nil
 }
 
 // columnDefault evaluates a column's DEFAULT (NULL when it has none).
@@ -252,4 +246,31 @@ func (x *exec) fillDefault(t *table, c *column) error {
 		}
 	}
 	return nil
+}
+
+// deparseExpr writes an expression as SQL text, as PostgreSQL's deparser does.
+func deparseExpr(n *pg.Node) (string, error) {
+	// A parse of the expression in a SELECT gives the tree Deparse takes, with the parser's version.
+	tree, err := pg.Parse("SELECT NULL")
+	if err != nil {
+		return "", err
+	}
+	tree.Stmts[0].Stmt.GetSelectStmt().TargetList[0].GetResTarget().Val = n
+	text, err := pg.Deparse(tree)
+	if err != nil {
+		return "", err
+	}
+	return strings.TrimPrefix(text, "SELECT "), nil
+}
+
+// parseExpr parses the SQL text of one expression (a kept DEFAULT or CHECK).
+func parseExpr(text string) (*pg.Node, error) {
+	tree, err := pg.Parse("SELECT " + text)
+	if err != nil {
+		return nil, err
+	}
+	if len(tree.Stmts) != 1 || tree.Stmts[0].Stmt.GetSelectStmt() == nil || len(tree.Stmts[0].Stmt.GetSelectStmt().TargetList) != 1 {
+		return nil, errorf(CodeSyntaxError, "not one expression: %s", text)
+	}
+	return tree.Stmts[0].Stmt.GetSelectStmt().TargetList[0].GetResTarget().Val, nil
 }

@@ -205,10 +205,13 @@ func (x *exec) show(name string) (*Result, error) {
 // needsTxn reports whether a statement must run as an internal transaction
 // outside a transaction block: anything reading more than one source or
 // writing more than one document atomically. One-table reads, UPDATE and
-// DELETE without FROM, USING or subqueries (atomic per document, as
-// PostgreSQL's READ COMMITTED is per row) and one-row INSERT ... VALUES do
-// not.
+// DELETE without FROM, USING or subqueries and one-row INSERT ... VALUES do
+// not; an UPDATE or DELETE that finds its WHERE clause may match more than
+// one row asks for one when it runs (errNeedsTxn).
 func needsTxn(n *pg.Node) bool {
+	if n.GetCreateStmt() != nil || n.GetAlterTableStmt() != nil {
+		return false // DDL runs outside transactions; a subquery in it (a CHECK's) is refused, not run
+	}
 	if walk(n.ProtoReflect(), func(m protoreflect.Message) bool {
 		switch m.Interface().(type) {
 		case *pg.SubLink, *pg.WithClause, *pg.JoinExpr, *pg.RangeSubselect, *pg.OnConflictClause:

@@ -457,6 +457,16 @@ func (x *exec) catalogFunc(name string, args []any) (any, error) {
 		return formatText(args[0]) + " bytes", nil
 	case "quote_ident":
 		return formatText(args[0]), nil
+	case "pg_get_constraintdef":
+		checks, err := x.checkConstraints()
+		if err != nil || len(args) == 0 {
+			return nil, err
+		}
+		for _, c := range checks {
+			if oid, ok := args[0].(int64); ok && oid == c.oid {
+				return c.def, nil
+			}
+		}
 	case "pg_get_expr":
 		// pg_attrdef.adbin holds a default's SQL text, which is what pg_get_expr returns for it.
 		if len(args) > 0 {

@@ -95,8 +95,14 @@ func (x *exec) catalogRelation(schema, name string) (*relation, error) {
 			if isView[t] {
 				relkind = "v"
 			}
+			checks := 0 // pg_class.relchecks: psql's \d lists the CHECK constraints when it is not 0
+			if !isView[t] {
+				if tt, err := x.lookupTable(t, 0); err == nil {
+					checks = len(tt.Checks)
+				}
+			}
 			rel.rows = append(rel.rows, []any{tableOID(i), t, int64(2200), relkind, int64(10), int64(2), "p", false,
-				false, int64(0), false, false, false, false, false, int64(0), int64(0), "d", nil, int64(0)})
+				false, int64(checks), false, false, false, false, false, int64(0), int64(0), "d", nil, int64(0)})
 		}
 	case name == "pg_attribute":
 		for _, c := range []struct {
@@ -138,6 +144,21 @@ func (x *exec) catalogRelation(schema, name string) (*relation, error) {
 					rel.rows = append(rel.rows, []any{int64(20000 + len(rel.rows)), tableOID(i), int64(j + 1), c.Default})
 				}
 			}
+		}
+	case name == "pg_constraint":
+		col("oid", OIDOID)
+		col("conname", OIDName)
+		col("connamespace", OIDOID)
+		col("contype", OIDChar)
+		col("conrelid", OIDOID)
+		col("convalidated", OIDBool)
+		col("conislocal", OIDBool)
+		checks, err := x.checkConstraints()
+		if err != nil {
+			return nil, err
+		}
+		for _, c := range checks {
+			rel.rows = append(rel.rows, []any{c.oid, c.name, int64(2200), "c", c.table, true, true})
 		}
 	case name == "pg_database":
 		col("oid", OIDOID)

@@ -348,18 +348,36 @@ func (tr *translator) comparison(a *pg.A_Expr, want bool) ([]bson.D, bool, error
 			return []bson.D{{{Key: path, Value: bson.D{{Key: "$nin", Value: bson.A{sv, nil}}}}}}, true, nil
 		}
 		return []bson.D{{{Key: path, Value: bson.D{{Key: mongoOps[op], Value: sv}}}}}, true, nil
+	case pg.A_Expr_Kind_AEXPR_BETWEEN, pg.A_Expr_Kind_AEXPR_NOT_BETWEEN:
+		// x BETWEEN a AND b is x >= a AND x <= b; NOT BETWEEN is x < a OR x > b.
+		if bounds := a.Rexpr.GetList(); bounds != nil && len(bounds.Items) == 2 {
+			lo, hi, join := ">=", "<=", pg.BoolExprType_AND_EXPR
+			if a.Kind == pg.A_Expr_Kind_AEXPR_NOT_BETWEEN {
+				lo, hi, join = "<", ">", pg.BoolExprType_OR_EXPR
+			}
+			n := pg.MakeBoolExprNode(join, []*pg.Node{
+				pg.MakeAExprNode(pg.A_Expr_Kind_AEXPR_OP, []*pg.Node{pg.MakeStrNode(lo)}, a.Lexpr, bounds.Items[0], a.Location),
+				pg.MakeAExprNode(pg.A_Expr_Kind_AEXPR_OP, []*pg.Node{pg.MakeStrNode(hi)}, a.Lexpr, bounds.Items[1], a.Location),
+			}, a.Location)
+			return tr.truth(n, want)
+		}
 	case pg.A_Expr_Kind_AEXPR_IN:
 		path, oid, ok := tr.column(a.Lexpr)
-		if !ok || !tr.isConst(a.Rexpr) || isArrayType(oid) || !want || op != "=" {
+		if !ok || !tr.isConst(a.Rexpr) || isArrayType(oid) {
 			break
 		}
 		v, err := tr.constant(a.Rexpr)
 		if err != nil {
 			return nil, false, err
 		}
+		// x IN (...) is true when x equals an item; it is false when x is not NULL, equals none and no item is NULL.
+		positive := (op == "=") == want
 		in := bson.A{}
 		for _, e := range v.([]any) {
 			if e == nil {
+				if !positive {
+					return []bson.D{{{Key: "$expr", Value: false}}}, true, nil
+				}
 				continue
 			}
 			sv, ok := stored(e, oid)
@@ -367,6 +385,9 @@ func (tr *translator) comparison(a *pg.A_Expr, want bool) ([]bson.D, bool, error
 				return nil, false, nil
 			}
 			in = append(in, sv)
+		}
+		if !positive {
+			return []bson.D{{{Key: path, Value: bson.D{{Key: "$nin", Value: append(in, nil)}}}}}, true, nil
 		}
 		return []bson.D{{{Key: path, Value: bson.D{{Key: "$in", Value: in}}}}}, true, nil
 	case pg.A_Expr_Kind_AEXPR_OP_ANY:

@@ -146,7 +146,7 @@ func (x *exec) insert(ins *pg.InsertStmt) (*relation, string, error) {
 		rel, err := x.returning(ins.ReturningList, t, alias, nil, nil)
 		return rel, "INSERT 0 0", err
 	}
-	coll := x.s.db().collection(t.Name)
+	coll := x.writeColl(t)
 	var written []bson.Raw
 	var count int
 	for _, row := range rows {
@@ -393,7 +393,7 @@ func (x *exec) update(up *pg.UpdateStmt) (*relation, string, error) {
 		rel, err := x.returning(up.ReturningList, t, alias, nil, sources[0])
 		return rel, "UPDATE 0", err
 	}
-	coll := x.s.db().collection(t.Name)
+	coll := x.writeColl(t)
 	var written []bson.Raw
 	var count int64
 	done := map[string]bool{} // with FROM, a row is updated once
@@ -420,6 +420,11 @@ func (x *exec) update(up *pg.UpdateStmt) (*relation, string, error) {
 			continue
 		}
 		x.publishPlan(tr)
+		if !x.inTxn && !byKey(filter) {
+			// A statement is atomic: an UPDATE of many rows that fails on one (a unique or CHECK violation, a
+			// cancel) must leave none changed, so it runs as an internal transaction, retried on conflicts.
+			return nil, "", errNeedsTxn
+		}
 		if up.ReturningList == nil && len(sources) == 1 {
 			write := coll.updateMany
 			if byKey(filter) {
@@ -590,7 +595,7 @@ func (x *exec) delete(del *pg.DeleteStmt) (*relation, string, error) {
 		rel, err := x.returning(del.ReturningList, t, alias, nil, nil)
 		return rel, "DELETE 0", err
 	}
-	coll := x.s.db().collection(t.Name)
+	coll := x.writeColl(t)
 	tr := x.newTranslator(del, t, alias)
 	filter, ok, err := tr.filter(del.WhereClause)
 	if err != nil {
@@ -600,10 +605,10 @@ func (x *exec) delete(del *pg.DeleteStmt) (*relation, string, error) {
 		x.publishPlan(tr)
 	}
 	var ids []bson.RawValue
+	if !x.inTxn && (!ok || !byKey(filter)) {
+		return nil, "", errNeedsTxn // every matching row or none, as the UPDATE above
+	}
 	if !ok {
-		if !x.inTxn {
-			return nil, "", errNeedsTxn
-		}
 		rel, err := x.scan(t, alias, x.pushdown(del.WhereClause, t, alias, nil))
 		if err != nil {
 			return nil, "", err

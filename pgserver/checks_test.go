@@ -1,0 +1,198 @@
+package pgserver_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+)
+
+// checkSteps run in order against Concord and PostgreSQL 15 (TestCompare_PostgreSQL): CHECK constraints on
+// columns and tables, their generated names, NULL passing a check, updates refused atomically, ALTER TABLE
+// ADD (NOT VALID) / DROP CONSTRAINT, RENAME and DROP COLUMN, and the statement atomicity of a multi-row UPDATE
+// and DELETE. An error is "ERROR", its SQLSTATE and the constraint it names, if any.
+var checkSteps = []struct{ sql, want string }{
+	{"CREATE TABLE ck1 (id int8 PRIMARY KEY, qty int4 NOT NULL CHECK (qty >= 0), price numeric CHECK (price > 0), lo int4, hi int4, " +
+		"status text, CONSTRAINT range_ok CHECK (lo <= hi), CHECK (status IN ('new', 'old')))", "CREATE TABLE"},
+	{"INSERT INTO ck1 VALUES (1, 5, 10, 1, 2, 'new')", "INSERT 0 1"},
+	{"INSERT INTO ck1 VALUES (2, -1, 10, 1, 2, 'new')", "ERROR 23514 ck1_qty_check"},
+	{"INSERT INTO ck1 VALUES (3, 1, 10, 3, 2, 'new')", "ERROR 23514 range_ok"},
+	{"INSERT INTO ck1 VALUES (4, 1, 0, 1, 2, 'new')", "ERROR 23514 ck1_price_check"},
+	{"INSERT INTO ck1 VALUES (5, 1, 1, 1, 2, 'bad')", "ERROR 23514 ck1_status_check"},
+	{"INSERT INTO ck1 VALUES (5, -1, -1, 1, 2, 'bad')", "ERROR 23514 ck1_price_check"}, // the first by name
+	{"INSERT INTO ck1 VALUES (6, 1, NULL, NULL, 1, NULL)", "INSERT 0 1"},
+	{"UPDATE ck1 SET qty = qty - 6 WHERE id = 1", "ERROR 23514 ck1_qty_check"},
+	{"UPDATE ck1 SET qty = qty - 5 WHERE id = 1", "UPDATE 1"},
+	{"UPDATE ck1 SET qty = qty - 1 WHERE id = 1 AND qty >= 1", "UPDATE 0"},
+	{"SELECT id, qty FROM ck1 ORDER BY id", "1|0\n6|1\nSELECT 2"},
+	{"UPDATE ck1 SET lo = 2", "ERROR 23514 range_ok"},
+	{"SELECT count(*) FROM ck1 WHERE lo = 2", "0\nSELECT 1"},
+	{"UPDATE ck1 SET qty = qty - 1", "ERROR 23514 ck1_qty_check"},
+	{"SELECT id, qty FROM ck1 ORDER BY id", "1|0\n6|1\nSELECT 2"},
+	{"ALTER TABLE ck1 ADD CONSTRAINT hi_small CHECK (hi BETWEEN 0 AND 1)", "ERROR 23514 hi_small"},
+	{"INSERT INTO ck1 VALUES (7, 1, 1, 1, 5, 'new')", "INSERT 0 1"},
+	{"ALTER TABLE ck1 ADD CONSTRAINT hi_small CHECK (hi BETWEEN 0 AND 10)", "ALTER TABLE"},
+	{"ALTER TABLE ck1 ADD CONSTRAINT hi_small CHECK (hi > 0)", "ERROR 42710"},
+	{"INSERT INTO ck1 VALUES (8, 1, 1, 1, 11, 'new')", "ERROR 23514 hi_small"},
+	{"ALTER TABLE ck1 DROP CONSTRAINT hi_small", "ALTER TABLE"},
+	{"ALTER TABLE ck1 DROP CONSTRAINT hi_small", "ERROR 42704"},
+	{"ALTER TABLE ck1 DROP CONSTRAINT IF EXISTS hi_small", "ALTER TABLE"},
+	{"INSERT INTO ck1 VALUES (8, 1, 1, 1, 11, 'new')", "INSERT 0 1"},
+	{"ALTER TABLE ck1 ADD CHECK (qty < 100) NOT VALID", "ALTER TABLE"},
+	{"INSERT INTO ck1 VALUES (9, 100, 1, 1, 2, 'old')", "ERROR 23514 ck1_qty_check1"},
+	{"ALTER TABLE ck1 RENAME COLUMN qty TO quantity", "ALTER TABLE"},
+	{"UPDATE ck1 SET quantity = -1 WHERE id = 7", "ERROR 23514 ck1_qty_check"},
+	{"UPDATE ck1 SET quantity = 99 WHERE id = 7", "UPDATE 1"},
+	{"SELECT conname FROM pg_constraint WHERE contype = 'c' AND conrelid <> 0 ORDER BY 1",
+		"ck1_price_check\nck1_qty_check\nck1_qty_check1\nck1_status_check\nrange_ok\nSELECT 5"},
+	{"ALTER TABLE ck1 DROP COLUMN lo", "ALTER TABLE"},
+	{"SELECT conname FROM pg_constraint WHERE contype = 'c' AND conrelid <> 0 ORDER BY 1",
+		"ck1_price_check\nck1_qty_check\nck1_qty_check1\nck1_status_check\nSELECT 4"},
+	{"INSERT INTO ck1 VALUES (9, 1, 1, 50, 'old')", "INSERT 0 1"},
+	{"CREATE TABLE ck2 (a int4 CHECK (a > (SELECT 1)))", "ERROR 0A000"},
+	{"CREATE TABLE ck2 (a int4 CHECK (b > 0))", "ERROR 42703"},
+	{"CREATE TABLE ck2 (a int4 CHECK (sum(a) > 0))", "ERROR 42803"},
+	{"CREATE TABLE ck2 (a int4, b int4 UNIQUE, CHECK (a < b), CHECK (a NOT IN (1, 2)), CHECK (b NOT BETWEEN 10 AND 20))", "CREATE TABLE"},
+	{"INSERT INTO ck2 VALUES (3, 2)", "ERROR 23514 ck2_check"},
+	{"INSERT INTO ck2 VALUES (1, 5)", "ERROR 23514 ck2_a_check"},
+	{"INSERT INTO ck2 VALUES (3, 15)", "ERROR 23514 ck2_b_check"},
+	{"INSERT INTO ck2 VALUES (3, 25), (NULL, 5), (4, NULL)", "INSERT 0 3"},
+	{"INSERT INTO ck2 VALUES (5, 6), (7, 7)", "ERROR 23514 ck2_check"},
+	{"BEGIN", "BEGIN"},
+	{"INSERT INTO ck2 VALUES (5, 6)", "INSERT 0 1"},
+	{"INSERT INTO ck2 VALUES (7, 7)", "ERROR 23514 ck2_check"},
+	{"COMMIT", "ROLLBACK"},
+	{"SELECT count(*) FROM ck2", "3\nSELECT 1"},
+	// A statement changes every row it matches or none: the unique violation on the second row undoes the first.
+	{"UPDATE ck2 SET b = 26 WHERE a IS NULL OR a = 3", "ERROR 23505"},
+	{"SELECT a, b FROM ck2 ORDER BY a NULLS FIRST", "|5\n3|25\n4|\nSELECT 3"},
+	{"UPDATE ck2 SET a = a + 30, b = b + 30 WHERE b IS NOT NULL", "UPDATE 2"},
+	{"SELECT a, b FROM ck2 ORDER BY a NULLS FIRST", "|35\n4|\n33|55\nSELECT 3"},
+	{"DROP TABLE ck1", "DROP TABLE"},
+	{"DROP TABLE ck2", "DROP TABLE"},
+}
+
+// runChecks runs checkSteps on a connection.
+func runChecks(t *testing.T, who string, c *pgx.Conn) {
+	t.Helper()
+	for _, s := range checkSteps {
+		got, err := renderSimple(c, s.sql, nil)
+		if err != nil {
+			got = "ERROR " + sqlState(err)
+			var pe *pgconn.PgError
+			if errors.As(err, &pe) && pe.ConstraintName != "" && pe.Code == "23514" {
+				got += " " + pe.ConstraintName
+			}
+		}
+		if got != s.want {
+			t.Errorf("%s: %s\n got: %q (%v)\nwant: %q", who, s.sql, got, err, s.want)
+		}
+	}
+}
+
+// TestCheck_NeverNegative: 32 clients each take one from a stock of 20 with an UPDATE whose WHERE clause does not
+// check the bound; the table's CHECK (qty >= 0) does, atomically with each decrement: exactly 20 succeed, the
+// other 12 fail with check_violation, and the stock ends at 0, never below.
+func TestCheck_NeverNegative(t *testing.T) {
+	url, _ := startServer(t)
+	ctx := context.Background()
+	setup := connect(t, url)
+	if _, err := setup.Exec(ctx, "CREATE TABLE stock (id int8 PRIMARY KEY, qty int8 NOT NULL CHECK (qty >= 0))"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := setup.Exec(ctx, "INSERT INTO stock VALUES (1, 20)"); err != nil {
+		t.Fatal(err)
+	}
+	const clients = 32
+	var wg sync.WaitGroup
+	results := make(chan string, clients)
+	for range clients {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c, err := pgx.Connect(ctx, url)
+			if err != nil {
+				results <- err.Error()
+				return
+			}
+			defer c.Close(ctx)
+			tag, err := c.Exec(ctx, "UPDATE stock SET qty = qty - 1 WHERE id = $1", 1)
+			switch {
+			case err == nil && tag.RowsAffected() == 1:
+				results <- "ok"
+			case sqlState(err) == "23514":
+				results <- "check"
+			default:
+				results <- fmt.Sprintf("%v %v", tag, err)
+			}
+		}()
+	}
+	wg.Wait()
+	close(results)
+	counts := map[string]int{}
+	for r := range results {
+		counts[r]++
+	}
+	if counts["ok"] != 20 || counts["check"] != clients-20 {
+		t.Fatalf("outcomes %v, want 20 ok and %d check violations", counts, clients-20)
+	}
+	var qty int64
+	if err := setup.QueryRow(ctx, "SELECT qty FROM stock WHERE id = 1").Scan(&qty); err != nil || qty != 0 {
+		t.Fatalf("qty %d, %v; want 0", qty, err)
+	}
+}
+
+// TestCheck_MultiRowUpdateAtomic: concurrent UPDATEs of every row, each of which a CHECK refuses once a row
+// would pass its bound, change all their rows or none: with 8 clients adding 1 to 10 rows whose CHECK allows at
+// most 5, exactly 5 statements succeed, and every row ends at 5 (a statement that stopped half way would leave
+// rows apart).
+func TestCheck_MultiRowUpdateAtomic(t *testing.T) {
+	url, _ := startServer(t)
+	ctx := context.Background()
+	setup := connect(t, url)
+	if _, err := setup.Exec(ctx, "CREATE TABLE bounded (id int8 PRIMARY KEY, n int8 NOT NULL CHECK (n <= 5))"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := setup.Exec(ctx, "INSERT INTO bounded SELECT g, 0 FROM generate_series(1, 10) AS g"); err != nil {
+		t.Fatal(err)
+	}
+	const clients = 8
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	counts := map[string]int{}
+	for range clients {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c, err := pgx.Connect(ctx, url)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			defer c.Close(ctx)
+			tag, err := c.Exec(ctx, "UPDATE bounded SET n = n + 1")
+			mu.Lock()
+			defer mu.Unlock()
+			switch {
+			case err == nil && tag.RowsAffected() == 10:
+				counts["ok"]++
+			case sqlState(err) == "23514":
+				counts["check"]++
+			default:
+				counts[fmt.Sprintf("%v %v", tag, err)]++
+			}
+		}()
+	}
+	wg.Wait()
+	if counts["ok"] != 5 || counts["check"] != clients-5 {
+		t.Fatalf("outcomes %v, want 5 ok and %d check violations", counts, clients-5)
+	}
+	var lo, hi int64
+	if err := setup.QueryRow(ctx, "SELECT min(n), max(n) FROM bounded").Scan(&lo, &hi); err != nil || lo != 5 || hi != 5 {
+		t.Fatalf("rows between %d and %d (%v), want all 5", lo, hi, err)
+	}
+}

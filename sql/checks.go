@@ -1,0 +1,309 @@
+package sql
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	pg "github.com/pganalyze/pg_query_go/v6"
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"google.golang.org/protobuf/reflect/protoreflect"
+
+	"github.com/concorddb/concord"
+)
+
+// CHECK constraints are enforced by the storage, not above it: a table's checks become its collection's
+// validator, {$nor: [F1, F2, ...]}, where Fi is the query filter matching the rows for which the i-th check is
+// false (a check that is NULL passes, as in PostgreSQL). Every write, whatever its path (an INSERT, an UPDATE's
+// $inc, a COPY, a write over the MongoDB port), is checked against the document it produces, atomically with
+// the write: `UPDATE t SET qty = qty - 1` under CHECK (qty >= 0) never leaves a negative quantity, even under
+// concurrency.
+
+// check is a CHECK constraint: its name and its expression as PostgreSQL's deparser writes it.
+type check struct {
+	Name string `bson:"name"`
+	Expr string `bson:"expr"`
+}
+
+// CodeCheckViolation is PostgreSQL's check_violation; CodeDuplicateObject its duplicate_object.
+const (
+	CodeCheckViolation  = "23514"
+	CodeDuplicateObject = "42710"
+)
+
+// checkExpr vets the expression of a CHECK constraint of t: no subquery, aggregate, window function or
+// parameter, and only t's columns. It returns the columns the expression names.
+func checkExpr(t *table, n *pg.Node) ([]string, error) {
+	var refused *Error
+	var cols []string
+	walk(n.ProtoReflect(), func(m protoreflect.Message) bool {
+		switch v := m.Interface().(type) {
+		case *pg.SubLink:
+			refused = errorf(CodeFeatureNotSupported, "cannot use subquery in check constraint")
+		case *pg.ParamRef:
+			refused = errorf(CodeUndefinedParameter, "there is no parameter $%d", v.Number)
+		case *pg.FuncCall:
+			if aggregates[funcName(v)] {
+				refused = errorf(CodeGroupingError, "aggregate functions are not allowed in check constraints")
+			} else if v.Over != nil {
+				refused = errorf("42P20", "window functions are not allowed in check constraints")
+			}
+		case *pg.ColumnRef:
+			name := ""
+			if len(v.Fields) > 0 {
+				name = v.Fields[len(v.Fields)-1].GetString_().GetSval()
+			}
+			if len(v.Fields) != 1 || t.column(name) == nil {
+				refused = errorf(CodeUndefinedColumn, "column \"%s\" does not exist", name)
+			} else if !slices.Contains(cols, name) {
+				cols = append(cols, name)
+			}
+		}
+		return refused != nil
+	})
+	if refused != nil {
+		return nil, refused
+	}
+	return cols, nil
+}
+
+// checkColumns returns the columns a kept CHECK expression names.
+func checkColumns(t *table, c check) []string {
+	n, err := parseExpr(c.Expr)
+	if err != nil {
+		return nil
+	}
+	cols, _ := checkExpr(t, n)
+	return cols
+}
+
+// newCheck makes the CHECK constraint con of t, named as PostgreSQL names it when con has no name:
+// <table>_<column>_check when the expression names one column, <table>_check otherwise, with a number added
+// while the name is taken.
+func newCheck(t *table, con *pg.Constraint) (check, error) {
+	if con.RawExpr == nil {
+		return check{}, errorf(CodeSyntaxError, "CHECK constraint without an expression")
+	}
+	cols, err := checkExpr(t, con.RawExpr)
+	if err != nil {
+		return check{}, err
+	}
+	text, err := deparseExpr(con.RawExpr)
+	if err != nil {
+		return check{}, errorf(CodeSyntaxError, "cannot keep the CHECK expression: %v", err)
+	}
+	name := con.Conname
+	if name == "" {
+		base := t.Name + "_check"
+		if len(cols) == 1 {
+			base = t.Name + "_" + cols[0] + "_check"
+		}
+		name = base
+		for i := 1; t.constraintNamed(name); i++ {
+			name = base + strconv.Itoa(i)
+		}
+	} else if t.constraintNamed(name) {
+		return check{}, errorf(CodeDuplicateObject, "constraint \"%s\" for relation \"%s\" already exists", name, t.Name)
+	}
+	return check{Name: name, Expr: text}, nil
+}
+
+// addCheck adds c to t's checks, kept in name order: PostgreSQL checks a row against them in that order and
+// reports the first that fails, and the validator's clauses follow it.
+func (t *table) addCheck(c check) {
+	t.Checks = append(t.Checks, c)
+	slices.SortFunc(t.Checks, func(a, b check) int { return strings.Compare(a.Name, b.Name) })
+}
+
+// constraintNamed reports whether t has a CHECK constraint of that name.
+func (t *table) constraintNamed(name string) bool {
+	return slices.ContainsFunc(t.Checks, func(c check) bool { return c.Name == name })
+}
+
+// violation is the query filter matching the rows of t for which c is false.
+func (x *exec) violation(t *table, c check) (bson.D, error) {
+	n, err := parseExpr(c.Expr)
+	if err != nil {
+		return nil, err
+	}
+	tr := &translator{x: x, t: t, alias: t.Name}
+	conds, ok, err := tr.truth(n, false)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, &Error{Code: CodeFeatureNotSupported, Message: fmt.Sprintf("Concord cannot enforce the CHECK constraint \"%s\" (%s)", c.Name, c.Expr),
+			Hint: "Concord's storage checks every write against a table's CHECK expressions: columns compared with constants, " +
+				"each other or + - * of them, joined with AND, OR and NOT, and IN, BETWEEN and IS [NOT] NULL."}
+	}
+	return mergeConds(conds), nil
+}
+
+// validator is the collection validator that enforces t's checks; nil when t has none.
+func (x *exec) validator(t *table) (bson.D, error) {
+	if len(t.Checks) == 0 {
+		return nil, nil
+	}
+	nor := bson.A{}
+	for _, c := range t.Checks {
+		f, err := x.violation(t, c)
+		if err != nil {
+			return nil, err
+		}
+		nor = append(nor, f)
+	}
+	return bson.D{{Key: "$nor", Value: nor}}, nil
+}
+
+// verifyCheck returns a check_violation when a row of t breaks c (ALTER TABLE ... ADD CHECK on a table with rows).
+func (x *exec) verifyCheck(t *table, c check) error {
+	f, err := x.violation(t, c)
+	if err != nil {
+		return err
+	}
+	if _, err := x.s.db().collection(t.Name).findOne(x.base, f); err == nil {
+		return &Error{Code: CodeCheckViolation, Message: fmt.Sprintf("check constraint \"%s\" of relation \"%s\" is violated by some row", c.Name, t.Name),
+			Constraint: c.Name, Table: t.Name}
+	} else if !isNoDocuments(err) {
+		return err
+	}
+	return nil
+}
+
+// writeColl is the collection of t for a statement's writes: a write its checks refuse fails with
+// check_violation, naming the check.
+func (x *exec) writeColl(t *table) backendColl {
+	c := x.s.db().collection(t.Name)
+	if len(t.Checks) == 0 {
+		return c
+	}
+	return checkedColl{backendColl: c, t: t}
+}
+
+// checkedColl turns the storage's DocumentValidationFailure (121) into PostgreSQL's check_violation.
+type checkedColl struct {
+	backendColl
+	t *table
+}
+
+func (c checkedColl) insertOne(ctx context.Context, doc any) error {
+	return c.fail(c.backendColl.insertOne(ctx, doc))
+}
+
+func (c checkedColl) updateMany(ctx context.Context, filter bson.D, update any) (int64, error) {
+	n, err := c.backendColl.updateMany(ctx, filter, update)
+	return n, c.fail(err)
+}
+
+func (c checkedColl) updateOne(ctx context.Context, filter bson.D, update any) (int64, error) {
+	n, err := c.backendColl.updateOne(ctx, filter, update)
+	return n, c.fail(err)
+}
+
+func (c checkedColl) replaceOne(ctx context.Context, filter bson.D, doc any) error {
+	return c.fail(c.backendColl.replaceOne(ctx, filter, doc))
+}
+
+func (c checkedColl) findOneAndUpdate(ctx context.Context, filter bson.D, update any) (bson.Raw, error) {
+	d, err := c.backendColl.findOneAndUpdate(ctx, filter, update)
+	return d, c.fail(err)
+}
+
+// fail names the check a refused write broke: the validator's errInfo lists, under details.clausesSatisfied,
+// the violations that matched the new row.
+func (c checkedColl) fail(err error) error {
+	var ce *concord.Error
+	if err == nil || !errors.As(err, &ce) || ce.Code != 121 { // DocumentValidationFailure
+		return err
+	}
+	name := c.t.Checks[0].Name
+	if details, ok := lookupD(ce.ErrInfo, "details"); ok {
+		if sat, ok := lookup(details, "clausesSatisfied").(bson.A); ok && len(sat) > 0 {
+			if first, ok := sat[0].(bson.D); ok {
+				if i, ok := asIndex(lookup(first, "index")); ok && i < len(c.t.Checks) {
+					name = c.t.Checks[i].Name
+				}
+			}
+		}
+	}
+	return &Error{Code: CodeCheckViolation, Message: fmt.Sprintf("new row for relation \"%s\" violates check constraint \"%s\"", c.t.Name, name),
+		Constraint: name, Table: c.t.Name, Cause: err}
+}
+
+// lookup returns the value of key in d, nil when absent.
+func lookup(d bson.D, key string) any {
+	for _, e := range d {
+		if e.Key == key {
+			return e.Value
+		}
+	}
+	return nil
+}
+
+// lookupD returns the document under key in d.
+func lookupD(d bson.D, key string) (bson.D, bool) {
+	v, ok := lookup(d, key).(bson.D)
+	return v, ok
+}
+
+// asIndex reads an array index a reply holds as int32 or int64.
+func asIndex(v any) (int, bool) {
+	switch i := v.(type) {
+	case int32:
+		return int(i), i >= 0
+	case int64:
+		return int(i), i >= 0
+	}
+	return 0, false
+}
+
+// renameInCheck rewrites a kept CHECK expression for a column renamed from old to new.
+func renameInCheck(c check, old, new string) (check, error) {
+	n, err := parseExpr(c.Expr)
+	if err != nil {
+		return c, err
+	}
+	walk(n.ProtoReflect(), func(m protoreflect.Message) bool {
+		if cr, ok := m.Interface().(*pg.ColumnRef); ok && len(cr.Fields) == 1 && cr.Fields[0].GetString_().GetSval() == old {
+			cr.Fields[0] = pg.MakeStrNode(new)
+		}
+		return false
+	})
+	text, err := deparseExpr(n)
+	if err != nil {
+		return c, err
+	}
+	c.Expr = text
+	return c, nil
+}
+
+// checkConstraint is a CHECK constraint as pg_constraint lists it.
+type checkConstraint struct {
+	oid, table int64
+	name, def  string
+}
+
+// checkConstraints lists the CHECK constraints of the database's tables, numbered as pg_constraint shows them.
+func (x *exec) checkConstraints() ([]checkConstraint, error) {
+	tables, isView, err := x.relationNames()
+	if err != nil {
+		return nil, err
+	}
+	var out []checkConstraint
+	for i, tn := range tables {
+		if isView[tn] {
+			continue
+		}
+		t, err := x.lookupTable(tn, 0)
+		if err != nil {
+			return nil, err
+		}
+		for _, c := range t.Checks {
+			out = append(out, checkConstraint{oid: int64(40000 + len(out)), table: tableOID(i), name: c.Name, def: "CHECK (" + c.Expr + ")"})
+		}
+	}
+	return out, nil
+}
