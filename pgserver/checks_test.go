@@ -146,10 +146,10 @@ func TestCheck_NeverNegative(t *testing.T) {
 	}
 }
 
-// TestCheck_MultiRowUpdateAtomic: concurrent UPDATEs of every row, each of which a CHECK refuses once a row
-// would pass its bound, change all their rows or none: with 8 clients adding 1 to 10 rows whose CHECK allows at
-// most 5, exactly 5 statements succeed, and every row ends at 5 (a statement that stopped half way would leave
-// rows apart).
+// TestCheck_MultiRowUpdateAtomic: concurrent UPDATEs of every row, refused by a CHECK once the last row would
+// pass its bound, change all their rows or none. Rows 1 to 9 start at 0 and row 10 at 3 under CHECK (n <= 5);
+// 8 clients each add 1 to every row: exactly 2 statements succeed, rows 1 to 9 end at 2 and row 10 at 5. A
+// statement that stopped at row 10 after writing the others would leave rows 1 to 9 above 2.
 func TestCheck_MultiRowUpdateAtomic(t *testing.T) {
 	url, _ := startServer(t)
 	ctx := context.Background()
@@ -157,7 +157,7 @@ func TestCheck_MultiRowUpdateAtomic(t *testing.T) {
 	if _, err := setup.Exec(ctx, "CREATE TABLE bounded (id int8 PRIMARY KEY, n int8 NOT NULL CHECK (n <= 5))"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := setup.Exec(ctx, "INSERT INTO bounded SELECT g, 0 FROM generate_series(1, 10) AS g"); err != nil {
+	if _, err := setup.Exec(ctx, "INSERT INTO bounded SELECT g, CASE WHEN g = 10 THEN 3 ELSE 0 END FROM generate_series(1, 10) AS g"); err != nil {
 		t.Fatal(err)
 	}
 	const clients = 8
@@ -188,11 +188,14 @@ func TestCheck_MultiRowUpdateAtomic(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	if counts["ok"] != 5 || counts["check"] != clients-5 {
-		t.Fatalf("outcomes %v, want 5 ok and %d check violations", counts, clients-5)
+	if counts["ok"] != 2 || counts["check"] != clients-2 {
+		t.Fatalf("outcomes %v, want 2 ok and %d check violations", counts, clients-2)
 	}
-	var lo, hi int64
-	if err := setup.QueryRow(ctx, "SELECT min(n), max(n) FROM bounded").Scan(&lo, &hi); err != nil || lo != 5 || hi != 5 {
-		t.Fatalf("rows between %d and %d (%v), want all 5", lo, hi, err)
+	var lo, hi, last int64
+	if err := setup.QueryRow(ctx, "SELECT min(n), max(n) FROM bounded WHERE id < 10").Scan(&lo, &hi); err != nil || lo != 2 || hi != 2 {
+		t.Fatalf("rows 1 to 9 between %d and %d (%v), want all 2", lo, hi, err)
+	}
+	if err := setup.QueryRow(ctx, "SELECT n FROM bounded WHERE id = 10").Scan(&last); err != nil || last != 5 {
+		t.Fatalf("row 10 at %d (%v), want 5", last, err)
 	}
 }
