@@ -201,6 +201,7 @@ func TestCompare_Concord(t *testing.T) {
 	runCopy(t, "concord", c)
 	runSavepoints(t, "concord", c)
 	runChecks(t, "concord", c)
+	runFKs(t, "concord", c)
 	runNotify(t, "concord", url)
 }
 
@@ -249,6 +250,7 @@ func TestCompare_PostgreSQL(t *testing.T) {
 	runCopy(t, "postgresql", c)
 	runSavepoints(t, "postgresql", c)
 	runChecks(t, "postgresql", c)
+	runFKs(t, "postgresql", c)
 	runNotify(t, "postgresql", url)
 }
 

@@ -36,8 +36,12 @@ type table struct {
 	// View is a view's query (CREATE VIEW), as PostgreSQL's deparser writes it; "" for a table.
 	View string `bson:"view,omitempty"`
 	// Checks are the table's CHECK constraints, enforced by its collection's validator (checks.go).
-	Checks   []check `bson:"checks,omitempty"`
-	declared bool
+	Checks []check `bson:"checks,omitempty"`
+	// ForeignKeys are the table's FOREIGN KEY constraints; ReferencedBy names the tables whose foreign keys
+	// reference this one (fkeys.go).
+	ForeignKeys  []foreignKey `bson:"fkeys,omitempty"`
+	ReferencedBy []string     `bson:"referencedby,omitempty"`
+	declared     bool
 }
 
 // column returns the named column, or nil.

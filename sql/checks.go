@@ -118,9 +118,10 @@ func (t *table) addCheck(c check) {
 	slices.SortFunc(t.Checks, func(a, b check) int { return strings.Compare(a.Name, b.Name) })
 }
 
-// constraintNamed reports whether t has a CHECK constraint of that name.
+// constraintNamed reports whether t has a CHECK or FOREIGN KEY constraint of that name.
 func (t *table) constraintNamed(name string) bool {
-	return slices.ContainsFunc(t.Checks, func(c check) bool { return c.Name == name })
+	return slices.ContainsFunc(t.Checks, func(c check) bool { return c.Name == name }) ||
+		slices.ContainsFunc(t.ForeignKeys, func(fk foreignKey) bool { return fk.Name == name })
 }
 
 // violation is the query filter matching the rows of t for which c is false.
@@ -177,10 +178,13 @@ func (x *exec) verifyCheck(t *table, c check) error {
 // check_violation, naming the check.
 func (x *exec) writeColl(t *table) backendColl {
 	c := x.s.db().collection(t.Name)
-	if len(t.Checks) == 0 {
-		return c
+	if len(t.Checks) > 0 {
+		c = checkedColl{backendColl: c, t: t}
 	}
-	return checkedColl{backendColl: c, t: t}
+	if len(t.ForeignKeys) > 0 || len(t.ReferencedBy) > 0 {
+		c = fkColl{backendColl: c, x: x, t: t}
+	}
+	return c
 }
 
 // checkedColl turns the storage's DocumentValidationFailure (121) into PostgreSQL's check_violation.
@@ -280,13 +284,14 @@ func renameInCheck(c check, old, new string) (check, error) {
 	return c, nil
 }
 
-// checkConstraint is a CHECK constraint as pg_constraint lists it.
+// checkConstraint is a CHECK (kind "c") or FOREIGN KEY ("f") constraint as pg_constraint lists it.
 type checkConstraint struct {
-	oid, table int64
-	name, def  string
+	oid, table, refTable int64
+	kind, name, def      string
 }
 
-// checkConstraints lists the CHECK constraints of the database's tables, numbered as pg_constraint shows them.
+// checkConstraints lists the CHECK and FOREIGN KEY constraints of the database's tables, numbered as
+// pg_constraint shows them.
 func (x *exec) checkConstraints() ([]checkConstraint, error) {
 	tables, isView, err := x.relationNames()
 	if err != nil {
@@ -302,7 +307,14 @@ func (x *exec) checkConstraints() ([]checkConstraint, error) {
 			return nil, err
 		}
 		for _, c := range t.Checks {
-			out = append(out, checkConstraint{oid: int64(40000 + len(out)), table: tableOID(i), name: c.Name, def: "CHECK (" + c.Expr + ")"})
+			out = append(out, checkConstraint{oid: int64(40000 + len(out)), table: tableOID(i), kind: "c", name: c.Name, def: "CHECK (" + c.Expr + ")"})
+		}
+		for _, fk := range t.ForeignKeys {
+			ref := int64(0)
+			if j := slices.Index(tables, fk.Table); j >= 0 {
+				ref = tableOID(j)
+			}
+			out = append(out, checkConstraint{oid: int64(40000 + len(out)), table: tableOID(i), refTable: ref, kind: "f", name: fk.Name, def: foreignKeyDef(fk)})
 		}
 	}
 	return out, nil

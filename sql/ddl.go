@@ -67,7 +67,7 @@ func (x *exec) createTable(cs *pg.CreateStmt) (*Result, error) {
 				t.Key = keys
 			case pg.ConstrType_CONSTR_UNIQUE:
 				uniques = append(uniques, keys)
-			case pg.ConstrType_CONSTR_CHECK:
+			case pg.ConstrType_CONSTR_CHECK, pg.ConstrType_CONSTR_FOREIGN:
 				checks = append(checks, con)
 			default:
 				return nil, unsupported(fmt.Sprintf("the table constraint %s", strings.TrimPrefix(con.Contype.String(), "CONSTR_")))
@@ -84,11 +84,27 @@ func (x *exec) createTable(cs *pg.CreateStmt) (*Result, error) {
 		c.NotNull = true
 	}
 	for _, con := range checks {
+		if con.Contype == pg.ConstrType_CONSTR_FOREIGN {
+			continue
+		}
 		c, err := newCheck(t, con)
 		if err != nil {
 			return nil, err
 		}
 		t.addCheck(c)
+	}
+	for _, con := range checks {
+		if con.Contype != pg.ConstrType_CONSTR_FOREIGN {
+			continue
+		}
+		fk, err := x.newForeignKey(t, con)
+		if err != nil {
+			return nil, err
+		}
+		t.ForeignKeys = append(t.ForeignKeys, fk)
+		if fk.Table == t.Name && !slices.Contains(t.ReferencedBy, t.Name) {
+			t.ReferencedBy = append(t.ReferencedBy, t.Name)
+		}
 	}
 	validator, err := x.validator(t)
 	if err != nil {
@@ -117,6 +133,13 @@ func (x *exec) createTable(cs *pg.CreateStmt) (*Result, error) {
 	if err := db.createCollection(x.base, t.Name, validator); err != nil {
 		return nil, err
 	}
+	for _, fk := range t.ForeignKeys {
+		if fk.Table != t.Name {
+			if err := x.setReferencedBy(fk.Table, t.Name, true); err != nil {
+				return nil, err
+			}
+		}
+	}
 	for _, c := range t.Columns {
 		if c.Sequence != "" {
 			if err := x.createSequence(c.Sequence); err != nil {
@@ -143,7 +166,7 @@ func (x *exec) createTable(cs *pg.CreateStmt) (*Result, error) {
 
 // columnDef reads a column definition of table: its type, NOT NULL, DEFAULT, serial type or identity. The
 // PRIMARY KEY and UNIQUE constraints among its constraints are returned for the caller to apply, and its CHECK
-// constraints.
+// and REFERENCES (FOREIGN KEY) constraints.
 func columnDef(table string, cd *pg.ColumnDef) (column, []pg.ConstrType, []*pg.Constraint, error) {
 	oid, err := typeFromName(cd.TypeName)
 	if err != nil {
@@ -185,6 +208,9 @@ func columnDef(table string, cd *pg.ColumnDef) (column, []pg.ConstrType, []*pg.C
 		case pg.ConstrType_CONSTR_PRIMARY, pg.ConstrType_CONSTR_UNIQUE:
 			keyed = append(keyed, con.Contype)
 		case pg.ConstrType_CONSTR_CHECK:
+			checks = append(checks, con)
+		case pg.ConstrType_CONSTR_FOREIGN:
+			con.FkAttrs = []*pg.Node{pg.MakeStrNode(cd.Colname)}
 			checks = append(checks, con)
 		case pg.ConstrType_CONSTR_NULL:
 		default:
@@ -246,6 +272,12 @@ func (x *exec) drop(ds *pg.DropStmt) (*Result, error) {
 		return &Result{Tag: "DROP"}, nil
 	}
 	db := x.s.db()
+	var dropping []string // the tables of the statement: foreign keys among them do not stop it
+	for _, o := range ds.Objects {
+		if items := o.GetList().GetItems(); len(items) > 0 {
+			dropping = append(dropping, items[len(items)-1].GetString_().GetSval())
+		}
+	}
 	for _, o := range ds.Objects {
 		var parts []string
 		for _, it := range o.GetList().GetItems() {
@@ -280,6 +312,9 @@ func (x *exec) drop(ds *pg.DropStmt) (*Result, error) {
 				return nil, &Error{Code: CodeWrongObjectType, Message: fmt.Sprintf("\"%s\" is not a table", name), Hint: "Use DROP VIEW to remove a view."}
 			}
 			if t, err := x.lookupTable(name, 0); err == nil {
+				if err := x.dropForeignKeys(t, dropping, ds.Behavior == pg.DropBehavior_DROP_CASCADE); err != nil {
+					return nil, err
+				}
 				for _, c := range t.Columns {
 					if c.Sequence != "" {
 						if _, err := db.collection(sequencesCollection).deleteMany(x.base, bson.D{{Key: "_id", Value: c.Sequence}}); err != nil {
@@ -315,6 +350,48 @@ func (x *exec) drop(ds *pg.DropStmt) (*Result, error) {
 	return &Result{Tag: "DROP TABLE"}, nil
 }
 
+// dropForeignKeys undoes the foreign keys of a table about to be dropped: the tables it references forget it,
+// and the foreign keys of other tables that reference it are dropped with CASCADE, or stop the DROP (2BP01)
+// unless their tables are dropped by the same statement.
+func (x *exec) dropForeignKeys(t *table, dropping []string, cascade bool) error {
+	for _, child := range t.ReferencedBy {
+		if child == t.Name || slices.Contains(dropping, child) {
+			continue
+		}
+		ct, err := x.readTable(child, 0)
+		if err != nil {
+			if AsError(err).Code == CodeUndefinedTable {
+				continue
+			}
+			return err
+		}
+		if !cascade {
+			e := &Error{Code: CodeDependentObjectsStillExist, Message: fmt.Sprintf("cannot drop table %s because other objects depend on it", t.Name),
+				Hint: "Use DROP ... CASCADE to drop the dependent objects too."}
+			for _, fk := range ct.ForeignKeys {
+				if fk.Table == t.Name {
+					e.Detail = fmt.Sprintf("constraint %s on table %s depends on table %s", fk.Name, child, t.Name)
+					break
+				}
+			}
+			return e
+		}
+		cc := *ct
+		cc.ForeignKeys = slices.DeleteFunc(slices.Clone(ct.ForeignKeys), func(fk foreignKey) bool { return fk.Table == t.Name })
+		if err := x.s.db().collection(tablesCollection).replaceOne(x.base, bson.D{{Key: "_id", Value: child}}, &cc); err != nil {
+			return err
+		}
+	}
+	for _, fk := range t.ForeignKeys {
+		if fk.Table != t.Name && !slices.Contains(dropping, fk.Table) {
+			if err := x.setReferencedBy(fk.Table, t.Name, false); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
 // truncate runs TRUNCATE: it deletes every row of the tables, in the statement's transaction (a ROLLBACK brings
 // them back, as in PostgreSQL). RESTART IDENTITY restarts the tables' sequences at 1, at once and for good
 // (sequences are not transactional here).
@@ -330,6 +407,24 @@ func (x *exec) truncate(ts *pg.TruncateStmt) (*Result, error) {
 			return nil, err
 		}
 		tables = append(tables, t)
+	}
+	// A table others reference is emptied only with them: named in the statement too, or by CASCADE.
+	for i := 0; i < len(tables); i++ {
+		for _, child := range tables[i].ReferencedBy {
+			if slices.ContainsFunc(tables, func(t *table) bool { return t.Name == child }) {
+				continue
+			}
+			if ts.Behavior != pg.DropBehavior_DROP_CASCADE {
+				return nil, &Error{Code: CodeFeatureNotSupported, Message: "cannot truncate a table referenced in a foreign key constraint",
+					Detail: fmt.Sprintf("Table \"%s\" references \"%s\".", child, tables[i].Name),
+					Hint:   fmt.Sprintf("Truncate table \"%s\" at the same time, or use TRUNCATE ... CASCADE.", child)}
+			}
+			ct, err := x.lookupTable(child, 0)
+			if err != nil {
+				return nil, err
+			}
+			tables = append(tables, ct)
+		}
 	}
 	if x.describe {
 		return &Result{Tag: "TRUNCATE TABLE"}, nil
@@ -405,8 +500,10 @@ func (x *exec) alterTable(as *pg.AlterTableStmt) (*Result, error) {
 	var checkNotNull []string
 	var addUnique []*pg.Constraint
 	var dropConstraints []*pg.AlterTableCmd
-	var addChecks []*pg.Constraint
+	var addChecks, addFKs []*pg.Constraint
+	var dropFKs []foreignKey
 	oldChecks := t.Checks
+	t.ForeignKeys = slices.Clone(t.ForeignKeys)
 	t.Checks = slices.Clone(t.Checks)
 	checksChanged := false
 	for _, c := range as.Cmds {
@@ -416,6 +513,10 @@ func (x *exec) alterTable(as *pg.AlterTableStmt) (*Result, error) {
 			con := cmd.Def.GetConstraint()
 			if con != nil && con.Contype == pg.ConstrType_CONSTR_CHECK {
 				addChecks = append(addChecks, con)
+				continue
+			}
+			if con != nil && con.Contype == pg.ConstrType_CONSTR_FOREIGN {
+				addFKs = append(addFKs, con)
 				continue
 			}
 			if con == nil || con.Contype != pg.ConstrType_CONSTR_UNIQUE {
@@ -436,6 +537,11 @@ func (x *exec) alterTable(as *pg.AlterTableStmt) (*Result, error) {
 			if i := slices.IndexFunc(t.Checks, func(c check) bool { return c.Name == cmd.Name }); i >= 0 {
 				t.Checks = slices.Delete(t.Checks, i, i+1)
 				checksChanged = true
+				continue
+			}
+			if i := slices.IndexFunc(t.ForeignKeys, func(fk foreignKey) bool { return fk.Name == cmd.Name }); i >= 0 {
+				dropFKs = append(dropFKs, t.ForeignKeys[i])
+				t.ForeignKeys = slices.Delete(t.ForeignKeys, i, i+1)
 				continue
 			}
 			dropConstraints = append(dropConstraints, cmd)
@@ -466,6 +572,13 @@ func (x *exec) alterTable(as *pg.AlterTableStmt) (*Result, error) {
 					kept = append(kept, c)
 				}
 				t.Checks = kept
+				t.ForeignKeys = slices.DeleteFunc(t.ForeignKeys, func(fk foreignKey) bool {
+					if slices.Contains(fk.Columns, cmd.Name) {
+						dropFKs = append(dropFKs, fk)
+						return true
+					}
+					return false
+				})
 				t.Columns = slices.Delete(t.Columns, i, i+1)
 				dropped = append(dropped, cmd.Name)
 				if col.Sequence != "" {
@@ -508,7 +621,13 @@ func (x *exec) alterTable(as *pg.AlterTableStmt) (*Result, error) {
 		if err != nil {
 			return nil, err
 		}
-		addChecks = append(addChecks, colChecks...)
+		for _, con := range colChecks {
+			if con.Contype == pg.ConstrType_CONSTR_FOREIGN {
+				addFKs = append(addFKs, con)
+			} else {
+				addChecks = append(addChecks, con)
+			}
+		}
 		if t.column(cd.Colname) != nil {
 			if cmd.MissingOk {
 				continue
@@ -540,6 +659,20 @@ func (x *exec) alterTable(as *pg.AlterTableStmt) (*Result, error) {
 	if checksChanged {
 		if validator, err = x.validator(t); err != nil {
 			return nil, err
+		}
+	}
+	var newFKs []foreignKey
+	for _, con := range addFKs {
+		fk, err := x.newForeignKey(t, con)
+		if err != nil {
+			return nil, err
+		}
+		t.ForeignKeys = append(t.ForeignKeys, fk)
+		if !con.SkipValidation {
+			newFKs = append(newFKs, fk)
+		}
+		if fk.Table == t.Name && !slices.Contains(t.ReferencedBy, t.Name) {
+			t.ReferencedBy = append(slices.Clone(t.ReferencedBy), t.Name)
 		}
 	}
 	for _, c := range added {
@@ -621,7 +754,51 @@ func (x *exec) alterTable(as *pg.AlterTableStmt) (*Result, error) {
 			return nil, err
 		}
 	}
+	if err := x.applyForeignKeys(t, newFKs, dropFKs); err != nil {
+		return nil, err
+	}
 	return &Result{Tag: "ALTER TABLE"}, nil
+}
+
+// applyForeignKeys, after ALTER TABLE wrote t's catalog entry, tells the referenced tables of the foreign keys
+// added and dropped, and verifies the rows against the added ones: when a row names a missing parent, the key
+// is dropped again and the statement fails with foreign_key_violation, as PostgreSQL refuses such an ADD.
+func (x *exec) applyForeignKeys(t *table, added, dropped []foreignKey) error {
+	for _, fk := range dropped {
+		if fk.Table != t.Name && !t.references(fk.Table) {
+			if err := x.setReferencedBy(fk.Table, t.Name, false); err != nil {
+				return err
+			}
+		}
+	}
+	for _, fk := range added {
+		if fk.Table != t.Name {
+			if err := x.setReferencedBy(fk.Table, t.Name, true); err != nil {
+				return err
+			}
+		}
+	}
+	for _, fk := range added {
+		verr := x.verifyForeignKey(t, fk)
+		if verr == nil {
+			continue
+		}
+		t.ForeignKeys = slices.DeleteFunc(t.ForeignKeys, func(k foreignKey) bool {
+			return slices.ContainsFunc(added, func(a foreignKey) bool { return a.Name == k.Name })
+		})
+		if err := x.s.db().collection(tablesCollection).replaceOne(x.base, bson.D{{Key: "_id", Value: t.Name}}, t); err != nil {
+			return err
+		}
+		for _, a := range added {
+			if a.Table != t.Name && !t.references(a.Table) {
+				if err := x.setReferencedBy(a.Table, t.Name, false); err != nil {
+					return err
+				}
+			}
+		}
+		return verr
+	}
+	return nil
 }
 
 // applyChecks makes validator, built from t.Checks (already in the catalog), its collection's, and then
@@ -705,8 +882,44 @@ func (x *exec) rename(rs *pg.RenameStmt) (*Result, error) {
 			return nil, err
 		}
 	}
+	// Foreign keys name the column by its new name, on either side.
+	renameIn := func(cols []string) []string {
+		out := slices.Clone(cols)
+		for i, c := range out {
+			if c == rs.Subname {
+				out[i] = rs.Newname
+			}
+		}
+		return out
+	}
+	tc.ForeignKeys = slices.Clone(t.ForeignKeys)
+	for i, fk := range tc.ForeignKeys {
+		tc.ForeignKeys[i].Columns = renameIn(fk.Columns)
+		if fk.Table == t.Name {
+			tc.ForeignKeys[i].RefColumns = renameIn(fk.RefColumns)
+		}
+	}
 	if err := x.s.db().collection(tablesCollection).replaceOne(x.base, bson.D{{Key: "_id", Value: t.Name}}, &tc); err != nil {
 		return nil, err
+	}
+	for _, child := range t.ReferencedBy {
+		if child == t.Name {
+			continue
+		}
+		ct, err := x.readTable(child, 0)
+		if err != nil {
+			return nil, err
+		}
+		cc := *ct
+		cc.ForeignKeys = slices.Clone(ct.ForeignKeys)
+		for i, fk := range cc.ForeignKeys {
+			if fk.Table == t.Name {
+				cc.ForeignKeys[i].RefColumns = renameIn(fk.RefColumns)
+			}
+		}
+		if err := x.s.db().collection(tablesCollection).replaceOne(x.base, bson.D{{Key: "_id", Value: child}}, &cc); err != nil {
+			return nil, err
+		}
 	}
 	setValidator := func() (*Result, error) {
 		if checksChanged {

@@ -26,6 +26,8 @@ var fuzzSeeds = []string{
 	"CREATE TABLE ck (a int4 CHECK (a > 0), b int8, CONSTRAINT lim CHECK (a < b AND b NOT BETWEEN 5 AND 9), CHECK (a NOT IN (3, 4)))",
 	"ALTER TABLE accounts ADD CONSTRAINT pos CHECK (balance + version >= 0 OR tags IS NULL) NOT VALID; UPDATE accounts SET balance = balance - 200",
 	"ALTER TABLE accounts DROP CONSTRAINT IF EXISTS pos; ALTER TABLE accounts RENAME COLUMN version TO v",
+	"CREATE TABLE kids (id int8 PRIMARY KEY, aid text REFERENCES accounts ON DELETE CASCADE, up int8 REFERENCES kids ON DELETE SET NULL)",
+	"INSERT INTO kids VALUES (1, 'a', NULL), (2, 'a', 1); DELETE FROM accounts WHERE id = 'a'; DROP TABLE accounts CASCADE",
 	"SELECT a.id, tag, split_part(tag, 'x', -1) FROM accounts a, unnest(a.tags) WITH ORDINALITY AS u(tag, n) ORDER BY 1",
 	"SELECT * FROM accounts JOIN accounts b USING (id) NATURAL JOIN generate_series(1, 3, 1) AS g(version)",
 	"COPY accounts (id, balance) TO STDOUT (FORMAT csv, HEADER, DELIMITER ';')",

@@ -151,6 +151,7 @@ func (x *exec) catalogRelation(schema, name string) (*relation, error) {
 		col("connamespace", OIDOID)
 		col("contype", OIDChar)
 		col("conrelid", OIDOID)
+		col("confrelid", OIDOID)
 		col("convalidated", OIDBool)
 		col("conislocal", OIDBool)
 		checks, err := x.checkConstraints()
@@ -158,7 +159,7 @@ func (x *exec) catalogRelation(schema, name string) (*relation, error) {
 			return nil, err
 		}
 		for _, c := range checks {
-			rel.rows = append(rel.rows, []any{c.oid, c.name, int64(2200), "c", c.table, true, true})
+			rel.rows = append(rel.rows, []any{c.oid, c.name, int64(2200), c.kind, c.table, c.refTable, true, true})
 		}
 	case name == "pg_database":
 		col("oid", OIDOID)

@@ -1,0 +1,154 @@
+package pgserver_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+)
+
+// fkSteps run in order against Concord and PostgreSQL 15 (TestCompare_PostgreSQL): FOREIGN KEY constraints on
+// a column and on the table, NULL keys, a multi-row INSERT refused whole, ON DELETE NO ACTION, CASCADE and SET
+// NULL, a parent and its child in one transaction, DROP and TRUNCATE of a referenced table, ALTER TABLE ADD and
+// DROP CONSTRAINT, and the definition errors. An error is "ERROR", its SQLSTATE and, for 23503, the constraint.
+var fkSteps = []struct{ sql, want string }{
+	{"CREATE TABLE fkp (id int8 PRIMARY KEY, name text)", "CREATE TABLE"},
+	{"CREATE TABLE fkc (id int8 PRIMARY KEY, pid int4 REFERENCES fkp, note text)", "CREATE TABLE"},
+	{"CREATE TABLE fkg (id int8 PRIMARY KEY, cid int8, FOREIGN KEY (cid) REFERENCES fkc (id) ON DELETE CASCADE)", "CREATE TABLE"},
+	{"CREATE TABLE fkn (id int8 PRIMARY KEY, pid int8 REFERENCES fkp ON DELETE SET NULL)", "CREATE TABLE"},
+	{"CREATE TABLE fkx (id int8 PRIMARY KEY, pid text REFERENCES fkp (name))", "ERROR 42830"},
+	{"CREATE TABLE fkx (id int8 PRIMARY KEY, pid int8 REFERENCES nosuch)", "ERROR 42P01"},
+	{"CREATE TABLE fkx (id int8 PRIMARY KEY, pid int8 REFERENCES fkp (id, name))", "ERROR 42830"},
+	{"CREATE TABLE fkx (id int8 PRIMARY KEY, pid text REFERENCES fkp)", "ERROR 42804"},
+	{"INSERT INTO fkp VALUES (1, 'a'), (2, 'b'), (3, 'c')", "INSERT 0 3"},
+	{"INSERT INTO fkc VALUES (10, 1, 'x')", "INSERT 0 1"},
+	{"INSERT INTO fkc VALUES (11, 4, 'y')", "ERROR 23503 fkc_pid_fkey"},
+	{"INSERT INTO fkc VALUES (12, NULL, 'z')", "INSERT 0 1"},
+	{"INSERT INTO fkc VALUES (13, 2, 'w'), (14, 9, 'v')", "ERROR 23503 fkc_pid_fkey"},
+	{"SELECT count(*) FROM fkc", "2\nSELECT 1"},
+	{"INSERT INTO fkg VALUES (100, 10), (101, 12)", "INSERT 0 2"},
+	{"INSERT INTO fkn VALUES (1, 3), (2, 3), (3, NULL)", "INSERT 0 3"},
+	{"UPDATE fkc SET pid = 5 WHERE id = 10", "ERROR 23503 fkc_pid_fkey"},
+	{"UPDATE fkc SET pid = 2 WHERE id = 10", "UPDATE 1"},
+	{"UPDATE fkc SET note = 'n'", "UPDATE 2"},
+	{"DELETE FROM fkp WHERE id = 2", "ERROR 23503 fkc_pid_fkey"},
+	{"DELETE FROM fkp WHERE id = 1", "DELETE 1"},
+	{"DELETE FROM fkp WHERE id = 3", "DELETE 1"},
+	{"SELECT id, pid FROM fkn ORDER BY id", "1|\n2|\n3|\nSELECT 3"},
+	{"DELETE FROM fkc WHERE id = 10", "DELETE 1"},
+	{"SELECT id FROM fkg ORDER BY id", "101\nSELECT 1"},
+	{"BEGIN", "BEGIN"},
+	{"INSERT INTO fkp VALUES (7, 'g')", "INSERT 0 1"},
+	{"INSERT INTO fkc VALUES (15, 7, 'in a block')", "INSERT 0 1"},
+	{"COMMIT", "COMMIT"},
+	{"SELECT pid FROM fkc WHERE id = 15", "7\nSELECT 1"},
+	{"DROP TABLE fkp", "ERROR 2BP01"},
+	{"TRUNCATE fkp", "ERROR 0A000"},
+	{"ALTER TABLE fkc ADD CONSTRAINT fkc_self FOREIGN KEY (pid) REFERENCES fkc", "ERROR 23503 fkc_self"},
+	{"ALTER TABLE fkc DROP CONSTRAINT fkc_pid_fkey", "ALTER TABLE"},
+	{"INSERT INTO fkc VALUES (16, 99, 'free')", "INSERT 0 1"},
+	{"SELECT conname FROM pg_constraint WHERE contype = 'f' ORDER BY 1", "fkg_cid_fkey\nfkn_pid_fkey\nSELECT 2"},
+	{"DROP TABLE fkp CASCADE", "DROP TABLE"},
+	{"INSERT INTO fkn VALUES (4, 42)", "INSERT 0 1"},
+	{"DROP TABLE fkc", "ERROR 2BP01"},
+	{"DROP TABLE fkg, fkc", "DROP TABLE"},
+	{"DROP TABLE fkn", "DROP TABLE"},
+}
+
+// runFKs runs fkSteps on a connection.
+func runFKs(t *testing.T, who string, c *pgx.Conn) {
+	t.Helper()
+	for _, s := range fkSteps {
+		got, err := renderSimple(c, s.sql, nil)
+		if err != nil {
+			got = "ERROR " + sqlState(err)
+			var pe *pgconn.PgError
+			if errors.As(err, &pe) && pe.ConstraintName != "" && pe.Code == "23503" {
+				got += " " + pe.ConstraintName
+			}
+		}
+		if got != s.want {
+			t.Errorf("%s: %s\n got: %q (%v)\nwant: %q", who, s.sql, got, err, s.want)
+		}
+	}
+}
+
+// TestForeignKey_NoOrphans: a parent row deleted while a child row naming it is inserted, 400 times over 8
+// clients in pairs: exactly one of the two statements succeeds each time (the other fails with 23503), and no
+// child row is left without its parent. The child's insert locks the parent row, so the two cannot both pass.
+func TestForeignKey_NoOrphans(t *testing.T) {
+	url, _ := startServer(t)
+	ctx := context.Background()
+	setup := connect(t, url)
+	for _, q := range []string{
+		"CREATE TABLE orders (id int8 PRIMARY KEY)",
+		"CREATE TABLE lines (id int8 PRIMARY KEY, order_id int8 NOT NULL REFERENCES orders)",
+	} {
+		if _, err := setup.Exec(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	const workers, rounds = 4, 100
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	outcomes := map[string]int{}
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			a, err := pgx.Connect(ctx, url)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			defer a.Close(ctx)
+			b, err := pgx.Connect(ctx, url)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			defer b.Close(ctx)
+			for r := range rounds {
+				k := int64(w*rounds + r)
+				if _, err := a.Exec(ctx, "INSERT INTO orders VALUES ($1)", k); err != nil {
+					t.Error(err)
+					return
+				}
+				var del, ins error
+				var pair sync.WaitGroup
+				pair.Add(2)
+				go func() { defer pair.Done(); _, del = a.Exec(ctx, "DELETE FROM orders WHERE id = $1", k) }()
+				go func() { defer pair.Done(); _, ins = b.Exec(ctx, "INSERT INTO lines VALUES ($1, $1)", k) }()
+				pair.Wait()
+				mu.Lock()
+				outcomes[fmt.Sprintf("delete %s, insert %s", outcome(del), outcome(ins))]++
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	total := outcomes["delete ok, insert 23503"] + outcomes["delete 23503, insert ok"]
+	if total != workers*rounds {
+		t.Fatalf("outcomes %v: want each round to end with exactly one of the two statements done", outcomes)
+	}
+	var orphans int64
+	if err := setup.QueryRow(ctx, "SELECT count(*) FROM lines l WHERE NOT EXISTS (SELECT 1 FROM orders o WHERE o.id = l.order_id)").Scan(&orphans); err != nil || orphans != 0 {
+		t.Fatalf("%d lines without their order (%v)", orphans, err)
+	}
+	t.Logf("outcomes %v", outcomes)
+}
+
+// outcome names a statement's result: ok, or its SQLSTATE.
+func outcome(err error) string {
+	if err == nil {
+		return "ok"
+	}
+	if s := sqlState(err); s != "" {
+		return s
+	}
+	return err.Error()
+}

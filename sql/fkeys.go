@@ -1,0 +1,496 @@
+package sql
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	pg "github.com/pganalyze/pg_query_go/v6"
+	"go.mongodb.org/mongo-driver/v2/bson"
+)
+
+// FOREIGN KEY constraints reference a parent table's primary key. A statement that writes a table with foreign
+// keys, or deletes from a table others reference, runs as a transaction (the block's or an internal one); a
+// child row written with a non-NULL key locks its parent row (Collection.LockForUpdate) and must find it, and a
+// deleted parent row finds its children and, as the constraint says, refuses (NO ACTION, RESTRICT), deletes them
+// (CASCADE) or sets their keys to NULL (SET NULL). The lock is what keeps a child from being written beside a
+// parent deleted at the same time: the two transactions claim the parent row, so one waits for or conflicts with
+// the other and then sees what it did (a conflict inside an internal transaction is retried, in a block it is
+// 40001). PostgreSQL's lock on the parent row is FOR KEY SHARE, so its child inserts on one parent do not wait
+// for each other; Concord's is exclusive, so they run one after the other.
+
+// foreignKey is a FOREIGN KEY constraint: Columns of its table reference RefColumns, the primary key of Table.
+type foreignKey struct {
+	Name       string   `bson:"name"`
+	Columns    []string `bson:"columns"`
+	Table      string   `bson:"table"`
+	RefColumns []string `bson:"refcolumns"`
+	// OnDelete is PostgreSQL's confdeltype: "a" NO ACTION, "r" RESTRICT, "c" CASCADE, "n" SET NULL.
+	OnDelete string `bson:"ondelete"`
+}
+
+// CodeForeignKeyViolation is PostgreSQL's foreign_key_violation; CodeInvalidForeignKey its invalid_foreign_key;
+// CodeDependentObjectsStillExist its dependent_objects_still_exist.
+const (
+	CodeForeignKeyViolation        = "23503"
+	CodeInvalidForeignKey          = "42830"
+	CodeDependentObjectsStillExist = "2BP01"
+)
+
+// newForeignKey makes the FOREIGN KEY constraint con of t. A reference to t itself is allowed.
+func (x *exec) newForeignKey(t *table, con *pg.Constraint) (foreignKey, error) {
+	fk := foreignKey{Table: con.Pktable.GetRelname(), OnDelete: con.FkDelAction}
+	for _, a := range con.FkAttrs {
+		name := a.GetString_().GetSval()
+		if t.column(name) == nil {
+			return fk, errorf(CodeUndefinedColumn, "column \"%s\" referenced in foreign key constraint does not exist", name)
+		}
+		fk.Columns = append(fk.Columns, name)
+	}
+	switch fk.OnDelete {
+	case "", " ":
+		fk.OnDelete = "a"
+	case "a", "r", "c", "n":
+	default:
+		return fk, unsupported("ON DELETE SET DEFAULT")
+	}
+	if con.FkMatchtype == "f" {
+		return fk, unsupported("MATCH FULL")
+	}
+	parent := t
+	if fk.Table != t.Name {
+		p, err := x.lookupTable(fk.Table, con.Pktable.GetLocation())
+		if err != nil {
+			return fk, err
+		}
+		if !p.declared || p.View != "" {
+			return fk, errorf(CodeWrongObjectType, "referenced relation \"%s\" is not a table", fk.Table)
+		}
+		parent = p
+	}
+	if len(parent.Key) == 0 {
+		return fk, errorf(CodeInvalidForeignKey, "there is no primary key for referenced table \"%s\"", fk.Table)
+	}
+	var refs []string
+	for _, a := range con.PkAttrs {
+		refs = append(refs, a.GetString_().GetSval())
+	}
+	if len(refs) == 0 {
+		refs = slices.Clone(parent.Key)
+	}
+	if len(refs) != len(fk.Columns) {
+		return fk, errorf(CodeInvalidForeignKey, "number of referencing and referenced columns for foreign key disagree")
+	}
+	for _, r := range refs {
+		if parent.column(r) == nil {
+			return fk, errorf(CodeUndefinedColumn, "column \"%s\" referenced in foreign key constraint does not exist", r)
+		}
+	}
+	sortedRefs, sortedKey := slices.Clone(refs), slices.Clone(parent.Key)
+	slices.Sort(sortedRefs)
+	slices.Sort(sortedKey)
+	if !slices.Equal(sortedRefs, sortedKey) {
+		return fk, &Error{Code: CodeInvalidForeignKey, Message: fmt.Sprintf("there is no unique constraint matching given keys for referenced table \"%s\"", fk.Table),
+			Hint: "Concord's foreign keys reference the primary key of the referenced table."}
+	}
+	fk.RefColumns = refs
+	for i, c := range fk.Columns {
+		if !comparableTypes(t.colType(c), parent.colType(refs[i])) {
+			return fk, &Error{Code: CodeDatatypeMismatch, Message: fmt.Sprintf("foreign key constraint \"%s\" cannot be implemented", fk.Name),
+				Detail: fmt.Sprintf("Key columns \"%s\" and \"%s\" are of incompatible types: %s and %s.", c, refs[i], TypeName(t.colType(c)), TypeName(parent.colType(refs[i])))}
+		}
+	}
+	fk.Name = con.Conname
+	if fk.Name == "" {
+		base := t.Name + "_" + strings.Join(fk.Columns, "_") + "_fkey"
+		fk.Name = base
+		for i := 1; t.constraintNamed(fk.Name); i++ {
+			fk.Name = base + strconv.Itoa(i)
+		}
+	} else if t.constraintNamed(fk.Name) {
+		return fk, errorf(CodeDuplicateObject, "constraint \"%s\" for relation \"%s\" already exists", fk.Name, t.Name)
+	}
+	return fk, nil
+}
+
+// comparableTypes reports whether a foreign key column of type a can reference a key of type b: the same type,
+// or two numbers.
+func comparableTypes(a, b uint32) bool {
+	numeric := func(o uint32) bool {
+		return o == OIDInt2 || o == OIDInt4 || o == OIDInt8 || o == OIDNumeric || o == OIDFloat4 || o == OIDFloat8
+	}
+	return a == b || (numeric(a) && numeric(b)) || ((a == OIDText || a == OIDVarchar) && (b == OIDText || b == OIDVarchar))
+}
+
+// setReferencedBy adds child to, or with add false removes it from, the tables parent's catalog entry says
+// reference it.
+func (x *exec) setReferencedBy(parent, child string, add bool) error {
+	p, err := x.readTable(parent, 0)
+	if err != nil {
+		if AsError(err).Code == CodeUndefinedTable {
+			return nil
+		}
+		return err
+	}
+	has := slices.Contains(p.ReferencedBy, child)
+	if has == add {
+		return nil
+	}
+	pc := *p
+	if add {
+		pc.ReferencedBy = append(slices.Clone(p.ReferencedBy), child)
+	} else {
+		pc.ReferencedBy = slices.DeleteFunc(slices.Clone(p.ReferencedBy), func(s string) bool { return s == child })
+	}
+	return x.s.db().collection(tablesCollection).replaceOne(x.base, bson.D{{Key: "_id", Value: parent}}, &pc)
+}
+
+// references reports whether t still has a foreign key to parent.
+func (t *table) references(parent string) bool {
+	return slices.ContainsFunc(t.ForeignKeys, func(fk foreignKey) bool { return fk.Table == parent })
+}
+
+// parentKey is the _id of the parent row a child document's foreign key names, and the key's text for
+// messages; ok is false when a key column is NULL (the row references nothing, MATCH SIMPLE).
+func (x *exec) parentKey(child, parent *table, fk foreignKey, doc bson.Raw) (id bson.RawValue, text string, ok bool, err error) {
+	vals := map[string]any{}
+	var texts []string
+	for i, c := range fk.Columns {
+		rv, err := doc.LookupErr(strings.Split(child.field(c), ".")...)
+		if err != nil || rv.Type == bson.TypeNull {
+			return id, "", false, nil
+		}
+		v := fromBSON(rv)
+		sv, good := stored(v, parent.colType(fk.RefColumns[i]))
+		if !good {
+			return id, "", false, errorf(CodeDatatypeMismatch, "foreign key value of \"%s\" does not fit column \"%s\" of \"%s\"", c, fk.RefColumns[i], parent.Name)
+		}
+		vals[fk.RefColumns[i]] = sv
+		texts = append(texts, formatText(v))
+	}
+	var key any
+	if len(parent.Key) == 1 {
+		key = vals[parent.Key[0]]
+	} else {
+		d := bson.D{}
+		for _, k := range parent.Key {
+			d = append(d, bson.E{Key: k, Value: vals[k]})
+		}
+		key = d
+	}
+	typ, data, err := bson.MarshalValue(key)
+	if err != nil {
+		return id, "", false, err
+	}
+	return bson.RawValue{Type: typ, Value: data}, strings.Join(texts, ", "), true, nil
+}
+
+// verifyChild checks the foreign keys of a row of t just written: each non-NULL key's parent row is locked for
+// the transaction and must exist.
+func (x *exec) verifyChild(ctx context.Context, t *table, doc bson.Raw) error {
+	for _, fk := range t.ForeignKeys {
+		parent := t
+		if fk.Table != t.Name {
+			p, err := x.lookupTable(fk.Table, 0)
+			if err != nil {
+				return err
+			}
+			parent = p
+		}
+		id, text, ok, err := x.parentKey(t, parent, fk, doc)
+		if err != nil || !ok {
+			return err
+		}
+		pc := x.s.db().collection(parent.Name)
+		if _, err := pc.lockForUpdate(ctx, []bson.RawValue{id}, false); err != nil {
+			return err
+		}
+		if _, err := pc.findOne(ctx, bson.D{{Key: "_id", Value: id}}); err != nil {
+			if !isNoDocuments(err) {
+				return err
+			}
+			return &Error{Code: CodeForeignKeyViolation, Message: fmt.Sprintf("insert or update on table \"%s\" violates foreign key constraint \"%s\"", t.Name, fk.Name),
+				Detail:     fmt.Sprintf("Key (%s)=(%s) is not present in table \"%s\".", strings.Join(fk.Columns, ", "), text, parent.Name),
+				Constraint: fk.Name, Table: t.Name}
+		}
+	}
+	return nil
+}
+
+// parentDeleted applies the foreign keys that reference t to the rows of a row of t just deleted: refused
+// while one exists (NO ACTION, RESTRICT), deleted with it (CASCADE) or their keys set to NULL (SET NULL).
+func (x *exec) parentDeleted(ctx context.Context, t *table, doc bson.Raw) error {
+	for _, name := range t.ReferencedBy {
+		child := t
+		if name != t.Name {
+			c, err := x.lookupTable(name, 0)
+			if err != nil {
+				if AsError(err).Code == CodeUndefinedTable {
+					continue
+				}
+				return err
+			}
+			child = c
+		}
+		for _, fk := range child.ForeignKeys {
+			if fk.Table != t.Name {
+				continue
+			}
+			filter := bson.D{}
+			var texts []string
+			for i, c := range fk.Columns {
+				rv, err := doc.LookupErr(strings.Split(t.field(fk.RefColumns[i]), ".")...)
+				if err != nil {
+					return err
+				}
+				filter = append(filter, bson.E{Key: child.field(c), Value: rv})
+				texts = append(texts, formatText(fromBSON(rv)))
+			}
+			ids, err := x.referencing(ctx, child, filter)
+			if err != nil {
+				return err
+			}
+			if len(ids) == 0 {
+				continue
+			}
+			cc := x.writeColl(child)
+			switch fk.OnDelete {
+			case "c":
+				for _, id := range ids {
+					if _, err := cc.findOneAndDelete(ctx, bson.D{{Key: "_id", Value: id}}); err != nil && !isNoDocuments(err) {
+						return err
+					}
+				}
+			case "n":
+				unset := bson.D{}
+				for _, c := range fk.Columns {
+					unset = append(unset, bson.E{Key: child.field(c), Value: ""})
+				}
+				for _, id := range ids {
+					if _, err := cc.updateOne(ctx, bson.D{{Key: "_id", Value: id}}, bson.D{{Key: "$unset", Value: unset}}); err != nil {
+						return err
+					}
+				}
+			default:
+				return &Error{Code: CodeForeignKeyViolation,
+					Message:    fmt.Sprintf("update or delete on table \"%s\" violates foreign key constraint \"%s\" on table \"%s\"", t.Name, fk.Name, child.Name),
+					Detail:     fmt.Sprintf("Key (%s)=(%s) is still referenced from table \"%s\".", strings.Join(fk.RefColumns, ", "), strings.Join(texts, ", "), child.Name),
+					Constraint: fk.Name, Table: child.Name}
+			}
+		}
+	}
+	return nil
+}
+
+// referencing returns the _id of the rows of child that filter matches, as the transaction of ctx sees them,
+// having made sure that it sees them all: a row committed after the transaction's snapshot (a child inserted
+// while its parent was being deleted) is found by a read of the latest data and cannot be locked by this
+// transaction, a write conflict that makes the statement run again on a newer snapshot. A row this transaction
+// deleted itself is locked by it already and is left out.
+func (x *exec) referencing(ctx context.Context, child *table, filter bson.D) ([]bson.RawValue, error) {
+	cc := x.s.db().collection(child.Name)
+	idOnly := bson.D{{Key: "_id", Value: 1}}
+	seen, err := cc.find(ctx, filter, idOnly, 0)
+	if err != nil {
+		return nil, err
+	}
+	latest, err := cc.find(x.base, filter, idOnly, 0)
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]bson.RawValue, len(seen))
+	known := map[string]bool{}
+	for i, d := range seen {
+		ids[i] = d.Lookup("_id")
+		known[string(ids[i].Value)+string(rune(ids[i].Type))] = true
+	}
+	for _, d := range latest {
+		id := d.Lookup("_id")
+		if known[string(id.Value)+string(rune(id.Type))] {
+			continue
+		}
+		if _, err := cc.lockForUpdate(ctx, []bson.RawValue{id}, false); err != nil {
+			return nil, err
+		}
+	}
+	return ids, nil
+}
+
+// fkColl is the collection of a table with foreign keys, or that foreign keys reference, for a statement's
+// writes: every document written is checked as a child, every document deleted as a parent, inside the
+// statement's transaction (outside one, the first write asks for one: errNeedsTxn, before anything is written).
+type fkColl struct {
+	backendColl
+	x *exec
+	t *table
+}
+
+func (c fkColl) begin() error {
+	if !c.x.inTxn {
+		return errNeedsTxn
+	}
+	return nil
+}
+
+func (c fkColl) child() bool { return len(c.t.ForeignKeys) > 0 }
+
+func (c fkColl) insertOne(ctx context.Context, doc any) error {
+	if err := c.begin(); err != nil {
+		return err
+	}
+	if err := c.backendColl.insertOne(ctx, doc); err != nil || !c.child() {
+		return err
+	}
+	raw, ok := doc.(bson.Raw)
+	if !ok {
+		b, err := bson.Marshal(doc)
+		if err != nil {
+			return err
+		}
+		raw = b
+	}
+	return c.x.verifyChild(ctx, c.t, raw)
+}
+
+func (c fkColl) replaceOne(ctx context.Context, filter bson.D, doc any) error {
+	if err := c.begin(); err != nil {
+		return err
+	}
+	if err := c.backendColl.replaceOne(ctx, filter, doc); err != nil || !c.child() {
+		return err
+	}
+	raw, err := bson.Marshal(doc)
+	if err != nil {
+		return err
+	}
+	return c.x.verifyChild(ctx, c.t, raw)
+}
+
+func (c fkColl) findOneAndUpdate(ctx context.Context, filter bson.D, update any) (bson.Raw, error) {
+	if err := c.begin(); err != nil {
+		return nil, err
+	}
+	after, err := c.backendColl.findOneAndUpdate(ctx, filter, update)
+	if err != nil || !c.child() {
+		return after, err
+	}
+	return after, c.x.verifyChild(ctx, c.t, after)
+}
+
+// updateMany updates the matching documents one at a time, each checked as it is written.
+func (c fkColl) updateMany(ctx context.Context, filter bson.D, update any) (int64, error) {
+	if err := c.begin(); err != nil {
+		return 0, err
+	}
+	if !c.child() {
+		return c.backendColl.updateMany(ctx, filter, update)
+	}
+	ids, err := c.x.matchingIDs(c.backendColl, filter)
+	if err != nil {
+		return 0, err
+	}
+	var n int64
+	for _, id := range ids {
+		if _, err := c.findOneAndUpdate(ctx, mergeConds([]bson.D{{{Key: "_id", Value: id}}, filter}), update); err != nil {
+			if isNoDocuments(err) {
+				continue
+			}
+			return n, err
+		}
+		n++
+	}
+	return n, nil
+}
+
+func (c fkColl) updateOne(ctx context.Context, filter bson.D, update any) (int64, error) {
+	if err := c.begin(); err != nil {
+		return 0, err
+	}
+	if !c.child() {
+		return c.backendColl.updateOne(ctx, filter, update)
+	}
+	if _, err := c.findOneAndUpdate(ctx, filter, update); err != nil {
+		if isNoDocuments(err) {
+			return 0, nil
+		}
+		return 0, err
+	}
+	return 1, nil
+}
+
+func (c fkColl) findOneAndDelete(ctx context.Context, filter bson.D) (bson.Raw, error) {
+	if err := c.begin(); err != nil {
+		return nil, err
+	}
+	doc, err := c.backendColl.findOneAndDelete(ctx, filter)
+	if err != nil || len(c.t.ReferencedBy) == 0 {
+		return doc, err
+	}
+	return doc, c.x.parentDeleted(ctx, c.t, doc)
+}
+
+func (c fkColl) deleteOne(ctx context.Context, filter bson.D) error {
+	_, err := c.findOneAndDelete(ctx, filter)
+	if isNoDocuments(err) {
+		return nil
+	}
+	return err
+}
+
+// deleteMany deletes the matching documents one at a time, each checked as a parent.
+func (c fkColl) deleteMany(ctx context.Context, filter bson.D) (int64, error) {
+	if err := c.begin(); err != nil {
+		return 0, err
+	}
+	if len(c.t.ReferencedBy) == 0 {
+		return c.backendColl.deleteMany(ctx, filter)
+	}
+	ids, err := c.x.matchingIDs(c.backendColl, filter)
+	if err != nil {
+		return 0, err
+	}
+	var n int64
+	for _, id := range ids {
+		if _, err := c.findOneAndDelete(ctx, mergeConds([]bson.D{{{Key: "_id", Value: id}}, filter})); err != nil {
+			if isNoDocuments(err) {
+				continue
+			}
+			return n, err
+		}
+		n++
+	}
+	return n, nil
+}
+
+// verifyForeignKey returns a foreign_key_violation when a row of t names a parent row that does not exist
+// (ALTER TABLE ... ADD FOREIGN KEY on a table with rows).
+func (x *exec) verifyForeignKey(t *table, fk foreignKey) error {
+	probe := *t
+	probe.ForeignKeys = []foreignKey{fk}
+	docs, err := x.s.db().collection(t.Name).find(x.base, bson.D{}, nil, 0)
+	if err != nil {
+		return err
+	}
+	for _, d := range docs {
+		if err := x.verifyChild(x.base, &probe, d); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// foreignKeyDef is a foreign key as pg_get_constraintdef writes it.
+func foreignKeyDef(fk foreignKey) string {
+	def := "FOREIGN KEY (" + strings.Join(fk.Columns, ", ") + ") REFERENCES " + fk.Table + "(" + strings.Join(fk.RefColumns, ", ") + ")"
+	switch fk.OnDelete {
+	case "r":
+		def += " ON DELETE RESTRICT"
+	case "c":
+		def += " ON DELETE CASCADE"
+	case "n":
+		def += " ON DELETE SET NULL"
+	}
+	return def
+}
