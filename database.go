@@ -73,6 +73,15 @@ func (d *Database) ModifyCollection(ctx context.Context, name string, change fun
 	return d.db.eng.ModifyCollection(ctx, engine.Namespace{DB: d.name, Coll: name}, change)
 }
 
+// RenameCollection renames the collection from to `to` in this database, with its documents, indexes and
+// options. A missing source is NamespaceNotFound (26), an existing target NamespaceExists (48).
+func (d *Database) RenameCollection(ctx context.Context, from, to string) error {
+	if err := d.db.check(); err != nil {
+		return err
+	}
+	return d.db.eng.RenameCollection(ctx, engine.Namespace{DB: d.name, Coll: from}, engine.Namespace{DB: d.name, Coll: to}, false)
+}
+
 // WithoutValidation returns a context whose writes skip collection
 // validators, as MongoDB's bypassDocumentValidation.
 func WithoutValidation(ctx context.Context) context.Context {

@@ -141,3 +141,57 @@ func TestDatabase_ModifyCollection_RacesWithWrites(t *testing.T) {
 		t.Fatalf("a conforming insert: %v", err)
 	}
 }
+
+// TestDatabase_RenameCollection renames a validated, indexed collection: its documents, unique index and
+// validator go with it, the old name is empty, a missing source is NamespaceNotFound (26) and an existing target
+// NamespaceExists (48).
+func TestDatabase_RenameCollection(t *testing.T) {
+	ctx := context.Background()
+	db, err := concord.Open("", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	d := db.Database("app")
+	validator, _ := bson.Marshal(bson.D{{Key: "n", Value: bson.D{{Key: "$gte", Value: 0}}}})
+	if err := d.CreateCollection(ctx, "a", concord.CollectionOptions{Validator: validator}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.Collection("a").CreateIndex(ctx, concord.IndexModel{Keys: bson.D{{Key: "u", Value: 1}}, Unique: true}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.Collection("a").InsertOne(ctx, bson.D{{Key: "_id", Value: 1}, {Key: "n", Value: 1}, {Key: "u", Value: "x"}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.RenameCollection(ctx, "a", "b"); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := d.Collection("a").CountDocuments(ctx, bson.D{}); err != nil || n != 0 {
+		t.Fatalf("old name holds %d documents (%v)", n, err)
+	}
+	b := d.Collection("b")
+	if n, err := b.CountDocuments(ctx, bson.D{}); err != nil || n != 1 {
+		t.Fatalf("new name holds %d documents (%v)", n, err)
+	}
+	if _, err := b.InsertOne(ctx, bson.D{{Key: "_id", Value: 2}, {Key: "n", Value: -1}}); !hasCode(err, 121) {
+		t.Fatalf("a document the validator refuses: %v, want DocumentValidationFailure", err)
+	}
+	if _, err := b.InsertOne(ctx, bson.D{{Key: "_id", Value: 3}, {Key: "n", Value: 1}, {Key: "u", Value: "x"}}); !concord.IsDuplicateKey(err) {
+		t.Fatalf("a duplicate of the unique index: %v, want DuplicateKey", err)
+	}
+	if err := d.RenameCollection(ctx, "nosuch", "c"); !hasCode(err, 26) {
+		t.Fatalf("missing source: %v, want NamespaceNotFound", err)
+	}
+	if err := d.CreateCollection(ctx, "c"); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.RenameCollection(ctx, "b", "c"); !hasCode(err, 48) {
+		t.Fatalf("existing target: %v, want NamespaceExists", err)
+	}
+}
+
+// hasCode reports whether err is a *concord.Error with the given code.
+func hasCode(err error, code int) bool {
+	var ce *concord.Error
+	return errors.As(err, &ce) && int(ce.Code) == code
+}

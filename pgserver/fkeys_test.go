@@ -59,7 +59,36 @@ var fkSteps = []struct{ sql, want string }{
 	{"DROP TABLE fkn", "DROP TABLE"},
 }
 
-// runFKs runs fkSteps on a connection.
+// renameSteps run in order against Concord and PostgreSQL 15 (TestCompare_PostgreSQL): ALTER TABLE and ALTER VIEW
+// ... RENAME TO, the table keeping its rows, CHECK, UNIQUE and foreign keys on either side.
+var renameSteps = []struct{ sql, want string }{
+	{"CREATE TABLE rn1 (id int8 PRIMARY KEY, v int4 CHECK (v > 0) UNIQUE)", "CREATE TABLE"},
+	{"CREATE TABLE rn2 (id int8 PRIMARY KEY, rid int8 REFERENCES rn1)", "CREATE TABLE"},
+	{"INSERT INTO rn1 VALUES (1, 5)", "INSERT 0 1"},
+	{"INSERT INTO rn2 VALUES (1, 1)", "INSERT 0 1"},
+	{"ALTER TABLE rn1 RENAME TO rn1b", "ALTER TABLE"},
+	{"SELECT id, v FROM rn1", "ERROR 42P01"},
+	{"SELECT id, v FROM rn1b", "1|5\nSELECT 1"},
+	{"INSERT INTO rn1b VALUES (2, 0)", "ERROR 23514"},
+	{"INSERT INTO rn1b VALUES (2, 5)", "ERROR 23505"},
+	{"INSERT INTO rn2 VALUES (2, 7)", "ERROR 23503"},
+	{"DELETE FROM rn1b WHERE id = 1", "ERROR 23503"},
+	{"ALTER TABLE rn1b RENAME TO rn2", "ERROR 42P07"},
+	{"ALTER TABLE IF EXISTS nosuch RENAME TO x", "ALTER TABLE"},
+	{"ALTER TABLE nosuch RENAME TO x", "ERROR 42P01"},
+	{"CREATE VIEW rnv AS SELECT id FROM rn2", "CREATE VIEW"},
+	{"ALTER VIEW rnv RENAME TO rnv2", "ALTER VIEW"},
+	{"SELECT id FROM rnv2", "1\nSELECT 1"},
+	{"ALTER VIEW rn2 RENAME TO x", "ERROR 42809"},
+	{"DROP VIEW rnv2", "DROP VIEW"},
+	{"ALTER TABLE rn2 RENAME TO rn2b", "ALTER TABLE"},
+	{"DROP TABLE rn1b", "ERROR 2BP01"},
+	{"INSERT INTO rn2b VALUES (3, 9)", "ERROR 23503"},
+	{"DROP TABLE rn2b", "DROP TABLE"},
+	{"DROP TABLE rn1b", "DROP TABLE"},
+}
+
+// runFKs runs fkSteps and renameSteps on a connection.
 func runFKs(t *testing.T, who string, c *pgx.Conn) {
 	t.Helper()
 	for _, s := range fkSteps {
@@ -75,6 +104,7 @@ func runFKs(t *testing.T, who string, c *pgx.Conn) {
 			t.Errorf("%s: %s\n got: %q (%v)\nwant: %q", who, s.sql, got, err, s.want)
 		}
 	}
+	runSteps(t, who, c, renameSteps)
 }
 
 // TestForeignKey_NoOrphans: a parent row deleted while a child row naming it is inserted, 400 times over 8

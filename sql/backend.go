@@ -48,6 +48,8 @@ type backendDB interface {
 	createCollection(ctx context.Context, name string, validator bson.D) error
 	// setValidator replaces a collection's validator (nil: none).
 	setValidator(ctx context.Context, name string, validator bson.D) error
+	// renameCollection renames a collection of the database, with its documents, indexes and validator.
+	renameCollection(ctx context.Context, from, to string) error
 }
 
 type backendColl interface {
@@ -149,6 +151,10 @@ func (d embeddedDB) createCollection(ctx context.Context, name string, validator
 		return err
 	}
 	return d.d.CreateCollection(ctx, name, concord.CollectionOptions{Validator: raw})
+}
+
+func (d embeddedDB) renameCollection(ctx context.Context, from, to string) error {
+	return d.d.RenameCollection(ctx, from, to)
 }
 
 func (d embeddedDB) setValidator(ctx context.Context, name string, validator bson.D) error {

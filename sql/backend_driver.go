@@ -115,6 +115,11 @@ func (d driverDB) createCollection(ctx context.Context, name string, validator b
 	return driverError(d.d.CreateCollection(ctx, name, o))
 }
 
+func (d driverDB) renameCollection(ctx context.Context, from, to string) error {
+	cmd := bson.D{{Key: "renameCollection", Value: d.d.Name() + "." + from}, {Key: "to", Value: d.d.Name() + "." + to}}
+	return driverError(d.d.Client().Database("admin").RunCommand(ctx, cmd).Err())
+}
+
 func (d driverDB) setValidator(ctx context.Context, name string, validator bson.D) error {
 	if validator == nil {
 		validator = bson.D{}

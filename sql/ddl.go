@@ -835,6 +835,9 @@ func (x *exec) applyChecks(t *table, validator bson.D, added []check, oldChecks 
 // primary key column's name is the catalog's only: its value is the documents' _id), and the column's unique
 // index, as <table>_<new>_key, on the renamed field (PostgreSQL keeps the constraint's old name). Like ADD COLUMN it is not one atomic step.
 func (x *exec) rename(rs *pg.RenameStmt) (*Result, error) {
+	if (rs.RenameType == pg.ObjectType_OBJECT_TABLE || rs.RenameType == pg.ObjectType_OBJECT_VIEW) && rs.Subname == "" {
+		return x.renameTable(rs)
+	}
 	if rs.RenameType != pg.ObjectType_OBJECT_COLUMN {
 		return nil, unsupported("ALTER ... RENAME of a " + strings.ToLower(strings.TrimPrefix(rs.RenameType.String(), "OBJECT_")))
 	}
@@ -966,4 +969,96 @@ func uniquePartial(keys bson.D) bson.D {
 		out[i] = bson.E{Key: k.Key, Value: bson.D{{Key: "$exists", Value: true}}}
 	}
 	return out
+}
+
+// renameTable runs ALTER TABLE / ALTER VIEW ... RENAME TO: a table's collection takes the new name with its rows,
+// indexes and CHECK validator, the catalog entry moves, and the foreign keys on either side follow it. Index,
+// constraint and sequence names stay, as in PostgreSQL. Views name tables by their text, so a view over the table
+// fails with 42P01 until it is made again.
+func (x *exec) renameTable(rs *pg.RenameStmt) (*Result, error) {
+	tag := "ALTER TABLE"
+	if rs.RenameType == pg.ObjectType_OBJECT_VIEW {
+		tag = "ALTER VIEW"
+	}
+	if x.describe {
+		return &Result{Tag: tag}, nil
+	}
+	old, name := rs.Relation.Relname, rs.Newname
+	t, err := x.readTable(old, rs.Relation.Location)
+	if err != nil {
+		if rs.MissingOk && AsError(err).Code == CodeUndefinedTable {
+			return &Result{Tag: tag}, nil
+		}
+		return nil, err
+	}
+	if rs.RenameType == pg.ObjectType_OBJECT_VIEW && t.View == "" {
+		return nil, &Error{Code: CodeWrongObjectType, Message: fmt.Sprintf("\"%s\" is not a view", old)}
+	}
+	if _, err := x.readTable(name, 0); err == nil {
+		return nil, errorf(CodeDuplicateTable, "relation \"%s\" already exists", name)
+	} else if AsError(err).Code != CodeUndefinedTable {
+		return nil, err
+	}
+	db := x.s.db()
+	if t.View == "" {
+		if err := db.renameCollection(x.base, old, name); err != nil {
+			return nil, err
+		}
+	}
+	if !t.declared {
+		return &Result{Tag: tag}, nil
+	}
+	renamed := func(s string) string {
+		if s == old {
+			return name
+		}
+		return s
+	}
+	nt := *t
+	nt.Name = name
+	nt.ForeignKeys = slices.Clone(t.ForeignKeys)
+	for i := range nt.ForeignKeys {
+		nt.ForeignKeys[i].Table = renamed(nt.ForeignKeys[i].Table)
+	}
+	nt.ReferencedBy = slices.Clone(t.ReferencedBy)
+	for i := range nt.ReferencedBy {
+		nt.ReferencedBy[i] = renamed(nt.ReferencedBy[i])
+	}
+	cat := db.collection(tablesCollection)
+	if err := cat.insertOne(x.base, &nt); err != nil {
+		return nil, err
+	}
+	if err := cat.deleteOne(x.base, bson.D{{Key: "_id", Value: old}}); err != nil {
+		return nil, err
+	}
+	// The tables this one references know it by its new name, and those referencing it reference the new name.
+	for _, fk := range t.ForeignKeys {
+		if fk.Table == old {
+			continue
+		}
+		if err := x.setReferencedBy(fk.Table, old, false); err != nil {
+			return nil, err
+		}
+		if err := x.setReferencedBy(fk.Table, name, true); err != nil {
+			return nil, err
+		}
+	}
+	for _, child := range t.ReferencedBy {
+		if child == old {
+			continue
+		}
+		ct, err := x.readTable(child, 0)
+		if err != nil {
+			return nil, err
+		}
+		cc := *ct
+		cc.ForeignKeys = slices.Clone(ct.ForeignKeys)
+		for i := range cc.ForeignKeys {
+			cc.ForeignKeys[i].Table = renamed(cc.ForeignKeys[i].Table)
+		}
+		if err := cat.replaceOne(x.base, bson.D{{Key: "_id", Value: child}}, &cc); err != nil {
+			return nil, err
+		}
+	}
+	return &Result{Tag: tag}, nil
 }
