@@ -88,7 +88,26 @@ var renameSteps = []struct{ sql, want string }{
 	{"DROP TABLE rn1b", "DROP TABLE"},
 }
 
-// runFKs runs fkSteps and renameSteps on a connection.
+// infoSchemaSteps run against Concord and PostgreSQL 15 (TestCompare_PostgreSQL): the constraints as
+// information_schema lists them, which ORMs read to learn a schema.
+var infoSchemaSteps = []struct{ sql, want string }{
+	{"CREATE TABLE isp (id int8 PRIMARY KEY, code text UNIQUE, qty int4 CHECK (qty >= 0))", "CREATE TABLE"},
+	{"CREATE TABLE isc (a int8, b int8, pid int8 REFERENCES isp ON DELETE CASCADE, PRIMARY KEY (a, b))", "CREATE TABLE"},
+	{"SELECT constraint_name, table_name, constraint_type FROM information_schema.table_constraints " +
+		"WHERE table_name IN ('isp', 'isc') AND constraint_type <> 'CHECK' ORDER BY 1",
+		"isc_pid_fkey|isc|FOREIGN KEY\nisc_pkey|isc|PRIMARY KEY\nisp_code_key|isp|UNIQUE\nisp_pkey|isp|PRIMARY KEY\nSELECT 4"},
+	{"SELECT constraint_name, column_name, ordinal_position, position_in_unique_constraint FROM information_schema.key_column_usage " +
+		"WHERE table_name IN ('isp', 'isc') ORDER BY 1, 3",
+		"isc_pid_fkey|pid|1|1\nisc_pkey|a|1|\nisc_pkey|b|2|\nisp_code_key|code|1|\nisp_pkey|id|1|\nSELECT 5"},
+	{"SELECT unique_constraint_name, match_option, update_rule, delete_rule FROM information_schema.referential_constraints " +
+		"WHERE constraint_name = 'isc_pid_fkey'", "isp_pkey|NONE|NO ACTION|CASCADE\nSELECT 1"},
+	{"SELECT check_clause FROM information_schema.check_constraints WHERE constraint_name = 'isp_qty_check'", "((qty >= 0))\nSELECT 1"},
+	{"SELECT table_name, column_name FROM information_schema.constraint_column_usage WHERE constraint_name = 'isc_pid_fkey'", "isp|id\nSELECT 1"},
+	{"DROP TABLE isc", "DROP TABLE"},
+	{"DROP TABLE isp", "DROP TABLE"},
+}
+
+// runFKs runs fkSteps, renameSteps and infoSchemaSteps on a connection.
 func runFKs(t *testing.T, who string, c *pgx.Conn) {
 	t.Helper()
 	for _, s := range fkSteps {
@@ -105,6 +124,7 @@ func runFKs(t *testing.T, who string, c *pgx.Conn) {
 		}
 	}
 	runSteps(t, who, c, renameSteps)
+	runSteps(t, who, c, infoSchemaSteps)
 }
 
 // TestForeignKey_NoOrphans: a parent row deleted while a child row naming it is inserted, 400 times over 8

@@ -27,7 +27,14 @@ func (x *exec) catalogRelation(schema, name string) (*relation, error) {
 	}
 	rel := &relation{}
 	col := func(name string, oid uint32) { rel.cols = append(rel.cols, relCol{name: name, oid: oid}) }
+	filled := false // by informationSchemaConstraints
+	if schema == "information_schema" {
+		if filled, err = x.informationSchemaConstraints(name, rel, col); err != nil {
+			return nil, err
+		}
+	}
 	switch {
+	case filled:
 	case schema == "information_schema" && name == "tables":
 		col("table_catalog", OIDText)
 		col("table_schema", OIDText)
