@@ -1,6 +1,7 @@
 package pgserver_test
 
 import (
+	"os"
 	"context"
 	"fmt"
 	"strings"
@@ -80,6 +81,25 @@ func runNotify(t *testing.T, who, url string) {
 	exec(b, "NOTIFY later, 'l'")
 	exec(b, "NOTIFY never, 'n'")
 	expect(a, "later:l")
+	// ROLLBACK TO undoes the NOTIFY and LISTEN statements run since the savepoint (the driver backend has no
+	// savepoints).
+	if os.Getenv(backendEnv) != "driver" {
+		exec(b, "BEGIN")
+		exec(b, "NOTIFY later, 'kept'")
+		exec(b, "SAVEPOINT s")
+		exec(b, "NOTIFY later, 'undone'")
+		exec(b, "ROLLBACK TO s")
+		exec(b, "NOTIFY later, 'after'")
+		exec(b, "COMMIT")
+		expect(a, "later:kept", "later:after")
+		exec(a, "BEGIN")
+		exec(a, "SAVEPOINT s")
+		exec(a, "LISTEN undone")
+		exec(a, "ROLLBACK TO s")
+		exec(a, "COMMIT")
+		exec(b, "NOTIFY undone, 'u'")
+		expect(a)
+	}
 	exec(a, "UNLISTEN jobs")
 	exec(b, "NOTIFY jobs, 'gone'")
 	expect(a)

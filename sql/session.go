@@ -79,10 +79,15 @@ type Session struct {
 	pendingNotify []Notification
 }
 
-// savepoint is one SAVEPOINT of a transaction block.
+// savepoint is one SAVEPOINT of a transaction block, with what ROLLBACK TO puts back besides the writes: the
+// run-time parameters (and what the block's SETs leave at commit) and the LISTEN, UNLISTEN and NOTIFY
+// statements the block had run, as PostgreSQL undoes those of a rolled-back subtransaction.
 type savepoint struct {
-	name string
-	sp   any // the backend's
+	name           string
+	sp             any // the backend's
+	params         paramSet
+	after          *paramSet // the block's values at commit; nil when no SET had run yet
+	listen, notify int
 }
 
 // NewSession starts a session on database for user.
@@ -462,7 +467,12 @@ func (s *Session) savepointStmt(ts *pg.TransactionStmt) (*Result, error) {
 		if err != nil {
 			return fail(err)
 		}
-		s.savepoints = append(s.savepoints, savepoint{name: ts.SavepointName, sp: sp})
+		mark := savepoint{name: ts.SavepointName, sp: sp, params: s.params.clone(), listen: len(s.pendingListen), notify: len(s.pendingNotify)}
+		if s.block != nil {
+			after := s.block.after.clone()
+			mark.after = &after
+		}
+		s.savepoints = append(s.savepoints, mark)
 		return &Result{Tag: "SAVEPOINT"}, nil
 	}
 	i := len(s.savepoints) - 1
@@ -485,6 +495,16 @@ func (s *Session) savepointStmt(ts *pg.TransactionStmt) (*Result, error) {
 	if err := s.txn.rollbackTo(s.savepoints[i].sp); err != nil {
 		return fail(err)
 	}
+	mark := s.savepoints[i]
+	s.params = mark.params.clone()
+	if s.block != nil {
+		if mark.after != nil {
+			s.block.after = mark.after.clone()
+		} else {
+			s.block.after = mark.params.clone()
+		}
+	}
+	s.pendingListen, s.pendingNotify = s.pendingListen[:mark.listen], s.pendingNotify[:mark.notify]
 	s.savepoints = s.savepoints[:i+1]
 	s.status = TxActive
 	return &Result{Tag: "ROLLBACK"}, nil
