@@ -1,9 +1,9 @@
 package pgserver_test
 
 import (
-	"os"
 	"context"
 	"fmt"
+	"os"
 	"strings"
 	"testing"
 	"time"
