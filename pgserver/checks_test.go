@@ -2,13 +2,11 @@ package pgserver_test
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"sync"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
 )
 
 // checkSteps run in order against Concord and PostgreSQL 15 (TestCompare_PostgreSQL): CHECK constraints on
@@ -77,22 +75,7 @@ var checkSteps = []struct{ sql, want string }{
 }
 
 // runChecks runs checkSteps on a connection.
-func runChecks(t *testing.T, who string, c *pgx.Conn) {
-	t.Helper()
-	for _, s := range checkSteps {
-		got, err := renderSimple(c, s.sql, nil)
-		if err != nil {
-			got = "ERROR " + sqlState(err)
-			var pe *pgconn.PgError
-			if errors.As(err, &pe) && pe.ConstraintName != "" && pe.Code == "23514" {
-				got += " " + pe.ConstraintName
-			}
-		}
-		if got != s.want {
-			t.Errorf("%s: %s\n got: %q (%v)\nwant: %q", who, s.sql, got, err, s.want)
-		}
-	}
-}
+func runChecks(t *testing.T, who string, c *pgx.Conn) { runSteps(t, who, c, checkSteps) }
 
 // TestCheck_NeverNegative: 32 clients each take one from a stock of 20 with an UPDATE whose WHERE clause does not
 // check the bound; the table's CHECK (qty >= 0) does, atomically with each decrement: exactly 20 succeed, the
@@ -108,36 +91,8 @@ func TestCheck_NeverNegative(t *testing.T) {
 		t.Fatal(err)
 	}
 	const clients = 32
-	var wg sync.WaitGroup
-	results := make(chan string, clients)
-	for range clients {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			c, err := pgx.Connect(ctx, url)
-			if err != nil {
-				results <- err.Error()
-				return
-			}
-			defer c.Close(ctx)
-			tag, err := c.Exec(ctx, "UPDATE stock SET qty = qty - 1 WHERE id = $1", 1)
-			switch {
-			case err == nil && tag.RowsAffected() == 1:
-				results <- "ok"
-			case sqlState(err) == "23514":
-				results <- "check"
-			default:
-				results <- fmt.Sprintf("%v %v", tag, err)
-			}
-		}()
-	}
-	wg.Wait()
-	close(results)
-	counts := map[string]int{}
-	for r := range results {
-		counts[r]++
-	}
-	if counts["ok"] != 20 || counts["check"] != clients-20 {
+	counts := concurrentOutcomes(t, url, clients, "UPDATE stock SET qty = qty - 1 WHERE id = 1", 1)
+	if counts["ok"] != 20 || counts["23514"] != clients-20 {
 		t.Fatalf("outcomes %v, want 20 ok and %d check violations", counts, clients-20)
 	}
 	var qty int64
@@ -161,34 +116,8 @@ func TestCheck_MultiRowUpdateAtomic(t *testing.T) {
 		t.Fatal(err)
 	}
 	const clients = 8
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	counts := map[string]int{}
-	for range clients {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			c, err := pgx.Connect(ctx, url)
-			if err != nil {
-				t.Error(err)
-				return
-			}
-			defer c.Close(ctx)
-			tag, err := c.Exec(ctx, "UPDATE bounded SET n = n + 1")
-			mu.Lock()
-			defer mu.Unlock()
-			switch {
-			case err == nil && tag.RowsAffected() == 10:
-				counts["ok"]++
-			case sqlState(err) == "23514":
-				counts["check"]++
-			default:
-				counts[fmt.Sprintf("%v %v", tag, err)]++
-			}
-		}()
-	}
-	wg.Wait()
-	if counts["ok"] != 2 || counts["check"] != clients-2 {
+	counts := concurrentOutcomes(t, url, clients, "UPDATE bounded SET n = n + 1", 10)
+	if counts["ok"] != 2 || counts["23514"] != clients-2 {
 		t.Fatalf("outcomes %v, want 2 ok and %d check violations", counts, clients-2)
 	}
 	var lo, hi, last int64
@@ -198,4 +127,36 @@ func TestCheck_MultiRowUpdateAtomic(t *testing.T) {
 	if err := setup.QueryRow(ctx, "SELECT n FROM bounded WHERE id = 10").Scan(&last); err != nil || last != 5 {
 		t.Fatalf("row 10 at %d (%v), want 5", last, err)
 	}
+}
+
+// concurrentOutcomes runs stmt once on each of n connections at the same time and counts the outcomes: "ok"
+// when it changed rows rows, else its SQLSTATE (or the error or tag when it has none).
+func concurrentOutcomes(t *testing.T, url string, n int, stmt string, rows int64) map[string]int {
+	t.Helper()
+	ctx := context.Background()
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	counts := map[string]int{}
+	for range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c, err := pgx.Connect(ctx, url)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			defer c.Close(ctx)
+			tag, err := c.Exec(ctx, stmt)
+			got := outcome(err)
+			if err == nil && tag.RowsAffected() != rows {
+				got = fmt.Sprintf("tag %v", tag)
+			}
+			mu.Lock()
+			counts[got]++
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	return counts
 }

@@ -2,6 +2,7 @@ package pgserver_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -10,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 )
 
 // pgSeedFunctions defines the seed's functions PostgreSQL lacks, so that the
@@ -161,13 +163,17 @@ func renderSimple(c *pgx.Conn, q string, args []any) (string, error) {
 }
 
 // runSteps runs statements in order on a connection, each wanting its rows and tag as renderSimple writes them,
-// or "ERROR " and the SQLSTATE it fails with.
+// or "ERROR " and the SQLSTATE it fails with (and for 23514 and 23503 the constraint it names).
 func runSteps(t *testing.T, who string, c *pgx.Conn, steps []struct{ sql, want string }) {
 	t.Helper()
 	for _, s := range steps {
 		got, err := renderSimple(c, s.sql, nil)
 		if err != nil {
 			got = "ERROR " + sqlState(err)
+			var pe *pgconn.PgError
+			if errors.As(err, &pe) && pe.ConstraintName != "" && (pe.Code == "23514" || pe.Code == "23503") {
+				got += " " + pe.ConstraintName // the CHECK or FOREIGN KEY constraint broken
+			}
 		}
 		if got != s.want {
 			t.Errorf("%s: %s\n got: %q (%v)\nwant: %q", who, s.sql, got, err, s.want)
