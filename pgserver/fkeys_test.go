@@ -105,12 +105,52 @@ var infoSchemaSteps = []struct{ sql, want string }{
 	{"DROP TABLE isp", "DROP TABLE"},
 }
 
-// runFKs runs fkSteps, renameSteps and infoSchemaSteps on a connection.
+// editSteps run against Concord and PostgreSQL 15 (TestCompare_PostgreSQL): ALTER TABLE on tables with
+// constraints that the rows' rewrite must not trip, NOT NULL under ON DELETE SET NULL, foreign keys checked at the
+// statement's end (a table referencing itself), a DROP stopped whole, and a failed ADD COLUMN taken back.
+var editSteps = []struct{ sql, want string }{
+	{"CREATE TABLE rv1 (id int8 PRIMARY KEY, a int4, b int4, CHECK (a IS NOT NULL OR b IS NOT NULL))", "CREATE TABLE"},
+	{"INSERT INTO rv1 VALUES (1, 5, NULL)", "INSERT 0 1"},
+	{"ALTER TABLE rv1 DROP COLUMN a", "ALTER TABLE"},
+	{"INSERT INTO rv1 (id) VALUES (3)", "INSERT 0 1"},
+	{"CREATE TABLE rv2 (id int8 PRIMARY KEY, a int4 CHECK (a IS NOT NULL))", "CREATE TABLE"},
+	{"INSERT INTO rv2 VALUES (1, 1)", "INSERT 0 1"},
+	{"ALTER TABLE rv2 RENAME COLUMN a TO b", "ALTER TABLE"},
+	{"INSERT INTO rv2 VALUES (2, 2)", "INSERT 0 1"},
+	{"INSERT INTO rv2 (id) VALUES (3)", "ERROR 23514 rv2_a_check"},
+	{"ALTER TABLE rv2 ADD CONSTRAINT big CHECK (b > 5) NOT VALID", "ALTER TABLE"},
+	{"ALTER TABLE rv2 ADD COLUMN w int4 DEFAULT 3", "ALTER TABLE"},
+	{"ALTER TABLE rv2 DROP COLUMN w", "ALTER TABLE"},
+	{"ALTER TABLE rv2 ADD COLUMN c int4 DEFAULT 0 CHECK (c > 0)", "ERROR 23514 rv2_c_check"},
+	{"SELECT * FROM rv2 ORDER BY id", "1|1\n2|2\nSELECT 2"},
+	{"CREATE TABLE rvp (id int8 PRIMARY KEY)", "CREATE TABLE"},
+	{"CREATE TABLE rvc (id int8 PRIMARY KEY, pid int8 NOT NULL REFERENCES rvp ON DELETE SET NULL)", "CREATE TABLE"},
+	{"INSERT INTO rvp VALUES (1)", "INSERT 0 1"},
+	{"INSERT INTO rvc VALUES (1, 1)", "INSERT 0 1"},
+	{"DELETE FROM rvp WHERE id = 1", "ERROR 23502"},
+	{"CREATE TABLE emp (id int8 PRIMARY KEY, mgr int8 REFERENCES emp)", "CREATE TABLE"},
+	{"INSERT INTO emp VALUES (1, NULL), (2, 1)", "INSERT 0 2"},
+	{"INSERT INTO emp VALUES (4, 3), (3, NULL)", "INSERT 0 2"},
+	{"DELETE FROM emp WHERE id = 1", "ERROR 23503 emp_mgr_fkey"},
+	{"DELETE FROM emp", "DELETE 4"},
+	{"CREATE VIEW rvv AS SELECT id FROM rvp", "CREATE VIEW"},
+	{"DROP TABLE rvc, rvv, rvp", "ERROR 42809"},
+	{"SELECT count(*) FROM rvc", "1\nSELECT 1"},
+	{"DROP VIEW rvv", "DROP VIEW"},
+	{"CREATE TABLE u14 (id int8 PRIMARY KEY, email text UNIQUE)", "CREATE TABLE"},
+	{"ALTER TABLE u14 RENAME TO u14b", "ALTER TABLE"},
+	{"ALTER TABLE u14b RENAME COLUMN email TO mail", "ALTER TABLE"},
+	{"INSERT INTO u14b VALUES (1, 'a'), (2, 'a')", "ERROR 23505"},
+	{"DROP TABLE rv1, rv2, rvc, rvp, emp, u14b", "DROP TABLE"},
+}
+
+// runFKs runs fkSteps, renameSteps, infoSchemaSteps and editSteps on a connection.
 func runFKs(t *testing.T, who string, c *pgx.Conn) {
 	t.Helper()
 	runSteps(t, who, c, fkSteps)
 	runSteps(t, who, c, renameSteps)
 	runSteps(t, who, c, infoSchemaSteps)
+	runSteps(t, who, c, editSteps)
 }
 
 // TestForeignKey_NoOrphans: a parent row deleted while a child row naming it is inserted, 400 times over 8

@@ -160,7 +160,11 @@ func (c driverColl) insertOne(ctx context.Context, doc any) error {
 }
 
 func (c driverColl) updateMany(ctx context.Context, filter bson.D, update any) (int64, error) {
-	res, err := c.c.UpdateMany(ctx, filter, update)
+	o := options.UpdateMany()
+	if bypassesValidation(ctx) {
+		o.SetBypassDocumentValidation(true)
+	}
+	res, err := c.c.UpdateMany(ctx, filter, update, o)
 	if err != nil {
 		return 0, driverError(err)
 	}
@@ -168,7 +172,11 @@ func (c driverColl) updateMany(ctx context.Context, filter bson.D, update any) (
 }
 
 func (c driverColl) updateOne(ctx context.Context, filter bson.D, update any) (int64, error) {
-	res, err := c.c.UpdateOne(ctx, filter, update)
+	o := options.UpdateOne()
+	if bypassesValidation(ctx) {
+		o.SetBypassDocumentValidation(true)
+	}
+	res, err := c.c.UpdateOne(ctx, filter, update, o)
 	if err != nil {
 		return 0, driverError(err)
 	}

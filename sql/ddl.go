@@ -278,6 +278,27 @@ func (x *exec) drop(ds *pg.DropStmt) (*Result, error) {
 			dropping = append(dropping, items[len(items)-1].GetString_().GetSval())
 		}
 	}
+	if ds.RemoveType == pg.ObjectType_OBJECT_TABLE {
+		// Every name is checked before anything is dropped: a view among them, or a table others still
+		// reference, stops the statement whole.
+		for _, name := range dropping {
+			t, err := x.lookupTable(name, 0)
+			if err != nil {
+				if ds.MissingOk && AsError(err).Code == CodeUndefinedTable {
+					continue
+				}
+				return nil, err
+			}
+			if t.View != "" {
+				return nil, &Error{Code: CodeWrongObjectType, Message: fmt.Sprintf("\"%s\" is not a table", name), Hint: "Use DROP VIEW to remove a view."}
+			}
+			if ds.Behavior != pg.DropBehavior_DROP_CASCADE {
+				if err := x.dropForeignKeys(t, dropping, false, true); err != nil {
+					return nil, err
+				}
+			}
+		}
+	}
 	for _, o := range ds.Objects {
 		var parts []string
 		for _, it := range o.GetList().GetItems() {
@@ -312,7 +333,7 @@ func (x *exec) drop(ds *pg.DropStmt) (*Result, error) {
 				return nil, &Error{Code: CodeWrongObjectType, Message: fmt.Sprintf("\"%s\" is not a table", name), Hint: "Use DROP VIEW to remove a view."}
 			}
 			if t, err := x.lookupTable(name, 0); err == nil {
-				if err := x.dropForeignKeys(t, dropping, ds.Behavior == pg.DropBehavior_DROP_CASCADE); err != nil {
+				if err := x.dropForeignKeys(t, dropping, ds.Behavior == pg.DropBehavior_DROP_CASCADE, false); err != nil {
 					return nil, err
 				}
 				for _, c := range t.Columns {
@@ -352,8 +373,8 @@ func (x *exec) drop(ds *pg.DropStmt) (*Result, error) {
 
 // dropForeignKeys undoes the foreign keys of a table about to be dropped: the tables it references forget it,
 // and the foreign keys of other tables that reference it are dropped with CASCADE, or stop the DROP (2BP01)
-// unless their tables are dropped by the same statement.
-func (x *exec) dropForeignKeys(t *table, dropping []string, cascade bool) error {
+// unless their tables are dropped by the same statement. With checkOnly it changes nothing.
+func (x *exec) dropForeignKeys(t *table, dropping []string, cascade, checkOnly bool) error {
 	for _, child := range t.ReferencedBy {
 		if child == t.Name || slices.Contains(dropping, child) {
 			continue
@@ -376,11 +397,17 @@ func (x *exec) dropForeignKeys(t *table, dropping []string, cascade bool) error 
 			}
 			return e
 		}
+		if checkOnly {
+			continue
+		}
 		cc := *ct
 		cc.ForeignKeys = slices.DeleteFunc(slices.Clone(ct.ForeignKeys), func(fk foreignKey) bool { return fk.Table == t.Name })
-		if err := x.s.db().collection(tablesCollection).replaceOne(x.base, bson.D{{Key: "_id", Value: child}}, &cc); err != nil {
+		if err := x.saveTable(&cc); err != nil {
 			return err
 		}
+	}
+	if checkOnly {
+		return nil
 	}
 	for _, fk := range t.ForeignKeys {
 		if fk.Table != t.Name && !slices.Contains(dropping, fk.Table) {
@@ -661,18 +688,16 @@ func (x *exec) alterTable(as *pg.AlterTableStmt) (*Result, error) {
 			return nil, err
 		}
 	}
-	var newFKs []foreignKey
+	var newFKs, verifyFKs []foreignKey
 	for _, con := range addFKs {
 		fk, err := x.newForeignKey(t, con)
 		if err != nil {
 			return nil, err
 		}
 		t.ForeignKeys = append(t.ForeignKeys, fk)
+		newFKs = append(newFKs, fk)
 		if !con.SkipValidation {
-			newFKs = append(newFKs, fk)
-		}
-		if fk.Table == t.Name && !slices.Contains(t.ReferencedBy, t.Name) {
-			t.ReferencedBy = append(slices.Clone(t.ReferencedBy), t.Name)
+			verifyFKs = append(verifyFKs, fk)
 		}
 	}
 	for _, c := range added {
@@ -692,7 +717,7 @@ func (x *exec) alterTable(as *pg.AlterTableStmt) (*Result, error) {
 			return nil, err
 		}
 	}
-	err = x.s.db().collection(tablesCollection).replaceOne(x.base, bson.D{{Key: "_id", Value: t.Name}}, t)
+	err = x.saveTable(t)
 	if err != nil {
 		return nil, err
 	}
@@ -739,7 +764,7 @@ func (x *exec) alterTable(as *pg.AlterTableStmt) (*Result, error) {
 				return nil, err
 			}
 		}
-		if _, err := coll.updateMany(x.base, bson.D{{Key: name, Value: bson.D{{Key: "$exists", Value: true}}}},
+		if _, err := coll.updateMany(withoutValidation(x.base), bson.D{{Key: name, Value: bson.D{{Key: "$exists", Value: true}}}},
 			bson.D{{Key: "$unset", Value: bson.D{{Key: name, Value: ""}}}}); err != nil {
 			return nil, err
 		}
@@ -751,34 +776,59 @@ func (x *exec) alterTable(as *pg.AlterTableStmt) (*Result, error) {
 	}
 	if checksChanged {
 		if err := x.applyChecks(t, validator, newChecks, oldChecks); err != nil {
-			return nil, err
+			return nil, x.undoAddColumns(t, added, err)
 		}
 	}
-	if err := x.applyForeignKeys(t, newFKs, dropFKs); err != nil {
-		return nil, err
+	if err := x.applyForeignKeys(t, newFKs, verifyFKs, dropFKs); err != nil {
+		return nil, x.undoAddColumns(t, added, err)
 	}
 	return &Result{Tag: "ALTER TABLE"}, nil
 }
 
+// undoAddColumns takes the columns an ALTER TABLE added back out when a constraint it added failed on the rows
+// (ADD COLUMN c ... DEFAULT 0 CHECK (c > 0)): the catalog, the rows' values and the columns' sequences. It
+// returns cause.
+func (x *exec) undoAddColumns(t *table, added []column, cause error) error {
+	if len(added) == 0 {
+		return cause
+	}
+	unset := bson.D{}
+	for _, c := range added {
+		t.Columns = slices.DeleteFunc(t.Columns, func(k column) bool { return k.Name == c.Name })
+		unset = append(unset, bson.E{Key: c.Name, Value: ""})
+		if c.Sequence != "" {
+			if _, err := x.s.db().collection(sequencesCollection).deleteMany(x.base, bson.D{{Key: "_id", Value: c.Sequence}}); err != nil {
+				return err
+			}
+		}
+	}
+	if err := x.saveTable(t); err != nil {
+		return err
+	}
+	if _, err := x.s.db().collection(t.Name).updateMany(withoutValidation(x.base), bson.D{}, bson.D{{Key: "$unset", Value: unset}}); err != nil {
+		return err
+	}
+	return cause
+}
+
 // applyForeignKeys, after ALTER TABLE wrote t's catalog entry, tells the referenced tables of the foreign keys
-// added and dropped, and verifies the rows against the added ones: when a row names a missing parent, the key
-// is dropped again and the statement fails with foreign_key_violation, as PostgreSQL refuses such an ADD.
-func (x *exec) applyForeignKeys(t *table, added, dropped []foreignKey) error {
+// added and dropped, and verifies the rows against the added ones not NOT VALID (verify): when a row names a
+// missing parent, the keys added are dropped again and the statement fails with foreign_key_violation, as
+// PostgreSQL refuses such an ADD.
+func (x *exec) applyForeignKeys(t *table, added, verify, dropped []foreignKey) error {
 	for _, fk := range dropped {
-		if fk.Table != t.Name && !t.references(fk.Table) {
+		if !t.references(fk.Table) { // a self-reference included
 			if err := x.setReferencedBy(fk.Table, t.Name, false); err != nil {
 				return err
 			}
 		}
 	}
 	for _, fk := range added {
-		if fk.Table != t.Name {
-			if err := x.setReferencedBy(fk.Table, t.Name, true); err != nil {
-				return err
-			}
+		if err := x.setReferencedBy(fk.Table, t.Name, true); err != nil {
+			return err
 		}
 	}
-	for _, fk := range added {
+	for _, fk := range verify {
 		verr := x.verifyForeignKey(t, fk)
 		if verr == nil {
 			continue
@@ -786,11 +836,11 @@ func (x *exec) applyForeignKeys(t *table, added, dropped []foreignKey) error {
 		t.ForeignKeys = slices.DeleteFunc(t.ForeignKeys, func(k foreignKey) bool {
 			return slices.ContainsFunc(added, func(a foreignKey) bool { return a.Name == k.Name })
 		})
-		if err := x.s.db().collection(tablesCollection).replaceOne(x.base, bson.D{{Key: "_id", Value: t.Name}}, t); err != nil {
+		if err := x.saveTable(t); err != nil {
 			return err
 		}
 		for _, a := range added {
-			if a.Table != t.Name && !t.references(a.Table) {
+			if !t.references(a.Table) {
 				if err := x.setReferencedBy(a.Table, t.Name, false); err != nil {
 					return err
 				}
@@ -820,7 +870,7 @@ func (x *exec) applyChecks(t *table, validator bson.D, added []check, oldChecks 
 		if err != nil {
 			return err
 		}
-		if err := db.collection(tablesCollection).replaceOne(x.base, bson.D{{Key: "_id", Value: t.Name}}, t); err != nil {
+		if err := x.saveTable(t); err != nil {
 			return err
 		}
 		if err := db.setValidator(x.base, t.Name, old); err != nil {
@@ -902,7 +952,7 @@ func (x *exec) rename(rs *pg.RenameStmt) (*Result, error) {
 			tc.ForeignKeys[i].RefColumns = renameIn(fk.RefColumns)
 		}
 	}
-	if err := x.s.db().collection(tablesCollection).replaceOne(x.base, bson.D{{Key: "_id", Value: t.Name}}, &tc); err != nil {
+	if err := x.saveTable(&tc); err != nil {
 		return nil, err
 	}
 	for _, child := range t.ReferencedBy {
@@ -920,7 +970,7 @@ func (x *exec) rename(rs *pg.RenameStmt) (*Result, error) {
 				cc.ForeignKeys[i].RefColumns = renameIn(fk.RefColumns)
 			}
 		}
-		if err := x.s.db().collection(tablesCollection).replaceOne(x.base, bson.D{{Key: "_id", Value: child}}, &cc); err != nil {
+		if err := x.saveTable(&cc); err != nil {
 			return nil, err
 		}
 	}
@@ -947,7 +997,7 @@ func (x *exec) rename(rs *pg.RenameStmt) (*Result, error) {
 			return nil, err
 		}
 	}
-	if _, err := coll.updateMany(x.base, bson.D{{Key: rs.Subname, Value: bson.D{{Key: "$exists", Value: true}}}},
+	if _, err := coll.updateMany(withoutValidation(x.base), bson.D{{Key: rs.Subname, Value: bson.D{{Key: "$exists", Value: true}}}},
 		bson.D{{Key: "$rename", Value: bson.D{{Key: rs.Subname, Value: rs.Newname}}}}); err != nil {
 		return nil, err
 	}
@@ -972,8 +1022,9 @@ func uniquePartial(keys bson.D) bson.D {
 }
 
 // renameTable runs ALTER TABLE / ALTER VIEW ... RENAME TO: a table's collection takes the new name with its rows,
-// indexes and CHECK validator, the catalog entry moves, and the foreign keys on either side follow it. Index,
-// constraint and sequence names stay, as in PostgreSQL. Views name tables by their text, so a view over the table
+// indexes and CHECK validator, the catalog entry moves, and the foreign keys on either side follow it. UNIQUE
+// constraints' indexes are renamed for the new name; CHECK, FOREIGN KEY and sequence names stay, as in
+// PostgreSQL. Views name tables by their text, so a view over the table
 // fails with 42P01 until it is made again.
 func (x *exec) renameTable(rs *pg.RenameStmt) (*Result, error) {
 	tag := "ALTER TABLE"
@@ -1056,8 +1107,34 @@ func (x *exec) renameTable(rs *pg.RenameStmt) (*Result, error) {
 		for i := range cc.ForeignKeys {
 			cc.ForeignKeys[i].Table = renamed(cc.ForeignKeys[i].Table)
 		}
-		if err := cat.replaceOne(x.base, bson.D{{Key: "_id", Value: child}}, &cc); err != nil {
+		if err := x.saveTable(&cc); err != nil {
 			return nil, err
+		}
+	}
+	if t.View == "" {
+		// The unique indexes of UNIQUE constraints are named for their table, <table>_<cols>_key, which is how
+		// DROP and RENAME COLUMN find them: they take the new name (PostgreSQL keeps the old one).
+		coll := db.collection(name)
+		indexes, err := coll.indexNames(x.base)
+		if err != nil {
+			return nil, err
+		}
+		for _, ix := range indexes {
+			cols, ok := uniqueColumns(t, ix)
+			if !ok {
+				continue
+			}
+			keys := bson.D{}
+			for _, c := range cols {
+				keys = append(keys, bson.E{Key: t.field(c), Value: 1})
+			}
+			// The engine, as MongoDB, keeps one index per key pattern: the old one goes first.
+			if err := coll.dropIndex(x.base, ix); err != nil {
+				return nil, err
+			}
+			if err := coll.createIndex(x.base, keys, name+"_"+strings.Join(cols, "_")+"_key", true, uniquePartial(keys)); err != nil {
+				return nil, err
+			}
 		}
 	}
 	return &Result{Tag: tag}, nil

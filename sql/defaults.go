@@ -240,7 +240,7 @@ func (x *exec) fillDefault(t *table, c *column) error {
 		if err != nil {
 			return err
 		}
-		if _, err := coll.updateOne(x.base, bson.D{{Key: "_id", Value: d.Lookup("_id")}, missing},
+		if _, err := coll.updateOne(withoutValidation(x.base), bson.D{{Key: "_id", Value: d.Lookup("_id")}, missing},
 			bson.D{{Key: "$set", Value: bson.D{{Key: field, Value: sv}}}}); err != nil {
 			return err
 		}

@@ -40,6 +40,9 @@ type exec struct {
 	srfValue map[*pg.FuncCall]any
 	// copyIn is the COPY ... FROM STDIN being run, read before the statement's transaction began (copy.go).
 	copyIn *copyInput
+	// fk holds the foreign-key checks that wait for the statement's end (fkeys.go); nil outside a statement
+	// run in a transaction.
+	fk *fkPending
 }
 
 func (s *Session) newExec(ctx context.Context, params []any) *exec {
@@ -91,12 +94,32 @@ func (x *exec) run(st *statement) (*Result, error) {
 			y := *x
 			y.ctx, y.inTxn, y.ctes = ctx, true, nil
 			var err error
-			res, err = y.dispatch(n)
+			res, err = y.dispatchChecked(n)
 			return err
 		})
 		return res, err
 	}
+	if x.inTxn && !x.describe {
+		return x.dispatchChecked(n)
+	}
 	return x.dispatch(n)
+}
+
+// dispatchChecked dispatches a statement run in a transaction, then runs the foreign-key checks its writes left
+// for its end, as PostgreSQL checks NO ACTION constraints once the statement is done.
+func (x *exec) dispatchChecked(n *pg.Node) (*Result, error) {
+	outer := x.fk
+	x.fk = &fkPending{}
+	res, err := x.dispatch(n)
+	pending := x.fk
+	x.fk = outer
+	if err != nil {
+		return nil, err
+	}
+	if err := pending.run(); err != nil {
+		return nil, err
+	}
+	return res, nil
 }
 
 func (x *exec) dispatch(n *pg.Node) (*Result, error) {

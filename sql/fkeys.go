@@ -59,6 +59,12 @@ func (x *exec) newForeignKey(t *table, con *pg.Constraint) (foreignKey, error) {
 	if con.FkMatchtype == "f" {
 		return fk, unsupported("MATCH FULL")
 	}
+	if con.Deferrable || con.Initdeferred {
+		return fk, unsupported("a DEFERRABLE foreign key (Concord checks each statement's rows when it ends)")
+	}
+	if len(con.FkDelSetCols) > 0 {
+		return fk, unsupported("ON DELETE SET NULL with a column list")
+	}
 	parent := t
 	if fk.Table != t.Name {
 		p, err := x.lookupTable(fk.Table, con.Pktable.GetLocation())
@@ -125,26 +131,48 @@ func comparableTypes(a, b uint32) bool {
 }
 
 // setReferencedBy adds child to, or with add false removes it from, the tables parent's catalog entry says
-// reference it.
+// reference it: one atomic update of that list ($addToSet, $pull), so that concurrent DDL on other children
+// cannot lose an entry, and saveTable never writes it.
 func (x *exec) setReferencedBy(parent, child string, add bool) error {
-	p, err := x.readTable(parent, 0)
+	op := "$pull"
+	if add {
+		op = "$addToSet"
+	}
+	_, err := x.s.db().collection(tablesCollection).updateOne(x.base, bson.D{{Key: "_id", Value: parent}},
+		bson.D{{Key: op, Value: bson.D{{Key: "referencedby", Value: child}}}})
+	return err
+}
+
+// saveTable writes t's catalog entry, but for the list of the tables that reference it, which only
+// setReferencedBy changes.
+func (x *exec) saveTable(t *table) error {
+	raw, err := bson.Marshal(t)
 	if err != nil {
-		if AsError(err).Code == CodeUndefinedTable {
-			return nil
-		}
 		return err
 	}
-	has := slices.Contains(p.ReferencedBy, child)
-	if has == add {
-		return nil
+	var doc bson.D
+	if err := bson.Unmarshal(raw, &doc); err != nil {
+		return err
 	}
-	pc := *p
-	if add {
-		pc.ReferencedBy = append(slices.Clone(p.ReferencedBy), child)
-	} else {
-		pc.ReferencedBy = slices.DeleteFunc(slices.Clone(p.ReferencedBy), func(s string) bool { return s == child })
+	set, unset := bson.D{}, bson.D{}
+	present := map[string]bool{}
+	for _, e := range doc {
+		present[e.Key] = true
+		if e.Key != "_id" && e.Key != "referencedby" {
+			set = append(set, e)
+		}
 	}
-	return x.s.db().collection(tablesCollection).replaceOne(x.base, bson.D{{Key: "_id", Value: parent}}, &pc)
+	for _, k := range []string{"key", "view", "checks", "fkeys"} { // the fields a table may lose
+		if !present[k] {
+			unset = append(unset, bson.E{Key: k, Value: ""})
+		}
+	}
+	update := bson.D{{Key: "$set", Value: set}}
+	if len(unset) > 0 {
+		update = append(update, bson.E{Key: "$unset", Value: unset})
+	}
+	_, err = x.s.db().collection(tablesCollection).updateOne(x.base, bson.D{{Key: "_id", Value: t.Name}}, update)
+	return err
 }
 
 // references reports whether t still has a foreign key to parent.
@@ -187,10 +215,68 @@ func (x *exec) parentKey(child, parent *table, fk foreignKey, doc bson.Raw) (id 
 	return bson.RawValue{Type: typ, Value: data}, strings.Join(texts, ", "), true, nil
 }
 
+// fkPending are the foreign-key checks a statement's writes leave for its end: child rows whose parents must
+// exist, and NO ACTION parents whose children must be gone.
+type fkPending struct {
+	checks []func() error
+}
+
+// run runs the checks in the order their writes made them; checks added while they run (none today) run too.
+func (p *fkPending) run() error {
+	for i := 0; i < len(p.checks); i++ {
+		if err := p.checks[i](); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// later runs check at the statement's end, or now outside a statement that collects them.
+func (x *exec) later(check func() error) error {
+	if x.fk == nil {
+		return check()
+	}
+	x.fk.checks = append(x.fk.checks, check)
+	return nil
+}
+
+// checkChild checks a child row of t just written once the statement ends, against the row as it is then (gone:
+// nothing to check).
+func (x *exec) checkChild(ctx context.Context, t *table, doc bson.Raw) error {
+	if x.fk == nil {
+		return x.verifyChild(ctx, t, doc)
+	}
+	id := doc.Lookup("_id")
+	return x.later(func() error {
+		now, err := x.s.db().collection(t.Name).findOne(ctx, bson.D{{Key: "_id", Value: id}})
+		if isNoDocuments(err) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		return x.verifyChild(ctx, t, now)
+	})
+}
+
+// hasNullKey reports whether a column of fk's key is NULL (absent) in a row of t.
+func hasNullKey(t *table, fk foreignKey, doc bson.Raw) bool {
+	for _, c := range fk.Columns {
+		rv, err := doc.LookupErr(strings.Split(t.field(c), ".")...)
+		if err != nil || rv.Type == bson.TypeNull {
+			return true
+		}
+	}
+	return false
+}
+
 // verifyChild checks the foreign keys of a row of t just written: each non-NULL key's parent row is locked for
 // the transaction and must exist.
 func (x *exec) verifyChild(ctx context.Context, t *table, doc bson.Raw) error {
 	for _, fk := range t.ForeignKeys {
+		if hasNullKey(t, fk, doc) {
+			continue // references nothing (MATCH SIMPLE)
+		}
 		parent := t
 		if fk.Table != t.Name {
 			p, err := x.lookupTable(fk.Table, 0)
@@ -266,6 +352,10 @@ func (x *exec) parentDeleted(ctx context.Context, t *table, doc bson.Raw) error 
 			case "n":
 				unset := bson.D{}
 				for _, c := range fk.Columns {
+					if col := child.column(c); col != nil && col.NotNull {
+						return &Error{Code: CodeNotNullViolation, Message: fmt.Sprintf("null value in column \"%s\" of relation \"%s\" violates not-null constraint", c, child.Name),
+							Table: child.Name}
+					}
 					unset = append(unset, bson.E{Key: child.field(c), Value: ""})
 				}
 				for _, id := range ids {
@@ -273,15 +363,31 @@ func (x *exec) parentDeleted(ctx context.Context, t *table, doc bson.Raw) error 
 						return err
 					}
 				}
+			case "r":
+				return stillReferenced(t, child, fk, texts)
 			default:
-				return &Error{Code: CodeForeignKeyViolation,
-					Message:    fmt.Sprintf("update or delete on table \"%s\" violates foreign key constraint \"%s\" on table \"%s\"", t.Name, fk.Name, child.Name),
-					Detail:     fmt.Sprintf("Key (%s)=(%s) is still referenced from table \"%s\".", strings.Join(fk.RefColumns, ", "), strings.Join(texts, ", "), child.Name),
-					Constraint: fk.Name, Table: child.Name}
+				// NO ACTION: the children may go later in the statement (a table referencing itself, emptied).
+				if err := x.later(func() error {
+					ids, err := x.referencing(ctx, child, filter)
+					if err != nil || len(ids) == 0 {
+						return err
+					}
+					return stillReferenced(t, child, fk, texts)
+				}); err != nil {
+					return err
+				}
 			}
 		}
 	}
 	return nil
+}
+
+// stillReferenced is the foreign_key_violation of a parent row of t deleted while child rows reference it.
+func stillReferenced(t, child *table, fk foreignKey, texts []string) error {
+	return &Error{Code: CodeForeignKeyViolation,
+		Message:    fmt.Sprintf("update or delete on table \"%s\" violates foreign key constraint \"%s\" on table \"%s\"", t.Name, fk.Name, child.Name),
+		Detail:     fmt.Sprintf("Key (%s)=(%s) is still referenced from table \"%s\".", strings.Join(fk.RefColumns, ", "), strings.Join(texts, ", "), child.Name),
+		Constraint: fk.Name, Table: child.Name}
 }
 
 // referencing returns the _id of the rows of child that filter matches, as the transaction of ctx sees them,
@@ -327,17 +433,20 @@ type fkColl struct {
 	t *table
 }
 
-func (c fkColl) begin() error {
-	if !c.x.inTxn {
+// begin asks for a transaction (errNeedsTxn) when the statement runs outside one and the write needs one: need
+// is whether it writes child rows or deletes referenced ones.
+func (c fkColl) begin(need bool) error {
+	if need && !c.x.inTxn {
 		return errNeedsTxn
 	}
 	return nil
 }
 
-func (c fkColl) child() bool { return len(c.t.ForeignKeys) > 0 }
+func (c fkColl) child() bool      { return len(c.t.ForeignKeys) > 0 }
+func (c fkColl) referenced() bool { return len(c.t.ReferencedBy) > 0 }
 
 func (c fkColl) insertOne(ctx context.Context, doc any) error {
-	if err := c.begin(); err != nil {
+	if err := c.begin(c.child()); err != nil {
 		return err
 	}
 	if err := c.backendColl.insertOne(ctx, doc); err != nil || !c.child() {
@@ -351,11 +460,11 @@ func (c fkColl) insertOne(ctx context.Context, doc any) error {
 		}
 		raw = b
 	}
-	return c.x.verifyChild(ctx, c.t, raw)
+	return c.x.checkChild(ctx, c.t, raw)
 }
 
 func (c fkColl) replaceOne(ctx context.Context, filter bson.D, doc any) error {
-	if err := c.begin(); err != nil {
+	if err := c.begin(c.child()); err != nil {
 		return err
 	}
 	if err := c.backendColl.replaceOne(ctx, filter, doc); err != nil || !c.child() {
@@ -365,27 +474,27 @@ func (c fkColl) replaceOne(ctx context.Context, filter bson.D, doc any) error {
 	if err != nil {
 		return err
 	}
-	return c.x.verifyChild(ctx, c.t, raw)
+	return c.x.checkChild(ctx, c.t, raw)
 }
 
 func (c fkColl) findOneAndUpdate(ctx context.Context, filter bson.D, update any) (bson.Raw, error) {
-	if err := c.begin(); err != nil {
+	if err := c.begin(c.child()); err != nil {
 		return nil, err
 	}
 	after, err := c.backendColl.findOneAndUpdate(ctx, filter, update)
 	if err != nil || !c.child() {
 		return after, err
 	}
-	return after, c.x.verifyChild(ctx, c.t, after)
+	return after, c.x.checkChild(ctx, c.t, after)
 }
 
 // updateMany updates the matching documents one at a time, each checked as it is written.
 func (c fkColl) updateMany(ctx context.Context, filter bson.D, update any) (int64, error) {
-	if err := c.begin(); err != nil {
-		return 0, err
-	}
 	if !c.child() {
 		return c.backendColl.updateMany(ctx, filter, update)
+	}
+	if err := c.begin(true); err != nil {
+		return 0, err
 	}
 	ids, err := c.x.matchingIDs(c.backendColl, filter)
 	if err != nil {
@@ -405,9 +514,6 @@ func (c fkColl) updateMany(ctx context.Context, filter bson.D, update any) (int6
 }
 
 func (c fkColl) updateOne(ctx context.Context, filter bson.D, update any) (int64, error) {
-	if err := c.begin(); err != nil {
-		return 0, err
-	}
 	if !c.child() {
 		return c.backendColl.updateOne(ctx, filter, update)
 	}
@@ -421,17 +527,20 @@ func (c fkColl) updateOne(ctx context.Context, filter bson.D, update any) (int64
 }
 
 func (c fkColl) findOneAndDelete(ctx context.Context, filter bson.D) (bson.Raw, error) {
-	if err := c.begin(); err != nil {
+	if err := c.begin(c.referenced()); err != nil {
 		return nil, err
 	}
 	doc, err := c.backendColl.findOneAndDelete(ctx, filter)
-	if err != nil || len(c.t.ReferencedBy) == 0 {
+	if err != nil || !c.referenced() {
 		return doc, err
 	}
 	return doc, c.x.parentDeleted(ctx, c.t, doc)
 }
 
 func (c fkColl) deleteOne(ctx context.Context, filter bson.D) error {
+	if !c.referenced() {
+		return c.backendColl.deleteOne(ctx, filter)
+	}
 	_, err := c.findOneAndDelete(ctx, filter)
 	if isNoDocuments(err) {
 		return nil
@@ -441,11 +550,11 @@ func (c fkColl) deleteOne(ctx context.Context, filter bson.D) error {
 
 // deleteMany deletes the matching documents one at a time, each checked as a parent.
 func (c fkColl) deleteMany(ctx context.Context, filter bson.D) (int64, error) {
-	if err := c.begin(); err != nil {
-		return 0, err
-	}
-	if len(c.t.ReferencedBy) == 0 {
+	if !c.referenced() {
 		return c.backendColl.deleteMany(ctx, filter)
+	}
+	if err := c.begin(true); err != nil {
+		return 0, err
 	}
 	ids, err := c.x.matchingIDs(c.backendColl, filter)
 	if err != nil {

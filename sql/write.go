@@ -78,6 +78,9 @@ func (x *exec) insert(ins *pg.InsertStmt) (*relation, string, error) {
 	if err != nil {
 		return nil, "", err
 	}
+	if !x.inTxn && !x.describe && len(t.ForeignKeys) > 0 {
+		return nil, "", errNeedsTxn // before any value (a nextval) is computed, so that the rerun computes it once
+	}
 	// Target columns.
 	var names []string
 	for _, c := range ins.Cols {
@@ -366,6 +369,9 @@ func (x *exec) update(up *pg.UpdateStmt) (*relation, string, error) {
 	if err != nil {
 		return nil, "", err
 	}
+	if !x.inTxn && !x.describe && len(t.ForeignKeys) > 0 {
+		return nil, "", errNeedsTxn
+	}
 	var sources []*scope
 	if len(up.FromClause) > 0 {
 		from, err := x.fromClause(up.FromClause, nil, nil)
@@ -588,6 +594,9 @@ func (x *exec) delete(del *pg.DeleteStmt) (*relation, string, error) {
 	t, alias, err := x.target(del.Relation)
 	if err != nil {
 		return nil, "", err
+	}
+	if !x.inTxn && !x.describe && len(t.ReferencedBy) > 0 {
+		return nil, "", errNeedsTxn
 	}
 	if x.describe {
 		cols := tableCols(t, alias)
