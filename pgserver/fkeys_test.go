@@ -141,7 +141,18 @@ var editSteps = []struct{ sql, want string }{
 	{"ALTER TABLE u14 RENAME TO u14b", "ALTER TABLE"},
 	{"ALTER TABLE u14b RENAME COLUMN email TO mail", "ALTER TABLE"},
 	{"INSERT INTO u14b VALUES (1, 'a'), (2, 'a')", "ERROR 23505"},
-	{"DROP TABLE rv1, rv2, rvc, rvp, emp, u14b", "DROP TABLE"},
+	{"CREATE TABLE fp4 (id int4 PRIMARY KEY)", "CREATE TABLE"},
+	{"INSERT INTO fp4 VALUES (1)", "INSERT 0 1"},
+	{"CREATE TABLE fcn (id int8 PRIMARY KEY, pid numeric REFERENCES fp4)", "ERROR 42804"},
+	{"CREATE TABLE fcf (id int8 PRIMARY KEY, pid float8 REFERENCES fp4)", "ERROR 42804"},
+	{"CREATE TABLE fc8 (id int8 PRIMARY KEY, pid int8 REFERENCES fp4)", "CREATE TABLE"},
+	{"INSERT INTO fc8 VALUES (1, 3000000000)", "ERROR 23503 fc8_pid_fkey"},
+	{"INSERT INTO fc8 VALUES (2, 1)", "INSERT 0 1"},
+	{"ALTER TABLE fc8 DROP CONSTRAINT fc8_pid_fkey, ADD CONSTRAINT fc8_big CHECK (id > 5)", "ERROR 23514 fc8_big"},
+	{"INSERT INTO fc8 VALUES (3, 99)", "ERROR 23503 fc8_pid_fkey"},
+	{"WITH d AS (DELETE FROM fp4 WHERE id = 1 RETURNING id) INSERT INTO fp4 SELECT id FROM d", "INSERT 0 1"},
+	{"SELECT count(*) FROM fc8", "1\nSELECT 1"},
+	{"DROP TABLE rv1, rv2, rvc, rvp, emp, u14b, fc8, fp4", "DROP TABLE"},
 }
 
 // runFKs runs fkSteps, renameSteps, infoSchemaSteps and editSteps on a connection.

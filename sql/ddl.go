@@ -519,6 +519,54 @@ func (x *exec) alterTable(as *pg.AlterTableStmt) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	orig := *t
+	saved := false
+	res, err := x.alterTable1(as, t, &saved)
+	if err != nil && saved {
+		// A step after the catalog changed failed (a constraint the rows break): the constraints go back to
+		// what they were, those the statement dropped included, as PostgreSQL rolls the whole ALTER back.
+		if rerr := x.restoreTable(&orig); rerr != nil {
+			return nil, rerr
+		}
+	}
+	return res, err
+}
+
+// restoreTable puts back the catalog entry, the CHECK validator and the foreign keys' bookkeeping of a table as
+// a failed ALTER TABLE found them.
+func (x *exec) restoreTable(orig *table) error {
+	cur, err := x.readTable(orig.Name, 0)
+	if err != nil {
+		return err
+	}
+	if err := x.saveTable(orig); err != nil {
+		return err
+	}
+	v, err := x.validator(orig)
+	if err != nil {
+		return err
+	}
+	if err := x.s.db().setValidator(x.base, orig.Name, v); err != nil {
+		return err
+	}
+	for _, fk := range cur.ForeignKeys {
+		if !orig.references(fk.Table) {
+			if err := x.setReferencedBy(fk.Table, orig.Name, false); err != nil {
+				return err
+			}
+		}
+	}
+	for _, fk := range orig.ForeignKeys {
+		if err := x.setReferencedBy(fk.Table, orig.Name, true); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// alterTable1 is alterTable on t, the table as looked up; saved is set once the catalog entry is written.
+func (x *exec) alterTable1(as *pg.AlterTableStmt, t *table, saved *bool) (*Result, error) {
+	var err error
 	tc := *t // the looked-up table is shared
 	tc.Columns = slices.Clone(t.Columns)
 	t = &tc
@@ -721,6 +769,7 @@ func (x *exec) alterTable(as *pg.AlterTableStmt) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	*saved = true
 	if len(dropConstraints) > 0 || len(addUnique) > 0 {
 		names, err := coll.indexNames(x.base)
 		if err != nil {
@@ -826,6 +875,32 @@ func (x *exec) applyForeignKeys(t *table, added, verify, dropped []foreignKey) e
 	for _, fk := range added {
 		if err := x.setReferencedBy(fk.Table, t.Name, true); err != nil {
 			return err
+		}
+	}
+	if len(added) > 0 {
+		// Transactions under way that wrote the table or a parent wrote them without the new key: touching the
+		// collections' options makes their commit fail and run again (40001 in a block), under the key.
+		bumped := map[string]bool{}
+		for _, name := range append([]string{t.Name}, tablesOf(added)...) {
+			if bumped[name] {
+				continue
+			}
+			bumped[name] = true
+			tt := t
+			if name != t.Name {
+				p, err := x.lookupTable(name, 0)
+				if err != nil {
+					return err
+				}
+				tt = p
+			}
+			v, err := x.validator(tt)
+			if err != nil {
+				return err
+			}
+			if err := x.s.db().setValidator(x.base, name, v); err != nil {
+				return err
+			}
 		}
 	}
 	for _, fk := range verify {
@@ -1138,4 +1213,13 @@ func (x *exec) renameTable(rs *pg.RenameStmt) (*Result, error) {
 		}
 	}
 	return &Result{Tag: tag}, nil
+}
+
+// tablesOf lists the referenced tables of foreign keys.
+func tablesOf(fks []foreignKey) []string {
+	out := make([]string, len(fks))
+	for i, fk := range fks {
+		out[i] = fk.Table
+	}
+	return out
 }

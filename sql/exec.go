@@ -255,7 +255,8 @@ func needsTxn(n *pg.Node) bool {
 	case n.GetDeleteStmt() != nil:
 		return len(n.GetDeleteStmt().UsingClause) > 0
 	case n.GetTruncateStmt() != nil:
-		return len(n.GetTruncateStmt().Relations) > 1 // all the tables or none
+		ts := n.GetTruncateStmt() // all the tables or none, those CASCADE adds too
+		return len(ts.Relations) > 1 || ts.Behavior == pg.DropBehavior_DROP_CASCADE
 	case n.GetCopyStmt() != nil:
 		return n.GetCopyStmt().IsFrom || n.GetCopyStmt().Query != nil // every row or none; a query's snapshot
 	}

@@ -121,13 +121,21 @@ func (x *exec) newForeignKey(t *table, con *pg.Constraint) (foreignKey, error) {
 	return fk, nil
 }
 
-// comparableTypes reports whether a foreign key column of type a can reference a key of type b: the same type,
-// or two numbers.
+// comparableTypes reports whether a foreign key column of type a can reference a key of type b, as PostgreSQL
+// decides by operator family: the same type, two integer types, two floating-point types, or text and varchar.
 func comparableTypes(a, b uint32) bool {
-	numeric := func(o uint32) bool {
-		return o == OIDInt2 || o == OIDInt4 || o == OIDInt8 || o == OIDNumeric || o == OIDFloat4 || o == OIDFloat8
+	family := func(o uint32) uint32 {
+		switch o {
+		case OIDInt2, OIDInt4, OIDInt8:
+			return OIDInt8
+		case OIDFloat4, OIDFloat8:
+			return OIDFloat8
+		case OIDVarchar:
+			return OIDText
+		}
+		return o
 	}
-	return a == b || (numeric(a) && numeric(b)) || ((a == OIDText || a == OIDVarchar) && (b == OIDText || b == OIDVarchar))
+	return family(a) == family(b)
 }
 
 // setReferencedBy adds child to, or with add false removes it from, the tables parent's catalog entry says
@@ -181,7 +189,8 @@ func (t *table) references(parent string) bool {
 }
 
 // parentKey is the _id of the parent row a child document's foreign key names, and the key's text for
-// messages; ok is false when a key column is NULL (the row references nothing, MATCH SIMPLE).
+// messages; ok is false when no parent row can hold the key (a value outside the parent column's type). The
+// caller has ruled out NULLs (hasNullKey).
 func (x *exec) parentKey(child, parent *table, fk foreignKey, doc bson.Raw) (id bson.RawValue, text string, ok bool, err error) {
 	vals := map[string]any{}
 	var texts []string
@@ -191,12 +200,21 @@ func (x *exec) parentKey(child, parent *table, fk foreignKey, doc bson.Raw) (id 
 			return id, "", false, nil
 		}
 		v := fromBSON(rv)
+		texts = append(texts, formatText(v))
+		// The key in the parent's type, if it has one there: 1.5 or 3000000000 fits no int4 key, so no parent
+		// row can hold it (converted, it would round or fail).
 		sv, good := stored(v, parent.colType(fk.RefColumns[i]))
+		if good {
+			if back, err := bsonValue(sv); err == nil {
+				if c, comparable := compare(fromBSON(back), v); !comparable || c != 0 {
+					good = false
+				}
+			}
+		}
 		if !good {
-			return id, "", false, errorf(CodeDatatypeMismatch, "foreign key value of \"%s\" does not fit column \"%s\" of \"%s\"", c, fk.RefColumns[i], parent.Name)
+			return id, strings.Join(texts, ", "), false, nil
 		}
 		vals[fk.RefColumns[i]] = sv
-		texts = append(texts, formatText(v))
 	}
 	var key any
 	if len(parent.Key) == 1 {
@@ -286,14 +304,19 @@ func (x *exec) verifyChild(ctx context.Context, t *table, doc bson.Raw) error {
 			parent = p
 		}
 		id, text, ok, err := x.parentKey(t, parent, fk, doc)
-		if err != nil || !ok {
+		if err != nil {
 			return err
 		}
 		pc := x.s.db().collection(parent.Name)
-		if _, err := pc.lockForUpdate(ctx, []bson.RawValue{id}, false); err != nil {
-			return err
+		if ok {
+			if _, err := pc.lockForUpdate(ctx, []bson.RawValue{id}, false); err != nil {
+				return err
+			}
+			_, err = pc.findOne(ctx, bson.D{{Key: "_id", Value: id}})
+		} else {
+			err = errNoDocuments
 		}
-		if _, err := pc.findOne(ctx, bson.D{{Key: "_id", Value: id}}); err != nil {
+		if err != nil {
 			if !isNoDocuments(err) {
 				return err
 			}
@@ -367,7 +390,14 @@ func (x *exec) parentDeleted(ctx context.Context, t *table, doc bson.Raw) error 
 				return stillReferenced(t, child, fk, texts)
 			default:
 				// NO ACTION: the children may go later in the statement (a table referencing itself, emptied).
+				key := doc.Lookup("_id")
 				if err := x.later(func() error {
+					// A row with the same key again (deleted and inserted by the statement) still answers for them.
+					if _, err := x.s.db().collection(t.Name).findOne(ctx, bson.D{{Key: "_id", Value: key}}); err == nil {
+						return nil
+					} else if !isNoDocuments(err) {
+						return err
+					}
 					ids, err := x.referencing(ctx, child, filter)
 					if err != nil || len(ids) == 0 {
 						return err
@@ -574,16 +604,17 @@ func (c fkColl) deleteMany(ctx context.Context, filter bson.D) (int64, error) {
 }
 
 // verifyForeignKey returns a foreign_key_violation when a row of t names a parent row that does not exist
-// (ALTER TABLE ... ADD FOREIGN KEY on a table with rows).
+// (ALTER TABLE ... ADD FOREIGN KEY on a table with rows), reading as the statement's transaction does, its
+// block's own writes included.
 func (x *exec) verifyForeignKey(t *table, fk foreignKey) error {
 	probe := *t
 	probe.ForeignKeys = []foreignKey{fk}
-	docs, err := x.s.db().collection(t.Name).find(x.base, bson.D{}, nil, 0)
+	docs, err := x.s.db().collection(t.Name).find(x.ctx, bson.D{}, nil, 0)
 	if err != nil {
 		return err
 	}
 	for _, d := range docs {
-		if err := x.verifyChild(x.base, &probe, d); err != nil {
+		if err := x.verifyChild(x.ctx, &probe, d); err != nil {
 			return err
 		}
 	}
@@ -602,4 +633,10 @@ func foreignKeyDef(fk foreignKey) string {
 		def += " ON DELETE SET NULL"
 	}
 	return def
+}
+
+// bsonValue marshals one value.
+func bsonValue(v any) (bson.RawValue, error) {
+	typ, data, err := bson.MarshalValue(v)
+	return bson.RawValue{Type: typ, Value: data}, err
 }
