@@ -152,7 +152,13 @@ var editSteps = []struct{ sql, want string }{
 	{"INSERT INTO fc8 VALUES (3, 99)", "ERROR 23503 fc8_pid_fkey"},
 	{"WITH d AS (DELETE FROM fp4 WHERE id = 1 RETURNING id) INSERT INTO fp4 SELECT id FROM d", "INSERT 0 1"},
 	{"SELECT count(*) FROM fc8", "1\nSELECT 1"},
-	{"DROP TABLE rv1, rv2, rvc, rvp, emp, u14b, fc8, fp4", "DROP TABLE"},
+	{"CREATE TABLE nvp (id int8 PRIMARY KEY)", "CREATE TABLE"},
+	{"CREATE TABLE nvc (id int8 PRIMARY KEY, pid int8, note text)", "CREATE TABLE"},
+	{"INSERT INTO nvc VALUES (1, 5, 'a')", "INSERT 0 1"},
+	{"ALTER TABLE nvc ADD CONSTRAINT nvc_fk FOREIGN KEY (pid) REFERENCES nvp NOT VALID", "ALTER TABLE"},
+	{"UPDATE nvc SET note = 'b' WHERE id = 1", "UPDATE 1"},
+	{"UPDATE nvc SET pid = 6 WHERE id = 1", "ERROR 23503 nvc_fk"},
+	{"DROP TABLE rv1, rv2, rvc, rvp, emp, u14b, fc8, fp4, nvc, nvp", "DROP TABLE"},
 }
 
 // runFKs runs fkSteps, renameSteps, infoSchemaSteps and editSteps on a connection.

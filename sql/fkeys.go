@@ -260,9 +260,11 @@ func (x *exec) later(check func() error) error {
 
 // checkChild checks a child row of t just written once the statement ends, against the row as it is then (gone:
 // nothing to check).
-func (x *exec) checkChild(ctx context.Context, t *table, doc bson.Raw) error {
+// before, for an update, is the row as it was: a key the statement left as it was is not checked again (its
+// parent is not locked either), as PostgreSQL checks only a changed key.
+func (x *exec) checkChild(ctx context.Context, t *table, doc, before bson.Raw) error {
 	if x.fk == nil {
-		return x.verifyChild(ctx, t, doc)
+		return x.verifyChild(ctx, t, doc, before)
 	}
 	id := doc.Lookup("_id")
 	return x.later(func() error {
@@ -273,8 +275,21 @@ func (x *exec) checkChild(ctx context.Context, t *table, doc bson.Raw) error {
 		if err != nil {
 			return err
 		}
-		return x.verifyChild(ctx, t, now)
+		return x.verifyChild(ctx, t, now, before)
 	})
+}
+
+// sameKey reports whether fk's key columns hold the same values in two versions of a row.
+func sameKey(t *table, fk foreignKey, a, b bson.Raw) bool {
+	for _, c := range fk.Columns {
+		path := strings.Split(t.field(c), ".")
+		va, erra := a.LookupErr(path...)
+		vb, errb := b.LookupErr(path...)
+		if (erra == nil) != (errb == nil) || (erra == nil && !va.Equal(vb)) {
+			return false
+		}
+	}
+	return true
 }
 
 // hasNullKey reports whether a column of fk's key is NULL (absent) in a row of t.
@@ -288,12 +303,15 @@ func hasNullKey(t *table, fk foreignKey, doc bson.Raw) bool {
 	return false
 }
 
-// verifyChild checks the foreign keys of a row of t just written: each non-NULL key's parent row is locked for
-// the transaction and must exist.
-func (x *exec) verifyChild(ctx context.Context, t *table, doc bson.Raw) error {
+// verifyChild checks the foreign keys of a row of t just written: each non-NULL key, unless it is the one the row
+// had before (an update's), must name a parent row, which is locked for the transaction.
+func (x *exec) verifyChild(ctx context.Context, t *table, doc, before bson.Raw) error {
 	for _, fk := range t.ForeignKeys {
 		if hasNullKey(t, fk, doc) {
 			continue // references nothing (MATCH SIMPLE)
+		}
+		if before != nil && sameKey(t, fk, before, doc) {
+			continue
 		}
 		parent := t
 		if fk.Table != t.Name {
@@ -490,7 +508,7 @@ func (c fkColl) insertOne(ctx context.Context, doc any) error {
 		}
 		raw = b
 	}
-	return c.x.checkChild(ctx, c.t, raw)
+	return c.x.checkChild(ctx, c.t, raw, nil)
 }
 
 func (c fkColl) replaceOne(ctx context.Context, filter bson.D, doc any) error {
@@ -504,18 +522,29 @@ func (c fkColl) replaceOne(ctx context.Context, filter bson.D, doc any) error {
 	if err != nil {
 		return err
 	}
-	return c.x.checkChild(ctx, c.t, raw)
+	return c.x.checkChild(ctx, c.t, raw, nil)
 }
 
 func (c fkColl) findOneAndUpdate(ctx context.Context, filter bson.D, update any) (bson.Raw, error) {
 	if err := c.begin(c.child()); err != nil {
 		return nil, err
 	}
+	var before bson.Raw
+	if c.child() {
+		b, err := c.backendColl.findOne(ctx, filter)
+		if err != nil && !isNoDocuments(err) {
+			return nil, err
+		}
+		before = b
+	}
 	after, err := c.backendColl.findOneAndUpdate(ctx, filter, update)
 	if err != nil || !c.child() {
 		return after, err
 	}
-	return after, c.x.checkChild(ctx, c.t, after)
+	if before != nil && !before.Lookup("_id").Equal(after.Lookup("_id")) {
+		before = nil // another row matched the second time: check it whole
+	}
+	return after, c.x.checkChild(ctx, c.t, after, before)
 }
 
 // updateMany updates the matching documents one at a time, each checked as it is written.
@@ -614,7 +643,7 @@ func (x *exec) verifyForeignKey(t *table, fk foreignKey) error {
 		return err
 	}
 	for _, d := range docs {
-		if err := x.verifyChild(x.ctx, &probe, d); err != nil {
+		if err := x.verifyChild(x.ctx, &probe, d, nil); err != nil {
 			return err
 		}
 	}
