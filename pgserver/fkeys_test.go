@@ -158,7 +158,17 @@ var editSteps = []struct{ sql, want string }{
 	{"ALTER TABLE nvc ADD CONSTRAINT nvc_fk FOREIGN KEY (pid) REFERENCES nvp NOT VALID", "ALTER TABLE"},
 	{"UPDATE nvc SET note = 'b' WHERE id = 1", "UPDATE 1"},
 	{"UPDATE nvc SET pid = 6 WHERE id = 1", "ERROR 23503 nvc_fk"},
-	{"DROP TABLE rv1, rv2, rvc, rvp, emp, u14b, fc8, fp4, nvc, nvp", "DROP TABLE"},
+	{"CREATE TABLE pn (id numeric PRIMARY KEY)", "CREATE TABLE"},
+	{"INSERT INTO pn VALUES (5)", "INSERT 0 1"},
+	{"CREATE TABLE fcx (id int8 PRIMARY KEY, pid int4 REFERENCES pn)", "CREATE TABLE"},
+	{"INSERT INTO fcx VALUES (1, 5)", "INSERT 0 1"},
+	{"INSERT INTO fcx VALUES (2, 6)", "ERROR 23503 fcx_pid_fkey"},
+	{"DELETE FROM pn", "ERROR 23503 fcx_pid_fkey"},
+	{"CREATE TABLE rs1 (id int8 PRIMARY KEY, pid int8, note text)", "CREATE TABLE"},
+	{"INSERT INTO rs1 VALUES (1, 5, 'keep')", "INSERT 0 1"},
+	{"ALTER TABLE rs1 DROP COLUMN note, ADD FOREIGN KEY (pid) REFERENCES fp4", "ERROR 23503 rs1_pid_fkey"},
+	{"INSERT INTO rs1 (id, pid) VALUES (2, 7)", "INSERT 0 1"},
+	{"DROP TABLE rv1, rv2, rvc, rvp, emp, u14b, fc8, fp4, nvc, nvp, fcx, pn, rs1", "DROP TABLE"},
 }
 
 // runFKs runs fkSteps, renameSteps, infoSchemaSteps and editSteps on a connection.
@@ -244,4 +254,51 @@ func outcome(err error) string {
 		return s
 	}
 	return err.Error()
+}
+
+// TestForeignKey_AddInABlock: ALTER TABLE ... ADD FOREIGN KEY in a transaction block sees both the rows other
+// sessions committed after the block's snapshot (one that names no parent stops it, 23503) and the block's own
+// writes (a migration that inserts parents and children and then adds the key commits, and the key holds after).
+func TestForeignKey_AddInABlock(t *testing.T) {
+	url, _ := startServer(t)
+	ctx := context.Background()
+	a, b := connect(t, url), connect(t, url)
+	for _, q := range []string{
+		"CREATE TABLE kp (id int8 PRIMARY KEY)",
+		"CREATE TABLE kc (id int8 PRIMARY KEY, pid int8)",
+		"BEGIN",
+		"SELECT count(*) FROM kc",
+	} {
+		if _, err := a.Exec(ctx, q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	if _, err := b.Exec(ctx, "INSERT INTO kc VALUES (1, 99)"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.Exec(ctx, "ALTER TABLE kc ADD FOREIGN KEY (pid) REFERENCES kp"); sqlState(err) != "23503" {
+		t.Fatalf("ADD FOREIGN KEY over a row committed after the block's snapshot: %v, want 23503", err)
+	}
+	if _, err := a.Exec(ctx, "ROLLBACK"); err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{
+		"DELETE FROM kc",
+		"BEGIN",
+		"INSERT INTO kp VALUES (1)",
+		"INSERT INTO kc VALUES (2, 1)",
+		"ALTER TABLE kc ADD FOREIGN KEY (pid) REFERENCES kp",
+		"COMMIT",
+	} {
+		if _, err := a.Exec(ctx, q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	if _, err := b.Exec(ctx, "INSERT INTO kc VALUES (3, 7)"); sqlState(err) != "23503" {
+		t.Fatalf("a child naming no parent after the migration: %v, want 23503", err)
+	}
+	var n int64
+	if err := b.QueryRow(ctx, "SELECT count(*) FROM kc").Scan(&n); err != nil || n != 1 {
+		t.Fatalf("%d rows (%v), want the migration's one", n, err)
+	}
 }

@@ -524,7 +524,7 @@ func (x *exec) alterTable(as *pg.AlterTableStmt) (*Result, error) {
 	res, err := x.alterTable1(as, t, &saved)
 	if err != nil && saved {
 		// A step after the catalog changed failed (a constraint the rows break): the constraints go back to
-		// what they were, those the statement dropped included, as PostgreSQL rolls the whole ALTER back.
+		// what they were, those the statement dropped included, as PostgreSQL rolls the ALTER back.
 		if rerr := x.restoreTable(&orig); rerr != nil {
 			return nil, rerr
 		}
@@ -532,17 +532,31 @@ func (x *exec) alterTable(as *pg.AlterTableStmt) (*Result, error) {
 	return res, err
 }
 
-// restoreTable puts back the catalog entry, the CHECK validator and the foreign keys' bookkeeping of a table as
-// a failed ALTER TABLE found them.
+// restoreTable puts back the CHECK and FOREIGN KEY constraints of a table as a failed ALTER TABLE found them,
+// with its validator and the foreign keys' bookkeeping, but for those on columns the statement dropped (their
+// values are gone). Columns and unique indexes stay as the statement left them: DDL is not one atomic step.
 func (x *exec) restoreTable(orig *table) error {
 	cur, err := x.readTable(orig.Name, 0)
 	if err != nil {
 		return err
 	}
-	if err := x.saveTable(orig); err != nil {
+	fixed := *cur
+	fixed.Checks = nil
+	for _, c := range orig.Checks {
+		if !slices.ContainsFunc(checkColumns(orig, c), func(col string) bool { return cur.column(col) == nil }) {
+			fixed.Checks = append(fixed.Checks, c)
+		}
+	}
+	fixed.ForeignKeys = nil
+	for _, fk := range orig.ForeignKeys {
+		if !slices.ContainsFunc(fk.Columns, func(col string) bool { return cur.column(col) == nil }) {
+			fixed.ForeignKeys = append(fixed.ForeignKeys, fk)
+		}
+	}
+	if err := x.saveTable(&fixed); err != nil {
 		return err
 	}
-	v, err := x.validator(orig)
+	v, err := x.validator(&fixed)
 	if err != nil {
 		return err
 	}
@@ -550,13 +564,13 @@ func (x *exec) restoreTable(orig *table) error {
 		return err
 	}
 	for _, fk := range cur.ForeignKeys {
-		if !orig.references(fk.Table) {
+		if !fixed.references(fk.Table) {
 			if err := x.setReferencedBy(fk.Table, orig.Name, false); err != nil {
 				return err
 			}
 		}
 	}
-	for _, fk := range orig.ForeignKeys {
+	for _, fk := range fixed.ForeignKeys {
 		if err := x.setReferencedBy(fk.Table, orig.Name, true); err != nil {
 			return err
 		}
@@ -877,32 +891,6 @@ func (x *exec) applyForeignKeys(t *table, added, verify, dropped []foreignKey) e
 			return err
 		}
 	}
-	if len(added) > 0 {
-		// Transactions under way that wrote the table or a parent wrote them without the new key: touching the
-		// collections' options makes their commit fail and run again (40001 in a block), under the key.
-		bumped := map[string]bool{}
-		for _, name := range append([]string{t.Name}, tablesOf(added)...) {
-			if bumped[name] {
-				continue
-			}
-			bumped[name] = true
-			tt := t
-			if name != t.Name {
-				p, err := x.lookupTable(name, 0)
-				if err != nil {
-					return err
-				}
-				tt = p
-			}
-			v, err := x.validator(tt)
-			if err != nil {
-				return err
-			}
-			if err := x.s.db().setValidator(x.base, name, v); err != nil {
-				return err
-			}
-		}
-	}
 	for _, fk := range verify {
 		verr := x.verifyForeignKey(t, fk)
 		if verr == nil {
@@ -1213,13 +1201,4 @@ func (x *exec) renameTable(rs *pg.RenameStmt) (*Result, error) {
 		}
 	}
 	return &Result{Tag: tag}, nil
-}
-
-// tablesOf lists the referenced tables of foreign keys.
-func tablesOf(fks []foreignKey) []string {
-	out := make([]string, len(fks))
-	for i, fk := range fks {
-		out[i] = fk.Table
-	}
-	return out
 }

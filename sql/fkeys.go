@@ -102,12 +102,6 @@ func (x *exec) newForeignKey(t *table, con *pg.Constraint) (foreignKey, error) {
 			Hint: "Concord's foreign keys reference the primary key of the referenced table."}
 	}
 	fk.RefColumns = refs
-	for i, c := range fk.Columns {
-		if !comparableTypes(t.colType(c), parent.colType(refs[i])) {
-			return fk, &Error{Code: CodeDatatypeMismatch, Message: fmt.Sprintf("foreign key constraint \"%s\" cannot be implemented", fk.Name),
-				Detail: fmt.Sprintf("Key columns \"%s\" and \"%s\" are of incompatible types: %s and %s.", c, refs[i], TypeName(t.colType(c)), TypeName(parent.colType(refs[i])))}
-		}
-	}
 	fk.Name = con.Conname
 	if fk.Name == "" {
 		base := t.Name + "_" + strings.Join(fk.Columns, "_") + "_fkey"
@@ -118,11 +112,18 @@ func (x *exec) newForeignKey(t *table, con *pg.Constraint) (foreignKey, error) {
 	} else if t.constraintNamed(fk.Name) {
 		return fk, errorf(CodeDuplicateObject, "constraint \"%s\" for relation \"%s\" already exists", fk.Name, t.Name)
 	}
+	for i, c := range fk.Columns {
+		if !comparableTypes(t.colType(c), parent.colType(refs[i])) {
+			return fk, &Error{Code: CodeDatatypeMismatch, Message: fmt.Sprintf("foreign key constraint \"%s\" cannot be implemented", fk.Name),
+				Detail: fmt.Sprintf("Key columns \"%s\" and \"%s\" are of incompatible types: %s and %s.", c, refs[i], TypeName(t.colType(c)), TypeName(parent.colType(refs[i])))}
+		}
+	}
 	return fk, nil
 }
 
 // comparableTypes reports whether a foreign key column of type a can reference a key of type b, as PostgreSQL
-// decides by operator family: the same type, two integer types, two floating-point types, or text and varchar.
+// decides: the same operator family (two integer types, two floating-point types, text and varchar), or a
+// implicitly cast to b (an integer to numeric or a float, numeric to a float).
 func comparableTypes(a, b uint32) bool {
 	family := func(o uint32) uint32 {
 		switch o {
@@ -135,7 +136,8 @@ func comparableTypes(a, b uint32) bool {
 		}
 		return o
 	}
-	return family(a) == family(b)
+	fa, fb := family(a), family(b)
+	return fa == fb || (fa == OIDInt8 && (fb == OIDNumeric || fb == OIDFloat8)) || (fa == OIDNumeric && fb == OIDFloat8)
 }
 
 // setReferencedBy adds child to, or with add false removes it from, the tables parent's catalog entry says
@@ -194,6 +196,7 @@ func (t *table) references(parent string) bool {
 func (x *exec) parentKey(child, parent *table, fk foreignKey, doc bson.Raw) (id bson.RawValue, text string, ok bool, err error) {
 	vals := map[string]any{}
 	var texts []string
+	fits := true
 	for i, c := range fk.Columns {
 		rv, err := doc.LookupErr(strings.Split(child.field(c), ".")...)
 		if err != nil || rv.Type == bson.TypeNull {
@@ -212,9 +215,13 @@ func (x *exec) parentKey(child, parent *table, fk foreignKey, doc bson.Raw) (id 
 			}
 		}
 		if !good {
-			return id, strings.Join(texts, ", "), false, nil
+			fits = false
+			continue
 		}
 		vals[fk.RefColumns[i]] = sv
+	}
+	if !fits {
+		return id, strings.Join(texts, ", "), false, nil
 	}
 	var key any
 	if len(parent.Key) == 1 {
@@ -633,18 +640,24 @@ func (c fkColl) deleteMany(ctx context.Context, filter bson.D) (int64, error) {
 }
 
 // verifyForeignKey returns a foreign_key_violation when a row of t names a parent row that does not exist
-// (ALTER TABLE ... ADD FOREIGN KEY on a table with rows), reading as the statement's transaction does, its
-// block's own writes included.
+// (ALTER TABLE ... ADD FOREIGN KEY on a table with rows): the rows as last committed, each against the parents as
+// last committed, and in a block also the rows and parents as the block sees them.
 func (x *exec) verifyForeignKey(t *table, fk foreignKey) error {
 	probe := *t
 	probe.ForeignKeys = []foreignKey{fk}
-	docs, err := x.s.db().collection(t.Name).find(x.ctx, bson.D{}, nil, 0)
-	if err != nil {
-		return err
-	}
-	for _, d := range docs {
-		if err := x.verifyChild(x.ctx, &probe, d, nil); err != nil {
+	// The rows as last committed (those of other sessions), and, in a block, as the block sees them (its own).
+	for _, ctx := range []context.Context{x.base, x.ctx} {
+		docs, err := x.s.db().collection(t.Name).find(ctx, bson.D{}, nil, 0)
+		if err != nil {
 			return err
+		}
+		for _, d := range docs {
+			if err := x.verifyChild(ctx, &probe, d, nil); err != nil {
+				return err
+			}
+		}
+		if !x.inTxn {
+			break
 		}
 	}
 	return nil
