@@ -591,7 +591,6 @@ func (x *exec) alterTable1(as *pg.AlterTableStmt, t *table, saved *bool) (*Resul
 	var dropConstraints []*pg.AlterTableCmd
 	var addChecks, addFKs []*pg.Constraint
 	var dropFKs []foreignKey
-	oldChecks := t.Checks
 	t.ForeignKeys = slices.Clone(t.ForeignKeys)
 	t.Checks = slices.Clone(t.Checks)
 	checksChanged := false
@@ -838,7 +837,7 @@ func (x *exec) alterTable1(as *pg.AlterTableStmt, t *table, saved *bool) (*Resul
 		}
 	}
 	if checksChanged {
-		if err := x.applyChecks(t, validator, newChecks, oldChecks); err != nil {
+		if err := x.applyChecks(t, validator, newChecks); err != nil {
 			return nil, x.undoAddColumns(t, added, err)
 		}
 	}
@@ -875,9 +874,9 @@ func (x *exec) undoAddColumns(t *table, added []column, cause error) error {
 }
 
 // applyForeignKeys, after ALTER TABLE wrote t's catalog entry, tells the referenced tables of the foreign keys
-// added and dropped, and verifies the rows against the added ones not NOT VALID (verify): when a row names a
-// missing parent, the keys added are dropped again and the statement fails with foreign_key_violation, as
-// PostgreSQL refuses such an ADD.
+// added and dropped, and verifies the rows against the added ones not NOT VALID (verify): a row that names a
+// missing parent fails the statement with foreign_key_violation, as PostgreSQL refuses such an ADD (alterTable
+// then puts the constraints back).
 func (x *exec) applyForeignKeys(t *table, added, verify, dropped []foreignKey) error {
 	for _, fk := range dropped {
 		if !t.references(fk.Table) { // a self-reference included
@@ -892,54 +891,25 @@ func (x *exec) applyForeignKeys(t *table, added, verify, dropped []foreignKey) e
 		}
 	}
 	for _, fk := range verify {
-		verr := x.verifyForeignKey(t, fk)
-		if verr == nil {
-			continue
-		}
-		t.ForeignKeys = slices.DeleteFunc(t.ForeignKeys, func(k foreignKey) bool {
-			return slices.ContainsFunc(added, func(a foreignKey) bool { return a.Name == k.Name })
-		})
-		if err := x.saveTable(t); err != nil {
+		if err := x.verifyForeignKey(t, fk); err != nil {
 			return err
 		}
-		for _, a := range added {
-			if !t.references(a.Table) {
-				if err := x.setReferencedBy(a.Table, t.Name, false); err != nil {
-					return err
-				}
-			}
-		}
-		return verr
 	}
 	return nil
 }
 
 // applyChecks makes validator, built from t.Checks (already in the catalog), its collection's, and then
-// verifies the rows against the added checks: when one breaks a check, t goes back to oldChecks and the
-// statement fails with check_violation, as PostgreSQL refuses such an ADD CONSTRAINT. Writes that break a new
-// check while it is verified are refused, as they would wait and then fail in PostgreSQL.
-func (x *exec) applyChecks(t *table, validator bson.D, added []check, oldChecks []check) error {
-	db := x.s.db()
-	if err := db.setValidator(x.base, t.Name, validator); err != nil {
+// verifies the rows against the added checks: a row that breaks one fails the statement with check_violation,
+// as PostgreSQL refuses such an ADD CONSTRAINT (alterTable then puts the constraints back). Writes that break a
+// new check while it is verified are refused, as they would wait and then fail in PostgreSQL.
+func (x *exec) applyChecks(t *table, validator bson.D, added []check) error {
+	if err := x.s.db().setValidator(x.base, t.Name, validator); err != nil {
 		return err
 	}
 	for _, c := range added {
-		verr := x.verifyCheck(t, c)
-		if verr == nil {
-			continue
-		}
-		t.Checks = oldChecks
-		old, err := x.validator(t)
-		if err != nil {
+		if err := x.verifyCheck(t, c); err != nil {
 			return err
 		}
-		if err := x.saveTable(t); err != nil {
-			return err
-		}
-		if err := db.setValidator(x.base, t.Name, old); err != nil {
-			return err
-		}
-		return verr
 	}
 	return nil
 }

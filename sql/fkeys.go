@@ -559,6 +559,15 @@ func (c fkColl) updateMany(ctx context.Context, filter bson.D, update any) (int6
 	if !c.child() {
 		return c.backendColl.updateMany(ctx, filter, update)
 	}
+	return c.each(ctx, filter, func(f bson.D) error {
+		_, err := c.findOneAndUpdate(ctx, f, update)
+		return err
+	})
+}
+
+// each runs write on every document filter matches, one at a time, each by its _id and filter again (a
+// document that no longer matches is skipped), in the statement's transaction; it counts the documents written.
+func (c fkColl) each(ctx context.Context, filter bson.D, write func(bson.D) error) (int64, error) {
 	if err := c.begin(true); err != nil {
 		return 0, err
 	}
@@ -568,7 +577,7 @@ func (c fkColl) updateMany(ctx context.Context, filter bson.D, update any) (int6
 	}
 	var n int64
 	for _, id := range ids {
-		if _, err := c.findOneAndUpdate(ctx, mergeConds([]bson.D{{{Key: "_id", Value: id}}, filter}), update); err != nil {
+		if err := write(mergeConds([]bson.D{{{Key: "_id", Value: id}}, filter})); err != nil {
 			if isNoDocuments(err) {
 				continue
 			}
@@ -619,24 +628,10 @@ func (c fkColl) deleteMany(ctx context.Context, filter bson.D) (int64, error) {
 	if !c.referenced() {
 		return c.backendColl.deleteMany(ctx, filter)
 	}
-	if err := c.begin(true); err != nil {
-		return 0, err
-	}
-	ids, err := c.x.matchingIDs(c.backendColl, filter)
-	if err != nil {
-		return 0, err
-	}
-	var n int64
-	for _, id := range ids {
-		if _, err := c.findOneAndDelete(ctx, mergeConds([]bson.D{{{Key: "_id", Value: id}}, filter})); err != nil {
-			if isNoDocuments(err) {
-				continue
-			}
-			return n, err
-		}
-		n++
-	}
-	return n, nil
+	return c.each(ctx, filter, func(f bson.D) error {
+		_, err := c.findOneAndDelete(ctx, f)
+		return err
+	})
 }
 
 // verifyForeignKey returns a foreign_key_violation when a row of t names a parent row that does not exist
