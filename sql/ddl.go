@@ -988,24 +988,8 @@ func (x *exec) rename(rs *pg.RenameStmt) (*Result, error) {
 	if err := x.saveTable(&tc); err != nil {
 		return nil, err
 	}
-	for _, child := range t.ReferencedBy {
-		if child == t.Name {
-			continue
-		}
-		ct, err := x.readTable(child, 0)
-		if err != nil {
-			return nil, err
-		}
-		cc := *ct
-		cc.ForeignKeys = slices.Clone(ct.ForeignKeys)
-		for i, fk := range cc.ForeignKeys {
-			if fk.Table == t.Name {
-				cc.ForeignKeys[i].RefColumns = renameIn(fk.RefColumns)
-			}
-		}
-		if err := x.saveTable(&cc); err != nil {
-			return nil, err
-		}
+	if err := x.editChildKeys(t, func(fk *foreignKey) { fk.RefColumns = renameIn(fk.RefColumns) }); err != nil {
+		return nil, err
 	}
 	setValidator := func() (*Result, error) {
 		if checksChanged {
@@ -1127,22 +1111,8 @@ func (x *exec) renameTable(rs *pg.RenameStmt) (*Result, error) {
 			return nil, err
 		}
 	}
-	for _, child := range t.ReferencedBy {
-		if child == old {
-			continue
-		}
-		ct, err := x.readTable(child, 0)
-		if err != nil {
-			return nil, err
-		}
-		cc := *ct
-		cc.ForeignKeys = slices.Clone(ct.ForeignKeys)
-		for i := range cc.ForeignKeys {
-			cc.ForeignKeys[i].Table = renamed(cc.ForeignKeys[i].Table)
-		}
-		if err := x.saveTable(&cc); err != nil {
-			return nil, err
-		}
+	if err := x.editChildKeys(t, func(fk *foreignKey) { fk.Table = name }); err != nil {
+		return nil, err
 	}
 	if t.View == "" {
 		// The unique indexes of UNIQUE constraints are named for their table, <table>_<cols>_key, which is how
@@ -1171,4 +1141,28 @@ func (x *exec) renameTable(rs *pg.RenameStmt) (*Result, error) {
 		}
 	}
 	return &Result{Tag: tag}, nil
+}
+
+// editChildKeys applies edit to the foreign keys of other tables that reference t, and saves those tables.
+func (x *exec) editChildKeys(t *table, edit func(*foreignKey)) error {
+	for _, child := range t.ReferencedBy {
+		if child == t.Name {
+			continue
+		}
+		ct, err := x.readTable(child, 0)
+		if err != nil {
+			return err
+		}
+		cc := *ct
+		cc.ForeignKeys = slices.Clone(ct.ForeignKeys)
+		for i := range cc.ForeignKeys {
+			if cc.ForeignKeys[i].Table == t.Name {
+				edit(&cc.ForeignKeys[i])
+			}
+		}
+		if err := x.saveTable(&cc); err != nil {
+			return err
+		}
+	}
+	return nil
 }
