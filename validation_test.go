@@ -173,25 +173,19 @@ func TestDatabase_RenameCollection(t *testing.T) {
 	if n, err := b.CountDocuments(ctx, bson.D{}); err != nil || n != 1 {
 		t.Fatalf("new name holds %d documents (%v)", n, err)
 	}
-	if _, err := b.InsertOne(ctx, bson.D{{Key: "_id", Value: 2}, {Key: "n", Value: -1}}); !hasCode(err, 121) {
+	if _, err := b.InsertOne(ctx, bson.D{{Key: "_id", Value: 2}, {Key: "n", Value: -1}}); codeOf(err) != 121 {
 		t.Fatalf("a document the validator refuses: %v, want DocumentValidationFailure", err)
 	}
 	if _, err := b.InsertOne(ctx, bson.D{{Key: "_id", Value: 3}, {Key: "n", Value: 1}, {Key: "u", Value: "x"}}); !concord.IsDuplicateKey(err) {
 		t.Fatalf("a duplicate of the unique index: %v, want DuplicateKey", err)
 	}
-	if err := d.RenameCollection(ctx, "nosuch", "c"); !hasCode(err, 26) {
+	if err := d.RenameCollection(ctx, "nosuch", "c"); codeOf(err) != 26 {
 		t.Fatalf("missing source: %v, want NamespaceNotFound", err)
 	}
 	if err := d.CreateCollection(ctx, "c"); err != nil {
 		t.Fatal(err)
 	}
-	if err := d.RenameCollection(ctx, "b", "c"); !hasCode(err, 48) {
+	if err := d.RenameCollection(ctx, "b", "c"); codeOf(err) != 48 {
 		t.Fatalf("existing target: %v, want NamespaceExists", err)
 	}
-}
-
-// hasCode reports whether err is a *concord.Error with the given code.
-func hasCode(err error, code int) bool {
-	var ce *concord.Error
-	return errors.As(err, &ce) && int(ce.Code) == code
 }

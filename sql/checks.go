@@ -305,38 +305,52 @@ func renameInCheck(c check, old, new string) (check, error) {
 	return c, nil
 }
 
-// checkConstraint is a CHECK (kind "c") or FOREIGN KEY ("f") constraint as pg_constraint lists it.
-type checkConstraint struct {
+// pgConstraint is a CHECK (kind "c") or FOREIGN KEY ("f") constraint as pg_constraint lists it.
+type pgConstraint struct {
 	oid, table, refTable int64
 	kind, name, def      string
 }
 
-// checkConstraints lists the CHECK and FOREIGN KEY constraints of the database's tables, numbered as
+// pgConstraints lists the CHECK and FOREIGN KEY constraints of the database's tables, numbered as
 // pg_constraint shows them.
-func (x *exec) checkConstraints() ([]checkConstraint, error) {
-	tables, isView, err := x.relationNames()
+func (x *exec) pgConstraints() ([]pgConstraint, error) {
+	tables, oids, err := x.declaredTables()
 	if err != nil {
 		return nil, err
 	}
-	var out []checkConstraint
-	for i, tn := range tables {
+	var out []pgConstraint
+	for _, t := range tables {
+		for _, c := range t.Checks {
+			out = append(out, pgConstraint{oid: int64(40000 + len(out)), table: oids[t.Name], kind: "c", name: c.Name, def: "CHECK (" + c.Expr + ")"})
+		}
+		for _, fk := range t.ForeignKeys {
+			out = append(out, pgConstraint{oid: int64(40000 + len(out)), table: oids[t.Name], refTable: oids[fk.Table], kind: "f", name: fk.Name, def: foreignKeyDef(fk)})
+		}
+	}
+	return out, nil
+}
+
+// declaredTables returns the database's tables with declared columns (views and schemaless collections left
+// out), in pg_class's order, and the oid pg_class shows for each.
+func (x *exec) declaredTables() ([]*table, map[string]int64, error) {
+	names, isView, err := x.relationNames()
+	if err != nil {
+		return nil, nil, err
+	}
+	var tables []*table
+	oids := map[string]int64{}
+	for i, tn := range names {
 		if isView[tn] {
 			continue
 		}
 		t, err := x.lookupTable(tn, 0)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
-		for _, c := range t.Checks {
-			out = append(out, checkConstraint{oid: int64(40000 + len(out)), table: tableOID(i), kind: "c", name: c.Name, def: "CHECK (" + c.Expr + ")"})
-		}
-		for _, fk := range t.ForeignKeys {
-			ref := int64(0)
-			if j := slices.Index(tables, fk.Table); j >= 0 {
-				ref = tableOID(j)
-			}
-			out = append(out, checkConstraint{oid: int64(40000 + len(out)), table: tableOID(i), refTable: ref, kind: "f", name: fk.Name, def: foreignKeyDef(fk)})
+		if t.declared {
+			tables = append(tables, t)
+			oids[tn] = tableOID(i)
 		}
 	}
-	return out, nil
+	return tables, oids, nil
 }

@@ -123,7 +123,7 @@ func (x *exec) newForeignKey(t *table, con *pg.Constraint) (foreignKey, error) {
 
 // comparableTypes reports whether a foreign key column of type a can reference a key of type b, as PostgreSQL
 // decides: the same operator family (two integer types, two floating-point types, text and varchar), or a
-// implicitly cast to b (an integer to numeric or a float, numeric to a float).
+// type implicitly cast to b (an integer to numeric or a float, numeric to a float).
 func comparableTypes(a, b uint32) bool {
 	family := func(o uint32) uint32 {
 		switch o {
@@ -233,11 +233,11 @@ func (x *exec) parentKey(child, parent *table, fk foreignKey, doc bson.Raw) (id 
 		}
 		key = d
 	}
-	typ, data, err := bson.MarshalValue(key)
+	id, err = bsonValue(key)
 	if err != nil {
 		return id, "", false, err
 	}
-	return bson.RawValue{Type: typ, Value: data}, strings.Join(texts, ", "), true, nil
+	return id, strings.Join(texts, ", "), true, nil
 }
 
 // fkPending are the foreign-key checks a statement's writes leave for its end: child rows whose parents must

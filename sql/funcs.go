@@ -458,7 +458,7 @@ func (x *exec) catalogFunc(name string, args []any) (any, error) {
 	case "quote_ident":
 		return formatText(args[0]), nil
 	case "pg_get_constraintdef":
-		checks, err := x.checkConstraints()
+		checks, err := x.pgConstraints()
 		if err != nil || len(args) == 0 {
 			return nil, err
 		}

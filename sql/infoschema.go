@@ -17,22 +17,13 @@ type tableConstraint struct {
 
 // tableConstraints lists the constraints of the database's declared tables.
 func (x *exec) tableConstraints() ([]tableConstraint, error) {
-	tables, isView, err := x.relationNames()
+	tables, _, err := x.declaredTables()
 	if err != nil {
 		return nil, err
 	}
 	var out []tableConstraint
-	for _, tn := range tables {
-		if isView[tn] {
-			continue
-		}
-		t, err := x.lookupTable(tn, 0)
-		if err != nil {
-			return nil, err
-		}
-		if !t.declared {
-			continue
-		}
+	for _, t := range tables {
+		tn := t.Name
 		if len(t.Key) > 0 {
 			out = append(out, tableConstraint{name: tn + "_pkey", table: tn, kind: "PRIMARY KEY", columns: t.Key})
 		}

@@ -161,7 +161,7 @@ func (x *exec) catalogRelation(schema, name string) (*relation, error) {
 		col("confrelid", OIDOID)
 		col("convalidated", OIDBool)
 		col("conislocal", OIDBool)
-		checks, err := x.checkConstraints()
+		checks, err := x.pgConstraints()
 		if err != nil {
 			return nil, err
 		}
