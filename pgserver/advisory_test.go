@@ -2,6 +2,7 @@ package pgserver_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -105,5 +106,48 @@ func TestAdvisoryLocks(t *testing.T) {
 	defer d.Close(ctx)
 	if try(d, "SELECT pg_advisory_unlock(99)") || len(notices) != 1 || notices[0] != "01000 you don't own a lock of type ExclusiveLock" {
 		t.Fatalf("unlock of a lock not held: notices %q", notices)
+	}
+}
+
+// advisorySavepointSteps run on two sessions (a, then b as "b:"), against Concord and PostgreSQL 15: ROLLBACK
+// TO releases the transaction-level advisory locks taken since its savepoint (a second hold of a lock taken
+// before it included), and keeps the session-level ones and those taken before.
+var advisorySavepointSteps = []struct{ sql, want string }{
+	{"BEGIN", "BEGIN"},
+	{"SELECT pg_advisory_xact_lock(42)", "\nSELECT 1"},
+	{"SAVEPOINT s", "SAVEPOINT"},
+	{"SELECT pg_advisory_xact_lock(42)", "\nSELECT 1"},
+	{"SELECT pg_advisory_xact_lock(43)", "\nSELECT 1"},
+	{"SELECT pg_try_advisory_xact_lock(45)", "t\nSELECT 1"},
+	{"SELECT pg_advisory_lock(44)", "\nSELECT 1"},
+	{"b:SELECT pg_try_advisory_lock(43)", "f\nSELECT 1"},
+	{"ROLLBACK TO s", "ROLLBACK"},
+	{"b:SELECT pg_try_advisory_lock(42)", "f\nSELECT 1"},
+	{"b:SELECT pg_try_advisory_lock(43)", "t\nSELECT 1"},
+	{"b:SELECT pg_try_advisory_lock(44)", "f\nSELECT 1"},
+	{"b:SELECT pg_try_advisory_lock(45)", "t\nSELECT 1"},
+	{"SAVEPOINT t", "SAVEPOINT"},
+	{"SELECT pg_try_advisory_xact_lock(46)", "t\nSELECT 1"},
+	{"RELEASE t", "RELEASE"},
+	{"ROLLBACK TO s", "ROLLBACK"},
+	{"b:SELECT pg_try_advisory_lock(46)", "t\nSELECT 1"},
+	{"COMMIT", "COMMIT"},
+	{"b:SELECT pg_try_advisory_lock(42)", "t\nSELECT 1"},
+	{"b:SELECT pg_try_advisory_lock(44)", "f\nSELECT 1"},
+	{"SELECT pg_advisory_unlock(44)", "t\nSELECT 1"},
+	{"b:SELECT pg_try_advisory_lock(44)", "t\nSELECT 1"},
+}
+
+// runAdvisorySavepoints runs advisorySavepointSteps on two new connections to url.
+func runAdvisorySavepoints(t *testing.T, who, url string) {
+	a, b := connect(t, url), connect(t, url)
+	defer a.Close(context.Background())
+	defer b.Close(context.Background())
+	for _, s := range advisorySavepointSteps {
+		c, q := a, s.sql
+		if rest, ok := strings.CutPrefix(q, "b:"); ok {
+			c, q = b, rest
+		}
+		runSteps(t, who, c, []struct{ sql, want string }{{q, s.want}})
 	}
 }

@@ -108,6 +108,46 @@ func (a *advisoryLocks) release(s *Session, all bool) {
 	}
 }
 
+// xactHolds returns how many times s holds each lock at transaction level, for a savepoint to put back.
+func (a *advisoryLocks) xactHolds(s *Session) map[advisoryKey]int {
+	if len(s.advisory) == 0 {
+		return nil
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	var holds map[advisoryKey]int
+	for key := range s.advisory {
+		if h := a.held[key]; h != nil && h.owner == s && h.xact > 0 {
+			if holds == nil {
+				holds = map[advisoryKey]int{}
+			}
+			holds[key] = h.xact
+		}
+	}
+	return holds
+}
+
+// rollbackXact puts s's transaction-level holds back to holds (from xactHolds), as ROLLBACK TO releases the
+// transaction-level locks taken since its savepoint; session-level holds stay, as in PostgreSQL.
+func (a *advisoryLocks) rollbackXact(s *Session, holds map[advisoryKey]int) {
+	if len(s.advisory) == 0 {
+		return
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for key := range s.advisory {
+		h := a.held[key]
+		if h == nil || h.owner != s {
+			delete(s.advisory, key)
+			continue
+		}
+		h.xact = min(h.xact, holds[key])
+		if a.dropIfFree(key, h) {
+			delete(s.advisory, key)
+		}
+	}
+}
+
 // dropIfFree removes a lock no level holds any more and wakes its waiters. The caller holds a.mu.
 func (a *advisoryLocks) dropIfFree(key advisoryKey, h *advisoryHold) bool {
 	if h.session > 0 || h.xact > 0 {

@@ -81,13 +81,15 @@ type Session struct {
 
 // savepoint is one SAVEPOINT of a transaction block, with what ROLLBACK TO puts back besides the writes: the
 // run-time parameters (and what the block's SETs leave at commit) and the LISTEN, UNLISTEN and NOTIFY
-// statements the block had run, as PostgreSQL undoes those of a rolled-back subtransaction.
+// statements the block had run, and the transaction-level advisory locks it held, as PostgreSQL undoes those of
+// a rolled-back subtransaction.
 type savepoint struct {
 	name           string
 	sp             any // the backend's
 	params         paramSet
 	after          *paramSet // the block's values at commit; nil when no SET had run yet
 	listen, notify int
+	advisory       map[advisoryKey]int // transaction-level advisory holds (advisoryLocks.xactHolds)
 }
 
 // NewSession starts a session on database for user.
@@ -468,6 +470,7 @@ func (s *Session) savepointStmt(ts *pg.TransactionStmt) (*Result, error) {
 			return fail(err)
 		}
 		mark := savepoint{name: ts.SavepointName, sp: sp, params: s.params.clone(), listen: len(s.pendingListen), notify: len(s.pendingNotify)}
+		mark.advisory = s.e.advisory.xactHolds(s)
 		if s.block != nil {
 			after := s.block.after.clone()
 			mark.after = &after
@@ -505,6 +508,7 @@ func (s *Session) savepointStmt(ts *pg.TransactionStmt) (*Result, error) {
 		}
 	}
 	s.pendingListen, s.pendingNotify = s.pendingListen[:mark.listen], s.pendingNotify[:mark.notify]
+	s.e.advisory.rollbackXact(s, mark.advisory)
 	s.savepoints = s.savepoints[:i+1]
 	s.status = TxActive
 	return &Result{Tag: "ROLLBACK"}, nil
