@@ -160,6 +160,8 @@ func (x *exec) dispatch(n *pg.Node) (*Result, error) {
 		return &Result{Tag: "DISCARD ALL"}, nil
 	case n.GetCopyStmt() != nil:
 		return x.copy(n.GetCopyStmt())
+	case n.GetVacuumStmt() != nil:
+		return x.vacuum(n.GetVacuumStmt())
 	}
 	if res, ok, err := x.dispatchNotify(n); ok {
 		return res, err

@@ -1,0 +1,74 @@
+package pgserver_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+)
+
+// maintenanceSteps run in order on one connection against Concord and PostgreSQL 15 (TestCompare_PostgreSQL):
+// VACUUM and ANALYZE, which Concord checks and answers as PostgreSQL does. A step's want ends with the warnings
+// the statement sent, each as " WARNING code message".
+var maintenanceSteps = []struct{ sql, want string }{
+	{"CREATE TABLE vac (id int PRIMARY KEY, name text)", "CREATE TABLE"},
+	{"CREATE VIEW vacv AS SELECT id FROM vac", "CREATE VIEW"},
+	{"VACUUM", "VACUUM"},
+	{"VACUUM vac", "VACUUM"},
+	{"VACUUM FULL ANALYZE vac", "VACUUM"},
+	{"VACUUM (ANALYZE, VERBOSE false, SKIP_LOCKED) vac (id, name)", "VACUUM"},
+	{"VACUUM (ANALYZE off) vac (id)", "ERROR 0A000"},
+	{"VACUUM vac (id)", "ERROR 0A000"},
+	{"VACUUM (bogus) vac", "ERROR 42601"},
+	{"VACUUM (PARALLEL) vac", "ERROR 42601"},
+	{"VACUUM (PARALLEL 2) vac", "VACUUM"},
+	{"VACUUM nosuch", "ERROR 42P01"},
+	{"VACUUM public.vac, vac", "VACUUM"},
+	{"VACUUM vacv", `VACUUM WARNING 01000 skipping "vacv" --- cannot vacuum non-tables or special system tables`},
+	{"ANALYZE", "ANALYZE"},
+	{"ANALYZE vac (name)", "ANALYZE"},
+	{"ANALYZE vac (nosuch)", "ERROR 42703"},
+	{"ANALYZE vac (id, id)", "ERROR 42701"},
+	{"ANALYZE (verbose false) vac", "ANALYZE"},
+	{"ANALYZE (freeze) vac", "ERROR 42601"},
+	{"ANALYZE vacv", `ANALYZE WARNING 01000 skipping "vacv" --- cannot analyze non-tables or special system tables`},
+	{"BEGIN", "BEGIN"},
+	{"ANALYZE vac", "ANALYZE"},
+	{"VACUUM vac", "ERROR 25001"},
+	{"ROLLBACK", "ROLLBACK"},
+	{"DROP VIEW vacv", "DROP VIEW"},
+	{"DROP TABLE vac", "DROP TABLE"},
+}
+
+// runMaintenance runs maintenanceSteps on a new connection to url, and checks that VACUUM in a multi-statement
+// query, an implicit transaction block, fails as PostgreSQL's does.
+func runMaintenance(t *testing.T, who, url string) {
+	ctx := context.Background()
+	cfg, err := pgx.ParseConfig(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var notices string
+	cfg.OnNotice = func(_ *pgconn.PgConn, n *pgconn.Notice) {
+		notices += " " + n.Severity + " " + n.Code + " " + n.Message
+	}
+	c, err := pgx.ConnectConfig(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close(ctx)
+	for _, s := range maintenanceSteps {
+		notices = ""
+		got, err := renderSimple(c, s.sql, nil)
+		if err != nil {
+			got = "ERROR " + sqlState(err)
+		}
+		if got += notices; got != s.want {
+			t.Errorf("%s: %s\n got: %q (%v)\nwant: %q", who, s.sql, got, err, s.want)
+		}
+	}
+	if _, err := c.PgConn().Exec(ctx, "SELECT 1; VACUUM").ReadAll(); sqlState(err) != "25001" {
+		t.Errorf("%s: VACUUM in a multi-statement query: %v, want 25001", who, err)
+	}
+}
