@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # End-to-end check of `concord serve`'s PostgreSQL port with psql (Debian's postgresql-client): builds concord,
 # starts it on free ports with a temporary --dir, then through psql creates a table, inserts, lists it with \dt,
-# describes it with \d (its CHECK constraint too, which then refuses an overdraft), runs a transfer in a
-# transaction, checks that ROLLBACK undoes a change, and loads and unloads a CSV file with \copy. Then it starts
+# describes it with \d (its CHECK constraint too, which then refuses an overdraft, and a foreign key from a second
+# table, listed on both), runs a transfer in a transaction, checks that ROLLBACK undoes a change, and loads and
+# unloads a CSV file with \copy. Then it starts
 # it again with --auth and TLS (a CA made with openssl), creates users with mongosh over the MongoDB port (the
 # first through the localhost exception), and checks with psql and PGPASSWORD over TLS (sslmode=verify-full):
 # a wrong password is refused (28P01), plaintext is refused, the right password works, and a read-only user's
@@ -62,6 +63,11 @@ balance|bigint||not null|
 version|bigint||not null|" "$(psql_run -A -t -c '\d accounts' | grep -E '^(id|balance|version)\|')"
 expect '\d accounts lists the CHECK constraint' '    "accounts_balance_check" CHECK (balance >= 0)' \
 	"$(psql_run -c '\d accounts' | grep -A1 '^Check constraints:' | tail -n 1)"
+psql_run -c "CREATE TABLE entries (id int8 PRIMARY KEY, account text NOT NULL REFERENCES accounts ON DELETE CASCADE)" >/dev/null
+expect '\d entries lists the foreign key' '    "entries_account_fkey" FOREIGN KEY (account) REFERENCES accounts(id) ON DELETE CASCADE' \
+	"$(psql_run -c '\d entries' | grep -A1 '^Foreign-key constraints:' | tail -n 1)"
+expect '\d accounts lists the table referencing it' '    TABLE "entries" CONSTRAINT "entries_account_fkey" FOREIGN KEY (account) REFERENCES accounts(id) ON DELETE CASCADE' \
+	"$(psql_run -c '\d accounts' | grep -A1 '^Referenced by:' | tail -n 1)"
 if out="$(psql_run -c "UPDATE accounts SET balance = balance - 1000 WHERE id = 'alice'" 2>&1)"; then
 	echo "psql e2e: an overdraft passed the CHECK constraint" >&2
 	exit 1

@@ -101,6 +101,16 @@ var infoSchemaSteps = []struct{ sql, want string }{
 		"WHERE constraint_name = 'isc_pid_fkey'", "isp_pkey|NONE|NO ACTION|CASCADE\nSELECT 1"},
 	{"SELECT check_clause FROM information_schema.check_constraints WHERE constraint_name = 'isp_qty_check'", "((qty >= 0))\nSELECT 1"},
 	{"SELECT table_name, column_name FROM information_schema.constraint_column_usage WHERE constraint_name = 'isc_pid_fkey'", "isp|id\nSELECT 1"},
+	// What psql's \d reads to list "Foreign-key constraints" and "Referenced by": relhastriggers, the oids cast
+	// to regclass, and pg_partition_ancestors (no rows for a table that is not a partition).
+	{"SELECT relname, relhastriggers FROM pg_class WHERE relname IN ('isp', 'isc', 'vac_none') ORDER BY 1", "isc|t\nisp|t\nSELECT 2"},
+	{"SELECT conname, conrelid::pg_catalog.regclass, confrelid::regclass, pg_catalog.pg_get_constraintdef(oid, true), conparentid " +
+		"FROM pg_catalog.pg_constraint WHERE contype = 'f' AND conrelid = (SELECT oid FROM pg_class WHERE relname = 'isc')",
+		"isc_pid_fkey|isc|isp|FOREIGN KEY (pid) REFERENCES isp(id) ON DELETE CASCADE|0\nSELECT 1"},
+	{"SELECT count(*) FROM pg_catalog.pg_partition_ancestors('isc')", "0\nSELECT 1"},
+	{"SELECT conname FROM pg_catalog.pg_constraint c WHERE confrelid IN (SELECT pg_catalog.pg_partition_ancestors('isp') " +
+		"UNION ALL SELECT oid FROM pg_class WHERE relname = 'isp') AND contype = 'f' AND conparentid = 0", "isc_pid_fkey\nSELECT 1"},
+	{"SELECT 4000000::regclass", "4000000\nSELECT 1"},
 	{"DROP TABLE isc", "DROP TABLE"},
 	{"DROP TABLE isp", "DROP TABLE"},
 }

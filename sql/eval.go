@@ -116,6 +116,9 @@ func (x *exec) eval(n *pg.Node, sc *scope) (any, error) {
 		if err != nil {
 			return nil, err
 		}
+		if n, ok := v.(int64); ok && isRegclass(tc.TypeName) {
+			return x.regclassName(n)
+		}
 		return coerce(v, oid)
 	case n.GetFuncCall() != nil:
 		return x.evalFunc(n.GetFuncCall(), sc)

@@ -176,10 +176,15 @@ func (x *exec) rangeFunction(rf *pg.RangeFunction, outer *scope) (*relation, err
 			return nil, unsupported("unnest of several arrays")
 		}
 		oid = x.setType(f, sc)
+	case "pg_partition_ancestors":
+		oid = OIDText
 	default:
 		return nil, unsupported("function " + name + " in FROM (Concord has generate_series and unnest there)")
 	}
 	col := relCol{name: name, oid: oid}
+	if name == "pg_partition_ancestors" {
+		col.name = "relid" // its OUT parameter
+	}
 	if rf.Alias != nil {
 		col.qual = rf.Alias.Aliasname
 		col.name = rf.Alias.Aliasname
@@ -219,7 +224,9 @@ func (x *exec) rangeFunction(rf *pg.RangeFunction, outer *scope) (*relation, err
 }
 
 // setReturning are the set-returning functions: in FROM, and at the top of a select list's item.
-var setReturning = map[string]bool{"generate_series": true, "unnest": true}
+// pg_partition_ancestors lists the partitions above a partition: none, as Concord's tables are not partitioned
+// (psql's \d asks for them).
+var setReturning = map[string]bool{"generate_series": true, "unnest": true, "pg_partition_ancestors": true}
 
 // targetSet evaluates a set-returning function at the top of a select list's item, for one row.
 func (x *exec) targetSet(f *pg.FuncCall, sc *scope) ([]any, error) {
@@ -232,6 +239,9 @@ func (x *exec) targetSet(f *pg.FuncCall, sc *scope) ([]any, error) {
 
 // setType is the type of a set-returning function's values.
 func (x *exec) setType(f *pg.FuncCall, sc *scope) uint32 {
+	if funcName(f) == "pg_partition_ancestors" {
+		return OIDText
+	}
 	if funcName(f) == "unnest" {
 		if len(f.Args) == 0 {
 			return OIDText
@@ -264,6 +274,9 @@ func setFunc(name string, oid uint32, args []any) ([]any, error) {
 		if a == nil {
 			return nil, nil
 		}
+	}
+	if name == "pg_partition_ancestors" {
+		return nil, nil
 	}
 	if name == "unnest" {
 		a, ok := args[0].([]any)

@@ -1,6 +1,10 @@
 package sql
 
 import (
+	"strconv"
+	"strings"
+
+	pg "github.com/pganalyze/pg_query_go/v6"
 	"go.mongodb.org/mongo-driver/v2/bson"
 )
 
@@ -103,13 +107,17 @@ func (x *exec) catalogRelation(schema, name string) (*relation, error) {
 				relkind = "v"
 			}
 			checks := 0 // pg_class.relchecks: psql's \d lists the CHECK constraints when it is not 0
+			// relhastriggers: PostgreSQL's foreign keys are triggers on both tables, and psql's \d lists them
+			// ("Foreign-key constraints", "Referenced by") only when it is set.
+			triggers := false
 			if !isView[t] {
 				if tt, err := x.lookupTable(t, 0); err == nil {
 					checks = len(tt.Checks)
+					triggers = len(tt.ForeignKeys) > 0 || len(tt.ReferencedBy) > 0
 				}
 			}
 			rel.rows = append(rel.rows, []any{tableOID(i), t, int64(2200), relkind, int64(10), int64(2), "p", false,
-				false, int64(checks), false, false, false, false, false, int64(0), int64(0), "d", nil, int64(0)})
+				false, int64(checks), false, triggers, false, false, false, int64(0), int64(0), "d", nil, int64(0)})
 		}
 	case name == "pg_attribute":
 		for _, c := range []struct {
@@ -161,12 +169,13 @@ func (x *exec) catalogRelation(schema, name string) (*relation, error) {
 		col("confrelid", OIDOID)
 		col("convalidated", OIDBool)
 		col("conislocal", OIDBool)
+		col("conparentid", OIDOID)
 		checks, err := x.pgConstraints()
 		if err != nil {
 			return nil, err
 		}
 		for _, c := range checks {
-			rel.rows = append(rel.rows, []any{c.oid, c.name, int64(2200), c.kind, c.table, c.refTable, true, true})
+			rel.rows = append(rel.rows, []any{c.oid, c.name, int64(2200), c.kind, c.table, c.refTable, true, true, int64(0)})
 		}
 	case name == "pg_database":
 		col("oid", OIDOID)
@@ -219,6 +228,25 @@ func (x *exec) catalogRelation(schema, name string) (*relation, error) {
 
 // tableOID is the oid pg_class shows for the i-th table.
 func tableOID(i int) int64 { return int64(16384 + i) }
+
+// isRegclass reports whether a type name is regclass, the type whose values name relations.
+func isRegclass(tn *pg.TypeName) bool {
+	return tn != nil && len(tn.Names) > 0 && strings.EqualFold(tn.Names[len(tn.Names)-1].GetString_().GetSval(), "regclass")
+}
+
+// regclassName is an oid cast to regclass: the name of the relation pg_class shows with that oid, or the oid's
+// digits when there is none, as PostgreSQL prints an unknown oid. (Text cast to regclass stays text: a name, or
+// an oid's digits, which compare with oid columns as numbers.)
+func (x *exec) regclassName(oid int64) (any, error) {
+	names, _, err := x.relationNames()
+	if err != nil {
+		return nil, err
+	}
+	if i := oid - tableOID(0); i >= 0 && i < int64(len(names)) {
+		return names[i], nil
+	}
+	return strconv.FormatInt(oid, 10), nil
+}
 
 // columnsOf returns a table's declared columns, or for a collection
 // without declared columns _id and the top-level fields of a sample of its
