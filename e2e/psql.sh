@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # End-to-end check of `concord serve`'s PostgreSQL port with psql (Debian's postgresql-client): builds concord,
 # starts it on free ports with a temporary --dir, then through psql creates a table, inserts, lists it with \dt,
-# describes it with \d (its CHECK constraint too, which then refuses an overdraft, and a foreign key from a second
-# table, listed on both), runs a transfer in a transaction, checks that ROLLBACK undoes a change, and loads and
-# unloads a CSV file with \copy. Then it starts
-# it again with --auth and TLS (a CA made with openssl), creates users with mongosh over the MongoDB port (the
-# first through the localhost exception), and checks with psql and PGPASSWORD over TLS (sslmode=verify-full):
-# a wrong password is refused (28P01), plaintext is refused, the right password works, and a read-only user's
-# INSERT fails with 42501. Needs go, psql, openssl and mongosh (e2e/node_modules, installed by npm ci).
+# describes it with \d (its primary key's index, its CHECK constraint, which then refuses an overdraft, and a
+# foreign key from a second table, listed on both), runs a transfer in a transaction, checks that ROLLBACK undoes
+# a change, and loads and unloads a CSV file with \copy. Then it starts it again with --auth and TLS (a CA made
+# with openssl), creates users with mongosh over the MongoDB port (the first through the localhost exception),
+# and checks with psql and PGPASSWORD over TLS (sslmode=verify-full): a wrong password is refused (28P01),
+# plaintext is refused, the right password works, and a read-only user's INSERT fails with 42501. Needs go, psql,
+# openssl and mongosh (e2e/node_modules, installed by npm ci).
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -63,6 +63,8 @@ balance|bigint||not null|
 version|bigint||not null|" "$(psql_run -A -t -c '\d accounts' | grep -E '^(id|balance|version)\|')"
 expect '\d accounts lists the CHECK constraint' '    "accounts_balance_check" CHECK (balance >= 0)' \
 	"$(psql_run -c '\d accounts' | grep -A1 '^Check constraints:' | tail -n 1)"
+expect '\d accounts lists its primary key' '    "accounts_pkey" PRIMARY KEY, btree (id)' \
+	"$(psql_run -c '\d accounts' | grep -A1 '^Indexes:' | tail -n 1)"
 psql_run -c "CREATE TABLE entries (id int8 PRIMARY KEY, account text NOT NULL REFERENCES accounts ON DELETE CASCADE)" >/dev/null
 expect '\d entries lists the foreign key' '    "entries_account_fkey" FOREIGN KEY (account) REFERENCES accounts(id) ON DELETE CASCADE' \
 	"$(psql_run -c '\d entries' | grep -A1 '^Foreign-key constraints:' | tail -n 1)"

@@ -72,7 +72,8 @@ type backendColl interface {
 	lockForUpdate(ctx context.Context, ids []bson.RawValue, skipLocked bool) (locked []bool, err error)
 	// createIndex creates an index; partial, when not nil, is its partialFilterExpression.
 	createIndex(ctx context.Context, keys bson.D, name string, unique bool, partial bson.D) error
-	indexNames(ctx context.Context) ([]string, error)
+	// indexes lists the collection's indexes, the _id index included.
+	indexes(ctx context.Context) ([]indexSpec, error)
 	dropIndex(ctx context.Context, name string) error
 	drop(ctx context.Context) error
 }
@@ -262,16 +263,16 @@ func (c embeddedColl) createIndex(ctx context.Context, keys bson.D, name string,
 	return err
 }
 
-func (c embeddedColl) indexNames(ctx context.Context) ([]string, error) {
+func (c embeddedColl) indexes(ctx context.Context) ([]indexSpec, error) {
 	specs, err := c.c.ListIndexes(ctx)
 	if err != nil {
 		return nil, err
 	}
-	names := make([]string, len(specs))
+	out := make([]indexSpec, len(specs))
 	for i, s := range specs {
-		names[i] = s.Name
+		out[i] = indexSpec{name: s.Name, keys: s.KeysDocument, unique: s.Unique}
 	}
-	return names, nil
+	return out, nil
 }
 
 func (c embeddedColl) dropIndex(ctx context.Context, name string) error {
@@ -279,6 +280,26 @@ func (c embeddedColl) dropIndex(ctx context.Context, name string) error {
 }
 
 func (c embeddedColl) drop(ctx context.Context) error { return c.c.Drop(ctx) }
+
+// indexSpec is an index as a backend lists it: its name, key pattern and whether it is unique.
+type indexSpec struct {
+	name   string
+	keys   bson.Raw
+	unique bool
+}
+
+// indexNames lists the names of a collection's indexes.
+func indexNames(ctx context.Context, c backendColl) ([]string, error) {
+	specs, err := c.indexes(ctx)
+	if err != nil {
+		return nil, err
+	}
+	names := make([]string, len(specs))
+	for i, s := range specs {
+		names[i] = s.name
+	}
+	return names, nil
+}
 
 // isNoDocuments reports whether err says that no document matched.
 func isNoDocuments(err error) bool { return errors.Is(err, errNoDocuments) }

@@ -229,16 +229,16 @@ func (c driverColl) createIndex(ctx context.Context, keys bson.D, name string, u
 	return driverError(err)
 }
 
-func (c driverColl) indexNames(ctx context.Context) ([]string, error) {
+func (c driverColl) indexes(ctx context.Context) ([]indexSpec, error) {
 	specs, err := c.c.Indexes().ListSpecifications(ctx)
 	if err != nil {
 		return nil, driverError(err)
 	}
-	names := make([]string, len(specs))
+	out := make([]indexSpec, len(specs))
 	for i, s := range specs {
-		names[i] = s.Name
+		out[i] = indexSpec{name: s.Name, keys: s.KeysDocument, unique: s.Unique != nil && *s.Unique}
 	}
-	return names, nil
+	return out, nil
 }
 
 func (c driverColl) dropIndex(ctx context.Context, name string) error {

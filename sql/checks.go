@@ -305,14 +305,15 @@ func renameInCheck(c check, old, new string) (check, error) {
 	return c, nil
 }
 
-// pgConstraint is a CHECK (kind "c") or FOREIGN KEY ("f") constraint as pg_constraint lists it.
+// pgConstraint is a CHECK (kind "c"), FOREIGN KEY ("f"), PRIMARY KEY ("p") or UNIQUE ("u") constraint as
+// pg_constraint lists it; index is the oid of the index of a PRIMARY KEY or UNIQUE constraint (pgIndexes).
 type pgConstraint struct {
-	oid, table, refTable int64
-	kind, name, def      string
+	oid, table, refTable, index int64
+	kind, name, def             string
 }
 
-// pgConstraints lists the CHECK and FOREIGN KEY constraints of the database's tables, numbered as
-// pg_constraint shows them.
+// pgConstraints lists the CHECK, FOREIGN KEY, PRIMARY KEY and UNIQUE constraints of the database's tables,
+// numbered as pg_constraint shows them.
 func (x *exec) pgConstraints() ([]pgConstraint, error) {
 	tables, oids, err := x.declaredTables()
 	if err != nil {
@@ -325,6 +326,15 @@ func (x *exec) pgConstraints() ([]pgConstraint, error) {
 		}
 		for _, fk := range t.ForeignKeys {
 			out = append(out, pgConstraint{oid: int64(40000 + len(out)), table: oids[t.Name], refTable: oids[fk.Table], kind: "f", name: fk.Name, def: foreignKeyDef(fk)})
+		}
+	}
+	indexes, err := x.pgIndexes()
+	if err != nil {
+		return nil, err
+	}
+	for _, ix := range indexes {
+		if ix.constraint != "" {
+			out = append(out, pgConstraint{oid: int64(40000 + len(out)), table: ix.tableOID, index: ix.oid, kind: ix.constraint, name: ix.name, def: ix.constraintDef()})
 		}
 	}
 	return out, nil

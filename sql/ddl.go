@@ -481,7 +481,7 @@ func (x *exec) dropIndex(name string) (bool, error) {
 		return false, err
 	}
 	for _, tn := range names {
-		names, err := x.s.db().collection(tn).indexNames(x.base)
+		names, err := indexNames(x.base, x.s.db().collection(tn))
 		if err != nil {
 			return false, err
 		}
@@ -784,7 +784,7 @@ func (x *exec) alterTable1(as *pg.AlterTableStmt, t *table, saved *bool) (*Resul
 	}
 	*saved = true
 	if len(dropConstraints) > 0 || len(addUnique) > 0 {
-		names, err := coll.indexNames(x.base)
+		names, err := indexNames(x.base, coll)
 		if err != nil {
 			return nil, err
 		}
@@ -821,7 +821,7 @@ func (x *exec) alterTable1(as *pg.AlterTableStmt, t *table, saved *bool) (*Resul
 	}
 	for _, name := range dropped {
 		// The column's unique index goes with it, as in PostgreSQL; its values leave every row.
-		if names, err := coll.indexNames(x.base); err == nil && slices.Contains(names, t.Name+"_"+name+"_key") {
+		if names, err := indexNames(x.base, coll); err == nil && slices.Contains(names, t.Name+"_"+name+"_key") {
 			if err := coll.dropIndex(x.base, t.Name+"_"+name+"_key"); err != nil {
 				return nil, err
 			}
@@ -1004,7 +1004,7 @@ func (x *exec) rename(rs *pg.RenameStmt) (*Result, error) {
 	}
 	coll := x.s.db().collection(t.Name)
 	index := t.Name + "_" + rs.Subname + "_key"
-	names, err := coll.indexNames(x.base)
+	names, err := indexNames(x.base, coll)
 	if err != nil {
 		return nil, err
 	}
@@ -1118,7 +1118,7 @@ func (x *exec) renameTable(rs *pg.RenameStmt) (*Result, error) {
 		// The unique indexes of UNIQUE constraints are named for their table, <table>_<cols>_key, which is how
 		// DROP and RENAME COLUMN find them: they take the new name (PostgreSQL keeps the old one).
 		coll := db.collection(name)
-		indexes, err := coll.indexNames(x.base)
+		indexes, err := indexNames(x.base, coll)
 		if err != nil {
 			return nil, err
 		}

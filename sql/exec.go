@@ -43,6 +43,8 @@ type exec struct {
 	// fk holds the foreign-key checks that wait for the statement's end (fkeys.go); nil outside a statement
 	// run in a transaction.
 	fk *fkPending
+	// indexes memoizes pgIndexes for the statement, which may ask for them once per catalog row.
+	indexes []pgIndex
 }
 
 func (s *Session) newExec(ctx context.Context, params []any) *exec {

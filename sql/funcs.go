@@ -456,7 +456,10 @@ func (x *exec) catalogFunc(name string, args []any) (any, error) {
 	case "pg_size_pretty":
 		return formatText(args[0]) + " bytes", nil
 	case "quote_ident":
-		return formatText(args[0]), nil
+		if args[0] == nil {
+			return nil, nil
+		}
+		return quoteIdent(formatText(args[0])), nil
 	case "pg_get_constraintdef":
 		checks, err := x.pgConstraints()
 		if err != nil || len(args) == 0 {
@@ -467,6 +470,30 @@ func (x *exec) catalogFunc(name string, args []any) (any, error) {
 				return c.def, nil
 			}
 		}
+	case "pg_get_indexdef":
+		// pg_get_indexdef(index [, column, pretty]): the CREATE INDEX statement, or with a column number above 0
+		// that key column's name.
+		indexes, err := x.pgIndexes()
+		if err != nil || len(args) == 0 {
+			return nil, err
+		}
+		oid, _ := args[0].(int64)
+		for _, ix := range indexes {
+			if ix.oid != oid {
+				continue
+			}
+			if len(args) > 1 {
+				if n, ok := args[1].(int64); ok && n > 0 {
+					if n > int64(len(ix.columns)) {
+						return "", nil
+					}
+					return quoteIdent(ix.columns[n-1]), nil
+				}
+			}
+			pretty := len(args) > 2 && args[2] == true
+			return ix.def(pretty), nil
+		}
+		return nil, nil
 	case "pg_get_expr":
 		// pg_attrdef.adbin holds a default's SQL text, which is what pg_get_expr returns for it.
 		if len(args) > 0 {

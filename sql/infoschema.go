@@ -27,7 +27,7 @@ func (x *exec) tableConstraints() ([]tableConstraint, error) {
 		if len(t.Key) > 0 {
 			out = append(out, tableConstraint{name: tn + "_pkey", table: tn, kind: "PRIMARY KEY", columns: t.Key})
 		}
-		names, err := x.s.db().collection(tn).indexNames(x.base)
+		names, err := indexNames(x.base, x.s.db().collection(tn))
 		if err != nil {
 			return nil, err
 		}

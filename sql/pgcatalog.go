@@ -15,6 +15,7 @@ var catalogNames = map[string]bool{
 	"pg_index": true, "pg_roles": true, "pg_am": true, "pg_attrdef": true, "pg_collation": true,
 	"pg_constraint": true, "pg_policy": true, "pg_statistic_ext": true, "pg_publication": true,
 	"pg_inherits": true, "pg_trigger": true, "pg_description": true, "pg_tablespace": true,
+	"pg_indexes": true,
 }
 
 // isCatalogName reports whether an unqualified name is a pg_catalog
@@ -101,6 +102,14 @@ func (x *exec) catalogRelation(schema, name string) (*relation, error) {
 			{"reltoastrelid", OIDOID}} {
 			col(c.n, c.o)
 		}
+		indexes, err := x.pgIndexes()
+		if err != nil {
+			return nil, err
+		}
+		hasIndex := map[int64]bool{}
+		for _, ix := range indexes {
+			hasIndex[ix.tableOID] = true
+		}
 		for i, t := range tables {
 			relkind := "r" // pg_class.relkind
 			if isView[t] {
@@ -117,7 +126,56 @@ func (x *exec) catalogRelation(schema, name string) (*relation, error) {
 				}
 			}
 			rel.rows = append(rel.rows, []any{tableOID(i), t, int64(2200), relkind, int64(10), int64(2), "p", false,
-				false, int64(checks), false, triggers, false, false, false, int64(0), int64(0), "d", nil, int64(0)})
+				hasIndex[tableOID(i)], int64(checks), false, triggers, false, false, false, int64(0), int64(0), "d", nil, int64(0)})
+		}
+		for _, ix := range indexes {
+			rel.rows = append(rel.rows, []any{ix.oid, ix.name, int64(2200), "i", int64(10), int64(403), "p", false,
+				false, int64(0), false, false, false, false, false, int64(0), int64(0), "n", nil, int64(0)})
+		}
+	case name == "pg_index":
+		for _, c := range []struct {
+			n string
+			o uint32
+		}{{"indexrelid", OIDOID}, {"indrelid", OIDOID}, {"indnatts", OIDInt2}, {"indnkeyatts", OIDInt2},
+			{"indisunique", OIDBool}, {"indisprimary", OIDBool}, {"indisexclusion", OIDBool}, {"indimmediate", OIDBool},
+			{"indisclustered", OIDBool}, {"indisvalid", OIDBool}, {"indisready", OIDBool}, {"indislive", OIDBool},
+			{"indisreplident", OIDBool}, {"indkey", OIDText}} {
+			col(c.n, c.o)
+		}
+		indexes, err := x.pgIndexes()
+		if err != nil {
+			return nil, err
+		}
+		for _, ix := range indexes {
+			t, err := x.lookupTable(ix.table, 0)
+			if err != nil {
+				return nil, err
+			}
+			cols := x.columnsOf(t)
+			keys := make([]string, len(ix.columns)) // indkey: the columns' attnums, 0 for a field no column names
+			for i, c := range ix.columns {
+				keys[i] = "0"
+				for j := range cols {
+					if cols[j].Name == c {
+						keys[i] = strconv.Itoa(j + 1)
+					}
+				}
+			}
+			n := int64(len(ix.columns))
+			rel.rows = append(rel.rows, []any{ix.oid, ix.tableOID, n, n, ix.unique, ix.primary, false, true,
+				false, true, true, true, false, strings.Join(keys, " ")})
+		}
+	case name == "pg_indexes":
+		for _, c := range []string{"schemaname", "tablename", "indexname", "tablespace"} {
+			col(c, OIDName)
+		}
+		col("indexdef", OIDText)
+		indexes, err := x.pgIndexes()
+		if err != nil {
+			return nil, err
+		}
+		for _, ix := range indexes {
+			rel.rows = append(rel.rows, []any{"public", ix.table, ix.name, nil, ix.def(false)})
 		}
 	case name == "pg_attribute":
 		for _, c := range []struct {
@@ -142,6 +200,24 @@ func (x *exec) catalogRelation(schema, name string) (*relation, error) {
 				}
 				rel.rows = append(rel.rows, []any{tableOID(i), c.Name, int64(c.Type), int64(j + 1), c.NotNull, false,
 					int64(-1), c.Default != "" && c.Identity == "", c.Identity, "", int64(0), storage})
+			}
+		}
+		// An index's attributes are its key columns (psql's \d index lists them).
+		indexes, err := x.pgIndexes()
+		if err != nil {
+			return nil, err
+		}
+		for _, ix := range indexes {
+			t, err := x.lookupTable(ix.table, 0)
+			if err != nil {
+				return nil, err
+			}
+			for j, name := range ix.columns {
+				typ := uint32(OIDText)
+				if c := t.column(name); c != nil {
+					typ = c.Type
+				}
+				rel.rows = append(rel.rows, []any{ix.oid, name, int64(typ), int64(j + 1), false, false, int64(-1), false, "", "", int64(0), "p"})
 			}
 		}
 	case name == "pg_attrdef":
@@ -170,12 +246,15 @@ func (x *exec) catalogRelation(schema, name string) (*relation, error) {
 		col("convalidated", OIDBool)
 		col("conislocal", OIDBool)
 		col("conparentid", OIDOID)
+		col("conindid", OIDOID)
+		col("condeferrable", OIDBool)
+		col("condeferred", OIDBool)
 		checks, err := x.pgConstraints()
 		if err != nil {
 			return nil, err
 		}
 		for _, c := range checks {
-			rel.rows = append(rel.rows, []any{c.oid, c.name, int64(2200), c.kind, c.table, c.refTable, true, true, int64(0)})
+			rel.rows = append(rel.rows, []any{c.oid, c.name, int64(2200), c.kind, c.table, c.refTable, true, true, int64(0), c.index, false, false})
 		}
 	case name == "pg_database":
 		col("oid", OIDOID)
@@ -244,6 +323,15 @@ func (x *exec) regclassName(oid int64) (any, error) {
 	}
 	if i := oid - tableOID(0); i >= 0 && i < int64(len(names)) {
 		return names[i], nil
+	}
+	if oid >= indexOIDBase {
+		indexes, err := x.pgIndexes()
+		if err != nil {
+			return nil, err
+		}
+		if i := oid - indexOIDBase; i < int64(len(indexes)) {
+			return indexes[i].name, nil
+		}
 	}
 	return strconv.FormatInt(oid, 10), nil
 }

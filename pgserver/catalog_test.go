@@ -1,0 +1,51 @@
+package pgserver_test
+
+import (
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// indexCatalogSteps run in order on one connection against Concord and PostgreSQL 15 (TestCompare_PostgreSQL):
+// the indexes of tables as the catalogs show them, through the queries psql's \d, \d index and \di send.
+var indexCatalogSteps = []struct{ sql, want string }{
+	{`CREATE TABLE ixp (id int PRIMARY KEY, code text UNIQUE, "Name" text)`, "CREATE TABLE"},
+	{"CREATE TABLE ixc (a int, b int, qty int, PRIMARY KEY (a, b))", "CREATE TABLE"},
+	{"CREATE INDEX ixc_qty_b_idx ON ixc (qty, b DESC)", "CREATE INDEX"},
+	{`CREATE UNIQUE INDEX ixp_name_uq ON ixp ("Name")`, "CREATE INDEX"},
+	{"CREATE TABLE ixn (x int)", "CREATE TABLE"},
+	{"CREATE INDEX ON ixn (x)", "CREATE INDEX"},
+	{"SELECT tablename, indexname, indexdef FROM pg_indexes WHERE tablename IN ('ixp', 'ixc', 'ixn') ORDER BY indexname",
+		"ixc|ixc_pkey|CREATE UNIQUE INDEX ixc_pkey ON public.ixc USING btree (a, b)\n" +
+			"ixc|ixc_qty_b_idx|CREATE INDEX ixc_qty_b_idx ON public.ixc USING btree (qty, b DESC)\n" +
+			"ixn|ixn_x_idx|CREATE INDEX ixn_x_idx ON public.ixn USING btree (x)\n" +
+			"ixp|ixp_code_key|CREATE UNIQUE INDEX ixp_code_key ON public.ixp USING btree (code)\n" +
+			`ixp|ixp_name_uq|CREATE UNIQUE INDEX ixp_name_uq ON public.ixp USING btree ("Name")` + "\n" +
+			"ixp|ixp_pkey|CREATE UNIQUE INDEX ixp_pkey ON public.ixp USING btree (id)\nSELECT 6"},
+	// psql's \d table: its indexes, with the constraints they serve (pretty: the table unqualified).
+	{"SELECT c2.relname, i.indisprimary, i.indisunique, i.indisclustered, i.indisvalid, pg_catalog.pg_get_indexdef(i.indexrelid, 0, true), " +
+		"pg_catalog.pg_get_constraintdef(con.oid, true), contype, condeferrable, condeferred, i.indisreplident, i.indnkeyatts, i.indkey " +
+		"FROM pg_catalog.pg_class c, pg_catalog.pg_class c2, pg_catalog.pg_index i " +
+		"LEFT JOIN pg_catalog.pg_constraint con ON (conrelid = i.indrelid AND conindid = i.indexrelid AND contype IN ('p','u','x')) " +
+		"WHERE c.relname = 'ixp' AND c.oid = i.indrelid AND i.indexrelid = c2.oid ORDER BY i.indisprimary DESC, c2.relname",
+		"ixp_pkey|t|t|f|t|CREATE UNIQUE INDEX ixp_pkey ON ixp USING btree (id)|PRIMARY KEY (id)|p|f|f|f|1|1\n" +
+			"ixp_code_key|f|t|f|t|CREATE UNIQUE INDEX ixp_code_key ON ixp USING btree (code)|UNIQUE (code)|u|f|f|f|1|2\n" +
+			`ixp_name_uq|f|t|f|t|CREATE UNIQUE INDEX ixp_name_uq ON ixp USING btree ("Name")|||||f|1|3` + "\nSELECT 3"},
+	{"SELECT relname, relkind, relhasindex FROM pg_class WHERE relname IN ('ixc', 'ixc_pkey', 'ixn_x_idx') ORDER BY 1",
+		"ixc|r|t\nixc_pkey|i|f\nixn_x_idx|i|f\nSELECT 3"},
+	// psql's \d index: the index's columns.
+	{"SELECT a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod), pg_catalog.pg_get_indexdef(a.attrelid, a.attnum, true) " +
+		"FROM pg_catalog.pg_attribute a WHERE a.attrelid = (SELECT oid FROM pg_class WHERE relname = 'ixc_qty_b_idx') AND a.attnum > 0 " +
+		"AND NOT a.attisdropped ORDER BY a.attnum", "qty|integer|qty\nb|integer|b\nSELECT 2"},
+	{"SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint WHERE contype IN ('p', 'u') AND conrelid = " +
+		"(SELECT oid FROM pg_class WHERE relname = 'ixc')", "ixc_pkey|PRIMARY KEY (a, b)\nSELECT 1"},
+	{"SELECT indexrelid::regclass, indrelid::regclass FROM pg_index WHERE indrelid = (SELECT oid FROM pg_class WHERE relname = 'ixn')",
+		"ixn_x_idx|ixn\nSELECT 1"},
+	{`SELECT quote_ident('abc'), quote_ident('Abc'), quote_ident('a"b'), quote_ident('1a')`, `abc|"Abc"|"a""b"|"1a"` + "\nSELECT 1"},
+	{"DROP TABLE ixp", "DROP TABLE"},
+	{"DROP TABLE ixc", "DROP TABLE"},
+	{"DROP TABLE ixn", "DROP TABLE"},
+}
+
+// runIndexCatalog runs indexCatalogSteps on a connection.
+func runIndexCatalog(t *testing.T, who string, c *pgx.Conn) { runSteps(t, who, c, indexCatalogSteps) }

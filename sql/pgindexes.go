@@ -1,0 +1,144 @@
+package sql
+
+import (
+	"strings"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+)
+
+// The indexes of declared tables as PostgreSQL's catalogs show them (pg_class rows of kind 'i', pg_index,
+// pg_indexes, pg_get_indexdef, and the PRIMARY KEY and UNIQUE rows of pg_constraint), so that psql's \d lists a
+// table's "Indexes" and \di lists them all. A table's primary key is its collection's _id index, shown as
+// <table>_pkey; a UNIQUE constraint is the unique index SQL made for it (<table>_<cols>_key).
+
+// indexOIDBase is the first oid of the indexes pg_class shows, above the tables' (tableOID).
+const indexOIDBase = 1_000_000
+
+// pgIndex is one index of a declared table.
+type pgIndex struct {
+	oid, tableOID int64
+	table         string
+	name          string
+	columns       []string // the key's columns in order
+	desc          []bool   // whether each column is descending
+	unique        bool
+	primary       bool
+	// constraint is "p" for the primary key, "u" for a UNIQUE constraint's index, "" for any other index.
+	constraint string
+}
+
+// def is the index as pg_get_indexdef writes it: the table qualified with its schema unless pretty (pretty
+// qualifies only a table outside the search path, and public is on it).
+func (ix *pgIndex) def(pretty bool) string {
+	var b strings.Builder
+	b.WriteString("CREATE ")
+	if ix.unique {
+		b.WriteString("UNIQUE ")
+	}
+	b.WriteString("INDEX " + quoteIdent(ix.name) + " ON ")
+	if !pretty {
+		b.WriteString("public.")
+	}
+	b.WriteString(quoteIdent(ix.table) + " USING btree (")
+	for i, c := range ix.columns {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(quoteIdent(c))
+		if ix.desc[i] {
+			b.WriteString(" DESC")
+		}
+	}
+	b.WriteString(")")
+	return b.String()
+}
+
+// constraintDef is the PRIMARY KEY or UNIQUE constraint the index serves, as pg_get_constraintdef writes it.
+func (ix *pgIndex) constraintDef() string {
+	cols := make([]string, len(ix.columns))
+	for i, c := range ix.columns {
+		cols[i] = quoteIdent(c)
+	}
+	kind := "UNIQUE"
+	if ix.primary {
+		kind = "PRIMARY KEY"
+	}
+	return kind + " (" + strings.Join(cols, ", ") + ")"
+}
+
+// pgIndexes lists the indexes of the database's declared tables, numbered from indexOIDBase; a statement lists
+// them once.
+func (x *exec) pgIndexes() ([]pgIndex, error) {
+	if x.indexes != nil {
+		return x.indexes, nil
+	}
+	tables, oids, err := x.declaredTables()
+	if err != nil {
+		return nil, err
+	}
+	var out []pgIndex
+	for _, t := range tables {
+		specs, err := x.s.db().collection(t.Name).indexes(x.base)
+		if err != nil {
+			return nil, err
+		}
+		for _, s := range specs {
+			ix := pgIndex{tableOID: oids[t.Name], table: t.Name, name: s.name, unique: s.unique}
+			if s.name == "_id_" {
+				if len(t.Key) == 0 {
+					continue // a table without a primary key: its rows' hidden _id
+				}
+				ix.name, ix.unique, ix.primary, ix.constraint = t.Name+"_pkey", true, true, "p"
+				ix.columns, ix.desc = t.Key, make([]bool, len(t.Key))
+			} else {
+				ix.columns, ix.desc = indexColumns(t, s.keys)
+				if _, ok := uniqueColumns(t, s.name); ok && s.unique {
+					ix.constraint = "u"
+				}
+			}
+			ix.oid = int64(indexOIDBase + len(out))
+			out = append(out, ix)
+		}
+	}
+	if out == nil {
+		out = []pgIndex{}
+	}
+	x.indexes = out
+	return out, nil
+}
+
+// indexColumns reads an index's key pattern as the table's columns (a field no column stores under its own
+// name, such as a nested path, keeps its path) and their directions.
+func indexColumns(t *table, keys bson.Raw) ([]string, []bool) {
+	elems, _ := keys.Elements()
+	cols, desc := make([]string, 0, len(elems)), make([]bool, 0, len(elems))
+	for _, e := range elems {
+		name := e.Key()
+		for _, c := range t.Columns {
+			if t.field(c.Name) == name {
+				name = c.Name
+				break
+			}
+		}
+		cols = append(cols, name)
+		dir, _ := e.Value().AsInt64OK() // a number: 1 or -1 (a text or hashed index has a string)
+		desc = append(desc, dir < 0)
+	}
+	return cols, desc
+}
+
+// quoteIdent writes an identifier as PostgreSQL's deparser does: as it is when it is lower case letters, digits
+// and underscores not starting with a digit, else in double quotes.
+func quoteIdent(s string) string {
+	plain := s != ""
+	for i, r := range s {
+		if !(r >= 'a' && r <= 'z' || r == '_' || i > 0 && r >= '0' && r <= '9') {
+			plain = false
+			break
+		}
+	}
+	if plain {
+		return s
+	}
+	return `"` + strings.ReplaceAll(s, `"`, `""`) + `"`
+}
