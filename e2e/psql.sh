@@ -3,11 +3,11 @@
 # starts it on free ports with a temporary --dir, then through psql creates a table, inserts, lists it with \dt,
 # describes it with \d (its primary key's index, its CHECK constraint, which then refuses an overdraft, and a
 # foreign key from a second table, listed on both), runs a transfer in a transaction, checks that ROLLBACK undoes
-# a change, and loads and unloads a CSV file with \copy. Then it starts it again with --auth and TLS (a CA made
-# with openssl), creates users with mongosh over the MongoDB port (the first through the localhost exception),
-# and checks with psql and PGPASSWORD over TLS (sslmode=verify-full): a wrong password is refused (28P01),
-# plaintext is refused, the right password works, and a read-only user's INSERT fails with 42501. Needs go, psql,
-# openssl and mongosh (e2e/node_modules, installed by npm ci).
+# a change, loads and unloads a CSV file with \copy, and runs node/pg.js (node-postgres). Then it starts it
+# again with --auth and TLS (a CA made with openssl), creates users with mongosh over the MongoDB port (the first
+# through the localhost exception), and checks with psql and PGPASSWORD over TLS (sslmode=verify-full): a wrong
+# password is refused (28P01), plaintext is refused, the right password works, and a read-only user's INSERT
+# fails with 42501. Needs go, psql, node, openssl and mongosh and pg (e2e/node_modules, installed by npm ci).
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -106,6 +106,13 @@ expect '\copy to' 'alice,70
 bob,30
 carol,5
 "dave, jr",7' "$(cat "$work/out.csv")"
+
+# node-postgres, the most used PostgreSQL client of Node.js, on the same server (e2e/node/pg.js).
+echo "== node-postgres"
+if [ ! -d "$here/node_modules/pg" ]; then
+	(cd "$here" && npm ci --no-audit --no-fund)
+fi
+PG_URL="postgres://concord@127.0.0.1:$pport/bank" node "$here/node/pg.js"
 
 kill -TERM "$pid"
 wait "$pid"

@@ -266,8 +266,13 @@ func (c *conn) fatal(code, msg string) {
 // sendError sends a statement's error.
 func (c *conn) sendError(err error) {
 	e := sql.AsError(err)
+	schema := ""
+	if e.Table != "" {
+		schema = "public" // the only schema
+	}
 	c.be.Send(&pgproto3.ErrorResponse{Severity: "ERROR", SeverityUnlocalized: "ERROR", Code: e.Code, Message: e.Message,
-		Detail: e.Detail, Hint: e.Hint, Position: int32(e.Position), ConstraintName: e.Constraint, TableName: e.Table})
+		Detail: e.Detail, Hint: e.Hint, Position: int32(e.Position), ConstraintName: e.Constraint, TableName: e.Table,
+		SchemaName: schema})
 }
 
 // sendWarnings sends a statement's warnings as NoticeResponse messages, before its results as PostgreSQL does.

@@ -20,6 +20,9 @@ func decodeParam(m *pgtype.Map, oid uint32, format int16, b []byte) (any, error)
 	if format == 0 {
 		return string(b), nil
 	}
+	if oid == sql.OIDBytea {
+		return sql.Bytea(b), nil // bytea's binary format is its bytes
+	}
 	t, ok := m.TypeForOID(oid)
 	if !ok {
 		return string(b), nil
@@ -54,7 +57,9 @@ func normalize(v any) any {
 			out[i] = normalize(e)
 		}
 		return out
-	case map[string]any, []byte:
+	case []byte:
+		return sql.Bytea(x)
+	case map[string]any:
 		return fmt.Sprint(x)
 	}
 	return v
@@ -81,6 +86,10 @@ func appendValue(m *pgtype.Map, buf []byte, v any, oid uint32, format int16) ([]
 		return sql.AppendText(buf, v), nil
 	}
 	switch oid {
+	case sql.OIDBytea:
+		if b, ok := v.(sql.Bytea); ok {
+			return append(buf, b...), nil
+		}
 	case sql.OIDJSONB:
 		return sql.AppendText(append(buf, 1), v), nil
 	case sql.OIDJSON:
@@ -123,6 +132,8 @@ func coerced(v any, oid uint32) bool {
 		return oid == sql.OIDBool
 	case float64:
 		return oid == sql.OIDFloat8
+	case sql.Bytea:
+		return oid == sql.OIDBytea
 	}
 	return false
 }

@@ -37,6 +37,9 @@ var builtinTypes = map[string]struct {
 	"ascii":           {OIDInt4, []uint32{OIDText}},
 	"octet_length":    {OIDInt4, []uint32{OIDText}},
 	"md5":             {OIDText, []uint32{OIDText}},
+	"encode":          {OIDText, []uint32{OIDBytea, OIDText}},
+	"decode":          {OIDBytea, []uint32{OIDText, OIDText}},
+	"sha256":          {OIDBytea, []uint32{OIDBytea}},
 	"mod":             {0, nil},
 	"div":             {OIDNumeric, []uint32{OIDNumeric}},
 	"power":           {OIDFloat8, []uint32{OIDFloat8}},
@@ -111,7 +114,11 @@ func builtin(name string, args []any) (v any, ok bool, err error) {
 		if err := argc(1, 1); err != nil {
 			return nil, true, err
 		}
-		sum := md5.Sum([]byte(text(0)))
+		data := text(0)
+		if b, ok := args[0].(Bytea); ok {
+			data = string(b)
+		}
+		sum := md5.Sum([]byte(data))
 		return hex.EncodeToString(sum[:]), true, nil
 	case "split_part":
 		if err := argc(3, 3); err != nil {
@@ -307,6 +314,9 @@ func builtin(name string, args []any) (v any, ok bool, err error) {
 	case "octet_length":
 		if err := argc(1, 1); err != nil {
 			return nil, true, err
+		}
+		if b, ok := args[0].(Bytea); ok {
+			return int64(len(b)), true, nil
 		}
 		return int64(len(text(0))), true, nil
 	case "mod", "div":

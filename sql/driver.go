@@ -296,6 +296,8 @@ func (r *rows) Next(dest []driver.Value) error {
 		switch x := v.(type) {
 		case nil, int64, float64, bool, string, time.Time:
 			dest[i] = x
+		case Bytea:
+			dest[i] = []byte(x)
 		case bson.RawValue, []any, time.Duration:
 			dest[i] = formatText(x)
 		default:

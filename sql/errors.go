@@ -46,6 +46,7 @@ const (
 	CodeObjectNotInPrerequisiteState = "55000"
 	CodeGeneratedAlways              = "428C9"
 	CodeLockNotAvailable             = "55P03"
+	CodeCannotCoerce                 = "42846"
 )
 
 // Error is a statement's failure as PostgreSQL reports it: a SQLSTATE Code,

@@ -542,6 +542,11 @@ func binaryOp(op string, l, r any) (any, error) {
 		case rok:
 			return append([]any{l}, ra...), nil
 		}
+		if lb, ok := l.(Bytea); ok {
+			if rb, ok := r.(Bytea); ok {
+				return lb + rb, nil
+			}
+		}
 		return formatText(l) + formatText(r), nil
 	case "->", "->>":
 		if l == nil || r == nil {
@@ -835,6 +840,17 @@ func compare(a, b any) (int, bool) {
 		default:
 			return -1, true
 		}
+	}
+	if x, ok := a.(Bytea); ok {
+		y, isBytea, err := toBytea(b)
+		if !isBytea || err != nil {
+			return 0, false
+		}
+		return strings.Compare(string(x), string(y)), true
+	}
+	if _, ok := b.(Bytea); ok {
+		c, valid := compare(b, a)
+		return -c, valid
 	}
 	switch x := a.(type) {
 	case int64:

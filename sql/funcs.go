@@ -173,6 +173,9 @@ func (x *exec) scalarFunc(name string, f *pg.FuncCall, args []any) (any, error) 
 		if args[0] == nil || len(args) == 2 && args[1] == nil {
 			return nil, nil
 		}
+		if b, ok := args[0].(Bytea); ok && name == "length" {
+			return int64(len(b)), nil // a bytea's length is its bytes
+		}
 		s := formatText(args[0])
 		chars := " "
 		if len(args) == 2 {
@@ -428,6 +431,9 @@ func (x *exec) scalarFunc(name string, f *pg.FuncCall, args []any) (any, error) 
 	if setReturning[name] {
 		return nil, &Error{Code: CodeFeatureNotSupported, Message: "set-returning functions are not allowed here (only in FROM and the select list)",
 			Position: int(f.Location) + 1}
+	}
+	if v, ok, err := byteaFunc(name, args); ok {
+		return v, err
 	}
 	if v, ok, err := builtin(name, args); ok {
 		return v, err

@@ -115,6 +115,9 @@ func (x *exec) typeOf(n *pg.Node, sc *scope) uint32 {
 			if isArrayType(rt) {
 				return rt
 			}
+			if lt == OIDBytea && rt == OIDBytea {
+				return OIDBytea
+			}
 			return OIDText
 		}
 		return widen(lt, rt)

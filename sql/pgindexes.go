@@ -1,9 +1,14 @@
 package sql
 
 import (
+	"errors"
+	"fmt"
+	"regexp"
 	"strings"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
+
+	"github.com/concorddb/concord"
 )
 
 // The indexes of declared tables as PostgreSQL's catalogs show them (pg_class rows of kind 'i', pg_index,
@@ -141,4 +146,64 @@ func quoteIdent(s string) string {
 		return s
 	}
 	return `"` + strings.ReplaceAll(s, `"`, `""`) + `"`
+}
+
+// dupKeyIndex reads the collection and index of a duplicate-key message, as the engine and mongod write it:
+// "E11000 duplicate key error collection: db.coll index: name [collation: ...] dup key: { ... }".
+var dupKeyIndex = regexp.MustCompile(`collection: [^.]+\.(\S+) index: (\S+) `)
+
+// uniqueViolation names a duplicate key as PostgreSQL does: the constraint is the table's <table>_pkey for its
+// primary key, else the unique index's name, and the detail lists the key's columns and values
+// (Key (a, b)=(1, 2) already exists.). Any other error is returned as it is.
+func (x *exec) uniqueViolation(err error) error {
+	var ce *concord.Error
+	if !errors.As(err, &ce) || !concord.IsDuplicateKey(err) {
+		return err
+	}
+	m := dupKeyIndex.FindStringSubmatch(ce.Message)
+	if m == nil {
+		return err
+	}
+	t, terr := x.lookupTable(m[1], 0)
+	if terr != nil || !t.declared || t.View != "" {
+		return err
+	}
+	name, cols := m[2], []string(nil)
+	var vals []any
+	if name == "_id_" {
+		if len(t.Key) == 0 {
+			return err
+		}
+		name, cols = t.Name+"_pkey", t.Key
+		if len(ce.KeyValue) > 0 {
+			id := fromGo(ce.KeyValue[0].Value)
+			if len(t.Key) == 1 {
+				vals = []any{id}
+			} else if doc, ok := id.(bson.RawValue); ok {
+				for _, k := range t.Key {
+					vals = append(vals, fromBSON(bson.Raw(doc.Value).Lookup(k)))
+				}
+			}
+		}
+	} else {
+		keys := bson.D{}
+		for _, e := range ce.KeyPattern {
+			keys = append(keys, e)
+		}
+		raw, _ := bson.Marshal(keys)
+		cols, _ = indexColumns(t, raw)
+		for _, e := range ce.KeyValue {
+			vals = append(vals, fromGo(e.Value))
+		}
+	}
+	out := &Error{Code: CodeUniqueViolation, Cause: err, Constraint: name, Table: t.Name,
+		Message: fmt.Sprintf("duplicate key value violates unique constraint \"%s\"", name)}
+	if len(vals) == len(cols) && len(cols) > 0 {
+		texts := make([]string, len(vals))
+		for i, v := range vals {
+			texts[i] = formatText(v)
+		}
+		out.Detail = fmt.Sprintf("Key (%s)=(%s) already exists.", strings.Join(cols, ", "), strings.Join(texts, ", "))
+	}
+	return out
 }

@@ -1124,7 +1124,13 @@ func exprName(n *pg.Node) string {
 	case n.GetFuncCall() != nil:
 		return funcName(n.GetFuncCall())
 	case n.GetTypeCast() != nil:
-		if inner := exprName(n.GetTypeCast().Arg); inner != "?column?" {
+		// A cast takes the name of what it casts, unless that name came only from a type: x::int8 is x,
+		// 'abc'::bytea::text is text.
+		arg := n.GetTypeCast().Arg
+		for arg.GetTypeCast() != nil {
+			arg = arg.GetTypeCast().Arg
+		}
+		if inner := exprName(arg); inner != "?column?" {
 			return inner
 		}
 		tn := n.GetTypeCast().TypeName.Names

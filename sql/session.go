@@ -371,6 +371,9 @@ func (s *Session) runStmt1(ctx context.Context, st *statement, params []any) (*R
 	}
 	x := s.newExec(ctx, params)
 	res, err := x.run(st)
+	if err != nil {
+		err = x.uniqueViolation(err)
+	}
 	if s.status == TxIdle {
 		s.e.advisory.release(s, false) // an autocommitted statement's transaction-level advisory locks
 	}

@@ -70,7 +70,7 @@ func TestSession_Smoke(t *testing.T) {
 		{"UPDATE accounts SET tags = ARRAY_REMOVE(tags, 'x') WHERE id = 'a' RETURNING id, tags", "id|tags\na|{y}\nUPDATE 1\n"},
 		{"SELECT count(*), sum(balance) FROM accounts", "count|sum\n2|120\nSELECT 1\n"},
 		{"DELETE FROM accounts WHERE balance < 60 RETURNING id", "id\nb\nDELETE 1\n"},
-		{"INSERT INTO accounts (id, balance) VALUES ('a', 1)", "ERROR 23505: duplicate key value violates unique constraint \"_id\"\n"},
+		{"INSERT INTO accounts (id, balance) VALUES ('a', 1)", "ERROR 23505: duplicate key value violates unique constraint \"accounts_pkey\"\n"},
 		{"INSERT INTO accounts (id, balance) VALUES ('c', 1) ON CONFLICT (id) DO NOTHING", "INSERT 0 1\n"},
 		{"INSERT INTO accounts (id, balance) VALUES ('c', 5) ON CONFLICT (id) DO UPDATE SET balance = accounts.balance + excluded.balance RETURNING balance", "balance\n6\nINSERT 0 1\n"},
 		{"SELECT * FROM nope", "ERROR 42P01: relation \"nope\" does not exist\n"},

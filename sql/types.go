@@ -1,7 +1,6 @@
 package sql
 
 import (
-	"encoding/hex"
 	"fmt"
 	"math"
 	"sort"
@@ -165,6 +164,8 @@ func valueOID(v any) uint32 {
 		return OIDTimestamptz
 	case time.Duration:
 		return OIDInterval
+	case Bytea:
+		return OIDBytea
 	case []any:
 		var elem uint32
 		for _, e := range x {
@@ -250,7 +251,7 @@ func fromBSON(v bson.RawValue) any {
 		return v
 	case bson.TypeBinary:
 		_, b := v.Binary()
-		return "\\x" + hex.EncodeToString(b)
+		return Bytea(b)
 	}
 	return v.String()
 }
@@ -298,6 +299,8 @@ func toBSON(v any, oid uint32) (any, error) {
 		return x, nil
 	case time.Duration:
 		return x.String(), nil
+	case Bytea:
+		return bson.Binary{Data: []byte(x)}, nil
 	case []any:
 		out := make(bson.A, len(x))
 		for i, e := range x {
@@ -383,6 +386,15 @@ func coerce(v any, oid uint32) (any, error) {
 			return s, nil
 		}
 		return formatText(v), nil
+	case OIDBytea:
+		b, ok, err := toBytea(v)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			return nil, errorf(CodeCannotCoerce, "cannot cast type %s to bytea", TypeName(valueOID(v)))
+		}
+		return b, nil
 	case OIDTimestamptz, OIDTimestamp, OIDDate:
 		switch x := v.(type) {
 		case time.Time:
@@ -611,6 +623,8 @@ func formatText(v any) string {
 		return strconv.FormatFloat(x, 'g', -1, 64)
 	case string:
 		return x
+	case Bytea:
+		return x.text()
 	case time.Time:
 		return x.UTC().Format("2006-01-02 15:04:05.999999") + "+00"
 	case time.Duration:

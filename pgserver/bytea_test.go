@@ -1,0 +1,86 @@
+package pgserver_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+)
+
+// byteaSteps run in order on one connection against Concord and PostgreSQL 15 (TestCompare_PostgreSQL): bytea
+// values written in the hex and escape formats and by decode, read back in PostgreSQL's hex format, measured,
+// compared, concatenated, hashed and encoded.
+var byteaSteps = []struct{ sql, want string }{
+	{"CREATE TABLE byt (id int PRIMARY KEY, b bytea)", "CREATE TABLE"},
+	{`INSERT INTO byt VALUES (1, '\x0001FF'), (2, 'abc'), (3, decode('00ff', 'hex')), (4, '\x'), (5, 'a\\b\001'), (6, NULL)`, "INSERT 0 6"},
+	{"SELECT id, b, length(b), octet_length(b), md5(b) FROM byt ORDER BY id",
+		`1|\x0001ff|3|3|ffbb8cd5a232b7d906904533e9609f48` + "\n" + `2|\x616263|3|3|900150983cd24fb0d6963f7d28e17f72` + "\n" +
+			`3|\x00ff|2|2|d07d34efac6328007ad67c7e0a985e00` + "\n" + `4|\x|0|0|d41d8cd98f00b204e9800998ecf8427e` + "\n" +
+			`5|\x615c6201|4|4|ddf1264fe0e6c947b7c6d9a9c6968aba` + "\n6||||\nSELECT 6"},
+	{"SELECT encode(b, 'hex'), encode(b, 'escape'), encode(b, 'base64') FROM byt WHERE id IN (1, 2, 5) ORDER BY id",
+		`0001ff|\000` + "\x01" + `\377|AAH/` + "\n616263|abc|YWJj\n" + `615c6201|a\\b` + "\x01" + `|YVxiAQ==` + "\nSELECT 3"},
+	{"SELECT id FROM byt WHERE b = 'abc'", "2\nSELECT 1"},
+	{`SELECT id FROM byt WHERE b = '\x616263'::bytea`, "2\nSELECT 1"},
+	{`SELECT '\x41'::bytea || '\x42'::bytea, sha256('abc'::bytea), decode('QUJD', 'base64'), 'abc'::bytea::text`,
+		`\x4142|\xba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad|\x414243|\x616263` + "\nSELECT 1"},
+	{`SELECT '\x4'::bytea`, "ERROR 22023"},
+	{`SELECT '\xzz'::bytea`, "ERROR 22023"},
+	{`SELECT 'a\q'::bytea`, "ERROR 22P02"},
+	{"SELECT encode('abc'::bytea, 'nosuch')", "ERROR 22023"},
+	{"DROP TABLE byt", "DROP TABLE"},
+}
+
+// uniqueSteps run against Concord and PostgreSQL 15: a duplicate key names its constraint (the primary key's
+// <table>_pkey, a UNIQUE constraint's or unique index's name) and its key in the detail, as PostgreSQL does.
+var uniqueSteps = []struct{ sql, want string }{
+	{"CREATE TABLE du (id int PRIMARY KEY, code text UNIQUE, a int, b int)", ""},
+	{"CREATE UNIQUE INDEX du_ab ON du (a, b)", ""},
+	{"INSERT INTO du VALUES (1, 'x', 1, 2)", ""},
+	{"INSERT INTO du VALUES (1, 'y', 5, 5)", "23505 du du_pkey Key (id)=(1) already exists."},
+	{"INSERT INTO du VALUES (2, 'x', 5, 5)", "23505 du du_code_key Key (code)=(x) already exists."},
+	{"INSERT INTO du VALUES (3, 'z', 1, 2)", "23505 du du_ab Key (a, b)=(1, 2) already exists."},
+	{"INSERT INTO du VALUES (2, 'y', 5, 5)", ""},
+	{"UPDATE du SET code = 'x' WHERE id = 2", "23505 du du_code_key Key (code)=(x) already exists."},
+	{"CREATE TABLE dc (a int, b text, PRIMARY KEY (a, b))", ""},
+	{"INSERT INTO dc VALUES (1, 'q')", ""},
+	{"INSERT INTO dc VALUES (1, 'q')", "23505 dc dc_pkey Key (a, b)=(1, q) already exists."},
+	{"DROP TABLE du", ""},
+	{"DROP TABLE dc", ""},
+}
+
+// runBytea runs byteaSteps and uniqueSteps on a connection, and round-trips bytes through pgx's binary bytea
+// parameters and results.
+func runBytea(t *testing.T, who string, c *pgx.Conn) {
+	runSteps(t, who, c, byteaSteps)
+	ctx := context.Background()
+	for _, s := range uniqueSteps {
+		_, err := c.Exec(ctx, s.sql)
+		got := ""
+		if err != nil {
+			got = "error " + err.Error()
+			var pe *pgconn.PgError
+			if errors.As(err, &pe) {
+				got = pe.Code + " " + pe.TableName + " " + pe.ConstraintName + " " + pe.Detail
+			}
+		}
+		if got != s.want {
+			t.Errorf("%s: %s\n got: %q\nwant: %q", who, s.sql, got, s.want)
+		}
+	}
+	if _, err := c.Exec(ctx, "CREATE TABLE bp (id int PRIMARY KEY, b bytea)"); err != nil {
+		t.Fatal(err)
+	}
+	defer c.Exec(ctx, "DROP TABLE bp")
+	data := []byte{0, 1, 2, 0xfe, 0xff, '\\', 'x'}
+	if _, err := c.Exec(ctx, "INSERT INTO bp VALUES ($1, $2)", 1, data); err != nil {
+		t.Fatalf("%s: insert bytes: %v", who, err)
+	}
+	var back []byte
+	var n int
+	if err := c.QueryRow(ctx, "SELECT b, length(b) FROM bp WHERE b = $1", data).Scan(&back, &n); err != nil || !bytes.Equal(back, data) || n != len(data) {
+		t.Errorf("%s: bytes back %x (length %d), %v; want %x", who, back, n, err, data)
+	}
+}
