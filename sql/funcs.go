@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"fmt"
 	"math"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -215,12 +216,27 @@ func (x *exec) scalarFunc(name string, f *pg.FuncCall, args []any) (any, error) 
 		if len(args) < 2 || args[0] == nil || args[1] == nil {
 			return nil, nil
 		}
+		if len(args) > 3 {
+			return nil, errorf(CodeUndefinedFunction, "function %s with %d arguments does not exist", name, len(args))
+		}
 		r := []rune(formatText(args[0]))
-		start, _ := coerce(args[1], OIDInt8)
+		start, err := coerce(args[1], OIDInt8)
+		if err != nil {
+			return nil, err
+		}
 		from := start.(int64) - 1
 		to := int64(len(r))
-		if len(args) > 2 && args[2] != nil {
-			n, _ := coerce(args[2], OIDInt8)
+		if len(args) > 2 {
+			if args[2] == nil {
+				return nil, nil
+			}
+			n, err := coerce(args[2], OIDInt8)
+			if err != nil {
+				return nil, err
+			}
+			if n.(int64) < 0 {
+				return nil, errorf("22011", "negative substring length not allowed")
+			}
 			to = from + n.(int64)
 		}
 		from = max(from, 0)
@@ -413,7 +429,10 @@ func (x *exec) scalarFunc(name string, f *pg.FuncCall, args []any) (any, error) 
 		if len(args) == 0 || args[0] == nil {
 			return nil, nil
 		}
-		o, _ := coerce(args[0], OIDInt8)
+		o, err := coerce(args[0], OIDInt8)
+		if err != nil {
+			return nil, err
+		}
 		return TypeName(uint32(o.(int64))), nil
 	case "pg_get_userbyid":
 		return "concord", nil
@@ -442,8 +461,16 @@ func (x *exec) scalarFunc(name string, f *pg.FuncCall, args []any) (any, error) 
 		Position: int(f.Location) + 1, Hint: "Concord supports the functions listed in docs/sql.md."}
 }
 
+// catalogFuncArgs are the argument counts PostgreSQL's catalog functions take.
+var catalogFuncArgs = map[string]string{"pg_encoding_to_char": "1", "array_to_string": "23", "pg_size_pretty": "1",
+	"quote_ident": "1", "pg_get_constraintdef": "12", "pg_get_indexdef": "13", "pg_get_expr": "23",
+	"obj_description": "12", "col_description": "2", "shobj_description": "2"}
+
 // catalogFunc answers the catalog functions psql's queries call.
 func (x *exec) catalogFunc(name string, args []any) (any, error) {
+	if n, ok := catalogFuncArgs[name]; ok && !strings.Contains(n, strconv.Itoa(len(args))) {
+		return nil, errorf(CodeUndefinedFunction, "function %s with %d arguments does not exist", name, len(args))
+	}
 	switch name {
 	case "pg_encoding_to_char":
 		return "UTF8", nil
@@ -592,8 +619,8 @@ func (x *exec) aggregate(f *pg.FuncCall, name string, sc *scope) (any, error) {
 			vals = append(vals, true)
 			continue
 		}
-		if len(f.Args) == 0 {
-			return nil, errorf(CodeUndefinedFunction, "%s needs an argument", name)
+		if want := map[bool]int{true: 2, false: 1}[name == "string_agg"]; len(f.Args) != want {
+			return nil, errorf(CodeUndefinedFunction, "function %s with %d arguments does not exist", name, len(f.Args))
 		}
 		v, err := x.eval(f.Args[0], rs)
 		if err != nil {
