@@ -10,8 +10,7 @@ import (
 
 // TestFuncs_AnyArity calls every function the SQL layer names in its sources with 0 to 4 arguments of several
 // kinds (NULL, numbers, text, an array, a bytea, a timestamp, a jsonb): each call answers or fails with an error,
-// and none may panic
-// (a panic would fail the test and, on the server, end the connection).
+// and none may panic (a panic would fail the test and, on the server, end the connection).
 func TestFuncs_AnyArity(t *testing.T) {
 	names := map[string]bool{}
 	quoted := regexp.MustCompile(`"([a-z_0-9]+)"`)
