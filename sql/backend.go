@@ -288,6 +288,13 @@ type indexSpec struct {
 	unique bool
 }
 
+// keyDoc is the index's key pattern as a document.
+func (s indexSpec) keyDoc() bson.D {
+	var d bson.D
+	_ = bson.Unmarshal(s.keys, &d)
+	return d
+}
+
 // indexNames lists the names of a collection's indexes.
 func indexNames(ctx context.Context, c backendColl) ([]string, error) {
 	specs, err := c.indexes(ctx)

@@ -1,6 +1,7 @@
 package sql
 
 import (
+	"context"
 	"fmt"
 	"slices"
 	"strings"
@@ -820,11 +821,9 @@ func (x *exec) alterTable1(as *pg.AlterTableStmt, t *table, saved *bool) (*Resul
 		}
 	}
 	for _, name := range dropped {
-		// The column's unique index goes with it, as in PostgreSQL; its values leave every row.
-		if names, err := indexNames(x.base, coll); err == nil && slices.Contains(names, t.Name+"_"+name+"_key") {
-			if err := coll.dropIndex(x.base, t.Name+"_"+name+"_key"); err != nil {
-				return nil, err
-			}
+		// The indexes on the column go with it, as in PostgreSQL; its values leave every row.
+		if _, err := dropIndexesOn(x.base, coll, name); err != nil {
+			return nil, err
 		}
 		if _, err := coll.updateMany(withoutValidation(x.base), bson.D{{Key: name, Value: bson.D{{Key: "$exists", Value: true}}}},
 			bson.D{{Key: "$unset", Value: bson.D{{Key: name, Value: ""}}}}); err != nil {
@@ -1003,28 +1002,60 @@ func (x *exec) rename(rs *pg.RenameStmt) (*Result, error) {
 		return setValidator()
 	}
 	coll := x.s.db().collection(t.Name)
-	index := t.Name + "_" + rs.Subname + "_key"
-	names, err := indexNames(x.base, coll)
+	// The indexes on the column are made again on its new name, after the rows' fields are renamed: every
+	// index, so that a UNIQUE constraint over several columns goes on holding.
+	moved, err := dropIndexesOn(x.base, coll, rs.Subname)
 	if err != nil {
 		return nil, err
-	}
-	unique := slices.Contains(names, index)
-	if unique {
-		if err := coll.dropIndex(x.base, index); err != nil {
-			return nil, err
-		}
 	}
 	if _, err := coll.updateMany(withoutValidation(x.base), bson.D{{Key: rs.Subname, Value: bson.D{{Key: "$exists", Value: true}}}},
 		bson.D{{Key: "$rename", Value: bson.D{{Key: rs.Subname, Value: rs.Newname}}}}); err != nil {
 		return nil, err
 	}
-	if unique { // named for the new column, so that DROP COLUMN finds it
-		keys := bson.D{{Key: rs.Newname, Value: 1}}
-		if err := coll.createIndex(x.base, keys, t.Name+"_"+rs.Newname+"_key", true, uniquePartial(keys)); err != nil {
+	for _, ix := range moved {
+		keys := bson.D{}
+		var oldCols, newCols []string
+		for _, e := range ix.keyDoc() {
+			oldCols = append(oldCols, e.Key)
+			if e.Key == rs.Subname {
+				e.Key = rs.Newname
+			}
+			newCols = append(newCols, e.Key)
+			keys = append(keys, e)
+		}
+		name := ix.name
+		if name == t.Name+"_"+strings.Join(oldCols, "_")+"_key" {
+			// A UNIQUE constraint's index is named for its columns, which is how the catalogs find them.
+			name = t.Name + "_" + strings.Join(newCols, "_") + "_key"
+		}
+		var partial bson.D
+		if ix.unique {
+			partial = uniquePartial(keys)
+		}
+		if err := coll.createIndex(x.base, keys, name, ix.unique, partial); err != nil {
 			return nil, err
 		}
 	}
 	return setValidator()
+}
+
+// dropIndexesOn drops the indexes of a collection whose key includes field, and returns them.
+func dropIndexesOn(ctx context.Context, coll backendColl, field string) ([]indexSpec, error) {
+	specs, err := coll.indexes(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []indexSpec
+	for _, ix := range specs {
+		if ix.name == "_id_" || ix.keys.Lookup(field).Type == 0 {
+			continue
+		}
+		if err := coll.dropIndex(ctx, ix.name); err != nil {
+			return nil, err
+		}
+		out = append(out, ix)
+	}
+	return out, nil
 }
 
 // uniquePartial is the partialFilterExpression of a SQL unique index on keys: only rows holding every key column
