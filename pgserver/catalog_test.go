@@ -41,6 +41,19 @@ var indexCatalogSteps = []struct{ sql, want string }{
 		"(SELECT oid FROM pg_class WHERE relname = 'ixc')", "ixc_pkey|PRIMARY KEY (a, b)\nSELECT 1"},
 	{"SELECT indexrelid::regclass, indrelid::regclass FROM pg_index WHERE indrelid = (SELECT oid FROM pg_class WHERE relname = 'ixn')",
 		"ixn_x_idx|ixn\nSELECT 1"},
+	// regclass values compare as oids and print as names.
+	{"SELECT attname FROM pg_attribute WHERE attrelid = 'ixp'::regclass AND attnum > 0 ORDER BY attnum", "id\ncode\nName\nSELECT 3"},
+	{"SELECT attname FROM pg_attribute WHERE attrelid = (SELECT oid FROM pg_class WHERE relname = 'ixn')::regclass AND attnum > 0",
+		"x\nSELECT 1"},
+	{"SELECT c.relname FROM pg_class c JOIN pg_index i ON i.indrelid::regclass = c.oid WHERE i.indexrelid = 'ixn_x_idx'::regclass",
+		"ixn\nSELECT 1"},
+	{"SELECT 'ixp'::regclass::oid = (SELECT oid FROM pg_class WHERE relname = 'ixp'), 'public.ixp'::regclass", "t|ixp\nSELECT 1"},
+	{"SELECT 0::regclass, (-1)::regclass", "-|4294967295\nSELECT 1"},
+	{"SELECT 9999999999::regclass", "ERROR 22003"},
+	{"SELECT pg_get_indexdef('ixp_pkey'::regclass)", "CREATE UNIQUE INDEX ixp_pkey ON public.ixp USING btree (id)\nSELECT 1"},
+	{`CREATE TABLE "Ixq" (id int PRIMARY KEY)`, "CREATE TABLE"},
+	{`SELECT oid::regclass, '"Ixq"'::regclass FROM pg_class WHERE relname = 'Ixq'`, `"Ixq"|"Ixq"` + "\nSELECT 1"},
+	{`DROP TABLE "Ixq"`, "DROP TABLE"},
 	{`SELECT quote_ident('abc'), quote_ident('Abc'), quote_ident('a"b'), quote_ident('1a')`, `abc|"Abc"|"a""b"|"1a"` + "\nSELECT 1"},
 	// RENAME COLUMN keeps every index on the column holding (a UNIQUE over two columns included), and DROP
 	// COLUMN drops every index on it.

@@ -119,6 +119,9 @@ func (x *exec) createSequence(name string) error {
 // sequenceArg is the sequence a nextval, currval or setval argument names ('name' or 'name'::regclass, with
 // an optional public. prefix).
 func sequenceArg(v any) (string, error) {
+	if r, isRel := v.(regclass); isRel {
+		v = r.name
+	}
 	s, ok := v.(string)
 	if !ok {
 		return "", errorf(CodeInvalidParameterValue, "a sequence is named by text, not %T", v)

@@ -116,8 +116,8 @@ func (x *exec) eval(n *pg.Node, sc *scope) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		if n, ok := v.(int64); ok && isRegclass(tc.TypeName) {
-			return x.regclassName(n)
+		if isRegclass(tc.TypeName) {
+			return x.regclassOf(v)
 		}
 		return coerce(v, oid)
 	case n.GetFuncCall() != nil:
@@ -840,6 +840,21 @@ func compare(a, b any) (int, bool) {
 		default:
 			return -1, true
 		}
+	}
+	if x, ok := a.(regclass); ok {
+		switch y := numeric(b).(type) {
+		case regclass:
+			return cmp3(x.oid < y.oid, x.oid > y.oid), true
+		case int64:
+			return cmp3(x.oid < y, x.oid > y), true
+		case string:
+			return strings.Compare(x.text(), y), true
+		}
+		return 0, false
+	}
+	if _, ok := b.(regclass); ok {
+		c, valid := compare(b, a)
+		return -c, valid
 	}
 	if x, ok := a.(Bytea); ok {
 		y, isBytea, err := toBytea(b)

@@ -43,8 +43,10 @@ type exec struct {
 	// fk holds the foreign-key checks that wait for the statement's end (fkeys.go); nil outside a statement
 	// run in a transaction.
 	fk *fkPending
-	// indexes memoizes pgIndexes for the statement, which may ask for them once per catalog row.
-	indexes []pgIndex
+	// indexes memoizes pgIndexes for the statement, which may ask for them once per catalog row; relNames the
+	// relations' names for regclass casts.
+	indexes  []pgIndex
+	relNames []string
 }
 
 func (s *Session) newExec(ctx context.Context, params []any) *exec {

@@ -499,7 +499,7 @@ func (x *exec) catalogFunc(name string, args []any) (any, error) {
 			return nil, err
 		}
 		for _, c := range checks {
-			if oid, ok := args[0].(int64); ok && oid == c.oid {
+			if oid, ok := oidArg(args[0]); ok && oid == c.oid {
 				return c.def, nil
 			}
 		}
@@ -510,7 +510,7 @@ func (x *exec) catalogFunc(name string, args []any) (any, error) {
 		if err != nil || len(args) == 0 {
 			return nil, err
 		}
-		oid, _ := args[0].(int64)
+		oid, _ := oidArg(args[0])
 		for _, ix := range indexes {
 			if ix.oid != oid {
 				continue

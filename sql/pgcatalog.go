@@ -1,6 +1,7 @@
 package sql
 
 import (
+	"math"
 	"strconv"
 	"strings"
 
@@ -313,16 +314,59 @@ func isRegclass(tn *pg.TypeName) bool {
 	return tn != nil && len(tn.Names) > 0 && strings.EqualFold(tn.Names[len(tn.Names)-1].GetString_().GetSval(), "regclass")
 }
 
-// regclassName is an oid cast to regclass: the name of the relation pg_class shows with that oid, or the oid's
-// digits when there is none, as PostgreSQL prints an unknown oid. (Text cast to regclass stays text: a name, or
-// an oid's digits, which compare with oid columns as numbers.)
-func (x *exec) regclassName(oid int64) (any, error) {
-	names, _, err := x.relationNames()
+// regclass is a value of type regclass, a relation's oid: it compares as the oid, with oid columns and numbers,
+// and prints as the relation's name (quoted where an identifier must be), or as the oid's digits when no
+// relation has it, "-" for 0.
+type regclass struct {
+	oid  int64
+	name string
+}
+
+func (r regclass) text() string {
+	switch {
+	case r.name != "":
+		return quoteIdent(r.name)
+	case r.oid == 0:
+		return "-"
+	}
+	return strconv.FormatInt(r.oid, 10)
+}
+
+// regclassOf casts a value to regclass as PostgreSQL does: a number is an oid (a negative one wraps around as an
+// unsigned 32-bit number; beyond that range 22003), text is an oid's digits or a relation's name. A name no
+// relation has stays text, as nextval('sequence'::regclass) names a sequence.
+func (x *exec) regclassOf(v any) (any, error) {
+	var oid int64
+	switch n := numeric(v).(type) {
+	case regclass:
+		return n, nil
+	case int64:
+		oid = n
+	case string:
+		name := strings.TrimPrefix(n, "public.")
+		if unq, err := strconv.Unquote(name); err == nil && strings.HasPrefix(name, `"`) {
+			name = unq
+		}
+		r, found, err := x.relationByName(name)
+		if err != nil || !found {
+			return v, err
+		}
+		return r, nil
+	default:
+		return v, nil
+	}
+	if oid < math.MinInt32 || oid > math.MaxUint32 {
+		return nil, errorf(CodeNumericOutOfRange, "OID out of range")
+	}
+	if oid < 0 {
+		oid += 1 << 32
+	}
+	names, err := x.regclassNames()
 	if err != nil {
 		return nil, err
 	}
 	if i := oid - tableOID(0); i >= 0 && i < int64(len(names)) {
-		return names[i], nil
+		return regclass{oid: oid, name: names[i]}, nil
 	}
 	if oid >= indexOIDBase {
 		indexes, err := x.pgIndexes()
@@ -330,10 +374,56 @@ func (x *exec) regclassName(oid int64) (any, error) {
 			return nil, err
 		}
 		if i := oid - indexOIDBase; i < int64(len(indexes)) {
-			return indexes[i].name, nil
+			return regclass{oid: oid, name: indexes[i].name}, nil
 		}
 	}
-	return strconv.FormatInt(oid, 10), nil
+	return regclass{oid: oid}, nil
+}
+
+// regclassNames is relationNames for regclass casts, listed once a statement (a cast may run for every row).
+func (x *exec) regclassNames() ([]string, error) {
+	if x.relNames == nil {
+		names, _, err := x.relationNames()
+		if err != nil {
+			return nil, err
+		}
+		x.relNames = append([]string{}, names...)
+	}
+	return x.relNames, nil
+}
+
+// relationByName finds a table, view or index by its name.
+func (x *exec) relationByName(name string) (regclass, bool, error) {
+	names, err := x.regclassNames()
+	if err != nil {
+		return regclass{}, false, err
+	}
+	for i, n := range names {
+		if n == name {
+			return regclass{oid: tableOID(i), name: n}, true, nil
+		}
+	}
+	indexes, err := x.pgIndexes()
+	if err != nil {
+		return regclass{}, false, err
+	}
+	for _, ix := range indexes {
+		if ix.name == name {
+			return regclass{oid: ix.oid, name: ix.name}, true, nil
+		}
+	}
+	return regclass{}, false, nil
+}
+
+// oidArg reads an oid argument of a catalog function: a number, a regclass, or an oid's digits.
+func oidArg(v any) (int64, bool) {
+	switch n := numeric(v).(type) {
+	case int64:
+		return n, true
+	case regclass:
+		return n.oid, true
+	}
+	return 0, false
 }
 
 // columnsOf returns a table's declared columns, or for a collection

@@ -330,6 +330,8 @@ func coerce(v any, oid uint32) (any, error) {
 		switch x := v.(type) {
 		case int64:
 			n = x
+		case regclass:
+			n = x.oid
 		case float64:
 			if math.IsNaN(x) || math.IsInf(x, 0) {
 				return nil, bad()
@@ -624,6 +626,8 @@ func formatText(v any) string {
 	case string:
 		return x
 	case Bytea:
+		return x.text()
+	case regclass:
 		return x.text()
 	case time.Time:
 		return x.UTC().Format("2006-01-02 15:04:05.999999") + "+00"

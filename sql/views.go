@@ -122,6 +122,9 @@ func (x *exec) viewRows(t *table) (*relation, error) {
 // viewDef is pg_get_viewdef of a view's oid (as pg_class numbers the relations) or name: its query, or NULL
 // for a relation that is not a view.
 func (x *exec) viewDef(v any) (any, error) {
+	if r, isRel := v.(regclass); isRel {
+		v = r.oid
+	}
 	name, ok := v.(string)
 	if n, isNum := numeric(v).(int64); isNum {
 		all, _, err := x.relationNames()
