@@ -55,6 +55,15 @@ var indexCatalogSteps = []struct{ sql, want string }{
 	{`SELECT oid::regclass, '"Ixq"'::regclass FROM pg_class WHERE relname = 'Ixq'`, `"Ixq"|"Ixq"` + "\nSELECT 1"},
 	{`DROP TABLE "Ixq"`, "DROP TABLE"},
 	{`SELECT quote_ident('abc'), quote_ident('Abc'), quote_ident('a"b'), quote_ident('1a')`, `abc|"Abc"|"a""b"|"1a"` + "\nSELECT 1"},
+	{`SELECT quote_ident('select'), quote_ident('user'), quote_ident('name'), quote_ident('between'), quote_ident('left')`,
+		`"select"|"user"|name|"between"|"left"` + "\nSELECT 1"},
+	{`CREATE TABLE "user" ("select" int PRIMARY KEY)`, "CREATE TABLE"},
+	{`CREATE TABLE ixr (id int PRIMARY KEY, "order" int REFERENCES "user")`, "CREATE TABLE"},
+	{"SELECT indexdef FROM pg_indexes WHERE tablename = 'user'", `CREATE UNIQUE INDEX user_pkey ON public."user" USING btree ("select")` + "\nSELECT 1"},
+	{"SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conname = 'ixr_order_fkey'",
+		`FOREIGN KEY ("order") REFERENCES "user"("select")` + "\nSELECT 1"},
+	{"DROP TABLE ixr", "DROP TABLE"},
+	{`DROP TABLE "user"`, "DROP TABLE"},
 	// RENAME COLUMN keeps every index on the column holding (a UNIQUE over two columns included), and DROP
 	// COLUMN drops every index on it.
 	{"CREATE TABLE ixu (id int PRIMARY KEY, x int, y int, w int UNIQUE, UNIQUE (x, y))", "CREATE TABLE"},

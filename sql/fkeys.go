@@ -660,7 +660,14 @@ func (x *exec) verifyForeignKey(t *table, fk foreignKey) error {
 
 // foreignKeyDef is a foreign key as pg_get_constraintdef writes it.
 func foreignKeyDef(fk foreignKey) string {
-	def := "FOREIGN KEY (" + strings.Join(fk.Columns, ", ") + ") REFERENCES " + fk.Table + "(" + strings.Join(fk.RefColumns, ", ") + ")"
+	quoted := func(names []string) string {
+		out := make([]string, len(names))
+		for i, n := range names {
+			out[i] = quoteIdent(n)
+		}
+		return strings.Join(out, ", ")
+	}
+	def := "FOREIGN KEY (" + quoted(fk.Columns) + ") REFERENCES " + quoteIdent(fk.Table) + "(" + quoted(fk.RefColumns) + ")"
 	switch fk.OnDelete {
 	case "r":
 		def += " ON DELETE RESTRICT"

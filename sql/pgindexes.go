@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 
+	pg "github.com/pganalyze/pg_query_go/v6"
 	"go.mongodb.org/mongo-driver/v2/bson"
 
 	"github.com/concorddb/concord"
@@ -132,8 +134,9 @@ func indexColumns(t *table, keys bson.Raw) ([]string, []bool) {
 	return cols, desc
 }
 
-// quoteIdent writes an identifier as PostgreSQL's deparser does: as it is when it is lower case letters, digits
-// and underscores not starting with a digit, else in double quotes.
+// quoteIdent writes an identifier as PostgreSQL's quote_ident does: as it is when it is lower case letters,
+// digits and underscores not starting with a digit, and not a keyword other than an unreserved one (PostgreSQL's
+// own scanner says which); else in double quotes.
 func quoteIdent(s string) string {
 	plain := s != ""
 	for i, r := range s {
@@ -142,10 +145,27 @@ func quoteIdent(s string) string {
 			break
 		}
 	}
-	if plain {
+	if plain && !isKeyword(s) {
 		return s
 	}
 	return `"` + strings.ReplaceAll(s, `"`, `""`) + `"`
+}
+
+// keywords caches isKeyword's answers.
+var keywords sync.Map
+
+// isKeyword reports whether a lower-case word is a keyword that an identifier must quote (reserved, or usable
+// only as a column, type or function name).
+func isKeyword(word string) bool {
+	if v, ok := keywords.Load(word); ok {
+		return v.(bool)
+	}
+	kw := false
+	if res, err := pg.Scan(word); err == nil && len(res.Tokens) == 1 {
+		kw = res.Tokens[0].KeywordKind > pg.KeywordKind_UNRESERVED_KEYWORD
+	}
+	keywords.Store(word, kw)
+	return kw
 }
 
 // dupKeyIndex reads the collection and index of a duplicate-key message, as the engine and mongod write it:
