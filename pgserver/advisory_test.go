@@ -112,7 +112,8 @@ func TestAdvisoryLocks(t *testing.T) {
 
 // advisorySavepointSteps run on two sessions (a, then b as "b:"), against Concord and PostgreSQL 15: ROLLBACK
 // TO releases the transaction-level advisory locks taken since its savepoint (a second hold of a lock taken
-// before it included), and keeps the session-level ones and those taken before.
+// before it included), and keeps the session-level ones and those taken before; pg_advisory_unlock_all releases
+// the session-level locks only.
 var advisorySavepointSteps = []struct{ sql, want string }{
 	{"BEGIN", "BEGIN"},
 	{"SELECT pg_advisory_xact_lock(42)", "\nSELECT 1"},
@@ -137,6 +138,15 @@ var advisorySavepointSteps = []struct{ sql, want string }{
 	{"b:SELECT pg_try_advisory_lock(44)", "f\nSELECT 1"},
 	{"SELECT pg_advisory_unlock(44)", "t\nSELECT 1"},
 	{"b:SELECT pg_try_advisory_lock(44)", "t\nSELECT 1"},
+	// pg_advisory_unlock_all releases the session-level locks only.
+	{"BEGIN", "BEGIN"},
+	{"SELECT pg_advisory_xact_lock(50)", "\nSELECT 1"},
+	{"SELECT pg_advisory_lock(51)", "\nSELECT 1"},
+	{"SELECT pg_advisory_unlock_all()", "\nSELECT 1"},
+	{"b:SELECT pg_try_advisory_lock(50)", "f\nSELECT 1"},
+	{"b:SELECT pg_try_advisory_lock(51)", "t\nSELECT 1"},
+	{"COMMIT", "COMMIT"},
+	{"b:SELECT pg_try_advisory_lock(50)", "t\nSELECT 1"},
 }
 
 // runAdvisorySavepoints runs advisorySavepointSteps on two new connections to url (not on the driver backend,

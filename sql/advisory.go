@@ -108,6 +108,24 @@ func (a *advisoryLocks) release(s *Session, all bool) {
 	}
 }
 
+// unlockAll drops s's session-level holds (pg_advisory_unlock_all); its transaction-level ones last until the
+// transaction ends, as in PostgreSQL.
+func (a *advisoryLocks) unlockAll(s *Session) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for key := range s.advisory {
+		h := a.held[key]
+		if h == nil || h.owner != s {
+			delete(s.advisory, key)
+			continue
+		}
+		h.session = 0
+		if a.dropIfFree(key, h) {
+			delete(s.advisory, key)
+		}
+	}
+}
+
 // xactHolds returns how many times s holds each lock at transaction level, for a savepoint to put back.
 func (a *advisoryLocks) xactHolds(s *Session) map[advisoryKey]int {
 	if len(s.advisory) == 0 {
@@ -167,7 +185,7 @@ func (x *exec) advisoryFunc(name string, args []any) (any, error) {
 		if len(args) != 0 {
 			return nil, errorf(CodeUndefinedFunction, "function %s with %d arguments does not exist", name, len(args))
 		}
-		x.s.e.advisory.release(x.s, true)
+		x.s.e.advisory.unlockAll(x.s)
 		return "", nil
 	}
 	var key advisoryKey
