@@ -278,8 +278,11 @@ func (c *conn) sendError(err error) {
 // sendWarnings sends a statement's warnings as NoticeResponse messages, before its results as PostgreSQL does.
 func (c *conn) sendWarnings(ws []*sql.Error) {
 	for _, w := range ws {
-		c.be.Send(&pgproto3.NoticeResponse{Severity: "WARNING", SeverityUnlocalized: "WARNING", Code: w.Code,
-			Message: w.Message})
+		sev := w.Severity
+		if sev == "" {
+			sev = "WARNING"
+		}
+		c.be.Send(&pgproto3.NoticeResponse{Severity: sev, SeverityUnlocalized: sev, Code: w.Code, Message: w.Message})
 	}
 }
 

@@ -58,7 +58,7 @@ func runMaintenance(t *testing.T, who, url string) {
 		t.Fatal(err)
 	}
 	defer c.Close(ctx)
-	for _, s := range maintenanceSteps {
+	for _, s := range append(maintenanceSteps, noticeSteps...) {
 		notices = ""
 		got, err := renderSimple(c, s.sql, nil)
 		if err != nil {
@@ -71,4 +71,26 @@ func runMaintenance(t *testing.T, who, url string) {
 	if _, err := c.PgConn().Exec(ctx, "SELECT 1; VACUUM").ReadAll(); sqlState(err) != "25001" {
 		t.Errorf("%s: VACUUM in a multi-statement query: %v, want 25001", who, err)
 	}
+}
+
+// noticeSteps run against Concord and PostgreSQL 15 (TestCompare_PostgreSQL), as maintenanceSteps: the notices of
+// DROP ... IF EXISTS naming nothing and of CREATE INDEX IF NOT EXISTS naming a relation, and index names shared
+// with tables (42P07, a default name numbered).
+var noticeSteps = []struct{ sql, want string }{
+	{"DROP TABLE IF EXISTS nt_none", `DROP TABLE NOTICE 00000 table "nt_none" does not exist, skipping`},
+	{"DROP VIEW IF EXISTS nt_none", `DROP VIEW NOTICE 00000 view "nt_none" does not exist, skipping`},
+	{"DROP INDEX IF EXISTS nt_none", `DROP INDEX NOTICE 00000 index "nt_none" does not exist, skipping`},
+	{"CREATE TABLE nt (id int PRIMARY KEY, a int)", "CREATE TABLE"},
+	{"CREATE TABLE nt2 (id int PRIMARY KEY, a int)", "CREATE TABLE"},
+	{"CREATE INDEX nt_i ON nt (a)", "CREATE INDEX"},
+	{"CREATE INDEX nt_i ON nt2 (a)", "ERROR 42P07"},
+	{"CREATE INDEX nt2 ON nt (a)", "ERROR 42P07"},
+	{"CREATE INDEX IF NOT EXISTS nt_i ON nt (a)", `CREATE INDEX NOTICE 42P07 relation "nt_i" already exists, skipping`},
+	{"CREATE INDEX ON nt (a DESC)", "CREATE INDEX"},
+	{"CREATE TABLE nt_id_a_idx (id int)", "CREATE TABLE"},
+	{"CREATE INDEX ON nt (id, a)", "CREATE INDEX"},
+	{"SELECT indexname FROM pg_indexes WHERE tablename = 'nt' ORDER BY 1", "nt_a_idx\nnt_i\nnt_id_a_idx1\nnt_pkey\nSELECT 4"},
+	{"DROP TABLE nt_id_a_idx", "DROP TABLE"},
+	{"DROP TABLE nt", "DROP TABLE"},
+	{"DROP TABLE nt2", "DROP TABLE"},
 }

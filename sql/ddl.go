@@ -2,12 +2,16 @@ package sql
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 
 	pg "github.com/pganalyze/pg_query_go/v6"
 	"go.mongodb.org/mongo-driver/v2/bson"
+
+	"github.com/concorddb/concord"
 )
 
 // createTable runs CREATE TABLE: the collection, its recorded columns, a
@@ -253,15 +257,41 @@ func (x *exec) createIndex(is *pg.IndexStmt) (*Result, error) {
 		keys = append(keys, bson.E{Key: t.field(ie.Name), Value: dir})
 		names = append(names, ie.Name)
 	}
+	// Indexes share one namespace with tables and views, as PostgreSQL's relations do: a name taken is 42P07
+	// (IF NOT EXISTS: a notice), and a default name takes the first free numbered variant (t_a_idx1).
+	_, taken, err := x.relationByName(is.Idxname)
+	if err != nil {
+		return nil, err
+	}
 	name := is.Idxname
-	if name == "" {
-		name = t.Name + "_" + strings.Join(names, "_") + "_idx"
+	switch {
+	case name != "" && taken && is.IfNotExists:
+		x.warn(&Error{Code: "42P07", Severity: "NOTICE", Message: fmt.Sprintf("relation \"%s\" already exists, skipping", name)})
+		return &Result{Tag: "CREATE INDEX"}, nil
+	case name != "" && taken:
+		return nil, errorf(CodeDuplicateTable, "relation \"%s\" already exists", name)
+	case name == "":
+		base := t.Name + "_" + strings.Join(names, "_") + "_idx"
+		name = base
+		for i := 1; ; i++ {
+			if _, taken, err := x.relationByName(name); err != nil {
+				return nil, err
+			} else if !taken {
+				break
+			}
+			name = base + strconv.Itoa(i)
+		}
 	}
 	var partial bson.D
 	if is.Unique {
 		partial = uniquePartial(keys)
 	}
 	if err := x.s.db().collection(t.Name).createIndex(x.base, keys, name, is.Unique, partial); err != nil {
+		var ce *concord.Error
+		if errors.As(err, &ce) && (ce.Code == 85 || ce.Code == 86) { // IndexOptionsConflict, IndexKeySpecsConflict
+			return nil, &Error{Code: CodeFeatureNotSupported, Message: ce.Message, Cause: err,
+				Hint: "A table keeps one index on the same columns in the same order: drop the other one first."}
+		}
 		return nil, err
 	}
 	return &Result{Tag: "CREATE INDEX"}, nil
@@ -314,6 +344,7 @@ func (x *exec) drop(ds *pg.DropStmt) (*Result, error) {
 			t, err := x.lookupTable(name, 0)
 			if err != nil {
 				if ds.MissingOk && AsError(err).Code == CodeUndefinedTable {
+					x.skipping("view", name)
 					continue
 				}
 				return nil, err
@@ -326,7 +357,8 @@ func (x *exec) drop(ds *pg.DropStmt) (*Result, error) {
 			}
 		case pg.ObjectType_OBJECT_TABLE:
 			if t, err := x.lookupTable(name, 0); err != nil {
-				if ds.MissingOk {
+				if ds.MissingOk && AsError(err).Code == CodeUndefinedTable {
+					x.skipping("table", name)
 					continue
 				}
 				return nil, err
@@ -359,6 +391,9 @@ func (x *exec) drop(ds *pg.DropStmt) (*Result, error) {
 			if !found && !ds.MissingOk {
 				return nil, errorf(CodeUndefinedObject, "index %q does not exist", name)
 			}
+			if !found {
+				x.skipping("index", name)
+			}
 		default:
 			return nil, unsupported("DROP " + strings.TrimPrefix(ds.RemoveType.String(), "OBJECT_"))
 		}
@@ -370,6 +405,11 @@ func (x *exec) drop(ds *pg.DropStmt) (*Result, error) {
 		return &Result{Tag: "DROP VIEW"}, nil
 	}
 	return &Result{Tag: "DROP TABLE"}, nil
+}
+
+// skipping is the notice of DROP ... IF EXISTS naming nothing.
+func (x *exec) skipping(kind, name string) {
+	x.warn(&Error{Code: CodeSuccessfulCompletion, Severity: "NOTICE", Message: fmt.Sprintf("%s \"%s\" does not exist, skipping", kind, name)})
 }
 
 // dropForeignKeys undoes the foreign keys of a table about to be dropped: the tables it references forget it,

@@ -60,6 +60,8 @@ type Error struct {
 	Constraint string
 	Table      string
 	Position   int
+	// Severity is a warning's (Result.Warnings) severity: "" for WARNING, or NOTICE.
+	Severity string
 	// Cause is the underlying error (a *concord.Error, a context error).
 	Cause error
 }
