@@ -27,22 +27,54 @@ func (x *exec) vacuum(vs *pg.VacuumStmt) (*Result, error) {
 		cmd, tag, valid = "VACUUM", "VACUUM", vacuumOptions
 	}
 	analyze := !vs.IsVacuumcmd
+	set := map[string]bool{} // the boolean options turned on
+	parallel := false
 	for _, o := range vs.Options {
 		d := o.GetDefElem()
 		if d == nil {
 			continue
 		}
+		at := int(d.Location) + 1
 		if !valid[d.Defname] {
-			return nil, &Error{Code: CodeSyntaxError, Message: fmt.Sprintf("unrecognized %s option \"%s\"", cmd, d.Defname),
-				Position: int(d.Location) + 1}
+			return nil, &Error{Code: CodeSyntaxError, Message: fmt.Sprintf("unrecognized %s option \"%s\"", cmd, d.Defname), Position: at}
 		}
-		if d.Defname == "parallel" && d.Arg == nil {
-			return nil, &Error{Code: CodeSyntaxError, Message: "parallel option requires a value between 0 and 1024",
-				Position: int(d.Location) + 1}
+		switch d.Defname {
+		case "parallel":
+			if d.Arg == nil {
+				return nil, &Error{Code: CodeSyntaxError, Message: "parallel option requires a value between 0 and 1024", Position: at}
+			}
+			n, ok := d.Arg.Node.(*pg.Node_Integer)
+			if !ok {
+				return nil, &Error{Code: CodeSyntaxError, Message: "parallel requires an integer value", Position: at}
+			}
+			if n.Integer.Ival < 0 || n.Integer.Ival > 1024 {
+				return nil, &Error{Code: CodeSyntaxError, Message: "parallel workers for vacuum must be between 0 and 1024", Position: at}
+			}
+			parallel = true
+		case "index_cleanup":
+			if v, ok := d.Arg.GetNode().(*pg.Node_String_); ok && strings.EqualFold(v.String_.Sval, "auto") {
+				continue
+			}
+			fallthrough
+		default:
+			on, ok := defElemBool(d)
+			if !ok {
+				return nil, &Error{Code: CodeSyntaxError, Message: fmt.Sprintf("%s requires a Boolean value", d.Defname), Position: at}
+			}
+			set[d.Defname] = on
+			if d.Defname == "analyze" {
+				analyze = on
+			}
 		}
-		if d.Defname == "analyze" {
-			analyze = defElemTrue(d)
-		}
+	}
+	switch {
+	case set["full"] && parallel:
+		return nil, errorf(CodeFeatureNotSupported, "VACUUM FULL cannot be performed in parallel")
+	case set["full"] && set["disable_page_skipping"]:
+		return nil, errorf(CodeFeatureNotSupported, "VACUUM option DISABLE_PAGE_SKIPPING cannot be used with FULL")
+	}
+	if v, given := set["process_toast"]; given && !v && set["full"] {
+		return nil, errorf(CodeFeatureNotSupported, "PROCESS_TOAST required with VACUUM FULL")
 	}
 	if x.describe {
 		return &Result{Tag: tag}, nil
@@ -56,6 +88,14 @@ func (x *exec) vacuum(vs *pg.VacuumStmt) (*Result, error) {
 			continue
 		}
 		rv := vr.Relation
+		if rv.Schemaname == "pg_catalog" || rv.Schemaname == "" && isCatalogName(rv.Relname) {
+			if catalogNames[rv.Relname] {
+				if rv.Relname == "pg_indexes" { // a view
+					x.warn(errorf("01000", "skipping \"%s\" --- cannot %s non-tables or special system tables", rv.Relname, strings.ToLower(cmd)))
+				}
+				continue
+			}
+		}
 		if rv.Schemaname != "" && rv.Schemaname != "public" {
 			return nil, &Error{Code: CodeUndefinedTable, Message: fmt.Sprintf("relation \"%s.%s\" does not exist", rv.Schemaname, rv.Relname),
 				Position: int(rv.Location) + 1}
@@ -86,21 +126,29 @@ func (x *exec) vacuum(vs *pg.VacuumStmt) (*Result, error) {
 	return &Result{Tag: tag}, nil
 }
 
-// defElemTrue reports whether a boolean option is on: written alone, or with a true value (true, on, 1, yes).
-func defElemTrue(d *pg.DefElem) bool {
+// defElemBool reads a boolean option as PostgreSQL's defGetBoolean does: alone it is on; else true, false, on,
+// off (any case) or the integers 1 and 0. ok is false for any other value.
+func defElemBool(d *pg.DefElem) (on, ok bool) {
 	if d.Arg == nil {
-		return true
+		return true, true
 	}
 	switch v := d.Arg.Node.(type) {
 	case *pg.Node_Boolean:
-		return v.Boolean.Boolval
+		return v.Boolean.Boolval, true
 	case *pg.Node_Integer:
-		return v.Integer.Ival != 0
+		switch v.Integer.Ival {
+		case 0:
+			return false, true
+		case 1:
+			return true, true
+		}
 	case *pg.Node_String_:
 		switch strings.ToLower(v.String_.Sval) {
-		case "false", "off", "no", "0":
-			return false
+		case "true", "on":
+			return true, true
+		case "false", "off":
+			return false, true
 		}
 	}
-	return true
+	return false, false
 }
