@@ -41,6 +41,10 @@ var indexCatalogSteps = []struct{ sql, want string }{
 		"(SELECT oid FROM pg_class WHERE relname = 'ixc')", "ixc_pkey|PRIMARY KEY (a, b)\nSELECT 1"},
 	{"SELECT indexrelid::regclass, indrelid::regclass FROM pg_index WHERE indrelid = (SELECT oid FROM pg_class WHERE relname = 'ixn')",
 		"ixn_x_idx|ixn\nSELECT 1"},
+	// indkey is an int2vector: subscripted from 0, written "1 2", usable with = ANY.
+	{"SELECT a.attname FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey) " +
+		"WHERE i.indrelid = 'ixc'::regclass AND i.indisprimary ORDER BY a.attnum", "a\nb\nSELECT 2"},
+	{"SELECT indkey, indkey[0], indkey[1], indkey[2] FROM pg_index WHERE indrelid = 'ixc'::regclass AND indisprimary", "1 2|1|2|\nSELECT 1"},
 	// regclass values compare as oids and print as names.
 	{"SELECT attname FROM pg_attribute WHERE attrelid = 'ixp'::regclass AND attnum > 0 ORDER BY attnum", "id\ncode\nName\nSELECT 3"},
 	{"SELECT attname FROM pg_attribute WHERE attrelid = (SELECT oid FROM pg_class WHERE relname = 'ixn')::regclass AND attnum > 0",
@@ -51,6 +55,9 @@ var indexCatalogSteps = []struct{ sql, want string }{
 	{"SELECT 0::regclass, (-1)::regclass", "-|4294967295\nSELECT 1"},
 	{"SELECT 9999999999::regclass", "ERROR 22003"},
 	{"SELECT pg_get_indexdef('ixp_pkey'::regclass)", "CREATE UNIQUE INDEX ixp_pkey ON public.ixp USING btree (id)\nSELECT 1"},
+	{"SELECT pg_get_indexdef('ixc_pkey'::regclass, 2, true), pg_get_indexdef('ixc_pkey'::regclass, -1, true), " +
+		"pg_get_indexdef('ixc_pkey'::regclass, 3, false), pg_get_indexdef('ixc_pkey'::regclass, NULL, true) IS NULL", "b|||t\nSELECT 1"},
+	{"SELECT attname, attstorage FROM pg_attribute WHERE attrelid = 'ixp_code_key'::regclass", "code|x\nSELECT 1"},
 	{`CREATE TABLE "Ixq" (id int PRIMARY KEY)`, "CREATE TABLE"},
 	{`SELECT oid::regclass, '"Ixq"'::regclass FROM pg_class WHERE relname = 'Ixq'`, `"Ixq"|"Ixq"` + "\nSELECT 1"},
 	{`DROP TABLE "Ixq"`, "DROP TABLE"},

@@ -108,6 +108,7 @@ var infoSchemaSteps = []struct{ sql, want string }{
 		"FROM pg_catalog.pg_constraint WHERE contype = 'f' AND conrelid = (SELECT oid FROM pg_class WHERE relname = 'isc')",
 		"isc_pid_fkey|isc|isp|FOREIGN KEY (pid) REFERENCES isp(id) ON DELETE CASCADE|0\nSELECT 1"},
 	{"SELECT count(*) FROM pg_catalog.pg_partition_ancestors('isc')", "0\nSELECT 1"},
+	{"SELECT conindid::regclass FROM pg_constraint WHERE conname = 'isc_pid_fkey'", "isp_pkey\nSELECT 1"},
 	{"SELECT conname FROM pg_catalog.pg_constraint c WHERE confrelid IN (SELECT pg_catalog.pg_partition_ancestors('isp') " +
 		"UNION ALL SELECT oid FROM pg_class WHERE relname = 'isp') AND contype = 'f' AND conparentid = 0", "isc_pid_fkey\nSELECT 1"},
 	{"SELECT 4000000::regclass", "4000000\nSELECT 1"},

@@ -82,6 +82,19 @@ func appendValue(m *pgtype.Map, buf []byte, v any, oid uint32, format int16) ([]
 			return nil, err
 		}
 	}
+	if oid == sql.OIDInt2Vector {
+		a, _ := v.([]any)
+		if format != 0 {
+			return appendValue(m, buf, a, sql.OIDInt2Array, format) // int2vector's binary form is int2[]'s
+		}
+		for i, e := range a {
+			if i > 0 {
+				buf = append(buf, ' ')
+			}
+			buf = sql.AppendText(buf, e)
+		}
+		return buf, nil
+	}
 	if format == 0 {
 		return sql.AppendText(buf, v), nil
 	}

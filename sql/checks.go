@@ -332,6 +332,13 @@ func (x *exec) pgConstraints() ([]pgConstraint, error) {
 	if err != nil {
 		return nil, err
 	}
+	for i := range out { // a foreign key's conindid is the referenced primary key's index
+		for _, ix := range indexes {
+			if out[i].kind == "f" && ix.primary && ix.tableOID == out[i].refTable {
+				out[i].index = ix.oid
+			}
+		}
+	}
 	for _, ix := range indexes {
 		if ix.constraint != "" {
 			out = append(out, pgConstraint{oid: int64(40000 + len(out)), table: ix.tableOID, index: ix.oid, kind: ix.constraint, name: ix.name, def: ix.constraintDef()})

@@ -132,6 +132,9 @@ func (x *exec) eval(n *pg.Node, sc *scope) (any, error) {
 		if err != nil {
 			return nil, err
 		}
+		if x.typeOf(ind.Arg, sc) == OIDInt2Vector && len(ind.Indirection) == 1 {
+			return x.vectorElem(v, ind.Indirection[0], sc)
+		}
 		return x.indirect(v, ind.Indirection, sc)
 	case n.GetList() != nil:
 		return x.evalList(n.GetList().Items, sc)
@@ -481,6 +484,27 @@ func (x *exec) evalCase(c *pg.CaseExpr, sc *scope) (any, error) {
 
 // indirect applies subscripts (1-based, as PostgreSQL's) and field
 // selections to a value.
+// vectorElem subscripts an int2vector, whose subscripts start at 0.
+func (x *exec) vectorElem(v any, sub *pg.Node, sc *scope) (any, error) {
+	ai := sub.GetAIndices()
+	a, isArr := v.([]any)
+	if ai == nil || ai.IsSlice || !isArr {
+		return x.indirect(v, []*pg.Node{sub}, sc)
+	}
+	k, err := x.eval(ai.Uidx, sc)
+	if err != nil {
+		return nil, err
+	}
+	kv, err := coerce(k, OIDInt8)
+	if err != nil || kv == nil {
+		return nil, err
+	}
+	if i := kv.(int64); i >= 0 && i < int64(len(a)) {
+		return a[i], nil
+	}
+	return nil, nil
+}
+
 func (x *exec) indirect(v any, ind []*pg.Node, sc *scope) (any, error) {
 	for _, i := range ind {
 		switch {

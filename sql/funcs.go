@@ -506,8 +506,13 @@ func (x *exec) catalogFunc(name string, args []any) (any, error) {
 	case "pg_get_indexdef":
 		// pg_get_indexdef(index [, column, pretty]): the CREATE INDEX statement, or with a column number above 0
 		// that key column's name.
+		for _, a := range args {
+			if a == nil {
+				return nil, nil // strict
+			}
+		}
 		indexes, err := x.pgIndexes()
-		if err != nil || len(args) == 0 {
+		if err != nil {
 			return nil, err
 		}
 		oid, _ := oidArg(args[0])
@@ -516,11 +521,12 @@ func (x *exec) catalogFunc(name string, args []any) (any, error) {
 				continue
 			}
 			if len(args) > 1 {
-				if n, ok := args[1].(int64); ok && n > 0 {
-					if n > int64(len(ix.columns)) {
+				n, _ := coerce(args[1], OIDInt8)
+				if col, _ := n.(int64); col != 0 {
+					if col < 0 || col > int64(len(ix.columns)) {
 						return "", nil
 					}
-					return quoteIdent(ix.columns[n-1]), nil
+					return quoteIdent(ix.columns[col-1]), nil
 				}
 			}
 			pretty := len(args) > 2 && args[2] == true

@@ -140,7 +140,7 @@ func (x *exec) catalogRelation(schema, name string) (*relation, error) {
 		}{{"indexrelid", OIDOID}, {"indrelid", OIDOID}, {"indnatts", OIDInt2}, {"indnkeyatts", OIDInt2},
 			{"indisunique", OIDBool}, {"indisprimary", OIDBool}, {"indisexclusion", OIDBool}, {"indimmediate", OIDBool},
 			{"indisclustered", OIDBool}, {"indisvalid", OIDBool}, {"indisready", OIDBool}, {"indislive", OIDBool},
-			{"indisreplident", OIDBool}, {"indkey", OIDText}} {
+			{"indisreplident", OIDBool}, {"indkey", OIDInt2Vector}} {
 			col(c.n, c.o)
 		}
 		indexes, err := x.pgIndexes()
@@ -153,18 +153,18 @@ func (x *exec) catalogRelation(schema, name string) (*relation, error) {
 				return nil, err
 			}
 			cols := x.columnsOf(t)
-			keys := make([]string, len(ix.columns)) // indkey: the columns' attnums, 0 for a field no column names
+			keys := make([]any, len(ix.columns)) // indkey: the columns' attnums, 0 for a field no column names
 			for i, c := range ix.columns {
-				keys[i] = "0"
+				keys[i] = int64(0)
 				for j := range cols {
 					if cols[j].Name == c {
-						keys[i] = strconv.Itoa(j + 1)
+						keys[i] = int64(j + 1)
 					}
 				}
 			}
 			n := int64(len(ix.columns))
 			rel.rows = append(rel.rows, []any{ix.oid, ix.tableOID, n, n, ix.unique, ix.primary, false, true,
-				false, true, true, true, false, strings.Join(keys, " ")})
+				false, true, true, true, false, keys})
 		}
 	case name == "pg_indexes":
 		for _, c := range []string{"schemaname", "tablename", "indexname", "tablespace"} {
@@ -193,14 +193,8 @@ func (x *exec) catalogRelation(schema, name string) (*relation, error) {
 				return nil, err
 			}
 			for j, c := range x.columnsOf(t) {
-				storage := "p" // psql's \d+ shows plain, or extended for the variable-length types
-				switch c.Type {
-				case OIDInt2, OIDInt4, OIDInt8, OIDFloat4, OIDFloat8, OIDBool, OIDTimestamptz, OIDTimestamp, OIDDate, OIDInterval, OIDOID:
-				default:
-					storage = "x"
-				}
 				rel.rows = append(rel.rows, []any{tableOID(i), c.Name, int64(c.Type), int64(j + 1), c.NotNull, false,
-					int64(-1), c.Default != "" && c.Identity == "", c.Identity, "", int64(0), storage})
+					int64(-1), c.Default != "" && c.Identity == "", c.Identity, "", int64(0), attStorage(c.Type)})
 			}
 		}
 		// An index's attributes are its key columns (psql's \d index lists them).
@@ -218,7 +212,7 @@ func (x *exec) catalogRelation(schema, name string) (*relation, error) {
 				if c := t.column(name); c != nil {
 					typ = c.Type
 				}
-				rel.rows = append(rel.rows, []any{ix.oid, name, int64(typ), int64(j + 1), false, false, int64(-1), false, "", "", int64(0), "p"})
+				rel.rows = append(rel.rows, []any{ix.oid, name, int64(typ), int64(j + 1), false, false, int64(-1), false, "", "", int64(0), attStorage(typ)})
 			}
 		}
 	case name == "pg_attrdef":
@@ -304,6 +298,16 @@ func (x *exec) catalogRelation(schema, name string) (*relation, error) {
 		rel.rows[i] = append(rel.rows[i], nil)
 	}
 	return rel, nil
+}
+
+// attStorage is pg_attribute.attstorage of a column of type oid: psql's \d+ shows plain for the fixed-length
+// types, extended for the variable-length ones.
+func attStorage(oid uint32) string {
+	switch oid {
+	case OIDInt2, OIDInt4, OIDInt8, OIDFloat4, OIDFloat8, OIDBool, OIDTimestamptz, OIDTimestamp, OIDDate, OIDInterval, OIDOID:
+		return "p"
+	}
+	return "x"
 }
 
 // tableOID is the oid pg_class shows for the i-th table.

@@ -49,6 +49,7 @@ const (
 	OIDJSONB       uint32 = 3802
 	OIDName        uint32 = 19
 	OIDChar        uint32 = 18
+	OIDInt2Vector  uint32 = 22 // pg_index.indkey: an int2 array subscripted from 0, written "1 2"
 )
 
 // typeInfo is what Concord knows of one PostgreSQL type.
@@ -88,6 +89,7 @@ var types = map[uint32]typeInfo{
 	OIDNumArray:    {name: "numeric[]", elem: OIDNumeric},
 	OIDNumeric:     {name: "numeric", array: OIDNumArray},
 	OIDJSONB:       {name: "jsonb"},
+	OIDInt2Vector:  {name: "int2vector", elem: OIDInt2},
 }
 
 // TypeName returns the name format_type gives the type, as psql's \d shows it.
