@@ -33,6 +33,16 @@ var byteaSteps = []struct{ sql, want string }{
 	{"DROP TABLE byt", "DROP TABLE"},
 }
 
+// numericTextSteps run against Concord and PostgreSQL 15: numerics are written in plain decimal notation, never
+// with an exponent. (Concord computes them as float64s and keeps no scale: n * 10 of 0.5 is 5, PostgreSQL's 5.0.)
+var numericTextSteps = []struct{ sql, want string }{
+	{"SELECT 1e20::numeric, 12345678901.5::numeric, -0.000001::numeric, 2.5e-3::float8", "100000000000000000000|12345678901.5|-0.000001|0.0025\nSELECT 1"},
+	{"CREATE TABLE numt (id int PRIMARY KEY, n numeric)", "CREATE TABLE"},
+	{"INSERT INTO numt VALUES (1, 1e15), (2, 0.5), (3, 12345678901234.25)", "INSERT 0 3"},
+	{"SELECT n FROM numt ORDER BY id", "1000000000000000\n0.5\n12345678901234.25\nSELECT 3"},
+	{"DROP TABLE numt", "DROP TABLE"},
+}
+
 // uniqueSteps run against Concord and PostgreSQL 15: a duplicate key names its constraint (the primary key's
 // <table>_pkey, a UNIQUE constraint's or unique index's name) and its key in the detail, as PostgreSQL does.
 var uniqueSteps = []struct{ sql, want string }{
@@ -55,6 +65,7 @@ var uniqueSteps = []struct{ sql, want string }{
 // parameters and results.
 func runBytea(t *testing.T, who string, c *pgx.Conn) {
 	runSteps(t, who, c, byteaSteps)
+	runSteps(t, who, c, numericTextSteps)
 	ctx := context.Background()
 	for _, s := range uniqueSteps {
 		_, err := c.Exec(ctx, s.sql)

@@ -96,7 +96,7 @@ func appendValue(m *pgtype.Map, buf []byte, v any, oid uint32, format int16) ([]
 		return buf, nil
 	}
 	if format == 0 {
-		return sql.AppendText(buf, v), nil
+		return sql.AppendTyped(buf, v, oid), nil
 	}
 	switch oid {
 	case sql.OIDBytea:

@@ -58,7 +58,7 @@ func (o *CopyOut) Line(dst []byte, cols []Column, row []any) ([]byte, error) {
 		if err != nil {
 			return nil, err
 		}
-		dst = o.opts.appendField(dst, formatText(c))
+		dst = o.opts.appendField(dst, formatTyped(c, cols[i].OID))
 	}
 	return append(dst, '\n'), nil
 }

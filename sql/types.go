@@ -742,6 +742,25 @@ func sortedKeys[V any](m map[string]V) []string {
 // FormatText writes a value as PostgreSQL's text output format does.
 func FormatText(v any) string { return formatText(v) }
 
+// formatTyped is formatText for a value shown as type oid: a numeric, kept as a float64 here, is written in
+// plain decimal notation as PostgreSQL writes numerics (1704067200.5, 100000000000000000000), never with an
+// exponent as a float8 may be.
+func formatTyped(v any, oid uint32) string {
+	if f, ok := v.(float64); ok && oid == OIDNumeric && !math.IsInf(f, 0) && !math.IsNaN(f) {
+		return strconv.FormatFloat(f, 'f', -1, 64)
+	}
+	return formatText(v)
+}
+
+// AppendTyped appends a value of type oid in PostgreSQL's text output format (formatTyped), as a result column
+// sends it.
+func AppendTyped(b []byte, v any, oid uint32) []byte {
+	if f, ok := v.(float64); ok && oid == OIDNumeric && !math.IsInf(f, 0) && !math.IsNaN(f) {
+		return strconv.AppendFloat(b, f, 'f', -1, 64)
+	}
+	return AppendText(b, v)
+}
+
 // AppendText appends FormatText(v) to b, without allocating for the common
 // types (numbers, strings, booleans, timestamps).
 func AppendText(b []byte, v any) []byte {
