@@ -282,7 +282,8 @@ func (c *conn) sendWarnings(ws []*sql.Error) {
 		if sev == "" {
 			sev = "WARNING"
 		}
-		c.be.Send(&pgproto3.NoticeResponse{Severity: sev, SeverityUnlocalized: sev, Code: w.Code, Message: w.Message})
+		c.be.Send(&pgproto3.NoticeResponse{Severity: sev, SeverityUnlocalized: sev, Code: w.Code, Message: w.Message,
+			Detail: w.Detail})
 	}
 }
 

@@ -330,6 +330,19 @@ func (x *exec) drop(ds *pg.DropStmt) (*Result, error) {
 			}
 		}
 	}
+	if ds.RemoveType == pg.ObjectType_OBJECT_TABLE || ds.RemoveType == pg.ObjectType_OBJECT_VIEW {
+		// The views reading what is dropped stop the statement, or go with CASCADE.
+		kind := map[bool]string{true: "table", false: "view"}[ds.RemoveType == pg.ObjectType_OBJECT_TABLE]
+		var existing []string
+		for _, name := range dropping {
+			if t, err := x.lookupTable(name, 0); err == nil && (t.View == "") == (kind == "table") {
+				existing = append(existing, name) // the wrong kind fails below with 42809
+			}
+		}
+		if err := x.dropDependents(existing, kind, ds.Behavior == pg.DropBehavior_DROP_CASCADE); err != nil {
+			return nil, err
+		}
+	}
 	for _, o := range ds.Objects {
 		var parts []string
 		for _, it := range o.GetList().GetItems() {
@@ -1143,6 +1156,10 @@ func (x *exec) renameTable(rs *pg.RenameStmt) (*Result, error) {
 		if err := db.renameCollection(x.base, old, name); err != nil {
 			return nil, err
 		}
+	}
+	// The views reading the relation follow it, as PostgreSQL's do.
+	if err := x.renameInViews(old, name); err != nil {
+		return nil, err
 	}
 	if !t.declared {
 		return &Result{Tag: tag}, nil

@@ -1,0 +1,166 @@
+package sql
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	pg "github.com/pganalyze/pg_query_go/v6"
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"google.golang.org/protobuf/reflect/protoreflect"
+)
+
+// A view keeps its query as text, naming the relations it reads. As PostgreSQL's views depend on their relations,
+// a relation a view reads cannot be dropped unless CASCADE drops the view too (2BP01 otherwise), and renaming it
+// rewrites the views' queries to the new name.
+
+// parseView parses a view's stored query.
+func parseView(v *table) (*pg.ParseResult, error) {
+	tree, err := pg.Parse(v.View)
+	if err != nil || len(tree.Stmts) != 1 {
+		return nil, errorf(CodeInternalError, "view \"%s\" has an unreadable query: %v", v.Name, err)
+	}
+	return tree, nil
+}
+
+// viewReads reports whether a view's query reads the relation name (a WITH query of that name is not it).
+func viewReads(tree *pg.ParseResult, name string) bool {
+	m := tree.Stmts[0].Stmt.ProtoReflect()
+	cte := walk(m, func(m protoreflect.Message) bool {
+		c, ok := m.Interface().(*pg.CommonTableExpr)
+		return ok && c.Ctename == name
+	})
+	return !cte && walk(m, func(m protoreflect.Message) bool {
+		rv, ok := m.Interface().(*pg.RangeVar)
+		return ok && rv.Relname == name && (rv.Schemaname == "" || rv.Schemaname == "public")
+	})
+}
+
+// dependentViews returns the views whose queries read the relation name, in name order.
+func (x *exec) dependentViews(name string) ([]*table, error) {
+	names, err := x.viewNames()
+	if err != nil {
+		return nil, err
+	}
+	slices.Sort(names)
+	var out []*table
+	for _, vn := range names {
+		v, err := x.readTable(vn, 0)
+		if err != nil || v.View == "" {
+			continue
+		}
+		tree, err := parseView(v)
+		if err != nil {
+			return nil, err
+		}
+		if viewReads(tree, name) {
+			out = append(out, v)
+		}
+	}
+	return out, nil
+}
+
+// dropDependents checks the views reading the relations a DROP removes, and the views reading those: with
+// cascade they are dropped too, with PostgreSQL's notice; without it any such view the statement does not drop
+// itself stops it whole (2BP01, the detail listing every dependency). kind is the dropped relations' kind,
+// "table" or "view".
+func (x *exec) dropDependents(names []string, kind string, cascade bool) error {
+	seen := map[string]bool{}
+	for _, n := range names {
+		seen[n] = true
+	}
+	var doomed, deps []string
+	root := ""
+	queue := slices.Clone(names)
+	for len(queue) > 0 {
+		name := queue[0]
+		queue = queue[1:]
+		views, err := x.dependentViews(name)
+		if err != nil {
+			return err
+		}
+		what := kind
+		if !slices.Contains(names, name) {
+			what = "view"
+		}
+		for _, v := range views {
+			if seen[v.Name] {
+				continue
+			}
+			if root == "" {
+				root = what + " " + name
+			}
+			seen[v.Name] = true
+			doomed = append(doomed, v.Name)
+			deps = append(deps, fmt.Sprintf("view %s depends on %s %s", v.Name, what, name))
+			queue = append(queue, v.Name)
+		}
+	}
+	if len(doomed) == 0 {
+		return nil
+	}
+	if !cascade {
+		return &Error{Code: "2BP01", Message: fmt.Sprintf("cannot drop %s because other objects depend on it", root),
+			Detail: strings.Join(deps, "\n"), Hint: "Use DROP ... CASCADE to drop the dependent objects too."}
+	}
+	notice := &Error{Code: CodeSuccessfulCompletion, Severity: "NOTICE", Message: "drop cascades to view " + doomed[0]}
+	if len(doomed) > 1 {
+		lines := make([]string, len(doomed))
+		for i, v := range doomed {
+			lines[i] = "drop cascades to view " + v
+		}
+		notice.Message = fmt.Sprintf("drop cascades to %d other objects", len(doomed))
+		notice.Detail = strings.Join(lines, "\n")
+	}
+	x.warn(notice)
+	for _, v := range doomed {
+		if err := x.s.db().collection(tablesCollection).deleteOne(x.base, bson.D{{Key: "_id", Value: v}}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// renameInViews rewrites the queries of the views reading old to read new: the relation in FROM, and the
+// columns qualified by its name.
+func (x *exec) renameInViews(old, new string) error {
+	views, err := x.dependentViews(old)
+	if err != nil {
+		return err
+	}
+	probe, err := pg.Parse("SELECT") // the deparser checks the tree's parser version
+	if err != nil {
+		return err
+	}
+	for _, v := range views {
+		tree, err := parseView(v)
+		if err != nil {
+			return err
+		}
+		walk(tree.Stmts[0].Stmt.ProtoReflect(), func(m protoreflect.Message) bool {
+			switch n := m.Interface().(type) {
+			case *pg.RangeVar:
+				if n.Relname == old && (n.Schemaname == "" || n.Schemaname == "public") {
+					n.Relname = new
+				}
+			case *pg.ColumnRef:
+				if len(n.Fields) >= 2 {
+					if s := n.Fields[0].GetString_(); s != nil && s.Sval == old {
+						s.Sval = new
+					}
+				}
+			}
+			return false
+		})
+		text, err := pg.Deparse(&pg.ParseResult{Version: probe.Version, Stmts: tree.Stmts})
+		if err != nil {
+			return errorf(CodeInternalError, "cannot store the view's query: %v", err)
+		}
+		text = strings.TrimSpace(text)
+		if _, err := x.s.db().collection(tablesCollection).updateOne(x.base, bson.D{{Key: "_id", Value: v.Name}},
+			bson.D{{Key: "$set", Value: bson.D{{Key: "view", Value: text}}}}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
