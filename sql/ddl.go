@@ -703,6 +703,9 @@ func (x *exec) alterTable1(as *pg.AlterTableStmt, t *table, saved *bool) (*Resul
 				if isKey {
 					return nil, unsupported("dropping a primary key column (it is the documents' _id)")
 				}
+				if err := x.columnDependents(t, cmd.Name, cmd.Behavior == pg.DropBehavior_DROP_CASCADE); err != nil {
+					return nil, err
+				}
 				i := slices.IndexFunc(t.Columns, func(c column) bool { return c.Name == cmd.Name })
 				// The CHECK constraints that name the column go with it, as in PostgreSQL.
 				kept := t.Checks[:0]
@@ -967,8 +970,9 @@ func (x *exec) applyChecks(t *table, validator bson.D, added []check) error {
 }
 
 // rename runs ALTER TABLE ... RENAME COLUMN old TO new: the catalog first, then every row's field (a
-// primary key column's name is the catalog's only: its value is the documents' _id), and the column's unique
-// index, as <table>_<new>_key, on the renamed field (PostgreSQL keeps the constraint's old name). Like ADD COLUMN it is not one atomic step.
+// primary key column's name is the catalog's only: its value is the documents' _id), the indexes on the column
+// (dropIndexesOn, built again on the new name) and the views reading it. Like ADD COLUMN it is not one atomic
+// step.
 func (x *exec) rename(rs *pg.RenameStmt) (*Result, error) {
 	if (rs.RenameType == pg.ObjectType_OBJECT_TABLE || rs.RenameType == pg.ObjectType_OBJECT_VIEW) && rs.Subname == "" {
 		return x.renameTable(rs)
@@ -1041,6 +1045,9 @@ func (x *exec) rename(rs *pg.RenameStmt) (*Result, error) {
 		return nil, err
 	}
 	if err := x.editChildKeys(t, func(fk *foreignKey) { fk.RefColumns = renameIn(fk.RefColumns) }); err != nil {
+		return nil, err
+	}
+	if err := x.renameColumnInViews(t, rs.Subname, rs.Newname); err != nil {
 		return nil, err
 	}
 	setValidator := func() (*Result, error) {

@@ -238,8 +238,8 @@ func (x *exec) show(name string) (*Result, error) {
 // not; an UPDATE or DELETE that finds its WHERE clause may match more than
 // one row asks for one when it runs (errNeedsTxn).
 func needsTxn(n *pg.Node) bool {
-	if n.GetCreateStmt() != nil || n.GetAlterTableStmt() != nil {
-		return false // DDL runs outside transactions; a subquery in it (a CHECK's) is refused, not run
+	if n.GetCreateStmt() != nil || n.GetAlterTableStmt() != nil || n.GetViewStmt() != nil {
+		return false // DDL runs outside transactions; a subquery in it (a CHECK's, a view's) is not run
 	}
 	if walk(n.ProtoReflect(), func(m protoreflect.Message) bool {
 		switch m.Interface().(type) {

@@ -164,3 +164,122 @@ func (x *exec) renameInViews(old, new string) error {
 	}
 	return nil
 }
+
+// viewColumnRefs finds, in a view's query, the references to column col of table t: columns qualified by t's
+// name or alias, and unqualified ones when no other relation the view reads has a column of that name; star
+// reports a * over t (the view's columns then came from t's at its creation, col among them).
+func (x *exec) viewColumnRefs(tree *pg.ParseResult, t *table, col string) (refs []*pg.String, star bool) {
+	qualifiers := map[string]bool{}
+	others := false // another relation read by the view has a column named col
+	root := tree.Stmts[0].Stmt.ProtoReflect()
+	walk(root, func(m protoreflect.Message) bool {
+		if rv, ok := m.Interface().(*pg.RangeVar); ok {
+			if rv.Relname == t.Name {
+				q := t.Name
+				if rv.Alias != nil {
+					q = rv.Alias.Aliasname
+				}
+				qualifiers[q] = true
+			} else if o, err := x.lookupTable(rv.Relname, 0); err != nil || !o.declared || o.column(col) != nil {
+				others = true
+			}
+		}
+		return false
+	})
+	walk(root, func(m protoreflect.Message) bool {
+		cr, ok := m.Interface().(*pg.ColumnRef)
+		if !ok || len(cr.Fields) == 0 {
+			return false
+		}
+		last := cr.Fields[len(cr.Fields)-1]
+		switch {
+		case len(cr.Fields) == 1 && last.GetAStar() != nil:
+			star = star || !others
+		case len(cr.Fields) == 1 && last.GetString_().GetSval() == col && !others:
+			refs = append(refs, last.GetString_())
+		case len(cr.Fields) == 2 && qualifiers[cr.Fields[0].GetString_().GetSval()]:
+			if last.GetAStar() != nil {
+				star = true
+			} else if last.GetString_().GetSval() == col {
+				refs = append(refs, last.GetString_())
+			}
+		}
+		return false
+	})
+	return refs, star
+}
+
+// renameColumnInViews rewrites the views reading column old of t to read it as new. A view's columns keep
+// their names, as in PostgreSQL.
+func (x *exec) renameColumnInViews(t *table, old, new string) error {
+	views, err := x.dependentViews(t.Name)
+	if err != nil {
+		return err
+	}
+	probe, err := pg.Parse("SELECT") // the deparser checks the tree's parser version
+	if err != nil {
+		return err
+	}
+	for _, v := range views {
+		tree, err := parseView(v)
+		if err != nil {
+			return err
+		}
+		refs, _ := x.viewColumnRefs(tree, t, old)
+		if len(refs) == 0 {
+			continue
+		}
+		for _, r := range refs {
+			r.Sval = new
+		}
+		text, err := pg.Deparse(&pg.ParseResult{Version: probe.Version, Stmts: tree.Stmts})
+		if err != nil {
+			return errorf(CodeInternalError, "cannot store the view's query: %v", err)
+		}
+		if _, err := x.s.db().collection(tablesCollection).updateOne(x.base, bson.D{{Key: "_id", Value: v.Name}},
+			bson.D{{Key: "$set", Value: bson.D{{Key: "view", Value: strings.TrimSpace(text)}}}}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// columnDependents checks the views reading column col of t before it is dropped: with cascade they are dropped
+// (with the views reading them); without it they stop the statement (2BP01), as in PostgreSQL.
+func (x *exec) columnDependents(t *table, col string, cascade bool) error {
+	views, err := x.dependentViews(t.Name)
+	if err != nil {
+		return err
+	}
+	var users []string
+	for _, v := range views {
+		tree, err := parseView(v)
+		if err != nil {
+			return err
+		}
+		if refs, star := x.viewColumnRefs(tree, t, col); len(refs) > 0 || star {
+			users = append(users, v.Name)
+		}
+	}
+	if len(users) == 0 {
+		return nil
+	}
+	if !cascade {
+		lines := make([]string, len(users))
+		for i, v := range users {
+			lines[i] = fmt.Sprintf("view %s depends on column %s of table %s", v, col, t.Name)
+		}
+		return &Error{Code: "2BP01", Message: fmt.Sprintf("cannot drop column %s of table %s because other objects depend on it", col, t.Name),
+			Detail: strings.Join(lines, "\n"), Hint: "Use DROP ... CASCADE to drop the dependent objects too."}
+	}
+	for _, v := range users {
+		if err := x.dropDependents([]string{v}, "view", true); err != nil {
+			return err
+		}
+		x.warn(&Error{Code: CodeSuccessfulCompletion, Severity: "NOTICE", Message: "drop cascades to view " + v})
+		if err := x.s.db().collection(tablesCollection).deleteOne(x.base, bson.D{{Key: "_id", Value: v}}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
