@@ -7,6 +7,7 @@ import (
 
 	"github.com/concorddb/concord/sql"
 	"github.com/jackc/pgx/v5/pgtype"
+	"go.mongodb.org/mongo-driver/v2/bson"
 )
 
 // decodeParam decodes one Bind parameter of type oid into a value package
@@ -102,6 +103,10 @@ func appendValue(m *pgtype.Map, buf []byte, v any, oid uint32, format int16) ([]
 	case sql.OIDBytea:
 		if b, ok := v.(sql.Bytea); ok {
 			return append(buf, b...), nil
+		}
+		if rv, ok := v.(bson.RawValue); ok && rv.Type == bson.TypeBinary {
+			_, data := rv.Binary()
+			return append(buf, data...), nil
 		}
 	case sql.OIDJSONB:
 		return sql.AppendText(append(buf, 1), v), nil

@@ -5,6 +5,9 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"strings"
+
+	pg "github.com/pganalyze/pg_query_go/v6"
+	"go.mongodb.org/mongo-driver/v2/bson"
 )
 
 // Bytea is a bytea value: its bytes. A BSON binary field reads as Bytea, and a bytea column stores its values
@@ -66,6 +69,15 @@ func parseBytea(s string) (Bytea, error) {
 	return Bytea(out), nil
 }
 
+// latin1 reads each byte of s as one character, so that text matching (LIKE) works byte by byte.
+func latin1(s string) string {
+	rs := make([]rune, len(s))
+	for i := 0; i < len(s); i++ {
+		rs[i] = rune(s[i])
+	}
+	return string(rs)
+}
+
 func unhex(c byte) (byte, bool) {
 	switch {
 	case c >= '0' && c <= '9':
@@ -91,8 +103,29 @@ func toBytea(v any) (Bytea, bool, error) {
 	case string:
 		b, err := parseBytea(x)
 		return b, err == nil, err
+	case bson.RawValue:
+		if x.Type == bson.TypeBinary {
+			_, data := x.Binary()
+			return Bytea(data), true, nil
+		}
 	}
 	return "", false, nil
+}
+
+// byteaOperands reads an untyped literal or a parameter beside a bytea operand as a bytea.
+func byteaOperands(l, r any, ln, rn *pg.Node) (any, any, error) {
+	untyped := func(n *pg.Node) bool { return n.GetAConst() != nil || n.GetParamRef() != nil }
+	var err error
+	if _, ok := l.(Bytea); ok {
+		if s, ok := r.(string); ok && untyped(rn) {
+			r, err = parseBytea(s)
+		}
+	} else if _, ok := r.(Bytea); ok {
+		if s, ok := l.(string); ok && untyped(ln) {
+			l, err = parseBytea(s)
+		}
+	}
+	return l, r, err
 }
 
 // byteaFunc runs the functions on bytea: encode(bytea, format), decode(text, format) and sha256(bytea); ok is

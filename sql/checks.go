@@ -135,7 +135,11 @@ func (x *exec) violation(t *table, c check) (bson.D, error) {
 	if err != nil {
 		return nil, err
 	}
-	tr := &translator{x: x, t: t, alias: t.Name}
+	// The table is read as declared (as CREATE TABLE's is before it is saved), so that the constants compare
+	// in the columns' types: a timestamp as a date, a bytea as binary.
+	d := *t
+	d.declared = true
+	tr := &translator{x: x, t: &d, alias: t.Name}
 	conds, ok, err := tr.truth(n, false)
 	if err != nil {
 		return nil, err

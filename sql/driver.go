@@ -208,6 +208,9 @@ func (s *stmt) run(ctx context.Context, args []driver.NamedValue) (*Result, erro
 		switch v := a.Value.(type) {
 		case []byte:
 			params[i] = string(v)
+			if i < len(s.st.ParamOIDs) && s.st.ParamOIDs[i] == OIDBytea {
+				params[i] = Bytea(v) // bytes, not bytea's text input
+			}
 		case int:
 			params[i] = int64(v)
 		case int32:
@@ -298,8 +301,13 @@ func (r *rows) Next(dest []driver.Value) error {
 			dest[i] = x
 		case Bytea:
 			dest[i] = []byte(x)
-		case bson.RawValue, []any, time.Duration:
-			dest[i] = formatText(x)
+		case bson.RawValue:
+			if x.Type == bson.TypeBinary {
+				_, data := x.Binary()
+				dest[i] = data
+			} else {
+				dest[i] = formatText(x)
+			}
 		default:
 			dest[i] = formatText(x)
 		}

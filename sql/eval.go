@@ -237,6 +237,12 @@ func (x *exec) evalAExpr(a *pg.A_Expr, sc *scope) (any, error) {
 		if err != nil {
 			return nil, err
 		}
+		if op == "||" {
+			// An untyped literal or parameter beside a bytea is a bytea, as PostgreSQL resolves bytea || bytea.
+			if l, r, err = byteaOperands(l, r, a.Lexpr, a.Rexpr); err != nil {
+				return nil, err
+			}
+		}
 		return binaryOp(op, l, r)
 	case pg.A_Expr_Kind_AEXPR_OP_ANY, pg.A_Expr_Kind_AEXPR_OP_ALL:
 		l, err := x.eval(a.Lexpr, sc)
@@ -643,11 +649,20 @@ func binaryOp(op string, l, r any) (any, error) {
 	case "+", "-", "*", "/", "%", "^":
 		return arith(op, l, r)
 	case "~~", "!~~", "~~*", "!~~*":
-		re, err := likeRegexp(formatText(r), strings.Contains(op, "*"))
+		subject, pattern := formatText(l), formatText(r)
+		if b, isBytea, _ := toBytea(l); isBytea && valueOID(l) == OIDBytea {
+			// bytea LIKE matches bytes: each byte is read as one character.
+			p, _, err := toBytea(r)
+			if err != nil {
+				return nil, err
+			}
+			subject, pattern = latin1(string(b)), latin1(string(p))
+		}
+		re, err := likeRegexp(pattern, strings.Contains(op, "*"))
 		if err != nil {
 			return nil, err
 		}
-		return re.MatchString(formatText(l)) == !strings.HasPrefix(op, "!"), nil
+		return re.MatchString(subject) == !strings.HasPrefix(op, "!"), nil
 	case "~", "!~", "~*", "!~*":
 		pat := formatText(r)
 		if strings.Contains(op, "*") {
@@ -880,6 +895,9 @@ func compare(a, b any) (int, bool) {
 		c, valid := compare(b, a)
 		return -c, valid
 	}
+	if rv, ok := a.(bson.RawValue); ok && rv.Type == bson.TypeBinary {
+		a, _, _ = toBytea(rv)
+	}
 	if x, ok := a.(Bytea); ok {
 		y, isBytea, err := toBytea(b)
 		if !isBytea || err != nil {
@@ -888,6 +906,10 @@ func compare(a, b any) (int, bool) {
 		return strings.Compare(string(x), string(y)), true
 	}
 	if _, ok := b.(Bytea); ok {
+		c, valid := compare(b, a)
+		return -c, valid
+	}
+	if rv, ok := b.(bson.RawValue); ok && rv.Type == bson.TypeBinary {
 		c, valid := compare(b, a)
 		return -c, valid
 	}

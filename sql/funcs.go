@@ -220,6 +220,9 @@ func (x *exec) scalarFunc(name string, f *pg.FuncCall, args []any) (any, error) 
 			return nil, errorf(CodeUndefinedFunction, "function %s with %d arguments does not exist", name, len(args))
 		}
 		r := []rune(formatText(args[0]))
+		if b, isBytea := args[0].(Bytea); isBytea {
+			r = []rune(latin1(string(b))) // bytes, one character each
+		}
 		start, err := coerce(args[1], OIDInt8)
 		if err != nil {
 			return nil, err
@@ -241,8 +244,19 @@ func (x *exec) scalarFunc(name string, f *pg.FuncCall, args []any) (any, error) 
 		}
 		from = max(from, 0)
 		to = min(to, int64(len(r)))
+		_, isBytea := args[0].(Bytea)
 		if from >= to {
+			if isBytea {
+				return Bytea(""), nil
+			}
 			return "", nil
+		}
+		if isBytea {
+			out := make([]byte, to-from)
+			for i, c := range r[from:to] {
+				out[i] = byte(c)
+			}
+			return Bytea(out), nil
 		}
 		return string(r[from:to]), nil
 	case "abs", "round", "ceil", "ceiling", "floor", "sqrt", "trunc":

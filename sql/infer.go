@@ -115,7 +115,7 @@ func (x *exec) typeOf(n *pg.Node, sc *scope) uint32 {
 			if isArrayType(rt) {
 				return rt
 			}
-			if lt == OIDBytea && rt == OIDBytea {
+			if (lt == OIDBytea || lt == OIDUnknown) && (rt == OIDBytea || rt == OIDUnknown) && (lt == OIDBytea || rt == OIDBytea) {
 				return OIDBytea
 			}
 			return OIDText

@@ -394,15 +394,29 @@ func (s *Session) runStmt1(ctx context.Context, st *statement, params []any) (*R
 	return res, nil
 }
 
-// columnOIDFromValues is the type of a column no declaration typed: its
-// first non-NULL value's.
+// columnOIDFromValues is the type of a column no declaration typed: its non-NULL values' when they agree
+// (float8 for integers and doubles), else text (a schemaless field may hold a number in one document and a string
+// or binary data in another, and every value has a text form).
 func columnOIDFromValues(rows [][]any, i int) uint32 {
+	oid := uint32(0)
 	for _, r := range rows {
-		if r[i] != nil {
-			return valueOID(r[i])
+		if r[i] == nil {
+			continue
+		}
+		switch v := valueOID(r[i]); {
+		case oid == 0:
+			oid = v
+		case v == oid:
+		case (v == OIDInt8 || v == OIDFloat8) && (oid == OIDInt8 || oid == OIDFloat8):
+			oid = OIDFloat8 // integers and doubles: doubles
+		default:
+			return OIDText
 		}
 	}
-	return OIDText
+	if oid == 0 {
+		return OIDText
+	}
+	return oid
 }
 
 // transaction runs BEGIN, COMMIT, ROLLBACK and the savepoint statements; two-phase commit is refused.

@@ -327,6 +327,10 @@ func (tr *translator) comparison(a *pg.A_Expr, want bool) ([]bson.D, bool, error
 		if !ok || !tr.isConst(other) || isArrayType(oid) {
 			break
 		}
+		if oid == OIDBytea && op != "=" && op != "<>" && op != "!=" {
+			// The engine orders binary values by length first, PostgreSQL compares their bytes: evaluated above.
+			return nil, false, nil
+		}
 		v, err := tr.constant(other)
 		if err != nil {
 			return nil, false, err

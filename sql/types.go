@@ -50,6 +50,7 @@ const (
 	OIDName        uint32 = 19
 	OIDChar        uint32 = 18
 	OIDInt2Vector  uint32 = 22 // pg_index.indkey: an int2 array subscripted from 0, written "1 2"
+	OIDByteaArray  uint32 = 1001
 )
 
 // typeInfo is what Concord knows of one PostgreSQL type.
@@ -61,7 +62,8 @@ type typeInfo struct {
 
 var types = map[uint32]typeInfo{
 	OIDBool:        {name: "boolean", array: OIDBoolArray},
-	OIDBytea:       {name: "bytea"},
+	OIDBytea:       {name: "bytea", array: OIDByteaArray},
+	OIDByteaArray:  {name: "bytea[]", elem: OIDBytea},
 	OIDInt8:        {name: "bigint", array: OIDInt8Array},
 	OIDInt2:        {name: "smallint", array: OIDInt2Array},
 	OIDInt4:        {name: "integer", array: OIDInt4Array},
@@ -188,7 +190,12 @@ func valueOID(v any) uint32 {
 		}
 		return OIDJSONB
 	case bson.RawValue:
+		if x.Type == bson.TypeBinary {
+			return OIDBytea
+		}
 		return OIDJSONB
+	case regclass:
+		return OIDText
 	}
 	return OIDText
 }
@@ -252,8 +259,11 @@ func fromBSON(v bson.RawValue) any {
 	case bson.TypeEmbeddedDocument:
 		return v
 	case bson.TypeBinary:
-		_, b := v.Binary()
-		return Bytea(b)
+		sub, b := v.Binary()
+		if sub == 0 || sub == 2 {
+			return Bytea(b)
+		}
+		return v // a UUID, an MD5 or another subtype stays as stored, and reads as bytea
 	}
 	return v.String()
 }
@@ -303,6 +313,8 @@ func toBSON(v any, oid uint32) (any, error) {
 		return x.String(), nil
 	case Bytea:
 		return bson.Binary{Data: []byte(x)}, nil
+	case regclass:
+		return x.text(), nil
 	case []any:
 		out := make(bson.A, len(x))
 		for i, e := range x {
@@ -391,6 +403,9 @@ func coerce(v any, oid uint32) (any, error) {
 		}
 		return formatText(v), nil
 	case OIDBytea:
+		if rv, ok := v.(bson.RawValue); ok && rv.Type == bson.TypeBinary {
+			return rv, nil // keeps its subtype
+		}
 		b, ok, err := toBytea(v)
 		if err != nil {
 			return nil, err
@@ -429,6 +444,9 @@ func coerce(v any, oid uint32) (any, error) {
 		return nil, bad()
 	case OIDJSON, OIDJSONB:
 		switch x := v.(type) {
+		case Bytea, regclass:
+			t, data, _ := bson.MarshalValue(formatText(x)) // a JSON string of the text form, as to_jsonb writes it
+			return bson.RawValue{Type: t, Value: data}, nil
 		case bson.RawValue:
 			return x, nil
 		case string:
@@ -655,6 +673,10 @@ func formatText(v any) string {
 		b.WriteByte('}')
 		return b.String()
 	case bson.RawValue:
+		if x.Type == bson.TypeBinary {
+			_, data := x.Binary()
+			return Bytea(data).text()
+		}
 		return formatJSON(x)
 	}
 	return fmt.Sprint(v)
@@ -719,9 +741,12 @@ func writeJSON(b *strings.Builder, v bson.RawValue) {
 		b.WriteString("null")
 	case bson.TypeString:
 		b.WriteString(strconv.Quote(v.StringValue()))
+	case bson.TypeBinary:
+		_, data := v.Binary()
+		b.WriteString(strconv.Quote(Bytea(data).text()))
 	default:
 		switch x := fromBSON(v).(type) {
-		case string, time.Time:
+		case string, time.Time, Bytea:
 			b.WriteString(strconv.Quote(formatText(x)))
 		default:
 			b.WriteString(formatText(x))
