@@ -8,6 +8,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"go.mongodb.org/mongo-driver/v2/bson"
 )
 
 // byteaSteps run in order on one connection against Concord and PostgreSQL 15 (TestCompare_PostgreSQL): bytea
@@ -106,5 +107,38 @@ func runBytea(t *testing.T, who string, c *pgx.Conn) {
 	var n int
 	if err := c.QueryRow(ctx, "SELECT b, length(b) FROM bp WHERE b = $1", data).Scan(&back, &n); err != nil || !bytes.Equal(back, data) || n != len(data) {
 		t.Errorf("%s: bytes back %x (length %d), %v; want %x", who, back, n, err, data)
+	}
+}
+
+// TestBytea_MongoBinary: binary written over the MongoDB API reads as bytea through SQL (a UUID's subtype 4
+// too), keeps its subtype when SQL writes it back, and bytes SQL writes read back over the API as binary.
+func TestBytea_MongoBinary(t *testing.T) {
+	url, db := startServer(t)
+	ctx := context.Background()
+	c := connect(t, url)
+	if _, err := c.Exec(ctx, "CREATE TABLE bm (id int PRIMARY KEY, u bytea)"); err != nil {
+		t.Fatal(err)
+	}
+	coll := db.Database("test").Collection("bm")
+	uuid := bson.Binary{Subtype: 4, Data: []byte{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16}}
+	if _, err := coll.InsertOne(ctx, bson.D{{Key: "_id", Value: int32(1)}, {Key: "u", Value: uuid}}); err != nil {
+		t.Fatal(err)
+	}
+	assertRows(t, c, "SELECT encode(u, 'hex'), length(u) FROM bm", "0102030405060708090a0b0c0d0e0f10 16")
+	if _, err := c.Exec(ctx, "UPDATE bm SET u = u WHERE id = 1"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Exec(ctx, `INSERT INTO bm VALUES (2, '\x00ff')`); err != nil {
+		t.Fatal(err)
+	}
+	for id, want := range map[int32]bson.Binary{1: uuid, 2: {Data: []byte{0, 0xff}}} {
+		raw, err := coll.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Raw()
+		if err != nil {
+			t.Fatal(err)
+		}
+		sub, data, ok := raw.Lookup("u").BinaryOK()
+		if !ok || sub != want.Subtype || !bytes.Equal(data, want.Data) {
+			t.Errorf("row %d: u is %v, want binary subtype %d %x", id, raw.Lookup("u"), want.Subtype, want.Data)
+		}
 	}
 }

@@ -115,6 +115,11 @@ func toBytea(v any) (Bytea, bool, error) {
 // byteaOperands reads an untyped literal or a parameter beside a bytea operand as a bytea.
 func byteaOperands(l, r any, ln, rn *pg.Node) (any, any, error) {
 	untyped := func(n *pg.Node) bool { return n.GetAConst() != nil || n.GetParamRef() != nil }
+	for _, v := range []*any{&l, &r} {
+		if rv, ok := (*v).(bson.RawValue); ok && rv.Type == bson.TypeBinary {
+			*v, _, _ = toBytea(rv)
+		}
+	}
 	var err error
 	if _, ok := l.(Bytea); ok {
 		if s, ok := r.(string); ok && untyped(rn) {

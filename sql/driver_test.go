@@ -76,3 +76,25 @@ func Example() {
 	fmt.Println(n)
 	// Output: 5
 }
+
+// TestDriver_ByteaBytes: []byte arguments of bytea parameters are bytes, not bytea's text input (a backslash
+// stays a backslash), and bytea results scan back into []byte unchanged.
+func TestDriver_ByteaBytes(t *testing.T) {
+	db, err := stdsql.Open("concord", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Exec("CREATE TABLE bd (id int PRIMARY KEY, b bytea)"); err != nil {
+		t.Fatal(err)
+	}
+	for i, data := range [][]byte{[]byte(`\x41`), {'\\', '\\'}, {'\\', 1}, {0, 0xff}, {}} {
+		if _, err := db.Exec("INSERT INTO bd VALUES ($1, $2)", i, data); err != nil {
+			t.Fatalf("insert %q: %v", data, err)
+		}
+		var back []byte
+		if err := db.QueryRow("SELECT b FROM bd WHERE id = $1", i).Scan(&back); err != nil || string(back) != string(data) {
+			t.Errorf("bytes %q came back as %q (%v)", data, back, err)
+		}
+	}
+}

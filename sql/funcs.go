@@ -52,6 +52,11 @@ func (x *exec) evalFunc(f *pg.FuncCall, sc *scope) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	for i, a := range args {
+		if rv, ok := a.(bson.RawValue); ok && rv.Type == bson.TypeBinary {
+			args[i], _, _ = toBytea(rv) // binary of any subtype is a bytea to the functions
+		}
+	}
 	return x.scalarFunc(name, f, args)
 }
 
