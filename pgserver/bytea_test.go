@@ -71,6 +71,11 @@ var uniqueSteps = []struct{ sql, want string }{
 	{"CREATE TABLE dc (a int, b text, PRIMARY KEY (a, b))", ""},
 	{"INSERT INTO dc VALUES (1, 'q')", ""},
 	{"INSERT INTO dc VALUES (1, 'q')", "23505 dc dc_pkey Key (a, b)=(1, q) already exists."},
+	{"CREATE TABLE dx (a int PRIMARY KEY, c text)", ""},
+	{"INSERT INTO dx VALUES (1, 'x'), (2, 'x')", ""},
+	{"ALTER TABLE dx ADD CONSTRAINT dx_c_u UNIQUE (c)", "23505 dx dx_c_u Key (c)=(x) is duplicated."},
+	{"CREATE UNIQUE INDEX dx_c_i ON dx (c)", "23505 dx dx_c_i Key (c)=(x) is duplicated."},
+	{"DROP TABLE dx", ""},
 	{"DROP TABLE du", ""},
 	{"DROP TABLE dc", ""},
 }

@@ -30,6 +30,9 @@ func (x *exec) createTable(cs *pg.CreateStmt) (*Result, error) {
 	if rv.Schemaname != "" && rv.Schemaname != "public" {
 		return nil, unsupported("schemas other than public")
 	}
+	if err := x.notAnIndex(rv.Relname); err != nil {
+		return nil, err
+	}
 	t := &table{Name: rv.Relname}
 	var uniques [][]string
 	var checks []*pg.Constraint
@@ -1074,14 +1077,18 @@ func (x *exec) rename(rs *pg.RenameStmt) (*Result, error) {
 	}
 	for _, ix := range moved {
 		keys := bson.D{}
-		var oldCols, newCols []string
 		for _, e := range ix.keyDoc() {
-			oldCols = append(oldCols, e.Key)
 			if e.Key == rs.Subname {
 				e.Key = rs.Newname
 			}
-			newCols = append(newCols, e.Key)
 			keys = append(keys, e)
+		}
+		oldCols, _ := indexColumns(t, ix.keys) // column names: a primary key column's field is _id
+		newCols := slices.Clone(oldCols)
+		for i, c := range newCols {
+			if c == rs.Subname {
+				newCols[i] = rs.Newname
+			}
 		}
 		name := ix.name
 		if name == t.Name+"_"+strings.Join(oldCols, "_")+"_key" {
@@ -1156,6 +1163,9 @@ func (x *exec) renameTable(rs *pg.RenameStmt) (*Result, error) {
 	if _, err := x.readTable(name, 0); err == nil {
 		return nil, errorf(CodeDuplicateTable, "relation \"%s\" already exists", name)
 	} else if AsError(err).Code != CodeUndefinedTable {
+		return nil, err
+	}
+	if err := x.notAnIndex(name); err != nil {
 		return nil, err
 	}
 	db := x.s.db()

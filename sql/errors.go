@@ -47,6 +47,7 @@ const (
 	CodeGeneratedAlways              = "428C9"
 	CodeLockNotAvailable             = "55P03"
 	CodeCannotCoerce                 = "42846"
+	CodeInvalidName                  = "42602"
 )
 
 // Error is a statement's failure as PostgreSQL reports it: a SQLSTATE Code,

@@ -347,15 +347,27 @@ func (x *exec) regclassOf(v any) (any, error) {
 	case int64:
 		oid = n
 	case string:
-		name := strings.TrimPrefix(n, "public.")
-		if unq, err := strconv.Unquote(name); err == nil && strings.HasPrefix(name, `"`) {
-			name = unq
+		name, ok := regclassInput(n)
+		if !ok {
+			return nil, errorf(CodeInvalidName, "invalid name syntax")
 		}
 		r, found, err := x.relationByName(name)
-		if err != nil || !found {
-			return v, err
+		if err != nil {
+			return nil, err
 		}
-		return r, nil
+		if found {
+			return r, nil
+		}
+		if catalogNames[name] {
+			return name, nil // a catalog relation: no oid of its own here
+		}
+		// A sequence is no relation of pg_class here, but nextval('s'::regclass) names one.
+		if _, err := x.s.db().collection(sequencesCollection).findOne(x.base, bson.D{{Key: "_id", Value: name}}); err == nil {
+			return name, nil
+		} else if !isNoDocuments(err) {
+			return nil, err
+		}
+		return nil, errorf(CodeUndefinedTable, "relation \"%s\" does not exist", strings.TrimSpace(n))
 	default:
 		return v, nil
 	}
@@ -394,6 +406,52 @@ func (x *exec) regclassNames() ([]string, error) {
 		x.relNames = append([]string{}, names...)
 	}
 	return x.relNames, nil
+}
+
+// regclassInput reads a relation name as regclass's input does: surrounding spaces trimmed, an optional public.
+// schema, an unquoted name folded to lower case, a double-quoted one as written.
+func regclassInput(s string) (string, bool) {
+	var parts []string
+	s = strings.TrimSpace(s)
+	for s != "" {
+		var part string
+		if s[0] == '"' {
+			end := 1
+			for ; end < len(s); end++ {
+				if s[end] == '"' {
+					if end+1 < len(s) && s[end+1] == '"' {
+						end++
+						continue
+					}
+					break
+				}
+			}
+			if end >= len(s) {
+				return "", false
+			}
+			part, s = strings.ReplaceAll(s[1:end], `""`, `"`), s[end+1:]
+		} else {
+			i := strings.IndexByte(s, '.')
+			if i < 0 {
+				i = len(s)
+			}
+			part, s = strings.ToLower(strings.TrimSpace(s[:i])), s[i:]
+		}
+		parts = append(parts, part)
+		if s != "" {
+			if s[0] != '.' {
+				return "", false
+			}
+			s = s[1:]
+		}
+	}
+	switch {
+	case len(parts) == 1 && parts[0] != "":
+		return parts[0], true
+	case len(parts) == 2 && (parts[0] == "public" || parts[0] == "pg_catalog") && parts[1] != "":
+		return parts[1], true
+	}
+	return "", false
 }
 
 // relationByName finds a table, view or index by its name.

@@ -168,6 +168,20 @@ func isKeyword(word string) bool {
 	return kw
 }
 
+// notAnIndex refuses a table or view name an index has: they share one namespace, as PostgreSQL's relations.
+func (x *exec) notAnIndex(name string) error {
+	indexes, err := x.pgIndexes()
+	if err != nil {
+		return err
+	}
+	for _, ix := range indexes {
+		if ix.name == name {
+			return errorf(CodeDuplicateTable, "relation \"%s\" already exists", name)
+		}
+	}
+	return nil
+}
+
 // dupKeyIndex reads the collection and index of a duplicate-key message, as the engine and mongod write it:
 // "E11000 duplicate key error collection: db.coll index: name [collation: ...] dup key: { ... }".
 var dupKeyIndex = regexp.MustCompile(`collection: [^.]+\.(\S+) index: (\S+) `)
@@ -218,12 +232,17 @@ func (x *exec) uniqueViolation(err error) error {
 	}
 	out := &Error{Code: CodeUniqueViolation, Cause: err, Constraint: name, Table: t.Name,
 		Message: fmt.Sprintf("duplicate key value violates unique constraint \"%s\"", name)}
+	verb := "already exists"
+	if st := x.st; st != nil && (st.raw.Stmt.GetIndexStmt() != nil || st.raw.Stmt.GetAlterTableStmt() != nil) {
+		// Building a unique index over rows that already collide.
+		out.Message, verb = fmt.Sprintf("could not create unique index \"%s\"", name), "is duplicated"
+	}
 	if len(vals) == len(cols) && len(cols) > 0 {
 		texts := make([]string, len(vals))
 		for i, v := range vals {
 			texts[i] = formatText(v)
 		}
-		out.Detail = fmt.Sprintf("Key (%s)=(%s) already exists.", strings.Join(cols, ", "), strings.Join(texts, ", "))
+		out.Detail = fmt.Sprintf("Key (%s)=(%s) %s.", strings.Join(cols, ", "), strings.Join(texts, ", "), verb)
 	}
 	return out
 }

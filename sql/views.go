@@ -46,6 +46,9 @@ func (x *exec) createView(vs *pg.ViewStmt) (*Result, error) {
 	case err != nil && AsError(err).Code != CodeUndefinedTable:
 		return nil, err
 	}
+	if err := x.notAnIndex(rv.Relname); err != nil {
+		return nil, err
+	}
 	// The columns: the query described (typed, no rows read), named by the column list where it gives names.
 	y := *x
 	y.describe, y.ctes = true, nil
