@@ -36,6 +36,9 @@ var fuzzSeeds = []string{
 	"WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r WHERE n < 5) SELECT DISTINCT ON (n % 2) n, lag(n) OVER (ORDER BY n) FROM r ORDER BY n % 2, n DESC",
 	"BEGIN; SAVEPOINT a; UPDATE accounts SET balance = balance + 1; ROLLBACK TO a; NOTIFY ch, 'x'; COMMIT",
 	"SELECT regexp_replace(id, '(a|b)+', '<\\1>', 'gi'), lpad(id, 3, '*'), mod(balance, 7), extract(dow from now())",
+	"CREATE TABLE bin (id int PRIMARY KEY, b bytea); INSERT INTO bin VALUES (1, '\\x00ff'), (2, 'a\\\\b'); SELECT encode(b || 'x', 'base64'), b LIKE 'a%', substring(b from 2) FROM bin WHERE b < '\\x01'",
+	"SELECT 'accounts'::regclass, 0::regclass, c.oid::regclass, pg_get_indexdef(i.indexrelid, 1, true), i.indkey[0] FROM pg_class c JOIN pg_index i ON i.indrelid = c.oid",
+	"CREATE INDEX ON accounts (balance DESC); CREATE VIEW av AS SELECT id, balance FROM accounts; ALTER TABLE accounts RENAME COLUMN balance TO bal; VACUUM (ANALYZE) accounts (bal); DROP TABLE accounts CASCADE",
 }
 
 // FuzzStatement runs arbitrary statement texts against a small database:
