@@ -399,6 +399,17 @@ func (x *exec) drop(ds *pg.DropStmt) (*Result, error) {
 			if err := db.collection(tablesCollection).deleteOne(x.base, bson.D{{Key: "_id", Value: name}}); err != nil {
 				return nil, err
 			}
+		case pg.ObjectType_OBJECT_SEQUENCE:
+			if err := x.dropSequences([]string{name}, ds.MissingOk); err != nil {
+				return nil, err
+			}
+		case pg.ObjectType_OBJECT_EXTENSION:
+			if !builtInExtensions[name] {
+				if !ds.MissingOk {
+					return nil, errorf(CodeUndefinedObject, "extension \"%s\" does not exist", name)
+				}
+				x.skipping("extension", name)
+			}
 		case pg.ObjectType_OBJECT_INDEX:
 			found, err := x.dropIndex(name)
 			if err != nil {
@@ -414,8 +425,13 @@ func (x *exec) drop(ds *pg.DropStmt) (*Result, error) {
 			return nil, unsupported("DROP " + strings.TrimPrefix(ds.RemoveType.String(), "OBJECT_"))
 		}
 	}
-	if ds.RemoveType == pg.ObjectType_OBJECT_INDEX {
+	switch ds.RemoveType {
+	case pg.ObjectType_OBJECT_INDEX:
 		return &Result{Tag: "DROP INDEX"}, nil
+	case pg.ObjectType_OBJECT_SEQUENCE:
+		return &Result{Tag: "DROP SEQUENCE"}, nil
+	case pg.ObjectType_OBJECT_EXTENSION:
+		return &Result{Tag: "DROP EXTENSION"}, nil
 	}
 	if ds.RemoveType == pg.ObjectType_OBJECT_VIEW {
 		return &Result{Tag: "DROP VIEW"}, nil

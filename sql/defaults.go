@@ -135,20 +135,34 @@ func (x *exec) nextval(v any) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	doc, err := x.s.db().collection(sequencesCollection).findOneAndUpdate(x.base,
-		bson.D{{Key: "_id", Value: name}}, bson.D{{Key: "$inc", Value: bson.D{{Key: "last", Value: int64(1)}}}})
+	// last + inc, in one atomic update; a sequence made by serial has no inc (1).
+	step := bson.A{bson.D{{Key: "$set", Value: bson.D{{Key: "last", Value: bson.D{{Key: "$add",
+		Value: bson.A{"$last", bson.D{{Key: "$ifNull", Value: bson.A{"$inc", int64(1)}}}}}}}}}}}
+	coll := x.s.db().collection(sequencesCollection)
+	doc, err := coll.findOneAndUpdate(x.base, bson.D{{Key: "_id", Value: name}}, step)
 	if err == errNoDocuments {
 		return nil, errorf(CodeUndefinedTable, "relation %q does not exist", name)
 	}
 	if err != nil {
 		return nil, err
 	}
-	n, ok := doc.Lookup("last").AsInt64OK()
-	if !ok {
+	if _, ok := doc.Lookup("last").AsInt64OK(); !ok {
 		return nil, errorf(CodeInternalError, "sequence %q holds no number", name)
 	}
-	x.s.rememberSequence(name, n)
-	return n, nil
+	s := seqOf(doc)
+	if s.last > s.max || s.last < s.min {
+		// Past the end: the sequence stays at it, as PostgreSQL's does.
+		if _, err := coll.updateOne(x.base, bson.D{{Key: "_id", Value: name}}, bson.D{{Key: "$inc", Value: bson.D{{Key: "last", Value: -s.inc}}}}); err != nil {
+			return nil, err
+		}
+		bound, which := s.max, "maximum"
+		if s.last < s.min {
+			bound, which = s.min, "minimum"
+		}
+		return nil, errorf("2200H", "nextval: reached %s value of sequence \"%s\" (%d)", which, name, bound)
+	}
+	x.s.rememberSequence(name, s.last)
+	return s.last, nil
 }
 
 // setval sets a sequence's last value: the next nextval returns n+1 (n when called is false).
@@ -161,13 +175,21 @@ func (x *exec) setval(v any, n any, called bool) (any, error) {
 	if !ok {
 		return nil, errorf(CodeInvalidParameterValue, "setval needs a bigint value, not %T", n)
 	}
-	if val < 1 {
+	coll := x.s.db().collection(sequencesCollection)
+	doc, err := coll.findOne(x.base, bson.D{{Key: "_id", Value: name}})
+	if isNoDocuments(err) {
+		return nil, errorf(CodeUndefinedTable, "relation %q does not exist", name)
+	} else if err != nil {
+		return nil, err
+	}
+	s := seqOf(doc)
+	if val < s.min || val > s.max {
 		return nil, errorf(CodeNumericOutOfRange,
-			"setval: value %d is out of bounds for sequence %q (1..9223372036854775807)", val, name)
+			"setval: value %d is out of bounds for sequence \"%s\" (%d..%d)", val, name, s.min, s.max)
 	}
 	last := val
 	if !called {
-		last = val - 1
+		last = val - s.inc
 	}
 	_, err = x.s.db().collection(sequencesCollection).findOneAndUpdate(x.base,
 		bson.D{{Key: "_id", Value: name}}, bson.D{{Key: "$set", Value: bson.D{{Key: "last", Value: last}}}})

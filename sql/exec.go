@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	pg "github.com/pganalyze/pg_query_go/v6"
@@ -166,6 +167,14 @@ func (x *exec) dispatch(n *pg.Node) (*Result, error) {
 		return x.copy(n.GetCopyStmt())
 	case n.GetVacuumStmt() != nil:
 		return x.vacuum(n.GetVacuumStmt())
+	case n.GetCreateExtensionStmt() != nil:
+		return x.createExtension(n.GetCreateExtensionStmt())
+	case n.GetCreateSchemaStmt() != nil:
+		return x.createSchema(n.GetCreateSchemaStmt())
+	case n.GetCreateSeqStmt() != nil:
+		return x.createSequenceStmt(n.GetCreateSeqStmt())
+	case n.GetAlterSeqStmt() != nil:
+		return x.alterSequence(n.GetAlterSeqStmt())
 	}
 	if res, ok, err := x.dispatchNotify(n); ok {
 		return res, err
@@ -210,6 +219,7 @@ func (x *exec) show(name string) (*Result, error) {
 		"transaction_isolation":         "repeatable read",
 		"default_transaction_isolation": "repeatable read",
 		"server_version":                ServerVersion,
+		"server_version_num":            "150000",
 		"server_encoding":               "UTF8",
 		"client_encoding":               "UTF8",
 		"datestyle":                     "ISO, MDY",
@@ -229,6 +239,25 @@ func (x *exec) show(name string) (*Result, error) {
 		}
 	}
 	return &Result{Columns: []Column{{Name: name, OID: OIDText}}, Rows: [][]any{{v}}, Tag: "SHOW"}, nil
+}
+
+// currentSetting is current_setting(name [, missing_ok]): SHOW's value, or NULL for an unknown name when
+// missing_ok.
+func (x *exec) currentSetting(args []any) (any, error) {
+	if len(args) < 1 || len(args) > 2 {
+		return nil, errorf(CodeUndefinedFunction, "function current_setting with %d arguments does not exist", len(args))
+	}
+	if args[0] == nil {
+		return nil, nil
+	}
+	res, err := x.show(strings.ToLower(formatText(args[0])))
+	if err != nil {
+		if len(args) == 2 && asBool(args[1]) == true {
+			return nil, nil
+		}
+		return nil, err
+	}
+	return res.Rows[0][0], nil
 }
 
 // needsTxn reports whether a statement must run as an internal transaction

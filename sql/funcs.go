@@ -357,7 +357,7 @@ func (x *exec) scalarFunc(name string, f *pg.FuncCall, args []any) (any, error) 
 	case "pg_advisory_lock", "pg_advisory_xact_lock", "pg_try_advisory_lock", "pg_try_advisory_xact_lock",
 		"pg_advisory_unlock", "pg_advisory_unlock_all":
 		return x.advisoryFunc(name, args)
-	case "gen_random_uuid", "uuidv4":
+	case "gen_random_uuid", "uuidv4", "uuid_generate_v4":
 		if err := argc(0); err != nil {
 			return nil, err
 		}
@@ -453,6 +453,8 @@ func (x *exec) scalarFunc(name string, f *pg.FuncCall, args []any) (any, error) 
 			return nil, err
 		}
 		return TypeName(uint32(o.(int64))), nil
+	case "current_setting":
+		return x.currentSetting(args)
 	case "pg_get_userbyid":
 		return "concord", nil
 	case "pg_notify":
