@@ -664,6 +664,7 @@ func (x *exec) alterTable1(as *pg.AlterTableStmt, t *table, saved *bool) (*Resul
 	var dropConstraints []*pg.AlterTableCmd
 	var addChecks, addFKs []*pg.Constraint
 	var dropFKs []foreignKey
+	var retyped []retype
 	t.ForeignKeys = slices.Clone(t.ForeignKeys)
 	t.Checks = slices.Clone(t.Checks)
 	checksChanged := false
@@ -767,6 +768,16 @@ func (x *exec) alterTable1(as *pg.AlterTableStmt, t *table, saved *bool) (*Resul
 					col.NotNull = true
 					checkNotNull = append(checkNotNull, cmd.Name)
 				}
+			case pg.AlterTableType_AT_AlterColumnType:
+				r, err := x.retypeColumn(t, col, isKey, cmd)
+				if err != nil {
+					return nil, err
+				}
+				if r.to != r.from {
+					retyped = append(retyped, r)
+					col.Type = r.to
+					checksChanged = checksChanged || len(t.Checks) > 0 // the checks' constants take the new type
+				}
 			case pg.AlterTableType_AT_DropNotNull:
 				if isKey {
 					return nil, errorf(CodeInvalidTableDefinition, "column \"%s\" is in a primary key", cmd.Name)
@@ -845,6 +856,16 @@ func (x *exec) alterTable1(as *pg.AlterTableStmt, t *table, saved *bool) (*Resul
 		}
 	}
 	coll := x.s.db().collection(t.Name)
+	// Every value of a retyped column is converted before anything is written: one that does not convert
+	// stops the statement with nothing changed.
+	var conversions []bson.D
+	for _, r := range retyped {
+		c, err := x.convertColumn(t, r)
+		if err != nil {
+			return nil, err
+		}
+		conversions = append(conversions, c...)
+	}
 	for _, name := range checkNotNull {
 		// {field: null} matches a missing field too.
 		if _, err := coll.findOne(x.base, bson.D{{Key: t.field(name), Value: nil}}); err == nil {
@@ -859,6 +880,11 @@ func (x *exec) alterTable1(as *pg.AlterTableStmt, t *table, saved *bool) (*Resul
 		return nil, err
 	}
 	*saved = true
+	for _, c := range conversions {
+		if _, err := coll.updateOne(withoutValidation(x.base), bson.D{c[0]}, bson.D{{Key: "$set", Value: bson.D{c[1]}}}); err != nil {
+			return nil, err
+		}
+	}
 	if len(dropConstraints) > 0 || len(addUnique) > 0 {
 		names, err := indexNames(x.base, coll)
 		if err != nil {

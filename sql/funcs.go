@@ -48,6 +48,9 @@ func (x *exec) evalFunc(f *pg.FuncCall, sc *scope) (any, error) {
 		}
 		return nil, &Error{Code: CodeGroupingError, Message: fmt.Sprintf("aggregate function %s is not allowed here", name)}
 	}
+	if name == "pg_typeof" && len(f.Args) == 1 {
+		return TypeName(x.typeOf(f.Args[0], sc)), nil // the argument's type, as format_type names it
+	}
 	args, err := x.evalArgs(f.Args, sc)
 	if err != nil {
 		return nil, err

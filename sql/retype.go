@@ -1,0 +1,124 @@
+package sql
+
+import (
+	"fmt"
+
+	pg "github.com/pganalyze/pg_query_go/v6"
+	"go.mongodb.org/mongo-driver/v2/bson"
+)
+
+// retype is an ALTER TABLE ... ALTER COLUMN c TYPE t of one column: its old and new type, and whether USING
+// asked for an explicit cast.
+type retype struct {
+	column   string
+	from, to uint32
+	explicit bool
+}
+
+// assignable reports whether PostgreSQL converts a value of type from to type to by assignment, as ALTER COLUMN
+// ... TYPE does without USING: among the numeric types, to a string type from any, and among the date and time
+// types.
+func assignable(from, to uint32) bool {
+	numeric := func(o uint32) bool { return isNumericType(o) }
+	str := func(o uint32) bool { return o == OIDText || o == OIDVarchar || o == OIDBpchar || o == OIDName }
+	times := func(o uint32) bool { return o == OIDTimestamptz || o == OIDTimestamp || o == OIDDate }
+	switch {
+	case from == to, numeric(from) && numeric(to), str(to), times(from) && times(to):
+		return true
+	}
+	return false
+}
+
+// retypeColumn checks ALTER COLUMN ... [SET DATA] TYPE: the new type, and a USING clause that is the column or
+// its cast (c::type, CAST(c AS type)), which allows an explicit cast (text to integer). A primary key column, a
+// column of a foreign key and a column views read are refused, as PostgreSQL refuses the last.
+func (x *exec) retypeColumn(t *table, col *column, isKey bool, cmd *pg.AlterTableCmd) (retype, error) {
+	cd := cmd.Def.GetColumnDef()
+	if cd == nil || cd.TypeName == nil {
+		return retype{}, errorf(CodeSyntaxError, "ALTER COLUMN ... TYPE needs a type")
+	}
+	to, err := typeFromName(cd.TypeName)
+	if err != nil {
+		return retype{}, err
+	}
+	r := retype{column: col.Name, from: col.Type, to: to}
+	if u := cd.RawDefault; u != nil {
+		arg := u
+		if tc := u.GetTypeCast(); tc != nil {
+			arg = tc.Arg
+		}
+		if cr := arg.GetColumnRef(); cr == nil || len(cr.Fields) != 1 || cr.Fields[0].GetString_().GetSval() != col.Name {
+			return retype{}, unsupported("a USING expression other than the column or its cast")
+		}
+		r.explicit = true
+	}
+	if r.from == r.to {
+		return r, nil
+	}
+	if isKey && (!isIntType(r.from) || !isIntType(r.to) || len(t.Key) > 1) {
+		// The values are the documents' _id, which cannot change; between integer types they need not (the
+		// storage compares numbers by value), so only the values' range is checked.
+		return retype{}, unsupported("changing the type of a primary key column other than between integer types")
+	}
+	for _, fk := range t.ForeignKeys {
+		for _, c := range fk.Columns {
+			if c == col.Name {
+				return retype{}, unsupported(fmt.Sprintf("changing the type of a column of the foreign key \"%s\"", fk.Name))
+			}
+		}
+	}
+	if len(t.ReferencedBy) > 0 {
+		return retype{}, unsupported("changing the type of a column of a table other tables reference")
+	}
+	views, err := x.dependentViews(t.Name)
+	if err != nil {
+		return retype{}, err
+	}
+	for _, v := range views {
+		tree, err := parseView(v)
+		if err != nil {
+			return retype{}, err
+		}
+		if refs, star := x.viewColumnRefs(tree, t, col.Name); len(refs) > 0 || star {
+			return retype{}, &Error{Code: CodeFeatureNotSupported, Message: "cannot alter type of a column used by a view or rule",
+				Detail: fmt.Sprintf("rule _RETURN on view %s depends on column \"%s\"", v.Name, col.Name)}
+		}
+	}
+	if !r.explicit && !assignable(r.from, r.to) {
+		return retype{}, &Error{Code: CodeDatatypeMismatch,
+			Message: fmt.Sprintf("column \"%s\" cannot be cast automatically to type %s", col.Name, TypeName(r.to)),
+			Hint:    fmt.Sprintf("You might need to specify \"USING %s::%s\".", col.Name, TypeName(r.to))}
+	}
+	return r, nil
+}
+
+// convertColumn converts every stored value of a retyped column, returning for each row its _id and the field's
+// new value; a value that does not convert fails the statement with its SQLSTATE.
+func (x *exec) convertColumn(t *table, r retype) ([]bson.D, error) {
+	field := t.field(r.column)
+	projection := bson.D{{Key: "_id", Value: 1}}
+	if field != "_id" {
+		projection = append(projection, bson.E{Key: field, Value: 1})
+	}
+	docs, err := x.s.db().collection(t.Name).find(x.base, bson.D{{Key: field, Value: bson.D{{Key: "$exists", Value: true}}}},
+		projection, 0)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]bson.D, 0, len(docs))
+	for _, d := range docs {
+		v := fromBSON(d.Lookup(field))
+		if v == nil {
+			continue
+		}
+		nv, err := toBSON(v, r.to)
+		if err != nil {
+			return nil, err
+		}
+		if field == "_id" {
+			continue // checked only (retypeColumn): an _id cannot change
+		}
+		out = append(out, bson.D{{Key: "_id", Value: d.Lookup("_id")}, {Key: field, Value: nv}})
+	}
+	return out, nil
+}
