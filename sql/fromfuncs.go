@@ -270,6 +270,9 @@ const maxSeries = 1_000_000
 // setFunc evaluates a set-returning function's values: generate_series(start, stop[, step]) over integers,
 // numbers or timestamps (with an interval step), and unnest(array).
 func setFunc(name string, oid uint32, args []any) ([]any, error) {
+	if want := map[string][2]int{"unnest": {1, 1}, "generate_series": {2, 3}, "pg_partition_ancestors": {1, 1}}[name]; len(args) < want[0] || len(args) > want[1] {
+		return nil, errorf(CodeUndefinedFunction, "function %s with %d arguments does not exist", name, len(args))
+	}
 	for _, a := range args {
 		if a == nil {
 			return nil, nil
