@@ -200,6 +200,20 @@ var noticeSteps = []struct{ sql, want string }{
 	{"CREATE SCHEMA IF NOT EXISTS public", `CREATE SCHEMA NOTICE 42P06 schema "public" already exists, skipping`},
 	{"CREATE SCHEMA public", "ERROR 42P06"},
 	{"SELECT current_setting('server_version_num')::int8 / 10000", "15\nSELECT 1"},
+	// COMMENT ON, as migrations and pg_dump write it, read back by obj_description and col_description.
+	{"CREATE TABLE cm (id int PRIMARY KEY, name text)", "CREATE TABLE"},
+	{"COMMENT ON TABLE cm IS 'customers'", "COMMENT"},
+	{"COMMENT ON COLUMN cm.name IS 'full name'", "COMMENT"},
+	{"COMMENT ON COLUMN public.cm.id IS 'key'", "COMMENT"},
+	{"COMMENT ON EXTENSION plpgsql IS 'PL/pgSQL procedural language'", "COMMENT"},
+	{"COMMENT ON SCHEMA public IS 'standard public schema'", "COMMENT"},
+	{"SELECT obj_description('cm'::regclass), obj_description('cm'::regclass, 'pg_class'), col_description('cm'::regclass, 2), " +
+		"col_description('cm'::regclass, 1), col_description('cm'::regclass, 3) IS NULL", "customers|customers|full name|key|t\nSELECT 1"},
+	{"COMMENT ON TABLE cm IS NULL", "COMMENT"},
+	{"SELECT obj_description('cm'::regclass, 'pg_class') IS NULL", "t\nSELECT 1"},
+	{"COMMENT ON COLUMN cm.nosuch IS 'x'", "ERROR 42703"},
+	{"COMMENT ON TABLE cm_none IS 'x'", "ERROR 42P01"},
+	{"DROP TABLE cm", "DROP TABLE"},
 	// ALTER COLUMN ... TYPE converts every row: by assignment, or by the cast USING asks for.
 	{"CREATE TABLE rt (id int PRIMARY KEY, n int4, s text, f float8, at timestamptz, q int CHECK (q > 0))", "CREATE TABLE"},
 	{"INSERT INTO rt VALUES (1, 2147483647, '42', 2.5, '2024-01-02 03:04:05+00', 5), (2, NULL, 'x', NULL, NULL, 7)", "INSERT 0 2"},

@@ -26,6 +26,8 @@ type column struct {
 	Identity string `bson:"identity,omitempty"`
 	// Sequence is the sequence the column owns (serial and identity columns): DROP TABLE drops it.
 	Sequence string `bson:"sequence,omitempty"`
+	// Comment is COMMENT ON COLUMN's text (col_description).
+	Comment string `bson:"comment,omitempty"`
 }
 
 // table is a collection seen as a table.
@@ -41,6 +43,8 @@ type table struct {
 	// reference this one (fkeys.go).
 	ForeignKeys  []foreignKey `bson:"fkeys,omitempty"`
 	ReferencedBy []string     `bson:"referencedby,omitempty"`
+	// Comment is COMMENT ON TABLE's (or VIEW's) text (obj_description).
+	Comment string `bson:"comment,omitempty"`
 	declared     bool
 }
 

@@ -171,6 +171,8 @@ func (x *exec) dispatch(n *pg.Node) (*Result, error) {
 		return x.createExtension(n.GetCreateExtensionStmt())
 	case n.GetCreateSchemaStmt() != nil:
 		return x.createSchema(n.GetCreateSchemaStmt())
+	case n.GetCommentStmt() != nil:
+		return x.comment(n.GetCommentStmt())
 	case n.GetCreateSeqStmt() != nil:
 		return x.createSequenceStmt(n.GetCreateSeqStmt())
 	case n.GetAlterSeqStmt() != nil:

@@ -458,6 +458,12 @@ func (x *exec) scalarFunc(name string, f *pg.FuncCall, args []any) (any, error) 
 		return TypeName(uint32(o.(int64))), nil
 	case "current_setting":
 		return x.currentSetting(args)
+	case "pg_table_size", "pg_total_relation_size", "pg_relation_size", "pg_indexes_size":
+		// psql's \dt+ and \di+ show sizes; Concord's storage keeps no per-table size, so they read 0.
+		if len(args) == 0 || args[0] == nil {
+			return nil, nil
+		}
+		return int64(0), nil
 	case "pg_get_userbyid":
 		return "concord", nil
 	case "pg_notify":
@@ -496,6 +502,39 @@ func (x *exec) catalogFunc(name string, args []any) (any, error) {
 		return nil, errorf(CodeUndefinedFunction, "function %s with %d arguments does not exist", name, len(args))
 	}
 	switch name {
+	case "obj_description", "col_description":
+		// A table's or view's comment (obj_description(oid[, 'pg_class'])), a column's (col_description(oid,
+		// attnum)); NULL for anything else.
+		if args[0] == nil || args[len(args)-1] == nil {
+			return nil, nil
+		}
+		r, err := x.regclassOf(args[0])
+		if err != nil {
+			return nil, err
+		}
+		rc, ok := r.(regclass)
+		if !ok || rc.name == "" {
+			return nil, nil
+		}
+		t, err := x.lookupTable(rc.name, 0)
+		if err != nil || !t.declared {
+			return nil, nil
+		}
+		comment := t.Comment
+		if name == "col_description" {
+			n, _ := coerce(args[1], OIDInt8)
+			i, _ := n.(int64)
+			if i < 1 || i > int64(len(t.Columns)) {
+				return nil, nil
+			}
+			comment = t.Columns[i-1].Comment
+		} else if len(args) == 2 && formatText(args[1]) != "pg_class" {
+			return nil, nil
+		}
+		if comment == "" {
+			return nil, nil
+		}
+		return comment, nil
 	case "pg_encoding_to_char":
 		return "UTF8", nil
 	case "array_to_string":
