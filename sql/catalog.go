@@ -44,8 +44,8 @@ type table struct {
 	ForeignKeys  []foreignKey `bson:"fkeys,omitempty"`
 	ReferencedBy []string     `bson:"referencedby,omitempty"`
 	// Comment is COMMENT ON TABLE's (or VIEW's) text (obj_description).
-	Comment string `bson:"comment,omitempty"`
-	declared     bool
+	Comment  string `bson:"comment,omitempty"`
+	declared bool
 }
 
 // column returns the named column, or nil.
