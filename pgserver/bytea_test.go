@@ -53,6 +53,12 @@ var byteaSteps = []struct{ sql, want string }{
 // with an exponent. (Concord computes them as float64s and keeps no scale: n * 10 of 0.5 is 5, PostgreSQL's 5.0.)
 var numericTextSteps = []struct{ sql, want string }{
 	{"SELECT 1e20::numeric, 12345678901.5::numeric, -0.000001::numeric, 2.5e-3::float8", "100000000000000000000|12345678901.5|-0.000001|0.0025\nSELECT 1"},
+	{"SELECT '2020-01-01'::date, '2020-01-01 10:00'::timestamp, '2020-01-01 10:00:00 +02:00'::timestamptz, '2020-01-01T10:00Z'::timestamptz",
+		"2020-01-01|2020-01-01 10:00:00|2020-01-01 08:00:00+00|2020-01-01 10:00:00+00\nSELECT 1"},
+	{"CREATE TABLE dtt (d date PRIMARY KEY, ts timestamp)", "CREATE TABLE"},
+	{"INSERT INTO dtt VALUES ('2020-01-01', '2020-01-01 10:00:00.5')", "INSERT 0 1"},
+	{"SELECT * FROM dtt", "2020-01-01|2020-01-01 10:00:00.5\nSELECT 1"},
+	{"DROP TABLE dtt", "DROP TABLE"},
 	{"CREATE TABLE numt (id int PRIMARY KEY, n numeric)", "CREATE TABLE"},
 	{"INSERT INTO numt VALUES (1, 1e15), (2, 0.5), (3, 12345678901234.25)", "INSERT 0 3"},
 	{"SELECT n FROM numt ORDER BY id", "1000000000000000\n0.5\n12345678901234.25\nSELECT 3"},
@@ -70,6 +76,10 @@ var uniqueSteps = []struct{ sql, want string }{
 	{"INSERT INTO du VALUES (3, 'z', 1, 2)", "23505 du du_ab Key (a, b)=(1, 2) already exists."},
 	{"INSERT INTO du VALUES (2, 'y', 5, 5)", ""},
 	{"UPDATE du SET code = 'x' WHERE id = 2", "23505 du du_code_key Key (code)=(x) already exists."},
+	{"CREATE TABLE dk (d date PRIMARY KEY)", ""},
+	{"INSERT INTO dk VALUES ('2020-01-01')", ""},
+	{"INSERT INTO dk VALUES ('2020-01-01')", "23505 dk dk_pkey Key (d)=(2020-01-01) already exists."},
+	{"DROP TABLE dk", ""},
 	{"CREATE TABLE dc (a int, b text, PRIMARY KEY (a, b))", ""},
 	{"INSERT INTO dc VALUES (1, 'q')", ""},
 	{"INSERT INTO dc VALUES (1, 'q')", "23505 dc dc_pkey Key (a, b)=(1, q) already exists."},

@@ -241,6 +241,11 @@ func (x *exec) uniqueViolation(err error) error {
 		texts := make([]string, len(vals))
 		for i, v := range vals {
 			texts[i] = formatText(v)
+			if c := t.column(cols[i]); c != nil {
+				if cv, err := coerce(v, c.Type); err == nil {
+					texts[i] = formatTyped(cv, c.Type) // a date as a date
+				}
+			}
 		}
 		out.Detail = fmt.Sprintf("Key (%s)=(%s) %s.", strings.Join(cols, ", "), strings.Join(texts, ", "), verb)
 	}

@@ -507,6 +507,8 @@ func toBSONArray(a []any) bson.A {
 var timeLayouts = []string{
 	time.RFC3339Nano, "2006-01-02 15:04:05.999999999Z07:00", "2006-01-02 15:04:05.999999999Z07",
 	"2006-01-02 15:04:05.999999999", "2006-01-02T15:04:05.999999999", "2006-01-02",
+	"2006-01-02 15:04:05.999999999 Z07:00", "2006-01-02 15:04:05.999999999 Z07", "2006-01-02 15:04:05.999999999 MST",
+	"2006-01-02 15:04Z07:00", "2006-01-02 15:04Z07", "2006-01-02 15:04", "2006-01-02T15:04Z07:00", "2006-01-02T15:04",
 }
 
 // parseTime reads a timestamp as PostgreSQL writes one (UTC when no zone).
@@ -769,19 +771,26 @@ func FormatText(v any) string { return formatText(v) }
 
 // formatTyped is formatText for a value shown as type oid: a numeric, kept as a float64 here, is written in
 // plain decimal notation as PostgreSQL writes numerics (1704067200.5, 100000000000000000000), never with an
-// exponent as a float8 may be.
+// exponent as a float8 may be; a date without its time, a timestamp without time zone without a zone.
 func formatTyped(v any, oid uint32) string {
-	if f, ok := v.(float64); ok && oid == OIDNumeric && !math.IsInf(f, 0) && !math.IsNaN(f) {
-		return strconv.FormatFloat(f, 'f', -1, 64)
-	}
-	return formatText(v)
+	return string(AppendTyped(nil, v, oid))
 }
 
 // AppendTyped appends a value of type oid in PostgreSQL's text output format (formatTyped), as a result column
 // sends it.
 func AppendTyped(b []byte, v any, oid uint32) []byte {
-	if f, ok := v.(float64); ok && oid == OIDNumeric && !math.IsInf(f, 0) && !math.IsNaN(f) {
-		return strconv.AppendFloat(b, f, 'f', -1, 64)
+	switch x := v.(type) {
+	case float64:
+		if oid == OIDNumeric && !math.IsInf(x, 0) && !math.IsNaN(x) {
+			return strconv.AppendFloat(b, x, 'f', -1, 64)
+		}
+	case time.Time:
+		switch oid {
+		case OIDDate: // a date has no time of day
+			return x.UTC().AppendFormat(b, "2006-01-02")
+		case OIDTimestamp: // nor a timestamp without time zone a zone
+			return x.UTC().AppendFormat(b, "2006-01-02 15:04:05.999999")
+		}
 	}
 	return AppendText(b, v)
 }
