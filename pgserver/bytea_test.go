@@ -65,6 +65,18 @@ var numericTextSteps = []struct{ sql, want string }{
 	{"DROP TABLE numt", "DROP TABLE"},
 }
 
+// aggOrderSteps run against Concord and PostgreSQL 15: an aggregate's own ORDER BY orders the values it takes.
+var aggOrderSteps = []struct{ sql, want string }{
+	{"SELECT string_agg(x::text, ',' ORDER BY x DESC) FROM generate_series(1, 3) x", "3,2,1\nSELECT 1"},
+	{"SELECT array_agg(DISTINCT x ORDER BY x), array_agg(x ORDER BY x DESC NULLS LAST) FROM (VALUES (2), (NULL), (1), (2)) v(x)",
+		"{1,2,NULL}|{2,2,1,NULL}\nSELECT 1"},
+	{"CREATE TABLE ago (id int PRIMARY KEY, k int, v text)", "CREATE TABLE"},
+	{"INSERT INTO ago VALUES (1, 1, 'b'), (2, 1, 'a'), (3, 2, 'c'), (4, 1, 'c')", "INSERT 0 4"},
+	{"SELECT k, string_agg(v, ',' ORDER BY v DESC), array_agg(v ORDER BY id DESC) FROM ago GROUP BY k ORDER BY k",
+		"1|c,b,a|{c,a,b}\n2|c|{c}\nSELECT 2"},
+	{"DROP TABLE ago", "DROP TABLE"},
+}
+
 // uniqueSteps run against Concord and PostgreSQL 15: a duplicate key names its constraint (the primary key's
 // <table>_pkey, a UNIQUE constraint's or unique index's name) and its key in the detail, as PostgreSQL does.
 var uniqueSteps = []struct{ sql, want string }{
@@ -97,6 +109,7 @@ var uniqueSteps = []struct{ sql, want string }{
 func runBytea(t *testing.T, who string, c *pgx.Conn) {
 	runSteps(t, who, c, byteaSteps)
 	runSteps(t, who, c, numericTextSteps)
+	runSteps(t, who, c, aggOrderSteps)
 	ctx := context.Background()
 	for _, s := range uniqueSteps {
 		_, err := c.Exec(ctx, s.sql)

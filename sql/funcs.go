@@ -673,7 +673,28 @@ func (x *exec) sqlValue(f *pg.SQLValueFunction) (any, error) {
 func (x *exec) aggregate(f *pg.FuncCall, name string, sc *scope) (any, error) {
 	var vals []any
 	seen := map[string]bool{}
-	for i, row := range sc.group {
+	// The rows in the order the aggregate's own ORDER BY gives (string_agg(x, ',' ORDER BY x DESC)).
+	order := make([]int, len(sc.group))
+	for i := range order {
+		order[i] = i
+	}
+	if len(f.AggOrder) > 0 {
+		keys := make([][]any, len(sc.group))
+		for i, row := range sc.group {
+			rs := &scope{cols: sc.cols, row: row, outer: sc.outer, window: sc.window, rowIdx: i}
+			keys[i] = make([]any, len(f.AggOrder))
+			for j, o := range f.AggOrder {
+				v, err := x.eval(o.GetSortBy().Node, rs)
+				if err != nil {
+					return nil, err
+				}
+				keys[i][j] = v
+			}
+		}
+		order = sortPerm(keys, f.AggOrder)
+	}
+	for _, i := range order {
+		row := sc.group[i]
 		rs := &scope{cols: sc.cols, row: row, outer: sc.outer, window: sc.window, rowIdx: i}
 		if f.AggFilter != nil {
 			ok, err := x.eval(f.AggFilter, rs)
