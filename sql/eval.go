@@ -243,6 +243,11 @@ func (x *exec) evalAExpr(a *pg.A_Expr, sc *scope) (any, error) {
 				return nil, err
 			}
 		}
+		if op == "+" || op == "-" {
+			if lt, rt := x.typeOf(a.Lexpr, sc), x.typeOf(a.Rexpr, sc); dateArith(op, lt, rt) != 0 {
+				return dateOp(op, l, r, lt, rt)
+			}
+		}
 		return binaryOp(op, l, r)
 	case pg.A_Expr_Kind_AEXPR_OP_ANY, pg.A_Expr_Kind_AEXPR_OP_ALL:
 		l, err := x.eval(a.Lexpr, sc)

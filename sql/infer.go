@@ -90,6 +90,9 @@ func (x *exec) typeOf(n *pg.Node, sc *scope) uint32 {
 			x.hint(a.Rexpr, lt, sc)
 			return OIDBool
 		}
+		if t := dateArith(op, lt, rt); t != 0 {
+			return t
+		}
 		if lt == OIDTimestamptz && (op == "+" || op == "-") {
 			if rt == OIDTimestamptz {
 				return OIDInterval

@@ -610,7 +610,8 @@ func (tr *translator) update(targets []*pg.Node) (any, bool, error) {
 			continue
 		}
 		same := func(n *pg.Node) bool { p, _, ok := tr.column(n); return ok && p == path }
-		if a := val.GetAExpr(); a != nil && a.Kind == pg.A_Expr_Kind_AEXPR_OP && a.Lexpr != nil {
+		if a := val.GetAExpr(); a != nil && a.Kind == pg.A_Expr_Kind_AEXPR_OP && a.Lexpr != nil && (oid == 0 || isNumericType(oid)) {
+			// x = x + c on a number is $inc; on a date or a timestamp it is date arithmetic, below.
 			op := opName(a.Name)
 			var delta *pg.Node
 			switch {
