@@ -235,4 +235,28 @@ var noticeSteps = []struct{ sql, want string }{
 	{"ALTER TABLE rt ALTER COLUMN n TYPE text", "ERROR 0A000"},
 	{"DROP VIEW rtv", "DROP VIEW"},
 	{"DROP TABLE rt", "DROP TABLE"},
+	// A conversion that breaks a unique index changes nothing; values cast as PostgreSQL casts them.
+	{"CREATE TABLE rh (id int PRIMARY KEY, s text UNIQUE, i interval, b bool, d date, n numeric, k int DEFAULT 0, c int CHECK (c > 5))", "CREATE TABLE"},
+	{"INSERT INTO rh VALUES (1, '01', '1 day 2 hours', true, '2024-05-06', 2.5, 1, 6), (2, '1', NULL, NULL, NULL, NULL, 1, 7)", "INSERT 0 2"},
+	{"ALTER TABLE rh ALTER COLUMN s TYPE int USING s::int", "ERROR 23505"},
+	{"SELECT s FROM rh ORDER BY id", "01\n1\nSELECT 2"},
+	{"ALTER TABLE rh ALTER COLUMN i TYPE text, ALTER COLUMN b TYPE text, ALTER COLUMN d TYPE text", "ALTER TABLE"},
+	{"SELECT i, b, d FROM rh WHERE id = 1", "1 day 02:00:00|true|2024-05-06\nSELECT 1"},
+	{"ALTER TABLE rh ALTER COLUMN n TYPE int", "ALTER TABLE"},
+	{"SELECT n FROM rh WHERE id = 1", "3\nSELECT 1"},
+	{"ALTER TABLE rh ALTER COLUMN k TYPE bigint", "ALTER TABLE"},
+	{"ALTER TABLE rh ALTER COLUMN k TYPE int, ALTER COLUMN k TYPE bigint", "ERROR 0A000"},
+	{"DROP TABLE rh", "DROP TABLE"},
+	// A sequence a column's default uses cannot go alone; CASCADE takes the default with it.
+	{"CREATE TABLE rs (id serial PRIMARY KEY, v text)", "CREATE TABLE"},
+	{"DROP SEQUENCE rs_id_seq", "ERROR 2BP01"},
+	{"INSERT INTO rs (v) VALUES ('a') RETURNING id", "1\nINSERT 0 1"},
+	{"DROP TABLE rs", "DROP TABLE"},
+	// A failed DROP leaves the views it would have cascaded to.
+	{"CREATE TABLE rd (id int PRIMARY KEY, x int)", "CREATE TABLE"},
+	{"CREATE VIEW rdv AS SELECT x FROM rd", "CREATE VIEW"},
+	{"CREATE VIEW rdw AS SELECT x FROM rdv", "CREATE VIEW"},
+	{"DROP VIEW rdv, rd_none CASCADE", "ERROR 42P01"},
+	{"SELECT count(*) FROM rdw", "0\nSELECT 1"},
+	{"DROP TABLE rd CASCADE", "DROP TABLE NOTICE 00000 drop cascades to 2 other objects"},
 }

@@ -333,6 +333,13 @@ func (x *exec) drop(ds *pg.DropStmt) (*Result, error) {
 			}
 		}
 	}
+	if ds.RemoveType == pg.ObjectType_OBJECT_VIEW && !ds.MissingOk {
+		for _, name := range dropping { // every view named exists before any is dropped, cascaded ones included
+			if _, err := x.lookupTable(name, 0); err != nil {
+				return nil, err
+			}
+		}
+	}
 	if ds.RemoveType == pg.ObjectType_OBJECT_TABLE || ds.RemoveType == pg.ObjectType_OBJECT_VIEW {
 		// The views reading what is dropped stop the statement, or go with CASCADE.
 		kind := map[bool]string{true: "table", false: "view"}[ds.RemoveType == pg.ObjectType_OBJECT_TABLE]
@@ -400,9 +407,10 @@ func (x *exec) drop(ds *pg.DropStmt) (*Result, error) {
 				return nil, err
 			}
 		case pg.ObjectType_OBJECT_SEQUENCE:
-			if err := x.dropSequences([]string{name}, ds.MissingOk); err != nil {
+			if err := x.dropSequences(dropping, ds.MissingOk, ds.Behavior == pg.DropBehavior_DROP_CASCADE); err != nil {
 				return nil, err
 			}
+			return &Result{Tag: "DROP SEQUENCE"}, nil
 		case pg.ObjectType_OBJECT_EXTENSION:
 			if !builtInExtensions[name] {
 				if !ds.MissingOk {
@@ -665,6 +673,7 @@ func (x *exec) alterTable1(as *pg.AlterTableStmt, t *table, saved *bool) (*Resul
 	var addChecks, addFKs []*pg.Constraint
 	var dropFKs []foreignKey
 	var retyped []retype
+	var cascadedViews []string // views DROP COLUMN ... CASCADE takes, dropped once every check has passed
 	t.ForeignKeys = slices.Clone(t.ForeignKeys)
 	t.Checks = slices.Clone(t.Checks)
 	checksChanged := false
@@ -723,9 +732,11 @@ func (x *exec) alterTable1(as *pg.AlterTableStmt, t *table, saved *bool) (*Resul
 				if isKey {
 					return nil, unsupported("dropping a primary key column (it is the documents' _id)")
 				}
-				if err := x.columnDependents(t, cmd.Name, cmd.Behavior == pg.DropBehavior_DROP_CASCADE); err != nil {
+				doomed, err := x.columnDependents(t, cmd.Name, cmd.Behavior == pg.DropBehavior_DROP_CASCADE)
+				if err != nil {
 					return nil, err
 				}
+				cascadedViews = append(cascadedViews, doomed...)
 				i := slices.IndexFunc(t.Columns, func(c column) bool { return c.Name == cmd.Name })
 				// The CHECK constraints that name the column go with it, as in PostgreSQL.
 				kept := t.Checks[:0]
@@ -769,6 +780,16 @@ func (x *exec) alterTable1(as *pg.AlterTableStmt, t *table, saved *bool) (*Resul
 					checkNotNull = append(checkNotNull, cmd.Name)
 				}
 			case pg.AlterTableType_AT_AlterColumnType:
+				for _, other := range as.Cmds {
+					if other.GetAlterTableCmd().Subtype != pg.AlterTableType_AT_AlterColumnType {
+						// The rows are converted in one transaction, which the other steps, not transactional here,
+						// could not join: a failure after it would leave the rows of one type and the catalog of another.
+						return nil, unsupported("ALTER COLUMN ... TYPE together with other ALTER TABLE actions (run them one by one)")
+					}
+				}
+				if slices.ContainsFunc(retyped, func(r retype) bool { return r.column == cmd.Name }) {
+					return nil, errorf(CodeFeatureNotSupported, "cannot alter type of column \"%s\" twice", cmd.Name)
+				}
 				r, err := x.retypeColumn(t, col, isKey, cmd)
 				if err != nil {
 					return nil, err
@@ -856,8 +877,8 @@ func (x *exec) alterTable1(as *pg.AlterTableStmt, t *table, saved *bool) (*Resul
 		}
 	}
 	coll := x.s.db().collection(t.Name)
-	// Every value of a retyped column is converted before anything is written: one that does not convert
-	// stops the statement with nothing changed.
+	// Every value of a retyped column is converted, in one transaction, before the catalog changes: a value
+	// that does not convert, or a unique index the new values break, stops the statement with nothing changed.
 	var conversions []bson.D
 	for _, r := range retyped {
 		c, err := x.convertColumn(t, r)
@@ -865,6 +886,20 @@ func (x *exec) alterTable1(as *pg.AlterTableStmt, t *table, saved *bool) (*Resul
 			return nil, err
 		}
 		conversions = append(conversions, c...)
+	}
+	if len(conversions) > 0 {
+		err := x.s.e.b.withTransaction(x.base, func(ctx context.Context) error {
+			tcoll := x.s.db().collection(t.Name)
+			for _, d := range conversions {
+				if _, err := tcoll.updateOne(withoutValidation(ctx), bson.D{d[0]}, bson.D{{Key: "$set", Value: bson.D{d[1]}}}); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, x.uniqueViolation(err)
+		}
 	}
 	for _, name := range checkNotNull {
 		// {field: null} matches a missing field too.
@@ -875,16 +910,14 @@ func (x *exec) alterTable1(as *pg.AlterTableStmt, t *table, saved *bool) (*Resul
 			return nil, err
 		}
 	}
+	if err := x.dropViews(cascadedViews); err != nil {
+		return nil, err
+	}
 	err = x.saveTable(t)
 	if err != nil {
 		return nil, err
 	}
 	*saved = true
-	for _, c := range conversions {
-		if _, err := coll.updateOne(withoutValidation(x.base), bson.D{c[0]}, bson.D{{Key: "$set", Value: bson.D{c[1]}}}); err != nil {
-			return nil, err
-		}
-	}
 	if len(dropConstraints) > 0 || len(addUnique) > 0 {
 		names, err := indexNames(x.base, coll)
 		if err != nil {

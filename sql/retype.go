@@ -2,6 +2,8 @@ package sql
 
 import (
 	"fmt"
+	"math"
+	"strconv"
 
 	pg "github.com/pganalyze/pg_query_go/v6"
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -13,6 +15,20 @@ type retype struct {
 	column   string
 	from, to uint32
 	explicit bool
+}
+
+// category groups types as PostgreSQL's type categories do for the operators a CHECK applies: numbers, strings,
+// dates and times, and each other type alone.
+func category(oid uint32) uint32 {
+	switch {
+	case isNumericType(oid):
+		return OIDNumeric
+	case oid == OIDText || oid == OIDVarchar || oid == OIDBpchar || oid == OIDName:
+		return OIDText
+	case oid == OIDTimestamptz || oid == OIDTimestamp || oid == OIDDate:
+		return OIDTimestamptz
+	}
+	return oid
 }
 
 // assignable reports whether PostgreSQL converts a value of type from to type to by assignment, as ALTER COLUMN
@@ -84,12 +100,47 @@ func (x *exec) retypeColumn(t *table, col *column, isKey bool, cmd *pg.AlterTabl
 				Detail: fmt.Sprintf("rule _RETURN on view %s depends on column \"%s\"", v.Name, col.Name)}
 		}
 	}
+	if col.Default != "" && !assignable(r.from, r.to) {
+		return retype{}, &Error{Code: CodeDatatypeMismatch,
+			Message: fmt.Sprintf("default for column \"%s\" cannot be cast automatically to type %s", col.Name, TypeName(r.to))}
+	}
+	if category(r.from) != category(r.to) {
+		for _, c := range t.Checks {
+			for _, used := range checkColumns(t, c) {
+				if used == col.Name {
+					return retype{}, unsupported(fmt.Sprintf("changing the type of column \"%s\" to another kind of type while the CHECK constraint \"%s\" reads it", col.Name, c.Name))
+				}
+			}
+		}
+	}
 	if !r.explicit && !assignable(r.from, r.to) {
 		return retype{}, &Error{Code: CodeDatatypeMismatch,
 			Message: fmt.Sprintf("column \"%s\" cannot be cast automatically to type %s", col.Name, TypeName(r.to)),
 			Hint:    fmt.Sprintf("You might need to specify \"USING %s::%s\".", col.Name, TypeName(r.to))}
 	}
 	return r, nil
+}
+
+// castValue converts a stored value of type from as PostgreSQL's cast to type to does: to a string type it is
+// the old type's text output (an interval as 1 day 02:00:00, a boolean as true, a date without its time), and a
+// numeric rounds half away from zero to an integer (a float rounds half to even).
+func castValue(v any, from, to uint32) (any, error) {
+	typed, err := coerce(v, from)
+	if err != nil {
+		return v, nil // a value the column's type does not read: converted as it is
+	}
+	switch {
+	case category(to) == OIDText:
+		if b, ok := typed.(bool); ok && from == OIDBool {
+			return strconv.FormatBool(b), nil
+		}
+		return formatTyped(typed, from), nil
+	case from == OIDNumeric && isIntType(to):
+		if f, ok := typed.(float64); ok {
+			return math.Round(f), nil
+		}
+	}
+	return typed, nil
 }
 
 // convertColumn converts every stored value of a retyped column, returning for each row its _id and the field's
@@ -110,6 +161,10 @@ func (x *exec) convertColumn(t *table, r retype) ([]bson.D, error) {
 		v := fromBSON(d.Lookup(field))
 		if v == nil {
 			continue
+		}
+		v, err := castValue(v, r.from, r.to)
+		if err != nil {
+			return nil, err
 		}
 		nv, err := toBSON(v, r.to)
 		if err != nil {

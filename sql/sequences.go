@@ -3,6 +3,7 @@ package sql
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 
 	pg "github.com/pganalyze/pg_query_go/v6"
@@ -216,9 +217,49 @@ func seqOf(doc bson.Raw) seqState {
 	return s
 }
 
-// dropSequences runs DROP SEQUENCE [IF EXISTS] names.
-func (x *exec) dropSequences(names []string, missingOk bool) error {
+// dropSequences runs DROP SEQUENCE [IF EXISTS] names [CASCADE]. Every name is checked first; a sequence a
+// column's default uses (serial, identity) is 2BP01, unless CASCADE drops the default with it, as in PostgreSQL.
+func (x *exec) dropSequences(names []string, missingOk, cascade bool) error {
 	coll := x.s.db().collection(sequencesCollection)
+	tables, _, err := x.declaredTables()
+	if err != nil {
+		return err
+	}
+	for _, name := range names {
+		if _, err := coll.findOne(x.base, bson.D{{Key: "_id", Value: name}}); isNoDocuments(err) {
+			if !missingOk {
+				return errorf(CodeUndefinedTable, "sequence \"%s\" does not exist", name)
+			}
+			continue
+		} else if err != nil {
+			return err
+		}
+		for _, t := range tables {
+			for _, c := range t.Columns {
+				if c.Sequence == name && !cascade {
+					return &Error{Code: "2BP01", Message: fmt.Sprintf("cannot drop sequence %s because other objects depend on it", name),
+						Detail: fmt.Sprintf("default value for column %s of table %s depends on sequence %s", c.Name, t.Name, name),
+						Hint:   "Use DROP ... CASCADE to drop the dependent objects too."}
+				}
+			}
+		}
+	}
+	for _, t := range tables {
+		nt, changed := *t, false
+		nt.Columns = append([]column(nil), t.Columns...)
+		for i := range nt.Columns {
+			if c := &nt.Columns[i]; c.Sequence != "" && slices.Contains(names, c.Sequence) {
+				x.warn(&Error{Code: CodeSuccessfulCompletion, Severity: "NOTICE",
+					Message: fmt.Sprintf("drop cascades to default value for column %s of table %s", c.Name, t.Name)})
+				c.Sequence, c.Default, c.Identity, changed = "", "", "", true
+			}
+		}
+		if changed {
+			if err := x.saveTable(&nt); err != nil {
+				return err
+			}
+		}
+	}
 	for _, name := range names {
 		n, err := coll.deleteMany(x.base, bson.D{{Key: "_id", Value: name}})
 		if err != nil {

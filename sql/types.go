@@ -782,6 +782,9 @@ func AppendTyped(b []byte, v any, oid uint32) []byte {
 	switch x := v.(type) {
 	case float64:
 		if oid == OIDNumeric && !math.IsInf(x, 0) && !math.IsNaN(x) {
+			if x == 0 {
+				x = 0 // no negative zero
+			}
 			return strconv.AppendFloat(b, x, 'f', -1, 64)
 		}
 	case time.Time:

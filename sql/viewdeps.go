@@ -244,35 +244,41 @@ func (x *exec) renameColumnInViews(t *table, old, new string) error {
 	return nil
 }
 
-// columnDependents checks the views reading column col of t before it is dropped: with cascade they are dropped
-// (with the views reading them); without it they stop the statement (2BP01), as in PostgreSQL.
-func (x *exec) columnDependents(t *table, col string, cascade bool) error {
+// columnDependents checks the views reading column col of t before it is dropped: without cascade they stop
+// the statement (2BP01), as in PostgreSQL; with it they are returned, for dropViews once the statement's checks
+// have passed.
+func (x *exec) columnDependents(t *table, col string, cascade bool) ([]string, error) {
 	views, err := x.dependentViews(t.Name)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	var users []string
 	for _, v := range views {
 		tree, err := parseView(v)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if refs, star := x.viewColumnRefs(tree, t, col); len(refs) > 0 || star {
 			users = append(users, v.Name)
 		}
 	}
 	if len(users) == 0 {
-		return nil
+		return nil, nil
 	}
 	if !cascade {
 		lines := make([]string, len(users))
 		for i, v := range users {
 			lines[i] = fmt.Sprintf("view %s depends on column %s of table %s", v, col, t.Name)
 		}
-		return &Error{Code: "2BP01", Message: fmt.Sprintf("cannot drop column %s of table %s because other objects depend on it", col, t.Name),
+		return nil, &Error{Code: "2BP01", Message: fmt.Sprintf("cannot drop column %s of table %s because other objects depend on it", col, t.Name),
 			Detail: strings.Join(lines, "\n"), Hint: "Use DROP ... CASCADE to drop the dependent objects too."}
 	}
-	for _, v := range users {
+	return users, nil
+}
+
+// dropViews drops views a CASCADE took with a column, and the views reading them.
+func (x *exec) dropViews(views []string) error {
+	for _, v := range views {
 		if err := x.dropDependents([]string{v}, "view", true); err != nil {
 			return err
 		}
