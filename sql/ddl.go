@@ -114,6 +114,32 @@ func (x *exec) createTable(cs *pg.CreateStmt) (*Result, error) {
 			t.ReferencedBy = append(t.ReferencedBy, t.Name)
 		}
 	}
+	// A serial column's sequence takes the first free name, t_col_seq, t_col_seq1, ..., as in PostgreSQL.
+	for i := range t.Columns {
+		c := &t.Columns[i]
+		if c.Sequence == "" {
+			continue
+		}
+		base := c.Sequence
+		for n := 1; ; n++ {
+			taken, err := x.sequenceExists(c.Sequence)
+			if err != nil {
+				return nil, err
+			}
+			if !taken {
+				break
+			}
+			c.Sequence = base + strconv.Itoa(n)
+		}
+		if c.Sequence != base {
+			c.Default = nextvalDefault(c.Sequence)
+		}
+	}
+	if taken, err := x.sequenceExists(t.Name); err != nil {
+		return nil, err
+	} else if taken {
+		return nil, errorf(CodeDuplicateTable, "relation \"%s\" already exists", t.Name)
+	}
 	validator, err := x.validator(t)
 	if err != nil {
 		return nil, err

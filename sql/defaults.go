@@ -109,7 +109,7 @@ func (x *exec) defaultExpr(c *column) (*pg.Node, error) {
 
 // createSequence creates a sequence starting at 1.
 func (x *exec) createSequence(name string) error {
-	err := x.s.db().collection(sequencesCollection).insertOne(x.base, bson.D{{Key: "_id", Value: name}, {Key: "last", Value: int64(0)}})
+	err := x.s.db().collection(sequencesCollection).insertOne(x.base, bson.D{{Key: "_id", Value: name}, {Key: "last", Value: int64(1)}, {Key: "called", Value: false}})
 	if isDuplicateKey(err) {
 		return errorf(CodeDuplicateTable, "relation %q already exists", name)
 	}
@@ -135,11 +135,8 @@ func (x *exec) nextval(v any) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	// last + inc, in one atomic update; a sequence made by serial has no inc (1).
-	step := bson.A{bson.D{{Key: "$set", Value: bson.D{{Key: "last", Value: bson.D{{Key: "$add",
-		Value: bson.A{"$last", bson.D{{Key: "$ifNull", Value: bson.A{"$inc", int64(1)}}}}}}}}}}}
 	coll := x.s.db().collection(sequencesCollection)
-	doc, err := coll.findOneAndUpdate(x.base, bson.D{{Key: "_id", Value: name}}, step)
+	doc, err := coll.findOneAndUpdate(x.base, bson.D{{Key: "_id", Value: name}}, nextStep)
 	if err == errNoDocuments {
 		return nil, errorf(CodeUndefinedTable, "relation %q does not exist", name)
 	}
@@ -150,13 +147,9 @@ func (x *exec) nextval(v any) (any, error) {
 		return nil, errorf(CodeInternalError, "sequence %q holds no number", name)
 	}
 	s := seqOf(doc)
-	if s.last > s.max || s.last < s.min {
-		// Past the end: the sequence stays at it, as PostgreSQL's does.
-		if _, err := coll.updateOne(x.base, bson.D{{Key: "_id", Value: name}}, bson.D{{Key: "$inc", Value: bson.D{{Key: "last", Value: -s.inc}}}}); err != nil {
-			return nil, err
-		}
+	if s.full {
 		bound, which := s.max, "maximum"
-		if s.last < s.min {
+		if s.inc < 0 {
 			bound, which = s.min, "minimum"
 		}
 		return nil, errorf("2200H", "nextval: reached %s value of sequence \"%s\" (%d)", which, name, bound)
@@ -187,12 +180,8 @@ func (x *exec) setval(v any, n any, called bool) (any, error) {
 		return nil, errorf(CodeNumericOutOfRange,
 			"setval: value %d is out of bounds for sequence \"%s\" (%d..%d)", val, name, s.min, s.max)
 	}
-	last := val
-	if !called {
-		last = val - s.inc
-	}
 	_, err = x.s.db().collection(sequencesCollection).findOneAndUpdate(x.base,
-		bson.D{{Key: "_id", Value: name}}, bson.D{{Key: "$set", Value: bson.D{{Key: "last", Value: last}}}})
+		bson.D{{Key: "_id", Value: name}}, bson.D{{Key: "$set", Value: bson.D{{Key: "last", Value: val}, {Key: "called", Value: called}}}})
 	if err == errNoDocuments {
 		return nil, errorf(CodeUndefinedTable, "relation %q does not exist", name)
 	}

@@ -11,16 +11,19 @@ import (
 )
 
 // CREATE, ALTER and DROP SEQUENCE, as PostgreSQL's migrations and pg_dump write them. A sequence is a document of
-// system.sql_sequences: last, the value nextval last gave (start - increment before the first), and inc, min and
-// max when they are not 1, 1 and the largest bigint. nextval adds inc in one atomic update; a sequence does not
-// cycle, and nextval past max (or below min, counting down) is 2200H.
+// system.sql_sequences: last, the value nextval gave last (or, while called is false, the value it gives next,
+// as PostgreSQL's is_called), and inc, min, max and start when they are not 1, 1, the largest bigint and 1 (a
+// serial column's sequence has last only). nextval steps in one atomic update that stays within the bounds: a
+// sequence does not cycle, and nextval at its end is 2200H and leaves it there.
 
 // seqOptions are a sequence's options as CREATE or ALTER SEQUENCE give them.
 type seqOptions struct {
 	inc, min, max, start   int64
 	hasStart, hasRestart   bool
 	restart                int64
+	hasRestartValue        bool
 	hasInc, hasMin, hasMax bool
+	noMin, noMax           bool // NO MINVALUE, NO MAXVALUE
 }
 
 // defInt reads an option's integer value (pg_query keeps those past 32 bits as Float text).
@@ -57,17 +60,22 @@ func readSeqOptions(opts []*pg.Node) (seqOptions, error) {
 		case "restart":
 			o.hasRestart = true
 			if d.Arg != nil {
+				o.hasRestartValue = true
 				o.restart, err = defInt(d)
 			}
 		case "minvalue":
 			if d.Arg != nil {
 				o.hasMin = true
 				o.min, err = defInt(d)
+			} else {
+				o.noMin = true
 			}
 		case "maxvalue":
 			if d.Arg != nil {
 				o.hasMax = true
 				o.max, err = defInt(d)
+			} else {
+				o.noMax = true
 			}
 		case "cycle":
 			if on, _ := defElemBool(d); on {
@@ -121,16 +129,20 @@ func (x *exec) createSequenceStmt(cs *pg.CreateSeqStmt) (*Result, error) {
 	if min >= max {
 		return nil, errorf(CodeInvalidParameterValue, "MINVALUE (%d) must be less than MAXVALUE (%d)", min, max)
 	}
-	if start < min || start > max {
-		return nil, errorf(CodeInvalidParameterValue, "START value (%d) cannot be less than MINVALUE (%d) or greater than MAXVALUE (%d)", start, min, max)
+	if err := inBounds("START", start, min, max); err != nil {
+		return nil, err
 	}
 	if _, found, err := x.relationByName(name); err != nil {
 		return nil, err
 	} else if found {
+		if cs.IfNotExists {
+			x.warn(&Error{Code: CodeDuplicateTable, Severity: "NOTICE", Message: fmt.Sprintf("relation \"%s\" already exists, skipping", name)})
+			return &Result{Tag: "CREATE SEQUENCE"}, nil
+		}
 		return nil, errorf(CodeDuplicateTable, "relation \"%s\" already exists", name)
 	}
-	doc := bson.D{{Key: "_id", Value: name}, {Key: "last", Value: start - o.inc}, {Key: "inc", Value: o.inc},
-		{Key: "min", Value: min}, {Key: "max", Value: max}}
+	doc := bson.D{{Key: "_id", Value: name}, {Key: "last", Value: start}, {Key: "called", Value: false}, {Key: "inc", Value: o.inc},
+		{Key: "min", Value: min}, {Key: "max", Value: max}, {Key: "start", Value: start}}
 	err = x.s.db().collection(sequencesCollection).insertOne(x.base, doc)
 	if isDuplicateKey(err) {
 		if cs.IfNotExists {
@@ -168,40 +180,82 @@ func (x *exec) alterSequence(as *pg.AlterSeqStmt) (*Result, error) {
 		return nil, err
 	}
 	cur := seqOf(doc)
-	set := bson.D{}
 	if o.hasInc {
 		cur.inc = o.inc
-		set = append(set, bson.E{Key: "inc", Value: o.inc})
 	}
-	if o.hasMin {
-		set = append(set, bson.E{Key: "min", Value: o.min})
-	}
-	if o.hasMax {
-		set = append(set, bson.E{Key: "max", Value: o.max})
-	}
-	if o.hasRestart {
-		at := o.restart
-		if at == 0 && !o.hasStart {
-			at = cur.min // RESTART without a value: the start, here the lower bound
-		} else if at == 0 {
-			at = o.start
+	switch {
+	case o.hasMin:
+		cur.min = o.min
+	case o.noMin:
+		cur.min = 1
+		if cur.inc < 0 {
+			cur.min = math.MinInt64
 		}
-		set = append(set, bson.E{Key: "last", Value: at - cur.inc})
 	}
-	if len(set) > 0 {
-		if _, err := coll.updateOne(x.base, bson.D{{Key: "_id", Value: name}}, bson.D{{Key: "$set", Value: set}}); err != nil {
+	switch {
+	case o.hasMax:
+		cur.max = o.max
+	case o.noMax:
+		cur.max = math.MaxInt64
+		if cur.inc < 0 {
+			cur.max = -1
+		}
+	}
+	if o.hasStart {
+		cur.start = o.start
+	}
+	if cur.min >= cur.max {
+		return nil, errorf(CodeInvalidParameterValue, "MINVALUE (%d) must be less than MAXVALUE (%d)", cur.min, cur.max)
+	}
+	if err := inBounds("START", cur.start, cur.min, cur.max); err != nil {
+		return nil, err
+	}
+	set := bson.D{{Key: "inc", Value: cur.inc}, {Key: "min", Value: cur.min}, {Key: "max", Value: cur.max}, {Key: "start", Value: cur.start}}
+	if o.hasRestart {
+		at := cur.start
+		if o.hasRestartValue {
+			at = o.restart
+		}
+		if err := inBounds("RESTART", at, cur.min, cur.max); err != nil {
 			return nil, err
 		}
+		set = append(set, bson.E{Key: "last", Value: at}, bson.E{Key: "called", Value: false})
+	}
+	if _, err := coll.updateOne(x.base, bson.D{{Key: "_id", Value: name}}, bson.D{{Key: "$set", Value: set}}); err != nil {
+		return nil, err
 	}
 	return &Result{Tag: "ALTER SEQUENCE"}, nil
 }
 
+// inBounds refuses a START or RESTART value outside a sequence's bounds, as PostgreSQL words it.
+func inBounds(what string, v, min, max int64) error {
+	switch {
+	case v < min:
+		return errorf(CodeInvalidParameterValue, "%s value (%d) cannot be less than MINVALUE (%d)", what, v, min)
+	case v > max:
+		return errorf(CodeInvalidParameterValue, "%s value (%d) cannot be greater than MAXVALUE (%d)", what, v, max)
+	}
+	return nil
+}
+
 // seqState is a sequence's stored state.
-type seqState struct{ last, inc, min, max int64 }
+type seqState struct {
+	last, inc, min, max, start int64
+	called, full               bool
+}
 
 // seqOf reads a sequence's document (one a serial column made has last only).
 func seqOf(doc bson.Raw) seqState {
-	s := seqState{inc: 1, min: 1, max: math.MaxInt64}
+	s := seqState{inc: 1, min: 1, max: math.MaxInt64, start: 1, called: true}
+	if v, ok := doc.Lookup("called").BooleanOK(); ok {
+		s.called = v
+	}
+	if v, ok := doc.Lookup("full").BooleanOK(); ok {
+		s.full = v
+	}
+	if v, ok := doc.Lookup("start").AsInt64OK(); ok {
+		s.start = v
+	}
 	if v, ok := doc.Lookup("last").AsInt64OK(); ok {
 		s.last = v
 	}
@@ -216,6 +270,36 @@ func seqOf(doc bson.Raw) seqState {
 	}
 	return s
 }
+
+// sequenceExists reports whether a sequence or a relation has the name.
+func (x *exec) sequenceExists(name string) (bool, error) {
+	if _, err := x.s.db().collection(sequencesCollection).findOne(x.base, bson.D{{Key: "_id", Value: name}}); err == nil {
+		return true, nil
+	} else if !isNoDocuments(err) {
+		return false, err
+	}
+	_, found, err := x.relationByName(name)
+	return found, err
+}
+
+// nextStep is nextval's update: while called is false the value held is the next one, else last + inc when
+// that stays within the bounds (compared without overflow); full says that it did not.
+var nextStep = func() bson.A {
+	op := func(name string, args ...any) bson.D { return bson.D{{Key: name, Value: bson.A(args)}} }
+	ifNull := func(field string, def any) bson.D { return op("$ifNull", field, def) }
+	// Ascending: full when last > max - inc; descending: when last < min - inc.
+	full := op("$and", "$called_", op("$cond",
+		op("$gt", "$inc_", 0),
+		op("$gt", "$last", op("$subtract", ifNull("$max", int64(math.MaxInt64)), "$inc_")),
+		op("$lt", "$last", op("$subtract", ifNull("$min", int64(1)), "$inc_"))))
+	keep := op("$or", "$full", op("$not", "$called_"))
+	return bson.A{
+		bson.D{{Key: "$set", Value: bson.D{{Key: "called_", Value: ifNull("$called", true)}, {Key: "inc_", Value: ifNull("$inc", int64(1))}}}},
+		bson.D{{Key: "$set", Value: bson.D{{Key: "full", Value: full}}}},
+		bson.D{{Key: "$set", Value: bson.D{{Key: "last", Value: op("$cond", keep, "$last", op("$add", "$last", "$inc_"))}, {Key: "called", Value: true}}}},
+		bson.D{{Key: "$unset", Value: bson.A{"called_", "inc_"}}},
+	}
+}()
 
 // dropSequences runs DROP SEQUENCE [IF EXISTS] names [CASCADE]. Every name is checked first; a sequence a
 // column's default uses (serial, identity) is 2BP01, unless CASCADE drops the default with it, as in PostgreSQL.
