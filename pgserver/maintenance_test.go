@@ -300,4 +300,14 @@ var noticeSteps = []struct{ sql, want string }{
 	{"DROP VIEW rdv, rd_none CASCADE", "ERROR 42P01"},
 	{"SELECT count(*) FROM rdw", "0\nSELECT 1"},
 	{"DROP TABLE rd CASCADE", "DROP TABLE NOTICE 00000 drop cascades to 2 other objects"},
+	// A reference another table could mean, a WITH query of the table's name: a DROP is refused, not a view broken.
+	{"CREATE TABLE ra (id int PRIMARY KEY, k int, x int)", "CREATE TABLE"},
+	{"CREATE TABLE rb (id int PRIMARY KEY, k int, y int)", "CREATE TABLE"},
+	{"CREATE VIEW rav AS SELECT ra.x, rb.y FROM ra JOIN rb USING (k)", "CREATE VIEW"},
+	{"ALTER TABLE ra DROP COLUMN k", "ERROR 2BP01"},
+	{"CREATE VIEW raw AS WITH ra AS (SELECT * FROM ra WHERE x > 5) SELECT x FROM ra", "CREATE VIEW"},
+	{"DROP VIEW rav", "DROP VIEW"},
+	{"DROP TABLE ra", "ERROR 2BP01"},
+	{"DROP VIEW raw", "DROP VIEW"},
+	{"DROP TABLE ra, rb", "DROP TABLE"},
 }

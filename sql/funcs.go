@@ -49,6 +49,9 @@ func (x *exec) evalFunc(f *pg.FuncCall, sc *scope) (any, error) {
 		return nil, &Error{Code: CodeGroupingError, Message: fmt.Sprintf("aggregate function %s is not allowed here", name)}
 	}
 	if name == "pg_typeof" && len(f.Args) == 1 {
+		if _, err := x.eval(f.Args[0], sc); err != nil {
+			return nil, err // an unknown column is 42703, as in PostgreSQL
+		}
 		return TypeName(x.typeOf(f.Args[0], sc)), nil // the argument's type, as format_type names it
 	}
 	args, err := x.evalArgs(f.Args, sc)

@@ -23,17 +23,20 @@ func parseView(v *table) (*pg.ParseResult, error) {
 	return tree, nil
 }
 
-// viewReads reports whether a view's query reads the relation name (a WITH query of that name is not it).
-func viewReads(tree *pg.ParseResult, name string) bool {
+// viewReads reports whether a view's query names the relation name in a FROM item. A WITH query of that name
+// may be what it reads instead: such a view counts as reading the relation (a DROP is refused rather than a view
+// broken), and shadows reports it, so that a rename leaves its query alone.
+func viewReads(tree *pg.ParseResult, name string) (reads, shadowed bool) {
 	m := tree.Stmts[0].Stmt.ProtoReflect()
-	cte := walk(m, func(m protoreflect.Message) bool {
+	shadowed = walk(m, func(m protoreflect.Message) bool {
 		c, ok := m.Interface().(*pg.CommonTableExpr)
 		return ok && c.Ctename == name
 	})
-	return !cte && walk(m, func(m protoreflect.Message) bool {
+	reads = walk(m, func(m protoreflect.Message) bool {
 		rv, ok := m.Interface().(*pg.RangeVar)
 		return ok && rv.Relname == name && (rv.Schemaname == "" || rv.Schemaname == "public")
 	})
+	return reads, shadowed
 }
 
 // dependentViews returns the views whose queries read the relation name, in name order.
@@ -53,7 +56,7 @@ func (x *exec) dependentViews(name string) ([]*table, error) {
 		if err != nil {
 			return nil, err
 		}
-		if viewReads(tree, name) {
+		if reads, _ := viewReads(tree, name); reads {
 			out = append(out, v)
 		}
 	}
@@ -137,6 +140,9 @@ func (x *exec) renameInViews(old, new string) error {
 		if err != nil {
 			return err
 		}
+		if _, shadowed := viewReads(tree, old); shadowed {
+			continue // a WITH query of that name: which references mean the table is not followed here
+		}
 		walk(tree.Stmts[0].Stmt.ProtoReflect(), func(m protoreflect.Message) bool {
 			switch n := m.Interface().(type) {
 			case *pg.RangeVar:
@@ -167,8 +173,9 @@ func (x *exec) renameInViews(old, new string) error {
 
 // viewColumnRefs finds, in a view's query, the references to column col of table t: columns qualified by t's
 // name or alias, and unqualified ones when no other relation the view reads has a column of that name; star
-// reports a * over t (the view's columns then came from t's at its creation, col among them).
-func (x *exec) viewColumnRefs(tree *pg.ParseResult, t *table, col string) (refs []*pg.String, star bool) {
+// reports a * over t (the view's columns then came from t's at its creation, col among them), and maybe an
+// unqualified reference (or a JOIN ... USING) of that name that another relation could mean too.
+func (x *exec) viewColumnRefs(tree *pg.ParseResult, t *table, col string) (refs []*pg.String, star, maybe bool) {
 	qualifiers := map[string]bool{}
 	others := false // another relation read by the view has a column named col
 	root := tree.Stmts[0].Stmt.ProtoReflect()
@@ -187,6 +194,12 @@ func (x *exec) viewColumnRefs(tree *pg.ParseResult, t *table, col string) (refs 
 		return false
 	})
 	walk(root, func(m protoreflect.Message) bool {
+		if j, ok := m.Interface().(*pg.JoinExpr); ok {
+			for _, u := range j.UsingClause {
+				maybe = maybe || u.GetString_().GetSval() == col
+			}
+			return false
+		}
 		cr, ok := m.Interface().(*pg.ColumnRef)
 		if !ok || len(cr.Fields) == 0 {
 			return false
@@ -197,6 +210,8 @@ func (x *exec) viewColumnRefs(tree *pg.ParseResult, t *table, col string) (refs 
 			star = star || !others
 		case len(cr.Fields) == 1 && last.GetString_().GetSval() == col && !others:
 			refs = append(refs, last.GetString_())
+		case len(cr.Fields) == 1 && last.GetString_().GetSval() == col:
+			maybe = true
 		case len(cr.Fields) == 2 && qualifiers[cr.Fields[0].GetString_().GetSval()]:
 			if last.GetAStar() != nil {
 				star = true
@@ -206,7 +221,7 @@ func (x *exec) viewColumnRefs(tree *pg.ParseResult, t *table, col string) (refs 
 		}
 		return false
 	})
-	return refs, star
+	return refs, star, maybe
 }
 
 // renameColumnInViews rewrites the views reading column old of t to read it as new. A view's columns keep
@@ -225,7 +240,7 @@ func (x *exec) renameColumnInViews(t *table, old, new string) error {
 		if err != nil {
 			return err
 		}
-		refs, _ := x.viewColumnRefs(tree, t, old)
+		refs, _, _ := x.viewColumnRefs(tree, t, old)
 		if len(refs) == 0 {
 			continue
 		}
@@ -258,8 +273,8 @@ func (x *exec) columnDependents(t *table, col string, cascade bool) ([]string, e
 		if err != nil {
 			return nil, err
 		}
-		if refs, star := x.viewColumnRefs(tree, t, col); len(refs) > 0 || star {
-			users = append(users, v.Name)
+		if refs, star, maybe := x.viewColumnRefs(tree, t, col); len(refs) > 0 || star || maybe {
+			users = append(users, v.Name) // an ambiguous reference counts: a DROP refused rather than a view broken
 		}
 	}
 	if len(users) == 0 {
