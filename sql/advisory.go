@@ -87,43 +87,18 @@ func (a *advisoryLocks) unlock(s *Session, key advisoryKey) bool {
 
 // release drops s's holds: its transaction-level ones, and its session-level ones too when all.
 func (a *advisoryLocks) release(s *Session, all bool) {
-	if len(s.advisory) == 0 {
-		return
-	}
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	for key := range s.advisory {
-		h := a.held[key]
-		if h == nil || h.owner != s {
-			delete(s.advisory, key)
-			continue
-		}
+	a.change(s, func(_ advisoryKey, h *advisoryHold) {
 		h.xact = 0
 		if all {
 			h.session = 0
 		}
-		if a.dropIfFree(key, h) {
-			delete(s.advisory, key)
-		}
-	}
+	})
 }
 
 // unlockAll drops s's session-level holds (pg_advisory_unlock_all); its transaction-level ones last until the
 // transaction ends, as in PostgreSQL.
 func (a *advisoryLocks) unlockAll(s *Session) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	for key := range s.advisory {
-		h := a.held[key]
-		if h == nil || h.owner != s {
-			delete(s.advisory, key)
-			continue
-		}
-		h.session = 0
-		if a.dropIfFree(key, h) {
-			delete(s.advisory, key)
-		}
-	}
+	a.change(s, func(_ advisoryKey, h *advisoryHold) { h.session = 0 })
 }
 
 // xactHolds returns how many times s holds each lock at transaction level, for a savepoint to put back.
@@ -148,6 +123,11 @@ func (a *advisoryLocks) xactHolds(s *Session) map[advisoryKey]int {
 // rollbackXact puts s's transaction-level holds back to holds (from xactHolds), as ROLLBACK TO releases the
 // transaction-level locks taken since its savepoint; session-level holds stay, as in PostgreSQL.
 func (a *advisoryLocks) rollbackXact(s *Session, holds map[advisoryKey]int) {
+	a.change(s, func(key advisoryKey, h *advisoryHold) { h.xact = min(h.xact, holds[key]) })
+}
+
+// change applies fn to each lock s holds, then drops those no level holds any more.
+func (a *advisoryLocks) change(s *Session, fn func(advisoryKey, *advisoryHold)) {
 	if len(s.advisory) == 0 {
 		return
 	}
@@ -159,7 +139,7 @@ func (a *advisoryLocks) rollbackXact(s *Session, holds map[advisoryKey]int) {
 			delete(s.advisory, key)
 			continue
 		}
-		h.xact = min(h.xact, holds[key])
+		fn(key, h)
 		if a.dropIfFree(key, h) {
 			delete(s.advisory, key)
 		}

@@ -132,8 +132,8 @@ func (x *exec) eval(n *pg.Node, sc *scope) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		if x.typeOf(ind.Arg, sc) == OIDInt2Vector && len(ind.Indirection) == 1 {
-			return x.vectorElem(v, ind.Indirection[0], sc)
+		if x.typeOf(ind.Arg, sc) == OIDInt2Vector {
+			return x.indirectFrom(v, ind.Indirection, sc, 0)
 		}
 		return x.indirect(v, ind.Indirection, sc)
 	case n.GetList() != nil:
@@ -495,28 +495,12 @@ func (x *exec) evalCase(c *pg.CaseExpr, sc *scope) (any, error) {
 
 // indirect applies subscripts (1-based, as PostgreSQL's) and field
 // selections to a value.
-// vectorElem subscripts an int2vector, whose subscripts start at 0.
-func (x *exec) vectorElem(v any, sub *pg.Node, sc *scope) (any, error) {
-	ai := sub.GetAIndices()
-	a, isArr := v.([]any)
-	if ai == nil || ai.IsSlice || !isArr {
-		return x.indirect(v, []*pg.Node{sub}, sc)
-	}
-	k, err := x.eval(ai.Uidx, sc)
-	if err != nil {
-		return nil, err
-	}
-	kv, err := coerce(k, OIDInt8)
-	if err != nil || kv == nil {
-		return nil, err
-	}
-	if i := kv.(int64); i >= 0 && i < int64(len(a)) {
-		return a[i], nil
-	}
-	return nil, nil
+func (x *exec) indirect(v any, ind []*pg.Node, sc *scope) (any, error) {
+	return x.indirectFrom(v, ind, sc, 1)
 }
 
-func (x *exec) indirect(v any, ind []*pg.Node, sc *scope) (any, error) {
+// indirectFrom is indirect with arrays subscripted from lower: 1 for PostgreSQL's arrays, 0 for an int2vector.
+func (x *exec) indirectFrom(v any, ind []*pg.Node, sc *scope, lower int64) (any, error) {
 	for _, i := range ind {
 		switch {
 		case i.GetAIndices() != nil:
@@ -532,7 +516,7 @@ func (x *exec) indirect(v any, ind []*pg.Node, sc *scope) (any, error) {
 			if err != nil || kv == nil {
 				return nil, err
 			}
-			pos := kv.(int64)
+			pos := kv.(int64) - lower + 1
 			switch a := v.(type) {
 			case []any:
 				if pos < 1 || pos > int64(len(a)) {

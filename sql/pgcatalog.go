@@ -148,11 +148,7 @@ func (x *exec) catalogRelation(schema, name string) (*relation, error) {
 			return nil, err
 		}
 		for _, ix := range indexes {
-			t, err := x.lookupTable(ix.table, 0)
-			if err != nil {
-				return nil, err
-			}
-			cols := x.columnsOf(t)
+			cols := x.columnsOf(ix.t)
 			keys := make([]any, len(ix.columns)) // indkey: the columns' attnums, 0 for a field no column names
 			for i, c := range ix.columns {
 				keys[i] = int64(0)
@@ -203,13 +199,9 @@ func (x *exec) catalogRelation(schema, name string) (*relation, error) {
 			return nil, err
 		}
 		for _, ix := range indexes {
-			t, err := x.lookupTable(ix.table, 0)
-			if err != nil {
-				return nil, err
-			}
 			for j, name := range ix.columns {
 				typ := uint32(OIDText)
-				if c := t.column(name); c != nil {
+				if c := ix.t.column(name); c != nil {
 					typ = c.Type
 				}
 				rel.rows = append(rel.rows, []any{ix.oid, name, int64(typ), int64(j + 1), false, false, int64(-1), false, "", "", int64(0), attStorage(typ)})

@@ -25,6 +25,7 @@ const indexOIDBase = 1_000_000
 type pgIndex struct {
 	oid, tableOID int64
 	table         string
+	t             *table // the table's definition
 	name          string
 	columns       []string // the key's columns in order
 	desc          []bool   // whether each column is descending
@@ -90,7 +91,7 @@ func (x *exec) pgIndexes() ([]pgIndex, error) {
 			return nil, err
 		}
 		for _, s := range specs {
-			ix := pgIndex{tableOID: oids[t.Name], table: t.Name, name: s.name, unique: s.unique}
+			ix := pgIndex{tableOID: oids[t.Name], table: t.Name, t: t, name: s.name, unique: s.unique}
 			if s.name == "_id_" {
 				if len(t.Key) == 0 {
 					continue // a table without a primary key: its rows' hidden _id

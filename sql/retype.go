@@ -91,11 +91,7 @@ func (x *exec) retypeColumn(t *table, col *column, isKey bool, cmd *pg.AlterTabl
 		return retype{}, err
 	}
 	for _, v := range views {
-		tree, err := parseView(v)
-		if err != nil {
-			return retype{}, err
-		}
-		if refs, star, maybe := x.viewColumnRefs(tree, t, col.Name); len(refs) > 0 || star || maybe {
+		if refs, star, maybe := x.viewColumnRefs(v.tree, t, col.Name); len(refs) > 0 || star || maybe {
 			return retype{}, &Error{Code: CodeFeatureNotSupported, Message: "cannot alter type of a column used by a view or rule",
 				Detail: fmt.Sprintf("rule _RETURN on view %s depends on column \"%s\"", v.Name, col.Name)}
 		}

@@ -39,14 +39,21 @@ func viewReads(tree *pg.ParseResult, name string) (reads, shadowed bool) {
 	return reads, shadowed
 }
 
-// dependentViews returns the views whose queries read the relation name, in name order.
-func (x *exec) dependentViews(name string) ([]*table, error) {
+// parsedView is a view and its parsed query.
+type parsedView struct {
+	*table
+	tree *pg.ParseResult
+}
+
+// dependentViews returns the views whose queries read the relation name, in name order, with their queries
+// parsed.
+func (x *exec) dependentViews(name string) ([]parsedView, error) {
 	names, err := x.viewNames()
 	if err != nil {
 		return nil, err
 	}
 	slices.Sort(names)
-	var out []*table
+	var out []parsedView
 	for _, vn := range names {
 		v, err := x.readTable(vn, 0)
 		if err != nil || v.View == "" {
@@ -57,7 +64,7 @@ func (x *exec) dependentViews(name string) ([]*table, error) {
 			return nil, err
 		}
 		if reads, _ := viewReads(tree, name); reads {
-			out = append(out, v)
+			out = append(out, parsedView{v, tree})
 		}
 	}
 	return out, nil
@@ -131,15 +138,8 @@ func (x *exec) renameInViews(old, new string) error {
 	if err != nil {
 		return err
 	}
-	probe, err := pg.Parse("SELECT") // the deparser checks the tree's parser version
-	if err != nil {
-		return err
-	}
 	for _, v := range views {
-		tree, err := parseView(v)
-		if err != nil {
-			return err
-		}
+		tree := v.tree
 		if _, shadowed := viewReads(tree, old); shadowed {
 			continue // a WITH query of that name: which references mean the table is not followed here
 		}
@@ -158,17 +158,26 @@ func (x *exec) renameInViews(old, new string) error {
 			}
 			return false
 		})
-		text, err := pg.Deparse(&pg.ParseResult{Version: probe.Version, Stmts: tree.Stmts})
-		if err != nil {
-			return errorf(CodeInternalError, "cannot store the view's query: %v", err)
-		}
-		text = strings.TrimSpace(text)
-		if _, err := x.s.db().collection(tablesCollection).updateOne(x.base, bson.D{{Key: "_id", Value: v.Name}},
-			bson.D{{Key: "$set", Value: bson.D{{Key: "view", Value: text}}}}); err != nil {
+		if err := x.saveViewQuery(v.table, tree); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// saveViewQuery stores a view's rewritten query, as PostgreSQL's deparser writes it.
+func (x *exec) saveViewQuery(v *table, tree *pg.ParseResult) error {
+	probe, err := pg.Parse("SELECT") // the deparser checks the tree's parser version
+	if err != nil {
+		return err
+	}
+	text, err := pg.Deparse(&pg.ParseResult{Version: probe.Version, Stmts: tree.Stmts})
+	if err != nil {
+		return errorf(CodeInternalError, "cannot store the view's query: %v", err)
+	}
+	_, err = x.s.db().collection(tablesCollection).updateOne(x.base, bson.D{{Key: "_id", Value: v.Name}},
+		bson.D{{Key: "$set", Value: bson.D{{Key: "view", Value: strings.TrimSpace(text)}}}})
+	return err
 }
 
 // viewColumnRefs finds, in a view's query, the references to column col of table t: columns qualified by t's
@@ -231,15 +240,8 @@ func (x *exec) renameColumnInViews(t *table, old, new string) error {
 	if err != nil {
 		return err
 	}
-	probe, err := pg.Parse("SELECT") // the deparser checks the tree's parser version
-	if err != nil {
-		return err
-	}
 	for _, v := range views {
-		tree, err := parseView(v)
-		if err != nil {
-			return err
-		}
+		tree := v.tree
 		refs, _, _ := x.viewColumnRefs(tree, t, old)
 		if len(refs) == 0 {
 			continue
@@ -247,12 +249,7 @@ func (x *exec) renameColumnInViews(t *table, old, new string) error {
 		for _, r := range refs {
 			r.Sval = new
 		}
-		text, err := pg.Deparse(&pg.ParseResult{Version: probe.Version, Stmts: tree.Stmts})
-		if err != nil {
-			return errorf(CodeInternalError, "cannot store the view's query: %v", err)
-		}
-		if _, err := x.s.db().collection(tablesCollection).updateOne(x.base, bson.D{{Key: "_id", Value: v.Name}},
-			bson.D{{Key: "$set", Value: bson.D{{Key: "view", Value: strings.TrimSpace(text)}}}}); err != nil {
+		if err := x.saveViewQuery(v.table, tree); err != nil {
 			return err
 		}
 	}
@@ -269,11 +266,7 @@ func (x *exec) columnDependents(t *table, col string, cascade bool) ([]string, e
 	}
 	var users []string
 	for _, v := range views {
-		tree, err := parseView(v)
-		if err != nil {
-			return nil, err
-		}
-		if refs, star, maybe := x.viewColumnRefs(tree, t, col); len(refs) > 0 || star || maybe {
+		if refs, star, maybe := x.viewColumnRefs(v.tree, t, col); len(refs) > 0 || star || maybe {
 			users = append(users, v.Name) // an ambiguous reference counts: a DROP refused rather than a view broken
 		}
 	}
