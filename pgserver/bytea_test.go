@@ -82,6 +82,29 @@ var aggOrderSteps = []struct{ sql, want string }{
 	{"DROP TABLE ago", "DROP TABLE"},
 }
 
+// jsonSteps run against Concord and PostgreSQL 15: the jsonb operators and functions beyond -> and ->>.
+var jsonSteps = []struct{ sql, want string }{
+	{`SELECT jsonb_set('{"a":{"b":[1,2]}}'::jsonb, '{a,b,1}', '"x"'), jsonb_set('{"a":1}', '{c}', 'true'), jsonb_set('{"a":1}', '{c}', 'true', false)`,
+		`{"a": {"b": [1, "x"]}}|{"a": 1, "c": true}|{"a": 1}` + "\nSELECT 1"},
+	{`SELECT '{"a":{"b":1}}'::jsonb #>> '{a,b}', '{"a":{"b":[5,6]}}'::jsonb #> '{a,b}', '{"a":[1,{"c":3}]}'::jsonb #>> '{a,1,c}', '{"a":1}'::jsonb #> '{z}' IS NULL`,
+		"1|[5, 6]|3|t\nSELECT 1"},
+	{`SELECT jsonb_array_length('[1,2]'), jsonb_typeof('{}'), jsonb_typeof('1.5'), jsonb_typeof('"s"'), jsonb_typeof('null'), jsonb_typeof('[]')`,
+		"2|object|number|string|null|array\nSELECT 1"},
+	{`SELECT '{"a":1}'::jsonb ? 'a', '{"a":1}'::jsonb ? 'b', '["x","y"]'::jsonb ? 'y', '{"a":1,"b":2}'::jsonb ?| array['z','b'], '{"a":1,"b":2}'::jsonb ?& array['a','z']`,
+		"t|f|t|t|f\nSELECT 1"},
+	{`SELECT jsonb_object_keys('{"a":1,"b":2}')`, "a\nb\nSELECT 2"},
+	{`SELECT k FROM jsonb_object_keys('{"a":1,"b":2}') k ORDER BY k DESC`, "b\na\nSELECT 2"},
+	{`SELECT json_build_array(1, 'a', NULL, true), jsonb_build_array(), jsonb_build_object('b', false), to_jsonb(true)`,
+		`[1, "a", null, true]|[]|{"b": false}|true` + "\nSELECT 1"},
+	{`SELECT jsonb_array_length('{}')`, "ERROR 22023"},
+	{"CREATE TABLE jst (id int PRIMARY KEY, doc jsonb)", "CREATE TABLE"},
+	{`INSERT INTO jst VALUES (1, '{"tags":["a","b"],"n":{"x":1}}')`, "INSERT 0 1"},
+	{"SELECT id FROM jst WHERE doc ? 'tags' AND doc #>> '{n,x}' = '1'", "1\nSELECT 1"},
+	{"UPDATE jst SET doc = jsonb_set(doc, '{n,x}', '5') WHERE id = 1", "UPDATE 1"},
+	{"SELECT doc #> '{n}' FROM jst", `{"x": 5}` + "\nSELECT 1"},
+	{"DROP TABLE jst", "DROP TABLE"},
+}
+
 // uniqueSteps run against Concord and PostgreSQL 15: a duplicate key names its constraint (the primary key's
 // <table>_pkey, a UNIQUE constraint's or unique index's name) and its key in the detail, as PostgreSQL does.
 var uniqueSteps = []struct{ sql, want string }{
@@ -115,6 +138,7 @@ func runBytea(t *testing.T, who string, c *pgx.Conn) {
 	runSteps(t, who, c, byteaSteps)
 	runSteps(t, who, c, numericTextSteps)
 	runSteps(t, who, c, aggOrderSteps)
+	runSteps(t, who, c, jsonSteps)
 	ctx := context.Background()
 	for _, s := range uniqueSteps {
 		_, err := c.Exec(ctx, s.sql)

@@ -567,6 +567,9 @@ func binaryOp(op string, l, r any) (any, error) {
 			}
 		}
 		return formatText(l) + formatText(r), nil
+	case "#>", "#>>", "?", "?|", "?&":
+		v, _, err := jsonOp(op, l, r)
+		return v, err
 	case "->", "->>":
 		if l == nil || r == nil {
 			return nil, nil

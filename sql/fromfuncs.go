@@ -5,6 +5,7 @@ import (
 	"time"
 
 	pg "github.com/pganalyze/pg_query_go/v6"
+	"go.mongodb.org/mongo-driver/v2/bson"
 )
 
 // isLateral reports whether a FROM item may refer to the items before it: a function call (implicitly LATERAL,
@@ -176,7 +177,7 @@ func (x *exec) rangeFunction(rf *pg.RangeFunction, outer *scope) (*relation, err
 			return nil, unsupported("unnest of several arrays")
 		}
 		oid = x.setType(f, sc)
-	case "pg_partition_ancestors":
+	case "pg_partition_ancestors", "jsonb_object_keys", "json_object_keys":
 		oid = OIDText
 	default:
 		return nil, unsupported("function " + name + " in FROM (Concord has generate_series and unnest there)")
@@ -226,7 +227,8 @@ func (x *exec) rangeFunction(rf *pg.RangeFunction, outer *scope) (*relation, err
 // setReturning are the set-returning functions: in FROM, and at the top of a select list's item.
 // pg_partition_ancestors lists the partitions above a partition: none, as Concord's tables are not partitioned
 // (psql's \d asks for them).
-var setReturning = map[string]bool{"generate_series": true, "unnest": true, "pg_partition_ancestors": true}
+var setReturning = map[string]bool{"generate_series": true, "unnest": true, "pg_partition_ancestors": true,
+	"jsonb_object_keys": true, "json_object_keys": true}
 
 // targetSet evaluates a set-returning function at the top of a select list's item, for one row.
 func (x *exec) targetSet(f *pg.FuncCall, sc *scope) ([]any, error) {
@@ -239,7 +241,7 @@ func (x *exec) targetSet(f *pg.FuncCall, sc *scope) ([]any, error) {
 
 // setType is the type of a set-returning function's values.
 func (x *exec) setType(f *pg.FuncCall, sc *scope) uint32 {
-	if funcName(f) == "pg_partition_ancestors" {
+	if n := funcName(f); n == "pg_partition_ancestors" || n == "jsonb_object_keys" || n == "json_object_keys" {
 		return OIDText
 	}
 	if funcName(f) == "unnest" {
@@ -270,7 +272,8 @@ const maxSeries = 1_000_000
 // setFunc evaluates a set-returning function's values: generate_series(start, stop[, step]) over integers,
 // numbers or timestamps (with an interval step), and unnest(array).
 func setFunc(name string, oid uint32, args []any) ([]any, error) {
-	if want := map[string][2]int{"unnest": {1, 1}, "generate_series": {2, 3}, "pg_partition_ancestors": {1, 1}}[name]; len(args) < want[0] || len(args) > want[1] {
+	if want := map[string][2]int{"unnest": {1, 1}, "generate_series": {2, 3}, "pg_partition_ancestors": {1, 1},
+		"jsonb_object_keys": {1, 1}, "json_object_keys": {1, 1}}[name]; len(args) < want[0] || len(args) > want[1] {
 		return nil, errorf(CodeUndefinedFunction, "function %s with %d arguments does not exist", name, len(args))
 	}
 	for _, a := range args {
@@ -280,6 +283,21 @@ func setFunc(name string, oid uint32, args []any) ([]any, error) {
 	}
 	if name == "pg_partition_ancestors" {
 		return nil, nil
+	}
+	if name == "jsonb_object_keys" || name == "json_object_keys" {
+		j, err := jsonOf(args[0])
+		if err != nil {
+			return nil, err
+		}
+		if j.Type != bson.TypeEmbeddedDocument {
+			return nil, errorf(CodeInvalidParameterValue, "cannot call %s on a non-object", name)
+		}
+		elems, _ := j.Document().Elements()
+		keys := make([]any, len(elems))
+		for i, e := range elems {
+			keys[i] = e.Key()
+		}
+		return keys, nil
 	}
 	if name == "unnest" {
 		a, ok := args[0].([]any)

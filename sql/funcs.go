@@ -487,6 +487,9 @@ func (x *exec) scalarFunc(name string, f *pg.FuncCall, args []any) (any, error) 
 	if v, ok, err := byteaFunc(name, args); ok {
 		return v, err
 	}
+	if v, ok, err := jsonFunc(name, args); ok {
+		return v, err
+	}
 	if v, ok, err := builtin(name, args); ok {
 		return v, err
 	}

@@ -83,8 +83,12 @@ func (x *exec) typeOf(n *pg.Node, sc *scope) uint32 {
 			}
 			x.hint(a.Rexpr, OIDText, sc)
 			return OIDBool
-		case "->":
+		case "->", "#>":
 			return OIDJSONB
+		case "#>>":
+			return OIDText
+		case "?", "?|", "?&":
+			return OIDBool
 		case "@>", "<@", "&&":
 			x.hint(a.Lexpr, rt, sc)
 			x.hint(a.Rexpr, lt, sc)

@@ -746,6 +746,8 @@ func writeJSON(b *strings.Builder, v bson.RawValue) {
 	case bson.TypeBinary:
 		_, data := v.Binary()
 		b.WriteString(strconv.Quote(Bytea(data).text()))
+	case bson.TypeBoolean:
+		b.WriteString(strconv.FormatBool(v.Boolean()))
 	default:
 		switch x := fromBSON(v).(type) {
 		case string, time.Time, Bytea:
@@ -786,6 +788,10 @@ func AppendTyped(b []byte, v any, oid uint32) []byte {
 				x = 0 // no negative zero
 			}
 			return strconv.AppendFloat(b, x, 'f', -1, 64)
+		}
+	case bool:
+		if oid == OIDJSONB || oid == OIDJSON { // a JSON boolean
+			return strconv.AppendBool(b, x)
 		}
 	case time.Time:
 		switch oid {
