@@ -105,6 +105,18 @@ var jsonSteps = []struct{ sql, want string }{
 	{"DROP TABLE jst", "DROP TABLE"},
 }
 
+// zoneSteps run against Concord and PostgreSQL 15: AT TIME ZONE both ways, zone names and offsets.
+var zoneSteps = []struct{ sql, want string }{
+	{"SELECT timestamptz '2024-01-15 12:00:00+00' AT TIME ZONE 'America/New_York', timestamptz '2024-07-15 12:00:00+00' AT TIME ZONE 'Europe/Paris'",
+		"2024-01-15 07:00:00|2024-07-15 14:00:00\nSELECT 1"},
+	{"SELECT timestamp '2024-01-15 12:00:00' AT TIME ZONE 'America/New_York', timestamp '2024-01-15 12:00:00' AT TIME ZONE 'UTC'",
+		"2024-01-15 17:00:00+00|2024-01-15 12:00:00+00\nSELECT 1"},
+	{"SELECT timestamptz '2024-01-15 12:00:00+00' AT TIME ZONE '+02', timezone('Asia/Tokyo', timestamptz '2024-01-15 12:00:00+00')",
+		"2024-01-15 10:00:00|2024-01-15 21:00:00\nSELECT 1"},
+	{"SELECT (now() AT TIME ZONE 'UTC')::date = current_date", "t\nSELECT 1"},
+	{"SELECT timestamptz '2024-01-15 12:00:00+00' AT TIME ZONE 'Nowhere/X'", "ERROR 22023"},
+}
+
 // uniqueSteps run against Concord and PostgreSQL 15: a duplicate key names its constraint (the primary key's
 // <table>_pkey, a UNIQUE constraint's or unique index's name) and its key in the detail, as PostgreSQL does.
 var uniqueSteps = []struct{ sql, want string }{
@@ -139,6 +151,7 @@ func runBytea(t *testing.T, who string, c *pgx.Conn) {
 	runSteps(t, who, c, numericTextSteps)
 	runSteps(t, who, c, aggOrderSteps)
 	runSteps(t, who, c, jsonSteps)
+	runSteps(t, who, c, zoneSteps)
 	ctx := context.Background()
 	for _, s := range uniqueSteps {
 		_, err := c.Exec(ctx, s.sql)

@@ -48,6 +48,13 @@ func (x *exec) evalFunc(f *pg.FuncCall, sc *scope) (any, error) {
 		}
 		return nil, &Error{Code: CodeGroupingError, Message: fmt.Sprintf("aggregate function %s is not allowed here", name)}
 	}
+	if name == "timezone" && len(f.Args) == 2 {
+		args, err := x.evalArgs(f.Args, sc)
+		if err != nil {
+			return nil, err
+		}
+		return atTimeZone(args[0], args[1], x.typeOf(f.Args[1], sc) == OIDTimestamp)
+	}
 	if name == "pg_typeof" && len(f.Args) == 1 {
 		if _, err := x.eval(f.Args[0], sc); err != nil {
 			return nil, err // an unknown column is 42703, as in PostgreSQL

@@ -302,6 +302,11 @@ func (x *exec) funcType(f *pg.FuncCall, sc *scope) uint32 {
 		return types[arg0].array
 	case "array_length", "cardinality", "length", "char_length":
 		return OIDInt4
+	case "timezone":
+		if len(f.Args) == 2 && x.typeOf(f.Args[1], sc) == OIDTimestamp {
+			return OIDTimestamptz
+		}
+		return OIDTimestamp
 	case "now", "transaction_timestamp", "statement_timestamp", "clock_timestamp", "date_trunc":
 		return OIDTimestamptz
 	case "make_interval":
