@@ -105,7 +105,7 @@ var jsonSteps = []struct{ sql, want string }{
 	{"DROP TABLE jst", "DROP TABLE"},
 }
 
-// zoneSteps run against Concord and PostgreSQL 15: AT TIME ZONE both ways, zone names and offsets.
+// zoneSteps run against Concord and PostgreSQL 15: AT TIME ZONE both ways, zone names and offsets; format.
 var zoneSteps = []struct{ sql, want string }{
 	{"SELECT timestamptz '2024-01-15 12:00:00+00' AT TIME ZONE 'America/New_York', timestamptz '2024-07-15 12:00:00+00' AT TIME ZONE 'Europe/Paris'",
 		"2024-01-15 07:00:00|2024-07-15 14:00:00\nSELECT 1"},
@@ -115,6 +115,12 @@ var zoneSteps = []struct{ sql, want string }{
 		"2024-01-15 10:00:00|2024-01-15 21:00:00\nSELECT 1"},
 	{"SELECT (now() AT TIME ZONE 'UTC')::date = current_date", "t\nSELECT 1"},
 	{"SELECT timestamptz '2024-01-15 12:00:00+00' AT TIME ZONE 'Nowhere/X'", "ERROR 22023"},
+	// format and quote_literal, which migrations use to build statements.
+	{`SELECT format('%s-%I', 'a', 'B c'), format('%L, %L', 'it''s', NULL), format('%2$s %1$s %s', 'a', 'b'), format('100%%')`,
+		`a-"B c"|'it''s', NULL|b a b|100%` + "\nSELECT 1"},
+	{`SELECT quote_literal('a''b'), quote_literal('a\b'), quote_literal(NULL) IS NULL`, `'a''b'|E'a\\b'|t` + "\nSELECT 1"},
+	{"SELECT format('%I', NULL)", "ERROR 22004"},
+	{"SELECT format('%s %s', 'a')", "ERROR 22023"},
 }
 
 // uniqueSteps run against Concord and PostgreSQL 15: a duplicate key names its constraint (the primary key's

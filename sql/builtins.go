@@ -38,6 +38,8 @@ var builtinTypes = map[string]struct {
 	"octet_length":       {OIDInt4, []uint32{OIDText}},
 	"md5":                {OIDText, []uint32{OIDText}},
 	"encode":             {OIDText, []uint32{OIDBytea, OIDText}},
+	"format":             {OIDText, []uint32{OIDText}},
+	"quote_literal":      {OIDText, []uint32{OIDText}},
 	"jsonb_array_length": {OIDInt4, []uint32{OIDJSONB}},
 	"json_array_length":  {OIDInt4, []uint32{OIDJSON}},
 	"jsonb_typeof":       {OIDText, []uint32{OIDJSONB}},

@@ -48,6 +48,7 @@ const (
 	CodeLockNotAvailable             = "55P03"
 	CodeCannotCoerce                 = "42846"
 	CodeInvalidName                  = "42602"
+	CodeNullValueNotAllowed          = "22004"
 )
 
 // Error is a statement's failure as PostgreSQL reports it: a SQLSTATE Code,

@@ -468,6 +468,16 @@ func (x *exec) scalarFunc(name string, f *pg.FuncCall, args []any) (any, error) 
 		return TypeName(uint32(o.(int64))), nil
 	case "current_setting":
 		return x.currentSetting(args)
+	case "format":
+		return formatFunc(args)
+	case "quote_literal":
+		if len(args) != 1 {
+			return nil, errorf(CodeUndefinedFunction, "function quote_literal with %d arguments does not exist", len(args))
+		}
+		if args[0] == nil {
+			return nil, nil
+		}
+		return quoteLiteral(formatText(args[0])), nil
 	case "pg_table_size", "pg_total_relation_size", "pg_relation_size", "pg_indexes_size":
 		// psql's \dt+ and \di+ show sizes; Concord's storage keeps no per-table size, so they read 0.
 		if len(args) == 0 || args[0] == nil {
