@@ -5,8 +5,8 @@ import (
 	"strings"
 )
 
-// quoteLiteral is quote_literal: text in single quotes, quotes doubled, and E'' with doubled backslashes when it
-// holds a backslash, as PostgreSQL writes it.
+// quoteLiteral is quote_literal: text in single quotes, quotes doubled, with an E prefix and doubled backslashes
+// when it holds a backslash, as PostgreSQL writes it.
 func quoteLiteral(s string) string {
 	q := "'" + strings.ReplaceAll(s, "'", "''") + "'"
 	if strings.Contains(s, `\`) {
