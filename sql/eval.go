@@ -132,7 +132,7 @@ func (x *exec) eval(n *pg.Node, sc *scope) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		if x.typeOf(ind.Arg, sc) == OIDInt2Vector {
+		if _, isArr := v.([]any); isArr && x.typeOf(ind.Arg, sc) == OIDInt2Vector {
 			return x.indirectFrom(v, ind.Indirection, sc, 0)
 		}
 		return x.indirect(v, ind.Indirection, sc)
@@ -243,7 +243,9 @@ func (x *exec) evalAExpr(a *pg.A_Expr, sc *scope) (any, error) {
 				return nil, err
 			}
 		}
-		if op == "+" || op == "-" {
+		_, lTime := l.(time.Time)
+		_, rTime := r.(time.Time)
+		if (op == "+" || op == "-") && (lTime || rTime) { // typed only when a date may be in it: not per row of every sum
 			if lt, rt := x.typeOf(a.Lexpr, sc), x.typeOf(a.Rexpr, sc); dateArith(op, lt, rt) != 0 {
 				return dateOp(op, l, r, lt, rt)
 			}

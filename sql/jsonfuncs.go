@@ -165,11 +165,11 @@ func jsonFunc(name string, args []any) (any, bool, error) {
 	default:
 		return nil, false, nil
 	}
-	want := map[string][2]int{"jsonb_set": {3, 4}}[name]
-	if want == [2]int{} {
-		want = [2]int{1, 1}
+	lo, hi := 1, 1
+	if name == "jsonb_set" {
+		lo, hi = 3, 4
 	}
-	if len(args) < want[0] || len(args) > want[1] {
+	if len(args) < lo || len(args) > hi {
 		return nil, true, errorf(CodeUndefinedFunction, "function %s with %d arguments does not exist", name, len(args))
 	}
 	if args[0] == nil || name == "jsonb_set" && (args[1] == nil || args[2] == nil) {

@@ -171,16 +171,11 @@ func isKeyword(word string) bool {
 
 // notAnIndex refuses a table or view name an index has: they share one namespace, as PostgreSQL's relations.
 func (x *exec) notAnIndex(name string) error {
-	indexes, err := x.pgIndexes()
-	if err != nil {
-		return err
+	r, found, err := x.relationByName(name)
+	if err == nil && found && r.oid >= indexOIDBase {
+		err = errorf(CodeDuplicateTable, "relation \"%s\" already exists", name)
 	}
-	for _, ix := range indexes {
-		if ix.name == name {
-			return errorf(CodeDuplicateTable, "relation \"%s\" already exists", name)
-		}
-	}
-	return nil
+	return err
 }
 
 // dupKeyIndex reads the collection and index of a duplicate-key message, as the engine and mongod write it:

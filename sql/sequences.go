@@ -95,10 +95,7 @@ func readSeqOptions(opts []*pg.Node) (seqOptions, error) {
 
 // bounds are the sequence's limits: as given, else PostgreSQL's defaults for an ascending or descending one.
 func (o seqOptions) bounds() (min, max int64) {
-	min, max = 1, math.MaxInt64
-	if o.inc < 0 {
-		min, max = math.MinInt64, -1
-	}
+	min, max = defaultBounds(o.inc)
 	if o.hasMin {
 		min = o.min
 	}
@@ -106,6 +103,14 @@ func (o seqOptions) bounds() (min, max int64) {
 		max = o.max
 	}
 	return min, max
+}
+
+// defaultBounds are PostgreSQL's bounds of an ascending (inc > 0) or descending sequence.
+func defaultBounds(inc int64) (min, max int64) {
+	if inc < 0 {
+		return math.MinInt64, -1
+	}
+	return 1, math.MaxInt64
 }
 
 // createSequenceStmt runs CREATE SEQUENCE [IF NOT EXISTS] name [options].
@@ -187,19 +192,13 @@ func (x *exec) alterSequence(as *pg.AlterSeqStmt) (*Result, error) {
 	case o.hasMin:
 		cur.min = o.min
 	case o.noMin:
-		cur.min = 1
-		if cur.inc < 0 {
-			cur.min = math.MinInt64
-		}
+		cur.min, _ = defaultBounds(cur.inc)
 	}
 	switch {
 	case o.hasMax:
 		cur.max = o.max
 	case o.noMax:
-		cur.max = math.MaxInt64
-		if cur.inc < 0 {
-			cur.max = -1
-		}
+		_, cur.max = defaultBounds(cur.inc)
 	}
 	if o.hasStart {
 		cur.start = o.start
