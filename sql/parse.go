@@ -19,12 +19,26 @@ const MaxStatementBytes = 16 << 20
 // stmtCache is a bounded cache of parse trees by statement text, shared by
 // every session of an Engine. Trees in it are never modified: the planner
 // only reads them. Safe for concurrent use.
+//
+// It is bounded by count and by the texts' bytes. A parse tree takes several
+// times its text's size in memory (a 100 KB multi-row INSERT about 700 KB), so
+// a bulk load of long one-off statements would otherwise keep hundreds of
+// megabytes of trees that no one runs again, and make the garbage collector
+// walk them; a text longer than cacheTextMax is parsed each time instead.
 type stmtCache struct {
-	mu  sync.Mutex
-	max int
-	ll  *list.List // front: most recently used; values are *cacheEntry
-	m   map[string]*list.Element
+	mu    sync.Mutex
+	max   int
+	bytes int        // the cached texts' total length, at most cacheBytesMax
+	ll    *list.List // front: most recently used; values are *cacheEntry
+	m     map[string]*list.Element
 }
+
+// cacheTextMax is the longest text the statement cache keeps, and
+// cacheBytesMax the cached texts' total length. Variables for the tests.
+var (
+	cacheTextMax  = 16 << 10
+	cacheBytesMax = 4 << 20
+)
 
 type cacheEntry struct {
 	text  string
@@ -95,6 +109,9 @@ func (c *stmtCache) parse(text string) ([]*statement, error) {
 	for i, raw := range raws {
 		stmts[i] = newStatement(raw)
 	}
+	if len(text) > cacheTextMax {
+		return stmts, nil
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if el, ok := c.m[text]; ok {
@@ -102,10 +119,13 @@ func (c *stmtCache) parse(text string) ([]*statement, error) {
 		return el.Value.(*cacheEntry).stmts, nil
 	}
 	c.m[text] = c.ll.PushFront(&cacheEntry{text: text, stmts: stmts})
-	for c.ll.Len() > c.max {
+	c.bytes += len(text)
+	for c.ll.Len() > c.max || c.bytes > cacheBytesMax {
 		last := c.ll.Back()
 		c.ll.Remove(last)
-		delete(c.m, last.Value.(*cacheEntry).text)
+		text := last.Value.(*cacheEntry).text
+		delete(c.m, text)
+		c.bytes -= len(text)
 	}
 	return stmts, nil
 }

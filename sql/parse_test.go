@@ -2,6 +2,7 @@ package sql
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 
 	pg "github.com/pganalyze/pg_query_go/v6"
@@ -31,6 +32,43 @@ func TestStmtCache_Bounded(t *testing.T) {
 	}
 	if c.len() != 4 {
 		t.Fatal("a failed parse was cached")
+	}
+}
+
+// TestStmtCache_BoundedByBytes: a text longer than cacheTextMax is parsed each time and never kept, and the
+// cached texts' total length stays within cacheBytesMax, the least recently used going first.
+func TestStmtCache_BoundedByBytes(t *testing.T) {
+	defer func(m, b int) { cacheTextMax, cacheBytesMax = m, b }(cacheTextMax, cacheBytesMax)
+	cacheTextMax, cacheBytesMax = 100, 250
+	c := newStmtCache(1024)
+	long := "SELECT 1" + strings.Repeat(" ", 200)
+	first, err := c.parse(long)
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, _ := c.parse(long)
+	if c.len() != 0 || first[0] == again[0] {
+		t.Fatalf("a %d-byte text was cached (%d texts)", len(long), c.len())
+	}
+	text := func(i int) string { return fmt.Sprintf("SELECT %d%s", i, strings.Repeat(" ", 90)) } // 99 or 100 bytes
+	for i := range 3 {
+		if _, err := c.parse(text(i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if c.len() != 2 || c.bytes > 250 {
+		t.Fatalf("cache holds %d texts, %d bytes; want 2 within 250", c.len(), c.bytes)
+	}
+	kept, _ := c.parse(text(2))
+	again, _ = c.parse(text(2))
+	if kept[0] != again[0] {
+		t.Fatal("the most recent text was evicted")
+	}
+	c.mu.Lock()
+	_, oldest := c.m[text(0)]
+	c.mu.Unlock()
+	if oldest {
+		t.Fatal("the least recently used text was kept")
 	}
 }
 
