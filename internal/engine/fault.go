@@ -2,6 +2,7 @@ package engine
 
 import (
 	"errors"
+	"runtime"
 	"strings"
 	"syscall"
 	"time"
@@ -128,7 +129,17 @@ func (f walFile) Sync() error {
 	return err
 }
 
+// SyncData yields the processor before the fdatasync. It runs on Pebble's log writer, which has just woken the
+// commits its previous sync covered: they wait in its processor's (P's) run queue. A goroutine in a system call
+// keeps its P, but the runtime's monitor takes back a P whose run queue is not empty after 20 us and hands it to
+// another thread, so every sync cost a thread wake-up, and on its return the log writer had to queue for a P
+// again, the next sync waiting behind it. Yielding first lets the woken commits run; when the log writer runs
+// again its P has nothing queued, keeps it through the fdatasync and goes on at once. Paired runs of 32 clients'
+// spread updates over the PostgreSQL port (two servers, alternating one-second slices) gave 4.5% [2.0, 6.9] and
+// 4.2% [0.2, 7.4] more updates per second, and a profile showed the monitor's share of the CPU fall from 6.3% to
+// 2.6%.
 func (f walFile) SyncData() error {
+	runtime.Gosched()
 	err := f.File.SyncData()
 	if err != nil {
 		f.e.fail("sync the write-ahead log", err)
