@@ -16,9 +16,12 @@ const tablesCollection = "system.sql_tables"
 
 // column is a declared column.
 type column struct {
-	Name    string `bson:"name"`
-	Type    uint32 `bson:"type"`
-	NotNull bool   `bson:"notnull,omitempty"`
+	Name string `bson:"name"`
+	Type uint32 `bson:"type"`
+	// TypMod is the type's modifier as PostgreSQL's atttypmod: n + 4 for varchar(n) and char(n), ((p << 16) | s)
+	// + 4 for numeric(p, s); 0 for none (typmod.go).
+	TypMod  int32 `bson:"typmod,omitempty"`
+	NotNull bool  `bson:"notnull,omitempty"`
 	// Default is the column's DEFAULT expression as SQL text, "" for none; a serial or identity column's is
 	// nextval('its sequence').
 	Default string `bson:"default,omitempty"`

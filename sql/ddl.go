@@ -206,7 +206,11 @@ func columnDef(table string, cd *pg.ColumnDef) (column, []pg.ConstrType, []*pg.C
 	if err != nil {
 		return column{}, nil, nil, err
 	}
-	c := column{Name: cd.Colname, Type: oid, NotNull: cd.IsNotNull}
+	typmod, err := typmodOf(cd.TypeName, oid)
+	if err != nil {
+		return column{}, nil, nil, err
+	}
+	c := column{Name: cd.Colname, Type: oid, TypMod: typmod, NotNull: cd.IsNotNull}
 	if isSerialType(cd.TypeName) {
 		c.Sequence = sequenceName(table, c.Name)
 		c.Default, c.NotNull = nextvalDefault(c.Sequence), true
@@ -820,9 +824,9 @@ func (x *exec) alterTable1(as *pg.AlterTableStmt, t *table, saved *bool) (*Resul
 				if err != nil {
 					return nil, err
 				}
-				if r.to != r.from {
+				if r.to != r.from || r.toMod != r.fromMod {
 					retyped = append(retyped, r)
-					col.Type = r.to
+					col.Type, col.TypMod = r.to, r.toMod
 					checksChanged = checksChanged || len(t.Checks) > 0 // the checks' constants take the new type
 				}
 			case pg.AlterTableType_AT_DropNotNull:
@@ -842,6 +846,16 @@ func (x *exec) alterTable1(as *pg.AlterTableStmt, t *table, saved *bool) (*Resul
 		c, keyed, colChecks, err := columnDef(t.Name, cd)
 		if err != nil {
 			return nil, err
+		}
+		if c.Default != "" && c.TypMod > 0 && c.Sequence == "" {
+			// PostgreSQL evaluates the new column's default once, fitted to its type, before it changes anything.
+			v, err := x.columnDefault(&c)
+			if err == nil {
+				_, err = toStored(v, c.Type, c.TypMod)
+			}
+			if err != nil {
+				return nil, err
+			}
 		}
 		for _, con := range colChecks {
 			if con.Contype == pg.ConstrType_CONSTR_FOREIGN {
@@ -992,7 +1006,7 @@ func (x *exec) alterTable1(as *pg.AlterTableStmt, t *table, saved *bool) (*Resul
 	}
 	for _, c := range added {
 		if err := x.fillDefault(t, &c); err != nil {
-			return nil, err
+			return nil, x.undoAddColumns(t, added, err)
 		}
 	}
 	if checksChanged {

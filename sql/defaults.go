@@ -250,7 +250,7 @@ func (x *exec) fillDefault(t *table, c *column) error {
 		if err != nil {
 			return err
 		}
-		sv, err := toBSON(v, c.Type)
+		sv, err := toStored(v, c.Type, c.TypMod)
 		if err != nil {
 			return err
 		}

@@ -16,6 +16,7 @@ const (
 	CodeDivisionByZero               = "22012"
 	CodeDataException                = "22000"
 	CodeNumericOutOfRange            = "22003"
+	CodeStringDataRightTruncation    = "22001"
 	CodeNotNullViolation             = "23502"
 	CodeUniqueViolation              = "23505"
 	CodeInvalidTxnState              = "25000"

@@ -119,7 +119,15 @@ func (x *exec) eval(n *pg.Node, sc *scope) (any, error) {
 		if isRegclass(tc.TypeName) {
 			return x.regclassOf(v)
 		}
-		return coerce(v, oid)
+		typmod, err := typmodOf(tc.TypeName, oid)
+		if err != nil {
+			return nil, err
+		}
+		c, err := coerce(v, oid)
+		if err != nil {
+			return nil, err
+		}
+		return applyTypmod(c, oid, typmod, true)
 	case n.GetFuncCall() != nil:
 		return x.evalFunc(n.GetFuncCall(), sc)
 	case n.GetSqlvalueFunction() != nil:

@@ -465,7 +465,18 @@ func (x *exec) scalarFunc(name string, f *pg.FuncCall, args []any) (any, error) 
 		if err != nil {
 			return nil, err
 		}
-		return TypeName(uint32(o.(int64))), nil
+		oid := uint32(o.(int64))
+		if len(args) < 2 || args[1] == nil {
+			return TypeName(oid), nil
+		}
+		m, err := coerce(args[1], OIDInt4)
+		if err != nil {
+			return nil, err
+		}
+		if oid == OIDBpchar && m.(int64) < 0 {
+			return "bpchar", nil // PostgreSQL's name for character without a length
+		}
+		return formatType(oid, int32(m.(int64))), nil
 	case "current_setting":
 		return x.currentSetting(args)
 	case "format":

@@ -63,6 +63,9 @@ func (x *exec) catalogRelation(schema, name string) (*relation, error) {
 		col("column_default", OIDText)
 		col("is_identity", OIDText)
 		col("identity_generation", OIDText)
+		col("character_maximum_length", OIDInt4)
+		col("numeric_precision", OIDInt4)
+		col("numeric_scale", OIDInt4)
 		for _, tn := range tables {
 			t, err := x.lookupTable(tn, 0)
 			if err != nil {
@@ -81,8 +84,9 @@ func (x *exec) catalogRelation(schema, name string) (*relation, error) {
 				if c.Identity != "" {
 					identity, generation = "YES", map[string]string{"a": "ALWAYS", "d": "BY DEFAULT"}[c.Identity]
 				}
+				length, precision, scale := columnSizes(c)
 				rel.rows = append(rel.rows, []any{x.s.database, "public", tn, c.Name, int64(i + 1), TypeName(c.Type), nullable,
-					def, identity, generation})
+					def, identity, generation, length, precision, scale})
 			}
 		}
 	case name == "pg_namespace":
@@ -189,8 +193,12 @@ func (x *exec) catalogRelation(schema, name string) (*relation, error) {
 				return nil, err
 			}
 			for j, c := range x.columnsOf(t) {
+				typmod := int64(-1)
+				if c.TypMod > 0 {
+					typmod = int64(c.TypMod)
+				}
 				rel.rows = append(rel.rows, []any{tableOID(i), c.Name, int64(c.Type), int64(j + 1), c.NotNull, false,
-					int64(-1), c.Default != "" && c.Identity == "", c.Identity, "", int64(0), attStorage(c.Type)})
+					typmod, c.Default != "" && c.Identity == "", c.Identity, "", int64(0), attStorage(c.Type)})
 			}
 		}
 		// An index's attributes are its key columns (psql's \d index lists them).

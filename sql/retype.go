@@ -14,7 +14,12 @@ import (
 type retype struct {
 	column   string
 	from, to uint32
-	explicit bool
+	// fromMod and toMod are the old and new type modifiers (typmod.go).
+	fromMod, toMod int32
+	explicit       bool
+	// cut: the USING expression is a cast, which cuts a string too long for the new length where an assignment
+	// refuses it.
+	cut bool
 }
 
 // category groups types as PostgreSQL's type categories do for the operators a CHECK applies: numbers, strings,
@@ -57,18 +62,23 @@ func (x *exec) retypeColumn(t *table, col *column, isKey bool, cmd *pg.AlterTabl
 	if err != nil {
 		return retype{}, err
 	}
-	r := retype{column: col.Name, from: col.Type, to: to}
+	toMod, err := typmodOf(cd.TypeName, to)
+	if err != nil {
+		return retype{}, err
+	}
+	r := retype{column: col.Name, from: col.Type, to: to, fromMod: col.TypMod, toMod: toMod}
 	if u := cd.RawDefault; u != nil {
 		arg := u
 		if tc := u.GetTypeCast(); tc != nil {
 			arg = tc.Arg
+			r.cut = true
 		}
 		if cr := arg.GetColumnRef(); cr == nil || len(cr.Fields) != 1 || cr.Fields[0].GetString_().GetSval() != col.Name {
 			return retype{}, unsupported("a USING expression other than the column or its cast")
 		}
 		r.explicit = true
 	}
-	if r.from == r.to {
+	if r.from == r.to && r.fromMod == r.toMod {
 		return r, nil
 	}
 	if isKey && (!isIntType(r.from) || !isIntType(r.to) || len(t.Key) > 1) {
@@ -161,6 +171,15 @@ func (x *exec) convertColumn(t *table, r retype) ([]bson.D, error) {
 		v, err := castValue(v, r.from, r.to)
 		if err != nil {
 			return nil, err
+		}
+		if r.toMod > 0 {
+			c, err := coerce(v, r.to)
+			if err != nil {
+				return nil, err
+			}
+			if v, err = applyTypmod(c, r.to, r.toMod, r.cut); err != nil {
+				return nil, err
+			}
 		}
 		nv, err := toBSON(v, r.to)
 		if err != nil {

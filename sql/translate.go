@@ -602,12 +602,15 @@ func (tr *translator) update(targets []*pg.Node) (any, bool, error) {
 			if c := tr.t.column(name); c != nil && c.NotNull && v == nil {
 				return nil, false, notNull(tr.t.Name, name)
 			}
-			sv, err := toBSON(v, oid)
+			sv, err := toStored(v, oid, tr.t.typmodOfColumn(name))
 			if err != nil {
 				return nil, false, err
 			}
 			add("$set", path, sv)
 			continue
+		}
+		if tr.t.typmodOfColumn(name) > 0 {
+			return nil, false, nil // a modified type checks each row's new value (updateByRows)
 		}
 		same := func(n *pg.Node) bool { p, _, ok := tr.column(n); return ok && p == path }
 		if a := val.GetAExpr(); a != nil && a.Kind == pg.A_Expr_Kind_AEXPR_OP && a.Lexpr != nil && (oid == 0 || isNumericType(oid)) {

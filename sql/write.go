@@ -215,7 +215,7 @@ func (x *exec) document(t *table, names []string, row []any) (bson.D, error) {
 		if v == nil {
 			return nil, notNull(t.Name, t.Key[0])
 		}
-		sv, err := toBSON(v, t.colType(t.Key[0]))
+		sv, err := toStored(v, t.colType(t.Key[0]), t.typmodOfColumn(t.Key[0]))
 		if err != nil {
 			return nil, err
 		}
@@ -226,7 +226,7 @@ func (x *exec) document(t *table, names []string, row []any) (bson.D, error) {
 			if vals[k] == nil {
 				return nil, notNull(t.Name, k)
 			}
-			sv, err := toBSON(vals[k], t.colType(k))
+			sv, err := toStored(vals[k], t.colType(k), t.typmodOfColumn(k))
 			if err != nil {
 				return nil, err
 			}
@@ -260,7 +260,7 @@ func (x *exec) document(t *table, names []string, row []any) (bson.D, error) {
 			}
 			continue
 		}
-		sv, err := toBSON(v, c.Type)
+		sv, err := toStored(v, c.Type, c.TypMod)
 		if err != nil {
 			return nil, err
 		}
@@ -558,7 +558,7 @@ func (x *exec) updateByRows(t *table, alias string, coll backendColl, up *pg.Upd
 			if c := t.column(rt.Name); c != nil && c.NotNull && v == nil {
 				return 0, nil, notNull(t.Name, rt.Name)
 			}
-			sv, err := toBSON(v, t.colType(rt.Name))
+			sv, err := toStored(v, t.colType(rt.Name), t.typmodOfColumn(rt.Name))
 			if err != nil {
 				return 0, nil, err
 			}

@@ -1,0 +1,84 @@
+package pgserver_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+)
+
+// typmodSteps run in order on one connection against Concord and PostgreSQL 15 (TestCompare_PostgreSQL): the
+// modifiers of varchar(n), char(n) and numeric(p, s) on every way a value is stored (INSERT, INSERT ... SELECT,
+// ON CONFLICT, UPDATE by constant and by expression, ALTER COLUMN TYPE, ADD COLUMN with a default) and on
+// casts, and how the catalogs show them.
+var typmodSteps = []struct{ sql, want string }{
+	{"CREATE TABLE tm (id int PRIMARY KEY, v varchar(5), c char(3), n numeric(6,2), q int)", "CREATE TABLE"},
+	{"INSERT INTO tm VALUES (1, 'abc', 'ab', 1.005, 0), (2, 'abcde   ', 'a  ', -2.345, 0)", "INSERT 0 2"},
+	{"INSERT INTO tm VALUES (3, 'abcdefg', 'a', 1, 0)", "ERROR 22001"},
+	{"INSERT INTO tm VALUES (3, 'ab', 'abcd', 1, 0)", "ERROR 22001"},
+	{"INSERT INTO tm VALUES (3, 'ab', 'a', 9999.995, 0)", "ERROR 22003"},
+	{"INSERT INTO tm VALUES (3, 'ab', 'a', 9999.944, 0)", "INSERT 0 1"},
+	{"SELECT id, v, length(v), length(c), n FROM tm ORDER BY id", "1|abc|3|2|1.01\n2|abcde|5|1|-2.35\n3|ab|2|1|9999.94\nSELECT 3"},
+	{"UPDATE tm SET n = n + 1.005 WHERE id = 1", "UPDATE 1"},
+	{"UPDATE tm SET n = n * 100 WHERE id = 3", "ERROR 22003"},
+	{"UPDATE tm SET v = 'toolong' WHERE id = 1", "ERROR 22001"},
+	{"UPDATE tm SET v = v || 'xyz' WHERE id = 1", "ERROR 22001"},
+	{"UPDATE tm SET v = v || 'xy' WHERE id = 1", "UPDATE 1"},
+	{"UPDATE tm SET q = q + 1", "UPDATE 3"},
+	{"INSERT INTO tm VALUES (1, 'zzzzzzz', 'a', 1, 0) ON CONFLICT (id) DO UPDATE SET v = excluded.v", "ERROR 22001"},
+	{"INSERT INTO tm VALUES (1, 'zz', 'a', 1, 0) ON CONFLICT (id) DO UPDATE SET n = excluded.n + 0.555", "INSERT 0 1"},
+	{"INSERT INTO tm SELECT 4, 'sixsix', 'a', 1, 0", "ERROR 22001"},
+	{"INSERT INTO tm SELECT 4, 'six', 'a', 12.345, 0", "INSERT 0 1"},
+	{"SELECT id, v, n, q FROM tm ORDER BY id", "1|abcxy|1.56|1\n2|abcde|-2.35|1\n3|ab|9999.94|1\n4|six|12.35|0\nSELECT 4"},
+	{"ALTER TABLE tm ALTER COLUMN v TYPE varchar(2)", "ERROR 22001"},
+	{"ALTER TABLE tm ALTER COLUMN v TYPE varchar(2) USING v::varchar(2)", "ALTER TABLE"},
+	{"ALTER TABLE tm ALTER COLUMN n TYPE numeric(5,1)", "ALTER TABLE"},
+	{"ALTER TABLE tm ALTER COLUMN n TYPE numeric(3,1)", "ERROR 22003"},
+	{"ALTER TABLE tm ADD COLUMN w varchar(2) DEFAULT 'abc'", "ERROR 22001"},
+	{"ALTER TABLE tm ADD COLUMN w varchar(3) DEFAULT 'abc'", "ALTER TABLE"},
+	{"SELECT id, v, n, w FROM tm ORDER BY id", "1|ab|1.6|abc\n2|ab|-2.4|abc\n3|ab|9999.9|abc\n4|si|12.4|abc\nSELECT 4"},
+	{"SELECT a.attname, format_type(a.atttypid, a.atttypmod), a.atttypmod FROM pg_attribute a WHERE a.attrelid = 'tm'::regclass AND a.attnum > 0 ORDER BY a.attnum",
+		"id|integer|-1\nv|character varying(2)|6\nc|character(3)|7\nn|numeric(5,1)|327685\nq|integer|-1\nw|character varying(3)|7\nSELECT 6"},
+	{"SELECT column_name, character_maximum_length, numeric_precision, numeric_scale FROM information_schema.columns WHERE table_name = 'tm' ORDER BY ordinal_position",
+		"id||32|0\nv|2||\nc|3||\nn||5|1\nq||32|0\nw|3||\nSELECT 6"},
+	{"SELECT format_type(1042, NULL), format_type(1042, -1), format_type(1043, -1), format_type(1700, 393222)", "character|bpchar|character varying|numeric(6,2)\nSELECT 1"},
+	{"SELECT 'abc  '::varchar(3), 'abcdef'::char(2), 'abcdef'::varchar(3), 123.456::numeric(5,1), (-0.05)::numeric(3,1)",
+		"abc|ab|abc|123.5|-0.1\nSELECT 1"},
+	{"SELECT 1000::numeric(3,0)", "ERROR 22003"},
+	{"SELECT 99.95::numeric(3,1)", "ERROR 22003"},
+	{"SELECT 'x'::varchar(0)", "ERROR 22023"},
+	{"CREATE TABLE tm2 (a numeric(1001))", "ERROR 22023"},
+	{"CREATE TABLE tm2 (a char, b numeric(4), c numeric(2,3))", "CREATE TABLE"},
+	{"INSERT INTO tm2 VALUES ('ab', 1, 0.01)", "ERROR 22001"},
+	{"INSERT INTO tm2 VALUES ('a', 12345, 0.01)", "ERROR 22003"},
+	{"INSERT INTO tm2 VALUES ('a', 1234.5, 0.1)", "ERROR 22003"},
+	{"INSERT INTO tm2 VALUES ('a', 1234.4, 0.0994)", "INSERT 0 1"},
+	{"SELECT a, b, c FROM tm2", "a|1234|0.099\nSELECT 1"},
+	{"DROP TABLE tm, tm2", "DROP TABLE"},
+}
+
+// runTypmod runs typmodSteps and checks the detail of a numeric overflow, which names the precision and scale.
+func runTypmod(t *testing.T, who string, c *pgx.Conn) {
+	runSteps(t, who, c, typmodSteps)
+	for _, s := range []struct{ sql, detail string }{
+		{"SELECT 12345.678::numeric(6,2)", "A field with precision 6, scale 2 must round to an absolute value less than 10^4."},
+		{"SELECT 1::numeric(2,2)", "A field with precision 2, scale 2 must round to an absolute value less than 1."},
+		{"SELECT 'infinity'::float8::numeric(3,1)", "A field with precision 3, scale 1 cannot hold an infinite value."},
+	} {
+		_, err := c.Exec(context.Background(), s.sql)
+		var pe *pgconn.PgError
+		if !errors.As(err, &pe) || pe.Code != "22003" || pe.Message != "numeric field overflow" || pe.Detail != s.detail {
+			t.Errorf("%s: %s: %v (detail %q), want 22003 with %q", who, s.sql, err, detailOf(err), s.detail)
+		}
+	}
+}
+
+func detailOf(err error) string {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		return pe.Detail
+	}
+	return ""
+}

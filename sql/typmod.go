@@ -1,0 +1,285 @@
+package sql
+
+import (
+	"fmt"
+	"math"
+	"math/big"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	pg "github.com/pganalyze/pg_query_go/v6"
+)
+
+// Type modifiers: the length of varchar(n) and char(n), and the precision and scale of numeric(p, s). A column
+// keeps its modifier as PostgreSQL's atttypmod does (n + 4; ((p << 16) | s) + 4; 0 here for none, where
+// PostgreSQL has -1), and every value stored in it passes through applyTypmod: a string longer than n is 22001
+// unless what is over is spaces, a number is rounded to s decimal places, half away from zero, and one with more
+// than p - s digits before the point is 22003. A cast to a modified type (x::varchar(3), x::numeric(6,2)) does the
+// same, except that a cast cuts a long string instead of refusing it.
+
+// typmodHeader is PostgreSQL's VARHDRSZ, which every modifier carries.
+const typmodHeader = 4
+
+// maxVarcharLength is PostgreSQL's limit on n in varchar(n) and char(n).
+const maxVarcharLength = 10485760
+
+// typmodOf reads the modifiers of a type name that resolved to oid. Types whose modifiers Concord does not keep
+// (timestamp(3), interval fields) get none.
+func typmodOf(tn *pg.TypeName, oid uint32) (int32, error) {
+	if tn == nil || len(tn.Typmods) == 0 || len(tn.ArrayBounds) > 0 {
+		return 0, nil
+	}
+	m, err := typmodOfMods(tn, oid)
+	if e, ok := err.(*Error); ok && e.Position == 0 {
+		e.Position = int(tn.Location) + 1
+	}
+	return m, err
+}
+
+func typmodOfMods(tn *pg.TypeName, oid uint32) (int32, error) {
+	var mods []int64
+	for _, m := range tn.Typmods {
+		c := m.GetAConst()
+		if c == nil || c.GetIval() == nil {
+			return 0, errorf(CodeSyntaxError, "type modifiers must be simple constants or identifiers")
+		}
+		mods = append(mods, int64(c.GetIval().Ival))
+	}
+	switch oid {
+	case OIDVarchar, OIDBpchar:
+		name := "varchar"
+		if oid == OIDBpchar {
+			name = "char"
+		}
+		if len(mods) != 1 {
+			return 0, errorf(CodeInvalidParameterValue, "invalid type modifier")
+		}
+		if mods[0] < 1 {
+			return 0, errorf(CodeInvalidParameterValue, "length for type %s must be at least 1", name)
+		}
+		if mods[0] > maxVarcharLength {
+			return 0, errorf(CodeInvalidParameterValue, "length for type %s cannot exceed %d", name, maxVarcharLength)
+		}
+		return int32(mods[0]) + typmodHeader, nil
+	case OIDNumeric:
+		if len(mods) > 2 {
+			return 0, errorf(CodeInvalidParameterValue, "invalid NUMERIC type modifier")
+		}
+		p, s := mods[0], int64(0)
+		if len(mods) == 2 {
+			s = mods[1]
+		}
+		if p < 1 || p > 1000 {
+			return 0, errorf(CodeInvalidParameterValue, "NUMERIC precision %d must be between 1 and 1000", p)
+		}
+		if s < -1000 || s > 1000 {
+			return 0, errorf(CodeInvalidParameterValue, "NUMERIC scale %d must be between -1000 and 1000", s)
+		}
+		return int32(p<<16|(s&0x7ff)) + typmodHeader, nil
+	}
+	return 0, nil
+}
+
+// numericTypmod returns the precision and scale of a numeric modifier.
+func numericTypmod(typmod int32) (p, s int) {
+	m := typmod - typmodHeader
+	s = int(m & 0x7ff)
+	if s > 1023 { // an 11-bit negative scale, as PostgreSQL packs it
+		s -= 2048
+	}
+	return int(m >> 16), s
+}
+
+// typmodText is the modifier as format_type appends it to the type's name: "(5)", "(6,2)"; "" for none.
+func typmodText(oid uint32, typmod int32) string {
+	if typmod <= 0 {
+		return ""
+	}
+	switch oid {
+	case OIDVarchar, OIDBpchar:
+		return fmt.Sprintf("(%d)", typmod-typmodHeader)
+	case OIDNumeric:
+		p, s := numericTypmod(typmod)
+		return fmt.Sprintf("(%d,%d)", p, s)
+	}
+	return ""
+}
+
+// formatType is format_type(oid, typmod): the type's name with its modifier.
+func formatType(oid uint32, typmod int32) string {
+	return TypeName(oid) + typmodText(oid, typmod)
+}
+
+// applyTypmod fits v, already of type oid, to the modifier typmod: an assignment (explicit false) refuses a
+// string that does not fit, a cast (explicit true) cuts it. A nil or unmodified value passes as it is.
+func applyTypmod(v any, oid uint32, typmod int32, explicit bool) (any, error) {
+	if v == nil || typmod <= 0 {
+		return v, nil
+	}
+	switch oid {
+	case OIDVarchar, OIDBpchar:
+		s, ok := v.(string)
+		if !ok {
+			return v, nil
+		}
+		s, err := fitString(s, oid, int(typmod-typmodHeader), explicit)
+		if oid == OIDBpchar {
+			// PostgreSQL pads char(n) with spaces and ignores trailing spaces in every operation on it (length,
+			// comparisons, the cast to text); the value is kept without them, so that those operations agree.
+			s = strings.TrimRight(s, " ")
+		}
+		return s, err
+	case OIDNumeric:
+		return fitNumeric(v, typmod)
+	}
+	return v, nil
+}
+
+// fitString fits s to n characters: a longer string is cut where the characters over n are all spaces, or by a
+// cast; otherwise it is 22001.
+func fitString(s string, oid uint32, n int, explicit bool) (string, error) {
+	if utf8.RuneCountInString(s) <= n {
+		return s, nil
+	}
+	cut := 0
+	for i := range s {
+		if n == 0 {
+			cut = i
+			break
+		}
+		n--
+	}
+	if !explicit && strings.Trim(s[cut:], " ") != "" {
+		name := "character varying"
+		if oid == OIDBpchar {
+			name = "character"
+		}
+		return "", errorf(CodeStringDataRightTruncation, "value too long for type %s(%d)", name, utf8.RuneCountInString(s[:cut]))
+	}
+	return s[:cut], nil
+}
+
+// fitNumeric rounds a number to the scale of numeric(p, s), half away from zero as PostgreSQL rounds numerics,
+// and refuses one with more than p - s digits before the point (22003, with PostgreSQL's detail). The number is
+// rounded in decimal, from its shortest decimal form, so that 1.005 becomes 1.01 as the numeric literal does in
+// PostgreSQL, not 1.00 as its nearest float64 would.
+func fitNumeric(v any, typmod int32) (any, error) {
+	p, s := numericTypmod(typmod)
+	var text string
+	switch x := v.(type) {
+	case int64:
+		text = strconv.FormatInt(x, 10)
+	case float64:
+		if math.IsNaN(x) {
+			return v, nil
+		}
+		if math.IsInf(x, 0) {
+			return nil, &Error{Code: CodeNumericOutOfRange, Message: "numeric field overflow",
+				Detail: fmt.Sprintf("A field with precision %d, scale %d cannot hold an infinite value.", p, s)}
+		}
+		text = strconv.FormatFloat(x, 'f', -1, 64)
+	default:
+		return v, nil
+	}
+	r, ok := new(big.Rat).SetString(text)
+	if !ok {
+		return v, nil
+	}
+	// scaled = round(r * 10^s), half away from zero.
+	scale := new(big.Rat).SetInt(new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(abs(s))), nil))
+	if s >= 0 {
+		r.Mul(r, scale)
+	} else {
+		r.Quo(r, scale)
+	}
+	num, den := r.Num(), r.Denom()
+	q, m := new(big.Int).QuoRem(new(big.Int).Abs(num), den, new(big.Int))
+	if new(big.Int).Lsh(m, 1).Cmp(den) >= 0 {
+		q.Add(q, big.NewInt(1))
+	}
+	// At most p digits in all: |q| < 10^p.
+	if q.Sign() != 0 && len(q.String()) > p {
+		maxDigits := p - s
+		bound := "1"
+		if maxDigits != 0 {
+			bound = fmt.Sprintf("10^%d", maxDigits)
+		}
+		return nil, &Error{Code: CodeNumericOutOfRange, Message: "numeric field overflow",
+			Detail: fmt.Sprintf("A field with precision %d, scale %d must round to an absolute value less than %s.", p, s, bound)}
+	}
+	if num.Sign() < 0 {
+		q.Neg(q)
+	}
+	out := new(big.Rat).SetInt(q)
+	if s >= 0 {
+		out.Quo(out, scale)
+	} else {
+		out.Mul(out, scale)
+	}
+	if out.IsInt() && out.Num().IsInt64() {
+		if _, isInt := v.(int64); isInt {
+			return out.Num().Int64(), nil
+		}
+	}
+	f, _ := out.Float64()
+	return f, nil
+}
+
+func abs(n int) int {
+	if n < 0 {
+		return -n
+	}
+	return n
+}
+
+// toStored converts v for storage in a column of type oid with modifier typmod: the type's conversion
+// (coerce), the modifier (applyTypmod, as an assignment), then BSON.
+func toStored(v any, oid uint32, typmod int32) (any, error) {
+	if v != nil && typmod > 0 {
+		c, err := coerce(v, oid)
+		if err != nil {
+			return nil, err
+		}
+		if v, err = applyTypmod(c, oid, typmod, false); err != nil {
+			return nil, err
+		}
+	}
+	return toBSON(v, oid)
+}
+
+// typmodOfColumn is the modifier of table t's column name; 0 for none or no such column.
+func (t *table) typmodOfColumn(name string) int32 {
+	if c := t.column(name); c != nil {
+		return c.TypMod
+	}
+	return 0
+}
+
+// columnSizes are information_schema.columns' character_maximum_length, numeric_precision and numeric_scale of
+// column c, nil where PostgreSQL shows NULL.
+func columnSizes(c column) (length, precision, scale any) {
+	switch c.Type {
+	case OIDVarchar, OIDBpchar:
+		if c.TypMod > 0 {
+			length = int64(c.TypMod - typmodHeader)
+		}
+	case OIDInt2:
+		precision, scale = int64(16), int64(0)
+	case OIDInt4:
+		precision, scale = int64(32), int64(0)
+	case OIDInt8:
+		precision, scale = int64(64), int64(0)
+	case OIDFloat4:
+		precision = int64(24)
+	case OIDFloat8:
+		precision = int64(53)
+	case OIDNumeric:
+		if c.TypMod > 0 {
+			p, _ := numericTypmod(c.TypMod)
+			// PostgreSQL's view reads the scale as the modifier's low 16 bits: a negative scale shows as 2046 for -2.
+			precision, scale = int64(p), int64((c.TypMod-typmodHeader)&0xffff)
+		}
+	}
+	return length, precision, scale
+}
