@@ -456,8 +456,12 @@ func (c *conn) execute(m *pgproto3.Execute) {
 func rowDescription(cols []sql.Column, formats []int16) *pgproto3.RowDescription {
 	rd := &pgproto3.RowDescription{Fields: make([]pgproto3.FieldDescription, len(cols))}
 	for i, col := range cols {
+		mod := int32(-1)
+		if col.TypMod > 0 {
+			mod = col.TypMod
+		}
 		rd.Fields[i] = pgproto3.FieldDescription{Name: []byte(col.Name), DataTypeOID: col.OID,
-			DataTypeSize: typeSize(col.OID), TypeModifier: -1, Format: formatOf(formats, i)}
+			DataTypeSize: typeSize(col.OID), TypeModifier: mod, Format: formatOf(formats, i)}
 	}
 	return rd
 }
@@ -492,7 +496,7 @@ func (c *conn) sendRows(cols []sql.Column, rows [][]any, formats []int16) error 
 				continue
 			}
 			var err error
-			if buf, err = appendValue(c.types, buf, v, cols[i].OID, formatOf(formats, i)); err != nil {
+			if buf, err = appendValue(c.types, buf, v, cols[i].OID, cols[i].TypMod, formatOf(formats, i)); err != nil {
 				return err
 			}
 			ends = append(ends, len(buf))

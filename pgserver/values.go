@@ -71,12 +71,12 @@ func encodeValue(m *pgtype.Map, v any, oid uint32, format int16) ([]byte, error)
 	if v == nil {
 		return nil, nil
 	}
-	return appendValue(m, []byte{}, v, oid, format)
+	return appendValue(m, []byte{}, v, oid, 0, format)
 }
 
 // appendValue appends the encoding of a non-NULL result value for a column
 // of type oid to buf.
-func appendValue(m *pgtype.Map, buf []byte, v any, oid uint32, format int16) ([]byte, error) {
+func appendValue(m *pgtype.Map, buf []byte, v any, oid uint32, typmod int32, format int16) ([]byte, error) {
 	if !coerced(v, oid) {
 		var err error
 		if v, err = sql.Coerce(v, oid); err != nil {
@@ -86,7 +86,7 @@ func appendValue(m *pgtype.Map, buf []byte, v any, oid uint32, format int16) ([]
 	if oid == sql.OIDInt2Vector {
 		a, _ := v.([]any)
 		if format != 0 {
-			return appendValue(m, buf, a, sql.OIDInt2Array, format) // int2vector's binary form is int2[]'s
+			return appendValue(m, buf, a, sql.OIDInt2Array, 0, format) // int2vector's binary form is int2[]'s
 		}
 		for i, e := range a {
 			if i > 0 {
@@ -97,7 +97,7 @@ func appendValue(m *pgtype.Map, buf []byte, v any, oid uint32, format int16) ([]
 		return buf, nil
 	}
 	if format == 0 {
-		return sql.AppendTyped(buf, v, oid), nil
+		return sql.AppendTypedMod(buf, v, oid, typmod), nil
 	}
 	switch oid {
 	case sql.OIDBytea:

@@ -58,7 +58,7 @@ func (o *CopyOut) Line(dst []byte, cols []Column, row []any) ([]byte, error) {
 		if err != nil {
 			return nil, err
 		}
-		dst = o.opts.appendField(dst, formatTyped(c, cols[i].OID))
+		dst = o.opts.appendField(dst, string(AppendTypedMod(nil, c, cols[i].OID, cols[i].TypMod)))
 	}
 	return append(dst, '\n'), nil
 }
@@ -203,14 +203,14 @@ func (x *exec) copyTarget(cs *pg.CopyStmt) (*table, []Column, error) {
 		if t.declared && t.column(name) == nil {
 			return nil, nil, errorf(CodeUndefinedColumn, "column \"%s\" of relation \"%s\" does not exist", name, t.Name)
 		}
-		cols = append(cols, Column{Name: name, OID: t.colType(name)})
+		cols = append(cols, Column{Name: name, OID: t.colType(name), TypMod: t.typmodOfColumn(name)})
 	}
 	if cols == nil {
 		if !t.declared {
 			return nil, nil, errorf(CodeSyntaxError, "COPY of %q, a collection without declared columns, needs a column list", t.Name)
 		}
 		for _, c := range t.Columns {
-			cols = append(cols, Column{Name: c.Name, OID: c.Type})
+			cols = append(cols, Column{Name: c.Name, OID: c.Type, TypMod: c.TypMod})
 		}
 	}
 	return t, cols, nil

@@ -15,6 +15,7 @@ type relCol struct {
 	qual   string // the table's name or alias; "" for computed columns
 	name   string
 	oid    uint32 // 0 when unknown until values are seen
+	typmod int32  // a table column's type modifier (typmod.go), carried through plain references to it
 	field  string // the document path of a base table's column, for pushdown
 	hidden bool   // the source's document (a bson.Raw)
 	open   bool   // hidden column of a schemaless source: unknown names are fields

@@ -532,7 +532,7 @@ func (x *exec) scan(t *table, alias string, filter bson.D) (*relation, error) {
 	rel := &relation{}
 	if t.declared {
 		for _, c := range t.Columns {
-			rel.cols = append(rel.cols, relCol{qual: alias, name: c.Name, oid: c.Type, field: t.field(c.Name)})
+			rel.cols = append(rel.cols, relCol{qual: alias, name: c.Name, oid: c.Type, typmod: c.TypMod, field: t.field(c.Name)})
 		}
 	} else {
 		seen := map[string]bool{}
@@ -680,7 +680,7 @@ func (x *exec) project(sel *pg.SelectStmt, src *relation, outer *scope, limit in
 				}
 				for _, i := range src.visible(qual) {
 					tlist = append(tlist, target{col: i})
-					out.cols = append(out.cols, relCol{name: src.cols[i].name, oid: src.cols[i].oid})
+					out.cols = append(out.cols, relCol{name: src.cols[i].name, oid: src.cols[i].oid, typmod: src.cols[i].typmod})
 				}
 				continue
 			}
@@ -691,7 +691,7 @@ func (x *exec) project(sel *pg.SelectStmt, src *relation, outer *scope, limit in
 		}
 		tlist = append(tlist, target{expr: rt.Val, col: -1})
 		dsc.window = window
-		out.cols = append(out.cols, relCol{name: name, oid: x.typeOf(rt.Val, dsc)})
+		out.cols = append(out.cols, relCol{name: name, oid: x.typeOf(rt.Val, dsc), typmod: typmodOfExpr(rt.Val, dsc)})
 	}
 	if x.lockSel == sel {
 		// SELECT ... FOR UPDATE: each output row keeps its sources' documents, to be locked (locking.go).

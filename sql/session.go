@@ -139,6 +139,9 @@ func (s *Session) abortBlock() {
 type Column struct {
 	Name string
 	OID  uint32
+	// TypMod is the type modifier of a column that is a table's column or a cast to a modified type (numeric(6,2)
+	// shows two decimal places); 0 for none.
+	TypMod int32
 }
 
 // Result is a statement's outcome: its rows (nil Columns for a statement

@@ -233,6 +233,69 @@ func abs(n int) int {
 	return n
 }
 
+// typmodOfExpr is the type modifier of a result column computed by n: a plain reference to a column with one
+// (SELECT n FROM t), or a cast to a modified type (x::numeric(6,2)); 0 otherwise.
+func typmodOfExpr(n *pg.Node, sc *scope) int32 {
+	if tc := n.GetTypeCast(); tc != nil {
+		oid, err := typeFromName(tc.TypeName)
+		if err != nil {
+			return 0
+		}
+		m, _ := typmodOf(tc.TypeName, oid)
+		return m
+	}
+	cr := n.GetColumnRef()
+	if cr == nil {
+		return 0
+	}
+	fields := columnFields(cr)
+	if len(fields) > 2 {
+		return 0
+	}
+	for s := sc; s != nil; s = s.outer {
+		var found *relCol
+		for i := range s.cols {
+			c := &s.cols[i]
+			if c.hidden || c.merged || c.name != fields[len(fields)-1] || (len(fields) == 2 && c.qual != fields[0]) {
+				continue
+			}
+			if found != nil {
+				return 0 // ambiguous: the evaluation reports it
+			}
+			found = c
+		}
+		if found != nil {
+			return found.typmod
+		}
+	}
+	return 0
+}
+
+// AppendTypedMod is AppendTyped for a column with type modifier typmod: a numeric(p, s) with s > 0 shows s
+// decimal places (1.00), as PostgreSQL shows the values of such a column.
+func AppendTypedMod(b []byte, v any, oid uint32, typmod int32) []byte {
+	if oid == OIDNumeric && typmod > 0 {
+		if _, s := numericTypmod(typmod); s > 0 {
+			var f float64
+			switch x := v.(type) {
+			case float64:
+				f = x
+			case int64:
+				f = float64(x)
+			default:
+				return AppendTyped(b, v, oid)
+			}
+			if !math.IsInf(f, 0) && !math.IsNaN(f) {
+				if f == 0 {
+					f = 0 // no negative zero
+				}
+				return strconv.AppendFloat(b, f, 'f', s, 64)
+			}
+		}
+	}
+	return AppendTyped(b, v, oid)
+}
+
 // toStored converts v for storage in a column of type oid with modifier typmod: the type's conversion
 // (coerce), the modifier (applyTypmod, as an assignment), then BSON.
 func toStored(v any, oid uint32, typmod int32) (any, error) {

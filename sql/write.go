@@ -31,7 +31,7 @@ func (x *exec) target(rv *pg.RangeVar) (*table, string, error) {
 func tableCols(t *table, alias string) []relCol {
 	var cols []relCol
 	for _, c := range t.Columns {
-		cols = append(cols, relCol{qual: alias, name: c.Name, oid: c.Type, field: t.field(c.Name)})
+		cols = append(cols, relCol{qual: alias, name: c.Name, oid: c.Type, typmod: c.TypMod, field: t.field(c.Name)})
 	}
 	if !t.declared {
 		cols = append(cols, relCol{qual: alias, name: "_id", field: "_id"})
