@@ -271,7 +271,7 @@ func (c *conn) sendError(err error) {
 		schema = "public" // the only schema
 	}
 	c.be.Send(&pgproto3.ErrorResponse{Severity: "ERROR", SeverityUnlocalized: "ERROR", Code: e.Code, Message: e.Message,
-		Detail: e.Detail, Hint: e.Hint, Position: int32(e.Position), ConstraintName: e.Constraint, TableName: e.Table,
+		Detail: e.Detail, Hint: e.Hint, Where: e.Where, Position: int32(e.Position), ConstraintName: e.Constraint, TableName: e.Table,
 		SchemaName: schema})
 }
 

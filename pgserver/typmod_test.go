@@ -65,6 +65,47 @@ var typmodSteps = []struct{ sql, want string }{
 	{"INSERT INTO tm2 VALUES ('a', 1234.4, 0.0994)", "INSERT 0 1"},
 	{"SELECT a, b, c FROM tm2", "a|1234|0.099\nSELECT 1"},
 	{"DROP TABLE tm, tm2", "DROP TABLE"},
+	// A numeric(p,s) counter stays an increment when the step fits the scale; ON CONFLICT's excluded row holds the
+	// proposed values fitted to the columns.
+	{"CREATE TABLE tacc (id int PRIMARY KEY, bal numeric(12,2))", "CREATE TABLE"},
+	{"INSERT INTO tacc VALUES (1, 10)", "INSERT 0 1"},
+	{"INSERT INTO tacc VALUES (1, 5.555) ON CONFLICT (id) DO UPDATE SET bal = tacc.bal + excluded.bal", "INSERT 0 1"},
+	{"INSERT INTO tacc VALUES (1, 1) ON CONFLICT (id) DO UPDATE SET bal = tacc.bal + 1", "INSERT 0 1"},
+	{"UPDATE tacc SET bal = bal + 1 WHERE id = 1", "UPDATE 1"},
+	{"UPDATE tacc SET bal = bal + 1.005 WHERE id = 1", "UPDATE 1"},
+	{"SELECT bal FROM tacc", "18.57\nSELECT 1"},
+	// UPDATE ... FROM fits only the values of the source rows it pairs with a target row.
+	{"CREATE TABLE tsrc (id int PRIMARY KEY, v text, n numeric)", "CREATE TABLE"},
+	{"INSERT INTO tsrc VALUES (1, 'abcdef', 123456.7), (2, 'ab', 1.005)", "INSERT 0 2"},
+	{"CREATE TABLE tdst (id int PRIMARY KEY, v varchar(5), n numeric(6,2))", "CREATE TABLE"},
+	{"INSERT INTO tdst VALUES (1, 'x', 0), (2, 'y', 0)", "INSERT 0 2"},
+	{"UPDATE tdst SET n = tsrc.n, v = tsrc.v FROM tsrc WHERE tsrc.id = tdst.id AND tdst.id = 2", "UPDATE 1"},
+	{"UPDATE tdst SET n = tsrc.n FROM tsrc WHERE tsrc.id = tdst.id AND tdst.id = 1", "ERROR 22003"},
+	{"SELECT id, v, n FROM tdst ORDER BY id", "1|x|0.00\n2|ab|1.01\nSELECT 2"},
+	// ALTER COLUMN TYPE: the USING cast's own modifier cuts, the column's refuses.
+	{"CREATE TABLE tu (id int PRIMARY KEY, v varchar(10))", "CREATE TABLE"},
+	{"INSERT INTO tu VALUES (1, 'abcdef')", "INSERT 0 1"},
+	{"ALTER TABLE tu ALTER COLUMN v TYPE varchar(3) USING v::text", "ERROR 22001"},
+	{"ALTER TABLE tu ALTER COLUMN v TYPE varchar(5) USING v::varchar(2)", "ALTER TABLE"},
+	{"SELECT v FROM tu", "ab\nSELECT 1"},
+	// A key column's length changes when its values fit.
+	{"CREATE TABLE tk (id varchar(5) PRIMARY KEY, x int)", "CREATE TABLE"},
+	{"INSERT INTO tk VALUES ('abcd', 1)", "INSERT 0 1"},
+	{"ALTER TABLE tk ALTER COLUMN id TYPE varchar(10)", "ALTER TABLE"},
+	{"ALTER TABLE tk ALTER COLUMN id TYPE varchar(3)", "ERROR 22001"},
+	{"SELECT id, format_type(a.atttypid, a.atttypmod) FROM tk, pg_attribute a WHERE a.attrelid = 'tk'::regclass AND a.attname = 'id'", "abcd|character varying(10)\nSELECT 1"},
+	// Arithmetic results round from their 15 significant digits, as PostgreSQL's float8 to numeric.
+	{"SELECT (10 + 1.005)::numeric(6,2), (3 * 1.115)::numeric(6,2)", "11.01|3.35\nSELECT 1"},
+	{"SELECT format_type(1043, 4), format_type(1043, 2), format_type(1700, 3), format_type(1042, 4)", "character varying|character varying|numeric|character\nSELECT 1"},
+	// A volatile default is drawn once per row, not once more to check it.
+	{"CREATE SEQUENCE tsq", "CREATE SEQUENCE"},
+	{"CREATE TABLE tsqt (id int PRIMARY KEY)", "CREATE TABLE"},
+	{"INSERT INTO tsqt VALUES (1), (2)", "INSERT 0 2"},
+	{"ALTER TABLE tsqt ADD COLUMN n numeric(10) DEFAULT nextval('tsq')", "ALTER TABLE"},
+	{"INSERT INTO tsqt (id) VALUES (3)", "INSERT 0 1"},
+	{"SELECT id, n FROM tsqt ORDER BY id", "1|1\n2|2\n3|3\nSELECT 3"},
+	{"DROP TABLE tacc, tsrc, tdst, tu, tk, tsqt", "DROP TABLE"},
+	{"DROP SEQUENCE tsq", "DROP SEQUENCE"},
 }
 
 // runTypmod runs typmodSteps and checks the detail of a numeric overflow, which names the precision and scale.

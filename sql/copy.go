@@ -367,8 +367,11 @@ func (x *exec) copyFrom() (*Result, error) {
 	for i, row := range rows {
 		where := func(err error) error {
 			e := AsError(err)
+			line := fmt.Sprintf("COPY %s, line %d", t.Name, i+1+btoi(o.header))
 			if e.Detail == "" {
-				e.Detail = fmt.Sprintf("COPY %s, line %d", t.Name, i+1+btoi(o.header))
+				e.Detail = line
+			} else if e.Where == "" {
+				e.Where = line
 			}
 			return e
 		}

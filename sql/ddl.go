@@ -847,7 +847,7 @@ func (x *exec) alterTable1(as *pg.AlterTableStmt, t *table, saved *bool) (*Resul
 		if err != nil {
 			return nil, err
 		}
-		if c.Default != "" && c.TypMod > 0 && c.Sequence == "" {
+		if c.Default != "" && c.TypMod > 0 && !callsVolatile(c.Default) {
 			// PostgreSQL evaluates the new column's default once, fitted to its type, before it changes anything.
 			v, err := x.columnDefault(&c)
 			if err == nil {

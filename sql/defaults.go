@@ -288,3 +288,15 @@ func parseExpr(text string) (*pg.Node, error) {
 	}
 	return tree.Stmts[0].Stmt.GetSelectStmt().TargetList[0].GetResTarget().Val, nil
 }
+
+// callsVolatile reports whether a default's SQL text calls a volatile function (nextval, random, ...), whose value
+// must not be drawn more often than PostgreSQL draws it.
+func callsVolatile(text string) bool {
+	lower := strings.ToLower(text)
+	for name := range volatileFuncs {
+		if strings.Contains(lower, name+"(") {
+			return true
+		}
+	}
+	return false
+}

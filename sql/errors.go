@@ -63,6 +63,8 @@ type Error struct {
 	Constraint string
 	Table      string
 	Position   int
+	// Where is the error's context (PostgreSQL's CONTEXT: "COPY t, line 3").
+	Where string
 	// Severity is a warning's (Result.Warnings) severity: "" for WARNING, or NOTICE.
 	Severity string
 	// Cause is the underlying error (a *concord.Error, a context error).

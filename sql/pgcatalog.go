@@ -208,11 +208,14 @@ func (x *exec) catalogRelation(schema, name string) (*relation, error) {
 		}
 		for _, ix := range indexes {
 			for j, name := range ix.columns {
-				typ := uint32(OIDText)
+				typ, typmod := uint32(OIDText), int64(-1)
 				if c := ix.t.column(name); c != nil {
 					typ = c.Type
+					if c.TypMod > 0 {
+						typmod = int64(c.TypMod)
+					}
 				}
-				rel.rows = append(rel.rows, []any{ix.oid, name, int64(typ), int64(j + 1), false, false, int64(-1), false, "", "", int64(0), attStorage(typ)})
+				rel.rows = append(rel.rows, []any{ix.oid, name, int64(typ), int64(j + 1), false, false, typmod, false, "", "", int64(0), attStorage(typ)})
 			}
 		}
 	case name == "pg_attrdef":

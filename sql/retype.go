@@ -17,9 +17,9 @@ type retype struct {
 	// fromMod and toMod are the old and new type modifiers (typmod.go).
 	fromMod, toMod int32
 	explicit       bool
-	// cut: the USING expression is a cast, which cuts a string too long for the new length where an assignment
-	// refuses it.
-	cut bool
+	// usingMod is the modifier of the USING expression's cast (USING c::varchar(3)), applied as a cast (a long
+	// string is cut) before the column's own, applied as an assignment (a long string is refused).
+	usingMod int32
 }
 
 // category groups types as PostgreSQL's type categories do for the operators a CHECK applies: numbers, strings,
@@ -71,7 +71,11 @@ func (x *exec) retypeColumn(t *table, col *column, isKey bool, cmd *pg.AlterTabl
 		arg := u
 		if tc := u.GetTypeCast(); tc != nil {
 			arg = tc.Arg
-			r.cut = true
+			if cast, err := typeFromName(tc.TypeName); err == nil && cast == to {
+				if r.usingMod, err = typmodOf(tc.TypeName, to); err != nil {
+					return retype{}, err
+				}
+			}
 		}
 		if cr := arg.GetColumnRef(); cr == nil || len(cr.Fields) != 1 || cr.Fields[0].GetString_().GetSval() != col.Name {
 			return retype{}, unsupported("a USING expression other than the column or its cast")
@@ -81,7 +85,10 @@ func (x *exec) retypeColumn(t *table, col *column, isKey bool, cmd *pg.AlterTabl
 	if r.from == r.to && r.fromMod == r.toMod {
 		return r, nil
 	}
-	if isKey && (!isIntType(r.from) || !isIntType(r.to) || len(t.Key) > 1) {
+	// A new length for a key column's string type only checks its values (they are the documents' _id, which
+	// cannot change).
+	lengthOnly := r.from == r.to && (r.to == OIDVarchar || r.to == OIDBpchar) && r.usingMod == 0
+	if isKey && !lengthOnly && (!isIntType(r.from) || !isIntType(r.to) || len(t.Key) > 1) {
 		// The values are the documents' _id, which cannot change; between integer types they need not (the
 		// storage compares numbers by value), so only the values' range is checked.
 		return retype{}, unsupported("changing the type of a primary key column other than between integer types")
@@ -172,13 +179,18 @@ func (x *exec) convertColumn(t *table, r retype) ([]bson.D, error) {
 		if err != nil {
 			return nil, err
 		}
-		if r.toMod > 0 {
-			c, err := coerce(v, r.to)
-			if err != nil {
-				return nil, err
-			}
-			if v, err = applyTypmod(c, r.to, r.toMod, r.cut); err != nil {
-				return nil, err
+		for _, m := range []struct {
+			mod  int32
+			cast bool
+		}{{r.usingMod, true}, {r.toMod, false}} {
+			if m.mod > 0 {
+				c, err := coerce(v, r.to)
+				if err != nil {
+					return nil, err
+				}
+				if v, err = applyTypmod(c, r.to, m.mod, m.cast); err != nil {
+					return nil, err
+				}
 			}
 		}
 		nv, err := toBSON(v, r.to)

@@ -16,6 +16,8 @@ type translator struct {
 	t     *table
 	alias string
 	outer *scope // what constants may refer to
+	// fromRow: outer is a row of UPDATE ... FROM, which the WHERE clause may not pair with any target row.
+	fromRow bool
 	// plan, when set, holds the decisions an earlier translation of the
 	// same statement over the same table made from the parse tree alone;
 	// planning is set while the first translation records them.
@@ -583,6 +585,7 @@ func (tr *translator) update(targets []*pg.Node) (any, bool, error) {
 		}
 		seen[name] = true
 		oid := tr.t.colType(name)
+		typmod := tr.t.typmodOfColumn(name)
 		if tr.t.declared && tr.t.column(name) == nil {
 			return nil, false, &Error{Code: CodeUndefinedColumn, Message: "column \"" + name + "\" of relation \"" + tr.t.Name + "\" does not exist", Position: int(rt.Location) + 1}
 		}
@@ -593,6 +596,10 @@ func (tr *translator) update(targets []*pg.Node) (any, bool, error) {
 		val := rt.Val
 		if val.GetSetToDefault() != nil {
 			return nil, false, nil // the column's default is evaluated per row (updateByRows)
+		}
+		if typmod > 0 && tr.fromRow {
+			// UPDATE ... FROM: a source row's value is fitted to the column only for the rows it updates.
+			return nil, false, nil
 		}
 		if tr.isConst(val) {
 			v, err := tr.constant(val)
@@ -608,9 +615,6 @@ func (tr *translator) update(targets []*pg.Node) (any, bool, error) {
 			}
 			add("$set", path, sv)
 			continue
-		}
-		if tr.t.typmodOfColumn(name) > 0 {
-			return nil, false, nil // a modified type checks each row's new value (updateByRows)
 		}
 		same := func(n *pg.Node) bool { p, _, ok := tr.column(n); return ok && p == path }
 		if a := val.GetAExpr(); a != nil && a.Kind == pg.A_Expr_Kind_AEXPR_OP && a.Lexpr != nil && (oid == 0 || isNumericType(oid)) {
@@ -644,12 +648,23 @@ func (tr *translator) update(targets []*pg.Node) (any, bool, error) {
 				if _, isNum := toFloat(numeric(v)); !isNum {
 					return nil, false, nil
 				}
+				if typmod > 0 {
+					// A numeric(p,s) column's increment stays $inc when the step has at most s decimal places, so
+					// that the sum needs no rounding; otherwise each row is rounded (updateByRows). The sum is not
+					// checked against p (docs/sql.md).
+					if fit, err := fitNumeric(numeric(v), typmod); err != nil || fit != numeric(v) {
+						return nil, false, nil
+					}
+				}
 				if c := tr.t.column(name); c == nil || !c.NotNull {
 					nullableInc = true
 				}
 				add("$inc", path, sv)
 				continue
 			}
+		}
+		if typmod > 0 {
+			return nil, false, nil // a modified type checks each row's new value (updateByRows)
 		}
 		if f := val.GetFuncCall(); f != nil && len(f.Args) == 2 && same(f.Args[0]) && tr.isConst(f.Args[1]) {
 			v, err := tr.constant(f.Args[1])

@@ -1,6 +1,7 @@
 package sql
 
 import (
+	"bytes"
 	"fmt"
 	"math"
 	"math/big"
@@ -93,13 +94,16 @@ func numericTypmod(typmod int32) (p, s int) {
 
 // typmodText is the modifier as format_type appends it to the type's name: "(5)", "(6,2)"; "" for none.
 func typmodText(oid uint32, typmod int32) string {
-	if typmod <= 0 {
-		return ""
-	}
 	switch oid {
 	case OIDVarchar, OIDBpchar:
+		if typmod <= typmodHeader {
+			return ""
+		}
 		return fmt.Sprintf("(%d)", typmod-typmodHeader)
 	case OIDNumeric:
+		if typmod < typmodHeader {
+			return ""
+		}
 		p, s := numericTypmod(typmod)
 		return fmt.Sprintf("(%d,%d)", p, s)
 	}
@@ -162,8 +166,9 @@ func fitString(s string, oid uint32, n int, explicit bool) (string, error) {
 
 // fitNumeric rounds a number to the scale of numeric(p, s), half away from zero as PostgreSQL rounds numerics,
 // and refuses one with more than p - s digits before the point (22003, with PostgreSQL's detail). The number is
-// rounded in decimal, from its shortest decimal form, so that 1.005 becomes 1.01 as the numeric literal does in
-// PostgreSQL, not 1.00 as its nearest float64 would.
+// rounded in decimal, from its 15 significant digits (as PostgreSQL converts a float8 to numeric), so that 1.005
+// and 10 + 1.005 become 1.01 and 11.01 as they do in PostgreSQL, not 1.00 and 11.00 as their nearest float64s
+// would. A number that already fits is returned as it is, without that work.
 func fitNumeric(v any, typmod int32) (any, error) {
 	p, s := numericTypmod(typmod)
 	var text string
@@ -178,7 +183,10 @@ func fitNumeric(v any, typmod int32) (any, error) {
 			return nil, &Error{Code: CodeNumericOutOfRange, Message: "numeric field overflow",
 				Detail: fmt.Sprintf("A field with precision %d, scale %d cannot hold an infinite value.", p, s)}
 		}
-		text = strconv.FormatFloat(x, 'f', -1, 64)
+		if fitsAsIs(x, p, s) {
+			return v, nil
+		}
+		text = strconv.FormatFloat(x, 'g', 15, 64)
 	default:
 		return v, nil
 	}
@@ -224,6 +232,24 @@ func fitNumeric(v any, typmod int32) (any, error) {
 	}
 	f, _ := out.Float64()
 	return f, nil
+}
+
+// fitsAsIs reports whether x, written in its shortest decimal form, has at most s decimal places and p - s digits
+// before the point: fitNumeric would return it unchanged.
+func fitsAsIs(x float64, p, s int) bool {
+	if s < 0 || math.Abs(x) >= 1e15 {
+		return false
+	}
+	var buf [32]byte
+	t := strconv.AppendFloat(buf[:0], math.Abs(x), 'f', -1, 64)
+	intDigits, frac := len(t), 0
+	if dot := bytes.IndexByte(t, '.'); dot >= 0 {
+		intDigits, frac = dot, len(t)-dot-1
+	}
+	if intDigits == 1 && t[0] == '0' {
+		intDigits = 0
+	}
+	return frac <= s && intDigits <= p-s
 }
 
 func abs(n int) int {

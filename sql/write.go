@@ -404,7 +404,7 @@ func (x *exec) update(up *pg.UpdateStmt) (*relation, string, error) {
 	var count int64
 	done := map[string]bool{} // with FROM, a row is updated once
 	for _, src := range sources {
-		tr := &translator{x: x, t: t, alias: alias, outer: src}
+		tr := &translator{x: x, t: t, alias: alias, outer: src, fromRow: true}
 		if src == nil {
 			tr = x.newTranslator(up, t, alias)
 		}
@@ -417,7 +417,11 @@ func (x *exec) update(up *pg.UpdateStmt) (*relation, string, error) {
 			return nil, "", err
 		}
 		if !okU || !okF {
-			n, docs, err := x.updateByRows(t, alias, coll, up, src)
+			var narrow bson.D
+			if okF {
+				narrow = filter // the rows the WHERE clause matches, read by the filter it translated to
+			}
+			n, docs, err := x.updateByRows(t, alias, coll, up, src, narrow)
 			if err != nil {
 				return nil, "", err
 			}
@@ -519,11 +523,11 @@ func (x *exec) matchingIDs(coll backendColl, filter bson.D) ([]bson.RawValue, er
 // transaction (a block or an internal one), whose snapshot and
 // first-updater-wins rule make a concurrent change of the same row a write
 // conflict rather than a lost update.
-func (x *exec) updateByRows(t *table, alias string, coll backendColl, up *pg.UpdateStmt, src *scope) (int64, []bson.Raw, error) {
+func (x *exec) updateByRows(t *table, alias string, coll backendColl, up *pg.UpdateStmt, src *scope, narrow bson.D) (int64, []bson.Raw, error) {
 	if !x.inTxn {
 		return 0, nil, errNeedsTxn
 	}
-	rel, err := x.scan(t, alias, nil)
+	rel, err := x.scan(t, alias, narrow)
 	if err != nil {
 		return 0, nil, err
 	}
