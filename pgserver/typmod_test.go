@@ -104,7 +104,14 @@ var typmodSteps = []struct{ sql, want string }{
 	{"ALTER TABLE tsqt ADD COLUMN n numeric(10) DEFAULT nextval('tsq')", "ALTER TABLE"},
 	{"INSERT INTO tsqt (id) VALUES (3)", "INSERT 0 1"},
 	{"SELECT id, n FROM tsqt ORDER BY id", "1|1\n2|2\n3|3\nSELECT 3"},
-	{"DROP TABLE tacc, tsrc, tdst, tu, tk, tsqt", "DROP TABLE"},
+	// char(n) ignores trailing spaces in a comparison with a literal too.
+	{"CREATE TABLE tch (id char(3) PRIMARY KEY, c char(3))", "CREATE TABLE"},
+	{"INSERT INTO tch VALUES ('a', 'b  '), ('ab ', 'cd')", "INSERT 0 2"},
+	{"SELECT length(id), length(c) FROM tch WHERE id = 'a  ' OR c = 'cd '", "1|1\n2|2\nSELECT 2"},
+	{"SELECT count(*) FROM tch WHERE c IN ('b  ', 'zz')", "1\nSELECT 1"},
+	{"DELETE FROM tch WHERE id = 'ab  '", "DELETE 1"},
+	{"SELECT 'x ' || c, c || ' x', 'a'::char(3) = 'a  ', 'a '::char(3) < 'a' FROM tch", "x b|b x|t|f\nSELECT 1"},
+	{"DROP TABLE tacc, tsrc, tdst, tu, tk, tsqt, tch", "DROP TABLE"},
 	{"DROP SEQUENCE tsq", "DROP SEQUENCE"},
 }
 

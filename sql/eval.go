@@ -251,6 +251,10 @@ func (x *exec) evalAExpr(a *pg.A_Expr, sc *scope) (any, error) {
 				return nil, err
 			}
 		}
+		switch op {
+		case "=", "<>", "!=", "<", ">", "<=", ">=":
+			l, r = x.bpcharOperands(l, r, a.Lexpr, a.Rexpr, sc)
+		}
 		_, lTime := l.(time.Time)
 		_, rTime := r.(time.Time)
 		if (op == "+" || op == "-") && (lTime || rTime) { // typed only when a date may be in it: not per row of every sum
@@ -286,6 +290,17 @@ func (x *exec) evalAExpr(a *pg.A_Expr, sc *scope) (any, error) {
 			return nil, err
 		}
 		arr, _ := r.([]any)
+		if s, ok := l.(string); ok && x.typeOf(a.Lexpr, sc) == OIDBpchar {
+			l = strings.TrimRight(s, " ")
+			trimmed := make([]any, len(arr))
+			for i, e := range arr {
+				if es, ok := e.(string); ok {
+					e = strings.TrimRight(es, " ")
+				}
+				trimmed[i] = e
+			}
+			arr = trimmed
+		}
 		if op == "<>" {
 			v, err := quantified("<>", l, arr, true)
 			return v, err

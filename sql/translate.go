@@ -175,6 +175,9 @@ func stored(v any, oid uint32) (any, bool) {
 	if oid == OIDTimestamp {
 		oid = OIDTimestamptz
 	}
+	if s, ok := v.(string); ok && oid == OIDBpchar {
+		v = strings.TrimRight(s, " ") // char(n) values are kept without trailing spaces (typmod.go)
+	}
 	b, err := toBSON(v, oid)
 	if err != nil {
 		return nil, false

@@ -372,3 +372,18 @@ func columnSizes(c column) (length, precision, scale any) {
 	}
 	return length, precision, scale
 }
+
+// bpcharOperands drops the trailing spaces of two strings an operator compares when either operand is a char(n)
+// (bpchar), whose trailing spaces PostgreSQL ignores. The operands' types are looked at only when a string ends in a
+// space: not for every row of every comparison.
+func (x *exec) bpcharOperands(l, r any, ln, rn *pg.Node, sc *scope) (any, any) {
+	ls, lok := l.(string)
+	rs, rok := r.(string)
+	if !lok || !rok || (!strings.HasSuffix(ls, " ") && !strings.HasSuffix(rs, " ")) {
+		return l, r
+	}
+	if x.typeOf(ln, sc) != OIDBpchar && x.typeOf(rn, sc) != OIDBpchar {
+		return l, r
+	}
+	return strings.TrimRight(ls, " "), strings.TrimRight(rs, " ")
+}
