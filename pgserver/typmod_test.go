@@ -111,7 +111,18 @@ var typmodSteps = []struct{ sql, want string }{
 	{"SELECT count(*) FROM tch WHERE c IN ('b  ', 'zz')", "1\nSELECT 1"},
 	{"DELETE FROM tch WHERE id = 'ab  '", "DELETE 1"},
 	{"SELECT 'x ' || c, c || ' x', 'a'::char(3) = 'a  ', 'a '::char(3) < 'a' FROM tch", "x b|b x|t|f\nSELECT 1"},
-	{"DROP TABLE tacc, tsrc, tdst, tu, tk, tsqt, tch", "DROP TABLE"},
+	// An array's modifier applies to each element.
+	{"CREATE TABLE tar (id int PRIMARY KEY, tags varchar(3)[], ns numeric(4,1)[])", "CREATE TABLE"},
+	{"INSERT INTO tar VALUES (1, ARRAY['abcdef'], NULL)", "ERROR 22001"},
+	{"INSERT INTO tar VALUES (1, ARRAY['abc', 'de  ', NULL], ARRAY[1.25, 2])", "INSERT 0 1"},
+	{"INSERT INTO tar VALUES (2, '{x}', ARRAY[123456])", "ERROR 22003"},
+	{"UPDATE tar SET tags = array_append(tags, 'toolong') WHERE id = 1", "ERROR 22001"},
+	{"UPDATE tar SET tags = array_append(tags, 'ok') WHERE id = 1", "UPDATE 1"},
+	{"SELECT tags, ns[1] FROM tar", "{abc,\"de \",NULL,ok}|1.3\nSELECT 1"},
+	{"SELECT '{abc,de}'::varchar(2)[], format_type(1015, 7), format_type(1015, -1)", "{ab,de}|character varying(3)[]|character varying[]\nSELECT 1"},
+	{"SELECT format_type(a.atttypid, a.atttypmod), a.atttypmod FROM pg_attribute a WHERE a.attrelid = 'tar'::regclass AND a.attnum > 1 ORDER BY a.attnum",
+		"character varying(3)[]|7\nnumeric(4,1)[]|262149\nSELECT 2"},
+	{"DROP TABLE tacc, tsrc, tdst, tu, tk, tsqt, tch, tar", "DROP TABLE"},
 	{"DROP SEQUENCE tsq", "DROP SEQUENCE"},
 }
 

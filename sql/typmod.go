@@ -28,8 +28,11 @@ const maxVarcharLength = 10485760
 // typmodOf reads the modifiers of a type name that resolved to oid. Types whose modifiers Concord does not keep
 // (timestamp(3), interval fields) get none.
 func typmodOf(tn *pg.TypeName, oid uint32) (int32, error) {
-	if tn == nil || len(tn.Typmods) == 0 || len(tn.ArrayBounds) > 0 {
+	if tn == nil || len(tn.Typmods) == 0 {
 		return 0, nil
+	}
+	if elem := types[oid].elem; elem != 0 {
+		oid = elem // an array's modifier is its elements' (varchar(3)[]), as in PostgreSQL's atttypmod
 	}
 	m, err := typmodOfMods(tn, oid)
 	if e, ok := err.(*Error); ok && e.Position == 0 {
@@ -112,6 +115,9 @@ func typmodText(oid uint32, typmod int32) string {
 
 // formatType is format_type(oid, typmod): the type's name with its modifier.
 func formatType(oid uint32, typmod int32) string {
+	if elem := types[oid].elem; elem != 0 && typmodText(elem, typmod) != "" {
+		return TypeName(elem) + typmodText(elem, typmod) + "[]"
+	}
 	return TypeName(oid) + typmodText(oid, typmod)
 }
 
@@ -120,6 +126,20 @@ func formatType(oid uint32, typmod int32) string {
 func applyTypmod(v any, oid uint32, typmod int32, explicit bool) (any, error) {
 	if v == nil || typmod <= 0 {
 		return v, nil
+	}
+	if elem := types[oid].elem; elem != 0 {
+		a, ok := v.([]any)
+		if !ok {
+			return v, nil
+		}
+		out := make([]any, len(a))
+		for i, e := range a {
+			var err error
+			if out[i], err = applyTypmod(e, elem, typmod, explicit); err != nil {
+				return nil, err
+			}
+		}
+		return out, nil
 	}
 	switch oid {
 	case OIDVarchar, OIDBpchar:
