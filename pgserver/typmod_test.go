@@ -122,7 +122,33 @@ var typmodSteps = []struct{ sql, want string }{
 	{"SELECT '{abc,de}'::varchar(2)[], format_type(1015, 7), format_type(1015, -1)", "{ab,de}|character varying(3)[]|character varying[]\nSELECT 1"},
 	{"SELECT format_type(a.atttypid, a.atttypmod), a.atttypmod FROM pg_attribute a WHERE a.attrelid = 'tar'::regclass AND a.attnum > 1 ORDER BY a.attnum",
 		"character varying(3)[]|7\nnumeric(4,1)[]|262149\nSELECT 2"},
-	{"DROP TABLE tacc, tsrc, tdst, tu, tk, tsqt, tch, tar", "DROP TABLE"},
+	// Large values keep every digit; arithmetic's binary noise is read as the short decimal it stands for.
+	{"CREATE TABLE tnn (id int PRIMARY KEY, a numeric(20,2), b numeric(20,0), c numeric(20,3))", "CREATE TABLE"},
+	{"INSERT INTO tnn VALUES (1, 12345678901234.567, '1234567890123456', 1234567890123.4567)", "INSERT 0 1"},
+	{"SELECT a, b, c FROM tnn", "12345678901234.57|1234567890123456|1234567890123.457\nSELECT 1"},
+	// UPDATE ... FROM updates a target row once, whichever way its new value is computed.
+	{"CREATE TABLE ttg (id int PRIMARY KEY, v numeric(6,2))", "CREATE TABLE"},
+	{"CREATE TABLE tsr (id int PRIMARY KEY, tid int, v numeric(10,4))", "CREATE TABLE"},
+	{"INSERT INTO ttg VALUES (1, 0), (2, 0)", "INSERT 0 2"},
+	{"INSERT INTO tsr VALUES (1, 1, 1.111), (2, 1, 2.222), (3, 2, 3.333)", "INSERT 0 3"},
+	{"UPDATE ttg SET v = tsr.v FROM tsr WHERE ttg.id = tsr.tid AND tsr.id <> 2", "UPDATE 2"},
+	{"UPDATE ttg SET v = ttg.v + 1 FROM tsr WHERE ttg.id = tsr.tid", "UPDATE 2"},
+	{"SELECT id, v FROM ttg ORDER BY id", "1|2.11\n2|4.33\nSELECT 2"},
+	// Updates evaluated row by row find the rows their WHERE clause is true for, filters the engine would not
+	// match alike (arrays, NaN) included.
+	{"CREATE TABLE tarr (id int PRIMARY KEY, tags int[], f float8, n int)", "CREATE TABLE"},
+	{"INSERT INTO tarr VALUES (1, '{1,2}', 'NaN', 1), (2, '{}', 'Infinity', 1)", "INSERT 0 2"},
+	{"UPDATE tarr SET n = n * 10 WHERE tags = '{1,2}'", "UPDATE 1"},
+	{"UPDATE tarr SET n = n * 10 WHERE f >= 'Infinity'", "UPDATE 2"},
+	{"SELECT id, n FROM tarr ORDER BY id", "1|100\n2|10\nSELECT 2"},
+	// ALTER COLUMN TYPE ... USING c::type(mod): the cast's modifier applies, whatever the column's type.
+	{"CREATE TABLE tqu (id int PRIMARY KEY, s varchar(5), p numeric(6,2), s2 varchar(5))", "CREATE TABLE"},
+	{"INSERT INTO tqu VALUES (1, 'abcde', 1.49, 'abcde')", "INSERT 0 1"},
+	{"ALTER TABLE tqu ALTER s TYPE varchar(5) USING s::varchar(2)", "ALTER TABLE"},
+	{"ALTER TABLE tqu ALTER p TYPE numeric(6,2) USING p::numeric(6,0)", "ALTER TABLE"},
+	{"ALTER TABLE tqu ALTER s2 TYPE text USING s2::varchar(2)", "ALTER TABLE"},
+	{"SELECT s, p, s2 FROM tqu", "ab|1.00|ab\nSELECT 1"},
+	{"DROP TABLE tacc, tsrc, tdst, tu, tk, tsqt, tch, tar, tnn, ttg, tsr, tarr, tqu", "DROP TABLE"},
 	{"DROP SEQUENCE tsq", "DROP SEQUENCE"},
 }
 

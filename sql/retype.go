@@ -17,9 +17,11 @@ type retype struct {
 	// fromMod and toMod are the old and new type modifiers (typmod.go).
 	fromMod, toMod int32
 	explicit       bool
-	// usingMod is the modifier of the USING expression's cast (USING c::varchar(3)), applied as a cast (a long
-	// string is cut) before the column's own, applied as an assignment (a long string is refused).
-	usingMod int32
+	// usingType and usingMod are the type and modifier of the USING expression's cast (USING c::varchar(3)): the
+	// modifier is applied as a cast (a long string is cut) before the column's own, applied as an assignment (a
+	// long string is refused).
+	usingType uint32
+	usingMod  int32
 }
 
 // category groups types as PostgreSQL's type categories do for the operators a CHECK applies: numbers, strings,
@@ -71,8 +73,9 @@ func (x *exec) retypeColumn(t *table, col *column, isKey bool, cmd *pg.AlterTabl
 		arg := u
 		if tc := u.GetTypeCast(); tc != nil {
 			arg = tc.Arg
-			if cast, err := typeFromName(tc.TypeName); err == nil && cast == to {
-				if r.usingMod, err = typmodOf(tc.TypeName, to); err != nil {
+			if cast, err := typeFromName(tc.TypeName); err == nil {
+				r.usingType = cast
+				if r.usingMod, err = typmodOf(tc.TypeName, cast); err != nil {
 					return retype{}, err
 				}
 			}
@@ -82,12 +85,12 @@ func (x *exec) retypeColumn(t *table, col *column, isKey bool, cmd *pg.AlterTabl
 		}
 		r.explicit = true
 	}
-	if r.from == r.to && r.fromMod == r.toMod {
+	if r.from == r.to && r.fromMod == r.toMod && r.usingMod == 0 {
 		return r, nil
 	}
-	// A new length for a key column's string type only checks its values (they are the documents' _id, which
-	// cannot change).
-	lengthOnly := r.from == r.to && (r.to == OIDVarchar || r.to == OIDBpchar) && r.usingMod == 0
+	// A new length for a one-column key's string type only checks its values (they are the documents' _id, which
+	// cannot change; convertColumn refuses a value the length would cut).
+	lengthOnly := r.from == r.to && (r.to == OIDVarchar || r.to == OIDBpchar) && r.usingMod == 0 && len(t.Key) == 1
 	if isKey && !lengthOnly && (!isIntType(r.from) || !isIntType(r.to) || len(t.Key) > 1) {
 		// The values are the documents' _id, which cannot change; between integer types they need not (the
 		// storage compares numbers by value), so only the values' range is checked.
@@ -179,16 +182,18 @@ func (x *exec) convertColumn(t *table, r retype) ([]bson.D, error) {
 		if err != nil {
 			return nil, err
 		}
+		before := v
 		for _, m := range []struct {
+			oid  uint32
 			mod  int32
 			cast bool
-		}{{r.usingMod, true}, {r.toMod, false}} {
+		}{{r.usingType, r.usingMod, true}, {r.to, r.toMod, false}} {
 			if m.mod > 0 {
-				c, err := coerce(v, r.to)
+				c, err := coerce(v, m.oid)
 				if err != nil {
 					return nil, err
 				}
-				if v, err = applyTypmod(c, r.to, m.mod, m.cast); err != nil {
+				if v, err = applyTypmod(c, m.oid, m.mod, m.cast); err != nil {
 					return nil, err
 				}
 			}
@@ -198,7 +203,11 @@ func (x *exec) convertColumn(t *table, r retype) ([]bson.D, error) {
 			return nil, err
 		}
 		if field == "_id" {
-			continue // checked only (retypeColumn): an _id cannot change
+			// Checked only (retypeColumn): an _id cannot change.
+			if s, ok := before.(string); ok && s != v {
+				return nil, unsupported("a new length for a primary key column that would cut its values")
+			}
+			continue
 		}
 		out = append(out, bson.D{{Key: "_id", Value: d.Lookup("_id")}, {Key: field, Value: nv}})
 	}

@@ -186,9 +186,8 @@ func fitString(s string, oid uint32, n int, explicit bool) (string, error) {
 
 // fitNumeric rounds a number to the scale of numeric(p, s), half away from zero as PostgreSQL rounds numerics,
 // and refuses one with more than p - s digits before the point (22003, with PostgreSQL's detail). The number is
-// rounded in decimal, from its 15 significant digits (as PostgreSQL converts a float8 to numeric), so that 1.005
-// and 10 + 1.005 become 1.01 and 11.01 as they do in PostgreSQL, not 1.00 and 11.00 as their nearest float64s
-// would. A number that already fits is returned as it is, without that work.
+// rounded in decimal, from decimalText's form, so that 1.005 becomes 1.01 as the numeric literal does in
+// PostgreSQL, not 1.00 as its nearest float64 would. A number that already fits is returned as it is.
 func fitNumeric(v any, typmod int32) (any, error) {
 	p, s := numericTypmod(typmod)
 	var text string
@@ -206,7 +205,7 @@ func fitNumeric(v any, typmod int32) (any, error) {
 		if fitsAsIs(x, p, s) {
 			return v, nil
 		}
-		text = strconv.FormatFloat(x, 'g', 15, 64)
+		text = decimalText(x)
 	default:
 		return v, nil
 	}
@@ -252,6 +251,34 @@ func fitNumeric(v any, typmod int32) (any, error) {
 	}
 	f, _ := out.Float64()
 	return f, nil
+}
+
+// decimalText is the decimal a float64 numeric stands for. Numerics are float64s here, so arithmetic on them
+// leaves binary noise in the last digits (10 + 1.005 is 11.004999999999999); when the number's 15 significant
+// digits end in at least three zeros (11.0050000000000), it is taken as the short decimal they give (11.005), as
+// PostgreSQL's exact decimal arithmetic would have it. Otherwise it is the shortest form that reads back as the
+// same float64, which keeps every digit of a literal such as 12345678901234.567.
+func decimalText(x float64) string {
+	shortest := strconv.FormatFloat(x, 'g', -1, 64)
+	if significantDigits(shortest) <= 15 {
+		return shortest
+	}
+	g15 := strconv.FormatFloat(x, 'g', 15, 64)
+	if significantDigits(g15) <= 12 {
+		return g15
+	}
+	return shortest
+}
+
+// significantDigits counts the digits of a 'g' formatted number from its first non-zero digit to its last
+// non-zero one (trailing zeros do not count).
+func significantDigits(g string) int {
+	mant := g
+	if e := strings.IndexAny(mant, "eE"); e >= 0 {
+		mant = mant[:e]
+	}
+	mant = strings.TrimLeft(strings.ReplaceAll(strings.TrimPrefix(mant, "-"), ".", ""), "0")
+	return len(strings.TrimRight(mant, "0"))
 }
 
 // fitsAsIs reports whether x, written in its shortest decimal form, has at most s decimal places and p - s digits

@@ -417,11 +417,7 @@ func (x *exec) update(up *pg.UpdateStmt) (*relation, string, error) {
 			return nil, "", err
 		}
 		if !okU || !okF {
-			var narrow bson.D
-			if okF {
-				narrow = filter // the rows the WHERE clause matches, read by the filter it translated to
-			}
-			n, docs, err := x.updateByRows(t, alias, coll, up, src, narrow)
+			n, docs, err := x.updateByRows(t, alias, coll, up, src, done)
 			if err != nil {
 				return nil, "", err
 			}
@@ -523,11 +519,11 @@ func (x *exec) matchingIDs(coll backendColl, filter bson.D) ([]bson.RawValue, er
 // transaction (a block or an internal one), whose snapshot and
 // first-updater-wins rule make a concurrent change of the same row a write
 // conflict rather than a lost update.
-func (x *exec) updateByRows(t *table, alias string, coll backendColl, up *pg.UpdateStmt, src *scope, narrow bson.D) (int64, []bson.Raw, error) {
+func (x *exec) updateByRows(t *table, alias string, coll backendColl, up *pg.UpdateStmt, src *scope, done map[string]bool) (int64, []bson.Raw, error) {
 	if !x.inTxn {
 		return 0, nil, errNeedsTxn
 	}
-	rel, err := x.scan(t, alias, narrow)
+	rel, err := x.scan(t, alias, nil)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -535,6 +531,12 @@ func (x *exec) updateByRows(t *table, alias string, coll backendColl, up *pg.Upd
 	var docs []bson.Raw
 	for _, row := range rel.rows {
 		sc := &scope{cols: rel.cols, row: row, outer: src}
+		doc := row[len(row)-1].(bson.Raw)
+		id := doc.Lookup("_id")
+		key := string(id.Value) + string(rune(id.Type))
+		if done[key] {
+			continue // with FROM, a row is updated once, by the first source row paired with it
+		}
 		if up.WhereClause != nil {
 			v, err := x.eval(up.WhereClause, sc)
 			if err != nil {
@@ -568,8 +570,7 @@ func (x *exec) updateByRows(t *table, alias string, coll backendColl, up *pg.Upd
 			}
 			set = append(set, bson.E{Key: t.field(rt.Name), Value: sv})
 		}
-		doc := row[len(row)-1].(bson.Raw)
-		after, err := coll.findOneAndUpdate(x.ctx, bson.D{{Key: "_id", Value: doc.Lookup("_id")}},
+		after, err := coll.findOneAndUpdate(x.ctx, bson.D{{Key: "_id", Value: id}},
 			operators([]string{"$set"}, map[string]bson.D{"$set": set}))
 		if isNoDocuments(err) {
 			continue
@@ -577,6 +578,7 @@ func (x *exec) updateByRows(t *table, alias string, coll backendColl, up *pg.Upd
 		if err != nil {
 			return 0, nil, err
 		}
+		done[key] = true
 		n++
 		docs = append(docs, after)
 	}
