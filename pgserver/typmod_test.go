@@ -152,9 +152,22 @@ var typmodSteps = []struct{ sql, want string }{
 	{"DROP SEQUENCE tsq", "DROP SEQUENCE"},
 }
 
+// dateTextFuncSteps: make_date, translate, num_nulls and num_nonnulls, as PostgreSQL 15's.
+var dateTextFuncSteps = []struct{ sql, want string }{
+	{"SELECT make_date(2024, 2, 29), make_date(2024, 12, 31) + 1, translate('12345', '143', 'ax'), translate('abc', 'ab', 'xy'), translate('héllo', 'é', 'e')",
+		"2024-02-29|2025-01-01|a2x5|xyc|hello\nSELECT 1"},
+	{"SELECT make_date(2023, 2, 29)", "ERROR 22008"},
+	{"SELECT make_date(2023, 13, 1)", "ERROR 22008"},
+	{"SELECT make_date(0, 1, 1)", "ERROR 22008"},
+	{"SELECT num_nulls(1, NULL, 'a', NULL), num_nonnulls(1, NULL, 'a'), num_nulls(NULL), translate(NULL, 'a', 'b') IS NULL, make_date(NULL, 1, 1) IS NULL",
+		"2|2|1|t|t\nSELECT 1"},
+	{"SELECT pg_typeof(make_date(2024, 1, 1)), pg_typeof(num_nulls(1)), pg_typeof(translate('a', 'a', 'b'))", "date|integer|text\nSELECT 1"},
+}
+
 // runTypmod runs typmodSteps and checks the detail of a numeric overflow, which names the precision and scale.
 func runTypmod(t *testing.T, who string, c *pgx.Conn) {
 	runSteps(t, who, c, typmodSteps)
+	runSteps(t, who, c, dateTextFuncSteps)
 	for _, s := range []struct{ sql, detail string }{
 		{"SELECT 12345.678::numeric(6,2)", "A field with precision 6, scale 2 must round to an absolute value less than 10^4."},
 		{"SELECT 1::numeric(2,2)", "A field with precision 2, scale 2 must round to an absolute value less than 1."},

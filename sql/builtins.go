@@ -7,6 +7,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 	"unicode"
@@ -30,6 +31,10 @@ var builtinTypes = map[string]struct {
 	"rpad":               {OIDText, []uint32{OIDText, OIDInt4, OIDText}},
 	"repeat":             {OIDText, []uint32{OIDText, OIDInt4}},
 	"reverse":            {OIDText, []uint32{OIDText}},
+	"translate":          {OIDText, []uint32{OIDText}},
+	"make_date":          {OIDDate, []uint32{OIDInt4}},
+	"num_nulls":          {OIDInt4, nil},
+	"num_nonnulls":       {OIDInt4, nil},
 	"initcap":            {OIDText, []uint32{OIDText}},
 	"starts_with":        {OIDBool, []uint32{OIDText}},
 	"concat_ws":          {OIDText, []uint32{OIDText}},
@@ -97,6 +102,21 @@ func builtin(name string, args []any) (v any, ok bool, err error) {
 			}
 		}
 		return strings.Join(parts, formatText(args[0])), true, nil
+	}
+	if name == "num_nulls" || name == "num_nonnulls" {
+		if err := argc(1, math.MaxInt); err != nil {
+			return nil, true, err
+		}
+		var nulls int64
+		for _, a := range args {
+			if a == nil {
+				nulls++
+			}
+		}
+		if name == "num_nulls" {
+			return nulls, true, nil
+		}
+		return int64(len(args)) - nulls, true, nil
 	}
 	for _, a := range args {
 		if a == nil && name != "string_to_array" && name != "array_position" && name != "array_cat" {
@@ -267,6 +287,40 @@ func builtin(name string, args []any) (v any, ok bool, err error) {
 			return nil, true, errorf(CodeProgramLimitExceeded, "requested length too large")
 		}
 		return strings.Repeat(s, int(n)), true, nil
+	case "translate":
+		if err := argc(3, 3); err != nil {
+			return nil, true, err
+		}
+		from, to := []rune(text(1)), []rune(text(2))
+		var b strings.Builder
+		for _, r := range text(0) {
+			i := slices.Index(from, r)
+			switch {
+			case i < 0:
+				b.WriteRune(r)
+			case i < len(to):
+				b.WriteRune(to[i])
+			} // a character of from without one in to is deleted
+		}
+		return b.String(), true, nil
+	case "make_date":
+		if err := argc(3, 3); err != nil {
+			return nil, true, err
+		}
+		var ymd [3]int64
+		for i := range ymd {
+			n, err := integer(i)
+			if err != nil {
+				return nil, true, err
+			}
+			ymd[i] = n
+		}
+		d := time.Date(int(ymd[0]), time.Month(ymd[1]), int(ymd[2]), 0, 0, 0, 0, time.UTC)
+		if ymd[0] < 1 || ymd[0] > 294276 || d.Year() != int(ymd[0]) || int64(d.Month()) != ymd[1] || int64(d.Day()) != ymd[2] {
+			// PostgreSQL takes a negative year as BC; dates before year 1 are not kept here.
+			return nil, true, errorf(CodeDatetimeFieldOverflow, "date field value out of range: %d-%02d-%02d", ymd[0], ymd[1], ymd[2])
+		}
+		return d, true, nil
 	case "reverse":
 		if err := argc(1, 1); err != nil {
 			return nil, true, err

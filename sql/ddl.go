@@ -747,6 +747,9 @@ func (x *exec) alterTable1(as *pg.AlterTableStmt, t *table, saved *bool) (*Resul
 			}
 			dropConstraints = append(dropConstraints, cmd)
 			continue
+		case pg.AlterTableType_AT_ChangeOwner:
+			return nil, &Error{Code: CodeFeatureNotSupported, Message: "ALTER TABLE ... OWNER TO is not supported by Concord: its tables have no owner",
+				Hint: "What a user may do comes from the user's roles. Restore a pg_dump script made with --no-owner, or with pg_restore --no-owner."}
 		}
 		if cmd.Subtype != pg.AlterTableType_AT_AddColumn {
 			col := t.column(cmd.Name)
