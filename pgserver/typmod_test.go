@@ -152,7 +152,8 @@ var typmodSteps = []struct{ sql, want string }{
 	{"DROP SEQUENCE tsq", "DROP SEQUENCE"},
 }
 
-// dateTextFuncSteps: make_date, translate, num_nulls and num_nonnulls, as PostgreSQL 15's.
+// dateTextFuncSteps: make_date, translate, num_nulls, num_nonnulls and the ordered-set aggregates, as PostgreSQL
+// 15's.
 var dateTextFuncSteps = []struct{ sql, want string }{
 	{"SELECT make_date(2024, 2, 29), make_date(2024, 12, 31) + 1, translate('12345', '143', 'ax'), translate('abc', 'ab', 'xy'), translate('héllo', 'é', 'e')",
 		"2024-02-29|2025-01-01|a2x5|xyc|hello\nSELECT 1"},
@@ -162,6 +163,14 @@ var dateTextFuncSteps = []struct{ sql, want string }{
 	{"SELECT num_nulls(1, NULL, 'a', NULL), num_nonnulls(1, NULL, 'a'), num_nulls(NULL), translate(NULL, 'a', 'b') IS NULL, make_date(NULL, 1, 1) IS NULL",
 		"2|2|1|t|t\nSELECT 1"},
 	{"SELECT pg_typeof(make_date(2024, 1, 1)), pg_typeof(num_nulls(1)), pg_typeof(translate('a', 'a', 'b'))", "date|integer|text\nSELECT 1"},
+	// Ordered-set aggregates.
+	{"SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY x), percentile_disc(0.5) WITHIN GROUP (ORDER BY x), percentile_cont(0.25) WITHIN GROUP (ORDER BY x DESC), mode() WITHIN GROUP (ORDER BY x), pg_typeof(percentile_cont(0.5) WITHIN GROUP (ORDER BY x)), pg_typeof(percentile_disc(0.5) WITHIN GROUP (ORDER BY x)) FROM (VALUES (1), (2), (2), (4), (NULL::int)) v(x)",
+		"2|2|2.5|2|double precision|integer\nSELECT 1"},
+	{"SELECT g, percentile_cont(0.9) WITHIN GROUP (ORDER BY x), percentile_disc(0) WITHIN GROUP (ORDER BY x), percentile_disc(1) WITHIN GROUP (ORDER BY x), mode() WITHIN GROUP (ORDER BY s DESC) FROM (VALUES (1, 10.5, 'a'), (1, 20, 'b'), (2, 7, 'z'), (1, 30, 'a'), (2, 8, 'y')) v(g, x, s) GROUP BY g ORDER BY g",
+		"1|28|10.5|30|a\n2|7.9|7|8|z\nSELECT 2"},
+	{"SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY x) FILTER (WHERE x > 1) FROM (VALUES (1), (2), (3), (4)) v(x)", "3\nSELECT 1"},
+	{"SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY x) IS NULL FROM (VALUES (1)) v(x) WHERE false", "t\nSELECT 1"},
+	{"SELECT percentile_cont(1.5) WITHIN GROUP (ORDER BY x) FROM (VALUES (1)) v(x)", "ERROR 22003"},
 }
 
 // runTypmod runs typmodSteps and checks the detail of a numeric overflow, which names the precision and scale.

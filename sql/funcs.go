@@ -22,6 +22,7 @@ func funcName(f *pg.FuncCall) string {
 var aggregates = map[string]bool{
 	"count": true, "sum": true, "avg": true, "min": true, "max": true, "array_agg": true,
 	"string_agg": true, "bool_and": true, "bool_or": true, "every": true, "json_agg": true, "jsonb_agg": true,
+	"percentile_cont": true, "percentile_disc": true, "mode": true,
 }
 
 // isAggregate reports whether a call is an aggregate (not a window call).
@@ -727,6 +728,10 @@ func (x *exec) aggregate(f *pg.FuncCall, name string, sc *scope) (any, error) {
 		}
 		order = sortPerm(keys, f.AggOrder)
 	}
+	switch name {
+	case "percentile_cont", "percentile_disc", "mode":
+		return x.orderedSetAggregate(f, name, sc, order)
+	}
 	for _, i := range order {
 		row := sc.group[i]
 		rs := &scope{cols: sc.cols, row: row, outer: sc.outer, window: sc.window, rowIdx: i}
@@ -900,4 +905,79 @@ func randomUUID() string {
 	b[6] = b[6]&0x0f | 0x40
 	b[8] = b[8]&0x3f | 0x80
 	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+}
+
+// orderedSetAggregate evaluates percentile_cont, percentile_disc and mode (... WITHIN GROUP (ORDER BY x)) over the
+// group's rows in the order the ORDER BY gives: the values of x that are not NULL, the fraction of a percentile
+// evaluated once for the group, as PostgreSQL's ordered-set aggregates take them.
+func (x *exec) orderedSetAggregate(f *pg.FuncCall, name string, sc *scope, order []int) (any, error) {
+	direct := 1
+	if name == "mode" {
+		direct = 0
+	}
+	if !f.AggWithinGroup || len(f.AggOrder) != 1 || len(f.Args) != direct {
+		return nil, errorf(CodeUndefinedFunction, "function %s does not take these arguments: it is %s(%s) WITHIN GROUP (ORDER BY one expression)",
+			name, name, map[bool]string{true: "fraction", false: ""}[direct == 1])
+	}
+	var vals []any
+	for _, i := range order {
+		rs := &scope{cols: sc.cols, row: sc.group[i], outer: sc.outer, window: sc.window, rowIdx: i}
+		if f.AggFilter != nil {
+			ok, err := x.eval(f.AggFilter, rs)
+			if err != nil {
+				return nil, err
+			}
+			if !truthy(ok) {
+				continue
+			}
+		}
+		v, err := x.eval(f.AggOrder[0].GetSortBy().Node, rs)
+		if err != nil {
+			return nil, err
+		}
+		if v != nil {
+			vals = append(vals, v)
+		}
+	}
+	if name == "mode" {
+		// The most frequent value; of equally frequent ones the first in the order.
+		counts := map[string]int{}
+		var best any
+		bestN := 0
+		for _, v := range vals {
+			k := groupKey([]any{v})
+			counts[k]++
+			if counts[k] > bestN {
+				best, bestN = v, counts[k]
+			}
+		}
+		return best, nil
+	}
+	fv, err := x.eval(f.Args[0], sc)
+	if err != nil || fv == nil {
+		return nil, err
+	}
+	fc, err := coerce(numeric(fv), OIDFloat8)
+	if err != nil {
+		return nil, err
+	}
+	frac := fc.(float64)
+	if math.IsNaN(frac) || frac < 0 || frac > 1 {
+		return nil, errorf(CodeNumericOutOfRange, "percentile value %s is not between 0 and 1", formatText(fv))
+	}
+	if len(vals) == 0 {
+		return nil, nil
+	}
+	if name == "percentile_disc" {
+		i := int(math.Ceil(frac*float64(len(vals)))) - 1
+		return vals[max(i, 0)], nil
+	}
+	pos := frac * float64(len(vals)-1)
+	lo, hi := int(math.Floor(pos)), int(math.Ceil(pos))
+	a, aok := toFloat(vals[lo])
+	b, bok := toFloat(vals[hi])
+	if !aok || !bok {
+		return nil, errorf(CodeUndefinedFunction, "function percentile_cont(double precision, %s) does not exist", TypeName(valueOID(vals[lo])))
+	}
+	return a + (b-a)*(pos-float64(lo)), nil
 }

@@ -300,6 +300,13 @@ func (x *exec) funcType(f *pg.FuncCall, sc *scope) uint32 {
 		return arg0
 	case "array_agg":
 		return types[arg0].array
+	case "percentile_cont":
+		return OIDFloat8
+	case "percentile_disc", "mode":
+		if len(f.AggOrder) == 1 {
+			return x.typeOf(f.AggOrder[0].GetSortBy().Node, sc)
+		}
+		return 0
 	case "array_length", "cardinality", "length", "char_length":
 		return OIDInt4
 	case "timezone":
