@@ -171,6 +171,16 @@ var dateTextFuncSteps = []struct{ sql, want string }{
 	{"SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY x) FILTER (WHERE x > 1) FROM (VALUES (1), (2), (3), (4)) v(x)", "3\nSELECT 1"},
 	{"SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY x) IS NULL FROM (VALUES (1)) v(x) WHERE false", "t\nSELECT 1"},
 	{"SELECT percentile_cont(1.5) WITHIN GROUP (ORDER BY x) FROM (VALUES (1)) v(x)", "ERROR 22003"},
+	// regexp_matches (a set of text[]) and regexp_match.
+	{"SELECT regexp_matches('foo123bar45', '[0-9]+', 'g')", "{123}\n{45}\nSELECT 2"},
+	{"SELECT regexp_matches('foo123bar45', '[0-9]+')", "{123}\nSELECT 1"},
+	{"SELECT regexp_matches('abc', 'x')", "SELECT 0"},
+	{`SELECT regexp_matches('ab', '(a)(x)?(b)')`, "{a,NULL,b}\nSELECT 1"},
+	{`SELECT m[1], m[2] FROM regexp_matches('k1=v1,k2=v2', '(\w+)=(\w+)', 'g') AS m`, "k1|v1\nk2|v2\nSELECT 2"},
+	{"SELECT regexp_match('foo123bar45', '([a-z]+)([0-9]+)'), regexp_match('abc', 'x') IS NULL, pg_typeof(regexp_match('a', 'a'))", "{foo,123}|t|text[]\nSELECT 1"},
+	{"SELECT regexp_match('a', 'a', 'g')", "ERROR 22023"},
+	{"SELECT regexp_matches('ABC', 'b', 'i'), regexp_matches('a.c abc', 'a.c', 'qg'), regexp_replace('a.c abc', 'a.c', 'X', 'qg')", "{B}|{a.c}|X abc\nSELECT 1"},
+	{"SELECT count(*) FROM (SELECT regexp_matches('a1b2c3', '[0-9]', 'g')) s", "3\nSELECT 1"},
 }
 
 // runTypmod runs typmodSteps and checks the detail of a numeric overflow, which names the precision and scale.

@@ -32,6 +32,7 @@ var builtinTypes = map[string]struct {
 	"repeat":             {OIDText, []uint32{OIDText, OIDInt4}},
 	"reverse":            {OIDText, []uint32{OIDText}},
 	"translate":          {OIDText, []uint32{OIDText}},
+	"regexp_match":       {OIDTextArray, []uint32{OIDText}},
 	"make_date":          {OIDDate, []uint32{OIDInt4}},
 	"num_nulls":          {OIDInt4, nil},
 	"num_nonnulls":       {OIDInt4, nil},
@@ -287,6 +288,23 @@ func builtin(name string, args []any) (v any, ok bool, err error) {
 			return nil, true, errorf(CodeProgramLimitExceeded, "requested length too large")
 		}
 		return strings.Repeat(s, int(n)), true, nil
+	case "regexp_match":
+		if err := argc(2, 3); err != nil {
+			return nil, true, err
+		}
+		flags := ""
+		if len(args) > 2 {
+			flags = text(2)
+		}
+		if strings.Contains(flags, "g") {
+			return nil, true, &Error{Code: CodeInvalidParameterValue, Message: "regexp_match() does not support the \"global\" option",
+				Hint: "Use the regexp_matches function instead."}
+		}
+		m, err := regexpMatches(text(0), text(1), flags)
+		if err != nil || len(m) == 0 {
+			return nil, true, err
+		}
+		return m[0], true, nil
 	case "translate":
 		if err := argc(3, 3); err != nil {
 			return nil, true, err
@@ -574,25 +592,9 @@ func logarithm(a float64, log func(float64) float64) (any, bool, error) {
 // regular expressions mostly agree with): the first match replaced, every one with flag g, case-insensitive with
 // i; \1 to \9 in the replacement are the groups, \& the whole match, \\ a backslash.
 func regexpReplace(s, pattern, repl, flags string) (any, bool, error) {
-	global := false
-	for _, f := range flags {
-		switch f {
-		case 'g':
-			global = true
-		case 'i':
-			pattern = "(?i)" + pattern
-		case 'c':
-		case 'n', 'm':
-			pattern = "(?m)" + pattern
-		case 's':
-			pattern = "(?s)" + pattern
-		default:
-			return nil, true, errorf(CodeInvalidParameterValue, "invalid regular expression option: \"%c\"", f)
-		}
-	}
-	re, err := regexp.Compile(pattern)
+	re, global, err := compileRegexp(pattern, flags)
 	if err != nil {
-		return nil, true, errorf(CodeInvalidRegularExpression, "invalid regular expression: %v", err)
+		return nil, true, err
 	}
 	var b strings.Builder
 	last := 0
@@ -712,4 +714,62 @@ func floorDiv(a, b int) int {
 		q--
 	}
 	return q
+}
+
+// compileRegexp compiles a PostgreSQL regular expression with its flags (g: every match, i, c, n or m, s, q: the
+// pattern is a literal string); global reports g.
+func compileRegexp(pattern, flags string) (re *regexp.Regexp, global bool, err error) {
+	if strings.ContainsRune(flags, 'q') {
+		pattern = regexp.QuoteMeta(pattern)
+	}
+	for _, f := range flags {
+		switch f {
+		case 'g':
+			global = true
+		case 'i':
+			pattern = "(?i)" + pattern
+		case 'c', 'q':
+		case 'n', 'm':
+			pattern = "(?m)" + pattern
+		case 's':
+			pattern = "(?s)" + pattern
+		default:
+			return nil, false, errorf(CodeInvalidParameterValue, "invalid regular expression option: \"%c\"", f)
+		}
+	}
+	re, err = regexp.Compile(pattern)
+	if err != nil {
+		return nil, false, errorf(CodeInvalidRegularExpression, "invalid regular expression: %v", err)
+	}
+	return re, global, nil
+}
+
+// regexpMatches is regexp_matches(s, pattern[, flags]): a text[] for the first match, or for every match with the
+// g flag, of the pattern's capture groups (a group that took no part is NULL), or of the whole match when it has
+// none.
+func regexpMatches(s, pattern, flags string) ([]any, error) {
+	re, global, err := compileRegexp(pattern, flags)
+	if err != nil {
+		return nil, err
+	}
+	n := 1
+	if global {
+		n = -1
+	}
+	var out []any
+	for _, m := range re.FindAllStringSubmatchIndex(s, n) {
+		var groups []any
+		if len(m) == 2 {
+			groups = []any{s[m[0]:m[1]]}
+		}
+		for g := 1; 2*g+1 < len(m); g++ {
+			if m[2*g] < 0 {
+				groups = append(groups, nil)
+				continue
+			}
+			groups = append(groups, s[m[2*g]:m[2*g+1]])
+		}
+		out = append(out, groups)
+	}
+	return out, nil
 }

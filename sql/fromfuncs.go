@@ -179,6 +179,8 @@ func (x *exec) rangeFunction(rf *pg.RangeFunction, outer *scope) (*relation, err
 		oid = x.setType(f, sc)
 	case "pg_partition_ancestors", "jsonb_object_keys", "json_object_keys":
 		oid = OIDText
+	case "regexp_matches":
+		oid = OIDTextArray
 	default:
 		return nil, unsupported("function " + name + " in FROM (Concord has generate_series and unnest there)")
 	}
@@ -228,7 +230,7 @@ func (x *exec) rangeFunction(rf *pg.RangeFunction, outer *scope) (*relation, err
 // pg_partition_ancestors lists the partitions above a partition: none, as Concord's tables are not partitioned
 // (psql's \d asks for them).
 var setReturning = map[string]bool{"generate_series": true, "unnest": true, "pg_partition_ancestors": true,
-	"jsonb_object_keys": true, "json_object_keys": true}
+	"jsonb_object_keys": true, "json_object_keys": true, "regexp_matches": true}
 
 // targetSet evaluates a set-returning function at the top of a select list's item, for one row.
 func (x *exec) targetSet(f *pg.FuncCall, sc *scope) ([]any, error) {
@@ -243,6 +245,9 @@ func (x *exec) targetSet(f *pg.FuncCall, sc *scope) ([]any, error) {
 func (x *exec) setType(f *pg.FuncCall, sc *scope) uint32 {
 	if n := funcName(f); n == "pg_partition_ancestors" || n == "jsonb_object_keys" || n == "json_object_keys" {
 		return OIDText
+	}
+	if funcName(f) == "regexp_matches" {
+		return OIDTextArray
 	}
 	if funcName(f) == "unnest" {
 		if len(f.Args) == 0 {
@@ -273,7 +278,7 @@ const maxSeries = 1_000_000
 // numbers or timestamps (with an interval step), and unnest(array).
 func setFunc(name string, oid uint32, args []any) ([]any, error) {
 	if want := map[string][2]int{"unnest": {1, 1}, "generate_series": {2, 3}, "pg_partition_ancestors": {1, 1},
-		"jsonb_object_keys": {1, 1}, "json_object_keys": {1, 1}}[name]; len(args) < want[0] || len(args) > want[1] {
+		"jsonb_object_keys": {1, 1}, "json_object_keys": {1, 1}, "regexp_matches": {2, 3}}[name]; len(args) < want[0] || len(args) > want[1] {
 		return nil, errorf(CodeUndefinedFunction, "function %s with %d arguments does not exist", name, len(args))
 	}
 	for _, a := range args {
@@ -283,6 +288,13 @@ func setFunc(name string, oid uint32, args []any) ([]any, error) {
 	}
 	if name == "pg_partition_ancestors" {
 		return nil, nil
+	}
+	if name == "regexp_matches" {
+		flags := ""
+		if len(args) > 2 {
+			flags = formatText(args[2])
+		}
+		return regexpMatches(formatText(args[0]), formatText(args[1]), flags)
 	}
 	if name == "jsonb_object_keys" || name == "json_object_keys" {
 		j, err := jsonOf(args[0])

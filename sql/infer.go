@@ -248,7 +248,7 @@ func (x *exec) funcType(f *pg.FuncCall, sc *scope) uint32 {
 	switch name {
 	case "count", "row_number", "rank", "dense_rank":
 		return OIDInt8
-	case "generate_series", "unnest":
+	case "generate_series", "unnest", "regexp_matches":
 		return x.setType(f, sc)
 	case "ntile":
 		if len(f.Args) > 0 {
