@@ -7,6 +7,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgtype"
 )
 
 // typmodSteps run in order on one connection against Concord and PostgreSQL 15 (TestCompare_PostgreSQL): the
@@ -187,6 +188,12 @@ var dateTextFuncSteps = []struct{ sql, want string }{
 func runTypmod(t *testing.T, who string, c *pgx.Conn) {
 	runSteps(t, who, c, typmodSteps)
 	runSteps(t, who, c, dateTextFuncSteps)
+	// A numeric(p,s) column's value keeps its scale in the binary format, which pgx asks for.
+	ctx := context.Background()
+	var n pgtype.Numeric
+	if err := c.QueryRow(ctx, "SELECT 5::numeric(6,2)").Scan(&n); err != nil || n.Int.Int64() != 500 || n.Exp != -2 {
+		t.Errorf("%s: 5::numeric(6,2) in binary: %v %v, want 500e-2", who, n, err)
+	}
 	for _, s := range []struct{ sql, detail string }{
 		{"SELECT 12345.678::numeric(6,2)", "A field with precision 6, scale 2 must round to an absolute value less than 10^4."},
 		{"SELECT 1::numeric(2,2)", "A field with precision 2, scale 2 must round to an absolute value less than 1."},

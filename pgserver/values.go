@@ -112,6 +112,14 @@ func appendValue(m *pgtype.Map, buf []byte, v any, oid uint32, typmod int32, for
 		return sql.AppendText(append(buf, 1), v), nil
 	case sql.OIDJSON:
 		return sql.AppendText(buf, v), nil
+	case sql.OIDNumeric:
+		if typmod > 0 {
+			// A numeric(p,s) column's value carries its scale in the binary form too (dscale), as PostgreSQL's.
+			var n pgtype.Numeric
+			if err := n.Scan(string(sql.AppendTypedMod(nil, v, oid, typmod))); err == nil {
+				v = n
+			}
+		}
 	case sql.OIDInterval:
 		d := v.(time.Duration)
 		v = pgtype.Interval{Microseconds: int64(d / time.Microsecond), Valid: true}
