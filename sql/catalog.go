@@ -86,6 +86,14 @@ func (t *table) colType(name string) uint32 {
 	return 0
 }
 
+// typmodOfColumn is the modifier of table t's column name; 0 for none or no such column.
+func (t *table) typmodOfColumn(name string) int32 {
+	if c := t.column(name); c != nil {
+		return c.TypMod
+	}
+	return 0
+}
+
 // lookupTable returns the table name in the session's database: its
 // declared schema, or a schemaless table for a collection that exists. An
 // unknown name is 42P01. The table returned may be shared with other

@@ -827,7 +827,7 @@ func (x *exec) alterTable1(as *pg.AlterTableStmt, t *table, saved *bool) (*Resul
 				if err != nil {
 					return nil, err
 				}
-				if r.to != r.from || r.toMod != r.fromMod || r.usingMod > 0 {
+				if r.changes() {
 					retyped = append(retyped, r)
 					col.Type, col.TypMod = r.to, r.toMod
 					checksChanged = checksChanged || len(t.Checks) > 0 // the checks' constants take the new type

@@ -713,8 +713,15 @@ func (x *exec) aggregate(f *pg.FuncCall, name string, sc *scope) (any, error) {
 	for i := range order {
 		order[i] = i
 	}
+	ordered := orderedSetAggregates[name]
+	if ordered {
+		if err := checkOrderedSet(f, name); err != nil {
+			return nil, err
+		}
+	}
+	var keys [][]any
 	if len(f.AggOrder) > 0 {
-		keys := make([][]any, len(sc.group))
+		keys = make([][]any, len(sc.group))
 		for i, row := range sc.group {
 			rs := &scope{cols: sc.cols, row: row, outer: sc.outer, window: sc.window, rowIdx: i}
 			keys[i] = make([]any, len(f.AggOrder))
@@ -727,10 +734,6 @@ func (x *exec) aggregate(f *pg.FuncCall, name string, sc *scope) (any, error) {
 			}
 		}
 		order = sortPerm(keys, f.AggOrder)
-	}
-	switch name {
-	case "percentile_cont", "percentile_disc", "mode":
-		return x.orderedSetAggregate(f, name, sc, order)
 	}
 	for _, i := range order {
 		row := sc.group[i]
@@ -748,12 +751,17 @@ func (x *exec) aggregate(f *pg.FuncCall, name string, sc *scope) (any, error) {
 			vals = append(vals, true)
 			continue
 		}
-		if want := map[bool]int{true: 2, false: 1}[name == "string_agg"]; len(f.Args) != want {
-			return nil, errorf(CodeUndefinedFunction, "function %s with %d arguments does not exist", name, len(f.Args))
-		}
-		v, err := x.eval(f.Args[0], rs)
-		if err != nil {
-			return nil, err
+		var v any
+		if ordered {
+			v = keys[i][0] // an ordered-set aggregate takes the values it is ordered by
+		} else {
+			if want := map[bool]int{true: 2, false: 1}[name == "string_agg"]; len(f.Args) != want {
+				return nil, errorf(CodeUndefinedFunction, "function %s with %d arguments does not exist", name, len(f.Args))
+			}
+			var err error
+			if v, err = x.eval(f.Args[0], rs); err != nil {
+				return nil, err
+			}
 		}
 		if v == nil && name != "array_agg" && name != "json_agg" && name != "jsonb_agg" {
 			continue
@@ -776,6 +784,8 @@ func (x *exec) aggregate(f *pg.FuncCall, name string, sc *scope) (any, error) {
 		vals = append(vals, v)
 	}
 	switch name {
+	case "percentile_cont", "percentile_disc", "mode":
+		return x.orderedSetResult(f, name, sc, vals)
 	case "count":
 		return int64(len(vals)), nil
 	case "sum", "avg":
@@ -907,38 +917,27 @@ func randomUUID() string {
 	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
 }
 
-// orderedSetAggregate evaluates percentile_cont, percentile_disc and mode (... WITHIN GROUP (ORDER BY x)) over the
-// group's rows in the order the ORDER BY gives: the values of x that are not NULL, the fraction of a percentile
-// evaluated once for the group, as PostgreSQL's ordered-set aggregates take them.
-func (x *exec) orderedSetAggregate(f *pg.FuncCall, name string, sc *scope, order []int) (any, error) {
+// orderedSetAggregates are the ordered-set aggregates: f(direct args) WITHIN GROUP (ORDER BY x), which aggregate
+// the values of x (aggregate collects them in the order the ORDER BY gives, without NULLs) with arguments
+// evaluated once for the group (percentile's fraction).
+var orderedSetAggregates = map[string]bool{"percentile_cont": true, "percentile_disc": true, "mode": true}
+
+// checkOrderedSet checks an ordered-set aggregate's call: WITHIN GROUP with one ORDER BY expression, and a fraction
+// for a percentile.
+func checkOrderedSet(f *pg.FuncCall, name string) error {
 	direct := 1
 	if name == "mode" {
 		direct = 0
 	}
 	if !f.AggWithinGroup || len(f.AggOrder) != 1 || len(f.Args) != direct {
-		return nil, errorf(CodeUndefinedFunction, "function %s does not take these arguments: it is %s(%s) WITHIN GROUP (ORDER BY one expression)",
+		return errorf(CodeUndefinedFunction, "function %s does not take these arguments: it is %s(%s) WITHIN GROUP (ORDER BY one expression)",
 			name, name, map[bool]string{true: "fraction", false: ""}[direct == 1])
 	}
-	var vals []any
-	for _, i := range order {
-		rs := &scope{cols: sc.cols, row: sc.group[i], outer: sc.outer, window: sc.window, rowIdx: i}
-		if f.AggFilter != nil {
-			ok, err := x.eval(f.AggFilter, rs)
-			if err != nil {
-				return nil, err
-			}
-			if !truthy(ok) {
-				continue
-			}
-		}
-		v, err := x.eval(f.AggOrder[0].GetSortBy().Node, rs)
-		if err != nil {
-			return nil, err
-		}
-		if v != nil {
-			vals = append(vals, v)
-		}
-	}
+	return nil
+}
+
+// orderedSetResult is percentile_cont, percentile_disc or mode of vals, the group's values in order.
+func (x *exec) orderedSetResult(f *pg.FuncCall, name string, sc *scope, vals []any) (any, error) {
 	if name == "mode" {
 		// The most frequent value; of equally frequent ones the first in the order.
 		counts := map[string]int{}

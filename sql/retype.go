@@ -24,6 +24,11 @@ type retype struct {
 	usingMod  int32
 }
 
+// changes reports whether the column's values need converting: a new type or modifier, or a USING cast's modifier.
+func (r retype) changes() bool {
+	return r.from != r.to || r.fromMod != r.toMod || r.usingMod > 0
+}
+
 // category groups types as PostgreSQL's type categories do for the operators a CHECK applies: numbers, strings,
 // dates and times, and each other type alone.
 func category(oid uint32) uint32 {
@@ -85,7 +90,7 @@ func (x *exec) retypeColumn(t *table, col *column, isKey bool, cmd *pg.AlterTabl
 		}
 		r.explicit = true
 	}
-	if r.from == r.to && r.fromMod == r.toMod && r.usingMod == 0 {
+	if !r.changes() {
 		return r, nil
 	}
 	// A new length for a one-column key's string type only checks its values (they are the documents' _id, which

@@ -587,9 +587,13 @@ func (tr *translator) update(targets []*pg.Node) (any, bool, error) {
 			return nil, false, errorf(CodeSyntaxError, "multiple assignments to same column %q", name)
 		}
 		seen[name] = true
-		oid := tr.t.colType(name)
-		typmod := tr.t.typmodOfColumn(name)
-		if tr.t.declared && tr.t.column(name) == nil {
+		col := tr.t.column(name) // nil for a schemaless table's field
+		var oid uint32
+		var typmod int32
+		if col != nil {
+			oid, typmod = col.Type, col.TypMod
+		}
+		if tr.t.declared && col == nil {
 			return nil, false, &Error{Code: CodeUndefinedColumn, Message: "column \"" + name + "\" of relation \"" + tr.t.Name + "\" does not exist", Position: int(rt.Location) + 1}
 		}
 		path := tr.t.field(name)
@@ -609,10 +613,10 @@ func (tr *translator) update(targets []*pg.Node) (any, bool, error) {
 			if err != nil {
 				return nil, false, err
 			}
-			if c := tr.t.column(name); c != nil && c.NotNull && v == nil {
+			if col != nil && col.NotNull && v == nil {
 				return nil, false, notNull(tr.t.Name, name)
 			}
-			sv, err := toStored(v, oid, tr.t.typmodOfColumn(name))
+			sv, err := toStored(v, oid, typmod)
 			if err != nil {
 				return nil, false, err
 			}
@@ -659,7 +663,7 @@ func (tr *translator) update(targets []*pg.Node) (any, bool, error) {
 						return nil, false, nil
 					}
 				}
-				if c := tr.t.column(name); c == nil || !c.NotNull {
+				if col == nil || !col.NotNull {
 					nullableInc = true
 				}
 				add("$inc", path, sv)

@@ -384,14 +384,6 @@ func toStored(v any, oid uint32, typmod int32) (any, error) {
 	return toBSON(v, oid)
 }
 
-// typmodOfColumn is the modifier of table t's column name; 0 for none or no such column.
-func (t *table) typmodOfColumn(name string) int32 {
-	if c := t.column(name); c != nil {
-		return c.TypMod
-	}
-	return 0
-}
-
 // columnSizes are information_schema.columns' character_maximum_length, numeric_precision and numeric_scale of
 // column c, nil where PostgreSQL shows NULL.
 func columnSizes(c column) (length, precision, scale any) {

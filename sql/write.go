@@ -549,10 +549,11 @@ func (x *exec) updateByRows(t *table, alias string, coll backendColl, up *pg.Upd
 		set := bson.D{}
 		for _, tg := range up.TargetList {
 			rt := tg.GetResTarget()
+			c := t.column(rt.Name) // nil for a schemaless table's field
 			var v any
 			var err error
 			if rt.Val.GetSetToDefault() != nil {
-				if c := t.column(rt.Name); c != nil {
+				if c != nil {
 					v, err = x.columnDefault(c)
 				}
 			} else {
@@ -561,10 +562,15 @@ func (x *exec) updateByRows(t *table, alias string, coll backendColl, up *pg.Upd
 			if err != nil {
 				return 0, nil, err
 			}
-			if c := t.column(rt.Name); c != nil && c.NotNull && v == nil {
-				return 0, nil, notNull(t.Name, rt.Name)
+			var oid uint32
+			var typmod int32
+			if c != nil {
+				if c.NotNull && v == nil {
+					return 0, nil, notNull(t.Name, rt.Name)
+				}
+				oid, typmod = c.Type, c.TypMod
 			}
-			sv, err := toStored(v, t.colType(rt.Name), t.typmodOfColumn(rt.Name))
+			sv, err := toStored(v, oid, typmod)
 			if err != nil {
 				return 0, nil, err
 			}
