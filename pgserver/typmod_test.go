@@ -112,6 +112,13 @@ var typmodSteps = []struct{ sql, want string }{
 	{"SELECT count(*) FROM tch WHERE c IN ('b  ', 'zz')", "1\nSELECT 1"},
 	{"DELETE FROM tch WHERE id = 'ab  '", "DELETE 1"},
 	{"SELECT 'x ' || c, c || ' x', 'a'::char(3) = 'a  ', 'a '::char(3) < 'a' FROM tch", "x b|b x|t|f\nSELECT 1"},
+	// A char(n) column's values come back padded to n characters, wherever the column is returned as it is; an
+	// operation on them ignores the padding.
+	{"SELECT id, c, '[' || c || ']', c::text, length(c), 'ab'::char(4) FROM tch", "a  |b  |[b]|b|1|ab  \nSELECT 1"},
+	{"INSERT INTO tch VALUES ('q', 'wé') RETURNING c, id", "wé |q  \nINSERT 0 1"},
+	{"SELECT s.c FROM (SELECT c FROM tch) s ORDER BY 1", "b  \nwé \nSELECT 2"},
+	{"SELECT c, count(*) FROM tch GROUP BY c ORDER BY c DESC", "wé |1\nb  |1\nSELECT 2"},
+	{"SELECT upper(c), c = 'b', c LIKE 'b%', position(' ' in c) FROM tch ORDER BY id", "B|t|t|0\nWÉ|f|f|0\nSELECT 2"},
 	// An array's modifier applies to each element.
 	{"CREATE TABLE tar (id int PRIMARY KEY, tags varchar(3)[], ns numeric(4,1)[])", "CREATE TABLE"},
 	{"INSERT INTO tar VALUES (1, ARRAY['abcdef'], NULL)", "ERROR 22001"},
@@ -193,6 +200,16 @@ func runTypmod(t *testing.T, who string, c *pgx.Conn) {
 	var n pgtype.Numeric
 	if err := c.QueryRow(ctx, "SELECT 5::numeric(6,2)").Scan(&n); err != nil || n.Int.Int64() != 500 || n.Exp != -2 {
 		t.Errorf("%s: 5::numeric(6,2) in binary: %v %v, want 500e-2", who, n, err)
+	}
+	// So does a char(n) value's padding.
+	for _, q := range []string{"CREATE TABLE tchb (id int PRIMARY KEY, c char(3))", "INSERT INTO tchb VALUES (1, 'wé')"} {
+		if _, err := c.Exec(ctx, q); err != nil {
+			t.Fatalf("%s: %s: %v", who, q, err)
+		}
+	}
+	var padded, cast string
+	if err := c.QueryRow(ctx, "SELECT c, 'x'::char(2) FROM tchb").Scan(&padded, &cast); err != nil || padded != "wé " || cast != "x " {
+		t.Errorf("%s: char(n) in binary: %q %q %v, want %q %q", who, padded, cast, err, "wé ", "x ")
 	}
 	for _, s := range []struct{ sql, detail string }{
 		{"SELECT 12345.678::numeric(6,2)", "A field with precision 6, scale 2 must round to an absolute value less than 10^4."},

@@ -120,6 +120,8 @@ func appendValue(m *pgtype.Map, buf []byte, v any, oid uint32, typmod int32, for
 				v = n
 			}
 		}
+	case sql.OIDBpchar:
+		v = sql.PadChar(v, oid, typmod)
 	case sql.OIDInterval:
 		d := v.(time.Duration)
 		v = pgtype.Interval{Microseconds: int64(d / time.Microsecond), Valid: true}

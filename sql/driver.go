@@ -293,8 +293,9 @@ func (r *rows) Next(dest []driver.Value) error {
 	row := r.res.Rows[r.pos]
 	r.pos++
 	for i, v := range row {
-		if c, err := coerce(v, r.res.Columns[i].OID); err == nil {
-			v = c
+		col := r.res.Columns[i]
+		if c, err := coerce(v, col.OID); err == nil {
+			v = PadChar(c, col.OID, col.TypMod)
 		}
 		switch x := v.(type) {
 		case nil, int64, float64, bool, string, time.Time:

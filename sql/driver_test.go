@@ -98,3 +98,22 @@ func TestDriver_ByteaBytes(t *testing.T) {
 		}
 	}
 }
+
+// A char(n) value comes back padded to n characters, as pgx's database/sql driver returns it from PostgreSQL.
+func TestDriver_CharPadded(t *testing.T) {
+	db, err := stdsql.Open("concord", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Exec("CREATE TABLE cp (id int PRIMARY KEY, c char(4), v varchar(4))"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec("INSERT INTO cp VALUES (1, 'ab', 'ab')"); err != nil {
+		t.Fatal(err)
+	}
+	var c, v, trimmed string
+	if err := db.QueryRow("SELECT c, v, c::text FROM cp").Scan(&c, &v, &trimmed); err != nil || c != "ab  " || v != "ab" || trimmed != "ab" {
+		t.Errorf("char(4), varchar(4), char(4)::text: %q %q %q (%v), want %q %q %q", c, v, trimmed, err, "ab  ", "ab", "ab")
+	}
+}

@@ -344,9 +344,30 @@ func typmodOfExpr(n *pg.Node, sc *scope) int32 {
 	return 0
 }
 
+// PadChar pads a char(n) value (type modifier typmod) with spaces to n characters. Such values are kept without
+// their trailing spaces (fitString), which PostgreSQL ignores in every operation on them, and returned padded, as
+// PostgreSQL returns them. Other values are returned as they are.
+func PadChar(v any, oid uint32, typmod int32) any {
+	if oid != OIDBpchar || typmod <= 4 {
+		return v
+	}
+	s, ok := v.(string)
+	if !ok {
+		return v
+	}
+	if short := int(typmod-4) - utf8.RuneCountInString(s); short > 0 {
+		return s + strings.Repeat(" ", short)
+	}
+	return s
+}
+
 // AppendTypedMod is AppendTyped for a column with type modifier typmod: a numeric(p, s) with s > 0 shows s
-// decimal places (1.00), as PostgreSQL shows the values of such a column.
+// decimal places (1.00) and a char(n) value is padded to n characters, as PostgreSQL shows the values of such
+// columns.
 func AppendTypedMod(b []byte, v any, oid uint32, typmod int32) []byte {
+	if oid == OIDBpchar {
+		v = PadChar(v, oid, typmod)
+	}
 	if oid == OIDNumeric && typmod > 0 {
 		if _, s := numericTypmod(typmod); s > 0 {
 			var f float64
