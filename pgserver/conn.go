@@ -496,7 +496,7 @@ func (c *conn) sendRows(cols []sql.Column, rows [][]any, formats []int16) error 
 				continue
 			}
 			var err error
-			if buf, err = appendValue(c.types, buf, v, cols[i].OID, cols[i].TypMod, formatOf(formats, i)); err != nil {
+			if buf, err = appendValue(c.types, buf, v, cols[i].OID, sql.DisplayMod(cols[i]), formatOf(formats, i)); err != nil {
 				return err
 			}
 			ends = append(ends, len(buf))

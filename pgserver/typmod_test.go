@@ -119,6 +119,19 @@ var typmodSteps = []struct{ sql, want string }{
 	{"SELECT s.c FROM (SELECT c FROM tch) s ORDER BY 1", "b  \nwé \nSELECT 2"},
 	{"SELECT c, count(*) FROM tch GROUP BY c ORDER BY c DESC", "wé |1\nb  |1\nSELECT 2"},
 	{"SELECT upper(c), c = 'b', c LIKE 'b%', position(' ' in c) FROM tch ORDER BY id", "B|t|t|0\nWÉ|f|f|0\nSELECT 2"},
+	// A numeric expression whose scale follows from its operands shows it, as PostgreSQL's numeric values carry theirs.
+	{"CREATE TABLE tns (id int PRIMARY KEY, price numeric(6,2), qty int)", "CREATE TABLE"},
+	{"INSERT INTO tns VALUES (1, 5, 3), (2, 2.5, 2), (3, NULL, 1)", "INSERT 0 3"},
+	{"SELECT price * 2, price * qty, price + 1, price - 0.125, -price, price * 1.5, qty * 0.10, 2 * 0.10 FROM tns ORDER BY id",
+		"10.00|15.00|6.00|4.875|-5.00|7.500|0.30|0.20\n5.00|5.00|3.50|2.375|-2.50|3.750|0.20|0.20\n||||||0.10|0.20\nSELECT 3"},
+	{"SELECT sum(price), min(price), max(price * qty), sum(qty * 1.5) FROM tns", "7.50|2.50|15.00|9.0\nSELECT 1"},
+	{"SELECT x, x + 1 FROM (SELECT price * 2 AS x FROM tns) s ORDER BY 1", "5.00|6.00\n10.00|11.00\n|\nSELECT 3"},
+	{"WITH c AS (SELECT price * 3 AS p FROM tns) SELECT p FROM c ORDER BY p", "7.50\n15.00\n\nSELECT 3"},
+	{"UPDATE tns SET qty = qty + 1 WHERE id = 1 RETURNING price * qty", "20.00\nUPDATE 1"},
+	// round and trunc to d places, in decimal (2.675 rounds up), to tens for a negative d; the result is numeric.
+	{"SELECT trunc(6.665, 3), trunc(6.665, 1), trunc(-6.665, 2), trunc(6.665), round(6.665, 2), trunc(1234.5, -2), round(1250, -2), round(2.675, 2), round(-2.5), round(5, 2), trunc(7, 1), round(1.5, NULL), round(12.5, -1)",
+		"6.665|6.6|-6.66|6|6.67|1200|1300|2.68|-3|5.00|7.0||10\nSELECT 1"},
+	{"SELECT round(price, 1), trunc(price * 1.333, 3), round(qty, 2), round(qty * 1.0 / 3, 4) FROM tns WHERE id = 1", "5.0|6.665|4.00|1.3333\nSELECT 1"},
 	// An array's modifier applies to each element.
 	{"CREATE TABLE tar (id int PRIMARY KEY, tags varchar(3)[], ns numeric(4,1)[])", "CREATE TABLE"},
 	{"INSERT INTO tar VALUES (1, ARRAY['abcdef'], NULL)", "ERROR 22001"},

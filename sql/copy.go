@@ -58,7 +58,7 @@ func (o *CopyOut) Line(dst []byte, cols []Column, row []any) ([]byte, error) {
 		if err != nil {
 			return nil, err
 		}
-		dst = o.opts.appendField(dst, string(AppendTypedMod(nil, c, cols[i].OID, cols[i].TypMod)))
+		dst = o.opts.appendField(dst, string(AppendTypedMod(nil, c, cols[i].OID, DisplayMod(cols[i]))))
 	}
 	return append(dst, '\n'), nil
 }

@@ -202,7 +202,7 @@ func resultOf(rel *relation) ([]Column, [][]any) {
 	vis := rel.visible("")
 	cols := make([]Column, len(vis))
 	for i, c := range vis {
-		cols[i] = Column{Name: rel.cols[c].name, OID: rel.cols[c].oid, TypMod: rel.cols[c].typmod}
+		cols[i] = Column{Name: rel.cols[c].name, OID: rel.cols[c].oid, TypMod: rel.cols[c].typmod, Scale: rel.cols[c].scale}
 	}
 	rows := make([][]any, len(rel.rows))
 	for r, row := range rel.rows {

@@ -283,6 +283,16 @@ func (x *exec) scalarFunc(name string, f *pg.FuncCall, args []any) (any, error) 
 			return nil, nil
 		}
 		v := numeric(args[0])
+		if (name == "round" || name == "trunc") && len(args) > 1 {
+			if args[1] == nil {
+				return nil, nil
+			}
+			d, err := coerce(args[1], OIDInt8)
+			if err != nil {
+				return nil, err
+			}
+			return roundDigits(v, int(d.(int64)), name == "trunc")
+		}
 		if i, ok := v.(int64); ok && name != "sqrt" {
 			if name == "abs" && i < 0 {
 				return -i, nil
@@ -297,11 +307,6 @@ func (x *exec) scalarFunc(name string, f *pg.FuncCall, args []any) (any, error) 
 		case "abs":
 			return math.Abs(fv), nil
 		case "round":
-			if len(args) > 1 && args[1] != nil {
-				p, _ := coerce(args[1], OIDInt8)
-				m := math.Pow(10, float64(p.(int64)))
-				return math.Round(fv*m) / m, nil
-			}
 			return math.Round(fv), nil
 		case "ceil", "ceiling":
 			return math.Ceil(fv), nil

@@ -283,8 +283,9 @@ func (x *exec) funcType(f *pg.FuncCall, sc *scope) uint32 {
 		}
 		return OIDNumeric
 	case "min", "max", "greatest", "least", "coalesce", "nullif", "abs", "round", "ceil", "ceiling", "floor", "trunc":
-		if name == "round" && len(at) > 1 {
+		if (name == "round" || name == "trunc") && len(at) > 1 {
 			x.hint(f.Args[1], OIDInt4, sc)
+			return OIDNumeric // round(numeric, int), whatever number it is given
 		}
 		return arg0
 	case "array_append_unique", "array_append", "array_remove", "array_contains":

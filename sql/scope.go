@@ -16,6 +16,7 @@ type relCol struct {
 	name   string
 	oid    uint32 // 0 when unknown until values are seen
 	typmod int32  // a table column's type modifier (typmod.go), carried through plain references to it
+	scale  int32  // a numeric expression's decimal places, when they follow from it (scaleOfExpr); 0 for none
 	field  string // the document path of a base table's column, for pushdown
 	hidden bool   // the source's document (a bson.Raw)
 	open   bool   // hidden column of a schemaless source: unknown names are fields

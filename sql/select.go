@@ -680,7 +680,7 @@ func (x *exec) project(sel *pg.SelectStmt, src *relation, outer *scope, limit in
 				}
 				for _, i := range src.visible(qual) {
 					tlist = append(tlist, target{col: i})
-					out.cols = append(out.cols, relCol{name: src.cols[i].name, oid: src.cols[i].oid, typmod: src.cols[i].typmod})
+					out.cols = append(out.cols, relCol{name: src.cols[i].name, oid: src.cols[i].oid, typmod: src.cols[i].typmod, scale: src.cols[i].scale})
 				}
 				continue
 			}
@@ -691,7 +691,13 @@ func (x *exec) project(sel *pg.SelectStmt, src *relation, outer *scope, limit in
 		}
 		tlist = append(tlist, target{expr: rt.Val, col: -1})
 		dsc.window = window
-		out.cols = append(out.cols, relCol{name: name, oid: x.typeOf(rt.Val, dsc), typmod: typmodOfExpr(rt.Val, dsc)})
+		col := relCol{name: name, oid: x.typeOf(rt.Val, dsc), typmod: typmodOfExpr(rt.Val, dsc)}
+		if col.oid == OIDNumeric && col.typmod == 0 {
+			if s := scaleOfExpr(rt.Val, dsc); s > 0 {
+				col.scale = int32(s)
+			}
+		}
+		out.cols = append(out.cols, col)
 	}
 	if x.lockSel == sel {
 		// SELECT ... FOR UPDATE: each output row keeps its sources' documents, to be locked (locking.go).

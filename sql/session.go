@@ -142,6 +142,9 @@ type Column struct {
 	// TypMod is the type modifier of a column that is a table's column or a cast to a modified type (numeric(6,2)
 	// shows two decimal places); 0 for none.
 	TypMod int32
+	// Scale is the number of decimal places a numeric expression's values show (price * 2 of a numeric(6,2)
+	// column shows 10.00, as PostgreSQL's numeric values carry their scale); 0 for none. See DisplayMod.
+	Scale int32
 }
 
 // Result is a statement's outcome: its rows (nil Columns for a statement

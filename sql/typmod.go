@@ -253,6 +253,59 @@ func fitNumeric(v any, typmod int32) (any, error) {
 	return f, nil
 }
 
+// roundDigits is round(x, d) (trunc when trunc is set) of a number: rounded half away from zero, or cut, to d
+// decimal places, or to tens, hundreds for a negative d, in decimal from decimalText's form, as PostgreSQL rounds
+// a numeric (round(2.675, 2) is 2.68, not the 2.67 of its nearest float64).
+func roundDigits(v any, d int, trunc bool) (any, error) {
+	var text string
+	switch x := v.(type) {
+	case int64:
+		if d >= 0 {
+			return x, nil
+		}
+		text = strconv.FormatInt(x, 10)
+	case float64:
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			return x, nil
+		}
+		text = decimalText(x)
+	default:
+		return nil, errorf(CodeDatatypeMismatch, "round and trunc need a number")
+	}
+	if d > 1000 || d < -1000 {
+		return v, nil // PostgreSQL's numerics hold at most 1000 digits after the point
+	}
+	r, ok := new(big.Rat).SetString(text)
+	if !ok {
+		return v, nil
+	}
+	scale := new(big.Rat).SetInt(new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(abs(d))), nil))
+	if d >= 0 {
+		r.Mul(r, scale)
+	} else {
+		r.Quo(r, scale)
+	}
+	num, den := r.Num(), r.Denom()
+	q, m := new(big.Int).QuoRem(new(big.Int).Abs(num), den, new(big.Int))
+	if !trunc && new(big.Int).Lsh(m, 1).Cmp(den) >= 0 {
+		q.Add(q, big.NewInt(1))
+	}
+	if num.Sign() < 0 {
+		q.Neg(q)
+	}
+	out := new(big.Rat).SetInt(q)
+	if d >= 0 {
+		out.Quo(out, scale)
+	} else {
+		out.Mul(out, scale)
+	}
+	if _, isInt := v.(int64); isInt && out.IsInt() && out.Num().IsInt64() {
+		return out.Num().Int64(), nil
+	}
+	f, _ := out.Float64()
+	return f, nil
+}
+
 // decimalText is the decimal a float64 numeric stands for. Numerics are float64s here, so arithmetic on them
 // leaves binary noise in the last digits (10 + 1.005 is 11.004999999999999); when the number's 15 significant
 // digits end in at least three zeros (11.0050000000000), it is taken as the short decimal they give (11.005), as
@@ -317,13 +370,21 @@ func typmodOfExpr(n *pg.Node, sc *scope) int32 {
 		m, _ := typmodOf(tc.TypeName, oid)
 		return m
 	}
+	if c := refCol(n, sc); c != nil {
+		return c.typmod
+	}
+	return 0
+}
+
+// refCol is the column a plain column reference n names, or nil (not a reference, not found, ambiguous).
+func refCol(n *pg.Node, sc *scope) *relCol {
 	cr := n.GetColumnRef()
 	if cr == nil {
-		return 0
+		return nil
 	}
 	fields := columnFields(cr)
 	if len(fields) > 2 {
-		return 0
+		return nil
 	}
 	for s := sc; s != nil; s = s.outer {
 		var found *relCol
@@ -333,15 +394,135 @@ func typmodOfExpr(n *pg.Node, sc *scope) int32 {
 				continue
 			}
 			if found != nil {
-				return 0 // ambiguous: the evaluation reports it
+				return nil // ambiguous: the evaluation reports it
 			}
 			found = c
 		}
 		if found != nil {
-			return found.typmod
+			return found
 		}
 	}
-	return 0
+	return nil
+}
+
+// scaleOfExpr is the number of decimal places PostgreSQL shows in every value of the numeric expression n when
+// that number follows from the expression alone: a numeric(p,s) column's s, an integer's 0, a literal's digits
+// after the point, the larger of two operands' for + and -, their sum for *, an operand's for unary minus, abs,
+// sum, min and max, round(x, d) and trunc(x, d)'s d. PostgreSQL's numeric values carry their scale; Concord's do
+// not, so this is how `price * 2` shows 10.00. It is -1 where the scale depends on the values (division, avg, a
+// numeric column without a modifier, CASE).
+func scaleOfExpr(n *pg.Node, sc *scope) int {
+	switch {
+	case n.GetColumnRef() != nil:
+		c := refCol(n, sc)
+		if c == nil {
+			return -1
+		}
+		switch c.oid {
+		case OIDInt2, OIDInt4, OIDInt8:
+			return 0
+		case OIDNumeric:
+			if c.typmod > 0 {
+				if _, s := numericTypmod(c.typmod); s >= 0 {
+					return s
+				}
+				return -1
+			}
+			if c.scale > 0 {
+				return int(c.scale)
+			}
+		}
+		return -1
+	case n.GetAConst() != nil:
+		ac := n.GetAConst()
+		if ac.GetIval() != nil {
+			return 0
+		}
+		if f := ac.GetFval(); f != nil {
+			v := f.Fval
+			if strings.ContainsAny(v, "eE") {
+				return -1
+			}
+			if dot := strings.IndexByte(v, '.'); dot >= 0 {
+				return len(v) - dot - 1
+			}
+			return 0
+		}
+		return -1
+	case n.GetTypeCast() != nil:
+		tc := n.GetTypeCast()
+		oid, err := typeFromName(tc.TypeName)
+		if err != nil {
+			return -1
+		}
+		switch oid {
+		case OIDInt2, OIDInt4, OIDInt8:
+			return 0
+		case OIDNumeric:
+			if m, _ := typmodOf(tc.TypeName, oid); m > 0 {
+				if _, s := numericTypmod(m); s >= 0 {
+					return s
+				}
+				return -1
+			}
+			return scaleOfExpr(tc.Arg, sc)
+		}
+		return -1
+	case n.GetAExpr() != nil:
+		e := n.GetAExpr()
+		if e.Kind != pg.A_Expr_Kind_AEXPR_OP || len(e.Name) != 1 {
+			return -1
+		}
+		op := e.Name[0].GetString_().GetSval()
+		if e.Lexpr == nil {
+			if op == "-" || op == "+" {
+				return scaleOfExpr(e.Rexpr, sc)
+			}
+			return -1
+		}
+		l, r := scaleOfExpr(e.Lexpr, sc), scaleOfExpr(e.Rexpr, sc)
+		if l < 0 || r < 0 {
+			return -1
+		}
+		switch op {
+		case "+", "-":
+			return max(l, r)
+		case "*":
+			return l + r
+		}
+		return -1
+	case n.GetFuncCall() != nil:
+		f := n.GetFuncCall()
+		if f.AggStar || len(f.AggOrder) > 0 || f.Over != nil {
+			return -1
+		}
+		name := f.Funcname[len(f.Funcname)-1].GetString_().GetSval()
+		switch {
+		case len(f.Args) == 1 && (name == "sum" || name == "min" || name == "max" || name == "abs"):
+			return scaleOfExpr(f.Args[0], sc)
+		case len(f.Args) == 1 && (name == "round" || name == "trunc"):
+			return 0
+		case len(f.Args) == 2 && (name == "round" || name == "trunc"):
+			if d := f.Args[1].GetAConst().GetIval(); d != nil && d.Ival >= 0 {
+				return int(d.Ival)
+			}
+			if ac := f.Args[1].GetAConst(); ac != nil && ac.GetIval() == nil && ac.GetFval() == nil && !ac.Isnull {
+				return 0 // round(x, 0): a zero constant has no Ival
+			}
+		}
+		return -1
+	}
+	return -1
+}
+
+// DisplayMod is the type modifier that shows column c's values: its own, or for a numeric expression whose
+// values PostgreSQL shows with a fixed number of decimal places (scaleOfExpr), one with that scale. It is for
+// formatting only: RowDescription carries c.TypMod, as PostgreSQL sends -1 for an expression.
+func DisplayMod(c Column) int32 {
+	if c.TypMod > 0 || c.Scale <= 0 || c.OID != OIDNumeric {
+		return c.TypMod
+	}
+	return ((1000 << 16) | c.Scale) + typmodHeader
 }
 
 // PadChar pads a char(n) value (type modifier typmod) with spaces to n characters. Such values are kept without
