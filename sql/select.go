@@ -603,6 +603,9 @@ func (x *exec) project(sel *pg.SelectStmt, src *relation, outer *scope, limit in
 	}
 	var units []unit
 	if grouped {
+		if err := checkGrouping(sel, src); err != nil {
+			return nil, err
+		}
 		if len(sel.GroupClause) == 0 {
 			units = []unit{{row: firstOr(src.rows, len(src.cols)), group: src.rows}}
 			if src.rows == nil {

@@ -1,0 +1,68 @@
+package pgserver_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+)
+
+// groupingSteps: a grouped query may use a column outside an aggregate only when it is grouped (by any
+// qualification, an output column's name or position, an expression around it, or its table's whole primary
+// key); anything else is 42803, in the select list, HAVING and ORDER BY. Run against Concord and PostgreSQL 15.
+var groupingSteps = []struct{ sql, want string }{
+	{"CREATE TABLE ga (id int PRIMARY KEY, name text, grp int, v int)", "CREATE TABLE"},
+	{"CREATE TABLE gb (id int PRIMARY KEY, aid int, w int)", "CREATE TABLE"},
+	{"CREATE TABLE gc (k1 int, k2 int, x int, PRIMARY KEY (k1, k2))", "CREATE TABLE"},
+	{"INSERT INTO ga VALUES (1, 'Ann', 1, 10), (2, 'bob', 1, 20), (3, 'Cy', 2, 35)", "INSERT 0 3"},
+	{"INSERT INTO gb VALUES (1, 1, 5), (2, 1, 6), (3, 3, 7)", "INSERT 0 3"},
+	{"INSERT INTO gc VALUES (1, 1, 9), (1, 2, 8)", "INSERT 0 2"},
+	{"SELECT sum(v), v FROM ga", "ERROR 42803"},
+	{"SELECT sum(v), v + 1 FROM ga", "ERROR 42803"},
+	{"SELECT sum(v), abs(v) FROM ga", "ERROR 42803"},
+	{"SELECT grp, sum(v), abs(v) FROM ga GROUP BY grp", "ERROR 42803"},
+	{"SELECT v FROM ga GROUP BY grp", "ERROR 42803"},
+	{"SELECT upper(name) FROM ga GROUP BY lower(name)", "ERROR 42803"},
+	{"SELECT grp FROM ga GROUP BY grp HAVING v > 1", "ERROR 42803"},
+	{"SELECT grp FROM ga GROUP BY grp ORDER BY v", "ERROR 42803"},
+	{"SELECT sum(v) FROM ga ORDER BY abs(v)", "ERROR 42803"},
+	{"SELECT name FROM ga HAVING count(*) > 0", "ERROR 42803"},
+	{"SELECT a.id, b.w, count(*) FROM ga a JOIN gb b ON b.aid = a.id GROUP BY a.id", "ERROR 42803"},
+	{"SELECT k1, x FROM gc GROUP BY k1", "ERROR 42803"},
+	{"SELECT a.id, a.name, count(b.id) FROM ga a LEFT JOIN gb b ON b.aid = a.id GROUP BY a.id ORDER BY a.id",
+		"1|Ann|2\n2|bob|0\n3|Cy|1\nSELECT 3"},
+	{"SELECT * FROM ga GROUP BY id ORDER BY id", "1|Ann|1|10\n2|bob|1|20\n3|Cy|2|35\nSELECT 3"},
+	{"SELECT k1, k2, x FROM gc GROUP BY k1, k2 ORDER BY k2", "1|1|9\n1|2|8\nSELECT 2"},
+	{"SELECT (grp + v) * 2, count(*) FROM ga GROUP BY grp + v ORDER BY 1", "22|1\n42|1\n74|1\nSELECT 3"},
+	{"SELECT grp, sum(v) AS s FROM ga GROUP BY 1 ORDER BY s DESC", "2|35\n1|30\nSELECT 2"},
+	{"SELECT grp AS g, max(v) FROM ga GROUP BY g ORDER BY g", "1|20\n2|35\nSELECT 2"},
+	{"SELECT lower(name), count(*) FROM ga GROUP BY lower(name) ORDER BY 1", "ann|1\nbob|1\ncy|1\nSELECT 3"},
+	{"SELECT grp FROM ga GROUP BY grp HAVING count(*) > 1", "1\nSELECT 1"},
+	{"SELECT grp, sum(v), rank() OVER (ORDER BY sum(v) DESC) FROM ga GROUP BY grp ORDER BY grp", "1|30|2\n2|35|1\nSELECT 2"},
+	{"SELECT grp, (SELECT count(*) FROM gb WHERE gb.aid = ga.grp) FROM ga GROUP BY grp ORDER BY grp", "1|2\n2|0\nSELECT 2"},
+	{"SELECT CASE WHEN grp = 1 THEN 'one' ELSE 'other' END, count(*) FILTER (WHERE v > 10) FROM ga GROUP BY grp ORDER BY 1",
+		"one|1\nother|1\nSELECT 2"},
+	{"SELECT a.grp, count(*) FROM ga a GROUP BY grp ORDER BY grp", "1|2\n2|1\nSELECT 2"},
+	{"SELECT id, count(*) FROM ga JOIN gb USING (id) GROUP BY id ORDER BY id", "1|1\n2|1\n3|1\nSELECT 3"},
+	{"SELECT count(*), 'x', 1 + 1 FROM ga", "3|x|2\nSELECT 1"},
+	{"SELECT max(v) FROM ga HAVING max(v) > 0", "35\nSELECT 1"},
+}
+
+func runGrouping(t *testing.T, who string, c *pgx.Conn) {
+	runSteps(t, who, c, groupingSteps)
+	// The error names the column as PostgreSQL does and points at it.
+	_, err := c.Exec(context.Background(), "SELECT sum(v), name FROM ga")
+	var pe *pgconn.PgError
+	if !errors.As(err, &pe) || pe.Message != `column "ga.name" must appear in the GROUP BY clause or be used in an aggregate function` || pe.Position != 16 {
+		t.Errorf("%s: an ungrouped column: %v (position %d)", who, err, positionOf(pe))
+	}
+}
+
+func positionOf(pe *pgconn.PgError) int32 {
+	if pe == nil {
+		return 0
+	}
+	return pe.Position
+}
