@@ -33,7 +33,7 @@ func (p WaitPolicy) String() string {
 // defaultTxnLifetime is MongoDB's transactionLifetimeLimitSeconds default.
 const defaultTxnLifetime = 60 * time.Second
 
-// defaultDiskReserve is Options.DiskReserve's default: room for Pebble to flush a memtable (64 MiB) and write
+// defaultDiskReserve is Options.DiskReserve's default: room for Pebble to flush two memtables (32 MiB each) and write
 // its manifest once writes are refused.
 const defaultDiskReserve = 64 << 20
 
