@@ -2,11 +2,15 @@ package pgserver_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
+	"go.mongodb.org/mongo-driver/v2/bson"
+
+	"github.com/concorddb/concord"
 )
 
 // checkSteps run in order against Concord and PostgreSQL 15 (TestCompare_PostgreSQL): CHECK constraints on
@@ -159,4 +163,53 @@ func concurrentOutcomes(t *testing.T, url string, n int, stmt string, rows int64
 	}
 	wg.Wait()
 	return counts
+}
+
+// TestNumericRange_NeverOverflows: 32 clients each add 0.25 to a numeric(4,2) at 98.00 with an UPDATE whose WHERE
+// clause does not check the bound; the storage holds the column's range atomically with each increment: exactly
+// 7 succeed (99.75), the other 25 fail with numeric_value_out_of_range, and the value never reaches 100.00.
+func TestNumericRange_NeverOverflows(t *testing.T) {
+	url, _ := startServer(t)
+	ctx := context.Background()
+	setup := connect(t, url)
+	if _, err := setup.Exec(ctx, "CREATE TABLE gauge (id int8 PRIMARY KEY, n numeric(4,2) NOT NULL)"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := setup.Exec(ctx, "INSERT INTO gauge VALUES (1, 98)"); err != nil {
+		t.Fatal(err)
+	}
+	const clients = 32
+	counts := concurrentOutcomes(t, url, clients, "UPDATE gauge SET n = n + 0.25 WHERE id = 1", 1)
+	if counts["ok"] != 7 || counts["22003"] != clients-7 {
+		t.Fatalf("outcomes %v, want 7 ok and %d numeric overflows", counts, clients-7)
+	}
+	var n string
+	if err := setup.QueryRow(ctx, "SELECT n::text FROM gauge WHERE id = 1").Scan(&n); err != nil || n != "99.75" {
+		t.Fatalf("n %s, %v; want 99.75", n, err)
+	}
+}
+
+// TestNumericRange_MongoPort: a write over the MongoDB port (the root API here) to a table's numeric(p,s) column
+// is held to the column's range too, by the same validator: DocumentValidationFailure (121).
+func TestNumericRange_MongoPort(t *testing.T) {
+	url, db := startServer(t)
+	ctx := context.Background()
+	c := connect(t, url)
+	if _, err := c.Exec(ctx, "CREATE TABLE mr (id int PRIMARY KEY, n numeric(4,2))"); err != nil {
+		t.Fatal(err)
+	}
+	coll := db.Database("test").Collection("mr")
+	if _, err := coll.InsertOne(ctx, bson.D{{Key: "_id", Value: int32(1)}, {Key: "n", Value: 99.5}}); err != nil {
+		t.Fatal(err)
+	}
+	var ce *concord.Error
+	_, err := coll.InsertOne(ctx, bson.D{{Key: "_id", Value: int32(2)}, {Key: "n", Value: 100.0}})
+	if !errors.As(err, &ce) || ce.Code != 121 {
+		t.Fatalf("insert of 100 into numeric(4,2): %v, want DocumentValidationFailure", err)
+	}
+	_, err = coll.UpdateOne(ctx, bson.D{{Key: "_id", Value: int32(1)}}, bson.D{{Key: "$inc", Value: bson.D{{Key: "n", Value: -200}}}})
+	if !errors.As(err, &ce) || ce.Code != 121 {
+		t.Fatalf("$inc to -100.5: %v, want DocumentValidationFailure", err)
+	}
+	assertRows(t, c, "SELECT id, n::text FROM mr", "1 99.50")
 }

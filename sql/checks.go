@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -152,9 +153,11 @@ func (x *exec) violation(t *table, c check) (bson.D, error) {
 	return mergeConds(conds), nil
 }
 
-// validator is the collection validator that enforces t's checks; nil when t has none.
+// validator is the collection validator that enforces t's checks and the range of its numeric(p,s) columns (in
+// that order: checkedColl.fail finds the broken one by its index); nil when t has neither.
 func (x *exec) validator(t *table) (bson.D, error) {
-	if len(t.Checks) == 0 {
+	ranged := rangedColumns(t)
+	if len(t.Checks) == 0 && len(ranged) == 0 {
 		return nil, nil
 	}
 	nor := bson.A{}
@@ -165,7 +168,45 @@ func (x *exec) validator(t *table) (bson.D, error) {
 		}
 		nor = append(nor, f)
 	}
+	for _, c := range ranged {
+		nor = append(nor, rangeViolation(t, c))
+	}
 	return bson.D{{Key: "$nor", Value: nor}}, nil
+}
+
+// rangedColumns are t's numeric(p,s) columns, in order. The storage holds their values in range (below 10^(p-s)
+// once rounded to s places) whatever writes them: a statement's values are fitted before they are written
+// (fitNumeric), but an increment (`n = n + 1`, an atomic $inc) and a write over the MongoDB port are checked only
+// by the collection's validator, as PostgreSQL checks the sum (22003).
+func rangedColumns(t *table) []column {
+	var out []column
+	for _, c := range t.Columns {
+		if c.Type == OIDNumeric && c.TypMod > 0 {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// rangeViolation is the query filter matching the rows whose value of the numeric(p,s) column c rounds, at s
+// places, to an absolute value of 10^(p-s) or more: at or past 10^(p-s) - 10^-s / 2.
+func rangeViolation(t *table, c column) bson.D {
+	p, s := numericTypmod(c.TypMod)
+	bound := math.Pow(10, float64(p-s)) - math.Pow(10, float64(-s))/2
+	f := t.field(c.Name)
+	return bson.D{{Key: "$or", Value: bson.A{
+		bson.D{{Key: f, Value: bson.D{{Key: "$gte", Value: bound}}}},
+		bson.D{{Key: f, Value: bson.D{{Key: "$lte", Value: -bound}}}},
+	}}}
+}
+
+// rangesOf is what of t's columns its range checks depend on: their fields and modifiers.
+func rangesOf(t *table) string {
+	var b strings.Builder
+	for _, c := range rangedColumns(t) {
+		fmt.Fprintf(&b, "%s/%d;", t.field(c.Name), c.TypMod)
+	}
+	return b.String()
 }
 
 // verifyCheck returns a check_violation when a row of t breaks c (ALTER TABLE ... ADD CHECK on a table with rows).
@@ -203,7 +244,7 @@ func bypassesValidation(ctx context.Context) bool {
 // check_violation, naming the check.
 func (x *exec) writeColl(t *table) backendColl {
 	c := x.s.db().collection(t.Name)
-	if len(t.Checks) > 0 {
+	if len(t.Checks) > 0 || len(rangedColumns(t)) > 0 {
 		c = checkedColl{backendColl: c, t: t}
 	}
 	if len(t.ForeignKeys) > 0 || len(t.ReferencedBy) > 0 {
@@ -212,7 +253,8 @@ func (x *exec) writeColl(t *table) backendColl {
 	return c
 }
 
-// checkedColl turns the storage's DocumentValidationFailure (121) into PostgreSQL's check_violation.
+// checkedColl turns the storage's DocumentValidationFailure (121) into PostgreSQL's check_violation, or into
+// numeric_value_out_of_range (22003) for a numeric(p,s) column's range.
 type checkedColl struct {
 	backendColl
 	t *table
@@ -248,15 +290,32 @@ func (c checkedColl) fail(err error) error {
 	if err == nil || !errors.As(err, &ce) || ce.Code != 121 { // DocumentValidationFailure
 		return err
 	}
-	name := c.t.Checks[0].Name
+	broken := 0
 	if details, ok := lookupD(ce.ErrInfo, "details"); ok {
 		if sat, ok := lookup(details, "clausesSatisfied").(bson.A); ok && len(sat) > 0 {
 			if first, ok := sat[0].(bson.D); ok {
-				if i, ok := asIndex(lookup(first, "index")); ok && i < len(c.t.Checks) {
-					name = c.t.Checks[i].Name
+				if i, ok := asIndex(lookup(first, "index")); ok {
+					broken = i
 				}
 			}
 		}
+	}
+	if ranged := rangedColumns(c.t); broken >= len(c.t.Checks) && broken-len(c.t.Checks) < len(ranged) || len(c.t.Checks) == 0 {
+		col := ranged[0]
+		if broken >= len(c.t.Checks) && broken-len(c.t.Checks) < len(ranged) {
+			col = ranged[broken-len(c.t.Checks)]
+		}
+		p, s := numericTypmod(col.TypMod)
+		bound := "1"
+		if p-s != 0 {
+			bound = fmt.Sprintf("10^%d", p-s)
+		}
+		return &Error{Code: CodeNumericOutOfRange, Message: "numeric field overflow",
+			Detail: fmt.Sprintf("A field with precision %d, scale %d must round to an absolute value less than %s.", p, s, bound), Cause: err}
+	}
+	name := c.t.Checks[0].Name
+	if broken < len(c.t.Checks) {
+		name = c.t.Checks[broken].Name
 	}
 	return &Error{Code: CodeCheckViolation, Message: fmt.Sprintf("new row for relation \"%s\" violates check constraint \"%s\"", c.t.Name, name),
 		Constraint: name, Table: c.t.Name, Cause: err}

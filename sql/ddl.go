@@ -640,7 +640,27 @@ func (x *exec) alterTable(as *pg.AlterTableStmt) (*Result, error) {
 			return nil, rerr
 		}
 	}
+	if err == nil {
+		err = x.refreshRanges(&orig)
+	}
 	return res, err
+}
+
+// refreshRanges sets the validator of the table that was before again when a statement changed its numeric(p,s)
+// columns (added, dropped, retyped), whose ranges the validator checks.
+func (x *exec) refreshRanges(before *table) error {
+	cur, err := x.readTable(before.Name, 0)
+	if err != nil {
+		return err
+	}
+	if rangesOf(cur) == rangesOf(before) {
+		return nil
+	}
+	v, err := x.validator(cur)
+	if err != nil {
+		return err
+	}
+	return x.s.db().setValidator(x.base, cur.Name, v)
 }
 
 // restoreTable puts back the CHECK and FOREIGN KEY constraints of a table as a failed ALTER TABLE found them,
@@ -1127,9 +1147,10 @@ func (x *exec) rename(rs *pg.RenameStmt) (*Result, error) {
 			tc.Key[i] = rs.Newname
 		}
 	}
-	// CHECK expressions follow the column's new name, and so does the validator made of them.
+	// CHECK expressions follow the column's new name, and so does the validator made of them, and so does a
+	// numeric(p,s) column's range.
 	tc.Checks = slices.Clone(t.Checks)
-	checksChanged := false
+	checksChanged := rangesOf(&tc) != rangesOf(t)
 	for i, c := range tc.Checks {
 		if slices.Contains(checkColumns(t, c), rs.Subname) {
 			renamed, err := renameInCheck(c, rs.Subname, rs.Newname)

@@ -123,6 +123,9 @@ func (x *exec) eval(n *pg.Node, sc *scope) (any, error) {
 		if err != nil {
 			return nil, err
 		}
+		if oid == OIDText || oid == OIDVarchar {
+			v = x.numericText(v, tc.Arg, sc)
+		}
 		c, err := coerce(v, oid)
 		if err != nil {
 			return nil, err

@@ -515,6 +515,24 @@ func scaleOfExpr(n *pg.Node, sc *scope) int {
 	return -1
 }
 
+// numericText is v, a value of expression n, as the text a cast to text makes of it: a number of a numeric
+// expression with a known scale (scaleOfExpr) as it shows (price::text is 5.00); v itself otherwise.
+func (x *exec) numericText(v any, n *pg.Node, sc *scope) any {
+	switch v.(type) {
+	case float64, int64:
+	default:
+		return v
+	}
+	if x.typeOf(n, sc) != OIDNumeric {
+		return v
+	}
+	s := scaleOfExpr(n, sc)
+	if s <= 0 {
+		return v
+	}
+	return string(AppendTypedMod(nil, v, OIDNumeric, DisplayMod(Column{OID: OIDNumeric, Scale: int32(s)})))
+}
+
 // DisplayMod is the type modifier that shows column c's values: its own, or for a numeric expression whose
 // values PostgreSQL shows with a fixed number of decimal places (scaleOfExpr), one with that scale. It is for
 // formatting only: RowDescription carries c.TypMod, as PostgreSQL sends -1 for an expression.
