@@ -160,6 +160,7 @@ func runBytea(t *testing.T, who string, c *pgx.Conn) {
 	runSteps(t, who, c, zoneSteps)
 	runTypmod(t, who, c)
 	runGrouping(t, who, c)
+	runOnConflict(t, who, c)
 	ctx := context.Background()
 	for _, s := range uniqueSteps {
 		_, err := c.Exec(ctx, s.sql)

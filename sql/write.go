@@ -321,19 +321,23 @@ func (x *exec) onConflict(oc *pg.OnConflictClause, t *table, alias string, coll 
 		if err != nil {
 			return nil, err
 		}
-		if !ok {
-			return nil, unsupported("this ON CONFLICT DO UPDATE SET expression")
-		}
 		filter := idFilter
-		if oc.WhereClause != nil {
-			f, ok, err := tr.filter(oc.WhereClause)
-			if err != nil {
+		if ok && oc.WhereClause != nil {
+			var f bson.D
+			if f, ok, err = tr.filter(oc.WhereClause); err != nil {
 				return nil, err
 			}
-			if !ok {
-				return nil, unsupported("this ON CONFLICT ... WHERE condition")
-			}
 			filter = mergeConds([]bson.D{idFilter, f})
+		}
+		if !ok {
+			after, done, err := x.onConflictByRow(oc, t, alias, coll, idFilter, excl)
+			if err != nil || done {
+				return after, err
+			}
+			if x.inTxn {
+				return nil, errorf(CodeSerializationFailure, "could not serialize access due to concurrent delete")
+			}
+			continue
 		}
 		after, err := coll.findOneAndUpdate(x.ctx, filter, upd)
 		if err == nil {
@@ -546,35 +550,9 @@ func (x *exec) updateByRows(t *table, alias string, coll backendColl, up *pg.Upd
 				continue
 			}
 		}
-		set := bson.D{}
-		for _, tg := range up.TargetList {
-			rt := tg.GetResTarget()
-			c := t.column(rt.Name) // nil for a schemaless table's field
-			var v any
-			var err error
-			if rt.Val.GetSetToDefault() != nil {
-				if c != nil {
-					v, err = x.columnDefault(c)
-				}
-			} else {
-				v, err = x.eval(rt.Val, sc)
-			}
-			if err != nil {
-				return 0, nil, err
-			}
-			var oid uint32
-			var typmod int32
-			if c != nil {
-				if c.NotNull && v == nil {
-					return 0, nil, notNull(t.Name, rt.Name)
-				}
-				oid, typmod = c.Type, c.TypMod
-			}
-			sv, err := toStored(v, oid, typmod)
-			if err != nil {
-				return 0, nil, err
-			}
-			set = append(set, bson.E{Key: t.field(rt.Name), Value: sv})
+		set, err := x.setOf(t, up.TargetList, sc)
+		if err != nil {
+			return 0, nil, err
 		}
 		after, err := coll.findOneAndUpdate(x.ctx, bson.D{{Key: "_id", Value: id}},
 			operators([]string{"$set"}, map[string]bson.D{"$set": set}))
@@ -589,6 +567,77 @@ func (x *exec) updateByRows(t *table, alias string, coll backendColl, up *pg.Upd
 		docs = append(docs, after)
 	}
 	return n, docs, nil
+}
+
+// setOf evaluates a SET list over the row in sc: the fields to set, their values stored in their columns' types.
+func (x *exec) setOf(t *table, targets []*pg.Node, sc *scope) (bson.D, error) {
+	set := bson.D{}
+	for _, tg := range targets {
+		rt := tg.GetResTarget()
+		c := t.column(rt.Name) // nil for a schemaless table's field
+		var v any
+		var err error
+		if rt.Val.GetSetToDefault() != nil {
+			if c != nil {
+				v, err = x.columnDefault(c)
+			}
+		} else {
+			v, err = x.eval(rt.Val, sc)
+		}
+		if err != nil {
+			return nil, err
+		}
+		var oid uint32
+		var typmod int32
+		if c != nil {
+			if c.NotNull && v == nil {
+				return nil, notNull(t.Name, rt.Name)
+			}
+			oid, typmod = c.Type, c.TypMod
+		}
+		sv, err := toStored(v, oid, typmod)
+		if err != nil {
+			return nil, err
+		}
+		set = append(set, bson.E{Key: t.field(rt.Name), Value: sv})
+	}
+	return set, nil
+}
+
+// onConflictByRow is ON CONFLICT DO UPDATE for a SET list or WHERE condition that update operators cannot express
+// (`s = t.s || excluded.s`, `p = t.p * 2`): it reads the conflicting row, evaluates them over it and writes the
+// result. Every ON CONFLICT statement runs in a transaction (needsTxn), whose conflict check refuses the write if
+// the row changed after the read, and whose retry (or the client's, in a transaction block) reads it again: a
+// concurrent change is never overwritten. It returns the row written, or nil with done set when the WHERE
+// condition is false; done unset asks the caller to try again (the row went away in between).
+func (x *exec) onConflictByRow(oc *pg.OnConflictClause, t *table, alias string, coll backendColl, idFilter bson.D, excl *scope) (after bson.Raw, done bool, err error) {
+	old, err := coll.findOne(x.ctx, idFilter)
+	if isNoDocuments(err) {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	cols := tableCols(t, alias)
+	sc := &scope{cols: cols, row: rowOf(cols, old), outer: excl}
+	if oc.WhereClause != nil {
+		v, err := x.eval(oc.WhereClause, sc)
+		if err != nil {
+			return nil, false, err
+		}
+		if !truthy(v) {
+			return nil, true, nil
+		}
+	}
+	set, err := x.setOf(t, oc.TargetList, sc)
+	if err != nil {
+		return nil, false, err
+	}
+	after, err = coll.findOneAndUpdate(x.ctx, idFilter, operators([]string{"$set"}, map[string]bson.D{"$set": set}))
+	if isNoDocuments(err) {
+		return nil, false, nil
+	}
+	return after, err == nil, err
 }
 
 // delete runs DELETE FROM ... [WHERE ...] [RETURNING ...].
