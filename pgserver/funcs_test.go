@@ -126,6 +126,13 @@ var funcSteps = []struct{ sql, want string }{
 	{"DROP VIEW IF EXISTS vtotals", "DROP VIEW"},
 	{"SELECT * FROM vtotals", "ERROR 42P01"},
 	{"DROP TABLE vt", "DROP TABLE"},
+	// width_bucket: equal-width buckets either way, 0 and count + 1 outside them, or an array of lower bounds.
+	{"SELECT width_bucket(5.35, 0.024, 10.06, 5), width_bucket(-1, 0, 10, 5), width_bucket(10, 0, 10, 5), width_bucket(9.99, 0, 10, 5), width_bucket(7, 10, 0, 5), width_bucket(11, 10, 0, 5), width_bucket(0, 10, 0, 5), width_bucket(NULL, 0, 10, 5)",
+		"3|0|6|5|2|0|6|\nSELECT 1"},
+	{"SELECT width_bucket(5, ARRAY[1, 3, 4, 10]), width_bucket(0, ARRAY[1, 3]), width_bucket(3, ARRAY[1, 3]), pg_typeof(width_bucket(1, 0, 10, 2))", "3|0|2|integer\nSELECT 1"},
+	{"SELECT width_bucket(1, 0, 10, 0)", "ERROR 2201G"},
+	{"SELECT width_bucket(1, 5, 5, 2)", "ERROR 2201G"},
+	{"SELECT width_bucket(x, 0, 100, 4), count(*) FROM generate_series(0, 100, 7) x GROUP BY 1 ORDER BY 1", "1|4\n2|4\n3|3\n4|4\nSELECT 4"},
 }
 
 // runFuncs runs funcSteps on a connection.

@@ -77,6 +77,7 @@ var builtinTypes = map[string]struct {
 	"array_upper":        {OIDInt4, []uint32{0, OIDInt4}},
 	"array_lower":        {OIDInt4, []uint32{0, OIDInt4}},
 	"to_char":            {OIDText, []uint32{0, OIDText}},
+	"width_bucket":       {OIDInt4, []uint32{OIDFloat8, OIDFloat8, OIDFloat8, OIDInt4}},
 }
 
 // builtin runs the string, number, date and array functions of builtinTypes on evaluated arguments; ok is false
@@ -479,6 +480,15 @@ func builtin(name string, args []any) (v any, ok bool, err error) {
 			return nil, true, errorf(CodeInvalidArgumentForPower, "a negative number raised to a non-integer power yields a complex result")
 		}
 		return math.Pow(a, b), true, nil
+	case "width_bucket":
+		if err := argc(2, 4); err != nil || len(args) == 3 {
+			if err == nil {
+				err = &Error{Code: CodeUndefinedFunction, Message: "function width_bucket with 3 arguments does not exist"}
+			}
+			return nil, true, err
+		}
+		v, err := widthBucket(args)
+		return v, true, err
 	case "sign", "exp", "ln", "log10", "cbrt", "degrees", "radians":
 		if err := argc(1, 1); err != nil {
 			return nil, true, err
@@ -772,4 +782,76 @@ func regexpMatches(s, pattern, flags string) ([]any, error) {
 		out = append(out, groups)
 	}
 	return out, nil
+}
+
+// widthBucket is PostgreSQL's width_bucket: the bucket, 1 to count, of count equal-width buckets from low to high
+// (or from low down to high) that operand falls in, 0 below them and count + 1 above them; or, given an array of
+// the buckets' ascending lower bounds, how many of them are at or below operand.
+func widthBucket(args []any) (any, error) {
+	op, err := coerce(numeric(args[0]), OIDFloat8)
+	if err != nil {
+		return nil, err
+	}
+	x := op.(float64)
+	if len(args) == 2 {
+		bounds, ok := args[1].([]any)
+		if !ok {
+			return nil, errorf(CodeDatatypeMismatch, "width_bucket needs an array of lower bounds")
+		}
+		var n int64
+		for _, b := range bounds {
+			if b == nil {
+				return nil, errorf(CodeNullValueNotAllowed, "thresholds array must not contain NULLs")
+			}
+			f, err := coerce(numeric(b), OIDFloat8)
+			if err != nil {
+				return nil, err
+			}
+			if f.(float64) > x {
+				break
+			}
+			n++
+		}
+		return n, nil
+	}
+	var f [2]float64
+	for i := range f {
+		v, err := coerce(numeric(args[i+1]), OIDFloat8)
+		if err != nil {
+			return nil, err
+		}
+		f[i] = v.(float64)
+	}
+	low, high := f[0], f[1]
+	c, err := coerce(numeric(args[3]), OIDInt8)
+	if err != nil {
+		return nil, err
+	}
+	count := c.(int64)
+	switch {
+	case count <= 0:
+		return nil, errorf(CodeInvalidArgumentForWidthBucket, "count must be greater than zero")
+	case math.IsNaN(x) || math.IsNaN(low) || math.IsNaN(high):
+		return nil, errorf(CodeInvalidArgumentForWidthBucket, "operand, lower bound, and upper bound cannot be NaN")
+	case math.IsInf(low, 0) || math.IsInf(high, 0):
+		return nil, errorf(CodeInvalidArgumentForWidthBucket, "lower and upper bounds must be finite")
+	case low == high:
+		return nil, errorf(CodeInvalidArgumentForWidthBucket, "lower bound cannot equal upper bound")
+	}
+	if low < high {
+		switch {
+		case x < low:
+			return int64(0), nil
+		case x >= high:
+			return count + 1, nil
+		}
+		return int64(math.Floor((x-low)/(high-low)*float64(count))) + 1, nil
+	}
+	switch {
+	case x > low:
+		return int64(0), nil
+	case x <= high:
+		return count + 1, nil
+	}
+	return int64(math.Floor((low-x)/(low-high)*float64(count))) + 1, nil
 }

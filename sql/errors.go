@@ -132,9 +132,11 @@ const (
 	CodeCharacterNotInRepertoire = "22021"
 	CodeInvalidArgumentForLog    = "2201E"
 	CodeInvalidArgumentForPower  = "2201F"
-	CodeInvalidRegularExpression = "2201B"
-	CodeDatetimeFieldOverflow    = "22008"
-	CodeWrongObjectType          = "42809"
-	CodeInvalidSavepoint         = "3B001"
-	CodeInvalidTableDefinition   = "42P16"
+	// CodeInvalidArgumentForWidthBucket is invalid_argument_for_width_bucket_function.
+	CodeInvalidArgumentForWidthBucket = "2201G"
+	CodeInvalidRegularExpression      = "2201B"
+	CodeDatetimeFieldOverflow         = "22008"
+	CodeWrongObjectType               = "42809"
+	CodeInvalidSavepoint              = "3B001"
+	CodeInvalidTableDefinition        = "42P16"
 )
