@@ -37,6 +37,7 @@ const (
 	CodeAmbiguousColumn              = "42702"
 	CodeDatatypeMismatch             = "42804"
 	CodeGroupingError                = "42803"
+	CodeInvalidColumnReference       = "42P10"
 	CodeCardinalityViolation         = "21000"
 	CodeQueryCanceled                = "57014"
 	CodeProtocolViolation            = "08P01"

@@ -8,40 +8,78 @@ import (
 )
 
 // checkGrouping refuses, as PostgreSQL does, a grouped query (GROUP BY, HAVING or an aggregate) whose select
-// list, HAVING or ORDER BY uses a column of its FROM clause outside an aggregate call and outside every GROUP
-// BY expression: 42803, `column "t.c" must appear in the GROUP BY clause or be used in an aggregate function`.
-// Without the check such a column would show the value of an arbitrary row of its group. A column is grouped
-// when a GROUP BY item names it (by any qualification, or through an output column's name or position), when
-// an expression around it is a GROUP BY item (GROUP BY a + b covers a + b), or when its table's primary key
-// is grouped (PostgreSQL's functional dependency). Subqueries are not looked into.
+// list, HAVING or ORDER BY uses a column of a table in its FROM clause outside an aggregate call while that
+// column is not grouped: 42803, `column "t.c" must appear in the GROUP BY clause or be used in an aggregate
+// function`. Without the check such a column would show the value of an arbitrary row of its group. A column is
+// grouped when a GROUP BY item names it (by any qualification, an output column's name or position, or the
+// column a JOIN ... USING merged it into), or when its table's whole primary key is grouped (PostgreSQL's
+// functional dependency).
+//
+// The check is lenient where PostgreSQL's rules need more than the names: with a GROUP BY item that is an
+// expression (GROUP BY lower(name), which PostgreSQL matches against the expressions of the select list), a
+// position over *, or an item that names nothing, nothing is checked; and only the columns of stored tables are
+// held to it (not those of subqueries, CTEs, functions or the catalogs). References inside a subquery are not
+// looked into. A query it lets pass runs as before.
 func checkGrouping(sel *pg.SelectStmt, src *relation) error {
-	var items []*pg.Node // the GROUP BY expressions, an output column's name or position replaced by its expression
+	targets := sel.TargetList
+	hasStar := false
+	outNames := map[string]bool{}
+	for _, t := range targets {
+		rt := t.GetResTarget()
+		if cr := rt.Val.GetColumnRef(); cr != nil {
+			if f := columnFields(cr); f[len(f)-1] == "*" {
+				hasStar = true
+				continue
+			}
+		}
+		name := rt.Name
+		if name == "" {
+			name = exprName(rt.Val)
+		}
+		outNames[name] = true
+	}
+	outputNamed := func(name string) *pg.Node {
+		for _, t := range targets {
+			rt := t.GetResTarget()
+			if rt.Name == name || rt.Name == "" && rt.Val.GetColumnRef() == nil && exprName(rt.Val) == name {
+				return rt.Val
+			}
+		}
+		return nil
+	}
+	grouped := map[int]bool{}
 	for _, g := range sel.GroupClause {
 		switch {
-		case g.GetGroupingSet() != nil:
-			return nil // grouping sets are refused elsewhere, or evaluated as given
 		case g.GetAConst() != nil && g.GetAConst().GetIval() != nil:
 			i := int(g.GetAConst().GetIval().Ival)
-			if i >= 1 && i <= len(sel.TargetList) {
-				items = append(items, sel.TargetList[i-1].GetResTarget().Val)
+			if hasStar || i < 1 || i > len(targets) {
+				return nil // a position over * is not resolved here; one out of range is refused when grouping
 			}
-			continue
+			g = targets[i-1].GetResTarget().Val
 		case g.GetColumnRef() != nil && len(g.GetColumnRef().Fields) == 1 && srcColumn(g.GetColumnRef(), src) < 0:
-			name := columnFields(g.GetColumnRef())[0]
-			for _, t := range sel.TargetList {
-				if rt := t.GetResTarget(); rt.Name == name {
-					items = append(items, rt.Val)
-				}
+			if g = outputNamed(columnFields(g.GetColumnRef())[0]); g == nil {
+				return nil // names nothing: refused when grouping
 			}
+		}
+		cr := g.GetColumnRef()
+		if cr == nil {
+			return nil // an expression
+		}
+		i := srcColumn(cr, src)
+		if i < 0 {
+			return nil
+		}
+		grouped[i] = true
+	}
+	// A JOIN ... USING column and the join inputs' columns it merged stand for one another.
+	for i := range grouped {
+		name := src.cols[i].name
+		if !src.cols[i].merged && src.cols[i].qual != "" {
 			continue
 		}
-		items = append(items, g)
-	}
-	grouped := map[int]bool{} // src columns named by a GROUP BY item
-	for _, it := range items {
-		if cr := it.GetColumnRef(); cr != nil {
-			if i := srcColumn(cr, src); i >= 0 {
-				grouped[i] = true
+		for j, c := range src.cols {
+			if c.name == name && !c.hidden && (c.merged || c.qual == "") {
+				grouped[j] = true
 			}
 		}
 	}
@@ -61,11 +99,13 @@ func checkGrouping(sel *pg.SelectStmt, src *relation) error {
 	for q := range missing {
 		delete(keyed, q)
 	}
-	covered := func(i int) bool { return grouped[i] || keyed[src.cols[i].qual] }
+	covered := func(i int) bool {
+		c := src.cols[i]
+		return c.field == "" || grouped[i] || c.qual != "" && keyed[c.qual]
+	}
 	var bad *pg.ColumnRef
 	var badCol int
-	var visit func(n *pg.Node) (stop, prune bool)
-	visit = func(n *pg.Node) (bool, bool) {
+	visit := func(n *pg.Node) (bool, bool) {
 		if f := n.GetFuncCall(); f != nil && f.Over == nil && isAggregate(f) {
 			return false, true // an aggregate's arguments are evaluated per row
 		}
@@ -76,15 +116,10 @@ func checkGrouping(sel *pg.SelectStmt, src *relation) error {
 			}
 			return false, true
 		}
-		for _, it := range items {
-			if it.GetColumnRef() == nil && sameExpr(n.ProtoReflect(), it.ProtoReflect()) {
-				return false, true
-			}
-		}
 		return false, false
 	}
 	check := func(n *pg.Node) bool { return walkPrune(n, visit) }
-	for _, t := range sel.TargetList {
+	for _, t := range targets {
 		rt := t.GetResTarget()
 		if cr := rt.Val.GetColumnRef(); cr != nil {
 			if f := columnFields(cr); f[len(f)-1] == "*" {
@@ -112,8 +147,8 @@ func checkGrouping(sel *pg.SelectStmt, src *relation) error {
 		if n.GetAConst() != nil {
 			continue // a position in the select list
 		}
-		if cr := n.GetColumnRef(); cr != nil && len(cr.Fields) == 1 && srcColumn(cr, src) < 0 {
-			continue // an output column's name
+		if cr := n.GetColumnRef(); cr != nil && len(cr.Fields) == 1 && outNames[columnFields(cr)[0]] {
+			continue // an output column's name, which ORDER BY takes before an input column's
 		}
 		if check(n) {
 			return groupingError(src.cols[badCol], int(bad.Location))
@@ -139,7 +174,7 @@ func srcColumn(cr *pg.ColumnRef, src *relation) int {
 	}
 	found := -1
 	for i, c := range src.cols {
-		if c.hidden || c.merged || c.name != fields[len(fields)-1] || (len(fields) == 2 && c.qual != fields[0]) {
+		if c.hidden || c.merged && len(fields) == 1 || c.name != fields[len(fields)-1] || (len(fields) == 2 && c.qual != fields[0]) {
 			continue
 		}
 		if found >= 0 {
@@ -185,54 +220,4 @@ func walkPruneChildren(m protoreflect.Message, fn func(*pg.Node) (stop, prune bo
 		return !found
 	})
 	return found
-}
-
-// sameExpr reports whether two parse nodes are the same expression, wherever they are in the text (their
-// location fields are not compared).
-func sameExpr(a, b protoreflect.Message) bool {
-	if a.Descriptor() != b.Descriptor() {
-		return false
-	}
-	na, nb := 0, 0
-	b.Range(func(fd protoreflect.FieldDescriptor, _ protoreflect.Value) bool {
-		if fd.Name() != "location" {
-			nb++
-		}
-		return true
-	})
-	eq := true
-	a.Range(func(fd protoreflect.FieldDescriptor, va protoreflect.Value) bool {
-		if fd.Name() == "location" {
-			return true
-		}
-		na++
-		if !b.Has(fd) {
-			eq = false
-			return false
-		}
-		vb := b.Get(fd)
-		switch {
-		case fd.IsMap():
-			eq = false
-		case fd.IsList():
-			la, lb := va.List(), vb.List()
-			if la.Len() != lb.Len() {
-				eq = false
-				break
-			}
-			for i := 0; i < la.Len() && eq; i++ {
-				if fd.Message() != nil {
-					eq = sameExpr(la.Get(i).Message(), lb.Get(i).Message())
-				} else {
-					eq = la.Get(i).Equal(lb.Get(i))
-				}
-			}
-		case fd.Message() != nil:
-			eq = sameExpr(va.Message(), vb.Message())
-		default:
-			eq = va.Equal(vb)
-		}
-		return eq
-	})
-	return eq && na == nb
 }

@@ -881,7 +881,7 @@ func (x *exec) groupValue(g *pg.Node, targets []*pg.Node, sc *scope) (any, error
 		if iv, ok := c.Val.(*pg.A_Const_Ival); ok {
 			i := int(iv.Ival.Ival)
 			if i < 1 || i > len(targets) {
-				return nil, errorf(CodeUndefinedColumn, "GROUP BY position %d is not in select list", i)
+				return nil, &Error{Code: CodeInvalidColumnReference, Message: fmt.Sprintf("GROUP BY position %d is not in select list", i), Position: int(c.Location) + 1}
 			}
 			return x.eval(targets[i-1].GetResTarget().Val, sc)
 		}
@@ -890,7 +890,8 @@ func (x *exec) groupValue(g *pg.Node, targets []*pg.Node, sc *scope) (any, error
 		name := columnFields(cr)[0]
 		if _, _, found, _ := sc.lookupHere([]string{name}, false); !found {
 			for _, t := range targets {
-				if rt := t.GetResTarget(); rt.Name == name {
+				// An output column's name: AS, or the name PostgreSQL gives an expression (GROUP BY upper).
+				if rt := t.GetResTarget(); rt.Name == name || rt.Name == "" && rt.Val.GetColumnRef() == nil && exprName(rt.Val) == name {
 					return x.eval(rt.Val, sc)
 				}
 			}
@@ -911,7 +912,7 @@ func (x *exec) sortKeys(sortBy []*pg.Node, rows [][]any, scopeOf func(int) *scop
 				if iv, ok := c.Val.(*pg.A_Const_Ival); ok {
 					p := int(iv.Ival.Ival)
 					if p < 1 || p > len(rows[i]) {
-						return nil, errorf(CodeUndefinedColumn, "ORDER BY position %d is not in select list", p)
+						return nil, &Error{Code: CodeInvalidColumnReference, Message: fmt.Sprintf("ORDER BY position %d is not in select list", p), Position: int(c.Location) + 1}
 					}
 					k[j] = rows[i][p-1]
 					continue
