@@ -132,6 +132,11 @@ var typmodSteps = []struct{ sql, want string }{
 	{"SELECT trunc(6.665, 3), trunc(6.665, 1), trunc(-6.665, 2), trunc(6.665), round(6.665, 2), trunc(1234.5, -2), round(1250, -2), round(2.675, 2), round(-2.5), round(5, 2), trunc(7, 1), round(1.5, NULL), round(12.5, -1)",
 		"6.665|6.6|-6.66|6|6.67|1200|1300|2.68|-3|5.00|7.0||10\nSELECT 1"},
 	{"SELECT round(price, 1), trunc(price * 1.333, 3), round(qty, 2), round(qty * 1.0 / 3, 4) FROM tns WHERE id = 1", "5.0|6.665|4.00|1.3333\nSELECT 1"},
+	// A sum that float64 leaves a hair below zero shows 0.00; a scale past a float64's digits is padded with zeros.
+	{"CREATE TABLE tled (id int PRIMARY KEY, amt numeric(10,2))", "CREATE TABLE"},
+	{"INSERT INTO tled VALUES (1, 0.30), (2, -0.10), (3, -0.20)", "INSERT 0 3"},
+	{"SELECT sum(amt), 0.3 - 0.1 - 0.2, round(123.4, -1001), trunc(-123.4, -1001), round(1.5, 3), -0.001 * 1.0, round(1.25, 20) FROM tled",
+		"0.00|0.0|0|0|1.500|-0.0010|1.25000000000000000000\nSELECT 1"},
 	{"SELECT price::text, (price * 2)::text, price::varchar, (qty * 1.0)::text FROM tns WHERE id = 2", "2.50|5.00|2.50|2.0\nSELECT 1"},
 	// An increment of a numeric(p,s) column (an atomic $inc) is held to the column's range by the storage, as
 	// PostgreSQL checks the sum; so is a column added, renamed or retyped later.

@@ -272,8 +272,14 @@ func roundDigits(v any, d int, trunc bool) (any, error) {
 	default:
 		return nil, errorf(CodeDatatypeMismatch, "round and trunc need a number")
 	}
-	if d > 1000 || d < -1000 {
+	switch {
+	case d > 1000:
 		return v, nil // PostgreSQL's numerics hold at most 1000 digits after the point
+	case d < -1000:
+		if _, isInt := v.(int64); isInt {
+			return int64(0), nil
+		}
+		return 0.0, nil
 	}
 	r, ok := new(big.Rat).SetString(text)
 	if !ok {
@@ -503,7 +509,7 @@ func scaleOfExpr(n *pg.Node, sc *scope) int {
 		case len(f.Args) == 1 && (name == "round" || name == "trunc"):
 			return 0
 		case len(f.Args) == 2 && (name == "round" || name == "trunc"):
-			if d := f.Args[1].GetAConst().GetIval(); d != nil && d.Ival >= 0 {
+			if d := f.Args[1].GetAConst().GetIval(); d != nil && d.Ival >= 0 && d.Ival <= 1000 {
 				return int(d.Ival)
 			}
 			if ac := f.Args[1].GetAConst(); ac != nil && ac.GetIval() == nil && ac.GetFval() == nil && !ac.Isnull {
@@ -537,7 +543,7 @@ func (x *exec) numericText(v any, n *pg.Node, sc *scope) any {
 // values PostgreSQL shows with a fixed number of decimal places (scaleOfExpr), one with that scale. It is for
 // formatting only: RowDescription carries c.TypMod, as PostgreSQL sends -1 for an expression.
 func DisplayMod(c Column) int32 {
-	if c.TypMod > 0 || c.Scale <= 0 || c.OID != OIDNumeric {
+	if c.TypMod > 0 || c.Scale <= 0 || c.Scale > 1000 || c.OID != OIDNumeric {
 		return c.TypMod
 	}
 	return ((1000 << 16) | c.Scale) + typmodHeader
@@ -579,14 +585,43 @@ func AppendTypedMod(b []byte, v any, oid uint32, typmod int32) []byte {
 				return AppendTyped(b, v, oid)
 			}
 			if !math.IsInf(f, 0) && !math.IsNaN(f) {
-				if f == 0 {
-					f = 0 // no negative zero
-				}
-				return strconv.AppendFloat(b, f, 'f', s, 64)
+				return appendScaled(b, f, s)
 			}
 		}
 	}
 	return AppendTyped(b, v, oid)
+}
+
+// appendScaled appends f with s decimal places, as PostgreSQL shows a numeric of scale s: rounded in decimal
+// (roundDigits) when it has more, and padded with zeros when it has fewer, so that no digit past those of the
+// float64's shortest form is made up (3.3333333333333335 at scale 20 is 3.33333333333333350000); never -0.00.
+func appendScaled(b []byte, f float64, s int) []byte {
+	var buf [32]byte
+	short := strconv.AppendFloat(buf[:0], f, 'f', -1, 64)
+	frac := 0
+	if dot := bytes.IndexByte(short, '.'); dot >= 0 {
+		frac = len(short) - dot - 1
+	}
+	if frac > s {
+		if r, err := roundDigits(f, s, false); err == nil {
+			f, _ = r.(float64)
+		}
+		short = strconv.AppendFloat(buf[:0], f, 'f', s, 64)
+		frac = s
+	}
+	if bytes.IndexFunc(short, func(r rune) bool { return r >= '1' && r <= '9' }) < 0 && len(short) > 0 && short[0] == '-' {
+		short = short[1:] // no negative zero
+	}
+	b = append(b, short...)
+	if frac < s {
+		if frac == 0 {
+			b = append(b, '.')
+		}
+		for ; frac < s; frac++ {
+			b = append(b, '0')
+		}
+	}
+	return b
 }
 
 // toStored converts v for storage in a column of type oid with modifier typmod: the type's conversion
