@@ -218,6 +218,12 @@ var dateTextFuncSteps = []struct{ sql, want string }{
 	{"SELECT g, percentile_cont(0.9) WITHIN GROUP (ORDER BY x), percentile_disc(0) WITHIN GROUP (ORDER BY x), percentile_disc(1) WITHIN GROUP (ORDER BY x), mode() WITHIN GROUP (ORDER BY s DESC) FROM (VALUES (1, 10.5, 'a'), (1, 20, 'b'), (2, 7, 'z'), (1, 30, 'a'), (2, 8, 'y')) v(g, x, s) GROUP BY g ORDER BY g",
 		"1|28|10.5|30|a\n2|7.9|7|8|z\nSELECT 2"},
 	{"SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY x) FILTER (WHERE x > 1) FROM (VALUES (1), (2), (3), (4)) v(x)", "3\nSELECT 1"},
+	// An array of fractions gives the array of their percentiles (NULL for a NULL fraction, NULL for no values).
+	{"SELECT g, percentile_cont(ARRAY[0.25, 0.5, NULL, 1]) WITHIN GROUP (ORDER BY x), percentile_disc(ARRAY[0, 0.5, 1]) WITHIN GROUP (ORDER BY x) FROM (VALUES (1, 1), (1, 2), (1, 3), (1, 4), (2, 10), (2, NULL)) v(g, x) GROUP BY g ORDER BY g",
+		"1|{1.75,2.5,NULL,4}|{1,2,4}\n2|{10,10,NULL,10}|{10,10,10}\nSELECT 2"},
+	{"SELECT pg_typeof(percentile_cont(ARRAY[0.5]) WITHIN GROUP (ORDER BY x)), pg_typeof(percentile_disc(ARRAY[0.5]) WITHIN GROUP (ORDER BY x)), percentile_cont(ARRAY[0.5]) WITHIN GROUP (ORDER BY x) FILTER (WHERE false) IS NULL FROM (VALUES (1)) v(x)",
+		"double precision[]|integer[]|t\nSELECT 1"},
+	{"SELECT percentile_cont(ARRAY[1.5]) WITHIN GROUP (ORDER BY x) FROM (VALUES (1)) v(x)", "ERROR 22003"},
 	{"SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY x) IS NULL FROM (VALUES (1)) v(x) WHERE false", "t\nSELECT 1"},
 	{"SELECT percentile_cont(1.5) WITHIN GROUP (ORDER BY x) FROM (VALUES (1)) v(x)", "ERROR 22003"},
 	// regexp_matches (a set of text[]) and regexp_match.

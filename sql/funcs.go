@@ -961,6 +961,27 @@ func (x *exec) orderedSetResult(f *pg.FuncCall, name string, sc *scope, vals []a
 	if err != nil || fv == nil {
 		return nil, err
 	}
+	if fracs, ok := fv.([]any); ok {
+		// An array of fractions: the array of their percentiles, NULL for a NULL fraction; NULL for no values.
+		if len(vals) == 0 {
+			return nil, nil
+		}
+		out := make([]any, len(fracs))
+		for i, fr := range fracs {
+			if fr == nil {
+				continue
+			}
+			if out[i], err = percentile(name, fr, vals); err != nil {
+				return nil, err
+			}
+		}
+		return out, nil
+	}
+	return percentile(name, fv, vals)
+}
+
+// percentile is percentile_cont or percentile_disc at the fraction fv of vals, the group's values in order.
+func percentile(name string, fv any, vals []any) (any, error) {
 	fc, err := coerce(numeric(fv), OIDFloat8)
 	if err != nil {
 		return nil, err

@@ -302,10 +302,17 @@ func (x *exec) funcType(f *pg.FuncCall, sc *scope) uint32 {
 	case "array_agg":
 		return types[arg0].array
 	case "percentile_cont":
+		if len(f.Args) == 1 && types[x.typeOf(f.Args[0], sc)].elem != 0 {
+			return OIDFloat8Array // an array of fractions gives an array of percentiles
+		}
 		return OIDFloat8
 	case "percentile_disc", "mode":
 		if len(f.AggOrder) == 1 {
-			return x.typeOf(f.AggOrder[0].GetSortBy().Node, sc)
+			t := x.typeOf(f.AggOrder[0].GetSortBy().Node, sc)
+			if name == "percentile_disc" && len(f.Args) == 1 && types[x.typeOf(f.Args[0], sc)].elem != 0 {
+				return types[t].array
+			}
+			return t
 		}
 		return 0
 	case "array_length", "cardinality", "length", "char_length":
