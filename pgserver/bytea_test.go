@@ -161,6 +161,7 @@ func runBytea(t *testing.T, who string, c *pgx.Conn) {
 	runTypmod(t, who, c)
 	runGrouping(t, who, c)
 	runOnConflict(t, who, c)
+	runScope(t, who, c)
 	ctx := context.Background()
 	for _, s := range uniqueSteps {
 		_, err := c.Exec(ctx, s.sql)

@@ -103,7 +103,9 @@ func (tr *translator) column1(n *pg.Node) (path string, oid uint32, ok bool) {
 	}
 	if len(f) >= 2 && f[0] == tr.alias {
 		f = f[1:]
-	} else if tr.outer != nil {
+	} else if tr.outer != nil && (len(f) >= 2 || tr.fromRow || !tr.t.declared || tr.t.column(f[0]) == nil) {
+		// An outer query's column, unless an unqualified name is the table's own: a subquery's own columns hide
+		// the outer query's of the same name, as in PostgreSQL (WHERE id = o.aid compares the subquery's id).
 		if _, _, found, _ := tr.outer.lookup(f); found {
 			return "", 0, false
 		}

@@ -1,0 +1,22 @@
+package pgserver_test
+
+import (
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// scopeSteps: in a correlated subquery an unqualified name is the subquery's own column before the outer
+// query's of the same name, as in PostgreSQL (WHERE id = o.aid compares the subquery table's id).
+var scopeSteps = []struct{ sql, want string }{
+	{"CREATE TABLE ssa (id int PRIMARY KEY, name text)", "CREATE TABLE"},
+	{"CREATE TABLE ssb (id int PRIMARY KEY, aid int)", "CREATE TABLE"},
+	{"INSERT INTO ssa VALUES (1, 'a'), (2, 'b')", "INSERT 0 2"},
+	{"INSERT INTO ssb VALUES (1, 1), (2, 1), (3, 2)", "INSERT 0 3"},
+	{"SELECT o.id, (SELECT name FROM ssa WHERE id = o.aid) FROM ssb o ORDER BY 1", "1|a\n2|a\n3|b\nSELECT 3"},
+	{"SELECT o.id FROM ssb o WHERE EXISTS (SELECT 1 FROM ssa WHERE id = o.aid AND name = 'b') ORDER BY 1", "3\nSELECT 1"},
+	{"SELECT o.id, (SELECT count(*) FROM ssb WHERE aid = o.id) FROM ssa o ORDER BY 1", "1|2\n2|1\nSELECT 2"},
+	{"DROP TABLE ssa, ssb", "DROP TABLE"},
+}
+
+func runScope(t *testing.T, who string, c *pgx.Conn) { runSteps(t, who, c, scopeSteps) }
