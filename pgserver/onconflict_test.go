@@ -57,6 +57,13 @@ var onConflictSteps = []struct{ sql, want string }{
 	{"INSERT INTO ocs VALUES (1, 5, 2, 'b') ON CONFLICT (id) DO UPDATE SET n = excluded.n * 2, p = ocs.p * 2 WHERE ocs.n > 0 RETURNING n, p", "10|3.00\nINSERT 0 1"},
 	{"INSERT INTO ocs AS t VALUES (2, 1, 1, 'q') ON CONFLICT (id) DO UPDATE SET s = t.s || excluded.s, p = t.p * 10000", "ERROR 22003"},
 	{"SELECT id, n, p, s, tags FROM ocs ORDER BY id", "1|10|3.00|Xy!|{a,b}\n2|7|3.00|z|{c}\nSELECT 2"},
+	// A key proposed twice in one statement is 21000 and changes nothing; an unqualified column is ambiguous.
+	{"INSERT INTO ocs VALUES (1, 0, 0, 'q'), (1, 0, 0, 'r') ON CONFLICT (id) DO UPDATE SET s = ocs.s || excluded.s", "ERROR 21000"},
+	{"INSERT INTO ocs VALUES (5, 0, 0, 'q'), (5, 0, 0, 'r') ON CONFLICT (id) DO UPDATE SET n = ocs.n + 1", "ERROR 21000"},
+	{"INSERT INTO ocs VALUES (5, 0, 0, 'q'), (5, 0, 0, 'r') ON CONFLICT (id) DO NOTHING", "INSERT 0 1"},
+	{"INSERT INTO ocs VALUES (1, 0, 0, 'q') ON CONFLICT (id) DO UPDATE SET n = n + 1", "ERROR 42702"},
+	{"INSERT INTO ocs VALUES (1, 0, 0, 'q') ON CONFLICT (id) DO UPDATE SET n = ocs.n + 1 WHERE s <> 'x'", "ERROR 42702"},
+	{"SELECT id, n, s FROM ocs ORDER BY id", "1|10|Xy!\n2|7|z\n5|0|q\nSELECT 3"},
 	{"DROP TABLE ocs", "DROP TABLE"},
 }
 

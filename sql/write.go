@@ -152,6 +152,13 @@ func (x *exec) insert(ins *pg.InsertStmt) (*relation, string, error) {
 	coll := x.writeColl(t)
 	var written []bson.Raw
 	var count int
+	var proposed map[string]bool // ON CONFLICT DO UPDATE: the keys of the rows proposed so far
+	if oc := ins.OnConflictClause; oc != nil && oc.Action == pg.OnConflictAction_ONCONFLICT_UPDATE {
+		if err := ambiguousInConflict(t, oc); err != nil {
+			return nil, "", err
+		}
+		proposed = map[string]bool{}
+	}
 	for _, row := range rows {
 		if err := checkIdentity(t, names, row); err != nil {
 			return nil, "", err
@@ -163,6 +170,15 @@ func (x *exec) insert(ins *pg.InsertStmt) (*relation, string, error) {
 		raw, err := bson.Marshal(doc)
 		if err != nil {
 			return nil, "", err
+		}
+		if proposed != nil {
+			id := bson.Raw(raw).Lookup("_id")
+			key := string(id.Value) + string(rune(id.Type))
+			if proposed[key] {
+				return nil, "", &Error{Code: CodeCardinalityViolation, Message: "ON CONFLICT DO UPDATE command cannot affect row a second time",
+					Hint: "Ensure that no rows proposed for insertion within the same command have duplicate constrained values."}
+			}
+			proposed[key] = true
 		}
 		if ins.OnConflictClause == nil {
 			if err := coll.insertOne(x.ctx, bson.Raw(raw)); err != nil {
@@ -567,6 +583,33 @@ func (x *exec) updateByRows(t *table, alias string, coll backendColl, up *pg.Upd
 		docs = append(docs, after)
 	}
 	return n, docs, nil
+}
+
+// ambiguousInConflict refuses, as PostgreSQL does (42702), an unqualified reference to a column in ON CONFLICT
+// DO UPDATE's SET list or WHERE condition: it names both the table's column and EXCLUDED's.
+func ambiguousInConflict(t *table, oc *pg.OnConflictClause) error {
+	var bad *pg.ColumnRef
+	find := func(n *pg.Node) bool {
+		cr := n.GetColumnRef()
+		if cr == nil || len(cr.Fields) != 1 {
+			return false
+		}
+		if name := columnFields(cr)[0]; name != "*" && t.declared && t.column(name) != nil {
+			bad = cr
+			return true
+		}
+		return false
+	}
+	nodes := []*pg.Node{oc.WhereClause}
+	for _, tg := range oc.TargetList {
+		nodes = append(nodes, tg.GetResTarget().Val)
+	}
+	for _, n := range nodes {
+		if n != nil && walkNoSub(n, find) {
+			return &Error{Code: CodeAmbiguousColumn, Message: fmt.Sprintf("column reference %q is ambiguous", columnFields(bad)[0]), Position: int(bad.Location) + 1}
+		}
+	}
+	return nil
 }
 
 // setOf evaluates a SET list over the row in sc: the fields to set, their values stored in their columns' types.
