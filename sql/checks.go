@@ -181,7 +181,11 @@ func (x *exec) validator(t *table) (bson.D, error) {
 func rangedColumns(t *table) []column {
 	var out []column
 	for _, c := range t.Columns {
-		if c.Type == OIDNumeric && c.TypMod > 0 {
+		if c.Type != OIDNumeric || c.TypMod <= 0 {
+			continue
+		}
+		// A bound a float64 cannot hold (numeric(5,400), numeric(1,-400)) is not checked.
+		if p, s := numericTypmod(c.TypMod); p-s >= -300 && p-s <= 300 && s >= -300 && s <= 300 {
 			out = append(out, c)
 		}
 	}

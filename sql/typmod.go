@@ -592,36 +592,19 @@ func AppendTypedMod(b []byte, v any, oid uint32, typmod int32) []byte {
 	return AppendTyped(b, v, oid)
 }
 
-// appendScaled appends f with s decimal places, as PostgreSQL shows a numeric of scale s: rounded in decimal
-// (roundDigits) when it has more, and padded with zeros when it has fewer, so that no digit past those of the
-// float64's shortest form is made up (3.3333333333333335 at scale 20 is 3.33333333333333350000); never -0.00.
+// appendScaled appends f with s decimal places, as PostgreSQL shows a numeric of scale s: the decimal f stands
+// for (decimalText, which drops float64 arithmetic's noise: 0.1 * 3 is 0.3), rounded half away from zero when it
+// has more places and padded with zeros when it has fewer, so that no digit is made up; never -0.00.
 func appendScaled(b []byte, f float64, s int) []byte {
-	var buf [32]byte
-	short := strconv.AppendFloat(buf[:0], f, 'f', -1, 64)
-	frac := 0
-	if dot := bytes.IndexByte(short, '.'); dot >= 0 {
-		frac = len(short) - dot - 1
+	r, ok := new(big.Rat).SetString(decimalText(f))
+	if !ok {
+		return strconv.AppendFloat(b, f, 'f', s, 64)
 	}
-	if frac > s {
-		if r, err := roundDigits(f, s, false); err == nil {
-			f, _ = r.(float64)
-		}
-		short = strconv.AppendFloat(buf[:0], f, 'f', s, 64)
-		frac = s
+	text := r.FloatString(s)
+	if text[0] == '-' && strings.Trim(text[1:], "0.") == "" {
+		text = text[1:] // no negative zero
 	}
-	if bytes.IndexFunc(short, func(r rune) bool { return r >= '1' && r <= '9' }) < 0 && len(short) > 0 && short[0] == '-' {
-		short = short[1:] // no negative zero
-	}
-	b = append(b, short...)
-	if frac < s {
-		if frac == 0 {
-			b = append(b, '.')
-		}
-		for ; frac < s; frac++ {
-			b = append(b, '0')
-		}
-	}
-	return b
+	return append(b, text...)
 }
 
 // toStored converts v for storage in a column of type oid with modifier typmod: the type's conversion
