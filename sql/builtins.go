@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"math"
+	"math/big"
 	"math/rand/v2"
 	"regexp"
 	"slices"
@@ -785,44 +786,47 @@ func regexpMatches(s, pattern, flags string) ([]any, error) {
 }
 
 // widthBucket is PostgreSQL's width_bucket: the bucket, 1 to count, of count equal-width buckets from low to high
-// (or from low down to high) that operand falls in, 0 below them and count + 1 above them; or, given an array of
-// the buckets' ascending lower bounds, how many of them are at or below operand.
+// (or from low down to high) that operand falls in, 0 below them and count + 1 above them, computed in decimal as
+// for PostgreSQL's numerics (width_bucket(0.3, 0.1, 0.5, 2) is 2); or, given an array of the buckets' lower
+// bounds in ascending order, found by binary search as PostgreSQL does, the number of them at or below operand.
 func widthBucket(args []any) (any, error) {
-	op, err := coerce(numeric(args[0]), OIDFloat8)
-	if err != nil {
-		return nil, err
-	}
-	x := op.(float64)
 	if len(args) == 2 {
 		bounds, ok := args[1].([]any)
 		if !ok {
 			return nil, errorf(CodeDatatypeMismatch, "width_bucket needs an array of lower bounds")
 		}
-		var n int64
 		for _, b := range bounds {
 			if b == nil {
 				return nil, errorf(CodeNullValueNotAllowed, "thresholds array must not contain NULLs")
 			}
-			f, err := coerce(numeric(b), OIDFloat8)
-			if err != nil {
-				return nil, err
+			if _, nested := b.([]any); nested {
+				return nil, errorf("2202E", "thresholds must be one-dimensional array")
 			}
-			if f.(float64) > x {
-				break
-			}
-			n++
 		}
-		return n, nil
+		lo, hi := 0, len(bounds)
+		for lo < hi {
+			mid := (lo + hi) / 2
+			c, ok := compare(args[0], bounds[mid])
+			if !ok {
+				return nil, errorf(CodeDatatypeMismatch, "width_bucket cannot compare %s with %s", formatText(args[0]), formatText(bounds[mid]))
+			}
+			if c >= 0 {
+				lo = mid + 1
+			} else {
+				hi = mid
+			}
+		}
+		return int64(lo), nil
 	}
-	var f [2]float64
+	var f [3]float64
 	for i := range f {
-		v, err := coerce(numeric(args[i+1]), OIDFloat8)
+		v, err := coerce(numeric(args[i]), OIDFloat8)
 		if err != nil {
 			return nil, err
 		}
 		f[i] = v.(float64)
 	}
-	low, high := f[0], f[1]
+	x, low, high := f[0], f[1], f[2]
 	c, err := coerce(numeric(args[3]), OIDInt8)
 	if err != nil {
 		return nil, err
@@ -838,20 +842,21 @@ func widthBucket(args []any) (any, error) {
 	case low == high:
 		return nil, errorf(CodeInvalidArgumentForWidthBucket, "lower bound cannot equal upper bound")
 	}
-	if low < high {
-		switch {
-		case x < low:
-			return int64(0), nil
-		case x >= high:
-			return count + 1, nil
-		}
-		return int64(math.Floor((x-low)/(high-low)*float64(count))) + 1, nil
+	if low > high {
+		// Buckets from low down to high: the same count on the mirrored line.
+		x, low, high = -x, -low, -high
 	}
 	switch {
-	case x > low:
+	case x < low:
 		return int64(0), nil
-	case x <= high:
+	case x >= high:
 		return count + 1, nil
 	}
-	return int64(math.Floor((low-x)/(low-high)*float64(count))) + 1, nil
+	// floor(count * (x - low) / (high - low)) + 1, in decimal.
+	dec := func(v float64) *big.Rat { r, _ := new(big.Rat).SetString(decimalText(v)); return r }
+	q := new(big.Rat).Sub(dec(x), dec(low))
+	q.Mul(q, new(big.Rat).SetInt64(count))
+	q.Quo(q, new(big.Rat).Sub(dec(high), dec(low)))
+	b := new(big.Int).Quo(q.Num(), q.Denom()) // q >= 0: truncation is floor
+	return min(b.Int64()+1, count), nil
 }
