@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"go.mongodb.org/mongo-driver/v2/bson"
 
 	"github.com/concorddb/concord"
@@ -212,4 +213,34 @@ func TestNumericRange_MongoPort(t *testing.T) {
 		t.Fatalf("$inc to -100.5: %v, want DocumentValidationFailure", err)
 	}
 	assertRows(t, c, "SELECT id, n::text FROM mr", "1 99.50")
+}
+
+// TestNumericRange_OlderTable: a table whose validator was set before it held numeric(p,s) ranges (no "ranges"
+// in its catalog record, no validator) gets the range check at its next statement outside a transaction.
+func TestNumericRange_OlderTable(t *testing.T) {
+	url, db := startServer(t)
+	ctx := context.Background()
+	c := connect(t, url)
+	if _, err := c.Exec(ctx, "CREATE TABLE old (id int PRIMARY KEY, n numeric(3,1))"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Exec(ctx, "INSERT INTO old VALUES (1, 99)"); err != nil {
+		t.Fatal(err)
+	}
+	// Make it as an older version left it.
+	d := db.Database("test")
+	if _, err := d.Collection("system.sql_tables").UpdateOne(ctx, bson.D{{Key: "_id", Value: "old"}},
+		bson.D{{Key: "$unset", Value: bson.D{{Key: "ranges", Value: ""}}}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.ModifyCollection(ctx, "old", func(o *concord.CollectionOptions) error { o.Validator = nil; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	c2 := connect(t, url) // a new session, which reads the catalog afresh
+	_, err := c2.Exec(ctx, "UPDATE old SET n = n + 5 WHERE id = 1")
+	var pe *pgconn.PgError
+	if !errors.As(err, &pe) || pe.Code != "22003" {
+		t.Fatalf("an overflowing increment of an older table: %v, want 22003", err)
+	}
+	assertRows(t, c2, "SELECT n::text FROM old", "99.0")
 }

@@ -47,7 +47,10 @@ type table struct {
 	ForeignKeys  []foreignKey `bson:"fkeys,omitempty"`
 	ReferencedBy []string     `bson:"referencedby,omitempty"`
 	// Comment is COMMENT ON TABLE's (or VIEW's) text (obj_description).
-	Comment  string `bson:"comment,omitempty"`
+	Comment string `bson:"comment,omitempty"`
+	// Ranges is rangesOf the table when its validator was last set: a table whose numeric(p,s) columns differ
+	// from it (made before the validator held their ranges) has its validator set again (readTable).
+	Ranges   string `bson:"ranges,omitempty"`
 	declared bool
 }
 
@@ -126,6 +129,12 @@ func (x *exec) readTable(name string, loc int32) (*table, error) {
 			return nil, err
 		}
 		t.declared = true
+		if t.View == "" && t.Ranges != rangesOf(&t) && !x.inTxn && !x.describe {
+			// Made before its validator held its numeric(p,s) columns' ranges: set it now, outside any
+			// transaction (a catalog change would fail one that writes the table). A failure (a user who may
+			// not change the collection) leaves it for the next statement.
+			_ = x.installRanges(&t)
+		}
 		return &t, nil
 	}
 	if !isNoDocuments(err) {

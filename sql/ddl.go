@@ -144,6 +144,7 @@ func (x *exec) createTable(cs *pg.CreateStmt) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	t.Ranges = rangesOf(t)
 	db := x.s.db()
 	existing, err := db.listCollectionNames(x.base, bson.D{{Key: "name", Value: t.Name}})
 	if err != nil {
@@ -653,14 +654,24 @@ func (x *exec) refreshRanges(before *table) error {
 	if err != nil {
 		return err
 	}
-	if rangesOf(cur) == rangesOf(before) {
+	if rangesOf(cur) == rangesOf(before) && cur.Ranges == rangesOf(cur) {
 		return nil
 	}
-	v, err := x.validator(cur)
+	return x.installRanges(cur)
+}
+
+// installRanges sets t's validator again, with the ranges of its numeric(p,s) columns as they are, and records
+// in the catalog that it has (table.Ranges).
+func (x *exec) installRanges(t *table) error {
+	v, err := x.validator(t)
 	if err != nil {
 		return err
 	}
-	return x.s.db().setValidator(x.base, cur.Name, v)
+	if err := x.s.db().setValidator(x.base, t.Name, v); err != nil {
+		return err
+	}
+	t.Ranges = rangesOf(t)
+	return x.saveTable(t)
 }
 
 // restoreTable puts back the CHECK and FOREIGN KEY constraints of a table as a failed ALTER TABLE found them,
