@@ -68,3 +68,21 @@ var onConflictSteps = []struct{ sql, want string }{
 }
 
 func runOnConflict(t *testing.T, who string, c *pgx.Conn) { runSteps(t, who, c, onConflictSteps) }
+
+// TestOnConflict_Parameters: parameters in DO UPDATE's SET and WHERE take their types from the columns and what
+// they are compared with, so pgx binds integers to them.
+func TestOnConflict_Parameters(t *testing.T) {
+	url, _ := startServer(t)
+	ctx := context.Background()
+	c := connect(t, url)
+	if _, err := c.Exec(ctx, "CREATE TABLE ocp (id int PRIMARY KEY, n int, grp int)"); err != nil {
+		t.Fatal(err)
+	}
+	q := "INSERT INTO ocp VALUES ($1, $2, $3) ON CONFLICT (id) DO UPDATE SET n = ocp.n * $4 WHERE ocp.grp < $5 RETURNING n"
+	for i, want := range []int64{2, 6} {
+		var n int64
+		if err := c.QueryRow(ctx, q, 1, 2, 1, 3, 5).Scan(&n); err != nil || n != want {
+			t.Fatalf("upsert %d: n %d (%v), want %d", i, n, err, want)
+		}
+	}
+}

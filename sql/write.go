@@ -146,6 +146,17 @@ func (x *exec) insert(ins *pg.InsertStmt) (*relation, string, error) {
 		}
 	}
 	if x.describe {
+		if oc := ins.OnConflictClause; oc != nil {
+			// Type DO UPDATE's parameters: SET's by their columns, WHERE's by what they are compared with.
+			cols := append(tableCols(t, alias), tableCols(t, "excluded")...)
+			sc := &scope{cols: cols, row: make([]any, len(cols))}
+			for _, tg := range oc.TargetList {
+				rt := tg.GetResTarget()
+				x.hint(rt.Val, t.colType(rt.Name), sc)
+				x.typeOf(rt.Val, sc)
+			}
+			x.typeOf(oc.WhereClause, sc)
+		}
 		rel, err := x.returning(ins.ReturningList, t, alias, nil, nil)
 		return rel, "INSERT 0 0", err
 	}
