@@ -4,7 +4,6 @@ import (
 	"strings"
 
 	pg "github.com/pganalyze/pg_query_go/v6"
-	"google.golang.org/protobuf/reflect/protoreflect"
 )
 
 // checkGrouping refuses, as PostgreSQL does, a grouped query (GROUP BY, HAVING or an aggregate) whose select
@@ -195,29 +194,5 @@ func walkPrune(n *pg.Node, fn func(*pg.Node) (stop, prune bool)) bool {
 	if stop || prune {
 		return stop
 	}
-	return walkPruneChildren(n.ProtoReflect(), fn)
-}
-
-func walkPruneChildren(m protoreflect.Message, fn func(*pg.Node) (stop, prune bool)) bool {
-	found := false
-	m.Range(func(fd protoreflect.FieldDescriptor, v protoreflect.Value) bool {
-		visit := func(c protoreflect.Message) {
-			if nn, ok := c.Interface().(*pg.Node); ok {
-				found = walkPrune(nn, fn)
-			} else {
-				found = walkPruneChildren(c, fn)
-			}
-		}
-		switch {
-		case fd.IsList() && fd.Message() != nil:
-			l := v.List()
-			for i := 0; i < l.Len() && !found; i++ {
-				visit(l.Get(i).Message())
-			}
-		case fd.Message() != nil && !fd.IsMap():
-			visit(v.Message())
-		}
-		return !found
-	})
-	return found
+	return eachChild(n.ProtoReflect(), func(c *pg.Node) bool { return walkPrune(c, fn) })
 }

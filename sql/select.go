@@ -1102,23 +1102,29 @@ func walkList(l []*pg.Node, fn func(*pg.Node) bool) bool {
 
 // walkChildren applies walkNoSub to the nodes inside m.
 func walkChildren(m protoreflect.Message, fn func(*pg.Node) bool) bool {
+	return eachChild(m, func(n *pg.Node) bool { return walkNoSub(n, fn) })
+}
+
+// eachChild calls visit on each node directly inside m (through the messages that are not nodes), in order,
+// until visit returns true; it reports whether one did.
+func eachChild(m protoreflect.Message, visit func(*pg.Node) bool) bool {
 	found := false
 	m.Range(func(fd protoreflect.FieldDescriptor, v protoreflect.Value) bool {
-		visit := func(c protoreflect.Message) {
+		one := func(c protoreflect.Message) {
 			if nn, ok := c.Interface().(*pg.Node); ok {
-				found = walkNoSub(nn, fn)
+				found = visit(nn)
 			} else {
-				found = walkChildren(c, fn)
+				found = eachChild(c, visit)
 			}
 		}
 		switch {
 		case fd.IsList() && fd.Message() != nil:
 			l := v.List()
 			for i := 0; i < l.Len() && !found; i++ {
-				visit(l.Get(i).Message())
+				one(l.Get(i).Message())
 			}
 		case fd.Message() != nil && !fd.IsMap():
-			visit(v.Message())
+			one(v.Message())
 		}
 		return !found
 	})

@@ -213,20 +213,9 @@ func fitNumeric(v any, typmod int32) (any, error) {
 	if !ok {
 		return v, nil
 	}
-	// scaled = round(r * 10^s), half away from zero.
-	scale := new(big.Rat).SetInt(new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(abs(s))), nil))
-	if s >= 0 {
-		r.Mul(r, scale)
-	} else {
-		r.Quo(r, scale)
-	}
-	num, den := r.Num(), r.Denom()
-	q, m := new(big.Int).QuoRem(new(big.Int).Abs(num), den, new(big.Int))
-	if new(big.Int).Lsh(m, 1).Cmp(den) >= 0 {
-		q.Add(q, big.NewInt(1))
-	}
+	q := scaledInt(r, s, false)
 	// At most p digits in all: |q| < 10^p.
-	if q.Sign() != 0 && len(q.String()) > p {
+	if q.Sign() != 0 && len(new(big.Int).Abs(q).String()) > p {
 		maxDigits := p - s
 		bound := "1"
 		if maxDigits != 0 {
@@ -235,15 +224,7 @@ func fitNumeric(v any, typmod int32) (any, error) {
 		return nil, &Error{Code: CodeNumericOutOfRange, Message: "numeric field overflow",
 			Detail: fmt.Sprintf("A field with precision %d, scale %d must round to an absolute value less than %s.", p, s, bound)}
 	}
-	if num.Sign() < 0 {
-		q.Neg(q)
-	}
-	out := new(big.Rat).SetInt(q)
-	if s >= 0 {
-		out.Quo(out, scale)
-	} else {
-		out.Mul(out, scale)
-	}
+	out := unscaled(q, s)
 	if out.IsInt() && out.Num().IsInt64() {
 		if _, isInt := v.(int64); isInt {
 			return out.Num().Int64(), nil
@@ -285,13 +266,29 @@ func roundDigits(v any, d int, trunc bool) (any, error) {
 	if !ok {
 		return v, nil
 	}
-	scale := new(big.Rat).SetInt(new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(abs(d))), nil))
-	if d >= 0 {
-		r.Mul(r, scale)
-	} else {
-		r.Quo(r, scale)
+	out := unscaled(scaledInt(r, d, trunc), d)
+	if _, isInt := v.(int64); isInt && out.IsInt() && out.Num().IsInt64() {
+		return out.Num().Int64(), nil
 	}
-	num, den := r.Num(), r.Denom()
+	f, _ := out.Float64()
+	return f, nil
+}
+
+// pow10 is 10^|d| as a rational.
+func pow10(d int) *big.Rat {
+	return new(big.Rat).SetInt(new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(abs(d))), nil))
+}
+
+// scaledInt is r * 10^d rounded to an integer, half away from zero (cut toward zero when trunc is set); d < 0
+// divides by 10^-d.
+func scaledInt(r *big.Rat, d int, trunc bool) *big.Int {
+	x := new(big.Rat).Set(r)
+	if d >= 0 {
+		x.Mul(x, pow10(d))
+	} else {
+		x.Quo(x, pow10(d))
+	}
+	num, den := x.Num(), x.Denom()
 	q, m := new(big.Int).QuoRem(new(big.Int).Abs(num), den, new(big.Int))
 	if !trunc && new(big.Int).Lsh(m, 1).Cmp(den) >= 0 {
 		q.Add(q, big.NewInt(1))
@@ -299,17 +296,16 @@ func roundDigits(v any, d int, trunc bool) (any, error) {
 	if num.Sign() < 0 {
 		q.Neg(q)
 	}
+	return q
+}
+
+// unscaled is q / 10^d, scaledInt's inverse.
+func unscaled(q *big.Int, d int) *big.Rat {
 	out := new(big.Rat).SetInt(q)
 	if d >= 0 {
-		out.Quo(out, scale)
-	} else {
-		out.Mul(out, scale)
+		return out.Quo(out, pow10(d))
 	}
-	if _, isInt := v.(int64); isInt && out.IsInt() && out.Num().IsInt64() {
-		return out.Num().Int64(), nil
-	}
-	f, _ := out.Float64()
-	return f, nil
+	return out.Mul(out, pow10(d))
 }
 
 // decimalText is the decimal a float64 numeric stands for. Numerics are float64s here, so arithmetic on them
