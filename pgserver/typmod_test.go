@@ -137,6 +137,8 @@ var typmodSteps = []struct{ sql, want string }{
 	{"INSERT INTO tled VALUES (1, 0.30), (2, -0.10), (3, -0.20)", "INSERT 0 3"},
 	{"SELECT sum(amt), 0.3 - 0.1 - 0.2, round(123.4, -1001), trunc(-123.4, -1001), round(1.5, 3), -0.001 * 1.0, round(1.25, 20) FROM tled",
 		"0.00|0.0|0|0|1.500|-0.0010|1.25000000000000000000\nSELECT 1"},
+	{"SELECT price || 'x', 'x' || price, concat(price, '|'), format('%s', price), concat_ws(',', price, qty), price * qty || '' FROM tns WHERE id = 2",
+		"2.50x|x2.50|2.50||2.50|2.50,2|5.00\nSELECT 1"},
 	{"SELECT price::text, (price * 2)::text, price::varchar, (qty * 1.0)::text FROM tns WHERE id = 2", "2.50|5.00|2.50|2.0\nSELECT 1"},
 	// An increment of a numeric(p,s) column (an atomic $inc) is held to the column's range by the storage, as
 	// PostgreSQL checks the sum; so is a column added, renamed or retyped later.

@@ -253,6 +253,11 @@ func (x *exec) evalAExpr(a *pg.A_Expr, sc *scope) (any, error) {
 			if l, r, err = byteaOperands(l, r, a.Lexpr, a.Rexpr); err != nil {
 				return nil, err
 			}
+			_, la := l.([]any)
+			_, ra := r.([]any)
+			if !la && !ra { // text || text: a numeric(p,s) shows its scale (1.50 || 'x' is 1.50x)
+				l, r = x.numericText(l, a.Lexpr, sc), x.numericText(r, a.Rexpr, sc)
+			}
 		}
 		switch op {
 		case "=", "<>", "!=", "<", ">", "<=", ">=":

@@ -66,9 +66,13 @@ func (x *exec) evalFunc(f *pg.FuncCall, sc *scope) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	textual := name == "concat" || name == "concat_ws" || name == "format"
 	for i, a := range args {
 		if rv, ok := a.(bson.RawValue); ok && rv.Type == bson.TypeBinary {
 			args[i], _, _ = toBytea(rv) // binary of any subtype is a bytea to the functions
+		}
+		if textual {
+			args[i] = x.numericText(args[i], f.Args[i], sc) // a numeric(p,s) shows its scale: 1.50
 		}
 	}
 	return x.scalarFunc(name, f, args)
