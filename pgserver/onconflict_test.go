@@ -64,7 +64,15 @@ var onConflictSteps = []struct{ sql, want string }{
 	{"INSERT INTO ocs VALUES (1, 0, 0, 'q') ON CONFLICT (id) DO UPDATE SET n = n + 1", "ERROR 42702"},
 	{"INSERT INTO ocs VALUES (1, 0, 0, 'q') ON CONFLICT (id) DO UPDATE SET n = ocs.n + 1 WHERE s <> 'x'", "ERROR 42702"},
 	{"SELECT id, n, s FROM ocs ORDER BY id", "1|10|Xy!\n2|7|z\n5|0|q\nSELECT 3"},
-	{"DROP TABLE ocs", "DROP TABLE"},
+	// The conflict target: required by DO UPDATE, the primary key's constraint by name, a key's columns in any order.
+	{"INSERT INTO ocs VALUES (1, 0, 0, 'q') ON CONFLICT DO UPDATE SET n = 1", "ERROR 42601"},
+	{"INSERT INTO ocs VALUES (1, 0, 0, 'q') ON CONFLICT ON CONSTRAINT ocs_pkey DO UPDATE SET n = ocs.n + 1 RETURNING n", "11\nINSERT 0 1"},
+	{"CREATE TABLE ocs2 (a int, b int, n int, PRIMARY KEY (a, b))", "CREATE TABLE"},
+	{"INSERT INTO ocs2 VALUES (1, 2, 1)", "INSERT 0 1"},
+	{"INSERT INTO ocs2 VALUES (1, 2, 5) ON CONFLICT (b, a) DO UPDATE SET n = ocs2.n + excluded.n RETURNING n", "6\nINSERT 0 1"},
+	{"SELECT n FROM ocs2 ORDER BY 1.5", "ERROR 42601"},
+	{"SELECT n FROM ocs2 ORDER BY 'x'", "ERROR 42601"},
+	{"DROP TABLE ocs, ocs2", "DROP TABLE"},
 }
 
 func runOnConflict(t *testing.T, who string, c *pgx.Conn) { runSteps(t, who, c, onConflictSteps) }

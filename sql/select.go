@@ -909,6 +909,9 @@ func (x *exec) sortKeys(sortBy []*pg.Node, rows [][]any, scopeOf func(int) *scop
 		for j, s := range sortBy {
 			n := s.GetSortBy().Node
 			if c := n.GetAConst(); c != nil {
+				if c.Isnull || c.GetFval() != nil || c.GetSval() != nil || c.GetBoolval() != nil {
+					return nil, &Error{Code: CodeSyntaxError, Message: "non-integer constant in ORDER BY", Position: int(c.Location) + 1}
+				}
 				if iv, ok := c.Val.(*pg.A_Const_Ival); ok {
 					p := int(iv.Ival.Ival)
 					if p < 1 || p > len(rows[i]) {

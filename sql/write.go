@@ -2,6 +2,7 @@ package sql
 
 import (
 	"fmt"
+	"slices"
 
 	pg "github.com/pganalyze/pg_query_go/v6"
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -303,12 +304,23 @@ func (x *exec) document(t *table, names []string, row []any) (bson.D, error) {
 // insert is tried and a duplicate key turns into the update, retried if the
 // conflicting document disappears in between.
 func (x *exec) onConflict(oc *pg.OnConflictClause, t *table, alias string, coll backendColl, raw bson.Raw) (bson.Raw, error) {
-	if oc.Infer != nil {
+	switch {
+	case oc.Infer == nil:
+		if oc.Action == pg.OnConflictAction_ONCONFLICT_UPDATE {
+			return nil, &Error{Code: CodeSyntaxError, Message: "ON CONFLICT DO UPDATE requires inference specification or constraint name",
+				Hint: "For example, ON CONFLICT (column_name).", Position: int(oc.Location) + 1}
+		}
+	case oc.Infer.Conname != "":
+		if oc.Infer.Conname != t.Name+"_pkey" || len(t.Key) == 0 {
+			return nil, unsupported("ON CONFLICT ON CONSTRAINT other than the primary key's")
+		}
+	default:
 		var cols []string
 		for _, e := range oc.Infer.IndexElems {
 			cols = append(cols, e.GetIndexElem().Name)
 		}
-		if len(cols) != len(t.Key) || (len(cols) > 0 && t.field(cols[0]) != "_id" && len(t.Key) == 1) {
+		if len(t.Key) == 0 && !(len(cols) == 1 && t.field(cols[0]) == "_id") ||
+			len(t.Key) > 0 && (len(cols) != len(t.Key) || slices.ContainsFunc(cols, func(c string) bool { return !slices.Contains(t.Key, c) })) {
 			return nil, unsupported("ON CONFLICT on columns other than the primary key")
 		}
 	}
