@@ -17,6 +17,11 @@ var scopeSteps = []struct{ sql, want string }{
 	{"SELECT o.id, (SELECT name FROM ssa WHERE id = o.aid) FROM ssb o ORDER BY 1", "1|a\n2|a\n3|b\nSELECT 3"},
 	{"SELECT o.id FROM ssb o WHERE EXISTS (SELECT 1 FROM ssa WHERE id = o.aid AND name = 'b') ORDER BY 1", "3\nSELECT 1"},
 	{"SELECT o.id, (SELECT count(*) FROM ssb WHERE aid = o.id) FROM ssa o ORDER BY 1", "1|2\n2|1\nSELECT 2"},
+	// A table alias with a column list renames the columns, in order, in every clause.
+	{"SELECT q, count(*) FROM ssb a(p, q) WHERE p > 1 GROUP BY q ORDER BY 1", "1|1\n2|1\nSELECT 2"},
+	{"SELECT * FROM ssb a(p) WHERE aid = 1 ORDER BY p", "1|1\n2|1\nSELECT 2"},
+	{"SELECT aid, id FROM ssb a(aid, id) WHERE aid = 3", "3|2\nSELECT 1"},
+	{"SELECT * FROM ssb a(p, q, r)", "ERROR 42P10"},
 	{"DROP TABLE ssa, ssb", "DROP TABLE"},
 }
 

@@ -390,6 +390,19 @@ func (x *exec) fromItem(n *pg.Node, where *pg.Node, outer *scope) (*relation, er
 			}
 			return requalify(rel, alias, rv.Alias), nil
 		}
+		if rv.Alias != nil && len(rv.Alias.Colnames) > 0 {
+			// FROM t AS a(x, y) renames the columns, in order: the WHERE clause, evaluated above the scan, uses
+			// the new names, which the storage's filter does not know.
+			rel, err := x.scan(t, alias, nil)
+			if err != nil {
+				return nil, err
+			}
+			if len(rv.Alias.Colnames) > len(rel.visible("")) {
+				return nil, errorf(CodeInvalidColumnReference, "table \"%s\" has %d columns available but %d columns specified",
+					alias, len(rel.visible("")), len(rv.Alias.Colnames))
+			}
+			return requalify(rel, alias, rv.Alias), nil
+		}
 		var filter bson.D
 		if where != nil {
 			filter = x.pushdown(where, t, alias, outer)
