@@ -22,6 +22,16 @@ var scopeSteps = []struct{ sql, want string }{
 	{"SELECT * FROM ssb a(p) WHERE aid = 1 ORDER BY p", "1|1\n2|1\nSELECT 2"},
 	{"SELECT aid, id FROM ssb a(aid, id) WHERE aid = 3", "3|2\nSELECT 1"},
 	{"SELECT * FROM ssb a(p, q, r)", "ERROR 42P10"},
+	// UPDATE ... FROM: the target table and the FROM items are one scope, so a name both have is ambiguous.
+	{"CREATE TABLE sut (id int PRIMARY KEY, n int)", "CREATE TABLE"},
+	{"CREATE TABLE sus (id int PRIMARY KEY, n int, k int)", "CREATE TABLE"},
+	{"INSERT INTO sut VALUES (1, 1), (2, 2)", "INSERT 0 2"},
+	{"INSERT INTO sus VALUES (1, 10, 5), (2, 20, 6)", "INSERT 0 2"},
+	{"UPDATE sut SET n = n + 1 FROM sus WHERE sut.id = sus.id", "ERROR 42702"},
+	{"UPDATE sut SET n = sut.n + k FROM sus WHERE sut.id = sus.id AND n > 1", "ERROR 42702"},
+	{"UPDATE sut SET n = sut.n + k FROM sus WHERE sut.id = sus.id AND sus.n > 10 RETURNING sut.n", "8\nUPDATE 1"},
+	{"UPDATE sut SET n = (SELECT max(n) FROM sus) FROM sus x WHERE sut.id = x.id AND x.id = 1 RETURNING sut.n", "20\nUPDATE 1"},
+	{"DROP TABLE sut, sus", "DROP TABLE"},
 	{"DROP TABLE ssa, ssb", "DROP TABLE"},
 }
 

@@ -421,6 +421,9 @@ func (x *exec) update(up *pg.UpdateStmt) (*relation, string, error) {
 		if err != nil {
 			return nil, "", err
 		}
+		if err := ambiguousWithFrom(t, up, from); err != nil {
+			return nil, "", err
+		}
 		for _, r := range from.rows {
 			sources = append(sources, &scope{cols: from.cols, row: r})
 		}
@@ -625,6 +628,42 @@ func ambiguousInConflict(t *table, oc *pg.OnConflictClause) error {
 	}
 	nodes := []*pg.Node{oc.WhereClause}
 	for _, tg := range oc.TargetList {
+		nodes = append(nodes, tg.GetResTarget().Val)
+	}
+	for _, n := range nodes {
+		if n != nil && walkNoSub(n, find) {
+			return &Error{Code: CodeAmbiguousColumn, Message: fmt.Sprintf("column reference %q is ambiguous", columnFields(bad)[0]), Position: int(bad.Location) + 1}
+		}
+	}
+	return nil
+}
+
+// ambiguousWithFrom refuses, as PostgreSQL does (42702), an unqualified column in UPDATE ... FROM's SET values or
+// WHERE clause that both the target table and a FROM item have: the two are in one scope.
+func ambiguousWithFrom(t *table, up *pg.UpdateStmt, from *relation) error {
+	if !t.declared {
+		return nil // a schemaless table's names are its documents' fields
+	}
+	var bad *pg.ColumnRef
+	find := func(n *pg.Node) bool {
+		cr := n.GetColumnRef()
+		if cr == nil || len(cr.Fields) != 1 {
+			return false
+		}
+		name := columnFields(cr)[0]
+		if name == "*" || t.column(name) == nil {
+			return false
+		}
+		for _, c := range from.cols {
+			if !c.hidden && !c.merged && c.name == name {
+				bad = cr
+				return true
+			}
+		}
+		return false
+	}
+	nodes := []*pg.Node{up.WhereClause}
+	for _, tg := range up.TargetList {
 		nodes = append(nodes, tg.GetResTarget().Val)
 	}
 	for _, n := range nodes {
