@@ -1,7 +1,6 @@
 package pgserver_test
 
 import (
-	"context"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
@@ -36,18 +35,3 @@ var scopeSteps = []struct{ sql, want string }{
 }
 
 func runScope(t *testing.T, who string, c *pgx.Conn) { runSteps(t, who, c, scopeSteps) }
-
-// TestQuery_MigrationText: a migration file sent as one simple Query (CREATE TABLE, INSERT, CREATE INDEX, ALTER
-// TABLE), as migration tools send it, runs to the end as on PostgreSQL: DDL is not transactional here, so such a
-// text runs statement by statement instead of failing its implicit block with 40001.
-func TestQuery_MigrationText(t *testing.T) {
-	url, _ := startServer(t)
-	c := connect(t, url)
-	ctx := context.Background()
-	text := "CREATE TABLE mig (id int PRIMARY KEY, a int); INSERT INTO mig VALUES (1, 0); CREATE INDEX mig_a ON mig (a); " +
-		"ALTER TABLE mig ADD COLUMN b int DEFAULT 7; UPDATE mig SET a = a + 1; DROP INDEX mig_a"
-	if _, err := c.PgConn().Exec(ctx, text).ReadAll(); err != nil {
-		t.Fatalf("migration text: %v", err)
-	}
-	assertRows(t, c, "SELECT id, a, b FROM mig", "1 1 7")
-}

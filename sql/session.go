@@ -3,7 +3,6 @@ package sql
 import (
 	"context"
 	"fmt"
-	"slices"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -285,13 +284,9 @@ func (s *Session) Query(ctx context.Context, text string, fn func(*Result) error
 	}
 	implicit, ended := false, false
 	defer func() { s.implicit = false }()
-	// DDL is not transactional here, and one that changes a table the implicit block has written makes the block
-	// fail with 40001 (a migration file sent as one text: CREATE TABLE, INSERT, CREATE INDEX). A text holding
-	// such a statement runs statement by statement, each autocommitted, up to the first error.
-	autocommit := slices.ContainsFunc(stmts, func(st *statement) bool { return altersCatalog(st.raw.Stmt) })
 	for i, st := range stmts {
 		raw := st.raw
-		if !autocommit && !implicit && s.status == TxIdle && len(stmts)-i > 1 && !isTxnControl(raw.Stmt) {
+		if !implicit && s.status == TxIdle && len(stmts)-i > 1 && !isTxnControl(raw.Stmt) {
 			if err := s.begin(ctx); err != nil {
 				return err
 			}
@@ -339,11 +334,6 @@ func (s *Session) Query(ctx context.Context, text string, fn func(*Result) error
 		}
 	}
 	return nil
-}
-
-// altersCatalog reports whether n changes an existing table, index or view (CREATE INDEX, DROP, ALTER, RENAME).
-func altersCatalog(n *pg.Node) bool {
-	return n.GetIndexStmt() != nil || n.GetDropStmt() != nil || n.GetAlterTableStmt() != nil || n.GetRenameStmt() != nil
 }
 
 // isTxnControl reports whether n is BEGIN, COMMIT, ROLLBACK or the like.

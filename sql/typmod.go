@@ -588,10 +588,31 @@ func AppendTypedMod(b []byte, v any, oid uint32, typmod int32) []byte {
 	return AppendTyped(b, v, oid)
 }
 
-// appendScaled appends f with s decimal places, as PostgreSQL shows a numeric of scale s: the decimal f stands
-// for (decimalText, which drops float64 arithmetic's noise: 0.1 * 3 is 0.3), rounded half away from zero when it
-// has more places and padded with zeros when it has fewer, so that no digit is made up; never -0.00.
+// appendScaled appends f with s decimal places, as PostgreSQL shows a numeric of scale s: its shortest form padded
+// with zeros when that has at most s places (no digit is made up or dropped), else the decimal it stands for
+// (decimalText, which drops float64 arithmetic's noise) rounded half away from zero; never -0.00.
 func appendScaled(b []byte, f float64, s int) []byte {
+	var buf [32]byte
+	if short := strconv.AppendFloat(buf[:0], f, 'f', -1, 64); s >= 0 && len(short) < len(buf) {
+		// A number with at most s places is shown with its own digits (100.00000000000001 at scale 14), padded.
+		frac := 0
+		if dot := bytes.IndexByte(short, '.'); dot >= 0 {
+			frac = len(short) - dot - 1
+		}
+		if frac <= s {
+			if f == 0 {
+				short = append(short[:0], '0') // no negative zero
+			}
+			b = append(b, short...)
+			if frac == 0 && s > 0 {
+				b = append(b, '.')
+			}
+			for ; frac < s; frac++ {
+				b = append(b, '0')
+			}
+			return b
+		}
+	}
 	r, ok := new(big.Rat).SetString(decimalText(f))
 	if !ok {
 		return strconv.AppendFloat(b, f, 'f', s, 64)
