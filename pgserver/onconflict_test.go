@@ -72,7 +72,11 @@ var onConflictSteps = []struct{ sql, want string }{
 	{"INSERT INTO ocs2 VALUES (1, 2, 5) ON CONFLICT (b, a) DO UPDATE SET n = ocs2.n + excluded.n RETURNING n", "6\nINSERT 0 1"},
 	{"SELECT n FROM ocs2 ORDER BY 1.5", "ERROR 42601"},
 	{"SELECT n FROM ocs2 ORDER BY 'x'", "ERROR 42601"},
-	{"DROP TABLE ocs, ocs2", "DROP TABLE"},
+	// A table without a primary key: nothing conflicts, every row is inserted.
+	{"CREATE TABLE ocnk (a int, b int)", "CREATE TABLE"},
+	{"INSERT INTO ocnk VALUES (1, 1), (1, 1) ON CONFLICT DO NOTHING", "INSERT 0 2"},
+	{"SELECT count(*) FROM ocnk", "2\nSELECT 1"},
+	{"DROP TABLE ocs, ocs2, ocnk", "DROP TABLE"},
 }
 
 func runOnConflict(t *testing.T, who string, c *pgx.Conn) { runSteps(t, who, c, onConflictSteps) }

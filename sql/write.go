@@ -325,6 +325,13 @@ func (x *exec) onConflict(oc *pg.OnConflictClause, t *table, alias string, coll 
 		}
 	}
 	id := raw.Lookup("_id")
+	if id.Type == 0 {
+		// A table without a primary key: its rows' _id is made when they are inserted, so no row conflicts on it.
+		if err := coll.insertOne(x.ctx, raw); err != nil {
+			return nil, err
+		}
+		return raw, nil
+	}
 	idFilter := bson.D{{Key: "_id", Value: id}}
 	for attempt := 0; ; attempt++ {
 		if attempt > 100 {
