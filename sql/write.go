@@ -621,35 +621,23 @@ func (x *exec) updateByRows(t *table, alias string, coll backendColl, up *pg.Upd
 // ambiguousInConflict refuses, as PostgreSQL does (42702), an unqualified reference to a column in ON CONFLICT
 // DO UPDATE's SET list or WHERE condition: it names both the table's column and EXCLUDED's.
 func ambiguousInConflict(t *table, oc *pg.OnConflictClause) error {
-	var bad *pg.ColumnRef
-	find := func(n *pg.Node) bool {
-		cr := n.GetColumnRef()
-		if cr == nil || len(cr.Fields) != 1 {
-			return false
-		}
-		if name := columnFields(cr)[0]; name != "*" && t.declared && t.column(name) != nil {
-			bad = cr
-			return true
-		}
-		return false
-	}
-	nodes := []*pg.Node{oc.WhereClause}
-	for _, tg := range oc.TargetList {
-		nodes = append(nodes, tg.GetResTarget().Val)
-	}
-	for _, n := range nodes {
-		if n != nil && walkNoSub(n, find) {
-			return &Error{Code: CodeAmbiguousColumn, Message: fmt.Sprintf("column reference %q is ambiguous", columnFields(bad)[0]), Position: int(bad.Location) + 1}
-		}
-	}
-	return nil
+	return ambiguousName(t, oc.TargetList, oc.WhereClause, func(string) bool { return true })
 }
 
 // ambiguousWithFrom refuses, as PostgreSQL does (42702), an unqualified column in UPDATE ... FROM's SET values or
 // WHERE clause that both the target table and a FROM item have: the two are in one scope.
 func ambiguousWithFrom(t *table, up *pg.UpdateStmt, from *relation) error {
+	return ambiguousName(t, up.TargetList, up.WhereClause, func(name string) bool {
+		return slices.ContainsFunc(from.cols, func(c relCol) bool { return !c.hidden && !c.merged && c.name == name })
+	})
+}
+
+// ambiguousName is 42702 for the first unqualified name in a SET list's values or a WHERE clause (outside
+// subqueries) that is a column of t and that also names something else in scope (also). A schemaless table's
+// names are its documents' fields: none is refused.
+func ambiguousName(t *table, targets []*pg.Node, where *pg.Node, also func(name string) bool) error {
 	if !t.declared {
-		return nil // a schemaless table's names are its documents' fields
+		return nil
 	}
 	var bad *pg.ColumnRef
 	find := func(n *pg.Node) bool {
@@ -657,20 +645,14 @@ func ambiguousWithFrom(t *table, up *pg.UpdateStmt, from *relation) error {
 		if cr == nil || len(cr.Fields) != 1 {
 			return false
 		}
-		name := columnFields(cr)[0]
-		if name == "*" || t.column(name) == nil {
-			return false
-		}
-		for _, c := range from.cols {
-			if !c.hidden && !c.merged && c.name == name {
-				bad = cr
-				return true
-			}
+		if name := columnFields(cr)[0]; name != "*" && t.column(name) != nil && also(name) {
+			bad = cr
+			return true
 		}
 		return false
 	}
-	nodes := []*pg.Node{up.WhereClause}
-	for _, tg := range up.TargetList {
+	nodes := []*pg.Node{where}
+	for _, tg := range targets {
 		nodes = append(nodes, tg.GetResTarget().Val)
 	}
 	for _, n := range nodes {
