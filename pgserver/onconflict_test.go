@@ -76,7 +76,35 @@ var onConflictSteps = []struct{ sql, want string }{
 	{"CREATE TABLE ocnk (a int, b int)", "CREATE TABLE"},
 	{"INSERT INTO ocnk VALUES (1, 1), (1, 1) ON CONFLICT DO NOTHING", "INSERT 0 2"},
 	{"SELECT count(*) FROM ocnk", "2\nSELECT 1"},
-	{"DROP TABLE ocs, ocs2, ocnk", "DROP TABLE"},
+	// A UNIQUE constraint or unique index as the arbiter: by its columns (any order, repeats allowed) or, for a
+	// constraint, by name. A duplicate on another unique index (the primary key included) is the insert's 23505;
+	// a NULL in the key never conflicts.
+	{"CREATE TABLE ocu (id int PRIMARY KEY, email text UNIQUE, n int, tag text)", "CREATE TABLE"},
+	{"INSERT INTO ocu VALUES (1, 'a', 1, 't1'), (2, 'b', 2, 't2')", "INSERT 0 2"},
+	{"INSERT INTO ocu VALUES (3, 'a', 5, 't3') ON CONFLICT (email) DO UPDATE SET n = ocu.n + excluded.n RETURNING *", "1|a|6|t1\nINSERT 0 1"},
+	{"INSERT INTO ocu VALUES (4, 'a', 5, 't4') ON CONFLICT (email) DO NOTHING RETURNING *", "INSERT 0 0"},
+	{"INSERT INTO ocu VALUES (5, 'c', 5, 't5') ON CONFLICT (email, email) DO NOTHING RETURNING id", "5\nINSERT 0 1"},
+	{"INSERT INTO ocu VALUES (1, 'z', 5, 't6') ON CONFLICT (email) DO NOTHING", "ERROR 23505"},
+	{"INSERT INTO ocu VALUES (6, 'b', 7, 't7') ON CONFLICT (id) DO NOTHING", "ERROR 23505"},
+	{"INSERT INTO ocu VALUES (6, 'b', 7, 't7') ON CONFLICT ON CONSTRAINT ocu_email_key DO UPDATE SET tag = excluded.tag WHERE ocu.n > 100", "INSERT 0 0"},
+	{"INSERT INTO ocu VALUES (6, 'b', 7, 't7') ON CONFLICT ON CONSTRAINT ocu_email_key DO UPDATE SET tag = excluded.tag || ocu.tag RETURNING id, tag", "2|t7t2\nINSERT 0 1"},
+	{"INSERT INTO ocu VALUES (7, NULL, 7, 'n1'), (8, NULL, 7, 'n2') ON CONFLICT (email) DO UPDATE SET n = 0", "INSERT 0 2"},
+	{"INSERT INTO ocu VALUES (9, 'd', 1, 'x'), (10, 'd', 2, 'y') ON CONFLICT (email) DO UPDATE SET n = excluded.n", "ERROR 21000"},
+	{"INSERT INTO ocu VALUES (9, 'd', 1, 'x') ON CONFLICT (tag) DO NOTHING", "ERROR 42P10"},
+	{"INSERT INTO ocu VALUES (9, 'd', 1, 'x') ON CONFLICT (nope) DO NOTHING", "ERROR 42703"},
+	{"INSERT INTO ocu VALUES (9, 'd', 1, 'x') ON CONFLICT ON CONSTRAINT nope DO NOTHING", "ERROR 42704"},
+	{"INSERT INTO ocu VALUES (11, 'a', 1, 'x'), (2, 'q', 1, 'x'), (12, 'e', 1, 'x') ON CONFLICT DO NOTHING RETURNING id", "12\nINSERT 0 1"},
+	{"CREATE UNIQUE INDEX ocu_tag_n ON ocu (tag, n)", "CREATE INDEX"},
+	{"INSERT INTO ocu VALUES (13, 'h', 2, 't7t2') ON CONFLICT (n, tag) DO UPDATE SET email = 'upd' RETURNING id, email", "2|upd\nINSERT 0 1"},
+	{"INSERT INTO ocu VALUES (14, 'i', 2, 't2') ON CONFLICT ON CONSTRAINT ocu_tag_n DO NOTHING", "ERROR 42704"},
+	{"BEGIN", "BEGIN"},
+	{"INSERT INTO ocu VALUES (16, 'upd', 2, 'q') ON CONFLICT (email) DO UPDATE SET n = 99 RETURNING id, n", "2|99\nINSERT 0 1"},
+	{"INSERT INTO ocu VALUES (17, 'zz', 2, 'q') ON CONFLICT (email) DO UPDATE SET n = 99 RETURNING id, n", "17|2\nINSERT 0 1"},
+	{"INSERT INTO ocu VALUES (18, 'zz', 3, 'q') ON CONFLICT (email) DO UPDATE SET n = excluded.n + ocu.n RETURNING id, n", "17|5\nINSERT 0 1"},
+	{"INSERT INTO ocu VALUES (19, 'y', 5, 'q') ON CONFLICT (email) DO NOTHING", "ERROR 23505"},
+	{"ROLLBACK", "ROLLBACK"},
+	{"SELECT id, email, n, tag FROM ocu ORDER BY id", "1|a|6|t1\n2|upd|2|t7t2\n5|c|5|t5\n7||7|n1\n8||7|n2\n12|e|1|x\nSELECT 6"},
+	{"DROP TABLE ocs, ocs2, ocnk, ocu", "DROP TABLE"},
 }
 
 func runOnConflict(t *testing.T, who string, c *pgx.Conn) { runSteps(t, who, c, onConflictSteps) }
@@ -96,5 +124,57 @@ func TestOnConflict_Parameters(t *testing.T) {
 		if err := c.QueryRow(ctx, q, 1, 2, 1, 3, 5).Scan(&n); err != nil || n != want {
 			t.Fatalf("upsert %d: n %d (%v), want %d", i, n, err, want)
 		}
+	}
+}
+
+// TestOnConflict_UniqueArbiterRace: 32 clients propose rows with distinct primary keys and one email, the UNIQUE
+// constraint being the arbiter. DO NOTHING inserts exactly one and reports INSERT 0 0 to the others; DO UPDATE
+// inserts one row and increments it 31 times, with no error and no lost increment, as on PostgreSQL.
+func TestOnConflict_UniqueArbiterRace(t *testing.T) {
+	url, _ := startServer(t)
+	ctx := context.Background()
+	setup := connect(t, url)
+	if _, err := setup.Exec(ctx, "CREATE TABLE ocur (id int PRIMARY KEY, email text UNIQUE, n int NOT NULL)"); err != nil {
+		t.Fatal(err)
+	}
+	const clients = 32
+	run := func(stmt string) (inserted int64) {
+		var wg sync.WaitGroup
+		var mu sync.Mutex
+		for i := range clients {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				c, err := pgx.Connect(ctx, url)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				defer c.Close(ctx)
+				tag, err := c.Exec(ctx, stmt, i)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				mu.Lock()
+				inserted += tag.RowsAffected()
+				mu.Unlock()
+			}()
+		}
+		wg.Wait()
+		return inserted
+	}
+	if n := run("INSERT INTO ocur VALUES ($1, 'a', 1) ON CONFLICT (email) DO NOTHING"); n != 1 {
+		t.Errorf("DO NOTHING: %d rows inserted, want 1", n)
+	}
+	if n := run("INSERT INTO ocur VALUES ($1 + 100, 'b', 1) ON CONFLICT (email) DO UPDATE SET n = ocur.n + 1"); n != clients {
+		t.Errorf("DO UPDATE: %d rows affected, want %d", n, clients)
+	}
+	var rows, n int
+	if err := setup.QueryRow(ctx, "SELECT count(*), sum(n) FILTER (WHERE email = 'b') FROM ocur").Scan(&rows, &n); err != nil {
+		t.Fatal(err)
+	}
+	if rows != 2 || n != clients {
+		t.Fatalf("%d rows, n = %d; want 2 rows and n = %d", rows, n, clients)
 	}
 }

@@ -182,6 +182,18 @@ func (x *exec) notAnIndex(name string) error {
 // "E11000 duplicate key error collection: db.coll index: name [collation: ...] dup key: { ... }".
 var dupKeyIndex = regexp.MustCompile(`collection: [^.]+\.(\S+) index: (\S+) `)
 
+// duplicateIndex is the name of the index a duplicate-key error is about, "" for any other error.
+func duplicateIndex(err error) string {
+	var ce *concord.Error
+	if !errors.As(err, &ce) || !concord.IsDuplicateKey(err) {
+		return ""
+	}
+	if m := dupKeyIndex.FindStringSubmatch(ce.Message); m != nil {
+		return m[2]
+	}
+	return ""
+}
+
 // uniqueViolation names a duplicate key as PostgreSQL does: the constraint is the table's <table>_pkey for its
 // primary key, else the unique index's name, and the detail lists the key's columns and values
 // (Key (a, b)=(1, 2) already exists.). Any other error is returned as it is.

@@ -3,6 +3,7 @@ package sql
 import (
 	"fmt"
 	"slices"
+	"strings"
 
 	pg "github.com/pganalyze/pg_query_go/v6"
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -165,11 +166,17 @@ func (x *exec) insert(ins *pg.InsertStmt) (*relation, string, error) {
 	var written []bson.Raw
 	var count int
 	var proposed map[string]bool // ON CONFLICT DO UPDATE: the keys of the rows proposed so far
-	if oc := ins.OnConflictClause; oc != nil && oc.Action == pg.OnConflictAction_ONCONFLICT_UPDATE {
-		if err := ambiguousInConflict(t, oc); err != nil {
+	var arbiters []conflictIndex
+	if oc := ins.OnConflictClause; oc != nil {
+		if arbiters, err = x.arbiters(oc, t); err != nil {
 			return nil, "", err
 		}
-		proposed = map[string]bool{}
+		if oc.Action == pg.OnConflictAction_ONCONFLICT_UPDATE {
+			if err := ambiguousInConflict(t, oc); err != nil {
+				return nil, "", err
+			}
+			proposed = map[string]bool{}
+		}
 	}
 	for _, row := range rows {
 		if err := checkIdentity(t, names, row); err != nil {
@@ -184,13 +191,13 @@ func (x *exec) insert(ins *pg.InsertStmt) (*relation, string, error) {
 			return nil, "", err
 		}
 		if proposed != nil {
-			id := bson.Raw(raw).Lookup("_id")
-			key := string(id.Value) + string(rune(id.Type))
-			if proposed[key] {
-				return nil, "", &Error{Code: CodeCardinalityViolation, Message: "ON CONFLICT DO UPDATE command cannot affect row a second time",
-					Hint: "Ensure that no rows proposed for insertion within the same command have duplicate constrained values."}
+			if _, key, ok := conflictKey(arbiters[0], raw); ok {
+				if proposed[key] {
+					return nil, "", &Error{Code: CodeCardinalityViolation, Message: "ON CONFLICT DO UPDATE command cannot affect row a second time",
+						Hint: "Ensure that no rows proposed for insertion within the same command have duplicate constrained values."}
+				}
+				proposed[key] = true
 			}
-			proposed[key] = true
 		}
 		if ins.OnConflictClause == nil {
 			if err := coll.insertOne(x.ctx, bson.Raw(raw)); err != nil {
@@ -200,7 +207,7 @@ func (x *exec) insert(ins *pg.InsertStmt) (*relation, string, error) {
 			count++
 			continue
 		}
-		out, err := x.onConflict(ins.OnConflictClause, t, alias, coll, raw)
+		out, err := x.onConflict(ins.OnConflictClause, t, alias, coll, raw, arbiters)
 		if err != nil {
 			return nil, "", err
 		}
@@ -297,68 +304,156 @@ func (x *exec) document(t *table, names []string, row []any) (bson.D, error) {
 	return doc, nil
 }
 
-// onConflict inserts raw under an ON CONFLICT clause and returns the
-// document written (inserted or updated), nil when nothing was. Only the
-// primary key is a conflict target. In a transaction the key is looked up
-// first (a failed insert would abort the transaction); outside one the
-// insert is tried and a duplicate key turns into the update, retried if the
-// conflicting document disappears in between.
-func (x *exec) onConflict(oc *pg.OnConflictClause, t *table, alias string, coll backendColl, raw bson.Raw) (bson.Raw, error) {
+// conflictIndex is a unique index an ON CONFLICT clause arbitrates on: its name as the engine knows it ("_id_"
+// for the primary key) and the stored fields of its key.
+type conflictIndex struct {
+	name   string
+	fields []string
+}
+
+// arbiters returns the unique indexes an ON CONFLICT clause names, as PostgreSQL infers them: the primary key or
+// UNIQUE constraint ON CONSTRAINT names, or every unique index whose columns are exactly the target's (in any
+// order); without a target (DO NOTHING), every unique index of the table.
+func (x *exec) arbiters(oc *pg.OnConflictClause, t *table) ([]conflictIndex, error) {
+	if oc.Infer == nil && oc.Action == pg.OnConflictAction_ONCONFLICT_UPDATE {
+		return nil, &Error{Code: CodeSyntaxError, Message: "ON CONFLICT DO UPDATE requires inference specification or constraint name",
+			Hint: "For example, ON CONFLICT (column_name).", Position: int(oc.Location) + 1}
+	}
+	var pkey []conflictIndex
+	if len(t.Key) > 0 {
+		pkey = []conflictIndex{{name: "_id_", fields: []string{"_id"}}}
+	}
+	if oc.Infer != nil && oc.Infer.Conname == t.Name+"_pkey" && pkey != nil {
+		return pkey, nil
+	}
+	var want []string // the target's columns, sorted, without repeats
+	if oc.Infer != nil && oc.Infer.Conname == "" {
+		for _, e := range oc.Infer.IndexElems {
+			ie := e.GetIndexElem()
+			if ie.Name == "" {
+				return nil, unsupported("ON CONFLICT on an expression")
+			}
+			if t.declared && t.column(ie.Name) == nil {
+				return nil, errorf(CodeUndefinedColumn, "column %q does not exist", ie.Name)
+			}
+			if !slices.Contains(want, ie.Name) {
+				want = append(want, ie.Name)
+			}
+		}
+		slices.Sort(want)
+		if len(want) == 1 && t.field(want[0]) == "_id" || len(t.Key) > 0 && slices.Equal(want, slices.Sorted(slices.Values(t.Key))) {
+			return []conflictIndex{{name: "_id_", fields: []string{"_id"}}}, nil
+		}
+	}
+	specs, err := x.s.db().collection(t.Name).indexes(x.base) // outside the transaction, which cannot list them
+	if err != nil {
+		return nil, err
+	}
+	var out []conflictIndex
+	for _, s := range specs {
+		if !s.unique || s.name == "_id_" {
+			continue
+		}
+		cols, _ := indexColumns(t, s.keys)
+		ix := conflictIndex{name: s.name}
+		for _, e := range s.keyDoc() {
+			ix.fields = append(ix.fields, e.Key)
+		}
+		switch {
+		case oc.Infer == nil:
+			out = append(out, ix)
+		case oc.Infer.Conname != "":
+			if _, isConstraint := uniqueColumns(t, s.name); isConstraint && s.name == oc.Infer.Conname {
+				return []conflictIndex{ix}, nil
+			}
+		default:
+			slices.Sort(cols)
+			if slices.Equal(slices.Compact(cols), want) {
+				out = append(out, ix)
+			}
+		}
+	}
 	switch {
 	case oc.Infer == nil:
-		if oc.Action == pg.OnConflictAction_ONCONFLICT_UPDATE {
-			return nil, &Error{Code: CodeSyntaxError, Message: "ON CONFLICT DO UPDATE requires inference specification or constraint name",
-				Hint: "For example, ON CONFLICT (column_name).", Position: int(oc.Location) + 1}
-		}
+		return append(pkey, out...), nil
 	case oc.Infer.Conname != "":
-		if oc.Infer.Conname != t.Name+"_pkey" || len(t.Key) == 0 {
-			return nil, unsupported("ON CONFLICT ON CONSTRAINT other than the primary key's")
-		}
-	default:
-		var cols []string
-		for _, e := range oc.Infer.IndexElems {
-			cols = append(cols, e.GetIndexElem().Name)
-		}
-		if len(t.Key) == 0 && !(len(cols) == 1 && t.field(cols[0]) == "_id") ||
-			len(t.Key) > 0 && (len(cols) != len(t.Key) || slices.ContainsFunc(cols, func(c string) bool { return !slices.Contains(t.Key, c) })) {
-			return nil, unsupported("ON CONFLICT on columns other than the primary key")
-		}
+		return nil, errorf(CodeUndefinedObject, "constraint %q for table %q does not exist", oc.Infer.Conname, t.Name)
+	case out == nil:
+		return nil, errorf(CodeInvalidColumnReference, "there is no unique or exclusion constraint matching the ON CONFLICT specification")
 	}
-	id := raw.Lookup("_id")
-	if id.Type == 0 {
-		// A table without a primary key: its rows' _id is made when they are inserted, so no row conflicts on it.
-		if err := coll.insertOne(x.ctx, raw); err != nil {
+	return out, nil
+}
+
+// conflictKey is the key raw proposes for ix, as a filter and as text (for telling proposals apart); ok is false
+// when raw leaves a field of the key out (a NULL, which never conflicts).
+func conflictKey(ix conflictIndex, raw bson.Raw) (filter bson.D, key string, ok bool) {
+	var b strings.Builder
+	for _, f := range ix.fields {
+		v, err := raw.LookupErr(strings.Split(f, ".")...)
+		if err != nil || v.Type == bson.TypeNull {
+			return nil, "", false
+		}
+		filter = append(filter, bson.E{Key: f, Value: v})
+		b.WriteByte(byte(v.Type))
+		b.Write(v.Value)
+	}
+	return filter, b.String(), true
+}
+
+// conflicting returns the row that conflicts with raw on one of the arbiter indexes, nil when none does.
+func (x *exec) conflicting(coll backendColl, arbiters []conflictIndex, raw bson.Raw) (bson.Raw, error) {
+	for _, ix := range arbiters {
+		filter, _, ok := conflictKey(ix, raw)
+		if !ok {
+			continue
+		}
+		doc, err := coll.findOne(x.ctx, filter)
+		if err == nil {
+			return doc, nil
+		}
+		if !isNoDocuments(err) {
 			return nil, err
 		}
-		return raw, nil
 	}
-	idFilter := bson.D{{Key: "_id", Value: id}}
+	return nil, nil
+}
+
+// onConflict inserts raw under an ON CONFLICT clause and returns the document written (inserted or updated), nil
+// when nothing was. In a transaction (every ON CONFLICT statement runs in one) the arbiter indexes are looked up
+// first, since a failed insert would abort the transaction; outside one the insert is tried and a duplicate key on
+// an arbiter turns into the action, tried again if the conflicting row disappears in between. A duplicate key on
+// any other unique index is the insert's error, as in PostgreSQL.
+func (x *exec) onConflict(oc *pg.OnConflictClause, t *table, alias string, coll backendColl, raw bson.Raw, arbiters []conflictIndex) (bson.Raw, error) {
 	for attempt := 0; ; attempt++ {
 		if attempt > 100 {
 			return nil, errorf(CodeSerializationFailure, "could not settle ON CONFLICT after 100 attempts")
 		}
-		exists := false
+		var existing bson.Raw
+		var err error
 		if x.inTxn {
-			_, err := coll.findOne(x.ctx, idFilter)
-			switch {
-			case err == nil:
-				exists = true
-			case !isNoDocuments(err):
+			if existing, err = x.conflicting(coll, arbiters, raw); err != nil {
 				return nil, err
 			}
 		}
-		if !exists {
+		if existing == nil {
 			err := coll.insertOne(x.ctx, raw)
 			if err == nil {
 				return raw, nil
 			}
-			if x.inTxn || !isDuplicateKey(err) {
+			if x.inTxn || !slices.ContainsFunc(arbiters, func(ix conflictIndex) bool { return ix.name == duplicateIndex(err) }) {
 				return nil, err
+			}
+			if existing, err = x.conflicting(coll, arbiters, raw); err != nil {
+				return nil, err
+			}
+			if existing == nil {
+				continue // gone again
 			}
 		}
 		if oc.Action == pg.OnConflictAction_ONCONFLICT_NOTHING {
 			return nil, nil
 		}
+		idFilter := bson.D{{Key: "_id", Value: existing.Lookup("_id")}}
 		// DO UPDATE: EXCLUDED is the proposed row.
 		excl := &scope{cols: tableCols(t, "excluded")}
 		excl.row = rowOf(excl.cols, raw)
