@@ -1,6 +1,7 @@
 package pgserver_test
 
 import (
+	"context"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
@@ -34,4 +35,46 @@ var scopeSteps = []struct{ sql, want string }{
 	{"DROP TABLE ssa, ssb", "DROP TABLE"},
 }
 
-func runScope(t *testing.T, who string, c *pgx.Conn) { runSteps(t, who, c, scopeSteps) }
+// usingSteps: DELETE ... USING, and RETURNING of UPDATE ... FROM and DELETE ... USING seeing the row a written
+// row was paired with; compared with PostgreSQL 15.
+var usingSteps = []struct{ sql, want string }{
+	{"CREATE TABLE dut (id int PRIMARY KEY, g int, s text)", "CREATE TABLE"},
+	{"CREATE TABLE duu (g int, lbl text)", "CREATE TABLE"},
+	{"INSERT INTO dut VALUES (1, 1, 'a'), (2, 1, 'b'), (3, 2, 'c'), (4, 3, 'd'), (5, NULL, 'e')", "INSERT 0 5"},
+	{"INSERT INTO duu VALUES (1, 'one'), (1, 'uno'), (3, 'three'), (9, 'nine')", "INSERT 0 4"},
+	{"DELETE FROM dut USING duu WHERE dut.g = duu.g AND duu.lbl = 'zzz'", "DELETE 0"},
+	{"DELETE FROM dut USING duu WHERE dut.g = duu.g RETURNING dut.id, duu.lbl", "1|one\n2|one\n4|three\nDELETE 3"},
+	{"SELECT * FROM dut ORDER BY id", "3|2|c\n5||e\nSELECT 2"},
+	{"INSERT INTO dut VALUES (1, 1, 'a'), (2, 1, 'b'), (4, 3, 'd')", "INSERT 0 3"},
+	{"DELETE FROM dut USING duu WHERE g = duu.g", "ERROR 42702"},
+	{"DELETE FROM dut d USING duu u WHERE d.g = u.g AND length(d.s || u.lbl) > 3 RETURNING *", "1|1|a|1|one\n2|1|b|1|one\n4|3|d|3|three\nDELETE 3"},
+	{"DELETE FROM dut USING duu, (VALUES (2)) v(x) WHERE dut.g = v.x RETURNING id, x", "3|2\nDELETE 1"},
+	{"DELETE FROM dut USING nope WHERE true", "ERROR 42P01"},
+	{"DELETE FROM dut USING duu WHERE nope = 1", "ERROR 42703"},
+	{"DELETE FROM dut USING duu WHERE dut.id = duu.g + 4 AND dut.s LIKE 'e%' RETURNING dut.*, duu.g", "5||e|1\nDELETE 1"},
+	{"INSERT INTO dut VALUES (1, 1, 'a'), (2, 1, 'b'), (3, 2, 'c')", "INSERT 0 3"},
+	{"UPDATE dut SET s = duu.lbl FROM duu WHERE dut.g = duu.g RETURNING dut.id, duu.lbl, dut.s", "1|one|one\n2|one|one\nUPDATE 2"},
+	{"UPDATE dut SET s = upper(duu.lbl) FROM duu WHERE dut.g = duu.g RETURNING dut.*, duu.g + 1 AS gg", "1|1|ONE|2\n2|1|ONE|2\nUPDATE 2"},
+	{"UPDATE dut SET s = s || '!' FROM duu WHERE dut.g = duu.g AND duu.lbl = 'one' RETURNING *", "1|1|ONE!|1|one\n2|1|ONE!|1|one\nUPDATE 2"},
+	{"DROP TABLE dut, duu", "DROP TABLE"},
+}
+
+func runScope(t *testing.T, who string, c *pgx.Conn) {
+	runSteps(t, who, c, scopeSteps)
+	runSteps(t, who, c, usingSteps)
+	// A parameter in DELETE ... USING's WHERE clause is typed by what it is compared with.
+	ctx := context.Background()
+	for _, q := range []string{"CREATE TABLE dup (id int PRIMARY KEY)", "CREATE TABLE dupu (id int, tag text)",
+		"INSERT INTO dup VALUES (1), (2)", "INSERT INTO dupu VALUES (1, 'x'), (2, 'y')"} {
+		if _, err := c.Exec(ctx, q); err != nil {
+			t.Fatalf("%s: %s: %v", who, q, err)
+		}
+	}
+	var id int
+	if err := c.QueryRow(ctx, "DELETE FROM dup USING dupu WHERE dup.id = dupu.id AND dupu.tag = $1 AND dupu.id >= $2 RETURNING dup.id", "y", 1).Scan(&id); err != nil || id != 2 {
+		t.Errorf("%s: DELETE ... USING with parameters: %d, %v; want 2", who, id, err)
+	}
+	if _, err := c.Exec(ctx, "DROP TABLE dup, dupu"); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -544,11 +544,16 @@ func (x *exec) update(up *pg.UpdateStmt) (*relation, string, error) {
 			x.typeOf(rt.Val, sc)
 		}
 		x.typeOf(up.WhereClause, sc)
-		rel, err := x.returning(up.ReturningList, t, alias, nil, sources[0])
+		if sources[0] != nil {
+			rel, err := x.returningPaired(up.ReturningList, t, alias, nil, nil, sources[0].cols)
+			return rel, "UPDATE 0", err
+		}
+		rel, err := x.returning(up.ReturningList, t, alias, nil, nil)
 		return rel, "UPDATE 0", err
 	}
 	coll := x.writeColl(t)
 	var written []bson.Raw
+	var pairs [][]any // with FROM, the FROM row each written row was paired with
 	var count int64
 	done := map[string]bool{} // with FROM, a row is updated once
 	for _, src := range sources {
@@ -571,6 +576,7 @@ func (x *exec) update(up *pg.UpdateStmt) (*relation, string, error) {
 			}
 			count += n
 			written = append(written, docs...)
+			pairs = pairSource(pairs, src, len(docs))
 			continue
 		}
 		x.publishPlan(tr)
@@ -597,9 +603,27 @@ func (x *exec) update(up *pg.UpdateStmt) (*relation, string, error) {
 		}
 		count += n
 		written = append(written, docs...)
+		pairs = pairSource(pairs, src, len(docs))
 	}
-	rel, err := x.returning(up.ReturningList, t, alias, written, nil)
+	var rel *relation
+	if len(up.FromClause) > 0 {
+		rel, err = x.returningPaired(up.ReturningList, t, alias, written, pairs, sources[0].cols)
+	} else {
+		rel, err = x.returning(up.ReturningList, t, alias, written, nil)
+	}
 	return rel, fmt.Sprintf("UPDATE %d", count), err
+}
+
+// pairSource appends n copies of src's row (nil for none) to pairs: the FROM row of each of n rows written.
+func pairSource(pairs [][]any, src *scope, n int) [][]any {
+	for range n {
+		if src == nil {
+			pairs = append(pairs, nil)
+		} else {
+			pairs = append(pairs, src.row)
+		}
+	}
+	return pairs
 }
 
 // byKey reports whether filter holds an equality on _id to a plain value
@@ -829,6 +853,97 @@ func (x *exec) onConflictByRow(oc *pg.OnConflictClause, t *table, alias string, 
 	return after, err == nil, err
 }
 
+// deleteUsing runs DELETE FROM t USING items WHERE ... [RETURNING ...]: a row of t goes when the WHERE clause
+// holds for it and some row of the USING items, as in PostgreSQL, and RETURNING sees the first such row beside it.
+// For each USING row the WHERE clause is the filter of the rows it deletes, with that row's values as constants,
+// or, when the query language cannot express it, is evaluated over t's rows. It runs in a transaction (needsTxn).
+func (x *exec) deleteUsing(del *pg.DeleteStmt, t *table, alias string) (*relation, string, error) {
+	from, err := x.fromClause(del.UsingClause, nil, nil)
+	if err != nil {
+		return nil, "", err
+	}
+	if err := ambiguousName(t, nil, del.WhereClause, func(name string) bool {
+		return slices.ContainsFunc(from.cols, func(c relCol) bool { return !c.hidden && !c.merged && c.name == name })
+	}); err != nil {
+		return nil, "", err
+	}
+	if x.describe {
+		cols := tableCols(t, alias)
+		src := &scope{cols: from.cols, row: make([]any, len(from.cols))}
+		x.typeOf(del.WhereClause, &scope{cols: cols, row: make([]any, len(cols)), outer: src})
+		rel, err := x.returningPaired(del.ReturningList, t, alias, nil, nil, from.cols)
+		return rel, "DELETE 0", err
+	}
+	if !x.inTxn {
+		return nil, "", errNeedsTxn
+	}
+	coll := x.writeColl(t)
+	done := map[string]bool{}
+	var docs []bson.Raw
+	var pairs [][]any
+	for _, r := range from.rows {
+		src := &scope{cols: from.cols, row: r}
+		tr := &translator{x: x, t: t, alias: alias, outer: src, fromRow: true}
+		filter, ok, err := tr.filter(del.WhereClause)
+		if err != nil {
+			return nil, "", err
+		}
+		var ids []bson.RawValue
+		if ok {
+			if ids, err = x.matchingIDs(coll, filter); err != nil {
+				return nil, "", err
+			}
+		} else {
+			rel, err := x.scan(t, alias, nil)
+			if err != nil {
+				return nil, "", err
+			}
+			for _, row := range rel.rows {
+				v, err := x.eval(del.WhereClause, &scope{cols: rel.cols, row: row, outer: src})
+				if err != nil {
+					return nil, "", err
+				}
+				if truthy(v) {
+					ids = append(ids, row[len(row)-1].(bson.Raw).Lookup("_id"))
+				}
+			}
+		}
+		for _, id := range ids {
+			key := string(id.Value) + string(rune(id.Type))
+			if done[key] {
+				continue
+			}
+			before, err := coll.findOneAndDelete(x.ctx, bson.D{{Key: "_id", Value: id}})
+			if isNoDocuments(err) {
+				continue
+			}
+			if err != nil {
+				return nil, "", err
+			}
+			done[key] = true
+			docs = append(docs, before)
+			pairs = append(pairs, r)
+		}
+	}
+	rel, err := x.returningPaired(del.ReturningList, t, alias, docs, pairs, from.cols)
+	return rel, fmt.Sprintf("DELETE %d", len(docs)), err
+}
+
+// returningPaired is RETURNING for UPDATE ... FROM and DELETE ... USING: each row written beside the FROM or
+// USING row it was paired with (pairs[i], of columns fromCols), so that the list, * included, sees both as in
+// PostgreSQL.
+func (x *exec) returningPaired(list []*pg.Node, t *table, alias string, docs []bson.Raw, pairs [][]any, fromCols []relCol) (*relation, error) {
+	if list == nil {
+		return nil, nil
+	}
+	cols := tableCols(t, alias)
+	src := &relation{cols: append(slices.Clip(cols), fromCols...)}
+	for i, d := range docs {
+		src.rows = append(src.rows, append(rowOf(cols, d), pairs[i]...))
+	}
+	return x.project(&pg.SelectStmt{TargetList: list}, src, nil, -1)
+}
+
 // delete runs DELETE FROM ... [WHERE ...] [RETURNING ...].
 func (x *exec) delete(del *pg.DeleteStmt) (*relation, string, error) {
 	if del.WithClause != nil {
@@ -838,15 +953,15 @@ func (x *exec) delete(del *pg.DeleteStmt) (*relation, string, error) {
 		}
 		defer pop()
 	}
-	if len(del.UsingClause) > 0 {
-		return nil, "", unsupported("DELETE ... USING")
-	}
 	t, alias, err := x.target(del.Relation)
 	if err != nil {
 		return nil, "", err
 	}
 	if !x.inTxn && !x.describe && len(t.ReferencedBy) > 0 {
 		return nil, "", errNeedsTxn
+	}
+	if len(del.UsingClause) > 0 {
+		return x.deleteUsing(del, t, alias)
 	}
 	if x.describe {
 		cols := tableCols(t, alias)
