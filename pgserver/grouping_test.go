@@ -63,8 +63,27 @@ var groupingSteps = []struct{ sql, want string }{
 	{"SELECT id FROM ga ORDER BY 2", "ERROR 42P10"},
 }
 
+// orderSteps: VALUES with ORDER BY, OFFSET and LIMIT; ORDER BY ... USING; constants that are not positions in
+// GROUP BY and ORDER BY refused before any row is read; compared with PostgreSQL 15.
+var orderSteps = []struct{ sql, want string }{
+	{"VALUES (2), (1), (3) ORDER BY 1", "1\n2\n3\nSELECT 3"},
+	{"VALUES (2, 'b'), (1, 'z'), (3, 'a') ORDER BY 2 DESC LIMIT 2", "1|z\n2|b\nSELECT 2"},
+	{"VALUES (2), (1), (3) ORDER BY 1 LIMIT 1 OFFSET 1", "2\nSELECT 1"},
+	{"VALUES (2), (1) ORDER BY column1 DESC", "2\n1\nSELECT 2"},
+	{"VALUES (1) ORDER BY 2", "ERROR 42P10"},
+	{"SELECT * FROM (VALUES (3), (1), (2) ORDER BY 1 LIMIT 2) s", "1\n2\nSELECT 2"},
+	{"SELECT * FROM (VALUES (2), (NULL), (1), (3)) v(x) ORDER BY x USING >", "\n3\n2\n1\nSELECT 4"},
+	{"SELECT * FROM (VALUES (2), (NULL), (1)) v(x) ORDER BY x USING > NULLS LAST", "2\n1\n\nSELECT 3"},
+	{"SELECT * FROM (VALUES (2), (NULL), (1)) v(x) ORDER BY x USING <", "1\n2\n\nSELECT 3"},
+	{"SELECT * FROM (VALUES (2), (1)) v(x) ORDER BY x USING =", "ERROR 42809"},
+	{"SELECT x FROM (VALUES (2), (1)) v(x) GROUP BY 'a'", "ERROR 42601"},
+	{"SELECT x FROM (VALUES (2), (1)) v(x) WHERE false GROUP BY true", "ERROR 42601"},
+	{"SELECT x FROM (VALUES (2), (1)) v(x) WHERE false ORDER BY NULL", "ERROR 42601"},
+}
+
 func runGrouping(t *testing.T, who string, c *pgx.Conn) {
 	runSteps(t, who, c, groupingSteps)
+	runSteps(t, who, c, orderSteps)
 	// The error names the column as PostgreSQL does and points at it.
 	_, err := c.Exec(context.Background(), "SELECT sum(v), name FROM ga")
 	var pe *pgconn.PgError

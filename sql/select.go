@@ -182,7 +182,11 @@ func (x *exec) selectRows(sel *pg.SelectStmt, outer *scope, limit int) (*relatio
 		return x.setOp(sel, outer)
 	}
 	if len(sel.ValuesLists) > 0 {
-		return x.values(sel.ValuesLists, outer)
+		rel, err := x.values(sel.ValuesLists, outer)
+		if err != nil || x.describe {
+			return rel, err
+		}
+		return x.orderAndLimit(sel, rel, outer)
 	}
 	src, err := x.fromClause(sel.FromClause, sel.WhereClause, outer)
 	if err != nil {
@@ -290,7 +294,12 @@ func (x *exec) setOp(sel *pg.SelectStmt, outer *scope) (*relation, error) {
 			out.rows = distinctRows(out.rows)
 		}
 	}
-	// ORDER BY and LIMIT of the whole set operation.
+	return x.orderAndLimit(sel, out, outer)
+}
+
+// orderAndLimit applies the ORDER BY, OFFSET and LIMIT of a set operation or a VALUES list to its rows, whose
+// columns the sort keys name.
+func (x *exec) orderAndLimit(sel *pg.SelectStmt, out *relation, outer *scope) (*relation, error) {
 	if len(sel.SortClause) > 0 || sel.LimitCount != nil || sel.LimitOffset != nil {
 		sc := &scope{cols: out.cols, outer: outer}
 		keys, err := x.sortKeys(sel.SortClause, out.rows, func(i int) *scope { sc.row = out.rows[i]; return sc })
@@ -609,6 +618,9 @@ func splitPath(p string) []string {
 func (x *exec) project(sel *pg.SelectStmt, src *relation, outer *scope, limit int) (*relation, error) {
 	targets := sel.TargetList
 	grouped := len(sel.GroupClause) > 0 || sel.HavingClause != nil || hasAggregate(targets)
+	if err := nonIntegerConstant(sel.GroupClause, "GROUP BY"); err != nil {
+		return nil, err
+	}
 	// Each input row (or group) becomes a scope.
 	type unit struct {
 		row   []any
@@ -916,15 +928,23 @@ func (x *exec) groupValue(g *pg.Node, targets []*pg.Node, sc *scope) (any, error
 // sortKeys evaluates the ORDER BY keys of every row.
 func (x *exec) sortKeys(sortBy []*pg.Node, rows [][]any, scopeOf func(int) *scope) ([][]any, error) {
 	keys := make([][]any, len(rows))
+	if err := nonIntegerConstant(sortBy, "ORDER BY"); err != nil {
+		return nil, err
+	}
+	for _, s := range sortBy {
+		if sb := s.GetSortBy(); sb.SortbyDir == pg.SortByDir_SORTBY_USING {
+			if op := sortOperator(sb); op != "<" && op != ">" {
+				return nil, &Error{Code: CodeWrongObjectType, Message: fmt.Sprintf("operator %s is not a valid ordering operator", op),
+					Hint: `Ordering operators must be "<" or ">" members of btree operator families.`, Position: int(sb.Location) + 1}
+			}
+		}
+	}
 	for i := range rows {
 		sc := scopeOf(i)
 		k := make([]any, len(sortBy))
 		for j, s := range sortBy {
 			n := s.GetSortBy().Node
 			if c := n.GetAConst(); c != nil {
-				if c.Isnull || c.GetFval() != nil || c.GetSval() != nil || c.GetBoolval() != nil {
-					return nil, &Error{Code: CodeSyntaxError, Message: "non-integer constant in ORDER BY", Position: int(c.Location) + 1}
-				}
 				if iv, ok := c.Val.(*pg.A_Const_Ival); ok {
 					p := int(iv.Ival.Ival)
 					if p < 1 || p > len(rows[i]) {
@@ -978,10 +998,34 @@ func permute(rows, keys [][]any, perm []int) ([][]any, [][]any) {
 	return r, k
 }
 
+// nonIntegerConstant is PostgreSQL's 42601 for a constant other than an integer (a position) among GROUP BY or
+// ORDER BY items (what names the clause), found before any row is read.
+func nonIntegerConstant(items []*pg.Node, what string) error {
+	for _, it := range items {
+		n := it
+		if sb := it.GetSortBy(); sb != nil {
+			n = sb.Node
+		}
+		if c := n.GetAConst(); c != nil && (c.Isnull || c.GetFval() != nil || c.GetSval() != nil || c.GetBoolval() != nil) {
+			return &Error{Code: CodeSyntaxError, Message: "non-integer constant in " + what, Position: int(c.Location) + 1}
+		}
+	}
+	return nil
+}
+
+// sortOperator is the operator of ORDER BY ... USING op.
+func sortOperator(sb *pg.SortBy) string {
+	if len(sb.UseOp) == 0 {
+		return ""
+	}
+	return sb.UseOp[len(sb.UseOp)-1].GetString_().Sval
+}
+
 func lessKeys(a, b []any, sortBy []*pg.Node) bool {
 	for j, s := range sortBy {
 		sb := s.GetSortBy()
-		desc := sb.SortbyDir == pg.SortByDir_SORTBY_DESC
+		// USING > orders as DESC does, NULLs first by default too; USING < as ASC (sortKeys refuses any other).
+		desc := sb.SortbyDir == pg.SortByDir_SORTBY_DESC || sb.SortbyDir == pg.SortByDir_SORTBY_USING && sortOperator(sb) == ">"
 		nullsFirst := desc
 		switch sb.SortbyNulls {
 		case pg.SortByNulls_SORTBY_NULLS_FIRST:
