@@ -79,13 +79,32 @@ var orderSteps = []struct{ sql, want string }{
 	{"SELECT x FROM (VALUES (2), (1)) v(x) GROUP BY 'a'", "ERROR 42601"},
 	{"SELECT x FROM (VALUES (2), (1)) v(x) WHERE false GROUP BY true", "ERROR 42601"},
 	{"SELECT x FROM (VALUES (2), (1)) v(x) WHERE false ORDER BY NULL", "ERROR 42601"},
+	{"SELECT string_agg(x, ',' ORDER BY x USING <=) FROM (VALUES ('b'), ('a')) v(x)", "ERROR 42809"},
+	{"SELECT row_number() OVER (ORDER BY x USING <=) FROM (VALUES ('b'), ('a')) v(x)", "ERROR 42809"},
+	{"SELECT x FROM (VALUES ('b'), ('a'), ('c')) v(x) ORDER BY x USING ~>~", "c\nb\na\nSELECT 3"},
 }
 
 func runGrouping(t *testing.T, who string, c *pgx.Conn) {
 	runSteps(t, who, c, groupingSteps)
 	runSteps(t, who, c, orderSteps)
+	// VALUES' LIMIT and OFFSET parameters are integers.
+	rows, err := c.Query(context.Background(), "VALUES (1), (2), (3) ORDER BY 1 DESC LIMIT $1 OFFSET $2", 2, 1)
+	if err != nil {
+		t.Fatalf("%s: VALUES ... LIMIT $1: %v", who, err)
+	}
+	var got []int
+	for rows.Next() {
+		var n int
+		if err := rows.Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, n)
+	}
+	if rows.Err() != nil || len(got) != 2 || got[0] != 2 || got[1] != 1 {
+		t.Errorf("%s: VALUES ... LIMIT $1 OFFSET $2: %v (%v), want [2 1]", who, got, rows.Err())
+	}
 	// The error names the column as PostgreSQL does and points at it.
-	_, err := c.Exec(context.Background(), "SELECT sum(v), name FROM ga")
+	_, err = c.Exec(context.Background(), "SELECT sum(v), name FROM ga")
 	var pe *pgconn.PgError
 	if !errors.As(err, &pe) || pe.Message != `column "ga.name" must appear in the GROUP BY clause or be used in an aggregate function` || pe.Position != 16 {
 		t.Errorf("%s: an ungrouped column: %v (position %d)", who, err, positionOf(pe))

@@ -56,7 +56,19 @@ var usingSteps = []struct{ sql, want string }{
 	{"UPDATE dut SET s = duu.lbl FROM duu WHERE dut.g = duu.g RETURNING dut.id, duu.lbl, dut.s", "1|one|one\n2|one|one\nUPDATE 2"},
 	{"UPDATE dut SET s = upper(duu.lbl) FROM duu WHERE dut.g = duu.g RETURNING dut.*, duu.g + 1 AS gg", "1|1|ONE|2\n2|1|ONE|2\nUPDATE 2"},
 	{"UPDATE dut SET s = s || '!' FROM duu WHERE dut.g = duu.g AND duu.lbl = 'one' RETURNING *", "1|1|ONE!|1|one\n2|1|ONE!|1|one\nUPDATE 2"},
-	{"DROP TABLE dut, duu", "DROP TABLE"},
+	// An empty FROM updates nothing; every row DELETE ... USING removes is found before any goes, so a subquery
+	// on the table sees them all; the target's name again in USING or FROM is 42712.
+	{"CREATE TABLE dux (k int, w int)", "CREATE TABLE"},
+	{"UPDATE dut SET g = 5 FROM dux WHERE dut.id = dux.k", "UPDATE 0"},
+	{"UPDATE dut SET g = 5 FROM dux WHERE dut.id = dux.k RETURNING *", "UPDATE 0"},
+	{"INSERT INTO dut VALUES (4, 4, 'd')", "INSERT 0 1"},
+	{"BEGIN", "BEGIN"},
+	{"DELETE FROM dut USING duu WHERE dut.g >= (SELECT max(g) FROM dut) AND duu.g > 0 RETURNING dut.id", "4\nDELETE 1"},
+	{"ROLLBACK", "ROLLBACK"},
+	{"DELETE FROM dut USING duu WHERE dut.id = duu.g AND dut.g < (SELECT count(*) FROM dut) RETURNING dut.id", "1\n3\nDELETE 2"},
+	{"DELETE FROM dut USING dut WHERE dut.id = 1", "ERROR 42712"},
+	{"UPDATE dut SET g = 1 FROM dut WHERE true", "ERROR 42712"},
+	{"DROP TABLE dut, duu, dux", "DROP TABLE"},
 }
 
 func runScope(t *testing.T, who string, c *pgx.Conn) {

@@ -183,8 +183,8 @@ func (x *exec) selectRows(sel *pg.SelectStmt, outer *scope, limit int) (*relatio
 	}
 	if len(sel.ValuesLists) > 0 {
 		rel, err := x.values(sel.ValuesLists, outer)
-		if err != nil || x.describe {
-			return rel, err
+		if err != nil {
+			return nil, err
 		}
 		return x.orderAndLimit(sel, rel, outer)
 	}
@@ -300,6 +300,15 @@ func (x *exec) setOp(sel *pg.SelectStmt, outer *scope) (*relation, error) {
 // orderAndLimit applies the ORDER BY, OFFSET and LIMIT of a set operation or a VALUES list to its rows, whose
 // columns the sort keys name.
 func (x *exec) orderAndLimit(sel *pg.SelectStmt, out *relation, outer *scope) (*relation, error) {
+	if x.describe {
+		dsc := &scope{cols: out.cols, row: make([]any, len(out.cols)), outer: outer}
+		for _, s := range sel.SortClause {
+			x.typeOf(s.GetSortBy().Node, dsc)
+		}
+		x.hint(sel.LimitCount, OIDInt8, dsc)
+		x.hint(sel.LimitOffset, OIDInt8, dsc)
+		return out, nil
+	}
 	if len(sel.SortClause) > 0 || sel.LimitCount != nil || sel.LimitOffset != nil {
 		sc := &scope{cols: out.cols, outer: outer}
 		keys, err := x.sortKeys(sel.SortClause, out.rows, func(i int) *scope { sc.row = out.rows[i]; return sc })
@@ -931,13 +940,8 @@ func (x *exec) sortKeys(sortBy []*pg.Node, rows [][]any, scopeOf func(int) *scop
 	if err := nonIntegerConstant(sortBy, "ORDER BY"); err != nil {
 		return nil, err
 	}
-	for _, s := range sortBy {
-		if sb := s.GetSortBy(); sb.SortbyDir == pg.SortByDir_SORTBY_USING {
-			if op := sortOperator(sb); op != "<" && op != ">" {
-				return nil, &Error{Code: CodeWrongObjectType, Message: fmt.Sprintf("operator %s is not a valid ordering operator", op),
-					Hint: `Ordering operators must be "<" or ">" members of btree operator families.`, Position: int(sb.Location) + 1}
-			}
-		}
+	if err := checkSortOperators(sortBy); err != nil {
+		return nil, err
 	}
 	for i := range rows {
 		sc := scopeOf(i)
@@ -1021,11 +1025,28 @@ func sortOperator(sb *pg.SortBy) string {
 	return sb.UseOp[len(sb.UseOp)-1].GetString_().Sval
 }
 
+// checkSortOperators refuses (42809), as PostgreSQL does, an ORDER BY ... USING operator that is not an ordering
+// one: < and > (and the text pattern operators ~<~ and ~>~, the same order here, strings comparing byte by byte).
+func checkSortOperators(sortBy []*pg.Node) error {
+	for _, s := range sortBy {
+		if sb := s.GetSortBy(); sb != nil && sb.SortbyDir == pg.SortByDir_SORTBY_USING {
+			switch op := sortOperator(sb); op {
+			case "<", ">", "~<~", "~>~":
+			default:
+				return &Error{Code: CodeWrongObjectType, Message: fmt.Sprintf("operator %s is not a valid ordering operator", op),
+					Hint: `Ordering operators must be "<" or ">" members of btree operator families.`, Position: int(sb.Location) + 1}
+			}
+		}
+	}
+	return nil
+}
+
 func lessKeys(a, b []any, sortBy []*pg.Node) bool {
 	for j, s := range sortBy {
 		sb := s.GetSortBy()
 		// USING > orders as DESC does, NULLs first by default too; USING < as ASC (sortKeys refuses any other).
-		desc := sb.SortbyDir == pg.SortByDir_SORTBY_DESC || sb.SortbyDir == pg.SortByDir_SORTBY_USING && sortOperator(sb) == ">"
+		desc := sb.SortbyDir == pg.SortByDir_SORTBY_DESC ||
+			sb.SortbyDir == pg.SortByDir_SORTBY_USING && (sortOperator(sb) == ">" || sortOperator(sb) == "~>~")
 		nullsFirst := desc
 		switch sb.SortbyNulls {
 		case pg.SortByNulls_SORTBY_NULLS_FIRST:

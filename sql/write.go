@@ -28,6 +28,25 @@ func (x *exec) target(rv *pg.RangeVar) (*table, string, error) {
 	return t, alias, nil
 }
 
+// sameNameAsTarget is PostgreSQL's 42712 for a FROM or USING item (a table, not a subquery or function) that takes
+// the name the target table goes by in UPDATE ... FROM or DELETE ... USING.
+func sameNameAsTarget(items []*pg.Node, alias string) error {
+	for _, it := range items {
+		rv := it.GetRangeVar()
+		if rv == nil {
+			continue
+		}
+		name := rv.Relname
+		if rv.Alias != nil {
+			name = rv.Alias.Aliasname
+		}
+		if name == alias {
+			return &Error{Code: "42712", Message: fmt.Sprintf("table name %q specified more than once", alias)}
+		}
+	}
+	return nil
+}
+
 // tableCols returns the columns of a table's rows, for RETURNING,
 // EXCLUDED and typing.
 func tableCols(t *table, alias string) []relCol {
@@ -165,7 +184,9 @@ func (x *exec) insert(ins *pg.InsertStmt) (*relation, string, error) {
 	coll := x.writeColl(t)
 	var written []bson.Raw
 	var count int
-	var proposed map[string]bool // ON CONFLICT DO UPDATE: the keys of the rows proposed so far
+	// ON CONFLICT DO UPDATE: the rows the statement inserted or updated (by _id), and for a table without a primary
+	// key the arbiter keys proposed so far: a row is not changed twice (21000).
+	var affected, proposed map[string]bool
 	var arbiters []conflictIndex
 	if oc := ins.OnConflictClause; oc != nil {
 		if arbiters, err = x.arbiters(oc, t); err != nil {
@@ -175,7 +196,7 @@ func (x *exec) insert(ins *pg.InsertStmt) (*relation, string, error) {
 			if err := ambiguousInConflict(t, oc); err != nil {
 				return nil, "", err
 			}
-			proposed = map[string]bool{}
+			affected, proposed = map[string]bool{}, map[string]bool{}
 		}
 	}
 	for _, row := range rows {
@@ -190,7 +211,7 @@ func (x *exec) insert(ins *pg.InsertStmt) (*relation, string, error) {
 		if err != nil {
 			return nil, "", err
 		}
-		if proposed != nil {
+		if proposed != nil && len(t.Key) == 0 {
 			if _, key, ok := conflictKey(arbiters[0], raw); ok {
 				if proposed[key] {
 					return nil, "", &Error{Code: CodeCardinalityViolation, Message: "ON CONFLICT DO UPDATE command cannot affect row a second time",
@@ -207,7 +228,7 @@ func (x *exec) insert(ins *pg.InsertStmt) (*relation, string, error) {
 			count++
 			continue
 		}
-		out, err := x.onConflict(ins.OnConflictClause, t, alias, coll, raw, arbiters)
+		out, err := x.onConflict(ins.OnConflictClause, t, alias, coll, raw, arbiters, affected)
 		if err != nil {
 			return nil, "", err
 		}
@@ -363,7 +384,8 @@ func (x *exec) arbiters(oc *pg.OnConflictClause, t *table) ([]conflictIndex, err
 		case oc.Infer == nil:
 			out = append(out, ix)
 		case oc.Infer.Conname != "":
-			if _, isConstraint := uniqueColumns(t, s.name); isConstraint && s.name == oc.Infer.Conname {
+			// A UNIQUE constraint is its unique index, of the constraint's name (any unique index's name is taken).
+			if s.name == oc.Infer.Conname {
 				return []conflictIndex{ix}, nil
 			}
 		default:
@@ -423,7 +445,12 @@ func (x *exec) conflicting(coll backendColl, arbiters []conflictIndex, raw bson.
 // first, since a failed insert would abort the transaction; outside one the insert is tried and a duplicate key on
 // an arbiter turns into the action, tried again if the conflicting row disappears in between. A duplicate key on
 // any other unique index is the insert's error, as in PostgreSQL.
-func (x *exec) onConflict(oc *pg.OnConflictClause, t *table, alias string, coll backendColl, raw bson.Raw, arbiters []conflictIndex) (bson.Raw, error) {
+func (x *exec) onConflict(oc *pg.OnConflictClause, t *table, alias string, coll backendColl, raw bson.Raw, arbiters []conflictIndex, affected map[string]bool) (bson.Raw, error) {
+	touch := func(doc bson.Raw) { // the statement affected doc
+		if id := doc.Lookup("_id"); affected != nil && id.Type != 0 {
+			affected[string(id.Value)+string(rune(id.Type))] = true
+		}
+	}
 	for attempt := 0; ; attempt++ {
 		if attempt > 100 {
 			return nil, errorf(CodeSerializationFailure, "could not settle ON CONFLICT after 100 attempts")
@@ -438,6 +465,7 @@ func (x *exec) onConflict(oc *pg.OnConflictClause, t *table, alias string, coll 
 		if existing == nil {
 			err := coll.insertOne(x.ctx, raw)
 			if err == nil {
+				touch(raw)
 				return raw, nil
 			}
 			if x.inTxn || !slices.ContainsFunc(arbiters, func(ix conflictIndex) bool { return ix.name == duplicateIndex(err) }) {
@@ -453,7 +481,12 @@ func (x *exec) onConflict(oc *pg.OnConflictClause, t *table, alias string, coll 
 		if oc.Action == pg.OnConflictAction_ONCONFLICT_NOTHING {
 			return nil, nil
 		}
-		idFilter := bson.D{{Key: "_id", Value: existing.Lookup("_id")}}
+		id := existing.Lookup("_id")
+		if affected[string(id.Value)+string(rune(id.Type))] {
+			return nil, &Error{Code: CodeCardinalityViolation, Message: "ON CONFLICT DO UPDATE command cannot affect row a second time",
+				Hint: "Ensure that no rows proposed for insertion within the same command have duplicate constrained values."}
+		}
+		idFilter := bson.D{{Key: "_id", Value: id}}
 		// DO UPDATE: EXCLUDED is the proposed row.
 		excl := &scope{cols: tableCols(t, "excluded")}
 		excl.row = rowOf(excl.cols, raw)
@@ -472,6 +505,9 @@ func (x *exec) onConflict(oc *pg.OnConflictClause, t *table, alias string, coll 
 		}
 		if !ok {
 			after, done, err := x.onConflictByRow(oc, t, alias, coll, idFilter, excl)
+			if after != nil {
+				touch(after)
+			}
 			if err != nil || done {
 				return after, err
 			}
@@ -482,6 +518,7 @@ func (x *exec) onConflict(oc *pg.OnConflictClause, t *table, alias string, coll 
 		}
 		after, err := coll.findOneAndUpdate(x.ctx, filter, upd)
 		if err == nil {
+			touch(after)
 			return after, nil
 		}
 		if !isNoDocuments(err) {
@@ -518,11 +555,16 @@ func (x *exec) update(up *pg.UpdateStmt) (*relation, string, error) {
 		return nil, "", errNeedsTxn
 	}
 	var sources []*scope
+	var fromCols []relCol // FROM's columns, for RETURNING
 	if len(up.FromClause) > 0 {
+		if err := sameNameAsTarget(up.FromClause, alias); err != nil {
+			return nil, "", err
+		}
 		from, err := x.fromClause(up.FromClause, nil, nil)
 		if err != nil {
 			return nil, "", err
 		}
+		fromCols = from.cols
 		if err := ambiguousWithFrom(t, up, from); err != nil {
 			return nil, "", err
 		}
@@ -544,8 +586,8 @@ func (x *exec) update(up *pg.UpdateStmt) (*relation, string, error) {
 			x.typeOf(rt.Val, sc)
 		}
 		x.typeOf(up.WhereClause, sc)
-		if sources[0] != nil {
-			rel, err := x.returningPaired(up.ReturningList, t, alias, nil, nil, sources[0].cols)
+		if fromCols != nil {
+			rel, err := x.returningPaired(up.ReturningList, t, alias, nil, nil, fromCols)
 			return rel, "UPDATE 0", err
 		}
 		rel, err := x.returning(up.ReturningList, t, alias, nil, nil)
@@ -607,7 +649,7 @@ func (x *exec) update(up *pg.UpdateStmt) (*relation, string, error) {
 	}
 	var rel *relation
 	if len(up.FromClause) > 0 {
-		rel, err = x.returningPaired(up.ReturningList, t, alias, written, pairs, sources[0].cols)
+		rel, err = x.returningPaired(up.ReturningList, t, alias, written, pairs, fromCols)
 	} else {
 		rel, err = x.returning(up.ReturningList, t, alias, written, nil)
 	}
@@ -858,6 +900,9 @@ func (x *exec) onConflictByRow(oc *pg.OnConflictClause, t *table, alias string, 
 // For each USING row the WHERE clause is the filter of the rows it deletes, with that row's values as constants,
 // or, when the query language cannot express it, is evaluated over t's rows. It runs in a transaction (needsTxn).
 func (x *exec) deleteUsing(del *pg.DeleteStmt, t *table, alias string) (*relation, string, error) {
+	if err := sameNameAsTarget(del.UsingClause, alias); err != nil {
+		return nil, "", err
+	}
 	from, err := x.fromClause(del.UsingClause, nil, nil)
 	if err != nil {
 		return nil, "", err
@@ -877,9 +922,11 @@ func (x *exec) deleteUsing(del *pg.DeleteStmt, t *table, alias string) (*relatio
 	if !x.inTxn {
 		return nil, "", errNeedsTxn
 	}
+	// Every row to delete is found first, on the statement's snapshot, as PostgreSQL's one join finds them: a
+	// subquery in WHERE must not see the rows deleted for an earlier USING row.
 	coll := x.writeColl(t)
 	done := map[string]bool{}
-	var docs []bson.Raw
+	var ids []bson.RawValue
 	var pairs [][]any
 	for _, r := range from.rows {
 		src := &scope{cols: from.cols, row: r}
@@ -888,9 +935,9 @@ func (x *exec) deleteUsing(del *pg.DeleteStmt, t *table, alias string) (*relatio
 		if err != nil {
 			return nil, "", err
 		}
-		var ids []bson.RawValue
+		var found []bson.RawValue
 		if ok {
-			if ids, err = x.matchingIDs(coll, filter); err != nil {
+			if found, err = x.matchingIDs(coll, filter); err != nil {
 				return nil, "", err
 			}
 		} else {
@@ -904,28 +951,32 @@ func (x *exec) deleteUsing(del *pg.DeleteStmt, t *table, alias string) (*relatio
 					return nil, "", err
 				}
 				if truthy(v) {
-					ids = append(ids, row[len(row)-1].(bson.Raw).Lookup("_id"))
+					found = append(found, row[len(row)-1].(bson.Raw).Lookup("_id"))
 				}
 			}
 		}
-		for _, id := range ids {
-			key := string(id.Value) + string(rune(id.Type))
-			if done[key] {
-				continue
+		for _, id := range found {
+			if key := string(id.Value) + string(rune(id.Type)); !done[key] {
+				done[key] = true
+				ids = append(ids, id)
+				pairs = append(pairs, r)
 			}
-			before, err := coll.findOneAndDelete(x.ctx, bson.D{{Key: "_id", Value: id}})
-			if isNoDocuments(err) {
-				continue
-			}
-			if err != nil {
-				return nil, "", err
-			}
-			done[key] = true
-			docs = append(docs, before)
-			pairs = append(pairs, r)
 		}
 	}
-	rel, err := x.returningPaired(del.ReturningList, t, alias, docs, pairs, from.cols)
+	var docs []bson.Raw
+	var kept [][]any
+	for i, id := range ids {
+		before, err := coll.findOneAndDelete(x.ctx, bson.D{{Key: "_id", Value: id}})
+		if isNoDocuments(err) {
+			continue
+		}
+		if err != nil {
+			return nil, "", err
+		}
+		docs = append(docs, before)
+		kept = append(kept, pairs[i])
+	}
+	rel, err := x.returningPaired(del.ReturningList, t, alias, docs, kept, from.cols)
 	return rel, fmt.Sprintf("DELETE %d", len(docs)), err
 }
 
