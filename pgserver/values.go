@@ -3,8 +3,10 @@ package pgserver
 import (
 	"fmt"
 	"math"
+	"strings"
 	"time"
 
+	"github.com/cockroachdb/apd/v3"
 	"github.com/concorddb/concord/sql"
 	"github.com/jackc/pgx/v5/pgtype"
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -45,11 +47,18 @@ func normalize(v any) any {
 	case float32:
 		return float64(x)
 	case pgtype.Numeric:
-		f, err := x.Float64Value()
-		if err != nil || !f.Valid {
+		if !x.Valid {
 			return nil
 		}
-		return f.Float64
+		text, err := x.MarshalJSON() // the exact decimal (or "NaN", "Infinity")
+		if err != nil {
+			return nil
+		}
+		d, err := sql.Coerce(strings.Trim(string(text), `"`), sql.OIDNumeric)
+		if err != nil {
+			return nil
+		}
+		return d
 	case pgtype.Interval:
 		return time.Duration(x.Microseconds)*time.Microsecond + time.Duration(x.Days)*24*time.Hour
 	case []any:
@@ -113,12 +122,11 @@ func appendValue(m *pgtype.Map, buf []byte, v any, oid uint32, typmod int32, for
 	case sql.OIDJSON:
 		return sql.AppendText(buf, v), nil
 	case sql.OIDNumeric:
-		if typmod > 0 {
-			// A numeric(p,s) column's value carries its scale in the binary form too (dscale), as PostgreSQL's.
-			var n pgtype.Numeric
-			if err := n.Scan(string(sql.AppendTypedMod(nil, v, oid, typmod))); err == nil {
-				v = n
-			}
+		// The binary form carries the value's digits and its scale (dscale), as PostgreSQL's: 1.50 keeps its two
+		// places, and a numeric(p,s) column's value shows s.
+		var n pgtype.Numeric
+		if err := n.Scan(string(sql.AppendTypedMod(nil, v, oid, typmod))); err == nil {
+			v = n
 		}
 	case sql.OIDBpchar:
 		v = sql.PadChar(v, oid, typmod)
@@ -160,6 +168,8 @@ func coerced(v any, oid uint32) bool {
 		return oid == sql.OIDBool
 	case float64:
 		return oid == sql.OIDFloat8
+	case *apd.Decimal:
+		return oid == sql.OIDNumeric
 	case sql.Bytea:
 		return oid == sql.OIDBytea
 	}

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cockroachdb/apd/v3"
 	"github.com/concorddb/concord"
 	"go.mongodb.org/mongo-driver/v2/bson"
 )
@@ -284,8 +285,8 @@ func (r *rows) ColumnTypeDatabaseTypeName(i int) string {
 	return strings.ToUpper(TypeName(r.res.Columns[i].OID))
 }
 
-// Next converts values to database/sql's kinds: numbers, strings, bools
-// and times as themselves, arrays, jsonb and intervals as their text.
+// Next converts values to database/sql's kinds: integers, floats, strings, bools
+// and times as themselves, numerics, arrays, jsonb and intervals as their text.
 func (r *rows) Next(dest []driver.Value) error {
 	if r.pos >= len(r.res.Rows) {
 		return io.EOF
@@ -302,6 +303,8 @@ func (r *rows) Next(dest []driver.Value) error {
 			dest[i] = x
 		case Bytea:
 			dest[i] = []byte(x)
+		case *apd.Decimal:
+			dest[i] = string(AppendTypedMod(nil, x, col.OID, DisplayMod(col))) // exact, as pgx's stdlib gives it
 		case bson.RawValue:
 			if x.Type == bson.TypeBinary {
 				_, data := x.Binary()

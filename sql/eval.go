@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cockroachdb/apd/v3"
 	pg "github.com/pganalyze/pg_query_go/v6"
 	"go.mongodb.org/mongo-driver/v2/bson"
 )
@@ -187,7 +188,7 @@ func unknownColumn(fields []string, loc int32) *Error {
 }
 
 // constValue is a literal's value: integers are int64, other numbers
-// float64.
+// numerics (*apd.Decimal), as in PostgreSQL.
 func constValue(c *pg.A_Const) (any, error) {
 	if c.Isnull {
 		return nil, nil
@@ -200,11 +201,11 @@ func constValue(c *pg.A_Const) (any, error) {
 		if i, err := strconv.ParseInt(s, 10, 64); err == nil {
 			return i, nil
 		}
-		f, err := strconv.ParseFloat(s, 64)
-		if err != nil {
+		d, ok := parseDecimal(s)
+		if !ok {
 			return nil, errorf(CodeInvalidTextRep, "invalid number %q", s)
 		}
-		return f, nil
+		return d, nil
 	case *pg.A_Const_Sval:
 		return v.Sval.Sval, nil
 	case *pg.A_Const_Boolval:
@@ -800,6 +801,10 @@ func arith(op string, l, r any) (any, error) {
 			if op == "*" {
 				return time.Duration(float64(lv) * rv), nil
 			}
+		case *apd.Decimal:
+			if op == "*" {
+				return time.Duration(float64(lv) * decToFloat(rv)), nil
+			}
 		}
 	}
 	l, r = numeric(l), numeric(r)
@@ -838,6 +843,9 @@ func arith(op string, l, r any) (any, error) {
 			return li % ri, nil
 		}
 	}
+	if ld, rd, ok := decOperands(l, r); ok && op != "^" {
+		return decArith(op, ld, rd)
+	}
 	lf, lok := toFloat(l)
 	rf, rok := toFloat(r)
 	if !lok || !rok {
@@ -867,7 +875,8 @@ func arith(op string, l, r any) (any, error) {
 }
 
 // numeric reads a string that holds a number as that number, as
-// PostgreSQL resolves an unknown-typed literal beside a number.
+// PostgreSQL resolves an unknown-typed literal beside a number: an integer,
+// else a numeric.
 func numeric(v any) any {
 	s, ok := v.(string)
 	if !ok {
@@ -876,20 +885,51 @@ func numeric(v any) any {
 	if i, err := strconv.ParseInt(strings.TrimSpace(s), 10, 64); err == nil {
 		return i
 	}
+	if d, ok := parseDecimal(s); ok {
+		return d
+	}
 	if f, err := strconv.ParseFloat(strings.TrimSpace(s), 64); err == nil {
 		return f
 	}
 	return v
 }
 
+// toFloat is a number as a float64.
 func toFloat(v any) (float64, bool) {
 	switch x := v.(type) {
 	case int64:
 		return float64(x), true
 	case float64:
 		return x, true
+	case *apd.Decimal:
+		return decToFloat(x), true
 	}
 	return 0, false
+}
+
+// decOperands are two numbers as numerics when one is a numeric and the other a numeric or an integer (a float8
+// with either makes the operation a float8 one, as in PostgreSQL).
+func decOperands(l, r any) (*apd.Decimal, *apd.Decimal, bool) {
+	ld, lDec := l.(*apd.Decimal)
+	rd, rDec := r.(*apd.Decimal)
+	if !lDec && !rDec {
+		return nil, nil, false
+	}
+	if !lDec {
+		i, ok := l.(int64)
+		if !ok {
+			return nil, nil, false
+		}
+		ld = decFromInt(i)
+	}
+	if !rDec {
+		i, ok := r.(int64)
+		if !ok {
+			return nil, nil, false
+		}
+		rd = decFromInt(i)
+	}
+	return ld, rd, true
 }
 
 // compare orders two non-NULL values of comparable types; ok is false for
@@ -938,6 +978,24 @@ func compare(a, b any) (int, bool) {
 		c, valid := compare(b, a)
 		return -c, valid
 	}
+	if ad, bd, ok := decOperands(a, b); ok {
+		return decCompare(ad, bd), true
+	}
+	if d, ok := a.(*apd.Decimal); ok {
+		switch y := b.(type) {
+		case float64:
+			return compare(decToFloat(d), y)
+		case string:
+			if _, ok := numeric(y).(string); ok {
+				return 0, false // not a number: PostgreSQL's 22P02
+			}
+			return compare(a, numeric(y))
+		}
+		if _, isDec := b.(*apd.Decimal); !isDec {
+			c, ok := compare(b, a)
+			return -c, ok
+		}
+	}
 	switch x := a.(type) {
 	case int64:
 		switch y := b.(type) {
@@ -957,6 +1015,8 @@ func compare(a, b any) (int, bool) {
 			return cmp3(x < float64(y), x > float64(y)), true
 		case float64:
 			return cmp3(x < y, x > y), true
+		case *apd.Decimal:
+			return compare(x, decToFloat(y))
 		case string:
 			if _, ok := numeric(y).(string); ok {
 				return 0, false // not a number: PostgreSQL's 22P02
@@ -967,7 +1027,7 @@ func compare(a, b any) (int, bool) {
 		switch y := b.(type) {
 		case string:
 			return strings.Compare(x, y), true
-		case int64, float64:
+		case int64, float64, *apd.Decimal:
 			if n := numeric(x); n != any(x) {
 				return compare(n, b)
 			}
@@ -1048,6 +1108,8 @@ func groupKey(vals []any) string {
 			}
 		case float64:
 			b.WriteString("n" + strconv.FormatFloat(x, 'g', -1, 64))
+		case *apd.Decimal:
+			b.WriteString(decKey(x))
 		case string:
 			b.WriteString("s" + strconv.Itoa(len(x)) + ":" + x)
 		default:

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/cockroachdb/apd/v3"
 	pg "github.com/pganalyze/pg_query_go/v6"
 	"go.mongodb.org/mongo-driver/v2/bson"
 )
@@ -375,6 +376,36 @@ func setFunc(name string, oid uint32, args []any) ([]any, error) {
 			if (n[2] > 0 && i > n[1]-n[2]) || (n[2] < 0 && i < n[1]-n[2]) {
 				break // the next step would overflow or pass stop
 			}
+		}
+		return out, nil
+	}
+	if oid == OIDNumeric {
+		// Numerics step exactly, each value with the scale of start and step (1.0, 1.5, 2.0).
+		d := [3]*apd.Decimal{nil, nil, decFromInt(1)}
+		for i, a := range args {
+			v, err := coerce(a, OIDNumeric)
+			if err != nil {
+				return nil, err
+			}
+			d[i] = v.(*apd.Decimal)
+			if d[i].Form != apd.Finite {
+				return nil, errorf(CodeInvalidParameterValue, "start, stop and step cannot be NaN or infinity")
+			}
+		}
+		if d[2].IsZero() {
+			return nil, errorf(CodeInvalidParameterValue, "step size cannot equal zero")
+		}
+		var out []any
+		for v := d[0]; (d[2].Sign() > 0 && v.Cmp(d[1]) <= 0) || (d[2].Sign() < 0 && v.Cmp(d[1]) >= 0); {
+			if len(out) == maxSeries {
+				return nil, tooMany
+			}
+			out = append(out, v)
+			next, err := decArith("+", v, d[2])
+			if err != nil {
+				return nil, err
+			}
+			v = next
 		}
 		return out, nil
 	}

@@ -742,6 +742,9 @@ func (x *exec) aggregate(f *pg.FuncCall, name string, sc *scope) (any, error) {
 				keys[i][j] = v
 			}
 		}
+		if err := checkSortOperators(f.AggOrder); err != nil {
+			return nil, err
+		}
 		order = sortPerm(keys, f.AggOrder)
 	}
 	for _, i := range order {
@@ -804,13 +807,12 @@ func (x *exec) aggregate(f *pg.FuncCall, name string, sc *scope) (any, error) {
 		var sum any = int64(0)
 		for _, v := range vals {
 			var err error
-			if sum, err = arith("+", sum, v); err != nil {
+			if sum, err = addToSum(sum, v); err != nil {
 				return nil, err
 			}
 		}
 		if name == "avg" {
-			f, _ := toFloat(sum)
-			return f / float64(len(vals)), nil
+			return average(sum, int64(len(vals)))
 		}
 		return sum, nil
 	case "min", "max":

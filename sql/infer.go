@@ -270,7 +270,7 @@ func (x *exec) funcType(f *pg.FuncCall, sc *scope) uint32 {
 		}
 		return arg0
 	case "sum":
-		if isIntType(arg0) {
+		if arg0 == OIDInt2 || arg0 == OIDInt4 {
 			return OIDInt8
 		}
 		if arg0 == OIDFloat8 {

@@ -5,6 +5,7 @@ import (
 	"math"
 	"strconv"
 
+	"github.com/cockroachdb/apd/v3"
 	pg "github.com/pganalyze/pg_query_go/v6"
 	"go.mongodb.org/mongo-driver/v2/bson"
 )
@@ -159,6 +160,9 @@ func castValue(v any, from, to uint32) (any, error) {
 	case from == OIDNumeric && isIntType(to):
 		if f, ok := typed.(float64); ok {
 			return math.Round(f), nil
+		}
+		if d, ok := typed.(*apd.Decimal); ok {
+			return decRound(d, 0, false)
 		}
 	}
 	return typed, nil

@@ -1,6 +1,8 @@
 package sql
 
 import (
+	"github.com/cockroachdb/apd/v3"
+
 	"fmt"
 	"math"
 	"strconv"
@@ -14,7 +16,7 @@ func toChar(v any, format string) (any, error) {
 	switch x := v.(type) {
 	case time.Time:
 		return formatTime(x.UTC(), format), nil
-	case int64, float64:
+	case int64, float64, *apd.Decimal:
 		return formatNumber(x, format)
 	case string:
 		if n := numeric(x); n != any(x) {

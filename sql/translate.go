@@ -661,7 +661,7 @@ func (tr *translator) update(targets []*pg.Node) (any, bool, error) {
 					// A numeric(p,s) column's increment stays $inc when the step has at most s decimal places, so
 					// that the sum needs no rounding; otherwise each row is rounded (updateByRows). The sum is not
 					// checked against p (docs/sql.md).
-					if fit, err := fitNumeric(numeric(v), typmod); err != nil || fit != numeric(v) {
+					if fit, err := fitNumeric(numeric(v), typmod); err != nil || !sameNumber(fit, numeric(v)) {
 						return nil, false, nil
 					}
 				}

@@ -8,14 +8,15 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cockroachdb/apd/v3"
 	pg "github.com/pganalyze/pg_query_go/v6"
 	"go.mongodb.org/mongo-driver/v2/bson"
 )
 
 // PostgreSQL type OIDs of the values Concord reads and writes.
 //
-// Inside the evaluator a value is one of: nil (NULL), bool, int64, float64
-// (also numeric), string, time.Time, time.Duration (interval), []any (a
+// Inside the evaluator a value is one of: nil (NULL), bool, int64, float64,
+// *apd.Decimal (numeric, decimal.go), string, time.Time, time.Duration (interval), []any (a
 // PostgreSQL array) or bson.RawValue of a document or array (jsonb). The OID
 // of a column says how a value is shown to the client and stored.
 const (
@@ -162,6 +163,8 @@ func valueOID(v any) uint32 {
 		return OIDInt8
 	case float64:
 		return OIDFloat8
+	case *apd.Decimal:
+		return OIDNumeric
 	case string:
 		return OIDText
 	case time.Time:
@@ -216,12 +219,11 @@ func fromBSON(v bson.RawValue) any {
 	case bson.TypeDouble:
 		return v.Double()
 	case bson.TypeDecimal128:
-		d := v.Decimal128()
-		f, err := strconv.ParseFloat(d.String(), 64)
-		if err != nil {
-			return d.String()
+		d, ok := decFromBSON(v.Decimal128())
+		if !ok {
+			return v.Decimal128().String()
 		}
-		return f
+		return d
 	case bson.TypeString:
 		return v.StringValue()
 	case bson.TypeDateTime:
@@ -309,6 +311,8 @@ func toBSON(v any, oid uint32) (any, error) {
 			return d, err
 		}
 		return x, nil
+	case *apd.Decimal:
+		return decToBSON(x)
 	case time.Duration:
 		return x.String(), nil
 	case Bytea:
@@ -351,6 +355,15 @@ func coerce(v any, oid uint32) (any, error) {
 				return nil, bad()
 			}
 			n = int64(math.RoundToEven(x))
+		case *apd.Decimal:
+			i, ok := decToInt(x)
+			if !ok {
+				if x.Form != apd.Finite {
+					return nil, errorf(CodeFeatureNotSupported, "cannot convert %s to %s", decText(x), TypeName(oid))
+				}
+				return nil, errorf(CodeNumericOutOfRange, "%s out of range", TypeName(oid))
+			}
+			n = i
 		case bool:
 			if x {
 				n = 1
@@ -368,12 +381,30 @@ func coerce(v any, oid uint32) (any, error) {
 			return nil, errorf(CodeNumericOutOfRange, "%s out of range", TypeName(oid))
 		}
 		return n, nil
-	case OIDFloat4, OIDFloat8, OIDNumeric:
+	case OIDNumeric:
+		switch x := v.(type) {
+		case int64:
+			return decFromInt(x), nil
+		case float64:
+			return decFromFloat(x), nil
+		case *apd.Decimal:
+			return x, nil
+		case string:
+			d, ok := parseDecimal(x)
+			if !ok {
+				return nil, bad()
+			}
+			return d, nil
+		}
+		return nil, bad()
+	case OIDFloat4, OIDFloat8:
 		switch x := v.(type) {
 		case int64:
 			return float64(x), nil
 		case float64:
 			return x, nil
+		case *apd.Decimal:
+			return decToFloat(x), nil
 		case string:
 			f, err := strconv.ParseFloat(strings.TrimSpace(x), 64)
 			if err != nil {
@@ -449,6 +480,13 @@ func coerce(v any, oid uint32) (any, error) {
 			return bson.RawValue{Type: t, Value: data}, nil
 		case bson.RawValue:
 			return x, nil
+		case *apd.Decimal:
+			d, err := decToBSON(x) // a JSON number with the numeric's own digits
+			if err != nil {
+				return nil, err
+			}
+			t, data, _ := bson.MarshalValue(d)
+			return bson.RawValue{Type: t, Value: data}, nil
 		case string:
 			var doc any
 			if err := bson.UnmarshalExtJSON([]byte(`{"v":`+x+`}`), false, &doc); err != nil {
@@ -645,6 +683,8 @@ func formatText(v any) string {
 			return "NaN"
 		}
 		return strconv.FormatFloat(x, 'g', -1, 64)
+	case *apd.Decimal:
+		return decText(x)
 	case string:
 		return x
 	case Bytea:
@@ -789,6 +829,10 @@ func AppendTyped(b []byte, v any, oid uint32) []byte {
 			}
 			return strconv.AppendFloat(b, x, 'f', -1, 64)
 		}
+	case *apd.Decimal:
+		if oid == OIDFloat8 || oid == OIDFloat4 {
+			return AppendText(b, decToFloat(x))
+		}
 	case bool:
 		if oid == OIDJSONB || oid == OIDJSON { // a JSON boolean
 			return strconv.AppendBool(b, x)
@@ -819,6 +863,8 @@ func AppendText(b []byte, v any) []byte {
 		if !math.IsInf(x, 0) && !math.IsNaN(x) {
 			return strconv.AppendFloat(b, x, 'g', -1, 64)
 		}
+	case *apd.Decimal:
+		return appendDec(b, x)
 	case string:
 		return append(b, x...)
 	case time.Time:

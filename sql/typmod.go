@@ -9,6 +9,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/cockroachdb/apd/v3"
 	pg "github.com/pganalyze/pg_query_go/v6"
 )
 
@@ -192,6 +193,8 @@ func fitNumeric(v any, typmod int32) (any, error) {
 	p, s := numericTypmod(typmod)
 	var text string
 	switch x := v.(type) {
+	case *apd.Decimal:
+		return fitDecimal(x, p, s)
 	case int64:
 		text = strconv.FormatInt(x, 10)
 	case float64:
@@ -234,12 +237,39 @@ func fitNumeric(v any, typmod int32) (any, error) {
 	return f, nil
 }
 
+// fitDecimal is fitNumeric of a numeric: rounded to s places (so shown with s places), at most p digits in all.
+func fitDecimal(d *apd.Decimal, p, s int) (any, error) {
+	switch d.Form {
+	case apd.NaN, apd.NaNSignaling:
+		return d, nil
+	case apd.Infinite:
+		return nil, &Error{Code: CodeNumericOutOfRange, Message: "numeric field overflow",
+			Detail: fmt.Sprintf("A field with precision %d, scale %d cannot hold an infinite value.", p, s)}
+	}
+	r, err := decRound(d, s, false) // 5 becomes 5.00 in numeric(p,2), as PostgreSQL stores it
+	if err != nil {
+		return nil, err
+	}
+	if !r.IsZero() && int(r.NumDigits())+int(r.Exponent) > p-s {
+		maxDigits := p - s
+		bound := "1"
+		if maxDigits != 0 {
+			bound = fmt.Sprintf("10^%d", maxDigits)
+		}
+		return nil, &Error{Code: CodeNumericOutOfRange, Message: "numeric field overflow",
+			Detail: fmt.Sprintf("A field with precision %d, scale %d must round to an absolute value less than %s.", p, s, bound)}
+	}
+	return r, nil
+}
+
 // roundDigits is round(x, d) (trunc when trunc is set) of a number: rounded half away from zero, or cut, to d
 // decimal places, or to tens, hundreds for a negative d, in decimal from decimalText's form, as PostgreSQL rounds
 // a numeric (round(2.675, 2) is 2.68, not the 2.67 of its nearest float64).
 func roundDigits(v any, d int, trunc bool) (any, error) {
 	var text string
 	switch x := v.(type) {
+	case *apd.Decimal:
+		return decRound(x, d, trunc)
 	case int64:
 		if d >= 0 {
 			return x, nil
@@ -521,7 +551,7 @@ func scaleOfExpr(n *pg.Node, sc *scope) int {
 // expression with a known scale (scaleOfExpr) as it shows (price::text is 5.00); v itself otherwise.
 func (x *exec) numericText(v any, n *pg.Node, sc *scope) any {
 	switch v.(type) {
-	case float64, int64:
+	case float64, int64, *apd.Decimal:
 	default:
 		return v
 	}
@@ -577,6 +607,13 @@ func AppendTypedMod(b []byte, v any, oid uint32, typmod int32) []byte {
 				f = x
 			case int64:
 				f = float64(x)
+			case *apd.Decimal:
+				if decScale(x) != s && x.Form == apd.Finite {
+					if r, err := decRound(x, s, false); err == nil {
+						x = r
+					}
+				}
+				return appendDec(b, x)
 			default:
 				return AppendTyped(b, v, oid)
 			}

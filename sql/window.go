@@ -95,6 +95,9 @@ func (x *exec) windows(targets []*pg.Node, n int, scopeOf func(int) *scope) (map
 			args[a] = make([]any, n)
 		}
 		keep := make([]bool, n)
+		if err := checkSortOperators(f.Over.OrderClause); err != nil {
+			return nil, err
+		}
 		for i := 0; i < n; i++ {
 			sc := scopeOf(i)
 			pk := make([]any, len(f.Over.PartitionClause))
@@ -323,7 +326,7 @@ func (w *windowCall) partition(p []int) error {
 						acc = int64(0)
 					}
 					var err error
-					if acc, err = arith("+", acc, v); err != nil {
+					if acc, err = addToSum(acc, v); err != nil {
 						return err
 					}
 				case "min", "max":
@@ -338,8 +341,11 @@ func (w *windowCall) partition(p []int) error {
 				w.vals[p[k]] = count
 			case "avg":
 				if count > 0 {
-					s, _ := toFloat(numeric(acc))
-					w.vals[p[k]] = s / float64(count)
+					avg, err := average(numeric(acc), int64(count))
+					if err != nil {
+						return err
+					}
+					w.vals[p[k]] = avg
 				}
 			default:
 				w.vals[p[k]] = acc
