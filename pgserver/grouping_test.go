@@ -82,6 +82,14 @@ var orderSteps = []struct{ sql, want string }{
 	{"SELECT string_agg(x, ',' ORDER BY x USING <=) FROM (VALUES ('b'), ('a')) v(x)", "ERROR 42809"},
 	{"SELECT row_number() OVER (ORDER BY x USING <=) FROM (VALUES ('b'), ('a')) v(x)", "ERROR 42809"},
 	{"SELECT x FROM (VALUES ('b'), ('a'), ('c')) v(x) ORDER BY x USING ~>~", "c\nb\na\nSELECT 3"},
+	// A * in a grouped query stands for its columns.
+	{"CREATE TABLE gsp (id int PRIMARY KEY, name text, n int)", "CREATE TABLE"},
+	{"INSERT INTO gsp VALUES (1, 'a', 1), (2, 'b', 2), (3, 'a', 1)", "INSERT 0 3"},
+	{"SELECT * FROM gsp GROUP BY id ORDER BY id", "1|a|1\n2|b|2\n3|a|1\nSELECT 3"},
+	{"SELECT * FROM gsp GROUP BY name", "ERROR 42803"},
+	{"SELECT g.*, count(*) FROM gsp g GROUP BY 1 ORDER BY 1", "1|a|1|1\n2|b|2|1\n3|a|1|1\nSELECT 3"},
+	{"SELECT * FROM (SELECT name, n FROM gsp) s GROUP BY 1, 2 ORDER BY 1", "a|1\nb|2\nSELECT 2"},
+	{"DROP TABLE gsp", "DROP TABLE"},
 }
 
 func runGrouping(t *testing.T, who string, c *pgx.Conn) {

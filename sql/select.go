@@ -637,6 +637,12 @@ func (x *exec) project(sel *pg.SelectStmt, src *relation, outer *scope, limit in
 	}
 	var units []unit
 	if grouped {
+		if targets = expandStars(targets, src); len(targets) != len(sel.TargetList) || !slices.Equal(targets, sel.TargetList) {
+			// A * of a grouped query is its columns: GROUP BY 1 is the first, and the others must be grouped.
+			g := *sel
+			g.TargetList = targets
+			sel = &g
+		}
 		if err := checkGrouping(sel, src); err != nil {
 			return nil, err
 		}
@@ -1119,6 +1125,45 @@ func (x *exec) limitBounds(sel *pg.SelectStmt, outer *scope) (off, lim int64, er
 		lim = -1
 	}
 	return off, lim, nil
+}
+
+// expandStars returns targets with each * (or t.*) replaced by references to the columns it stands for, qualified
+// by their table; targets itself when there is none.
+func expandStars(targets []*pg.Node, src *relation) []*pg.Node {
+	var out []*pg.Node
+	for i, t := range targets {
+		cr := t.GetResTarget().Val.GetColumnRef()
+		f := []string(nil)
+		if cr != nil {
+			f = columnFields(cr)
+		}
+		if len(f) == 0 || f[len(f)-1] != "*" || len(f) == 2 && !isQualifier(src.cols, f[0]) {
+			if out != nil {
+				out = append(out, t)
+			}
+			continue
+		}
+		if out == nil {
+			out = append([]*pg.Node{}, targets[:i]...)
+		}
+		qual := ""
+		if len(f) == 2 {
+			qual = f[0]
+		}
+		for _, c := range src.visible(qual) {
+			col := src.cols[c]
+			fields := []*pg.Node{pg.MakeStrNode(col.name)}
+			if col.qual != "" {
+				fields = append([]*pg.Node{pg.MakeStrNode(col.qual)}, fields...)
+			}
+			ref := &pg.Node{Node: &pg.Node_ColumnRef{ColumnRef: &pg.ColumnRef{Fields: fields, Location: cr.Location}}}
+			out = append(out, &pg.Node{Node: &pg.Node_ResTarget{ResTarget: &pg.ResTarget{Val: ref, Location: cr.Location}}})
+		}
+	}
+	if out == nil {
+		return targets
+	}
+	return out
 }
 
 // hasAggregate reports whether a target list calls an aggregate outside a
