@@ -61,6 +61,11 @@ func normalize(v any) any {
 		return d
 	case pgtype.Interval:
 		return time.Duration(x.Microseconds)*time.Microsecond + time.Duration(x.Days)*24*time.Hour
+	case pgtype.Time:
+		if !x.Valid {
+			return nil
+		}
+		return sql.TimeFromMicros(x.Microseconds)
 	case []any:
 		out := make([]any, len(x))
 		for i, e := range x {
@@ -133,6 +138,10 @@ func appendValue(m *pgtype.Map, buf []byte, v any, oid uint32, typmod int32, for
 	case sql.OIDInterval:
 		d := v.(time.Duration)
 		v = pgtype.Interval{Microseconds: int64(d / time.Microsecond), Valid: true}
+	case sql.OIDTime:
+		if us, ok := sql.TimeMicros(v); ok {
+			v = pgtype.Time{Microseconds: us, Valid: true}
+		}
 	case sql.OIDInt4:
 		if n, ok := v.(int64); ok && n >= math.MinInt32 && n <= math.MaxInt32 {
 			v = int32(n)

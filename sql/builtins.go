@@ -643,6 +643,9 @@ func regexpReplace(s, pattern, repl, flags string) (any, bool, error) {
 
 // datePart is EXTRACT(field FROM v) and date_part(field, v) of a timestamp (in UTC) or an interval.
 func datePart(field string, v any) (any, error) {
+	if t, ok := v.(timeOfDay); ok {
+		return timePart(field, t)
+	}
 	if d, ok := v.(time.Duration); ok {
 		switch field {
 		case "epoch":

@@ -17,6 +17,12 @@ func dateArith(op string, lt, rt uint32) uint32 {
 		return OIDTimestamp
 	case op == "+" && lt == OIDInterval && (rt == OIDTimestamptz || rt == OIDTimestamp):
 		return rt
+	case lt == OIDTime && rt == OIDInterval, op == "+" && lt == OIDInterval && rt == OIDTime:
+		return OIDTime
+	case op == "-" && lt == OIDTime && rt == OIDTime:
+		return OIDInterval
+	case op == "+" && (lt == OIDDate && rt == OIDTime || lt == OIDTime && rt == OIDDate):
+		return OIDTimestamp
 	}
 	return 0
 }
@@ -25,6 +31,17 @@ func dateArith(op string, lt, rt uint32) uint32 {
 func dateOp(op string, l, r any, lt, rt uint32) (any, error) {
 	if l == nil || r == nil {
 		return nil, nil
+	}
+	if lt == OIDTime || rt == OIDTime {
+		l, err := coerce(l, lt)
+		if err != nil {
+			return nil, err
+		}
+		r, err := coerce(r, rt)
+		if err != nil {
+			return nil, err
+		}
+		return arith(op, l, r)
 	}
 	if op == "+" && (isIntType(lt) || lt == OIDInterval) { // n + date, interval + date: the other way round
 		l, r, lt, rt = r, l, rt, lt

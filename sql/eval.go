@@ -807,6 +807,9 @@ func arith(op string, l, r any) (any, error) {
 			}
 		}
 	}
+	if v, ok, err := timeArith(op, l, r); ok || err != nil {
+		return v, err
+	}
 	l, r = numeric(l), numeric(r)
 	li, lInt := l.(int64)
 	ri, rInt := r.(int64)
@@ -1032,7 +1035,7 @@ func compare(a, b any) (int, bool) {
 				return compare(n, b)
 			}
 			return 0, false
-		case bool, time.Time, time.Duration, []any:
+		case bool, time.Time, time.Duration, timeOfDay, []any:
 			c, err := coerce(x, valueOID(b))
 			if err != nil {
 				return 0, false
@@ -1057,6 +1060,14 @@ func compare(a, b any) (int, bool) {
 	case time.Duration:
 		switch y := b.(type) {
 		case time.Duration:
+			return cmp3(x < y, x > y), true
+		case string:
+			c, s := compare(b, a)
+			return -c, s
+		}
+	case timeOfDay:
+		switch y := b.(type) {
+		case timeOfDay:
 			return cmp3(x < y, x > y), true
 		case string:
 			c, s := compare(b, a)

@@ -7,6 +7,7 @@ import (
 
 	pg "github.com/pganalyze/pg_query_go/v6"
 	"go.mongodb.org/mongo-driver/v2/bson"
+	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
 )
 
@@ -589,7 +590,7 @@ func (x *exec) scan(t *table, alias string, filter bson.D) (*relation, error) {
 	for i, d := range docs {
 		row := make([]any, len(rel.cols))
 		for j, c := range rel.cols[:len(rel.cols)-1] {
-			row[j] = fromBSON(lookupPath(d, c.field))
+			row[j] = cellValue(d, c)
 		}
 		row[len(row)-1] = d
 		rel.rows[i] = row
@@ -639,9 +640,9 @@ func (x *exec) project(sel *pg.SelectStmt, src *relation, outer *scope, limit in
 	if grouped {
 		if targets = expandStars(targets, src); len(targets) != len(sel.TargetList) || !slices.Equal(targets, sel.TargetList) {
 			// A * of a grouped query is its columns: GROUP BY 1 is the first, and the others must be grouped.
-			g := *sel
+			g := proto.Clone(sel).(*pg.SelectStmt)
 			g.TargetList = targets
-			sel = &g
+			sel = g
 		}
 		if err := checkGrouping(sel, src); err != nil {
 			return nil, err

@@ -518,7 +518,10 @@ func (tr *translator) expr(n *pg.Node) (any, bool, error) {
 		}
 		return bson.D{{Key: "$literal", Value: sv}}, true, nil
 	}
-	if path, _, ok := tr.column(n); ok {
+	if path, oid, ok := tr.column(n); ok {
+		if oid == OIDTime {
+			return nil, false, nil // stored as text: its arithmetic is evaluated here
+		}
 		return "$" + path, true, nil
 	}
 	switch {

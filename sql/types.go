@@ -41,6 +41,8 @@ const (
 	OIDBpchar      uint32 = 1042
 	OIDVarchar     uint32 = 1043
 	OIDDate        uint32 = 1082
+	OIDTime        uint32 = 1083
+	OIDTimeArray   uint32 = 1183
 	OIDTimestamp   uint32 = 1114
 	OIDTimestamptz uint32 = 1184
 	OIDTstzArray   uint32 = 1185
@@ -85,6 +87,8 @@ var types = map[uint32]typeInfo{
 	OIDBpchar:      {name: "character"},
 	OIDVarchar:     {name: "character varying", array: OIDVarchArray},
 	OIDDate:        {name: "date"},
+	OIDTime:        {name: "time without time zone", array: OIDTimeArray},
+	OIDTimeArray:   {name: "time without time zone[]", elem: OIDTime},
 	OIDTimestamp:   {name: "timestamp without time zone"},
 	OIDTimestamptz: {name: "timestamp with time zone", array: OIDTstzArray},
 	OIDTstzArray:   {name: "timestamp with time zone[]", elem: OIDTimestamptz},
@@ -113,7 +117,7 @@ var typeNames = map[string]uint32{
 	"name": OIDText, "citext": OIDText, "uuid": OIDText,
 	"float4": OIDFloat4, "real": OIDFloat4, "float8": OIDFloat8, "double precision": OIDFloat8, "float": OIDFloat8,
 	"numeric": OIDNumeric, "decimal": OIDNumeric,
-	"timestamptz": OIDTimestamptz, "timestamp": OIDTimestamp, "date": OIDDate, "interval": OIDInterval,
+	"timestamptz": OIDTimestamptz, "timestamp": OIDTimestamp, "date": OIDDate, "interval": OIDInterval, "time": OIDTime,
 	"json": OIDJSON, "jsonb": OIDJSONB, "bytea": OIDBytea, "oid": OIDOID, "regclass": OIDText, "regtype": OIDText, "regproc": OIDText, "regnamespace": OIDText,
 }
 
@@ -165,6 +169,8 @@ func valueOID(v any) uint32 {
 		return OIDFloat8
 	case *apd.Decimal:
 		return OIDNumeric
+	case timeOfDay:
+		return OIDTime
 	case string:
 		return OIDText
 	case time.Time:
@@ -313,6 +319,8 @@ func toBSON(v any, oid uint32) (any, error) {
 		return x, nil
 	case *apd.Decimal:
 		return decToBSON(x)
+	case timeOfDay:
+		return timeText(x), nil
 	case time.Duration:
 		return x.String(), nil
 	case Bytea:
@@ -461,6 +469,26 @@ func coerce(v any, oid uint32) (any, error) {
 			return t, nil
 		}
 		return nil, bad()
+	case OIDTime:
+		switch x := v.(type) {
+		case timeOfDay:
+			return x, nil
+		case time.Time:
+			return ofClock(x), nil
+		case time.Duration:
+			us := int64(x / time.Microsecond)
+			return timeOfDay((us%microsPerDay + microsPerDay) % microsPerDay), nil
+		case string:
+			t, ok := parseTimeOfDay(x)
+			if !ok {
+				if clockShape.MatchString(strings.TrimSpace(x)) {
+					return nil, errorf(CodeDatetimeFieldOverflow, "date/time field value out of range: %q", x)
+				}
+				return nil, errorf("22007", "invalid input syntax for type time: %q", x)
+			}
+			return t, nil
+		}
+		return nil, errorf(CodeCannotCoerce, "cannot cast type %s to time without time zone", TypeName(valueOID(v)))
 	case OIDInterval:
 		switch x := v.(type) {
 		case time.Duration:
@@ -685,6 +713,8 @@ func formatText(v any) string {
 		return strconv.FormatFloat(x, 'g', -1, 64)
 	case *apd.Decimal:
 		return decText(x)
+	case timeOfDay:
+		return timeText(x)
 	case string:
 		return x
 	case Bytea:

@@ -82,6 +82,14 @@ func typmodOfMods(tn *pg.TypeName, oid uint32) (int32, error) {
 			return 0, errorf(CodeInvalidParameterValue, "NUMERIC scale %d must be between -1000 and 1000", s)
 		}
 		return int32(p<<16|(s&0x7ff)) + typmodHeader, nil
+	case OIDTime:
+		if len(mods) != 1 {
+			return 0, errorf(CodeInvalidParameterValue, "invalid type modifier")
+		}
+		if mods[0] < 0 {
+			return 0, errorf(CodeInvalidParameterValue, "TIME(%d) precision must not be negative", mods[0])
+		}
+		return int32(min(mods[0], 6)) + typmodHeader, nil // PostgreSQL reduces a larger one to 6
 	}
 	return 0, nil
 }
@@ -110,6 +118,11 @@ func typmodText(oid uint32, typmod int32) string {
 		}
 		p, s := numericTypmod(typmod)
 		return fmt.Sprintf("(%d,%d)", p, s)
+	case OIDTime:
+		if typmod < typmodHeader {
+			return ""
+		}
+		return fmt.Sprintf("(%d)", typmod-typmodHeader)
 	}
 	return ""
 }
@@ -117,7 +130,10 @@ func typmodText(oid uint32, typmod int32) string {
 // formatType is format_type(oid, typmod): the type's name with its modifier.
 func formatType(oid uint32, typmod int32) string {
 	if elem := types[oid].elem; elem != 0 && typmodText(elem, typmod) != "" {
-		return TypeName(elem) + typmodText(elem, typmod) + "[]"
+		return formatType(elem, typmod) + "[]"
+	}
+	if oid == OIDTime && typmodText(oid, typmod) != "" {
+		return "time" + typmodText(oid, typmod) + " without time zone"
 	}
 	return TypeName(oid) + typmodText(oid, typmod)
 }
@@ -157,6 +173,11 @@ func applyTypmod(v any, oid uint32, typmod int32, explicit bool) (any, error) {
 		return s, err
 	case OIDNumeric:
 		return fitNumeric(v, typmod)
+	case OIDTime:
+		if t, ok := v.(timeOfDay); ok {
+			unit := int64(math.Pow10(6 - int(typmod-typmodHeader)))
+			return timeOfDay((int64(t) + unit/2) / unit * unit), nil // rounded half up to the precision
+		}
 	}
 	return v, nil
 }

@@ -68,9 +68,23 @@ func rowOf(cols []relCol, d bson.Raw) []any {
 			row[i] = d
 			continue
 		}
-		row[i] = fromBSON(lookupPath(d, c.field))
+		row[i] = cellValue(d, c)
 	}
 	return row
+}
+
+// cellValue is the value of column c in document d: its field's, and for a time column (stored as its text) a
+// time.
+func cellValue(d bson.Raw, c relCol) any {
+	v := fromBSON(lookupPath(d, c.field))
+	if c.oid == OIDTime {
+		if s, ok := v.(string); ok {
+			if t, ok := parseTimeOfDay(s); ok {
+				return t
+			}
+		}
+	}
+	return v
 }
 
 // returning evaluates a RETURNING list over written documents.
