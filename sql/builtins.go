@@ -13,6 +13,8 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/cockroachdb/apd/v3"
 )
 
 // builtinTypes are the result types of the functions of builtin, and the types their parameters take
@@ -427,6 +429,14 @@ func builtin(name string, args []any) (v any, ok bool, err error) {
 			}
 			return ai / bi, true, nil
 		}
+		if ad, bd, ok := decOperands(a, b); ok {
+			if name == "mod" {
+				v, err := decArith("%", ad, bd)
+				return v, true, err
+			}
+			v, err := decDivTrunc(ad, bd)
+			return v, true, err
+		}
 		af, err := float(0)
 		if err != nil {
 			return nil, true, err
@@ -493,6 +503,12 @@ func builtin(name string, args []any) (v any, ok bool, err error) {
 	case "sign", "exp", "ln", "log10", "cbrt", "degrees", "radians":
 		if err := argc(1, 1); err != nil {
 			return nil, true, err
+		}
+		if d, ok := numeric(args[0]).(*apd.Decimal); ok && name == "sign" {
+			if d.Form == apd.NaN {
+				return d, true, nil
+			}
+			return decFromInt(int64(d.Sign())), true, nil
 		}
 		a, err := float(0)
 		if err != nil {

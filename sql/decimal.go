@@ -16,10 +16,10 @@ import (
 // scale (select_div_scale: at least 16 significant digits). Functions without an exact form here (sqrt, exp, ln,
 // power) compute in float64, as do a numeric and a float8 together, as in PostgreSQL.
 
-// decCtx computes numerics: results carry up to 1,000 significant digits (PostgreSQL's numeric(p) bound for p),
+// decCtx computes numerics: results carry up to 20,000 significant digits (exact for any value a column can store),
 // rounded half away from zero as PostgreSQL rounds numerics.
 var decCtx = &apd.Context{
-	Precision:   1000,
+	Precision:   20000,
 	MaxExponent: apd.MaxExponent,
 	MinExponent: apd.MinExponent,
 	Traps:       apd.DefaultTraps,
@@ -36,20 +36,38 @@ func parseDecimal(s string) (*apd.Decimal, bool) {
 	if s == "" {
 		return nil, false
 	}
-	switch strings.ToLower(strings.TrimLeft(s, "+-")) {
-	case "inf", "infinity", "nan":
-		if strings.EqualFold(strings.TrimLeft(s, "+-"), "inf") {
-			return nil, false // PostgreSQL takes Infinity, not Inf
+	body := strings.ToLower(strings.TrimLeft(s, "+-"))
+	switch {
+	case body == "nan":
+		if s[0] == '+' || s[0] == '-' {
+			return nil, false // PostgreSQL's NaN has no sign
 		}
-	}
-	d, _, err := apd.NewFromString(s)
-	if err != nil || d.Form == apd.NaNSignaling {
+		return &apd.Decimal{Form: apd.NaN}, true
+	case body == "inf" || body == "infinity":
+		return &apd.Decimal{Form: apd.Infinite, Negative: s[0] == '-'}, true
+	case strings.ContainsAny(body, "ns"): // apd's NaN payloads and sNaN, and any other name
 		return nil, false
 	}
-	if d.Form == apd.NaN {
+	d, _, err := apd.NewFromString(s)
+	if err != nil || d.Form != apd.Finite {
+		return nil, false
+	}
+	return normalizeDec(d), true
+}
+
+// normalizeDec makes d, just made, PostgreSQL's form of its value: no negative zero, and a positive exponent (1e5)
+// written out, so that its scale is 0 as PostgreSQL's dscale is (1.50 * 1e5 is 150000.00).
+func normalizeDec(d *apd.Decimal) *apd.Decimal {
+	if d.Form != apd.Finite {
+		return d
+	}
+	if d.Exponent > 0 {
+		_, _ = decCtx.Quantize(d, d, 0)
+	}
+	if d.IsZero() {
 		d.Negative = false
 	}
-	return d, true
+	return d
 }
 
 // decFromInt is the numeric of an integer.
@@ -65,10 +83,7 @@ func decFromFloat(f float64) *apd.Decimal {
 		return &apd.Decimal{Form: apd.Infinite, Negative: f < 0}
 	}
 	d, _, _ := apd.NewFromString(strconv.FormatFloat(f, 'g', 15, 64))
-	if d.Exponent > 0 { // 1e+20: written out in full, as PostgreSQL shows it
-		_, _ = decCtx.Quantize(d, d, 0)
-	}
-	return d
+	return normalizeDec(d) // 1e+20 written out in full, as PostgreSQL shows it
 }
 
 // decToFloat is a numeric as the nearest float8.
@@ -165,7 +180,7 @@ func decRound(d *apd.Decimal, s int, trunc bool) (*apd.Decimal, error) {
 	if trunc {
 		ctx.Rounding = apd.RoundDown
 	}
-	ctx.Precision = uint32(max(int64(d.NumDigits())+int64(d.Exponent)+int64(s)+2, 1)) + 1
+	ctx.Precision = uint32(max(int64(d.NumDigits())+int64(d.Exponent)+int64(max(s, 0))+2, 1)) + 1
 	out := new(apd.Decimal)
 	if _, err := ctx.Quantize(out, d, int32(-s)); err != nil {
 		return nil, errorf(CodeNumericOutOfRange, "value overflows numeric format")
@@ -188,6 +203,28 @@ func decArith(op string, a, b *apd.Decimal) (*apd.Decimal, error) {
 	if a.Form == apd.NaN || b.Form == apd.NaN {
 		return &apd.Decimal{Form: apd.NaN}, nil
 	}
+	if a.Form == apd.Infinite || b.Form == apd.Infinite {
+		// PostgreSQL's infinities follow float8's rules: Infinity - Infinity and Infinity * 0 are NaN, x / Infinity
+		// is 0, 5 % Infinity is 5.
+		if (op == "/" || op == "%") && b.IsZero() && b.Form == apd.Finite {
+			return nil, errorf(CodeDivisionByZero, "division by zero")
+		}
+		af, bf := decToFloat(a), decToFloat(b)
+		switch op {
+		case "+":
+			return decFromFloat(af + bf), nil
+		case "-":
+			return decFromFloat(af - bf), nil
+		case "*":
+			return decFromFloat(af * bf), nil
+		case "/":
+			return decFromFloat(af / bf), nil
+		}
+		if a.Form == apd.Infinite {
+			return &apd.Decimal{Form: apd.NaN}, nil
+		}
+		return a, nil
+	}
 	var err error
 	switch op {
 	case "+":
@@ -197,15 +234,8 @@ func decArith(op string, a, b *apd.Decimal) (*apd.Decimal, error) {
 	case "*":
 		_, err = decCtx.Mul(out, a, b)
 	case "/", "%":
-		if b.IsZero() && b.Form == apd.Finite {
+		if b.IsZero() {
 			return nil, errorf(CodeDivisionByZero, "division by zero")
-		}
-		if a.Form != apd.Finite || b.Form != apd.Finite {
-			if op == "%" {
-				return &apd.Decimal{Form: apd.NaN}, nil
-			}
-			f := decToFloat(a) / decToFloat(b)
-			return decFromFloat(f), nil
 		}
 		if op == "%" {
 			_, err = decCtx.Rem(out, a, b)
@@ -305,6 +335,12 @@ func decToInt(d *apd.Decimal) (int64, bool) {
 // together), else its digits without trailing zeros.
 func decKey(d *apd.Decimal) string {
 	if d.Form == apd.Finite {
+		if i, frac := decIntegral(d); !frac && (i > 1<<53 || i < -(1<<53)) && decFromInt(i).Cmp(d) == 0 {
+			return intKey(i)
+		}
+		if d.IsZero() {
+			return "n0"
+		}
 		f := decToFloat(d)
 		if back := decFromShortest(f); back != nil && back.Cmp(d) == 0 {
 			return "n" + strconv.FormatFloat(f, 'g', -1, 64)
@@ -368,4 +404,67 @@ func sameNumber(fit, v any) bool {
 	}
 	c, ok := compare(fit, v)
 	return ok && c == 0
+}
+
+// decIntegral is d's integer value when it has one that fits an int64; frac reports a fractional part.
+func decIntegral(d *apd.Decimal) (i int64, frac bool) {
+	if d.Form != apd.Finite {
+		return 0, false
+	}
+	r, err := decRound(d, 0, true)
+	if err != nil {
+		return 0, false
+	}
+	if r.Cmp(d) != 0 {
+		return 0, true
+	}
+	i, _ = r.Int64()
+	return i, false
+}
+
+// decUnary is abs, round, ceil, floor and trunc of a numeric, exactly: abs keeps the scale, the others give an
+// integer value of scale 0, as PostgreSQL's do.
+func decUnary(name string, d *apd.Decimal) (any, error) {
+	if d.Form != apd.Finite {
+		if name == "abs" && d.Form == apd.Infinite {
+			return &apd.Decimal{Form: apd.Infinite}, nil
+		}
+		return d, nil
+	}
+	out := new(apd.Decimal)
+	var err error
+	switch name {
+	case "abs":
+		out.Abs(d)
+		return out, nil
+	case "round":
+		return decRound(d, 0, false)
+	case "trunc":
+		return decRound(d, 0, true)
+	case "ceil", "ceiling":
+		_, err = decCtx.Ceil(out, d)
+	default:
+		_, err = decCtx.Floor(out, d)
+	}
+	if err != nil {
+		return nil, errorf(CodeNumericOutOfRange, "value overflows numeric format")
+	}
+	return normalizeDec(out), nil
+}
+
+// decDivTrunc is div(a, b): the quotient cut to an integer.
+func decDivTrunc(a, b *apd.Decimal) (any, error) {
+	if b.Form == apd.Finite && b.IsZero() {
+		return nil, errorf(CodeDivisionByZero, "division by zero")
+	}
+	if a.Form != apd.Finite || b.Form != apd.Finite {
+		return decArith("/", a, b)
+	}
+	ctx := *decCtx
+	ctx.Precision = uint32(max(int64(a.NumDigits())+int64(a.Exponent)-int64(b.Exponent)+2, 1))
+	out := new(apd.Decimal)
+	if _, err := ctx.QuoInteger(out, a, b); err != nil {
+		return nil, errorf(CodeNumericOutOfRange, "value overflows numeric format")
+	}
+	return normalizeDec(out), nil
 }

@@ -56,13 +56,14 @@ func TestDecimal_RoundAndText(t *testing.T) {
 			t.Errorf("round(%s, %d, trunc %v) = %v (%v), want %s", c.v, c.s, c.trunc, got, err, c.want)
 		}
 	}
-	for in, want := range map[string]string{"-0.00": "0.00", "1e3": "1000", "NaN": "NaN", "-Infinity": "-Infinity", " 1.50 ": "1.50"} {
+	for in, want := range map[string]string{"-0.00": "0.00", "1e3": "1000", "NaN": "NaN", "-Infinity": "-Infinity", " 1.50 ": "1.50",
+		"inf": "Infinity", "-inf": "-Infinity", "+Infinity": "Infinity", "-0": "0"} {
 		d, ok := parseDecimal(in)
 		if !ok || decText(d) != want {
 			t.Errorf("parse %q: %v %v, want %s", in, d, ok, want)
 		}
 	}
-	for _, bad := range []string{"", "abc", "1.2.3", "Inf", "sNaN"} {
+	for _, bad := range []string{"", "abc", "1.2.3", "sNaN", "-NaN", "+NaN", "nan1", "NaN123", "1e", "infinit"} {
 		if d, ok := parseDecimal(bad); ok {
 			t.Errorf("parse %q: %v, want refused", bad, d)
 		}

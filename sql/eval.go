@@ -1104,6 +1104,15 @@ func cmp3(less, more bool) int {
 	return 0
 }
 
+// intKey is the grouping key of an integer: a float64's for one that a float64 holds exactly.
+func intKey(x int64) string {
+	k := "n" + strconv.FormatFloat(float64(x), 'g', -1, 64)
+	if float64(x) != float64(int64(float64(x))) || x > 1<<53 || x < -(1<<53) {
+		k += "i" + strconv.FormatInt(x, 10)
+	}
+	return k
+}
+
 // groupKey encodes values so that equal values (1 and 1.0 too) have equal
 // keys: the key of GROUP BY, DISTINCT and hash joins.
 func groupKey(vals []any) string {
@@ -1113,10 +1122,7 @@ func groupKey(vals []any) string {
 		case nil:
 			b.WriteString("N")
 		case int64:
-			b.WriteString("n" + strconv.FormatFloat(float64(x), 'g', -1, 64))
-			if float64(x) != float64(int64(float64(x))) || x > 1<<53 || x < -(1<<53) {
-				b.WriteString("i" + strconv.FormatInt(x, 10))
-			}
+			b.WriteString(intKey(x))
 		case float64:
 			b.WriteString("n" + strconv.FormatFloat(x, 'g', -1, 64))
 		case *apd.Decimal:

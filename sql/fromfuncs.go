@@ -263,6 +263,9 @@ func (x *exec) setType(f *pg.FuncCall, sc *scope) uint32 {
 		return OIDInt4
 	}
 	oid := widen(x.typeOf(f.Args[0], sc), x.typeOf(f.Args[1], sc))
+	if len(f.Args) > 2 && isNumericType(oid) {
+		oid = widen(oid, x.typeOf(f.Args[2], sc)) // generate_series(1, 3, 0.5) is numeric
+	}
 	switch oid {
 	case 0:
 		return OIDInt4

@@ -9,6 +9,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/cockroachdb/apd/v3"
 	pg "github.com/pganalyze/pg_query_go/v6"
 	"go.mongodb.org/mongo-driver/v2/bson"
 )
@@ -302,6 +303,9 @@ func (x *exec) scalarFunc(name string, f *pg.FuncCall, args []any) (any, error) 
 				return -i, nil
 			}
 			return i, nil
+		}
+		if d, ok := v.(*apd.Decimal); ok && name != "sqrt" {
+			return decUnary(name, d)
 		}
 		fv, ok := toFloat(v)
 		if !ok {

@@ -166,13 +166,9 @@ func (x *exec) typeOf(n *pg.Node, sc *scope) uint32 {
 		for _, w := range c.Args {
 			cw := w.GetCaseWhen()
 			x.hint(cw.Expr, at, sc)
-			if r := x.typeOf(cw.Result, sc); t == 0 {
-				t = r
-			}
+			t = unifyType(t, x.typeOf(cw.Result, sc))
 		}
-		if d := x.typeOf(c.Defresult, sc); t == 0 {
-			t = d
-		}
+		t = unifyType(t, x.typeOf(c.Defresult, sc))
 		return t
 	case n.GetCoalesceExpr() != nil:
 		return x.firstType(n.GetCoalesceExpr().Args, sc)
@@ -227,9 +223,7 @@ func (x *exec) typeOf(n *pg.Node, sc *scope) uint32 {
 func (x *exec) firstType(args []*pg.Node, sc *scope) uint32 {
 	var t uint32
 	for _, a := range args {
-		if at := x.typeOf(a, sc); t == 0 {
-			t = at
-		}
+		t = unifyType(t, x.typeOf(a, sc))
 	}
 	for _, a := range args {
 		x.hint(a, t, sc)
@@ -382,6 +376,19 @@ func (x *exec) funcType(f *pg.FuncCall, sc *scope) uint32 {
 }
 
 // widen is the result type of arithmetic on two types.
+// unifyType is the type of a result that is of type t or u (CASE branches, COALESCE arguments, VALUES rows, a
+// UNION's sides), as PostgreSQL resolves it: the wider of two number types (an integer and a numeric are a
+// numeric), else the first known one.
+func unifyType(t, u uint32) uint32 {
+	switch {
+	case t == 0 || t == OIDUnknown:
+		return u
+	case isNumericType(t) && isNumericType(u):
+		return widen(t, u)
+	}
+	return t
+}
+
 func widen(a, b uint32) uint32 {
 	switch {
 	case a == OIDInterval || b == OIDInterval:

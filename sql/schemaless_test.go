@@ -81,3 +81,45 @@ func TestSession_CorrelatedSubqueryOverSchemaless(t *testing.T) {
 		}
 	}
 }
+
+// TestSession_DecimalsBesideDoubles: a number with a point in SQL is a numeric, but beside a field of no declared
+// type, which documents written over the MongoDB port fill with doubles, it is a double: 0.1 finds the double
+// 0.1 in filters, an increment keeps the field a double, and a numeric column's double reads as its 15 digits.
+func TestSession_DecimalsBesideDoubles(t *testing.T) {
+	db, err := concord.Open("", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	ctx := context.Background()
+	if _, err := db.Database("shop").Collection("raw").InsertMany(ctx, []any{
+		bson.D{{Key: "_id", Value: 1}, {Key: "x", Value: 0.1}, {Key: "y", Value: 1.5}},
+		bson.D{{Key: "_id", Value: 2}, {Key: "x", Value: 0.2}},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	s := sql.NewEngine(db).NewSession("shop", "")
+	defer s.Close()
+	for _, c := range []struct{ in, want string }{
+		{"SELECT _id FROM raw WHERE x = 0.1", "_id\n1\nSELECT 1\n"},
+		{"SELECT _id FROM raw WHERE x <= 0.2 ORDER BY _id", "_id\n1\n2\nSELECT 2\n"},
+		{"SELECT _id FROM raw WHERE x IN (0.1, 0.2) ORDER BY _id", "_id\n1\n2\nSELECT 2\n"},
+		{"UPDATE raw SET y = y + 0.5 WHERE _id = 1 RETURNING y", "y\n2\nUPDATE 1\n"},
+		{"CREATE TABLE priced (id int PRIMARY KEY, p numeric)", "CREATE TABLE\n"},
+	} {
+		if got := run(t, s, c.in); got != c.want {
+			t.Errorf("%s\ngot:\n%s\nwant:\n%s", c.in, got, c.want)
+		}
+	}
+	raw, err := db.Database("shop").Collection("raw").FindOne(ctx, bson.D{{Key: "_id", Value: 1}}).Raw()
+	if err != nil || raw.Lookup("y").Type != bson.TypeDouble {
+		t.Fatalf("y after UPDATE: %v %v, want a double", raw, err)
+	}
+	// A double written over the MongoDB port into a numeric column computes as the numeric of its 15 digits.
+	if _, err := db.Database("shop").Collection("priced").InsertOne(ctx, bson.D{{Key: "_id", Value: 1}, {Key: "p", Value: 0.1}}); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := run(t, s, "SELECT p * 3, p / 3 FROM priced"), "?column?|?column?\n0.3|0.03333333333333333333\nSELECT 1\n"; got != want {
+		t.Errorf("got:\n%s\nwant:\n%s", got, want)
+	}
+}

@@ -224,6 +224,13 @@ func (x *exec) values(lists []*pg.Node, outer *scope) (*relation, error) {
 	for i, e := range first {
 		rel.cols = append(rel.cols, relCol{name: fmt.Sprintf("column%d", i+1), oid: x.typeOf(e, sc)})
 	}
+	for _, l := range lists[1:] { // VALUES (1), (2.5) is a numeric column
+		for i, e := range l.GetList().Items {
+			if i < len(rel.cols) && isNumericType(rel.cols[i].oid) {
+				rel.cols[i].oid = unifyType(rel.cols[i].oid, x.typeOf(e, sc))
+			}
+		}
+	}
 	if x.describe {
 		return rel, nil
 	}
@@ -260,8 +267,8 @@ func (x *exec) setOp(sel *pg.SelectStmt, outer *scope) (*relation, error) {
 		return nil, errorf(CodeSyntaxError, "each %s query must have the same number of columns", sel.Op.String())
 	}
 	out := &relation{}
-	for _, i := range lv {
-		out.cols = append(out.cols, relCol{name: l.cols[i].name, oid: l.cols[i].oid})
+	for k, i := range lv {
+		out.cols = append(out.cols, relCol{name: l.cols[i].name, oid: unifyType(l.cols[i].oid, r.cols[rv[k]].oid)})
 	}
 	pick := func(rel *relation, vis []int) [][]any {
 		rows := make([][]any, len(rel.rows))

@@ -181,6 +181,14 @@ func formatNumber(v any, f string) (any, error) {
 		return nil, errorf(CodeDatatypeMismatch, "to_char needs a number or a timestamp")
 	}
 	digits := strconv.FormatFloat(math.Abs(x), 'f', len(fracPart), 64)
+	if d, isDec := numeric(v).(*apd.Decimal); isDec && d.Form == apd.Finite {
+		// A numeric is rounded in decimal, half away from zero (to_char(2.675, '9.99') is 2.68).
+		r, err := decRound(new(apd.Decimal).Abs(d), len(fracPart), false)
+		if err != nil {
+			return nil, err
+		}
+		digits = r.Text('f')
+	}
 	whole, frac, _ := strings.Cut(digits, ".")
 	whole = strings.TrimLeft(whole, "0") // the significant digits; "" for a number below 1
 	slots := strings.Count(intPart, "9") + strings.Count(intPart, "0")

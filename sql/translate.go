@@ -1,8 +1,10 @@
 package sql
 
 import (
+	"math"
 	"strings"
 
+	"github.com/cockroachdb/apd/v3"
 	pg "github.com/pganalyze/pg_query_go/v6"
 	"go.mongodb.org/mongo-driver/v2/bson"
 )
@@ -187,6 +189,27 @@ func stored(v any, oid uint32) (any, bool) {
 	return b, true
 }
 
+// compared is stored for a constant a column of type oid is compared with: a fractional number beside an
+// integer column keeps its fraction (i > 1.5 is not i > 2), as a decimal128 that the storage compares exactly.
+func compared(v any, oid uint32) (any, bool) {
+	if isIntType(oid) {
+		switch x := v.(type) {
+		case *apd.Decimal:
+			if x.Form == apd.Finite {
+				if _, frac := decIntegral(x); frac {
+					d, err := decToBSON(x)
+					return d, err == nil
+				}
+			}
+		case float64:
+			if x != math.Trunc(x) {
+				return x, true
+			}
+		}
+	}
+	return stored(v, oid)
+}
+
 // filter translates a WHERE clause into a filter matching exactly the
 // documents for which it is true. ok is false when some part cannot be
 // translated; err reports a failure evaluating a constant.
@@ -345,7 +368,7 @@ func (tr *translator) comparison(a *pg.A_Expr, want bool) ([]bson.D, bool, error
 		if v == nil {
 			return []bson.D{{{Key: "$expr", Value: false}}}, true, nil
 		}
-		sv, ok := stored(v, oid)
+		sv, ok := compared(v, oid)
 		if !ok {
 			break
 		}
@@ -396,7 +419,7 @@ func (tr *translator) comparison(a *pg.A_Expr, want bool) ([]bson.D, bool, error
 				}
 				continue
 			}
-			sv, ok := stored(e, oid)
+			sv, ok := compared(e, oid)
 			if !ok {
 				return nil, false, nil
 			}
@@ -653,12 +676,20 @@ func (tr *translator) update(targets []*pg.Node) (any, bool, error) {
 						return nil, false, err
 					}
 				}
+				if _, isNum := toFloat(numeric(v)); !isNum {
+					return nil, false, nil
+				}
+				if d, isDec := numeric(v).(*apd.Decimal); isDec && isIntType(oid) {
+					if _, frac := decIntegral(d); frac || d.Form != apd.Finite {
+						return nil, false, nil // i - 0.5 is a numeric rounded to the column: computed row by row
+					}
+				}
+				if f, isFloat := numeric(v).(float64); isFloat && isIntType(oid) && f != math.Trunc(f) {
+					return nil, false, nil
+				}
 				sv, err := toBSON(numeric(v), oid)
 				if err != nil {
 					return nil, false, err
-				}
-				if _, isNum := toFloat(numeric(v)); !isNum {
-					return nil, false, nil
 				}
 				if typmod > 0 {
 					// A numeric(p,s) column's increment stays $inc when the step has at most s decimal places, so

@@ -279,6 +279,9 @@ func fromBSON(v bson.RawValue) any {
 // fromGo converts a Go value of the driver's kinds (as in a
 // *concord.Error's KeyValue) into the evaluator's value.
 func fromGo(v any) any {
+	if d, ok := v.(*apd.Decimal); ok {
+		v = decToFloat(d) // as a jsonb number
+	}
 	t, data, err := bson.MarshalValue(v)
 	if err != nil {
 		return fmt.Sprint(v)
@@ -318,6 +321,12 @@ func toBSON(v any, oid uint32) (any, error) {
 		}
 		return x, nil
 	case *apd.Decimal:
+		if oid == 0 {
+			// A field of no declared type (a schemaless table's, a jsonb document's, a constant in an
+			// expression) takes a double, as the numbers of documents written over the MongoDB port are: a
+			// decimal128 would not equal them (0.1 is not the double 0.1).
+			return decToFloat(x), nil
+		}
 		return decToBSON(x)
 	case timeOfDay:
 		return timeText(x), nil
@@ -412,7 +421,14 @@ func coerce(v any, oid uint32) (any, error) {
 		case float64:
 			return x, nil
 		case *apd.Decimal:
-			return decToFloat(x), nil
+			f := decToFloat(x)
+			if x.Form == apd.Finite && (math.IsInf(f, 0) || f == 0 && !x.IsZero()) {
+				return nil, errorf(CodeNumericOutOfRange, "\"%s\" is out of range for type double precision", decText(x))
+			}
+			if oid == OIDFloat4 && x.Form == apd.Finite && math.Abs(f) > math.MaxFloat32 {
+				return nil, errorf(CodeNumericOutOfRange, "value out of range: overflow")
+			}
+			return f, nil
 		case string:
 			f, err := strconv.ParseFloat(strings.TrimSpace(x), 64)
 			if err != nil {
@@ -509,11 +525,11 @@ func coerce(v any, oid uint32) (any, error) {
 		case bson.RawValue:
 			return x, nil
 		case *apd.Decimal:
-			d, err := decToBSON(x) // a JSON number with the numeric's own digits
-			if err != nil {
-				return nil, err
+			var jv any = decToFloat(x) // a JSON number, a double as '0.1'::jsonb makes it
+			if x.Form != apd.Finite {
+				jv = decText(x) // NaN and Infinity are strings in JSON, as PostgreSQL writes them
 			}
-			t, data, _ := bson.MarshalValue(d)
+			t, data, _ := bson.MarshalValue(jv)
 			return bson.RawValue{Type: t, Value: data}, nil
 		case string:
 			var doc any

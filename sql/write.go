@@ -77,6 +77,9 @@ func rowOf(cols []relCol, d bson.Raw) []any {
 // time.
 func cellValue(d bson.Raw, c relCol) any {
 	v := fromBSON(lookupPath(d, c.field))
+	if f, ok := v.(float64); ok && c.oid == OIDNumeric {
+		return decFromFloat(f) // a double written over the MongoDB port into a numeric column: its 15 digits
+	}
 	if c.oid == OIDTime {
 		if s, ok := v.(string); ok {
 			if t, ok := parseTimeOfDay(s); ok {

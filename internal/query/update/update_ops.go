@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"math"
 	"math/big"
+	"strconv"
 	"strings"
 
 	"github.com/concorddb/concord/internal/codes"
@@ -306,12 +307,51 @@ func decimalArith(mul bool, x, y bson.RawValue) bson.RawValue {
 		return decimalFromSpecial(r)
 	}
 	r := new(big.Rat)
+	preferred := min(decimalExponent(x), decimalExponent(y)) // IEEE 754-2008's preferred exponent: 1.0 + 0.10 is 1.10
 	if mul {
 		r.Mul(dx, dy)
+		preferred = decimalExponent(x) + decimalExponent(y)
 	} else {
 		r.Add(dx, dy)
 	}
+	if preferred < 0 && preferred >= -6176 {
+		// The exact result at the preferred exponent, when it has one there within 34 digits, as MongoDB's
+		// decimal arithmetic keeps the operands' scale.
+		scaled := new(big.Rat).Mul(r, new(big.Rat).SetInt(new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(-preferred)), nil)))
+		if scaled.IsInt() && len(new(big.Int).Abs(scaled.Num()).String()) <= 34 {
+			if d, err := bson.ParseDecimal128(r.FloatString(-preferred)); err == nil {
+				return decimal(d)
+			}
+		}
+	}
 	return decimal(ratToDecimal(r))
+}
+
+// decimalExponent is the exponent of a number as a decimal: a decimal128's own (-2 for 1.10), 0 for an integer,
+// and for a double that of its 15-digit decimal form, as decimalArith converts it.
+func decimalExponent(v bson.RawValue) int {
+	var s string
+	switch v.Type {
+	case bson.TypeDecimal128:
+		s = v.Decimal128().String()
+	case bson.TypeDouble:
+		s = big.NewFloat(v.Double()).Text('g', 15)
+	default:
+		return 0
+	}
+	mant, exp, hasExp := strings.Cut(strings.ToUpper(s), "E")
+	e := 0
+	if hasExp {
+		n, err := strconv.Atoi(exp)
+		if err != nil {
+			return 0
+		}
+		e = n
+	}
+	if _, frac, ok := strings.Cut(mant, "."); ok {
+		e -= len(frac)
+	}
+	return e
 }
 
 // toRat converts a finite number to an exact rational.
