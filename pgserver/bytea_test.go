@@ -164,6 +164,7 @@ func runBytea(t *testing.T, who string, c *pgx.Conn) {
 	runScope(t, who, c)
 	runNumeric(t, who, c)
 	runTime(t, who, c)
+	runEnum(t, who, c)
 	ctx := context.Background()
 	for _, s := range uniqueSteps {
 		_, err := c.Exec(ctx, s.sql)

@@ -135,6 +135,10 @@ func appendValue(m *pgtype.Map, buf []byte, v any, oid uint32, typmod int32, for
 		}
 	case sql.OIDBpchar:
 		v = sql.PadChar(v, oid, typmod)
+	default:
+		if sql.IsEnumOID(oid) {
+			return sql.AppendText(buf, v), nil // an enum's binary form is its label
+		}
 	case sql.OIDInterval:
 		d := v.(time.Duration)
 		v = pgtype.Interval{Microseconds: int64(d / time.Microsecond), Valid: true}

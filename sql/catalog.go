@@ -109,12 +109,15 @@ func (x *exec) lookupTable(name string, loc int32) (*table, error) {
 	key := tableKey{x.s.database, name}
 	if cacheable {
 		if t := x.s.e.tables.get(gen, key); t != nil {
-			return t, nil
+			return t, x.loadEnumsOf(t)
 		}
 	}
 	t, err := x.readTable(name, loc)
 	if err == nil && cacheable {
 		x.s.e.tables.put(gen, key, t)
+	}
+	if err == nil {
+		err = x.loadEnumsOf(t)
 	}
 	return t, err
 }

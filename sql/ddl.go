@@ -40,7 +40,7 @@ func (x *exec) createTable(cs *pg.CreateStmt) (*Result, error) {
 		switch {
 		case el.GetColumnDef() != nil:
 			cd := el.GetColumnDef()
-			c, keyed, colChecks, err := columnDef(t.Name, cd)
+			c, keyed, colChecks, err := x.columnDef(t.Name, cd)
 			if err != nil {
 				return nil, err
 			}
@@ -202,8 +202,8 @@ func (x *exec) createTable(cs *pg.CreateStmt) (*Result, error) {
 // columnDef reads a column definition of table: its type, NOT NULL, DEFAULT, serial type or identity. The
 // PRIMARY KEY and UNIQUE constraints among its constraints are returned for the caller to apply, and its CHECK
 // and REFERENCES (FOREIGN KEY) constraints.
-func columnDef(table string, cd *pg.ColumnDef) (column, []pg.ConstrType, []*pg.Constraint, error) {
-	oid, err := typeFromName(cd.TypeName)
+func (x *exec) columnDef(table string, cd *pg.ColumnDef) (column, []pg.ConstrType, []*pg.Constraint, error) {
+	oid, err := x.resolveType(cd.TypeName)
 	if err != nil {
 		return column{}, nil, nil, err
 	}
@@ -333,6 +333,9 @@ func (x *exec) createIndex(is *pg.IndexStmt) (*Result, error) {
 
 // drop runs DROP TABLE and DROP INDEX.
 func (x *exec) drop(ds *pg.DropStmt) (*Result, error) {
+	if ds.RemoveType == pg.ObjectType_OBJECT_TYPE {
+		return x.dropTypes(ds)
+	}
 	if x.describe {
 		return &Result{Tag: "DROP"}, nil
 	}
@@ -877,7 +880,7 @@ func (x *exec) alterTable1(as *pg.AlterTableStmt, t *table, saved *bool) (*Resul
 			continue
 		}
 		cd := cmd.Def.GetColumnDef()
-		c, keyed, colChecks, err := columnDef(t.Name, cd)
+		c, keyed, colChecks, err := x.columnDef(t.Name, cd)
 		if err != nil {
 			return nil, err
 		}

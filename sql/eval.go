@@ -109,7 +109,7 @@ func (x *exec) eval(n *pg.Node, sc *scope) (any, error) {
 		return best, nil
 	case n.GetTypeCast() != nil:
 		tc := n.GetTypeCast()
-		oid, err := typeFromName(tc.TypeName)
+		oid, err := x.resolveType(tc.TypeName)
 		if err != nil {
 			return nil, err
 		}
@@ -653,6 +653,9 @@ func binaryOp(op string, l, r any) (any, error) {
 	}
 	switch op {
 	case "=", "<>", "!=", "<", ">", "<=", ">=":
+		if err := enumOperands(&l, &r); err != nil {
+			return nil, err // a string that is no label of the other side's enum type: 22P02
+		}
 		c, ok := compare(l, r)
 		if !ok {
 			return nil, errorf(CodeDatatypeMismatch, "operator does not exist: %s %s %s",
@@ -983,6 +986,23 @@ func compare(a, b any) (int, bool) {
 	}
 	if ad, bd, ok := decOperands(a, b); ok {
 		return decCompare(ad, bd), true
+	}
+	if ea, ok := a.(enumValue); ok {
+		switch y := b.(type) {
+		case enumValue:
+			return compareEnums(ea, y)
+		case string:
+			c, err := enumInput(ea.typ, y)
+			if err != nil {
+				return 0, false
+			}
+			return compareEnums(ea, c.(enumValue))
+		}
+		return 0, false
+	}
+	if eb, ok := b.(enumValue); ok {
+		c, valid := compare(eb, a)
+		return -c, valid
 	}
 	if d, ok := a.(*apd.Decimal); ok {
 		switch y := b.(type) {

@@ -177,6 +177,10 @@ func (x *exec) dispatch(n *pg.Node) (*Result, error) {
 		return x.createSequenceStmt(n.GetCreateSeqStmt())
 	case n.GetAlterSeqStmt() != nil:
 		return x.alterSequence(n.GetAlterSeqStmt())
+	case n.GetCreateEnumStmt() != nil:
+		return x.createEnum(n.GetCreateEnumStmt())
+	case n.GetAlterEnumStmt() != nil:
+		return x.alterEnum(n.GetAlterEnumStmt())
 	}
 	if res, ok, err := x.dispatchNotify(n); ok {
 		return res, err

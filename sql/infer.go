@@ -38,7 +38,7 @@ func (x *exec) typeOf(n *pg.Node, sc *scope) uint32 {
 		return oid
 	case n.GetTypeCast() != nil:
 		tc := n.GetTypeCast()
-		oid, _ := typeFromName(tc.TypeName)
+		oid, _ := x.resolveType(tc.TypeName)
 		x.hint(tc.Arg, oid, sc)
 		return oid
 	case n.GetAExpr() != nil:
@@ -330,7 +330,7 @@ func (x *exec) funcType(f *pg.FuncCall, sc *scope) uint32 {
 		return OIDJSONB
 	case "json_build_object", "to_json", "json_agg":
 		return OIDJSON
-	case "bool_and", "bool_or", "every", "pg_table_is_visible", "has_table_privilege", "has_schema_privilege":
+	case "bool_and", "bool_or", "every", "pg_table_is_visible", "pg_type_is_visible", "has_table_privilege", "has_schema_privilege":
 		return OIDBool
 	case "pg_backend_pid":
 		return OIDInt4

@@ -16,7 +16,7 @@ var catalogNames = map[string]bool{
 	"pg_index": true, "pg_roles": true, "pg_am": true, "pg_attrdef": true, "pg_collation": true,
 	"pg_constraint": true, "pg_policy": true, "pg_statistic_ext": true, "pg_publication": true,
 	"pg_inherits": true, "pg_trigger": true, "pg_description": true, "pg_tablespace": true,
-	"pg_indexes": true,
+	"pg_indexes": true, "pg_enum": true,
 }
 
 // isCatalogName reports whether an unqualified name is a pg_catalog
@@ -66,6 +66,7 @@ func (x *exec) catalogRelation(schema, name string) (*relation, error) {
 		col("character_maximum_length", OIDInt4)
 		col("numeric_precision", OIDInt4)
 		col("numeric_scale", OIDInt4)
+		col("udt_name", OIDText)
 		for _, tn := range tables {
 			t, err := x.lookupTable(tn, 0)
 			if err != nil {
@@ -85,8 +86,12 @@ func (x *exec) catalogRelation(schema, name string) (*relation, error) {
 					identity, generation = "YES", map[string]string{"a": "ALWAYS", "d": "BY DEFAULT"}[c.Identity]
 				}
 				length, precision, scale := columnSizes(c)
-				rel.rows = append(rel.rows, []any{x.s.database, "public", tn, c.Name, int64(i + 1), TypeName(c.Type), nullable,
-					def, identity, generation, length, precision, scale})
+				dataType, udt := TypeName(c.Type), TypeName(c.Type)
+				if e := enumOf(c.Type); e != nil {
+					dataType, udt = "USER-DEFINED", e.Name // as PostgreSQL shows a column of a type of its own
+				}
+				rel.rows = append(rel.rows, []any{x.s.database, "public", tn, c.Name, int64(i + 1), dataType, nullable,
+					def, identity, generation, length, precision, scale, udt})
 			}
 		}
 	case name == "pg_namespace":
@@ -287,9 +292,39 @@ func (x *exec) catalogRelation(schema, name string) (*relation, error) {
 		col("oid", OIDOID)
 		col("typname", OIDName)
 		col("typcollation", OIDOID)
+		col("typnamespace", OIDOID)
+		col("typtype", OIDChar)
+		col("typcategory", OIDChar)
+		col("typrelid", OIDOID)
+		col("typelem", OIDOID)
+		col("typarray", OIDOID)
 		for oid, t := range types {
-			rel.rows = append(rel.rows, []any{int64(oid), t.name, int64(0)})
+			category := "U"
+			switch {
+			case t.elem != 0:
+				category = "A"
+			case isNumericType(oid):
+				category = "N"
+			}
+			rel.rows = append(rel.rows, []any{int64(oid), t.name, int64(0), int64(11), "b", category, int64(0), int64(t.elem), int64(t.array)})
 		}
+		enums, err := x.enumTypes()
+		if err != nil {
+			return nil, err
+		}
+		for _, e := range enums {
+			rel.rows = append(rel.rows, []any{int64(e.OID), e.Name, int64(0), int64(2200), "e", "E", int64(0), int64(0), int64(0)})
+		}
+	case name == "pg_enum":
+		col("oid", OIDOID)
+		col("enumtypid", OIDOID)
+		col("enumsortorder", OIDFloat4)
+		col("enumlabel", OIDName)
+		rows, err := x.enumCatalogRows()
+		if err != nil {
+			return nil, err
+		}
+		rel.rows = rows
 	default:
 		// Any other catalog relation is empty, and its columns read as NULL:
 		// what psql asks of policies, statistics objects, publications,

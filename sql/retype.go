@@ -66,7 +66,7 @@ func (x *exec) retypeColumn(t *table, col *column, isKey bool, cmd *pg.AlterTabl
 	if cd == nil || cd.TypeName == nil {
 		return retype{}, errorf(CodeSyntaxError, "ALTER COLUMN ... TYPE needs a type")
 	}
-	to, err := typeFromName(cd.TypeName)
+	to, err := x.resolveType(cd.TypeName)
 	if err != nil {
 		return retype{}, err
 	}
@@ -79,7 +79,7 @@ func (x *exec) retypeColumn(t *table, col *column, isKey bool, cmd *pg.AlterTabl
 		arg := u
 		if tc := u.GetTypeCast(); tc != nil {
 			arg = tc.Arg
-			if cast, err := typeFromName(tc.TypeName); err == nil {
+			if cast, err := x.resolveType(tc.TypeName); err == nil {
 				r.usingType = cast
 				if r.usingMod, err = typmodOf(tc.TypeName, cast); err != nil {
 					return retype{}, err

@@ -24,6 +24,7 @@ type Engine struct {
 	b       backend
 	cache   *stmtCache
 	tables  tableCache
+	enums   enumCache
 	nextPID atomic.Uint32
 	stats   counters
 	// advisory are the sessions' advisory locks (advisory.go).

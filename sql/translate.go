@@ -357,8 +357,9 @@ func (tr *translator) comparison(a *pg.A_Expr, want bool) ([]bson.D, bool, error
 		if !ok || !tr.isConst(other) || isArrayType(oid) {
 			break
 		}
-		if oid == OIDBytea && op != "=" && op != "<>" && op != "!=" {
-			// The engine orders binary values by length first, PostgreSQL compares their bytes: evaluated above.
+		if (oid == OIDBytea || isEnumOID(oid)) && op != "=" && op != "<>" && op != "!=" {
+			// The engine orders binary values by length first, PostgreSQL compares their bytes; an enum's values
+			// are stored as labels, which do not sort as the type's order: evaluated above.
 			return nil, false, nil
 		}
 		v, err := tr.constant(other)
@@ -542,8 +543,8 @@ func (tr *translator) expr(n *pg.Node) (any, bool, error) {
 		return bson.D{{Key: "$literal", Value: sv}}, true, nil
 	}
 	if path, oid, ok := tr.column(n); ok {
-		if oid == OIDTime {
-			return nil, false, nil // stored as text: its arithmetic is evaluated here
+		if oid == OIDTime || isEnumOID(oid) {
+			return nil, false, nil // stored as text: evaluated here
 		}
 		return "$" + path, true, nil
 	}

@@ -104,6 +104,9 @@ func TypeName(oid uint32) string {
 	if t, ok := types[oid]; ok {
 		return t.name
 	}
+	if n := enumTypeName(oid); n != "" {
+		return n
+	}
 	return "text"
 }
 
@@ -171,6 +174,8 @@ func valueOID(v any) uint32 {
 		return OIDNumeric
 	case timeOfDay:
 		return OIDTime
+	case enumValue:
+		return x.typ.OID
 	case string:
 		return OIDText
 	case time.Time:
@@ -330,6 +335,8 @@ func toBSON(v any, oid uint32) (any, error) {
 		return decToBSON(x)
 	case timeOfDay:
 		return timeText(x), nil
+	case enumValue:
+		return x.label, nil
 	case time.Duration:
 		return x.String(), nil
 	case Bytea:
@@ -358,6 +365,9 @@ func coerce(v any, oid uint32) (any, error) {
 	}
 	bad := func() error {
 		return errorf(CodeInvalidTextRep, "invalid input syntax for type %s: %q", TypeName(oid), formatText(v))
+	}
+	if e := enumOf(oid); e != nil {
+		return enumInput(e, v)
 	}
 	switch oid {
 	case OIDInt2, OIDInt4, OIDInt8, OIDOID:
@@ -731,6 +741,8 @@ func formatText(v any) string {
 		return decText(x)
 	case timeOfDay:
 		return timeText(x)
+	case enumValue:
+		return x.label
 	case string:
 		return x
 	case Bytea:

@@ -80,6 +80,13 @@ func cellValue(d bson.Raw, c relCol) any {
 	if f, ok := v.(float64); ok && c.oid == OIDNumeric {
 		return decFromFloat(f) // a double written over the MongoDB port into a numeric column: its 15 digits
 	}
+	if e := enumOf(c.oid); e != nil {
+		if s, ok := v.(string); ok {
+			if _, isLabel := e.position(s); isLabel {
+				return enumValue{typ: e, label: s}
+			}
+		}
+	}
 	if c.oid == OIDTime {
 		if s, ok := v.(string); ok {
 			if t, ok := parseTimeOfDay(s); ok {

@@ -1,0 +1,464 @@
+package sql
+
+import (
+	"fmt"
+	"hash/fnv"
+	"slices"
+	"strings"
+	"sync"
+
+	pg "github.com/pganalyze/pg_query_go/v6"
+	"go.mongodb.org/mongo-driver/v2/bson"
+)
+
+// Enum types: CREATE TYPE name AS ENUM (labels), as ORMs (SQLAlchemy's Enum, Prisma's enums) make them. A type is
+// a document of its database's system.sql_types: its name, its oid and its labels in order, each with its sort
+// position (PostgreSQL's enumsortorder, so that ALTER TYPE ... ADD VALUE BEFORE needs no renumbering). A column of
+// an enum type stores its values as their labels; in the evaluator a value is an enumValue, which compares by its
+// label's position as PostgreSQL's enums do ('sad' < 'happy' when declared first), so comparisons other than
+// equality and sorts on such a column are evaluated here, not by the storage.
+
+// typesCollection holds, in each database, one document per enum type.
+const typesCollection = "system.sql_types"
+
+// enumOIDBase is the first oid of enum types, past every oid PostgreSQL's own types and the catalogs' rows take.
+const enumOIDBase = 3_000_000
+
+// enumType is an enum type as its catalog document holds it.
+type enumType struct {
+	Name   string    `bson:"_id"`
+	OID    uint32    `bson:"oid"`
+	Labels []string  `bson:"labels"`
+	Sort   []float64 `bson:"sort"`
+}
+
+// position is label's sort position, false for no label of the type.
+func (e *enumType) position(label string) (float64, bool) {
+	if i := slices.Index(e.Labels, label); i >= 0 {
+		return e.Sort[i], true
+	}
+	return 0, false
+}
+
+// enumValue is a value of an enum type.
+type enumValue struct {
+	typ   *enumType
+	label string
+}
+
+// enumsByOID maps the oids of the enum types read so far (in any database) to their latest definitions, for the
+// conversions that have no session at hand (coerce, TypeName). Oids are made from the database and type names
+// (enumOID), so types of different databases do not share one.
+var enumsByOID sync.Map
+
+// enumOf is the enum type of oid, nil when oid is not one read so far.
+func enumOf(oid uint32) *enumType {
+	if oid < enumOIDBase {
+		return nil
+	}
+	v, _ := enumsByOID.Load(oid)
+	e, _ := v.(*enumType)
+	return e
+}
+
+// isEnumOID reports whether oid is an enum type's.
+func isEnumOID(oid uint32) bool { return enumOf(oid) != nil }
+
+// enumOID makes the oid of a new type of a database, distinct from those of the types listed.
+func enumOID(database, name string, taken func(uint32) bool) uint32 {
+	h := fnv.New32a()
+	h.Write([]byte(database + "\x00" + name))
+	oid := enumOIDBase + h.Sum32()%(1<<31-enumOIDBase)
+	for taken(oid) {
+		oid++
+		if oid >= 1<<31 {
+			oid = enumOIDBase
+		}
+	}
+	return oid
+}
+
+// enumCache keeps each database's enum types for as long as the catalog generation stays the one they were
+// read at, as tableCache does for tables.
+type enumCache struct {
+	mu  sync.Mutex
+	gen uint64
+	m   map[string]map[string]*enumType // database → name → type
+}
+
+// enumTypes returns the enum types of the session's database by name.
+func (x *exec) enumTypes() (map[string]*enumType, error) {
+	gen, cacheable := x.s.e.b.catalogGeneration()
+	c := &x.s.e.enums
+	if cacheable {
+		c.mu.Lock()
+		if c.gen == gen && c.m != nil {
+			if m, ok := c.m[x.s.database]; ok {
+				c.mu.Unlock()
+				return m, nil
+			}
+		}
+		c.mu.Unlock()
+	}
+	docs, err := x.s.db().collection(typesCollection).find(x.base, bson.D{}, nil, 0)
+	if err != nil {
+		return nil, err
+	}
+	m := map[string]*enumType{}
+	for _, d := range docs {
+		e := &enumType{}
+		if err := bson.Unmarshal(d, e); err != nil || len(e.Sort) != len(e.Labels) {
+			continue
+		}
+		m[e.Name] = e
+		enumsByOID.Store(e.OID, e)
+	}
+	if cacheable {
+		c.mu.Lock()
+		if gen > c.gen || c.m == nil {
+			c.gen, c.m = gen, map[string]map[string]*enumType{}
+		}
+		if gen == c.gen {
+			c.m[x.s.database] = m
+		}
+		c.mu.Unlock()
+	}
+	return m, nil
+}
+
+// resolveType is typeFromName for a statement: a built-in type, else an enum type of the session's database.
+func (x *exec) resolveType(tn *pg.TypeName) (uint32, error) {
+	oid, err := typeFromName(tn)
+	if err == nil || tn == nil || len(tn.Names) == 0 {
+		return oid, err
+	}
+	names := tn.Names
+	if len(names) == 2 && names[0].GetString_().GetSval() == "public" {
+		names = names[1:]
+	}
+	if len(names) != 1 {
+		return 0, err
+	}
+	enums, lerr := x.enumTypes()
+	if lerr != nil {
+		return 0, lerr
+	}
+	e, ok := enums[names[0].GetString_().GetSval()]
+	if !ok {
+		return 0, err
+	}
+	if len(tn.ArrayBounds) > 0 {
+		return 0, unsupported("arrays of enum types")
+	}
+	return e.OID, nil
+}
+
+// loadEnumsOf reads the enum types of the session's database when t has a column of one, so that its values
+// convert (cellValue, coerce).
+func (x *exec) loadEnumsOf(t *table) error {
+	for _, c := range t.Columns {
+		if c.Type >= enumOIDBase {
+			_, err := x.enumTypes()
+			return err
+		}
+	}
+	return nil
+}
+
+// enumInput converts v to a value of enum type e: a label of it (22P02 for any other string), or a value of it.
+func enumInput(e *enumType, v any) (any, error) {
+	switch x := v.(type) {
+	case enumValue:
+		if x.typ.OID == e.OID {
+			return enumValue{typ: e, label: x.label}, nil
+		}
+	case string:
+		if _, ok := e.position(x); !ok {
+			return nil, errorf(CodeInvalidTextRep, "invalid input value for enum %s: %q", e.Name, x)
+		}
+		return enumValue{typ: e, label: x}, nil
+	}
+	return nil, errorf(CodeCannotCoerce, "cannot cast type %s to %s", TypeName(valueOID(v)), e.Name)
+}
+
+// compareEnums orders two values of one enum type by their labels' positions.
+func compareEnums(a, b enumValue) (int, bool) {
+	if a.typ.OID != b.typ.OID {
+		return 0, false
+	}
+	pa, _ := a.typ.position(a.label)
+	pb, _ := b.typ.position(b.label)
+	return cmp3(pa < pb, pa > pb), true
+}
+
+// createEnum runs CREATE TYPE name AS ENUM (labels).
+func (x *exec) createEnum(ce *pg.CreateEnumStmt) (*Result, error) {
+	if x.describe {
+		return &Result{Tag: "CREATE TYPE"}, nil
+	}
+	name := ce.TypeName[len(ce.TypeName)-1].GetString_().GetSval()
+	if len(ce.TypeName) > 1 && ce.TypeName[0].GetString_().GetSval() != "public" {
+		return nil, unsupported("types outside the public schema")
+	}
+	if _, err := typeFromName(&pg.TypeName{Names: []*pg.Node{pg.MakeStrNode(name)}}); err == nil {
+		return nil, errorf(CodeDuplicateObject, "type %q already exists", name)
+	}
+	e := &enumType{Name: name, Labels: []string{}, Sort: []float64{}}
+	for i, v := range ce.Vals {
+		label := v.GetString_().GetSval()
+		if err := checkLabel(label); err != nil {
+			return nil, err
+		}
+		if slices.Contains(e.Labels, label) {
+			return nil, &Error{Code: CodeUniqueViolation, Message: `duplicate key value violates unique constraint "pg_enum_typid_label_index"`,
+				Detail: fmt.Sprintf("Key (enumtypid, enumlabel)=(%d, %s) already exists.", enumOID(x.s.database, name, func(uint32) bool { return false }), label)}
+		}
+		e.Labels = append(e.Labels, label)
+		e.Sort = append(e.Sort, float64(i+1))
+	}
+	enums, err := x.enumTypes()
+	if err != nil {
+		return nil, err
+	}
+	if _, ok := enums[name]; ok {
+		return nil, errorf(CodeDuplicateObject, "type %q already exists", name)
+	}
+	e.OID = enumOID(x.s.database, name, func(oid uint32) bool { return enumOf(oid) != nil })
+	if err := x.s.db().collection(typesCollection).insertOne(x.base, e); err != nil {
+		if isDuplicateKey(err) {
+			return nil, errorf(CodeDuplicateObject, "type %q already exists", name)
+		}
+		return nil, err
+	}
+	enumsByOID.Store(e.OID, e)
+	return &Result{Tag: "CREATE TYPE"}, nil
+}
+
+// checkLabel refuses a label PostgreSQL refuses: empty, or longer than 63 bytes.
+func checkLabel(label string) error {
+	if label == "" || len(label) > 63 {
+		return &Error{Code: CodeInvalidParameterValue, Message: fmt.Sprintf("invalid enum label %q", label),
+			Detail: "Labels must be 63 bytes or less."}
+	}
+	return nil
+}
+
+// alterEnum runs ALTER TYPE name ADD VALUE [IF NOT EXISTS] label [BEFORE | AFTER neighbor] and ALTER TYPE name
+// RENAME VALUE old TO new.
+func (x *exec) alterEnum(ae *pg.AlterEnumStmt) (*Result, error) {
+	if x.describe {
+		return &Result{Tag: "ALTER TYPE"}, nil
+	}
+	name := ae.TypeName[len(ae.TypeName)-1].GetString_().GetSval()
+	enums, err := x.enumTypes()
+	if err != nil {
+		return nil, err
+	}
+	old, ok := enums[name]
+	if !ok {
+		return nil, errorf(CodeUndefinedObject, "type %q does not exist", name)
+	}
+	e := &enumType{Name: old.Name, OID: old.OID, Labels: slices.Clone(old.Labels), Sort: slices.Clone(old.Sort)}
+	if ae.OldVal != "" { // RENAME VALUE
+		i := slices.Index(e.Labels, ae.OldVal)
+		if i < 0 {
+			return nil, errorf(CodeInvalidParameterValue, "%q is not an existing enum label", ae.OldVal)
+		}
+		if slices.Contains(e.Labels, ae.NewVal) {
+			return nil, errorf(CodeDuplicateObject, "enum label %q already exists", ae.NewVal)
+		}
+		if err := checkLabel(ae.NewVal); err != nil {
+			return nil, err
+		}
+		if err := x.renameEnumValues(e, ae.OldVal, ae.NewVal); err != nil {
+			return nil, err
+		}
+		e.Labels[i] = ae.NewVal
+	} else {
+		if slices.Contains(e.Labels, ae.NewVal) {
+			if ae.SkipIfNewValExists {
+				x.warn(&Error{Code: CodeDuplicateObject, Severity: "NOTICE", Message: fmt.Sprintf("enum label %q already exists, skipping", ae.NewVal)})
+				return &Result{Tag: "ALTER TYPE"}, nil
+			}
+			return nil, errorf(CodeDuplicateObject, "enum label %q already exists", ae.NewVal)
+		}
+		if err := checkLabel(ae.NewVal); err != nil {
+			return nil, err
+		}
+		pos := 1.0
+		if len(e.Sort) > 0 {
+			pos = slices.Max(e.Sort) + 1
+		}
+		if ae.NewValNeighbor != "" {
+			p, ok := e.position(ae.NewValNeighbor)
+			if !ok {
+				return nil, errorf(CodeInvalidParameterValue, "%q is not an existing enum label", ae.NewValNeighbor)
+			}
+			// Halfway to the next label on that side, or one past the last (before the first), as PostgreSQL
+			// places it.
+			next, found := 0.0, false
+			for _, q := range e.Sort {
+				if ae.NewValIsAfter && q > p && (!found || q < next) || !ae.NewValIsAfter && q < p && (!found || q > next) {
+					next, found = q, true
+				}
+			}
+			switch {
+			case found:
+				pos = (p + next) / 2
+			case ae.NewValIsAfter:
+				pos = p + 1
+			default:
+				pos = p - 1
+			}
+		}
+		e.Labels = append(e.Labels, ae.NewVal)
+		e.Sort = append(e.Sort, pos)
+	}
+	if _, err := x.s.db().collection(typesCollection).findOneAndUpdate(x.base, bson.D{{Key: "_id", Value: name}},
+		bson.D{{Key: "$set", Value: bson.D{{Key: "labels", Value: e.Labels}, {Key: "sort", Value: e.Sort}}}}); err != nil {
+		return nil, err
+	}
+	enumsByOID.Store(e.OID, e)
+	return &Result{Tag: "ALTER TYPE"}, nil
+}
+
+// renameEnumValues rewrites the stored label from to to in every column of type e: values are stored as their
+// labels.
+func (x *exec) renameEnumValues(e *enumType, from, to string) error {
+	tables, _, err := x.declaredTables()
+	if err != nil {
+		return err
+	}
+	for _, t := range tables {
+		for _, c := range t.Columns {
+			if c.Type != e.OID {
+				continue
+			}
+			f := t.field(c.Name)
+			if _, err := x.s.db().collection(t.Name).updateMany(x.base, bson.D{{Key: f, Value: from}},
+				bson.D{{Key: "$set", Value: bson.D{{Key: f, Value: to}}}}); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// dropTypes runs DROP TYPE [IF EXISTS] names: a type a column still has is 2BP01 (CASCADE, which would drop the
+// columns, is refused).
+func (x *exec) dropTypes(ds *pg.DropStmt) (*Result, error) {
+	if x.describe {
+		return &Result{Tag: "DROP TYPE"}, nil
+	}
+	enums, err := x.enumTypes()
+	if err != nil {
+		return nil, err
+	}
+	tables, _, err := x.declaredTables()
+	if err != nil {
+		return nil, err
+	}
+	var names []string
+	for _, o := range ds.Objects {
+		tn := o.GetTypeName()
+		if tn == nil || len(tn.Names) == 0 {
+			continue
+		}
+		name := tn.Names[len(tn.Names)-1].GetString_().GetSval()
+		e, ok := enums[name]
+		if !ok {
+			if ds.MissingOk {
+				x.warn(&Error{Code: CodeUndefinedObject, Severity: "NOTICE", Message: fmt.Sprintf("type %q does not exist, skipping", name)})
+				continue
+			}
+			return nil, errorf(CodeUndefinedObject, "type %q does not exist", name)
+		}
+		for _, t := range tables {
+			for _, c := range t.Columns {
+				if c.Type == e.OID {
+					if ds.Behavior == pg.DropBehavior_DROP_CASCADE {
+						return nil, unsupported("DROP TYPE ... CASCADE (it would drop the columns of the type)")
+					}
+					return nil, &Error{Code: CodeDependentObjectsStillExist, Message: fmt.Sprintf("cannot drop type %s because other objects depend on it", name),
+						Detail: fmt.Sprintf("column %s of table %s depends on type %s", c.Name, t.Name, name),
+						Hint:   "Use DROP ... CASCADE to drop the dependent objects too."}
+				}
+			}
+		}
+		names = append(names, name)
+	}
+	for _, name := range names {
+		if err := x.s.db().collection(typesCollection).deleteOne(x.base, bson.D{{Key: "_id", Value: name}}); err != nil {
+			return nil, err
+		}
+	}
+	return &Result{Tag: "DROP TYPE"}, nil
+}
+
+// enumCatalogRows are pg_enum's rows for the session's database.
+func (x *exec) enumCatalogRows() ([][]any, error) {
+	enums, err := x.enumTypes()
+	if err != nil {
+		return nil, err
+	}
+	var rows [][]any
+	for _, name := range sortedKeys(enums) {
+		e := enums[name]
+		for i, l := range e.Labels {
+			rows = append(rows, []any{int64(e.OID)*1000 + int64(i), int64(e.OID), e.Sort[i], l})
+		}
+	}
+	return rows, nil
+}
+
+// enumNames lists the labels of an enum type in order (enum_range).
+func enumLabels(e *enumType) []any {
+	idx := make([]int, len(e.Labels))
+	for i := range idx {
+		idx[i] = i
+	}
+	slices.SortFunc(idx, func(a, b int) int { return cmp3(e.Sort[a] < e.Sort[b], e.Sort[a] > e.Sort[b]) })
+	out := make([]any, len(idx))
+	for i, j := range idx {
+		out[i] = enumValue{typ: e, label: e.Labels[j]}
+	}
+	return out
+}
+
+// enumTypeName is TypeName of an enum oid, "" for another.
+func enumTypeName(oid uint32) string {
+	if e := enumOf(oid); e != nil {
+		if strings.ContainsAny(e.Name, "\" ") || strings.ToLower(e.Name) != e.Name {
+			return quoteIdent(e.Name)
+		}
+		return e.Name
+	}
+	return ""
+}
+
+// enumOperands converts a string compared with an enum value to that enum type, so that a string that is none of
+// its labels is 22P02 as in PostgreSQL.
+func enumOperands(l, r *any) error {
+	if e, ok := (*l).(enumValue); ok {
+		if s, ok := (*r).(string); ok {
+			v, err := enumInput(e.typ, s)
+			if err != nil {
+				return err
+			}
+			*r = v
+		}
+	}
+	if e, ok := (*r).(enumValue); ok {
+		if s, ok := (*l).(string); ok {
+			v, err := enumInput(e.typ, s)
+			if err != nil {
+				return err
+			}
+			*l = v
+		}
+	}
+	return nil
+}
+
+// IsEnumOID reports whether oid is an enum type's, for package pgserver (an enum's binary form is its label).
+func IsEnumOID(oid uint32) bool { return isEnumOID(oid) }
