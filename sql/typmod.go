@@ -240,13 +240,7 @@ func fitNumeric(v any, typmod int32) (any, error) {
 	q := scaledInt(r, s, false)
 	// At most p digits in all: |q| < 10^p.
 	if q.Sign() != 0 && len(new(big.Int).Abs(q).String()) > p {
-		maxDigits := p - s
-		bound := "1"
-		if maxDigits != 0 {
-			bound = fmt.Sprintf("10^%d", maxDigits)
-		}
-		return nil, &Error{Code: CodeNumericOutOfRange, Message: "numeric field overflow",
-			Detail: fmt.Sprintf("A field with precision %d, scale %d must round to an absolute value less than %s.", p, s, bound)}
+		return nil, numericOverflow(p, s)
 	}
 	out := unscaled(q, s)
 	if out.IsInt() && out.Num().IsInt64() {
@@ -256,6 +250,16 @@ func fitNumeric(v any, typmod int32) (any, error) {
 	}
 	f, _ := out.Float64()
 	return f, nil
+}
+
+// numericOverflow is PostgreSQL's 22003 for a value too large for numeric(p, s).
+func numericOverflow(p, s int) error {
+	bound := "1"
+	if p != s {
+		bound = fmt.Sprintf("10^%d", p-s)
+	}
+	return &Error{Code: CodeNumericOutOfRange, Message: "numeric field overflow",
+		Detail: fmt.Sprintf("A field with precision %d, scale %d must round to an absolute value less than %s.", p, s, bound)}
 }
 
 // fitDecimal is fitNumeric of a numeric: rounded to s places (so shown with s places), at most p digits in all.
@@ -272,13 +276,7 @@ func fitDecimal(d *apd.Decimal, p, s int) (any, error) {
 		return nil, err
 	}
 	if !r.IsZero() && int(r.NumDigits())+int(r.Exponent) > p-s {
-		maxDigits := p - s
-		bound := "1"
-		if maxDigits != 0 {
-			bound = fmt.Sprintf("10^%d", maxDigits)
-		}
-		return nil, &Error{Code: CodeNumericOutOfRange, Message: "numeric field overflow",
-			Detail: fmt.Sprintf("A field with precision %d, scale %d must round to an absolute value less than %s.", p, s, bound)}
+		return nil, numericOverflow(p, s)
 	}
 	return r, nil
 }
