@@ -2,7 +2,7 @@ package sql
 
 import (
 	"fmt"
-	"hash/fnv"
+	"math/rand/v2"
 	"slices"
 	"strings"
 	"sync"
@@ -47,8 +47,9 @@ type enumValue struct {
 }
 
 // enumsByOID maps the oids of the enum types read so far (in any database) to their latest definitions, for the
-// conversions that have no session at hand (coerce, TypeName). Oids are made from the database and type names
-// (enumOID), so types of different databases do not share one.
+// conversions that have no session at hand (coerce, TypeName). A type's oid is drawn at random when it is made
+// (enumOID) and kept in its document, so types of different databases (several open in one process) do not share
+// one.
 var enumsByOID sync.Map
 
 // enumOf is the enum type of oid, nil when oid is not one read so far.
@@ -64,18 +65,14 @@ func enumOf(oid uint32) *enumType {
 // isEnumOID reports whether oid is an enum type's.
 func isEnumOID(oid uint32) bool { return enumOf(oid) != nil }
 
-// enumOID makes the oid of a new type of a database, distinct from those of the types listed.
-func enumOID(database, name string, taken func(uint32) bool) uint32 {
-	h := fnv.New32a()
-	h.Write([]byte(database + "\x00" + name))
-	oid := enumOIDBase + h.Sum32()%(1<<31-enumOIDBase)
-	for taken(oid) {
-		oid++
-		if oid >= 1<<31 {
-			oid = enumOIDBase
+// enumOID draws the oid of a new type: one of the 2^31 - enumOIDBase above enumOIDBase that no type read so far
+// has.
+func enumOID(taken func(uint32) bool) uint32 {
+	for {
+		if oid := enumOIDBase + rand.Uint32N(1<<31-enumOIDBase); !taken(oid) {
+			return oid
 		}
 	}
-	return oid
 }
 
 // enumCache keeps each database's enum types for as long as the catalog generation stays the one they were
@@ -211,7 +208,7 @@ func (x *exec) createEnum(ce *pg.CreateEnumStmt) (*Result, error) {
 		}
 		if slices.Contains(e.Labels, label) {
 			return nil, &Error{Code: CodeUniqueViolation, Message: `duplicate key value violates unique constraint "pg_enum_typid_label_index"`,
-				Detail: fmt.Sprintf("Key (enumtypid, enumlabel)=(%d, %s) already exists.", enumOID(x.s.database, name, func(uint32) bool { return false }), label)}
+				Detail: fmt.Sprintf("Key (enumtypid, enumlabel)=(%d, %s) already exists.", enumOID(func(uint32) bool { return false }), label)}
 		}
 		e.Labels = append(e.Labels, label)
 		e.Sort = append(e.Sort, float64(i+1))
@@ -223,7 +220,7 @@ func (x *exec) createEnum(ce *pg.CreateEnumStmt) (*Result, error) {
 	if _, ok := enums[name]; ok {
 		return nil, errorf(CodeDuplicateObject, "type %q already exists", name)
 	}
-	e.OID = enumOID(x.s.database, name, func(oid uint32) bool { return enumOf(oid) != nil })
+	e.OID = enumOID(func(oid uint32) bool { return enumOf(oid) != nil })
 	if err := x.s.db().collection(typesCollection).insertOne(x.base, e); err != nil {
 		if isDuplicateKey(err) {
 			return nil, errorf(CodeDuplicateObject, "type %q already exists", name)
