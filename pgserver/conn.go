@@ -456,10 +456,7 @@ func (c *conn) execute(m *pgproto3.Execute) {
 func rowDescription(cols []sql.Column, formats []int16) *pgproto3.RowDescription {
 	rd := &pgproto3.RowDescription{Fields: make([]pgproto3.FieldDescription, len(cols))}
 	for i, col := range cols {
-		mod := int32(-1)
-		if col.TypMod > 0 {
-			mod = col.TypMod
-		}
+		mod := sql.PGTypmod(col.OID, col.TypMod)
 		rd.Fields[i] = pgproto3.FieldDescription{Name: []byte(col.Name), DataTypeOID: col.OID,
 			DataTypeSize: typeSize(col.OID), TypeModifier: mod, Format: formatOf(formats, i)}
 	}

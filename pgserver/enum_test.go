@@ -2,6 +2,8 @@ package pgserver_test
 
 import (
 	"context"
+	"fmt"
+	"sync"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
@@ -39,6 +41,9 @@ var enumSteps = []struct{ sql, want string }{
 		"sad|1\nmeh|1.5\nok|2\nglad|3\necstatic|4\nSELECT 5"},
 	{"SELECT format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = 'personx'::regclass AND attname = 'm'", "moodx\nSELECT 1"},
 	{"SELECT data_type, udt_name FROM information_schema.columns WHERE table_name = 'personx' AND column_name = 'm'", "USER-DEFINED|moodx\nSELECT 1"},
+	{"SELECT array_agg(m ORDER BY id), to_json('ok'::moodx), to_jsonb('ok'::moodx) FROM personx", "{glad,ok,ok,NULL,meh,ecstatic}|\"ok\"|\"ok\"\nSELECT 1"},
+	{"CREATE TABLE bad_default (id int PRIMARY KEY, m moodx DEFAULT 'qqq')", "ERROR 22P02"},
+	{"ALTER TABLE personx ALTER COLUMN m SET DEFAULT 'zzz'", "ERROR 22P02"},
 	{"DROP TYPE moodx", "ERROR 2BP01"},
 	{"DROP TABLE personx", "DROP TABLE"},
 	{"DROP TYPE moodx", "DROP TYPE"},
@@ -82,4 +87,73 @@ func TestEnum_Parameters(t *testing.T) {
 	}
 }
 
+// TestEnum_ConcurrentAddValue: sessions adding labels to one type at once each add theirs, and can store it.
+func TestEnum_ConcurrentAddValue(t *testing.T) {
+	url, _ := startServer(t)
+	ctx := context.Background()
+	c := connect(t, url)
+	for _, q := range []string{"CREATE TYPE grow AS ENUM ('base')", "CREATE TABLE grown (id int PRIMARY KEY, v grow)"} {
+		if _, err := c.Exec(ctx, q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	const n = 16
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			s, err := pgx.Connect(ctx, url)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			defer s.Close(ctx)
+			label := fmt.Sprintf("v%d", i)
+			if _, err := s.Exec(ctx, "ALTER TYPE grow ADD VALUE '"+label+"'"); err != nil {
+				t.Error(err)
+				return
+			}
+			if _, err := s.Exec(ctx, "INSERT INTO grown VALUES ($1, $2)", i, label); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	var labels, rows int
+	if err := c.QueryRow(ctx, "SELECT (SELECT count(*) FROM pg_enum e JOIN pg_type t ON t.oid = e.enumtypid WHERE t.typname = 'grow'), (SELECT count(*) FROM grown WHERE v > 'base')").Scan(&labels, &rows); err != nil {
+		t.Fatal(err)
+	}
+	if labels != n+1 || rows != n {
+		t.Fatalf("%d labels and %d rows, want %d and %d", labels, rows, n+1, n)
+	}
+}
+
 func runEnum(t *testing.T, who string, c *pgx.Conn) { runSteps(t, who, c, enumSteps) }
+
+// TestEnum_RenameNamedLabel: RENAME VALUE of a label a CHECK constraint names is refused (the constraint keeps
+// its text); another label of the type renames, and its stored values with it.
+func TestEnum_RenameNamedLabel(t *testing.T) {
+	url, _ := startServer(t)
+	ctx := context.Background()
+	c := connect(t, url)
+	for _, q := range []string{"CREATE TYPE rnk AS ENUM ('low', 'high')", "CREATE TABLE rn (id int PRIMARY KEY, k rnk CHECK (k <> 'high'))",
+		"INSERT INTO rn VALUES (1, 'low')"} {
+		if _, err := c.Exec(ctx, q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	if _, err := c.Exec(ctx, "ALTER TYPE rnk RENAME VALUE 'high' TO 'hi'"); sqlState(err) != "0A000" {
+		t.Fatalf("renaming a label a CHECK names: %v, want 0A000", err)
+	}
+	if _, err := c.Exec(ctx, "ALTER TYPE rnk RENAME VALUE 'low' TO 'lo'"); err != nil {
+		t.Fatal(err)
+	}
+	var k string
+	if err := c.QueryRow(ctx, "SELECT k::text FROM rn WHERE id = 1").Scan(&k); err != nil || k != "lo" {
+		t.Fatalf("k = %q (%v), want lo", k, err)
+	}
+	if _, err := c.Exec(ctx, "INSERT INTO rn VALUES (2, 'high')"); sqlState(err) != "23514" {
+		t.Fatalf("a row the CHECK refuses: %v, want 23514", err)
+	}
+}

@@ -33,6 +33,8 @@ var timeSteps = []struct{ sql, want string }{
 	{"SELECT min(opens), max(closes), count(DISTINCT opens) FROM tmx", "08:00:00|20:00:00.5|3\nSELECT 1"},
 	{"SELECT format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = 'tmx'::regclass AND attname IN ('opens', 'r') ORDER BY attnum",
 		"time without time zone\ntime(0) without time zone\nSELECT 2"},
+	{"SELECT to_json(time '10:00'), atttypmod FROM pg_attribute WHERE attrelid = 'tmx'::regclass AND attname = 'r'", "\"10:00:00\"|0\nSELECT 1"},
+	{"SELECT format_type(1083, 3)", "time(3) without time zone\nSELECT 1"},
 	{"DROP TABLE tmx", "DROP TABLE"},
 }
 
@@ -55,6 +57,13 @@ func TestTime_Binary(t *testing.T) {
 	}
 	if got != want || text != "13:00:05.00025" {
 		t.Fatalf("got %+v %q, want %+v 13:00:05.00025", got, text, want)
+	}
+	// A binary time out of range is 22008, and nothing is stored.
+	for _, us := range []int64{-1, 86_400_000_001} {
+		_, err := c.Exec(ctx, "INSERT INTO tb VALUES ($1, $2)", 2, pgtype.Time{Microseconds: us, Valid: true})
+		if sqlState(err) != "22008" {
+			t.Errorf("time of %d microseconds: %v, want 22008", us, err)
+		}
 	}
 }
 

@@ -34,6 +34,9 @@ func decodeParam(m *pgtype.Map, oid uint32, format int16, b []byte) (any, error)
 	if err != nil {
 		return nil, &sql.Error{Code: sql.CodeInvalidTextRep, Message: fmt.Sprintf("incorrect binary data format in bind parameter: %v", err)}
 	}
+	if tm, ok := v.(pgtype.Time); ok && tm.Valid {
+		return sql.TimeFromMicros(tm.Microseconds)
+	}
 	return normalize(v), nil
 }
 
@@ -65,7 +68,11 @@ func normalize(v any) any {
 		if !x.Valid {
 			return nil
 		}
-		return sql.TimeFromMicros(x.Microseconds)
+		t, err := sql.TimeFromMicros(x.Microseconds) // out of range: decodeParam refuses it (an array's element is NULL)
+		if err != nil {
+			return nil
+		}
+		return t
 	case []any:
 		out := make([]any, len(x))
 		for i, e := range x {

@@ -229,6 +229,9 @@ func (x *exec) columnDef(table string, cd *pg.ColumnDef) (column, []pg.ConstrTyp
 			if err != nil {
 				return column{}, nil, nil, err
 			}
+			if err := checkEnumDefault(oid, con.RawExpr); err != nil {
+				return column{}, nil, nil, err
+			}
 			c.Default = text
 		case pg.ConstrType_CONSTR_IDENTITY:
 			if c.Default != "" {
@@ -837,6 +840,9 @@ func (x *exec) alterTable1(as *pg.AlterTableStmt, t *table, saved *bool) (*Resul
 				if cmd.Def != nil {
 					text, err := defaultText(cmd.Def)
 					if err != nil {
+						return nil, err
+					}
+					if err := checkEnumDefault(col.Type, cmd.Def); err != nil {
 						return nil, err
 					}
 					col.Default = text

@@ -241,82 +241,133 @@ func checkLabel(label string) error {
 }
 
 // alterEnum runs ALTER TYPE name ADD VALUE [IF NOT EXISTS] label [BEFORE | AFTER neighbor] and ALTER TYPE name
-// RENAME VALUE old TO new.
+// RENAME VALUE old TO new. The type's document is read and written back only if unchanged meanwhile, again
+// until it is: two sessions adding labels at once both add theirs.
 func (x *exec) alterEnum(ae *pg.AlterEnumStmt) (*Result, error) {
 	if x.describe {
 		return &Result{Tag: "ALTER TYPE"}, nil
 	}
 	name := ae.TypeName[len(ae.TypeName)-1].GetString_().GetSval()
-	enums, err := x.enumTypes()
-	if err != nil {
-		return nil, err
+	coll := x.s.db().collection(typesCollection)
+	if ae.OldVal != "" {
+		if err := x.labelUnnamed(name, ae.OldVal); err != nil {
+			return nil, err
+		}
 	}
-	old, ok := enums[name]
-	if !ok {
-		return nil, errorf(CodeUndefinedObject, "type %q does not exist", name)
+	for attempt := 0; ; attempt++ {
+		raw, err := coll.findOne(x.base, bson.D{{Key: "_id", Value: name}})
+		if isNoDocuments(err) {
+			return nil, errorf(CodeUndefinedObject, "type %q does not exist", name)
+		}
+		if err != nil {
+			return nil, err
+		}
+		old := &enumType{}
+		if err := bson.Unmarshal(raw, old); err != nil {
+			return nil, err
+		}
+		e, done, err := x.alteredEnum(ae, old)
+		if err != nil || done {
+			return &Result{Tag: "ALTER TYPE"}, err
+		}
+		_, err = coll.findOneAndUpdate(x.base, bson.D{{Key: "_id", Value: name}, {Key: "labels", Value: old.Labels}, {Key: "sort", Value: old.Sort}},
+			bson.D{{Key: "$set", Value: bson.D{{Key: "labels", Value: e.Labels}, {Key: "sort", Value: e.Sort}}}})
+		if isNoDocuments(err) && attempt < 100 {
+			continue // changed meanwhile: again, from its new labels
+		}
+		if err != nil {
+			return nil, err
+		}
+		enumsByOID.Store(e.OID, e)
+		return &Result{Tag: "ALTER TYPE"}, nil
 	}
-	e := &enumType{Name: old.Name, OID: old.OID, Labels: slices.Clone(old.Labels), Sort: slices.Clone(old.Sort)}
+}
+
+// alteredEnum is old with ae's change; done reports that there is none to make (IF NOT EXISTS).
+func (x *exec) alteredEnum(ae *pg.AlterEnumStmt, old *enumType) (e *enumType, done bool, err error) {
+	e = &enumType{Name: old.Name, OID: old.OID, Labels: slices.Clone(old.Labels), Sort: slices.Clone(old.Sort)}
 	if ae.OldVal != "" { // RENAME VALUE
 		i := slices.Index(e.Labels, ae.OldVal)
 		if i < 0 {
-			return nil, errorf(CodeInvalidParameterValue, "%q is not an existing enum label", ae.OldVal)
+			return nil, false, errorf(CodeInvalidParameterValue, "%q is not an existing enum label", ae.OldVal)
 		}
 		if slices.Contains(e.Labels, ae.NewVal) {
-			return nil, errorf(CodeDuplicateObject, "enum label %q already exists", ae.NewVal)
+			return nil, false, errorf(CodeDuplicateObject, "enum label %q already exists", ae.NewVal)
 		}
 		if err := checkLabel(ae.NewVal); err != nil {
-			return nil, err
+			return nil, false, err
 		}
 		if err := x.renameEnumValues(e, ae.OldVal, ae.NewVal); err != nil {
-			return nil, err
+			return nil, false, err
 		}
 		e.Labels[i] = ae.NewVal
-	} else {
-		if slices.Contains(e.Labels, ae.NewVal) {
-			if ae.SkipIfNewValExists {
-				x.warn(&Error{Code: CodeDuplicateObject, Severity: "NOTICE", Message: fmt.Sprintf("enum label %q already exists, skipping", ae.NewVal)})
-				return &Result{Tag: "ALTER TYPE"}, nil
-			}
-			return nil, errorf(CodeDuplicateObject, "enum label %q already exists", ae.NewVal)
-		}
-		if err := checkLabel(ae.NewVal); err != nil {
-			return nil, err
-		}
-		pos := 1.0
-		if len(e.Sort) > 0 {
-			pos = slices.Max(e.Sort) + 1
-		}
-		if ae.NewValNeighbor != "" {
-			p, ok := e.position(ae.NewValNeighbor)
-			if !ok {
-				return nil, errorf(CodeInvalidParameterValue, "%q is not an existing enum label", ae.NewValNeighbor)
-			}
-			// Halfway to the next label on that side, or one past the last (before the first), as PostgreSQL
-			// places it.
-			next, found := 0.0, false
-			for _, q := range e.Sort {
-				if ae.NewValIsAfter && q > p && (!found || q < next) || !ae.NewValIsAfter && q < p && (!found || q > next) {
-					next, found = q, true
-				}
-			}
-			switch {
-			case found:
-				pos = (p + next) / 2
-			case ae.NewValIsAfter:
-				pos = p + 1
-			default:
-				pos = p - 1
-			}
-		}
-		e.Labels = append(e.Labels, ae.NewVal)
-		e.Sort = append(e.Sort, pos)
+		return e, false, nil
 	}
-	if _, err := x.s.db().collection(typesCollection).findOneAndUpdate(x.base, bson.D{{Key: "_id", Value: name}},
-		bson.D{{Key: "$set", Value: bson.D{{Key: "labels", Value: e.Labels}, {Key: "sort", Value: e.Sort}}}}); err != nil {
-		return nil, err
+	if slices.Contains(e.Labels, ae.NewVal) {
+		if ae.SkipIfNewValExists {
+			x.warn(&Error{Code: CodeDuplicateObject, Severity: "NOTICE", Message: fmt.Sprintf("enum label %q already exists, skipping", ae.NewVal)})
+			return nil, true, nil
+		}
+		return nil, false, errorf(CodeDuplicateObject, "enum label %q already exists", ae.NewVal)
 	}
-	enumsByOID.Store(e.OID, e)
-	return &Result{Tag: "ALTER TYPE"}, nil
+	if err := checkLabel(ae.NewVal); err != nil {
+		return nil, false, err
+	}
+	pos := 1.0
+	if len(e.Sort) > 0 {
+		pos = slices.Max(e.Sort) + 1
+	}
+	if ae.NewValNeighbor != "" {
+		p, ok := e.position(ae.NewValNeighbor)
+		if !ok {
+			return nil, false, errorf(CodeInvalidParameterValue, "%q is not an existing enum label", ae.NewValNeighbor)
+		}
+		// Halfway to the next label on that side, or one past the last (before the first), as PostgreSQL
+		// places it.
+		next, found := 0.0, false
+		for _, q := range e.Sort {
+			if ae.NewValIsAfter && q > p && (!found || q < next) || !ae.NewValIsAfter && q < p && (!found || q > next) {
+				next, found = q, true
+			}
+		}
+		switch {
+		case found:
+			pos = (p + next) / 2
+		case ae.NewValIsAfter:
+			pos = p + 1
+		default:
+			pos = p - 1
+		}
+	}
+	e.Labels = append(e.Labels, ae.NewVal)
+	e.Sort = append(e.Sort, pos)
+	return e, false, nil
+}
+
+// labelUnnamed refuses (0A000) RENAME VALUE of a label that a CHECK constraint, a column default or a view names
+// as text: PostgreSQL's keep the value itself, which a rename does not change, but Concord's keep their SQL text
+// (and a CHECK's compiled validator), which would go on naming the old label.
+func (x *exec) labelUnnamed(typeName, label string) error {
+	tables, _, err := x.declaredTables()
+	if err != nil {
+		return err
+	}
+	quoted := "'" + strings.ReplaceAll(label, "'", "''") + "'"
+	for _, t := range tables {
+		texts := []string{t.View}
+		for _, c := range t.Checks {
+			texts = append(texts, c.Expr)
+		}
+		for _, c := range t.Columns {
+			texts = append(texts, c.Default)
+		}
+		for _, text := range texts {
+			if strings.Contains(text, quoted) {
+				return unsupported(fmt.Sprintf("ALTER TYPE %s RENAME VALUE of a label %s names (a CHECK constraint, a default or a view): drop or change it first", typeName, t.Name))
+			}
+		}
+	}
+	return nil
 }
 
 // renameEnumValues rewrites the stored label from to to in every column of type e: values are stored as their
@@ -459,3 +510,20 @@ func enumOperands(l, r *any) error {
 
 // IsEnumOID reports whether oid is an enum type's, for package pgserver (an enum's binary form is its label).
 func IsEnumOID(oid uint32) bool { return isEnumOID(oid) }
+
+// checkEnumDefault refuses (22P02), as PostgreSQL does when the default is made, a constant default of an enum
+// column that is none of its labels.
+func checkEnumDefault(oid uint32, def *pg.Node) error {
+	e := enumOf(oid)
+	if e == nil || def == nil {
+		return nil
+	}
+	if tc := def.GetTypeCast(); tc != nil {
+		def = tc.Arg
+	}
+	if c := def.GetAConst(); c != nil && c.GetSval() != nil {
+		_, err := enumInput(e, c.GetSval().Sval)
+		return err
+	}
+	return nil
+}

@@ -198,10 +198,7 @@ func (x *exec) catalogRelation(schema, name string) (*relation, error) {
 				return nil, err
 			}
 			for j, c := range x.columnsOf(t) {
-				typmod := int64(-1)
-				if c.TypMod > 0 {
-					typmod = int64(c.TypMod)
-				}
+				typmod := int64(PGTypmod(c.Type, c.TypMod))
 				rel.rows = append(rel.rows, []any{tableOID(i), c.Name, int64(c.Type), int64(j + 1), c.NotNull, false,
 					typmod, c.Default != "" && c.Identity == "", c.Identity, "", int64(0), attStorage(c.Type)})
 			}
@@ -216,9 +213,7 @@ func (x *exec) catalogRelation(schema, name string) (*relation, error) {
 				typ, typmod := uint32(OIDText), int64(-1)
 				if c := ix.t.column(name); c != nil {
 					typ = c.Type
-					if c.TypMod > 0 {
-						typmod = int64(c.TypMod)
-					}
+					typmod = int64(PGTypmod(c.Type, c.TypMod))
 				}
 				rel.rows = append(rel.rows, []any{ix.oid, name, int64(typ), int64(j + 1), false, false, typmod, false, "", "", int64(0), attStorage(typ)})
 			}

@@ -158,5 +158,11 @@ func TimeMicros(v any) (int64, bool) {
 	return int64(t), ok
 }
 
-// TimeFromMicros is the time value of microseconds since midnight (a binary time parameter).
-func TimeFromMicros(us int64) any { return timeOfDay(us) }
+// TimeFromMicros is the time value of microseconds since midnight (a binary time parameter); outside 00:00:00 to
+// 24:00:00 it is 22008, as PostgreSQL's time_recv says.
+func TimeFromMicros(us int64) (any, error) {
+	if us < 0 || us > microsPerDay {
+		return nil, errorf(CodeDatetimeFieldOverflow, "time out of range")
+	}
+	return timeOfDay(us), nil
+}

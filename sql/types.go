@@ -199,6 +199,9 @@ func valueOID(v any) uint32 {
 		if a := types[elem].array; a != 0 {
 			return a
 		}
+		if isEnumOID(elem) {
+			return OIDTextArray // shown as {sad,ok}, as PostgreSQL shows an array of an enum
+		}
 		if elem == 0 {
 			return OIDTextArray
 		}
@@ -529,7 +532,7 @@ func coerce(v any, oid uint32) (any, error) {
 		return nil, bad()
 	case OIDJSON, OIDJSONB:
 		switch x := v.(type) {
-		case Bytea, regclass:
+		case Bytea, regclass, timeOfDay, enumValue:
 			t, data, _ := bson.MarshalValue(formatText(x)) // a JSON string of the text form, as to_jsonb writes it
 			return bson.RawValue{Type: t, Value: data}, nil
 		case bson.RawValue:

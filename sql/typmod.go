@@ -252,6 +252,18 @@ func fitNumeric(v any, typmod int32) (any, error) {
 	return f, nil
 }
 
+// PGTypmod is a column's type modifier as PostgreSQL shows it (atttypmod, RowDescription): -1 for none, and p for
+// time(p), which Concord keeps as p + 4 so that time(0) differs from time.
+func PGTypmod(oid uint32, typmod int32) int32 {
+	switch {
+	case typmod <= 0:
+		return -1
+	case oid == OIDTime || types[oid].elem == OIDTime:
+		return typmod - typmodHeader
+	}
+	return typmod
+}
+
 // numericOverflow is PostgreSQL's 22003 for a value too large for numeric(p, s).
 func numericOverflow(p, s int) error {
 	bound := "1"
