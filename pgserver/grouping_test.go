@@ -82,6 +82,23 @@ var orderSteps = []struct{ sql, want string }{
 	{"SELECT string_agg(x, ',' ORDER BY x USING <=) FROM (VALUES ('b'), ('a')) v(x)", "ERROR 42809"},
 	{"SELECT row_number() OVER (ORDER BY x USING <=) FROM (VALUES ('b'), ('a')) v(x)", "ERROR 42809"},
 	{"SELECT x FROM (VALUES ('b'), ('a'), ('c')) v(x) ORDER BY x USING ~>~", "c\nb\na\nSELECT 3"},
+	// A GROUP BY expression covers the same expression (its columns however qualified), and nothing else.
+	{"CREATE TABLE gpx (id int PRIMARY KEY, a text, b text, n int)", "CREATE TABLE"},
+	{"INSERT INTO gpx VALUES (1, 'x', 'p', 1), (2, 'x', 'q', 2), (3, 'y', 'r', 3)", "INSERT 0 3"},
+	{"SELECT b FROM gpx GROUP BY a || 'z'", "ERROR 42803"},
+	{"SELECT gpx.a || 'z', count(*) FROM gpx GROUP BY a || 'z' ORDER BY 1", "xz|2\nyz|1\nSELECT 2"},
+	{"SELECT upper(a || 'z') FROM gpx GROUP BY a || 'z' ORDER BY 1", "XZ\nYZ\nSELECT 2"},
+	{"SELECT lower(a), count(*) FROM gpx GROUP BY lower(a) HAVING lower(a) <> 'q' ORDER BY lower(a)", "x|2\ny|1\nSELECT 2"},
+	{"SELECT n * 2 FROM gpx GROUP BY n + 1", "ERROR 42803"},
+	{"SELECT (n + 1) * 2 FROM gpx GROUP BY n + 1 ORDER BY 1", "4\n6\n8\nSELECT 3"},
+	{"SELECT a FROM gpx GROUP BY lower(a)", "ERROR 42803"},
+	{"SELECT CASE WHEN n > 1 THEN 'big' ELSE 'small' END AS k, count(*) FROM gpx GROUP BY CASE WHEN n > 1 THEN 'big' ELSE 'small' END ORDER BY 1",
+		"big|2\nsmall|1\nSELECT 2"},
+	{"DROP TABLE gpx", "DROP TABLE"},
+	// A literal string in a set operation takes the other side's type.
+	{"SELECT 1 UNION SELECT '1'", "1\nSELECT 1"},
+	{"SELECT 1 AS x UNION SELECT '2' ORDER BY 1", "1\n2\nSELECT 2"},
+	{"SELECT 1 UNION SELECT 'x'", "ERROR 22P02"},
 	// A * in a grouped query stands for its columns.
 	{"CREATE TABLE gsp (id int PRIMARY KEY, name text, n int)", "CREATE TABLE"},
 	{"INSERT INTO gsp VALUES (1, 'a', 1), (2, 'b', 2), (3, 'a', 1)", "INSERT 0 3"},

@@ -30,6 +30,9 @@ type enumType struct {
 	OID    uint32    `bson:"oid"`
 	Labels []string  `bson:"labels"`
 	Sort   []float64 `bson:"sort"`
+	// Version counts the type's changes (ALTER TYPE), so that a definition read before one never replaces one
+	// read after it in enumsByOID.
+	Version int64 `bson:"version"`
 }
 
 // position is label's sort position, false for no label of the type.
@@ -51,6 +54,19 @@ type enumValue struct {
 // (enumOID) and kept in its document, so types of different databases (several open in one process) do not share
 // one.
 var enumsByOID sync.Map
+
+// storeEnum records e in enumsByOID unless a later version of it is there already.
+func storeEnum(e *enumType) {
+	for {
+		cur, loaded := enumsByOID.LoadOrStore(e.OID, e)
+		if !loaded {
+			return
+		}
+		if c := cur.(*enumType); c.Version > e.Version || enumsByOID.CompareAndSwap(e.OID, cur, e) {
+			return
+		}
+	}
+}
 
 // enumOf is the enum type of oid, nil when oid is not one read so far.
 func enumOf(oid uint32) *enumType {
@@ -108,7 +124,7 @@ func (x *exec) enumTypes() (map[string]*enumType, error) {
 			continue
 		}
 		m[e.Name] = e
-		enumsByOID.Store(e.OID, e)
+		storeEnum(e)
 	}
 	if cacheable {
 		c.mu.Lock()
@@ -227,7 +243,7 @@ func (x *exec) createEnum(ce *pg.CreateEnumStmt) (*Result, error) {
 		}
 		return nil, err
 	}
-	enumsByOID.Store(e.OID, e)
+	storeEnum(e)
 	return &Result{Tag: "CREATE TYPE"}, nil
 }
 
@@ -270,15 +286,20 @@ func (x *exec) alterEnum(ae *pg.AlterEnumStmt) (*Result, error) {
 		if err != nil || done {
 			return &Result{Tag: "ALTER TYPE"}, err
 		}
-		_, err = coll.findOneAndUpdate(x.base, bson.D{{Key: "_id", Value: name}, {Key: "labels", Value: old.Labels}, {Key: "sort", Value: old.Sort}},
-			bson.D{{Key: "$set", Value: bson.D{{Key: "labels", Value: e.Labels}, {Key: "sort", Value: e.Sort}}}})
+		e.Version = old.Version + 1
+		var version any = old.Version
+		if old.Version == 0 {
+			version = bson.D{{Key: "$in", Value: bson.A{0, nil}}} // a type made without the field
+		}
+		_, err = coll.findOneAndUpdate(x.base, bson.D{{Key: "_id", Value: name}, {Key: "version", Value: version}},
+			bson.D{{Key: "$set", Value: bson.D{{Key: "labels", Value: e.Labels}, {Key: "sort", Value: e.Sort}, {Key: "version", Value: e.Version}}}})
 		if isNoDocuments(err) && attempt < 100 {
 			continue // changed meanwhile: again, from its new labels
 		}
 		if err != nil {
 			return nil, err
 		}
-		enumsByOID.Store(e.OID, e)
+		storeEnum(e)
 		return &Result{Tag: "ALTER TYPE"}, nil
 	}
 }

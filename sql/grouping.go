@@ -1,9 +1,11 @@
 package sql
 
 import (
+	"fmt"
 	"strings"
 
 	pg "github.com/pganalyze/pg_query_go/v6"
+	"google.golang.org/protobuf/reflect/protoreflect"
 )
 
 // checkGrouping refuses, as PostgreSQL does, a grouped query (GROUP BY, HAVING or an aggregate) whose select
@@ -14,11 +16,12 @@ import (
 // column a JOIN ... USING merged it into), or when its table's whole primary key is grouped (PostgreSQL's
 // functional dependency).
 //
-// The check is lenient where PostgreSQL's rules need more than the names: with a GROUP BY item that is an
-// expression (GROUP BY lower(name), which PostgreSQL matches against the expressions of the select list), a
-// position over *, or an item that names nothing, nothing is checked; and only the columns of stored tables are
-// held to it (not those of subqueries, CTEs, functions or the catalogs). References inside a subquery are not
-// looked into. A query it lets pass runs as before.
+// A GROUP BY item that is an expression (GROUP BY lower(name)) covers the same expression wherever it appears,
+// as PostgreSQL matches them: the same tree, its column references resolved to the same columns (so t.name and
+// name are one). The check is lenient where that is not enough: with a position over *, or an item that names
+// nothing, nothing is checked; and only the columns of stored tables are held to it (not those of subqueries,
+// CTEs, functions or the catalogs). References inside a subquery are not looked into. A query it lets pass runs
+// as before.
 func checkGrouping(sel *pg.SelectStmt, src *relation) error {
 	targets := sel.TargetList
 	hasStar := false
@@ -47,6 +50,7 @@ func checkGrouping(sel *pg.SelectStmt, src *relation) error {
 		return nil
 	}
 	grouped := map[int]bool{}
+	groupedExprs := map[string]bool{} // exprKey of the GROUP BY items that are expressions
 	for _, g := range sel.GroupClause {
 		switch {
 		case g.GetAConst() != nil && g.GetAConst().GetIval() != nil:
@@ -62,7 +66,8 @@ func checkGrouping(sel *pg.SelectStmt, src *relation) error {
 		}
 		cr := g.GetColumnRef()
 		if cr == nil {
-			return nil // an expression
+			groupedExprs[exprKey(g, src)] = true
+			continue
 		}
 		i := srcColumn(cr, src)
 		if i < 0 {
@@ -107,6 +112,9 @@ func checkGrouping(sel *pg.SelectStmt, src *relation) error {
 	visit := func(n *pg.Node) (bool, bool) {
 		if f := n.GetFuncCall(); f != nil && f.Over == nil && isAggregate(f) {
 			return false, true // an aggregate's arguments are evaluated per row
+		}
+		if len(groupedExprs) > 0 && n.GetColumnRef() == nil && groupedExprs[exprKey(n, src)] {
+			return false, true // a grouped expression
 		}
 		if cr := n.GetColumnRef(); cr != nil {
 			if i := srcColumn(cr, src); i >= 0 && !covered(i) {
@@ -195,4 +203,53 @@ func walkPrune(n *pg.Node, fn func(*pg.Node) (stop, prune bool)) bool {
 		return stop
 	}
 	return eachChild(n.ProtoReflect(), func(c *pg.Node) bool { return walkPrune(c, fn) })
+}
+
+// exprKey identifies an expression for matching GROUP BY items: its tree without source locations, each column
+// reference written as the column of src it resolves to and each type name as its type.
+func exprKey(n *pg.Node, src *relation) string {
+	var b strings.Builder
+	var write func(m protoreflect.Message)
+	write = func(m protoreflect.Message) {
+		switch v := m.Interface().(type) {
+		case *pg.Node:
+			if cr := v.GetColumnRef(); cr != nil {
+				if i := srcColumn(cr, src); i >= 0 {
+					fmt.Fprintf(&b, "col#%d;", i)
+					return
+				}
+			}
+		case *pg.TypeName:
+			if oid, err := typeFromName(v); err == nil && len(v.Typmods) == 0 && len(v.ArrayBounds) == 0 {
+				fmt.Fprintf(&b, "type#%d;", oid) // bigint and int8 are one type
+				return
+			}
+		}
+		b.WriteString(string(m.Descriptor().Name()) + "{")
+		m.Range(func(fd protoreflect.FieldDescriptor, v protoreflect.Value) bool {
+			if fd.Name() == "location" {
+				return true
+			}
+			b.WriteString(string(fd.Name()) + ":")
+			switch {
+			case fd.IsList():
+				l := v.List()
+				for i := 0; i < l.Len(); i++ {
+					if fd.Message() != nil {
+						write(l.Get(i).Message())
+					} else {
+						fmt.Fprintf(&b, "%v,", l.Get(i).Interface())
+					}
+				}
+			case fd.Message() != nil && !fd.IsMap():
+				write(v.Message())
+			default:
+				fmt.Fprintf(&b, "%v;", v.Interface())
+			}
+			return true
+		})
+		b.WriteString("}")
+	}
+	write(n.ProtoReflect())
+	return b.String()
 }

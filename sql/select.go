@@ -282,6 +282,20 @@ func (x *exec) setOp(sel *pg.SelectStmt, outer *scope) (*relation, error) {
 		return rows
 	}
 	lr, rr := pick(l, lv), pick(r, rv)
+	// A side's literal string takes the column's type (SELECT 1 UNION SELECT '1' is one row, as in PostgreSQL).
+	for _, rows := range [][][]any{lr, rr} {
+		for _, row := range rows {
+			for j, v := range row {
+				if s, ok := v.(string); ok && out.cols[j].oid != 0 && category(out.cols[j].oid) != OIDText && out.cols[j].oid != OIDUnknown {
+					c, err := coerce(s, out.cols[j].oid)
+					if err != nil {
+						return nil, err
+					}
+					row[j] = c
+				}
+			}
+		}
+	}
 	switch sel.Op {
 	case pg.SetOperation_SETOP_UNION:
 		out.rows = append(lr, rr...)
