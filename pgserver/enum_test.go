@@ -44,6 +44,8 @@ var enumSteps = []struct{ sql, want string }{
 	{"SELECT array_agg(m ORDER BY id), to_json('ok'::moodx), to_jsonb('ok'::moodx) FROM personx", "{glad,ok,ok,NULL,meh,ecstatic}|\"ok\"|\"ok\"\nSELECT 1"},
 	{"CREATE TABLE bad_default (id int PRIMARY KEY, m moodx DEFAULT 'qqq')", "ERROR 22P02"},
 	{"ALTER TABLE personx ALTER COLUMN m SET DEFAULT 'zzz'", "ERROR 22P02"},
+	{"SELECT enum_range(NULL::moodx), enum_first(NULL::moodx), enum_last('ok'::moodx)", "{sad,meh,ok,glad,ecstatic}|sad|ecstatic\nSELECT 1"},
+	{"SELECT enum_first(1)", "ERROR 42883"},
 	{"DROP TYPE moodx", "ERROR 2BP01"},
 	{"DROP TABLE personx", "DROP TABLE"},
 	{"DROP TYPE moodx", "DROP TYPE"},

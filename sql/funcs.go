@@ -57,6 +57,24 @@ func (x *exec) evalFunc(f *pg.FuncCall, sc *scope) (any, error) {
 		}
 		return atTimeZone(args[0], args[1], x.typeOf(f.Args[1], sc) == OIDTimestamp)
 	}
+	if (name == "enum_range" || name == "enum_first" || name == "enum_last") && len(f.Args) == 1 {
+		// Of the argument's enum type, whatever its value (enum_range(NULL::mood)).
+		e := enumOf(x.typeOf(f.Args[0], sc))
+		if e == nil {
+			return nil, &Error{Code: CodeUndefinedFunction, Message: fmt.Sprintf("function %s(%s) does not exist", name, TypeName(x.typeOf(f.Args[0], sc))),
+				Hint: "No function matches the given name and argument types. You might need to add explicit type casts."}
+		}
+		labels := enumLabels(e)
+		switch {
+		case name == "enum_range":
+			return labels, nil
+		case len(labels) == 0:
+			return nil, nil
+		case name == "enum_first":
+			return labels[0], nil
+		}
+		return labels[len(labels)-1], nil
+	}
 	if name == "pg_typeof" && len(f.Args) == 1 {
 		if _, err := x.eval(f.Args[0], sc); err != nil {
 			return nil, err // an unknown column is 42703, as in PostgreSQL

@@ -243,6 +243,10 @@ func (x *exec) funcType(f *pg.FuncCall, sc *scope) uint32 {
 		arg0 = at[0]
 	}
 	switch name {
+	case "enum_range":
+		return OIDTextArray // shown as {sad,ok,happy}, as PostgreSQL shows the enum's array
+	case "enum_first", "enum_last":
+		return arg0
 	case "count", "row_number", "rank", "dense_rank":
 		return OIDInt8
 	case "generate_series", "unnest", "regexp_matches":
