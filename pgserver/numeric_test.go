@@ -68,6 +68,13 @@ var numericSteps = []struct{ sql, want string }{
 	{"UPDATE nri SET u = u + 0.10 WHERE id = 1 RETURNING u", "1.10\nUPDATE 1"},
 	{"UPDATE nri SET u = u - 0.25 WHERE id = 2 RETURNING u", "4.75\nUPDATE 1"},
 	{"DROP TABLE nri", "DROP TABLE"},
+	// The range of numeric(p,s) is held exactly, past float64's digits too.
+	{"CREATE TABLE nbig (id int PRIMARY KEY, n numeric(30,0) NOT NULL, m numeric(20,10) NOT NULL)", "CREATE TABLE"},
+	{"INSERT INTO nbig VALUES (1, 999999999999999999999999999999, 9999999999.9999999999)", "INSERT 0 1"},
+	{"UPDATE nbig SET n = n + 1", "ERROR 22003"},
+	{"UPDATE nbig SET m = m + 0.0000000001", "ERROR 22003"},
+	{"UPDATE nbig SET n = n - 1, m = m - 0.0000000001 RETURNING n, m", "999999999999999999999999999998|9999999999.9999999998\nUPDATE 1"},
+	{"DROP TABLE nbig", "DROP TABLE"},
 	{"CREATE TABLE nmx (id int PRIMARY KEY, amount numeric(12,2), r numeric, f float8)", "CREATE TABLE"},
 	{"INSERT INTO nmx VALUES (1, 10.10, 0.1, 0.1), (2, 20.20, 0.2, 0.2), (3, 0.005, 1e-20, 1e-20)", "INSERT 0 3"},
 	{"SELECT id, amount, r, amount + r, amount * 3, r * 3, amount / 3 FROM nmx ORDER BY id",

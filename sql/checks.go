@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/cockroachdb/apd/v3"
 	pg "github.com/pganalyze/pg_query_go/v6"
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"google.golang.org/protobuf/reflect/protoreflect"
@@ -196,11 +197,23 @@ func rangedColumns(t *table) []column {
 // places, to an absolute value of 10^(p-s) or more: at or past 10^(p-s) - 10^-s / 2.
 func rangeViolation(t *table, c column) bson.D {
 	p, s := numericTypmod(c.TypMod)
-	bound := math.Pow(10, float64(p-s)) - math.Pow(10, float64(-s))/2
+	var bound, negBound any = math.Pow(10, float64(p-s)) - math.Pow(10, float64(-s))/2, nil
+	negBound = -bound.(float64)
+	if p+1 <= 34 {
+		// Exactly, as a decimal128 (p + 1 digits), which the storage compares with any number exactly: a float64
+		// bound of numeric(30,0) would let 10^30 in.
+		d := new(apd.Decimal)
+		if _, err := decCtx.Sub(d, apd.New(1, int32(p-s)), apd.New(5, int32(-s-1))); err == nil {
+			if b, err := decToBSON(d); err == nil {
+				nd, _ := decToBSON(new(apd.Decimal).Neg(d))
+				bound, negBound = b, nd
+			}
+		}
+	}
 	f := t.field(c.Name)
 	return bson.D{{Key: "$or", Value: bson.A{
 		bson.D{{Key: f, Value: bson.D{{Key: "$gte", Value: bound}}}},
-		bson.D{{Key: f, Value: bson.D{{Key: "$lte", Value: -bound}}}},
+		bson.D{{Key: f, Value: bson.D{{Key: "$lte", Value: negBound}}}},
 	}}}
 }
 
@@ -209,6 +222,9 @@ func rangesOf(t *table) string {
 	var b strings.Builder
 	for _, c := range rangedColumns(t) {
 		fmt.Fprintf(&b, "%s/%d;", t.field(c.Name), c.TypMod)
+	}
+	if b.Len() > 0 {
+		b.WriteString("exact") // bounds as decimal128 (rangeViolation): a table whose validator had float ones gets them
 	}
 	return b.String()
 }
