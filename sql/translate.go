@@ -694,8 +694,8 @@ func (tr *translator) update(targets []*pg.Node) (any, bool, error) {
 				}
 				if typmod > 0 {
 					// A numeric(p,s) column's increment stays $inc when the step has at most s decimal places, so
-					// that the sum needs no rounding; otherwise each row is rounded (updateByRows). The sum is not
-					// checked against p (docs/sql.md).
+					// that the sum needs no rounding; otherwise each row is rounded (updateByRows). The sum is
+					// checked against p by the collection's validator (rangeViolation).
 					if fit, err := fitNumeric(numeric(v), typmod); err != nil || !sameNumber(fit, numeric(v)) {
 						return nil, false, nil
 					}
