@@ -22,6 +22,7 @@ var numericSteps = []struct{ sql, want string }{
 	{"SELECT avg(x), sum(x) FROM (VALUES (1), (2)) v(x)", "1.5000000000000000|3\nSELECT 1"},
 	{"SELECT avg(x), sum(x) FROM (VALUES (1::float8), (2)) v(x)", "1.5|3\nSELECT 1"},
 	{"SELECT sum(x) FROM (VALUES (9223372036854775807::int8), (1)) v(x)", "9223372036854775808\nSELECT 1"},
+	{"SELECT sum(x) / count(*), sum(x) / 2 FROM (VALUES (1::int8), (2::int8)) v(x)", "1.5000000000000000|1.5000000000000000\nSELECT 1"},
 	{"SELECT x, count(*) FROM (VALUES (1.0), (1.00), (2)) v(x) GROUP BY x ORDER BY x", "1.0|2\n2|1\nSELECT 2"},
 	{"SELECT DISTINCT x FROM (VALUES (1.0), (1.00), (1)) v(x)", "1.0\nSELECT 1"},
 	{"SELECT 1.0 = 1.00, 1.5 > 1, 2 < 2.5, 'NaN'::numeric > 1e100, 'NaN'::numeric = 'NaN'::numeric", "t|t|t|t|t\nSELECT 1"},

@@ -15,6 +15,7 @@ var timeSteps = []struct{ sql, want string }{
 	{"SELECT '10:30'::time, '10:30:15.5'::time, '23:59:59.999999'::time, '24:00:00'::time, '10:30 PM'::time, '12:00 AM'::time",
 		"10:30:00|10:30:15.5|23:59:59.999999|24:00:00|22:30:00|00:00:00\nSELECT 1"},
 	{"SELECT '25:00'::time", "ERROR 22008"},
+	{"SELECT 'allballs'::time, '04:05:06+02'::time, '04:05:06-05:30'::time, '04:05:06Z'::time", "00:00:00|04:05:06|04:05:06|04:05:06\nSELECT 1"},
 	{"SELECT 'abc'::time", "ERROR 22007"},
 	{"SELECT time '08:15' + interval '2 hours 50 minutes', time '23:00' + interval '2 hours', time '10:00' - time '08:30', time '01:00' - interval '2 hours'",
 		"11:05:00|01:00:00|01:30:00|23:00:00\nSELECT 1"},

@@ -840,6 +840,9 @@ func (x *exec) aggregate(f *pg.FuncCall, name string, sc *scope) (any, error) {
 		if name == "avg" {
 			return average(sum, int64(len(vals)))
 		}
+		if i, ok := sum.(int64); ok && x.typeOf(f.Args[0], sc) == OIDInt8 {
+			return decFromInt(i), nil // sum(bigint) is a numeric: sum(x) / count(*) divides as numerics
+		}
 		return sum, nil
 	case "min", "max":
 		var best any

@@ -1,11 +1,9 @@
 package sql
 
 import (
-	"fmt"
 	"strings"
 
 	pg "github.com/pganalyze/pg_query_go/v6"
-	"google.golang.org/protobuf/reflect/protoreflect"
 )
 
 // checkGrouping refuses, as PostgreSQL does, a grouped query (GROUP BY, HAVING or an aggregate) whose select
@@ -16,12 +14,13 @@ import (
 // column a JOIN ... USING merged it into), or when its table's whole primary key is grouped (PostgreSQL's
 // functional dependency).
 //
-// A GROUP BY item that is an expression (GROUP BY lower(name)) covers the same expression wherever it appears,
-// as PostgreSQL matches them: the same tree, its column references resolved to the same columns (so t.name and
-// name are one). The check is lenient where that is not enough: with a position over *, or an item that names
-// nothing, nothing is checked; and only the columns of stored tables are held to it (not those of subqueries,
-// CTEs, functions or the catalogs). References inside a subquery are not looked into. A query it lets pass runs
-// as before.
+// With a GROUP BY item that is an expression (GROUP BY lower(name)) the check is lenient where PostgreSQL's needs
+// its analysis of expressions (n + 1::int is n + 1, pg_catalog.lower is lower): a column such an item uses passes
+// anywhere (SELECT name ... GROUP BY lower(name) shows an arbitrary row's name, where PostgreSQL refuses it), and
+// only a column no GROUP BY item uses is refused. With a position over *, an item that names nothing, or grouping
+// sets, nothing is checked; and only the columns of stored tables are held to it (not those of subqueries, CTEs,
+// functions or the catalogs). References inside a subquery are not looked into. A query it lets pass runs as
+// before.
 func checkGrouping(sel *pg.SelectStmt, src *relation) error {
 	targets := sel.TargetList
 	hasStar := false
@@ -50,7 +49,7 @@ func checkGrouping(sel *pg.SelectStmt, src *relation) error {
 		return nil
 	}
 	grouped := map[int]bool{}
-	groupedExprs := map[string]bool{} // exprKey of the GROUP BY items that are expressions
+	inExprs := map[int]bool{} // the columns GROUP BY items that are expressions use
 	for _, g := range sel.GroupClause {
 		switch {
 		case g.GetAConst() != nil && g.GetAConst().GetIval() != nil:
@@ -64,9 +63,19 @@ func checkGrouping(sel *pg.SelectStmt, src *relation) error {
 				return nil // names nothing: refused when grouping
 			}
 		}
+		if g.GetGroupingSet() != nil || g.GetRowExpr() != nil {
+			return nil // refused when grouping
+		}
 		cr := g.GetColumnRef()
 		if cr == nil {
-			groupedExprs[exprKey(g, src)] = true
+			walkPrune(g, func(n *pg.Node) (bool, bool) {
+				if c := n.GetColumnRef(); c != nil {
+					if i := srcColumn(c, src); i >= 0 {
+						inExprs[i] = true
+					}
+				}
+				return false, false
+			})
 			continue
 		}
 		i := srcColumn(cr, src)
@@ -105,16 +114,15 @@ func checkGrouping(sel *pg.SelectStmt, src *relation) error {
 	}
 	covered := func(i int) bool {
 		c := src.cols[i]
-		return c.field == "" || grouped[i] || c.qual != "" && keyed[c.qual]
+		// A column a grouped expression uses is let pass: telling whether its expression is that one (n + 1::int
+		// and n + 1, pg_catalog.lower and lower) takes PostgreSQL's analysis of both.
+		return c.field == "" || grouped[i] || c.qual != "" && keyed[c.qual] || inExprs[i]
 	}
 	var bad *pg.ColumnRef
 	var badCol int
 	visit := func(n *pg.Node) (bool, bool) {
 		if f := n.GetFuncCall(); f != nil && f.Over == nil && isAggregate(f) {
 			return false, true // an aggregate's arguments are evaluated per row
-		}
-		if len(groupedExprs) > 0 && n.GetColumnRef() == nil && groupedExprs[exprKey(n, src)] {
-			return false, true // a grouped expression
 		}
 		if cr := n.GetColumnRef(); cr != nil {
 			if i := srcColumn(cr, src); i >= 0 && !covered(i) {
@@ -203,53 +211,4 @@ func walkPrune(n *pg.Node, fn func(*pg.Node) (stop, prune bool)) bool {
 		return stop
 	}
 	return eachChild(n.ProtoReflect(), func(c *pg.Node) bool { return walkPrune(c, fn) })
-}
-
-// exprKey identifies an expression for matching GROUP BY items: its tree without source locations, each column
-// reference written as the column of src it resolves to and each type name as its type.
-func exprKey(n *pg.Node, src *relation) string {
-	var b strings.Builder
-	var write func(m protoreflect.Message)
-	write = func(m protoreflect.Message) {
-		switch v := m.Interface().(type) {
-		case *pg.Node:
-			if cr := v.GetColumnRef(); cr != nil {
-				if i := srcColumn(cr, src); i >= 0 {
-					fmt.Fprintf(&b, "col#%d;", i)
-					return
-				}
-			}
-		case *pg.TypeName:
-			if oid, err := typeFromName(v); err == nil && len(v.Typmods) == 0 && len(v.ArrayBounds) == 0 {
-				fmt.Fprintf(&b, "type#%d;", oid) // bigint and int8 are one type
-				return
-			}
-		}
-		b.WriteString(string(m.Descriptor().Name()) + "{")
-		m.Range(func(fd protoreflect.FieldDescriptor, v protoreflect.Value) bool {
-			if fd.Name() == "location" {
-				return true
-			}
-			b.WriteString(string(fd.Name()) + ":")
-			switch {
-			case fd.IsList():
-				l := v.List()
-				for i := 0; i < l.Len(); i++ {
-					if fd.Message() != nil {
-						write(l.Get(i).Message())
-					} else {
-						fmt.Fprintf(&b, "%v,", l.Get(i).Interface())
-					}
-				}
-			case fd.Message() != nil && !fd.IsMap():
-				write(v.Message())
-			default:
-				fmt.Fprintf(&b, "%v;", v.Interface())
-			}
-			return true
-		})
-		b.WriteString("}")
-	}
-	write(n.ProtoReflect())
-	return b.String()
 }

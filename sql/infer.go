@@ -234,6 +234,9 @@ func (x *exec) firstType(args []*pg.Node, sc *scope) uint32 {
 // funcType is the result type of a function call.
 func (x *exec) funcType(f *pg.FuncCall, sc *scope) uint32 {
 	name := funcName(f)
+	if f.AggFilter != nil {
+		x.typeOf(f.AggFilter, sc) // FILTER (WHERE amount > $1) types its parameters
+	}
 	at := make([]uint32, len(f.Args))
 	for i, a := range f.Args {
 		at[i] = x.typeOf(a, sc)

@@ -777,6 +777,7 @@ func (x *exec) project(sel *pg.SelectStmt, src *relation, outer *scope, limit in
 		for _, s := range sel.SortClause {
 			x.typeOf(s.GetSortBy().Node, dsc)
 		}
+		x.typeOf(sel.HavingClause, dsc) // HAVING count(*) > $1: an integer parameter
 		x.hint(sel.LimitCount, OIDInt8, dsc)
 		x.hint(sel.LimitOffset, OIDInt8, dsc)
 	}

@@ -16,6 +16,8 @@ type timeOfDay int64
 const microsPerDay = int64(24 * time.Hour / time.Microsecond)
 
 // clockShape is the form of a time whose fields may be out of range (25:00 is 22008, not a syntax error).
+var zoneSuffix = regexp.MustCompile(`(?i)(z|[+-]\d{1,2}(:?\d{2})?)$`)
+
 var clockShape = regexp.MustCompile(`^\d{1,2}:\d{1,2}(:\d{1,2}(\.\d+)?)?( ?[AaPp][Mm])?$`)
 
 // timeText writes t as PostgreSQL does: HH:MM:SS, then the fraction of a second without trailing zeros.
@@ -34,6 +36,12 @@ func timeText(t timeOfDay) string {
 // skipped. Anything else, or a field out of range, is false.
 func parseTimeOfDay(s string) (timeOfDay, bool) {
 	s = strings.TrimSpace(s)
+	if strings.EqualFold(s, "allballs") {
+		return 0, true
+	}
+	if m := zoneSuffix.FindStringIndex(s); m != nil && strings.Count(s[:m[0]], ":") >= 1 {
+		s = strings.TrimSpace(s[:m[0]]) // time without time zone ignores a zone, as PostgreSQL's does
+	}
 	if t, err := parseTime(s); err == nil && strings.ContainsAny(s, "-/") && len(s) > 10 {
 		return ofClock(t), true // a timestamp's text: its time of day
 	}
