@@ -36,6 +36,8 @@ var timeSteps = []struct{ sql, want string }{
 		"time without time zone\ntime(0) without time zone\nSELECT 2"},
 	{"SELECT to_json(time '10:00'), atttypmod FROM pg_attribute WHERE attrelid = 'tmx'::regclass AND attname = 'r'", "\"10:00:00\"|0\nSELECT 1"},
 	{"SELECT format_type(1083, 3)", "time(3) without time zone\nSELECT 1"},
+	{"SELECT date_trunc('day', timestamp '2024-01-01 10:30'), date_trunc('hour', timestamptz '2024-01-01 10:30+00')", "2024-01-01 00:00:00|2024-01-01 10:00:00+00\nSELECT 1"},
+	{"SELECT true::text, false::varchar, to_jsonb('str'::text), to_json('123'::text)", "true|false|\"str\"|\"123\"\nSELECT 1"},
 	{"DROP TABLE tmx", "DROP TABLE"},
 }
 

@@ -126,6 +126,9 @@ func (x *exec) eval(n *pg.Node, sc *scope) (any, error) {
 		}
 		if oid == OIDText || oid == OIDVarchar {
 			v = x.numericText(v, tc.Arg, sc)
+			if b, ok := v.(bool); ok {
+				v = strconv.FormatBool(b) // a boolean casts to 'true' or 'false' (its output is t or f)
+			}
 		}
 		c, err := coerce(v, oid)
 		if err != nil {

@@ -448,6 +448,10 @@ func (x *exec) scalarFunc(name string, f *pg.FuncCall, args []any) (any, error) 
 		if err := argc(1); err != nil {
 			return nil, err
 		}
+		if s, ok := args[0].(string); ok {
+			t, data, _ := bson.MarshalValue(s) // a text value is a JSON string, '123' too
+			return bson.RawValue{Type: t, Value: data}, nil
+		}
 		return coerce(args[0], OIDJSONB)
 	case "date_trunc":
 		if err := argc(2); err != nil || args[1] == nil {

@@ -326,7 +326,12 @@ func (x *exec) funcType(f *pg.FuncCall, sc *scope) uint32 {
 			return OIDTimestamptz
 		}
 		return OIDTimestamp
-	case "now", "transaction_timestamp", "statement_timestamp", "clock_timestamp", "date_trunc":
+	case "date_trunc":
+		if len(f.Args) == 2 && x.typeOf(f.Args[1], sc) == OIDTimestamp {
+			return OIDTimestamp // date_trunc of a timestamp without time zone is one
+		}
+		return OIDTimestamptz
+	case "now", "transaction_timestamp", "statement_timestamp", "clock_timestamp":
 		return OIDTimestamptz
 	case "make_interval":
 		for _, a := range f.Args {
