@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math"
 	"strings"
-	"time"
 
 	"github.com/cockroachdb/apd/v3"
 	"github.com/concorddb/concord/sql"
@@ -63,7 +62,10 @@ func normalize(v any) any {
 		}
 		return d
 	case pgtype.Interval:
-		return time.Duration(x.Microseconds)*time.Microsecond + time.Duration(x.Days)*24*time.Hour
+		if !x.Valid {
+			return nil
+		}
+		return sql.IntervalOf(x.Months, x.Days, x.Microseconds)
 	case pgtype.Time:
 		if !x.Valid {
 			return nil
@@ -147,8 +149,9 @@ func appendValue(m *pgtype.Map, buf []byte, v any, oid uint32, typmod int32, for
 			return sql.AppendText(buf, v), nil // an enum's binary form is its label
 		}
 	case sql.OIDInterval:
-		d := v.(time.Duration)
-		v = pgtype.Interval{Microseconds: int64(d / time.Microsecond), Valid: true}
+		if months, days, us, ok := sql.IntervalParts(v); ok {
+			v = pgtype.Interval{Months: months, Days: days, Microseconds: us, Valid: true}
+		}
 	case sql.OIDTime:
 		if us, ok := sql.TimeMicros(v); ok {
 			v = pgtype.Time{Microseconds: us, Valid: true}

@@ -256,10 +256,12 @@ func (r *sessionRegistry) reap(s *Server, now time.Time) {
 			continue
 		}
 		if ss.kind == kindTxn && ss.state == txnInProgress && ss.expired(now) {
-			s.logEvent("TXN", 20707, "Aborting transaction because it has been running for longer than 'transactionLifetimeLimitSeconds'",
-				bson.D{{Key: "sessionId", Value: uuidString(ss.id)}, {Key: "txnNumber", Value: ss.txnNumber}},
-				fmt.Sprintf("server: Aborting transaction with txnNumber %d on session %s because it has been running for longer than 'transactionLifetimeLimitSeconds'", ss.txnNumber, uuidString(ss.id)))
+			// Aborted first, then logged: whoever reads the line finds the abort counted (totalAborted).
+			txnNumber, id := ss.txnNumber, uuidString(ss.id)
 			ss.abortTxn()
+			s.logEvent("TXN", 20707, "Aborting transaction because it has been running for longer than 'transactionLifetimeLimitSeconds'",
+				bson.D{{Key: "sessionId", Value: id}, {Key: "txnNumber", Value: txnNumber}},
+				fmt.Sprintf("server: Aborting transaction with txnNumber %d on session %s because it has been running for longer than 'transactionLifetimeLimitSeconds'", txnNumber, id))
 		}
 		if now.Sub(ss.lastUse) > logicalSessionTimeout {
 			r.mu.Lock()

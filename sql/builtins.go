@@ -662,24 +662,8 @@ func datePart(field string, v any) (any, error) {
 	if t, ok := v.(timeOfDay); ok {
 		return timePart(field, t)
 	}
-	if d, ok := v.(time.Duration); ok {
-		switch field {
-		case "epoch":
-			return d.Seconds(), nil
-		case "day", "days":
-			return float64(d / (24 * time.Hour)), nil
-		case "hour", "hours":
-			return float64(d % (24 * time.Hour) / time.Hour), nil
-		case "minute", "minutes":
-			return float64(d % time.Hour / time.Minute), nil
-		case "second", "seconds":
-			return float64(d%time.Minute) / float64(time.Second), nil
-		case "millisecond", "milliseconds":
-			return float64(d%time.Minute) / float64(time.Millisecond), nil
-		case "microsecond", "microseconds":
-			return float64(d%time.Minute) / float64(time.Microsecond), nil
-		}
-		return nil, errorf(CodeFeatureNotSupported, "unit \"%s\" not supported for type interval", field)
+	if iv, ok := v.(interval); ok {
+		return intervalPart(field, iv)
 	}
 	tv, err := coerce(v, OIDTimestamptz)
 	if err != nil {

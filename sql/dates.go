@@ -17,6 +17,10 @@ func dateArith(op string, lt, rt uint32) uint32 {
 		return OIDTimestamp
 	case op == "+" && lt == OIDInterval && (rt == OIDTimestamptz || rt == OIDTimestamp):
 		return rt
+	case (lt == OIDTimestamptz || lt == OIDTimestamp) && rt == OIDInterval:
+		return lt
+	case op == "-" && (lt == OIDTimestamptz || lt == OIDTimestamp) && (rt == OIDTimestamptz || rt == OIDTimestamp):
+		return OIDInterval
 	case lt == OIDTime && rt == OIDInterval, op == "+" && lt == OIDInterval && rt == OIDTime:
 		return OIDTime
 	case op == "-" && lt == OIDTime && rt == OIDTime:

@@ -366,6 +366,9 @@ func decFromShortest(f float64) *apd.Decimal {
 // addToSum adds v to a sum or avg's running sum: integers past int64 go on as a numeric, as PostgreSQL sums
 // integers into a numeric.
 func addToSum(sum, v any) (any, error) {
+	if iv, ok := v.(interval); ok && sum == any(int64(0)) {
+		return iv, nil // a sum of intervals starts from the first
+	}
 	out, err := arith("+", sum, numeric(v))
 	if err != nil {
 		si, sInt := sum.(int64)
@@ -381,6 +384,8 @@ func addToSum(sum, v any) (any, error) {
 // scale for a quotient (avg of 1 and 2 is 1.5000000000000000).
 func average(sum any, n int64) (any, error) {
 	switch s := sum.(type) {
+	case interval:
+		return s.mul(1 / float64(n))
 	case int64:
 		return decDiv(decFromInt(s), decFromInt(n), divScale(decFromInt(s), decFromInt(n)))
 	case *apd.Decimal:

@@ -770,46 +770,53 @@ func arith(op string, l, r any) (any, error) {
 	switch lv := l.(type) {
 	case time.Time:
 		switch rv := r.(type) {
-		case time.Duration:
+		case interval:
 			if op == "+" {
-				return lv.Add(rv), nil
+				return rv.addTo(lv), nil
 			}
 			if op == "-" {
-				return lv.Add(-rv), nil
+				return rv.neg().addTo(lv), nil
 			}
 		case time.Time:
 			if op == "-" {
-				return lv.Sub(rv), nil
+				return between(lv, rv), nil
 			}
 		case string:
 			if d, err := parseInterval(rv); err == nil {
 				return arith(op, l, d)
 			}
 		}
-	case time.Duration:
+	case interval:
 		switch rv := r.(type) {
-		case time.Duration:
+		case interval:
 			if op == "+" {
-				return lv + rv, nil
+				return lv.add(rv), nil
 			}
 			if op == "-" {
-				return lv - rv, nil
+				return lv.add(rv.neg()), nil
 			}
 		case time.Time:
 			if op == "+" {
-				return rv.Add(lv), nil
+				return lv.addTo(rv), nil
 			}
-		case int64:
-			if op == "*" {
-				return lv * time.Duration(rv), nil
+		case string:
+			if d, err := parseInterval(rv); err == nil && (op == "+" || op == "-") {
+				return arith(op, l, d)
 			}
-		case float64:
-			if op == "*" {
-				return time.Duration(float64(lv) * rv), nil
+		}
+		if f, ok := toFloat(numeric(r)); ok && (op == "*" || op == "/") {
+			if op == "/" {
+				if f == 0 {
+					return nil, errorf(CodeDivisionByZero, "division by zero")
+				}
+				f = 1 / f
 			}
-		case *apd.Decimal:
-			if op == "*" {
-				return time.Duration(float64(lv) * decToFloat(rv)), nil
+			return lv.mul(f)
+		}
+	default:
+		if rv, ok := r.(interval); ok && op == "*" {
+			if f, ok := toFloat(numeric(l)); ok {
+				return rv.mul(f) // 2 * interval '1 day'
 			}
 		}
 	}
@@ -1058,7 +1065,7 @@ func compare(a, b any) (int, bool) {
 				return compare(n, b)
 			}
 			return 0, false
-		case bool, time.Time, time.Duration, timeOfDay, []any:
+		case bool, time.Time, interval, timeOfDay, []any:
 			c, err := coerce(x, valueOID(b))
 			if err != nil {
 				return 0, false
@@ -1080,10 +1087,10 @@ func compare(a, b any) (int, bool) {
 			c, s := compare(b, a)
 			return -c, s
 		}
-	case time.Duration:
+	case interval:
 		switch y := b.(type) {
-		case time.Duration:
-			return cmp3(x < y, x > y), true
+		case interval:
+			return compareIntervals(x, y), true
 		case string:
 			c, s := compare(b, a)
 			return -c, s
@@ -1150,6 +1157,9 @@ func groupKey(vals []any) string {
 			b.WriteString("n" + strconv.FormatFloat(x, 'g', -1, 64))
 		case *apd.Decimal:
 			b.WriteString(decKey(x))
+		case interval:
+			d, us := x.cmpKey() // '1 day' and '24 hours' are one value
+			fmt.Fprintf(&b, "v%d/%d", d, us)
 		case string:
 			b.WriteString("s" + strconv.Itoa(len(x)) + ":" + x)
 		default:

@@ -269,7 +269,7 @@ func (x *exec) setType(f *pg.FuncCall, sc *scope) uint32 {
 	switch oid {
 	case 0:
 		return OIDInt4
-	case OIDDate, OIDTimestamp:
+	case OIDDate:
 		return OIDTimestamptz
 	}
 	return oid
@@ -345,12 +345,13 @@ func setFunc(name string, oid uint32, args []any) ([]any, error) {
 		if err != nil {
 			return nil, err
 		}
-		step := st.(time.Duration)
-		if step == 0 {
+		step := st.(interval)
+		dir := compareIntervals(step, interval{})
+		if dir == 0 {
 			return nil, errorf(CodeInvalidParameterValue, "step size cannot equal zero")
 		}
 		var out []any
-		for t := ts[0]; (step > 0 && !t.After(ts[1])) || (step < 0 && !t.Before(ts[1])); t = t.Add(step) {
+		for t := ts[0]; (dir > 0 && !t.After(ts[1])) || (dir < 0 && !t.Before(ts[1])); t = step.addTo(t) {
 			if len(out) == maxSeries {
 				return nil, tooMany
 			}

@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -186,10 +187,37 @@ func (x *exec) scalarFunc(name string, f *pg.FuncCall, args []any) (any, error) 
 			return nil, err
 		}
 		return mergeJSON(args[0], args[1])
+	case "justify_hours", "justify_days", "justify_interval":
+		if err := argc(1); err != nil || args[0] == nil {
+			return nil, err
+		}
+		c, err := coerce(args[0], OIDInterval)
+		if err != nil {
+			return nil, err
+		}
+		return c.(interval).justify(name != "justify_days", name != "justify_hours"), nil
+	case "age":
+		if len(args) < 1 || len(args) > 2 {
+			return nil, errorf(CodeUndefinedFunction, "function age with %d arguments does not exist", len(args))
+		}
+		ts := make([]time.Time, 0, 2)
+		if len(args) == 1 {
+			y, m, d := x.now().UTC().Date() // age(t) is from today's midnight, as PostgreSQL's
+			ts = append(ts, time.Date(y, m, d, 0, 0, 0, 0, time.UTC))
+		}
+		for _, a := range args {
+			if a == nil {
+				return nil, nil
+			}
+			c, err := coerce(a, OIDTimestamptz)
+			if err != nil {
+				return nil, err
+			}
+			ts = append(ts, c.(time.Time))
+		}
+		return age(ts[0], ts[1]), nil
 	case "make_interval":
-		var d time.Duration
-		units := map[string]time.Duration{"weeks": 7 * 24 * time.Hour, "days": 24 * time.Hour, "hours": time.Hour,
-			"mins": time.Minute, "secs": time.Second}
+		var iv interval
 		order := []string{"years", "months", "weeks", "days", "hours", "mins", "secs"}
 		for i, a := range f.Args {
 			unit := ""
@@ -202,13 +230,27 @@ func (x *exec) scalarFunc(name string, f *pg.FuncCall, args []any) (any, error) 
 				return nil, nil
 			}
 			n, ok := toFloat(numeric(args[i]))
-			u, known := units[unit]
-			if !ok || !known {
+			if !ok || !slices.Contains(order, unit) {
 				return nil, unsupported("make_interval(" + unit + " => ...)")
 			}
-			d += time.Duration(n * float64(u))
+			switch unit { // integers but secs, as PostgreSQL's make_interval takes them
+			case "years":
+				iv.months += int32(n) * 12
+			case "months":
+				iv.months += int32(n)
+			case "weeks":
+				iv.days += int32(n) * 7
+			case "days":
+				iv.days += int32(n)
+			case "hours":
+				iv.us += int64(n) * 3600_000_000
+			case "mins":
+				iv.us += int64(n) * 60_000_000
+			default:
+				iv.us += int64(math.Round(n * 1e6))
+			}
 		}
-		return d, nil
+		return iv, nil
 	case "lower", "upper", "length", "char_length", "trim", "btrim", "ltrim", "rtrim":
 		if err := argc(1); err != nil && (!strings.HasSuffix(name, "trim") || len(args) != 2) {
 			return nil, err

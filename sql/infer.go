@@ -277,13 +277,16 @@ func (x *exec) funcType(f *pg.FuncCall, sc *scope) uint32 {
 		if arg0 == OIDInt2 || arg0 == OIDInt4 {
 			return OIDInt8
 		}
+		if arg0 == OIDInterval {
+			return OIDInterval
+		}
 		if arg0 == OIDFloat8 {
 			return OIDFloat8
 		}
 		return OIDNumeric
 	case "avg":
-		if arg0 == OIDFloat8 {
-			return OIDFloat8
+		if arg0 == OIDFloat8 || arg0 == OIDInterval {
+			return arg0
 		}
 		return OIDNumeric
 	case "min", "max", "greatest", "least", "coalesce", "nullif", "abs", "round", "ceil", "ceiling", "floor", "trunc":
@@ -333,6 +336,16 @@ func (x *exec) funcType(f *pg.FuncCall, sc *scope) uint32 {
 		return OIDTimestamptz
 	case "now", "transaction_timestamp", "statement_timestamp", "clock_timestamp":
 		return OIDTimestamptz
+	case "justify_hours", "justify_days", "justify_interval":
+		for _, a := range f.Args {
+			x.hint(a, OIDInterval, sc)
+		}
+		return OIDInterval
+	case "age":
+		for _, a := range f.Args {
+			x.hint(a, OIDTimestamptz, sc)
+		}
+		return OIDInterval
 	case "make_interval":
 		for _, a := range f.Args {
 			x.hint(a, OIDFloat8, sc)

@@ -115,22 +115,22 @@ func timeArith(op string, l, r any) (any, bool, error) {
 	rt, rok := r.(timeOfDay)
 	switch {
 	case lok && rok && op == "-":
-		return time.Duration(lt-rt) * time.Microsecond, true, nil
+		return interval{us: int64(lt - rt)}, true, nil
 	case lok && (op == "+" || op == "-"):
-		d, isDur := r.(time.Duration)
+		d, isDur := r.(interval)
 		if !isDur {
 			if day, isDay := r.(time.Time); isDay && op == "+" {
 				return day.Add(time.Duration(lt) * time.Microsecond), true, nil
 			}
 			return nil, false, nil
 		}
-		us := int64(d / time.Microsecond)
+		us := d.us // a time takes an interval's time of day, not its days or months, as PostgreSQL's does
 		if op == "-" {
 			us = -us
 		}
 		return timeOfDay(((int64(lt)+us)%microsPerDay + microsPerDay) % microsPerDay), true, nil
 	case rok && op == "+":
-		if _, isDur := l.(time.Duration); isDur {
+		if _, isDur := l.(interval); isDur {
 			return timeArith(op, r, l)
 		}
 		if day, isDay := l.(time.Time); isDay {

@@ -357,6 +357,9 @@ func (tr *translator) comparison(a *pg.A_Expr, want bool) ([]bson.D, bool, error
 		if !ok || !tr.isConst(other) || isArrayType(oid) {
 			break
 		}
+		if oid == OIDInterval {
+			return nil, false, nil // stored as text, where '1 day' and '24 hours' differ: compared above
+		}
 		if (oid == OIDBytea || isEnumOID(oid)) && op != "=" && op != "<>" && op != "!=" {
 			// The engine orders binary values by length first, PostgreSQL compares their bytes; an enum's values
 			// are stored as labels, which do not sort as the type's order: evaluated above.
@@ -403,7 +406,7 @@ func (tr *translator) comparison(a *pg.A_Expr, want bool) ([]bson.D, bool, error
 		}
 	case pg.A_Expr_Kind_AEXPR_IN:
 		path, oid, ok := tr.column(a.Lexpr)
-		if !ok || !tr.isConst(a.Rexpr) || isArrayType(oid) {
+		if !ok || !tr.isConst(a.Rexpr) || isArrayType(oid) || oid == OIDInterval {
 			break
 		}
 		v, err := tr.constant(a.Rexpr)
@@ -543,7 +546,7 @@ func (tr *translator) expr(n *pg.Node) (any, bool, error) {
 		return bson.D{{Key: "$literal", Value: sv}}, true, nil
 	}
 	if path, oid, ok := tr.column(n); ok {
-		if oid == OIDTime || isEnumOID(oid) {
+		if oid == OIDTime || oid == OIDInterval || isEnumOID(oid) {
 			return nil, false, nil // stored as text: evaluated here
 		}
 		return "$" + path, true, nil

@@ -16,7 +16,7 @@ import (
 // PostgreSQL type OIDs of the values Concord reads and writes.
 //
 // Inside the evaluator a value is one of: nil (NULL), bool, int64, float64,
-// *apd.Decimal (numeric, decimal.go), string, time.Time, time.Duration (interval), []any (a
+// *apd.Decimal (numeric, decimal.go), string, time.Time, interval (interval.go), timeOfDay (time), []any (a
 // PostgreSQL array) or bson.RawValue of a document or array (jsonb). The OID
 // of a column says how a value is shown to the client and stored.
 const (
@@ -180,7 +180,7 @@ func valueOID(v any) uint32 {
 		return OIDText
 	case time.Time:
 		return OIDTimestamptz
-	case time.Duration:
+	case interval:
 		return OIDInterval
 	case Bytea:
 		return OIDBytea
@@ -340,8 +340,8 @@ func toBSON(v any, oid uint32) (any, error) {
 		return timeText(x), nil
 	case enumValue:
 		return x.label, nil
-	case time.Duration:
-		return x.String(), nil
+	case interval:
+		return formatInterval(x), nil
 	case Bytea:
 		return bson.Binary{Data: []byte(x)}, nil
 	case regclass:
@@ -504,9 +504,8 @@ func coerce(v any, oid uint32) (any, error) {
 			return x, nil
 		case time.Time:
 			return ofClock(x), nil
-		case time.Duration:
-			us := int64(x / time.Microsecond)
-			return timeOfDay((us%microsPerDay + microsPerDay) % microsPerDay), nil
+		case interval:
+			return timeOfDay((x.us%microsPerDay + microsPerDay) % microsPerDay), nil
 		case string:
 			t, ok := parseTimeOfDay(x)
 			if !ok {
@@ -520,19 +519,24 @@ func coerce(v any, oid uint32) (any, error) {
 		return nil, errorf(CodeCannotCoerce, "cannot cast type %s to time without time zone", TypeName(valueOID(v)))
 	case OIDInterval:
 		switch x := v.(type) {
-		case time.Duration:
+		case interval:
 			return x, nil
+		case timeOfDay:
+			return interval{us: int64(x)}, nil
 		case string:
 			d, err := parseInterval(x)
 			if err != nil {
-				return nil, bad()
+				if e := AsError(err); e.Code == CodeDatetimeFieldOverflow {
+					return nil, e
+				}
+				return nil, errorf("22007", "invalid input syntax for type interval: %q", x)
 			}
 			return d, nil
 		}
 		return nil, bad()
 	case OIDJSON, OIDJSONB:
 		switch x := v.(type) {
-		case Bytea, regclass, timeOfDay, enumValue:
+		case Bytea, regclass, timeOfDay, enumValue, interval:
 			t, data, _ := bson.MarshalValue(formatText(x)) // a JSON string of the text form, as to_jsonb writes it
 			return bson.RawValue{Type: t, Value: data}, nil
 		case bson.RawValue:
@@ -623,55 +627,6 @@ func parseTime(s string) (time.Time, error) {
 	return time.Time{}, fmt.Errorf("bad time %q", s)
 }
 
-// parseInterval reads an interval in the simple forms "10 seconds",
-// "1 day 02:00:00", "00:00:10" and Go's "10s".
-func parseInterval(s string) (time.Duration, error) {
-	s = strings.TrimSpace(s)
-	if d, err := time.ParseDuration(s); err == nil {
-		return d, nil
-	}
-	var total time.Duration
-	f := strings.Fields(s)
-	for i := 0; i < len(f); i++ {
-		if strings.Contains(f[i], ":") {
-			var h, m int
-			var sec float64
-			if _, err := fmt.Sscanf(f[i], "%d:%d:%g", &h, &m, &sec); err != nil {
-				return 0, err
-			}
-			total += time.Duration(h)*time.Hour + time.Duration(m)*time.Minute + time.Duration(sec*float64(time.Second))
-			continue
-		}
-		n, err := strconv.ParseFloat(f[i], 64)
-		if err != nil || i+1 >= len(f) {
-			return 0, fmt.Errorf("bad interval %q", s)
-		}
-		i++
-		unit := strings.TrimSuffix(strings.ToLower(f[i]), "s")
-		var u time.Duration
-		switch unit {
-		case "microsecond", "us":
-			u = time.Microsecond
-		case "millisecond", "m":
-			u = time.Millisecond
-		case "second", "sec":
-			u = time.Second
-		case "minute", "min":
-			u = time.Minute
-		case "hour":
-			u = time.Hour
-		case "day":
-			u = 24 * time.Hour
-		case "week":
-			u = 7 * 24 * time.Hour
-		default:
-			return 0, fmt.Errorf("bad interval unit %q", f[i])
-		}
-		total += time.Duration(n * float64(u))
-	}
-	return total, nil
-}
-
 // parseArray reads PostgreSQL's text form of a one-dimensional array,
 // {a,"b c",NULL}, into strings (and nils).
 func parseArray(s string) ([]any, error) {
@@ -754,7 +709,7 @@ func formatText(v any) string {
 		return x.text()
 	case time.Time:
 		return x.UTC().Format("2006-01-02 15:04:05.999999") + "+00"
-	case time.Duration:
+	case interval:
 		return formatInterval(x)
 	case []any:
 		var b strings.Builder
@@ -783,30 +738,6 @@ func formatText(v any) string {
 		return formatJSON(x)
 	}
 	return fmt.Sprint(v)
-}
-
-// formatInterval writes an interval as PostgreSQL does (1 day 02:03:04).
-func formatInterval(d time.Duration) string {
-	neg := d < 0
-	if neg {
-		d = -d
-	}
-	days := d / (24 * time.Hour)
-	d -= days * 24 * time.Hour
-	h, m := d/time.Hour, (d%time.Hour)/time.Minute
-	s := float64(d%time.Minute) / float64(time.Second)
-	out := fmt.Sprintf("%02d:%02d:%s", h, m, strings.TrimSuffix(strings.TrimRight(fmt.Sprintf("%09.6f", s), "0"), "."))
-	if days > 0 {
-		unit := "days"
-		if days == 1 {
-			unit = "day"
-		}
-		out = fmt.Sprintf("%d %s %s", days, unit, out)
-	}
-	if neg {
-		out = "-" + out
-	}
-	return out
 }
 
 // formatJSON writes a BSON value as jsonb text.

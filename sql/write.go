@@ -94,6 +94,13 @@ func cellValue(d bson.Raw, c relCol) any {
 			}
 		}
 	}
+	if c.oid == OIDInterval { // an interval is stored as its text too
+		if s, ok := v.(string); ok {
+			if iv, err := parseInterval(s); err == nil {
+				return iv
+			}
+		}
+	}
 	return v
 }
 
