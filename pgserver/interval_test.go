@@ -42,6 +42,22 @@ var intervalSteps = []struct{ sql, want string }{
 	{"UPDATE ivx SET d = d + interval '1 day' WHERE id = 3 RETURNING d", "1 day 02:00:00\nUPDATE 1"},
 	{"SELECT '1 day'::interval::text, to_json(interval '1 hour')", "1 day|\"01:00:00\"\nSELECT 1"},
 	{"SELECT interval 'abc'", "ERROR 22007"},
+	// Ranges, PostgreSQL's multiplication and division, justify's order, ties, arrays, long spans, pushdown.
+	{"SELECT timestamp '2000-01-01' + interval '8760000 hours'", "2999-05-03 00:00:00\nSELECT 1"},
+	{"SELECT interval '2147483647 days' + interval '1 day'", "ERROR 22008"},
+	{"SELECT timestamp '2000-01-01' + interval '300000 years'", "ERROR 22008"},
+	{"SELECT justify_interval(interval '29 days 48 hours'), justify_interval(interval '59 days 25 hours')", "1 mon 1 day|2 mons 01:00:00\nSELECT 1"},
+	{"SELECT interval '4 mons' / 3, interval '2 mons' * 0.7, interval '1 mon -1 day' * 0.5", "1 mon 10 days|1 mon 12 days|15 days -12:00:00\nSELECT 1"},
+	{"SELECT avg(x) FROM (VALUES (interval '1 mon'), (interval '1 mon'), (interval '2 mons')) v(x)", "1 mon 10 days\nSELECT 1"},
+	{"SELECT interval '10', interval '1.5', -interval '1 day'", "00:00:10|00:00:01.5|-1 days\nSELECT 1"},
+	{"SELECT min(x), max(x) FROM (VALUES (interval '1 mon'), (interval '30 days')) v(x)", "30 days|30 days\nSELECT 1"},
+	{"SELECT ARRAY[interval '1 day', interval '1 mon']", "{\"1 day\",\"1 mon\"}\nSELECT 1"},
+	{"SELECT timestamp '2300-01-01 06:00' - timestamp '2000-01-01 12:00'", "109572 days 18:00:00\nSELECT 1"},
+	{"CREATE TABLE tsx (id int PRIMARY KEY, ts timestamp)", "CREATE TABLE"},
+	{"INSERT INTO tsx VALUES (1, '2024-03-01'), (2, '2024-01-01')", "INSERT 0 2"},
+	{"SELECT id FROM tsx WHERE ts + interval '30 days' > timestamp '2024-03-30' ORDER BY id", "1\nSELECT 1"},
+	{"SELECT id FROM tsx WHERE timestamp '2024-06-01' - ts < interval '100 days' ORDER BY id", "1\nSELECT 1"},
+	{"DROP TABLE tsx", "DROP TABLE"},
 	{"DROP TABLE ivx", "DROP TABLE"},
 }
 

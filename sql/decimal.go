@@ -385,7 +385,7 @@ func addToSum(sum, v any) (any, error) {
 func average(sum any, n int64) (any, error) {
 	switch s := sum.(type) {
 	case interval:
-		return s.mul(1 / float64(n))
+		return s.scale(float64(n), true)
 	case int64:
 		return decDiv(decFromInt(s), decFromInt(n), divScale(decFromInt(s), decFromInt(n)))
 	case *apd.Decimal:

@@ -238,6 +238,9 @@ func (x *exec) evalAExpr(a *pg.A_Expr, sc *scope) (any, error) {
 			}
 			switch op {
 			case "-":
+				if iv, ok := r.(interval); ok {
+					return iv.neg(), nil
+				}
 				return arith("-", int64(0), r)
 			case "+":
 				return r, nil
@@ -772,10 +775,10 @@ func arith(op string, l, r any) (any, error) {
 		switch rv := r.(type) {
 		case interval:
 			if op == "+" {
-				return rv.addTo(lv), nil
+				return rv.addTo(lv)
 			}
 			if op == "-" {
-				return rv.neg().addTo(lv), nil
+				return rv.neg().addTo(lv)
 			}
 		case time.Time:
 			if op == "-" {
@@ -790,14 +793,14 @@ func arith(op string, l, r any) (any, error) {
 		switch rv := r.(type) {
 		case interval:
 			if op == "+" {
-				return lv.add(rv), nil
+				return lv.add(rv)
 			}
 			if op == "-" {
-				return lv.add(rv.neg()), nil
+				return lv.add(rv.neg())
 			}
 		case time.Time:
 			if op == "+" {
-				return lv.addTo(rv), nil
+				return lv.addTo(rv)
 			}
 		case string:
 			if d, err := parseInterval(rv); err == nil && (op == "+" || op == "-") {
@@ -805,18 +808,15 @@ func arith(op string, l, r any) (any, error) {
 			}
 		}
 		if f, ok := toFloat(numeric(r)); ok && (op == "*" || op == "/") {
-			if op == "/" {
-				if f == 0 {
-					return nil, errorf(CodeDivisionByZero, "division by zero")
-				}
-				f = 1 / f
+			if op == "/" && f == 0 {
+				return nil, errorf(CodeDivisionByZero, "division by zero")
 			}
-			return lv.mul(f)
+			return lv.scale(f, op == "/")
 		}
 	default:
 		if rv, ok := r.(interval); ok && op == "*" {
 			if f, ok := toFloat(numeric(l)); ok {
-				return rv.mul(f) // 2 * interval '1 day'
+				return rv.scale(f, false) // 2 * interval '1 day'
 			}
 		}
 	}

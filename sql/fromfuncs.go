@@ -351,11 +351,16 @@ func setFunc(name string, oid uint32, args []any) ([]any, error) {
 			return nil, errorf(CodeInvalidParameterValue, "step size cannot equal zero")
 		}
 		var out []any
-		for t := ts[0]; (dir > 0 && !t.After(ts[1])) || (dir < 0 && !t.Before(ts[1])); t = step.addTo(t) {
+		for t := ts[0]; (dir > 0 && !t.After(ts[1])) || (dir < 0 && !t.Before(ts[1])); {
 			if len(out) == maxSeries {
 				return nil, tooMany
 			}
 			out = append(out, t)
+			next, err := step.addTo(t)
+			if err != nil {
+				return nil, err
+			}
+			t = next
 		}
 		return out, nil
 	case OIDInt2, OIDInt4, OIDInt8:

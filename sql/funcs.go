@@ -247,8 +247,14 @@ func (x *exec) scalarFunc(name string, f *pg.FuncCall, args []any) (any, error) 
 			case "mins":
 				iv.us += int64(n) * 60_000_000
 			default:
+				if math.IsNaN(n) || math.IsInf(n, 0) || math.Abs(n) > 9e12 {
+					return nil, errorf(CodeDatetimeFieldOverflow, "interval out of range")
+				}
 				iv.us += int64(math.Round(n * 1e6))
 			}
+		}
+		if math.Abs(float64(iv.us)) > 9e18 || iv.us/3_600_000_000 > math.MaxInt32 || -iv.us/3_600_000_000 > math.MaxInt32 {
+			return nil, errorf(CodeDatetimeFieldOverflow, "interval out of range")
 		}
 		return iv, nil
 	case "lower", "upper", "length", "char_length", "trim", "btrim", "ltrim", "rtrim":
@@ -894,7 +900,9 @@ func (x *exec) aggregate(f *pg.FuncCall, name string, sc *scope) (any, error) {
 		var best any
 		for _, v := range vals {
 			c, _ := compare(v, best)
-			if best == nil || (name == "max" && c > 0) || (name == "min" && c < 0) {
+			// On a tie the later value, as PostgreSQL's larger and smaller functions give it ('30 days' after
+			// '1 mon', 1.00 after 1.0).
+			if best == nil || (name == "max" && c >= 0) || (name == "min" && c <= 0) {
 				best = v
 			}
 		}

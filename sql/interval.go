@@ -44,33 +44,56 @@ func compareIntervals(a, b interval) int {
 // neg is -iv.
 func (iv interval) neg() interval { return interval{-iv.months, -iv.days, -iv.us} }
 
-// add is iv + o, field by field.
-func (iv interval) add(o interval) interval {
-	return interval{iv.months + o.months, iv.days + o.days, iv.us + o.us}
+// errIntervalRange is PostgreSQL's error for an interval past its fields' range.
+func errIntervalRange() error { return errorf(CodeDatetimeFieldOverflow, "interval out of range") }
+
+// add is iv + o, field by field; a field past its range is 22008.
+func (iv interval) add(o interval) (interval, error) {
+	months, days, us := int64(iv.months)+int64(o.months), int64(iv.days)+int64(o.days), iv.us+o.us
+	if months != int64(int32(months)) || days != int64(int32(days)) || (o.us > 0 && us < iv.us) || (o.us < 0 && us > iv.us) {
+		return interval{}, errIntervalRange()
+	}
+	return interval{int32(months), int32(days), us}, nil
 }
 
-// mul is iv * f as PostgreSQL's interval_mul: a fraction of a month carries into days (30 to a month), a fraction
-// of a day into microseconds.
-func (iv interval) mul(f float64) (interval, error) {
-	months := float64(iv.months) * f
-	days := float64(iv.days) * f
-	if math.IsNaN(months) || math.Abs(months) > math.MaxInt32 || math.Abs(days) > math.MaxInt32 {
-		return interval{}, errorf(CodeDatetimeFieldOverflow, "interval out of range")
+// scale is iv * f (or iv / f when div is set) as PostgreSQL's interval_mul and interval_div compute it: the
+// fraction of the months carries into days (30 to a month) and the fraction of the days into the time, rounded
+// to microseconds, a whole day of it back into the days.
+func (iv interval) scale(f float64, div bool) (interval, error) {
+	by := func(x float64) float64 {
+		if div {
+			return x / f
+		}
+		return x * f
 	}
-	out := interval{months: int32(months)}
-	days += (months - math.Trunc(months)) * 30
-	out.days = int32(days)
-	us := float64(iv.us)*f + (days-math.Trunc(days))*float64(usPerDay)
-	if math.Abs(us) > math.MaxInt64/2 {
-		return interval{}, errorf(CodeDatetimeFieldOverflow, "interval out of range")
+	if math.IsNaN(f) || math.IsInf(f, 0) {
+		return interval{}, errIntervalRange()
 	}
-	out.us = int64(math.Round(us))
+	monthsF, daysF := by(float64(iv.months)), by(float64(iv.days))
+	if math.Abs(monthsF) > math.MaxInt32 || math.Abs(daysF) > math.MaxInt32 {
+		return interval{}, errIntervalRange()
+	}
+	out := interval{months: int32(monthsF), days: int32(daysF)}
+	monthRemainderDays := (monthsF - float64(out.months)) * 30
+	secRemainder := (daysF - float64(out.days) + monthRemainderDays - math.Trunc(monthRemainderDays)) * 86400
+	secRemainder = math.RoundToEven(secRemainder*1e6) / 1e6
+	if math.Abs(secRemainder) >= 86400 {
+		whole := math.Trunc(secRemainder / 86400)
+		out.days += int32(whole)
+		secRemainder -= whole * 86400
+	}
+	out.days += int32(monthRemainderDays)
+	us := math.RoundToEven(by(float64(iv.us)) + secRemainder*1e6)
+	if math.Abs(us) > 9.2e18 {
+		return interval{}, errIntervalRange()
+	}
+	out.us = int64(us)
 	return out, nil
 }
 
 // addTo is t + iv as PostgreSQL's timestamp_pl_interval: the months first (on the last day of the month when the
 // day is past it), then the days, then the time.
-func (iv interval) addTo(t time.Time) time.Time {
+func (iv interval) addTo(t time.Time) (time.Time, error) {
 	if iv.months != 0 {
 		y, m, d := t.Date()
 		hh, mm, ss := t.Clock()
@@ -90,7 +113,12 @@ func (iv interval) addTo(t time.Time) time.Time {
 	if iv.days != 0 {
 		t = t.AddDate(0, 0, int(iv.days))
 	}
-	return t.Add(time.Duration(iv.us) * time.Microsecond)
+	// The time in whole days first: a span of over 292 years does not fit a time.Duration.
+	t = t.AddDate(0, 0, int(iv.us/usPerDay)).Add(time.Duration(iv.us%usPerDay) * time.Microsecond)
+	if y := t.Year(); y < -4712 || y > 294276 {
+		return time.Time{}, errorf(CodeDatetimeFieldOverflow, "timestamp out of range")
+	}
+	return t, nil
 }
 
 // daysIn is the number of days of a month.
@@ -98,16 +126,20 @@ func daysIn(y int, m time.Month) int {
 	return time.Date(y, m+1, 0, 0, 0, 0, 0, time.UTC).Day()
 }
 
-// between is t1 - t2 as PostgreSQL's timestamp_mi: days and the time of day, no months.
+// between is t1 - t2 as PostgreSQL's timestamp_mi: days and the time of day, no months, with the signs of the
+// two made to agree (justify_hours).
 func between(t1, t2 time.Time) interval {
-	d := t1.Sub(t2)
-	if t1.Sub(t2) == math.MaxInt64 || t1.Sub(t2) == math.MinInt64 {
-		// Beyond time.Duration: by days.
-		days := int64(t1.Unix()/86400 - t2.Unix()/86400)
-		return interval{days: int32(days), us: (t1.Unix()%86400-t2.Unix()%86400)*1e6 + int64(t1.Nanosecond()-t2.Nanosecond())/1000}
+	floorDiv := func(a, b int64) int64 {
+		q := a / b
+		if a%b != 0 && (a < 0) != (b < 0) {
+			q--
+		}
+		return q
 	}
-	us := int64(d / time.Microsecond)
-	return interval{days: int32(us / usPerDay), us: us % usPerDay}
+	s1, s2 := t1.Unix(), t2.Unix()
+	days := floorDiv(s1, 86400) - floorDiv(s2, 86400)
+	us := ((s1-floorDiv(s1, 86400)*86400)-(s2-floorDiv(s2, 86400)*86400))*1_000_000 + int64(t1.Nanosecond()-t2.Nanosecond())/1000
+	return interval{days: int32(days), us: us}.justify(true, false)
 }
 
 // age is PostgreSQL's age(t1, t2) (timestamp_age): the difference of the calendar fields, a negative field
@@ -164,18 +196,17 @@ func age(t1, t2 time.Time) interval {
 }
 
 // justify is justify_hours (whole days out of the time), justify_days (whole months out of the days) or
-// justify_interval (both), with the signs made to agree as PostgreSQL's do.
+// justify_interval (both: the days out of the time first, then the months out of the days), with the signs made to
+// agree as PostgreSQL's do.
 func (iv interval) justify(hours, days bool) interval {
 	out := iv
-	if days {
-		out.months += out.days / 30
-		out.days %= 30
-	}
 	if hours {
 		out.days += int32(out.us / usPerDay)
 		out.us %= usPerDay
 	}
 	if days {
+		out.months += out.days / 30
+		out.days %= 30
 		if out.months > 0 && (out.days < 0 || hours && out.days == 0 && out.us < 0) {
 			out.days += 30
 			out.months--
@@ -224,11 +255,28 @@ func parseInterval(s string) (interval, error) {
 	if s == "" {
 		return interval{}, bad
 	}
-	if d, err := time.ParseDuration(s); err == nil {
-		return interval{us: int64(d / time.Microsecond)}, nil
-	}
 	if strings.HasPrefix(strings.ToUpper(s), "P") {
 		return parseISOInterval(s)
+	}
+	iv, err := parsePGInterval(s)
+	if err == nil || AsError(err).Code == CodeDatetimeFieldOverflow {
+		return iv, err
+	}
+	if d, derr := time.ParseDuration(s); derr == nil {
+		return interval{us: int64(d / time.Microsecond)}, nil // Go's form, which older versions stored
+	}
+	return interval{}, bad
+}
+
+// parsePGInterval reads PostgreSQL's forms of an interval: quantities with units, a time, a bare number of
+// seconds.
+func parsePGInterval(s string) (interval, error) {
+	bad := fmt.Errorf("invalid input syntax for type interval: %q", s)
+	if n, err := strconv.ParseFloat(s, 64); err == nil { // a bare number is seconds
+		if math.IsNaN(n) || math.IsInf(n, 0) || math.Abs(n) > 9e12 {
+			return interval{}, bad
+		}
+		return interval{us: int64(math.Round(n * 1e6))}, nil
 	}
 	var months, days, us float64
 	f := strings.Fields(strings.ToLower(strings.TrimPrefix(s, "@")))

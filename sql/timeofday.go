@@ -120,7 +120,7 @@ func timeArith(op string, l, r any) (any, bool, error) {
 		d, isDur := r.(interval)
 		if !isDur {
 			if day, isDay := r.(time.Time); isDay && op == "+" {
-				return day.Add(time.Duration(lt) * time.Microsecond), true, nil
+				return day.Add(time.Duration(lt) * time.Microsecond), true, nil // under a day: no overflow
 			}
 			return nil, false, nil
 		}

@@ -539,6 +539,9 @@ func (tr *translator) expr(n *pg.Node) (any, bool, error) {
 		if err != nil {
 			return nil, false, err
 		}
+		if _, isInterval := v.(interval); isInterval {
+			return nil, false, nil // the storage's date arithmetic has no months: evaluated here
+		}
 		sv, ok := stored(v, 0)
 		if !ok {
 			return nil, false, nil

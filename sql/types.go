@@ -20,40 +20,41 @@ import (
 // PostgreSQL array) or bson.RawValue of a document or array (jsonb). The OID
 // of a column says how a value is shown to the client and stored.
 const (
-	OIDBool        uint32 = 16
-	OIDBytea       uint32 = 17
-	OIDInt8        uint32 = 20
-	OIDInt2        uint32 = 21
-	OIDInt4        uint32 = 23
-	OIDText        uint32 = 25
-	OIDOID         uint32 = 26
-	OIDJSON        uint32 = 114
-	OIDFloat4      uint32 = 700
-	OIDFloat8      uint32 = 701
-	OIDUnknown     uint32 = 705
-	OIDBoolArray   uint32 = 1000
-	OIDInt2Array   uint32 = 1005
-	OIDInt4Array   uint32 = 1007
-	OIDTextArray   uint32 = 1009
-	OIDVarchArray  uint32 = 1015
-	OIDInt8Array   uint32 = 1016
-	OIDFloat8Array uint32 = 1022
-	OIDBpchar      uint32 = 1042
-	OIDVarchar     uint32 = 1043
-	OIDDate        uint32 = 1082
-	OIDTime        uint32 = 1083
-	OIDTimeArray   uint32 = 1183
-	OIDTimestamp   uint32 = 1114
-	OIDTimestamptz uint32 = 1184
-	OIDTstzArray   uint32 = 1185
-	OIDInterval    uint32 = 1186
-	OIDNumArray    uint32 = 1231
-	OIDNumeric     uint32 = 1700
-	OIDJSONB       uint32 = 3802
-	OIDName        uint32 = 19
-	OIDChar        uint32 = 18
-	OIDInt2Vector  uint32 = 22 // pg_index.indkey: an int2 array subscripted from 0, written "1 2"
-	OIDByteaArray  uint32 = 1001
+	OIDBool          uint32 = 16
+	OIDBytea         uint32 = 17
+	OIDInt8          uint32 = 20
+	OIDInt2          uint32 = 21
+	OIDInt4          uint32 = 23
+	OIDText          uint32 = 25
+	OIDOID           uint32 = 26
+	OIDJSON          uint32 = 114
+	OIDFloat4        uint32 = 700
+	OIDFloat8        uint32 = 701
+	OIDUnknown       uint32 = 705
+	OIDBoolArray     uint32 = 1000
+	OIDInt2Array     uint32 = 1005
+	OIDInt4Array     uint32 = 1007
+	OIDTextArray     uint32 = 1009
+	OIDVarchArray    uint32 = 1015
+	OIDInt8Array     uint32 = 1016
+	OIDFloat8Array   uint32 = 1022
+	OIDBpchar        uint32 = 1042
+	OIDVarchar       uint32 = 1043
+	OIDDate          uint32 = 1082
+	OIDTime          uint32 = 1083
+	OIDTimeArray     uint32 = 1183
+	OIDTimestamp     uint32 = 1114
+	OIDTimestamptz   uint32 = 1184
+	OIDTstzArray     uint32 = 1185
+	OIDInterval      uint32 = 1186
+	OIDIntervalArray uint32 = 1187
+	OIDNumArray      uint32 = 1231
+	OIDNumeric       uint32 = 1700
+	OIDJSONB         uint32 = 3802
+	OIDName          uint32 = 19
+	OIDChar          uint32 = 18
+	OIDInt2Vector    uint32 = 22 // pg_index.indkey: an int2 array subscripted from 0, written "1 2"
+	OIDByteaArray    uint32 = 1001
 )
 
 // typeInfo is what Concord knows of one PostgreSQL type.
@@ -64,39 +65,40 @@ type typeInfo struct {
 }
 
 var types = map[uint32]typeInfo{
-	OIDBool:        {name: "boolean", array: OIDBoolArray},
-	OIDBytea:       {name: "bytea", array: OIDByteaArray},
-	OIDByteaArray:  {name: "bytea[]", elem: OIDBytea},
-	OIDInt8:        {name: "bigint", array: OIDInt8Array},
-	OIDInt2:        {name: "smallint", array: OIDInt2Array},
-	OIDInt4:        {name: "integer", array: OIDInt4Array},
-	OIDText:        {name: "text", array: OIDTextArray},
-	OIDName:        {name: "name"},
-	OIDChar:        {name: "\"char\""},
-	OIDOID:         {name: "oid"},
-	OIDJSON:        {name: "json"},
-	OIDFloat4:      {name: "real"},
-	OIDFloat8:      {name: "double precision", array: OIDFloat8Array},
-	OIDBoolArray:   {name: "boolean[]", elem: OIDBool},
-	OIDInt2Array:   {name: "smallint[]", elem: OIDInt2},
-	OIDInt4Array:   {name: "integer[]", elem: OIDInt4},
-	OIDTextArray:   {name: "text[]", elem: OIDText},
-	OIDVarchArray:  {name: "character varying[]", elem: OIDVarchar},
-	OIDInt8Array:   {name: "bigint[]", elem: OIDInt8},
-	OIDFloat8Array: {name: "double precision[]", elem: OIDFloat8},
-	OIDBpchar:      {name: "character"},
-	OIDVarchar:     {name: "character varying", array: OIDVarchArray},
-	OIDDate:        {name: "date"},
-	OIDTime:        {name: "time without time zone", array: OIDTimeArray},
-	OIDTimeArray:   {name: "time without time zone[]", elem: OIDTime},
-	OIDTimestamp:   {name: "timestamp without time zone"},
-	OIDTimestamptz: {name: "timestamp with time zone", array: OIDTstzArray},
-	OIDTstzArray:   {name: "timestamp with time zone[]", elem: OIDTimestamptz},
-	OIDInterval:    {name: "interval"},
-	OIDNumArray:    {name: "numeric[]", elem: OIDNumeric},
-	OIDNumeric:     {name: "numeric", array: OIDNumArray},
-	OIDJSONB:       {name: "jsonb"},
-	OIDInt2Vector:  {name: "int2vector", elem: OIDInt2},
+	OIDBool:          {name: "boolean", array: OIDBoolArray},
+	OIDBytea:         {name: "bytea", array: OIDByteaArray},
+	OIDByteaArray:    {name: "bytea[]", elem: OIDBytea},
+	OIDInt8:          {name: "bigint", array: OIDInt8Array},
+	OIDInt2:          {name: "smallint", array: OIDInt2Array},
+	OIDInt4:          {name: "integer", array: OIDInt4Array},
+	OIDText:          {name: "text", array: OIDTextArray},
+	OIDName:          {name: "name"},
+	OIDChar:          {name: "\"char\""},
+	OIDOID:           {name: "oid"},
+	OIDJSON:          {name: "json"},
+	OIDFloat4:        {name: "real"},
+	OIDFloat8:        {name: "double precision", array: OIDFloat8Array},
+	OIDBoolArray:     {name: "boolean[]", elem: OIDBool},
+	OIDInt2Array:     {name: "smallint[]", elem: OIDInt2},
+	OIDInt4Array:     {name: "integer[]", elem: OIDInt4},
+	OIDTextArray:     {name: "text[]", elem: OIDText},
+	OIDVarchArray:    {name: "character varying[]", elem: OIDVarchar},
+	OIDInt8Array:     {name: "bigint[]", elem: OIDInt8},
+	OIDFloat8Array:   {name: "double precision[]", elem: OIDFloat8},
+	OIDBpchar:        {name: "character"},
+	OIDVarchar:       {name: "character varying", array: OIDVarchArray},
+	OIDDate:          {name: "date"},
+	OIDTime:          {name: "time without time zone", array: OIDTimeArray},
+	OIDTimeArray:     {name: "time without time zone[]", elem: OIDTime},
+	OIDTimestamp:     {name: "timestamp without time zone"},
+	OIDTimestamptz:   {name: "timestamp with time zone", array: OIDTstzArray},
+	OIDTstzArray:     {name: "timestamp with time zone[]", elem: OIDTimestamptz},
+	OIDInterval:      {name: "interval", array: OIDIntervalArray},
+	OIDIntervalArray: {name: "interval[]", elem: OIDInterval},
+	OIDNumArray:      {name: "numeric[]", elem: OIDNumeric},
+	OIDNumeric:       {name: "numeric", array: OIDNumArray},
+	OIDJSONB:         {name: "jsonb"},
+	OIDInt2Vector:    {name: "int2vector", elem: OIDInt2},
 }
 
 // TypeName returns the name format_type gives the type, as psql's \d shows it.

@@ -331,7 +331,7 @@ func (w *windowCall) partition(p []int) error {
 					}
 				case "min", "max":
 					c, _ := compare(v, acc)
-					if acc == nil || (w.name == "max" && c > 0) || (w.name == "min" && c < 0) {
+					if acc == nil || (w.name == "max" && c >= 0) || (w.name == "min" && c <= 0) { // ties: the later
 						acc = v
 					}
 				}
