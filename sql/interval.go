@@ -329,15 +329,10 @@ func parsePGInterval(s string) (interval, error) {
 		days += n * u.days
 		us += n * u.us
 	}
-	// Fractions carry down: of a month into days (30), of a day into microseconds.
-	wholeMonths := math.Trunc(months)
-	days += (months - wholeMonths) * 30
-	wholeDays := math.Trunc(days)
-	us += (days - wholeDays) * float64(usPerDay)
-	if math.Abs(wholeMonths) > math.MaxInt32 || math.Abs(wholeDays) > math.MaxInt32 || math.Abs(us) > 9.2e18 {
-		return interval{}, errorf(CodeDatetimeFieldOverflow, "interval field value out of range: %q", s)
+	out, err := carried(months, days, us, s)
+	if err != nil {
+		return interval{}, err
 	}
-	out := interval{int32(wholeMonths), int32(wholeDays), int64(math.Round(us))}
 	if ago {
 		out = out.neg()
 	}
@@ -385,10 +380,19 @@ func parseISOInterval(s string) (interval, error) {
 	if num != "" {
 		return interval{}, bad
 	}
+	return carried(months, days, us, s)
+}
+
+// carried is the interval of months, days and microseconds read from s, their fractions carried down as
+// PostgreSQL's reader carries them: of a month into days (30), of a day into microseconds.
+func carried(months, days, us float64, s string) (interval, error) {
 	wholeMonths := math.Trunc(months)
 	days += (months - wholeMonths) * 30
 	wholeDays := math.Trunc(days)
 	us += (days - wholeDays) * float64(usPerDay)
+	if math.Abs(wholeMonths) > math.MaxInt32 || math.Abs(wholeDays) > math.MaxInt32 || math.Abs(us) > 9.2e18 {
+		return interval{}, errorf(CodeDatetimeFieldOverflow, "interval field value out of range: %q", s)
+	}
 	return interval{int32(wholeMonths), int32(wholeDays), int64(math.Round(us))}, nil
 }
 
