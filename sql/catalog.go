@@ -109,15 +109,15 @@ func (x *exec) lookupTable(name string, loc int32) (*table, error) {
 	key := tableKey{x.s.database, name}
 	if cacheable {
 		if t := x.s.e.tables.get(gen, key); t != nil {
-			return t, x.loadEnumsOf(t)
+			return t, nil // its enum types were loaded when it was read: changing one moves the generation on
 		}
 	}
 	t, err := x.readTable(name, loc)
-	if err == nil && cacheable {
-		x.s.e.tables.put(gen, key, t)
-	}
 	if err == nil {
 		err = x.loadEnumsOf(t)
+	}
+	if err == nil && cacheable {
+		x.s.e.tables.put(gen, key, t)
 	}
 	return t, err
 }

@@ -129,16 +129,9 @@ func daysIn(y int, m time.Month) int {
 // between is t1 - t2 as PostgreSQL's timestamp_mi: days and the time of day, no months, with the signs of the
 // two made to agree (justify_hours).
 func between(t1, t2 time.Time) interval {
-	floorDiv := func(a, b int64) int64 {
-		q := a / b
-		if a%b != 0 && (a < 0) != (b < 0) {
-			q--
-		}
-		return q
-	}
-	s1, s2 := t1.Unix(), t2.Unix()
+	s1, s2 := int(t1.Unix()), int(t2.Unix())
 	days := floorDiv(s1, 86400) - floorDiv(s2, 86400)
-	us := ((s1-floorDiv(s1, 86400)*86400)-(s2-floorDiv(s2, 86400)*86400))*1_000_000 + int64(t1.Nanosecond()-t2.Nanosecond())/1000
+	us := int64((s1-floorDiv(s1, 86400)*86400)-(s2-floorDiv(s2, 86400)*86400))*1_000_000 + int64(t1.Nanosecond()-t2.Nanosecond())/1000
 	return interval{days: int32(days), us: us}.justify(true, false)
 }
 

@@ -192,22 +192,30 @@ func stored(v any, oid uint32) (any, bool) {
 // compared is stored for a constant a column of type oid is compared with: a fractional number beside an
 // integer column keeps its fraction (i > 1.5 is not i > 2), as a decimal128 that the storage compares exactly.
 func compared(v any, oid uint32) (any, bool) {
-	if isIntType(oid) {
-		switch x := v.(type) {
-		case *apd.Decimal:
-			if x.Form == apd.Finite {
-				if _, frac := decIntegral(x); frac {
-					d, err := decToBSON(x)
-					return d, err == nil
-				}
-			}
-		case float64:
-			if x != math.Trunc(x) {
-				return x, true
-			}
+	if isIntType(oid) && fractional(v) {
+		d, isDec := v.(*apd.Decimal)
+		switch {
+		case !isDec:
+			return v, true
+		case d.Form == apd.Finite:
+			b, err := decToBSON(d)
+			return b, err == nil
 		}
 	}
 	return stored(v, oid)
+}
+
+// fractional reports whether v is a number with a fraction (or a numeric NaN or infinity): one an integer column
+// does not take as it is.
+func fractional(v any) bool {
+	switch x := v.(type) {
+	case *apd.Decimal:
+		_, frac := decIntegral(x)
+		return frac || x.Form != apd.Finite
+	case float64:
+		return x != math.Trunc(x)
+	}
+	return false
 }
 
 // filter translates a WHERE clause into a filter matching exactly the
@@ -686,13 +694,8 @@ func (tr *translator) update(targets []*pg.Node) (any, bool, error) {
 				if _, isNum := toFloat(numeric(v)); !isNum {
 					return nil, false, nil
 				}
-				if d, isDec := numeric(v).(*apd.Decimal); isDec && isIntType(oid) {
-					if _, frac := decIntegral(d); frac || d.Form != apd.Finite {
-						return nil, false, nil // i - 0.5 is a numeric rounded to the column: computed row by row
-					}
-				}
-				if f, isFloat := numeric(v).(float64); isFloat && isIntType(oid) && f != math.Trunc(f) {
-					return nil, false, nil
+				if isIntType(oid) && fractional(numeric(v)) {
+					return nil, false, nil // i - 0.5 is a numeric rounded to the column: computed row by row
 				}
 				sv, err := toBSON(numeric(v), oid)
 				if err != nil {
