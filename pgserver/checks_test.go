@@ -80,7 +80,79 @@ var checkSteps = []struct{ sql, want string }{
 }
 
 // runChecks runs checkSteps on a connection.
-func runChecks(t *testing.T, who string, c *pgx.Conn) { runSteps(t, who, c, checkSteps) }
+// checkFuncSteps: CHECK expressions with the functions and matches the storage evaluates (length, char_length,
+// octet_length, btrim/ltrim/rtrim, abs, num_nulls/num_nonnulls, cardinality, array_length, LIKE, ILIKE, ~, ~*
+// and their negations, IN over an expression), NULL passing, the checks of $inc and array updates, and ALTER
+// TABLE ... ADD CHECK over existing rows.
+var checkFuncSteps = []struct{ sql, want string }{
+	{"CREATE TABLE ckf (id int PRIMARY KEY, name text CHECK (length(name) > 0), code varchar(10) CHECK (char_length(code) BETWEEN 2 AND 5), " +
+		"email text CHECK (email LIKE '%@%'), slug text CHECK (slug ~ '^[a-z0-9-]+$'), a int, b int, CONSTRAINT one_of CHECK (num_nonnulls(a, b) = 1), " +
+		"t text CHECK (btrim(t) <> ''), tags text[] CHECK (cardinality(tags) <= 3))", "CREATE TABLE"},
+	{"INSERT INTO ckf VALUES (1, 'x', 'ab', 'a@b', 'ok-1', 1, NULL, 'x', '{a}')", "INSERT 0 1"},
+	{"INSERT INTO ckf VALUES (2, '', 'ab', 'a@b', 'ok', 1, NULL, 'x', '{a}')", "ERROR 23514 ckf_name_check"},
+	{"INSERT INTO ckf VALUES (3, 'x', 'a', 'a@b', 'ok', 1, NULL, 'x', '{a}')", "ERROR 23514 ckf_code_check"},
+	{"INSERT INTO ckf VALUES (4, 'x', 'ab', 'ab', 'ok', 1, NULL, 'x', '{a}')", "ERROR 23514 ckf_email_check"},
+	{"INSERT INTO ckf VALUES (5, 'x', 'ab', 'a@b', 'Bad', 1, NULL, 'x', '{a}')", "ERROR 23514 ckf_slug_check"},
+	{"INSERT INTO ckf VALUES (6, 'x', 'ab', 'a@b', 'ok', 1, 2, 'x', '{a}')", "ERROR 23514 one_of"},
+	{"INSERT INTO ckf VALUES (7, 'x', 'ab', 'a@b', 'ok', NULL, NULL, 'x', '{a}')", "ERROR 23514 one_of"},
+	{"INSERT INTO ckf VALUES (8, 'x', 'ab', 'a@b', 'ok', NULL, 2, '   ', '{a}')", "ERROR 23514 ckf_t_check"},
+	{"INSERT INTO ckf VALUES (9, 'x', 'ab', 'a@b', 'ok', NULL, 2, ' y ', '{a,b,c,d}')", "ERROR 23514 ckf_tags_check"},
+	{"INSERT INTO ckf VALUES (10, NULL, NULL, NULL, NULL, NULL, 2, NULL, NULL)", "INSERT 0 1"},
+	{"UPDATE ckf SET name = '' WHERE id = 1", "ERROR 23514 ckf_name_check"},
+	{"UPDATE ckf SET b = 5 WHERE id = 1", "ERROR 23514 one_of"},
+	{"SELECT id, name, code, email, slug, a, b, t, tags FROM ckf ORDER BY id", "1|x|ab|a@b|ok-1|1||x|{a}\n10||||||2||\nSELECT 2"},
+	{"CREATE TABLE ckg (id int PRIMARY KEY, s text, c char(6), v varchar(20), n int, tags int[], CHECK (octet_length(s) <= 6), CHECK (length(c) >= 2), " +
+		"CONSTRAINT v_fmt CHECK (v NOT LIKE 'x%' AND v ILIKE '%A_'), CONSTRAINT v_re CHECK (v !~* '^bad'), CONSTRAINT n_abs CHECK (abs(n) < 10), " +
+		"CONSTRAINT tag_len CHECK (array_length(tags, 1) IN (1, 2) OR tags = '{}'), " +
+		"CONSTRAINT s_len CHECK (char_length(ltrim(rtrim(s, '.'), '-')) IN (1, 2, 3, 4)))", "CREATE TABLE"},
+	{"INSERT INTO ckg VALUES (1, 'ab', 'ab', 'qa1', 0, '{1}')", "INSERT 0 1"},
+	{"INSERT INTO ckg VALUES (2, 'ééé', 'ab', 'qa1', 0, '{1}')", "INSERT 0 1"},
+	{"INSERT INTO ckg VALUES (3, 'éé', 'ab    ', 'qa1', 0, '{1}')", "INSERT 0 1"},
+	{"INSERT INTO ckg VALUES (4, 'ab', 'a', 'qa1', 0, '{1}')", "ERROR 23514 ckg_c_check"},
+	{"INSERT INTO ckg VALUES (5, 'ab', 'ab', 'xa1', 0, '{1}')", "ERROR 23514 v_fmt"},
+	{"INSERT INTO ckg VALUES (6, 'ab', 'ab', 'qA', 0, '{1}')", "ERROR 23514 v_fmt"},
+	{"INSERT INTO ckg VALUES (7, 'ab', 'ab', 'BADa1', 0, '{1}')", "ERROR 23514 v_re"},
+	{"INSERT INTO ckg VALUES (8, 'ab', 'ab', 'qa1', -10, '{1}')", "ERROR 23514 n_abs"},
+	{"INSERT INTO ckg VALUES (9, 'ab', 'ab', 'qa1', -9, '{}')", "INSERT 0 1"},
+	{"INSERT INTO ckg VALUES (10, 'ab', 'ab', 'qa1', 9, '{1,2,3}')", "ERROR 23514 tag_len"},
+	{"INSERT INTO ckg VALUES (11, '--..', 'ab', 'qa1', 9, '{1}')", "ERROR 23514 s_len"},
+	{"INSERT INTO ckg VALUES (12, '-ab.', 'ab', 'qa1', 9, NULL)", "INSERT 0 1"},
+	{"INSERT INTO ckg VALUES (13, NULL, NULL, NULL, NULL, NULL)", "INSERT 0 1"},
+	{"INSERT INTO ckg VALUES (14, 'a', 'ab', E'qa\\n', 1, '{1}')", "INSERT 0 1"},
+	{"UPDATE ckg SET n = n + 5 WHERE id = 1", "UPDATE 1"},
+	{"UPDATE ckg SET n = n + 5 WHERE id = 1", "ERROR 23514 n_abs"},
+	{"UPDATE ckg SET n = n - 20 WHERE id = 9", "ERROR 23514 n_abs"},
+	{"UPDATE ckg SET tags = array_append(tags, 7) WHERE id = 1", "UPDATE 1"},
+	{"UPDATE ckg SET tags = array_append(tags, 8) WHERE id = 1", "ERROR 23514 tag_len"},
+	{"SELECT id, s, c, v, n, tags FROM ckg ORDER BY id",
+		"1|ab|ab    |qa1|5|{1,7}\n2|ééé|ab    |qa1|0|{1}\n3|éé|ab    |qa1|0|{1}\n9|ab|ab    |qa1|-9|{}\n12|-ab.|ab    |qa1|9|\n13|||||\n14|a|ab    |qa\n|1|{1}\nSELECT 7"},
+	{"ALTER TABLE ckg ADD CONSTRAINT s_not_dash CHECK (s NOT LIKE '-%')", "ERROR 23514 s_not_dash"},
+	{"ALTER TABLE ckg ADD CONSTRAINT s_lit CHECK (s LIKE '%\\%%' OR s LIKE 'a_' OR s LIKE '-a%' OR s LIKE 'é%')", "ERROR 23514 s_lit"},
+	{"DELETE FROM ckg WHERE id IN (13, 14)", "DELETE 2"},
+	{"ALTER TABLE ckg ADD CONSTRAINT s_lit CHECK (s LIKE '%\\%%' OR s LIKE 'a_' OR s LIKE '-a%' OR s LIKE 'é%')", "ALTER TABLE"},
+	{"INSERT INTO ckg VALUES (16, 'zz%', 'ab', 'qa1', 1, '{1}')", "INSERT 0 1"},
+	{"INSERT INTO ckg VALUES (17, 'zz', 'ab', 'qa1', 1, '{1}')", "ERROR 23514 s_lit"},
+	{"INSERT INTO ckg VALUES (18, 'é', 'ab', 'qa1', 1, '{1}')", "INSERT 0 1"},
+	{"ALTER TABLE ckg ADD CONSTRAINT s_nn CHECK (num_nulls(s, c, v) = 0 AND num_nonnulls(n, tags, id) = 3)", "ERROR 23514 s_nn"},
+	{"ALTER TABLE ckg ADD CONSTRAINT s_nn CHECK (num_nulls(s, c, v) = 0 AND num_nonnulls(n, tags, id) >= 2)", "ALTER TABLE"},
+	{"INSERT INTO ckg VALUES (19, 'é', 'ab', 'qa1', NULL, NULL)", "ERROR 23514 s_nn"},
+	{"INSERT INTO ckg VALUES (19, 'é', 'ab', 'qa1', NULL, '{1}')", "INSERT 0 1"},
+	// A regular expression's $ is the end of the text, and its . matches a newline, as in PostgreSQL.
+	{"CREATE TABLE ckh (a text CHECK (btrim(a, NULL) = 'x'), b text CHECK (b LIKE NULL), c text CHECK (c ~ 'a.$'))", "CREATE TABLE"},
+	{"INSERT INTO ckh VALUES ('x', 'y', 'za')", "ERROR 23514 ckh_c_check"},
+	{"INSERT INTO ckh VALUES ('x', 'y', E'za\\n')", "INSERT 0 1"},
+	{"INSERT INTO ckh VALUES ('x', 'y', E'a\\nb')", "ERROR 23514 ckh_c_check"},
+	{"SELECT 'é' LIKE 'é', 'héllo' LIKE 'h_llo', E'a\\nb' LIKE 'a_b', E'a\\nb' ~ 'a.b', E'ab\\n' ~ 'b$', 'AÉ' ILIKE 'aé'", "t|t|t|t|f|t\nSELECT 1"},
+	{"SELECT 'a' LIKE 'a\\', 'ab' LIKE 'a\\b', 'a%' LIKE 'a\\%', 'ab' LIKE 'a\\%'", "f|t|t|f\nSELECT 1"},
+	{"DROP TABLE ckf", "DROP TABLE"},
+	{"DROP TABLE ckg", "DROP TABLE"},
+	{"DROP TABLE ckh", "DROP TABLE"},
+}
+
+func runChecks(t *testing.T, who string, c *pgx.Conn) {
+	runSteps(t, who, c, checkSteps)
+	runSteps(t, who, c, checkFuncSteps)
+}
 
 // TestCheck_NeverNegative: 32 clients each take one from a stock of 20 with an UPDATE whose WHERE clause does not
 // check the bound; the table's CHECK (qty >= 0) does, atomically with each decrement: exactly 20 succeed, the
@@ -103,6 +175,30 @@ func TestCheck_NeverNegative(t *testing.T) {
 	var qty int64
 	if err := setup.QueryRow(ctx, "SELECT qty FROM stock WHERE id = 1").Scan(&qty); err != nil || qty != 0 {
 		t.Fatalf("qty %d, %v; want 0", qty, err)
+	}
+}
+
+// TestCheck_CardinalityBound: 32 clients each append their number to one row's array under CHECK
+// (cardinality(tags) <= 5), a bound the UPDATE itself does not state: the storage checks the array each append
+// produces, atomically with it, so exactly 5 succeed and the array ends with 5 elements.
+func TestCheck_CardinalityBound(t *testing.T) {
+	url, _ := startServer(t)
+	ctx := context.Background()
+	setup := connect(t, url)
+	if _, err := setup.Exec(ctx, "CREATE TABLE capped (id int8 PRIMARY KEY, tags int8[] NOT NULL CHECK (cardinality(tags) <= 5))"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := setup.Exec(ctx, "INSERT INTO capped VALUES (1, '{}')"); err != nil {
+		t.Fatal(err)
+	}
+	const clients = 32
+	counts := concurrentOutcomes(t, url, clients, "UPDATE capped SET tags = array_append(tags, 1) WHERE id = 1", 1)
+	if counts["ok"] != 5 || counts["23514"] != clients-5 {
+		t.Fatalf("outcomes %v, want 5 ok and %d check violations", counts, clients-5)
+	}
+	var n int64
+	if err := setup.QueryRow(ctx, "SELECT cardinality(tags) FROM capped WHERE id = 1").Scan(&n); err != nil || n != 5 {
+		t.Fatalf("cardinality %d, %v; want 5", n, err)
 	}
 }
 

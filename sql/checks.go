@@ -52,9 +52,10 @@ func checkExpr(t *table, n *pg.Node) ([]string, error) {
 				refused = errorf(CodeGroupingError, "aggregate functions are not allowed in check constraints")
 			} else if v.Over != nil {
 				refused = errorf("42P20", "window functions are not allowed in check constraints")
-			} else {
-				// The validator is built once: a function's value (now(), random()) would be frozen in it.
-				refused = errorf(CodeFeatureNotSupported, "Concord cannot enforce a CHECK expression that calls a function (%s)", funcName(v))
+			} else if !checkFuncs[funcName(v)] {
+				// The validator is built once: a function's value (now(), random()) would be frozen in it, and
+				// the storage evaluates only the functions of checkFuncs.
+				refused = errorf(CodeFeatureNotSupported, "Concord cannot enforce a CHECK expression that calls %s()", funcName(v))
 			}
 		case *pg.SQLValueFunction:
 			refused = errorf(CodeFeatureNotSupported, "Concord cannot enforce a CHECK expression that reads the current time or user")
@@ -141,7 +142,7 @@ func (x *exec) violation(t *table, c check) (bson.D, error) {
 	// in the columns' types: a timestamp as a date, a bytea as binary.
 	d := *t
 	d.declared = true
-	tr := &translator{x: x, t: &d, alias: t.Name}
+	tr := &translator{x: x, t: &d, alias: t.Name, checking: true}
 	conds, ok, err := tr.truth(n, false)
 	if err != nil {
 		return nil, err
@@ -149,7 +150,9 @@ func (x *exec) violation(t *table, c check) (bson.D, error) {
 	if !ok {
 		return nil, &Error{Code: CodeFeatureNotSupported, Message: fmt.Sprintf("Concord cannot enforce the CHECK constraint \"%s\" (%s)", c.Name, c.Expr),
 			Hint: "Concord's storage checks every write against a table's CHECK expressions: columns compared with constants, " +
-				"each other or + - * of them, joined with AND, OR and NOT, and IN, BETWEEN and IS [NOT] NULL."}
+				"each other or + - * of them, joined with AND, OR and NOT, IN, BETWEEN, IS [NOT] NULL, LIKE, ILIKE and ~ with a " +
+				"constant pattern, and the functions length, char_length, octet_length, btrim, ltrim, rtrim, abs, num_nonnulls, " +
+				"num_nulls, cardinality and array_length."}
 	}
 	return mergeConds(conds), nil
 }

@@ -699,9 +699,10 @@ func binaryOp(op string, l, r any) (any, error) {
 		}
 		return re.MatchString(subject) == !strings.HasPrefix(op, "!"), nil
 	case "~", "!~", "~*", "!~*":
-		pat := formatText(r)
+		// PostgreSQL's . and bracket expressions match a newline too.
+		pat := "(?s)" + formatText(r)
 		if strings.Contains(op, "*") {
-			pat = "(?i)" + pat
+			pat = "(?is)" + formatText(r)
 		}
 		re, err := regexp.Compile(pat)
 		if err != nil {
@@ -739,29 +740,40 @@ func binaryOp(op string, l, r any) (any, error) {
 
 // likeRegexp compiles a LIKE pattern (% and _, backslash escapes).
 func likeRegexp(p string, fold bool) (*regexp.Regexp, error) {
-	var b strings.Builder
 	if fold {
-		b.WriteString("(?is)^")
-	} else {
-		b.WriteString("(?s)^")
+		return regexp.Compile("(?is)" + likePattern(p))
 	}
-	for i := 0; i < len(p); i++ {
-		switch c := p[i]; c {
-		case '%':
+	return regexp.Compile("(?s)" + likePattern(p))
+}
+
+// likePattern is the regular expression of a LIKE pattern, anchored at both ends of the text, in the syntax
+// Go's regular expressions and the storage's share: % is .*, _ is one character, a backslash takes the next
+// character as it is. A backslash at the end matches nothing (PostgreSQL fails with 22025 when its match reaches
+// it, and answers false before).
+func likePattern(p string) string {
+	var b strings.Builder
+	b.WriteString("^")
+	escaped := false
+	for _, c := range p {
+		switch {
+		case escaped:
+			b.WriteString(regexp.QuoteMeta(string(c)))
+			escaped = false
+		case c == '%':
 			b.WriteString(".*")
-		case '_':
+		case c == '_':
 			b.WriteString(".")
-		case '\\':
-			if i+1 < len(p) {
-				i++
-				b.WriteString(regexp.QuoteMeta(string(p[i])))
-			}
+		case c == '\\':
+			escaped = true
 		default:
 			b.WriteString(regexp.QuoteMeta(string(c)))
 		}
 	}
-	b.WriteString("$")
-	return regexp.Compile(b.String())
+	if escaped {
+		b.WriteString(`\z.`)
+	}
+	b.WriteString(`\z`)
+	return b.String()
 }
 
 // arith is +, -, *, /, % and ^ over numbers, and timestamp/interval

@@ -25,6 +25,10 @@ type translator struct {
 	// planning is set while the first translation records them.
 	plan     *exprPlan
 	planning bool
+	// checking: the expression is a CHECK constraint's, which the storage must evaluate whole, so the string,
+	// array and null-counting functions of checkFuncs and LIKE and regular expression matches translate too (a
+	// WHERE clause evaluates what does not translate above the storage instead).
+	checking bool
 }
 
 // exprPlan is what translating a statement's expressions over one table
@@ -486,6 +490,10 @@ func (tr *translator) exprTruth(n *pg.Node, want bool) (any, bool, error) {
 			return bson.D{{Key: "$and", Value: parts}}, true, nil
 		}
 		return bson.D{{Key: "$or", Value: parts}}, true, nil
+	case tr.checking && n.GetAExpr() != nil && isMatch(n.GetAExpr()):
+		return tr.matchTruth(n.GetAExpr(), want)
+	case tr.checking && n.GetAExpr() != nil && n.GetAExpr().Kind == pg.A_Expr_Kind_AEXPR_IN:
+		return tr.inTruth(n.GetAExpr(), want)
 	case n.GetAExpr() != nil && n.GetAExpr().Kind == pg.A_Expr_Kind_AEXPR_OP:
 		a := n.GetAExpr()
 		op := opName(a.Name)
@@ -595,6 +603,8 @@ func (tr *translator) expr(n *pg.Node) (any, bool, error) {
 			args = append(args, e)
 		}
 		return bson.D{{Key: "$ifNull", Value: args}}, true, nil
+	case tr.checking && n.GetFuncCall() != nil:
+		return tr.funcExpr(n.GetFuncCall())
 	}
 	return nil, false, nil
 }
