@@ -586,6 +586,9 @@ func (x *exec) indirectFrom(v any, ind []*pg.Node, sc *scope, lower int64) (any,
 
 // binaryOp applies an infix operator. Comparisons of NULL are NULL.
 func binaryOp(op string, l, r any) (any, error) {
+	if v, ok, err := jsonbOp(op, l, r); ok {
+		return v, err
+	}
 	switch op {
 	case "||":
 		if l == nil || r == nil {
@@ -1072,6 +1075,9 @@ func compare(a, b any) (int, bool) {
 		switch y := b.(type) {
 		case string:
 			return strings.Compare(x, y), true
+		case bson.RawValue:
+			c, ok := compare(y, x)
+			return -c, ok
 		case int64, float64, *apd.Decimal:
 			if n := numeric(x); n != any(x) {
 				return compare(n, b)
@@ -1131,7 +1137,19 @@ func compare(a, b any) (int, bool) {
 		}
 		return cmp3(len(x) < len(y), len(x) > len(y)), true
 	case bson.RawValue:
-		return strings.Compare(formatJSON(x), formatText(b)), true
+		y, ok := b.(bson.RawValue)
+		if !ok {
+			s, isText := b.(string)
+			if !isText {
+				return strings.Compare(formatJSON(x), formatText(b)), true
+			}
+			j, err := jsonOf(s) // an untyped literal beside a jsonb value is a jsonb value
+			if err != nil {
+				return 0, false
+			}
+			y = j
+		}
+		return jsonbCompare(x, y), true
 	}
 	return 0, false
 }

@@ -491,7 +491,11 @@ func (x *exec) scalarFunc(name string, f *pg.FuncCall, args []any) (any, error) 
 			v, _ := toBSON(args[i+1], 0)
 			d = append(d, bson.E{Key: formatText(args[i]), Value: v})
 		}
-		return docValue(d)
+		v, err := docValue(d)
+		if rv, ok := v.(bson.RawValue); ok && name == "jsonb_build_object" {
+			return jsonbCanon(rv), err
+		}
+		return v, err
 	case "to_jsonb", "to_json":
 		if err := argc(1); err != nil {
 			return nil, err

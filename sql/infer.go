@@ -85,6 +85,9 @@ func (x *exec) typeOf(n *pg.Node, sc *scope) uint32 {
 			return OIDBool
 		case "->", "#>":
 			return OIDJSONB
+		case "#-":
+			x.hint(a.Rexpr, OIDTextArray, sc)
+			return OIDJSONB
 		case "#>>":
 			return OIDText
 		case "?", "?|", "?&":
@@ -93,6 +96,13 @@ func (x *exec) typeOf(n *pg.Node, sc *scope) uint32 {
 			x.hint(a.Lexpr, rt, sc)
 			x.hint(a.Rexpr, lt, sc)
 			return OIDBool
+		case "-":
+			if lt == OIDJSONB {
+				if rt == 0 {
+					x.hint(a.Rexpr, OIDText, sc)
+				}
+				return OIDJSONB
+			}
 		}
 		if t := dateArith(op, lt, rt); t != 0 {
 			return t
@@ -116,6 +126,9 @@ func (x *exec) typeOf(n *pg.Node, sc *scope) uint32 {
 		case "=", "<>", "!=", "<", ">", "<=", ">=":
 			return OIDBool
 		case "||":
+			if lt == OIDJSONB || rt == OIDJSONB {
+				return OIDJSONB
+			}
 			if isArrayType(lt) {
 				return lt
 			}

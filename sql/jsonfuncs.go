@@ -1,9 +1,13 @@
 package sql
 
 import (
+	"sort"
 	"strconv"
+	"strings"
 
+	"github.com/cockroachdb/apd/v3"
 	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/x/bsonx/bsoncore"
 )
 
 // PostgreSQL's jsonb functions and operators beyond -> and ->>: #> and #>> (a path), ? ?| ?& (keys),
@@ -220,7 +224,7 @@ func jsonFunc(name string, args []any) (any, bool, error) {
 	}
 	out := jsonSet(target, path, nv, create)
 	t, data, err := bson.MarshalValue(out)
-	return bson.RawValue{Type: t, Value: data}, true, err
+	return jsonbCanon(bson.RawValue{Type: t, Value: data}), true, err
 }
 
 // jsonSet is jsonb_set on a decoded value: the value at path replaced (or, when create, added as a document's
@@ -264,4 +268,455 @@ func jsonSet(target any, path []string, nv bson.RawValue, create bool) any {
 		return out
 	}
 	return target
+}
+
+// jsonbCanon returns v with every object's keys in jsonb's order, as PostgreSQL stores jsonb: shorter keys first,
+// keys of one length by their bytes, and a repeated key once, with its last value. Two equal jsonb values then
+// have the same bytes, so the storage's equality, grouping and unique indexes agree with PostgreSQL's. A value
+// already in that order is returned as it is.
+func jsonbCanon(v bson.RawValue) bson.RawValue {
+	if (v.Type != bson.TypeEmbeddedDocument && v.Type != bson.TypeArray) || jsonbCanonical(v) {
+		return v
+	}
+	return bson.RawValue{Type: v.Type, Value: canonContainer(v)}
+}
+
+// jsonbKeyLess is jsonb's order of object keys.
+func jsonbKeyLess(a, b string) bool {
+	if len(a) != len(b) {
+		return len(a) < len(b)
+	}
+	return a < b
+}
+
+// jsonbCanonical reports whether v's objects, at every depth, have their keys in jsonb's order, each once.
+func jsonbCanonical(v bson.RawValue) bool {
+	switch v.Type {
+	case bson.TypeEmbeddedDocument:
+		elems, err := bson.Raw(v.Value).Elements()
+		if err != nil {
+			return true // not ours to mend
+		}
+		for i, e := range elems {
+			if i > 0 && !jsonbKeyLess(elems[i-1].Key(), e.Key()) {
+				return false
+			}
+			if !jsonbCanonical(e.Value()) {
+				return false
+			}
+		}
+	case bson.TypeArray:
+		vals, err := bson.Raw(v.Value).Values()
+		if err != nil {
+			return true
+		}
+		for _, e := range vals {
+			if !jsonbCanonical(e) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// canonContainer rebuilds a document or array with its objects in jsonb's order.
+func canonContainer(v bson.RawValue) []byte {
+	if v.Type == bson.TypeArray {
+		vals, _ := bson.Raw(v.Value).Values()
+		idx, out := bsoncore.AppendArrayStart(nil)
+		for i, e := range vals {
+			e = jsonbCanon(e)
+			out = bsoncore.AppendValueElement(out, strconv.Itoa(i), bsoncore.Value{Type: bsoncore.Type(e.Type), Data: e.Value})
+		}
+		out, _ = bsoncore.AppendArrayEnd(out, idx)
+		return out
+	}
+	elems, _ := bson.Raw(v.Value).Elements()
+	type kv struct {
+		k string
+		v bson.RawValue
+	}
+	kvs := make([]kv, len(elems))
+	for i, e := range elems {
+		kvs[i] = kv{e.Key(), e.Value()}
+	}
+	sort.SliceStable(kvs, func(i, j int) bool { return jsonbKeyLess(kvs[i].k, kvs[j].k) })
+	idx, out := bsoncore.AppendDocumentStart(nil)
+	for i, e := range kvs {
+		if i+1 < len(kvs) && kvs[i+1].k == e.k {
+			continue // the last of a repeated key stands
+		}
+		ev := jsonbCanon(e.v)
+		out = bsoncore.AppendValueElement(out, e.k, bsoncore.Value{Type: bsoncore.Type(ev.Type), Data: ev.Value})
+	}
+	out, _ = bsoncore.AppendDocumentEnd(out, idx)
+	return out
+}
+
+// jsonbOp evaluates jsonb's ||, -, #-, @> and <@ when an operand is a jsonb value; ok is false otherwise (the
+// operator is then text's, an array's or a number's).
+func jsonbOp(op string, l, r any) (any, bool, error) {
+	lj, lok := l.(bson.RawValue)
+	rj, rok := r.(bson.RawValue)
+	if lok && lj.Type == bson.TypeBinary || rok && rj.Type == bson.TypeBinary {
+		return nil, false, nil
+	}
+	switch op {
+	case "||", "@>", "<@":
+		if !lok && !rok {
+			return nil, false, nil
+		}
+	case "-", "#-":
+		if !lok {
+			return nil, false, nil
+		}
+	default:
+		return nil, false, nil
+	}
+	if l == nil || r == nil {
+		return nil, true, nil
+	}
+	var err error
+	if !lok {
+		if lj, err = jsonOf(l); err != nil {
+			return nil, true, err
+		}
+	}
+	switch op {
+	case "-":
+		return jsonbDelete(lj, r)
+	case "#-":
+		path, err := jsonPath(r)
+		if err != nil {
+			return nil, true, err
+		}
+		return jsonbDeletePath(lj, path)
+	}
+	if !rok {
+		if rj, err = jsonOf(r); err != nil {
+			return nil, true, err
+		}
+	}
+	switch op {
+	case "@>":
+		return jsonbContains(lj, rj, true), true, nil
+	case "<@":
+		return jsonbContains(rj, lj, true), true, nil
+	}
+	return jsonbConcat(lj, rj)
+}
+
+// jsonbConcat is jsonb's ||: two objects merged (the right one's keys win), two arrays joined, and anything
+// else joined as arrays, a non-array being an array of itself.
+func jsonbConcat(l, r bson.RawValue) (any, bool, error) {
+	if l.Type == bson.TypeEmbeddedDocument && r.Type == bson.TypeEmbeddedDocument {
+		le, _ := bson.Raw(l.Value).Elements()
+		re, _ := bson.Raw(r.Value).Elements()
+		idx, out := bsoncore.AppendDocumentStart(nil)
+		for _, e := range append(le, re...) {
+			out = append(out, e...)
+		}
+		out, _ = bsoncore.AppendDocumentEnd(out, idx)
+		return jsonbCanon(bson.RawValue{Type: bson.TypeEmbeddedDocument, Value: out}), true, nil
+	}
+	elems := func(v bson.RawValue) []bson.RawValue {
+		if v.Type == bson.TypeArray {
+			vals, _ := bson.Raw(v.Value).Values()
+			return vals
+		}
+		return []bson.RawValue{v}
+	}
+	return jsonbArray(append(elems(l), elems(r)...)), true, nil
+}
+
+// jsonbArray makes a jsonb array of vals.
+func jsonbArray(vals []bson.RawValue) bson.RawValue {
+	idx, out := bsoncore.AppendArrayStart(nil)
+	for i, e := range vals {
+		out = bsoncore.AppendValueElement(out, strconv.Itoa(i), bsoncore.Value{Type: bsoncore.Type(e.Type), Data: e.Value})
+	}
+	out, _ = bsoncore.AppendArrayEnd(out, idx)
+	return bson.RawValue{Type: bson.TypeArray, Value: out}
+}
+
+// jsonbDelete is jsonb - key (an object's key, or an array's string elements equal to it), jsonb - keys (a text
+// array) and jsonb - index (an array's element, negative from the end).
+func jsonbDelete(j bson.RawValue, r any) (any, bool, error) {
+	if j.Type != bson.TypeEmbeddedDocument && j.Type != bson.TypeArray {
+		return nil, true, errorf(CodeInvalidParameterValue, "cannot delete from scalar")
+	}
+	if i, isInt := r.(int64); isInt {
+		if j.Type == bson.TypeEmbeddedDocument {
+			return nil, true, errorf(CodeInvalidParameterValue, "cannot delete from object using integer index")
+		}
+		vals, _ := bson.Raw(j.Value).Values()
+		if i < 0 {
+			i += int64(len(vals))
+		}
+		if i < 0 || i >= int64(len(vals)) {
+			return j, true, nil
+		}
+		return jsonbArray(append(append([]bson.RawValue{}, vals[:i]...), vals[i+1:]...)), true, nil
+	}
+	var keys []string
+	if arr, isArr := r.([]any); isArr {
+		for _, k := range arr {
+			if k != nil {
+				keys = append(keys, formatText(k))
+			}
+		}
+	} else {
+		keys = []string{formatText(r)}
+	}
+	drop := func(k string) bool {
+		for _, x := range keys {
+			if x == k {
+				return true
+			}
+		}
+		return false
+	}
+	if j.Type == bson.TypeArray {
+		vals, _ := bson.Raw(j.Value).Values()
+		var kept []bson.RawValue
+		for _, e := range vals {
+			if s, isStr := e.StringValueOK(); !isStr || !drop(s) {
+				kept = append(kept, e)
+			}
+		}
+		return jsonbArray(kept), true, nil
+	}
+	elems, _ := bson.Raw(j.Value).Elements()
+	idx, out := bsoncore.AppendDocumentStart(nil)
+	for _, e := range elems {
+		if !drop(e.Key()) {
+			out = append(out, e...)
+		}
+	}
+	out, _ = bsoncore.AppendDocumentEnd(out, idx)
+	return bson.RawValue{Type: bson.TypeEmbeddedDocument, Value: out}, true, nil
+}
+
+// jsonbDeletePath is jsonb #- path: the element at path removed, the value unchanged when there is none.
+func jsonbDeletePath(j bson.RawValue, path []string) (any, bool, error) {
+	if j.Type != bson.TypeEmbeddedDocument && j.Type != bson.TypeArray {
+		return nil, true, errorf(CodeInvalidParameterValue, "cannot delete path in scalar")
+	}
+	if len(path) == 0 {
+		return j, true, nil
+	}
+	if j.Type == bson.TypeArray {
+		i, err := strconv.Atoi(path[0])
+		if err != nil {
+			return nil, true, errorf(CodeInvalidTextRep, "path element at position 1 is not an integer: \"%s\"", path[0])
+		}
+		vals, _ := bson.Raw(j.Value).Values()
+		if i < 0 {
+			i += len(vals)
+		}
+		if i < 0 || i >= len(vals) {
+			return j, true, nil
+		}
+		out := append([]bson.RawValue{}, vals...)
+		if len(path) == 1 {
+			return jsonbArray(append(out[:i], out[i+1:]...)), true, nil
+		}
+		if out[i].Type == bson.TypeEmbeddedDocument || out[i].Type == bson.TypeArray {
+			sub, _, err := jsonbDeletePath(out[i], path[1:])
+			if err != nil {
+				return nil, true, err
+			}
+			out[i] = sub.(bson.RawValue)
+		}
+		return jsonbArray(out), true, nil
+	}
+	elems, _ := bson.Raw(j.Value).Elements()
+	idx, out := bsoncore.AppendDocumentStart(nil)
+	for _, e := range elems {
+		switch {
+		case e.Key() != path[0]:
+			out = append(out, e...)
+		case len(path) == 1:
+		case e.Value().Type == bson.TypeEmbeddedDocument || e.Value().Type == bson.TypeArray:
+			sub, _, err := jsonbDeletePath(e.Value(), path[1:])
+			if err != nil {
+				return nil, true, err
+			}
+			sv := sub.(bson.RawValue)
+			out = bsoncore.AppendValueElement(out, e.Key(), bsoncore.Value{Type: bsoncore.Type(sv.Type), Data: sv.Value})
+		default:
+			out = append(out, e...)
+		}
+	}
+	out, _ = bsoncore.AppendDocumentEnd(out, idx)
+	return bson.RawValue{Type: bson.TypeEmbeddedDocument, Value: out}, true, nil
+}
+
+// jsonbContains is jsonb's @>: every key of an object in b is in a's object with a value containing b's, every
+// element of an array in b is contained by an element of a's array, and scalars are equal. At the top (top) an
+// array contains a scalar that is one of its elements.
+func jsonbContains(a, b bson.RawValue, top bool) bool {
+	switch {
+	case a.Type == bson.TypeEmbeddedDocument && b.Type == bson.TypeEmbeddedDocument:
+		be, _ := bson.Raw(b.Value).Elements()
+		for _, e := range be {
+			av, err := bson.Raw(a.Value).LookupErr(e.Key())
+			if err != nil || !jsonbContains(av, e.Value(), false) {
+				return false
+			}
+		}
+		return true
+	case a.Type == bson.TypeArray && b.Type == bson.TypeArray:
+		avs, _ := bson.Raw(a.Value).Values()
+		bvs, _ := bson.Raw(b.Value).Values()
+		for _, bv := range bvs {
+			found := false
+			for _, av := range avs {
+				if jsonbContains(av, bv, false) {
+					found = true
+					break
+				}
+			}
+			if !found {
+				return false
+			}
+		}
+		return true
+	case a.Type == bson.TypeArray && top && b.Type != bson.TypeEmbeddedDocument:
+		avs, _ := bson.Raw(a.Value).Values()
+		for _, av := range avs {
+			if jsonbScalarEqual(av, b) {
+				return true
+			}
+		}
+		return false
+	}
+	return jsonbScalarEqual(a, b)
+}
+
+// jsonbScalarEqual reports whether two jsonb scalars are equal: numbers by value (1 and 1.0 are one number).
+func jsonbScalarEqual(a, b bson.RawValue) bool {
+	if a.Type == bson.TypeEmbeddedDocument || a.Type == bson.TypeArray || b.Type == bson.TypeEmbeddedDocument || b.Type == bson.TypeArray {
+		return false
+	}
+	if x, ok := fromBSON(a).(*apd.Decimal); ok {
+		if y, ok := fromBSON(b).(*apd.Decimal); ok {
+			return x.Cmp(y) == 0
+		}
+	}
+	if af, ok := jsonNumber(a); ok {
+		bf, ok := jsonNumber(b)
+		return ok && af == bf
+	}
+	return a.Type == b.Type && string(a.Value) == string(b.Value)
+}
+
+// jsonNumber reads a jsonb number as a float64.
+func jsonNumber(v bson.RawValue) (float64, bool) {
+	switch v.Type {
+	case bson.TypeInt32:
+		return float64(v.Int32()), true
+	case bson.TypeInt64:
+		return float64(v.Int64()), true
+	case bson.TypeDouble:
+		return v.Double(), true
+	}
+	return 0, false
+}
+
+// jsonbCompare orders two jsonb values as PostgreSQL's jsonb btree does: null < strings < numbers < booleans <
+// arrays < objects; arrays by length, then element by element; objects by their number of keys, then pair by pair
+// in jsonb's key order, each key by its bytes and then its value; numbers by value, strings by their bytes.
+func jsonbCompare(a, b bson.RawValue) int {
+	// An empty array at the top sorts below every other value, null included (PostgreSQL's historical exception).
+	if ea, eb := isEmptyArray(a), isEmptyArray(b); ea || eb {
+		return cmp3(ea && !eb, eb && !ea)
+	}
+	return jsonbOrder(a, b)
+}
+
+// isEmptyArray reports whether v is the jsonb array [].
+func isEmptyArray(v bson.RawValue) bool {
+	return v.Type == bson.TypeArray && len(v.Value) == 5
+}
+
+// jsonbOrder is jsonbCompare below the top.
+func jsonbOrder(a, b bson.RawValue) int {
+	ra, rb := jsonbRank(a), jsonbRank(b)
+	if ra != rb {
+		return cmp3(ra < rb, ra > rb)
+	}
+	switch a.Type {
+	case bson.TypeArray:
+		av, _ := bson.Raw(a.Value).Values()
+		bv, _ := bson.Raw(b.Value).Values()
+		if len(av) != len(bv) {
+			return cmp3(len(av) < len(bv), len(av) > len(bv))
+		}
+		for i := range av {
+			if c := jsonbOrder(av[i], bv[i]); c != 0 {
+				return c
+			}
+		}
+		return 0
+	case bson.TypeEmbeddedDocument:
+		ae, _ := bson.Raw(jsonbCanon(a).Value).Elements()
+		be, _ := bson.Raw(jsonbCanon(b).Value).Elements()
+		if len(ae) != len(be) {
+			return cmp3(len(ae) < len(be), len(ae) > len(be))
+		}
+		for i := range ae {
+			if c := strings.Compare(ae[i].Key(), be[i].Key()); c != 0 {
+				return c
+			}
+			if c := jsonbOrder(ae[i].Value(), be[i].Value()); c != 0 {
+				return c
+			}
+		}
+		return 0
+	case bson.TypeString:
+		return strings.Compare(a.StringValue(), b.StringValue())
+	case bson.TypeBoolean:
+		return cmp3(!a.Boolean() && b.Boolean(), a.Boolean() && !b.Boolean())
+	case bson.TypeNull, 0, bson.TypeUndefined:
+		return 0
+	}
+	if c, ok := compare(fromBSON(a), fromBSON(b)); ok {
+		return c
+	}
+	return strings.Compare(formatJSON(a), formatJSON(b))
+}
+
+// jsonbRank is the place of a jsonb value's kind in jsonb's order.
+func jsonbRank(v bson.RawValue) int {
+	switch v.Type {
+	case 0, bson.TypeNull, bson.TypeUndefined:
+		return 0
+	case bson.TypeString:
+		return 1
+	case bson.TypeBoolean:
+		return 3
+	case bson.TypeArray:
+		return 4
+	case bson.TypeEmbeddedDocument:
+		return 5
+	}
+	return 2 // a number
+}
+
+// jsonbKind names a jsonb value's kind as PostgreSQL's cast errors do.
+func jsonbKind(v bson.RawValue) string {
+	switch v.Type {
+	case bson.TypeEmbeddedDocument:
+		return "object"
+	case bson.TypeArray:
+		return "array"
+	case bson.TypeString:
+		return "string"
+	case bson.TypeBoolean:
+		return "boolean"
+	case 0, bson.TypeNull, bson.TypeUndefined:
+		return "null"
+	}
+	return "numeric"
 }

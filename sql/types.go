@@ -374,6 +374,21 @@ func coerce(v any, oid uint32) (any, error) {
 	if e := enumOf(oid); e != nil {
 		return enumInput(e, v)
 	}
+	if rv, ok := v.(bson.RawValue); ok && rv.Type != bson.TypeBinary && (isNumericType(oid) || oid == OIDBool) {
+		// A jsonb number casts to a number, a jsonb boolean to a boolean; nothing else does.
+		n := fromBSON(rv)
+		switch n.(type) {
+		case int64, float64, *apd.Decimal:
+			if oid != OIDBool {
+				return coerce(n, oid)
+			}
+		case bool:
+			if oid == OIDBool {
+				return n, nil
+			}
+		}
+		return nil, errorf(CodeInvalidParameterValue, "cannot cast jsonb %s to type %s", jsonbKind(rv), TypeName(oid))
+	}
 	switch oid {
 	case OIDInt2, OIDInt4, OIDInt8, OIDOID:
 		var n int64
@@ -537,37 +552,11 @@ func coerce(v any, oid uint32) (any, error) {
 		}
 		return nil, bad()
 	case OIDJSON, OIDJSONB:
-		switch x := v.(type) {
-		case Bytea, regclass, timeOfDay, enumValue, interval:
-			t, data, _ := bson.MarshalValue(formatText(x)) // a JSON string of the text form, as to_jsonb writes it
-			return bson.RawValue{Type: t, Value: data}, nil
-		case bson.RawValue:
-			return x, nil
-		case *apd.Decimal:
-			var jv any = decToFloat(x) // a JSON number, a double as '0.1'::jsonb makes it
-			if x.Form != apd.Finite {
-				jv = decText(x) // NaN and Infinity are strings in JSON, as PostgreSQL writes them
-			}
-			t, data, _ := bson.MarshalValue(jv)
-			return bson.RawValue{Type: t, Value: data}, nil
-		case string:
-			var doc any
-			if err := bson.UnmarshalExtJSON([]byte(`{"v":`+x+`}`), false, &doc); err != nil {
-				return nil, bad()
-			}
-			raw, err := bson.Marshal(doc)
-			if err != nil {
-				return nil, bad()
-			}
-			return bson.Raw(raw).Lookup("v"), nil
-		case []any:
-			t, data, err := bson.MarshalValue(toBSONArray(x))
-			if err != nil {
-				return nil, bad()
-			}
-			return bson.RawValue{Type: t, Value: data}, nil
+		j, err := toJSON(v, bad)
+		if rv, ok := j.(bson.RawValue); ok && oid == OIDJSONB {
+			return jsonbCanon(rv), err
 		}
-		return fromGo(v), nil
+		return j, err
 	}
 	if elem := types[oid].elem; elem != 0 {
 		switch x := v.(type) {
@@ -594,6 +583,42 @@ func coerce(v any, oid uint32) (any, error) {
 		return nil, bad()
 	}
 	return v, nil
+}
+
+// toJSON is a value as json: a JSON text parsed, an array or number as a JSON one, the other types' text as a
+// JSON string.
+func toJSON(v any, bad func() error) (any, error) {
+	switch x := v.(type) {
+	case Bytea, regclass, timeOfDay, enumValue, interval:
+		t, data, _ := bson.MarshalValue(formatText(x)) // a JSON string of the text form, as to_jsonb writes it
+		return bson.RawValue{Type: t, Value: data}, nil
+	case bson.RawValue:
+		return x, nil
+	case *apd.Decimal:
+		var jv any = decToFloat(x) // a JSON number, a double as '0.1'::jsonb makes it
+		if x.Form != apd.Finite {
+			jv = decText(x) // NaN and Infinity are strings in JSON, as PostgreSQL writes them
+		}
+		t, data, _ := bson.MarshalValue(jv)
+		return bson.RawValue{Type: t, Value: data}, nil
+	case string:
+		var doc any
+		if err := bson.UnmarshalExtJSON([]byte(`{"v":`+x+`}`), false, &doc); err != nil {
+			return nil, bad()
+		}
+		raw, err := bson.Marshal(doc)
+		if err != nil {
+			return nil, bad()
+		}
+		return bson.Raw(raw).Lookup("v"), nil
+	case []any:
+		t, data, err := bson.MarshalValue(toBSONArray(x))
+		if err != nil {
+			return nil, bad()
+		}
+		return bson.RawValue{Type: t, Value: data}, nil
+	}
+	return fromGo(v), nil
 }
 
 // toBSONArray converts an evaluator array for jsonb.

@@ -76,6 +76,19 @@ func rowOf(cols []relCol, d bson.Raw) []any {
 // cellValue is the value of column c in document d: its field's, and for a time column (stored as its text) a
 // time.
 func cellValue(d bson.Raw, c relCol) any {
+	if c.oid == OIDJSONB || c.oid == OIDJSON {
+		// A jsonb value, whatever it holds (a number, a string, an array), stays one: it compares, prints and
+		// casts as jsonb.
+		rv := lookupPath(d, c.field)
+		switch rv.Type {
+		case 0, bson.TypeNull, bson.TypeUndefined:
+			return nil
+		}
+		if c.oid == OIDJSONB {
+			return jsonbCanon(rv)
+		}
+		return rv
+	}
 	v := fromBSON(lookupPath(d, c.field))
 	if f, ok := v.(float64); ok && c.oid == OIDNumeric {
 		return decFromFloat(f) // a double written over the MongoDB port into a numeric column: its 15 digits

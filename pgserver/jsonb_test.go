@@ -1,0 +1,71 @@
+package pgserver_test
+
+import (
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// jsonbSteps: jsonb values as PostgreSQL keeps them: keys in jsonb's order (shorter first) and a repeated key once,
+// so that equality, DISTINCT, GROUP BY and WHERE d = '...' do not depend on the order keys were written in; scalar
+// and array values of a jsonb column staying jsonb; the operators ||, -, #-, @> and <@; jsonb's sort order; casts of
+// jsonb numbers and booleans. Compared with PostgreSQL 15.
+var jsonbSteps = []struct{ sql, want string }{
+	{"SELECT '{\"b\":1,\"a\":2}'::jsonb, '{\"a\":1,\"a\":2}'::jsonb", "{\"a\": 2, \"b\": 1}|{\"a\": 2}\nSELECT 1"},
+	{"SELECT '{\"a\":1,\"b\":2}'::jsonb = '{\"b\":2,\"a\":1}'::jsonb", "t\nSELECT 1"},
+	{"SELECT '{\"aa\":1,\"b\":2,\"c\":{\"zz\":1,\"y\":2}}'::jsonb", "{\"b\": 2, \"c\": {\"y\": 2, \"zz\": 1}, \"aa\": 1}\nSELECT 1"},
+	{"CREATE TABLE jk (id int PRIMARY KEY, d jsonb)", "CREATE TABLE"},
+	{"INSERT INTO jk VALUES (1, '{\"b\":1,\"a\":2}'), (2, '{\"a\":2,\"b\":1}')", "INSERT 0 2"},
+	{"SELECT id, d FROM jk ORDER BY id", "1|{\"a\": 2, \"b\": 1}\n2|{\"a\": 2, \"b\": 1}\nSELECT 2"},
+	{"SELECT count(DISTINCT d) FROM jk", "1\nSELECT 1"},
+	{"SELECT id FROM jk WHERE d = '{\"a\":2,\"b\":1}' ORDER BY id", "1\n2\nSELECT 2"},
+	{"SELECT d, count(*) FROM jk GROUP BY d", "{\"a\": 2, \"b\": 1}|2\nSELECT 1"},
+	{"SELECT jsonb_build_object('b', 1, 'a', 2), jsonb_object_keys('{\"b\":1,\"a\":2}'::jsonb)", "{\"a\": 2, \"b\": 1}|a\n{\"a\": 2, \"b\": 1}|b\nSELECT 2"},
+	{"SELECT d->'a', d || '{\"c\":3}' FROM jk ORDER BY id", "2|{\"a\": 2, \"b\": 1, \"c\": 3}\n2|{\"a\": 2, \"b\": 1, \"c\": 3}\nSELECT 2"},
+	{"DROP TABLE jk", "DROP TABLE"},
+	{"CREATE TABLE jk (id int PRIMARY KEY, d jsonb)", "CREATE TABLE"},
+	{"INSERT INTO jk VALUES (1, '{\"b\":1,\"a\":2}'), (2, '{\"a\":2,\"b\":1}'), (3, '[1,2]'), (4, '5'), (5, '\"x\"')", "INSERT 0 5"},
+	{"SELECT id FROM jk WHERE d = '{\"a\":2,\"b\":1}'::jsonb ORDER BY id", "1\n2\nSELECT 2"},
+	{"SELECT id FROM jk WHERE d = '{\"a\":2,\"b\":1}' ORDER BY id", "1\n2\nSELECT 2"},
+	{"SELECT id FROM jk WHERE d = '[1,2]' ORDER BY id", "3\nSELECT 1"},
+	{"SELECT id FROM jk WHERE d = '5' ORDER BY id", "4\nSELECT 1"},
+	{"SELECT id FROM jk WHERE d = '\"x\"' ORDER BY id", "5\nSELECT 1"},
+	{"SELECT id FROM jk WHERE d::text = '{\"a\": 2, \"b\": 1}' ORDER BY id", "1\n2\nSELECT 2"},
+	{"SELECT '{\"a\":2}'::jsonb = '{\"a\":2}', '{\"a\":2}'::jsonb = '{\"a\":2.0}'", "t|t\nSELECT 1"},
+	{"DROP TABLE jk", "DROP TABLE"},
+	{"CREATE TABLE jx (id int PRIMARY KEY, d jsonb)", "CREATE TABLE"},
+	{"INSERT INTO jx VALUES (1, '{\"name\":\"ann\",\"tags\":[\"a\",\"b\"],\"age\":30,\"addr\":{\"city\":\"x\",\"zip\":\"1\"}}'), (2, '{\"name\":\"bo\",\"tags\":[\"b\"],\"age\":25}'), (3, '[1,2,3]'), (4, '5'), (5, '\"x\"'), (6, 'null'), (7, 'true'), (8, NULL), (9, '{}'), (10, '[]'), (11, '2.5')", "INSERT 0 11"},
+	{"SELECT id FROM jx WHERE d @> '{\"tags\":[\"a\"]}' ORDER BY id", "1\nSELECT 1"},
+	{"SELECT id FROM jx WHERE d @> '{\"addr\":{\"city\":\"x\"}}' ORDER BY id", "1\nSELECT 1"},
+	{"SELECT id FROM jx WHERE d <@ '{\"name\":\"bo\",\"tags\":[\"b\",\"c\"],\"age\":25,\"x\":1}' ORDER BY id", "2\n9\nSELECT 2"},
+	{"SELECT id FROM jx WHERE d @> '2' ORDER BY id", "3\nSELECT 1"},
+	{"SELECT id FROM jx WHERE d @> '[3,1]' ORDER BY id", "3\nSELECT 1"},
+	{"SELECT id FROM jx WHERE d @> '5' ORDER BY id", "4\nSELECT 1"},
+	{"SELECT id, d || '{\"z\":1}' FROM jx WHERE id IN (1, 3, 4, 9, 10) ORDER BY id", "1|{\"z\": 1, \"age\": 30, \"addr\": {\"zip\": \"1\", \"city\": \"x\"}, \"name\": \"ann\", \"tags\": [\"a\", \"b\"]}\n3|[1, 2, 3, {\"z\": 1}]\n4|[5, {\"z\": 1}]\n9|{\"z\": 1}\n10|[{\"z\": 1}]\nSELECT 5"},
+	{"SELECT id, d - 'name', d - 'tags' FROM jx WHERE id IN (1, 2) ORDER BY id", "1|{\"age\": 30, \"addr\": {\"zip\": \"1\", \"city\": \"x\"}, \"tags\": [\"a\", \"b\"]}|{\"age\": 30, \"addr\": {\"zip\": \"1\", \"city\": \"x\"}, \"name\": \"ann\"}\n2|{\"age\": 25, \"tags\": [\"b\"]}|{\"age\": 25, \"name\": \"bo\"}\nSELECT 2"},
+	{"SELECT d - 0, d - -1, d - 'a' FROM jx WHERE id = 3", "[2, 3]|[1, 2]|[1, 2, 3]\nSELECT 1"},
+	{"SELECT '[\"a\",\"b\",\"a\"]'::jsonb - 'a', '{\"a\":1,\"b\":2,\"c\":3}'::jsonb - '{a,c}'::text[]", "[\"b\"]|{\"b\": 2}\nSELECT 1"},
+	{"SELECT d #- '{addr,city}', d #- '{tags,0}' FROM jx WHERE id = 1", "{\"age\": 30, \"addr\": {\"zip\": \"1\"}, \"name\": \"ann\", \"tags\": [\"a\", \"b\"]}|{\"age\": 30, \"addr\": {\"zip\": \"1\", \"city\": \"x\"}, \"name\": \"ann\", \"tags\": [\"b\"]}\nSELECT 1"},
+	{"SELECT '5'::jsonb - 'a'", "ERROR 22023"},
+	{"SELECT '{\"a\":1}'::jsonb - 1", "ERROR 22023"},
+	{"SELECT id FROM jx WHERE d > '3' AND d < '[]' ORDER BY id", "SELECT 0"},
+	{"SELECT d::text, d->>'name' FROM jx WHERE id IN (1, 5) ORDER BY id", "{\"age\": 30, \"addr\": {\"zip\": \"1\", \"city\": \"x\"}, \"name\": \"ann\", \"tags\": [\"a\", \"b\"]}|ann\n\"x\"|\nSELECT 2"},
+	{"SELECT (d->'age')::int + 1, (d->>'age')::int, d->'age' = '30', d->'name' = '\"ann\"' FROM jx WHERE id = 1", "31|30|t|t\nSELECT 1"},
+	{"SELECT d::numeric FROM jx WHERE id IN (4, 11) ORDER BY id", "5\n2.5\nSELECT 2"},
+	{"SELECT '[1,2]'::jsonb || '[3]'::jsonb, '1'::jsonb || '2'::jsonb, '{\"a\":1}'::jsonb || '[1]'::jsonb, '[1]'::jsonb || '{\"a\":1}'::jsonb, '{\"a\":1,\"b\":2}'::jsonb || '{\"b\":3}'", "[1, 2, 3]|[1, 2]|[{\"a\": 1}, 1]|[1, {\"a\": 1}]|{\"a\": 1, \"b\": 3}\nSELECT 1"},
+	{"SELECT '{\"a\":{\"b\":1,\"c\":2}}'::jsonb @> '{\"a\":{\"b\":1}}', '[[1,2],[3]]'::jsonb @> '[[3]]', '[1,[2]]'::jsonb @> '[2]', '{\"a\":1}'::jsonb @> '{}', '[1,2]'::jsonb <@ '[1,2,3]'", "t|t|f|t|t\nSELECT 1"},
+	{"SELECT '1'::jsonb = '1.0'::jsonb, '{\"a\":1}'::jsonb = '{\"a\":1.0}'::jsonb, '[1,2]'::jsonb = '[1,2]'", "t|t|t\nSELECT 1"},
+	{"UPDATE jx SET d = d || '{\"age\":31}' WHERE id = 1 RETURNING d->'age'", "31\nUPDATE 1"},
+	{"UPDATE jx SET d = d - 'tags' WHERE id = 2 RETURNING d", "{\"age\": 25, \"name\": \"bo\"}\nUPDATE 1"},
+	{"SELECT jsonb_set('{\"b\":1}', '{a}', '2'), jsonb_build_object('zz', 1, 'a', 2, 'a', 3)", "{\"a\": 2, \"b\": 1}|{\"a\": 3, \"zz\": 1}\nSELECT 1"},
+	{"SELECT id, d FROM jx WHERE id <> 6 ORDER BY d, id", "10|[]\n5|\"x\"\n11|2.5\n4|5\n7|true\n3|[1, 2, 3]\n9|{}\n2|{\"age\": 25, \"name\": \"bo\"}\n1|{\"age\": 31, \"addr\": {\"zip\": \"1\", \"city\": \"x\"}, \"name\": \"ann\", \"tags\": [\"a\", \"b\"]}\n8|\nSELECT 10"},
+	{"SELECT count(DISTINCT d), count(*) FROM jx WHERE id <> 6", "9|10\nSELECT 1"},
+	{"DROP TABLE jx", "DROP TABLE"},
+	{"SELECT '\"5\"'::jsonb::int", "ERROR 22023"},
+	{"SELECT '{\"a\":1}'::jsonb::numeric", "ERROR 22023"},
+	{"SELECT 'true'::jsonb::bool, '1.5'::jsonb::float8, '7'::jsonb::bigint", "t|1.5|7\nSELECT 1"},
+	{"SELECT 'null'::jsonb::int", "ERROR 22023"},
+	{"SELECT '[]'::jsonb < 'null'::jsonb, '[]'::jsonb < '[1]'::jsonb, '{\"b\":1}'::jsonb < '{\"aa\":1}'::jsonb, '\"a\"'::jsonb < '1'::jsonb, '1'::jsonb < 'true'::jsonb", "t|t|f|t|t\nSELECT 1"},
+}
+
+func runJSONB(t *testing.T, who string, c *pgx.Conn) { runSteps(t, who, c, jsonbSteps) }
