@@ -68,4 +68,46 @@ var jsonbSteps = []struct{ sql, want string }{
 	{"SELECT '[]'::jsonb < 'null'::jsonb, '[]'::jsonb < '[1]'::jsonb, '{\"b\":1}'::jsonb < '{\"aa\":1}'::jsonb, '\"a\"'::jsonb < '1'::jsonb, '1'::jsonb < 'true'::jsonb", "t|t|f|t|t\nSELECT 1"},
 }
 
-func runJSONB(t *testing.T, who string, c *pgx.Conn) { runSteps(t, who, c, jsonbSteps) }
+// jsonSetSteps: the set-returning functions over jsonb (jsonb_array_elements, jsonb_array_elements_text,
+// jsonb_each, jsonb_each_text) in FROM and in a select list, with aliases, column aliases and WITH ORDINALITY;
+// a WHERE clause filtering the table before the functions run on its rows; jsonb_extract_path(_text),
+// jsonb_strip_nulls and jsonb_pretty. Compared with PostgreSQL 15.
+var jsonSetSteps = []struct{ sql, want string }{
+	{"CREATE TABLE jy (id int PRIMARY KEY, d jsonb)", "CREATE TABLE"},
+	{"INSERT INTO jy VALUES (1, '{\"tags\":[\"a\",\"b\"],\"n\":{\"x\":1,\"y\":null},\"s\":\"q\"}'), (2, '{\"tags\":[],\"n\":{},\"s\":null}'), (3, '[1,\"two\",{\"k\":3},null]')", "INSERT 0 3"},
+	{"SELECT * FROM jsonb_array_elements('[1,\"a\",{\"b\":2},null,[3]]')", "1\n\"a\"\n{\"b\": 2}\nnull\n[3]\nSELECT 5"},
+	{"SELECT * FROM jsonb_array_elements_text('[1,\"a\",{\"b\":2},null,[3]]')", "1\na\n{\"b\": 2}\n\n[3]\nSELECT 5"},
+	{"SELECT value FROM jsonb_array_elements('[1,2]') AS e", "1\n2\nSELECT 2"},
+	{"SELECT e.value, e.ordinality FROM jsonb_array_elements('[\"x\",\"y\"]') WITH ORDINALITY AS e", "\"x\"|1\n\"y\"|2\nSELECT 2"},
+	{"SELECT v FROM jsonb_array_elements_text('[\"x\",\"y\"]') AS e(v)", "x\ny\nSELECT 2"},
+	{"SELECT id, t FROM jy, jsonb_array_elements_text(jy.d->'tags') AS t ORDER BY id, t", "1|a\n1|b\nSELECT 2"},
+	{"SELECT id, count(*) FROM jy, jsonb_array_elements(d->'tags') GROUP BY id ORDER BY id", "1|2\nSELECT 1"},
+	{"SELECT key, value FROM jsonb_each('{\"b\":1,\"a\":[2],\"c\":null}')", "a|[2]\nb|1\nc|null\nSELECT 3"},
+	{"SELECT * FROM jsonb_each_text('{\"b\":1,\"a\":[2],\"c\":null,\"d\":\"s\"}')", "a|[2]\nb|1\nc|\nd|s\nSELECT 4"},
+	{"SELECT k, v FROM jy, jsonb_each(jy.d) AS e(k, v) WHERE id = 1 ORDER BY k", "n|{\"x\": 1, \"y\": null}\ns|\"q\"\ntags|[\"a\", \"b\"]\nSELECT 3"},
+	{"SELECT jsonb_array_elements(d->'tags') FROM jy ORDER BY 1", "\"a\"\n\"b\"\nSELECT 2"},
+	{"SELECT jsonb_array_elements_text('[1,2]') AS x", "1\n2\nSELECT 2"},
+	{"SELECT * FROM jsonb_array_elements('{\"a\":1}')", "ERROR 22023"},
+	{"SELECT * FROM jsonb_array_elements('5')", "ERROR 22023"},
+	{"SELECT * FROM jsonb_each('[1]')", "ERROR 22023"},
+	{"SELECT jsonb_extract_path(d, 'n', 'x'), jsonb_extract_path_text(d, 'tags', '1'), jsonb_extract_path(d, 'nope') FROM jy WHERE id = 1", "1|b|\nSELECT 1"},
+	{"SELECT jsonb_strip_nulls(d) FROM jy ORDER BY id", "{\"n\": {\"x\": 1}, \"s\": \"q\", \"tags\": [\"a\", \"b\"]}\n{\"n\": {}, \"tags\": []}\n[1, \"two\", {\"k\": 3}, null]\nSELECT 3"},
+	{"SELECT jsonb_pretty(d) FROM jy ORDER BY id", "{\n    \"n\": {\n        \"x\": 1,\n        \"y\": null\n    },\n    \"s\": \"q\",\n    \"tags\": [\n        \"a\",\n        \"b\"\n    ]\n}\n{\n    \"n\": {\n    },\n    \"s\": null,\n    \"tags\": [\n    ]\n}\n[\n    1,\n    \"two\",\n    {\n        \"k\": 3\n    },\n    null\n]\nSELECT 3"},
+	{"SELECT jsonb_pretty('5'), jsonb_pretty('[]'), jsonb_pretty('{\"a\":[]}')", "5|[\n]|{\n    \"a\": [\n    ]\n}\nSELECT 1"},
+	{"DROP TABLE jy", "DROP TABLE"},
+	{"CREATE TABLE ord (id int PRIMARY KEY, cust text, items jsonb)", "CREATE TABLE"},
+	{"INSERT INTO ord VALUES (1, 'ann', '[{\"sku\":\"a\",\"qty\":2},{\"sku\":\"b\",\"qty\":1}]'), (2, 'bo', '[{\"sku\":\"a\",\"qty\":5}]'), (3, 'cy', '\"oops\"')", "INSERT 0 3"},
+	{"SELECT o.id, item->>'sku', (item->>'qty')::int FROM ord o, jsonb_array_elements(o.items) AS item WHERE o.id IN (1, 2) ORDER BY 1, 2", "1|a|2\n1|b|1\n2|a|5\nSELECT 3"},
+	{"SELECT item->>'sku' AS sku, sum((item->>'qty')::int) FROM ord o, jsonb_array_elements(o.items) item WHERE o.cust <> 'cy' GROUP BY 1 ORDER BY 1", "a|7\nb|1\nSELECT 2"},
+	{"SELECT o.id FROM ord o, jsonb_array_elements(o.items) AS item WHERE o.id < 3 AND item->>'sku' = 'a' ORDER BY 1", "1\n2\nSELECT 2"},
+	{"SELECT count(*) FROM ord o, jsonb_array_elements(o.items) e WHERE o.id = 1 AND e.value->>'qty' = '2'", "1\nSELECT 1"},
+	{"SELECT id FROM ord, jsonb_array_elements(items) WHERE id <> 3 AND value @> '{\"sku\":\"b\"}'", "1\nSELECT 1"},
+	{"SELECT * FROM ord o, jsonb_array_elements(o.items) WITH ORDINALITY AS x(elem, n) WHERE o.id = 1", "1|ann|[{\"qty\": 2, \"sku\": \"a\"}, {\"qty\": 1, \"sku\": \"b\"}]|{\"qty\": 2, \"sku\": \"a\"}|1\n1|ann|[{\"qty\": 2, \"sku\": \"a\"}, {\"qty\": 1, \"sku\": \"b\"}]|{\"qty\": 1, \"sku\": \"b\"}|2\nSELECT 2"},
+	{"SELECT * FROM ord o, jsonb_array_elements(o.items)", "ERROR 22023"},
+	{"DROP TABLE ord", "DROP TABLE"},
+}
+
+func runJSONB(t *testing.T, who string, c *pgx.Conn) {
+	runSteps(t, who, c, jsonbSteps)
+	runSteps(t, who, c, jsonSetSteps)
+}

@@ -183,29 +183,52 @@ func (x *exec) rangeFunction(rf *pg.RangeFunction, outer *scope) (*relation, err
 	case "regexp_matches":
 		oid = OIDTextArray
 	default:
-		return nil, unsupported("function " + name + " in FROM (Concord has generate_series and unnest there)")
+		if jsonSets[name].cols == nil {
+			return nil, unsupported("function " + name + " in FROM (Concord has generate_series, unnest and the jsonb set functions there)")
+		}
+		oid = x.setType(f, sc)
 	}
-	col := relCol{name: name, oid: oid}
-	if name == "pg_partition_ancestors" {
-		col.name = "relid" // its OUT parameter
+	// A function with OUT parameters names its columns after them, whatever the alias; another takes the alias's name.
+	cols := []relCol{{name: name, oid: oid}}
+	out := jsonSets[name].cols
+	switch {
+	case name == "pg_partition_ancestors":
+		out = []relCol{{name: "relid", oid: OIDText}}
+	case out != nil:
+		out = append([]relCol{}, out...)
+	}
+	if out != nil {
+		cols = out
+	}
+	qual := name
+	dup := false // the value is in two columns
+	if rf.Alias != nil {
+		qual = rf.Alias.Aliasname
+		switch {
+		case out == nil:
+			cols[0].name = rf.Alias.Aliasname
+		case len(out) == 1 && len(rf.Alias.Colnames) == 0:
+			// A function of one OUT parameter returns a scalar: the alias alone reads it (SELECT t FROM
+			// jsonb_array_elements_text(x) AS t), and alias.value still does.
+			cols = []relCol{out[0], {name: rf.Alias.Aliasname, oid: out[0].oid, whole: true}}
+			dup = true
+		}
+	}
+	for i := range cols {
+		cols[i].qual = qual
+	}
+	if rf.Ordinality {
+		cols = append(cols, relCol{qual: qual, name: "ordinality", oid: OIDInt8})
 	}
 	if rf.Alias != nil {
-		col.qual = rf.Alias.Aliasname
-		col.name = rf.Alias.Aliasname
-		if len(rf.Alias.Colnames) > 0 {
-			col.name = rf.Alias.Colnames[0].GetString_().GetSval()
+		if len(rf.Alias.Colnames) > len(cols) {
+			return nil, errorf(CodeSyntaxError, "too many column aliases specified for function %s", name)
 		}
-	} else {
-		col.qual = name
-	}
-	rel := &relation{cols: []relCol{col}}
-	if rf.Ordinality {
-		o := relCol{qual: col.qual, name: "ordinality", oid: OIDInt8}
-		if rf.Alias != nil && len(rf.Alias.Colnames) > 1 {
-			o.name = rf.Alias.Colnames[1].GetString_().GetSval()
+		for i, c := range rf.Alias.Colnames {
+			cols[i].name = c.GetString_().GetSval()
 		}
-		rel.cols = append(rel.cols, o)
 	}
+	rel := &relation{cols: cols}
 	if x.describe {
 		return rel, nil
 	}
@@ -219,6 +242,12 @@ func (x *exec) rangeFunction(rf *pg.RangeFunction, outer *scope) (*relation, err
 	}
 	for i, v := range vals {
 		row := []any{v}
+		if r, isRow := v.(setRow); isRow {
+			row = append([]any{}, r...)
+		}
+		if dup {
+			row = append(row, v)
+		}
 		if rf.Ordinality {
 			row = append(row, int64(i+1))
 		}
@@ -227,14 +256,78 @@ func (x *exec) rangeFunction(rf *pg.RangeFunction, outer *scope) (*relation, err
 	return rel, nil
 }
 
+// setRow is one row of a set-returning function of several columns (jsonb_each's key and value).
+type setRow []any
+
+// jsonSets are the set-returning functions over json and jsonb: their columns (their OUT parameters), and
+// whether their values are text.
+var jsonSets = map[string]struct {
+	cols []relCol
+	text bool
+}{
+	"jsonb_array_elements":      {cols: []relCol{{name: "value", oid: OIDJSONB}}},
+	"json_array_elements":       {cols: []relCol{{name: "value", oid: OIDJSON}}},
+	"jsonb_array_elements_text": {cols: []relCol{{name: "value", oid: OIDText}}, text: true},
+	"json_array_elements_text":  {cols: []relCol{{name: "value", oid: OIDText}}, text: true},
+	"jsonb_each":                {cols: []relCol{{name: "key", oid: OIDText}, {name: "value", oid: OIDJSONB}}},
+	"json_each":                 {cols: []relCol{{name: "key", oid: OIDText}, {name: "value", oid: OIDJSON}}},
+	"jsonb_each_text":           {cols: []relCol{{name: "key", oid: OIDText}, {name: "value", oid: OIDText}}, text: true},
+	"json_each_text":            {cols: []relCol{{name: "key", oid: OIDText}, {name: "value", oid: OIDText}}, text: true},
+}
+
+// jsonSet evaluates a set-returning function of jsonSets over j.
+func jsonSetFunc(name string, j bson.RawValue) ([]any, error) {
+	f := jsonSets[name]
+	value := func(v bson.RawValue) any {
+		if f.text {
+			return jsonText(v)
+		}
+		return v
+	}
+	if len(f.cols) == 1 {
+		if j.Type != bson.TypeArray {
+			what := "a scalar"
+			if j.Type == bson.TypeEmbeddedDocument {
+				what = "an object"
+			}
+			return nil, errorf(CodeInvalidParameterValue, "cannot extract elements from %s", what)
+		}
+		vals, _ := j.Array().Values()
+		out := make([]any, len(vals))
+		for i, v := range vals {
+			out[i] = value(v)
+		}
+		return out, nil
+	}
+	if j.Type != bson.TypeEmbeddedDocument {
+		return nil, errorf(CodeInvalidParameterValue, "cannot call %s on a non-object", name)
+	}
+	elems, _ := j.Document().Elements()
+	out := make([]any, len(elems))
+	for i, e := range elems {
+		out[i] = setRow{e.Key(), value(e.Value())}
+	}
+	return out, nil
+}
+
 // setReturning are the set-returning functions: in FROM, and at the top of a select list's item.
 // pg_partition_ancestors lists the partitions above a partition: none, as Concord's tables are not partitioned
 // (psql's \d asks for them).
 var setReturning = map[string]bool{"generate_series": true, "unnest": true, "pg_partition_ancestors": true,
 	"jsonb_object_keys": true, "json_object_keys": true, "regexp_matches": true}
 
+func init() {
+	for name := range jsonSets {
+		setReturning[name] = true
+	}
+}
+
 // targetSet evaluates a set-returning function at the top of a select list's item, for one row.
 func (x *exec) targetSet(f *pg.FuncCall, sc *scope) ([]any, error) {
+	if len(jsonSets[funcName(f)].cols) > 1 {
+		return nil, &Error{Code: CodeFeatureNotSupported, Message: funcName(f) + " returns records, which Concord has only in FROM",
+			Hint: "Write SELECT key, value FROM " + funcName(f) + "(...)."}
+	}
 	args, err := x.evalArgs(f.Args, sc)
 	if err != nil {
 		return nil, err
@@ -246,6 +339,9 @@ func (x *exec) targetSet(f *pg.FuncCall, sc *scope) ([]any, error) {
 func (x *exec) setType(f *pg.FuncCall, sc *scope) uint32 {
 	if n := funcName(f); n == "pg_partition_ancestors" || n == "jsonb_object_keys" || n == "json_object_keys" {
 		return OIDText
+	}
+	if c := jsonSets[funcName(f)].cols; c != nil {
+		return c[len(c)-1].oid
 	}
 	if funcName(f) == "regexp_matches" {
 		return OIDTextArray
@@ -281,8 +377,12 @@ const maxSeries = 1_000_000
 // setFunc evaluates a set-returning function's values: generate_series(start, stop[, step]) over integers,
 // numbers or timestamps (with an interval step), and unnest(array).
 func setFunc(name string, oid uint32, args []any) ([]any, error) {
-	if want := map[string][2]int{"unnest": {1, 1}, "generate_series": {2, 3}, "pg_partition_ancestors": {1, 1},
-		"jsonb_object_keys": {1, 1}, "json_object_keys": {1, 1}, "regexp_matches": {2, 3}}[name]; len(args) < want[0] || len(args) > want[1] {
+	want := map[string][2]int{"unnest": {1, 1}, "generate_series": {2, 3}, "pg_partition_ancestors": {1, 1},
+		"jsonb_object_keys": {1, 1}, "json_object_keys": {1, 1}, "regexp_matches": {2, 3}}[name]
+	if jsonSets[name].cols != nil {
+		want = [2]int{1, 1}
+	}
+	if len(args) < want[0] || len(args) > want[1] {
 		return nil, errorf(CodeUndefinedFunction, "function %s with %d arguments does not exist", name, len(args))
 	}
 	for _, a := range args {
@@ -299,6 +399,13 @@ func setFunc(name string, oid uint32, args []any) ([]any, error) {
 			flags = formatText(args[2])
 		}
 		return regexpMatches(formatText(args[0]), formatText(args[1]), flags)
+	}
+	if jsonSets[name].cols != nil {
+		j, err := jsonOf(args[0])
+		if err != nil {
+			return nil, err
+		}
+		return jsonSetFunc(name, j)
 	}
 	if name == "jsonb_object_keys" || name == "json_object_keys" {
 		j, err := jsonOf(args[0])

@@ -265,7 +265,8 @@ func (x *exec) funcType(f *pg.FuncCall, sc *scope) uint32 {
 		return arg0
 	case "count", "row_number", "rank", "dense_rank":
 		return OIDInt8
-	case "generate_series", "unnest", "regexp_matches":
+	case "generate_series", "unnest", "regexp_matches", "jsonb_array_elements", "json_array_elements",
+		"jsonb_array_elements_text", "json_array_elements_text":
 		return x.setType(f, sc)
 	case "ntile":
 		if len(f.Args) > 0 {

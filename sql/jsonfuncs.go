@@ -165,6 +165,40 @@ func jsonFunc(name string, args []any) (any, bool, error) {
 		}
 		t, data, err := bson.MarshalValue(a)
 		return bson.RawValue{Type: t, Value: data}, true, err
+	case "jsonb_extract_path", "json_extract_path", "jsonb_extract_path_text", "json_extract_path_text":
+		if len(args) < 1 {
+			return nil, true, errorf(CodeUndefinedFunction, "function %s() does not exist", name)
+		}
+		path := make([]any, len(args)-1)
+		copy(path, args[1:])
+		op := "#>"
+		if strings.HasSuffix(name, "_text") {
+			op = "#>>"
+		}
+		for _, p := range path {
+			if p == nil {
+				return nil, true, nil
+			}
+		}
+		v, _, err := jsonOp(op, args[0], path)
+		return v, true, err
+	case "jsonb_strip_nulls", "json_strip_nulls", "jsonb_pretty":
+		if len(args) != 1 {
+			return nil, true, errorf(CodeUndefinedFunction, "function %s with %d arguments does not exist", name, len(args))
+		}
+		if args[0] == nil {
+			return nil, true, nil
+		}
+		j, err := jsonOf(args[0])
+		if err != nil {
+			return nil, true, err
+		}
+		if name == "jsonb_pretty" {
+			var b strings.Builder
+			jsonPretty(&b, j, 0)
+			return b.String(), true, nil
+		}
+		return stripNulls(j), true, nil
 	case "jsonb_array_length", "json_array_length", "jsonb_typeof", "json_typeof", "jsonb_set":
 	default:
 		return nil, false, nil
@@ -719,4 +753,87 @@ func jsonbKind(v bson.RawValue) string {
 		return "null"
 	}
 	return "numeric"
+}
+
+// stripNulls is jsonb_strip_nulls: v without the object fields whose value is null, at every depth (an array's
+// nulls stay).
+func stripNulls(v bson.RawValue) bson.RawValue {
+	switch v.Type {
+	case bson.TypeArray:
+		vals, _ := v.Array().Values()
+		for i := range vals {
+			vals[i] = stripNulls(vals[i])
+		}
+		return jsonbArray(vals)
+	case bson.TypeEmbeddedDocument:
+		elems, _ := v.Document().Elements()
+		idx, out := bsoncore.AppendDocumentStart(nil)
+		for _, e := range elems {
+			ev := e.Value()
+			if ev.Type == bson.TypeNull {
+				continue
+			}
+			ev = stripNulls(ev)
+			out = bsoncore.AppendValueElement(out, e.Key(), bsoncore.Value{Type: bsoncore.Type(ev.Type), Data: ev.Value})
+		}
+		out, _ = bsoncore.AppendDocumentEnd(out, idx)
+		return bson.RawValue{Type: bson.TypeEmbeddedDocument, Value: out}
+	}
+	return v
+}
+
+// jsonPretty writes jsonb_pretty's text of v: one element or field per line, indented by four spaces a level.
+func jsonPretty(b *strings.Builder, v bson.RawValue, depth int) {
+	indent := func(d int) {
+		b.WriteByte('\n')
+		b.WriteString(strings.Repeat("    ", d))
+	}
+	switch v.Type {
+	case bson.TypeArray:
+		vals, _ := v.Array().Values()
+		if len(vals) == 0 {
+			b.WriteString("[\n")
+			b.WriteString(strings.Repeat("    ", depth))
+			b.WriteString("]")
+			return
+		}
+		b.WriteByte('[')
+		for i, e := range vals {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			indent(depth + 1)
+			jsonPretty(b, e, depth+1)
+		}
+		indent(depth)
+		b.WriteByte(']')
+	case bson.TypeEmbeddedDocument:
+		elems, _ := v.Document().Elements()
+		if len(elems) == 0 {
+			b.WriteString("{\n")
+			b.WriteString(strings.Repeat("    ", depth))
+			b.WriteString("}")
+			return
+		}
+		b.WriteByte('{')
+		for i, e := range elems {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			indent(depth + 1)
+			b.WriteString(formatJSON(stringValue(e.Key())))
+			b.WriteString(": ")
+			jsonPretty(b, e.Value(), depth+1)
+		}
+		indent(depth)
+		b.WriteByte('}')
+	default:
+		b.WriteString(formatJSON(v))
+	}
+}
+
+// stringValue is s as a JSON string value.
+func stringValue(s string) bson.RawValue {
+	t, data, _ := bson.MarshalValue(s)
+	return bson.RawValue{Type: t, Value: data}
 }

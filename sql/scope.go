@@ -24,6 +24,9 @@ type relCol struct {
 	// merged is a join input's column that JOIN ... USING (or NATURAL JOIN) merged into one output column: only
 	// a qualified reference (a.id) and a qualified star (a.*) see it.
 	merged bool
+	// whole is the alias of a function returning one value (FROM jsonb_array_elements_text(x) AS t): a reference by
+	// name reads the value, as PostgreSQL's whole-row reference of a scalar result does; * does not show it.
+	whole bool
 }
 
 // relation is a set of rows with named columns: a table's scan, a join, a
@@ -38,7 +41,7 @@ type relation struct {
 func (r *relation) visible(qual string) []int {
 	var out []int
 	for i, c := range r.cols {
-		if !c.hidden && (qual == "" && !c.merged || qual != "" && c.qual == qual) {
+		if !c.hidden && !c.whole && (qual == "" && !c.merged || qual != "" && c.qual == qual) {
 			out = append(out, i)
 		}
 	}

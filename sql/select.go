@@ -368,10 +368,13 @@ func (x *exec) fromClause(items []*pg.Node, where *pg.Node, outer *scope) (*rela
 		return &relation{rows: [][]any{{}}}, nil
 	}
 	var rel *relation
-	for _, it := range items {
+	for i, it := range items {
 		w := where
 		if len(items) > 1 {
 			w = nil
+			if i == 0 {
+				w = leadingConds(items, where)
+			}
 		}
 		if rel != nil && isLateral(it) {
 			var err error
@@ -393,6 +396,67 @@ func (x *exec) fromClause(items []*pg.Node, where *pg.Node, outer *scope) (*rela
 		}
 	}
 	return rel, nil
+}
+
+// leadingConds is what of a WHERE clause the first of a FROM list's items may filter its rows with, when the items
+// after it are functions (FROM orders o, jsonb_array_elements(o.items) AS item WHERE o.id = 1): the conjuncts that
+// name no column of those functions and hold no subquery. The functions then run on the rows that pass (a row they
+// would fail on, as PostgreSQL filters it first, is gone), and the table's scan reads what the filter selects. The
+// whole clause is still applied to the joined rows.
+func leadingConds(items []*pg.Node, where *pg.Node) *pg.Node {
+	if where == nil || items[0].GetRangeVar() == nil {
+		return nil
+	}
+	later := map[string]bool{}
+	for _, it := range items[1:] {
+		rf := it.GetRangeFunction()
+		if rf == nil {
+			return nil
+		}
+		for _, fn := range rf.Functions {
+			for _, f := range fn.GetList().GetItems() {
+				if fc := f.GetFuncCall(); fc != nil {
+					later[funcName(fc)] = true
+				}
+			}
+		}
+		later["value"], later["key"], later["ordinality"], later["relid"] = true, true, true, true
+		if rf.Alias != nil {
+			later[rf.Alias.Aliasname] = true
+			for _, c := range rf.Alias.Colnames {
+				later[c.GetString_().GetSval()] = true
+			}
+		}
+	}
+	conds := []*pg.Node{where}
+	if b := where.GetBoolExpr(); b != nil && b.Boolop == pg.BoolExprType_AND_EXPR {
+		conds = b.Args
+	}
+	var kept []*pg.Node
+	for _, c := range conds {
+		refersLater := false
+		hasSub := walk(c.ProtoReflect(), func(m protoreflect.Message) bool {
+			switch v := m.Interface().(type) {
+			case *pg.SubLink:
+				return true
+			case *pg.ColumnRef:
+				if len(v.Fields) == 0 || v.Fields[0].GetString_() == nil || later[v.Fields[0].GetString_().GetSval()] {
+					refersLater = true
+				}
+			}
+			return false
+		})
+		if !hasSub && !refersLater {
+			kept = append(kept, c)
+		}
+	}
+	switch len(kept) {
+	case 0:
+		return nil
+	case 1:
+		return kept[0]
+	}
+	return pg.MakeBoolExprNode(pg.BoolExprType_AND_EXPR, kept, -1)
 }
 
 // fromItem builds one FROM item: a table, a WITH query, a subquery, a join.
