@@ -39,6 +39,9 @@ var fuzzSeeds = []string{
 	"CREATE TABLE bin (id int PRIMARY KEY, b bytea); INSERT INTO bin VALUES (1, '\\x00ff'), (2, 'a\\\\b'); SELECT encode(b || 'x', 'base64'), b LIKE 'a%', substring(b from 2) FROM bin WHERE b < '\\x01'",
 	"SELECT 'accounts'::regclass, 0::regclass, c.oid::regclass, pg_get_indexdef(i.indexrelid, 1, true), i.indkey[0] FROM pg_class c JOIN pg_index i ON i.indrelid = c.oid",
 	"CREATE INDEX ON accounts (balance DESC); CREATE VIEW av AS SELECT id, balance FROM accounts; ALTER TABLE accounts RENAME COLUMN balance TO bal; VACUUM (ANALYZE) accounts (bal); DROP TABLE accounts CASCADE",
+	"CREATE TABLE cf (a text CHECK (length(a) > 0 AND a ~* '^[a-z]+$' AND a NOT LIKE 'x%'), b int[] CHECK (array_length(b, 1) IN (1, 2)), CHECK (num_nonnulls(a, b) = 1)); INSERT INTO cf VALUES ('ab', NULL)",
+	"SELECT d || '{\"b\": 1}', d - 'a', d #- '{a,0}', d @> '{\"a\": [1]}', e.key, e.value FROM (SELECT '{\"a\": [1, 2], \"a\": 3}'::jsonb AS d) s, jsonb_each(s.d) AS e ORDER BY d",
+	"SELECT t, x.value FROM jsonb_array_elements_text('[\"a\", 1, null]') AS t, jsonb_array_elements('[{}]') AS x WHERE t <> 'b'",
 }
 
 // FuzzStatement runs arbitrary statement texts against a small database:
