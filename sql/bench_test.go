@@ -94,3 +94,36 @@ func BenchmarkSession_Statement(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkSession_Join: joins of 1,000 customers and 5,000 orders. "grouped" pairs every order with its customer
+// (the equality pairs them through a hash table); "one-customer" reads one customer's orders (the WHERE clause's
+// conditions filter each table's scan, and the customer's key finds it).
+func BenchmarkSession_Join(b *testing.B) {
+	s := openBenchSession(b)
+	run(b, s, "CREATE TABLE cust (id int8 PRIMARY KEY, name text); CREATE TABLE ord (id int8 PRIMARY KEY, cust int8, amt int8)")
+	for lo := 0; lo < 1000; lo += 500 {
+		var v string
+		for i := lo; i < lo+500; i++ {
+			v += fmt.Sprintf(", (%d, 'c%d')", i, i)
+		}
+		run(b, s, "INSERT INTO cust VALUES "+v[2:])
+	}
+	for lo := 0; lo < 5000; lo += 500 {
+		var v string
+		for i := lo; i < lo+500; i++ {
+			v += fmt.Sprintf(", (%d, %d, %d)", i, i%1000, i%7)
+		}
+		run(b, s, "INSERT INTO ord VALUES "+v[2:])
+	}
+	for _, q := range []struct{ name, text string }{
+		{"grouped", "SELECT c.name, sum(o.amt) FROM cust c JOIN ord o ON o.cust = c.id GROUP BY c.name"},
+		{"one-customer", "SELECT c.name, o.id FROM cust c, ord o WHERE o.cust = c.id AND c.id = 7"},
+	} {
+		b.Run(q.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for range b.N {
+				run(b, s, q.text)
+			}
+		})
+	}
+}

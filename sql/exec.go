@@ -37,6 +37,9 @@ type exec struct {
 	warnings []*Error
 	// viewDepth counts the views being evaluated inside one another.
 	viewDepth int
+	// from names the sources of the FROM clause being read, for the conditions pushed to its tables' scans
+	// (joinplan.go).
+	from fromNames
 	// srfValue is the current value of each set-returning call of a select list while its rows are made.
 	srfValue map[*pg.FuncCall]any
 	// copyIn is the COPY ... FROM STDIN being run, read before the statement's transaction began (copy.go).

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strconv"
 
 	pg "github.com/pganalyze/pg_query_go/v6"
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -367,15 +368,11 @@ func (x *exec) fromClause(items []*pg.Node, where *pg.Node, outer *scope) (*rela
 		}
 		return &relation{rows: [][]any{{}}}, nil
 	}
+	saved := x.from
+	x.from = x.namesOf(items)
+	defer func() { x.from = saved }()
 	var rel *relation
-	for i, it := range items {
-		w := where
-		if len(items) > 1 {
-			w = nil
-			if i == 0 {
-				w = leadingConds(items, where)
-			}
-		}
+	for _, it := range items {
 		if rel != nil && isLateral(it) {
 			var err error
 			if rel, err = x.lateral(rel, it, pg.JoinType_JOIN_INNER, nil, outer); err != nil {
@@ -383,7 +380,7 @@ func (x *exec) fromClause(items []*pg.Node, where *pg.Node, outer *scope) (*rela
 			}
 			continue
 		}
-		r, err := x.fromItem(it, w, outer)
+		r, err := x.fromItem(it, where, outer)
 		if err != nil {
 			return nil, err
 		}
@@ -391,72 +388,12 @@ func (x *exec) fromClause(items []*pg.Node, where *pg.Node, outer *scope) (*rela
 			rel = r
 			continue
 		}
-		if rel, err = x.join(rel, r, pg.JoinType_JOIN_INNER, nil, outer); err != nil {
+		// The WHERE clause's equalities between the two pair their rows (the clause is evaluated over them after).
+		if rel, err = x.joinOn(rel, r, pg.JoinType_JOIN_INNER, nil, conjuncts(where), outer); err != nil {
 			return nil, err
 		}
 	}
 	return rel, nil
-}
-
-// leadingConds is what of a WHERE clause the first of a FROM list's items may filter its rows with, when the items
-// after it are functions (FROM orders o, jsonb_array_elements(o.items) AS item WHERE o.id = 1): the conjuncts that
-// name no column of those functions and hold no subquery. The functions then run on the rows that pass (a row they
-// would fail on, as PostgreSQL filters it first, is gone), and the table's scan reads what the filter selects. The
-// whole clause is still applied to the joined rows.
-func leadingConds(items []*pg.Node, where *pg.Node) *pg.Node {
-	if where == nil || items[0].GetRangeVar() == nil {
-		return nil
-	}
-	later := map[string]bool{}
-	for _, it := range items[1:] {
-		rf := it.GetRangeFunction()
-		if rf == nil {
-			return nil
-		}
-		for _, fn := range rf.Functions {
-			for _, f := range fn.GetList().GetItems() {
-				if fc := f.GetFuncCall(); fc != nil {
-					later[funcName(fc)] = true
-				}
-			}
-		}
-		later["value"], later["key"], later["ordinality"], later["relid"] = true, true, true, true
-		if rf.Alias != nil {
-			later[rf.Alias.Aliasname] = true
-			for _, c := range rf.Alias.Colnames {
-				later[c.GetString_().GetSval()] = true
-			}
-		}
-	}
-	conds := []*pg.Node{where}
-	if b := where.GetBoolExpr(); b != nil && b.Boolop == pg.BoolExprType_AND_EXPR {
-		conds = b.Args
-	}
-	var kept []*pg.Node
-	for _, c := range conds {
-		refersLater := false
-		hasSub := walk(c.ProtoReflect(), func(m protoreflect.Message) bool {
-			switch v := m.Interface().(type) {
-			case *pg.SubLink:
-				return true
-			case *pg.ColumnRef:
-				if len(v.Fields) == 0 || v.Fields[0].GetString_() == nil || later[v.Fields[0].GetString_().GetSval()] {
-					refersLater = true
-				}
-			}
-			return false
-		})
-		if !hasSub && !refersLater {
-			kept = append(kept, c)
-		}
-	}
-	switch len(kept) {
-	case 0:
-		return nil
-	case 1:
-		return kept[0]
-	}
-	return pg.MakeBoolExprNode(pg.BoolExprType_AND_EXPR, kept, -1)
 }
 
 // fromItem builds one FROM item: a table, a WITH query, a subquery, a join.
@@ -508,6 +445,15 @@ func (x *exec) fromItem(n *pg.Node, where *pg.Node, outer *scope) (*relation, er
 			return requalify(rel, alias, rv.Alias), nil
 		}
 		var filter bson.D
+		if where != nil && x.from != nil {
+			var own []*pg.Node
+			for _, c := range conjuncts(where) {
+				if x.from.pushableTo(c, alias) {
+					own = append(own, c)
+				}
+			}
+			where = andOf(own)
+		}
 		if where != nil {
 			filter = x.pushdown(where, t, alias, outer)
 		}
@@ -529,14 +475,15 @@ func (x *exec) fromItem(n *pg.Node, where *pg.Node, outer *scope) (*relation, er
 		return requalify(rel, alias, rs.Alias), nil
 	case n.GetJoinExpr() != nil:
 		j := n.GetJoinExpr()
-		l, err := x.fromItem(j.Larg, nil, outer)
+		lw, rw := joinSides(j, where)
+		l, err := x.fromItem(j.Larg, lw, outer)
 		if err != nil {
 			return nil, err
 		}
 		if isLateral(j.Rarg) && len(j.UsingClause) == 0 && !j.IsNatural {
 			return x.lateral(l, j.Rarg, j.Jointype, j.Quals, outer)
 		}
-		r, err := x.fromItem(j.Rarg, nil, outer)
+		r, err := x.fromItem(j.Rarg, rw, outer)
 		if err != nil {
 			return nil, err
 		}
@@ -571,6 +518,12 @@ func requalify(rel *relation, alias string, a *pg.Alias) *relation {
 
 // join joins two relations (nested loops; quals evaluated per pair).
 func (x *exec) join(l, r *relation, kind pg.JoinType, quals *pg.Node, outer *scope) (*relation, error) {
+	return x.joinOn(l, r, kind, quals, conjuncts(quals), outer)
+}
+
+// joinOn is join, its rows paired through a hash table by the equalities among pairing (quals' conjuncts, or
+// the enclosing WHERE clause's for an inner join) that match a column of each side.
+func (x *exec) joinOn(l, r *relation, kind pg.JoinType, quals *pg.Node, pairing []*pg.Node, outer *scope) (*relation, error) {
 	cols := append(append([]relCol{}, l.cols...), r.cols...)
 	sc := &scope{cols: cols, outer: outer}
 	if x.describe && quals != nil {
@@ -585,18 +538,91 @@ func (x *exec) join(l, r *relation, kind pg.JoinType, quals *pg.Node, outer *sco
 			return truthy(v), err
 		}
 	}
+	if !x.describe && len(l.rows) > 0 && len(r.rows) > 1 {
+		var clear []*pg.Node
+		for _, c := range pairing {
+			if x.from.unambiguous(c) {
+				clear = append(clear, c)
+			}
+		}
+		if lk, rk := equiKeys(clear, l, r); len(lk) > 0 {
+			return joinHashed(l, r, kind, match, lk, rk)
+		}
+	}
 	return joinMatch(l, r, kind, match)
 }
 
 // joinMatch joins two relations by nested loops, keeping the pairs of rows match accepts (every pair when match is
 // nil), and for outer joins the rows of either side that matched nothing, padded with NULLs.
 func joinMatch(l, r *relation, kind pg.JoinType, match func(row []any) (bool, error)) (*relation, error) {
+	return joinPairs(l, r, kind, match, nil)
+}
+
+// joinHashed is joinMatch with the candidate rows of r for a row of l found in a hash table of r's rows by the
+// values of their columns rk, those of l's row being its columns lk: a row with a NULL among them (which equals
+// nothing) has no candidates. A row of l with a value hashKey does not know is tried against every row of r.
+func joinHashed(l, r *relation, kind pg.JoinType, match func(row []any) (bool, error), lk, rk []int) (*relation, error) {
+	key := func(row []any, idx []int) (k string, null, ok bool) {
+		for _, i := range idx {
+			if row[i] == nil {
+				return "", true, true
+			}
+			part, known := hashKey(row[i])
+			if !known {
+				return "", false, false
+			}
+			k += strconv.Itoa(len(part)) + ":" + part
+		}
+		return k, false, true
+	}
+	table := map[string][]int{}
+	for i, rr := range r.rows {
+		k, null, ok := key(rr, rk)
+		if !ok {
+			return joinMatch(l, r, kind, match) // a value of a kind hashKey does not know
+		}
+		if !null {
+			table[k] = append(table[k], i)
+		}
+	}
+	all := make([]int, len(r.rows))
+	for i := range all {
+		all[i] = i
+	}
+	return joinPairs(l, r, kind, match, func(lr []any) []int {
+		k, null, ok := key(lr, lk)
+		switch {
+		case !ok:
+			return all
+		case null:
+			return nil
+		}
+		return table[k]
+	})
+}
+
+// joinPairs pairs each row of l with the rows of r that candidates names (every row when candidates is nil),
+// keeping the pairs match accepts, and for outer joins the rows of either side that matched nothing, padded
+// with NULLs.
+func joinPairs(l, r *relation, kind pg.JoinType, match func(row []any) (bool, error), candidates func([]any) []int) (*relation, error) {
 	out := &relation{cols: append(append([]relCol{}, l.cols...), r.cols...)}
 	rightMatched := make([]bool, len(r.rows))
 	nullsL, nullsR := make([]any, len(l.cols)), make([]any, len(r.cols))
+	var all []int
+	if candidates == nil {
+		all = make([]int, len(r.rows))
+		for i := range all {
+			all[i] = i
+		}
+	}
 	for _, lr := range l.rows {
 		matched := false
-		for k, rr := range r.rows {
+		cand := all
+		if candidates != nil {
+			cand = candidates(lr)
+		}
+		for _, k := range cand {
+			rr := r.rows[k]
 			row := append(append(make([]any, 0, len(out.cols)), lr...), rr...)
 			if match != nil {
 				ok, err := match(row)
