@@ -167,6 +167,7 @@ func runBytea(t *testing.T, who string, c *pgx.Conn) {
 	runEnum(t, who, c)
 	runInterval(t, who, c)
 	runJSONB(t, who, c)
+	runJoins(t, who, c)
 	ctx := context.Background()
 	for _, s := range uniqueSteps {
 		_, err := c.Exec(ctx, s.sql)

@@ -1,0 +1,51 @@
+package pgserver_test
+
+import (
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// joinSteps: inner, left, right, full and comma joins whose rows are paired through a hash table (equalities of
+// integers, numerics beside integers, text beside varchar, NULL keys, duplicates) and whose tables' scans take the
+// conditions that name them alone: an anti-join (WHERE o.id IS NULL) and ON conditions on either side of a LEFT
+// JOIN, which must not filter the preserved side; joins in a subquery, with USING, a nested join on the nullable
+// side, and an ambiguous column (42702). Compared with PostgreSQL 15.
+var joinSteps = []struct{ sql, want string }{
+	{"CREATE TABLE jc (id int PRIMARY KEY, name text, region varchar(5))", "CREATE TABLE"},
+	{"CREATE TABLE jo (id int8 PRIMARY KEY, cust int8, amt numeric, note text)", "CREATE TABLE"},
+	{"CREATE TABLE jr (code text PRIMARY KEY, label text)", "CREATE TABLE"},
+	{"INSERT INTO jc VALUES (1, 'ann', 'n'), (2, 'bo', 's'), (3, 'cy', NULL), (4, 'di', 'n')", "INSERT 0 4"},
+	{"INSERT INTO jo VALUES (10, 1, 5.5, 'a'), (11, 1, 2, NULL), (12, 2, 7, 'b'), (13, NULL, 1, 'c'), (14, 9, 3, 'd')", "INSERT 0 5"},
+	{"INSERT INTO jr VALUES ('n', 'North'), ('s', 'South'), ('w', 'West')", "INSERT 0 3"},
+	{"SELECT c.name, o.id FROM jc c JOIN jo o ON o.cust = c.id ORDER BY 1, 2", "ann|10\nann|11\nbo|12\nSELECT 3"},
+	{"SELECT c.name, o.id FROM jc c, jo o WHERE o.cust = c.id AND o.amt > 2 ORDER BY 1, 2", "ann|10\nbo|12\nSELECT 2"},
+	{"SELECT c.name, o.id FROM jc c LEFT JOIN jo o ON o.cust = c.id ORDER BY 1, 2", "ann|10\nann|11\nbo|12\ncy|\ndi|\nSELECT 5"},
+	{"SELECT c.name FROM jc c LEFT JOIN jo o ON o.cust = c.id WHERE o.id IS NULL ORDER BY 1", "cy\ndi\nSELECT 2"},
+	{"SELECT c.name, o.id FROM jc c LEFT JOIN jo o ON o.cust = c.id AND c.name = 'ann' ORDER BY 1, 2", "ann|10\nann|11\nbo|\ncy|\ndi|\nSELECT 5"},
+	{"SELECT c.name, o.id FROM jc c LEFT JOIN jo o ON o.cust = c.id AND o.amt > 3 ORDER BY 1, 2", "ann|10\nbo|12\ncy|\ndi|\nSELECT 4"},
+	{"SELECT c.name, o.id FROM jc c LEFT JOIN jo o ON o.cust = c.id WHERE c.region = 'n' ORDER BY 1, 2", "ann|10\nann|11\ndi|\nSELECT 3"},
+	{"SELECT c.name, o.id FROM jc c RIGHT JOIN jo o ON o.cust = c.id ORDER BY 2", "ann|10\nann|11\nbo|12\n|13\n|14\nSELECT 5"},
+	{"SELECT c.name, o.id FROM jc c RIGHT JOIN jo o ON o.cust = c.id WHERE o.amt < 4 ORDER BY 2", "ann|11\n|13\n|14\nSELECT 3"},
+	{"SELECT c.name, o.id FROM jc c FULL JOIN jo o ON o.cust = c.id ORDER BY 1, 2", "ann|10\nann|11\nbo|12\ncy|\ndi|\n|13\n|14\nSELECT 7"},
+	{"SELECT c.name, o.id FROM jc c FULL JOIN jo o ON o.cust = c.id WHERE c.id IS NULL OR o.id IS NULL ORDER BY 1, 2", "cy|\ndi|\n|13\n|14\nSELECT 4"},
+	{"SELECT c.name, r.label, o.id FROM jc c JOIN jr r ON r.code = c.region JOIN jo o ON o.cust = c.id ORDER BY 1, 3", "ann|North|10\nann|North|11\nbo|South|12\nSELECT 3"},
+	{"SELECT c.name, r.label FROM jc c LEFT JOIN jr r ON r.code = c.region ORDER BY 1", "ann|North\nbo|South\ncy|\ndi|North\nSELECT 4"},
+	{"SELECT c.name, r.label FROM jc c, jr r WHERE c.region = r.code AND r.label <> 'South' ORDER BY 1", "ann|North\ndi|North\nSELECT 2"},
+	{"SELECT a.name, b.name FROM jc a JOIN jc b ON a.region = b.region AND a.id < b.id ORDER BY 1, 2", "ann|di\nSELECT 1"},
+	{"SELECT c.name, o.id FROM jc c JOIN jo o ON o.amt = c.id ORDER BY 1, 2", "ann|13\nbo|11\ncy|14\nSELECT 3"},
+	{"SELECT c.name, o.id FROM jc c JOIN jo o ON o.note = c.region ORDER BY 1, 2", "SELECT 0"},
+	{"SELECT c.name, s.total FROM jc c JOIN (SELECT cust, sum(amt) AS total FROM jo GROUP BY cust) s ON s.cust = c.id ORDER BY 1", "ann|7.5\nbo|7\nSELECT 2"},
+	{"SELECT name, id FROM jc JOIN jo USING (id) ORDER BY 1", "SELECT 0"},
+	{"SELECT name FROM jc, jo WHERE id = cust", "ERROR 42702"},
+	{"SELECT jc.name, jo.id FROM jc, jo WHERE jc.id = jo.cust AND jc.id = 1 ORDER BY 2", "ann|10\nann|11\nSELECT 2"},
+	{"SELECT c.name, o.id FROM jc c CROSS JOIN jo o WHERE c.id = o.cust AND o.note IS NOT NULL ORDER BY 1, 2", "ann|10\nbo|12\nSELECT 2"},
+	{"SELECT c.name, count(o.id) FROM jc c LEFT JOIN jo o ON c.id = o.cust GROUP BY c.name ORDER BY 1", "ann|2\nbo|1\ncy|0\ndi|0\nSELECT 4"},
+	{"SELECT c.name, o.id FROM jc c JOIN jo o ON c.id = o.cust OR o.cust IS NULL ORDER BY 1, 2", "ann|10\nann|11\nann|13\nbo|12\nbo|13\ncy|13\ndi|13\nSELECT 7"},
+	{"SELECT c.name, o.id FROM jc c JOIN jo o ON c.id + 0 = o.cust ORDER BY 1, 2", "ann|10\nann|11\nbo|12\nSELECT 3"},
+	{"SELECT c.name FROM jc c WHERE EXISTS (SELECT 1 FROM jo o, jr r WHERE o.cust = c.id AND r.code = c.region) ORDER BY 1", "ann\nbo\nSELECT 2"},
+	{"SELECT c.name, o.id, r.code FROM jc c LEFT JOIN (jo o JOIN jr r ON r.code = o.note) ON o.cust = c.id ORDER BY 1", "ann||\nbo||\ncy||\ndi||\nSELECT 4"},
+	{"DROP TABLE jc; DROP TABLE jo; DROP TABLE jr", "DROP TABLE"},
+}
+
+func runJoins(t *testing.T, who string, c *pgx.Conn) { runSteps(t, who, c, joinSteps) }
