@@ -130,7 +130,7 @@ func (x *exec) eval(n *pg.Node, sc *scope) (any, error) {
 				v = strconv.FormatBool(b) // a boolean casts to 'true' or 'false' (its output is t or f)
 			}
 		}
-		c, err := coerce(v, oid)
+		c, err := coerce(x.relativeTime(v, oid), oid)
 		if err != nil {
 			return nil, err
 		}
@@ -774,6 +774,9 @@ func arith(op string, l, r any) (any, error) {
 	case time.Time:
 		switch rv := r.(type) {
 		case interval:
+			if infinite(lv) != 0 && (op == "+" || op == "-") {
+				return lv, nil
+			}
 			if op == "+" {
 				return rv.addTo(lv)
 			}
@@ -782,6 +785,9 @@ func arith(op string, l, r any) (any, error) {
 			}
 		case time.Time:
 			if op == "-" {
+				if infinite(lv) != 0 || infinite(rv) != 0 {
+					return nil, errorf(CodeDatetimeFieldOverflow, "cannot subtract infinite timestamps")
+				}
 				return between(lv, rv), nil
 			}
 		case string:
@@ -799,6 +805,9 @@ func arith(op string, l, r any) (any, error) {
 				return lv.add(rv.neg())
 			}
 		case time.Time:
+			if op == "+" && infinite(rv) != 0 {
+				return rv, nil
+			}
 			if op == "+" {
 				return lv.addTo(rv)
 			}

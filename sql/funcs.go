@@ -510,6 +510,9 @@ func (x *exec) scalarFunc(name string, f *pg.FuncCall, args []any) (any, error) 
 			return nil, err
 		}
 		tt := t.(time.Time)
+		if infinite(tt) != 0 {
+			return tt, nil
+		}
 		switch strings.ToLower(formatText(args[0])) {
 		case "second":
 			return tt.Truncate(time.Second), nil

@@ -659,7 +659,7 @@ func (tr *translator) update(targets []*pg.Node) (any, bool, error) {
 			if col != nil && col.NotNull && v == nil {
 				return nil, false, notNull(tr.t.Name, name)
 			}
-			sv, err := toStored(v, oid, typmod)
+			sv, err := toStored(tr.x.relativeTime(v, oid), oid, typmod)
 			if err != nil {
 				return nil, false, err
 			}

@@ -487,7 +487,7 @@ func coerce(v any, oid uint32) (any, error) {
 	case OIDTimestamptz, OIDTimestamp, OIDDate:
 		switch x := v.(type) {
 		case time.Time:
-			if oid == OIDDate {
+			if oid == OIDDate && infinite(x) == 0 {
 				y, m, d := x.Date()
 				return time.Date(y, m, d, 0, 0, 0, 0, time.UTC), nil
 			}
@@ -495,9 +495,12 @@ func coerce(v any, oid uint32) (any, error) {
 		case string:
 			t, err := parseTime(x)
 			if err != nil {
-				return nil, bad()
+				var special bool
+				if t, special = specialTime(x, time.Now().Truncate(time.Millisecond)); !special {
+					return nil, timeInputError(x, oid)
+				}
 			}
-			return t, nil
+			return coerce(t, oid)
 		}
 		return nil, bad()
 	case OIDTime:
@@ -505,16 +508,22 @@ func coerce(v any, oid uint32) (any, error) {
 		case timeOfDay:
 			return x, nil
 		case time.Time:
+			if infinite(x) != 0 {
+				return nil, nil // an infinite timestamp has no time of day: NULL, as in PostgreSQL
+			}
 			return ofClock(x), nil
 		case interval:
 			return timeOfDay((x.us%microsPerDay + microsPerDay) % microsPerDay), nil
 		case string:
 			t, ok := parseTimeOfDay(x)
 			if !ok {
+				t, ok = specialClock(x, time.Now())
+			}
+			if !ok {
 				if clockShape.MatchString(strings.TrimSpace(x)) {
 					return nil, errorf(CodeDatetimeFieldOverflow, "date/time field value out of range: %q", x)
 				}
-				return nil, errorf("22007", "invalid input syntax for type time: %q", x)
+				return nil, errorf(CodeInvalidDatetimeFormat, "invalid input syntax for type time: %q", x)
 			}
 			return t, nil
 		}
@@ -531,7 +540,7 @@ func coerce(v any, oid uint32) (any, error) {
 				if e := AsError(err); e.Code == CodeDatetimeFieldOverflow {
 					return nil, e
 				}
-				return nil, errorf("22007", "invalid input syntax for type interval: %q", x)
+				return nil, errorf(CodeInvalidDatetimeFormat, "invalid input syntax for type interval: %q", x)
 			}
 			return d, nil
 		}
@@ -620,12 +629,6 @@ func parseTime(s string) (time.Time, error) {
 			return t.UTC(), nil
 		}
 	}
-	switch strings.ToLower(s) {
-	case "now":
-		return time.Now().UTC(), nil
-	case "epoch":
-		return time.Unix(0, 0).UTC(), nil
-	}
 	return time.Time{}, fmt.Errorf("bad time %q", s)
 }
 
@@ -710,6 +713,9 @@ func formatText(v any) string {
 	case regclass:
 		return x.text()
 	case time.Time:
+		if inf := infiniteText(x); inf != "" {
+			return inf
+		}
 		return x.UTC().Format("2006-01-02 15:04:05.999999") + "+00"
 	case interval:
 		return formatInterval(x)
@@ -832,6 +838,9 @@ func AppendTyped(b []byte, v any, oid uint32) []byte {
 			return strconv.AppendBool(b, x)
 		}
 	case time.Time:
+		if inf := infiniteText(x); inf != "" {
+			return append(b, inf...)
+		}
 		switch oid {
 		case OIDDate: // a date has no time of day
 			return x.UTC().AppendFormat(b, "2006-01-02")
@@ -862,7 +871,9 @@ func AppendText(b []byte, v any) []byte {
 	case string:
 		return append(b, x...)
 	case time.Time:
-		return append(x.UTC().AppendFormat(b, "2006-01-02 15:04:05.999999"), "+00"...)
+		if infinite(x) == 0 {
+			return append(x.UTC().AppendFormat(b, "2006-01-02 15:04:05.999999"), "+00"...)
+		}
 	}
 	return append(b, formatText(v)...)
 }

@@ -302,7 +302,7 @@ func (x *exec) document(t *table, names []string, row []any) (bson.D, error) {
 		if v == nil {
 			return nil, notNull(t.Name, t.Key[0])
 		}
-		sv, err := toStored(v, t.colType(t.Key[0]), t.typmodOfColumn(t.Key[0]))
+		sv, err := toStored(x.relativeTime(v, t.colType(t.Key[0])), t.colType(t.Key[0]), t.typmodOfColumn(t.Key[0]))
 		if err != nil {
 			return nil, err
 		}
@@ -313,7 +313,7 @@ func (x *exec) document(t *table, names []string, row []any) (bson.D, error) {
 			if vals[k] == nil {
 				return nil, notNull(t.Name, k)
 			}
-			sv, err := toStored(vals[k], t.colType(k), t.typmodOfColumn(k))
+			sv, err := toStored(x.relativeTime(vals[k], t.colType(k)), t.colType(k), t.typmodOfColumn(k))
 			if err != nil {
 				return nil, err
 			}
@@ -347,7 +347,7 @@ func (x *exec) document(t *table, names []string, row []any) (bson.D, error) {
 			}
 			continue
 		}
-		sv, err := toStored(v, c.Type, c.TypMod)
+		sv, err := toStored(x.relativeTime(v, c.Type), c.Type, c.TypMod)
 		if err != nil {
 			return nil, err
 		}
@@ -881,7 +881,7 @@ func (x *exec) setOf(t *table, targets []*pg.Node, sc *scope) (bson.D, error) {
 			}
 			oid, typmod = c.Type, c.TypMod
 		}
-		sv, err := toStored(v, oid, typmod)
+		sv, err := toStored(x.relativeTime(v, oid), oid, typmod)
 		if err != nil {
 			return nil, err
 		}
