@@ -11,8 +11,8 @@ import (
 )
 
 // compatSteps: PostgreSQL's special date and time input ('today', 'now', 'epoch', 'infinity', 'allballs') in
-// casts, literals, columns and filters; compared with PostgreSQL 15. Values that move with the clock are compared
-// with current_date and now() rather than printed.
+// casts, literals, columns and filters (values that move with the clock are compared with current_date and now()
+// rather than printed), and the type names of pg_type and information_schema; compared with PostgreSQL 15.
 var compatSteps = []struct{ sql, want string }{
 	{"SELECT date 'today' = current_date, 'tomorrow'::date = current_date + 1, 'yesterday'::date = current_date - 1", "t|t|t\nSELECT 1"},
 	{"SELECT 'epoch'::date, 'infinity'::date, '-infinity'::date", "1970-01-01|infinity|-infinity\nSELECT 1"},
@@ -57,6 +57,22 @@ var compatSteps = []struct{ sql, want string }{
 	{"SELECT isfinite(d), isfinite(ts) FROM evcx ORDER BY id", "f|f\nf|f\nt|t\nt|t\nt|t\nSELECT 5"},
 	{"SELECT d + time '10:00', tz AT TIME ZONE 'Europe/Paris' FROM evcx WHERE id < 3 ORDER BY id", "infinity|infinity\n-infinity|-infinity\nSELECT 2"},
 	{"DROP TABLE evcx", "DROP TABLE"},
+
+	// pg_type.typname is PostgreSQL's internal name; format_type, information_schema and psql's names stay SQL's.
+	{"SELECT oid, typname, typcategory, typelem FROM pg_type WHERE oid IN (16, 17, 18, 20, 21, 23, 25, 26, 700, 701, 1007, 1009, 1042, 1043, 1082, 1083, 1114, 1184, 1186, 1700, 3802) ORDER BY oid",
+		"16|bool|B|0\n17|bytea|U|0\n18|char|Z|0\n20|int8|N|0\n21|int2|N|0\n23|int4|N|0\n25|text|S|0\n26|oid|N|0\n700|float4|N|0\n701|float8|N|0\n" +
+			"1007|_int4|A|23\n1009|_text|A|25\n1042|bpchar|S|0\n1043|varchar|S|0\n1082|date|D|0\n1083|time|D|0\n1114|timestamp|D|0\n1184|timestamptz|D|0\n1186|interval|T|0\n1700|numeric|N|0\n3802|jsonb|U|0\nSELECT 21"},
+	{"SELECT typname FROM pg_type WHERE typname IN ('int4', 'integer', 'varchar', 'character varying') ORDER BY 1", "int4\nvarchar\nSELECT 2"},
+	{"CREATE TABLE tycx (a int, b bigint, c smallint, d real, e double precision, f boolean, g varchar(5), h char(3), i text, j numeric(6,2), " +
+		"k timestamptz, l timestamp, m date, n time, o interval, p jsonb, q bytea, r int[], s text[])", "CREATE TABLE"},
+	{"SELECT column_name, data_type, udt_name FROM information_schema.columns WHERE table_name = 'tycx' ORDER BY ordinal_position",
+		"a|integer|int4\nb|bigint|int8\nc|smallint|int2\nd|real|float4\ne|double precision|float8\nf|boolean|bool\ng|character varying|varchar\n" +
+			"h|character|bpchar\ni|text|text\nj|numeric|numeric\nk|timestamp with time zone|timestamptz\nl|timestamp without time zone|timestamp\n" +
+			"m|date|date\nn|time without time zone|time\no|interval|interval\np|jsonb|jsonb\nq|bytea|bytea\nr|ARRAY|_int4\ns|ARRAY|_text\nSELECT 19"},
+	{"SELECT a.attname, format_type(a.atttypid, a.atttypmod), t.typname FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid " +
+		"WHERE a.attrelid = 'tycx'::regclass AND a.attnum > 0 AND a.attname IN ('a', 'g', 'h', 'j', 'k', 'r') ORDER BY a.attnum",
+		"a|integer|int4\ng|character varying(5)|varchar\nh|character(3)|bpchar\nj|numeric(6,2)|numeric\nk|timestamp with time zone|timestamptz\nr|integer[]|_int4\nSELECT 6"},
+	{"DROP TABLE tycx", "DROP TABLE"},
 }
 
 func runCompat(t *testing.T, who string, c *pgx.Conn) { runSteps(t, who, c, compatSteps) }

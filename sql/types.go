@@ -59,52 +59,65 @@ const (
 
 // typeInfo is what Concord knows of one PostgreSQL type.
 type typeInfo struct {
-	name  string // as format_type shows it
-	elem  uint32 // element type of an array type, 0 otherwise
-	array uint32 // array type of a scalar type, 0 when none
+	typname string // pg_type.typname, PostgreSQL's internal name (int4, _int4)
+	name    string // as format_type shows it
+	elem    uint32 // element type of an array type, 0 otherwise
+	array   uint32 // array type of a scalar type, 0 when none
 }
 
 var types = map[uint32]typeInfo{
-	OIDBool:          {name: "boolean", array: OIDBoolArray},
-	OIDBytea:         {name: "bytea", array: OIDByteaArray},
-	OIDByteaArray:    {name: "bytea[]", elem: OIDBytea},
-	OIDInt8:          {name: "bigint", array: OIDInt8Array},
-	OIDInt2:          {name: "smallint", array: OIDInt2Array},
-	OIDInt4:          {name: "integer", array: OIDInt4Array},
-	OIDText:          {name: "text", array: OIDTextArray},
-	OIDName:          {name: "name"},
-	OIDChar:          {name: "\"char\""},
-	OIDOID:           {name: "oid"},
-	OIDJSON:          {name: "json"},
-	OIDFloat4:        {name: "real"},
-	OIDFloat8:        {name: "double precision", array: OIDFloat8Array},
-	OIDBoolArray:     {name: "boolean[]", elem: OIDBool},
-	OIDInt2Array:     {name: "smallint[]", elem: OIDInt2},
-	OIDInt4Array:     {name: "integer[]", elem: OIDInt4},
-	OIDTextArray:     {name: "text[]", elem: OIDText},
-	OIDVarchArray:    {name: "character varying[]", elem: OIDVarchar},
-	OIDInt8Array:     {name: "bigint[]", elem: OIDInt8},
-	OIDFloat8Array:   {name: "double precision[]", elem: OIDFloat8},
-	OIDBpchar:        {name: "character"},
-	OIDVarchar:       {name: "character varying", array: OIDVarchArray},
-	OIDDate:          {name: "date"},
-	OIDTime:          {name: "time without time zone", array: OIDTimeArray},
-	OIDTimeArray:     {name: "time without time zone[]", elem: OIDTime},
-	OIDTimestamp:     {name: "timestamp without time zone"},
-	OIDTimestamptz:   {name: "timestamp with time zone", array: OIDTstzArray},
-	OIDTstzArray:     {name: "timestamp with time zone[]", elem: OIDTimestamptz},
-	OIDInterval:      {name: "interval", array: OIDIntervalArray},
-	OIDIntervalArray: {name: "interval[]", elem: OIDInterval},
-	OIDNumArray:      {name: "numeric[]", elem: OIDNumeric},
-	OIDNumeric:       {name: "numeric", array: OIDNumArray},
-	OIDJSONB:         {name: "jsonb"},
-	OIDInt2Vector:    {name: "int2vector", elem: OIDInt2},
+	OIDBool:          {typname: "bool", name: "boolean", array: OIDBoolArray},
+	OIDBytea:         {typname: "bytea", name: "bytea", array: OIDByteaArray},
+	OIDByteaArray:    {typname: "_bytea", name: "bytea[]", elem: OIDBytea},
+	OIDInt8:          {typname: "int8", name: "bigint", array: OIDInt8Array},
+	OIDInt2:          {typname: "int2", name: "smallint", array: OIDInt2Array},
+	OIDInt4:          {typname: "int4", name: "integer", array: OIDInt4Array},
+	OIDText:          {typname: "text", name: "text", array: OIDTextArray},
+	OIDName:          {typname: "name", name: "name"},
+	OIDChar:          {typname: "char", name: "\"char\""},
+	OIDOID:           {typname: "oid", name: "oid"},
+	OIDJSON:          {typname: "json", name: "json"},
+	OIDFloat4:        {typname: "float4", name: "real"},
+	OIDFloat8:        {typname: "float8", name: "double precision", array: OIDFloat8Array},
+	OIDBoolArray:     {typname: "_bool", name: "boolean[]", elem: OIDBool},
+	OIDInt2Array:     {typname: "_int2", name: "smallint[]", elem: OIDInt2},
+	OIDInt4Array:     {typname: "_int4", name: "integer[]", elem: OIDInt4},
+	OIDTextArray:     {typname: "_text", name: "text[]", elem: OIDText},
+	OIDVarchArray:    {typname: "_varchar", name: "character varying[]", elem: OIDVarchar},
+	OIDInt8Array:     {typname: "_int8", name: "bigint[]", elem: OIDInt8},
+	OIDFloat8Array:   {typname: "_float8", name: "double precision[]", elem: OIDFloat8},
+	OIDBpchar:        {typname: "bpchar", name: "character"},
+	OIDVarchar:       {typname: "varchar", name: "character varying", array: OIDVarchArray},
+	OIDDate:          {typname: "date", name: "date"},
+	OIDTime:          {typname: "time", name: "time without time zone", array: OIDTimeArray},
+	OIDTimeArray:     {typname: "_time", name: "time without time zone[]", elem: OIDTime},
+	OIDTimestamp:     {typname: "timestamp", name: "timestamp without time zone"},
+	OIDTimestamptz:   {typname: "timestamptz", name: "timestamp with time zone", array: OIDTstzArray},
+	OIDTstzArray:     {typname: "_timestamptz", name: "timestamp with time zone[]", elem: OIDTimestamptz},
+	OIDInterval:      {typname: "interval", name: "interval", array: OIDIntervalArray},
+	OIDIntervalArray: {typname: "_interval", name: "interval[]", elem: OIDInterval},
+	OIDNumArray:      {typname: "_numeric", name: "numeric[]", elem: OIDNumeric},
+	OIDNumeric:       {typname: "numeric", name: "numeric", array: OIDNumArray},
+	OIDJSONB:         {typname: "jsonb", name: "jsonb"},
+	OIDInt2Vector:    {typname: "int2vector", name: "int2vector", elem: OIDInt2},
 }
 
 // TypeName returns the name format_type gives the type, as psql's \d shows it.
 func TypeName(oid uint32) string {
 	if t, ok := types[oid]; ok {
 		return t.name
+	}
+	if n := enumTypeName(oid); n != "" {
+		return n
+	}
+	return "text"
+}
+
+// internalName is the type's pg_type.typname (int4, bpchar, timestamptz, _int4 for int4's array), as PostgreSQL
+// names it in its catalogs and in information_schema.columns.udt_name.
+func internalName(oid uint32) string {
+	if t, ok := types[oid]; ok {
+		return t.typname
 	}
 	if n := enumTypeName(oid); n != "" {
 		return n
