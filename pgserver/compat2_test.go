@@ -3,6 +3,7 @@ package pgserver_test
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -12,7 +13,8 @@ import (
 
 // compatSteps: PostgreSQL's special date and time input ('today', 'now', 'epoch', 'infinity', 'allballs') in
 // casts, literals, columns and filters (values that move with the clock are compared with current_date and now()
-// rather than printed), and the type names of pg_type and information_schema; compared with PostgreSQL 15.
+// rather than printed), the type names of pg_type and information_schema, and uuid input; compared with
+// PostgreSQL 15.
 var compatSteps = []struct{ sql, want string }{
 	{"SELECT date 'today' = current_date, 'tomorrow'::date = current_date + 1, 'yesterday'::date = current_date - 1", "t|t|t\nSELECT 1"},
 	{"SELECT 'epoch'::date, 'infinity'::date, '-infinity'::date", "1970-01-01|infinity|-infinity\nSELECT 1"},
@@ -73,6 +75,47 @@ var compatSteps = []struct{ sql, want string }{
 		"WHERE a.attrelid = 'tycx'::regclass AND a.attnum > 0 AND a.attname IN ('a', 'g', 'h', 'j', 'k', 'r') ORDER BY a.attnum",
 		"a|integer|int4\ng|character varying(5)|varchar\nh|character(3)|bpchar\nj|numeric(6,2)|numeric\nk|timestamp with time zone|timestamptz\nr|integer[]|_int4\nSELECT 6"},
 	{"DROP TABLE tycx", "DROP TABLE"},
+
+	// uuid: PostgreSQL's input forms are one value, shown canonical; anything else is 22P02.
+	{"SELECT 'A0EEBC99-9C0B-4EF8-BB6D-6BB9BD380A11'::uuid, '{a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11}'::uuid, uuid 'a0eebc999c0b4ef8bb6d6bb9bd380a11', " +
+		"'a0ee-bc99-9c0b-4ef8-bb6d-6bb9-bd38-0a11'::uuid",
+		"a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11|a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11|a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11|a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11\nSELECT 1"},
+	{"SELECT ' a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11'::uuid", "ERROR 22P02"},
+	{"SELECT 'a0eebc9-9-c0b-4ef8-bb6d-6bb9bd380a11'::uuid", "ERROR 22P02"},
+	{"SELECT '{a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11'::uuid", "ERROR 22P02"},
+	{"SELECT 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a1'::uuid", "ERROR 22P02"},
+	{"SELECT 12::uuid", "ERROR 42846"},
+	{"SELECT uuid 'A0EEBC99-9C0B-4EF8-BB6D-6BB9BD380A11' = 'a0eebc999c0b4ef8bb6d6bb9bd380a11', '00000000-0000-0000-0000-000000000000'::uuid < 'ffffffff-ffff-ffff-ffff-ffffffffffff'::uuid",
+		"t|t\nSELECT 1"},
+	{"SELECT pg_typeof(gen_random_uuid()), pg_typeof('a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11'::uuid), " +
+		"gen_random_uuid()::text ~ '^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$'", "uuid|uuid|t\nSELECT 1"},
+	{"CREATE TABLE ucx (id uuid PRIMARY KEY, n int)", "CREATE TABLE"},
+	{"INSERT INTO ucx VALUES ('A0EEBC99-9C0B-4EF8-BB6D-6BB9BD380A11', 1)", "INSERT 0 1"},
+	{"INSERT INTO ucx VALUES ('{a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11}', 2)", "ERROR 23505"},
+	{"INSERT INTO ucx VALUES ('a0eebc999c0b4ef8bb6d6bb9bd380a12', 3), ('nope', 4)", "ERROR 22P02"},
+	{"INSERT INTO ucx VALUES ('a0eebc999c0b4ef8bb6d6bb9bd380a12', 3), ('{B0EEBC99-9C0B-4EF8-BB6D-6BB9BD380A11}', 4), ('{00000000-0000-0000-0000-00000000000F}', 5)", "INSERT 0 3"},
+	{"SELECT id, n FROM ucx ORDER BY id", "00000000-0000-0000-0000-00000000000f|5\na0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11|1\na0eebc99-9c0b-4ef8-bb6d-6bb9bd380a12|3\nb0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11|4\nSELECT 4"},
+	{"SELECT n FROM ucx WHERE id = 'A0EEBC99-9C0B-4EF8-BB6D-6BB9BD380A12'", "3\nSELECT 1"},
+	{"SELECT n FROM ucx WHERE id IN ('{b0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11}', 'A0EEBC999C0B4EF8BB6D6BB9BD380A11') ORDER BY n", "1\n4\nSELECT 2"},
+	{"SELECT n FROM ucx WHERE id > 'A0EEBC99-9C0B-4EF8-BB6D-6BB9BD380A11' ORDER BY n", "3\n4\nSELECT 2"},
+	{"SELECT n FROM ucx WHERE id = 'bad'", "ERROR 22P02"},
+	{"SELECT n FROM ucx WHERE id = 'bad' OR n = 5", "ERROR 22P02"},
+	{"UPDATE ucx SET n = 6 WHERE id = '{00000000000000000000-00000000000f}' RETURNING id, n", "00000000-0000-0000-0000-00000000000f|6\nUPDATE 1"},
+	{"SELECT id::text, upper(id::text), length(id::text), to_jsonb(id) FROM ucx WHERE n = 1",
+		"a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11|A0EEBC99-9C0B-4EF8-BB6D-6BB9BD380A11|36|\"a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11\"\nSELECT 1"},
+	{"CREATE TABLE u2cx (id int PRIMARY KEY, u uuid UNIQUE)", "CREATE TABLE"},
+	{"INSERT INTO u2cx VALUES (1, 'A0EEBC99-9C0B-4EF8-BB6D-6BB9BD380A11'), (2, NULL), (3, '{B0EEBC99-9C0B-4EF8-BB6D-6BB9BD380A11}')", "INSERT 0 3"},
+	{"INSERT INTO u2cx VALUES (4, 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11')", "ERROR 23505"},
+	{"UPDATE u2cx SET u = 'B0EEBC999C0B4EF8BB6D6BB9BD380A11' WHERE id = 1", "ERROR 23505"},
+	{"UPDATE u2cx SET u = 'xyz' WHERE id = 2", "ERROR 22P02"},
+	{"SELECT u, count(*) FROM u2cx GROUP BY u ORDER BY u NULLS FIRST", "|1\na0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11|1\nb0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11|1\nSELECT 3"},
+	{"SELECT a.n, b.id FROM ucx a JOIN u2cx b ON a.id = b.u ORDER BY b.id", "1|1\n4|3\nSELECT 2"},
+	{"SELECT count(DISTINCT u), array_agg(u ORDER BY id) FROM u2cx WHERE u IS NOT NULL", "2|{a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11,b0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11}\nSELECT 1"},
+	{"SELECT u FROM u2cx WHERE id = 1 UNION SELECT 'A0EEBC99-9C0B-4EF8-BB6D-6BB9BD380A11'::uuid", "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11\nSELECT 1"},
+	{"SELECT coalesce(u, '{11111111-1111-1111-1111-111111111111}') FROM u2cx WHERE id = 2", "11111111-1111-1111-1111-111111111111\nSELECT 1"},
+	{"SELECT data_type, udt_name FROM information_schema.columns WHERE table_name = 'u2cx' AND column_name = 'u'", "uuid|uuid\nSELECT 1"},
+	{"SELECT format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = 'u2cx'::regclass AND attname = 'u'", "uuid\nSELECT 1"},
+	{"DROP TABLE ucx, u2cx", "DROP TABLE"},
 }
 
 func runCompat(t *testing.T, who string, c *pgx.Conn) { runSteps(t, who, c, compatSteps) }
@@ -116,5 +159,62 @@ func TestCompat_InfinityParameters(t *testing.T) {
 	}
 	if want := []string{"1 1 1 infinity", "-1 -1 -1 -infinity"}; fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("got %q, want %q", got, want)
+	}
+}
+
+// TestCompat_UUIDParameters: a uuid parameter in text (any of PostgreSQL's input forms) or binary is one value: a
+// unique column refuses the same uuid in another form, a filter finds it, and results come back canonical in text
+// and as the same bytes in binary.
+func TestCompat_UUIDParameters(t *testing.T) {
+	url, _ := startServer(t)
+	ctx := context.Background()
+	c := connect(t, url)
+	if _, err := c.Exec(ctx, "CREATE TABLE uuidp (id int PRIMARY KEY, u uuid UNIQUE)"); err != nil {
+		t.Fatal(err)
+	}
+	want := [16]byte{0xa0, 0xee, 0xbc, 0x99, 0x9c, 0x0b, 0x4e, 0xf8, 0xbb, 0x6d, 0x6b, 0xb9, 0xbd, 0x38, 0x0a, 0x11}
+	if _, err := c.Exec(ctx, "INSERT INTO uuidp VALUES ($1, $2)", 1, "{A0EEBC99-9C0B-4EF8-BB6D-6BB9BD380A11}"); err != nil {
+		t.Fatal(err)
+	}
+	for i, dup := range []any{pgtype.UUID{Bytes: want, Valid: true}, want, "a0eebc999c0b4ef8bb6d6bb9bd380a11"} {
+		if _, err := c.Exec(ctx, "INSERT INTO uuidp VALUES ($1, $2)", i+2, dup); sqlState(err) != "23505" {
+			t.Errorf("the same uuid as %T: %v, want 23505", dup, err)
+		}
+	}
+	if _, err := c.Exec(ctx, "INSERT INTO uuidp VALUES ($1, $2)", 5, pgtype.UUID{Bytes: [16]byte{15: 1}, Valid: true}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Exec(ctx, "INSERT INTO uuidp VALUES ($1, $2)", 6, "not-a-uuid"); sqlState(err) != "22P02" {
+		t.Errorf("a parameter that is no uuid: %v, want 22P02", err)
+	}
+	var text string
+	var bin pgtype.UUID
+	err := c.QueryRow(ctx, "SELECT u::text, u FROM uuidp WHERE u = $1", "A0EE-BC99-9C0B-4EF8-BB6D-6BB9-BD38-0A11").Scan(&text, &bin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if text != "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11" || bin.Bytes != want {
+		t.Errorf("got %s and %x", text, bin.Bytes)
+	}
+	var n int
+	if err := c.QueryRow(ctx, "SELECT id FROM uuidp WHERE u = $1", [16]byte{15: 1}).Scan(&n); err != nil || n != 5 {
+		t.Errorf("a binary uuid parameter in a filter: %d, %v", n, err)
+	}
+	var canon string
+	if err := c.QueryRow(ctx, "SELECT u FROM uuidp WHERE id = 5", pgx.QueryResultFormats{pgx.TextFormatCode}).Scan(&canon); err != nil || canon != "00000000-0000-0000-0000-000000000001" {
+		t.Errorf("a uuid in text: %q, %v", canon, err)
+	}
+	// COPY FROM reads the same forms, to the same value.
+	if _, err := c.PgConn().CopyFrom(ctx, strings.NewReader("7\t{00000000-0000-0000-0000-00000000000A}\n"), "COPY uuidp FROM STDIN"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.PgConn().CopyFrom(ctx, strings.NewReader("8\t0000000000000000000000000000000a\n"), "COPY uuidp FROM STDIN"); sqlState(err) != "23505" {
+		t.Errorf("COPY of a uuid already there in another form: %v, want 23505", err)
+	}
+	if _, err := c.PgConn().CopyFrom(ctx, strings.NewReader("9\tzz\n"), "COPY uuidp FROM STDIN"); sqlState(err) != "22P02" {
+		t.Errorf("COPY of no uuid: %v, want 22P02", err)
+	}
+	if err := c.QueryRow(ctx, "SELECT u::text FROM uuidp WHERE id = 7").Scan(&canon); err != nil || canon != "00000000-0000-0000-0000-00000000000a" {
+		t.Errorf("a uuid written by COPY: %q, %v", canon, err)
 	}
 }

@@ -86,6 +86,8 @@ func normalize(v any) any {
 		return out
 	case []byte:
 		return sql.Bytea(x)
+	case [16]byte: // a binary uuid
+		return pgtype.UUID{Bytes: x, Valid: true}.String()
 	case map[string]any:
 		return fmt.Sprint(x)
 	}
@@ -166,6 +168,10 @@ func appendValue(m *pgtype.Map, buf []byte, v any, oid uint32, typmod int32, for
 			default:
 				v = pgtype.Timestamptz{InfinityModifier: mod, Valid: true}
 			}
+		}
+	case sql.OIDUUID:
+		if b, ok := sql.UUIDBytes(v); ok {
+			v = pgtype.UUID{Bytes: b, Valid: true}
 		}
 	case sql.OIDTime:
 		if us, ok := sql.TimeMicros(v); ok {

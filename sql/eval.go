@@ -662,6 +662,9 @@ func binaryOp(op string, l, r any) (any, error) {
 		if err := enumOperands(&l, &r); err != nil {
 			return nil, err // a string that is no label of the other side's enum type: 22P02
 		}
+		if err := uuidOperands(&l, &r); err != nil {
+			return nil, err
+		}
 		c, ok := compare(l, r)
 		if !ok {
 			return nil, errorf(CodeDatatypeMismatch, "operator does not exist: %s %s %s",
@@ -1021,6 +1024,17 @@ func compare(a, b any) (int, bool) {
 	}
 	if eb, ok := b.(enumValue); ok {
 		c, valid := compare(eb, a)
+		return -c, valid
+	}
+	if ua, ok := a.(uuidValue); ok {
+		ub, err := uuidInput(b)
+		if err != nil {
+			return 0, false
+		}
+		return compareUUIDs(ua, ub.(uuidValue)), true
+	}
+	if ub, ok := b.(uuidValue); ok {
+		c, valid := compare(ub, a)
 		return -c, valid
 	}
 	if d, ok := a.(*apd.Decimal); ok {

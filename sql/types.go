@@ -99,6 +99,7 @@ var types = map[uint32]typeInfo{
 	OIDNumArray:      {typname: "_numeric", name: "numeric[]", elem: OIDNumeric},
 	OIDNumeric:       {typname: "numeric", name: "numeric", array: OIDNumArray},
 	OIDJSONB:         {typname: "jsonb", name: "jsonb"},
+	OIDUUID:          {typname: "uuid", name: "uuid"},
 	OIDInt2Vector:    {typname: "int2vector", name: "int2vector", elem: OIDInt2},
 }
 
@@ -132,7 +133,7 @@ var typeNames = map[string]uint32{
 	"int4": OIDInt4, "int": OIDInt4, "integer": OIDInt4, "serial": OIDInt4, "serial4": OIDInt4,
 	"int8": OIDInt8, "bigint": OIDInt8, "bigserial": OIDInt8, "serial8": OIDInt8,
 	"text": OIDText, "varchar": OIDVarchar, "character varying": OIDVarchar, "bpchar": OIDBpchar, "char": OIDBpchar,
-	"name": OIDText, "citext": OIDText, "uuid": OIDText,
+	"name": OIDText, "citext": OIDText, "uuid": OIDUUID,
 	"float4": OIDFloat4, "real": OIDFloat4, "float8": OIDFloat8, "double precision": OIDFloat8, "float": OIDFloat8,
 	"numeric": OIDNumeric, "decimal": OIDNumeric,
 	"timestamptz": OIDTimestamptz, "timestamp": OIDTimestamp, "date": OIDDate, "interval": OIDInterval, "time": OIDTime,
@@ -191,6 +192,8 @@ func valueOID(v any) uint32 {
 		return OIDTime
 	case enumValue:
 		return x.typ.OID
+	case uuidValue:
+		return OIDUUID
 	case string:
 		return OIDText
 	case time.Time:
@@ -214,8 +217,8 @@ func valueOID(v any) uint32 {
 		if a := types[elem].array; a != 0 {
 			return a
 		}
-		if isEnumOID(elem) {
-			return OIDTextArray // shown as {sad,ok}, as PostgreSQL shows an array of an enum
+		if isEnumOID(elem) || elem == OIDUUID {
+			return OIDTextArray // shown as {sad,ok}, as PostgreSQL shows an array of an enum or of uuids
 		}
 		if elem == 0 {
 			return OIDTextArray
@@ -355,6 +358,8 @@ func toBSON(v any, oid uint32) (any, error) {
 		return timeText(x), nil
 	case enumValue:
 		return x.label, nil
+	case uuidValue:
+		return x.String(), nil
 	case interval:
 		return formatInterval(x), nil
 	case Bytea:
@@ -388,6 +393,8 @@ func coerce(v any, oid uint32) (any, error) {
 		return enumInput(e, v)
 	}
 	switch oid {
+	case OIDUUID:
+		return uuidInput(v)
 	case OIDInt2, OIDInt4, OIDInt8, OIDOID:
 		var n int64
 		switch x := v.(type) {
@@ -560,7 +567,7 @@ func coerce(v any, oid uint32) (any, error) {
 		return nil, bad()
 	case OIDJSON, OIDJSONB:
 		switch x := v.(type) {
-		case Bytea, regclass, timeOfDay, enumValue, interval:
+		case Bytea, regclass, timeOfDay, enumValue, interval, uuidValue:
 			t, data, _ := bson.MarshalValue(formatText(x)) // a JSON string of the text form, as to_jsonb writes it
 			return bson.RawValue{Type: t, Value: data}, nil
 		case bson.RawValue:
@@ -719,6 +726,8 @@ func formatText(v any) string {
 		return timeText(x)
 	case enumValue:
 		return x.label
+	case uuidValue:
+		return x.String()
 	case string:
 		return x
 	case Bytea:

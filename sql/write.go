@@ -87,6 +87,11 @@ func cellValue(d bson.Raw, c relCol) any {
 			}
 		}
 	}
+	if c.oid == OIDUUID {
+		if u, err := uuidInput(v); err == nil {
+			return u // canonical, whatever form a document written over the MongoDB port holds
+		}
+	}
 	if c.oid == OIDTime {
 		if s, ok := v.(string); ok {
 			if t, ok := parseTimeOfDay(s); ok {
