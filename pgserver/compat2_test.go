@@ -13,8 +13,8 @@ import (
 
 // compatSteps: PostgreSQL's special date and time input ('today', 'now', 'epoch', 'infinity', 'allballs') in
 // casts, literals, columns and filters (values that move with the clock are compared with current_date and now()
-// rather than printed), the type names of pg_type and information_schema, and uuid input; compared with
-// PostgreSQL 15.
+// rather than printed), the type names of pg_type and information_schema, uuid input, and the column types of set
+// operations and VALUES; compared with PostgreSQL 15.
 var compatSteps = []struct{ sql, want string }{
 	{"SELECT date 'today' = current_date, 'tomorrow'::date = current_date + 1, 'yesterday'::date = current_date - 1", "t|t|t\nSELECT 1"},
 	{"SELECT 'epoch'::date, 'infinity'::date, '-infinity'::date", "1970-01-01|infinity|-infinity\nSELECT 1"},
@@ -116,6 +116,46 @@ var compatSteps = []struct{ sql, want string }{
 	{"SELECT data_type, udt_name FROM information_schema.columns WHERE table_name = 'u2cx' AND column_name = 'u'", "uuid|uuid\nSELECT 1"},
 	{"SELECT format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = 'u2cx'::regclass AND attname = 'u'", "uuid\nSELECT 1"},
 	{"DROP TABLE ucx, u2cx", "DROP TABLE"},
+
+	// Set operations and VALUES resolve their column types as PostgreSQL's select_common_type.
+	{"SELECT 1 UNION SELECT 'a'::text", "ERROR 42804"},
+	{"SELECT 1 UNION SELECT true", "ERROR 42804"},
+	{"SELECT 1 INTERSECT SELECT 'a'::text", "ERROR 42804"},
+	{"SELECT 1 EXCEPT SELECT true", "ERROR 42804"},
+	{"SELECT 1 UNION ALL SELECT 'a'::varchar", "ERROR 42804"},
+	{"SELECT 'a'::text UNION SELECT 1", "ERROR 42804"},
+	{"SELECT interval '1 day' UNION SELECT 1", "ERROR 42804"},
+	{"SELECT '{}'::jsonb UNION SELECT 'a'::text", "ERROR 42804"},
+	{"SELECT 'x' UNION SELECT 'y' UNION SELECT 1", "ERROR 42804"},
+	{"SELECT NULL UNION SELECT 1 UNION SELECT 'a'::text", "ERROR 42804"},
+	{"SELECT * FROM (SELECT 1 UNION SELECT 'a'::text) s", "ERROR 42804"},
+	{"WITH t AS (SELECT 1 AS a) SELECT a FROM t UNION SELECT true", "ERROR 42804"},
+	{"SELECT time '10:00' UNION SELECT date '2020-01-01'", "ERROR 42846"},
+	{"SELECT 'a'::bytea UNION SELECT '{}'::jsonb", "ERROR 42846"},
+	{"SELECT '{1}'::int[] UNION SELECT '{2}'::text[]", "ERROR 42846"},
+	{"SELECT 1 UNION SELECT 'x'", "ERROR 22P02"},
+	{"SELECT 1, 'a' UNION SELECT 2, 3", "ERROR 22P02"},
+	{"SELECT 1 UNION SELECT 'x' UNION SELECT 'y'::text", "ERROR 22P02"},
+	{"SELECT 1 UNION SELECT '2' UNION SELECT NULL ORDER BY 1", "1\n2\n\nSELECT 3"},
+	{"SELECT 1 UNION SELECT 2.5 UNION SELECT 3::int8 ORDER BY 1", "1\n2.5\n3\nSELECT 3"},
+	{"SELECT 1 UNION SELECT 1.5::float8 ORDER BY 1", "1\n1.5\nSELECT 2"},
+	{"SELECT 1 EXCEPT SELECT 1.0", "SELECT 0"},
+	{"SELECT 1 INTERSECT SELECT 1::float8", "1\nSELECT 1"},
+	{"SELECT 'a' UNION SELECT 'b' ORDER BY 1", "a\nb\nSELECT 2"},
+	{"SELECT 'a'::text UNION SELECT 'b'::varchar UNION SELECT 'c'::char(2) ORDER BY 1", "a\nb\nc\nSELECT 3"},
+	{"SELECT date '2020-01-01' UNION SELECT timestamptz '2020-01-02' ORDER BY 1", "2020-01-01 00:00:00+00\n2020-01-02 00:00:00+00\nSELECT 2"},
+	{"SELECT date '2020-01-01' UNION SELECT timestamp '2020-01-02' ORDER BY 1", "2020-01-01 00:00:00\n2020-01-02 00:00:00\nSELECT 2"},
+	{"SELECT '{1}'::int[] UNION SELECT '{2}'::int8[] ORDER BY 1", "{1}\n{2}\nSELECT 2"},
+	{"SELECT true UNION SELECT 'yes' ORDER BY 1", "t\nSELECT 1"},
+	{"SELECT x FROM (VALUES (1), ('a'::text)) v(x)", "ERROR 42804"},
+	{"SELECT x FROM (VALUES (1), (true)) v(x)", "ERROR 42804"},
+	{"VALUES ('a'), (1)", "ERROR 22P02"},
+	{"SELECT x FROM (VALUES (1), ('2'), (2.5), (NULL)) v(x) ORDER BY 1", "1\n2\n2.5\n\nSELECT 4"},
+	{"SELECT x FROM (VALUES (date '2020-01-01'), (timestamptz '2020-01-02')) v(x) ORDER BY 1", "2020-01-01 00:00:00+00\n2020-01-02 00:00:00+00\nSELECT 2"},
+	{"CREATE TABLE vcx (id int PRIMARY KEY, t text)", "CREATE TABLE"},
+	{"INSERT INTO vcx VALUES (1, 'a'), (2, 5)", "INSERT 0 2"},
+	{"SELECT id, t FROM vcx ORDER BY id", "1|a\n2|5\nSELECT 2"},
+	{"DROP TABLE vcx", "DROP TABLE"},
 }
 
 func runCompat(t *testing.T, who string, c *pgx.Conn) { runSteps(t, who, c, compatSteps) }
