@@ -30,6 +30,8 @@ var compatSteps = []struct{ sql, want string }{
 	{"SELECT 'allballs'::date", "ERROR 22007"},
 	{"SELECT 'garbage'::timestamptz", "ERROR 22007"},
 	{"SELECT '2020-02-30'::date", "ERROR 22008"},
+	{"SELECT '20201399'::date", "ERROR 22008"},
+	{"SELECT '2020-1-5'::date, '20200105'::date, '2020-01-05 1:02:03'::timestamp", "2020-01-05|2020-01-05|2020-01-05 01:02:03\nSELECT 1"},
 	{"SELECT 'infinity'::date > '9999-12-31'::date, '-infinity'::timestamp < '0001-01-01'::timestamp, now() < 'infinity'", "t|t|t\nSELECT 1"},
 	{"SELECT date 'infinity' + 1, timestamp 'infinity' + interval '1 day', timestamptz '-infinity' - interval '1 year'", "infinity|infinity|-infinity\nSELECT 1"},
 	{"SELECT 'infinity'::timestamp - 'infinity'::timestamp", "ERROR 22008"},

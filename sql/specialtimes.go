@@ -111,7 +111,7 @@ func specialClock(s string, now time.Time) (timeOfDay, bool) {
 
 // dateShape matches input that has the form of a date, whose failure to parse is then a field out of range (22008,
 // '2024-02-30') rather than bad syntax (22007), as PostgreSQL tells them apart.
-var dateShape = regexp.MustCompile(`^\s*\d{1,4}-\d{1,2}-\d{1,2}([ T]\d{1,2}:\d{1,2}(:\d{1,2}(\.\d+)?)?)?\s*$`)
+var dateShape = regexp.MustCompile(`^\s*(\d{1,4}-\d{1,2}-\d{1,2}|\d{8})([ T]\d{1,2}:\d{1,2}(:\d{1,2}(\.\d+)?)?)?\s*$`)
 
 // timeInputError is the error for a string that is no date, timestamp or timestamptz (type oid).
 func timeInputError(s string, oid uint32) error {

@@ -3,6 +3,7 @@ package sql
 import (
 	"fmt"
 	"math"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -641,7 +642,8 @@ var timeLayouts = []string{
 	"2006-01-02 15:04Z07:00", "2006-01-02 15:04Z07", "2006-01-02 15:04", "2006-01-02T15:04Z07:00", "2006-01-02T15:04",
 }
 
-// parseTime reads a timestamp as PostgreSQL writes one (UTC when no zone).
+// parseTime reads a timestamp as PostgreSQL writes one (UTC when no zone), also with one-digit fields
+// ('2020-1-5 9:30') or as eight digits ('20200105'), which PostgreSQL reads too.
 func parseTime(s string) (time.Time, error) {
 	s = strings.TrimSpace(s)
 	for _, l := range timeLayouts {
@@ -649,7 +651,36 @@ func parseTime(s string) (time.Time, error) {
 			return t.UTC(), nil
 		}
 	}
+	if padded := padDate(s); padded != s {
+		return parseTime(padded)
+	}
 	return time.Time{}, fmt.Errorf("bad time %q", s)
+}
+
+// looseDate matches a date with one-digit fields, and a time of day with a one-digit hour after it.
+var looseDate = regexp.MustCompile(`^(\d{4})-(\d{1,2})-(\d{1,2})(?:([ T])(\d{1,2})(:.*))?$`)
+
+// padDate writes a date's one-digit fields with two ('2020-1-5 9:30' is '2020-01-05 09:30') and eight digits as
+// a date with hyphens; other text is returned as it is.
+func padDate(s string) string {
+	if len(s) == 8 && strings.Trim(s, "0123456789") == "" {
+		return s[0:4] + "-" + s[4:6] + "-" + s[6:8]
+	}
+	m := looseDate.FindStringSubmatch(s)
+	if m == nil {
+		return s
+	}
+	two := func(f string) string {
+		if len(f) == 1 {
+			return "0" + f
+		}
+		return f
+	}
+	out := m[1] + "-" + two(m[2]) + "-" + two(m[3])
+	if m[4] != "" {
+		out += m[4] + two(m[5]) + m[6]
+	}
+	return out
 }
 
 // parseArray reads PostgreSQL's text form of a one-dimensional array,
