@@ -118,6 +118,13 @@ var compatSteps = []struct{ sql, want string }{
 	{"SELECT data_type, udt_name FROM information_schema.columns WHERE table_name = 'u2cx' AND column_name = 'u'", "uuid|uuid\nSELECT 1"},
 	{"SELECT format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = 'u2cx'::regclass AND attname = 'u'", "uuid\nSELECT 1"},
 	{"DROP TABLE ucx, u2cx", "DROP TABLE"},
+	{"CREATE TABLE uacx (id int PRIMARY KEY, a uuid[])", "CREATE TABLE"},
+	{"INSERT INTO uacx VALUES (1, '{A0EEBC99-9C0B-4EF8-BB6D-6BB9BD380A11,b0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11}'), (2, ARRAY['{c0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11}'::uuid])", "INSERT 0 2"},
+	{"INSERT INTO uacx VALUES (3, '{nope}')", "ERROR 22P02"},
+	{"SELECT id, a FROM uacx ORDER BY id", "1|{a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11,b0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11}\n2|{c0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11}\nSELECT 2"},
+	{"SELECT id FROM uacx WHERE 'A0EEBC99-9C0B-4EF8-BB6D-6BB9BD380A11' = ANY(a)", "1\nSELECT 1"},
+	{"SELECT format_type(atttypid, atttypmod), pg_typeof(a) FROM pg_attribute, uacx WHERE attrelid = 'uacx'::regclass AND attname = 'a' AND id = 2", "uuid[]|uuid[]\nSELECT 1"},
+	{"DROP TABLE uacx", "DROP TABLE"},
 
 	// Set operations and VALUES resolve their column types as PostgreSQL's select_common_type.
 	{"SELECT 1 UNION SELECT 'a'::text", "ERROR 42804"},
@@ -245,6 +252,12 @@ func TestCompat_UUIDParameters(t *testing.T) {
 	var canon string
 	if err := c.QueryRow(ctx, "SELECT u FROM uuidp WHERE id = 5", pgx.QueryResultFormats{pgx.TextFormatCode}).Scan(&canon); err != nil || canon != "00000000-0000-0000-0000-000000000001" {
 		t.Errorf("a uuid in text: %q, %v", canon, err)
+	}
+	// uuid[] in binary, both ways.
+	var arr []pgtype.UUID
+	err = c.QueryRow(ctx, "SELECT array_agg(u ORDER BY id) FROM uuidp WHERE u = ANY($1)", []pgtype.UUID{{Bytes: want, Valid: true}, {Bytes: [16]byte{15: 1}, Valid: true}}).Scan(&arr)
+	if err != nil || len(arr) != 2 || arr[0].Bytes != want || arr[1].Bytes != [16]byte{15: 1} {
+		t.Errorf("uuid[] in binary: %v, %v", arr, err)
 	}
 	// COPY FROM reads the same forms, to the same value.
 	if _, err := c.PgConn().CopyFrom(ctx, strings.NewReader("7\t{00000000-0000-0000-0000-00000000000A}\n"), "COPY uuidp FROM STDIN"); err != nil {

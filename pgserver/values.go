@@ -173,6 +173,17 @@ func appendValue(m *pgtype.Map, buf []byte, v any, oid uint32, typmod int32, for
 		if b, ok := sql.UUIDBytes(v); ok {
 			v = pgtype.UUID{Bytes: b, Valid: true}
 		}
+	case sql.OIDUUIDArray:
+		if a, ok := v.([]any); ok {
+			out := make([]any, len(a))
+			for i, e := range a {
+				out[i] = e
+				if b, ok := sql.UUIDBytes(e); ok {
+					out[i] = pgtype.UUID{Bytes: b, Valid: true}
+				}
+			}
+			v = out
+		}
 	case sql.OIDTime:
 		if us, ok := sql.TimeMicros(v); ok {
 			v = pgtype.Time{Microseconds: us, Valid: true}

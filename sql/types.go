@@ -100,7 +100,8 @@ var types = map[uint32]typeInfo{
 	OIDNumArray:      {typname: "_numeric", name: "numeric[]", elem: OIDNumeric},
 	OIDNumeric:       {typname: "numeric", name: "numeric", array: OIDNumArray},
 	OIDJSONB:         {typname: "jsonb", name: "jsonb"},
-	OIDUUID:          {typname: "uuid", name: "uuid"},
+	OIDUUID:          {typname: "uuid", name: "uuid", array: OIDUUIDArray},
+	OIDUUIDArray:     {typname: "_uuid", name: "uuid[]", elem: OIDUUID},
 	OIDInt2Vector:    {typname: "int2vector", name: "int2vector", elem: OIDInt2},
 }
 
@@ -218,8 +219,8 @@ func valueOID(v any) uint32 {
 		if a := types[elem].array; a != 0 {
 			return a
 		}
-		if isEnumOID(elem) || elem == OIDUUID {
-			return OIDTextArray // shown as {sad,ok}, as PostgreSQL shows an array of an enum or of uuids
+		if isEnumOID(elem) {
+			return OIDTextArray // shown as {sad,ok}, as PostgreSQL shows an array of an enum
 		}
 		if elem == 0 {
 			return OIDTextArray

@@ -11,8 +11,11 @@ import (
 // that equality filters and unique indexes see one value whatever form it was written in; in the evaluator a
 // value is a uuidValue, which compares by its bytes, as PostgreSQL's uuid does.
 
-// OIDUUID is PostgreSQL's uuid type.
-const OIDUUID uint32 = 2950
+// OIDUUID and OIDUUIDArray are PostgreSQL's uuid and uuid[] types.
+const (
+	OIDUUID      uint32 = 2950
+	OIDUUIDArray uint32 = 2951
+)
 
 // uuidValue is a value of type uuid.
 type uuidValue [16]byte

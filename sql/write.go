@@ -92,6 +92,16 @@ func cellValue(d bson.Raw, c relCol) any {
 			return u // canonical, whatever form a document written over the MongoDB port holds
 		}
 	}
+	if a, ok := v.([]any); ok && c.oid == OIDUUIDArray {
+		out := make([]any, len(a))
+		for i, e := range a {
+			out[i] = e
+			if u, err := uuidInput(e); err == nil {
+				out[i] = u
+			}
+		}
+		return out
+	}
 	if c.oid == OIDTime {
 		if s, ok := v.(string); ok {
 			if t, ok := parseTimeOfDay(s); ok {
