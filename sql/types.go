@@ -383,7 +383,8 @@ func toBSON(v any, oid uint32) (any, error) {
 
 // coerce converts v to the evaluator's representation of type oid, as an
 // assignment or cast does: '5' into an int8 column is 5, 3.0 into an int8
-// column is 3. A value that does not convert is 22P02.
+// column is 3. A value that does not convert is 22P02 (text that is no date or timestamp 22007, or 22008 for a
+// field out of range, as in PostgreSQL).
 func coerce(v any, oid uint32) (any, error) {
 	if v == nil || oid == 0 || oid == OIDUnknown {
 		return v, nil
