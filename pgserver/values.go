@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"strings"
+	"time"
 
 	"github.com/cockroachdb/apd/v3"
 	"github.com/concorddb/concord/sql"
@@ -66,6 +67,8 @@ func normalize(v any) any {
 			return nil
 		}
 		return sql.IntervalOf(x.Months, x.Days, x.Microseconds)
+	case pgtype.InfinityModifier: // a binary date or timestamp 'infinity' or '-infinity'
+		return sql.InfiniteTime(int(x))
 	case pgtype.Time:
 		if !x.Valid {
 			return nil
@@ -83,6 +86,8 @@ func normalize(v any) any {
 		return out
 	case []byte:
 		return sql.Bytea(x)
+	case [16]byte: // a binary uuid
+		return pgtype.UUID{Bytes: x, Valid: true}.String()
 	case map[string]any:
 		return fmt.Sprint(x)
 	}
@@ -151,6 +156,33 @@ func appendValue(m *pgtype.Map, buf []byte, v any, oid uint32, typmod int32, for
 	case sql.OIDInterval:
 		if months, days, us, ok := sql.IntervalParts(v); ok {
 			v = pgtype.Interval{Months: months, Days: days, Microseconds: us, Valid: true}
+		}
+	case sql.OIDDate, sql.OIDTimestamp, sql.OIDTimestamptz:
+		if t, ok := v.(time.Time); ok && sql.Infinite(t) != 0 {
+			mod := pgtype.InfinityModifier(sql.Infinite(t))
+			switch oid {
+			case sql.OIDDate:
+				v = pgtype.Date{InfinityModifier: mod, Valid: true}
+			case sql.OIDTimestamp:
+				v = pgtype.Timestamp{InfinityModifier: mod, Valid: true}
+			default:
+				v = pgtype.Timestamptz{InfinityModifier: mod, Valid: true}
+			}
+		}
+	case sql.OIDUUID:
+		if b, ok := sql.UUIDBytes(v); ok {
+			v = pgtype.UUID{Bytes: b, Valid: true}
+		}
+	case sql.OIDUUIDArray:
+		if a, ok := v.([]any); ok {
+			out := make([]any, len(a))
+			for i, e := range a {
+				out[i] = e
+				if b, ok := sql.UUIDBytes(e); ok {
+					out[i] = pgtype.UUID{Bytes: b, Valid: true}
+				}
+			}
+			v = out
 		}
 	case sql.OIDTime:
 		if us, ok := sql.TimeMicros(v); ok {

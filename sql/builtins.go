@@ -37,6 +37,7 @@ var builtinTypes = map[string]struct {
 	"translate":               {OIDText, []uint32{OIDText}},
 	"regexp_match":            {OIDTextArray, []uint32{OIDText}},
 	"make_date":               {OIDDate, []uint32{OIDInt4}},
+	"isfinite":                {OIDBool, nil},
 	"num_nulls":               {OIDInt4, nil},
 	"num_nonnulls":            {OIDInt4, nil},
 	"initcap":                 {OIDText, []uint32{OIDText}},
@@ -332,6 +333,18 @@ func builtin(name string, args []any) (v any, ok bool, err error) {
 			} // a character of from without one in to is deleted
 		}
 		return b.String(), true, nil
+	case "isfinite":
+		if err := argc(1, 1); err != nil || args[0] == nil {
+			return nil, true, err
+		}
+		if _, ok := args[0].(interval); ok {
+			return true, true, nil // an interval is always finite in PostgreSQL 15
+		}
+		t, err := coerce(args[0], OIDTimestamptz)
+		if err != nil {
+			return nil, true, err
+		}
+		return infinite(t.(time.Time)) == 0, true, nil
 	case "make_date":
 		if err := argc(3, 3); err != nil {
 			return nil, true, err
@@ -677,6 +690,13 @@ func datePart(field string, v any) (any, error) {
 		return nil, err
 	}
 	t := tv.(time.Time).UTC()
+	if inf := infinite(t); inf != 0 {
+		switch field { // the fields that grow with time are infinite too, the others NULL, as in PostgreSQL
+		case "year", "years", "decade", "decades", "century", "centuries", "millennium", "millennia", "epoch", "julian", "isoyear":
+			return math.Inf(inf), nil
+		}
+		return nil, nil
+	}
 	frac := float64(t.Nanosecond()/1000) / 1e6
 	switch field {
 	case "year", "years":

@@ -67,6 +67,9 @@ func dateOp(op string, l, r any, lt, rt uint32) (any, error) {
 		if err != nil {
 			return nil, err
 		}
+		if infinite(d) != 0 {
+			return d, nil
+		}
 		if op == "-" {
 			return d.AddDate(0, 0, -int(n.(int64))), nil
 		}
@@ -79,6 +82,9 @@ func dateOp(op string, l, r any, lt, rt uint32) (any, error) {
 		b, err := day(r)
 		if err != nil {
 			return nil, err
+		}
+		if infinite(a) != 0 || infinite(b) != 0 {
+			return nil, errorf(CodeDatetimeFieldOverflow, "cannot subtract infinite dates")
 		}
 		return int64(a.Sub(b) / (24 * time.Hour)), nil
 	}

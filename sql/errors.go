@@ -137,6 +137,7 @@ const (
 	CodeInvalidArgumentForWidthBucket = "2201G"
 	CodeInvalidRegularExpression      = "2201B"
 	CodeDatetimeFieldOverflow         = "22008"
+	CodeInvalidDatetimeFormat         = "22007"
 	CodeWrongObjectType               = "42809"
 	CodeInvalidSavepoint              = "3B001"
 	CodeInvalidTableDefinition        = "42P16"

@@ -130,7 +130,7 @@ func (x *exec) eval(n *pg.Node, sc *scope) (any, error) {
 				v = strconv.FormatBool(b) // a boolean casts to 'true' or 'false' (its output is t or f)
 			}
 		}
-		c, err := coerce(v, oid)
+		c, err := coerce(x.relativeTime(v, oid), oid)
 		if err != nil {
 			return nil, err
 		}
@@ -665,6 +665,9 @@ func binaryOp(op string, l, r any) (any, error) {
 		if err := enumOperands(&l, &r); err != nil {
 			return nil, err // a string that is no label of the other side's enum type: 22P02
 		}
+		if err := uuidOperands(&l, &r); err != nil {
+			return nil, err
+		}
 		c, ok := compare(l, r)
 		if !ok {
 			return nil, errorf(CodeDatatypeMismatch, "operator does not exist: %s %s %s",
@@ -789,6 +792,9 @@ func arith(op string, l, r any) (any, error) {
 	case time.Time:
 		switch rv := r.(type) {
 		case interval:
+			if infinite(lv) != 0 && (op == "+" || op == "-") {
+				return lv, nil
+			}
 			if op == "+" {
 				return rv.addTo(lv)
 			}
@@ -797,6 +803,9 @@ func arith(op string, l, r any) (any, error) {
 			}
 		case time.Time:
 			if op == "-" {
+				if infinite(lv) != 0 || infinite(rv) != 0 {
+					return nil, errorf(CodeDatetimeFieldOverflow, "cannot subtract infinite timestamps")
+				}
 				return between(lv, rv), nil
 			}
 		case string:
@@ -814,6 +823,9 @@ func arith(op string, l, r any) (any, error) {
 				return lv.add(rv.neg())
 			}
 		case time.Time:
+			if op == "+" && infinite(rv) != 0 {
+				return rv, nil
+			}
 			if op == "+" {
 				return lv.addTo(rv)
 			}
@@ -1027,6 +1039,17 @@ func compare(a, b any) (int, bool) {
 	}
 	if eb, ok := b.(enumValue); ok {
 		c, valid := compare(eb, a)
+		return -c, valid
+	}
+	if ua, ok := a.(uuidValue); ok {
+		ub, err := uuidInput(b)
+		if err != nil {
+			return 0, false
+		}
+		return compareUUIDs(ua, ub.(uuidValue)), true
+	}
+	if ub, ok := b.(uuidValue); ok {
+		c, valid := compare(ub, a)
 		return -c, valid
 	}
 	if d, ok := a.(*apd.Decimal); ok {

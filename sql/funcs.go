@@ -514,6 +514,9 @@ func (x *exec) scalarFunc(name string, f *pg.FuncCall, args []any) (any, error) 
 			return nil, err
 		}
 		tt := t.(time.Time)
+		if infinite(tt) != 0 {
+			return tt, nil
+		}
 		switch strings.ToLower(formatText(args[0])) {
 		case "second":
 			return tt.Truncate(time.Second), nil
@@ -1006,13 +1009,13 @@ func (x *exec) evalSubLink(sl *pg.SubLink, sc *scope) (any, error) {
 	return nil, unsupported("this kind of subquery")
 }
 
-// randomUUID is gen_random_uuid(): a version 4 UUID as text (Concord keeps uuid columns as text).
-func randomUUID() string {
-	var b [16]byte
+// randomUUID is gen_random_uuid(): a version 4 UUID.
+func randomUUID() uuidValue {
+	var b uuidValue
 	rand.Read(b[:])
 	b[6] = b[6]&0x0f | 0x40
 	b[8] = b[8]&0x3f | 0x80
-	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+	return b
 }
 
 // orderedSetAggregates are the ordered-set aggregates: f(direct args) WITHIN GROUP (ORDER BY x), which aggregate

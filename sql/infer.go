@@ -350,6 +350,8 @@ func (x *exec) funcType(f *pg.FuncCall, sc *scope) uint32 {
 		return OIDTimestamptz
 	case "now", "transaction_timestamp", "statement_timestamp", "clock_timestamp":
 		return OIDTimestamptz
+	case "gen_random_uuid", "uuidv4", "uuid_generate_v4":
+		return OIDUUID
 	case "justify_hours", "justify_days", "justify_interval":
 		for _, a := range f.Args {
 			x.hint(a, OIDInterval, sc)

@@ -86,7 +86,10 @@ func (x *exec) catalogRelation(schema, name string) (*relation, error) {
 					identity, generation = "YES", map[string]string{"a": "ALWAYS", "d": "BY DEFAULT"}[c.Identity]
 				}
 				length, precision, scale := columnSizes(c)
-				dataType, udt := TypeName(c.Type), TypeName(c.Type)
+				dataType, udt := TypeName(c.Type), internalName(c.Type)
+				if types[c.Type].elem != 0 && c.Type != OIDInt2Vector {
+					dataType = "ARRAY" // and udt_name the array type's (_int4), as PostgreSQL shows an array column
+				}
 				if e := enumOf(c.Type); e != nil {
 					dataType, udt = "USER-DEFINED", e.Name // as PostgreSQL shows a column of a type of its own
 				}
@@ -294,14 +297,7 @@ func (x *exec) catalogRelation(schema, name string) (*relation, error) {
 		col("typelem", OIDOID)
 		col("typarray", OIDOID)
 		for oid, t := range types {
-			category := "U"
-			switch {
-			case t.elem != 0:
-				category = "A"
-			case isNumericType(oid):
-				category = "N"
-			}
-			rel.rows = append(rel.rows, []any{int64(oid), t.name, int64(0), int64(11), "b", category, int64(0), int64(t.elem), int64(t.array)})
+			rel.rows = append(rel.rows, []any{int64(oid), t.typname, int64(0), int64(11), "b", typeCategory(oid), int64(0), int64(t.elem), int64(t.array)})
 		}
 		enums, err := x.enumTypes()
 		if err != nil {
@@ -544,4 +540,28 @@ func (x *exec) columnsOf(t *table) []column {
 		}
 	}
 	return cols
+}
+
+// typeCategory is a built-in type's pg_type.typcategory, as PostgreSQL's: A array, B boolean, D date and time, N
+// numeric, S string, T timespan, Z internal ("char"), U the others.
+func typeCategory(oid uint32) string {
+	switch {
+	case types[oid].elem != 0:
+		return "A"
+	case isNumericType(oid), oid == OIDOID:
+		return "N"
+	}
+	switch oid {
+	case OIDBool:
+		return "B"
+	case OIDText, OIDVarchar, OIDBpchar, OIDName:
+		return "S"
+	case OIDDate, OIDTime, OIDTimestamp, OIDTimestamptz:
+		return "D"
+	case OIDInterval:
+		return "T"
+	case OIDChar:
+		return "Z"
+	}
+	return "U"
 }

@@ -225,11 +225,13 @@ func (x *exec) values(lists []*pg.Node, outer *scope) (*relation, error) {
 	for i, e := range first {
 		rel.cols = append(rel.cols, relCol{name: fmt.Sprintf("column%d", i+1), oid: x.typeOf(e, sc)})
 	}
-	for _, l := range lists[1:] { // VALUES (1), (2.5) is a numeric column
-		for i, e := range l.GetList().Items {
-			if i < len(rel.cols) && isNumericType(rel.cols[i].oid) {
-				rel.cols[i].oid = unifyType(rel.cols[i].oid, x.typeOf(e, sc))
+	if !x.insertValues { // an INSERT converts each value to its column's type instead
+		for i := range rel.cols {
+			oid, err := x.valuesColumn(lists, i, sc)
+			if err != nil {
+				return nil, err
 			}
+			rel.cols[i].oid = oid // VALUES (1), (2.5) is a numeric column
 		}
 	}
 	if x.describe {
@@ -245,6 +247,11 @@ func (x *exec) values(lists []*pg.Node, outer *scope) (*relation, error) {
 			v, err := x.eval(e, sc)
 			if err != nil {
 				return nil, err
+			}
+			if s, ok := v.(string); ok && !x.insertValues && isLiteral(e) && category(rel.cols[i].oid) != OIDText && rel.cols[i].oid != 0 {
+				if v, err = coerce(s, rel.cols[i].oid); err != nil {
+					return nil, err // VALUES (1), ('x'): the literal takes the column's type, as in PostgreSQL
+				}
 			}
 			row[i] = v
 		}
@@ -267,9 +274,13 @@ func (x *exec) setOp(sel *pg.SelectStmt, outer *scope) (*relation, error) {
 	if len(lv) != len(rv) {
 		return nil, errorf(CodeSyntaxError, "each %s query must have the same number of columns", sel.Op.String())
 	}
+	oids, err := setOpColumns(sel, l, r, lv, rv)
+	if err != nil {
+		return nil, err
+	}
 	out := &relation{}
 	for k, i := range lv {
-		out.cols = append(out.cols, relCol{name: l.cols[i].name, oid: unifyType(l.cols[i].oid, r.cols[rv[k]].oid)})
+		out.cols = append(out.cols, relCol{name: l.cols[i].name, oid: oids[k]})
 	}
 	pick := func(rel *relation, vis []int) [][]any {
 		rows := make([][]any, len(rel.rows))

@@ -120,7 +120,7 @@ func timeArith(op string, l, r any) (any, bool, error) {
 		d, isDur := r.(interval)
 		if !isDur {
 			if day, isDay := r.(time.Time); isDay && op == "+" {
-				return day.Add(time.Duration(lt) * time.Microsecond), true, nil // under a day: no overflow
+				return atClock(day, lt), true, nil
 			}
 			return nil, false, nil
 		}
@@ -134,7 +134,7 @@ func timeArith(op string, l, r any) (any, bool, error) {
 			return timeArith(op, r, l)
 		}
 		if day, isDay := l.(time.Time); isDay {
-			return day.Add(time.Duration(rt) * time.Microsecond), true, nil
+			return atClock(day, rt), true, nil
 		}
 	}
 	return nil, false, nil
@@ -173,4 +173,12 @@ func TimeFromMicros(us int64) (any, error) {
 		return nil, errorf(CodeDatetimeFieldOverflow, "time out of range")
 	}
 	return timeOfDay(us), nil
+}
+
+// atClock is date + time: the time of day on the day (under a day: no overflow); an infinite date stays so.
+func atClock(day time.Time, t timeOfDay) time.Time {
+	if infinite(day) != 0 {
+		return day
+	}
+	return day.Add(time.Duration(t) * time.Microsecond)
 }

@@ -27,6 +27,9 @@ func atTimeZone(zone, ts any, naive bool) (any, error) {
 		return nil, err
 	}
 	t := c.(time.Time).UTC()
+	if infinite(t) != 0 {
+		return t, nil
+	}
 	if naive {
 		return time.Date(t.Year(), t.Month(), t.Day(), t.Hour(), t.Minute(), t.Second(), t.Nanosecond(), loc).UTC(), nil
 	}

@@ -15,6 +15,9 @@ import (
 func toChar(v any, format string) (any, error) {
 	switch x := v.(type) {
 	case time.Time:
+		if infinite(x) != 0 {
+			return nil, nil // to_char of an infinite timestamp is NULL, as in PostgreSQL
+		}
 		return formatTime(x.UTC(), format), nil
 	case int64, float64, *apd.Decimal:
 		return formatNumber(x, format)

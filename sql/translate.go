@@ -565,8 +565,8 @@ func (tr *translator) expr(n *pg.Node) (any, bool, error) {
 		return bson.D{{Key: "$literal", Value: sv}}, true, nil
 	}
 	if path, oid, ok := tr.column(n); ok {
-		if oid == OIDTime || oid == OIDInterval || isEnumOID(oid) {
-			return nil, false, nil // stored as text: evaluated here
+		if oid == OIDTime || oid == OIDInterval || oid == OIDUUID || isEnumOID(oid) {
+			return nil, false, nil // stored as text (a uuid: read in any of its forms): evaluated here
 		}
 		return "$" + path, true, nil
 	}
@@ -669,7 +669,7 @@ func (tr *translator) update(targets []*pg.Node) (any, bool, error) {
 			if col != nil && col.NotNull && v == nil {
 				return nil, false, notNull(tr.t.Name, name)
 			}
-			sv, err := toStored(v, oid, typmod)
+			sv, err := toStored(tr.x.relativeTime(v, oid), oid, typmod)
 			if err != nil {
 				return nil, false, err
 			}

@@ -3,6 +3,7 @@ package sql
 import (
 	"fmt"
 	"math"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -59,52 +60,67 @@ const (
 
 // typeInfo is what Concord knows of one PostgreSQL type.
 type typeInfo struct {
-	name  string // as format_type shows it
-	elem  uint32 // element type of an array type, 0 otherwise
-	array uint32 // array type of a scalar type, 0 when none
+	typname string // pg_type.typname, PostgreSQL's internal name (int4, _int4)
+	name    string // as format_type shows it
+	elem    uint32 // element type of an array type, 0 otherwise
+	array   uint32 // array type of a scalar type, 0 when none
 }
 
 var types = map[uint32]typeInfo{
-	OIDBool:          {name: "boolean", array: OIDBoolArray},
-	OIDBytea:         {name: "bytea", array: OIDByteaArray},
-	OIDByteaArray:    {name: "bytea[]", elem: OIDBytea},
-	OIDInt8:          {name: "bigint", array: OIDInt8Array},
-	OIDInt2:          {name: "smallint", array: OIDInt2Array},
-	OIDInt4:          {name: "integer", array: OIDInt4Array},
-	OIDText:          {name: "text", array: OIDTextArray},
-	OIDName:          {name: "name"},
-	OIDChar:          {name: "\"char\""},
-	OIDOID:           {name: "oid"},
-	OIDJSON:          {name: "json"},
-	OIDFloat4:        {name: "real"},
-	OIDFloat8:        {name: "double precision", array: OIDFloat8Array},
-	OIDBoolArray:     {name: "boolean[]", elem: OIDBool},
-	OIDInt2Array:     {name: "smallint[]", elem: OIDInt2},
-	OIDInt4Array:     {name: "integer[]", elem: OIDInt4},
-	OIDTextArray:     {name: "text[]", elem: OIDText},
-	OIDVarchArray:    {name: "character varying[]", elem: OIDVarchar},
-	OIDInt8Array:     {name: "bigint[]", elem: OIDInt8},
-	OIDFloat8Array:   {name: "double precision[]", elem: OIDFloat8},
-	OIDBpchar:        {name: "character"},
-	OIDVarchar:       {name: "character varying", array: OIDVarchArray},
-	OIDDate:          {name: "date"},
-	OIDTime:          {name: "time without time zone", array: OIDTimeArray},
-	OIDTimeArray:     {name: "time without time zone[]", elem: OIDTime},
-	OIDTimestamp:     {name: "timestamp without time zone"},
-	OIDTimestamptz:   {name: "timestamp with time zone", array: OIDTstzArray},
-	OIDTstzArray:     {name: "timestamp with time zone[]", elem: OIDTimestamptz},
-	OIDInterval:      {name: "interval", array: OIDIntervalArray},
-	OIDIntervalArray: {name: "interval[]", elem: OIDInterval},
-	OIDNumArray:      {name: "numeric[]", elem: OIDNumeric},
-	OIDNumeric:       {name: "numeric", array: OIDNumArray},
-	OIDJSONB:         {name: "jsonb"},
-	OIDInt2Vector:    {name: "int2vector", elem: OIDInt2},
+	OIDBool:          {typname: "bool", name: "boolean", array: OIDBoolArray},
+	OIDBytea:         {typname: "bytea", name: "bytea", array: OIDByteaArray},
+	OIDByteaArray:    {typname: "_bytea", name: "bytea[]", elem: OIDBytea},
+	OIDInt8:          {typname: "int8", name: "bigint", array: OIDInt8Array},
+	OIDInt2:          {typname: "int2", name: "smallint", array: OIDInt2Array},
+	OIDInt4:          {typname: "int4", name: "integer", array: OIDInt4Array},
+	OIDText:          {typname: "text", name: "text", array: OIDTextArray},
+	OIDName:          {typname: "name", name: "name"},
+	OIDChar:          {typname: "char", name: "\"char\""},
+	OIDOID:           {typname: "oid", name: "oid"},
+	OIDJSON:          {typname: "json", name: "json"},
+	OIDFloat4:        {typname: "float4", name: "real"},
+	OIDFloat8:        {typname: "float8", name: "double precision", array: OIDFloat8Array},
+	OIDBoolArray:     {typname: "_bool", name: "boolean[]", elem: OIDBool},
+	OIDInt2Array:     {typname: "_int2", name: "smallint[]", elem: OIDInt2},
+	OIDInt4Array:     {typname: "_int4", name: "integer[]", elem: OIDInt4},
+	OIDTextArray:     {typname: "_text", name: "text[]", elem: OIDText},
+	OIDVarchArray:    {typname: "_varchar", name: "character varying[]", elem: OIDVarchar},
+	OIDInt8Array:     {typname: "_int8", name: "bigint[]", elem: OIDInt8},
+	OIDFloat8Array:   {typname: "_float8", name: "double precision[]", elem: OIDFloat8},
+	OIDBpchar:        {typname: "bpchar", name: "character"},
+	OIDVarchar:       {typname: "varchar", name: "character varying", array: OIDVarchArray},
+	OIDDate:          {typname: "date", name: "date"},
+	OIDTime:          {typname: "time", name: "time without time zone", array: OIDTimeArray},
+	OIDTimeArray:     {typname: "_time", name: "time without time zone[]", elem: OIDTime},
+	OIDTimestamp:     {typname: "timestamp", name: "timestamp without time zone"},
+	OIDTimestamptz:   {typname: "timestamptz", name: "timestamp with time zone", array: OIDTstzArray},
+	OIDTstzArray:     {typname: "_timestamptz", name: "timestamp with time zone[]", elem: OIDTimestamptz},
+	OIDInterval:      {typname: "interval", name: "interval", array: OIDIntervalArray},
+	OIDIntervalArray: {typname: "_interval", name: "interval[]", elem: OIDInterval},
+	OIDNumArray:      {typname: "_numeric", name: "numeric[]", elem: OIDNumeric},
+	OIDNumeric:       {typname: "numeric", name: "numeric", array: OIDNumArray},
+	OIDJSONB:         {typname: "jsonb", name: "jsonb"},
+	OIDUUID:          {typname: "uuid", name: "uuid", array: OIDUUIDArray},
+	OIDUUIDArray:     {typname: "_uuid", name: "uuid[]", elem: OIDUUID},
+	OIDInt2Vector:    {typname: "int2vector", name: "int2vector", elem: OIDInt2},
 }
 
 // TypeName returns the name format_type gives the type, as psql's \d shows it.
 func TypeName(oid uint32) string {
 	if t, ok := types[oid]; ok {
 		return t.name
+	}
+	if n := enumTypeName(oid); n != "" {
+		return n
+	}
+	return "text"
+}
+
+// internalName is the type's pg_type.typname (int4, bpchar, timestamptz, _int4 for int4's array), as PostgreSQL
+// names it in its catalogs and in information_schema.columns.udt_name.
+func internalName(oid uint32) string {
+	if t, ok := types[oid]; ok {
+		return t.typname
 	}
 	if n := enumTypeName(oid); n != "" {
 		return n
@@ -119,7 +135,7 @@ var typeNames = map[string]uint32{
 	"int4": OIDInt4, "int": OIDInt4, "integer": OIDInt4, "serial": OIDInt4, "serial4": OIDInt4,
 	"int8": OIDInt8, "bigint": OIDInt8, "bigserial": OIDInt8, "serial8": OIDInt8,
 	"text": OIDText, "varchar": OIDVarchar, "character varying": OIDVarchar, "bpchar": OIDBpchar, "char": OIDBpchar,
-	"name": OIDText, "citext": OIDText, "uuid": OIDText,
+	"name": OIDText, "citext": OIDText, "uuid": OIDUUID,
 	"float4": OIDFloat4, "real": OIDFloat4, "float8": OIDFloat8, "double precision": OIDFloat8, "float": OIDFloat8,
 	"numeric": OIDNumeric, "decimal": OIDNumeric,
 	"timestamptz": OIDTimestamptz, "timestamp": OIDTimestamp, "date": OIDDate, "interval": OIDInterval, "time": OIDTime,
@@ -178,6 +194,8 @@ func valueOID(v any) uint32 {
 		return OIDTime
 	case enumValue:
 		return x.typ.OID
+	case uuidValue:
+		return OIDUUID
 	case string:
 		return OIDText
 	case time.Time:
@@ -342,6 +360,8 @@ func toBSON(v any, oid uint32) (any, error) {
 		return timeText(x), nil
 	case enumValue:
 		return x.label, nil
+	case uuidValue:
+		return x.String(), nil
 	case interval:
 		return formatInterval(x), nil
 	case Bytea:
@@ -363,7 +383,8 @@ func toBSON(v any, oid uint32) (any, error) {
 
 // coerce converts v to the evaluator's representation of type oid, as an
 // assignment or cast does: '5' into an int8 column is 5, 3.0 into an int8
-// column is 3. A value that does not convert is 22P02.
+// column is 3. A value that does not convert is 22P02 (text that is no date or timestamp 22007, or 22008 for a
+// field out of range, as in PostgreSQL).
 func coerce(v any, oid uint32) (any, error) {
 	if v == nil || oid == 0 || oid == OIDUnknown {
 		return v, nil
@@ -390,6 +411,8 @@ func coerce(v any, oid uint32) (any, error) {
 		return nil, errorf(CodeInvalidParameterValue, "cannot cast jsonb %s to type %s", jsonbKind(rv), TypeName(oid))
 	}
 	switch oid {
+	case OIDUUID:
+		return uuidInput(v)
 	case OIDInt2, OIDInt4, OIDInt8, OIDOID:
 		var n int64
 		switch x := v.(type) {
@@ -502,7 +525,7 @@ func coerce(v any, oid uint32) (any, error) {
 	case OIDTimestamptz, OIDTimestamp, OIDDate:
 		switch x := v.(type) {
 		case time.Time:
-			if oid == OIDDate {
+			if oid == OIDDate && infinite(x) == 0 {
 				y, m, d := x.Date()
 				return time.Date(y, m, d, 0, 0, 0, 0, time.UTC), nil
 			}
@@ -510,9 +533,12 @@ func coerce(v any, oid uint32) (any, error) {
 		case string:
 			t, err := parseTime(x)
 			if err != nil {
-				return nil, bad()
+				var special bool
+				if t, special = specialTime(x, time.Now().Truncate(time.Millisecond)); !special {
+					return nil, timeInputError(x, oid)
+				}
 			}
-			return t, nil
+			return coerce(t, oid)
 		}
 		return nil, bad()
 	case OIDTime:
@@ -520,16 +546,22 @@ func coerce(v any, oid uint32) (any, error) {
 		case timeOfDay:
 			return x, nil
 		case time.Time:
+			if infinite(x) != 0 {
+				return nil, nil // an infinite timestamp has no time of day: NULL, as in PostgreSQL
+			}
 			return ofClock(x), nil
 		case interval:
 			return timeOfDay((x.us%microsPerDay + microsPerDay) % microsPerDay), nil
 		case string:
 			t, ok := parseTimeOfDay(x)
 			if !ok {
+				t, ok = specialClock(x, time.Now())
+			}
+			if !ok {
 				if clockShape.MatchString(strings.TrimSpace(x)) {
 					return nil, errorf(CodeDatetimeFieldOverflow, "date/time field value out of range: %q", x)
 				}
-				return nil, errorf("22007", "invalid input syntax for type time: %q", x)
+				return nil, errorf(CodeInvalidDatetimeFormat, "invalid input syntax for type time: %q", x)
 			}
 			return t, nil
 		}
@@ -546,7 +578,7 @@ func coerce(v any, oid uint32) (any, error) {
 				if e := AsError(err); e.Code == CodeDatetimeFieldOverflow {
 					return nil, e
 				}
-				return nil, errorf("22007", "invalid input syntax for type interval: %q", x)
+				return nil, errorf(CodeInvalidDatetimeFormat, "invalid input syntax for type interval: %q", x)
 			}
 			return d, nil
 		}
@@ -589,7 +621,7 @@ func coerce(v any, oid uint32) (any, error) {
 // JSON string.
 func toJSON(v any, bad func() error) (any, error) {
 	switch x := v.(type) {
-	case Bytea, regclass, timeOfDay, enumValue, interval:
+	case Bytea, regclass, timeOfDay, enumValue, interval, uuidValue:
 		t, data, _ := bson.MarshalValue(formatText(x)) // a JSON string of the text form, as to_jsonb writes it
 		return bson.RawValue{Type: t, Value: data}, nil
 	case bson.RawValue:
@@ -637,7 +669,8 @@ var timeLayouts = []string{
 	"2006-01-02 15:04Z07:00", "2006-01-02 15:04Z07", "2006-01-02 15:04", "2006-01-02T15:04Z07:00", "2006-01-02T15:04",
 }
 
-// parseTime reads a timestamp as PostgreSQL writes one (UTC when no zone).
+// parseTime reads a timestamp as PostgreSQL writes one (UTC when no zone), also with one-digit fields
+// ('2020-1-5 9:30') or as eight digits ('20200105'), which PostgreSQL reads too.
 func parseTime(s string) (time.Time, error) {
 	s = strings.TrimSpace(s)
 	for _, l := range timeLayouts {
@@ -645,13 +678,36 @@ func parseTime(s string) (time.Time, error) {
 			return t.UTC(), nil
 		}
 	}
-	switch strings.ToLower(s) {
-	case "now":
-		return time.Now().UTC(), nil
-	case "epoch":
-		return time.Unix(0, 0).UTC(), nil
+	if padded := padDate(s); padded != s {
+		return parseTime(padded)
 	}
 	return time.Time{}, fmt.Errorf("bad time %q", s)
+}
+
+// looseDate matches a date with one-digit fields, and a time of day with a one-digit hour after it.
+var looseDate = regexp.MustCompile(`^(\d{4})-(\d{1,2})-(\d{1,2})(?:([ T])(\d{1,2})(:.*))?$`)
+
+// padDate writes a date's one-digit fields with two ('2020-1-5 9:30' is '2020-01-05 09:30') and eight digits as
+// a date with hyphens; other text is returned as it is.
+func padDate(s string) string {
+	if len(s) == 8 && strings.Trim(s, "0123456789") == "" {
+		return s[0:4] + "-" + s[4:6] + "-" + s[6:8]
+	}
+	m := looseDate.FindStringSubmatch(s)
+	if m == nil {
+		return s
+	}
+	two := func(f string) string {
+		if len(f) == 1 {
+			return "0" + f
+		}
+		return f
+	}
+	out := m[1] + "-" + two(m[2]) + "-" + two(m[3])
+	if m[4] != "" {
+		out += m[4] + two(m[5]) + m[6]
+	}
+	return out
 }
 
 // parseArray reads PostgreSQL's text form of a one-dimensional array,
@@ -728,6 +784,8 @@ func formatText(v any) string {
 		return timeText(x)
 	case enumValue:
 		return x.label
+	case uuidValue:
+		return x.String()
 	case string:
 		return x
 	case Bytea:
@@ -735,6 +793,9 @@ func formatText(v any) string {
 	case regclass:
 		return x.text()
 	case time.Time:
+		if inf := infiniteText(x); inf != "" {
+			return inf
+		}
 		return x.UTC().Format("2006-01-02 15:04:05.999999") + "+00"
 	case interval:
 		return formatInterval(x)
@@ -857,6 +918,9 @@ func AppendTyped(b []byte, v any, oid uint32) []byte {
 			return strconv.AppendBool(b, x)
 		}
 	case time.Time:
+		if inf := infiniteText(x); inf != "" {
+			return append(b, inf...)
+		}
 		switch oid {
 		case OIDDate: // a date has no time of day
 			return x.UTC().AppendFormat(b, "2006-01-02")
@@ -887,7 +951,9 @@ func AppendText(b []byte, v any) []byte {
 	case string:
 		return append(b, x...)
 	case time.Time:
-		return append(x.UTC().AppendFormat(b, "2006-01-02 15:04:05.999999"), "+00"...)
+		if infinite(x) == 0 {
+			return append(x.UTC().AppendFormat(b, "2006-01-02 15:04:05.999999"), "+00"...)
+		}
 	}
 	return append(b, formatText(v)...)
 }

@@ -100,6 +100,21 @@ func cellValue(d bson.Raw, c relCol) any {
 			}
 		}
 	}
+	if c.oid == OIDUUID {
+		if u, err := uuidInput(v); err == nil {
+			return u // canonical, whatever form a document written over the MongoDB port holds
+		}
+	}
+	if a, ok := v.([]any); ok && c.oid == OIDUUIDArray {
+		out := make([]any, len(a))
+		for i, e := range a {
+			out[i] = e
+			if u, err := uuidInput(e); err == nil {
+				out[i] = u
+			}
+		}
+		return out
+	}
 	if c.oid == OIDTime {
 		if s, ok := v.(string); ok {
 			if t, ok := parseTimeOfDay(s); ok {
@@ -315,7 +330,7 @@ func (x *exec) document(t *table, names []string, row []any) (bson.D, error) {
 		if v == nil {
 			return nil, notNull(t.Name, t.Key[0])
 		}
-		sv, err := toStored(v, t.colType(t.Key[0]), t.typmodOfColumn(t.Key[0]))
+		sv, err := toStored(x.relativeTime(v, t.colType(t.Key[0])), t.colType(t.Key[0]), t.typmodOfColumn(t.Key[0]))
 		if err != nil {
 			return nil, err
 		}
@@ -326,7 +341,7 @@ func (x *exec) document(t *table, names []string, row []any) (bson.D, error) {
 			if vals[k] == nil {
 				return nil, notNull(t.Name, k)
 			}
-			sv, err := toStored(vals[k], t.colType(k), t.typmodOfColumn(k))
+			sv, err := toStored(x.relativeTime(vals[k], t.colType(k)), t.colType(k), t.typmodOfColumn(k))
 			if err != nil {
 				return nil, err
 			}
@@ -360,7 +375,7 @@ func (x *exec) document(t *table, names []string, row []any) (bson.D, error) {
 			}
 			continue
 		}
-		sv, err := toStored(v, c.Type, c.TypMod)
+		sv, err := toStored(x.relativeTime(v, c.Type), c.Type, c.TypMod)
 		if err != nil {
 			return nil, err
 		}
@@ -894,7 +909,7 @@ func (x *exec) setOf(t *table, targets []*pg.Node, sc *scope) (bson.D, error) {
 			}
 			oid, typmod = c.Type, c.TypMod
 		}
-		sv, err := toStored(v, oid, typmod)
+		sv, err := toStored(x.relativeTime(v, oid), oid, typmod)
 		if err != nil {
 			return nil, err
 		}

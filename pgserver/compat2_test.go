@@ -1,0 +1,275 @@
+package pgserver_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
+)
+
+// compatSteps: PostgreSQL's special date and time input ('today', 'now', 'epoch', 'infinity', 'allballs') in
+// casts, literals, columns and filters (values that move with the clock are compared with current_date and now()
+// rather than printed), the type names of pg_type and information_schema, uuid input, and the column types of set
+// operations and VALUES; compared with PostgreSQL 15.
+var compatSteps = []struct{ sql, want string }{
+	{"SELECT date 'today' = current_date, 'tomorrow'::date = current_date + 1, 'yesterday'::date = current_date - 1", "t|t|t\nSELECT 1"},
+	{"SELECT 'epoch'::date, 'infinity'::date, '-infinity'::date", "1970-01-01|infinity|-infinity\nSELECT 1"},
+	{"SELECT 'epoch'::timestamp, 'Infinity'::timestamp, '-infinity'::timestamp", "1970-01-01 00:00:00|infinity|-infinity\nSELECT 1"},
+	{"SELECT 'EPOCH'::timestamptz, timestamptz 'infinity', timestamptz '-infinity'", "1970-01-01 00:00:00+00|infinity|-infinity\nSELECT 1"},
+	{"SELECT timestamp 'today' = current_date::timestamp, timestamp 'tomorrow' = current_date + interval '1 day', timestamptz 'today' = current_date::timestamptz", "t|t|t\nSELECT 1"},
+	{"SELECT 'now'::timestamptz = now(), 'now'::timestamp = localtimestamp, 'now'::date = current_date, 'now'::time = localtime", "t|t|t|t\nSELECT 1"},
+	{"SELECT ' Yesterday '::date = current_date - 1, 'tomorrow 10:30'::timestamp = current_date + 1 + time '10:30'", "t|t\nSELECT 1"},
+	{"SELECT 'allballs'::time, time 'allballs'", "00:00:00|00:00:00\nSELECT 1"},
+	{"SELECT 'today'::time", "ERROR 22007"},
+	{"SELECT 'infinity'::time", "ERROR 22007"},
+	{"SELECT '+infinity'::date", "ERROR 22007"},
+	{"SELECT 'allballs'::date", "ERROR 22007"},
+	{"SELECT 'garbage'::timestamptz", "ERROR 22007"},
+	{"SELECT '2020-02-30'::date", "ERROR 22008"},
+	{"SELECT '20201399'::date", "ERROR 22008"},
+	{"SELECT '2020-1-5'::date, '20200105'::date, '2020-01-05 1:02:03'::timestamp", "2020-01-05|2020-01-05|2020-01-05 01:02:03\nSELECT 1"},
+	{"SELECT 'infinity'::date > '9999-12-31'::date, '-infinity'::timestamp < '0001-01-01'::timestamp, now() < 'infinity'", "t|t|t\nSELECT 1"},
+	{"SELECT date 'infinity' + 1, timestamp 'infinity' + interval '1 day', timestamptz '-infinity' - interval '1 year'", "infinity|infinity|-infinity\nSELECT 1"},
+	{"SELECT 'infinity'::timestamp - 'infinity'::timestamp", "ERROR 22008"},
+	{"SELECT 'infinity'::date - '2020-01-01'::date", "ERROR 22008"},
+	{"SELECT 'today'::date - 'yesterday'::date, 'tomorrow'::timestamp - 'today'::timestamp", "1|1 day\nSELECT 1"},
+	{"SELECT extract(year from 'infinity'::timestamp), extract(month from 'infinity'::timestamp), extract(epoch from '-infinity'::timestamptz)", "Infinity||-Infinity\nSELECT 1"},
+	{"SELECT date_trunc('day', 'infinity'::timestamp), 'infinity'::date::timestamp, '-infinity'::timestamptz::date, 'infinity'::timestamp::time IS NULL", "infinity|infinity|-infinity|t\nSELECT 1"},
+	{"SELECT isfinite('infinity'::date), isfinite(now()), isfinite(interval '1 day'), to_char('infinity'::timestamp, 'YYYY') IS NULL", "f|t|t|t\nSELECT 1"},
+	{"CREATE TABLE evcx (id int PRIMARY KEY, d date, ts timestamp, tz timestamptz, t time)", "CREATE TABLE"},
+	{"INSERT INTO evcx VALUES (1, 'infinity', 'infinity', 'infinity', 'allballs'), (2, '-infinity', '-infinity', '-infinity', '12:00'), " +
+		"(3, 'epoch', 'epoch', 'epoch', '13:00'), (4, 'today', 'today', 'today', 'allballs'), (5, 'yesterday', 'tomorrow', 'now', NULL)", "INSERT 0 5"},
+	{"INSERT INTO evcx (id, d) VALUES (9, 'bogus')", "ERROR 22007"},
+	{"SELECT id, d, ts, tz, t FROM evcx WHERE id < 4 ORDER BY id",
+		"1|infinity|infinity|infinity|00:00:00\n2|-infinity|-infinity|-infinity|12:00:00\n3|1970-01-01|1970-01-01 00:00:00|1970-01-01 00:00:00+00|13:00:00\nSELECT 3"},
+	{"SELECT id FROM evcx ORDER BY d, id", "2\n3\n5\n4\n1\nSELECT 5"},
+	{"SELECT id FROM evcx ORDER BY ts DESC, id", "1\n5\n4\n3\n2\nSELECT 5"},
+	{"SELECT id FROM evcx WHERE d = 'infinity' OR tz = '-infinity' ORDER BY id", "1\n2\nSELECT 2"},
+	{"SELECT id FROM evcx WHERE d < 'today' ORDER BY id", "2\n3\n5\nSELECT 3"},
+	{"SELECT id FROM evcx WHERE ts > 'today' ORDER BY id", "1\n5\nSELECT 2"},
+	{"SELECT id FROM evcx WHERE t = 'allballs' ORDER BY id", "1\n4\nSELECT 2"},
+	{"SELECT id, d = current_date, ts = current_date::timestamp, tz <= now() FROM evcx WHERE id IN (4, 5) ORDER BY id", "4|t|t|t\n5|f|f|t\nSELECT 2"},
+	{"SELECT max(d), min(ts), max(tz) FROM evcx", "infinity|-infinity|infinity\nSELECT 1"},
+	{"UPDATE evcx SET d = d + 7, ts = ts + interval '1 hour' WHERE id IN (1, 2)", "UPDATE 2"},
+	{"UPDATE evcx SET d = 'tomorrow' WHERE id = 3", "UPDATE 1"},
+	{"SELECT id, d = current_date + 1, ts FROM evcx WHERE id < 4 ORDER BY id", "1|f|infinity\n2|f|-infinity\n3|t|1970-01-01 00:00:00\nSELECT 3"},
+	{"SELECT count(*) FROM evcx WHERE d BETWEEN '-infinity' AND 'infinity'", "5\nSELECT 1"},
+	{"SELECT isfinite(d), isfinite(ts) FROM evcx ORDER BY id", "f|f\nf|f\nt|t\nt|t\nt|t\nSELECT 5"},
+	{"SELECT d + time '10:00', tz AT TIME ZONE 'Europe/Paris' FROM evcx WHERE id < 3 ORDER BY id", "infinity|infinity\n-infinity|-infinity\nSELECT 2"},
+	{"DROP TABLE evcx", "DROP TABLE"},
+
+	// pg_type.typname is PostgreSQL's internal name; format_type, information_schema and psql's names stay SQL's.
+	{"SELECT oid, typname, typcategory, typelem FROM pg_type WHERE oid IN (16, 17, 18, 20, 21, 23, 25, 26, 700, 701, 1007, 1009, 1042, 1043, 1082, 1083, 1114, 1184, 1186, 1700, 3802) ORDER BY oid",
+		"16|bool|B|0\n17|bytea|U|0\n18|char|Z|0\n20|int8|N|0\n21|int2|N|0\n23|int4|N|0\n25|text|S|0\n26|oid|N|0\n700|float4|N|0\n701|float8|N|0\n" +
+			"1007|_int4|A|23\n1009|_text|A|25\n1042|bpchar|S|0\n1043|varchar|S|0\n1082|date|D|0\n1083|time|D|0\n1114|timestamp|D|0\n1184|timestamptz|D|0\n1186|interval|T|0\n1700|numeric|N|0\n3802|jsonb|U|0\nSELECT 21"},
+	{"SELECT typname FROM pg_type WHERE typname IN ('int4', 'integer', 'varchar', 'character varying') ORDER BY 1", "int4\nvarchar\nSELECT 2"},
+	{"CREATE TABLE tycx (a int, b bigint, c smallint, d real, e double precision, f boolean, g varchar(5), h char(3), i text, j numeric(6,2), " +
+		"k timestamptz, l timestamp, m date, n time, o interval, p jsonb, q bytea, r int[], s text[])", "CREATE TABLE"},
+	{"SELECT column_name, data_type, udt_name FROM information_schema.columns WHERE table_name = 'tycx' ORDER BY ordinal_position",
+		"a|integer|int4\nb|bigint|int8\nc|smallint|int2\nd|real|float4\ne|double precision|float8\nf|boolean|bool\ng|character varying|varchar\n" +
+			"h|character|bpchar\ni|text|text\nj|numeric|numeric\nk|timestamp with time zone|timestamptz\nl|timestamp without time zone|timestamp\n" +
+			"m|date|date\nn|time without time zone|time\no|interval|interval\np|jsonb|jsonb\nq|bytea|bytea\nr|ARRAY|_int4\ns|ARRAY|_text\nSELECT 19"},
+	{"SELECT a.attname, format_type(a.atttypid, a.atttypmod), t.typname FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid " +
+		"WHERE a.attrelid = 'tycx'::regclass AND a.attnum > 0 AND a.attname IN ('a', 'g', 'h', 'j', 'k', 'r') ORDER BY a.attnum",
+		"a|integer|int4\ng|character varying(5)|varchar\nh|character(3)|bpchar\nj|numeric(6,2)|numeric\nk|timestamp with time zone|timestamptz\nr|integer[]|_int4\nSELECT 6"},
+	{"DROP TABLE tycx", "DROP TABLE"},
+
+	// uuid: PostgreSQL's input forms are one value, shown canonical; anything else is 22P02.
+	{"SELECT 'A0EEBC99-9C0B-4EF8-BB6D-6BB9BD380A11'::uuid, '{a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11}'::uuid, uuid 'a0eebc999c0b4ef8bb6d6bb9bd380a11', " +
+		"'a0ee-bc99-9c0b-4ef8-bb6d-6bb9-bd38-0a11'::uuid",
+		"a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11|a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11|a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11|a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11\nSELECT 1"},
+	{"SELECT ' a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11'::uuid", "ERROR 22P02"},
+	{"SELECT 'a0eebc9-9-c0b-4ef8-bb6d-6bb9bd380a11'::uuid", "ERROR 22P02"},
+	{"SELECT '{a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11'::uuid", "ERROR 22P02"},
+	{"SELECT 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a1'::uuid", "ERROR 22P02"},
+	{"SELECT 12::uuid", "ERROR 42846"},
+	{"SELECT uuid 'A0EEBC99-9C0B-4EF8-BB6D-6BB9BD380A11' = 'a0eebc999c0b4ef8bb6d6bb9bd380a11', '00000000-0000-0000-0000-000000000000'::uuid < 'ffffffff-ffff-ffff-ffff-ffffffffffff'::uuid",
+		"t|t\nSELECT 1"},
+	{"SELECT pg_typeof(gen_random_uuid()), pg_typeof('a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11'::uuid), " +
+		"gen_random_uuid()::text ~ '^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$'", "uuid|uuid|t\nSELECT 1"},
+	{"CREATE TABLE ucx (id uuid PRIMARY KEY, n int)", "CREATE TABLE"},
+	{"INSERT INTO ucx VALUES ('A0EEBC99-9C0B-4EF8-BB6D-6BB9BD380A11', 1)", "INSERT 0 1"},
+	{"INSERT INTO ucx VALUES ('{a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11}', 2)", "ERROR 23505"},
+	{"INSERT INTO ucx VALUES ('a0eebc999c0b4ef8bb6d6bb9bd380a12', 3), ('nope', 4)", "ERROR 22P02"},
+	{"INSERT INTO ucx VALUES ('a0eebc999c0b4ef8bb6d6bb9bd380a12', 3), ('{B0EEBC99-9C0B-4EF8-BB6D-6BB9BD380A11}', 4), ('{00000000-0000-0000-0000-00000000000F}', 5)", "INSERT 0 3"},
+	{"SELECT id, n FROM ucx ORDER BY id", "00000000-0000-0000-0000-00000000000f|5\na0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11|1\na0eebc99-9c0b-4ef8-bb6d-6bb9bd380a12|3\nb0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11|4\nSELECT 4"},
+	{"SELECT n FROM ucx WHERE id = 'A0EEBC99-9C0B-4EF8-BB6D-6BB9BD380A12'", "3\nSELECT 1"},
+	{"SELECT n FROM ucx WHERE id IN ('{b0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11}', 'A0EEBC999C0B4EF8BB6D6BB9BD380A11') ORDER BY n", "1\n4\nSELECT 2"},
+	{"SELECT n FROM ucx WHERE id > 'A0EEBC99-9C0B-4EF8-BB6D-6BB9BD380A11' ORDER BY n", "3\n4\nSELECT 2"},
+	{"SELECT n FROM ucx WHERE id = 'bad'", "ERROR 22P02"},
+	{"SELECT n FROM ucx WHERE id = 'bad' OR n = 5", "ERROR 22P02"},
+	{"UPDATE ucx SET n = 6 WHERE id = '{00000000000000000000-00000000000f}' RETURNING id, n", "00000000-0000-0000-0000-00000000000f|6\nUPDATE 1"},
+	{"SELECT id::text, upper(id::text), length(id::text), to_jsonb(id) FROM ucx WHERE n = 1",
+		"a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11|A0EEBC99-9C0B-4EF8-BB6D-6BB9BD380A11|36|\"a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11\"\nSELECT 1"},
+	{"CREATE TABLE u2cx (id int PRIMARY KEY, u uuid UNIQUE)", "CREATE TABLE"},
+	{"INSERT INTO u2cx VALUES (1, 'A0EEBC99-9C0B-4EF8-BB6D-6BB9BD380A11'), (2, NULL), (3, '{B0EEBC99-9C0B-4EF8-BB6D-6BB9BD380A11}')", "INSERT 0 3"},
+	{"INSERT INTO u2cx VALUES (4, 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11')", "ERROR 23505"},
+	{"UPDATE u2cx SET u = 'B0EEBC999C0B4EF8BB6D6BB9BD380A11' WHERE id = 1", "ERROR 23505"},
+	{"UPDATE u2cx SET u = 'xyz' WHERE id = 2", "ERROR 22P02"},
+	{"SELECT u, count(*) FROM u2cx GROUP BY u ORDER BY u NULLS FIRST", "|1\na0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11|1\nb0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11|1\nSELECT 3"},
+	{"SELECT a.n, b.id FROM ucx a JOIN u2cx b ON a.id = b.u ORDER BY b.id", "1|1\n4|3\nSELECT 2"},
+	{"SELECT count(DISTINCT u), array_agg(u ORDER BY id) FROM u2cx WHERE u IS NOT NULL", "2|{a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11,b0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11}\nSELECT 1"},
+	{"SELECT u FROM u2cx WHERE id = 1 UNION SELECT 'A0EEBC99-9C0B-4EF8-BB6D-6BB9BD380A11'::uuid", "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11\nSELECT 1"},
+	{"SELECT coalesce(u, '{11111111-1111-1111-1111-111111111111}') FROM u2cx WHERE id = 2", "11111111-1111-1111-1111-111111111111\nSELECT 1"},
+	{"SELECT data_type, udt_name FROM information_schema.columns WHERE table_name = 'u2cx' AND column_name = 'u'", "uuid|uuid\nSELECT 1"},
+	{"SELECT format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = 'u2cx'::regclass AND attname = 'u'", "uuid\nSELECT 1"},
+	{"DROP TABLE ucx, u2cx", "DROP TABLE"},
+	{"CREATE TABLE uacx (id int PRIMARY KEY, a uuid[])", "CREATE TABLE"},
+	{"INSERT INTO uacx VALUES (1, '{A0EEBC99-9C0B-4EF8-BB6D-6BB9BD380A11,b0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11}'), (2, ARRAY['{c0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11}'::uuid])", "INSERT 0 2"},
+	{"INSERT INTO uacx VALUES (3, '{nope}')", "ERROR 22P02"},
+	{"SELECT id, a FROM uacx ORDER BY id", "1|{a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11,b0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11}\n2|{c0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11}\nSELECT 2"},
+	{"SELECT id FROM uacx WHERE 'A0EEBC99-9C0B-4EF8-BB6D-6BB9BD380A11' = ANY(a)", "1\nSELECT 1"},
+	{"SELECT format_type(atttypid, atttypmod), pg_typeof(a) FROM pg_attribute, uacx WHERE attrelid = 'uacx'::regclass AND attname = 'a' AND id = 2", "uuid[]|uuid[]\nSELECT 1"},
+	{"DROP TABLE uacx", "DROP TABLE"},
+
+	// Set operations and VALUES resolve their column types as PostgreSQL's select_common_type.
+	{"SELECT 1 UNION SELECT 'a'::text", "ERROR 42804"},
+	{"SELECT 1 UNION SELECT true", "ERROR 42804"},
+	{"SELECT 1 INTERSECT SELECT 'a'::text", "ERROR 42804"},
+	{"SELECT 1 EXCEPT SELECT true", "ERROR 42804"},
+	{"SELECT 1 UNION ALL SELECT 'a'::varchar", "ERROR 42804"},
+	{"SELECT 'a'::text UNION SELECT 1", "ERROR 42804"},
+	{"SELECT interval '1 day' UNION SELECT 1", "ERROR 42804"},
+	{"SELECT '{}'::jsonb UNION SELECT 'a'::text", "ERROR 42804"},
+	{"SELECT 'x' UNION SELECT 'y' UNION SELECT 1", "ERROR 42804"},
+	{"SELECT NULL UNION SELECT 1 UNION SELECT 'a'::text", "ERROR 42804"},
+	{"SELECT * FROM (SELECT 1 UNION SELECT 'a'::text) s", "ERROR 42804"},
+	{"WITH t AS (SELECT 1 AS a) SELECT a FROM t UNION SELECT true", "ERROR 42804"},
+	{"SELECT time '10:00' UNION SELECT date '2020-01-01'", "ERROR 42846"},
+	{"SELECT 'a'::bytea UNION SELECT '{}'::jsonb", "ERROR 42846"},
+	{"SELECT '{1}'::int[] UNION SELECT '{2}'::text[]", "ERROR 42846"},
+	{"SELECT 1 UNION SELECT 'x'", "ERROR 22P02"},
+	{"SELECT 1, 'a' UNION SELECT 2, 3", "ERROR 22P02"},
+	{"SELECT 1 UNION SELECT 'x' UNION SELECT 'y'::text", "ERROR 22P02"},
+	{"SELECT 1 UNION SELECT '2' UNION SELECT NULL ORDER BY 1", "1\n2\n\nSELECT 3"},
+	{"SELECT 1 UNION SELECT 2.5 UNION SELECT 3::int8 ORDER BY 1", "1\n2.5\n3\nSELECT 3"},
+	{"SELECT 1 UNION SELECT 1.5::float8 ORDER BY 1", "1\n1.5\nSELECT 2"},
+	{"SELECT 1 EXCEPT SELECT 1.0", "SELECT 0"},
+	{"SELECT 1 INTERSECT SELECT 1::float8", "1\nSELECT 1"},
+	{"SELECT 'a' UNION SELECT 'b' ORDER BY 1", "a\nb\nSELECT 2"},
+	{"SELECT 'a'::text UNION SELECT 'b'::varchar UNION SELECT 'c'::char(2) ORDER BY 1", "a\nb\nc\nSELECT 3"},
+	{"SELECT date '2020-01-01' UNION SELECT timestamptz '2020-01-02' ORDER BY 1", "2020-01-01 00:00:00+00\n2020-01-02 00:00:00+00\nSELECT 2"},
+	{"SELECT date '2020-01-01' UNION SELECT timestamp '2020-01-02' ORDER BY 1", "2020-01-01 00:00:00\n2020-01-02 00:00:00\nSELECT 2"},
+	{"SELECT '{1}'::int[] UNION SELECT '{2}'::int8[] ORDER BY 1", "{1}\n{2}\nSELECT 2"},
+	{"SELECT true UNION SELECT 'yes' ORDER BY 1", "t\nSELECT 1"},
+	{"SELECT x FROM (VALUES (1), ('a'::text)) v(x)", "ERROR 42804"},
+	{"SELECT x FROM (VALUES (1), (true)) v(x)", "ERROR 42804"},
+	{"VALUES ('a'), (1)", "ERROR 22P02"},
+	{"SELECT x FROM (VALUES (1), ('2'), (2.5), (NULL)) v(x) ORDER BY 1", "1\n2\n2.5\n\nSELECT 4"},
+	{"SELECT x FROM (VALUES (date '2020-01-01'), (timestamptz '2020-01-02')) v(x) ORDER BY 1", "2020-01-01 00:00:00+00\n2020-01-02 00:00:00+00\nSELECT 2"},
+	{"CREATE TABLE vcx (id int PRIMARY KEY, t text)", "CREATE TABLE"},
+	{"INSERT INTO vcx VALUES (1, 'a'), (2, 5)", "INSERT 0 2"},
+	{"SELECT id, t FROM vcx ORDER BY id", "1|a\n2|5\nSELECT 2"},
+	{"DROP TABLE vcx", "DROP TABLE"},
+}
+
+func runCompat(t *testing.T, who string, c *pgx.Conn) { runSteps(t, who, c, compatSteps) }
+
+// TestCompat_InfinityParameters: pgx sends dates and timestamps in binary, 'infinity' and '-infinity' as
+// PostgreSQL's reserved values, and reads them back the same way.
+func TestCompat_InfinityParameters(t *testing.T) {
+	url, _ := startServer(t)
+	ctx := context.Background()
+	c := connect(t, url)
+	if _, err := c.Exec(ctx, "CREATE TABLE infp (id int PRIMARY KEY, d date, ts timestamp, tz timestamptz)"); err != nil {
+		t.Fatal(err)
+	}
+	for i, mod := range []pgtype.InfinityModifier{pgtype.Infinity, pgtype.NegativeInfinity} {
+		_, err := c.Exec(ctx, "INSERT INTO infp VALUES ($1, $2, $3, $4)", i+1,
+			pgtype.Date{InfinityModifier: mod, Valid: true},
+			pgtype.Timestamp{InfinityModifier: mod, Valid: true},
+			pgtype.Timestamptz{InfinityModifier: mod, Valid: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	rows, err := c.Query(ctx, "SELECT d, ts, tz, d::text FROM infp WHERE tz > $1 OR tz < $2 ORDER BY id",
+		time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(1990, 1, 1, 0, 0, 0, 0, time.UTC))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for rows.Next() {
+		var d pgtype.Date
+		var ts pgtype.Timestamp
+		var tz pgtype.Timestamptz
+		var text string
+		if err := rows.Scan(&d, &ts, &tz, &text); err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, fmt.Sprintf("%d %d %d %s", d.InfinityModifier, ts.InfinityModifier, tz.InfinityModifier, text))
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"1 1 1 infinity", "-1 -1 -1 -infinity"}; fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("got %q, want %q", got, want)
+	}
+}
+
+// TestCompat_UUIDParameters: a uuid parameter in text (any of PostgreSQL's input forms) or binary is one value: a
+// unique column refuses the same uuid in another form, a filter finds it, and results come back canonical in text
+// and as the same bytes in binary.
+func TestCompat_UUIDParameters(t *testing.T) {
+	url, _ := startServer(t)
+	ctx := context.Background()
+	c := connect(t, url)
+	if _, err := c.Exec(ctx, "CREATE TABLE uuidp (id int PRIMARY KEY, u uuid UNIQUE)"); err != nil {
+		t.Fatal(err)
+	}
+	want := [16]byte{0xa0, 0xee, 0xbc, 0x99, 0x9c, 0x0b, 0x4e, 0xf8, 0xbb, 0x6d, 0x6b, 0xb9, 0xbd, 0x38, 0x0a, 0x11}
+	if _, err := c.Exec(ctx, "INSERT INTO uuidp VALUES ($1, $2)", 1, "{A0EEBC99-9C0B-4EF8-BB6D-6BB9BD380A11}"); err != nil {
+		t.Fatal(err)
+	}
+	for i, dup := range []any{pgtype.UUID{Bytes: want, Valid: true}, want, "a0eebc999c0b4ef8bb6d6bb9bd380a11"} {
+		if _, err := c.Exec(ctx, "INSERT INTO uuidp VALUES ($1, $2)", i+2, dup); sqlState(err) != "23505" {
+			t.Errorf("the same uuid as %T: %v, want 23505", dup, err)
+		}
+	}
+	if _, err := c.Exec(ctx, "INSERT INTO uuidp VALUES ($1, $2)", 5, pgtype.UUID{Bytes: [16]byte{15: 1}, Valid: true}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Exec(ctx, "INSERT INTO uuidp VALUES ($1, $2)", 6, "not-a-uuid"); sqlState(err) != "22P02" {
+		t.Errorf("a parameter that is no uuid: %v, want 22P02", err)
+	}
+	var text string
+	var bin pgtype.UUID
+	err := c.QueryRow(ctx, "SELECT u::text, u FROM uuidp WHERE u = $1", "A0EE-BC99-9C0B-4EF8-BB6D-6BB9-BD38-0A11").Scan(&text, &bin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if text != "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11" || bin.Bytes != want {
+		t.Errorf("got %s and %x", text, bin.Bytes)
+	}
+	var n int
+	if err := c.QueryRow(ctx, "SELECT id FROM uuidp WHERE u = $1", [16]byte{15: 1}).Scan(&n); err != nil || n != 5 {
+		t.Errorf("a binary uuid parameter in a filter: %d, %v", n, err)
+	}
+	var canon string
+	if err := c.QueryRow(ctx, "SELECT u FROM uuidp WHERE id = 5", pgx.QueryResultFormats{pgx.TextFormatCode}).Scan(&canon); err != nil || canon != "00000000-0000-0000-0000-000000000001" {
+		t.Errorf("a uuid in text: %q, %v", canon, err)
+	}
+	// uuid[] in binary, both ways.
+	var arr []pgtype.UUID
+	err = c.QueryRow(ctx, "SELECT array_agg(u ORDER BY id) FROM uuidp WHERE u = ANY($1)", []pgtype.UUID{{Bytes: want, Valid: true}, {Bytes: [16]byte{15: 1}, Valid: true}}).Scan(&arr)
+	if err != nil || len(arr) != 2 || arr[0].Bytes != want || arr[1].Bytes != [16]byte{15: 1} {
+		t.Errorf("uuid[] in binary: %v, %v", arr, err)
+	}
+	// COPY FROM reads the same forms, to the same value.
+	if _, err := c.PgConn().CopyFrom(ctx, strings.NewReader("7\t{00000000-0000-0000-0000-00000000000A}\n"), "COPY uuidp FROM STDIN"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.PgConn().CopyFrom(ctx, strings.NewReader("8\t0000000000000000000000000000000a\n"), "COPY uuidp FROM STDIN"); sqlState(err) != "23505" {
+		t.Errorf("COPY of a uuid already there in another form: %v, want 23505", err)
+	}
+	if _, err := c.PgConn().CopyFrom(ctx, strings.NewReader("9\tzz\n"), "COPY uuidp FROM STDIN"); sqlState(err) != "22P02" {
+		t.Errorf("COPY of no uuid: %v, want 22P02", err)
+	}
+	if err := c.QueryRow(ctx, "SELECT u::text FROM uuidp WHERE id = 7").Scan(&canon); err != nil || canon != "00000000-0000-0000-0000-00000000000a" {
+		t.Errorf("a uuid written by COPY: %q, %v", canon, err)
+	}
+}

@@ -1,0 +1,147 @@
+package sql
+
+import (
+	"strings"
+
+	pg "github.com/pganalyze/pg_query_go/v6"
+)
+
+// setOpColumns gives the column types of a UNION, INTERSECT or EXCEPT of the visible columns lv of l and rv of r,
+// as PostgreSQL's select_common_type does, before any row is read: a side's untyped literal ('x', NULL) takes the
+// other side's type (and fails later with 22P02 if it is none of it; two of them are text), types of different
+// categories are 42804 ("UNION types integer and text cannot be matched"), and types of one category that do not
+// convert to each other implicitly are 42846 ("UNION could not convert type date to time without time zone").
+// Integers, numerics and floats mix (the widest), as do the string types (text) and date with the timestamps
+// (timestamptz when one side is).
+func setOpColumns(sel *pg.SelectStmt, l, r *relation, lv, rv []int) ([]uint32, error) {
+	lu, ru := literalColumns(sel.Larg), literalColumns(sel.Rarg)
+	op := strings.TrimPrefix(sel.Op.String(), "SETOP_")
+	out := make([]uint32, len(lv))
+	for k := range lv {
+		lt, rt := l.cols[lv[k]].oid, r.cols[rv[k]].oid
+		lLit, rLit := k < len(lu) && lu[k], k < len(ru) && ru[k]
+		switch {
+		case lLit && rLit:
+			out[k] = OIDText
+		case lLit:
+			out[k] = rt
+		case rLit:
+			out[k] = lt
+		case lt == 0 || rt == 0 || lt == OIDUnknown || rt == OIDUnknown || lt == rt:
+			out[k] = unifyType(lt, rt) // a type Concord does not know statically (a schemaless field's) is not judged
+		default:
+			t, err := commonType(op, lt, rt)
+			if err != nil {
+				return nil, err
+			}
+			out[k] = t
+		}
+	}
+	return out, nil
+}
+
+// commonType is select_common_type's common type of two different known types, or its error.
+func commonType(op string, lt, rt uint32) (uint32, error) {
+	if lt == OIDOID && rt == OIDText || lt == OIDText && rt == OIDOID {
+		// Concord types regclass values (pg_partition_ancestors', 'x'::regclass) as text; PostgreSQL's regclass
+		// is in oid's category, and psql unions the two.
+		return OIDOID, nil
+	}
+	lc, rc := commonCategory(lt), commonCategory(rt)
+	if lc != rc {
+		return 0, errorf(CodeDatatypeMismatch, "%s types %s and %s cannot be matched", op, TypeName(lt), TypeName(rt))
+	}
+	switch lc {
+	case "N":
+		return widen(lt, rt), nil
+	case "S":
+		return OIDText, nil // text is the category's preferred type
+	case "D":
+		switch {
+		case lt == OIDTime || rt == OIDTime: // date, timestamp and timestamptz convert implicitly; time to none
+		case lt == OIDTimestamptz || rt == OIDTimestamptz:
+			return OIDTimestamptz, nil
+		default:
+			return OIDTimestamp, nil
+		}
+	case "A":
+		if types[lt].elem != 0 && types[rt].elem != 0 {
+			if e, err := commonType(op, types[lt].elem, types[rt].elem); err == nil && types[e].array != 0 {
+				return types[e].array, nil // int4[] with int8[]: arrays convert as their elements do
+			}
+		}
+	}
+	return 0, errorf(CodeCannotCoerce, "%s could not convert type %s to %s", op, TypeName(rt), TypeName(lt))
+}
+
+// commonCategory is a type's pg_type.typcategory (typeCategory), E for an enum type.
+func commonCategory(oid uint32) string {
+	if isEnumOID(oid) {
+		return "E"
+	}
+	return typeCategory(oid)
+}
+
+// valuesColumn is the type of column i of a VALUES list, as select_common_type makes it: the common type of its
+// typed items (42804 or 42846 when they have none, as for a UNION), text when every item is an untyped literal.
+func (x *exec) valuesColumn(lists []*pg.Node, i int, sc *scope) (uint32, error) {
+	var oid uint32
+	literals := true
+	for _, l := range lists {
+		items := l.GetList().Items
+		if i >= len(items) {
+			continue
+		}
+		if isLiteral(items[i]) {
+			continue
+		}
+		literals = false
+		t := x.typeOf(items[i], sc)
+		switch {
+		case t == 0 || t == OIDUnknown || t == oid:
+		case oid == 0:
+			oid = t
+		default:
+			c, err := commonType("VALUES", oid, t)
+			if err != nil {
+				return 0, err
+			}
+			oid = c
+		}
+	}
+	if literals {
+		return OIDText, nil
+	}
+	return oid, nil
+}
+
+// isLiteral reports whether n is an untyped literal: a string constant or NULL, PostgreSQL's unknown.
+func isLiteral(n *pg.Node) bool {
+	c := n.GetAConst()
+	return c != nil && (c.Isnull || c.GetSval() != nil)
+}
+
+// literalColumns reports which output columns of a side of a set operation are untyped literals (a string constant
+// or NULL, PostgreSQL's unknown), by position; nil (none) for a side that is itself a set operation, a VALUES
+// list or a SELECT with *, whose columns have types.
+func literalColumns(n *pg.SelectStmt) []bool {
+	if n == nil || n.Op != pg.SetOperation_SETOP_NONE || len(n.ValuesLists) > 0 {
+		return nil
+	}
+	out := make([]bool, len(n.TargetList))
+	for i, t := range n.TargetList {
+		rt := t.GetResTarget()
+		if rt == nil {
+			return nil
+		}
+		if cr := rt.Val.GetColumnRef(); cr != nil {
+			for _, f := range cr.Fields {
+				if f.GetAStar() != nil {
+					return nil // * may stand for any number of columns: positions no longer match
+				}
+			}
+		}
+		out[i] = isLiteral(rt.Val)
+	}
+	return out
+}
