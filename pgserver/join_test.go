@@ -48,4 +48,40 @@ var joinSteps = []struct{ sql, want string }{
 	{"DROP TABLE jc; DROP TABLE jo; DROP TABLE jr", "DROP TABLE"},
 }
 
-func runJoins(t *testing.T, who string, c *pgx.Conn) { runSteps(t, who, c, joinSteps) }
+// partialIndexSteps: partial indexes (CREATE [UNIQUE] INDEX ... WHERE): a unique one holds unique only the rows its
+// clause covers, as each write changes whether a row is covered; ON CONFLICT naming one; the clause in
+// pg_get_indexdef; clauses refused (a subquery, unknown columns). Compared with PostgreSQL 15.
+var partialIndexSteps = []struct{ sql, want string }{
+	{"CREATE TABLE pu (id int PRIMARY KEY, email text, deleted_at timestamptz, status text, n int)", "CREATE TABLE"},
+	{"CREATE UNIQUE INDEX pu_email_live ON pu (email) WHERE deleted_at IS NULL", "CREATE INDEX"},
+	{"INSERT INTO pu VALUES (1, 'a@x', NULL, 'new', 1)", "INSERT 0 1"},
+	{"INSERT INTO pu VALUES (2, 'a@x', NULL, 'new', 1)", "ERROR 23505"},
+	{"INSERT INTO pu VALUES (2, 'a@x', '2024-01-01', 'new', 1)", "INSERT 0 1"},
+	{"INSERT INTO pu VALUES (3, 'a@x', '2024-02-01', 'new', 1)", "INSERT 0 1"},
+	{"UPDATE pu SET deleted_at = NULL WHERE id = 3", "ERROR 23505"},
+	{"UPDATE pu SET deleted_at = now() WHERE id = 1", "UPDATE 1"},
+	{"UPDATE pu SET deleted_at = NULL WHERE id = 3", "UPDATE 1"},
+	{"INSERT INTO pu VALUES (4, NULL, NULL, 'new', 1), (5, NULL, NULL, 'new', 1)", "INSERT 0 2"},
+	{"SELECT id FROM pu ORDER BY id", "1\n2\n3\n4\n5\nSELECT 5"},
+	{"CREATE UNIQUE INDEX pu_one_active ON pu (status) WHERE status = 'active' AND n > 0", "CREATE INDEX"},
+	{"INSERT INTO pu VALUES (6, 'b', NULL, 'active', 1), (7, 'c', NULL, 'active', 0)", "INSERT 0 2"},
+	{"INSERT INTO pu VALUES (8, 'd', NULL, 'active', 2)", "ERROR 23505"},
+	{"UPDATE pu SET status = 'active' WHERE id = 7", "UPDATE 1"},
+	{"UPDATE pu SET n = 5 WHERE id = 7", "ERROR 23505"},
+	{"CREATE INDEX pu_n ON pu (n) WHERE n > 0", "CREATE INDEX"},
+	{"CREATE INDEX pu_bad ON pu (n) WHERE n > (SELECT 1)", "ERROR 0A000"},
+	{"CREATE INDEX pu_bad ON pu (n) WHERE created > now()", "ERROR 42703"},
+	{"CREATE INDEX pu_bad ON pu (n) WHERE nope > 1", "ERROR 42703"},
+	{"SELECT indexname FROM pg_indexes WHERE tablename = 'pu' ORDER BY 1", "pu_email_live\npu_n\npu_one_active\npu_pkey\nSELECT 4"},
+	{"SELECT pg_get_indexdef('pu_email_live'::regclass)", "CREATE UNIQUE INDEX pu_email_live ON public.pu USING btree (email) WHERE (deleted_at IS NULL)\nSELECT 1"},
+	{"INSERT INTO pu VALUES (9, 'a@x', NULL, 'x', 1) ON CONFLICT (email) WHERE deleted_at IS NULL DO NOTHING", "INSERT 0 0"},
+	{"DROP INDEX pu_email_live", "DROP INDEX"},
+	{"INSERT INTO pu VALUES (10, 'a@x', NULL, 'x', 1)", "INSERT 0 1"},
+	{"SELECT count(*) FROM pu", "8\nSELECT 1"},
+	{"DROP TABLE pu", "DROP TABLE"},
+}
+
+func runJoins(t *testing.T, who string, c *pgx.Conn) {
+	runSteps(t, who, c, joinSteps)
+	runSteps(t, who, c, partialIndexSteps)
+}

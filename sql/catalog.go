@@ -50,8 +50,11 @@ type table struct {
 	Comment string `bson:"comment,omitempty"`
 	// Ranges is rangesOf the table when its validator was last set: a table whose numeric(p,s) columns differ
 	// from it (made before the validator held their ranges) has its validator set again (readTable).
-	Ranges   string `bson:"ranges,omitempty"`
-	declared bool
+	Ranges string `bson:"ranges,omitempty"`
+	// Predicates are the WHERE clauses of the table's partial indexes, by index name, as PostgreSQL's deparser
+	// writes them (pg_get_indexdef shows them; the index holds them as its partialFilterExpression).
+	Predicates map[string]string `bson:"predicates,omitempty"`
+	declared   bool
 }
 
 // column returns the named column, or nil.

@@ -274,8 +274,12 @@ func (x *exec) createIndex(is *pg.IndexStmt) (*Result, error) {
 	if err := notAView(t); err != nil {
 		return nil, err
 	}
+	var predicate string
+	var where bson.D
 	if is.WhereClause != nil {
-		return nil, unsupported("partial indexes")
+		if predicate, where, err = x.indexPredicate(t, is.WhereClause); err != nil {
+			return nil, err
+		}
 	}
 	keys := bson.D{}
 	var names []string
@@ -323,6 +327,12 @@ func (x *exec) createIndex(is *pg.IndexStmt) (*Result, error) {
 	if is.Unique {
 		partial = uniquePartial(keys)
 	}
+	if where != nil {
+		partial = where
+		if is.Unique {
+			partial = bson.D{{Key: "$and", Value: bson.A{uniquePartial(keys), where}}}
+		}
+	}
 	if err := x.s.db().collection(t.Name).createIndex(x.base, keys, name, is.Unique, partial); err != nil {
 		var ce *concord.Error
 		if errors.As(err, &ce) && (ce.Code == 85 || ce.Code == 86) { // IndexOptionsConflict, IndexKeySpecsConflict
@@ -331,7 +341,71 @@ func (x *exec) createIndex(is *pg.IndexStmt) (*Result, error) {
 		}
 		return nil, err
 	}
+	if predicate != "" {
+		if t.Predicates == nil {
+			t.Predicates = map[string]string{}
+		}
+		t.Predicates[name] = predicate
+		if err := x.saveTable(t); err != nil {
+			return nil, err
+		}
+	}
 	return &Result{Tag: "CREATE INDEX"}, nil
+}
+
+// indexPredicate vets and translates the WHERE clause of a partial index on t: its deparsed text and the filter
+// that is the index's partialFilterExpression, which the storage evaluates for each row written (so a partial
+// unique index holds unique the rows it covers, as PostgreSQL's does). The clause is held to what a CHECK
+// constraint may use (checks.go): the table's columns, constants, the functions the storage evaluates; a
+// subquery or a function of the time is 0A000.
+func (x *exec) indexPredicate(t *table, n *pg.Node) (string, bson.D, error) {
+	if !t.declared {
+		return "", nil, unsupported("a partial index on a table without declared columns")
+	}
+	if _, err := checkExpr(t, n); err != nil {
+		return "", nil, err
+	}
+	text, err := deparseExpr(n)
+	if err != nil {
+		return "", nil, errorf(CodeSyntaxError, "cannot keep the index predicate: %v", err)
+	}
+	d := *t
+	d.declared = true
+	tr := &translator{x: x, t: &d, alias: t.Name, checking: true}
+	f, ok, err := tr.filter(n)
+	if err != nil {
+		return "", nil, err
+	}
+	if !ok {
+		return "", nil, &Error{Code: CodeFeatureNotSupported, Message: fmt.Sprintf("Concord cannot index the rows of \"%s\"", text),
+			Hint: "A partial index's WHERE clause may use what a CHECK constraint may (docs/sql.md)."}
+	}
+	return text, f, nil
+}
+
+// predicateColumns are the columns the partial indexes of t name in their WHERE clauses, by index.
+func predicateColumns(t *table) map[string][]string {
+	out := map[string][]string{}
+	for name, text := range t.Predicates {
+		if n, err := parseExpr(text); err == nil {
+			cols, _ := checkExpr(t, n)
+			out[name] = cols
+		}
+	}
+	return out
+}
+
+// predicateNames returns an error when a partial index of t names col in its WHERE clause: DROP COLUMN and
+// RENAME COLUMN leave such a column alone until the index is dropped (PostgreSQL drops the index, or renames
+// the column in its clause).
+func predicateNames(t *table, col string) error {
+	for name, cols := range predicateColumns(t) {
+		if slices.Contains(cols, col) {
+			return &Error{Code: CodeFeatureNotSupported, Message: fmt.Sprintf("the partial index \"%s\" names column \"%s\" in its WHERE clause", name, col),
+				Hint: "Drop the index first (DROP INDEX " + quoteIdent(name) + "), then make it again."}
+		}
+	}
+	return nil
 }
 
 // drop runs DROP TABLE and DROP INDEX.
@@ -605,7 +679,14 @@ func (x *exec) dropIndex(name string) (bool, error) {
 		}
 		for _, n := range names {
 			if n == name {
-				return true, x.s.db().collection(tn).dropIndex(x.base, name)
+				if err := x.s.db().collection(tn).dropIndex(x.base, name); err != nil {
+					return true, err
+				}
+				if t, err := x.readTable(tn, 0); err == nil && t.Predicates[name] != "" {
+					delete(t.Predicates, name)
+					return true, x.saveTable(t)
+				}
+				return true, nil
 			}
 		}
 	}
@@ -801,6 +882,9 @@ func (x *exec) alterTable1(as *pg.AlterTableStmt, t *table, saved *bool) (*Resul
 			case pg.AlterTableType_AT_DropColumn:
 				if isKey {
 					return nil, unsupported("dropping a primary key column (it is the documents' _id)")
+				}
+				if err := predicateNames(t, cmd.Name); err != nil {
+					return nil, err
 				}
 				doomed, err := x.columnDependents(t, cmd.Name, cmd.Behavior == pg.DropBehavior_DROP_CASCADE)
 				if err != nil {
@@ -1150,6 +1234,9 @@ func (x *exec) rename(rs *pg.RenameStmt) (*Result, error) {
 	}
 	if t.column(rs.Subname) == nil {
 		return nil, errorf(CodeUndefinedColumn, "column \"%s\" does not exist", rs.Subname)
+	}
+	if err := predicateNames(t, rs.Subname); err != nil {
+		return nil, err
 	}
 	if t.column(rs.Newname) != nil {
 		return nil, errorf("42701", "column \"%s\" of relation \"%s\" already exists", rs.Newname, t.Name)

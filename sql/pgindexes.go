@@ -58,6 +58,9 @@ func (ix *pgIndex) def(pretty bool) string {
 		}
 	}
 	b.WriteString(")")
+	if p := ix.t.Predicates[ix.name]; p != "" {
+		b.WriteString(" WHERE (" + p + ")")
+	}
 	return b.String()
 }
 

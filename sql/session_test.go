@@ -173,3 +173,41 @@ func TestSession_UniqueAllowsNULLs(t *testing.T) {
 		t.Fatalf("the lookup by email examined %d documents, want 1 (through the unique index)", st.DocsExamined)
 	}
 }
+
+// TestSession_PartialIndexColumns: a column a partial index's WHERE clause names is neither renamed nor dropped
+// while the index stands (0A000, naming the index); once the index is dropped both work, and the index's clause
+// survives a reopen of the database (it is in the table's catalog entry).
+func TestSession_PartialIndexColumns(t *testing.T) {
+	dir := t.TempDir()
+	db, err := concord.Open(dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := sql.NewEngine(db).NewSession("test", "")
+	run(t, s, "CREATE TABLE pv (id int PRIMARY KEY, a text, b int); CREATE UNIQUE INDEX pv_a ON pv (a) WHERE b > 0")
+	for _, stmt := range []string{"ALTER TABLE pv RENAME COLUMN b TO c", "ALTER TABLE pv DROP COLUMN b"} {
+		if got := run(t, s, stmt); !strings.Contains(got, "ERROR 0A000") || !strings.Contains(got, "pv_a") {
+			t.Fatalf("%s: %s", stmt, got)
+		}
+	}
+	s.Close()
+	db.Close()
+	if db, err = concord.Open(dir, nil); err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	s = sql.NewEngine(db).NewSession("test", "")
+	defer s.Close()
+	if got := run(t, s, "SELECT pg_get_indexdef('pv_a'::regclass)"); !strings.Contains(got, "WHERE (b > 0)") {
+		t.Fatalf("after reopen: %s", got)
+	}
+	if got := run(t, s, "INSERT INTO pv VALUES (1, 'x', 1), (2, 'x', 0), (3, 'x', 2)"); !strings.Contains(got, "ERROR 23505") {
+		t.Fatalf("duplicate covered row: %s", got)
+	}
+	if got := run(t, s, "DROP INDEX pv_a; ALTER TABLE pv RENAME COLUMN b TO c"); strings.Contains(got, "ERROR") {
+		t.Fatal(got)
+	}
+	if got := run(t, s, "INSERT INTO pv VALUES (1, 'x', 1), (2, 'x', 1)"); strings.Contains(got, "ERROR") {
+		t.Fatalf("after DROP INDEX: %s", got)
+	}
+}
