@@ -168,6 +168,7 @@ func runBytea(t *testing.T, who string, c *pgx.Conn) {
 	runInterval(t, who, c)
 	runJSONB(t, who, c)
 	runJoins(t, who, c)
+	runPrepareSQL(t, who, c)
 	runCompat(t, who, c)
 	ctx := context.Background()
 	for _, s := range uniqueSteps {

@@ -132,8 +132,8 @@ func (x *exec) dispatchChecked(n *pg.Node) (*Result, error) {
 
 func (x *exec) dispatch(n *pg.Node) (*Result, error) {
 	switch {
-	case n.GetTransactionStmt() != nil:
-		// Only described (a client may prepare BEGIN); Session.runStmt runs it.
+	case n.GetTransactionStmt() != nil, n.GetPrepareStmt() != nil, n.GetExecuteStmt() != nil, n.GetDeallocateStmt() != nil:
+		// Only described (a client may prepare BEGIN); Session.runStmt runs them.
 		return &Result{}, nil
 	case n.GetSelectStmt() != nil:
 		return x.query(n.GetSelectStmt())

@@ -78,6 +78,8 @@ type Session struct {
 	inbox         inbox
 	pendingListen []listenOp
 	pendingNotify []Notification
+	// named are the statements PREPARE made, by name (preparesql.go).
+	named map[string]*Stmt
 }
 
 // savepoint is one SAVEPOINT of a transaction block, with what ROLLBACK TO puts back besides the writes: the
@@ -370,6 +372,14 @@ func (s *Session) runStmt1(ctx context.Context, st *statement, params []any) (*R
 	if s.status == TxFailed {
 		return nil, errorf(CodeInFailedSQLTransaction, "current transaction is aborted, commands ignored until end of transaction block")
 	}
+	switch {
+	case n.GetPrepareStmt() != nil:
+		return s.failing(s.prepareSQL(ctx, n.GetPrepareStmt()))
+	case n.GetExecuteStmt() != nil:
+		return s.failing(s.executeSQL(ctx, n.GetExecuteStmt()))
+	case n.GetDeallocateStmt() != nil:
+		return s.failing(s.deallocate(n.GetDeallocateStmt()))
+	}
 	if err := s.checkAccess(st); err != nil {
 		if s.status == TxActive {
 			s.status = TxFailed
@@ -399,6 +409,14 @@ func (s *Session) runStmt1(ctx context.Context, st *statement, params []any) (*R
 		}
 	}
 	return res, nil
+}
+
+// failing passes a statement's result on, moving an open transaction block to failed when it is an error.
+func (s *Session) failing(res *Result, err error) (*Result, error) {
+	if err != nil && s.status == TxActive {
+		s.status = TxFailed
+	}
+	return res, err
 }
 
 // columnOIDFromValues is the type of a column no declaration typed: its non-NULL values' when they agree
