@@ -25,6 +25,7 @@ var aggregates = map[string]bool{
 	"count": true, "sum": true, "avg": true, "min": true, "max": true, "array_agg": true,
 	"string_agg": true, "bool_and": true, "bool_or": true, "every": true, "json_agg": true, "jsonb_agg": true,
 	"percentile_cont": true, "percentile_disc": true, "mode": true,
+	"stddev": true, "stddev_samp": true, "stddev_pop": true, "variance": true, "var_samp": true, "var_pop": true,
 }
 
 // isAggregate reports whether a call is an aggregate (not a window call).
@@ -878,6 +879,14 @@ func (x *exec) aggregate(f *pg.FuncCall, name string, sc *scope) (any, error) {
 		return x.orderedSetResult(f, name, sc, vals)
 	case "count":
 		return int64(len(vals)), nil
+	case "stddev", "stddev_samp", "stddev_pop", "variance", "var_samp", "var_pop":
+		acc := newVarAcc(name)
+		for _, v := range vals {
+			if err := acc.add(v); err != nil {
+				return nil, err
+			}
+		}
+		return acc.result()
 	case "sum", "avg":
 		if len(vals) == 0 {
 			return nil, nil
