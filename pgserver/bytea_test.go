@@ -166,6 +166,7 @@ func runBytea(t *testing.T, who string, c *pgx.Conn) {
 	runTime(t, who, c)
 	runEnum(t, who, c)
 	runInterval(t, who, c)
+	runWindowFrames(t, who, c)
 	ctx := context.Background()
 	for _, s := range uniqueSteps {
 		_, err := c.Exec(ctx, s.sql)

@@ -705,11 +705,11 @@ func (fr *frameBounds) offsetBound(k int, offset any, preceding, head bool) (int
 	}
 	cmp := func(j int) int {
 		v := key(j)
-		if all && v != nil {
-			return 0 // every value is within an infinite offset of an infinite key
+		if all && v != nil && !isNaN(v) {
+			return 0 // every number is within an infinite offset of an infinite key
 		}
 		if all {
-			return cmpSortKey(v, base, sb)
+			return cmpSortKey(v, base, sb) // NULL and NaN keep their places
 		}
 		return cmpSortKey(v, bound, sb)
 	}
@@ -765,6 +765,17 @@ func rangeBound(base, offset any, sub bool) (bound any, all bool, err error) {
 		return iv, false, err
 	}
 	return nil, false, unsupported("RANGE with offset PRECEDING/FOLLOWING over " + TypeName(valueOID(base)))
+}
+
+// isNaN reports whether v is a float8 or numeric NaN.
+func isNaN(v any) bool {
+	switch x := v.(type) {
+	case float64:
+		return math.IsNaN(x)
+	case *apd.Decimal:
+		return x.Form == apd.NaN
+	}
+	return false
 }
 
 // rangeOffsetError is 22013 for a RANGE offset that is negative or NaN, which PostgreSQL's in_range functions
