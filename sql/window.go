@@ -111,10 +111,23 @@ func mergeWindow(d *pg.WindowDef, named map[string]*pg.WindowDef) (*pg.WindowDef
 	return w, checkFrame(w)
 }
 
-// checkFrame refuses, with 42P20, what PostgreSQL's parse analysis refuses in a frame: RANGE with an offset
+// checkFrame refuses, with 42P20, what PostgreSQL's parse analysis refuses in a window: a window function in its
+// PARTITION BY or ORDER BY, RANGE with an offset
 // without exactly one ORDER BY column, GROUPS without ORDER BY. (The grammar's own refusals, such as a frame
 // starting at UNBOUNDED FOLLOWING, come from the parser.)
 func checkFrame(w *pg.WindowDef) error {
+	nested := false
+	for _, n := range append(append([]*pg.Node{}, w.PartitionClause...), w.OrderClause...) {
+		walkNoSub(n, func(m *pg.Node) bool {
+			if f := m.GetFuncCall(); f != nil && f.Over != nil {
+				nested = true
+			}
+			return nested
+		})
+	}
+	if nested {
+		return windowingError(w.Location, "", "window functions are not allowed in window definitions")
+	}
 	opts := w.FrameOptions
 	if opts&frameRange != 0 && opts&(frameStartOffset|frameEndOffset) != 0 && len(w.OrderClause) != 1 {
 		return windowingError(w.Location, "", "RANGE with offset PRECEDING/FOLLOWING requires exactly one ORDER BY column")
@@ -133,7 +146,7 @@ var windowArity = map[string][2]int{"row_number": {0, 0}, "rank": {0, 0}, "dense
 	"bool_and": {1, 1}, "bool_or": {1, 1}, "every": {1, 1}, "stddev": {1, 1}, "stddev_samp": {1, 1},
 	"stddev_pop": {1, 1}, "variance": {1, 1}, "var_samp": {1, 1}, "var_pop": {1, 1}, "array_agg": {1, 1}, "string_agg": {2, 2}}
 
-// windows computes the window function calls of a select's target list: for each call, its value for each of n
+// windows computes the window function calls of a select's target list and ORDER BY: for each call, its value for each of n
 // rows (units of a grouped query), with the window its OVER clause gives (named windows of the WINDOW clause
 // resolved), PARTITION BY, ORDER BY and any frame: ROWS, RANGE or GROUPS, bounds UNBOUNDED, CURRENT ROW or an
 // offset PRECEDING / FOLLOWING, and EXCLUDE. scopeOf(i) is row i's scope; tsc types expressions when there are no
@@ -157,13 +170,17 @@ func (x *exec) windows(sel *pg.SelectStmt, targets []*pg.Node, n int, scopeOf fu
 		}
 	}
 	var calls []*pg.FuncCall
+	collect := func(m *pg.Node) bool {
+		if f := m.GetFuncCall(); f != nil && f.Over != nil {
+			calls = append(calls, f)
+		}
+		return false
+	}
 	for _, t := range targets {
-		walkNoSub(t.GetResTarget().Val, func(m *pg.Node) bool {
-			if f := m.GetFuncCall(); f != nil && f.Over != nil {
-				calls = append(calls, f)
-			}
-			return false
-		})
+		walkNoSub(t.GetResTarget().Val, collect)
+	}
+	for _, s := range sel.SortClause {
+		walkNoSub(s.GetSortBy().Node, collect) // ORDER BY sum(x) OVER w
 	}
 	if len(calls) == 0 {
 		return nil, nil
@@ -314,7 +331,7 @@ func (x *exec) frameOffsetTypes(w *pg.WindowDef, tsc *scope) (uint32, error) {
 			want = OIDFloat8
 			fits = off == OIDFloat4 || off == OIDFloat8 || off == OIDNumeric || off == OIDInt2 || off == OIDInt4 ||
 				off == OIDInt8 || unknown
-		case OIDDate, OIDTimestamp, OIDTimestamptz, OIDInterval:
+		case OIDDate, OIDTimestamp, OIDTimestamptz, OIDInterval, OIDTime:
 			want = OIDInterval
 			fits = off == OIDInterval || unknown
 		default:
@@ -373,6 +390,9 @@ func nodeLocation(n *pg.Node) int {
 // rows or not, as PostgreSQL does: NULL is 22004, a negative ROWS or GROUPS offset 22013. (A RANGE offset is
 // checked where it is used: rangeOffsetError.)
 func (x *exec) frameOffsets(w *pg.WindowDef, typ uint32, outer *scope) (start, end any, err error) {
+	if x.describe {
+		return nil, nil, nil // no rows are read, and the parameters have no values yet
+	}
 	eval := func(o *pg.Node, which string) (any, error) {
 		if o == nil {
 			return nil, nil
@@ -695,7 +715,7 @@ func (fr *frameBounds) offsetBound(k int, offset any, preceding, head bool) (int
 	key := func(j int) any { return fr.w.order[fr.p[j]][0] }
 	base := key(k)
 	if base != nil {
-		if err := rangeOffsetError(offset); err != nil {
+		if err := rangeOffsetError(base, offset); err != nil {
 			return 0, err
 		}
 	}
@@ -763,6 +783,13 @@ func rangeBound(base, offset any, sub bool) (bound any, all bool, err error) {
 		}
 		iv, err := b.add(off)
 		return iv, false, err
+	case timeOfDay:
+		// The offset's time only, without wrapping past midnight, as PostgreSQL's in_range_time_interval.
+		off := timeOfDay(offset.(interval).us)
+		if sub {
+			return b - off, false, nil
+		}
+		return b + off, false, nil
 	}
 	return nil, false, unsupported("RANGE with offset PRECEDING/FOLLOWING over " + TypeName(valueOID(base)))
 }
@@ -779,8 +806,9 @@ func isNaN(v any) bool {
 }
 
 // rangeOffsetError is 22013 for a RANGE offset that is negative or NaN, which PostgreSQL's in_range functions
-// refuse when they compare a row's key (so not over a partition whose keys are all NULL).
-func rangeOffsetError(offset any) error {
+// refuse when they compare a row's key, base (so not over a partition whose keys are all NULL). For a time only
+// the offset's time counts.
+func rangeOffsetError(base, offset any) error {
 	bad := false
 	switch o := offset.(type) {
 	case int64:
@@ -791,6 +819,9 @@ func rangeOffsetError(offset any) error {
 		bad = o.Form == apd.NaN || o.Negative
 	case interval:
 		bad = compareIntervals(o, interval{}) < 0
+		if _, isTime := base.(timeOfDay); isTime {
+			bad = o.us < 0
+		}
 	}
 	if bad {
 		return errorf(CodeInvalidPrecedingFollowing, "invalid preceding or following size in window function")
