@@ -747,51 +747,79 @@ func rangeBound(base, offset any, sub bool) (bound any, all bool, err error) {
 	if base == nil {
 		return nil, false, nil
 	}
+	bad := unsupported(fmt.Sprintf("RANGE with offset PRECEDING/FOLLOWING over %s with an offset of %s",
+		TypeName(valueOID(base)), TypeName(valueOID(offset))))
+	op := map[bool]string{true: "-", false: "+"}[sub]
+	iv, isInterval := offset.(interval)
 	switch b := base.(type) {
-	case int64:
-		op := map[bool]string{true: "-", false: "+"}[sub]
-		d, err := decArith(op, decFromInt(b), decFromInt(offset.(int64)))
-		return d, false, err
-	case float64:
-		off := offset.(float64)
-		if math.IsInf(off, 0) && math.IsInf(b, 0) && (sub && b > 0 || !sub && b < 0) {
+	case int64, float64, *apd.Decimal:
+		bf, bFloat := b.(float64)
+		of, oFloat := offset.(float64)
+		if bFloat || oFloat {
+			var ok1, ok2 bool
+			if bf, ok1 = toFloat(b); !ok1 {
+				return nil, false, bad
+			}
+			if of, ok2 = toFloat(offset); !ok2 {
+				return nil, false, bad
+			}
+			if math.IsInf(of, 0) && math.IsInf(bf, 0) && (sub && bf > 0 || !sub && bf < 0) {
+				return nil, true, nil
+			}
+			if sub {
+				return bf - of, false, nil
+			}
+			return bf + of, false, nil
+		}
+		bd, od := asDecimal(b), asDecimal(offset)
+		if od == nil {
+			return nil, false, bad
+		}
+		if od.Form == apd.Infinite && bd.Form == apd.Infinite && bd.Negative != sub {
 			return nil, true, nil
 		}
-		if sub {
-			return b - off, false, nil
-		}
-		return b + off, false, nil
-	case *apd.Decimal:
-		off := offset.(*apd.Decimal)
-		if off.Form == apd.Infinite && b.Form == apd.Infinite && b.Negative != sub {
-			return nil, true, nil
-		}
-		op := map[bool]string{true: "-", false: "+"}[sub]
-		d, err := decArith(op, b, off)
+		d, err := decArith(op, bd, od)
 		return d, false, err
 	case time.Time:
-		off := offset.(interval)
-		if sub {
-			off = off.neg()
+		if !isInterval {
+			return nil, false, bad
 		}
-		t, err := off.addTo(b)
+		if sub {
+			iv = iv.neg()
+		}
+		t, err := iv.addTo(b)
 		return t, false, err
 	case interval:
-		off := offset.(interval)
-		if sub {
-			off = off.neg()
+		if !isInterval {
+			return nil, false, bad
 		}
-		iv, err := b.add(off)
-		return iv, false, err
+		if sub {
+			iv = iv.neg()
+		}
+		out, err := b.add(iv)
+		return out, false, err
 	case timeOfDay:
-		// The offset's time only, without wrapping past midnight, as PostgreSQL's in_range_time_interval.
-		off := timeOfDay(offset.(interval).us)
-		if sub {
-			return b - off, false, nil
+		if !isInterval {
+			return nil, false, bad
 		}
-		return b + off, false, nil
+		// The offset's time only, without wrapping past midnight, as PostgreSQL's in_range_time_interval.
+		if sub {
+			return b - timeOfDay(iv.us), false, nil
+		}
+		return b + timeOfDay(iv.us), false, nil
 	}
-	return nil, false, unsupported("RANGE with offset PRECEDING/FOLLOWING over " + TypeName(valueOID(base)))
+	return nil, false, bad
+}
+
+// asDecimal is an integer or a numeric as a numeric; nil for anything else.
+func asDecimal(v any) *apd.Decimal {
+	switch x := v.(type) {
+	case int64:
+		return decFromInt(x)
+	case *apd.Decimal:
+		return x
+	}
+	return nil
 }
 
 // isNaN reports whether v is a float8 or numeric NaN.
