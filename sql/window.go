@@ -560,20 +560,33 @@ func (w *windowCall) partition(p []int) error {
 				}
 				nth = v
 			}
-			// The rows of the frame, those EXCLUDE leaves out skipped.
-			seen := int64(0)
 			found := -1
-			for j := s; j <= e; j++ {
-				if fr.excluded(k, j) {
-					continue
-				}
+			switch {
+			case w.win.FrameOptions&(frameExcludeCurrentRow|frameExcludeGroup|frameExcludeTies) == 0:
+				// Without EXCLUDE the frame is the rows s to e.
 				if w.name == "last_value" {
-					found = j
-					continue
+					found = e
+				} else if nth-1 <= int64(e-s) {
+					found = s + int(nth-1)
 				}
-				if seen++; seen == nth {
-					found = j
-					break
+				if found < s || found > e {
+					found = -1
+				}
+			case w.name == "last_value":
+				for j := e; j >= s && found < 0; j-- {
+					if !fr.excluded(k, j) {
+						found = j
+					}
+				}
+			default: // the nth of the frame's rows EXCLUDE leaves
+				seen := int64(0)
+				for j := s; j <= e; j++ {
+					if !fr.excluded(k, j) {
+						if seen++; seen == nth {
+							found = j
+							break
+						}
+					}
 				}
 			}
 			if found >= 0 {
