@@ -160,6 +160,12 @@ var windowFrameSteps = []struct{ sql, want string }{
 		"1|4|1\n2|6|2\n3|9|3\n4|12|4\n5|8|5\n6|10|6\nSELECT 6"},
 	{"SELECT x, sum(x) OVER w2 FROM generate_series(1, 3) x WINDOW w AS (ORDER BY x), w2 AS (w ROWS 1 PRECEDING) ORDER BY x",
 		"1|1\n2|3\n3|5\nSELECT 3"},
+	{"SELECT dept, sum(sum(amount)) OVER w FROM salwf GROUP BY dept WINDOW w AS (ORDER BY id)",
+		"ERROR 42803"},
+	{"SELECT dept FROM salwf GROUP BY dept WINDOW w AS (PARTITION BY amount)",
+		"ERROR 42803"},
+	{"SELECT dept, sum(sum(amount)) OVER w FROM salwf GROUP BY dept WINDOW w AS (ORDER BY max(id) DESC) ORDER BY dept",
+		"a|180\nb|135\nSELECT 2"},
 	{"DROP TABLE salwf",
 		"DROP TABLE"},
 }
