@@ -880,6 +880,9 @@ func (x *exec) aggregate(f *pg.FuncCall, name string, sc *scope) (any, error) {
 	case "count":
 		return int64(len(vals)), nil
 	case "stddev", "stddev_samp", "stddev_pop", "variance", "var_samp", "var_pop":
+		if err := varianceArgError(name, x.typeOf(f.Args[0], sc)); err != nil {
+			return nil, err
+		}
 		acc := newVarAcc(name)
 		for _, v := range vals {
 			if err := acc.add(v); err != nil {

@@ -1,6 +1,7 @@
 package sql
 
 import (
+	"fmt"
 	"math"
 
 	"github.com/cockroachdb/apd/v3"
@@ -13,10 +14,10 @@ var varianceAggregates = map[string]bool{
 }
 
 // varAcc accumulates one of varianceAggregates as PostgreSQL does, so that its results carry the same digits.
-// Float8 values keep the count, sum and sum of squared differences of Youngs and Cramer (float8_accum); integers
-// and numerics keep the exact sum and sum of squares, and the result is (N·Σx² − (Σx)²) / (N·(N−1)), or / N² for
-// the population, to select_div_scale's places, its square root to the same places for a standard deviation
-// (numeric_stddev_internal). So stddev of 1, 2, 3, 4 is 1.2909944487358056 and var_samp of 1.50 and 1.50 is 0.
+// Float8 values keep the count, sum and sum of squared differences of Youngs and Cramer (float8_accum);
+// integers and numerics keep the exact sum and sum of squares, and the result is (N·Σx² − (Σx)²) / (N·(N−1)),
+// or / N² for the population, to select_div_scale's places, its square root to the same places for a standard
+// deviation (numeric_stddev_internal). So stddev of 1, 2, 3, 4 is 1.2909944487358056 and var_samp of 1.50 and 1.50 is 0.
 // The zero value is not ready: use newVarAcc.
 type varAcc struct {
 	name         string
@@ -28,6 +29,16 @@ type varAcc struct {
 	sx, sxx    *apd.Decimal
 	scale      int  // the most places among the numerics
 	nonFinites bool // a numeric NaN or infinity among the values: the result is NaN
+}
+
+// varianceArgError is 42883 for an argument of a type the statistical aggregates do not take (text, say, even
+// when its values look like numbers), as PostgreSQL has no such function; an untyped argument (0) passes.
+func varianceArgError(name string, oid uint32) error {
+	if oid == 0 || oid == OIDUnknown || isNumericType(oid) {
+		return nil
+	}
+	return &Error{Code: CodeUndefinedFunction, Message: fmt.Sprintf("function %s(%s) does not exist", name, TypeName(oid)),
+		Hint: "No function matches the given name and argument types. You might need to add explicit type casts."}
 }
 
 func newVarAcc(name string) *varAcc {

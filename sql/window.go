@@ -144,29 +144,32 @@ var windowArity = map[string][2]int{"row_number": {0, 0}, "rank": {0, 0}, "dense
 	"cume_dist": {0, 0}, "ntile": {1, 1}, "lag": {1, 3}, "lead": {1, 3}, "first_value": {1, 1}, "last_value": {1, 1},
 	"nth_value": {2, 2}, "count": {1, 1}, "sum": {1, 1}, "avg": {1, 1}, "min": {1, 1}, "max": {1, 1},
 	"bool_and": {1, 1}, "bool_or": {1, 1}, "every": {1, 1}, "stddev": {1, 1}, "stddev_samp": {1, 1},
-	"stddev_pop": {1, 1}, "variance": {1, 1}, "var_samp": {1, 1}, "var_pop": {1, 1}, "array_agg": {1, 1}, "string_agg": {2, 2}}
+	"stddev_pop": {1, 1}, "variance": {1, 1}, "var_samp": {1, 1}, "var_pop": {1, 1}, "array_agg": {1, 1},
+	"string_agg": {2, 2}}
 
-// windows computes the window function calls of a select's target list and ORDER BY: for each call, its value for each of n
-// rows (units of a grouped query), with the window its OVER clause gives (named windows of the WINDOW clause
-// resolved), PARTITION BY, ORDER BY and any frame: ROWS, RANGE or GROUPS, bounds UNBOUNDED, CURRENT ROW or an
-// offset PRECEDING / FOLLOWING, and EXCLUDE. scopeOf(i) is row i's scope; tsc types expressions when there are no
-// rows.
-func (x *exec) windows(sel *pg.SelectStmt, targets []*pg.Node, n int, scopeOf func(int) *scope, tsc *scope) (map[*pg.FuncCall][]any, error) {
+// windows computes the window function calls of a select's target list and ORDER BY: for each call, its value
+// for each of n rows (units of a grouped query), with the window its OVER clause gives (named windows of the WINDOW
+// clause resolved), PARTITION BY, ORDER BY and any frame: ROWS, RANGE or GROUPS, bounds UNBOUNDED, CURRENT ROW or
+// an offset PRECEDING / FOLLOWING, and EXCLUDE. scopeOf(i) is row i's scope; tsc, a scope of no row, types
+// expressions. An aggregate windowArity does not list is 0A000.
+func (x *exec) windows(sel *pg.SelectStmt, targets []*pg.Node, n int, scopeOf func(int) *scope,
+	tsc *scope) (map[*pg.FuncCall][]any, error) {
 	named, err := namedWindows(sel.WindowClause)
 	if err != nil {
 		return nil, err
 	}
-	for _, wd := range named {
-		// A window no call uses is analysed all the same: its expressions must name columns that exist.
-		for _, e := range wd.PartitionClause {
-			if _, err := x.eval(e, tsc); err != nil {
-				return nil, err
+	for _, def := range sel.WindowClause {
+		// A window no call uses is analysed all the same: its expressions must name columns that exist (only the
+		// references are evaluated, so that nothing else runs, nextval() say).
+		var bad error
+		walkNoSub(def, func(m *pg.Node) bool {
+			if m.GetColumnRef() != nil {
+				_, bad = x.eval(m, tsc)
 			}
-		}
-		for _, o := range wd.OrderClause {
-			if _, err := x.eval(o.GetSortBy().Node, tsc); err != nil {
-				return nil, err
-			}
+			return bad != nil
+		})
+		if bad != nil {
+			return nil, bad
 		}
 	}
 	var calls []*pg.FuncCall
@@ -198,6 +201,11 @@ func (x *exec) windows(sel *pg.SelectStmt, targets []*pg.Node, n int, scopeOf fu
 		if n, arity := len(f.Args), windowArity[name]; (n < arity[0] || n > arity[1]) && !(f.AggStar && name == "count") {
 			return nil, &Error{Code: CodeUndefinedFunction, Message: fmt.Sprintf("function %s with %d arguments does not exist", name, len(f.Args)),
 				Position: int(f.Location) + 1}
+		}
+		if varianceAggregates[name] {
+			if err := varianceArgError(name, x.typeOf(f.Args[0], tsc)); err != nil {
+				return nil, err
+			}
 		}
 		win, err := callWindow(f.Over, named)
 		if err != nil {
@@ -269,7 +277,8 @@ func (x *exec) windows(sel *pg.SelectStmt, targets []*pg.Node, n int, scopeOf fu
 			}
 			return lessKeys(order[perm[a]], order[perm[b]], win.OrderClause)
 		})
-		w := &windowCall{f: f, name: name, win: win, start: start, end: end, args: args, keep: keep, order: order, vals: make([]any, n)}
+		w := &windowCall{f: f, name: name, win: win, start: start, end: end, args: args, keep: keep, order: order,
+			vals: make([]any, n)}
 		for start := 0; start < n; {
 			end := start + 1
 			for end < n && part[perm[end]] == part[perm[start]] {
@@ -304,7 +313,8 @@ func (x *exec) frameOffsetTypes(w *pg.WindowDef, tsc *scope) (uint32, error) {
 			continue
 		}
 		if usesColumns(o, tsc) {
-			return 0, &Error{Code: CodeInvalidColumnReference, Message: "argument of " + what + " must not contain variables", Position: nodeLocation(o) + 1}
+			return 0, &Error{Code: CodeInvalidColumnReference, Position: nodeLocation(o) + 1,
+				Message: "argument of " + what + " must not contain variables"}
 		}
 		if what != "RANGE" {
 			want = OIDInt8
@@ -339,8 +349,10 @@ func (x *exec) frameOffsetTypes(w *pg.WindowDef, tsc *scope) (uint32, error) {
 				Message: "RANGE with offset PRECEDING/FOLLOWING is not supported for column type " + TypeName(col)}
 		}
 		if !fits {
-			return 0, &Error{Code: CodeFeatureNotSupported, Position: nodeLocation(o) + 1, Hint: "Cast the offset value to an appropriate type.",
-				Message: fmt.Sprintf("RANGE with offset PRECEDING/FOLLOWING is not supported for column type %s and offset type %s", TypeName(col), TypeName(off))}
+			return 0, &Error{Code: CodeFeatureNotSupported, Position: nodeLocation(o) + 1,
+				Hint: "Cast the offset value to an appropriate type.",
+				Message: fmt.Sprintf("RANGE with offset PRECEDING/FOLLOWING is not supported for column type %s and offset type %s",
+					TypeName(col), TypeName(off))}
 		}
 		if off == 0 {
 			x.hint(o, want, tsc)
@@ -539,7 +551,8 @@ func (w *windowCall) partition(p []int) error {
 		}
 		return nil
 	}
-	fr := &frameBounds{w: w, p: p, peerStart: peerStart, peerEnd: peerEnd, group: group, groupStart: groupStart, groupEnd: groupEnd}
+	fr := &frameBounds{w: w, p: p, peerStart: peerStart, peerEnd: peerEnd, group: group, groupStart: groupStart,
+		groupEnd: groupEnd}
 	if w.name == "first_value" || w.name == "last_value" || w.name == "nth_value" {
 		for k := 0; k < n; k++ {
 			s, e, err := fr.bounds(k)
