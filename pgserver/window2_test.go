@@ -168,6 +168,12 @@ var windowFrameSteps = []struct{ sql, want string }{
 		"ERROR 42803"},
 	{"SELECT dept, sum(sum(amount)) OVER w FROM salwf GROUP BY dept WINDOW w AS (ORDER BY max(id) DESC) ORDER BY dept",
 		"a|180\nb|135\nSELECT 2"},
+	{"SELECT id, json_agg(dept) OVER w, jsonb_agg(amount) OVER w FROM salwf WINDOW w AS (ORDER BY id ROWS BETWEEN 1 PRECEDING AND CURRENT ROW) ORDER BY id",
+		"1|[\"a\"]|[10]\n2|[\"a\", \"a\"]|[10, 20]\n3|[\"a\", \"a\"]|[20, null]\n4|[\"a\", \"b\"]|[null, 40]\n5|[\"b\", \"b\"]|[40, 35]\n6|[\"b\", \"b\"]|[35, 60]\n7|[\"b\", \"a\"]|[60, 15]\n8|[\"a\", \"b\"]|[15, null]\nSELECT 8"},
+	{"SELECT json_agg(dept ORDER BY dept) OVER () FROM salwf",
+		"ERROR 0A000"},
+	{"SELECT mode() WITHIN GROUP (ORDER BY id) OVER () FROM salwf",
+		"ERROR 0A000"},
 	{"DROP TABLE salwf",
 		"DROP TABLE"},
 }

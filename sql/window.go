@@ -145,7 +145,7 @@ var windowArity = map[string][2]int{"row_number": {0, 0}, "rank": {0, 0}, "dense
 	"nth_value": {2, 2}, "count": {1, 1}, "sum": {1, 1}, "avg": {1, 1}, "min": {1, 1}, "max": {1, 1},
 	"bool_and": {1, 1}, "bool_or": {1, 1}, "every": {1, 1}, "stddev": {1, 1}, "stddev_samp": {1, 1},
 	"stddev_pop": {1, 1}, "variance": {1, 1}, "var_samp": {1, 1}, "var_pop": {1, 1}, "array_agg": {1, 1},
-	"string_agg": {2, 2}}
+	"string_agg": {2, 2}, "json_agg": {1, 1}, "jsonb_agg": {1, 1}}
 
 // windows computes the window function calls of a select's target list and ORDER BY: for each call, its value
 // for each of n rows (units of a grouped query), with the window its OVER clause gives (named windows of the WINDOW
@@ -213,6 +213,9 @@ func (x *exec) windows(sel *pg.SelectStmt, targets []*pg.Node, n int, scopeOf fu
 		}
 		if f.AggDistinct {
 			return nil, errorf(CodeFeatureNotSupported, "DISTINCT is not implemented for window functions")
+		}
+		if len(f.AggOrder) > 0 {
+			return nil, errorf(CodeFeatureNotSupported, "aggregate ORDER BY is not implemented for window functions")
 		}
 		if err := checkSortOperators(win.OrderClause); err != nil {
 			return nil, err
@@ -633,7 +636,7 @@ func (w *windowCall) partition(p []int) error {
 			}
 			var v any = true // count(*)
 			if !w.f.AggStar {
-				if v = w.args[0][i]; v == nil && w.name != "array_agg" {
+				if v = w.args[0][i]; v == nil && w.name != "array_agg" && w.name != "json_agg" && w.name != "jsonb_agg" {
 					continue
 				}
 				if w.name == "string_agg" {
@@ -915,8 +918,8 @@ func newAggAcc(name string) aggAcc {
 		return &extremeAcc{max: name == "max"}
 	case "bool_and", "every", "bool_or":
 		return &boolAcc{or: name == "bool_or"}
-	case "array_agg":
-		return &arrayAcc{}
+	case "array_agg", "json_agg", "jsonb_agg":
+		return &arrayAcc{json: name != "array_agg"}
 	case "string_agg":
 		return &stringAcc{}
 	}
@@ -997,8 +1000,11 @@ func (a *boolAcc) result() (any, error) {
 	return a.val, nil
 }
 
-// arrayAcc is array_agg: every value, NULLs included.
-type arrayAcc struct{ vals []any }
+// arrayAcc is array_agg, or json_agg and jsonb_agg (json): every value, NULLs included.
+type arrayAcc struct {
+	json bool
+	vals []any
+}
 
 func (a *arrayAcc) add(v any) error { a.vals = append(a.vals, v); return nil }
 
@@ -1006,7 +1012,11 @@ func (a *arrayAcc) result() (any, error) {
 	if len(a.vals) == 0 {
 		return nil, nil
 	}
-	return append([]any(nil), a.vals...), nil // the state goes on growing: the result must not share it
+	vals := append([]any(nil), a.vals...) // the state goes on growing: the result must not share it
+	if a.json {
+		return coerce(vals, OIDJSONB)
+	}
+	return vals, nil
 }
 
 // stringAcc is string_agg: each value a [2]any of the text and its separator, which goes before it unless it is
