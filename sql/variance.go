@@ -27,8 +27,8 @@ type varAcc struct {
 	float      bool // the values are float8s
 	fx, fxx    float64
 	sx, sxx    *apd.Decimal
-	scale      int  // the most places among the numerics
-	nonFinites bool // a numeric NaN or infinity among the values: the result is NaN
+	scales     scaleCount // the numerics' places
+	nonFinites bool       // a numeric NaN or infinity among the values: the result is NaN
 }
 
 // varianceArgError is 42883 for an argument of a type the statistical aggregates do not take (text, say, even
@@ -86,7 +86,10 @@ func (a *varAcc) addDec(d *apd.Decimal) error {
 		a.nonFinites = true
 		return nil
 	}
-	a.scale = max(a.scale, decScale(d))
+	if a.scales == nil {
+		a.scales = scaleCount{}
+	}
+	a.scales[decScale(d)]++
 	sq := new(apd.Decimal)
 	if _, err := decCtx.Mul(sq, d, d); err != nil {
 		return errorf(CodeNumericOutOfRange, "value overflows numeric format")
@@ -100,6 +103,32 @@ func (a *varAcc) addDec(d *apd.Decimal) error {
 	}
 	a.sx, a.sxx = sx, sxx
 	return nil
+}
+
+// remove takes an integer or a finite numeric back out (not a float8, whose sums are not exact), leaving the
+// sums with the places of the largest remaining value, as sums of the remaining values alone would have.
+func (a *varAcc) remove(v any) bool {
+	v = numeric(v)
+	sc, ok := a.scales.of(v)
+	if a.float || a.nonFinites || !ok || a.scales[sc] == 0 {
+		return false
+	}
+	d := asDecimal(v)
+	sq, sx, sxx := new(apd.Decimal), new(apd.Decimal), new(apd.Decimal)
+	if _, err := decCtx.Mul(sq, d, d); err != nil {
+		return false
+	}
+	if _, err := decCtx.Sub(sx, a.sx, d); err != nil {
+		return false
+	}
+	if _, err := decCtx.Sub(sxx, a.sxx, sq); err != nil {
+		return false
+	}
+	a.scales[sc]--
+	m := a.scales.max()
+	a.sx, a.sxx = atScale(sx, m), atScale(sxx, 2*m)
+	a.n--
+	return true
 }
 
 // result is the aggregate of the values added: NULL without values, or with one for a sample's.

@@ -611,18 +611,31 @@ func (w *windowCall) partition(p []int) error {
 		}
 		return nil
 	}
-	// An aggregate over each row's frame. While the frame's start stays and its end does not move back (and
-	// nothing is excluded), the values are added to the running state, as PostgreSQL's aggregates go on; else the
-	// state starts again from the frame's start.
+	// An aggregate over each row's frame. While the frame's end does not move back (and nothing is excluded),
+	// the rows entering it are added to the running state, and those leaving it at its start are taken out when
+	// the aggregate can (aggRemover: count, and sum, avg and the statistical aggregates of integers and numerics,
+	// as PostgreSQL's moving aggregates); else the state starts again from the frame's start. Either way the
+	// result is the aggregate of the frame's rows in order, as if computed afresh.
 	var acc aggAcc
 	accStart, accEnd := 0, -1
+	excl := w.win.FrameOptions&(frameExcludeCurrentRow|frameExcludeGroup|frameExcludeTies) != 0
 	for k := 0; k < n; k++ {
 		s, e, err := fr.bounds(k)
 		if err != nil {
 			return err
 		}
-		excl := w.win.FrameOptions&(frameExcludeCurrentRow|frameExcludeGroup|frameExcludeTies) != 0
-		if acc == nil || excl || s != accStart || e < accEnd {
+		restart := acc == nil || excl || s < accStart || e < accEnd || s > accEnd+1
+		if !restart && s > accStart {
+			r, ok := acc.(aggRemover)
+			restart = !ok
+			for j := accStart; !restart && j < s; j++ {
+				if v, in := w.input(p[j]); in {
+					restart = !r.remove(v)
+				}
+			}
+			accStart = s
+		}
+		if restart {
 			acc, accStart, accEnd = newAggAcc(w.name), s, s-1
 		}
 		for accEnd < e {
@@ -630,21 +643,10 @@ func (w *windowCall) partition(p []int) error {
 			if excl && fr.excluded(k, accEnd) {
 				continue
 			}
-			i := p[accEnd]
-			if !w.keep[i] {
-				continue
-			}
-			var v any = true // count(*)
-			if !w.f.AggStar {
-				if v = w.args[0][i]; v == nil && w.name != "array_agg" && w.name != "json_agg" && w.name != "jsonb_agg" {
-					continue
+			if v, in := w.input(p[accEnd]); in {
+				if err := acc.add(v); err != nil {
+					return err
 				}
-				if w.name == "string_agg" {
-					v = [2]any{v, w.args[1][i]}
-				}
-			}
-			if err := acc.add(v); err != nil {
-				return err
 			}
 		}
 		v, err := acc.result()
@@ -654,6 +656,26 @@ func (w *windowCall) partition(p []int) error {
 		w.vals[p[k]] = v
 	}
 	return nil
+}
+
+// input is what row i gives an aggregate: its argument (true for count(*), the text and its separator for
+// string_agg), and whether it counts at all (FILTER passes it, and its argument is not NULL unless the aggregate
+// takes NULLs).
+func (w *windowCall) input(i int) (any, bool) {
+	if !w.keep[i] {
+		return nil, false
+	}
+	if w.f.AggStar {
+		return true, true
+	}
+	v := w.args[0][i]
+	if v == nil && w.name != "array_agg" && w.name != "json_agg" && w.name != "jsonb_agg" {
+		return nil, false
+	}
+	if w.name == "string_agg" {
+		return [2]any{v, w.args[1][i]}, true
+	}
+	return v, true
 }
 
 // frameBounds computes the frames of the rows of one partition.
@@ -907,6 +929,48 @@ type aggAcc interface {
 	result() (any, error)
 }
 
+// aggRemover is an aggAcc that can take back a value it was given, as PostgreSQL's inverse transition functions
+// do. remove reports false when it cannot (a float8, an infinity, a value it does not hold): the state is then no
+// longer valid and must start again.
+type aggRemover interface {
+	remove(v any) bool
+}
+
+// scaleCount counts the values of each display scale a numeric state holds, so that, values taken out, its sums
+// show the scale of the largest remaining one, as sums of those values alone would.
+type scaleCount map[int]int
+
+// of is v's scale, and whether v is an integer or a finite numeric.
+func (scaleCount) of(v any) (int, bool) {
+	switch x := v.(type) {
+	case int64:
+		return 0, true
+	case *apd.Decimal:
+		return decScale(x), x.Form == apd.Finite
+	}
+	return 0, false
+}
+
+// max is the largest scale counted.
+func (c scaleCount) max() int {
+	m := 0
+	for s, n := range c {
+		if n > 0 && s > m {
+			m = s
+		}
+	}
+	return m
+}
+
+// atScale is d shown with scale places, exactly (d has no more).
+func atScale(d *apd.Decimal, scale int) *apd.Decimal {
+	out := new(apd.Decimal)
+	if _, err := decCtx.Quantize(out, d, int32(-scale)); err != nil {
+		return d
+	}
+	return out
+}
+
 // newAggAcc is the running state of one of the aggregates windowArity lists.
 func newAggAcc(name string) aggAcc {
 	switch name {
@@ -929,13 +993,15 @@ func newAggAcc(name string) aggAcc {
 type countAcc struct{ n int64 }
 
 func (a *countAcc) add(any) error        { a.n++; return nil }
+func (a *countAcc) remove(any) bool      { a.n--; return true }
 func (a *countAcc) result() (any, error) { return a.n, nil }
 
 // sumAcc is sum and avg: integers past int64 go on as a numeric (addToSum).
 type sumAcc struct {
-	avg bool
-	n   int64
-	sum any
+	avg    bool
+	n      int64
+	sum    any
+	scales scaleCount // of the integers and finite numerics added
 }
 
 func (a *sumAcc) add(v any) error {
@@ -945,7 +1011,53 @@ func (a *sumAcc) add(v any) error {
 	s, err := addToSum(a.sum, v)
 	a.sum = s
 	a.n++
+	if sc, ok := a.scales.of(numeric(v)); ok {
+		if a.scales == nil {
+			a.scales = scaleCount{}
+		}
+		a.scales[sc]++
+	}
 	return err
+}
+
+// remove takes an integer or a finite numeric back out of an integer or finite numeric sum.
+func (a *sumAcc) remove(v any) bool {
+	v = numeric(v)
+	sc, ok := a.scales.of(v)
+	if !ok || a.scales[sc] == 0 {
+		return false
+	}
+	var out any
+	switch sum := a.sum.(type) {
+	case int64:
+		if i, isInt := v.(int64); isInt && !(i < 0 && sum > math.MaxInt64+i || i > 0 && sum < math.MinInt64+i) {
+			out = sum - i
+			break
+		}
+		d, err := decArith("-", decFromInt(sum), asDecimal(v))
+		if err != nil {
+			return false
+		}
+		out = d
+	case *apd.Decimal:
+		if sum.Form != apd.Finite {
+			return false
+		}
+		d, err := decArith("-", sum, asDecimal(v))
+		if err != nil {
+			return false
+		}
+		out = d
+	default:
+		return false
+	}
+	a.scales[sc]--
+	if d, isDec := out.(*apd.Decimal); isDec {
+		out = atScale(d, a.scales.max())
+	}
+	a.sum = out
+	a.n--
+	return true
 }
 
 func (a *sumAcc) result() (any, error) {
