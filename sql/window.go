@@ -112,9 +112,8 @@ func mergeWindow(d *pg.WindowDef, named map[string]*pg.WindowDef) (*pg.WindowDef
 }
 
 // checkFrame refuses, with 42P20, what PostgreSQL's parse analysis refuses in a window: a window function in its
-// PARTITION BY or ORDER BY, RANGE with an offset
-// without exactly one ORDER BY column, GROUPS without ORDER BY. (The grammar's own refusals, such as a frame
-// starting at UNBOUNDED FOLLOWING, come from the parser.)
+// PARTITION BY or ORDER BY, RANGE with an offset without exactly one ORDER BY column, GROUPS without ORDER BY.
+// (The grammar's own refusals, such as a frame starting at UNBOUNDED FOLLOWING, come from the parser.)
 func checkFrame(w *pg.WindowDef) error {
 	nested := false
 	for _, n := range append(append([]*pg.Node{}, w.PartitionClause...), w.OrderClause...) {
@@ -298,9 +297,9 @@ func (x *exec) windows(sel *pg.SelectStmt, targets []*pg.Node, n int, scopeOf fu
 }
 
 // frameOffsetTypes is the type a frame's offsets take: bigint for ROWS and GROUPS; for RANGE the type PostgreSQL's
-// in_range support gives the ORDER BY column's (an integer of the column's kind, numeric, double precision, or
-// interval for dates, timestamps and intervals). A RANGE offset the column's type has no in_range for is 0A000,
-// an offset using the row's columns 42P10.
+// in_range support gives the ORDER BY column's (bigint for the integers, numeric, double precision, or interval
+// for dates, timestamps, times and intervals; 0, the value as it is, for a column of no declared type). A RANGE
+// offset the column's type has no in_range for is 0A000, an offset using the row's columns 42P10.
 func (x *exec) frameOffsetTypes(w *pg.WindowDef, tsc *scope) (uint32, error) {
 	opts := w.FrameOptions
 	if opts&(frameStartOffset|frameEndOffset) == 0 {
@@ -347,6 +346,10 @@ func (x *exec) frameOffsetTypes(w *pg.WindowDef, tsc *scope) (uint32, error) {
 		case OIDDate, OIDTimestamp, OIDTimestamptz, OIDInterval, OIDTime:
 			want = OIDInterval
 			fits = off == OIDInterval || unknown
+		case 0:
+			// A column of no declared type (a schemaless table's field): the offset is taken as it is, and
+			// rangeBound refuses one that does not fit the keys.
+			want, fits = 0, true
 		default:
 			return 0, &Error{Code: CodeFeatureNotSupported, Position: nodeLocation(o) + 1,
 				Message: "RANGE with offset PRECEDING/FOLLOWING is not supported for column type " + TypeName(col)}
