@@ -38,11 +38,13 @@ func (x *exec) evalFunc(f *pg.FuncCall, sc *scope) (any, error) {
 	name := funcName(f)
 	if f.Over != nil {
 		for s := sc; s != nil; s = s.outer {
-			if vals, ok := s.window[f]; ok {
+			if vals, ok := s.window[f]; ok && s.rowIdx < len(vals) {
 				return vals[s.rowIdx], nil
 			}
 		}
-		return nil, unsupported("window function " + name + " here")
+		// Computed for the select list, ORDER BY and DISTINCT ON only (windows): anywhere else (WHERE, HAVING,
+		// GROUP BY, an aggregate's argument, a statement other than SELECT) PostgreSQL refuses them too.
+		return nil, &Error{Code: CodeWindowingError, Message: "window functions are not allowed here", Position: int(f.Location) + 1}
 	}
 	if aggregates[name] {
 		for s := sc; s != nil; s = s.outer {

@@ -146,11 +146,11 @@ var windowArity = map[string][2]int{"row_number": {0, 0}, "rank": {0, 0}, "dense
 	"stddev_pop": {1, 1}, "variance": {1, 1}, "var_samp": {1, 1}, "var_pop": {1, 1}, "array_agg": {1, 1},
 	"string_agg": {2, 2}, "json_agg": {1, 1}, "jsonb_agg": {1, 1}}
 
-// windows computes the window function calls of a select's target list and ORDER BY: for each call, its value
-// for each of n rows (units of a grouped query), with the window its OVER clause gives (named windows of the WINDOW
-// clause resolved), PARTITION BY, ORDER BY and any frame: ROWS, RANGE or GROUPS, bounds UNBOUNDED, CURRENT ROW or
-// an offset PRECEDING / FOLLOWING, and EXCLUDE. scopeOf(i) is row i's scope; tsc, a scope of no row, types
-// expressions. An aggregate windowArity does not list is 0A000.
+// windows computes the window function calls of a select's target list, ORDER BY and DISTINCT ON: for each call,
+// its value for each of n rows (units of a grouped query), with the window its OVER clause gives (named windows of
+// the WINDOW clause resolved), PARTITION BY, ORDER BY and any frame: ROWS, RANGE or GROUPS, bounds UNBOUNDED,
+// CURRENT ROW or an offset PRECEDING / FOLLOWING, and EXCLUDE. scopeOf(i) is row i's scope; tsc, a scope of no
+// row, types expressions. An aggregate windowArity does not list is 0A000.
 func (x *exec) windows(sel *pg.SelectStmt, targets []*pg.Node, n int, scopeOf func(int) *scope,
 	tsc *scope) (map[*pg.FuncCall][]any, error) {
 	named, err := namedWindows(sel.WindowClause)
@@ -172,17 +172,37 @@ func (x *exec) windows(sel *pg.SelectStmt, targets []*pg.Node, n int, scopeOf fu
 		}
 	}
 	var calls []*pg.FuncCall
+	var nested *pg.FuncCall // a window call inside an aggregate's arguments, which PostgreSQL refuses
 	collect := func(m *pg.Node) bool {
-		if f := m.GetFuncCall(); f != nil && f.Over != nil {
+		f := m.GetFuncCall()
+		switch {
+		case f == nil:
+		case f.Over != nil:
 			calls = append(calls, f)
+		case aggregates[funcName(f)]:
+			for _, a := range append(append([]*pg.Node{f.AggFilter}, f.Args...), f.AggOrder...) {
+				walkNoSub(a, func(m *pg.Node) bool {
+					if g := m.GetFuncCall(); g != nil && g.Over != nil && nested == nil {
+						nested = g
+					}
+					return nested != nil
+				})
+			}
 		}
-		return false
+		return nested != nil
 	}
 	for _, t := range targets {
 		walkNoSub(t.GetResTarget().Val, collect)
 	}
 	for _, s := range sel.SortClause {
 		walkNoSub(s.GetSortBy().Node, collect) // ORDER BY sum(x) OVER w
+	}
+	for _, d := range sel.DistinctClause {
+		walkNoSub(d, collect) // DISTINCT ON (rank() OVER w)
+	}
+	if nested != nil {
+		return nil, &Error{Code: CodeGroupingError, Message: "aggregate function calls cannot contain window function calls",
+			Position: int(nested.Location) + 1}
 	}
 	if len(calls) == 0 {
 		return nil, nil
