@@ -182,6 +182,10 @@ var windowFrameSteps = []struct{ sql, want string }{
 		"ERROR 42803"},
 	{"SELECT DISTINCT ON (rank() OVER (ORDER BY dept)) id FROM salwf ORDER BY rank() OVER (ORDER BY dept), id",
 		"1\n4\nSELECT 2"},
+	{"UPDATE salwf SET amount = 0 RETURNING rank() OVER (ORDER BY id)",
+		"ERROR 42P20"},
+	{"SELECT count(*) FROM salwf WHERE amount = 0",
+		"0\nSELECT 1"},
 	{"DROP TABLE salwf",
 		"DROP TABLE"},
 }

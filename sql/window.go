@@ -61,6 +61,24 @@ func namedWindows(clause []*pg.Node) (map[string]*pg.WindowDef, error) {
 	return named, nil
 }
 
+// refuseWindowCalls is PostgreSQL's 42P20 for a window call in a clause that takes none (RETURNING), found
+// before the statement does anything.
+func refuseWindowCalls(list []*pg.Node, clause string) error {
+	var call *pg.FuncCall
+	for _, n := range list {
+		walkNoSub(n, func(m *pg.Node) bool {
+			if f := m.GetFuncCall(); f != nil && f.Over != nil {
+				call = f
+			}
+			return call != nil
+		})
+		if call != nil {
+			return windowingError(call.Location, "", "window functions are not allowed in %s", clause)
+		}
+	}
+	return nil
+}
+
 // callWindow is the window a call's OVER clause stands for: a named window (OVER w), or its own specification,
 // which may copy a named one (OVER (w ROWS 2 PRECEDING)).
 func callWindow(over *pg.WindowDef, named map[string]*pg.WindowDef) (*pg.WindowDef, error) {
