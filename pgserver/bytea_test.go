@@ -170,6 +170,7 @@ func runBytea(t *testing.T, who string, c *pgx.Conn) {
 	runJoins(t, who, c)
 	runPrepareSQL(t, who, c)
 	runCompat(t, who, c)
+	runWindowFrames(t, who, c)
 	ctx := context.Background()
 	for _, s := range uniqueSteps {
 		_, err := c.Exec(ctx, s.sql)

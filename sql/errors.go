@@ -51,6 +51,8 @@ const (
 	CodeCannotCoerce                 = "42846"
 	CodeInvalidName                  = "42602"
 	CodeNullValueNotAllowed          = "22004"
+	CodeWindowingError               = "42P20"
+	CodeInvalidPrecedingFollowing    = "22013"
 )
 
 // Error is a statement's failure as PostgreSQL reports it: a SQLSTATE Code,

@@ -937,6 +937,21 @@ func numeric(v any) any {
 	return v
 }
 
+// floatCmp orders two float8s as PostgreSQL's float8_cmp_internal does: NaN equal to NaN and above every other
+// value, Infinity included.
+func floatCmp(x, y float64) int {
+	xNaN, yNaN := math.IsNaN(x), math.IsNaN(y)
+	switch {
+	case xNaN && yNaN:
+		return 0
+	case xNaN:
+		return 1
+	case yNaN:
+		return -1
+	}
+	return cmp3(x < y, x > y)
+}
+
 // toFloat is a number as a float64.
 func toFloat(v any) (float64, bool) {
 	switch x := v.(type) {
@@ -1073,7 +1088,7 @@ func compare(a, b any) (int, bool) {
 		case int64:
 			return cmp3(x < y, x > y), true
 		case float64:
-			return cmp3(float64(x) < y, float64(x) > y), true
+			return floatCmp(float64(x), y), true
 		case string:
 			if _, ok := numeric(y).(string); ok {
 				return 0, false // not a number: PostgreSQL's 22P02
@@ -1083,9 +1098,9 @@ func compare(a, b any) (int, bool) {
 	case float64:
 		switch y := b.(type) {
 		case int64:
-			return cmp3(x < float64(y), x > float64(y)), true
+			return floatCmp(x, float64(y)), true
 		case float64:
-			return cmp3(x < y, x > y), true
+			return floatCmp(x, y), true
 		case *apd.Decimal:
 			return compare(x, decToFloat(y))
 		case string:

@@ -25,6 +25,7 @@ var aggregates = map[string]bool{
 	"count": true, "sum": true, "avg": true, "min": true, "max": true, "array_agg": true,
 	"string_agg": true, "bool_and": true, "bool_or": true, "every": true, "json_agg": true, "jsonb_agg": true,
 	"percentile_cont": true, "percentile_disc": true, "mode": true,
+	"stddev": true, "stddev_samp": true, "stddev_pop": true, "variance": true, "var_samp": true, "var_pop": true,
 }
 
 // isAggregate reports whether a call is an aggregate (not a window call).
@@ -37,11 +38,13 @@ func (x *exec) evalFunc(f *pg.FuncCall, sc *scope) (any, error) {
 	name := funcName(f)
 	if f.Over != nil {
 		for s := sc; s != nil; s = s.outer {
-			if vals, ok := s.window[f]; ok {
+			if vals, ok := s.window[f]; ok && s.rowIdx < len(vals) {
 				return vals[s.rowIdx], nil
 			}
 		}
-		return nil, unsupported("window function " + name + " here")
+		// Computed for the select list, ORDER BY and DISTINCT ON only (windows): anywhere else (WHERE, HAVING,
+		// GROUP BY, an aggregate's argument, a statement other than SELECT) PostgreSQL refuses them too.
+		return nil, &Error{Code: CodeWindowingError, Message: "window functions are not allowed here", Position: int(f.Location) + 1}
 	}
 	if aggregates[name] {
 		for s := sc; s != nil; s = s.outer {
@@ -885,6 +888,17 @@ func (x *exec) aggregate(f *pg.FuncCall, name string, sc *scope) (any, error) {
 		return x.orderedSetResult(f, name, sc, vals)
 	case "count":
 		return int64(len(vals)), nil
+	case "stddev", "stddev_samp", "stddev_pop", "variance", "var_samp", "var_pop":
+		if err := varianceArgError(name, x.typeOf(f.Args[0], sc)); err != nil {
+			return nil, err
+		}
+		acc := newVarAcc(name)
+		for _, v := range vals {
+			if err := acc.add(v); err != nil {
+				return nil, err
+			}
+		}
+		return acc.result()
 	case "sum", "avg":
 		if len(vals) == 0 {
 			return nil, nil

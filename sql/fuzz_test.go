@@ -38,6 +38,8 @@ var fuzzSeeds = []string{
 	"SELECT regexp_replace(id, '(a|b)+', '<\\1>', 'gi'), lpad(id, 3, '*'), mod(balance, 7), extract(dow from now())",
 	"CREATE TABLE bin (id int PRIMARY KEY, b bytea); INSERT INTO bin VALUES (1, '\\x00ff'), (2, 'a\\\\b'); SELECT encode(b || 'x', 'base64'), b LIKE 'a%', substring(b from 2) FROM bin WHERE b < '\\x01'",
 	"SELECT 'accounts'::regclass, 0::regclass, c.oid::regclass, pg_get_indexdef(i.indexrelid, 1, true), i.indkey[0] FROM pg_class c JOIN pg_index i ON i.indrelid = c.oid",
+	"SELECT id, sum(balance) OVER w, stddev(balance) OVER (w ROWS BETWEEN 1 PRECEDING AND 2 FOLLOWING EXCLUDE TIES), nth_value(id, 2) OVER (ORDER BY version GROUPS 1 PRECEDING) FROM accounts WINDOW w AS (PARTITION BY version ORDER BY balance RANGE BETWEEN 10 PRECEDING AND CURRENT ROW)",
+	"SELECT version, var_samp(balance), stddev_pop(DISTINCT balance) FILTER (WHERE id > 'a'), variance(balance::float8) FROM accounts GROUP BY version",
 	"CREATE INDEX ON accounts (balance DESC); CREATE VIEW av AS SELECT id, balance FROM accounts; ALTER TABLE accounts RENAME COLUMN balance TO bal; VACUUM (ANALYZE) accounts (bal); DROP TABLE accounts CASCADE",
 	"CREATE TABLE cf (a text CHECK (length(a) > 0 AND a ~* '^[a-z]+$' AND a NOT LIKE 'x%'), b int[] CHECK (array_length(b, 1) IN (1, 2)), CHECK (num_nonnulls(a, b) = 1)); INSERT INTO cf VALUES ('ab', NULL)",
 	"SELECT d || '{\"b\": 1}', d - 'a', d #- '{a,0}', d @> '{\"a\": [1]}', e.key, e.value FROM (SELECT '{\"a\": [1, 2], \"a\": 3}'::jsonb AS d) s, jsonb_each(s.d) AS e ORDER BY d",

@@ -7,11 +7,11 @@ import (
 )
 
 // checkGrouping refuses, as PostgreSQL does, a grouped query (GROUP BY, HAVING or an aggregate) whose select
-// list, HAVING or ORDER BY uses a column of a table in its FROM clause outside an aggregate call while that
-// column is not grouped: 42803, `column "t.c" must appear in the GROUP BY clause or be used in an aggregate
-// function`. Without the check such a column would show the value of an arbitrary row of its group. A column is
-// grouped when a GROUP BY item names it (by any qualification, an output column's name or position, or the
-// column a JOIN ... USING merged it into), or when its table's whole primary key is grouped (PostgreSQL's
+// list, HAVING, named windows or ORDER BY use a column of a table in its FROM clause outside an aggregate call
+// while that column is not grouped: 42803, `column "t.c" must appear in the GROUP BY clause or be used in an
+// aggregate function`. Without the check such a column would show the value of an arbitrary row of its group. A
+// column is grouped when a GROUP BY item names it (by any qualification, an output column's name or position, or
+// the column a JOIN ... USING merged it into), or when its table's whole primary key is grouped (PostgreSQL's
 // functional dependency).
 //
 // With a GROUP BY item that is an expression (GROUP BY lower(name)) the check is lenient where PostgreSQL's needs
@@ -156,6 +156,15 @@ func checkGrouping(sel *pg.SelectStmt, src *relation) error {
 	}
 	if check(sel.HavingClause) {
 		return groupingError(src.cols[badCol], int(bad.Location))
+	}
+	for _, w := range sel.WindowClause { // a named window's PARTITION BY and ORDER BY, used or not
+		if d := w.GetWindowDef(); d != nil {
+			for _, n := range append(append([]*pg.Node{}, d.PartitionClause...), d.OrderClause...) {
+				if check(n) {
+					return groupingError(src.cols[badCol], int(bad.Location))
+				}
+			}
+		}
 	}
 	for _, s := range sel.SortClause {
 		n := s.GetSortBy().Node

@@ -298,6 +298,11 @@ func (x *exec) funcType(f *pg.FuncCall, sc *scope) uint32 {
 			return OIDFloat8
 		}
 		return OIDNumeric
+	case "stddev", "stddev_samp", "stddev_pop", "variance", "var_samp", "var_pop":
+		if arg0 == OIDFloat4 || arg0 == OIDFloat8 {
+			return OIDFloat8
+		}
+		return OIDNumeric
 	case "avg":
 		if arg0 == OIDFloat8 || arg0 == OIDInterval {
 			return arg0

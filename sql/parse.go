@@ -137,6 +137,14 @@ func (c *stmtCache) len() int {
 	return c.ll.Len()
 }
 
+// windowingGrammarError reports whether a message of PostgreSQL's grammar is one of the frames it refuses
+// (gram.y's frame_extent: "frame start cannot be UNBOUNDED FOLLOWING", "frame starting from current row cannot
+// have preceding rows", ...), which PostgreSQL reports as 42P20, not as a syntax error.
+func windowingGrammarError(msg string) bool {
+	return strings.HasPrefix(msg, "frame start cannot be ") || strings.HasPrefix(msg, "frame end cannot be ") ||
+		strings.HasPrefix(msg, "frame starting from ")
+}
+
 // parse runs PostgreSQL's grammar over text.
 func parse(text string) ([]*pg.RawStmt, error) {
 	if len(text) > MaxStatementBytes {
@@ -152,7 +160,11 @@ func parse(text string) ([]*pg.RawStmt, error) {
 	if err != nil {
 		var pe *parser.Error
 		if errors.As(err, &pe) {
-			return nil, &Error{Code: CodeSyntaxError, Message: pe.Message, Position: pe.Cursorpos}
+			code := CodeSyntaxError
+			if windowingGrammarError(pe.Message) {
+				code = CodeWindowingError
+			}
+			return nil, &Error{Code: code, Message: pe.Message, Position: pe.Cursorpos}
 		}
 		return nil, &Error{Code: CodeSyntaxError, Message: err.Error()}
 	}

@@ -820,7 +820,8 @@ func (x *exec) project(sel *pg.SelectStmt, src *relation, outer *scope, limit in
 		units = kept
 	}
 	// Window functions, computed over the units in their window's order.
-	window, err := x.windows(targets, len(units), func(i int) *scope { return scopeOf(i) })
+	tsc := &scope{cols: src.cols, row: make([]any, len(src.cols)), outer: outer, group: [][]any{}}
+	window, err := x.windows(sel, targets, len(units), scopeOf, tsc)
 	if err != nil {
 		return nil, err
 	}
@@ -1173,31 +1174,45 @@ func checkSortOperators(sortBy []*pg.Node) error {
 
 func lessKeys(a, b []any, sortBy []*pg.Node) bool {
 	for j, s := range sortBy {
-		sb := s.GetSortBy()
-		// USING > orders as DESC does, NULLs first by default too; USING < as ASC (sortKeys refuses any other).
-		desc := sb.SortbyDir == pg.SortByDir_SORTBY_DESC ||
-			sb.SortbyDir == pg.SortByDir_SORTBY_USING && (sortOperator(sb) == ">" || sortOperator(sb) == "~>~")
-		nullsFirst := desc
-		switch sb.SortbyNulls {
-		case pg.SortByNulls_SORTBY_NULLS_FIRST:
-			nullsFirst = true
-		case pg.SortByNulls_SORTBY_NULLS_LAST:
-			nullsFirst = false
+		if c := cmpSortKey(a[j], b[j], s.GetSortBy()); c != 0 {
+			return c < 0
 		}
-		av, bv := a[j], b[j]
-		if av == nil || bv == nil {
-			if av == nil && bv == nil {
-				continue
-			}
-			return (av == nil) == nullsFirst
-		}
-		c, _ := compare(av, bv)
-		if c == 0 {
-			continue
-		}
-		return (c < 0) != desc
 	}
 	return false
+}
+
+// sortDirection is how an ORDER BY item orders: descending or not, and NULLs first or last. USING > orders as
+// DESC does, NULLs first by default too; USING < as ASC (sortKeys refuses any other).
+func sortDirection(sb *pg.SortBy) (desc, nullsFirst bool) {
+	desc = sb.SortbyDir == pg.SortByDir_SORTBY_DESC ||
+		sb.SortbyDir == pg.SortByDir_SORTBY_USING && (sortOperator(sb) == ">" || sortOperator(sb) == "~>~")
+	nullsFirst = desc
+	switch sb.SortbyNulls {
+	case pg.SortByNulls_SORTBY_NULLS_FIRST:
+		nullsFirst = true
+	case pg.SortByNulls_SORTBY_NULLS_LAST:
+		nullsFirst = false
+	}
+	return desc, nullsFirst
+}
+
+// cmpSortKey orders two values of one ORDER BY item: negative when a comes first, 0 for peers.
+func cmpSortKey(a, b any, sb *pg.SortBy) int {
+	desc, nullsFirst := sortDirection(sb)
+	if a == nil || b == nil {
+		switch {
+		case a == nil && b == nil:
+			return 0
+		case (a == nil) == nullsFirst:
+			return -1
+		}
+		return 1
+	}
+	c, _ := compare(a, b)
+	if desc {
+		return -c
+	}
+	return c
 }
 
 // limit applies OFFSET and LIMIT.

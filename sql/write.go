@@ -158,6 +158,9 @@ func (x *exec) insert(ins *pg.InsertStmt) (*relation, string, error) {
 	if err != nil {
 		return nil, "", err
 	}
+	if err := refuseWindowCalls(ins.ReturningList, "RETURNING"); err != nil {
+		return nil, "", err
+	}
 	if !x.inTxn && !x.describe && len(t.ForeignKeys) > 0 {
 		return nil, "", errNeedsTxn // before any value (a nextval) is computed, so that the rerun computes it once
 	}
@@ -608,6 +611,9 @@ func (x *exec) update(up *pg.UpdateStmt) (*relation, string, error) {
 	}
 	t, alias, err := x.target(up.Relation)
 	if err != nil {
+		return nil, "", err
+	}
+	if err := refuseWindowCalls(up.ReturningList, "RETURNING"); err != nil {
 		return nil, "", err
 	}
 	if !x.inTxn && !x.describe && len(t.ForeignKeys) > 0 {
@@ -1065,6 +1071,9 @@ func (x *exec) delete(del *pg.DeleteStmt) (*relation, string, error) {
 	}
 	t, alias, err := x.target(del.Relation)
 	if err != nil {
+		return nil, "", err
+	}
+	if err := refuseWindowCalls(del.ReturningList, "RETURNING"); err != nil {
 		return nil, "", err
 	}
 	if !x.inTxn && !x.describe && len(t.ReferencedBy) > 0 {
