@@ -107,7 +107,25 @@ var jsonSetSteps = []struct{ sql, want string }{
 	{"DROP TABLE ord", "DROP TABLE"},
 }
 
+// objectAggSteps: jsonb_object_agg (grouped, ordered, filtered, jsonb values, a repeated key, no rows, a NULL key
+// 22023) and generate_subscripts. Compared with PostgreSQL 15.
+var objectAggSteps = []struct{ sql, want string }{
+	{"CREATE TABLE oa (id int PRIMARY KEY, k text, v int, g text, d jsonb)", "CREATE TABLE"},
+	{"INSERT INTO oa VALUES (1, 'b', 1, 'x', '{\"z\":1}'), (2, 'a', NULL, 'x', '[1]'), (3, 'b', 3, 'y', NULL), (4, 'cc', 4, 'y', '\"s\"')", "INSERT 0 4"},
+	{"SELECT jsonb_object_agg(k, v) FROM oa", "{\"a\": null, \"b\": 3, \"cc\": 4}\nSELECT 1"},
+	{"SELECT g, jsonb_object_agg(k, v ORDER BY id) FROM oa GROUP BY g ORDER BY g", "x|{\"a\": null, \"b\": 1}\ny|{\"b\": 3, \"cc\": 4}\nSELECT 2"},
+	{"SELECT jsonb_object_agg(k, d) FROM oa WHERE id < 3", "{\"a\": [1], \"b\": {\"z\": 1}}\nSELECT 1"},
+	{"SELECT jsonb_object_agg(k, g) FILTER (WHERE v > 1) FROM oa", "{\"b\": \"y\", \"cc\": \"y\"}\nSELECT 1"},
+	{"SELECT jsonb_object_agg(k, v) FROM oa WHERE id > 10", "\nSELECT 1"},
+	{"SELECT jsonb_object_agg(NULL::text, v) FROM oa", "ERROR 22023"},
+	{"SELECT generate_subscripts(ARRAY[10,20,30], 1)", "1\n2\n3\nSELECT 3"},
+	{"SELECT * FROM generate_subscripts(ARRAY['a','b'], 1, true) AS s", "2\n1\nSELECT 2"},
+	{"SELECT generate_subscripts(ARRAY[1], 2)", "SELECT 0"},
+	{"DROP TABLE oa", "DROP TABLE"},
+}
+
 func runJSONB(t *testing.T, who string, c *pgx.Conn) {
 	runSteps(t, who, c, jsonbSteps)
 	runSteps(t, who, c, jsonSetSteps)
+	runSteps(t, who, c, objectAggSteps)
 }

@@ -188,6 +188,10 @@ func (x *exec) dispatch(n *pg.Node) (*Result, error) {
 	if res, ok, err := x.dispatchNotify(n); ok {
 		return res, err
 	}
+	if n.GetGrantStmt() != nil || n.GetGrantRoleStmt() != nil {
+		return nil, &Error{Code: CodeFeatureNotSupported, Message: "GRANT and REVOKE are not supported by Concord: what a user may do comes from the user's roles",
+			Hint: "Grant roles over the MongoDB port (grantRolesToUser). Restore a pg_dump script made with --no-privileges (-x)."}
+	}
 	return nil, unsupported(fmt.Sprintf("the statement %s", nodeName(n)))
 }
 

@@ -2,6 +2,7 @@ package sql
 
 import (
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/cockroachdb/apd/v3"
@@ -182,6 +183,8 @@ func (x *exec) rangeFunction(rf *pg.RangeFunction, outer *scope) (*relation, err
 		oid = OIDText
 	case "regexp_matches":
 		oid = OIDTextArray
+	case "generate_subscripts":
+		oid = OIDInt4
 	default:
 		if jsonSets[name].cols == nil {
 			return nil, unsupported("function " + name + " in FROM (Concord has generate_series, unnest and the jsonb set functions there)")
@@ -314,7 +317,7 @@ func jsonSetFunc(name string, j bson.RawValue) ([]any, error) {
 // pg_partition_ancestors lists the partitions above a partition: none, as Concord's tables are not partitioned
 // (psql's \d asks for them).
 var setReturning = map[string]bool{"generate_series": true, "unnest": true, "pg_partition_ancestors": true,
-	"jsonb_object_keys": true, "json_object_keys": true, "regexp_matches": true}
+	"jsonb_object_keys": true, "json_object_keys": true, "regexp_matches": true, "generate_subscripts": true}
 
 func init() {
 	for name := range jsonSets {
@@ -345,6 +348,9 @@ func (x *exec) setType(f *pg.FuncCall, sc *scope) uint32 {
 	}
 	if funcName(f) == "regexp_matches" {
 		return OIDTextArray
+	}
+	if funcName(f) == "generate_subscripts" {
+		return OIDInt4
 	}
 	if funcName(f) == "unnest" {
 		if len(f.Args) == 0 {
@@ -378,7 +384,7 @@ const maxSeries = 1_000_000
 // numbers or timestamps (with an interval step), and unnest(array).
 func setFunc(name string, oid uint32, args []any) ([]any, error) {
 	want := map[string][2]int{"unnest": {1, 1}, "generate_series": {2, 3}, "pg_partition_ancestors": {1, 1},
-		"jsonb_object_keys": {1, 1}, "json_object_keys": {1, 1}, "regexp_matches": {2, 3}}[name]
+		"jsonb_object_keys": {1, 1}, "json_object_keys": {1, 1}, "regexp_matches": {2, 3}, "generate_subscripts": {2, 3}}[name]
 	if jsonSets[name].cols != nil {
 		want = [2]int{1, 1}
 	}
@@ -392,6 +398,25 @@ func setFunc(name string, oid uint32, args []any) ([]any, error) {
 	}
 	if name == "pg_partition_ancestors" {
 		return nil, nil
+	}
+	if name == "generate_subscripts" {
+		// generate_subscripts(array, dim [, reverse]): the subscripts of a one-dimensional array's dimension 1.
+		a, ok := args[0].([]any)
+		if !ok {
+			return nil, errorf(CodeDatatypeMismatch, "generate_subscripts needs an array")
+		}
+		dim, isInt := args[1].(int64)
+		if !isInt || dim != 1 {
+			return nil, nil
+		}
+		out := make([]any, len(a))
+		for i := range a {
+			out[i] = int64(i + 1)
+		}
+		if len(args) > 2 && asBool(args[2]) == true {
+			slices.Reverse(out)
+		}
+		return out, nil
 	}
 	if name == "regexp_matches" {
 		flags := ""

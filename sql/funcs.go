@@ -24,6 +24,7 @@ func funcName(f *pg.FuncCall) string {
 var aggregates = map[string]bool{
 	"count": true, "sum": true, "avg": true, "min": true, "max": true, "array_agg": true,
 	"string_agg": true, "bool_and": true, "bool_or": true, "every": true, "json_agg": true, "jsonb_agg": true,
+	"jsonb_object_agg": true, "json_object_agg": true,
 	"percentile_cont": true, "percentile_disc": true, "mode": true,
 	"stddev": true, "stddev_samp": true, "stddev_pop": true, "variance": true, "var_samp": true, "var_pop": true,
 }
@@ -738,6 +739,9 @@ func (x *exec) catalogFunc(name string, args []any) (any, error) {
 	return nil, nil
 }
 
+// isObjectAgg reports whether an aggregate is jsonb_object_agg or json_object_agg, which take a key and a value.
+func isObjectAgg(name string) bool { return name == "jsonb_object_agg" || name == "json_object_agg" }
+
 // docValue makes a jsonb value of a document.
 func docValue(d bson.D) (any, error) {
 	t, data, err := bson.MarshalValue(d)
@@ -855,13 +859,24 @@ func (x *exec) aggregate(f *pg.FuncCall, name string, sc *scope) (any, error) {
 		if ordered {
 			v = keys[i][0] // an ordered-set aggregate takes the values it is ordered by
 		} else {
-			if want := map[bool]int{true: 2, false: 1}[name == "string_agg"]; len(f.Args) != want {
+			if want := map[bool]int{true: 2, false: 1}[name == "string_agg" || isObjectAgg(name)]; len(f.Args) != want {
 				return nil, errorf(CodeUndefinedFunction, "function %s with %d arguments does not exist", name, len(f.Args))
 			}
 			var err error
 			if v, err = x.eval(f.Args[0], rs); err != nil {
 				return nil, err
 			}
+		}
+		if isObjectAgg(name) {
+			if v == nil {
+				return nil, errorf(CodeInvalidParameterValue, "field name must not be null")
+			}
+			val, err := x.eval(f.Args[1], rs)
+			if err != nil {
+				return nil, err
+			}
+			vals = append(vals, [2]any{v, val})
+			continue
 		}
 		if v == nil && name != "array_agg" && name != "json_agg" && name != "jsonb_agg" {
 			continue
@@ -938,6 +953,31 @@ func (x *exec) aggregate(f *pg.FuncCall, name string, sc *scope) (any, error) {
 			return nil, nil
 		}
 		return coerce(vals, OIDJSONB)
+	case "jsonb_object_agg", "json_object_agg":
+		if len(vals) == 0 {
+			return nil, nil
+		}
+		d := make(bson.D, len(vals))
+		for i, p := range vals {
+			pair := p.([2]any)
+			var v any
+			switch x := pair[1].(type) {
+			case nil:
+			case string:
+				v = x // a text value is a JSON string, as to_jsonb makes it
+			default:
+				var err error
+				if v, err = coerce(x, OIDJSONB); err != nil {
+					return nil, err
+				}
+			}
+			d[i] = bson.E{Key: formatText(pair[0]), Value: v}
+		}
+		j, err := docValue(d)
+		if rv, ok := j.(bson.RawValue); ok && name == "jsonb_object_agg" {
+			return jsonbCanon(rv), err
+		}
+		return j, err
 	case "string_agg":
 		if len(vals) == 0 {
 			return nil, nil

@@ -265,7 +265,7 @@ func (x *exec) funcType(f *pg.FuncCall, sc *scope) uint32 {
 		return arg0
 	case "count", "row_number", "rank", "dense_rank":
 		return OIDInt8
-	case "generate_series", "unnest", "regexp_matches", "jsonb_array_elements", "json_array_elements",
+	case "generate_series", "unnest", "regexp_matches", "generate_subscripts", "jsonb_array_elements", "json_array_elements",
 		"jsonb_array_elements_text", "json_array_elements_text":
 		return x.setType(f, sc)
 	case "ntile":
@@ -372,9 +372,9 @@ func (x *exec) funcType(f *pg.FuncCall, sc *scope) uint32 {
 			x.hint(a, OIDFloat8, sc)
 		}
 		return OIDInterval
-	case "merge_json", "jsonb_build_object", "to_jsonb", "jsonb_agg", "jsonb_concat":
+	case "merge_json", "jsonb_build_object", "to_jsonb", "jsonb_agg", "jsonb_concat", "jsonb_object_agg":
 		return OIDJSONB
-	case "json_build_object", "to_json", "json_agg":
+	case "json_build_object", "to_json", "json_agg", "json_object_agg":
 		return OIDJSON
 	case "bool_and", "bool_or", "every", "pg_table_is_visible", "pg_type_is_visible", "has_table_privilege", "has_schema_privilege":
 		return OIDBool
