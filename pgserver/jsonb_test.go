@@ -1,6 +1,7 @@
 package pgserver_test
 
 import (
+	"context"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
@@ -124,8 +125,75 @@ var objectAggSteps = []struct{ sql, want string }{
 	{"DROP TABLE oa", "DROP TABLE"},
 }
 
+// jsonbWholeSteps: a whole jsonb column compared with =, <>, <, >, IN in WHERE and DELETE (whole values in jsonb's
+// order, never an array's elements); a table's rows filtered by their own conditions before a jsonb function in
+// FROM reads them; a JSON null from -> and #> (a jsonb value, not SQL NULL) and negative array indexes;
+// jsonb_build_object's keys; to_jsonb of dates, times and a double's NaN and infinities. Compared with
+// PostgreSQL 15.
+var jsonbWholeSteps = []struct{ sql, want string }{
+	{"create table t (id int primary key, d jsonb)", "CREATE TABLE"},
+	{"insert into t values (1,'[1,2]'),(2,'1'),(3,'{\"a\":1}')", "INSERT 0 3"},
+	{"select id from t where d <> '[1,2]' order by id", "2\n3\nSELECT 2"},
+	{"select id from t where d > '1' order by id", "1\n3\nSELECT 2"},
+	{"select id from t where d < '{\"a\":1}' order by id", "1\n2\nSELECT 2"},
+	{"select id from t where d in ('1', '[1,2]') order by id", "1\n2\nSELECT 2"},
+	{"delete from t where d = '1'", "DELETE 1"},
+	{"select id from t order by id", "1\n3\nSELECT 2"},
+	{"drop table t", "DROP TABLE"},
+	{"create table u (id int primary key, d jsonb, a int[])", "CREATE TABLE"},
+	{"create table t (id int primary key, d jsonb); insert into t values (1,'{\"a\":1}'),(3,'[]')", "CREATE TABLE"},
+	{"select t.id, e.key from t, jsonb_each(t.d) e where jsonb_typeof(t.d) = 'object'", "1|a\nSELECT 1"},
+	{"select t.id, e.key from t, jsonb_each(t.d) e where t.id = 1", "1|a\nSELECT 1"},
+	{"drop table t", "DROP TABLE"},
+	{"select ('{\"a\":null}'::jsonb -> 'a') is null, ('{\"a\":null}'::jsonb->'a')::text, ('[null]'::jsonb -> 0) is null, jsonb_extract_path('{\"a\":null}','a') is null", "f|null|f|f\nSELECT 1"},
+	{"select '{\"a\":null}'::jsonb ->> 'a' is null, '{\"a\":null}'::jsonb #> '{a}', '{\"a\":null}'::jsonb #>> '{a}' is null, '[1,2]'::jsonb -> -1, '[1,2]'::jsonb ->> -2, '[1,2]'::jsonb -> -3", "t|null|t|2|1|\nSELECT 1"},
+	{"create table t (id int primary key, d jsonb); insert into t values (1,'{\"a\":null}'), (2, '{\"a\":1}'), (3, '{}')", "CREATE TABLE"},
+	{"select id from t where d -> 'a' = 'null'", "1\nSELECT 1"},
+	{"select id from t where d -> 'a' <> '1' order by id", "1\nSELECT 1"},
+	{"select id, d -> 'a' from t order by id", "1|null\n2|1\n3|\nSELECT 3"},
+	{"select id from t where d -> 'a' is null order by id", "3\nSELECT 1"},
+	{"drop table t", "DROP TABLE"},
+	{"select jsonb_build_object(1, 2, true, 3, 1.5, 4, 'x'::text, 5)", "{\"1\": 2, \"x\": 5, \"1.5\": 4, \"true\": 3}\nSELECT 1"},
+	{"select jsonb_build_object(null, 1)", "ERROR 22023"},
+	{"select to_jsonb('2020-01-02'::date), to_jsonb('2020-01-02 03:04:05.5+00'::timestamptz), to_jsonb('2020-01-02 03:04:05'::timestamp), to_jsonb('NaN'::float8), to_jsonb('Infinity'::float8), to_jsonb('-Infinity'::float8), jsonb_build_array(1.5::float8, 'NaN'::float8)", "\"2020-01-02\"|\"2020-01-02T03:04:05.5+00:00\"|\"2020-01-02T03:04:05\"|\"NaN\"|\"Infinity\"|\"-Infinity\"|[1.5, \"NaN\"]\nSELECT 1"},
+	{"select jsonb_typeof(to_jsonb('NaN'::float8)), jsonb_typeof(to_jsonb('2020-01-02'::date))", "string|string\nSELECT 1"},
+	{"select jsonb_build_object('f','NaN'::float8,'g','Infinity'::float8, 't', '2020-01-02 03:04:05+00'::timestamptz)", "{\"f\": \"NaN\", \"g\": \"Infinity\", \"t\": \"2020-01-02T03:04:05+00:00\"}\nSELECT 1"},
+}
+
 func runJSONB(t *testing.T, who string, c *pgx.Conn) {
 	runSteps(t, who, c, jsonbSteps)
 	runSteps(t, who, c, jsonSetSteps)
 	runSteps(t, who, c, objectAggSteps)
+	runSteps(t, who, c, jsonbWholeSteps)
+}
+
+// TestJSONB_Refusals: what Concord refuses rather than answer differently from PostgreSQL: a unique key on a jsonb
+// or array column (the storage's unique index would take an array's elements as keys: '[1,2]' and '[2,1]' would
+// conflict), and a cast of jsonb to uuid (42846, as in PostgreSQL; it once dropped the connection).
+func TestJSONB_Refusals(t *testing.T) {
+	url, _ := startServer(t)
+	c := connect(t, url)
+	ctx := context.Background()
+	for stmt, code := range map[string]string{
+		"CREATE TABLE ju (id int PRIMARY KEY, d jsonb UNIQUE)": "0A000",
+		"CREATE TABLE ju (id int PRIMARY KEY, a int[] UNIQUE)": "0A000",
+		"SELECT '1'::jsonb::uuid":                              "42846",
+		"SELECT ('{\"a\": \"x\"}'::jsonb -> 'a')::uuid":        "42846",
+	} {
+		if _, err := c.Exec(ctx, stmt); sqlState(err) != code {
+			t.Errorf("%s: %v, want %s", stmt, err, code)
+		}
+	}
+	if _, err := c.Exec(ctx, "CREATE TABLE jv (id int PRIMARY KEY, d jsonb, a int[])"); err != nil {
+		t.Fatal(err)
+	}
+	for _, stmt := range []string{"CREATE UNIQUE INDEX ON jv (d)", "CREATE UNIQUE INDEX ON jv (a)", "ALTER TABLE jv ADD UNIQUE (a)"} {
+		if _, err := c.Exec(ctx, stmt); sqlState(err) != "0A000" {
+			t.Errorf("%s: %v, want 0A000", stmt, err)
+		}
+	}
+	var n int
+	if err := c.QueryRow(ctx, "SELECT 1").Scan(&n); err != nil || n != 1 {
+		t.Fatalf("connection after the refusals: %v", err)
+	}
 }

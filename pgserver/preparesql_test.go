@@ -80,3 +80,38 @@ func runPrepareSQL(t *testing.T, who string, c *pgx.Conn) {
 		}
 	}
 }
+
+// TestPrepareSQL_Extended: PREPARE and EXECUTE sent through pgx's extended protocol: the $n of PREPARE's statement
+// are not parameters of PREPARE itself, and EXECUTE describes the prepared statement's columns.
+func TestPrepareSQL_Extended(t *testing.T) {
+	url, _ := startServer(t)
+	c := connect(t, url)
+	ctx := context.Background()
+	if _, err := c.Exec(ctx, "PREPARE pq AS SELECT 1 AS a, 'x' AS b"); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := c.Query(ctx, "EXECUTE pq")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, f := range rows.FieldDescriptions() {
+		names = append(names, f.Name)
+	}
+	var a int32
+	var b string
+	if !rows.Next() {
+		t.Fatalf("EXECUTE pq: no row (%v)", rows.Err())
+	}
+	if err := rows.Scan(&a, &b); err != nil || a != 1 || b != "x" || strings.Join(names, ",") != "a,b" {
+		t.Fatalf("EXECUTE pq: columns %v, row %d %q, %v", names, a, b, err)
+	}
+	rows.Close()
+	if _, err := c.Exec(ctx, "PREPARE pr(int) AS SELECT $1 + 1"); err != nil {
+		t.Fatal(err)
+	}
+	var n int32
+	if err := c.QueryRow(ctx, "EXECUTE pr(41)").Scan(&n); err != nil || n != 42 {
+		t.Fatalf("EXECUTE pr(41): %d, %v", n, err)
+	}
+}

@@ -140,6 +140,11 @@ func (x *exec) createTable(cs *pg.CreateStmt) (*Result, error) {
 	} else if taken {
 		return nil, errorf(CodeDuplicateTable, "relation \"%s\" already exists", t.Name)
 	}
+	for _, u := range uniques {
+		if err := wholeValueKeys(t, u); err != nil {
+			return nil, err
+		}
+	}
 	validator, err := x.validator(t)
 	if err != nil {
 		return nil, err
@@ -325,6 +330,9 @@ func (x *exec) createIndex(is *pg.IndexStmt) (*Result, error) {
 	}
 	var partial bson.D
 	if is.Unique {
+		if err := wholeValueKeys(t, names); err != nil {
+			return nil, err
+		}
 		partial = uniquePartial(keys)
 	}
 	if where != nil {
@@ -1113,6 +1121,9 @@ func (x *exec) alterTable1(as *pg.AlterTableStmt, t *table, saved *bool) (*Resul
 			if name == "" {
 				name = t.Name + "_" + strings.Join(cols, "_") + "_key"
 			}
+			if err := wholeValueKeys(t, cols); err != nil {
+				return nil, err
+			}
 			if slices.Contains(names, name) {
 				return nil, errorf(CodeDuplicateTable, "relation \"%s\" already exists", name)
 			}
@@ -1369,6 +1380,19 @@ func dropIndexesOn(ctx context.Context, coll backendColl, field string) ([]index
 		out = append(out, ix)
 	}
 	return out, nil
+}
+
+// wholeValueKeys refuses a unique key on a column of an array or json type: the storage's unique index, as
+// MongoDB's, takes an array's elements as its keys ('[1,2]' and '[2,1]', even '1', would conflict), where
+// PostgreSQL compares whole values.
+func wholeValueKeys(t *table, cols []string) error {
+	for _, name := range cols {
+		if c := t.column(name); c != nil && (isArrayType(c.Type) || c.Type == OIDJSONB || c.Type == OIDJSON) {
+			return &Error{Code: CodeFeatureNotSupported, Message: fmt.Sprintf("Concord cannot hold the %s column \"%s\" unique", TypeName(c.Type), name),
+				Hint: "The storage's unique indexes take an array's elements as keys; PostgreSQL compares whole values."}
+		}
+	}
+	return nil
 }
 
 // uniquePartial is the partialFilterExpression of a SQL unique index on keys: only rows holding every key column

@@ -641,12 +641,16 @@ func binaryOp(op string, l, r any) (any, error) {
 				return nil, nil
 			}
 			vals, _ := rv.Array().Values()
+			if k < 0 {
+				k += int64(len(vals)) // from the end
+			}
 			if k < 0 || k >= int64(len(vals)) {
 				return nil, nil
 			}
 			out = vals[k]
 		}
-		if out.Type == 0 || out.Type == bson.TypeNull {
+		// A JSON null is a jsonb value (-> gives it, IS NULL is false); ->> makes it SQL NULL.
+		if out.Type == 0 || out.Type == bson.TypeNull && op == "->>" {
 			return nil, nil
 		}
 		if op == "->>" {

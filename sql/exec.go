@@ -132,7 +132,13 @@ func (x *exec) dispatchChecked(n *pg.Node) (*Result, error) {
 
 func (x *exec) dispatch(n *pg.Node) (*Result, error) {
 	switch {
-	case n.GetTransactionStmt() != nil, n.GetPrepareStmt() != nil, n.GetExecuteStmt() != nil, n.GetDeallocateStmt() != nil:
+	case n.GetExecuteStmt() != nil:
+		// Only described: the columns of the statement PREPARE made (Session.runStmt runs it).
+		if st, ok := x.s.named[n.GetExecuteStmt().Name]; ok {
+			return &Result{Columns: st.Columns}, nil
+		}
+		return &Result{}, nil
+	case n.GetTransactionStmt() != nil, n.GetPrepareStmt() != nil, n.GetDeallocateStmt() != nil:
 		// Only described (a client may prepare BEGIN); Session.runStmt runs them.
 		return &Result{}, nil
 	case n.GetSelectStmt() != nil:

@@ -492,8 +492,14 @@ func (x *exec) scalarFunc(name string, f *pg.FuncCall, args []any) (any, error) 
 		}
 		d := bson.D{}
 		for i := 0; i < len(args); i += 2 {
-			v, _ := toBSON(args[i+1], 0)
-			d = append(d, bson.E{Key: formatText(args[i]), Value: v})
+			if args[i] == nil {
+				return nil, errorf(CodeInvalidParameterValue, "argument %d: key must not be null", i+1)
+			}
+			key := formatText(args[i])
+			if b, isBool := args[i].(bool); isBool {
+				key = strconv.FormatBool(b) // a key is the JSON text of the value: true, not t
+			}
+			d = append(d, bson.E{Key: key, Value: jsonElem(args[i+1])})
 		}
 		v, err := docValue(d)
 		if rv, ok := v.(bson.RawValue); ok && name == "jsonb_build_object" {
@@ -503,6 +509,12 @@ func (x *exec) scalarFunc(name string, f *pg.FuncCall, args []any) (any, error) 
 	case "to_jsonb", "to_json":
 		if err := argc(1); err != nil {
 			return nil, err
+		}
+		if t, isTime := args[0].(time.Time); isTime {
+			// A date or time is a JSON string of its ISO 8601 text; the argument's type says which form.
+			s := jsonTime(t, x.typeOf(f.Args[0], &scope{}))
+			tt, data, _ := bson.MarshalValue(s)
+			return bson.RawValue{Type: tt, Value: data}, nil
 		}
 		if s, ok := args[0].(string); ok {
 			t, data, _ := bson.MarshalValue(s) // a text value is a JSON string, '123' too

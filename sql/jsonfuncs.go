@@ -111,8 +111,8 @@ func jsonOp(op string, l, r any) (any, bool, error) {
 				return nil, true, nil
 			}
 		}
-		if j.Type == bson.TypeNull {
-			return nil, true, nil
+		if j.Type == bson.TypeNull && op == "#>>" {
+			return nil, true, nil // #> gives a JSON null as jsonb
 		}
 		if op == "#>>" {
 			return jsonText(j), true, nil
@@ -157,11 +157,7 @@ func jsonFunc(name string, args []any) (any, bool, error) {
 	case "json_build_array", "jsonb_build_array":
 		a := bson.A{}
 		for _, v := range args {
-			bv, err := toBSON(v, 0)
-			if err != nil {
-				return nil, true, err
-			}
-			a = append(a, bv)
+			a = append(a, jsonElem(v))
 		}
 		t, data, err := bson.MarshalValue(a)
 		return bson.RawValue{Type: t, Value: data}, true, err

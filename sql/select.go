@@ -468,7 +468,26 @@ func (x *exec) fromItem(n *pg.Node, where *pg.Node, outer *scope) (*relation, er
 		if where != nil {
 			filter = x.pushdown(where, t, alias, outer)
 		}
-		return x.scan(t, alias, filter)
+		rel, err := x.scan(t, alias, filter)
+		if err != nil || where == nil || len(x.from) < 2 || x.describe {
+			return rel, err
+		}
+		// Among other sources, the rows are filtered by the conditions on this table alone before they meet the
+		// others (the function calls after it in FROM run on the rows that pass, as in PostgreSQL's plan); the
+		// WHERE clause is evaluated again over the joined rows.
+		sc := &scope{cols: rel.cols, outer: outer}
+		kept := rel.rows[:0:0]
+		for _, row := range rel.rows {
+			sc.row = row
+			v, err := x.eval(where, sc)
+			if err != nil {
+				return nil, err
+			}
+			if truthy(v) {
+				kept = append(kept, row)
+			}
+		}
+		return &relation{cols: rel.cols, rows: kept}, nil
 	case n.GetRangeSubselect() != nil:
 		rs := n.GetRangeSubselect()
 		var o *scope

@@ -194,6 +194,9 @@ func (s *Session) Prepare(ctx context.Context, text string, paramOIDs []uint32) 
 	}
 	st.stmt = stmts[0]
 	n := maxParam(text)
+	if st.stmt.raw.Stmt.GetPrepareStmt() != nil {
+		n = 0 // the $n of PREPARE's statement are its own parameters, given by EXECUTE
+	}
 	for len(paramOIDs) < n {
 		paramOIDs = append(paramOIDs, 0)
 	}

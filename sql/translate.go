@@ -372,6 +372,11 @@ func (tr *translator) comparison(a *pg.A_Expr, want bool) ([]bson.D, bool, error
 		if oid == OIDInterval {
 			return nil, false, nil // stored as text, where '1 day' and '24 hours' differ: compared above
 		}
+		if oid == OIDJSONB || oid == OIDJSON {
+			// The storage's comparisons match an array by its elements and order values of different types
+			// apart: a jsonb value compares whole, in jsonb's order, above.
+			return nil, false, nil
+		}
 		if (oid == OIDBytea || isEnumOID(oid)) && op != "=" && op != "<>" && op != "!=" {
 			// The engine orders binary values by length first, PostgreSQL compares their bytes; an enum's values
 			// are stored as labels, which do not sort as the type's order: evaluated above.
@@ -418,6 +423,9 @@ func (tr *translator) comparison(a *pg.A_Expr, want bool) ([]bson.D, bool, error
 		}
 	case pg.A_Expr_Kind_AEXPR_IN:
 		path, oid, ok := tr.column(a.Lexpr)
+		if ok && (oid == OIDJSONB || oid == OIDJSON) {
+			return nil, false, nil // compared whole, above (as for =)
+		}
 		if !ok || !tr.isConst(a.Rexpr) || isArrayType(oid) || oid == OIDInterval {
 			break
 		}
@@ -567,6 +575,9 @@ func (tr *translator) expr(n *pg.Node) (any, bool, error) {
 	if path, oid, ok := tr.column(n); ok {
 		if oid == OIDTime || oid == OIDInterval || oid == OIDUUID || isEnumOID(oid) {
 			return nil, false, nil // stored as text (a uuid: read in any of its forms): evaluated here
+		}
+		if oid == OIDJSONB || oid == OIDJSON {
+			return nil, false, nil // compared in jsonb's order, here
 		}
 		return "$" + path, true, nil
 	}

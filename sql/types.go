@@ -649,6 +649,9 @@ func toJSON(v any, bad func() error) (any, error) {
 			return nil, bad()
 		}
 		return bson.RawValue{Type: t, Value: data}, nil
+	case time.Time, float64:
+		t, data, _ := bson.MarshalValue(jsonElem(x))
+		return bson.RawValue{Type: t, Value: data}, nil
 	}
 	return fromGo(v), nil
 }
@@ -657,9 +660,44 @@ func toJSON(v any, bad func() error) (any, error) {
 func toBSONArray(a []any) bson.A {
 	out := make(bson.A, len(a))
 	for i, e := range a {
-		out[i], _ = toBSON(e, 0)
+		out[i] = jsonElem(e)
 	}
 	return out
+}
+
+// jsonElem is a value as an element of a JSON array or object (jsonb_build_array, jsonb_build_object,
+// to_jsonb of an array): a time as its ISO 8601 text (a JSON string, as PostgreSQL writes it), a double's NaN and
+// infinities as strings, anything else as it is stored.
+func jsonElem(v any) any {
+	switch x := v.(type) {
+	case time.Time:
+		return jsonTime(x, OIDTimestamptz)
+	case float64:
+		switch {
+		case math.IsNaN(x):
+			return "NaN"
+		case math.IsInf(x, 1):
+			return "Infinity"
+		case math.IsInf(x, -1):
+			return "-Infinity"
+		}
+	case string:
+		return x
+	}
+	b, _ := toBSON(v, 0)
+	return b
+}
+
+// jsonTime is a date or time of type oid as JSON writes it: 2020-01-02, 2020-01-02T03:04:05.5 or
+// 2020-01-02T03:04:05.5+00:00.
+func jsonTime(t time.Time, oid uint32) string {
+	switch oid {
+	case OIDDate:
+		return t.UTC().Format("2006-01-02")
+	case OIDTimestamp:
+		return t.UTC().Format("2006-01-02T15:04:05.999999")
+	}
+	return t.UTC().Format("2006-01-02T15:04:05.999999-07:00")
 }
 
 var timeLayouts = []string{

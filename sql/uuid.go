@@ -94,7 +94,10 @@ func uuidInput(v any) (any, error) {
 		}
 		return u, nil
 	case bson.RawValue:
-		if sub, b := x.Binary(); x.Type == bson.TypeBinary && (sub == 4 || sub == 3) && len(b) == 16 {
+		if x.Type != bson.TypeBinary {
+			break // a json value: no cast to uuid (42846)
+		}
+		if sub, b := x.Binary(); (sub == 4 || sub == 3) && len(b) == 16 {
 			return uuidValue(b), nil
 		}
 	}
