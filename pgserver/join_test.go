@@ -81,7 +81,54 @@ var partialIndexSteps = []struct{ sql, want string }{
 	{"DROP TABLE pu", "DROP TABLE"},
 }
 
+// joinTypeSteps: joins whose columns compare across types as PostgreSQL compares them (an exact number beside a
+// double as doubles, char(n) beside varchar without its padding, a date beside a timestamp), unknown and ambiguous
+// columns reported even when a pushed condition leaves no row, arithmetic on a text column (42883); ON CONFLICT
+// with a partial unique index (a proposed row it does not cover, a conflicting row it does not cover, a target
+// without the index's WHERE clause: 42P10) and a partial index's clause comparing a date with a timestamp.
+// Compared with PostgreSQL 15.
+var joinTypeSteps = []struct{ sql, want string }{
+	{"create table ji(k int8); create table jn(k numeric); create table jf(k float8)", "CREATE TABLE"},
+	{"insert into ji values (9007199254740993),(1)", "INSERT 0 2"},
+	{"insert into jn values (0.30000000000000001),(1)", "INSERT 0 2"},
+	{"insert into jf values (9007199254740992),(0.3), (1)", "INSERT 0 3"},
+	{"select ji.k, jf.k from ji join jf on ji.k = jf.k order by 1", "1|1\n9007199254740993|9.007199254740992e+15\nSELECT 2"},
+	{"select jn.k, jf.k from jn join jf on jn.k = jf.k order by 1", "0.30000000000000001|0.3\n1|1\nSELECT 2"},
+	{"select jn.k, jf.k from jn, jf where jn.k = jf.k order by 1", "0.30000000000000001|0.3\n1|1\nSELECT 2"},
+	{"create table ja(id int); create table jb(id int, d date, v varchar(5), c char(4), n numeric, f float8, s text)", "CREATE TABLE"},
+	{"insert into ja values (1); insert into jb values (1,'2020-01-01','ab ','ab',0.1,0.1,'x')", "INSERT 0 1"},
+	{"select * from ja left join jb on jb.nosuch = 1 and jb.id = 2", "ERROR 42703"},
+	{"select * from ja, jb where ja.id = 2 and jb.nosuch = 1", "ERROR 42703"},
+	{"select * from ja, jb where ja.id = 2 and id = 1", "ERROR 42702"},
+	{"select jb.id from ja join jb on ja.id=jb.id where jb.d < '2020-01-01 10:00'::timestamp", "1\nSELECT 1"},
+	{"select jb.id from ja join jb on ja.id=jb.id where jb.v = jb.c", "1\nSELECT 1"},
+	{"select jb.id from ja join jb on ja.id=jb.id where jb.n = jb.f", "1\nSELECT 1"},
+	{"select ja.id, jb.id from ja left join jb on ja.id=jb.id and jb.n = jb.f", "1|1\nSELECT 1"},
+	{"select * from ja join jb on ja.id = jb.id where jb.s + 1 = 2", "ERROR 42883"},
+	{"select id from jb where d < '2020-01-01 10:00'::timestamp", "1\nSELECT 1"},
+	{"select id from jb where d + 1 > '2020-01-01'", "1\nSELECT 1"},
+	{"drop table ji, jn, jf, ja, jb", "DROP TABLE"},
+	{"create table pcu(id int primary key, email text, deleted_at date, n int default 0)", "CREATE TABLE"},
+	{"create unique index pcu_live on pcu(email) where deleted_at is null", "CREATE INDEX"},
+	{"insert into pcu values (1,'a','2020-01-01')", "INSERT 0 1"},
+	{"insert into pcu values (2,'a',null) on conflict (email) where deleted_at is null do nothing", "INSERT 0 1"},
+	{"insert into pcu values (3,'b',null)", "INSERT 0 1"},
+	{"insert into pcu values (4,'b','2020-01-01') on conflict (email) where deleted_at is null do update set n = 9", "INSERT 0 1"},
+	{"insert into pcu values (5,'b',null) on conflict (email) where deleted_at is null do update set n = 7", "INSERT 0 1"},
+	{"insert into pcu values (6,'b',null) on conflict do nothing", "INSERT 0 0"},
+	{"insert into pcu values (7,'a',null) on conflict (email) do update set n = 1", "ERROR 42P10"},
+	{"insert into pcu values (8,'a',null) on conflict (email) where deleted_at is not null do update set n = 2", "ERROR 42P10"},
+	{"select * from pcu order by id", "1|a|2020-01-01|0\n2|a||0\n3|b||7\n4|b|2020-01-01|0\nSELECT 4"},
+	{"drop table pcu", "DROP TABLE"},
+	{"create table pt1(id int primary key, k int, d date)", "CREATE TABLE"},
+	{"create unique index pt1k on pt1(k) where d < '2020-01-01 10:00'::timestamp", "CREATE INDEX"},
+	{"insert into pt1 values (1,1,'2020-01-01'),(2,1,'2020-01-01')", "ERROR 23505"},
+	{"select count(*) from pt1", "0\nSELECT 1"},
+	{"drop table pt1", "DROP TABLE"},
+}
+
 func runJoins(t *testing.T, who string, c *pgx.Conn) {
 	runSteps(t, who, c, joinSteps)
 	runSteps(t, who, c, partialIndexSteps)
+	runSteps(t, who, c, joinTypeSteps)
 }

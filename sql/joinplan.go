@@ -253,13 +253,15 @@ func resolveIn(rel *relation, cr *pg.ColumnRef) (int, bool) {
 	return idx, idx >= 0
 }
 
-// hashable reports whether columns of types a and b may be paired by hashKey: both numbers, both text, both
-// booleans, or both dates or times.
+// hashable reports whether columns of types a and b may be paired by hashKey: both exact numbers (integers,
+// numerics), both doubles, both text, both booleans, or both dates or times.
 func hashable(a, b uint32) bool {
 	class := func(oid uint32) int {
 		switch oid {
-		case OIDInt2, OIDInt4, OIDInt8, OIDNumeric, OIDFloat4, OIDFloat8:
+		case OIDInt2, OIDInt4, OIDInt8, OIDNumeric:
 			return 1
+		case OIDFloat4, OIDFloat8:
+			return 5 // = compares an exact number with a double as doubles: 9007199254740993 equals 2^53
 		case OIDText, OIDVarchar, OIDName:
 			return 2
 		case OIDBool:
@@ -318,4 +320,30 @@ func decHashKey(d *apd.Decimal) (string, bool) {
 	var r apd.Decimal
 	r.Reduce(d)
 	return "d" + r.Text('e'), true
+}
+
+// checkRefs fails as PostgreSQL does, before any row is read, when condition c names a column that none of the
+// sources in sc has (42703) or several have (42702): conditions pushed into the tables' scans may leave no row
+// for the condition to be evaluated over, and the reference would go unnoticed. Subqueries check their own.
+func (x *exec) checkRefs(c *pg.Node, sc *scope) error {
+	var bad error
+	walkNoSub(c, func(m *pg.Node) bool {
+		cr := m.GetColumnRef()
+		if cr == nil {
+			return false
+		}
+		fields := columnFields(cr)
+		if fields[len(fields)-1] == "*" {
+			return false
+		}
+		_, _, found, err := sc.lookup(fields)
+		switch {
+		case err != nil:
+			bad = err
+		case !found:
+			bad = unknownColumn(fields, cr.Location)
+		}
+		return bad != nil
+	})
+	return bad
 }

@@ -200,6 +200,11 @@ func (x *exec) selectRows(sel *pg.SelectStmt, outer *scope, limit int) (*relatio
 		if x.describe {
 			sc.row = make([]any, len(src.cols))
 			x.typeOf(sel.WhereClause, sc)
+		} else if len(src.rows) == 0 {
+			sc.row = make([]any, len(src.cols))
+			if err := x.checkRefs(sel.WhereClause, sc); err != nil {
+				return nil, err
+			}
 		}
 		kept := src.rows[:0:0]
 		for _, row := range src.rows {
@@ -561,6 +566,12 @@ func (x *exec) joinOn(l, r *relation, kind pg.JoinType, quals *pg.Node, pairing 
 		x.typeOf(quals, sc)
 	}
 	var match func(row []any) (bool, error)
+	if quals != nil && !x.describe && (len(l.rows) == 0 || len(r.rows) == 0) {
+		sc.row = make([]any, len(cols))
+		if err := x.checkRefs(quals, sc); err != nil {
+			return nil, err
+		}
+	}
 	if quals != nil {
 		match = func(row []any) (bool, error) {
 			sc.row = row

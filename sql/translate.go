@@ -3,6 +3,7 @@ package sql
 import (
 	"math"
 	"strings"
+	"time"
 
 	"github.com/cockroachdb/apd/v3"
 	pg "github.com/pganalyze/pg_query_go/v6"
@@ -389,6 +390,9 @@ func (tr *translator) comparison(a *pg.A_Expr, want bool) ([]bson.D, bool, error
 		if v == nil {
 			return []bson.D{{{Key: "$expr", Value: false}}}, true, nil
 		}
+		if _, isTime := v.(time.Time); isTime && oid == OIDDate {
+			oid = OIDTimestamptz // a date beside a timestamp is compared as one (midnight), not the timestamp cut to a date
+		}
 		sv, ok := compared(v, oid)
 		if !ok {
 			break
@@ -475,6 +479,22 @@ func (tr *translator) comparison(a *pg.A_Expr, want bool) ([]bson.D, bool, error
 	return []bson.D{{{Key: "$expr", Value: e}}}, true, nil
 }
 
+// sameOrder reports whether two sides of a comparison, where both are columns of known types, compare in the
+// storage as in PostgreSQL: not an exact number beside a double (PostgreSQL compares them as doubles), not a
+// char(n) beside another string type (PostgreSQL ignores the padding).
+func (tr *translator) sameOrder(l, r *pg.Node) bool {
+	_, lo, lok := tr.column(l)
+	_, ro, rok := tr.column(r)
+	if !lok || !rok || lo == 0 || ro == 0 {
+		return true
+	}
+	isFloat := func(o uint32) bool { return o == OIDFloat4 || o == OIDFloat8 }
+	if isNumericType(lo) && isNumericType(ro) && isFloat(lo) != isFloat(ro) {
+		return false
+	}
+	return (lo == OIDBpchar) == (ro == OIDBpchar)
+}
+
 // exprTruth translates "n is want" into an aggregation expression. A
 // comparison holds only when both sides are not NULL (the query language
 // orders null below every number, SQL does not compare it at all).
@@ -507,6 +527,9 @@ func (tr *translator) exprTruth(n *pg.Node, want bool) (any, bool, error) {
 		op := opName(a.Name)
 		mop, isCmp := mongoOps[op]
 		if !isCmp {
+			return nil, false, nil
+		}
+		if !tr.sameOrder(a.Lexpr, a.Rexpr) {
 			return nil, false, nil
 		}
 		if !want {
@@ -584,6 +607,13 @@ func (tr *translator) expr(n *pg.Node) (any, bool, error) {
 	switch {
 	case n.GetAExpr() != nil && n.GetAExpr().Kind == pg.A_Expr_Kind_AEXPR_OP && n.GetAExpr().Lexpr != nil:
 		a := n.GetAExpr()
+		for _, side := range []*pg.Node{a.Lexpr, a.Rexpr} {
+			if _, oid, ok := tr.column(side); ok && oid != 0 && !isNumericType(oid) {
+				// The storage's $add takes dates as milliseconds and fails on text: + - * of a column that is
+				// no number is evaluated here (date + 1 is a day later; text + 1 is 42883).
+				return nil, false, nil
+			}
+		}
 		var mop string
 		switch opName(a.Name) {
 		case "+":

@@ -392,6 +392,11 @@ func (x *exec) document(t *table, names []string, row []any) (bson.D, error) {
 type conflictIndex struct {
 	name   string
 	fields []string
+	// A partial index's WHERE clause (pred, over table t) and its filter: a row it does not cover conflicts with
+	// none, and only rows it covers are conflicts.
+	pred    *pg.Node
+	partial bson.D
+	t       *table
 }
 
 // arbiters returns the unique indexes an ON CONFLICT clause names, as PostgreSQL infers them: the primary key or
@@ -438,9 +443,17 @@ func (x *exec) arbiters(oc *pg.OnConflictClause, t *table) ([]conflictIndex, err
 			continue
 		}
 		cols, _ := indexColumns(t, s.keys)
-		ix := conflictIndex{name: s.name}
+		ix := conflictIndex{name: s.name, t: t}
 		for _, e := range s.keyDoc() {
 			ix.fields = append(ix.fields, e.Key)
+		}
+		if text := t.Predicates[s.name]; text != "" {
+			if ix.pred, err = parseExpr(text); err != nil {
+				return nil, err
+			}
+			if _, ix.partial, err = x.indexPredicate(t, ix.pred); err != nil {
+				return nil, err
+			}
 		}
 		switch {
 		case oc.Infer == nil:
@@ -452,7 +465,7 @@ func (x *exec) arbiters(oc *pg.OnConflictClause, t *table) ([]conflictIndex, err
 			}
 		default:
 			slices.Sort(cols)
-			if slices.Equal(slices.Compact(cols), want) {
+			if slices.Equal(slices.Compact(cols), want) && x.impliesPredicate(oc.Infer.WhereClause, t.Predicates[s.name]) {
 				out = append(out, ix)
 			}
 		}
@@ -484,12 +497,39 @@ func conflictKey(ix conflictIndex, raw bson.Raw) (filter bson.D, key string, ok 
 	return filter, b.String(), true
 }
 
+// impliesPredicate reports whether an ON CONFLICT target's WHERE clause (where, nil for none) lets a partial
+// index of clause pred (its text; "" for an index that is not partial) be an arbiter: PostgreSQL takes a partial
+// index when the target's clause implies the index's. Concord knows the implication of a clause the same as the
+// index's, once both are written as PostgreSQL's deparser writes them.
+func (x *exec) impliesPredicate(where *pg.Node, pred string) bool {
+	if pred == "" {
+		return true
+	}
+	if where == nil {
+		return false
+	}
+	text, err := deparseExpr(where)
+	return err == nil && text == pred
+}
+
 // conflicting returns the row that conflicts with raw on one of the arbiter indexes, nil when none does.
 func (x *exec) conflicting(coll backendColl, arbiters []conflictIndex, raw bson.Raw) (bson.Raw, error) {
 	for _, ix := range arbiters {
 		filter, _, ok := conflictKey(ix, raw)
 		if !ok {
 			continue
+		}
+		if ix.pred != nil {
+			sc := &scope{cols: tableCols(ix.t, ix.t.Name)}
+			sc.row = rowOf(sc.cols, raw)
+			covered, err := x.eval(ix.pred, sc)
+			if err != nil {
+				return nil, err
+			}
+			if !truthy(covered) {
+				continue // the index does not cover the proposed row
+			}
+			filter = bson.D{{Key: "$and", Value: bson.A{filter, ix.partial}}}
 		}
 		doc, err := coll.findOne(x.ctx, filter)
 		if err == nil {
