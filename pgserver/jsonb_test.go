@@ -160,11 +160,25 @@ var jsonbWholeSteps = []struct{ sql, want string }{
 	{"select jsonb_build_object('f','NaN'::float8,'g','Infinity'::float8, 't', '2020-01-02 03:04:05+00'::timestamptz)", "{\"f\": \"NaN\", \"g\": \"Infinity\", \"t\": \"2020-01-02T03:04:05+00:00\"}\nSELECT 1"},
 }
 
+// jsonbSetSteps: jsonb_set's edges: an empty path, a NULL argument, a scalar target (22023), a path element that
+// is no integer at an array (22P02) or NULL (22004), negative and past-the-end indexes, a missing key with and
+// without create_if_missing. Compared with PostgreSQL 15.
+var jsonbSetSteps = []struct{ sql, want string }{
+	{"select jsonb_set('{\"a\":1}', '{}', '2')", "{\"a\": 1}\nSELECT 1"},
+	{"select jsonb_set('{\"a\":1}', '{a}', '2', null)", "\nSELECT 1"},
+	{"select jsonb_set('1', '{0}', '2')", "ERROR 22023"},
+	{"select jsonb_set('{\"a\":[1]}', '{a,x}', '1')", "ERROR 22P02"},
+	{"select jsonb_set('{\"a\":[1]}', '{a,null}', '2')", "ERROR 22004"},
+	{"select jsonb_set('{\"a\":[1,2]}', '{a,-1}', '9'), jsonb_set('{\"a\":[1,2]}', '{a,5}', '9'), jsonb_set('{\"a\":[1,2]}', '{a,-5}', '9'), jsonb_set('{\"a\":{\"b\":1}}', '{a,c}', '3'), jsonb_set('{\"a\":{\"b\":1}}', '{a,c,d}', '3'), jsonb_set('{\"a\":1}', '{b}', '2', false)", "{\"a\": [1, 9]}|{\"a\": [1, 2, 9]}|{\"a\": [9, 1, 2]}|{\"a\": {\"b\": 1, \"c\": 3}}|{\"a\": {\"b\": 1}}|{\"a\": 1}\nSELECT 1"},
+	{"select jsonb_set('{\"b\":1}', '{a}', '\"x\"')", "{\"a\": \"x\", \"b\": 1}\nSELECT 1"},
+}
+
 func runJSONB(t *testing.T, who string, c *pgx.Conn) {
 	runSteps(t, who, c, jsonbSteps)
 	runSteps(t, who, c, jsonSetSteps)
 	runSteps(t, who, c, objectAggSteps)
 	runSteps(t, who, c, jsonbWholeSteps)
+	runSteps(t, who, c, jsonbSetSteps)
 }
 
 // TestJSONB_Refusals: what Concord refuses rather than answer differently from PostgreSQL: a unique key on a jsonb

@@ -238,7 +238,17 @@ func jsonFunc(name string, args []any) (any, bool, error) {
 		}
 		return "number", true, nil
 	}
-	// jsonb_set(target, path, new_value [, create_if_missing])
+	// jsonb_set(target, path, new_value [, create_if_missing]): NULL when any argument is (it is strict).
+	if len(args) == 4 && args[3] == nil {
+		return nil, true, nil
+	}
+	if c, err := coerce(args[1], OIDTextArray); err == nil {
+		for i, e := range c.([]any) {
+			if e == nil {
+				return nil, true, errorf("22004", "path element at position %d is null", i+1)
+			}
+		}
+	}
 	path, err := jsonPath(args[1])
 	if err != nil {
 		return nil, true, err
@@ -247,41 +257,55 @@ func jsonFunc(name string, args []any) (any, bool, error) {
 	if err != nil {
 		return nil, true, err
 	}
-	create := len(args) < 4 || args[3] == nil || asBool(args[3]) == true
+	if j.Type != bson.TypeEmbeddedDocument && j.Type != bson.TypeArray {
+		return nil, true, errorf(CodeInvalidParameterValue, "cannot set path in scalar")
+	}
+	if len(path) == 0 {
+		return j, true, nil
+	}
+	create := len(args) < 4 || asBool(args[3]) == true
 	var target any
 	if err := bson.UnmarshalValue(j.Type, j.Value, &target); err != nil {
 		return nil, true, err
 	}
-	out := jsonSet(target, path, nv, create)
+	out, err := jsonSet(target, path, 0, nv, create)
+	if err != nil {
+		return nil, true, err
+	}
 	t, data, err := bson.MarshalValue(out)
 	return jsonbCanon(bson.RawValue{Type: t, Value: data}), true, err
 }
 
-// jsonSet is jsonb_set on a decoded value: the value at path replaced (or, when create, added as a document's
-// last key or an array's element at an index past its end), the rest as it was.
-func jsonSet(target any, path []string, nv bson.RawValue, create bool) any {
-	if len(path) == 0 {
-		return nv
+// jsonSet is jsonb_set on a decoded value: the value at path[at:] replaced (or, when create, added as a
+// document's last key or an array's element at an index past its end), the rest as it was. A path element that
+// meets an array must be an integer (22P02).
+func jsonSet(target any, path []string, at int, nv bson.RawValue, create bool) (any, error) {
+	if at == len(path) {
+		return nv, nil
 	}
 	switch t := target.(type) {
 	case bson.D:
 		out := make(bson.D, 0, len(t)+1)
 		found := false
 		for _, e := range t {
-			if e.Key == path[0] {
+			if e.Key == path[at] {
 				found = true
-				e.Value = jsonSet(e.Value, path[1:], nv, create)
+				v, err := jsonSet(e.Value, path, at+1, nv, create)
+				if err != nil {
+					return nil, err
+				}
+				e.Value = v
 			}
 			out = append(out, e)
 		}
-		if !found && create && len(path) == 1 {
-			out = append(out, bson.E{Key: path[0], Value: nv})
+		if !found && create && at == len(path)-1 {
+			out = append(out, bson.E{Key: path[at], Value: nv})
 		}
-		return out
+		return out, nil
 	case bson.A:
-		i, err := strconv.Atoi(path[0])
+		i, err := strconv.Atoi(strings.TrimSpace(path[at]))
 		if err != nil {
-			return t
+			return nil, errorf(CodeInvalidTextRep, "path element at position %d is not an integer: \"%s\"", at+1, path[at])
 		}
 		if i < 0 {
 			i += len(t)
@@ -289,15 +313,19 @@ func jsonSet(target any, path []string, nv bson.RawValue, create bool) any {
 		out := append(bson.A{}, t...)
 		switch {
 		case i >= 0 && i < len(out):
-			out[i] = jsonSet(out[i], path[1:], nv, create)
-		case create && len(path) == 1 && i >= len(out):
+			v, err := jsonSet(out[i], path, at+1, nv, create)
+			if err != nil {
+				return nil, err
+			}
+			out[i] = v
+		case create && at == len(path)-1 && i >= len(out):
 			out = append(out, nv)
-		case create && len(path) == 1 && i < 0:
+		case create && at == len(path)-1 && i < 0:
 			out = append(bson.A{nv}, out...)
 		}
-		return out
+		return out, nil
 	}
-	return target
+	return target, nil
 }
 
 // jsonbCanon returns v with every object's keys in jsonb's order, as PostgreSQL stores jsonb: shorter keys first,
