@@ -808,52 +808,36 @@ func stripNulls(v bson.RawValue) bson.RawValue {
 
 // jsonPretty writes jsonb_pretty's text of v: one element or field per line, indented by four spaces a level.
 func jsonPretty(b *strings.Builder, v bson.RawValue, depth int) {
-	indent := func(d int) {
-		b.WriteByte('\n')
-		b.WriteString(strings.Repeat("    ", d))
-	}
+	var open, close byte
+	var keys []string // an object's, beside vals
+	var vals []bson.RawValue
 	switch v.Type {
 	case bson.TypeArray:
-		vals, _ := v.Array().Values()
-		if len(vals) == 0 {
-			b.WriteString("[\n")
-			b.WriteString(strings.Repeat("    ", depth))
-			b.WriteString("]")
-			return
-		}
-		b.WriteByte('[')
-		for i, e := range vals {
-			if i > 0 {
-				b.WriteByte(',')
-			}
-			indent(depth + 1)
-			jsonPretty(b, e, depth+1)
-		}
-		indent(depth)
-		b.WriteByte(']')
+		open, close = '[', ']'
+		vals, _ = v.Array().Values()
 	case bson.TypeEmbeddedDocument:
+		open, close = '{', '}'
 		elems, _ := v.Document().Elements()
-		if len(elems) == 0 {
-			b.WriteString("{\n")
-			b.WriteString(strings.Repeat("    ", depth))
-			b.WriteString("}")
-			return
+		for _, e := range elems {
+			keys, vals = append(keys, e.Key()), append(vals, e.Value())
 		}
-		b.WriteByte('{')
-		for i, e := range elems {
-			if i > 0 {
-				b.WriteByte(',')
-			}
-			indent(depth + 1)
-			b.WriteString(formatJSON(stringValue(e.Key())))
-			b.WriteString(": ")
-			jsonPretty(b, e.Value(), depth+1)
-		}
-		indent(depth)
-		b.WriteByte('}')
 	default:
 		b.WriteString(formatJSON(v))
+		return
 	}
+	b.WriteByte(open)
+	for i, e := range vals {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString("\n" + strings.Repeat("    ", depth+1))
+		if keys != nil {
+			b.WriteString(formatJSON(stringValue(keys[i])) + ": ")
+		}
+		jsonPretty(b, e, depth+1)
+	}
+	b.WriteString("\n" + strings.Repeat("    ", depth))
+	b.WriteByte(close)
 }
 
 // stringValue is s as a JSON string value.
