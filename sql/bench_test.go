@@ -97,7 +97,8 @@ func BenchmarkSession_Statement(b *testing.B) {
 
 // BenchmarkSession_Join: joins of 1,000 customers and 5,000 orders. "grouped" pairs every order with its customer
 // (the equality pairs them through a hash table); "one-customer" reads one customer's orders (the WHERE clause's
-// conditions filter each table's scan, and the customer's key finds it).
+// conditions filter each table's scan, and the customer's key finds it; its orders are read by that key);
+// "customers-of-orders" reads 50 orders, then their customers by primary key.
 func BenchmarkSession_Join(b *testing.B) {
 	s := openBenchSession(b)
 	run(b, s, "CREATE TABLE cust (id int8 PRIMARY KEY, name text); CREATE TABLE ord (id int8 PRIMARY KEY, cust int8, amt int8)")
@@ -118,6 +119,7 @@ func BenchmarkSession_Join(b *testing.B) {
 	for _, q := range []struct{ name, text string }{
 		{"grouped", "SELECT c.name, sum(o.amt) FROM cust c JOIN ord o ON o.cust = c.id GROUP BY c.name"},
 		{"one-customer", "SELECT c.name, o.id FROM cust c, ord o WHERE o.cust = c.id AND c.id = 7"},
+		{"customers-of-orders", "SELECT o.id, c.name FROM ord o JOIN cust c ON c.id = o.cust WHERE o.id < 50"},
 	} {
 		b.Run(q.name, func(b *testing.B) {
 			b.ReportAllocs()

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	pg "github.com/pganalyze/pg_query_go/v6"
+	"go.mongodb.org/mongo-driver/v2/bson"
 	"google.golang.org/protobuf/reflect/protoreflect"
 )
 
@@ -40,6 +41,9 @@ type exec struct {
 	// from names the sources of the FROM clause being read, for the conditions pushed to its tables' scans
 	// (joinplan.go).
 	from fromNames
+	// lookup is the extra filter keyLookup gave the table scan about to be read under the alias lookupAlias.
+	lookup      bson.D
+	lookupAlias string
 	// srfValue is the current value of each set-returning call of a select list while its rows are made.
 	srfValue map[*pg.FuncCall]any
 	// copyIn is the COPY ... FROM STDIN being run, read before the statement's transaction began (copy.go).

@@ -6,6 +6,7 @@ import (
 
 	"github.com/cockroachdb/apd/v3"
 	pg "github.com/pganalyze/pg_query_go/v6"
+	"go.mongodb.org/mongo-driver/v2/bson"
 	"google.golang.org/protobuf/reflect/protoreflect"
 )
 
@@ -346,4 +347,97 @@ func (x *exec) checkRefs(c *pg.Node, sc *scope) error {
 		return bad != nil
 	})
 	return bad
+}
+
+// Bounds of the keys a key lookup asks the storage for: by the primary key (an index) up to maxKeyLookups, by
+// another column (which may have no index: the filter is then tested on every row) up to maxFieldLookups. Past
+// them the other table is read whole and paired through the hash table.
+const (
+	maxKeyLookups   = 1000
+	maxFieldLookups = 16
+)
+
+// keyLookup is the extra filter of the scan of FROM item n, a table joined to the rows of l already read: when
+// an equality among conds links a column of l with a column of n's table (of a type hashable pairs), the
+// table's rows are read by the distinct values l holds ({col: {$in: [...]}}, by an index when one fits, as an
+// index nested-loop join reads them), as many as the bounds above allow. Only for joins where n's rows that match no
+// row of l are not wanted: an inner join, or the nullable side of a LEFT join (conds then being its ON's).
+func (x *exec) keyLookup(conds []*pg.Node, l *relation, n *pg.Node) (string, bson.D) {
+	rv := n.GetRangeVar()
+	if rv == nil || x.from == nil || len(l.rows) == 0 || rv.Schemaname != "" || x.cte(rv.Relname) != nil || isCatalogName(rv.Relname) {
+		return "", nil
+	}
+	alias := rv.Relname
+	if rv.Alias != nil {
+		if len(rv.Alias.Colnames) > 0 {
+			return "", nil
+		}
+		alias = rv.Alias.Aliasname
+	}
+	t, err := x.lookupTable(rv.Relname, rv.Location)
+	if err != nil || !t.declared || t.View != "" {
+		return "", nil
+	}
+	for _, c := range l.cols {
+		if c.open {
+			return "", nil
+		}
+	}
+	for _, c := range conds {
+		a := c.GetAExpr()
+		if a == nil || a.Kind != pg.A_Expr_Kind_AEXPR_OP || opName(a.Name) != "=" {
+			continue
+		}
+		for _, side := range [2][2]*pg.Node{{a.Lexpr, a.Rexpr}, {a.Rexpr, a.Lexpr}} {
+			mine, theirs := side[0].GetColumnRef(), side[1].GetColumnRef()
+			if mine == nil || theirs == nil || !x.from.pushableTo(side[0], alias) || x.from.pushableTo(side[1], alias) {
+				continue
+			}
+			fields := columnFields(mine)
+			col := t.column(fields[len(fields)-1])
+			li, ok := resolveIn(l, theirs)
+			if col == nil || !ok || !hashable(l.cols[li].oid, col.Type) {
+				continue
+			}
+			limit := maxFieldLookups
+			if t.field(col.Name) == "_id" {
+				limit = maxKeyLookups
+			}
+			if f := lookupFilter(l, li, t.field(col.Name), col.Type, limit); f != nil {
+				return alias, f
+			}
+		}
+	}
+	return "", nil
+}
+
+// lookupFilter is {field: {$in: [the distinct values of l's column li]}} for a column of type oid, nil when there
+// are more than limit of them or one the filter cannot hold. An empty list matches no row: l's column
+// holds only NULLs, which equal nothing.
+func lookupFilter(l *relation, li int, field string, oid uint32, limit int) bson.D {
+	seen := map[string]bool{}
+	vals := bson.A{}
+	for _, row := range l.rows {
+		v := row[li]
+		if v == nil {
+			continue
+		}
+		k, ok := hashKey(v)
+		if !ok {
+			return nil
+		}
+		if seen[k] {
+			continue
+		}
+		seen[k] = true
+		if len(seen) > limit {
+			return nil
+		}
+		sv, ok := stored(v, oid)
+		if !ok {
+			return nil
+		}
+		vals = append(vals, sv)
+	}
+	return bson.D{{Key: field, Value: bson.D{{Key: "$in", Value: vals}}}}
 }

@@ -396,7 +396,11 @@ func (x *exec) fromClause(items []*pg.Node, where *pg.Node, outer *scope) (*rela
 			}
 			continue
 		}
+		if rel != nil {
+			x.lookupAlias, x.lookup = x.keyLookup(conjuncts(where), rel, it)
+		}
 		r, err := x.fromItem(it, where, outer)
+		x.lookupAlias, x.lookup = "", nil
 		if err != nil {
 			return nil, err
 		}
@@ -473,6 +477,15 @@ func (x *exec) fromItem(n *pg.Node, where *pg.Node, outer *scope) (*relation, er
 		if where != nil {
 			filter = x.pushdown(where, t, alias, outer)
 		}
+		if x.lookup != nil && x.lookupAlias == alias {
+			// The keys the rows already read ask for (keyLookup).
+			if filter == nil {
+				filter = x.lookup
+			} else {
+				filter = bson.D{{Key: "$and", Value: bson.A{filter, x.lookup}}}
+			}
+			x.lookupAlias, x.lookup = "", nil
+		}
 		rel, err := x.scan(t, alias, filter)
 		if err != nil || where == nil || len(x.from) < 2 || x.describe {
 			return rel, err
@@ -518,7 +531,11 @@ func (x *exec) fromItem(n *pg.Node, where *pg.Node, outer *scope) (*relation, er
 		if isLateral(j.Rarg) && len(j.UsingClause) == 0 && !j.IsNatural {
 			return x.lateral(l, j.Rarg, j.Jointype, j.Quals, outer)
 		}
+		if j.Jointype == pg.JoinType_JOIN_INNER || j.Jointype == pg.JoinType_JOIN_LEFT {
+			x.lookupAlias, x.lookup = x.keyLookup(conjuncts(rw), l, j.Rarg)
+		}
 		r, err := x.fromItem(j.Rarg, rw, outer)
+		x.lookupAlias, x.lookup = "", nil
 		if err != nil {
 			return nil, err
 		}
