@@ -150,9 +150,37 @@ var lookupSteps = []struct{ sql, want string }{
 	{"drop table lc, lo, lk2", "DROP TABLE"},
 }
 
+// nanSteps: filters on float8 and numeric columns holding NaN, which PostgreSQL orders above every number (>, >=,
+// BETWEEN and NOT (x < c) match it; a NaN bound; IN with NaN), and CHECK constraints that NaN breaks. Compared
+// with PostgreSQL 15.
+var nanSteps = []struct{ sql, want string }{
+	{"create table fn (id int primary key, f float8, r numeric)", "CREATE TABLE"},
+	{"insert into fn values (1, 'NaN', 'NaN'), (2, 1.5, 1.5), (3, 'Infinity', 'Infinity'), (4, NULL, NULL), (5, '-Infinity', '-Infinity')", "INSERT 0 5"},
+	{"select id from fn where f > 1 order by id", "1\n2\n3\nSELECT 3"},
+	{"select id from fn where f >= 1 order by id", "1\n2\n3\nSELECT 3"},
+	{"select id from fn where f < 2 order by id", "2\n5\nSELECT 2"},
+	{"select id from fn where f <= 2 order by id", "2\n5\nSELECT 2"},
+	{"select id from fn where f <> 1.5 order by id", "1\n3\n5\nSELECT 3"},
+	{"select id from fn where f = 'NaN' order by id", "1\nSELECT 1"},
+	{"select id from fn where f > 'NaN' order by id", "SELECT 0"},
+	{"select id from fn where f < 'NaN' order by id", "2\n3\n5\nSELECT 3"},
+	{"select id from fn where r > 1 order by id", "1\n2\n3\nSELECT 3"},
+	{"select id from fn where r < 2 order by id", "2\n5\nSELECT 2"},
+	{"select id from fn where r = 'NaN' order by id", "1\nSELECT 1"},
+	{"select id from fn where f between 1 and 'Infinity' order by id", "2\n3\nSELECT 2"},
+	{"select id from fn where f in (1.5, 'NaN') order by id", "1\n2\nSELECT 2"},
+	{"select id from fn where not (f < 2) order by id", "1\n3\nSELECT 2"},
+	{"create table fc (id int primary key, f float8 check (f < 2.5), r numeric check (r <= 1))", "CREATE TABLE"},
+	{"insert into fc(id, f) values (1, 'NaN')", "ERROR 23514 fc_f_check"},
+	{"insert into fc(id, r) values (2, 'NaN')", "ERROR 23514 fc_r_check"},
+	{"insert into fc(id, f) values (3, 1)", "INSERT 0 1"},
+	{"drop table fn, fc", "DROP TABLE"},
+}
+
 func runJoins(t *testing.T, who string, c *pgx.Conn) {
 	runSteps(t, who, c, joinSteps)
 	runSteps(t, who, c, partialIndexSteps)
 	runSteps(t, who, c, joinTypeSteps)
 	runSteps(t, who, c, lookupSteps)
+	runSteps(t, who, c, nanSteps)
 }

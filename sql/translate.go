@@ -400,6 +400,17 @@ func (tr *translator) comparison(a *pg.A_Expr, want bool) ([]bson.D, bool, error
 		if !want {
 			op = negated[op]
 		}
+		// PostgreSQL orders NaN above every number; the storage's range operators never match it.
+		nanable := oid == OIDFloat4 || oid == OIDFloat8 || oid == OIDNumeric
+		if nanable && (isNaN(v) || storedNaN(sv)) && op != "=" && op != "<>" && op != "!=" {
+			return nil, false, nil // compared above
+		}
+		if nanable && (op == ">" || op == ">=") {
+			return []bson.D{{{Key: "$or", Value: bson.A{
+				bson.D{{Key: path, Value: bson.D{{Key: mongoOps[op], Value: sv}}}},
+				bson.D{{Key: path, Value: math.NaN()}},
+			}}}}, true, nil
+		}
 		switch op {
 		case "=":
 			if oid == 0 {
@@ -447,6 +458,9 @@ func (tr *translator) comparison(a *pg.A_Expr, want bool) ([]bson.D, bool, error
 				}
 				continue
 			}
+			if sv, _ := compared(e, oid); isNaN(e) || storedNaN(sv) {
+				return nil, false, nil // the storage's $in does not match NaN: compared above
+			}
 			sv, ok := compared(e, oid)
 			if !ok {
 				return nil, false, nil
@@ -477,6 +491,17 @@ func (tr *translator) comparison(a *pg.A_Expr, want bool) ([]bson.D, bool, error
 		return nil, ok, err
 	}
 	return []bson.D{{{Key: "$expr", Value: e}}}, true, nil
+}
+
+// storedNaN reports whether a value as stored is a double's or a decimal's NaN.
+func storedNaN(sv any) bool {
+	switch x := sv.(type) {
+	case float64:
+		return math.IsNaN(x)
+	case bson.Decimal128:
+		return x.IsNaN()
+	}
+	return false
 }
 
 // sameOrder reports whether two sides of a comparison, where both are columns of known types, compare in the
