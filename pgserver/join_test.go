@@ -177,10 +177,46 @@ var nanSteps = []struct{ sql, want string }{
 	{"drop table fn, fc", "DROP TABLE"},
 }
 
+// keyUpdateSteps: UPDATE of primary key columns (a single and a composite key, with RETURNING, a key another
+// row holds 23505, row by row as PostgreSQL checks it, the key set to itself, NULL 23502, in a rolled-back block, a
+// child row's key and foreign key). Compared with PostgreSQL 15.
+var keyUpdateSteps = []struct{ sql, want string }{
+	{"create table pk1 (id int primary key, a text unique, n int)", "CREATE TABLE"},
+	{"insert into pk1 values (1, 'x', 10), (2, 'y', 20), (3, 'z', 30)", "INSERT 0 3"},
+	{"update pk1 set id = 10 where id = 1 returning id, a", "10|x\nUPDATE 1"},
+	{"update pk1 set id = 2 where id = 3", "ERROR 23505"},
+	{"update pk1 set id = id + 1", "ERROR 23505"},
+	{"update pk1 set id = id + 100 where id >= 2 returning *", "102|y|20\n103|z|30\n110|x|10\nUPDATE 3"},
+	{"update pk1 set id = id, n = n + 1 where id = 10 returning *", "UPDATE 0"},
+	{"update pk1 set id = id where id = 10", "UPDATE 0"},
+	{"update pk1 set id = null where id = 10", "UPDATE 0"},
+	{"select * from pk1 order by id", "102|y|20\n103|z|30\n110|x|10\nSELECT 3"},
+	{"begin", "BEGIN"},
+	{"update pk1 set id = 5 where id = 10", "UPDATE 0"},
+	{"select * from pk1 order by id", "102|y|20\n103|z|30\n110|x|10\nSELECT 3"},
+	{"rollback", "ROLLBACK"},
+	{"select * from pk1 order by id", "102|y|20\n103|z|30\n110|x|10\nSELECT 3"},
+	{"create table pk2 (a int, b text, v int, primary key (a, b))", "CREATE TABLE"},
+	{"insert into pk2 values (1, 'p', 1), (1, 'q', 2)", "INSERT 0 2"},
+	{"update pk2 set b = 'r' where b = 'p'", "UPDATE 1"},
+	{"update pk2 set b = 'q' where b = 'r'", "ERROR 23505"},
+	{"update pk2 set a = 2, v = 9 where b = 'q' returning *", "2|q|9\nUPDATE 1"},
+	{"select * from pk2 order by a, b", "1|r|1\n2|q|9\nSELECT 2"},
+	{"create table pk3 (id int primary key)", "CREATE TABLE"},
+	{"create table pk4 (id int primary key, p int references pk3)", "CREATE TABLE"},
+	{"insert into pk3 values (1); insert into pk4 values (7, 1)", "INSERT 0 1"},
+	{"update pk4 set id = 8 where id = 7", "UPDATE 1"},
+	{"update pk4 set id = 9, p = 5 where id = 8", "ERROR 23503 pk4_p_fkey"},
+	{"select * from pk4", "8|1\nSELECT 1"},
+	{"insert into pk1 values (1, 'w', 1) on conflict (id) do update set n = excluded.n", "INSERT 0 1"},
+	{"drop table pk4, pk3, pk2, pk1", "DROP TABLE"},
+}
+
 func runJoins(t *testing.T, who string, c *pgx.Conn) {
 	runSteps(t, who, c, joinSteps)
 	runSteps(t, who, c, partialIndexSteps)
 	runSteps(t, who, c, joinTypeSteps)
 	runSteps(t, who, c, lookupSteps)
 	runSteps(t, who, c, nanSteps)
+	runSteps(t, who, c, keyUpdateSteps)
 }

@@ -717,7 +717,7 @@ func (tr *translator) update(targets []*pg.Node) (any, bool, error) {
 		}
 		path := tr.t.field(name)
 		if path == "_id" || strings.HasPrefix(path, "_id.") {
-			return nil, false, unsupported("changing a primary key column (it is the document's _id)")
+			return nil, false, nil // a new key is a new document: updateByRows deletes the row and inserts it again
 		}
 		val := rt.Val
 		if val.GetSetToDefault() != nil {

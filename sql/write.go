@@ -1,6 +1,7 @@
 package sql
 
 import (
+	"bytes"
 	"fmt"
 	"slices"
 	"strings"
@@ -589,6 +590,11 @@ func (x *exec) onConflict(oc *pg.OnConflictClause, t *table, alias string, coll 
 				Hint: "Ensure that no rows proposed for insertion within the same command have duplicate constrained values."}
 		}
 		idFilter := bson.D{{Key: "_id", Value: id}}
+		for _, tg := range oc.TargetList {
+			if f := t.field(tg.GetResTarget().GetName()); f == "_id" || strings.HasPrefix(f, "_id.") {
+				return nil, unsupported("changing a primary key column in ON CONFLICT DO UPDATE")
+			}
+		}
 		// DO UPDATE: EXCLUDED is the proposed row.
 		excl := &scope{cols: tableCols(t, "excluded")}
 		excl.row = rowOf(excl.cols, raw)
@@ -869,6 +875,20 @@ func (x *exec) updateByRows(t *table, alias string, coll backendColl, up *pg.Upd
 		if err != nil {
 			return 0, nil, err
 		}
+		moved, newID, set, err := x.moveKey(t, coll, doc, set)
+		if err != nil {
+			return 0, nil, err
+		}
+		if moved != nil || len(set) == 0 {
+			if moved == nil {
+				moved, newID = doc, id // the key set to the value it had, and nothing else
+			}
+			done[key] = true
+			done[string(newID.Value)+string(rune(newID.Type))] = true
+			n++
+			docs = append(docs, moved)
+			continue
+		}
 		after, err := coll.findOneAndUpdate(x.ctx, bson.D{{Key: "_id", Value: id}},
 			operators([]string{"$set"}, map[string]bson.D{"$set": set}))
 		if isNoDocuments(err) {
@@ -882,6 +902,68 @@ func (x *exec) updateByRows(t *table, alias string, coll backendColl, up *pg.Upd
 		docs = append(docs, after)
 	}
 	return n, docs, nil
+}
+
+// moveKey writes a row whose primary key set changes: the storage keeps a document's _id for its life, so the row
+// is deleted and inserted again under its new key, in the statement's transaction (a key another row holds is
+// 23505, as in PostgreSQL, which checks the key row by row). It returns the new document and its _id, or nil when
+// set leaves the key as it is, and set without its _id entries when the key stays. A table other tables' foreign keys
+// reference keeps its keys (0A000): their rows would have to follow.
+func (x *exec) moveKey(t *table, coll backendColl, doc bson.Raw, set bson.D) (bson.Raw, bson.RawValue, bson.D, error) {
+	isKey := func(e bson.E) bool { return e.Key == "_id" || strings.HasPrefix(e.Key, "_id.") }
+	if !slices.ContainsFunc(set, isKey) {
+		return nil, bson.RawValue{}, set, nil
+	}
+	var d bson.D
+	if err := bson.Unmarshal(doc, &d); err != nil {
+		return nil, bson.RawValue{}, nil, err
+	}
+	for _, e := range set {
+		d = setPath(d, strings.Split(e.Key, "."), e.Value)
+	}
+	raw, err := bson.Marshal(d)
+	if err != nil {
+		return nil, bson.RawValue{}, nil, err
+	}
+	oldID, newID := doc.Lookup("_id"), bson.Raw(raw).Lookup("_id")
+	if oldID.Type == newID.Type && bytes.Equal(oldID.Value, newID.Value) {
+		return nil, bson.RawValue{}, slices.DeleteFunc(slices.Clone(set), isKey), nil
+	}
+	if len(t.ReferencedBy) > 0 {
+		return nil, bson.RawValue{}, nil, unsupported("changing the primary key of a table other tables' foreign keys reference")
+	}
+	if err := coll.deleteOne(x.ctx, bson.D{{Key: "_id", Value: oldID}}); err != nil {
+		return nil, bson.RawValue{}, nil, err
+	}
+	if err := coll.insertOne(x.ctx, bson.Raw(raw)); err != nil {
+		return nil, bson.RawValue{}, nil, err
+	}
+	return raw, newID, nil, nil
+}
+
+// setPath sets the value at a dotted path of d (a column, or a key column inside a composite _id), removing it
+// for NULL, as SQL stores a NULL.
+func setPath(d bson.D, path []string, v any) bson.D {
+	for i, e := range d {
+		if e.Key != path[0] {
+			continue
+		}
+		if len(path) == 1 {
+			if v == nil {
+				return append(d[:i:i], d[i+1:]...)
+			}
+			d[i].Value = v
+			return d
+		}
+		if sub, ok := e.Value.(bson.D); ok {
+			d[i].Value = setPath(sub, path[1:], v)
+		}
+		return d
+	}
+	if len(path) == 1 && v != nil {
+		return append(d, bson.E{Key: path[0], Value: v})
+	}
+	return d
 }
 
 // ambiguousInConflict refuses, as PostgreSQL does (42702), an unqualified reference to a column in ON CONFLICT
