@@ -128,7 +128,8 @@ var joinTypeSteps = []struct{ sql, want string }{
 }
 
 // lookupSteps: joins whose second table is read by the keys the first one's rows hold (by primary key, composite
-// key and other columns; few keys and more than the bounds; inner and LEFT joins, NULL keys). Compared with
+// key and other columns; few keys and more than the bounds; inner and LEFT joins, NULL keys), and correlated and
+// LATERAL subqueries whose joins name an enclosing query's column of the same name (no lookup). Compared with
 // PostgreSQL 15.
 var lookupSteps = []struct{ sql, want string }{
 	{"create table lc (id int primary key, name text, grp int)", "CREATE TABLE"},
@@ -148,6 +149,24 @@ var lookupSteps = []struct{ sql, want string }{
 	{"select c.id, o.id from lc c join lo o on o.cust = c.id and o.amt = 3 where c.id < 20 order by 1, 2", "3|3\n3|2103\n3|4203\n10|10\n10|2110\n10|4210\n17|17\n17|2117\n17|4217\nSELECT 9"},
 	{"select count(*) from lo o join lc c on c.id = o.cust where o.cust is null", "0\nSELECT 1"},
 	{"drop table lc, lo, lk2", "DROP TABLE"},
+	{"create table ls (x int)", "CREATE TABLE"},
+	{"create table lta (y int)", "CREATE TABLE"},
+	{"create table ltb (x int)", "CREATE TABLE"},
+	{"insert into ls values (1)", "INSERT 0 1"},
+	{"insert into lta values (1)", "INSERT 0 1"},
+	{"insert into ltb values (2)", "INSERT 0 1"},
+	{"select ls.x from ls where exists (select 1 from lta, ltb where ls.x = lta.y)", "1\nSELECT 1"},
+	{"select ls.x, l.c from ls, lateral (select count(ltb.x) c from lta left join ltb on ls.x = lta.y) l", "1|1\nSELECT 1"},
+	{"create table ma (id int primary key, y int)", "CREATE TABLE"},
+	{"create table mb (id int primary key, x int)", "CREATE TABLE"},
+	{"create table mc (id int primary key, x int)", "CREATE TABLE"},
+	{"insert into ma select g, g % 4 from generate_series(1, 10) g", "INSERT 0 10"},
+	{"insert into mb select g, g % 6 from generate_series(1, 20) g", "INSERT 0 20"},
+	{"insert into mc values (1, 0), (2, 5)", "INSERT 0 2"},
+	{"select mc.id, (select count(*) from ma join mb on mb.x = ma.y where ma.id = mc.id) from mc order by 1", "1|4\n2|4\nSELECT 2"},
+	{"select mc.id from mc where not exists (select 1 from ma join mb on mb.id = ma.y where ma.id = mc.x) order by 1", "1\nSELECT 1"},
+	{"select mc.id from mc where mc.id in (select ma.id from ma join mb on mb.x = ma.y where ma.y = mc.x) order by 1", "SELECT 0"},
+	{"drop table ls, lta, ltb, ma, mb, mc", "DROP TABLE"},
 }
 
 // nanSteps: filters on float8 and numeric columns holding NaN, which PostgreSQL orders above every number (>, >=,

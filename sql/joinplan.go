@@ -394,6 +394,9 @@ func (x *exec) keyLookup(conds []*pg.Node, l *relation, n *pg.Node) (string, bso
 				continue
 			}
 			fields := columnFields(mine)
+			if len(fields) == 2 && fields[0] != alias || len(fields) > 2 {
+				continue // an enclosing query's column (pushableTo passes it as a constant), not the table's
+			}
 			col := t.column(fields[len(fields)-1])
 			li, ok := resolveIn(l, theirs)
 			if col == nil || !ok || !hashable(l.cols[li].oid, col.Type) {
