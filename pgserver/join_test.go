@@ -231,6 +231,27 @@ var keyUpdateSteps = []struct{ sql, want string }{
 	{"drop table pk4, pk3, pk2, pk1", "DROP TABLE"},
 }
 
+// validateSteps: ALTER TABLE ... VALIDATE CONSTRAINT of NOT VALID CHECK and FOREIGN KEY constraints (23514 and
+// 23503 while a row breaks them, 42704 for an unknown name). Compared with PostgreSQL 15.
+var validateSteps = []struct{ sql, want string }{
+	{"create table vp (id int primary key)", "CREATE TABLE"},
+	{"create table vcx (id int primary key, n int, p int)", "CREATE TABLE"},
+	{"insert into vp values (1)", "INSERT 0 1"},
+	{"insert into vcx values (1, -1, 1), (2, 5, 9)", "INSERT 0 2"},
+	{"alter table vcx add constraint n_pos check (n > 0) not valid", "ALTER TABLE"},
+	{"alter table vcx add constraint p_fk foreign key (p) references vp not valid", "ALTER TABLE"},
+	{"alter table vcx validate constraint n_pos", "ERROR 23514 n_pos"},
+	{"alter table vcx validate constraint p_fk", "ERROR 23503 p_fk"},
+	{"alter table vcx validate constraint nope", "ERROR 42704"},
+	{"update vcx set n = 1 where id = 1", "UPDATE 1"},
+	{"delete from vcx where id = 2", "DELETE 1"},
+	{"alter table vcx validate constraint n_pos", "ALTER TABLE"},
+	{"alter table vcx validate constraint p_fk", "ALTER TABLE"},
+	{"insert into vcx values (3, -2, 1)", "ERROR 23514 n_pos"},
+	{"insert into vcx values (4, 2, 7)", "ERROR 23503 p_fk"},
+	{"drop table vcx, vp", "DROP TABLE"},
+}
+
 func runJoins(t *testing.T, who string, c *pgx.Conn) {
 	runSteps(t, who, c, joinSteps)
 	runSteps(t, who, c, partialIndexSteps)
@@ -238,4 +259,5 @@ func runJoins(t *testing.T, who string, c *pgx.Conn) {
 	runSteps(t, who, c, lookupSteps)
 	runSteps(t, who, c, nanSteps)
 	runSteps(t, who, c, keyUpdateSteps)
+	runSteps(t, who, c, validateSteps)
 }

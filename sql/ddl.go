@@ -873,6 +873,22 @@ func (x *exec) alterTable1(as *pg.AlterTableStmt, t *table, saved *bool) (*Resul
 			}
 			dropConstraints = append(dropConstraints, cmd)
 			continue
+		case pg.AlterTableType_AT_ValidateConstraint:
+			// VALIDATE CONSTRAINT checks the rows a NOT VALID constraint let stand (the storage checks every write
+			// since): 23514 or 23503 when one breaks it.
+			if i := slices.IndexFunc(t.Checks, func(c check) bool { return c.Name == cmd.Name }); i >= 0 {
+				if err := x.verifyCheck(t, t.Checks[i]); err != nil {
+					return nil, err
+				}
+				continue
+			}
+			if i := slices.IndexFunc(t.ForeignKeys, func(fk foreignKey) bool { return fk.Name == cmd.Name }); i >= 0 {
+				if err := x.verifyForeignKey(t, t.ForeignKeys[i]); err != nil {
+					return nil, err
+				}
+				continue
+			}
+			return nil, errorf(CodeUndefinedObject, "constraint \"%s\" of relation \"%s\" does not exist", cmd.Name, t.Name)
 		case pg.AlterTableType_AT_ChangeOwner:
 			return nil, &Error{Code: CodeFeatureNotSupported, Message: "ALTER TABLE ... OWNER TO is not supported by Concord: its tables have no owner",
 				Hint: "What a user may do comes from the user's roles. Restore a pg_dump script made with --no-owner, or with pg_restore --no-owner."}
