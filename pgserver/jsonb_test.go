@@ -173,12 +173,32 @@ var jsonbSetSteps = []struct{ sql, want string }{
 	{"select jsonb_set('{\"b\":1}', '{a}', '\"x\"')", "{\"a\": \"x\", \"b\": 1}\nSELECT 1"},
 }
 
+// wholeRowSteps: a source's whole row (to_jsonb(u), jsonb_agg(u), the record's text (1,ann), IS [NOT] NULL of a
+// record, a subquery's row, a FROM subquery naming an enclosing query's column), and ->> of JSON booleans.
+// Compared with PostgreSQL 15.
+var wholeRowSteps = []struct{ sql, want string }{
+	{"create table wu (id int primary key, name text, score numeric, tags text[], meta jsonb, at timestamptz, ok bool)", "CREATE TABLE"},
+	{"insert into wu values (1, 'ann', 1.5, '{a,b}', '{\"k\": 1}', '2020-01-02 03:04:05+00', true), (2, 'bo, jr', NULL, '{}', NULL, NULL, false), (3, '', 2, NULL, '[1]', NULL, NULL)", "INSERT 0 3"},
+	{"select to_jsonb(u) from wu u order by id", "{\"at\": \"2020-01-02T03:04:05+00:00\", \"id\": 1, \"ok\": true, \"meta\": {\"k\": 1}, \"name\": \"ann\", \"tags\": [\"a\", \"b\"], \"score\": 1.5}\n{\"at\": null, \"id\": 2, \"ok\": false, \"meta\": null, \"name\": \"bo, jr\", \"tags\": [], \"score\": null}\n{\"at\": null, \"id\": 3, \"ok\": null, \"meta\": [1], \"name\": \"\", \"tags\": null, \"score\": 2}\nSELECT 3"},
+	{"select jsonb_agg(u order by id) from wu u", "[{\"at\": \"2020-01-02T03:04:05+00:00\", \"id\": 1, \"ok\": true, \"meta\": {\"k\": 1}, \"name\": \"ann\", \"tags\": [\"a\", \"b\"], \"score\": 1.5}, {\"at\": null, \"id\": 2, \"ok\": false, \"meta\": null, \"name\": \"bo, jr\", \"tags\": [], \"score\": null}, {\"at\": null, \"id\": 3, \"ok\": null, \"meta\": [1], \"name\": \"\", \"tags\": null, \"score\": 2}]\nSELECT 1"},
+	{"select u from wu u order by id", "(1,ann,1.5,\"{a,b}\",\"{\"\"k\"\": 1}\",\"2020-01-02 03:04:05+00\",t)\n(2,\"bo, jr\",,{},,,f)\n(3,\"\",2,,[1],,)\nSELECT 3"},
+	{"select wu from wu order by id", "(1,ann,1.5,\"{a,b}\",\"{\"\"k\"\": 1}\",\"2020-01-02 03:04:05+00\",t)\n(2,\"bo, jr\",,{},,,f)\n(3,\"\",2,,[1],,)\nSELECT 3"},
+	{"select to_jsonb(s) from (select id, name as nm from wu where id < 3) s order by 1", "{\"id\": 1, \"nm\": \"ann\"}\n{\"id\": 2, \"nm\": \"bo, jr\"}\nSELECT 2"},
+	{"select jsonb_agg(t) from (select id, upper(name) n from wu order by id) t", "[{\"n\": \"ANN\", \"id\": 1}, {\"n\": \"BO, JR\", \"id\": 2}, {\"n\": \"\", \"id\": 3}]\nSELECT 1"},
+	{"select u.id, to_jsonb(u) -> 'name' from wu u where to_jsonb(u) ->> 'name' = 'ann'", "1|\"ann\"\nSELECT 1"},
+	{"select count(*) from wu u where u is not null", "1\nSELECT 1"},
+	{"select (select jsonb_agg(x) from (select id from wu w2 where w2.id <= wu.id order by id) x) from wu order by id", "[{\"id\": 1}]\n[{\"id\": 1}, {\"id\": 2}]\n[{\"id\": 1}, {\"id\": 2}, {\"id\": 3}]\nSELECT 3"},
+	{"drop table wu", "DROP TABLE"},
+	{"select '{\"a\":true,\"b\":null,\"c\":1.5,\"d\":\"x\"}'::jsonb ->> 'a', '{\"a\":true}'::jsonb #>> '{a}', ('{\"b\":null}'::jsonb ->> 'b') is null, '{\"c\":1.5}'::jsonb ->> 'c', '[true]'::jsonb ->> 0, '{\"d\":\"x\"}'::jsonb ->> 'd'", "true|true|t|1.5|true|x\nSELECT 1"},
+}
+
 func runJSONB(t *testing.T, who string, c *pgx.Conn) {
 	runSteps(t, who, c, jsonbSteps)
 	runSteps(t, who, c, jsonSetSteps)
 	runSteps(t, who, c, objectAggSteps)
 	runSteps(t, who, c, jsonbWholeSteps)
 	runSteps(t, who, c, jsonbSetSteps)
+	runSteps(t, who, c, wholeRowSteps)
 }
 
 // TestJSONB_Refusals: what Concord refuses rather than answer differently from PostgreSQL: a unique key on a jsonb

@@ -57,6 +57,16 @@ func (x *exec) eval(n *pg.Node, sc *scope) (any, error) {
 		if err != nil {
 			return nil, err
 		}
+		if r, isRecord := v.(record); isRecord {
+			// A row IS NULL when every field is, IS NOT NULL when none is (both false for a row of both).
+			want := nt.Nulltesttype == pg.NullTestType_IS_NULL
+			for _, f := range r.vals {
+				if (f == nil) != want {
+					return false, nil
+				}
+			}
+			return true, nil
+		}
 		return (v == nil) == (nt.Nulltesttype == pg.NullTestType_IS_NULL), nil
 	case n.GetBooleanTest() != nil:
 		bt := n.GetBooleanTest()
@@ -654,10 +664,7 @@ func binaryOp(op string, l, r any) (any, error) {
 			return nil, nil
 		}
 		if op == "->>" {
-			if out.Type == bson.TypeEmbeddedDocument || out.Type == bson.TypeArray {
-				return formatJSON(out), nil
-			}
-			return formatText(fromBSON(out)), nil
+			return jsonText(out), nil
 		}
 		return out, nil
 	}

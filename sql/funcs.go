@@ -506,7 +506,7 @@ func (x *exec) scalarFunc(name string, f *pg.FuncCall, args []any) (any, error) 
 			return jsonbCanon(rv), err
 		}
 		return v, err
-	case "to_jsonb", "to_json":
+	case "to_jsonb", "to_json", "row_to_json":
 		if err := argc(1); err != nil {
 			return nil, err
 		}
@@ -519,6 +519,9 @@ func (x *exec) scalarFunc(name string, f *pg.FuncCall, args []any) (any, error) 
 		if s, ok := args[0].(string); ok {
 			t, data, _ := bson.MarshalValue(s) // a text value is a JSON string, '123' too
 			return bson.RawValue{Type: t, Value: data}, nil
+		}
+		if name != "to_jsonb" {
+			return coerce(args[0], OIDJSON) // json keeps a record's columns in their order
 		}
 		return coerce(args[0], OIDJSONB)
 	case "date_trunc":
@@ -963,6 +966,9 @@ func (x *exec) aggregate(f *pg.FuncCall, name string, sc *scope) (any, error) {
 	case "json_agg", "jsonb_agg":
 		if len(vals) == 0 {
 			return nil, nil
+		}
+		if name == "json_agg" {
+			return coerce(vals, OIDJSON) // json keeps objects' keys in their order
 		}
 		return coerce(vals, OIDJSONB)
 	case "jsonb_object_agg", "json_object_agg":

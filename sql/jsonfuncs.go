@@ -81,6 +81,8 @@ func jsonText(v bson.RawValue) any {
 		return nil
 	case bson.TypeEmbeddedDocument, bson.TypeArray:
 		return formatJSON(v)
+	case bson.TypeBoolean:
+		return strconv.FormatBool(v.Boolean()) // JSON's true, not SQL's t
 	}
 	return formatText(fromBSON(v))
 }

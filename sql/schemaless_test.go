@@ -37,6 +37,8 @@ func TestSession_CollectionWrittenOverMongoDB(t *testing.T) {
 		{"SELECT name FROM users WHERE address.city = 'Oslo'", "name\nann\nSELECT 1\n"},
 		{"UPDATE users SET age = age + 1 WHERE name = 'ann' RETURNING age", "age\n32\nUPDATE 1\n"},
 		{"SELECT count(*) FROM users WHERE nosuchfield IS NULL", "count\n2\nSELECT 1\n"},
+		// A schemaless table's whole row is its document, as jsonb.
+		{"SELECT to_jsonb(u) ->> 'extra', u.name FROM users u WHERE u.name = 'bo'", "?column?|name\ntrue|bo\nSELECT 1\n"},
 	} {
 		if got := run(t, s, c.in); got != c.want {
 			t.Errorf("%s\ngot:\n%s\nwant:\n%s", c.in, got, c.want)

@@ -132,6 +132,11 @@ func (sc *scope) lookupHere(fields []string, outerQual bool) (any, uint32, bool,
 			return v, oid, ok, err
 		}
 	}
+	// A source's name alone: its whole row (record.go).
+	if len(fields) == 1 && isQualifier(sc.cols, fields[0]) {
+		v, oid := sc.wholeRow(fields[0])
+		return v, oid, true, nil
+	}
 	// A field of the one schemaless source in scope.
 	open := -1
 	for i, c := range sc.cols {

@@ -508,11 +508,9 @@ func (x *exec) fromItem(n *pg.Node, where *pg.Node, outer *scope) (*relation, er
 		return &relation{cols: rel.cols, rows: kept}, nil
 	case n.GetRangeSubselect() != nil:
 		rs := n.GetRangeSubselect()
-		var o *scope
-		if rs.Lateral {
-			o = outer
-		}
-		rel, err := x.selectRows(rs.Subquery.GetSelectStmt(), o, -1)
+		// A subquery in FROM sees the enclosing queries' columns (a correlated subquery's FROM subquery may name
+		// them); a LATERAL one also the items before it, which lateral puts in outer.
+		rel, err := x.selectRows(rs.Subquery.GetSelectStmt(), outer, -1)
 		if err != nil {
 			return nil, err
 		}

@@ -231,6 +231,8 @@ func valueOID(v any) uint32 {
 			return OIDBytea
 		}
 		return OIDJSONB
+	case record:
+		return OIDRecord
 	case regclass:
 		return OIDText
 	}
@@ -652,6 +654,9 @@ func toJSON(v any, bad func() error) (any, error) {
 	case time.Time, float64:
 		t, data, _ := bson.MarshalValue(jsonElem(x))
 		return bson.RawValue{Type: t, Value: data}, nil
+	case record:
+		t, data, err := bson.MarshalValue(x.doc())
+		return bson.RawValue{Type: t, Value: data}, err
 	}
 	return fromGo(v), nil
 }
@@ -683,6 +688,8 @@ func jsonElem(v any) any {
 		}
 	case string:
 		return x
+	case record:
+		return x.doc()
 	}
 	b, _ := toBSON(v, 0)
 	return b
@@ -799,6 +806,8 @@ func formatText(v any) string {
 	switch x := v.(type) {
 	case nil:
 		return ""
+	case record:
+		return x.text()
 	case bool:
 		if x {
 			return "t"

@@ -1,0 +1,87 @@
+package sql
+
+import (
+	"strings"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+)
+
+// A source's name alone is its whole row (PostgreSQL's whole-row reference): SELECT to_jsonb(u) FROM users u,
+// json_agg(t), row_to_json(t). For a declared table or a subquery it is a record of the source's visible columns,
+// shown as PostgreSQL writes one, (1,ann); for a table without CREATE TABLE, whose fields are not known, the
+// document itself as jsonb.
+
+// OIDRecord is PostgreSQL's record pseudo-type.
+const OIDRecord uint32 = 2249
+
+func init() { types[OIDRecord] = typeInfo{typname: "record", name: "record"} }
+
+// record is a whole row: its columns' names and values.
+type record struct {
+	names []string
+	vals  []any
+}
+
+// wholeRow is the row of the source qualified q in sc, or for a schemaless source its document as jsonb.
+func (sc *scope) wholeRow(q string) (any, uint32) {
+	var r record
+	for i, c := range sc.cols {
+		if c.qual != q {
+			continue
+		}
+		if c.open {
+			doc, _ := sc.row[i].(bson.Raw)
+			if doc == nil {
+				return nil, OIDJSONB
+			}
+			return bson.RawValue{Type: bson.TypeEmbeddedDocument, Value: doc}, OIDJSONB
+		}
+		if c.hidden || c.whole {
+			continue
+		}
+		r.names = append(r.names, c.name)
+		r.vals = append(r.vals, sc.row[i])
+	}
+	return r, OIDRecord
+}
+
+// doc is the record as a JSON object: its columns in order, each value as to_json writes it.
+func (r record) doc() bson.D {
+	d := make(bson.D, len(r.names))
+	for i, name := range r.names {
+		var v any
+		switch x := r.vals[i].(type) {
+		case nil:
+		case string:
+			v = x
+		case bson.RawValue:
+			v = x
+		default:
+			v = jsonElem(x)
+		}
+		d[i] = bson.E{Key: name, Value: v}
+	}
+	return d
+}
+
+// text is the record's text form, as PostgreSQL's record_out writes it: (1,ann,) with NULL empty, and a value
+// holding a comma, a parenthesis, a quote, a backslash or white space, or empty, in double quotes.
+func (r record) text() string {
+	var b strings.Builder
+	b.WriteByte('(')
+	for i, v := range r.vals {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		if v == nil {
+			continue
+		}
+		s := formatText(v)
+		if s == "" || strings.ContainsAny(s, ",()\"\\ \t\n\r") {
+			s = `"` + strings.NewReplacer(`"`, `""`, `\`, `\\`).Replace(s) + `"`
+		}
+		b.WriteString(s)
+	}
+	b.WriteByte(')')
+	return b.String()
+}
