@@ -2,6 +2,7 @@ package pgserver_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
@@ -229,5 +230,37 @@ func TestJSONB_Refusals(t *testing.T) {
 	var n int
 	if err := c.QueryRow(ctx, "SELECT 1").Scan(&n); err != nil || n != 1 {
 		t.Fatalf("connection after the refusals: %v", err)
+	}
+}
+
+// TestWholeRow_Pgx: a whole row through pgx's extended protocol: as jsonb, and as a record pgx decodes.
+func TestWholeRow_Pgx(t *testing.T) {
+	url, _ := startServer(t)
+	c := connect(t, url)
+	ctx := context.Background()
+	if _, err := c.Exec(ctx, "CREATE TABLE wr (id int PRIMARY KEY, name text)"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Exec(ctx, "INSERT INTO wr VALUES (1, 'ann'), (2, NULL)"); err != nil {
+		t.Fatal(err)
+	}
+	var doc map[string]any
+	if err := c.QueryRow(ctx, "SELECT to_jsonb(w) FROM wr w WHERE id = $1", 1).Scan(&doc); err != nil || doc["name"] != "ann" || doc["id"] != float64(1) {
+		t.Fatalf("to_jsonb(w): %v, %v", doc, err)
+	}
+	rows, err := c.Query(ctx, "SELECT w FROM wr w ORDER BY id")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for rows.Next() {
+		vals, err := rows.Values()
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, fmt.Sprint(vals))
+	}
+	if err := rows.Err(); err != nil || len(got) != 2 || got[0] != "[[1 ann]]" || got[1] != "[[2 <nil>]]" {
+		t.Fatalf("SELECT w: %q, %v", got, err)
 	}
 }

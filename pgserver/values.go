@@ -1,6 +1,7 @@
 package pgserver
 
 import (
+	"encoding/binary"
 	"fmt"
 	"math"
 	"strings"
@@ -126,6 +127,25 @@ func appendValue(m *pgtype.Map, buf []byte, v any, oid uint32, typmod int32, for
 	}
 	if format == 0 {
 		return sql.AppendTypedMod(buf, v, oid, typmod), nil
+	}
+	if fields, oids, ok := sql.RecordFields(v); ok {
+		// A record's binary form: its field count, then each field's type, length (-1 for NULL) and binary value.
+		buf = binary.BigEndian.AppendUint32(buf, uint32(len(fields)))
+		for i, f := range fields {
+			buf = binary.BigEndian.AppendUint32(buf, oids[i])
+			if f == nil {
+				buf = binary.BigEndian.AppendUint32(buf, math.MaxUint32) // -1
+				continue
+			}
+			at := len(buf)
+			buf = append(buf, 0, 0, 0, 0)
+			var err error
+			if buf, err = appendValue(m, buf, f, oids[i], 0, format); err != nil {
+				return nil, err
+			}
+			binary.BigEndian.PutUint32(buf[at:], uint32(len(buf)-at-4))
+		}
+		return buf, nil
 	}
 	switch oid {
 	case sql.OIDBytea:

@@ -85,3 +85,20 @@ func (r record) text() string {
 	b.WriteByte(')')
 	return b.String()
 }
+
+// RecordFields returns a record's values and their types (text for a NULL), ok false for any other value: for
+// the binary form of a record result, which carries each field's type.
+func RecordFields(v any) (vals []any, oids []uint32, ok bool) {
+	r, ok := v.(record)
+	if !ok {
+		return nil, nil, false
+	}
+	oids = make([]uint32, len(r.vals))
+	for i, f := range r.vals {
+		oids[i] = OIDText
+		if f != nil {
+			oids[i] = valueOID(f)
+		}
+	}
+	return r.vals, oids, true
+}
