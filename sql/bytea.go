@@ -78,6 +78,7 @@ func latin1(s string) string {
 	return string(rs)
 }
 
+// unhex is the value of one hex digit.
 func unhex(c byte) (byte, bool) {
 	switch {
 	case c >= '0' && c <= '9':

@@ -48,8 +48,8 @@ func parseUUID(s string) (uuidValue, bool) {
 		if len(s) < 2 {
 			return u, false
 		}
-		hi, ok1 := hexDigit(s[0])
-		lo, ok2 := hexDigit(s[1])
+		hi, ok1 := unhex(s[0])
+		lo, ok2 := unhex(s[1])
 		if !ok1 || !ok2 {
 			return u, false
 		}
@@ -66,19 +66,6 @@ func parseUUID(s string) (uuidValue, bool) {
 		s = s[1:]
 	}
 	return u, s == ""
-}
-
-// hexDigit is the value of one hex digit.
-func hexDigit(c byte) (byte, bool) {
-	switch {
-	case c >= '0' && c <= '9':
-		return c - '0', true
-	case c >= 'a' && c <= 'f':
-		return c - 'a' + 10, true
-	case c >= 'A' && c <= 'F':
-		return c - 'A' + 10, true
-	}
-	return 0, false
 }
 
 // uuidInput converts a value to a uuid: text by parseUUID (else 22P02, as PostgreSQL's), a BSON UUID (binary of
