@@ -278,7 +278,7 @@ var jsonSets = map[string]struct {
 	"json_each_text":            {cols: []relCol{{name: "key", oid: OIDText}, {name: "value", oid: OIDText}}, text: true},
 }
 
-// jsonSet evaluates a set-returning function of jsonSets over j.
+// jsonSetFunc evaluates a set-returning function of jsonSets over j.
 func jsonSetFunc(name string, j bson.RawValue) ([]any, error) {
 	f := jsonSets[name]
 	value := func(v bson.RawValue) any {

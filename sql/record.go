@@ -45,21 +45,11 @@ func (sc *scope) wholeRow(q string) (any, uint32) {
 	return r, OIDRecord
 }
 
-// doc is the record as a JSON object: its columns in order, each value as to_json writes it.
+// doc is the record as a JSON object: its columns in order, each value as a JSON element (jsonElem).
 func (r record) doc() bson.D {
 	d := make(bson.D, len(r.names))
 	for i, name := range r.names {
-		var v any
-		switch x := r.vals[i].(type) {
-		case nil:
-		case string:
-			v = x
-		case bson.RawValue:
-			v = x
-		default:
-			v = jsonElem(x)
-		}
-		d[i] = bson.E{Key: name, Value: v}
+		d[i] = bson.E{Key: name, Value: jsonElem(r.vals[i])}
 	}
 	return d
 }

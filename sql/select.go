@@ -641,10 +641,7 @@ func joinHashed(l, r *relation, kind pg.JoinType, match func(row []any) (bool, e
 			table[k] = append(table[k], i)
 		}
 	}
-	all := make([]int, len(r.rows))
-	for i := range all {
-		all[i] = i
-	}
+	all := rowIndexes(len(r.rows))
 	return joinPairs(l, r, kind, match, func(lr []any) []int {
 		k, null, ok := key(lr, lk)
 		switch {
@@ -657,6 +654,15 @@ func joinHashed(l, r *relation, kind pg.JoinType, match func(row []any) (bool, e
 	})
 }
 
+// rowIndexes is 0, 1, ..., n-1: every row of a relation of n rows.
+func rowIndexes(n int) []int {
+	out := make([]int, n)
+	for i := range out {
+		out[i] = i
+	}
+	return out
+}
+
 // joinPairs pairs each row of l with the rows of r that candidates names (every row when candidates is nil),
 // keeping the pairs match accepts, and for outer joins the rows of either side that matched nothing, padded
 // with NULLs.
@@ -666,10 +672,7 @@ func joinPairs(l, r *relation, kind pg.JoinType, match func(row []any) (bool, er
 	nullsL, nullsR := make([]any, len(l.cols)), make([]any, len(r.cols))
 	var all []int
 	if candidates == nil {
-		all = make([]int, len(r.rows))
-		for i := range all {
-			all[i] = i
-		}
+		all = rowIndexes(len(r.rows))
 	}
 	for _, lr := range l.rows {
 		matched := false
