@@ -109,6 +109,7 @@ func (x *exec) lookupTable(name string, loc int32) (*table, error) {
 		return nil, &Error{Code: CodeUndefinedTable, Message: "relation \"" + name + "\" does not exist", Position: int(loc) + 1}
 	}
 	gen, cacheable := x.s.e.b.catalogGeneration()
+	cacheable = cacheable && !x.blockChanged() // the block's catalog is its own
 	key := tableKey{x.s.database, name}
 	if cacheable {
 		if t := x.s.e.tables.get(gen, key); t != nil {
@@ -129,7 +130,7 @@ func (x *exec) lookupTable(name string, loc int32) (*table, error) {
 func (x *exec) readTable(name string, loc int32) (*table, error) {
 	db := x.s.db()
 	var t table
-	raw, err := db.collection(tablesCollection).findOne(x.base, bson.D{{Key: "_id", Value: name}})
+	raw, err := db.collection(tablesCollection).findOne(x.catRead(), bson.D{{Key: "_id", Value: name}})
 	if err == nil {
 		if err := bson.Unmarshal(raw, &t); err != nil {
 			return nil, err
@@ -211,5 +212,5 @@ func (x *exec) tableNames(ctx context.Context) ([]string, error) {
 			out = append(out, n)
 		}
 	}
-	return out, nil
+	return x.withBlockTables(out), nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -20,11 +21,6 @@ import (
 func (x *exec) createTable(cs *pg.CreateStmt) (*Result, error) {
 	if x.describe {
 		return &Result{Tag: "CREATE TABLE"}, nil
-	}
-	// In the implicit block of a multi-statement query, the table is
-	// created at once, outside the transaction, as every DDL statement is.
-	if x.inTxn && !x.s.implicit {
-		return nil, unsupported("CREATE TABLE inside a transaction block")
 	}
 	rv := cs.Relation
 	if rv.Schemaname != "" && rv.Schemaname != "public" {
@@ -161,7 +157,8 @@ func (x *exec) createTable(cs *pg.CreateStmt) (*Result, error) {
 		}
 		return nil, errorf(CodeDuplicateTable, "relation %q already exists", t.Name)
 	}
-	if err := db.collection(tablesCollection).insertOne(x.base, t); err != nil {
+	ctx := x.catWrite()
+	if err := db.collection(tablesCollection).insertOne(ctx, t); err != nil {
 		if isDuplicateKey(err) {
 			if cs.IfNotExists {
 				return &Result{Tag: "CREATE TABLE"}, nil
@@ -170,9 +167,10 @@ func (x *exec) createTable(cs *pg.CreateStmt) (*Result, error) {
 		}
 		return nil, err
 	}
-	if err := db.createCollection(x.base, t.Name, validator); err != nil {
+	if err := db.createCollection(ctx, t.Name, validator); err != nil {
 		return nil, err
 	}
+	x.noteCreatedTable(t.Name)
 	for _, fk := range t.ForeignKeys {
 		if fk.Table != t.Name {
 			if err := x.setReferencedBy(fk.Table, t.Name, true); err != nil {
@@ -197,7 +195,7 @@ func (x *exec) createTable(cs *pg.CreateStmt) (*Result, error) {
 			keys = append(keys, bson.E{Key: t.field(k), Value: 1})
 		}
 		name := t.Name + "_" + strings.Join(u, "_") + "_key"
-		if err := db.collection(t.Name).createIndex(x.base, keys, name, true, uniquePartial(keys)); err != nil {
+		if err := db.collection(t.Name).createIndex(ctx, keys, name, true, uniquePartial(keys)); err != nil {
 			return nil, err
 		}
 	}
@@ -341,20 +339,22 @@ func (x *exec) createIndex(is *pg.IndexStmt) (*Result, error) {
 			partial = bson.D{{Key: "$and", Value: bson.A{uniquePartial(keys), where}}}
 		}
 	}
-	if err := x.s.db().collection(t.Name).createIndex(x.base, keys, name, is.Unique, partial); err != nil {
+	if err := x.s.db().collection(t.Name).createIndex(x.catWrite(), keys, name, is.Unique, partial); err != nil {
 		var ce *concord.Error
 		if errors.As(err, &ce) && (ce.Code == 85 || ce.Code == 86) { // IndexOptionsConflict, IndexKeySpecsConflict
 			return nil, &Error{Code: CodeFeatureNotSupported, Message: ce.Message, Cause: err,
 				Hint: "A table keeps one index on the same columns in the same order: drop the other one first."}
 		}
-		return nil, err
+		return nil, indexInBlockError(err)
 	}
 	if predicate != "" {
-		if t.Predicates == nil {
-			t.Predicates = map[string]string{}
+		nt := *t // the looked-up table is shared
+		nt.Predicates = maps.Clone(t.Predicates)
+		if nt.Predicates == nil {
+			nt.Predicates = map[string]string{}
 		}
-		t.Predicates[name] = predicate
-		if err := x.saveTable(t); err != nil {
+		nt.Predicates[name] = predicate
+		if err := x.saveTable(&nt); err != nil {
 			return nil, err
 		}
 	}
@@ -729,7 +729,7 @@ func (x *exec) alterTable(as *pg.AlterTableStmt) (*Result, error) {
 	orig := *t
 	saved := false
 	res, err := x.alterTable1(as, t, &saved)
-	if err != nil && saved {
+	if err != nil && saved && !x.inBlock() { // in a block, the block's transaction holds the changes: ROLLBACK undoes them
 		// A step after the catalog changed failed (a constraint the rows break): the constraints go back to
 		// what they were, those the statement dropped included, as PostgreSQL rolls the ALTER back.
 		if rerr := x.restoreTable(&orig); rerr != nil {
@@ -1094,7 +1094,7 @@ func (x *exec) alterTable1(as *pg.AlterTableStmt, t *table, saved *bool) (*Resul
 	}
 	for _, name := range checkNotNull {
 		// {field: null} matches a missing field too.
-		if _, err := coll.findOne(x.base, bson.D{{Key: t.field(name), Value: nil}}); err == nil {
+		if _, err := coll.findOne(x.catRead(), bson.D{{Key: t.field(name), Value: nil}}); err == nil {
 			return nil, &Error{Code: CodeNotNullViolation, Message: fmt.Sprintf("column \"%s\" of relation \"%s\" contains null values", name, t.Name),
 				Table: t.Name}
 		} else if !isNoDocuments(err) {
@@ -1178,7 +1178,7 @@ func (x *exec) alterTable1(as *pg.AlterTableStmt, t *table, saved *bool) (*Resul
 // (ADD COLUMN c ... DEFAULT 0 CHECK (c > 0)): the catalog, the rows' values and the columns' sequences. It
 // returns cause.
 func (x *exec) undoAddColumns(t *table, added []column, cause error) error {
-	if len(added) == 0 {
+	if len(added) == 0 || x.inBlock() {
 		return cause
 	}
 	unset := bson.D{}

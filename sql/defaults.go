@@ -109,9 +109,12 @@ func (x *exec) defaultExpr(c *column) (*pg.Node, error) {
 
 // createSequence creates a sequence starting at 1.
 func (x *exec) createSequence(name string) error {
-	err := x.s.db().collection(sequencesCollection).insertOne(x.base, bson.D{{Key: "_id", Value: name}, {Key: "last", Value: int64(1)}, {Key: "called", Value: false}})
+	err := x.s.db().collection(sequencesCollection).insertOne(x.catWrite(), bson.D{{Key: "_id", Value: name}, {Key: "last", Value: int64(1)}, {Key: "called", Value: false}})
 	if isDuplicateKey(err) {
 		return errorf(CodeDuplicateTable, "relation %q already exists", name)
+	}
+	if err == nil {
+		x.noteBlockSequence(name)
 	}
 	return err
 }
@@ -136,7 +139,7 @@ func (x *exec) nextval(v any) (any, error) {
 		return nil, err
 	}
 	coll := x.s.db().collection(sequencesCollection)
-	doc, err := coll.findOneAndUpdate(x.base, bson.D{{Key: "_id", Value: name}}, nextStep)
+	doc, err := coll.findOneAndUpdate(x.seqCtx(name), bson.D{{Key: "_id", Value: name}}, nextStep)
 	if err == errNoDocuments {
 		return nil, errorf(CodeUndefinedTable, "relation %q does not exist", name)
 	}
@@ -169,7 +172,7 @@ func (x *exec) setval(v any, n any, called bool) (any, error) {
 		return nil, errorf(CodeInvalidParameterValue, "setval needs a bigint value, not %T", n)
 	}
 	coll := x.s.db().collection(sequencesCollection)
-	doc, err := coll.findOne(x.base, bson.D{{Key: "_id", Value: name}})
+	doc, err := coll.findOne(x.seqCtx(name), bson.D{{Key: "_id", Value: name}})
 	if isNoDocuments(err) {
 		return nil, errorf(CodeUndefinedTable, "relation %q does not exist", name)
 	} else if err != nil {
@@ -180,7 +183,7 @@ func (x *exec) setval(v any, n any, called bool) (any, error) {
 		return nil, errorf(CodeNumericOutOfRange,
 			"setval: value %d is out of bounds for sequence \"%s\" (%d..%d)", val, name, s.min, s.max)
 	}
-	_, err = x.s.db().collection(sequencesCollection).findOneAndUpdate(x.base,
+	_, err = x.s.db().collection(sequencesCollection).findOneAndUpdate(x.seqCtx(name),
 		bson.D{{Key: "_id", Value: name}}, bson.D{{Key: "$set", Value: bson.D{{Key: "last", Value: val}, {Key: "called", Value: called}}}})
 	if err == errNoDocuments {
 		return nil, errorf(CodeUndefinedTable, "relation %q does not exist", name)
@@ -241,7 +244,8 @@ func (x *exec) fillDefault(t *table, c *column) error {
 	field := t.field(c.Name)
 	coll := x.s.db().collection(t.Name)
 	missing := bson.E{Key: field, Value: bson.D{{Key: "$exists", Value: false}}}
-	docs, err := coll.find(x.base, bson.D{missing}, bson.D{{Key: "_id", Value: 1}}, 0)
+	ctx := x.catWrite() // in a block, the rows are filled in its transaction
+	docs, err := coll.find(ctx, bson.D{missing}, bson.D{{Key: "_id", Value: 1}}, 0)
 	if err != nil {
 		return err
 	}
@@ -254,7 +258,7 @@ func (x *exec) fillDefault(t *table, c *column) error {
 		if err != nil {
 			return err
 		}
-		if _, err := coll.updateOne(withoutValidation(x.base), bson.D{{Key: "_id", Value: d.Lookup("_id")}, missing},
+		if _, err := coll.updateOne(withoutValidation(ctx), bson.D{{Key: "_id", Value: d.Lookup("_id")}, missing},
 			bson.D{{Key: "$set", Value: bson.D{{Key: field, Value: sv}}}}); err != nil {
 			return err
 		}

@@ -102,6 +102,7 @@ type enumCache struct {
 // enumTypes returns the enum types of the session's database by name.
 func (x *exec) enumTypes() (map[string]*enumType, error) {
 	gen, cacheable := x.s.e.b.catalogGeneration()
+	cacheable = cacheable && !x.blockChanged() // the block's catalog is its own
 	c := &x.s.e.enums
 	if cacheable {
 		c.mu.Lock()
@@ -113,7 +114,7 @@ func (x *exec) enumTypes() (map[string]*enumType, error) {
 		}
 		c.mu.Unlock()
 	}
-	docs, err := x.s.db().collection(typesCollection).find(x.base, bson.D{}, nil, 0)
+	docs, err := x.s.db().collection(typesCollection).find(x.catRead(), bson.D{}, nil, 0)
 	if err != nil {
 		return nil, err
 	}
@@ -237,7 +238,7 @@ func (x *exec) createEnum(ce *pg.CreateEnumStmt) (*Result, error) {
 		return nil, errorf(CodeDuplicateObject, "type %q already exists", name)
 	}
 	e.OID = enumOID(func(oid uint32) bool { return enumOf(oid) != nil })
-	if err := x.s.db().collection(typesCollection).insertOne(x.base, e); err != nil {
+	if err := x.s.db().collection(typesCollection).insertOne(x.catWrite(), e); err != nil {
 		if isDuplicateKey(err) {
 			return nil, errorf(CodeDuplicateObject, "type %q already exists", name)
 		}

@@ -135,6 +135,9 @@ func (x *exec) dispatchChecked(n *pg.Node) (*Result, error) {
 }
 
 func (x *exec) dispatch(n *pg.Node) (*Result, error) {
+	if err := x.refuseInBlock(n); err != nil {
+		return nil, err
+	}
 	switch {
 	case n.GetExecuteStmt() != nil:
 		// Only described: the columns of the statement PREPARE made (Session.runStmt runs it).

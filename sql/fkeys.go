@@ -148,7 +148,7 @@ func (x *exec) setReferencedBy(parent, child string, add bool) error {
 	if add {
 		op = "$addToSet"
 	}
-	_, err := x.s.db().collection(tablesCollection).updateOne(x.base, bson.D{{Key: "_id", Value: parent}},
+	_, err := x.s.db().collection(tablesCollection).updateOne(x.catWrite(), bson.D{{Key: "_id", Value: parent}},
 		bson.D{{Key: op, Value: bson.D{{Key: "referencedby", Value: child}}}})
 	return err
 }
@@ -181,7 +181,7 @@ func (x *exec) saveTable(t *table) error {
 	if len(unset) > 0 {
 		update = append(update, bson.E{Key: "$unset", Value: unset})
 	}
-	_, err = x.s.db().collection(tablesCollection).updateOne(x.base, bson.D{{Key: "_id", Value: t.Name}}, update)
+	_, err = x.s.db().collection(tablesCollection).updateOne(x.catWrite(), bson.D{{Key: "_id", Value: t.Name}}, update)
 	return err
 }
 

@@ -391,7 +391,7 @@ func (x *exec) regclassOf(v any) (any, error) {
 			return name, nil // a catalog relation: no oid of its own here
 		}
 		// A sequence is no relation of pg_class here, but nextval('s'::regclass) names one.
-		if _, err := x.s.db().collection(sequencesCollection).findOne(x.base, bson.D{{Key: "_id", Value: name}}); err == nil {
+		if _, err := x.s.db().collection(sequencesCollection).findOne(x.catRead(), bson.D{{Key: "_id", Value: name}}); err == nil {
 			return name, nil
 		} else if !isNoDocuments(err) {
 			return nil, err

@@ -148,7 +148,10 @@ func (x *exec) createSequenceStmt(cs *pg.CreateSeqStmt) (*Result, error) {
 	}
 	doc := bson.D{{Key: "_id", Value: name}, {Key: "last", Value: start}, {Key: "called", Value: false}, {Key: "inc", Value: o.inc},
 		{Key: "min", Value: min}, {Key: "max", Value: max}, {Key: "start", Value: start}}
-	err = x.s.db().collection(sequencesCollection).insertOne(x.base, doc)
+	err = x.s.db().collection(sequencesCollection).insertOne(x.catWrite(), doc)
+	if err == nil {
+		x.noteBlockSequence(name)
+	}
 	if isDuplicateKey(err) {
 		if cs.IfNotExists {
 			x.warn(&Error{Code: CodeDuplicateTable, Severity: "NOTICE", Message: fmt.Sprintf("relation \"%s\" already exists, skipping", name)})
@@ -173,7 +176,13 @@ func (x *exec) alterSequence(as *pg.AlterSeqStmt) (*Result, error) {
 	}
 	name := as.Sequence.Relname
 	coll := x.s.db().collection(sequencesCollection)
-	doc, err := coll.findOne(x.base, bson.D{{Key: "_id", Value: name}})
+	ctx := x.base
+	if x.inBlock() {
+		// Altered in the block's transaction, which then steps it too: ROLLBACK puts the options back.
+		ctx = x.catWrite()
+		x.noteBlockSequence(name)
+	}
+	doc, err := coll.findOne(ctx, bson.D{{Key: "_id", Value: name}})
 	if isNoDocuments(err) {
 		if as.MissingOk {
 			x.warn(&Error{Code: CodeSuccessfulCompletion, Severity: "NOTICE", Message: fmt.Sprintf("relation \"%s\" does not exist, skipping", name)})
@@ -220,7 +229,7 @@ func (x *exec) alterSequence(as *pg.AlterSeqStmt) (*Result, error) {
 		}
 		set = append(set, bson.E{Key: "last", Value: at}, bson.E{Key: "called", Value: false})
 	}
-	if _, err := coll.updateOne(x.base, bson.D{{Key: "_id", Value: name}}, bson.D{{Key: "$set", Value: set}}); err != nil {
+	if _, err := coll.updateOne(ctx, bson.D{{Key: "_id", Value: name}}, bson.D{{Key: "$set", Value: set}}); err != nil {
 		return nil, err
 	}
 	return &Result{Tag: "ALTER SEQUENCE"}, nil
@@ -272,7 +281,7 @@ func seqOf(doc bson.Raw) seqState {
 
 // sequenceExists reports whether a sequence or a relation has the name.
 func (x *exec) sequenceExists(name string) (bool, error) {
-	if _, err := x.s.db().collection(sequencesCollection).findOne(x.base, bson.D{{Key: "_id", Value: name}}); err == nil {
+	if _, err := x.s.db().collection(sequencesCollection).findOne(x.catRead(), bson.D{{Key: "_id", Value: name}}); err == nil {
 		return true, nil
 	} else if !isNoDocuments(err) {
 		return false, err

@@ -80,6 +80,8 @@ type Session struct {
 	pendingNotify []Notification
 	// named are the statements PREPARE made, by name (preparesql.go).
 	named map[string]*Stmt
+	// ddl is what the transaction block's DDL made (blockddl.go); nil when it has made nothing.
+	ddl *blockDDL
 }
 
 // savepoint is one SAVEPOINT of a transaction block, with what ROLLBACK TO puts back besides the writes: the
@@ -93,6 +95,7 @@ type savepoint struct {
 	after          *paramSet // the block's values at commit; nil when no SET had run yet
 	listen, notify int
 	advisory       map[advisoryKey]int // transaction-level advisory holds (advisoryLocks.xactHolds)
+	ddl            *blockDDL           // what the block's DDL had made
 }
 
 // NewSession starts a session on database for user.
@@ -516,6 +519,7 @@ func (s *Session) savepointStmt(ts *pg.TransactionStmt) (*Result, error) {
 		}
 		mark := savepoint{name: ts.SavepointName, sp: sp, params: s.params.clone(), listen: len(s.pendingListen), notify: len(s.pendingNotify)}
 		mark.advisory = s.e.advisory.xactHolds(s)
+		mark.ddl = s.ddl.clone()
 		if s.block != nil {
 			after := s.block.after.clone()
 			mark.after = &after
@@ -554,6 +558,7 @@ func (s *Session) savepointStmt(ts *pg.TransactionStmt) (*Result, error) {
 	}
 	s.pendingListen, s.pendingNotify = s.pendingListen[:mark.listen], s.pendingNotify[:mark.notify]
 	s.e.advisory.rollbackXact(s, mark.advisory)
+	s.ddl = mark.ddl.clone()
 	s.savepoints = s.savepoints[:i+1]
 	s.status = TxActive
 	return &Result{Tag: "ROLLBACK"}, nil

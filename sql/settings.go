@@ -184,6 +184,7 @@ func (s *Session) remember() {
 // its SET and RESET statements gave, any other the values from before it.
 func (s *Session) endBlock(committed bool) {
 	s.savepoints = nil
+	s.ddl = nil
 	s.endNotify(committed)
 	s.e.advisory.release(s, false) // the block's transaction-level advisory locks
 	if s.block == nil {

@@ -17,9 +17,6 @@ func (x *exec) createView(vs *pg.ViewStmt) (*Result, error) {
 	if x.describe {
 		return &Result{Tag: "CREATE VIEW"}, nil
 	}
-	if x.inTxn && !x.s.implicit {
-		return nil, unsupported("CREATE VIEW inside a transaction block")
-	}
 	rv := vs.View
 	if rv.Schemaname != "" && rv.Schemaname != "public" {
 		return nil, unsupported("schemas other than public")
@@ -82,12 +79,12 @@ func (x *exec) createView(vs *pg.ViewStmt) (*Result, error) {
 		if len(t.Columns) < len(existing.Columns) {
 			return nil, errorf(CodeInvalidTableDefinition, "cannot drop columns from view")
 		}
-		if err := cat.replaceOne(x.base, bson.D{{Key: "_id", Value: t.Name}}, t); err != nil {
+		if err := cat.replaceOne(x.catWrite(), bson.D{{Key: "_id", Value: t.Name}}, t); err != nil {
 			return nil, err
 		}
 		return &Result{Tag: "CREATE VIEW"}, nil
 	}
-	if err := cat.insertOne(x.base, t); err != nil {
+	if err := cat.insertOne(x.catWrite(), t); err != nil {
 		return nil, err
 	}
 	return &Result{Tag: "CREATE VIEW"}, nil
@@ -170,7 +167,7 @@ func (x *exec) relationNames() ([]string, map[string]bool, error) {
 
 // viewNames lists the database's views.
 func (x *exec) viewNames() ([]string, error) {
-	docs, err := x.s.db().collection(tablesCollection).find(x.base, bson.D{{Key: "view", Value: bson.D{{Key: "$exists", Value: true}}}},
+	docs, err := x.s.db().collection(tablesCollection).find(x.catRead(), bson.D{{Key: "view", Value: bson.D{{Key: "$exists", Value: true}}}},
 		bson.D{{Key: "_id", Value: 1}}, 0)
 	if err != nil {
 		return nil, err

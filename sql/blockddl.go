@@ -1,0 +1,216 @@
+package sql
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+
+	pg "github.com/pganalyze/pg_query_go/v6"
+
+	"github.com/concorddb/concord"
+)
+
+// DDL inside a transaction block (BEGIN ... COMMIT). PostgreSQL's DDL is transactional: a table created in a
+// block is the block's alone until COMMIT, and ROLLBACK takes it away with the rows written to it. Concord runs
+// the DDL whose every change a transaction can hold the same way:
+//
+//   - the catalog entries (system.sql_tables, system.sql_sequences, the enum types) are written in the block's
+//     transaction, and read through it once the block has changed any, so that the block sees what it made;
+//   - CREATE TABLE creates its collection and unique indexes in the transaction, as MongoDB creates collections
+//     in transactions: no one else sees the collection before the commit, and an abort drops it;
+//   - a sequence the block created is stepped in the transaction too (nextval of any other sequence stays
+//     outside every transaction, as in PostgreSQL).
+//
+// That covers CREATE TABLE, CREATE VIEW, CREATE SEQUENCE, CREATE TYPE ... AS ENUM, COMMENT ON, CREATE INDEX on a
+// table the block created (before the block writes rows to it), ALTER SEQUENCE, and the ALTER TABLE actions that
+// change the catalog and the rows only (ADD COLUMN without a CHECK or unique constraint, SET/DROP DEFAULT,
+// SET/DROP NOT NULL, ADD FOREIGN KEY).
+// Any other DDL in a block would change the storage outside the transaction, where a ROLLBACK could not undo it:
+// it is refused with 0A000 before it changes anything (refuseInBlock). The implicit block of a multi-statement
+// query keeps running DDL at once, outside its transaction.
+
+// blockDDL is what a transaction block's DDL made.
+type blockDDL struct {
+	created []string        // the tables (collections) the block created, in order
+	seqs    map[string]bool // the sequences the block created or altered
+}
+
+// clone copies d for a savepoint (nil stays nil).
+func (d *blockDDL) clone() *blockDDL {
+	if d == nil {
+		return nil
+	}
+	return &blockDDL{created: slices.Clone(d.created), seqs: maps.Clone(d.seqs)}
+}
+
+// inBlock reports whether the statement runs in an explicit transaction block.
+func (x *exec) inBlock() bool { return x.s.txn != nil && !x.s.implicit && x.inTxn }
+
+// blockChanged reports whether the statement runs in a transaction block that has changed the catalog: the
+// catalog is then read through the block's transaction, and nothing read is cached.
+func (x *exec) blockChanged() bool { return x.inBlock() && x.s.ddl != nil }
+
+// catWrite is the context of a catalog change: in a transaction block the block's transaction, which from then
+// on reads the catalog; else the statement's own, outside any transaction.
+func (x *exec) catWrite() context.Context {
+	if !x.inBlock() {
+		return x.base
+	}
+	if x.s.ddl == nil {
+		x.s.ddl = &blockDDL{}
+	}
+	return x.ctx
+}
+
+// catRead is the context of a catalog read: the block's transaction once the block has changed the catalog.
+func (x *exec) catRead() context.Context {
+	if x.blockChanged() {
+		return x.ctx
+	}
+	return x.base
+}
+
+// seqCtx is the context nextval and setval use on sequence name: the block's transaction for a sequence the
+// block created (no one else sees it yet) or altered (its transaction holds the sequence), else none.
+func (x *exec) seqCtx(name string) context.Context {
+	if x.blockChanged() && x.s.ddl.seqs[name] {
+		return x.ctx
+	}
+	return x.base
+}
+
+// noteCreatedTable records a table the block created; noteBlockSequence a sequence it created or altered.
+func (x *exec) noteCreatedTable(name string) {
+	if x.inBlock() {
+		x.catWrite()
+		x.s.ddl.created = append(x.s.ddl.created, name)
+	}
+}
+
+func (x *exec) noteBlockSequence(name string) {
+	if x.inBlock() {
+		x.catWrite()
+		if x.s.ddl.seqs == nil {
+			x.s.ddl.seqs = map[string]bool{}
+		}
+		x.s.ddl.seqs[name] = true
+	}
+}
+
+// createdInBlock reports whether the transaction block created table name.
+func (x *exec) createdInBlock(name string) bool {
+	return x.blockChanged() && slices.Contains(x.s.ddl.created, name)
+}
+
+// withBlockTables adds to names, a database's collections as listed outside any transaction, the tables the
+// block created, which only it sees, in order.
+func (x *exec) withBlockTables(names []string) []string {
+	if !x.blockChanged() || len(x.s.ddl.created) == 0 {
+		return names
+	}
+	for _, n := range x.s.ddl.created {
+		if !slices.Contains(names, n) {
+			names = append(names, n)
+		}
+	}
+	slices.Sort(names)
+	return names
+}
+
+// refuseInBlock refuses, in a transaction block, the DDL statement n whose changes the block's transaction
+// could not hold: nil for any other statement.
+func (x *exec) refuseInBlock(n *pg.Node) error {
+	if !x.inBlock() || x.describe {
+		return nil
+	}
+	var what string
+	switch {
+	case n.GetDropStmt() != nil:
+		what = "DROP " + objectWord(n.GetDropStmt().RemoveType)
+	case n.GetRenameStmt() != nil:
+		what = "ALTER " + objectWord(n.GetRenameStmt().RenameType) + " ... RENAME"
+	case n.GetAlterEnumStmt() != nil:
+		what = "ALTER TYPE"
+	case n.GetIndexStmt() != nil:
+		if rel := n.GetIndexStmt().Relation; rel != nil && !x.createdInBlock(rel.Relname) {
+			return &Error{Code: CodeFeatureNotSupported,
+				Message: "CREATE INDEX inside a transaction block is supported by Concord only on a table the block created",
+				Hint:    "Run it outside a transaction block, as PostgreSQL's CREATE INDEX CONCURRENTLY is."}
+		}
+	case n.GetAlterTableStmt() != nil:
+		what = alterTableInBlock(n.GetAlterTableStmt())
+	}
+	if what == "" {
+		return nil
+	}
+	return &Error{Code: CodeFeatureNotSupported, Message: what + " inside a transaction block is not supported by Concord",
+		Hint: "Run it outside a transaction block. Inside one, Concord runs the DDL a ROLLBACK can undo: CREATE TABLE, " +
+			"VIEW, SEQUENCE and TYPE, COMMENT, CREATE INDEX on a table the block created, and ALTER TABLE's ADD COLUMN, " +
+			"SET/DROP DEFAULT, SET/DROP NOT NULL and ADD FOREIGN KEY."}
+}
+
+// alterTableInBlock names the first action of an ALTER TABLE that a transaction block cannot hold (one that
+// changes the collection's validator or indexes), "" when there is none.
+func alterTableInBlock(as *pg.AlterTableStmt) string {
+	for _, c := range as.Cmds {
+		cmd := c.GetAlterTableCmd()
+		switch cmd.Subtype {
+		case pg.AlterTableType_AT_ColumnDefault, pg.AlterTableType_AT_DropNotNull, pg.AlterTableType_AT_SetNotNull:
+			continue
+		case pg.AlterTableType_AT_AddConstraint:
+			if cmd.Def.GetConstraint().GetContype() == pg.ConstrType_CONSTR_FOREIGN {
+				continue // a foreign key is the catalog's, checked by the SQL layer
+			}
+		case pg.AlterTableType_AT_AddColumn:
+			cd := cmd.Def.GetColumnDef()
+			if cd == nil {
+				break
+			}
+			plain := true
+			for _, cn := range cd.Constraints {
+				switch cn.GetConstraint().GetContype() {
+				case pg.ConstrType_CONSTR_NULL, pg.ConstrType_CONSTR_NOTNULL, pg.ConstrType_CONSTR_DEFAULT, pg.ConstrType_CONSTR_IDENTITY,
+					pg.ConstrType_CONSTR_FOREIGN:
+				default:
+					plain = false
+				}
+			}
+			if plain && !rangedTypeName(cd.TypeName) {
+				continue
+			}
+			return "ALTER TABLE ... ADD COLUMN with a CHECK, UNIQUE or PRIMARY KEY constraint or a numeric(p,s) type"
+		}
+		return "ALTER TABLE ... " + strings.ReplaceAll(strings.TrimPrefix(cmd.Subtype.String(), "AT_"), "_", " ")
+	}
+	return ""
+}
+
+// rangedTypeName reports whether a column type is numeric (decimal) with a precision, whose range the
+// collection's validator holds.
+func rangedTypeName(tn *pg.TypeName) bool {
+	if tn == nil || len(tn.Typmods) == 0 || len(tn.Names) == 0 {
+		return false
+	}
+	name := tn.Names[len(tn.Names)-1].GetString_().GetSval()
+	return name == "numeric" || name == "decimal"
+}
+
+// objectWord is an object type as DDL names it: TABLE, INDEX, SEQUENCE, ...
+func objectWord(t pg.ObjectType) string {
+	return strings.ReplaceAll(strings.TrimPrefix(t.String(), "OBJECT_"), "_", " ")
+}
+
+// indexInBlockError is the error of CREATE INDEX on a table the block created and has written rows to: the
+// transaction's index build would not see them (MongoDB refuses it too).
+func indexInBlockError(err error) error {
+	var ce *concord.Error
+	if errors.As(err, &ce) && ce.Code == 263 { // OperationNotSupportedInTransaction
+		return &Error{Code: CodeFeatureNotSupported, Cause: err,
+			Message: "CREATE INDEX on a table the transaction block has written rows to is not supported by Concord",
+			Hint:    fmt.Sprintf("Create the table's indexes before its rows, or outside the block. (%s)", ce.Message)}
+	}
+	return err
+}
