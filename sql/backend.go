@@ -26,6 +26,9 @@ type backend interface {
 	// changed, and ok false when the backend has none: then nothing read from
 	// the catalog is cached.
 	catalogGeneration() (gen uint64, ok bool)
+	// catalogInTransactions reports whether a transaction may write the catalog (system.sql_tables and the
+	// other system collections) and create collections: DDL in a transaction block needs it (blockddl.go).
+	catalogInTransactions() bool
 }
 
 // backendTxn is a transaction block's session.
@@ -90,6 +93,8 @@ var _ backend = embedded{}
 func (e embedded) database(name string) backendDB { return embeddedDB{e.db.Database(name)} }
 
 func (e embedded) catalogGeneration() (uint64, bool) { return e.db.CatalogGeneration(), true }
+
+func (e embedded) catalogInTransactions() bool { return true }
 
 func (e embedded) listDatabaseNames(ctx context.Context) ([]string, error) {
 	return e.db.ListDatabaseNames(ctx)

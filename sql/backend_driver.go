@@ -36,6 +36,9 @@ func (d driverBackend) database(name string) backendDB { return driverDB{d.c.Dat
 // nothing read from it is cached.
 func (d driverBackend) catalogGeneration() (uint64, bool) { return 0, false }
 
+// catalogInTransactions: MongoDB refuses writes to system collections in a transaction.
+func (d driverBackend) catalogInTransactions() bool { return false }
+
 func (d driverBackend) listDatabaseNames(ctx context.Context) ([]string, error) {
 	names, err := d.c.ListDatabaseNames(ctx, bson.D{})
 	return names, driverError(err)

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	pg "github.com/pganalyze/pg_query_go/v6"
+	"go.mongodb.org/mongo-driver/v2/bson"
 
 	"github.com/concorddb/concord"
 )
@@ -35,6 +36,7 @@ import (
 // blockDDL is what a transaction block's DDL made.
 type blockDDL struct {
 	created []string        // the tables (collections) the block created, in order
+	dropped []string        // the tables the block dropped: their collections go when it commits
 	seqs    map[string]bool // the sequences the block created or altered
 }
 
@@ -43,7 +45,7 @@ func (d *blockDDL) clone() *blockDDL {
 	if d == nil {
 		return nil
 	}
-	return &blockDDL{created: slices.Clone(d.created), seqs: maps.Clone(d.seqs)}
+	return &blockDDL{created: slices.Clone(d.created), dropped: slices.Clone(d.dropped), seqs: maps.Clone(d.seqs)}
 }
 
 // inBlock reports whether the statement runs in an explicit transaction block.
@@ -105,10 +107,27 @@ func (x *exec) createdInBlock(name string) bool {
 	return x.blockChanged() && slices.Contains(x.s.ddl.created, name)
 }
 
-// withBlockTables adds to names, a database's collections as listed outside any transaction, the tables the
-// block created, which only it sees, in order.
+// dropAtCommit records a table the block dropped: its catalog entry is deleted in the block's transaction, and
+// its collection, which a transaction cannot drop, once the block has committed (commitDrops).
+func (x *exec) dropAtCommit(name string) {
+	x.catWrite()
+	d := x.s.ddl
+	d.created = slices.DeleteFunc(d.created, func(n string) bool { return n == name })
+	if !slices.Contains(d.dropped, name) {
+		d.dropped = append(d.dropped, name)
+	}
+}
+
+// droppedInBlock reports whether the transaction block dropped table name: for the block it is gone, though
+// its collection stays until the commit.
+func (x *exec) droppedInBlock(name string) bool {
+	return x.blockChanged() && slices.Contains(x.s.ddl.dropped, name)
+}
+
+// withBlockTables makes names, a database's collections as listed outside any transaction, what the block
+// sees: the tables it created (which only it sees) added, those it dropped taken out, in order.
 func (x *exec) withBlockTables(names []string) []string {
-	if !x.blockChanged() || len(x.s.ddl.created) == 0 {
+	if !x.blockChanged() {
 		return names
 	}
 	for _, n := range x.s.ddl.created {
@@ -116,8 +135,27 @@ func (x *exec) withBlockTables(names []string) []string {
 			names = append(names, n)
 		}
 	}
+	names = slices.DeleteFunc(names, func(n string) bool { return slices.Contains(x.s.ddl.dropped, n) })
 	slices.Sort(names)
 	return names
+}
+
+// commitDrops drops the collections of the tables a committed block dropped (d may be nil). A collection that
+// cannot be dropped (the server stopping) stays, without its catalog entry: a table without declared columns,
+// which DROP TABLE removes. The warnings say so.
+func (s *Session) commitDrops(ctx context.Context, d *blockDDL) []*Error {
+	if d == nil {
+		return nil
+	}
+	var warns []*Error
+	for _, name := range d.dropped {
+		if err := s.db().collection(name).drop(ctx); err != nil {
+			warns = append(warns, &Error{Code: "01000", Severity: "WARNING",
+				Message: fmt.Sprintf("the dropped table %q keeps its rows: %v", name, err),
+				Hint:    fmt.Sprintf("DROP TABLE %s again.", name)})
+		}
+	}
+	return warns
 }
 
 // refuseInBlock refuses, in a transaction block, the DDL statement n whose changes the block's transaction
@@ -126,10 +164,25 @@ func (x *exec) refuseInBlock(n *pg.Node) error {
 	if !x.inBlock() || x.describe {
 		return nil
 	}
+	if !x.s.e.b.catalogInTransactions() && isDDL(n) {
+		return &Error{Code: CodeFeatureNotSupported,
+			Message: "DDL inside a transaction block is not supported by Concord on a MongoDB deployment",
+			Hint:    "Run it outside a transaction block: MongoDB does not write system collections, where the table catalog is, in a transaction."}
+	}
+	if isDDL(n) && x.s.ddl == nil {
+		if err := x.ensureCatalog(); err != nil {
+			return err
+		}
+	}
 	var what string
 	switch {
 	case n.GetDropStmt() != nil:
-		what = "DROP " + objectWord(n.GetDropStmt().RemoveType)
+		switch t := n.GetDropStmt().RemoveType; t {
+		case pg.ObjectType_OBJECT_TABLE, pg.ObjectType_OBJECT_VIEW, pg.ObjectType_OBJECT_SEQUENCE, pg.ObjectType_OBJECT_TYPE,
+			pg.ObjectType_OBJECT_EXTENSION:
+		default:
+			what = "DROP " + objectWord(t)
+		}
 	case n.GetRenameStmt() != nil:
 		what = "ALTER " + objectWord(n.GetRenameStmt().RenameType) + " ... RENAME"
 	case n.GetAlterEnumStmt() != nil:
@@ -152,13 +205,42 @@ func (x *exec) refuseInBlock(n *pg.Node) error {
 			"SET/DROP DEFAULT, SET/DROP NOT NULL and ADD FOREIGN KEY."}
 }
 
+// ensureCatalog creates, outside any transaction, the catalog's collections a block's DDL may write that do not
+// exist yet. A transaction's first write to a collection creates it as the transaction's own, and an aborted
+// block would take the collection away with the catalog entries other blocks had written to it since.
+func (x *exec) ensureCatalog() error {
+	db := x.s.db()
+	names, err := db.listCollectionNames(x.base, bson.D{})
+	if err != nil {
+		return err
+	}
+	for _, c := range []string{tablesCollection, sequencesCollection, typesCollection} {
+		if slices.Contains(names, c) {
+			continue
+		}
+		var ce *concord.Error
+		if err := db.createCollection(x.base, c, nil); err != nil && !(errors.As(err, &ce) && ce.Code == 48) { // NamespaceExists
+			return err
+		}
+	}
+	return nil
+}
+
+// isDDL reports whether n is a statement that changes the catalog.
+func isDDL(n *pg.Node) bool {
+	return n.GetCreateStmt() != nil || n.GetViewStmt() != nil || n.GetIndexStmt() != nil || n.GetDropStmt() != nil ||
+		n.GetRenameStmt() != nil || n.GetAlterTableStmt() != nil || n.GetCommentStmt() != nil || n.GetCreateSeqStmt() != nil ||
+		n.GetAlterSeqStmt() != nil || n.GetCreateEnumStmt() != nil || n.GetAlterEnumStmt() != nil
+}
+
 // alterTableInBlock names the first action of an ALTER TABLE that a transaction block cannot hold (one that
 // changes the collection's validator or indexes), "" when there is none.
 func alterTableInBlock(as *pg.AlterTableStmt) string {
 	for _, c := range as.Cmds {
 		cmd := c.GetAlterTableCmd()
 		switch cmd.Subtype {
-		case pg.AlterTableType_AT_ColumnDefault, pg.AlterTableType_AT_DropNotNull, pg.AlterTableType_AT_SetNotNull:
+		case pg.AlterTableType_AT_ColumnDefault, pg.AlterTableType_AT_DropNotNull, pg.AlterTableType_AT_SetNotNull,
+			pg.AlterTableType_AT_ValidateConstraint:
 			continue
 		case pg.AlterTableType_AT_AddConstraint:
 			if cmd.Def.GetConstraint().GetContype() == pg.ConstrType_CONSTR_FOREIGN {

@@ -129,6 +129,9 @@ func (x *exec) lookupTable(name string, loc int32) (*table, error) {
 // readTable reads a table's definition from the catalog.
 func (x *exec) readTable(name string, loc int32) (*table, error) {
 	db := x.s.db()
+	if x.droppedInBlock(name) {
+		return nil, &Error{Code: CodeUndefinedTable, Message: "relation \"" + name + "\" does not exist", Position: int(loc) + 1}
+	}
 	var t table
 	raw, err := db.collection(tablesCollection).findOne(x.catRead(), bson.D{{Key: "_id", Value: name}})
 	if err == nil {

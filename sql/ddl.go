@@ -29,6 +29,9 @@ func (x *exec) createTable(cs *pg.CreateStmt) (*Result, error) {
 	if err := x.notAnIndex(rv.Relname); err != nil {
 		return nil, err
 	}
+	if x.droppedInBlock(rv.Relname) {
+		return nil, unsupported("CREATE TABLE of a table the same transaction block dropped")
+	}
 	t := &table{Name: rv.Relname}
 	var uniques [][]string
 	var checks []*pg.Constraint
@@ -168,6 +171,10 @@ func (x *exec) createTable(cs *pg.CreateStmt) (*Result, error) {
 		return nil, err
 	}
 	if err := db.createCollection(ctx, t.Name, validator); err != nil {
+		var ce *concord.Error
+		if errors.As(err, &ce) && ce.Code == 48 { // NamespaceExists: made meanwhile, over the MongoDB port or by a block
+			return nil, errorf(CodeDuplicateTable, "relation %q already exists", t.Name)
+		}
 		return nil, err
 	}
 	x.noteCreatedTable(t.Name)
@@ -494,7 +501,7 @@ func (x *exec) drop(ds *pg.DropStmt) (*Result, error) {
 			if t.View == "" {
 				return nil, &Error{Code: CodeWrongObjectType, Message: fmt.Sprintf("\"%s\" is not a view", name), Hint: "Use DROP TABLE to remove a table."}
 			}
-			if err := db.collection(tablesCollection).deleteOne(x.base, bson.D{{Key: "_id", Value: name}}); err != nil {
+			if err := db.collection(tablesCollection).deleteOne(x.catWrite(), bson.D{{Key: "_id", Value: name}}); err != nil {
 				return nil, err
 			}
 		case pg.ObjectType_OBJECT_TABLE:
@@ -513,16 +520,18 @@ func (x *exec) drop(ds *pg.DropStmt) (*Result, error) {
 				}
 				for _, c := range t.Columns {
 					if c.Sequence != "" {
-						if _, err := db.collection(sequencesCollection).deleteMany(x.base, bson.D{{Key: "_id", Value: c.Sequence}}); err != nil {
+						if _, err := db.collection(sequencesCollection).deleteMany(x.catWrite(), bson.D{{Key: "_id", Value: c.Sequence}}); err != nil {
 							return nil, err
 						}
 					}
 				}
 			}
-			if err := db.collection(name).drop(x.base); err != nil {
+			if x.inBlock() {
+				x.dropAtCommit(name) // the collection goes once the block commits
+			} else if err := db.collection(name).drop(x.base); err != nil {
 				return nil, err
 			}
-			if err := db.collection(tablesCollection).deleteOne(x.base, bson.D{{Key: "_id", Value: name}}); err != nil {
+			if err := db.collection(tablesCollection).deleteOne(x.catWrite(), bson.D{{Key: "_id", Value: name}}); err != nil {
 				return nil, err
 			}
 		case pg.ObjectType_OBJECT_SEQUENCE:

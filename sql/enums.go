@@ -458,7 +458,7 @@ func (x *exec) dropTypes(ds *pg.DropStmt) (*Result, error) {
 		names = append(names, name)
 	}
 	for _, name := range names {
-		if err := x.s.db().collection(typesCollection).deleteOne(x.base, bson.D{{Key: "_id", Value: name}}); err != nil {
+		if err := x.s.db().collection(typesCollection).deleteOne(x.catWrite(), bson.D{{Key: "_id", Value: name}}); err != nil {
 			return nil, err
 		}
 	}

@@ -318,7 +318,7 @@ func (x *exec) dropSequences(names []string, missingOk, cascade bool) error {
 		return err
 	}
 	for _, name := range names {
-		if _, err := coll.findOne(x.base, bson.D{{Key: "_id", Value: name}}); isNoDocuments(err) {
+		if _, err := coll.findOne(x.catRead(), bson.D{{Key: "_id", Value: name}}); isNoDocuments(err) {
 			if !missingOk {
 				return errorf(CodeUndefinedTable, "sequence \"%s\" does not exist", name)
 			}
@@ -353,7 +353,7 @@ func (x *exec) dropSequences(names []string, missingOk, cascade bool) error {
 		}
 	}
 	for _, name := range names {
-		n, err := coll.deleteMany(x.base, bson.D{{Key: "_id", Value: name}})
+		n, err := coll.deleteMany(x.catWrite(), bson.D{{Key: "_id", Value: name}})
 		if err != nil {
 			return err
 		}

@@ -472,12 +472,13 @@ func (s *Session) transaction(ctx context.Context, ts *pg.TransactionStmt) (*Res
 			return &Result{Tag: "ROLLBACK"}, nil
 		}
 		err := s.txn.commit(ctx)
+		ddl := s.ddl
 		s.txn, s.status = nil, TxIdle
 		s.endBlock(err == nil)
 		if err != nil {
 			return nil, AsError(err)
 		}
-		return &Result{Tag: "COMMIT"}, nil
+		return &Result{Tag: "COMMIT", Warnings: s.commitDrops(ctx, ddl)}, nil
 	case pg.TransactionStmtKind_TRANS_STMT_ROLLBACK:
 		var warn []*Error
 		if s.status == TxIdle {

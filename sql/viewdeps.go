@@ -124,7 +124,7 @@ func (x *exec) dropDependents(names []string, kind string, cascade bool) error {
 	}
 	x.warn(notice)
 	for _, v := range doomed {
-		if err := x.s.db().collection(tablesCollection).deleteOne(x.base, bson.D{{Key: "_id", Value: v}}); err != nil {
+		if err := x.s.db().collection(tablesCollection).deleteOne(x.catWrite(), bson.D{{Key: "_id", Value: v}}); err != nil {
 			return err
 		}
 	}
@@ -175,7 +175,7 @@ func (x *exec) saveViewQuery(v *table, tree *pg.ParseResult) error {
 	if err != nil {
 		return errorf(CodeInternalError, "cannot store the view's query: %v", err)
 	}
-	_, err = x.s.db().collection(tablesCollection).updateOne(x.base, bson.D{{Key: "_id", Value: v.Name}},
+	_, err = x.s.db().collection(tablesCollection).updateOne(x.catWrite(), bson.D{{Key: "_id", Value: v.Name}},
 		bson.D{{Key: "$set", Value: bson.D{{Key: "view", Value: strings.TrimSpace(text)}}}})
 	return err
 }
@@ -291,7 +291,7 @@ func (x *exec) dropViews(views []string) error {
 			return err
 		}
 		x.warn(&Error{Code: CodeSuccessfulCompletion, Severity: "NOTICE", Message: "drop cascades to view " + v})
-		if err := x.s.db().collection(tablesCollection).deleteOne(x.base, bson.D{{Key: "_id", Value: v}}); err != nil {
+		if err := x.s.db().collection(tablesCollection).deleteOne(x.catWrite(), bson.D{{Key: "_id", Value: v}}); err != nil {
 			return err
 		}
 	}

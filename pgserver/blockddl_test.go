@@ -1,0 +1,288 @@
+package pgserver_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"sync"
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// blockDDLSteps run in order against Concord and PostgreSQL 15 (TestCompare_PostgreSQL): DDL in a transaction
+// block is the block's own until COMMIT, and ROLLBACK (or ROLLBACK TO a savepoint) undoes it with the rows
+// written to what it made. want is the rows and tag as in compareSteps, or "ERROR " and the SQLSTATE.
+var blockDDLSteps = []struct{ sql, want string }{
+	{"CREATE TABLE bd0 (id int8 PRIMARY KEY, v text)", "CREATE TABLE"},
+	{"INSERT INTO bd0 VALUES (1, 'a')", "INSERT 0 1"},
+	// A table made and filled in a block that rolls back is gone, rows and all.
+	{"BEGIN", "BEGIN"},
+	{"CREATE TABLE bd1 (id serial PRIMARY KEY, v text UNIQUE, n int4 DEFAULT 5)", "CREATE TABLE"},
+	{"CREATE INDEX bd1_n ON bd1 (n)", "CREATE INDEX"},
+	{"INSERT INTO bd1 (v) VALUES ('x'), ('y')", "INSERT 0 2"},
+	{"SELECT id, v, n FROM bd1 ORDER BY id", "1|x|5\n2|y|5\nSELECT 2"},
+	{"INSERT INTO bd1 (v) VALUES ('x')", "ERROR 23505"},
+	{"ROLLBACK", "ROLLBACK"},
+	{"SELECT * FROM bd1", "ERROR 42P01"},
+	{"SELECT nextval('bd1_id_seq')", "ERROR 42P01"},
+	// The same, committed: the table, its view, a sequence stepped in the block, a comment, a column added.
+	{"BEGIN", "BEGIN"},
+	{"CREATE TABLE bd1 (id serial PRIMARY KEY, v text UNIQUE, n int4 DEFAULT 5)", "CREATE TABLE"},
+	{"CREATE VIEW bd1v AS SELECT id, v FROM bd1", "CREATE VIEW"},
+	{"CREATE SEQUENCE bd1s", "CREATE SEQUENCE"},
+	{"SELECT nextval('bd1s'), nextval('bd1s')", "1|2\nSELECT 1"},
+	{"COMMENT ON TABLE bd1 IS 'made in a block'", "COMMENT"},
+	{"INSERT INTO bd1 (v) VALUES ('x'), ('y')", "INSERT 0 2"},
+	{"ALTER TABLE bd1 ADD COLUMN w text DEFAULT 'd'", "ALTER TABLE"},
+	{"SELECT id, v, n, w FROM bd1 ORDER BY id", "1|x|5|d\n2|y|5|d\nSELECT 2"},
+	{"SELECT v FROM bd1v ORDER BY id", "x\ny\nSELECT 2"},
+	{"SELECT obj_description('bd1'::regclass, 'pg_class')", "made in a block\nSELECT 1"},
+	{"COMMIT", "COMMIT"},
+	{"SELECT id, v, n, w FROM bd1 ORDER BY id", "1|x|5|d\n2|y|5|d\nSELECT 2"},
+	{"SELECT nextval('bd1s')", "3\nSELECT 1"},
+	{"INSERT INTO bd1 (v) VALUES ('z') RETURNING id, w", "3|d\nINSERT 0 1"},
+	// ADD COLUMN and ALTER COLUMN rolled back: the rows lose the filled default again.
+	{"BEGIN", "BEGIN"},
+	{"ALTER TABLE bd0 ADD COLUMN c int4 DEFAULT 7", "ALTER TABLE"},
+	{"ALTER TABLE bd0 ALTER COLUMN v SET NOT NULL", "ALTER TABLE"},
+	{"SELECT id, v, c FROM bd0", "1|a|7\nSELECT 1"},
+	{"ROLLBACK", "ROLLBACK"},
+	{"SELECT * FROM bd0", "1|a\nSELECT 1"},
+	{"INSERT INTO bd0 VALUES (2, NULL)", "INSERT 0 1"},
+	{"DELETE FROM bd0 WHERE id = 2", "DELETE 1"},
+	// ROLLBACK TO a savepoint undoes the DDL since it.
+	{"BEGIN", "BEGIN"},
+	{"SAVEPOINT a", "SAVEPOINT"},
+	{"ALTER TABLE bd1 ADD COLUMN z int4 DEFAULT 1", "ALTER TABLE"},
+	{"COMMENT ON TABLE bd1 IS 'changed'", "COMMENT"},
+	{"ROLLBACK TO a", "ROLLBACK"},
+	{"SELECT count(*) FROM information_schema.columns WHERE table_name = 'bd1' AND column_name = 'z'", "0\nSELECT 1"},
+	{"SELECT obj_description('bd1'::regclass, 'pg_class')", "made in a block\nSELECT 1"},
+	{"COMMIT", "COMMIT"},
+	// DROP TABLE rolled back keeps the table and its rows; committed, takes them.
+	{"BEGIN", "BEGIN"},
+	{"DROP TABLE bd0", "DROP TABLE"},
+	{"SELECT * FROM bd0", "ERROR 42P01"},
+	{"ROLLBACK", "ROLLBACK"},
+	{"SELECT * FROM bd0", "1|a\nSELECT 1"},
+	{"BEGIN", "BEGIN"},
+	{"DROP VIEW bd1v", "DROP VIEW"},
+	{"DROP SEQUENCE bd1s", "DROP SEQUENCE"},
+	{"DROP TABLE bd0", "DROP TABLE"},
+	{"COMMIT", "COMMIT"},
+	{"SELECT * FROM bd0", "ERROR 42P01"},
+	{"SELECT * FROM bd1v", "ERROR 42P01"},
+	{"SELECT nextval('bd1s')", "ERROR 42P01"},
+	{"CREATE TABLE bd0 (id int8 PRIMARY KEY)", "CREATE TABLE"},
+	{"SELECT count(*) FROM bd0", "0\nSELECT 1"},
+	// A type and the table using it, rolled back.
+	{"BEGIN", "BEGIN"},
+	{"CREATE TYPE bdmood AS ENUM ('sad', 'ok')", "CREATE TYPE"},
+	{"CREATE TABLE bd2 (id int4 PRIMARY KEY, m bdmood)", "CREATE TABLE"},
+	{"INSERT INTO bd2 VALUES (1, 'ok')", "INSERT 0 1"},
+	{"SELECT m FROM bd2", "ok\nSELECT 1"},
+	{"ROLLBACK", "ROLLBACK"},
+	{"SELECT 'ok'::bdmood", "ERROR 42704"},
+	{"SELECT * FROM bd2", "ERROR 42P01"},
+	// A block that fails takes its DDL with it.
+	{"BEGIN", "BEGIN"},
+	{"CREATE TABLE bd3 (id int4 PRIMARY KEY)", "CREATE TABLE"},
+	{"INSERT INTO bd3 VALUES (1), (1)", "ERROR 23505"},
+	{"COMMIT", "ROLLBACK"},
+	{"SELECT * FROM bd3", "ERROR 42P01"},
+	{"DROP TABLE bd0", "DROP TABLE"},
+	{"DROP TABLE bd1", "DROP TABLE"},
+}
+
+// runBlockDDL runs blockDDLSteps on a connection. On the driver backend (MongoDB writes no system collection in
+// a transaction) DDL in a block is refused with 0A000, and changes nothing.
+func runBlockDDL(t *testing.T, who string, c *pgx.Conn) {
+	if os.Getenv(backendEnv) == "driver" {
+		runSteps(t, who, c, []struct{ sql, want string }{
+			{"BEGIN", "BEGIN"},
+			{"CREATE TABLE bd9 (id int4 PRIMARY KEY)", "ERROR 0A000"},
+			{"ROLLBACK", "ROLLBACK"},
+			{"SELECT * FROM bd9", "ERROR 42P01"},
+		})
+		return
+	}
+	runSteps(t, who, c, blockDDLSteps)
+}
+
+// TestBlockDDL_Isolation: what a block's DDL makes, no other session sees before the COMMIT; a table a block
+// drops stays readable and writable for the others until then; statements the block cannot hold are refused
+// with 0A000 and change nothing.
+func TestBlockDDL_Isolation(t *testing.T) {
+	if os.Getenv(backendEnv) == "driver" {
+		t.Skip("MongoDB writes no system collection in a transaction")
+	}
+	url, _ := startServer(t)
+	ctx := context.Background()
+	a, b := connect(t, url), connect(t, url)
+	mustExec := func(c *pgx.Conn, q string) {
+		t.Helper()
+		if _, err := c.Exec(ctx, q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	count := func(c *pgx.Conn, table string) (int64, string) {
+		t.Helper()
+		var n int64
+		err := c.QueryRow(ctx, "SELECT count(*) FROM "+table).Scan(&n)
+		return n, sqlState(err)
+	}
+
+	mustExec(a, "BEGIN")
+	mustExec(a, "CREATE TABLE iso1 (id int8 PRIMARY KEY, v text)")
+	mustExec(a, "INSERT INTO iso1 VALUES (1, 'a'), (2, 'b')")
+	if _, code := count(b, "iso1"); code != "42P01" {
+		t.Fatalf("another session read the uncommitted table: %q, want 42P01", code)
+	}
+	var listed int64
+	if err := b.QueryRow(ctx, "SELECT count(*) FROM information_schema.tables WHERE table_name = 'iso1'").Scan(&listed); err != nil || listed != 0 {
+		t.Fatalf("another session lists the uncommitted table: %d (%v)", listed, err)
+	}
+	if n, code := count(a, "iso1"); n != 2 || code != "" {
+		t.Fatalf("the block reads %d rows (%s) of its table, want 2", n, code)
+	}
+	mustExec(a, "COMMIT")
+	if n, code := count(b, "iso1"); n != 2 || code != "" {
+		t.Fatalf("after COMMIT another session reads %d rows (%s), want 2", n, code)
+	}
+
+	mustExec(a, "BEGIN")
+	mustExec(a, "DROP TABLE iso1")
+	if _, code := count(a, "iso1"); code != "42P01" {
+		t.Fatalf("the block still reads the table it dropped: %q", code)
+	}
+	mustExec(b, "INSERT INTO iso1 VALUES (3, 'c')")
+	if n, code := count(b, "iso1"); n != 3 || code != "" {
+		t.Fatalf("before the dropping block commits, another session reads %d rows (%s), want 3", n, code)
+	}
+	mustExec(a, "ROLLBACK")
+	if n, code := count(a, "iso1"); n != 3 || code != "" {
+		t.Fatalf("after ROLLBACK of DROP TABLE: %d rows (%s), want 3", n, code)
+	}
+	mustExec(a, "BEGIN")
+	mustExec(a, "DROP TABLE iso1")
+	mustExec(a, "COMMIT")
+	if _, code := count(b, "iso1"); code != "42P01" {
+		t.Fatalf("after the drop's COMMIT: %q, want 42P01", code)
+	}
+	var colls int64
+	if err := b.QueryRow(ctx, "SELECT count(*) FROM pg_class WHERE relname = 'iso1'").Scan(&colls); err != nil || colls != 0 {
+		t.Fatalf("the dropped table's collection is still listed: %d (%v)", colls, err)
+	}
+
+	// Refused in a block, and nothing changed: the index stays, no index appears, the table keeps its name.
+	mustExec(a, "CREATE TABLE iso2 (id int8 PRIMARY KEY, v text)")
+	mustExec(a, "CREATE INDEX iso2_v ON iso2 (v)")
+	indexes := func() string {
+		t.Helper()
+		var s string
+		if err := b.QueryRow(ctx, "SELECT string_agg(indexname, ',' ORDER BY indexname) FROM pg_indexes WHERE tablename = 'iso2'").Scan(&s); err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	before := indexes()
+	for _, q := range []string{
+		"DROP INDEX iso2_v",
+		"CREATE INDEX iso2_v2 ON iso2 (v, id)",
+		"ALTER TABLE iso2 RENAME TO iso3",
+		"ALTER TABLE iso2 ADD CONSTRAINT iso2_u UNIQUE (v)",
+		"ALTER TABLE iso2 ADD COLUMN c int4 CHECK (c > 0)",
+		"ALTER TABLE iso2 DROP COLUMN v",
+	} {
+		mustExec(a, "BEGIN")
+		_, err := a.Exec(ctx, q)
+		if sqlState(err) != "0A000" {
+			t.Errorf("%s in a block: %v, want 0A000", q, err)
+		}
+		if _, err := a.Exec(ctx, "SELECT 1"); sqlState(err) != "25P02" {
+			t.Errorf("after the refused %s the block goes on: %v, want 25P02", q, err)
+		}
+		mustExec(a, "ROLLBACK")
+	}
+	if after := indexes(); after != before {
+		t.Errorf("indexes after the refused statements: %q, want %q", after, before)
+	}
+	if n, code := count(b, "iso2"); n != 0 || code != "" {
+		t.Errorf("iso2 after the refused statements: %d rows (%s)", n, code)
+	}
+	// An index on a table the block made, after the block wrote rows to it.
+	mustExec(a, "BEGIN")
+	mustExec(a, "CREATE TABLE iso4 (id int8 PRIMARY KEY, v text)")
+	mustExec(a, "INSERT INTO iso4 VALUES (1, 'a')")
+	if _, err := a.Exec(ctx, "CREATE INDEX iso4_v ON iso4 (v)"); sqlState(err) != "0A000" {
+		t.Errorf("CREATE INDEX after the block's rows: %v, want 0A000", err)
+	}
+	mustExec(a, "ROLLBACK")
+}
+
+// TestBlockDDL_ConcurrentCreate: blocks creating the same table at once, each inserting its own row: exactly
+// one commits, the table holds exactly its row, and every other block fails (42P07 or 40001) leaving nothing.
+func TestBlockDDL_ConcurrentCreate(t *testing.T) {
+	if os.Getenv(backendEnv) == "driver" {
+		t.Skip("MongoDB writes no system collection in a transaction")
+	}
+	url, _ := startServer(t)
+	ctx := context.Background()
+	const n = 8
+	conns := make([]*pgx.Conn, n)
+	for i := range conns {
+		conns[i] = connect(t, url)
+	}
+	for round := 0; round < 3; round++ {
+		table := fmt.Sprintf("race%d", round)
+		var wg sync.WaitGroup
+		errs := make([]error, n)
+		for i, c := range conns {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				tx, err := c.Begin(ctx)
+				if err != nil {
+					errs[i] = err
+					return
+				}
+				defer tx.Rollback(ctx)
+				if _, err := tx.Exec(ctx, "CREATE TABLE "+table+" (id int8 PRIMARY KEY, who int4)"); err != nil {
+					errs[i] = fmt.Errorf("CREATE TABLE: %w", err)
+					return
+				}
+				if _, err := tx.Exec(ctx, "INSERT INTO "+table+" VALUES (1, $1)", i); err != nil {
+					errs[i] = fmt.Errorf("INSERT: %w", err)
+					return
+				}
+				if err := tx.Commit(ctx); err != nil {
+					errs[i] = fmt.Errorf("COMMIT: %w", err)
+				}
+			}()
+		}
+		wg.Wait()
+		winner := -1
+		for i, err := range errs {
+			switch code := sqlState(err); {
+			case err == nil && winner >= 0:
+				t.Fatalf("round %d: blocks %d and %d both committed", round, winner, i)
+			case err == nil:
+				winner = i
+			case code != "42P07" && code != "40001":
+				t.Fatalf("round %d: block %d: %v, want 42P07 or 40001; all: %v", round, i, err, errs)
+			}
+		}
+		if winner < 0 {
+			t.Fatalf("round %d: no block committed: %v", round, errs)
+		}
+		rows, err := conns[0].Query(ctx, "SELECT who FROM "+table)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := pgx.CollectRows(rows, pgx.RowTo[int32])
+		if err != nil || len(got) != 1 || int(got[0]) != winner {
+			t.Fatalf("round %d: rows %v (%v), want the winner's %d alone", round, got, err, winner)
+		}
+	}
+}
