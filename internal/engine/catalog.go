@@ -194,17 +194,18 @@ func (e *Engine) lookupColl(ns Namespace) *collection {
 // catalog commit) when missing: MongoDB creates collections implicitly on the
 // first write, also inside a transaction. created reports that this call
 // created it.
-func (e *Engine) collOrCreate(ns Namespace) (c *collection, created bool, err error) {
+func (e *Engine) collOrCreate(t *Txn, ns Namespace) (c *collection, created bool, err error) {
 	if c := e.lookupColl(ns); c != nil {
 		return c, false, nil
 	}
 	e.ddlMu.Lock()
 	defer e.ddlMu.Unlock()
-	return e.collOrCreateLocked(ns)
+	return e.collOrCreateLocked(t, ns)
 }
 
-// collOrCreateLocked is collOrCreate for a caller holding ddlMu.
-func (e *Engine) collOrCreateLocked(ns Namespace) (c *collection, created bool, err error) {
+// collOrCreateLocked is collOrCreate for a caller holding ddlMu. A collection a transaction t creates is
+// stored with its pending marker.
+func (e *Engine) collOrCreateLocked(t *Txn, ns Namespace) (c *collection, created bool, err error) {
 	if c := e.lookupColl(ns); c != nil {
 		return c, false, nil
 	}
@@ -212,7 +213,7 @@ func (e *Engine) collOrCreateLocked(ns Namespace) (c *collection, created bool, 
 		return nil, false, err
 	}
 	c = &collection{ns: ns, id: e.nextCollID, nextIndexID: 1, uuid: newUUID()}
-	if err := e.installCollection(ns, c, nil, nil); err != nil {
+	if err := e.installCollection(ns, c, t.pendingBatch(c), nil); err != nil {
 		return nil, false, err
 	}
 	return c, true, nil
@@ -307,6 +308,7 @@ func (e *Engine) dropCreated(created []createdColl) {
 	}
 	e.ddlMu.Lock()
 	defer e.ddlMu.Unlock()
+	defer e.clearPending(created)
 	for _, cc := range created {
 		c := e.lookupColl(cc.ns)
 		if c == nil || c != cc.last {

@@ -31,7 +31,7 @@ type pending struct {
 // collections (whose creation is already durable, so a retried commit must
 // find the record). On error t is aborted.
 func (e *Engine) commit(t *Txn) (pending, error) {
-	if len(t.writes) == 0 && (t.record == nil || len(t.created) == 0) {
+	if len(t.writes) == 0 && len(t.created) == 0 {
 		t.release(0)
 		e.finishCommit(t)
 		return pending{}, nil
@@ -43,6 +43,11 @@ func (e *Engine) commit(t *Txn) (pending, error) {
 	}
 	var collBuf [1]*collection
 	b, colls, err := e.buildBatch(t, collBuf[:0])
+	if err == nil {
+		if err = committedCreations(b, t); err != nil {
+			b.Close()
+		}
+	}
 	if err != nil {
 		t.abortLocked(nil)
 		return pending{}, err

@@ -198,6 +198,10 @@ func Open(opts Options) (*Engine, error) {
 		db.Close()
 		return nil, err
 	}
+	if err := e.dropUncommittedCreations(); err != nil {
+		db.Close()
+		return nil, err
+	}
 	sleep := opts.TTLMonitorSleep
 	if sleep <= 0 {
 		sleep = defaultTTLMonitorSleep

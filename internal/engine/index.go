@@ -613,7 +613,7 @@ func (e *Engine) CreateIndex(ctx context.Context, t *Txn, ns Namespace, spec Ind
 func (e *Engine) createIndex(t *Txn, ns Namespace, spec IndexSpec) (string, error) {
 	e.ddlMu.Lock()
 	defer e.ddlMu.Unlock()
-	c, created, err := e.collOrCreateLocked(ns)
+	c, created, err := e.collOrCreateLocked(t, ns)
 	if err != nil {
 		return "", err
 	}

@@ -267,7 +267,7 @@ func (o *op) recordDone() {
 // transaction creates is recorded in it, so that aborting the transaction
 // drops it again.
 func (o *op) collOrCreate(ns Namespace) (*collection, error) {
-	c, created, err := o.e.collOrCreate(ns)
+	c, created, err := o.e.collOrCreate(o.txn, ns)
 	if created {
 		o.txn.noteCreated(c)
 	}

@@ -2,7 +2,11 @@ package engine
 
 import (
 	"context"
+	"encoding/binary"
 	"runtime"
+	"strings"
+
+	"github.com/cockroachdb/pebble/v2"
 )
 
 // awaitCreated is how a write statement meets a collection that another transaction created and has not
@@ -31,4 +35,77 @@ func (e *Engine) awaitCreated(ctx context.Context, t *Txn, ns Namespace) error {
 			return e.checkCtx(ctx)
 		}
 	}
+}
+
+// A collection a transaction creates is stored at once (its catalog record), as the transaction's own until it
+// commits; an abort drops it again (dropCreated). So that a crash before the commit leaves no such collection
+// behind either, as in MongoDB, where the creation is part of the transaction, the collection is stored with a
+// pending marker (pendingKey) that the transaction's commit batch deletes, and Open drops the collections whose
+// marker is left, unless they hold documents (those of other transactions, which write through: theirs now).
+
+// pendingBatch returns a batch holding the pending marker of c for a transaction t creating it; nil (no batch)
+// outside a transaction.
+func (t *Txn) pendingBatch(c *collection) *pebble.Batch {
+	if t == nil || !t.explicit {
+		return nil
+	}
+	b := t.e.db.NewBatch()
+	if err := b.Set(pendingKey(c.ns), binary.BigEndian.AppendUint32(nil, c.id), nil); err != nil {
+		b.Close()
+		return nil
+	}
+	return b
+}
+
+// committedCreations adds to t's commit batch the deletion of the pending markers of the collections t created.
+func committedCreations(b *pebble.Batch, t *Txn) error {
+	for _, cc := range t.created {
+		if err := b.Delete(pendingKey(cc.ns), nil); err != nil {
+			return storageError(err)
+		}
+	}
+	return nil
+}
+
+// clearPending deletes the pending markers of the collections an aborted transaction created, dropped or not.
+func (e *Engine) clearPending(created []createdColl) {
+	b := e.db.NewBatch()
+	defer b.Close()
+	for _, cc := range created {
+		_ = b.Delete(pendingKey(cc.ns), nil)
+	}
+	if err := e.applyNoSync(b); err != nil {
+		return // the markers stay: Open finds their collections gone or dropped, and deletes them
+	}
+}
+
+// dropUncommittedCreations, at Open, drops the collections created by transactions that never committed, and
+// deletes every pending marker.
+func (e *Engine) dropUncommittedCreations() error {
+	it, err := e.db.NewIter(&pebble.IterOptions{LowerBound: []byte{prefixPending}, UpperBound: []byte{prefixPending + 1}})
+	if err != nil {
+		return storageError(err)
+	}
+	var created []createdColl
+	for it.First(); it.Valid(); it.Next() {
+		db, coll, ok := strings.Cut(string(it.Key()[1:]), "\x00")
+		v := it.Value()
+		if !ok || len(v) != 4 {
+			continue
+		}
+		ns := Namespace{DB: db, Coll: coll}
+		c := e.colls[ns]
+		if c != nil && c.id == binary.BigEndian.Uint32(v) {
+			created = append(created, createdColl{ns: ns, id: c.id, last: c})
+		} else {
+			created = append(created, createdColl{ns: ns}) // the marker alone
+		}
+	}
+	if err := it.Error(); err != nil {
+		it.Close()
+		return storageError(err)
+	}
+	it.Close()
+	e.dropCreated(created)
+	return nil
 }

@@ -18,6 +18,7 @@ import (
 //	0x04 seq(8)                    one change of the change log (changelog.go)
 //	0x05 name                      engine metadata: "changelog.first" (seq(8)), "changelog.id" (8 bytes)
 //	0x06 collID(4) idxID(4)        marker: the index is multikey (empty value)
+//	0x07 db 0x00 coll              marker: a transaction not yet committed created the collection -> collID(4)
 //	0x10 collID(4) enc(_id)        latest committed document (raw BSON)
 //	0x11 collID(4) idxID(4) enc(k) unique index entry -> raw _id value, values
 //	0x11 collID(4) idxID(4) enc(k) enc(_id)  non-unique index entry -> raw _id value, values
@@ -30,6 +31,7 @@ const (
 	prefixChange   byte = 0x04
 	prefixMeta     byte = 0x05
 	prefixMultikey byte = 0x06
+	prefixPending  byte = 0x07
 	prefixDoc      byte = 0x10
 	prefixIndex    byte = 0x11
 )
@@ -46,6 +48,14 @@ func catalogKey(ns Namespace) []byte {
 	k = append(k, ns.DB...)
 	k = append(k, 0)
 	return append(k, ns.Coll...)
+}
+
+// pendingKey is the key of the marker of a collection created by a transaction that has not committed: the
+// transaction's commit deletes it, and Open drops the collections whose marker a crash left (pendingcreate.go).
+func pendingKey(ns Namespace) []byte {
+	k := catalogKey(ns)
+	k[0] = prefixPending
+	return k
 }
 
 // docPrefix is the prefix of all document keys of a collection.
