@@ -224,10 +224,11 @@ func (n *planNode) prop(key string, val any) { n.props = append(n.props, planPro
 
 // label is the node's head line in the text format.
 func (n *planNode) label() string {
+	if n.head != "" {
+		return n.head
+	}
 	var b strings.Builder
 	switch {
-	case n.head != "":
-		b.WriteString(n.head)
 	case n.typ == "Hash Join" || n.typ == "Nested Loop":
 		if n.joinType != "" && n.joinType != "Inner" {
 			if n.typ == "Hash Join" {
