@@ -345,11 +345,16 @@ func (x *exec) planSub(sl *pg.SubLink, run func() (*relation, error)) (*relation
 	}
 	r := x.ex
 	m := x.planMark()
+	pending := r.subs // the subplans waiting for a node of the enclosing query, not for this run's
+	r.subs = nil
 	rel, err := run()
+	inner := r.subs
+	r.subs = pending
 	if err != nil || len(r.stack) <= m.at {
 		return rel, err
 	}
 	top := r.stack[len(r.stack)-1]
+	top.subs = append(top.subs, inner...)
 	r.stack = r.stack[:m.at]
 	if prev := r.seen[sl]; prev != nil {
 		mergePlan(prev, top)

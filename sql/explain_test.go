@@ -147,6 +147,11 @@ func TestExplain_Analyze(t *testing.T) {
 	if !strings.Contains(lines, "Key Lookup") || !strings.Contains(lines, `"$in":[1,6,11,16]`) {
 		t.Fatalf("join plan:\n%s", lines)
 	}
+	// A subquery run for each row is one SubPlan, its runs counted as loops.
+	lines = strings.Join(plan(t, s, "EXPLAIN ANALYZE SELECT k FROM t WHERE k IN (SELECT tk FROM u)"), "\n")
+	if !strings.Contains(lines, "SubPlan 1\n") || !strings.Contains(lines, "Seq Scan on u (actual time=") || !strings.Contains(lines, "rows=3 loops=20)") {
+		t.Fatalf("subplan:\n%s", lines)
+	}
 	// EXPLAIN ANALYZE UPDATE updates, inside the transaction.
 	out := run(t, s, "BEGIN; EXPLAIN ANALYZE UPDATE t SET n = 100 WHERE k = 5; SELECT n FROM t WHERE k = 5; ROLLBACK; SELECT n FROM t WHERE k = 5")
 	if !strings.Contains(out, "Update on t (actual") || !strings.Contains(out, "n\n100\nSELECT 1\nROLLBACK\nn\n0\nSELECT 1\n") {
