@@ -79,6 +79,16 @@ type backendColl interface {
 	indexes(ctx context.Context) ([]indexSpec, error)
 	dropIndex(ctx context.Context, name string) error
 	drop(ctx context.Context) error
+	// explain returns the access path find(ctx, filter, ...) takes now, read from the catalog of now (EXPLAIN).
+	explain(ctx context.Context, filter bson.D) (accessPath, error)
+}
+
+// accessPath is how the storage reads a find's documents: stage is "COLLSCAN", "IDHACK" (the _id lookup),
+// "IXSCAN" (index over bounds, each key field with its intervals as mongod writes them) or "EOF" (no
+// collection); summary is the profiler's planSummary.
+type accessPath struct {
+	stage, index, summary string
+	bounds                bson.D
 }
 
 // errNoDocuments is a backend's answer when one document was asked for and
@@ -285,6 +295,14 @@ func (c embeddedColl) dropIndex(ctx context.Context, name string) error {
 }
 
 func (c embeddedColl) drop(ctx context.Context) error { return c.c.Drop(ctx) }
+
+func (c embeddedColl) explain(ctx context.Context, filter bson.D) (accessPath, error) {
+	p, err := c.c.Explain(ctx, filter)
+	if err != nil {
+		return accessPath{}, err
+	}
+	return accessPath{stage: p.Stage, index: p.IndexName, summary: p.Summary, bounds: p.Bounds}, nil
+}
 
 // indexSpec is an index as a backend lists it: its name, key pattern and whether it is unique.
 type indexSpec struct {

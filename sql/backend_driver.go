@@ -3,6 +3,7 @@ package sql
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 
 	"github.com/concorddb/concord"
@@ -249,6 +250,80 @@ func (c driverColl) dropIndex(ctx context.Context, name string) error {
 }
 
 func (c driverColl) drop(ctx context.Context) error { return driverError(c.c.Drop(ctx)) }
+
+// explain asks the deployment with the explain command (queryPlanner: nothing is read) and reads the access stage
+// of its winning plan: the deepest COLLSCAN, IDHACK, EXPRESS_IXSCAN / EXPRESS_CLUSTERED_IXSCAN (MongoDB 8's _id
+// lookups) or IXSCAN.
+func (c driverColl) explain(ctx context.Context, filter bson.D) (accessPath, error) {
+	if filter == nil {
+		filter = bson.D{}
+	}
+	cmd := bson.D{{Key: "explain", Value: bson.D{{Key: "find", Value: c.c.Name()}, {Key: "filter", Value: filter}}},
+		{Key: "verbosity", Value: "queryPlanner"}}
+	raw, err := c.c.Database().RunCommand(ctx, cmd).Raw()
+	if err != nil {
+		return accessPath{}, driverError(err)
+	}
+	stage, _ := raw.Lookup("queryPlanner", "winningPlan").DocumentOK()
+	if q, ok := stage.Lookup("queryPlan").DocumentOK(); ok {
+		stage = q // MongoDB 7's slot-based engine nests the plan
+	}
+	return accessOfStage(stage), nil
+}
+
+// accessOfStage finds the access stage of an explain plan stage tree.
+func accessOfStage(st bson.Raw) accessPath {
+	for st != nil {
+		name, _ := st.Lookup("stage").StringValueOK()
+		switch name {
+		case "COLLSCAN", "EOF":
+			return accessPath{stage: name, summary: name}
+		case "IDHACK", "EXPRESS_IXSCAN", "EXPRESS_CLUSTERED_IXSCAN":
+			return accessPath{stage: "IDHACK", summary: "IDHACK"}
+		case "IXSCAN":
+			p := accessPath{stage: name}
+			p.index, _ = st.Lookup("indexName").StringValueOK()
+			var keys bson.D
+			if kp, ok := st.Lookup("keyPattern").DocumentOK(); ok {
+				_ = bson.Unmarshal(kp, &keys)
+			}
+			var parts []string
+			for _, k := range keys {
+				parts = append(parts, fmt.Sprintf("%s: %v", k.Key, k.Value))
+			}
+			p.summary = "IXSCAN { " + strings.Join(parts, ", ") + " }"
+			if b, ok := st.Lookup("indexBounds").DocumentOK(); ok {
+				elems, _ := b.Elements()
+				for _, e := range elems {
+					var ivs bson.A
+					arr, _ := e.Value().ArrayOK()
+					vals, _ := arr.Values()
+					for _, v := range vals {
+						if s, ok := v.StringValueOK(); ok {
+							ivs = append(ivs, s)
+						}
+					}
+					p.bounds = append(p.bounds, bson.E{Key: e.Key(), Value: ivs})
+				}
+			}
+			return p
+		}
+		next, ok := st.Lookup("inputStage").DocumentOK()
+		if !ok {
+			if arr, isArr := st.Lookup("inputStages").ArrayOK(); isArr {
+				vals, _ := arr.Values()
+				if len(vals) > 0 {
+					next, ok = vals[0].DocumentOK()
+				}
+			}
+		}
+		if !ok {
+			break
+		}
+		st = next
+	}
+	return accessPath{stage: "COLLSCAN", summary: "COLLSCAN"}
+}
 
 // driverError turns the driver's errors into the embedded API's:
 // mongo.ErrNoDocuments into errNoDocuments, a server error into a

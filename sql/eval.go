@@ -29,8 +29,8 @@ func (x *exec) eval(n *pg.Node, sc *scope) (any, error) {
 		return defaultMarker{}, nil
 	case n.GetParamRef() != nil:
 		i := int(n.GetParamRef().Number)
-		if x.describe {
-			return nil, nil
+		if x.describe && (i < 1 || i > len(x.params)) {
+			return nil, nil // being typed, or a plain EXPLAIN given no such value
 		}
 		if i < 1 || i > len(x.params) {
 			return nil, errorf(CodeUndefinedParameter, "there is no parameter $%d", i)

@@ -55,6 +55,8 @@ type exec struct {
 	// relations' names for regclass casts.
 	indexes  []pgIndex
 	relNames []string
+	// ex records the plan of the statement EXPLAIN runs (explain.go); nil otherwise.
+	ex *planRecorder
 }
 
 func (s *Session) newExec(ctx context.Context, params []any) *exec {
@@ -150,6 +152,8 @@ func (x *exec) dispatch(n *pg.Node) (*Result, error) {
 		return &Result{}, nil
 	case n.GetSelectStmt() != nil:
 		return x.query(n.GetSelectStmt())
+	case n.GetExplainStmt() != nil:
+		return x.explain(n.GetExplainStmt())
 	case n.GetInsertStmt() != nil:
 		rel, tag, err := x.insert(n.GetInsertStmt())
 		return dmlResult(rel, tag, err)
@@ -306,6 +310,8 @@ func needsTxn(n *pg.Node) bool {
 		return true
 	}
 	switch {
+	case n.GetExplainStmt() != nil:
+		return n.GetExplainStmt().Query != nil && needsTxn(n.GetExplainStmt().Query)
 	case n.GetSelectStmt() != nil:
 		return len(n.GetSelectStmt().FromClause) > 1
 	case n.GetInsertStmt() != nil:

@@ -3,6 +3,7 @@ package sql
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/cockroachdb/apd/v3"
@@ -31,12 +32,29 @@ func (x *exec) lateral(l *relation, item *pg.Node, kind pg.JoinType, quals *pg.N
 		rows = [][]any{make([]any, len(l.cols))}
 	}
 	var out *relation
+	start := time.Now()
+	var inner *planNode // the plan of the item, its runs counted as loops
 	for _, row := range rows {
+		m := x.planMark()
 		r, err := x.fromItem(item, nil, &scope{cols: l.cols, row: row, outer: outer})
 		if err != nil {
 			return nil, err
 		}
+		if n := x.planTop(m); n != nil {
+			x.ex.stack = x.ex.stack[:m.at]
+			if inner == nil {
+				inner = n
+			} else {
+				mergePlan(inner, n)
+			}
+		}
+		if x.recording() {
+			x.ex.mute++
+		}
 		j, err := x.join(&relation{cols: l.cols, rows: [][]any{row}}, r, kind, quals, outer)
+		if x.ex != nil && x.ex.mute > 0 {
+			x.ex.mute--
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -46,6 +64,14 @@ func (x *exec) lateral(l *relation, item *pg.Node, kind pg.JoinType, quals *pg.N
 		if !x.describe && len(l.rows) > 0 {
 			out.rows = append(out.rows, j.rows...)
 		}
+	}
+	if inner != nil {
+		x.ex.stack = append(x.ex.stack, inner)
+		n := &planNode{typ: "Nested Loop", joinType: joinTypeName(kind)}
+		if quals != nil {
+			n.prop("Join Filter", exprText(quals))
+		}
+		x.planOver(2, n, x.rowsOf(out), time.Since(start))
 	}
 	return out, nil
 }
@@ -105,9 +131,15 @@ func (x *exec) joinUsing(l, r *relation, j *pg.JoinExpr, outer *scope) (*relatio
 		}
 		return true, nil
 	}
+	start := time.Now()
 	joined, err := joinMatch(l, r, j.Jointype, match)
 	if err != nil {
 		return nil, err
+	}
+	if x.recording() {
+		n := &planNode{typ: "Nested Loop", joinType: joinTypeName(j.Jointype)}
+		n.prop("Join Filter", "USING ("+strings.Join(names, ", ")+")")
+		x.planJoin(n, x.rowsOf(joined), start)
 	}
 	out := &relation{cols: make([]relCol, 0, len(names)+len(joined.cols))}
 	for k, name := range names {

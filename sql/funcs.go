@@ -1038,7 +1038,7 @@ func (x *exec) evalSubLink(sl *pg.SubLink, sc *scope) (any, error) {
 	if sl.SubLinkType == pg.SubLinkType_EXISTS_SUBLINK {
 		limit = 1
 	}
-	rel, err := x.selectRows(sel, sc, limit)
+	rel, err := x.planSub(sl, func() (*relation, error) { return x.selectRows(sel, sc, limit) })
 	if err != nil {
 		return nil, err
 	}

@@ -44,6 +44,9 @@ var fuzzSeeds = []string{
 	"CREATE TABLE cf (a text CHECK (length(a) > 0 AND a ~* '^[a-z]+$' AND a NOT LIKE 'x%'), b int[] CHECK (array_length(b, 1) IN (1, 2)), CHECK (num_nonnulls(a, b) = 1)); INSERT INTO cf VALUES ('ab', NULL)",
 	"SELECT d || '{\"b\": 1}', d - 'a', d #- '{a,0}', d @> '{\"a\": [1]}', e.key, e.value FROM (SELECT '{\"a\": [1, 2], \"a\": 3}'::jsonb AS d) s, jsonb_each(s.d) AS e ORDER BY d",
 	"SELECT t, x.value FROM jsonb_array_elements_text('[\"a\", 1, null]') AS t, jsonb_array_elements('[{}]') AS x WHERE t <> 'b'",
+	"EXPLAIN (ANALYZE, COSTS OFF, FORMAT JSON) SELECT a.id, count(*) FROM accounts a JOIN accounts b ON b.id = a.id WHERE a.balance > (SELECT 1) GROUP BY a.id ORDER BY 2 LIMIT 1",
+	"EXPLAIN WITH w AS (UPDATE accounts SET balance = balance + 1 WHERE id = 'a' RETURNING id) SELECT * FROM w, LATERAL (SELECT w.id) l",
+	"BEGIN; EXPLAIN ANALYZE DELETE FROM accounts WHERE balance || 'x' = '1x' RETURNING id; EXPLAIN (TIMING OFF, ANALYZE) INSERT INTO accounts (id) VALUES ('q'); ROLLBACK",
 }
 
 // FuzzStatement runs arbitrary statement texts against a small database:

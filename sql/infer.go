@@ -157,7 +157,11 @@ func (x *exec) typeOf(n *pg.Node, sc *scope) uint32 {
 		sl := n.GetSubLink()
 		var sub uint32
 		if sel := sl.Subselect.GetSelectStmt(); sel != nil {
-			if rel, err := x.selectRows(sel, sc, 0); err == nil {
+			if x.recording() && !x.describe {
+				x.ex.mute++ // run to be typed, not the statement's run
+				defer func() { x.ex.mute-- }()
+			}
+			if rel, err := x.planSub(sl, func() (*relation, error) { return x.selectRows(sel, sc, 0) }); err == nil {
 				if vis := rel.visible(""); len(vis) > 0 {
 					sub = rel.cols[vis[0]].oid
 				}

@@ -1,6 +1,7 @@
 package sql
 
 import (
+	"fmt"
 	"strconv"
 	"time"
 
@@ -364,7 +365,8 @@ const (
 // row of l are not wanted: an inner join, or the nullable side of a LEFT join (conds then being its ON's).
 func (x *exec) keyLookup(conds []*pg.Node, l *relation, n *pg.Node) (string, bson.D) {
 	rv := n.GetRangeVar()
-	if rv == nil || x.from == nil || len(l.rows) == 0 || rv.Schemaname != "" || x.cte(rv.Relname) != nil || isCatalogName(rv.Relname) {
+	// Described under EXPLAIN, the rule is shown with no values.
+	if rv == nil || x.from == nil || len(l.rows) == 0 && !(x.describe && x.recording()) || rv.Schemaname != "" || x.cte(rv.Relname) != nil || isCatalogName(rv.Relname) {
 		return "", nil
 	}
 	alias := rv.Relname
@@ -407,6 +409,9 @@ func (x *exec) keyLookup(conds []*pg.Node, l *relation, n *pg.Node) (string, bso
 				limit = maxKeyLookups
 			}
 			if f := lookupFilter(l, li, t.field(col.Name), col.Type, limit); f != nil {
+				if x.recording() {
+					x.ex.lookupRule = fmt.Sprintf("(%s = %s) for the distinct values read before, at most %d", exprTextNoParen(side[0]), colText(l.cols[li]), limit)
+				}
 				return alias, f
 			}
 		}

@@ -57,7 +57,7 @@ func TestJoinHashed_SameAsNestedLoops(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			got, err := joinHashed(l, r, kind, match, []int{0, 1}, []int{0, 1})
+			got, _, err := joinHashed(l, r, kind, match, []int{0, 1}, []int{0, 1})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"sort"
 	"strconv"
+	"time"
 
 	pg "github.com/pganalyze/pg_query_go/v6"
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -44,6 +45,7 @@ func (x *exec) withCTEs(w *pg.WithClause, outer *scope) (pop func(), err error) 
 		cte := c.GetCommonTableExpr()
 		var rel *relation
 		q := cte.Ctequery
+		m := x.planMark()
 		switch {
 		case w.Recursive && isRecursive(cte):
 			rel, err = x.recursiveCTE(cte, frame, outer)
@@ -62,6 +64,7 @@ func (x *exec) withCTEs(w *pg.WithClause, outer *scope) (pop func(), err error) 
 			pop()
 			return nil, err
 		}
+		x.planCTE(m, cte.Ctename)
 		frame[cte.Ctename] = nameCTE(cte, rel)
 	}
 	return pop, nil
@@ -184,12 +187,15 @@ func (x *exec) selectRows(sel *pg.SelectStmt, outer *scope, limit int) (*relatio
 		return x.setOp(sel, outer)
 	}
 	if len(sel.ValuesLists) > 0 {
+		m := x.planMark()
 		rel, err := x.values(sel.ValuesLists, outer)
 		if err != nil {
 			return nil, err
 		}
-		return x.orderAndLimit(sel, rel, outer)
+		x.planLeaf(m, "Values Scan", `"*VALUES*"`, "", x.rowsOf(rel))
+		return x.orderAndLimit(sel, rel, outer, m)
 	}
+	m := x.planMark()
 	src, err := x.fromClause(sel.FromClause, sel.WhereClause, outer)
 	if err != nil {
 		return nil, err
@@ -218,6 +224,10 @@ func (x *exec) selectRows(sel *pg.SelectStmt, outer *scope, limit int) (*relatio
 			}
 		}
 		src = &relation{cols: src.cols, rows: kept}
+		x.planFilter(m, "Filter", sel.WhereClause, x.rowsOf(src))
+	}
+	if x.recording() {
+		x.ex.projMark = &m
 	}
 	return x.project(sel, src, outer, limit)
 }
@@ -267,6 +277,7 @@ func (x *exec) values(lists []*pg.Node, outer *scope) (*relation, error) {
 
 // setOp evaluates UNION, INTERSECT and EXCEPT.
 func (x *exec) setOp(sel *pg.SelectStmt, outer *scope) (*relation, error) {
+	m := x.planMark()
 	l, err := x.selectRows(sel.Larg, outer, -1)
 	if err != nil {
 		return nil, err
@@ -333,12 +344,16 @@ func (x *exec) setOp(sel *pg.SelectStmt, outer *scope) (*relation, error) {
 			out.rows = distinctRows(out.rows)
 		}
 	}
-	return x.orderAndLimit(sel, out, outer)
+	x.planSetOp(m, sel, len(lr)+len(rr), out)
+	return x.orderAndLimit(sel, out, outer, m)
 }
 
 // orderAndLimit applies the ORDER BY, OFFSET and LIMIT of a set operation or a VALUES list to its rows, whose
 // columns the sort keys name.
-func (x *exec) orderAndLimit(sel *pg.SelectStmt, out *relation, outer *scope) (*relation, error) {
+func (x *exec) orderAndLimit(sel *pg.SelectStmt, out *relation, outer *scope, m planMark) (*relation, error) {
+	if x.recording() {
+		defer func() { x.planSortLimit(m, sel, out) }()
+	}
 	if x.describe {
 		dsc := &scope{cols: out.cols, row: make([]any, len(out.cols)), outer: outer}
 		for _, s := range sel.SortClause {
@@ -379,6 +394,7 @@ func distinctRows(rows [][]any) [][]any {
 // where is offered to a single table's scan for pushdown.
 func (x *exec) fromClause(items []*pg.Node, where *pg.Node, outer *scope) (*relation, error) {
 	if len(items) == 0 {
+		x.planLeaf(x.planMark(), "Result", "", "", x.rowsOf(&relation{rows: [][]any{{}}}))
 		if x.describe {
 			return &relation{}, nil
 		}
@@ -425,8 +441,10 @@ func (x *exec) fromItem(n *pg.Node, where *pg.Node, outer *scope) (*relation, er
 		if rv.Alias != nil {
 			alias = rv.Alias.Aliasname
 		}
+		m := x.planMark()
 		if rv.Schemaname == "" {
 			if c := x.cte(rv.Relname); c != nil {
+				x.planLeaf(m, "CTE Scan", rv.Relname, alias, x.rowsOf(c))
 				return requalify(c, alias, rv.Alias), nil
 			}
 		}
@@ -435,6 +453,7 @@ func (x *exec) fromItem(n *pg.Node, where *pg.Node, outer *scope) (*relation, er
 			if err != nil {
 				return nil, err
 			}
+			x.planLeaf(m, "Catalog Scan", rv.Relname, alias, x.rowsOf(rel))
 			return requalify(rel, alias, rv.Alias), nil
 		}
 		if rv.Schemaname != "" && rv.Schemaname != "public" {
@@ -449,6 +468,7 @@ func (x *exec) fromItem(n *pg.Node, where *pg.Node, outer *scope) (*relation, er
 			if err != nil {
 				return nil, err
 			}
+			x.planAdd(m, &planNode{typ: "Subquery Scan", relation: rv.Relname, alias: alias}, x.rowsOf(rel))
 			return requalify(rel, alias, rv.Alias), nil
 		}
 		if rv.Alias != nil && len(rv.Alias.Colnames) > 0 {
@@ -477,7 +497,8 @@ func (x *exec) fromItem(n *pg.Node, where *pg.Node, outer *scope) (*relation, er
 		if where != nil {
 			filter = x.pushdown(where, t, alias, outer)
 		}
-		if x.lookup != nil && x.lookupAlias == alias {
+		lookedUp := x.lookup != nil && x.lookupAlias == alias
+		if lookedUp {
 			// The keys the rows already read ask for (keyLookup).
 			if filter == nil {
 				filter = x.lookup
@@ -487,7 +508,15 @@ func (x *exec) fromItem(n *pg.Node, where *pg.Node, outer *scope) (*relation, er
 			x.lookupAlias, x.lookup = "", nil
 		}
 		rel, err := x.scan(t, alias, filter)
+		if lookedUp && x.recording() {
+			if n := x.planTop(m); n != nil {
+				n.prop("Key Lookup", x.ex.lookupRule)
+			}
+		}
 		if err != nil || where == nil || len(x.from) < 2 || x.describe {
+			if err == nil && where != nil && len(x.from) >= 2 {
+				x.planFilter(m, "Filter", where, -1)
+			}
 			return rel, err
 		}
 		// Among other sources, the rows are filtered by the conditions on this table alone before they meet the
@@ -505,9 +534,11 @@ func (x *exec) fromItem(n *pg.Node, where *pg.Node, outer *scope) (*relation, er
 				kept = append(kept, row)
 			}
 		}
+		x.planFilter(m, "Filter", where, len(kept))
 		return &relation{cols: rel.cols, rows: kept}, nil
 	case n.GetRangeSubselect() != nil:
 		rs := n.GetRangeSubselect()
+		m := x.planMark()
 		// A subquery in FROM sees the enclosing queries' columns (a correlated subquery's FROM subquery may name
 		// them); a LATERAL one also the items before it, which lateral puts in outer.
 		rel, err := x.selectRows(rs.Subquery.GetSelectStmt(), outer, -1)
@@ -518,6 +549,7 @@ func (x *exec) fromItem(n *pg.Node, where *pg.Node, outer *scope) (*relation, er
 		if rs.Alias != nil {
 			alias = rs.Alias.Aliasname
 		}
+		x.planAdd(m, &planNode{typ: "Subquery Scan", relation: alias}, x.rowsOf(rel))
 		return requalify(rel, alias, rs.Alias), nil
 	case n.GetJoinExpr() != nil:
 		j := n.GetJoinExpr()
@@ -542,7 +574,16 @@ func (x *exec) fromItem(n *pg.Node, where *pg.Node, outer *scope) (*relation, er
 		}
 		return x.join(l, r, j.Jointype, j.Quals, outer)
 	case n.GetRangeFunction() != nil:
-		return x.rangeFunction(n.GetRangeFunction(), outer)
+		m := x.planMark()
+		rel, err := x.rangeFunction(n.GetRangeFunction(), outer)
+		if err == nil && x.recording() {
+			name := ""
+			for q := range x.namesOf([]*pg.Node{n}) {
+				name = q
+			}
+			x.planLeaf(m, "Function Scan", name, "", x.rowsOf(rel))
+		}
+		return rel, err
 	}
 	return nil, unsupported("this FROM item (" + nodeName(n) + ")")
 }
@@ -594,18 +635,37 @@ func (x *exec) joinOn(l, r *relation, kind pg.JoinType, quals *pg.Node, pairing 
 			return truthy(v), err
 		}
 	}
-	if !x.describe && len(l.rows) > 0 && len(r.rows) > 1 {
+	start := time.Now()
+	var lk, rk []int
+	// Described under EXPLAIN, the rule is shown: a hash join when the equalities allow one.
+	if !x.describe && len(l.rows) > 0 && len(r.rows) > 1 || x.describe && x.recording() {
 		var clear []*pg.Node
 		for _, c := range pairing {
 			if x.from.unambiguous(c) {
 				clear = append(clear, c)
 			}
 		}
-		if lk, rk := equiKeys(clear, l, r); len(lk) > 0 {
-			return joinHashed(l, r, kind, match, lk, rk)
-		}
+		lk, rk = equiKeys(clear, l, r)
 	}
-	return joinMatch(l, r, kind, match)
+	if len(lk) > 0 && !x.describe {
+		out, hashed, err := joinHashed(l, r, kind, match, lk, rk)
+		if err != nil {
+			return nil, err
+		}
+		if !hashed {
+			lk, rk = nil, nil
+		}
+		x.planJoin(joinNode(kind, l, r, lk, rk, quals), len(out.rows), start)
+		return out, nil
+	}
+	out, err := joinMatch(l, r, kind, match)
+	if err != nil {
+		return nil, err
+	}
+	if x.recording() {
+		x.planJoin(joinNode(kind, l, r, lk, rk, quals), x.rowsOf(out), start)
+	}
+	return out, nil
 }
 
 // joinMatch joins two relations by nested loops, keeping the pairs of rows match accepts (every pair when match is
@@ -617,7 +677,8 @@ func joinMatch(l, r *relation, kind pg.JoinType, match func(row []any) (bool, er
 // joinHashed is joinMatch with the candidate rows of r for a row of l found in a hash table of r's rows by the
 // values of their columns rk, those of l's row being its columns lk: a row with a NULL among them (which equals
 // nothing) has no candidates. A row of l with a value hashKey does not know is tried against every row of r.
-func joinHashed(l, r *relation, kind pg.JoinType, match func(row []any) (bool, error), lk, rk []int) (*relation, error) {
+// hashed is false when a value of r's keys is of a kind hashKey does not know: the rows were joined by joinMatch.
+func joinHashed(l, r *relation, kind pg.JoinType, match func(row []any) (bool, error), lk, rk []int) (rel *relation, hashed bool, err error) {
 	key := func(row []any, idx []int) (k string, null, ok bool) {
 		for _, i := range idx {
 			if row[i] == nil {
@@ -635,14 +696,15 @@ func joinHashed(l, r *relation, kind pg.JoinType, match func(row []any) (bool, e
 	for i, rr := range r.rows {
 		k, null, ok := key(rr, rk)
 		if !ok {
-			return joinMatch(l, r, kind, match) // a value of a kind hashKey does not know
+			rel, err := joinMatch(l, r, kind, match) // a value of a kind hashKey does not know
+			return rel, false, err
 		}
 		if !null {
 			table[k] = append(table[k], i)
 		}
 	}
 	all := rowIndexes(len(r.rows))
-	return joinPairs(l, r, kind, match, func(lr []any) []int {
+	rel, err = joinPairs(l, r, kind, match, func(lr []any) []int {
 		k, null, ok := key(lr, lk)
 		switch {
 		case !ok:
@@ -652,6 +714,7 @@ func joinHashed(l, r *relation, kind pg.JoinType, match func(row []any) (bool, e
 		}
 		return table[k]
 	})
+	return rel, true, err
 }
 
 // rowIndexes is 0, 1, ..., n-1: every row of a relation of n rows.
@@ -714,6 +777,7 @@ func joinPairs(l, r *relation, kind pg.JoinType, match func(row []any) (bool, er
 // declared columns, or for a schemaless table the union of the fields
 // found, plus the hidden document column.
 func (x *exec) scan(t *table, alias string, filter bson.D) (*relation, error) {
+	m := x.planMark()
 	if filter == nil {
 		filter = bson.D{}
 	}
@@ -730,6 +794,13 @@ func (x *exec) scan(t *table, alias string, filter bson.D) (*relation, error) {
 		if docs, err = coll.find(x.ctx, filter, nil, 0); err != nil {
 			return nil, err
 		}
+	}
+	if x.recording() {
+		took, rows := time.Since(m.start), len(docs)
+		if x.describe {
+			rows = -1
+		}
+		x.planAdd(m, x.scanNode(coll, t, alias, filter), rows).dur = took
 	}
 	rel := &relation{}
 	if t.declared {
@@ -798,6 +869,13 @@ func splitPath(p string) []string {
 func (x *exec) project(sel *pg.SelectStmt, src *relation, outer *scope, limit int) (*relation, error) {
 	targets := sel.TargetList
 	grouped := len(sel.GroupClause) > 0 || sel.HavingClause != nil || hasAggregate(targets)
+	pm, rec := x.takeProjMark()
+	nrows := func(n int) int { // a count for the plan: none while describing
+		if x.describe {
+			return -1
+		}
+		return n
+	}
 	if err := nonIntegerConstant(sel.GroupClause, "GROUP BY"); err != nil {
 		return nil, err
 	}
@@ -867,11 +945,25 @@ func (x *exec) project(sel *pg.SelectStmt, src *relation, outer *scope, limit in
 		}
 		units = kept
 	}
+	if rec && grouped {
+		n := &planNode{typ: "Aggregate", strategy: "Plain"}
+		if len(sel.GroupClause) > 0 {
+			n.strategy, n.head = "Hashed", "HashAggregate"
+			n.prop("Group Key", exprList(sel.GroupClause))
+		}
+		if sel.HavingClause != nil {
+			n.prop("Filter", exprText(sel.HavingClause))
+		}
+		x.planAdd(pm, n, nrows(len(units)))
+	}
 	// Window functions, computed over the units in their window's order.
 	tsc := &scope{cols: src.cols, row: make([]any, len(src.cols)), outer: outer, group: [][]any{}}
 	window, err := x.windows(sel, targets, len(units), scopeOf, tsc)
 	if err != nil {
 		return nil, err
+	}
+	if rec && hasWindowCall(sel) {
+		x.planAdd(pm, &planNode{typ: "WindowAgg"}, nrows(len(units)))
 	}
 	// Target list.
 	out := &relation{}
@@ -1002,6 +1094,9 @@ func (x *exec) project(sel *pg.SelectStmt, src *relation, outer *scope, limit in
 		}
 		x.srfValue = nil
 	}
+	if rec && len(srfs) > 0 {
+		x.planAdd(pm, &planNode{typ: "ProjectSet"}, nrows(len(out.rows)))
+	}
 	// ORDER BY and DISTINCT ON's expressions: output names and positions first, then input expressions.
 	// An output name two different items share is ambiguous there (-1), as in PostgreSQL.
 	alias := map[string]int{}
@@ -1041,6 +1136,13 @@ func (x *exec) project(sel *pg.SelectStmt, src *relation, outer *scope, limit in
 		}
 		out.rows, onKeys = permute(out.rows, onKeys, sortPerm(keys, sel.SortClause))
 	}
+	if rec && (len(sel.SortClause) > 0 || distinctOn) {
+		keys := sel.SortClause
+		if len(keys) == 0 {
+			keys = sel.DistinctClause
+		}
+		x.planAdd(pm, &planNode{typ: "Sort"}, nrows(len(out.rows))).prop("Sort Key", exprList(keys))
+	}
 	switch {
 	case distinctOn:
 		// The first row of each set of rows equal on the DISTINCT ON expressions, in ORDER BY's order.
@@ -1056,12 +1158,24 @@ func (x *exec) project(sel *pg.SelectStmt, src *relation, outer *scope, limit in
 	case len(sel.DistinctClause) > 0:
 		out.rows = distinctRows(out.rows)
 	}
+	if rec && len(sel.DistinctClause) > 0 {
+		if distinctOn {
+			x.planAdd(pm, &planNode{typ: "Unique"}, nrows(len(out.rows)))
+		} else {
+			x.planAdd(pm, &planNode{typ: "Aggregate", strategy: "Hashed", head: "HashAggregate"}, nrows(len(out.rows))).prop("Group Key", "(all columns)")
+		}
+	}
 	if x.lockSel == sel {
 		if out.rows, err = x.lockRows(sel, out, outer); err != nil {
 			return nil, err
 		}
 	} else if out.rows, err = x.limit(sel, out.rows, outer); err != nil {
 		return nil, err
+	}
+	if rec && x.lockSel == sel {
+		x.planAdd(pm, &planNode{typ: "LockRows"}, nrows(len(out.rows)))
+	} else if rec && (sel.LimitCount != nil || sel.LimitOffset != nil) {
+		x.planAdd(pm, &planNode{typ: "Limit"}, nrows(len(out.rows)))
 	}
 	if limit >= 0 && len(out.rows) > limit {
 		out.rows = out.rows[:limit]

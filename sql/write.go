@@ -186,10 +186,12 @@ func (x *exec) insert(ins *pg.InsertStmt) (*relation, string, error) {
 		}
 	}
 	// Source rows.
+	m := x.planMark()
 	var rows [][]any
 	if ins.SelectStmt == nil {
 		rows = [][]any{{}}
 		names = nil
+		x.planLeaf(m, "Result", "", "", len(rows))
 	} else {
 		sel := ins.SelectStmt.GetSelectStmt()
 		if x.describe && len(sel.ValuesLists) > 0 {
@@ -241,6 +243,7 @@ func (x *exec) insert(ins *pg.InsertStmt) (*relation, string, error) {
 			}
 			x.typeOf(oc.WhereClause, sc)
 		}
+		x.planInsert(m, ins, t, alias, 0)
 		rel, err := x.returning(ins.ReturningList, t, alias, nil, nil)
 		return rel, "INSERT 0 0", err
 	}
@@ -300,6 +303,7 @@ func (x *exec) insert(ins *pg.InsertStmt) (*relation, string, error) {
 			count++
 		}
 	}
+	x.planInsert(m, ins, t, alias, count)
 	rel, err := x.returning(ins.ReturningList, t, alias, written, nil)
 	return rel, fmt.Sprintf("INSERT 0 %d", count), err
 }
@@ -665,6 +669,8 @@ func (x *exec) update(up *pg.UpdateStmt) (*relation, string, error) {
 	if !x.inTxn && !x.describe && len(t.ForeignKeys) > 0 {
 		return nil, "", errNeedsTxn
 	}
+	m := x.planMark()
+	var target *planNode // how the rows to update were found (EXPLAIN)
 	var sources []*scope
 	var fromCols []relCol // FROM's columns, for RETURNING
 	if len(up.FromClause) > 0 {
@@ -697,6 +703,18 @@ func (x *exec) update(up *pg.UpdateStmt) (*relation, string, error) {
 			x.typeOf(rt.Val, sc)
 		}
 		x.typeOf(up.WhereClause, sc)
+		if x.recording() {
+			// The translation the run makes decides between one engine update and Concord's row by row.
+			tr := &translator{x: x, t: t, alias: alias, outer: sources[0], fromRow: true}
+			if fromCols == nil {
+				tr = x.newTranslator(up, t, alias)
+			}
+			upd, okU, errU := tr.update(up.TargetList)
+			filter, okF, errF := tr.filter(up.WhereClause)
+			pushed := okU && okF && errU == nil && errF == nil
+			x.planWriteTarget(x.planMark(), &target, t, alias, pushed, filter, upd, updateHow(pushed, filter, up.ReturningList != nil || fromCols != nil), up.WhereClause, 0)
+			x.planModify(m, "Update", t, alias, target, 0)
+		}
 		if fromCols != nil {
 			rel, err := x.returningPaired(up.ReturningList, t, alias, nil, nil, fromCols)
 			return rel, "UPDATE 0", err
@@ -710,6 +728,7 @@ func (x *exec) update(up *pg.UpdateStmt) (*relation, string, error) {
 	var count int64
 	done := map[string]bool{} // with FROM, a row is updated once
 	for _, src := range sources {
+		ms := x.planMark()
 		tr := &translator{x: x, t: t, alias: alias, outer: src, fromRow: true}
 		if src == nil {
 			tr = x.newTranslator(up, t, alias)
@@ -727,6 +746,7 @@ func (x *exec) update(up *pg.UpdateStmt) (*relation, string, error) {
 			if err != nil {
 				return nil, "", err
 			}
+			x.planWriteTarget(ms, &target, t, alias, false, nil, nil, updateHow(false, nil, true), up.WhereClause, int(n))
 			count += n
 			written = append(written, docs...)
 			pairs = pairSource(pairs, src, len(docs))
@@ -747,6 +767,7 @@ func (x *exec) update(up *pg.UpdateStmt) (*relation, string, error) {
 			if err != nil {
 				return nil, "", err
 			}
+			x.planWriteTarget(ms, &target, t, alias, true, filter, upd, updateHow(true, filter, false), nil, int(matched))
 			count += matched
 			continue
 		}
@@ -754,10 +775,12 @@ func (x *exec) update(up *pg.UpdateStmt) (*relation, string, error) {
 		if err != nil {
 			return nil, "", err
 		}
+		x.planWriteTarget(ms, &target, t, alias, true, filter, upd, updateHow(true, filter, true), nil, int(n))
 		count += n
 		written = append(written, docs...)
 		pairs = pairSource(pairs, src, len(docs))
 	}
+	x.planModify(m, "Update", t, alias, target, int(count))
 	var rel *relation
 	if len(up.FromClause) > 0 {
 		rel, err = x.returningPaired(up.ReturningList, t, alias, written, pairs, fromCols)
@@ -1090,6 +1113,7 @@ func (x *exec) deleteUsing(del *pg.DeleteStmt, t *table, alias string) (*relatio
 	if err := sameNameAsTarget(del.UsingClause, alias); err != nil {
 		return nil, "", err
 	}
+	m := x.planMark()
 	from, err := x.fromClause(del.UsingClause, nil, nil)
 	if err != nil {
 		return nil, "", err
@@ -1103,6 +1127,7 @@ func (x *exec) deleteUsing(del *pg.DeleteStmt, t *table, alias string) (*relatio
 		cols := tableCols(t, alias)
 		src := &scope{cols: from.cols, row: make([]any, len(from.cols))}
 		x.typeOf(del.WhereClause, &scope{cols: cols, row: make([]any, len(cols)), outer: src})
+		x.planModify(m, "Delete", t, alias, nil, 0)
 		rel, err := x.returningPaired(del.ReturningList, t, alias, nil, nil, from.cols)
 		return rel, "DELETE 0", err
 	}
@@ -1163,6 +1188,7 @@ func (x *exec) deleteUsing(del *pg.DeleteStmt, t *table, alias string) (*relatio
 		docs = append(docs, before)
 		kept = append(kept, pairs[i])
 	}
+	x.planModify(m, "Delete", t, alias, nil, len(docs))
 	rel, err := x.returningPaired(del.ReturningList, t, alias, docs, kept, from.cols)
 	return rel, fmt.Sprintf("DELETE %d", len(docs)), err
 }
@@ -1204,9 +1230,20 @@ func (x *exec) delete(del *pg.DeleteStmt) (*relation, string, error) {
 	if len(del.UsingClause) > 0 {
 		return x.deleteUsing(del, t, alias)
 	}
+	m := x.planMark()
+	var target *planNode // how the rows to delete were found (EXPLAIN)
 	if x.describe {
 		cols := tableCols(t, alias)
 		x.typeOf(del.WhereClause, &scope{cols: cols, row: make([]any, len(cols))})
+		if x.recording() {
+			filter, ok, err := x.newTranslator(del, t, alias).filter(del.WhereClause)
+			ok = ok && err == nil
+			if !ok {
+				x.scan(t, alias, x.pushdown(del.WhereClause, t, alias, nil))
+			}
+			x.planWriteTarget(m, &target, t, alias, ok, filter, nil, deleteHow(ok, del.ReturningList != nil), del.WhereClause, 0)
+			x.planModify(m, "Delete", t, alias, target, 0)
+		}
 		rel, err := x.returning(del.ReturningList, t, alias, nil, nil)
 		return rel, "DELETE 0", err
 	}
@@ -1242,6 +1279,8 @@ func (x *exec) delete(del *pg.DeleteStmt) (*relation, string, error) {
 		if err != nil {
 			return nil, "", err
 		}
+		x.planWriteTarget(m, &target, t, alias, true, filter, nil, deleteHow(true, false), nil, int(n))
+		x.planModify(m, "Delete", t, alias, target, int(n))
 		return nil, fmt.Sprintf("DELETE %d", n), nil
 	} else if ids, err = x.matchingIDs(coll, filter); err != nil {
 		return nil, "", err
@@ -1261,6 +1300,8 @@ func (x *exec) delete(del *pg.DeleteStmt) (*relation, string, error) {
 		}
 		docs = append(docs, before)
 	}
+	x.planWriteTarget(m, &target, t, alias, ok, filter, nil, deleteHow(ok, true), del.WhereClause, len(docs))
+	x.planModify(m, "Delete", t, alias, target, len(docs))
 	rel, err := x.returning(del.ReturningList, t, alias, docs, nil)
 	return rel, fmt.Sprintf("DELETE %d", len(docs)), err
 }
