@@ -396,6 +396,7 @@ func renameInCheck(c check, old, new string) (check, error) {
 type pgConstraint struct {
 	oid, table, refTable, index int64
 	kind, name, def             string
+	deferrable, deferred        bool
 }
 
 // pgConstraints lists the CHECK, FOREIGN KEY, PRIMARY KEY and UNIQUE constraints of the database's tables,
@@ -411,7 +412,8 @@ func (x *exec) pgConstraints() ([]pgConstraint, error) {
 			out = append(out, pgConstraint{oid: int64(40000 + len(out)), table: oids[t.Name], kind: "c", name: c.Name, def: "CHECK (" + c.Expr + ")"})
 		}
 		for _, fk := range t.ForeignKeys {
-			out = append(out, pgConstraint{oid: int64(40000 + len(out)), table: oids[t.Name], refTable: oids[fk.Table], kind: "f", name: fk.Name, def: foreignKeyDef(fk)})
+			out = append(out, pgConstraint{oid: int64(40000 + len(out)), table: oids[t.Name], refTable: oids[fk.Table], kind: "f", name: fk.Name, def: foreignKeyDef(fk),
+				deferrable: fk.Deferrable, deferred: fk.Deferred})
 		}
 	}
 	indexes, err := x.pgIndexes()

@@ -71,8 +71,14 @@ func (x *exec) createTable(cs *pg.CreateStmt) (*Result, error) {
 				if len(t.Key) > 0 {
 					return nil, errorf("42P16", "multiple primary keys for table %q are not allowed", t.Name)
 				}
+				if err := notDeferrableKey(con); err != nil {
+					return nil, err
+				}
 				t.Key = keys
 			case pg.ConstrType_CONSTR_UNIQUE:
+				if err := notDeferrableKey(con); err != nil {
+					return nil, err
+				}
 				uniques = append(uniques, keys)
 			case pg.ConstrType_CONSTR_CHECK, pg.ConstrType_CONSTR_FOREIGN:
 				checks = append(checks, con)
@@ -228,8 +234,18 @@ func (x *exec) columnDef(table string, cd *pg.ColumnDef) (column, []pg.ConstrTyp
 	}
 	var keyed []pg.ConstrType
 	var checks []*pg.Constraint
+	var prev *pg.Constraint // the constraint a DEFERRABLE or INITIALLY clause after it belongs to
 	for _, cn := range cd.Constraints {
 		con := cn.GetConstraint()
+		switch con.Contype {
+		case pg.ConstrType_CONSTR_ATTR_DEFERRABLE, pg.ConstrType_CONSTR_ATTR_DEFERRED,
+			pg.ConstrType_CONSTR_ATTR_NOT_DEFERRABLE, pg.ConstrType_CONSTR_ATTR_IMMEDIATE:
+			if err := deferClause(prev, con.Contype); err != nil {
+				return column{}, nil, nil, err
+			}
+			continue
+		}
+		prev = con
 		switch con.Contype {
 		case pg.ConstrType_CONSTR_DEFAULT:
 			if c.Default != "" {
@@ -258,6 +274,9 @@ func (x *exec) columnDef(table string, cd *pg.ColumnDef) (column, []pg.ConstrTyp
 		case pg.ConstrType_CONSTR_NOTNULL:
 			c.NotNull = true
 		case pg.ConstrType_CONSTR_PRIMARY, pg.ConstrType_CONSTR_UNIQUE:
+			if err := notDeferrableKey(con); err != nil {
+				return column{}, nil, nil, err
+			}
 			keyed = append(keyed, con.Contype)
 		case pg.ConstrType_CONSTR_CHECK:
 			checks = append(checks, con)

@@ -48,7 +48,7 @@ func sequenceName(table, col string) string {
 
 // nextvalDefault is the DEFAULT of a column that takes its values from seq.
 func nextvalDefault(seq string) string {
-	return "nextval('" + strings.ReplaceAll(seq, "'", "''") + "'::regclass)"
+	return "nextval('" + strings.ReplaceAll(quoteIdent(seq), "'", "''") + "'::regclass)"
 }
 
 // defaultText turns a DEFAULT expression into the SQL text kept in the catalog.

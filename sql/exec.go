@@ -199,6 +199,8 @@ func (x *exec) dispatch(n *pg.Node) (*Result, error) {
 		return x.alterSequence(n.GetAlterSeqStmt())
 	case n.GetCreateEnumStmt() != nil:
 		return x.createEnum(n.GetCreateEnumStmt())
+	case n.GetConstraintsSetStmt() != nil:
+		return x.setConstraints(n.GetConstraintsSetStmt())
 	case n.GetAlterEnumStmt() != nil:
 		return x.alterEnum(n.GetAlterEnumStmt())
 	}

@@ -29,6 +29,9 @@ type foreignKey struct {
 	RefColumns []string `bson:"refcolumns"`
 	// OnDelete is PostgreSQL's confdeltype: "a" NO ACTION, "r" RESTRICT, "c" CASCADE, "n" SET NULL.
 	OnDelete string `bson:"ondelete"`
+	// Deferrable and Deferred are DEFERRABLE and INITIALLY DEFERRED (deferred.go).
+	Deferrable bool `bson:"deferrable,omitempty"`
+	Deferred   bool `bson:"deferred,omitempty"`
 }
 
 // CodeForeignKeyViolation is PostgreSQL's foreign_key_violation; CodeInvalidForeignKey its invalid_foreign_key;
@@ -59,9 +62,7 @@ func (x *exec) newForeignKey(t *table, con *pg.Constraint) (foreignKey, error) {
 	if con.FkMatchtype == "f" {
 		return fk, unsupported("MATCH FULL")
 	}
-	if con.Deferrable || con.Initdeferred {
-		return fk, unsupported("a DEFERRABLE foreign key (Concord checks each statement's rows when it ends)")
-	}
+	fk.Deferrable, fk.Deferred = con.Deferrable || con.Initdeferred, con.Initdeferred
 	if len(con.FkDelSetCols) > 0 {
 		return fk, unsupported("ON DELETE SET NULL with a column list")
 	}
@@ -271,18 +272,28 @@ func (x *exec) later(check func() error) error {
 // parent is not locked either), as PostgreSQL checks only a changed key.
 func (x *exec) checkChild(ctx context.Context, t *table, doc, before bson.Raw) error {
 	if x.fk == nil {
-		return x.verifyChild(ctx, t, doc, before)
+		return x.verifyChild(ctx, t, doc, before, nil)
 	}
 	id := doc.Lookup("_id")
-	return x.later(func() error {
-		now, err := x.s.db().collection(t.Name).findOne(ctx, bson.D{{Key: "_id", Value: id}})
+	check := func(y *exec, ctx context.Context, which func(foreignKey) bool) error {
+		now, err := y.s.db().collection(t.Name).findOne(ctx, bson.D{{Key: "_id", Value: id}})
 		if isNoDocuments(err) {
 			return nil
 		}
 		if err != nil {
 			return err
 		}
-		return x.verifyChild(ctx, t, now, before)
+		return y.verifyChild(ctx, t, now, before, which)
+	}
+	for _, fk := range t.ForeignKeys {
+		if x.deferring(fk) {
+			x.deferCheck(fk.Name, func(y *exec) error {
+				return check(y, y.ctx, func(f foreignKey) bool { return f.Name == fk.Name })
+			})
+		}
+	}
+	return x.later(func() error {
+		return check(x, ctx, func(f foreignKey) bool { return !x.deferring(f) })
 	})
 }
 
@@ -312,8 +323,11 @@ func hasNullKey(t *table, fk foreignKey, doc bson.Raw) bool {
 
 // verifyChild checks the foreign keys of a row of t just written: each non-NULL key, unless it is the one the row
 // had before (an update's), must name a parent row, which is locked for the transaction.
-func (x *exec) verifyChild(ctx context.Context, t *table, doc, before bson.Raw) error {
+func (x *exec) verifyChild(ctx context.Context, t *table, doc, before bson.Raw, which func(foreignKey) bool) error {
 	for _, fk := range t.ForeignKeys {
+		if which != nil && !which(fk) {
+			continue
+		}
 		if hasNullKey(t, fk, doc) {
 			continue // references nothing (MATCH SIMPLE)
 		}
@@ -414,21 +428,27 @@ func (x *exec) parentDeleted(ctx context.Context, t *table, doc bson.Raw) error 
 			case "r":
 				return stillReferenced(t, child, fk, texts)
 			default:
-				// NO ACTION: the children may go later in the statement (a table referencing itself, emptied).
+				// NO ACTION: the children may go later in the statement (a table referencing itself, emptied), or
+				// later in the block for a deferred key.
 				key := doc.Lookup("_id")
-				if err := x.later(func() error {
-					// A row with the same key again (deleted and inserted by the statement) still answers for them.
-					if _, err := x.s.db().collection(t.Name).findOne(ctx, bson.D{{Key: "_id", Value: key}}); err == nil {
+				check := func(y *exec, ctx context.Context) error {
+					// A row with the same key again (deleted and inserted since) still answers for them.
+					if _, err := y.s.db().collection(t.Name).findOne(ctx, bson.D{{Key: "_id", Value: key}}); err == nil {
 						return nil
 					} else if !isNoDocuments(err) {
 						return err
 					}
-					ids, err := x.referencing(ctx, child, filter)
+					ids, err := y.referencing(ctx, child, filter)
 					if err != nil || len(ids) == 0 {
 						return err
 					}
 					return stillReferenced(t, child, fk, texts)
-				}); err != nil {
+				}
+				if x.deferring(fk) {
+					x.deferCheck(fk.Name, func(y *exec) error { return check(y, y.ctx) })
+					continue
+				}
+				if err := x.later(func() error { return check(x, ctx) }); err != nil {
 					return err
 				}
 			}
@@ -647,7 +667,7 @@ func (x *exec) verifyForeignKey(t *table, fk foreignKey) error {
 			return err
 		}
 		for _, d := range docs {
-			if err := x.verifyChild(ctx, &probe, d, nil); err != nil {
+			if err := x.verifyChild(ctx, &probe, d, nil, nil); err != nil {
 				return err
 			}
 		}
@@ -675,6 +695,12 @@ func foreignKeyDef(fk foreignKey) string {
 		def += " ON DELETE CASCADE"
 	case "n":
 		def += " ON DELETE SET NULL"
+	}
+	switch {
+	case fk.Deferred:
+		def += " DEFERRABLE INITIALLY DEFERRED"
+	case fk.Deferrable:
+		def += " DEFERRABLE"
 	}
 	return def
 }

@@ -97,8 +97,10 @@ func (x *exec) informationSchemaConstraints(name string, rel *relation, col func
 		for _, c := range []string{"table_catalog", "table_schema", "table_name", "constraint_type", "is_deferrable", "initially_deferred", "enforced"} {
 			col(c, OIDText)
 		}
+		yesNo := map[bool]string{true: "YES", false: "NO"}
 		for _, c := range cons {
-			rel.rows = append(rel.rows, []any{db, "public", c.name, db, "public", c.table, c.kind, "NO", "NO", "YES"})
+			deferrable, deferred := c.fk != nil && c.fk.Deferrable, c.fk != nil && c.fk.Deferred
+			rel.rows = append(rel.rows, []any{db, "public", c.name, db, "public", c.table, c.kind, yesNo[deferrable], yesNo[deferred], "YES"})
 		}
 	case "key_column_usage":
 		for _, c := range []string{"table_catalog", "table_schema", "table_name", "column_name"} {

@@ -255,7 +255,7 @@ func (x *exec) catalogRelation(schema, name string) (*relation, error) {
 			return nil, err
 		}
 		for _, c := range checks {
-			rel.rows = append(rel.rows, []any{c.oid, c.name, int64(2200), c.kind, c.table, c.refTable, true, true, int64(0), c.index, false, false})
+			rel.rows = append(rel.rows, []any{c.oid, c.name, int64(2200), c.kind, c.table, c.refTable, true, true, int64(0), c.index, c.deferrable, c.deferred})
 		}
 	case name == "pg_database":
 		col("oid", OIDOID)

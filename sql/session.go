@@ -82,6 +82,10 @@ type Session struct {
 	named map[string]*Stmt
 	// ddl is what the transaction block's DDL made (blockddl.go); nil when it has made nothing.
 	ddl *blockDDL
+	// deferred are the checks of the block's deferred foreign keys, run at COMMIT; constraints its SET
+	// CONSTRAINTS (deferred.go).
+	deferred    []deferredCheck
+	constraints constraintModes
 }
 
 // savepoint is one SAVEPOINT of a transaction block, with what ROLLBACK TO puts back besides the writes: the
@@ -96,6 +100,8 @@ type savepoint struct {
 	listen, notify int
 	advisory       map[advisoryKey]int // transaction-level advisory holds (advisoryLocks.xactHolds)
 	ddl            *blockDDL           // what the block's DDL had made
+	deferred       int                 // how many deferred checks the block had
+	constraints    constraintModes     // its SET CONSTRAINTS
 }
 
 // NewSession starts a session on database for user.
@@ -471,6 +477,10 @@ func (s *Session) transaction(ctx context.Context, ts *pg.TransactionStmt) (*Res
 			s.abortBlock()
 			return &Result{Tag: "ROLLBACK"}, nil
 		}
+		if err := s.runDeferred(s.txn.context(ctx), nil); err != nil {
+			s.abortBlock() // PostgreSQL rolls the block back when a deferred check fails at COMMIT
+			return nil, AsError(deferredViolation(err))
+		}
 		err := s.txn.commit(ctx)
 		ddl := s.ddl
 		s.txn, s.status = nil, TxIdle
@@ -521,6 +531,7 @@ func (s *Session) savepointStmt(ts *pg.TransactionStmt) (*Result, error) {
 		mark := savepoint{name: ts.SavepointName, sp: sp, params: s.params.clone(), listen: len(s.pendingListen), notify: len(s.pendingNotify)}
 		mark.advisory = s.e.advisory.xactHolds(s)
 		mark.ddl = s.ddl.clone()
+		mark.deferred, mark.constraints = len(s.deferred), s.constraints.clone()
 		if s.block != nil {
 			after := s.block.after.clone()
 			mark.after = &after
@@ -560,6 +571,7 @@ func (s *Session) savepointStmt(ts *pg.TransactionStmt) (*Result, error) {
 	s.pendingListen, s.pendingNotify = s.pendingListen[:mark.listen], s.pendingNotify[:mark.notify]
 	s.e.advisory.rollbackXact(s, mark.advisory)
 	s.ddl = mark.ddl.clone()
+	s.deferred, s.constraints = s.deferred[:mark.deferred], mark.constraints.clone()
 	s.savepoints = s.savepoints[:i+1]
 	s.status = TxActive
 	return &Result{Tag: "ROLLBACK"}, nil

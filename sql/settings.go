@@ -185,6 +185,7 @@ func (s *Session) remember() {
 func (s *Session) endBlock(committed bool) {
 	s.savepoints = nil
 	s.ddl = nil
+	s.deferred, s.constraints = nil, constraintModes{}
 	s.endNotify(committed)
 	s.e.advisory.release(s, false) // the block's transaction-level advisory locks
 	if s.block == nil {

@@ -1,0 +1,206 @@
+package sql
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"slices"
+
+	pg "github.com/pganalyze/pg_query_go/v6"
+)
+
+// Deferred foreign keys. A FOREIGN KEY declared DEFERRABLE INITIALLY DEFERRED (as Django declares every one) is
+// checked when the transaction block commits instead of when each statement ends, as in PostgreSQL: a block may
+// insert a child before its parent. SET CONSTRAINTS { ALL | name, ... } { DEFERRED | IMMEDIATE } changes that for
+// the rest of the block for DEFERRABLE keys; IMMEDIATE runs the checks deferred so far at once. The checks a
+// deferred key's writes leave (the child row's parent must exist, a deleted parent's children must be gone) wait
+// in the session and run at COMMIT in the block's transaction: one that fails fails the COMMIT, and the block
+// rolls back. Outside a block, and in the implicit block of a multi-statement query, every key is checked when
+// its statement ends.
+
+// deferredCheck is one check a deferred foreign key left: run by an exec of the block's transaction.
+type deferredCheck struct {
+	name string // the constraint's
+	run  func(y *exec) error
+}
+
+// constraintModes are the SET CONSTRAINTS of a block: all, when set, for every DEFERRABLE key, then named ones.
+type constraintModes struct {
+	all   *bool
+	named map[string]bool
+}
+
+func (m constraintModes) clone() constraintModes {
+	out := constraintModes{named: maps.Clone(m.named)}
+	if m.all != nil {
+		v := *m.all
+		out.all = &v
+	}
+	return out
+}
+
+// deferring reports whether fk's checks wait for the block's COMMIT.
+func (x *exec) deferring(fk foreignKey) bool {
+	if !fk.Deferrable || !x.inBlock() {
+		return false
+	}
+	if d, ok := x.s.constraints.named[fk.Name]; ok {
+		return d
+	}
+	if x.s.constraints.all != nil {
+		return *x.s.constraints.all
+	}
+	return fk.Deferred
+}
+
+// deferCheck keeps a deferred key's check for the block's COMMIT.
+func (x *exec) deferCheck(name string, run func(y *exec) error) {
+	x.s.deferred = append(x.s.deferred, deferredCheck{name: name, run: run})
+}
+
+// runDeferred runs, in the block's transaction, the deferred checks whose constraint which selects (nil: all),
+// and forgets them.
+func (s *Session) runDeferred(ctx context.Context, which func(string) bool) error {
+	if len(s.deferred) == 0 {
+		return nil
+	}
+	y := s.newExec(ctx, nil)
+	var kept []deferredCheck
+	for _, c := range s.deferred {
+		if which != nil && !which(c.name) {
+			kept = append(kept, c)
+			continue
+		}
+		if err := c.run(y); err != nil {
+			return err
+		}
+	}
+	s.deferred = kept
+	return nil
+}
+
+// setConstraints runs SET CONSTRAINTS { ALL | name [, ...] } { DEFERRED | IMMEDIATE }.
+func (x *exec) setConstraints(cs *pg.ConstraintsSetStmt) (*Result, error) {
+	res := &Result{Tag: "SET CONSTRAINTS"}
+	if x.describe {
+		return res, nil
+	}
+	if !x.inBlock() {
+		x.warn(&Error{Code: CodeNoActiveSQLTransaction, Severity: "WARNING", Message: "SET CONSTRAINTS can only be used in transaction blocks"})
+		return res, nil
+	}
+	s := x.s
+	if len(cs.Constraints) == 0 {
+		d := cs.Deferred
+		s.constraints = constraintModes{all: &d}
+		if !d {
+			return res, s.runDeferred(x.ctx, nil)
+		}
+		return res, nil
+	}
+	tables, _, err := x.declaredTables()
+	if err != nil {
+		return nil, err
+	}
+	var names []string
+	for _, n := range cs.Constraints {
+		rv := n.GetRangeVar()
+		if rv == nil {
+			continue
+		}
+		name := rv.Relname
+		found, deferrable := false, false
+		for _, t := range tables {
+			for _, fk := range t.ForeignKeys {
+				if fk.Name == name {
+					found, deferrable = true, fk.Deferrable
+				}
+			}
+			for _, c := range t.Checks {
+				found = found || c.Name == name
+			}
+		}
+		if !found {
+			if names, err := x.constraintNames(); err != nil {
+				return nil, err
+			} else if slices.Contains(names, name) {
+				found = true
+			}
+		}
+		switch {
+		case !found:
+			return nil, errorf(CodeUndefinedObject, "constraint \"%s\" does not exist", name)
+		case !deferrable:
+			return nil, errorf(CodeWrongObjectType, "constraint \"%s\" is not deferrable", name)
+		}
+		names = append(names, name)
+	}
+	if s.constraints.named == nil {
+		s.constraints.named = map[string]bool{}
+	}
+	for _, n := range names {
+		s.constraints.named[n] = cs.Deferred
+	}
+	if !cs.Deferred {
+		return res, s.runDeferred(x.ctx, func(name string) bool { return slices.Contains(names, name) })
+	}
+	return res, nil
+}
+
+// constraintNames lists the names of the database's constraints (primary keys, unique keys, checks, foreign
+// keys), as pg_constraint does.
+func (x *exec) constraintNames() ([]string, error) {
+	cons, err := x.tableConstraints()
+	if err != nil {
+		return nil, err
+	}
+	out := make([]string, len(cons))
+	for i, c := range cons {
+		out[i] = c.name
+	}
+	return out, nil
+}
+
+// deferredViolation wraps the failure of a deferred check at COMMIT.
+func deferredViolation(err error) error {
+	e := AsError(err)
+	if e.Code == CodeForeignKeyViolation {
+		return e
+	}
+	return fmt.Errorf("checking the deferred foreign keys: %w", err)
+}
+
+// deferClause applies a column constraint's DEFERRABLE, NOT DEFERRABLE, INITIALLY DEFERRED or INITIALLY
+// IMMEDIATE clause to the constraint before it (prev), as PostgreSQL's parser does: only a foreign key, unique
+// or primary key constraint takes one (42601 "misplaced ... clause" otherwise).
+func deferClause(prev *pg.Constraint, clause pg.ConstrType) error {
+	words := map[pg.ConstrType]string{pg.ConstrType_CONSTR_ATTR_DEFERRABLE: "DEFERRABLE", pg.ConstrType_CONSTR_ATTR_DEFERRED: "INITIALLY DEFERRED",
+		pg.ConstrType_CONSTR_ATTR_NOT_DEFERRABLE: "NOT DEFERRABLE", pg.ConstrType_CONSTR_ATTR_IMMEDIATE: "INITIALLY IMMEDIATE"}
+	if prev == nil || (prev.Contype != pg.ConstrType_CONSTR_FOREIGN && prev.Contype != pg.ConstrType_CONSTR_UNIQUE &&
+		prev.Contype != pg.ConstrType_CONSTR_PRIMARY) {
+		return errorf(CodeSyntaxError, "misplaced %s clause", words[clause])
+	}
+	switch clause {
+	case pg.ConstrType_CONSTR_ATTR_DEFERRABLE:
+		prev.Deferrable = true
+	case pg.ConstrType_CONSTR_ATTR_DEFERRED:
+		prev.Deferrable, prev.Initdeferred = true, true
+	case pg.ConstrType_CONSTR_ATTR_NOT_DEFERRABLE:
+		if prev.Initdeferred {
+			return errorf(CodeSyntaxError, "constraint declared INITIALLY DEFERRED must be DEFERRABLE")
+		}
+	}
+	if prev.Contype != pg.ConstrType_CONSTR_FOREIGN {
+		return notDeferrableKey(prev)
+	}
+	return nil
+}
+
+// notDeferrableKey refuses a DEFERRABLE unique or primary key constraint: Concord's unique indexes hold every
+// write at once.
+func notDeferrableKey(con *pg.Constraint) error {
+	if con.Deferrable || con.Initdeferred {
+		return unsupported("a DEFERRABLE unique or primary key constraint (a unique index holds every write at once)")
+	}
+	return nil
+}
