@@ -93,6 +93,15 @@ var blockDDLSteps = []struct{ sql, want string }{
 	{"SELECT * FROM bd3", "ERROR 42P01"},
 	{"DROP TABLE bd0", "DROP TABLE"},
 	{"DROP TABLE bd1", "DROP TABLE"},
+	// A serial column of a table whose name needs quotes, made in a block as Prisma's migrations make them.
+	{"BEGIN", "BEGIN"},
+	{`CREATE TABLE "BdUser" ("id" SERIAL NOT NULL, "email" TEXT NOT NULL, CONSTRAINT "BdUser_pkey" PRIMARY KEY ("id"))`, "CREATE TABLE"},
+	{`CREATE UNIQUE INDEX "BdUser_email_key" ON "BdUser"("email")`, "CREATE INDEX"},
+	{"COMMIT", "COMMIT"},
+	{`INSERT INTO "BdUser" (email) VALUES ('a@example.com'), ('b@example.com') RETURNING id`, "1\n2\nINSERT 0 2"},
+	{`SELECT column_default FROM information_schema.columns WHERE table_name = 'BdUser' AND column_name = 'id'`, `nextval('"BdUser_id_seq"'::regclass)` + "\nSELECT 1"},
+	{`INSERT INTO "BdUser" (email) VALUES ('a@example.com')`, "ERROR 23505"},
+	{`DROP TABLE "BdUser"`, "DROP TABLE"},
 }
 
 // runBlockDDL runs blockDDLSteps on a connection. On the driver backend (MongoDB writes no system collection in
