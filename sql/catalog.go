@@ -54,7 +54,10 @@ type table struct {
 	// Predicates are the WHERE clauses of the table's partial indexes, by index name, as PostgreSQL's deparser
 	// writes them (pg_get_indexdef shows them; the index holds them as its partialFilterExpression).
 	Predicates map[string]string `bson:"predicates,omitempty"`
-	declared   bool
+	// Aliases are the indexes made on the same key as one the table has (PostgreSQL allows duplicate indexes,
+	// the storage one index per key): alias name -> the index that serves it (indexalias.go).
+	Aliases map[string]indexAlias `bson:"aliases,omitempty"`
+	declared bool
 }
 
 // column returns the named column, or nil.

@@ -365,6 +365,12 @@ func (x *exec) createIndex(is *pg.IndexStmt) (*Result, error) {
 			partial = bson.D{{Key: "$and", Value: bson.A{uniquePartial(keys), where}}}
 		}
 	}
+	if served, err := x.aliasIndex(t, keys, name, is.Unique, where != nil); served || err != nil {
+		if err != nil {
+			return nil, err
+		}
+		return &Result{Tag: "CREATE INDEX"}, nil
+	}
 	if err := x.s.db().collection(t.Name).createIndex(x.catWrite(), keys, name, is.Unique, partial); err != nil {
 		var ce *concord.Error
 		if errors.As(err, &ce) && (ce.Code == 85 || ce.Code == 86) { // IndexOptionsConflict, IndexKeySpecsConflict
@@ -702,28 +708,43 @@ func (x *exec) truncate(ts *pg.TruncateStmt) (*Result, error) {
 	return &Result{Tag: "TRUNCATE TABLE"}, nil
 }
 
-// dropIndex drops the named index of whichever table has it.
+// dropIndex drops the named index of whichever table has it: an alias (indexalias.go), or a storage index,
+// which its first alias, if any, then replaces.
 func (x *exec) dropIndex(name string) (bool, error) {
+	if found, err := x.dropAlias(name); found || err != nil {
+		return found, err
+	}
 	names, err := x.tableNames(x.base)
 	if err != nil {
 		return false, err
 	}
 	for _, tn := range names {
-		names, err := indexNames(x.base, x.s.db().collection(tn))
+		coll := x.s.db().collection(tn)
+		specs, err := coll.indexes(x.base)
 		if err != nil {
 			return false, err
 		}
-		for _, n := range names {
-			if n == name {
-				if err := x.s.db().collection(tn).dropIndex(x.base, name); err != nil {
-					return true, err
-				}
-				if t, err := x.readTable(tn, 0); err == nil && t.Predicates[name] != "" {
-					delete(t.Predicates, name)
-					return true, x.saveTable(t)
-				}
+		for _, s := range specs {
+			if s.name != name {
+				continue
+			}
+			if err := coll.dropIndex(x.base, name); err != nil {
+				return true, err
+			}
+			t, err := x.readTable(tn, 0)
+			if err != nil || !t.declared {
 				return true, nil
 			}
+			if t.Predicates[name] != "" {
+				nt := *t
+				nt.Predicates = maps.Clone(t.Predicates)
+				delete(nt.Predicates, name)
+				if err := x.saveTable(&nt); err != nil {
+					return true, err
+				}
+				t = &nt
+			}
+			return true, x.promoteAlias(t, name, s.keyDoc(), s.unique)
 		}
 	}
 	return false, nil

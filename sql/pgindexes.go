@@ -93,7 +93,9 @@ func (x *exec) pgIndexes() ([]pgIndex, error) {
 		if err != nil {
 			return nil, err
 		}
+		byStorage := map[string]int{} // a storage index's entry in out
 		for _, s := range specs {
+			byStorage[s.name] = len(out)
 			ix := pgIndex{tableOID: oids[t.Name], table: t.Name, t: t, name: s.name, unique: s.unique}
 			if s.name == "_id_" {
 				if len(t.Key) == 0 {
@@ -107,6 +109,16 @@ func (x *exec) pgIndexes() ([]pgIndex, error) {
 					ix.constraint = "u"
 				}
 			}
+			ix.oid = int64(indexOIDBase + len(out))
+			out = append(out, ix)
+		}
+		for _, a := range t.aliasNames() {
+			i, ok := byStorage[t.Aliases[a].Index]
+			if !ok || i >= len(out) || out[i].table != t.Name {
+				continue // its index went with a dropped column
+			}
+			ix := out[i]
+			ix.name, ix.unique, ix.primary, ix.constraint = a, t.Aliases[a].Unique, false, ""
 			ix.oid = int64(indexOIDBase + len(out))
 			out = append(out, ix)
 		}

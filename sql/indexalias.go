@@ -1,0 +1,134 @@
+package sql
+
+import (
+	"maps"
+	"slices"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+)
+
+// Index aliases. PostgreSQL allows two indexes on the same columns (Django makes a varchar_pattern_ops index
+// beside the unique index of every unique text column, and on a primary key); the storage keeps one index per
+// key. CREATE INDEX on a key a table's index already covers, in the same order and directions, without a WHERE
+// clause on either, makes an alias: a name in the table's catalog that the catalogs (pg_indexes, pg_class, \d)
+// list as an index of its own and that DROP INDEX drops, served by the existing index. A unique alias needs a
+// unique index under it. Dropping the index under aliases builds it again under the first alias's name, so
+// that the remaining names keep an index, as the other duplicate index stays in PostgreSQL.
+
+// indexAlias is an alias: the index that serves it (its storage name) and whether it was made UNIQUE.
+type indexAlias struct {
+	Index  string `bson:"index"`
+	Unique bool   `bson:"unique,omitempty"`
+}
+
+// aliasIndex makes name an alias of t's index on keys when there is one and it serves (served true), saving the
+// table's catalog entry; served is false when a new index must be built.
+func (x *exec) aliasIndex(t *table, keys bson.D, name string, unique, partial bool) (served bool, err error) {
+	if partial || !t.declared {
+		return false, nil
+	}
+	specs, err := x.s.db().collection(t.Name).indexes(x.catRead())
+	if err != nil {
+		return false, err
+	}
+	for _, s := range specs {
+		if !sameKeyDoc(s.keyDoc(), keys) || (unique && !s.unique && s.name != "_id_") || t.Predicates[s.name] != "" {
+			continue
+		}
+		nt := *t // the looked-up table is shared
+		nt.Aliases = maps.Clone(t.Aliases)
+		if nt.Aliases == nil {
+			nt.Aliases = map[string]indexAlias{}
+		}
+		nt.Aliases[name] = indexAlias{Index: s.name, Unique: unique}
+		return true, x.saveTable(&nt)
+	}
+	return false, nil
+}
+
+// sameKeyDoc reports whether two index key patterns name the same fields in the same order and directions.
+func sameKeyDoc(a, b bson.D) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		da, _ := asInt64(a[i].Value)
+		db, _ := asInt64(b[i].Value)
+		if a[i].Key != b[i].Key || (da < 0) != (db < 0) {
+			return false
+		}
+	}
+	return true
+}
+
+// asInt64 reads an index direction.
+func asInt64(v any) (int64, bool) {
+	switch n := v.(type) {
+	case int32:
+		return int64(n), true
+	case int64:
+		return n, true
+	case float64:
+		return int64(n), true
+	case int:
+		return int64(n), true
+	}
+	return 0, false
+}
+
+// aliasNames lists t's aliases in name order.
+func (t *table) aliasNames() []string {
+	return slices.Sorted(maps.Keys(t.Aliases))
+}
+
+// dropAlias drops the alias name of whichever table has it: found false when no table has one by that name.
+func (x *exec) dropAlias(name string) (bool, error) {
+	tables, _, err := x.declaredTables()
+	if err != nil {
+		return false, err
+	}
+	for _, t := range tables {
+		if _, ok := t.Aliases[name]; !ok {
+			continue
+		}
+		nt := *t
+		nt.Aliases = maps.Clone(t.Aliases)
+		delete(nt.Aliases, name)
+		return true, x.saveTable(&nt)
+	}
+	return false, nil
+}
+
+// promoteAlias, after the storage index dropped of table t went, builds it again under the name of its first
+// alias, which then stops being one; the other aliases of it follow the new index.
+func (x *exec) promoteAlias(t *table, dropped string, keys bson.D, unique bool) error {
+	var first string
+	for _, a := range t.aliasNames() {
+		if t.Aliases[a].Index == dropped {
+			first = a
+			break
+		}
+	}
+	if first == "" {
+		return nil
+	}
+	nt := *t
+	nt.Aliases = maps.Clone(t.Aliases)
+	promotedUnique := nt.Aliases[first].Unique
+	delete(nt.Aliases, first)
+	for a, al := range nt.Aliases {
+		if al.Index == dropped {
+			al.Index = first
+			nt.Aliases[a] = al
+		}
+	}
+	var partial bson.D
+	if promotedUnique {
+		partial = uniquePartial(keys)
+	}
+	_ = unique
+	if err := x.s.db().collection(t.Name).createIndex(x.base, keys, first, promotedUnique, partial); err != nil {
+		return err
+	}
+	return x.saveTable(&nt)
+}
