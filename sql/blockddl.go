@@ -194,7 +194,7 @@ func (x *exec) refuseInBlock(n *pg.Node) error {
 				Hint:    "Run it outside a transaction block, as PostgreSQL's CREATE INDEX CONCURRENTLY is."}
 		}
 	case n.GetAlterTableStmt() != nil:
-		what = alterTableInBlock(n.GetAlterTableStmt())
+		what = x.alterTableInBlock(n.GetAlterTableStmt())
 	}
 	if what == "" {
 		return nil
@@ -235,7 +235,8 @@ func isDDL(n *pg.Node) bool {
 
 // alterTableInBlock names the first action of an ALTER TABLE that a transaction block cannot hold (one that
 // changes the collection's validator or indexes), "" when there is none.
-func alterTableInBlock(as *pg.AlterTableStmt) string {
+func (x *exec) alterTableInBlock(as *pg.AlterTableStmt) string {
+	created := as.Relation != nil && x.createdInBlock(as.Relation.Relname)
 	for _, c := range as.Cmds {
 		cmd := c.GetAlterTableCmd()
 		switch cmd.Subtype {
@@ -243,8 +244,13 @@ func alterTableInBlock(as *pg.AlterTableStmt) string {
 			pg.AlterTableType_AT_ValidateConstraint:
 			continue
 		case pg.AlterTableType_AT_AddConstraint:
-			if cmd.Def.GetConstraint().GetContype() == pg.ConstrType_CONSTR_FOREIGN {
+			switch cmd.Def.GetConstraint().GetContype() {
+			case pg.ConstrType_CONSTR_FOREIGN:
 				continue // a foreign key is the catalog's, checked by the SQL layer
+			case pg.ConstrType_CONSTR_UNIQUE:
+				if created {
+					continue // a unique index on a collection the block's transaction created, as CREATE INDEX
+				}
 			}
 		case pg.AlterTableType_AT_AddColumn:
 			cd := cmd.Def.GetColumnDef()

@@ -1159,7 +1159,7 @@ func (x *exec) alterTable1(as *pg.AlterTableStmt, t *table, saved *bool) (*Resul
 	}
 	*saved = true
 	if len(dropConstraints) > 0 || len(addUnique) > 0 {
-		names, err := indexNames(x.base, coll)
+		names, err := indexNames(x.catRead(), coll)
 		if err != nil {
 			return nil, err
 		}
@@ -1192,8 +1192,8 @@ func (x *exec) alterTable1(as *pg.AlterTableStmt, t *table, saved *bool) (*Resul
 			if slices.Contains(names, name) {
 				return nil, errorf(CodeDuplicateTable, "relation \"%s\" already exists", name)
 			}
-			if err := coll.createIndex(x.base, keys, name, true, uniquePartial(keys)); err != nil {
-				return nil, err
+			if err := coll.createIndex(x.catWrite(), keys, name, true, uniquePartial(keys)); err != nil {
+				return nil, indexInBlockError(err)
 			}
 		}
 	}
