@@ -105,3 +105,55 @@ func TestCrash_CommittedSurvivesSIGKILL(t *testing.T) {
 	}
 	t.Logf("%d transfers acknowledged before SIGKILL, %d found", committed, b)
 }
+
+// TestCrash_BlockDDLSIGKILL: a table a transaction block made and committed survives SIGKILL with its rows; one
+// made by a block still open when the server is killed leaves nothing behind, so its name can be created again.
+func TestCrash_BlockDDLSIGKILL(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts server processes")
+	}
+	dir := t.TempDir()
+	cmd, url := startChild(t, dir)
+	ctx := context.Background()
+	c, open := connect(t, url), connect(t, url)
+	for _, q := range []string{
+		"BEGIN",
+		"CREATE TABLE kept (id serial PRIMARY KEY, v text UNIQUE)",
+		"INSERT INTO kept (v) VALUES ('a'), ('b')",
+		"COMMIT",
+	} {
+		mustExec(t, c, q)
+	}
+	for _, q := range []string{
+		"BEGIN",
+		"CREATE TABLE lost (id int8 PRIMARY KEY, v text)",
+		"CREATE INDEX lost_v ON lost (v)",
+		"INSERT INTO lost VALUES (1, 'x')",
+		"CREATE SEQUENCE lost_seq",
+	} {
+		mustExec(t, open, q)
+	}
+	cmd.Process.Signal(syscall.SIGKILL)
+	cmd.Wait()
+	_, url = startChild(t, dir)
+	c2 := connect(t, url)
+	var names string
+	if err := c2.QueryRow(ctx, "SELECT string_agg(table_name, ',' ORDER BY table_name) FROM information_schema.tables WHERE table_schema = 'public'").Scan(&names); err != nil {
+		t.Fatal(err)
+	}
+	if names != "kept" {
+		t.Fatalf("tables after SIGKILL: %q, want kept alone", names)
+	}
+	var n int64
+	if err := c2.QueryRow(ctx, "SELECT count(*) FROM kept").Scan(&n); err != nil || n != 2 {
+		t.Fatalf("kept holds %d rows (%v), want 2", n, err)
+	}
+	if _, err := c2.Exec(ctx, "INSERT INTO kept (v) VALUES ('a')"); sqlState(err) != "23505" {
+		t.Fatalf("kept's unique column after SIGKILL: %v, want 23505", err)
+	}
+	if _, err := c2.Exec(ctx, "SELECT nextval('lost_seq')"); sqlState(err) != "42P01" {
+		t.Fatalf("the open block's sequence after SIGKILL: %v, want 42P01", err)
+	}
+	mustExec(t, c2, "CREATE TABLE lost (id int8 PRIMARY KEY)")
+	mustExec(t, c2, "INSERT INTO kept (v) VALUES ('c')")
+}
