@@ -165,6 +165,23 @@ var compatSteps = []struct{ sql, want string }{
 	{"INSERT INTO vcx VALUES (1, 'a'), (2, 5)", "INSERT 0 2"},
 	{"SELECT id, t FROM vcx ORDER BY id", "1|a\n2|5\nSELECT 2"},
 	{"DROP TABLE vcx", "DROP TABLE"},
+	// What ORMs ask of the catalogs (TypeORM): a scalar function in FROM, regtype casts, information_schema.columns'
+	// udt and generation columns, a relation named database.schema.table.
+	{"SELECT * FROM current_schema()", "public\nSELECT 1"},
+	{"SELECT * FROM upper('abc') AS u", "ABC\nSELECT 1"},
+	{"SELECT * FROM upper('abc') AS u(x)", "ABC\nSELECT 1"},
+	{"SELECT x.* FROM lower('ABC') x", "abc\nSELECT 1"},
+	{"SELECT * FROM abs(-3) WITH ORDINALITY", "3|1\nSELECT 1"},
+	{"SELECT count(*) FROM current_database() d, upper('q') v WHERE d = current_database() AND v = 'Q'", "1\nSELECT 1"},
+	{"SELECT '\"pg_catalog\".\"int4\"'::regtype::text, 'varchar'::regtype, 'character varying(20)'::regtype, 'integer[]'::regtype, 'timestamptz'::regtype, 'pg_catalog.bool'::regtype", "integer|character varying|character varying|integer[]|timestamp with time zone|boolean\nSELECT 1"},
+	{"SELECT 23::regtype", "integer\nSELECT 1"},
+	{"SELECT 'nosuch'::regtype", "ERROR 42704"},
+	{"SELECT NULL::regtype IS NULL", "t\nSELECT 1"},
+	{"CREATE TABLE ormt (id serial PRIMARY KEY, v varchar(20), at timestamptz, d date)", "CREATE TABLE"},
+	{"SELECT column_name, udt_schema, udt_name, datetime_precision, is_generated, generation_expression IS NULL, is_updatable FROM information_schema.columns WHERE table_name = 'ormt' ORDER BY ordinal_position", "id|pg_catalog|int4||NEVER|t|YES\nv|pg_catalog|varchar||NEVER|t|YES\nat|pg_catalog|timestamptz|6|NEVER|t|YES\nd|pg_catalog|date|0|NEVER|t|YES\nSELECT 4"},
+	{"SELECT column_name, ('\"' || udt_schema || '\".\"' || udt_name || '\"')::regtype::text FROM information_schema.columns WHERE table_name = 'ormt' ORDER BY ordinal_position", "id|integer\nv|character varying\nat|timestamp with time zone\nd|date\nSELECT 4"},
+	{"SELECT col_description(('\"' || table_catalog || '\".\"' || table_schema || '\".\"' || table_name || '\"')::regclass::oid, ordinal_position) IS NULL FROM information_schema.columns WHERE table_name = 'ormt' AND column_name = 'id'", "t\nSELECT 1"},
+	{"DROP TABLE ormt", "DROP TABLE"},
 }
 
 func runCompat(t *testing.T, who string, c *pgx.Conn) { runSteps(t, who, c, compatSteps) }

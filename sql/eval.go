@@ -130,6 +130,9 @@ func (x *exec) eval(n *pg.Node, sc *scope) (any, error) {
 		if isRegclass(tc.TypeName) {
 			return x.regclassOf(v)
 		}
+		if isRegtype(tc.TypeName) {
+			return x.regtypeOf(v)
+		}
 		typmod, err := typmodOf(tc.TypeName, oid)
 		if err != nil {
 			return nil, err

@@ -176,7 +176,8 @@ func (x *exec) joinUsing(l, r *relation, j *pg.JoinExpr, outer *scope) (*relatio
 }
 
 // rangeFunction is a function call in FROM: generate_series and unnest, one column named after the function
-// (or the alias), with an ordinality column for WITH ORDINALITY.
+// (or the alias), with an ordinality column for WITH ORDINALITY. Any other function that returns one value
+// (SELECT * FROM current_schema(), as ORMs ask) gives one row of it, as in PostgreSQL.
 func (x *exec) rangeFunction(rf *pg.RangeFunction, outer *scope) (*relation, error) {
 	if len(rf.Functions) != 1 || rf.IsRowsfrom {
 		return nil, unsupported("ROWS FROM and several functions in one FROM item")
@@ -189,6 +190,7 @@ func (x *exec) rangeFunction(rf *pg.RangeFunction, outer *scope) (*relation, err
 	name := funcName(f)
 	sc := &scope{outer: outer}
 	var oid uint32
+	scalar := false
 	switch name {
 	case "generate_series":
 		if len(f.Args) < 2 || len(f.Args) > 3 {
@@ -219,7 +221,12 @@ func (x *exec) rangeFunction(rf *pg.RangeFunction, outer *scope) (*relation, err
 		oid = OIDInt4
 	default:
 		if jsonSets[name].cols == nil {
-			return nil, unsupported("function " + name + " in FROM (Concord has generate_series, unnest and the jsonb set functions there)")
+			scalar = true
+			oid = x.typeOf(items[0], sc)
+			if oid == 0 || oid == OIDUnknown {
+				oid = OIDText
+			}
+			break
 		}
 		oid = x.setType(f, sc)
 	}
@@ -267,13 +274,21 @@ func (x *exec) rangeFunction(rf *pg.RangeFunction, outer *scope) (*relation, err
 	if x.describe {
 		return rel, nil
 	}
-	args, err := x.evalArgs(f.Args, sc)
-	if err != nil {
-		return nil, err
-	}
-	vals, err := setFunc(name, oid, args)
-	if err != nil {
-		return nil, err
+	var vals []any
+	if scalar {
+		v, err := x.eval(items[0], sc)
+		if err != nil {
+			return nil, err
+		}
+		vals = []any{v}
+	} else {
+		args, err := x.evalArgs(f.Args, sc)
+		if err != nil {
+			return nil, err
+		}
+		if vals, err = setFunc(name, oid, args); err != nil {
+			return nil, err
+		}
 	}
 	for i, v := range vals {
 		row := []any{v}

@@ -67,6 +67,14 @@ func (x *exec) catalogRelation(schema, name string) (*relation, error) {
 		col("numeric_precision", OIDInt4)
 		col("numeric_scale", OIDInt4)
 		col("udt_name", OIDText)
+		// More of PostgreSQL's columns, which ORMs read to compare a table with their models (TypeORM).
+		col("udt_catalog", OIDText)
+		col("udt_schema", OIDText)
+		col("datetime_precision", OIDInt4)
+		col("is_generated", OIDText)
+		col("generation_expression", OIDText)
+		col("collation_name", OIDText)
+		col("is_updatable", OIDText)
 		for _, tn := range tables {
 			t, err := x.lookupTable(tn, 0)
 			if err != nil {
@@ -90,11 +98,19 @@ func (x *exec) catalogRelation(schema, name string) (*relation, error) {
 				if types[c.Type].elem != 0 && c.Type != OIDInt2Vector {
 					dataType = "ARRAY" // and udt_name the array type's (_int4), as PostgreSQL shows an array column
 				}
+				udtSchema := "pg_catalog"
 				if e := enumOf(c.Type); e != nil {
-					dataType, udt = "USER-DEFINED", e.Name // as PostgreSQL shows a column of a type of its own
+					dataType, udt, udtSchema = "USER-DEFINED", e.Name, "public" // as PostgreSQL shows a column of a type of its own
+				}
+				var dtPrecision any
+				switch c.Type {
+				case OIDDate:
+					dtPrecision = int64(0)
+				case OIDTimestamp, OIDTimestamptz, OIDTime, OIDInterval:
+					dtPrecision = int64(6)
 				}
 				rel.rows = append(rel.rows, []any{x.s.database, "public", tn, c.Name, int64(i + 1), dataType, nullable,
-					def, identity, generation, length, precision, scale, udt})
+					def, identity, generation, length, precision, scale, udt, x.s.database, udtSchema, dtPrecision, "NEVER", nil, nil, "YES"})
 			}
 		}
 	case name == "pg_namespace":
@@ -347,6 +363,53 @@ func isRegclass(tn *pg.TypeName) bool {
 	return tn != nil && len(tn.Names) > 0 && strings.EqualFold(tn.Names[len(tn.Names)-1].GetString_().GetSval(), "regclass")
 }
 
+// isRegtype reports whether a cast's type is regtype.
+func isRegtype(tn *pg.TypeName) bool {
+	return tn != nil && len(tn.Names) > 0 && strings.EqualFold(tn.Names[len(tn.Names)-1].GetString_().GetSval(), "regtype")
+}
+
+// regtypeOf is a cast to regtype: a type's name, as PostgreSQL's grammar reads it (int4, "pg_catalog"."varchar",
+// character varying(20), integer[]), or a type's oid, shown as the type's name (integer, character varying,
+// integer[]); an unknown name is 42704.
+func (x *exec) regtypeOf(v any) (any, error) {
+	switch n := numeric(v).(type) {
+	case nil:
+		return nil, nil
+	case int64:
+		if _, ok := types[uint32(n)]; ok || enumOf(uint32(n)) != nil {
+			return TypeName(uint32(n)), nil
+		}
+		return strconv.FormatInt(n, 10), nil
+	case string:
+		s := strings.TrimSpace(n)
+		if s == "" || strings.ContainsAny(s, ";'") {
+			return nil, errorf(CodeInvalidName, "invalid type name %q", n)
+		}
+		tree, err := pg.Parse("SELECT NULL::" + s)
+		if err != nil || len(tree.Stmts) != 1 {
+			return nil, errorf(CodeInvalidName, "invalid type name %q", n)
+		}
+		targets := tree.Stmts[0].Stmt.GetSelectStmt().GetTargetList()
+		if len(targets) != 1 {
+			return nil, errorf(CodeInvalidName, "invalid type name %q", n)
+		}
+		tc := targets[0].GetResTarget().GetVal().GetTypeCast()
+		if tc == nil || tc.TypeName == nil {
+			return nil, errorf(CodeInvalidName, "invalid type name %q", n)
+		}
+		names := tc.TypeName.Names
+		if len(names) == 2 && names[0].GetString_().GetSval() != "pg_catalog" && names[0].GetString_().GetSval() != "public" {
+			return nil, errorf(CodeUndefinedObject, "schema %q does not exist", names[0].GetString_().GetSval())
+		}
+		oid, err := x.resolveType(tc.TypeName)
+		if err != nil {
+			return nil, err
+		}
+		return TypeName(oid), nil
+	}
+	return nil, errorf(CodeCannotCoerce, "cannot cast type %s to regtype", TypeName(valueOID(v)))
+}
+
 // regclass is a value of type regclass, a relation's oid: it compares as the oid, with oid columns and numbers,
 // and prints as the relation's name (quoted where an identifier must be), or as the oid's digits when no
 // relation has it, "-" for 0.
@@ -376,7 +439,7 @@ func (x *exec) regclassOf(v any) (any, error) {
 	case int64:
 		oid = n
 	case string:
-		name, ok := regclassInput(n)
+		name, ok := regclassInput(n, x.s.database)
 		if !ok {
 			return nil, errorf(CodeInvalidName, "invalid name syntax")
 		}
@@ -438,8 +501,9 @@ func (x *exec) regclassNames() ([]string, error) {
 }
 
 // regclassInput reads a relation name as regclass's input does: surrounding spaces trimmed, an optional public.
-// schema, an unquoted name folded to lower case, a double-quoted one as written.
-func regclassInput(s string) (string, bool) {
+// schema (or the current database and a schema), an unquoted name folded to lower case, a double-quoted one as
+// written.
+func regclassInput(s, database string) (string, bool) {
 	var parts []string
 	s = strings.TrimSpace(s)
 	for s != "" {
@@ -479,6 +543,8 @@ func regclassInput(s string) (string, bool) {
 		return parts[0], true
 	case len(parts) == 2 && (parts[0] == "public" || parts[0] == "pg_catalog") && parts[1] != "":
 		return parts[1], true
+	case len(parts) == 3 && parts[0] == database && (parts[1] == "public" || parts[1] == "pg_catalog") && parts[2] != "":
+		return parts[2], true // database.schema.name, as information_schema's columns spell a relation
 	}
 	return "", false
 }
