@@ -6,6 +6,7 @@ import (
 	"os"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 )
@@ -117,6 +118,66 @@ var blockDDLSteps = []struct{ sql, want string }{
 	{`SELECT column_default FROM information_schema.columns WHERE table_name = 'BdUser' AND column_name = 'id'`, `nextval('"BdUser_id_seq"'::regclass)` + "\nSELECT 1"},
 	{`INSERT INTO "BdUser" (email) VALUES ('a@example.com')`, "ERROR 23505"},
 	{`DROP TABLE "BdUser"`, "DROP TABLE"},
+	// Checks in a block see the block's rows (SET NOT NULL, ADD FOREIGN KEY, VALIDATE CONSTRAINT after it fixed
+	// them); a sequence the block dropped is gone for it; a serial value handed out before ROLLBACK TO is not
+	// handed out again; TRUNCATE ... RESTART IDENTITY rolls back; a name the block dropped is free for a view.
+	{"CREATE TABLE rv1 (id int PRIMARY KEY, v text)", "CREATE TABLE"},
+	{"INSERT INTO rv1 VALUES (1, 'a')", "INSERT 0 1"},
+	{"BEGIN", "BEGIN"},
+	{"INSERT INTO rv1 VALUES (2, NULL)", "INSERT 0 1"},
+	{"ALTER TABLE rv1 ALTER COLUMN v SET NOT NULL", "ERROR 23502"},
+	{"ROLLBACK", "ROLLBACK"},
+	{"INSERT INTO rv1 VALUES (2, NULL)", "INSERT 0 1"},
+	{"BEGIN", "BEGIN"},
+	{"UPDATE rv1 SET v = 'b' WHERE v IS NULL", "UPDATE 1"},
+	{"ALTER TABLE rv1 ALTER COLUMN v SET NOT NULL", "ALTER TABLE"},
+	{"COMMIT", "COMMIT"},
+	{"INSERT INTO rv1 VALUES (3, NULL)", "ERROR 23502"},
+	{"CREATE TABLE rvp (id int PRIMARY KEY)", "CREATE TABLE"},
+	{"CREATE TABLE rvc (id int PRIMARY KEY, p int)", "CREATE TABLE"},
+	{"INSERT INTO rvc VALUES (1, 10), (2, 20)", "INSERT 0 2"},
+	{"BEGIN", "BEGIN"},
+	{"INSERT INTO rvp VALUES (10)", "INSERT 0 1"},
+	{"UPDATE rvc SET p = NULL WHERE p = 20", "UPDATE 1"},
+	{"ALTER TABLE rvc ADD CONSTRAINT rvc_p_fkey FOREIGN KEY (p) REFERENCES rvp", "ALTER TABLE"},
+	{"COMMIT", "COMMIT"},
+	{"INSERT INTO rvc VALUES (3, 30)", "ERROR 23503 rvc_p_fkey"},
+	{"CREATE TABLE rvk (id int PRIMARY KEY, v int)", "CREATE TABLE"},
+	{"INSERT INTO rvk VALUES (1, -1)", "INSERT 0 1"},
+	{"ALTER TABLE rvk ADD CONSTRAINT rvk_v CHECK (v > 0) NOT VALID", "ALTER TABLE"},
+	{"BEGIN", "BEGIN"},
+	{"UPDATE rvk SET v = 1", "UPDATE 1"},
+	{"ALTER TABLE rvk VALIDATE CONSTRAINT rvk_v", "ALTER TABLE"},
+	{"COMMIT", "COMMIT"},
+	{"CREATE SEQUENCE rvs", "CREATE SEQUENCE"},
+	{"BEGIN", "BEGIN"},
+	{"DROP SEQUENCE rvs", "DROP SEQUENCE"},
+	{"SELECT nextval('rvs')", "ERROR 42P01"},
+	{"ROLLBACK", "ROLLBACK"},
+	{"SELECT nextval('rvs')", "1\nSELECT 1"},
+	{"BEGIN", "BEGIN"},
+	{"CREATE TABLE rvq (id serial PRIMARY KEY, v text)", "CREATE TABLE"},
+	{"INSERT INTO rvq (v) VALUES ('a') RETURNING id", "1\nINSERT 0 1"},
+	{"SAVEPOINT sp", "SAVEPOINT"},
+	{"INSERT INTO rvq (v) VALUES ('b') RETURNING id", "2\nINSERT 0 1"},
+	{"ROLLBACK TO sp", "ROLLBACK"},
+	{"INSERT INTO rvq (v) VALUES ('c') RETURNING id", "3\nINSERT 0 1"},
+	{"COMMIT", "COMMIT"},
+	{"SELECT id, v FROM rvq ORDER BY id", "1|a\n3|c\nSELECT 2"},
+	{"CREATE TABLE rvt (id serial PRIMARY KEY, v text)", "CREATE TABLE"},
+	{"INSERT INTO rvt (v) VALUES ('a'), ('b'), ('c')", "INSERT 0 3"},
+	{"BEGIN", "BEGIN"},
+	{"TRUNCATE rvt RESTART IDENTITY", "TRUNCATE TABLE"},
+	{"ROLLBACK", "ROLLBACK"},
+	{"INSERT INTO rvt (v) VALUES ('d') RETURNING id", "4\nINSERT 0 1"},
+	{"BEGIN", "BEGIN"},
+	{"DROP TABLE rvt", "DROP TABLE"},
+	{"CREATE VIEW rvt AS SELECT 1 AS one", "CREATE VIEW"},
+	{"SELECT * FROM rvt", "1\nSELECT 1"},
+	{"COMMIT", "COMMIT"},
+	{"SELECT * FROM rvt", "1\nSELECT 1"},
+	{"DROP VIEW rvt", "DROP VIEW"},
+	{"DROP TABLE rv1, rvc, rvp, rvk, rvq", "DROP TABLE"},
 }
 
 // runBlockDDL runs blockDDLSteps on a connection. On the driver backend (MongoDB writes no system collection in
@@ -307,6 +368,79 @@ func TestBlockDDL_ConcurrentCreate(t *testing.T) {
 		got, err := pgx.CollectRows(rows, pgx.RowTo[int32])
 		if err != nil || len(got) != 1 || int(got[0]) != winner {
 			t.Fatalf("round %d: rows %v (%v), want the winner's %d alone", round, got, err, winner)
+		}
+	}
+}
+
+// TestBlockDDL_ConcurrentCatalogChange: a statement that changes a table's definition while a block's change of
+// it is uncommitted waits for the block and then fails with 40001, rather than putting back what the block
+// committed; run again, it applies to the table as the block left it. And nextval of a sequence another block
+// created and has not committed is 42P01 at once (no wait, so two such blocks cannot deadlock).
+func TestBlockDDL_ConcurrentCatalogChange(t *testing.T) {
+	if os.Getenv(backendEnv) == "driver" {
+		t.Skip("MongoDB writes no system collection in a transaction")
+	}
+	url, _ := startServer(t)
+	ctx := context.Background()
+	a, b := connect(t, url), connect(t, url)
+	for _, q := range []string{
+		"CREATE TABLE cc (id int4 PRIMARY KEY, v text)",
+		"INSERT INTO cc VALUES (1, 'a')",
+		"BEGIN",
+		"ALTER TABLE cc ALTER COLUMN v SET NOT NULL",
+	} {
+		if _, err := a.Exec(ctx, q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	done := make(chan error, 1)
+	go func() {
+		_, err := b.Exec(ctx, "COMMENT ON TABLE cc IS 'hello'")
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		t.Fatalf("COMMENT did not wait for the block's change of the table: %v", err)
+	case <-time.After(200 * time.Millisecond):
+	}
+	if _, err := a.Exec(ctx, "COMMIT"); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-done; sqlState(err) != "40001" {
+		t.Fatalf("COMMENT after the block committed: %v, want 40001", err)
+	}
+	if _, err := b.Exec(ctx, "COMMENT ON TABLE cc IS 'hello'"); err != nil {
+		t.Fatalf("COMMENT run again: %v", err)
+	}
+	if _, err := b.Exec(ctx, "INSERT INTO cc VALUES (2, NULL)"); sqlState(err) != "23502" {
+		t.Fatalf("the block's NOT NULL after the COMMENT: %v, want 23502", err)
+	}
+	var comment string
+	if err := b.QueryRow(ctx, "SELECT obj_description('cc'::regclass, 'pg_class')").Scan(&comment); err != nil || comment != "hello" {
+		t.Fatalf("comment %q (%v)", comment, err)
+	}
+
+	for _, q := range []string{"BEGIN", "CREATE SEQUENCE cc_a"} {
+		if _, err := a.Exec(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, q := range []string{"BEGIN", "CREATE SEQUENCE cc_b"} {
+		if _, err := b.Exec(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if _, err := b.Exec(tctx, "SELECT nextval('cc_a')"); sqlState(err) != "42P01" {
+		t.Fatalf("nextval of another block's uncommitted sequence: %v, want 42P01 at once", err)
+	}
+	if _, err := a.Exec(tctx, "SELECT nextval('cc_b')"); sqlState(err) != "42P01" {
+		t.Fatalf("nextval of another block's uncommitted sequence: %v, want 42P01 at once", err)
+	}
+	for _, c := range []*pgx.Conn{a, b} {
+		if _, err := c.Exec(ctx, "ROLLBACK"); err != nil {
+			t.Fatal(err)
 		}
 	}
 }

@@ -37,7 +37,16 @@ import (
 type blockDDL struct {
 	created []string        // the tables (collections) the block created, in order
 	dropped []string        // the tables the block dropped: their collections go when it commits
-	seqs    map[string]bool // the sequences the block created or altered
+	seqs    map[string]bool // the sequences the block created, altered or dropped
+	// handed are the last values nextval gave of the sequences stepped in the block's transaction, which
+	// ROLLBACK TO puts back (a sequence never goes back, not even to a savepoint).
+	handed map[string]seqValue
+}
+
+// seqValue is a value a sequence handed out and its increment's sign.
+type seqValue struct {
+	last int64
+	up   bool
 }
 
 // clone copies d for a savepoint (nil stays nil).
@@ -45,7 +54,8 @@ func (d *blockDDL) clone() *blockDDL {
 	if d == nil {
 		return nil
 	}
-	return &blockDDL{created: slices.Clone(d.created), dropped: slices.Clone(d.dropped), seqs: maps.Clone(d.seqs)}
+	return &blockDDL{created: slices.Clone(d.created), dropped: slices.Clone(d.dropped), seqs: maps.Clone(d.seqs),
+		handed: maps.Clone(d.handed)}
 }
 
 // inBlock reports whether the statement runs in an explicit transaction block.
@@ -299,6 +309,53 @@ func indexInBlockError(err error) error {
 		return &Error{Code: CodeFeatureNotSupported, Cause: err,
 			Message: "CREATE INDEX on a table the transaction block has written rows to is not supported by Concord",
 			Hint:    fmt.Sprintf("Create the table's indexes before its rows, or outside the block. (%s)", ce.Message)}
+	}
+	return err
+}
+
+// noteHanded records a value nextval gave of a sequence stepped in the block's transaction.
+func (x *exec) noteHanded(name string, last, inc int64) {
+	d := x.s.ddl
+	if d.handed == nil {
+		d.handed = map[string]seqValue{}
+	}
+	d.handed[name] = seqValue{last: last, up: inc > 0}
+}
+
+// keepHanded, after ROLLBACK TO a savepoint, moves the sequences the block stepped in its transaction (and still
+// has) back to the last values they handed out, which the rollback took back; handed are those values as they
+// were before the rollback.
+func (s *Session) keepHanded(ctx context.Context, handed map[string]seqValue) error {
+	if len(handed) == 0 || s.ddl == nil {
+		return nil
+	}
+	coll := s.db().collection(sequencesCollection)
+	for name, v := range handed {
+		cmp := "$lt"
+		if !v.up {
+			cmp = "$gt"
+		}
+		filter := bson.D{{Key: "_id", Value: name}, {Key: "$or", Value: bson.A{
+			bson.D{{Key: "last", Value: bson.D{{Key: cmp, Value: v.last}}}}, bson.D{{Key: "called", Value: false}}}}}
+		if _, err := coll.updateOne(s.txn.context(ctx), filter, bson.D{{Key: "$set", Value: bson.D{{Key: "last", Value: v.last}, {Key: "called", Value: true}}}}); err != nil {
+			return err
+		}
+		if s.ddl.handed == nil {
+			s.ddl.handed = map[string]seqValue{}
+		}
+		s.ddl.handed[name] = v
+	}
+	return nil
+}
+
+// savepointError is ROLLBACK TO's error: the engine refuses to roll back past a collection's creation, which is
+// 0A000 here (a feature Concord lacks), not an internal error.
+func savepointError(err error) error {
+	var ce *concord.Error
+	if errors.As(err, &ce) && strings.Contains(ce.Message, "savepoint past a collection's creation") {
+		return &Error{Code: CodeFeatureNotSupported, Cause: err,
+			Message: "ROLLBACK TO a savepoint set before a CREATE TABLE of the block is not supported by Concord",
+			Hint:    "Set the savepoint after the block's CREATE TABLE statements, or roll the whole block back."}
 	}
 	return err
 }

@@ -57,6 +57,9 @@ type table struct {
 	// Aliases are the indexes made on the same key as one the table has (PostgreSQL allows duplicate indexes,
 	// the storage one index per key): alias name -> the index that serves it (indexalias.go).
 	Aliases map[string]indexAlias `bson:"aliases,omitempty"`
+	// Rev counts the entry's saves (saveTable): a save of an entry read before another statement or block saved
+	// it is refused, rather than putting back what that one changed.
+	Rev      int64 `bson:"rev,omitempty"`
 	declared bool
 }
 
@@ -132,9 +135,6 @@ func (x *exec) lookupTable(name string, loc int32) (*table, error) {
 // readTable reads a table's definition from the catalog.
 func (x *exec) readTable(name string, loc int32) (*table, error) {
 	db := x.s.db()
-	if x.droppedInBlock(name) {
-		return nil, &Error{Code: CodeUndefinedTable, Message: "relation \"" + name + "\" does not exist", Position: int(loc) + 1}
-	}
 	var t table
 	raw, err := db.collection(tablesCollection).findOne(x.catRead(), bson.D{{Key: "_id", Value: name}})
 	if err == nil {
@@ -152,6 +152,9 @@ func (x *exec) readTable(name string, loc int32) (*table, error) {
 	}
 	if !isNoDocuments(err) {
 		return nil, err
+	}
+	if x.droppedInBlock(name) { // its collection stays until the block commits
+		return nil, &Error{Code: CodeUndefinedTable, Message: "relation \"" + name + "\" does not exist", Position: int(loc) + 1}
 	}
 	names, err := db.listCollectionNames(x.base, bson.D{{Key: "name", Value: name}})
 	if err != nil {

@@ -548,6 +548,7 @@ func (x *exec) drop(ds *pg.DropStmt) (*Result, error) {
 						if _, err := db.collection(sequencesCollection).deleteMany(x.catWrite(), bson.D{{Key: "_id", Value: c.Sequence}}); err != nil {
 							return nil, err
 						}
+						x.noteBlockSequence(c.Sequence)
 					}
 				}
 			}
@@ -699,6 +700,9 @@ func (x *exec) truncate(ts *pg.TruncateStmt) (*Result, error) {
 		}
 		for _, c := range t.Columns {
 			if c.Sequence != "" {
+				if x.inBlock() {
+					x.noteBlockSequence(c.Sequence) // reset in the block's transaction: ROLLBACK puts it back
+				}
 				if _, err := x.setval(c.Sequence, int64(1), false); err != nil {
 					return nil, err
 				}
@@ -1143,7 +1147,11 @@ func (x *exec) alterTable1(as *pg.AlterTableStmt, t *table, saved *bool) (*Resul
 	}
 	for _, name := range checkNotNull {
 		// {field: null} matches a missing field too.
-		if _, err := coll.findOne(x.catRead(), bson.D{{Key: t.field(name), Value: nil}}); err == nil {
+		ctx := x.base
+		if x.inTxn {
+			ctx = x.ctx // in a block, the rows as the block sees them (it may have filled them)
+		}
+		if _, err := coll.findOne(ctx, bson.D{{Key: t.field(name), Value: nil}}); err == nil {
 			return nil, &Error{Code: CodeNotNullViolation, Message: fmt.Sprintf("column \"%s\" of relation \"%s\" contains null values", name, t.Name),
 				Table: t.Name}
 		} else if !isNoDocuments(err) {

@@ -139,7 +139,15 @@ func (x *exec) nextval(v any) (any, error) {
 		return nil, err
 	}
 	coll := x.s.db().collection(sequencesCollection)
-	doc, err := coll.findOneAndUpdate(x.seqCtx(name), bson.D{{Key: "_id", Value: name}}, nextStep)
+	ctx := x.seqCtx(name)
+	if ctx == x.base {
+		// A sequence another block created and has not committed is no one else's yet: 42P01 at once, where the
+		// update would wait for that block.
+		if _, err := coll.findOne(ctx, bson.D{{Key: "_id", Value: name}}); isNoDocuments(err) {
+			return nil, errorf(CodeUndefinedTable, "relation %q does not exist", name)
+		}
+	}
+	doc, err := coll.findOneAndUpdate(ctx, bson.D{{Key: "_id", Value: name}}, nextStep)
 	if err == errNoDocuments {
 		return nil, errorf(CodeUndefinedTable, "relation %q does not exist", name)
 	}
@@ -158,6 +166,9 @@ func (x *exec) nextval(v any) (any, error) {
 		return nil, errorf("2200H", "nextval: reached %s value of sequence \"%s\" (%d)", which, name, bound)
 	}
 	x.s.rememberSequence(name, s.last)
+	if ctx != x.base {
+		x.noteHanded(name, s.last, s.inc)
+	}
 	return s.last, nil
 }
 

@@ -169,7 +169,7 @@ func (x *exec) saveTable(t *table) error {
 	present := map[string]bool{}
 	for _, e := range doc {
 		present[e.Key] = true
-		if e.Key != "_id" && e.Key != "referencedby" {
+		if e.Key != "_id" && e.Key != "referencedby" && e.Key != "rev" {
 			set = append(set, e)
 		}
 	}
@@ -178,12 +178,27 @@ func (x *exec) saveTable(t *table) error {
 			unset = append(unset, bson.E{Key: k, Value: ""})
 		}
 	}
-	update := bson.D{{Key: "$set", Value: set}}
+	update := bson.D{{Key: "$set", Value: set}, {Key: "$inc", Value: bson.D{{Key: "rev", Value: int64(1)}}}}
 	if len(unset) > 0 {
 		update = append(update, bson.E{Key: "$unset", Value: unset})
 	}
-	_, err = x.s.db().collection(tablesCollection).updateOne(x.catWrite(), bson.D{{Key: "_id", Value: t.Name}}, update)
-	return err
+	var rev any // an entry never saved has none
+	if t.Rev != 0 {
+		rev = t.Rev
+	}
+	n, err := x.s.db().collection(tablesCollection).updateOne(x.catWrite(), bson.D{{Key: "_id", Value: t.Name}, {Key: "rev", Value: rev}}, update)
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		// Another statement or block changed the table (or dropped it) since this one read it: its change stays,
+		// and this statement is to be run again on the table as it is now.
+		return &Error{Code: CodeSerializationFailure,
+			Message: fmt.Sprintf("could not serialize access: the definition of table \"%s\" changed meanwhile", t.Name),
+			Hint:    "Run the statement again."}
+	}
+	t.Rev++
+	return nil
 }
 
 // references reports whether t still has a foreign key to parent.
@@ -660,19 +675,46 @@ func (c fkColl) deleteMany(ctx context.Context, filter bson.D) (int64, error) {
 func (x *exec) verifyForeignKey(t *table, fk foreignKey) error {
 	probe := *t
 	probe.ForeignKeys = []foreignKey{fk}
-	// The rows as last committed (those of other sessions), and, in a block, as the block sees them (its own).
-	for _, ctx := range []context.Context{x.base, x.ctx} {
-		docs, err := x.s.db().collection(t.Name).find(ctx, bson.D{}, nil, 0)
+	coll := x.s.db().collection(t.Name)
+	if !x.inTxn {
+		docs, err := coll.find(x.base, bson.D{}, nil, 0)
 		if err != nil {
 			return err
 		}
 		for _, d := range docs {
-			if err := x.verifyChild(ctx, &probe, d, nil, nil); err != nil {
+			if err := x.verifyChild(x.base, &probe, d, nil, nil); err != nil {
 				return err
 			}
 		}
-		if !x.inTxn {
-			break
+		return nil
+	}
+	// In a block: the rows as the block sees them, against the parents it sees; and the rows other sessions
+	// committed that the block's view lacks (written after its snapshot), against the parents either sees.
+	seen := map[string]bool{}
+	docs, err := coll.find(x.ctx, bson.D{}, nil, 0)
+	if err != nil {
+		return err
+	}
+	for _, d := range docs {
+		seen[string(d.Lookup("_id").Value)] = true
+		if err := x.verifyChild(x.ctx, &probe, d, nil, nil); err != nil {
+			return err
+		}
+	}
+	if docs, err = coll.find(x.base, bson.D{}, nil, 0); err != nil {
+		return err
+	}
+	for _, d := range docs {
+		if seen[string(d.Lookup("_id").Value)] {
+			continue
+		}
+		if err := x.verifyChild(x.base, &probe, d, nil, nil); err != nil {
+			if AsError(err).Code != CodeForeignKeyViolation {
+				return err
+			}
+			if err := x.verifyChild(x.ctx, &probe, d, nil, nil); err != nil {
+				return err
+			}
 		}
 	}
 	return nil

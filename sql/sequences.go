@@ -354,6 +354,7 @@ func (x *exec) dropSequences(names []string, missingOk, cascade bool) error {
 	}
 	for _, name := range names {
 		n, err := coll.deleteMany(x.catWrite(), bson.D{{Key: "_id", Value: name}})
+		x.noteBlockSequence(name) // nextval in the block then finds it gone
 		if err != nil {
 			return err
 		}

@@ -556,8 +556,12 @@ func (s *Session) savepointStmt(ts *pg.TransactionStmt) (*Result, error) {
 	if i < 0 {
 		return fail(errorf(CodeInvalidSavepoint, "savepoint \"%s\" does not exist", ts.SavepointName))
 	}
+	var handed map[string]seqValue
+	if s.ddl != nil {
+		handed = s.ddl.handed
+	}
 	if err := s.txn.rollbackTo(s.savepoints[i].sp); err != nil {
-		return fail(err)
+		return fail(savepointError(err))
 	}
 	mark := s.savepoints[i]
 	s.params = mark.params.clone()
@@ -572,6 +576,9 @@ func (s *Session) savepointStmt(ts *pg.TransactionStmt) (*Result, error) {
 	s.e.advisory.rollbackXact(s, mark.advisory)
 	s.ddl = mark.ddl.clone()
 	s.deferred, s.constraints = s.deferred[:mark.deferred], mark.constraints.clone()
+	if err := s.keepHanded(context.Background(), handed); err != nil {
+		return fail(err)
+	}
 	s.savepoints = s.savepoints[:i+1]
 	s.status = TxActive
 	return &Result{Tag: "ROLLBACK"}, nil
