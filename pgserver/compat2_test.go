@@ -182,6 +182,20 @@ var compatSteps = []struct{ sql, want string }{
 	{"SELECT column_name, ('\"' || udt_schema || '\".\"' || udt_name || '\"')::regtype::text FROM information_schema.columns WHERE table_name = 'ormt' ORDER BY ordinal_position", "id|integer\nv|character varying\nat|timestamp with time zone\nd|date\nSELECT 4"},
 	{"SELECT col_description(('\"' || table_catalog || '\".\"' || table_schema || '\".\"' || table_name || '\"')::regclass::oid, ordinal_position) IS NULL FROM information_schema.columns WHERE table_name = 'ormt' AND column_name = 'id'", "t\nSELECT 1"},
 	{"DROP TABLE ormt", "DROP TABLE"},
+	// Constraints named by CONSTRAINT clauses keep their names (TypeORM compares them); pg_constraint's conkey,
+	// confkey and actions; ON UPDATE in the definition.
+	{"CREATE TABLE cnp (id int, code text, CONSTRAINT \"PK_cnp\" PRIMARY KEY (id), CONSTRAINT \"UQ_cnp_code\" UNIQUE (code))", "CREATE TABLE"},
+	{"CREATE TABLE cnc (id int PRIMARY KEY, pid int, note text CONSTRAINT cnc_note_u UNIQUE, CONSTRAINT \"FK_cnc\" FOREIGN KEY (pid) REFERENCES cnp (id) ON UPDATE CASCADE ON DELETE SET NULL)", "CREATE TABLE"},
+	{"ALTER TABLE cnc ADD CONSTRAINT cnc_two UNIQUE (pid, note)", "ALTER TABLE"},
+	{"SELECT conname, contype, conkey, confkey, confupdtype, confdeltype, confmatchtype FROM pg_constraint WHERE conrelid IN ('cnp'::regclass, 'cnc'::regclass) ORDER BY conname", "FK_cnc|f|{2}|{1}|c|n|s\nPK_cnp|p|{1}|| | | \nUQ_cnp_code|u|{2}|| | | \ncnc_note_u|u|{3}|| | | \ncnc_pkey|p|{1}|| | | \ncnc_two|u|{2,3}|| | | \nSELECT 6"},
+	{"SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conname = 'FK_cnc'", "FOREIGN KEY (pid) REFERENCES cnp(id) ON UPDATE CASCADE ON DELETE SET NULL\nSELECT 1"},
+	{"SELECT constraint_name, constraint_type FROM information_schema.table_constraints WHERE table_name IN ('cnp', 'cnc') AND constraint_type <> 'CHECK' ORDER BY 1", "FK_cnc|FOREIGN KEY\nPK_cnp|PRIMARY KEY\nUQ_cnp_code|UNIQUE\ncnc_note_u|UNIQUE\ncnc_pkey|PRIMARY KEY\ncnc_two|UNIQUE\nSELECT 6"},
+	{"SELECT indexname FROM pg_indexes WHERE tablename IN ('cnp', 'cnc') ORDER BY 1", "PK_cnp\nUQ_cnp_code\ncnc_note_u\ncnc_pkey\ncnc_two\nSELECT 5"},
+	{"INSERT INTO cnp VALUES (1, 'a')", "INSERT 0 1"},
+	{"INSERT INTO cnp VALUES (1, 'b')", "ERROR 23505"},
+	{"INSERT INTO cnp VALUES (2, 'a')", "ERROR 23505"},
+	{"INSERT INTO cnp VALUES (2, 'b') ON CONFLICT ON CONSTRAINT \"PK_cnp\" DO NOTHING", "INSERT 0 1"},
+	{"DROP TABLE cnc, cnp", "DROP TABLE"},
 }
 
 func runCompat(t *testing.T, who string, c *pgx.Conn) { runSteps(t, who, c, compatSteps) }

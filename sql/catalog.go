@@ -38,6 +38,12 @@ type table struct {
 	Name    string   `bson:"_id"`
 	Columns []column `bson:"columns"`
 	Key     []string `bson:"key,omitempty"` // primary key columns; stored as _id
+	// PKName is the primary key constraint's name when CREATE TABLE gave one (CONSTRAINT name PRIMARY KEY), else
+	// "": <table>_pkey (pkeyName).
+	PKName string `bson:"pkname,omitempty"`
+	// Uniques name the unique indexes of UNIQUE constraints that were given a name (CONSTRAINT name UNIQUE); those
+	// named by default, <table>_<cols>_key, are known by their names (uniqueColumns).
+	Uniques []string `bson:"uniques,omitempty"`
 	// View is a view's query (CREATE VIEW), as PostgreSQL's deparser writes it; "" for a table.
 	View string `bson:"view,omitempty"`
 	// Checks are the table's CHECK constraints, enforced by its collection's validator (checks.go).
@@ -61,6 +67,14 @@ type table struct {
 	// it is refused, rather than putting back what that one changed.
 	Rev      int64 `bson:"rev,omitempty"`
 	declared bool
+}
+
+// pkeyName is the name of t's primary key constraint and index.
+func (t *table) pkeyName() string {
+	if t.PKName != "" {
+		return t.PKName
+	}
+	return t.Name + "_pkey"
 }
 
 // column returns the named column, or nil.

@@ -401,6 +401,21 @@ type pgConstraint struct {
 	oid, table, refTable, index int64
 	kind, name, def             string
 	deferrable, deferred        bool
+	key, refKey                 []any // conkey and confkey: the columns' attnums (int2[])
+	onDelete, onUpdate          string
+}
+
+// attnums are the attnums of t's columns cols, as pg_attribute numbers them; nil when one is not a column.
+func attnums(t *table, cols []string) []any {
+	out := make([]any, 0, len(cols))
+	for _, c := range cols {
+		i := slices.IndexFunc(t.Columns, func(k column) bool { return k.Name == c })
+		if i < 0 {
+			return nil
+		}
+		out = append(out, int64(i+1))
+	}
+	return out
 }
 
 // pgConstraints lists the CHECK, FOREIGN KEY, PRIMARY KEY and UNIQUE constraints of the database's tables,
@@ -413,11 +428,19 @@ func (x *exec) pgConstraints() ([]pgConstraint, error) {
 	var out []pgConstraint
 	for _, t := range tables {
 		for _, c := range t.Checks {
-			out = append(out, pgConstraint{oid: int64(40000 + len(out)), table: oids[t.Name], kind: "c", name: c.Name, def: "CHECK (" + c.Expr + ")"})
+			out = append(out, pgConstraint{oid: int64(40000 + len(out)), table: oids[t.Name], kind: "c", name: c.Name, def: "CHECK (" + c.Expr + ")",
+				key: attnums(t, checkColumns(t, c))})
 		}
 		for _, fk := range t.ForeignKeys {
-			out = append(out, pgConstraint{oid: int64(40000 + len(out)), table: oids[t.Name], refTable: oids[fk.Table], kind: "f", name: fk.Name, def: foreignKeyDef(fk),
-				deferrable: fk.Deferrable, deferred: fk.Deferred})
+			c := pgConstraint{oid: int64(40000 + len(out)), table: oids[t.Name], refTable: oids[fk.Table], kind: "f", name: fk.Name, def: foreignKeyDef(fk),
+				deferrable: fk.Deferrable, deferred: fk.Deferred, key: attnums(t, fk.Columns), onDelete: fk.OnDelete, onUpdate: fk.OnUpdate}
+			if c.onUpdate == "" {
+				c.onUpdate = "a"
+			}
+			if p, err := x.lookupTable(fk.Table, 0); err == nil {
+				c.refKey = attnums(p, fk.RefColumns)
+			}
+			out = append(out, c)
 		}
 	}
 	indexes, err := x.pgIndexes()
@@ -433,7 +456,8 @@ func (x *exec) pgConstraints() ([]pgConstraint, error) {
 	}
 	for _, ix := range indexes {
 		if ix.constraint != "" {
-			out = append(out, pgConstraint{oid: int64(40000 + len(out)), table: ix.tableOID, index: ix.oid, kind: ix.constraint, name: ix.name, def: ix.constraintDef()})
+			out = append(out, pgConstraint{oid: int64(40000 + len(out)), table: ix.tableOID, index: ix.oid, kind: ix.constraint, name: ix.name, def: ix.constraintDef(),
+				key: attnums(ix.t, ix.columns)})
 		}
 	}
 	return out, nil

@@ -34,6 +34,7 @@ func (x *exec) createTable(cs *pg.CreateStmt) (*Result, error) {
 	}
 	t := &table{Name: rv.Relname}
 	var uniques [][]string
+	var uniqueNames []string // a UNIQUE constraint's CONSTRAINT name, "" for the default
 	var checks []*pg.Constraint
 	for _, el := range cs.TableElts {
 		switch {
@@ -45,15 +46,17 @@ func (x *exec) createTable(cs *pg.CreateStmt) (*Result, error) {
 			}
 			checks = append(checks, colChecks...)
 			for _, k := range keyed {
-				switch k {
+				switch k.Contype {
 				case pg.ConstrType_CONSTR_PRIMARY:
 					if len(t.Key) > 0 {
 						return nil, errorf("42P16", "multiple primary keys for table %q are not allowed", t.Name)
 					}
 					t.Key = []string{cd.Colname}
+					t.PKName = k.Conname
 					c.NotNull = true
 				case pg.ConstrType_CONSTR_UNIQUE:
 					uniques = append(uniques, []string{cd.Colname})
+					uniqueNames = append(uniqueNames, k.Conname)
 				}
 			}
 			if t.column(c.Name) != nil {
@@ -75,11 +78,13 @@ func (x *exec) createTable(cs *pg.CreateStmt) (*Result, error) {
 					return nil, err
 				}
 				t.Key = keys
+				t.PKName = con.Conname
 			case pg.ConstrType_CONSTR_UNIQUE:
 				if err := notDeferrableKey(con); err != nil {
 					return nil, err
 				}
 				uniques = append(uniques, keys)
+				uniqueNames = append(uniqueNames, con.Conname)
 			case pg.ConstrType_CONSTR_CHECK, pg.ConstrType_CONSTR_FOREIGN:
 				checks = append(checks, con)
 			default:
@@ -145,9 +150,12 @@ func (x *exec) createTable(cs *pg.CreateStmt) (*Result, error) {
 	} else if taken {
 		return nil, errorf(CodeDuplicateTable, "relation \"%s\" already exists", t.Name)
 	}
-	for _, u := range uniques {
+	for i, u := range uniques {
 		if err := wholeValueKeys(t, u); err != nil {
 			return nil, err
+		}
+		if uniqueNames[i] != "" {
+			t.Uniques = append(t.Uniques, uniqueNames[i])
 		}
 	}
 	validator, err := x.validator(t)
@@ -199,7 +207,7 @@ func (x *exec) createTable(cs *pg.CreateStmt) (*Result, error) {
 		}
 	}
 	t.declared = true
-	for _, u := range uniques {
+	for i, u := range uniques {
 		keys := bson.D{}
 		for _, k := range u {
 			if t.column(k) == nil {
@@ -207,7 +215,10 @@ func (x *exec) createTable(cs *pg.CreateStmt) (*Result, error) {
 			}
 			keys = append(keys, bson.E{Key: t.field(k), Value: 1})
 		}
-		name := t.Name + "_" + strings.Join(u, "_") + "_key"
+		name := uniqueNames[i]
+		if name == "" {
+			name = t.Name + "_" + strings.Join(u, "_") + "_key"
+		}
 		if err := db.collection(t.Name).createIndex(ctx, keys, name, true, uniquePartial(keys)); err != nil {
 			return nil, err
 		}
@@ -218,7 +229,7 @@ func (x *exec) createTable(cs *pg.CreateStmt) (*Result, error) {
 // columnDef reads a column definition of table: its type, NOT NULL, DEFAULT, serial type or identity. The
 // PRIMARY KEY and UNIQUE constraints among its constraints are returned for the caller to apply, and its CHECK
 // and REFERENCES (FOREIGN KEY) constraints.
-func (x *exec) columnDef(table string, cd *pg.ColumnDef) (column, []pg.ConstrType, []*pg.Constraint, error) {
+func (x *exec) columnDef(table string, cd *pg.ColumnDef) (column, []*pg.Constraint, []*pg.Constraint, error) {
 	oid, err := x.resolveType(cd.TypeName)
 	if err != nil {
 		return column{}, nil, nil, err
@@ -232,7 +243,7 @@ func (x *exec) columnDef(table string, cd *pg.ColumnDef) (column, []pg.ConstrTyp
 		c.Sequence = sequenceName(table, c.Name)
 		c.Default, c.NotNull = nextvalDefault(c.Sequence), true
 	}
-	var keyed []pg.ConstrType
+	var keyed []*pg.Constraint
 	var checks []*pg.Constraint
 	var prev *pg.Constraint // the constraint a DEFERRABLE or INITIALLY clause after it belongs to
 	for _, cn := range cd.Constraints {
@@ -277,7 +288,7 @@ func (x *exec) columnDef(table string, cd *pg.ColumnDef) (column, []pg.ConstrTyp
 			if err := notDeferrableKey(con); err != nil {
 				return column{}, nil, nil, err
 			}
-			keyed = append(keyed, con.Contype)
+			keyed = append(keyed, con)
 		case pg.ConstrType_CONSTR_CHECK:
 			checks = append(checks, con)
 		case pg.ConstrType_CONSTR_FOREIGN:
@@ -1193,6 +1204,12 @@ func (x *exec) alterTable1(as *pg.AlterTableStmt, t *table, saved *bool) (*Resul
 			name := con.Conname
 			if name == "" {
 				name = t.Name + "_" + strings.Join(cols, "_") + "_key"
+			}
+			if con.Conname != "" && !slices.Contains(t.Uniques, name) {
+				t.Uniques = append(t.Uniques, name)
+				if err := x.saveTable(t); err != nil {
+					return nil, err
+				}
 			}
 			if err := wholeValueKeys(t, cols); err != nil {
 				return nil, err

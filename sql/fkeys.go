@@ -29,6 +29,8 @@ type foreignKey struct {
 	RefColumns []string `bson:"refcolumns"`
 	// OnDelete is PostgreSQL's confdeltype: "a" NO ACTION, "r" RESTRICT, "c" CASCADE, "n" SET NULL.
 	OnDelete string `bson:"ondelete"`
+	// OnUpdate is confupdtype, as declared; "" for NO ACTION. A primary key cannot change here, so it never applies.
+	OnUpdate string `bson:"onupdate,omitempty"`
 	// Deferrable and Deferred are DEFERRABLE and INITIALLY DEFERRED (deferred.go).
 	Deferrable bool `bson:"deferrable,omitempty"`
 	Deferred   bool `bson:"deferred,omitempty"`
@@ -63,6 +65,9 @@ func (x *exec) newForeignKey(t *table, con *pg.Constraint) (foreignKey, error) {
 		return fk, unsupported("MATCH FULL")
 	}
 	fk.Deferrable, fk.Deferred = con.Deferrable || con.Initdeferred, con.Initdeferred
+	if a := con.FkUpdAction; a != "" && a != " " && a != "a" {
+		fk.OnUpdate = a
+	}
 	if len(con.FkDelSetCols) > 0 {
 		return fk, unsupported("ON DELETE SET NULL with a column list")
 	}
@@ -730,6 +735,9 @@ func foreignKeyDef(fk foreignKey) string {
 		return strings.Join(out, ", ")
 	}
 	def := "FOREIGN KEY (" + quoted(fk.Columns) + ") REFERENCES " + quoteIdent(fk.Table) + "(" + quoted(fk.RefColumns) + ")"
+	if a, ok := map[string]string{"r": "RESTRICT", "c": "CASCADE", "n": "SET NULL", "d": "SET DEFAULT"}[fk.OnUpdate]; ok {
+		def += " ON UPDATE " + a
+	}
 	switch fk.OnDelete {
 	case "r":
 		def += " ON DELETE RESTRICT"

@@ -25,15 +25,15 @@ func (x *exec) tableConstraints() ([]tableConstraint, error) {
 	for _, t := range tables {
 		tn := t.Name
 		if len(t.Key) > 0 {
-			out = append(out, tableConstraint{name: tn + "_pkey", table: tn, kind: "PRIMARY KEY", columns: t.Key})
+			out = append(out, tableConstraint{name: t.pkeyName(), table: tn, kind: "PRIMARY KEY", columns: t.Key})
 		}
-		names, err := indexNames(x.base, x.s.db().collection(tn))
+		specs, err := x.s.db().collection(tn).indexes(x.base)
 		if err != nil {
 			return nil, err
 		}
-		for _, ix := range names {
-			if cols, ok := uniqueColumns(t, ix); ok {
-				out = append(out, tableConstraint{name: ix, table: tn, kind: "UNIQUE", columns: cols})
+		for _, s := range specs {
+			if cols, ok := uniqueConstraint(t, s); ok {
+				out = append(out, tableConstraint{name: s.name, table: tn, kind: "UNIQUE", columns: cols})
 			}
 		}
 		for _, c := range t.Checks {
@@ -45,6 +45,19 @@ func (x *exec) tableConstraints() ([]tableConstraint, error) {
 		}
 	}
 	return out, nil
+}
+
+// uniqueConstraint reports whether index s of t is a UNIQUE constraint's, with its columns: named by default
+// (uniqueColumns) or given its name (table.Uniques).
+func uniqueConstraint(t *table, s indexSpec) ([]string, bool) {
+	if !s.unique {
+		return nil, false
+	}
+	if slices.Contains(t.Uniques, s.name) {
+		cols, _ := indexColumns(t, s.keys)
+		return cols, true
+	}
+	return uniqueColumns(t, s.name)
 }
 
 // uniqueColumns reads the columns of a unique index SQL made for a UNIQUE constraint, named
@@ -129,7 +142,11 @@ func (x *exec) informationSchemaConstraints(name string, rel *relation, col func
 		rules := map[string]string{"a": "NO ACTION", "r": "RESTRICT", "c": "CASCADE", "n": "SET NULL"}
 		for _, c := range cons {
 			if c.fk != nil {
-				rel.rows = append(rel.rows, []any{db, "public", c.name, db, "public", c.fk.Table + "_pkey", "NONE", "NO ACTION", rules[c.fk.OnDelete]})
+				unique := c.fk.Table + "_pkey"
+				if p, err := x.lookupTable(c.fk.Table, 0); err == nil {
+					unique = p.pkeyName()
+				}
+				rel.rows = append(rel.rows, []any{db, "public", c.name, db, "public", unique, "NONE", "NO ACTION", rules[c.fk.OnDelete]})
 			}
 		}
 	case "check_constraints":

@@ -266,12 +266,29 @@ func (x *exec) catalogRelation(schema, name string) (*relation, error) {
 		col("conindid", OIDOID)
 		col("condeferrable", OIDBool)
 		col("condeferred", OIDBool)
+		col("conkey", OIDInt2Array)
+		col("confkey", OIDInt2Array)
+		col("confupdtype", OIDChar)
+		col("confdeltype", OIDChar)
+		col("confmatchtype", OIDChar)
 		checks, err := x.pgConstraints()
 		if err != nil {
 			return nil, err
 		}
 		for _, c := range checks {
-			rel.rows = append(rel.rows, []any{c.oid, c.name, int64(2200), c.kind, c.table, c.refTable, true, true, int64(0), c.index, c.deferrable, c.deferred})
+			var key, refKey any
+			if c.key != nil {
+				key = c.key
+			}
+			if c.refKey != nil {
+				refKey = c.refKey
+			}
+			upd, del, match := " ", " ", " " // PostgreSQL's blank for a constraint that is no foreign key
+			if c.kind == "f" {
+				upd, del, match = c.onUpdate, c.onDelete, "s"
+			}
+			rel.rows = append(rel.rows, []any{c.oid, c.name, int64(2200), c.kind, c.table, c.refTable, true, true, int64(0), c.index, c.deferrable, c.deferred,
+				key, refKey, upd, del, match})
 		}
 	case name == "pg_database":
 		col("oid", OIDOID)

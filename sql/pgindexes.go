@@ -101,11 +101,11 @@ func (x *exec) pgIndexes() ([]pgIndex, error) {
 				if len(t.Key) == 0 {
 					continue // a table without a primary key: its rows' hidden _id
 				}
-				ix.name, ix.unique, ix.primary, ix.constraint = t.Name+"_pkey", true, true, "p"
+				ix.name, ix.unique, ix.primary, ix.constraint = t.pkeyName(), true, true, "p"
 				ix.columns, ix.desc = t.Key, make([]bool, len(t.Key))
 			} else {
 				ix.columns, ix.desc = indexColumns(t, s.keys)
-				if _, ok := uniqueColumns(t, s.name); ok && s.unique {
+				if _, ok := uniqueConstraint(t, s); ok {
 					ix.constraint = "u"
 				}
 			}
@@ -231,7 +231,7 @@ func (x *exec) uniqueViolation(err error) error {
 		if len(t.Key) == 0 {
 			return err
 		}
-		name, cols = t.Name+"_pkey", t.Key
+		name, cols = t.pkeyName(), t.Key
 		if len(ce.KeyValue) > 0 {
 			id := fromGo(ce.KeyValue[0].Value)
 			if len(t.Key) == 1 {

@@ -416,7 +416,7 @@ func (x *exec) arbiters(oc *pg.OnConflictClause, t *table) ([]conflictIndex, err
 	if len(t.Key) > 0 {
 		pkey = []conflictIndex{{name: "_id_", fields: []string{"_id"}}}
 	}
-	if oc.Infer != nil && oc.Infer.Conname == t.Name+"_pkey" && pkey != nil {
+	if oc.Infer != nil && oc.Infer.Conname == t.pkeyName() && pkey != nil {
 		return pkey, nil
 	}
 	var want []string // the target's columns, sorted, without repeats
