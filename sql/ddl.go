@@ -377,7 +377,7 @@ func (x *exec) createIndex(is *pg.IndexStmt) (*Result, error) {
 			return nil, &Error{Code: CodeFeatureNotSupported, Message: ce.Message, Cause: err,
 				Hint: "A table keeps one index on the same columns in the same order: drop the other one first."}
 		}
-		return nil, indexInBlockError(err)
+		return nil, indexInBlockError(x.uniqueViolationOn(t, err))
 	}
 	if predicate != "" {
 		nt := *t // the looked-up table is shared
