@@ -213,7 +213,7 @@ func (e *Engine) collOrCreateLocked(t *Txn, ns Namespace) (c *collection, create
 		return nil, false, err
 	}
 	c = &collection{ns: ns, id: e.nextCollID, nextIndexID: 1, uuid: newUUID()}
-	if err := e.installCollection(ns, c, t.pendingBatch(c), nil); err != nil {
+	if err := e.installCreated(t, ns, c); err != nil {
 		return nil, false, err
 	}
 	return c, true, nil
