@@ -30,9 +30,10 @@ func (e *Engine) awaitCreated(ctx context.Context, t *Txn, ns Namespace) error {
 		select {
 		case <-owner.done:
 			// An aborting transaction closes done, then drops what it created under ddlMu, then leaves
-			// pending: let it.
+			// pending: let it (taking ddlMu waits for a drop under way).
 			e.ddlMu.Lock()
-			e.ddlMu.Unlock() //nolint:staticcheck // an empty critical section: waits for a drop under way
+			_ = owner // nothing to do under ddlMu
+			e.ddlMu.Unlock()
 			runtime.Gosched()
 		case <-ctx.Done():
 			return e.checkCtx(ctx)
