@@ -32,7 +32,6 @@ func (e *Engine) awaitCreated(ctx context.Context, t *Txn, ns Namespace) error {
 			// An aborting transaction closes done, then drops what it created under ddlMu, then leaves
 			// pending: let it (taking ddlMu waits for a drop under way).
 			e.ddlMu.Lock()
-			_ = owner // nothing to do under ddlMu
 			e.ddlMu.Unlock()
 			runtime.Gosched()
 		case <-ctx.Done():
