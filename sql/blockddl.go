@@ -302,9 +302,10 @@ func objectWord(t pg.ObjectType) string {
 	return strings.ReplaceAll(strings.TrimPrefix(t.String(), "OBJECT_"), "_", " ")
 }
 
-// indexInBlockError is the error of CREATE INDEX that the storage refuses in a transaction block (263): an index
-// on a collection the block's transaction did not create, which refuseInBlock lets through only when the block
-// created the table (an index on the block's own table is built over the rows the block wrote to it).
+// indexInBlockError is the error of CREATE INDEX or ADD CONSTRAINT UNIQUE that the storage refuses in a
+// transaction block (263): an index on a collection the block's transaction did not create, which refuseInBlock
+// lets through only when the block created the table (an index on the block's own table is built over the rows
+// the block wrote to it).
 func indexInBlockError(err error) error {
 	var ce *concord.Error
 	if errors.As(err, &ce) && ce.Code == 263 { // OperationNotSupportedInTransaction

@@ -1201,7 +1201,7 @@ func (x *exec) alterTable1(as *pg.AlterTableStmt, t *table, saved *bool) (*Resul
 				return nil, errorf(CodeDuplicateTable, "relation \"%s\" already exists", name)
 			}
 			if err := coll.createIndex(x.catWrite(), keys, name, true, uniquePartial(keys)); err != nil {
-				return nil, indexInBlockError(err)
+				return nil, indexInBlockError(x.uniqueViolationOn(t, err))
 			}
 		}
 	}
