@@ -79,8 +79,9 @@ type IndexSpecification struct {
 // name. Building a unique index over documents that already repeat a key
 // fails with DuplicateKey (11000). Creating an index that exists with the
 // same keys and options succeeds. Inside a transaction a new index goes only
-// on a collection the transaction creates; on another it fails with
-// OperationNotSupportedInTransaction (263), as in MongoDB.
+// on a collection the transaction creates, and only before the transaction
+// writes documents to it (unless model.OverTransactionWrites); otherwise it
+// fails with OperationNotSupportedInTransaction (263), as in MongoDB.
 func (c *Collection) CreateIndex(ctx context.Context, model IndexModel) (string, error) {
 	t, err := c.db.txnFor(ctx)
 	if err != nil {
@@ -103,6 +104,9 @@ func (c *Collection) CreateIndex(ctx context.Context, model IndexModel) (string,
 	}
 	if spec.WildcardProjection, err = toOptionalDoc(model.WildcardProjection, "wildcardProjection"); err != nil {
 		return "", err
+	}
+	if model.OverTransactionWrites {
+		return c.db.eng.CreateIndexOverWrites(ctx, t, c.ns, spec)
 	}
 	return c.db.eng.CreateIndex(ctx, t, c.ns, spec)
 }

@@ -221,6 +221,21 @@ type IndexModel struct {
 	// hold one entry per field path and value and serve an equality or a
 	// range on one path; they cannot be unique, sparse or TTL indexes.
 	WildcardProjection any
+	// OverTransactionWrites is Concord's own, for layers whose transactions
+	// hold DDL (its SQL front end's transaction blocks): inside a
+	// transaction, on a collection the transaction created and has already
+	// written documents to, CreateIndex builds the index over those
+	// documents too, where MongoDB (and CreateIndex without it) refuses with
+	// OperationNotSupportedInTransaction (263): mongod builds an index in a
+	// transaction only on an empty collection. The index then holds the
+	// transaction's documents from its commit on; a unique one over
+	// documents of the transaction that repeat a key fails with
+	// DuplicateKey (11000), and holds for the transaction's later writes
+	// and against other transactions as any unique key a transaction wrote.
+	// RollbackToSavepoint to a savepoint from before it drops it again. It
+	// changes nothing outside a transaction or on another collection. The
+	// MongoDB wire server never sets it.
+	OverTransactionWrites bool
 }
 
 // mergeFind and the merge functions below fold a method's variadic options

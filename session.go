@@ -293,8 +293,10 @@ func (s *Session) Savepoint() (*Savepoint, error) {
 
 // RollbackToSavepoint returns the transaction's writes to what they were at sp, which remains usable: the
 // documents written since are as they were then, and the documents and unique keys they claimed are free for
-// other writers at once. The transaction keeps reading the snapshot it started with, and a failed one is
-// usable again.
+// other writers at once; the collections the transaction created since are dropped again, as an abort drops
+// them, and so are the indexes it created since on a collection it created before. The transaction keeps
+// reading the snapshot it started with, and a failed one is usable again. Rolling back past a write to a capped
+// collection fails with IllegalOperation (20).
 func (s *Session) RollbackToSavepoint(sp *Savepoint) error {
 	if s.ended {
 		return ErrSessionEnded

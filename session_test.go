@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -773,5 +774,66 @@ func TestSession_Savepoint(t *testing.T) {
 	var got struct{ N int }
 	if err := coll.FindOne(ctx, d("_id", 1)).Decode(&got); err != nil || got.N != 1 {
 		t.Fatalf("n = %d (%v), want 1", got.N, err)
+	}
+}
+
+// TestCollection_CreateIndex_OverTransactionWrites: on a collection a transaction created and wrote to,
+// CreateIndex is refused with 263 as by MongoDB, unless the model asks for OverTransactionWrites: the index is
+// then built over the transaction's documents, a unique one refusing their duplicates (11000), and it holds
+// them after the commit. RollbackToSavepoint past the collection's creation drops the collection again.
+func TestCollection_CreateIndex_OverTransactionWrites(t *testing.T) {
+	ctx := context.Background()
+	db := openTest(t)
+	coll := db.Database("d").Collection("made")
+	s := startSession(t, db)
+	sctx := concord.NewSessionContext(ctx, s)
+	fill := func() {
+		t.Helper()
+		if err := s.StartTransaction(); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := coll.InsertMany(sctx, []any{d("_id", 1, "k", "a"), d("_id", 2, "k", "b"), d("_id", 3, "k", "a")}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	fill()
+	if _, err := coll.CreateIndex(sctx, concord.IndexModel{Keys: d("k", 1)}); codeOf(err) != 263 {
+		t.Fatalf("CreateIndex on the transaction's non-empty collection: %v, want 263", err)
+	}
+	_ = s.AbortTransaction(ctx)
+
+	fill()
+	if _, err := coll.CreateIndex(sctx, concord.IndexModel{Keys: d("k", 1), Unique: true, OverTransactionWrites: true}); codeOf(err) != 11000 {
+		t.Fatalf("unique index over the transaction's duplicates: %v, want 11000", err)
+	}
+	_ = s.AbortTransaction(ctx)
+
+	fill()
+	if _, err := coll.DeleteOne(sctx, d("_id", 3)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := coll.CreateIndex(sctx, concord.IndexModel{Keys: d("k", 1), Unique: true, OverTransactionWrites: true}); err != nil {
+		t.Fatalf("unique index over the transaction's documents: %v", err)
+	}
+	sp, err := s.Savepoint()
+	if err != nil {
+		t.Fatal(err)
+	}
+	other := db.Database("d").Collection("other")
+	if _, err := other.InsertOne(sctx, d("_id", 1)); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.RollbackToSavepoint(sp); err != nil {
+		t.Fatalf("RollbackToSavepoint past a collection's creation: %v", err)
+	}
+	if err := s.CommitTransaction(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := coll.InsertOne(ctx, d("_id", 4, "k", "b")); codeOf(err) != 11000 {
+		t.Fatalf("insert of a key the committed index holds: %v, want 11000", err)
+	}
+	names, err := db.Database("d").ListCollectionNames(ctx, d())
+	if err != nil || !slices.Equal(names, []string{"made"}) {
+		t.Fatalf("collections after the commit: %v (%v), want [made]", names, err)
 	}
 }

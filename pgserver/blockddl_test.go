@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -92,8 +93,85 @@ var blockDDLSteps = []struct{ sql, want string }{
 	{"INSERT INTO bd3 VALUES (1), (1)", "ERROR 23505"},
 	{"COMMIT", "ROLLBACK"},
 	{"SELECT * FROM bd3", "ERROR 42P01"},
+	// CREATE INDEX after the block wrote rows (pg_dump's order: table, rows, indexes): built over the rows; a
+	// unique one over duplicate rows fails the block.
+	{"BEGIN", "BEGIN"},
+	{"CREATE TABLE bd4 (id int4 PRIMARY KEY, v text, n int4)", "CREATE TABLE"},
+	{"INSERT INTO bd4 VALUES (1, 'a', 10), (2, 'b', 20), (3, 'a', 30)", "INSERT 0 3"},
+	{"CREATE INDEX bd4_n ON bd4 (n)", "CREATE INDEX"},
+	{"SELECT id FROM bd4 WHERE n = 20", "2\nSELECT 1"},
+	{"CREATE UNIQUE INDEX bd4_v ON bd4 (v)", "ERROR 23505"},
+	{"SELECT 1", "ERROR 25P02"},
+	{"COMMIT", "ROLLBACK"},
+	{"SELECT * FROM bd4", "ERROR 42P01"},
+	// Committed: the indexes hold the block's rows and its later writes, and are enforced afterwards.
+	{"BEGIN", "BEGIN"},
+	{"CREATE TABLE bd4 (id int4 NOT NULL, v text, n int4)", "CREATE TABLE"},
+	{"INSERT INTO bd4 VALUES (1, 'a', 10), (2, 'b', 20), (3, 'c', 30)", "INSERT 0 3"},
+	{"CREATE UNIQUE INDEX bd4_v ON bd4 (v)", "CREATE INDEX"},
+	{"CREATE INDEX bd4_n ON bd4 (n)", "CREATE INDEX"},
+	{"SAVEPOINT a", "SAVEPOINT"},
+	{"INSERT INTO bd4 VALUES (4, 'a', 40)", "ERROR 23505"},
+	{"ROLLBACK TO a", "ROLLBACK"},
+	{"UPDATE bd4 SET v = 'z' WHERE id = 3", "UPDATE 1"},
+	{"INSERT INTO bd4 VALUES (4, 'c', 40)", "INSERT 0 1"},
+	{"SELECT id, v FROM bd4 WHERE v = 'c'", "4|c\nSELECT 1"},
+	{"SELECT id FROM bd4 WHERE n >= 20 ORDER BY n", "2\n3\n4\nSELECT 3"},
+	{"COMMIT", "COMMIT"},
+	{"SELECT id, v, n FROM bd4 ORDER BY id", "1|a|10\n2|b|20\n3|z|30\n4|c|40\nSELECT 4"},
+	{"SELECT id FROM bd4 WHERE v = 'z'", "3\nSELECT 1"},
+	{"INSERT INTO bd4 VALUES (5, 'z', 50)", "ERROR 23505"},
+	{"INSERT INTO bd4 VALUES (5, 'c', 50)", "ERROR 23505"},
+	{"SELECT indexname FROM pg_indexes WHERE tablename = 'bd4' ORDER BY indexname", "bd4_n\nbd4_v\nSELECT 2"},
+	// ROLLBACK TO a savepoint from before an index drops it; the rows then take a unique index once their
+	// duplicate is gone.
+	{"BEGIN", "BEGIN"},
+	{"CREATE TABLE bd5 (id int4 PRIMARY KEY, v text)", "CREATE TABLE"},
+	{"INSERT INTO bd5 VALUES (1, 'a'), (2, 'a')", "INSERT 0 2"},
+	{"SAVEPOINT a", "SAVEPOINT"},
+	{"CREATE UNIQUE INDEX bd5_v ON bd5 (v)", "ERROR 23505"},
+	{"ROLLBACK TO a", "ROLLBACK"},
+	{"DELETE FROM bd5 WHERE id = 2", "DELETE 1"},
+	{"CREATE UNIQUE INDEX bd5_v ON bd5 (v)", "CREATE INDEX"},
+	{"SAVEPOINT b", "SAVEPOINT"},
+	{"CREATE INDEX bd5_id_v ON bd5 (id, v)", "CREATE INDEX"},
+	{"ROLLBACK TO b", "ROLLBACK"},
+	{"SELECT indexname FROM pg_indexes WHERE tablename = 'bd5' ORDER BY indexname", "bd5_pkey\nbd5_v\nSELECT 2"},
+	{"INSERT INTO bd5 VALUES (3, 'b')", "INSERT 0 1"},
+	{"COMMIT", "COMMIT"},
+	{"SELECT id, v FROM bd5 ORDER BY id", "1|a\n3|b\nSELECT 2"},
+	{"INSERT INTO bd5 VALUES (2, 'a')", "ERROR 23505"},
+	// ROLLBACK TO a savepoint from before a table's creation takes the table away; the block goes on.
+	{"BEGIN", "BEGIN"},
+	{"CREATE TABLE bd7 (id int4 PRIMARY KEY)", "CREATE TABLE"},
+	{"INSERT INTO bd7 VALUES (1)", "INSERT 0 1"},
+	{"SAVEPOINT a", "SAVEPOINT"},
+	{"CREATE TABLE bd8 (id serial PRIMARY KEY, v text UNIQUE)", "CREATE TABLE"},
+	{"INSERT INTO bd8 (v) VALUES ('a')", "INSERT 0 1"},
+	{"CREATE INDEX bd8_id_v ON bd8 (id, v)", "CREATE INDEX"},
+	{"ROLLBACK TO a", "ROLLBACK"},
+	{"SELECT * FROM bd8", "ERROR 42P01"},
+	{"ROLLBACK TO a", "ROLLBACK"},
+	{"SELECT nextval('bd8_id_seq')", "ERROR 42P01"},
+	{"ROLLBACK TO a", "ROLLBACK"},
+	{"CREATE TABLE bd8 (id int4 PRIMARY KEY, w int4)", "CREATE TABLE"},
+	{"INSERT INTO bd8 VALUES (1, 5)", "INSERT 0 1"},
+	{"COMMIT", "COMMIT"},
+	{"SELECT * FROM bd8", "1|5\nSELECT 1"},
+	{"SELECT * FROM bd7", "1\nSELECT 1"},
+	{"SELECT count(*) FROM information_schema.tables WHERE table_name IN ('bd7', 'bd8')", "2\nSELECT 1"},
+	{"BEGIN", "BEGIN"},
+	{"SAVEPOINT a", "SAVEPOINT"},
+	{"CREATE TABLE bd9 (id int4 PRIMARY KEY)", "CREATE TABLE"},
+	{"ROLLBACK TO a", "ROLLBACK"},
+	{"COMMIT", "COMMIT"},
+	{"SELECT * FROM bd9", "ERROR 42P01"},
 	{"DROP TABLE bd0", "DROP TABLE"},
 	{"DROP TABLE bd1", "DROP TABLE"},
+	{"DROP TABLE bd4", "DROP TABLE"},
+	{"DROP TABLE bd5", "DROP TABLE"},
+	{"DROP TABLE bd7", "DROP TABLE"},
+	{"DROP TABLE bd8", "DROP TABLE"},
 	// A unique constraint added to a table the block made, as Knex's migrations add them.
 	{"BEGIN", "BEGIN"},
 	{"CREATE TABLE bdu (id int4 PRIMARY KEY, e text)", "CREATE TABLE"},
@@ -108,6 +186,19 @@ var blockDDLSteps = []struct{ sql, want string }{
 	{"COMMIT", "COMMIT"},
 	{"INSERT INTO bdu VALUES (2, 'a')", "ERROR 23505"},
 	{"SELECT indexname FROM pg_indexes WHERE tablename = 'bdu' ORDER BY 1", "bdu_e_unique\nbdu_pkey\nSELECT 2"},
+	{"DROP TABLE bdu", "DROP TABLE"},
+	// The same constraint added after the block wrote rows: the unique index is built over them.
+	{"BEGIN", "BEGIN"},
+	{"CREATE TABLE bdu (id int4 PRIMARY KEY, e text)", "CREATE TABLE"},
+	{"INSERT INTO bdu VALUES (1, 'a'), (2, 'a')", "INSERT 0 2"},
+	{"ALTER TABLE bdu ADD CONSTRAINT bdu_e_unique UNIQUE (e)", "ERROR 23505"},
+	{"ROLLBACK", "ROLLBACK"},
+	{"BEGIN", "BEGIN"},
+	{"CREATE TABLE bdu (id int4 PRIMARY KEY, e text)", "CREATE TABLE"},
+	{"INSERT INTO bdu VALUES (1, 'a'), (2, 'b')", "INSERT 0 2"},
+	{"ALTER TABLE bdu ADD CONSTRAINT bdu_e_unique UNIQUE (e)", "ALTER TABLE"},
+	{"COMMIT", "COMMIT"},
+	{"INSERT INTO bdu VALUES (3, 'b')", "ERROR 23505"},
 	{"DROP TABLE bdu", "DROP TABLE"},
 	// A serial column of a table whose name needs quotes, made in a block as Prisma's migrations make them.
 	{"BEGIN", "BEGIN"},
@@ -296,14 +387,48 @@ func TestBlockDDL_Isolation(t *testing.T) {
 	if n, code := count(b, "iso2"); n != 0 || code != "" {
 		t.Errorf("iso2 after the refused statements: %d rows (%s)", n, code)
 	}
-	// An index on a table the block made, after the block wrote rows to it.
+	// An index on a table the block made, after the block wrote rows to it: built over them, seen by no one
+	// else before the COMMIT, and the plan's from then on.
 	mustExec(a, "BEGIN")
 	mustExec(a, "CREATE TABLE iso4 (id int8 PRIMARY KEY, v text)")
-	mustExec(a, "INSERT INTO iso4 VALUES (1, 'a')")
-	if _, err := a.Exec(ctx, "CREATE INDEX iso4_v ON iso4 (v)"); sqlState(err) != "0A000" {
-		t.Errorf("CREATE INDEX after the block's rows: %v, want 0A000", err)
+	mustExec(a, "INSERT INTO iso4 SELECT g, 'v' || g FROM generate_series(1, 50) g")
+	mustExec(a, "CREATE UNIQUE INDEX iso4_v ON iso4 (v)")
+	var listedIdx int64
+	if err := b.QueryRow(ctx, "SELECT count(*) FROM pg_indexes WHERE indexname = 'iso4_v'").Scan(&listedIdx); err != nil || listedIdx != 0 {
+		t.Fatalf("another session lists the uncommitted index: %d (%v)", listedIdx, err)
 	}
-	mustExec(a, "ROLLBACK")
+	plan := func(c *pgx.Conn) string {
+		t.Helper()
+		rows, err := c.Query(ctx, "EXPLAIN SELECT id FROM iso4 WHERE v = 'v7'")
+		if err != nil {
+			t.Fatal(err)
+		}
+		lines, err := pgx.CollectRows(rows, pgx.RowTo[string])
+		if err != nil || len(lines) == 0 {
+			t.Fatalf("EXPLAIN: %v (%v)", lines, err)
+		}
+		return lines[0]
+	}
+	if p := plan(a); p != "Index Scan using iso4_v on iso4" {
+		t.Errorf("the block's plan: %q, want its index", p)
+	}
+	mustExec(a, "COMMIT")
+	if p := plan(b); p != "Index Scan using iso4_v on iso4" {
+		t.Errorf("the plan after the COMMIT: %q, want the block's index", p)
+	}
+	if _, err := b.Exec(ctx, "INSERT INTO iso4 VALUES (51, 'v7')"); sqlState(err) != "23505" {
+		t.Errorf("insert of a key the block's rows hold: %v, want 23505", err)
+	}
+	// ADD PRIMARY KEY stays refused in a block, on a table it created too (PostgreSQL runs it).
+	for _, q := range []string{"ALTER TABLE iso5 ADD PRIMARY KEY (id)"} {
+		mustExec(a, "BEGIN")
+		mustExec(a, "CREATE TABLE iso5 (id int8 NOT NULL, v text)")
+		mustExec(a, "INSERT INTO iso5 VALUES (1, 'a')")
+		if _, err := a.Exec(ctx, q); sqlState(err) != "0A000" {
+			t.Errorf("%s in the block that created the table: %v, want 0A000", q, err)
+		}
+		mustExec(a, "ROLLBACK")
+	}
 }
 
 // TestBlockDDL_ConcurrentCreate: blocks creating the same table at once, each inserting its own row: exactly
@@ -441,6 +566,86 @@ func TestBlockDDL_ConcurrentCatalogChange(t *testing.T) {
 	for _, c := range []*pgx.Conn{a, b} {
 		if _, err := c.Exec(ctx, "ROLLBACK"); err != nil {
 			t.Fatal(err)
+		}
+	}
+}
+
+// TestBlockDDL_ConcurrentIndexes: blocks at once, each creating its own table, filling it and then indexing it
+// (pg_dump's order); every other block's rows repeat a key, so its unique index fails the block with 23505 and
+// leaves nothing. The others commit tables whose indexes hold every row and are enforced. Run under -race.
+func TestBlockDDL_ConcurrentIndexes(t *testing.T) {
+	if os.Getenv(backendEnv) == "driver" {
+		t.Skip("MongoDB writes no system collection in a transaction")
+	}
+	url, _ := startServer(t)
+	ctx := context.Background()
+	const n, rows = 6, 40
+	conns := make([]*pgx.Conn, n)
+	for i := range conns {
+		conns[i] = connect(t, url)
+	}
+	var wg sync.WaitGroup
+	errs := make([]error, n)
+	for i, c := range conns {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			table := fmt.Sprintf("cidx%d", i)
+			tx, err := c.Begin(ctx)
+			if err != nil {
+				errs[i] = err
+				return
+			}
+			defer tx.Rollback(ctx)
+			last := "g"
+			if i%2 == 1 {
+				last = "1" // the last row repeats the first one's key
+			}
+			for _, q := range []string{
+				"CREATE TABLE " + table + " (id int4 NOT NULL, k int4, g int4)",
+				"INSERT INTO " + table + " SELECT g, g, g % 4 FROM generate_series(1, " + fmt.Sprint(rows-1) + ") g",
+				"INSERT INTO " + table + " VALUES (" + fmt.Sprint(rows) + ", " + strings.ReplaceAll(last, "g", fmt.Sprint(rows)) + ", 0)",
+				"CREATE INDEX " + table + "_g ON " + table + " (g)",
+				"CREATE UNIQUE INDEX " + table + "_k ON " + table + " (k)",
+				"CREATE UNIQUE INDEX " + table + "_id ON " + table + " (id)",
+			} {
+				if _, err := tx.Exec(ctx, q); err != nil {
+					errs[i] = fmt.Errorf("%s: %w", q, err)
+					return
+				}
+			}
+			errs[i] = tx.Commit(ctx)
+		}()
+	}
+	wg.Wait()
+	check := conns[0]
+	for i, err := range errs {
+		table := fmt.Sprintf("cidx%d", i)
+		var tables int64
+		if err := check.QueryRow(ctx, "SELECT count(*) FROM information_schema.tables WHERE table_name = $1", table).Scan(&tables); err != nil {
+			t.Fatal(err)
+		}
+		if i%2 == 1 {
+			if sqlState(err) != "23505" || tables != 0 {
+				t.Errorf("block %d: %v, %d tables; want 23505 and no table", i, err, tables)
+			}
+			continue
+		}
+		if err != nil || tables != 1 {
+			t.Errorf("block %d: %v, %d tables; want committed", i, err, tables)
+			continue
+		}
+		var indexed int64
+		if err := check.QueryRow(ctx, "SELECT count(*) FROM "+table+" WHERE k >= 1").Scan(&indexed); err != nil || indexed != rows {
+			t.Errorf("block %d: %d rows through the index (%v), want %d", i, indexed, err, rows)
+		}
+		if _, err := check.Exec(ctx, "INSERT INTO "+table+" VALUES (0, 7, 0)"); sqlState(err) != "23505" {
+			t.Errorf("block %d: insert of a held key: %v, want 23505", i, err)
+		}
+		var idx string
+		if err := check.QueryRow(ctx, "SELECT string_agg(indexname, ',' ORDER BY indexname) FROM pg_indexes WHERE tablename = $1", table).Scan(&idx); err != nil ||
+			idx != table+"_g,"+table+"_id,"+table+"_k" {
+			t.Errorf("block %d: indexes %q (%v)", i, idx, err)
 		}
 	}
 }

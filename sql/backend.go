@@ -73,7 +73,9 @@ type backendColl interface {
 	// lockForUpdate locks documents by _id for the transaction of ctx (SELECT ... FOR UPDATE): locked[i]
 	// reports whether ids[i] is held (skipLocked skips those another transaction holds).
 	lockForUpdate(ctx context.Context, ids []bson.RawValue, skipLocked bool) (locked []bool, err error)
-	// createIndex creates an index; partial, when not nil, is its partialFilterExpression.
+	// createIndex creates an index; partial, when not nil, is its partialFilterExpression. In the transaction
+	// of ctx, on a collection that transaction created, the embedded store builds it over the documents the
+	// transaction wrote there too (a MongoDB deployment refuses it then: 263).
 	createIndex(ctx context.Context, keys bson.D, name string, unique bool, partial bson.D) error
 	// indexes lists the collection's indexes, the _id index included.
 	indexes(ctx context.Context) ([]indexSpec, error)
@@ -266,7 +268,9 @@ func (c embeddedColl) findOneAndDelete(ctx context.Context, filter bson.D) (bson
 }
 
 func (c embeddedColl) createIndex(ctx context.Context, keys bson.D, name string, unique bool, partial bson.D) error {
-	m := concord.IndexModel{Keys: keys, Name: name, Unique: unique}
+	// In a transaction block, an index on a table the block created covers the rows the block wrote to it
+	// (PostgreSQL's CREATE INDEX after the rows, as pg_dump's output has it), where MongoDB would refuse it.
+	m := concord.IndexModel{Keys: keys, Name: name, Unique: unique, OverTransactionWrites: true}
 	if partial != nil {
 		raw, err := bson.Marshal(partial)
 		if err != nil {

@@ -26,9 +26,10 @@ import (
 //     outside every transaction, as in PostgreSQL).
 //
 // That covers CREATE TABLE, CREATE VIEW, CREATE SEQUENCE, CREATE TYPE ... AS ENUM, COMMENT ON, CREATE INDEX on a
-// table the block created (before the block writes rows to it), ALTER SEQUENCE, and the ALTER TABLE actions that
-// change the catalog and the rows only (ADD COLUMN without a CHECK or unique constraint, SET/DROP DEFAULT,
-// SET/DROP NOT NULL, ADD FOREIGN KEY).
+// table the block created (also after the block wrote rows to it: the index is built over them, and a unique
+// one refuses their duplicates), ALTER SEQUENCE, and the ALTER TABLE actions that change the catalog and the
+// rows only (ADD COLUMN without a CHECK or unique constraint, SET/DROP DEFAULT, SET/DROP NOT NULL, ADD FOREIGN
+// KEY). ROLLBACK TO a savepoint undoes them as ROLLBACK does: a table or index created since is dropped.
 // Any other DDL in a block would change the storage outside the transaction, where a ROLLBACK could not undo it:
 // it is refused with 0A000 before it changes anything (refuseInBlock). The implicit block of a multi-statement
 // query keeps running DDL at once, outside its transaction.
@@ -301,14 +302,16 @@ func objectWord(t pg.ObjectType) string {
 	return strings.ReplaceAll(strings.TrimPrefix(t.String(), "OBJECT_"), "_", " ")
 }
 
-// indexInBlockError is the error of CREATE INDEX on a table the block created and has written rows to: the
-// transaction's index build would not see them (MongoDB refuses it too).
+// indexInBlockError is the error of CREATE INDEX or ADD CONSTRAINT UNIQUE that the storage refuses in a
+// transaction block (263): an index on a collection the block's transaction did not create, which refuseInBlock
+// lets through only when the block created the table (an index on the block's own table is built over the rows
+// the block wrote to it).
 func indexInBlockError(err error) error {
 	var ce *concord.Error
 	if errors.As(err, &ce) && ce.Code == 263 { // OperationNotSupportedInTransaction
 		return &Error{Code: CodeFeatureNotSupported, Cause: err,
-			Message: "CREATE INDEX on a table the transaction block has written rows to is not supported by Concord",
-			Hint:    fmt.Sprintf("Create the table's indexes before its rows, or outside the block. (%s)", ce.Message)}
+			Message: "CREATE INDEX inside a transaction block is supported by Concord only on a table the block created",
+			Hint:    fmt.Sprintf("Run it outside a transaction block. (%s)", ce.Message)}
 	}
 	return err
 }
@@ -348,14 +351,14 @@ func (s *Session) keepHanded(ctx context.Context, handed map[string]seqValue) er
 	return nil
 }
 
-// savepointError is ROLLBACK TO's error: the engine refuses to roll back past a collection's creation, which is
-// 0A000 here (a feature Concord lacks), not an internal error.
+// savepointError is ROLLBACK TO's error: the engine refuses to roll back past a write to a capped collection (a
+// collection made over the MongoDB port), which is 0A000 here (a feature Concord lacks), not an internal error.
 func savepointError(err error) error {
 	var ce *concord.Error
-	if errors.As(err, &ce) && strings.Contains(ce.Message, "savepoint past a collection's creation") {
+	if errors.As(err, &ce) && strings.Contains(ce.Message, "roll back to a savepoint past") {
 		return &Error{Code: CodeFeatureNotSupported, Cause: err,
-			Message: "ROLLBACK TO a savepoint set before a CREATE TABLE of the block is not supported by Concord",
-			Hint:    "Set the savepoint after the block's CREATE TABLE statements, or roll the whole block back."}
+			Message: "ROLLBACK TO a savepoint set before a write to a capped collection is not supported by Concord",
+			Hint:    "Roll the whole block back."}
 	}
 	return err
 }

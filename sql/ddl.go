@@ -388,7 +388,7 @@ func (x *exec) createIndex(is *pg.IndexStmt) (*Result, error) {
 			return nil, &Error{Code: CodeFeatureNotSupported, Message: ce.Message, Cause: err,
 				Hint: "A table keeps one index on the same columns in the same order: drop the other one first."}
 		}
-		return nil, indexInBlockError(err)
+		return nil, indexInBlockError(x.uniqueViolationOn(t, err))
 	}
 	if predicate != "" {
 		nt := *t // the looked-up table is shared
@@ -1218,7 +1218,7 @@ func (x *exec) alterTable1(as *pg.AlterTableStmt, t *table, saved *bool) (*Resul
 				return nil, errorf(CodeDuplicateTable, "relation \"%s\" already exists", name)
 			}
 			if err := coll.createIndex(x.catWrite(), keys, name, true, uniquePartial(keys)); err != nil {
-				return nil, indexInBlockError(err)
+				return nil, indexInBlockError(x.uniqueViolationOn(t, err))
 			}
 		}
 	}

@@ -222,7 +222,22 @@ func (x *exec) uniqueViolation(err error) error {
 		return err
 	}
 	t, terr := x.lookupTable(m[1], 0)
-	if terr != nil || !t.declared || t.View != "" {
+	if terr != nil {
+		return err
+	}
+	return x.uniqueViolationOn(t, err)
+}
+
+// uniqueViolationOn is uniqueViolation for a duplicate key of table t, looked up before the statement failed: in
+// a transaction block the failed statement has ended (or failed) the block's transaction, through which a table
+// the block created is read.
+func (x *exec) uniqueViolationOn(t *table, err error) error {
+	var ce *concord.Error
+	if !errors.As(err, &ce) || !concord.IsDuplicateKey(err) || !t.declared || t.View != "" {
+		return err
+	}
+	m := dupKeyIndex.FindStringSubmatch(ce.Message)
+	if m == nil {
 		return err
 	}
 	name, cols := m[2], []string(nil)

@@ -213,7 +213,7 @@ func (e *Engine) collOrCreateLocked(t *Txn, ns Namespace) (c *collection, create
 		return nil, false, err
 	}
 	c = &collection{ns: ns, id: e.nextCollID, nextIndexID: 1, uuid: newUUID()}
-	if err := e.installCollection(ns, c, t.pendingBatch(c), nil); err != nil {
+	if err := e.installCreated(t, ns, c); err != nil {
 		return nil, false, err
 	}
 	return c, true, nil
@@ -247,13 +247,16 @@ func (t *Txn) noteCreated(c *collection) {
 }
 
 // publishCreated ends the pending state of the collections t created, once t has committed or aborted.
-func (t *Txn) publishCreated() {
-	if len(t.created) == 0 {
+func (t *Txn) publishCreated() { t.e.unpublish(t, t.created) }
+
+// unpublish ends the pending state of the collections in created that t created (committed, aborted, or rolled
+// back to a savepoint from before their creation).
+func (e *Engine) unpublish(t *Txn, created []createdColl) {
+	if len(created) == 0 {
 		return
 	}
-	e := t.e
 	e.catMu.Lock()
-	for _, cc := range t.created {
+	for _, cc := range created {
 		if e.pending[cc.ns] == t {
 			delete(e.pending, cc.ns)
 		}

@@ -264,7 +264,7 @@ func (e *Engine) CreateCollectionWithOptions(ctx context.Context, t *Txn, ns Nam
 			}
 		}
 		c := &collection{ns: ns, id: e.nextCollID, nextIndexID: 1, opts: opts, validator: v, coll: defColl, uuid: newUUID()}
-		if err := e.installCollection(ns, c, t.pendingBatch(c), nil); err != nil {
+		if err := e.installCreated(t, ns, c); err != nil {
 			return err
 		}
 		t.noteCreated(c)

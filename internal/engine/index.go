@@ -586,9 +586,27 @@ func formatKeyValue(v any) string {
 // fails with DuplicateKey (11000) and is not created. Creating an identical
 // existing index is a no-op returning its name. Inside a transaction t, as in
 // mongod, a new index goes only on a collection t creates (a missing one is
-// created, and dropped again if t aborts); on any other collection it is
-// OperationNotSupportedInTransaction (263).
+// created, and dropped again if t aborts), and only while t has written no
+// document to it; otherwise it is OperationNotSupportedInTransaction (263).
 func (e *Engine) CreateIndex(ctx context.Context, t *Txn, ns Namespace, spec IndexSpec) (string, error) {
+	return e.createIndexStmt(ctx, t, ns, spec, false)
+}
+
+// CreateIndexOverWrites is CreateIndex for a layer whose transactions hold DDL (SQL's transaction blocks):
+// inside a transaction t, on a collection t created, it builds the index also when t has already written
+// documents to it, where CreateIndex (and mongod) refuse with 263. The index then covers t's documents as t
+// sees them: t's writes move to the collection's new version, so that its commit writes their entries; a unique
+// index over documents of t that repeat a key is DuplicateKey (11000), and not created; from then on the unique
+// keys of t's documents are t's (claimed in the owner table), so that t's later writes and every other
+// transaction meet them as they meet any unique key a transaction wrote. RollbackTo a savepoint from before
+// the index drops it again, and an abort takes it with the collection. Outside a transaction, or on a
+// collection t did not create, it is CreateIndex.
+func (e *Engine) CreateIndexOverWrites(ctx context.Context, t *Txn, ns Namespace, spec IndexSpec) (string, error) {
+	return e.createIndexStmt(ctx, t, ns, spec, true)
+}
+
+// createIndexStmt is CreateIndex and CreateIndexOverWrites: overWrites builds the index over t's writes.
+func (e *Engine) createIndexStmt(ctx context.Context, t *Txn, ns Namespace, spec IndexSpec, overWrites bool) (string, error) {
 	if err := e.enter(); err != nil {
 		return "", err
 	}
@@ -603,14 +621,14 @@ func (e *Engine) CreateIndex(ctx context.Context, t *Txn, ns Namespace, spec Ind
 	}
 	var name string
 	err := t.ddlStatement(ctx, func() (err error) {
-		name, err = e.createIndex(t, ns, spec)
+		name, err = e.createIndex(t, ns, spec, overWrites)
 		return err
 	})
 	return name, err
 }
 
-// createIndex is CreateIndex once the statement has begun.
-func (e *Engine) createIndex(t *Txn, ns Namespace, spec IndexSpec) (string, error) {
+// createIndex is CreateIndex (CreateIndexOverWrites with overWrites) once the statement has begun.
+func (e *Engine) createIndex(t *Txn, ns Namespace, spec IndexSpec, overWrites bool) (string, error) {
 	e.ddlMu.Lock()
 	defer e.ddlMu.Unlock()
 	c, created, err := e.collOrCreateLocked(t, ns)
@@ -637,26 +655,38 @@ func (e *Engine) createIndex(t *Txn, ns Namespace, spec IndexSpec) (string, erro
 			return "", codes.New(codes.IndexOptionsConflict, "Index already exists with a different name: %s", old.name)
 		}
 	}
+	var own *ownBuild
 	if t != nil && t.explicit {
 		if !t.createdColl(c) {
 			return "", codes.New(codes.OperationNotSupportedInTransaction, "Cannot create new indexes on existing collection %s in a multi-document transaction.", ns.String())
 		}
 		if t.wroteTo(c) {
-			// The index build sees committed documents only, and the
-			// transaction's writes name the collection's current version.
-			return "", codes.New(codes.OperationNotSupportedInTransaction, "Cannot create new indexes on non-empty collection %s in a multi-document transaction.", ns.String())
+			if !overWrites {
+				// mongod builds an index in a transaction only on an empty collection.
+				return "", codes.New(codes.OperationNotSupportedInTransaction, "Cannot create new indexes on non-empty collection %s in a multi-document transaction.", ns.String())
+			}
+			own = &ownBuild{t: t, writes: t.collWrites(c)}
 		}
 	}
 	nc := c.clone()
 	nc.nextIndexID++
 	nc.indexes = append(nc.indexes, ix)
-	build := func(b *pebble.Batch) error { return e.buildIndex(nc, ix, b) }
+	build := func(b *pebble.Batch) error {
+		committed, err := e.buildIndex(nc, ix, b, own != nil && ix.unique)
+		if err != nil || own == nil {
+			return err
+		}
+		return own.index(nc, ix, committed)
+	}
 	if err := e.installCollection(ns, nc, nil, build); err != nil {
 		return "", err
 	}
 	e.resetUse(nc.id, ix.id)
 	if t != nil && t.explicit {
 		t.noteChanged(nc)
+	}
+	if own != nil {
+		own.moveTo(nc)
 	}
 	return ix.name, nil
 }
@@ -671,41 +701,152 @@ func (t *Txn) wroteTo(c *collection) bool {
 	return false
 }
 
+// collWrites returns t's buffered writes in collection c (any version of it), in t's order.
+func (t *Txn) collWrites(c *collection) []*docWrite {
+	var out []*docWrite
+	for _, k := range t.order {
+		if w := t.writes[k]; w != nil && w.coll.ns == c.ns && w.coll.id == c.id {
+			out = append(out, w)
+		}
+	}
+	return out
+}
+
+// ownBuild is the part of an index build (CreateIndexOverWrites) that covers the buffered writes of the
+// transaction t building it, in the collection t created.
+type ownBuild struct {
+	t      *Txn
+	writes []*docWrite
+	// uniq are the unique keys of the new index as t sees them (see index): what moveTo adds to t.uniq.
+	uniq []uniqueChange
+}
+
+// index covers t's writes by a new index ix of nc, once the committed documents are indexed (committed maps
+// each unique key of theirs to its document's key; nil for a non-unique index). Nothing is needed for a
+// non-unique index: t's commit writes the entries of its documents (buildBatch). For a unique one, index checks
+// that t's view of the collection (the committed documents, those t wrote replaced by t's versions) repeats no
+// key (DuplicateKey 11000), and claims every key t's writes add or remove, as putDoc claims them: no other
+// transaction writes them until t ends, and t's own later writes find them in t.uniq (moveTo). It runs under
+// commitMu, before the index is in the catalog, so no other transaction can have claimed one of its keys. On
+// error nothing is claimed.
+func (o *ownBuild) index(nc *collection, ix *index, committed map[string]string) error {
+	if !ix.unique {
+		return nil
+	}
+	t := o.t
+	prefix := indexPrefix(nc.id, ix.id)
+	uk := func(k []byte) string { return string(append(append([]byte(nil), prefix...), k...)) }
+	// view: each unique key in t's view -> the key of the document holding it.
+	view := make(map[string]string, len(committed)+len(o.writes))
+	for k, holder := range committed {
+		if _, ok := t.writes[holder]; !ok {
+			view[k] = holder
+			o.uniq = append(o.uniq, uniqueChange{uk([]byte(k)), holder})
+		}
+	}
+	var changes []uniqueChange
+	for _, w := range o.writes {
+		newKeys, err := ix.keys(w.doc)
+		if err != nil {
+			return err
+		}
+		for _, k := range newKeys {
+			if h, ok := view[string(k)]; ok && h != string(w.key) {
+				return indexDupKeyError(nc.ns, ix, w.doc)
+			}
+			view[string(k)] = string(w.key)
+			changes = append(changes, uniqueChange{uk(k), string(w.key)})
+		}
+		// A key the committed base had and t's version has not: t's commit deletes its entry, so it is
+		// t's to claim (putDoc does the same).
+		oldKeys, _ := ix.keys(w.base)
+		inNew := keySet(newKeys)
+		for _, k := range oldKeys {
+			if !inNew(k) {
+				changes = append(changes, uniqueChange{uk(k), ""})
+			}
+		}
+	}
+	for _, ch := range changes {
+		if err := t.claim(ch.uk); err != nil {
+			// Unreachable: no one else knows the index yet.
+			return writeConflictError()
+		}
+		t.claims[ch.uk] = true
+	}
+	o.uniq = append(o.uniq, changes...)
+	return nil
+}
+
+// moveTo makes t's writes, and its view of the unique keys, those of nc, the collection's version that holds
+// the new index: t's commit checks that the versions it wrote through are current (errCatalogChanged).
+func (o *ownBuild) moveTo(nc *collection) {
+	t := o.t
+	for _, w := range o.writes {
+		w.coll = nc
+	}
+	if len(o.uniq) == 0 {
+		return
+	}
+	if t.uniq == nil {
+		t.uniq = make(map[string]string, len(o.uniq))
+	}
+	for _, ch := range o.uniq {
+		// A key a write removed ("") may be another write's now: set ones win.
+		if h, ok := t.uniq[ch.uk]; ok && h != "" && ch.holder == "" {
+			continue
+		}
+		t.uniq[ch.uk] = ch.holder
+	}
+}
+
 // buildIndex writes ix's entries for every committed document of c into b.
-// The caller holds commitMu, so the documents cannot change meanwhile.
-func (e *Engine) buildIndex(c *collection, ix *index, b *pebble.Batch) error {
+// The caller holds commitMu, so the documents cannot change meanwhile. With
+// keys (a unique index), it returns each key (encoded, without the index
+// prefix) mapped to the key of the document holding it.
+func (e *Engine) buildIndex(c *collection, ix *index, b *pebble.Batch, keys bool) (map[string]string, error) {
 	p := docPrefix(c.id)
 	it, err := e.db.NewIter(&pebble.IterOptions{LowerBound: p, UpperBound: prefixSuccessor(p)})
 	if err != nil {
-		return storageError(err)
+		return nil, storageError(err)
 	}
 	defer it.Close()
-	seen := map[string]bool{}
+	seen := map[string]string{}
 	for it.First(); it.Valid(); it.NextPrefix() { // NextPrefix: see the note above rangeIter
 		doc := bson.Raw(it.Value())
 		id := doc.Lookup("_id")
 		ents, multi, err := ix.entries(doc)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if multi {
 			if err := b.Set(multikeyKey(c.id, ix.id), nil, nil); err != nil {
-				return storageError(err)
+				return nil, storageError(err)
 			}
 		}
 		for _, en := range ents {
 			if ix.unique {
-				if seen[string(en.key)] {
-					return indexDupKeyError(c.ns, ix, doc)
+				if _, ok := seen[string(en.key)]; ok {
+					return nil, indexDupKeyError(c.ns, ix, doc)
 				}
-				seen[string(en.key)] = true
+				holder := ""
+				if keys {
+					holder = string(it.Key())
+				}
+				seen[string(en.key)] = holder
 			}
 			if err := b.Set(indexEntryKey(c.id, ix, en.key, id), entryValue(id, en.vals), nil); err != nil {
-				return storageError(err)
+				return nil, storageError(err)
 			}
 		}
 	}
-	return wrapStorage(it.Error())
+	if err := it.Error(); err != nil {
+		return nil, storageError(err)
+	}
+	if !keys {
+		return nil, nil
+	}
+	return seen, nil
 }
 
 // indexEntryKey is the Pebble key of one index entry: non-unique entries end

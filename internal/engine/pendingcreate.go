@@ -29,7 +29,10 @@ func (e *Engine) awaitCreated(ctx context.Context, t *Txn, ns Namespace) error {
 		}
 		select {
 		case <-owner.done:
-			// An aborting transaction closes done just before it leaves pending: let it.
+			// An aborting transaction closes done, then drops what it created under ddlMu, then leaves
+			// pending: let it (taking ddlMu waits for a drop under way).
+			e.ddlMu.Lock()
+			e.ddlMu.Unlock()
 			runtime.Gosched()
 		case <-ctx.Done():
 			return e.checkCtx(ctx)
@@ -42,6 +45,26 @@ func (e *Engine) awaitCreated(ctx context.Context, t *Txn, ns Namespace) error {
 // behind either, as in MongoDB, where the creation is part of the transaction, the collection is stored with a
 // pending marker (pendingKey) that the transaction's commit batch deletes, and Open drops the collections whose
 // marker is left, unless they hold documents (those of other transactions, which write through: theirs now).
+
+// installCreated stores a new collection c that t creates (nil t: outside a transaction). A transaction's
+// collection is pending (listed to no one) from before it is in the catalog, so that no listing shows it
+// meanwhile; the caller then records it in t (noteCreated). The caller holds ddlMu.
+func (e *Engine) installCreated(t *Txn, ns Namespace, c *collection) error {
+	if t == nil || !t.explicit {
+		return e.installCollection(ns, c, nil, nil)
+	}
+	e.catMu.Lock()
+	if e.pending == nil {
+		e.pending = map[Namespace]*Txn{}
+	}
+	e.pending[ns] = t
+	e.catMu.Unlock()
+	err := e.installCollection(ns, c, t.pendingBatch(c), nil)
+	if err != nil {
+		e.unpublish(t, []createdColl{{ns: ns}})
+	}
+	return err
+}
 
 // pendingBatch returns a batch holding the pending marker of c for a transaction t creating it; nil (no batch)
 // outside a transaction.

@@ -362,12 +362,14 @@ func (t *Txn) Abort() error {
 	return nil
 }
 
-// dropCreated drops the collections the aborted t created (Engine.dropCreated).
+// dropCreated drops the collections the aborted t created (Engine.dropCreated). They are dropped while still
+// pending, then leave the pending state: a collection listed once it has left it is one that was kept (someone
+// else's now), never one about to go.
 func (t *Txn) dropCreated() {
-	t.publishCreated()
 	created := t.created
 	t.created = nil
 	t.e.dropCreated(created)
+	t.e.unpublish(t, created)
 }
 
 // abortLocked aborts an active transaction: owned keys are released (waiters

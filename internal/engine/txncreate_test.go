@@ -3,6 +3,7 @@ package engine_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"testing"
 	"time"
@@ -233,6 +234,44 @@ func TestTxn_CreateIsAStatement(t *testing.T) {
 		t.Fatalf("after a create as first statement: started %d -> %d, open %d -> %d", before.Transactions.TotalStarted, during.Transactions.TotalStarted, before.Transactions.CurrentOpen, during.Transactions.CurrentOpen)
 	}
 	if err := tx.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestTxn_AbortedCreationNeverListed: a collection an aborted transaction created is dropped before it leaves
+// the pending state, so a listing never shows it about to go: every collection listed has its indexes.
+func TestTxn_AbortedCreationNeverListed(t *testing.T) {
+	ctx := context.Background()
+	e := openMem(t, engine.Options{})
+	done := make(chan struct{})
+	failures := make(chan error, 1)
+	go func() {
+		defer close(failures)
+		for {
+			select {
+			case <-done:
+				return
+			default:
+			}
+			for _, c := range e.ListCollections("ta") {
+				if _, err := e.ListIndexes(engine.Namespace{DB: "ta", Coll: c.Name}); err != nil {
+					failures <- fmt.Errorf("listed %s, then: %w", c.Name, err)
+					return
+				}
+			}
+		}
+	}()
+	for i := range 300 {
+		tx := e.Begin()
+		if _, err := e.Insert(ctx, tx, engine.Namespace{DB: "ta", Coll: fmt.Sprintf("c%d", i%4)}, []bson.Raw{doc(bson.D{{Key: "_id", Value: 1}})}, true, nil); err != nil {
+			t.Fatal(err)
+		}
+		if err := tx.Abort(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	close(done)
+	if err := <-failures; err != nil {
 		t.Fatal(err)
 	}
 }
