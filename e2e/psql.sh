@@ -3,11 +3,12 @@
 # starts it on free ports with a temporary --dir, then through psql creates a table, inserts, lists it with \dt,
 # describes it with \d (its primary key's index, its CHECK constraint, which then refuses an overdraft, and a
 # foreign key from a second table, listed on both), runs a transfer in a transaction, checks that ROLLBACK undoes
-# a change, loads and unloads a CSV file with \copy, and runs node/pg.js (node-postgres). Then it starts it
+# a change, loads and unloads a CSV file with \copy, and runs node/pg.js (node-postgres) and node/knex.js (Knex's
+# migrations, in transaction blocks). Then it starts it
 # again with --auth and TLS (a CA made with openssl), creates users with mongosh over the MongoDB port (the first
 # through the localhost exception), and checks with psql and PGPASSWORD over TLS (sslmode=verify-full): a wrong
 # password is refused (28P01), plaintext is refused, the right password works, and a read-only user's INSERT
-# fails with 42501. Needs go, psql, node, openssl and mongosh and pg (e2e/node_modules, installed by npm ci).
+# fails with 42501. Needs go, psql, node, openssl and mongosh, pg and knex (e2e/node_modules, installed by npm ci).
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -109,10 +110,14 @@ carol,5
 
 # node-postgres, the most used PostgreSQL client of Node.js, on the same server (e2e/node/pg.js).
 echo "== node-postgres"
-if [ ! -d "$here/node_modules/pg" ]; then
+if [ ! -d "$here/node_modules/pg" ] || [ ! -d "$here/node_modules/knex" ]; then
 	(cd "$here" && npm ci --no-audit --no-fund)
 fi
 PG_URL="postgres://concord@127.0.0.1:$pport/bank" node "$here/node/pg.js"
+
+# Knex's migrations, which run a batch of migrations in one transaction block (e2e/node/knex.js).
+echo "== knex migrations"
+PG_URL="postgres://concord@127.0.0.1:$pport/knex" node "$here/node/knex.js"
 
 kill -TERM "$pid"
 wait "$pid"
