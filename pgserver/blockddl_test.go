@@ -209,6 +209,28 @@ var blockDDLSteps = []struct{ sql, want string }{
 	{`SELECT column_default FROM information_schema.columns WHERE table_name = 'BdUser' AND column_name = 'id'`, `nextval('"BdUser_id_seq"'::regclass)` + "\nSELECT 1"},
 	{`INSERT INTO "BdUser" (email) VALUES ('a@example.com')`, "ERROR 23505"},
 	{`DROP TABLE "BdUser"`, "DROP TABLE"},
+	// ALTER COLUMN ... TYPE in a block (Django's AlterField): the rows converted in the block's transaction.
+	{"CREATE TABLE atm (id int PRIMARY KEY, name varchar(10), n int, code text UNIQUE)", "CREATE TABLE"},
+	{"INSERT INTO atm VALUES (1, 'abc', 5, 'x'), (2, 'de', 7, 'y')", "INSERT 0 2"},
+	{"BEGIN", "BEGIN"},
+	{"ALTER TABLE atm ALTER COLUMN name TYPE varchar(200)", "ALTER TABLE"},
+	{"ALTER TABLE atm ALTER COLUMN n TYPE bigint", "ALTER TABLE"},
+	{"ALTER TABLE atm ALTER COLUMN n TYPE text", "ALTER TABLE"},
+	{"SELECT id, name, n FROM atm ORDER BY id", "1|abc|5\n2|de|7\nSELECT 2"},
+	{"ROLLBACK", "ROLLBACK"},
+	{"SELECT column_name, data_type, character_maximum_length FROM information_schema.columns WHERE table_name = 'atm' ORDER BY ordinal_position", "id|integer|\nname|character varying|10\nn|integer|\ncode|text|\nSELECT 4"},
+	{"BEGIN", "BEGIN"},
+	{"ALTER TABLE atm ALTER COLUMN name TYPE varchar(200)", "ALTER TABLE"},
+	{"INSERT INTO atm VALUES (3, 'a long name beyond ten', 1, 'z')", "INSERT 0 1"},
+	{"ALTER TABLE atm ALTER COLUMN code TYPE varchar(5)", "ALTER TABLE"},
+	{"COMMIT", "COMMIT"},
+	{"SELECT id, name, code FROM atm ORDER BY id", "1|abc|x\n2|de|y\n3|a long name beyond ten|z\nSELECT 3"},
+	{"INSERT INTO atm VALUES (4, 'q', 1, 'x')", "ERROR 23505"},
+	{"BEGIN", "BEGIN"},
+	{"ALTER TABLE atm ALTER COLUMN name TYPE varchar(3)", "ERROR 22001"},
+	{"ROLLBACK", "ROLLBACK"},
+	{"SELECT column_name, data_type, character_maximum_length FROM information_schema.columns WHERE table_name = 'atm' ORDER BY ordinal_position", "id|integer|\nname|character varying|200\nn|integer|\ncode|character varying|5\nSELECT 4"},
+	{"DROP TABLE atm", "DROP TABLE"},
 	// Checks in a block see the block's rows (SET NOT NULL, ADD FOREIGN KEY, VALIDATE CONSTRAINT after it fixed
 	// them); a sequence the block dropped is gone for it; a serial value handed out before ROLLBACK TO is not
 	// handed out again; TRUNCATE ... RESTART IDENTITY rolls back; a name the block dropped is free for a view.

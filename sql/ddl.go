@@ -1032,6 +1032,10 @@ func (x *exec) alterTable1(as *pg.AlterTableStmt, t *table, saved *bool) (*Resul
 						return nil, unsupported("ALTER COLUMN ... TYPE together with other ALTER TABLE actions (run them one by one)")
 					}
 				}
+				if x.inBlock() && (len(t.Checks) > 0 || len(rangedColumns(t)) > 0 || rangedTypeName(cmd.Def.GetColumnDef().GetTypeName())) {
+					// Their collection's validator would change, which a transaction cannot hold.
+					return nil, unsupported("ALTER COLUMN ... TYPE inside a transaction block on a table with CHECK constraints or numeric(p,s) columns")
+				}
 				if slices.ContainsFunc(retyped, func(r retype) bool { return r.column == cmd.Name }) {
 					return nil, errorf(CodeFeatureNotSupported, "cannot alter type of column \"%s\" twice", cmd.Name)
 				}
@@ -1143,7 +1147,7 @@ func (x *exec) alterTable1(as *pg.AlterTableStmt, t *table, saved *bool) (*Resul
 		conversions = append(conversions, c...)
 	}
 	if len(conversions) > 0 {
-		err := x.s.e.b.withTransaction(x.base, func(ctx context.Context) error {
+		convert := func(ctx context.Context) error {
 			tcoll := x.s.db().collection(t.Name)
 			for _, d := range conversions {
 				if _, err := tcoll.updateOne(withoutValidation(ctx), bson.D{d[0]}, bson.D{{Key: "$set", Value: bson.D{d[1]}}}); err != nil {
@@ -1151,7 +1155,13 @@ func (x *exec) alterTable1(as *pg.AlterTableStmt, t *table, saved *bool) (*Resul
 				}
 			}
 			return nil
-		})
+		}
+		var err error
+		if x.inBlock() {
+			err = convert(x.ctx) // in the block's transaction, with its catalog change
+		} else {
+			err = x.s.e.b.withTransaction(x.base, convert)
+		}
 		if err != nil {
 			return nil, x.uniqueViolation(err)
 		}

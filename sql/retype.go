@@ -176,7 +176,11 @@ func (x *exec) convertColumn(t *table, r retype) ([]bson.D, error) {
 	if field != "_id" {
 		projection = append(projection, bson.E{Key: field, Value: 1})
 	}
-	docs, err := x.s.db().collection(t.Name).find(x.base, bson.D{{Key: field, Value: bson.D{{Key: "$exists", Value: true}}}},
+	ctx := x.base
+	if x.inBlock() {
+		ctx = x.ctx // the rows as the block sees them: it converts them in its transaction
+	}
+	docs, err := x.s.db().collection(t.Name).find(ctx, bson.D{{Key: field, Value: bson.D{{Key: "$exists", Value: true}}}},
 		projection, 0)
 	if err != nil {
 		return nil, err
