@@ -22,14 +22,17 @@ import (
 //     transaction, and read through it once the block has changed any, so that the block sees what it made;
 //   - CREATE TABLE creates its collection and unique indexes in the transaction, as MongoDB creates collections
 //     in transactions: no one else sees the collection before the commit, and an abort drops it;
-//   - a sequence the block created is stepped in the transaction too (nextval of any other sequence stays
-//     outside every transaction, as in PostgreSQL).
+//   - a sequence the block created, altered or dropped is stepped in the transaction too (nextval of any other
+//     sequence stays outside every transaction, as in PostgreSQL);
+//   - a table the block drops is gone for it at once, and its collection is dropped once the block commits.
 //
 // That covers CREATE TABLE, CREATE VIEW, CREATE SEQUENCE, CREATE TYPE ... AS ENUM, COMMENT ON, CREATE INDEX on a
 // table the block created (also after the block wrote rows to it: the index is built over them, and a unique
-// one refuses their duplicates), ALTER SEQUENCE, and the ALTER TABLE actions that change the catalog and the
-// rows only (ADD COLUMN without a CHECK or unique constraint, SET/DROP DEFAULT, SET/DROP NOT NULL, ADD FOREIGN
-// KEY). ROLLBACK TO a savepoint undoes them as ROLLBACK does: a table or index created since is dropped.
+// one refuses their duplicates), ALTER SEQUENCE, DROP TABLE / VIEW / SEQUENCE / TYPE, and the ALTER TABLE
+// actions that change the catalog and the rows only (ADD COLUMN without a CHECK or unique constraint, SET/DROP
+// DEFAULT, SET/DROP NOT NULL, ALTER COLUMN ... TYPE where no validator changes, ADD FOREIGN KEY, VALIDATE
+// CONSTRAINT, ADD CONSTRAINT ... UNIQUE on a table the block created). ROLLBACK TO a savepoint undoes them as
+// ROLLBACK does: a table or index created since is dropped.
 // Any other DDL in a block would change the storage outside the transaction, where a ROLLBACK could not undo it:
 // it is refused with 0A000 before it changes anything (refuseInBlock). The implicit block of a multi-statement
 // query keeps running DDL at once, outside its transaction.
@@ -211,9 +214,9 @@ func (x *exec) refuseInBlock(n *pg.Node) error {
 		return nil
 	}
 	return &Error{Code: CodeFeatureNotSupported, Message: what + " inside a transaction block is not supported by Concord",
-		Hint: "Run it outside a transaction block. Inside one, Concord runs the DDL a ROLLBACK can undo: CREATE TABLE, " +
-			"VIEW, SEQUENCE and TYPE, COMMENT, CREATE INDEX on a table the block created, and ALTER TABLE's ADD COLUMN, " +
-			"SET/DROP DEFAULT, SET/DROP NOT NULL and ADD FOREIGN KEY."}
+		Hint: "Run it outside a transaction block. Inside one, Concord runs the DDL a ROLLBACK can undo: CREATE and " +
+			"DROP of tables, views, sequences and types, COMMENT, CREATE INDEX on a table the block created, and " +
+			"ALTER TABLE's ADD COLUMN, SET/DROP DEFAULT, SET/DROP NOT NULL, ALTER COLUMN ... TYPE and ADD FOREIGN KEY."}
 }
 
 // ensureCatalog creates, outside any transaction, the catalog's collections a block's DDL may write that do not
