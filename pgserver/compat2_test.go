@@ -196,6 +196,18 @@ var compatSteps = []struct{ sql, want string }{
 	{"INSERT INTO cnp VALUES (2, 'a')", "ERROR 23505"},
 	{"INSERT INTO cnp VALUES (2, 'b') ON CONFLICT ON CONSTRAINT \"PK_cnp\" DO NOTHING", "INSERT 0 1"},
 	{"DROP TABLE cnc, cnp", "DROP TABLE"},
+	// A sequence read as a relation.
+	{"CREATE SEQUENCE sqr START 5", "CREATE SEQUENCE"},
+	{"SELECT * FROM sqr", "5|0|f\nSELECT 1"},
+	{"SELECT nextval('sqr')", "5\nSELECT 1"},
+	{"SELECT last_value, is_called FROM sqr", "5|t\nSELECT 1"},
+	{"SELECT s.last_value + 1 FROM sqr s", "6\nSELECT 1"},
+	{"CREATE TABLE sqt (id serial PRIMARY KEY)", "CREATE TABLE"},
+	{"INSERT INTO sqt DEFAULT VALUES", "INSERT 0 1"},
+	{"SELECT last_value FROM sqt_id_seq", "1\nSELECT 1"},
+	{"SELECT * FROM nosuch_seq", "ERROR 42P01"},
+	{"DROP TABLE sqt", "DROP TABLE"},
+	{"DROP SEQUENCE sqr", "DROP SEQUENCE"},
 }
 
 func runCompat(t *testing.T, who string, c *pgx.Conn) { runSteps(t, who, c, compatSteps) }

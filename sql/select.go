@@ -461,6 +461,13 @@ func (x *exec) fromItem(n *pg.Node, where *pg.Node, outer *scope) (*relation, er
 		}
 		t, err := x.lookupTable(rv.Relname, rv.Location)
 		if err != nil {
+			if rel, ok, serr := x.sequenceRelation(rv.Relname); serr != nil || ok {
+				if serr != nil {
+					return nil, serr
+				}
+				x.planLeaf(m, "Seq Scan", rv.Relname, alias, x.rowsOf(rel))
+				return requalify(rel, alias, rv.Alias), nil
+			}
 			return nil, err
 		}
 		if t.View != "" {

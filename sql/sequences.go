@@ -367,3 +367,23 @@ func (x *exec) dropSequences(names []string, missingOk, cascade bool) error {
 	}
 	return nil
 }
+
+// sequenceRelation is a sequence read as a relation (SELECT last_value, is_called FROM seq), as PostgreSQL shows
+// one: last_value, log_cnt (always 0 here: no values are cached) and is_called. ok is false when no sequence has
+// the name.
+func (x *exec) sequenceRelation(name string) (rel *relation, ok bool, err error) {
+	doc, err := x.s.db().collection(sequencesCollection).findOne(x.seqCtx(name), bson.D{{Key: "_id", Value: name}})
+	if isNoDocuments(err) {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	s := seqOf(doc)
+	rel = &relation{cols: []relCol{{qual: name, name: "last_value", oid: OIDInt8}, {qual: name, name: "log_cnt", oid: OIDInt8},
+		{qual: name, name: "is_called", oid: OIDBool}}}
+	if !x.describe {
+		rel.rows = [][]any{{s.last, int64(0), s.called}}
+	}
+	return rel, true, nil
+}
