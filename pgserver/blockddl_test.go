@@ -231,6 +231,31 @@ var blockDDLSteps = []struct{ sql, want string }{
 	{"ROLLBACK", "ROLLBACK"},
 	{"SELECT column_name, data_type, character_maximum_length FROM information_schema.columns WHERE table_name = 'atm' ORDER BY ordinal_position", "id|integer|\nname|character varying|200\nn|integer|\ncode|character varying|5\nSELECT 4"},
 	{"DROP TABLE atm", "DROP TABLE"},
+	// CREATE INDEX on a table from before the block: built at once, dropped when the block rolls back.
+	{"CREATE TABLE cie (id int PRIMARY KEY, v text, w int)", "CREATE TABLE"},
+	{"INSERT INTO cie VALUES (1, 'a', 1), (2, 'b', 1)", "INSERT 0 2"},
+	{"BEGIN", "BEGIN"},
+	{"CREATE INDEX cie_v ON cie (v)", "CREATE INDEX"},
+	{"INSERT INTO cie VALUES (3, 'c', 2)", "INSERT 0 1"},
+	{"SELECT indexname FROM pg_indexes WHERE tablename = 'cie' ORDER BY 1", "cie_pkey\ncie_v\nSELECT 2"},
+	{"ROLLBACK", "ROLLBACK"},
+	{"SELECT indexname FROM pg_indexes WHERE tablename = 'cie' ORDER BY 1", "cie_pkey\nSELECT 1"},
+	{"SELECT count(*) FROM cie", "2\nSELECT 1"},
+	{"BEGIN", "BEGIN"},
+	{"CREATE INDEX cie_v ON cie (v)", "CREATE INDEX"},
+	{"CREATE UNIQUE INDEX cie_w_u ON cie (w)", "ERROR 23505"},
+	{"ROLLBACK", "ROLLBACK"},
+	{"SELECT indexname FROM pg_indexes WHERE tablename = 'cie' ORDER BY 1", "cie_pkey\nSELECT 1"},
+	{"BEGIN", "BEGIN"},
+	{"CREATE INDEX cie_v ON cie (v)", "CREATE INDEX"},
+	{"SAVEPOINT a", "SAVEPOINT"},
+	{"CREATE INDEX cie_w ON cie (w)", "CREATE INDEX"},
+	{"ROLLBACK TO a", "ROLLBACK"},
+	{"UPDATE cie SET v = 'z' WHERE id = 1", "UPDATE 1"},
+	{"COMMIT", "COMMIT"},
+	{"SELECT indexname FROM pg_indexes WHERE tablename = 'cie' ORDER BY 1", "cie_pkey\ncie_v\nSELECT 2"},
+	{"SELECT id FROM cie WHERE v = 'z'", "1\nSELECT 1"},
+	{"DROP TABLE cie", "DROP TABLE"},
 	// Checks in a block see the block's rows (SET NOT NULL, ADD FOREIGN KEY, VALIDATE CONSTRAINT after it fixed
 	// them); a sequence the block dropped is gone for it; a serial value handed out before ROLLBACK TO is not
 	// handed out again; TRUNCATE ... RESTART IDENTITY rolls back; a name the block dropped is free for a view.
@@ -387,7 +412,6 @@ func TestBlockDDL_Isolation(t *testing.T) {
 	before := indexes()
 	for _, q := range []string{
 		"DROP INDEX iso2_v",
-		"CREATE INDEX iso2_v2 ON iso2 (v, id)",
 		"ALTER TABLE iso2 RENAME TO iso3",
 		"ALTER TABLE iso2 ADD CONSTRAINT iso2_u UNIQUE (v)",
 		"ALTER TABLE iso2 ADD COLUMN c int4 CHECK (c > 0)",
@@ -408,6 +432,16 @@ func TestBlockDDL_Isolation(t *testing.T) {
 	}
 	if n, code := count(b, "iso2"); n != 0 || code != "" {
 		t.Errorf("iso2 after the refused statements: %d rows (%s)", n, code)
+	}
+	// An index on a table from before the block, after the block wrote to it: refused, nothing built.
+	mustExec(a, "BEGIN")
+	mustExec(a, "INSERT INTO iso2 VALUES (7, 'x')")
+	if _, err := a.Exec(ctx, "CREATE INDEX iso2_v2 ON iso2 (v, id)"); sqlState(err) != "0A000" {
+		t.Errorf("CREATE INDEX after the block wrote to the table: %v, want 0A000", err)
+	}
+	mustExec(a, "ROLLBACK")
+	if after := indexes(); after != before {
+		t.Errorf("indexes after the refused CREATE INDEX: %q, want %q", after, before)
 	}
 	// An index on a table the block made, after the block wrote rows to it: built over them, seen by no one
 	// else before the COMMIT, and the plan's from then on.

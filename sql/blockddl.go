@@ -28,7 +28,8 @@ import (
 //
 // That covers CREATE TABLE, CREATE VIEW, CREATE SEQUENCE, CREATE TYPE ... AS ENUM, COMMENT ON, CREATE INDEX on a
 // table the block created (also after the block wrote rows to it: the index is built over them, and a unique
-// one refuses their duplicates), ALTER SEQUENCE, DROP TABLE / VIEW / SEQUENCE / TYPE, and the ALTER TABLE
+// one refuses their duplicates) or on a table from before the block (built at once and dropped on rollback,
+// below), ALTER SEQUENCE, DROP TABLE / VIEW / SEQUENCE / TYPE, and the ALTER TABLE
 // actions that change the catalog and the rows only (ADD COLUMN without a CHECK or unique constraint, SET/DROP
 // DEFAULT, SET/DROP NOT NULL, ALTER COLUMN ... TYPE where no validator changes, ADD FOREIGN KEY, VALIDATE
 // CONSTRAINT, ADD CONSTRAINT ... UNIQUE on a table the block created). ROLLBACK TO a savepoint undoes them as
@@ -45,7 +46,12 @@ type blockDDL struct {
 	// handed are the last values nextval gave of the sequences stepped in the block's transaction, which
 	// ROLLBACK TO puts back (a sequence never goes back, not even to a savepoint).
 	handed map[string]seqValue
+	// built are the indexes the block built at once on tables from before it (buildNow): ROLLBACK drops them.
+	built []builtIndex
 }
+
+// builtIndex is an index a block built at once, by its table and name.
+type builtIndex struct{ table, name string }
 
 // seqValue is a value a sequence handed out and its increment's sign.
 type seqValue struct {
@@ -59,7 +65,7 @@ func (d *blockDDL) clone() *blockDDL {
 		return nil
 	}
 	return &blockDDL{created: slices.Clone(d.created), dropped: slices.Clone(d.dropped), seqs: maps.Clone(d.seqs),
-		handed: maps.Clone(d.handed)}
+		handed: maps.Clone(d.handed), built: slices.Clone(d.built)}
 }
 
 // inBlock reports whether the statement runs in an explicit transaction block.
@@ -202,10 +208,10 @@ func (x *exec) refuseInBlock(n *pg.Node) error {
 	case n.GetAlterEnumStmt() != nil:
 		what = "ALTER TYPE"
 	case n.GetIndexStmt() != nil:
-		if rel := n.GetIndexStmt().Relation; rel != nil && !x.createdInBlock(rel.Relname) {
+		if rel := n.GetIndexStmt().Relation; rel != nil && !x.createdInBlock(rel.Relname) && x.s.written[rel.Relname] {
 			return &Error{Code: CodeFeatureNotSupported,
-				Message: "CREATE INDEX inside a transaction block is supported by Concord only on a table the block created",
-				Hint:    "Run it outside a transaction block, as PostgreSQL's CREATE INDEX CONCURRENTLY is."}
+				Message: "CREATE INDEX inside a transaction block, on a table from before the block that the block has written to, is not supported by Concord",
+				Hint:    "Create the index before the block's writes to the table, or outside the block."}
 		}
 	case n.GetAlterTableStmt() != nil:
 		what = x.alterTableInBlock(n.GetAlterTableStmt())
@@ -215,7 +221,8 @@ func (x *exec) refuseInBlock(n *pg.Node) error {
 	}
 	return &Error{Code: CodeFeatureNotSupported, Message: what + " inside a transaction block is not supported by Concord",
 		Hint: "Run it outside a transaction block. Inside one, Concord runs the DDL a ROLLBACK can undo: CREATE and " +
-			"DROP of tables, views, sequences and types, COMMENT, CREATE INDEX on a table the block created, and " +
+			"DROP of tables, views, sequences and types, COMMENT, CREATE INDEX (on a table from before the block, " +
+			"before the block writes to it), and " +
 			"ALTER TABLE's ADD COLUMN, SET/DROP DEFAULT, SET/DROP NOT NULL, ALTER COLUMN ... TYPE and ADD FOREIGN KEY."}
 }
 
@@ -364,4 +371,99 @@ func savepointError(err error) error {
 			Hint:    "Roll the whole block back."}
 	}
 	return err
+}
+
+// An index on a table from before the block cannot be built in the block's transaction: the storage builds an
+// index over the committed rows and installs it for every writer at once. So CREATE INDEX on such a table is
+// built at once, outside the transaction (other sessions' writes keep it up to date, and a unique one holds for
+// them from then on), and dropped again if the block rolls back (ROLLBACK, a failed block or COMMIT, ROLLBACK TO
+// a savepoint set before it). The block's later writes to the table take the index in; writes it made before
+// would not be in it, so the index is refused on a table the block has written to. A crash before COMMIT leaves
+// such an index standing.
+
+// buildNow reports whether an index on table t is to be built at once, outside the block's transaction.
+func (x *exec) buildNow(t *table) bool { return x.inBlock() && !x.createdInBlock(t.Name) }
+
+// noteBuilt records an index the block built at once.
+func (x *exec) noteBuilt(table, name string) {
+	x.catWrite()
+	x.s.ddl.built = append(x.s.ddl.built, builtIndex{table: table, name: name})
+}
+
+// dropBuilt drops the indexes a block built at once that are not in keep (nil: all of them), as its rollback.
+func (s *Session) dropBuilt(d, keep *blockDDL) {
+	if d == nil {
+		return
+	}
+	d0 := s.e.b.database(s.database)
+	for _, b := range d.built {
+		if keep != nil && slices.Contains(keep.built, b) {
+			continue
+		}
+		_ = d0.collection(b.table).dropIndex(context.Background(), b.name) // gone already: nothing to undo
+	}
+}
+
+// blockDB is the database of a transaction block: it records the tables the block writes (Session.written).
+type blockDB struct {
+	backendDB
+	s *Session
+}
+
+func (d blockDB) collection(name string) backendColl {
+	return blockColl{backendColl: d.backendDB.collection(name), s: d.s, name: name}
+}
+
+// blockColl is a collection of a transaction block's database: its writes mark the table written.
+type blockColl struct {
+	backendColl
+	s    *Session
+	name string
+}
+
+func (c blockColl) wrote() {
+	if c.s.written == nil {
+		c.s.written = map[string]bool{}
+	}
+	c.s.written[c.name] = true
+}
+
+func (c blockColl) insertOne(ctx context.Context, doc any) error {
+	c.wrote()
+	return c.backendColl.insertOne(ctx, doc)
+}
+
+func (c blockColl) updateMany(ctx context.Context, filter bson.D, update any) (int64, error) {
+	c.wrote()
+	return c.backendColl.updateMany(ctx, filter, update)
+}
+
+func (c blockColl) updateOne(ctx context.Context, filter bson.D, update any) (int64, error) {
+	c.wrote()
+	return c.backendColl.updateOne(ctx, filter, update)
+}
+
+func (c blockColl) replaceOne(ctx context.Context, filter bson.D, doc any) error {
+	c.wrote()
+	return c.backendColl.replaceOne(ctx, filter, doc)
+}
+
+func (c blockColl) deleteOne(ctx context.Context, filter bson.D) error {
+	c.wrote()
+	return c.backendColl.deleteOne(ctx, filter)
+}
+
+func (c blockColl) deleteMany(ctx context.Context, filter bson.D) (int64, error) {
+	c.wrote()
+	return c.backendColl.deleteMany(ctx, filter)
+}
+
+func (c blockColl) findOneAndUpdate(ctx context.Context, filter bson.D, update any) (bson.Raw, error) {
+	c.wrote()
+	return c.backendColl.findOneAndUpdate(ctx, filter, update)
+}
+
+func (c blockColl) findOneAndDelete(ctx context.Context, filter bson.D) (bson.Raw, error) {
+	c.wrote()
+	return c.backendColl.findOneAndDelete(ctx, filter)
 }

@@ -382,13 +382,20 @@ func (x *exec) createIndex(is *pg.IndexStmt) (*Result, error) {
 		}
 		return &Result{Tag: "CREATE INDEX"}, nil
 	}
-	if err := x.s.db().collection(t.Name).createIndex(x.catWrite(), keys, name, is.Unique, partial); err != nil {
+	ictx := x.catWrite()
+	if x.buildNow(t) {
+		ictx = x.base // on a table from before the block: built at once, dropped if the block rolls back (blockddl.go)
+	}
+	if err := x.s.db().collection(t.Name).createIndex(ictx, keys, name, is.Unique, partial); err != nil {
 		var ce *concord.Error
 		if errors.As(err, &ce) && (ce.Code == 85 || ce.Code == 86) { // IndexOptionsConflict, IndexKeySpecsConflict
 			return nil, &Error{Code: CodeFeatureNotSupported, Message: ce.Message, Cause: err,
 				Hint: "A table keeps one index on the same columns in the same order: drop the other one first."}
 		}
 		return nil, indexInBlockError(x.uniqueViolationOn(t, err))
+	}
+	if x.buildNow(t) {
+		x.noteBuilt(t.Name, name)
 	}
 	if predicate != "" {
 		nt := *t // the looked-up table is shared

@@ -86,6 +86,8 @@ type Session struct {
 	// CONSTRAINTS (deferred.go).
 	deferred    []deferredCheck
 	constraints constraintModes
+	// written are the tables the transaction block has written to (blockDB).
+	written map[string]bool
 }
 
 // savepoint is one SAVEPOINT of a transaction block, with what ROLLBACK TO puts back besides the writes: the
@@ -125,7 +127,13 @@ func (s *Session) TxStatus() byte { return s.status }
 // Database is the session's database name.
 func (s *Session) Database() string { return s.database }
 
-func (s *Session) db() backendDB { return s.e.b.database(s.database) }
+func (s *Session) db() backendDB {
+	d := s.e.b.database(s.database)
+	if s.txn != nil && !s.implicit {
+		return blockDB{backendDB: d, s: s} // records the tables the block writes (blockddl.go)
+	}
+	return d
+}
 
 func (s *Session) user() string { return s.userName }
 
@@ -574,6 +582,7 @@ func (s *Session) savepointStmt(ts *pg.TransactionStmt) (*Result, error) {
 	}
 	s.pendingListen, s.pendingNotify = s.pendingListen[:mark.listen], s.pendingNotify[:mark.notify]
 	s.e.advisory.rollbackXact(s, mark.advisory)
+	s.dropBuilt(s.ddl, mark.ddl) // the indexes built at once since the savepoint
 	s.ddl = mark.ddl.clone()
 	s.deferred, s.constraints = s.deferred[:mark.deferred], mark.constraints.clone()
 	if err := s.keepHanded(context.Background(), handed); err != nil {

@@ -184,8 +184,11 @@ func (s *Session) remember() {
 // its SET and RESET statements gave, any other the values from before it.
 func (s *Session) endBlock(committed bool) {
 	s.savepoints = nil
+	if !committed {
+		s.dropBuilt(s.ddl, nil) // the indexes the block built at once go with it
+	}
 	s.ddl = nil
-	s.deferred, s.constraints = nil, constraintModes{}
+	s.deferred, s.constraints, s.written = nil, constraintModes{}, nil
 	s.endNotify(committed)
 	s.e.advisory.release(s, false) // the block's transaction-level advisory locks
 	if s.block == nil {
