@@ -196,17 +196,32 @@ func runFKs(t *testing.T, who string, c *pgx.Conn) {
 // child row is left without its parent. The child's insert locks the parent row, so the two cannot both pass.
 func TestForeignKey_NoOrphans(t *testing.T) {
 	url, _ := startServer(t)
-	ctx := context.Background()
 	setup := connect(t, url)
 	for _, q := range []string{
 		"CREATE TABLE orders (id int8 PRIMARY KEY)",
 		"CREATE TABLE lines (id int8 PRIMARY KEY, order_id int8 NOT NULL REFERENCES orders)",
 	} {
-		if _, err := setup.Exec(ctx, q); err != nil {
-			t.Fatal(err)
-		}
+		mustExec(t, setup, q)
 	}
 	const workers, rounds = 4, 100
+	outcomes := raceParentDeletes(t, url, "orders", "lines", workers, rounds, func(c *pgx.Conn, k int64) error {
+		_, err := c.Exec(context.Background(), "INSERT INTO lines VALUES ($1, $1)", k)
+		return err
+	})
+	total := outcomes["delete ok, child 23503"] + outcomes["delete 23503, child ok"]
+	if total != workers*rounds {
+		t.Fatalf("outcomes %v: want each round to end with exactly one of the two statements done", outcomes)
+	}
+	t.Logf("outcomes %v", outcomes)
+}
+
+// raceParentDeletes runs workers x rounds rounds: a parent row of table parent is inserted, then deleted by one
+// connection while another inserts a child of it with insert (the child's id and parent key are both k). It
+// returns how many rounds ended with each pair of outcomes ("delete ok, child 23503"), having checked that no row
+// of child (whose parent key is its order_id column) is left without its parent.
+func raceParentDeletes(t *testing.T, url, parent, child string, workers, rounds int, insert func(c *pgx.Conn, k int64) error) map[string]int {
+	t.Helper()
+	ctx := context.Background()
 	var wg sync.WaitGroup
 	var mu sync.Mutex
 	outcomes := map[string]int{}
@@ -214,46 +229,32 @@ func TestForeignKey_NoOrphans(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			a, err := pgx.Connect(ctx, url)
-			if err != nil {
-				t.Error(err)
-				return
-			}
-			defer a.Close(ctx)
-			b, err := pgx.Connect(ctx, url)
-			if err != nil {
-				t.Error(err)
-				return
-			}
-			defer b.Close(ctx)
+			a, b := connect(t, url), connect(t, url)
 			for r := range rounds {
 				k := int64(w*rounds + r)
-				if _, err := a.Exec(ctx, "INSERT INTO orders VALUES ($1)", k); err != nil {
+				if _, err := a.Exec(ctx, "INSERT INTO "+parent+" VALUES ($1)", k); err != nil {
 					t.Error(err)
 					return
 				}
 				var del, ins error
 				var pair sync.WaitGroup
 				pair.Add(2)
-				go func() { defer pair.Done(); _, del = a.Exec(ctx, "DELETE FROM orders WHERE id = $1", k) }()
-				go func() { defer pair.Done(); _, ins = b.Exec(ctx, "INSERT INTO lines VALUES ($1, $1)", k) }()
+				go func() { defer pair.Done(); _, del = a.Exec(ctx, "DELETE FROM "+parent+" WHERE id = $1", k) }()
+				go func() { defer pair.Done(); ins = insert(b, k) }()
 				pair.Wait()
 				mu.Lock()
-				outcomes[fmt.Sprintf("delete %s, insert %s", outcome(del), outcome(ins))]++
+				outcomes[fmt.Sprintf("delete %s, child %s", outcome(del), outcome(ins))]++
 				mu.Unlock()
 			}
 		}()
 	}
 	wg.Wait()
-	total := outcomes["delete ok, insert 23503"] + outcomes["delete 23503, insert ok"]
-	if total != workers*rounds {
-		t.Fatalf("outcomes %v: want each round to end with exactly one of the two statements done", outcomes)
-	}
 	var orphans int64
-	if err := setup.QueryRow(ctx, "SELECT count(*) FROM lines l WHERE NOT EXISTS (SELECT 1 FROM orders o WHERE o.id = l.order_id)").Scan(&orphans); err != nil || orphans != 0 {
-		t.Fatalf("%d lines without their order (%v)", orphans, err)
+	q := "SELECT count(*) FROM " + child + " l WHERE NOT EXISTS (SELECT 1 FROM " + parent + " o WHERE o.id = l.order_id)"
+	if err := connect(t, url).QueryRow(ctx, q).Scan(&orphans); err != nil || orphans != 0 {
+		t.Fatalf("%d rows of %s without their parent (%v)", orphans, child, err)
 	}
-	t.Logf("outcomes %v", outcomes)
+	return outcomes
 }
 
 // outcome names a statement's result: ok, or its SQLSTATE.
