@@ -312,20 +312,6 @@ func objectWord(t pg.ObjectType) string {
 	return strings.ReplaceAll(strings.TrimPrefix(t.String(), "OBJECT_"), "_", " ")
 }
 
-// indexInBlockError is the error of CREATE INDEX or ADD CONSTRAINT UNIQUE that the storage refuses in a
-// transaction block (263): an index on a collection the block's transaction did not create, which refuseInBlock
-// lets through only when the block created the table (an index on the block's own table is built over the rows
-// the block wrote to it).
-func indexInBlockError(err error) error {
-	var ce *concord.Error
-	if errors.As(err, &ce) && ce.Code == 263 { // OperationNotSupportedInTransaction
-		return &Error{Code: CodeFeatureNotSupported, Cause: err,
-			Message: "CREATE INDEX inside a transaction block is supported by Concord only on a table the block created",
-			Hint:    fmt.Sprintf("Run it outside a transaction block. (%s)", ce.Message)}
-	}
-	return err
-}
-
 // noteHanded records a value nextval gave of a sequence stepped in the block's transaction.
 func (x *exec) noteHanded(name string, last, inc int64) {
 	d := x.s.ddl

@@ -238,11 +238,8 @@ func (x *exec) verifyCheck(t *table, c check) error {
 	if err != nil {
 		return err
 	}
-	ctx := x.base
-	if x.inTxn {
-		ctx = x.ctx // in a block, the rows as the block sees them (it may have fixed them)
-	}
-	if _, err := x.s.db().collection(t.Name).findOne(ctx, f); err == nil {
+	// x.ctx: in a block, the rows as the block sees them (it may have fixed them).
+	if _, err := x.s.db().collection(t.Name).findOne(x.ctx, f); err == nil {
 		return &Error{Code: CodeCheckViolation, Message: fmt.Sprintf("check constraint \"%s\" of relation \"%s\" is violated by some row", c.Name, t.Name),
 			Constraint: c.Name, Table: t.Name}
 	} else if !isNoDocuments(err) {

@@ -392,7 +392,7 @@ func (x *exec) createIndex(is *pg.IndexStmt) (*Result, error) {
 			return nil, &Error{Code: CodeFeatureNotSupported, Message: ce.Message, Cause: err,
 				Hint: "A table keeps one index on the same columns in the same order: drop the other one first."}
 		}
-		return nil, indexInBlockError(x.uniqueViolationOn(t, err))
+		return nil, x.uniqueViolationOn(t, err)
 	}
 	if x.buildNow(t) {
 		x.noteBuilt(t.Name, name)
@@ -766,7 +766,7 @@ func (x *exec) dropIndex(name string) (bool, error) {
 				}
 				t = &nt
 			}
-			return true, x.promoteAlias(t, name, s.keyDoc(), s.unique)
+			return true, x.promoteAlias(t, name, s.keyDoc())
 		}
 	}
 	return false, nil
@@ -1175,11 +1175,8 @@ func (x *exec) alterTable1(as *pg.AlterTableStmt, t *table, saved *bool) (*Resul
 	}
 	for _, name := range checkNotNull {
 		// {field: null} matches a missing field too.
-		ctx := x.base
-		if x.inTxn {
-			ctx = x.ctx // in a block, the rows as the block sees them (it may have filled them)
-		}
-		if _, err := coll.findOne(ctx, bson.D{{Key: t.field(name), Value: nil}}); err == nil {
+		// x.ctx: in a block, the rows as the block sees them (it may have filled them).
+		if _, err := coll.findOne(x.ctx, bson.D{{Key: t.field(name), Value: nil}}); err == nil {
 			return nil, &Error{Code: CodeNotNullViolation, Message: fmt.Sprintf("column \"%s\" of relation \"%s\" contains null values", name, t.Name),
 				Table: t.Name}
 		} else if !isNoDocuments(err) {
@@ -1235,7 +1232,7 @@ func (x *exec) alterTable1(as *pg.AlterTableStmt, t *table, saved *bool) (*Resul
 				return nil, errorf(CodeDuplicateTable, "relation \"%s\" already exists", name)
 			}
 			if err := coll.createIndex(x.catWrite(), keys, name, true, uniquePartial(keys)); err != nil {
-				return nil, indexInBlockError(x.uniqueViolationOn(t, err))
+				return nil, x.uniqueViolationOn(t, err)
 			}
 		}
 	}

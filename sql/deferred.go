@@ -2,7 +2,6 @@ package sql
 
 import (
 	"context"
-	"fmt"
 	"maps"
 	"slices"
 
@@ -98,7 +97,7 @@ func (x *exec) setConstraints(cs *pg.ConstraintsSetStmt) (*Result, error) {
 		}
 		return res, nil
 	}
-	tables, _, err := x.declaredTables()
+	cons, err := x.tableConstraints()
 	if err != nil {
 		return nil, err
 	}
@@ -110,21 +109,9 @@ func (x *exec) setConstraints(cs *pg.ConstraintsSetStmt) (*Result, error) {
 		}
 		name := rv.Relname
 		found, deferrable := false, false
-		for _, t := range tables {
-			for _, fk := range t.ForeignKeys {
-				if fk.Name == name {
-					found, deferrable = true, fk.Deferrable
-				}
-			}
-			for _, c := range t.Checks {
-				found = found || c.Name == name
-			}
-		}
-		if !found {
-			if names, err := x.constraintNames(); err != nil {
-				return nil, err
-			} else if slices.Contains(names, name) {
-				found = true
+		for _, c := range cons {
+			if c.name == name {
+				found, deferrable = true, deferrable || c.fk != nil && c.fk.Deferrable
 			}
 		}
 		switch {
@@ -145,29 +132,6 @@ func (x *exec) setConstraints(cs *pg.ConstraintsSetStmt) (*Result, error) {
 		return res, s.runDeferred(x.ctx, func(name string) bool { return slices.Contains(names, name) })
 	}
 	return res, nil
-}
-
-// constraintNames lists the names of the database's constraints (primary keys, unique keys, checks, foreign
-// keys), as pg_constraint does.
-func (x *exec) constraintNames() ([]string, error) {
-	cons, err := x.tableConstraints()
-	if err != nil {
-		return nil, err
-	}
-	out := make([]string, len(cons))
-	for i, c := range cons {
-		out[i] = c.name
-	}
-	return out, nil
-}
-
-// deferredViolation wraps the failure of a deferred check at COMMIT.
-func deferredViolation(err error) error {
-	e := AsError(err)
-	if e.Code == CodeForeignKeyViolation {
-		return e
-	}
-	return fmt.Errorf("checking the deferred foreign keys: %w", err)
 }
 
 // deferClause applies a column constraint's DEFERRABLE, NOT DEFERRABLE, INITIALLY DEFERRED or INITIALLY

@@ -31,8 +31,13 @@ func (x *exec) aliasIndex(t *table, keys bson.D, name string, unique, partial bo
 	if err != nil {
 		return false, err
 	}
+	raw, err := bson.Marshal(keys)
+	if err != nil {
+		return false, err
+	}
+	cols, desc := indexColumns(t, raw)
 	for _, s := range specs {
-		if !sameKeyDoc(s.keyDoc(), keys) || (unique && !s.unique && s.name != "_id_") || t.Predicates[s.name] != "" {
+		if c, d := indexColumns(t, s.keys); !slices.Equal(c, cols) || !slices.Equal(d, desc) || (unique && !s.unique && s.name != "_id_") || t.Predicates[s.name] != "" {
 			continue
 		}
 		nt := *t // the looked-up table is shared
@@ -44,36 +49,6 @@ func (x *exec) aliasIndex(t *table, keys bson.D, name string, unique, partial bo
 		return true, x.saveTable(&nt)
 	}
 	return false, nil
-}
-
-// sameKeyDoc reports whether two index key patterns name the same fields in the same order and directions.
-func sameKeyDoc(a, b bson.D) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		da, _ := asInt64(a[i].Value)
-		db, _ := asInt64(b[i].Value)
-		if a[i].Key != b[i].Key || (da < 0) != (db < 0) {
-			return false
-		}
-	}
-	return true
-}
-
-// asInt64 reads an index direction.
-func asInt64(v any) (int64, bool) {
-	switch n := v.(type) {
-	case int32:
-		return int64(n), true
-	case int64:
-		return n, true
-	case float64:
-		return int64(n), true
-	case int:
-		return int64(n), true
-	}
-	return 0, false
 }
 
 // aliasNames lists t's aliases in name order.
@@ -101,7 +76,7 @@ func (x *exec) dropAlias(name string) (bool, error) {
 
 // promoteAlias, after the storage index dropped of table t went, builds it again under the name of its first
 // alias, which then stops being one; the other aliases of it follow the new index.
-func (x *exec) promoteAlias(t *table, dropped string, keys bson.D, unique bool) error {
+func (x *exec) promoteAlias(t *table, dropped string, keys bson.D) error {
 	var first string
 	for _, a := range t.aliasNames() {
 		if t.Aliases[a].Index == dropped {
@@ -126,7 +101,6 @@ func (x *exec) promoteAlias(t *table, dropped string, keys bson.D, unique bool) 
 	if promotedUnique {
 		partial = uniquePartial(keys)
 	}
-	_ = unique
 	if err := x.s.db().collection(t.Name).createIndex(x.base, keys, first, promotedUnique, partial); err != nil {
 		return err
 	}

@@ -487,7 +487,7 @@ func (s *Session) transaction(ctx context.Context, ts *pg.TransactionStmt) (*Res
 		}
 		if err := s.runDeferred(s.txn.context(ctx), nil); err != nil {
 			s.abortBlock() // PostgreSQL rolls the block back when a deferred check fails at COMMIT
-			return nil, AsError(deferredViolation(err))
+			return nil, AsError(err)
 		}
 		err := s.txn.commit(ctx)
 		ddl := s.ddl

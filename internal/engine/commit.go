@@ -27,9 +27,9 @@ type pending struct {
 // writers) and advances the clock. The returned batch must be
 // passed to syncWait, outside every lock, before acknowledging: that is the
 // early lock release that lets one fsync cover many commits. With no writes
-// it returns no batch, unless t carries a session record and created
-// collections (whose creation is already durable, so a retried commit must
-// find the record). On error t is aborted.
+// it returns no batch, unless t created collections: the batch then deletes
+// their pending markers (pendingcreate.go) and holds t's session record, if
+// any, which a retried commit must find. On error t is aborted.
 func (e *Engine) commit(t *Txn) (pending, error) {
 	if len(t.writes) == 0 && len(t.created) == 0 {
 		t.release(0)

@@ -66,12 +66,8 @@ func (e *Engine) installCreated(t *Txn, ns Namespace, c *collection) error {
 	return err
 }
 
-// pendingBatch returns a batch holding the pending marker of c for a transaction t creating it; nil (no batch)
-// outside a transaction.
+// pendingBatch returns a batch holding the pending marker of c, which transaction t creates.
 func (t *Txn) pendingBatch(c *collection) *pebble.Batch {
-	if t == nil || !t.explicit {
-		return nil
-	}
 	b := t.e.db.NewBatch()
 	if err := b.Set(pendingKey(c.ns), binary.BigEndian.AppendUint32(nil, c.id), nil); err != nil {
 		b.Close()
@@ -97,9 +93,7 @@ func (e *Engine) clearPending(created []createdColl) {
 	for _, cc := range created {
 		_ = b.Delete(pendingKey(cc.ns), nil)
 	}
-	if err := e.applyNoSync(b); err != nil {
-		return // the markers stay: Open finds their collections gone or dropped, and deletes them
-	}
+	_ = e.applyNoSync(b) // if this fails the markers stay: Open finds their collections gone or dropped, and deletes them
 }
 
 // dropUncommittedCreations, at Open, drops the collections created by transactions that never committed, and
