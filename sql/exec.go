@@ -140,6 +140,9 @@ func (x *exec) dispatch(n *pg.Node) (*Result, error) {
 	if err := x.refuseInBlock(n); err != nil {
 		return nil, err
 	}
+	if err := x.statementLocks(n); err != nil {
+		return nil, err
+	}
 	switch {
 	case n.GetExecuteStmt() != nil:
 		// Only described: the columns of the statement PREPARE made (Session.runStmt runs it).
@@ -201,6 +204,8 @@ func (x *exec) dispatch(n *pg.Node) (*Result, error) {
 		return x.createEnum(n.GetCreateEnumStmt())
 	case n.GetConstraintsSetStmt() != nil:
 		return x.setConstraints(n.GetConstraintsSetStmt())
+	case n.GetLockStmt() != nil:
+		return x.lockTableStmt(n.GetLockStmt())
 	case n.GetAlterEnumStmt() != nil:
 		return x.alterEnum(n.GetAlterEnumStmt())
 	}
@@ -262,6 +267,8 @@ func (x *exec) show(name string) (*Result, error) {
 		"max_identifier_length":         "63",
 		"synchronous_commit":            "on", // every commit is durable before it is acknowledged
 		"statement_timeout":             "0",
+		"lock_timeout":                  "0",
+		"deadlock_timeout":              "1s",
 		"application_name":              "",
 	}
 	v, ok := x.s.params.vals[name]

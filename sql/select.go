@@ -459,6 +459,13 @@ func (x *exec) fromItem(n *pg.Node, where *pg.Node, outer *scope) (*relation, er
 		if rv.Schemaname != "" && rv.Schemaname != "public" {
 			return nil, &Error{Code: CodeUndefinedTable, Message: fmt.Sprintf("relation \"%s.%s\" does not exist", rv.Schemaname, rv.Relname), Position: int(rv.Location) + 1}
 		}
+		mode := lockAccessShare
+		if x.lockSel != nil {
+			mode = lockRowShare // SELECT ... FOR UPDATE / SHARE
+		}
+		if err := x.lockRel(rv.Relname, mode); err != nil {
+			return nil, err
+		}
 		t, err := x.lookupTable(rv.Relname, rv.Location)
 		if err != nil {
 			if rel, ok, serr := x.sequenceRelation(rv.Relname); serr != nil || ok {

@@ -25,13 +25,13 @@ var timeoutUnits = []struct {
 	ms   float64
 }{{"d", 86_400_000}, {"h", 3_600_000}, {"min", 60_000}, {"s", 1000}, {"ms", 1}, {"us", 0.001}}
 
-// parseTimeout reads a statement_timeout value as PostgreSQL does: a number of milliseconds, or a number and
+// parseTimeout reads a statement_timeout (or lock_timeout, param) value as PostgreSQL does: a number of milliseconds, or a number and
 // one of the units "us", "ms", "s", "min", "h", "d" (spaces allowed between), rounded to whole milliseconds,
 // within 0 .. 2147483647. It returns the value as SHOW writes it (the largest unit that divides it evenly).
-func parseTimeout(text string) (time.Duration, string, error) {
+func parseTimeout(param, text string) (time.Duration, string, error) {
 	invalid := func(hint string) error {
 		return &Error{Code: CodeInvalidParameterValue, Hint: hint,
-			Message: fmt.Sprintf("invalid value for parameter \"statement_timeout\": %q", text)}
+			Message: fmt.Sprintf("invalid value for parameter \"%s\": %q", param, text)}
 	}
 	s := strings.TrimSpace(text)
 	end := 0
@@ -63,7 +63,7 @@ func parseTimeout(text string) (time.Duration, string, error) {
 	ms = math.RoundToEven(ms)
 	if ms < 0 || ms > math.MaxInt32 {
 		return 0, "", &Error{Code: CodeInvalidParameterValue,
-			Message: fmt.Sprintf("%.0f ms is outside the valid range for parameter \"statement_timeout\" (0 .. 2147483647)", ms)}
+			Message: fmt.Sprintf("%.0f ms is outside the valid range for parameter \"%s\" (0 .. 2147483647)", ms, param)}
 	}
 	v := int64(ms)
 	shown := "0"
@@ -79,19 +79,24 @@ func parseTimeout(text string) (time.Duration, string, error) {
 }
 
 // paramSet is a session's run-time parameters: the values given by the startup message, SET and RESET, by
-// lower-case name (a name it lacks has its built-in value, show), and statement_timeout's duration.
+// lower-case name (a name it lacks has its built-in value, show), and the durations of statement_timeout and
+// lock_timeout.
 type paramSet struct {
-	vals    map[string]string
-	timeout time.Duration
+	vals                 map[string]string
+	timeout, lockTimeout time.Duration
 }
 
-func (p *paramSet) set(name, value string, timeout time.Duration) {
+// set gives name its value; d is its duration, for the timeouts.
+func (p *paramSet) set(name, value string, d time.Duration) {
 	if p.vals == nil {
 		p.vals = map[string]string{}
 	}
 	p.vals[name] = value
-	if name == "statement_timeout" {
-		p.timeout = timeout
+	switch name {
+	case "statement_timeout":
+		p.timeout = d
+	case "lock_timeout":
+		p.lockTimeout = d
 	}
 }
 
@@ -102,16 +107,25 @@ func (p *paramSet) reset(name string, def paramSet) {
 		return
 	}
 	if v, ok := def.vals[name]; ok {
-		p.set(name, v, def.timeout)
+		d := def.timeout
+		if name == "lock_timeout" {
+			d = def.lockTimeout
+		}
+		p.set(name, v, d)
 		return
 	}
 	delete(p.vals, name)
-	if name == "statement_timeout" {
+	switch name {
+	case "statement_timeout":
 		p.timeout = 0
+	case "lock_timeout":
+		p.lockTimeout = 0
 	}
 }
 
-func (p paramSet) clone() paramSet { return paramSet{vals: maps.Clone(p.vals), timeout: p.timeout} }
+func (p paramSet) clone() paramSet {
+	return paramSet{vals: maps.Clone(p.vals), timeout: p.timeout, lockTimeout: p.lockTimeout}
+}
 
 // blockParams is what a transaction block's SET and RESET statements leave when the block ends, as PostgreSQL
 // keeps them: the parameters as they were before the block changed the first of them (restored when the block
@@ -121,13 +135,13 @@ type blockParams struct {
 	before, after paramSet
 }
 
-// checkParam checks a parameter's value: statement_timeout's is parsed (a bad one is a 22023 *Error) and
-// returned as SHOW writes it, with its duration; any other is kept as given.
+// checkParam checks a parameter's value: statement_timeout's and lock_timeout's are parsed (a bad one is a 22023
+// *Error) and returned as SHOW writes them, with their durations; any other is kept as given.
 func checkParam(name, value string) (string, time.Duration, error) {
-	if name != "statement_timeout" {
+	if name != "statement_timeout" && name != "lock_timeout" {
 		return value, 0, nil
 	}
-	d, shown, err := parseTimeout(value)
+	d, shown, err := parseTimeout(name, value)
 	return shown, d, err
 }
 
@@ -191,6 +205,7 @@ func (s *Session) endBlock(committed bool) {
 	s.deferred, s.constraints, s.written = nil, constraintModes{}, nil
 	s.endNotify(committed)
 	s.e.advisory.release(s, false) // the block's transaction-level advisory locks
+	s.e.locks.release(s)           // and its table locks
 	if s.block == nil {
 		return
 	}

@@ -15,6 +15,9 @@ func (x *exec) target(rv *pg.RangeVar) (*table, string, error) {
 	if rv.Schemaname != "" && rv.Schemaname != "public" {
 		return nil, "", &Error{Code: CodeUndefinedTable, Message: fmt.Sprintf("relation \"%s.%s\" does not exist", rv.Schemaname, rv.Relname)}
 	}
+	if err := x.lockRel(rv.Relname, lockRowExclusive); err != nil {
+		return nil, "", err
+	}
 	t, err := x.lookupTable(rv.Relname, rv.Location)
 	if err != nil {
 		return nil, "", err
