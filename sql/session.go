@@ -273,7 +273,7 @@ func (s *Session) Execute(ctx context.Context, st *Stmt, params []any) (*Result,
 	}
 	vals := make([]any, len(params))
 	for i, p := range params {
-		v, err := coerce(p, st.ParamOIDs[i])
+		v, err := coerce(readInZone(p, st.ParamOIDs[i], s.zone()), st.ParamOIDs[i])
 		if err != nil {
 			return nil, err
 		}
@@ -373,6 +373,9 @@ func (s *Session) runStmt(ctx context.Context, st *statement, params []any) (*Re
 		defer cancel()
 	}
 	res, err := s.runStmt1(ctx, st, params)
+	if err == nil {
+		s.showInZone(res)
+	}
 	if err != nil && context.Cause(ctx) == errStatementTimeout {
 		err = &Error{Code: CodeQueryCanceled, Message: "canceling statement due to statement timeout", Cause: err}
 	}

@@ -14,7 +14,8 @@ import (
 
 // Run-time parameters (SET, SHOW, RESET and the startup message's) are kept per session as text. Most are kept
 // as given and change nothing (README: only the settings Concord implements do); statement_timeout is checked
-// and normalized as PostgreSQL does, and bounds every statement of the session (runStmt).
+// and normalized as PostgreSQL does, and bounds every statement of the session (runStmt); TimeZone is checked and
+// named as PostgreSQL does, and is the zone of the session's timestamps with time zone (timezone.go).
 
 // errStatementTimeout is the cause of a statement's context past the session's statement_timeout.
 var errStatementTimeout = errors.New("statement timeout")
@@ -79,10 +80,12 @@ func parseTimeout(text string) (time.Duration, string, error) {
 }
 
 // paramSet is a session's run-time parameters: the values given by the startup message, SET and RESET, by
-// lower-case name (a name it lacks has its built-in value, show), and statement_timeout's duration.
+// lower-case name (a name it lacks has its built-in value, show), statement_timeout's duration and TimeZone's
+// zone (nil: UTC).
 type paramSet struct {
 	vals    map[string]string
 	timeout time.Duration
+	loc     *time.Location
 }
 
 func (p *paramSet) set(name, value string, timeout time.Duration) {
@@ -90,8 +93,11 @@ func (p *paramSet) set(name, value string, timeout time.Duration) {
 		p.vals = map[string]string{}
 	}
 	p.vals[name] = value
-	if name == "statement_timeout" {
+	switch name {
+	case "statement_timeout":
 		p.timeout = timeout
+	case "timezone":
+		_, p.loc, _ = zoneSetting(value) // checked by checkParam: value is the zone's name as SHOW writes it
 	}
 }
 
@@ -106,12 +112,15 @@ func (p *paramSet) reset(name string, def paramSet) {
 		return
 	}
 	delete(p.vals, name)
-	if name == "statement_timeout" {
+	switch name {
+	case "statement_timeout":
 		p.timeout = 0
+	case "timezone":
+		p.loc = nil
 	}
 }
 
-func (p paramSet) clone() paramSet { return paramSet{vals: maps.Clone(p.vals), timeout: p.timeout} }
+func (p paramSet) clone() paramSet { return paramSet{vals: maps.Clone(p.vals), timeout: p.timeout, loc: p.loc} }
 
 // blockParams is what a transaction block's SET and RESET statements leave when the block ends, as PostgreSQL
 // keeps them: the parameters as they were before the block changed the first of them (restored when the block
@@ -121,9 +130,13 @@ type blockParams struct {
 	before, after paramSet
 }
 
-// checkParam checks a parameter's value: statement_timeout's is parsed (a bad one is a 22023 *Error) and
-// returned as SHOW writes it, with its duration; any other is kept as given.
+// checkParam checks a parameter's value: statement_timeout's and TimeZone's are parsed (a bad one is a 22023
+// *Error) and returned as SHOW writes them, statement_timeout's with its duration; any other is kept as given.
 func checkParam(name, value string) (string, time.Duration, error) {
+	if name == "timezone" {
+		shown, _, err := zoneSetting(value)
+		return shown, 0, err
+	}
 	if name != "statement_timeout" {
 		return value, 0, nil
 	}
@@ -133,7 +146,7 @@ func checkParam(name, value string) (string, time.Duration, error) {
 
 // Set gives a run-time parameter its value for the session as the startup message does: the session starts
 // with it, and RESET returns to it. The PostgreSQL port sets the startup message's parameters with it, before
-// the session runs a statement. A value statement_timeout refuses is a 22023 *Error.
+// the session runs a statement. A value statement_timeout or TimeZone refuses is a 22023 *Error.
 func (s *Session) Set(name, value string) error {
 	name = strings.ToLower(name)
 	value, d, err := checkParam(name, value)
@@ -230,7 +243,13 @@ func (x *exec) setStmt(vs *pg.VariableSetStmt) (*Result, error) {
 			if err != nil {
 				return nil, err
 			}
-			if err := s.setParam(vs.Name, formatText(v), vs.IsLocal); err != nil {
+			text := formatText(v)
+			if vs.Name == "timezone" {
+				if text, err = setZoneArg(v); err != nil {
+					return nil, err
+				}
+			}
+			if err := s.setParam(vs.Name, text, vs.IsLocal); err != nil {
 				return nil, err
 			}
 		}

@@ -1,11 +1,23 @@
 package sql
 
 import (
+	"fmt"
+	"math"
+	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
-	_ "time/tzdata" // zone names for AT TIME ZONE without the system's zone files
+	_ "time/tzdata" // zone names for TimeZone and AT TIME ZONE without the system's zone files
+
+	pg "github.com/pganalyze/pg_query_go/v6"
 )
+
+// The session's TimeZone (SET TIME ZONE, SET timezone, the startup parameter) is how timestamps with time zone
+// read and show: values stay instants (BSON dates, UTC milliseconds) and the zone applies where PostgreSQL applies
+// it: their text output (the session's result columns, casts to text), text input without an offset, casts to
+// and from timestamp, date and time, date_trunc, EXTRACT, to_char, adding days and months, CURRENT_DATE and
+// LOCALTIMESTAMP. A time.Time the evaluator holds is UTC, except right where one of those reads it in the zone.
 
 // atTimeZone is ts AT TIME ZONE zone (timezone(zone, ts)): a timestamp with time zone becomes the wall-clock time
 // in zone, a timestamp without time zone (naive) is read as a wall-clock time in zone. Timestamps are kept in UTC
@@ -31,20 +43,20 @@ func atTimeZone(zone, ts any, naive bool) (any, error) {
 		return t, nil
 	}
 	if naive {
-		return time.Date(t.Year(), t.Month(), t.Day(), t.Hour(), t.Minute(), t.Second(), t.Nanosecond(), loc).UTC(), nil
+		return fromWall(t, loc), nil
 	}
-	w := t.In(loc)
-	return time.Date(w.Year(), w.Month(), w.Day(), w.Hour(), w.Minute(), w.Second(), w.Nanosecond(), time.UTC), nil
+	return wallClock(t.In(loc)), nil
 }
 
-// zoneNamed reads a time zone as PostgreSQL does: a name of the zone database (UTC, Europe/Paris) or a numeric
-// offset in POSIX's sense, east of Greenwich negative ('+02' is two hours west, as PostgreSQL reads it).
+// zoneNamed reads a time zone as PostgreSQL's AT TIME ZONE does: a name of the zone database (UTC, Europe/Paris)
+// or a numeric offset in POSIX's sense, east of Greenwich negative ('+02' is two hours west, as PostgreSQL reads
+// it).
 func zoneNamed(name string) (*time.Location, error) {
 	n := strings.TrimSpace(name)
-	if loc, err := time.LoadLocation(n); err == nil && n != "" && n != "Local" {
+	if loc, _, ok := loadZone(n); ok {
 		return loc, nil
 	}
-	if strings.EqualFold(n, "utc") || strings.EqualFold(n, "gmt") || strings.EqualFold(n, "z") {
+	if strings.EqualFold(n, "z") {
 		return time.UTC, nil
 	}
 	if len(n) > 1 && (n[0] == '+' || n[0] == '-') {
@@ -63,4 +75,355 @@ func zoneNamed(name string) (*time.Location, error) {
 		}
 	}
 	return nil, errorf(CodeInvalidParameterValue, "time zone \"%s\" not recognized", name)
+}
+
+// zoneCache holds the zones loadZone and zoneSetting found, by the name they were asked for (a *time.Location
+// and its canonical name, a zoneEntry): loading one from the embedded database unzips it.
+var zoneCache sync.Map
+
+type zoneEntry struct {
+	loc  *time.Location
+	name string
+}
+
+// loadZone finds a zone of the zone database by name in any case, as PostgreSQL does, and returns it with its
+// name as the database spells it ("europe/paris" is Europe/Paris). Go's database matches exact names only, so
+// the usual spellings of name are tried: as given, in capitals (UTC, EST5EDT) and with each word capitalized
+// (America/Port-au-Prince, Africa/Dar_es_Salaam; the few names spelled otherwise, America/McMurdo, match only as
+// spelled). "Local" and "" are no zone's names here.
+func loadZone(name string) (*time.Location, string, bool) {
+	if e, ok := zoneCache.Load(name); ok {
+		z := e.(zoneEntry)
+		return z.loc, z.name, z.loc != nil
+	}
+	var found zoneEntry
+	if name != "" && !strings.EqualFold(name, "local") && !strings.ContainsAny(name, " ") {
+		for _, n := range []string{name, strings.ToUpper(name), titled(name)} {
+			if loc, err := time.LoadLocation(n); err == nil {
+				found = zoneEntry{loc, n}
+				break
+			}
+		}
+	}
+	zoneCache.Store(name, found)
+	return found.loc, found.name, found.loc != nil
+}
+
+// lowerWords are the words zone names write in lower case.
+var lowerWords = map[string]bool{"au": true, "es": true, "of": true}
+
+// titled writes a zone name with each word capitalized, the abbreviations GMT, UTC and UCT in capitals.
+func titled(name string) string {
+	b := []byte(strings.ToLower(name))
+	start := 0
+	for i := 0; i <= len(b); i++ {
+		if i < len(b) && b[i] != '/' && b[i] != '_' && b[i] != '-' && b[i] != '+' {
+			continue
+		}
+		w := string(b[start:i])
+		switch {
+		case w == "gmt" || w == "utc" || w == "uct" || len(w) <= 2 && start == 0:
+			copy(b[start:i], strings.ToUpper(w))
+		case !lowerWords[w] && w != "":
+			b[start] = strings.ToUpper(w[:1])[0]
+		}
+		start = i + 1
+	}
+	return string(b)
+}
+
+// posixZone matches a POSIX time zone without daylight saving time: an optional name (letters, or anything in
+// angle brackets) and an offset west of Greenwich in hours, minutes and seconds.
+var posixZone = regexp.MustCompile(`^([A-Za-z]{3,}|<[^>]*>)?([+-]?)(\d{1,2})(?::(\d{1,2})(?::(\d{1,2}))?)?$`)
+
+// zoneSetting reads a value of the TimeZone parameter as PostgreSQL 15 does (check_timezone), returning the
+// zone and its name as SHOW writes it:
+//   - a number is hours east of Greenwich (ISO's sign): '-5' and '5.5' are <-05>+05 and <+05:30>-05:30;
+//   - a name of the zone database, in any case (loadZone): 'europe/paris' is Europe/Paris;
+//   - a POSIX zone without daylight saving time, its offset west of Greenwich: 'UTC+3' is three hours west.
+//
+// Anything else is 22023 invalid value for parameter "TimeZone", as in PostgreSQL.
+func zoneSetting(value string) (string, *time.Location, error) {
+	if e, ok := zoneCache.Load("\x00" + value); ok {
+		z := e.(zoneEntry)
+		return z.name, z.loc, nil
+	}
+	name, loc := "", (*time.Location)(nil)
+	if h, err := strconv.ParseFloat(strings.TrimSpace(value), 64); err == nil && !math.IsInf(h, 0) && !math.IsNaN(h) &&
+		math.Abs(h) < 10000 {
+		secs := int(math.Round(h * 3600))
+		off := offsetText(secs)
+		name, loc = "<"+off+">"+offsetText(-secs), time.FixedZone(off, secs)
+	} else if l, canon, ok := loadZone(value); ok {
+		name, loc = canon, l
+	} else if m := posixZone.FindStringSubmatch(value); m != nil {
+		h, _ := strconv.Atoi(m[3])
+		mi, _ := strconv.Atoi(m[4] + "0")
+		s, _ := strconv.Atoi(m[5] + "0")
+		secs := h*3600 + mi/10*60 + s/10
+		if m[2] != "-" {
+			secs = -secs // POSIX: west of Greenwich is positive
+		}
+		abbr := strings.Trim(m[1], "<>")
+		if abbr == "" {
+			abbr = offsetText(secs)
+		}
+		name, loc = value, time.FixedZone(abbr, secs)
+	} else {
+		return "", nil, errorf(CodeInvalidParameterValue, "invalid value for parameter \"TimeZone\": \"%s\"", value)
+	}
+	zoneCache.Store("\x00"+value, zoneEntry{loc, name})
+	zoneCache.Store("\x00"+name, zoneEntry{loc, name})
+	return name, loc, nil
+}
+
+// offsetText writes an offset east of Greenwich as PostgreSQL writes a timestamp with time zone's: +01, -03:30,
+// +00:19:32.
+func offsetText(secs int) string {
+	return string(appendOffset(nil, secs))
+}
+
+func appendOffset(b []byte, secs int) []byte {
+	sign := byte('+')
+	if secs < 0 {
+		sign, secs = '-', -secs
+	}
+	b = append(b, sign)
+	b = appendTwo(b, secs/3600)
+	if secs%3600 != 0 {
+		b = appendTwo(append(b, ':'), secs/60%60)
+		if secs%60 != 0 {
+			b = appendTwo(append(b, ':'), secs%60)
+		}
+	}
+	return b
+}
+
+func appendTwo(b []byte, n int) []byte {
+	if n < 10 {
+		b = append(b, '0')
+	}
+	return strconv.AppendInt(b, int64(n), 10)
+}
+
+// appendTimestamptz appends a finite timestamp with time zone as PostgreSQL writes it, in t's location:
+// 2024-01-01 13:00:00+01.
+func appendTimestamptz(b []byte, t time.Time) []byte {
+	if t.Location() == time.Local {
+		t = t.UTC() // a time the clients' drivers or the storage gave, in the server's zone: UTC here
+	}
+	_, off := t.Zone()
+	return appendOffset(t.AppendFormat(b, "2006-01-02 15:04:05.999999"), off)
+}
+
+// wallClock is t's wall clock in its location, as a UTC time: how a timestamp without time zone holds it.
+func wallClock(t time.Time) time.Time {
+	if infinite(t) != 0 {
+		return t.UTC()
+	}
+	y, mo, d := t.Date()
+	h, mi, s := t.Clock()
+	return time.Date(y, mo, d, h, mi, s, t.Nanosecond(), time.UTC)
+}
+
+// fromWall is the instant at which loc's clocks show the wall clock of the UTC time t: a timestamp without time
+// zone read in loc.
+func fromWall(t time.Time, loc *time.Location) time.Time {
+	if infinite(t) != 0 {
+		return t
+	}
+	t = t.UTC()
+	y, mo, d := t.Date()
+	h, mi, s := t.Clock()
+	return time.Date(y, mo, d, h, mi, s, t.Nanosecond(), loc).UTC()
+}
+
+// zone is the session's TimeZone.
+func (s *Session) zone() *time.Location {
+	if s.params.loc == nil {
+		return time.UTC
+	}
+	return s.params.loc
+}
+
+// zone is the session's TimeZone.
+func (x *exec) zone() *time.Location { return x.s.zone() }
+
+// showInZone makes a result's timestamps with time zone show in the session's zone (their instants unchanged).
+func (s *Session) showInZone(res *Result) {
+	loc := s.zone()
+	if loc == time.UTC || res == nil {
+		return
+	}
+	for i, c := range res.Columns {
+		if c.OID != OIDTimestamptz && c.OID != OIDTstzArray {
+			continue
+		}
+		for _, row := range res.Rows {
+			if i < len(row) {
+				row[i] = inZone(row[i], loc)
+			}
+		}
+	}
+}
+
+// inZone is a timestamp with time zone (or an array of them) in loc.
+func inZone(v any, loc *time.Location) any {
+	switch x := v.(type) {
+	case time.Time:
+		if infinite(x) == 0 {
+			return x.In(loc)
+		}
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = inZone(e, loc)
+		}
+		return out
+	}
+	return v
+}
+
+// zonedInput reads text given for a timestamp with time zone in the session's zone when it has no offset of its
+// own, as PostgreSQL does (readInZone).
+func (x *exec) zonedInput(v any, oid uint32) any { return readInZone(v, oid, x.zone()) }
+
+// readInZone reads text given for a timestamp with time zone (oid) in loc when it has no offset of its own;
+// other values, and text that is no timestamp, are returned as they are (for coerce).
+func readInZone(v any, oid uint32, loc *time.Location) any {
+	s, ok := v.(string)
+	if !ok || oid != OIDTimestamptz || loc == time.UTC {
+		return v
+	}
+	if t, err := parseTimeIn(s, loc); err == nil {
+		return t
+	}
+	return v
+}
+
+// castZone converts a time value of type from for a cast to type to where the session's zone takes part:
+// a timestamp with time zone becomes its wall clock in the zone for timestamp, date and time, and its text in the
+// zone for the string types; a timestamp or date becomes the instant of its wall clock in the zone; text is read
+// in the zone (zonedInput). Other values are returned as they are.
+func (x *exec) castZone(v any, arg *pg.Node, sc *scope, to uint32) any {
+	loc := x.zone()
+	if loc == time.UTC {
+		return v
+	}
+	t, ok := v.(time.Time)
+	if !ok {
+		return x.zonedInput(v, to)
+	}
+	if infinite(t) != 0 {
+		return v
+	}
+	switch to {
+	case OIDTimestamp, OIDDate, OIDTime:
+		if x.typeOf(arg, sc) == OIDTimestamptz {
+			return wallClock(t.In(loc))
+		}
+	case OIDText, OIDVarchar, OIDBpchar, OIDName:
+		if x.typeOf(arg, sc) == OIDTimestamptz {
+			return string(appendTimestamptz(nil, t.In(loc)))
+		}
+	case OIDTimestamptz:
+		if from := x.typeOf(arg, sc); from == OIDTimestamp || from == OIDDate {
+			return fromWall(t, loc)
+		}
+	}
+	return v
+}
+
+// shownTime is a timestamp with time zone in the session's zone where its text is taken (||, concat, format),
+// for expression n; any other value is returned as it is.
+func (x *exec) shownTime(v any, n *pg.Node, sc *scope) any {
+	t, ok := v.(time.Time)
+	if !ok || infinite(t) != 0 {
+		return v
+	}
+	if loc := x.zone(); loc != time.UTC && x.typeOf(n, sc) == OIDTimestamptz {
+		return t.In(loc)
+	}
+	return v
+}
+
+// zonedCall runs the functions whose result on a timestamp with time zone depends on a zone: date_trunc,
+// date_part, EXTRACT and to_char in the session's zone, and date_trunc(field, ts, zone) in zone. ok is false when
+// the call is none of them or no zone changes it (the session in UTC, an argument of another type).
+func (x *exec) zonedCall(f *pg.FuncCall, name string, sc *scope) (v any, ok bool, err error) {
+	at, n := 1, 2
+	switch name {
+	case "date_trunc":
+		if len(f.Args) == 3 {
+			n = 3
+		}
+	case "date_part", "extract":
+	case "to_char":
+		at = 0
+	default:
+		return nil, false, nil
+	}
+	loc := x.zone()
+	if len(f.Args) != n || n == 2 && (loc == time.UTC || x.typeOf(f.Args[at], sc) != OIDTimestamptz) {
+		return nil, false, nil
+	}
+	args, err := x.evalArgs(f.Args, sc)
+	if err != nil {
+		return nil, true, err
+	}
+	if n == 3 {
+		if args[2] == nil {
+			return nil, true, nil
+		}
+		if loc, err = zoneNamed(formatText(args[2])); err != nil {
+			return nil, true, err
+		}
+		args = args[:2]
+	}
+	if args[at] == nil {
+		return nil, true, nil
+	}
+	c, err := coerce(x.zonedInput(x.relativeTime(args[at], OIDTimestamptz), OIDTimestamptz), OIDTimestamptz)
+	if err != nil {
+		return nil, true, err
+	}
+	if t := c.(time.Time); infinite(t) == 0 {
+		args[at] = t.In(loc)
+	}
+	v, err = x.scalarFunc(name, f, args)
+	if t, isTime := v.(time.Time); isTime {
+		v = t.UTC()
+	}
+	return v, true, err
+}
+
+// setZoneArg is the text a SET TIME ZONE value sets TimeZone to: an interval (SET TIME ZONE INTERVAL '+05:30'
+// HOUR TO MINUTE) is its hours, east of Greenwich; it may hold neither months nor days, as in PostgreSQL.
+func setZoneArg(v any) (string, error) {
+	iv, ok := v.(interval)
+	if !ok {
+		return formatText(v), nil
+	}
+	if iv.months != 0 {
+		return "", errorf(CodeInvalidParameterValue, "invalid interval value for time zone: month not allowed")
+	}
+	if iv.days != 0 {
+		return "", errorf(CodeInvalidParameterValue, "invalid interval value for time zone: day not allowed")
+	}
+	return fmt.Sprint(float64(iv.us) / 3.6e9), nil
+}
+
+// zonedDateOp is dateOp with the months and days of an interval added to a timestamp with time zone in the
+// session's zone, as PostgreSQL's timestamptz_pl_interval adds them: across a change to summer time,
+// + interval '1 day' keeps the clock's time and + interval '24 hours' does not.
+func (x *exec) zonedDateOp(op string, l, r any, lt, rt uint32) (any, error) {
+	loc := x.zone()
+	if loc == time.UTC || !(lt == OIDTimestamptz && rt == OIDInterval || op == "+" && lt == OIDInterval && rt == OIDTimestamptz) {
+		return dateOp(op, l, r, lt, rt)
+	}
+	v, err := dateOp(op, inZone(l, loc), inZone(r, loc), lt, rt)
+	if t, ok := v.(time.Time); ok {
+		v = t.UTC()
+	}
+	return v, err
 }

@@ -390,6 +390,9 @@ func (tr *translator) comparison(a *pg.A_Expr, want bool) ([]bson.D, bool, error
 		if v == nil {
 			return []bson.D{{{Key: "$expr", Value: false}}}, true, nil
 		}
+		if oid == OIDTimestamptz { // text, a date or a timestamp beside one is read in the session's zone
+			v = tr.x.castZone(v, other, &scope{outer: tr.outer}, oid)
+		}
 		if _, isTime := v.(time.Time); isTime && oid == OIDDate {
 			oid = OIDTimestamptz // a date beside a timestamp is compared as one (midnight), not the timestamp cut to a date
 		}
