@@ -283,6 +283,7 @@ func (x *exec) evalAExpr(a *pg.A_Expr, sc *scope) (any, error) {
 		switch op {
 		case "=", "<>", "!=", "<", ">", "<=", ">=":
 			l, r = x.bpcharOperands(l, r, a.Lexpr, a.Rexpr, sc)
+			l, r = x.zonedOperands(l, r, a.Lexpr, a.Rexpr, sc)
 		}
 		_, lTime := l.(time.Time)
 		_, rTime := r.(time.Time)
@@ -368,11 +369,13 @@ func (x *exec) evalAExpr(a *pg.A_Expr, sc *scope) (any, error) {
 				lo, hi = hi, lo
 			}
 		}
-		ge, err := binaryOp(">=", v, lo)
+		vlo, lo := x.zonedOperands(v, lo, a.Lexpr, bounds[0], sc)
+		ge, err := binaryOp(">=", vlo, lo)
 		if err != nil {
 			return nil, err
 		}
-		le, err := binaryOp("<=", v, hi)
+		vhi, hi := x.zonedOperands(v, hi, a.Lexpr, bounds[1], sc)
+		le, err := binaryOp("<=", vhi, hi)
 		if err != nil {
 			return nil, err
 		}

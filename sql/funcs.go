@@ -516,7 +516,11 @@ func (x *exec) scalarFunc(name string, f *pg.FuncCall, args []any) (any, error) 
 		}
 		if t, isTime := args[0].(time.Time); isTime {
 			// A date or time is a JSON string of its ISO 8601 text; the argument's type says which form.
-			s := jsonTime(t, x.typeOf(f.Args[0], &scope{}))
+			oid := x.typeOf(f.Args[0], &scope{})
+			if oid == OIDTimestamptz {
+				t = t.In(x.zone()) // its text in the session's zone
+			}
+			s := jsonTime(t, oid)
 			tt, data, _ := bson.MarshalValue(s)
 			return bson.RawValue{Type: tt, Value: data}, nil
 		}

@@ -277,6 +277,11 @@ func inZone(v any, loc *time.Location) any {
 	case []any:
 		out := make([]any, len(x))
 		for i, e := range x {
+			if _, text := e.(string); text { // an element the array's type has not converted yet
+				if t, err := coerce(readInZone(e, OIDTimestamptz, loc), OIDTimestamptz); err == nil {
+					e = t
+				}
+			}
 			out[i] = inZone(e, loc)
 		}
 		return out
@@ -426,4 +431,35 @@ func (x *exec) zonedDateOp(op string, l, r any, lt, rt uint32) (any, error) {
 		v = t.UTC()
 	}
 	return v, err
+}
+
+// zonedOperands prepares the operands of a comparison (expressions ln and rn) in the session's zone, as
+// PostgreSQL converts them to timestamp with time zone: text beside a timestamp with time zone is read in the
+// zone, and a timestamp or date beside one is the instant of its wall clock there. Other operands are returned
+// as they are.
+func (x *exec) zonedOperands(l, r any, ln, rn *pg.Node, sc *scope) (any, any) {
+	lt, lok := l.(time.Time)
+	rt, rok := r.(time.Time)
+	loc := x.zone()
+	if !lok && !rok || loc == time.UTC {
+		return l, r
+	}
+	switch {
+	case lok && rok:
+		lty, rty := x.typeOf(ln, sc), x.typeOf(rn, sc)
+		if lty == OIDTimestamptz && (rty == OIDTimestamp || rty == OIDDate) {
+			r = fromWall(rt, loc)
+		} else if rty == OIDTimestamptz && (lty == OIDTimestamp || lty == OIDDate) {
+			l = fromWall(lt, loc)
+		}
+	case lok:
+		if _, text := r.(string); text && x.typeOf(ln, sc) == OIDTimestamptz {
+			r = readInZone(r, OIDTimestamptz, loc)
+		}
+	default:
+		if _, text := l.(string); text && x.typeOf(rn, sc) == OIDTimestamptz {
+			l = readInZone(l, OIDTimestamptz, loc)
+		}
+	}
+	return l, r
 }

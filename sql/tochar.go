@@ -167,7 +167,7 @@ func formatTime(t time.Time, f string) string {
 			name(abbr, false, matched == "tz", 0)
 		case "OF":
 			_, off := t.Zone()
-			b.WriteString(offsetText(off))
+			b.WriteString(offsetText(off / 60 * 60)) // hours and minutes only, as PostgreSQL writes it
 		}
 	}
 	return b.String()

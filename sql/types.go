@@ -704,7 +704,10 @@ func jsonTime(t time.Time, oid uint32) string {
 	case OIDTimestamp:
 		return t.UTC().Format("2006-01-02T15:04:05.999999")
 	}
-	return t.UTC().Format("2006-01-02T15:04:05.999999-07:00")
+	if t.Location() == time.Local {
+		t = t.UTC()
+	}
+	return t.Format("2006-01-02T15:04:05.999999-07:00") // in its location: UTC, or the session's zone (to_json)
 }
 
 var timeLayouts = []string{
