@@ -120,7 +120,9 @@ func (p *paramSet) reset(name string, def paramSet) {
 	}
 }
 
-func (p paramSet) clone() paramSet { return paramSet{vals: maps.Clone(p.vals), timeout: p.timeout, loc: p.loc} }
+func (p paramSet) clone() paramSet {
+	return paramSet{vals: maps.Clone(p.vals), timeout: p.timeout, loc: p.loc}
+}
 
 // blockParams is what a transaction block's SET and RESET statements leave when the block ends, as PostgreSQL
 // keeps them: the parameters as they were before the block changed the first of them (restored when the block
