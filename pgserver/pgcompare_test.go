@@ -216,6 +216,8 @@ func TestCompare_Concord(t *testing.T) {
 	runChecks(t, "concord", c)
 	runFKs(t, "concord", c)
 	runNotify(t, "concord", url)
+	runTimeZone(t, "concord", c)
+	runTimeZoneClient(t, "concord", url)
 }
 
 // TestCompare_PostgreSQL runs the same steps against PostgreSQL 15, to keep
@@ -272,6 +274,8 @@ func TestCompare_PostgreSQL(t *testing.T) {
 	runChecks(t, "postgresql", c)
 	runFKs(t, "postgresql", c)
 	runNotify(t, "postgresql", url)
+	runTimeZone(t, "postgresql", c)
+	runTimeZoneClient(t, "postgresql", url)
 }
 
 // freePort returns a free loopback port.

@@ -164,11 +164,7 @@ func zoneSetting(value string) (string, *time.Location, error) {
 		if m[2] != "-" {
 			secs = -secs // POSIX: west of Greenwich is positive
 		}
-		abbr := strings.Trim(m[1], "<>")
-		if abbr == "" {
-			abbr = offsetText(secs)
-		}
-		name, loc = value, time.FixedZone(abbr, secs)
+		name, loc = value, time.FixedZone(strings.Trim(m[1], "<>"), secs)
 	} else {
 		return "", nil, errorf(CodeInvalidParameterValue, "invalid value for parameter \"TimeZone\": \"%s\"", value)
 	}
@@ -403,17 +399,19 @@ func (x *exec) zonedCall(f *pg.FuncCall, name string, sc *scope) (v any, ok bool
 }
 
 // setZoneArg is the text a SET TIME ZONE value sets TimeZone to: an interval (SET TIME ZONE INTERVAL '+05:30'
-// HOUR TO MINUTE) is its hours, east of Greenwich; it may hold neither months nor days, as in PostgreSQL.
+// HOUR TO MINUTE) is its hours, east of Greenwich; one with months or days is 22023, as in PostgreSQL.
 func setZoneArg(v any) (string, error) {
 	iv, ok := v.(interval)
 	if !ok {
 		return formatText(v), nil
 	}
-	if iv.months != 0 {
-		return "", errorf(CodeInvalidParameterValue, "invalid interval value for time zone: month not allowed")
-	}
-	if iv.days != 0 {
-		return "", errorf(CodeInvalidParameterValue, "invalid interval value for time zone: day not allowed")
+	if iv.months != 0 || iv.days != 0 {
+		detail := "Cannot specify months in time zone interval."
+		if iv.months == 0 {
+			detail = "Cannot specify days in time zone interval."
+		}
+		return "", &Error{Code: CodeInvalidParameterValue, Detail: detail,
+			Message: fmt.Sprintf("invalid value for parameter \"TimeZone\": \"INTERVAL '%s'\"", formatInterval(iv))}
 	}
 	return fmt.Sprint(float64(iv.us) / 3.6e9), nil
 }
