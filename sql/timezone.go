@@ -263,21 +263,21 @@ func (s *Session) showInZone(res *Result) {
 	}
 }
 
-// inZone is a timestamp with time zone (or an array of them) in loc.
+// inZone is a timestamp with time zone (or an array of them) in loc. Text not converted yet (a CASE's literal
+// branch, an array's element) is read in loc first.
 func inZone(v any, loc *time.Location) any {
 	switch x := v.(type) {
 	case time.Time:
 		if infinite(x) == 0 {
 			return x.In(loc)
 		}
+	case string:
+		if t, err := coerce(readInZone(x, OIDTimestamptz, loc), OIDTimestamptz); err == nil {
+			return inZone(t, loc)
+		}
 	case []any:
 		out := make([]any, len(x))
 		for i, e := range x {
-			if _, text := e.(string); text { // an element the array's type has not converted yet
-				if t, err := coerce(readInZone(e, OIDTimestamptz, loc), OIDTimestamptz); err == nil {
-					e = t
-				}
-			}
 			out[i] = inZone(e, loc)
 		}
 		return out
@@ -424,7 +424,13 @@ func (x *exec) zonedDateOp(op string, l, r any, lt, rt uint32) (any, error) {
 	if loc == time.UTC || !(lt == OIDTimestamptz && rt == OIDInterval || op == "+" && lt == OIDInterval && rt == OIDTimestamptz) {
 		return dateOp(op, l, r, lt, rt)
 	}
-	v, err := dateOp(op, inZone(l, loc), inZone(r, loc), lt, rt)
+	in := func(v any) any {
+		if t, ok := v.(time.Time); ok && infinite(t) == 0 {
+			return t.In(loc)
+		}
+		return v
+	}
+	v, err := dateOp(op, in(l), in(r), lt, rt)
 	if t, ok := v.(time.Time); ok {
 		v = t.UTC()
 	}
