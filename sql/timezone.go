@@ -305,12 +305,9 @@ func readInZone(v any, oid uint32, loc *time.Location) any {
 // castZone converts a time value of type from for a cast to type to where the session's zone takes part:
 // a timestamp with time zone becomes its wall clock in the zone for timestamp, date and time, and its text in the
 // zone for the string types; a timestamp or date becomes the instant of its wall clock in the zone; text is read
-// in the zone (zonedInput). Other values are returned as they are.
+// in the zone (zonedInput). A timestamp or date cast to a string type is its own text (no zone, no time of day for
+// a date). Other values are returned as they are.
 func (x *exec) castZone(v any, arg *pg.Node, sc *scope, to uint32) any {
-	loc := x.zone()
-	if loc == time.UTC {
-		return v
-	}
 	t, ok := v.(time.Time)
 	if !ok {
 		return x.zonedInput(v, to)
@@ -318,14 +315,24 @@ func (x *exec) castZone(v any, arg *pg.Node, sc *scope, to uint32) any {
 	if infinite(t) != 0 {
 		return v
 	}
+	loc := x.zone()
+	switch to {
+	case OIDText, OIDVarchar, OIDBpchar, OIDName:
+		switch from := x.typeOf(arg, sc); from {
+		case OIDTimestamptz:
+			return string(appendTimestamptz(nil, t.In(loc)))
+		case OIDTimestamp, OIDDate:
+			return formatTyped(t, from)
+		}
+		return v
+	}
+	if loc == time.UTC {
+		return v
+	}
 	switch to {
 	case OIDTimestamp, OIDDate, OIDTime:
 		if x.typeOf(arg, sc) == OIDTimestamptz {
 			return wallClock(t.In(loc))
-		}
-	case OIDText, OIDVarchar, OIDBpchar, OIDName:
-		if x.typeOf(arg, sc) == OIDTimestamptz {
-			return string(appendTimestamptz(nil, t.In(loc)))
 		}
 	case OIDTimestamptz:
 		if from := x.typeOf(arg, sc); from == OIDTimestamp || from == OIDDate {
