@@ -165,6 +165,17 @@ func runTimeZoneClient(t *testing.T, who, url string) {
 	if got := c.PgConn().ParameterStatus("TimeZone"); got != "Asia/Kolkata" {
 		t.Errorf("%s: ParameterStatus TimeZone after RESET = %q, want the startup's Asia/Kolkata", who, got)
 	}
+	// A block that rolls back undoes its SET, and the client is told so.
+	for _, step := range []struct{ sql, want string }{
+		{"BEGIN", "Asia/Kolkata"}, {"SET TIME ZONE 'Asia/Tokyo'", "Asia/Tokyo"}, {"ROLLBACK", "Asia/Kolkata"},
+	} {
+		if _, err := c.Exec(ctx, step.sql); err != nil {
+			t.Fatal(err)
+		}
+		if got := c.PgConn().ParameterStatus("TimeZone"); got != step.want {
+			t.Errorf("%s: ParameterStatus TimeZone after %s = %q, want %q", who, step.sql, got, step.want)
+		}
+	}
 	_, err = c.Exec(ctx, "SET TIME ZONE 'Mars/Base'")
 	var pe *pgconn.PgError
 	if !errors.As(err, &pe) || pe.Code != "22023" || pe.Message != `invalid value for parameter "TimeZone": "Mars/Base"` {
