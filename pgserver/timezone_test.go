@@ -83,6 +83,7 @@ var timeZoneSteps = []struct{ sql, want string }{
 	{"SET TIME ZONE INTERVAL '+05:30' HOUR TO MINUTE", "SET"},
 	{"SHOW TimeZone", "<+05:30>-05:30\nSHOW"},
 	{"SET TIME ZONE INTERVAL '1 day'", "ERROR 22023"},
+	{"SET TIME ZONE 168", "ERROR 22023"},
 	{"SET TIME ZONE 'europe/paris'", "SET"},
 	{"SHOW TimeZone", "Europe/Paris\nSHOW"},
 	{"SET TIME ZONE 'Mars/Base'", "ERROR 22023"},

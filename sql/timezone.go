@@ -77,13 +77,41 @@ func zoneNamed(name string) (*time.Location, error) {
 	return nil, errorf(CodeInvalidParameterValue, "time zone \"%s\" not recognized", name)
 }
 
-// zoneCache holds the zones loadZone and zoneSetting found, by the name they were asked for (a *time.Location
-// and its canonical name, a zoneEntry): loading one from the embedded database unzips it.
-var zoneCache sync.Map
+// zoneCache holds the zones loadZone and zoneSetting found, by the name they were asked for: loading one from the
+// embedded database unzips it. It keeps at most maxCachedZones, so that the spellings clients send (in any case)
+// cannot fill the memory; past that, zones are loaded each time. Safe for concurrent use.
+var zoneCache struct {
+	mu    sync.Mutex
+	zones map[string]zoneEntry
+}
 
+// maxCachedZones bounds zoneCache: the database has about 600 names.
+const maxCachedZones = 2048
+
+// zoneEntry is a zone and its name as SHOW writes it.
 type zoneEntry struct {
 	loc  *time.Location
 	name string
+}
+
+// cachedZone returns the zone cached under key.
+func cachedZone(key string) (zoneEntry, bool) {
+	zoneCache.mu.Lock()
+	defer zoneCache.mu.Unlock()
+	z, ok := zoneCache.zones[key]
+	return z, ok
+}
+
+// cacheZone keeps z under key while the cache has room.
+func cacheZone(key string, z zoneEntry) {
+	zoneCache.mu.Lock()
+	defer zoneCache.mu.Unlock()
+	if zoneCache.zones == nil {
+		zoneCache.zones = map[string]zoneEntry{}
+	}
+	if len(zoneCache.zones) < maxCachedZones {
+		zoneCache.zones[key] = z
+	}
 }
 
 // loadZone finds a zone of the zone database by name in any case, as PostgreSQL does, and returns it with its
@@ -92,21 +120,19 @@ type zoneEntry struct {
 // (America/Port-au-Prince, Africa/Dar_es_Salaam; the few names spelled otherwise, America/McMurdo, match only as
 // spelled). "Local" and "" are no zone's names here.
 func loadZone(name string) (*time.Location, string, bool) {
-	if e, ok := zoneCache.Load(name); ok {
-		z := e.(zoneEntry)
-		return z.loc, z.name, z.loc != nil
+	if z, ok := cachedZone(name); ok {
+		return z.loc, z.name, true
 	}
-	var found zoneEntry
-	if name != "" && !strings.EqualFold(name, "local") && !strings.ContainsAny(name, " ") {
-		for _, n := range []string{name, strings.ToUpper(name), titled(name)} {
-			if loc, err := time.LoadLocation(n); err == nil {
-				found = zoneEntry{loc, n}
-				break
-			}
+	if name == "" || strings.EqualFold(name, "local") || strings.ContainsAny(name, " ") {
+		return nil, "", false
+	}
+	for _, n := range []string{name, strings.ToUpper(name), titled(name)} {
+		if loc, err := time.LoadLocation(n); err == nil {
+			cacheZone(name, zoneEntry{loc, n})
+			return loc, n, true
 		}
 	}
-	zoneCache.Store(name, found)
-	return found.loc, found.name, found.loc != nil
+	return nil, "", false
 }
 
 // lowerWords are the words zone names write in lower case.
@@ -144,23 +170,23 @@ var posixZone = regexp.MustCompile(`^([A-Za-z]{3,}|<[^>]*>)?([+-]?)(\d{1,2})(?::
 //
 // Anything else is 22023 invalid value for parameter "TimeZone", as in PostgreSQL.
 func zoneSetting(value string) (string, *time.Location, error) {
-	if e, ok := zoneCache.Load("\x00" + value); ok {
-		z := e.(zoneEntry)
+	if z, ok := cachedZone("\x00" + value); ok { // a setting's value, apart from loadZone's names
 		return z.name, z.loc, nil
 	}
 	name, loc := "", (*time.Location)(nil)
-	if h, err := strconv.ParseFloat(strings.TrimSpace(value), 64); err == nil && !math.IsInf(h, 0) && !math.IsNaN(h) &&
-		math.Abs(h) < 10000 {
+	if h, err := strconv.ParseFloat(strings.TrimSpace(value), 64); err == nil && !math.IsNaN(h) {
+		if math.Abs(h) >= 168 { // a POSIX offset is under a week
+			return "", nil, &Error{Code: CodeInvalidParameterValue, Detail: "UTC timezone offset is out of range.",
+				Message: fmt.Sprintf("invalid value for parameter \"TimeZone\": \"%s\"", value)}
+		}
 		secs := int(math.Round(h * 3600))
 		off := offsetText(secs)
 		name, loc = "<"+off+">"+offsetText(-secs), time.FixedZone(off, secs)
 	} else if l, canon, ok := loadZone(value); ok {
 		name, loc = canon, l
 	} else if m := posixZone.FindStringSubmatch(value); m != nil {
-		h, _ := strconv.Atoi(m[3])
-		mi, _ := strconv.Atoi(m[4] + "0")
-		s, _ := strconv.Atoi(m[5] + "0")
-		secs := h*3600 + mi/10*60 + s/10
+		field := func(s string) int { n, _ := strconv.Atoi(s); return n } // "" is 0
+		secs := field(m[3])*3600 + field(m[4])*60 + field(m[5])
 		if m[2] != "-" {
 			secs = -secs // POSIX: west of Greenwich is positive
 		}
@@ -168,8 +194,8 @@ func zoneSetting(value string) (string, *time.Location, error) {
 	} else {
 		return "", nil, errorf(CodeInvalidParameterValue, "invalid value for parameter \"TimeZone\": \"%s\"", value)
 	}
-	zoneCache.Store("\x00"+value, zoneEntry{loc, name})
-	zoneCache.Store("\x00"+name, zoneEntry{loc, name})
+	cacheZone("\x00"+value, zoneEntry{loc, name})
+	cacheZone("\x00"+name, zoneEntry{loc, name})
 	return name, loc, nil
 }
 

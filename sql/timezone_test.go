@@ -39,7 +39,7 @@ func TestZoneSetting(t *testing.T) {
 
 // TestZoneSetting_Invalid: what PostgreSQL refuses is 22023 with its message.
 func TestZoneSetting_Invalid(t *testing.T) {
-	for _, in := range []string{"Mars/Base", "Local", "", "Z", "Europe/Paris/x"} {
+	for _, in := range []string{"Mars/Base", "Local", "", "Z", "Europe/Paris/x", "168", "-200"} {
 		_, _, err := zoneSetting(in)
 		e := AsError(err)
 		if err == nil || e.Code != CodeInvalidParameterValue || e.Message != `invalid value for parameter "TimeZone": "`+in+`"` {
