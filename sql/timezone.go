@@ -128,12 +128,19 @@ func loadZone(name string) (*time.Location, string, bool) {
 	}
 	for _, n := range []string{name, strings.ToUpper(name), titled(name)} {
 		if loc, err := time.LoadLocation(n); err == nil {
+			if utcNames[n] {
+				loc = time.UTC // the session's zone is then UTC itself, which the evaluator need not convert to
+			}
 			cacheZone(name, zoneEntry{loc, n})
 			return loc, n, true
 		}
 	}
 	return nil, "", false
 }
+
+// utcNames are the zone database's names of UTC (JDBC sends Etc/UTC from a machine in UTC).
+var utcNames = map[string]bool{"UTC": true, "Etc/UTC": true, "UCT": true, "Etc/UCT": true, "Universal": true,
+	"Etc/Universal": true, "Zulu": true, "Etc/Zulu": true}
 
 // lowerWords are the words zone names write in lower case.
 var lowerWords = map[string]bool{"au": true, "es": true, "of": true}
