@@ -34,6 +34,8 @@ var timeZoneSteps = []struct{ sql, want string }{
 	// Days and months are added on the zone's calendar, hours as elapsed time.
 	{"SELECT timestamptz '2024-03-30 12:00' + interval '1 day', timestamptz '2024-03-30 12:00' + interval '24 hours', timestamptz '2024-10-27 12:00' - interval '1 day', interval '1 month' + timestamptz '2024-02-29 12:00'",
 		"2024-03-31 12:00:00+02|2024-03-31 13:00:00+02|2024-10-26 12:00:00+02|2024-03-29 12:00:00+01\nSELECT 1"},
+	{"SELECT age(timestamptz '2024-04-01 00:00', timestamptz '2024-03-01 00:00'), age(timestamptz '2024-11-01 00:00', timestamptz '2024-03-01 00:00'), age(date_trunc('day', now()))",
+		"1 mon|8 mons|00:00:00\nSELECT 1"},
 	{"SELECT timestamptz '2024-07-01 12:00+00' AT TIME ZONE 'Asia/Tokyo', timestamp '2024-07-01 12:00' AT TIME ZONE 'Asia/Tokyo'",
 		"2024-07-01 21:00:00|2024-07-01 05:00:00+02\nSELECT 1"},
 	{"SELECT 'at ' || timestamptz '2024-07-01 12:00+00', concat(timestamptz '2024-07-01 12:00+00', '!'), to_json(timestamptz '2024-07-01 12:00+00')",

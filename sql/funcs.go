@@ -210,8 +210,14 @@ func (x *exec) scalarFunc(name string, f *pg.FuncCall, args []any) (any, error) 
 		}
 		ts := make([]time.Time, 0, 2)
 		if len(args) == 1 {
-			y, m, d := x.now().UTC().Date() // age(t) is from today's midnight, as PostgreSQL's
-			ts = append(ts, time.Date(y, m, d, 0, 0, 0, 0, time.UTC))
+			// age(t) is from today's midnight in the session's zone, as PostgreSQL's (current_date), on t's
+			// calendar: UTC for a timestamp, the session's zone for a timestamp with time zone (zonedCall).
+			y, m, d := x.now().In(x.zone()).Date()
+			loc := time.UTC
+			if t, ok := args[0].(time.Time); ok && t.Location() != time.Local {
+				loc = t.Location()
+			}
+			ts = append(ts, time.Date(y, m, d, 0, 0, 0, 0, loc))
 		}
 		for _, a := range args {
 			if a == nil {

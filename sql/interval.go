@@ -137,11 +137,14 @@ func between(t1, t2 time.Time) interval {
 	return interval{days: int32(days), us: us}.justify(true, false)
 }
 
-// age is PostgreSQL's age(t1, t2) (timestamp_age): the difference of the calendar fields, a negative field
+// age is PostgreSQL's age(t1, t2) (timestamp_age): the difference of the calendar fields (in the times'
+// location when they share one: the session's zone for timestamps with time zone, zonedCall), a negative field
 // borrowing from the next larger one (a day from the month of the earlier date), so that it reads in years,
 // months and days.
 func age(t1, t2 time.Time) interval {
-	t1, t2 = t1.UTC(), t2.UTC()
+	if t1.Location() != t2.Location() || t1.Location() == time.Local {
+		t1, t2 = t1.UTC(), t2.UTC()
+	}
 	y1, m1, d1 := t1.Date()
 	y2, m2, d2 := t2.Date()
 	h1, mi1, s1 := t1.Clock()

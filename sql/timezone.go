@@ -389,10 +389,10 @@ func (x *exec) shownTime(v any, n *pg.Node, sc *scope) any {
 }
 
 // zonedCall runs the functions whose result on a timestamp with time zone depends on a zone: date_trunc,
-// date_part, EXTRACT and to_char in the session's zone, and date_trunc(field, ts, zone) in zone. ok is false when
+// date_part, EXTRACT, to_char and age in the session's zone, and date_trunc(field, ts, zone) in zone. ok is false when
 // the call is none of them or no zone changes it (the session in UTC, an argument of another type).
 func (x *exec) zonedCall(f *pg.FuncCall, name string, sc *scope) (v any, ok bool, err error) {
-	at, n := 1, 2
+	times, n := []int{1}, 2 // the arguments that are timestamps, how many arguments
 	switch name {
 	case "date_trunc":
 		if len(f.Args) == 3 {
@@ -400,13 +400,28 @@ func (x *exec) zonedCall(f *pg.FuncCall, name string, sc *scope) (v any, ok bool
 		}
 	case "date_part", "extract":
 	case "to_char":
-		at = 0
+		times = []int{0}
+	case "age":
+		times, n = []int{0, 1}, len(f.Args)
+		if n == 1 {
+			times = times[:1]
+		}
 	default:
 		return nil, false, nil
 	}
 	loc := x.zone()
-	if len(f.Args) != n || n == 2 && (loc == time.UTC || x.typeOf(f.Args[at], sc) != OIDTimestamptz) {
+	if len(f.Args) != n || n == 3 && name != "date_trunc" {
 		return nil, false, nil
+	}
+	if n != 3 {
+		if loc == time.UTC {
+			return nil, false, nil
+		}
+		for _, i := range times {
+			if x.typeOf(f.Args[i], sc) != OIDTimestamptz {
+				return nil, false, nil
+			}
+		}
 	}
 	args, err := x.evalArgs(f.Args, sc)
 	if err != nil {
@@ -421,15 +436,17 @@ func (x *exec) zonedCall(f *pg.FuncCall, name string, sc *scope) (v any, ok bool
 		}
 		args = args[:2]
 	}
-	if args[at] == nil {
-		return nil, true, nil
-	}
-	c, err := coerce(x.zonedInput(x.relativeTime(args[at], OIDTimestamptz), OIDTimestamptz), OIDTimestamptz)
-	if err != nil {
-		return nil, true, err
-	}
-	if t := c.(time.Time); infinite(t) == 0 {
-		args[at] = t.In(loc)
+	for _, i := range times {
+		if args[i] == nil {
+			return nil, true, nil
+		}
+		c, err := coerce(x.zonedInput(x.relativeTime(args[i], OIDTimestamptz), OIDTimestamptz), OIDTimestamptz)
+		if err != nil {
+			return nil, true, err
+		}
+		if t := c.(time.Time); infinite(t) == 0 {
+			args[i] = t.In(loc)
+		}
 	}
 	v, err = x.scalarFunc(name, f, args)
 	if t, isTime := v.(time.Time); isTime {
