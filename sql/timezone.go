@@ -212,6 +212,7 @@ func offsetText(secs int) string {
 	return string(appendOffset(nil, secs))
 }
 
+// appendOffset appends offsetText(secs) to b.
 func appendOffset(b []byte, secs int) []byte {
 	sign := byte('+')
 	if secs < 0 {
@@ -228,6 +229,7 @@ func appendOffset(b []byte, secs int) []byte {
 	return b
 }
 
+// appendTwo appends n with at least two digits.
 func appendTwo(b []byte, n int) []byte {
 	if n < 10 {
 		b = append(b, '0')
@@ -335,7 +337,7 @@ func readInZone(v any, oid uint32, loc *time.Location) any {
 	return v
 }
 
-// castZone converts a time value of type from for a cast to type to where the session's zone takes part:
+// castZone converts v, the value of expression arg, for a cast to type to where the session's zone takes part:
 // a timestamp with time zone becomes its wall clock in the zone for timestamp, date and time, and its text in the
 // zone for the string types; a timestamp or date becomes the instant of its wall clock in the zone; text is read
 // in the zone (zonedInput). A timestamp or date cast to a string type is its own text (no zone, no time of day for
