@@ -217,6 +217,8 @@ func TestCompare_Concord(t *testing.T) {
 	runFKs(t, "concord", c)
 	runNotify(t, "concord", url)
 	runTableLocks(t, "concord", c)
+	runTimeZone(t, "concord", c)
+	runTimeZoneClient(t, "concord", url)
 }
 
 // TestCompare_PostgreSQL runs the same steps against PostgreSQL 15, to keep
@@ -274,6 +276,8 @@ func TestCompare_PostgreSQL(t *testing.T) {
 	runFKs(t, "postgresql", c)
 	runNotify(t, "postgresql", url)
 	runTableLocks(t, "postgresql", c)
+	runTimeZone(t, "postgresql", c)
+	runTimeZoneClient(t, "postgresql", url)
 }
 
 // freePort returns a free loopback port.

@@ -277,7 +277,22 @@ func (x *exec) show(name string) (*Result, error) {
 			return nil, errorf(CodeUndefinedObject, "unrecognized configuration parameter %q", name)
 		}
 	}
+	if n, ok := mixedCaseParams[name]; ok {
+		name = n // SHOW's column is the parameter's name as PostgreSQL spells it
+	}
 	return &Result{Columns: []Column{{Name: name, OID: OIDText}}, Rows: [][]any{{v}}, Tag: "SHOW"}, nil
+}
+
+// mixedCaseParams are the parameters PostgreSQL spells in mixed case, by lower-case name.
+var mixedCaseParams = map[string]string{"timezone": "TimeZone", "datestyle": "DateStyle", "intervalstyle": "IntervalStyle"}
+
+// TimeZone is the session's TimeZone as SHOW writes it, which the PostgreSQL port reports to its client in
+// ParameterStatus when it changes.
+func (s *Session) TimeZone() string {
+	if v, ok := s.params.vals["timezone"]; ok {
+		return v
+	}
+	return "UTC"
 }
 
 // currentSetting is current_setting(name [, missing_ok]): SHOW's value, or NULL for an unknown name when

@@ -264,7 +264,7 @@ func (x *exec) values(lists []*pg.Node, outer *scope) (*relation, error) {
 				return nil, err
 			}
 			if s, ok := v.(string); ok && !x.insertValues && isLiteral(e) && category(rel.cols[i].oid) != OIDText && rel.cols[i].oid != 0 {
-				if v, err = coerce(s, rel.cols[i].oid); err != nil {
+				if v, err = coerce(x.zonedInput(s, rel.cols[i].oid), rel.cols[i].oid); err != nil {
 					return nil, err // VALUES (1), ('x'): the literal takes the column's type, as in PostgreSQL
 				}
 			}
@@ -315,7 +315,7 @@ func (x *exec) setOp(sel *pg.SelectStmt, outer *scope) (*relation, error) {
 		for _, row := range rows {
 			for j, v := range row {
 				if s, ok := v.(string); ok && out.cols[j].oid != 0 && category(out.cols[j].oid) != OIDText && out.cols[j].oid != OIDUnknown {
-					c, err := coerce(s, out.cols[j].oid)
+					c, err := coerce(x.zonedInput(s, out.cols[j].oid), out.cols[j].oid)
 					if err != nil {
 						return nil, err
 					}

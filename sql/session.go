@@ -278,7 +278,7 @@ func (s *Session) Execute(ctx context.Context, st *Stmt, params []any) (*Result,
 	}
 	vals := make([]any, len(params))
 	for i, p := range params {
-		v, err := coerce(p, st.ParamOIDs[i])
+		v, err := coerce(readInZone(p, st.ParamOIDs[i], s.zone()), st.ParamOIDs[i])
 		if err != nil {
 			return nil, err
 		}
@@ -383,6 +383,9 @@ func (s *Session) runStmt(ctx context.Context, st *statement, params []any) (*Re
 		// error aborts the transaction, not at the ROLLBACK (a deadlock's victim frees the other sessions). With
 		// savepoints, ROLLBACK TO may take the block up again with what it held before them.
 		s.e.locks.release(s)
+	}
+	if err == nil {
+		s.showInZone(res)
 	}
 	if err != nil && context.Cause(ctx) == errStatementTimeout {
 		err = &Error{Code: CodeQueryCanceled, Message: "canceling statement due to statement timeout", Cause: err}

@@ -14,7 +14,8 @@ import (
 
 // Run-time parameters (SET, SHOW, RESET and the startup message's) are kept per session as text. Most are kept
 // as given and change nothing (README: only the settings Concord implements do); statement_timeout is checked
-// and normalized as PostgreSQL does, and bounds every statement of the session (runStmt).
+// and normalized as PostgreSQL does, and bounds every statement of the session (runStmt); TimeZone is checked and
+// named as PostgreSQL does, and is the zone of the session's timestamps with time zone (timezone.go).
 
 // errStatementTimeout is the cause of a statement's context past the session's statement_timeout.
 var errStatementTimeout = errors.New("statement timeout")
@@ -79,11 +80,12 @@ func parseTimeout(param, text string) (time.Duration, string, error) {
 }
 
 // paramSet is a session's run-time parameters: the values given by the startup message, SET and RESET, by
-// lower-case name (a name it lacks has its built-in value, show), and the durations of statement_timeout and
-// lock_timeout.
+// lower-case name (a name it lacks has its built-in value, show), the durations of statement_timeout and
+// lock_timeout, and TimeZone's zone (nil: UTC).
 type paramSet struct {
 	vals                 map[string]string
 	timeout, lockTimeout time.Duration
+	loc                  *time.Location
 }
 
 // set gives name its value; d is its duration, for the timeouts.
@@ -97,6 +99,8 @@ func (p *paramSet) set(name, value string, d time.Duration) {
 		p.timeout = d
 	case "lock_timeout":
 		p.lockTimeout = d
+	case "timezone":
+		_, p.loc, _ = zoneSetting(value) // checked by checkParam: value is the zone's name as SHOW writes it
 	}
 }
 
@@ -120,11 +124,13 @@ func (p *paramSet) reset(name string, def paramSet) {
 		p.timeout = 0
 	case "lock_timeout":
 		p.lockTimeout = 0
+	case "timezone":
+		p.loc = nil
 	}
 }
 
 func (p paramSet) clone() paramSet {
-	return paramSet{vals: maps.Clone(p.vals), timeout: p.timeout, lockTimeout: p.lockTimeout}
+	return paramSet{vals: maps.Clone(p.vals), timeout: p.timeout, lockTimeout: p.lockTimeout, loc: p.loc}
 }
 
 // blockParams is what a transaction block's SET and RESET statements leave when the block ends, as PostgreSQL
@@ -135,9 +141,14 @@ type blockParams struct {
 	before, after paramSet
 }
 
-// checkParam checks a parameter's value: statement_timeout's and lock_timeout's are parsed (a bad one is a 22023
-// *Error) and returned as SHOW writes them, with their durations; any other is kept as given.
+// checkParam checks a parameter's value: statement_timeout's, lock_timeout's and TimeZone's are parsed (a bad one
+// is a 22023 *Error) and returned as SHOW writes them, the timeouts with their durations; any other is kept as
+// given.
 func checkParam(name, value string) (string, time.Duration, error) {
+	if name == "timezone" {
+		shown, _, err := zoneSetting(value)
+		return shown, 0, err
+	}
 	if name != "statement_timeout" && name != "lock_timeout" {
 		return value, 0, nil
 	}
@@ -147,7 +158,7 @@ func checkParam(name, value string) (string, time.Duration, error) {
 
 // Set gives a run-time parameter its value for the session as the startup message does: the session starts
 // with it, and RESET returns to it. The PostgreSQL port sets the startup message's parameters with it, before
-// the session runs a statement. A value statement_timeout refuses is a 22023 *Error.
+// the session runs a statement. A value statement_timeout or TimeZone refuses is a 22023 *Error.
 func (s *Session) Set(name, value string) error {
 	name = strings.ToLower(name)
 	value, d, err := checkParam(name, value)
@@ -245,7 +256,13 @@ func (x *exec) setStmt(vs *pg.VariableSetStmt) (*Result, error) {
 			if err != nil {
 				return nil, err
 			}
-			if err := s.setParam(vs.Name, formatText(v), vs.IsLocal); err != nil {
+			text := formatText(v)
+			if vs.Name == "timezone" {
+				if text, err = setZoneArg(v); err != nil {
+					return nil, err
+				}
+			}
+			if err := s.setParam(vs.Name, text, vs.IsLocal); err != nil {
 				return nil, err
 			}
 		}
