@@ -391,3 +391,42 @@ func TestTableLocks_Queue(t *testing.T) {
 		}
 	}
 }
+
+// A SHARE lock (CREATE INDEX's) lets readers in, COPY ... TO among them, and holds writers back.
+func TestTableLocks_ShareLetsReadersIn(t *testing.T) {
+	url, _ := startServer(t)
+	ctx := context.Background()
+	a, b := connect(t, url), connect(t, url)
+	mustExec(t, a, "CREATE TABLE ls (id int8 PRIMARY KEY)")
+	mustExec(t, a, "INSERT INTO ls VALUES (1)")
+	tx, err := a.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tx.Exec(ctx, "LOCK TABLE ls IN SHARE MODE"); err != nil {
+		t.Fatal(err)
+	}
+	rctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	var n int
+	if err := b.QueryRow(rctx, "SELECT count(*) FROM ls").Scan(&n); err != nil || n != 1 {
+		t.Fatalf("a read beside SHARE: %d %v", n, err)
+	}
+	var out strings.Builder
+	if _, err := b.PgConn().CopyTo(rctx, &out, "COPY ls TO STDOUT"); err != nil || out.String() != "1\n" {
+		t.Fatalf("COPY TO beside SHARE: %q %v", out.String(), err)
+	}
+	ins := make(chan error, 1)
+	go func() { _, err := b.Exec(ctx, "INSERT INTO ls VALUES (2)"); ins <- err }()
+	select {
+	case err := <-ins:
+		t.Fatalf("an INSERT ran beside SHARE: %v", err)
+	case <-time.After(150 * time.Millisecond):
+	}
+	if err := tx.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-ins; err != nil {
+		t.Fatal(err)
+	}
+}
