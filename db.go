@@ -146,11 +146,17 @@ func (db *DB) ListDatabaseNames(ctx context.Context) ([]string, error) {
 
 // CatalogGeneration returns a number that changes whenever the catalog may have changed: a collection created
 // (explicitly or by its first write), dropped or renamed, its options or indexes changed, a collection created
-// in a transaction becoming visible at its commit, or a write to a system.* collection committed (where layers
+// in a transaction becoming visible at its commit, or a write to a system.* collection committed (but see IgnoreForCatalogGeneration; where layers
 // above keep catalog data of their own, as package sql keeps its table definitions). It changes after the change
 // is visible and before it is acknowledged, so a cache of catalog data read while the generation was g is
 // current as long as the generation is still g. It is 0 after Open and never decreases; it is not persisted.
 func (db *DB) CatalogGeneration() uint64 { return db.eng.CatalogGeneration() }
+
+// IgnoreForCatalogGeneration makes committed writes to the system.* collections named coll (in every database)
+// leave CatalogGeneration alone, for a layer above that keeps counters rather than cached catalog data there
+// (package sql's sequences, stepped by every INSERT into a serial column). Creating, dropping or renaming such a
+// collection still changes the generation.
+func (db *DB) IgnoreForCatalogGeneration(coll string) { db.eng.IgnoreForCatalog(coll) }
 
 // Metrics returns a snapshot of the server-wide counters.
 func (db *DB) Metrics() Metrics { return db.eng.Metrics() }

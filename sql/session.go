@@ -37,6 +37,9 @@ type Engine struct {
 
 // NewEngine returns an Engine over db.
 func NewEngine(db *concord.DB) *Engine {
+	// nextval's writes change no definition: they must not empty the caches of table definitions and described
+	// statements (Session.revalidate) at every INSERT into a serial column.
+	db.IgnoreForCatalogGeneration(sequencesCollection)
 	return &Engine{b: embedded{db}, cache: newStmtCache(statementCacheSize)}
 }
 
@@ -193,6 +196,8 @@ type Stmt struct {
 	stmt      *statement // nil for an empty statement
 	ParamOIDs []uint32
 	Columns   []Column // nil when the statement returns no rows
+	// gen is the catalog generation Columns were described at (see Session.revalidate).
+	gen uint64
 }
 
 // Empty reports whether the statement text held no statement.
@@ -223,6 +228,7 @@ func (s *Session) Prepare(ctx context.Context, text string, paramOIDs []uint32) 
 		paramOIDs = append(paramOIDs, 0)
 	}
 	st.ParamOIDs = append([]uint32(nil), paramOIDs...)
+	st.gen, _ = s.e.b.catalogGeneration()
 	x := s.newExec(ctx, nil)
 	x.describe = true
 	x.paramOIDs = st.ParamOIDs
@@ -238,14 +244,52 @@ func (s *Session) Prepare(ctx context.Context, text string, paramOIDs []uint32) 
 		}
 	}
 	if res != nil && res.Columns != nil {
-		st.Columns = res.Columns
-		for i := range st.Columns {
-			if st.Columns[i].OID == 0 {
-				st.Columns[i].OID = OIDText
-			}
-		}
+		st.Columns = describedColumns(res.Columns)
 	}
 	return st, nil
+}
+
+// describedColumns are a described statement's result columns, those of unknown type text.
+func describedColumns(cols []Column) []Column {
+	for i := range cols {
+		if cols[i].OID == 0 {
+			cols[i].OID = OIDText
+		}
+	}
+	return cols
+}
+
+// revalidate describes a prepared statement that returns rows again once the catalog has changed since it was
+// described (or while the session's block has changed it), as PostgreSQL re-plans a cached statement: when its
+// result columns are no longer those the client was given (a column added to or dropped from the table of a
+// SELECT *, a type changed), it fails with PostgreSQL's 0A000 "cached plan must not change result type", which
+// pgx and other clients answer by preparing the statement anew. Each later execution fails the same way. A
+// statement that no longer describes (its table dropped) is left for the execution to report.
+func (s *Session) revalidate(ctx context.Context, st *Stmt) error {
+	gen, ok := s.e.b.catalogGeneration()
+	if !ok || gen == st.gen && s.ddl == nil {
+		return nil
+	}
+	x := s.newExec(ctx, nil)
+	x.describe = true
+	x.paramOIDs = append([]uint32(nil), st.ParamOIDs...)
+	res, err := x.run(st.stmt)
+	if err != nil || res == nil {
+		return nil
+	}
+	cols := describedColumns(res.Columns)
+	same := len(cols) == len(st.Columns)
+	for i := 0; same && i < len(cols); i++ {
+		a, b := cols[i], st.Columns[i]
+		same = a.Name == b.Name && a.OID == b.OID && a.TypMod == b.TypMod
+	}
+	if !same {
+		return errorf(CodeFeatureNotSupported, "cached plan must not change result type")
+	}
+	if s.ddl == nil {
+		st.gen = gen
+	}
+	return nil
 }
 
 // maxParam returns the highest $n in text (a cheap scan; the parse tree
@@ -275,6 +319,15 @@ func (s *Session) Execute(ctx context.Context, st *Stmt, params []any) (*Result,
 	if len(params) != len(st.ParamOIDs) {
 		return nil, errorf(CodeProtocolViolation, "bind message supplies %d parameters, but prepared statement requires %d",
 			len(params), len(st.ParamOIDs))
+	}
+	if st.Columns != nil && s.status != TxFailed {
+		if err := s.revalidate(ctx, st); err != nil {
+			s.e.stats.add(statementKind(st.stmt.raw.Stmt), CodeFeatureNotSupported)
+			if s.status == TxActive {
+				s.status = TxFailed
+			}
+			return nil, err
+		}
 	}
 	vals := make([]any, len(params))
 	for i, p := range params {

@@ -182,6 +182,36 @@ func validateNamespace(ns Namespace) *codes.Error {
 // generation before and after reading catalog data read a catalog still current at the second look.
 func (e *Engine) CatalogGeneration() uint64 { return e.catGen.Load() }
 
+// IgnoreForCatalog makes committed writes to the system.* collections named coll (in every database) leave the
+// catalog generation alone: a layer above keeps counters there, not data it caches (SQL's sequences, stepped by
+// every INSERT into a serial column). Creating or dropping such a collection still changes the generation.
+func (e *Engine) IgnoreForCatalog(coll string) {
+	for {
+		old := e.notCatalog.Load()
+		m := map[string]bool{coll: true}
+		if old != nil {
+			if (*old)[coll] {
+				return
+			}
+			for k := range *old {
+				m[k] = true
+			}
+		}
+		if e.notCatalog.CompareAndSwap(old, &m) {
+			return
+		}
+	}
+}
+
+// catalogData reports whether committed writes to coll change the catalog generation.
+func (e *Engine) catalogData(coll string) bool {
+	if !strings.HasPrefix(coll, "system.") {
+		return false
+	}
+	m := e.notCatalog.Load()
+	return m == nil || !(*m)[coll]
+}
+
 // lookupColl returns the current version of a collection, or nil.
 func (e *Engine) lookupColl(ns Namespace) *collection {
 	e.catMu.RLock()

@@ -2,7 +2,6 @@ package engine
 
 import (
 	"bytes"
-	"strings"
 	"time"
 
 	"github.com/cockroachdb/pebble/v2"
@@ -82,7 +81,7 @@ func (e *Engine) commit(t *Txn) (pending, error) {
 	t.release(ts)
 	e.clock.Store(ts)
 	for _, c := range colls {
-		if strings.HasPrefix(c.ns.Coll, "system.") {
+		if e.catalogData(c.ns.Coll) {
 			e.catGen.Add(1) // catalog data of a layer above
 			break
 		}

@@ -62,8 +62,10 @@ type Engine struct {
 	pending    map[Namespace]*Txn
 	nextCollID uint32
 	// catGen is the catalog generation (CatalogGeneration): bumped after every change of colls or pending
-	// and after every commit that wrote a system.* collection.
+	// and after every commit that wrote a system.* collection not in notCatalog.
 	catGen atomic.Uint64
+	// notCatalog are the system.* collection names whose writes leave catGen alone (IgnoreForCatalog).
+	notCatalog atomic.Pointer[map[string]bool]
 
 	// liveMu guards live: explicit transactions holding a snapshot.
 	liveMu sync.Mutex
