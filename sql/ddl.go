@@ -109,6 +109,7 @@ func (x *exec) createTable(cs *pg.CreateStmt) (*Result, error) {
 		if err != nil {
 			return nil, err
 		}
+		c.NotValid = con.SkipValidation
 		t.addCheck(c)
 	}
 	for _, con := range checks {
@@ -119,6 +120,7 @@ func (x *exec) createTable(cs *pg.CreateStmt) (*Result, error) {
 		if err != nil {
 			return nil, err
 		}
+		fk.NotValid = con.SkipValidation
 		t.ForeignKeys = append(t.ForeignKeys, fk)
 		if fk.Table == t.Name && !slices.Contains(t.ReferencedBy, t.Name) {
 			t.ReferencedBy = append(t.ReferencedBy, t.Name)
@@ -951,12 +953,14 @@ func (x *exec) alterTable1(as *pg.AlterTableStmt, t *table, saved *bool) (*Resul
 				if err := x.verifyCheck(t, t.Checks[i]); err != nil {
 					return nil, err
 				}
+				t.Checks[i].NotValid = false
 				continue
 			}
 			if i := slices.IndexFunc(t.ForeignKeys, func(fk foreignKey) bool { return fk.Name == cmd.Name }); i >= 0 {
 				if err := x.verifyForeignKey(t, t.ForeignKeys[i]); err != nil {
 					return nil, err
 				}
+				t.ForeignKeys[i].NotValid = false
 				continue
 			}
 			return nil, errorf(CodeUndefinedObject, "constraint \"%s\" of relation \"%s\" does not exist", cmd.Name, t.Name)

@@ -120,7 +120,8 @@ func (x *exec) viewRows(t *table) (*relation, error) {
 }
 
 // viewDef is pg_get_viewdef of a view's oid (as pg_class numbers the relations) or name: its query, or NULL
-// for a relation that is not a view.
+// for a relation that is not a view. The relations it reads are written public.name when public is not on the
+// search path, as PostgreSQL writes them.
 func (x *exec) viewDef(v any) (any, error) {
 	if r, isRel := v.(regclass); isRel {
 		v = r.oid
@@ -143,6 +144,9 @@ func (x *exec) viewDef(v any) (any, error) {
 	t, err := x.lookupTable(name, 0)
 	if err != nil || t.View == "" {
 		return nil, nil
+	}
+	if !x.publicOnPath() {
+		return qualifiedView(t.View), nil
 	}
 	return t.View, nil
 }
