@@ -109,7 +109,6 @@ func (x *exec) createTable(cs *pg.CreateStmt) (*Result, error) {
 		if err != nil {
 			return nil, err
 		}
-		c.NotValid = con.SkipValidation
 		t.addCheck(c)
 	}
 	for _, con := range checks {
@@ -120,7 +119,6 @@ func (x *exec) createTable(cs *pg.CreateStmt) (*Result, error) {
 		if err != nil {
 			return nil, err
 		}
-		fk.NotValid = con.SkipValidation
 		t.ForeignKeys = append(t.ForeignKeys, fk)
 		if fk.Table == t.Name && !slices.Contains(t.ReferencedBy, t.Name) {
 			t.ReferencedBy = append(t.ReferencedBy, t.Name)
@@ -900,6 +898,7 @@ func (x *exec) alterTable1(as *pg.AlterTableStmt, t *table, saved *bool) (*Resul
 	var addUnique []*pg.Constraint
 	var dropConstraints []*pg.AlterTableCmd
 	var addChecks, addFKs []*pg.Constraint
+	var identities []bson.D // the sequences of the identity columns added, made once every step has been checked
 	var dropFKs []foreignKey
 	var retyped []retype
 	var cascadedViews []string // views DROP COLUMN ... CASCADE takes, dropped once every check has passed
@@ -918,6 +917,9 @@ func (x *exec) alterTable1(as *pg.AlterTableStmt, t *table, saved *bool) (*Resul
 			if con != nil && con.Contype == pg.ConstrType_CONSTR_FOREIGN {
 				addFKs = append(addFKs, con)
 				continue
+			}
+			if con != nil && con.Contype == pg.ConstrType_CONSTR_PRIMARY {
+				return x.addPrimaryKey(t, con, len(as.Cmds) == 1)
 			}
 			if con == nil || con.Contype != pg.ConstrType_CONSTR_UNIQUE {
 				what := "this constraint"
@@ -1059,6 +1061,31 @@ func (x *exec) alterTable1(as *pg.AlterTableStmt, t *table, saved *bool) (*Resul
 					col.Type, col.TypMod = r.to, r.toMod
 					checksChanged = checksChanged || len(t.Checks) > 0 // the checks' constants take the new type
 				}
+			case pg.AlterTableType_AT_AddIdentity:
+				// ADD GENERATED { ALWAYS | BY DEFAULT } AS IDENTITY [(sequence options)], as pg_dump restores an
+				// identity column: its sequence is made with the other steps' sequences.
+				switch {
+				case col.Identity != "":
+					return nil, errorf("55000", "column \"%s\" of relation \"%s\" is already an identity column", col.Name, t.Name)
+				case col.Default != "":
+					return nil, errorf("55000", "column \"%s\" of relation \"%s\" already has a default value", col.Name, t.Name)
+				case !col.NotNull:
+					return nil, errorf("55000", "column \"%s\" of relation \"%s\" must be declared NOT NULL before identity can be added", col.Name, t.Name)
+				case col.Type != OIDInt2 && col.Type != OIDInt4 && col.Type != OIDInt8:
+					return nil, errorf("42611", "identity column type must be smallint, integer, or bigint")
+				}
+				con := cmd.Def.GetConstraint()
+				seq, doc, err := identitySequence(t.Name, col.Name, con.GetOptions())
+				if err != nil {
+					return nil, err
+				}
+				if found, err := x.sequenceExists(seq); err != nil {
+					return nil, err
+				} else if found {
+					return nil, errorf(CodeDuplicateTable, "relation \"%s\" already exists", seq)
+				}
+				col.Identity, col.Sequence, col.Default = con.GetGeneratedWhen(), seq, nextvalDefault(seq)
+				identities = append(identities, doc)
 			case pg.AlterTableType_AT_DropNotNull:
 				if isKey {
 					return nil, errorf(CodeInvalidTableDefinition, "column \"%s\" is in a primary key", cmd.Name)
@@ -1115,6 +1142,7 @@ func (x *exec) alterTable1(as *pg.AlterTableStmt, t *table, saved *bool) (*Resul
 		if err != nil {
 			return nil, err
 		}
+		c.NotValid = con.SkipValidation
 		t.addCheck(c)
 		if !con.SkipValidation {
 			newChecks = append(newChecks, c)
@@ -1133,6 +1161,7 @@ func (x *exec) alterTable1(as *pg.AlterTableStmt, t *table, saved *bool) (*Resul
 		if err != nil {
 			return nil, err
 		}
+		fk.NotValid = con.SkipValidation
 		t.ForeignKeys = append(t.ForeignKeys, fk)
 		newFKs = append(newFKs, fk)
 		if !con.SkipValidation {
@@ -1145,6 +1174,15 @@ func (x *exec) alterTable1(as *pg.AlterTableStmt, t *table, saved *bool) (*Resul
 				return nil, err
 			}
 		}
+	}
+	for _, doc := range identities {
+		if err := x.s.db().collection(sequencesCollection).insertOne(x.catWrite(), doc); err != nil {
+			if isDuplicateKey(err) {
+				return nil, errorf(CodeDuplicateTable, "relation \"%s\" already exists", doc[0].Value)
+			}
+			return nil, err
+		}
+		x.noteBlockSequence(doc[0].Value.(string))
 	}
 	coll := x.s.db().collection(t.Name)
 	// Every value of a retyped column is converted, in one transaction, before the catalog changes: a value

@@ -620,7 +620,16 @@ func (x *exec) scalarFunc(name string, f *pg.FuncCall, args []any) (any, error) 
 	case "acldefault", "pg_get_triggerdef":
 		return nil, nil // no privileges are granted on objects, and no table has triggers of its own
 	case "current_schemas":
-		return []any{"public"}, nil
+		// The schemas of the search path that exist (public alone here), with pg_catalog first when asked for
+		// the implicit ones: pg_dump writes its script's search_path from it.
+		var out []any
+		if len(args) == 1 && asBool(args[0]) == true {
+			out = append(out, "pg_catalog")
+		}
+		if x.publicOnPath() {
+			out = append(out, "public")
+		}
+		return out, nil
 	case "pg_notify":
 		return x.pgNotify(args)
 	case "pg_get_viewdef":

@@ -29,6 +29,9 @@ var catalogNames = map[string]bool{
 	"pg_amop": true, "pg_amproc": true, "pg_views": true, "pg_tables": true,
 }
 
+// databaseOwnerOID is the oid of PostgreSQL's role pg_database_owner, which owns the public schema.
+const databaseOwnerOID = 6171
+
 // catalogOIDs are the oids PostgreSQL gives its catalog relations: a catalog row's tableoid, and the value of
 // 'pg_class'::regclass, which pg_depend's and pg_description's classid columns hold.
 var catalogOIDs = map[string]int64{
@@ -165,7 +168,8 @@ func (x *exec) catalogRelation(schema, name string) (*relation, error) {
 		col("oid", OIDOID)
 		col("nspname", OIDName)
 		col("nspowner", OIDOID)
-		rel.rows = [][]any{{int64(2200), "public", int64(10)}, {int64(11), "pg_catalog", int64(10)},
+		// public belongs to pg_database_owner, as in PostgreSQL 15 (pg_dump then leaves it out of its script).
+		rel.rows = [][]any{{int64(2200), "public", int64(databaseOwnerOID)}, {int64(11), "pg_catalog", int64(10)},
 			{int64(13000), "information_schema", int64(10)}}
 	case name == "pg_class":
 		for _, c := range []struct {
@@ -372,7 +376,8 @@ func (x *exec) catalogRelation(schema, name string) (*relation, error) {
 		col("rolinherit", OIDBool)
 		col("rolcanlogin", OIDBool)
 		col("rolconnlimit", OIDInt4)
-		rel.rows = [][]any{{int64(10), x.s.user(), true, true, true, int64(-1)}}
+		rel.rows = [][]any{{int64(10), x.s.user(), true, true, true, int64(-1)},
+			{int64(databaseOwnerOID), "pg_database_owner", false, true, false, int64(-1)}}
 	case name == "pg_am":
 		col("oid", OIDOID)
 		col("amname", OIDName)
@@ -389,15 +394,16 @@ func (x *exec) catalogRelation(schema, name string) (*relation, error) {
 		col("typarray", OIDOID)
 		col("typowner", OIDOID)
 		col("typisdefined", OIDBool)
+		col("typstorage", OIDChar) // as its columns' attstorage: pg_dump sets a column's storage when they differ
 		for oid, t := range types {
-			rel.rows = append(rel.rows, []any{int64(oid), t.typname, int64(0), int64(11), "b", typeCategory(oid), int64(0), int64(t.elem), int64(t.array), int64(10), true})
+			rel.rows = append(rel.rows, []any{int64(oid), t.typname, int64(0), int64(11), "b", typeCategory(oid), int64(0), int64(t.elem), int64(t.array), int64(10), true, attStorage(oid)})
 		}
 		enums, err := x.enumTypes()
 		if err != nil {
 			return nil, err
 		}
 		for _, e := range enums {
-			rel.rows = append(rel.rows, []any{int64(e.OID), e.Name, int64(0), int64(2200), "e", "E", int64(0), int64(0), int64(0), int64(10), true})
+			rel.rows = append(rel.rows, []any{int64(e.OID), e.Name, int64(0), int64(2200), "e", "E", int64(0), int64(0), int64(0), int64(10), true, attStorage(e.OID)})
 		}
 	case name == "pg_enum":
 		col("oid", OIDOID)

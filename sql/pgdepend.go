@@ -118,6 +118,8 @@ func (x *exec) dependCatalog(name string, rel *relation, col func(string, uint32
 		col("classoid", OIDOID)
 		col("objsubid", OIDInt4)
 		col("description", OIDText)
+		// The public schema's comment, which pg_dump compares with PostgreSQL's.
+		rel.rows = append(rel.rows, []any{int64(2200), catalogOIDs["pg_namespace"], int64(0), "standard public schema"})
 		names, _, err := x.relationNames()
 		if err != nil {
 			return true, err
