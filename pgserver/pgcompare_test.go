@@ -215,6 +215,7 @@ func TestCompare_Concord(t *testing.T) {
 	runIndexAliases(t, "concord", c)
 	runChecks(t, "concord", c)
 	runFKs(t, "concord", c)
+	runDumpCatalog(t, "concord", c)
 	runNotify(t, "concord", url)
 }
 
@@ -271,6 +272,7 @@ func TestCompare_PostgreSQL(t *testing.T) {
 	runIndexAliases(t, "postgresql", c)
 	runChecks(t, "postgresql", c)
 	runFKs(t, "postgresql", c)
+	runDumpCatalog(t, "postgresql", c)
 	runNotify(t, "postgresql", url)
 }
 

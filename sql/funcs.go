@@ -622,7 +622,7 @@ func (x *exec) scalarFunc(name string, f *pg.FuncCall, args []any) (any, error) 
 	case "current_schemas":
 		// The schemas of the search path that exist (public alone here), with pg_catalog first when asked for
 		// the implicit ones: pg_dump writes its script's search_path from it.
-		var out []any
+		out := []any{}
 		if len(args) == 1 && asBool(args[0]) == true {
 			out = append(out, "pg_catalog")
 		}

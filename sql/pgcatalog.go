@@ -609,6 +609,11 @@ func (x *exec) regclassOf(v any) (any, error) {
 	if name, ok, err := x.sequenceByOID(oid); err != nil || ok {
 		return regclass{oid: oid, name: name}, err
 	}
+	for name, o := range catalogOIDs {
+		if o == oid {
+			return regclass{oid: oid, name: name}, nil
+		}
+	}
 	if oid >= indexOIDBase {
 		indexes, err := x.pgIndexes()
 		if err != nil {

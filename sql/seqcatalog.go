@@ -143,6 +143,9 @@ func (x *exec) sequenceCatalog(schema, name string, rel *relation, col func(stri
 			col(c, OIDText)
 		}
 		for _, s := range seqs {
+			if s.identity {
+				continue // as in PostgreSQL, whose view leaves out identity columns' sequences
+			}
 			precision := map[uint32]int64{OIDInt2: 16, OIDInt4: 32}[s.typ]
 			if precision == 0 {
 				precision = 64
