@@ -787,11 +787,24 @@ func (x *exec) alterable(rv *pg.RangeVar) (*table, error) {
 	return t, nil
 }
 
+// ownerNotSupported refuses what ... OWNER TO: Concord's objects have no owner. pg_dump writes it for every
+// object unless told --no-owner.
+func ownerNotSupported(what string) error {
+	return &Error{Code: CodeFeatureNotSupported, Message: what + " ... OWNER TO is not supported by Concord: its objects have no owner",
+		Hint: "What a user may do comes from the user's roles. Restore a pg_dump script made with --no-owner, or with pg_restore --no-owner."}
+}
+
 // alterTable runs ALTER TABLE: ADD COLUMN (the existing rows take its default), ALTER COLUMN SET/DROP DEFAULT
 // and SET/DROP NOT NULL, DROP COLUMN, ADD UNIQUE and DROP CONSTRAINT; the catalog first, then the rows.
 func (x *exec) alterTable(as *pg.AlterTableStmt) (*Result, error) {
 	if x.describe {
 		return &Result{Tag: "ALTER TABLE"}, nil
+	}
+	for _, c := range as.Cmds {
+		if c.GetAlterTableCmd().GetSubtype() == pg.AlterTableType_AT_ChangeOwner {
+			// Before the lookup: pg_dump writes ALTER TABLE ... OWNER TO for sequences and views too.
+			return nil, ownerNotSupported("ALTER " + strings.ReplaceAll(strings.TrimPrefix(as.Objtype.String(), "OBJECT_"), "_", " "))
+		}
 	}
 	t, err := x.alterable(as.Relation)
 	if err != nil {
@@ -967,8 +980,7 @@ func (x *exec) alterTable1(as *pg.AlterTableStmt, t *table, saved *bool) (*Resul
 			}
 			return nil, errorf(CodeUndefinedObject, "constraint \"%s\" of relation \"%s\" does not exist", cmd.Name, t.Name)
 		case pg.AlterTableType_AT_ChangeOwner:
-			return nil, &Error{Code: CodeFeatureNotSupported, Message: "ALTER TABLE ... OWNER TO is not supported by Concord: its tables have no owner",
-				Hint: "What a user may do comes from the user's roles. Restore a pg_dump script made with --no-owner, or with pg_restore --no-owner."}
+			return nil, ownerNotSupported("ALTER TABLE")
 		}
 		if cmd.Subtype != pg.AlterTableType_AT_AddColumn {
 			col := t.column(cmd.Name)

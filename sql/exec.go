@@ -205,6 +205,8 @@ func (x *exec) dispatch(n *pg.Node) (*Result, error) {
 		return x.alterEnum(n.GetAlterEnumStmt())
 	case n.GetLockStmt() != nil:
 		return x.lockTable(n.GetLockStmt())
+	case n.GetAlterOwnerStmt() != nil:
+		return nil, ownerNotSupported("ALTER " + strings.TrimPrefix(n.GetAlterOwnerStmt().ObjectType.String(), "OBJECT_"))
 	}
 	if res, ok, err := x.dispatchNotify(n); ok {
 		return res, err
