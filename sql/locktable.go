@@ -13,6 +13,9 @@ const accessShareLock = 1
 // a reader's snapshot, which keeps seeing the tables as they were. Outside a transaction block it is 25P01, as
 // in PostgreSQL; any other lock mode is 0A000.
 func (x *exec) lockTable(ls *pg.LockStmt) (*Result, error) {
+	if x.describe {
+		return &Result{Tag: "LOCK TABLE"}, nil
+	}
 	if ls.Mode != accessShareLock {
 		return nil, unsupported("LOCK TABLE in a mode other than ACCESS SHARE")
 	}

@@ -432,10 +432,13 @@ func (x *exec) catalogRelation(schema, name string) (*relation, error) {
 	// Columns Concord does not fill read as NULL (psql asks for many), but for tableoid, the catalog's own oid,
 	// by which pg_dump matches pg_description's and pg_depend's rows with the objects they are about.
 	rel.cols = append(rel.cols, relCol{hidden: true, open: true})
-	var system any
+	var system any // the hidden column's document: nil, or {tableoid: oid}
 	if oid := catalogOIDs[name]; oid != 0 && schema != "information_schema" {
-		system, _ = bson.Marshal(bson.D{{Key: "tableoid", Value: oid}})
-		system = bson.Raw(system.([]byte))
+		raw, err := bson.Marshal(bson.D{{Key: "tableoid", Value: oid}})
+		if err != nil {
+			return nil, err
+		}
+		system = bson.Raw(raw)
 	}
 	for i := range rel.rows {
 		rel.rows[i] = append(rel.rows[i], system)

@@ -120,8 +120,8 @@ func (x *exec) viewRows(t *table) (*relation, error) {
 }
 
 // viewDef is pg_get_viewdef of a view's oid (as pg_class numbers the relations) or name: its query, or NULL
-// for a relation that is not a view. It ends with a semicolon, as PostgreSQL's (pg_dump cuts it off). The relations it reads are written public.name when public is not on the
-// search path, as PostgreSQL writes them.
+// for a relation that is not a view. It ends with a semicolon, as PostgreSQL's (pg_dump cuts it off), and names
+// the relations it reads public.name when public is not on the search path, as PostgreSQL writes them.
 func (x *exec) viewDef(v any) (any, error) {
 	if r, isRel := v.(regclass); isRel {
 		v = r.oid
