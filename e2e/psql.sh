@@ -10,7 +10,8 @@
 # again with --auth and TLS (a CA made with openssl), creates users with mongosh over the MongoDB port (the first
 # through the localhost exception), and checks with psql and PGPASSWORD over TLS (sslmode=verify-full): a wrong
 # password is refused (28P01), plaintext is refused, the right password works, and a read-only user's INSERT
-# fails with 42501. Needs go, psql, node, openssl and mongosh, pg and knex (e2e/node_modules, installed by npm ci).
+# fails with 42501. Needs go, psql, pg_dump, node, openssl and mongosh, pg and knex (e2e/node_modules, installed
+# by npm ci).
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
