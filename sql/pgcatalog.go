@@ -26,7 +26,8 @@ var catalogNames = map[string]bool{
 	"pg_conversion": true, "pg_cast": true, "pg_range": true, "pg_transform": true, "pg_event_trigger": true,
 	"pg_partitioned_table": true, "pg_rewrite": true, "pg_publication_rel": true, "pg_publication_namespace": true,
 	"pg_subscription": true, "pg_largeobject_metadata": true, "pg_init_privs": true, "pg_seclabels": true,
-	"pg_amop": true, "pg_amproc": true, "pg_views": true, "pg_tables": true,
+	"pg_amop": true, "pg_amproc": true, "pg_views": true, "pg_tables": true, "pg_db_role_setting": true,
+	"pg_shseclabel": true,
 }
 
 // databaseOwnerOID is the oid of PostgreSQL's role pg_database_owner, which owns the public schema.
@@ -45,7 +46,7 @@ var catalogOIDs = map[string]int64{
 	"pg_foreign_data_wrapper": 2328, "pg_foreign_server": 1417, "pg_transform": 3576, "pg_ts_parser": 3601,
 	"pg_ts_template": 3764, "pg_ts_dict": 3600, "pg_ts_config": 3602, "pg_subscription": 6100,
 	"pg_largeobject_metadata": 2995, "pg_init_privs": 3394, "pg_publication_rel": 6106,
-	"pg_publication_namespace": 6237,
+	"pg_publication_namespace": 6237, "pg_db_role_setting": 2964, "pg_shseclabel": 3592,
 }
 
 // isCatalogName reports whether an unqualified name is a pg_catalog
@@ -362,12 +363,14 @@ func (x *exec) catalogRelation(schema, name string) (*relation, error) {
 		col("datacl", OIDTextArray)
 		col("datlocprovider", OIDChar)
 		col("daticulocale", OIDText)
+		col("datistemplate", OIDBool)
+		col("datconnlimit", OIDInt4)
 		names, err := x.s.e.b.listDatabaseNames(x.base)
 		if err != nil {
 			return nil, err
 		}
 		for i, n := range names {
-			rel.rows = append(rel.rows, []any{int64(20000 + i), n, int64(10), int64(6), "C.UTF-8", "C.UTF-8", nil, "c", nil})
+			rel.rows = append(rel.rows, []any{int64(20000 + i), n, int64(10), int64(6), "C.UTF-8", "C.UTF-8", nil, "c", nil, false, int64(-1)})
 		}
 	case name == "pg_roles":
 		col("oid", OIDOID)
@@ -473,6 +476,8 @@ var emptyCatalogs = map[string][]string{
 	"pg_foreign_table":         {"ftrelid", "ftserver", "ftoptions"},
 	"pg_extension": {"oid", "extname", "extowner", "extnamespace", "extrelocatable", "extversion", "extconfig",
 		"extcondition"},
+	"pg_db_role_setting": {"setdatabase", "setrole", "setconfig"},
+	"pg_shseclabel":      {"objoid", "classoid", "provider", "label"},
 }
 
 // attStorage is pg_attribute.attstorage of a column of type oid: psql's \d+ shows plain for the fixed-length
