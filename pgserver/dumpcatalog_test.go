@@ -137,6 +137,20 @@ var dumpCatalogSteps = []struct{ sql, want string }{
 		"AND d.classid = 'pg_class'::regclass AND d.refclassid = 'pg_class'::regclass WHERE s.relname = 'dob_seq'", "dob|1|a\nSELECT 1"},
 	{"DROP TABLE dob", "DROP TABLE"},
 	{"SELECT count(*) FROM pg_class WHERE relname = 'dob_seq'", "0\nSELECT 1"},
+	// pg_dump --clean: ALTER TABLE IF EXISTS of a table that is not there, and a serial column's sequence dropped
+	// once its default is.
+	{"ALTER TABLE IF EXISTS ONLY public.dnosuch DROP CONSTRAINT IF EXISTS dnosuch_pkey", "ALTER TABLE"},
+	{"CREATE TABLE dcl (id serial, v int)", "CREATE TABLE"},
+	{"DROP SEQUENCE dcl_id_seq", "ERROR 2BP01"},
+	{"ALTER TABLE IF EXISTS public.dcl ALTER COLUMN id DROP DEFAULT", "ALTER TABLE"},
+	{"DROP SEQUENCE IF EXISTS public.dcl_id_seq", "DROP SEQUENCE"},
+	{"SELECT count(*) FROM pg_class WHERE relname = 'dcl_id_seq'", "0\nSELECT 1"},
+	{"INSERT INTO dcl VALUES (7, 1)", "INSERT 0 1"},
+	{"DROP TABLE dcl", "DROP TABLE"},
+	// pg_dump's custom format reads the database's own entry.
+	{"SELECT datistemplate, datconnlimit, tableoid::regclass FROM pg_database WHERE datname = current_database()",
+		"f|-1|pg_database\nSELECT 1"},
+	{"SELECT count(*) FROM pg_db_role_setting WHERE setrole = 0", "0\nSELECT 1"},
 	{"DROP VIEW dview", "DROP VIEW"},
 	{"DROP TABLE dser, did, dnv, dnc, dnp, dpk, dpc, dpd, dai, dan", "DROP TABLE"},
 	{"DROP SEQUENCE dseq", "DROP SEQUENCE"},

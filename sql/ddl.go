@@ -808,6 +808,11 @@ func (x *exec) alterTable(as *pg.AlterTableStmt) (*Result, error) {
 	}
 	t, err := x.alterable(as.Relation)
 	if err != nil {
+		if as.MissingOk && AsError(err).Code == CodeUndefinedTable { // ALTER TABLE IF EXISTS, as pg_dump --clean writes
+			x.warn(&Error{Code: CodeSuccessfulCompletion, Severity: "NOTICE",
+				Message: fmt.Sprintf("relation \"%s\" does not exist, skipping", as.Relation.Relname)})
+			return &Result{Tag: "ALTER TABLE"}, nil
+		}
 		return nil, err
 	}
 	orig := *t

@@ -401,7 +401,8 @@ var nextStep = func() bson.A {
 }()
 
 // dropSequences runs DROP SEQUENCE [IF EXISTS] names [CASCADE]. Every name is checked first; a sequence a
-// column's default uses (serial, identity) is 2BP01, unless CASCADE drops the default with it, as in PostgreSQL.
+// column's default uses (serial, identity) is 2BP01, unless CASCADE drops the default with it, as in PostgreSQL; one
+// a column owns but no longer uses (its default dropped, as pg_dump --clean does first) goes, and the column with it.
 func (x *exec) dropSequences(names []string, missingOk, cascade bool) error {
 	coll := x.s.db().collection(sequencesCollection)
 	tables, _, err := x.declaredTables()
@@ -419,7 +420,7 @@ func (x *exec) dropSequences(names []string, missingOk, cascade bool) error {
 		}
 		for _, t := range tables {
 			for _, c := range t.Columns {
-				if c.Sequence == name && !cascade {
+				if c.Sequence == name && c.Default != "" && !cascade { // owned and no longer used: it may go
 					return &Error{Code: "2BP01", Message: fmt.Sprintf("cannot drop sequence %s because other objects depend on it", name),
 						Detail: fmt.Sprintf("default value for column %s of table %s depends on sequence %s", c.Name, t.Name, name),
 						Hint:   "Use DROP ... CASCADE to drop the dependent objects too."}
@@ -432,8 +433,10 @@ func (x *exec) dropSequences(names []string, missingOk, cascade bool) error {
 		nt.Columns = append([]column(nil), t.Columns...)
 		for i := range nt.Columns {
 			if c := &nt.Columns[i]; c.Sequence != "" && slices.Contains(names, c.Sequence) {
-				x.warn(&Error{Code: CodeSuccessfulCompletion, Severity: "NOTICE",
-					Message: fmt.Sprintf("drop cascades to default value for column %s of table %s", c.Name, t.Name)})
+				if c.Default != "" {
+					x.warn(&Error{Code: CodeSuccessfulCompletion, Severity: "NOTICE",
+						Message: fmt.Sprintf("drop cascades to default value for column %s of table %s", c.Name, t.Name)})
+				}
 				c.Sequence, c.Default, c.Identity, changed = "", "", "", true
 			}
 		}
