@@ -10,7 +10,7 @@ import (
 // the catalog queries pg_dump sends, and the statements its scripts restore with. Sequences (a serial
 // column's, an identity column's, one of their own) in pg_class, pg_sequence, pg_sequences,
 // information_schema.sequences and pg_depend; the names of public's objects qualified when public is off the
-// search path (pg_dump empties it); constraints added NOT VALID; comments in pg_description; LOCK TABLE; ADD
+// search path (pg_dump empties it); constraints added NOT VALID; comments in pg_description; LOCK TABLE; cursors; ADD
 // PRIMARY KEY on a table with rows, ADD GENERATED AS IDENTITY and ALTER SEQUENCE OWNED BY.
 var dumpCatalogSteps = []struct{ sql, want string }{
 	{"CREATE TYPE dmood AS ENUM ('a', 'b')", "CREATE TYPE"},
@@ -91,6 +91,21 @@ var dumpCatalogSteps = []struct{ sql, want string }{
 	{"COMMIT", "COMMIT"},
 	{"BEGIN", "BEGIN"},
 	{"LOCK TABLE dnosuch IN ACCESS SHARE MODE", "ERROR 42P01"},
+	{"ROLLBACK", "ROLLBACK"},
+	// Cursors, through which pg_dump --inserts reads the rows.
+	{"DECLARE dcur CURSOR FOR SELECT id FROM dser", "ERROR 25P01"},
+	{"BEGIN", "BEGIN"},
+	{"DECLARE dcur CURSOR FOR SELECT id, m FROM ONLY public.dser ORDER BY id", "DECLARE CURSOR"},
+	{"FETCH 1 FROM dcur", "1|a\nFETCH 1"},
+	{"FETCH 100 FROM dcur", "2|b\nFETCH 1"},
+	{"FETCH ALL IN dcur", "FETCH 0"},
+	{"MOVE 1 IN dcur", "MOVE 0"},
+	{"CLOSE dcur", "CLOSE CURSOR"},
+	{"FETCH 1 FROM dcur", "ERROR 34000"},
+	{"ROLLBACK", "ROLLBACK"},
+	{"BEGIN", "BEGIN"},
+	{"DECLARE dcur CURSOR FOR SELECT id FROM dser ORDER BY id", "DECLARE CURSOR"},
+	{"DECLARE dcur CURSOR FOR SELECT 1", "ERROR 42P03"},
 	{"ROLLBACK", "ROLLBACK"},
 	// ADD PRIMARY KEY on a table with rows, as pg_dump's scripts add every primary key.
 	{"CREATE TABLE dpk (a int, b text, c int CHECK (c > 0))", "CREATE TABLE"},

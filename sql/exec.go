@@ -205,6 +205,12 @@ func (x *exec) dispatch(n *pg.Node) (*Result, error) {
 		return x.alterEnum(n.GetAlterEnumStmt())
 	case n.GetLockStmt() != nil:
 		return x.lockTable(n.GetLockStmt())
+	case n.GetDeclareCursorStmt() != nil:
+		return x.declareCursor(n.GetDeclareCursorStmt())
+	case n.GetFetchStmt() != nil:
+		return x.fetch(n.GetFetchStmt())
+	case n.GetClosePortalStmt() != nil:
+		return x.closeCursor(n.GetClosePortalStmt())
 	case n.GetAlterOwnerStmt() != nil:
 		return nil, ownerNotSupported("ALTER " + strings.TrimPrefix(n.GetAlterOwnerStmt().ObjectType.String(), "OBJECT_"))
 	}
