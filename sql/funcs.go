@@ -614,6 +614,9 @@ func (x *exec) scalarFunc(name string, f *pg.FuncCall, args []any) (any, error) 
 		}
 		return int64(0), nil
 	case "pg_get_userbyid":
+		if len(args) == 1 && numeric(args[0]) == int64(databaseOwnerOID) {
+			return "pg_database_owner", nil // the public schema's owner (psql's \dn)
+		}
 		return "concord", nil
 	case "pg_is_in_recovery":
 		return false, nil // no standby answers SQL
