@@ -12,9 +12,9 @@ else
   echo "e2e: node and npm are not installed: the Node.js driver and mongosh tests did not run" >&2
   exit 1
 fi
-if command -v psql >/dev/null; then
+if command -v psql >/dev/null && command -v pg_dump >/dev/null; then
   e2e/psql.sh
 else
-  echo "e2e: psql is not installed (Debian's postgresql-client): the psql tests did not run" >&2
+  echo "e2e: psql or pg_dump is not installed (Debian's postgresql-client): the psql tests did not run" >&2
   exit 1
 fi

@@ -28,6 +28,9 @@ import (
 type check struct {
 	Name string `bson:"name"`
 	Expr string `bson:"expr"`
+	// NotValid is set for a constraint added NOT VALID, until VALIDATE CONSTRAINT checks the rows it let stand
+	// (pg_constraint.convalidated is false meanwhile).
+	NotValid bool `bson:"notvalid,omitempty"`
 }
 
 // CodeCheckViolation is PostgreSQL's check_violation; CodeDuplicateObject its duplicate_object.
@@ -400,6 +403,16 @@ type pgConstraint struct {
 	deferrable, deferred        bool
 	key, refKey                 []any // conkey and confkey: the columns' attnums (int2[])
 	onDelete, onUpdate          string
+	notValid                    bool // added NOT VALID and not validated since: convalidated is false
+}
+
+// notValidSuffix ends pg_get_constraintdef of a constraint not validated, as PostgreSQL's: psql's \d shows it,
+// and pg_dump restores the constraint NOT VALID.
+func notValidSuffix(notValid bool) string {
+	if notValid {
+		return " NOT VALID"
+	}
+	return ""
 }
 
 // attnums are the attnums of t's columns cols, as pg_attribute numbers them; nil when one is not a column.
@@ -425,11 +438,11 @@ func (x *exec) pgConstraints() ([]pgConstraint, error) {
 	var out []pgConstraint
 	for _, t := range tables {
 		for _, c := range t.Checks {
-			out = append(out, pgConstraint{oid: int64(40000 + len(out)), table: oids[t.Name], kind: "c", name: c.Name, def: "CHECK (" + c.Expr + ")",
-				key: attnums(t, checkColumns(t, c))})
+			out = append(out, pgConstraint{oid: int64(40000 + len(out)), table: oids[t.Name], kind: "c", name: c.Name, def: "CHECK (" + c.Expr + ")" + notValidSuffix(c.NotValid),
+				key: attnums(t, checkColumns(t, c)), notValid: c.NotValid})
 		}
 		for _, fk := range t.ForeignKeys {
-			c := pgConstraint{oid: int64(40000 + len(out)), table: oids[t.Name], refTable: oids[fk.Table], kind: "f", name: fk.Name, def: foreignKeyDef(fk),
+			c := pgConstraint{oid: int64(40000 + len(out)), table: oids[t.Name], refTable: oids[fk.Table], kind: "f", name: fk.Name, def: foreignKeyDef(fk) + notValidSuffix(fk.NotValid), notValid: fk.NotValid,
 				deferrable: fk.Deferrable, deferred: fk.Deferred, key: attnums(t, fk.Columns), onDelete: fk.OnDelete, onUpdate: fk.OnUpdate}
 			if c.onUpdate == "" {
 				c.onUpdate = "a"

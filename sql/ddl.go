@@ -787,14 +787,32 @@ func (x *exec) alterable(rv *pg.RangeVar) (*table, error) {
 	return t, nil
 }
 
+// ownerNotSupported refuses what ... OWNER TO: Concord's objects have no owner. pg_dump writes it for every
+// object unless told --no-owner.
+func ownerNotSupported(what string) error {
+	return &Error{Code: CodeFeatureNotSupported, Message: what + " ... OWNER TO is not supported by Concord: its objects have no owner",
+		Hint: "What a user may do comes from the user's roles. Restore a pg_dump script made with --no-owner, or with pg_restore --no-owner."}
+}
+
 // alterTable runs ALTER TABLE: ADD COLUMN (the existing rows take its default), ALTER COLUMN SET/DROP DEFAULT
 // and SET/DROP NOT NULL, DROP COLUMN, ADD UNIQUE and DROP CONSTRAINT; the catalog first, then the rows.
 func (x *exec) alterTable(as *pg.AlterTableStmt) (*Result, error) {
 	if x.describe {
 		return &Result{Tag: "ALTER TABLE"}, nil
 	}
+	for _, c := range as.Cmds {
+		if c.GetAlterTableCmd().GetSubtype() == pg.AlterTableType_AT_ChangeOwner {
+			// Before the lookup: pg_dump writes ALTER TABLE ... OWNER TO for sequences and views too.
+			return nil, ownerNotSupported("ALTER " + strings.ReplaceAll(strings.TrimPrefix(as.Objtype.String(), "OBJECT_"), "_", " "))
+		}
+	}
 	t, err := x.alterable(as.Relation)
 	if err != nil {
+		if as.MissingOk && AsError(err).Code == CodeUndefinedTable { // ALTER TABLE IF EXISTS, as pg_dump --clean writes
+			x.warn(&Error{Code: CodeSuccessfulCompletion, Severity: "NOTICE",
+				Message: fmt.Sprintf("relation \"%s\" does not exist, skipping", as.Relation.Relname)})
+			return &Result{Tag: "ALTER TABLE"}, nil
+		}
 		return nil, err
 	}
 	orig := *t
@@ -898,6 +916,7 @@ func (x *exec) alterTable1(as *pg.AlterTableStmt, t *table, saved *bool) (*Resul
 	var addUnique []*pg.Constraint
 	var dropConstraints []*pg.AlterTableCmd
 	var addChecks, addFKs []*pg.Constraint
+	var identities []bson.D // the sequences of the identity columns added, made once every step has been checked
 	var dropFKs []foreignKey
 	var retyped []retype
 	var cascadedViews []string // views DROP COLUMN ... CASCADE takes, dropped once every check has passed
@@ -916,6 +935,9 @@ func (x *exec) alterTable1(as *pg.AlterTableStmt, t *table, saved *bool) (*Resul
 			if con != nil && con.Contype == pg.ConstrType_CONSTR_FOREIGN {
 				addFKs = append(addFKs, con)
 				continue
+			}
+			if con != nil && con.Contype == pg.ConstrType_CONSTR_PRIMARY {
+				return x.addPrimaryKey(t, con, len(as.Cmds) == 1)
 			}
 			if con == nil || con.Contype != pg.ConstrType_CONSTR_UNIQUE {
 				what := "this constraint"
@@ -951,18 +973,19 @@ func (x *exec) alterTable1(as *pg.AlterTableStmt, t *table, saved *bool) (*Resul
 				if err := x.verifyCheck(t, t.Checks[i]); err != nil {
 					return nil, err
 				}
+				t.Checks[i].NotValid = false
 				continue
 			}
 			if i := slices.IndexFunc(t.ForeignKeys, func(fk foreignKey) bool { return fk.Name == cmd.Name }); i >= 0 {
 				if err := x.verifyForeignKey(t, t.ForeignKeys[i]); err != nil {
 					return nil, err
 				}
+				t.ForeignKeys[i].NotValid = false
 				continue
 			}
 			return nil, errorf(CodeUndefinedObject, "constraint \"%s\" of relation \"%s\" does not exist", cmd.Name, t.Name)
 		case pg.AlterTableType_AT_ChangeOwner:
-			return nil, &Error{Code: CodeFeatureNotSupported, Message: "ALTER TABLE ... OWNER TO is not supported by Concord: its tables have no owner",
-				Hint: "What a user may do comes from the user's roles. Restore a pg_dump script made with --no-owner, or with pg_restore --no-owner."}
+			return nil, ownerNotSupported("ALTER TABLE")
 		}
 		if cmd.Subtype != pg.AlterTableType_AT_AddColumn {
 			col := t.column(cmd.Name)
@@ -1055,6 +1078,31 @@ func (x *exec) alterTable1(as *pg.AlterTableStmt, t *table, saved *bool) (*Resul
 					col.Type, col.TypMod = r.to, r.toMod
 					checksChanged = checksChanged || len(t.Checks) > 0 // the checks' constants take the new type
 				}
+			case pg.AlterTableType_AT_AddIdentity:
+				// ADD GENERATED { ALWAYS | BY DEFAULT } AS IDENTITY [(sequence options)], as pg_dump restores an
+				// identity column: its sequence is made with the other steps' sequences.
+				switch {
+				case col.Identity != "":
+					return nil, errorf("55000", "column \"%s\" of relation \"%s\" is already an identity column", col.Name, t.Name)
+				case col.Default != "":
+					return nil, errorf("55000", "column \"%s\" of relation \"%s\" already has a default value", col.Name, t.Name)
+				case !col.NotNull:
+					return nil, errorf("55000", "column \"%s\" of relation \"%s\" must be declared NOT NULL before identity can be added", col.Name, t.Name)
+				case col.Type != OIDInt2 && col.Type != OIDInt4 && col.Type != OIDInt8:
+					return nil, errorf("42611", "identity column type must be smallint, integer, or bigint")
+				}
+				con := cmd.Def.GetConstraint()
+				seq, doc, err := identitySequence(t.Name, col.Name, con.GetOptions())
+				if err != nil {
+					return nil, err
+				}
+				if found, err := x.sequenceExists(seq); err != nil {
+					return nil, err
+				} else if found {
+					return nil, errorf(CodeDuplicateTable, "relation \"%s\" already exists", seq)
+				}
+				col.Identity, col.Sequence, col.Default = con.GetGeneratedWhen(), seq, nextvalDefault(seq)
+				identities = append(identities, doc)
 			case pg.AlterTableType_AT_DropNotNull:
 				if isKey {
 					return nil, errorf(CodeInvalidTableDefinition, "column \"%s\" is in a primary key", cmd.Name)
@@ -1111,6 +1159,7 @@ func (x *exec) alterTable1(as *pg.AlterTableStmt, t *table, saved *bool) (*Resul
 		if err != nil {
 			return nil, err
 		}
+		c.NotValid = con.SkipValidation
 		t.addCheck(c)
 		if !con.SkipValidation {
 			newChecks = append(newChecks, c)
@@ -1129,6 +1178,7 @@ func (x *exec) alterTable1(as *pg.AlterTableStmt, t *table, saved *bool) (*Resul
 		if err != nil {
 			return nil, err
 		}
+		fk.NotValid = con.SkipValidation
 		t.ForeignKeys = append(t.ForeignKeys, fk)
 		newFKs = append(newFKs, fk)
 		if !con.SkipValidation {
@@ -1141,6 +1191,15 @@ func (x *exec) alterTable1(as *pg.AlterTableStmt, t *table, saved *bool) (*Resul
 				return nil, err
 			}
 		}
+	}
+	for _, doc := range identities {
+		if err := x.s.db().collection(sequencesCollection).insertOne(x.catWrite(), doc); err != nil {
+			if isDuplicateKey(err) {
+				return nil, errorf(CodeDuplicateTable, "relation \"%s\" already exists", doc[0].Value)
+			}
+			return nil, err
+		}
+		x.noteBlockSequence(doc[0].Value.(string))
 	}
 	coll := x.s.db().collection(t.Name)
 	// Every value of a retyped column is converted, in one transaction, before the catalog changes: a value

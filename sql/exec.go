@@ -208,6 +208,14 @@ func (x *exec) dispatch(n *pg.Node) (*Result, error) {
 		return x.lockTableStmt(n.GetLockStmt())
 	case n.GetAlterEnumStmt() != nil:
 		return x.alterEnum(n.GetAlterEnumStmt())
+	case n.GetDeclareCursorStmt() != nil:
+		return x.declareCursor(n.GetDeclareCursorStmt())
+	case n.GetFetchStmt() != nil:
+		return x.fetch(n.GetFetchStmt())
+	case n.GetClosePortalStmt() != nil:
+		return x.closeCursor(n.GetClosePortalStmt())
+	case n.GetAlterOwnerStmt() != nil:
+		return nil, ownerNotSupported("ALTER " + strings.TrimPrefix(n.GetAlterOwnerStmt().ObjectType.String(), "OBJECT_"))
 	}
 	if res, ok, err := x.dispatchNotify(n); ok {
 		return res, err
@@ -312,6 +320,29 @@ func (x *exec) currentSetting(args []any) (any, error) {
 		return nil, err
 	}
 	return res.Rows[0][0], nil
+}
+
+// setConfig is set_config(name, value, is_local): SET, or SET LOCAL when is_local, of the parameter; it returns
+// the value SHOW then gives. pg_dump and its scripts call it to empty search_path.
+func (x *exec) setConfig(args []any) (any, error) {
+	if len(args) != 3 {
+		return nil, errorf(CodeUndefinedFunction, "function set_config with %d arguments does not exist", len(args))
+	}
+	if args[0] == nil {
+		return nil, errorf(CodeNullValueNotAllowed, "SET requires parameter name")
+	}
+	value := ""
+	if args[1] != nil {
+		value = formatText(args[1])
+	}
+	local := asBool(args[2]) == true
+	if local && x.s.status == TxIdle {
+		return value, nil // SET LOCAL outside a block lasts no longer than the statement
+	}
+	if err := x.s.setParam(formatText(args[0]), value, local); err != nil {
+		return nil, err
+	}
+	return x.currentSetting(args[:1])
 }
 
 // needsTxn reports whether a statement must run as an internal transaction

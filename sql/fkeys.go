@@ -34,6 +34,8 @@ type foreignKey struct {
 	// Deferrable and Deferred are DEFERRABLE and INITIALLY DEFERRED (deferred.go).
 	Deferrable bool `bson:"deferrable,omitempty"`
 	Deferred   bool `bson:"deferred,omitempty"`
+	// NotValid is set for a constraint added NOT VALID, until VALIDATE CONSTRAINT checks the rows it let stand.
+	NotValid bool `bson:"notvalid,omitempty"`
 }
 
 // CodeForeignKeyViolation is PostgreSQL's foreign_key_violation; CodeInvalidForeignKey its invalid_foreign_key;

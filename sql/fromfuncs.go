@@ -323,6 +323,9 @@ var jsonSets = map[string]struct {
 	"json_each":                 {cols: []relCol{{name: "key", oid: OIDText}, {name: "value", oid: OIDJSON}}},
 	"jsonb_each_text":           {cols: []relCol{{name: "key", oid: OIDText}, {name: "value", oid: OIDText}}, text: true},
 	"json_each_text":            {cols: []relCol{{name: "key", oid: OIDText}, {name: "value", oid: OIDText}}, text: true},
+	// pg_options_to_table lists the storage options of a relation or column (pg_dump asks for them): Concord's
+	// have none, and the catalogs show NULL for them, so it returns no rows.
+	"pg_options_to_table": {cols: []relCol{{name: "option_name", oid: OIDText}, {name: "option_value", oid: OIDText}}, text: true},
 }
 
 // jsonSetFunc evaluates a set-returning function of jsonSets over j.
@@ -444,7 +447,7 @@ func setFunc(name string, oid uint32, args []any, loc *time.Location) ([]any, er
 			return nil, nil
 		}
 	}
-	if name == "pg_partition_ancestors" {
+	if name == "pg_partition_ancestors" || name == "pg_options_to_table" {
 		return nil, nil
 	}
 	if name == "generate_subscripts" {

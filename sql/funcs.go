@@ -593,6 +593,9 @@ func (x *exec) scalarFunc(name string, f *pg.FuncCall, args []any) (any, error) 
 			return nil, err
 		}
 		oid := uint32(o.(int64))
+		if e := enumOf(oid); e != nil && !x.publicOnPath() {
+			return "public." + quoteIdent(e.Name), nil // a type of a schema off the search path is qualified
+		}
 		if len(args) < 2 || args[1] == nil {
 			return TypeName(oid), nil
 		}
@@ -609,6 +612,8 @@ func (x *exec) scalarFunc(name string, f *pg.FuncCall, args []any) (any, error) 
 		return formatType(oid, int32(m.(int64))), nil
 	case "current_setting":
 		return x.currentSetting(args)
+	case "set_config":
+		return x.setConfig(args)
 	case "format":
 		return formatFunc(args)
 	case "quote_literal":
@@ -626,7 +631,25 @@ func (x *exec) scalarFunc(name string, f *pg.FuncCall, args []any) (any, error) 
 		}
 		return int64(0), nil
 	case "pg_get_userbyid":
+		if len(args) == 1 && numeric(args[0]) == int64(databaseOwnerOID) {
+			return "pg_database_owner", nil // the public schema's owner (psql's \dn)
+		}
 		return "concord", nil
+	case "pg_is_in_recovery":
+		return false, nil // no standby answers SQL
+	case "acldefault", "pg_get_triggerdef":
+		return nil, nil // no privileges are granted on objects, and no table has triggers of its own
+	case "current_schemas":
+		// The schemas of the search path that exist (public alone here), with pg_catalog first when asked for
+		// the implicit ones: pg_dump writes its script's search_path from it.
+		out := []any{}
+		if len(args) == 1 && asBool(args[0]) == true {
+			out = append(out, "pg_catalog")
+		}
+		if x.publicOnPath() {
+			out = append(out, "public")
+		}
+		return out, nil
 	case "pg_notify":
 		return x.pgNotify(args)
 	case "pg_get_viewdef":
@@ -727,6 +750,9 @@ func (x *exec) catalogFunc(name string, args []any) (any, error) {
 		}
 		for _, c := range checks {
 			if oid, ok := oidArg(args[0]); ok && oid == c.oid {
+				if c.kind == "f" && !x.publicOnPath() {
+					return strings.Replace(c.def, " REFERENCES ", " REFERENCES public.", 1), nil
+				}
 				return c.def, nil
 			}
 		}
@@ -764,6 +790,9 @@ func (x *exec) catalogFunc(name string, args []any) (any, error) {
 		// pg_attrdef.adbin holds a default's SQL text, which is what pg_get_expr returns for it.
 		if len(args) > 0 {
 			if s, ok := args[0].(string); ok {
+				if !x.publicOnPath() {
+					s = qualifyNextval(s)
+				}
 				return s, nil
 			}
 		}

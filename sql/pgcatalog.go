@@ -17,6 +17,36 @@ var catalogNames = map[string]bool{
 	"pg_constraint": true, "pg_policy": true, "pg_statistic_ext": true, "pg_publication": true,
 	"pg_inherits": true, "pg_trigger": true, "pg_description": true, "pg_tablespace": true,
 	"pg_indexes": true, "pg_enum": true,
+	// pg_dump's: the sequences, dependencies and extensions are answered, the others (functions, operators,
+	// casts, rules, privileges, publications, ...) are empty, as in a database that has none of its own.
+	"pg_sequence": true, "pg_sequences": true, "pg_depend": true, "pg_extension": true, "pg_settings": true,
+	"pg_proc": true, "pg_language": true, "pg_operator": true, "pg_opclass": true, "pg_opfamily": true,
+	"pg_ts_parser": true, "pg_ts_template": true, "pg_ts_dict": true, "pg_ts_config": true,
+	"pg_foreign_data_wrapper": true, "pg_foreign_server": true, "pg_foreign_table": true, "pg_default_acl": true,
+	"pg_conversion": true, "pg_cast": true, "pg_range": true, "pg_transform": true, "pg_event_trigger": true,
+	"pg_partitioned_table": true, "pg_rewrite": true, "pg_publication_rel": true, "pg_publication_namespace": true,
+	"pg_subscription": true, "pg_largeobject_metadata": true, "pg_init_privs": true, "pg_seclabels": true,
+	"pg_amop": true, "pg_amproc": true, "pg_views": true, "pg_tables": true, "pg_db_role_setting": true,
+	"pg_shseclabel": true,
+}
+
+// databaseOwnerOID is the oid of PostgreSQL's role pg_database_owner, which owns the public schema.
+const databaseOwnerOID = 6171
+
+// catalogOIDs are the oids PostgreSQL gives its catalog relations: a catalog row's tableoid, and the value of
+// 'pg_class'::regclass, which pg_depend's and pg_description's classid columns hold.
+var catalogOIDs = map[string]int64{
+	"pg_class": 1259, "pg_type": 1247, "pg_attribute": 1249, "pg_proc": 1255, "pg_namespace": 2615,
+	"pg_constraint": 2606, "pg_attrdef": 2604, "pg_index": 2610, "pg_depend": 2608, "pg_description": 2609,
+	"pg_extension": 3079, "pg_rewrite": 2618, "pg_enum": 3501, "pg_sequence": 2224, "pg_database": 1262,
+	"pg_am": 2601, "pg_trigger": 2620, "pg_collation": 3456, "pg_inherits": 2611, "pg_policy": 3256,
+	"pg_language": 2612, "pg_operator": 2617, "pg_opclass": 2616, "pg_opfamily": 2753, "pg_cast": 2605,
+	"pg_amop": 2602, "pg_amproc": 2603, "pg_tablespace": 1213, "pg_authid": 1260, "pg_statistic_ext": 3381,
+	"pg_publication": 6104, "pg_event_trigger": 3466, "pg_conversion": 2607, "pg_default_acl": 826,
+	"pg_foreign_data_wrapper": 2328, "pg_foreign_server": 1417, "pg_transform": 3576, "pg_ts_parser": 3601,
+	"pg_ts_template": 3764, "pg_ts_dict": 3600, "pg_ts_config": 3602, "pg_subscription": 6100,
+	"pg_largeobject_metadata": 2995, "pg_init_privs": 3394, "pg_publication_rel": 6106,
+	"pg_publication_namespace": 6237, "pg_db_role_setting": 2964, "pg_shseclabel": 3592,
 }
 
 // isCatalogName reports whether an unqualified name is a pg_catalog
@@ -33,14 +63,36 @@ func (x *exec) catalogRelation(schema, name string) (*relation, error) {
 	}
 	rel := &relation{}
 	col := func(name string, oid uint32) { rel.cols = append(rel.cols, relCol{name: name, oid: oid}) }
-	filled := false // by informationSchemaConstraints
+	filled := false // by informationSchemaConstraints, sequenceCatalog or dependCatalog
 	if schema == "information_schema" {
 		if filled, err = x.informationSchemaConstraints(name, rel, col); err != nil {
+			return nil, err
+		}
+	} else if filled, err = x.dependCatalog(name, rel, col); err != nil {
+		return nil, err
+	}
+	if !filled {
+		if filled, err = x.sequenceCatalog(schema, name, rel, col); err != nil {
 			return nil, err
 		}
 	}
 	switch {
 	case filled:
+	case schema == "information_schema" && name == "views":
+		for _, c := range []string{"table_catalog", "table_schema", "table_name", "view_definition", "check_option",
+			"is_updatable", "is_insertable_into", "is_trigger_updatable", "is_trigger_deletable", "is_trigger_insertable_into"} {
+			col(c, OIDText)
+		}
+		for _, t := range tables {
+			if !isView[t] {
+				continue
+			}
+			def, err := x.viewDef(t)
+			if err != nil {
+				return nil, err
+			}
+			rel.rows = append(rel.rows, []any{x.s.database, "public", t, def, "NONE", "NO", "NO", "NO", "NO", "NO"})
+		}
 	case schema == "information_schema" && name == "tables":
 		col("table_catalog", OIDText)
 		col("table_schema", OIDText)
@@ -117,7 +169,8 @@ func (x *exec) catalogRelation(schema, name string) (*relation, error) {
 		col("oid", OIDOID)
 		col("nspname", OIDName)
 		col("nspowner", OIDOID)
-		rel.rows = [][]any{{int64(2200), "public", int64(10)}, {int64(11), "pg_catalog", int64(10)},
+		// public belongs to pg_database_owner, as in PostgreSQL 15 (pg_dump then leaves it out of its script).
+		rel.rows = [][]any{{int64(2200), "public", int64(databaseOwnerOID)}, {int64(11), "pg_catalog", int64(10)},
 			{int64(13000), "information_schema", int64(10)}}
 	case name == "pg_class":
 		for _, c := range []struct {
@@ -159,6 +212,14 @@ func (x *exec) catalogRelation(schema, name string) (*relation, error) {
 		}
 		for _, ix := range indexes {
 			rel.rows = append(rel.rows, []any{ix.oid, ix.name, int64(2200), "i", int64(10), int64(403), "p", false,
+				false, int64(0), false, false, false, false, false, int64(0), int64(0), "n", nil, int64(0)})
+		}
+		seqs, err := x.pgSequences()
+		if err != nil {
+			return nil, err
+		}
+		for _, s := range seqs {
+			rel.rows = append(rel.rows, []any{s.oid, s.name, int64(2200), "S", int64(10), int64(0), "p", false,
 				false, int64(0), false, false, false, false, false, int64(0), int64(0), "n", nil, int64(0)})
 		}
 	case name == "pg_index":
@@ -208,8 +269,13 @@ func (x *exec) catalogRelation(schema, name string) (*relation, error) {
 			o uint32
 		}{{"attrelid", OIDOID}, {"attname", OIDName}, {"atttypid", OIDOID}, {"attnum", OIDInt2},
 			{"attnotnull", OIDBool}, {"attisdropped", OIDBool}, {"atttypmod", OIDInt4}, {"atthasdef", OIDBool},
-			{"attidentity", OIDChar}, {"attgenerated", OIDChar}, {"attcollation", OIDOID}, {"attstorage", OIDChar}} {
+			{"attidentity", OIDChar}, {"attgenerated", OIDChar}, {"attcollation", OIDOID}, {"attstorage", OIDChar},
+			{"attstattarget", OIDInt4}, {"attislocal", OIDBool}, {"atthasmissing", OIDBool}} {
 			col(c.n, c.o)
+		}
+		// NULL: no options, foreign-data options or privileges, which pg_dump reads unqualified in subqueries.
+		for _, c := range []string{"attoptions", "attfdwoptions", "attacl", "attmissingval"} {
+			col(c, OIDTextArray)
 		}
 		for i, tn := range tables {
 			t, err := x.lookupTable(tn, 0)
@@ -219,7 +285,8 @@ func (x *exec) catalogRelation(schema, name string) (*relation, error) {
 			for j, c := range x.columnsOf(t) {
 				typmod := int64(PGTypmod(c.Type, c.TypMod))
 				rel.rows = append(rel.rows, []any{tableOID(i), c.Name, int64(c.Type), int64(j + 1), c.NotNull, false,
-					typmod, c.Default != "" && c.Identity == "", c.Identity, "", int64(0), attStorage(c.Type)})
+					typmod, c.Default != "" && c.Identity == "", c.Identity, "", int64(0), attStorage(c.Type),
+					int64(-1), true, false, nil, nil, nil, nil})
 			}
 		}
 		// An index's attributes are its key columns (psql's \d index lists them).
@@ -234,7 +301,8 @@ func (x *exec) catalogRelation(schema, name string) (*relation, error) {
 					typ = c.Type
 					typmod = int64(PGTypmod(c.Type, c.TypMod))
 				}
-				rel.rows = append(rel.rows, []any{ix.oid, name, int64(typ), int64(j + 1), false, false, typmod, false, "", "", int64(0), attStorage(typ)})
+				rel.rows = append(rel.rows, []any{ix.oid, name, int64(typ), int64(j + 1), false, false, typmod, false, "", "", int64(0), attStorage(typ),
+					int64(-1), true, false, nil, nil, nil, nil})
 			}
 		}
 	case name == "pg_attrdef":
@@ -242,16 +310,11 @@ func (x *exec) catalogRelation(schema, name string) (*relation, error) {
 		col("adrelid", OIDOID)
 		col("adnum", OIDInt2)
 		col("adbin", OIDText)
-		for i, tn := range tables {
-			t, err := x.lookupTable(tn, 0)
-			if err != nil {
-				return nil, err
-			}
-			for j, c := range x.columnsOf(t) {
-				if c.Default != "" && c.Identity == "" {
-					rel.rows = append(rel.rows, []any{int64(20000 + len(rel.rows)), tableOID(i), int64(j + 1), c.Default})
-				}
-			}
+		err := x.eachAttrdef(func(oid, table int64, j int, c column) {
+			rel.rows = append(rel.rows, []any{oid, table, int64(j + 1), c.Default})
+		})
+		if err != nil {
+			return nil, err
 		}
 	case name == "pg_constraint":
 		col("oid", OIDOID)
@@ -287,7 +350,7 @@ func (x *exec) catalogRelation(schema, name string) (*relation, error) {
 			if c.kind == "f" {
 				upd, del, match = c.onUpdate, c.onDelete, "s"
 			}
-			rel.rows = append(rel.rows, []any{c.oid, c.name, int64(2200), c.kind, c.table, c.refTable, true, true, int64(0), c.index, c.deferrable, c.deferred,
+			rel.rows = append(rel.rows, []any{c.oid, c.name, int64(2200), c.kind, c.table, c.refTable, !c.notValid, true, int64(0), c.index, c.deferrable, c.deferred,
 				key, refKey, upd, del, match})
 		}
 	case name == "pg_database":
@@ -300,12 +363,14 @@ func (x *exec) catalogRelation(schema, name string) (*relation, error) {
 		col("datacl", OIDTextArray)
 		col("datlocprovider", OIDChar)
 		col("daticulocale", OIDText)
+		col("datistemplate", OIDBool)
+		col("datconnlimit", OIDInt4)
 		names, err := x.s.e.b.listDatabaseNames(x.base)
 		if err != nil {
 			return nil, err
 		}
 		for i, n := range names {
-			rel.rows = append(rel.rows, []any{int64(20000 + i), n, int64(10), int64(6), "C.UTF-8", "C.UTF-8", nil, "c", nil})
+			rel.rows = append(rel.rows, []any{int64(20000 + i), n, int64(10), int64(6), "C.UTF-8", "C.UTF-8", nil, "c", nil, false, int64(-1)})
 		}
 	case name == "pg_roles":
 		col("oid", OIDOID)
@@ -314,7 +379,8 @@ func (x *exec) catalogRelation(schema, name string) (*relation, error) {
 		col("rolinherit", OIDBool)
 		col("rolcanlogin", OIDBool)
 		col("rolconnlimit", OIDInt4)
-		rel.rows = [][]any{{int64(10), x.s.user(), true, true, true, int64(-1)}}
+		rel.rows = [][]any{{int64(10), x.s.user(), true, true, true, int64(-1)},
+			{int64(databaseOwnerOID), "pg_database_owner", false, true, false, int64(-1)}}
 	case name == "pg_am":
 		col("oid", OIDOID)
 		col("amname", OIDName)
@@ -329,15 +395,18 @@ func (x *exec) catalogRelation(schema, name string) (*relation, error) {
 		col("typrelid", OIDOID)
 		col("typelem", OIDOID)
 		col("typarray", OIDOID)
+		col("typowner", OIDOID)
+		col("typisdefined", OIDBool)
+		col("typstorage", OIDChar) // as its columns' attstorage: pg_dump sets a column's storage when they differ
 		for oid, t := range types {
-			rel.rows = append(rel.rows, []any{int64(oid), t.typname, int64(0), int64(11), "b", typeCategory(oid), int64(0), int64(t.elem), int64(t.array)})
+			rel.rows = append(rel.rows, []any{int64(oid), t.typname, int64(0), int64(11), "b", typeCategory(oid), int64(0), int64(t.elem), int64(t.array), int64(10), true, attStorage(oid)})
 		}
 		enums, err := x.enumTypes()
 		if err != nil {
 			return nil, err
 		}
 		for _, e := range enums {
-			rel.rows = append(rel.rows, []any{int64(e.OID), e.Name, int64(0), int64(2200), "e", "E", int64(0), int64(0), int64(0)})
+			rel.rows = append(rel.rows, []any{int64(e.OID), e.Name, int64(0), int64(2200), "e", "E", int64(0), int64(0), int64(0), int64(10), true, attStorage(e.OID)})
 		}
 	case name == "pg_enum":
 		col("oid", OIDOID)
@@ -349,17 +418,66 @@ func (x *exec) catalogRelation(schema, name string) (*relation, error) {
 			return nil, err
 		}
 		rel.rows = rows
+	case emptyCatalogs[name] != nil:
+		// Empty, with the columns by which pg_dump's queries join them with other catalogs unqualified.
+		for _, c := range emptyCatalogs[name] {
+			typ := uint32(OIDText)
+			if c == "oid" || strings.HasSuffix(c, "oid") || strings.HasSuffix(c, "namespace") || strings.HasSuffix(c, "owner") {
+				typ = OIDOID
+			}
+			col(c, typ)
+		}
 	default:
 		// Any other catalog relation is empty, and its columns read as NULL:
 		// what psql asks of policies, statistics objects, publications,
 		// inheritance and the like, which Concord does not have.
 	}
-	// Columns Concord does not fill read as NULL (psql asks for many).
+	// Columns Concord does not fill read as NULL (psql asks for many), but for tableoid, the catalog's own oid,
+	// by which pg_dump matches pg_description's and pg_depend's rows with the objects they are about.
 	rel.cols = append(rel.cols, relCol{hidden: true, open: true})
+	var system any // the hidden column's document: nil, or {tableoid: oid}
+	if oid := catalogOIDs[name]; oid != 0 && schema != "information_schema" {
+		raw, err := bson.Marshal(bson.D{{Key: "tableoid", Value: oid}})
+		if err != nil {
+			return nil, err
+		}
+		system = bson.Raw(raw)
+	}
 	for i := range rel.rows {
-		rel.rows[i] = append(rel.rows[i], nil)
+		rel.rows[i] = append(rel.rows[i], system)
 	}
 	return rel, nil
+}
+
+// emptyCatalogs are the catalogs that are empty here (Concord has no functions, operators, casts, rules,
+// privileges or publications of a user's) that pg_dump joins with others, with the columns its queries name.
+var emptyCatalogs = map[string][]string{
+	"pg_proc": {"oid", "proname", "pronamespace", "proowner", "prolang", "pronargs", "proargtypes", "prorettype",
+		"proacl", "prokind"},
+	"pg_init_privs": {"objoid", "classoid", "objsubid", "privtype", "initprivs"},
+	"pg_cast":       {"oid", "castsource", "casttarget", "castfunc", "castcontext", "castmethod"},
+	"pg_transform":  {"oid", "trftype", "trflang", "trffromsql", "trftosql"},
+	"pg_range":      {"rngtypid", "rngsubtype", "rngmultitypid"},
+	"pg_rewrite":    {"oid", "rulename", "ev_class", "ev_type", "ev_enabled", "is_instead"},
+	"pg_amop":       {"oid", "amopfamily"},
+	"pg_amproc":     {"oid", "amprocfamily"},
+	"pg_trigger":    {"oid", "tgrelid", "tgparentid", "tgname", "tgfoid", "tgenabled", "tgisinternal"},
+	"pg_policy":     {"oid", "polrelid", "polname", "polcmd", "polpermissive", "polroles", "polqual", "polwithcheck"},
+	"pg_inherits":   {"inhrelid", "inhparent", "inhseqno"},
+	"pg_language":   {"oid", "lanname", "lanowner", "lanispl", "lanpltrusted", "lanplcallfoid", "laninline", "lanvalidator", "lanacl"},
+	"pg_seclabels":  {"objoid", "classoid", "objsubid", "objtype", "objnamespace", "objname", "provider", "label"},
+	"pg_subscription": {"oid", "subdbid", "subname", "subowner", "subenabled", "subconninfo", "subslotname",
+		"subsynccommit", "subpublications"},
+	"pg_publication_rel":       {"oid", "prpubid", "prrelid", "prqual", "prattrs"},
+	"pg_publication_namespace": {"oid", "pnpubid", "pnnspid"},
+	"pg_partitioned_table":     {"partrelid", "partstrat", "partnatts", "partclass"},
+	"pg_event_trigger":         {"oid", "evtname", "evtevent", "evtowner", "evtfoid", "evtenabled", "evttags"},
+	"pg_largeobject_metadata":  {"oid", "lomowner", "lomacl"},
+	"pg_foreign_table":         {"ftrelid", "ftserver", "ftoptions"},
+	"pg_extension": {"oid", "extname", "extowner", "extnamespace", "extrelocatable", "extversion", "extconfig",
+		"extcondition"},
+	"pg_db_role_setting": {"setdatabase", "setrole", "setconfig"},
+	"pg_shseclabel":      {"objoid", "classoid", "provider", "label"},
 }
 
 // attStorage is pg_attribute.attstorage of a column of type oid: psql's \d+ shows plain for the fixed-length
@@ -467,6 +585,9 @@ func (x *exec) regclassOf(v any) (any, error) {
 		if found {
 			return r, nil
 		}
+		if oid := catalogOIDs[name]; oid != 0 {
+			return regclass{oid: oid, name: name}, nil
+		}
 		if catalogNames[name] {
 			return name, nil // a catalog relation: no oid of its own here
 		}
@@ -492,6 +613,14 @@ func (x *exec) regclassOf(v any) (any, error) {
 	}
 	if i := oid - tableOID(0); i >= 0 && i < int64(len(names)) {
 		return regclass{oid: oid, name: names[i]}, nil
+	}
+	if name, ok, err := x.sequenceByOID(oid); err != nil || ok {
+		return regclass{oid: oid, name: name}, err
+	}
+	for name, o := range catalogOIDs {
+		if o == oid {
+			return regclass{oid: oid, name: name}, nil
+		}
 	}
 	if oid >= indexOIDBase {
 		indexes, err := x.pgIndexes()

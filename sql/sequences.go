@@ -5,6 +5,7 @@ import (
 	"math"
 	"slices"
 	"strconv"
+	"strings"
 
 	pg "github.com/pganalyze/pg_query_go/v6"
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -123,18 +124,8 @@ func (x *exec) createSequenceStmt(cs *pg.CreateSeqStmt) (*Result, error) {
 		return nil, err
 	}
 	name := cs.Sequence.Relname
-	min, max := o.bounds()
-	start := min
-	if o.inc < 0 {
-		start = max
-	}
-	if o.hasStart {
-		start = o.start
-	}
-	if min >= max {
-		return nil, errorf(CodeInvalidParameterValue, "MINVALUE (%d) must be less than MAXVALUE (%d)", min, max)
-	}
-	if err := inBounds("START", start, min, max); err != nil {
+	doc, err := seqDoc(name, o)
+	if err != nil {
 		return nil, err
 	}
 	if _, found, err := x.relationByName(name); err != nil {
@@ -146,8 +137,6 @@ func (x *exec) createSequenceStmt(cs *pg.CreateSeqStmt) (*Result, error) {
 		}
 		return nil, errorf(CodeDuplicateTable, "relation \"%s\" already exists", name)
 	}
-	doc := bson.D{{Key: "_id", Value: name}, {Key: "last", Value: start}, {Key: "called", Value: false}, {Key: "inc", Value: o.inc},
-		{Key: "min", Value: min}, {Key: "max", Value: max}, {Key: "start", Value: start}}
 	err = x.s.db().collection(sequencesCollection).insertOne(x.catWrite(), doc)
 	if err == nil {
 		x.noteBlockSequence(name)
@@ -162,7 +151,104 @@ func (x *exec) createSequenceStmt(cs *pg.CreateSeqStmt) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	if owner := ownedBy(cs.Options); owner != nil {
+		if err := x.setOwnedBy(name, owner); err != nil {
+			return nil, err
+		}
+	}
 	return &Result{Tag: "CREATE SEQUENCE"}, nil
+}
+
+// seqDoc is the document of a new sequence name with options o; bounds that contradict each other, or a start
+// outside them, are 22023.
+func seqDoc(name string, o seqOptions) (bson.D, error) {
+	min, max := o.bounds()
+	start := min
+	if o.inc < 0 {
+		start = max
+	}
+	if o.hasStart {
+		start = o.start
+	}
+	if min >= max {
+		return nil, errorf(CodeInvalidParameterValue, "MINVALUE (%d) must be less than MAXVALUE (%d)", min, max)
+	}
+	if err := inBounds("START", start, min, max); err != nil {
+		return nil, err
+	}
+	return bson.D{{Key: "_id", Value: name}, {Key: "last", Value: start}, {Key: "called", Value: false}, {Key: "inc", Value: o.inc},
+		{Key: "min", Value: min}, {Key: "max", Value: max}, {Key: "start", Value: start}}, nil
+}
+
+// ownedBy reads the OWNED BY option of CREATE or ALTER SEQUENCE: [schema.]table.column, or NONE (an empty,
+// non-nil list); nil when the statement has none.
+func ownedBy(opts []*pg.Node) []string {
+	for _, n := range opts {
+		if d := n.GetDefElem(); d != nil && d.Defname == "owned_by" {
+			names := []string{}
+			for _, p := range d.Arg.GetList().GetItems() {
+				names = append(names, p.GetString_().GetSval())
+			}
+			if len(names) == 1 && strings.EqualFold(names[0], "none") {
+				return []string{}
+			}
+			return names
+		}
+	}
+	return nil
+}
+
+// setOwnedBy makes sequence seq owned by a column (OWNED BY table.column, as pg_dump restores a serial
+// column's): DROP TABLE then drops it, and the catalogs show the column's ownership. OWNED BY NONE (owner empty)
+// takes it from the column that owns it. A column owns one sequence here: another is 0A000.
+func (x *exec) setOwnedBy(seq string, owner []string) error {
+	if len(owner) != 0 && (len(owner) < 2 || len(owner) > 3 || len(owner) == 3 && owner[0] != "public") {
+		return errorf(CodeSyntaxError, "invalid OWNED BY option")
+	}
+	tables, _, err := x.declaredTables()
+	if err != nil {
+		return err
+	}
+	for _, t := range tables { // the column that owns it now lets it go
+		for _, c := range t.Columns {
+			if c.Sequence == seq && (len(owner) == 0 || t.Name != owner[len(owner)-2] || c.Name != owner[len(owner)-1]) {
+				if c.Identity != "" {
+					return errorf(CodeFeatureNotSupported, "cannot change ownership of identity sequence")
+				}
+				nt := *t
+				nt.Columns = slices.Clone(t.Columns)
+				nt.column(c.Name).Sequence = ""
+				if err := x.saveTable(&nt); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	if len(owner) == 0 {
+		return nil
+	}
+	t, err := x.lookupTable(owner[len(owner)-2], 0)
+	if err != nil {
+		return err
+	}
+	if err := notAView(t); err != nil {
+		return errorf(CodeWrongObjectType, "sequence must have same owner as table it is linked to")
+	}
+	col := t.column(owner[len(owner)-1])
+	if col == nil {
+		return errorf(CodeUndefinedColumn, "column \"%s\" of relation \"%s\" does not exist", owner[len(owner)-1], t.Name)
+	}
+	switch col.Sequence {
+	case seq:
+		return nil
+	case "":
+	default:
+		return unsupported(fmt.Sprintf("a column owning two sequences (%s owns %s)", col.Name, col.Sequence))
+	}
+	nt := *t
+	nt.Columns = slices.Clone(t.Columns)
+	nt.column(col.Name).Sequence = seq
+	return x.saveTable(&nt)
 }
 
 // alterSequence runs ALTER SEQUENCE [IF EXISTS] name: INCREMENT, MINVALUE, MAXVALUE, START and RESTART [WITH].
@@ -231,6 +317,11 @@ func (x *exec) alterSequence(as *pg.AlterSeqStmt) (*Result, error) {
 	}
 	if _, err := coll.updateOne(ctx, bson.D{{Key: "_id", Value: name}}, bson.D{{Key: "$set", Value: set}}); err != nil {
 		return nil, err
+	}
+	if owner := ownedBy(as.Options); owner != nil {
+		if err := x.setOwnedBy(name, owner); err != nil {
+			return nil, err
+		}
 	}
 	return &Result{Tag: "ALTER SEQUENCE"}, nil
 }
@@ -310,7 +401,8 @@ var nextStep = func() bson.A {
 }()
 
 // dropSequences runs DROP SEQUENCE [IF EXISTS] names [CASCADE]. Every name is checked first; a sequence a
-// column's default uses (serial, identity) is 2BP01, unless CASCADE drops the default with it, as in PostgreSQL.
+// column's default uses (serial, identity) is 2BP01, unless CASCADE drops the default with it, as in PostgreSQL; one
+// a column owns but no longer uses (its default dropped, as pg_dump --clean does first) goes, and the column with it.
 func (x *exec) dropSequences(names []string, missingOk, cascade bool) error {
 	coll := x.s.db().collection(sequencesCollection)
 	tables, _, err := x.declaredTables()
@@ -328,7 +420,7 @@ func (x *exec) dropSequences(names []string, missingOk, cascade bool) error {
 		}
 		for _, t := range tables {
 			for _, c := range t.Columns {
-				if c.Sequence == name && !cascade {
+				if c.Sequence == name && c.Default != "" && !cascade { // owned and no longer used: it may go
 					return &Error{Code: "2BP01", Message: fmt.Sprintf("cannot drop sequence %s because other objects depend on it", name),
 						Detail: fmt.Sprintf("default value for column %s of table %s depends on sequence %s", c.Name, t.Name, name),
 						Hint:   "Use DROP ... CASCADE to drop the dependent objects too."}
@@ -341,8 +433,10 @@ func (x *exec) dropSequences(names []string, missingOk, cascade bool) error {
 		nt.Columns = append([]column(nil), t.Columns...)
 		for i := range nt.Columns {
 			if c := &nt.Columns[i]; c.Sequence != "" && slices.Contains(names, c.Sequence) {
-				x.warn(&Error{Code: CodeSuccessfulCompletion, Severity: "NOTICE",
-					Message: fmt.Sprintf("drop cascades to default value for column %s of table %s", c.Name, t.Name)})
+				if c.Default != "" {
+					x.warn(&Error{Code: CodeSuccessfulCompletion, Severity: "NOTICE",
+						Message: fmt.Sprintf("drop cascades to default value for column %s of table %s", c.Name, t.Name)})
+				}
 				c.Sequence, c.Default, c.Identity, changed = "", "", "", true
 			}
 		}
@@ -386,4 +480,25 @@ func (x *exec) sequenceRelation(name string) (rel *relation, ok bool, err error)
 		rel.rows = [][]any{{s.last, int64(0), s.called}}
 	}
 	return rel, true, nil
+}
+
+// identitySequence reads the options of ADD GENERATED ... AS IDENTITY (sequence options): the sequence's name,
+// SEQUENCE NAME's (in public) or else PostgreSQL's <table>_<column>_seq, and its document.
+func identitySequence(table, col string, opts []*pg.Node) (string, bson.D, error) {
+	name := sequenceName(table, col)
+	for _, n := range opts {
+		if d := n.GetDefElem(); d != nil && d.Defname == "sequence_name" {
+			items := d.Arg.GetList().GetItems()
+			if len(items) == 0 || len(items) > 2 || len(items) == 2 && items[0].GetString_().GetSval() != "public" {
+				return "", nil, unsupported("schemas other than public")
+			}
+			name = items[len(items)-1].GetString_().GetSval()
+		}
+	}
+	o, err := readSeqOptions(opts)
+	if err != nil {
+		return "", nil, err
+	}
+	doc, err := seqDoc(name, o)
+	return name, doc, err
 }

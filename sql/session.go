@@ -95,6 +95,8 @@ type Session struct {
 	constraints constraintModes
 	// written are the tables the transaction block has written to (blockDB).
 	written map[string]bool
+	// cursors are the transaction block's cursors, by name (cursors.go).
+	cursors map[string]*cursor
 }
 
 // savepoint is one SAVEPOINT of a transaction block, with what ROLLBACK TO puts back besides the writes: the

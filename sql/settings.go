@@ -213,7 +213,7 @@ func (s *Session) endBlock(committed bool) {
 		s.dropBuilt(s.ddl, nil) // the indexes the block built at once go with it
 	}
 	s.ddl = nil
-	s.deferred, s.constraints, s.written = nil, constraintModes{}, nil
+	s.deferred, s.constraints, s.written, s.cursors = nil, constraintModes{}, nil, nil
 	s.endNotify(committed)
 	s.e.advisory.release(s, false) // the block's transaction-level advisory locks
 	s.e.locks.release(s)           // and its table locks

@@ -344,10 +344,11 @@ func (x *exec) lockRelWait(name string, mode lockMode, nowait bool) error {
 	return err
 }
 
-// lockTableStmt runs LOCK [TABLE] name [, ...] [IN mode MODE] [NOWAIT], only in a transaction block (25P01
-// outside one, as PostgreSQL refuses it). A name that is not a table or view is 42P01.
+// lockTableStmt runs LOCK [TABLE] name [, ...] [IN mode MODE] [NOWAIT] (pg_dump locks every table it dumps
+// IN ACCESS SHARE MODE), only in a transaction block, an implicit one included (25P01 outside one, as
+// PostgreSQL refuses it). A name that is not a table or view is 42P01.
 func (x *exec) lockTableStmt(ls *pg.LockStmt) (*Result, error) {
-	if !x.inBlock() && !x.describe {
+	if x.s.status == TxIdle && !x.describe {
 		return nil, errorf(CodeNoActiveSQLTransaction, "LOCK TABLE can only be used in transaction blocks")
 	}
 	mode := lockMode(ls.Mode)

@@ -56,6 +56,7 @@ const (
 	OIDChar          uint32 = 18
 	OIDInt2Vector    uint32 = 22 // pg_index.indkey: an int2 array subscripted from 0, written "1 2"
 	OIDByteaArray    uint32 = 1001
+	OIDOIDArray      uint32 = 1028 // pg_dump passes the tables it dumps as '{...}'::oid[]
 )
 
 // typeInfo is what Concord knows of one PostgreSQL type.
@@ -76,7 +77,8 @@ var types = map[uint32]typeInfo{
 	OIDText:          {typname: "text", name: "text", array: OIDTextArray},
 	OIDName:          {typname: "name", name: "name"},
 	OIDChar:          {typname: "char", name: "\"char\""},
-	OIDOID:           {typname: "oid", name: "oid"},
+	OIDOID:           {typname: "oid", name: "oid", array: OIDOIDArray},
+	OIDOIDArray:      {typname: "_oid", name: "oid[]", elem: OIDOID},
 	OIDJSON:          {typname: "json", name: "json"},
 	OIDFloat4:        {typname: "float4", name: "real"},
 	OIDFloat8:        {typname: "float8", name: "double precision", array: OIDFloat8Array},

@@ -120,7 +120,8 @@ func (x *exec) viewRows(t *table) (*relation, error) {
 }
 
 // viewDef is pg_get_viewdef of a view's oid (as pg_class numbers the relations) or name: its query, or NULL
-// for a relation that is not a view.
+// for a relation that is not a view. It ends with a semicolon, as PostgreSQL's (pg_dump cuts it off), and names
+// the relations it reads public.name when public is not on the search path, as PostgreSQL writes them.
 func (x *exec) viewDef(v any) (any, error) {
 	if r, isRel := v.(regclass); isRel {
 		v = r.oid
@@ -144,7 +145,10 @@ func (x *exec) viewDef(v any) (any, error) {
 	if err != nil || t.View == "" {
 		return nil, nil
 	}
-	return t.View, nil
+	if !x.publicOnPath() {
+		return qualifiedView(t.View) + ";", nil
+	}
+	return t.View + ";", nil
 }
 
 // relationNames lists the database's tables and then its views, in the order pg_class numbers them (tableOID),
