@@ -954,6 +954,11 @@ func (x *exec) alterTable1(as *pg.AlterTableStmt, t *table, saved *bool) (*Resul
 			addUnique = append(addUnique, con)
 			continue
 		case pg.AlterTableType_AT_DropConstraint:
+			if len(t.Key) > 0 && cmd.Name == t.pkeyName() {
+				return nil, &Error{Code: CodeFeatureNotSupported, Message: fmt.Sprintf("dropping the primary key \"%s\" of table \"%s\" is not supported", cmd.Name, t.Name),
+					Detail: "A table's rows are stored under their primary key (their documents' _id).",
+					Hint:   "Create a new table without it and copy the rows: INSERT INTO new SELECT * FROM old."}
+			}
 			if i := slices.IndexFunc(t.Checks, func(c check) bool { return c.Name == cmd.Name }); i >= 0 {
 				t.Checks = slices.Delete(t.Checks, i, i+1)
 				checksChanged = true
