@@ -365,7 +365,7 @@ func savepointError(err error) error {
 // them from then on), and dropped again if the block rolls back (ROLLBACK, a failed block or COMMIT, ROLLBACK TO
 // a savepoint set before it). The block's later writes to the table take the index in; writes it made before
 // would not be in it, so the index is refused on a table the block has written to. A crash before COMMIT leaves
-// such an index standing.
+// such an index standing until the database's next SQL session drops it (pendingindex.go).
 
 // buildNow reports whether an index on table t is to be built at once, outside the block's transaction.
 func (x *exec) buildNow(t *table) bool { return x.inBlock() && !x.createdInBlock(t.Name) }
@@ -387,6 +387,17 @@ func (s *Session) dropBuilt(d, keep *blockDDL) {
 			continue
 		}
 		_ = d0.collection(b.table).dropIndex(context.Background(), b.name) // gone already: nothing to undo
+		s.unmarkPendingIndex(b.table, b.name)
+	}
+}
+
+// unmarkBuilt deletes the markers of the indexes a committed block built at once (pendingindex.go).
+func (s *Session) unmarkBuilt(d *blockDDL) {
+	if d == nil {
+		return
+	}
+	for _, b := range d.built {
+		s.unmarkPendingIndex(b.table, b.name)
 	}
 }
 

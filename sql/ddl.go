@@ -385,8 +385,14 @@ func (x *exec) createIndex(is *pg.IndexStmt) (*Result, error) {
 	ictx := x.catWrite()
 	if x.buildNow(t) {
 		ictx = x.base // on a table from before the block: built at once, dropped if the block rolls back (blockddl.go)
+		if err := x.markPendingIndex(t.Name, name); err != nil {
+			return nil, err
+		}
 	}
 	if err := x.s.db().collection(t.Name).createIndex(ictx, keys, name, is.Unique, partial); err != nil {
+		if x.buildNow(t) {
+			x.s.unmarkPendingIndex(t.Name, name)
+		}
 		var ce *concord.Error
 		if errors.As(err, &ce) && (ce.Code == 85 || ce.Code == 86) { // IndexOptionsConflict, IndexKeySpecsConflict
 			return nil, &Error{Code: CodeFeatureNotSupported, Message: ce.Message, Cause: err,

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -33,6 +34,10 @@ type Engine struct {
 	locks tableLocks
 	// notify are the sessions listening for notifications (notify.go).
 	notify notifier
+	// token names the Engine in the markers of the indexes its blocks build at once; swept holds a *sync.Once
+	// per database for sweepPendingIndexes (pendingindex.go).
+	token string
+	swept sync.Map
 }
 
 // NewEngine returns an Engine over db.
@@ -40,7 +45,7 @@ func NewEngine(db *concord.DB) *Engine {
 	// nextval's writes change no definition: they must not empty the caches of table definitions and described
 	// statements (Session.revalidate) at every INSERT into a serial column.
 	db.IgnoreForCatalogGeneration(sequencesCollection)
-	return &Engine{b: embedded{db}, cache: newStmtCache(statementCacheSize)}
+	return &Engine{b: embedded{db}, cache: newStmtCache(statementCacheSize), token: newEngineToken()}
 }
 
 // Transaction status of a session, as ReadyForQuery reports it.
@@ -123,6 +128,7 @@ func (e *Engine) NewSession(database, user string) *Session {
 	if user == "" {
 		user = "concord"
 	}
+	e.sweepPendingIndexes(database)
 	return &Session{e: e, database: database, userName: user, pid: e.nextPID.Add(1), status: TxIdle}
 }
 

@@ -209,7 +209,9 @@ func (s *Session) remember() {
 // its SET and RESET statements gave, any other the values from before it.
 func (s *Session) endBlock(committed bool) {
 	s.savepoints = nil
-	if !committed {
+	if committed {
+		s.unmarkBuilt(s.ddl) // the block's commit record keeps them: the markers are done with
+	} else {
 		s.dropBuilt(s.ddl, nil) // the indexes the block built at once go with it
 	}
 	s.ddl = nil
