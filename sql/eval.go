@@ -334,7 +334,8 @@ func (x *exec) evalAExpr(a *pg.A_Expr, sc *scope) (any, error) {
 			return v, err
 		}
 		return quantified("=", l, arr, false)
-	case pg.A_Expr_Kind_AEXPR_LIKE, pg.A_Expr_Kind_AEXPR_ILIKE:
+	case pg.A_Expr_Kind_AEXPR_LIKE, pg.A_Expr_Kind_AEXPR_ILIKE, pg.A_Expr_Kind_AEXPR_SIMILAR:
+		// SIMILAR TO is ~ (!~ for NOT) with the regular expression similar_to_escape makes of the pattern.
 		l, err := x.eval(a.Lexpr, sc)
 		if err != nil {
 			return nil, err
@@ -726,7 +727,7 @@ func binaryOp(op string, l, r any) (any, error) {
 		}
 		re, err := regexp.Compile(pat)
 		if err != nil {
-			return nil, errorf(CodeInvalidParameterValue, "invalid regular expression: %v", err)
+			return nil, errorf(CodeInvalidRegularExpression, "invalid regular expression: %v", err)
 		}
 		return re.MatchString(formatText(l)) == !strings.HasPrefix(op, "!"), nil
 	case "@>", "<@":
@@ -895,6 +896,9 @@ func arith(op string, l, r any) (any, error) {
 				return nil, errorf(CodeDivisionByZero, "division by zero")
 			}
 			if op == "/" {
+				if li == math.MinInt64 && ri == -1 {
+					return nil, errorf(CodeNumericOutOfRange, "bigint out of range")
+				}
 				return li / ri, nil
 			}
 			return li % ri, nil
@@ -911,16 +915,16 @@ func arith(op string, l, r any) (any, error) {
 	}
 	switch op {
 	case "+":
-		return lf + rf, nil
+		return floatChecked(lf+rf, lf, rf, false)
 	case "-":
-		return lf - rf, nil
+		return floatChecked(lf-rf, lf, rf, false)
 	case "*":
-		return lf * rf, nil
+		return floatChecked(lf*rf, lf, rf, lf*rf == 0 && lf != 0 && rf != 0)
 	case "/":
 		if rf == 0 {
 			return nil, errorf(CodeDivisionByZero, "division by zero")
 		}
-		return lf / rf, nil
+		return floatChecked(lf/rf, lf, rf, lf/rf == 0 && lf != 0 && !math.IsInf(rf, 0))
 	case "%":
 		if rf == 0 {
 			return nil, errorf(CodeDivisionByZero, "division by zero")
@@ -929,6 +933,19 @@ func arith(op string, l, r any) (any, error) {
 	default:
 		return math.Pow(lf, rf), nil
 	}
+}
+
+// floatChecked is the float8 result v of an operation on a and b, or the 22003 PostgreSQL's float_overflow_error
+// and float_underflow_error raise: an infinite result from finite operands, or a result the caller found
+// underflowed (a zero product of nonzero factors).
+func floatChecked(v, a, b float64, underflow bool) (any, error) {
+	if math.IsInf(v, 0) && !math.IsInf(a, 0) && !math.IsInf(b, 0) {
+		return nil, errorf(CodeNumericOutOfRange, "value out of range: overflow")
+	}
+	if underflow {
+		return nil, errorf(CodeNumericOutOfRange, "value out of range: underflow")
+	}
+	return v, nil
 }
 
 // numeric reads a string that holds a number as that number, as

@@ -213,7 +213,7 @@ func (x *exec) rangeFunction(rf *pg.RangeFunction, outer *scope) (*relation, err
 			return nil, unsupported("unnest of several arrays")
 		}
 		oid = x.setType(f, sc)
-	case "pg_partition_ancestors", "jsonb_object_keys", "json_object_keys":
+	case "pg_partition_ancestors", "jsonb_object_keys", "json_object_keys", "regexp_split_to_table":
 		oid = OIDText
 	case "regexp_matches":
 		oid = OIDTextArray
@@ -364,7 +364,8 @@ func jsonSetFunc(name string, j bson.RawValue) ([]any, error) {
 // pg_partition_ancestors lists the partitions above a partition: none, as Concord's tables are not partitioned
 // (psql's \d asks for them).
 var setReturning = map[string]bool{"generate_series": true, "unnest": true, "pg_partition_ancestors": true,
-	"jsonb_object_keys": true, "json_object_keys": true, "regexp_matches": true, "generate_subscripts": true}
+	"jsonb_object_keys": true, "json_object_keys": true, "regexp_matches": true, "generate_subscripts": true,
+	"regexp_split_to_table": true}
 
 func init() {
 	for name := range jsonSets {
@@ -387,7 +388,7 @@ func (x *exec) targetSet(f *pg.FuncCall, sc *scope) ([]any, error) {
 
 // setType is the type of a set-returning function's values.
 func (x *exec) setType(f *pg.FuncCall, sc *scope) uint32 {
-	if n := funcName(f); n == "pg_partition_ancestors" || n == "jsonb_object_keys" || n == "json_object_keys" {
+	if n := funcName(f); n == "pg_partition_ancestors" || n == "jsonb_object_keys" || n == "json_object_keys" || n == "regexp_split_to_table" {
 		return OIDText
 	}
 	if c := jsonSets[funcName(f)].cols; c != nil {
@@ -431,7 +432,8 @@ const maxSeries = 1_000_000
 // numbers or timestamps (with an interval step), and unnest(array).
 func setFunc(name string, oid uint32, args []any) ([]any, error) {
 	want := map[string][2]int{"unnest": {1, 1}, "generate_series": {2, 3}, "pg_partition_ancestors": {1, 1},
-		"jsonb_object_keys": {1, 1}, "json_object_keys": {1, 1}, "regexp_matches": {2, 3}, "generate_subscripts": {2, 3}}[name]
+		"jsonb_object_keys": {1, 1}, "json_object_keys": {1, 1}, "regexp_matches": {2, 3}, "generate_subscripts": {2, 3},
+		"regexp_split_to_table": {2, 3}}[name]
 	if jsonSets[name].cols != nil {
 		want = [2]int{1, 1}
 	}
@@ -464,6 +466,13 @@ func setFunc(name string, oid uint32, args []any) ([]any, error) {
 			slices.Reverse(out)
 		}
 		return out, nil
+	}
+	if name == "regexp_split_to_table" {
+		flags := ""
+		if len(args) > 2 {
+			flags = formatText(args[2])
+		}
+		return regexpSplit(formatText(args[0]), formatText(args[1]), flags)
 	}
 	if name == "regexp_matches" {
 		flags := ""

@@ -291,6 +291,9 @@ func (x *exec) scalarFunc(name string, f *pg.FuncCall, args []any) (any, error) 
 			return strings.Trim(s, chars), nil
 		}
 	case "concat":
+		if len(args) == 0 {
+			return nil, errorf(CodeUndefinedFunction, "function concat() does not exist")
+		}
 		var b strings.Builder
 		for _, a := range args {
 			if a != nil {
@@ -305,13 +308,32 @@ func (x *exec) scalarFunc(name string, f *pg.FuncCall, args []any) (any, error) 
 		if args[0] == nil || args[1] == nil || args[2] == nil {
 			return nil, nil
 		}
-		return strings.ReplaceAll(formatText(args[0]), formatText(args[1]), formatText(args[2])), nil
+		from := formatText(args[1])
+		if from == "" {
+			return formatText(args[0]), nil // replacing the empty string changes nothing, as in PostgreSQL
+		}
+		return strings.ReplaceAll(formatText(args[0]), from, formatText(args[2])), nil
 	case "substring", "substr":
 		if len(args) < 2 || args[0] == nil || args[1] == nil {
 			return nil, nil
 		}
 		if len(args) > 3 {
 			return nil, errorf(CodeUndefinedFunction, "function %s with %d arguments does not exist", name, len(args))
+		}
+		if pattern, isText := args[1].(string); isText {
+			// substring(s from pattern) and substring(s similar pattern escape e): a text second argument is a
+			// pattern, as PostgreSQL resolves an untyped literal to text.
+			if len(args) == 2 {
+				return regexSubstring(formatText(args[0]), pattern)
+			}
+			if args[2] == nil {
+				return nil, nil
+			}
+			re, err := similarToRegexp(pattern, formatText(args[2]))
+			if err != nil {
+				return nil, err
+			}
+			return regexSubstring(formatText(args[0]), re)
 		}
 		r := []rune(formatText(args[0]))
 		if b, isBytea := args[0].(Bytea); isBytea {
@@ -385,7 +407,7 @@ func (x *exec) scalarFunc(name string, f *pg.FuncCall, args []any) (any, error) 
 		case "abs":
 			return math.Abs(fv), nil
 		case "round":
-			return math.Round(fv), nil
+			return math.RoundToEven(fv), nil // rint's rounding, as PostgreSQL's dround: round(2.5::float8) is 2
 		case "ceil", "ceiling":
 			return math.Ceil(fv), nil
 		case "floor":
@@ -685,14 +707,17 @@ func (x *exec) catalogFunc(name string, args []any) (any, error) {
 	case "pg_encoding_to_char":
 		return "UTF8", nil
 	case "array_to_string":
-		if len(args) < 2 || args[0] == nil {
+		if len(args) < 2 || args[0] == nil || args[1] == nil {
 			return nil, nil
 		}
 		a, _ := args[0].([]any)
 		parts := make([]string, 0, len(a))
 		for _, e := range a {
-			if e != nil {
+			switch {
+			case e != nil:
 				parts = append(parts, formatText(e))
+			case len(args) == 3 && args[2] != nil:
+				parts = append(parts, formatText(args[2])) // array_to_string(a, ',', '*') shows a NULL as *
 			}
 		}
 		return strings.Join(parts, formatText(args[1])), nil

@@ -269,7 +269,7 @@ func (x *exec) funcType(f *pg.FuncCall, sc *scope) uint32 {
 		return arg0
 	case "count", "row_number", "rank", "dense_rank":
 		return OIDInt8
-	case "generate_series", "unnest", "regexp_matches", "generate_subscripts", "jsonb_array_elements", "json_array_elements",
+	case "generate_series", "unnest", "regexp_matches", "regexp_split_to_table", "generate_subscripts", "jsonb_array_elements", "json_array_elements",
 		"jsonb_array_elements_text", "json_array_elements_text":
 		return x.setType(f, sc)
 	case "ntile":
@@ -289,6 +289,10 @@ func (x *exec) funcType(f *pg.FuncCall, sc *scope) uint32 {
 			} else {
 				x.hint(a, arg0, sc)
 			}
+		}
+		if (name == "lag" || name == "lead") && len(f.Args) == 3 {
+			// lag(anycompatible, integer, anycompatible): lag(int_col, 1, 0.5) is a numeric.
+			return unifyType(arg0, x.typeOf(f.Args[2], sc))
 		}
 		return arg0
 	case "sum":

@@ -331,12 +331,29 @@ func (x *exec) setOp(sel *pg.SelectStmt, outer *scope) (*relation, error) {
 			out.rows = distinctRows(out.rows)
 		}
 	case pg.SetOperation_SETOP_INTERSECT, pg.SetOperation_SETOP_EXCEPT:
-		in := map[string]bool{}
+		// With ALL, a row the left side has m times and the right side n times comes out min(m, n) times from
+		// INTERSECT and max(m-n, 0) times from EXCEPT; without ALL, once if it would come out at all.
+		right := map[string]int{}
 		for _, row := range rr {
-			in[groupKey(row)] = true
+			right[groupKey(row)]++
 		}
+		intersect := sel.Op == pg.SetOperation_SETOP_INTERSECT
 		for _, row := range lr {
-			if in[groupKey(row)] == (sel.Op == pg.SetOperation_SETOP_INTERSECT) {
+			k := groupKey(row)
+			n := right[k]
+			if !sel.All {
+				if (n > 0) == intersect {
+					out.rows = append(out.rows, row)
+				}
+				continue
+			}
+			switch {
+			case intersect && n > 0:
+				right[k] = n - 1
+				out.rows = append(out.rows, row)
+			case !intersect && n > 0:
+				right[k] = n - 1
+			case !intersect:
 				out.rows = append(out.rows, row)
 			}
 		}

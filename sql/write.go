@@ -223,6 +223,10 @@ func (x *exec) insert(ins *pg.InsertStmt) (*relation, string, error) {
 		if len(vis) > len(names) {
 			return nil, "", errorf(CodeSyntaxError, "INSERT has more expressions than target columns")
 		}
+		if len(ins.Cols) > 0 && len(vis) < len(names) {
+			// Only a column list must be filled: without one, the columns after the last value take their defaults.
+			return nil, "", errorf(CodeSyntaxError, "INSERT has more target columns than expressions")
+		}
 		for _, r := range rel.rows {
 			row := make([]any, len(vis))
 			for i, c := range vis {
