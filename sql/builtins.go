@@ -104,6 +104,9 @@ func builtin(name string, args []any) (v any, ok bool, err error) {
 		}
 		return nil
 	}
+	if v, ok, err := mathFunc(name, args); ok {
+		return v, true, err // first: quote_nullable takes a NULL
+	}
 	if name == "concat_ws" {
 		if err := argc(1, math.MaxInt); err != nil || args[0] == nil {
 			return nil, true, err

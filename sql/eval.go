@@ -257,6 +257,15 @@ func (x *exec) evalAExpr(a *pg.A_Expr, sc *scope) (any, error) {
 				return arith("-", int64(0), r)
 			case "+":
 				return r, nil
+			case "|/", "@":
+				return x.scalarFunc(map[string]string{"|/": "sqrt", "@": "abs"}[op], nil, []any{r})
+			case "||/":
+				v, _, err := builtin("cbrt", []any{r})
+				return v, err
+			case "~":
+				if i, ok := numeric(r).(int64); ok {
+					return ^i, nil
+				}
 			}
 			return nil, unsupported("prefix operator " + op)
 		}
@@ -704,6 +713,12 @@ func binaryOp(op string, l, r any) (any, error) {
 		}
 	case "+", "-", "*", "/", "%", "^":
 		return arith(op, l, r)
+	case "&", "|", "#", "<<", ">>":
+		li, lok := numeric(l).(int64)
+		ri, rok := numeric(r).(int64)
+		if lok && rok {
+			return bitwise(op, li, ri), nil
+		}
 	case "~~", "!~~", "~~*", "!~~*":
 		subject, pattern := formatText(l), formatText(r)
 		if b, isBytea, _ := toBytea(l); isBytea && valueOID(l) == OIDBytea {
@@ -757,6 +772,22 @@ func binaryOp(op string, l, r any) (any, error) {
 	}
 	return nil, &Error{Code: CodeUndefinedFunction, Message: fmt.Sprintf("operator does not exist: %s %s %s",
 		TypeName(valueOID(l)), op, TypeName(valueOID(r)))}
+}
+
+// bitwise is an integer operator: and, or, xor (#), and the shifts, whose count is taken modulo 64 as the
+// machine PostgreSQL runs on takes a bigint's.
+func bitwise(op string, l, r int64) int64 {
+	switch op {
+	case "&":
+		return l & r
+	case "|":
+		return l | r
+	case "#":
+		return l ^ r
+	case "<<":
+		return l << (uint64(r) & 63)
+	}
+	return l >> (uint64(r) & 63)
 }
 
 // likeRegexp compiles a LIKE pattern (% and _, backslash escapes).

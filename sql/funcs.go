@@ -17,7 +17,11 @@ import (
 
 // funcName returns a call's function name, lower case, without pg_catalog.
 func funcName(f *pg.FuncCall) string {
-	return strings.ToLower(f.Funcname[len(f.Funcname)-1].GetString_().GetSval())
+	name := strings.ToLower(f.Funcname[len(f.Funcname)-1].GetString_().GetSval())
+	if name == "character_length" {
+		return "char_length" // the SQL standard's name for it
+	}
+	return name
 }
 
 // aggregates are the aggregate functions Concord evaluates.
@@ -27,6 +31,7 @@ var aggregates = map[string]bool{
 	"jsonb_object_agg": true, "json_object_agg": true,
 	"percentile_cont": true, "percentile_disc": true, "mode": true,
 	"stddev": true, "stddev_samp": true, "stddev_pop": true, "variance": true, "var_samp": true, "var_pop": true,
+	"bit_and": true, "bit_or": true, "bit_xor": true,
 }
 
 // isAggregate reports whether a call is an aggregate (not a window call).
@@ -89,6 +94,11 @@ func (x *exec) evalFunc(f *pg.FuncCall, sc *scope) (any, error) {
 	args, err := x.evalArgs(f.Args, sc)
 	if err != nil {
 		return nil, err
+	}
+	if name == "to_hex" && len(args) == 1 {
+		if i, ok := args[0].(int64); ok && i < 0 && i >= math.MinInt32 && x.typeOf(f.Args[0], sc) != OIDInt8 {
+			args[0] = int64(uint32(i)) // to_hex(-1) of an integer is ffffffff, of a bigint ffffffffffffffff
+		}
 	}
 	textual := name == "concat" || name == "concat_ws" || name == "format"
 	for i, a := range args {
@@ -943,6 +953,20 @@ func (x *exec) aggregate(f *pg.FuncCall, name string, sc *scope) (any, error) {
 		return x.orderedSetResult(f, name, sc, vals)
 	case "count":
 		return int64(len(vals)), nil
+	case "bit_and", "bit_or", "bit_xor":
+		var acc any
+		for _, v := range vals {
+			i, ok := numeric(v).(int64)
+			if !ok {
+				return nil, errorf(CodeUndefinedFunction, "function %s(%s) does not exist", name, TypeName(valueOID(v)))
+			}
+			if acc == nil {
+				acc = i
+				continue
+			}
+			acc = bitwise(map[string]string{"bit_and": "&", "bit_or": "|", "bit_xor": "#"}[name], acc.(int64), i)
+		}
+		return acc, nil
 	case "stddev", "stddev_samp", "stddev_pop", "variance", "var_samp", "var_pop":
 		if err := varianceArgError(name, x.typeOf(f.Args[0], sc)); err != nil {
 			return nil, err

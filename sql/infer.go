@@ -76,6 +76,15 @@ func (x *exec) typeOf(n *pg.Node, sc *scope) uint32 {
 			}
 			return OIDBool
 		}
+		if a.Lexpr == nil {
+			switch op {
+			case "|/", "||/": // square and cube root
+				x.hint(a.Rexpr, OIDFloat8, sc)
+				return OIDFloat8
+			case "~", "@": // bitwise not, absolute value
+				return rt
+			}
+		}
 		switch op {
 		case "->>", "~~", "!~~", "~~*", "!~~*", "~", "!~":
 			if op == "->>" {
@@ -316,6 +325,8 @@ func (x *exec) funcType(f *pg.FuncCall, sc *scope) uint32 {
 			return arg0
 		}
 		return OIDNumeric
+	case "bit_and", "bit_or", "bit_xor":
+		return arg0
 	case "min", "max", "greatest", "least", "coalesce", "nullif", "abs", "round", "ceil", "ceiling", "floor", "trunc":
 		if (name == "round" || name == "trunc") && len(at) > 1 {
 			x.hint(f.Args[1], OIDInt4, sc)
@@ -414,9 +425,9 @@ func (x *exec) funcType(f *pg.FuncCall, sc *scope) uint32 {
 			}
 		}
 		switch {
-		case name == "mod" || name == "array_cat":
+		case name == "mod" || name == "array_cat" || name == "gcd" || name == "lcm":
 			return x.firstType(f.Args, sc)
-		case bt.result == OIDFloat8 && arg0 == OIDNumeric && name != "date_part":
+		case bt.result == OIDFloat8 && arg0 == OIDNumeric && name != "date_part" && mathTypes[name].result != OIDFloat8:
 			return OIDNumeric
 		}
 		return bt.result
