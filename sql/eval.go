@@ -269,6 +269,9 @@ func (x *exec) evalAExpr(a *pg.A_Expr, sc *scope) (any, error) {
 			}
 			return nil, unsupported("prefix operator " + op)
 		}
+		if lr, rr := a.Lexpr.GetRowExpr(), a.Rexpr.GetRowExpr(); lr != nil && rr != nil {
+			return x.rowCompare(op, lr.Args, rr.Args, sc)
+		}
 		l, err := x.eval(a.Lexpr, sc)
 		if err != nil {
 			return nil, err
@@ -318,6 +321,25 @@ func (x *exec) evalAExpr(a *pg.A_Expr, sc *scope) (any, error) {
 		}
 		return quantified(op, l, arr, a.Kind == pg.A_Expr_Kind_AEXPR_OP_ALL)
 	case pg.A_Expr_Kind_AEXPR_IN:
+		if lr := a.Lexpr.GetRowExpr(); lr != nil {
+			// (a, b) IN ((1, 2), (3, 4)) is (a, b) = (1, 2) OR (a, b) = (3, 4); NOT IN the negation.
+			var in any = false
+			for _, it := range a.Rexpr.GetList().GetItems() {
+				rr := it.GetRowExpr()
+				if rr == nil {
+					return nil, errorf(CodeDatatypeMismatch, "operator does not exist: record = %s", TypeName(x.typeOf(it, sc)))
+				}
+				eq, err := x.rowCompare("=", lr.Args, rr.Args, sc)
+				if err != nil {
+					return nil, err
+				}
+				in = or3(in, eq)
+			}
+			if op == "<>" {
+				return not3(in), nil
+			}
+			return in, nil
+		}
 		l, err := x.eval(a.Lexpr, sc)
 		if err != nil {
 			return nil, err
@@ -420,6 +442,56 @@ func (x *exec) evalAExpr(a *pg.A_Expr, sc *scope) (any, error) {
 		return l, nil
 	}
 	return nil, unsupported("the operator " + op)
+}
+
+// rowCompare is the comparison of two row constructors, (a, b) < (1, 2), as PostgreSQL's RowCompareExpr makes it:
+// = is true when every pair of fields is equal, false when one pair is not, else NULL; <> its negation; <, <=, >
+// and >= decide on the first pair of fields that are not equal, NULL when a NULL comes before that pair, and
+// when every pair is equal are true for <= and >= only.
+func (x *exec) rowCompare(op string, l, r []*pg.Node, sc *scope) (any, error) {
+	if len(l) != len(r) {
+		return nil, errorf(CodeSyntaxError, "unequal number of entries in row expressions")
+	}
+	switch op {
+	case "=", "<>", "!=", "<", "<=", ">", ">=":
+	default:
+		return nil, errorf(CodeUndefinedFunction, "operator %s is not supported for row expressions", op)
+	}
+	lv, err := x.evalArgs(l, sc)
+	if err != nil {
+		return nil, err
+	}
+	rv, err := x.evalArgs(r, sc)
+	if err != nil {
+		return nil, err
+	}
+	if op == "=" || op == "<>" || op == "!=" {
+		var eq any = true
+		for i := range lv {
+			v, err := binaryOp("=", lv[i], rv[i])
+			if err != nil {
+				return nil, err
+			}
+			eq = and3(eq, v)
+		}
+		if op == "=" {
+			return eq, nil
+		}
+		return not3(eq), nil
+	}
+	for i := range lv {
+		if lv[i] == nil || rv[i] == nil {
+			return nil, nil
+		}
+		eq, err := binaryOp("=", lv[i], rv[i])
+		if err != nil {
+			return nil, err
+		}
+		if eq != true {
+			return binaryOp(op, lv[i], rv[i])
+		}
+	}
+	return op == "<=" || op == ">=", nil
 }
 
 // quantified is l op ANY(arr) (all false) or l op ALL(arr).

@@ -44,6 +44,14 @@ func (x *exec) typeOf(n *pg.Node, sc *scope) uint32 {
 	case n.GetAExpr() != nil:
 		a := n.GetAExpr()
 		op := opName(a.Name)
+		if lr, rr := a.Lexpr.GetRowExpr(), a.Rexpr.GetRowExpr(); lr != nil && rr != nil && len(lr.Args) == len(rr.Args) {
+			for i := range lr.Args { // (created, id) < ($1, $2): each parameter takes its field's type
+				lt, rt := x.typeOf(lr.Args[i], sc), x.typeOf(rr.Args[i], sc)
+				x.hint(lr.Args[i], rt, sc)
+				x.hint(rr.Args[i], lt, sc)
+			}
+			return OIDBool
+		}
 		lt := x.typeOf(a.Lexpr, sc)
 		var rt uint32
 		if a.Rexpr.GetList() != nil {

@@ -1142,6 +1142,9 @@ func (x *exec) project(sel *pg.SelectStmt, src *relation, outer *scope, limit in
 	distinctOn := len(sel.DistinctClause) > 0 && sel.DistinctClause[0].GetNode() != nil // plain DISTINCT is one empty node
 	var onKeys [][]any
 	if distinctOn {
+		if err := checkDistinctOn(sel); err != nil {
+			return nil, err
+		}
 		onSort := make([]*pg.Node, len(sel.DistinctClause))
 		for i, e := range sel.DistinctClause {
 			onSort[i] = &pg.Node{Node: &pg.Node_SortBy{SortBy: &pg.SortBy{Node: e}}}

@@ -162,6 +162,11 @@ func (x *exec) insert(ins *pg.InsertStmt) (*relation, string, error) {
 	if err := refuseWindowCalls(ins.ReturningList, "RETURNING"); err != nil {
 		return nil, "", err
 	}
+	if oc := ins.OnConflictClause; oc != nil {
+		if err := expandMultiAssign(oc.TargetList); err != nil {
+			return nil, "", err
+		}
+	}
 	if !x.inTxn && !x.describe && len(t.ForeignKeys) > 0 {
 		return nil, "", errNeedsTxn // before any value (a nextval) is computed, so that the rerun computes it once
 	}
@@ -665,6 +670,9 @@ func (x *exec) update(up *pg.UpdateStmt) (*relation, string, error) {
 	}
 	t, alias, err := x.target(up.Relation)
 	if err != nil {
+		return nil, "", err
+	}
+	if err := expandMultiAssign(up.TargetList); err != nil {
 		return nil, "", err
 	}
 	if err := refuseWindowCalls(up.ReturningList, "RETURNING"); err != nil {
