@@ -294,6 +294,9 @@ func (x *exec) evalAExpr(a *pg.A_Expr, sc *scope) (any, error) {
 		switch op {
 		case "=", "<>", "!=", "<", ">", "<=", ">=":
 			l, r = x.bpcharOperands(l, r, a.Lexpr, a.Rexpr, sc)
+			if l, r, err = x.literalOperands(l, r, a.Lexpr, a.Rexpr, sc); err != nil {
+				return nil, err
+			}
 		}
 		_, lTime := l.(time.Time)
 		_, rTime := r.(time.Time)
@@ -442,6 +445,33 @@ func (x *exec) evalAExpr(a *pg.A_Expr, sc *scope) (any, error) {
 		return l, nil
 	}
 	return nil, unsupported("the operator " + op)
+}
+
+// literalOperands converts an untyped string literal compared with a number or a boolean to that type, as
+// PostgreSQL types the literal before it reads a row: id = 'x' is 22P02 even when no row is compared.
+func (x *exec) literalOperands(l, r any, ln, rn *pg.Node, sc *scope) (any, any, error) {
+	if isStringLiteral(rn) && r != nil {
+		if t := x.typeOf(ln, sc); isNumericType(t) || t == OIDBool {
+			v, err := coerce(r, t)
+			return l, v, err
+		}
+	}
+	if isStringLiteral(ln) && l != nil {
+		if t := x.typeOf(rn, sc); isNumericType(t) || t == OIDBool {
+			v, err := coerce(l, t)
+			return v, r, err
+		}
+	}
+	return l, r, nil
+}
+
+// isStringLiteral reports whether n is a string constant without a type ('x', not 'x'::text).
+func isStringLiteral(n *pg.Node) bool {
+	if c := n.GetAConst(); c != nil {
+		_, ok := c.Val.(*pg.A_Const_Sval)
+		return ok
+	}
+	return false
 }
 
 // rowCompare is the comparison of two row constructors, (a, b) < (1, 2), as PostgreSQL's RowCompareExpr makes it:

@@ -43,10 +43,8 @@ func expandMultiAssign(targets []*pg.Node) error {
 			oneSel := one.Subselect.GetSelectStmt()
 			oneSel.TargetList = []*pg.Node{oneSel.TargetList[col]}
 			rt.Val = &pg.Node{Node: &pg.Node_SubLink{SubLink: one}}
-		case n == 1:
-			rt.Val = src
-		default:
-			return mismatch
+		default: // SET (a) = (1) too: PostgreSQL reads (1) as 1, not as a row
+			return errorf(CodeFeatureNotSupported, "source for a multiple-column UPDATE item must be a sub-SELECT or ROW() expression")
 		}
 	}
 	return nil

@@ -887,14 +887,18 @@ func (x *exec) updateByRows(t *table, alias string, coll backendColl, up *pg.Upd
 	if err != nil {
 		return 0, nil, err
 	}
-	var n int64
-	var docs []bson.Raw
+	// Every row's WHERE and new values are computed before the first is written, so that a subquery reading the
+	// table (SET x = (SELECT ... FROM t ...)) sees it as the statement found it, as in PostgreSQL.
+	type change struct {
+		doc bson.Raw
+		set bson.D
+	}
+	var changes []change
 	for _, row := range rel.rows {
 		sc := &scope{cols: rel.cols, row: row, outer: src}
 		doc := row[len(row)-1].(bson.Raw)
 		id := doc.Lookup("_id")
-		key := string(id.Value) + string(rune(id.Type))
-		if done[key] {
+		if done[string(id.Value)+string(rune(id.Type))] {
 			continue // with FROM, a row is updated once, by the first source row paired with it
 		}
 		if up.WhereClause != nil {
@@ -910,7 +914,15 @@ func (x *exec) updateByRows(t *table, alias string, coll backendColl, up *pg.Upd
 		if err != nil {
 			return 0, nil, err
 		}
-		moved, newID, set, err := x.moveKey(t, coll, doc, set)
+		changes = append(changes, change{doc, set})
+	}
+	var n int64
+	var docs []bson.Raw
+	for _, c := range changes {
+		doc := c.doc
+		id := doc.Lookup("_id")
+		key := string(id.Value) + string(rune(id.Type))
+		moved, newID, set, err := x.moveKey(t, coll, doc, c.set)
 		if err != nil {
 			return 0, nil, err
 		}
