@@ -512,6 +512,9 @@ func builtin(name string, args []any) (v any, ok bool, err error) {
 		if err := argc(1+btoi(name != "log"), 2); err != nil {
 			return nil, true, err
 		}
+		if v, ok, err := numericMath(name, args); ok {
+			return v, true, err
+		}
 		a, err := float(0)
 		if err != nil {
 			return nil, true, err
@@ -553,6 +556,9 @@ func builtin(name string, args []any) (v any, ok bool, err error) {
 	case "sign", "exp", "ln", "log10", "cbrt", "degrees", "radians":
 		if err := argc(1, 1); err != nil {
 			return nil, true, err
+		}
+		if v, ok, err := numericMath(name, args); ok {
+			return v, true, err
 		}
 		if d, ok := numeric(args[0]).(*apd.Decimal); ok && name == "sign" {
 			if d.Form == apd.NaN {

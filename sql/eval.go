@@ -257,10 +257,17 @@ func (x *exec) evalAExpr(a *pg.A_Expr, sc *scope) (any, error) {
 				return arith("-", int64(0), r)
 			case "+":
 				return r, nil
-			case "|/", "@":
-				return x.scalarFunc(map[string]string{"|/": "sqrt", "@": "abs"}[op], nil, []any{r})
-			case "||/":
-				v, _, err := builtin("cbrt", []any{r})
+			case "@":
+				return x.scalarFunc("abs", nil, []any{r})
+			case "|/", "||/": // of a float8, whatever number it is given
+				f, err := coerce(numeric(r), OIDFloat8)
+				if err != nil {
+					return nil, err
+				}
+				if op == "|/" {
+					return x.scalarFunc("sqrt", nil, []any{f})
+				}
+				v, _, err := builtin("cbrt", []any{f})
 				return v, err
 			case "~":
 				if i, ok := numeric(r).(int64); ok {
@@ -1039,6 +1046,11 @@ func arith(op string, l, r any) (any, error) {
 	}
 	if ld, rd, ok := decOperands(l, r); ok && op != "^" {
 		return decArith(op, ld, rd)
+	}
+	if op == "^" {
+		if v, ok, err := numericMath("^", []any{l, r}); ok {
+			return v, err
+		}
 	}
 	lf, lok := toFloat(l)
 	rf, rok := toFloat(r)

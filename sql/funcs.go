@@ -400,6 +400,11 @@ func (x *exec) scalarFunc(name string, f *pg.FuncCall, args []any) (any, error) 
 			}
 			return roundDigits(v, int(d.(int64)), name == "trunc")
 		}
+		if name == "sqrt" {
+			if v, ok, err := numericMath(name, []any{v}); ok {
+				return v, err
+			}
+		}
 		if i, ok := v.(int64); ok && name != "sqrt" {
 			if name == "abs" && i < 0 {
 				return -i, nil

@@ -1,6 +1,8 @@
 package sql
 
 import (
+	"slices"
+
 	pg "github.com/pganalyze/pg_query_go/v6"
 )
 
@@ -335,6 +337,11 @@ func (x *exec) funcType(f *pg.FuncCall, sc *scope) uint32 {
 		return OIDNumeric
 	case "bit_and", "bit_or", "bit_xor":
 		return arg0
+	case "sqrt":
+		if arg0 == OIDNumeric {
+			return OIDNumeric
+		}
+		return OIDFloat8
 	case "min", "max", "greatest", "least", "coalesce", "nullif", "abs", "round", "ceil", "ceiling", "floor", "trunc":
 		if (name == "round" || name == "trunc") && len(at) > 1 {
 			x.hint(f.Args[1], OIDInt4, sc)
@@ -437,6 +444,9 @@ func (x *exec) funcType(f *pg.FuncCall, sc *scope) uint32 {
 			return x.firstType(f.Args, sc)
 		case bt.result == OIDFloat8 && arg0 == OIDNumeric && name != "date_part" && mathTypes[name].result != OIDFloat8:
 			return OIDNumeric
+		case (name == "power" || name == "pow" || name == "log") && slices.Contains(at, OIDNumeric) &&
+			!slices.Contains(at, OIDFloat8) && !slices.Contains(at, OIDFloat4):
+			return OIDNumeric // power(2, 0.5) is power(numeric, numeric), as numericMath computes it
 		}
 		return bt.result
 	}
