@@ -216,6 +216,7 @@ func TestCompare_Concord(t *testing.T) {
 	runChecks(t, "concord", c)
 	runFKs(t, "concord", c)
 	runNotify(t, "concord", url)
+	runReview(t, "concord", c)
 }
 
 // TestCompare_PostgreSQL runs the same steps against PostgreSQL 15, to keep
@@ -272,6 +273,7 @@ func TestCompare_PostgreSQL(t *testing.T) {
 	runChecks(t, "postgresql", c)
 	runFKs(t, "postgresql", c)
 	runNotify(t, "postgresql", url)
+	runReview(t, "postgresql", c)
 }
 
 // freePort returns a free loopback port.
