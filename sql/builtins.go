@@ -542,7 +542,7 @@ func builtin(name string, args []any) (v any, ok bool, err error) {
 			return nil, true, errorf(CodeInvalidArgumentForPower, "a negative number raised to a non-integer power yields a complex result")
 		}
 		p := math.Pow(a, b)
-		v, err := floatChecked(p, a, b, p == 0 && a != 0)
+		v, err := floatChecked(p, a, b, p == 0 && a != 0 && !math.IsInf(b, 0))
 		return v, true, err
 	case "width_bucket":
 		if err := argc(2, 4); err != nil || len(args) == 3 {

@@ -1076,7 +1076,14 @@ func arith(op string, l, r any) (any, error) {
 		}
 		return math.Mod(lf, rf), nil
 	default:
-		return math.Pow(lf, rf), nil
+		if lf == 0 && rf < 0 {
+			return nil, errorf(CodeInvalidArgumentForPower, "zero raised to a negative power is undefined")
+		}
+		if lf < 0 && rf != math.Trunc(rf) && !math.IsInf(rf, 0) {
+			return nil, errorf(CodeInvalidArgumentForPower, "a negative number raised to a non-integer power yields a complex result")
+		}
+		p := math.Pow(lf, rf)
+		return floatChecked(p, lf, rf, p == 0 && lf != 0 && !math.IsInf(rf, 0))
 	}
 }
 

@@ -407,6 +407,9 @@ func (x *exec) scalarFunc(name string, f *pg.FuncCall, args []any) (any, error) 
 		}
 		if i, ok := v.(int64); ok && name != "sqrt" {
 			if name == "abs" && i < 0 {
+				if i == math.MinInt64 {
+					return nil, errorf(CodeNumericOutOfRange, "bigint out of range")
+				}
 				return -i, nil
 			}
 			return i, nil

@@ -144,6 +144,11 @@ func (x *exec) typeOf(n *pg.Node, sc *scope) uint32 {
 		switch op {
 		case "=", "<>", "!=", "<", ">", "<=", ">=":
 			return OIDBool
+		case "^": // dpow, or numeric_power beside a numeric
+			if (lt == OIDNumeric || rt == OIDNumeric) && widen(lt, rt) == OIDNumeric {
+				return OIDNumeric
+			}
+			return OIDFloat8
 		case "||":
 			if lt == OIDJSONB || rt == OIDJSONB {
 				return OIDJSONB
@@ -442,9 +447,10 @@ func (x *exec) funcType(f *pg.FuncCall, sc *scope) uint32 {
 		switch {
 		case name == "mod" || name == "array_cat" || name == "gcd" || name == "lcm":
 			return x.firstType(f.Args, sc)
-		case bt.result == OIDFloat8 && arg0 == OIDNumeric && name != "date_part" && mathTypes[name].result != OIDFloat8:
+		case bt.result == OIDFloat8 && arg0 == OIDNumeric && name != "date_part" && mathTypes[name].result != OIDFloat8 &&
+			name != "degrees" && name != "radians" && name != "cbrt":
 			return OIDNumeric
-		case (name == "power" || name == "pow" || name == "log") && slices.Contains(at, OIDNumeric) &&
+		case (name == "power" || name == "pow" || name == "log") && (slices.Contains(at, OIDNumeric) || name == "log" && len(at) == 2) &&
 			!slices.Contains(at, OIDFloat8) && !slices.Contains(at, OIDFloat4):
 			return OIDNumeric // power(2, 0.5) is power(numeric, numeric), as numericMath computes it
 		}

@@ -34,7 +34,7 @@ func numericMath(name string, args []any) (v any, ok bool, err error) {
 			return nil, false, nil
 		}
 	}
-	if !anyDec {
+	if !anyDec && !(name == "log" && len(ds) == 2) { // log(b, x) is of numerics only: log(2, 8) is 3.0000000000000000
 		return nil, false, nil
 	}
 	for _, d := range ds {
