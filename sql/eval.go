@@ -92,6 +92,8 @@ func (x *exec) eval(n *pg.Node, sc *scope) (any, error) {
 		return x.evalSubLink(n.GetSubLink(), sc)
 	case n.GetCaseExpr() != nil:
 		return x.evalCase(n.GetCaseExpr(), sc)
+	case n.GetGroupingFunc() != nil:
+		return groupingFunc(n.GetGroupingFunc().Args, sc), nil
 	case n.GetCoalesceExpr() != nil:
 		for _, a := range n.GetCoalesceExpr().Args {
 			v, err := x.eval(a, sc)

@@ -211,6 +211,8 @@ func (x *exec) typeOf(n *pg.Node, sc *scope) uint32 {
 		}
 		t = unifyType(t, x.typeOf(c.Defresult, sc))
 		return t
+	case n.GetGroupingFunc() != nil:
+		return OIDInt4
 	case n.GetCoalesceExpr() != nil:
 		return x.firstType(n.GetCoalesceExpr().Args, sc)
 	case n.GetMinMaxExpr() != nil:

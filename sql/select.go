@@ -907,6 +907,7 @@ func (x *exec) project(sel *pg.SelectStmt, src *relation, outer *scope, limit in
 	type unit struct {
 		row   []any
 		group [][]any
+		set   map[string]bool // with grouping sets, the group's (groupingSetGroups)
 	}
 	var units []unit
 	if grouped {
@@ -919,7 +920,15 @@ func (x *exec) project(sel *pg.SelectStmt, src *relation, outer *scope, limit in
 		if err := checkGrouping(sel, src); err != nil {
 			return nil, err
 		}
-		if len(sel.GroupClause) == 0 {
+		if sets, ok := expandGroupingSets(sel.GroupClause); ok {
+			groups, err := x.groupingSetGroups(sets, targets, src, outer)
+			if err != nil {
+				return nil, err
+			}
+			for _, g := range groups {
+				units = append(units, unit{row: g.row, group: g.group, set: g.set})
+			}
+		} else if len(sel.GroupClause) == 0 {
 			units = []unit{{row: firstOr(src.rows, len(src.cols)), group: src.rows}}
 			if src.rows == nil {
 				units[0].group = [][]any{}
@@ -953,7 +962,7 @@ func (x *exec) project(sel *pg.SelectStmt, src *relation, outer *scope, limit in
 		}
 	}
 	scopeOf := func(i int) *scope {
-		return &scope{cols: src.cols, row: units[i].row, group: units[i].group, outer: outer, rowIdx: i}
+		return &scope{cols: src.cols, row: units[i].row, group: units[i].group, outer: outer, rowIdx: i, grouping: units[i].set}
 	}
 	// HAVING
 	if sel.HavingClause != nil {
