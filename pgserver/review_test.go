@@ -13,8 +13,8 @@ import (
 // the empty string, array_to_string's NULL text, the regexp_* functions of PostgreSQL 15, several string, number
 // and bitwise functions and operators, numeric sqrt, exp, ln, log and power at PostgreSQL's scales, row
 // comparisons, DISTINCT ON against ORDER BY, untyped literals compared with numbers, UPDATE whose subquery reads
-// the table it updates, SET (a, b) = (...), ROLLUP, CUBE and GROUPING SETS, how a float8 is printed, and
-// out-of-range number input.
+// the table it updates, SET (a, b) = (...), ROLLUP, CUBE and GROUPING SETS, how a float8 is printed,
+// out-of-range number input, and RETURNING (xmax = 0) after ON CONFLICT DO UPDATE.
 var reviewSteps = []struct{ sql, want string }{
 	{"CREATE TABLE rvemp (id int PRIMARY KEY, name text, dept text, salary numeric(10,2), bonus int, active boolean, mgr int)",
 		"CREATE TABLE"},
@@ -312,6 +312,20 @@ var reviewSteps = []struct{ sql, want string }{
 		"ERROR 22003"},
 	{"SELECT log(2, 2), log(2, 8), pg_typeof(log(2, 8)), radians(180.0), degrees(pi()), pg_typeof(radians(180.0))",
 		"1.0000000000000000|3.0000000000000000|numeric|3.141592653589793|180|double precision\nSELECT 1"},
+	{"CREATE TABLE rvup (k text PRIMARY KEY, v int)",
+		"CREATE TABLE"},
+	{"INSERT INTO rvup VALUES ('a', 1), ('b', 2) ON CONFLICT (k) DO UPDATE SET v = excluded.v RETURNING k, (xmax = 0) AS inserted",
+		"a|t\nb|t\nINSERT 0 2"},
+	{"INSERT INTO rvup VALUES ('a', 10), ('c', 3) ON CONFLICT (k) DO UPDATE SET v = excluded.v RETURNING k, v, (xmax = 0) AS inserted, xmax <> 0 AS updated",
+		"a|10|f|t\nc|3|t|f\nINSERT 0 2"},
+	{"INSERT INTO rvup VALUES ('d', 4) RETURNING k, xmax = 0",
+		"d|t\nINSERT 0 1"},
+	{"INSERT INTO rvup VALUES ('a', 5) ON CONFLICT (k) DO NOTHING RETURNING k, xmax = 0",
+		"INSERT 0 0"},
+	{"INSERT INTO rvup VALUES ('a', 10) ON CONFLICT (k) DO UPDATE SET v = excluded.v RETURNING *",
+		"a|10\nINSERT 0 1"},
+	{"SELECT * FROM rvup ORDER BY k",
+		"a|10\nb|2\nc|3\nd|4\nSELECT 4"},
 }
 
 func runReview(t *testing.T, who string, c *pgx.Conn) { runSteps(t, who, c, reviewSteps) }

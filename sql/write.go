@@ -146,6 +146,26 @@ func (x *exec) returning(list []*pg.Node, t *table, alias string, docs []bson.Ra
 	return x.project(&pg.SelectStmt{TargetList: list}, src, outer, -1)
 }
 
+// insertReturning is an INSERT's RETURNING list over the rows it wrote, where the system column xmax, as in
+// PostgreSQL, is 0 for a row inserted and not for one ON CONFLICT DO UPDATE updated: RETURNING (xmax = 0) AS
+// inserted tells them apart. updated is nil without ON CONFLICT.
+func (x *exec) insertReturning(list []*pg.Node, t *table, alias string, docs []bson.Raw, updated []bool) (*relation, error) {
+	if list == nil {
+		return nil, nil
+	}
+	cols := append(tableCols(t, alias), relCol{qual: alias, name: "xmax", oid: OIDInt8, whole: true})
+	src := &relation{cols: cols}
+	for i, d := range docs {
+		row := rowOf(cols, d)
+		row[len(row)-1] = int64(0)
+		if i < len(updated) && updated[i] {
+			row[len(row)-1] = int64(1) // PostgreSQL's is the updating transaction's id; only its being nonzero counts
+		}
+		src.rows = append(src.rows, row)
+	}
+	return x.project(&pg.SelectStmt{TargetList: list}, src, nil, -1)
+}
+
 // insert runs INSERT ... VALUES | SELECT [ON CONFLICT] [RETURNING].
 func (x *exec) insert(ins *pg.InsertStmt) (*relation, string, error) {
 	if ins.WithClause != nil {
@@ -253,11 +273,12 @@ func (x *exec) insert(ins *pg.InsertStmt) (*relation, string, error) {
 			x.typeOf(oc.WhereClause, sc)
 		}
 		x.planInsert(m, ins, t, alias, 0)
-		rel, err := x.returning(ins.ReturningList, t, alias, nil, nil)
+		rel, err := x.insertReturning(ins.ReturningList, t, alias, nil, nil)
 		return rel, "INSERT 0 0", err
 	}
 	coll := x.writeColl(t)
 	var written []bson.Raw
+	var updated []bool // with ON CONFLICT, whether each row written was updated rather than inserted
 	var count int
 	// ON CONFLICT DO UPDATE: the rows the statement inserted or updated (by _id), and for a table without a primary
 	// key the arbiter keys proposed so far: a row is not changed twice (21000).
@@ -309,11 +330,12 @@ func (x *exec) insert(ins *pg.InsertStmt) (*relation, string, error) {
 		}
 		if out != nil {
 			written = append(written, out)
+			updated = append(updated, &out[0] != &raw[0])
 			count++
 		}
 	}
 	x.planInsert(m, ins, t, alias, count)
-	rel, err := x.returning(ins.ReturningList, t, alias, written, nil)
+	rel, err := x.insertReturning(ins.ReturningList, t, alias, written, updated)
 	return rel, fmt.Sprintf("INSERT 0 %d", count), err
 }
 
@@ -556,8 +578,8 @@ func (x *exec) conflicting(coll backendColl, arbiters []conflictIndex, raw bson.
 	return nil, nil
 }
 
-// onConflict inserts raw under an ON CONFLICT clause and returns the document written (inserted or updated), nil
-// when nothing was. In a transaction (every ON CONFLICT statement runs in one) the arbiter indexes are looked up
+// onConflict inserts raw under an ON CONFLICT clause and returns the document written: raw itself when it was
+// inserted, the row as updated, or nil when nothing was written. In a transaction (every ON CONFLICT statement runs in one) the arbiter indexes are looked up
 // first, since a failed insert would abort the transaction; outside one the insert is tried and a duplicate key on
 // an arbiter turns into the action, tried again if the conflicting row disappears in between. A duplicate key on
 // any other unique index is the insert's error, as in PostgreSQL.
