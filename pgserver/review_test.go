@@ -12,7 +12,7 @@ import (
 // the regular expression and SIMILAR forms of substring, SIMILAR TO, LIKE ... ESCAPE, format's widths, replace of
 // the empty string, array_to_string's NULL text, the regexp_* functions of PostgreSQL 15, several string, number
 // and bitwise functions and operators, numeric sqrt, exp, ln, log and power at PostgreSQL's scales, row
-// comparisons, DISTINCT ON against ORDER BY, untyped literals compared with numbers, UPDATE whose subquery reads
+// comparisons, DISTINCT ON against ORDER BY, untyped literals compared with or added to numbers, UPDATE whose subquery reads
 // the table it updates, SET (a, b) = (...), ROLLUP, CUBE and GROUPING SETS, how a float8 is printed,
 // out-of-range number input, and RETURNING (xmax = 0) after ON CONFLICT DO UPDATE.
 var reviewSteps = []struct{ sql, want string }{
@@ -326,6 +326,18 @@ var reviewSteps = []struct{ sql, want string }{
 		"a|10\nINSERT 0 1"},
 	{"SELECT * FROM rvup ORDER BY k",
 		"a|10\nb|2\nc|3\nd|4\nSELECT 4"},
+	{"SELECT '1.5' + 1",
+		"ERROR 22P02"},
+	{"SELECT '3' * 2, 2 - '1', '10' / 4, '7' % 3, '1.5' + 1.0, '1.5' * 2.0",
+		"6|1|2|1|2.5|3.00\nSELECT 1"},
+	{"SELECT 1 + '1e2'",
+		"ERROR 22P02"},
+	{"SELECT 'x' + 1",
+		"ERROR 22P02"},
+	{"SELECT true AND 't', 1 + '  2  '",
+		"t|3\nSELECT 1"},
+	{"SELECT 1.5 + '2', 1.5::float8 + '2.5'",
+		"3.5|4\nSELECT 1"},
 }
 
 func runReview(t *testing.T, who string, c *pgx.Conn) { runSteps(t, who, c, reviewSteps) }

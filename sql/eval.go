@@ -307,6 +307,15 @@ func (x *exec) evalAExpr(a *pg.A_Expr, sc *scope) (any, error) {
 				return nil, err
 			}
 		}
+		switch op {
+		case "+", "-", "*", "/", "%":
+			// '1.5' + 1 is 22P02: the untyped literal takes the integer's type, as in PostgreSQL.
+			if isStringLiteral(a.Lexpr) != isStringLiteral(a.Rexpr) {
+				if l, r, err = x.literalOperands(l, r, a.Lexpr, a.Rexpr, sc); err != nil {
+					return nil, err
+				}
+			}
+		}
 		_, lTime := l.(time.Time)
 		_, rTime := r.(time.Time)
 		if (op == "+" || op == "-") && (lTime || rTime) { // typed only when a date may be in it: not per row of every sum
