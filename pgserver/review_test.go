@@ -12,7 +12,7 @@ import (
 // the regular expression and SIMILAR forms of substring, SIMILAR TO, LIKE ... ESCAPE, format's widths, replace of
 // the empty string, array_to_string's NULL text, the regexp_* functions of PostgreSQL 15, several string, number
 // and bitwise functions and operators, numeric sqrt, exp, ln, log and power at PostgreSQL's scales, row
-// comparisons, DISTINCT ON against ORDER BY, untyped literals compared with or added to numbers, UPDATE whose subquery reads
+// comparisons (IS DISTINCT FROM too), DISTINCT ON against ORDER BY, untyped literals compared with or added to numbers, UPDATE whose subquery reads
 // the table it updates, SET (a, b) = (...), ROLLUP, CUBE and GROUPING SETS, how a float8 is printed,
 // out-of-range number input, and RETURNING (xmax = 0) after ON CONFLICT DO UPDATE.
 var reviewSteps = []struct{ sql, want string }{
@@ -338,6 +338,18 @@ var reviewSteps = []struct{ sql, want string }{
 		"t|3\nSELECT 1"},
 	{"SELECT 1.5 + '2', 1.5::float8 + '2.5'",
 		"3.5|4\nSELECT 1"},
+	{"CREATE TABLE rvt1 (id int PRIMARY KEY, a int, b text)",
+		"CREATE TABLE"},
+	{"INSERT INTO rvt1 VALUES (1, 10, 'x'), (2, 20, 'y'), (3, NULL, 'z'), (4, 10, NULL)",
+		"INSERT 0 4"},
+	{"SELECT id FROM rvt1 WHERE (a, b) IS NOT DISTINCT FROM (10, 'x')",
+		"1\nSELECT 1"},
+	{"SELECT id FROM rvt1 WHERE (a, b) IS DISTINCT FROM (10, NULL) ORDER BY id",
+		"1\n2\n3\nSELECT 3"},
+	{"SELECT id, (a, b) IS NOT DISTINCT FROM (10, NULL), (1, NULL) IS DISTINCT FROM (1, NULL) FROM rvt1 ORDER BY id",
+		"1|f|f\n2|f|f\n3|f|f\n4|t|f\nSELECT 4"},
+	{"SELECT (1, 2) IS DISTINCT FROM (1, 2, 3)",
+		"ERROR 42601"},
 }
 
 func runReview(t *testing.T, who string, c *pgx.Conn) { runSteps(t, who, c, reviewSteps) }

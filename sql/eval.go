@@ -434,6 +434,21 @@ func (x *exec) evalAExpr(a *pg.A_Expr, sc *scope) (any, error) {
 		}
 		return res, nil
 	case pg.A_Expr_Kind_AEXPR_DISTINCT, pg.A_Expr_Kind_AEXPR_NOT_DISTINCT:
+		if lr, rr := a.Lexpr.GetRowExpr(), a.Rexpr.GetRowExpr(); lr != nil && rr != nil {
+			// (a, b) IS NOT DISTINCT FROM (1, NULL): every pair of fields is, a NULL beside a NULL the same.
+			if len(lr.Args) != len(rr.Args) {
+				return nil, errorf(CodeSyntaxError, "unequal number of entries in row expressions")
+			}
+			same := true
+			for i := range lr.Args {
+				v, err := x.evalAExpr(&pg.A_Expr{Kind: pg.A_Expr_Kind_AEXPR_NOT_DISTINCT, Name: a.Name, Lexpr: lr.Args[i], Rexpr: rr.Args[i]}, sc)
+				if err != nil {
+					return nil, err
+				}
+				same = same && v == true
+			}
+			return same == (a.Kind == pg.A_Expr_Kind_AEXPR_NOT_DISTINCT), nil
+		}
 		l, err := x.eval(a.Lexpr, sc)
 		if err != nil {
 			return nil, err
