@@ -12,9 +12,9 @@ import (
 // the regular expression and SIMILAR forms of substring, SIMILAR TO, LIKE ... ESCAPE, format's widths, replace of
 // the empty string, array_to_string's NULL text, the regexp_* functions of PostgreSQL 15, several string, number
 // and bitwise functions and operators, numeric sqrt, exp, ln, log and power at PostgreSQL's scales, row
-// comparisons (IS DISTINCT FROM too), DISTINCT ON against ORDER BY, untyped literals compared with or added to numbers, UPDATE whose subquery reads
-// the table it updates, SET (a, b) = (...), ROLLUP, CUBE and GROUPING SETS, how a float8 is printed,
-// out-of-range number input, and RETURNING (xmax = 0) after ON CONFLICT DO UPDATE.
+// comparisons (IS DISTINCT FROM too), DISTINCT ON against ORDER BY, untyped literals compared with or added to
+// numbers, UPDATE whose subquery reads the table it updates, SET (a, b) = (...), ROLLUP, CUBE and GROUPING SETS,
+// how a float8 is printed, out-of-range number input, and RETURNING (xmax = 0) after ON CONFLICT DO UPDATE.
 var reviewSteps = []struct{ sql, want string }{
 	{"CREATE TABLE rvemp (id int PRIMARY KEY, name text, dept text, salary numeric(10,2), bonus int, active boolean, mgr int)",
 		"CREATE TABLE"},
