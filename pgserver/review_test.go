@@ -14,7 +14,8 @@ import (
 // and bitwise functions and operators, numeric sqrt, exp, ln, log and power at PostgreSQL's scales, row
 // comparisons (IS DISTINCT FROM too), DISTINCT ON against ORDER BY, untyped literals compared with or added to
 // numbers, UPDATE whose subquery reads the table it updates, SET (a, b) = (...), ROLLUP, CUBE and GROUPING SETS,
-// how a float8 is printed, out-of-range number input, and RETURNING (xmax = 0) after ON CONFLICT DO UPDATE.
+// how a float8 is printed, out-of-range number input, RETURNING (xmax = 0) after ON CONFLICT DO UPDATE, and
+// unnest of several arrays in FROM.
 var reviewSteps = []struct{ sql, want string }{
 	{"CREATE TABLE rvemp (id int PRIMARY KEY, name text, dept text, salary numeric(10,2), bonus int, active boolean, mgr int)",
 		"CREATE TABLE"},
@@ -350,6 +351,26 @@ var reviewSteps = []struct{ sql, want string }{
 		"1|f|f\n2|f|f\n3|f|f\n4|t|f\nSELECT 4"},
 	{"SELECT (1, 2) IS DISTINCT FROM (1, 2, 3)",
 		"ERROR 42601"},
+	{"CREATE TABLE rvbulk (id int PRIMARY KEY, name text)",
+		"CREATE TABLE"},
+	{"SELECT * FROM unnest(ARRAY[1, 2], ARRAY['a', 'b', 'c']) AS t(a, b)",
+		"1|a\n2|b\n|c\nSELECT 3"},
+	{"SELECT * FROM unnest(ARRAY[1, 2], ARRAY['a', 'b'])",
+		"1|a\n2|b\nSELECT 2"},
+	{"SELECT * FROM unnest(ARRAY[1, 2], ARRAY['x']) WITH ORDINALITY AS t(n, s, i)",
+		"1|x|1\n2||2\nSELECT 2"},
+	{"SELECT * FROM unnest(ARRAY[1, 2], NULL::text[]) AS t(a, b)",
+		"1|\n2|\nSELECT 2"},
+	{"SELECT t.b, t.a * 10 FROM unnest('{1,2}'::int[], '{p,q}'::text[]) t(a, b) ORDER BY 1 DESC",
+		"q|20\np|10\nSELECT 2"},
+	{"INSERT INTO rvbulk (id, name) SELECT * FROM unnest(ARRAY[1, 2, 3], ARRAY['a', 'b', 'c']) RETURNING id, name",
+		"1|a\n2|b\n3|c\nINSERT 0 3"},
+	{"INSERT INTO rvbulk SELECT i, n FROM unnest(ARRAY[3, 4], ARRAY['cc', 'd']) AS u(i, n) ON CONFLICT (id) DO UPDATE SET name = excluded.name RETURNING id, name",
+		"3|cc\n4|d\nINSERT 0 2"},
+	{"SELECT * FROM rvbulk ORDER BY id",
+		"1|a\n2|b\n3|cc\n4|d\nSELECT 4"},
+	{"SELECT * FROM unnest(ARRAY[1], ARRAY[2]) AS t(a, b, c)",
+		"ERROR 42P10"},
 }
 
 func runReview(t *testing.T, who string, c *pgx.Conn) { runSteps(t, who, c, reviewSteps) }

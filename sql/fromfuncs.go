@@ -189,6 +189,9 @@ func (x *exec) rangeFunction(rf *pg.RangeFunction, outer *scope) (*relation, err
 	f := items[0].GetFuncCall()
 	name := funcName(f)
 	sc := &scope{outer: outer}
+	if name == "unnest" && len(f.Args) > 1 {
+		return x.unnestMany(rf, f, sc)
+	}
 	var oid uint32
 	scalar := false
 	switch name {
@@ -300,6 +303,72 @@ func (x *exec) rangeFunction(rf *pg.RangeFunction, outer *scope) (*relation, err
 		}
 		if rf.Ordinality {
 			row = append(row, int64(i+1))
+		}
+		rel.rows = append(rel.rows, row)
+	}
+	return rel, nil
+}
+
+// unnestMany is unnest(a, b, ...) in FROM: a column for each array, named unnest unless the alias names them,
+// and a row for each position up to the longest array's length, a shorter array's column NULL past its end, as in
+// PostgreSQL (INSERT ... SELECT * FROM unnest($1::int[], $2::text[]) inserts rows from parallel arrays).
+func (x *exec) unnestMany(rf *pg.RangeFunction, f *pg.FuncCall, sc *scope) (*relation, error) {
+	qual := "unnest"
+	if rf.Alias != nil {
+		qual = rf.Alias.Aliasname
+	}
+	var cols []relCol
+	for _, a := range f.Args {
+		oid := types[x.typeOf(a, sc)].elem
+		if oid == 0 {
+			oid = OIDText
+		}
+		cols = append(cols, relCol{qual: qual, name: "unnest", oid: oid})
+	}
+	if rf.Ordinality {
+		cols = append(cols, relCol{qual: qual, name: "ordinality", oid: OIDInt8})
+	}
+	if rf.Alias != nil {
+		if len(rf.Alias.Colnames) > len(cols) {
+			return nil, errorf(CodeInvalidColumnReference, "table \"%s\" has %d columns available but %d columns specified",
+				qual, len(cols), len(rf.Alias.Colnames))
+		}
+		for i, c := range rf.Alias.Colnames {
+			cols[i].name = c.GetString_().GetSval()
+		}
+	}
+	rel := &relation{cols: cols}
+	if x.describe {
+		return rel, nil
+	}
+	args, err := x.evalArgs(f.Args, sc)
+	if err != nil {
+		return nil, err
+	}
+	arrays := make([][]any, len(args))
+	n := 0
+	for i, a := range args {
+		if a == nil {
+			continue // a NULL array has no elements
+		}
+		arr, ok := a.([]any)
+		if !ok {
+			return nil, errorf(CodeUndefinedFunction, "function unnest(%s) does not exist", TypeName(valueOID(a)))
+		}
+		arrays[i] = arr
+		n = max(n, len(arr))
+	}
+	for k := range n {
+		row := make([]any, 0, len(cols))
+		for _, arr := range arrays {
+			var v any
+			if k < len(arr) {
+				v = arr[k]
+			}
+			row = append(row, v)
+		}
+		if rf.Ordinality {
+			row = append(row, int64(k+1))
 		}
 		rel.rows = append(rel.rows, row)
 	}
