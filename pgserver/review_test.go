@@ -15,7 +15,7 @@ import (
 // comparisons (IS DISTINCT FROM too), DISTINCT ON against ORDER BY, untyped literals compared with or added to
 // numbers, UPDATE whose subquery reads the table it updates, SET (a, b) = (...), ROLLUP, CUBE and GROUPING SETS,
 // how a float8 is printed, out-of-range number input, RETURNING (xmax = 0) after ON CONFLICT DO UPDATE, and
-// unnest of several arrays in FROM.
+// unnest of several arrays in FROM, and UPDATE of a GENERATED ALWAYS identity column.
 var reviewSteps = []struct{ sql, want string }{
 	{"CREATE TABLE rvemp (id int PRIMARY KEY, name text, dept text, salary numeric(10,2), bonus int, active boolean, mgr int)",
 		"CREATE TABLE"},
@@ -371,6 +371,20 @@ var reviewSteps = []struct{ sql, want string }{
 		"1|a\n2|b\n3|cc\n4|d\nSELECT 4"},
 	{"SELECT * FROM unnest(ARRAY[1], ARRAY[2]) AS t(a, b, c)",
 		"ERROR 42P10"},
+	{"CREATE TABLE rvw (id int GENERATED ALWAYS AS IDENTITY PRIMARY KEY, code text UNIQUE, n int DEFAULT 5)",
+		"CREATE TABLE"},
+	{"INSERT INTO rvw (code) VALUES ('a'), ('b') RETURNING id, code, n",
+		"1|a|5\n2|b|5\nINSERT 0 2"},
+	{"UPDATE rvw SET id = 5 WHERE code = 'a'",
+		"ERROR 428C9"},
+	{"UPDATE rvw SET id = DEFAULT WHERE false",
+		"UPDATE 0"},
+	{"UPDATE rvw SET n = n + 1, id = id WHERE code = 'a'",
+		"ERROR 428C9"},
+	{"INSERT INTO rvw (code) VALUES ('a') ON CONFLICT (code) DO UPDATE SET id = 7",
+		"ERROR 428C9"},
+	{"INSERT INTO rvw (code) VALUES ('a') ON CONFLICT (code) DO UPDATE SET n = 9 RETURNING id, code, n",
+		"1|a|9\nINSERT 0 1"},
 }
 
 func runReview(t *testing.T, who string, c *pgx.Conn) { runSteps(t, who, c, reviewSteps) }

@@ -186,6 +186,9 @@ func (x *exec) insert(ins *pg.InsertStmt) (*relation, string, error) {
 		if err := expandMultiAssign(oc.TargetList); err != nil {
 			return nil, "", err
 		}
+		if err := checkIdentityUpdate(t, oc.TargetList); err != nil {
+			return nil, "", err
+		}
 	}
 	if !x.inTxn && !x.describe && len(t.ForeignKeys) > 0 {
 		return nil, "", errNeedsTxn // before any value (a nextval) is computed, so that the rerun computes it once
@@ -695,6 +698,9 @@ func (x *exec) update(up *pg.UpdateStmt) (*relation, string, error) {
 		return nil, "", err
 	}
 	if err := expandMultiAssign(up.TargetList); err != nil {
+		return nil, "", err
+	}
+	if err := checkIdentityUpdate(t, up.TargetList); err != nil {
 		return nil, "", err
 	}
 	if err := refuseWindowCalls(up.ReturningList, "RETURNING"); err != nil {
