@@ -15,7 +15,7 @@ import (
 // comparisons (IS DISTINCT FROM too), DISTINCT ON against ORDER BY, untyped literals compared with or added to
 // numbers, UPDATE whose subquery reads the table it updates, SET (a, b) = (...), ROLLUP, CUBE and GROUPING SETS,
 // how a float8 is printed, out-of-range number input, RETURNING (xmax = 0) after ON CONFLICT DO UPDATE, and
-// unnest of several arrays in FROM, and UPDATE of a GENERATED ALWAYS identity column.
+// unnest of several arrays in FROM, UPDATE of a GENERATED ALWAYS identity column, and a date in a row made jsonb.
 var reviewSteps = []struct{ sql, want string }{
 	{"CREATE TABLE rvemp (id int PRIMARY KEY, name text, dept text, salary numeric(10,2), bonus int, active boolean, mgr int)",
 		"CREATE TABLE"},
@@ -385,6 +385,12 @@ var reviewSteps = []struct{ sql, want string }{
 		"ERROR 428C9"},
 	{"INSERT INTO rvw (code) VALUES ('a') ON CONFLICT (code) DO UPDATE SET n = 9 RETURNING id, code, n",
 		"1|a|9\nINSERT 0 1"},
+	{"SELECT to_jsonb(t) FROM (SELECT 1 AS a, '2024-01-01'::date AS d, '2024-01-01 10:00'::timestamp AS ts, '2024-01-01 10:00+00'::timestamptz AS tz) t",
+		"{\"a\": 1, \"d\": \"2024-01-01\", \"ts\": \"2024-01-01T10:00:00\", \"tz\": \"2024-01-01T10:00:00+00:00\"}\nSELECT 1"},
+	{"SELECT jsonb_agg(t) FROM (SELECT '2024-03-05'::date AS d) t",
+		"[{\"d\": \"2024-03-05\"}]\nSELECT 1"},
+	{"SELECT (to_jsonb(t) ->> 'd')::date + 1 FROM (SELECT '2024-03-05'::date AS d) t",
+		"2024-03-06\nSELECT 1"},
 }
 
 func runReview(t *testing.T, who string, c *pgx.Conn) { runSteps(t, who, c, reviewSteps) }
