@@ -188,9 +188,6 @@ func regexpSplit(s, pattern, flags string) ([]any, error) {
 		if m[0] == m[1] && (m[0] == 0 || m[0] == len(s)) {
 			continue
 		}
-		if m[1] == 0 {
-			continue
-		}
 		out = append(out, s[last:m[0]])
 		last = m[1]
 	}
