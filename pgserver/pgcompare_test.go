@@ -216,6 +216,9 @@ func TestCompare_Concord(t *testing.T) {
 	runChecks(t, "concord", c)
 	runFKs(t, "concord", c)
 	runNotify(t, "concord", url)
+	runTableLocks(t, "concord", c)
+	runTimeZone(t, "concord", c)
+	runTimeZoneClient(t, "concord", url)
 	runReview(t, "concord", c)
 }
 
@@ -273,6 +276,9 @@ func TestCompare_PostgreSQL(t *testing.T) {
 	runChecks(t, "postgresql", c)
 	runFKs(t, "postgresql", c)
 	runNotify(t, "postgresql", url)
+	runTableLocks(t, "postgresql", c)
+	runTimeZone(t, "postgresql", c)
+	runTimeZoneClient(t, "postgresql", url)
 	runReview(t, "postgresql", c)
 }
 

@@ -717,7 +717,8 @@ func regexpReplace(s, pattern, repl, flags string) (any, bool, error) {
 	return b.String(), true, nil
 }
 
-// datePart is EXTRACT(field FROM v) and date_part(field, v) of a timestamp (in UTC) or an interval.
+// datePart is EXTRACT(field FROM v) and date_part(field, v) of a timestamp (in its location: UTC, or the session's
+// zone for a timestamp with time zone, zonedCall) or an interval.
 func datePart(field string, v any) (any, error) {
 	if t, ok := v.(timeOfDay); ok {
 		return timePart(field, t)
@@ -729,7 +730,10 @@ func datePart(field string, v any) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	t := tv.(time.Time).UTC()
+	t := tv.(time.Time)
+	if t.Location() == time.Local {
+		t = t.UTC()
+	}
 	if inf := infinite(t); inf != 0 {
 		switch field { // the fields that grow with time are infinite too, the others NULL, as in PostgreSQL
 		case "year", "years", "decade", "decades", "century", "centuries", "millennium", "millennia", "epoch", "julian", "isoyear":
@@ -783,8 +787,15 @@ func datePart(field string, v any) (any, error) {
 			return float64((t.Year() + 999) / 1000), nil
 		}
 		return float64(-((999 - (t.Year() - 1)) / 1000)), nil
-	case "timezone", "timezone_hour", "timezone_minute":
-		return 0.0, nil
+	case "timezone":
+		_, off := t.Zone()
+		return float64(off), nil
+	case "timezone_hour":
+		_, off := t.Zone()
+		return float64(off / 3600), nil
+	case "timezone_minute":
+		_, off := t.Zone()
+		return float64(off / 60 % 60), nil
 	}
 	return nil, errorf(CodeInvalidParameterValue, "unit \"%s\" not recognized for type timestamp with time zone", field)
 }

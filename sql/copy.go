@@ -193,7 +193,11 @@ func (x *exec) copyTarget(cs *pg.CopyStmt) (*table, []Column, error) {
 	if cs.Relation == nil {
 		return nil, nil, nil
 	}
-	t, _, err := x.target(cs.Relation)
+	mode := lockRowExclusive
+	if !cs.IsFrom {
+		mode = lockAccessShare // COPY TO only reads
+	}
+	t, _, err := x.targetLocked(cs.Relation, mode)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -48,6 +48,7 @@ const (
 	CodeObjectNotInPrerequisiteState = "55000"
 	CodeGeneratedAlways              = "428C9"
 	CodeLockNotAvailable             = "55P03"
+	CodeDeadlockDetected             = "40P01"
 	CodeCannotCoerce                 = "42846"
 	CodeInvalidName                  = "42602"
 	CodeNullValueNotAllowed          = "22004"

@@ -145,7 +145,7 @@ func (x *exec) eval(n *pg.Node, sc *scope) (any, error) {
 				v = strconv.FormatBool(b) // a boolean casts to 'true' or 'false' (its output is t or f)
 			}
 		}
-		c, err := coerce(x.relativeTime(v, oid), oid)
+		c, err := coerce(x.castZone(x.relativeTime(v, oid), tc.Arg, sc, oid), oid)
 		if err != nil {
 			return nil, err
 		}
@@ -298,11 +298,13 @@ func (x *exec) evalAExpr(a *pg.A_Expr, sc *scope) (any, error) {
 			_, ra := r.([]any)
 			if !la && !ra { // text || text: a numeric(p,s) shows its scale (1.50 || 'x' is 1.50x)
 				l, r = x.numericText(l, a.Lexpr, sc), x.numericText(r, a.Rexpr, sc)
+				l, r = x.shownTime(l, a.Lexpr, sc), x.shownTime(r, a.Rexpr, sc)
 			}
 		}
 		switch op {
 		case "=", "<>", "!=", "<", ">", "<=", ">=":
 			l, r = x.bpcharOperands(l, r, a.Lexpr, a.Rexpr, sc)
+			l, r = x.zonedOperands(l, r, a.Lexpr, a.Rexpr, sc)
 			if l, r, err = x.literalOperands(l, r, a.Lexpr, a.Rexpr, sc); err != nil {
 				return nil, err
 			}
@@ -320,7 +322,7 @@ func (x *exec) evalAExpr(a *pg.A_Expr, sc *scope) (any, error) {
 		_, rTime := r.(time.Time)
 		if (op == "+" || op == "-") && (lTime || rTime) { // typed only when a date may be in it: not per row of every sum
 			if lt, rt := x.typeOf(a.Lexpr, sc), x.typeOf(a.Rexpr, sc); dateArith(op, lt, rt) != 0 {
-				return dateOp(op, l, r, lt, rt)
+				return x.zonedDateOp(op, l, r, lt, rt)
 			}
 		}
 		return binaryOp(op, l, r)
@@ -420,11 +422,13 @@ func (x *exec) evalAExpr(a *pg.A_Expr, sc *scope) (any, error) {
 				lo, hi = hi, lo
 			}
 		}
-		ge, err := binaryOp(">=", v, lo)
+		vlo, lo := x.zonedOperands(v, lo, a.Lexpr, bounds[0], sc)
+		ge, err := binaryOp(">=", vlo, lo)
 		if err != nil {
 			return nil, err
 		}
-		le, err := binaryOp("<=", v, hi)
+		vhi, hi := x.zonedOperands(v, hi, a.Lexpr, bounds[1], sc)
+		le, err := binaryOp("<=", vhi, hi)
 		if err != nil {
 			return nil, err
 		}

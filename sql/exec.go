@@ -140,6 +140,9 @@ func (x *exec) dispatch(n *pg.Node) (*Result, error) {
 	if err := x.refuseInBlock(n); err != nil {
 		return nil, err
 	}
+	if err := x.statementLocks(n); err != nil {
+		return nil, err
+	}
 	switch {
 	case n.GetExecuteStmt() != nil:
 		// Only described: the columns of the statement PREPARE made (Session.runStmt runs it).
@@ -201,6 +204,8 @@ func (x *exec) dispatch(n *pg.Node) (*Result, error) {
 		return x.createEnum(n.GetCreateEnumStmt())
 	case n.GetConstraintsSetStmt() != nil:
 		return x.setConstraints(n.GetConstraintsSetStmt())
+	case n.GetLockStmt() != nil:
+		return x.lockTableStmt(n.GetLockStmt())
 	case n.GetAlterEnumStmt() != nil:
 		return x.alterEnum(n.GetAlterEnumStmt())
 	}
@@ -262,6 +267,8 @@ func (x *exec) show(name string) (*Result, error) {
 		"max_identifier_length":         "63",
 		"synchronous_commit":            "on", // every commit is durable before it is acknowledged
 		"statement_timeout":             "0",
+		"lock_timeout":                  "0",
+		"deadlock_timeout":              "1s",
 		"application_name":              "",
 	}
 	v, ok := x.s.params.vals[name]
@@ -270,7 +277,22 @@ func (x *exec) show(name string) (*Result, error) {
 			return nil, errorf(CodeUndefinedObject, "unrecognized configuration parameter %q", name)
 		}
 	}
+	if n, ok := mixedCaseParams[name]; ok {
+		name = n // SHOW's column is the parameter's name as PostgreSQL spells it
+	}
 	return &Result{Columns: []Column{{Name: name, OID: OIDText}}, Rows: [][]any{{v}}, Tag: "SHOW"}, nil
+}
+
+// mixedCaseParams are the parameters PostgreSQL spells in mixed case, by lower-case name.
+var mixedCaseParams = map[string]string{"timezone": "TimeZone", "datestyle": "DateStyle", "intervalstyle": "IntervalStyle"}
+
+// TimeZone is the session's TimeZone as SHOW writes it, which the PostgreSQL port reports to its client in
+// ParameterStatus when it changes.
+func (s *Session) TimeZone() string {
+	if v, ok := s.params.vals["timezone"]; ok {
+		return v
+	}
+	return "UTC"
 }
 
 // currentSetting is current_setting(name [, missing_ok]): SHOW's value, or NULL for an unknown name when

@@ -356,6 +356,9 @@ func (x *exec) verifyChild(ctx context.Context, t *table, doc, before bson.Raw, 
 		}
 		parent := t
 		if fk.Table != t.Name {
+			if err := x.lockRel(fk.Table, lockRowShare); err != nil {
+				return err
+			}
 			p, err := x.lookupTable(fk.Table, 0)
 			if err != nil {
 				return err
@@ -393,6 +396,9 @@ func (x *exec) parentDeleted(ctx context.Context, t *table, doc bson.Raw) error 
 	for _, name := range t.ReferencedBy {
 		child := t
 		if name != t.Name {
+			if err := x.lockRel(name, lockRowShare); err != nil {
+				return err
+			}
 			c, err := x.lookupTable(name, 0)
 			if err != nil {
 				if AsError(err).Code == CodeUndefinedTable {

@@ -289,7 +289,7 @@ func (x *exec) rangeFunction(rf *pg.RangeFunction, outer *scope) (*relation, err
 		if err != nil {
 			return nil, err
 		}
-		if vals, err = setFunc(name, oid, args); err != nil {
+		if vals, err = setFunc(name, oid, args, x.zone()); err != nil {
 			return nil, err
 		}
 	}
@@ -452,7 +452,7 @@ func (x *exec) targetSet(f *pg.FuncCall, sc *scope) ([]any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return setFunc(funcName(f), x.setType(f, sc), args)
+	return setFunc(funcName(f), x.setType(f, sc), args, x.zone())
 }
 
 // setType is the type of a set-returning function's values.
@@ -498,8 +498,9 @@ func (x *exec) setType(f *pg.FuncCall, sc *scope) uint32 {
 const maxSeries = 1_000_000
 
 // setFunc evaluates a set-returning function's values: generate_series(start, stop[, step]) over integers,
-// numbers or timestamps (with an interval step), and unnest(array).
-func setFunc(name string, oid uint32, args []any) ([]any, error) {
+// numbers or timestamps (with an interval step; a timestamp with time zone's steps are added in loc, the session's
+// zone), and unnest(array).
+func setFunc(name string, oid uint32, args []any, loc *time.Location) ([]any, error) {
 	want := map[string][2]int{"unnest": {1, 1}, "generate_series": {2, 3}, "pg_partition_ancestors": {1, 1},
 		"jsonb_object_keys": {1, 1}, "json_object_keys": {1, 1}, "regexp_matches": {2, 3}, "generate_subscripts": {2, 3},
 		"regexp_split_to_table": {2, 3}}[name]
@@ -608,11 +609,15 @@ func setFunc(name string, oid uint32, args []any) ([]any, error) {
 			return nil, errorf(CodeInvalidParameterValue, "step size cannot equal zero")
 		}
 		var out []any
-		for t := ts[0]; (dir > 0 && !t.After(ts[1])) || (dir < 0 && !t.Before(ts[1])); {
+		start := ts[0]
+		if oid == OIDTimestamptz && infinite(start) == 0 {
+			start = start.In(loc) // steps of days and months on the session zone's calendar
+		}
+		for t := start; (dir > 0 && !t.After(ts[1])) || (dir < 0 && !t.Before(ts[1])); {
 			if len(out) == maxSeries {
 				return nil, tooMany
 			}
-			out = append(out, t)
+			out = append(out, t.UTC())
 			next, err := step.addTo(t)
 			if err != nil {
 				return nil, err

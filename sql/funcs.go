@@ -60,6 +60,9 @@ func (x *exec) evalFunc(f *pg.FuncCall, sc *scope) (any, error) {
 		}
 		return nil, &Error{Code: CodeGroupingError, Message: fmt.Sprintf("aggregate function %s is not allowed here", name)}
 	}
+	if v, ok, err := x.zonedCall(f, name, sc); ok {
+		return v, err
+	}
 	if name == "timezone" && len(f.Args) == 2 {
 		args, err := x.evalArgs(f.Args, sc)
 		if err != nil {
@@ -107,6 +110,7 @@ func (x *exec) evalFunc(f *pg.FuncCall, sc *scope) (any, error) {
 		}
 		if textual {
 			args[i] = x.numericText(args[i], f.Args[i], sc) // a numeric(p,s) shows its scale: 1.50
+			args[i] = x.shownTime(args[i], f.Args[i], sc)
 		}
 	}
 	return x.scalarFunc(name, f, args)
@@ -216,8 +220,14 @@ func (x *exec) scalarFunc(name string, f *pg.FuncCall, args []any) (any, error) 
 		}
 		ts := make([]time.Time, 0, 2)
 		if len(args) == 1 {
-			y, m, d := x.now().UTC().Date() // age(t) is from today's midnight, as PostgreSQL's
-			ts = append(ts, time.Date(y, m, d, 0, 0, 0, 0, time.UTC))
+			// age(t) is from today's midnight in the session's zone, as PostgreSQL's (current_date), on t's
+			// calendar: UTC for a timestamp, the session's zone for a timestamp with time zone (zonedCall).
+			y, m, d := x.now().In(x.zone()).Date()
+			loc := time.UTC
+			if t, ok := args[0].(time.Time); ok && t.Location() != time.Local {
+				loc = t.Location()
+			}
+			ts = append(ts, time.Date(y, m, d, 0, 0, 0, 0, loc))
 		}
 		for _, a := range args {
 			if a == nil {
@@ -552,7 +562,11 @@ func (x *exec) scalarFunc(name string, f *pg.FuncCall, args []any) (any, error) 
 		}
 		if t, isTime := args[0].(time.Time); isTime {
 			// A date or time is a JSON string of its ISO 8601 text; the argument's type says which form.
-			s := jsonTime(t, x.typeOf(f.Args[0], &scope{}))
+			oid := x.typeOf(f.Args[0], &scope{})
+			if oid == OIDTimestamptz {
+				t = t.In(x.zone()) // its text in the session's zone
+			}
+			s := jsonTime(t, oid)
 			tt, data, _ := bson.MarshalValue(s)
 			return bson.RawValue{Type: tt, Value: data}, nil
 		}
@@ -576,29 +590,32 @@ func (x *exec) scalarFunc(name string, f *pg.FuncCall, args []any) (any, error) 
 		if infinite(tt) != 0 {
 			return tt, nil
 		}
+		loc := tt.Location() // UTC, or the zone zonedCall reads a timestamp with time zone in
 		switch strings.ToLower(formatText(args[0])) {
 		case "second":
 			return tt.Truncate(time.Second), nil
 		case "minute":
-			return tt.Truncate(time.Minute), nil
+			y, m, d := tt.Date()
+			return time.Date(y, m, d, tt.Hour(), tt.Minute(), 0, 0, loc), nil
 		case "hour":
-			return tt.Truncate(time.Hour), nil
+			y, m, d := tt.Date()
+			return time.Date(y, m, d, tt.Hour(), 0, 0, 0, loc), nil
 		case "day":
 			y, m, d := tt.Date()
-			return time.Date(y, m, d, 0, 0, 0, 0, time.UTC), nil
+			return time.Date(y, m, d, 0, 0, 0, 0, loc), nil
 		case "month":
 			y, m, _ := tt.Date()
-			return time.Date(y, m, 1, 0, 0, 0, 0, time.UTC), nil
+			return time.Date(y, m, 1, 0, 0, 0, 0, loc), nil
 		case "week":
 			y, m, d := tt.Date()
-			return time.Date(y, m, d-(int(tt.Weekday())+6)%7, 0, 0, 0, 0, time.UTC), nil
+			return time.Date(y, m, d-(int(tt.Weekday())+6)%7, 0, 0, 0, 0, loc), nil
 		case "quarter":
 			y, m, _ := tt.Date()
-			return time.Date(y, m-(m-1)%3, 1, 0, 0, 0, 0, time.UTC), nil
+			return time.Date(y, m-(m-1)%3, 1, 0, 0, 0, 0, loc), nil
 		case "year":
-			return time.Date(tt.Year(), 1, 1, 0, 0, 0, 0, time.UTC), nil
+			return time.Date(tt.Year(), 1, 1, 0, 0, 0, 0, loc), nil
 		case "decade":
-			return time.Date(floorDiv(tt.Year(), 10)*10, 1, 1, 0, 0, 0, 0, time.UTC), nil
+			return time.Date(floorDiv(tt.Year(), 10)*10, 1, 1, 0, 0, 0, 0, loc), nil
 		case "milliseconds":
 			return tt.Truncate(time.Millisecond), nil
 		case "microseconds":
@@ -847,12 +864,15 @@ func (x *exec) sqlValue(f *pg.SQLValueFunction) (any, error) {
 	switch f.Op {
 	case pg.SQLValueFunctionOp_SVFOP_CURRENT_TIMESTAMP, pg.SQLValueFunctionOp_SVFOP_CURRENT_TIMESTAMP_N,
 		pg.SQLValueFunctionOp_SVFOP_LOCALTIMESTAMP, pg.SQLValueFunctionOp_SVFOP_LOCALTIMESTAMP_N:
+		if f.Op == pg.SQLValueFunctionOp_SVFOP_LOCALTIMESTAMP || f.Op == pg.SQLValueFunctionOp_SVFOP_LOCALTIMESTAMP_N {
+			return wallClock(x.now().In(x.zone())), nil // the transaction's start on the session zone's clocks
+		}
 		return x.now(), nil
 	case pg.SQLValueFunctionOp_SVFOP_CURRENT_TIME, pg.SQLValueFunctionOp_SVFOP_CURRENT_TIME_N,
 		pg.SQLValueFunctionOp_SVFOP_LOCALTIME, pg.SQLValueFunctionOp_SVFOP_LOCALTIME_N:
-		return ofClock(x.now()), nil // the transaction's start, in UTC
+		return ofClock(wallClock(x.now().In(x.zone()))), nil // the transaction's start, in the session's zone
 	case pg.SQLValueFunctionOp_SVFOP_CURRENT_DATE:
-		y, m, d := x.now().Date()
+		y, m, d := x.now().In(x.zone()).Date()
 		return time.Date(y, m, d, 0, 0, 0, 0, time.UTC), nil
 	case pg.SQLValueFunctionOp_SVFOP_CURRENT_SCHEMA:
 		return "public", nil

@@ -92,7 +92,7 @@ func (iv interval) scale(f float64, div bool) (interval, error) {
 }
 
 // addTo is t + iv as PostgreSQL's timestamp_pl_interval: the months first (on the last day of the month when the
-// day is past it), then the days, then the time.
+// day is past it), then the days (both on t's calendar, in its location), then the time.
 func (iv interval) addTo(t time.Time) (time.Time, error) {
 	if iv.months != 0 {
 		y, m, d := t.Date()
@@ -113,8 +113,10 @@ func (iv interval) addTo(t time.Time) (time.Time, error) {
 	if iv.days != 0 {
 		t = t.AddDate(0, 0, int(iv.days))
 	}
-	// The time in whole days first: a span of over 292 years does not fit a time.Duration.
-	t = t.AddDate(0, 0, int(iv.us/usPerDay)).Add(time.Duration(iv.us%usPerDay) * time.Microsecond)
+	// The time in whole days first: a span of over 292 years does not fit a time.Duration. The time is elapsed
+	// time, its days 24 hours even across a change of t's zone to summer time.
+	loc := t.Location()
+	t = t.UTC().AddDate(0, 0, int(iv.us/usPerDay)).Add(time.Duration(iv.us%usPerDay) * time.Microsecond).In(loc)
 	if y := t.Year(); y < -4712 || y > 294276 {
 		return time.Time{}, errorf(CodeDatetimeFieldOverflow, "timestamp out of range")
 	}
@@ -135,11 +137,14 @@ func between(t1, t2 time.Time) interval {
 	return interval{days: int32(days), us: us}.justify(true, false)
 }
 
-// age is PostgreSQL's age(t1, t2) (timestamp_age): the difference of the calendar fields, a negative field
+// age is PostgreSQL's age(t1, t2) (timestamp_age): the difference of the calendar fields (in the times'
+// location when they share one: the session's zone for timestamps with time zone, zonedCall), a negative field
 // borrowing from the next larger one (a day from the month of the earlier date), so that it reads in years,
 // months and days.
 func age(t1, t2 time.Time) interval {
-	t1, t2 = t1.UTC(), t2.UTC()
+	if t1.Location() != t2.Location() || t1.Location() == time.Local {
+		t1, t2 = t1.UTC(), t2.UTC()
+	}
 	y1, m1, d1 := t1.Date()
 	y2, m2, d2 := t2.Date()
 	h1, mi1, s1 := t1.Clock()

@@ -256,7 +256,9 @@ func resolveIn(rel *relation, cr *pg.ColumnRef) (int, bool) {
 }
 
 // hashable reports whether columns of types a and b may be paired by hashKey: both exact numbers (integers,
-// numerics), both doubles, both text, both booleans, or both dates or times.
+// numerics), both doubles, both text, both booleans, both dates or timestamps without time zone, or both
+// timestamps with time zone (PostgreSQL compares one with a timestamp or date in the session's zone: the nested
+// loop's evaluation does).
 func hashable(a, b uint32) bool {
 	class := func(oid uint32) int {
 		switch oid {
@@ -268,8 +270,10 @@ func hashable(a, b uint32) bool {
 			return 2
 		case OIDBool:
 			return 3
-		case OIDDate, OIDTimestamp, OIDTimestamptz:
+		case OIDDate, OIDTimestamp:
 			return 4
+		case OIDTimestamptz:
+			return 6
 		}
 		return 0
 	}

@@ -264,7 +264,7 @@ func (x *exec) values(lists []*pg.Node, outer *scope) (*relation, error) {
 				return nil, err
 			}
 			if s, ok := v.(string); ok && !x.insertValues && isLiteral(e) && category(rel.cols[i].oid) != OIDText && rel.cols[i].oid != 0 {
-				if v, err = coerce(s, rel.cols[i].oid); err != nil {
+				if v, err = coerce(x.zonedInput(s, rel.cols[i].oid), rel.cols[i].oid); err != nil {
 					return nil, err // VALUES (1), ('x'): the literal takes the column's type, as in PostgreSQL
 				}
 			}
@@ -315,7 +315,7 @@ func (x *exec) setOp(sel *pg.SelectStmt, outer *scope) (*relation, error) {
 		for _, row := range rows {
 			for j, v := range row {
 				if s, ok := v.(string); ok && out.cols[j].oid != 0 && category(out.cols[j].oid) != OIDText && out.cols[j].oid != OIDUnknown {
-					c, err := coerce(s, out.cols[j].oid)
+					c, err := coerce(x.zonedInput(s, out.cols[j].oid), out.cols[j].oid)
 					if err != nil {
 						return nil, err
 					}
@@ -475,6 +475,13 @@ func (x *exec) fromItem(n *pg.Node, where *pg.Node, outer *scope) (*relation, er
 		}
 		if rv.Schemaname != "" && rv.Schemaname != "public" {
 			return nil, &Error{Code: CodeUndefinedTable, Message: fmt.Sprintf("relation \"%s.%s\" does not exist", rv.Schemaname, rv.Relname), Position: int(rv.Location) + 1}
+		}
+		mode := lockAccessShare
+		if x.lockSel != nil {
+			mode = lockRowShare // SELECT ... FOR UPDATE / SHARE
+		}
+		if err := x.lockRel(rv.Relname, mode); err != nil {
+			return nil, err
 		}
 		t, err := x.lookupTable(rv.Relname, rv.Location)
 		if err != nil {

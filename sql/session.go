@@ -29,6 +29,8 @@ type Engine struct {
 	stats   counters
 	// advisory are the sessions' advisory locks (advisory.go).
 	advisory advisoryLocks
+	// locks are the sessions' table locks (tablelock.go).
+	locks tableLocks
 	// notify are the sessions listening for notifications (notify.go).
 	notify notifier
 }
@@ -64,6 +66,8 @@ type Session struct {
 	sequences map[string]int64
 	// advisory are the advisory locks the session holds or held (advisory.go).
 	advisory map[advisoryKey]bool
+	// locks are the table locks the session holds and waits for (tablelock.go).
+	locks sessionLocks
 	// implicit is set while the statements of one multi-statement Query
 	// run in their implicit transaction block.
 	implicit bool
@@ -140,6 +144,7 @@ func (s *Session) user() string { return s.userName }
 // Close aborts the session's open transaction, if any.
 func (s *Session) Close() {
 	s.abortBlock()
+	s.e.locks.release(s)
 	s.e.advisory.release(s, true)
 	s.e.notify.apply(s, listenOp{off: true})
 	s.SetNotifyHook(nil)
@@ -273,7 +278,7 @@ func (s *Session) Execute(ctx context.Context, st *Stmt, params []any) (*Result,
 	}
 	vals := make([]any, len(params))
 	for i, p := range params {
-		v, err := coerce(p, st.ParamOIDs[i])
+		v, err := coerce(readInZone(p, st.ParamOIDs[i], s.zone()), st.ParamOIDs[i])
 		if err != nil {
 			return nil, err
 		}
@@ -373,6 +378,15 @@ func (s *Session) runStmt(ctx context.Context, st *statement, params []any) (*Re
 		defer cancel()
 	}
 	res, err := s.runStmt1(ctx, st, params)
+	if s.status == TxFailed && len(s.savepoints) == 0 {
+		// The failed block's writes are gone: its table locks go now, as PostgreSQL releases them when the
+		// error aborts the transaction, not at the ROLLBACK (a deadlock's victim frees the other sessions). With
+		// savepoints, ROLLBACK TO may take the block up again with what it held before them.
+		s.e.locks.release(s)
+	}
+	if err == nil {
+		s.showInZone(res)
+	}
 	if err != nil && context.Cause(ctx) == errStatementTimeout {
 		err = &Error{Code: CodeQueryCanceled, Message: "canceling statement due to statement timeout", Cause: err}
 	}
@@ -413,6 +427,7 @@ func (s *Session) runStmt1(ctx context.Context, st *statement, params []any) (*R
 	}
 	if s.status == TxIdle {
 		s.e.advisory.release(s, false) // an autocommitted statement's transaction-level advisory locks
+		s.e.locks.release(s)           // and its table locks
 	}
 	if err != nil && s.status == TxActive {
 		s.status = TxFailed

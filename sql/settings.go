@@ -14,7 +14,8 @@ import (
 
 // Run-time parameters (SET, SHOW, RESET and the startup message's) are kept per session as text. Most are kept
 // as given and change nothing (README: only the settings Concord implements do); statement_timeout is checked
-// and normalized as PostgreSQL does, and bounds every statement of the session (runStmt).
+// and normalized as PostgreSQL does, and bounds every statement of the session (runStmt); TimeZone is checked and
+// named as PostgreSQL does, and is the zone of the session's timestamps with time zone (timezone.go).
 
 // errStatementTimeout is the cause of a statement's context past the session's statement_timeout.
 var errStatementTimeout = errors.New("statement timeout")
@@ -25,13 +26,13 @@ var timeoutUnits = []struct {
 	ms   float64
 }{{"d", 86_400_000}, {"h", 3_600_000}, {"min", 60_000}, {"s", 1000}, {"ms", 1}, {"us", 0.001}}
 
-// parseTimeout reads a statement_timeout value as PostgreSQL does: a number of milliseconds, or a number and
+// parseTimeout reads a statement_timeout (or lock_timeout, param) value as PostgreSQL does: a number of milliseconds, or a number and
 // one of the units "us", "ms", "s", "min", "h", "d" (spaces allowed between), rounded to whole milliseconds,
 // within 0 .. 2147483647. It returns the value as SHOW writes it (the largest unit that divides it evenly).
-func parseTimeout(text string) (time.Duration, string, error) {
+func parseTimeout(param, text string) (time.Duration, string, error) {
 	invalid := func(hint string) error {
 		return &Error{Code: CodeInvalidParameterValue, Hint: hint,
-			Message: fmt.Sprintf("invalid value for parameter \"statement_timeout\": %q", text)}
+			Message: fmt.Sprintf("invalid value for parameter \"%s\": %q", param, text)}
 	}
 	s := strings.TrimSpace(text)
 	end := 0
@@ -63,7 +64,7 @@ func parseTimeout(text string) (time.Duration, string, error) {
 	ms = math.RoundToEven(ms)
 	if ms < 0 || ms > math.MaxInt32 {
 		return 0, "", &Error{Code: CodeInvalidParameterValue,
-			Message: fmt.Sprintf("%.0f ms is outside the valid range for parameter \"statement_timeout\" (0 .. 2147483647)", ms)}
+			Message: fmt.Sprintf("%.0f ms is outside the valid range for parameter \"%s\" (0 .. 2147483647)", ms, param)}
 	}
 	v := int64(ms)
 	shown := "0"
@@ -79,19 +80,27 @@ func parseTimeout(text string) (time.Duration, string, error) {
 }
 
 // paramSet is a session's run-time parameters: the values given by the startup message, SET and RESET, by
-// lower-case name (a name it lacks has its built-in value, show), and statement_timeout's duration.
+// lower-case name (a name it lacks has its built-in value, show), the durations of statement_timeout and
+// lock_timeout, and TimeZone's zone (nil: UTC).
 type paramSet struct {
-	vals    map[string]string
-	timeout time.Duration
+	vals                 map[string]string
+	timeout, lockTimeout time.Duration
+	loc                  *time.Location
 }
 
-func (p *paramSet) set(name, value string, timeout time.Duration) {
+// set gives name its value; d is its duration, for the timeouts.
+func (p *paramSet) set(name, value string, d time.Duration) {
 	if p.vals == nil {
 		p.vals = map[string]string{}
 	}
 	p.vals[name] = value
-	if name == "statement_timeout" {
-		p.timeout = timeout
+	switch name {
+	case "statement_timeout":
+		p.timeout = d
+	case "lock_timeout":
+		p.lockTimeout = d
+	case "timezone":
+		_, p.loc, _ = zoneSetting(value) // checked by checkParam: value is the zone's name as SHOW writes it
 	}
 }
 
@@ -102,16 +111,27 @@ func (p *paramSet) reset(name string, def paramSet) {
 		return
 	}
 	if v, ok := def.vals[name]; ok {
-		p.set(name, v, def.timeout)
+		d := def.timeout
+		if name == "lock_timeout" {
+			d = def.lockTimeout
+		}
+		p.set(name, v, d)
 		return
 	}
 	delete(p.vals, name)
-	if name == "statement_timeout" {
+	switch name {
+	case "statement_timeout":
 		p.timeout = 0
+	case "lock_timeout":
+		p.lockTimeout = 0
+	case "timezone":
+		p.loc = nil
 	}
 }
 
-func (p paramSet) clone() paramSet { return paramSet{vals: maps.Clone(p.vals), timeout: p.timeout} }
+func (p paramSet) clone() paramSet {
+	return paramSet{vals: maps.Clone(p.vals), timeout: p.timeout, lockTimeout: p.lockTimeout, loc: p.loc}
+}
 
 // blockParams is what a transaction block's SET and RESET statements leave when the block ends, as PostgreSQL
 // keeps them: the parameters as they were before the block changed the first of them (restored when the block
@@ -121,19 +141,24 @@ type blockParams struct {
 	before, after paramSet
 }
 
-// checkParam checks a parameter's value: statement_timeout's is parsed (a bad one is a 22023 *Error) and
-// returned as SHOW writes it, with its duration; any other is kept as given.
+// checkParam checks a parameter's value: statement_timeout's, lock_timeout's and TimeZone's are parsed (a bad one
+// is a 22023 *Error) and returned as SHOW writes them, the timeouts with their durations; any other is kept as
+// given.
 func checkParam(name, value string) (string, time.Duration, error) {
-	if name != "statement_timeout" {
+	if name == "timezone" {
+		shown, _, err := zoneSetting(value)
+		return shown, 0, err
+	}
+	if name != "statement_timeout" && name != "lock_timeout" {
 		return value, 0, nil
 	}
-	d, shown, err := parseTimeout(value)
+	d, shown, err := parseTimeout(name, value)
 	return shown, d, err
 }
 
 // Set gives a run-time parameter its value for the session as the startup message does: the session starts
 // with it, and RESET returns to it. The PostgreSQL port sets the startup message's parameters with it, before
-// the session runs a statement. A value statement_timeout refuses is a 22023 *Error.
+// the session runs a statement. A value statement_timeout or TimeZone refuses is a 22023 *Error.
 func (s *Session) Set(name, value string) error {
 	name = strings.ToLower(name)
 	value, d, err := checkParam(name, value)
@@ -191,6 +216,7 @@ func (s *Session) endBlock(committed bool) {
 	s.deferred, s.constraints, s.written = nil, constraintModes{}, nil
 	s.endNotify(committed)
 	s.e.advisory.release(s, false) // the block's transaction-level advisory locks
+	s.e.locks.release(s)           // and its table locks
 	if s.block == nil {
 		return
 	}
@@ -230,7 +256,13 @@ func (x *exec) setStmt(vs *pg.VariableSetStmt) (*Result, error) {
 			if err != nil {
 				return nil, err
 			}
-			if err := s.setParam(vs.Name, formatText(v), vs.IsLocal); err != nil {
+			text := formatText(v)
+			if vs.Name == "timezone" {
+				if text, err = setZoneArg(v); err != nil {
+					return nil, err
+				}
+			}
+			if err := s.setParam(vs.Name, text, vs.IsLocal); err != nil {
 				return nil, err
 			}
 		}

@@ -55,8 +55,8 @@ var relativeDays = map[string]int{"today": 0, "tomorrow": 1, "yesterday": -1}
 
 // specialTime reads the special input strings PostgreSQL's date, timestamp and timestamptz take, in any case and
 // with spaces around them: 'epoch' (1970-01-01 00:00 UTC), 'infinity' and '-infinity', 'now'
-// (the instant now), and 'today', 'tomorrow' and 'yesterday' (midnight of that day; the session's zone is UTC),
-// which may come with a time of day before or after them ('tomorrow 10:30'). ok is false for other strings.
+// (the instant now), and 'today', 'tomorrow' and 'yesterday' (midnight of that day in now's location), which may
+// come with a time of day before or after them ('tomorrow 10:30'). ok is false for other strings.
 //
 // For example, with now at 2024-03-10 15:04 UTC: 'TODAY' is 2024-03-10 00:00, 'yesterday 23:00' is 2024-03-09
 // 23:00, 'now' is 2024-03-10 15:04.
@@ -72,11 +72,11 @@ func specialTime(s string, now time.Time) (t time.Time, ok bool) {
 		case "-infinity":
 			return negInfinityTime, true
 		case "now":
-			return now.UTC(), true
+			return now, true
 		}
 		if n, isDay := relativeDays[words[0]]; isDay {
-			y, m, d := now.UTC().Date()
-			return time.Date(y, m, d+n, 0, 0, 0, 0, time.UTC), true
+			y, m, d := now.Date()
+			return time.Date(y, m, d+n, 0, 0, 0, 0, now.Location()), true
 		}
 	case 2:
 		day, clock := words[0], words[1]
@@ -91,8 +91,8 @@ func specialTime(s string, now time.Time) (t time.Time, ok bool) {
 		if !isClock {
 			return time.Time{}, false
 		}
-		y, m, d := now.UTC().Date()
-		return time.Date(y, m, d+n, 0, 0, 0, 0, time.UTC).Add(time.Duration(tod) * time.Microsecond), true
+		y, m, d := now.Date()
+		return time.Date(y, m, d+n, 0, 0, 0, 0, now.Location()).Add(time.Duration(tod) * time.Microsecond), true
 	}
 	return time.Time{}, false
 }
@@ -123,7 +123,9 @@ func timeInputError(s string, oid uint32) error {
 
 // relativeTime resolves the special input strings that depend on the clock ('now', 'today', 'tomorrow',
 // 'yesterday') against the statement's timestamp, as PostgreSQL resolves them against the transaction's start,
-// so that 'now'::timestamptz = now() holds. Other values are returned as they are, for coerce.
+// so that 'now'::timestamptz = now() holds, in the session's zone ('today' is its midnight there); a timestamp
+// with time zone without an offset is read in that zone (zonedInput). Other values are returned as they are, for
+// coerce.
 func (x *exec) relativeTime(v any, oid uint32) any {
 	s, ok := v.(string)
 	if !ok {
@@ -132,13 +134,18 @@ func (x *exec) relativeTime(v any, oid uint32) any {
 	switch oid {
 	case OIDDate, OIDTimestamp, OIDTimestamptz:
 		if _, err := parseTime(s); err != nil {
-			if t, special := specialTime(s, x.now()); special {
-				return t
+			if t, special := specialTime(s, x.now().In(x.zone())); special {
+				if oid == OIDTimestamptz {
+					return t.UTC()
+				}
+				return wallClock(t) // the day and clock in the session's zone
 			}
+			break
 		}
+		return x.zonedInput(v, oid)
 	case OIDTime:
 		if _, ok := parseTimeOfDay(s); !ok {
-			if t, special := specialClock(s, x.now()); special {
+			if t, special := specialClock(s, wallClock(x.now().In(x.zone()))); special {
 				return t
 			}
 		}

@@ -10,15 +10,18 @@ import (
 	"time"
 )
 
-// toChar is PostgreSQL's to_char of a timestamp (its date and time patterns) or a number (9, 0, the decimal
-// point, group separators and FM).
+// toChar is PostgreSQL's to_char of a timestamp (its date and time patterns, in the time's location) or a number
+// (9, 0, the decimal point, group separators and FM).
 func toChar(v any, format string) (any, error) {
 	switch x := v.(type) {
 	case time.Time:
 		if infinite(x) != 0 {
 			return nil, nil // to_char of an infinite timestamp is NULL, as in PostgreSQL
 		}
-		return formatTime(x.UTC(), format), nil
+		if x.Location() == time.Local {
+			x = x.UTC()
+		}
+		return formatTime(x, format), nil // in its location: UTC, or the session's zone (zonedCall)
 	case int64, float64, *apd.Decimal:
 		return formatNumber(x, format)
 	case string:
@@ -160,9 +163,11 @@ func formatTime(t time.Time, f string) string {
 		case "Q":
 			num((int(t.Month())-1)/3+1, 1)
 		case "TZ", "tz":
-			name("UTC", false, matched == "tz", 0)
+			abbr, _ := t.Zone()
+			name(abbr, false, matched == "tz", 0)
 		case "OF":
-			b.WriteString("+00")
+			_, off := t.Zone()
+			b.WriteString(offsetText(off / 60 * 60)) // hours and minutes only, as PostgreSQL writes it
 		}
 	}
 	return b.String()

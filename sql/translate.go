@@ -390,6 +390,9 @@ func (tr *translator) comparison(a *pg.A_Expr, want bool) ([]bson.D, bool, error
 		if v == nil {
 			return []bson.D{{{Key: "$expr", Value: false}}}, true, nil
 		}
+		if oid == OIDTimestamptz { // text, a date or a timestamp beside one is read in the session's zone
+			v = tr.x.castZone(v, other, &scope{outer: tr.outer}, oid)
+		}
 		if _, isTime := v.(time.Time); isTime && oid == OIDDate {
 			oid = OIDTimestamptz // a date beside a timestamp is compared as one (midnight), not the timestamp cut to a date
 		}
@@ -511,12 +514,17 @@ func storedNaN(sv any) bool {
 
 // sameOrder reports whether two sides of a comparison, where both are columns of known types, compare in the
 // storage as in PostgreSQL: not an exact number beside a double (PostgreSQL compares them as doubles), not a
-// char(n) beside another string type (PostgreSQL ignores the padding).
+// char(n) beside another string type (PostgreSQL ignores the padding), not a timestamp with time zone beside a
+// timestamp or date when the session's zone is not UTC (PostgreSQL reads the other in the zone).
 func (tr *translator) sameOrder(l, r *pg.Node) bool {
 	_, lo, lok := tr.column(l)
 	_, ro, rok := tr.column(r)
 	if !lok || !rok || lo == 0 || ro == 0 {
 		return true
+	}
+	naive := func(o uint32) bool { return o == OIDTimestamp || o == OIDDate }
+	if (lo == OIDTimestamptz && naive(ro) || ro == OIDTimestamptz && naive(lo)) && tr.x.zone() != time.UTC {
+		return false
 	}
 	isFloat := func(o uint32) bool { return o == OIDFloat4 || o == OIDFloat8 }
 	if isNumericType(lo) && isNumericType(ro) && isFloat(lo) != isFloat(ro) {

@@ -547,7 +547,7 @@ func coerce(v any, oid uint32) (any, error) {
 			t, err := parseTime(x)
 			if err != nil {
 				var special bool
-				if t, special = specialTime(x, time.Now().Truncate(time.Millisecond)); !special {
+				if t, special = specialTime(x, time.Now().UTC().Truncate(time.Millisecond)); !special {
 					return nil, timeInputError(x, oid)
 				}
 			}
@@ -715,7 +715,10 @@ func jsonTime(t time.Time, oid uint32) string {
 	case OIDTimestamp:
 		return t.UTC().Format("2006-01-02T15:04:05.999999")
 	}
-	return t.UTC().Format("2006-01-02T15:04:05.999999-07:00")
+	if t.Location() == time.Local {
+		t = t.UTC()
+	}
+	return t.Format("2006-01-02T15:04:05.999999-07:00") // in its location: UTC, or the session's zone (to_json)
 }
 
 var timeLayouts = []string{
@@ -727,15 +730,18 @@ var timeLayouts = []string{
 
 // parseTime reads a timestamp as PostgreSQL writes one (UTC when no zone), also with one-digit fields
 // ('2020-1-5 9:30') or as eight digits ('20200105'), which PostgreSQL reads too.
-func parseTime(s string) (time.Time, error) {
+func parseTime(s string) (time.Time, error) { return parseTimeIn(s, time.UTC) }
+
+// parseTimeIn is parseTime reading a timestamp without an offset as a wall-clock time in loc.
+func parseTimeIn(s string, loc *time.Location) (time.Time, error) {
 	s = strings.TrimSpace(s)
 	for _, l := range timeLayouts {
-		if t, err := time.Parse(l, s); err == nil {
+		if t, err := time.ParseInLocation(l, s, loc); err == nil {
 			return t.UTC(), nil
 		}
 	}
 	if padded := padDate(s); padded != s {
-		return parseTime(padded)
+		return parseTimeIn(padded, loc)
 	}
 	return time.Time{}, fmt.Errorf("bad time %q", s)
 }
@@ -854,7 +860,7 @@ func formatText(v any) string {
 		if inf := infiniteText(x); inf != "" {
 			return inf
 		}
-		return x.UTC().Format("2006-01-02 15:04:05.999999") + "+00"
+		return string(appendTimestamptz(nil, x)) // in its location: UTC, or the session's zone (showInZone)
 	case interval:
 		return formatInterval(x)
 	case []any:
@@ -1036,7 +1042,7 @@ func AppendText(b []byte, v any) []byte {
 		return append(b, x...)
 	case time.Time:
 		if infinite(x) == 0 {
-			return append(x.UTC().AppendFormat(b, "2006-01-02 15:04:05.999999"), "+00"...)
+			return appendTimestamptz(b, x)
 		}
 	}
 	return append(b, formatText(v)...)

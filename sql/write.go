@@ -10,10 +10,18 @@ import (
 	"go.mongodb.org/mongo-driver/v2/bson"
 )
 
-// target resolves the table a write names, refusing catalogs.
+// target resolves the table a write names, refusing catalogs, and takes its ROW EXCLUSIVE lock.
 func (x *exec) target(rv *pg.RangeVar) (*table, string, error) {
+	return x.targetLocked(rv, lockRowExclusive)
+}
+
+// targetLocked is target taking mode on the table.
+func (x *exec) targetLocked(rv *pg.RangeVar, mode lockMode) (*table, string, error) {
 	if rv.Schemaname != "" && rv.Schemaname != "public" {
 		return nil, "", &Error{Code: CodeUndefinedTable, Message: fmt.Sprintf("relation \"%s.%s\" does not exist", rv.Schemaname, rv.Relname)}
+	}
+	if err := x.lockRel(rv.Relname, mode); err != nil {
+		return nil, "", err
 	}
 	t, err := x.lookupTable(rv.Relname, rv.Location)
 	if err != nil {

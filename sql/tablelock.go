@@ -1,0 +1,481 @@
+package sql
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	pg "github.com/pganalyze/pg_query_go/v6"
+)
+
+// Table locks, as PostgreSQL takes them: every statement locks the tables it reads (ACCESS SHARE), writes (ROW
+// EXCLUSIVE) or changes (DDL: ACCESS EXCLUSIVE for most of it, SHARE for CREATE INDEX), in one of PostgreSQL's eight
+// modes, and keeps them until its transaction ends: the statement's own outside a transaction block, the block's
+// inside one. A lock that conflicts with one another session holds (or waits for, ahead of it) waits. So DDL waits
+// for the transactions using its table and they wait for it: a block's ALTER TABLE ... ADD COLUMN ... NOT NULL
+// DEFAULT 0 cannot miss a row another session inserts with the table's old definition, and an INSERT waiting
+// behind the ALTER reads the new definition once it commits.
+//
+// A wait ends when the lock is granted, when the statement is cancelled (statement_timeout, a cancel request),
+// after lock_timeout (55P03), or, checked once a wait has lasted deadlockTimeout and every deadlockTimeout after,
+// when the session's wait closes a cycle of sessions each waiting for the next (40P01, deadlock detected: the
+// session that finds the cycle is the one that fails). LOCK TABLE takes a lock explicitly, with NOWAIT failing at
+// once (55P03). The locks are kept by the Engine in memory: the sessions of one Engine (one server process) wait
+// for each other; writes over the MongoDB port or the embedded API take none.
+
+// lockMode is a table lock mode, weakest first.
+type lockMode uint8
+
+const (
+	lockAccessShare lockMode = iota + 1
+	lockRowShare
+	lockRowExclusive
+	lockShareUpdateExclusive
+	lockShare
+	lockShareRowExclusive
+	lockExclusive
+	lockAccessExclusive
+)
+
+// lockModeNames are the modes as LOCK TABLE spells them.
+var lockModeNames = [...]string{"", "ACCESS SHARE", "ROW SHARE", "ROW EXCLUSIVE", "SHARE UPDATE EXCLUSIVE", "SHARE",
+	"SHARE ROW EXCLUSIVE", "EXCLUSIVE", "ACCESS EXCLUSIVE"}
+
+// lockModeLockNames are the modes as pg_locks and PostgreSQL's messages name them.
+var lockModeLockNames = [...]string{"", "AccessShareLock", "RowShareLock", "RowExclusiveLock",
+	"ShareUpdateExclusiveLock", "ShareLock", "ShareRowExclusiveLock", "ExclusiveLock", "AccessExclusiveLock"}
+
+// lockConflicts is PostgreSQL's conflict table: the modes (as bits 1 << mode) each mode conflicts with.
+var lockConflicts = func() [9]uint16 {
+	b := func(ms ...lockMode) uint16 {
+		var m uint16
+		for _, x := range ms {
+			m |= 1 << x
+		}
+		return m
+	}
+	return [9]uint16{
+		lockAccessShare:          b(lockAccessExclusive),
+		lockRowShare:             b(lockExclusive, lockAccessExclusive),
+		lockRowExclusive:         b(lockShare, lockShareRowExclusive, lockExclusive, lockAccessExclusive),
+		lockShareUpdateExclusive: b(lockShareUpdateExclusive, lockShare, lockShareRowExclusive, lockExclusive, lockAccessExclusive),
+		lockShare:                b(lockRowExclusive, lockShareUpdateExclusive, lockShareRowExclusive, lockExclusive, lockAccessExclusive),
+		lockShareRowExclusive:    b(lockRowExclusive, lockShareUpdateExclusive, lockShare, lockShareRowExclusive, lockExclusive, lockAccessExclusive),
+		lockExclusive:            b(lockRowShare, lockRowExclusive, lockShareUpdateExclusive, lockShare, lockShareRowExclusive, lockExclusive, lockAccessExclusive),
+		lockAccessExclusive:      b(lockAccessShare, lockRowShare, lockRowExclusive, lockShareUpdateExclusive, lockShare, lockShareRowExclusive, lockExclusive, lockAccessExclusive),
+	}
+}()
+
+// deadlockTimeout is how long a lock wait lasts before the session looks for a deadlock (PostgreSQL's
+// deadlock_timeout default), and how often it looks again.
+const deadlockTimeout = time.Second
+
+// tableLocks are an Engine's table locks: by table, the sessions holding each and those waiting, first come
+// first served. One mutex guards them all, which the deadlock check needs.
+type tableLocks struct {
+	mu     sync.Mutex
+	tables map[tableKey]*lockedTable
+}
+
+// lockedTable is one table's locks: the modes each session holds (bits 1 << mode) and the waits, oldest first.
+type lockedTable struct {
+	held  map[*Session]uint16
+	queue []*lockWait
+}
+
+// lockWait is a session waiting for a lock.
+type lockWait struct {
+	s       *Session
+	key     tableKey
+	mode    lockMode
+	granted chan struct{} // closed when the lock is granted
+}
+
+// sessionLocks is what a session holds and waits for; the Engine's mutex guards it.
+type sessionLocks struct {
+	held    map[tableKey]uint16
+	waiting *lockWait
+}
+
+// blockers are the other sessions a request of mode on t by s waits for: those holding a conflicting mode, and
+// (unless before is nil) those waiting ahead of before for one.
+func (t *lockedTable) blockers(s *Session, mode lockMode, before *lockWait, fn func(*Session)) {
+	conflicts := lockConflicts[mode]
+	for o, m := range t.held {
+		if o != s && m&conflicts != 0 {
+			fn(o)
+		}
+	}
+	if before == nil {
+		return
+	}
+	for _, w := range t.queue {
+		if w == before {
+			return
+		}
+		if w.s != s && 1<<w.mode&conflicts != 0 {
+			fn(w.s)
+		}
+	}
+}
+
+// grantable reports whether s may have mode on t now: no other session holds a conflicting mode and, unless s
+// already holds a lock on t (a session never waits behind a request that waits for it), none waits for one
+// ahead of it (ahead of w, or anywhere when w is nil).
+func (t *lockedTable) grantable(s *Session, mode lockMode, w *lockWait) bool {
+	ok := true
+	var ahead *lockWait
+	if t.held[s] == 0 {
+		ahead = w
+		if w == nil && len(t.queue) > 0 {
+			ahead = &lockWait{} // matches none: the whole queue is ahead
+		}
+	}
+	t.blockers(s, mode, ahead, func(*Session) { ok = false })
+	return ok
+}
+
+// grant gives s mode on key.
+func (l *tableLocks) grant(t *lockedTable, s *Session, key tableKey, mode lockMode) {
+	t.held[s] |= 1 << mode
+	if s.locks.held == nil {
+		s.locks.held = map[tableKey]uint16{}
+	}
+	s.locks.held[key] |= 1 << mode
+}
+
+// wake grants the waits on t that can be granted now, in order.
+func (l *tableLocks) wake(t *lockedTable) {
+	for i := 0; i < len(t.queue); {
+		w := t.queue[i]
+		if !t.grantable(w.s, w.mode, w) {
+			i++
+			continue
+		}
+		l.grant(t, w.s, w.key, w.mode)
+		t.queue = append(t.queue[:i], t.queue[i+1:]...)
+		w.s.locks.waiting = nil
+		close(w.granted)
+	}
+}
+
+// lock takes mode on key for s, waiting while it conflicts unless nowait; the relation's name is for messages.
+// timeout is the session's lock_timeout (0: none).
+func (l *tableLocks) lock(ctx context.Context, s *Session, key tableKey, mode lockMode, nowait bool, timeout time.Duration) error {
+	l.mu.Lock()
+	if s.locks.held[key]&(1<<mode) != 0 {
+		l.mu.Unlock()
+		return nil
+	}
+	if l.tables == nil {
+		l.tables = map[tableKey]*lockedTable{}
+	}
+	t := l.tables[key]
+	if t == nil {
+		t = &lockedTable{held: map[*Session]uint16{}}
+		l.tables[key] = t
+	}
+	if t.grantable(s, mode, nil) {
+		l.grant(t, s, key, mode)
+		l.mu.Unlock()
+		return nil
+	}
+	if nowait {
+		l.forget(key, t)
+		l.mu.Unlock()
+		return &Error{Code: CodeLockNotAvailable, Message: fmt.Sprintf("could not obtain lock on relation \"%s\"", key.name)}
+	}
+	w := &lockWait{s: s, key: key, mode: mode, granted: make(chan struct{})}
+	t.queue = append(t.queue, w)
+	s.locks.waiting = w
+	l.mu.Unlock()
+
+	var expired <-chan time.Time
+	if timeout > 0 {
+		tm := time.NewTimer(timeout)
+		defer tm.Stop()
+		expired = tm.C
+	}
+	check := time.NewTicker(deadlockTimeout)
+	defer check.Stop()
+	for {
+		select {
+		case <-w.granted:
+			return nil
+		case <-ctx.Done():
+			if l.giveUp(w) {
+				return ctx.Err()
+			}
+			return nil
+		case <-expired:
+			if l.giveUp(w) {
+				return &Error{Code: CodeLockNotAvailable, Message: "canceling statement due to lock timeout"}
+			}
+			return nil
+		case <-check.C:
+			if err := l.checkDeadlock(w); err != nil {
+				return err
+			}
+		}
+	}
+}
+
+// giveUp takes w out of its queue, unless it was granted meanwhile; it reports whether it was still waiting.
+func (l *tableLocks) giveUp(w *lockWait) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	select {
+	case <-w.granted:
+		return false
+	default:
+	}
+	l.dequeue(w)
+	return true
+}
+
+// dequeue removes a wait that will not be granted, and grants those it held back.
+func (l *tableLocks) dequeue(w *lockWait) {
+	t := l.tables[w.key]
+	for i, q := range t.queue {
+		if q == w {
+			t.queue = append(t.queue[:i], t.queue[i+1:]...)
+			break
+		}
+	}
+	w.s.locks.waiting = nil
+	l.wake(t)
+	l.forget(w.key, t)
+}
+
+// idleTables bounds the tables kept with no lock held or awaited, so that a table locked by one statement at a
+// time does not cost a new entry for each.
+const idleTables = 256
+
+// forget drops t once no one holds or waits for it, when more than idleTables tables are known.
+func (l *tableLocks) forget(key tableKey, t *lockedTable) {
+	if len(t.held) == 0 && len(t.queue) == 0 && len(l.tables) > idleTables {
+		delete(l.tables, key)
+	}
+}
+
+// checkDeadlock fails w's wait with 40P01 when it is part of a cycle of waits: w's session waits for a session
+// that waits ... for w's.
+func (l *tableLocks) checkDeadlock(w *lockWait) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	select {
+	case <-w.granted:
+		return nil
+	default:
+	}
+	path := l.cycle(w.s, w.s, map[*Session]bool{}, nil)
+	if path == nil {
+		return nil
+	}
+	var detail []string
+	for i, p := range path {
+		next := path[(i+1)%len(path)]
+		pw := p.locks.waiting
+		detail = append(detail, fmt.Sprintf("Process %d waits for %s on relation \"%s\" of database \"%s\"; blocked by process %d.",
+			p.pid, lockModeLockNames[pw.mode], pw.key.name, pw.key.db, next.pid))
+	}
+	l.dequeue(w)
+	return &Error{Code: CodeDeadlockDetected, Message: "deadlock detected", Detail: strings.Join(detail, "\n")}
+}
+
+// cycle returns the sessions of a cycle of waits from s back to start (s first), or nil.
+func (l *tableLocks) cycle(s, start *Session, seen map[*Session]bool, path []*Session) []*Session {
+	w := s.locks.waiting
+	if w == nil || seen[s] {
+		return nil
+	}
+	seen[s] = true
+	path = append(path, s)
+	var found []*Session
+	l.tables[w.key].blockers(s, w.mode, w, func(o *Session) {
+		if found != nil {
+			return
+		}
+		if o == start {
+			found = path
+			return
+		}
+		found = l.cycle(o, start, seen, path)
+	})
+	return found
+}
+
+// release drops every table lock s holds (its transaction ended), and any wait.
+func (l *tableLocks) release(s *Session) {
+	if len(s.locks.held) == 0 && s.locks.waiting == nil {
+		return
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if w := s.locks.waiting; w != nil {
+		l.dequeue(w)
+	}
+	for key := range s.locks.held {
+		t := l.tables[key]
+		delete(t.held, s)
+		l.wake(t)
+		l.forget(key, t)
+	}
+	clear(s.locks.held)
+}
+
+// lockRel takes mode on the relation name of the session's database for the statement's transaction: the
+// block's, or the statement's own outside one. Describing a statement takes no locks.
+func (x *exec) lockRel(name string, mode lockMode) error {
+	return x.lockRelWait(name, mode, false)
+}
+
+// lockRelWait is lockRel, failing at once with 55P03 when nowait and the lock is not free.
+func (x *exec) lockRelWait(name string, mode lockMode, nowait bool) error {
+	if x.describe || name == "" {
+		return nil
+	}
+	err := x.s.e.locks.lock(x.base, x.s, tableKey{x.s.database, name}, mode, nowait, x.s.params.lockTimeout)
+	if err != nil && x.base.Err() != nil {
+		return x.base.Err()
+	}
+	return err
+}
+
+// lockTableStmt runs LOCK [TABLE] name [, ...] [IN mode MODE] [NOWAIT], only in a transaction block (25P01
+// outside one, as PostgreSQL refuses it). A name that is not a table or view is 42P01.
+func (x *exec) lockTableStmt(ls *pg.LockStmt) (*Result, error) {
+	if !x.inBlock() && !x.describe {
+		return nil, errorf(CodeNoActiveSQLTransaction, "LOCK TABLE can only be used in transaction blocks")
+	}
+	mode := lockMode(ls.Mode)
+	if mode < lockAccessShare || mode > lockAccessExclusive {
+		mode = lockAccessExclusive
+	}
+	for _, n := range ls.Relations {
+		rv := n.GetRangeVar()
+		if rv == nil {
+			continue
+		}
+		if rv.Schemaname != "" && rv.Schemaname != "public" {
+			return nil, &Error{Code: CodeUndefinedTable, Message: fmt.Sprintf("relation \"%s.%s\" does not exist", rv.Schemaname, rv.Relname), Position: int(rv.Location) + 1}
+		}
+		if _, err := x.lookupTable(rv.Relname, -1); err != nil { // PostgreSQL's error has no position
+			return nil, err
+		}
+		if err := x.lockRelWait(rv.Relname, mode, ls.Nowait); err != nil {
+			return nil, err
+		}
+	}
+	return &Result{Tag: "LOCK TABLE"}, nil
+}
+
+// statementLocks takes the table locks a DDL statement (or VACUUM, TRUNCATE, LOCK) needs before it reads any
+// definition, in PostgreSQL's modes: CREATE INDEX SHARE (CONCURRENTLY: SHARE UPDATE EXCLUSIVE); ALTER TABLE
+// ACCESS EXCLUSIVE, but SHARE ROW EXCLUSIVE on both tables when it only adds foreign keys and SHARE UPDATE
+// EXCLUSIVE when it only validates constraints; CREATE TABLE SHARE ROW EXCLUSIVE on the tables its foreign
+// keys reference; DROP TABLE and DROP VIEW, TRUNCATE, renames and CREATE OR REPLACE VIEW ACCESS EXCLUSIVE;
+// VACUUM and ANALYZE SHARE UPDATE EXCLUSIVE (VACUUM FULL ACCESS EXCLUSIVE). DML takes its own as it resolves
+// its tables (lockRel).
+func (x *exec) statementLocks(n *pg.Node) error {
+	if x.describe {
+		return nil
+	}
+	type want struct {
+		name string
+		mode lockMode
+	}
+	var ws []want
+	rel := func(rv *pg.RangeVar, mode lockMode) {
+		if rv != nil && (rv.Schemaname == "" || rv.Schemaname == "public") {
+			ws = append(ws, want{rv.Relname, mode})
+		}
+	}
+	fkParents := func(cs []*pg.Node) {
+		for _, c := range cs {
+			if con := c.GetConstraint(); con != nil && con.Contype == pg.ConstrType_CONSTR_FOREIGN {
+				rel(con.Pktable, lockShareRowExclusive)
+			}
+		}
+	}
+	switch {
+	case n.GetIndexStmt() != nil:
+		is := n.GetIndexStmt()
+		mode := lockShare
+		if is.Concurrent {
+			mode = lockShareUpdateExclusive
+		}
+		rel(is.Relation, mode)
+	case n.GetAlterTableStmt() != nil:
+		as := n.GetAlterTableStmt()
+		if as.Objtype != pg.ObjectType_OBJECT_TABLE && as.Objtype != pg.ObjectType_OBJECT_VIEW {
+			return nil
+		}
+		mode := lockMode(0)
+		for _, c := range as.Cmds {
+			cmd := c.GetAlterTableCmd()
+			m := lockAccessExclusive
+			switch {
+			case cmd == nil:
+				continue
+			case cmd.Subtype == pg.AlterTableType_AT_ValidateConstraint:
+				m = lockShareUpdateExclusive
+			case cmd.Subtype == pg.AlterTableType_AT_AddConstraint && cmd.Def.GetConstraint().GetContype() == pg.ConstrType_CONSTR_FOREIGN:
+				m = lockShareRowExclusive
+				fkParents([]*pg.Node{cmd.Def})
+			}
+			mode = max(mode, m)
+		}
+		if mode != 0 {
+			rel(as.Relation, mode)
+		}
+	case n.GetCreateStmt() != nil:
+		cs := n.GetCreateStmt()
+		fkParents(cs.Constraints)
+		for _, e := range cs.TableElts {
+			if cd := e.GetColumnDef(); cd != nil {
+				fkParents(cd.Constraints)
+			}
+		}
+	case n.GetDropStmt() != nil:
+		ds := n.GetDropStmt()
+		if ds.RemoveType != pg.ObjectType_OBJECT_TABLE && ds.RemoveType != pg.ObjectType_OBJECT_VIEW {
+			return nil
+		}
+		for _, o := range ds.Objects {
+			items := o.GetList().GetItems()
+			if len(items) == 0 || len(items) == 2 && items[0].GetString_().GetSval() != "public" {
+				continue
+			}
+			ws = append(ws, want{items[len(items)-1].GetString_().GetSval(), lockAccessExclusive})
+		}
+	case n.GetTruncateStmt() != nil:
+		for _, r := range n.GetTruncateStmt().Relations {
+			rel(r.GetRangeVar(), lockAccessExclusive)
+		}
+	case n.GetRenameStmt() != nil:
+		rel(n.GetRenameStmt().Relation, lockAccessExclusive)
+	case n.GetViewStmt() != nil:
+		if vs := n.GetViewStmt(); vs.Replace {
+			rel(vs.View, lockAccessExclusive)
+		}
+	case n.GetVacuumStmt() != nil:
+		mode := lockShareUpdateExclusive
+		for _, o := range n.GetVacuumStmt().Options {
+			if d := o.GetDefElem(); d != nil && d.Defname == "full" {
+				mode = lockAccessExclusive
+			}
+		}
+		for _, r := range n.GetVacuumStmt().Rels {
+			rel(r.GetVacuumRelation().GetRelation(), mode)
+		}
+	}
+	for _, w := range ws {
+		if err := x.lockRel(w.name, w.mode); err != nil {
+			return err
+		}
+	}
+	return nil
+}
