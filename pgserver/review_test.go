@@ -15,7 +15,8 @@ import (
 // comparisons (IS DISTINCT FROM too), DISTINCT ON against ORDER BY, untyped literals compared with or added to
 // numbers, UPDATE whose subquery reads the table it updates, SET (a, b) = (...), ROLLUP, CUBE and GROUPING SETS,
 // how a float8 is printed, out-of-range number input, RETURNING (xmax = 0) after ON CONFLICT DO UPDATE, and
-// unnest of several arrays in FROM, UPDATE of a GENERATED ALWAYS identity column, and a date in a row made jsonb.
+// unnest of several arrays in FROM, UPDATE of a GENERATED ALWAYS identity column, a date in a row made jsonb,
+// array slices, and a float8's negative zero.
 var reviewSteps = []struct{ sql, want string }{
 	{"CREATE TABLE rvemp (id int PRIMARY KEY, name text, dept text, salary numeric(10,2), bonus int, active boolean, mgr int)",
 		"CREATE TABLE"},
@@ -391,6 +392,16 @@ var reviewSteps = []struct{ sql, want string }{
 		"[{\"d\": \"2024-03-05\"}]\nSELECT 1"},
 	{"SELECT (to_jsonb(t) ->> 'd')::date + 1 FROM (SELECT '2024-03-05'::date AS d) t",
 		"2024-03-06\nSELECT 1"},
+	{"SELECT (ARRAY[1,2,3])[2:3], (ARRAY[1,2,3])[:2], (ARRAY[1,2,3])[2:], (ARRAY[1,2,3])[5:6], (ARRAY[1,2,3])[0:1], (ARRAY[1,2,3])[3:2], (ARRAY['a','b'])[1:1]",
+		"{2,3}|{1,2}|{2,3}|{}|{1}|{}|{a}\nSELECT 1"},
+	{"SELECT (ARRAY[1,2,3])[NULL:2], (NULL::int[])[1:2], pg_typeof((ARRAY[1,2,3])[1:2]), array_length((ARRAY[1,2,3])[1:2], 1)",
+		"||integer[]|2\nSELECT 1"},
+	{"SELECT (string_to_array('a,b,c,d', ','))[2:3]",
+		"{b,c}\nSELECT 1"},
+	{"SELECT -0.0::float8, -(1.5::float8), -(-2.5::float8), -0.0, -(0::float8) + 0",
+		"-0|-1.5|2.5|0.0|0\nSELECT 1"},
+	{"SELECT x[1:2] FROM (VALUES (ARRAY[5,6,7])) v(x)",
+		"{5,6}\nSELECT 1"},
 }
 
 func runReview(t *testing.T, who string, c *pgx.Conn) { runSteps(t, who, c, reviewSteps) }

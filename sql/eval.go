@@ -256,6 +256,9 @@ func (x *exec) evalAExpr(a *pg.A_Expr, sc *scope) (any, error) {
 				if iv, ok := r.(interval); ok {
 					return iv.neg(), nil
 				}
+				if f, ok := r.(float64); ok {
+					return -f, nil // -(0.0::float8) is -0, as in PostgreSQL
+				}
 				return arith("-", int64(0), r)
 			case "+":
 				return r, nil
@@ -708,7 +711,18 @@ func (x *exec) indirectFrom(v any, ind []*pg.Node, sc *scope, lower int64) (any,
 		case i.GetAIndices() != nil:
 			ai := i.GetAIndices()
 			if ai.IsSlice {
-				return nil, unsupported("array slices")
+				a, ok := v.([]any)
+				if v == nil || !ok {
+					if v != nil {
+						return nil, unsupported("a slice of this value")
+					}
+					return nil, nil
+				}
+				var err error
+				if v, err = x.slice(a, ai, sc, lower); err != nil || v == nil {
+					return nil, err
+				}
+				continue
 			}
 			k, err := x.eval(ai.Uidx, sc)
 			if err != nil {
@@ -744,6 +758,39 @@ func (x *exec) indirectFrom(v any, ind []*pg.Node, sc *scope, lower int64) (any,
 		}
 	}
 	return v, nil
+}
+
+// slice is a[lo:hi] of a one-dimensional array subscripted from lower: the elements from lo to hi, both ends
+// optional (a[:2], a[2:]) and cut to the array's bounds, an empty array when none is left, NULL for a NULL bound,
+// as in PostgreSQL.
+func (x *exec) slice(a []any, ai *pg.A_Indices, sc *scope, lower int64) (any, error) {
+	bound := func(n *pg.Node, def int64) (int64, bool, error) {
+		if n == nil {
+			return def, true, nil
+		}
+		k, err := x.eval(n, sc)
+		if err != nil || k == nil {
+			return 0, false, err
+		}
+		kv, err := coerce(k, OIDInt8)
+		if err != nil {
+			return 0, false, err
+		}
+		return kv.(int64) - lower + 1, true, nil
+	}
+	lo, ok, err := bound(ai.Lidx, 1)
+	if err != nil || !ok {
+		return nil, err
+	}
+	hi, ok, err := bound(ai.Uidx, int64(len(a)))
+	if err != nil || !ok {
+		return nil, err
+	}
+	lo, hi = max(lo, 1), min(hi, int64(len(a)))
+	if lo > hi {
+		return []any{}, nil
+	}
+	return append([]any{}, a[lo-1:hi]...), nil
 }
 
 // binaryOp applies an infix operator. Comparisons of NULL are NULL.

@@ -242,10 +242,16 @@ func (x *exec) typeOf(n *pg.Node, sc *scope) uint32 {
 	case n.GetAIndirection() != nil:
 		ind := n.GetAIndirection()
 		t := x.typeOf(ind.Arg, sc)
+		slice := false
 		for _, i := range ind.Indirection {
 			if ai := i.GetAIndices(); ai != nil {
 				x.hint(ai.Uidx, OIDInt8, sc)
+				x.hint(ai.Lidx, OIDInt8, sc)
+				slice = slice || ai.IsSlice
 			}
+		}
+		if slice && types[t].elem != 0 {
+			return t // a slice of an array is an array
 		}
 		if e := types[t].elem; e != 0 {
 			return e
