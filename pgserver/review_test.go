@@ -16,7 +16,7 @@ import (
 // numbers, UPDATE whose subquery reads the table it updates, SET (a, b) = (...), ROLLUP, CUBE and GROUPING SETS,
 // how a float8 is printed, out-of-range number input, RETURNING (xmax = 0) after ON CONFLICT DO UPDATE, and
 // unnest of several arrays in FROM, UPDATE of a GENERATED ALWAYS identity column, a date in a row made jsonb,
-// array slices, and a float8's negative zero.
+// array slices, a float8's negative zero, and x = ANY('{...}') of an untyped literal.
 var reviewSteps = []struct{ sql, want string }{
 	{"CREATE TABLE rvemp (id int PRIMARY KEY, name text, dept text, salary numeric(10,2), bonus int, active boolean, mgr int)",
 		"CREATE TABLE"},
@@ -402,6 +402,26 @@ var reviewSteps = []struct{ sql, want string }{
 		"-0|-1.5|2.5|0.0|0\nSELECT 1"},
 	{"SELECT x[1:2] FROM (VALUES (ARRAY[5,6,7])) v(x)",
 		"{5,6}\nSELECT 1"},
+	{"SELECT 'x' = ANY('{a,x}'), 3 = ANY('{1,2,3}'), 4 <> ALL('{1,2,3}'), 2.5 = ANY('{2.5,3}'), 'b' = ANY('{}')",
+		"t|t|t|t|f\nSELECT 1"},
+	{"SELECT 1 = ANY('{a}')",
+		"ERROR 22P02"},
+	{"SELECT 1 = ANY('x')",
+		"ERROR 22P02"},
+	{"SELECT x FROM generate_series(1, 5) x WHERE x = ANY('{2,4}') ORDER BY x",
+		"2\n4\nSELECT 2"},
+	{"SELECT 'x' = ANY('{a,NULL}'), NULL::text = ANY('{a}')",
+		"|\nSELECT 1"},
+	{"CREATE TABLE rvany (id int PRIMARY KEY, tag text)",
+		"CREATE TABLE"},
+	{"INSERT INTO rvany VALUES (1, 'a'), (2, 'b'), (3, 'c')",
+		"INSERT 0 3"},
+	{"SELECT id FROM rvany WHERE id = ANY('{1,3}') ORDER BY id",
+		"1\n3\nSELECT 2"},
+	{"SELECT id FROM rvany WHERE tag = ANY('{b,c}') AND id <> ALL('{3}') ORDER BY id",
+		"2\nSELECT 1"},
+	{"SELECT id FROM rvany WHERE id = ANY('{x}')",
+		"ERROR 22P02"},
 }
 
 func runReview(t *testing.T, who string, c *pgx.Conn) { runSteps(t, who, c, reviewSteps) }

@@ -338,6 +338,17 @@ func (x *exec) evalAExpr(a *pg.A_Expr, sc *scope) (any, error) {
 		if err != nil {
 			return nil, err
 		}
+		if str, isText := r.(string); isText && isStringLiteral(a.Rexpr) {
+			// x = ANY('{a,b}'): an untyped literal is an array of the left side's type, as in PostgreSQL.
+			if r, err = coerce(str, OIDTextArray); err != nil {
+				return nil, err
+			}
+			if e := x.typeOf(a.Lexpr, sc); e != 0 && types[e].array != 0 {
+				if r, err = coerce(r, types[e].array); err != nil {
+					return nil, err
+				}
+			}
+		}
 		arr, ok := r.([]any)
 		if r == nil {
 			return nil, nil
