@@ -245,6 +245,16 @@ func checkIdentity(t *table, names []string, row []any) error {
 	return nil
 }
 
+// overrideUserValues replaces the values row gives identity columns of t with DEFAULT, as INSERT ... OVERRIDING
+// USER VALUE ignores them.
+func overrideUserValues(t *table, names []string, row []any) {
+	for i, n := range names {
+		if c := t.column(n); c != nil && c.Identity != "" && i < len(row) {
+			row[i] = defaultMarker{}
+		}
+	}
+}
+
 // checkIdentityUpdate refuses, as PostgreSQL does (428C9), a SET list that gives a GENERATED ALWAYS identity column
 // of t a value other than DEFAULT.
 func checkIdentityUpdate(t *table, targets []*pg.Node) error {

@@ -307,8 +307,14 @@ func (x *exec) insert(ins *pg.InsertStmt) (*relation, string, error) {
 		}
 	}
 	for _, row := range rows {
-		if err := checkIdentity(t, names, row); err != nil {
-			return nil, "", err
+		switch ins.Override {
+		case pg.OverridingKind_OVERRIDING_SYSTEM_VALUE: // the values given for GENERATED ALWAYS columns are taken
+		case pg.OverridingKind_OVERRIDING_USER_VALUE:
+			overrideUserValues(t, names, row)
+		default:
+			if err := checkIdentity(t, names, row); err != nil {
+				return nil, "", err
+			}
 		}
 		doc, err := x.document(t, names, row)
 		if err != nil {
