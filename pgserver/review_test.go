@@ -14,9 +14,9 @@ import (
 // and bitwise functions and operators, numeric sqrt, exp, ln, log and power at PostgreSQL's scales, row
 // comparisons (IS DISTINCT FROM too), DISTINCT ON against ORDER BY, untyped literals compared with or added to
 // numbers, UPDATE whose subquery reads the table it updates, SET (a, b) = (...), ROLLUP, CUBE and GROUPING SETS,
-// how a float8 is printed, out-of-range number input, RETURNING (xmax = 0) after ON CONFLICT DO UPDATE, and
-// unnest of several arrays in FROM, UPDATE of a GENERATED ALWAYS identity column and INSERT ... OVERRIDING, a date in a row made jsonb,
-// array slices, a float8's negative zero, and x = ANY('{...}') of an untyped literal.
+// how a float8 is printed, out-of-range number input, RETURNING (xmax = 0) after ON CONFLICT DO UPDATE, unnest of
+// several arrays in FROM, UPDATE of a GENERATED ALWAYS identity column and INSERT ... OVERRIDING, a date in a row
+// made jsonb, array slices, a float8's negative zero, and x = ANY('{...}') of an untyped literal.
 var reviewSteps = []struct{ sql, want string }{
 	{"CREATE TABLE rvemp (id int PRIMARY KEY, name text, dept text, salary numeric(10,2), bonus int, active boolean, mgr int)",
 		"CREATE TABLE"},
