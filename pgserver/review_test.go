@@ -12,11 +12,12 @@ import (
 // the regular expression and SIMILAR forms of substring, SIMILAR TO, LIKE ... ESCAPE, format's widths, replace of
 // the empty string, array_to_string's NULL text, the regexp_* functions of PostgreSQL 15, several string, number
 // and bitwise functions and operators, numeric sqrt, exp, ln, log and power at PostgreSQL's scales, row
-// comparisons (IS DISTINCT FROM too), DISTINCT ON against ORDER BY, untyped literals compared with or added to
-// numbers, UPDATE whose subquery reads the table it updates, SET (a, b) = (...), ROLLUP, CUBE and GROUPING SETS,
-// how a float8 is printed, out-of-range number input, RETURNING (xmax = 0) after ON CONFLICT DO UPDATE, unnest of
-// several arrays in FROM, UPDATE of a GENERATED ALWAYS identity column and INSERT ... OVERRIDING, a date in a row
-// made jsonb, array slices, a float8's negative zero, and x = ANY('{...}') of an untyped literal.
+// comparisons (IS DISTINCT FROM and IN (SELECT x, y ...) too), a subquery of too many columns, DISTINCT ON against
+// ORDER BY, untyped literals compared with or added to numbers, UPDATE whose subquery reads the table it updates,
+// SET (a, b) = (...), ROLLUP, CUBE and GROUPING SETS, how a float8 is printed, out-of-range number input,
+// RETURNING (xmax = 0) after ON CONFLICT DO UPDATE, unnest of several arrays in FROM, UPDATE of a GENERATED ALWAYS
+// identity column and INSERT ... OVERRIDING, a date in a row made jsonb, array slices, a float8's negative zero,
+// and x = ANY('{...}') of an untyped literal.
 var reviewSteps = []struct{ sql, want string }{
 	{"CREATE TABLE rvemp (id int PRIMARY KEY, name text, dept text, salary numeric(10,2), bonus int, active boolean, mgr int)",
 		"CREATE TABLE"},
@@ -440,6 +441,26 @@ var reviewSteps = []struct{ sql, want string }{
 		"2\nINSERT 0 1"},
 	{"SELECT id, n FROM rvid ORDER BY id",
 		"1|c\n2|g\n10|a\nSELECT 3"},
+	{"CREATE TABLE rvs (id int PRIMARY KEY, a int, b text)",
+		"CREATE TABLE"},
+	{"INSERT INTO rvs VALUES (1, 1, 'x'), (2, 2, 'y'), (3, NULL, 'z'), (4, 1, 'y')",
+		"INSERT 0 4"},
+	{"SELECT id FROM rvs WHERE id IN (SELECT id, a FROM rvs)",
+		"ERROR 42601"},
+	{"SELECT id FROM rvs WHERE (id, a) IN (SELECT id FROM rvs)",
+		"ERROR 42601"},
+	{"SELECT id FROM rvs WHERE (a, b) IN (SELECT a, b FROM rvs WHERE id < 3) ORDER BY id",
+		"1\n2\nSELECT 2"},
+	{"SELECT id FROM rvs WHERE (a, b) NOT IN (SELECT a, b FROM rvs WHERE id < 3) ORDER BY id",
+		"3\n4\nSELECT 2"},
+	{"SELECT id FROM rvs WHERE (a, b) NOT IN (SELECT a, b FROM rvs WHERE id = 3) ORDER BY id",
+		"1\n2\n4\nSELECT 3"},
+	{"SELECT id, (a, b) IN (SELECT 1, 'x'), (a, b) = ANY (SELECT a, 'y' FROM rvs WHERE id = 2) FROM rvs ORDER BY id",
+		"1|t|f\n2|f|t\n3|f|f\n4|f|f\nSELECT 4"},
+	{"SELECT id FROM rvs WHERE (a, b) > ALL (SELECT 1, 'x') ORDER BY id",
+		"2\n4\nSELECT 2"},
+	{"SELECT (SELECT id, a FROM rvs LIMIT 1)",
+		"ERROR 42601"},
 }
 
 func runReview(t *testing.T, who string, c *pgx.Conn) { runSteps(t, who, c, reviewSteps) }

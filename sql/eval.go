@@ -533,11 +533,6 @@ func (x *exec) rowCompare(op string, l, r []*pg.Node, sc *scope) (any, error) {
 	if len(l) != len(r) {
 		return nil, errorf(CodeSyntaxError, "unequal number of entries in row expressions")
 	}
-	switch op {
-	case "=", "<>", "!=", "<", "<=", ">", ">=":
-	default:
-		return nil, errorf(CodeUndefinedFunction, "operator %s is not supported for row expressions", op)
-	}
 	lv, err := x.evalArgs(l, sc)
 	if err != nil {
 		return nil, err
@@ -545,6 +540,16 @@ func (x *exec) rowCompare(op string, l, r []*pg.Node, sc *scope) (any, error) {
 	rv, err := x.evalArgs(r, sc)
 	if err != nil {
 		return nil, err
+	}
+	return rowCompareValues(op, lv, rv)
+}
+
+// rowCompareValues is rowCompare of two rows' evaluated fields, as many on each side.
+func rowCompareValues(op string, lv, rv []any) (any, error) {
+	switch op {
+	case "=", "<>", "!=", "<", "<=", ">", ">=":
+	default:
+		return nil, errorf(CodeUndefinedFunction, "operator %s is not supported for row expressions", op)
 	}
 	if op == "=" || op == "<>" || op == "!=" {
 		var eq any = true

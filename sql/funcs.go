@@ -1141,13 +1141,48 @@ func (x *exec) evalSubLink(sl *pg.SubLink, sc *scope) (any, error) {
 		}
 		return out, nil
 	case pg.SubLinkType_ANY_SUBLINK, pg.SubLinkType_ALL_SUBLINK:
-		l, err := x.eval(sl.Testexpr, sc)
-		if err != nil {
-			return nil, err
-		}
 		op := opName(sl.OperName)
 		if op == "" {
 			op = "="
+		}
+		width := 1
+		if r := sl.Testexpr.GetRowExpr(); r != nil {
+			width = len(r.Args)
+		}
+		switch {
+		case len(vis) > width:
+			return nil, errorf(CodeSyntaxError, "subquery has too many columns")
+		case len(vis) < width:
+			return nil, errorf(CodeSyntaxError, "subquery has too few columns")
+		}
+		if r := sl.Testexpr.GetRowExpr(); r != nil {
+			// (a, b) IN (SELECT x, y ...): the row compared with each of the subquery's, ANY's OR or ALL's AND.
+			lv, err := x.evalArgs(r.Args, sc)
+			if err != nil {
+				return nil, err
+			}
+			all := sl.SubLinkType == pg.SubLinkType_ALL_SUBLINK
+			var res any = all
+			for _, row := range rel.rows {
+				rv := make([]any, len(vis))
+				for i, c := range vis {
+					rv[i] = row[c]
+				}
+				v, err := rowCompareValues(op, lv, rv)
+				if err != nil {
+					return nil, err
+				}
+				if all {
+					res = and3(res, v)
+				} else {
+					res = or3(res, v)
+				}
+			}
+			return res, nil
+		}
+		l, err := x.eval(sl.Testexpr, sc)
+		if err != nil {
+			return nil, err
 		}
 		arr := make([]any, len(rel.rows))
 		for i, r := range rel.rows {
