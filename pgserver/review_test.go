@@ -17,7 +17,7 @@ import (
 // SET (a, b) = (...), ROLLUP, CUBE and GROUPING SETS, how a float8 is printed, out-of-range number input,
 // RETURNING (xmax = 0) after ON CONFLICT DO UPDATE, unnest of several arrays in FROM, UPDATE of a GENERATED ALWAYS
 // identity column and INSERT ... OVERRIDING, a date in a row made jsonb, array slices, a float8's negative zero,
-// and x = ANY('{...}') of an untyped literal.
+// x = ANY('{...}') of an untyped literal, and the correlation and regression aggregates.
 var reviewSteps = []struct{ sql, want string }{
 	{"CREATE TABLE rvemp (id int PRIMARY KEY, name text, dept text, salary numeric(10,2), bonus int, active boolean, mgr int)",
 		"CREATE TABLE"},
@@ -461,6 +461,24 @@ var reviewSteps = []struct{ sql, want string }{
 		"2\n4\nSELECT 2"},
 	{"SELECT (SELECT id, a FROM rvrowin LIMIT 1)",
 		"ERROR 42601"},
+	{"CREATE TABLE rvreg (id int PRIMARY KEY, g text, x float8, y numeric, z int)",
+		"CREATE TABLE"},
+	{"INSERT INTO rvreg VALUES (1, 'a', 1, 2.5, 10), (2, 'a', 2, 4.1, 20), (3, 'a', 3, 6.2, 25), (4, 'b', 4, 7.9, 40), (5, 'b', NULL, 9, 50), (6, 'b', 6, NULL, 55), (7, 'c', 5, 1, 5)",
+		"INSERT 0 7"},
+	{"SELECT corr(y, x), covar_pop(y, x), covar_samp(y, x), regr_slope(y, x), regr_intercept(y, x), regr_r2(y, x) FROM rvreg",
+		"0.045634634314490746|0.15999999999999942|0.1999999999999993|0.07999999999999971|4.100000000000001|0.002082519849017296\nSELECT 1"},
+	{"SELECT regr_count(y, x), regr_avgx(y, x), regr_avgy(y, x), regr_sxx(y, x), regr_syy(y, x), regr_sxy(y, x) FROM rvreg",
+		"5|3|4.340000000000001|10|30.732000000000003|0.7999999999999972\nSELECT 1"},
+	{"SELECT g, corr(z, x), regr_slope(z, x), covar_samp(z, x), regr_count(z, x) FROM rvreg GROUP BY g ORDER BY g",
+		"a|0.9819805060619657|7.5|7.5|3\nb|1|7.5|15|2\nc||||1\nSELECT 3"},
+	{"SELECT corr(y, x), covar_samp(y, x), regr_r2(y, x), regr_count(y, x) FROM rvreg WHERE false",
+		"|||0\nSELECT 1"},
+	{"SELECT corr(x, x), regr_r2(z, 1), regr_slope(z, 1), regr_r2(1, x) FROM rvreg",
+		"1|||1\nSELECT 1"},
+	{"SELECT corr(z, x) FILTER (WHERE g <> 'c'), pg_typeof(corr(z, x)), pg_typeof(regr_count(z, x)) FROM rvreg",
+		"0.9925397398266405|double precision|bigint\nSELECT 1"},
+	{"SELECT corr(x) FROM rvreg",
+		"ERROR 42883"},
 }
 
 func runReview(t *testing.T, who string, c *pgx.Conn) { runSteps(t, who, c, reviewSteps) }

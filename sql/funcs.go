@@ -32,6 +32,9 @@ var aggregates = map[string]bool{
 	"percentile_cont": true, "percentile_disc": true, "mode": true,
 	"stddev": true, "stddev_samp": true, "stddev_pop": true, "variance": true, "var_samp": true, "var_pop": true,
 	"bit_and": true, "bit_or": true, "bit_xor": true,
+	"corr": true, "covar_pop": true, "covar_samp": true, "regr_slope": true, "regr_intercept": true,
+	"regr_r2": true, "regr_count": true, "regr_avgx": true, "regr_avgy": true, "regr_sxx": true, "regr_syy": true,
+	"regr_sxy": true,
 }
 
 // isAggregate reports whether a call is an aggregate (not a window call).
@@ -937,13 +940,23 @@ func (x *exec) aggregate(f *pg.FuncCall, name string, sc *scope) (any, error) {
 		if ordered {
 			v = keys[i][0] // an ordered-set aggregate takes the values it is ordered by
 		} else {
-			if want := map[bool]int{true: 2, false: 1}[name == "string_agg" || isObjectAgg(name)]; len(f.Args) != want {
+			if want := map[bool]int{true: 2, false: 1}[name == "string_agg" || isObjectAgg(name) || regressionAggs[name]]; len(f.Args) != want {
 				return nil, errorf(CodeUndefinedFunction, "function %s with %d arguments does not exist", name, len(f.Args))
 			}
 			var err error
 			if v, err = x.eval(f.Args[0], rs); err != nil {
 				return nil, err
 			}
+		}
+		if regressionAggs[name] {
+			y, err := x.eval(f.Args[1], rs)
+			if err != nil {
+				return nil, err
+			}
+			if v != nil && y != nil {
+				vals = append(vals, [2]any{v, y})
+			}
+			continue
 		}
 		if isObjectAgg(name) {
 			if v == nil {
@@ -981,6 +994,13 @@ func (x *exec) aggregate(f *pg.FuncCall, name string, sc *scope) (any, error) {
 		return x.orderedSetResult(f, name, sc, vals)
 	case "count":
 		return int64(len(vals)), nil
+	case "corr", "covar_pop", "covar_samp", "regr_slope", "regr_intercept", "regr_r2", "regr_count", "regr_avgx",
+		"regr_avgy", "regr_sxx", "regr_syy", "regr_sxy":
+		pairs := make([][2]any, len(vals))
+		for i, v := range vals {
+			pairs[i] = v.([2]any)
+		}
+		return regression(name, pairs)
 	case "bit_and", "bit_or", "bit_xor":
 		var acc any
 		for _, v := range vals {

@@ -350,6 +350,11 @@ func (x *exec) funcType(f *pg.FuncCall, sc *scope) uint32 {
 		return OIDNumeric
 	case "bit_and", "bit_or", "bit_xor":
 		return arg0
+	case "regr_count":
+		return OIDInt8
+	case "corr", "covar_pop", "covar_samp", "regr_slope", "regr_intercept", "regr_r2", "regr_avgx", "regr_avgy",
+		"regr_sxx", "regr_syy", "regr_sxy":
+		return OIDFloat8
 	case "sqrt":
 		if arg0 == OIDNumeric {
 			return OIDNumeric
