@@ -9,15 +9,16 @@ import (
 // reviewSteps: statements of the kind applications and reports send, each once answered differently by Concord,
 // with PostgreSQL 15's answers: INTERSECT ALL and EXCEPT ALL multiplicities, INSERT with fewer values than
 // columns, lag and lead defaults of another type, bigint and float8 overflow, round of a float8 (half to even),
-// the regular expression and SIMILAR forms of substring, SIMILAR TO, LIKE ... ESCAPE, format's widths, replace of
-// the empty string, array_to_string's NULL text, the regexp_* functions of PostgreSQL 15, several string, number
-// and bitwise functions and operators, numeric sqrt, exp, ln, log and power at PostgreSQL's scales, row
-// comparisons (IS DISTINCT FROM and IN (SELECT x, y ...) too), a subquery of too many columns, DISTINCT ON against
-// ORDER BY, untyped literals compared with or added to numbers, UPDATE whose subquery reads the table it updates,
-// SET (a, b) = (...), ROLLUP, CUBE and GROUPING SETS, how a float8 is printed, out-of-range number input,
-// RETURNING (xmax = 0) after ON CONFLICT DO UPDATE, unnest of several arrays in FROM, UPDATE of a GENERATED ALWAYS
-// identity column and INSERT ... OVERRIDING, a date in a row made jsonb, array slices, a float8's negative zero,
-// x = ANY('{...}') of an untyped literal, and the correlation and regression aggregates.
+// the regular expression and SIMILAR forms of substring, SIMILAR TO and LIKE ... ESCAPE (in CHECK too), format's
+// widths, replace of the empty string, array_to_string's NULL text, the regexp_* functions of PostgreSQL 15,
+// several string, number and bitwise functions and operators, numeric sqrt, exp, ln, log and power at
+// PostgreSQL's scales, row comparisons (IS DISTINCT FROM and IN (SELECT x, y ...) too), a subquery of too many
+// columns, DISTINCT ON against ORDER BY, untyped literals compared with or added to numbers, UPDATE whose subquery
+// reads the table it updates, SET (a, b) = (...), ROLLUP, CUBE and GROUPING SETS, how a float8 is printed,
+// out-of-range number input, RETURNING (xmax = 0) after ON CONFLICT DO UPDATE, unnest of several arrays in FROM,
+// UPDATE of a GENERATED ALWAYS identity column and INSERT ... OVERRIDING, a date in a row made jsonb, array
+// slices, a float8's negative zero, x = ANY('{...}') of an untyped literal, and the correlation and regression
+// aggregates.
 var reviewSteps = []struct{ sql, want string }{
 	{"CREATE TABLE rvemp (id int PRIMARY KEY, name text, dept text, salary numeric(10,2), bonus int, active boolean, mgr int)",
 		"CREATE TABLE"},
@@ -479,6 +480,28 @@ var reviewSteps = []struct{ sql, want string }{
 		"0.9925397398266405|double precision|bigint\nSELECT 1"},
 	{"SELECT corr(x) FROM rvreg",
 		"ERROR 42883"},
+	{"CREATE TABLE rvchk (x text CHECK (x SIMILAR TO 'a%'), y text CHECK (y LIKE 'b!%%' ESCAPE '!'))",
+		"CREATE TABLE"},
+	{"INSERT INTO rvchk VALUES ('abc', 'b%x')",
+		"INSERT 0 1"},
+	{"INSERT INTO rvchk VALUES ('xbc', 'b%x')",
+		"ERROR 23514"},
+	{"INSERT INTO rvchk VALUES ('abc', 'bx')",
+		"ERROR 23514"},
+	{"SELECT x FROM rvchk WHERE x SIMILAR TO '(a|z)%' AND y LIKE 'b!%%' ESCAPE '!'",
+		"abc\nSELECT 1"},
+	{"SELECT x FROM rvchk WHERE x NOT SIMILAR TO 'z%'",
+		"abc\nSELECT 1"},
+	{"SELECT substring(x from 'b.') FROM rvchk",
+		"bc\nSELECT 1"},
+	{"INSERT INTO rvchk VALUES (NULL, NULL)",
+		"INSERT 0 1"},
+	{"INSERT INTO rvchk VALUES ('a' || chr(10) || 'b', 'b%')",
+		"INSERT 0 1"},
+	{"UPDATE rvchk SET x = 'zz' WHERE x = 'abc'",
+		"ERROR 23514"},
+	{"CREATE TABLE rvchk2 (x text CHECK (x SIMILAR TO 'a#\"b#\"c' ESCAPE '#'))",
+		"CREATE TABLE"},
 }
 
 func runReview(t *testing.T, who string, c *pgx.Conn) { runSteps(t, who, c, reviewSteps) }
