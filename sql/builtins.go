@@ -104,6 +104,9 @@ func builtin(name string, args []any) (v any, ok bool, err error) {
 		}
 		return nil
 	}
+	if v, ok, err := mathFunc(name, args); ok {
+		return v, true, err // first: quote_nullable takes a NULL
+	}
 	if name == "concat_ws" {
 		if err := argc(1, math.MaxInt); err != nil || args[0] == nil {
 			return nil, true, err
@@ -135,6 +138,9 @@ func builtin(name string, args []any) (v any, ok bool, err error) {
 		if a == nil && name != "string_to_array" && name != "array_position" && name != "array_cat" {
 			return nil, true, nil
 		}
+	}
+	if v, ok, err := regexFunc(name, args); ok {
+		return v, true, err
 	}
 	text := func(i int) string { return formatText(args[i]) }
 	integer := func(i int) (int64, error) {
@@ -218,8 +224,30 @@ func builtin(name string, args []any) (v any, ok bool, err error) {
 		}
 		return out, true, nil
 	case "regexp_replace":
-		if err := argc(3, 4); err != nil {
+		if err := argc(3, 6); err != nil {
 			return nil, true, err
+		}
+		if _, isText := args[3%len(args)].(string); len(args) > 3 && !isText {
+			// regexp_replace(s, pattern, repl, start[, n[, flags]]): a number fourth is the start, as an untyped
+			// literal (PostgreSQL's unknown, resolved to text) is the flags.
+			start, err := integer(3)
+			if err != nil {
+				return nil, true, err
+			}
+			n, flags := int64(1), ""
+			if len(args) > 4 {
+				if n, err = integer(4); err != nil {
+					return nil, true, err
+				}
+			}
+			if len(args) > 5 {
+				flags = text(5)
+			}
+			v, err := regexpReplaceFrom(text(0), text(1), text(2), start, n, flags)
+			return v, true, err
+		}
+		if len(args) > 4 {
+			return nil, true, errorf(CodeUndefinedFunction, "function regexp_replace with %d arguments does not exist", len(args))
 		}
 		flags := ""
 		if len(args) > 3 {
@@ -484,6 +512,9 @@ func builtin(name string, args []any) (v any, ok bool, err error) {
 		if err := argc(1+btoi(name != "log"), 2); err != nil {
 			return nil, true, err
 		}
+		if v, ok, err := numericMath(name, args); ok {
+			return v, true, err
+		}
 		a, err := float(0)
 		if err != nil {
 			return nil, true, err
@@ -510,7 +541,9 @@ func builtin(name string, args []any) (v any, ok bool, err error) {
 		if a < 0 && b != math.Trunc(b) {
 			return nil, true, errorf(CodeInvalidArgumentForPower, "a negative number raised to a non-integer power yields a complex result")
 		}
-		return math.Pow(a, b), true, nil
+		p := math.Pow(a, b)
+		v, err := floatChecked(p, a, b, p == 0 && a != 0 && !math.IsInf(b, 0))
+		return v, true, err
 	case "width_bucket":
 		if err := argc(2, 4); err != nil || len(args) == 3 {
 			if err == nil {
@@ -523,6 +556,9 @@ func builtin(name string, args []any) (v any, ok bool, err error) {
 	case "sign", "exp", "ln", "log10", "cbrt", "degrees", "radians":
 		if err := argc(1, 1); err != nil {
 			return nil, true, err
+		}
+		if v, ok, err := numericMath(name, args); ok {
+			return v, true, err
 		}
 		if d, ok := numeric(args[0]).(*apd.Decimal); ok && name == "sign" {
 			if d.Form == apd.NaN {
@@ -544,7 +580,11 @@ func builtin(name string, args []any) (v any, ok bool, err error) {
 			}
 			return 0.0, true, nil
 		case "exp":
-			return math.Exp(a), true, nil
+			v, err := floatChecked(math.Exp(a), a, 0, false)
+			if err == nil && v == 0.0 && !math.IsInf(a, -1) {
+				err = errorf(CodeNumericOutOfRange, "value out of range: underflow")
+			}
+			return v, true, err
 		case "ln":
 			return logarithm(a, math.Log)
 		case "log10":

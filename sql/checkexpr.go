@@ -22,6 +22,10 @@ var checkFuncs = map[string]bool{
 	"num_nonnulls": true, "num_nulls": true, "cardinality": true, "array_length": true,
 }
 
+// patternFuncs rewrite a constant pattern of LIKE ... ESCAPE and SIMILAR TO, which the parser makes calls of: a
+// CHECK expression may call them, as matchTruth takes the pattern they make as a constant.
+var patternFuncs = map[string]bool{"like_escape": true, "similar_to_escape": true}
+
 // funcExpr translates a call of one of checkFuncs.
 func (tr *translator) funcExpr(f *pg.FuncCall) (any, bool, error) {
 	name := funcName(f)
@@ -175,7 +179,7 @@ func (tr *translator) textExpr(n *pg.Node, bpchar bool) (any, bool, error) {
 // isMatch reports whether a is a LIKE, ILIKE or regular expression match (negated or not).
 func isMatch(a *pg.A_Expr) bool {
 	switch a.Kind {
-	case pg.A_Expr_Kind_AEXPR_LIKE, pg.A_Expr_Kind_AEXPR_ILIKE:
+	case pg.A_Expr_Kind_AEXPR_LIKE, pg.A_Expr_Kind_AEXPR_ILIKE, pg.A_Expr_Kind_AEXPR_SIMILAR:
 		return true
 	case pg.A_Expr_Kind_AEXPR_OP:
 		switch opName(a.Name) {
@@ -211,7 +215,7 @@ func (tr *translator) matchTruth(a *pg.A_Expr, want bool) (any, bool, error) {
 		options = "is"
 	}
 	var pattern string
-	if a.Kind == pg.A_Expr_Kind_AEXPR_OP {
+	if a.Kind == pg.A_Expr_Kind_AEXPR_OP || a.Kind == pg.A_Expr_Kind_AEXPR_SIMILAR { // SIMILAR TO's pattern is a regular expression by now
 		if _, err := regexp.Compile(p); err != nil {
 			return nil, false, errorf("2201B", "invalid regular expression: %v", err)
 		}

@@ -55,7 +55,7 @@ func checkExpr(t *table, n *pg.Node) ([]string, error) {
 				refused = errorf(CodeGroupingError, "aggregate functions are not allowed in check constraints")
 			} else if v.Over != nil {
 				refused = errorf("42P20", "window functions are not allowed in check constraints")
-			} else if !checkFuncs[funcName(v)] {
+			} else if !checkFuncs[funcName(v)] && !patternFuncs[funcName(v)] {
 				// The validator is built once: a function's value (now(), random()) would be frozen in it, and
 				// the storage evaluates only the functions of checkFuncs.
 				refused = errorf(CodeFeatureNotSupported, "Concord cannot enforce a CHECK expression that calls %s()", funcName(v))

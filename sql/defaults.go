@@ -245,6 +245,29 @@ func checkIdentity(t *table, names []string, row []any) error {
 	return nil
 }
 
+// overrideUserValues replaces the values row gives identity columns of t with DEFAULT, as INSERT ... OVERRIDING
+// USER VALUE ignores them.
+func overrideUserValues(t *table, names []string, row []any) {
+	for i, n := range names {
+		if c := t.column(n); c != nil && c.Identity != "" && i < len(row) {
+			row[i] = defaultMarker{}
+		}
+	}
+}
+
+// checkIdentityUpdate refuses, as PostgreSQL does (428C9), a SET list that gives a GENERATED ALWAYS identity column
+// of t a value other than DEFAULT.
+func checkIdentityUpdate(t *table, targets []*pg.Node) error {
+	for _, tg := range targets {
+		rt := tg.GetResTarget()
+		if c := t.column(rt.Name); c != nil && c.Identity == "a" && rt.Val.GetSetToDefault() == nil {
+			return &Error{Code: CodeGeneratedAlways, Message: fmt.Sprintf("column %q can only be updated to DEFAULT", rt.Name),
+				Detail: fmt.Sprintf("Column %q is an identity column defined as GENERATED ALWAYS.", rt.Name)}
+		}
+	}
+	return nil
+}
+
 // fillDefault gives the rows of t that lack column c (just added by ALTER TABLE ... ADD COLUMN) its default,
 // evaluated for each row, as PostgreSQL fills the existing rows; a column without a default leaves them NULL.
 // Rows written while it runs get the default from their INSERT.

@@ -139,6 +139,8 @@ const (
 	// CodeInvalidArgumentForWidthBucket is invalid_argument_for_width_bucket_function.
 	CodeInvalidArgumentForWidthBucket = "2201G"
 	CodeInvalidRegularExpression      = "2201B"
+	CodeInvalidEscapeSequence         = "22025"
+	CodeInvalidUseOfEscapeCharacter   = "2200B"
 	CodeDatetimeFieldOverflow         = "22008"
 	CodeInvalidDatetimeFormat         = "22007"
 	CodeWrongObjectType               = "42809"

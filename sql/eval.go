@@ -92,6 +92,8 @@ func (x *exec) eval(n *pg.Node, sc *scope) (any, error) {
 		return x.evalSubLink(n.GetSubLink(), sc)
 	case n.GetCaseExpr() != nil:
 		return x.evalCase(n.GetCaseExpr(), sc)
+	case n.GetGroupingFunc() != nil:
+		return groupingFunc(n.GetGroupingFunc().Args, sc), nil
 	case n.GetCoalesceExpr() != nil:
 		for _, a := range n.GetCoalesceExpr().Args {
 			v, err := x.eval(a, sc)
@@ -254,11 +256,33 @@ func (x *exec) evalAExpr(a *pg.A_Expr, sc *scope) (any, error) {
 				if iv, ok := r.(interval); ok {
 					return iv.neg(), nil
 				}
+				if f, ok := r.(float64); ok {
+					return -f, nil // -(0.0::float8) is -0, as in PostgreSQL
+				}
 				return arith("-", int64(0), r)
 			case "+":
 				return r, nil
+			case "@":
+				return x.scalarFunc("abs", nil, []any{r})
+			case "|/", "||/": // of a float8, whatever number it is given
+				f, err := coerce(numeric(r), OIDFloat8)
+				if err != nil {
+					return nil, err
+				}
+				if op == "|/" {
+					return x.scalarFunc("sqrt", nil, []any{f})
+				}
+				v, _, err := builtin("cbrt", []any{f})
+				return v, err
+			case "~":
+				if i, ok := numeric(r).(int64); ok {
+					return ^i, nil
+				}
 			}
 			return nil, unsupported("prefix operator " + op)
+		}
+		if lr, rr := a.Lexpr.GetRowExpr(), a.Rexpr.GetRowExpr(); lr != nil && rr != nil {
+			return x.rowCompare(op, lr.Args, rr.Args, sc)
 		}
 		l, err := x.eval(a.Lexpr, sc)
 		if err != nil {
@@ -284,6 +308,18 @@ func (x *exec) evalAExpr(a *pg.A_Expr, sc *scope) (any, error) {
 		case "=", "<>", "!=", "<", ">", "<=", ">=":
 			l, r = x.bpcharOperands(l, r, a.Lexpr, a.Rexpr, sc)
 			l, r = x.zonedOperands(l, r, a.Lexpr, a.Rexpr, sc)
+			if l, r, err = x.literalOperands(l, r, a.Lexpr, a.Rexpr, sc); err != nil {
+				return nil, err
+			}
+		}
+		switch op {
+		case "+", "-", "*", "/", "%":
+			// '1.5' + 1 is 22P02: the untyped literal takes the integer's type, as in PostgreSQL.
+			if isStringLiteral(a.Lexpr) != isStringLiteral(a.Rexpr) {
+				if l, r, err = x.literalOperands(l, r, a.Lexpr, a.Rexpr, sc); err != nil {
+					return nil, err
+				}
+			}
 		}
 		_, lTime := l.(time.Time)
 		_, rTime := r.(time.Time)
@@ -302,6 +338,17 @@ func (x *exec) evalAExpr(a *pg.A_Expr, sc *scope) (any, error) {
 		if err != nil {
 			return nil, err
 		}
+		if str, isText := r.(string); isText && isStringLiteral(a.Rexpr) {
+			// x = ANY('{a,b}'): an untyped literal is an array of the left side's type, as in PostgreSQL.
+			if r, err = coerce(str, OIDTextArray); err != nil {
+				return nil, err
+			}
+			if e := x.typeOf(a.Lexpr, sc); e != 0 && types[e].array != 0 {
+				if r, err = coerce(r, types[e].array); err != nil {
+					return nil, err
+				}
+			}
+		}
 		arr, ok := r.([]any)
 		if r == nil {
 			return nil, nil
@@ -311,6 +358,25 @@ func (x *exec) evalAExpr(a *pg.A_Expr, sc *scope) (any, error) {
 		}
 		return quantified(op, l, arr, a.Kind == pg.A_Expr_Kind_AEXPR_OP_ALL)
 	case pg.A_Expr_Kind_AEXPR_IN:
+		if lr := a.Lexpr.GetRowExpr(); lr != nil {
+			// (a, b) IN ((1, 2), (3, 4)) is (a, b) = (1, 2) OR (a, b) = (3, 4); NOT IN the negation.
+			var in any = false
+			for _, it := range a.Rexpr.GetList().GetItems() {
+				rr := it.GetRowExpr()
+				if rr == nil {
+					return nil, errorf(CodeDatatypeMismatch, "operator does not exist: record = %s", TypeName(x.typeOf(it, sc)))
+				}
+				eq, err := x.rowCompare("=", lr.Args, rr.Args, sc)
+				if err != nil {
+					return nil, err
+				}
+				in = or3(in, eq)
+			}
+			if op == "<>" {
+				return not3(in), nil
+			}
+			return in, nil
+		}
 		l, err := x.eval(a.Lexpr, sc)
 		if err != nil {
 			return nil, err
@@ -336,7 +402,8 @@ func (x *exec) evalAExpr(a *pg.A_Expr, sc *scope) (any, error) {
 			return v, err
 		}
 		return quantified("=", l, arr, false)
-	case pg.A_Expr_Kind_AEXPR_LIKE, pg.A_Expr_Kind_AEXPR_ILIKE:
+	case pg.A_Expr_Kind_AEXPR_LIKE, pg.A_Expr_Kind_AEXPR_ILIKE, pg.A_Expr_Kind_AEXPR_SIMILAR:
+		// SIMILAR TO is ~ (!~ for NOT) with the regular expression similar_to_escape makes of the pattern.
 		l, err := x.eval(a.Lexpr, sc)
 		if err != nil {
 			return nil, err
@@ -385,6 +452,21 @@ func (x *exec) evalAExpr(a *pg.A_Expr, sc *scope) (any, error) {
 		}
 		return res, nil
 	case pg.A_Expr_Kind_AEXPR_DISTINCT, pg.A_Expr_Kind_AEXPR_NOT_DISTINCT:
+		if lr, rr := a.Lexpr.GetRowExpr(), a.Rexpr.GetRowExpr(); lr != nil && rr != nil {
+			// (a, b) IS NOT DISTINCT FROM (1, NULL): every pair of fields is, a NULL beside a NULL the same.
+			if len(lr.Args) != len(rr.Args) {
+				return nil, errorf(CodeSyntaxError, "unequal number of entries in row expressions")
+			}
+			same := true
+			for i := range lr.Args {
+				v, err := x.evalAExpr(&pg.A_Expr{Kind: pg.A_Expr_Kind_AEXPR_NOT_DISTINCT, Name: a.Name, Lexpr: lr.Args[i], Rexpr: rr.Args[i]}, sc)
+				if err != nil {
+					return nil, err
+				}
+				same = same && v == true
+			}
+			return same == (a.Kind == pg.A_Expr_Kind_AEXPR_NOT_DISTINCT), nil
+		}
 		l, err := x.eval(a.Lexpr, sc)
 		if err != nil {
 			return nil, err
@@ -414,6 +496,88 @@ func (x *exec) evalAExpr(a *pg.A_Expr, sc *scope) (any, error) {
 		return l, nil
 	}
 	return nil, unsupported("the operator " + op)
+}
+
+// literalOperands converts an untyped string literal compared with a number or a boolean to that type, as
+// PostgreSQL types the literal before it reads a row: id = 'x' is 22P02 even when no row is compared.
+func (x *exec) literalOperands(l, r any, ln, rn *pg.Node, sc *scope) (any, any, error) {
+	if isStringLiteral(rn) && r != nil {
+		if t := x.typeOf(ln, sc); isNumericType(t) || t == OIDBool {
+			v, err := coerce(r, t)
+			return l, v, err
+		}
+	}
+	if isStringLiteral(ln) && l != nil {
+		if t := x.typeOf(rn, sc); isNumericType(t) || t == OIDBool {
+			v, err := coerce(l, t)
+			return v, r, err
+		}
+	}
+	return l, r, nil
+}
+
+// isStringLiteral reports whether n is a string constant without a type ('x', not 'x'::text).
+func isStringLiteral(n *pg.Node) bool {
+	if c := n.GetAConst(); c != nil {
+		_, ok := c.Val.(*pg.A_Const_Sval)
+		return ok
+	}
+	return false
+}
+
+// rowCompare is the comparison of two row constructors, (a, b) < (1, 2), as PostgreSQL's RowCompareExpr makes it:
+// = is true when every pair of fields is equal, false when one pair is not, else NULL; <> its negation; <, <=, >
+// and >= decide on the first pair of fields that are not equal, NULL when a NULL comes before that pair, and
+// when every pair is equal are true for <= and >= only.
+func (x *exec) rowCompare(op string, l, r []*pg.Node, sc *scope) (any, error) {
+	if len(l) != len(r) {
+		return nil, errorf(CodeSyntaxError, "unequal number of entries in row expressions")
+	}
+	lv, err := x.evalArgs(l, sc)
+	if err != nil {
+		return nil, err
+	}
+	rv, err := x.evalArgs(r, sc)
+	if err != nil {
+		return nil, err
+	}
+	return rowCompareValues(op, lv, rv)
+}
+
+// rowCompareValues is rowCompare of two rows' evaluated fields, as many on each side.
+func rowCompareValues(op string, lv, rv []any) (any, error) {
+	switch op {
+	case "=", "<>", "!=", "<", "<=", ">", ">=":
+	default:
+		return nil, errorf(CodeUndefinedFunction, "operator %s is not supported for row expressions", op)
+	}
+	if op == "=" || op == "<>" || op == "!=" {
+		var eq any = true
+		for i := range lv {
+			v, err := binaryOp("=", lv[i], rv[i])
+			if err != nil {
+				return nil, err
+			}
+			eq = and3(eq, v)
+		}
+		if op == "=" {
+			return eq, nil
+		}
+		return not3(eq), nil
+	}
+	for i := range lv {
+		if lv[i] == nil || rv[i] == nil {
+			return nil, nil
+		}
+		eq, err := binaryOp("=", lv[i], rv[i])
+		if err != nil {
+			return nil, err
+		}
+		if eq != true {
+			return binaryOp(op, lv[i], rv[i])
+		}
+	}
+	return op == "<=" || op == ">=", nil
 }
 
 // quantified is l op ANY(arr) (all false) or l op ALL(arr).
@@ -563,7 +727,18 @@ func (x *exec) indirectFrom(v any, ind []*pg.Node, sc *scope, lower int64) (any,
 		case i.GetAIndices() != nil:
 			ai := i.GetAIndices()
 			if ai.IsSlice {
-				return nil, unsupported("array slices")
+				a, ok := v.([]any)
+				if v == nil || !ok {
+					if v != nil {
+						return nil, unsupported("a slice of this value")
+					}
+					return nil, nil
+				}
+				var err error
+				if v, err = x.slice(a, ai, sc, lower); err != nil || v == nil {
+					return nil, err
+				}
+				continue
 			}
 			k, err := x.eval(ai.Uidx, sc)
 			if err != nil {
@@ -599,6 +774,39 @@ func (x *exec) indirectFrom(v any, ind []*pg.Node, sc *scope, lower int64) (any,
 		}
 	}
 	return v, nil
+}
+
+// slice is a[lo:hi] of a one-dimensional array subscripted from lower: the elements from lo to hi, both ends
+// optional (a[:2], a[2:]) and cut to the array's bounds, an empty array when none is left, NULL for a NULL bound,
+// as in PostgreSQL.
+func (x *exec) slice(a []any, ai *pg.A_Indices, sc *scope, lower int64) (any, error) {
+	bound := func(n *pg.Node, def int64) (int64, bool, error) {
+		if n == nil {
+			return def, true, nil
+		}
+		k, err := x.eval(n, sc)
+		if err != nil || k == nil {
+			return 0, false, err
+		}
+		kv, err := coerce(k, OIDInt8)
+		if err != nil {
+			return 0, false, err
+		}
+		return kv.(int64) - lower + 1, true, nil
+	}
+	lo, ok, err := bound(ai.Lidx, 1)
+	if err != nil || !ok {
+		return nil, err
+	}
+	hi, ok, err := bound(ai.Uidx, int64(len(a)))
+	if err != nil || !ok {
+		return nil, err
+	}
+	lo, hi = max(lo, 1), min(hi, int64(len(a)))
+	if lo > hi {
+		return []any{}, nil
+	}
+	return append([]any{}, a[lo-1:hi]...), nil
 }
 
 // binaryOp applies an infix operator. Comparisons of NULL are NULL.
@@ -707,6 +915,12 @@ func binaryOp(op string, l, r any) (any, error) {
 		}
 	case "+", "-", "*", "/", "%", "^":
 		return arith(op, l, r)
+	case "&", "|", "#", "<<", ">>":
+		li, lok := numeric(l).(int64)
+		ri, rok := numeric(r).(int64)
+		if lok && rok {
+			return bitwise(op, li, ri), nil
+		}
 	case "~~", "!~~", "~~*", "!~~*":
 		subject, pattern := formatText(l), formatText(r)
 		if b, isBytea, _ := toBytea(l); isBytea && valueOID(l) == OIDBytea {
@@ -730,7 +944,7 @@ func binaryOp(op string, l, r any) (any, error) {
 		}
 		re, err := regexp.Compile(pat)
 		if err != nil {
-			return nil, errorf(CodeInvalidParameterValue, "invalid regular expression: %v", err)
+			return nil, errorf(CodeInvalidRegularExpression, "invalid regular expression: %v", err)
 		}
 		return re.MatchString(formatText(l)) == !strings.HasPrefix(op, "!"), nil
 	case "@>", "<@":
@@ -760,6 +974,22 @@ func binaryOp(op string, l, r any) (any, error) {
 	}
 	return nil, &Error{Code: CodeUndefinedFunction, Message: fmt.Sprintf("operator does not exist: %s %s %s",
 		TypeName(valueOID(l)), op, TypeName(valueOID(r)))}
+}
+
+// bitwise is an integer operator: and, or, xor (#), and the shifts, whose count is taken modulo 64 as the
+// machine PostgreSQL runs on takes a bigint's.
+func bitwise(op string, l, r int64) int64 {
+	switch op {
+	case "&":
+		return l & r
+	case "|":
+		return l | r
+	case "#":
+		return l ^ r
+	case "<<":
+		return l << (uint64(r) & 63)
+	}
+	return l >> (uint64(r) & 63)
 }
 
 // likeRegexp compiles a LIKE pattern (% and _, backslash escapes).
@@ -899,6 +1129,9 @@ func arith(op string, l, r any) (any, error) {
 				return nil, errorf(CodeDivisionByZero, "division by zero")
 			}
 			if op == "/" {
+				if li == math.MinInt64 && ri == -1 {
+					return nil, errorf(CodeNumericOutOfRange, "bigint out of range")
+				}
 				return li / ri, nil
 			}
 			return li % ri, nil
@@ -906,6 +1139,11 @@ func arith(op string, l, r any) (any, error) {
 	}
 	if ld, rd, ok := decOperands(l, r); ok && op != "^" {
 		return decArith(op, ld, rd)
+	}
+	if op == "^" {
+		if v, ok, err := numericMath("^", []any{l, r}); ok {
+			return v, err
+		}
 	}
 	lf, lok := toFloat(l)
 	rf, rok := toFloat(r)
@@ -915,24 +1153,44 @@ func arith(op string, l, r any) (any, error) {
 	}
 	switch op {
 	case "+":
-		return lf + rf, nil
+		return floatChecked(lf+rf, lf, rf, false)
 	case "-":
-		return lf - rf, nil
+		return floatChecked(lf-rf, lf, rf, false)
 	case "*":
-		return lf * rf, nil
+		return floatChecked(lf*rf, lf, rf, lf*rf == 0 && lf != 0 && rf != 0)
 	case "/":
 		if rf == 0 {
 			return nil, errorf(CodeDivisionByZero, "division by zero")
 		}
-		return lf / rf, nil
+		return floatChecked(lf/rf, lf, rf, lf/rf == 0 && lf != 0 && !math.IsInf(rf, 0))
 	case "%":
 		if rf == 0 {
 			return nil, errorf(CodeDivisionByZero, "division by zero")
 		}
 		return math.Mod(lf, rf), nil
 	default:
-		return math.Pow(lf, rf), nil
+		if lf == 0 && rf < 0 {
+			return nil, errorf(CodeInvalidArgumentForPower, "zero raised to a negative power is undefined")
+		}
+		if lf < 0 && rf != math.Trunc(rf) && !math.IsInf(rf, 0) {
+			return nil, errorf(CodeInvalidArgumentForPower, "a negative number raised to a non-integer power yields a complex result")
+		}
+		p := math.Pow(lf, rf)
+		return floatChecked(p, lf, rf, p == 0 && lf != 0 && !math.IsInf(rf, 0))
 	}
+}
+
+// floatChecked is the float8 result v of an operation on a and b, or the 22003 PostgreSQL's float_overflow_error
+// and float_underflow_error raise: an infinite result from finite operands, or a result the caller found
+// underflowed (a zero product of nonzero factors).
+func floatChecked(v, a, b float64, underflow bool) (any, error) {
+	if math.IsInf(v, 0) && !math.IsInf(a, 0) && !math.IsInf(b, 0) {
+		return nil, errorf(CodeNumericOutOfRange, "value out of range: overflow")
+	}
+	if underflow {
+		return nil, errorf(CodeNumericOutOfRange, "value out of range: underflow")
+	}
+	return v, nil
 }
 
 // numeric reads a string that holds a number as that number, as

@@ -189,6 +189,9 @@ func (x *exec) rangeFunction(rf *pg.RangeFunction, outer *scope) (*relation, err
 	f := items[0].GetFuncCall()
 	name := funcName(f)
 	sc := &scope{outer: outer}
+	if name == "unnest" && len(f.Args) > 1 {
+		return x.unnestMany(rf, f, sc)
+	}
 	var oid uint32
 	scalar := false
 	switch name {
@@ -213,7 +216,7 @@ func (x *exec) rangeFunction(rf *pg.RangeFunction, outer *scope) (*relation, err
 			return nil, unsupported("unnest of several arrays")
 		}
 		oid = x.setType(f, sc)
-	case "pg_partition_ancestors", "jsonb_object_keys", "json_object_keys":
+	case "pg_partition_ancestors", "jsonb_object_keys", "json_object_keys", "regexp_split_to_table":
 		oid = OIDText
 	case "regexp_matches":
 		oid = OIDTextArray
@@ -306,6 +309,72 @@ func (x *exec) rangeFunction(rf *pg.RangeFunction, outer *scope) (*relation, err
 	return rel, nil
 }
 
+// unnestMany is unnest(a, b, ...) in FROM: a column for each array, named unnest unless the alias names them,
+// and a row for each position up to the longest array's length, a shorter array's column NULL past its end, as in
+// PostgreSQL (INSERT ... SELECT * FROM unnest($1::int[], $2::text[]) inserts rows from parallel arrays).
+func (x *exec) unnestMany(rf *pg.RangeFunction, f *pg.FuncCall, sc *scope) (*relation, error) {
+	qual := "unnest"
+	if rf.Alias != nil {
+		qual = rf.Alias.Aliasname
+	}
+	var cols []relCol
+	for _, a := range f.Args {
+		oid := types[x.typeOf(a, sc)].elem
+		if oid == 0 {
+			oid = OIDText
+		}
+		cols = append(cols, relCol{qual: qual, name: "unnest", oid: oid})
+	}
+	if rf.Ordinality {
+		cols = append(cols, relCol{qual: qual, name: "ordinality", oid: OIDInt8})
+	}
+	if rf.Alias != nil {
+		if len(rf.Alias.Colnames) > len(cols) {
+			return nil, errorf(CodeInvalidColumnReference, "table \"%s\" has %d columns available but %d columns specified",
+				qual, len(cols), len(rf.Alias.Colnames))
+		}
+		for i, c := range rf.Alias.Colnames {
+			cols[i].name = c.GetString_().GetSval()
+		}
+	}
+	rel := &relation{cols: cols}
+	if x.describe {
+		return rel, nil
+	}
+	args, err := x.evalArgs(f.Args, sc)
+	if err != nil {
+		return nil, err
+	}
+	arrays := make([][]any, len(args))
+	n := 0
+	for i, a := range args {
+		if a == nil {
+			continue // a NULL array has no elements
+		}
+		arr, ok := a.([]any)
+		if !ok {
+			return nil, errorf(CodeUndefinedFunction, "function unnest(%s) does not exist", TypeName(valueOID(a)))
+		}
+		arrays[i] = arr
+		n = max(n, len(arr))
+	}
+	for k := range n {
+		row := make([]any, 0, len(cols))
+		for _, arr := range arrays {
+			var v any
+			if k < len(arr) {
+				v = arr[k]
+			}
+			row = append(row, v)
+		}
+		if rf.Ordinality {
+			row = append(row, int64(k+1))
+		}
+		rel.rows = append(rel.rows, row)
+	}
+	return rel, nil
+}
+
 // setRow is one row of a set-returning function of several columns (jsonb_each's key and value).
 type setRow []any
 
@@ -367,7 +436,8 @@ func jsonSetFunc(name string, j bson.RawValue) ([]any, error) {
 // pg_partition_ancestors lists the partitions above a partition: none, as Concord's tables are not partitioned
 // (psql's \d asks for them).
 var setReturning = map[string]bool{"generate_series": true, "unnest": true, "pg_partition_ancestors": true,
-	"jsonb_object_keys": true, "json_object_keys": true, "regexp_matches": true, "generate_subscripts": true}
+	"jsonb_object_keys": true, "json_object_keys": true, "regexp_matches": true, "generate_subscripts": true,
+	"regexp_split_to_table": true}
 
 func init() {
 	for name := range jsonSets {
@@ -390,7 +460,7 @@ func (x *exec) targetSet(f *pg.FuncCall, sc *scope) ([]any, error) {
 
 // setType is the type of a set-returning function's values.
 func (x *exec) setType(f *pg.FuncCall, sc *scope) uint32 {
-	if n := funcName(f); n == "pg_partition_ancestors" || n == "jsonb_object_keys" || n == "json_object_keys" {
+	if n := funcName(f); n == "pg_partition_ancestors" || n == "jsonb_object_keys" || n == "json_object_keys" || n == "regexp_split_to_table" {
 		return OIDText
 	}
 	if c := jsonSets[funcName(f)].cols; c != nil {
@@ -435,7 +505,8 @@ const maxSeries = 1_000_000
 // zone), and unnest(array).
 func setFunc(name string, oid uint32, args []any, loc *time.Location) ([]any, error) {
 	want := map[string][2]int{"unnest": {1, 1}, "generate_series": {2, 3}, "pg_partition_ancestors": {1, 1},
-		"jsonb_object_keys": {1, 1}, "json_object_keys": {1, 1}, "regexp_matches": {2, 3}, "generate_subscripts": {2, 3}}[name]
+		"jsonb_object_keys": {1, 1}, "json_object_keys": {1, 1}, "regexp_matches": {2, 3}, "generate_subscripts": {2, 3},
+		"regexp_split_to_table": {2, 3}}[name]
 	if jsonSets[name].cols != nil {
 		want = [2]int{1, 1}
 	}
@@ -468,6 +539,13 @@ func setFunc(name string, oid uint32, args []any, loc *time.Location) ([]any, er
 			slices.Reverse(out)
 		}
 		return out, nil
+	}
+	if name == "regexp_split_to_table" {
+		flags := ""
+		if len(args) > 2 {
+			flags = formatText(args[2])
+		}
+		return regexpSplit(formatText(args[0]), formatText(args[1]), flags)
 	}
 	if name == "regexp_matches" {
 		flags := ""

@@ -17,7 +17,11 @@ import (
 
 // funcName returns a call's function name, lower case, without pg_catalog.
 func funcName(f *pg.FuncCall) string {
-	return strings.ToLower(f.Funcname[len(f.Funcname)-1].GetString_().GetSval())
+	name := strings.ToLower(f.Funcname[len(f.Funcname)-1].GetString_().GetSval())
+	if name == "character_length" {
+		return "char_length" // the SQL standard's name for it
+	}
+	return name
 }
 
 // aggregates are the aggregate functions Concord evaluates.
@@ -27,6 +31,10 @@ var aggregates = map[string]bool{
 	"jsonb_object_agg": true, "json_object_agg": true,
 	"percentile_cont": true, "percentile_disc": true, "mode": true,
 	"stddev": true, "stddev_samp": true, "stddev_pop": true, "variance": true, "var_samp": true, "var_pop": true,
+	"bit_and": true, "bit_or": true, "bit_xor": true,
+	"corr": true, "covar_pop": true, "covar_samp": true, "regr_slope": true, "regr_intercept": true,
+	"regr_r2": true, "regr_count": true, "regr_avgx": true, "regr_avgy": true, "regr_sxx": true, "regr_syy": true,
+	"regr_sxy": true,
 }
 
 // isAggregate reports whether a call is an aggregate (not a window call).
@@ -92,6 +100,11 @@ func (x *exec) evalFunc(f *pg.FuncCall, sc *scope) (any, error) {
 	args, err := x.evalArgs(f.Args, sc)
 	if err != nil {
 		return nil, err
+	}
+	if name == "to_hex" && len(args) == 1 {
+		if i, ok := args[0].(int64); ok && i < 0 && i >= math.MinInt32 && x.typeOf(f.Args[0], sc) != OIDInt8 {
+			args[0] = int64(uint32(i)) // to_hex(-1) of an integer is ffffffff, of a bigint ffffffffffffffff
+		}
 	}
 	textual := name == "concat" || name == "concat_ws" || name == "format"
 	for i, a := range args {
@@ -301,6 +314,9 @@ func (x *exec) scalarFunc(name string, f *pg.FuncCall, args []any) (any, error) 
 			return strings.Trim(s, chars), nil
 		}
 	case "concat":
+		if len(args) == 0 {
+			return nil, errorf(CodeUndefinedFunction, "function concat() does not exist")
+		}
 		var b strings.Builder
 		for _, a := range args {
 			if a != nil {
@@ -315,13 +331,32 @@ func (x *exec) scalarFunc(name string, f *pg.FuncCall, args []any) (any, error) 
 		if args[0] == nil || args[1] == nil || args[2] == nil {
 			return nil, nil
 		}
-		return strings.ReplaceAll(formatText(args[0]), formatText(args[1]), formatText(args[2])), nil
+		from := formatText(args[1])
+		if from == "" {
+			return formatText(args[0]), nil // replacing the empty string changes nothing, as in PostgreSQL
+		}
+		return strings.ReplaceAll(formatText(args[0]), from, formatText(args[2])), nil
 	case "substring", "substr":
 		if len(args) < 2 || args[0] == nil || args[1] == nil {
 			return nil, nil
 		}
 		if len(args) > 3 {
 			return nil, errorf(CodeUndefinedFunction, "function %s with %d arguments does not exist", name, len(args))
+		}
+		if pattern, isText := args[1].(string); isText {
+			// substring(s from pattern) and substring(s similar pattern escape e): a text second argument is a
+			// pattern, as PostgreSQL resolves an untyped literal to text.
+			if len(args) == 2 {
+				return regexSubstring(formatText(args[0]), pattern)
+			}
+			if args[2] == nil {
+				return nil, nil
+			}
+			re, err := similarToRegexp(pattern, formatText(args[2]))
+			if err != nil {
+				return nil, err
+			}
+			return regexSubstring(formatText(args[0]), re)
 		}
 		r := []rune(formatText(args[0]))
 		if b, isBytea := args[0].(Bytea); isBytea {
@@ -378,8 +413,16 @@ func (x *exec) scalarFunc(name string, f *pg.FuncCall, args []any) (any, error) 
 			}
 			return roundDigits(v, int(d.(int64)), name == "trunc")
 		}
+		if name == "sqrt" {
+			if v, ok, err := numericMath(name, []any{v}); ok {
+				return v, err
+			}
+		}
 		if i, ok := v.(int64); ok && name != "sqrt" {
 			if name == "abs" && i < 0 {
+				if i == math.MinInt64 {
+					return nil, errorf(CodeNumericOutOfRange, "bigint out of range")
+				}
 				return -i, nil
 			}
 			return i, nil
@@ -395,7 +438,7 @@ func (x *exec) scalarFunc(name string, f *pg.FuncCall, args []any) (any, error) 
 		case "abs":
 			return math.Abs(fv), nil
 		case "round":
-			return math.Round(fv), nil
+			return math.RoundToEven(fv), nil // rint's rounding, as PostgreSQL's dround: round(2.5::float8) is 2
 		case "ceil", "ceiling":
 			return math.Ceil(fv), nil
 		case "floor":
@@ -725,14 +768,17 @@ func (x *exec) catalogFunc(name string, args []any) (any, error) {
 	case "pg_encoding_to_char":
 		return "UTF8", nil
 	case "array_to_string":
-		if len(args) < 2 || args[0] == nil {
+		if len(args) < 2 || args[0] == nil || args[1] == nil {
 			return nil, nil
 		}
 		a, _ := args[0].([]any)
 		parts := make([]string, 0, len(a))
 		for _, e := range a {
-			if e != nil {
+			switch {
+			case e != nil:
 				parts = append(parts, formatText(e))
+			case len(args) == 3 && args[2] != nil:
+				parts = append(parts, formatText(args[2])) // array_to_string(a, ',', '*') shows a NULL as *
 			}
 		}
 		return strings.Join(parts, formatText(args[1])), nil
@@ -923,13 +969,23 @@ func (x *exec) aggregate(f *pg.FuncCall, name string, sc *scope) (any, error) {
 		if ordered {
 			v = keys[i][0] // an ordered-set aggregate takes the values it is ordered by
 		} else {
-			if want := map[bool]int{true: 2, false: 1}[name == "string_agg" || isObjectAgg(name)]; len(f.Args) != want {
+			if want := map[bool]int{true: 2, false: 1}[name == "string_agg" || isObjectAgg(name) || regressionAggs[name]]; len(f.Args) != want {
 				return nil, errorf(CodeUndefinedFunction, "function %s with %d arguments does not exist", name, len(f.Args))
 			}
 			var err error
 			if v, err = x.eval(f.Args[0], rs); err != nil {
 				return nil, err
 			}
+		}
+		if regressionAggs[name] {
+			y, err := x.eval(f.Args[1], rs)
+			if err != nil {
+				return nil, err
+			}
+			if v != nil && y != nil {
+				vals = append(vals, [2]any{v, y})
+			}
+			continue
 		}
 		if isObjectAgg(name) {
 			if v == nil {
@@ -967,6 +1023,27 @@ func (x *exec) aggregate(f *pg.FuncCall, name string, sc *scope) (any, error) {
 		return x.orderedSetResult(f, name, sc, vals)
 	case "count":
 		return int64(len(vals)), nil
+	case "corr", "covar_pop", "covar_samp", "regr_slope", "regr_intercept", "regr_r2", "regr_count", "regr_avgx",
+		"regr_avgy", "regr_sxx", "regr_syy", "regr_sxy":
+		pairs := make([][2]any, len(vals))
+		for i, v := range vals {
+			pairs[i] = v.([2]any)
+		}
+		return regression(name, pairs)
+	case "bit_and", "bit_or", "bit_xor":
+		var acc any
+		for _, v := range vals {
+			i, ok := numeric(v).(int64)
+			if !ok {
+				return nil, errorf(CodeUndefinedFunction, "function %s(%s) does not exist", name, TypeName(valueOID(v)))
+			}
+			if acc == nil {
+				acc = i
+				continue
+			}
+			acc = bitwise(map[string]string{"bit_and": "&", "bit_or": "|", "bit_xor": "#"}[name], acc.(int64), i)
+		}
+		return acc, nil
 	case "stddev", "stddev_samp", "stddev_pop", "variance", "var_samp", "var_pop":
 		if err := varianceArgError(name, x.typeOf(f.Args[0], sc)); err != nil {
 			return nil, err
@@ -1113,13 +1190,48 @@ func (x *exec) evalSubLink(sl *pg.SubLink, sc *scope) (any, error) {
 		}
 		return out, nil
 	case pg.SubLinkType_ANY_SUBLINK, pg.SubLinkType_ALL_SUBLINK:
-		l, err := x.eval(sl.Testexpr, sc)
-		if err != nil {
-			return nil, err
-		}
 		op := opName(sl.OperName)
 		if op == "" {
 			op = "="
+		}
+		width := 1
+		if r := sl.Testexpr.GetRowExpr(); r != nil {
+			width = len(r.Args)
+		}
+		switch {
+		case len(vis) > width:
+			return nil, errorf(CodeSyntaxError, "subquery has too many columns")
+		case len(vis) < width:
+			return nil, errorf(CodeSyntaxError, "subquery has too few columns")
+		}
+		if r := sl.Testexpr.GetRowExpr(); r != nil {
+			// (a, b) IN (SELECT x, y ...): the row compared with each of the subquery's, ANY's OR or ALL's AND.
+			lv, err := x.evalArgs(r.Args, sc)
+			if err != nil {
+				return nil, err
+			}
+			all := sl.SubLinkType == pg.SubLinkType_ALL_SUBLINK
+			var res any = all
+			for _, row := range rel.rows {
+				rv := make([]any, len(vis))
+				for i, c := range vis {
+					rv[i] = row[c]
+				}
+				v, err := rowCompareValues(op, lv, rv)
+				if err != nil {
+					return nil, err
+				}
+				if all {
+					res = and3(res, v)
+				} else {
+					res = or3(res, v)
+				}
+			}
+			return res, nil
+		}
+		l, err := x.eval(sl.Testexpr, sc)
+		if err != nil {
+			return nil, err
 		}
 		arr := make([]any, len(rel.rows))
 		for i, r := range rel.rows {

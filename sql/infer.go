@@ -1,6 +1,8 @@
 package sql
 
 import (
+	"slices"
+
 	pg "github.com/pganalyze/pg_query_go/v6"
 )
 
@@ -44,6 +46,14 @@ func (x *exec) typeOf(n *pg.Node, sc *scope) uint32 {
 	case n.GetAExpr() != nil:
 		a := n.GetAExpr()
 		op := opName(a.Name)
+		if lr, rr := a.Lexpr.GetRowExpr(), a.Rexpr.GetRowExpr(); lr != nil && rr != nil && len(lr.Args) == len(rr.Args) {
+			for i := range lr.Args { // (created, id) < ($1, $2): each parameter takes its field's type
+				lt, rt := x.typeOf(lr.Args[i], sc), x.typeOf(rr.Args[i], sc)
+				x.hint(lr.Args[i], rt, sc)
+				x.hint(rr.Args[i], lt, sc)
+			}
+			return OIDBool
+		}
 		lt := x.typeOf(a.Lexpr, sc)
 		var rt uint32
 		if a.Rexpr.GetList() != nil {
@@ -75,6 +85,15 @@ func (x *exec) typeOf(n *pg.Node, sc *scope) uint32 {
 				return lt
 			}
 			return OIDBool
+		}
+		if a.Lexpr == nil {
+			switch op {
+			case "|/", "||/": // square and cube root
+				x.hint(a.Rexpr, OIDFloat8, sc)
+				return OIDFloat8
+			case "~", "@": // bitwise not, absolute value
+				return rt
+			}
 		}
 		switch op {
 		case "->>", "~~", "!~~", "~~*", "!~~*", "~", "!~":
@@ -125,6 +144,11 @@ func (x *exec) typeOf(n *pg.Node, sc *scope) uint32 {
 		switch op {
 		case "=", "<>", "!=", "<", ">", "<=", ">=":
 			return OIDBool
+		case "^": // dpow, or numeric_power beside a numeric
+			if (lt == OIDNumeric || rt == OIDNumeric) && widen(lt, rt) == OIDNumeric {
+				return OIDNumeric
+			}
+			return OIDFloat8
 		case "||":
 			if lt == OIDJSONB || rt == OIDJSONB {
 				return OIDJSONB
@@ -187,6 +211,8 @@ func (x *exec) typeOf(n *pg.Node, sc *scope) uint32 {
 		}
 		t = unifyType(t, x.typeOf(c.Defresult, sc))
 		return t
+	case n.GetGroupingFunc() != nil:
+		return OIDInt4
 	case n.GetCoalesceExpr() != nil:
 		return x.firstType(n.GetCoalesceExpr().Args, sc)
 	case n.GetMinMaxExpr() != nil:
@@ -216,10 +242,16 @@ func (x *exec) typeOf(n *pg.Node, sc *scope) uint32 {
 	case n.GetAIndirection() != nil:
 		ind := n.GetAIndirection()
 		t := x.typeOf(ind.Arg, sc)
+		slice := false
 		for _, i := range ind.Indirection {
 			if ai := i.GetAIndices(); ai != nil {
 				x.hint(ai.Uidx, OIDInt8, sc)
+				x.hint(ai.Lidx, OIDInt8, sc)
+				slice = slice || ai.IsSlice
 			}
+		}
+		if slice && types[t].elem != 0 {
+			return t // a slice of an array is an array
 		}
 		if e := types[t].elem; e != 0 {
 			return e
@@ -269,7 +301,7 @@ func (x *exec) funcType(f *pg.FuncCall, sc *scope) uint32 {
 		return arg0
 	case "count", "row_number", "rank", "dense_rank":
 		return OIDInt8
-	case "generate_series", "unnest", "regexp_matches", "generate_subscripts", "jsonb_array_elements", "json_array_elements",
+	case "generate_series", "unnest", "regexp_matches", "regexp_split_to_table", "generate_subscripts", "jsonb_array_elements", "json_array_elements",
 		"jsonb_array_elements_text", "json_array_elements_text":
 		return x.setType(f, sc)
 	case "ntile":
@@ -289,6 +321,10 @@ func (x *exec) funcType(f *pg.FuncCall, sc *scope) uint32 {
 			} else {
 				x.hint(a, arg0, sc)
 			}
+		}
+		if (name == "lag" || name == "lead") && len(f.Args) == 3 {
+			// lag(anycompatible, integer, anycompatible): lag(int_col, 1, 0.5) is a numeric.
+			return unifyType(arg0, x.typeOf(f.Args[2], sc))
 		}
 		return arg0
 	case "sum":
@@ -312,6 +348,18 @@ func (x *exec) funcType(f *pg.FuncCall, sc *scope) uint32 {
 			return arg0
 		}
 		return OIDNumeric
+	case "bit_and", "bit_or", "bit_xor":
+		return arg0
+	case "regr_count":
+		return OIDInt8
+	case "corr", "covar_pop", "covar_samp", "regr_slope", "regr_intercept", "regr_r2", "regr_avgx", "regr_avgy",
+		"regr_sxx", "regr_syy", "regr_sxy":
+		return OIDFloat8
+	case "sqrt":
+		if arg0 == OIDNumeric {
+			return OIDNumeric
+		}
+		return OIDFloat8
 	case "min", "max", "greatest", "least", "coalesce", "nullif", "abs", "round", "ceil", "ceiling", "floor", "trunc":
 		if (name == "round" || name == "trunc") && len(at) > 1 {
 			x.hint(f.Args[1], OIDInt4, sc)
@@ -410,10 +458,14 @@ func (x *exec) funcType(f *pg.FuncCall, sc *scope) uint32 {
 			}
 		}
 		switch {
-		case name == "mod" || name == "array_cat":
+		case name == "mod" || name == "array_cat" || name == "gcd" || name == "lcm":
 			return x.firstType(f.Args, sc)
-		case bt.result == OIDFloat8 && arg0 == OIDNumeric && name != "date_part":
+		case bt.result == OIDFloat8 && arg0 == OIDNumeric && name != "date_part" && mathTypes[name].result != OIDFloat8 &&
+			name != "degrees" && name != "radians" && name != "cbrt":
 			return OIDNumeric
+		case (name == "power" || name == "pow" || name == "log") && (slices.Contains(at, OIDNumeric) || name == "log" && len(at) == 2) &&
+			!slices.Contains(at, OIDFloat8) && !slices.Contains(at, OIDFloat4):
+			return OIDNumeric // power(2, 0.5) is power(numeric, numeric), as numericMath computes it
 		}
 		return bt.result
 	}

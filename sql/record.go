@@ -2,6 +2,7 @@ package sql
 
 import (
 	"strings"
+	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 )
@@ -20,6 +21,7 @@ func init() { types[OIDRecord] = typeInfo{typname: "record", name: "record"} }
 type record struct {
 	names []string
 	vals  []any
+	oids  []uint32 // the columns' types, 0 when not known
 }
 
 // wholeRow is the row of the source qualified q in sc, or for a schemaless source its document as jsonb.
@@ -41,6 +43,7 @@ func (sc *scope) wholeRow(q string) (any, uint32) {
 		}
 		r.names = append(r.names, c.name)
 		r.vals = append(r.vals, sc.row[i])
+		r.oids = append(r.oids, c.oid)
 	}
 	return r, OIDRecord
 }
@@ -50,6 +53,9 @@ func (r record) doc() bson.D {
 	d := make(bson.D, len(r.names))
 	for i, name := range r.names {
 		d[i] = bson.E{Key: name, Value: jsonElem(r.vals[i])}
+		if t, ok := r.vals[i].(time.Time); ok && i < len(r.oids) && infinite(t) == 0 {
+			d[i].Value = jsonTime(t, r.oids[i]) // a date column's value is a date: "2024-01-01", as PostgreSQL writes it
+		}
 	}
 	return d
 }

@@ -60,6 +60,9 @@ type scope struct {
 	rowIdx int
 	alias  map[string]int // output aliases usable in ORDER BY, to positions in aliasVals
 	aliasV []any
+	// grouping holds the texts of the expressions the current group's grouping set groups by (GROUP BY ROLLUP
+	// ...), for grouping(); nil otherwise.
+	grouping map[string]bool
 }
 
 // lookup resolves a column reference to a value: a column of this scope, a

@@ -331,12 +331,29 @@ func (x *exec) setOp(sel *pg.SelectStmt, outer *scope) (*relation, error) {
 			out.rows = distinctRows(out.rows)
 		}
 	case pg.SetOperation_SETOP_INTERSECT, pg.SetOperation_SETOP_EXCEPT:
-		in := map[string]bool{}
+		// With ALL, a row the left side has m times and the right side n times comes out min(m, n) times from
+		// INTERSECT and max(m-n, 0) times from EXCEPT; without ALL, once if it would come out at all.
+		right := map[string]int{}
 		for _, row := range rr {
-			in[groupKey(row)] = true
+			right[groupKey(row)]++
 		}
+		intersect := sel.Op == pg.SetOperation_SETOP_INTERSECT
 		for _, row := range lr {
-			if in[groupKey(row)] == (sel.Op == pg.SetOperation_SETOP_INTERSECT) {
+			k := groupKey(row)
+			n := right[k]
+			if !sel.All {
+				if (n > 0) == intersect {
+					out.rows = append(out.rows, row)
+				}
+				continue
+			}
+			switch {
+			case intersect && n > 0:
+				right[k] = n - 1
+				out.rows = append(out.rows, row)
+			case !intersect && n > 0:
+				right[k] = n - 1
+			case !intersect:
 				out.rows = append(out.rows, row)
 			}
 		}
@@ -897,6 +914,7 @@ func (x *exec) project(sel *pg.SelectStmt, src *relation, outer *scope, limit in
 	type unit struct {
 		row   []any
 		group [][]any
+		set   map[string]bool // with grouping sets, the group's (groupingSetGroups)
 	}
 	var units []unit
 	if grouped {
@@ -909,7 +927,15 @@ func (x *exec) project(sel *pg.SelectStmt, src *relation, outer *scope, limit in
 		if err := checkGrouping(sel, src); err != nil {
 			return nil, err
 		}
-		if len(sel.GroupClause) == 0 {
+		if sets, ok := expandGroupingSets(sel.GroupClause); ok {
+			groups, err := x.groupingSetGroups(sets, targets, src, outer)
+			if err != nil {
+				return nil, err
+			}
+			for _, g := range groups {
+				units = append(units, unit{row: g.row, group: g.group, set: g.set})
+			}
+		} else if len(sel.GroupClause) == 0 {
 			units = []unit{{row: firstOr(src.rows, len(src.cols)), group: src.rows}}
 			if src.rows == nil {
 				units[0].group = [][]any{}
@@ -943,7 +969,7 @@ func (x *exec) project(sel *pg.SelectStmt, src *relation, outer *scope, limit in
 		}
 	}
 	scopeOf := func(i int) *scope {
-		return &scope{cols: src.cols, row: units[i].row, group: units[i].group, outer: outer, rowIdx: i}
+		return &scope{cols: src.cols, row: units[i].row, group: units[i].group, outer: outer, rowIdx: i, grouping: units[i].set}
 	}
 	// HAVING
 	if sel.HavingClause != nil {
@@ -1132,6 +1158,9 @@ func (x *exec) project(sel *pg.SelectStmt, src *relation, outer *scope, limit in
 	distinctOn := len(sel.DistinctClause) > 0 && sel.DistinctClause[0].GetNode() != nil // plain DISTINCT is one empty node
 	var onKeys [][]any
 	if distinctOn {
+		if err := checkDistinctOn(sel); err != nil {
+			return nil, err
+		}
 		onSort := make([]*pg.Node, len(sel.DistinctClause))
 		for i, e := range sel.DistinctClause {
 			onSort[i] = &pg.Node{Node: &pg.Node_SortBy{SortBy: &pg.SortBy{Node: e}}}

@@ -145,3 +145,47 @@ func literalColumns(n *pg.SelectStmt) []bool {
 	}
 	return out
 }
+
+// checkDistinctOn fails with 42P10, as PostgreSQL does, unless a SELECT's DISTINCT ON expressions are its leading
+// ORDER BY expressions: the ORDER BY items among them come before every other one, and if an ORDER BY item is not
+// among them, every one of them is among the ORDER BY items. An expression is compared by its text after an
+// output column's number or name is replaced by the column's expression.
+func checkDistinctOn(sel *pg.SelectStmt) error {
+	key := func(n *pg.Node) string {
+		if c := n.GetAConst(); c != nil {
+			if iv, ok := c.Val.(*pg.A_Const_Ival); ok {
+				if k := int(iv.Ival.Ival); k >= 1 && k <= len(sel.TargetList) {
+					n = sel.TargetList[k-1].GetResTarget().Val
+				}
+			}
+		} else if cr := n.GetColumnRef(); cr != nil && len(cr.Fields) == 1 && cr.Fields[0].GetString_() != nil {
+			for _, tg := range sel.TargetList {
+				if rt := tg.GetResTarget(); rt.Name != "" && rt.Name == cr.Fields[0].GetString_().Sval {
+					n = rt.Val
+					break
+				}
+			}
+		}
+		return exprText(n)
+	}
+	on := map[string]bool{}
+	for _, e := range sel.DistinctClause {
+		on[key(e)] = true
+	}
+	matched, skipped := map[string]bool{}, false
+	for _, s := range sel.SortClause {
+		k := key(s.GetSortBy().Node)
+		switch {
+		case !on[k]:
+			skipped = true
+		case skipped:
+			return errorf(CodeInvalidColumnReference, "SELECT DISTINCT ON expressions must match initial ORDER BY expressions")
+		default:
+			matched[k] = true
+		}
+	}
+	if skipped && len(matched) < len(on) {
+		return errorf(CodeInvalidColumnReference, "SELECT DISTINCT ON expressions must match initial ORDER BY expressions")
+	}
+	return nil
+}

@@ -398,6 +398,11 @@ func (tr *translator) comparison(a *pg.A_Expr, want bool) ([]bson.D, bool, error
 		}
 		sv, ok := compared(v, oid)
 		if !ok {
+			if isStringLiteral(other) && (isNumericType(oid) || oid == OIDBool) {
+				if _, err := coerce(v, oid); err != nil {
+					return nil, false, err // id = 'x': 22P02 whether or not a row is read
+				}
+			}
 			break
 		}
 		if !want {

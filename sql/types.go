@@ -1,6 +1,7 @@
 package sql
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"regexp"
@@ -444,6 +445,9 @@ func coerce(v any, oid uint32) (any, error) {
 			}
 		case string:
 			i, err := strconv.ParseInt(strings.TrimSpace(x), 10, 64)
+			if errors.Is(err, strconv.ErrRange) {
+				return nil, errorf(CodeNumericOutOfRange, "value \"%s\" is out of range for type %s", x, TypeName(oid))
+			}
 			if err != nil {
 				return nil, bad()
 			}
@@ -488,6 +492,13 @@ func coerce(v any, oid uint32) (any, error) {
 			return f, nil
 		case string:
 			f, err := strconv.ParseFloat(strings.TrimSpace(x), 64)
+			if mant, _, _ := strings.Cut(strings.ToLower(x), "e"); err == nil && f == 0 && strings.ContainsAny(mant, "123456789") {
+				err = strconv.ErrRange // an underflow, which ParseFloat rounds to zero
+			}
+			if errors.Is(err, strconv.ErrRange) {
+				// '1e309' and '1e-400': too large, or too small but not zero, as PostgreSQL's float8in finds them.
+				return nil, errorf(CodeNumericOutOfRange, "\"%s\" is out of range for type double precision", x)
+			}
 			if err != nil {
 				return nil, bad()
 			}
@@ -832,7 +843,7 @@ func formatText(v any) string {
 		case math.IsNaN(x):
 			return "NaN"
 		}
-		return strconv.FormatFloat(x, 'g', -1, 64)
+		return string(appendFloat8(nil, x))
 	case *apd.Decimal:
 		return decText(x)
 	case timeOfDay:
@@ -964,6 +975,9 @@ func AppendTyped(b []byte, v any, oid uint32) []byte {
 			}
 			return strconv.AppendFloat(b, x, 'f', -1, 64)
 		}
+		if oid == OIDFloat4 && !math.IsInf(x, 0) && !math.IsNaN(x) {
+			return appendFloat(b, x, 32)
+		}
 	case *apd.Decimal:
 		if oid == OIDFloat8 || oid == OIDFloat4 {
 			return AppendText(b, decToFloat(x))
@@ -986,6 +1000,29 @@ func AppendTyped(b []byte, v any, oid uint32) []byte {
 	return AppendText(b, v)
 }
 
+// appendFloat8 appends a finite float8 as PostgreSQL's float8out writes it (appendFloat).
+func appendFloat8(b []byte, x float64) []byte { return appendFloat(b, x, 64) }
+
+// appendFloat appends a finite float8 (bits 64) or real (32) as PostgreSQL writes them: the shortest digits that
+// read back as the same value, in plain notation unless the decimal exponent is below -4 or at least 15 for a
+// float8 (6 for a real), where it takes an exponent (12345678.9, 1e+15, 1.5e-05).
+func appendFloat(b []byte, x float64, bits int) []byte {
+	e := strconv.AppendFloat(b, x, 'e', -1, bits)
+	i := len(e) - 1
+	for e[i] != 'e' {
+		i--
+	}
+	exp, _ := strconv.Atoi(string(e[i+1:]))
+	limit := 15
+	if bits == 32 {
+		limit = 6
+	}
+	if exp < -4 || exp >= limit {
+		return e
+	}
+	return strconv.AppendFloat(b, x, 'f', -1, bits)
+}
+
 // AppendText appends FormatText(v) to b, without allocating for the common
 // types (numbers, strings, booleans, timestamps).
 func AppendText(b []byte, v any) []byte {
@@ -999,7 +1036,7 @@ func AppendText(b []byte, v any) []byte {
 		return strconv.AppendInt(b, x, 10)
 	case float64:
 		if !math.IsInf(x, 0) && !math.IsNaN(x) {
-			return strconv.AppendFloat(b, x, 'g', -1, 64)
+			return appendFloat8(b, x)
 		}
 	case *apd.Decimal:
 		return appendDec(b, x)

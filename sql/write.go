@@ -154,6 +154,26 @@ func (x *exec) returning(list []*pg.Node, t *table, alias string, docs []bson.Ra
 	return x.project(&pg.SelectStmt{TargetList: list}, src, outer, -1)
 }
 
+// insertReturning is an INSERT's RETURNING list over the rows it wrote, where the system column xmax, as in
+// PostgreSQL, is 0 for a row inserted and not for one ON CONFLICT DO UPDATE updated: RETURNING (xmax = 0) AS
+// inserted tells them apart. updated is nil without ON CONFLICT.
+func (x *exec) insertReturning(list []*pg.Node, t *table, alias string, docs []bson.Raw, updated []bool) (*relation, error) {
+	if list == nil {
+		return nil, nil
+	}
+	cols := append(tableCols(t, alias), relCol{qual: alias, name: "xmax", oid: OIDInt8, whole: true})
+	src := &relation{cols: cols}
+	for i, d := range docs {
+		row := rowOf(cols, d)
+		row[len(row)-1] = int64(0)
+		if i < len(updated) && updated[i] {
+			row[len(row)-1] = int64(1) // PostgreSQL's is the updating transaction's id; only its being nonzero counts
+		}
+		src.rows = append(src.rows, row)
+	}
+	return x.project(&pg.SelectStmt{TargetList: list}, src, nil, -1)
+}
+
 // insert runs INSERT ... VALUES | SELECT [ON CONFLICT] [RETURNING].
 func (x *exec) insert(ins *pg.InsertStmt) (*relation, string, error) {
 	if ins.WithClause != nil {
@@ -169,6 +189,14 @@ func (x *exec) insert(ins *pg.InsertStmt) (*relation, string, error) {
 	}
 	if err := refuseWindowCalls(ins.ReturningList, "RETURNING"); err != nil {
 		return nil, "", err
+	}
+	if oc := ins.OnConflictClause; oc != nil {
+		if err := expandMultiAssign(oc.TargetList); err != nil {
+			return nil, "", err
+		}
+		if err := checkIdentityUpdate(t, oc.TargetList); err != nil {
+			return nil, "", err
+		}
 	}
 	if !x.inTxn && !x.describe && len(t.ForeignKeys) > 0 {
 		return nil, "", errNeedsTxn // before any value (a nextval) is computed, so that the rerun computes it once
@@ -231,6 +259,10 @@ func (x *exec) insert(ins *pg.InsertStmt) (*relation, string, error) {
 		if len(vis) > len(names) {
 			return nil, "", errorf(CodeSyntaxError, "INSERT has more expressions than target columns")
 		}
+		if len(ins.Cols) > 0 && len(vis) < len(names) {
+			// Only a column list must be filled: without one, the columns after the last value take their defaults.
+			return nil, "", errorf(CodeSyntaxError, "INSERT has more target columns than expressions")
+		}
 		for _, r := range rel.rows {
 			row := make([]any, len(vis))
 			for i, c := range vis {
@@ -252,11 +284,12 @@ func (x *exec) insert(ins *pg.InsertStmt) (*relation, string, error) {
 			x.typeOf(oc.WhereClause, sc)
 		}
 		x.planInsert(m, ins, t, alias, 0)
-		rel, err := x.returning(ins.ReturningList, t, alias, nil, nil)
+		rel, err := x.insertReturning(ins.ReturningList, t, alias, nil, nil)
 		return rel, "INSERT 0 0", err
 	}
 	coll := x.writeColl(t)
 	var written []bson.Raw
+	var updated []bool // with ON CONFLICT, whether each row written was updated rather than inserted
 	var count int
 	// ON CONFLICT DO UPDATE: the rows the statement inserted or updated (by _id), and for a table without a primary
 	// key the arbiter keys proposed so far: a row is not changed twice (21000).
@@ -274,8 +307,14 @@ func (x *exec) insert(ins *pg.InsertStmt) (*relation, string, error) {
 		}
 	}
 	for _, row := range rows {
-		if err := checkIdentity(t, names, row); err != nil {
-			return nil, "", err
+		switch ins.Override {
+		case pg.OverridingKind_OVERRIDING_SYSTEM_VALUE: // the values given for GENERATED ALWAYS columns are taken
+		case pg.OverridingKind_OVERRIDING_USER_VALUE:
+			overrideUserValues(t, names, row)
+		default:
+			if err := checkIdentity(t, names, row); err != nil {
+				return nil, "", err
+			}
 		}
 		doc, err := x.document(t, names, row)
 		if err != nil {
@@ -308,11 +347,12 @@ func (x *exec) insert(ins *pg.InsertStmt) (*relation, string, error) {
 		}
 		if out != nil {
 			written = append(written, out)
+			updated = append(updated, &out[0] != &raw[0])
 			count++
 		}
 	}
 	x.planInsert(m, ins, t, alias, count)
-	rel, err := x.returning(ins.ReturningList, t, alias, written, nil)
+	rel, err := x.insertReturning(ins.ReturningList, t, alias, written, updated)
 	return rel, fmt.Sprintf("INSERT 0 %d", count), err
 }
 
@@ -555,8 +595,8 @@ func (x *exec) conflicting(coll backendColl, arbiters []conflictIndex, raw bson.
 	return nil, nil
 }
 
-// onConflict inserts raw under an ON CONFLICT clause and returns the document written (inserted or updated), nil
-// when nothing was. In a transaction (every ON CONFLICT statement runs in one) the arbiter indexes are looked up
+// onConflict inserts raw under an ON CONFLICT clause and returns the document written: raw itself when it was
+// inserted, the row as updated, or nil when nothing was written. In a transaction (every ON CONFLICT statement runs in one) the arbiter indexes are looked up
 // first, since a failed insert would abort the transaction; outside one the insert is tried and a duplicate key on
 // an arbiter turns into the action, tried again if the conflicting row disappears in between. A duplicate key on
 // any other unique index is the insert's error, as in PostgreSQL.
@@ -669,6 +709,12 @@ func (x *exec) update(up *pg.UpdateStmt) (*relation, string, error) {
 	}
 	t, alias, err := x.target(up.Relation)
 	if err != nil {
+		return nil, "", err
+	}
+	if err := expandMultiAssign(up.TargetList); err != nil {
+		return nil, "", err
+	}
+	if err := checkIdentityUpdate(t, up.TargetList); err != nil {
 		return nil, "", err
 	}
 	if err := refuseWindowCalls(up.ReturningList, "RETURNING"); err != nil {
@@ -883,14 +929,18 @@ func (x *exec) updateByRows(t *table, alias string, coll backendColl, up *pg.Upd
 	if err != nil {
 		return 0, nil, err
 	}
-	var n int64
-	var docs []bson.Raw
+	// Every row's WHERE and new values are computed before the first is written, so that a subquery reading the
+	// table (SET x = (SELECT ... FROM t ...)) sees it as the statement found it, as in PostgreSQL.
+	type change struct {
+		doc bson.Raw
+		set bson.D
+	}
+	var changes []change
 	for _, row := range rel.rows {
 		sc := &scope{cols: rel.cols, row: row, outer: src}
 		doc := row[len(row)-1].(bson.Raw)
 		id := doc.Lookup("_id")
-		key := string(id.Value) + string(rune(id.Type))
-		if done[key] {
+		if done[string(id.Value)+string(rune(id.Type))] {
 			continue // with FROM, a row is updated once, by the first source row paired with it
 		}
 		if up.WhereClause != nil {
@@ -906,7 +956,15 @@ func (x *exec) updateByRows(t *table, alias string, coll backendColl, up *pg.Upd
 		if err != nil {
 			return 0, nil, err
 		}
-		moved, newID, set, err := x.moveKey(t, coll, doc, set)
+		changes = append(changes, change{doc, set})
+	}
+	var n int64
+	var docs []bson.Raw
+	for _, c := range changes {
+		doc := c.doc
+		id := doc.Lookup("_id")
+		key := string(id.Value) + string(rune(id.Type))
+		moved, newID, set, err := x.moveKey(t, coll, doc, c.set)
 		if err != nil {
 			return 0, nil, err
 		}
