@@ -33,6 +33,8 @@ type Engine struct {
 	locks tableLocks
 	// notify are the sessions listening for notifications (notify.go).
 	notify notifier
+	// sessions are the live sessions, by pid (activity.go).
+	sessions sessionRegistry
 }
 
 // NewEngine returns an Engine over db.
@@ -97,6 +99,9 @@ type Session struct {
 	written map[string]bool
 	// cursors are the transaction block's cursors, by name (cursors.go).
 	cursors map[string]*cursor
+	// started is when the session started; act is what it publishes of itself to other sessions (activity.go).
+	started time.Time
+	act     activity
 }
 
 // savepoint is one SAVEPOINT of a transaction block, with what ROLLBACK TO puts back besides the writes: the
@@ -123,7 +128,10 @@ func (e *Engine) NewSession(database, user string) *Session {
 	if user == "" {
 		user = "concord"
 	}
-	return &Session{e: e, database: database, userName: user, pid: e.nextPID.Add(1), status: TxIdle}
+	s := &Session{e: e, database: database, userName: user, pid: e.nextPID.Add(1), status: TxIdle, started: time.Now()}
+	s.act.stateChange = s.started
+	e.sessions.add(s)
+	return s
 }
 
 // PID is the session's process id, as pg_backend_pid() reports it.
@@ -146,8 +154,9 @@ func (s *Session) db() backendDB {
 
 func (s *Session) user() string { return s.userName }
 
-// Close aborts the session's open transaction, if any.
+// Close aborts the session's open transaction, if any, and takes the session out of pg_stat_activity.
 func (s *Session) Close() {
+	s.e.sessions.remove(s)
 	s.abortBlock()
 	s.e.locks.release(s)
 	s.e.advisory.release(s, true)
@@ -322,6 +331,10 @@ func (s *Session) Execute(ctx context.Context, st *Stmt, params []any) (*Result,
 		return nil, errorf(CodeProtocolViolation, "bind message supplies %d parameters, but prepared statement requires %d",
 			len(params), len(st.ParamOIDs))
 	}
+	if err := s.running(st.Text); err != nil {
+		return nil, err
+	}
+	defer s.ran()
 	if st.Columns != nil && s.status != TxFailed {
 		if err := s.revalidate(ctx, st); err != nil {
 			s.e.stats.add(statementKind(st.stmt.raw.Stmt), CodeFeatureNotSupported)
@@ -365,6 +378,10 @@ func (s *Session) Query(ctx context.Context, text string, fn func(*Result) error
 		s.e.stats.add("", AsError(err).Code)
 		return err
 	}
+	if err := s.running(text); err != nil {
+		return err
+	}
+	defer s.ran()
 	implicit, ended := false, false
 	defer func() { s.implicit = false }()
 	for i, st := range stmts {
