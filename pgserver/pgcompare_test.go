@@ -220,6 +220,7 @@ func TestCompare_Concord(t *testing.T) {
 	runTableLocks(t, "concord", c)
 	runTimeZone(t, "concord", c)
 	runTimeZoneClient(t, "concord", url)
+	runActivity(t, "concord", url)
 }
 
 // TestCompare_PostgreSQL runs the same steps against PostgreSQL 15, to keep
@@ -280,6 +281,7 @@ func TestCompare_PostgreSQL(t *testing.T) {
 	runTableLocks(t, "postgresql", c)
 	runTimeZone(t, "postgresql", c)
 	runTimeZoneClient(t, "postgresql", url)
+	runActivity(t, "postgresql", url)
 }
 
 // freePort returns a free loopback port.

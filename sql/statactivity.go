@@ -21,6 +21,10 @@ import (
 // shows only as NULL.
 const oidXID uint32 = 28
 
+// OIDInet is the type of IP addresses: pg_stat_activity.client_addr, whose values are the address as text
+// ("127.0.0.1"), its text form.
+const OIDInet uint32 = 869
+
 func init() {
 	catalogNames["pg_stat_activity"] = true
 	catalogNames["pg_locks"] = true
@@ -59,14 +63,14 @@ func (x *exec) seesDetails(user string) bool {
 
 // statActivity builds pg_stat_activity: PostgreSQL 15's columns, one row per live session of the Engine, in
 // every database. Concord has no parallel workers, transaction ids or query ids (NULL), no host names
-// (NULL), and client_addr is text; usesysid is pg_roles' oid of the current user, NULL for the others.
+// (NULL); usesysid is pg_roles' oid of the current user, NULL for the others.
 func (x *exec) statActivity() (*relation, error) {
 	rel := &relation{}
 	for _, c := range []struct {
 		name string
 		oid  uint32
 	}{{"datid", OIDOID}, {"datname", OIDName}, {"pid", OIDInt4}, {"leader_pid", OIDInt4}, {"usesysid", OIDOID},
-		{"usename", OIDName}, {"application_name", OIDText}, {"client_addr", OIDText}, {"client_hostname", OIDText},
+		{"usename", OIDName}, {"application_name", OIDText}, {"client_addr", OIDInet}, {"client_hostname", OIDText},
 		{"client_port", OIDInt4}, {"backend_start", OIDTimestamptz}, {"xact_start", OIDTimestamptz},
 		{"query_start", OIDTimestamptz}, {"state_change", OIDTimestamptz}, {"wait_event_type", OIDText},
 		{"wait_event", OIDText}, {"state", OIDText}, {"backend_xid", oidXID}, {"backend_xmin", oidXID},
@@ -91,12 +95,12 @@ func (x *exec) statActivity() (*relation, error) {
 			row[4] = int64(10)
 		}
 		row[5], row[6] = v.user, v.appName
-		row[21] = "client backend"
 		if !x.seesDetails(v.user) {
-			row[20] = "<insufficient privilege>"
+			row[20] = "<insufficient privilege>" // and the other details NULL, backend_type too, as PostgreSQL 15 shows them
 			rel.rows = append(rel.rows, row)
 			continue
 		}
+		row[21] = "client backend"
 		if v.clientAddr != "" {
 			row[7], row[9] = v.clientAddr, int64(v.clientPort)
 		}
@@ -314,7 +318,7 @@ func (x *exec) activityFunc(name string, args []any) (any, error) {
 			return nil, nil
 		}
 		if timeout = toInt64(t); timeout < 0 {
-			return nil, errorf(CodeInvalidParameterValue, "\"timeout\" must not be negative")
+			return nil, errorf(CodeNumericOutOfRange, "\"timeout\" must not be negative")
 		}
 	}
 	if target == nil {
