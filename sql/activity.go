@@ -152,7 +152,8 @@ func errTerminated() *Error {
 	return &Error{Code: CodeAdminShutdown, Severity: "FATAL", Message: "terminating connection due to administrator command"}
 }
 
-// running publishes that the session starts running text; it fails with 57P01 when the session was terminated.
+// running publishes that the session starts running text. A terminated session closes itself, which releases its
+// locks, and fails with 57P01.
 func (s *Session) running(text string) error {
 	now := time.Now()
 	xact := now // a statement outside a block is its own transaction
@@ -163,6 +164,7 @@ func (s *Session) running(text string) error {
 	a.mu.Lock()
 	if a.terminated {
 		a.mu.Unlock()
+		s.Close()
 		return errTerminated()
 	}
 	a.state, a.query, a.queryStart, a.stateChange, a.xactStart = stateActive, text, now, now, xact
@@ -170,8 +172,10 @@ func (s *Session) running(text string) error {
 	return nil
 }
 
-// ran publishes that the session finished its statement: idle, or idle in its (perhaps failed) block.
-func (s *Session) ran() {
+// ran publishes that the session finished its statement: idle, or idle in its (perhaps failed) block. When
+// err is not nil (the statement's error) and the session was terminated meanwhile, it becomes 57P01: the
+// statement ended because the session did.
+func (s *Session) ran(err *error) {
 	now := time.Now()
 	state, xact := stateIdle, time.Time{}
 	switch s.status {
@@ -184,6 +188,9 @@ func (s *Session) ran() {
 	a := &s.act
 	a.mu.Lock()
 	a.state, a.stateChange, a.xactStart, a.appName = state, now, xact, app
+	if err != nil && *err != nil && a.terminated {
+		*err = errTerminated()
+	}
 	a.mu.Unlock()
 }
 

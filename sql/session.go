@@ -323,7 +323,7 @@ func maxParam(text string) int {
 
 // Execute runs a prepared statement with its parameters, converted to the
 // statement's parameter types.
-func (s *Session) Execute(ctx context.Context, st *Stmt, params []any) (*Result, error) {
+func (s *Session) Execute(ctx context.Context, st *Stmt, params []any) (_ *Result, err error) {
 	if st.stmt == nil {
 		return &Result{Tag: ""}, nil
 	}
@@ -334,7 +334,7 @@ func (s *Session) Execute(ctx context.Context, st *Stmt, params []any) (*Result,
 	if err := s.running(st.Text); err != nil {
 		return nil, err
 	}
-	defer s.ran()
+	defer s.ran(&err)
 	if st.Columns != nil && s.status != TxFailed {
 		if err := s.revalidate(ctx, st); err != nil {
 			s.e.stats.add(statementKind(st.stmt.raw.Stmt), CodeFeatureNotSupported)
@@ -372,7 +372,7 @@ func (s *Session) Execute(ctx context.Context, st *Stmt, params []any) (*Result,
 // already passed to fn); a BEGIN among them turns the implicit block into
 // an ordinary one, which stays open after the text; a COMMIT or ROLLBACK
 // among them ends it, and the statements after it start another.
-func (s *Session) Query(ctx context.Context, text string, fn func(*Result) error) error {
+func (s *Session) Query(ctx context.Context, text string, fn func(*Result) error) (err error) {
 	stmts, err := s.e.cache.parse(text)
 	if err != nil {
 		s.e.stats.add("", AsError(err).Code)
@@ -381,7 +381,7 @@ func (s *Session) Query(ctx context.Context, text string, fn func(*Result) error
 	if err := s.running(text); err != nil {
 		return err
 	}
-	defer s.ran()
+	defer s.ran(&err)
 	implicit, ended := false, false
 	defer func() { s.implicit = false }()
 	for i, st := range stmts {

@@ -168,7 +168,7 @@ func (s *Session) Set(name, value string) error {
 	s.defaults.set(name, value, d)
 	s.params.set(name, value, d)
 	if name == "application_name" {
-		s.ran() // pg_stat_activity shows a client's application_name before its first statement
+		s.ran(nil) // pg_stat_activity shows a client's application_name before its first statement
 	}
 	return nil
 }
