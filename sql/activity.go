@@ -11,6 +11,10 @@ import (
 // it is doing (its state, its statement, the lock it waits for) in its activity, which other sessions read from
 // their goroutines. The session writes it twice per statement, at its start and its end, under a mutex no one
 // else holds for longer than a copy: a clock read and a few stores, nothing allocated.
+//
+// Lock order: an activity's mu and the registry's mu are leaves, never held while another lock is taken (signal
+// calls the handler after releasing mu); pg_locks and pg_blocking_pids take the table locks' mutex, then the
+// advisory locks', then activities, one at a time.
 
 // sessionState is a session's state as pg_stat_activity.state names it.
 type sessionState uint8
