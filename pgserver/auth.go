@@ -167,7 +167,10 @@ func isUserNotFound(err error) bool {
 // collection of the same name in the connection's database.
 func (r *roles) allowed(db string, a sql.Access) bool {
 	res := auth.Namespace(db, a.Table)
-	if a.Table == "" {
+	switch {
+	case a.Privilege == sql.PrivSignalBackend || a.Privilege == sql.PrivReadAllStats:
+		res = auth.Cluster // other users' sessions: MongoDB's killop and inprog are cluster actions
+	case a.Table == "":
 		res = auth.Database(db)
 	}
 	action, ok := privilegeActions[a.Privilege]
@@ -188,4 +191,7 @@ var privilegeActions = map[sql.Privilege]auth.Action{
 	sql.PrivCreateIndex: auth.ActionCreateIndex,
 	sql.PrivDrop:        auth.ActionDropCollection,
 	sql.PrivDropIndex:   auth.ActionDropIndex,
+	// pg_signal_backend and pg_read_all_stats: ending and watching other users' operations.
+	sql.PrivSignalBackend: auth.ActionKillop,
+	sql.PrivReadAllStats:  auth.ActionInprog,
 }

@@ -9,6 +9,7 @@ import (
 	"net"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/concorddb/concord/sql"
@@ -52,6 +53,8 @@ type conn struct {
 	// goroutine (a notifying session's) may write to the client, under wmu (notify.go).
 	wmu  sync.Mutex
 	idle bool
+	// terminated is set, under wmu, when another session ended this one (signal.go).
+	terminated atomic.Bool
 }
 
 // portal is a bound statement, with its results once executed.
@@ -202,6 +205,8 @@ func (c *conn) startup() bool {
 			c.sess = c.srv.Engine.NewSession(db, user)
 			c.sess.SetCopySource(c)
 			c.sess.SetNotifyHook(c.notified)
+			c.sess.SetSignalHandler(c.signaled)
+			c.setClient()
 			for name, value := range m.Parameters {
 				if fixedParameters[strings.ToLower(name)] {
 					continue
@@ -276,6 +281,10 @@ func (c *conn) fatal(code, msg string) {
 // sendError sends a statement's error.
 func (c *conn) sendError(err error) {
 	e := sql.AsError(err)
+	if e.Code == sql.CodeAdminShutdown || c.terminated.Load() {
+		c.endTerminated() // the statement ended because the session was terminated
+		return
+	}
 	schema := ""
 	if e.Table != "" {
 		schema = "public" // the only schema

@@ -13,6 +13,10 @@ func (c *conn) setIdle(idle bool) {
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
 	c.idle = idle
+	if idle && c.terminated.Load() {
+		c.endTerminated() // terminated while it worked: the read that follows fails
+		return
+	}
 	if idle && c.sess != nil && c.sendNotifications() {
 		_ = c.flush()
 	}

@@ -221,6 +221,7 @@ func TestCompare_Concord(t *testing.T) {
 	runTimeZone(t, "concord", c)
 	runTimeZoneClient(t, "concord", url)
 	runReview(t, "concord", c)
+	runActivity(t, "concord", url)
 }
 
 // TestCompare_PostgreSQL runs the same steps against PostgreSQL 15, to keep
@@ -282,6 +283,7 @@ func TestCompare_PostgreSQL(t *testing.T) {
 	runTimeZone(t, "postgresql", c)
 	runTimeZoneClient(t, "postgresql", url)
 	runReview(t, "postgresql", c)
+	runActivity(t, "postgresql", url)
 }
 
 // freePort returns a free loopback port.

@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math"
+	"net/netip"
 	"strings"
 	"time"
 
@@ -215,6 +216,15 @@ func appendValue(m *pgtype.Map, buf []byte, v any, oid uint32, typmod int32, for
 	case sql.OIDInt2:
 		if n, ok := v.(int64); ok && n >= math.MinInt16 && n <= math.MaxInt16 {
 			v = int16(n)
+		}
+	case sql.OIDInet:
+		if s, ok := v.(string); ok {
+			if format == 0 {
+				return append(buf, s...), nil
+			}
+			if a, err := netip.ParseAddr(s); err == nil {
+				v = netip.PrefixFrom(a, a.BitLen()) // an address is a network of one
+			}
 		}
 	}
 	b, err := m.Encode(oid, format, v, buf)

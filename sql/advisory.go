@@ -64,9 +64,12 @@ func (a *advisoryLocks) lock(ctx context.Context, s *Session, key advisoryKey, x
 		if !wait {
 			return false, nil
 		}
+		s.waiting(waitAdvisory, key)
 		select {
 		case <-free:
+			s.waiting(waitNone, advisoryKey{})
 		case <-ctx.Done():
+			s.waiting(waitNone, advisoryKey{})
 			return false, ctx.Err()
 		}
 	}

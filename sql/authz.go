@@ -21,6 +21,12 @@ const (
 	PrivCreateIndex Privilege = "CREATE INDEX" // CREATE INDEX
 	PrivDrop        Privilege = "DROP"         // DROP TABLE
 	PrivDropIndex   Privilege = "DROP INDEX"   // DROP INDEX: Table is "" (index names are database-wide)
+	// PrivSignalBackend lets pg_cancel_backend and pg_terminate_backend reach another user's sessions
+	// (PostgreSQL's pg_signal_backend role); Table is "".
+	PrivSignalBackend Privilege = "SIGNAL BACKEND"
+	// PrivReadAllStats lets pg_stat_activity show another user's sessions' details (PostgreSQL's
+	// pg_read_all_stats role); Table is "".
+	PrivReadAllStats Privilege = "READ ALL STATS"
 )
 
 // Access is one privilege a statement needs on one table of the session's
@@ -39,7 +45,12 @@ type Authorizer func(database string, a Access) bool
 // SetAuthorizer makes the session check every statement's accesses with
 // fn before running it: a refused access fails the statement with 42501,
 // as PostgreSQL's "permission denied for table t".
-func (s *Session) SetAuthorizer(fn Authorizer) { s.authorize = fn }
+func (s *Session) SetAuthorizer(fn Authorizer) {
+	s.authorize = fn
+	s.act.mu.Lock()
+	s.act.restricted = fn != nil // read by other sessions' signals
+	s.act.mu.Unlock()
+}
 
 // checkAccess fails with 42501 when the session's Authorizer refuses one
 // of the accesses of statement n.

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/cockroachdb/apd/v3"
@@ -77,7 +78,9 @@ func NewConnector(db *concord.DB, database string) *Connector {
 
 // Connect starts a session.
 func (c *Connector) Connect(context.Context) (driver.Conn, error) {
-	return &conn{s: c.e.NewSession(c.database, "")}, nil
+	cn := &conn{s: c.e.NewSession(c.database, "")}
+	cn.s.SetSignalHandler(cn.signaled)
+	return cn, nil
 }
 
 // Driver returns the driver.
@@ -94,7 +97,45 @@ func (c *Connector) Close() error {
 // conn is one database/sql connection: a Session.
 type conn struct {
 	s *Session
+	// mu guards cancel, which cancels the running statement's context (pg_cancel_backend, signaled); nil
+	// between statements.
+	mu     sync.Mutex
+	cancel context.CancelFunc
 }
+
+// withCancel returns the context a statement runs under, which another session's pg_cancel_backend or
+// pg_terminate_backend cancels; endStatement must follow the statement.
+func (c *conn) withCancel(ctx context.Context) context.Context {
+	ctx, cancel := context.WithCancel(ctx)
+	c.mu.Lock()
+	c.cancel = cancel
+	c.mu.Unlock()
+	return ctx
+}
+
+// endStatement releases the statement's context.
+func (c *conn) endStatement() {
+	c.mu.Lock()
+	cancel := c.cancel
+	c.cancel = nil
+	c.mu.Unlock()
+	if cancel != nil {
+		cancel()
+	}
+}
+
+// signaled is the session's signal handler: both signals cancel the running statement; a terminated
+// session's next statement fails with 57P01, and IsValid makes database/sql discard the connection.
+func (c *conn) signaled(Signal) {
+	c.mu.Lock()
+	if c.cancel != nil {
+		c.cancel()
+	}
+	c.mu.Unlock()
+}
+
+// IsValid reports whether the connection may be reused: not once another session terminated it.
+func (c *conn) IsValid() bool { return !c.s.Terminated() }
 
 var (
 	_ driver.ConnBeginTx                    = (*conn)(nil)
@@ -102,6 +143,7 @@ var (
 	_ driver.QueryerContext                 = (*conn)(nil)
 	_ driver.ConnPrepareContext             = (*conn)(nil)
 	_ driver.NamedValueChecker              = (*conn)(nil)
+	_ driver.Validator                      = (*conn)(nil)
 	_ driver.StmtExecContext                = (*stmt)(nil)
 	_ driver.StmtQueryContext               = (*stmt)(nil)
 	_ driver.RowsColumnTypeDatabaseTypeName = (*rows)(nil)
@@ -220,6 +262,8 @@ func (s *stmt) run(ctx context.Context, args []driver.NamedValue) (*Result, erro
 			params[i] = v
 		}
 	}
+	ctx = s.c.withCancel(ctx)
+	defer s.c.endStatement()
 	return s.c.s.Execute(ctx, s.st, params)
 }
 

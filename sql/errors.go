@@ -40,6 +40,7 @@ const (
 	CodeInvalidColumnReference       = "42P10"
 	CodeCardinalityViolation         = "21000"
 	CodeQueryCanceled                = "57014"
+	CodeAdminShutdown                = "57P01"
 	CodeProtocolViolation            = "08P01"
 	CodeInternalError                = "XX000"
 	CodeInvalidParameterValue        = "22023"

@@ -504,6 +504,8 @@ func (x *exec) scalarFunc(name string, f *pg.FuncCall, args []any) (any, error) 
 		return x.s.user(), nil
 	case "pg_backend_pid":
 		return int64(x.s.pid), nil
+	case "pg_blocking_pids", "pg_cancel_backend", "pg_terminate_backend":
+		return x.activityFunc(name, args)
 	case "pg_advisory_lock", "pg_advisory_xact_lock", "pg_try_advisory_lock", "pg_try_advisory_xact_lock",
 		"pg_advisory_unlock", "pg_advisory_unlock_all":
 		return x.advisoryFunc(name, args)

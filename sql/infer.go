@@ -432,6 +432,16 @@ func (x *exec) funcType(f *pg.FuncCall, sc *scope) uint32 {
 		return OIDBool
 	case "pg_backend_pid":
 		return OIDInt4
+	case "pg_blocking_pids":
+		for _, a := range f.Args {
+			x.hint(a, OIDInt4, sc)
+		}
+		return OIDInt4Array
+	case "pg_cancel_backend", "pg_terminate_backend":
+		for i, a := range f.Args {
+			x.hint(a, []uint32{OIDInt4, OIDInt8}[min(i, 1)], sc)
+		}
+		return OIDBool
 	case "pg_advisory_lock", "pg_advisory_xact_lock", "pg_advisory_unlock_all":
 		for _, a := range f.Args {
 			x.hint(a, []uint32{OIDInt8, OIDInt4}[min(len(f.Args)-1, 1)], sc)

@@ -57,6 +57,9 @@ func isCatalogName(name string) bool {
 
 // catalogRelation builds a catalog relation from the database's tables.
 func (x *exec) catalogRelation(schema, name string) (*relation, error) {
+	if rel, ok, err := x.statRelation(schema, name); ok {
+		return rel, err
+	}
 	tables, isView, err := x.relationNames()
 	if err != nil {
 		return nil, err

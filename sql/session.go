@@ -38,6 +38,8 @@ type Engine struct {
 	// per database for sweepPendingIndexes (pendingindex.go).
 	token string
 	swept sync.Map
+	// sessions are the live sessions, by pid (activity.go).
+	sessions sessionRegistry
 }
 
 // NewEngine returns an Engine over db.
@@ -102,6 +104,9 @@ type Session struct {
 	written map[string]bool
 	// cursors are the transaction block's cursors, by name (cursors.go).
 	cursors map[string]*cursor
+	// started is when the session started; act is what it publishes of itself to other sessions (activity.go).
+	started time.Time
+	act     activity
 }
 
 // savepoint is one SAVEPOINT of a transaction block, with what ROLLBACK TO puts back besides the writes: the
@@ -129,7 +134,10 @@ func (e *Engine) NewSession(database, user string) *Session {
 		user = "concord"
 	}
 	e.sweepPendingIndexes(database)
-	return &Session{e: e, database: database, userName: user, pid: e.nextPID.Add(1), status: TxIdle}
+	s := &Session{e: e, database: database, userName: user, pid: e.nextPID.Add(1), status: TxIdle, started: time.Now()}
+	s.act.stateChange = s.started
+	e.sessions.add(s)
+	return s
 }
 
 // PID is the session's process id, as pg_backend_pid() reports it.
@@ -152,8 +160,9 @@ func (s *Session) db() backendDB {
 
 func (s *Session) user() string { return s.userName }
 
-// Close aborts the session's open transaction, if any.
+// Close aborts the session's open transaction, if any, and takes the session out of pg_stat_activity.
 func (s *Session) Close() {
+	s.e.sessions.remove(s)
 	s.abortBlock()
 	s.e.locks.release(s)
 	s.e.advisory.release(s, true)
@@ -320,7 +329,7 @@ func maxParam(text string) int {
 
 // Execute runs a prepared statement with its parameters, converted to the
 // statement's parameter types.
-func (s *Session) Execute(ctx context.Context, st *Stmt, params []any) (*Result, error) {
+func (s *Session) Execute(ctx context.Context, st *Stmt, params []any) (_ *Result, err error) {
 	if st.stmt == nil {
 		return &Result{Tag: ""}, nil
 	}
@@ -328,6 +337,10 @@ func (s *Session) Execute(ctx context.Context, st *Stmt, params []any) (*Result,
 		return nil, errorf(CodeProtocolViolation, "bind message supplies %d parameters, but prepared statement requires %d",
 			len(params), len(st.ParamOIDs))
 	}
+	if err := s.running(st.Text); err != nil {
+		return nil, err
+	}
+	defer s.ran(&err)
 	if st.Columns != nil && s.status != TxFailed {
 		if err := s.revalidate(ctx, st); err != nil {
 			s.e.stats.add(statementKind(st.stmt.raw.Stmt), CodeFeatureNotSupported)
@@ -365,12 +378,16 @@ func (s *Session) Execute(ctx context.Context, st *Stmt, params []any) (*Result,
 // already passed to fn); a BEGIN among them turns the implicit block into
 // an ordinary one, which stays open after the text; a COMMIT or ROLLBACK
 // among them ends it, and the statements after it start another.
-func (s *Session) Query(ctx context.Context, text string, fn func(*Result) error) error {
+func (s *Session) Query(ctx context.Context, text string, fn func(*Result) error) (err error) {
 	stmts, err := s.e.cache.parse(text)
 	if err != nil {
 		s.e.stats.add("", AsError(err).Code)
 		return err
 	}
+	if err := s.running(text); err != nil {
+		return err
+	}
+	defer s.ran(&err)
 	implicit, ended := false, false
 	defer func() { s.implicit = false }()
 	for i, st := range stmts {

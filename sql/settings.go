@@ -167,6 +167,9 @@ func (s *Session) Set(name, value string) error {
 	}
 	s.defaults.set(name, value, d)
 	s.params.set(name, value, d)
+	if name == "application_name" {
+		s.ran(nil) // pg_stat_activity shows a client's application_name before its first statement
+	}
 	return nil
 }
 

@@ -91,6 +91,7 @@ type lockWait struct {
 	key     tableKey
 	mode    lockMode
 	granted chan struct{} // closed when the lock is granted
+	since   time.Time     // when the wait began (pg_locks.waitstart)
 }
 
 // sessionLocks is what a session holds and waits for; the Engine's mutex guards it.
@@ -187,10 +188,12 @@ func (l *tableLocks) lock(ctx context.Context, s *Session, key tableKey, mode lo
 		l.mu.Unlock()
 		return &Error{Code: CodeLockNotAvailable, Message: fmt.Sprintf("could not obtain lock on relation \"%s\"", key.name)}
 	}
-	w := &lockWait{s: s, key: key, mode: mode, granted: make(chan struct{})}
+	w := &lockWait{s: s, key: key, mode: mode, granted: make(chan struct{}), since: time.Now()}
 	t.queue = append(t.queue, w)
 	s.locks.waiting = w
 	l.mu.Unlock()
+	s.waiting(waitRelation, advisoryKey{})
+	defer s.waiting(waitNone, advisoryKey{})
 
 	var expired <-chan time.Time
 	if timeout > 0 {
