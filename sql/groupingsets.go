@@ -182,15 +182,10 @@ func (x *exec) groupingSetGroups(sets [][]*pg.Node, targets []*pg.Node, src *rel
 		idx := map[string]int{}
 		for _, row := range src.rows {
 			sc.row = row
-			key := make([]any, len(set))
-			for i, g := range set {
-				v, err := x.groupValue(g, targets, sc)
-				if err != nil {
-					return nil, err
-				}
-				key[i] = v
+			k, err := x.groupKeyOf(set, targets, sc)
+			if err != nil {
+				return nil, err
 			}
-			k := groupKey(key)
 			if i, ok := idx[k]; ok {
 				out[i].group = append(out[i].group, row)
 				continue

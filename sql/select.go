@@ -945,15 +945,10 @@ func (x *exec) project(sel *pg.SelectStmt, src *relation, outer *scope, limit in
 			sc := &scope{cols: src.cols, outer: outer}
 			for _, row := range src.rows {
 				sc.row = row
-				key := make([]any, len(sel.GroupClause))
-				for i, g := range sel.GroupClause {
-					v, err := x.groupValue(g, targets, sc)
-					if err != nil {
-						return nil, err
-					}
-					key[i] = v
+				k, err := x.groupKeyOf(sel.GroupClause, targets, sc)
+				if err != nil {
+					return nil, err
 				}
-				k := groupKey(key)
 				if i, ok := idx[k]; ok {
 					units[i].group = append(units[i].group, row)
 					continue
@@ -1246,6 +1241,19 @@ func firstOr(rows [][]any, n int) []any {
 
 // groupValue evaluates a GROUP BY item: an expression, an output column's
 // name or its position.
+// groupKeyOf is the key of the group the row of sc falls in by the GROUP BY items gs.
+func (x *exec) groupKeyOf(gs []*pg.Node, targets []*pg.Node, sc *scope) (string, error) {
+	key := make([]any, len(gs))
+	for i, g := range gs {
+		v, err := x.groupValue(g, targets, sc)
+		if err != nil {
+			return "", err
+		}
+		key[i] = v
+	}
+	return groupKey(key), nil
+}
+
 func (x *exec) groupValue(g *pg.Node, targets []*pg.Node, sc *scope) (any, error) {
 	if c := g.GetAConst(); c != nil {
 		if iv, ok := c.Val.(*pg.A_Const_Ival); ok {
