@@ -309,6 +309,28 @@ func (s *Session) revalidate(ctx context.Context, st *Stmt) error {
 	return nil
 }
 
+// lockAndRevalidate takes the table locks of a prepared statement's execution (lockForExecute), then
+// revalidates it, within the session's statement_timeout. Its errors are what the statement would fail with:
+// 57014 when the wait is cancelled, 55P03 after lock_timeout, 40P01 on a deadlock, 0A000 from revalidate.
+func (s *Session) lockAndRevalidate(ctx context.Context, st *Stmt) *Error {
+	if s.params.timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeoutCause(ctx, s.params.timeout, errStatementTimeout)
+		defer cancel()
+	}
+	err := s.lockForExecute(ctx, st.stmt)
+	if err == nil {
+		err = s.revalidate(ctx, st)
+	}
+	if err == nil {
+		return nil
+	}
+	if context.Cause(ctx) == errStatementTimeout {
+		return &Error{Code: CodeQueryCanceled, Message: "canceling statement due to statement timeout", Cause: err}
+	}
+	return AsError(err)
+}
+
 // maxParam returns the highest $n in text (a cheap scan; the parse tree
 // has the exact references).
 func maxParam(text string) int {
@@ -342,10 +364,13 @@ func (s *Session) Execute(ctx context.Context, st *Stmt, params []any) (_ *Resul
 	}
 	defer s.ran(&err)
 	if st.Columns != nil && s.status != TxFailed {
-		if err := s.revalidate(ctx, st); err != nil {
-			s.e.stats.add(statementKind(st.stmt.raw.Stmt), CodeFeatureNotSupported)
+		if err := s.lockAndRevalidate(ctx, st); err != nil {
+			s.e.stats.add(statementKind(st.stmt.raw.Stmt), err.Code)
 			if s.status == TxActive {
 				s.status = TxFailed
+			}
+			if s.status == TxIdle || s.status == TxFailed && len(s.savepoints) == 0 {
+				s.e.locks.release(s) // as runStmt releases them after a failed statement
 			}
 			return nil, err
 		}
@@ -354,6 +379,9 @@ func (s *Session) Execute(ctx context.Context, st *Stmt, params []any) (_ *Resul
 	for i, p := range params {
 		v, err := coerce(readInZone(p, st.ParamOIDs[i], s.zone()), st.ParamOIDs[i])
 		if err != nil {
+			if s.status == TxIdle {
+				s.e.locks.release(s) // those lockAndRevalidate took
+			}
 			return nil, err
 		}
 		vals[i] = v
