@@ -120,6 +120,7 @@ type savepoint struct {
 	after          *paramSet // the block's values at commit; nil when no SET had run yet
 	listen, notify int
 	advisory       map[advisoryKey]int // transaction-level advisory holds (advisoryLocks.xactHolds)
+	tableLocks     map[tableKey]uint16 // the table locks held (tableLocks.holds)
 	ddl            *blockDDL           // what the block's DDL had made
 	deferred       int                 // how many deferred checks the block had
 	constraints    constraintModes     // its SET CONSTRAINTS
@@ -369,9 +370,10 @@ func (s *Session) Execute(ctx context.Context, st *Stmt, params []any) (_ *Resul
 			if s.status == TxActive {
 				s.status = TxFailed
 			}
-			if s.status == TxIdle || s.status == TxFailed && len(s.savepoints) == 0 {
-				s.e.locks.release(s) // as runStmt releases them after a failed statement
+			if s.status == TxIdle {
+				s.e.locks.release(s)
 			}
+			s.releaseFailed()
 			return nil, err
 		}
 	}
@@ -484,12 +486,7 @@ func (s *Session) runStmt(ctx context.Context, st *statement, params []any) (*Re
 		defer cancel()
 	}
 	res, err := s.runStmt1(ctx, st, params)
-	if s.status == TxFailed && len(s.savepoints) == 0 {
-		// The failed block's writes are gone: its table locks go now, as PostgreSQL releases them when the
-		// error aborts the transaction, not at the ROLLBACK (a deadlock's victim frees the other sessions). With
-		// savepoints, ROLLBACK TO may take the block up again with what it held before them.
-		s.e.locks.release(s)
-	}
+	s.releaseFailed()
 	if err == nil {
 		s.showInZone(res)
 	}
@@ -502,6 +499,20 @@ func (s *Session) runStmt(ctx context.Context, st *statement, params []any) (*Re
 	}
 	s.e.stats.add(statementKind(n), code)
 	return res, err
+}
+
+// releaseFailed drops the table locks a failed block can no longer use, as PostgreSQL releases them when the
+// error aborts the transaction, not at the ROLLBACK (a deadlock's victim frees the other sessions): all of them,
+// or, after a SAVEPOINT, those taken since the newest one (its subtransaction is what the error aborted;
+// ROLLBACK TO takes the block up again with what it held before).
+func (s *Session) releaseFailed() {
+	switch {
+	case s.status != TxFailed:
+	case len(s.savepoints) == 0:
+		s.e.locks.release(s)
+	default:
+		s.e.locks.keepOnly(s, s.savepoints[len(s.savepoints)-1].tableLocks)
+	}
 }
 
 func (s *Session) runStmt1(ctx context.Context, st *statement, params []any) (*Result, error) {
@@ -659,6 +670,7 @@ func (s *Session) savepointStmt(ts *pg.TransactionStmt) (*Result, error) {
 		}
 		mark := savepoint{name: ts.SavepointName, sp: sp, params: s.params.clone(), listen: len(s.pendingListen), notify: len(s.pendingNotify)}
 		mark.advisory = s.e.advisory.xactHolds(s)
+		mark.tableLocks = s.e.locks.holds(s)
 		mark.ddl = s.ddl.clone()
 		mark.deferred, mark.constraints = len(s.deferred), s.constraints.clone()
 		if s.block != nil {
@@ -703,6 +715,7 @@ func (s *Session) savepointStmt(ts *pg.TransactionStmt) (*Result, error) {
 	}
 	s.pendingListen, s.pendingNotify = s.pendingListen[:mark.listen], s.pendingNotify[:mark.notify]
 	s.e.advisory.rollbackXact(s, mark.advisory)
+	s.e.locks.keepOnly(s, mark.tableLocks)
 	s.dropBuilt(s.ddl, mark.ddl) // the indexes built at once since the savepoint
 	s.ddl = mark.ddl.clone()
 	s.deferred, s.constraints = s.deferred[:mark.deferred], mark.constraints.clone()

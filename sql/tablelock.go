@@ -3,6 +3,7 @@ package sql
 import (
 	"context"
 	"fmt"
+	"maps"
 	"strings"
 	"sync"
 	"time"
@@ -328,6 +329,39 @@ func (l *tableLocks) release(s *Session) {
 		l.forget(key, t)
 	}
 	clear(s.locks.held)
+}
+
+// holds returns a copy of the modes s holds, by table, for a savepoint to go back to (keepOnly).
+func (l *tableLocks) holds(s *Session) map[tableKey]uint16 {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if len(s.locks.held) == 0 {
+		return nil
+	}
+	return maps.Clone(s.locks.held)
+}
+
+// keepOnly drops the locks s took since it held keep (from holds), as PostgreSQL releases a subtransaction's
+// locks when it aborts (ROLLBACK TO, or an error after a SAVEPOINT), and grants the waits they held back. A
+// mode s held before keeps being held.
+func (l *tableLocks) keepOnly(s *Session, keep map[tableKey]uint16) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for key, m := range s.locks.held {
+		k := keep[key]
+		if m == k {
+			continue
+		}
+		t := l.tables[key]
+		if k == 0 {
+			delete(t.held, s)
+			delete(s.locks.held, key)
+		} else {
+			t.held[s], s.locks.held[key] = k, k
+		}
+		l.wake(t)
+		l.forget(key, t)
+	}
 }
 
 // lockRel takes mode on the relation name of the session's database for the statement's transaction: the
