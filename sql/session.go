@@ -535,6 +535,9 @@ func (s *Session) runStmt1(ctx context.Context, st *statement, params []any) (*R
 		if s.status == TxActive {
 			s.status = TxFailed
 		}
+		if s.status == TxIdle {
+			s.e.locks.release(s) // those a prepared execution took before the check (lockForExecute)
+		}
 		return nil, err
 	}
 	x := s.newExec(ctx, params)
