@@ -347,3 +347,25 @@ func TestActivity_Privileges(t *testing.T) {
 		t.Error("alice's session terminated by ops still runs statements")
 	}
 }
+
+// SET application_name shows in pg_stat_activity at once, as in PostgreSQL, while the rest of its query string
+// runs: a monitor (or pg_terminate_backend) finds the session by it. Before, the new name showed only once the
+// whole string had run.
+func TestActivity_AppNameMidQuery(t *testing.T) {
+	url, _ := startServer(t)
+	ctx := context.Background()
+	app, watcher := connect(t, url), connect(t, url)
+	done := make(chan error, 1)
+	go func() {
+		_, err := app.PgConn().Exec(ctx, "SET application_name = 'mid_query'; SELECT pg_sleep(1.5)").ReadAll()
+		done <- err
+	}()
+	waitFor(t, "the running session to show its new application_name", func() bool {
+		var n int
+		err := watcher.QueryRow(ctx, "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'mid_query' AND state = 'active'").Scan(&n)
+		return err == nil && n == 1
+	})
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+}

@@ -69,3 +69,57 @@ func TestPrepared_ResultTypeChanged(t *testing.T) {
 		t.Fatalf("5 INSERTs into a serial column moved the catalog generation from %d to %d", gen, g)
 	}
 }
+
+// A prepared statement whose execution waits for a table lock while another session's DDL changes the table
+// sees that DDL once the lock is granted, as PostgreSQL takes a cached plan's locks before it checks the plan:
+// the execution fails with 0A000 (and pgx's next run prepares it anew) instead of running past the columns the
+// client was given. Before, it went on with the old description: the dropped column came back NULL. The failed
+// autocommitted execution keeps no lock.
+func TestPrepared_DDLDuringLockWait(t *testing.T) {
+	url, _ := startServer(t)
+	ctx := context.Background()
+	app, holder, dropper, watcher := connect(t, url), connect(t, url), connect(t, url), connect(t, url)
+	mustExec(t, watcher, "CREATE TABLE pw (id int8 PRIMARY KEY, a int8, b int8)")
+	mustExec(t, watcher, "INSERT INTO pw VALUES (1, 2, 3)")
+	const q = "SELECT * FROM pw WHERE id = $1"
+	read := func() (string, error) {
+		rows, _ := app.Query(ctx, q, 1)
+		got, err := pgx.CollectRows(rows, pgx.RowToMap)
+		return fmt.Sprint(got), err
+	}
+	if got, err := read(); err != nil || got != "[map[a:2 b:3 id:1]]" {
+		t.Fatalf("before: %s %v", got, err)
+	}
+	waiting := func(n int) func() bool {
+		return func() bool {
+			var got int
+			err := watcher.QueryRow(ctx, "SELECT count(*) FROM pg_locks WHERE NOT granted").Scan(&got)
+			return err == nil && got == n
+		}
+	}
+	mustExec(t, holder, "BEGIN")
+	mustExec(t, holder, "LOCK TABLE pw")
+	dropped := make(chan error, 1)
+	go func() { _, err := dropper.Exec(ctx, "ALTER TABLE pw DROP COLUMN a"); dropped <- err }()
+	waitFor(t, "the ALTER TABLE to wait", waiting(1))
+	type answer struct {
+		got string
+		err error
+	}
+	first := make(chan answer, 1)
+	go func() { got, err := read(); first <- answer{got, err} }()
+	waitFor(t, "the prepared SELECT to wait", waiting(2))
+	mustExec(t, holder, "COMMIT")
+	if err := <-dropped; err != nil {
+		t.Fatal(err)
+	}
+	if a := <-first; sqlState(a.err) != "0A000" {
+		t.Fatalf("the waiting execution: %s %v, want 0A000", a.got, a.err)
+	}
+	mustExec(t, holder, "BEGIN")
+	mustExec(t, holder, "LOCK TABLE pw NOWAIT")
+	mustExec(t, holder, "ROLLBACK")
+	if got, err := read(); err != nil || got != "[map[b:3 id:1]]" {
+		t.Fatalf("prepared anew: %s %v, want [map[b:3 id:1]]", got, err)
+	}
+}

@@ -430,3 +430,62 @@ func TestTableLocks_ShareLetsReadersIn(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// ROLLBACK TO a savepoint, and an error after one, drop the table locks taken since the savepoint and keep
+// those from before it, mode by mode, as PostgreSQL releases an aborted subtransaction's locks: another
+// session's DDL no longer waits for a lock the block gave up. Before, the block kept every lock until it ended.
+func TestTableLocks_SavepointReleases(t *testing.T) {
+	url, _ := startServer(t)
+	block, other := connect(t, url), connect(t, url)
+	mustExec(t, other, "CREATE TABLE sp_t (id int8 PRIMARY KEY)")
+	mustExec(t, other, "CREATE TABLE sp_u (id int8 PRIMARY KEY)")
+	// try reports whether other may take mode on table at once.
+	try := func(table, mode string) string {
+		t.Helper()
+		mustExec(t, other, "BEGIN")
+		defer mustExec(t, other, "ROLLBACK")
+		_, err := other.Exec(context.Background(), "LOCK TABLE "+table+" IN "+mode+" MODE NOWAIT")
+		if err != nil {
+			return sqlState(err)
+		}
+		return "granted"
+	}
+	check := func(step string, want map[[2]string]string) {
+		t.Helper()
+		for k, w := range want {
+			if got := try(k[0], k[1]); got != w {
+				t.Errorf("%s: %s on %s: %s, want %s", step, k[1], k[0], got, w)
+			}
+		}
+	}
+	mustExec(t, block, "BEGIN")
+	mustExec(t, block, "SELECT * FROM sp_u")
+	mustExec(t, block, "SELECT * FROM sp_t")
+	mustExec(t, block, "SAVEPOINT a")
+	mustExec(t, block, "LOCK TABLE sp_t IN SHARE MODE")
+	check("after LOCK in the savepoint", map[[2]string]string{
+		{"sp_t", "ROW EXCLUSIVE"}: "55P03",
+	})
+	mustExec(t, block, "ROLLBACK TO a")
+	check("after ROLLBACK TO", map[[2]string]string{
+		{"sp_t", "ROW EXCLUSIVE"}:    "granted", // the SHARE lock went
+		{"sp_t", "ACCESS EXCLUSIVE"}: "55P03",   // the ACCESS SHARE from before stays
+		{"sp_u", "ACCESS EXCLUSIVE"}: "55P03",
+	})
+	mustExec(t, block, "RELEASE a")
+	mustExec(t, block, "SAVEPOINT b")
+	mustExec(t, block, "LOCK TABLE sp_u IN EXCLUSIVE MODE")
+	if _, err := block.Exec(context.Background(), "SELECT 1/0"); sqlState(err) != "22012" {
+		t.Fatalf("SELECT 1/0: %v", err)
+	}
+	check("after an error in the savepoint", map[[2]string]string{
+		{"sp_u", "ROW SHARE"}:        "granted",
+		{"sp_u", "ACCESS EXCLUSIVE"}: "55P03",
+	})
+	mustExec(t, block, "ROLLBACK TO b")
+	mustExec(t, block, "ROLLBACK")
+	check("after ROLLBACK", map[[2]string]string{
+		{"sp_t", "ACCESS EXCLUSIVE"}: "granted",
+		{"sp_u", "ACCESS EXCLUSIVE"}: "granted",
+	})
+}

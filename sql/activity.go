@@ -198,6 +198,16 @@ func (s *Session) ran(err *error) {
 	a.mu.Unlock()
 }
 
+// publishAppName publishes the session's application_name as it is now, for a SET in the middle of a query
+// string whose later statements run before ran publishes it.
+func (s *Session) publishAppName() {
+	app := s.params.vals["application_name"]
+	a := &s.act
+	a.mu.Lock()
+	a.appName = app
+	a.mu.Unlock()
+}
+
 // waiting publishes that the session waits for a lock (w, and key for an advisory lock), or no longer does
 // (waitNone).
 func (s *Session) waiting(w waitEvent, key advisoryKey) {

@@ -57,6 +57,10 @@ type statement struct {
 	// writes, listed the first time an Authorizer asks.
 	accessesOnce sync.Once
 	accesses     []Access
+	// execLocksOnce guards execLocks, the table locks a prepared execution takes before it is revalidated
+	// (lockForExecute).
+	execLocksOnce sync.Once
+	execLocks     []relLock
 	// plan is the translation plan of a top-level UPDATE or DELETE, for
 	// the table it was recorded over (exprPlan).
 	plan atomic.Pointer[exprPlan]

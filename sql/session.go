@@ -120,6 +120,7 @@ type savepoint struct {
 	after          *paramSet // the block's values at commit; nil when no SET had run yet
 	listen, notify int
 	advisory       map[advisoryKey]int // transaction-level advisory holds (advisoryLocks.xactHolds)
+	tableLocks     map[tableKey]uint16 // the table locks held (tableLocks.holds)
 	ddl            *blockDDL           // what the block's DDL had made
 	deferred       int                 // how many deferred checks the block had
 	constraints    constraintModes     // its SET CONSTRAINTS
@@ -309,6 +310,28 @@ func (s *Session) revalidate(ctx context.Context, st *Stmt) error {
 	return nil
 }
 
+// lockAndRevalidate takes the table locks of a prepared statement's execution (lockForExecute), then
+// revalidates it, within the session's statement_timeout. Its errors are what the statement would fail with:
+// 57014 when the wait is cancelled, 55P03 after lock_timeout, 40P01 on a deadlock, 0A000 from revalidate.
+func (s *Session) lockAndRevalidate(ctx context.Context, st *Stmt) *Error {
+	if s.params.timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeoutCause(ctx, s.params.timeout, errStatementTimeout)
+		defer cancel()
+	}
+	err := s.lockForExecute(ctx, st.stmt)
+	if err == nil {
+		err = s.revalidate(ctx, st)
+	}
+	if err == nil {
+		return nil
+	}
+	if context.Cause(ctx) == errStatementTimeout {
+		return &Error{Code: CodeQueryCanceled, Message: "canceling statement due to statement timeout", Cause: err}
+	}
+	return AsError(err)
+}
+
 // maxParam returns the highest $n in text (a cheap scan; the parse tree
 // has the exact references).
 func maxParam(text string) int {
@@ -342,11 +365,15 @@ func (s *Session) Execute(ctx context.Context, st *Stmt, params []any) (_ *Resul
 	}
 	defer s.ran(&err)
 	if st.Columns != nil && s.status != TxFailed {
-		if err := s.revalidate(ctx, st); err != nil {
-			s.e.stats.add(statementKind(st.stmt.raw.Stmt), CodeFeatureNotSupported)
+		if err := s.lockAndRevalidate(ctx, st); err != nil {
+			s.e.stats.add(statementKind(st.stmt.raw.Stmt), err.Code)
 			if s.status == TxActive {
 				s.status = TxFailed
 			}
+			if s.status == TxIdle {
+				s.e.locks.release(s)
+			}
+			s.releaseFailed()
 			return nil, err
 		}
 	}
@@ -354,6 +381,9 @@ func (s *Session) Execute(ctx context.Context, st *Stmt, params []any) (_ *Resul
 	for i, p := range params {
 		v, err := coerce(readInZone(p, st.ParamOIDs[i], s.zone()), st.ParamOIDs[i])
 		if err != nil {
+			if s.status == TxIdle {
+				s.e.locks.release(s) // those lockAndRevalidate took
+			}
 			return nil, err
 		}
 		vals[i] = v
@@ -456,12 +486,7 @@ func (s *Session) runStmt(ctx context.Context, st *statement, params []any) (*Re
 		defer cancel()
 	}
 	res, err := s.runStmt1(ctx, st, params)
-	if s.status == TxFailed && len(s.savepoints) == 0 {
-		// The failed block's writes are gone: its table locks go now, as PostgreSQL releases them when the
-		// error aborts the transaction, not at the ROLLBACK (a deadlock's victim frees the other sessions). With
-		// savepoints, ROLLBACK TO may take the block up again with what it held before them.
-		s.e.locks.release(s)
-	}
+	s.releaseFailed()
 	if err == nil {
 		s.showInZone(res)
 	}
@@ -474,6 +499,20 @@ func (s *Session) runStmt(ctx context.Context, st *statement, params []any) (*Re
 	}
 	s.e.stats.add(statementKind(n), code)
 	return res, err
+}
+
+// releaseFailed drops the table locks a failed block can no longer use, as PostgreSQL releases them when the
+// error aborts the transaction, not at the ROLLBACK (a deadlock's victim frees the other sessions): all of them,
+// or, after a SAVEPOINT, those taken since the newest one (its subtransaction is what the error aborted;
+// ROLLBACK TO takes the block up again with what it held before).
+func (s *Session) releaseFailed() {
+	switch {
+	case s.status != TxFailed:
+	case len(s.savepoints) == 0:
+		s.e.locks.release(s)
+	default:
+		s.e.locks.keepOnly(s, s.savepoints[len(s.savepoints)-1].tableLocks)
+	}
 }
 
 func (s *Session) runStmt1(ctx context.Context, st *statement, params []any) (*Result, error) {
@@ -495,6 +534,9 @@ func (s *Session) runStmt1(ctx context.Context, st *statement, params []any) (*R
 	if err := s.checkAccess(st); err != nil {
 		if s.status == TxActive {
 			s.status = TxFailed
+		}
+		if s.status == TxIdle {
+			s.e.locks.release(s) // those a prepared execution took before the check (lockForExecute)
 		}
 		return nil, err
 	}
@@ -631,6 +673,7 @@ func (s *Session) savepointStmt(ts *pg.TransactionStmt) (*Result, error) {
 		}
 		mark := savepoint{name: ts.SavepointName, sp: sp, params: s.params.clone(), listen: len(s.pendingListen), notify: len(s.pendingNotify)}
 		mark.advisory = s.e.advisory.xactHolds(s)
+		mark.tableLocks = s.e.locks.holds(s)
 		mark.ddl = s.ddl.clone()
 		mark.deferred, mark.constraints = len(s.deferred), s.constraints.clone()
 		if s.block != nil {
@@ -675,6 +718,7 @@ func (s *Session) savepointStmt(ts *pg.TransactionStmt) (*Result, error) {
 	}
 	s.pendingListen, s.pendingNotify = s.pendingListen[:mark.listen], s.pendingNotify[:mark.notify]
 	s.e.advisory.rollbackXact(s, mark.advisory)
+	s.e.locks.keepOnly(s, mark.tableLocks)
 	s.dropBuilt(s.ddl, mark.ddl) // the indexes built at once since the savepoint
 	s.ddl = mark.ddl.clone()
 	s.deferred, s.constraints = s.deferred[:mark.deferred], mark.constraints.clone()

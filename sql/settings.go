@@ -186,6 +186,9 @@ func (s *Session) setParam(name, value string, local bool) error {
 	if s.block != nil && !local {
 		s.block.after.set(name, value, d)
 	}
+	if name == "application_name" {
+		s.publishAppName() // at once, as PostgreSQL reports it: the query string may go on running
+	}
 	return nil
 }
 
@@ -197,6 +200,9 @@ func (s *Session) resetParam(name string, local bool) {
 	s.params.reset(name, s.defaults)
 	if s.block != nil && !local {
 		s.block.after.reset(name, s.defaults)
+	}
+	if name == "application_name" || name == "" {
+		s.publishAppName()
 	}
 }
 

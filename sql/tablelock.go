@@ -3,11 +3,13 @@ package sql
 import (
 	"context"
 	"fmt"
+	"maps"
 	"strings"
 	"sync"
 	"time"
 
 	pg "github.com/pganalyze/pg_query_go/v6"
+	"google.golang.org/protobuf/reflect/protoreflect"
 )
 
 // Table locks, as PostgreSQL takes them: every statement locks the tables it reads (ACCESS SHARE), writes (ROW
@@ -329,6 +331,39 @@ func (l *tableLocks) release(s *Session) {
 	clear(s.locks.held)
 }
 
+// holds returns a copy of the modes s holds, by table, for a savepoint to go back to (keepOnly).
+func (l *tableLocks) holds(s *Session) map[tableKey]uint16 {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if len(s.locks.held) == 0 {
+		return nil
+	}
+	return maps.Clone(s.locks.held)
+}
+
+// keepOnly drops the locks s took since it held keep (from holds), as PostgreSQL releases a subtransaction's
+// locks when it aborts (ROLLBACK TO, or an error after a SAVEPOINT), and grants the waits they held back. A
+// mode s held before keeps being held.
+func (l *tableLocks) keepOnly(s *Session, keep map[tableKey]uint16) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for key, m := range s.locks.held {
+		k := keep[key]
+		if m == k {
+			continue
+		}
+		t := l.tables[key]
+		if k == 0 {
+			delete(t.held, s)
+			delete(s.locks.held, key)
+		} else {
+			t.held[s], s.locks.held[key] = k, k
+		}
+		l.wake(t)
+		l.forget(key, t)
+	}
+}
+
 // lockRel takes mode on the relation name of the session's database for the statement's transaction: the
 // block's, or the statement's own outside one. Describing a statement takes no locks.
 func (x *exec) lockRel(name string, mode lockMode) error {
@@ -478,6 +513,96 @@ func (x *exec) statementLocks(n *pg.Node) error {
 	}
 	for _, w := range ws {
 		if err := x.lockRel(w.name, w.mode); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// relLock is a table a statement locks, and the mode.
+type relLock struct {
+	name string
+	mode lockMode
+}
+
+// execLocks lists the tables statement n reads or writes with the modes its execution takes on them, for a
+// prepared statement to take before it is revalidated (lockForExecute): the targets of its INSERT, UPDATE and
+// DELETE ROW EXCLUSIVE, the tables a SELECT ... FOR UPDATE / SHARE reads ROW SHARE, every other table it names
+// ACCESS SHARE. CTE names and the catalogs are left out. No mode is stronger than the one the execution takes,
+// so taking them first adds no wait.
+func execLocks(n *pg.Node) []relLock {
+	ctes := map[string]bool{}
+	modes := map[*pg.RangeVar]lockMode{}
+	var order []*pg.RangeVar // as the statement names them, as PostgreSQL locks its range table
+	set := func(rv *pg.RangeVar, m lockMode) {
+		if rv == nil || rv.Relname == "" {
+			return
+		}
+		if _, ok := modes[rv]; !ok {
+			order = append(order, rv)
+		}
+		modes[rv] = max(modes[rv], m)
+	}
+	walk(n.ProtoReflect(), func(m protoreflect.Message) bool {
+		switch v := m.Interface().(type) {
+		case *pg.CommonTableExpr:
+			ctes[v.Ctename] = true
+		case *pg.InsertStmt:
+			set(v.Relation, lockRowExclusive)
+		case *pg.UpdateStmt:
+			set(v.Relation, lockRowExclusive)
+		case *pg.DeleteStmt:
+			set(v.Relation, lockRowExclusive)
+		case *pg.SelectStmt:
+			if len(v.LockingClause) > 0 {
+				for _, f := range v.FromClause {
+					walk(f.ProtoReflect(), func(m protoreflect.Message) bool {
+						if rv, ok := m.Interface().(*pg.RangeVar); ok {
+							set(rv, lockRowShare)
+						}
+						return false
+					})
+				}
+			}
+		case *pg.RangeVar:
+			set(v, lockAccessShare)
+		}
+		return false
+	})
+	var out []relLock
+	seen := map[string]int{}
+	for _, rv := range order {
+		m := modes[rv]
+		switch rv.Schemaname {
+		case "", "public":
+		default:
+			continue
+		}
+		if rv.Schemaname == "" && (ctes[rv.Relname] || isCatalogName(rv.Relname)) {
+			continue
+		}
+		if i, ok := seen[rv.Relname]; ok {
+			out[i].mode = max(out[i].mode, m)
+			continue
+		}
+		seen[rv.Relname] = len(out)
+		out = append(out, relLock{rv.Relname, m})
+	}
+	return out
+}
+
+// lockForExecute takes the locks of execLocks for a prepared statement about to run, as PostgreSQL takes a
+// cached plan's locks before it checks the plan is still valid: DDL that commits while the execution waits is
+// then seen by revalidate (0A000 when the result columns changed) instead of being run past the columns the
+// client was given. The locks belong to the statement's transaction, as those the execution takes do.
+func (s *Session) lockForExecute(ctx context.Context, st *statement) error {
+	st.execLocksOnce.Do(func() { st.execLocks = execLocks(st.raw.Stmt) })
+	if len(st.execLocks) == 0 {
+		return nil
+	}
+	x := s.newExec(ctx, nil)
+	for _, l := range st.execLocks {
+		if err := x.lockRel(l.name, l.mode); err != nil {
 			return err
 		}
 	}
