@@ -600,9 +600,8 @@ func (s *Session) lockForExecute(ctx context.Context, st *statement) error {
 	if len(st.execLocks) == 0 {
 		return nil
 	}
-	x := s.newExec(ctx, nil)
 	for _, l := range st.execLocks {
-		if err := x.lockRel(l.name, l.mode); err != nil {
+		if err := s.e.locks.lock(ctx, s, tableKey{s.database, l.name}, l.mode, false, s.params.lockTimeout); err != nil {
 			return err
 		}
 	}
