@@ -43,12 +43,17 @@ func pendingIndexID(table, name string) string { return table + "\x00" + name }
 // committedSuffix ends the _id of a marker's commit record.
 const committedSuffix = "\x00committed"
 
+// markerAndRecord is the filter of the marker whose _id is id and of its commit record.
+func markerAndRecord(id string) bson.D {
+	return bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: bson.A{id, id + committedSuffix}}}}}
+}
+
 // markPendingIndex writes the marker of an index about to be built at once, outside every transaction, and its
 // commit record in the block's transaction.
 func (x *exec) markPendingIndex(table, name string) error {
 	coll := x.s.e.b.database(x.s.database).collection(pendingIndexesCollection)
 	id := pendingIndexID(table, name)
-	_, _ = coll.deleteMany(x.base, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: bson.A{id, id + committedSuffix}}}}})
+	_, _ = coll.deleteMany(x.base, markerAndRecord(id))
 	if err := coll.insertOne(x.base, bson.D{{Key: "_id", Value: id}, {Key: "table", Value: table},
 		{Key: "index", Value: name}, {Key: "engine", Value: x.s.e.token}}); err != nil {
 		return err
@@ -61,7 +66,7 @@ func (x *exec) markPendingIndex(table, name string) error {
 func (s *Session) unmarkPendingIndex(table, name string) {
 	coll := s.e.b.database(s.database).collection(pendingIndexesCollection)
 	id := pendingIndexID(table, name)
-	_, _ = coll.deleteMany(context.Background(), bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: bson.A{id, id + committedSuffix}}}}})
+	_, _ = coll.deleteMany(context.Background(), markerAndRecord(id))
 }
 
 // sweepPendingIndexes settles, once per database and Engine, the markers no live Engine's block holds: an index
@@ -95,7 +100,7 @@ func (e *Engine) sweepPendingIndexes(database string) {
 			} else if err != nil {
 				continue
 			}
-			_, _ = coll.deleteMany(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: bson.A{id, id + committedSuffix}}}}})
+			_, _ = coll.deleteMany(ctx, markerAndRecord(id))
 		}
 	})
 }

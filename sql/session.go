@@ -370,10 +370,7 @@ func (s *Session) Execute(ctx context.Context, st *Stmt, params []any) (_ *Resul
 			if s.status == TxActive {
 				s.status = TxFailed
 			}
-			if s.status == TxIdle {
-				s.e.locks.release(s)
-			}
-			s.releaseFailed()
+			s.releaseEnded()
 			return nil, err
 		}
 	}
@@ -381,9 +378,7 @@ func (s *Session) Execute(ctx context.Context, st *Stmt, params []any) (_ *Resul
 	for i, p := range params {
 		v, err := coerce(readInZone(p, st.ParamOIDs[i], s.zone()), st.ParamOIDs[i])
 		if err != nil {
-			if s.status == TxIdle {
-				s.e.locks.release(s) // those lockAndRevalidate took
-			}
+			s.releaseEnded() // those lockAndRevalidate took
 			return nil, err
 		}
 		vals[i] = v
@@ -501,6 +496,16 @@ func (s *Session) runStmt(ctx context.Context, st *statement, params []any) (*Re
 	return res, err
 }
 
+// releaseEnded drops the table locks of a statement that ended early: all of them when it ran outside a block
+// (its own transaction is over), and inside one those a failed block can no longer use (releaseFailed).
+func (s *Session) releaseEnded() {
+	if s.status == TxIdle {
+		s.e.locks.release(s)
+		return
+	}
+	s.releaseFailed()
+}
+
 // releaseFailed drops the table locks a failed block can no longer use, as PostgreSQL releases them when the
 // error aborts the transaction, not at the ROLLBACK (a deadlock's victim frees the other sessions): all of them,
 // or, after a SAVEPOINT, those taken since the newest one (its subtransaction is what the error aborted;
@@ -535,9 +540,7 @@ func (s *Session) runStmt1(ctx context.Context, st *statement, params []any) (*R
 		if s.status == TxActive {
 			s.status = TxFailed
 		}
-		if s.status == TxIdle {
-			s.e.locks.release(s) // those a prepared execution took before the check (lockForExecute)
-		}
+		s.releaseEnded() // those a prepared execution took before the check (lockForExecute)
 		return nil, err
 	}
 	x := s.newExec(ctx, params)

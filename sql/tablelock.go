@@ -422,14 +422,10 @@ func (x *exec) statementLocks(n *pg.Node) error {
 	if x.describe {
 		return nil
 	}
-	type want struct {
-		name string
-		mode lockMode
-	}
-	var ws []want
+	var ws []relLock
 	rel := func(rv *pg.RangeVar, mode lockMode) {
 		if rv != nil && (rv.Schemaname == "" || rv.Schemaname == "public") {
-			ws = append(ws, want{rv.Relname, mode})
+			ws = append(ws, relLock{rv.Relname, mode})
 		}
 	}
 	fkParents := func(cs []*pg.Node) {
@@ -488,7 +484,7 @@ func (x *exec) statementLocks(n *pg.Node) error {
 			if len(items) == 0 || len(items) == 2 && items[0].GetString_().GetSval() != "public" {
 				continue
 			}
-			ws = append(ws, want{items[len(items)-1].GetString_().GetSval(), lockAccessExclusive})
+			ws = append(ws, relLock{items[len(items)-1].GetString_().GetSval(), lockAccessExclusive})
 		}
 	case n.GetTruncateStmt() != nil:
 		for _, r := range n.GetTruncateStmt().Relations {
@@ -597,9 +593,6 @@ func execLocks(n *pg.Node) []relLock {
 // client was given. The locks belong to the statement's transaction, as those the execution takes do.
 func (s *Session) lockForExecute(ctx context.Context, st *statement) error {
 	st.execLocksOnce.Do(func() { st.execLocks = execLocks(st.raw.Stmt) })
-	if len(st.execLocks) == 0 {
-		return nil
-	}
 	for _, l := range st.execLocks {
 		if err := s.e.locks.lock(ctx, s, tableKey{s.database, l.name}, l.mode, false, s.params.lockTimeout); err != nil {
 			return err
