@@ -82,9 +82,50 @@ type tableLocks struct {
 }
 
 // lockedTable is one table's locks: the modes each session holds (bits 1 << mode) and the waits, oldest first.
+// count is, by mode, how many sessions hold it, so that a grant with no wait ahead does not visit every holder
+// (a busy table has a holder per writing session); setHeld keeps it in step with held.
 type lockedTable struct {
 	held  map[*Session]uint16
+	count [9]int32
 	queue []*lockWait
+}
+
+// setHeld records that s holds the modes m on t (none: s holds nothing on t).
+func (t *lockedTable) setHeld(s *Session, m uint16) {
+	old := t.held[s]
+	for mode := lockAccessShare; mode <= lockAccessExclusive; mode++ {
+		bit := uint16(1) << mode
+		switch {
+		case old&bit == 0 && m&bit != 0:
+			t.count[mode]++
+		case old&bit != 0 && m&bit == 0:
+			t.count[mode]--
+		}
+	}
+	if m == 0 {
+		delete(t.held, s)
+	} else {
+		t.held[s] = m
+	}
+}
+
+// conflictHeld reports whether a session other than s holds a mode that conflicts with mode.
+func (t *lockedTable) conflictHeld(s *Session, mode lockMode) bool {
+	conflicts, own := lockConflicts[mode], t.held[s]
+	for m := lockAccessShare; m <= lockAccessExclusive; m++ {
+		bit := uint16(1) << m
+		if conflicts&bit == 0 {
+			continue
+		}
+		n := t.count[m]
+		if own&bit != 0 {
+			n--
+		}
+		if n > 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // lockWait is a session waiting for a lock.
@@ -128,21 +169,27 @@ func (t *lockedTable) blockers(s *Session, mode lockMode, before *lockWait, fn f
 // already holds a lock on t (a session never waits behind a request that waits for it), none waits for one
 // ahead of it (ahead of w, or anywhere when w is nil).
 func (t *lockedTable) grantable(s *Session, mode lockMode, w *lockWait) bool {
-	ok := true
-	var ahead *lockWait
-	if t.held[s] == 0 {
-		ahead = w
-		if w == nil && len(t.queue) > 0 {
-			ahead = &lockWait{} // matches none: the whole queue is ahead
+	if t.conflictHeld(s, mode) {
+		return false
+	}
+	if t.held[s] != 0 || len(t.queue) == 0 {
+		return true
+	}
+	conflicts := lockConflicts[mode]
+	for _, q := range t.queue {
+		if q == w {
+			return true
+		}
+		if q.s != s && 1<<q.mode&conflicts != 0 {
+			return false
 		}
 	}
-	t.blockers(s, mode, ahead, func(*Session) { ok = false })
-	return ok
+	return true
 }
 
 // grant gives s mode on key.
 func (l *tableLocks) grant(t *lockedTable, s *Session, key tableKey, mode lockMode) {
-	t.held[s] |= 1 << mode
+	t.setHeld(s, t.held[s]|1<<mode)
 	if s.locks.held == nil {
 		s.locks.held = map[tableKey]uint16{}
 	}
@@ -324,7 +371,7 @@ func (l *tableLocks) release(s *Session) {
 	}
 	for key := range s.locks.held {
 		t := l.tables[key]
-		delete(t.held, s)
+		t.setHeld(s, 0)
 		l.wake(t)
 		l.forget(key, t)
 	}
@@ -353,11 +400,11 @@ func (l *tableLocks) keepOnly(s *Session, keep map[tableKey]uint16) {
 			continue
 		}
 		t := l.tables[key]
+		t.setHeld(s, k)
 		if k == 0 {
-			delete(t.held, s)
 			delete(s.locks.held, key)
 		} else {
-			t.held[s], s.locks.held[key] = k, k
+			s.locks.held[key] = k
 		}
 		l.wake(t)
 		l.forget(key, t)

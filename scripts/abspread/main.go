@@ -10,6 +10,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"log"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -20,10 +21,15 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/concorddb/concord/internal/sched"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
+// cpuOf is the CPU time process pid has used (0 without a pid).
 func cpuOf(pid int) time.Duration {
+	if pid == 0 {
+		return 0
+	}
 	b, _ := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
 	s := string(b)
 	f := strings.Fields(s[strings.LastIndex(s, ")")+2:])
@@ -82,14 +88,27 @@ func slice(pool *pgxpool.Pool, d time.Duration, seed uint64) int64 {
 	return n.Load()
 }
 
+// a and b are the pools of the two servers.
+var a, b *pgxpool.Pool
+
 func main() {
 	ua := flag.String("a", "", "server A's URL")
 	ub := flag.String("b", "", "server B's URL")
 	pa := flag.Int("pida", 0, "server A's process id (for its CPU time)")
 	pb := flag.Int("pidb", 0, "server B's process id")
 	slices := flag.Int("slices", 20, "pairs of one-second slices")
+	batchB := flag.Bool("client-batch-b", false, "run this client under SCHED_BATCH during B's slices (A's under SCHED_NORMAL)")
 	flag.Parse()
-	a, b := open(*ua), open(*ub)
+	// run measures one slice of target, under the client policy the flags give it.
+	run := func(target *pgxpool.Pool, seed uint64) int64 {
+		if *batchB {
+			if err := sched.SetBatch(target == b); err != nil {
+				log.Fatal(err)
+			}
+		}
+		return slice(target, time.Second, seed)
+	}
+	a, b = open(*ua), open(*ub)
 	slice(a, time.Second, 99)
 	slice(b, time.Second, 99)
 	var ratios []float64
@@ -102,8 +121,8 @@ func main() {
 		}
 		c0 := cpuOf(*pa)
 		d0 := cpuOf(*pb)
-		x := slice(first, time.Second, uint64(i))
-		y := slice(second, time.Second, uint64(i))
+		x := run(first, uint64(i))
+		y := run(second, uint64(i))
 		ca += cpuOf(*pa) - c0
 		cb += cpuOf(*pb) - d0
 		if i%2 == 1 {
