@@ -2,7 +2,10 @@ package pgserver_test
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"os"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -154,20 +157,195 @@ var advisorySavepointSteps = []struct{ sql, want string }{
 	{"b:SELECT pg_try_advisory_lock(50)", "t\nSELECT 1"},
 }
 
-// runAdvisorySavepoints runs advisorySavepointSteps on two new connections to url (not on the driver backend,
-// which has no savepoints: runSavepoints checks that it refuses them).
+// advisorySharedSteps run on two sessions (a, then b as "b:"), against Concord and PostgreSQL 15: shared advisory
+// locks admit each other and exclude an exclusive one, a session's own shared hold does not exclude its exclusive
+// request, each mode is unlocked on its own, pg_locks shows ShareLock rows, and the transaction-level shared lock
+// ends with its transaction.
+var advisorySharedSteps = []struct{ sql, want string }{
+	{"SELECT pg_advisory_lock_shared(60)", "\nSELECT 1"},
+	{"b:SELECT pg_try_advisory_lock_shared(60)", "t\nSELECT 1"},
+	{"b:SELECT pg_try_advisory_lock(60)", "f\nSELECT 1"},
+	{"SELECT pg_try_advisory_lock(60)", "f\nSELECT 1"},
+	{"SELECT locktype, classid, objid, objsubid, mode, granted FROM pg_locks WHERE locktype = 'advisory'",
+		"advisory|0|60|1|ShareLock|t\nadvisory|0|60|1|ShareLock|t\nSELECT 2"},
+	{"b:SELECT pg_advisory_unlock_shared(60)", "t\nSELECT 1"},
+	{"b:SELECT pg_advisory_unlock_shared(60)", "f\nSELECT 1"},
+	{"SELECT pg_try_advisory_lock(60)", "t\nSELECT 1"},
+	{"SELECT mode FROM pg_locks WHERE locktype = 'advisory' ORDER BY mode", "ExclusiveLock\nShareLock\nSELECT 2"},
+	{"b:SELECT pg_try_advisory_lock_shared(60)", "f\nSELECT 1"},
+	{"SELECT pg_advisory_unlock(60)", "t\nSELECT 1"},
+	{"SELECT pg_advisory_unlock(60)", "f\nSELECT 1"},
+	{"b:SELECT pg_try_advisory_lock_shared(60)", "t\nSELECT 1"},
+	{"SELECT pg_advisory_unlock_shared(60)", "t\nSELECT 1"},
+	{"b:SELECT pg_try_advisory_lock(60)", "t\nSELECT 1"},
+	{"b:SELECT pg_advisory_unlock_all()", "\nSELECT 1"},
+	{"SELECT pg_try_advisory_lock_shared(61, 2)", "t\nSELECT 1"},
+	{"SELECT classid, objid, objsubid FROM pg_locks WHERE locktype = 'advisory'", "61|2|2\nSELECT 1"},
+	{"b:SELECT pg_try_advisory_lock(61, 2)", "f\nSELECT 1"},
+	{"b:SELECT pg_try_advisory_lock(61)", "t\nSELECT 1"},
+	{"SELECT pg_advisory_unlock_shared(61, 2)", "t\nSELECT 1"},
+	{"b:SELECT pg_advisory_unlock(61)", "t\nSELECT 1"},
+	{"BEGIN", "BEGIN"},
+	{"SELECT pg_advisory_xact_lock_shared(62)", "\nSELECT 1"},
+	{"SELECT pg_try_advisory_xact_lock_shared(62)", "t\nSELECT 1"},
+	{"b:SELECT pg_try_advisory_xact_lock(62)", "f\nSELECT 1"},
+	{"b:SELECT pg_try_advisory_xact_lock_shared(62)", "t\nSELECT 1"},
+	{"SELECT pg_advisory_unlock_shared(62)", "f\nSELECT 1"},
+	{"COMMIT", "COMMIT"},
+	{"b:SELECT pg_try_advisory_xact_lock(62)", "t\nSELECT 1"},
+	{"SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'", "0\nSELECT 1"},
+}
+
+// runAdvisorySavepoints runs advisorySharedSteps, then advisorySavepointSteps (not on the driver backend, which
+// has no savepoints: runSavepoints checks that it refuses them), on two new connections to url.
 func runAdvisorySavepoints(t *testing.T, who, url string) {
-	if os.Getenv(backendEnv) == "driver" {
-		return
-	}
 	a, b := connect(t, url), connect(t, url)
 	defer a.Close(context.Background())
 	defer b.Close(context.Background())
-	for _, s := range advisorySavepointSteps {
+	steps := advisorySharedSteps
+	if os.Getenv(backendEnv) != "driver" {
+		steps = append(steps[:len(steps):len(steps)], advisorySavepointSteps...)
+	}
+	for _, s := range steps {
 		c, q := a, s.sql
 		if rest, ok := strings.CutPrefix(q, "b:"); ok {
 			c, q = b, rest
 		}
 		runSteps(t, who, c, []struct{ sql, want string }{{q, s.want}})
+	}
+}
+
+// runAdvisoryDeadlock runs two sessions into a deadlock between advisory locks, on Concord and on PostgreSQL 15:
+// each holds one lock and waits for the other's. The first to wait finds the cycle once deadlock_timeout (1 s)
+// has passed and fails with 40P01, PostgreSQL's detail naming both waits (pids and the database's oid
+// normalized); its session-level lock stays held, so the other waits on until it is unlocked.
+func runAdvisoryDeadlock(t *testing.T, who, url string) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	a, b := connect(t, url), connect(t, url)
+	defer a.Close(context.Background())
+	defer b.Close(context.Background())
+	pid := func(c *pgx.Conn) string { return fmt.Sprint(c.PgConn().PID()) }
+	mustExec(t, a, "SELECT pg_advisory_lock(71)")
+	mustExec(t, b, "SELECT pg_advisory_lock(72)")
+	aErr, bErr := make(chan error, 1), make(chan error, 1)
+	go func() {
+		_, err := a.Exec(ctx, "SELECT pg_advisory_lock(72)")
+		aErr <- err
+	}()
+	time.Sleep(300 * time.Millisecond)
+	start := time.Now()
+	go func() {
+		_, err := b.Exec(ctx, "SELECT pg_advisory_lock(71)")
+		bErr <- err
+	}()
+	var err error
+	select {
+	case err = <-aErr:
+	case err = <-bErr:
+		t.Fatalf("%s: the second session to wait failed first: %v", who, err)
+	}
+	var pe *pgconn.PgError
+	if !errors.As(err, &pe) || pe.Code != "40P01" || pe.Message != "deadlock detected" {
+		t.Fatalf("%s: the first waiter got %v, want 40P01 deadlock detected", who, err)
+	}
+	if waited := time.Since(start); waited > 5*time.Second {
+		t.Errorf("%s: the deadlock took %v to be found", who, waited)
+	}
+	detail := regexp.MustCompile(`advisory lock \[\d+,`).ReplaceAllString(pe.Detail, "advisory lock [db,")
+	detail = strings.NewReplacer("process "+pid(a)+".", "process A.", "process "+pid(b)+".", "process B.",
+		"Process "+pid(a)+" ", "Process A ", "Process "+pid(b)+" ", "Process B ").Replace(detail)
+	want := "Process A waits for ExclusiveLock on advisory lock [db,0,72,1]; blocked by process B.\n" +
+		"Process B waits for ExclusiveLock on advisory lock [db,0,71,1]; blocked by process A."
+	if detail != want || pe.Hint != "See server log for query details." {
+		t.Errorf("%s: detail %q hint %q\nwant detail %q", who, detail, pe.Hint, want)
+	}
+	select {
+	case err := <-bErr:
+		t.Fatalf("%s: the other session's wait ended while the victim still holds its lock: %v", who, err)
+	case <-time.After(200 * time.Millisecond):
+	}
+	mustExec(t, a, "SELECT pg_advisory_unlock(71)")
+	if err := <-bErr; err != nil {
+		t.Fatalf("%s: the other session after the victim unlocked: %v", who, err)
+	}
+}
+
+// A deadlock through an advisory lock and a table lock is found: a block holding ROW EXCLUSIVE on a table waits
+// for an advisory lock whose holder waits for ACCESS EXCLUSIVE on that table. The block fails with 40P01, which
+// releases its table lock at once, and the other session's LOCK TABLE goes through.
+func TestAdvisoryLocks_DeadlockWithTableLock(t *testing.T) {
+	url, _ := startServer(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	a, b := connect(t, url), connect(t, url)
+	mustExec(t, a, "CREATE TABLE adl (id int8 PRIMARY KEY)")
+	mustExec(t, b, "SELECT pg_advisory_lock(81)")
+	mustExec(t, a, "BEGIN")
+	mustExec(t, a, "INSERT INTO adl VALUES (1)")
+	aErr, bErr := make(chan error, 1), make(chan error, 1)
+	go func() {
+		_, err := a.Exec(ctx, "SELECT pg_advisory_lock(81)")
+		aErr <- err
+	}()
+	time.Sleep(300 * time.Millisecond)
+	mustExec(t, b, "BEGIN")
+	go func() {
+		_, err := b.Exec(ctx, "LOCK TABLE adl IN ACCESS EXCLUSIVE MODE")
+		bErr <- err
+	}()
+	if err := <-aErr; sqlState(err) != "40P01" {
+		t.Fatalf("the block waiting for the advisory lock: %v, want 40P01", err)
+	}
+	if err := <-bErr; err != nil {
+		t.Fatalf("LOCK TABLE after the victim's block failed: %v", err)
+	}
+	mustExec(t, a, "ROLLBACK")
+	mustExec(t, b, "COMMIT")
+	var n int
+	if err := b.QueryRow(ctx, "SELECT count(*) FROM adl").Scan(&n); err != nil || n != 0 {
+		t.Fatalf("rows after the victim's rollback: %d, %v", n, err)
+	}
+}
+
+// TestAdvisoryLocks_Deadlock runs runAdvisoryDeadlock on Concord (TestCompare_PostgreSQL runs it on PostgreSQL).
+func TestAdvisoryLocks_Deadlock(t *testing.T) {
+	url, _ := startServer(t)
+	runAdvisoryDeadlock(t, "concord", url)
+}
+
+// An exclusive request waiting behind shared holders holds back a later shared request (first come, first
+// served, as PostgreSQL's lock queue), so a stream of readers cannot starve it.
+func TestAdvisoryLocks_SharedQueue(t *testing.T) {
+	url, _ := startServer(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	a, b, c := connect(t, url), connect(t, url), connect(t, url)
+	mustExec(t, a, "SELECT pg_advisory_lock_shared(90)")
+	bErr := make(chan error, 1)
+	go func() {
+		_, err := b.Exec(ctx, "SELECT pg_advisory_lock(90)")
+		bErr <- err
+	}()
+	waitFor(t, "the exclusive wait", func() bool {
+		var n int
+		_ = c.QueryRow(ctx, "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted").Scan(&n)
+		return n == 1
+	})
+	var ok bool
+	if err := c.QueryRow(ctx, "SELECT pg_try_advisory_lock_shared(90)").Scan(&ok); err != nil || ok {
+		t.Fatalf("a shared request behind a waiting exclusive one: granted %v, %v", ok, err)
+	}
+	var blockers string
+	if err := c.QueryRow(ctx, "SELECT pg_blocking_pids($1)::text", b.PgConn().PID()).Scan(&blockers); err != nil ||
+		blockers != fmt.Sprintf("{%d}", a.PgConn().PID()) {
+		t.Fatalf("pg_blocking_pids of the exclusive waiter: %s, %v", blockers, err)
+	}
+	mustExec(t, a, "SELECT pg_advisory_unlock_shared(90)")
+	if err := <-bErr; err != nil {
+		t.Fatal(err)
+	}
+	if err := c.QueryRow(ctx, "SELECT pg_try_advisory_lock_shared(90)").Scan(&ok); err != nil || ok {
+		t.Fatalf("a shared request beside the exclusive holder: granted %v, %v", ok, err)
 	}
 }

@@ -266,6 +266,7 @@ func TestCompare_PostgreSQL(t *testing.T) {
 	runLocks(t, "postgresql", c)
 	runAdvisory(t, "postgresql", c)
 	runAdvisorySavepoints(t, "postgresql", url)
+	runAdvisoryDeadlock(t, "postgresql", url)
 	runMaintenance(t, "postgresql", url)
 	runIndexCatalog(t, "postgresql", c)
 	runBytea(t, "postgresql", c)

@@ -13,8 +13,8 @@ import (
 // else holds for longer than a copy: a clock read and a few stores, nothing allocated.
 //
 // Lock order: an activity's mu and the registry's mu are leaves, never held while another lock is taken (signal
-// calls the handler after releasing mu); pg_locks and pg_blocking_pids take the table locks' mutex, then the
-// advisory locks', then activities, one at a time.
+// calls the handler after releasing mu); pg_locks and pg_blocking_pids take the lock manager's mutex (table and
+// advisory locks), then activities, one at a time.
 
 // sessionState is a session's state as pg_stat_activity.state names it.
 type sessionState uint8

@@ -2,16 +2,17 @@ package sql
 
 import (
 	"context"
-	"sync"
+	"strings"
 )
 
-// PostgreSQL's advisory locks (pg_advisory_lock and its kin): exclusive locks on application-chosen numbers,
-// held by a session until it unlocks them or ends (session level), or until its transaction ends (transaction
-// level, pg_advisory_xact_lock), counted (a session may take the same lock several times and must unlock it as
-// often). pg_advisory_lock waits for the lock; a statement_timeout or a cancel request ends the wait. They are
-// kept by the Engine, in memory: sessions of one Engine (one server process) exclude each other. Unlike
-// PostgreSQL, a deadlock between advisory locks is not detected (the waits last until cancelled), and shared
-// advisory locks do not exist.
+// PostgreSQL's advisory locks (pg_advisory_lock and its kin): locks on application-chosen numbers, per database,
+// exclusive or shared (the _shared functions), held by a session until it unlocks them or ends (session level), or
+// until its transaction ends (transaction level, pg_advisory_xact_lock), counted (a session may take the same lock
+// several times and must unlock it as often). As in PostgreSQL they live in the table locks' lock manager
+// (tablelock.go), in EXCLUSIVE or SHARE mode: the waits are first come first served, lock_timeout, statement_timeout
+// and cancel requests end them, and a cycle of waits through advisory and table locks alike is a deadlock (40P01,
+// found after deadlock_timeout). The lock manager holds a mode while any count of it is above zero; the counts are
+// the session's own.
 
 // advisoryKey is one lock: a bigint, or a pair of integers (a separate key space, as in PostgreSQL).
 type advisoryKey struct {
@@ -19,144 +20,121 @@ type advisoryKey struct {
 	pair   bool
 }
 
-// advisoryHold is a held lock: its session and how many times it holds it at each level.
-type advisoryHold struct {
-	owner         *Session
-	session, xact int
-	// free is closed when the lock is released entirely.
-	free chan struct{}
+// advisoryCounts are how many times a session holds one advisory lock, by level and mode (0 shared, 1
+// exclusive).
+type advisoryCounts struct {
+	session, xact [2]int
 }
 
-// advisoryLocks are an Engine's held advisory locks.
-type advisoryLocks struct {
-	mu   sync.Mutex
-	held map[advisoryKey]*advisoryHold
+// advisoryModes are the lock manager's modes of the two kinds of advisory hold.
+var advisoryModes = [2]lockMode{lockShare, lockExclusive}
+
+// advisoryTag is the lock manager's tag of key in the session's database.
+func (s *Session) advisoryTag(key advisoryKey) lockTag {
+	return lockTag{db: s.database, adv: key, advisory: true}
 }
 
-// lock takes key for s, at transaction level when xact, waiting while another session holds it unless !wait;
-// it reports whether s holds it now.
-func (a *advisoryLocks) lock(ctx context.Context, s *Session, key advisoryKey, xact, wait bool) (bool, error) {
-	for {
-		a.mu.Lock()
-		if a.held == nil {
-			a.held = map[advisoryKey]*advisoryHold{}
-		}
-		h := a.held[key]
-		if h == nil {
-			h = &advisoryHold{owner: s, free: make(chan struct{})}
-			a.held[key] = h
-		}
-		if h.owner == s {
-			if xact {
-				h.xact++
-			} else {
-				h.session++
+// lockAdvisory takes key for s (exclusive unless shared), at transaction level when xact, waiting while another
+// session holds it in a conflicting mode unless !wait; it reports whether s holds it now.
+func (s *Session) lockAdvisory(ctx context.Context, key advisoryKey, shared, xact, wait bool) (bool, error) {
+	kind := 1
+	if shared {
+		kind = 0
+	}
+	c := s.advisory[key]
+	if c == nil || c.session[kind]+c.xact[kind] == 0 {
+		err := s.e.locks.lock(ctx, s, s.advisoryTag(key), advisoryModes[kind], !wait, s.params.lockTimeout)
+		if err != nil {
+			if !wait && AsError(err).Code == CodeLockNotAvailable && ctx.Err() == nil {
+				return false, nil
 			}
+			return false, err
+		}
+		if c == nil {
 			if s.advisory == nil {
-				s.advisory = map[advisoryKey]bool{}
+				s.advisory = map[advisoryKey]*advisoryCounts{}
 			}
-			s.advisory[key] = true
-			a.mu.Unlock()
-			return true, nil
-		}
-		free := h.free
-		a.mu.Unlock()
-		if !wait {
-			return false, nil
-		}
-		s.waiting(waitAdvisory, key)
-		select {
-		case <-free:
-			s.waiting(waitNone, advisoryKey{})
-		case <-ctx.Done():
-			s.waiting(waitNone, advisoryKey{})
-			return false, ctx.Err()
+			c = &advisoryCounts{}
+			s.advisory[key] = c
 		}
 	}
+	if xact {
+		c.xact[kind]++
+	} else {
+		c.session[kind]++
+	}
+	return true, nil
 }
 
-// unlock releases one session-level hold of key by s; false when s holds none.
-func (a *advisoryLocks) unlock(s *Session, key advisoryKey) bool {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	h := a.held[key]
-	if h == nil || h.owner != s || h.session == 0 {
+// unlockAdvisory releases one session-level hold of key by s; false when s holds none in that mode.
+func (s *Session) unlockAdvisory(key advisoryKey, shared bool) bool {
+	kind := 1
+	if shared {
+		kind = 0
+	}
+	c := s.advisory[key]
+	if c == nil || c.session[kind] == 0 {
 		return false
 	}
-	h.session--
-	a.dropIfFree(key, h)
+	c.session[kind]--
+	s.settleAdvisory(key, c)
 	return true
 }
 
-// release drops s's holds: its transaction-level ones, and its session-level ones too when all.
-func (a *advisoryLocks) release(s *Session, all bool) {
-	a.change(s, func(_ advisoryKey, h *advisoryHold) {
-		h.xact = 0
-		if all {
-			h.session = 0
+// settleAdvisory gives the lock manager back the modes of key no count holds any more.
+func (s *Session) settleAdvisory(key advisoryKey, c *advisoryCounts) {
+	for kind, mode := range advisoryModes {
+		if c.session[kind]+c.xact[kind] == 0 {
+			s.e.locks.unlockMode(s, s.advisoryTag(key), mode)
 		}
-	})
-}
-
-// unlockAll drops s's session-level holds (pg_advisory_unlock_all); its transaction-level ones last until the
-// transaction ends, as in PostgreSQL.
-func (a *advisoryLocks) unlockAll(s *Session) {
-	a.change(s, func(_ advisoryKey, h *advisoryHold) { h.session = 0 })
-}
-
-// xactHolds returns how many times s holds each lock at transaction level, for a savepoint to put back.
-func (a *advisoryLocks) xactHolds(s *Session) map[advisoryKey]int {
-	if len(s.advisory) == 0 {
-		return nil
 	}
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	var holds map[advisoryKey]int
-	for key := range s.advisory {
-		if h := a.held[key]; h != nil && h.owner == s && h.xact > 0 {
+	if *c == (advisoryCounts{}) {
+		delete(s.advisory, key)
+	}
+}
+
+// releaseAdvisory drops s's transaction-level holds, and its session-level ones too when all.
+func (s *Session) releaseAdvisory(all bool) {
+	for key, c := range s.advisory {
+		c.xact = [2]int{}
+		if all {
+			c.session = [2]int{}
+		}
+		s.settleAdvisory(key, c)
+	}
+}
+
+// unlockAllAdvisory drops s's session-level holds (pg_advisory_unlock_all); its transaction-level ones last until
+// the transaction ends, as in PostgreSQL.
+func (s *Session) unlockAllAdvisory() {
+	for key, c := range s.advisory {
+		c.session = [2]int{}
+		s.settleAdvisory(key, c)
+	}
+}
+
+// advisoryXactHolds returns s's transaction-level holds, for a savepoint to go back to.
+func (s *Session) advisoryXactHolds() map[advisoryKey][2]int {
+	var holds map[advisoryKey][2]int
+	for key, c := range s.advisory {
+		if c.xact != [2]int{} {
 			if holds == nil {
-				holds = map[advisoryKey]int{}
+				holds = map[advisoryKey][2]int{}
 			}
-			holds[key] = h.xact
+			holds[key] = c.xact
 		}
 	}
 	return holds
 }
 
-// rollbackXact puts s's transaction-level holds back to holds (from xactHolds), as ROLLBACK TO releases the
-// transaction-level locks taken since its savepoint; session-level holds stay, as in PostgreSQL.
-func (a *advisoryLocks) rollbackXact(s *Session, holds map[advisoryKey]int) {
-	a.change(s, func(key advisoryKey, h *advisoryHold) { h.xact = min(h.xact, holds[key]) })
-}
-
-// change applies fn to each lock s holds, then drops those no level holds any more.
-func (a *advisoryLocks) change(s *Session, fn func(advisoryKey, *advisoryHold)) {
-	if len(s.advisory) == 0 {
-		return
+// rollbackAdvisory puts s's transaction-level holds back to holds (from advisoryXactHolds), as ROLLBACK TO
+// releases the transaction-level locks taken since its savepoint; session-level holds stay, as in PostgreSQL.
+func (s *Session) rollbackAdvisory(holds map[advisoryKey][2]int) {
+	for key, c := range s.advisory {
+		h := holds[key]
+		c.xact = [2]int{min(c.xact[0], h[0]), min(c.xact[1], h[1])}
+		s.settleAdvisory(key, c)
 	}
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	for key := range s.advisory {
-		h := a.held[key]
-		if h == nil || h.owner != s {
-			delete(s.advisory, key)
-			continue
-		}
-		fn(key, h)
-		if a.dropIfFree(key, h) {
-			delete(s.advisory, key)
-		}
-	}
-}
-
-// dropIfFree removes a lock no level holds any more and wakes its waiters. The caller holds a.mu.
-func (a *advisoryLocks) dropIfFree(key advisoryKey, h *advisoryHold) bool {
-	if h.session > 0 || h.xact > 0 {
-		return false
-	}
-	delete(a.held, key)
-	close(h.free)
-	return true
 }
 
 // advisoryFunc runs the advisory lock functions.
@@ -168,7 +146,7 @@ func (x *exec) advisoryFunc(name string, args []any) (any, error) {
 		if len(args) != 0 {
 			return nil, errorf(CodeUndefinedFunction, "function %s with %d arguments does not exist", name, len(args))
 		}
-		x.s.e.advisory.unlockAll(x.s)
+		x.s.unlockAllAdvisory()
 		return "", nil
 	}
 	var key advisoryKey
@@ -189,21 +167,25 @@ func (x *exec) advisoryFunc(name string, args []any) (any, error) {
 	default:
 		return nil, errorf(CodeUndefinedFunction, "function %s with %d arguments does not exist", name, len(args))
 	}
-	locks := &x.s.e.advisory
-	switch name {
+	shared := strings.HasSuffix(name, "_shared")
+	switch strings.TrimSuffix(name, "_shared") {
 	case "pg_advisory_unlock":
-		ok := locks.unlock(x.s, key)
+		ok := x.s.unlockAdvisory(key, shared)
 		if !ok {
-			x.warn(errorf("01000", "you don't own a lock of type ExclusiveLock"))
+			mode := "ExclusiveLock"
+			if shared {
+				mode = "ShareLock"
+			}
+			x.warn(errorf("01000", "you don't own a lock of type %s", mode))
 		}
 		return ok, nil
 	case "pg_advisory_lock", "pg_advisory_xact_lock":
-		if _, err := locks.lock(x.ctx, x.s, key, name == "pg_advisory_xact_lock", true); err != nil {
+		if _, err := x.s.lockAdvisory(x.ctx, key, shared, strings.Contains(name, "_xact_"), true); err != nil {
 			return nil, err
 		}
 		return "", nil
-	default: // pg_try_advisory_lock, pg_try_advisory_xact_lock
-		return locks.lock(x.ctx, x.s, key, name == "pg_try_advisory_xact_lock", false)
+	default: // pg_try_advisory_lock, pg_try_advisory_xact_lock (and _shared)
+		return x.s.lockAdvisory(x.ctx, key, shared, strings.Contains(name, "_xact_"), false)
 	}
 }
 

@@ -21,7 +21,7 @@ import (
 // read concern, majority write concern). Transactions need a replica set
 // or a sharded cluster. The client stays the caller's to disconnect.
 func NewDriverEngine(client *mongo.Client) *Engine {
-	return &Engine{b: driverBackend{client}, cache: newStmtCache(statementCacheSize), token: newEngineToken()}
+	return newEngine(driverBackend{client})
 }
 
 // driverBackend is the backend of a *mongo.Client. Its errors are turned

@@ -507,7 +507,8 @@ func (x *exec) scalarFunc(name string, f *pg.FuncCall, args []any) (any, error) 
 	case "pg_blocking_pids", "pg_cancel_backend", "pg_terminate_backend":
 		return x.activityFunc(name, args)
 	case "pg_advisory_lock", "pg_advisory_xact_lock", "pg_try_advisory_lock", "pg_try_advisory_xact_lock",
-		"pg_advisory_unlock", "pg_advisory_unlock_all":
+		"pg_advisory_unlock", "pg_advisory_unlock_all", "pg_advisory_lock_shared", "pg_advisory_xact_lock_shared",
+		"pg_try_advisory_lock_shared", "pg_try_advisory_xact_lock_shared", "pg_advisory_unlock_shared":
 		return x.advisoryFunc(name, args)
 	case "gen_random_uuid", "uuidv4", "uuid_generate_v4":
 		if err := argc(0); err != nil {

@@ -41,6 +41,7 @@ func (x *exec) typeOf(n *pg.Node, sc *scope) uint32 {
 	case n.GetTypeCast() != nil:
 		tc := n.GetTypeCast()
 		oid, _ := x.resolveType(tc.TypeName)
+		x.typeOf(tc.Arg, sc) // the parameters inside take their own types first: pg_blocking_pids($1)::text
 		x.hint(tc.Arg, oid, sc)
 		return oid
 	case n.GetAExpr() != nil:
@@ -442,12 +443,14 @@ func (x *exec) funcType(f *pg.FuncCall, sc *scope) uint32 {
 			x.hint(a, []uint32{OIDInt4, OIDInt8}[min(i, 1)], sc)
 		}
 		return OIDBool
-	case "pg_advisory_lock", "pg_advisory_xact_lock", "pg_advisory_unlock_all":
+	case "pg_advisory_lock", "pg_advisory_xact_lock", "pg_advisory_unlock_all", "pg_advisory_lock_shared",
+		"pg_advisory_xact_lock_shared":
 		for _, a := range f.Args {
 			x.hint(a, []uint32{OIDInt8, OIDInt4}[min(len(f.Args)-1, 1)], sc)
 		}
 		return OIDText
-	case "pg_try_advisory_lock", "pg_try_advisory_xact_lock", "pg_advisory_unlock":
+	case "pg_try_advisory_lock", "pg_try_advisory_xact_lock", "pg_advisory_unlock", "pg_try_advisory_lock_shared",
+		"pg_try_advisory_xact_lock_shared", "pg_advisory_unlock_shared":
 		for _, a := range f.Args {
 			x.hint(a, []uint32{OIDInt8, OIDInt4}[min(len(f.Args)-1, 1)], sc)
 		}

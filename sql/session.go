@@ -28,8 +28,6 @@ type Engine struct {
 	enums   enumCache
 	nextPID atomic.Uint32
 	stats   counters
-	// advisory are the sessions' advisory locks (advisory.go).
-	advisory advisoryLocks
 	// locks are the sessions' table locks (tablelock.go).
 	locks tableLocks
 	// notify are the sessions listening for notifications (notify.go).
@@ -47,7 +45,28 @@ func NewEngine(db *concord.DB) *Engine {
 	// nextval's writes change no definition: they must not empty the caches of table definitions and described
 	// statements (Session.revalidate) at every INSERT into a serial column.
 	db.IgnoreForCatalogGeneration(sequencesCollection)
-	return &Engine{b: embedded{db}, cache: newStmtCache(statementCacheSize), token: newEngineToken()}
+	return newEngine(embedded{db})
+}
+
+// newEngine is an Engine over backend b.
+func newEngine(b backend) *Engine {
+	e := &Engine{b: b, cache: newStmtCache(statementCacheSize), token: newEngineToken()}
+	e.locks.dbOID = e.databaseOID
+	return e
+}
+
+// databaseOID is the oid pg_database shows for db (0 when it cannot be read).
+func (e *Engine) databaseOID(ctx context.Context, db string) int64 {
+	names, err := e.b.listDatabaseNames(ctx)
+	if err != nil {
+		return 0
+	}
+	for i, n := range names {
+		if n == db {
+			return int64(20000 + i) // as pg_database numbers them (databaseOIDs)
+		}
+	}
+	return 0
 }
 
 // Transaction status of a session, as ReadyForQuery reports it.
@@ -75,7 +94,7 @@ type Session struct {
 	// sequences are the values nextval last gave this session, by sequence (currval).
 	sequences map[string]int64
 	// advisory are the advisory locks the session holds or held (advisory.go).
-	advisory map[advisoryKey]bool
+	advisory map[advisoryKey]*advisoryCounts
 	// locks are the table locks the session holds and waits for (tablelock.go).
 	locks sessionLocks
 	// implicit is set while the statements of one multi-statement Query
@@ -119,8 +138,8 @@ type savepoint struct {
 	params         paramSet
 	after          *paramSet // the block's values at commit; nil when no SET had run yet
 	listen, notify int
-	advisory       map[advisoryKey]int // transaction-level advisory holds (advisoryLocks.xactHolds)
-	tableLocks     map[tableKey]uint16 // the table locks held (tableLocks.holds)
+	advisory       map[advisoryKey][2]int // transaction-level advisory holds (advisoryXactHolds)
+	tableLocks     map[lockTag]uint16 // the table locks held (tableLocks.holds)
 	ddl            *blockDDL           // what the block's DDL had made
 	deferred       int                 // how many deferred checks the block had
 	constraints    constraintModes     // its SET CONSTRAINTS
@@ -166,7 +185,7 @@ func (s *Session) Close() {
 	s.e.sessions.remove(s)
 	s.abortBlock()
 	s.e.locks.release(s)
-	s.e.advisory.release(s, true)
+	s.releaseAdvisory(true)
 	s.e.notify.apply(s, listenOp{off: true})
 	s.SetNotifyHook(nil)
 }
@@ -515,8 +534,11 @@ func (s *Session) releaseFailed() {
 	case s.status != TxFailed:
 	case len(s.savepoints) == 0:
 		s.e.locks.release(s)
+		s.releaseAdvisory(false)
 	default:
-		s.e.locks.keepOnly(s, s.savepoints[len(s.savepoints)-1].tableLocks)
+		sp := s.savepoints[len(s.savepoints)-1]
+		s.e.locks.keepOnly(s, sp.tableLocks)
+		s.rollbackAdvisory(sp.advisory)
 	}
 }
 
@@ -549,8 +571,8 @@ func (s *Session) runStmt1(ctx context.Context, st *statement, params []any) (*R
 		err = x.uniqueViolation(err)
 	}
 	if s.status == TxIdle {
-		s.e.advisory.release(s, false) // an autocommitted statement's transaction-level advisory locks
-		s.e.locks.release(s)           // and its table locks
+		s.releaseAdvisory(false) // an autocommitted statement's transaction-level advisory locks
+		s.e.locks.release(s)     // and its table locks
 	}
 	if err != nil && s.status == TxActive {
 		s.status = TxFailed
@@ -675,7 +697,7 @@ func (s *Session) savepointStmt(ts *pg.TransactionStmt) (*Result, error) {
 			return fail(err)
 		}
 		mark := savepoint{name: ts.SavepointName, sp: sp, params: s.params.clone(), listen: len(s.pendingListen), notify: len(s.pendingNotify)}
-		mark.advisory = s.e.advisory.xactHolds(s)
+		mark.advisory = s.advisoryXactHolds()
 		mark.tableLocks = s.e.locks.holds(s)
 		mark.ddl = s.ddl.clone()
 		mark.deferred, mark.constraints = len(s.deferred), s.constraints.clone()
@@ -720,7 +742,7 @@ func (s *Session) savepointStmt(ts *pg.TransactionStmt) (*Result, error) {
 		}
 	}
 	s.pendingListen, s.pendingNotify = s.pendingListen[:mark.listen], s.pendingNotify[:mark.notify]
-	s.e.advisory.rollbackXact(s, mark.advisory)
+	s.rollbackAdvisory(mark.advisory)
 	s.e.locks.keepOnly(s, mark.tableLocks)
 	s.dropBuilt(s.ddl, mark.ddl) // the indexes built at once since the savepoint
 	s.ddl = mark.ddl.clone()

@@ -226,8 +226,8 @@ func (s *Session) endBlock(committed bool) {
 	s.ddl = nil
 	s.deferred, s.constraints, s.written, s.cursors = nil, constraintModes{}, nil, nil
 	s.endNotify(committed)
-	s.e.advisory.release(s, false) // the block's transaction-level advisory locks
-	s.e.locks.release(s)           // and its table locks
+	s.releaseAdvisory(false) // the block's transaction-level advisory locks
+	s.e.locks.release(s)     // and its table locks
 	if s.block == nil {
 		return
 	}

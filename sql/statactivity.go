@@ -136,7 +136,7 @@ type lockRow struct {
 
 // pgLocks builds pg_locks: PostgreSQL 15's columns, one row per table lock mode a session holds or waits for
 // (locktype relation; relation is pg_class' oid for the tables of the current database, NULL for other
-// databases') and per advisory lock held or awaited (locktype advisory, ExclusiveLock; a bigint key as classid
+// databases') and per advisory lock mode held or awaited (locktype advisory, ShareLock or ExclusiveLock; a bigint key as classid
 // its high half, objid its low half and objsubid 1, a pair of integers as classid, objid and objsubid 2). Row
 // locks (SELECT ... FOR UPDATE), transaction ids and virtual transactions do not show; fastpath is false.
 func (x *exec) pgLocks() (*relation, error) {
@@ -197,30 +197,23 @@ func (e *Engine) lockRows() []lockRow {
 	var out []lockRow
 	e.locks.mu.Lock()
 	for key, t := range e.locks.tables {
+		row := lockRow{db: key.db, table: key.name, key: key.adv, advisory: key.advisory}
 		for s, modes := range t.held {
 			for m := lockAccessShare; m <= lockAccessExclusive; m++ {
 				if modes&(1<<m) != 0 {
-					out = append(out, lockRow{pid: s.pid, db: key.db, table: key.name, mode: lockModeLockNames[m], granted: true})
+					r := row
+					r.pid, r.mode, r.granted = s.pid, lockModeLockNames[m], true
+					out = append(out, r)
 				}
 			}
 		}
 		for _, w := range t.queue {
-			out = append(out, lockRow{pid: w.s.pid, db: key.db, table: key.name, mode: lockModeLockNames[w.mode], since: w.since})
+			r := row
+			r.pid, r.mode, r.since = w.s.pid, lockModeLockNames[w.mode], w.since
+			out = append(out, r)
 		}
 	}
 	e.locks.mu.Unlock()
-	e.advisory.mu.Lock()
-	for key, h := range e.advisory.held {
-		if h.session > 0 || h.xact > 0 {
-			out = append(out, lockRow{pid: h.owner.pid, db: h.owner.database, key: key, advisory: true, mode: "ExclusiveLock", granted: true})
-		}
-	}
-	e.advisory.mu.Unlock()
-	for _, s := range e.sessions.all() {
-		if v := s.view(); v.wait == waitAdvisory {
-			out = append(out, lockRow{pid: v.pid, db: v.database, key: v.waitKey, advisory: true, mode: "ExclusiveLock", since: v.waitStart})
-		}
-	}
 	sort.SliceStable(out, func(i, j int) bool {
 		a, b := out[i], out[j]
 		switch {
@@ -232,6 +225,8 @@ func (e *Engine) lockRows() []lockRow {
 			return !a.advisory
 		case a.table != b.table:
 			return a.table < b.table
+		case a.key != b.key:
+			return a.key.k1 < b.key.k1 || a.key.k1 == b.key.k1 && a.key.k2 < b.key.k2
 		}
 		return lockModeRank(a.mode) < lockModeRank(b.mode)
 	})
@@ -248,9 +243,8 @@ func lockModeRank(name string) int {
 	return len(lockModeLockNames)
 }
 
-// blockingPIDs are the pids of the sessions s waits for: those holding a table lock in a mode that conflicts
-// with the one s waits for, or waiting for one ahead of it, or holding the advisory lock s waits for; ascending,
-// each once.
+// blockingPIDs are the pids of the sessions s waits for: those holding a table or advisory lock in a mode that
+// conflicts with the one s waits for, or waiting for one ahead of it; ascending, each once.
 func (e *Engine) blockingPIDs(s *Session) []any {
 	seen := map[uint32]bool{}
 	e.locks.mu.Lock()
@@ -264,13 +258,6 @@ func (e *Engine) blockingPIDs(s *Session) []any {
 		}
 	}
 	e.locks.mu.Unlock()
-	if v := s.view(); v.wait == waitAdvisory {
-		e.advisory.mu.Lock()
-		if h := e.advisory.held[v.waitKey]; h != nil && h.owner != s {
-			seen[h.owner.pid] = true
-		}
-		e.advisory.mu.Unlock()
-	}
 	pids := make([]uint32, 0, len(seen))
 	for p := range seen {
 		pids = append(pids, p)

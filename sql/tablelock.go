@@ -27,6 +27,17 @@ import (
 // once (55P03). The locks are kept by the Engine in memory: the sessions of one Engine (one server process) wait
 // for each other; writes over the MongoDB port or the embedded API take none.
 
+// lockTag names what a lock is on: a table of a database (db, name), or an advisory lock of a database (db, adv;
+// advisory set), which PostgreSQL keeps in the same lock manager, in SHARE or EXCLUSIVE mode.
+type lockTag struct {
+	db, name string
+	adv      advisoryKey
+	advisory bool
+}
+
+// relTag is the tag of table name in database db.
+func relTag(db, name string) lockTag { return lockTag{db: db, name: name} }
+
 // lockMode is a table lock mode, weakest first.
 type lockMode uint8
 
@@ -78,7 +89,9 @@ const deadlockTimeout = time.Second
 // first served. One mutex guards them all, which the deadlock check needs.
 type tableLocks struct {
 	mu     sync.Mutex
-	tables map[tableKey]*lockedTable
+	tables map[lockTag]*lockedTable
+	// dbOID gives a database's oid for deadlock messages (nil: 0).
+	dbOID func(ctx context.Context, db string) int64
 }
 
 // lockedTable is one table's locks: the modes each session holds (bits 1 << mode) and the waits, oldest first.
@@ -131,7 +144,7 @@ func (t *lockedTable) conflictHeld(s *Session, mode lockMode) bool {
 // lockWait is a session waiting for a lock.
 type lockWait struct {
 	s       *Session
-	key     tableKey
+	key     lockTag
 	mode    lockMode
 	granted chan struct{} // closed when the lock is granted
 	since   time.Time     // when the wait began (pg_locks.waitstart)
@@ -139,7 +152,7 @@ type lockWait struct {
 
 // sessionLocks is what a session holds and waits for; the Engine's mutex guards it.
 type sessionLocks struct {
-	held    map[tableKey]uint16
+	held    map[lockTag]uint16
 	waiting *lockWait
 }
 
@@ -188,10 +201,10 @@ func (t *lockedTable) grantable(s *Session, mode lockMode, w *lockWait) bool {
 }
 
 // grant gives s mode on key.
-func (l *tableLocks) grant(t *lockedTable, s *Session, key tableKey, mode lockMode) {
+func (l *tableLocks) grant(t *lockedTable, s *Session, key lockTag, mode lockMode) {
 	t.setHeld(s, t.held[s]|1<<mode)
 	if s.locks.held == nil {
-		s.locks.held = map[tableKey]uint16{}
+		s.locks.held = map[lockTag]uint16{}
 	}
 	s.locks.held[key] |= 1 << mode
 }
@@ -213,14 +226,14 @@ func (l *tableLocks) wake(t *lockedTable) {
 
 // lock takes mode on key for s, waiting while it conflicts unless nowait; the relation's name is for messages.
 // timeout is the session's lock_timeout (0: none).
-func (l *tableLocks) lock(ctx context.Context, s *Session, key tableKey, mode lockMode, nowait bool, timeout time.Duration) error {
+func (l *tableLocks) lock(ctx context.Context, s *Session, key lockTag, mode lockMode, nowait bool, timeout time.Duration) error {
 	l.mu.Lock()
 	if s.locks.held[key]&(1<<mode) != 0 {
 		l.mu.Unlock()
 		return nil
 	}
 	if l.tables == nil {
-		l.tables = map[tableKey]*lockedTable{}
+		l.tables = map[lockTag]*lockedTable{}
 	}
 	t := l.tables[key]
 	if t == nil {
@@ -241,7 +254,11 @@ func (l *tableLocks) lock(ctx context.Context, s *Session, key tableKey, mode lo
 	t.queue = append(t.queue, w)
 	s.locks.waiting = w
 	l.mu.Unlock()
-	s.waiting(waitRelation, advisoryKey{})
+	if key.advisory {
+		s.waiting(waitAdvisory, key.adv)
+	} else {
+		s.waiting(waitRelation, advisoryKey{})
+	}
 	defer s.waiting(waitNone, advisoryKey{})
 
 	var expired <-chan time.Time
@@ -267,8 +284,8 @@ func (l *tableLocks) lock(ctx context.Context, s *Session, key tableKey, mode lo
 			}
 			return nil
 		case <-check.C:
-			if err := l.checkDeadlock(w); err != nil {
-				return err
+			if path := l.checkDeadlock(w); path != nil {
+				return l.deadlockError(ctx, path)
 			}
 		}
 	}
@@ -306,15 +323,22 @@ func (l *tableLocks) dequeue(w *lockWait) {
 const idleTables = 256
 
 // forget drops t once no one holds or waits for it, when more than idleTables tables are known.
-func (l *tableLocks) forget(key tableKey, t *lockedTable) {
-	if len(t.held) == 0 && len(t.queue) == 0 && len(l.tables) > idleTables {
+func (l *tableLocks) forget(key lockTag, t *lockedTable) {
+	if len(t.held) == 0 && len(t.queue) == 0 && (key.advisory || len(l.tables) > idleTables) {
 		delete(l.tables, key)
 	}
 }
 
-// checkDeadlock fails w's wait with 40P01 when it is part of a cycle of waits: w's session waits for a session
-// that waits ... for w's.
-func (l *tableLocks) checkDeadlock(w *lockWait) error {
+// deadlockStep is one wait of a deadlock's cycle: pid waits for mode on tag, blocked by blocker.
+type deadlockStep struct {
+	pid, blocker uint32
+	mode         lockMode
+	tag          lockTag
+}
+
+// checkDeadlock ends w's wait when it is part of a cycle of waits (w's session waits for a session that waits ...
+// for w's), returning the cycle's waits, w's first; nil when there is none.
+func (l *tableLocks) checkDeadlock(w *lockWait) []deadlockStep {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	select {
@@ -326,15 +350,39 @@ func (l *tableLocks) checkDeadlock(w *lockWait) error {
 	if path == nil {
 		return nil
 	}
-	var detail []string
+	steps := make([]deadlockStep, len(path))
 	for i, p := range path {
-		next := path[(i+1)%len(path)]
 		pw := p.locks.waiting
-		detail = append(detail, fmt.Sprintf("Process %d waits for %s on relation \"%s\" of database \"%s\"; blocked by process %d.",
-			p.pid, lockModeLockNames[pw.mode], pw.key.name, pw.key.db, next.pid))
+		steps[i] = deadlockStep{pid: p.pid, blocker: path[(i+1)%len(path)].pid, mode: pw.mode, tag: pw.key}
 	}
 	l.dequeue(w)
-	return &Error{Code: CodeDeadlockDetected, Message: "deadlock detected", Detail: strings.Join(detail, "\n")}
+	return steps
+}
+
+// deadlockError is PostgreSQL's 40P01 for a cycle of waits: a line per wait, as its DETAIL words them (a table by
+// name where PostgreSQL gives oids; an advisory lock as its tag: database oid, key, 1 for a bigint key or 2 for a
+// pair).
+func (l *tableLocks) deadlockError(ctx context.Context, steps []deadlockStep) error {
+	var detail []string
+	for _, st := range steps {
+		what := fmt.Sprintf("relation \"%s\" of database \"%s\"", st.tag.name, st.tag.db)
+		if st.tag.advisory {
+			var db int64
+			if l.dbOID != nil {
+				db = l.dbOID(ctx, st.tag.db)
+			}
+			k := st.tag.adv
+			hi, lo, kind := int64(uint64(k.k1)>>32), int64(uint32(k.k1)), 1
+			if k.pair {
+				hi, lo, kind = int64(uint32(k.k1)), int64(uint32(k.k2)), 2
+			}
+			what = fmt.Sprintf("advisory lock [%d,%d,%d,%d]", db, hi, lo, kind)
+		}
+		detail = append(detail, fmt.Sprintf("Process %d waits for %s on %s; blocked by process %d.",
+			st.pid, lockModeLockNames[st.mode], what, st.blocker))
+	}
+	return &Error{Code: CodeDeadlockDetected, Message: "deadlock detected", Detail: strings.Join(detail, "\n"),
+		Hint: "See server log for query details."}
 }
 
 // cycle returns the sessions of a cycle of waits from s back to start (s first), or nil.
@@ -370,16 +418,39 @@ func (l *tableLocks) release(s *Session) {
 		l.dequeue(w)
 	}
 	for key := range s.locks.held {
+		if key.advisory {
+			continue // the session's advisory holds settle their own (advisory.go)
+		}
 		t := l.tables[key]
 		t.setHeld(s, 0)
 		l.wake(t)
 		l.forget(key, t)
+		delete(s.locks.held, key)
 	}
-	clear(s.locks.held)
+}
+
+// unlockMode drops mode on key from what s holds, and grants the waits it held back.
+func (l *tableLocks) unlockMode(s *Session, key lockTag, mode lockMode) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	m := s.locks.held[key]
+	if m&(1<<mode) == 0 {
+		return
+	}
+	m &^= 1 << mode
+	t := l.tables[key]
+	t.setHeld(s, m)
+	if m == 0 {
+		delete(s.locks.held, key)
+	} else {
+		s.locks.held[key] = m
+	}
+	l.wake(t)
+	l.forget(key, t)
 }
 
 // holds returns a copy of the modes s holds, by table, for a savepoint to go back to (keepOnly).
-func (l *tableLocks) holds(s *Session) map[tableKey]uint16 {
+func (l *tableLocks) holds(s *Session) map[lockTag]uint16 {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if len(s.locks.held) == 0 {
@@ -391,10 +462,13 @@ func (l *tableLocks) holds(s *Session) map[tableKey]uint16 {
 // keepOnly drops the locks s took since it held keep (from holds), as PostgreSQL releases a subtransaction's
 // locks when it aborts (ROLLBACK TO, or an error after a SAVEPOINT), and grants the waits they held back. A
 // mode s held before keeps being held.
-func (l *tableLocks) keepOnly(s *Session, keep map[tableKey]uint16) {
+func (l *tableLocks) keepOnly(s *Session, keep map[lockTag]uint16) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	for key, m := range s.locks.held {
+		if key.advisory {
+			continue // advisory holds go back with their counts (rollbackAdvisory)
+		}
 		k := keep[key]
 		if m == k {
 			continue
@@ -422,7 +496,7 @@ func (x *exec) lockRelWait(name string, mode lockMode, nowait bool) error {
 	if x.describe || name == "" {
 		return nil
 	}
-	err := x.s.e.locks.lock(x.base, x.s, tableKey{x.s.database, name}, mode, nowait, x.s.params.lockTimeout)
+	err := x.s.e.locks.lock(x.base, x.s, relTag(x.s.database, name), mode, nowait, x.s.params.lockTimeout)
 	if err != nil && x.base.Err() != nil {
 		return x.base.Err()
 	}
@@ -641,7 +715,7 @@ func execLocks(n *pg.Node) []relLock {
 func (s *Session) lockForExecute(ctx context.Context, st *statement) error {
 	st.execLocksOnce.Do(func() { st.execLocks = execLocks(st.raw.Stmt) })
 	for _, l := range st.execLocks {
-		if err := s.e.locks.lock(ctx, s, tableKey{s.database, l.name}, l.mode, false, s.params.lockTimeout); err != nil {
+		if err := s.e.locks.lock(ctx, s, relTag(s.database, l.name), l.mode, false, s.params.lockTimeout); err != nil {
 			return err
 		}
 	}

@@ -58,7 +58,7 @@ func TestTableLocks_GrantAndRelease(t *testing.T) {
 	var l tableLocks
 	ctx := context.Background()
 	a, b, c := &Session{pid: 1}, &Session{pid: 2}, &Session{pid: 3}
-	k := tableKey{"d", "t"}
+	k := relTag("d", "t")
 	if err := l.lock(ctx, a, k, lockRowExclusive, false, 0); err != nil {
 		t.Fatal(err)
 	}
@@ -99,7 +99,7 @@ func TestTableLocks_FirstComeFirstServed(t *testing.T) {
 	var l tableLocks
 	ctx := context.Background()
 	reader, ddl, late := &Session{pid: 1}, &Session{pid: 2}, &Session{pid: 3}
-	k := tableKey{"d", "t"}
+	k := relTag("d", "t")
 	if err := l.lock(ctx, reader, k, lockAccessShare, false, 0); err != nil {
 		t.Fatal(err)
 	}
@@ -133,7 +133,7 @@ func TestTableLocks_DeadlockOfThree(t *testing.T) {
 	var l tableLocks
 	ctx := context.Background()
 	ss := []*Session{{pid: 1}, {pid: 2}, {pid: 3}}
-	keys := []tableKey{{"d", "a"}, {"d", "b"}, {"d", "c"}}
+	keys := []lockTag{relTag("d", "a"), relTag("d", "b"), relTag("d", "c")}
 	for i, s := range ss {
 		if err := l.lock(ctx, s, keys[i], lockAccessExclusive, false, 0); err != nil {
 			t.Fatal(err)
@@ -173,8 +173,8 @@ func TestTableLocks_CountsMatchHolders(t *testing.T) {
 	var l tableLocks
 	r := rand.New(rand.NewPCG(1, 2))
 	ss := []*Session{{pid: 1}, {pid: 2}, {pid: 3}, {pid: 4}}
-	k := tableKey{"d", "t"}
-	l.tables = map[tableKey]*lockedTable{k: {held: map[*Session]uint16{}}}
+	k := relTag("d", "t")
+	l.tables = map[lockTag]*lockedTable{k: {held: map[*Session]uint16{}}}
 	tb := l.tables[k]
 	for i := range 20000 {
 		s := ss[r.IntN(len(ss))]
@@ -188,7 +188,7 @@ func TestTableLocks_CountsMatchHolders(t *testing.T) {
 		case op < 6 && slow:
 			l.grant(tb, s, k, mode)
 		case op < 8:
-			l.keepOnly(s, map[tableKey]uint16{k: s.locks.held[k] & uint16(r.IntN(512))})
+			l.keepOnly(s, map[lockTag]uint16{k: s.locks.held[k] & uint16(r.IntN(512))})
 		default:
 			l.release(s)
 		}
