@@ -139,10 +139,10 @@ type savepoint struct {
 	after          *paramSet // the block's values at commit; nil when no SET had run yet
 	listen, notify int
 	advisory       map[advisoryKey][2]int // transaction-level advisory holds (advisoryXactHolds)
-	tableLocks     map[lockTag]uint16 // the table locks held (tableLocks.holds)
-	ddl            *blockDDL           // what the block's DDL had made
-	deferred       int                 // how many deferred checks the block had
-	constraints    constraintModes     // its SET CONSTRAINTS
+	tableLocks     map[lockTag]uint16     // the table locks held (tableLocks.holds)
+	ddl            *blockDDL              // what the block's DDL had made
+	deferred       int                    // how many deferred checks the block had
+	constraints    constraintModes        // its SET CONSTRAINTS
 }
 
 // NewSession starts a session on database for user.
