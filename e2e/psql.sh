@@ -146,8 +146,15 @@ INSERT INTO pairs VALUES (1, 'x', true), (2, 'y', NULL);
 SELECT nextval('tickets');
 ALTER TABLE pairs ADD CONSTRAINT pairs_c_true CHECK (c) NOT VALID;
 SQL
-# --no-owner: Concord's tables have no owner (ALTER ... OWNER TO is refused; PostgreSQL has no role concord).
-PGCONNECT_TIMEOUT=10 pg_dump --no-owner -h 127.0.0.1 -p "$pport" -U concord dumpsrc >"$work/dump.sql"
+# The dump sets each object OWNER TO concord, which a restore by concord accepts (Concord's objects have no owner;
+# OWNER TO the current user changes nothing). PostgreSQL has no role concord: its restore reads a --no-owner dump.
+PGCONNECT_TIMEOUT=10 pg_dump -h 127.0.0.1 -p "$pport" -U concord dumpsrc >"$work/dump.sql"
+PGCONNECT_TIMEOUT=10 pg_dump --no-owner -h 127.0.0.1 -p "$pport" -U concord dumpsrc >"$work/dump-noowner.sql"
+grep -q '^ALTER TABLE public.owners OWNER TO concord;$' "$work/dump.sql" || {
+	echo "psql e2e: the dump sets no owner:" >&2
+	cat "$work/dump.sql" >&2
+	exit 1
+}
 dump_query="SELECT * FROM owners ORDER BY id; SELECT * FROM pets ORDER BY id; SELECT * FROM pairs ORDER BY a, b;
 SELECT * FROM heavy ORDER BY id; SELECT last_value, is_called FROM owners_id_seq; SELECT last_value, is_called FROM pets_id_seq;
 SELECT last_value, is_called FROM tickets; SELECT conname, convalidated FROM pg_constraint WHERE contype = 'c' AND conrelid IN ('owners'::regclass, 'pairs'::regclass) ORDER BY 1;
@@ -181,7 +188,7 @@ expect "the rows restored into Concord" "$want_rows" "$(restore -A -t -c "$dump_
 expect '\d pairs after the restore' '    "pairs_c_true" CHECK (c) NOT VALID' \
 	"$(restore -c '\d pairs' | grep -A1 '^Check constraints:' | tail -n 1)"
 # A dump of the restored database is the dump it was restored from.
-PGCONNECT_TIMEOUT=10 pg_dump --no-owner -h 127.0.0.1 -p "$rport" -U concord dumpdst >"$work/dump2.sql"
+PGCONNECT_TIMEOUT=10 pg_dump -h 127.0.0.1 -p "$rport" -U concord dumpdst >"$work/dump2.sql"
 kill -TERM "$rpid"
 wait "$rpid" || true
 rpid=""
@@ -206,7 +213,7 @@ if ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1; then
 	pgrun() { PGCONNECT_TIMEOUT=10 psql -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$pgport" -U postgres "$@"; }
 	status=0
 	pgrun -d postgres -c "CREATE DATABASE dumpdst" &&
-		pgrun -d dumpdst -f "$work/dump.sql" >"$work/pgrestore.out" 2>&1 &&
+		pgrun -d dumpdst -f "$work/dump-noowner.sql" >"$work/pgrestore.out" 2>&1 &&
 		got="$(pgrun -d dumpdst -A -t -c "$dump_query")" || status=$?
 	PGBENCH_DIR="$pgdir" "$root/scripts/pg-stop.sh" >/dev/null 2>&1 || true
 	if [ "$status" -ne 0 ]; then

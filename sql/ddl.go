@@ -793,11 +793,115 @@ func (x *exec) alterable(rv *pg.RangeVar) (*table, error) {
 	return t, nil
 }
 
-// ownerNotSupported refuses what ... OWNER TO: Concord's objects have no owner. pg_dump writes it for every
-// object unless told --no-owner.
+// ownerNotSupported refuses what ... OWNER TO another role than the session's user: Concord's objects have no
+// owner. pg_dump writes OWNER TO for every object unless told --no-owner.
 func ownerNotSupported(what string) error {
 	return &Error{Code: CodeFeatureNotSupported, Message: what + " ... OWNER TO is not supported by Concord: its objects have no owner",
-		Hint: "What a user may do comes from the user's roles. Restore a pg_dump script made with --no-owner, or with pg_restore --no-owner."}
+		Hint: "What a user may do comes from the user's roles; OWNER TO the current user is accepted and changes nothing. " +
+			"Restore a pg_dump script as the user who made it, or one made with --no-owner (or pg_restore --no-owner)."}
+}
+
+// ownerIsCurrentUser reports whether r names the session's user. ALTER ... OWNER TO that user changes nothing:
+// what a user creates is the user's as PostgreSQL sees it, so a pg_dump script restored by the user who made it
+// (whose objects it sets OWNER TO that user) runs as it does on PostgreSQL.
+func (x *exec) ownerIsCurrentUser(r *pg.RoleSpec) bool {
+	switch r.GetRoletype() {
+	case pg.RoleSpecType_ROLESPEC_CURRENT_USER, pg.RoleSpecType_ROLESPEC_SESSION_USER, pg.RoleSpecType_ROLESPEC_CURRENT_ROLE:
+		return true
+	case pg.RoleSpecType_ROLESPEC_CSTRING:
+		return r.Rolename == x.s.userName
+	}
+	return false
+}
+
+// alterOwner runs ALTER TYPE / SCHEMA / DATABASE ... OWNER TO the current user (ownerIsCurrentUser), which
+// changes nothing once the object is known to exist; any other is refused.
+func (x *exec) alterOwner(ao *pg.AlterOwnerStmt) (*Result, error) {
+	word := strings.ReplaceAll(strings.TrimPrefix(ao.ObjectType.String(), "OBJECT_"), "_", " ")
+	if !x.ownerIsCurrentUser(ao.Newowner) {
+		return nil, ownerNotSupported("ALTER " + word)
+	}
+	tag := &Result{Tag: "ALTER " + word}
+	if x.describe {
+		return tag, nil
+	}
+	switch ao.ObjectType {
+	case pg.ObjectType_OBJECT_TYPE:
+		var names []string
+		for _, n := range ao.Object.GetList().GetItems() {
+			names = append(names, n.GetString_().GetSval())
+		}
+		if len(names) == 2 && names[0] == "public" {
+			names = names[1:]
+		}
+		if len(names) == 1 {
+			enums, err := x.enumTypes()
+			if err != nil {
+				return nil, err
+			}
+			if _, ok := enums[names[0]]; ok {
+				return tag, nil
+			}
+		}
+		return nil, errorf(CodeUndefinedObject, "type \"%s\" does not exist", strings.Join(names, "."))
+	case pg.ObjectType_OBJECT_SCHEMA:
+		if name := ao.Object.GetString_().GetSval(); name != "public" {
+			return nil, errorf("3F000", "schema \"%s\" does not exist", name)
+		}
+		return tag, nil
+	case pg.ObjectType_OBJECT_DATABASE:
+		name := ao.Object.GetString_().GetSval()
+		names, err := x.s.e.b.listDatabaseNames(x.base)
+		if err != nil {
+			return nil, err
+		}
+		if name != x.s.database && !slices.Contains(names, name) {
+			return nil, errorf("3D000", "database \"%s\" does not exist", name)
+		}
+		return tag, nil
+	}
+	return nil, ownerNotSupported("ALTER " + word)
+}
+
+// alterTableOwner runs ALTER TABLE / SEQUENCE / VIEW ... OWNER TO (pg_dump writes ALTER TABLE for sequences and
+// views too): to the current user it changes nothing once the relation is known to exist (42P01 when it does
+// not); to another role, or beside other actions, it is refused. ok is false when as changes no owner.
+func (x *exec) alterTableOwner(as *pg.AlterTableStmt) (res *Result, ok bool, err error) {
+	word := strings.ReplaceAll(strings.TrimPrefix(as.Objtype.String(), "OBJECT_"), "_", " ")
+	for _, c := range as.Cmds {
+		cmd := c.GetAlterTableCmd()
+		if cmd.GetSubtype() != pg.AlterTableType_AT_ChangeOwner {
+			continue
+		}
+		if len(as.Cmds) > 1 || !x.ownerIsCurrentUser(cmd.Newowner) {
+			return nil, true, ownerNotSupported("ALTER " + word)
+		}
+		tag := &Result{Tag: "ALTER " + word}
+		if x.describe {
+			return tag, true, nil
+		}
+		name := as.Relation.GetRelname()
+		if sch := as.Relation.GetSchemaname(); sch != "" && sch != "public" {
+			return nil, true, errorf(CodeUndefinedTable, "relation \"%s.%s\" does not exist", sch, name)
+		}
+		_, found, err := x.relationByName(name)
+		if err == nil && !found {
+			found, err = x.sequenceExists(name)
+		}
+		if err != nil {
+			return nil, true, err
+		}
+		if !found {
+			if as.MissingOk {
+				x.warn(&Error{Code: CodeSuccessfulCompletion, Severity: "NOTICE",
+					Message: fmt.Sprintf("relation \"%s\" does not exist, skipping", name)})
+				return tag, true, nil
+			}
+			return nil, true, errorf(CodeUndefinedTable, "relation \"%s\" does not exist", name)
+		}
+		return tag, true, nil
+	}
+	return nil, false, nil
 }
 
 // alterTable runs ALTER TABLE: ADD COLUMN (the existing rows take its default), ALTER COLUMN SET/DROP DEFAULT
@@ -806,11 +910,8 @@ func (x *exec) alterTable(as *pg.AlterTableStmt) (*Result, error) {
 	if x.describe {
 		return &Result{Tag: "ALTER TABLE"}, nil
 	}
-	for _, c := range as.Cmds {
-		if c.GetAlterTableCmd().GetSubtype() == pg.AlterTableType_AT_ChangeOwner {
-			// Before the lookup: pg_dump writes ALTER TABLE ... OWNER TO for sequences and views too.
-			return nil, ownerNotSupported("ALTER " + strings.ReplaceAll(strings.TrimPrefix(as.Objtype.String(), "OBJECT_"), "_", " "))
-		}
+	if res, ok, err := x.alterTableOwner(as); ok {
+		return res, err
 	}
 	t, err := x.alterable(as.Relation)
 	if err != nil {

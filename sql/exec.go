@@ -215,7 +215,7 @@ func (x *exec) dispatch(n *pg.Node) (*Result, error) {
 	case n.GetClosePortalStmt() != nil:
 		return x.closeCursor(n.GetClosePortalStmt())
 	case n.GetAlterOwnerStmt() != nil:
-		return nil, ownerNotSupported("ALTER " + strings.TrimPrefix(n.GetAlterOwnerStmt().ObjectType.String(), "OBJECT_"))
+		return x.alterOwner(n.GetAlterOwnerStmt())
 	}
 	if res, ok, err := x.dispatchNotify(n); ok {
 		return res, err
