@@ -23,8 +23,8 @@ func (x *exec) addPrimaryKey(t *table, con *pg.Constraint, only bool) (*Result, 
 	switch {
 	case !only:
 		return nil, unsupported("ADD PRIMARY KEY together with other ALTER TABLE actions (run them one by one)")
-	case x.inBlock():
-		return nil, unsupported("ALTER TABLE ... ADD PRIMARY KEY inside a transaction block (it writes every row again)")
+	case x.inBlock() && !x.createdInBlock(t.Name):
+		return nil, unsupported("ALTER TABLE ... ADD PRIMARY KEY inside a transaction block on a table from before the block (it writes every row again)")
 	case !t.declared:
 		return nil, unsupported("ADD PRIMARY KEY on a collection without declared columns")
 	case con.Indexname != "":
@@ -69,11 +69,32 @@ func (x *exec) addPrimaryKey(t *table, con *pg.Constraint, only bool) (*Result, 
 			return nil, unsupported(fmt.Sprintf("ADD PRIMARY KEY on a column the index \"%s\" covers (drop the index, add the key, make the index again)", s.name))
 		}
 	}
-	err = x.s.e.b.withTransaction(x.base, func(ctx context.Context) error {
-		return x.rekeyRows(ctx, t, keys, name)
-	})
-	if err != nil {
-		return nil, err
+	if x.inBlock() {
+		// A table the block created (as pg_dump's script restored in one transaction makes them): the rows are
+		// written again and the catalog changes in the block's transaction, which cannot hold a new validator.
+		before, err := x.validator(t)
+		if err != nil {
+			return nil, err
+		}
+		t.Key = keys
+		after, err := x.validator(t)
+		t.Key = nil
+		if err != nil {
+			return nil, err
+		}
+		if !sameDoc(before, after) {
+			return nil, unsupported("ALTER TABLE ... ADD PRIMARY KEY inside a transaction block on a column a CHECK constraint or a numeric(p,s) type checks")
+		}
+		if err := x.rekeyRows(x.ctx, t, keys, name); err != nil {
+			return nil, err
+		}
+	} else {
+		err = x.s.e.b.withTransaction(x.base, func(ctx context.Context) error {
+			return x.rekeyRows(ctx, t, keys, name)
+		})
+		if err != nil {
+			return nil, err
+		}
 	}
 	t.Key = keys
 	if name != t.Name+"_pkey" {
@@ -81,6 +102,10 @@ func (x *exec) addPrimaryKey(t *table, con *pg.Constraint, only bool) (*Result, 
 	}
 	for _, k := range keys {
 		t.column(k).NotNull = true
+	}
+	if x.inBlock() {
+		t.Ranges = rangesOf(t)
+		return &Result{Tag: "ALTER TABLE"}, x.saveTable(t)
 	}
 	if err := x.installRanges(t); err != nil { // the validator, for the key's fields, and the catalog entry
 		return nil, err
@@ -149,4 +174,14 @@ func (x *exec) rekeyRows(ctx context.Context, t *table, keys []string, index str
 		}
 	}
 	return nil
+}
+
+// sameDoc reports whether two documents (nil for none) encode alike.
+func sameDoc(a, b bson.D) bool {
+	if len(a) == 0 || len(b) == 0 {
+		return len(a) == len(b)
+	}
+	ra, err1 := bson.Marshal(a)
+	rb, err2 := bson.Marshal(b)
+	return err1 == nil && err2 == nil && string(ra) == string(rb)
 }

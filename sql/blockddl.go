@@ -32,7 +32,8 @@ import (
 // below), ALTER SEQUENCE, DROP TABLE / VIEW / SEQUENCE / TYPE, and the ALTER TABLE
 // actions that change the catalog and the rows only (ADD COLUMN without a CHECK or unique constraint, SET/DROP
 // DEFAULT, SET/DROP NOT NULL, ALTER COLUMN ... TYPE where no validator changes, ADD FOREIGN KEY, VALIDATE
-// CONSTRAINT, ADD CONSTRAINT ... UNIQUE on a table the block created). ROLLBACK TO a savepoint undoes them as
+// CONSTRAINT, OWNER TO the current user, and on a table the block created ADD CONSTRAINT ... UNIQUE, ADD
+// CONSTRAINT ... PRIMARY KEY where no validator changes and ADD GENERATED ... AS IDENTITY). ROLLBACK TO a savepoint undoes them as
 // ROLLBACK does: a table or index created since is dropped.
 // Any other DDL in a block would change the storage outside the transaction, where a ROLLBACK could not undo it:
 // it is refused with 0A000 before it changes anything (refuseInBlock). The implicit block of a multi-statement
@@ -222,8 +223,9 @@ func (x *exec) refuseInBlock(n *pg.Node) error {
 	return &Error{Code: CodeFeatureNotSupported, Message: what + " inside a transaction block is not supported by Concord",
 		Hint: "Run it outside a transaction block. Inside one, Concord runs the DDL a ROLLBACK can undo: CREATE and " +
 			"DROP of tables, views, sequences and types, COMMENT, CREATE INDEX (on a table from before the block, " +
-			"before the block writes to it), and " +
-			"ALTER TABLE's ADD COLUMN, SET/DROP DEFAULT, SET/DROP NOT NULL, ALTER COLUMN ... TYPE and ADD FOREIGN KEY."}
+			"before the block writes to it), " +
+			"ALTER TABLE's ADD COLUMN, SET/DROP DEFAULT, SET/DROP NOT NULL, ALTER COLUMN ... TYPE and ADD FOREIGN KEY, " +
+			"and on a table the block created ADD UNIQUE, ADD PRIMARY KEY and ADD ... IDENTITY."}
 }
 
 // ensureCatalog creates, outside any transaction, the catalog's collections a block's DDL may write that do not
@@ -272,6 +274,14 @@ func (x *exec) alterTableInBlock(as *pg.AlterTableStmt) string {
 				if created {
 					continue // a unique index on a collection the block's transaction created, as CREATE INDEX
 				}
+			case pg.ConstrType_CONSTR_PRIMARY:
+				if created {
+					continue // the rows written again in the block's transaction (addPrimaryKey)
+				}
+			}
+		case pg.AlterTableType_AT_AddIdentity:
+			if created {
+				continue // the catalog and a sequence the block creates, as pg_dump restores an identity column
 			}
 		case pg.AlterTableType_AT_AddColumn:
 			cd := cmd.Def.GetColumnDef()
