@@ -43,6 +43,22 @@ type Session struct {
 	// so a repeated CommitTransaction stays a no-op.
 	committedEmpty bool
 	ended          bool
+	tag            any // given to the transactions it starts (SetTransactionTag)
+}
+
+// SetTransactionTag says what the session's transactions belong to (a SQL session, say): a write outside a
+// transaction that waits for a document one of them wrote reports tag to its context's WaitObserver.
+func (s *Session) SetTransactionTag(tag any) { s.tag = tag }
+
+// WaitObserver hears of a write outside a transaction that waits for the transaction owning the document it
+// writes: observe(tag, true) as the write starts waiting (tag: the owner's SetTransactionTag, nil when its session
+// set none) and observe(nil, false) when the wait ends. It runs on the waiting write's goroutine. A lock manager
+// above Concord's (the SQL layer's table locks) uses it to find a deadlock that passes through a document.
+type WaitObserver func(tag any, waiting bool)
+
+// WithWaitObserver returns ctx with observe as the WaitObserver of the writes run with it.
+func WithWaitObserver(ctx context.Context, observe WaitObserver) context.Context {
+	return engine.WithWaitObserver(ctx, engine.WaitObserver(observe))
 }
 
 // StartSession starts a session. End it with EndSession.
@@ -229,6 +245,7 @@ func (db *DB) txnFor(ctx context.Context) (*engine.Txn, error) {
 	switch s.state {
 	case txnStarting:
 		s.txn = db.eng.Begin()
+		s.txn.SetTag(s.tag)
 		s.state = txnInProgress
 		return s.txn, nil
 	case txnInProgress:
@@ -279,6 +296,7 @@ func (s *Session) Savepoint() (*Savepoint, error) {
 			return nil, err
 		}
 		s.txn = s.db.eng.Begin() // no snapshot yet: the first operation takes it
+		s.txn.SetTag(s.tag)
 		s.state = txnInProgress
 	case txnInProgress:
 	default:

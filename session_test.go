@@ -837,3 +837,55 @@ func TestCollection_CreateIndex_OverTransactionWrites(t *testing.T) {
 		t.Fatalf("collections after the commit: %v (%v), want [made]", names, err)
 	}
 }
+
+// A write outside a transaction that waits for a document a transaction owns tells its context's WaitObserver
+// the owner's SetTransactionTag as it starts waiting, and that the wait ended once the owner commits.
+func TestSession_WaitObserver(t *testing.T) {
+	ctx := context.Background()
+	db := openTest(t)
+	coll := db.Database("d").Collection("c")
+	if _, err := coll.InsertOne(ctx, bson.D{{Key: "_id", Value: 1}, {Key: "n", Value: 0}}); err != nil {
+		t.Fatal(err)
+	}
+	s := startSession(t, db)
+	s.SetTransactionTag("block A")
+	if err := s.StartTransaction(); err != nil {
+		t.Fatal(err)
+	}
+	sctx := concord.NewSessionContext(ctx, s)
+	if _, err := coll.UpdateOne(sctx, bson.D{{Key: "_id", Value: 1}}, bson.D{{Key: "$set", Value: bson.D{{Key: "n", Value: 1}}}}); err != nil {
+		t.Fatal(err)
+	}
+	type event struct {
+		tag     any
+		waiting bool
+	}
+	events := make(chan event, 4)
+	octx := concord.WithWaitObserver(ctx, func(tag any, waiting bool) { events <- event{tag, waiting} })
+	done := make(chan error, 1)
+	go func() {
+		_, err := coll.UpdateOne(octx, bson.D{{Key: "_id", Value: 1}}, bson.D{{Key: "$inc", Value: bson.D{{Key: "n", Value: 10}}}})
+		done <- err
+	}()
+	select {
+	case e := <-events:
+		if e != (event{"block A", true}) {
+			t.Fatalf("first event %+v, want the owner's tag and waiting", e)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the waiting write told its observer nothing")
+	}
+	if err := s.CommitTransaction(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if e := <-events; e != (event{nil, false}) {
+		t.Fatalf("second event %+v, want the wait's end", e)
+	}
+	var got struct{ N int }
+	if err := coll.FindOne(ctx, bson.D{{Key: "_id", Value: 1}}).Decode(&got); err != nil || got.N != 11 {
+		t.Fatalf("n = %d, %v; want 11", got.N, err)
+	}
+}

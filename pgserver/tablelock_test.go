@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -475,4 +476,66 @@ func TestTableLocks_SavepointReleases(t *testing.T) {
 		{"sp_t", "ACCESS EXCLUSIVE"}: "granted",
 		{"sp_u", "ACCESS EXCLUSIVE"}: "granted",
 	})
+}
+
+// A deadlock through a row: a block owns a row that an autocommitted UPDATE waits to write (holding its ROW
+// EXCLUSIVE lock on the table, as PostgreSQL's UPDATE holds it while it waits for the row), and the block then
+// asks for ACCESS EXCLUSIVE on that table. The block finds the cycle after deadlock_timeout and fails with 40P01,
+// which aborts its transaction at once as PostgreSQL's does: the UPDATE goes on without waiting for a ROLLBACK.
+// While it waits, pg_stat_activity shows the UPDATE waiting on Lock/transactionid and pg_blocking_pids names the
+// block.
+func TestTableLocks_DeadlockThroughRow(t *testing.T) {
+	if os.Getenv(backendEnv) == "driver" {
+		t.Skip("a MongoDB deployment does not say whom a write waits for")
+	}
+	url, _ := startServer(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	a, b, watcher := connect(t, url), connect(t, url), connect(t, url)
+	mustExec(t, a, "CREATE TABLE rw (id int8 PRIMARY KEY, n int8)")
+	mustExec(t, a, "INSERT INTO rw VALUES (1, 0)")
+	mustExec(t, a, "BEGIN")
+	mustExec(t, a, "UPDATE rw SET n = 1 WHERE id = 1")
+	bErr := make(chan error, 1)
+	go func() {
+		_, err := b.Exec(ctx, "UPDATE rw SET n = n + 10 WHERE id = 1")
+		bErr <- err
+	}()
+	bPID := b.PgConn().PID()
+	waitFor(t, "the UPDATE's row wait", func() bool {
+		var ev string
+		_ = watcher.QueryRow(ctx, "SELECT coalesce(wait_event_type, '') || '/' || coalesce(wait_event, '') FROM pg_stat_activity WHERE pid = $1", bPID).Scan(&ev)
+		return ev == "Lock/transactionid"
+	})
+	var blockers string
+	if err := watcher.QueryRow(ctx, "SELECT pg_blocking_pids($1)::text", bPID).Scan(&blockers); err != nil ||
+		blockers != fmt.Sprintf("{%d}", a.PgConn().PID()) {
+		t.Fatalf("pg_blocking_pids of the waiting UPDATE: %s, %v", blockers, err)
+	}
+	start := time.Now()
+	_, err := a.Exec(ctx, "LOCK TABLE rw IN ACCESS EXCLUSIVE MODE")
+	var pe *pgconn.PgError
+	if !errors.As(err, &pe) || pe.Code != "40P01" {
+		t.Fatalf("the block's LOCK TABLE: %v, want 40P01", err)
+	}
+	if !strings.Contains(pe.Detail, fmt.Sprintf("Process %d waits for ShareLock on the transaction of process %d", bPID, a.PgConn().PID())) {
+		t.Errorf("detail %q does not name the row wait", pe.Detail)
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("the deadlock took %v to be found", d)
+	}
+	// The block failed: its transaction is gone, so the UPDATE goes on before any ROLLBACK.
+	select {
+	case err := <-bErr:
+		if err != nil {
+			t.Fatalf("the UPDATE after the deadlock: %v", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the UPDATE still waits for the failed block")
+	}
+	mustExec(t, a, "ROLLBACK")
+	var n int64
+	if err := a.QueryRow(ctx, "SELECT n FROM rw WHERE id = 1").Scan(&n); err != nil || n != 10 {
+		t.Fatalf("n after the deadlock: %d, %v (want 10: the block's write undone, the UPDATE's kept)", n, err)
+	}
 }

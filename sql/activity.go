@@ -37,10 +37,11 @@ const (
 	waitNone     waitEvent = iota
 	waitRelation           // a table lock (tablelock.go)
 	waitAdvisory           // an advisory lock (advisory.go)
+	waitTransaction        // a transaction owning a document the statement writes (Session.observeRowWait)
 )
 
 // waitEventNames are the wait events as pg_stat_activity writes them.
-var waitEventNames = [...]string{"", "relation", "advisory"}
+var waitEventNames = [...]string{"", "relation", "advisory", "transactionid"}
 
 // Signal is what pg_cancel_backend and pg_terminate_backend ask of a session.
 type Signal uint8

@@ -17,8 +17,12 @@ import (
 type backend interface {
 	database(name string) backendDB
 	listDatabaseNames(ctx context.Context) ([]string, error)
-	// begin starts a session with a snapshot transaction open.
-	begin(ctx context.Context) (backendTxn, error)
+	// begin starts a session with a snapshot transaction open; tag is what the transaction belongs to, which
+	// observeWaits reports of a write waiting for it.
+	begin(ctx context.Context, tag any) (backendTxn, error)
+	// observeWaits returns ctx with observe told of each write outside a transaction that waits for a transaction
+	// owning its document (observe(tag, true), then observe(nil, false)); a backend that cannot tell returns ctx.
+	observeWaits(ctx context.Context, observe func(tag any, waiting bool)) context.Context
 	// withTransaction runs fn in a transaction, retried on transient errors.
 	withTransaction(ctx context.Context, fn func(ctx context.Context) error) error
 	// catalogGeneration is a number that changes whenever the catalog
@@ -112,16 +116,21 @@ func (e embedded) listDatabaseNames(ctx context.Context) ([]string, error) {
 	return e.db.ListDatabaseNames(ctx)
 }
 
-func (e embedded) begin(ctx context.Context) (backendTxn, error) {
+func (e embedded) begin(ctx context.Context, tag any) (backendTxn, error) {
 	sess, err := e.db.StartSession()
 	if err != nil {
 		return nil, err
 	}
+	sess.SetTransactionTag(tag)
 	if err := sess.StartTransaction(); err != nil {
 		sess.EndSession(ctx)
 		return nil, err
 	}
 	return embeddedTxn{sess}, nil
+}
+
+func (e embedded) observeWaits(ctx context.Context, observe func(tag any, waiting bool)) context.Context {
+	return concord.WithWaitObserver(ctx, observe)
 }
 
 func (e embedded) withTransaction(ctx context.Context, fn func(ctx context.Context) error) error {

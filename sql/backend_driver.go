@@ -52,7 +52,10 @@ func txnOptions() *options.TransactionOptionsBuilder {
 	return options.Transaction().SetReadConcern(readconcern.Snapshot()).SetWriteConcern(writeconcern.Majority())
 }
 
-func (d driverBackend) begin(ctx context.Context) (backendTxn, error) {
+// observeWaits returns ctx: a MongoDB deployment does not say whom a write waits for.
+func (d driverBackend) observeWaits(ctx context.Context, _ func(any, bool)) context.Context { return ctx }
+
+func (d driverBackend) begin(ctx context.Context, _ any) (backendTxn, error) {
 	sess, err := d.c.StartSession()
 	if err != nil {
 		return nil, driverError(err)

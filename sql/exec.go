@@ -60,6 +60,7 @@ type exec struct {
 }
 
 func (s *Session) newExec(ctx context.Context, params []any) *exec {
+	ctx = s.observed(ctx)
 	x := &exec{s: s, ctx: ctx, base: ctx, params: params}
 	if s.txn != nil {
 		x.ctx = s.txn.context(ctx)

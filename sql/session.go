@@ -525,16 +525,21 @@ func (s *Session) releaseEnded() {
 	s.releaseFailed()
 }
 
-// releaseFailed drops the table locks a failed block can no longer use, as PostgreSQL releases them when the
-// error aborts the transaction, not at the ROLLBACK (a deadlock's victim frees the other sessions): all of them,
-// or, after a SAVEPOINT, those taken since the newest one (its subtransaction is what the error aborted;
-// ROLLBACK TO takes the block up again with what it held before).
+// releaseFailed drops the locks a failed block can no longer use, as PostgreSQL releases them when the error
+// aborts the transaction, not at the ROLLBACK (a deadlock's victim frees the other sessions): all of them, the
+// transaction and with it the documents it wrote too (a write waiting for one goes on), or, after a SAVEPOINT,
+// the locks taken since the newest one (its subtransaction is what the error aborted; ROLLBACK TO takes the
+// block up again with what it held before).
 func (s *Session) releaseFailed() {
 	switch {
 	case s.status != TxFailed:
 	case len(s.savepoints) == 0:
 		s.e.locks.release(s)
 		s.releaseAdvisory(false)
+		if s.txn != nil && !s.implicit {
+			s.txn.abort(context.Background())
+			s.txn = nil
+		}
 	default:
 		sp := s.savepoints[len(s.savepoints)-1]
 		s.e.locks.keepOnly(s, sp.tableLocks)
@@ -762,7 +767,7 @@ func noTransaction() []*Error {
 
 // begin opens a transaction block.
 func (s *Session) begin(ctx context.Context) error {
-	txn, err := s.e.b.begin(ctx)
+	txn, err := s.e.b.begin(ctx, s)
 	if err != nil {
 		return AsError(err)
 	}

@@ -244,7 +244,8 @@ func lockModeRank(name string) int {
 }
 
 // blockingPIDs are the pids of the sessions s waits for: those holding a table or advisory lock in a mode that
-// conflicts with the one s waits for, or waiting for one ahead of it; ascending, each once.
+// conflicts with the one s waits for, or waiting for one ahead of it, or whose transaction owns a document s
+// waits to write; ascending, each once.
 func (e *Engine) blockingPIDs(s *Session) []any {
 	seen := map[uint32]bool{}
 	e.locks.mu.Lock()
@@ -256,6 +257,9 @@ func (e *Engine) blockingPIDs(s *Session) []any {
 			}
 			t.blockers(s, w.mode, before, func(o *Session) { seen[o.pid] = true })
 		}
+	}
+	if o := s.locks.rowWait; o != nil {
+		seen[o.pid] = true
 	}
 	e.locks.mu.Unlock()
 	pids := make([]uint32, 0, len(seen))

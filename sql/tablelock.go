@@ -24,7 +24,9 @@ import (
 // after lock_timeout (55P03), or, checked once a wait has lasted deadlockTimeout and every deadlockTimeout after,
 // when the session's wait closes a cycle of sessions each waiting for the next (40P01, deadlock detected: the
 // session that finds the cycle is the one that fails). LOCK TABLE takes a lock explicitly, with NOWAIT failing at
-// once (55P03). The locks are kept by the Engine in memory: the sessions of one Engine (one server process) wait
+// once (55P03). The cycle may pass through advisory locks (advisory.go, in the same lock manager) and through
+// rows: a statement writing outside a transaction that waits for the transaction of a block owning its document
+// (the engine reports it, Session.observeRowWait) waits for that block's session. The locks are kept by the Engine in memory: the sessions of one Engine (one server process) wait
 // for each other; writes over the MongoDB port or the embedded API take none.
 
 // lockTag names what a lock is on: a table of a database (db, name), or an advisory lock of a database (db, adv;
@@ -154,6 +156,45 @@ type lockWait struct {
 type sessionLocks struct {
 	held    map[lockTag]uint16
 	waiting *lockWait
+	// rowWait is the session whose transaction owns a document this session's statement waits to write (a
+	// write outside a transaction waits for the owner to end), nil when none: a deadlock may pass through it.
+	rowWait *Session
+	// watched is the context the session's statements last ran under, and observedCtx it with the session's
+	// row-wait observer (observed).
+	watched, observedCtx context.Context
+}
+
+// observed returns ctx with the session's writes reporting the transaction they wait for (rowWait), so that a
+// cycle of waits through a document is found: an autocommitted UPDATE waiting for a row a block wrote, holding
+// its table lock, while the block waits for a lock that conflicts with it. The context is made once per
+// connection context.
+func (s *Session) observed(ctx context.Context) context.Context {
+	if ctx == s.locks.watched && s.locks.observedCtx != nil {
+		return s.locks.observedCtx
+	}
+	s.locks.watched = ctx
+	s.locks.observedCtx = s.e.b.observeWaits(ctx, s.observeRowWait)
+	return s.locks.observedCtx
+}
+
+// observeRowWait records that the session's statement waits for the transaction of the session tag (waiting), or
+// no longer waits.
+func (s *Session) observeRowWait(tag any, waiting bool) {
+	var owner *Session
+	if waiting {
+		if o, ok := tag.(*Session); ok && o.e == s.e && o != s {
+			owner = o
+		}
+	}
+	l := &s.e.locks
+	l.mu.Lock()
+	s.locks.rowWait = owner
+	l.mu.Unlock()
+	if waiting {
+		s.waiting(waitTransaction, advisoryKey{})
+	} else {
+		s.waiting(waitNone, advisoryKey{})
+	}
 }
 
 // blockers are the other sessions a request of mode on t by s waits for: those holding a conflicting mode, and
@@ -329,11 +370,13 @@ func (l *tableLocks) forget(key lockTag, t *lockedTable) {
 	}
 }
 
-// deadlockStep is one wait of a deadlock's cycle: pid waits for mode on tag, blocked by blocker.
+// deadlockStep is one wait of a deadlock's cycle: pid waits for mode on tag (or, row set, for the transaction
+// of blocker, which owns a document pid writes), blocked by blocker.
 type deadlockStep struct {
 	pid, blocker uint32
 	mode         lockMode
 	tag          lockTag
+	row          bool
 }
 
 // checkDeadlock ends w's wait when it is part of a cycle of waits (w's session waits for a session that waits ...
@@ -352,8 +395,12 @@ func (l *tableLocks) checkDeadlock(w *lockWait) []deadlockStep {
 	}
 	steps := make([]deadlockStep, len(path))
 	for i, p := range path {
-		pw := p.locks.waiting
-		steps[i] = deadlockStep{pid: p.pid, blocker: path[(i+1)%len(path)].pid, mode: pw.mode, tag: pw.key}
+		steps[i] = deadlockStep{pid: p.pid, blocker: path[(i+1)%len(path)].pid}
+		if pw := p.locks.waiting; pw != nil {
+			steps[i].mode, steps[i].tag = pw.mode, pw.key
+		} else {
+			steps[i].mode, steps[i].row = lockShare, true
+		}
 	}
 	l.dequeue(w)
 	return steps
@@ -366,7 +413,10 @@ func (l *tableLocks) deadlockError(ctx context.Context, steps []deadlockStep) er
 	var detail []string
 	for _, st := range steps {
 		what := fmt.Sprintf("relation \"%s\" of database \"%s\"", st.tag.name, st.tag.db)
-		if st.tag.advisory {
+		switch {
+		case st.row:
+			what = fmt.Sprintf("the transaction of process %d (a row it wrote)", st.blocker)
+		case st.tag.advisory:
 			var db int64
 			if l.dbOID != nil {
 				db = l.dbOID(ctx, st.tag.db)
@@ -385,16 +435,18 @@ func (l *tableLocks) deadlockError(ctx context.Context, steps []deadlockStep) er
 		Hint: "See server log for query details."}
 }
 
-// cycle returns the sessions of a cycle of waits from s back to start (s first), or nil.
+// cycle returns the sessions of a cycle of waits from s back to start (s first), or nil. A session waits for the
+// holders of a lock it requested (and those waiting for one ahead of it), or for the session whose transaction
+// owns a document its statement writes (rowWait).
 func (l *tableLocks) cycle(s, start *Session, seen map[*Session]bool, path []*Session) []*Session {
 	w := s.locks.waiting
-	if w == nil || seen[s] {
+	if w == nil && s.locks.rowWait == nil || seen[s] {
 		return nil
 	}
 	seen[s] = true
 	path = append(path, s)
 	var found []*Session
-	l.tables[w.key].blockers(s, w.mode, w, func(o *Session) {
+	visit := func(o *Session) {
 		if found != nil {
 			return
 		}
@@ -403,7 +455,12 @@ func (l *tableLocks) cycle(s, start *Session, seen map[*Session]bool, path []*Se
 			return
 		}
 		found = l.cycle(o, start, seen, path)
-	})
+	}
+	if w != nil {
+		l.tables[w.key].blockers(s, w.mode, w, visit)
+	} else {
+		visit(s.locks.rowWait)
+	}
 	return found
 }
 

@@ -100,7 +100,14 @@ func (o *op) conflict(err error) error {
 	if ce.owner != nil {
 		start = time.Now()
 	}
+	var ended func()
+	if o.e.opts.WaitPolicy == WaitPark {
+		ended = observeWait(o.ctx, ce.owner)
+	}
 	err = o.e.waitFor(o.ctx, ce.owner, o.attempt)
+	if ended != nil {
+		ended()
+	}
 	if ce.owner != nil {
 		o.waited(start)
 	}

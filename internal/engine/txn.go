@@ -41,6 +41,9 @@ func (s TxnState) String() string {
 type Txn struct {
 	e        *Engine
 	explicit bool
+	// tag is what its caller says the transaction belongs to (SetTag), which a WaitObserver is told of a write
+	// waiting for it.
+	tag any
 
 	// mu serialises statements, Commit and Abort of an explicit txn.
 	mu    sync.Mutex
@@ -128,6 +131,10 @@ func writeConflictError() *codes.Error {
 func (e *Engine) Begin() *Txn {
 	return &Txn{e: e, explicit: true, done: make(chan struct{})}
 }
+
+// SetTag records what the transaction belongs to, before its first statement: a write outside a transaction
+// that waits for a document it owns reports tag to its WaitObserver.
+func (t *Txn) SetTag(tag any) { t.tag = tag }
 
 // newUnit returns the unit of work of an operation outside a transaction:
 // it reads the latest committed state and owns keys only until it commits.

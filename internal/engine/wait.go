@@ -24,6 +24,30 @@ func backoffDelay(attempt int) time.Duration {
 	return 100 * time.Millisecond
 }
 
+// waitObserverKey is the context key of a WaitObserver.
+type waitObserverKey struct{}
+
+// WaitObserver hears of a write outside a transaction waiting for the transaction that owns the document it
+// writes: observe(tag, true) as it parks (tag: the owner's SetTag, nil when it has none), observe(nil, false)
+// when the wait ends. A lock manager above the engine uses it to see a cycle of waits that passes through a
+// document. It runs on the waiting write's goroutine.
+type WaitObserver func(tag any, waiting bool)
+
+// WithWaitObserver returns ctx with observe as the WaitObserver of the writes run with it.
+func WithWaitObserver(ctx context.Context, observe WaitObserver) context.Context {
+	return context.WithValue(ctx, waitObserverKey{}, observe)
+}
+
+// observeWait tells ctx's WaitObserver, if any, that a write waits for owner; the returned function ends it.
+func observeWait(ctx context.Context, owner *Txn) func() {
+	observe, _ := ctx.Value(waitObserverKey{}).(WaitObserver)
+	if observe == nil || owner == nil {
+		return func() {}
+	}
+	observe(owner.tag, true)
+	return func() { observe(nil, false) }
+}
+
 // waitFor blocks a write outside a transaction before its next attempt:
 // under WaitPark until owner finishes (at once when owner is nil), under
 // WaitBackoff for the stepped delay of attempt. It returns the error that
