@@ -34,10 +34,10 @@ var stateNames = [...]string{"idle", "active", "idle in transaction", "idle in t
 type waitEvent uint8
 
 const (
-	waitNone     waitEvent = iota
-	waitRelation           // a table lock (tablelock.go)
-	waitAdvisory           // an advisory lock (advisory.go)
-	waitTransaction        // a transaction owning a document the statement writes (Session.observeRowWait)
+	waitNone        waitEvent = iota
+	waitRelation              // a table lock (tablelock.go)
+	waitAdvisory              // an advisory lock (advisory.go)
+	waitTransaction           // a transaction owning a document the statement writes (Session.observeRowWait)
 )
 
 // waitEventNames are the wait events as pg_stat_activity writes them.

@@ -53,7 +53,9 @@ func txnOptions() *options.TransactionOptionsBuilder {
 }
 
 // observeWaits returns ctx: a MongoDB deployment does not say whom a write waits for.
-func (d driverBackend) observeWaits(ctx context.Context, _ func(any, bool)) context.Context { return ctx }
+func (d driverBackend) observeWaits(ctx context.Context, _ func(any, bool)) context.Context {
+	return ctx
+}
 
 func (d driverBackend) begin(ctx context.Context, _ any) (backendTxn, error) {
 	sess, err := d.c.StartSession()
