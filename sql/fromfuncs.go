@@ -402,7 +402,7 @@ func jsonSetFunc(name string, j bson.RawValue) ([]any, error) {
 	f := jsonSets[name]
 	value := func(v bson.RawValue) any {
 		if f.text {
-			return jsonText(v)
+			return jsonFieldText(v)
 		}
 		return v
 	}
