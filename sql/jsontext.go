@@ -344,7 +344,11 @@ func (x *exec) toJSONFunc(f *pg.FuncCall, name string, args []any, sc *scope) (a
 	case record:
 		return jsonText(rowToJSON(v, pretty, x.zone())), nil
 	case []any:
-		return jsonText(arrayToJSON(v, types[oid].elem, pretty, x.zone())), nil
+		elem := types[oid].elem
+		if ae := f.Args[0].GetAArrayExpr(); elem == 0 && ae != nil {
+			elem = x.firstType(ae.Elements, sc) // an array of a type with no array type here (date)
+		}
+		return jsonText(arrayToJSON(v, elem, pretty, x.zone())), nil
 	}
 	return jsonText(jsonTextOf(args[0], oid, x.zone())), nil
 }
@@ -377,8 +381,8 @@ func (x *exec) jsonBuild(f *pg.FuncCall, d bson.D, args []any, sc *scope) jsonTe
 	return jsonText(b.String())
 }
 
-// jsonAgg is json_agg of vals: [1, 2], a record or array element after the first on a line of its own, as
-// PostgreSQL writes it.
+// jsonAgg is json_agg of vals: [1, 2], a record or array element after the first (not a NULL) on a line of its
+// own, as PostgreSQL writes it.
 func (x *exec) jsonAgg(f *pg.FuncCall, vals []any, sc *scope) jsonText {
 	oid := x.argType(f, 0, sc)
 	structured := isArrayType(oid) || oid == OIDRecord
@@ -388,6 +392,7 @@ func (x *exec) jsonAgg(f *pg.FuncCall, vals []any, sc *scope) jsonText {
 		if i > 0 {
 			b.WriteString(", ")
 			switch v.(type) {
+			case nil: // a NULL is written on the same line
 			case record, []any:
 				b.WriteString("\n ")
 			default:
