@@ -172,6 +172,8 @@ func (x *exec) eval(n *pg.Node, sc *scope) (any, error) {
 		return x.eval(n.GetNamedArgExpr().Arg, sc)
 	case n.GetCollateClause() != nil:
 		return x.eval(n.GetCollateClause().Arg, sc)
+	case n.GetRowExpr() != nil:
+		return x.rowValue(n.GetRowExpr(), sc)
 	}
 	return nil, unsupported(fmt.Sprintf("the expression %s", nodeName(n)))
 }
@@ -842,7 +844,7 @@ func binaryOp(op string, l, r any) (any, error) {
 		if l == nil || r == nil {
 			return nil, nil
 		}
-		rv, ok := l.(bson.RawValue)
+		rv, ok := jsonValue(l)
 		if !ok {
 			if arr, isArr := l.([]any); isArr {
 				if i, isInt := r.(int64); isInt && i >= 0 && i < int64(len(arr)) {
@@ -879,7 +881,7 @@ func binaryOp(op string, l, r any) (any, error) {
 			return nil, nil
 		}
 		if op == "->>" {
-			return jsonText(out), nil
+			return jsonFieldText(out), nil
 		}
 		return out, nil
 	}

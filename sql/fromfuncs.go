@@ -189,6 +189,12 @@ func (x *exec) rangeFunction(rf *pg.RangeFunction, outer *scope) (*relation, err
 	f := items[0].GetFuncCall()
 	name := funcName(f)
 	sc := &scope{outer: outer}
+	if _, ok := jsonRecordFuncs[name]; ok {
+		return x.jsonToRecord(rf, f, sc)
+	}
+	if len(rf.Coldeflist) > 0 {
+		return nil, errorf(CodeSyntaxError, "a column definition list is only allowed for functions returning \"record\"")
+	}
 	if name == "unnest" && len(f.Args) > 1 {
 		return x.unnestMany(rf, f, sc)
 	}
@@ -402,7 +408,7 @@ func jsonSetFunc(name string, j bson.RawValue) ([]any, error) {
 	f := jsonSets[name]
 	value := func(v bson.RawValue) any {
 		if f.text {
-			return jsonText(v)
+			return jsonFieldText(v)
 		}
 		return v
 	}

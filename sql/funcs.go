@@ -116,6 +116,9 @@ func (x *exec) evalFunc(f *pg.FuncCall, sc *scope) (any, error) {
 			args[i] = x.shownTime(args[i], f.Args[i], sc)
 		}
 	}
+	if v, ok, err := x.jsonCall(f, name, args, sc); ok {
+		return v, err
+	}
 	return x.scalarFunc(name, f, args)
 }
 
@@ -562,7 +565,7 @@ func (x *exec) scalarFunc(name string, f *pg.FuncCall, args []any) (any, error) 
 			return jsonbCanon(rv), err
 		}
 		return v, err
-	case "to_jsonb", "to_json", "row_to_json":
+	case "to_jsonb":
 		if err := argc(1); err != nil {
 			return nil, err
 		}
@@ -579,9 +582,6 @@ func (x *exec) scalarFunc(name string, f *pg.FuncCall, args []any) (any, error) 
 		if s, ok := args[0].(string); ok {
 			t, data, _ := bson.MarshalValue(s) // a text value is a JSON string, '123' too
 			return bson.RawValue{Type: t, Value: data}, nil
-		}
-		if name != "to_jsonb" {
-			return coerce(args[0], OIDJSON) // json keeps a record's columns in their order
 		}
 		return coerce(args[0], OIDJSONB)
 	case "date_trunc":
@@ -1097,12 +1097,15 @@ func (x *exec) aggregate(f *pg.FuncCall, name string, sc *scope) (any, error) {
 			return nil, nil
 		}
 		if name == "json_agg" {
-			return coerce(vals, OIDJSON) // json keeps objects' keys in their order
+			return x.jsonAgg(f, vals, sc), nil
 		}
 		return coerce(vals, OIDJSONB)
 	case "jsonb_object_agg", "json_object_agg":
 		if len(vals) == 0 {
 			return nil, nil
+		}
+		if name == "json_object_agg" {
+			return x.jsonObjectAgg(f, vals, sc), nil
 		}
 		d := make(bson.D, len(vals))
 		for i, p := range vals {

@@ -264,6 +264,8 @@ func (x *exec) typeOf(n *pg.Node, sc *scope) uint32 {
 		return x.typeOf(n.GetNamedArgExpr().Arg, sc)
 	case n.GetCollateClause() != nil:
 		return x.typeOf(n.GetCollateClause().Arg, sc)
+	case n.GetRowExpr() != nil:
+		return OIDRecord
 	}
 	return 0
 }
@@ -427,7 +429,7 @@ func (x *exec) funcType(f *pg.FuncCall, sc *scope) uint32 {
 		return OIDInterval
 	case "merge_json", "jsonb_build_object", "to_jsonb", "jsonb_agg", "jsonb_concat", "jsonb_object_agg":
 		return OIDJSONB
-	case "json_build_object", "to_json", "json_agg", "json_object_agg", "row_to_json":
+	case "json_build_object", "to_json", "json_agg", "json_object_agg", "row_to_json", "array_to_json":
 		return OIDJSON
 	case "bool_and", "bool_or", "every", "pg_table_is_visible", "pg_type_is_visible", "has_table_privilege", "has_schema_privilege":
 		return OIDBool

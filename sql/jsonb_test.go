@@ -29,12 +29,19 @@ func TestJSONBCanon(t *testing.T) {
 			t.Errorf("%s: canonical form changed again", c.in)
 		}
 	}
-	// json (not jsonb) keeps the order and the repeated keys it was given.
-	v, err := coerce(`{"b": 1, "a": 2}`, OIDJSON)
+	// json (not jsonb) keeps its text as written, and read as a value the order and the repeated keys it was given.
+	v, err := coerce(`{"b":1,  "a": 2, "a": 3}`, OIDJSON)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := formatJSON(v.(bson.RawValue)); got != `{"b": 1, "a": 2}` {
+	if got := formatText(v); got != `{"b":1,  "a": 2, "a": 3}` {
 		t.Errorf("json: got %s", got)
+	}
+	rv, ok := jsonValue(v)
+	if !ok {
+		t.Fatalf("json: %#v is no json value", v)
+	}
+	if got := formatJSON(rv); got != `{"b": 1, "a": 2, "a": 3}` {
+		t.Errorf("json as a value: got %s", got)
 	}
 }

@@ -16,8 +16,8 @@ import (
 
 // jsonOf reads a value as jsonb: a jsonb value as it is, text as JSON input, anything else as to_jsonb makes it.
 func jsonOf(v any) (bson.RawValue, error) {
-	if rv, ok := v.(bson.RawValue); ok {
-		return rv, nil
+	if rv, ok := jsonValue(v); ok {
+		return rv, nil // a json value's keys in their order
 	}
 	c, err := coerce(v, OIDJSONB)
 	if err != nil {
@@ -74,8 +74,8 @@ func jsonStep(v bson.RawValue, key string) (bson.RawValue, bool) {
 	return bson.RawValue{}, false
 }
 
-// jsonText is ->>'s text of a jsonb value: a string's contents, a scalar's text, a document or array as JSON.
-func jsonText(v bson.RawValue) any {
+// jsonFieldText is ->>'s text of a jsonb value: a string's contents, a scalar's text, a document or array as JSON.
+func jsonFieldText(v bson.RawValue) any {
 	switch v.Type {
 	case 0, bson.TypeNull:
 		return nil
@@ -117,7 +117,7 @@ func jsonOp(op string, l, r any) (any, bool, error) {
 			return nil, true, nil // #> gives a JSON null as jsonb
 		}
 		if op == "#>>" {
-			return jsonText(j), true, nil
+			return jsonFieldText(j), true, nil
 		}
 		return j, true, nil
 	}
@@ -191,12 +191,27 @@ func jsonFunc(name string, args []any) (any, bool, error) {
 		if err != nil {
 			return nil, true, err
 		}
-		if name == "jsonb_pretty" {
+		switch name {
+		case "jsonb_pretty":
 			var b strings.Builder
 			jsonPretty(&b, j, 0)
 			return b.String(), true, nil
+		case "json_strip_nulls":
+			src, err := jsonSource(args[0])
+			if err != nil {
+				return nil, true, err
+			}
+			out, err := jsonStripNulls(src)
+			if err != nil {
+				return nil, true, err
+			}
+			return jsonText(out), true, nil
 		}
 		return stripNulls(j), true, nil
+	case "jsonb_exists", "jsonb_exists_any", "jsonb_exists_all":
+		return jsonbExists(name, args)
+	case "jsonb_insert":
+		return jsonbInsert(args)
 	case "jsonb_array_length", "json_array_length", "jsonb_typeof", "json_typeof", "jsonb_set":
 	default:
 		return nil, false, nil
@@ -276,6 +291,163 @@ func jsonFunc(name string, args []any) (any, bool, error) {
 	}
 	t, data, err := bson.MarshalValue(out)
 	return jsonbCanon(bson.RawValue{Type: t, Value: data}), true, err
+}
+
+// jsonbExists is jsonb_exists(j, key), the function form of ?, and jsonb_exists_any(j, keys) and
+// jsonb_exists_all(j, keys), of ?| and ?& (a NULL among keys is no key): NULL when an argument is.
+func jsonbExists(name string, args []any) (any, bool, error) {
+	if len(args) != 2 {
+		return nil, true, errorf(CodeUndefinedFunction, "function %s with %d arguments does not exist", name, len(args))
+	}
+	if _, isJSON := args[0].(jsonText); isJSON {
+		return nil, true, errorf(CodeUndefinedFunction, "function %s(json, %s) does not exist", name, TypeName(valueOID(args[1])))
+	}
+	if args[0] == nil || args[1] == nil {
+		return nil, true, nil
+	}
+	if name == "jsonb_exists" {
+		v, _, err := jsonOp("?", args[0], formatText(args[1]))
+		return v, true, err
+	}
+	c, err := coerce(args[1], OIDTextArray)
+	if err != nil {
+		return nil, true, err
+	}
+	var keys []any
+	for _, k := range c.([]any) {
+		if k != nil {
+			keys = append(keys, k)
+		}
+	}
+	op := map[string]string{"jsonb_exists_any": "?|", "jsonb_exists_all": "?&"}[name]
+	v, _, err := jsonOp(op, args[0], keys)
+	return v, true, err
+}
+
+// jsonbInsert is jsonb_insert(target, path, new_value [, insert_after]): new_value put before (or after) the
+// array element at path, or as the object key path names, which must not exist (22023); NULL when an argument
+// is.
+func jsonbInsert(args []any) (any, bool, error) {
+	if len(args) < 3 || len(args) > 4 {
+		return nil, true, errorf(CodeUndefinedFunction, "function jsonb_insert with %d arguments does not exist", len(args))
+	}
+	for _, a := range args {
+		if a == nil {
+			return nil, true, nil
+		}
+	}
+	j, err := jsonOf(args[0])
+	if err != nil {
+		return nil, true, err
+	}
+	c, err := coerce(args[1], OIDTextArray)
+	if err != nil {
+		return nil, true, err
+	}
+	path := make([]string, 0, len(c.([]any)))
+	for i, e := range c.([]any) {
+		if e == nil {
+			return nil, true, errorf("22004", "path element at position %d is null", i+1)
+		}
+		path = append(path, formatText(e))
+	}
+	nv, err := jsonOf(args[2])
+	if err != nil {
+		return nil, true, err
+	}
+	after := false
+	if len(args) == 4 {
+		b, err := coerce(args[3], OIDBool)
+		if err != nil {
+			return nil, true, err
+		}
+		after = b.(bool)
+	}
+	if j.Type != bson.TypeEmbeddedDocument && j.Type != bson.TypeArray {
+		return nil, true, errorf(CodeInvalidParameterValue, "cannot set path in scalar")
+	}
+	if len(path) == 0 {
+		return j, true, nil
+	}
+	var target any
+	if err := bson.UnmarshalValue(j.Type, j.Value, &target); err != nil {
+		return nil, true, err
+	}
+	out, err := jsonInsert(target, path, 0, nv, after)
+	if err != nil {
+		return nil, true, err
+	}
+	t, data, err := bson.MarshalValue(out)
+	return jsonbCanon(bson.RawValue{Type: t, Value: data}), true, err
+}
+
+// jsonInsert is jsonb_insert on a decoded value, as PostgreSQL's setPath inserts: at the path's last step an
+// object takes a new key (an existing one is 22023), an array the value before its element at the index (after
+// it with after), at its end for an index past the end and at its start for a negative one before the start; a
+// step that finds nothing, or a scalar, leaves the value as it was.
+func jsonInsert(target any, path []string, at int, nv bson.RawValue, after bool) (any, error) {
+	last := at == len(path)-1
+	switch t := target.(type) {
+	case bson.D:
+		out := make(bson.D, 0, len(t)+1)
+		found := false
+		for _, e := range t {
+			if e.Key == path[at] && !found {
+				found = true
+				if last {
+					return nil, &Error{Code: CodeInvalidParameterValue, Message: "cannot replace existing key",
+						Hint: "Try using the function jsonb_set to replace key value."}
+				}
+				v, err := jsonInsert(e.Value, path, at+1, nv, after)
+				if err != nil {
+					return nil, err
+				}
+				e.Value = v
+			}
+			out = append(out, e)
+		}
+		if !found && last {
+			out = append(out, bson.E{Key: path[at], Value: nv})
+		}
+		return out, nil
+	case bson.A:
+		i, err := strconv.Atoi(strings.TrimSpace(path[at]))
+		if err != nil {
+			return nil, errorf(CodeInvalidTextRep, "path element at position %d is not an integer: \"%s\"", at+1, path[at])
+		}
+		n := len(t)
+		before := false // before the first element
+		if i < 0 {
+			if -i > n {
+				before = true
+			} else {
+				i += n
+			}
+		}
+		i = min(i, n)
+		if !last {
+			if before || i == n {
+				return t, nil
+			}
+			out := append(bson.A{}, t...)
+			v, err := jsonInsert(out[i], path, at+1, nv, after)
+			if err != nil {
+				return nil, err
+			}
+			out[i] = v
+			return out, nil
+		}
+		switch {
+		case before || n == 0:
+			i = 0
+		case after && i < n:
+			i++
+		}
+		out := make(bson.A, 0, n+1)
+		out = append(append(append(out, t[:i]...), nv), t[i:]...)
+		return out, nil
+	}
+	return target, nil
 }
 
 // jsonSet is jsonb_set on a decoded value: the value at path[at:] replaced (or, when create, added as a

@@ -1,9 +1,11 @@
 package sql
 
 import (
+	"strconv"
 	"strings"
 	"time"
 
+	pg "github.com/pganalyze/pg_query_go/v6"
 	"go.mongodb.org/mongo-driver/v2/bson"
 )
 
@@ -46,6 +48,21 @@ func (sc *scope) wholeRow(q string) (any, uint32) {
 		r.oids = append(r.oids, c.oid)
 	}
 	return r, OIDRecord
+}
+
+// rowValue is ROW(a, b, ...) or (a, b, ...): a record whose fields are named f1, f2, ... as PostgreSQL names an
+// anonymous record's.
+func (x *exec) rowValue(r *pg.RowExpr, sc *scope) (any, error) {
+	vals, err := x.evalList(r.Args, sc)
+	if err != nil {
+		return nil, err
+	}
+	rec := record{names: make([]string, len(vals)), vals: vals, oids: make([]uint32, len(vals))}
+	for i, a := range r.Args {
+		rec.names[i] = "f" + strconv.Itoa(i+1)
+		rec.oids[i] = x.typeOf(a, sc)
+	}
+	return rec, nil
 }
 
 // doc is the record as a JSON object: its columns in order, each value as a JSON element (jsonElem).

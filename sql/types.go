@@ -201,6 +201,8 @@ func valueOID(v any) uint32 {
 		return OIDUUID
 	case string:
 		return OIDText
+	case jsonText:
+		return OIDJSON
 	case time.Time:
 		return OIDTimestamptz
 	case interval:
@@ -373,6 +375,9 @@ func toBSON(v any, oid uint32) (any, error) {
 		return bson.Binary{Data: []byte(x)}, nil
 	case regclass:
 		return x.text(), nil
+	case jsonText:
+		rv, _ := jsonValue(x) // stored as a document, as jsonb is
+		return rv, nil
 	case []any:
 		out := make(bson.A, len(x))
 		for i, e := range x {
@@ -399,6 +404,16 @@ func coerce(v any, oid uint32) (any, error) {
 	}
 	if e := enumOf(oid); e != nil {
 		return enumInput(e, v)
+	}
+	if j, ok := v.(jsonText); ok {
+		switch oid {
+		case OIDJSON:
+			return j, nil
+		case OIDText, OIDVarchar, OIDBpchar, OIDName:
+			return coerce(string(j), oid) // json's text is as written
+		}
+		rv, _ := jsonValue(j)
+		v = rv
 	}
 	if rv, ok := v.(bson.RawValue); ok && rv.Type != bson.TypeBinary && (isNumericType(oid) || oid == OIDBool) {
 		// A jsonb number casts to a number, a jsonb boolean to a boolean; nothing else does.
@@ -599,6 +614,9 @@ func coerce(v any, oid uint32) (any, error) {
 		}
 		return nil, bad()
 	case OIDJSON, OIDJSONB:
+		if x, ok := v.(string); ok && oid == OIDJSON {
+			return jsonInput(x, bad)
+		}
 		j, err := toJSON(v, bad)
 		if rv, ok := j.(bson.RawValue); ok && oid == OIDJSONB {
 			return jsonbCanon(rv), err
@@ -827,6 +845,8 @@ func formatText(v any) string {
 		return ""
 	case record:
 		return x.text()
+	case jsonText:
+		return string(x)
 	case bool:
 		if x {
 			return "t"
@@ -910,7 +930,7 @@ func writeJSON(b *strings.Builder, v bson.RawValue) {
 			if i > 0 {
 				b.WriteString(", ")
 			}
-			b.WriteString(strconv.Quote(e.Key()))
+			b.WriteString(jsonQuote(e.Key()))
 			b.WriteString(": ")
 			writeJSON(b, e.Value())
 		}
@@ -928,16 +948,16 @@ func writeJSON(b *strings.Builder, v bson.RawValue) {
 	case bson.TypeNull, bson.TypeUndefined, 0:
 		b.WriteString("null")
 	case bson.TypeString:
-		b.WriteString(strconv.Quote(v.StringValue()))
+		b.WriteString(jsonQuote(v.StringValue()))
 	case bson.TypeBinary:
 		_, data := v.Binary()
-		b.WriteString(strconv.Quote(Bytea(data).text()))
+		b.WriteString(jsonQuote(Bytea(data).text()))
 	case bson.TypeBoolean:
 		b.WriteString(strconv.FormatBool(v.Boolean()))
 	default:
 		switch x := fromBSON(v).(type) {
 		case string, time.Time, Bytea:
-			b.WriteString(strconv.Quote(formatText(x)))
+			b.WriteString(jsonQuote(formatText(x)))
 		default:
 			b.WriteString(formatText(x))
 		}
