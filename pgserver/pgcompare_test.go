@@ -222,6 +222,7 @@ func TestCompare_Concord(t *testing.T) {
 	runTimeZoneClient(t, "concord", url)
 	runReview(t, "concord", c)
 	runJSONFn(t, "concord", c)
+	runDateFn(t, "concord", c)
 	runActivity(t, "concord", url)
 }
 
@@ -286,6 +287,7 @@ func TestCompare_PostgreSQL(t *testing.T) {
 	runTimeZoneClient(t, "postgresql", url)
 	runReview(t, "postgresql", c)
 	runJSONFn(t, "postgresql", c)
+	runDateFn(t, "postgresql", c)
 	runActivity(t, "postgresql", url)
 }
 

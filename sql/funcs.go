@@ -146,6 +146,32 @@ func (x *exec) scalarFunc(name string, f *pg.FuncCall, args []any) (any, error) 
 	switch name {
 	case "now", "transaction_timestamp", "statement_timestamp", "clock_timestamp":
 		return x.now(), nil
+	case "to_date", "to_timestamp":
+		if name == "to_timestamp" && len(args) != 2 {
+			break // to_timestamp(double precision): builtin
+		}
+		if err := argc(2); err != nil || args[0] == nil || args[1] == nil {
+			return nil, err
+		}
+		if name == "to_date" {
+			return toDateText(formatText(args[0]), formatText(args[1]))
+		}
+		return toTimestampText(formatText(args[0]), formatText(args[1]), x.zone())
+	case "to_number":
+		if err := argc(2); err != nil || args[0] == nil || args[1] == nil {
+			return nil, err
+		}
+		return toNumber(formatText(args[0]), formatText(args[1]))
+	case "date_bin":
+		if err := argc(3); err != nil {
+			return nil, err
+		}
+		return dateBin(args[0], args[1], args[2])
+	case "txid_current", "pg_current_xact_id", "txid_current_if_assigned", "pg_current_xact_id_if_assigned":
+		if err := argc(0); err != nil {
+			return nil, err
+		}
+		return x.s.transactionNumber(strings.HasSuffix(name, "_if_assigned")), nil
 	case "array_append_unique", "array_append", "array_remove", "array_contains", "array_prepend":
 		if err := argc(2); err != nil {
 			return nil, err

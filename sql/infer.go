@@ -410,6 +410,38 @@ func (x *exec) funcType(f *pg.FuncCall, sc *scope) uint32 {
 		return OIDTimestamptz
 	case "now", "transaction_timestamp", "statement_timestamp", "clock_timestamp":
 		return OIDTimestamptz
+	case "to_date", "to_timestamp":
+		if name == "to_timestamp" && len(f.Args) != 2 {
+			break
+		}
+		for _, a := range f.Args {
+			x.hint(a, OIDText, sc)
+		}
+		if name == "to_date" {
+			return OIDDate
+		}
+		return OIDTimestamptz
+	case "to_number":
+		for _, a := range f.Args {
+			x.hint(a, OIDText, sc)
+		}
+		return OIDNumeric
+	case "date_bin":
+		if len(f.Args) != 3 {
+			return OIDTimestamptz
+		}
+		x.hint(f.Args[0], OIDInterval, sc)
+		t := unifyType(x.typeOf(f.Args[1], sc), x.typeOf(f.Args[2], sc))
+		if t != OIDTimestamp {
+			t = OIDTimestamptz
+		}
+		x.hint(f.Args[1], t, sc)
+		x.hint(f.Args[2], t, sc)
+		return t
+	case "txid_current", "txid_current_if_assigned":
+		return OIDInt8
+	case "pg_current_xact_id", "pg_current_xact_id_if_assigned":
+		return OIDXid8
 	case "gen_random_uuid", "uuidv4", "uuid_generate_v4":
 		return OIDUUID
 	case "justify_hours", "justify_days", "justify_interval":

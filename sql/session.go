@@ -38,6 +38,8 @@ type Engine struct {
 	swept sync.Map
 	// sessions are the live sessions, by pid (activity.go).
 	sessions sessionRegistry
+	// nextXID is the last transaction number handed out (Session.transactionNumber).
+	nextXID atomic.Uint64
 }
 
 // NewEngine returns an Engine over db.
@@ -126,6 +128,8 @@ type Session struct {
 	// started is when the session started; act is what it publishes of itself to other sessions (activity.go).
 	started time.Time
 	act     activity
+	// xid is the transaction's number (transactionNumber); 0 until it asks for one.
+	xid uint64
 }
 
 // savepoint is one SAVEPOINT of a transaction block, with what ROLLBACK TO puts back besides the writes: the
@@ -499,6 +503,9 @@ func (s *Session) runStmt(ctx context.Context, st *statement, params []any) (*Re
 		ctx, cancel = context.WithTimeoutCause(ctx, s.params.timeout, errStatementTimeout)
 		defer cancel()
 	}
+	if s.status == TxIdle {
+		s.xid = 0 // an autocommitted statement is a transaction of its own
+	}
 	res, err := s.runStmt1(ctx, st, params)
 	s.releaseFailed()
 	if err == nil {
@@ -772,6 +779,7 @@ func (s *Session) begin(ctx context.Context) error {
 		return AsError(err)
 	}
 	s.txn, s.status, s.txnStart = txn, TxActive, time.Now().UTC()
+	s.xid = 0
 	return nil
 }
 
@@ -812,4 +820,19 @@ func alignRows(want, got []Column, rows [][]any) [][]any {
 		out[r] = o
 	}
 	return out
+}
+
+// transactionNumber is what txid_current and pg_current_xact_id answer: a number the Engine hands the
+// transaction (the block, or an autocommitted statement) the first time one of them asks, the same for the rest
+// of it, larger for every later transaction of any session of the Engine. It is not PostgreSQL's xid: nothing
+// else uses it, writes do not take one, and it starts again from 1 when the Engine does. With ifAssigned it is
+// NULL until the transaction has asked (txid_current_if_assigned, pg_current_xact_id_if_assigned).
+func (s *Session) transactionNumber(ifAssigned bool) any {
+	if s.xid == 0 {
+		if ifAssigned {
+			return nil
+		}
+		s.xid = s.e.nextXID.Add(1)
+	}
+	return int64(s.xid)
 }

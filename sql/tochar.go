@@ -37,56 +37,24 @@ func toChar(v any, format string) (any, error) {
 	return nil, unsupported(fmt.Sprintf("to_char of a %s", TypeName(valueOID(v))))
 }
 
-// timePatterns are to_char's date and time patterns, longest first where one begins another.
-var timePatterns = []string{"YYYY", "YYY", "YY", "MONTH", "Month", "month", "MON", "Mon", "mon", "MM", "DAY", "Day", "day",
-	"DDD", "DD", "DY", "Dy", "dy", "D", "HH24", "HH12", "HH", "MI", "SS", "MS", "US", "AM", "PM", "am", "pm", "A.M.",
-	"P.M.", "a.m.", "p.m.", "IW", "IYYY", "Q", "TZ", "tz", "OF", "Y"}
-
-// formatTime formats t with to_char's date and time patterns: FM before a pattern drops its padding; text in
-// double quotes and any other character are copied.
+// formatTime formats t with to_char's date and time patterns (parseDateTemplate): FM before a pattern drops its
+// padding, TH or th after a number pattern adds its ordinal suffix; every other character is copied.
 func formatTime(t time.Time, f string) string {
 	var b strings.Builder
-	for i := 0; i < len(f); {
-		if f[i] == '"' {
-			j := strings.IndexByte(f[i+1:], '"')
-			if j < 0 {
-				b.WriteString(f[i+1:])
-				break
-			}
-			b.WriteString(f[i+1 : i+1+j])
-			i += j + 2
+	for _, n := range parseDateTemplate(f) {
+		if n.kind != tmplPattern {
+			b.WriteString(n.text)
 			continue
 		}
-		if f[i] == '\\' && i+1 < len(f) {
-			b.WriteByte(f[i+1])
-			i += 2
-			continue
-		}
-		fm := false
-		if strings.HasPrefix(f[i:], "FM") {
-			fm = true
-			i += 2
-		}
-		matched := ""
-		for _, p := range timePatterns {
-			if strings.HasPrefix(f[i:], p) {
-				matched = p
-				break
-			}
-		}
-		if matched == "" { // FM before a character that begins no pattern changes nothing
-			if i < len(f) {
-				b.WriteByte(f[i])
-				i++
-			}
-			continue
-		}
-		i += len(matched)
-		num := func(n, width int) {
+		fm := n.fm
+		num := func(v, width int) {
 			if fm {
-				b.WriteString(strconv.Itoa(n))
+				b.WriteString(strconv.Itoa(v))
 			} else {
-				fmt.Fprintf(&b, "%0*d", width, n)
+				fmt.Fprintf(&b, "%0*d", width, v)
+			}
+			if n.th != "" {
+				b.WriteString(ordinal(v, n.th == "TH"))
 			}
 		}
 		name := func(s string, upper, lower bool, pad int) {
@@ -105,7 +73,11 @@ func formatTime(t time.Time, f string) string {
 		if hour12 == 0 {
 			hour12 = 12
 		}
-		switch matched {
+		key := n.key
+		if digitPatterns[strings.ToUpper(key)] || strings.EqualFold(key, "FX") || strings.EqualFold(key, "TZH") {
+			key = strings.ToUpper(key)
+		}
+		switch key {
 		case "YYYY":
 			num(t.Year(), 4)
 		case "YYY":
@@ -114,19 +86,20 @@ func formatTime(t time.Time, f string) string {
 			num(t.Year()%100, 2)
 		case "Y":
 			num(t.Year()%10, 1)
-		case "IYYY":
+		case "IYYY", "IYY", "IY", "I":
 			y, _ := t.ISOWeek()
-			num(y, 4)
+			width := len(key)
+			num(y%[]int{10, 100, 1000, 1e9}[width-1], width)
 		case "MONTH", "Month", "month":
-			name(t.Month().String(), matched == "MONTH", matched == "month", 9)
+			name(t.Month().String(), key == "MONTH", key == "month", 9)
 		case "MON", "Mon", "mon":
-			name(t.Month().String()[:3], matched == "MON", matched == "mon", 0)
+			name(t.Month().String()[:3], key == "MON", key == "mon", 0)
 		case "MM":
 			num(int(t.Month()), 2)
 		case "DAY", "Day", "day":
-			name(t.Weekday().String(), matched == "DAY", matched == "day", 9)
+			name(t.Weekday().String(), key == "DAY", key == "day", 9)
 		case "DY", "Dy", "dy":
-			name(t.Weekday().String()[:3], matched == "DY", matched == "dy", 0)
+			name(t.Weekday().String()[:3], key == "DY", key == "dy", 0)
 		case "DDD":
 			num(t.YearDay(), 3)
 		case "DD":
@@ -150,10 +123,10 @@ func formatTime(t time.Time, f string) string {
 			if t.Hour() >= 12 {
 				s = "PM"
 			}
-			if strings.Contains(matched, ".") {
+			if strings.Contains(key, ".") {
 				s = s[:1] + "." + s[1:] + "."
 			}
-			if matched[0] >= 'a' {
+			if key[0] >= 'a' {
 				s = strings.ToLower(s)
 			}
 			b.WriteString(s)
@@ -164,13 +137,45 @@ func formatTime(t time.Time, f string) string {
 			num((int(t.Month())-1)/3+1, 1)
 		case "TZ", "tz":
 			abbr, _ := t.Zone()
-			name(abbr, false, matched == "tz", 0)
+			name(abbr, false, key == "tz", 0)
 		case "OF":
 			_, off := t.Zone()
 			b.WriteString(offsetText(off / 60 * 60)) // hours and minutes only, as PostgreSQL writes it
+		case "TZH":
+			_, off := t.Zone()
+			sign := "+"
+			if off < 0 {
+				sign, off = "-", -off
+			}
+			fmt.Fprintf(&b, "%s%02d", sign, off/3600)
+		case "TZM":
+			_, off := t.Zone()
+			if off < 0 {
+				off = -off
+			}
+			num(off/60%60, 2)
 		}
 	}
 	return b.String()
+}
+
+// ordinal is the English ordinal suffix of n (1st, 2nd, 3rd, 4th, 11th), upper case when upper.
+func ordinal(n int, upper bool) string {
+	s := "th"
+	if n%100 < 11 || n%100 > 13 {
+		switch n % 10 {
+		case 1:
+			s = "st"
+		case 2:
+			s = "nd"
+		case 3:
+			s = "rd"
+		}
+	}
+	if upper {
+		return strings.ToUpper(s)
+	}
+	return s
 }
 
 // formatNumber formats a number with to_char's numeric patterns: 9 (a digit, a space where the number has none),

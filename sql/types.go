@@ -58,6 +58,7 @@ const (
 	OIDInt2Vector    uint32 = 22 // pg_index.indkey: an int2 array subscripted from 0, written "1 2"
 	OIDByteaArray    uint32 = 1001
 	OIDOIDArray      uint32 = 1028 // pg_dump passes the tables it dumps as '{...}'::oid[]
+	OIDXid8          uint32 = 5069 // pg_current_xact_id's type, a 64-bit transaction number
 )
 
 // typeInfo is what Concord knows of one PostgreSQL type.
@@ -106,6 +107,7 @@ var types = map[uint32]typeInfo{
 	OIDUUID:          {typname: "uuid", name: "uuid", array: OIDUUIDArray},
 	OIDUUIDArray:     {typname: "_uuid", name: "uuid[]", elem: OIDUUID},
 	OIDInt2Vector:    {typname: "int2vector", name: "int2vector", elem: OIDInt2},
+	OIDXid8:          {typname: "xid8", name: "xid8"},
 }
 
 // TypeName returns the name format_type gives the type, as psql's \d shows it.
