@@ -221,6 +221,7 @@ func TestCompare_Concord(t *testing.T) {
 	runTimeZone(t, "concord", c)
 	runTimeZoneClient(t, "concord", url)
 	runReview(t, "concord", c)
+	runArrayFn(t, "concord", c)
 	runActivity(t, "concord", url)
 }
 
@@ -284,6 +285,7 @@ func TestCompare_PostgreSQL(t *testing.T) {
 	runTimeZone(t, "postgresql", c)
 	runTimeZoneClient(t, "postgresql", url)
 	runReview(t, "postgresql", c)
+	runArrayFn(t, "postgresql", c)
 	runActivity(t, "postgresql", url)
 }
 

@@ -53,6 +53,7 @@ const (
 	CodeCannotCoerce                 = "42846"
 	CodeInvalidName                  = "42602"
 	CodeNullValueNotAllowed          = "22004"
+	CodeArraySubscriptError          = "2202E"
 	CodeWindowingError               = "42P20"
 	CodeInvalidPrecedingFollowing    = "22013"
 )

@@ -140,6 +140,9 @@ func (x *exec) scalarFunc(name string, f *pg.FuncCall, args []any) (any, error) 
 		}
 		return nil
 	}
+	if v, ok, err := arrayFunc(name, args); ok {
+		return v, err
+	}
 	switch name {
 	case "now", "transaction_timestamp", "statement_timestamp", "clock_timestamp":
 		return x.now(), nil
@@ -194,15 +197,6 @@ func (x *exec) scalarFunc(name string, f *pg.FuncCall, args []any) (any, error) 
 			}
 			return out, nil
 		}
-	case "array_length", "cardinality":
-		if len(args) == 0 || args[0] == nil {
-			return nil, nil
-		}
-		a, ok := args[0].([]any)
-		if !ok || len(a) == 0 {
-			return nil, nil
-		}
-		return int64(len(a)), nil
 	case "merge_json", "jsonb_concat":
 		if err := argc(2); err != nil {
 			return nil, err
@@ -775,6 +769,7 @@ func (x *exec) catalogFunc(name string, args []any) (any, error) {
 			return nil, nil
 		}
 		a, _ := args[0].([]any)
+		a = arrayFlat(a)
 		parts := make([]string, 0, len(a))
 		for _, e := range a {
 			switch {

@@ -1,0 +1,127 @@
+package pgserver_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
+)
+
+// arrayFnSteps: PostgreSQL 15's array, string, trigonometric and date-part functions with PostgreSQL's answers:
+// multi-dimensional arrays (their text form, array_length, array_ndims, array_dims, cardinality, subscripts,
+// unnest and ||), array_positions, array_replace and array_fill with their errors and NULL arguments.
+var arrayFnSteps = []struct{ sql, want string }{
+	// Multi-dimensional arrays: their text form, sizes and dimensions.
+	{"SELECT ARRAY[[1,2],[3,4]], ARRAY[[1,2],[3,4]]::text, ARRAY[['a','b c'],['',NULL]]",
+		"{{1,2},{3,4}}|{{1,2},{3,4}}|{{a,\"b c\"},{\"\",NULL}}\nSELECT 1"},
+	{"SELECT ARRAY[[[1],[2]],[[3],[4]]], ARRAY[[1.5,2],[3,4]], ARRAY[[true,false]]",
+		"{{{1},{2}},{{3},{4}}}|{{1.5,2},{3,4}}|{{t,f}}\nSELECT 1"},
+	{"SELECT '{{1,2},{3,4}}'::int[], '{{a,\"b c\"},{NULL,d}}'::text[], '{ {1} , {2} }'::int[]",
+		"{{1,2},{3,4}}|{{a,\"b c\"},{NULL,d}}|{{1},{2}}\nSELECT 1"},
+	{"SELECT '{{1,2},{3}}'::int[]",
+		"ERROR 22P02"},
+	{"SELECT ARRAY[[1,2],[3]]",
+		"ERROR 2202E"},
+	{"SELECT ARRAY[ARRAY[1,2],NULL]",
+		"ERROR 2202E"},
+	{"SELECT array_length(ARRAY[[1,2,3],[4,5,6]], 1), array_length(ARRAY[[1,2,3],[4,5,6]], 2), array_length(ARRAY[[1,2],[3,4]], 3), array_length(ARRAY[1,2], 0), array_length(ARRAY[1,2], NULL)",
+		"2|3|||\nSELECT 1"},
+	{"SELECT array_ndims(ARRAY[[1,2],[3,4]]), array_ndims(ARRAY[1,2]), array_ndims('{}'::int[]), array_ndims(NULL::int[])",
+		"2|1||\nSELECT 1"},
+	{"SELECT cardinality(ARRAY[[1,2],[3,4]]), cardinality(ARRAY[1,2,3]), cardinality('{}'::int[]), cardinality(NULL::int[])",
+		"4|3|0|\nSELECT 1"},
+	{"SELECT array_dims(ARRAY[[1,2,3],[4,5,6]]), array_dims(ARRAY[1,2,3]), array_dims(ARRAY[[[1],[2]],[[3],[4]]]), array_dims('{}'::int[]), array_dims(NULL::int[])",
+		"[1:2][1:3]|[1:3]|[1:2][1:2][1:1]||\nSELECT 1"},
+	{"SELECT array_upper(ARRAY[[1,2,3],[4,5,6]], 2), array_lower(ARRAY[[1,2,3],[4,5,6]], 2), array_upper(ARRAY[[1,2],[3,4]], 3), array_upper('{}'::int[], 1)",
+		"3|1||\nSELECT 1"},
+	{"SELECT (ARRAY[[1,2],[3,4]])[2][1], (ARRAY[[1,2],[3,4]])[1], (ARRAY[[1,2],[3,4]])[3][1]",
+		"3||\nSELECT 1"},
+	{"SELECT array_to_string(ARRAY[[1,2],[3,NULL]], ',', '*')",
+		"1,2,3,*\nSELECT 1"},
+	{"SELECT unnest(ARRAY[[1,2],[3,4]])",
+		"1\n2\n3\n4\nSELECT 4"},
+	{"SELECT x FROM unnest(ARRAY[['a','b'],['c','d']]) AS t(x)",
+		"a\nb\nc\nd\nSELECT 4"},
+	{"SELECT ARRAY[[1,2]] || ARRAY[3,4], ARRAY[5,6] || ARRAY[[1,2]], ARRAY[[1,2]] || ARRAY[[3,4]]",
+		"{{1,2},{3,4}}|{{5,6},{1,2}}|{{1,2},{3,4}}\nSELECT 1"},
+	{"SELECT ARRAY[[1,2]] || ARRAY[[[3,4]]]",
+		"{{{1,2}},{{3,4}}}\nSELECT 1"},
+	// array_positions, array_position, array_replace.
+	{"SELECT array_positions(ARRAY[1,2,1,3,1], 1), array_positions(ARRAY[1,2], 5), array_positions(NULL::int[], 1), array_positions('{}'::int[], 1)",
+		"{1,3,5}|{}||{}\nSELECT 1"},
+	{"SELECT array_positions(ARRAY[1,NULL,2,NULL], NULL), array_positions(ARRAY['a','b','a'], 'a'), array_positions(ARRAY[1.5,2.0,1.50], 1.5)",
+		"{2,4}|{1,3}|{1,3}\nSELECT 1"},
+	{"SELECT array_positions(ARRAY[[1,2],[3,4]], 1)",
+		"ERROR 0A000"},
+	{"SELECT array_position(ARRAY[[1,2],[3,4]], 1)",
+		"ERROR 0A000"},
+	{"SELECT array_position(ARRAY[1,2,1,2], 2, 3), array_position(ARRAY[1,2,1,2], 2, 5), array_position(ARRAY[1,NULL], NULL)",
+		"4||2\nSELECT 1"},
+	{"SELECT array_position(ARRAY[1,2], 2, NULL)",
+		"ERROR 22004"},
+	{"SELECT array_replace(ARRAY[1,2,5,4,5], 5, 3), array_replace(ARRAY[1,NULL,3], NULL, 0), array_replace(NULL::int[], 1, 2), array_replace('{}'::int[], 1, 2)",
+		"{1,2,3,4,3}|{1,0,3}||{}\nSELECT 1"},
+	{"SELECT array_replace(ARRAY['a','b'], 'b', NULL), array_replace(ARRAY[[1,2],[3,1]], 1, 9)",
+		"{a,NULL}|{{9,2},{3,9}}\nSELECT 1"},
+	// array_fill.
+	{"SELECT array_fill(7, ARRAY[3]), array_fill(7, ARRAY[2,2]), array_fill('x'::text, ARRAY[2]), array_fill(NULL::int, ARRAY[2])",
+		"{7,7,7}|{{7,7},{7,7}}|{x,x}|{NULL,NULL}\nSELECT 1"},
+	{"SELECT array_fill(7, ARRAY[3], ARRAY[1]), array_fill(1, ARRAY[0]), array_fill(1, ARRAY[0,2]), array_fill(1, ARRAY[]::int[])",
+		"{7,7,7}|{}|{}|{}\nSELECT 1"},
+	{"SELECT array_ndims(array_fill(0, ARRAY[2,3,4])), cardinality(array_fill(0, ARRAY[2,3,4])), array_dims(array_fill(0, ARRAY[2,3,4]))",
+		"3|24|[1:2][1:3][1:4]\nSELECT 1"},
+	{"SELECT array_fill(1, NULL)",
+		"ERROR 22004"},
+	{"SELECT array_fill(1, ARRAY[2], NULL)",
+		"ERROR 22004"},
+	{"SELECT array_fill(1, ARRAY[-1])",
+		"ERROR 54000"},
+	{"SELECT array_fill(1, ARRAY[2], ARRAY[1,1])",
+		"ERROR 2202E"},
+	{"SELECT array_fill(1, ARRAY[[2]])",
+		"ERROR 2202E"},
+	{"SELECT array_fill(1, ARRAY[NULL]::int[])",
+		"ERROR 22004"},
+	{"SELECT array_fill(1, ARRAY[1,1,1,1,1,1,1])",
+		"ERROR 54000"},
+}
+
+func runArrayFn(t *testing.T, who string, c *pgx.Conn) {
+	runSteps(t, who, c, arrayFnSteps)
+	runArrayFnExtended(t, who, c)
+}
+
+// runArrayFnExtended reads multi-dimensional arrays with the extended protocol, in the text and the binary
+// result formats: each answers with the dimensions and elements PostgreSQL's does.
+func runArrayFnExtended(t *testing.T, who string, c *pgx.Conn) {
+	ctx := context.Background()
+	for _, s := range []struct{ sql, text, binary string }{
+		{"SELECT ARRAY[[1,2],[3,4]]", "{{1,2},{3,4}}", "[{2 1} {2 1}] [1 2 3 4]"},
+		{"SELECT array_fill(5, ARRAY[2,1,3])", "{{{5,5,5}},{{5,5,5}}}", "[{2 1} {1 1} {3 1}] [5 5 5 5 5 5]"},
+		{"SELECT '{{1,NULL}}'::int8[]", "{{1,NULL}}", "[{1 1} {2 1}] [1 <nil>]"},
+		{"SELECT ARRAY[[1,2],[3,4]] || ARRAY[5,6]", "{{1,2},{3,4},{5,6}}", "[{3 1} {2 1}] [1 2 3 4 5 6]"},
+	} {
+		var text string
+		if err := c.QueryRow(ctx, s.sql, pgx.QueryResultFormats{pgx.TextFormatCode}).Scan(&text); err != nil || text != s.text {
+			t.Errorf("%s: %s in text: %q (%v), want %q", who, s.sql, text, err, s.text)
+		}
+		var a pgtype.FlatArray[*int64]
+		var arr pgtype.Array[*int64]
+		if err := c.QueryRow(ctx, s.sql, pgx.QueryResultFormats{pgx.BinaryFormatCode}).Scan(&arr); err != nil {
+			t.Errorf("%s: %s in binary: %v", who, s.sql, err)
+			continue
+		}
+		a = arr.Elements
+		elems := make([]any, len(a))
+		for i, e := range a {
+			if e != nil {
+				elems[i] = *e
+			}
+		}
+		if got := fmt.Sprint(arr.Dims, " ", elems); got != s.binary {
+			t.Errorf("%s: %s in binary: %s, want %s", who, s.sql, got, s.binary)
+		}
+	}
+}
