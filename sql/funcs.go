@@ -143,7 +143,15 @@ func (x *exec) scalarFunc(name string, f *pg.FuncCall, args []any) (any, error) 
 	if v, ok, err := arrayFunc(name, args); ok {
 		return v, err
 	}
+	if v, ok, err := textFunc(name, args); ok {
+		return v, err
+	}
 	switch name {
+	case "to_regclass":
+		if err := argc(1); err != nil || args[0] == nil {
+			return nil, err
+		}
+		return x.toRegclass(formatText(args[0]))
 	case "now", "transaction_timestamp", "statement_timestamp", "clock_timestamp":
 		return x.now(), nil
 	case "array_append_unique", "array_append", "array_remove", "array_contains", "array_prepend":
