@@ -12,7 +12,8 @@ import (
 // arrayFnSteps: PostgreSQL 15's array, string, trigonometric and date-part functions with PostgreSQL's answers:
 // multi-dimensional arrays (their text form, array_length, array_ndims, array_dims, cardinality, subscripts,
 // unnest and ||), array_positions, array_replace and array_fill; string_to_table, unistr, convert_to,
-// convert_from and to_regclass; with their errors and NULL arguments.
+// convert_from and to_regclass; the trigonometric functions of degrees (sind ... atan2d), the hyperbolic
+// functions, degrees and radians; with their errors and NULL arguments.
 var arrayFnSteps = []struct{ sql, want string }{
 	// Multi-dimensional arrays: their text form, sizes and dimensions.
 	{"SELECT ARRAY[[1,2],[3,4]], ARRAY[[1,2],[3,4]]::text, ARRAY[['a','b c'],['',NULL]]",
@@ -150,6 +151,53 @@ var arrayFnSteps = []struct{ sql, want string }{
 		"ERROR 42602"},
 	{"DROP TABLE afn_t",
 		"DROP TABLE"},
+	// The trigonometric functions of degrees, hyperbolic functions, degrees and radians.
+	{"SELECT sind(30), cosd(60), tand(45), cotd(45), asind(0.5), acosd(0.5), atand(1), atan2d(1, 1)",
+		"0.5|0.5|1|1|30|60|45|45\nSELECT 1"},
+	{"SELECT sind(90), cosd(90), tand(90), cotd(90), sind(-30), tand(135), cosd(120), sind(180), cosd(-720)",
+		"1|0|Infinity|0|-0.5|-1|-0.5|0|1\nSELECT 1"},
+	{"SELECT sind(x), cosd(x), tand(x), cotd(x) FROM generate_series(-360, 360, 45) x",
+		"-0|1|0|-Infinity\n0.7071067811865475|0.7071067811865475|1|1\n1|0|Infinity|0\n0.7071067811865475|-0.7071067811865475|-1|-1\n-0|-1|0|Infinity\n-0.7071067811865475|-0.7071067811865475|1|1\n-1|0|-Infinity|0\n-0.7071067811865475|0.7071067811865475|-1|-1\n0|1|0|Infinity\n0.7071067811865475|0.7071067811865475|1|1\n1|0|Infinity|0\n0.7071067811865475|-0.7071067811865475|-1|-1\n0|-1|0|-Infinity\n-0.7071067811865475|-0.7071067811865475|1|1\n-1|0|-Infinity|0\n-0.7071067811865475|0.7071067811865475|-1|-1\n0|1|0|Infinity\nSELECT 17"},
+	{"SELECT asind(-1), acosd(-1), asind(1), acosd(1), acosd(0), atand('Infinity'::float8), atan2d(0, -1), atan2d(-1, 0)",
+		"-90|180|90|0|90|90|180|-90\nSELECT 1"},
+	{"SELECT sind(30.0::numeric), pg_typeof(sind(1)), pg_typeof(sinh(1::numeric)), pg_typeof(atan2d(1, 2))",
+		"0.5|double precision|double precision|double precision\nSELECT 1"},
+	{"SELECT sind(NULL), cosd(NULL), atan2d(NULL, 1), atan2d(1, NULL), sinh(NULL), atanh(NULL), cot(0), cotd(0), tand(-90)",
+		"||||||Infinity|Infinity|-Infinity\nSELECT 1"},
+	{"SELECT sind('NaN'::float8), asind('NaN'::float8), atan2d('NaN'::float8, 1), sinh('NaN'::float8), acosh('NaN'::float8)",
+		"NaN|NaN|NaN|NaN|NaN\nSELECT 1"},
+	{"SELECT sind('Infinity'::float8)",
+		"ERROR 22003"},
+	{"SELECT cosd('-Infinity'::float8)",
+		"ERROR 22003"},
+	{"SELECT tand('Infinity'::float8)",
+		"ERROR 22003"},
+	{"SELECT asind(2)",
+		"ERROR 22003"},
+	{"SELECT acosd(-1.5)",
+		"ERROR 22003"},
+	{"SELECT sinh(1), cosh(1), tanh(1), asinh(1), acosh(2), atanh(0.5)",
+		"1.1752011936438014|1.5430806348152437|0.7615941559557649|0.881373587019543|1.3169578969248166|0.5493061443340548\nSELECT 1"},
+	{"SELECT sinh(0), cosh(0), tanh(0), asinh(0), acosh(1), atanh(0)",
+		"0|1|0|0|0|0\nSELECT 1"},
+	{"SELECT sinh(1000), cosh(-1000), tanh(1000), tanh(-1000), sinh('-Infinity'::float8), asinh('Infinity'::float8)",
+		"Infinity|Infinity|1|-1|-Infinity|Infinity\nSELECT 1"},
+	{"SELECT atanh(1), atanh(-1)",
+		"Infinity|-Infinity\nSELECT 1"},
+	{"SELECT atanh(2)",
+		"ERROR 22003"},
+	{"SELECT atanh(-1.5)",
+		"ERROR 22003"},
+	{"SELECT acosh(0.5)",
+		"ERROR 22003"},
+	{"SELECT asin(2)",
+		"ERROR 22003"},
+	{"SELECT acos(-1.5)",
+		"ERROR 22003"},
+	{"SELECT degrees(1), radians(180), degrees(pi()), radians(0), degrees(-0.5)",
+		"57.29577951308232|3.141592653589793|180|0|-28.64788975654116\nSELECT 1"},
+	{"SELECT degrees(1e308)",
+		"ERROR 22003"},
 }
 
 func runArrayFn(t *testing.T, who string, c *pgx.Conn) {

@@ -600,10 +600,8 @@ func builtin(name string, args []any) (v any, ok bool, err error) {
 			return logarithm(a, math.Log10)
 		case "cbrt":
 			return math.Cbrt(a), true, nil
-		case "degrees":
-			return a * 180 / math.Pi, true, nil
 		}
-		return a * math.Pi / 180, true, nil
+		return trigDegrees(name, []float64{a}) // degrees, radians
 	case "extract", "date_part":
 		if err := argc(2, 2); err != nil {
 			return nil, true, err
