@@ -223,6 +223,7 @@ func TestCompare_Concord(t *testing.T) {
 	runReview(t, "concord", c)
 	runJSONFn(t, "concord", c)
 	runDateFn(t, "concord", c)
+	runArrayFn(t, "concord", c)
 	runActivity(t, "concord", url)
 }
 
@@ -288,6 +289,7 @@ func TestCompare_PostgreSQL(t *testing.T) {
 	runReview(t, "postgresql", c)
 	runJSONFn(t, "postgresql", c)
 	runDateFn(t, "postgresql", c)
+	runArrayFn(t, "postgresql", c)
 	runActivity(t, "postgresql", url)
 }
 

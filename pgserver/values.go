@@ -227,6 +227,16 @@ func appendValue(m *pgtype.Map, buf []byte, v any, oid uint32, typmod int32, for
 			}
 		}
 	}
+	if a, ok := v.([]any); ok {
+		if dims, flat := sql.ArrayShape(a); len(dims) > 1 {
+			// A multi-dimensional array: pgtype writes each dimension's length (lower bound 1) and the elements.
+			arr := pgtype.Array[any]{Elements: flat, Valid: true}
+			for _, n := range dims {
+				arr.Dims = append(arr.Dims, pgtype.ArrayDimension{Length: int32(n), LowerBound: 1})
+			}
+			v = arr
+		}
+	}
 	b, err := m.Encode(oid, format, v, buf)
 	if err != nil {
 		return nil, &sql.Error{Code: sql.CodeDatatypeMismatch, Message: fmt.Sprintf("cannot encode %v as %s: %v", v, sql.TypeName(oid), err)}

@@ -89,6 +89,15 @@ var builtinTypes = map[string]struct {
 	"date_part":               {OIDFloat8, []uint32{OIDText, OIDTimestamptz}},
 	"to_timestamp":            {OIDTimestamptz, []uint32{OIDFloat8}},
 	"array_position":          {OIDInt4, nil},
+	"array_positions":         {OIDInt4Array, nil},
+	"unistr":                  {OIDText, []uint32{OIDText}},
+	"convert_to":              {OIDBytea, []uint32{OIDText, OIDText}},
+	"convert_from":            {OIDText, []uint32{OIDBytea, OIDText}},
+	"to_regclass":             {OIDText, []uint32{OIDText}},
+	"array_ndims":             {OIDInt4, nil},
+	"array_dims":              {OIDText, nil},
+	"array_fill":              {0, []uint32{0, OIDInt4Array}},
+	"array_replace":           {0, nil},
 	"array_cat":               {0, nil},
 	"array_upper":             {OIDInt4, []uint32{0, OIDInt4}},
 	"array_lower":             {OIDInt4, []uint32{0, OIDInt4}},
@@ -596,10 +605,8 @@ func builtin(name string, args []any) (v any, ok bool, err error) {
 			return logarithm(a, math.Log10)
 		case "cbrt":
 			return math.Cbrt(a), true, nil
-		case "degrees":
-			return a * 180 / math.Pi, true, nil
 		}
-		return a * math.Pi / 180, true, nil
+		return trigDegrees(name, []float64{a}) // degrees, radians
 	case "extract", "date_part":
 		if err := argc(2, 2); err != nil {
 			return nil, true, err
@@ -618,17 +625,6 @@ func builtin(name string, args []any) (v any, ok bool, err error) {
 			return nil, true, errorf(CodeDatetimeFieldOverflow, "timestamp out of range: \"%s\"", text(0))
 		}
 		return time.UnixMicro(int64(math.Round(secs * 1e6))).UTC(), true, nil
-	case "array_position":
-		if err := argc(2, 2); err != nil {
-			return nil, true, err
-		}
-		a, _ := args[0].([]any)
-		for i, e := range a {
-			if eq, _ := binaryOp("=", e, args[1]); eq == true || (e == nil && args[1] == nil) {
-				return int64(i + 1), true, nil
-			}
-		}
-		return nil, true, nil
 	case "array_cat":
 		if err := argc(2, 2); err != nil {
 			return nil, true, err
@@ -645,19 +641,6 @@ func builtin(name string, args []any) (v any, ok bool, err error) {
 		}
 		v, err := toChar(args[0], text(1))
 		return v, true, err
-	case "array_upper", "array_lower":
-		if err := argc(2, 2); err != nil {
-			return nil, true, err
-		}
-		a, _ := args[0].([]any)
-		dim, err := integer(1)
-		if err != nil || dim != 1 || len(a) == 0 {
-			return nil, true, err
-		}
-		if name == "array_lower" {
-			return int64(1), true, nil
-		}
-		return int64(len(a)), true, nil
 	}
 	return nil, false, nil
 }

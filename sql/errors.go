@@ -53,6 +53,7 @@ const (
 	CodeCannotCoerce                 = "42846"
 	CodeInvalidName                  = "42602"
 	CodeNullValueNotAllowed          = "22004"
+	CodeArraySubscriptError          = "2202E"
 	CodeWindowingError               = "42P20"
 	CodeInvalidPrecedingFollowing    = "22013"
 )
@@ -135,6 +136,7 @@ func AsError(err error) *Error {
 const (
 	CodeProgramLimitExceeded     = "54000"
 	CodeCharacterNotInRepertoire = "22021"
+	CodeUntranslatableCharacter  = "22P05"
 	CodeInvalidArgumentForLog    = "2201E"
 	CodeInvalidArgumentForPower  = "2201F"
 	// CodeInvalidArgumentForWidthBucket is invalid_argument_for_width_bucket_function.

@@ -155,7 +155,11 @@ func (x *exec) eval(n *pg.Node, sc *scope) (any, error) {
 	case n.GetSqlvalueFunction() != nil:
 		return x.sqlValue(n.GetSqlvalueFunction())
 	case n.GetAArrayExpr() != nil:
-		return x.evalList(n.GetAArrayExpr().Elements, sc)
+		a, err := x.evalList(n.GetAArrayExpr().Elements, sc)
+		if err == nil {
+			err = checkArrayShape(a)
+		}
+		return a, err
 	case n.GetAIndirection() != nil:
 		ind := n.GetAIndirection()
 		v, err := x.eval(ind.Arg, sc)
@@ -724,7 +728,7 @@ func (x *exec) indirect(v any, ind []*pg.Node, sc *scope) (any, error) {
 
 // indirectFrom is indirect with arrays subscripted from lower: 1 for PostgreSQL's arrays, 0 for an int2vector.
 func (x *exec) indirectFrom(v any, ind []*pg.Node, sc *scope, lower int64) (any, error) {
-	for _, i := range ind {
+	for n, i := range ind {
 		switch {
 		case i.GetAIndices() != nil:
 			ai := i.GetAIndices()
@@ -757,6 +761,9 @@ func (x *exec) indirectFrom(v any, ind []*pg.Node, sc *scope, lower int64) (any,
 					return nil, nil
 				}
 				v = a[pos-1]
+				if _, sub := v.([]any); sub && (n+1 == len(ind) || ind[n+1].GetAIndices() == nil) {
+					return nil, nil // fewer subscripts than a multi-dimensional array has dimensions: NULL
+				}
 			case bson.RawValue:
 				if a.Type != bson.TypeArray {
 					return nil, nil
@@ -823,7 +830,14 @@ func binaryOp(op string, l, r any) (any, error) {
 		}
 		la, lok := l.([]any)
 		ra, rok := r.([]any)
-		switch {
+		switch dl, dr := len(arrayDims(la)), len(arrayDims(ra)); {
+		case lok && rok && dl == dr+1 && dr > 0:
+			return append(append([]any{}, la...), ra), nil // {{1,2}} || {3,4}: a row added
+		case lok && rok && dr == dl+1 && dl > 0:
+			return append([]any{la}, ra...), nil
+		case lok && rok && dl != dr && dl > 0 && dr > 0:
+			return nil, &Error{Code: CodeArraySubscriptError, Message: "cannot concatenate incompatible arrays",
+				Detail: "Arrays with differing dimensions are not compatible for concatenation."}
 		case lok && rok:
 			return append(append([]any{}, la...), ra...), nil
 		case lok:

@@ -222,7 +222,7 @@ func (x *exec) rangeFunction(rf *pg.RangeFunction, outer *scope) (*relation, err
 			return nil, unsupported("unnest of several arrays")
 		}
 		oid = x.setType(f, sc)
-	case "pg_partition_ancestors", "jsonb_object_keys", "json_object_keys", "regexp_split_to_table":
+	case "pg_partition_ancestors", "jsonb_object_keys", "json_object_keys", "regexp_split_to_table", "string_to_table":
 		oid = OIDText
 	case "regexp_matches":
 		oid = OIDTextArray
@@ -443,7 +443,7 @@ func jsonSetFunc(name string, j bson.RawValue) ([]any, error) {
 // (psql's \d asks for them).
 var setReturning = map[string]bool{"generate_series": true, "unnest": true, "pg_partition_ancestors": true,
 	"jsonb_object_keys": true, "json_object_keys": true, "regexp_matches": true, "generate_subscripts": true,
-	"regexp_split_to_table": true}
+	"regexp_split_to_table": true, "string_to_table": true}
 
 func init() {
 	for name := range jsonSets {
@@ -466,7 +466,8 @@ func (x *exec) targetSet(f *pg.FuncCall, sc *scope) ([]any, error) {
 
 // setType is the type of a set-returning function's values.
 func (x *exec) setType(f *pg.FuncCall, sc *scope) uint32 {
-	if n := funcName(f); n == "pg_partition_ancestors" || n == "jsonb_object_keys" || n == "json_object_keys" || n == "regexp_split_to_table" {
+	if n := funcName(f); n == "pg_partition_ancestors" || n == "jsonb_object_keys" || n == "json_object_keys" || n == "regexp_split_to_table" ||
+		n == "string_to_table" {
 		return OIDText
 	}
 	if c := jsonSets[funcName(f)].cols; c != nil {
@@ -512,12 +513,18 @@ const maxSeries = 1_000_000
 func setFunc(name string, oid uint32, args []any, loc *time.Location) ([]any, error) {
 	want := map[string][2]int{"unnest": {1, 1}, "generate_series": {2, 3}, "pg_partition_ancestors": {1, 1},
 		"jsonb_object_keys": {1, 1}, "json_object_keys": {1, 1}, "regexp_matches": {2, 3}, "generate_subscripts": {2, 3},
-		"regexp_split_to_table": {2, 3}}[name]
+		"regexp_split_to_table": {2, 3}, "string_to_table": {2, 3}}[name]
 	if jsonSets[name].cols != nil {
 		want = [2]int{1, 1}
 	}
 	if len(args) < want[0] || len(args) > want[1] {
 		return nil, errorf(CodeUndefinedFunction, "function %s with %d arguments does not exist", name, len(args))
+	}
+	if name == "string_to_table" {
+		// string_to_array's elements, one a row: its delimiter and null string may be NULL.
+		v, _, err := builtin("string_to_array", args)
+		a, _ := v.([]any)
+		return a, err
 	}
 	for _, a := range args {
 		if a == nil {
@@ -591,7 +598,7 @@ func setFunc(name string, oid uint32, args []any, loc *time.Location) ([]any, er
 			}
 			a = c.([]any)
 		}
-		return a, nil
+		return arrayFlat(a), nil // a multi-dimensional array's elements in storage order
 	}
 	tooMany := errorf(CodeProgramLimitExceeded, "generate_series would return more than %d rows", maxSeries)
 	switch oid {

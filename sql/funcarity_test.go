@@ -15,7 +15,7 @@ func TestFuncs_AnyArity(t *testing.T) {
 	names := map[string]bool{}
 	quoted := regexp.MustCompile(`"([a-z_0-9]+)"`)
 	caseLine := regexp.MustCompile(`^\s*case ("[a-z_0-9]+"(?:,\s*"[a-z_0-9]+")*,?)\s*:?\s*$`)
-	for _, f := range []string{"funcs.go", "builtins.go", "bytea.go", "advisory.go", "fromfuncs.go", "jsonfuncs.go", "jsontext.go"} {
+	for _, f := range []string{"funcs.go", "builtins.go", "bytea.go", "advisory.go", "fromfuncs.go", "jsonfuncs.go", "jsontext.go", "arrays.go", "textfuncs.go", "trigdeg.go"} {
 		src, err := os.ReadFile(f)
 		if err != nil {
 			t.Fatal(err)

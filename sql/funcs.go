@@ -143,7 +143,18 @@ func (x *exec) scalarFunc(name string, f *pg.FuncCall, args []any) (any, error) 
 		}
 		return nil
 	}
+	if v, ok, err := arrayFunc(name, args); ok {
+		return v, err
+	}
+	if v, ok, err := textFunc(name, args); ok {
+		return v, err
+	}
 	switch name {
+	case "to_regclass":
+		if err := argc(1); err != nil || args[0] == nil {
+			return nil, err
+		}
+		return x.toRegclass(formatText(args[0]))
 	case "now", "transaction_timestamp", "statement_timestamp", "clock_timestamp":
 		return x.now(), nil
 	case "to_date", "to_timestamp":
@@ -223,15 +234,6 @@ func (x *exec) scalarFunc(name string, f *pg.FuncCall, args []any) (any, error) 
 			}
 			return out, nil
 		}
-	case "array_length", "cardinality":
-		if len(args) == 0 || args[0] == nil {
-			return nil, nil
-		}
-		a, ok := args[0].([]any)
-		if !ok || len(a) == 0 {
-			return nil, nil
-		}
-		return int64(len(a)), nil
 	case "merge_json", "jsonb_concat":
 		if err := argc(2); err != nil {
 			return nil, err
@@ -801,6 +803,7 @@ func (x *exec) catalogFunc(name string, args []any) (any, error) {
 			return nil, nil
 		}
 		a, _ := args[0].([]any)
+		a = arrayFlat(a)
 		parts := make([]string, 0, len(a))
 		for _, e := range a {
 			switch {

@@ -239,6 +239,9 @@ func (x *exec) typeOf(n *pg.Node, sc *scope) uint32 {
 		if t == 0 {
 			return OIDTextArray
 		}
+		if isArrayType(t) {
+			return t // ARRAY[[1,2],[3,4]]: a multi-dimensional array is of its elements' array type
+		}
 		return types[t].array
 	case n.GetAIndirection() != nil:
 		ind := n.GetAIndirection()
@@ -304,7 +307,7 @@ func (x *exec) funcType(f *pg.FuncCall, sc *scope) uint32 {
 		return arg0
 	case "count", "row_number", "rank", "dense_rank":
 		return OIDInt8
-	case "generate_series", "unnest", "regexp_matches", "regexp_split_to_table", "generate_subscripts", "jsonb_array_elements", "json_array_elements",
+	case "generate_series", "unnest", "regexp_matches", "regexp_split_to_table", "string_to_table", "generate_subscripts", "jsonb_array_elements", "json_array_elements",
 		"jsonb_array_elements_text", "json_array_elements_text":
 		return x.setType(f, sc)
 	case "ntile":
@@ -382,6 +385,24 @@ func (x *exec) funcType(f *pg.FuncCall, sc *scope) uint32 {
 		return arg0
 	case "array_agg":
 		return types[arg0].array
+	case "array_fill":
+		for _, a := range f.Args[min(1, len(f.Args)):] {
+			x.hint(a, OIDInt4Array, sc)
+		}
+		if arg0 == 0 || isArrayType(arg0) {
+			return 0
+		}
+		return types[arg0].array
+	case "array_replace", "array_positions":
+		if e := types[arg0].elem; e != 0 {
+			for _, a := range f.Args[1:] {
+				x.hint(a, e, sc)
+			}
+		}
+		if name == "array_positions" {
+			return OIDInt4Array
+		}
+		return arg0
 	case "percentile_cont":
 		if len(f.Args) == 1 && types[x.typeOf(f.Args[0], sc)].elem != 0 {
 			return OIDFloat8Array // an array of fractions gives an array of percentiles

@@ -30,6 +30,20 @@ var mathTypes = map[string]struct {
 	"acos":           {OIDFloat8, []uint32{OIDFloat8}},
 	"atan":           {OIDFloat8, []uint32{OIDFloat8}},
 	"atan2":          {OIDFloat8, []uint32{OIDFloat8}},
+	"sind":           {OIDFloat8, []uint32{OIDFloat8}},
+	"cosd":           {OIDFloat8, []uint32{OIDFloat8}},
+	"tand":           {OIDFloat8, []uint32{OIDFloat8}},
+	"cotd":           {OIDFloat8, []uint32{OIDFloat8}},
+	"asind":          {OIDFloat8, []uint32{OIDFloat8}},
+	"acosd":          {OIDFloat8, []uint32{OIDFloat8}},
+	"atand":          {OIDFloat8, []uint32{OIDFloat8}},
+	"atan2d":         {OIDFloat8, []uint32{OIDFloat8}},
+	"sinh":           {OIDFloat8, []uint32{OIDFloat8}},
+	"cosh":           {OIDFloat8, []uint32{OIDFloat8}},
+	"tanh":           {OIDFloat8, []uint32{OIDFloat8}},
+	"asinh":          {OIDFloat8, []uint32{OIDFloat8}},
+	"acosh":          {OIDFloat8, []uint32{OIDFloat8}},
+	"atanh":          {OIDFloat8, []uint32{OIDFloat8}},
 	"bit_length":     {OIDInt4, []uint32{OIDText}},
 	"textcat":        {OIDText, []uint32{OIDText}},
 	"quote_nullable": {OIDText, []uint32{OIDText}},
@@ -49,7 +63,7 @@ func mathFunc(name string, args []any) (v any, ok bool, err error) {
 	if _, known := mathTypes[name]; !known {
 		return nil, false, nil
 	}
-	want := map[string][2]int{"gcd": {2, 2}, "lcm": {2, 2}, "atan2": {2, 2}, "textcat": {2, 2}, "overlay": {3, 4}}[name]
+	want := map[string][2]int{"gcd": {2, 2}, "lcm": {2, 2}, "atan2": {2, 2}, "atan2d": {2, 2}, "textcat": {2, 2}, "overlay": {3, 4}}[name]
 	if want == [2]int{} {
 		want = [2]int{1, 1}
 	}
@@ -109,6 +123,12 @@ func mathFunc(name string, args []any) (v any, ok bool, err error) {
 			return nil, true, err
 		}
 		fs[i] = f.(float64)
+	}
+	if v, ok, err := trigDegrees(name, fs); ok {
+		return v, true, err
+	}
+	if v, ok, err := hyperbolic(name, fs[0]); ok {
+		return v, true, err
 	}
 	v, err = trig(name, fs)
 	return v, true, err

@@ -637,6 +637,25 @@ func (x *exec) regclassOf(v any) (any, error) {
 	return regclass{oid: oid}, nil
 }
 
+// toRegclass is to_regclass(name): the relation a name names, as a cast to regclass finds it, or NULL when no
+// relation (or schema) has that name; a name that cannot be one is 42602, as in PostgreSQL.
+func (x *exec) toRegclass(name string) (any, error) {
+	if !strings.Contains(name, `"`) && strings.ContainsAny(strings.TrimSpace(name), " \t\n") {
+		return nil, errorf(CodeInvalidName, "invalid name syntax") // a b: words, not a name
+	}
+	if _, ok := regclassInput(name, x.s.database); !ok {
+		if parts := strings.Split(strings.TrimSpace(name), "."); len(parts) == 2 && parts[0] != "" && parts[1] != "" &&
+			!strings.ContainsAny(name, `" `) {
+			return nil, nil // schema.name of a schema Concord does not have
+		}
+	}
+	v, err := x.regclassOf(name)
+	if e, ok := err.(*Error); ok && e.Code == CodeUndefinedTable {
+		return nil, nil
+	}
+	return v, err
+}
+
 // regclassNames is relationNames for regclass casts, listed once a statement (a cast may run for every row).
 func (x *exec) regclassNames() ([]string, error) {
 	if x.relNames == nil {

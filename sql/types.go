@@ -630,8 +630,12 @@ func coerce(v any, oid uint32) (any, error) {
 		case []any:
 			out := make([]any, len(x))
 			for i, e := range x {
+				to := elem
+				if _, nested := e.([]any); nested {
+					to = oid // a sub-array of a multi-dimensional array
+				}
 				var err error
-				if out[i], err = coerce(e, elem); err != nil {
+				if out[i], err = coerce(e, to); err != nil {
 					return nil, err
 				}
 			}
@@ -794,50 +798,79 @@ func padDate(s string) string {
 	return out
 }
 
-// parseArray reads PostgreSQL's text form of a one-dimensional array,
-// {a,"b c",NULL}, into strings (and nils).
+// parseArray reads PostgreSQL's text form of an array, {a,"b c",NULL} or {{1,2},{3,4}}, into strings (and nils),
+// a multi-dimensional one into nested []any whose sub-arrays must all have the same shape.
 func parseArray(s string) ([]any, error) {
 	s = strings.TrimSpace(s)
-	if len(s) < 2 || s[0] != '{' || s[len(s)-1] != '}' {
+	a, rest, err := parseArrayAt(s)
+	if err != nil || strings.TrimSpace(rest) != "" || checkArrayShape(a) != nil {
 		return nil, fmt.Errorf("bad array %q", s)
 	}
-	body := s[1 : len(s)-1]
-	var out []any
-	if strings.TrimSpace(body) == "" {
-		return []any{}, nil
+	return a, nil
+}
+
+// parseArrayAt reads the array at the start of s, returning what follows it.
+func parseArrayAt(s string) ([]any, string, error) {
+	bad := fmt.Errorf("bad array %q", s)
+	if s == "" || s[0] != '{' {
+		return nil, "", bad
 	}
-	for i := 0; i <= len(body); {
-		if i < len(body) && body[i] == '"' {
+	s = strings.TrimLeft(s[1:], " \t\n")
+	out := []any{}
+	if s != "" && s[0] == '}' {
+		return out, s[1:], nil
+	}
+	for {
+		s = strings.TrimLeft(s, " \t\n")
+		switch {
+		case s == "":
+			return nil, "", bad
+		case s[0] == '{':
+			sub, rest, err := parseArrayAt(s)
+			if err != nil {
+				return nil, "", err
+			}
+			out, s = append(out, sub), rest
+		case s[0] == '"':
 			var b strings.Builder
-			i++
-			for i < len(body) && body[i] != '"' {
-				if body[i] == '\\' && i+1 < len(body) {
+			i := 1
+			for i < len(s) && s[i] != '"' {
+				if s[i] == '\\' && i+1 < len(s) {
 					i++
 				}
-				b.WriteByte(body[i])
+				b.WriteByte(s[i])
 				i++
 			}
-			i++ // closing quote
-			out = append(out, b.String())
-			if i < len(body) && body[i] != ',' {
-				return nil, fmt.Errorf("bad array %q", s)
+			if i == len(s) {
+				return nil, "", bad
 			}
-			i++
-			continue
+			out, s = append(out, b.String()), s[i+1:]
+		default:
+			j := strings.IndexAny(s, ",}")
+			if j < 0 {
+				return nil, "", bad
+			}
+			if e := strings.TrimSpace(s[:j]); strings.EqualFold(e, "NULL") {
+				out = append(out, nil)
+			} else if e == "" || strings.ContainsAny(e, "{\"") {
+				return nil, "", bad
+			} else {
+				out = append(out, e)
+			}
+			s = s[j:]
 		}
-		j := strings.IndexByte(body[i:], ',')
-		if j < 0 {
-			j = len(body) - i
+		s = strings.TrimLeft(s, " \t\n")
+		if s == "" {
+			return nil, "", bad
 		}
-		e := strings.TrimSpace(body[i : i+j])
-		if strings.EqualFold(e, "NULL") {
-			out = append(out, nil)
-		} else {
-			out = append(out, e)
+		if s[0] == '}' {
+			return out, s[1:], nil
 		}
-		i += j + 1
+		if s[0] != ',' {
+			return nil, "", bad
+		}
+		s = s[1:]
 	}
-	return out, nil
 }
 
 // formatText writes a value in PostgreSQL's text output format.
@@ -888,24 +921,7 @@ func formatText(v any) string {
 	case interval:
 		return formatInterval(x)
 	case []any:
-		var b strings.Builder
-		b.WriteByte('{')
-		for i, e := range x {
-			if i > 0 {
-				b.WriteByte(',')
-			}
-			if e == nil {
-				b.WriteString("NULL")
-				continue
-			}
-			s := formatText(e)
-			if s == "" || strings.ContainsAny(s, "{},\"\\ ") || strings.EqualFold(s, "null") {
-				s = `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(s) + `"`
-			}
-			b.WriteString(s)
-		}
-		b.WriteByte('}')
-		return b.String()
+		return string(appendArray(nil, x, formatText))
 	case bson.RawValue:
 		if x.Type == bson.TypeBinary {
 			_, data := x.Binary()
@@ -1008,6 +1024,10 @@ func AppendTyped(b []byte, v any, oid uint32) []byte {
 		if oid == OIDJSONB || oid == OIDJSON { // a JSON boolean
 			return strconv.AppendBool(b, x)
 		}
+	case []any:
+		if elem := types[oid].elem; elem != 0 {
+			return appendArray(b, x, func(e any) string { return formatTyped(e, elem) }) // {2024-01-01} of a date[]
+		}
 	case time.Time:
 		if inf := infiniteText(x); inf != "" {
 			return append(b, inf...)
@@ -1020,6 +1040,32 @@ func AppendTyped(b []byte, v any, oid uint32) []byte {
 		}
 	}
 	return AppendText(b, v)
+}
+
+// appendArray appends an array in PostgreSQL's text form, {1,"a b",NULL,{2,3}}: each element written by text,
+// quoted when it is empty, NULL or holds a delimiter, a quote, a backslash or a space; a sub-array of a
+// multi-dimensional array as an array, unquoted.
+func appendArray(b []byte, a []any, text func(any) string) []byte {
+	b = append(b, '{')
+	for i, e := range a {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		if e == nil {
+			b = append(b, "NULL"...)
+			continue
+		}
+		if sub, nested := e.([]any); nested {
+			b = appendArray(b, sub, text)
+			continue
+		}
+		s := text(e)
+		if s == "" || strings.ContainsAny(s, "{},\"\\ ") || strings.EqualFold(s, "null") {
+			s = `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(s) + `"`
+		}
+		b = append(b, s...)
+	}
+	return append(b, '}')
 }
 
 // appendFloat8 appends a finite float8 as PostgreSQL's float8out writes it (appendFloat).
