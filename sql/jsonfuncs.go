@@ -281,16 +281,22 @@ func jsonFunc(name string, args []any) (any, bool, error) {
 		return j, true, nil
 	}
 	create := len(args) < 4 || asBool(args[3]) == true
+	out, err := editJSON(j, func(target any) (any, error) { return jsonSet(target, path, 0, nv, create) })
+	return out, true, err
+}
+
+// editJSON decodes the jsonb value j, lets edit change it, and encodes the result as jsonb.
+func editJSON(j bson.RawValue, edit func(any) (any, error)) (any, error) {
 	var target any
 	if err := bson.UnmarshalValue(j.Type, j.Value, &target); err != nil {
-		return nil, true, err
+		return nil, err
 	}
-	out, err := jsonSet(target, path, 0, nv, create)
+	out, err := edit(target)
 	if err != nil {
-		return nil, true, err
+		return nil, err
 	}
 	t, data, err := bson.MarshalValue(out)
-	return jsonbCanon(bson.RawValue{Type: t, Value: data}), true, err
+	return jsonbCanon(bson.RawValue{Type: t, Value: data}), err
 }
 
 // jsonbExists is jsonb_exists(j, key), the function form of ?, and jsonb_exists_any(j, keys) and
@@ -369,16 +375,8 @@ func jsonbInsert(args []any) (any, bool, error) {
 	if len(path) == 0 {
 		return j, true, nil
 	}
-	var target any
-	if err := bson.UnmarshalValue(j.Type, j.Value, &target); err != nil {
-		return nil, true, err
-	}
-	out, err := jsonInsert(target, path, 0, nv, after)
-	if err != nil {
-		return nil, true, err
-	}
-	t, data, err := bson.MarshalValue(out)
-	return jsonbCanon(bson.RawValue{Type: t, Value: data}), true, err
+	out, err := editJSON(j, func(target any) (any, error) { return jsonInsert(target, path, 0, nv, after) })
+	return out, true, err
 }
 
 // jsonInsert is jsonb_insert on a decoded value, as PostgreSQL's setPath inserts: at the path's last step an

@@ -478,11 +478,7 @@ func (l *tableLocks) release(s *Session) {
 		if key.advisory {
 			continue // the session's advisory holds settle their own (advisory.go)
 		}
-		t := l.tables[key]
-		t.setHeld(s, 0)
-		l.wake(t)
-		l.forget(key, t)
-		delete(s.locks.held, key)
+		l.setModes(s, key, 0)
 	}
 }
 
@@ -494,7 +490,12 @@ func (l *tableLocks) unlockMode(s *Session, key lockTag, mode lockMode) {
 	if m&(1<<mode) == 0 {
 		return
 	}
-	m &^= 1 << mode
+	l.setModes(s, key, m&^(1<<mode))
+}
+
+// setModes makes s hold exactly the modes m on key (none when m is 0), and grants the waits that frees. The
+// caller holds l.mu.
+func (l *tableLocks) setModes(s *Session, key lockTag, m uint16) {
 	t := l.tables[key]
 	t.setHeld(s, m)
 	if m == 0 {
@@ -526,19 +527,9 @@ func (l *tableLocks) keepOnly(s *Session, keep map[lockTag]uint16) {
 		if key.advisory {
 			continue // advisory holds go back with their counts (rollbackAdvisory)
 		}
-		k := keep[key]
-		if m == k {
-			continue
+		if k := keep[key]; m != k {
+			l.setModes(s, key, k)
 		}
-		t := l.tables[key]
-		t.setHeld(s, k)
-		if k == 0 {
-			delete(s.locks.held, key)
-		} else {
-			s.locks.held[key] = k
-		}
-		l.wake(t)
-		l.forget(key, t)
 	}
 }
 
