@@ -14,6 +14,19 @@ import (
 // since the numbers themselves differ.
 var dateFnSteps = []struct{ sql, want string }{
 	{"SET TIME ZONE 'UTC'", "SET"},
+	{"SELECT make_time(1, 2, 3.5), make_time(24, 0, 0), make_time(0, 0, 59.9999999), make_time(1, 2, 60), make_time(NULL, 1, 1) IS NULL, pg_typeof(make_time(1, 2, 3))",
+		"01:02:03.5|24:00:00|00:01:00|01:03:00|t|time without time zone\nSELECT 1"},
+	{"SELECT make_time(25, 0, 0)", "ERROR 22008"},
+	{"SELECT make_time(1, 60, 0)", "ERROR 22008"},
+	{"SELECT make_time(24, 0, 0.1)", "ERROR 22008"},
+	{"SELECT make_time(-1, 0, 0)", "ERROR 22008"},
+	// EXTRACT's numeric carries PostgreSQL 15's scale: 6 for second and epoch (0 of a date), 3 for milliseconds.
+	{"SELECT extract(epoch from timestamptz '2024-01-01'), extract(second from timestamp '2024-01-01 10:00:05.5'), " +
+		"extract(epoch from interval '1 day'), extract(year from date '2024-01-01'), extract(milliseconds from time '10:00:05.5'), " +
+		"extract(day from interval '3 days'), extract(epoch from date '2024-01-01'), extract(second from time '10:00:05'), " +
+		"extract(microseconds from timestamp '2024-01-01 10:00:05.5'), date_part('epoch', timestamptz '2024-01-01'), " +
+		"extract(epoch from timestamptz '2024-01-01')::text",
+		"1704067200.000000|5.500000|86400.000000|2024|5500.000|3|1704067200|5.000000|5500000|1704067200|1704067200.000000\nSELECT 1"},
 	{"SELECT to_date('2024-01-15','YYYY-MM-DD'), to_date('15 Jan 2024','DD Mon YYYY'), to_date('20240115','YYYYMMDD'), to_date('January 5, 2024','Month DD, YYYY')",
 		"2024-01-15|2024-01-15|2024-01-15|2024-01-05\nSELECT 1"},
 	{"SELECT to_timestamp('2024-01-02 03:04:05.123456', 'YYYY-MM-DD HH24:MI:SS.US')",

@@ -37,6 +37,7 @@ var builtinTypes = map[string]struct {
 	"translate":               {OIDText, []uint32{OIDText}},
 	"regexp_match":            {OIDTextArray, []uint32{OIDText}},
 	"make_date":               {OIDDate, []uint32{OIDInt4}},
+	"make_time":               {OIDTime, []uint32{OIDInt4, OIDInt4, OIDFloat8}},
 	"isfinite":                {OIDBool, nil},
 	"num_nulls":               {OIDInt4, nil},
 	"num_nonnulls":            {OIDInt4, nil},
@@ -405,6 +406,27 @@ func builtin(name string, args []any) (v any, ok bool, err error) {
 			return nil, true, errorf(CodeDatetimeFieldOverflow, "date field value out of range: %d-%02d-%02d", ymd[0], ymd[1], ymd[2])
 		}
 		return d, true, nil
+	case "make_time":
+		if err := argc(3, 3); err != nil {
+			return nil, true, err
+		}
+		h, err := integer(0)
+		if err != nil {
+			return nil, true, err
+		}
+		m, err := integer(1)
+		if err != nil {
+			return nil, true, err
+		}
+		sec, err := float(2)
+		if err != nil {
+			return nil, true, err
+		}
+		t, ok := makeTime(h, m, sec)
+		if !ok {
+			return nil, true, errorf(CodeDatetimeFieldOverflow, "time field value out of range: %d:%02d:%02g", h, m, sec)
+		}
+		return t, true, nil
 	case "reverse":
 		if err := argc(1, 1); err != nil {
 			return nil, true, err

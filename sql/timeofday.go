@@ -2,6 +2,7 @@ package sql
 
 import (
 	"fmt"
+	"math"
 	"regexp"
 	"strconv"
 	"strings"
@@ -181,4 +182,22 @@ func atClock(day time.Time, t timeOfDay) time.Time {
 		return day
 	}
 	return day.Add(time.Duration(t) * time.Microsecond)
+}
+
+// makeTime is make_time(h, m, sec), as PostgreSQL checks it (float_time_overflows): an hour of 0 to 24 and a
+// minute of 0 to 59 each, seconds of 0 to 60 rounded to microseconds, and no more than 24:00:00 in all; false
+// when out of range.
+func makeTime(h, m int64, sec float64) (timeOfDay, bool) {
+	if h < 0 || h > 24 || m < 0 || m >= 60 || math.IsNaN(sec) {
+		return 0, false
+	}
+	us := math.RoundToEven(sec * 1e6)
+	if us < 0 || us > 60e6 {
+		return 0, false
+	}
+	t := (h*60+m)*60*1_000_000 + int64(us)
+	if t > microsPerDay {
+		return 0, false
+	}
+	return timeOfDay(t), true
 }

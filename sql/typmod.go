@@ -561,6 +561,8 @@ func scaleOfExpr(n *pg.Node, sc *scope) int {
 		}
 		name := f.Funcname[len(f.Funcname)-1].GetString_().GetSval()
 		switch {
+		case name == "extract" && len(f.Args) == 2:
+			return extractScale(f.Args[0].GetAConst().GetSval().GetSval(), f.Args[1], sc)
 		case len(f.Args) == 1 && (name == "sum" || name == "min" || name == "max" || name == "abs"):
 			return scaleOfExpr(f.Args[0], sc)
 		case len(f.Args) == 1 && (name == "round" || name == "trunc"):
@@ -576,6 +578,33 @@ func scaleOfExpr(n *pg.Node, sc *scope) int {
 		return -1
 	}
 	return -1
+}
+
+// extractScale is the scale of EXTRACT(field FROM src)'s numeric value, as PostgreSQL 15 makes it: 6 for second
+// and epoch, 3 for milliseconds, 0 for the other fields, and 0 for every field of a date (a date's epoch is whole
+// seconds). A source known to be a date is a date column, a cast to date, or CURRENT_DATE.
+func extractScale(field string, src *pg.Node, sc *scope) int {
+	isDate := false
+	switch {
+	case src.GetTypeCast() != nil:
+		oid, err := typeFromName(src.GetTypeCast().TypeName)
+		isDate = err == nil && oid == OIDDate
+	case src.GetColumnRef() != nil:
+		c := refCol(src, sc)
+		isDate = c != nil && c.oid == OIDDate
+	case src.GetSqlvalueFunction() != nil:
+		isDate = src.GetSqlvalueFunction().Op == pg.SQLValueFunctionOp_SVFOP_CURRENT_DATE
+	}
+	switch strings.ToLower(field) {
+	case "second", "seconds", "epoch":
+		if isDate {
+			return 0
+		}
+		return 6
+	case "milliseconds", "millisecond", "ms", "msec", "msecs", "milliseconds_":
+		return 3
+	}
+	return 0
 }
 
 // numericText is v, a value of expression n, as the text a cast to text makes of it: a number of a numeric
