@@ -224,6 +224,7 @@ func TestCompare_Concord(t *testing.T) {
 	runJSONFn(t, "concord", c)
 	runDateFn(t, "concord", c)
 	runArrayFn(t, "concord", c)
+	runCTAS(t, "concord", c)
 	runActivity(t, "concord", url)
 }
 
@@ -290,6 +291,7 @@ func TestCompare_PostgreSQL(t *testing.T) {
 	runJSONFn(t, "postgresql", c)
 	runDateFn(t, "postgresql", c)
 	runArrayFn(t, "postgresql", c)
+	runCTAS(t, "postgresql", c)
 	runActivity(t, "postgresql", url)
 }
 

@@ -9,6 +9,7 @@ import (
 
 	pg "github.com/pganalyze/pg_query_go/v6"
 	"go.mongodb.org/mongo-driver/v2/bson"
+	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
 )
 
@@ -154,8 +155,19 @@ func (x *exec) dispatch(n *pg.Node) (*Result, error) {
 	case n.GetTransactionStmt() != nil, n.GetPrepareStmt() != nil, n.GetDeallocateStmt() != nil:
 		// Only described (a client may prepare BEGIN); Session.runStmt runs them.
 		return &Result{}, nil
+	case n.GetSelectStmt() != nil && n.GetSelectStmt().IntoClause != nil:
+		sel := proto.Clone(n.GetSelectStmt()).(*pg.SelectStmt) // SELECT ... INTO name: CREATE TABLE name AS the SELECT
+		into := sel.IntoClause
+		sel.IntoClause = nil
+		return x.createTableAs(&pg.Node{Node: &pg.Node_SelectStmt{SelectStmt: sel}}, into, false)
 	case n.GetSelectStmt() != nil:
 		return x.query(n.GetSelectStmt())
+	case n.GetCreateTableAsStmt() != nil:
+		cta := n.GetCreateTableAsStmt()
+		if cta.Objtype != pg.ObjectType_OBJECT_TABLE {
+			return nil, unsupported("CREATE MATERIALIZED VIEW")
+		}
+		return x.createTableAs(cta.Query, cta.Into, cta.IfNotExists)
 	case n.GetExplainStmt() != nil:
 		return x.explain(n.GetExplainStmt())
 	case n.GetInsertStmt() != nil:
