@@ -33,6 +33,8 @@ var ctasSteps = []struct{ sql, want string }{
 	{"CREATE TABLE ca6 AS SELECT 1/0 AS z", "ERROR 22012"},
 	{"SELECT count(*) FROM ca6", "ERROR 42P01"},
 	{"INSERT INTO ca2 VALUES (3, 'c')", "INSERT 0 1"},
+	{"CREATE UNLOGGED TABLE ca7 AS SELECT 1 AS a", "SELECT 1"},
+	{"DROP TABLE ca7", "DROP TABLE"},
 	{"DROP TABLE ca_src, ca1, ca2, ca3, ca4", "DROP TABLE"},
 }
 

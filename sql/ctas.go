@@ -21,6 +21,9 @@ func (x *exec) createTableAs(query *pg.Node, into *pg.IntoClause, ifNotExists bo
 	if rv == nil || query.GetSelectStmt() == nil {
 		return nil, unsupported("CREATE TABLE AS of this statement")
 	}
+	if err := refuseTemp(rv); err != nil {
+		return nil, err
+	}
 	if rv.Schemaname != "" && rv.Schemaname != "public" {
 		return nil, unsupported("schemas other than public")
 	}

@@ -23,6 +23,9 @@ func (x *exec) createTable(cs *pg.CreateStmt) (*Result, error) {
 		return &Result{Tag: "CREATE TABLE"}, nil
 	}
 	rv := cs.Relation
+	if err := refuseTemp(rv); err != nil {
+		return nil, err
+	}
 	if rv.Schemaname != "" && rv.Schemaname != "public" {
 		return nil, unsupported("schemas other than public")
 	}
@@ -791,6 +794,17 @@ func (x *exec) alterable(rv *pg.RangeVar) (*table, error) {
 		return nil, unsupported("ALTER TABLE on a collection without declared columns")
 	}
 	return t, nil
+}
+
+// refuseTemp refuses a temporary table (CREATE TEMP TABLE, CREATE TABLE ... AS and SELECT ... INTO TEMP): Concord's
+// tables are the database's, seen by every session and kept after it ends, which a temporary table must not be.
+// An UNLOGGED table is made as any other, durable: more than PostgreSQL promises of it.
+func refuseTemp(rv *pg.RangeVar) error {
+	if rv.GetRelpersistence() != "t" && rv.GetSchemaname() != "pg_temp" {
+		return nil
+	}
+	return &Error{Code: CodeFeatureNotSupported, Message: "temporary tables are not supported by Concord",
+		Hint: "Create a regular table (its name unique to the session, if others may run the same statements) and drop it when done."}
 }
 
 // ownerNotSupported refuses what ... OWNER TO another role than the session's user: Concord's objects have no

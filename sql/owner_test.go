@@ -47,3 +47,26 @@ func TestAlterTable_OwnerTo(t *testing.T) {
 		t.Fatalf("after the OWNER TOs: %q", got)
 	}
 }
+
+// A temporary table is refused plainly (0A000), in each of its spellings, where it used to be made as a table every
+// session sees and none drops; an UNLOGGED table is made as any other.
+func TestCreateTable_TempRefused(t *testing.T) {
+	s := openSession(t)
+	for _, q := range []string{
+		"CREATE TEMP TABLE tt (a int)",
+		"CREATE TEMPORARY TABLE tt (a int)",
+		"CREATE TABLE pg_temp.tt (a int)",
+		"CREATE TEMP TABLE tt AS SELECT 1 AS a",
+		"SELECT 1 AS a INTO TEMP tt",
+	} {
+		if got := run(t, s, q); !strings.HasPrefix(got, "ERROR 0A000: temporary tables are not supported") {
+			t.Errorf("%s: %q", q, got)
+		}
+	}
+	if got := run(t, s, "SELECT count(*) FROM tt"); !strings.HasPrefix(got, "ERROR 42P01") {
+		t.Fatalf("a refused temporary table exists: %q", got)
+	}
+	if got := run(t, s, "CREATE UNLOGGED TABLE ut (a int)"); got != "CREATE TABLE\n" {
+		t.Fatalf("CREATE UNLOGGED TABLE: %q", got)
+	}
+}
