@@ -14,8 +14,9 @@ import (
 // applies), a table, a VALUES list, a subquery and a WITH query as the source, INSERT DEFAULT VALUES, DEFAULT and
 // column defaults, SET (a, b) = (...), a changed primary key, identity columns and OVERRIDING, assignment casts;
 // and its errors, each leaving the tables as they were: a target row matched twice (21000), CHECK, NOT NULL,
-// UNIQUE and FOREIGN KEY violations mid-statement, an unknown or ambiguous column, an unreachable WHEN clause, the
-// source named as the target, and RETURNING, which PostgreSQL 15 does not have. MERGE in a transaction block is
+// UNIQUE and FOREIGN KEY violations mid-statement, an unknown or ambiguous column, a reference to the target in
+// WHEN NOT MATCHED (where an unqualified name is the source's), an unreachable WHEN clause, the source named as the
+// target, a view as the target, and RETURNING, which PostgreSQL 15 does not have. MERGE in a transaction block is
 // undone by ROLLBACK.
 var mergeSteps = []struct{ sql, want string }{
 	{"CREATE TABLE mgt (id int PRIMARY KEY, name text NOT NULL, qty int DEFAULT 7 CHECK (qty >= 0), note text DEFAULT 'new')",
@@ -156,6 +157,22 @@ var mergeSteps = []struct{ sql, want string }{
 		"MERGE 4"},
 	{"SELECT * FROM mgs ORDER BY id",
 		"1|uno|7\n2|B|3\n3|C|-1\n4|d|40\n5|e|\n9|nine|7\n107|seven!|1\nSELECT 7"},
+	{"CREATE VIEW mgv AS SELECT * FROM mgt",
+		"CREATE VIEW"},
+	{"MERGE INTO mgv USING mgs ON mgv.id = mgs.id WHEN MATCHED THEN DELETE",
+		"ERROR 0A000"},
+	{"MERGE INTO mgt USING mgs ON mgt.id = mgs.id WHEN NOT MATCHED AND mgt.qty IS NULL THEN INSERT VALUES (mgs.id, mgs.name)",
+		"ERROR 42P01"},
+	{"MERGE INTO mgt t USING mgs ON t.id = mgs.id WHEN NOT MATCHED THEN INSERT VALUES (mgs.id, t.name)",
+		"ERROR 42P01"},
+	{"MERGE INTO mgt USING (VALUES (70)) s(id) ON mgt.id = s.id WHEN NOT MATCHED THEN INSERT VALUES (s.id, name)",
+		"ERROR 42703"},
+	{"MERGE INTO mgt USING (VALUES (70, 'n')) s(id, name) ON mgt.id = s.id WHEN NOT MATCHED THEN INSERT VALUES (s.id, name)",
+		"MERGE 1"},
+	{"SELECT * FROM mgt ORDER BY id",
+		"1|uno|7|\n2|two|3|y\n9|nine|7|from cte\n70|n|7|new\n107|seven!|1|12\nSELECT 5"},
+	{"DROP VIEW mgv",
+		"DROP VIEW"},
 }
 
 // runMerge runs mergeSteps on a connection.

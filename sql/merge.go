@@ -2,6 +2,7 @@ package sql
 
 import (
 	"fmt"
+	"slices"
 
 	pg "github.com/pganalyze/pg_query_go/v6"
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -24,6 +25,10 @@ func (x *exec) merge(ms *pg.MergeStmt) (*relation, string, error) {
 		}
 		defer pop()
 	}
+	if v, err := x.lookupTable(ms.Relation.Relname, ms.Relation.Location); err == nil && v.View != "" {
+		return nil, "", &Error{Code: CodeFeatureNotSupported, Message: fmt.Sprintf("cannot execute MERGE on relation %q", v.Name),
+			Detail: "This operation is not supported for views."}
+	}
 	t, alias, err := x.target(ms.Relation)
 	if err != nil {
 		return nil, "", err
@@ -42,6 +47,9 @@ func (x *exec) merge(ms *pg.MergeStmt) (*relation, string, error) {
 	if err != nil {
 		return nil, "", err
 	}
+	if err := notMatchedRefs(t, alias, whens, src); err != nil {
+		return nil, "", err
+	}
 	tgt, err := x.scan(t, alias, nil)
 	if err != nil {
 		return nil, "", err
@@ -52,7 +60,7 @@ func (x *exec) merge(ms *pg.MergeStmt) (*relation, string, error) {
 	}
 	docCol := len(joined.cols) - 1 // the target's document; nil when the source row matched none
 	if x.describe {
-		x.typeMerge(t, whens, joined.cols)
+		x.typeMerge(t, whens, joined.cols, len(src.cols))
 		return nil, "MERGE 0", nil
 	}
 	if !x.inTxn {
@@ -62,8 +70,11 @@ func (x *exec) merge(ms *pg.MergeStmt) (*relation, string, error) {
 	done := map[string]bool{} // the target rows updated or deleted so far, by _id
 	var n int
 	for _, row := range joined.rows {
-		sc := &scope{cols: joined.cols, row: row}
 		doc, matched := row[docCol].(bson.Raw)
+		sc := &scope{cols: joined.cols, row: row}
+		if !matched {
+			sc = &scope{cols: joined.cols[:len(src.cols)], row: row[:len(src.cols)]} // the source's row alone
+		}
 		w, err := x.mergeAction(whens, matched, sc)
 		if err != nil {
 			return nil, "", err
@@ -263,10 +274,13 @@ func (x *exec) mergeMatched(t *table, coll backendColl, w *pg.MergeWhenClause, d
 }
 
 // typeMerge types a described MERGE's parameters: conditions as they are used, SET values and INSERT values by
-// the columns they go to.
-func (x *exec) typeMerge(t *table, whens []*pg.MergeWhenClause, cols []relCol) {
-	sc := &scope{cols: cols, row: make([]any, len(cols))}
+// the columns they go to. cols are the joined row's, the source's srcCols first; WHEN NOT MATCHED sees only those.
+func (x *exec) typeMerge(t *table, whens []*pg.MergeWhenClause, cols []relCol, srcCols int) {
 	for _, w := range whens {
+		sc := &scope{cols: cols, row: make([]any, len(cols))}
+		if w.MatchKind != pg.MergeMatchKind_MERGE_WHEN_MATCHED {
+			sc = &scope{cols: cols[:srcCols], row: make([]any, srcCols)}
+		}
 		x.typeOf(w.Condition, sc)
 		for _, tg := range w.TargetList {
 			if rt := tg.GetResTarget(); w.CommandType == pg.CmdType_CMD_UPDATE {
@@ -284,4 +298,39 @@ func (x *exec) typeMerge(t *table, whens []*pg.MergeWhenClause, cols []relCol) {
 			x.typeOf(e, sc)
 		}
 	}
+}
+
+// notMatchedRefs refuses, as PostgreSQL does, a WHEN NOT MATCHED clause's reference to the target, which has no row
+// there: a name qualified by it is 42P01, an unqualified column only it has 42703.
+func notMatchedRefs(t *table, alias string, whens []*pg.MergeWhenClause, src *relation) error {
+	var bad error
+	find := func(n *pg.Node) bool {
+		cr := n.GetColumnRef()
+		if cr == nil {
+			return false
+		}
+		f := columnFields(cr)
+		switch {
+		case len(f) >= 2 && f[0] == alias && !slices.ContainsFunc(src.cols, func(c relCol) bool { return c.qual == alias }):
+			bad = &Error{Code: CodeUndefinedTable, Message: fmt.Sprintf("invalid reference to FROM-clause entry for table %q", alias),
+				Hint:     fmt.Sprintf("There is an entry for table %q, but it cannot be referenced from this part of the query.", alias),
+				Position: int(cr.Location) + 1}
+		case len(f) == 1 && t.declared && t.column(f[0]) != nil && !slices.ContainsFunc(src.cols, func(c relCol) bool { return !c.hidden && c.name == f[0] }):
+			bad = &Error{Code: CodeUndefinedColumn, Message: fmt.Sprintf("column %q does not exist", f[0]),
+				Hint:     fmt.Sprintf("There is a column named %q in table %q, but it cannot be referenced from this part of the query.", f[0], alias),
+				Position: int(cr.Location) + 1}
+		}
+		return bad != nil
+	}
+	for _, w := range whens {
+		if w.MatchKind == pg.MergeMatchKind_MERGE_WHEN_MATCHED {
+			continue
+		}
+		for _, n := range append([]*pg.Node{w.Condition}, w.Values...) {
+			if walkNoSub(n, find) {
+				return bad
+			}
+		}
+	}
+	return nil
 }
