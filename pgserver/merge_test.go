@@ -17,7 +17,7 @@ import (
 // UNIQUE and FOREIGN KEY violations mid-statement, an unknown or ambiguous column, a reference to the target in
 // WHEN NOT MATCHED (where an unqualified name is the source's), an unreachable WHEN clause, the source named as the
 // target, a view as the target, and RETURNING, which PostgreSQL 15 does not have. MERGE in a transaction block is
-// undone by ROLLBACK.
+// undone by ROLLBACK, and holds ROW EXCLUSIVE on its target and ACCESS SHARE on its source until the block ends.
 var mergeSteps = []struct{ sql, want string }{
 	{"CREATE TABLE mgt (id int PRIMARY KEY, name text NOT NULL, qty int DEFAULT 7 CHECK (qty >= 0), note text DEFAULT 'new')",
 		"CREATE TABLE"},
@@ -173,6 +173,14 @@ var mergeSteps = []struct{ sql, want string }{
 		"1|uno|7|\n2|two|3|y\n9|nine|7|from cte\n70|n|7|new\n107|seven!|1|12\nSELECT 5"},
 	{"DROP VIEW mgv",
 		"DROP VIEW"},
+	{"BEGIN",
+		"BEGIN"},
+	{"MERGE INTO mgt USING mgs ON mgt.id = mgs.id WHEN MATCHED THEN UPDATE SET qty = mgt.qty WHEN NOT MATCHED AND false THEN DO NOTHING",
+		"MERGE 4"},
+	{"SELECT relation::regclass::text, mode FROM pg_locks WHERE locktype = 'relation' AND relation IN ('mgt'::regclass, 'mgs'::regclass) ORDER BY 1, 2",
+		"mgs|AccessShareLock\nmgt|RowExclusiveLock\nSELECT 2"},
+	{"ROLLBACK",
+		"ROLLBACK"},
 }
 
 // runMerge runs mergeSteps on a connection.
@@ -257,5 +265,28 @@ func TestMerge_ConcurrentCounters(t *testing.T) {
 	}
 	if total != clients*each {
 		t.Errorf("%d merges acknowledged, want %d", total, clients*each)
+	}
+}
+
+// TestMerge_Parameters: a prepared MERGE's parameters take their types from where they are used (a SET value and
+// an INSERT value by their columns, a condition by what it is compared with), so pgx binds integers to them.
+func TestMerge_Parameters(t *testing.T) {
+	url, _ := startServer(t)
+	ctx := context.Background()
+	c := connect(t, url)
+	if _, err := c.Exec(ctx, "CREATE TABLE mgpar (k int PRIMARY KEY, n int NOT NULL)"); err != nil {
+		t.Fatal(err)
+	}
+	q := "MERGE INTO mgpar USING (VALUES ($1::int)) s(k) ON mgpar.k = s.k " +
+		"WHEN MATCHED AND mgpar.n < $3 THEN UPDATE SET n = mgpar.n + $2 WHEN NOT MATCHED THEN INSERT VALUES (s.k, $2)"
+	for i, want := range []string{"MERGE 1", "MERGE 1", "MERGE 0"} {
+		tag, err := c.Exec(ctx, q, 1, 5, 8)
+		if err != nil || tag.String() != want {
+			t.Fatalf("merge %d: %q (%v), want %q", i, tag, err, want)
+		}
+	}
+	var n int
+	if err := c.QueryRow(ctx, "SELECT n FROM mgpar WHERE k = 1").Scan(&n); err != nil || n != 10 {
+		t.Fatalf("n = %d (%v), want 10", n, err)
 	}
 }
