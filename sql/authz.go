@@ -70,7 +70,7 @@ func (s *Session) checkAccess(st *statement) error {
 }
 
 // accesses lists what statement n does to which tables: the targets of its
-// INSERT, UPDATE, DELETE and DDL (data-modifying CTEs included), and
+// INSERT, UPDATE, DELETE, MERGE and DDL (data-modifying CTEs included), and
 // PrivSelect on every other table it names. Names of CTEs in scope and the
 // catalog schemas (pg_catalog, information_schema), which every user may
 // read, are left out.
@@ -105,6 +105,19 @@ func accesses(n *pg.Node) []Access {
 			target(v.Relation, PrivUpdate)
 		case *pg.DeleteStmt:
 			target(v.Relation, PrivDelete)
+		case *pg.MergeStmt:
+			// As in PostgreSQL: the privilege of each action it may take, and SELECT for the join on the target.
+			target(v.Relation, PrivSelect)
+			for _, w := range v.MergeWhenClauses {
+				switch w.GetMergeWhenClause().CommandType {
+				case pg.CmdType_CMD_INSERT:
+					target(v.Relation, PrivInsert)
+				case pg.CmdType_CMD_UPDATE:
+					target(v.Relation, PrivUpdate)
+				case pg.CmdType_CMD_DELETE:
+					target(v.Relation, PrivDelete)
+				}
+			}
 		case *pg.CopyStmt:
 			if v.IsFrom {
 				target(v.Relation, PrivInsert)

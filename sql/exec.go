@@ -179,6 +179,9 @@ func (x *exec) dispatch(n *pg.Node) (*Result, error) {
 	case n.GetDeleteStmt() != nil:
 		rel, tag, err := x.delete(n.GetDeleteStmt())
 		return dmlResult(rel, tag, err)
+	case n.GetMergeStmt() != nil:
+		rel, tag, err := x.merge(n.GetMergeStmt())
+		return dmlResult(rel, tag, err)
 	case n.GetCreateStmt() != nil:
 		return x.createTable(n.GetCreateStmt())
 	case n.GetViewStmt() != nil:
@@ -389,6 +392,8 @@ func needsTxn(n *pg.Node) bool {
 		return len(n.GetUpdateStmt().FromClause) > 0
 	case n.GetDeleteStmt() != nil:
 		return len(n.GetDeleteStmt().UsingClause) > 0
+	case n.GetMergeStmt() != nil:
+		return true // a join and any number of writes: all of them or none
 	case n.GetTruncateStmt() != nil:
 		ts := n.GetTruncateStmt() // all the tables or none, those CASCADE adds too
 		return len(ts.Relations) > 1 || ts.Behavior == pg.DropBehavior_DROP_CASCADE
