@@ -233,7 +233,7 @@ func runAdvisoryDeadlock(t *testing.T, who, url string) {
 		_, err := a.Exec(ctx, "SELECT pg_advisory_lock(72)")
 		aErr <- err
 	}()
-	time.Sleep(300 * time.Millisecond)
+	waitLockWait(t, url, a.PgConn().PID()) // a waits first, so its deadlock check runs first
 	start := time.Now()
 	go func() {
 		_, err := b.Exec(ctx, "SELECT pg_advisory_lock(71)")
@@ -288,7 +288,7 @@ func TestAdvisoryLocks_DeadlockWithTableLock(t *testing.T) {
 		_, err := a.Exec(ctx, "SELECT pg_advisory_lock(81)")
 		aErr <- err
 	}()
-	time.Sleep(300 * time.Millisecond)
+	waitLockWait(t, url, a.PgConn().PID())
 	mustExec(t, b, "BEGIN")
 	go func() {
 		_, err := b.Exec(ctx, "LOCK TABLE adl IN ACCESS EXCLUSIVE MODE")
@@ -348,4 +348,16 @@ func TestAdvisoryLocks_SharedQueue(t *testing.T) {
 	if err := c.QueryRow(ctx, "SELECT pg_try_advisory_lock_shared(90)").Scan(&ok); err != nil || ok {
 		t.Fatalf("a shared request beside the exclusive holder: granted %v, %v", ok, err)
 	}
+}
+
+// waitLockWait waits until the session pid waits for a lock, as pg_locks shows it (on Concord and PostgreSQL alike).
+func waitLockWait(t *testing.T, url string, pid uint32) {
+	t.Helper()
+	w := connect(t, url)
+	defer w.Close(context.Background())
+	waitFor(t, "the lock wait", func() bool {
+		var n int
+		_ = w.QueryRow(context.Background(), "SELECT count(*) FROM pg_locks WHERE pid = $1 AND NOT granted", int(pid)).Scan(&n)
+		return n > 0
+	})
 }
