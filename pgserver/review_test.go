@@ -502,6 +502,12 @@ var reviewSteps = []struct{ sql, want string }{
 		"ERROR 23514 rvchk_x_check"},
 	{"CREATE TABLE rvchk2 (x text CHECK (x SIMILAR TO 'a#\"b#\"c' ESCAPE '#'))",
 		"CREATE TABLE"},
+	// An aggregate called without arguments is 42883, count() 42809, as PostgreSQL answers them.
+	{"SELECT var_samp()", "ERROR 42883"},
+	{"SELECT sum() FROM rvemp", "ERROR 42883"},
+	{"SELECT string_agg()", "ERROR 42883"},
+	{"SELECT count()", "ERROR 42809"},
+	{"SELECT array_agg() FROM generate_series(1, 2)", "ERROR 42883"},
 }
 
 func runReview(t *testing.T, who string, c *pgx.Conn) { runSteps(t, who, c, reviewSteps) }

@@ -961,6 +961,12 @@ func (x *exec) aggregate(f *pg.FuncCall, name string, sc *scope) (any, error) {
 		if err := checkOrderedSet(f, name); err != nil {
 			return nil, err
 		}
+	} else if !f.AggStar && len(f.Args) == 0 {
+		if name == "count" {
+			return nil, errorf("42809", "count(*) must be used to call a parameterless aggregate function")
+		}
+		return nil, &Error{Code: CodeUndefinedFunction, Message: fmt.Sprintf("function %s() does not exist", name),
+			Hint: "No function matches the given name and argument types. You might need to add explicit type casts."}
 	}
 	var keys [][]any
 	if len(f.AggOrder) > 0 {
