@@ -373,7 +373,7 @@ func (x *exec) catalogRelation(schema, name string) (*relation, error) {
 			return nil, err
 		}
 		for i, n := range names {
-			rel.rows = append(rel.rows, []any{int64(20000 + i), n, int64(10), int64(6), "C.UTF-8", "C.UTF-8", nil, "c", nil, false, int64(-1)})
+			rel.rows = append(rel.rows, []any{int64(databaseOIDBase + i), n, int64(10), int64(6), "C.UTF-8", "C.UTF-8", nil, "c", nil, false, int64(-1)})
 		}
 	case name == "pg_roles":
 		col("oid", OIDOID)

@@ -59,16 +59,8 @@ func newEngine(b backend) *Engine {
 
 // databaseOID is the oid pg_database shows for db (0 when it cannot be read).
 func (e *Engine) databaseOID(ctx context.Context, db string) int64 {
-	names, err := e.b.listDatabaseNames(ctx)
-	if err != nil {
-		return 0
-	}
-	for i, n := range names {
-		if n == db {
-			return int64(20000 + i) // as pg_database numbers them (databaseOIDs)
-		}
-	}
-	return 0
+	oids, _ := e.databaseOIDs(ctx)
+	return oids[db]
 }
 
 // Transaction status of a session, as ReadyForQuery reports it.

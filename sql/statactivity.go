@@ -1,6 +1,7 @@
 package sql
 
 import (
+	"context"
 	"fmt"
 	"sort"
 	"time"
@@ -45,13 +46,21 @@ func (x *exec) statRelation(schema, name string) (rel *relation, ok bool, err er
 
 // databaseOIDs are the oids pg_database shows, by database name.
 func (x *exec) databaseOIDs() (map[string]int64, error) {
-	names, err := x.s.e.b.listDatabaseNames(x.base)
+	return x.s.e.databaseOIDs(x.base)
+}
+
+// databaseOIDBase is the oid of the first database pg_database lists; the others follow in its order.
+const databaseOIDBase = 20000
+
+// databaseOIDs are the oids pg_database shows, by database name.
+func (e *Engine) databaseOIDs(ctx context.Context) (map[string]int64, error) {
+	names, err := e.b.listDatabaseNames(ctx)
 	if err != nil {
 		return nil, err
 	}
 	oids := make(map[string]int64, len(names))
 	for i, n := range names {
-		oids[n] = int64(20000 + i) // as pg_database numbers them
+		oids[n] = int64(databaseOIDBase + i)
 	}
 	return oids, nil
 }

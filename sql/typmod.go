@@ -601,7 +601,7 @@ func extractScale(field string, src *pg.Node, sc *scope) int {
 			return 0
 		}
 		return 6
-	case "milliseconds", "millisecond", "ms", "msec", "msecs", "milliseconds_":
+	case "milliseconds", "millisecond", "ms", "msec", "msecs":
 		return 3
 	}
 	return 0
