@@ -286,6 +286,7 @@ func TestCompare_PostgreSQL(t *testing.T) {
 	runDumpCatalog(t, "postgresql", c)
 	runNotify(t, "postgresql", url)
 	runTableLocks(t, "postgresql", c)
+	runUnseenNames(t, "postgresql", url)
 	runTimeZone(t, "postgresql", c)
 	runTimeZoneClient(t, "postgresql", url)
 	runReview(t, "postgresql", c)

@@ -539,3 +539,61 @@ func TestTableLocks_DeadlockThroughRow(t *testing.T) {
 		t.Fatalf("n after the deadlock: %d, %v (want 10: the block's write undone, the UPDATE's kept)", n, err)
 	}
 }
+
+// runUnseenNames checks that a name another block created and has not committed is no one else's to find: a
+// SELECT, INSERT, UPDATE or DELETE naming it fails with 42P01 at once, without waiting for the lock that block
+// holds on it, as PostgreSQL looks a name up before it locks it. A table that exists is waited for as before
+// (here until lock_timeout), and the new table is there for everyone once the block commits.
+func runUnseenNames(t *testing.T, who, url string) {
+	ctx := context.Background()
+	a, b := connect(t, url), connect(t, url)
+	defer a.Close(ctx)
+	defer b.Close(ctx)
+	mustExec(t, a, "DROP TABLE IF EXISTS un_base, un_new")
+	mustExec(t, a, "CREATE TABLE un_base (id int8 PRIMARY KEY)")
+	mustExec(t, a, "BEGIN")
+	mustExec(t, a, "CREATE TABLE un_new (id int8 PRIMARY KEY)")
+	mustExec(t, a, "ALTER TABLE un_new ADD COLUMN v int8")
+	mustExec(t, a, "ALTER TABLE un_base ADD COLUMN w int8")
+	for _, q := range []string{
+		"SELECT * FROM un_new",
+		"SELECT count(*) FROM un_new JOIN un_base USING (id)",
+		"INSERT INTO un_new VALUES (1)",
+		"UPDATE un_new SET id = 2",
+		"DELETE FROM un_new",
+	} {
+		qctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		start := time.Now()
+		_, err := b.Exec(qctx, q)
+		cancel()
+		var pe *pgconn.PgError
+		if !errors.As(err, &pe) || pe.Code != "42P01" || pe.Message != `relation "un_new" does not exist` {
+			t.Errorf("%s: %s: %v, want 42P01 relation \"un_new\" does not exist", who, q, err)
+			continue
+		}
+		if want := int32(strings.Index(q, "un_new") + 1); pe.Position != want {
+			t.Errorf("%s: %s: position %d, want %d", who, q, pe.Position, want)
+		}
+		if d := time.Since(start); d > 2*time.Second {
+			t.Errorf("%s: %s took %v: it waited for the other block", who, q, d)
+		}
+	}
+	mustExec(t, b, "SET lock_timeout = '300ms'")
+	if _, err := b.Exec(ctx, "SELECT * FROM un_base"); sqlState(err) != "55P03" {
+		t.Errorf("%s: SELECT from a table the other block altered: %v, want 55P03 after waiting", who, err)
+	}
+	mustExec(t, b, "RESET lock_timeout")
+	mustExec(t, a, "COMMIT")
+	var n int
+	if err := b.QueryRow(ctx, "SELECT count(*) FROM un_new").Scan(&n); err != nil || n != 0 {
+		t.Errorf("%s: the committed table: %d rows, %v", who, n, err)
+	}
+	mustExec(t, b, "INSERT INTO un_new VALUES (1, 2)")
+	mustExec(t, a, "DROP TABLE un_base, un_new")
+}
+
+// TestTableLocks_UnseenNames runs runUnseenNames on Concord (TestCompare_PostgreSQL runs it on PostgreSQL).
+func TestTableLocks_UnseenNames(t *testing.T) {
+	url, _ := startServer(t)
+	runUnseenNames(t, "concord", url)
+}

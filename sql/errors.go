@@ -92,6 +92,14 @@ func unsupported(what string) *Error {
 	return errorf(CodeFeatureNotSupported, "%s is not supported by Concord", what)
 }
 
+// errCode is err's SQLSTATE, "" for no error.
+func errCode(err error) string {
+	if err == nil {
+		return ""
+	}
+	return AsError(err).Code
+}
+
 // AsError converts any error a statement returns into an *Error: a
 // *concord.Error by its MongoDB code (a write conflict is 40001, a duplicate
 // key 23505), a cancelled or expired context 57014, anything else XX000.

@@ -265,6 +265,28 @@ func (l *tableLocks) wake(t *lockedTable) {
 	}
 }
 
+// tryLock takes mode on key for s if it can without waiting, reporting whether s holds it now.
+func (l *tableLocks) tryLock(s *Session, key lockTag, mode lockMode) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if s.locks.held[key]&(1<<mode) != 0 {
+		return true
+	}
+	t := l.tables[key]
+	if t == nil {
+		if l.tables == nil {
+			l.tables = map[lockTag]*lockedTable{}
+		}
+		t = &lockedTable{held: map[*Session]uint16{}}
+		l.tables[key] = t
+	}
+	if !t.grantable(s, mode, nil) {
+		return false
+	}
+	l.grant(t, s, key, mode)
+	return true
+}
+
 // lock takes mode on key for s, waiting while it conflicts unless nowait; the relation's name is for messages.
 // timeout is the session's lock_timeout (0: none).
 func (l *tableLocks) lock(ctx context.Context, s *Session, key lockTag, mode lockMode, nowait bool, timeout time.Duration) error {
@@ -537,6 +559,20 @@ func (l *tableLocks) keepOnly(s *Session, keep map[lockTag]uint16) {
 // block's, or the statement's own outside one. Describing a statement takes no locks.
 func (x *exec) lockRel(name string, mode lockMode) error {
 	return x.lockRelWait(name, mode, false)
+}
+
+// lockRelSeen is lockRel for a relation a statement reads or writes by name. When the lock is not free at once and
+// unseen reports that this session can see nothing of that name (a table another block created and has not
+// committed, for one), the statement fails with unseen's error at once instead of waiting for that block:
+// PostgreSQL looks a name up before it locks it, and an uncommitted table is no one else's to find.
+func (x *exec) lockRelSeen(name string, mode lockMode, unseen func() error) error {
+	if x.describe || name == "" || x.s.e.locks.tryLock(x.s, relTag(x.s.database, name), mode) {
+		return nil
+	}
+	if err := unseen(); err != nil {
+		return err
+	}
+	return x.lockRel(name, mode)
 }
 
 // lockRelWait is lockRel, failing at once with 55P03 when nowait and the lock is not free.
