@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -95,8 +96,13 @@ func (x *exec) eval(n *pg.Node, sc *scope) (any, error) {
 	case n.GetGroupingFunc() != nil:
 		return groupingFunc(n.GetGroupingFunc().Args, sc), nil
 	case n.GetCoalesceExpr() != nil:
-		for _, a := range n.GetCoalesceExpr().Args {
-			v, err := x.eval(a, sc)
+		args := n.GetCoalesceExpr().Args
+		t, err := x.resolveLiterals(args, sc)
+		if err != nil {
+			return nil, err
+		}
+		for _, a := range args {
+			v, err := x.evalAs(a, t, sc)
 			if err != nil || v != nil {
 				return v, err
 			}
@@ -104,9 +110,13 @@ func (x *exec) eval(n *pg.Node, sc *scope) (any, error) {
 		return nil, nil
 	case n.GetMinMaxExpr() != nil:
 		mm := n.GetMinMaxExpr()
+		t, err := x.resolveLiterals(mm.Args, sc)
+		if err != nil {
+			return nil, err
+		}
 		var best any
 		for _, a := range mm.Args {
-			v, err := x.eval(a, sc)
+			v, err := x.evalAs(a, t, sc)
 			if err != nil {
 				return nil, err
 			}
@@ -695,6 +705,17 @@ func asBool(v any) any {
 func truthy(v any) bool { return asBool(v) == true }
 
 func (x *exec) evalCase(c *pg.CaseExpr, sc *scope) (any, error) {
+	results := make([]*pg.Node, 0, len(c.Args)+1)
+	for _, w := range c.Args {
+		results = append(results, w.GetCaseWhen().Result)
+	}
+	if c.Defresult != nil {
+		results = append(results, c.Defresult)
+	}
+	t, err := x.resolveLiterals(results, sc)
+	if err != nil {
+		return nil, err
+	}
 	var arg any
 	if c.Arg != nil {
 		var err error
@@ -714,10 +735,56 @@ func (x *exec) evalCase(c *pg.CaseExpr, sc *scope) (any, error) {
 			}
 		}
 		if truthy(v) {
-			return x.eval(cw.Result, sc)
+			return x.evalAs(cw.Result, t, sc)
 		}
 	}
-	return x.eval(c.Defresult, sc)
+	return x.evalAs(c.Defresult, t, sc)
+}
+
+// literalTypes are the types an untyped string literal among COALESCE's, GREATEST's or LEAST's arguments or a
+// CASE's results is read as when the others have that type (resolveLiterals).
+var literalTypes = map[uint32]bool{OIDInt2: true, OIDInt4: true, OIDInt8: true, OIDNumeric: true, OIDFloat4: true,
+	OIDFloat8: true, OIDBool: true, OIDDate: true}
+
+// resolveLiterals is PostgreSQL's common type of COALESCE's, GREATEST's or LEAST's arguments or a CASE's results
+// for the untyped string literals among them: when the other expressions agree on a number type, boolean or date,
+// each such literal must be a valid value of it, checked before anything is evaluated (coalesce(1, 'a') is 22P02
+// however the first argument turns out), and is read as one (evalAs). It returns that type, 0 when no literal
+// needs it.
+func (x *exec) resolveLiterals(args []*pg.Node, sc *scope) (uint32, error) {
+	if !slices.ContainsFunc(args, isStringLiteral) {
+		return 0, nil
+	}
+	t := x.commonType(args, sc)
+	if !literalTypes[t] {
+		return 0, nil
+	}
+	for _, a := range args {
+		if isStringLiteral(a) {
+			if _, err := coerce(a.GetAConst().GetSval().GetSval(), t); err != nil {
+				if e, ok := err.(*Error); ok && e.Position == 0 {
+					e.Position = int(a.GetAConst().Location) + 1
+				}
+				return 0, err
+			}
+		}
+	}
+	return t, nil
+}
+
+// evalAs evaluates n, an untyped string literal read as type t when t is not 0 (resolveLiterals).
+func (x *exec) evalAs(n *pg.Node, t uint32, sc *scope) (any, error) {
+	v, err := x.eval(n, sc)
+	if err != nil || t == 0 || !isStringLiteral(n) {
+		return v, err
+	}
+	return coerce(v, t)
+}
+
+// isNullLiteral reports whether n is the constant NULL.
+func isNullLiteral(n *pg.Node) bool {
+	c := n.GetAConst()
+	return c != nil && c.Isnull
 }
 
 // indirect applies subscripts (1-based, as PostgreSQL's) and field

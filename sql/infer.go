@@ -204,14 +204,16 @@ func (x *exec) typeOf(n *pg.Node, sc *scope) uint32 {
 	case n.GetCaseExpr() != nil:
 		c := n.GetCaseExpr()
 		at := x.typeOf(c.Arg, sc)
-		var t uint32
+		results := make([]*pg.Node, 0, len(c.Args)+1)
 		for _, w := range c.Args {
 			cw := w.GetCaseWhen()
 			x.hint(cw.Expr, at, sc)
-			t = unifyType(t, x.typeOf(cw.Result, sc))
+			results = append(results, cw.Result)
 		}
-		t = unifyType(t, x.typeOf(c.Defresult, sc))
-		return t
+		if c.Defresult != nil {
+			results = append(results, c.Defresult)
+		}
+		return x.commonType(results, sc)
 	case n.GetGroupingFunc() != nil:
 		return OIDInt4
 	case n.GetCoalesceExpr() != nil:
@@ -276,12 +278,28 @@ func (x *exec) typeOf(n *pg.Node, sc *scope) uint32 {
 // firstType is the first known type of a list of expressions, which also
 // becomes the type of its parameters.
 func (x *exec) firstType(args []*pg.Node, sc *scope) uint32 {
-	var t uint32
-	for _, a := range args {
-		t = unifyType(t, x.typeOf(a, sc))
-	}
+	t := x.commonType(args, sc)
 	for _, a := range args {
 		x.hint(a, t, sc)
+	}
+	return t
+}
+
+// commonType is the type of expressions that give one result (COALESCE's arguments, a CASE's results): as
+// PostgreSQL's, the others' when they are not all untyped string literals or NULLs, which are read as it
+// (resolveLiterals).
+func (x *exec) commonType(args []*pg.Node, sc *scope) uint32 {
+	var t uint32
+	for _, a := range args {
+		if !isStringLiteral(a) && !isNullLiteral(a) {
+			t = unifyType(t, x.typeOf(a, sc))
+		}
+	}
+	if t != 0 {
+		return t
+	}
+	for _, a := range args {
+		t = unifyType(t, x.typeOf(a, sc))
 	}
 	return t
 }

@@ -1,0 +1,36 @@
+package pgserver_test
+
+import (
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// literalTypeSteps: untyped string literals among COALESCE's, GREATEST's and LEAST's arguments and a CASE's
+// results take the others' type, as PostgreSQL's common type resolution reads them: an invalid one is 22P02 before
+// anything is evaluated (coalesce(1, 'a') fails though its first argument is not NULL), a valid one is a value of
+// that type, and literals alone stay text.
+var literalTypeSteps = []struct{ sql, want string }{
+	{"SELECT coalesce(1, 'a')", "ERROR 22P02"},
+	{"SELECT coalesce(NULL, '5', 1), pg_typeof(coalesce(NULL, '5', 1))", "5|integer\nSELECT 1"},
+	{"SELECT coalesce(NULL, 'x'), pg_typeof(coalesce(NULL, 'x'))", "x|text\nSELECT 1"},
+	{"SELECT coalesce(2.5, '1.25'), pg_typeof(coalesce(NULL, '1.25', 2.5))", "2.5|numeric\nSELECT 1"},
+	{"SELECT greatest(1, '5', 3), pg_typeof(greatest(1, '5', 3))", "5|integer\nSELECT 1"},
+	{"SELECT least(1, 'z')", "ERROR 22P02"},
+	{"SELECT CASE WHEN true THEN 1 ELSE 'a' END", "ERROR 22P02"},
+	{"SELECT CASE WHEN false THEN 1 ELSE '7' END + 1", "8\nSELECT 1"},
+	{"SELECT CASE 1 WHEN 1 THEN 'x' ELSE 'y' END, pg_typeof(CASE 1 WHEN 1 THEN 'x' ELSE 'y' END)", "x|text\nSELECT 1"},
+	{"SELECT coalesce(NULL::date, '2024-02-30')", "ERROR 22008"},
+	{"SELECT coalesce(NULL::date, '2024-02-03'), pg_typeof(coalesce(NULL::date, '2024-02-03'))", "2024-02-03|date\nSELECT 1"},
+	{"SELECT coalesce(NULL::bool, 'yes'), coalesce(NULL::bool, 'maybe')", "ERROR 22P02"},
+	{"SELECT coalesce(NULL::bool, 'yes')", "t\nSELECT 1"},
+	{"SELECT coalesce(NULL::int, ' 42 ') + 1", "43\nSELECT 1"},
+	{"CREATE TABLE lty (id int PRIMARY KEY, n int8, d date)", "CREATE TABLE"},
+	{"INSERT INTO lty VALUES (1, NULL, NULL), (2, 9, '2024-05-06')", "INSERT 0 2"},
+	{"SELECT id, coalesce(n, '0') + 1, coalesce(d, '2000-01-01') FROM lty ORDER BY id", "1|1|2000-01-01\n2|10|2024-05-06\nSELECT 2"},
+	{"SELECT id FROM lty WHERE coalesce(n, 'none') > 0", "ERROR 22P02"},
+	{"DROP TABLE lty", "DROP TABLE"},
+}
+
+// runLiteralTypes runs literalTypeSteps on a connection.
+func runLiteralTypes(t *testing.T, who string, c *pgx.Conn) { runSteps(t, who, c, literalTypeSteps) }
