@@ -43,9 +43,11 @@ const (
 	OIDBpchar        uint32 = 1042
 	OIDVarchar       uint32 = 1043
 	OIDDate          uint32 = 1082
+	OIDDateArray     uint32 = 1182
 	OIDTime          uint32 = 1083
 	OIDTimeArray     uint32 = 1183
 	OIDTimestamp     uint32 = 1114
+	OIDTsArray       uint32 = 1115
 	OIDTimestamptz   uint32 = 1184
 	OIDTstzArray     uint32 = 1185
 	OIDInterval      uint32 = 1186
@@ -93,10 +95,12 @@ var types = map[uint32]typeInfo{
 	OIDFloat8Array:   {typname: "_float8", name: "double precision[]", elem: OIDFloat8},
 	OIDBpchar:        {typname: "bpchar", name: "character"},
 	OIDVarchar:       {typname: "varchar", name: "character varying", array: OIDVarchArray},
-	OIDDate:          {typname: "date", name: "date"},
+	OIDDate:          {typname: "date", name: "date", array: OIDDateArray},
+	OIDDateArray:     {typname: "_date", name: "date[]", elem: OIDDate},
 	OIDTime:          {typname: "time", name: "time without time zone", array: OIDTimeArray},
 	OIDTimeArray:     {typname: "_time", name: "time without time zone[]", elem: OIDTime},
-	OIDTimestamp:     {typname: "timestamp", name: "timestamp without time zone"},
+	OIDTimestamp:     {typname: "timestamp", name: "timestamp without time zone", array: OIDTsArray},
+	OIDTsArray:       {typname: "_timestamp", name: "timestamp without time zone[]", elem: OIDTimestamp},
 	OIDTimestamptz:   {typname: "timestamptz", name: "timestamp with time zone", array: OIDTstzArray},
 	OIDTstzArray:     {typname: "_timestamptz", name: "timestamp with time zone[]", elem: OIDTimestamptz},
 	OIDInterval:      {typname: "interval", name: "interval", array: OIDIntervalArray},
