@@ -1,9 +1,13 @@
 package pgserver_test
 
 import (
+	"context"
+	"errors"
+	"strings"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 )
 
 // literalTypeSteps: untyped string literals among COALESCE's, GREATEST's and LEAST's arguments and a CASE's
@@ -34,3 +38,31 @@ var literalTypeSteps = []struct{ sql, want string }{
 
 // runLiteralTypes runs literalTypeSteps on a connection.
 func runLiteralTypes(t *testing.T, who string, c *pgx.Conn) { runSteps(t, who, c, literalTypeSteps) }
+
+// runInputPositions checks that an INSERT's string literal that is not valid input for its column's type fails
+// at that literal, with the position PostgreSQL gives (psql points at it).
+func runInputPositions(t *testing.T, who string, c *pgx.Conn) {
+	ctx := context.Background()
+	mustExec(t, c, "CREATE TABLE ipos (id int PRIMARY KEY, d date, ds date[], n int[], b bool)")
+	defer mustExec(t, c, "DROP TABLE ipos")
+	for _, s := range []struct {
+		sql, code, at string
+	}{
+		{"INSERT INTO ipos VALUES (1, '2024-02-30')", "22008", "'2024-02-30'"},
+		{"INSERT INTO ipos VALUES (1, NULL, NULL, '{a}')", "22P02", "'{a}'"},
+		{"INSERT INTO ipos VALUES (1, NULL, '{2024-02-30}')", "22008", "'{2024-02-30}'"},
+		{"INSERT INTO ipos VALUES (1, NULL, NULL, NULL, 'maybe')", "22P02", "'maybe'"},
+		{"INSERT INTO ipos (b, id) VALUES ('t', 'x')", "22P02", "'x'"},
+		{"INSERT INTO ipos VALUES (1, NULL), (2, 'nope')", "22007", "'nope'"},
+	} {
+		_, err := c.Exec(ctx, s.sql, pgx.QueryExecModeSimpleProtocol)
+		var pe *pgconn.PgError
+		if !errors.As(err, &pe) || pe.Code != s.code {
+			t.Errorf("%s: %s: %v, want %s", who, s.sql, err, s.code)
+			continue
+		}
+		if want := int32(strings.Index(s.sql, s.at) + 1); pe.Position != want {
+			t.Errorf("%s: %s: position %d, want %d", who, s.sql, pe.Position, want)
+		}
+	}
+}

@@ -312,7 +312,7 @@ func (x *exec) insert(ins *pg.InsertStmt) (*relation, string, error) {
 			affected, proposed = map[string]bool{}, map[string]bool{}
 		}
 	}
-	for _, row := range rows {
+	for k, row := range rows {
 		switch ins.Override {
 		case pg.OverridingKind_OVERRIDING_SYSTEM_VALUE: // the values given for GENERATED ALWAYS columns are taken
 		case pg.OverridingKind_OVERRIDING_USER_VALUE:
@@ -324,7 +324,7 @@ func (x *exec) insert(ins *pg.InsertStmt) (*relation, string, error) {
 		}
 		doc, err := x.document(t, names, row)
 		if err != nil {
-			return nil, "", err
+			return nil, "", placeInputError(err, ins, len(rows), k, t, names)
 		}
 		raw, err := bson.Marshal(doc)
 		if err != nil {
@@ -848,6 +848,31 @@ func (x *exec) update(up *pg.UpdateStmt) (*relation, string, error) {
 		rel, err = x.returning(up.ReturningList, t, alias, written, nil)
 	}
 	return rel, fmt.Sprintf("UPDATE %d", count), err
+}
+
+// placeInputError gives err, the failure of row k's values to become a row of t, the position of the literal
+// that caused it when the rows are an INSERT's VALUES list: a string literal that is not valid input for its
+// column's type is, in PostgreSQL, an error at that literal (22P02, or 22007 and 22008 for dates and times).
+func placeInputError(err error, ins *pg.InsertStmt, nrows, k int, t *table, names []string) error {
+	e, ok := err.(*Error)
+	if !ok || e.Position != 0 || (e.Code != CodeInvalidTextRep && e.Code != "22007" && e.Code != "22008") {
+		return err
+	}
+	lists := ins.GetSelectStmt().GetSelectStmt().GetValuesLists()
+	if len(lists) != nrows || k >= len(lists) {
+		return err
+	}
+	for j, item := range lists[k].GetList().GetItems() {
+		if j >= len(names) || !isStringLiteral(item) {
+			continue
+		}
+		c := item.GetAConst()
+		if _, cerr := coerce(c.GetSval().GetSval(), t.colType(names[j])); cerr != nil && AsError(cerr).Message == e.Message {
+			e.Position = int(c.Location) + 1
+			break
+		}
+	}
+	return err
 }
 
 // pairSource appends n copies of src's row (nil for none) to pairs: the FROM row of each of n rows written.
