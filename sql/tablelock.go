@@ -269,31 +269,15 @@ func (l *tableLocks) wake(t *lockedTable) {
 func (l *tableLocks) tryLock(s *Session, key lockTag, mode lockMode) bool {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if s.locks.held[key]&(1<<mode) != 0 {
-		return true
-	}
-	t := l.tables[key]
-	if t == nil {
-		if l.tables == nil {
-			l.tables = map[lockTag]*lockedTable{}
-		}
-		t = &lockedTable{held: map[*Session]uint16{}}
-		l.tables[key] = t
-	}
-	if !t.grantable(s, mode, nil) {
-		return false
-	}
-	l.grant(t, s, key, mode)
-	return true
+	_, ok := l.grantNow(s, key, mode)
+	return ok
 }
 
-// lock takes mode on key for s, waiting while it conflicts unless nowait; the relation's name is for messages.
-// timeout is the session's lock_timeout (0: none).
-func (l *tableLocks) lock(ctx context.Context, s *Session, key lockTag, mode lockMode, nowait bool, timeout time.Duration) error {
-	l.mu.Lock()
+// grantNow gives s mode on key if s holds it already or may have it without waiting, reporting whether it does;
+// else it returns the key's table, to wait on. l.mu is held.
+func (l *tableLocks) grantNow(s *Session, key lockTag, mode lockMode) (*lockedTable, bool) {
 	if s.locks.held[key]&(1<<mode) != 0 {
-		l.mu.Unlock()
-		return nil
+		return nil, true
 	}
 	if l.tables == nil {
 		l.tables = map[lockTag]*lockedTable{}
@@ -303,8 +287,19 @@ func (l *tableLocks) lock(ctx context.Context, s *Session, key lockTag, mode loc
 		t = &lockedTable{held: map[*Session]uint16{}}
 		l.tables[key] = t
 	}
-	if t.grantable(s, mode, nil) {
-		l.grant(t, s, key, mode)
+	if !t.grantable(s, mode, nil) {
+		return t, false
+	}
+	l.grant(t, s, key, mode)
+	return t, true
+}
+
+// lock takes mode on key for s, waiting while it conflicts unless nowait; the relation's name is for messages.
+// timeout is the session's lock_timeout (0: none).
+func (l *tableLocks) lock(ctx context.Context, s *Session, key lockTag, mode lockMode, nowait bool, timeout time.Duration) error {
+	l.mu.Lock()
+	t, ok := l.grantNow(s, key, mode)
+	if ok {
 		l.mu.Unlock()
 		return nil
 	}
