@@ -480,17 +480,7 @@ func (x *exec) fromItem(n *pg.Node, where *pg.Node, outer *scope) (*relation, er
 		if x.lockSel != nil {
 			mode = lockRowShare // SELECT ... FOR UPDATE / SHARE
 		}
-		unseen := func() error {
-			_, err := x.lookupTable(rv.Relname, rv.Location)
-			if errCode(err) != CodeUndefinedTable {
-				return nil
-			}
-			if _, ok, serr := x.sequenceRelation(rv.Relname); ok || serr != nil {
-				return nil
-			}
-			return err
-		}
-		if err := x.lockRelSeen(rv.Relname, mode, unseen); err != nil {
+		if err := x.lockRelSeen(rv, mode, true); err != nil {
 			return nil, err
 		}
 		t, err := x.lookupTable(rv.Relname, rv.Location)

@@ -556,16 +556,22 @@ func (x *exec) lockRel(name string, mode lockMode) error {
 	return x.lockRelWait(name, mode, false)
 }
 
-// lockRelSeen is lockRel for a relation a statement reads or writes by name. When the lock is not free at once and
-// unseen reports that this session can see nothing of that name (a table another block created and has not
-// committed, for one), the statement fails with unseen's error at once instead of waiting for that block:
-// PostgreSQL looks a name up before it locks it, and an uncommitted table is no one else's to find.
-func (x *exec) lockRelSeen(name string, mode lockMode, unseen func() error) error {
+// lockRelSeen is lockRel for the relation rv a statement reads or writes, which must exist for it (seqOK: a
+// sequence will do). When the lock is not free at once and this session can see nothing of that name (a table
+// another block created and has not committed, for one), the statement fails with 42P01 at once instead of waiting
+// for that block: PostgreSQL looks a name up before it locks it, and an uncommitted table is no one else's to find.
+func (x *exec) lockRelSeen(rv *pg.RangeVar, mode lockMode, seqOK bool) error {
+	name := rv.Relname
 	if x.describe || name == "" || x.s.e.locks.tryLock(x.s, relTag(x.s.database, name), mode) {
 		return nil
 	}
-	if err := unseen(); err != nil {
-		return err
+	if _, err := x.lookupTable(name, rv.Location); errCode(err) == CodeUndefinedTable {
+		if !seqOK {
+			return err
+		}
+		if _, ok, serr := x.sequenceRelation(name); !ok && serr == nil {
+			return err
+		}
 	}
 	return x.lockRel(name, mode)
 }

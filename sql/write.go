@@ -20,13 +20,7 @@ func (x *exec) targetLocked(rv *pg.RangeVar, mode lockMode) (*table, string, err
 	if rv.Schemaname != "" && rv.Schemaname != "public" {
 		return nil, "", &Error{Code: CodeUndefinedTable, Message: fmt.Sprintf("relation \"%s.%s\" does not exist", rv.Schemaname, rv.Relname)}
 	}
-	unseen := func() error {
-		if _, err := x.lookupTable(rv.Relname, rv.Location); errCode(err) == CodeUndefinedTable {
-			return err
-		}
-		return nil
-	}
-	if err := x.lockRelSeen(rv.Relname, mode, unseen); err != nil {
+	if err := x.lockRelSeen(rv, mode, false); err != nil {
 		return nil, "", err
 	}
 	t, err := x.lookupTable(rv.Relname, rv.Location)
