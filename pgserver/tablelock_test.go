@@ -16,7 +16,7 @@ import (
 )
 
 // tableLockSteps run against Concord and PostgreSQL 15 (TestCompare_*): LOCK TABLE's errors and lock_timeout's
-// setting.
+// setting, and DROP's errors for what is missing.
 var tableLockSteps = []struct {
 	sql  string
 	want string
@@ -41,6 +41,16 @@ var tableLockSteps = []struct {
 	{sql: "SHOW lock_timeout", want: "0\nSHOW"},
 	{sql: "SHOW deadlock_timeout", want: "1s\nSHOW"},
 	{sql: "DROP TABLE lk", want: "DROP TABLE"},
+	// DROP's errors name the kind dropped.
+	{sql: "DROP TABLE lk_missing", want: "ERROR 42P01: table \"lk_missing\" does not exist"},
+	{sql: "DROP VIEW lk_missing", want: "ERROR 42P01: view \"lk_missing\" does not exist"},
+	{sql: "CREATE TABLE lk2 (id int8 PRIMARY KEY)", want: "CREATE TABLE"},
+	{sql: "CREATE VIEW lkv AS SELECT * FROM lk2", want: "CREATE VIEW"},
+	{sql: "DROP TABLE lk2, lk_missing", want: "ERROR 42P01: table \"lk_missing\" does not exist"},
+	{sql: "DROP VIEW lkv, lk_missing", want: "ERROR 42P01: view \"lk_missing\" does not exist"},
+	{sql: "DROP TABLE lkv", want: "ERROR 42809: \"lkv\" is not a table"},
+	{sql: "DROP VIEW lkv", want: "DROP VIEW"},
+	{sql: "DROP TABLE lk2", want: "DROP TABLE"},
 }
 
 // runTableLocks runs tableLockSteps on c.
@@ -576,6 +586,34 @@ func runUnseenNames(t *testing.T, who, url string) {
 		}
 		if d := time.Since(start); d > 2*time.Second {
 			t.Errorf("%s: %s took %v: it waited for the other block", who, q, d)
+		}
+	}
+	// DDL naming it does not wait either: it finds no such table, as its own lookup reports it.
+	for _, s := range []struct{ q, want string }{
+		{"DROP TABLE un_new", `42P01 table "un_new" does not exist`},
+		{"DROP TABLE IF EXISTS un_new", ""},
+		{"ALTER TABLE un_new ADD COLUMN z int8", `42P01 relation "un_new" does not exist`},
+		{"ALTER TABLE IF EXISTS un_new ADD COLUMN z int8", ""},
+		{"ALTER TABLE un_new RENAME TO un_x", `42P01 relation "un_new" does not exist`},
+		{"TRUNCATE un_new", `42P01 relation "un_new" does not exist`},
+		{"CREATE INDEX un_new_v ON un_new (v)", `42P01 relation "un_new" does not exist`},
+	} {
+		qctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		start := time.Now()
+		_, err := b.Exec(qctx, s.q)
+		cancel()
+		got := ""
+		var pe *pgconn.PgError
+		if errors.As(err, &pe) {
+			got = pe.Code + " " + pe.Message
+		} else if err != nil {
+			got = err.Error()
+		}
+		if got != s.want {
+			t.Errorf("%s: %s: %q, want %q", who, s.q, got, s.want)
+		}
+		if d := time.Since(start); d > 2*time.Second {
+			t.Errorf("%s: %s took %v: it waited for the other block", who, s.q, d)
 		}
 	}
 	mustExec(t, b, "SET lock_timeout = '300ms'")

@@ -125,7 +125,7 @@ func (t *table) typmodOfColumn(name string) int32 {
 // unknown name is 42P01. The table returned may be shared with other
 // statements: callers never modify it.
 func (x *exec) lookupTable(name string, loc int32) (*table, error) {
-	if name == "" || strings.HasPrefix(name, "system.") {
+	if name == "" || strings.HasPrefix(name, "system.") || x.unseen[name] {
 		return nil, &Error{Code: CodeUndefinedTable, Message: "relation \"" + name + "\" does not exist", Position: int(loc) + 1}
 	}
 	gen, cacheable := x.s.e.b.catalogGeneration()

@@ -499,7 +499,7 @@ func (x *exec) drop(ds *pg.DropStmt) (*Result, error) {
 				if ds.MissingOk && AsError(err).Code == CodeUndefinedTable {
 					continue
 				}
-				return nil, err
+				return nil, dropMissing("table", name, err)
 			}
 			if t.View != "" {
 				return nil, &Error{Code: CodeWrongObjectType, Message: fmt.Sprintf("\"%s\" is not a table", name), Hint: "Use DROP VIEW to remove a view."}
@@ -514,7 +514,7 @@ func (x *exec) drop(ds *pg.DropStmt) (*Result, error) {
 	if ds.RemoveType == pg.ObjectType_OBJECT_VIEW && !ds.MissingOk {
 		for _, name := range dropping { // every view named exists before any is dropped, cascaded ones included
 			if _, err := x.lookupTable(name, 0); err != nil {
-				return nil, err
+				return nil, dropMissing("view", name, err)
 			}
 		}
 	}
@@ -548,7 +548,7 @@ func (x *exec) drop(ds *pg.DropStmt) (*Result, error) {
 					x.skipping("view", name)
 					continue
 				}
-				return nil, err
+				return nil, dropMissing("view", name, err)
 			}
 			if t.View == "" {
 				return nil, &Error{Code: CodeWrongObjectType, Message: fmt.Sprintf("\"%s\" is not a view", name), Hint: "Use DROP TABLE to remove a table."}
@@ -562,7 +562,7 @@ func (x *exec) drop(ds *pg.DropStmt) (*Result, error) {
 					x.skipping("table", name)
 					continue
 				}
-				return nil, err
+				return nil, dropMissing("table", name, err)
 			} else if t.View != "" {
 				return nil, &Error{Code: CodeWrongObjectType, Message: fmt.Sprintf("\"%s\" is not a table", name), Hint: "Use DROP VIEW to remove a view."}
 			}
@@ -626,6 +626,15 @@ func (x *exec) drop(ds *pg.DropStmt) (*Result, error) {
 		return &Result{Tag: "DROP VIEW"}, nil
 	}
 	return &Result{Tag: "DROP TABLE"}, nil
+}
+
+// dropMissing is DROP TABLE's or DROP VIEW's error for a name that names nothing: PostgreSQL's 42P01 naming the
+// kind dropped, without a position; err is passed on when it is another failure.
+func dropMissing(kind, name string, err error) error {
+	if errCode(err) == CodeUndefinedTable {
+		return &Error{Code: CodeUndefinedTable, Message: fmt.Sprintf("%s \"%s\" does not exist", kind, name)}
+	}
+	return err
 }
 
 // skipping is the notice of DROP ... IF EXISTS naming nothing.

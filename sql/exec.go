@@ -58,6 +58,9 @@ type exec struct {
 	relNames []string
 	// ex records the plan of the statement EXPLAIN runs (explain.go); nil otherwise.
 	ex *planRecorder
+	// unseen names the relations the statement's DDL found missing when it would have waited for their lock
+	// (lockRelDDL): its lookups find them missing too.
+	unseen map[string]bool
 }
 
 func (s *Session) newExec(ctx context.Context, params []any) *exec {

@@ -714,11 +714,31 @@ func (x *exec) statementLocks(n *pg.Node) error {
 		}
 	}
 	for _, w := range ws {
-		if err := x.lockRel(w.name, w.mode); err != nil {
+		if err := x.lockRelDDL(w.name, w.mode); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// lockRelDDL is lockRel for a relation DDL names. When the lock is not free at once and this session can see
+// nothing of that name (a table another block created and has not committed), the statement does not wait for
+// that block: the name is recorded as unseen, so that the statement's own lookup reports it missing (42P01, or
+// IF EXISTS's notice), as PostgreSQL's lookup before the lock does, even if the block commits meanwhile.
+func (x *exec) lockRelDDL(name string, mode lockMode) error {
+	if x.describe || name == "" || x.s.e.locks.tryLock(x.s, relTag(x.s.database, name), mode) {
+		return nil
+	}
+	if _, err := x.lookupTable(name, -1); errCode(err) == CodeUndefinedTable {
+		if _, ok, serr := x.sequenceRelation(name); !ok && serr == nil {
+			if x.unseen == nil {
+				x.unseen = map[string]bool{}
+			}
+			x.unseen[name] = true
+			return nil
+		}
+	}
+	return x.lockRel(name, mode)
 }
 
 // relLock is a table a statement locks, and the mode.
