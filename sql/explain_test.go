@@ -103,6 +103,13 @@ func TestExplain_Plans(t *testing.T) {
 			}
 		})
 	}
+	// An UPDATE ... FROM's engine filter and update are made from each FROM row's values, which a plan does not
+	// have: plain EXPLAIN shows the WHERE clause, not an engine update made from NULLs ($unset).
+	lines := strings.Join(plan(t, s, "EXPLAIN UPDATE t SET n = u.tk FROM u WHERE t.k = u.id AND t.n > 1"), "\n")
+	if strings.Contains(lines, "Engine Update") || strings.Contains(lines, "$expr") ||
+		!strings.Contains(lines, "Filter: (t.k = u.id AND t.n > 1)") || !strings.Contains(lines, "made from each FROM row") {
+		t.Fatalf("EXPLAIN UPDATE ... FROM:\n%s", lines)
+	}
 	// Plain EXPLAIN wrote nothing.
 	if got := run(t, s, "SELECT n, s FROM t WHERE k = 4; SELECT count(*) FROM u WHERE id = 9"); got != "n|s\n4|x4\nSELECT 1\ncount\n0\nSELECT 1\n" {
 		t.Fatalf("after EXPLAIN of writes: %q", got)

@@ -766,7 +766,13 @@ func (x *exec) update(up *pg.UpdateStmt) (*relation, string, error) {
 			upd, okU, errU := tr.update(up.TargetList)
 			filter, okF, errF := tr.filter(up.WhereClause)
 			pushed := okU && okF && errU == nil && errF == nil
-			x.planWriteTarget(x.planMark(), &target, t, alias, pushed, filter, upd, updateHow(pushed, filter, up.ReturningList != nil || fromCols != nil), up.WhereClause, 0)
+			how := updateHow(pushed, filter, up.ReturningList != nil || fromCols != nil)
+			if fromCols != nil && pushed {
+				// The engine's filter and update are made from each FROM row's values, which a plan does not
+				// have: the WHERE clause stands for them.
+				pushed, how = false, how+", its filter and update made from each FROM row"
+			}
+			x.planWriteTarget(x.planMark(), &target, t, alias, pushed, filter, upd, how, up.WhereClause, 0)
 			x.planModify(m, "Update", t, alias, target, 0)
 		}
 		if fromCols != nil {
