@@ -140,7 +140,8 @@ func (x *exec) explain(es *pg.ExplainStmt) (*Result, error) {
 		return nil, err
 	}
 	q := es.Query
-	if q == nil || (q.GetSelectStmt() == nil && q.GetInsertStmt() == nil && q.GetUpdateStmt() == nil && q.GetDeleteStmt() == nil) {
+	if q == nil || (q.GetSelectStmt() == nil && q.GetInsertStmt() == nil && q.GetUpdateStmt() == nil && q.GetDeleteStmt() == nil &&
+		q.GetMergeStmt() == nil) {
 		name := "this statement"
 		if q != nil {
 			name = nodeName(q)
@@ -196,7 +197,7 @@ type planNode struct {
 	head      string // the text format's name when it is not derived from typ ("HashSetOp Intersect")
 	joinType  string // a join's: "Inner", "Left", "Right", "Full"
 	strategy  string // an aggregate's: "Plain", "Hashed"
-	operation string // a write's: "Insert", "Update", "Delete"
+	operation string // a write's: "Insert", "Update", "Delete", "Merge"
 	relation  string
 	alias     string
 	index     string

@@ -83,6 +83,8 @@ func TestExplain_Plans(t *testing.T) {
 		{"an INSERT", "EXPLAIN INSERT INTO u VALUES (9, 9, 'z') ON CONFLICT (id) DO NOTHING",
 			[]string{"Insert on u", "Conflict Resolution: NOTHING", "Conflict Arbiter Indexes: _id_", `->  Values Scan on "*VALUES*"`}},
 		{"no FROM", "EXPLAIN SELECT 1", []string{"Result"}},
+		{"a MERGE joins its source to the target", "EXPLAIN MERGE INTO u USING t ON u.id = t.k WHEN MATCHED THEN UPDATE SET v = t.s WHEN NOT MATCHED THEN INSERT VALUES (t.k, t.n, t.s)",
+			[]string{"Merge on u", "->  Hash Left Join", "->  Seq Scan on t", "->  Hash", "->  Seq Scan on u"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -163,6 +165,14 @@ func TestExplain_Analyze(t *testing.T) {
 	out := run(t, s, "BEGIN; EXPLAIN ANALYZE UPDATE t SET n = 100 WHERE k = 5; SELECT n FROM t WHERE k = 5; ROLLBACK; SELECT n FROM t WHERE k = 5")
 	if !strings.Contains(out, "Update on t (actual") || !strings.Contains(out, "n\n100\nSELECT 1\nROLLBACK\nn\n0\nSELECT 1\n") {
 		t.Fatalf("EXPLAIN ANALYZE UPDATE in a transaction:\n%s", out)
+	}
+	// EXPLAIN ANALYZE MERGE merges (here u's three rows updated, the other seventeen of t inserted), and is undone with
+	// its transaction.
+	out = run(t, s, "BEGIN; EXPLAIN ANALYZE MERGE INTO u USING t ON u.id = t.k WHEN MATCHED THEN UPDATE SET v = t.s "+
+		"WHEN NOT MATCHED THEN INSERT VALUES (t.k, t.n, t.s); SELECT count(*), count(*) FILTER (WHERE v = 'x2') FROM u; ROLLBACK; SELECT count(*) FROM u")
+	if !strings.Contains(out, "Merge on u (actual time=") || !strings.Contains(out, "rows=20 loops=1") ||
+		!strings.Contains(out, "count|count\n20|1\nSELECT 1\nROLLBACK\ncount\n3\nSELECT 1\n") {
+		t.Fatalf("EXPLAIN ANALYZE MERGE in a transaction:\n%s", out)
 	}
 	out = run(t, s, "EXPLAIN ANALYZE UPDATE t SET s = 'many' WHERE n = 2; SELECT count(*) FROM t WHERE s = 'many'")
 	if !strings.Contains(out, "Update on t (actual time=") || !strings.Contains(out, "rows=4 loops=1") || !strings.HasSuffix(out, "count\n4\nSELECT 1\n") {

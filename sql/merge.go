@@ -29,6 +29,7 @@ func (x *exec) merge(ms *pg.MergeStmt) (*relation, string, error) {
 		return nil, "", &Error{Code: CodeFeatureNotSupported, Message: fmt.Sprintf("cannot execute MERGE on relation %q", v.Name),
 			Detail: "This operation is not supported for views."}
 	}
+	m := x.planMark()
 	t, alias, err := x.target(ms.Relation)
 	if err != nil {
 		return nil, "", err
@@ -61,6 +62,7 @@ func (x *exec) merge(ms *pg.MergeStmt) (*relation, string, error) {
 	docCol := len(joined.cols) - 1 // the target's document; nil when the source row matched none
 	if x.describe {
 		x.typeMerge(t, whens, joined.cols, len(src.cols))
+		x.planModify(m, "Merge", t, alias, nil, 0)
 		return nil, "MERGE 0", nil
 	}
 	if !x.inTxn {
@@ -104,6 +106,7 @@ func (x *exec) merge(ms *pg.MergeStmt) (*relation, string, error) {
 			n++
 		}
 	}
+	x.planModify(m, "Merge", t, alias, nil, n)
 	return nil, fmt.Sprintf("MERGE %d", n), nil
 }
 
