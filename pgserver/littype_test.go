@@ -66,3 +66,34 @@ func runInputPositions(t *testing.T, who string, c *pgx.Conn) {
 		}
 	}
 }
+
+// runColumnNames checks the names PostgreSQL gives unnamed result columns: NULLIF's, ROW's, COLLATE's argument's,
+// the SQL-standard functions written without parentheses, and a cast of a CASE (the type's name, a CASE's being
+// weaker).
+func runColumnNames(t *testing.T, who string, c *pgx.Conn) {
+	for _, s := range []struct{ sql, want string }{
+		{"SELECT nullif(1, 2), CASE WHEN true THEN 1 END::text, CASE WHEN true THEN 1 END, ROW(1, 2), 'a' COLLATE \"C\"",
+			"nullif,text,case,row,?column?"},
+		{"SELECT current_time, localtime, localtimestamp, current_timestamp, current_date",
+			"current_time,localtime,localtimestamp,current_timestamp,current_date"},
+		{"SELECT current_role, user, session_user, current_catalog, current_schema, current_user",
+			"current_role,user,session_user,current_catalog,current_schema,current_user"},
+		{"SELECT coalesce(1, 2)::text, (1 + 2)::text, greatest(1, 2)::int8, nullif(1, 2)::text",
+			"coalesce,text,greatest,nullif"},
+		{"SELECT grouping(g) FROM (VALUES (1)) v(g) GROUP BY ROLLUP (g)", "grouping"},
+	} {
+		rows, err := c.Query(context.Background(), s.sql)
+		if err != nil {
+			t.Errorf("%s: %s: %v", who, s.sql, err)
+			continue
+		}
+		var names []string
+		for _, f := range rows.FieldDescriptions() {
+			names = append(names, f.Name)
+		}
+		rows.Close()
+		if got := strings.Join(names, ","); got != s.want {
+			t.Errorf("%s: %s: columns %s, want %s", who, s.sql, got, s.want)
+		}
+	}
+}

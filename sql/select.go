@@ -1609,6 +1609,18 @@ func eachChild(m protoreflect.Message, visit func(*pg.Node) bool) bool {
 	return found
 }
 
+// sqlValueNames are the column names of the SQL-standard functions written without parentheses.
+var sqlValueNames = map[pg.SQLValueFunctionOp]string{
+	pg.SQLValueFunctionOp_SVFOP_CURRENT_DATE: "current_date", pg.SQLValueFunctionOp_SVFOP_CURRENT_TIME: "current_time",
+	pg.SQLValueFunctionOp_SVFOP_CURRENT_TIME_N: "current_time", pg.SQLValueFunctionOp_SVFOP_CURRENT_TIMESTAMP: "current_timestamp",
+	pg.SQLValueFunctionOp_SVFOP_CURRENT_TIMESTAMP_N: "current_timestamp", pg.SQLValueFunctionOp_SVFOP_LOCALTIME: "localtime",
+	pg.SQLValueFunctionOp_SVFOP_LOCALTIME_N: "localtime", pg.SQLValueFunctionOp_SVFOP_LOCALTIMESTAMP: "localtimestamp",
+	pg.SQLValueFunctionOp_SVFOP_LOCALTIMESTAMP_N: "localtimestamp", pg.SQLValueFunctionOp_SVFOP_CURRENT_ROLE: "current_role",
+	pg.SQLValueFunctionOp_SVFOP_CURRENT_USER: "current_user", pg.SQLValueFunctionOp_SVFOP_USER: "user",
+	pg.SQLValueFunctionOp_SVFOP_SESSION_USER: "session_user", pg.SQLValueFunctionOp_SVFOP_CURRENT_CATALOG: "current_catalog",
+	pg.SQLValueFunctionOp_SVFOP_CURRENT_SCHEMA: "current_schema",
+}
+
 // exprName is the column name PostgreSQL gives an unnamed expression.
 func exprName(n *pg.Node) string {
 	switch {
@@ -1624,8 +1636,8 @@ func exprName(n *pg.Node) string {
 		for arg.GetTypeCast() != nil {
 			arg = arg.GetTypeCast().Arg
 		}
-		if inner := exprName(arg); inner != "?column?" {
-			return inner
+		if inner := exprName(arg); inner != "?column?" && arg.GetCaseExpr() == nil {
+			return inner // a CASE's name is weaker than a type's: CASE ... END::text is text
 		}
 		tn := n.GetTypeCast().TypeName.Names
 		return tn[len(tn)-1].GetString_().GetSval()
@@ -1634,13 +1646,15 @@ func exprName(n *pg.Node) string {
 	case n.GetCoalesceExpr() != nil:
 		return "coalesce"
 	case n.GetSqlvalueFunction() != nil:
-		switch n.GetSqlvalueFunction().Op {
-		case pg.SQLValueFunctionOp_SVFOP_CURRENT_DATE:
-			return "current_date"
-		case pg.SQLValueFunctionOp_SVFOP_CURRENT_USER:
-			return "current_user"
-		}
-		return "current_timestamp"
+		return sqlValueNames[n.GetSqlvalueFunction().Op]
+	case n.GetAExpr() != nil && n.GetAExpr().Kind == pg.A_Expr_Kind_AEXPR_NULLIF:
+		return "nullif"
+	case n.GetCollateClause() != nil:
+		return exprName(n.GetCollateClause().Arg)
+	case n.GetGroupingFunc() != nil:
+		return "grouping"
+	case n.GetRowExpr() != nil:
+		return "row"
 	case n.GetAIndirection() != nil:
 		ind := n.GetAIndirection().Indirection
 		if s := ind[len(ind)-1].GetString_(); s != nil {
