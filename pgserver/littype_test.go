@@ -97,3 +97,36 @@ func runColumnNames(t *testing.T, who string, c *pgx.Conn) {
 		}
 	}
 }
+
+// runFailingRows checks the detail of an INSERT's row that a CHECK or NOT NULL constraint refuses, as PostgreSQL
+// writes it: every column's value as its type's text output (numerics at their scale, a timestamp with time zone
+// in the session's zone, arrays, jsonb), defaults and serial values included, NULL as null.
+func runFailingRows(t *testing.T, who string, c *pgx.Conn) {
+	ctx := context.Background()
+	mustExec(t, c, "CREATE TABLE frow (id serial PRIMARY KEY, email text NOT NULL, age int CHECK (age >= 0), amt numeric(6,2), "+
+		"d date DEFAULT '2024-01-01', ts timestamptz, ok bool, tags text[], j jsonb)")
+	defer mustExec(t, c, "DROP TABLE frow")
+	defer mustExec(t, c, "RESET TimeZone")
+	for _, s := range []struct{ sql, code, detail string }{
+		{"INSERT INTO frow (email, age, amt, ts, ok, tags, j) VALUES ('a', -1, 1.5, '2024-01-02 03:04:05+00', true, '{x,\"y z\"}', '{\"a\": 1}')",
+			"23514", `Failing row contains (1, a, -1, 1.50, 2024-01-01, 2024-01-02 03:04:05+00, t, {x,"y z"}, {"a": 1}).`},
+		{"INSERT INTO frow (email, age) VALUES (NULL, 5)", "23502", "Failing row contains (2, null, 5, null, 2024-01-01, null, null, null, null)."},
+		{"INSERT INTO frow (email, age, amt) VALUES ('b', 1, 2), ('c', -5, 3)", "23514", "Failing row contains (4, c, -5, 3.00, 2024-01-01, null, null, null, null)."},
+		{"SET TimeZone = 'Europe/Paris'", "", ""},
+		{"INSERT INTO frow (email, age, ts) VALUES ('e', -2, '2024-06-01 12:00+00')", "23514",
+			"Failing row contains (5, e, -2, null, 2024-01-01, 2024-06-01 14:00:00+02, null, null, null)."},
+		{"INSERT INTO frow (id, email) VALUES (100, NULL)", "23502", "Failing row contains (100, null, null, null, 2024-01-01, null, null, null, null)."},
+	} {
+		_, err := c.Exec(ctx, s.sql, pgx.QueryExecModeSimpleProtocol)
+		if s.code == "" {
+			if err != nil {
+				t.Fatalf("%s: %s: %v", who, s.sql, err)
+			}
+			continue
+		}
+		var pe *pgconn.PgError
+		if !errors.As(err, &pe) || pe.Code != s.code || pe.Detail != s.detail {
+			t.Errorf("%s: %s: %v (detail %q), want %s with detail %q", who, s.sql, err, detailOf(err), s.code, s.detail)
+		}
+	}
+}

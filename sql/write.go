@@ -2,6 +2,7 @@ package sql
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -335,6 +336,9 @@ func (x *exec) insert(ins *pg.InsertStmt) (*relation, string, error) {
 		}
 		if ins.OnConflictClause == nil {
 			if err := coll.insertOne(x.ctx, bson.Raw(raw)); err != nil {
+				if e := (*Error)(nil); errors.As(err, &e) && e.Code == CodeCheckViolation && e.Detail == "" {
+					e.Detail = x.failingRow(t, rowOf(tableCols(t, t.Name), raw))
+				}
 				return nil, "", err
 			}
 			written = append(written, raw)
@@ -359,6 +363,45 @@ func (x *exec) insert(ins *pg.InsertStmt) (*relation, string, error) {
 // document builds the document of one inserted row: the primary key as
 // _id, values converted to the columns' types, NOT NULL checked.
 func (x *exec) document(t *table, names []string, row []any) (bson.D, error) {
+	doc, vals, err := x.document1(t, names, row)
+	if e, ok := err.(*Error); ok && e.Code == CodeNotNullViolation && e.Detail == "" && t.declared {
+		cells := make([]any, len(t.Columns))
+		for i, c := range t.Columns {
+			cells[i] = vals[c.Name]
+		}
+		e.Detail = x.failingRow(t, cells)
+	}
+	return doc, err
+}
+
+// failingRow is PostgreSQL's detail of a row a NOT NULL or CHECK constraint refused: "Failing row contains (1,
+// x, null)." with each of the table's columns (cells, in order; more are ignored) as its type's text output.
+func (x *exec) failingRow(t *table, cells []any) string {
+	var b strings.Builder
+	b.WriteString("Failing row contains (")
+	for i, c := range t.Columns {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		v := cells[i]
+		if _, isDefault := v.(defaultMarker); v == nil || isDefault {
+			b.WriteString("null")
+			continue
+		}
+		if tv, err := applyTypmod(v, c.Type, c.TypMod, false); err == nil {
+			v = tv
+		}
+		if c.Type == OIDTimestamptz || c.Type == OIDTstzArray {
+			v = inZone(v, x.s.zone())
+		}
+		b.WriteString(formatTyped(v, c.Type))
+	}
+	b.WriteString(").")
+	return b.String()
+}
+
+// document1 is document, returning also the row's values by column, defaults filled in.
+func (x *exec) document1(t *table, names []string, row []any) (bson.D, map[string]any, error) {
 	vals := map[string]any{}
 	for i, n := range names {
 		if i < len(row) {
@@ -374,7 +417,7 @@ func (x *exec) document(t *table, names []string, row []any) (bson.D, error) {
 		}
 		d, err := x.columnDefault(c)
 		if err != nil {
-			return nil, err
+			return nil, vals, err
 		}
 		if d != nil || given {
 			vals[c.Name] = d
@@ -384,22 +427,22 @@ func (x *exec) document(t *table, names []string, row []any) (bson.D, error) {
 	if len(t.Key) == 1 {
 		v := vals[t.Key[0]]
 		if v == nil {
-			return nil, notNull(t.Name, t.Key[0])
+			return nil, vals, notNull(t.Name, t.Key[0])
 		}
 		sv, err := toStored(x.relativeTime(v, t.colType(t.Key[0])), t.colType(t.Key[0]), t.typmodOfColumn(t.Key[0]))
 		if err != nil {
-			return nil, err
+			return nil, vals, err
 		}
 		doc = append(doc, bson.E{Key: "_id", Value: sv})
 	} else if len(t.Key) > 1 {
 		id := bson.D{}
 		for _, k := range t.Key {
 			if vals[k] == nil {
-				return nil, notNull(t.Name, k)
+				return nil, vals, notNull(t.Name, k)
 			}
 			sv, err := toStored(x.relativeTime(vals[k], t.colType(k)), t.colType(k), t.typmodOfColumn(k))
 			if err != nil {
-				return nil, err
+				return nil, vals, err
 			}
 			id = append(id, bson.E{Key: k, Value: sv})
 		}
@@ -413,12 +456,12 @@ func (x *exec) document(t *table, names []string, row []any) (bson.D, error) {
 			if _, isDefault := row[i].(defaultMarker); row[i] != nil && !isDefault {
 				sv, err := toBSON(row[i], 0)
 				if err != nil {
-					return nil, err
+					return nil, vals, err
 				}
 				doc = append(doc, bson.E{Key: n, Value: sv})
 			}
 		}
-		return doc, nil
+		return doc, vals, nil
 	}
 	for _, c := range t.Columns {
 		if t.field(c.Name) != c.Name {
@@ -427,17 +470,17 @@ func (x *exec) document(t *table, names []string, row []any) (bson.D, error) {
 		v := vals[c.Name]
 		if v == nil {
 			if c.NotNull {
-				return nil, notNull(t.Name, c.Name)
+				return nil, vals, notNull(t.Name, c.Name)
 			}
 			continue
 		}
 		sv, err := toStored(x.relativeTime(v, c.Type), c.Type, c.TypMod)
 		if err != nil {
-			return nil, err
+			return nil, vals, err
 		}
 		doc = append(doc, bson.E{Key: c.Name, Value: sv})
 	}
-	return doc, nil
+	return doc, vals, nil
 }
 
 // conflictIndex is a unique index an ON CONFLICT clause arbitrates on: its name as the engine knows it ("_id_"
