@@ -36,8 +36,34 @@ var literalTypeSteps = []struct{ sql, want string }{
 	{"DROP TABLE lty", "DROP TABLE"},
 }
 
-// runLiteralTypes runs literalTypeSteps on a connection.
-func runLiteralTypes(t *testing.T, who string, c *pgx.Conn) { runSteps(t, who, c, literalTypeSteps) }
+// constDefaultSteps: a constant DEFAULT as PostgreSQL keeps and shows it (information_schema's column_default, which
+// ORMs read back): a string literal read as the column's type and cast to it ('x'::text, '2024-01-01'::date, '{"a":
+// 1}'::jsonb), booleans, integers and decimals bare, negative ones quoted and cast, a string literal that is not
+// valid input 22P02 when the table is made; and the values the defaults give.
+var constDefaultSteps = []struct{ sql, want string }{
+	{"CREATE TABLE dfx (id int PRIMARY KEY, a text DEFAULT 'x', b varchar(5) DEFAULT 'y', c date DEFAULT '2024-1-1', " +
+		"d int DEFAULT 0, e numeric DEFAULT 1.5, f bool DEFAULT 'true', g int[] DEFAULT '{}', h jsonb DEFAULT '{\"a\":1}', " +
+		"j text DEFAULT 'it''s', k float8 DEFAULT '2.5', l int DEFAULT '7', n char(2) DEFAULT 'z', o int8 DEFAULT 7, " +
+		"p int8 DEFAULT '7', q int DEFAULT -1, r numeric DEFAULT -1.5, t numeric DEFAULT '2', v int DEFAULT '-3', w numeric DEFAULT 1e3)",
+		"CREATE TABLE"},
+	{"SELECT column_name, column_default FROM information_schema.columns WHERE table_name = 'dfx' AND column_default IS NOT NULL ORDER BY ordinal_position",
+		"a|'x'::text\nb|'y'::character varying\nc|'2024-01-01'::date\nd|0\ne|1.5\nf|true\ng|'{}'::integer[]\nh|'{\"a\": 1}'::jsonb\n" +
+			"j|'it''s'::text\nk|'2.5'::double precision\nl|7\nn|'z'::bpchar\no|7\np|'7'::bigint\nq|'-1'::integer\nr|'-1.5'::numeric\n" +
+			"t|'2'::numeric\nv|'-3'::integer\nw|'1000'::numeric\nSELECT 19"},
+	{"INSERT INTO dfx (id) VALUES (1)", "INSERT 0 1"},
+	{"SELECT a, b, c, d, e, f, g, h, j, k, l, n, o, p, q, r, t, v, w FROM dfx",
+		"x|y|2024-01-01|0|1.5|t|{}|{\"a\": 1}|it's|2.5|7|z |7|7|-1|-1.5|2|-3|1000\nSELECT 1"},
+	{"ALTER TABLE dfx ALTER COLUMN a SET DEFAULT 'new'", "ALTER TABLE"},
+	{"SELECT column_default FROM information_schema.columns WHERE table_name = 'dfx' AND column_name = 'a'", "'new'::text\nSELECT 1"},
+	{"CREATE TABLE dfy (id int PRIMARY KEY, a int DEFAULT 'abc')", "ERROR 22P02"},
+	{"DROP TABLE dfx", "DROP TABLE"},
+}
+
+// runLiteralTypes runs literalTypeSteps and constDefaultSteps on a connection.
+func runLiteralTypes(t *testing.T, who string, c *pgx.Conn) {
+	runSteps(t, who, c, literalTypeSteps)
+	runSteps(t, who, c, constDefaultSteps)
+}
 
 // runInputPositions checks that an INSERT's string literal that is not valid input for its column's type fails
 // at that literal, with the position PostgreSQL gives (psql points at it).

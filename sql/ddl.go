@@ -265,7 +265,7 @@ func (x *exec) columnDef(table string, cd *pg.ColumnDef) (column, []*pg.Constrai
 			if c.Default != "" {
 				return column{}, nil, nil, errorf(CodeSyntaxError, "multiple default values specified for column %q of table %q", c.Name, table)
 			}
-			text, err := defaultText(con.RawExpr)
+			text, err := defaultText(con.RawExpr, oid)
 			if err != nil {
 				return column{}, nil, nil, err
 			}
@@ -1175,7 +1175,7 @@ func (x *exec) alterTable1(as *pg.AlterTableStmt, t *table, saved *bool) (*Resul
 				}
 				col.Default = ""
 				if cmd.Def != nil {
-					text, err := defaultText(cmd.Def)
+					text, err := defaultText(cmd.Def, col.Type)
 					if err != nil {
 						return nil, err
 					}

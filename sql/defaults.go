@@ -2,6 +2,7 @@ package sql
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 
 	pg "github.com/pganalyze/pg_query_go/v6"
@@ -51,8 +52,12 @@ func nextvalDefault(seq string) string {
 	return "nextval('" + strings.ReplaceAll(quoteIdent(seq), "'", "''") + "'::regclass)"
 }
 
-// defaultText turns a DEFAULT expression into the SQL text kept in the catalog.
-func defaultText(n *pg.Node) (string, error) {
+// defaultText turns a DEFAULT expression of a column of type oid into the SQL text kept in the catalog: a constant
+// as PostgreSQL's pg_get_expr shows it (constDefault), anything else as written.
+func defaultText(n *pg.Node, oid uint32) (string, error) {
+	if text, ok, err := constDefault(n, oid); ok || err != nil {
+		return text, err
+	}
 	var refused *Error
 	walk(n.ProtoReflect(), func(m protoreflect.Message) bool {
 		switch v := m.Interface().(type) {
@@ -77,6 +82,88 @@ func defaultText(n *pg.Node) (string, error) {
 		return "", errorf(CodeSyntaxError, "cannot keep the DEFAULT expression: %v", err)
 	}
 	return text, nil
+}
+
+// labeledDefaults are the column types whose string-literal DEFAULT constDefault writes as PostgreSQL stores it
+// (the literal read as the type, then shown with a cast), by the type's name in the cast (format_type without a
+// type modifier).
+var labeledDefaults = map[uint32]string{
+	OIDText: "text", OIDVarchar: "character varying", OIDBpchar: "bpchar", OIDInt2: "smallint", OIDInt8: "bigint",
+	OIDFloat4: "real", OIDFloat8: "double precision", OIDDate: "date", OIDJSONB: "jsonb", OIDInt4Array: "integer[]",
+	OIDInt8Array: "bigint[]", OIDTextArray: "text[]", OIDUUID: "uuid",
+}
+
+// constDefault is the text PostgreSQL's pg_get_expr gives a DEFAULT that is a constant, which information_schema's
+// column_default, psql's \d and pg_dump show (ORMs read it back: 'x'::character varying is the string x): a string
+// literal is read as the column's type when the DEFAULT is made (22P02 for one that is not valid input) and shown
+// as its output, cast to the type unless it is a boolean, a non-negative integer or a number with a decimal point;
+// a number written as one keeps its own text (its cast to the column's type is implicit, and not shown); true and
+// false are themselves. ok is false for anything else, and for string literals of other types, which are kept as
+// written.
+func constDefault(n *pg.Node, oid uint32) (text string, ok bool, err error) {
+	c := n.GetAConst()
+	if c == nil || c.Isnull {
+		return "", false, nil
+	}
+	switch v := c.Val.(type) {
+	case *pg.A_Const_Boolval:
+		return strconv.FormatBool(v.Boolval.Boolval), true, nil
+	case *pg.A_Const_Ival:
+		return intConstText(strconv.FormatInt(int64(v.Ival.Ival), 10)), true, nil
+	case *pg.A_Const_Fval:
+		if d, err := coerce(v.Fval.Fval, OIDNumeric); err == nil {
+			return numericConstText(formatTyped(d, OIDNumeric)), true, nil
+		}
+		return numericConstText(v.Fval.Fval), true, nil
+	case *pg.A_Const_Sval:
+		lit := v.Sval.Sval
+		var label string
+		switch oid {
+		case OIDBool, OIDInt4, OIDNumeric:
+		default:
+			if label = labeledDefaults[oid]; label == "" {
+				return "", false, nil
+			}
+		}
+		val, err := coerce(lit, oid)
+		if err != nil {
+			if e, isErr := err.(*Error); isErr && e.Position == 0 {
+				e.Position = int(c.Location) + 1
+			}
+			return "", false, err
+		}
+		out := formatTyped(val, oid)
+		switch oid {
+		case OIDBool:
+			return strconv.FormatBool(val == true), true, nil
+		case OIDInt4:
+			return intConstText(out), true, nil
+		case OIDNumeric:
+			return numericConstText(out), true, nil
+		}
+		if strings.ContainsRune(out, '\\') {
+			return "", false, nil // PostgreSQL writes it as an E'' string
+		}
+		return "'" + strings.ReplaceAll(out, "'", "''") + "'::" + label, true, nil
+	}
+	return "", false, nil
+}
+
+// intConstText is an integer constant as PostgreSQL deparses one: bare, or quoted and cast when negative.
+func intConstText(s string) string {
+	if strings.HasPrefix(s, "-") {
+		return "'" + s + "'::integer"
+	}
+	return s
+}
+
+// numericConstText is a numeric constant as PostgreSQL deparses one: bare when it reads back as a number with a
+// decimal point or exponent and no sign, else quoted and cast.
+func numericConstText(s string) string {
+	if s != "" && s[0] >= '0' && s[0] <= '9' && strings.ContainsAny(s, ".eE") {
+		return s
+	}
+	return "'" + s + "'::numeric"
 }
 
 // columnDefault evaluates a column's DEFAULT (NULL when it has none).
