@@ -233,7 +233,10 @@ func runAdvisoryDeadlock(t *testing.T, who, url string) {
 		_, err := a.Exec(ctx, "SELECT pg_advisory_lock(72)")
 		aErr <- err
 	}()
-	waitLockWait(t, url, a.PgConn().PID()) // a waits first, so its deadlock check runs first
+	// a waits first, and half a deadlock_timeout before b, so that its deadlock check runs first even on a loaded
+	// machine (the session whose check finds the cycle is the victim).
+	waitLockWait(t, url, a.PgConn().PID())
+	time.Sleep(500 * time.Millisecond)
 	start := time.Now()
 	go func() {
 		_, err := b.Exec(ctx, "SELECT pg_advisory_lock(71)")

@@ -156,3 +156,40 @@ func runFailingRows(t *testing.T, who string, c *pgx.Conn) {
 		}
 	}
 }
+
+// runErrorTexts checks errors as PostgreSQL words and places them: a call of a function that does not exist names
+// its arguments' types (unknown for an untyped literal or NULL) with PostgreSQL's hint, and a literal that is not
+// valid input for the type it is cast to fails at the literal.
+func runErrorTexts(t *testing.T, who string, c *pgx.Conn) {
+	for _, s := range []struct{ sql, code, msg, at, hint string }{
+		{"SELECT nosuchfn(1)", "42883", "function nosuchfn(integer) does not exist", "nosuchfn",
+			"No function matches the given name and argument types. You might need to add explicit type casts."},
+		{"SELECT nosuchfn('a', NULL, 1.5, true)", "42883", "function nosuchfn(unknown, unknown, numeric, boolean) does not exist", "nosuchfn",
+			"No function matches the given name and argument types. You might need to add explicit type casts."},
+		{"SELECT nosuchfn()", "42883", "function nosuchfn() does not exist", "nosuchfn",
+			"No function matches the given name and argument types. You might need to add explicit type casts."},
+		{"SELECT 1, 'abc'::int", "22P02", `invalid input syntax for type integer: "abc"`, "'abc'", ""},
+		{"SELECT CAST('zz' AS numeric)", "22P02", `invalid input syntax for type numeric: "zz"`, "'zz'", ""},
+		{"SELECT '{1,a}'::int[]", "22P02", `invalid input syntax for type integer: "a"`, "'{1,a}'", ""},
+	} {
+		_, err := c.Exec(context.Background(), s.sql, pgx.QueryExecModeSimpleProtocol)
+		var pe *pgconn.PgError
+		if !errors.As(err, &pe) {
+			t.Errorf("%s: %s: %v, want %s %q", who, s.sql, err, s.code, s.msg)
+			continue
+		}
+		if pe.Code != s.code || pe.Message != s.msg || pe.Hint != s.hint || pe.Position != int32(strings.Index(s.sql, s.at)+1) {
+			t.Errorf("%s: %s: %v (position %d, hint %q), want %s %q at %d, hint %q", who, s.sql, err, pe.Position, hintOf(err),
+				s.code, s.msg, strings.Index(s.sql, s.at)+1, s.hint)
+		}
+	}
+}
+
+// hintOf is an error's HINT ("" for none).
+func hintOf(err error) string {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		return pe.Hint
+	}
+	return ""
+}

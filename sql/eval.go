@@ -157,6 +157,9 @@ func (x *exec) eval(n *pg.Node, sc *scope) (any, error) {
 		}
 		c, err := coerce(x.castZone(x.relativeTime(v, oid), tc.Arg, sc, oid), oid)
 		if err != nil {
+			if e, ok := err.(*Error); ok && e.Position == 0 && isStringLiteral(tc.Arg) {
+				e.Position = int(tc.Arg.GetAConst().Location) + 1 // PostgreSQL reads the literal as the type
+			}
 			return nil, err
 		}
 		return applyTypmod(c, oid, typmod, true)

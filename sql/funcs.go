@@ -119,7 +119,11 @@ func (x *exec) evalFunc(f *pg.FuncCall, sc *scope) (any, error) {
 	if v, ok, err := x.jsonCall(f, name, args, sc); ok {
 		return v, err
 	}
-	return x.scalarFunc(name, f, args)
+	v, err := x.scalarFunc(name, f, args)
+	if err == errNoSuchFunction {
+		return nil, x.noSuchFunction(name, f, sc)
+	}
+	return v, err
 }
 
 // evalArgs evaluates a call's arguments.
@@ -748,8 +752,26 @@ func (x *exec) scalarFunc(name string, f *pg.FuncCall, args []any) (any, error) 
 	if v, ok, err := builtin(name, args); ok {
 		return v, err
 	}
-	return nil, &Error{Code: CodeUndefinedFunction, Message: fmt.Sprintf("function %s does not exist", name),
-		Position: int(f.Location) + 1, Hint: "Concord supports the functions listed in docs/sql.md."}
+	return nil, errNoSuchFunction
+}
+
+// errNoSuchFunction is scalarFunc's answer for a name it does not know; evalFunc turns it into noSuchFunction's
+// error, which names the arguments' types.
+var errNoSuchFunction = &Error{Code: CodeUndefinedFunction, Message: "function does not exist",
+	Hint: "No function matches the given name and argument types. You might need to add explicit type casts."}
+
+// noSuchFunction is PostgreSQL's 42883 for a call of a function that does not exist: named with its arguments'
+// types, an untyped literal or NULL's being unknown.
+func (x *exec) noSuchFunction(name string, f *pg.FuncCall, sc *scope) error {
+	types := make([]string, len(f.Args))
+	for i, a := range f.Args {
+		types[i] = "unknown"
+		if t := x.typeOf(a, sc); t != 0 && !isStringLiteral(a) && !isNullLiteral(a) {
+			types[i] = TypeName(t)
+		}
+	}
+	return &Error{Code: CodeUndefinedFunction, Message: fmt.Sprintf("function %s(%s) does not exist", name, strings.Join(types, ", ")),
+		Position: int(f.Location) + 1, Hint: errNoSuchFunction.Hint}
 }
 
 // catalogFuncArgs are the argument counts PostgreSQL's catalog functions take.
