@@ -142,6 +142,8 @@ func runFailingRows(t *testing.T, who string, c *pgx.Conn) {
 		{"INSERT INTO frow (email, age, ts) VALUES ('e', -2, '2024-06-01 12:00+00')", "23514",
 			"Failing row contains (5, e, -2, null, 2024-01-01, 2024-06-01 14:00:00+02, null, null, null)."},
 		{"INSERT INTO frow (id, email) VALUES (100, NULL)", "23502", "Failing row contains (100, null, null, null, 2024-01-01, null, null, null, null)."},
+		{"INSERT INTO frow (id, email, age, amt, d, ts, ok) VALUES ('101', NULL, '7', '2.5', '2024-2-3', '2024-06-01 12:00', 'yes')", "23502",
+			"Failing row contains (101, null, 7, 2.50, 2024-02-03, 2024-06-01 12:00:00+02, t, null, null)."},
 	} {
 		_, err := c.Exec(ctx, s.sql, pgx.QueryExecModeSimpleProtocol)
 		if s.code == "" {

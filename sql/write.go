@@ -388,6 +388,9 @@ func (x *exec) failingRow(t *table, cells []any) string {
 			b.WriteString("null")
 			continue
 		}
+		if cv, err := coerce(readInZone(v, c.Type, x.s.zone()), c.Type); err == nil {
+			v = cv // a value given as text, read as the column's type
+		}
 		if tv, err := applyTypmod(v, c.Type, c.TypMod, false); err == nil {
 			v = tv
 		}
