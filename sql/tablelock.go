@@ -565,15 +565,26 @@ func (x *exec) lockRelSeen(rv *pg.RangeVar, mode lockMode, seqOK bool) error {
 	if x.describe || name == "" || x.s.e.locks.tryLock(x.s, relTag(x.s.database, name), mode) {
 		return nil
 	}
-	if _, err := x.lookupTable(name, rv.Location); errCode(err) == CodeUndefinedTable {
-		if !seqOK {
-			return err
-		}
-		if _, ok, serr := x.sequenceRelation(name); !ok && serr == nil {
-			return err
-		}
+	if err := x.unseenRelation(name, rv.Location, seqOK); err != nil {
+		return err
 	}
 	return x.lockRel(name, mode)
+}
+
+// unseenRelation is lookupTable's 42P01 for a name this session can see nothing of (no table or view; no sequence
+// either, when seqOK), nil when it sees one (or the lookup failed otherwise: the lock and the statement's own
+// lookup go on).
+func (x *exec) unseenRelation(name string, loc int32, seqOK bool) error {
+	_, err := x.lookupTable(name, loc)
+	if errCode(err) != CodeUndefinedTable {
+		return nil
+	}
+	if seqOK {
+		if _, ok, serr := x.sequenceRelation(name); ok || serr != nil {
+			return nil
+		}
+	}
+	return err
 }
 
 // lockRelWait is lockRel, failing at once with 55P03 when nowait and the lock is not free.
@@ -729,14 +740,12 @@ func (x *exec) lockRelDDL(name string, mode lockMode) error {
 	if x.describe || name == "" || x.s.e.locks.tryLock(x.s, relTag(x.s.database, name), mode) {
 		return nil
 	}
-	if _, err := x.lookupTable(name, -1); errCode(err) == CodeUndefinedTable {
-		if _, ok, serr := x.sequenceRelation(name); !ok && serr == nil {
-			if x.unseen == nil {
-				x.unseen = map[string]bool{}
-			}
-			x.unseen[name] = true
-			return nil
+	if x.unseenRelation(name, -1, true) != nil {
+		if x.unseen == nil {
+			x.unseen = map[string]bool{}
 		}
+		x.unseen[name] = true
+		return nil
 	}
 	return x.lockRel(name, mode)
 }
