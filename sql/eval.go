@@ -97,7 +97,7 @@ func (x *exec) eval(n *pg.Node, sc *scope) (any, error) {
 		return groupingFunc(n.GetGroupingFunc().Args, sc), nil
 	case n.GetCoalesceExpr() != nil:
 		args := n.GetCoalesceExpr().Args
-		t, err := x.resolveLiterals(args, sc)
+		t, err := x.literalType(n.GetCoalesceExpr(), func() []*pg.Node { return args }, sc)
 		if err != nil {
 			return nil, err
 		}
@@ -110,7 +110,7 @@ func (x *exec) eval(n *pg.Node, sc *scope) (any, error) {
 		return nil, nil
 	case n.GetMinMaxExpr() != nil:
 		mm := n.GetMinMaxExpr()
-		t, err := x.resolveLiterals(mm.Args, sc)
+		t, err := x.literalType(mm, func() []*pg.Node { return mm.Args }, sc)
 		if err != nil {
 			return nil, err
 		}
@@ -708,14 +708,7 @@ func asBool(v any) any {
 func truthy(v any) bool { return asBool(v) == true }
 
 func (x *exec) evalCase(c *pg.CaseExpr, sc *scope) (any, error) {
-	results := make([]*pg.Node, 0, len(c.Args)+1)
-	for _, w := range c.Args {
-		results = append(results, w.GetCaseWhen().Result)
-	}
-	if c.Defresult != nil {
-		results = append(results, c.Defresult)
-	}
-	t, err := x.resolveLiterals(results, sc)
+	t, err := x.literalType(c, func() []*pg.Node { return caseResults(c) }, sc)
 	if err != nil {
 		return nil, err
 	}
@@ -742,6 +735,35 @@ func (x *exec) evalCase(c *pg.CaseExpr, sc *scope) (any, error) {
 		}
 	}
 	return x.evalAs(c.Defresult, t, sc)
+}
+
+// caseResults are a CASE's results: each WHEN's, then the ELSE's when it has one.
+func caseResults(c *pg.CaseExpr) []*pg.Node {
+	results := make([]*pg.Node, 0, len(c.Args)+1)
+	for _, w := range c.Args {
+		results = append(results, w.GetCaseWhen().Result)
+	}
+	if c.Defresult != nil {
+		results = append(results, c.Defresult)
+	}
+	return results
+}
+
+// literalType is resolveLiterals for expression e (a COALESCE, GREATEST / LEAST or CASE) whose results args
+// returns, worked out on its first evaluation in the statement and kept for the rows after it.
+func (x *exec) literalType(e any, args func() []*pg.Node, sc *scope) (uint32, error) {
+	if t, ok := x.litTypes[e]; ok {
+		return t, nil
+	}
+	t, err := x.resolveLiterals(args(), sc)
+	if err != nil {
+		return 0, err
+	}
+	if x.litTypes == nil {
+		x.litTypes = map[any]uint32{}
+	}
+	x.litTypes[e] = t
+	return t, nil
 }
 
 // literalTypes are the types an untyped string literal among COALESCE's, GREATEST's or LEAST's arguments or a

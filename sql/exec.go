@@ -61,6 +61,9 @@ type exec struct {
 	// unseen names the relations the statement's DDL found missing when it would have waited for their lock
 	// (lockRelDDL): its lookups find them missing too.
 	unseen map[string]bool
+	// litTypes keeps, by COALESCE, GREATEST / LEAST or CASE expression, the type its untyped literals are read as
+	// (literalType).
+	litTypes map[any]uint32
 }
 
 func (s *Session) newExec(ctx context.Context, params []any) *exec {

@@ -2,6 +2,7 @@ package sql
 
 import (
 	"crypto/rand"
+	"errors"
 	"fmt"
 	"math"
 	"slices"
@@ -756,9 +757,8 @@ func (x *exec) scalarFunc(name string, f *pg.FuncCall, args []any) (any, error) 
 }
 
 // errNoSuchFunction is scalarFunc's answer for a name it does not know; evalFunc turns it into noSuchFunction's
-// error, which names the arguments' types.
-var errNoSuchFunction = &Error{Code: CodeUndefinedFunction, Message: "function does not exist",
-	Hint: "No function matches the given name and argument types. You might need to add explicit type casts."}
+// error, which names the arguments' types. It is not an *Error, so that no caller can change it in place.
+var errNoSuchFunction = errors.New("no such function")
 
 // noSuchFunction is PostgreSQL's 42883 for a call of a function that does not exist: named with its arguments'
 // types, an untyped literal or NULL's being unknown.
@@ -771,7 +771,7 @@ func (x *exec) noSuchFunction(name string, f *pg.FuncCall, sc *scope) error {
 		}
 	}
 	return &Error{Code: CodeUndefinedFunction, Message: fmt.Sprintf("function %s(%s) does not exist", name, strings.Join(types, ", ")),
-		Position: int(f.Location) + 1, Hint: errNoSuchFunction.Hint}
+		Position: int(f.Location) + 1, Hint: "No function matches the given name and argument types. You might need to add explicit type casts."}
 }
 
 // catalogFuncArgs are the argument counts PostgreSQL's catalog functions take.

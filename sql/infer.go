@@ -204,16 +204,10 @@ func (x *exec) typeOf(n *pg.Node, sc *scope) uint32 {
 	case n.GetCaseExpr() != nil:
 		c := n.GetCaseExpr()
 		at := x.typeOf(c.Arg, sc)
-		results := make([]*pg.Node, 0, len(c.Args)+1)
 		for _, w := range c.Args {
-			cw := w.GetCaseWhen()
-			x.hint(cw.Expr, at, sc)
-			results = append(results, cw.Result)
+			x.hint(w.GetCaseWhen().Expr, at, sc)
 		}
-		if c.Defresult != nil {
-			results = append(results, c.Defresult)
-		}
-		return x.commonType(results, sc)
+		return x.commonType(caseResults(c), sc)
 	case n.GetGroupingFunc() != nil:
 		return OIDInt4
 	case n.GetCoalesceExpr() != nil:
