@@ -292,6 +292,13 @@ func TestAdvisoryLocks_DeadlockWithTableLock(t *testing.T) {
 		aErr <- err
 	}()
 	waitLockWait(t, url, a.PgConn().PID())
+	// b's wait begins half a deadlock_timeout after a's first deadlock check, so that a's second check, which
+	// finds the cycle, runs well before b's first on a loaded machine.
+	var since time.Time
+	if err := b.QueryRow(ctx, "SELECT max(waitstart) FROM pg_locks WHERE pid = $1 AND NOT granted", int(a.PgConn().PID())).Scan(&since); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(time.Until(since.Add(1500 * time.Millisecond)))
 	mustExec(t, b, "BEGIN")
 	go func() {
 		_, err := b.Exec(ctx, "LOCK TABLE adl IN ACCESS EXCLUSIVE MODE")
