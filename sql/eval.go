@@ -45,7 +45,7 @@ func (x *exec) eval(n *pg.Node, sc *scope) (any, error) {
 			return nil, err
 		}
 		if !found {
-			return nil, unknownColumn(fields, cr.Location)
+			return nil, unknownColumn(fields, cr.Location, sc)
 		}
 		return v, nil
 	case n.GetAExpr() != nil:
@@ -215,8 +215,12 @@ func nodeName(n *pg.Node) string {
 	return s
 }
 
-// unknownColumn is the 42703 (or 42P01 for a qualifier) of a reference.
-func unknownColumn(fields []string, loc int32) *Error {
+// unknownColumn is the 42703 of a reference no source in sc has, or the 42P01 of a qualifier that names no source.
+func unknownColumn(fields []string, loc int32, sc *scope) *Error {
+	if len(fields) == 2 && !sc.qualifies(fields[0]) {
+		return &Error{Code: CodeUndefinedTable, Message: fmt.Sprintf("missing FROM-clause entry for table %q", fields[0]),
+			Position: int(loc) + 1}
+	}
 	if len(fields) > 1 {
 		return &Error{Code: CodeUndefinedColumn, Message: fmt.Sprintf("column %s does not exist", strings.Join(fields, ".")),
 			Position: int(loc) + 1}

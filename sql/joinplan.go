@@ -347,7 +347,7 @@ func (x *exec) checkRefs(c *pg.Node, sc *scope) error {
 		case err != nil:
 			bad = err
 		case !found:
-			bad = unknownColumn(fields, cr.Location)
+			bad = unknownColumn(fields, cr.Location, sc)
 		}
 		return bad != nil
 	})

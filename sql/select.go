@@ -202,12 +202,13 @@ func (x *exec) selectRows(sel *pg.SelectStmt, outer *scope, limit int) (*relatio
 	}
 	// WHERE
 	if sel.WhereClause != nil {
-		sc := &scope{cols: src.cols, outer: outer}
+		sc := &scope{cols: src.cols, outer: outer, row: make([]any, len(src.cols))}
+		if err := x.checkTypes(sel.WhereClause, sc); err != nil {
+			return nil, err
+		}
 		if x.describe {
-			sc.row = make([]any, len(src.cols))
 			x.typeOf(sel.WhereClause, sc)
 		} else if len(src.rows) == 0 {
-			sc.row = make([]any, len(src.cols))
 			if err := x.checkRefs(sel.WhereClause, sc); err != nil {
 				return nil, err
 			}
@@ -895,6 +896,61 @@ func splitPath(p string) []string {
 	return append(out, p[start:])
 }
 
+// checkProjectionRefs fails, as PostgreSQL does before reading a row, when the target list, GROUP BY, HAVING,
+// ORDER BY or a window names a column no source has: over no rows nothing is evaluated and the reference would
+// go unnoticed. GROUP BY and ORDER BY may also name an output column.
+func (x *exec) checkProjectionRefs(sel *pg.SelectStmt, src *relation, outer *scope) error {
+	sc := &scope{cols: src.cols, row: make([]any, len(src.cols)), outer: outer}
+	outputs := map[string]bool{}
+	for _, t := range sel.TargetList {
+		rt := t.GetResTarget()
+		if rt == nil {
+			continue
+		}
+		if cr := rt.Val.GetColumnRef(); cr != nil {
+			f := columnFields(cr)
+			if f[len(f)-1] == "*" {
+				continue
+			}
+		}
+		if err := x.checkRefs(rt.Val, sc); err != nil {
+			return err
+		}
+		if rt.Name != "" {
+			outputs[rt.Name] = true
+		} else {
+			outputs[exprName(rt.Val)] = true
+		}
+	}
+	if err := x.checkRefs(sel.HavingClause, sc); err != nil {
+		return err
+	}
+	byOutput := func(n *pg.Node) error {
+		if cr := n.GetColumnRef(); cr != nil && len(cr.Fields) == 1 && outputs[columnFields(cr)[0]] {
+			if _, _, found, _ := sc.lookup(columnFields(cr)); !found {
+				return nil // an output column's name
+			}
+		}
+		return x.checkRefs(n, sc)
+	}
+	for _, g := range sel.GroupClause {
+		if err := byOutput(g); err != nil {
+			return err
+		}
+	}
+	for _, s := range sel.SortClause {
+		if err := byOutput(s.GetSortBy().GetNode()); err != nil {
+			return err
+		}
+	}
+	for _, w := range sel.WindowClause {
+		if err := x.checkRefs(w, sc); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // project applies grouping, window functions, the target list, DISTINCT,
 // ORDER BY and LIMIT to the rows of a FROM clause (after WHERE).
 func (x *exec) project(sel *pg.SelectStmt, src *relation, outer *scope, limit int) (*relation, error) {
@@ -909,6 +965,11 @@ func (x *exec) project(sel *pg.SelectStmt, src *relation, outer *scope, limit in
 	}
 	if err := nonIntegerConstant(sel.GroupClause, "GROUP BY"); err != nil {
 		return nil, err
+	}
+	if len(src.rows) == 0 && !x.describe {
+		if err := x.checkProjectionRefs(sel, src, outer); err != nil {
+			return nil, err
+		}
 	}
 	// Each input row (or group) becomes a scope.
 	type unit struct {
@@ -1033,6 +1094,9 @@ func (x *exec) project(sel *pg.SelectStmt, src *relation, outer *scope, limit in
 		}
 		tlist = append(tlist, target{expr: rt.Val, col: -1})
 		dsc.window = window
+		if err := x.checkTypes(rt.Val, dsc); err != nil {
+			return nil, err
+		}
 		col := relCol{name: name, oid: x.typeOf(rt.Val, dsc), typmod: typmodOfExpr(rt.Val, dsc)}
 		if col.oid == OIDNumeric && col.typmod == 0 {
 			if s := scaleOfExpr(rt.Val, dsc); s > 0 {

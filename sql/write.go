@@ -250,6 +250,15 @@ func (x *exec) insert(ins *pg.InsertStmt) (*relation, string, error) {
 				}
 			}
 		}
+		for _, l := range sel.ValuesLists {
+			for i, e := range l.GetList().Items {
+				if i < len(names) {
+					if err := x.checkAssign(t, names[i], e, &scope{}); err != nil {
+						return nil, "", err
+					}
+				}
+			}
+		}
 		x.insertValues = len(sel.ValuesLists) > 0
 		rel, err := x.selectRows(sel, nil, -1)
 		x.insertValues = false
@@ -257,6 +266,9 @@ func (x *exec) insert(ins *pg.InsertStmt) (*relation, string, error) {
 			return nil, "", err
 		}
 		vis := rel.visible("")
+		if err := checkSelectedTypes(t, names, sel, rel, vis); err != nil {
+			return nil, "", err
+		}
 		if len(vis) > len(names) {
 			return nil, "", errorf(CodeSyntaxError, "INSERT has more expressions than target columns")
 		}
@@ -785,6 +797,9 @@ func (x *exec) update(up *pg.UpdateStmt) (*relation, string, error) {
 		if err := ambiguousWithFrom(t, up, from); err != nil {
 			return nil, "", err
 		}
+		if err := x.checkSetTypes(t, alias, up.TargetList, from.cols); err != nil {
+			return nil, "", err
+		}
 		for _, r := range from.rows {
 			sources = append(sources, &scope{cols: from.cols, row: r})
 		}
@@ -793,6 +808,9 @@ func (x *exec) update(up *pg.UpdateStmt) (*relation, string, error) {
 		}
 	} else {
 		sources = []*scope{nil}
+		if err := x.checkSetTypes(t, alias, up.TargetList, nil); err != nil {
+			return nil, "", err
+		}
 	}
 	if x.describe {
 		cols := tableCols(t, alias)

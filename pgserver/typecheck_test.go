@@ -1,0 +1,91 @@
+package pgserver_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+)
+
+// runStaticErrors checks the errors PostgreSQL gives before it reads a row: a column no source has, a qualifier
+// that names no source, an operator or string function given types it does not take, and a value of a type no
+// assignment cast brings to its column's. Each is asserted over an empty table (where nothing is evaluated) and
+// a table with a row; the statements after them must still run, as they do in PostgreSQL.
+func runStaticErrors(t *testing.T, who string, c *pgx.Conn) {
+	ctx := context.Background()
+	for _, s := range []string{
+		"DROP TABLE IF EXISTS se_empty, se_full",
+		"CREATE TABLE se_empty (a int, b text, d date, f boolean, j jsonb)",
+		"CREATE TABLE se_full (a int, b text, d date, f boolean, j jsonb)",
+		"INSERT INTO se_full VALUES (1, 'x', '2024-01-01', true, '{}')",
+	} {
+		if _, err := c.Exec(ctx, s); err != nil {
+			t.Fatalf("%s: %s: %v", who, s, err)
+		}
+	}
+	const noFn = "No function matches the given name and argument types. You might need to add explicit type casts."
+	const noOp = "No operator matches the given name and argument types. You might need to add explicit type casts."
+	const cast = "You will need to rewrite or cast the expression."
+	for _, tbl := range []string{"se_empty", "se_full"} {
+		for _, s := range []struct{ sql, code, msg, at, hint string }{
+			{"SELECT nosuch FROM {T}", "42703", `column "nosuch" does not exist`, "nosuch", ""},
+			{"SELECT {T}.nosuch FROM {T}", "42703", "column {T}.nosuch does not exist", "{T}.nosuch", ""},
+			{"SELECT x.a FROM {T}", "42P01", `missing FROM-clause entry for table "x"`, "x.a", ""},
+			{"SELECT a FROM {T} ORDER BY nosuch", "42703", `column "nosuch" does not exist`, "nosuch", ""},
+			{"SELECT a FROM {T} GROUP BY nosuch", "42703", `column "nosuch" does not exist`, "nosuch", ""},
+			{"SELECT count(nosuch) FROM {T}", "42703", `column "nosuch" does not exist`, "nosuch", ""},
+			{"SELECT a FROM {T} GROUP BY a HAVING max(nosuch) > 1", "42703", `column "nosuch" does not exist`, "nosuch", ""},
+			{"SELECT length(a) FROM {T}", "42883", "function length(integer) does not exist", "length", noFn},
+			{"SELECT upper(d) FROM {T}", "42883", "function upper(date) does not exist", "upper", noFn},
+			{"SELECT a FROM {T} WHERE lower(f) = 'true'", "42883", "function lower(boolean) does not exist", "lower", noFn},
+			{"SELECT a + b FROM {T}", "42883", "operator does not exist: integer + text", "+", noOp},
+			{"SELECT b * 2 FROM {T}", "42883", "operator does not exist: text * integer", "*", noOp},
+			{"SELECT a || 1 FROM {T}", "42883", "operator does not exist: integer || integer", "||", noOp},
+			{"SELECT a FROM {T} WHERE a - b::text > 0", "42883", "operator does not exist: integer - text", "-", noOp},
+			{"UPDATE {T} SET a = b", "42804", `column "a" is of type integer but expression is of type text`, "b", cast},
+			{"UPDATE {T} SET f = 1", "42804", `column "f" is of type boolean but expression is of type integer`, "1", cast},
+			{"UPDATE {T} SET d = a", "42804", `column "d" is of type date but expression is of type integer`, "a", cast},
+			{"UPDATE {T} SET j = b", "42804", `column "j" is of type jsonb but expression is of type text`, "b", cast},
+			{"INSERT INTO {T} (a) SELECT 'x'::text", "42804", `column "a" is of type integer but expression is of type text`, "'x'", cast},
+			{"INSERT INTO {T} (a) VALUES (1), ('2'::varchar)", "42804", `column "a" is of type integer but expression is of type character varying`, "'2'", cast},
+			{"INSERT INTO {T} (a, f) SELECT a, a FROM {T}", "42804", `column "f" is of type boolean but expression is of type integer`, "a FROM", cast},
+		} {
+			sql := strings.ReplaceAll(s.sql, "{T}", tbl)
+			at := strings.ReplaceAll(s.at, "{T}", tbl)
+			msg := strings.ReplaceAll(s.msg, "{T}", tbl)
+			_, err := c.Exec(ctx, sql, pgx.QueryExecModeSimpleProtocol)
+			var pe *pgconn.PgError
+			if !errors.As(err, &pe) {
+				t.Errorf("%s: %s: %v, want %s %q", who, sql, err, s.code, msg)
+				continue
+			}
+			want := strings.Index(sql, at) + 1
+			if pe.Code != s.code || pe.Message != msg || pe.Hint != s.hint || pe.Position != int32(want) {
+				t.Errorf("%s: %s: %v (position %d, hint %q), want %s %q at %d, hint %q", who, sql, err, pe.Position, pe.Hint,
+					s.code, msg, want, s.hint)
+			}
+		}
+		// What PostgreSQL accepts stays accepted: untyped literals take the other side's type, anything is stored
+		// in a text column, numbers convert among themselves, and ORDER BY and GROUP BY may name an output column.
+		for _, s := range []string{
+			"SELECT length(b), upper(b), a || 'x', b || 1, a || b, 1 + '2', a + 1.5, d + 1, length(a::text) FROM {T}",
+			"SELECT a AS k FROM {T} ORDER BY k",
+			"SELECT a AS k, count(*) FROM {T} GROUP BY k",
+			"SELECT {T}.a, {T}.* FROM {T} WHERE b LIKE 'x%'",
+			"UPDATE {T} SET a = 2.5, b = a, f = 'true', d = '2024-02-02', j = '{\"k\": 1}' WHERE a = 99",
+			"INSERT INTO {T} (a, b) SELECT 3, a FROM {T} WHERE a = 99",
+			"INSERT INTO {T} (a, b) SELECT '4', 5",
+		} {
+			sql := strings.ReplaceAll(s, "{T}", tbl)
+			if _, err := c.Exec(ctx, sql, pgx.QueryExecModeSimpleProtocol); err != nil {
+				t.Errorf("%s: %s: %v", who, sql, err)
+			}
+		}
+	}
+	if _, err := c.Exec(ctx, "DROP TABLE se_empty, se_full"); err != nil {
+		t.Fatalf("%s: %v", who, err)
+	}
+}

@@ -1,0 +1,233 @@
+package sql
+
+import (
+	"fmt"
+
+	pg "github.com/pganalyze/pg_query_go/v6"
+)
+
+// PostgreSQL resolves every operator and function of a statement against its operands' types before it reads a
+// row, so a call no operator or function takes fails even over an empty table. checkTypes does the same for the
+// mismatches Concord can name for certain: it looks only at operands whose type is plain to see (a column of a
+// declared table, a constant, a cast), never at a parameter's or a schemaless field's, so it refuses nothing
+// PostgreSQL accepts.
+
+// textOnlyArgs are string functions that PostgreSQL defines for text (and some for bytea) only, with the
+// positions of their text arguments: a number, boolean or date there matches no function (42883).
+var textOnlyArgs = map[string][]int{
+	"lower": {0}, "upper": {0}, "initcap": {0}, "length": {0}, "char_length": {0}, "character_length": {0},
+	"octet_length": {0}, "reverse": {0}, "ascii": {0}, "md5": {0}, "quote_ident": {0},
+	"btrim": {0, 1}, "ltrim": {0, 1}, "rtrim": {0, 1}, "replace": {0, 1, 2}, "translate": {0, 1, 2},
+	"strpos": {0, 1}, "starts_with": {0, 1}, "split_part": {0, 1}, "left": {0}, "right": {0}, "repeat": {0},
+	"lpad": {0, 2}, "rpad": {0, 2}, "substr": {0},
+}
+
+// scalarKind is the type of an operand whose type is plain to see, and whether it is one: a column reference, a
+// constant other than a string or NULL, or a cast.
+func (x *exec) scalarKind(n *pg.Node, sc *scope) (uint32, bool) {
+	switch {
+	case n == nil:
+		return 0, false
+	case n.GetColumnRef() != nil, n.GetTypeCast() != nil:
+	case n.GetAConst() != nil:
+		if isStringLiteral(n) || isNullLiteral(n) {
+			return 0, false
+		}
+	default:
+		return 0, false
+	}
+	t := x.typeOf(n, sc)
+	return t, t != 0
+}
+
+// notText reports whether a value of type t never becomes text without a cast: a number, a boolean, a date or
+// time.
+func notText(t uint32) bool {
+	switch {
+	case isNumericType(t), t == OIDBool, t == OIDDate, t == OIDTime, t == OIDTimestamp, t == OIDTimestamptz,
+		t == OIDInterval:
+		return true
+	}
+	return false
+}
+
+// isTextType is a string type's.
+func isTextType(t uint32) bool { return category(t) == OIDText }
+
+// checkTypes fails, as PostgreSQL does before reading a row, on an arithmetic operator between a number and a
+// string or two strings, on || between two values neither of which is a string, an array or a document, and on
+// a string function given a number, boolean or date. Subqueries check their own.
+func (x *exec) checkTypes(n *pg.Node, sc *scope) error {
+	var bad error
+	walkNoSub(n, func(m *pg.Node) bool {
+		switch {
+		case m.GetAExpr() != nil:
+			bad = x.checkOperator(m.GetAExpr(), sc)
+		case m.GetFuncCall() != nil:
+			bad = x.checkTextArgs(m.GetFuncCall(), sc)
+		}
+		return bad != nil
+	})
+	return bad
+}
+
+func (x *exec) checkOperator(a *pg.A_Expr, sc *scope) error {
+	if a.Kind != pg.A_Expr_Kind_AEXPR_OP || len(a.Name) != 1 || a.Lexpr == nil || a.Rexpr == nil {
+		return nil
+	}
+	op := a.Name[0].GetString_().GetSval()
+	lt, lok := x.scalarKind(a.Lexpr, sc)
+	rt, rok := x.scalarKind(a.Rexpr, sc)
+	if !lok || !rok {
+		return nil
+	}
+	mismatch := false
+	switch op {
+	case "+", "-", "*", "/", "%":
+		mismatch = isTextType(lt) && (isTextType(rt) || isNumericType(rt)) || isNumericType(lt) && isTextType(rt)
+	case "||":
+		mismatch = notText(lt) && notText(rt)
+	}
+	if !mismatch {
+		return nil
+	}
+	return &Error{Code: CodeUndefinedFunction, Message: fmt.Sprintf("operator does not exist: %s %s %s", TypeName(lt), op, TypeName(rt)),
+		Position: int(a.Location) + 1, Hint: "No operator matches the given name and argument types. You might need to add explicit type casts."}
+}
+
+func (x *exec) checkTextArgs(f *pg.FuncCall, sc *scope) error {
+	if len(f.Funcname) != 1 && !(len(f.Funcname) == 2 && f.Funcname[0].GetString_().GetSval() == "pg_catalog") {
+		return nil
+	}
+	pos, ok := textOnlyArgs[funcName(f)]
+	if !ok || f.AggStar || f.Over != nil {
+		return nil
+	}
+	for _, i := range pos {
+		if i >= len(f.Args) {
+			break
+		}
+		if t, ok := x.scalarKind(f.Args[i], sc); ok && notText(t) {
+			return x.noSuchFunction(funcName(f), f, sc)
+		}
+	}
+	return nil
+}
+
+// assignMismatch reports whether PostgreSQL refuses to store a value of type from in a column of type to without
+// an explicit cast: no assignment cast leads from one to the other. Types it does not know the answer for are
+// let through.
+func assignMismatch(from, to uint32) bool {
+	isTime := func(t uint32) bool { return category(t) == OIDTimestamptz }
+	switch {
+	case from == to || from == 0 || to == 0 || isTextType(to):
+		return false
+	case isNumericType(to):
+		return isTextType(from) || from == OIDBool || isTime(from) || from == OIDInterval
+	case to == OIDBool:
+		return isTextType(from) || isNumericType(from) || isTime(from) || from == OIDInterval
+	case isTime(to):
+		return isTextType(from) || isNumericType(from) || from == OIDBool || from == OIDInterval
+	case to == OIDInterval:
+		return isTextType(from) || isNumericType(from) || from == OIDBool || isTime(from)
+	case to == OIDJSONB:
+		return isTextType(from) || isNumericType(from) || from == OIDBool || isTime(from) || from == OIDInterval
+	}
+	return false
+}
+
+// checkAssign is PostgreSQL's 42804 for an expression of a type plain to see (scalarKind) stored in column col of
+// t, whose type no assignment cast reaches: `column "a" is of type integer but expression is of type text`.
+func (x *exec) checkAssign(t *table, col string, e *pg.Node, sc *scope) error {
+	if !t.declared {
+		return nil
+	}
+	to := t.colType(col)
+	from, ok := x.scalarKind(e, sc)
+	if !ok || !assignMismatch(from, to) {
+		return nil
+	}
+	return &Error{Code: CodeDatatypeMismatch, Message: fmt.Sprintf("column %q is of type %s but expression is of type %s", col, TypeName(to), TypeName(from)),
+		Position: exprStart(e) + 1, Hint: "You will need to rewrite or cast the expression."}
+}
+
+// exprStart is the position of an expression's first token, as PostgreSQL's exprLocation gives it: a cast's
+// argument's for a cast.
+func exprStart(n *pg.Node) int {
+	if tc := n.GetTypeCast(); tc != nil {
+		if a := exprStart(tc.Arg); a >= 0 && (a < int(tc.Location) || tc.Location < 0) {
+			return a
+		}
+		return int(tc.Location)
+	}
+	return nodeLocation(n)
+}
+
+// checkSetTypes is checkAssign for each SET target of an UPDATE of t: the table's columns (and a FROM list's,
+// fromCols) in scope. The scope is built only when a target is a column reference.
+func (x *exec) checkSetTypes(t *table, alias string, targets []*pg.Node, fromCols []relCol) error {
+	if !t.declared {
+		return nil
+	}
+	var sc *scope
+	for _, tg := range targets {
+		rt := tg.GetResTarget()
+		if rt == nil || len(rt.Indirection) > 0 {
+			continue
+		}
+		switch {
+		case rt.Val.GetColumnRef() != nil, rt.Val.GetTypeCast() != nil:
+			if sc == nil {
+				cols := tableCols(t, alias)
+				sc = &scope{cols: cols, row: make([]any, len(cols))}
+				if fromCols != nil {
+					sc.outer = &scope{cols: fromCols, row: make([]any, len(fromCols))}
+				}
+			}
+		case rt.Val.GetAConst() != nil:
+		default:
+			continue
+		}
+		s := sc
+		if s == nil {
+			s = &scope{}
+		}
+		if err := x.checkAssign(t, rt.Name, rt.Val, s); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// checkSelectedTypes is checkAssign for INSERT ... SELECT: each output of a plain SELECT whose type is plain to
+// see (a column, a cast, a constant other than a string) must reach its column's type by assignment. The
+// outputs' types are the SELECT's own (rel).
+func checkSelectedTypes(t *table, names []string, sel *pg.SelectStmt, rel *relation, vis []int) error {
+	if !t.declared || len(sel.ValuesLists) > 0 || sel.Op != pg.SetOperation_SETOP_NONE && sel.Op != pg.SetOperation_SET_OPERATION_UNDEFINED ||
+		len(sel.TargetList) != len(vis) {
+		return nil
+	}
+	for i, tg := range sel.TargetList {
+		rt := tg.GetResTarget()
+		if rt == nil || i >= len(names) {
+			break
+		}
+		e := rt.Val
+		switch {
+		case e.GetColumnRef() != nil:
+			if f := columnFields(e.GetColumnRef()); f[len(f)-1] == "*" {
+				return nil
+			}
+		case e.GetTypeCast() != nil:
+		case e.GetAConst() != nil && !isStringLiteral(e) && !isNullLiteral(e):
+		default:
+			continue
+		}
+		to, from := t.colType(names[i]), rel.cols[vis[i]].oid
+		if assignMismatch(from, to) {
+			return &Error{Code: CodeDatatypeMismatch, Message: fmt.Sprintf("column %q is of type %s but expression is of type %s", names[i], TypeName(to), TypeName(from)),
+				Position: exprStart(e) + 1, Hint: "You will need to rewrite or cast the expression."}
+		}
+	}
+	return nil
+}
