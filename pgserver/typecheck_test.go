@@ -78,6 +78,8 @@ func runStaticErrors(t *testing.T, who string, c *pgx.Conn) {
 			"UPDATE {T} SET a = 2.5, b = a, f = 'true', d = '2024-02-02', j = '{\"k\": 1}' WHERE a = 99",
 			"INSERT INTO {T} (a, b) SELECT 3, a FROM {T} WHERE a = 99",
 			"INSERT INTO {T} (a, b) SELECT '4', 5",
+			// psql's \d: an unqualified column of one of two catalogs joined.
+			"SELECT pubname, NULL FROM pg_catalog.pg_publication p JOIN pg_catalog.pg_publication_namespace pn ON p.oid = pn.pnpubid",
 		} {
 			sql := strings.ReplaceAll(s, "{T}", tbl)
 			if _, err := c.Exec(ctx, sql, pgx.QueryExecModeSimpleProtocol); err != nil {

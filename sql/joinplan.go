@@ -346,12 +346,32 @@ func (x *exec) checkRefs(c *pg.Node, sc *scope) error {
 		switch {
 		case err != nil:
 			bad = err
-		case !found:
+		case !found && !mayBeField(sc, fields):
 			bad = unknownColumn(fields, cr.Location, sc)
 		}
 		return bad != nil
 	})
 	return bad
+}
+
+// mayBeField reports whether a name that no column of sc took may still be a field of a schemaless source's
+// documents: several such sources share a scope, and which of them has the field shows only in their rows.
+func mayBeField(sc *scope, fields []string) bool {
+	if len(fields) > 1 && sc.qualifies(fields[0]) {
+		return false
+	}
+	for s := sc; s != nil; s = s.outer {
+		open := 0
+		for _, c := range s.cols {
+			if c.open {
+				open++
+			}
+		}
+		if open > 1 {
+			return true
+		}
+	}
+	return false
 }
 
 // Bounds of the keys a key lookup asks the storage for: by the primary key (an index) up to maxKeyLookups, by
