@@ -29,8 +29,10 @@ func (x *exec) createTable(cs *pg.CreateStmt) (*Result, error) {
 	if rv.Schemaname != "" && rv.Schemaname != "public" {
 		return nil, unsupported("schemas other than public")
 	}
-	if err := x.notAnIndex(rv.Relname); err != nil {
+	if taken, err := x.sequenceExists(rv.Relname); err != nil { // any relation: a table, view, index or sequence
 		return nil, err
+	} else if taken {
+		return x.tableExists(cs)
 	}
 	if x.droppedInBlock(rv.Relname) {
 		return nil, unsupported("CREATE TABLE of a table the same transaction block dropped")
@@ -172,18 +174,12 @@ func (x *exec) createTable(cs *pg.CreateStmt) (*Result, error) {
 		return nil, err
 	}
 	if len(existing) > 0 {
-		if cs.IfNotExists {
-			return &Result{Tag: "CREATE TABLE"}, nil
-		}
-		return nil, errorf(CodeDuplicateTable, "relation %q already exists", t.Name)
+		return x.tableExists(cs)
 	}
 	ctx := x.catWrite()
 	if err := db.collection(tablesCollection).insertOne(ctx, t); err != nil {
 		if isDuplicateKey(err) {
-			if cs.IfNotExists {
-				return &Result{Tag: "CREATE TABLE"}, nil
-			}
-			return nil, errorf(CodeDuplicateTable, "relation %q already exists", t.Name)
+			return x.tableExists(cs)
 		}
 		return nil, err
 	}
@@ -226,6 +222,17 @@ func (x *exec) createTable(cs *pg.CreateStmt) (*Result, error) {
 			return nil, err
 		}
 	}
+	return &Result{Tag: "CREATE TABLE"}, nil
+}
+
+// tableExists answers CREATE TABLE naming a relation that exists: 42P07, or with IF NOT EXISTS a notice and
+// nothing done. PostgreSQL looks for the name before it reads the columns.
+func (x *exec) tableExists(cs *pg.CreateStmt) (*Result, error) {
+	name := cs.Relation.Relname
+	if !cs.IfNotExists {
+		return nil, errorf(CodeDuplicateTable, "relation \"%s\" already exists", name)
+	}
+	x.warn(&Error{Code: CodeDuplicateTable, Severity: "NOTICE", Message: fmt.Sprintf("relation \"%s\" already exists, skipping", name)})
 	return &Result{Tag: "CREATE TABLE"}, nil
 }
 
@@ -1126,6 +1133,8 @@ func (x *exec) alterTable1(as *pg.AlterTableStmt, t *table, saved *bool) (*Resul
 			col := t.column(cmd.Name)
 			if col == nil {
 				if cmd.Subtype == pg.AlterTableType_AT_DropColumn && cmd.MissingOk {
+					x.warn(&Error{Code: "00000", Severity: "NOTICE",
+						Message: fmt.Sprintf("column \"%s\" of relation \"%s\" does not exist, skipping", cmd.Name, t.Name)})
 					continue
 				}
 				return nil, errorf(CodeUndefinedColumn, "column \"%s\" of relation \"%s\" does not exist", cmd.Name, t.Name)
@@ -1275,6 +1284,8 @@ func (x *exec) alterTable1(as *pg.AlterTableStmt, t *table, saved *bool) (*Resul
 		}
 		if t.column(cd.Colname) != nil {
 			if cmd.MissingOk {
+				x.warn(&Error{Code: "42701", Severity: "NOTICE",
+					Message: fmt.Sprintf("column \"%s\" of relation \"%s\" already exists, skipping", cd.Colname, t.Name)})
 				continue
 			}
 			return nil, errorf("42701", "column %q of relation %q already exists", cd.Colname, t.Name)
