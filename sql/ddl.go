@@ -386,7 +386,7 @@ func (x *exec) createIndex(is *pg.IndexStmt) (*Result, error) {
 			partial = bson.D{{Key: "$and", Value: bson.A{uniquePartial(keys), where}}}
 		}
 	}
-	if served, err := x.aliasIndex(t, keys, name, is.Unique, where != nil); served || err != nil {
+	if _, served, err := x.aliasIndex(t, keys, name, is.Unique, where != nil); served || err != nil {
 		if err != nil {
 			return nil, err
 		}
@@ -704,7 +704,7 @@ func (x *exec) truncate(ts *pg.TruncateStmt) (*Result, error) {
 	var tables []*table
 	for _, r := range ts.Relations {
 		rv := r.GetRangeVar()
-		t, err := x.lookupTable(rv.Relname, rv.Location)
+		t, err := x.lookupTable(rv.Relname, -1) // PostgreSQL's TRUNCATE names a missing table without a position
 		if err != nil {
 			return nil, err
 		}
@@ -1403,8 +1403,19 @@ func (x *exec) alterTable1(as *pg.AlterTableStmt, t *table, saved *bool) (*Resul
 		}
 		for _, cmd := range dropConstraints {
 			// A unique constraint is its unique index (the primary key is the documents' _id).
+			if _, isAlias := t.Aliases[cmd.Name]; isAlias {
+				// A unique constraint added over a unique index on the same columns (addUnique below).
+				if _, err := x.dropAlias(cmd.Name); err != nil {
+					return nil, err
+				}
+				t.Aliases = maps.Clone(t.Aliases)
+				delete(t.Aliases, cmd.Name)
+				continue
+			}
 			if !slices.Contains(names, cmd.Name) || cmd.Name == "_id_" {
 				if cmd.MissingOk {
+					x.warn(&Error{Code: "00000", Severity: "NOTICE",
+						Message: fmt.Sprintf("constraint \"%s\" of relation \"%s\" does not exist, skipping", cmd.Name, t.Name)})
 					continue
 				}
 				return nil, errorf(CodeUndefinedObject, "constraint \"%s\" of relation \"%s\" does not exist", cmd.Name, t.Name)
@@ -1435,6 +1446,17 @@ func (x *exec) alterTable1(as *pg.AlterTableStmt, t *table, saved *bool) (*Resul
 			}
 			if slices.Contains(names, name) {
 				return nil, errorf(CodeDuplicateTable, "relation \"%s\" already exists", name)
+			}
+			// A unique index on the same columns already keeps them unique: the constraint's name is its alias.
+			if alias, served, err := x.aliasIndex(t, keys, name, true, false); err != nil {
+				return nil, err
+			} else if served {
+				t.Aliases = maps.Clone(t.Aliases)
+				if t.Aliases == nil {
+					t.Aliases = map[string]indexAlias{}
+				}
+				t.Aliases[name] = alias
+				continue
 			}
 			if err := coll.createIndex(x.catWrite(), keys, name, true, uniquePartial(keys)); err != nil {
 				return nil, x.uniqueViolationOn(t, err)
@@ -1539,6 +1561,14 @@ func (x *exec) applyChecks(t *table, validator bson.D, added []check) error {
 // (dropIndexesOn, built again on the new name) and the views reading it. Like ADD COLUMN it is not one atomic
 // step.
 func (x *exec) rename(rs *pg.RenameStmt) (*Result, error) {
+	if rs.MissingOk && rs.Relation != nil && !x.describe {
+		// ALTER TABLE IF EXISTS ... RENAME: a notice when there is no such table.
+		if _, err := x.lookupTable(rs.Relation.Relname, rs.Relation.Location); err != nil && AsError(err).Code == CodeUndefinedTable {
+			x.warn(&Error{Code: CodeSuccessfulCompletion, Severity: "NOTICE",
+				Message: fmt.Sprintf("relation \"%s\" does not exist, skipping", rs.Relation.Relname)})
+			return &Result{Tag: "ALTER TABLE"}, nil
+		}
+	}
 	if (rs.RenameType == pg.ObjectType_OBJECT_TABLE || rs.RenameType == pg.ObjectType_OBJECT_VIEW) && rs.Subname == "" {
 		return x.renameTable(rs)
 	}

@@ -22,18 +22,18 @@ type indexAlias struct {
 }
 
 // aliasIndex makes name an alias of t's index on keys when there is one and it serves (served true), saving the
-// table's catalog entry; served is false when a new index must be built.
-func (x *exec) aliasIndex(t *table, keys bson.D, name string, unique, partial bool) (served bool, err error) {
+// table's catalog entry, and returns the alias; served is false when a new index must be built.
+func (x *exec) aliasIndex(t *table, keys bson.D, name string, unique, partial bool) (alias indexAlias, served bool, err error) {
 	if partial || !t.declared {
-		return false, nil
+		return indexAlias{}, false, nil
 	}
 	specs, err := x.s.db().collection(t.Name).indexes(x.catRead())
 	if err != nil {
-		return false, err
+		return indexAlias{}, false, err
 	}
 	raw, err := bson.Marshal(keys)
 	if err != nil {
-		return false, err
+		return indexAlias{}, false, err
 	}
 	cols, desc := indexColumns(t, raw)
 	for _, s := range specs {
@@ -45,10 +45,11 @@ func (x *exec) aliasIndex(t *table, keys bson.D, name string, unique, partial bo
 		if nt.Aliases == nil {
 			nt.Aliases = map[string]indexAlias{}
 		}
-		nt.Aliases[name] = indexAlias{Index: s.name, Unique: unique}
-		return true, x.saveTable(&nt)
+		alias = indexAlias{Index: s.name, Unique: unique}
+		nt.Aliases[name] = alias
+		return alias, true, x.saveTable(&nt)
 	}
-	return false, nil
+	return indexAlias{}, false, nil
 }
 
 // aliasNames lists t's aliases in name order.

@@ -35,6 +35,14 @@ func (x *exec) tableConstraints() ([]tableConstraint, error) {
 			if cols, ok := uniqueConstraint(t, s); ok {
 				out = append(out, tableConstraint{name: s.name, table: tn, kind: "UNIQUE", columns: cols})
 			}
+			for _, a := range t.aliasNames() {
+				if t.Aliases[a].Index != s.name {
+					continue
+				}
+				if cols, ok := aliasConstraint(t, a, s); ok {
+					out = append(out, tableConstraint{name: a, table: tn, kind: "UNIQUE", columns: cols})
+				}
+			}
 		}
 		for _, c := range t.Checks {
 			out = append(out, tableConstraint{name: c.Name, table: tn, kind: "CHECK", check: "((" + c.Expr + "))", columns: checkColumns(t, c)})
@@ -58,6 +66,19 @@ func uniqueConstraint(t *table, s indexSpec) ([]string, bool) {
 		return cols, true
 	}
 	return uniqueColumns(t, s.name)
+}
+
+// aliasConstraint reports whether alias a of t, served by index s, is a UNIQUE constraint's name
+// (ALTER TABLE ... ADD CONSTRAINT ... UNIQUE over a unique index on the same columns), with its columns.
+func aliasConstraint(t *table, a string, s indexSpec) ([]string, bool) {
+	if !t.Aliases[a].Unique {
+		return nil, false
+	}
+	if slices.Contains(t.Uniques, a) {
+		cols, _ := indexColumns(t, s.keys)
+		return cols, true
+	}
+	return uniqueColumns(t, a)
 }
 
 // uniqueColumns reads the columns of a unique index SQL made for a UNIQUE constraint, named

@@ -119,6 +119,11 @@ func (x *exec) pgIndexes() ([]pgIndex, error) {
 			}
 			ix := out[i]
 			ix.name, ix.unique, ix.primary, ix.constraint = a, t.Aliases[a].Unique, false, ""
+			for _, s := range specs {
+				if _, ok := aliasConstraint(t, a, s); ok && s.name == t.Aliases[a].Index {
+					ix.constraint = "u" // ADD CONSTRAINT ... UNIQUE over a unique index on the same columns
+				}
+			}
 			ix.oid = int64(indexOIDBase + len(out))
 			out = append(out, ix)
 		}
