@@ -168,10 +168,14 @@ func (c *conn) Close() error {
 
 func (c *conn) Begin() (driver.Tx, error) { return c.BeginTx(context.Background(), driver.TxOptions{}) }
 
-// BeginTx starts a transaction block. Every isolation level runs as
-// snapshot isolation; read-only is not enforced.
-func (c *conn) BeginTx(ctx context.Context, _ driver.TxOptions) (driver.Tx, error) {
-	if err := c.s.Query(ctx, "BEGIN", func(*Result) error { return nil }); err != nil {
+// BeginTx starts a transaction block: BEGIN READ ONLY when opts ask for
+// one. Every isolation level runs as snapshot isolation.
+func (c *conn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, error) {
+	begin := "BEGIN"
+	if opts.ReadOnly {
+		begin = "BEGIN READ ONLY"
+	}
+	if err := c.s.Query(ctx, begin, func(*Result) error { return nil }); err != nil {
 		return nil, err
 	}
 	return &tx{c: c}, nil

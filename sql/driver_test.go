@@ -5,6 +5,7 @@ import (
 	stdsql "database/sql"
 	"fmt"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	_ "github.com/concorddb/concord/sql"
@@ -115,5 +116,40 @@ func TestDriver_CharPadded(t *testing.T) {
 	var c, v, trimmed string
 	if err := db.QueryRow("SELECT c, v, c::text FROM cp").Scan(&c, &v, &trimmed); err != nil || c != "ab  " || v != "ab" || trimmed != "ab" {
 		t.Errorf("char(4), varchar(4), char(4)::text: %q %q %q (%v), want %q %q %q", c, v, trimmed, err, "ab  ", "ab", "ab")
+	}
+}
+
+// TestDriver_ReadOnlyTx: a transaction begun with sql.TxOptions{ReadOnly: true} reads and refuses writes with
+// 25006, leaving the rows as they were.
+func TestDriver_ReadOnlyTx(t *testing.T) {
+	db, err := stdsql.Open("concord", filepath.Join(t.TempDir(), "data"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	ctx := context.Background()
+	if _, err := db.ExecContext(ctx, "CREATE TABLE ro (id int PRIMARY KEY, v int)"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.ExecContext(ctx, "INSERT INTO ro VALUES (1, 1)"); err != nil {
+		t.Fatal(err)
+	}
+	tx, err := db.BeginTx(ctx, &stdsql.TxOptions{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var v int
+	if err := tx.QueryRowContext(ctx, "SELECT v FROM ro WHERE id = 1").Scan(&v); err != nil || v != 1 {
+		t.Fatalf("read in a read-only transaction: %d, %v", v, err)
+	}
+	_, err = tx.ExecContext(ctx, "UPDATE ro SET v = 2 WHERE id = 1")
+	if err == nil || !strings.Contains(err.Error(), "25006") {
+		t.Fatalf("UPDATE in a read-only transaction: %v, want 25006", err)
+	}
+	if err := tx.Rollback(); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.QueryRowContext(ctx, "SELECT v FROM ro WHERE id = 1").Scan(&v); err != nil || v != 1 {
+		t.Fatalf("after the read-only transaction: %d, %v", v, err)
 	}
 }

@@ -300,6 +300,11 @@ func (x *exec) show(name string) (*Result, error) {
 		"lock_timeout":                  "0",
 		"deadlock_timeout":              "1s",
 		"application_name":              "",
+		"default_transaction_read_only": "off",
+		"transaction_read_only":         "off",
+	}
+	if x.s.readOnlyNow() {
+		vals["transaction_read_only"] = "on"
 	}
 	v, ok := x.s.params.vals[name]
 	if !ok {

@@ -561,6 +561,9 @@ func (x *exec) scalarFunc(name string, f *pg.FuncCall, args []any) (any, error) 
 		if name == "currval" {
 			return x.currval(args[0])
 		}
+		if x.s.readOnlyNow() {
+			return nil, errorf(CodeReadOnlyTransaction, "cannot execute nextval() in a read-only transaction")
+		}
 		return x.nextval(args[0])
 	case "setval":
 		if len(args) != 2 && len(args) != 3 {
@@ -568,6 +571,9 @@ func (x *exec) scalarFunc(name string, f *pg.FuncCall, args []any) (any, error) 
 		}
 		if x.describe {
 			return nil, nil
+		}
+		if x.s.readOnlyNow() {
+			return nil, errorf(CodeReadOnlyTransaction, "cannot execute setval() in a read-only transaction")
 		}
 		called := true
 		if len(args) == 3 {

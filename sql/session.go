@@ -81,6 +81,8 @@ type Session struct {
 	status   byte
 	txn      backendTxn // the transaction block's; nil when idle
 	txnStart time.Time  // now() inside the transaction block
+	// txReadOnly: the transaction block is read-only (readonly.go); blockRan: it has run a query.
+	txReadOnly, blockRan bool
 	// params are the run-time parameters (settings.go): statement_timeout bounds every statement. defaults are
 	// the startup message's, which RESET returns to; block holds what a transaction block's SETs leave at its end.
 	params, defaults paramSet
@@ -443,6 +445,10 @@ func (s *Session) Query(ctx context.Context, text string, fn func(*Result) error
 			case pg.TransactionStmtKind_TRANS_STMT_BEGIN, pg.TransactionStmtKind_TRANS_STMT_START:
 				implicit = false // the block is the client's now
 				s.e.stats.add(statementKind(raw.Stmt), "")
+				if err := s.transactionMode(ts.Options); err != nil {
+					s.abortBlock()
+					return err
+				}
 				if err := fn(&Result{Tag: "BEGIN"}); err != nil {
 					s.abortBlock()
 					return err
@@ -569,6 +575,16 @@ func (s *Session) runStmt1(ctx context.Context, st *statement, params []any) (*R
 		s.releaseEnded() // those a prepared execution took before the check (lockForExecute)
 		return nil, err
 	}
+	if err := s.checkReadOnly(n); err != nil {
+		if s.status == TxActive {
+			s.status = TxFailed
+		}
+		s.releaseEnded()
+		return nil, err
+	}
+	if s.status != TxIdle && n.GetVariableSetStmt() == nil && n.GetVariableShowStmt() == nil {
+		s.blockRan = true // SET TRANSACTION's modes are set before the block's first query
+	}
 	x := s.newExec(ctx, params)
 	res, err := x.run(st)
 	if err != nil {
@@ -639,6 +655,13 @@ func (s *Session) transaction(ctx context.Context, ts *pg.TransactionStmt) (*Res
 		}
 		if err := s.begin(ctx); err != nil {
 			return nil, err
+		}
+		if err := s.transactionMode(ts.Options); err != nil {
+			s.abortBlock()
+			return nil, err
+		}
+		if ts.Kind == pg.TransactionStmtKind_TRANS_STMT_START {
+			return &Result{Tag: "START TRANSACTION"}, nil
 		}
 		return &Result{Tag: "BEGIN"}, nil
 	case pg.TransactionStmtKind_TRANS_STMT_COMMIT:
@@ -772,6 +795,7 @@ func (s *Session) begin(ctx context.Context) error {
 	}
 	s.txn, s.status, s.txnStart = txn, TxActive, time.Now().UTC()
 	s.xid = 0
+	s.txReadOnly, s.blockRan = s.params.readOnly, false
 	return nil
 }
 

@@ -86,6 +86,7 @@ type paramSet struct {
 	vals                 map[string]string
 	timeout, lockTimeout time.Duration
 	loc                  *time.Location
+	readOnly             bool // default_transaction_read_only (readonly.go)
 }
 
 // set gives name its value; d is its duration, for the timeouts.
@@ -101,6 +102,8 @@ func (p *paramSet) set(name, value string, d time.Duration) {
 		p.lockTimeout = d
 	case "timezone":
 		_, p.loc, _ = zoneSetting(value) // checked by checkParam: value is the zone's name as SHOW writes it
+	case "default_transaction_read_only":
+		p.readOnly, _ = readOnlySetting(value)
 	}
 }
 
@@ -126,11 +129,13 @@ func (p *paramSet) reset(name string, def paramSet) {
 		p.lockTimeout = 0
 	case "timezone":
 		p.loc = nil
+	case "default_transaction_read_only":
+		p.readOnly = false
 	}
 }
 
 func (p paramSet) clone() paramSet {
-	return paramSet{vals: maps.Clone(p.vals), timeout: p.timeout, lockTimeout: p.lockTimeout, loc: p.loc}
+	return paramSet{vals: maps.Clone(p.vals), timeout: p.timeout, lockTimeout: p.lockTimeout, loc: p.loc, readOnly: p.readOnly}
 }
 
 // blockParams is what a transaction block's SET and RESET statements leave when the block ends, as PostgreSQL
@@ -148,6 +153,16 @@ func checkParam(name, value string) (string, time.Duration, error) {
 	if name == "timezone" {
 		shown, _, err := zoneSetting(value)
 		return shown, 0, err
+	}
+	if name == "default_transaction_read_only" {
+		on, ok := readOnlySetting(value)
+		if !ok {
+			return "", 0, errorf(CodeInvalidParameterValue, "parameter \"%s\" requires a Boolean value", name)
+		}
+		if on {
+			return "on", 0, nil
+		}
+		return "off", 0, nil
 	}
 	if name != "statement_timeout" && name != "lock_timeout" {
 		return value, 0, nil
@@ -224,6 +239,7 @@ func (s *Session) endBlock(committed bool) {
 		s.dropBuilt(s.ddl, nil) // the indexes the block built at once go with it
 	}
 	s.ddl = nil
+	s.txReadOnly, s.blockRan = false, false
 	s.deferred, s.constraints, s.written, s.cursors = nil, constraintModes{}, nil, nil
 	s.endNotify(committed)
 	s.releaseAdvisory(false) // the block's transaction-level advisory locks
@@ -257,6 +273,25 @@ func (x *exec) setStmt(vs *pg.VariableSetStmt) (*Result, error) {
 		}
 		res.Warnings = []*Error{errorf(CodeNoActiveSQLTransaction, "%s can only be used in transaction blocks", what)}
 		return res, nil
+	}
+	if vs.Kind == pg.VariableSetKind_VAR_SET_MULTI {
+		switch vs.Name {
+		case "TRANSACTION":
+			return res, s.transactionMode(vs.Args)
+		case "SESSION CHARACTERISTICS":
+			for _, it := range vs.Args {
+				if d := it.GetDefElem(); d != nil && d.Defname == "transaction_read_only" {
+					v := "off"
+					if d.Arg.GetAConst().GetIval().GetIval() != 0 {
+						v = "on"
+					}
+					if err := s.setParam("default_transaction_read_only", v, false); err != nil {
+						return nil, err
+					}
+				}
+			}
+			return res, nil
+		}
 	}
 	switch vs.Kind {
 	case pg.VariableSetKind_VAR_SET_DEFAULT:
