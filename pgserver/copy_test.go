@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 )
 
 // copySteps run in order against Concord and PostgreSQL 15 (TestCompare_PostgreSQL): COPY ... FROM STDIN sends
@@ -25,8 +26,11 @@ var copySteps = []struct{ sql, in, want string }{
 	{"COPY (SELECT id, qty * 2 AS double FROM cp WHERE id < 3 ORDER BY id) TO STDOUT (FORMAT csv)", "", "1,6\n2,8\n"},
 	{"COPY cp (id, name) FROM STDIN", "9\tok\n10\n", "ERROR 22P04"},
 	{"COPY cp (id, name) FROM STDIN", "11\ta\tb\n", "ERROR 22P04"},
-	{"COPY cp (id, name) FROM STDIN", "12\tfine\nx\tbad\n", "ERROR 22P02"},
-	{"COPY cp (id, name) FROM STDIN", "1\tdup\n", "ERROR 23505"},
+	{"COPY cp (id, name) FROM STDIN", "12\tfine\nx\tbad\n", "ERROR 22P02 CONTEXT COPY cp, line 2, column id: \"x\""},
+	{"COPY cp (id, name) FROM STDIN", "1\tdup\n", "ERROR 23505 CONTEXT COPY cp, line 1"},
+	{"COPY cp (id, name, qty) FROM STDIN (FORMAT csv, HEADER)", "id,name,qty\n14,a,1\n15,b,many\n", "ERROR 22P02 CONTEXT COPY cp, line 3, column qty: \"many\""},
+	{"COPY (SELECT id, name, qty FROM cp WHERE id IN (1, 2) ORDER BY id) TO STDOUT (FORMAT csv, FORCE_QUOTE *)", "", "\"1\",\"alice\",\"3\"\n\"2\",,\"4\"\n"},
+	{"COPY (SELECT id, name FROM cp WHERE id IN (1, 2) ORDER BY id) TO STDOUT (FORMAT csv, FORCE_QUOTE (name))", "", "1,\"alice\"\n2,\n"},
 	{"COPY cp (id, name) FROM STDIN (FORMAT csv)", "13,\"open\n", "ERROR 22P04"},
 	{"SELECT count(*) FROM cp", "", "8\nSELECT 1"},
 	{"COPY cp (nope) FROM STDIN", "", "ERROR 42703"},
@@ -63,6 +67,10 @@ func runCopy(t *testing.T, who string, c *pgx.Conn) {
 		}
 		if err != nil {
 			got = "ERROR " + sqlState(err)
+			var pe *pgconn.PgError
+			if errors.As(err, &pe) && strings.Contains(s.want, " CONTEXT ") {
+				got += " CONTEXT " + pe.Where
+			}
 		}
 		if got != s.want {
 			t.Errorf("%s: %s\n got: %q (%v)\nwant: %q", who, s.sql, got, err, s.want)

@@ -20,6 +20,19 @@ var dateFnSteps = []struct{ sql, want string }{
 	{"SELECT make_time(1, 60, 0)", "ERROR 22008"},
 	{"SELECT make_time(24, 0, 0.1)", "ERROR 22008"},
 	{"SELECT make_time(-1, 0, 0)", "ERROR 22008"},
+	{"SELECT make_timestamp(2024, 2, 29, 23, 59, 59.5), make_timestamptz(2024, 7, 1, 12, 0, 0), make_timestamptz(2024, 3, 10, 12, 0, 0, 'America/New_York'), pg_typeof(make_timestamp(2024, 1, 1, 0, 0, 0)), make_timestamp(2024, 1, 1, NULL, 0, 0) IS NULL",
+		"2024-02-29 23:59:59.5|2024-07-01 12:00:00+00|2024-03-10 16:00:00+00|timestamp without time zone|t\nSELECT 1"},
+	{"SELECT make_timestamp(2024, 2, 30, 0, 0, 0)", "ERROR 22008"},
+	{"SELECT make_timestamp(2024, 2, 1, 25, 0, 0)", "ERROR 22008"},
+	{"SET TIME ZONE 'Europe/Paris'", "SET"},
+	{"SELECT make_timestamptz(2024, 3, 31, 23, 30, 0)", "2024-03-31 23:30:00+02\nSELECT 1"},
+	{"SET TIME ZONE 'UTC'", "SET"},
+	{"SELECT (date '2024-01-01', date '2024-02-01') OVERLAPS (date '2024-01-15', date '2024-03-01'), (date '2024-01-01', date '2024-02-01') OVERLAPS (date '2024-02-01', date '2024-03-01'), (date '2024-02-01', date '2024-01-01') OVERLAPS (date '2024-01-15', interval '1 day'), (timestamp '2024-01-01', interval '1 hour') OVERLAPS (timestamp '2024-01-01 00:30', timestamp '2024-01-01 02:00')",
+		"t|f|t|t\nSELECT 1"},
+	{"SELECT (date '2024-01-01', NULL::date) OVERLAPS (date '2024-01-15', date '2024-03-01') IS NULL, (date '2024-01-01', NULL::date) OVERLAPS (date '2023-01-15', date '2023-03-01'), (date '2024-01-01', date '2024-01-01') OVERLAPS (date '2024-01-01', date '2024-01-01'), (time '01:00', time '02:00') OVERLAPS (time '01:30', time '03:00')",
+		"t||t|t\nSELECT 1"},
+	{"SELECT to_char(interval '1 year 2 mons 3 days 04:05:06.789', 'YYYY-MM-DD HH24:MI:SS.MS US DDD HH12 AM'), to_char(interval '-4 hours -5 minutes', 'HH24:MI'), to_char(interval '30 hours', 'HH24 FMHH24 HH12'), to_char(interval '2 days 3 hours', 'DD \"days\" HH24 \"h\"')",
+		"0001-02-03 04:05:06.789 789000 423 04 AM|-04:-05|30 30 06|02 days 03 h\nSELECT 1"},
 	// EXTRACT's numeric carries PostgreSQL 15's scale: 6 for second and epoch (0 of a date), 3 for milliseconds.
 	{"SELECT extract(epoch from timestamptz '2024-01-01'), extract(second from timestamp '2024-01-01 10:00:05.5'), " +
 		"extract(epoch from interval '1 day'), extract(year from date '2024-01-01'), extract(milliseconds from time '10:00:05.5'), " +

@@ -58,7 +58,12 @@ func (o *CopyOut) Line(dst []byte, cols []Column, row []any) ([]byte, error) {
 		if err != nil {
 			return nil, err
 		}
-		dst = o.opts.appendField(dst, string(AppendTypedMod(nil, c, cols[i].OID, DisplayMod(cols[i]))))
+		text := string(AppendTypedMod(nil, c, cols[i].OID, DisplayMod(cols[i])))
+		if o.opts.csv && (o.opts.forceAll || o.opts.force[cols[i].Name]) {
+			dst = o.opts.quoted(dst, text)
+			continue
+		}
+		dst = o.opts.appendField(dst, text)
 	}
 	return append(dst, '\n'), nil
 }
@@ -68,6 +73,9 @@ type copyOpts struct {
 	csv, binary, header bool
 	delim, quote, esc   byte
 	null                string
+	// forceAll and force are FORCE_QUOTE's: every column's values, or the named columns', quoted in CSV output.
+	forceAll bool
+	force    map[string]bool
 }
 
 // parseCopyOptions reads COPY's options (new and old syntax) with PostgreSQL's defaults and checks.
@@ -142,6 +150,15 @@ func parseCopyOptions(list []*pg.Node) (copyOpts, error) {
 				return o, unsupported("COPY ENCODING " + s + " (Concord's data is UTF8)")
 			}
 		case "freeze":
+		case "force_quote":
+			if d.Arg.GetAStar() != nil {
+				o.forceAll = true
+				break
+			}
+			o.force = map[string]bool{}
+			for _, c := range d.Arg.GetList().GetItems() {
+				o.force[c.GetString_().GetSval()] = true
+			}
 		default:
 			return o, errorf(CodeSyntaxError, "option \"%s\" not recognized", d.Defname)
 		}
@@ -361,6 +378,9 @@ func (x *exec) copyFrom() (*Result, error) {
 		rows, err = parseCopyText(in.data, cols, o)
 	}
 	if err != nil {
+		if e := AsError(err); strings.HasPrefix(e.Detail, "line ") && e.Where == "" {
+			e.Where, e.Detail = "COPY "+t.Name+", "+e.Detail, "" // PostgreSQL's context names the table and line
+		}
 		return nil, err
 	}
 	names := make([]string, len(cols))
@@ -370,12 +390,10 @@ func (x *exec) copyFrom() (*Result, error) {
 	coll := x.writeColl(t)
 	for i, row := range rows {
 		where := func(err error) error {
-			e := AsError(err)
-			line := fmt.Sprintf("COPY %s, line %d", t.Name, i+1+btoi(o.header))
-			if e.Detail == "" {
-				e.Detail = line
-			} else if e.Where == "" {
-				e.Where = line
+			e := AsError(x.uniqueViolation(err)) // a duplicate key's error as PostgreSQL words it, then its context
+			if e.Where == "" {
+				// PostgreSQL's context: the line, and for a value its column's type does not take, the column.
+				e.Where = fmt.Sprintf("COPY %s, line %d", t.Name, i+1+btoi(o.header)) + x.copyColumn(t, names, row, e)
 			}
 			return e
 		}
@@ -400,6 +418,28 @@ func (x *exec) copyFrom() (*Result, error) {
 		}
 	}
 	return &Result{Tag: fmt.Sprintf("COPY %d", len(rows))}, nil
+}
+
+// copyColumn names, for a data exception (class 22) of a COPY row, the first column whose text its type refuses:
+// `, column amt: "abc"`, as PostgreSQL's context of the error names it; "" for any other error.
+func (x *exec) copyColumn(t *table, names []string, row []any, e *Error) string {
+	if !strings.HasPrefix(e.Code, "22") || !t.declared {
+		return ""
+	}
+	for i, n := range names {
+		if i >= len(row) {
+			break
+		}
+		s, ok := row[i].(string)
+		if !ok {
+			continue
+		}
+		typ := t.colType(n)
+		if _, err := toStored(x.relativeTime(s, typ), typ, t.typmodOfColumn(n)); err != nil {
+			return fmt.Sprintf(", column %s: \"%s\"", n, s)
+		}
+	}
+	return ""
 }
 
 // badCopy is 22P04, PostgreSQL's bad_copy_file_format.
@@ -662,20 +702,25 @@ func (x *exec) parseCopyBinary(data []byte, cols []Column) ([][]any, error) {
 	}
 }
 
+// quoted appends a CSV field in quotes, its quote and escape characters escaped.
+func (o copyOpts) quoted(dst []byte, s string) []byte {
+	dst = append(dst, o.quote)
+	for i := 0; i < len(s); i++ {
+		if s[i] == o.quote || (s[i] == o.esc && o.esc != o.quote) {
+			dst = append(dst, o.esc)
+		}
+		dst = append(dst, s[i])
+	}
+	return append(dst, o.quote)
+}
+
 // appendField appends one non-NULL value's text in the copy's format: CSV quoted when it must be, text with
 // backslash escapes.
 func (o copyOpts) appendField(dst []byte, s string) []byte {
 	if o.csv {
 		if s == o.null || s == `\.` || strings.IndexByte(s, o.delim) >= 0 || strings.IndexByte(s, o.quote) >= 0 ||
 			strings.ContainsAny(s, "\r\n") || (o.esc != o.quote && strings.IndexByte(s, o.esc) >= 0) {
-			dst = append(dst, o.quote)
-			for i := 0; i < len(s); i++ {
-				if s[i] == o.quote || (s[i] == o.esc && o.esc != o.quote) {
-					dst = append(dst, o.esc)
-				}
-				dst = append(dst, s[i])
-			}
-			return append(dst, o.quote)
+			return o.quoted(dst, s)
 		}
 		return append(dst, s...)
 	}

@@ -155,6 +155,10 @@ func (x *exec) scalarFunc(name string, f *pg.FuncCall, args []any) (any, error) 
 		return v, err
 	}
 	switch name {
+	case "make_timestamp", "make_timestamptz":
+		return x.makeTimestamp(name, args)
+	case "overlaps":
+		return overlaps(args)
 	case "to_regclass":
 		if err := argc(1); err != nil || args[0] == nil {
 			return nil, err

@@ -222,6 +222,9 @@ func (x *exec) uniqueViolation(err error) error {
 	if !errors.As(err, &ce) || !concord.IsDuplicateKey(err) {
 		return err
 	}
+	if se, ok := err.(*Error); ok && se.Code == CodeUniqueViolation {
+		return err // made already (with a COPY's context)
+	}
 	m := dupKeyIndex.FindStringSubmatch(ce.Message)
 	if m == nil {
 		return err

@@ -22,6 +22,8 @@ func toChar(v any, format string) (any, error) {
 			x = x.UTC()
 		}
 		return formatTime(x, format), nil // in its location: UTC, or the session's zone (zonedCall)
+	case interval:
+		return intervalToChar(x, format)
 	case int64, float64, *apd.Decimal:
 		return formatNumber(x, format)
 	case string:
@@ -253,4 +255,86 @@ func formatNumber(v any, f string) (any, error) {
 		s = strings.TrimLeft(s, " ")
 	}
 	return s, nil
+}
+
+// intervalToChar is to_char of an interval: its fields (years and months of its months, its days, the hours,
+// minutes, seconds and fractions of its time) in the numeric date and time patterns, as PostgreSQL's
+// interval_to_char gives them; a name pattern (Month, Day, TZ) is refused, which PostgreSQL leaves empty.
+func intervalToChar(iv interval, f string) (string, error) {
+	years, months := int(iv.months/12), int(iv.months%12)
+	us := iv.us
+	hours := int(us / 3_600_000_000)
+	mins := int(us / 60_000_000 % 60)
+	secs := int(us / 1_000_000 % 60)
+	frac := int(us % 1_000_000)
+	if frac < 0 {
+		frac = -frac
+	}
+	var b strings.Builder
+	for _, n := range parseDateTemplate(f) {
+		if n.kind != tmplPattern {
+			b.WriteString(n.text)
+			continue
+		}
+		num := func(v, width int) {
+			if n.fm {
+				b.WriteString(strconv.Itoa(v))
+			} else {
+				if v < 0 {
+					width++ // PostgreSQL widens a negative field by its sign
+				}
+				fmt.Fprintf(&b, "%0*d", width, v)
+			}
+			if n.th != "" {
+				b.WriteString(ordinal(v, n.th == "TH"))
+			}
+		}
+		hour12 := hours % 12
+		if hour12 == 0 {
+			hour12 = 12
+		}
+		switch strings.ToUpper(n.key) {
+		case "YYYY":
+			num(years, 4)
+		case "YYY":
+			num(years%1000, 3)
+		case "YY":
+			num(years%100, 2)
+		case "Y":
+			num(years%10, 1)
+		case "MM":
+			num(months, 2)
+		case "DD":
+			num(int(iv.days), 2)
+		case "DDD":
+			num((years*12+months)*30+int(iv.days), 3)
+		case "HH24":
+			num(hours, 2)
+		case "HH12", "HH":
+			num(hour12, 2)
+		case "MI":
+			num(mins, 2)
+		case "SS":
+			num(secs, 2)
+		case "MS":
+			num(frac/1000, 3)
+		case "US":
+			num(frac, 6)
+		case "AM", "PM", "A.M.", "P.M.":
+			s := "AM"
+			if hours%24 >= 12 {
+				s = "PM"
+			}
+			if strings.Contains(n.key, ".") {
+				s = s[:1] + "." + s[1:] + "."
+			}
+			if n.key[0] >= 'a' {
+				s = strings.ToLower(s)
+			}
+			b.WriteString(s)
+		default:
+			return "", unsupported("to_char of an interval with the pattern " + n.key)
+		}
+	}
+	return b.String(), nil
 }
