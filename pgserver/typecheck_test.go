@@ -91,3 +91,66 @@ func runStaticErrors(t *testing.T, who string, c *pgx.Conn) {
 		t.Fatalf("%s: %v", who, err)
 	}
 }
+
+// runDDLPositions checks that DDL naming a missing table fails with 42P01 and no position, as PostgreSQL's
+// utility statements do, while a query or write naming one points at the name.
+func runDDLPositions(t *testing.T, who string, c *pgx.Conn) {
+	for _, s := range []struct {
+		sql string
+		at  string // "" for no position
+	}{
+		{"ALTER TABLE dp_none ADD COLUMN a int", ""},
+		{"ALTER TABLE dp_none RENAME COLUMN a TO b", ""},
+		{"ALTER TABLE dp_none RENAME TO dp_b", ""},
+		{"CREATE INDEX ON dp_none (a)", ""},
+		{"COMMENT ON TABLE dp_none IS 'x'", ""},
+		{"CREATE TABLE dp_fk (id int REFERENCES dp_none (id))", ""},
+		{"TRUNCATE dp_none", ""},
+		{"ANALYZE dp_none", ""},
+		{"SELECT * FROM dp_none", "dp_none"},
+		{"INSERT INTO dp_none VALUES (1)", "dp_none"},
+		{"DELETE FROM dp_none", "dp_none"},
+	} {
+		_, err := c.Exec(context.Background(), s.sql, pgx.QueryExecModeSimpleProtocol)
+		var pe *pgconn.PgError
+		if !errors.As(err, &pe) || pe.Code != "42P01" {
+			t.Errorf("%s: %s: %v, want 42P01", who, s.sql, err)
+			continue
+		}
+		want := int32(0)
+		if s.at != "" {
+			want = int32(strings.Index(s.sql, s.at) + 1)
+		}
+		if pe.Position != want {
+			t.Errorf("%s: %s: position %d, want %d", who, s.sql, pe.Position, want)
+		}
+	}
+}
+
+// TestNullsNotDistinct_Refused: PostgreSQL 15's UNIQUE NULLS NOT DISTINCT, which Concord's unique indexes (NULLs
+// distinct) would not keep, is refused with 0A000 wherever it is written, rather than made into a plain UNIQUE.
+func TestNullsNotDistinct_Refused(t *testing.T) {
+	url, _ := startServer(t)
+	c := connect(t, url)
+	ctx := context.Background()
+	if _, err := c.Exec(ctx, "CREATE TABLE nnd (a int, b int)"); err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []string{
+		"CREATE TABLE nnd2 (a int, UNIQUE NULLS NOT DISTINCT (a))",
+		"CREATE TABLE nnd2 (a int UNIQUE NULLS NOT DISTINCT)",
+		"CREATE UNIQUE INDEX ON nnd (a) NULLS NOT DISTINCT",
+		"ALTER TABLE nnd ADD CONSTRAINT nnd_a UNIQUE NULLS NOT DISTINCT (a)",
+	} {
+		if _, err := c.Exec(ctx, s); sqlState(err) != "0A000" {
+			t.Errorf("%s: %v, want 0A000", s, err)
+		}
+	}
+	// Nothing was made: two NULLs still go in, and no nnd2 exists.
+	if _, err := c.Exec(ctx, "INSERT INTO nnd VALUES (NULL, 1), (NULL, 2)"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Exec(ctx, "SELECT * FROM nnd2"); sqlState(err) != "42P01" {
+		t.Fatalf("nnd2: %v, want 42P01", err)
+	}
+}

@@ -340,6 +340,9 @@ func driverError(err error) error {
 	if err == nil {
 		return nil
 	}
+	if se := (*Error)(nil); errors.As(err, &se) {
+		return se // the SQL layer's own, made already (a statement's error passed back through WithTransaction)
+	}
 	if errors.Is(err, mongo.ErrNoDocuments) {
 		return errNoDocuments
 	}

@@ -126,7 +126,7 @@ func (t *table) typmodOfColumn(name string) int32 {
 // statements: callers never modify it.
 func (x *exec) lookupTable(name string, loc int32) (*table, error) {
 	if name == "" || strings.HasPrefix(name, "system.") || x.unseen[name] {
-		return nil, &Error{Code: CodeUndefinedTable, Message: "relation \"" + name + "\" does not exist", Position: int(loc) + 1}
+		return nil, &Error{Code: CodeUndefinedTable, Message: "relation \"" + name + "\" does not exist", Position: namePosition(loc)}
 	}
 	gen, cacheable := x.s.e.b.catalogGeneration()
 	cacheable = cacheable && !x.blockChanged() // the block's catalog is its own
@@ -144,6 +144,16 @@ func (x *exec) lookupTable(name string, loc int32) (*table, error) {
 		x.s.e.tables.put(gen, key, t)
 	}
 	return t, err
+}
+
+// namePosition is the error position of a relation's name at loc: none for a loc of 0 or less, which the callers
+// that name no place in the statement (DDL, whose missing relation PostgreSQL reports without one) pass; no
+// statement starts with a relation's name.
+func namePosition(loc int32) int {
+	if loc <= 0 {
+		return 0
+	}
+	return int(loc) + 1
 }
 
 // readTable reads a table's definition from the catalog.
@@ -168,14 +178,14 @@ func (x *exec) readTable(name string, loc int32) (*table, error) {
 		return nil, err
 	}
 	if x.droppedInBlock(name) { // its collection stays until the block commits
-		return nil, &Error{Code: CodeUndefinedTable, Message: "relation \"" + name + "\" does not exist", Position: int(loc) + 1}
+		return nil, &Error{Code: CodeUndefinedTable, Message: "relation \"" + name + "\" does not exist", Position: namePosition(loc)}
 	}
 	names, err := db.listCollectionNames(x.base, bson.D{{Key: "name", Value: name}})
 	if err != nil {
 		return nil, err
 	}
 	if len(names) == 0 {
-		return nil, &Error{Code: CodeUndefinedTable, Message: "relation \"" + name + "\" does not exist", Position: int(loc) + 1}
+		return nil, &Error{Code: CodeUndefinedTable, Message: "relation \"" + name + "\" does not exist", Position: namePosition(loc)}
 	}
 	return &table{Name: name}, nil
 }

@@ -60,6 +60,9 @@ func (x *exec) createTable(cs *pg.CreateStmt) (*Result, error) {
 					t.PKName = k.Conname
 					c.NotNull = true
 				case pg.ConstrType_CONSTR_UNIQUE:
+					if k.NullsNotDistinct {
+						return nil, errNullsNotDistinct()
+					}
 					uniques = append(uniques, []string{cd.Colname})
 					uniqueNames = append(uniqueNames, k.Conname)
 				}
@@ -87,6 +90,9 @@ func (x *exec) createTable(cs *pg.CreateStmt) (*Result, error) {
 			case pg.ConstrType_CONSTR_UNIQUE:
 				if err := notDeferrableKey(con); err != nil {
 					return nil, err
+				}
+				if con.NullsNotDistinct {
+					return nil, errNullsNotDistinct()
 				}
 				uniques = append(uniques, keys)
 				uniqueNames = append(uniqueNames, con.Conname)
@@ -225,6 +231,10 @@ func (x *exec) createTable(cs *pg.CreateStmt) (*Result, error) {
 	return &Result{Tag: "CREATE TABLE"}, nil
 }
 
+// errNullsNotDistinct is the 0A000 of PostgreSQL 15's UNIQUE NULLS NOT DISTINCT: Concord's unique indexes leave NULLs
+// distinct, as PostgreSQL does by default, and would not keep the promise.
+func errNullsNotDistinct() error { return unsupported("UNIQUE NULLS NOT DISTINCT") }
+
 // tableExists answers CREATE TABLE naming a relation that exists: 42P07, or with IF NOT EXISTS a notice and
 // nothing done. PostgreSQL looks for the name before it reads the columns.
 func (x *exec) tableExists(cs *pg.CreateStmt) (*Result, error) {
@@ -317,7 +327,10 @@ func (x *exec) createIndex(is *pg.IndexStmt) (*Result, error) {
 	if x.describe {
 		return &Result{Tag: "CREATE INDEX"}, nil
 	}
-	t, err := x.lookupTable(is.Relation.Relname, is.Relation.Location)
+	if is.NullsNotDistinct {
+		return nil, errNullsNotDistinct()
+	}
+	t, err := x.lookupTable(is.Relation.Relname, -1) // PostgreSQL's DDL names a missing table without a position
 	if err != nil {
 		return nil, err
 	}
@@ -799,7 +812,7 @@ func (x *exec) dropIndex(name string) (bool, error) {
 
 // alterable is the table ALTER TABLE names: a table with declared columns, not a view.
 func (x *exec) alterable(rv *pg.RangeVar) (*table, error) {
-	t, err := x.lookupTable(rv.Relname, rv.Location)
+	t, err := x.lookupTable(rv.Relname, -1) // PostgreSQL's DDL names a missing table without a position
 	if err != nil {
 		return nil, err
 	}
@@ -1082,6 +1095,9 @@ func (x *exec) alterTable1(as *pg.AlterTableStmt, t *table, saved *bool) (*Resul
 					what = "the constraint " + strings.TrimPrefix(con.Contype.String(), "CONSTR_")
 				}
 				return nil, unsupported("ALTER TABLE ... ADD " + what)
+			}
+			if con.NullsNotDistinct {
+				return nil, errNullsNotDistinct()
 			}
 			for _, k := range con.Keys {
 				if t.column(k.GetString_().GetSval()) == nil {
@@ -1759,7 +1775,7 @@ func (x *exec) renameTable(rs *pg.RenameStmt) (*Result, error) {
 		return &Result{Tag: tag}, nil
 	}
 	old, name := rs.Relation.Relname, rs.Newname
-	t, err := x.readTable(old, rs.Relation.Location)
+	t, err := x.readTable(old, -1) // no position, as PostgreSQL's
 	if err != nil {
 		if rs.MissingOk && AsError(err).Code == CodeUndefinedTable {
 			return &Result{Tag: tag}, nil

@@ -75,7 +75,7 @@ func (x *exec) newForeignKey(t *table, con *pg.Constraint) (foreignKey, error) {
 	}
 	parent := t
 	if fk.Table != t.Name {
-		p, err := x.lookupTable(fk.Table, con.Pktable.GetLocation())
+		p, err := x.lookupTable(fk.Table, -1) // no position, as PostgreSQL's REFERENCES of a missing table
 		if err != nil {
 			return fk, err
 		}

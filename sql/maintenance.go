@@ -100,7 +100,7 @@ func (x *exec) vacuum(vs *pg.VacuumStmt) (*Result, error) {
 			return nil, &Error{Code: CodeUndefinedTable, Message: fmt.Sprintf("relation \"%s.%s\" does not exist", rv.Schemaname, rv.Relname),
 				Position: int(rv.Location) + 1}
 		}
-		t, err := x.lookupTable(rv.Relname, rv.Location)
+		t, err := x.lookupTable(rv.Relname, -1) // no position, as PostgreSQL's
 		if err != nil {
 			return nil, err
 		}
