@@ -173,6 +173,10 @@ func runErrorTexts(t *testing.T, who string, c *pgx.Conn) {
 		{"SELECT 1, 'abc'::int", "22P02", `invalid input syntax for type integer: "abc"`, "'abc'", ""},
 		{"SELECT CAST('zz' AS numeric)", "22P02", `invalid input syntax for type numeric: "zz"`, "'zz'", ""},
 		{"SELECT '{1,a}'::int[]", "22P02", `invalid input syntax for type integer: "a"`, "'{1,a}'", ""},
+		{"SELECT '2024-13-01'::date", "22008", `date/time field value out of range: "2024-13-01"`, "'2024-13-01'", `Perhaps you need a different "datestyle" setting.`},
+		{"SELECT '2024-12-32 10:00'::timestamptz", "22008", `date/time field value out of range: "2024-12-32 10:00"`, "'2024-12-32", `Perhaps you need a different "datestyle" setting.`},
+		{`SELECT '{"a" 1}'::jsonb`, "22P02", "invalid input syntax for type json", `'{"a"`, ""},
+		{"SELECT '2024-02-30'::date", "22008", `date/time field value out of range: "2024-02-30"`, "'2024-02-30'", ""},
 	} {
 		_, err := c.Exec(context.Background(), s.sql, pgx.QueryExecModeSimpleProtocol)
 		var pe *pgconn.PgError

@@ -3,6 +3,7 @@ package sql
 import (
 	"math"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -113,10 +114,28 @@ func specialClock(s string, now time.Time) (timeOfDay, bool) {
 // '2024-02-30') rather than bad syntax (22007), as PostgreSQL tells them apart.
 var dateShape = regexp.MustCompile(`^\s*(\d{1,4}-\d{1,2}-\d{1,2}|\d{8})([ T]\d{1,2}:\d{1,2}(:\d{1,2}(\.\d+)?)?)?\s*$`)
 
+// mdOverflow reports whether a date written y-m-d or yyyymmdd has a month outside 1 to 12 or a day outside 1 to
+// 31, which PostgreSQL's parser suspects of being a day and month in the other order (its datestyle hint).
+func mdOverflow(date string) bool {
+	var month, day string
+	if parts := strings.Split(date, "-"); len(parts) == 3 {
+		month, day = parts[1], parts[2]
+	} else if len(date) == 8 {
+		month, day = date[4:6], date[6:]
+	}
+	m, err1 := strconv.Atoi(month)
+	d, err2 := strconv.Atoi(day)
+	return err1 == nil && err2 == nil && (m < 1 || m > 12 || d < 1 || d > 31)
+}
+
 // timeInputError is the error for a string that is no date, timestamp or timestamptz (type oid).
 func timeInputError(s string, oid uint32) error {
-	if dateShape.MatchString(s) {
-		return errorf(CodeDatetimeFieldOverflow, "date/time field value out of range: \"%s\"", s)
+	if m := dateShape.FindStringSubmatch(s); m != nil {
+		e := errorf(CodeDatetimeFieldOverflow, "date/time field value out of range: \"%s\"", s)
+		if mdOverflow(m[1]) {
+			e.Hint = `Perhaps you need a different "datestyle" setting.` // PostgreSQL's, for a month or day no calendar has
+		}
+		return e
 	}
 	return errorf(CodeInvalidDatetimeFormat, "invalid input syntax for type %s: \"%s\"", TypeName(oid), s)
 }

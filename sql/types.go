@@ -679,7 +679,17 @@ func toJSON(v any, bad func() error) (any, error) {
 	case string:
 		var doc any
 		if err := bson.UnmarshalExtJSON([]byte(`{"v":`+x+`}`), false, &doc); err != nil {
+			if e, ok := jsonSyntaxError(x); ok {
+				return nil, e // PostgreSQL's wording: what its parser expected and found, and where
+			}
 			return nil, bad()
+		}
+		if strings.ContainsAny(x, "\\\x00\x01\x02\x03\x04\x05\x06\x07\x08\t\n\v\f\r\x0e\x0f\x10\x11\x12\x13\x14\x15\x16\x17\x18\x19\x1a\x1b\x1c\x1d\x1e\x1f") {
+			// The parser above takes a raw control character in a string and a lone surrogate's escape, which
+			// PostgreSQL refuses.
+			if e, ok := jsonSyntaxError(x); ok {
+				return nil, e
+			}
 		}
 		raw, err := bson.Marshal(doc)
 		if err != nil {
