@@ -26,6 +26,17 @@ var dateFnSteps = []struct{ sql, want string }{
 	{"SELECT make_timestamp(2024, 2, 1, 25, 0, 0)", "ERROR 22008"},
 	{"SET TIME ZONE 'Europe/Paris'", "SET"},
 	{"SELECT make_timestamptz(2024, 3, 31, 23, 30, 0)", "2024-03-31 23:30:00+02\nSELECT 1"},
+	// real is a float32: casts round to it, real op real stays real, sum(real) is real and avg(real) double.
+	{"CREATE TABLE rf (id int PRIMARY KEY, r real, d double precision)", "CREATE TABLE"},
+	{"INSERT INTO rf VALUES (1, 1.1, 1.1), (2, 0.1, 0.2), (3, '3.14159265', 2.5)", "INSERT 0 3"},
+	{"SELECT r, r * 3, r + r, r::float8, r::numeric, r * d, pg_typeof(r + r), pg_typeof(-r), pg_typeof(r + 1) FROM rf ORDER BY id",
+		"1.1|3.3000000715255737|2.2|1.100000023841858|1.1|1.2100000262260437|real|real|double precision\n" +
+			"0.1|0.30000000447034836|0.2|0.10000000149011612|0.1|0.020000000298023225|real|real|double precision\n" +
+			"3.1415927|9.42477822303772|6.2831855|3.1415927410125732|3.14159|7.853981852531433|real|real|double precision\nSELECT 3"},
+	{"SELECT sum(r), avg(r), pg_typeof(sum(r)), pg_typeof(avg(r)) FROM rf", "4.341593|1.4471975887815158|real|double precision\nSELECT 1"},
+	{"SELECT '1e39'::real", "ERROR 22003"},
+	{"SELECT 1e39::real", "ERROR 22003"},
+	{"DROP TABLE rf", "DROP TABLE"},
 	{"SET TIME ZONE 'UTC'", "SET"},
 	{"SELECT (date '2024-01-01', date '2024-02-01') OVERLAPS (date '2024-01-15', date '2024-03-01'), (date '2024-01-01', date '2024-02-01') OVERLAPS (date '2024-02-01', date '2024-03-01'), (date '2024-02-01', date '2024-01-01') OVERLAPS (date '2024-01-15', interval '1 day'), (timestamp '2024-01-01', interval '1 hour') OVERLAPS (timestamp '2024-01-01 00:30', timestamp '2024-01-01 02:00')",
 		"t|f|t|t\nSELECT 1"},

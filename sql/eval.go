@@ -155,6 +155,9 @@ func (x *exec) eval(n *pg.Node, sc *scope) (any, error) {
 				v = strconv.FormatBool(b) // a boolean casts to 'true' or 'false' (its output is t or f)
 			}
 		}
+		if f, isFloat := v.(float64); isFloat && oid == OIDNumeric && !math.IsInf(f, 0) && !math.IsNaN(f) && x.typeOf(tc.Arg, sc) == OIDFloat4 {
+			v = strconv.FormatFloat(f, 'g', 6, 64) // a real's six significant digits, as PostgreSQL's float4_numeric
+		}
 		c, err := coerce(x.castZone(x.relativeTime(v, oid), tc.Arg, sc, oid), oid)
 		if err != nil {
 			if e, ok := err.(*Error); ok && e.Position == 0 && isStringLiteral(tc.Arg) {

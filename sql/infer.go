@@ -352,8 +352,8 @@ func (x *exec) funcType(f *pg.FuncCall, sc *scope) uint32 {
 		if arg0 == OIDInterval {
 			return OIDInterval
 		}
-		if arg0 == OIDFloat8 {
-			return OIDFloat8
+		if arg0 == OIDFloat8 || arg0 == OIDFloat4 {
+			return arg0 // sum(real) is real
 		}
 		return OIDNumeric
 	case "stddev", "stddev_samp", "stddev_pop", "variance", "var_samp", "var_pop":
@@ -364,6 +364,9 @@ func (x *exec) funcType(f *pg.FuncCall, sc *scope) uint32 {
 	case "avg":
 		if arg0 == OIDFloat8 || arg0 == OIDInterval {
 			return arg0
+		}
+		if arg0 == OIDFloat4 {
+			return OIDFloat8
 		}
 		return OIDNumeric
 	case "bit_and", "bit_or", "bit_xor":
@@ -575,6 +578,8 @@ func widen(a, b uint32) uint32 {
 	switch {
 	case a == OIDInterval || b == OIDInterval:
 		return OIDInterval
+	case a == OIDFloat4 && b == OIDFloat4:
+		return OIDFloat4 // real op real is real; with any other number, double precision
 	case a == OIDFloat8 || b == OIDFloat8 || a == OIDFloat4 || b == OIDFloat4:
 		return OIDFloat8
 	case a == OIDNumeric || b == OIDNumeric:

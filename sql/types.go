@@ -496,7 +496,29 @@ func coerce(v any, oid uint32) (any, error) {
 			return d, nil
 		}
 		return nil, bad()
-	case OIDFloat4, OIDFloat8:
+	case OIDFloat4:
+		// A real holds a float32: the value rounds to its nearest, as PostgreSQL's float4in and casts round it.
+		f, err := coerce(v, OIDFloat8)
+		if err != nil {
+			if e, ok := err.(*Error); ok {
+				e.Message = strings.Replace(e.Message, "type double precision", "type real", 1)
+			}
+			return nil, err
+		}
+		if x, ok := f.(float64); ok && !math.IsInf(x, 0) && !math.IsNaN(x) {
+			if math.Abs(x) > math.MaxFloat32 {
+				if s, isText := v.(string); isText {
+					return nil, errorf(CodeNumericOutOfRange, "\"%s\" is out of range for type real", s)
+				}
+				if d, isDec := v.(*apd.Decimal); isDec {
+					return nil, errorf(CodeNumericOutOfRange, "\"%s\" is out of range for type real", decText(d))
+				}
+				return nil, errorf(CodeNumericOutOfRange, "value out of range: overflow")
+			}
+			return float64(float32(x)), nil
+		}
+		return f, nil
+	case OIDFloat8:
 		switch x := v.(type) {
 		case int64:
 			return float64(x), nil
@@ -506,9 +528,6 @@ func coerce(v any, oid uint32) (any, error) {
 			f := decToFloat(x)
 			if x.Form == apd.Finite && (math.IsInf(f, 0) || f == 0 && !x.IsZero()) {
 				return nil, errorf(CodeNumericOutOfRange, "\"%s\" is out of range for type double precision", decText(x))
-			}
-			if oid == OIDFloat4 && x.Form == apd.Finite && math.Abs(f) > math.MaxFloat32 {
-				return nil, errorf(CodeNumericOutOfRange, "value out of range: overflow")
 			}
 			return f, nil
 		case string:
