@@ -83,6 +83,10 @@ type Session struct {
 	txnStart time.Time  // now() inside the transaction block
 	// txReadOnly: the transaction block is read-only (readonly.go); blockRan: it has run a query.
 	txReadOnly, blockRan bool
+	// rowWaitCancel cancels the running statement when lock_timeout is set; rowWaitTimer is the running wait
+	// for a row's timer that calls it (observeRowWait).
+	rowWaitCancel context.CancelCauseFunc
+	rowWaitTimer  *time.Timer
 	// params are the run-time parameters (settings.go): statement_timeout bounds every statement. defaults are
 	// the startup message's, which RESET returns to; block holds what a transaction block's SETs leave at its end.
 	params, defaults paramSet
@@ -501,6 +505,16 @@ func (s *Session) runStmt(ctx context.Context, st *statement, params []any) (*Re
 		ctx, cancel = context.WithTimeoutCause(ctx, s.params.timeout, errStatementTimeout)
 		defer cancel()
 	}
+	if s.params.lockTimeout > 0 {
+		// lock_timeout bounds a wait for a row too (observeRowWait): the wait's timer cancels the statement.
+		var cancel context.CancelCauseFunc
+		ctx, cancel = context.WithCancelCause(ctx)
+		s.rowWaitCancel = cancel
+		defer func() {
+			s.rowWaitCancel = nil
+			cancel(nil)
+		}()
+	}
 	if s.status == TxIdle {
 		s.xid = 0 // an autocommitted statement is a transaction of its own
 	}
@@ -511,6 +525,9 @@ func (s *Session) runStmt(ctx context.Context, st *statement, params []any) (*Re
 	}
 	if err != nil && context.Cause(ctx) == errStatementTimeout {
 		err = &Error{Code: CodeQueryCanceled, Message: "canceling statement due to statement timeout", Cause: err}
+	}
+	if err != nil && context.Cause(ctx) == errLockTimeout {
+		err = &Error{Code: CodeLockNotAvailable, Message: "canceling statement due to lock timeout", Cause: err}
 	}
 	code := ""
 	if err != nil {

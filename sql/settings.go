@@ -20,6 +20,9 @@ import (
 // errStatementTimeout is the cause of a statement's context past the session's statement_timeout.
 var errStatementTimeout = errors.New("statement timeout")
 
+// errLockTimeout is the cause of a statement's context whose wait for a row lasted the session's lock_timeout.
+var errLockTimeout = errors.New("lock timeout")
+
 // timeoutUnits are statement_timeout's units, largest first, in milliseconds.
 var timeoutUnits = []struct {
 	name string

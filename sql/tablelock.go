@@ -190,7 +190,14 @@ func (s *Session) observeRowWait(tag any, waiting bool) {
 	l.mu.Lock()
 	s.locks.rowWait = owner
 	l.mu.Unlock()
+	if s.rowWaitTimer != nil {
+		s.rowWaitTimer.Stop()
+		s.rowWaitTimer = nil
+	}
 	if waiting {
+		if cancel := s.rowWaitCancel; cancel != nil && s.params.lockTimeout > 0 {
+			s.rowWaitTimer = time.AfterFunc(s.params.lockTimeout, func() { cancel(errLockTimeout) })
+		}
 		s.waiting(waitTransaction, advisoryKey{})
 	} else {
 		s.waiting(waitNone, advisoryKey{})
