@@ -102,3 +102,29 @@ func runReadOnly(t *testing.T, who string, c *pgx.Conn) {
 		t.Fatal(err)
 	}
 }
+
+// settingsSteps run against Concord and PostgreSQL 15: pg_settings lists the session's parameters (a timeout's
+// setting in milliseconds), and the connection and server functions answer.
+var settingsSteps = []struct{ sql, want string }{
+	{"SET statement_timeout = '2s'", "SET"},
+	{"SELECT name, setting, unit, source FROM pg_settings WHERE name IN ('statement_timeout', 'server_encoding') ORDER BY name",
+		"server_encoding|UTF8||default\nstatement_timeout|2000|ms|session\nSELECT 2"},
+	{"SELECT count(*) FROM pg_settings WHERE name = 'TimeZone'", "1\nSELECT 1"},
+	{"RESET statement_timeout", "RESET"},
+	{"SELECT setting FROM pg_settings WHERE name = 'statement_timeout'", "0\nSELECT 1"},
+	{"SELECT inet_server_port() > 0, inet_client_port() > 0, inet_server_addr() = inet_client_addr(), pg_postmaster_start_time() < now(), pg_conf_load_time() <= now()",
+		"t|t|t|t|t\nSELECT 1"},
+	{"SELECT format_type('int4'::regtype, NULL), format_type('varchar'::regtype, 14), format_type(25, NULL)", "integer|character varying(10)|text\nSELECT 1"},
+}
+
+func runSettings(t *testing.T, who string, c *pgx.Conn) {
+	for _, s := range settingsSteps {
+		got, err := renderSimple(c, s.sql, nil)
+		if err != nil {
+			got = "ERROR " + sqlState(err)
+		}
+		if got != s.want {
+			t.Errorf("%s: %s\n got: %q (%v)\nwant: %q", who, s.sql, got, err, s.want)
+		}
+	}
+}

@@ -42,4 +42,7 @@ func (c *conn) setClient() {
 	if a, ok := c.nc.RemoteAddr().(*net.TCPAddr); ok {
 		c.sess.SetClientAddr(a.IP.String(), a.Port)
 	}
+	if a, ok := c.nc.LocalAddr().(*net.TCPAddr); ok {
+		c.sess.SetServerAddr(a.IP.String(), a.Port)
+	}
 }

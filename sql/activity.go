@@ -2,6 +2,7 @@ package sql
 
 import (
 	"sort"
+	"strings"
 	"sync"
 	"time"
 )
@@ -142,6 +143,31 @@ func (s *Session) SetClientAddr(addr string, port int) {
 	s.act.mu.Lock()
 	s.act.clientAddr, s.act.clientPort = addr, port
 	s.act.mu.Unlock()
+}
+
+// SetServerAddr records the address and port the client connected to, for inet_server_addr and
+// inet_server_port.
+func (s *Session) SetServerAddr(addr string, port int) {
+	s.serverAddr, s.serverPort = addr, port
+}
+
+// connectionFunc answers inet_client_addr, inet_client_port, inet_server_addr and inet_server_port: NULL for a
+// session not on a TCP connection (the embedded driver), as PostgreSQL's over a Unix socket.
+func (s *Session) connectionFunc(name string) any {
+	s.act.mu.Lock()
+	client, clientPort := s.act.clientAddr, s.act.clientPort
+	s.act.mu.Unlock()
+	addr, port := client, clientPort
+	if name == "inet_server_addr" || name == "inet_server_port" {
+		addr, port = s.serverAddr, s.serverPort
+	}
+	switch {
+	case addr == "":
+		return nil
+	case strings.HasSuffix(name, "_port"):
+		return int64(port)
+	}
+	return addr
 }
 
 // Terminated reports whether another session ended this one with pg_terminate_backend. Safe for concurrent

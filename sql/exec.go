@@ -280,8 +280,8 @@ func resultOf(rel *relation) ([]Column, [][]any) {
 	return cols, rows
 }
 
-// show answers SHOW name.
-func (x *exec) show(name string) (*Result, error) {
+// builtinSettings are the run-time parameters' values before a session sets them.
+func (x *exec) builtinSettings() map[string]string {
 	vals := map[string]string{
 		"transaction_isolation":         "repeatable read",
 		"default_transaction_isolation": "repeatable read",
@@ -306,9 +306,23 @@ func (x *exec) show(name string) (*Result, error) {
 	if x.s.readOnlyNow() {
 		vals["transaction_read_only"] = "on"
 	}
+	return vals
+}
+
+// settings are the session's run-time parameters: the built-in values, and those it set.
+func (x *exec) settings() map[string]string {
+	vals := x.builtinSettings()
+	for k, v := range x.s.params.vals {
+		vals[k] = v
+	}
+	return vals
+}
+
+// show answers SHOW name.
+func (x *exec) show(name string) (*Result, error) {
 	v, ok := x.s.params.vals[name]
 	if !ok {
-		if v, ok = vals[name]; !ok {
+		if v, ok = x.builtinSettings()[name]; !ok {
 			return nil, errorf(CodeUndefinedObject, "unrecognized configuration parameter %q", name)
 		}
 	}

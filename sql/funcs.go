@@ -544,6 +544,16 @@ func (x *exec) scalarFunc(name string, f *pg.FuncCall, args []any) (any, error) 
 		return x.s.user(), nil
 	case "pg_backend_pid":
 		return int64(x.s.pid), nil
+	case "inet_client_addr", "inet_client_port", "inet_server_addr", "inet_server_port":
+		if err := argc(0); err != nil {
+			return nil, err
+		}
+		return x.s.connectionFunc(name), nil
+	case "pg_postmaster_start_time", "pg_conf_load_time":
+		if err := argc(0); err != nil {
+			return nil, err
+		}
+		return x.s.e.started, nil
 	case "pg_blocking_pids", "pg_cancel_backend", "pg_terminate_backend":
 		return x.activityFunc(name, args)
 	case "pg_advisory_lock", "pg_advisory_xact_lock", "pg_try_advisory_lock", "pg_try_advisory_xact_lock",
@@ -678,6 +688,14 @@ func (x *exec) scalarFunc(name string, f *pg.FuncCall, args []any) (any, error) 
 			return nil, nil
 		}
 		o, err := coerce(args[0], OIDInt8)
+		if s, isName := args[0].(string); err != nil && isName {
+			// A regtype (format_type('int4'::regtype, NULL)), which is its type's name here.
+			t, terr := x.typeNamed(s)
+			if terr != nil {
+				return nil, err
+			}
+			o, err = int64(t), nil
+		}
 		if err != nil {
 			return nil, err
 		}

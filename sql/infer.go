@@ -501,8 +501,12 @@ func (x *exec) funcType(f *pg.FuncCall, sc *scope) uint32 {
 		return OIDJSON
 	case "bool_and", "bool_or", "every", "pg_table_is_visible", "pg_type_is_visible", "has_table_privilege", "has_schema_privilege":
 		return OIDBool
-	case "pg_backend_pid":
+	case "pg_backend_pid", "inet_client_port", "inet_server_port":
 		return OIDInt4
+	case "inet_client_addr", "inet_server_addr":
+		return OIDText // PostgreSQL's inet, whose text is the address
+	case "pg_postmaster_start_time", "pg_conf_load_time":
+		return OIDTimestamptz
 	case "pg_blocking_pids":
 		for _, a := range f.Args {
 			x.hint(a, OIDInt4, sc)

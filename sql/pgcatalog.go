@@ -1,9 +1,12 @@
 package sql
 
 import (
+	"maps"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	pg "github.com/pganalyze/pg_query_go/v6"
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -411,6 +414,46 @@ func (x *exec) catalogRelation(schema, name string) (*relation, error) {
 		for _, e := range enums {
 			rel.rows = append(rel.rows, []any{int64(e.OID), e.Name, int64(0), int64(2200), "e", "E", int64(0), int64(0), int64(0), int64(10), true, attStorage(e.OID)})
 		}
+	case name == "pg_settings":
+		// The session's run-time parameters, by name, as SHOW gives them.
+		for _, c := range []string{"name", "setting", "unit", "category", "short_desc", "context", "vartype", "source",
+			"boot_val", "reset_val"} {
+			col(c, OIDText)
+		}
+		col("pending_restart", OIDBool)
+		vals := x.settings()
+		builtin := x.builtinSettings()
+		for _, k := range slices.Sorted(maps.Keys(vals)) {
+			shown := k
+			if n, ok := mixedCaseParams[k]; ok {
+				shown = n
+			}
+			source, boot := "default", builtin[k]
+			if v, set := x.s.params.vals[k]; set {
+				source = "session"
+				if d, startup := x.s.defaults.vals[k]; startup && d == v {
+					source = "client" // the startup message's
+				}
+			}
+			var unit any
+			setting := vals[k]
+			switch k {
+			case "statement_timeout", "lock_timeout", "deadlock_timeout":
+				unit = "ms" // the setting in milliseconds, as PostgreSQL's view gives it
+				d := map[string]time.Duration{"statement_timeout": x.s.params.timeout, "lock_timeout": x.s.params.lockTimeout,
+					"deadlock_timeout": deadlockTimeout}[k]
+				setting = strconv.FormatInt(d.Milliseconds(), 10)
+				boot = map[string]string{"deadlock_timeout": "1000"}[k]
+				if boot == "" {
+					boot = "0"
+				}
+			}
+			context := "user"
+			if k == "server_version" || k == "server_version_num" || k == "server_encoding" || k == "max_identifier_length" || k == "integer_datetimes" {
+				context = "internal"
+			}
+			rel.rows = append(rel.rows, []any{shown, setting, unit, nil, nil, context, "string", source, boot, setting, false})
+		}
 	case name == "pg_enum":
 		col("oid", OIDOID)
 		col("enumtypid", OIDOID)
@@ -519,33 +562,39 @@ func (x *exec) regtypeOf(v any) (any, error) {
 		}
 		return strconv.FormatInt(n, 10), nil
 	case string:
-		s := strings.TrimSpace(n)
-		if s == "" || strings.ContainsAny(s, ";'") {
-			return nil, errorf(CodeInvalidName, "invalid type name %q", n)
-		}
-		tree, err := pg.Parse("SELECT NULL::" + s)
-		if err != nil || len(tree.Stmts) != 1 {
-			return nil, errorf(CodeInvalidName, "invalid type name %q", n)
-		}
-		targets := tree.Stmts[0].Stmt.GetSelectStmt().GetTargetList()
-		if len(targets) != 1 {
-			return nil, errorf(CodeInvalidName, "invalid type name %q", n)
-		}
-		tc := targets[0].GetResTarget().GetVal().GetTypeCast()
-		if tc == nil || tc.TypeName == nil {
-			return nil, errorf(CodeInvalidName, "invalid type name %q", n)
-		}
-		names := tc.TypeName.Names
-		if len(names) == 2 && names[0].GetString_().GetSval() != "pg_catalog" && names[0].GetString_().GetSval() != "public" {
-			return nil, errorf(CodeUndefinedObject, "schema %q does not exist", names[0].GetString_().GetSval())
-		}
-		oid, err := x.resolveType(tc.TypeName)
+		oid, err := x.typeNamed(n)
 		if err != nil {
 			return nil, err
 		}
 		return TypeName(oid), nil
 	}
 	return nil, errorf(CodeCannotCoerce, "cannot cast type %s to regtype", TypeName(valueOID(v)))
+}
+
+// typeNamed is the oid of the type a name names, as PostgreSQL's grammar reads a type name (int4,
+// "pg_catalog"."varchar", character varying(20), integer[]); an unknown name is 42704.
+func (x *exec) typeNamed(n string) (uint32, error) {
+	s := strings.TrimSpace(n)
+	if s == "" || strings.ContainsAny(s, ";'") {
+		return 0, errorf(CodeInvalidName, "invalid type name %q", n)
+	}
+	tree, err := pg.Parse("SELECT NULL::" + s)
+	if err != nil || len(tree.Stmts) != 1 {
+		return 0, errorf(CodeInvalidName, "invalid type name %q", n)
+	}
+	targets := tree.Stmts[0].Stmt.GetSelectStmt().GetTargetList()
+	if len(targets) != 1 {
+		return 0, errorf(CodeInvalidName, "invalid type name %q", n)
+	}
+	tc := targets[0].GetResTarget().GetVal().GetTypeCast()
+	if tc == nil || tc.TypeName == nil {
+		return 0, errorf(CodeInvalidName, "invalid type name %q", n)
+	}
+	names := tc.TypeName.Names
+	if len(names) == 2 && names[0].GetString_().GetSval() != "pg_catalog" && names[0].GetString_().GetSval() != "public" {
+		return 0, errorf(CodeUndefinedObject, "schema %q does not exist", names[0].GetString_().GetSval())
+	}
+	return x.resolveType(tc.TypeName)
 }
 
 // regclass is a value of type regclass, a relation's oid: it compares as the oid, with oid columns and numbers,

@@ -23,6 +23,7 @@ const statementCacheSize = 1024
 // closing (the DB stays the caller's).
 type Engine struct {
 	b       backend
+	started time.Time // pg_postmaster_start_time
 	cache   *stmtCache
 	tables  tableCache
 	enums   enumCache
@@ -52,7 +53,7 @@ func NewEngine(db *concord.DB) *Engine {
 
 // newEngine is an Engine over backend b.
 func newEngine(b backend) *Engine {
-	e := &Engine{b: b, cache: newStmtCache(statementCacheSize), token: newEngineToken()}
+	e := &Engine{b: b, cache: newStmtCache(statementCacheSize), token: newEngineToken(), started: time.Now()}
 	e.locks.dbOID = e.databaseOID
 	return e
 }
@@ -83,6 +84,9 @@ type Session struct {
 	txnStart time.Time  // now() inside the transaction block
 	// txReadOnly: the transaction block is read-only (readonly.go); blockRan: it has run a query.
 	txReadOnly, blockRan bool
+	// serverAddr and serverPort are where the client connected (SetServerAddr).
+	serverAddr string
+	serverPort int
 	// rowWaitCancel cancels the running statement when lock_timeout is set; rowWaitTimer is the running wait
 	// for a row's timer that calls it (observeRowWait).
 	rowWaitCancel context.CancelCauseFunc
