@@ -144,6 +144,13 @@ func runFailingRows(t *testing.T, who string, c *pgx.Conn) {
 		{"INSERT INTO frow (id, email) VALUES (100, NULL)", "23502", "Failing row contains (100, null, null, null, 2024-01-01, null, null, null, null)."},
 		{"INSERT INTO frow (id, email, age, amt, d, ts, ok) VALUES ('101', NULL, '7', '2.5', '2024-2-3', '2024-06-01 12:00', 'yes')", "23502",
 			"Failing row contains (101, null, 7, 2.50, 2024-02-03, 2024-06-01 12:00:00+02, t, null, null)."},
+		// An UPDATE's refused row: the row as it would have been written.
+		{"INSERT INTO frow (id, email, age) VALUES (200, 'u', 3), (201, 'v', 4)", "", ""},
+		{"UPDATE frow SET age = -1 WHERE id = 200", "23514", "Failing row contains (200, u, -1, null, 2024-01-01, null, null, null, null)."},
+		{"UPDATE frow SET age = age - 10, amt = 1 WHERE id >= 200", "23514", "Failing row contains (200, u, -7, 1.00, 2024-01-01, null, null, null, null)."},
+		{"UPDATE frow SET email = NULL WHERE id = 201", "23502", "Failing row contains (201, null, 4, null, 2024-01-01, null, null, null, null)."},
+		// PostgreSQL refuses NULL for a NOT NULL column only in a row it updates: none here.
+		{"UPDATE frow SET email = NULL WHERE id = 999", "", ""},
 	} {
 		_, err := c.Exec(ctx, s.sql, pgx.QueryExecModeSimpleProtocol)
 		if s.code == "" {

@@ -746,7 +746,9 @@ func (tr *translator) update(targets []*pg.Node) (any, bool, error) {
 				return nil, false, err
 			}
 			if col != nil && col.NotNull && v == nil {
-				return nil, false, notNull(tr.t.Name, name)
+				// Refused row by row (updateByRows), as PostgreSQL refuses it: only when a row matches, and with
+				// the row in its detail.
+				return nil, false, nil
 			}
 			sv, err := toStored(tr.x.relativeTime(v, oid), oid, typmod)
 			if err != nil {

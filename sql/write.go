@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/concorddb/concord"
 	pg "github.com/pganalyze/pg_query_go/v6"
 	"go.mongodb.org/mongo-driver/v2/bson"
 )
@@ -889,7 +890,7 @@ func (x *exec) update(up *pg.UpdateStmt) (*relation, string, error) {
 			}
 			matched, err := write(x.ctx, filter, upd)
 			if err != nil {
-				return nil, "", err
+				return nil, "", x.failingUpdate(err, t, alias, up, filter)
 			}
 			x.planWriteTarget(ms, &target, t, alias, true, filter, upd, updateHow(true, filter, false), nil, int(matched))
 			count += matched
@@ -897,7 +898,7 @@ func (x *exec) update(up *pg.UpdateStmt) (*relation, string, error) {
 		}
 		n, docs, err := x.updateEach(coll, filter, upd, done)
 		if err != nil {
-			return nil, "", err
+			return nil, "", x.failingUpdate(err, t, alias, up, filter)
 		}
 		x.planWriteTarget(ms, &target, t, alias, true, filter, upd, updateHow(true, filter, true), nil, int(n))
 		count += n
@@ -1079,6 +1080,10 @@ func (x *exec) updateByRows(t *table, alias string, coll backendColl, up *pg.Upd
 			continue
 		}
 		if err != nil {
+			if e := AsError(err); e.Code == CodeCheckViolation && e.Detail == "" && t.declared {
+				e.Detail = x.failingRow(t, rowOf(tableCols(t, t.Name), applySet(doc, set, "")))
+				return 0, nil, e
+			}
 			return 0, nil, err
 		}
 		done[key] = true
@@ -1086,6 +1091,80 @@ func (x *exec) updateByRows(t *table, alias string, coll backendColl, up *pg.Upd
 		docs = append(docs, after)
 	}
 	return n, docs, nil
+}
+
+// applySet is doc with set's top-level fields given their values, and field (when not "") set to NULL: the row an
+// UPDATE would write, for the detail of a constraint that refuses it.
+func applySet(doc bson.Raw, set bson.D, field string) bson.Raw {
+	var d bson.D
+	if err := bson.Unmarshal(doc, &d); err != nil {
+		return doc
+	}
+	put := func(k string, v any) {
+		for i := range d {
+			if d[i].Key == k {
+				d[i].Value = v
+				return
+			}
+		}
+		d = append(d, bson.E{Key: k, Value: v})
+	}
+	for _, e := range set {
+		put(e.Key, e.Value)
+	}
+	if field != "" {
+		put(field, nil)
+	}
+	raw, err := bson.Marshal(d)
+	if err != nil {
+		return doc
+	}
+	return raw
+}
+
+// failingUpdate gives err, a CHECK violation of an UPDATE of t written as update operators, PostgreSQL's detail:
+// the row as the UPDATE would have written it, its SET list evaluated over the row the refused write was about
+// (read again; the engine's error names it) or, for an UPDATE by key, the row the key names.
+func (x *exec) failingUpdate(err error, t *table, alias string, up *pg.UpdateStmt, filter bson.D) error {
+	e := AsError(err)
+	if e == nil || e.Code != CodeCheckViolation || e.Detail != "" || !t.declared {
+		return err
+	}
+	var id any
+	var ce *concord.Error
+	if errors.As(err, &ce) {
+		for _, f := range ce.ErrInfo {
+			if f.Key == "failingDocumentId" {
+				id = f.Value
+			}
+		}
+	}
+	if id == nil && byKey(filter) {
+		id = filter[0].Value
+	}
+	if id == nil {
+		return e
+	}
+	// In a transaction block the row is read in its transaction, which may have written it before. Outside
+	// one the statement's own transaction (an internal one, which the error ended) is not read: the row is read
+	// as committed, which is what the statement found, as no other part of it wrote that row.
+	y := *x
+	if x.s.status == TxIdle {
+		y.ctx, y.inTxn = x.base, false
+	}
+	rel, serr := y.scan(t, alias, bson.D{{Key: "_id", Value: id}})
+	if serr != nil || len(rel.rows) != 1 {
+		return e
+	}
+	row := rel.rows[0]
+	sc := &scope{cols: rel.cols, row: row}
+	set, serr := y.setOf(t, up.TargetList, sc)
+	doc, ok := row[len(row)-1].(bson.Raw)
+	if serr != nil || !ok {
+		return e
+	}
+	e.Detail = x.failingRow(t, rowOf(tableCols(t, t.Name), applySet(doc, set, "")))
+	return e
 }
 
 // moveKey writes a row whose primary key set changes: the storage keeps a document's _id for its life, so the row
@@ -1217,7 +1296,11 @@ func (x *exec) setOf(t *table, targets []*pg.Node, sc *scope) (bson.D, error) {
 		var typmod int32
 		if c != nil {
 			if c.NotNull && v == nil {
-				return nil, notNull(t.Name, rt.Name)
+				e := notNull(t.Name, rt.Name)
+				if doc, ok := sc.row[len(sc.row)-1].(bson.Raw); ok && t.declared {
+					e.Detail = x.failingRow(t, rowOf(tableCols(t, t.Name), applySet(doc, set, t.field(rt.Name))))
+				}
+				return nil, e
 			}
 			oid, typmod = c.Type, c.TypMod
 		}
