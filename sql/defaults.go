@@ -216,6 +216,12 @@ func sequenceArg(v any) (string, error) {
 	if !ok {
 		return "", errorf(CodeInvalidParameterValue, "a sequence is named by text, not %T", v)
 	}
+	if strings.Contains(s, `"`) {
+		// A quoted name, as pg_get_serial_sequence gives it (public."Users_id_seq"): read as regclass reads it.
+		if n, ok := regclassInput(s, ""); ok {
+			return n, nil
+		}
+	}
 	return strings.TrimPrefix(s, "public."), nil
 }
 

@@ -544,6 +544,11 @@ func (x *exec) scalarFunc(name string, f *pg.FuncCall, args []any) (any, error) 
 		return x.s.user(), nil
 	case "pg_backend_pid":
 		return int64(x.s.pid), nil
+	case "pg_get_serial_sequence":
+		if err := argc(2); err != nil || args[0] == nil || args[1] == nil {
+			return nil, err
+		}
+		return x.serialSequence(formatText(args[0]), formatText(args[1]))
 	case "inet_client_addr", "inet_client_port", "inet_server_addr", "inet_server_port":
 		if err := argc(0); err != nil {
 			return nil, err

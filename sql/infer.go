@@ -503,6 +503,12 @@ func (x *exec) funcType(f *pg.FuncCall, sc *scope) uint32 {
 		return OIDBool
 	case "pg_backend_pid", "inet_client_port", "inet_server_port":
 		return OIDInt4
+	case "pg_get_serial_sequence":
+		x.hint(f.Args[0], OIDText, sc)
+		if len(f.Args) > 1 {
+			x.hint(f.Args[1], OIDText, sc)
+		}
+		return OIDText
 	case "inet_client_addr", "inet_server_addr":
 		return OIDText // PostgreSQL's inet, whose text is the address
 	case "pg_postmaster_start_time", "pg_conf_load_time":

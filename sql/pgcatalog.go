@@ -615,6 +615,28 @@ func (r regclass) text() string {
 	return strconv.FormatInt(r.oid, 10)
 }
 
+// serialSequence is pg_get_serial_sequence(table, column): the qualified name of the sequence a serial or
+// identity column owns (public.t_id_seq), NULL for another column; the table is named as regclass reads a name
+// ('"Users"', 'public.users'), the column as it is spelled.
+func (x *exec) serialSequence(tableName, column string) (any, error) {
+	name, ok := regclassInput(tableName, x.s.database)
+	if !ok {
+		return nil, errorf(CodeInvalidName, "invalid name syntax")
+	}
+	t, err := x.lookupTable(name, -1)
+	if err != nil {
+		return nil, err
+	}
+	c := t.column(column)
+	if c == nil {
+		return nil, errorf(CodeUndefinedColumn, "column \"%s\" of relation \"%s\" does not exist", column, t.Name)
+	}
+	if c.Sequence == "" {
+		return nil, nil
+	}
+	return "public." + quoteIdent(c.Sequence), nil
+}
+
 // regclassOf casts a value to regclass as PostgreSQL does: a number is an oid (a negative one wraps around as an
 // unsigned 32-bit number; beyond that range 22003), text is an oid's digits or a relation's name. A name no
 // relation has stays text, as nextval('sequence'::regclass) names a sequence.
