@@ -504,9 +504,8 @@ func (x *exec) funcType(f *pg.FuncCall, sc *scope) uint32 {
 	case "pg_backend_pid", "inet_client_port", "inet_server_port":
 		return OIDInt4
 	case "pg_get_serial_sequence":
-		x.hint(f.Args[0], OIDText, sc)
-		if len(f.Args) > 1 {
-			x.hint(f.Args[1], OIDText, sc)
+		for _, a := range f.Args {
+			x.hint(a, OIDText, sc)
 		}
 		return OIDText
 	case "inet_client_addr", "inet_server_addr":
