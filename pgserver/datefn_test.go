@@ -37,6 +37,18 @@ var dateFnSteps = []struct{ sql, want string }{
 	{"SELECT '1e39'::real", "ERROR 22003"},
 	{"SELECT 1e39::real", "ERROR 22003"},
 	{"DROP TABLE rf", "DROP TABLE"},
+	// timestamp(p) keeps its precision: shown by format_type and atttypmod, values rounded to it.
+	{"SET TIME ZONE 'UTC'", "SET"},
+	{"CREATE TABLE tsp (id int PRIMARY KEY, a timestamp(0), b timestamptz(2), c timestamp(6))", "CREATE TABLE"},
+	{"INSERT INTO tsp VALUES (1, '2024-01-01 10:00:00.6', '2024-01-01 10:00:00.456+00', '2024-01-01 10:00:00.123')", "INSERT 0 1"},
+	{"SELECT a, b, c FROM tsp", "2024-01-01 10:00:01|2024-01-01 10:00:00.46+00|2024-01-01 10:00:00.123\nSELECT 1"},
+	{"SELECT format_type(atttypid, atttypmod), atttypmod FROM pg_attribute WHERE attrelid = 'tsp'::regclass AND attnum > 1 ORDER BY attnum",
+		"timestamp(0) without time zone|0\ntimestamp(2) with time zone|2\ntimestamp(6) without time zone|6\nSELECT 3"},
+	// PostgreSQL counts from 2000: a half second rounds up after it, down before it.
+	{"SELECT '2024-01-01 10:00:00.5'::timestamp(0), '1990-06-01 00:00:00.5'::timestamp(0), '1969-12-31 23:59:59.5'::timestamp(0), '2024-01-01 10:00:00.55'::timestamptz(1)",
+		"2024-01-01 10:00:01|1990-06-01 00:00:00|1969-12-31 23:59:59|2024-01-01 10:00:00.6+00\nSELECT 1"},
+	{"CREATE TABLE tsp2 (a timestamp(-1))", "ERROR 42601"},
+	{"DROP TABLE tsp", "DROP TABLE"},
 	{"SET TIME ZONE 'UTC'", "SET"},
 	{"SELECT (date '2024-01-01', date '2024-02-01') OVERLAPS (date '2024-01-15', date '2024-03-01'), (date '2024-01-01', date '2024-02-01') OVERLAPS (date '2024-02-01', date '2024-03-01'), (date '2024-02-01', date '2024-01-01') OVERLAPS (date '2024-01-15', interval '1 day'), (timestamp '2024-01-01', interval '1 hour') OVERLAPS (timestamp '2024-01-01 00:30', timestamp '2024-01-01 02:00')",
 		"t|f|t|t\nSELECT 1"},

@@ -718,8 +718,8 @@ func (x *exec) scalarFunc(name string, f *pg.FuncCall, args []any) (any, error) 
 		if oid == OIDBpchar && m.(int64) < 0 {
 			return "bpchar", nil // PostgreSQL's name for character without a length
 		}
-		if oid == OIDTime && m.(int64) >= 0 {
-			m = m.(int64) + typmodHeader // PostgreSQL's time(p) modifier is p
+		if (precisionType(oid) || precisionType(types[oid].elem)) && m.(int64) >= 0 {
+			m = m.(int64) + typmodHeader // PostgreSQL's time(p) and timestamp(p) modifier is p
 		}
 		return formatType(oid, int32(m.(int64))), nil
 	case "current_setting":

@@ -7,6 +7,7 @@ import (
 	"math/big"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/cockroachdb/apd/v3"
@@ -82,16 +83,26 @@ func typmodOfMods(tn *pg.TypeName, oid uint32) (int32, error) {
 			return 0, errorf(CodeInvalidParameterValue, "NUMERIC scale %d must be between -1000 and 1000", s)
 		}
 		return int32(p<<16|(s&0x7ff)) + typmodHeader, nil
-	case OIDTime:
+	case OIDTime, OIDTimestamp, OIDTimestamptz:
 		if len(mods) != 1 {
 			return 0, errorf(CodeInvalidParameterValue, "invalid type modifier")
 		}
 		if mods[0] < 0 {
-			return 0, errorf(CodeInvalidParameterValue, "TIME(%d) precision must not be negative", mods[0])
+			name := "TIME"
+			if oid != OIDTime {
+				name = "TIMESTAMP"
+			}
+			return 0, errorf(CodeInvalidParameterValue, "%s(%d) precision must not be negative", name, mods[0])
 		}
 		return int32(min(mods[0], 6)) + typmodHeader, nil // PostgreSQL reduces a larger one to 6
 	}
 	return 0, nil
+}
+
+// precisionType reports whether oid is a type whose modifier is a precision of fractional seconds: time,
+// timestamp, timestamptz.
+func precisionType(oid uint32) bool {
+	return oid == OIDTime || oid == OIDTimestamp || oid == OIDTimestamptz
 }
 
 // numericTypmod returns the precision and scale of a numeric modifier.
@@ -118,7 +129,7 @@ func typmodText(oid uint32, typmod int32) string {
 		}
 		p, s := numericTypmod(typmod)
 		return fmt.Sprintf("(%d,%d)", p, s)
-	case OIDTime:
+	case OIDTime, OIDTimestamp, OIDTimestamptz:
 		if typmod < typmodHeader {
 			return ""
 		}
@@ -132,8 +143,9 @@ func formatType(oid uint32, typmod int32) string {
 	if elem := types[oid].elem; elem != 0 && typmodText(elem, typmod) != "" {
 		return formatType(elem, typmod) + "[]"
 	}
-	if oid == OIDTime && typmodText(oid, typmod) != "" {
-		return "time" + typmodText(oid, typmod) + " without time zone"
+	if precisionType(oid) && typmodText(oid, typmod) != "" {
+		name, zone, _ := strings.Cut(TypeName(oid), " ") // timestamp(6) with time zone
+		return name + typmodText(oid, typmod) + " " + zone
 	}
 	return TypeName(oid) + typmodText(oid, typmod)
 }
@@ -177,6 +189,19 @@ func applyTypmod(v any, oid uint32, typmod int32, explicit bool) (any, error) {
 		if t, ok := v.(timeOfDay); ok {
 			unit := int64(math.Pow10(6 - int(typmod-typmodHeader)))
 			return timeOfDay((int64(t) + unit/2) / unit * unit), nil // rounded half up to the precision
+		}
+	case OIDTimestamp, OIDTimestamptz:
+		if t, ok := v.(time.Time); ok && infinite(t) == 0 && typmod-typmodHeader < 6 {
+			// Rounded to the precision, half away from zero, as PostgreSQL's AdjustTimestampForTypmod.
+			// PostgreSQL counts from 2000-01-01, so a half before it rounds down and after it up.
+			const pgEpoch = 946684800_000000
+			unit := int64(math.Pow10(6 - int(typmod-typmodHeader)))
+			us := t.UnixMicro() - pgEpoch
+			r := (us + unit/2) / unit * unit
+			if us < 0 {
+				r = -((-us + unit/2) / unit * unit)
+			}
+			return time.UnixMicro(r + pgEpoch).In(t.Location()), nil
 		}
 	}
 	return v, nil
@@ -253,12 +278,12 @@ func fitNumeric(v any, typmod int32) (any, error) {
 }
 
 // PGTypmod is a column's type modifier as PostgreSQL shows it (atttypmod, RowDescription): -1 for none, and p for
-// time(p), which Concord keeps as p + 4 so that time(0) differs from time.
+// time(p) and timestamp(p), which Concord keeps as p + 4 so that time(0) differs from time.
 func PGTypmod(oid uint32, typmod int32) int32 {
 	switch {
 	case typmod <= 0:
 		return -1
-	case oid == OIDTime || types[oid].elem == OIDTime:
+	case precisionType(oid) || precisionType(types[oid].elem):
 		return typmod - typmodHeader
 	}
 	return typmod
