@@ -48,6 +48,8 @@ var dateFnSteps = []struct{ sql, want string }{
 	{"SELECT '2024-01-01 10:00:00.5'::timestamp(0), '1990-06-01 00:00:00.5'::timestamp(0), '1969-12-31 23:59:59.5'::timestamp(0), '2024-01-01 10:00:00.55'::timestamptz(1)",
 		"2024-01-01 10:00:01|1990-06-01 00:00:00|1969-12-31 23:59:59|2024-01-01 10:00:00.6+00\nSELECT 1"},
 	{"CREATE TABLE tsp2 (a timestamp(-1))", "ERROR 42601"},
+	{"SELECT column_name, datetime_precision FROM information_schema.columns WHERE table_name = 'tsp' AND column_name <> 'id' ORDER BY ordinal_position",
+		"a|0\nb|2\nc|6\nSELECT 3"},
 	{"DROP TABLE tsp", "DROP TABLE"},
 	{"SET TIME ZONE 'UTC'", "SET"},
 	{"SELECT (date '2024-01-01', date '2024-02-01') OVERLAPS (date '2024-01-15', date '2024-03-01'), (date '2024-01-01', date '2024-02-01') OVERLAPS (date '2024-02-01', date '2024-03-01'), (date '2024-02-01', date '2024-01-01') OVERLAPS (date '2024-01-15', interval '1 day'), (timestamp '2024-01-01', interval '1 hour') OVERLAPS (timestamp '2024-01-01 00:30', timestamp '2024-01-01 02:00')",

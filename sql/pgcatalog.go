@@ -166,6 +166,9 @@ func (x *exec) catalogRelation(schema, name string) (*relation, error) {
 					dtPrecision = int64(0)
 				case OIDTimestamp, OIDTimestamptz, OIDTime, OIDInterval:
 					dtPrecision = int64(6)
+					if precisionType(c.Type) && c.TypMod >= typmodHeader {
+						dtPrecision = int64(c.TypMod - typmodHeader) // timestamp(p), time(p)
+					}
 				}
 				rel.rows = append(rel.rows, []any{x.s.database, "public", tn, c.Name, int64(i + 1), dataType, nullable,
 					def, identity, generation, length, precision, scale, udt, x.s.database, udtSchema, dtPrecision, "NEVER", nil, nil, "YES"})
