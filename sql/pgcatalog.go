@@ -99,6 +99,17 @@ func (x *exec) catalogRelation(schema, name string) (*relation, error) {
 			}
 			rel.rows = append(rel.rows, []any{x.s.database, "public", t, def, "NONE", "NO", "NO", "NO", "NO", "NO"})
 		}
+	case schema == "information_schema" && name == "schemata":
+		for _, c := range []string{"catalog_name", "schema_name", "schema_owner", "default_character_set_catalog",
+			"default_character_set_schema", "default_character_set_name", "sql_path"} {
+			col(c, OIDText)
+		}
+		// The schemas PostgreSQL lists to the superuser: tools look for public here before creating it.
+		super := x.s.user() // role 10, the bootstrap superuser, owns the system's schemas
+		for _, sc := range []struct{ name, owner string }{{"information_schema", super}, {"pg_catalog", super},
+			{"pg_toast", super}, {"public", "pg_database_owner"}} {
+			rel.rows = append(rel.rows, []any{x.s.database, sc.name, sc.owner, nil, nil, nil, nil})
+		}
 	case schema == "information_schema" && name == "tables":
 		col("table_catalog", OIDText)
 		col("table_schema", OIDText)
