@@ -82,3 +82,24 @@ func TestJSONSyntaxError_AgreesWithValid(t *testing.T) {
 		}
 	}
 }
+
+// FuzzJSONSyntax: the checker never panics, and it finds a fault exactly when encoding/json's Valid refuses the
+// text (but for the lone surrogates PostgreSQL refuses and RFC 8259 lets pass).
+func FuzzJSONSyntax(f *testing.F) {
+	for _, s := range []string{`{"a":1,}`, `[1,2`, `"\ud800"`, `{"a": [1, -2.5e+3, true, null]}`, "[1,\n2,\n@]", `"\u12"`, ``} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		e, fault := jsonSyntaxError(s)
+		valid := json.Valid([]byte(s))
+		if fault && (e.Detail == "" || !strings.HasPrefix(e.Where, "JSON data, line ")) {
+			t.Fatalf("%q: fault without detail or context: %+v", s, e)
+		}
+		if fault && valid && strings.Contains(s, `\u`) {
+			return
+		}
+		if fault == valid {
+			t.Fatalf("%q: checker fault %v, json.Valid %v", s, fault, valid)
+		}
+	})
+}
