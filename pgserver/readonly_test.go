@@ -130,14 +130,4 @@ var settingsSteps = []struct{ sql, want string }{
 	{"DROP TABLE \"SerUsers\"", "DROP TABLE"},
 }
 
-func runSettings(t *testing.T, who string, c *pgx.Conn) {
-	for _, s := range settingsSteps {
-		got, err := renderSimple(c, s.sql, nil)
-		if err != nil {
-			got = "ERROR " + sqlState(err)
-		}
-		if got != s.want {
-			t.Errorf("%s: %s\n got: %q (%v)\nwant: %q", who, s.sql, got, err, s.want)
-		}
-	}
-}
+func runSettings(t *testing.T, who string, c *pgx.Conn) { runSteps(t, who, c, settingsSteps) }
