@@ -154,3 +154,36 @@ func TestNullsNotDistinct_Refused(t *testing.T) {
 		t.Fatalf("nnd2: %v, want 42P01", err)
 	}
 }
+
+// TestTypeChecks_FollowCatalog: a statement's type checks, skipped once it has passed them, run again when the
+// catalog changes and in another database: the same text refused where its column's type now refuses it.
+func TestTypeChecks_FollowCatalog(t *testing.T) {
+	url, _ := startServer(t)
+	a := connect(t, url)
+	b := connect(t, strings.Replace(url, "/test?", "/other?", 1))
+	ctx := context.Background()
+	const q = "SELECT length(v) FROM tc"
+	for _, s := range []string{"CREATE TABLE tc (id int PRIMARY KEY, v text)", "INSERT INTO tc VALUES (1, '123')"} {
+		if _, err := a.Exec(ctx, s); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := b.Exec(ctx, "CREATE TABLE tc (id int PRIMARY KEY, v int)"); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 3; i++ {
+		var n int
+		if err := a.QueryRow(ctx, q).Scan(&n); err != nil || n != 3 { // length('123')
+			t.Fatalf("%s in test: %d, %v", q, n, err)
+		}
+		if _, err := b.Exec(ctx, q); sqlState(err) != "42883" {
+			t.Fatalf("%s in other (v is an integer), run %d: %v, want 42883", q, i, err)
+		}
+	}
+	if _, err := a.Exec(ctx, "ALTER TABLE tc ALTER COLUMN v TYPE int USING v::int"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.Exec(ctx, q); sqlState(err) != "42883" {
+		t.Fatalf("%s after v became an integer: %v, want 42883", q, err)
+	}
+}

@@ -64,6 +64,15 @@ type statement struct {
 	// plan is the translation plan of a top-level UPDATE or DELETE, for
 	// the table it was recorded over (exprPlan).
 	plan atomic.Pointer[exprPlan]
+	// typesOK is the database and catalog generation at which the statement last ran through its type checks
+	// (typecheck.go) without an error: until the catalog changes they would pass again there.
+	typesOK atomic.Pointer[typesMark]
+}
+
+// typesMark is where a statement's type checks passed: a database, at a catalog generation.
+type typesMark struct {
+	db  string
+	gen uint64
 }
 
 // isTop reports whether n is the statement's own UPDATE or DELETE (not

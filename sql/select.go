@@ -202,9 +202,14 @@ func (x *exec) selectRows(sel *pg.SelectStmt, outer *scope, limit int) (*relatio
 	}
 	// WHERE
 	if sel.WhereClause != nil {
-		sc := &scope{cols: src.cols, outer: outer, row: make([]any, len(src.cols))}
-		if err := x.checkTypes(sel.WhereClause, sc); err != nil {
-			return nil, err
+		sc := &scope{cols: src.cols, outer: outer}
+		if x.describe || len(src.rows) == 0 || !x.typesPassed() {
+			sc.row = make([]any, len(src.cols))
+		}
+		if sc.row != nil {
+			if err := x.checkTypes(sel.WhereClause, sc); err != nil {
+				return nil, err
+			}
 		}
 		if x.describe {
 			x.typeOf(sel.WhereClause, sc)

@@ -607,7 +607,11 @@ func (s *Session) runStmt1(ctx context.Context, st *statement, params []any) (*R
 		s.blockRan = true // SET TRANSACTION's modes are set before the block's first query
 	}
 	x := s.newExec(ctx, params)
+	gen, genOK := s.e.b.catalogGeneration()
 	res, err := x.run(st)
+	if err == nil {
+		x.typesChecked(gen, genOK)
+	}
 	if err != nil {
 		err = x.uniqueViolation(err)
 	}

@@ -54,10 +54,35 @@ func notText(t uint32) bool {
 // isTextType is a string type's.
 func isTextType(t uint32) bool { return category(t) == OIDText }
 
+// typesPassed reports whether the running statement passed its type checks before, at the catalog generation
+// the session sees now: the checks depend only on the statement and the catalog, so they are skipped.
+func (x *exec) typesPassed() bool {
+	if x.st == nil || x.describe {
+		return false
+	}
+	gen, ok := x.s.e.b.catalogGeneration()
+	m := x.st.typesOK.Load()
+	return ok && m != nil && m.gen == gen && m.db == x.s.database && !x.blockChanged()
+}
+
+// typesChecked records that the running statement ran through its type checks without an error (it ran
+// without one), at the catalog generation gen it was read at.
+func (x *exec) typesChecked(gen uint64, ok bool) {
+	if x.st == nil || !ok || x.describe || x.blockChanged() {
+		return
+	}
+	if m := x.st.typesOK.Load(); m == nil || m.gen != gen || m.db != x.s.database {
+		x.st.typesOK.Store(&typesMark{db: x.s.database, gen: gen}) // once: the statement is shared by sessions
+	}
+}
+
 // checkTypes fails, as PostgreSQL does before reading a row, on an arithmetic operator between a number and a
 // string or two strings, on || between two values neither of which is a string, an array or a document, and on
 // a string function given a number, boolean or date. Subqueries check their own.
 func (x *exec) checkTypes(n *pg.Node, sc *scope) error {
+	if x.typesPassed() {
+		return nil
+	}
 	var bad error
 	walkNoSub(n, func(m *pg.Node) bool {
 		switch {
@@ -139,7 +164,7 @@ func assignMismatch(from, to uint32) bool {
 // checkAssign is PostgreSQL's 42804 for an expression of a type plain to see (scalarKind) stored in column col of
 // t, whose type no assignment cast reaches: `column "a" is of type integer but expression is of type text`.
 func (x *exec) checkAssign(t *table, col string, e *pg.Node, sc *scope) error {
-	if !t.declared {
+	if !t.declared || x.typesPassed() {
 		return nil
 	}
 	to := t.colType(col)
@@ -166,7 +191,7 @@ func exprStart(n *pg.Node) int {
 // checkSetTypes is checkAssign for each SET target of an UPDATE of t: the table's columns (and a FROM list's,
 // fromCols) in scope. The scope is built only when a target is a column reference.
 func (x *exec) checkSetTypes(t *table, alias string, targets []*pg.Node, fromCols []relCol) error {
-	if !t.declared {
+	if !t.declared || x.typesPassed() {
 		return nil
 	}
 	var sc *scope
