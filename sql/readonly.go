@@ -1,8 +1,6 @@
 package sql
 
 import (
-	"strings"
-
 	pg "github.com/pganalyze/pg_query_go/v6"
 )
 
@@ -124,13 +122,11 @@ func (s *Session) transactionMode(items []*pg.Node) error {
 	return nil
 }
 
-// readOnlySetting reads default_transaction_read_only's value as PostgreSQL's boolean settings do.
-func readOnlySetting(v string) (bool, bool) {
-	switch strings.ToLower(strings.TrimSpace(v)) {
-	case "on", "true", "yes", "1", "t", "y":
-		return true, true
-	case "off", "false", "no", "0", "f", "n":
-		return false, true
+// readOnlySetting reads default_transaction_read_only's value as a boolean's text (on, off, true, ...).
+func readOnlySetting(v string) (on, ok bool) {
+	b, err := coerce(v, OIDBool)
+	if err != nil {
+		return false, false
 	}
-	return false, false
+	return b.(bool), true
 }
