@@ -207,11 +207,11 @@ func (p *jsonChecker) lexString() *jsonFault {
 					if i >= len(s) {
 						return fault(i, fmt.Sprintf("Token \"%s\" is invalid.", s[p.start:i]))
 					}
-					d := hexDigit(s[i])
-					if d < 0 {
+					d, ok := unhex(s[i])
+					if !ok {
 						return fault(p.charEnd(i), `"\u" must be followed by four hexadecimal digits.`)
 					}
-					ch = ch*16 + d
+					ch = ch*16 + int(d)
 				}
 				switch {
 				case ch >= 0xd800 && ch <= 0xdbff:
@@ -242,19 +242,6 @@ func (p *jsonChecker) lexString() *jsonFault {
 			}
 		}
 	}
-}
-
-// hexDigit is a hexadecimal digit's value, -1 for any other byte.
-func hexDigit(c byte) int {
-	switch {
-	case c >= '0' && c <= '9':
-		return int(c - '0')
-	case c >= 'a' && c <= 'f':
-		return int(c-'a') + 10
-	case c >= 'A' && c <= 'F':
-		return int(c-'A') + 10
-	}
-	return -1
 }
 
 // peek lexes the next token without taking it.

@@ -172,6 +172,11 @@ func (x *exec) checkAssign(t *table, col string, e *pg.Node, sc *scope) error {
 	if !ok || !assignMismatch(from, to) {
 		return nil
 	}
+	return assignError(col, to, from, e)
+}
+
+// assignError is the 42804 of expression e, of type from, stored in column col of type to.
+func assignError(col string, to, from uint32, e *pg.Node) *Error {
 	return &Error{Code: CodeDatatypeMismatch, Message: fmt.Sprintf("column %q is of type %s but expression is of type %s", col, TypeName(to), TypeName(from)),
 		Position: exprStart(e) + 1, Hint: "You will need to rewrite or cast the expression."}
 }
@@ -250,8 +255,7 @@ func checkSelectedTypes(t *table, names []string, sel *pg.SelectStmt, rel *relat
 		}
 		to, from := t.colType(names[i]), rel.cols[vis[i]].oid
 		if assignMismatch(from, to) {
-			return &Error{Code: CodeDatatypeMismatch, Message: fmt.Sprintf("column %q is of type %s but expression is of type %s", names[i], TypeName(to), TypeName(from)),
-				Position: exprStart(e) + 1, Hint: "You will need to rewrite or cast the expression."}
+			return assignError(names[i], to, from, e)
 		}
 	}
 	return nil

@@ -1081,7 +1081,7 @@ func (x *exec) updateByRows(t *table, alias string, coll backendColl, up *pg.Upd
 		}
 		if err != nil {
 			if e := AsError(err); e.Code == CodeCheckViolation && e.Detail == "" && t.declared {
-				e.Detail = x.failingRow(t, rowOf(tableCols(t, t.Name), applySet(doc, set, "")))
+				e.Detail = x.failingUpdateRow(t, doc, set, "")
 				return 0, nil, e
 			}
 			return 0, nil, err
@@ -1091,6 +1091,12 @@ func (x *exec) updateByRows(t *table, alias string, coll backendColl, up *pg.Upd
 		docs = append(docs, after)
 	}
 	return n, docs, nil
+}
+
+// failingUpdateRow is the "Failing row contains (...)" detail of an UPDATE of doc by set (and field, when not "",
+// set to NULL) that a constraint refused.
+func (x *exec) failingUpdateRow(t *table, doc bson.Raw, set bson.D, field string) string {
+	return x.failingRow(t, rowOf(tableCols(t, t.Name), applySet(doc, set, field)))
 }
 
 // applySet is doc with set's top-level fields given their values, and field (when not "") set to NULL: the row an
@@ -1163,7 +1169,7 @@ func (x *exec) failingUpdate(err error, t *table, alias string, up *pg.UpdateStm
 	if serr != nil || !ok {
 		return e
 	}
-	e.Detail = x.failingRow(t, rowOf(tableCols(t, t.Name), applySet(doc, set, "")))
+	e.Detail = x.failingUpdateRow(t, doc, set, "")
 	return e
 }
 
@@ -1298,7 +1304,7 @@ func (x *exec) setOf(t *table, targets []*pg.Node, sc *scope) (bson.D, error) {
 			if c.NotNull && v == nil {
 				e := notNull(t.Name, rt.Name)
 				if doc, ok := sc.row[len(sc.row)-1].(bson.Raw); ok && t.declared {
-					e.Detail = x.failingRow(t, rowOf(tableCols(t, t.Name), applySet(doc, set, t.field(rt.Name))))
+					e.Detail = x.failingUpdateRow(t, doc, set, t.field(rt.Name))
 				}
 				return nil, e
 			}
