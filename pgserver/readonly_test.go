@@ -1,12 +1,9 @@
 package pgserver_test
 
 import (
-	"context"
-	"errors"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
 )
 
 // readOnlySteps run against Concord and PostgreSQL 15 (TestCompare_PostgreSQL): a read-only transaction (BEGIN
@@ -82,26 +79,7 @@ var readOnlySteps = []struct{ sql, want string }{
 }
 
 // runReadOnly runs readOnlySteps, rendering each statement's rows and tag, or its error's SQLSTATE and message.
-func runReadOnly(t *testing.T, who string, c *pgx.Conn) {
-	for _, s := range readOnlySteps {
-		got, err := renderSimple(c, s.sql, nil)
-		if err != nil {
-			var pe *pgconn.PgError
-			if errors.As(err, &pe) {
-				got = "ERROR " + pe.Code + " " + pe.Message
-			}
-		}
-		if s.want == "" { // setup
-			continue
-		}
-		if got != s.want {
-			t.Errorf("%s: %s\n got: %q (%v)\nwant: %q", who, s.sql, got, err, s.want)
-		}
-	}
-	if _, err := c.Exec(context.Background(), "ROLLBACK"); err != nil {
-		t.Fatal(err)
-	}
-}
+func runReadOnly(t *testing.T, who string, c *pgx.Conn) { runMessageSteps(t, who, c, readOnlySteps) }
 
 // settingsSteps run against Concord and PostgreSQL 15: pg_settings lists the session's parameters (a timeout's
 // setting in milliseconds), and the connection and server functions answer.

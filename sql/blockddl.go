@@ -26,8 +26,8 @@ import (
 //     sequence stays outside every transaction, as in PostgreSQL);
 //   - a table the block drops is gone for it at once, and its collection is dropped once the block commits.
 //
-// That covers CREATE TABLE, CREATE VIEW, CREATE SEQUENCE, CREATE TYPE ... AS ENUM, COMMENT ON, CREATE INDEX on a
-// table the block created (also after the block wrote rows to it: the index is built over them, and a unique
+// That covers ALTER INDEX ... RENAME and ALTER TABLE ... RENAME CONSTRAINT (indexrename.go), CREATE TABLE,
+// CREATE VIEW, CREATE SEQUENCE, CREATE TYPE ... AS ENUM, COMMENT ON, CREATE INDEX on a table the block created (also after the block wrote rows to it: the index is built over them, and a unique
 // one refuses their duplicates) or on a table from before the block (built at once and dropped on rollback,
 // below), ALTER SEQUENCE, DROP TABLE / VIEW / SEQUENCE / TYPE, and the ALTER TABLE
 // actions that change the catalog and the rows only (ADD COLUMN without a CHECK or unique constraint, SET/DROP
@@ -205,7 +205,9 @@ func (x *exec) refuseInBlock(n *pg.Node) error {
 			what = "DROP " + objectWord(t)
 		}
 	case n.GetRenameStmt() != nil:
-		what = "ALTER " + objectWord(n.GetRenameStmt().RenameType) + " ... RENAME"
+		if !x.renamesInCatalog(n.GetRenameStmt()) {
+			what = "ALTER " + objectWord(n.GetRenameStmt().RenameType) + " ... RENAME"
+		}
 	case n.GetAlterEnumStmt() != nil:
 		what = "ALTER TYPE"
 	case n.GetIndexStmt() != nil:
@@ -223,7 +225,7 @@ func (x *exec) refuseInBlock(n *pg.Node) error {
 	return &Error{Code: CodeFeatureNotSupported, Message: what + " inside a transaction block is not supported by Concord",
 		Hint: "Run it outside a transaction block. Inside one, Concord runs the DDL a ROLLBACK can undo: CREATE and " +
 			"DROP of tables, views, sequences and types, COMMENT, CREATE INDEX (on a table from before the block, " +
-			"before the block writes to it), " +
+			"before the block writes to it), ALTER INDEX ... RENAME, RENAME CONSTRAINT, " +
 			"ALTER TABLE's ADD COLUMN, SET/DROP DEFAULT, SET/DROP NOT NULL, ALTER COLUMN ... TYPE and ADD FOREIGN KEY, " +
 			"and on a table the block created ADD UNIQUE, ADD PRIMARY KEY and ADD ... IDENTITY."}
 }

@@ -63,6 +63,9 @@ type table struct {
 	// Aliases are the indexes made on the same key as one the table has (PostgreSQL allows duplicate indexes,
 	// the storage one index per key): alias name -> the index that serves it (indexalias.go).
 	Aliases map[string]indexAlias `bson:"aliases,omitempty"`
+	// Renamed gives the indexes SQL knows by another name than the storage's, by storage name: those ALTER
+	// INDEX ... RENAME renamed, and those made under a name the storage still held (indexrename.go).
+	Renamed map[string]string `bson:"renamed,omitempty"`
 	// Rev counts the entry's saves (saveTable): a save of an entry read before another statement or block saved
 	// it is refused, rather than putting back what that one changed.
 	Rev      int64 `bson:"rev,omitempty"`

@@ -391,9 +391,14 @@ func (x *exec) copyFrom() (*Result, error) {
 	for i, row := range rows {
 		where := func(err error) error {
 			e := AsError(x.uniqueViolation(err)) // a duplicate key's error as PostgreSQL words it, then its context
-			if e.Where == "" {
-				// PostgreSQL's context: the line, and for a value its column's type does not take, the column.
-				e.Where = fmt.Sprintf("COPY %s, line %d", t.Name, i+1+btoi(o.header)) + x.copyColumn(t, names, row, e)
+			if w := e.Where; w == "" || !strings.HasPrefix(w[strings.LastIndexByte(w, '\n')+1:], "COPY ") {
+				// PostgreSQL's context: the line, and for a value its column's type does not take, the column;
+				// below the context of the value's own input (JSON data, line 1: ...).
+				where := fmt.Sprintf("COPY %s, line %d", t.Name, i+1+btoi(o.header)) + x.copyColumn(t, names, row, e)
+				if e.Where != "" {
+					where = e.Where + "\n" + where
+				}
+				e.Where = where
 			}
 			return e
 		}

@@ -405,16 +405,24 @@ func (x *exec) createIndex(is *pg.IndexStmt) (*Result, error) {
 		}
 		return &Result{Tag: "CREATE INDEX"}, nil
 	}
+	storage := name
+	if t.declared {
+		names, err := indexNames(x.catRead(), x.s.db().collection(t.Name))
+		if err != nil {
+			return nil, err
+		}
+		storage = storageNameFor(t, names, name) // name may be an index's the storage still holds (indexrename.go)
+	}
 	ictx := x.catWrite()
 	if x.buildNow(t) {
 		ictx = x.base // on a table from before the block: built at once, dropped if the block rolls back (blockddl.go)
-		if err := x.markPendingIndex(t.Name, name); err != nil {
+		if err := x.markPendingIndex(t.Name, storage); err != nil {
 			return nil, err
 		}
 	}
-	if err := x.s.db().collection(t.Name).createIndex(ictx, keys, name, is.Unique, partial); err != nil {
+	if err := x.s.db().collection(t.Name).createIndex(ictx, keys, storage, is.Unique, partial); err != nil {
 		if x.buildNow(t) {
-			x.s.unmarkPendingIndex(t.Name, name)
+			x.s.unmarkPendingIndex(t.Name, storage)
 		}
 		var ce *concord.Error
 		if errors.As(err, &ce) && (ce.Code == 85 || ce.Code == 86) { // IndexOptionsConflict, IndexKeySpecsConflict
@@ -424,15 +432,17 @@ func (x *exec) createIndex(is *pg.IndexStmt) (*Result, error) {
 		return nil, x.uniqueViolationOn(t, err)
 	}
 	if x.buildNow(t) {
-		x.noteBuilt(t.Name, name)
+		x.noteBuilt(t.Name, storage)
 	}
-	if predicate != "" {
-		nt := *t // the looked-up table is shared
-		nt.Predicates = maps.Clone(t.Predicates)
-		if nt.Predicates == nil {
-			nt.Predicates = map[string]string{}
+	if predicate != "" || storage != name {
+		nt := *t.withIndexName(storage, name) // a copy: the looked-up table is shared
+		if predicate != "" {
+			nt.Predicates = maps.Clone(t.Predicates)
+			if nt.Predicates == nil {
+				nt.Predicates = map[string]string{}
+			}
+			nt.Predicates[storage] = predicate
 		}
-		nt.Predicates[name] = predicate
 		if err := x.saveTable(&nt); err != nil {
 			return nil, err
 		}
@@ -779,32 +789,39 @@ func (x *exec) dropIndex(name string) (bool, error) {
 		return false, err
 	}
 	for _, tn := range names {
+		storage := name
+		t, terr := x.readTable(tn, 0)
+		if terr == nil {
+			var ok bool
+			if storage, ok = t.storageIndex(name); !ok {
+				continue // the storage's name of an index SQL knows by another
+			}
+		}
 		coll := x.s.db().collection(tn)
 		specs, err := coll.indexes(x.base)
 		if err != nil {
 			return false, err
 		}
 		for _, s := range specs {
-			if s.name != name {
+			if s.name != storage || s.name == "_id_" {
 				continue
 			}
-			if err := coll.dropIndex(x.base, name); err != nil {
+			if err := coll.dropIndex(x.base, storage); err != nil {
 				return true, err
 			}
-			t, err := x.readTable(tn, 0)
-			if err != nil || !t.declared {
+			if terr != nil || !t.declared {
 				return true, nil
 			}
-			if t.Predicates[name] != "" {
-				nt := *t
+			if _, renamed := t.Renamed[storage]; renamed || t.Predicates[storage] != "" {
+				nt := *t.withIndexName(storage, storage)
 				nt.Predicates = maps.Clone(t.Predicates)
-				delete(nt.Predicates, name)
+				delete(nt.Predicates, storage)
 				if err := x.saveTable(&nt); err != nil {
 					return true, err
 				}
 				t = &nt
 			}
-			return true, x.promoteAlias(t, name, s.keyDoc())
+			return true, x.promoteAlias(t, storage, s.keyDoc())
 		}
 	}
 	return false, nil
@@ -1428,7 +1445,8 @@ func (x *exec) alterTable1(as *pg.AlterTableStmt, t *table, saved *bool) (*Resul
 				delete(t.Aliases, cmd.Name)
 				continue
 			}
-			if !slices.Contains(names, cmd.Name) || cmd.Name == "_id_" {
+			storage, ok := t.storageIndex(cmd.Name)
+			if !ok || !slices.Contains(names, storage) || storage == "_id_" {
 				if cmd.MissingOk {
 					x.warn(&Error{Code: "00000", Severity: "NOTICE",
 						Message: fmt.Sprintf("constraint \"%s\" of relation \"%s\" does not exist, skipping", cmd.Name, t.Name)})
@@ -1436,8 +1454,14 @@ func (x *exec) alterTable1(as *pg.AlterTableStmt, t *table, saved *bool) (*Resul
 				}
 				return nil, errorf(CodeUndefinedObject, "constraint \"%s\" of relation \"%s\" does not exist", cmd.Name, t.Name)
 			}
-			if err := coll.dropIndex(x.base, cmd.Name); err != nil {
+			if err := coll.dropIndex(x.base, storage); err != nil {
 				return nil, err
+			}
+			if _, renamed := t.Renamed[storage]; renamed {
+				t = t.withIndexName(storage, storage)
+				if err := x.saveTable(t); err != nil {
+					return nil, err
+				}
 			}
 		}
 		for _, con := range addUnique {
@@ -1460,8 +1484,8 @@ func (x *exec) alterTable1(as *pg.AlterTableStmt, t *table, saved *bool) (*Resul
 			if err := wholeValueKeys(t, cols); err != nil {
 				return nil, err
 			}
-			if slices.Contains(names, name) {
-				return nil, errorf(CodeDuplicateTable, "relation \"%s\" already exists", name)
+			if err := x.relationFree(name); err != nil {
+				return nil, err
 			}
 			// A unique index on the same columns already keeps them unique: the constraint's name is its alias.
 			if alias, served, err := x.aliasIndex(t, keys, name, true, false); err != nil {
@@ -1473,6 +1497,16 @@ func (x *exec) alterTable1(as *pg.AlterTableStmt, t *table, saved *bool) (*Resul
 				}
 				t.Aliases[name] = alias
 				continue
+			}
+			if storage := storageNameFor(t, names, name); storage != name {
+				// The name is an index's the storage still holds (indexrename.go): the constraint's index is
+				// listed in Uniques by its storage name.
+				t = t.withIndexName(storage, name)
+				t.Uniques = append(slices.Clone(t.Uniques), storage)
+				if err := x.saveTable(t); err != nil {
+					return nil, err
+				}
+				name = storage
 			}
 			if err := coll.createIndex(x.catWrite(), keys, name, true, uniquePartial(keys)); err != nil {
 				return nil, x.uniqueViolationOn(t, err)
@@ -1577,15 +1611,33 @@ func (x *exec) applyChecks(t *table, validator bson.D, added []check) error {
 // (dropIndexesOn, built again on the new name) and the views reading it. Like ADD COLUMN it is not one atomic
 // step.
 func (x *exec) rename(rs *pg.RenameStmt) (*Result, error) {
+	switch rs.RenameType {
+	case pg.ObjectType_OBJECT_TABLE, pg.ObjectType_OBJECT_INDEX:
+		// ALTER INDEX renames a table too, and ALTER TABLE an index, as in PostgreSQL.
+		if rs.Subname != "" {
+			break
+		}
+		ix, found, err := x.indexNamed(rs.Relation.Relname)
+		if err != nil {
+			return nil, err
+		}
+		if found {
+			return x.renameIndex(rs, ix)
+		}
+	}
 	if rs.MissingOk && rs.Relation != nil && !x.describe {
 		// ALTER TABLE IF EXISTS ... RENAME: a notice when there is no such table.
 		if _, err := x.lookupTable(rs.Relation.Relname, rs.Relation.Location); err != nil && AsError(err).Code == CodeUndefinedTable {
 			x.warn(&Error{Code: CodeSuccessfulCompletion, Severity: "NOTICE",
 				Message: fmt.Sprintf("relation \"%s\" does not exist, skipping", rs.Relation.Relname)})
-			return &Result{Tag: "ALTER TABLE"}, nil
+			return &Result{Tag: renameTag(rs)}, nil
 		}
 	}
-	if (rs.RenameType == pg.ObjectType_OBJECT_TABLE || rs.RenameType == pg.ObjectType_OBJECT_VIEW) && rs.Subname == "" {
+	switch {
+	case rs.RenameType == pg.ObjectType_OBJECT_TABCONSTRAINT:
+		return x.renameConstraint(rs)
+	case (rs.RenameType == pg.ObjectType_OBJECT_TABLE || rs.RenameType == pg.ObjectType_OBJECT_VIEW ||
+		rs.RenameType == pg.ObjectType_OBJECT_INDEX) && rs.Subname == "":
 		return x.renameTable(rs)
 	}
 	if rs.RenameType != pg.ObjectType_OBJECT_COLUMN {
@@ -1656,6 +1708,13 @@ func (x *exec) rename(rs *pg.RenameStmt) (*Result, error) {
 			tc.ForeignKeys[i].RefColumns = renameIn(fk.RefColumns)
 		}
 	}
+	// A UNIQUE constraint's index keeps its name, as in PostgreSQL; one known as a constraint's by its name's
+	// pattern (<table>_<cols>_key, uniqueColumns) is listed in Uniques, its columns' names no longer making it.
+	specs, err := x.s.db().collection(t.Name).indexes(x.base)
+	if err != nil {
+		return nil, err
+	}
+	tc.Uniques = append(slices.Clone(t.Uniques), patternUniques(t, specs, rs.Subname)...)
 	if err := x.saveTable(&tc); err != nil {
 		return nil, err
 	}
@@ -1695,23 +1754,11 @@ func (x *exec) rename(rs *pg.RenameStmt) (*Result, error) {
 			}
 			keys = append(keys, e)
 		}
-		oldCols, _ := indexColumns(t, ix.keys) // column names: a primary key column's field is _id
-		newCols := slices.Clone(oldCols)
-		for i, c := range newCols {
-			if c == rs.Subname {
-				newCols[i] = rs.Newname
-			}
-		}
-		name := ix.name
-		if name == t.Name+"_"+strings.Join(oldCols, "_")+"_key" {
-			// A UNIQUE constraint's index is named for its columns, which is how the catalogs find them.
-			name = t.Name + "_" + strings.Join(newCols, "_") + "_key"
-		}
 		var partial bson.D
 		if ix.unique {
 			partial = uniquePartial(keys)
 		}
-		if err := coll.createIndex(x.base, keys, name, ix.unique, partial); err != nil {
+		if err := coll.createIndex(x.base, keys, ix.name, ix.unique, partial); err != nil {
 			return nil, err
 		}
 	}
@@ -1762,15 +1809,10 @@ func uniquePartial(keys bson.D) bson.D {
 }
 
 // renameTable runs ALTER TABLE / ALTER VIEW ... RENAME TO: a table's collection takes the new name with its rows,
-// indexes and CHECK validator, the catalog entry moves, and the foreign keys on either side follow it. UNIQUE
-// constraints' indexes are renamed for the new name; CHECK, FOREIGN KEY and sequence names stay, as in
-// PostgreSQL. Views name tables by their text, so a view over the table
-// fails with 42P01 until it is made again.
+// indexes and CHECK validator, the catalog entry moves, and the foreign keys on either side follow it. Index,
+// constraint and sequence names stay, as in PostgreSQL. The views reading the table follow it.
 func (x *exec) renameTable(rs *pg.RenameStmt) (*Result, error) {
-	tag := "ALTER TABLE"
-	if rs.RenameType == pg.ObjectType_OBJECT_VIEW {
-		tag = "ALTER VIEW"
-	}
+	tag := renameTag(rs)
 	if x.describe {
 		return &Result{Tag: tag}, nil
 	}
@@ -1814,6 +1856,18 @@ func (x *exec) renameTable(rs *pg.RenameStmt) (*Result, error) {
 	}
 	nt := *t
 	nt.Name = name
+	// Its indexes keep their names, as in PostgreSQL: the primary key's is its table's old <table>_pkey, and
+	// a UNIQUE constraint's index known as one by its name's pattern (<table>_<cols>_key) is listed in Uniques.
+	if len(t.Key) > 0 {
+		nt.PKName = t.pkeyName()
+	}
+	if t.View == "" {
+		specs, err := db.collection(name).indexes(x.base)
+		if err != nil {
+			return nil, err
+		}
+		nt.Uniques = append(slices.Clone(t.Uniques), patternUniques(t, specs, "")...)
+	}
 	nt.ForeignKeys = slices.Clone(t.ForeignKeys)
 	for i := range nt.ForeignKeys {
 		nt.ForeignKeys[i].Table = renamed(nt.ForeignKeys[i].Table)
@@ -1843,32 +1897,6 @@ func (x *exec) renameTable(rs *pg.RenameStmt) (*Result, error) {
 	}
 	if err := x.editChildKeys(t, func(fk *foreignKey) { fk.Table = name }); err != nil {
 		return nil, err
-	}
-	if t.View == "" {
-		// The unique indexes of UNIQUE constraints are named for their table, <table>_<cols>_key, which is how
-		// DROP and RENAME COLUMN find them: they take the new name (PostgreSQL keeps the old one).
-		coll := db.collection(name)
-		indexes, err := indexNames(x.base, coll)
-		if err != nil {
-			return nil, err
-		}
-		for _, ix := range indexes {
-			cols, ok := uniqueColumns(t, ix)
-			if !ok {
-				continue
-			}
-			keys := bson.D{}
-			for _, c := range cols {
-				keys = append(keys, bson.E{Key: t.field(c), Value: 1})
-			}
-			// The engine, as MongoDB, keeps one index per key pattern: the old one goes first.
-			if err := coll.dropIndex(x.base, ix); err != nil {
-				return nil, err
-			}
-			if err := coll.createIndex(x.base, keys, name+"_"+strings.Join(cols, "_")+"_key", true, uniquePartial(keys)); err != nil {
-				return nil, err
-			}
-		}
 	}
 	return &Result{Tag: tag}, nil
 }

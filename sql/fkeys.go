@@ -180,7 +180,7 @@ func (x *exec) saveTable(t *table) error {
 			set = append(set, e)
 		}
 	}
-	for _, k := range []string{"key", "view", "checks", "fkeys", "comment", "predicates", "aliases"} { // the fields a table may lose
+	for _, k := range []string{"key", "view", "checks", "fkeys", "comment", "predicates", "aliases", "renamed", "uniques", "pkname"} { // the fields a table may lose
 		if !present[k] {
 			unset = append(unset, bson.E{Key: k, Value: ""})
 		}

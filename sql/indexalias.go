@@ -88,13 +88,19 @@ func (x *exec) promoteAlias(t *table, dropped string, keys bson.D) error {
 	if first == "" {
 		return nil
 	}
-	nt := *t
+	coll := x.s.db().collection(t.Name)
+	names, err := indexNames(x.base, coll)
+	if err != nil {
+		return err
+	}
+	storage := storageNameFor(t, names, first) // the alias's name may be an index's the storage still holds
+	nt := *t.withIndexName(storage, first)
 	nt.Aliases = maps.Clone(t.Aliases)
 	promotedUnique := nt.Aliases[first].Unique
 	delete(nt.Aliases, first)
 	for a, al := range nt.Aliases {
 		if al.Index == dropped {
-			al.Index = first
+			al.Index = storage
 			nt.Aliases[a] = al
 		}
 	}
@@ -102,7 +108,7 @@ func (x *exec) promoteAlias(t *table, dropped string, keys bson.D) error {
 	if promotedUnique {
 		partial = uniquePartial(keys)
 	}
-	if err := x.s.db().collection(t.Name).createIndex(x.base, keys, first, promotedUnique, partial); err != nil {
+	if err := coll.createIndex(x.base, keys, storage, promotedUnique, partial); err != nil {
 		return err
 	}
 	return x.saveTable(&nt)

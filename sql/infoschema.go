@@ -33,7 +33,7 @@ func (x *exec) tableConstraints() ([]tableConstraint, error) {
 		}
 		for _, s := range specs {
 			if cols, ok := uniqueConstraint(t, s); ok {
-				out = append(out, tableConstraint{name: s.name, table: tn, kind: "UNIQUE", columns: cols})
+				out = append(out, tableConstraint{name: t.indexName(s.name), table: tn, kind: "UNIQUE", columns: cols})
 			}
 			for _, a := range t.aliasNames() {
 				if t.Aliases[a].Index != s.name {

@@ -11,8 +11,14 @@ import (
 // to the token at fault ("JSON data, line 1: {"a" 1..."). It follows PostgreSQL's lexer and recursive-descent
 // parser (src/common/jsonapi.c) so that the first fault found and its wording are the same; it runs only once the
 // input has been found not to be JSON. ok is false when it finds no fault.
-func jsonSyntaxError(s string) (e *Error, ok bool) {
-	p := &jsonChecker{s: s, line: 1}
+func jsonSyntaxError(s string) (e *Error, ok bool) { return checkJSON(s, false) }
+
+// jsonbInputError is jsonSyntaxError for jsonb input, which also refuses the escape \u0000 (jsonb holds text,
+// which has no NUL), as PostgreSQL does: 22P05 "unsupported Unicode escape sequence".
+func jsonbInputError(s string) (e *Error, ok bool) { return checkJSON(s, true) }
+
+func checkJSON(s string, jsonb bool) (e *Error, ok bool) {
+	p := &jsonChecker{s: s, line: 1, jsonb: jsonb}
 	err := p.value()
 	if err == nil {
 		if err = p.advance(); err == nil && p.tok != jtEnd {
@@ -21,6 +27,10 @@ func jsonSyntaxError(s string) (e *Error, ok bool) {
 	}
 	if err == nil {
 		return nil, false
+	}
+	if err.nul {
+		return &Error{Code: CodeUntranslatableCharacter, Message: "unsupported Unicode escape sequence",
+			Detail: `\u0000 cannot be converted to text.`, Where: p.context(err.end)}, true
 	}
 	return &Error{Code: CodeInvalidTextRep, Message: "invalid input syntax for type json", Detail: err.detail,
 		Where: p.context(err.end)}, true
@@ -54,12 +64,14 @@ type jsonChecker struct {
 	line       int // the line of the current token, and where that line starts
 	lineStart  int
 	peeked     bool
+	jsonb      bool // \u0000 is a fault
 }
 
 // jsonFault is a fault found: its DETAIL, and where the CONTEXT's quote of the input ends.
 type jsonFault struct {
 	detail string
 	end    int
+	nul    bool // a \u0000 in jsonb's input, not a syntax error
 }
 
 func jsonAlnum(c byte) bool {
@@ -229,6 +241,11 @@ func (p *jsonChecker) lexString() *jsonFault {
 				}
 				if hi != -1 {
 					return fault(i+1, "Unicode low surrogate must follow a high surrogate.")
+				}
+				if ch == 0 && p.jsonb {
+					f := fault(i+1, "")
+					f.nul = true
+					return f
 				}
 				continue
 			}

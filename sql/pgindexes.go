@@ -27,10 +27,12 @@ type pgIndex struct {
 	table         string
 	t             *table // the table's definition
 	name          string
-	columns       []string // the key's columns in order
-	desc          []bool   // whether each column is descending
-	unique        bool
-	primary       bool
+	// storage is the storage's name of the index: "_id_" for the primary key, "" for an alias (indexalias.go).
+	storage string
+	columns []string // the key's columns in order
+	desc    []bool   // whether each column is descending
+	unique  bool
+	primary bool
 	// constraint is "p" for the primary key, "u" for a UNIQUE constraint's index, "" for any other index.
 	constraint string
 }
@@ -58,7 +60,7 @@ func (ix *pgIndex) def(pretty bool) string {
 		}
 	}
 	b.WriteString(")")
-	if p := ix.t.Predicates[ix.name]; p != "" {
+	if p := ix.t.Predicates[ix.storage]; p != "" {
 		b.WriteString(" WHERE (" + p + ")")
 	}
 	return b.String()
@@ -96,7 +98,7 @@ func (x *exec) pgIndexes() ([]pgIndex, error) {
 		byStorage := map[string]int{} // a storage index's entry in out
 		for _, s := range specs {
 			byStorage[s.name] = len(out)
-			ix := pgIndex{tableOID: oids[t.Name], table: t.Name, t: t, name: s.name, unique: s.unique}
+			ix := pgIndex{tableOID: oids[t.Name], table: t.Name, t: t, name: t.indexName(s.name), storage: s.name, unique: s.unique}
 			if s.name == "_id_" {
 				if len(t.Key) == 0 {
 					continue // a table without a primary key: its rows' hidden _id
@@ -118,7 +120,7 @@ func (x *exec) pgIndexes() ([]pgIndex, error) {
 				continue // its index went with a dropped column
 			}
 			ix := out[i]
-			ix.name, ix.unique, ix.primary, ix.constraint = a, t.Aliases[a].Unique, false, ""
+			ix.name, ix.storage, ix.unique, ix.primary, ix.constraint = a, "", t.Aliases[a].Unique, false, ""
 			for _, s := range specs {
 				if _, ok := aliasConstraint(t, a, s); ok && s.name == t.Aliases[a].Index {
 					ix.constraint = "u" // ADD CONSTRAINT ... UNIQUE over a unique index on the same columns
@@ -248,7 +250,7 @@ func (x *exec) uniqueViolationOn(t *table, err error) error {
 	if m == nil {
 		return err
 	}
-	name, cols := m[2], []string(nil)
+	name, cols := t.indexName(m[2]), []string(nil)
 	var vals []any
 	if name == "_id_" {
 		if len(t.Key) == 0 {

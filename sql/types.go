@@ -642,6 +642,11 @@ func coerce(v any, oid uint32) (any, error) {
 		if x, ok := v.(string); ok && oid == OIDJSON {
 			return jsonInput(x, bad)
 		}
+		if x, ok := v.(string); ok && strings.Contains(x, `\u0000`) {
+			if e, ok := jsonbInputError(x); ok {
+				return nil, e
+			}
+		}
 		j, err := toJSON(v, bad)
 		if rv, ok := j.(bson.RawValue); ok && oid == OIDJSONB {
 			return jsonbCanon(rv), err

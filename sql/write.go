@@ -572,7 +572,7 @@ func (x *exec) arbiters(oc *pg.OnConflictClause, t *table) ([]conflictIndex, err
 			out = append(out, ix)
 		case oc.Infer.Conname != "":
 			// A UNIQUE constraint is its unique index, of the constraint's name (any unique index's name is taken).
-			if s.name == oc.Infer.Conname {
+			if t.indexName(s.name) == oc.Infer.Conname {
 				return []conflictIndex{ix}, nil
 			}
 		default:
@@ -917,10 +917,11 @@ func (x *exec) update(up *pg.UpdateStmt) (*relation, string, error) {
 
 // placeInputError gives err, the failure of row k's values to become a row of t, the position of the literal
 // that caused it when the rows are an INSERT's VALUES list: a string literal that is not valid input for its
-// column's type is, in PostgreSQL, an error at that literal (22P02, or 22007 and 22008 for dates and times).
+// column's type is, in PostgreSQL, an error at that literal (22P02, or 22007 and 22008 for dates and times, or
+// 22P05 for jsonb's \u0000).
 func placeInputError(err error, ins *pg.InsertStmt, nrows, k int, t *table, names []string) error {
 	e, ok := err.(*Error)
-	if !ok || e.Position != 0 || (e.Code != CodeInvalidTextRep && e.Code != "22007" && e.Code != "22008") {
+	if !ok || e.Position != 0 || (e.Code != CodeInvalidTextRep && e.Code != "22007" && e.Code != "22008" && e.Code != CodeUntranslatableCharacter) {
 		return err
 	}
 	lists := ins.GetSelectStmt().GetSelectStmt().GetValuesLists()
