@@ -199,3 +199,46 @@ func TestCrash_BlockIndexSIGKILL(t *testing.T) {
 		t.Fatalf("system collections listed as tables: %d %v", markers, err)
 	}
 }
+
+// A session's temporary tables go when the server is killed before the session ends: the database's first
+// session after the restart drops them (temptables.go), rows, indexes and catalog entries.
+func TestCrash_TempTablesSIGKILL(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts server processes")
+	}
+	dir := t.TempDir()
+	cmd, url := startChild(t, dir)
+	c := connect(t, url)
+	mustExec(t, c, "CREATE TEMP TABLE tmp_k (id int8 PRIMARY KEY, a text)")
+	mustExec(t, c, "CREATE INDEX tmp_k_a ON tmp_k (a)")
+	mustExec(t, c, "INSERT INTO tmp_k VALUES (1, 'x'), (2, 'y')")
+	mustExec(t, c, "CREATE TABLE kept (id int8 PRIMARY KEY)")
+	cmd.Process.Signal(syscall.SIGKILL)
+	cmd.Wait()
+	cmd, url = startChild(t, dir)
+	c2 := connect(t, url)
+	mustExec(t, c2, "SELECT * FROM kept")
+	if _, err := c2.Exec(context.Background(), "SELECT * FROM tmp_k"); sqlState(err) != "42P01" {
+		t.Fatalf("the killed session's temporary table after the restart: %v, want 42P01", err)
+	}
+	cmd.Process.Signal(syscall.SIGKILL)
+	cmd.Wait()
+	db, err := concord.Open(dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	names, err := db.Database("test").ListCollectionNames(context.Background(), map[string]any{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range names {
+		if strings.HasPrefix(n, "sql_temp.") {
+			t.Errorf("a temporary table's storage outlived its session: %s (collections %v)", n, names)
+		}
+	}
+	n, err := db.Database("test").Collection("system.sql_tables").CountDocuments(context.Background(), map[string]any{})
+	if err != nil || n != 1 {
+		t.Errorf("catalog entries after the sweep: %d %v, want 1 (kept)", n, err)
+	}
+}

@@ -128,12 +128,12 @@ func (t *table) typmodOfColumn(name string) int32 {
 // unknown name is 42P01. The table returned may be shared with other
 // statements: callers never modify it.
 func (x *exec) lookupTable(name string, loc int32) (*table, error) {
-	if name == "" || strings.HasPrefix(name, "system.") || x.unseen[name] {
+	if name == "" || strings.HasPrefix(name, "system.") || strings.HasPrefix(name, tempPrefix) || x.unseen[name] {
 		return nil, &Error{Code: CodeUndefinedTable, Message: "relation \"" + name + "\" does not exist", Position: namePosition(loc)}
 	}
 	gen, cacheable := x.s.e.b.catalogGeneration()
 	cacheable = cacheable && !x.blockChanged() // the block's catalog is its own
-	key := tableKey{x.s.database, name}
+	key := tableKey{x.s.database, x.s.storageOf(name)}
 	if cacheable {
 		if t := x.s.e.tables.get(gen, key); t != nil {
 			return t, nil // its enum types were loaded when it was read: changing one moves the generation on
@@ -163,12 +163,12 @@ func namePosition(loc int32) int {
 func (x *exec) readTable(name string, loc int32) (*table, error) {
 	db := x.s.db()
 	var t table
-	raw, err := db.collection(tablesCollection).findOne(x.catRead(), bson.D{{Key: "_id", Value: name}})
+	raw, err := db.collection(tablesCollection).findOne(x.catRead(), bson.D{{Key: "_id", Value: x.catalogID(name)}})
 	if err == nil {
 		if err := bson.Unmarshal(raw, &t); err != nil {
 			return nil, err
 		}
-		t.declared = true
+		t.Name, t.declared = name, true // a temporary table's entry is under its storage name
 		if t.View == "" && t.Ranges != rangesOf(&t) && !x.inTxn && !x.describe {
 			// Made before its validator held its numeric(p,s) columns' ranges: set it now, outside any
 			// transaction (a catalog change would fail one that writes the table). A failure (a user who may
@@ -242,11 +242,11 @@ func (x *exec) tableNames(ctx context.Context) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := names[:0]
+	var out []string
 	for _, n := range names {
-		if !strings.HasPrefix(n, "system.") {
+		if !strings.HasPrefix(n, "system.") && !strings.HasPrefix(n, tempPrefix) { // tempPrefix: the sessions' temporary tables
 			out = append(out, n)
 		}
 	}
-	return x.withBlockTables(out), nil
+	return x.withBlockTables(x.s.withTemps(out, names)), nil
 }

@@ -21,14 +21,19 @@ func (x *exec) createTableAs(query *pg.Node, into *pg.IntoClause, ifNotExists bo
 	if rv == nil || query.GetSelectStmt() == nil {
 		return nil, unsupported("CREATE TABLE AS of this statement")
 	}
-	if err := refuseTemp(rv); err != nil {
-		return nil, err
-	}
-	if rv.Schemaname != "" && rv.Schemaname != "public" {
+	temp := isTempRel(rv)
+	if rv.Schemaname != "" && rv.Schemaname != "public" && !temp {
 		return nil, unsupported("schemas other than public")
 	}
-	if into.OnCommit != pg.OnCommitAction_ONCOMMIT_NOOP && into.OnCommit != pg.OnCommitAction_ONCOMMIT_PRESERVE_ROWS {
-		return nil, unsupported("CREATE TABLE AS ... ON COMMIT")
+	onCommit := ""
+	switch into.OnCommit {
+	case pg.OnCommitAction_ONCOMMIT_DELETE_ROWS:
+		onCommit = " ON COMMIT DELETE ROWS"
+	case pg.OnCommitAction_ONCOMMIT_DROP:
+		onCommit = " ON COMMIT DROP"
+	}
+	if onCommit != "" && !temp {
+		return nil, errorf(CodeInvalidTableDefinition, "ON COMMIT can only be used on temporary tables")
 	}
 	if x.describe {
 		return &Result{Tag: "SELECT 0"}, nil
@@ -75,7 +80,11 @@ func (x *exec) createTableAs(query *pg.Node, into *pg.IntoClause, ifNotExists bo
 		}
 		defs = append(defs, quoteIdent(names[i])+" "+formatType(oid, c.TypMod))
 	}
-	stmts, err := parse(fmt.Sprintf("CREATE TABLE %s (%s)", quoteIdent(rv.Relname), strings.Join(defs, ", ")))
+	kind := "TABLE"
+	if temp {
+		kind = "TEMP TABLE"
+	}
+	stmts, err := parse(fmt.Sprintf("CREATE %s %s (%s)%s", kind, quoteIdent(rv.Relname), strings.Join(defs, ", "), onCommit))
 	if err != nil || len(stmts) != 1 {
 		return nil, fmt.Errorf("CREATE TABLE AS: the table's definition: %v", err)
 	}

@@ -22,11 +22,27 @@ func (x *exec) createTable(cs *pg.CreateStmt) (*Result, error) {
 	if x.describe {
 		return &Result{Tag: "CREATE TABLE"}, nil
 	}
-	rv := cs.Relation
-	if err := refuseTemp(rv); err != nil {
+	if !isTempRel(cs.Relation) {
+		return x.createTable1(cs)
+	}
+	if err := x.createTemp(cs.Relation, cs.Oncommit); err != nil {
 		return nil, err
 	}
-	if rv.Schemaname != "" && rv.Schemaname != "public" {
+	res, err := x.createTable1(cs)
+	if err != nil && !x.inBlock() {
+		x.s.pruneTemps() // not made: the name is no longer the session's (a block's end prunes its own)
+	}
+	return res, err
+}
+
+// createTable1 is createTable once a temporary table's name is the session's (createTemp).
+func (x *exec) createTable1(cs *pg.CreateStmt) (*Result, error) {
+	rv := cs.Relation
+	temp := isTempRel(rv)
+	if !temp && cs.Oncommit != pg.OnCommitAction_ONCOMMIT_NOOP && cs.Oncommit != pg.OnCommitAction_ONCOMMIT_PRESERVE_ROWS {
+		return nil, errorf(CodeInvalidTableDefinition, "ON COMMIT can only be used on temporary tables")
+	}
+	if rv.Schemaname != "" && rv.Schemaname != "public" && !temp {
 		return nil, unsupported("schemas other than public")
 	}
 	if taken, err := x.sequenceExists(rv.Relname); err != nil { // any relation: a table, view, index or sequence
@@ -169,6 +185,16 @@ func (x *exec) createTable(cs *pg.CreateStmt) (*Result, error) {
 			t.Uniques = append(t.Uniques, uniqueNames[i])
 		}
 	}
+	if temp {
+		for _, c := range t.Columns {
+			if c.Sequence != "" {
+				return nil, unsupported("a serial or identity column in a temporary table")
+			}
+		}
+		if len(t.ForeignKeys) > 0 {
+			return nil, x.refuseTempRef("FOREIGN KEY", t.Name)
+		}
+	}
 	validator, err := x.validator(t)
 	if err != nil {
 		return nil, err
@@ -183,7 +209,7 @@ func (x *exec) createTable(cs *pg.CreateStmt) (*Result, error) {
 		return x.tableExists(cs)
 	}
 	ctx := x.catWrite()
-	if err := db.collection(tablesCollection).insertOne(ctx, t); err != nil {
+	if err := x.insertTable(ctx, t); err != nil {
 		if isDuplicateKey(err) {
 			return x.tableExists(cs)
 		}
@@ -416,13 +442,13 @@ func (x *exec) createIndex(is *pg.IndexStmt) (*Result, error) {
 	ictx := x.catWrite()
 	if x.buildNow(t) {
 		ictx = x.base // on a table from before the block: built at once, dropped if the block rolls back (blockddl.go)
-		if err := x.markPendingIndex(t.Name, storage); err != nil {
+		if err := x.markPendingIndex(x.s.storageOf(t.Name), storage); err != nil {
 			return nil, err
 		}
 	}
 	if err := x.s.db().collection(t.Name).createIndex(ictx, keys, storage, is.Unique, partial); err != nil {
 		if x.buildNow(t) {
-			x.s.unmarkPendingIndex(t.Name, storage)
+			x.s.unmarkPendingIndex(x.s.storageOf(t.Name), storage)
 		}
 		var ce *concord.Error
 		if errors.As(err, &ce) && (ce.Code == 85 || ce.Code == 86) { // IndexOptionsConflict, IndexKeySpecsConflict
@@ -432,7 +458,7 @@ func (x *exec) createIndex(is *pg.IndexStmt) (*Result, error) {
 		return nil, x.uniqueViolationOn(t, err)
 	}
 	if x.buildNow(t) {
-		x.noteBuilt(t.Name, storage)
+		x.noteBuilt(x.s.storageOf(t.Name), storage) // the storage's names: the block's end drops it unmapped
 	}
 	if predicate != "" || storage != name {
 		nt := *t.withIndexName(storage, name) // a copy: the looked-up table is shared
@@ -614,8 +640,11 @@ func (x *exec) drop(ds *pg.DropStmt) (*Result, error) {
 			} else if err := db.collection(name).drop(x.base); err != nil {
 				return nil, err
 			}
-			if err := db.collection(tablesCollection).deleteOne(x.catWrite(), bson.D{{Key: "_id", Value: name}}); err != nil {
+			if err := db.collection(tablesCollection).deleteOne(x.catWrite(), bson.D{{Key: "_id", Value: x.catalogID(name)}}); err != nil {
 				return nil, err
+			}
+			if !x.inBlock() {
+				x.s.pruneTemps() // a temporary table dropped is no longer the session's (a block's end prunes its own)
 			}
 		case pg.ObjectType_OBJECT_SEQUENCE:
 			if err := x.dropSequences(dropping, ds.MissingOk, ds.Behavior == pg.DropBehavior_DROP_CASCADE); err != nil {
@@ -840,17 +869,6 @@ func (x *exec) alterable(rv *pg.RangeVar) (*table, error) {
 		return nil, unsupported("ALTER TABLE on a collection without declared columns")
 	}
 	return t, nil
-}
-
-// refuseTemp refuses a temporary table (CREATE TEMP TABLE, CREATE TABLE ... AS and SELECT ... INTO TEMP): Concord's
-// tables are the database's, seen by every session and kept after it ends, which a temporary table must not be.
-// An UNLOGGED table is made as any other, durable: more than PostgreSQL promises of it.
-func refuseTemp(rv *pg.RangeVar) error {
-	if rv.GetRelpersistence() != "t" && rv.GetSchemaname() != "pg_temp" {
-		return nil
-	}
-	return &Error{Code: CodeFeatureNotSupported, Message: "temporary tables are not supported by Concord",
-		Hint: "Create a regular table (its name unique to the session, if others may run the same statements) and drop it when done."}
 }
 
 // ownerNotSupported refuses what ... OWNER TO another role than the session's user: Concord's objects have no
@@ -1835,6 +1853,13 @@ func (x *exec) renameTable(rs *pg.RenameStmt) (*Result, error) {
 	if err := x.notAnIndex(name); err != nil {
 		return nil, err
 	}
+	if x.s.isTemp(old) {
+		// The new name's storage name is the session's too; the old one's is forgotten once the table has moved.
+		tt := x.s.temps[old]
+		tt.storage = strings.TrimSuffix(tt.storage, old) + name
+		x.s.temps[name] = tt
+		defer x.s.pruneTemps()
+	}
 	db := x.s.db()
 	if t.View == "" {
 		if err := db.renameCollection(x.base, old, name); err != nil {
@@ -1876,11 +1901,10 @@ func (x *exec) renameTable(rs *pg.RenameStmt) (*Result, error) {
 	for i := range nt.ReferencedBy {
 		nt.ReferencedBy[i] = renamed(nt.ReferencedBy[i])
 	}
-	cat := db.collection(tablesCollection)
-	if err := cat.insertOne(x.base, &nt); err != nil {
+	if err := x.insertTable(x.base, &nt); err != nil {
 		return nil, err
 	}
-	if err := cat.deleteOne(x.base, bson.D{{Key: "_id", Value: old}}); err != nil {
+	if err := db.collection(tablesCollection).deleteOne(x.base, bson.D{{Key: "_id", Value: x.catalogID(old)}}); err != nil {
 		return nil, err
 	}
 	// The tables this one references know it by its new name, and those referencing it reference the new name.

@@ -49,6 +49,11 @@ const (
 // newForeignKey makes the FOREIGN KEY constraint con of t. A reference to t itself is allowed.
 func (x *exec) newForeignKey(t *table, con *pg.Constraint) (foreignKey, error) {
 	fk := foreignKey{Table: con.Pktable.GetRelname(), OnDelete: con.FkDelAction}
+	for _, name := range []string{t.Name, fk.Table} {
+		if err := x.refuseTempRef("FOREIGN KEY", name); err != nil {
+			return fk, err // the parent's catalog entry would name the session's table
+		}
+	}
 	for _, a := range con.FkAttrs {
 		name := a.GetString_().GetSval()
 		if t.column(name) == nil {
@@ -156,7 +161,7 @@ func (x *exec) setReferencedBy(parent, child string, add bool) error {
 	if add {
 		op = "$addToSet"
 	}
-	_, err := x.s.db().collection(tablesCollection).updateOne(x.catWrite(), bson.D{{Key: "_id", Value: parent}},
+	_, err := x.s.db().collection(tablesCollection).updateOne(x.catWrite(), bson.D{{Key: "_id", Value: x.catalogID(parent)}},
 		bson.D{{Key: op, Value: bson.D{{Key: "referencedby", Value: child}}}})
 	return err
 }
@@ -193,7 +198,7 @@ func (x *exec) saveTable(t *table) error {
 	if t.Rev != 0 {
 		rev = t.Rev
 	}
-	n, err := x.s.db().collection(tablesCollection).updateOne(x.catWrite(), bson.D{{Key: "_id", Value: t.Name}, {Key: "rev", Value: rev}}, update)
+	n, err := x.s.db().collection(tablesCollection).updateOne(x.catWrite(), bson.D{{Key: "_id", Value: x.catalogID(t.Name)}, {Key: "rev", Value: rev}}, update)
 	if err != nil {
 		return err
 	}

@@ -1,8 +1,12 @@
 package sql_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
+
+	"github.com/concorddb/concord"
+	"github.com/concorddb/concord/sql"
 )
 
 // TestAlterTable_OwnerTo: Concord's objects have no owner. ALTER ... OWNER TO the current user, which pg_dump
@@ -48,25 +52,40 @@ func TestAlterTable_OwnerTo(t *testing.T) {
 	}
 }
 
-// A temporary table is refused plainly (0A000), in each of its spellings, where it used to be made as a table every
-// session sees and none drops; an UNLOGGED table is made as any other.
-func TestCreateTable_TempRefused(t *testing.T) {
-	s := openSession(t)
-	for _, q := range []string{
-		"CREATE TEMP TABLE tt (a int)",
-		"CREATE TEMPORARY TABLE tt (a int)",
-		"CREATE TABLE pg_temp.tt (a int)",
-		"CREATE TEMP TABLE tt AS SELECT 1 AS a",
-		"SELECT 1 AS a INTO TEMP tt",
-	} {
-		if got := run(t, s, q); !strings.HasPrefix(got, "ERROR 0A000: temporary tables are not supported") {
-			t.Errorf("%s: %q", q, got)
-		}
+// Each spelling of a temporary table makes one the session reads and no other session of the same engine sees;
+// an UNLOGGED table is made as any other, seen by all.
+func TestCreateTable_TempSpellings(t *testing.T) {
+	db, err := concord.Open(t.TempDir(), nil)
+	if err != nil {
+		t.Fatal(err)
 	}
-	if got := run(t, s, "SELECT count(*) FROM tt"); !strings.HasPrefix(got, "ERROR 42P01") {
-		t.Fatalf("a refused temporary table exists: %q", got)
+	t.Cleanup(func() { db.Close() })
+	e := sql.NewEngine(db)
+	s, other := e.NewSession("test", ""), e.NewSession("test", "")
+	t.Cleanup(s.Close)
+	t.Cleanup(other.Close)
+	for i, q := range []string{
+		"CREATE TEMP TABLE t0 (a int)",
+		"CREATE TEMPORARY TABLE t1 (a int)",
+		"CREATE TABLE pg_temp.t2 (a int)",
+		"CREATE TEMP TABLE t3 AS SELECT 1 AS a",
+		"SELECT 1 AS a INTO TEMP t4",
+	} {
+		if got := run(t, s, q); strings.HasPrefix(got, "ERROR") {
+			t.Fatalf("%s: %q", q, got)
+		}
+		name := fmt.Sprintf("t%d", i)
+		if got := run(t, s, "SELECT count(*) FROM "+name); strings.HasPrefix(got, "ERROR") {
+			t.Errorf("%s, then its table: %q", q, got)
+		}
+		if got := run(t, other, "SELECT count(*) FROM "+name); !strings.HasPrefix(got, "ERROR 42P01") {
+			t.Errorf("%s, then another session: %q, want 42P01", q, got)
+		}
 	}
 	if got := run(t, s, "CREATE UNLOGGED TABLE ut (a int)"); got != "CREATE TABLE\n" {
 		t.Fatalf("CREATE UNLOGGED TABLE: %q", got)
+	}
+	if got := run(t, other, "SELECT count(*) FROM ut"); got != "count\n0\nSELECT 1\n" {
+		t.Fatalf("an UNLOGGED table from another session: %q", got)
 	}
 }

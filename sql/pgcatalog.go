@@ -120,7 +120,10 @@ func (x *exec) catalogRelation(schema, name string) (*relation, error) {
 			if isView[t] {
 				typ = "VIEW"
 			}
-			rel.rows = append(rel.rows, []any{x.s.database, "public", t, typ})
+			if x.s.isTemp(t) {
+				typ = "LOCAL TEMPORARY"
+			}
+			rel.rows = append(rel.rows, []any{x.s.database, x.s.schemaOf(t), t, typ})
 		}
 	case schema == "information_schema" && name == "columns":
 		for _, c := range []string{"table_catalog", "table_schema", "table_name", "column_name"} {
@@ -181,7 +184,7 @@ func (x *exec) catalogRelation(schema, name string) (*relation, error) {
 						dtPrecision = int64(c.TypMod - typmodHeader) // timestamp(p), time(p)
 					}
 				}
-				rel.rows = append(rel.rows, []any{x.s.database, "public", tn, c.Name, int64(i + 1), dataType, nullable,
+				rel.rows = append(rel.rows, []any{x.s.database, x.s.schemaOf(tn), tn, c.Name, int64(i + 1), dataType, nullable,
 					def, identity, generation, length, precision, scale, udt, x.s.database, udtSchema, dtPrecision, "NEVER", nil, nil, "YES"})
 			}
 		}
@@ -192,6 +195,9 @@ func (x *exec) catalogRelation(schema, name string) (*relation, error) {
 		// public belongs to pg_database_owner, as in PostgreSQL 15 (pg_dump then leaves it out of its script).
 		rel.rows = [][]any{{int64(2200), "public", int64(databaseOwnerOID)}, {int64(11), "pg_catalog", int64(10)},
 			{int64(13000), "information_schema", int64(10)}}
+		if len(x.s.temps) > 0 {
+			rel.rows = append(rel.rows, []any{int64(tempNamespaceOID), x.s.tempSchema(), int64(10)})
+		}
 	case name == "pg_class":
 		for _, c := range []struct {
 			n string
@@ -227,11 +233,19 @@ func (x *exec) catalogRelation(schema, name string) (*relation, error) {
 					triggers = len(tt.ForeignKeys) > 0 || len(tt.ReferencedBy) > 0
 				}
 			}
-			rel.rows = append(rel.rows, []any{tableOID(i), t, int64(2200), relkind, int64(10), int64(2), "p", false,
+			nsp, persistence := int64(2200), "p"
+			if x.s.isTemp(t) {
+				nsp, persistence = tempNamespaceOID, "t"
+			}
+			rel.rows = append(rel.rows, []any{tableOID(i), t, nsp, relkind, int64(10), int64(2), persistence, false,
 				hasIndex[tableOID(i)], int64(checks), false, triggers, false, false, false, int64(0), int64(0), "d", nil, int64(0)})
 		}
 		for _, ix := range indexes {
-			rel.rows = append(rel.rows, []any{ix.oid, ix.name, int64(2200), "i", int64(10), int64(403), "p", false,
+			nsp, persistence := int64(2200), "p"
+			if x.s.isTemp(ix.table) {
+				nsp, persistence = tempNamespaceOID, "t"
+			}
+			rel.rows = append(rel.rows, []any{ix.oid, ix.name, nsp, "i", int64(10), int64(403), persistence, false,
 				false, int64(0), false, false, false, false, false, int64(0), int64(0), "n", nil, int64(0)})
 		}
 		seqs, err := x.pgSequences()
@@ -281,7 +295,7 @@ func (x *exec) catalogRelation(schema, name string) (*relation, error) {
 			return nil, err
 		}
 		for _, ix := range indexes {
-			rel.rows = append(rel.rows, []any{"public", ix.table, ix.name, nil, ix.def(false)})
+			rel.rows = append(rel.rows, []any{x.s.schemaOf(ix.table), ix.table, ix.name, nil, ix.def(false)})
 		}
 	case name == "pg_attribute":
 		for _, c := range []struct {

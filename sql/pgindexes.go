@@ -27,6 +27,7 @@ type pgIndex struct {
 	table         string
 	t             *table // the table's definition
 	name          string
+	schema        string // the table's schema: public, or the session's pg_temp_<n>
 	// storage is the storage's name of the index: "_id_" for the primary key, "" for an alias (indexalias.go).
 	storage string
 	columns []string // the key's columns in order
@@ -47,7 +48,7 @@ func (ix *pgIndex) def(pretty bool) string {
 	}
 	b.WriteString("INDEX " + quoteIdent(ix.name) + " ON ")
 	if !pretty {
-		b.WriteString("public.")
+		b.WriteString(ix.schema + ".")
 	}
 	b.WriteString(quoteIdent(ix.table) + " USING btree (")
 	for i, c := range ix.columns {
@@ -98,7 +99,8 @@ func (x *exec) pgIndexes() ([]pgIndex, error) {
 		byStorage := map[string]int{} // a storage index's entry in out
 		for _, s := range specs {
 			byStorage[s.name] = len(out)
-			ix := pgIndex{tableOID: oids[t.Name], table: t.Name, t: t, name: t.indexName(s.name), storage: s.name, unique: s.unique}
+			ix := pgIndex{tableOID: oids[t.Name], table: t.Name, t: t, name: t.indexName(s.name), storage: s.name, unique: s.unique,
+				schema: x.s.schemaOf(t.Name)}
 			if s.name == "_id_" {
 				if len(t.Key) == 0 {
 					continue // a table without a primary key: its rows' hidden _id
@@ -231,7 +233,7 @@ func (x *exec) uniqueViolation(err error) error {
 	if m == nil {
 		return err
 	}
-	t, terr := x.lookupTable(m[1], 0)
+	t, terr := x.lookupTable(x.s.sqlNameOf(m[1]), 0)
 	if terr != nil {
 		return err
 	}

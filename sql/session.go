@@ -132,6 +132,8 @@ type Session struct {
 	act     activity
 	// xid is the transaction's number (transactionNumber); 0 until it asks for one.
 	xid uint64
+	// temps are the session's temporary tables, by name (temptables.go).
+	temps map[string]tempTable
 }
 
 // savepoint is one SAVEPOINT of a transaction block, with what ROLLBACK TO puts back besides the writes: the
@@ -160,6 +162,7 @@ func (e *Engine) NewSession(database, user string) *Session {
 		user = "concord"
 	}
 	e.sweepPendingIndexes(database)
+	e.sweepTemps(database)
 	s := &Session{e: e, database: database, userName: user, pid: e.nextPID.Add(1), status: TxIdle, started: time.Now()}
 	s.act.stateChange = s.started
 	e.sessions.add(s)
@@ -178,6 +181,9 @@ func (s *Session) Database() string { return s.database }
 
 func (s *Session) db() backendDB {
 	d := s.e.b.database(s.database)
+	if len(s.temps) > 0 {
+		d = tempDB{backendDB: d, s: s} // a temporary table's name reaches its storage name
+	}
 	if s.txn != nil && !s.implicit {
 		return blockDB{backendDB: d, s: s} // records the tables the block writes (blockddl.go)
 	}
@@ -190,6 +196,7 @@ func (s *Session) user() string { return s.userName }
 func (s *Session) Close() {
 	s.e.sessions.remove(s)
 	s.abortBlock()
+	s.dropTemps()
 	s.e.locks.release(s)
 	s.releaseAdvisory(true)
 	s.e.notify.apply(s, listenOp{off: true})
@@ -618,6 +625,9 @@ func (s *Session) runStmt1(ctx context.Context, st *statement, params []any) (*R
 	if s.status == TxIdle {
 		s.releaseAdvisory(false) // an autocommitted statement's transaction-level advisory locks
 		s.e.locks.release(s)     // and its table locks
+		if err == nil {
+			s.commitTemps() // its temporary tables' ON COMMIT actions
+		}
 	}
 	if err != nil && s.status == TxActive {
 		s.status = TxFailed

@@ -238,9 +238,11 @@ func (s *Session) endBlock(committed bool) {
 	s.savepoints = nil
 	if committed {
 		s.unmarkBuilt(s.ddl) // the block's commit record keeps them: the markers are done with
+		s.commitTemps()
 	} else {
 		s.dropBuilt(s.ddl, nil) // the indexes the block built at once go with it
 	}
+	s.pruneTemps()
 	s.ddl = nil
 	s.txReadOnly, s.blockRan = false, false
 	s.deferred, s.constraints, s.written, s.cursors = nil, constraintModes{}, nil, nil

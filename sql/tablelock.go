@@ -569,7 +569,7 @@ func (x *exec) lockRel(name string, mode lockMode) error {
 // for that block: PostgreSQL looks a name up before it locks it, and an uncommitted table is no one else's to find.
 func (x *exec) lockRelSeen(rv *pg.RangeVar, mode lockMode, seqOK bool) error {
 	name := rv.Relname
-	if x.describe || name == "" || x.s.e.locks.tryLock(x.s, relTag(x.s.database, name), mode) {
+	if x.describe || name == "" || x.s.e.locks.tryLock(x.s, relTag(x.s.database, x.s.storageOf(name)), mode) {
 		return nil
 	}
 	if err := x.unseenRelation(name, rv.Location, seqOK); err != nil {
@@ -599,7 +599,7 @@ func (x *exec) lockRelWait(name string, mode lockMode, nowait bool) error {
 	if x.describe || name == "" {
 		return nil
 	}
-	err := x.s.e.locks.lock(x.base, x.s, relTag(x.s.database, name), mode, nowait, x.s.params.lockTimeout)
+	err := x.s.e.locks.lock(x.base, x.s, relTag(x.s.database, x.s.storageOf(name)), mode, nowait, x.s.params.lockTimeout)
 	if err != nil && x.base.Err() != nil {
 		return x.base.Err()
 	}
@@ -744,7 +744,7 @@ func (x *exec) statementLocks(n *pg.Node) error {
 // that block: the name is recorded as unseen, so that the statement's own lookup reports it missing (42P01, or
 // IF EXISTS's notice), as PostgreSQL's lookup before the lock does, even if the block commits meanwhile.
 func (x *exec) lockRelDDL(name string, mode lockMode) error {
-	if x.describe || name == "" || x.s.e.locks.tryLock(x.s, relTag(x.s.database, name), mode) {
+	if x.describe || name == "" || x.s.e.locks.tryLock(x.s, relTag(x.s.database, x.s.storageOf(name)), mode) {
 		return nil
 	}
 	if x.unseenRelation(name, -1, true) != nil {
@@ -836,7 +836,7 @@ func execLocks(n *pg.Node) []relLock {
 func (s *Session) lockForExecute(ctx context.Context, st *statement) error {
 	st.execLocksOnce.Do(func() { st.execLocks = execLocks(st.raw.Stmt) })
 	for _, l := range st.execLocks {
-		if err := s.e.locks.lock(ctx, s, relTag(s.database, l.name), l.mode, false, s.params.lockTimeout); err != nil {
+		if err := s.e.locks.lock(ctx, s, relTag(s.database, s.storageOf(l.name)), l.mode, false, s.params.lockTimeout); err != nil {
 			return err
 		}
 	}

@@ -62,13 +62,13 @@ func (x *exec) typesPassed() bool {
 	}
 	gen, ok := x.s.e.b.catalogGeneration()
 	m := x.st.typesOK.Load()
-	return ok && m != nil && m.gen == gen && m.db == x.s.database && !x.blockChanged()
+	return ok && m != nil && m.gen == gen && m.db == x.s.database && !x.blockChanged() && len(x.s.temps) == 0
 }
 
 // typesChecked records that the running statement ran through its type checks without an error (it ran
 // without one), at the catalog generation gen it was read at.
 func (x *exec) typesChecked(gen uint64, ok bool) {
-	if x.st == nil || !ok || x.describe || x.blockChanged() {
+	if x.st == nil || !ok || x.describe || x.blockChanged() || len(x.s.temps) > 0 { // the session's own tables
 		return
 	}
 	if m := x.st.typesOK.Load(); m == nil || m.gen != gen || m.db != x.s.database {

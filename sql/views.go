@@ -36,6 +36,11 @@ func (x *exec) createView(vs *pg.ViewStmt) (*Result, error) {
 	if err != nil {
 		return nil, errorf(CodeInternalError, "cannot store the view's query: %v", err)
 	}
+	for name := range x.s.temps {
+		if reads, _ := viewReads(&pg.ParseResult{Stmts: []*pg.RawStmt{{Stmt: vs.Query}}}, name); reads {
+			return nil, x.refuseTempRef("CREATE VIEW", name) // PostgreSQL's view would be temporary too
+		}
+	}
 	existing, err := x.lookupTable(rv.Relname, rv.Location)
 	switch {
 	case err == nil && (existing.View == "" || !vs.Replace):
