@@ -919,6 +919,9 @@ func (x *exec) slice(a []any, ai *pg.A_Indices, sc *scope, lower int64) (any, er
 
 // binaryOp applies an infix operator. Comparisons of NULL are NULL.
 func binaryOp(op string, l, r any) (any, error) {
+	if op == "@?" || op == "@@" {
+		return jsonPathOp(op, l, r)
+	}
 	if v, ok, err := jsonbOp(op, l, r); ok {
 		return v, err
 	}

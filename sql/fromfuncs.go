@@ -1,6 +1,7 @@
 package sql
 
 import (
+	"context"
 	"fmt"
 	"slices"
 	"strings"
@@ -228,6 +229,11 @@ func (x *exec) rangeFunction(rf *pg.RangeFunction, outer *scope) (*relation, err
 		oid = OIDTextArray
 	case "generate_subscripts":
 		oid = OIDInt4
+	case "jsonb_path_query", "jsonb_path_query_tz":
+		oid = OIDJSONB
+		if len(f.Args) > 1 {
+			x.hint(f.Args[1], OIDJSONPath, sc)
+		}
 	default:
 		if jsonSets[name].cols == nil {
 			scalar = true
@@ -443,7 +449,7 @@ func jsonSetFunc(name string, j bson.RawValue) ([]any, error) {
 // (psql's \d asks for them).
 var setReturning = map[string]bool{"generate_series": true, "unnest": true, "pg_partition_ancestors": true,
 	"jsonb_object_keys": true, "json_object_keys": true, "regexp_matches": true, "generate_subscripts": true,
-	"regexp_split_to_table": true, "string_to_table": true}
+	"regexp_split_to_table": true, "string_to_table": true, "jsonb_path_query": true, "jsonb_path_query_tz": true}
 
 func init() {
 	for name := range jsonSets {
@@ -472,6 +478,9 @@ func (x *exec) setType(f *pg.FuncCall, sc *scope) uint32 {
 	}
 	if c := jsonSets[funcName(f)].cols; c != nil {
 		return c[len(c)-1].oid
+	}
+	if n := funcName(f); n == "jsonb_path_query" || n == "jsonb_path_query_tz" {
+		return OIDJSONB
 	}
 	if funcName(f) == "regexp_matches" {
 		return OIDTextArray
@@ -516,6 +525,9 @@ func setFunc(name string, oid uint32, args []any, loc *time.Location) ([]any, er
 		"regexp_split_to_table": {2, 3}, "string_to_table": {2, 3}}[name]
 	if jsonSets[name].cols != nil {
 		want = [2]int{1, 1}
+	}
+	if name == "jsonb_path_query" || name == "jsonb_path_query_tz" {
+		return jsonPathQuery(context.Background(), name, args)
 	}
 	if len(args) < want[0] || len(args) > want[1] {
 		return nil, errorf(CodeUndefinedFunction, "function %s with %d arguments does not exist", name, len(args))

@@ -783,6 +783,9 @@ func (x *exec) scalarFunc(name string, f *pg.FuncCall, args []any) (any, error) 
 	if v, ok, err := jsonFunc(name, args); ok {
 		return v, err
 	}
+	if v, ok, err := jsonPathFunc(x.ctx, name, args); ok {
+		return v, err
+	}
 	if v, ok, err := builtin(name, args); ok {
 		return v, err
 	}

@@ -112,6 +112,10 @@ func (x *exec) typeOf(n *pg.Node, sc *scope) uint32 {
 			return OIDText
 		case "?", "?|", "?&":
 			return OIDBool
+		case "@?", "@@":
+			x.hint(a.Lexpr, OIDJSONB, sc)
+			x.hint(a.Rexpr, OIDJSONPath, sc)
+			return OIDBool
 		case "@>", "<@", "&&":
 			x.hint(a.Lexpr, rt, sc)
 			x.hint(a.Rexpr, lt, sc)

@@ -109,6 +109,8 @@ var types = map[uint32]typeInfo{
 	OIDNumeric:       {typname: "numeric", name: "numeric", array: OIDNumArray},
 	OIDJSONB:         {typname: "jsonb", name: "jsonb"},
 	OIDUUID:          {typname: "uuid", name: "uuid", array: OIDUUIDArray},
+	OIDJSONPath:      {typname: "jsonpath", name: "jsonpath", array: OIDJSONPathArray},
+	OIDJSONPathArray: {typname: "_jsonpath", name: "jsonpath[]", elem: OIDJSONPath},
 	OIDUUIDArray:     {typname: "_uuid", name: "uuid[]", elem: OIDUUID},
 	OIDInt2Vector:    {typname: "int2vector", name: "int2vector", elem: OIDInt2},
 	OIDXid8:          {typname: "xid8", name: "xid8"},
@@ -144,7 +146,7 @@ var typeNames = map[string]uint32{
 	"int4": OIDInt4, "int": OIDInt4, "integer": OIDInt4, "serial": OIDInt4, "serial4": OIDInt4,
 	"int8": OIDInt8, "bigint": OIDInt8, "bigserial": OIDInt8, "serial8": OIDInt8,
 	"text": OIDText, "varchar": OIDVarchar, "character varying": OIDVarchar, "bpchar": OIDBpchar, "char": OIDBpchar,
-	"name": OIDText, "citext": OIDText, "uuid": OIDUUID,
+	"name": OIDText, "citext": OIDText, "uuid": OIDUUID, "jsonpath": OIDJSONPath,
 	"float4": OIDFloat4, "real": OIDFloat4, "float8": OIDFloat8, "double precision": OIDFloat8, "float": OIDFloat8,
 	"numeric": OIDNumeric, "decimal": OIDNumeric,
 	"timestamptz": OIDTimestamptz, "timestamp": OIDTimestamp, "date": OIDDate, "interval": OIDInterval, "time": OIDTime,
@@ -205,6 +207,8 @@ func valueOID(v any) uint32 {
 		return x.typ.OID
 	case uuidValue:
 		return OIDUUID
+	case jsonPathValue:
+		return OIDJSONPath
 	case string:
 		return OIDText
 	case jsonText:
@@ -375,6 +379,8 @@ func toBSON(v any, oid uint32) (any, error) {
 		return x.label, nil
 	case uuidValue:
 		return x.String(), nil
+	case jsonPathValue:
+		return x.String(), nil
 	case interval:
 		return formatInterval(x), nil
 	case Bytea:
@@ -439,6 +445,8 @@ func coerce(v any, oid uint32) (any, error) {
 	switch oid {
 	case OIDUUID:
 		return uuidInput(v)
+	case OIDJSONPath:
+		return jsonPathInput(v)
 	case OIDInt2, OIDInt4, OIDInt8, OIDOID:
 		var n int64
 		switch x := v.(type) {
@@ -688,7 +696,7 @@ func coerce(v any, oid uint32) (any, error) {
 // JSON string.
 func toJSON(v any, bad func() error) (any, error) {
 	switch x := v.(type) {
-	case Bytea, regclass, timeOfDay, enumValue, interval, uuidValue:
+	case Bytea, regclass, timeOfDay, enumValue, interval, uuidValue, jsonPathValue:
 		t, data, _ := bson.MarshalValue(formatText(x)) // a JSON string of the text form, as to_jsonb writes it
 		return bson.RawValue{Type: t, Value: data}, nil
 	case bson.RawValue:
@@ -944,6 +952,8 @@ func formatText(v any) string {
 	case enumValue:
 		return x.label
 	case uuidValue:
+		return x.String()
+	case jsonPathValue:
 		return x.String()
 	case string:
 		return x
