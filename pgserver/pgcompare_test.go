@@ -231,6 +231,7 @@ func TestCompare_Concord(t *testing.T) {
 	runErrorTexts(t, "concord", c)
 	runStaticErrors(t, "concord", c)
 	runReadOnly(t, "concord", c)
+	runClientCatalog(t, "concord", c) // before runTemp: PostgreSQL keeps a session's temporary schema
 	runIndexRename(t, "concord", c)
 	runTemp(t, "concord", c)
 	runJSONPath(t, "concord", c)
@@ -314,6 +315,7 @@ func TestCompare_PostgreSQL(t *testing.T) {
 	runErrorTexts(t, "postgresql", c)
 	runStaticErrors(t, "postgresql", c)
 	runReadOnly(t, "postgresql", c)
+	runClientCatalog(t, "postgresql", c) // before runTemp: PostgreSQL keeps a session's temporary schema
 	runIndexRename(t, "postgresql", c)
 	runTemp(t, "postgresql", c)
 	runJSONPath(t, "postgresql", c)

@@ -145,6 +145,9 @@ func (x *exec) eval(n *pg.Node, sc *scope) (any, error) {
 		if isRegtype(tc.TypeName) {
 			return x.regtypeOf(v)
 		}
+		if s, ok := v.(string); ok && typeNameIs(tc.TypeName, "regproc") {
+			return strings.TrimPrefix(s, "pg_catalog."), nil // a function's name, as pg_type.typinput holds it
+		}
 		typmod, err := typmodOf(tc.TypeName, oid)
 		if err != nil {
 			return nil, err

@@ -295,6 +295,7 @@ func (x *exec) builtinSettings() map[string]string {
 		"integer_datetimes":             "on",
 		"search_path":                   "public",
 		"max_identifier_length":         "63",
+		"max_index_keys":                "32", // pgjdbc reads it to list a foreign key's columns
 		"synchronous_commit":            "on", // every commit is durable before it is acknowledged
 		"statement_timeout":             "0",
 		"lock_timeout":                  "0",

@@ -10,13 +10,19 @@ import (
 	"github.com/cockroachdb/apd/v3"
 	pg "github.com/pganalyze/pg_query_go/v6"
 	"go.mongodb.org/mongo-driver/v2/bson"
+	"google.golang.org/protobuf/reflect/protoreflect"
 )
 
 // isLateral reports whether a FROM item may refer to the items before it: a function call (implicitly LATERAL,
 // as in PostgreSQL) or a LATERAL subquery.
 func isLateral(n *pg.Node) bool {
-	if n.GetRangeFunction() != nil {
-		return true
+	if rf := n.GetRangeFunction(); rf != nil {
+		// A function whose arguments name no column (generate_series(1, 32)) is evaluated once and joined as a
+		// table is, by a hash join when the WHERE clause pairs it.
+		return walk(rf.ProtoReflect(), func(m protoreflect.Message) bool {
+			_, ref := m.Interface().(*pg.ColumnRef)
+			return ref
+		})
 	}
 	rs := n.GetRangeSubselect()
 	return rs != nil && rs.Lateral
@@ -63,6 +69,9 @@ func (x *exec) lateral(l *relation, item *pg.Node, kind pg.JoinType, quals *pg.N
 			out = &relation{cols: j.cols}
 		}
 		if !x.describe && len(l.rows) > 0 {
+			if len(out.rows)+len(j.rows) > maxJoinRows {
+				return nil, errJoinTooLarge()
+			}
 			out.rows = append(out.rows, j.rows...)
 		}
 	}
@@ -449,7 +458,8 @@ func jsonSetFunc(name string, j bson.RawValue) ([]any, error) {
 // (psql's \d asks for them).
 var setReturning = map[string]bool{"generate_series": true, "unnest": true, "pg_partition_ancestors": true,
 	"jsonb_object_keys": true, "json_object_keys": true, "regexp_matches": true, "generate_subscripts": true,
-	"regexp_split_to_table": true, "string_to_table": true, "jsonb_path_query": true, "jsonb_path_query_tz": true}
+	"regexp_split_to_table": true, "string_to_table": true, "jsonb_path_query": true, "jsonb_path_query_tz": true,
+	"_pg_expandarray": true}
 
 func init() {
 	for name := range jsonSets {
@@ -481,6 +491,9 @@ func (x *exec) setType(f *pg.FuncCall, sc *scope) uint32 {
 	}
 	if n := funcName(f); n == "jsonb_path_query" || n == "jsonb_path_query_tz" {
 		return OIDJSONB
+	}
+	if funcName(f) == "_pg_expandarray" {
+		return OIDRecord
 	}
 	if funcName(f) == "regexp_matches" {
 		return OIDTextArray
@@ -528,6 +541,9 @@ func setFunc(name string, oid uint32, args []any, loc *time.Location) ([]any, er
 	}
 	if name == "jsonb_path_query" || name == "jsonb_path_query_tz" {
 		return jsonPathQuery(context.Background(), name, args)
+	}
+	if name == "_pg_expandarray" {
+		return expandArray(args)
 	}
 	if len(args) < want[0] || len(args) > want[1] {
 		return nil, errorf(CodeUndefinedFunction, "function %s with %d arguments does not exist", name, len(args))
@@ -730,6 +746,20 @@ func setFunc(name string, oid uint32, args []any, loc *time.Location) ([]any, er
 			return nil, tooMany
 		}
 		out = append(out, v)
+	}
+	return out, nil
+}
+
+// expandArray is information_schema._pg_expandarray(a): a record (x, n) for each element x of a, n its position
+// from 1. pgjdbc's getPrimaryKeys and getIndexInfo expand an index's keys (pg_index.indkey) with it.
+func expandArray(args []any) ([]any, error) {
+	a, ok := args[0].([]any)
+	if !ok {
+		return nil, errorf(CodeDatatypeMismatch, "_pg_expandarray needs an array")
+	}
+	out := make([]any, len(a))
+	for i, e := range a {
+		out[i] = record{names: []string{"x", "n"}, vals: []any{e, int64(i + 1)}, oids: []uint32{valueOID(e), OIDInt4}}
 	}
 	return out, nil
 }

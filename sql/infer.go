@@ -257,6 +257,19 @@ func (x *exec) typeOf(n *pg.Node, sc *scope) uint32 {
 		if slice && types[t].elem != 0 {
 			return t // a slice of an array is an array
 		}
+		if f := ind.Arg.GetFuncCall(); f != nil && funcName(f) == "_pg_expandarray" && len(ind.Indirection) == 1 {
+			switch ind.Indirection[0].GetString_().GetSval() {
+			case "x":
+				if len(f.Args) == 1 {
+					if e := types[x.typeOf(f.Args[0], sc)].elem; e != 0 {
+						return e
+					}
+				}
+				return OIDInt2 // of an int2vector, as pgjdbc expands an index's keys
+			case "n":
+				return OIDInt4
+			}
+		}
 		if e := types[t].elem; e != 0 {
 			return e
 		}

@@ -194,13 +194,14 @@ func joinSides(j *pg.JoinExpr, where *pg.Node) (l, r *pg.Node) {
 }
 
 // equiKeys finds the equalities of column references among conds that pair a column of l with one of r: their
-// column indexes in l and in r. None when a side has a schemaless source (whose unknown names are fields).
+// column indexes in l and in r. When a side has a source whose unknown names are fields (a schemaless table, a
+// catalog's columns Concord does not fill) only qualified references count: an unqualified one might be such a
+// field.
 func equiKeys(conds []*pg.Node, l, r *relation) (lk, rk []int) {
+	open := false
 	for _, rel := range []*relation{l, r} {
 		for _, c := range rel.cols {
-			if c.open {
-				return nil, nil
-			}
+			open = open || c.open
 		}
 	}
 	for _, c := range conds {
@@ -209,7 +210,7 @@ func equiKeys(conds []*pg.Node, l, r *relation) (lk, rk []int) {
 			continue
 		}
 		lc, rc := a.Lexpr.GetColumnRef(), a.Rexpr.GetColumnRef()
-		if lc == nil || rc == nil {
+		if lc == nil || rc == nil || open && (len(lc.Fields) != 2 || len(rc.Fields) != 2) {
 			continue
 		}
 		li, lInL := resolveIn(l, lc)
@@ -262,7 +263,7 @@ func resolveIn(rel *relation, cr *pg.ColumnRef) (int, bool) {
 func hashable(a, b uint32) bool {
 	class := func(oid uint32) int {
 		switch oid {
-		case OIDInt2, OIDInt4, OIDInt8, OIDNumeric:
+		case OIDInt2, OIDInt4, OIDInt8, OIDNumeric, OIDOID: // an oid is a number (the catalogs' joins pair by them)
 			return 1
 		case OIDFloat4, OIDFloat8:
 			return 5 // = compares an exact number with a double as doubles: 9007199254740993 equals 2^53
@@ -298,6 +299,8 @@ func hashKey(v any) (string, bool) {
 		return decHashKey(d)
 	case *apd.Decimal:
 		return decHashKey(x)
+	case regclass:
+		return "i" + strconv.FormatInt(x.oid, 10), true // = compares a regclass by its oid
 	case string:
 		return "s" + x, true
 	case bool:

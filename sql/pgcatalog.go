@@ -304,7 +304,7 @@ func (x *exec) catalogRelation(schema, name string) (*relation, error) {
 		}{{"attrelid", OIDOID}, {"attname", OIDName}, {"atttypid", OIDOID}, {"attnum", OIDInt2},
 			{"attnotnull", OIDBool}, {"attisdropped", OIDBool}, {"atttypmod", OIDInt4}, {"atthasdef", OIDBool},
 			{"attidentity", OIDChar}, {"attgenerated", OIDChar}, {"attcollation", OIDOID}, {"attstorage", OIDChar},
-			{"attstattarget", OIDInt4}, {"attislocal", OIDBool}, {"atthasmissing", OIDBool}} {
+			{"attstattarget", OIDInt4}, {"attislocal", OIDBool}, {"atthasmissing", OIDBool}, {"attlen", OIDInt2}} {
 			col(c.n, c.o)
 		}
 		// NULL: no options, foreign-data options or privileges, which pg_dump reads unqualified in subqueries.
@@ -320,7 +320,7 @@ func (x *exec) catalogRelation(schema, name string) (*relation, error) {
 				typmod := int64(PGTypmod(c.Type, c.TypMod))
 				rel.rows = append(rel.rows, []any{tableOID(i), c.Name, int64(c.Type), int64(j + 1), c.NotNull, false,
 					typmod, c.Default != "" && c.Identity == "", c.Identity, "", int64(0), attStorage(c.Type),
-					int64(-1), true, false, nil, nil, nil, nil})
+					int64(-1), true, false, typLen(c.Type), nil, nil, nil, nil})
 			}
 		}
 		// An index's attributes are its key columns (psql's \d index lists them).
@@ -336,7 +336,7 @@ func (x *exec) catalogRelation(schema, name string) (*relation, error) {
 					typmod = int64(PGTypmod(c.Type, c.TypMod))
 				}
 				rel.rows = append(rel.rows, []any{ix.oid, name, int64(typ), int64(j + 1), false, false, typmod, false, "", "", int64(0), attStorage(typ),
-					int64(-1), true, false, nil, nil, nil, nil})
+					int64(-1), true, false, typLen(typ), nil, nil, nil, nil})
 			}
 		}
 	case name == "pg_attrdef":
@@ -399,12 +399,13 @@ func (x *exec) catalogRelation(schema, name string) (*relation, error) {
 		col("daticulocale", OIDText)
 		col("datistemplate", OIDBool)
 		col("datconnlimit", OIDInt4)
+		col("datallowconn", OIDBool) // pgjdbc's getCatalogs lists the databases that take connections
 		names, err := x.s.e.b.listDatabaseNames(x.base)
 		if err != nil {
 			return nil, err
 		}
 		for i, n := range names {
-			rel.rows = append(rel.rows, []any{int64(databaseOIDBase + i), n, int64(10), int64(6), "C.UTF-8", "C.UTF-8", nil, "c", nil, false, int64(-1)})
+			rel.rows = append(rel.rows, []any{int64(databaseOIDBase + i), n, int64(10), int64(6), "C.UTF-8", "C.UTF-8", nil, "c", nil, false, int64(-1), true})
 		}
 	case name == "pg_roles":
 		col("oid", OIDOID)
@@ -432,15 +433,23 @@ func (x *exec) catalogRelation(schema, name string) (*relation, error) {
 		col("typowner", OIDOID)
 		col("typisdefined", OIDBool)
 		col("typstorage", OIDChar) // as its columns' attstorage: pg_dump sets a column's storage when they differ
+		// The length, and no domain's base type or modifier: pgjdbc's getColumns reads them.
+		col("typlen", OIDInt2)
+		col("typtypmod", OIDInt4)
+		col("typbasetype", OIDOID)
+		col("typnotnull", OIDBool)
+		col("typinput", OIDText) // regproc: array_in marks an array type to pgjdbc
 		for oid, t := range types {
-			rel.rows = append(rel.rows, []any{int64(oid), t.typname, int64(0), int64(11), "b", typeCategory(oid), int64(0), int64(t.elem), int64(t.array), int64(10), true, attStorage(oid)})
+			rel.rows = append(rel.rows, []any{int64(oid), t.typname, int64(0), int64(11), "b", typeCategory(oid), int64(0), int64(t.elem), int64(t.array), int64(10), true, attStorage(oid),
+				typLen(oid), int64(-1), int64(0), false, typInput(oid)})
 		}
 		enums, err := x.enumTypes()
 		if err != nil {
 			return nil, err
 		}
 		for _, e := range enums {
-			rel.rows = append(rel.rows, []any{int64(e.OID), e.Name, int64(0), int64(2200), "e", "E", int64(0), int64(0), int64(0), int64(10), true, attStorage(e.OID)})
+			rel.rows = append(rel.rows, []any{int64(e.OID), e.Name, int64(0), int64(2200), "e", "E", int64(0), int64(0), int64(0), int64(10), true, attStorage(e.OID),
+				int64(4), int64(-1), int64(0), false, "enum_in"})
 		}
 	case name == "pg_settings":
 		// The session's run-time parameters, by name, as SHOW gives them.
@@ -477,7 +486,8 @@ func (x *exec) catalogRelation(schema, name string) (*relation, error) {
 				}
 			}
 			context := "user"
-			if k == "server_version" || k == "server_version_num" || k == "server_encoding" || k == "max_identifier_length" || k == "integer_datetimes" {
+			if k == "server_version" || k == "server_version_num" || k == "server_encoding" || k == "max_identifier_length" || k == "integer_datetimes" ||
+				k == "max_index_keys" {
 				context = "internal"
 			}
 			rel.rows = append(rel.rows, []any{shown, setting, unit, nil, nil, context, "string", source, boot, setting, false})
@@ -573,8 +583,11 @@ func isRegclass(tn *pg.TypeName) bool {
 }
 
 // isRegtype reports whether a cast's type is regtype.
-func isRegtype(tn *pg.TypeName) bool {
-	return tn != nil && len(tn.Names) > 0 && strings.EqualFold(tn.Names[len(tn.Names)-1].GetString_().GetSval(), "regtype")
+func isRegtype(tn *pg.TypeName) bool { return typeNameIs(tn, "regtype") }
+
+// typeNameIs reports whether a type name is name (qualified or not, in any case).
+func typeNameIs(tn *pg.TypeName, name string) bool {
+	return tn != nil && len(tn.Names) > 0 && strings.EqualFold(tn.Names[len(tn.Names)-1].GetString_().GetSval(), name)
 }
 
 // regtypeOf is a cast to regtype: a type's name, as PostgreSQL's grammar reads it (int4, "pg_catalog"."varchar",
@@ -897,4 +910,39 @@ func typeCategory(oid uint32) string {
 		return "Z"
 	}
 	return "U"
+}
+
+// typLen is pg_type.typlen of a type: its values' fixed size in bytes, -1 for a type of variable length, as
+// PostgreSQL's (name 64, an enum 4).
+func typLen(oid uint32) int64 {
+	switch oid {
+	case OIDBool:
+		return 1
+	case OIDInt2:
+		return 2
+	case OIDInt4, OIDFloat4, OIDOID, OIDDate:
+		return 4
+	case OIDInt8, OIDFloat8, OIDTimestamp, OIDTimestamptz, OIDTime:
+		return 8
+	case OIDInterval, OIDUUID:
+		return 16
+	case OIDName:
+		return 64
+	}
+	if enumOf(oid) != nil {
+		return 4
+	}
+	return -1
+}
+
+// typInput is pg_type.typinput of a built-in type: array_in for an array type, else its input function's name.
+func typInput(oid uint32) string {
+	if types[oid].elem != 0 {
+		return "array_in"
+	}
+	switch oid {
+	case OIDNumeric, OIDDate, OIDTimestamp, OIDTimestamptz, OIDInterval, OIDTime, OIDJSON, OIDJSONB, OIDUUID, OIDRecord:
+		return types[oid].typname + "_in"
+	}
+	return types[oid].typname + "in"
 }

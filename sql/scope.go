@@ -1,6 +1,7 @@
 package sql
 
 import (
+	"slices"
 	"strings"
 
 	pg "github.com/pganalyze/pg_query_go/v6"
@@ -169,6 +170,14 @@ func isQualifier(cols []relCol, name string) bool {
 // descend follows a path of field names into a jsonb value.
 func descend(v any, path []string) any {
 	for _, f := range path {
+		if r, ok := v.(record); ok { // a record's field: (information_schema._pg_expandarray(a)).n
+			i := slices.Index(r.names, f)
+			if i < 0 {
+				return nil
+			}
+			v = r.vals[i]
+			continue
+		}
 		rv, ok := v.(bson.RawValue)
 		if !ok || rv.Type != bson.TypeEmbeddedDocument {
 			return nil

@@ -766,6 +766,17 @@ func rowIndexes(n int) []int {
 // joinPairs pairs each row of l with the rows of r that candidates names (every row when candidates is nil),
 // keeping the pairs match accepts, and for outer joins the rows of either side that matched nothing, padded
 // with NULLs.
+// maxJoinRows bounds the rows a join of two relations may hold, so that a FROM list without conditions pairing
+// its sources (whose product a nested loop builds in memory) fails instead of exhausting the server's memory.
+var maxJoinRows = 10_000_000 // a variable for its test
+
+// errJoinTooLarge is the error of a join past maxJoinRows: 54000, PostgreSQL's program_limit_exceeded.
+func errJoinTooLarge() error {
+	return &Error{Code: CodeProgramLimitExceeded,
+		Message: fmt.Sprintf("a join of more than %d rows is more than Concord holds in memory", maxJoinRows),
+		Hint:    "Pair the FROM list's sources with equalities between their columns (a.id = b.a_id), which a hash join uses."}
+}
+
 func joinPairs(l, r *relation, kind pg.JoinType, match func(row []any) (bool, error), candidates func([]any) []int) (*relation, error) {
 	out := &relation{cols: append(append([]relCol{}, l.cols...), r.cols...)}
 	rightMatched := make([]bool, len(r.rows))
@@ -794,6 +805,9 @@ func joinPairs(l, r *relation, kind pg.JoinType, match func(row []any) (bool, er
 			}
 			matched = true
 			rightMatched[k] = true
+			if len(out.rows) >= maxJoinRows {
+				return nil, errJoinTooLarge()
+			}
 			out.rows = append(out.rows, row)
 		}
 		if !matched && (kind == pg.JoinType_JOIN_LEFT || kind == pg.JoinType_JOIN_FULL) {
