@@ -76,6 +76,7 @@ func runClientCatalog(t *testing.T, who string, c *pgx.Conn) {
 	for _, s := range []string{"DROP VIEW jt_big", "DROP TABLE jt_orders", "DROP TABLE jt_customers"} {
 		mustExec(t, c, s)
 	}
+	runMessageSteps(t, who, c, clientCatalogSteps)
 }
 
 // stripComments drops a SQL text's -- comment lines.
@@ -106,4 +107,37 @@ func lineDiff(want, got string) string {
 		}
 	}
 	return b.String()
+}
+
+// clientCatalogSteps run against Concord and PostgreSQL 15: the catalog answers Prisma, TypeORM, Sequelize and
+// pgjdbc read that the golden files do not cover (pg_tables, pg_views, pg_class.reltype and relhassubclass,
+// information_schema.columns.numeric_precision_radix, an int2vector's subscripts from 0 and its slices as
+// smallint[], a type's internal name as regtype, pg_type.typlen and typinput, pg_attribute.attlen,
+// information_schema._pg_expandarray, max_index_keys).
+var clientCatalogSteps = []struct{ sql, want string }{
+	{"DROP VIEW IF EXISTS cc_v", ""},
+	{"DROP TABLE IF EXISTS cc_t", ""},
+	{"CREATE TABLE cc_t (id int PRIMARY KEY, n numeric(10,2), f float8, s text, tags text[])", "CREATE TABLE"},
+	{"CREATE INDEX cc_t_ns ON cc_t (n, s)", "CREATE INDEX"},
+	{"CREATE VIEW cc_v AS SELECT id, s FROM cc_t", "CREATE VIEW"},
+	{"SELECT schemaname, tablename, hasindexes, hasrules, hastriggers, rowsecurity FROM pg_tables WHERE tablename LIKE 'cc%' ORDER BY 2",
+		"public|cc_t|t|f|f|f\nSELECT 1"},
+	{"SELECT schemaname, viewname FROM pg_views WHERE viewname LIKE 'cc%'", "public|cc_v\nSELECT 1"},
+	{"SELECT relname, reltype > 0, relhassubclass FROM pg_class WHERE relname LIKE 'cc%' ORDER BY 1",
+		"cc_t|t|f\ncc_t_ns|f|f\ncc_t_pkey|f|f\ncc_v|t|f\nSELECT 4"},
+	{"SELECT column_name, numeric_precision, numeric_precision_radix, numeric_scale FROM information_schema.columns WHERE table_name = 'cc_t' ORDER BY ordinal_position",
+		"id|32|2|0\nn|10|10|2\nf|53|2|\ns|||\ntags|||\nSELECT 5"},
+	{"SELECT i.relname, generate_subscripts(x.indkey, 1) AS k, unnest(x.indkey) AS attnum FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid WHERE i.relname = 'cc_t_ns' ORDER BY 2",
+		"cc_t_ns|0|2\ncc_t_ns|1|4\nSELECT 2"},
+	{"SELECT x.indkey[:x.indnkeyatts-1] AS keys, x.indkey[x.indnkeyatts:] AS included, pg_typeof(x.indkey[:0]) FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid WHERE i.relname = 'cc_t_ns'",
+		"{2,4}|{}|smallint[]\nSELECT 1"},
+	{`SELECT '_text'::regtype, '"pg_catalog"."_int4"'::regtype, 'pg_catalog.int8'::regtype::text`, "text[]|integer[]|bigint\nSELECT 1"},
+	{"SELECT typname, typlen, typinput = 'pg_catalog.array_in'::regproc AS is_array FROM pg_type WHERE typname IN ('int4', '_int4', 'text', 'bool', 'timestamptz') ORDER BY 1",
+		"_int4|-1|t\nbool|1|f\nint4|4|f\ntext|-1|f\ntimestamptz|8|f\nSELECT 5"},
+	{"SELECT attname, attlen FROM pg_attribute WHERE attrelid = 'cc_t'::regclass AND attnum > 0 ORDER BY attnum",
+		"id|4\nn|-1\nf|8\ns|-1\ntags|-1\nSELECT 5"},
+	{"SELECT (information_schema._pg_expandarray(ARRAY[10,20])).n, (information_schema._pg_expandarray(ARRAY[10,20])).x", "1|10\n2|20\nSELECT 2"},
+	{"SELECT setting FROM pg_settings WHERE name = 'max_index_keys'", "32\nSELECT 1"},
+	{"DROP VIEW cc_v", "DROP VIEW"},
+	{"DROP TABLE cc_t", "DROP TABLE"},
 }

@@ -147,6 +147,7 @@ func (x *exec) catalogRelation(schema, name string) (*relation, error) {
 		col("generation_expression", OIDText)
 		col("collation_name", OIDText)
 		col("is_updatable", OIDText)
+		col("numeric_precision_radix", OIDInt4) // Prisma reads it
 		for _, tn := range tables {
 			t, err := x.lookupTable(tn, 0)
 			if err != nil {
@@ -184,8 +185,15 @@ func (x *exec) catalogRelation(schema, name string) (*relation, error) {
 						dtPrecision = int64(c.TypMod - typmodHeader) // timestamp(p), time(p)
 					}
 				}
+				var radix any // 2 for the binary numbers' precision in bits, 10 for numeric's in digits
+				switch {
+				case isIntType(c.Type) || c.Type == OIDFloat4 || c.Type == OIDFloat8:
+					radix = int64(2)
+				case c.Type == OIDNumeric:
+					radix = int64(10)
+				}
 				rel.rows = append(rel.rows, []any{x.s.database, x.s.schemaOf(tn), tn, c.Name, int64(i + 1), dataType, nullable,
-					def, identity, generation, length, precision, scale, udt, x.s.database, udtSchema, dtPrecision, "NEVER", nil, nil, "YES"})
+					def, identity, generation, length, precision, scale, udt, x.s.database, udtSchema, dtPrecision, "NEVER", nil, nil, "YES", radix})
 			}
 		}
 	case name == "pg_namespace":
@@ -206,6 +214,7 @@ func (x *exec) catalogRelation(schema, name string) (*relation, error) {
 			{"relowner", OIDOID}, {"relam", OIDOID}, {"relpersistence", OIDChar}, {"relispartition", OIDBool},
 			{"relhasindex", OIDBool}, {"relchecks", OIDInt2}, {"relhasrules", OIDBool}, {"relhastriggers", OIDBool},
 			{"relrowsecurity", OIDBool}, {"relforcerowsecurity", OIDBool}, {"relhasoids", OIDBool},
+			{"reltype", OIDOID}, {"relhassubclass", OIDBool},
 			{"reltablespace", OIDOID}, {"reloftype", OIDOID}, {"relreplident", OIDChar}, {"reloptions", OIDTextArray},
 			{"reltoastrelid", OIDOID}} {
 			col(c.n, c.o)
@@ -238,7 +247,8 @@ func (x *exec) catalogRelation(schema, name string) (*relation, error) {
 				nsp, persistence = tempNamespaceOID, "t"
 			}
 			rel.rows = append(rel.rows, []any{tableOID(i), t, nsp, relkind, int64(10), int64(2), persistence, false,
-				hasIndex[tableOID(i)], int64(checks), false, triggers, false, false, false, int64(0), int64(0), "d", nil, int64(0)})
+				hasIndex[tableOID(i)], int64(checks), false, triggers, false, false, false, tableOID(i) + rowTypeOIDOffset, false,
+				int64(0), int64(0), "d", nil, int64(0)})
 		}
 		for _, ix := range indexes {
 			nsp, persistence := int64(2200), "p"
@@ -246,7 +256,7 @@ func (x *exec) catalogRelation(schema, name string) (*relation, error) {
 				nsp, persistence = tempNamespaceOID, "t"
 			}
 			rel.rows = append(rel.rows, []any{ix.oid, ix.name, nsp, "i", int64(10), int64(403), persistence, false,
-				false, int64(0), false, false, false, false, false, int64(0), int64(0), "n", nil, int64(0)})
+				false, int64(0), false, false, false, false, false, int64(0), false, int64(0), int64(0), "n", nil, int64(0)})
 		}
 		seqs, err := x.pgSequences()
 		if err != nil {
@@ -254,7 +264,7 @@ func (x *exec) catalogRelation(schema, name string) (*relation, error) {
 		}
 		for _, s := range seqs {
 			rel.rows = append(rel.rows, []any{s.oid, s.name, int64(2200), "S", int64(10), int64(0), "p", false,
-				false, int64(0), false, false, false, false, false, int64(0), int64(0), "n", nil, int64(0)})
+				false, int64(0), false, false, false, false, false, int64(0), false, int64(0), int64(0), "n", nil, int64(0)})
 		}
 	case name == "pg_index":
 		for _, c := range []struct {
@@ -284,6 +294,47 @@ func (x *exec) catalogRelation(schema, name string) (*relation, error) {
 			n := int64(len(ix.columns))
 			rel.rows = append(rel.rows, []any{ix.oid, ix.tableOID, n, n, ix.unique, ix.primary, false, true,
 				false, true, true, true, false, keys})
+		}
+	case name == "pg_tables":
+		// The tables, as PostgreSQL's view over pg_class lists them (scripts ask it which tables exist).
+		for _, c := range []string{"schemaname", "tablename", "tableowner", "tablespace"} {
+			col(c, OIDName)
+		}
+		for _, c := range []string{"hasindexes", "hasrules", "hastriggers", "rowsecurity"} {
+			col(c, OIDBool)
+		}
+		indexes, err := x.pgIndexes()
+		if err != nil {
+			return nil, err
+		}
+		indexed := map[string]bool{}
+		for _, ix := range indexes {
+			indexed[ix.table] = true
+		}
+		for _, t := range tables {
+			if isView[t] {
+				continue
+			}
+			triggers := false // PostgreSQL's foreign keys are triggers
+			if tt, err := x.lookupTable(t, 0); err == nil {
+				triggers = len(tt.ForeignKeys) > 0 || len(tt.ReferencedBy) > 0
+			}
+			rel.rows = append(rel.rows, []any{x.s.schemaOf(t), t, "concord", nil, indexed[t], false, triggers, false})
+		}
+	case name == "pg_views":
+		for _, c := range []string{"schemaname", "viewname", "viewowner"} {
+			col(c, OIDName)
+		}
+		col("definition", OIDText)
+		for _, t := range tables {
+			if !isView[t] {
+				continue
+			}
+			def, err := x.viewDef(t)
+			if err != nil {
+				return nil, err
+			}
+			rel.rows = append(rel.rows, []any{"public", t, "concord", def})
 		}
 	case name == "pg_indexes":
 		for _, c := range []string{"schemaname", "tablename", "indexname", "tablespace"} {
@@ -577,6 +628,10 @@ func attStorage(oid uint32) string {
 // tableOID is the oid pg_class shows for the i-th table.
 func tableOID(i int) int64 { return int64(16384 + i) }
 
+// rowTypeOIDOffset puts a table's or view's row type (pg_class.reltype, non-zero as PostgreSQL's composite
+// type's oid: Prisma reads the columns of the relations that have one) above its oid.
+const rowTypeOIDOffset = 500_000
+
 // isRegclass reports whether a type name is regclass, the type whose values name relations.
 func isRegclass(tn *pg.TypeName) bool {
 	return tn != nil && len(tn.Names) > 0 && strings.EqualFold(tn.Names[len(tn.Names)-1].GetString_().GetSval(), "regclass")
@@ -603,6 +658,9 @@ func (x *exec) regtypeOf(v any) (any, error) {
 		}
 		return strconv.FormatInt(n, 10), nil
 	case string:
+		if oid, ok := typnameOID(n); ok {
+			return TypeName(oid), nil // a type's internal name: _text, int4 (TypeORM casts information_schema's udt_name)
+		}
 		oid, err := x.typeNamed(n)
 		if err != nil {
 			return nil, err
@@ -945,4 +1003,19 @@ func typInput(oid uint32) string {
 		return types[oid].typname + "_in"
 	}
 	return types[oid].typname + "in"
+}
+
+// typnameOID is the built-in type whose pg_type.typname is name (_text, int4, timestamptz), optionally qualified
+// with pg_catalog, quoted or not.
+func typnameOID(name string) (uint32, bool) {
+	if !strings.Contains(name, `""`) {
+		name = strings.ReplaceAll(name, `"`, "") // "pg_catalog"."_text"
+	}
+	name = strings.TrimPrefix(name, "pg_catalog.")
+	for oid, t := range types {
+		if t.typname == name {
+			return oid, true
+		}
+	}
+	return 0, false
 }
