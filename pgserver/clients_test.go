@@ -113,7 +113,7 @@ func lineDiff(want, got string) string {
 // pgjdbc read that the golden files do not cover (pg_tables, pg_views, pg_class.reltype and relhassubclass,
 // information_schema.columns.numeric_precision_radix, an int2vector's subscripts from 0 and its slices as
 // smallint[], a type's internal name as regtype, pg_type.typlen and typinput, pg_attribute.attlen,
-// information_schema._pg_expandarray, max_index_keys).
+// information_schema._pg_expandarray, max_index_keys, array types' typreceive).
 var clientCatalogSteps = []struct{ sql, want string }{
 	{"DROP VIEW IF EXISTS cc_v", ""},
 	{"DROP TABLE IF EXISTS cc_t", ""},
@@ -138,6 +138,9 @@ var clientCatalogSteps = []struct{ sql, want string }{
 		"id|4\nn|-1\nf|8\ns|-1\ntags|-1\nSELECT 5"},
 	{"SELECT (information_schema._pg_expandarray(ARRAY[10,20])).n, (information_schema._pg_expandarray(ARRAY[10,20])).x", "1|10\n2|20\nSELECT 2"},
 	{"SELECT setting FROM pg_settings WHERE name = 'max_index_keys'", "32\nSELECT 1"},
+	// Npgsql tells arrays by their receive function when it loads the types.
+	{"SELECT t.typname, CASE WHEN p.proname = 'array_recv' THEN 'a' ELSE t.typtype END, t.typelem FROM pg_type t LEFT JOIN pg_proc p ON p.oid = t.typreceive WHERE t.typname IN ('_int4', 'int4', 'record', '_text') ORDER BY 1",
+		"_int4|a|23\n_text|a|25\nint4|b|0\nrecord|p|0\nSELECT 4"},
 	{"DROP VIEW cc_v", "DROP VIEW"},
 	{"DROP TABLE cc_t", "DROP TABLE"},
 }

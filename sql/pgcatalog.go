@@ -490,9 +490,17 @@ func (x *exec) catalogRelation(schema, name string) (*relation, error) {
 		col("typbasetype", OIDOID)
 		col("typnotnull", OIDBool)
 		col("typinput", OIDText) // regproc: array_in marks an array type to pgjdbc
+		col("typreceive", OIDOID) // array_recv's oid marks an array type to Npgsql
 		for oid, t := range types {
-			rel.rows = append(rel.rows, []any{int64(oid), t.typname, int64(0), int64(11), "b", typeCategory(oid), int64(0), int64(t.elem), int64(t.array), int64(10), true, attStorage(oid),
-				typLen(oid), int64(-1), int64(0), false, typInput(oid)})
+			typtype, receive := "b", int64(0)
+			if t.elem != 0 && oid != OIDInt2Vector {
+				receive = arrayRecvOID
+			}
+			if oid == OIDRecord {
+				typtype = "p" // a pseudo-type
+			}
+			rel.rows = append(rel.rows, []any{int64(oid), t.typname, int64(0), int64(11), typtype, typeCategory(oid), int64(0), int64(t.elem), int64(t.array), int64(10), true, attStorage(oid),
+				typLen(oid), int64(-1), int64(0), false, typInput(oid), receive})
 		}
 		enums, err := x.enumTypes()
 		if err != nil {
@@ -500,7 +508,7 @@ func (x *exec) catalogRelation(schema, name string) (*relation, error) {
 		}
 		for _, e := range enums {
 			rel.rows = append(rel.rows, []any{int64(e.OID), e.Name, int64(0), int64(2200), "e", "E", int64(0), int64(0), int64(0), int64(10), true, attStorage(e.OID),
-				int64(4), int64(-1), int64(0), false, "enum_in"})
+				int64(4), int64(-1), int64(0), false, "enum_in", int64(0)})
 		}
 	case name == "pg_settings":
 		// The session's run-time parameters, by name, as SHOW gives them.
@@ -561,6 +569,11 @@ func (x *exec) catalogRelation(schema, name string) (*relation, error) {
 				typ = OIDOID
 			}
 			col(c, typ)
+		}
+		if name == "pg_proc" {
+			// array_recv alone, pg_catalog's, which pg_type.typreceive names for the array types: Npgsql tells
+			// arrays from base types by it when it loads the types at connection.
+			rel.rows = append(rel.rows, []any{int64(arrayRecvOID), "array_recv", int64(11), int64(10), "12", "3", nil, "2277", nil, "f"})
 		}
 	default:
 		// Any other catalog relation is empty, and its columns read as NULL:
@@ -627,6 +640,9 @@ func attStorage(oid uint32) string {
 
 // tableOID is the oid pg_class shows for the i-th table.
 func tableOID(i int) int64 { return int64(16384 + i) }
+
+// arrayRecvOID is the oid of PostgreSQL's array_recv, the receive function of every array type.
+const arrayRecvOID = 2400
 
 // rowTypeOIDOffset puts a table's or view's row type (pg_class.reltype, non-zero as PostgreSQL's composite
 // type's oid: Prisma reads the columns of the relations that have one) above its oid.
