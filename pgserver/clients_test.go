@@ -13,11 +13,11 @@ import (
 
 // updateClients rewrites the golden answers of testdata/clients from PostgreSQL's (go test -run
 // TestCompare_PostgreSQL -update-clients ./pgserver/).
-var updateClients = flag.Bool("update-clients", false, "write testdata/clients/*.out from PostgreSQL's answers")
+var updateClients = flag.Bool("update-clients", false, "write testdata/clients/*.want from PostgreSQL's answers")
 
 // runClientCatalog runs the catalog queries client libraries send (testdata/clients: pgjdbc's DatabaseMetaData)
 // over the schema in testdata/clients/schema.sql, and compares each answer with PostgreSQL 15's, kept in
-// testdata/clients/<file>.out.
+// testdata/clients/<file>.want.
 func runClientCatalog(t *testing.T, who string, c *pgx.Conn) {
 	ctx := context.Background()
 	schema, err := os.ReadFile("testdata/clients/schema.sql")
@@ -58,7 +58,7 @@ func runClientCatalog(t *testing.T, who string, c *pgx.Conn) {
 			got.WriteString("-- " + name + "\n" + out + "\n")
 			name = ""
 		}
-		golden := strings.TrimSuffix(file, ".sql") + ".out"
+		golden := strings.TrimSuffix(file, ".sql") + ".want"
 		if *updateClients && who == "postgresql" {
 			if err := os.WriteFile(golden, []byte(got.String()), 0o644); err != nil {
 				t.Fatal(err)
