@@ -183,7 +183,7 @@ func (x *exec) renameConstraint(rs *pg.RenameStmt) (*Result, error) {
 		nt.Checks = slices.Clone(t.Checks)
 		for i := range nt.Checks {
 			if nt.Checks[i].Name == old {
-				// Renamed in place: the validator's clauses follow the entry's order (checkViolation).
+				// Renamed in place: the validator's clauses follow the entry's order (checkedColl.fail).
 				nt.Checks[i].Name = name
 			}
 		}

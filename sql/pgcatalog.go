@@ -239,7 +239,7 @@ func (x *exec) catalogRelation(schema, name string) (*relation, error) {
 			if !isView[t] {
 				if tt, err := x.lookupTable(t, 0); err == nil {
 					checks = len(tt.Checks)
-					triggers = len(tt.ForeignKeys) > 0 || len(tt.ReferencedBy) > 0
+					triggers = tt.hasFKTriggers()
 				}
 			}
 			nsp, persistence := int64(2200), "p"
@@ -317,7 +317,7 @@ func (x *exec) catalogRelation(schema, name string) (*relation, error) {
 			}
 			triggers := false // PostgreSQL's foreign keys are triggers
 			if tt, err := x.lookupTable(t, 0); err == nil {
-				triggers = len(tt.ForeignKeys) > 0 || len(tt.ReferencedBy) > 0
+				triggers = tt.hasFKTriggers()
 			}
 			rel.rows = append(rel.rows, []any{x.s.schemaOf(t), t, "concord", nil, indexed[t], false, triggers, false})
 		}
@@ -1035,3 +1035,7 @@ func typnameOID(name string) (uint32, bool) {
 	}
 	return 0, false
 }
+
+// hasFKTriggers reports whether PostgreSQL would show t with triggers (pg_class.relhastriggers, pg_tables'
+// hastriggers): its foreign keys, and those referencing it, are triggers there.
+func (t *table) hasFKTriggers() bool { return len(t.ForeignKeys) > 0 || len(t.ReferencedBy) > 0 }
