@@ -141,6 +141,9 @@ var clientCatalogSteps = []struct{ sql, want string }{
 	// Npgsql tells arrays by their receive function when it loads the types.
 	{"SELECT t.typname, CASE WHEN p.proname = 'array_recv' THEN 'a' ELSE t.typtype END, t.typelem FROM pg_type t LEFT JOIN pg_proc p ON p.oid = t.typreceive WHERE t.typname IN ('_int4', 'int4', 'record', '_text') ORDER BY 1",
 		"_int4|a|23\n_text|a|25\nint4|b|0\nrecord|p|0\nSELECT 4"},
+	// The session's user owns what it made, in pg_class, pg_tables and pg_views alike (psql's \dt Owner).
+	{"SELECT pg_get_userbyid(c.relowner) = current_user, t.tableowner = current_user, (SELECT viewowner = current_user FROM pg_views WHERE viewname = 'cc_v') FROM pg_class c JOIN pg_tables t ON t.tablename = c.relname WHERE c.relname = 'cc_t'",
+		"t|t|t\nSELECT 1"},
 	{"DROP VIEW cc_v", "DROP VIEW"},
 	{"DROP TABLE cc_t", "DROP TABLE"},
 }

@@ -746,7 +746,7 @@ func (x *exec) scalarFunc(name string, f *pg.FuncCall, args []any) (any, error) 
 		if len(args) == 1 && numeric(args[0]) == int64(databaseOwnerOID) {
 			return "pg_database_owner", nil // the public schema's owner (psql's \dn)
 		}
-		return "concord", nil
+		return x.s.user(), nil // role 10, which owns every object, is the session's user, as pg_roles shows it
 	case "pg_is_in_recovery":
 		return false, nil // no standby answers SQL
 	case "acldefault", "pg_get_triggerdef":

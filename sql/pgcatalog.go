@@ -319,7 +319,7 @@ func (x *exec) catalogRelation(schema, name string) (*relation, error) {
 			if tt, err := x.lookupTable(t, 0); err == nil {
 				triggers = tt.hasFKTriggers()
 			}
-			rel.rows = append(rel.rows, []any{x.s.schemaOf(t), t, "concord", nil, indexed[t], false, triggers, false})
+			rel.rows = append(rel.rows, []any{x.s.schemaOf(t), t, x.s.user(), nil, indexed[t], false, triggers, false})
 		}
 	case name == "pg_views":
 		for _, c := range []string{"schemaname", "viewname", "viewowner"} {
@@ -334,7 +334,7 @@ func (x *exec) catalogRelation(schema, name string) (*relation, error) {
 			if err != nil {
 				return nil, err
 			}
-			rel.rows = append(rel.rows, []any{"public", t, "concord", def})
+			rel.rows = append(rel.rows, []any{"public", t, x.s.user(), def})
 		}
 	case name == "pg_indexes":
 		for _, c := range []string{"schemaname", "tablename", "indexname", "tablespace"} {
