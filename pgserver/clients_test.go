@@ -15,7 +15,8 @@ import (
 // TestCompare_PostgreSQL -update-clients ./pgserver/).
 var updateClients = flag.Bool("update-clients", false, "write testdata/clients/*.want from PostgreSQL's answers")
 
-// runClientCatalog runs the catalog queries client libraries send (testdata/clients: pgjdbc's DatabaseMetaData)
+// runClientCatalog runs the catalog queries client libraries send (testdata/clients: pgjdbc's DatabaseMetaData,
+// SQLAlchemy's Inspector)
 // over the schema in testdata/clients/schema.sql, and compares each answer with PostgreSQL 15's, kept in
 // testdata/clients/<file>.want.
 func runClientCatalog(t *testing.T, who string, c *pgx.Conn) {
@@ -138,6 +139,12 @@ var clientCatalogSteps = []struct{ sql, want string }{
 		"id|4\nn|-1\nf|8\ns|-1\ntags|-1\nSELECT 5"},
 	{"SELECT (information_schema._pg_expandarray(ARRAY[10,20])).n, (information_schema._pg_expandarray(ARRAY[10,20])).x", "1|10\n2|20\nSELECT 2"},
 	{"SELECT setting FROM pg_settings WHERE name = 'max_index_keys'", "32\nSELECT 1"},
+	// SQLAlchemy names a column's schema and relation (pg_catalog.pg_class.relname), and reads a column's direction
+	// from pg_index.indoption.
+	{"SELECT pg_catalog.pg_class.relname, pg_catalog.pg_namespace.nspname FROM pg_catalog.pg_class JOIN pg_catalog.pg_namespace ON pg_catalog.pg_namespace.oid = pg_catalog.pg_class.relnamespace WHERE pg_catalog.pg_class.relname = 'cc_t'",
+		"cc_t|public\nSELECT 1"},
+	{"CREATE INDEX cc_t_desc ON cc_t (f DESC, id)", "CREATE INDEX"},
+	{"SELECT x.indoption, x.indnullsnotdistinct FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid WHERE i.relname = 'cc_t_desc'", "3 0|f\nSELECT 1"},
 	// Npgsql tells arrays by their receive function when it loads the types.
 	{"SELECT t.typname, CASE WHEN p.proname = 'array_recv' THEN 'a' ELSE t.typtype END, t.typelem FROM pg_type t LEFT JOIN pg_proc p ON p.oid = t.typreceive WHERE t.typname IN ('_int4', 'int4', 'record', '_text') ORDER BY 1",
 		"_int4|a|23\n_text|a|25\nint4|b|0\nrecord|p|0\nSELECT 4"},

@@ -10,6 +10,7 @@ import (
 
 	pg "github.com/pganalyze/pg_query_go/v6"
 	"github.com/pganalyze/pg_query_go/v6/parser"
+	"google.golang.org/protobuf/reflect/protoreflect"
 )
 
 // MaxStatementBytes bounds the text of one statement (PostgreSQL's own
@@ -181,5 +182,45 @@ func parse(text string) ([]*pg.RawStmt, error) {
 		}
 		return nil, &Error{Code: CodeSyntaxError, Message: err.Error()}
 	}
+	for _, st := range tree.Stmts {
+		unqualifySchemaRefs(st)
+	}
 	return tree.Stmts, nil
+}
+
+// schemaNames are the schemas a column reference may name before its relation.
+var schemaNames = map[string]bool{"pg_catalog": true, "public": true, "information_schema": true}
+
+// unqualifySchemaRefs rewrites the column references that name their relation's schema, schema.relation.column
+// (SQLAlchemy writes pg_catalog.pg_class.oid), as relation.column, which is how the evaluator resolves them (a
+// third name is otherwise a path into a document field): when the statement reads that relation without an
+// alias, under that schema or none.
+func unqualifySchemaRefs(st *pg.RawStmt) {
+	unaliased := map[[2]string]bool{} // {schema, relation} read without an alias
+	found := false
+	walk(st.ProtoReflect(), func(m protoreflect.Message) bool {
+		switch v := m.Interface().(type) {
+		case *pg.RangeVar:
+			if v.Alias == nil {
+				unaliased[[2]string{v.Schemaname, v.Relname}] = true
+			}
+		case *pg.ColumnRef:
+			found = found || len(v.Fields) >= 3
+		}
+		return false
+	})
+	if !found {
+		return
+	}
+	walk(st.ProtoReflect(), func(m protoreflect.Message) bool {
+		cr, ok := m.Interface().(*pg.ColumnRef)
+		if !ok || len(cr.Fields) < 3 {
+			return false
+		}
+		schema, rel := cr.Fields[0].GetString_().GetSval(), cr.Fields[1].GetString_().GetSval()
+		if schemaNames[schema] && (unaliased[[2]string{schema, rel}] || unaliased[[2]string{"", rel}]) {
+			cr.Fields = cr.Fields[1:]
+		}
+		return false
+	})
 }

@@ -273,7 +273,8 @@ func (x *exec) catalogRelation(schema, name string) (*relation, error) {
 		}{{"indexrelid", OIDOID}, {"indrelid", OIDOID}, {"indnatts", OIDInt2}, {"indnkeyatts", OIDInt2},
 			{"indisunique", OIDBool}, {"indisprimary", OIDBool}, {"indisexclusion", OIDBool}, {"indimmediate", OIDBool},
 			{"indisclustered", OIDBool}, {"indisvalid", OIDBool}, {"indisready", OIDBool}, {"indislive", OIDBool},
-			{"indisreplident", OIDBool}, {"indkey", OIDInt2Vector}} {
+			{"indisreplident", OIDBool}, {"indkey", OIDInt2Vector}, {"indoption", OIDInt2Vector},
+			{"indnullsnotdistinct", OIDBool}} {
 			col(c.n, c.o)
 		}
 		indexes, err := x.pgIndexes()
@@ -291,9 +292,18 @@ func (x *exec) catalogRelation(schema, name string) (*relation, error) {
 					}
 				}
 			}
+			// indoption: 3 (DESC, NULLS FIRST, as DESC sorts NULLs) for a descending column, 0 for an ascending one:
+			// SQLAlchemy and Prisma read a column's direction from it.
+			options := make([]any, len(ix.columns))
+			for i := range options {
+				options[i] = int64(0)
+				if i < len(ix.desc) && ix.desc[i] {
+					options[i] = int64(3)
+				}
+			}
 			n := int64(len(ix.columns))
 			rel.rows = append(rel.rows, []any{ix.oid, ix.tableOID, n, n, ix.unique, ix.primary, false, true,
-				false, true, true, true, false, keys})
+				false, true, true, true, false, keys, options, false})
 		}
 	case name == "pg_tables":
 		// The tables, as PostgreSQL's view over pg_class lists them (scripts ask it which tables exist).
@@ -489,7 +499,7 @@ func (x *exec) catalogRelation(schema, name string) (*relation, error) {
 		col("typtypmod", OIDInt4)
 		col("typbasetype", OIDOID)
 		col("typnotnull", OIDBool)
-		col("typinput", OIDText) // regproc: array_in marks an array type to pgjdbc
+		col("typinput", OIDText)  // regproc: array_in marks an array type to pgjdbc
 		col("typreceive", OIDOID) // array_recv's oid marks an array type to Npgsql
 		for oid, t := range types {
 			typtype, receive := "b", int64(0)
