@@ -114,7 +114,7 @@ func lineDiff(want, got string) string {
 // pgjdbc read that the golden files do not cover (pg_tables, pg_views, pg_class.reltype and relhassubclass,
 // information_schema.columns.numeric_precision_radix, an int2vector's subscripts from 0 and its slices as
 // smallint[], a type's internal name as regtype, pg_type.typlen and typinput, pg_attribute.attlen,
-// information_schema._pg_expandarray, max_index_keys, array types' typreceive).
+// information_schema._pg_expandarray, max_index_keys, array types' typreceive, pg_opclass and pg_index.indclass).
 var clientCatalogSteps = []struct{ sql, want string }{
 	{"DROP VIEW IF EXISTS cc_v", ""},
 	{"DROP TABLE IF EXISTS cc_t", ""},
@@ -145,6 +145,11 @@ var clientCatalogSteps = []struct{ sql, want string }{
 		"cc_t|public\nSELECT 1"},
 	{"CREATE INDEX cc_t_desc ON cc_t (f DESC, id)", "CREATE INDEX"},
 	{"SELECT x.indoption, x.indnullsnotdistinct FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid WHERE i.relname = 'cc_t_desc'", "3 0|f\nSELECT 1"},
+	// Its operator classes (pg_index.indclass into pg_opclass), as Prisma and SQLAlchemy read them.
+	{"SELECT o.opcname, o.opcdefault, pg_typeof(x.indclass) FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_opclass o ON o.oid = x.indclass[1] WHERE i.relname = 'cc_t_desc'",
+		"int4_ops|t|oidvector\nSELECT 1"},
+	{"SELECT i.relname, o.opcname FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid CROSS JOIN LATERAL unnest(x.indclass) WITH ORDINALITY AS u(c, n) JOIN pg_opclass o ON o.oid = u.c WHERE i.relname IN ('cc_t_ns', 'cc_t_pkey') ORDER BY 1, u.n",
+		"cc_t_ns|numeric_ops\ncc_t_ns|text_ops\ncc_t_pkey|int4_ops\nSELECT 3"},
 	// Npgsql tells arrays by their receive function when it loads the types.
 	{"SELECT t.typname, CASE WHEN p.proname = 'array_recv' THEN 'a' ELSE t.typtype END, t.typelem FROM pg_type t LEFT JOIN pg_proc p ON p.oid = t.typreceive WHERE t.typname IN ('_int4', 'int4', 'record', '_text') ORDER BY 1",
 		"_int4|a|23\n_text|a|25\nint4|b|0\nrecord|p|0\nSELECT 4"},

@@ -113,10 +113,10 @@ func appendValue(m *pgtype.Map, buf []byte, v any, oid uint32, typmod int32, for
 			return nil, err
 		}
 	}
-	if oid == sql.OIDInt2Vector {
+	if sql.IsVector(oid) {
 		a, _ := v.([]any)
 		if format != 0 {
-			return appendValue(m, buf, a, sql.OIDInt2Array, 0, format) // int2vector's binary form is int2[]'s
+			return appendValue(m, buf, a, sql.VectorArray(oid), 0, format) // int2vector's binary form is int2[]'s
 		}
 		for i, e := range a {
 			if i > 0 {

@@ -185,7 +185,7 @@ func (x *exec) eval(n *pg.Node, sc *scope) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		if _, isArr := v.([]any); isArr && x.typeOf(ind.Arg, sc) == OIDInt2Vector {
+		if _, isArr := v.([]any); isArr && IsVector(x.typeOf(ind.Arg, sc)) {
 			return x.indirectFrom(v, ind.Indirection, sc, 0)
 		}
 		return x.indirect(v, ind.Indirection, sc)

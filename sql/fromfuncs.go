@@ -478,7 +478,7 @@ func (x *exec) targetSet(f *pg.FuncCall, sc *scope) ([]any, error) {
 		return nil, err
 	}
 	vals, err := setFunc(funcName(f), x.setType(f, sc), args, x.zone())
-	if err == nil && funcName(f) == "generate_subscripts" && len(f.Args) > 0 && x.typeOf(f.Args[0], sc) == OIDInt2Vector {
+	if err == nil && funcName(f) == "generate_subscripts" && len(f.Args) > 0 && IsVector(x.typeOf(f.Args[0], sc)) {
 		for i := range vals {
 			vals[i] = vals[i].(int64) - 1 // an int2vector is subscripted from 0 (pg_index.indkey: Prisma's column_index)
 		}

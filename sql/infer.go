@@ -254,8 +254,8 @@ func (x *exec) typeOf(n *pg.Node, sc *scope) uint32 {
 				slice = slice || ai.IsSlice
 			}
 		}
-		if slice && t == OIDInt2Vector {
-			return OIDInt2Array // as PostgreSQL's int2vector slices (Sequelize's indkey[:indnkeyatts-1])
+		if slice && IsVector(t) {
+			return VectorArray(t) // as PostgreSQL's int2vector slices (Sequelize's indkey[:indnkeyatts-1])
 		}
 		if slice && types[t].elem != 0 {
 			return t // a slice of an array is an array

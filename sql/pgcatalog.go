@@ -168,7 +168,7 @@ func (x *exec) catalogRelation(schema, name string) (*relation, error) {
 				}
 				length, precision, scale := columnSizes(c)
 				dataType, udt := TypeName(c.Type), internalName(c.Type)
-				if types[c.Type].elem != 0 && c.Type != OIDInt2Vector {
+				if types[c.Type].elem != 0 && !IsVector(c.Type) {
 					dataType = "ARRAY" // and udt_name the array type's (_int4), as PostgreSQL shows an array column
 				}
 				udtSchema := "pg_catalog"
@@ -274,7 +274,7 @@ func (x *exec) catalogRelation(schema, name string) (*relation, error) {
 			{"indisunique", OIDBool}, {"indisprimary", OIDBool}, {"indisexclusion", OIDBool}, {"indimmediate", OIDBool},
 			{"indisclustered", OIDBool}, {"indisvalid", OIDBool}, {"indisready", OIDBool}, {"indislive", OIDBool},
 			{"indisreplident", OIDBool}, {"indkey", OIDInt2Vector}, {"indoption", OIDInt2Vector},
-			{"indnullsnotdistinct", OIDBool}} {
+			{"indnullsnotdistinct", OIDBool}, {"indclass", OIDOIDVector}} {
 			col(c.n, c.o)
 		}
 		indexes, err := x.pgIndexes()
@@ -294,16 +294,21 @@ func (x *exec) catalogRelation(schema, name string) (*relation, error) {
 			}
 			// indoption: 3 (DESC, NULLS FIRST, as DESC sorts NULLs) for a descending column, 0 for an ascending one:
 			// SQLAlchemy and Prisma read a column's direction from it.
-			options := make([]any, len(ix.columns))
-			for i := range options {
+			options, classes := make([]any, len(ix.columns)), make([]any, len(ix.columns))
+			for i, c := range ix.columns {
 				options[i] = int64(0)
 				if i < len(ix.desc) && ix.desc[i] {
 					options[i] = int64(3)
 				}
+				typ := uint32(OIDText) // a field no column names
+				if col := ix.t.column(c); col != nil {
+					typ = col.Type
+				}
+				classes[i] = opclassOf(typ)
 			}
 			n := int64(len(ix.columns))
 			rel.rows = append(rel.rows, []any{ix.oid, ix.tableOID, n, n, ix.unique, ix.primary, false, true,
-				false, true, true, true, false, keys, options, false})
+				false, true, true, true, false, keys, options, false, classes})
 		}
 	case name == "pg_tables":
 		// The tables, as PostgreSQL's view over pg_class lists them (scripts ask it which tables exist).
@@ -477,6 +482,22 @@ func (x *exec) catalogRelation(schema, name string) (*relation, error) {
 		col("rolconnlimit", OIDInt4)
 		rel.rows = [][]any{{int64(10), x.s.user(), true, true, true, int64(-1)},
 			{int64(databaseOwnerOID), "pg_database_owner", false, true, false, int64(-1)}}
+	case name == "pg_opclass":
+		// The default btree operator classes of the types Concord's indexes hold (pg_index.indclass names them):
+		// SQLAlchemy and Prisma read an index column's operator class, and keep a non-default one.
+		col("oid", OIDOID)
+		col("opcmethod", OIDOID)
+		col("opcname", OIDName)
+		col("opcnamespace", OIDOID)
+		col("opcowner", OIDOID)
+		col("opcfamily", OIDOID)
+		col("opcintype", OIDOID)
+		col("opcdefault", OIDBool)
+		col("opckeytype", OIDOID)
+		for _, c := range opclasses {
+			oid := int64(opclassOIDBase + c.intype)
+			rel.rows = append(rel.rows, []any{oid, int64(403), c.name, int64(11), int64(10), oid, int64(c.intype), true, int64(0)})
+		}
 	case name == "pg_am":
 		col("oid", OIDOID)
 		col("amname", OIDName)
@@ -503,7 +524,7 @@ func (x *exec) catalogRelation(schema, name string) (*relation, error) {
 		col("typreceive", OIDOID) // array_recv's oid marks an array type to Npgsql
 		for oid, t := range types {
 			typtype, receive := "b", int64(0)
-			if t.elem != 0 && oid != OIDInt2Vector {
+			if t.elem != 0 && !IsVector(oid) {
 				receive = arrayRecvOID
 			}
 			if oid == OIDRecord {
@@ -1049,3 +1070,45 @@ func typnameOID(name string) (uint32, bool) {
 // hasFKTriggers reports whether PostgreSQL would show t with triggers (pg_class.relhastriggers, pg_tables'
 // hastriggers): its foreign keys, and those referencing it, are triggers there.
 func (t *table) hasFKTriggers() bool { return len(t.ForeignKeys) > 0 || len(t.ReferencedBy) > 0 }
+
+// opclassOIDBase puts an operator class's oid (pg_opclass) above its input type's.
+const opclassOIDBase = 4_000_000
+
+// opclasses are the default btree operator classes pg_opclass lists, by their input type, as PostgreSQL names
+// them (varchar's columns use text_ops, arrays array_ops, enums enum_ops).
+var opclasses = []struct {
+	name   string
+	intype uint32
+}{
+	{"bool_ops", OIDBool}, {"bytea_ops", OIDBytea}, {"int2_ops", OIDInt2}, {"int4_ops", OIDInt4}, {"int8_ops", OIDInt8},
+	{"float4_ops", OIDFloat4}, {"float8_ops", OIDFloat8}, {"numeric_ops", OIDNumeric}, {"text_ops", OIDText},
+	{"bpchar_ops", OIDBpchar}, {"name_ops", OIDName}, {"oid_ops", OIDOID}, {"date_ops", OIDDate},
+	{"time_ops", OIDTime}, {"timestamp_ops", OIDTimestamp}, {"timestamptz_ops", OIDTimestamptz},
+	{"interval_ops", OIDInterval}, {"uuid_ops", OIDUUID}, {"jsonb_ops", OIDJSONB},
+	{"array_ops", anyArrayOID}, {"enum_ops", anyEnumOID},
+}
+
+// anyArrayOID and anyEnumOID are PostgreSQL's anyarray and anyenum, the input types of array_ops and enum_ops.
+const (
+	anyArrayOID = 2277
+	anyEnumOID  = 3500
+)
+
+// opclassOf is the oid of the default operator class of an index column of type typ (text_ops for a type with
+// none of its own).
+func opclassOf(typ uint32) int64 {
+	switch {
+	case typ == OIDVarchar:
+		typ = OIDText
+	case types[typ].elem != 0:
+		typ = anyArrayOID
+	case enumOf(typ) != nil:
+		typ = anyEnumOID
+	}
+	for _, c := range opclasses {
+		if c.intype == typ {
+			return int64(opclassOIDBase + typ)
+		}
+	}
+	return int64(opclassOIDBase + OIDText)
+}

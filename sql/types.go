@@ -58,6 +58,7 @@ const (
 	OIDName          uint32 = 19
 	OIDChar          uint32 = 18
 	OIDInt2Vector    uint32 = 22 // pg_index.indkey: an int2 array subscripted from 0, written "1 2"
+	OIDOIDVector     uint32 = 30 // pg_index.indclass: an oid array subscripted from 0, written "1 2"
 	OIDByteaArray    uint32 = 1001
 	OIDOIDArray      uint32 = 1028 // pg_dump passes the tables it dumps as '{...}'::oid[]
 	OIDXid8          uint32 = 5069 // pg_current_xact_id's type, a 64-bit transaction number
@@ -113,6 +114,7 @@ var types = map[uint32]typeInfo{
 	OIDJSONPathArray: {typname: "_jsonpath", name: "jsonpath[]", elem: OIDJSONPath},
 	OIDUUIDArray:     {typname: "_uuid", name: "uuid[]", elem: OIDUUID},
 	OIDInt2Vector:    {typname: "int2vector", name: "int2vector", elem: OIDInt2},
+	OIDOIDVector:     {typname: "oidvector", name: "oidvector", elem: OIDOID},
 	OIDXid8:          {typname: "xid8", name: "xid8"},
 }
 
@@ -1169,3 +1171,16 @@ func AppendText(b []byte, v any) []byte {
 // Coerce converts a value to the representation of type oid, as an
 // assignment does; package pgserver uses it before encoding a column.
 func Coerce(v any, oid uint32) (any, error) { return coerce(v, oid) }
+
+// IsVector reports whether oid is int2vector or oidvector: an array subscripted from 0, written "1 2", whose
+// binary form is its element type's array's (VectorArray).
+func IsVector(oid uint32) bool { return oid == OIDInt2Vector || oid == OIDOIDVector }
+
+// VectorArray is the array type of a vector type's binary form and slices (int2[] for int2vector, oid[] for
+// oidvector).
+func VectorArray(oid uint32) uint32 {
+	if oid == OIDOIDVector {
+		return OIDOIDArray
+	}
+	return OIDInt2Array
+}
