@@ -65,6 +65,7 @@ psql_run -c "CREATE TABLE accounts (id text PRIMARY KEY, balance int8 NOT NULL C
 psql_run -c "INSERT INTO accounts VALUES ('alice', 100, 1), ('bob', 0, 1)" >/dev/null
 
 expect '\dt' "public|accounts|table|concord" "$(psql_run -A -t -c '\dt')"
+expect '\df lists no function of the user'"'"'s' "" "$(psql_run -A -t -c '\df' 2>&1)"
 expect '\d accounts' "id|text||not null|
 balance|bigint||not null|
 version|bigint||not null|" "$(psql_run -A -t -c '\d accounts' | grep -E '^(id|balance|version)\|')"

@@ -150,6 +150,9 @@ var clientCatalogSteps = []struct{ sql, want string }{
 		"int4_ops|t|oidvector\nSELECT 1"},
 	{"SELECT i.relname, o.opcname FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid CROSS JOIN LATERAL unnest(x.indclass) WITH ORDINALITY AS u(c, n) JOIN pg_opclass o ON o.oid = u.c WHERE i.relname IN ('cc_t_ns', 'cc_t_pkey') ORDER BY 1, u.n",
 		"cc_t_ns|numeric_ops\ncc_t_ns|text_ops\ncc_t_pkey|int4_ops\nSELECT 3"},
+	// pg_dump and psql's \d+ read a column's storage; psql's \du a role's attributes.
+	{"SELECT attname, attstorage FROM pg_attribute WHERE attrelid = 'cc_t'::regclass AND attname IN ('id', 'n', 's') ORDER BY attnum", "id|p\nn|m\ns|x\nSELECT 3"},
+	{"SELECT rolsuper, rolcreaterole, rolcreatedb, rolreplication, rolbypassrls FROM pg_roles WHERE rolname = current_user", "t|t|t|t|t\nSELECT 1"},
 	// Npgsql tells arrays by their receive function when it loads the types.
 	{"SELECT t.typname, CASE WHEN p.proname = 'array_recv' THEN 'a' ELSE t.typtype END, t.typelem FROM pg_type t LEFT JOIN pg_proc p ON p.oid = t.typreceive WHERE t.typname IN ('_int4', 'int4', 'record', '_text') ORDER BY 1",
 		"_int4|a|23\n_text|a|25\nint4|b|0\nrecord|p|0\nSELECT 4"},

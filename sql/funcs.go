@@ -686,7 +686,7 @@ func (x *exec) scalarFunc(name string, f *pg.FuncCall, args []any) (any, error) 
 			return tt.Truncate(time.Microsecond), nil
 		}
 		return nil, unsupported("date_trunc with this unit")
-	case "pg_table_is_visible", "pg_type_is_visible", "has_table_privilege", "has_schema_privilege", "has_database_privilege":
+	case "pg_table_is_visible", "pg_type_is_visible", "pg_function_is_visible", "has_table_privilege", "has_schema_privilege", "has_database_privilege":
 		return true, nil
 	case "format_type":
 		if len(args) == 0 || args[0] == nil {

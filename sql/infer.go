@@ -519,7 +519,7 @@ func (x *exec) funcType(f *pg.FuncCall, sc *scope) uint32 {
 		return OIDJSONB
 	case "json_build_object", "to_json", "json_agg", "json_object_agg", "row_to_json", "array_to_json":
 		return OIDJSON
-	case "bool_and", "bool_or", "every", "pg_table_is_visible", "pg_type_is_visible", "has_table_privilege", "has_schema_privilege":
+	case "bool_and", "bool_or", "every", "pg_table_is_visible", "pg_type_is_visible", "pg_function_is_visible", "has_table_privilege", "has_schema_privilege":
 		return OIDBool
 	case "pg_backend_pid", "inet_client_port", "inet_server_port":
 		return OIDInt4

@@ -480,8 +480,11 @@ func (x *exec) catalogRelation(schema, name string) (*relation, error) {
 		col("rolinherit", OIDBool)
 		col("rolcanlogin", OIDBool)
 		col("rolconnlimit", OIDInt4)
-		rel.rows = [][]any{{int64(10), x.s.user(), true, true, true, int64(-1)},
-			{int64(databaseOwnerOID), "pg_database_owner", false, true, false, int64(-1)}}
+		for _, c := range []string{"rolcreaterole", "rolcreatedb", "rolreplication", "rolbypassrls"} {
+			col(c, OIDBool) // psql's \du lists them as the role's attributes
+		}
+		rel.rows = [][]any{{int64(10), x.s.user(), true, true, true, int64(-1), true, true, true, true},
+			{int64(databaseOwnerOID), "pg_database_owner", false, true, false, int64(-1), false, false, false, false}}
 	case name == "pg_opclass":
 		// The default btree operator classes of the types Concord's indexes hold (pg_index.indclass names them):
 		// SQLAlchemy and Prisma read an index column's operator class, and keep a non-default one.
@@ -663,7 +666,13 @@ var emptyCatalogs = map[string][]string{
 // types, extended for the variable-length ones.
 func attStorage(oid uint32) string {
 	switch oid {
-	case OIDInt2, OIDInt4, OIDInt8, OIDFloat4, OIDFloat8, OIDBool, OIDTimestamptz, OIDTimestamp, OIDDate, OIDInterval, OIDOID:
+	case OIDInt2, OIDInt4, OIDInt8, OIDFloat4, OIDFloat8, OIDBool, OIDTimestamptz, OIDTimestamp, OIDDate, OIDInterval, OIDOID,
+		OIDUUID, OIDTime:
+		return "p"
+	case OIDNumeric:
+		return "m" // main: compressed in place, as PostgreSQL keeps a numeric
+	}
+	if enumOf(oid) != nil {
 		return "p"
 	}
 	return "x"
