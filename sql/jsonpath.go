@@ -210,24 +210,9 @@ func jsonPathFunc(ctx context.Context, name string, args []any) (any, bool, erro
 		return nil, true, err
 	}
 	switch base {
-	case "jsonb_path_exists":
-		ok, err := p.p.Exists(ctx, target, opts...)
-		if errors.Is(err, pathexec.NULL) {
-			return nil, true, nil
-		}
-		if err != nil {
-			return nil, true, jsonPathError(err)
-		}
-		return ok, true, nil
-	case "jsonb_path_match":
-		ok, err := p.p.Match(ctx, target, opts...)
-		if errors.Is(err, pathexec.NULL) {
-			return nil, true, nil
-		}
-		if err != nil {
-			return nil, true, jsonPathError(err)
-		}
-		return ok, true, nil
+	case "jsonb_path_exists", "jsonb_path_match":
+		v, err := pathBool(ctx, p, base == "jsonb_path_exists", target, opts...)
+		return v, true, err
 	case "jsonb_path_query_first":
 		res, err := p.p.Query(ctx, target, opts...)
 		if err != nil {
@@ -287,12 +272,17 @@ func jsonPathOp(op string, l, r any) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := pv.(jsonPathValue).p
-	check := p.Exists
-	if op == "@@" {
-		check = p.Match
+	return pathBool(context.Background(), pv.(jsonPathValue), op == "@?", pathJSON(j), pathexec.WithSilent())
+}
+
+// pathBool runs a path's existence check (exists) or its predicate over target, as a SQL boolean: NULL when the
+// result is unknown.
+func pathBool(ctx context.Context, p jsonPathValue, exists bool, target any, opts ...pathexec.Option) (any, error) {
+	check := p.p.Match
+	if exists {
+		check = p.p.Exists
 	}
-	ok, err := check(context.Background(), pathJSON(j), pathexec.WithSilent())
+	ok, err := check(ctx, target, opts...)
 	if errors.Is(err, pathexec.NULL) {
 		return nil, nil
 	}
