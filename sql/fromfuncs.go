@@ -310,7 +310,7 @@ func (x *exec) rangeFunction(rf *pg.RangeFunction, outer *scope) (*relation, err
 		if err != nil {
 			return nil, err
 		}
-		if vals, err = setFunc(name, oid, args, x.zone()); err != nil {
+		if vals, err = x.setValues(f, sc, oid, args); err != nil {
 			return nil, err
 		}
 	}
@@ -477,10 +477,16 @@ func (x *exec) targetSet(f *pg.FuncCall, sc *scope) ([]any, error) {
 	if err != nil {
 		return nil, err
 	}
-	vals, err := setFunc(funcName(f), x.setType(f, sc), args, x.zone())
+	return x.setValues(f, sc, x.setType(f, sc), args)
+}
+
+// setValues is setFunc for the call f in scope sc: a vector's subscripts (generate_subscripts of an int2vector or
+// oidvector, pg_index.indkey: Prisma's column_index) count from 0.
+func (x *exec) setValues(f *pg.FuncCall, sc *scope, oid uint32, args []any) ([]any, error) {
+	vals, err := setFunc(funcName(f), oid, args, x.zone())
 	if err == nil && funcName(f) == "generate_subscripts" && len(f.Args) > 0 && IsVector(x.typeOf(f.Args[0], sc)) {
 		for i := range vals {
-			vals[i] = vals[i].(int64) - 1 // an int2vector is subscripted from 0 (pg_index.indkey: Prisma's column_index)
+			vals[i] = vals[i].(int64) - 1
 		}
 	}
 	return vals, err

@@ -223,10 +223,7 @@ func (x *exec) catalogRelation(schema, name string) (*relation, error) {
 		if err != nil {
 			return nil, err
 		}
-		hasIndex := map[int64]bool{}
-		for _, ix := range indexes {
-			hasIndex[ix.tableOID] = true
-		}
+		hasIndex := indexedTables(indexes)
 		for i, t := range tables {
 			relkind := "r" // pg_class.relkind
 			if isView[t] {
@@ -322,11 +319,8 @@ func (x *exec) catalogRelation(schema, name string) (*relation, error) {
 		if err != nil {
 			return nil, err
 		}
-		indexed := map[string]bool{}
-		for _, ix := range indexes {
-			indexed[ix.table] = true
-		}
-		for _, t := range tables {
+		hasIndex := indexedTables(indexes)
+		for i, t := range tables {
 			if isView[t] {
 				continue
 			}
@@ -334,7 +328,7 @@ func (x *exec) catalogRelation(schema, name string) (*relation, error) {
 			if tt, err := x.lookupTable(t, 0); err == nil {
 				triggers = tt.hasFKTriggers()
 			}
-			rel.rows = append(rel.rows, []any{x.s.schemaOf(t), t, x.s.user(), nil, indexed[t], false, triggers, false})
+			rel.rows = append(rel.rows, []any{x.s.schemaOf(t), t, x.s.user(), nil, hasIndex[tableOID(i)], false, triggers, false})
 		}
 	case name == "pg_views":
 		for _, c := range []string{"schemaname", "viewname", "viewowner"} {
@@ -1120,4 +1114,13 @@ func opclassOf(typ uint32) int64 {
 		}
 	}
 	return int64(opclassOIDBase + OIDText)
+}
+
+// indexedTables are the oids of the tables that have indexes (pg_class.relhasindex, pg_tables.hasindexes).
+func indexedTables(indexes []pgIndex) map[int64]bool {
+	out := map[int64]bool{}
+	for _, ix := range indexes {
+		out[ix.tableOID] = true
+	}
+	return out
 }

@@ -763,9 +763,6 @@ func rowIndexes(n int) []int {
 	return out
 }
 
-// joinPairs pairs each row of l with the rows of r that candidates names (every row when candidates is nil),
-// keeping the pairs match accepts, and for outer joins the rows of either side that matched nothing, padded
-// with NULLs.
 // maxJoinRows bounds the rows a join of two relations may hold, so that a FROM list without conditions pairing
 // its sources (whose product a nested loop builds in memory) fails instead of exhausting the server's memory.
 var maxJoinRows = 10_000_000 // a variable for its test
@@ -777,6 +774,9 @@ func errJoinTooLarge() error {
 		Hint:    "Pair the FROM list's sources with equalities between their columns (a.id = b.a_id), which a hash join uses."}
 }
 
+// joinPairs pairs each row of l with the rows of r that candidates names (every row when candidates is nil),
+// keeping the pairs match accepts, and for outer joins the rows of either side that matched nothing, padded
+// with NULLs.
 func joinPairs(l, r *relation, kind pg.JoinType, match func(row []any) (bool, error), candidates func([]any) []int) (*relation, error) {
 	out := &relation{cols: append(append([]relCol{}, l.cols...), r.cols...)}
 	rightMatched := make([]bool, len(r.rows))
