@@ -182,10 +182,11 @@ var editSteps = []struct{ sql, want string }{
 	{"DROP TABLE rv1, rv2, rvc, rvp, emp, u14b, fc8, fp4, nvc, nvp, fcx, pn, rs1", "DROP TABLE"},
 }
 
-// runFKs runs fkSteps, renameSteps, infoSchemaSteps and editSteps on a connection.
+// runFKs runs fkSteps, fkUniqueSteps, renameSteps, infoSchemaSteps and editSteps on a connection.
 func runFKs(t *testing.T, who string, c *pgx.Conn) {
 	t.Helper()
 	runSteps(t, who, c, fkSteps)
+	runSteps(t, who, c, fkUniqueSteps)
 	runSteps(t, who, c, renameSteps)
 	runSteps(t, who, c, infoSchemaSteps)
 	runSteps(t, who, c, editSteps)

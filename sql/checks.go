@@ -275,7 +275,7 @@ func (x *exec) writeColl(t *table) backendColl {
 		c = checkedColl{backendColl: c, t: t}
 	}
 	if len(t.ForeignKeys) > 0 || len(t.ReferencedBy) > 0 {
-		c = fkColl{backendColl: c, x: x, t: t}
+		c = fkColl{backendColl: c, x: x, t: t, keyed: len(t.ReferencedBy) > 0 && x.uniqueReferenced(t)}
 	}
 	return c
 }
@@ -403,7 +403,8 @@ type pgConstraint struct {
 	deferrable, deferred        bool
 	key, refKey                 []any // conkey and confkey: the columns' attnums (int2[])
 	onDelete, onUpdate          string
-	notValid                    bool // added NOT VALID and not validated since: convalidated is false
+	notValid                    bool   // added NOT VALID and not validated since: convalidated is false
+	refIndex                    string // a foreign key's: the storage name of the unique index it references, "" for a primary key
 }
 
 // notValidSuffix ends pg_get_constraintdef of a constraint not validated, as PostgreSQL's: psql's \d shows it,
@@ -442,7 +443,7 @@ func (x *exec) pgConstraints() ([]pgConstraint, error) {
 				key: attnums(t, checkColumns(t, c)), notValid: c.NotValid})
 		}
 		for _, fk := range t.ForeignKeys {
-			c := pgConstraint{oid: int64(40000 + len(out)), table: oids[t.Name], refTable: oids[fk.Table], kind: "f", name: fk.Name, def: foreignKeyDef(fk) + notValidSuffix(fk.NotValid), notValid: fk.NotValid,
+			c := pgConstraint{oid: int64(40000 + len(out)), table: oids[t.Name], refTable: oids[fk.Table], refIndex: fk.RefIndex, kind: "f", name: fk.Name, def: foreignKeyDef(fk) + notValidSuffix(fk.NotValid), notValid: fk.NotValid,
 				deferrable: fk.Deferrable, deferred: fk.Deferred, key: attnums(t, fk.Columns), onDelete: fk.OnDelete, onUpdate: fk.OnUpdate}
 			if c.onUpdate == "" {
 				c.onUpdate = "a"
@@ -457,9 +458,12 @@ func (x *exec) pgConstraints() ([]pgConstraint, error) {
 	if err != nil {
 		return nil, err
 	}
-	for i := range out { // a foreign key's conindid is the referenced primary key's index
+	for i := range out { // a foreign key's conindid is the referenced primary key's or unique index
 		for _, ix := range indexes {
-			if out[i].kind == "f" && ix.primary && ix.tableOID == out[i].refTable {
+			if out[i].kind != "f" || ix.tableOID != out[i].refTable {
+				continue
+			}
+			if out[i].refIndex == "" && ix.primary || out[i].refIndex != "" && ix.storage == out[i].refIndex {
 				out[i].index = ix.oid
 			}
 		}

@@ -138,11 +138,15 @@ func (x *exec) createTable1(cs *pg.CreateStmt) (*Result, error) {
 		}
 		t.addCheck(c)
 	}
+	var pending []uniqueKey // the unique indexes made below, which a foreign key to t itself may reference
+	for i, u := range uniques {
+		pending = append(pending, uniqueKey{index: uniqueIndexName(t, u, uniqueNames[i]), columns: u})
+	}
 	for _, con := range checks {
 		if con.Contype != pg.ConstrType_CONSTR_FOREIGN {
 			continue
 		}
-		fk, err := x.newForeignKey(t, con)
+		fk, err := x.newForeignKey(t, con, pending)
 		if err != nil {
 			return nil, err
 		}
@@ -246,15 +250,20 @@ func (x *exec) createTable1(cs *pg.CreateStmt) (*Result, error) {
 			}
 			keys = append(keys, bson.E{Key: t.field(k), Value: 1})
 		}
-		name := uniqueNames[i]
-		if name == "" {
-			name = t.Name + "_" + strings.Join(u, "_") + "_key"
-		}
-		if err := db.collection(t.Name).createIndex(ctx, keys, name, true, uniquePartial(keys)); err != nil {
+		if err := db.collection(t.Name).createIndex(ctx, keys, uniqueIndexName(t, u, uniqueNames[i]), true, uniquePartial(keys)); err != nil {
 			return nil, err
 		}
 	}
 	return &Result{Tag: "CREATE TABLE"}, nil
+}
+
+// uniqueIndexName is the name of the index of a UNIQUE constraint on columns of t: the constraint's name, else
+// <table>_<col>[_<col>...]_key.
+func uniqueIndexName(t *table, columns []string, conname string) string {
+	if conname != "" {
+		return conname
+	}
+	return t.Name + "_" + strings.Join(columns, "_") + "_key"
 }
 
 // errNullsNotDistinct is the 0A000 of PostgreSQL 15's UNIQUE NULLS NOT DISTINCT: Concord's unique indexes leave NULLs
@@ -659,7 +668,7 @@ func (x *exec) drop(ds *pg.DropStmt) (*Result, error) {
 				x.skipping("extension", name)
 			}
 		case pg.ObjectType_OBJECT_INDEX:
-			found, err := x.dropIndex(name)
+			found, err := x.dropIndex(name, ds.Behavior == pg.DropBehavior_DROP_CASCADE)
 			if err != nil {
 				return nil, err
 			}
@@ -808,8 +817,9 @@ func (x *exec) truncate(ts *pg.TruncateStmt) (*Result, error) {
 }
 
 // dropIndex drops the named index of whichever table has it: an alias (indexalias.go), or a storage index,
-// which its first alias, if any, then replaces.
-func (x *exec) dropIndex(name string) (bool, error) {
+// which its first alias, if any, then replaces. The index of a UNIQUE constraint is dropped with the constraint,
+// as in PostgreSQL; one that foreign keys reference is dropped with them by CASCADE only.
+func (x *exec) dropIndex(name string, cascade bool) (bool, error) {
 	if found, err := x.dropAlias(name); found || err != nil {
 		return found, err
 	}
@@ -834,6 +844,25 @@ func (x *exec) dropIndex(name string) (bool, error) {
 		for _, s := range specs {
 			if s.name != storage || s.name == "_id_" {
 				continue
+			}
+			if terr == nil && t.declared {
+				if _, ok := uniqueConstraint(t, s); ok {
+					return true, &Error{Code: CodeDependentObjectsStillExist,
+						Message: fmt.Sprintf("cannot drop index %s because constraint %s on table %s requires it", name, name, tn),
+						Hint:    fmt.Sprintf("You can drop constraint %s on table %s instead.", name, tn)}
+				}
+				deps, err := x.keyDependents(t, func(fk foreignKey) bool { return fk.RefIndex == storage })
+				if err != nil {
+					return true, err
+				}
+				if err := x.dropKeyDependents(t, deps, "cannot drop index "+name, "index "+name, cascade, nil); err != nil {
+					return true, err
+				}
+				if len(deps) > 0 {
+					if t, err = x.readTable(tn, 0); err != nil { // a foreign key of its own may be gone
+						return true, err
+					}
+				}
 			}
 			if err := coll.dropIndex(x.base, storage); err != nil {
 				return true, err
@@ -1157,6 +1186,18 @@ func (x *exec) alterTable1(as *pg.AlterTableStmt, t *table, saved *bool) (*Resul
 				t.ForeignKeys = slices.Delete(t.ForeignKeys, i, i+1)
 				continue
 			}
+			if _, isAlias := t.Aliases[cmd.Name]; !isAlias {
+				// A UNIQUE constraint's index that foreign keys reference goes only with them (CASCADE).
+				storage, _ := t.storageIndex(cmd.Name)
+				deps, err := x.keyDependents(t, func(fk foreignKey) bool { return fk.RefIndex == storage })
+				if err != nil {
+					return nil, err
+				}
+				if err := x.dropKeyDependents(t, deps, fmt.Sprintf("cannot drop constraint %s on table %s", cmd.Name, t.Name), "index "+cmd.Name,
+					cmd.Behavior == pg.DropBehavior_DROP_CASCADE, dropOwnKey(t, &dropFKs)); err != nil {
+					return nil, err
+				}
+			}
 			dropConstraints = append(dropConstraints, cmd)
 			continue
 		case pg.AlterTableType_AT_ValidateConstraint:
@@ -1201,6 +1242,18 @@ func (x *exec) alterTable1(as *pg.AlterTableStmt, t *table, saved *bool) (*Resul
 				}
 				doomed, err := x.columnDependents(t, cmd.Name, cmd.Behavior == pg.DropBehavior_DROP_CASCADE)
 				if err != nil {
+					return nil, err
+				}
+				// The foreign keys referencing the column (a unique key's), but t's own on the column itself,
+				// which go with it below.
+				deps, err := x.keyDependents(t, func(fk foreignKey) bool {
+					return slices.Contains(fk.RefColumns, cmd.Name) && !slices.Contains(fk.Columns, cmd.Name)
+				})
+				if err != nil {
+					return nil, err
+				}
+				if err := x.dropKeyDependents(t, deps, fmt.Sprintf("cannot drop column %s of table %s", cmd.Name, t.Name),
+					fmt.Sprintf("column %s of table %s", cmd.Name, t.Name), cmd.Behavior == pg.DropBehavior_DROP_CASCADE, dropOwnKey(t, &dropFKs)); err != nil {
 					return nil, err
 				}
 				cascadedViews = append(cascadedViews, doomed...)
@@ -1371,7 +1424,7 @@ func (x *exec) alterTable1(as *pg.AlterTableStmt, t *table, saved *bool) (*Resul
 	}
 	var newFKs, verifyFKs []foreignKey
 	for _, con := range addFKs {
-		fk, err := x.newForeignKey(t, con)
+		fk, err := x.newForeignKey(t, con, nil)
 		if err != nil {
 			return nil, err
 		}
@@ -1581,6 +1634,14 @@ func (x *exec) undoAddColumns(t *table, added []column, cause error) error {
 		return err
 	}
 	return cause
+}
+
+// dropOwnKey drops a foreign key of t, the table ALTER TABLE edits, noting it in dropped.
+func dropOwnKey(t *table, dropped *[]foreignKey) func(foreignKey) {
+	return func(fk foreignKey) {
+		t.ForeignKeys = slices.DeleteFunc(t.ForeignKeys, func(f foreignKey) bool { return f.Name == fk.Name })
+		*dropped = append(*dropped, fk)
+	}
 }
 
 // applyForeignKeys, after ALTER TABLE wrote t's catalog entry, tells the referenced tables of the foreign keys

@@ -9,27 +9,37 @@ import (
 
 	pg "github.com/pganalyze/pg_query_go/v6"
 	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/x/bsonx/bsoncore"
 )
 
-// FOREIGN KEY constraints reference a parent table's primary key. A statement that writes a table with foreign
-// keys, or deletes from a table others reference, runs as a transaction (the block's or an internal one); a
-// child row written with a non-NULL key locks its parent row (Collection.LockForUpdate) and must find it, and a
-// deleted parent row finds its children and, as the constraint says, refuses (NO ACTION, RESTRICT), deletes them
-// (CASCADE) or sets their keys to NULL (SET NULL). The lock is what keeps a child from being written beside a
-// parent deleted at the same time: the two transactions claim the parent row, so one waits for or conflicts with
-// the other and then sees what it did (a conflict inside an internal transaction is retried, in a block it is
-// 40001). PostgreSQL's lock on the parent row is FOR KEY SHARE, so its child inserts on one parent do not wait
-// for each other; Concord's is exclusive, so they run one after the other.
+// FOREIGN KEY constraints reference a parent table's primary key or the columns of one of its unique indexes
+// (a UNIQUE constraint's, or any unique index that is not partial), as PostgreSQL allows. A statement that writes a
+// table with foreign keys, or deletes from a table others reference, runs as a transaction (the block's or an
+// internal one); a child row written with a non-NULL key locks its parent row (Collection.LockForUpdate) and must
+// find it, and a deleted parent row finds its children and, as the constraint says, refuses (NO ACTION,
+// RESTRICT), deletes them (CASCADE) or sets their keys to NULL (SET NULL). A primary key never changes (it is the
+// documents' _id); a referenced unique key may, and an UPDATE that changes it applies the constraint's ON UPDATE
+// action to the children of the old key the same way (CASCADE gives them the new key). The lock is what keeps a
+// child from being written beside a parent deleted or changed at the same time: the two transactions claim the
+// parent row, so one waits for or conflicts with the other and then sees what it did (a conflict inside an
+// internal transaction is retried, in a block it is 40001). PostgreSQL's lock on the parent row is FOR KEY
+// SHARE, so its child inserts on one parent do not wait for each other; Concord's is exclusive, so they run one
+// after the other. A parent row found by a unique key is one committed (or written by the transaction itself):
+// PostgreSQL would wait for a parent another transaction is inserting, Concord reports the key missing.
 
-// foreignKey is a FOREIGN KEY constraint: Columns of its table reference RefColumns, the primary key of Table.
+// foreignKey is a FOREIGN KEY constraint: Columns of its table reference RefColumns of Table, its primary key or
+// the columns of its unique index RefIndex.
 type foreignKey struct {
 	Name       string   `bson:"name"`
 	Columns    []string `bson:"columns"`
 	Table      string   `bson:"table"`
 	RefColumns []string `bson:"refcolumns"`
+	// RefIndex is the storage name of the parent's unique index the key references; "" for its primary key.
+	RefIndex string `bson:"refindex,omitempty"`
 	// OnDelete is PostgreSQL's confdeltype: "a" NO ACTION, "r" RESTRICT, "c" CASCADE, "n" SET NULL.
 	OnDelete string `bson:"ondelete"`
-	// OnUpdate is confupdtype, as declared; "" for NO ACTION. A primary key cannot change here, so it never applies.
+	// OnUpdate is confupdtype, as declared; "" for NO ACTION. It applies to a key on a unique index only: a
+	// primary key cannot change here.
 	OnUpdate string `bson:"onupdate,omitempty"`
 	// Deferrable and Deferred are DEFERRABLE and INITIALLY DEFERRED (deferred.go).
 	Deferrable bool `bson:"deferrable,omitempty"`
@@ -46,8 +56,9 @@ const (
 	CodeDependentObjectsStillExist = "2BP01"
 )
 
-// newForeignKey makes the FOREIGN KEY constraint con of t. A reference to t itself is allowed.
-func (x *exec) newForeignKey(t *table, con *pg.Constraint) (foreignKey, error) {
+// newForeignKey makes the FOREIGN KEY constraint con of t. A reference to t itself is allowed; pending are then
+// the unique indexes CREATE TABLE is about to make on t.
+func (x *exec) newForeignKey(t *table, con *pg.Constraint, pending []uniqueKey) (foreignKey, error) {
 	fk := foreignKey{Table: con.Pktable.GetRelname(), OnDelete: con.FkDelAction}
 	for _, name := range []string{t.Name, fk.Table} {
 		if err := x.refuseTempRef("FOREIGN KEY", name); err != nil {
@@ -89,14 +100,14 @@ func (x *exec) newForeignKey(t *table, con *pg.Constraint) (foreignKey, error) {
 		}
 		parent = p
 	}
-	if len(parent.Key) == 0 {
-		return fk, errorf(CodeInvalidForeignKey, "there is no primary key for referenced table \"%s\"", fk.Table)
-	}
 	var refs []string
 	for _, a := range con.PkAttrs {
 		refs = append(refs, a.GetString_().GetSval())
 	}
 	if len(refs) == 0 {
+		if len(parent.Key) == 0 {
+			return fk, errorf(CodeInvalidForeignKey, "there is no primary key for referenced table \"%s\"", fk.Table)
+		}
 		refs = slices.Clone(parent.Key)
 	}
 	if len(refs) != len(fk.Columns) {
@@ -107,12 +118,15 @@ func (x *exec) newForeignKey(t *table, con *pg.Constraint) (foreignKey, error) {
 			return fk, errorf(CodeUndefinedColumn, "column \"%s\" referenced in foreign key constraint does not exist", r)
 		}
 	}
-	sortedRefs, sortedKey := slices.Clone(refs), slices.Clone(parent.Key)
-	slices.Sort(sortedRefs)
-	slices.Sort(sortedKey)
-	if !slices.Equal(sortedRefs, sortedKey) {
-		return fk, &Error{Code: CodeInvalidForeignKey, Message: fmt.Sprintf("there is no unique constraint matching given keys for referenced table \"%s\"", fk.Table),
-			Hint: "Concord's foreign keys reference the primary key of the referenced table."}
+	if !sameColumns(refs, parent.Key) {
+		ix, err := x.refUniqueIndex(parent, refs, pending)
+		if err != nil {
+			return fk, err
+		}
+		if ix == "" {
+			return fk, errorf(CodeInvalidForeignKey, "there is no unique constraint matching given keys for referenced table \"%s\"", fk.Table)
+		}
+		fk.RefIndex = ix
 	}
 	fk.RefColumns = refs
 	fk.Name = con.Conname
@@ -132,6 +146,44 @@ func (x *exec) newForeignKey(t *table, con *pg.Constraint) (foreignKey, error) {
 		}
 	}
 	return fk, nil
+}
+
+// uniqueKey is a unique index of a table: its storage name and columns.
+type uniqueKey struct {
+	index   string
+	columns []string
+}
+
+// sameColumns reports whether a and b hold the same column names, in any order.
+func sameColumns(a, b []string) bool {
+	return len(a) == len(b) && slices.Equal(slices.Sorted(slices.Values(a)), slices.Sorted(slices.Values(b)))
+}
+
+// refUniqueIndex is the storage name of the unique index of parent a foreign key to refs references: one on
+// exactly those columns, in any order, that is not partial, as PostgreSQL requires; "" when parent has none.
+// pending are unique indexes parent is about to have (CREATE TABLE's own).
+func (x *exec) refUniqueIndex(parent *table, refs []string, pending []uniqueKey) (string, error) {
+	for _, u := range pending {
+		if sameColumns(u.columns, refs) {
+			return u.index, nil
+		}
+	}
+	if !parent.declared {
+		return "", nil
+	}
+	specs, err := x.s.db().collection(parent.Name).indexes(x.base)
+	if err != nil {
+		return "", err
+	}
+	for _, s := range specs {
+		if !s.unique || s.name == "_id_" || parent.Predicates[s.name] != "" {
+			continue
+		}
+		if cols, _ := indexColumns(parent, s.keys); sameColumns(cols, refs) {
+			return s.name, nil
+		}
+	}
+	return "", nil
 }
 
 // comparableTypes reports whether a foreign key column of type a can reference a key of type b, as PostgreSQL
@@ -218,17 +270,17 @@ func (t *table) references(parent string) bool {
 	return slices.ContainsFunc(t.ForeignKeys, func(fk foreignKey) bool { return fk.Table == parent })
 }
 
-// parentKey is the _id of the parent row a child document's foreign key names, and the key's text for
-// messages; ok is false when no parent row can hold the key (a value outside the parent column's type). The
-// caller has ruled out NULLs (hasNullKey).
-func (x *exec) parentKey(child, parent *table, fk foreignKey, doc bson.Raw) (id bson.RawValue, text string, ok bool, err error) {
-	vals := map[string]any{}
+// parentValues are the values a child document's foreign key names in the parent's columns, by referenced
+// column, and the key's text for messages; ok is false when no parent row can hold the key (a value outside the
+// parent column's type). The caller has ruled out NULLs (hasNullKey).
+func parentValues(child, parent *table, fk foreignKey, doc bson.Raw) (vals map[string]any, text string, ok bool) {
+	vals = map[string]any{}
 	var texts []string
 	fits := true
 	for i, c := range fk.Columns {
 		rv, err := doc.LookupErr(strings.Split(child.field(c), ".")...)
 		if err != nil || rv.Type == bson.TypeNull {
-			return id, "", false, nil
+			return nil, "", false
 		}
 		v := fromBSON(rv)
 		texts = append(texts, formatText(v))
@@ -248,24 +300,59 @@ func (x *exec) parentKey(child, parent *table, fk foreignKey, doc bson.Raw) (id 
 		}
 		vals[fk.RefColumns[i]] = sv
 	}
-	if !fits {
-		return id, strings.Join(texts, ", "), false, nil
+	return vals, strings.Join(texts, ", "), fits
+}
+
+// lockParent finds the parent row a child document's foreign key names and locks it for the transaction of ctx;
+// found is false when no row holds the key, text is the key for messages. A key on the primary key is the
+// parent's _id, locked and then read; one on a unique index is looked up by its columns, and the row found is
+// locked and read again by its _id (a row whose key changed before the lock is no parent).
+func (x *exec) lockParent(ctx context.Context, child, parent *table, fk foreignKey, doc bson.Raw) (found bool, text string, err error) {
+	vals, text, ok := parentValues(child, parent, fk, doc)
+	if !ok {
+		return false, text, nil
 	}
-	var key any
-	if len(parent.Key) == 1 {
-		key = vals[parent.Key[0]]
-	} else {
-		d := bson.D{}
-		for _, k := range parent.Key {
-			d = append(d, bson.E{Key: k, Value: vals[k]})
+	pc := x.s.db().collection(parent.Name)
+	var filter bson.D
+	if fk.RefIndex == "" {
+		var key any
+		if len(parent.Key) == 1 {
+			key = vals[parent.Key[0]]
+		} else {
+			d := bson.D{}
+			for _, k := range parent.Key {
+				d = append(d, bson.E{Key: k, Value: vals[k]})
+			}
+			key = d
 		}
-		key = d
+		id, err := bsonValue(key)
+		if err != nil {
+			return false, text, err
+		}
+		filter = bson.D{{Key: "_id", Value: id}}
+	} else {
+		for _, r := range fk.RefColumns {
+			filter = append(filter, bson.E{Key: parent.field(r), Value: vals[r]})
+		}
+		row, err := pc.findOne(ctx, filter)
+		if isNoDocuments(err) {
+			return false, text, nil
+		}
+		if err != nil {
+			return false, text, err
+		}
+		filter = append(bson.D{{Key: "_id", Value: row.Lookup("_id")}}, filter...)
 	}
-	id, err = bsonValue(key)
-	if err != nil {
-		return id, "", false, err
+	if _, err := pc.lockForUpdate(ctx, []bson.RawValue{filter[0].Value.(bson.RawValue)}, false); err != nil {
+		return false, text, err
 	}
-	return id, strings.Join(texts, ", "), true, nil
+	if _, err := pc.findOne(ctx, filter); err != nil {
+		if isNoDocuments(err) {
+			return false, text, nil
+		}
+		return false, text, err
+	}
+	return true, text, nil
 }
 
 // fkPending are the foreign-key checks a statement's writes leave for its end: child rows whose parents must
@@ -372,23 +459,11 @@ func (x *exec) verifyChild(ctx context.Context, t *table, doc, before bson.Raw, 
 			}
 			parent = p
 		}
-		id, text, ok, err := x.parentKey(t, parent, fk, doc)
+		found, text, err := x.lockParent(ctx, t, parent, fk, doc)
 		if err != nil {
 			return err
 		}
-		pc := x.s.db().collection(parent.Name)
-		if ok {
-			if _, err := pc.lockForUpdate(ctx, []bson.RawValue{id}, false); err != nil {
-				return err
-			}
-			_, err = pc.findOne(ctx, bson.D{{Key: "_id", Value: id}})
-		} else {
-			err = errNoDocuments
-		}
-		if err != nil {
-			if !isNoDocuments(err) {
-				return err
-			}
+		if !found {
 			return &Error{Code: CodeForeignKeyViolation, Message: fmt.Sprintf("insert or update on table \"%s\" violates foreign key constraint \"%s\"", t.Name, fk.Name),
 				Detail:     fmt.Sprintf("Key (%s)=(%s) is not present in table \"%s\".", strings.Join(fk.Columns, ", "), text, parent.Name),
 				Constraint: fk.Name, Table: t.Name}
@@ -400,6 +475,13 @@ func (x *exec) verifyChild(ctx context.Context, t *table, doc, before bson.Raw, 
 // parentDeleted applies the foreign keys that reference t to the rows of a row of t just deleted: refused
 // while one exists (NO ACTION, RESTRICT), deleted with it (CASCADE) or their keys set to NULL (SET NULL).
 func (x *exec) parentDeleted(ctx context.Context, t *table, doc bson.Raw) error {
+	return x.parentChanged(ctx, t, doc, nil)
+}
+
+// parentChanged applies the foreign keys that reference t to the children of a row of t just deleted (after nil)
+// or updated to after: the keys on a unique index that the update changed, by their ON UPDATE actions, as
+// parentDeleted does by ON DELETE ones, but that CASCADE gives the children the new key.
+func (x *exec) parentChanged(ctx context.Context, t *table, doc, after bson.Raw) error {
 	for _, name := range t.ReferencedBy {
 		child := t
 		if name != t.Name {
@@ -416,18 +498,24 @@ func (x *exec) parentDeleted(ctx context.Context, t *table, doc bson.Raw) error 
 			child = c
 		}
 		for _, fk := range child.ForeignKeys {
-			if fk.Table != t.Name {
+			if fk.Table != t.Name || after != nil && (fk.RefIndex == "" || sameRefKey(t, fk, doc, after)) {
 				continue
 			}
-			filter := bson.D{}
+			// The children of the old key, and the old key in the parent (another row of t may hold it by then).
+			filter, parentFilter := bson.D{}, bson.D{}
 			var texts []string
 			for i, c := range fk.Columns {
 				rv, err := doc.LookupErr(strings.Split(t.field(fk.RefColumns[i]), ".")...)
-				if err != nil {
-					return err
+				if err != nil || rv.Type == bson.TypeNull {
+					filter = nil // a NULL key is referenced by no row
+					break
 				}
 				filter = append(filter, bson.E{Key: child.field(c), Value: rv})
+				parentFilter = append(parentFilter, bson.E{Key: t.field(fk.RefColumns[i]), Value: rv})
 				texts = append(texts, formatText(fromBSON(rv)))
+			}
+			if filter == nil {
+				continue
 			}
 			ids, err := x.referencing(ctx, child, filter)
 			if err != nil {
@@ -437,8 +525,24 @@ func (x *exec) parentDeleted(ctx context.Context, t *table, doc bson.Raw) error 
 				continue
 			}
 			cc := x.writeColl(child)
-			switch fk.OnDelete {
+			action := fk.OnDelete
+			if after != nil {
+				action = fk.OnUpdate
+			}
+			switch action {
 			case "c":
+				if after != nil {
+					set, err := cascadedKey(t, child, fk, after)
+					if err != nil {
+						return err
+					}
+					for _, id := range ids {
+						if _, err := cc.updateOne(ctx, bson.D{{Key: "_id", Value: id}}, set); err != nil {
+							return err
+						}
+					}
+					continue
+				}
 				for _, id := range ids {
 					if _, err := cc.findOneAndDelete(ctx, bson.D{{Key: "_id", Value: id}}); err != nil && !isNoDocuments(err) {
 						return err
@@ -463,10 +567,9 @@ func (x *exec) parentDeleted(ctx context.Context, t *table, doc bson.Raw) error 
 			default:
 				// NO ACTION: the children may go later in the statement (a table referencing itself, emptied), or
 				// later in the block for a deferred key.
-				key := doc.Lookup("_id")
 				check := func(y *exec, ctx context.Context) error {
-					// A row with the same key again (deleted and inserted since) still answers for them.
-					if _, err := y.s.db().collection(t.Name).findOne(ctx, bson.D{{Key: "_id", Value: key}}); err == nil {
+					// A row with the same key again (inserted since, or another row given it) still answers for them.
+					if _, err := y.s.db().collection(t.Name).findOne(ctx, parentFilter); err == nil {
 						return nil
 					} else if !isNoDocuments(err) {
 						return err
@@ -488,6 +591,50 @@ func (x *exec) parentDeleted(ctx context.Context, t *table, doc bson.Raw) error 
 		}
 	}
 	return nil
+}
+
+// sameRefKey reports whether the columns of t a foreign key references hold the same values in two versions
+// of a row.
+func sameRefKey(t *table, fk foreignKey, a, b bson.Raw) bool {
+	for _, c := range fk.RefColumns {
+		path := strings.Split(t.field(c), ".")
+		va, erra := a.LookupErr(path...)
+		vb, errb := b.LookupErr(path...)
+		if (erra == nil) != (errb == nil) || (erra == nil && !va.Equal(vb)) {
+			return false
+		}
+	}
+	return true
+}
+
+// cascadedKey is the update ON UPDATE CASCADE makes to the children of a row of parent whose referenced key
+// changed to after's: the new key, in the child columns' types, or NULL where after has one.
+func cascadedKey(parent, child *table, fk foreignKey, after bson.Raw) (bson.D, error) {
+	set, unset := bson.D{}, bson.D{}
+	for i, c := range fk.Columns {
+		rv, err := after.LookupErr(strings.Split(parent.field(fk.RefColumns[i]), ".")...)
+		if err != nil || rv.Type == bson.TypeNull {
+			unset = append(unset, bson.E{Key: child.field(c), Value: ""})
+			continue
+		}
+		var typmod int32
+		if col := child.column(c); col != nil {
+			typmod = col.TypMod
+		}
+		v, err := toStored(fromBSON(rv), child.colType(c), typmod)
+		if err != nil {
+			return nil, err
+		}
+		set = append(set, bson.E{Key: child.field(c), Value: v})
+	}
+	update := bson.D{}
+	if len(set) > 0 {
+		update = append(update, bson.E{Key: "$set", Value: set})
+	}
+	if len(unset) > 0 {
+		update = append(update, bson.E{Key: "$unset", Value: unset})
+	}
+	return update, nil
 }
 
 // stillReferenced is the foreign_key_violation of a parent row of t deleted while child rows reference it.
@@ -533,12 +680,36 @@ func (x *exec) referencing(ctx context.Context, child *table, filter bson.D) ([]
 }
 
 // fkColl is the collection of a table with foreign keys, or that foreign keys reference, for a statement's
-// writes: every document written is checked as a child, every document deleted as a parent, inside the
-// statement's transaction (outside one, the first write asks for one: errNeedsTxn, before anything is written).
+// writes: every document written is checked as a child, every document deleted as a parent, and every document
+// updated as a parent when a foreign key references a unique index of the table (keyed), inside the statement's
+// transaction (outside one, the first write asks for one: errNeedsTxn, before anything is written).
 type fkColl struct {
 	backendColl
-	x *exec
-	t *table
+	x     *exec
+	t     *table
+	keyed bool
+}
+
+// uniqueReferenced reports whether a foreign key references columns of t other than its primary key (an
+// update may change them); true when a table that references t cannot be read, so that the update's checks
+// run and report it.
+func (x *exec) uniqueReferenced(t *table) bool {
+	for _, name := range t.ReferencedBy {
+		child := t
+		if name != t.Name {
+			c, err := x.lookupTable(name, 0)
+			if err != nil {
+				return AsError(err).Code != CodeUndefinedTable
+			}
+			child = c
+		}
+		for _, fk := range child.ForeignKeys {
+			if fk.Table == t.Name && fk.RefIndex != "" {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // begin asks for a transaction (errNeedsTxn) when the statement runs outside one and the write needs one: need
@@ -553,12 +724,16 @@ func (c fkColl) begin(need bool) error {
 func (c fkColl) child() bool      { return len(c.t.ForeignKeys) > 0 }
 func (c fkColl) referenced() bool { return len(c.t.ReferencedBy) > 0 }
 
+// checksUpdates reports whether an update of a row is checked: as a child, or as a parent whose referenced key
+// may change.
+func (c fkColl) checksUpdates() bool { return c.child() || c.keyed }
+
 func (c fkColl) insertOne(ctx context.Context, doc any) error {
 	if err := c.begin(c.child()); err != nil {
 		return err
 	}
-	if err := c.backendColl.insertOne(ctx, doc); err != nil || !c.child() {
-		return err
+	if !c.child() {
+		return c.backendColl.insertOne(ctx, doc)
 	}
 	raw, ok := doc.(bson.Raw)
 	if !ok {
@@ -568,48 +743,91 @@ func (c fkColl) insertOne(ctx context.Context, doc any) error {
 		}
 		raw = b
 	}
+	if _, err := raw.LookupErr("_id"); err != nil {
+		// A row of a table without a primary key: its _id is given here, so that the check finds the row.
+		idx, b := bsoncore.AppendDocumentStart(nil)
+		b = bsoncore.AppendObjectIDElement(b, "_id", bson.NewObjectID())
+		b = append(b, raw[4:len(raw)-1]...)
+		b, err := bsoncore.AppendDocumentEnd(b, idx)
+		if err != nil {
+			return err
+		}
+		raw = bson.Raw(b)
+	}
+	if err := c.backendColl.insertOne(ctx, raw); err != nil {
+		return err
+	}
 	return c.x.checkChild(ctx, c.t, raw, nil)
 }
 
 func (c fkColl) replaceOne(ctx context.Context, filter bson.D, doc any) error {
-	if err := c.begin(c.child()); err != nil {
+	if err := c.begin(c.checksUpdates()); err != nil {
 		return err
 	}
-	if err := c.backendColl.replaceOne(ctx, filter, doc); err != nil || !c.child() {
+	var before bson.Raw
+	if c.keyed {
+		b, err := c.backendColl.findOne(ctx, filter)
+		if err != nil && !isNoDocuments(err) {
+			return err
+		}
+		if before = b; b != nil {
+			filter = mergeConds([]bson.D{{{Key: "_id", Value: b.Lookup("_id")}}, filter})
+		}
+	}
+	if err := c.backendColl.replaceOne(ctx, filter, doc); err != nil || !c.checksUpdates() {
 		return err
 	}
 	raw, err := bson.Marshal(doc)
 	if err != nil {
 		return err
 	}
+	if before != nil {
+		if err := c.x.parentChanged(ctx, c.t, before, raw); err != nil {
+			return err
+		}
+	}
+	if !c.child() {
+		return nil
+	}
 	return c.x.checkChild(ctx, c.t, raw, nil)
 }
 
 func (c fkColl) findOneAndUpdate(ctx context.Context, filter bson.D, update any) (bson.Raw, error) {
-	if err := c.begin(c.child()); err != nil {
+	if err := c.begin(c.checksUpdates()); err != nil {
 		return nil, err
 	}
 	var before bson.Raw
-	if c.child() {
+	if c.checksUpdates() {
 		b, err := c.backendColl.findOne(ctx, filter)
 		if err != nil && !isNoDocuments(err) {
 			return nil, err
 		}
-		before = b
+		if before = b; b != nil && c.keyed {
+			// The row read is the row updated: the parent's old key is its.
+			filter = mergeConds([]bson.D{{{Key: "_id", Value: b.Lookup("_id")}}, filter})
+		}
 	}
 	after, err := c.backendColl.findOneAndUpdate(ctx, filter, update)
-	if err != nil || !c.child() {
+	if err != nil || !c.checksUpdates() {
 		return after, err
 	}
 	if before != nil && !before.Lookup("_id").Equal(after.Lookup("_id")) {
 		before = nil // another row matched the second time: check it whole
+	}
+	if c.keyed && before != nil {
+		if err := c.x.parentChanged(ctx, c.t, before, after); err != nil {
+			return nil, err
+		}
+	}
+	if !c.child() {
+		return after, nil
 	}
 	return after, c.x.checkChild(ctx, c.t, after, before)
 }
 
 // updateMany updates the matching documents one at a time, each checked as it is written.
 func (c fkColl) updateMany(ctx context.Context, filter bson.D, update any) (int64, error) {
-	if !c.child() {
+	if !c.checksUpdates() {
 		return c.backendColl.updateMany(ctx, filter, update)
 	}
 	return c.each(ctx, filter, func(f bson.D) error {
@@ -642,7 +860,7 @@ func (c fkColl) each(ctx context.Context, filter bson.D, write func(bson.D) erro
 }
 
 func (c fkColl) updateOne(ctx context.Context, filter bson.D, update any) (int64, error) {
-	if !c.child() {
+	if !c.checksUpdates() {
 		return c.backendColl.updateOne(ctx, filter, update)
 	}
 	if _, err := c.findOneAndUpdate(ctx, filter, update); err != nil {
@@ -772,4 +990,85 @@ func foreignKeyDef(fk foreignKey) string {
 func bsonValue(v any) (bson.RawValue, error) {
 	typ, data, err := bson.MarshalValue(v)
 	return bson.RawValue{Type: typ, Value: data}, err
+}
+
+// childKey is a foreign key of table child.
+type childKey struct {
+	child string
+	fk    foreignKey
+}
+
+// keyDependents are the foreign keys that reference t (its own included) and for which depends holds.
+func (x *exec) keyDependents(t *table, depends func(foreignKey) bool) ([]childKey, error) {
+	var out []childKey
+	for _, name := range t.ReferencedBy {
+		ct := t
+		if name != t.Name {
+			c, err := x.readTable(name, 0)
+			if err != nil {
+				if AsError(err).Code == CodeUndefinedTable {
+					continue
+				}
+				return nil, err
+			}
+			ct = c
+		}
+		for _, fk := range ct.ForeignKeys {
+			if fk.Table == t.Name && depends(fk) {
+				out = append(out, childKey{name, fk})
+			}
+		}
+	}
+	return out, nil
+}
+
+// dropKeyDependents handles the foreign keys that depend on an object being dropped (what, as "index x" or
+// "column c of table t"): without cascade they are 2BP01, with the message drop gives; with cascade they are
+// dropped from their tables, as PostgreSQL's notice says. self, when not nil, drops t's own (ALTER TABLE edits t).
+func (x *exec) dropKeyDependents(t *table, deps []childKey, drop, what string, cascade bool, self func(foreignKey)) error {
+	if len(deps) == 0 {
+		return nil
+	}
+	lines := make([]string, len(deps))
+	for i, d := range deps {
+		lines[i] = fmt.Sprintf("constraint %s on table %s", d.fk.Name, d.child)
+	}
+	if !cascade {
+		detail := make([]string, len(lines))
+		for i, l := range lines {
+			detail[i] = l + " depends on " + what
+		}
+		return &Error{Code: CodeDependentObjectsStillExist, Message: drop + " because other objects depend on it",
+			Detail: strings.Join(detail, "\n"), Hint: "Use DROP ... CASCADE to drop the dependent objects too."}
+	}
+	for _, d := range deps {
+		if d.child == t.Name && self != nil {
+			self(d.fk)
+			continue
+		}
+		ct, err := x.readTable(d.child, 0)
+		if err != nil {
+			return err
+		}
+		cc := *ct
+		cc.ForeignKeys = slices.DeleteFunc(slices.Clone(ct.ForeignKeys), func(fk foreignKey) bool { return fk.Name == d.fk.Name })
+		if err := x.saveTable(&cc); err != nil {
+			return err
+		}
+		if !cc.references(t.Name) {
+			if err := x.setReferencedBy(t.Name, d.child, false); err != nil {
+				return err
+			}
+		}
+	}
+	notice := &Error{Code: CodeSuccessfulCompletion, Severity: "NOTICE", Message: "drop cascades to " + lines[0]}
+	if len(lines) > 1 {
+		notice.Message = fmt.Sprintf("drop cascades to %d other objects", len(lines))
+		for i := range lines {
+			lines[i] = "drop cascades to " + lines[i]
+		}
+		notice.Detail = strings.Join(lines, "\n")
+	}
+	x.warn(notice)
+	return nil
 }

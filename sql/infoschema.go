@@ -110,6 +110,25 @@ func uniqueColumns(t *table, index string) ([]string, bool) {
 	return cols, true
 }
 
+// referencedKey is the columns, in their index's order, of the key of parent fk references: its primary key, or
+// its unique index RefIndex (nil when that is gone).
+func (x *exec) referencedKey(parent *table, fk foreignKey) []string {
+	if fk.RefIndex == "" {
+		return parent.Key
+	}
+	specs, err := x.s.db().collection(parent.Name).indexes(x.base)
+	if err != nil {
+		return nil
+	}
+	for _, s := range specs {
+		if s.name == fk.RefIndex {
+			cols, _ := indexColumns(parent, s.keys)
+			return cols
+		}
+	}
+	return nil
+}
+
 // informationSchemaConstraints fills information_schema's table_constraints, key_column_usage,
 // referential_constraints and check_constraints, which ORMs read to learn a schema.
 func (x *exec) informationSchemaConstraints(name string, rel *relation, col func(string, uint32)) (bool, error) {
@@ -150,7 +169,7 @@ func (x *exec) informationSchemaConstraints(name string, rel *relation, col func
 				var pos any
 				if c.fk != nil {
 					if p, err := x.lookupTable(c.fk.Table, 0); err == nil {
-						pos = int64(slices.Index(p.Key, c.fk.RefColumns[i]) + 1)
+						pos = int64(slices.Index(x.referencedKey(p, *c.fk), c.fk.RefColumns[i]) + 1)
 					}
 				}
 				rel.rows = append(rel.rows, []any{db, "public", c.name, db, "public", c.table, cn, int64(i + 1), pos})
@@ -166,8 +185,15 @@ func (x *exec) informationSchemaConstraints(name string, rel *relation, col func
 				unique := c.fk.Table + "_pkey"
 				if p, err := x.lookupTable(c.fk.Table, 0); err == nil {
 					unique = p.pkeyName()
+					if c.fk.RefIndex != "" {
+						unique = p.indexName(c.fk.RefIndex)
+					}
 				}
-				rel.rows = append(rel.rows, []any{db, "public", c.name, db, "public", unique, "NONE", "NO ACTION", rules[c.fk.OnDelete]})
+				onUpdate := c.fk.OnUpdate
+				if onUpdate == "" {
+					onUpdate = "a"
+				}
+				rel.rows = append(rel.rows, []any{db, "public", c.name, db, "public", unique, "NONE", rules[onUpdate], rules[c.fk.OnDelete]})
 			}
 		}
 	case "check_constraints":
