@@ -106,9 +106,46 @@ var indexRenameBlockSteps = []struct{ sql, want string }{
 	{"DROP TABLE irb_t", "DROP TABLE"},
 }
 
-// runIndexRename runs indexRenameSteps and, but on a MongoDB deployment, indexRenameBlockSteps.
+// sameKeyIndexSteps run against Concord and PostgreSQL 15 (TestCompare_PostgreSQL): indexes on the same columns
+// beside each other, as soft deletes use them: a plain index, a unique one only over the live rows (WHERE
+// deleted_at IS NULL), a unique one over every row, and partial ones of one WHERE clause (the second an alias of
+// the first, built again under its name when the first is dropped); each keeps its own rule and shows its own
+// definition.
+var sameKeyIndexSteps = []struct{ sql, want string }{
+	{"CREATE TABLE sk_usr (id int PRIMARY KEY, email text, deleted_at timestamptz)", "CREATE TABLE"},
+	{"CREATE INDEX sk_email ON sk_usr (email)", "CREATE INDEX"},
+	{"CREATE UNIQUE INDEX sk_email_live ON sk_usr (email) WHERE deleted_at IS NULL", "CREATE INDEX"},
+	{"INSERT INTO sk_usr VALUES (1, 'a', NULL)", "INSERT 0 1"},
+	{"INSERT INTO sk_usr VALUES (2, 'a', NULL)", `ERROR 23505 duplicate key value violates unique constraint "sk_email_live"`},
+	{"UPDATE sk_usr SET deleted_at = '2026-01-01'", "UPDATE 1"},
+	{"INSERT INTO sk_usr VALUES (2, 'a', NULL)", "INSERT 0 1"},
+	{"SELECT count(*) FROM sk_usr WHERE email = 'a'", "2\nSELECT 1"},
+	{"SELECT id FROM sk_usr WHERE email = 'a' AND deleted_at IS NULL", "2\nSELECT 1"},
+	{"INSERT INTO sk_usr VALUES (3, 'a', NULL) ON CONFLICT (email) WHERE deleted_at IS NULL DO UPDATE SET deleted_at = '2026-02-01'", "INSERT 0 1"},
+	{"SELECT id, deleted_at IS NULL FROM sk_usr ORDER BY id", "1|f\n2|f\nSELECT 2"},
+	{"CREATE UNIQUE INDEX sk_email_u ON sk_usr (email)", `ERROR 23505 could not create unique index "sk_email_u"`},
+	{"DELETE FROM sk_usr WHERE id = 1", "DELETE 1"},
+	{"CREATE UNIQUE INDEX sk_email_u ON sk_usr (email)", "CREATE INDEX"},
+	{"INSERT INTO sk_usr VALUES (3, 'a', '2026-01-01')", `ERROR 23505 duplicate key value violates unique constraint "sk_email_u"`},
+	{"CREATE INDEX sk_email_del ON sk_usr (email) WHERE deleted_at IS NOT NULL", "CREATE INDEX"},
+	{"CREATE INDEX sk_email_del2 ON sk_usr (email) WHERE deleted_at IS NOT NULL", "CREATE INDEX"},
+	{"DROP INDEX sk_email", "DROP INDEX"},
+	{"DROP INDEX sk_email_del", "DROP INDEX"},
+	{"SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'sk_usr' ORDER BY 1",
+		"sk_email_del2|CREATE INDEX sk_email_del2 ON public.sk_usr USING btree (email) WHERE (deleted_at IS NOT NULL)\n" +
+			"sk_email_live|CREATE UNIQUE INDEX sk_email_live ON public.sk_usr USING btree (email) WHERE (deleted_at IS NULL)\n" +
+			"sk_email_u|CREATE UNIQUE INDEX sk_email_u ON public.sk_usr USING btree (email)\n" +
+			"sk_usr_pkey|CREATE UNIQUE INDEX sk_usr_pkey ON public.sk_usr USING btree (id)\nSELECT 4"},
+	{"SELECT pg_get_indexdef('sk_email_live'::regclass, 0, true)", "CREATE UNIQUE INDEX sk_email_live ON sk_usr USING btree (email) WHERE deleted_at IS NULL\nSELECT 1"},
+	{"DROP INDEX sk_email_u", "DROP INDEX"},
+	{"INSERT INTO sk_usr VALUES (3, 'a', '2026-01-01')", "INSERT 0 1"},
+	{"DROP TABLE sk_usr", "DROP TABLE"},
+}
+
+// runIndexRename runs indexRenameSteps, sameKeyIndexSteps and, but on a MongoDB deployment, indexRenameBlockSteps.
 func runIndexRename(t *testing.T, who string, c *pgx.Conn) {
 	runMessageSteps(t, who, c, indexRenameSteps)
+	runMessageSteps(t, who, c, sameKeyIndexSteps)
 	if os.Getenv(backendEnv) != "driver" {
 		runMessageSteps(t, who, c, indexRenameBlockSteps)
 	}

@@ -599,7 +599,7 @@ func handleDropIndexes(ctx context.Context, s *Server, req *Request) (bson.D, er
 			return nil, codes.New(codes.IndexNotFound, "can't find index with key: %s", key.String())
 		}
 		if len(found) > 1 {
-			return nil, codes.New(codeAmbiguousIndexKeyPattern, "%d indexes found for key: %s, identify by name instead. Conflicting indexes: %s", len(found), key.String(), strings.Join(found, ", "))
+			return nil, codes.New(codes.AmbiguousIndexKeyPattern, "%d indexes found for key: %s, identify by name instead. Conflicting indexes: %s", len(found), key.String(), strings.Join(found, ", "))
 		}
 		names = found
 	case bson.TypeArray:
@@ -639,9 +639,6 @@ func handleDropIndexes(ctx context.Context, s *Server, req *Request) (bson.D, er
 	}
 	return reply, nil
 }
-
-// codeAmbiguousIndexKeyPattern is mongod's AmbiguousIndexKeyPattern (265).
-const codeAmbiguousIndexKeyPattern codes.Code = 265
 
 // hasIndexNamed reports whether specs holds an index called name.
 func hasIndexNamed(specs []concord.IndexSpecification, name string) bool {

@@ -207,3 +207,65 @@ func TestDriver_FindUnknownField(t *testing.T) {
 	e.mustRun(t, "app", bson.D{{Key: "find", Value: "c"}, {Key: "comment", Value: "x"}, {Key: "maxTimeMS", Value: 1000},
 		{Key: "noCursorTimeout", Value: false}, {Key: "allowPartialResults", Value: false}})
 }
+
+// TestDriver_IndexSignature: as in mongod 5.0 and later, indexes on one key pattern coexist when they differ in
+// uniqueness, sparseness or partial filter (a plain index beside a unique one and a partial unique one), each
+// keeping its own rule; an index with the signature of one of another name is IndexOptionsConflict (85), one of the
+// same name with other options too, and dropIndexes or collMod by a key pattern several indexes share is
+// AmbiguousIndexKeyPattern (265).
+func TestDriver_IndexSignature(t *testing.T) {
+	ctx := context.Background()
+	e := newCrudEnv(t, "")
+	coll := e.client.Database("app").Collection("sig")
+	email := bson.D{{Key: "email", Value: 1}}
+	live := bson.D{{Key: "deleted", Value: false}}
+	for _, m := range []mongo.IndexModel{
+		{Keys: email, Options: options.Index().SetName("email_plain")},
+		{Keys: email, Options: options.Index().SetName("email_live").SetUnique(true).SetPartialFilterExpression(live)},
+		{Keys: email, Options: options.Index().SetName("email_sparse").SetSparse(true)},
+	} {
+		if _, err := coll.Indexes().CreateOne(ctx, m); err != nil {
+			t.Fatalf("create %v: %v", m.Keys, err)
+		}
+	}
+	specs, err := coll.Indexes().ListSpecifications(ctx)
+	if err != nil || len(specs) != 4 {
+		t.Fatalf("ListSpecifications = %v, %v", specs, err)
+	}
+	// The partial unique index holds only among live documents.
+	if _, err := coll.InsertMany(ctx, []any{
+		bson.D{{Key: "email", Value: "a"}, {Key: "deleted", Value: true}},
+		bson.D{{Key: "email", Value: "a"}, {Key: "deleted", Value: true}},
+		bson.D{{Key: "email", Value: "a"}, {Key: "deleted", Value: false}},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := coll.InsertOne(ctx, bson.D{{Key: "email", Value: "a"}, {Key: "deleted", Value: false}}); !mongo.IsDuplicateKeyError(err) {
+		t.Fatalf("a second live a = %v, want a duplicate key error", err)
+	}
+	for _, name := range []string{"email_plain", "email_live"} {
+		n, err := coll.CountDocuments(ctx, bson.D{{Key: "email", Value: "a"}, {Key: "deleted", Value: false}}, options.Count().SetHint(name))
+		if err != nil || n != 1 {
+			t.Fatalf("count through %s = %d, %v; want 1", name, n, err)
+		}
+	}
+	if n, err := coll.CountDocuments(ctx, bson.D{{Key: "email", Value: "a"}}, options.Count().SetHint("email_plain")); err != nil || n != 3 {
+		t.Fatalf("count of every a = %d, %v; want 3", n, err)
+	}
+	if _, err := coll.Indexes().CreateOne(ctx, mongo.IndexModel{Keys: email, Options: options.Index().SetName("again").SetSparse(true)}); commandCode(err) != 85 {
+		t.Fatalf("the sparse index again under another name = %v, want IndexOptionsConflict 85", err)
+	}
+	if _, err := coll.Indexes().CreateOne(ctx, mongo.IndexModel{Keys: email, Options: options.Index().SetName("email_sparse").SetSparse(true).SetHidden(true)}); commandCode(err) != 85 {
+		t.Fatalf("the sparse index again, hidden = %v, want IndexOptionsConflict 85", err)
+	}
+	if _, err := e.run(t, "app", bson.D{{Key: "dropIndexes", Value: "sig"}, {Key: "index", Value: email}}); commandCode(err) != 265 {
+		t.Fatalf("dropIndexes by a shared key pattern = %v, want AmbiguousIndexKeyPattern 265", err)
+	}
+	if _, err := e.run(t, "app", bson.D{{Key: "collMod", Value: "sig"}, {Key: "index", Value: bson.D{{Key: "keyPattern", Value: email}, {Key: "hidden", Value: true}}}}); commandCode(err) != 265 {
+		t.Fatalf("collMod by a shared key pattern = %v, want AmbiguousIndexKeyPattern 265", err)
+	}
+	e.mustRun(t, "app", bson.D{{Key: "dropIndexes", Value: "sig"}, {Key: "index", Value: "email_live"}})
+	if _, err := coll.InsertOne(ctx, bson.D{{Key: "email", Value: "a"}, {Key: "deleted", Value: false}}); err != nil {
+		t.Fatalf("a second live a once the unique index is gone: %v", err)
+	}
+}

@@ -257,6 +257,19 @@ func (x *exec) createTable1(cs *pg.CreateStmt) (*Result, error) {
 	return &Result{Tag: "CREATE TABLE"}, nil
 }
 
+// indexPartial is the partialFilterExpression of an index SQL makes on keys: a unique index leaves out the rows
+// with a NULL key (PostgreSQL's unique indexes let NULLs repeat), and a partial index's WHERE clause, where, keeps
+// the rows it holds. Nil for a plain index.
+func indexPartial(keys bson.D, unique bool, where bson.D) bson.D {
+	switch {
+	case unique && where != nil:
+		return bson.D{{Key: "$and", Value: bson.A{uniquePartial(keys), where}}}
+	case unique:
+		return uniquePartial(keys)
+	}
+	return where
+}
+
 // uniqueIndexName is the name of the index of a UNIQUE constraint on columns of t: the constraint's name, else
 // <table>_<col>[_<col>...]_key.
 func uniqueIndexName(t *table, columns []string, conname string) string {
@@ -421,20 +434,13 @@ func (x *exec) createIndex(is *pg.IndexStmt) (*Result, error) {
 			name = base + strconv.Itoa(i)
 		}
 	}
-	var partial bson.D
 	if is.Unique {
 		if err := wholeValueKeys(t, names); err != nil {
 			return nil, err
 		}
-		partial = uniquePartial(keys)
 	}
-	if where != nil {
-		partial = where
-		if is.Unique {
-			partial = bson.D{{Key: "$and", Value: bson.A{uniquePartial(keys), where}}}
-		}
-	}
-	if _, served, err := x.aliasIndex(t, keys, name, is.Unique, where != nil); served || err != nil {
+	partial := indexPartial(keys, is.Unique, where)
+	if _, served, err := x.aliasIndex(t, keys, name, is.Unique, predicate); served || err != nil {
 		if err != nil {
 			return nil, err
 		}
@@ -870,7 +876,8 @@ func (x *exec) dropIndex(name string, cascade bool) (bool, error) {
 			if terr != nil || !t.declared {
 				return true, nil
 			}
-			if _, renamed := t.Renamed[storage]; renamed || t.Predicates[storage] != "" {
+			predicate := t.Predicates[storage]
+			if _, renamed := t.Renamed[storage]; renamed || predicate != "" {
 				nt := *t.withIndexName(storage, storage)
 				nt.Predicates = maps.Clone(t.Predicates)
 				delete(nt.Predicates, storage)
@@ -879,7 +886,7 @@ func (x *exec) dropIndex(name string, cascade bool) (bool, error) {
 				}
 				t = &nt
 			}
-			return true, x.promoteAlias(t, storage, s.keyDoc())
+			return true, x.promoteAlias(t, storage, s.keyDoc(), predicate)
 		}
 	}
 	return false, nil
@@ -1559,7 +1566,7 @@ func (x *exec) alterTable1(as *pg.AlterTableStmt, t *table, saved *bool) (*Resul
 				return nil, err
 			}
 			// A unique index on the same columns already keeps them unique: the constraint's name is its alias.
-			if alias, served, err := x.aliasIndex(t, keys, name, true, false); err != nil {
+			if alias, served, err := x.aliasIndex(t, keys, name, true, ""); err != nil {
 				return nil, err
 			} else if served {
 				t.Aliases = maps.Clone(t.Aliases)

@@ -9,11 +9,13 @@ import (
 
 // Index aliases. PostgreSQL allows two indexes on the same columns (Django makes a varchar_pattern_ops index
 // beside the unique index of every unique text column, and on a primary key); the storage keeps one index per
-// key. CREATE INDEX on a key a table's index already covers, in the same order and directions, without a WHERE
-// clause on either, makes an alias: a name in the table's catalog that the catalogs (pg_indexes, pg_class, \d)
-// list as an index of its own and that DROP INDEX drops, served by the existing index. A unique alias needs a
-// unique index under it. Dropping the index under aliases builds it again under the first alias's name, so
-// that the remaining names keep an index, as the other duplicate index stays in PostgreSQL.
+// key pattern, uniqueness and partial filter (MongoDB's index signature: a plain index, a unique one and partial
+// ones with different WHERE clauses may share columns). CREATE INDEX on a key a table's index already covers, in
+// the same order and directions, with the same WHERE clause or none on either, makes an alias: a name in the
+// table's catalog that the catalogs (pg_indexes, pg_class, \d) list as an index of its own and that DROP INDEX
+// drops, served by the existing index. A unique alias needs a unique index under it. Dropping the index under
+// aliases builds it again under the first alias's name, so that the remaining names keep an index, as the other
+// duplicate index stays in PostgreSQL.
 
 // indexAlias is an alias: the index that serves it (its storage name) and whether it was made UNIQUE.
 type indexAlias struct {
@@ -23,8 +25,9 @@ type indexAlias struct {
 
 // aliasIndex makes name an alias of t's index on keys when there is one and it serves (served true), saving the
 // table's catalog entry, and returns the alias; served is false when a new index must be built.
-func (x *exec) aliasIndex(t *table, keys bson.D, name string, unique, partial bool) (alias indexAlias, served bool, err error) {
-	if partial || !t.declared {
+// predicate is the new index's WHERE clause as the catalog keeps it, "" for none.
+func (x *exec) aliasIndex(t *table, keys bson.D, name string, unique bool, predicate string) (alias indexAlias, served bool, err error) {
+	if !t.declared {
 		return indexAlias{}, false, nil
 	}
 	specs, err := x.s.db().collection(t.Name).indexes(x.catRead())
@@ -37,7 +40,7 @@ func (x *exec) aliasIndex(t *table, keys bson.D, name string, unique, partial bo
 	}
 	cols, desc := indexColumns(t, raw)
 	for _, s := range specs {
-		if c, d := indexColumns(t, s.keys); !slices.Equal(c, cols) || !slices.Equal(d, desc) || (unique && !s.unique && s.name != "_id_") || t.Predicates[s.name] != "" {
+		if c, d := indexColumns(t, s.keys); !slices.Equal(c, cols) || !slices.Equal(d, desc) || (unique && !s.unique && s.name != "_id_") || t.Predicates[s.name] != predicate {
 			continue
 		}
 		nt := *t // the looked-up table is shared
@@ -77,7 +80,8 @@ func (x *exec) dropAlias(name string) (bool, error) {
 
 // promoteAlias, after the storage index dropped of table t went, builds it again under the name of its first
 // alias, which then stops being one; the other aliases of it follow the new index.
-func (x *exec) promoteAlias(t *table, dropped string, keys bson.D) error {
+// predicate is the dropped index's WHERE clause, "" for none.
+func (x *exec) promoteAlias(t *table, dropped string, keys bson.D, predicate string) error {
 	var first string
 	for _, a := range t.aliasNames() {
 		if t.Aliases[a].Index == dropped {
@@ -104,11 +108,22 @@ func (x *exec) promoteAlias(t *table, dropped string, keys bson.D) error {
 			nt.Aliases[a] = al
 		}
 	}
-	var partial bson.D
-	if promotedUnique {
-		partial = uniquePartial(keys)
+	var where bson.D
+	if predicate != "" {
+		n, err := parseExpr(predicate)
+		if err != nil {
+			return err
+		}
+		if _, where, err = x.indexPredicate(t, n); err != nil {
+			return err
+		}
+		nt.Predicates = maps.Clone(t.Predicates)
+		if nt.Predicates == nil {
+			nt.Predicates = map[string]string{}
+		}
+		nt.Predicates[storage] = predicate
 	}
-	if err := coll.createIndex(x.base, keys, storage, promotedUnique, partial); err != nil {
+	if err := coll.createIndex(x.base, keys, storage, promotedUnique, indexPartial(keys, promotedUnique, where)); err != nil {
 		return err
 	}
 	return x.saveTable(&nt)

@@ -61,7 +61,13 @@ func (ix *pgIndex) def(pretty bool) string {
 		}
 	}
 	b.WriteString(")")
-	if p := ix.t.Predicates[ix.storage]; p != "" {
+	served := ix.storage
+	if served == "" { // an alias: its index's WHERE clause is its own
+		served = ix.t.Aliases[ix.name].Index
+	}
+	if p := ix.t.Predicates[served]; p != "" && pretty {
+		b.WriteString(" WHERE " + p) // PostgreSQL's pretty form drops the outer parentheses (psql's \d)
+	} else if p != "" {
 		b.WriteString(" WHERE (" + p + ")")
 	}
 	return b.String()

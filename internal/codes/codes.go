@@ -48,6 +48,7 @@ const (
 	InvalidNamespace                         Code = 73
 	IndexOptionsConflict                     Code = 85
 	IndexKeySpecsConflict                    Code = 86
+	AmbiguousIndexKeyPattern                 Code = 265
 	IndexNotFound                            Code = 27
 	WriteConflict                            Code = 112
 	ConflictingOperationInProgress           Code = 117
@@ -183,6 +184,7 @@ var table = map[Code]info{
 	InvalidNamespace:                         {name: "InvalidNamespace"},
 	IndexOptionsConflict:                     {name: "IndexOptionsConflict"},
 	IndexKeySpecsConflict:                    {name: "IndexKeySpecsConflict"},
+	AmbiguousIndexKeyPattern:                 {name: "AmbiguousIndexKeyPattern"},
 	WriteConflict:                            {name: "WriteConflict", transient: true},
 	ConflictingOperationInProgress:           {name: "ConflictingOperationInProgress"},
 	DocumentValidationFailure:                {name: "DocumentValidationFailure"},

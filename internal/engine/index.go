@@ -647,11 +647,13 @@ func (e *Engine) createIndex(t *Txn, ns Namespace, spec IndexSpec, overWrites bo
 	}
 	for _, old := range c.indexes {
 		switch {
-		case old.name == ix.name && sameKey(old.key, ix.key) && sameOptions(old, ix):
+		case old.name == ix.name && sameSignature(old, ix) && sameOptions(old, ix):
 			return old.name, nil
+		case old.name == ix.name && sameSignature(old, ix):
+			return "", codes.New(codes.IndexOptionsConflict, "An equivalent index already exists with the same name but different options. Requested index: %s, existing index: %s", ix.pattern, old.pattern)
 		case old.name == ix.name:
 			return "", codes.New(codes.IndexKeySpecsConflict, "An existing index has the same name as the requested index. When index names are not specified, they are auto generated and can cause conflicts. Please refer to our documentation. Requested index: %s, existing index: %s", ix.pattern, old.pattern)
-		case sameKey(old.key, ix.key):
+		case sameSignature(old, ix):
 			return "", codes.New(codes.IndexOptionsConflict, "Index already exists with a different name: %s", old.name)
 		}
 	}
@@ -915,6 +917,15 @@ func (e *Engine) ListIndexes(ns Namespace) ([]IndexSpec, error) {
 	return out, nil
 }
 
+// sameSignature reports whether two indexes are one index to mongod (5.0 and later): the same key pattern,
+// uniqueness, sparseness, collation, partial filter and wildcard projection. Indexes on one key pattern that
+// differ in any of these may coexist (a plain index beside a unique or a partial one); an index whose signature
+// an index of another name has is refused.
+func sameSignature(a, b *index) bool {
+	return sameKey(a.key, b.key) && a.unique == b.unique && a.sparse == b.sparse && bytes.Equal(a.partialRaw, b.partialRaw) &&
+		collation.Equal(a.coll, b.coll) && bytes.Equal(a.spec().WildcardProjection, b.spec().WildcardProjection)
+}
+
 // sameOptions reports whether two indexes have the same options (those that
 // make a second createIndexes of the same index a no-op).
 func sameOptions(a, b *index) bool {
@@ -954,6 +965,10 @@ func (e *Engine) ModifyIndex(ctx context.Context, ns Namespace, ch IndexChange) 
 	at := -1
 	for i, ix := range c.indexes {
 		if ch.Name != "" && ix.name == ch.Name || ch.Name == "" && sameKey(ix.key, ch.Key) {
+			if at >= 0 {
+				return before, after, codes.New(codes.AmbiguousIndexKeyPattern, "index keyPattern %s matches more than one index, must use index name. Conflicting indexes: %s, %s",
+					patternString(ch.Key), c.indexes[at].name, ix.name)
+			}
 			at = i
 		}
 	}
