@@ -318,8 +318,34 @@ var blockDDLSteps = []struct{ sql, want string }{
 	{"DROP TABLE rv1, rvc, rvp, rvk, rvq", "DROP TABLE"},
 }
 
-// runBlockDDL runs blockDDLSteps on a connection. On the driver backend (MongoDB writes no system collection in
-// a transaction) DDL in a block is refused with 0A000, and changes nothing.
+// blockUniqueSteps run against Concord and PostgreSQL 15 (TestCompare_PostgreSQL), errors with their messages:
+// a UNIQUE constraint added in a block to a table from before it (ADD COLUMN ... UNIQUE, ADD CONSTRAINT ...
+// UNIQUE) holds in the block, goes with a ROLLBACK and stays with a COMMIT; a duplicate key after the block's DDL
+// names its constraint.
+var blockUniqueSteps = []struct{ sql, want string }{
+	{"CREATE TABLE bu (id int PRIMARY KEY)", "CREATE TABLE"},
+	{"INSERT INTO bu VALUES (1)", "INSERT 0 1"},
+	{"BEGIN", "BEGIN"},
+	{"ALTER TABLE bu ADD COLUMN c text UNIQUE", "ALTER TABLE"},
+	{"INSERT INTO bu VALUES (2, 'a')", "INSERT 0 1"},
+	{"INSERT INTO bu VALUES (3, 'a')", `ERROR 23505 duplicate key value violates unique constraint "bu_c_key"`},
+	{"ROLLBACK", "ROLLBACK"},
+	{"SELECT (SELECT count(*) FROM information_schema.columns WHERE table_name = 'bu'), (SELECT count(*) FROM pg_indexes WHERE tablename = 'bu')", "1|1\nSELECT 1"},
+	{"INSERT INTO bu VALUES (2), (3)", "INSERT 0 2"},
+	{"BEGIN", "BEGIN"},
+	{"ALTER TABLE bu ADD CONSTRAINT bu_u UNIQUE (id)", "ALTER TABLE"},
+	{"COMMIT", "COMMIT"},
+	{"SELECT indexname FROM pg_indexes WHERE tablename = 'bu' ORDER BY 1", "bu_pkey\nbu_u\nSELECT 2"},
+	{"BEGIN", "BEGIN"},
+	{"CREATE TABLE bv (id int PRIMARY KEY, c text UNIQUE)", "CREATE TABLE"},
+	{"INSERT INTO bv VALUES (1, 'a')", "INSERT 0 1"},
+	{"INSERT INTO bv VALUES (2, 'a')", `ERROR 23505 duplicate key value violates unique constraint "bv_c_key"`},
+	{"ROLLBACK", "ROLLBACK"},
+	{"DROP TABLE bu", "DROP TABLE"},
+}
+
+// runBlockDDL runs blockDDLSteps and blockUniqueSteps on a connection. On the driver backend (MongoDB writes no
+// system collection in a transaction) DDL in a block is refused with 0A000, and changes nothing.
 func runBlockDDL(t *testing.T, who string, c *pgx.Conn) {
 	if os.Getenv(backendEnv) == "driver" {
 		runSteps(t, who, c, []struct{ sql, want string }{
@@ -331,6 +357,7 @@ func runBlockDDL(t *testing.T, who string, c *pgx.Conn) {
 		return
 	}
 	runSteps(t, who, c, blockDDLSteps)
+	runMessageSteps(t, who, c, blockUniqueSteps)
 }
 
 // TestBlockDDL_Isolation: what a block's DDL makes, no other session sees before the COMMIT; a table a block
@@ -413,7 +440,7 @@ func TestBlockDDL_Isolation(t *testing.T) {
 	for _, q := range []string{
 		"DROP INDEX iso2_v",
 		"ALTER TABLE iso2 RENAME TO iso3",
-		"ALTER TABLE iso2 ADD CONSTRAINT iso2_u UNIQUE (v)",
+		"ALTER TABLE iso2 ADD COLUMN n numeric(5, 2)",
 		"ALTER TABLE iso2 ADD COLUMN c int4 CHECK (c > 0)",
 		"ALTER TABLE iso2 DROP COLUMN v",
 	} {
@@ -438,6 +465,12 @@ func TestBlockDDL_Isolation(t *testing.T) {
 	mustExec(a, "INSERT INTO iso2 VALUES (7, 'x')")
 	if _, err := a.Exec(ctx, "CREATE INDEX iso2_v2 ON iso2 (v, id)"); sqlState(err) != "0A000" {
 		t.Errorf("CREATE INDEX after the block wrote to the table: %v, want 0A000", err)
+	}
+	mustExec(a, "ROLLBACK")
+	mustExec(a, "BEGIN")
+	mustExec(a, "INSERT INTO iso2 VALUES (7, 'x')")
+	if _, err := a.Exec(ctx, "ALTER TABLE iso2 ADD CONSTRAINT iso2_u UNIQUE (v)"); sqlState(err) != "0A000" {
+		t.Errorf("ADD UNIQUE after the block wrote to the table: %v, want 0A000", err)
 	}
 	mustExec(a, "ROLLBACK")
 	if after := indexes(); after != before {

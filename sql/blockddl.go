@@ -226,8 +226,8 @@ func (x *exec) refuseInBlock(n *pg.Node) error {
 		Hint: "Run it outside a transaction block. Inside one, Concord runs the DDL a ROLLBACK can undo: CREATE and " +
 			"DROP of tables, views, sequences and types, COMMENT, CREATE INDEX (on a table from before the block, " +
 			"before the block writes to it), ALTER INDEX ... RENAME, RENAME CONSTRAINT, " +
-			"ALTER TABLE's ADD COLUMN, SET/DROP DEFAULT, SET/DROP NOT NULL, ALTER COLUMN ... TYPE and ADD FOREIGN KEY, " +
-			"and on a table the block created ADD UNIQUE, ADD PRIMARY KEY and ADD ... IDENTITY."}
+			"ALTER TABLE's ADD COLUMN, SET/DROP DEFAULT, SET/DROP NOT NULL, ALTER COLUMN ... TYPE, ADD FOREIGN KEY and " +
+			"ADD UNIQUE (as CREATE INDEX), and on a table the block created ADD PRIMARY KEY and ADD ... IDENTITY."}
 }
 
 // ensureCatalog creates, outside any transaction, the catalog's collections a block's DDL may write that do not
@@ -262,6 +262,9 @@ func isDDL(n *pg.Node) bool {
 // changes the collection's validator or indexes), "" when there is none.
 func (x *exec) alterTableInBlock(as *pg.AlterTableStmt) string {
 	created := as.Relation != nil && x.createdInBlock(as.Relation.Relname)
+	// A unique index is built as CREATE INDEX builds one: in the block's transaction on a table the block created,
+	// at once (and dropped if the block rolls back) on one the block has not written to.
+	uniqueOK := created || as.Relation != nil && !x.s.written[as.Relation.Relname]
 	for _, c := range as.Cmds {
 		cmd := c.GetAlterTableCmd()
 		switch cmd.Subtype {
@@ -273,8 +276,8 @@ func (x *exec) alterTableInBlock(as *pg.AlterTableStmt) string {
 			case pg.ConstrType_CONSTR_FOREIGN:
 				continue // a foreign key is the catalog's, checked by the SQL layer
 			case pg.ConstrType_CONSTR_UNIQUE:
-				if created {
-					continue // a unique index on a collection the block's transaction created, as CREATE INDEX
+				if uniqueOK {
+					continue
 				}
 			case pg.ConstrType_CONSTR_PRIMARY:
 				if created {
@@ -295,6 +298,8 @@ func (x *exec) alterTableInBlock(as *pg.AlterTableStmt) string {
 				switch cn.GetConstraint().GetContype() {
 				case pg.ConstrType_CONSTR_NULL, pg.ConstrType_CONSTR_NOTNULL, pg.ConstrType_CONSTR_DEFAULT, pg.ConstrType_CONSTR_IDENTITY,
 					pg.ConstrType_CONSTR_FOREIGN:
+				case pg.ConstrType_CONSTR_UNIQUE:
+					plain = plain && uniqueOK // as ADD UNIQUE
 				default:
 					plain = false
 				}

@@ -146,6 +146,12 @@ func (x *exec) lookupTable(name string, loc int32) (*table, error) {
 	if err == nil && cacheable {
 		x.s.e.tables.put(gen, key, t)
 	}
+	if err == nil && !cacheable {
+		if x.looked == nil {
+			x.looked = map[string]*table{}
+		}
+		x.looked[name] = t
+	}
 	return t, err
 }
 

@@ -257,6 +257,26 @@ func (x *exec) createTable1(cs *pg.CreateStmt) (*Result, error) {
 	return &Result{Tag: "CREATE TABLE"}, nil
 }
 
+// buildIndex creates the storage index storage of t. In a transaction block, on a table from before the block,
+// it is built at once, outside the block's transaction, and dropped if the block rolls back (blockddl.go; a
+// marker drops it after a crash before the commit); else in the statement's or block's transaction.
+func (x *exec) buildIndex(t *table, keys bson.D, storage string, unique bool, partial bson.D) error {
+	coll := x.s.db().collection(t.Name)
+	if !x.buildNow(t) {
+		return coll.createIndex(x.catWrite(), keys, storage, unique, partial)
+	}
+	table := x.s.storageOf(t.Name)
+	if err := x.markPendingIndex(table, storage); err != nil {
+		return err
+	}
+	if err := coll.createIndex(x.base, keys, storage, unique, partial); err != nil {
+		x.s.unmarkPendingIndex(table, storage)
+		return err
+	}
+	x.noteBuilt(table, storage) // the storage's names: the block's end drops it unmapped
+	return nil
+}
+
 // indexPartial is the partialFilterExpression of an index SQL makes on keys: a unique index leaves out the rows
 // with a NULL key (PostgreSQL's unique indexes let NULLs repeat), and a partial index's WHERE clause, where, keeps
 // the rows it holds. Nil for a plain index.
@@ -454,26 +474,13 @@ func (x *exec) createIndex(is *pg.IndexStmt) (*Result, error) {
 		}
 		storage = storageNameFor(t, names, name) // name may be an index's the storage still holds (indexrename.go)
 	}
-	ictx := x.catWrite()
-	if x.buildNow(t) {
-		ictx = x.base // on a table from before the block: built at once, dropped if the block rolls back (blockddl.go)
-		if err := x.markPendingIndex(x.s.storageOf(t.Name), storage); err != nil {
-			return nil, err
-		}
-	}
-	if err := x.s.db().collection(t.Name).createIndex(ictx, keys, storage, is.Unique, partial); err != nil {
-		if x.buildNow(t) {
-			x.s.unmarkPendingIndex(x.s.storageOf(t.Name), storage)
-		}
+	if err := x.buildIndex(t, keys, storage, is.Unique, partial); err != nil {
 		var ce *concord.Error
 		if errors.As(err, &ce) && (ce.Code == 85 || ce.Code == 86) { // IndexOptionsConflict, IndexKeySpecsConflict
 			return nil, &Error{Code: CodeFeatureNotSupported, Message: ce.Message, Cause: err,
 				Hint: "A table keeps one index on the same columns in the same order: drop the other one first."}
 		}
 		return nil, x.uniqueViolationOn(t, err)
-	}
-	if x.buildNow(t) {
-		x.noteBuilt(x.s.storageOf(t.Name), storage) // the storage's names: the block's end drops it unmapped
 	}
 	if predicate != "" || storage != name {
 		nt := *t.withIndexName(storage, name) // a copy: the looked-up table is shared
@@ -1401,11 +1408,25 @@ func (x *exec) alterTable1(as *pg.AlterTableStmt, t *table, saved *bool) (*Resul
 			}
 			return nil, errorf("42701", "column %q of relation %q already exists", cd.Colname, t.Name)
 		}
-		if len(keyed) > 0 {
-			return nil, unsupported("ADD COLUMN with PRIMARY KEY or UNIQUE")
+		for _, k := range keyed {
+			switch {
+			case k.Contype == pg.ConstrType_CONSTR_PRIMARY && len(t.Key) > 0:
+				return nil, errorf("42P16", "multiple primary keys for table \"%s\" are not allowed", t.Name)
+			case k.Contype == pg.ConstrType_CONSTR_PRIMARY:
+				return nil, unsupported("ADD COLUMN ... PRIMARY KEY (add the column, then ALTER TABLE ... ADD PRIMARY KEY)")
+			case k.NullsNotDistinct:
+				return nil, errNullsNotDistinct()
+			}
+			if err := notDeferrableKey(k); err != nil {
+				return nil, err
+			}
+			// A UNIQUE column: its constraint is made as ADD UNIQUE (col) makes one, once the column is there.
+			addUnique = append(addUnique, &pg.Constraint{Contype: pg.ConstrType_CONSTR_UNIQUE, Conname: k.Conname,
+				Keys: []*pg.Node{pg.MakeStrNode(cd.Colname)}})
 		}
 		if c.NotNull && c.Default == "" {
-			return nil, unsupported("ADD COLUMN ... NOT NULL without a DEFAULT (existing rows have no value)")
+			// The rows there are have no value for it: PostgreSQL adds it to an empty table only (23502 else).
+			checkNotNull = append(checkNotNull, c.Name)
 		}
 		t.Columns = append(t.Columns, c)
 		added = append(added, c)
@@ -1586,7 +1607,7 @@ func (x *exec) alterTable1(as *pg.AlterTableStmt, t *table, saved *bool) (*Resul
 				}
 				name = storage
 			}
-			if err := coll.createIndex(x.catWrite(), keys, name, true, uniquePartial(keys)); err != nil {
+			if err := x.buildIndex(t, keys, name, true, uniquePartial(keys)); err != nil {
 				return nil, x.uniqueViolationOn(t, err)
 			}
 		}

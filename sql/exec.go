@@ -29,8 +29,11 @@ type exec struct {
 	paramOIDs []uint32 // when describing: the parameter types being inferred
 	describe  bool     // plan and type only: scan no rows, write nothing
 	inTxn     bool     // statements run in a transaction (a block or an internal one)
-	ctes      []map[string]*relation
-	nowT      time.Time
+	// looked are the tables the statement looked up, by name: a duplicate key's message names its constraint from
+	// them after a failure has ended the block's transaction, through which a block that changed the catalog reads it.
+	looked map[string]*table
+	ctes   []map[string]*relation
+	nowT   time.Time
 	// insertValues is set while an INSERT's own VALUES list is evaluated: DEFAULT is allowed there.
 	insertValues bool
 	// lockSel is the SELECT ... FOR UPDATE whose rows are being read (locking.go).

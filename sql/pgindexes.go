@@ -239,9 +239,13 @@ func (x *exec) uniqueViolation(err error) error {
 	if m == nil {
 		return err
 	}
-	t, terr := x.lookupTable(x.s.sqlNameOf(m[1]), 0)
-	if terr != nil {
-		return err
+	name := x.s.sqlNameOf(m[1])
+	t := x.looked[name]
+	if t == nil {
+		var terr error
+		if t, terr = x.lookupTable(name, 0); terr != nil {
+			return err
+		}
 	}
 	return x.uniqueViolationOn(t, err)
 }
