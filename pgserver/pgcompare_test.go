@@ -233,6 +233,7 @@ func TestCompare_Concord(t *testing.T) {
 	runReadOnly(t, "concord", c)
 	runClientCatalog(t, "concord", c) // before runTemp: PostgreSQL keeps a session's temporary schema
 	runIndexRename(t, "concord", c)
+	runMessageSteps(t, "concord", c, tableLikeSteps)
 	runTemp(t, "concord", c)
 	runJSONPath(t, "concord", c)
 	runSettings(t, "concord", c)
@@ -317,6 +318,7 @@ func TestCompare_PostgreSQL(t *testing.T) {
 	runReadOnly(t, "postgresql", c)
 	runClientCatalog(t, "postgresql", c) // before runTemp: PostgreSQL keeps a session's temporary schema
 	runIndexRename(t, "postgresql", c)
+	runMessageSteps(t, "postgresql", c, tableLikeSteps)
 	runTemp(t, "postgresql", c)
 	runJSONPath(t, "postgresql", c)
 	runSettings(t, "postgresql", c)

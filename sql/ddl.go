@@ -57,6 +57,7 @@ func (x *exec) createTable1(cs *pg.CreateStmt) (*Result, error) {
 	var uniques [][]string
 	var uniqueNames []string // a UNIQUE constraint's CONSTRAINT name, "" for the default
 	var checks []*pg.Constraint
+	var likeIndexes []*pg.IndexStmt // the indexes LIKE ... INCLUDING INDEXES copies, made once the table is
 	for _, el := range cs.TableElts {
 		switch {
 		case el.GetColumnDef() != nil:
@@ -117,6 +118,25 @@ func (x *exec) createTable1(cs *pg.CreateStmt) (*Result, error) {
 			default:
 				return nil, unsupported(fmt.Sprintf("the table constraint %s", strings.TrimPrefix(con.Contype.String(), "CONSTR_")))
 			}
+		case el.GetTableLikeClause() != nil:
+			parts, err := x.tableLike(t, el.GetTableLikeClause())
+			if err != nil {
+				return nil, err
+			}
+			if len(parts.key) > 0 {
+				if len(t.Key) > 0 {
+					return nil, errorf("42P16", "multiple primary keys for table %q are not allowed", t.Name)
+				}
+				t.Key = parts.key
+			}
+			for _, c := range parts.checks {
+				t.addCheck(c)
+			}
+			for _, u := range parts.uniques {
+				uniques = append(uniques, u)
+				uniqueNames = append(uniqueNames, "")
+			}
+			likeIndexes = append(likeIndexes, parts.indexes...)
 		default:
 			return nil, unsupported("this table element")
 		}
@@ -251,6 +271,11 @@ func (x *exec) createTable1(cs *pg.CreateStmt) (*Result, error) {
 			keys = append(keys, bson.E{Key: t.field(k), Value: 1})
 		}
 		if err := db.collection(t.Name).createIndex(ctx, keys, uniqueIndexName(t, u, uniqueNames[i]), true, uniquePartial(keys)); err != nil {
+			return nil, err
+		}
+	}
+	for _, is := range likeIndexes {
+		if _, err := x.createIndex(is); err != nil {
 			return nil, err
 		}
 	}
