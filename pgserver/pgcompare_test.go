@@ -234,6 +234,7 @@ func TestCompare_Concord(t *testing.T) {
 	runClientCatalog(t, "concord", c) // before runTemp: PostgreSQL keeps a session's temporary schema
 	runIndexRename(t, "concord", c)
 	runMessageSteps(t, "concord", c, tableLikeSteps)
+	runMessageSteps(t, "concord", c, generatedSteps)
 	runTemp(t, "concord", c)
 	runJSONPath(t, "concord", c)
 	runSettings(t, "concord", c)
@@ -319,6 +320,7 @@ func TestCompare_PostgreSQL(t *testing.T) {
 	runClientCatalog(t, "postgresql", c) // before runTemp: PostgreSQL keeps a session's temporary schema
 	runIndexRename(t, "postgresql", c)
 	runMessageSteps(t, "postgresql", c, tableLikeSteps)
+	runMessageSteps(t, "postgresql", c, generatedSteps)
 	runTemp(t, "postgresql", c)
 	runJSONPath(t, "postgresql", c)
 	runSettings(t, "postgresql", c)

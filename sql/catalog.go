@@ -31,6 +31,9 @@ type column struct {
 	Sequence string `bson:"sequence,omitempty"`
 	// Comment is COMMENT ON COLUMN's text (col_description).
 	Comment string `bson:"comment,omitempty"`
+	// Generated is a generated column's expression (GENERATED ALWAYS AS (expr) STORED) as SQL text, "" for any
+	// other column (generated.go).
+	Generated string `bson:"generated,omitempty"`
 }
 
 // table is a collection seen as a table.

@@ -277,6 +277,9 @@ func (x *exec) writeColl(t *table) backendColl {
 	if len(t.ForeignKeys) > 0 || len(t.ReferencedBy) > 0 {
 		c = fkColl{backendColl: c, x: x, t: t, keyed: len(t.ReferencedBy) > 0 && x.uniqueReferenced(t)}
 	}
+	if t.hasGenerated() {
+		c = genColl{backendColl: c, x: x, t: t, reads: t.generatedReads()}
+	}
 	return c
 }
 

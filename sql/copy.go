@@ -402,6 +402,12 @@ func (x *exec) copyFrom() (*Result, error) {
 			}
 			return e
 		}
+		for _, n := range names {
+			if c := t.column(n); c != nil && c.Generated != "" {
+				return nil, &Error{Code: "42P10", Message: fmt.Sprintf("column \"%s\" is a generated column", n),
+					Detail: "Generated columns cannot be used in COPY."}
+			}
+		}
 		if err := checkIdentity(t, names, row); err != nil {
 			return nil, where(err)
 		}

@@ -219,6 +219,9 @@ func (x *exec) createTable1(cs *pg.CreateStmt) (*Result, error) {
 			return nil, x.refuseTempRef("FOREIGN KEY", t.Name)
 		}
 	}
+	if err := x.generatedColumns(t, &pg.Node{Node: &pg.Node_CreateStmt{CreateStmt: cs}}); err != nil {
+		return nil, err
+	}
 	validator, err := x.validator(t)
 	if err != nil {
 		return nil, err
@@ -375,6 +378,10 @@ func (x *exec) columnDef(table string, cd *pg.ColumnDef) (column, []*pg.Constrai
 			if c.Default != "" {
 				return column{}, nil, nil, errorf(CodeSyntaxError, "multiple default values specified for column %q of table %q", c.Name, table)
 			}
+			if c.Generated != "" {
+				return column{}, nil, nil, &Error{Code: CodeSyntaxError, Position: int(con.Location) + 1,
+					Message: fmt.Sprintf("both default and generation expression specified for column \"%s\" of table \"%s\"", c.Name, table)}
+			}
 			text, err := defaultText(con.RawExpr, oid)
 			if err != nil {
 				return column{}, nil, nil, err
@@ -383,7 +390,24 @@ func (x *exec) columnDef(table string, cd *pg.ColumnDef) (column, []*pg.Constrai
 				return column{}, nil, nil, err
 			}
 			c.Default = text
+		case pg.ConstrType_CONSTR_GENERATED:
+			switch {
+			case c.Identity != "":
+				return column{}, nil, nil, &Error{Code: CodeSyntaxError, Position: int(con.Location) + 1,
+					Message: fmt.Sprintf("both identity and generation expression specified for column \"%s\" of table \"%s\"", c.Name, table)}
+			case c.Default != "":
+				return column{}, nil, nil, &Error{Code: CodeSyntaxError, Position: int(con.Location) + 1,
+					Message: fmt.Sprintf("both default and generation expression specified for column \"%s\" of table \"%s\"", c.Name, table)}
+			}
+			text, err := deparseExpr(con.RawExpr)
+			if err != nil {
+				return column{}, nil, nil, err
+			}
+			c.Generated = text
 		case pg.ConstrType_CONSTR_IDENTITY:
+			if c.Generated != "" {
+				return column{}, nil, nil, errorf(CodeSyntaxError, "both identity and generation expression specified for column %q of table %q", c.Name, table)
+			}
 			if c.Default != "" {
 				return column{}, nil, nil, errorf(CodeSyntaxError, "both default and identity specified for column %q of table %q", c.Name, table)
 			}
@@ -1296,6 +1320,26 @@ func (x *exec) alterTable1(as *pg.AlterTableStmt, t *table, saved *bool) (*Resul
 					return nil, err
 				}
 				cascadedViews = append(cascadedViews, doomed...)
+				// The generated columns that read it go with it by CASCADE, as in PostgreSQL.
+				if g := generatedReaders(t, cmd.Name); len(g) > 0 {
+					lines := make([]string, len(g))
+					for i, name := range g {
+						lines[i] = fmt.Sprintf("column %s of table %s", name, t.Name)
+					}
+					if cmd.Behavior != pg.DropBehavior_DROP_CASCADE {
+						detail := slices.Clone(lines)
+						for i := range detail {
+							detail[i] += fmt.Sprintf(" depends on column %s of table %s", cmd.Name, t.Name)
+						}
+						return nil, &Error{Code: CodeDependentObjectsStillExist, Message: fmt.Sprintf("cannot drop column %s of table %s because other objects depend on it", cmd.Name, t.Name),
+							Detail: strings.Join(detail, "\n"), Hint: "Use DROP ... CASCADE to drop the dependent objects too."}
+					}
+					for i, name := range g {
+						x.warn(&Error{Code: CodeSuccessfulCompletion, Severity: "NOTICE", Message: "drop cascades to " + lines[i]})
+						t.Columns = slices.DeleteFunc(t.Columns, func(c column) bool { return c.Name == name })
+						dropped = append(dropped, name)
+					}
+				}
 				i := slices.IndexFunc(t.Columns, func(c column) bool { return c.Name == cmd.Name })
 				// The CHECK constraints that name the column go with it, as in PostgreSQL.
 				kept := t.Checks[:0]
@@ -1322,6 +1366,13 @@ func (x *exec) alterTable1(as *pg.AlterTableStmt, t *table, saved *bool) (*Resul
 					}
 				}
 			case pg.AlterTableType_AT_ColumnDefault:
+				if col.Generated != "" {
+					e := &Error{Code: CodeSyntaxError, Message: fmt.Sprintf("column \"%s\" of relation \"%s\" is a generated column", cmd.Name, t.Name)}
+					if cmd.Def == nil {
+						e.Hint = "Use ALTER TABLE ... ALTER COLUMN ... DROP EXPRESSION instead."
+					}
+					return nil, e
+				}
 				if col.Identity != "" {
 					return nil, errorf(CodeSyntaxError, "column \"%s\" of relation \"%s\" is an identity column", cmd.Name, t.Name)
 				}
@@ -1342,6 +1393,10 @@ func (x *exec) alterTable1(as *pg.AlterTableStmt, t *table, saved *bool) (*Resul
 					checkNotNull = append(checkNotNull, cmd.Name)
 				}
 			case pg.AlterTableType_AT_AlterColumnType:
+				if g := generatedReaders(t, cmd.Name); len(g) > 0 {
+					return nil, &Error{Code: CodeFeatureNotSupported, Message: "cannot alter type of a column used by a generated column",
+						Detail: fmt.Sprintf("Column \"%s\" is used by generated column \"%s\".", cmd.Name, g[0])}
+				}
 				for _, other := range as.Cmds {
 					if other.GetAlterTableCmd().Subtype != pg.AlterTableType_AT_AlterColumnType {
 						// The rows are converted in one transaction, which the other steps, not transactional here,
@@ -1449,7 +1504,7 @@ func (x *exec) alterTable1(as *pg.AlterTableStmt, t *table, saved *bool) (*Resul
 			addUnique = append(addUnique, &pg.Constraint{Contype: pg.ConstrType_CONSTR_UNIQUE, Conname: k.Conname,
 				Keys: []*pg.Node{pg.MakeStrNode(cd.Colname)}})
 		}
-		if c.NotNull && c.Default == "" {
+		if c.NotNull && c.Default == "" && c.Generated == "" {
 			// The rows there are have no value for it: PostgreSQL adds it to an empty table only (23502 else).
 			checkNotNull = append(checkNotNull, c.Name)
 		}
@@ -1468,6 +1523,11 @@ func (x *exec) alterTable1(as *pg.AlterTableStmt, t *table, saved *bool) (*Resul
 			newChecks = append(newChecks, c)
 		}
 		checksChanged = true
+	}
+	if slices.ContainsFunc(added, func(c column) bool { return c.Generated != "" }) {
+		if err := x.generatedColumns(t, &pg.Node{Node: &pg.Node_AlterTableStmt{AlterTableStmt: as}}); err != nil {
+			return nil, err
+		}
 	}
 	var validator bson.D
 	if checksChanged {
@@ -1652,6 +1712,11 @@ func (x *exec) alterTable1(as *pg.AlterTableStmt, t *table, saved *bool) (*Resul
 			return nil, x.undoAddColumns(t, added, err)
 		}
 	}
+	if slices.ContainsFunc(added, func(c column) bool { return c.Generated != "" }) {
+		if err := x.fillGenerated(t); err != nil {
+			return nil, x.undoAddColumns(t, added, err)
+		}
+	}
 	if checksChanged {
 		if err := x.applyChecks(t, validator, newChecks); err != nil {
 			return nil, x.undoAddColumns(t, added, err)
@@ -1803,6 +1868,17 @@ func (x *exec) rename(rs *pg.RenameStmt) (*Result, error) {
 		if k == rs.Subname {
 			tc.Key[i] = rs.Newname
 		}
+	}
+	// Generation expressions follow the column's new name.
+	for i, c := range tc.Columns {
+		if c.Generated == "" {
+			continue
+		}
+		renamed, err := renameInCheck(check{Expr: c.Generated}, rs.Subname, rs.Newname)
+		if err != nil {
+			return nil, err
+		}
+		tc.Columns[i].Generated = renamed.Expr
 	}
 	// CHECK expressions follow the column's new name, and so does the validator made of them, and so does a
 	// numeric(p,s) column's range.

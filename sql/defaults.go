@@ -353,6 +353,10 @@ func overrideUserValues(t *table, names []string, row []any) {
 func checkIdentityUpdate(t *table, targets []*pg.Node) error {
 	for _, tg := range targets {
 		rt := tg.GetResTarget()
+		if c := t.column(rt.Name); c != nil && c.Generated != "" && rt.Val.GetSetToDefault() == nil {
+			return &Error{Code: CodeGeneratedAlways, Message: fmt.Sprintf("column %q can only be updated to DEFAULT", rt.Name),
+				Detail: fmt.Sprintf("Column %q is a generated column.", rt.Name)}
+		}
 		if c := t.column(rt.Name); c != nil && c.Identity == "a" && rt.Val.GetSetToDefault() == nil {
 			return &Error{Code: CodeGeneratedAlways, Message: fmt.Sprintf("column %q can only be updated to DEFAULT", rt.Name),
 				Detail: fmt.Sprintf("Column %q is an identity column defined as GENERATED ALWAYS.", rt.Name)}

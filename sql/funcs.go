@@ -923,13 +923,14 @@ func (x *exec) catalogFunc(name string, args []any) (any, error) {
 		}
 		return nil, nil
 	case "pg_get_expr":
-		// pg_attrdef.adbin holds a default's SQL text, which is what pg_get_expr returns for it.
+		// pg_attrdef.adbin holds a default's or generation expression's SQL text, which is what pg_get_expr
+		// returns for it (an operator's expression in parentheses but in the pretty form, as PostgreSQL's).
 		if len(args) > 0 {
 			if s, ok := args[0].(string); ok {
 				if !x.publicOnPath() {
 					s = qualifyNextval(s)
 				}
-				return s, nil
+				return exprDisplay(s, len(args) > 2 && args[2] == true), nil
 			}
 		}
 	}

@@ -225,6 +225,9 @@ func (x *exec) mergeInsert(t *table, coll backendColl, w *pg.MergeWhenClause, sc
 		row[i] = v
 	}
 	x.insertValues = false
+	if err := checkGenerated(t, names, row); err != nil {
+		return err
+	}
 	switch w.Override {
 	case pg.OverridingKind_OVERRIDING_SYSTEM_VALUE:
 	case pg.OverridingKind_OVERRIDING_USER_VALUE:

@@ -158,10 +158,13 @@ func (x *exec) catalogRelation(schema, name string) (*relation, error) {
 				if c.NotNull {
 					nullable = "NO"
 				}
-				var def, generation any
-				identity := "NO"
+				var def, generation, generatedExpr any
+				identity, generated := "NO", "NEVER"
 				if c.Default != "" && c.Identity == "" {
 					def = c.Default
+				}
+				if c.Generated != "" {
+					generated, generatedExpr = "ALWAYS", exprDisplay(c.Generated, false)
 				}
 				if c.Identity != "" {
 					identity, generation = "YES", map[string]string{"a": "ALWAYS", "d": "BY DEFAULT"}[c.Identity]
@@ -193,7 +196,7 @@ func (x *exec) catalogRelation(schema, name string) (*relation, error) {
 					radix = int64(10)
 				}
 				rel.rows = append(rel.rows, []any{x.s.database, x.s.schemaOf(tn), tn, c.Name, int64(i + 1), dataType, nullable,
-					def, identity, generation, length, precision, scale, udt, x.s.database, udtSchema, dtPrecision, "NEVER", nil, nil, "YES", radix})
+					def, identity, generation, length, precision, scale, udt, x.s.database, udtSchema, dtPrecision, generated, generatedExpr, nil, "YES", radix})
 			}
 		}
 	case name == "pg_namespace":
@@ -379,7 +382,7 @@ func (x *exec) catalogRelation(schema, name string) (*relation, error) {
 			for j, c := range x.columnsOf(t) {
 				typmod := int64(PGTypmod(c.Type, c.TypMod))
 				rel.rows = append(rel.rows, []any{tableOID(i), c.Name, int64(c.Type), int64(j + 1), c.NotNull, false,
-					typmod, c.Default != "" && c.Identity == "", c.Identity, "", int64(0), attStorage(c.Type),
+					typmod, c.defaultExpr() != "", c.Identity, attGenerated(c), int64(0), attStorage(c.Type),
 					int64(-1), true, false, typLen(c.Type), nil, nil, nil, nil})
 			}
 		}
@@ -405,7 +408,7 @@ func (x *exec) catalogRelation(schema, name string) (*relation, error) {
 		col("adnum", OIDInt2)
 		col("adbin", OIDText)
 		err := x.eachAttrdef(func(oid, table int64, j int, c column) {
-			rel.rows = append(rel.rows, []any{oid, table, int64(j + 1), c.Default})
+			rel.rows = append(rel.rows, []any{oid, table, int64(j + 1), c.defaultExpr()})
 		})
 		if err != nil {
 			return nil, err

@@ -84,7 +84,7 @@ func (x *exec) eachAttrdef(fn func(oid, table int64, col int, c column)) error {
 	n := int64(0)
 	for _, t := range tables {
 		for j, c := range t.Columns {
-			if c.Default != "" && c.Identity == "" {
+			if c.defaultExpr() != "" {
 				fn(attrdefOIDBase+n, oids[t.Name], j, c)
 				n++
 			}

@@ -11,7 +11,7 @@ import (
 // CREATE TABLE ... (LIKE source [INCLUDING | EXCLUDING ...]): the new table takes source's columns, with their types
 // and NOT NULL, in the place of the clause among its own, and by the clause's options more of source, as
 // PostgreSQL's transformTableLikeClause does: DEFAULTS the default expressions (a serial column's still names
-// source's sequence), IDENTITY identity columns with sequences of their own, CONSTRAINTS the CHECK constraints
+// source's sequence), GENERATED the generation expressions, IDENTITY identity columns with sequences of their own, CONSTRAINTS the CHECK constraints
 // under their names, INDEXES the primary key, UNIQUE constraints and other indexes under the new table's names,
 // COMMENTS the columns' comments. Foreign keys are never taken.
 
@@ -20,6 +20,7 @@ const (
 	likeComments    = 1 << 0
 	likeConstraints = 1 << 2
 	likeDefaults    = 1 << 3
+	likeGenerated   = 1 << 4
 	likeIdentity    = 1 << 5
 	likeIndexes     = 1 << 6
 )
@@ -49,6 +50,9 @@ func (x *exec) tableLike(t *table, lc *pg.TableLikeClause) (likeParts, error) {
 		c.Sequence = ""
 		if opts&likeComments == 0 {
 			c.Comment = ""
+		}
+		if opts&likeGenerated == 0 {
+			c.Generated = "" // a plain column of the same type
 		}
 		switch {
 		case sc.Identity != "" && opts&likeIdentity != 0:

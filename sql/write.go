@@ -321,6 +321,9 @@ func (x *exec) insert(ins *pg.InsertStmt) (*relation, string, error) {
 		}
 	}
 	for k, row := range rows {
+		if err := checkGenerated(t, names, row); err != nil {
+			return nil, "", err
+		}
 		switch ins.Override {
 		case pg.OverridingKind_OVERRIDING_SYSTEM_VALUE: // the values given for GENERATED ALWAYS columns are taken
 		case pg.OverridingKind_OVERRIDING_USER_VALUE:
@@ -480,8 +483,8 @@ func (x *exec) document1(t *table, names []string, row []any) (bson.D, map[strin
 		return doc, vals, nil
 	}
 	for _, c := range t.Columns {
-		if t.field(c.Name) != c.Name {
-			continue // part of _id
+		if t.field(c.Name) != c.Name || c.Generated != "" {
+			continue // part of _id, or computed below
 		}
 		v := vals[c.Name]
 		if v == nil {
@@ -495,6 +498,10 @@ func (x *exec) document1(t *table, names []string, row []any) (bson.D, map[strin
 			return nil, vals, err
 		}
 		doc = append(doc, bson.E{Key: c.Name, Value: sv})
+	}
+	if t.hasGenerated() {
+		gen, err := x.withGenerated(t, doc)
+		return gen, vals, err
 	}
 	return doc, vals, nil
 }
