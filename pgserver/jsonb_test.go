@@ -193,8 +193,29 @@ var wholeRowSteps = []struct{ sql, want string }{
 	{"select '{\"a\":true,\"b\":null,\"c\":1.5,\"d\":\"x\"}'::jsonb ->> 'a', '{\"a\":true}'::jsonb #>> '{a}', ('{\"b\":null}'::jsonb ->> 'b') is null, '{\"c\":1.5}'::jsonb ->> 'c', '[true]'::jsonb ->> 0, '{\"d\":\"x\"}'::jsonb ->> 'd'", "true|true|t|1.5|true|x\nSELECT 1"},
 }
 
+// jsonbNumberSteps: jsonb numbers are exact, as PostgreSQL's numeric: their places kept (1.50, 10.00), integers
+// past int64 and numbers with more digits than a double holds kept whole, exponents written out; numbers compare,
+// contain and group by value; keys beginning with $ are plain keys. Compared with PostgreSQL 15.
+var jsonbNumberSteps = []struct{ sql, want string }{
+	{`SELECT '{"a": 1.50}'::jsonb, '[0.1, 1e2, -1.5e-3, -0.0, 2.5E+3]'::jsonb, '100000000000000000001'::jsonb`, `{"a": 1.50}|[0.1, 100, -0.0015, 0.0, 2500]|100000000000000000001` + "\nSELECT 1"},
+	{`SELECT '{"a": 12345678901234567890.123456789}'::jsonb`, `{"a": 12345678901234567890.123456789}` + "\nSELECT 1"},
+	{`SELECT to_jsonb(10.00::numeric), jsonb_build_object('a', 2.50::numeric(10,2)), jsonb_build_array(1.0, 2.00)`, `10.00|{"a": 2.50}|[1.0, 2.00]` + "\nSELECT 1"},
+	{`SELECT '{"a": 0.1}'::jsonb @> '{"a": 0.10}', '1.0'::jsonb = '1'::jsonb, '{"a": 2}'::jsonb @> '{"a": 2.0}', '[1.50]'::jsonb = '[1.5]'::jsonb`, "t|t|t|t\nSELECT 1"},
+	{`SELECT count(DISTINCT v) FROM (VALUES ('1.0'::jsonb), ('1'::jsonb), ('1.00'::jsonb), ('{"a": [2]}'::jsonb), ('{"a": [2.0]}'::jsonb)) t(v)`, "2\nSELECT 1"},
+	{`SELECT '{"$numberInt": "5"}'::jsonb, '{"a": {"$oid": "5f0000000000000000000000"}}'::jsonb -> 'a' ->> '$oid'`, `{"$numberInt": "5"}|5f0000000000000000000000` + "\nSELECT 1"},
+	{"CREATE TABLE jnum (id int PRIMARY KEY, j jsonb)", "CREATE TABLE"},
+	{`INSERT INTO jnum VALUES (1, '{"price": 19.90, "big": 12345678901234567890}'), (2, '{"price": 5}'), (3, '{"price": 100.5}')`, "INSERT 0 3"},
+	{`SELECT j, (j->>'big')::numeric + 1 FROM jnum WHERE id = 1`, `{"big": 12345678901234567890, "price": 19.90}|12345678901234567891` + "\nSELECT 1"},
+	{`SELECT id FROM jnum WHERE (j->>'price')::numeric > 10 ORDER BY id`, "1\n3\nSELECT 2"},
+	{`SELECT id FROM jnum WHERE j @> '{"price": 19.9}'`, "1\nSELECT 1"},
+	{`SELECT sum((j->>'price')::numeric) FROM jnum`, "125.40\nSELECT 1"},
+	{`UPDATE jnum SET j = jsonb_set(j, '{price}', '20.10') WHERE id = 1 RETURNING j`, `{"big": 12345678901234567890, "price": 20.10}` + "\nUPDATE 1"},
+	{"DROP TABLE jnum", "DROP TABLE"},
+}
+
 func runJSONB(t *testing.T, who string, c *pgx.Conn) {
 	runSteps(t, who, c, jsonbSteps)
+	runSteps(t, who, c, jsonbNumberSteps)
 	runSteps(t, who, c, jsonSetSteps)
 	runSteps(t, who, c, objectAggSteps)
 	runSteps(t, who, c, jsonbWholeSteps)

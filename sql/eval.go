@@ -1608,6 +1608,35 @@ func intKey(x int64) string {
 	return k
 }
 
+// writeJSONBKey writes the grouping key of a jsonb (or any stored) value: numbers by value wherever they are
+// ('1.0'::jsonb and '1'::jsonb are one value, as jsonb's equality has it), objects by their keys in jsonb's order,
+// arrays element by element, anything else by its bytes.
+func writeJSONBKey(b *strings.Builder, v bson.RawValue) {
+	switch v.Type {
+	case bson.TypeInt32, bson.TypeInt64, bson.TypeDouble, bson.TypeDecimal128:
+		b.WriteString(groupKey([]any{fromBSON(v)}))
+	case bson.TypeEmbeddedDocument:
+		elems, _ := bson.Raw(jsonbCanon(v).Value).Elements()
+		b.WriteString("{" + strconv.Itoa(len(elems)))
+		for _, e := range elems {
+			b.WriteString(":" + strconv.Itoa(len(e.Key())) + ":" + e.Key())
+			writeJSONBKey(b, e.Value())
+		}
+		b.WriteByte('}')
+	case bson.TypeArray:
+		vals, _ := bson.Raw(v.Value).Values()
+		b.WriteString("[" + strconv.Itoa(len(vals)))
+		for _, e := range vals {
+			b.WriteByte(',')
+			writeJSONBKey(b, e)
+		}
+		b.WriteByte(']')
+	default:
+		b.WriteString("b" + strconv.Itoa(int(v.Type)) + ":" + strconv.Itoa(len(v.Value)) + ":")
+		b.Write(v.Value)
+	}
+}
+
 // groupKey encodes values so that equal values (1 and 1.0 too) have equal
 // keys: the key of GROUP BY, DISTINCT and hash joins.
 func groupKey(vals []any) string {
@@ -1627,6 +1656,9 @@ func groupKey(vals []any) string {
 			fmt.Fprintf(&b, "v%d/%d", d, us)
 		case string:
 			b.WriteString("s" + strconv.Itoa(len(x)) + ":" + x)
+		case bson.RawValue:
+			b.WriteByte('j')
+			writeJSONBKey(&b, x)
 		default:
 			s := formatText(x)
 			b.WriteString("o" + strconv.Itoa(len(s)) + ":" + s)

@@ -5,7 +5,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/cockroachdb/apd/v3"
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/x/bsonx/bsoncore"
 )
@@ -829,14 +828,9 @@ func jsonbScalarEqual(a, b bson.RawValue) bool {
 	if a.Type == bson.TypeEmbeddedDocument || a.Type == bson.TypeArray || b.Type == bson.TypeEmbeddedDocument || b.Type == bson.TypeArray {
 		return false
 	}
-	if x, ok := fromBSON(a).(*apd.Decimal); ok {
-		if y, ok := fromBSON(b).(*apd.Decimal); ok {
-			return x.Cmp(y) == 0
-		}
-	}
-	if af, ok := jsonNumber(a); ok {
-		bf, ok := jsonNumber(b)
-		return ok && af == bf
+	if jsonbRank(a) == 2 && jsonbRank(b) == 2 { // two numbers, of any of the stored kinds
+		c, ok := compare(fromBSON(a), fromBSON(b))
+		return ok && c == 0
 	}
 	return a.Type == b.Type && string(a.Value) == string(b.Value)
 }

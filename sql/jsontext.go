@@ -428,3 +428,92 @@ func (x *exec) jsonObjectAgg(f *pg.FuncCall, vals []any, sc *scope) jsonText {
 	b.WriteString(" }")
 	return jsonText(b.String())
 }
+
+// jsonDecode reads a JSON text as jsonb holds it: objects as documents (keys in their order, repeated ones kept,
+// for the caller to order), arrays, strings, booleans and null as themselves, and numbers exactly, as PostgreSQL's
+// numeric: an integer as int32 or int64 when it fits, any other number as a decimal128 with its places (1.50
+// stays 1.50; one of more than 34 significant digits is rounded to 34, as a numeric column's). Keys beginning with
+// $ are plain keys, never MongoDB's extended JSON.
+func jsonDecode(s string) (any, error) {
+	d := json.NewDecoder(strings.NewReader(s))
+	d.UseNumber()
+	var value func() (any, error)
+	value = func() (any, error) {
+		t, err := d.Token()
+		if err != nil {
+			return nil, err
+		}
+		switch t := t.(type) {
+		case json.Delim:
+			switch t {
+			case '[':
+				arr := bson.A{}
+				for d.More() {
+					v, err := value()
+					if err != nil {
+						return nil, err
+					}
+					arr = append(arr, v)
+				}
+				_, err := d.Token()
+				return arr, err
+			case '{':
+				doc := bson.D{}
+				for d.More() {
+					k, err := d.Token()
+					if err != nil {
+						return nil, err
+					}
+					key, ok := k.(string)
+					if !ok {
+						return nil, errors.New("an object key is not a string")
+					}
+					v, err := value()
+					if err != nil {
+						return nil, err
+					}
+					doc = append(doc, bson.E{Key: key, Value: v})
+				}
+				_, err := d.Token()
+				return doc, err
+			}
+			return nil, errors.New("unexpected " + t.String())
+		case json.Number:
+			return jsonbNumber(string(t))
+		}
+		return t, nil // a string, a boolean or nil
+	}
+	v, err := value()
+	if err != nil {
+		return nil, err
+	}
+	if _, err := d.Token(); err != io.EOF {
+		return nil, errors.New("more after the JSON value")
+	}
+	return v, nil
+}
+
+// jsonbNumber is a JSON number as jsonb stores it (jsonDecode).
+func jsonbNumber(s string) (any, error) {
+	if !strings.ContainsAny(s, ".eE") {
+		if n, err := strconv.ParseInt(s, 10, 64); err == nil {
+			if n >= math.MinInt32 && n <= math.MaxInt32 {
+				return int32(n), nil
+			}
+			return n, nil
+		}
+	}
+	d, ok := parseDecimal(s)
+	if !ok {
+		return nil, errors.New("not a number: " + s)
+	}
+	return decToBSON(jsonDec(d))
+}
+
+// jsonDec is a numeric as a jsonb number keeps it: a zero without its sign (-0.0 reads as 0.0, as in PostgreSQL).
+func jsonDec(d *apd.Decimal) *apd.Decimal {
+	if d.IsZero() && d.Negative {
+		return new(apd.Decimal).Abs(d)
+	}
+	return d
+}

@@ -704,15 +704,20 @@ func toJSON(v any, bad func() error) (any, error) {
 	case bson.RawValue:
 		return x, nil
 	case *apd.Decimal:
-		var jv any = decToFloat(x) // a JSON number, a double as '0.1'::jsonb makes it
-		if x.Form != apd.Finite {
-			jv = decText(x) // NaN and Infinity are strings in JSON, as PostgreSQL writes them
+		var jv any = decText(x) // NaN and Infinity are strings in JSON, as PostgreSQL writes them
+		if x.Form == apd.Finite {
+			d, err := decToBSON(jsonDec(x)) // a JSON number, exact, with its places, as jsonb's numeric
+			if err != nil {
+				return nil, err
+			}
+			jv = d
 		}
 		t, data, _ := bson.MarshalValue(jv)
 		return bson.RawValue{Type: t, Value: data}, nil
 	case string:
-		var doc any
-		if err := bson.UnmarshalExtJSON([]byte(`{"v":`+x+`}`), false, &doc); err != nil {
+		v, err := jsonDecode(x)
+		doc := bson.D{{Key: "v", Value: v}}
+		if err != nil {
 			if e, ok := jsonSyntaxError(x); ok {
 				return nil, e // PostgreSQL's wording: what its parser expected and found, and where
 			}
@@ -762,6 +767,12 @@ func jsonElem(v any) any {
 	switch x := v.(type) {
 	case time.Time:
 		return jsonTime(x, OIDTimestamptz)
+	case *apd.Decimal:
+		if x.Form == apd.Finite {
+			if d, err := decToBSON(jsonDec(x)); err == nil {
+				return d // a JSON number with its places, as jsonb's numeric
+			}
+		}
 	case float64:
 		switch {
 		case math.IsNaN(x):
