@@ -269,7 +269,8 @@ func (x *exec) alterTableInBlock(as *pg.AlterTableStmt) string {
 		cmd := c.GetAlterTableCmd()
 		switch cmd.Subtype {
 		case pg.AlterTableType_AT_ColumnDefault, pg.AlterTableType_AT_DropNotNull, pg.AlterTableType_AT_SetNotNull,
-			pg.AlterTableType_AT_ValidateConstraint, pg.AlterTableType_AT_AlterColumnType, pg.AlterTableType_AT_ChangeOwner:
+			pg.AlterTableType_AT_ValidateConstraint, pg.AlterTableType_AT_AlterColumnType, pg.AlterTableType_AT_ChangeOwner,
+			pg.AlterTableType_AT_SetRelOptions, pg.AlterTableType_AT_ResetRelOptions:
 			continue // ALTER COLUMN ... TYPE: alterTable1 refuses it where the validator would change
 		case pg.AlterTableType_AT_AddConstraint:
 			switch cmd.Def.GetConstraint().GetContype() {

@@ -69,6 +69,10 @@ type table struct {
 	// Renamed gives the indexes SQL knows by another name than the storage's, by storage name: those ALTER
 	// INDEX ... RENAME renamed, and those made under a name the storage still held (indexrename.go).
 	Renamed map[string]string `bson:"renamed,omitempty"`
+	// RelOptions are the table's storage parameters, name=value (reloptions.go).
+	RelOptions []string `bson:"reloptions,omitempty"`
+	// IndexComments are COMMENT ON INDEX's texts, by index name.
+	IndexComments map[string]string `bson:"indexcomments,omitempty"`
 	// Rev counts the entry's saves (saveTable): a save of an entry read before another statement or block saved
 	// it is refused, rather than putting back what that one changed.
 	Rev      int64 `bson:"rev,omitempty"`

@@ -2,6 +2,7 @@ package sql
 
 import (
 	"fmt"
+	"maps"
 	"strings"
 
 	pg "github.com/pganalyze/pg_query_go/v6"
@@ -51,6 +52,21 @@ func (x *exec) comment(cs *pg.CommentStmt) (*Result, error) {
 		if len(names) == 1 && names[0] == "public" {
 			return &Result{Tag: "COMMENT"}, nil
 		}
+	case pg.ObjectType_OBJECT_INDEX:
+		if len(names) != 1 {
+			return nil, unsupported("schemas other than public")
+		}
+		ix, found, err := x.indexNamed(names[0])
+		if err != nil {
+			return nil, err
+		}
+		if !found {
+			return nil, errorf(CodeUndefinedTable, "relation \"%s\" does not exist", names[0])
+		}
+		if err := x.setIndexComment(ix.table, ix.name, cs.Comment); err != nil {
+			return nil, err
+		}
+		return &Result{Tag: "COMMENT"}, nil
 	case pg.ObjectType_OBJECT_TABLE, pg.ObjectType_OBJECT_VIEW, pg.ObjectType_OBJECT_COLUMN:
 		if len(names) != parts {
 			return nil, unsupported("schemas other than public")
@@ -96,4 +112,26 @@ func (x *exec) createSchema(cs *pg.CreateSchemaStmt) (*Result, error) {
 	}
 	x.warn(&Error{Code: "42P06", Severity: "NOTICE", Message: "schema \"public\" already exists, skipping"})
 	return &Result{Tag: "CREATE SCHEMA"}, nil
+}
+
+// setIndexComment gives index name of table its comment (COMMENT ON INDEX), or with "" takes it away.
+func (x *exec) setIndexComment(table, name, comment string) error {
+	t, err := x.readTable(table, 0)
+	if err != nil {
+		return err
+	}
+	if t.IndexComments[name] == comment {
+		return nil
+	}
+	nt := *t
+	nt.IndexComments = maps.Clone(t.IndexComments)
+	if nt.IndexComments == nil {
+		nt.IndexComments = map[string]string{}
+	}
+	if comment == "" {
+		delete(nt.IndexComments, name)
+	} else {
+		nt.IndexComments[name] = comment
+	}
+	return x.saveTable(&nt)
 }

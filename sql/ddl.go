@@ -54,6 +54,11 @@ func (x *exec) createTable1(cs *pg.CreateStmt) (*Result, error) {
 		return nil, unsupported("CREATE TABLE of a table the same transaction block dropped")
 	}
 	t := &table{Name: rv.Relname}
+	opts, err := relOptions(cs.Options)
+	if err != nil {
+		return nil, err
+	}
+	t.RelOptions = opts
 	var uniques [][]string
 	var uniqueNames []string // a UNIQUE constraint's CONSTRAINT name, "" for the default
 	var checks []*pg.Constraint
@@ -730,7 +735,14 @@ func (x *exec) drop(ds *pg.DropStmt) (*Result, error) {
 				x.skipping("extension", name)
 			}
 		case pg.ObjectType_OBJECT_INDEX:
+			ix, known, err := x.indexNamed(name)
+			if err != nil {
+				return nil, err
+			}
 			found, err := x.dropIndex(name, ds.Behavior == pg.DropBehavior_DROP_CASCADE)
+			if err == nil && found && known {
+				err = x.setIndexComment(ix.table, name, "") // a later index of the name has none
+			}
 			if err != nil {
 				return nil, err
 			}
@@ -1283,6 +1295,28 @@ func (x *exec) alterTable1(as *pg.AlterTableStmt, t *table, saved *bool) (*Resul
 			return nil, errorf(CodeUndefinedObject, "constraint \"%s\" of relation \"%s\" does not exist", cmd.Name, t.Name)
 		case pg.AlterTableType_AT_ChangeOwner:
 			return nil, ownerNotSupported("ALTER TABLE")
+		case pg.AlterTableType_AT_SetRelOptions, pg.AlterTableType_AT_ResetRelOptions:
+			defs := cmd.Def.GetList().GetItems()
+			if cmd.Subtype == pg.AlterTableType_AT_SetRelOptions {
+				set, err := relOptions(defs)
+				if err != nil {
+					return nil, err
+				}
+				t.RelOptions = setRelOptions(t.RelOptions, set, nil)
+				continue
+			}
+			var reset []string
+			for _, d := range defs {
+				if de := d.GetDefElem(); de != nil {
+					name := de.Defname
+					if de.Defnamespace == "toast" {
+						name = "toast." + name
+					}
+					reset = append(reset, name)
+				}
+			}
+			t.RelOptions = setRelOptions(t.RelOptions, nil, reset)
+			continue
 		}
 		if cmd.Subtype != pg.AlterTableType_AT_AddColumn {
 			col := t.column(cmd.Name)

@@ -237,7 +237,8 @@ func (x *exec) saveTable(t *table) error {
 			set = append(set, e)
 		}
 	}
-	for _, k := range []string{"key", "view", "checks", "fkeys", "comment", "predicates", "aliases", "renamed", "uniques", "pkname"} { // the fields a table may lose
+	for _, k := range []string{"key", "view", "checks", "fkeys", "comment", "predicates", "aliases", "renamed", "uniques", "pkname",
+		"reloptions", "indexcomments"} { // the fields a table may lose
 		if !present[k] {
 			unset = append(unset, bson.E{Key: k, Value: ""})
 		}

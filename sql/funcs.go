@@ -837,6 +837,12 @@ func (x *exec) catalogFunc(name string, args []any) (any, error) {
 		}
 		t, err := x.lookupTable(rc.name, 0)
 		if err != nil || !t.declared {
+			// An index's comment (COMMENT ON INDEX).
+			if ix, found, _ := x.indexNamed(rc.name); found && name == "obj_description" && (len(args) == 1 || formatText(args[1]) == "pg_class") {
+				if c := ix.t.IndexComments[ix.name]; c != "" {
+					return c, nil
+				}
+			}
 			return nil, nil
 		}
 		comment := t.Comment

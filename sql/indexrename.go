@@ -131,6 +131,11 @@ func (x *exec) saveIndexName(ix pgIndex, name string) error {
 			nt.Uniques = append(slices.Clone(t.Uniques), ix.storage)
 		}
 	}
+	if c, ok := t.IndexComments[ix.name]; ok {
+		nt.IndexComments = maps.Clone(t.IndexComments)
+		delete(nt.IndexComments, ix.name)
+		nt.IndexComments[name] = c
+	}
 	return x.saveTable(&nt)
 }
 

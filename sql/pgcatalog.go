@@ -232,7 +232,8 @@ func (x *exec) catalogRelation(schema, name string) (*relation, error) {
 			if isView[t] {
 				relkind = "v"
 			}
-			checks := 0 // pg_class.relchecks: psql's \d lists the CHECK constraints when it is not 0
+			var options any // pg_class.reloptions: the table's storage parameters
+			checks := 0     // pg_class.relchecks: psql's \d lists the CHECK constraints when it is not 0
 			// relhastriggers: PostgreSQL's foreign keys are triggers on both tables, and psql's \d lists them
 			// ("Foreign-key constraints", "Referenced by") only when it is set.
 			triggers := false
@@ -240,6 +241,13 @@ func (x *exec) catalogRelation(schema, name string) (*relation, error) {
 				if tt, err := x.lookupTable(t, 0); err == nil {
 					checks = len(tt.Checks)
 					triggers = tt.hasFKTriggers()
+					if len(tt.RelOptions) > 0 {
+						opts := make([]any, len(tt.RelOptions))
+						for i, o := range tt.RelOptions {
+							opts[i] = o
+						}
+						options = opts
+					}
 				}
 			}
 			nsp, persistence := int64(2200), "p"
@@ -248,7 +256,7 @@ func (x *exec) catalogRelation(schema, name string) (*relation, error) {
 			}
 			rel.rows = append(rel.rows, []any{tableOID(i), t, nsp, relkind, int64(10), int64(2), persistence, false,
 				hasIndex[tableOID(i)], int64(checks), false, triggers, false, false, false, tableOID(i) + rowTypeOIDOffset, false,
-				int64(0), int64(0), "d", nil, int64(0)})
+				int64(0), int64(0), "d", options, int64(0)})
 		}
 		for _, ix := range indexes {
 			nsp, persistence := int64(2200), "p"

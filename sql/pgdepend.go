@@ -138,6 +138,15 @@ func (x *exec) dependCatalog(name string, rel *relation, col func(string, uint32
 				}
 			}
 		}
+		indexes, err := x.pgIndexes()
+		if err != nil {
+			return true, err
+		}
+		for _, ix := range indexes {
+			if c := ix.t.IndexComments[ix.name]; c != "" {
+				rel.rows = append(rel.rows, []any{ix.oid, catalogOIDs["pg_class"], int64(0), c})
+			}
+		}
 	default:
 		return false, nil
 	}
