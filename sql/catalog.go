@@ -69,6 +69,9 @@ type table struct {
 	// Renamed gives the indexes SQL knows by another name than the storage's, by storage name: those ALTER
 	// INDEX ... RENAME renamed, and those made under a name the storage still held (indexrename.go).
 	Renamed map[string]string `bson:"renamed,omitempty"`
+	// Computed are the expressions of the table's expression indexes, kept in hidden fields of its rows
+	// (exprindex.go).
+	Computed []computedField `bson:"computed,omitempty"`
 	// RelOptions are the table's storage parameters, name=value (reloptions.go).
 	RelOptions []string `bson:"reloptions,omitempty"`
 	// IndexComments are COMMENT ON INDEX's texts, by index name.

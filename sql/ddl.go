@@ -468,10 +468,29 @@ func (x *exec) createIndex(is *pg.IndexStmt) (*Result, error) {
 	}
 	keys := bson.D{}
 	var names []string
+	computed := false // t gained a computed field for an expression (exprindex.go)
+	tc := *t          // t with the expressions' computed fields
 	for _, p := range is.IndexParams {
 		ie := p.GetIndexElem()
 		if ie.Name == "" {
-			return nil, unsupported("expression indexes")
+			if !t.declared || ie.Expr == nil {
+				return nil, unsupported("expression indexes on a collection without CREATE TABLE")
+			}
+			if x.buildNow(t) {
+				return nil, unsupported("an expression index inside a transaction block, on a table from before the block")
+			}
+			field, added, err := addComputed(&tc, ie.Expr)
+			if err != nil {
+				return nil, err
+			}
+			computed = computed || added
+			dir := 1
+			if ie.Ordering == pg.SortByDir_SORTBY_DESC {
+				dir = -1
+			}
+			keys = append(keys, bson.E{Key: field, Value: dir})
+			names = append(names, indexExprName(ie.Expr))
+			continue
 		}
 		if t.declared && t.column(ie.Name) == nil {
 			return nil, errorf(CodeUndefinedColumn, "column %q does not exist", ie.Name)
@@ -514,6 +533,17 @@ func (x *exec) createIndex(is *pg.IndexStmt) (*Result, error) {
 		}
 	}
 	partial := indexPartial(keys, is.Unique, where)
+	if computed {
+		// The expression's field first, in the catalog (every write from now on computes it) and in the rows there
+		// are; then the index over it.
+		if err := x.saveTable(&tc); err != nil {
+			return nil, err
+		}
+		t = &tc
+		if err := x.fillGenerated(t); err != nil {
+			return nil, err
+		}
+	}
 	if _, served, err := x.aliasIndex(t, keys, name, is.Unique, predicate); served || err != nil {
 		if err != nil {
 			return nil, err
@@ -529,6 +559,9 @@ func (x *exec) createIndex(is *pg.IndexStmt) (*Result, error) {
 		storage = storageNameFor(t, names, name) // name may be an index's the storage still holds (indexrename.go)
 	}
 	if err := x.buildIndex(t, keys, storage, is.Unique, partial); err != nil {
+		if computed {
+			_ = x.dropUnusedComputed(t) // the expression's field, which no index is on
+		}
 		var ce *concord.Error
 		if errors.As(err, &ce) && (ce.Code == 85 || ce.Code == 86) { // IndexOptionsConflict, IndexKeySpecsConflict
 			return nil, &Error{Code: CodeFeatureNotSupported, Message: ce.Message, Cause: err,
@@ -742,6 +775,12 @@ func (x *exec) drop(ds *pg.DropStmt) (*Result, error) {
 			found, err := x.dropIndex(name, ds.Behavior == pg.DropBehavior_DROP_CASCADE)
 			if err == nil && found && known {
 				err = x.setIndexComment(ix.table, name, "") // a later index of the name has none
+			}
+			if err == nil && found && known && len(ix.t.Computed) > 0 {
+				var t *table
+				if t, err = x.readTable(ix.table, 0); err == nil {
+					err = x.dropUnusedComputed(t) // an expression no index is on any longer
+				}
 			}
 			if err != nil {
 				return nil, err
@@ -1394,6 +1433,19 @@ func (x *exec) alterTable1(as *pg.AlterTableStmt, t *table, saved *bool) (*Resul
 				})
 				t.Columns = slices.Delete(t.Columns, i, i+1)
 				dropped = append(dropped, cmd.Name)
+				// The expression indexes that read it go with it, as in PostgreSQL: their fields are dropped below
+				// as a column's are, with the indexes on them.
+				var keptComputed []computedField
+				for _, c := range t.Computed {
+					if n, err := parseExpr(c.Expr); err == nil {
+						if cols, _ := generatedExpr(&table{Columns: append(slices.Clone(t.Columns), column{Name: cmd.Name})}, "", n); slices.Contains(cols, cmd.Name) {
+							dropped = append(dropped, c.Field)
+							continue
+						}
+					}
+					keptComputed = append(keptComputed, c)
+				}
+				t.Computed = keptComputed
 				if col.Sequence != "" {
 					if _, err := x.s.db().collection(sequencesCollection).deleteMany(x.base, bson.D{{Key: "_id", Value: col.Sequence}}); err != nil {
 						return nil, err
@@ -1903,7 +1955,16 @@ func (x *exec) rename(rs *pg.RenameStmt) (*Result, error) {
 			tc.Key[i] = rs.Newname
 		}
 	}
-	// Generation expressions follow the column's new name.
+	// Generation expressions and index expressions follow the column's new name (an index expression's field
+	// keeps its name).
+	tc.Computed = slices.Clone(t.Computed)
+	for i, c := range tc.Computed {
+		renamed, err := renameInCheck(check{Expr: c.Expr}, rs.Subname, rs.Newname)
+		if err != nil {
+			return nil, err
+		}
+		tc.Computed[i].Expr = renamed.Expr
+	}
 	for i, c := range tc.Columns {
 		if c.Generated == "" {
 			continue

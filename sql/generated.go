@@ -120,9 +120,10 @@ func (x *exec) generatedColumns(t *table, stmt *pg.Node) error {
 // bsonEmptyDoc is an empty BSON document.
 var bsonEmptyDoc = []byte{5, 0, 0, 0, 0}
 
-// hasGenerated reports whether t has a generated column.
+// hasGenerated reports whether t has a generated column or a computed field (exprindex.go): values its writes
+// compute.
 func (t *table) hasGenerated() bool {
-	return slices.ContainsFunc(t.Columns, func(c column) bool { return c.Generated != "" })
+	return len(t.Computed) > 0 || slices.ContainsFunc(t.Columns, func(c column) bool { return c.Generated != "" })
 }
 
 // generatedReads are the columns t's generation expressions read, and the generated columns themselves: an
@@ -139,7 +140,7 @@ func (t *table) generatedReads() []string {
 			out = append(out, cols...)
 		}
 	}
-	return out
+	return append(out, t.computedReads()...)
 }
 
 // generatedValues computes t's generated columns over a stored row: the fields to set, in the columns' stored
@@ -159,7 +160,14 @@ func (x *exec) generatedValues(t *table, doc bson.Raw) (set bson.D, unset []stri
 		targets = append(targets, &pg.Node{Node: &pg.Node_ResTarget{ResTarget: &pg.ResTarget{Val: n}}})
 		gens = append(gens, c)
 	}
-	if len(gens) == 0 {
+	for _, c := range t.Computed {
+		n, err := parseExpr(c.Expr)
+		if err != nil {
+			return nil, nil, err
+		}
+		targets = append(targets, &pg.Node{Node: &pg.Node_ResTarget{ResTarget: &pg.ResTarget{Val: n}}})
+	}
+	if len(targets) == 0 {
 		return nil, nil, nil
 	}
 	cols := tableCols(t, t.Name)
@@ -181,6 +189,18 @@ func (x *exec) generatedValues(t *table, doc bson.Raw) (set bson.D, unset []stri
 			return nil, nil, err
 		}
 		set = append(set, bson.E{Key: t.field(c.Name), Value: sv})
+	}
+	for i, c := range t.Computed {
+		v := rel.rows[0][len(gens)+i]
+		if v == nil {
+			unset = append(unset, c.Field)
+			continue
+		}
+		sv, err := toBSON(v, 0)
+		if err != nil {
+			return nil, nil, err
+		}
+		set = append(set, bson.E{Key: c.Field, Value: sv})
 	}
 	return set, unset, nil
 }
@@ -409,7 +429,7 @@ func attGenerated(c column) string {
 // exprDisplay is an expression's SQL text as pg_get_expr gives it: an operator's expression in parentheses, but
 // in the pretty form.
 func exprDisplay(text string, pretty bool) string {
-	if pretty {
+	if pretty || wrapped(text) {
 		return text
 	}
 	if n, err := parseExpr(text); err == nil && n.GetAExpr() != nil && n.GetAExpr().Kind == pg.A_Expr_Kind_AEXPR_OP {
@@ -432,4 +452,27 @@ func generatedReaders(t *table, col string) []string {
 		}
 	}
 	return out
+}
+
+// wrapped reports whether text is in parentheses from its first character to its last.
+func wrapped(text string) bool {
+	if !strings.HasPrefix(text, "(") || !strings.HasSuffix(text, ")") {
+		return false
+	}
+	depth, quote := 0, false
+	for i, r := range text {
+		switch {
+		case r == '\'':
+			quote = !quote
+		case quote:
+		case r == '(':
+			depth++
+		case r == ')':
+			depth--
+			if depth == 0 && i < len(text)-1 {
+				return false
+			}
+		}
+	}
+	return depth == 0
 }

@@ -282,7 +282,7 @@ func (x *exec) catalogRelation(schema, name string) (*relation, error) {
 			{"indisunique", OIDBool}, {"indisprimary", OIDBool}, {"indisexclusion", OIDBool}, {"indimmediate", OIDBool},
 			{"indisclustered", OIDBool}, {"indisvalid", OIDBool}, {"indisready", OIDBool}, {"indislive", OIDBool},
 			{"indisreplident", OIDBool}, {"indkey", OIDInt2Vector}, {"indoption", OIDInt2Vector},
-			{"indnullsnotdistinct", OIDBool}, {"indclass", OIDOIDVector}} {
+			{"indnullsnotdistinct", OIDBool}, {"indclass", OIDOIDVector}, {"indexprs", OIDText}, {"indpred", OIDText}} {
 			col(c.n, c.o)
 		}
 		indexes, err := x.pgIndexes()
@@ -314,9 +314,24 @@ func (x *exec) catalogRelation(schema, name string) (*relation, error) {
 				}
 				classes[i] = opclassOf(typ)
 			}
+			// indexprs: an expression index's expressions, as pg_get_expr writes them; indpred: a partial index's
+			// WHERE clause.
+			var exprs, pred any
+			var texts []string
+			for _, c := range ix.columns {
+				if ix.t.isIndexExpr(c) {
+					texts = append(texts, exprDisplay(c, false))
+				}
+			}
+			if len(texts) > 0 {
+				exprs = strings.Join(texts, ", ")
+			}
+			if p := ix.predicate(); p != "" {
+				pred = p
+			}
 			n := int64(len(ix.columns))
 			rel.rows = append(rel.rows, []any{ix.oid, ix.tableOID, n, n, ix.unique, ix.primary, false, true,
-				false, true, true, true, false, keys, options, false, classes})
+				false, true, true, true, false, keys, options, false, classes, exprs, pred})
 		}
 	case name == "pg_tables":
 		// The tables, as PostgreSQL's view over pg_class lists them (scripts ask it which tables exist).

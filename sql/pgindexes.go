@@ -55,22 +55,31 @@ func (ix *pgIndex) def(pretty bool) string {
 		if i > 0 {
 			b.WriteString(", ")
 		}
-		b.WriteString(quoteIdent(c))
+		if ix.t.isIndexExpr(c) {
+			b.WriteString(indexElemExpr(c, pretty))
+		} else {
+			b.WriteString(quoteIdent(c))
+		}
 		if ix.desc[i] {
 			b.WriteString(" DESC")
 		}
 	}
 	b.WriteString(")")
-	served := ix.storage
-	if served == "" { // an alias: its index's WHERE clause is its own
-		served = ix.t.Aliases[ix.name].Index
-	}
-	if p := ix.t.Predicates[served]; p != "" && pretty {
+	if p := ix.predicate(); p != "" && pretty {
 		b.WriteString(" WHERE " + p) // PostgreSQL's pretty form drops the outer parentheses (psql's \d)
 	} else if p != "" {
 		b.WriteString(" WHERE (" + p + ")")
 	}
 	return b.String()
+}
+
+// predicate is a partial index's WHERE clause as the catalog keeps it, "" for none.
+func (ix *pgIndex) predicate() string {
+	served := ix.storage
+	if served == "" { // an alias: its index's WHERE clause is its own
+		served = ix.t.Aliases[ix.name].Index
+	}
+	return ix.t.Predicates[served]
 }
 
 // constraintDef is the PRIMARY KEY or UNIQUE constraint the index serves, as pg_get_constraintdef writes it.
@@ -157,6 +166,9 @@ func indexColumns(t *table, keys bson.Raw) ([]string, []bool) {
 				name = c.Name
 				break
 			}
+		}
+		if expr := t.computedByField(name); expr != "" {
+			name = expr // an expression index's expression (exprindex.go)
 		}
 		cols = append(cols, name)
 		dir, _ := e.Value().AsInt64OK() // a number: 1 or -1 (a text or hashed index has a string)

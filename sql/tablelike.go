@@ -120,6 +120,13 @@ func likeIndex(t, src *table, keys bson.Raw, unique bool, predicate string) (*pg
 	is := &pg.IndexStmt{Relation: &pg.RangeVar{Relname: t.Name, Inh: true, Relpersistence: "p"}, Unique: unique}
 	for i, c := range cols {
 		ie := &pg.IndexElem{Name: c}
+		if src.isIndexExpr(c) {
+			n, err := parseExpr(c)
+			if err != nil {
+				return nil, err
+			}
+			ie = &pg.IndexElem{Expr: n}
+		}
 		if desc[i] {
 			ie.Ordering = pg.SortByDir_SORTBY_DESC
 		}

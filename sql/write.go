@@ -538,7 +538,15 @@ func (x *exec) arbiters(oc *pg.OnConflictClause, t *table) ([]conflictIndex, err
 		for _, e := range oc.Infer.IndexElems {
 			ie := e.GetIndexElem()
 			if ie.Name == "" {
-				return nil, unsupported("ON CONFLICT on an expression")
+				// An expression index's expression (exprindex.go), as indexColumns names it.
+				text, err := deparseExpr(ie.Expr)
+				if err != nil || !t.isIndexExpr(text) {
+					return nil, errorf(CodeInvalidColumnReference, "there is no unique or exclusion constraint matching the ON CONFLICT specification")
+				}
+				if !slices.Contains(want, text) {
+					want = append(want, text)
+				}
+				continue
 			}
 			if t.declared && t.column(ie.Name) == nil {
 				return nil, errorf(CodeUndefinedColumn, "column %q does not exist", ie.Name)
