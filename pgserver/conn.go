@@ -1,6 +1,7 @@
 package pgserver
 
 import (
+	"runtime/debug"
 	"context"
 	"crypto/tls"
 	"errors"
@@ -73,7 +74,7 @@ func (c *conn) serve() {
 	c.endStmt = c.endStatement // made once: withCancel returns it for every statement
 	defer func() {
 		if r := recover(); r != nil {
-			c.srv.logf("pgserver: connection from %s: panic: %v", c.nc.RemoteAddr(), r)
+			c.srv.logf("pgserver: connection from %s: panic: %v\n%s", c.nc.RemoteAddr(), r, debug.Stack())
 		}
 	}()
 	c.be = pgproto3.NewBackend(c.nc, c.nc)

@@ -434,7 +434,11 @@ func (x *exec) scanNode(coll backendColl, t *table, alias string, filter bson.D)
 					ivs = append(ivs, fmt.Sprint(iv))
 				}
 			}
-			parts = append(parts, b.Key+": "+strings.Join(ivs, " U "))
+			key := b.Key
+			if expr := t.computedByField(key); expr != "" {
+				key = expr // an expression index's hidden field, by its expression
+			}
+			parts = append(parts, key+": "+strings.Join(ivs, " U "))
 		}
 		if len(parts) > 0 {
 			n.prop("Index Bounds", strings.Join(parts, ", "))

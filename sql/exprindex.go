@@ -8,6 +8,8 @@ import (
 
 	pg "github.com/pganalyze/pg_query_go/v6"
 	"go.mongodb.org/mongo-driver/v2/bson"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protoreflect"
 )
 
 // Expression indexes: CREATE [UNIQUE] INDEX ... ON t (lower(email)), ((a + b)). The storage indexes fields, so an
@@ -16,8 +18,8 @@ import (
 // it reads computes it again in the statement's transaction), and the index is built on that field. SELECT * does
 // not show it; documents read over the MongoDB port do. A unique expression index so keeps, say, emails unique
 // whatever their case. The catalogs show the expression (pg_indexes, \d, pg_index.indexprs), a duplicate key's
-// message names it, and a query that filters on the expression is evaluated over the rows (it does not reach the
-// index). The field goes when the last index on it is dropped, or with a column it reads.
+// message names it, and a filter on the expression is a filter on the field (translate.go's column1), which the
+// index serves. The field goes when the last index on it is dropped, or with a column it reads.
 
 // computedField is an expression kept in a hidden field of every row, for the indexes on it.
 type computedField struct {
@@ -150,4 +152,43 @@ func (x *exec) dropUnusedComputed(t *table) error {
 	}
 	_, err = coll.updateMany(withoutValidation(x.base), bson.D{}, bson.D{{Key: "$unset", Value: unset}})
 	return err
+}
+
+// computedField is the hidden field that keeps expression n over the translator's table, "" when no expression
+// index is on it: n's text, its columns named without the table's alias, is a computed field's expression.
+func (tr *translator) computedField(n *pg.Node) string {
+	switch {
+	case n.GetFuncCall() != nil, n.GetAExpr() != nil, n.GetTypeCast() != nil, n.GetCoalesceExpr() != nil:
+	default:
+		return ""
+	}
+	own := true // every column the expression reads is the table's own (not an outer query's)
+	walk(n.ProtoReflect(), func(m protoreflect.Message) bool {
+		if cr, ok := m.Interface().(*pg.ColumnRef); ok {
+			if _, _, ok := tr.column1(&pg.Node{Node: &pg.Node_ColumnRef{ColumnRef: cr}}); !ok {
+				own = false
+			}
+		}
+		return !own
+	})
+	if !own {
+		return ""
+	}
+	c := proto.Clone(n).(*pg.Node)
+	walk(c.ProtoReflect(), func(m protoreflect.Message) bool {
+		if cr, ok := m.Interface().(*pg.ColumnRef); ok && len(cr.Fields) == 2 && cr.Fields[0].GetString_().GetSval() == tr.alias {
+			cr.Fields = cr.Fields[1:]
+		}
+		return false
+	})
+	text, err := deparseExpr(c)
+	if err != nil {
+		return ""
+	}
+	for _, f := range tr.t.Computed {
+		if f.Expr == text {
+			return f.Field
+		}
+	}
+	return ""
 }

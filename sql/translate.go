@@ -102,6 +102,13 @@ func (tr *translator) column(n *pg.Node) (path string, oid uint32, ok bool) {
 func (tr *translator) column1(n *pg.Node) (path string, oid uint32, ok bool) {
 	cr := n.GetColumnRef()
 	if cr == nil {
+		if len(tr.t.Computed) > 0 {
+			// An expression index's expression: its hidden field, which the index is on (exprindex.go).
+			if field := tr.computedField(n); field != "" {
+				cols := tableCols(tr.t, tr.alias)
+				return field, tr.x.typeOf(n, &scope{cols: cols, row: make([]any, len(cols))}), true
+			}
+		}
 		return "", 0, false
 	}
 	f := columnFields(cr)
