@@ -1,13 +1,13 @@
 package pgserver
 
 import (
-	"runtime/debug"
 	"context"
 	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
 	"net"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"sync/atomic"
