@@ -104,6 +104,33 @@ var fkUniqueSteps = []struct{ sql, want string }{
 	{"DROP INDEX uq_u_k CASCADE", "DROP INDEX"},
 	{"INSERT INTO uq_r VALUES (2, 2)", "INSERT 0 1"},
 	{"DROP TABLE uq_item, uq_tag, uq_prod, uq_cat, uq_node, uq_emp, uq_dept, uq_r, uq_u, uq_p", "DROP TABLE"},
+
+	// ON DELETE SET DEFAULT, MATCH FULL, ON DELETE SET NULL (cols).
+	{"CREATE TABLE sd_p (id int PRIMARY KEY)", "CREATE TABLE"},
+	{"INSERT INTO sd_p VALUES (0), (1), (2)", "INSERT 0 3"},
+	{"CREATE TABLE sd_c (id int PRIMARY KEY, pid int DEFAULT 0 REFERENCES sd_p ON DELETE SET DEFAULT)", "CREATE TABLE"},
+	{"INSERT INTO sd_c VALUES (10, 1), (11, 2)", "INSERT 0 2"},
+	{"DELETE FROM sd_p WHERE id = 1", "DELETE 1"},
+	{"SELECT id, pid FROM sd_c ORDER BY id", "10|0\n11|2\nSELECT 2"},
+	{"DELETE FROM sd_p WHERE id = 0", "ERROR 23503 sd_c_pid_fkey"},
+	{"ALTER TABLE sd_c ALTER COLUMN pid SET DEFAULT 7", "ALTER TABLE"},
+	{"DELETE FROM sd_p WHERE id = 2", "ERROR 23503 sd_c_pid_fkey"},
+	{"CREATE TABLE mf_p (x int, y int, PRIMARY KEY (x, y))", "CREATE TABLE"},
+	{"CREATE TABLE mf_c (a int, b int, FOREIGN KEY (a, b) REFERENCES mf_p (x, y) MATCH FULL)", "CREATE TABLE"},
+	{"INSERT INTO mf_p VALUES (1, 1)", "INSERT 0 1"},
+	{"INSERT INTO mf_c VALUES (1, 1), (NULL, NULL)", "INSERT 0 2"},
+	{"INSERT INTO mf_c VALUES (1, NULL)", "ERROR 23503 mf_c_a_b_fkey"},
+	{"SELECT pg_get_constraintdef(oid), confmatchtype FROM pg_constraint WHERE conrelid = 'mf_c'::regclass", "FOREIGN KEY (a, b) REFERENCES mf_p(x, y) MATCH FULL|f\nSELECT 1"},
+	{"SELECT match_option FROM information_schema.referential_constraints WHERE constraint_name = 'mf_c_a_b_fkey'", "FULL\nSELECT 1"},
+	{"CREATE TABLE sn_c (id int PRIMARY KEY, t int, pid int, FOREIGN KEY (t, pid) REFERENCES mf_p (x, y) ON DELETE SET NULL (pid))", "CREATE TABLE"},
+	{"CREATE TABLE sn_x (t int, pid int, FOREIGN KEY (t, pid) REFERENCES mf_p (x, y) ON DELETE SET NULL (id))", "ERROR 42703"},
+	{"CREATE TABLE sn_x (t int, pid int, z int, FOREIGN KEY (t, pid) REFERENCES mf_p (x, y) ON DELETE SET NULL (z))", "ERROR 42P10"},
+	{"INSERT INTO sn_c VALUES (1, 1, 1)", "INSERT 0 1"},
+	{"DELETE FROM mf_c WHERE a = 1", "DELETE 1"},
+	{"DELETE FROM mf_p", "DELETE 1"},
+	{"SELECT id, t, pid FROM sn_c", "1|1|\nSELECT 1"},
+	{"SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = 'sn_c'::regclass AND contype = 'f'", "FOREIGN KEY (t, pid) REFERENCES mf_p(x, y) ON DELETE SET NULL (pid)\nSELECT 1"},
+	{"DROP TABLE sd_c, sd_p, mf_c, sn_c, mf_p", "DROP TABLE"},
 }
 
 // TestForeignKey_UniqueKeyNoOrphans: a parent's unique key changed while a child row naming the old key is

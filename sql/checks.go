@@ -408,6 +408,7 @@ type pgConstraint struct {
 	onDelete, onUpdate          string
 	notValid                    bool   // added NOT VALID and not validated since: convalidated is false
 	refIndex                    string // a foreign key's: the storage name of the unique index it references, "" for a primary key
+	match                       string // a foreign key's confmatchtype: "s" SIMPLE, "f" FULL
 }
 
 // notValidSuffix ends pg_get_constraintdef of a constraint not validated, as PostgreSQL's: psql's \d shows it,
@@ -447,7 +448,10 @@ func (x *exec) pgConstraints() ([]pgConstraint, error) {
 		}
 		for _, fk := range t.ForeignKeys {
 			c := pgConstraint{oid: int64(40000 + len(out)), table: oids[t.Name], refTable: oids[fk.Table], refIndex: fk.RefIndex, kind: "f", name: fk.Name, def: foreignKeyDef(fk) + notValidSuffix(fk.NotValid), notValid: fk.NotValid,
-				deferrable: fk.Deferrable, deferred: fk.Deferred, key: attnums(t, fk.Columns), onDelete: fk.OnDelete, onUpdate: fk.OnUpdate}
+				deferrable: fk.Deferrable, deferred: fk.Deferred, key: attnums(t, fk.Columns), onDelete: fk.OnDelete, onUpdate: fk.OnUpdate, match: "s"}
+			if fk.MatchFull {
+				c.match = "f"
+			}
 			if c.onUpdate == "" {
 				c.onUpdate = "a"
 			}

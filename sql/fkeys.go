@@ -36,8 +36,13 @@ type foreignKey struct {
 	RefColumns []string `bson:"refcolumns"`
 	// RefIndex is the storage name of the parent's unique index the key references; "" for its primary key.
 	RefIndex string `bson:"refindex,omitempty"`
-	// OnDelete is PostgreSQL's confdeltype: "a" NO ACTION, "r" RESTRICT, "c" CASCADE, "n" SET NULL.
+	// OnDelete is PostgreSQL's confdeltype: "a" NO ACTION, "r" RESTRICT, "c" CASCADE, "n" SET NULL, "d" SET
+	// DEFAULT.
 	OnDelete string `bson:"ondelete"`
+	// DelSetCols are the columns ON DELETE SET NULL (cols) or SET DEFAULT (cols) sets; nil for all of Columns.
+	DelSetCols []string `bson:"delsetcols,omitempty"`
+	// MatchFull is MATCH FULL: a key with a NULL column must be NULL whole.
+	MatchFull bool `bson:"matchfull,omitempty"`
 	// OnUpdate is confupdtype, as declared; "" for NO ACTION. It applies to a key on a unique index only: a
 	// primary key cannot change here.
 	OnUpdate string `bson:"onupdate,omitempty"`
@@ -75,19 +80,29 @@ func (x *exec) newForeignKey(t *table, con *pg.Constraint, pending []uniqueKey) 
 	switch fk.OnDelete {
 	case "", " ":
 		fk.OnDelete = "a"
-	case "a", "r", "c", "n":
+	case "a", "r", "c", "n", "d":
 	default:
-		return fk, unsupported("ON DELETE SET DEFAULT")
+		return fk, unsupported("ON DELETE action " + fk.OnDelete)
 	}
-	if con.FkMatchtype == "f" {
-		return fk, unsupported("MATCH FULL")
+	switch con.FkMatchtype {
+	case "f":
+		fk.MatchFull = true
+	case "p":
+		return fk, unsupported("MATCH PARTIAL")
 	}
 	fk.Deferrable, fk.Deferred = con.Deferrable || con.Initdeferred, con.Initdeferred
 	if a := con.FkUpdAction; a != "" && a != " " && a != "a" {
 		fk.OnUpdate = a
 	}
-	if len(con.FkDelSetCols) > 0 {
-		return fk, unsupported("ON DELETE SET NULL with a column list")
+	for _, n := range con.FkDelSetCols {
+		name := n.GetString_().GetSval()
+		if t.column(name) == nil {
+			return fk, errorf(CodeUndefinedColumn, "column \"%s\" referenced in foreign key constraint does not exist", name)
+		}
+		if !slices.Contains(fk.Columns, name) {
+			return fk, errorf(CodeInvalidColumnReference, "column \"%s\" referenced in ON DELETE SET action must be part of foreign key", name)
+		}
+		fk.DelSetCols = append(fk.DelSetCols, name)
 	}
 	parent := t
 	if fk.Table != t.Name {
@@ -436,6 +451,16 @@ func hasNullKey(t *table, fk foreignKey, doc bson.Raw) bool {
 	return false
 }
 
+// allNullKey reports whether every column of fk's key is NULL (absent) in a row of t.
+func allNullKey(t *table, fk foreignKey, doc bson.Raw) bool {
+	for _, c := range fk.Columns {
+		if rv, err := doc.LookupErr(strings.Split(t.field(c), ".")...); err == nil && rv.Type != bson.TypeNull {
+			return false
+		}
+	}
+	return true
+}
+
 // verifyChild checks the foreign keys of a row of t just written: each non-NULL key, unless it is the one the row
 // had before (an update's), must name a parent row, which is locked for the transaction.
 func (x *exec) verifyChild(ctx context.Context, t *table, doc, before bson.Raw, which func(foreignKey) bool) error {
@@ -444,7 +469,11 @@ func (x *exec) verifyChild(ctx context.Context, t *table, doc, before bson.Raw, 
 			continue
 		}
 		if hasNullKey(t, fk, doc) {
-			continue // references nothing (MATCH SIMPLE)
+			if fk.MatchFull && !allNullKey(t, fk, doc) {
+				return &Error{Code: CodeForeignKeyViolation, Message: fmt.Sprintf("insert or update on table \"%s\" violates foreign key constraint \"%s\"", t.Name, fk.Name),
+					Detail: "MATCH FULL does not allow mixing of null and nonnull key values.", Constraint: fk.Name, Table: t.Name}
+			}
+			continue // references nothing (MATCH SIMPLE; MATCH FULL, NULL whole)
 		}
 		if before != nil && sameKey(t, fk, before, doc) {
 			continue
@@ -549,9 +578,58 @@ func (x *exec) parentChanged(ctx context.Context, t *table, doc, after bson.Raw)
 						return err
 					}
 				}
+			case "d":
+				// SET DEFAULT: the key's columns (or those listed) take their defaults, and the rows are checked as
+				// children again. A default that is the old key still references it, as PostgreSQL finds.
+				set, unset := bson.D{}, bson.D{}
+				same := true
+				for i, c := range fk.Columns {
+					if after == nil && fk.DelSetCols != nil && !slices.Contains(fk.DelSetCols, c) {
+						continue
+					}
+					col := child.column(c)
+					if col == nil {
+						continue
+					}
+					v, err := x.columnDefault(col)
+					if err != nil {
+						return err
+					}
+					if v == nil {
+						same = false
+						unset = append(unset, bson.E{Key: child.field(c), Value: ""})
+						continue
+					}
+					sv, err := toStored(v, col.Type, col.TypMod)
+					if err != nil {
+						return err
+					}
+					set = append(set, bson.E{Key: child.field(c), Value: sv})
+					if rv, err := doc.LookupErr(strings.Split(t.field(fk.RefColumns[i]), ".")...); err != nil || formatText(fromBSON(rv)) != formatText(fromGo(sv)) {
+						same = false
+					}
+				}
+				if same && len(set) == len(fk.Columns) {
+					return stillReferenced(t, child, fk, texts)
+				}
+				update := bson.D{}
+				if len(set) > 0 {
+					update = append(update, bson.E{Key: "$set", Value: set})
+				}
+				if len(unset) > 0 {
+					update = append(update, bson.E{Key: "$unset", Value: unset})
+				}
+				for _, id := range ids {
+					if _, err := cc.updateOne(ctx, bson.D{{Key: "_id", Value: id}}, update); err != nil {
+						return err
+					}
+				}
 			case "n":
 				unset := bson.D{}
 				for _, c := range fk.Columns {
+					if after == nil && fk.DelSetCols != nil && !slices.Contains(fk.DelSetCols, c) {
+						continue // ON DELETE SET NULL (cols): only those
+					}
 					if col := child.column(c); col != nil && col.NotNull {
 						return &Error{Code: CodeNotNullViolation, Message: fmt.Sprintf("null value in column \"%s\" of relation \"%s\" violates not-null constraint", c, child.Name),
 							Table: child.Name}
@@ -967,6 +1045,9 @@ func foreignKeyDef(fk foreignKey) string {
 		return strings.Join(out, ", ")
 	}
 	def := "FOREIGN KEY (" + quoted(fk.Columns) + ") REFERENCES " + quoteIdent(fk.Table) + "(" + quoted(fk.RefColumns) + ")"
+	if fk.MatchFull {
+		def += " MATCH FULL"
+	}
 	if a, ok := map[string]string{"r": "RESTRICT", "c": "CASCADE", "n": "SET NULL", "d": "SET DEFAULT"}[fk.OnUpdate]; ok {
 		def += " ON UPDATE " + a
 	}
@@ -977,6 +1058,11 @@ func foreignKeyDef(fk foreignKey) string {
 		def += " ON DELETE CASCADE"
 	case "n":
 		def += " ON DELETE SET NULL"
+	case "d":
+		def += " ON DELETE SET DEFAULT"
+	}
+	if (fk.OnDelete == "n" || fk.OnDelete == "d") && fk.DelSetCols != nil {
+		def += " (" + quoted(fk.DelSetCols) + ")"
 	}
 	switch {
 	case fk.Deferred:

@@ -179,7 +179,7 @@ func (x *exec) informationSchemaConstraints(name string, rel *relation, col func
 		for _, c := range []string{"unique_constraint_catalog", "unique_constraint_schema", "unique_constraint_name", "match_option", "update_rule", "delete_rule"} {
 			col(c, OIDText)
 		}
-		rules := map[string]string{"a": "NO ACTION", "r": "RESTRICT", "c": "CASCADE", "n": "SET NULL"}
+		rules := map[string]string{"a": "NO ACTION", "r": "RESTRICT", "c": "CASCADE", "n": "SET NULL", "d": "SET DEFAULT"}
 		for _, c := range cons {
 			if c.fk != nil {
 				unique := c.fk.Table + "_pkey"
@@ -193,7 +193,11 @@ func (x *exec) informationSchemaConstraints(name string, rel *relation, col func
 				if onUpdate == "" {
 					onUpdate = "a"
 				}
-				rel.rows = append(rel.rows, []any{db, "public", c.name, db, "public", unique, "NONE", rules[onUpdate], rules[c.fk.OnDelete]})
+				match := "NONE"
+				if c.fk.MatchFull {
+					match = "FULL"
+				}
+				rel.rows = append(rel.rows, []any{db, "public", c.name, db, "public", unique, match, rules[onUpdate], rules[c.fk.OnDelete]})
 			}
 		}
 	case "check_constraints":

@@ -468,7 +468,7 @@ func (x *exec) catalogRelation(schema, name string) (*relation, error) {
 			}
 			upd, del, match := " ", " ", " " // PostgreSQL's blank for a constraint that is no foreign key
 			if c.kind == "f" {
-				upd, del, match = c.onUpdate, c.onDelete, "s"
+				upd, del, match = c.onUpdate, c.onDelete, c.match
 			}
 			rel.rows = append(rel.rows, []any{c.oid, c.name, int64(2200), c.kind, c.table, c.refTable, !c.notValid, true, int64(0), c.index, c.deferrable, c.deferred,
 				key, refKey, upd, del, match})
