@@ -2,6 +2,7 @@ package sql
 
 import (
 	"context"
+	pg "github.com/pganalyze/pg_query_go/v6"
 	"strings"
 	"sync"
 
@@ -34,6 +35,9 @@ type column struct {
 	// Generated is a generated column's expression (GENERATED ALWAYS AS (expr) STORED) as SQL text, "" for any
 	// other column (generated.go).
 	Generated string `bson:"generated,omitempty"`
+	// seqOptions are an identity column's sequence options in the CREATE TABLE or ADD COLUMN that makes it, for
+	// the sequence made with the table; not kept.
+	seqOptions []*pg.Node
 }
 
 // table is a collection seen as a table.

@@ -183,8 +183,8 @@ func (x *exec) createTable1(cs *pg.CreateStmt) (*Result, error) {
 	// A serial column's sequence takes the first free name, t_col_seq, t_col_seq1, ..., as in PostgreSQL.
 	for i := range t.Columns {
 		c := &t.Columns[i]
-		if c.Sequence == "" {
-			continue
+		if c.Sequence == "" || c.seqOptions != nil && c.Sequence != sequenceName(t.Name, c.Name) {
+			continue // none, or one named by SEQUENCE NAME, which must be free (createColumnSequence)
 		}
 		base := c.Sequence
 		for n := 1; ; n++ {
@@ -263,10 +263,8 @@ func (x *exec) createTable1(cs *pg.CreateStmt) (*Result, error) {
 		}
 	}
 	for _, c := range t.Columns {
-		if c.Sequence != "" {
-			if err := x.createSequence(c.Sequence); err != nil {
-				return nil, err
-			}
+		if err := x.createColumnSequence(t, c); err != nil {
+			return nil, err
 		}
 	}
 	t.declared = true
@@ -419,10 +417,14 @@ func (x *exec) columnDef(table string, cd *pg.ColumnDef) (column, []*pg.Constrai
 			if oid != OIDInt2 && oid != OIDInt4 && oid != OIDInt8 {
 				return column{}, nil, nil, errorf("42611", "identity column type must be smallint, integer, or bigint")
 			}
-			if len(con.Options) > 0 {
-				return column{}, nil, nil, unsupported("sequence options of an identity column")
-			}
 			c.Identity, c.Sequence, c.NotNull = con.GeneratedWhen, sequenceName(table, c.Name), true
+			if len(con.Options) > 0 {
+				name, _, err := identitySequence(table, c.Name, con.Options) // checks them, and a SEQUENCE NAME
+				if err != nil {
+					return column{}, nil, nil, err
+				}
+				c.Sequence, c.seqOptions = name, con.Options
+			}
 			c.Default = nextvalDefault(c.Sequence)
 		case pg.ConstrType_CONSTR_NOTNULL:
 			c.NotNull = true
@@ -1635,10 +1637,8 @@ func (x *exec) alterTable1(as *pg.AlterTableStmt, t *table, saved *bool) (*Resul
 		}
 	}
 	for _, c := range added {
-		if c.Sequence != "" {
-			if err := x.createSequence(c.Sequence); err != nil {
-				return nil, err
-			}
+		if err := x.createColumnSequence(t, c); err != nil {
+			return nil, err
 		}
 	}
 	for _, doc := range identities {

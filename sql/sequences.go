@@ -502,3 +502,27 @@ func identitySequence(table, col string, opts []*pg.Node) (string, bson.D, error
 	doc, err := seqDoc(name, o)
 	return name, doc, err
 }
+
+// createColumnSequence makes the sequence a serial or identity column of t owns, with the identity's sequence
+// options when the column definition gave some (GENERATED ... AS IDENTITY (START WITH 100 ...)).
+func (x *exec) createColumnSequence(t *table, c column) error {
+	if c.Sequence == "" {
+		return nil
+	}
+	if c.seqOptions == nil {
+		return x.createSequence(c.Sequence)
+	}
+	_, doc, err := identitySequence(t.Name, c.Name, c.seqOptions)
+	if err != nil {
+		return err
+	}
+	doc[0].Value = c.Sequence // the name the table took (a free variant of the default)
+	if err := x.s.db().collection(sequencesCollection).insertOne(x.catWrite(), doc); err != nil {
+		if isDuplicateKey(err) {
+			return errorf(CodeDuplicateTable, "relation \"%s\" already exists", c.Sequence)
+		}
+		return err
+	}
+	x.noteBlockSequence(c.Sequence)
+	return nil
+}
