@@ -428,8 +428,11 @@ func (x *exec) checkChild(ctx context.Context, t *table, doc, before bson.Raw) e
 }
 
 // sameKey reports whether fk's key columns hold the same values in two versions of a row.
-func sameKey(t *table, fk foreignKey, a, b bson.Raw) bool {
-	for _, c := range fk.Columns {
+func sameKey(t *table, fk foreignKey, a, b bson.Raw) bool { return sameValues(t, fk.Columns, a, b) }
+
+// sameValues reports whether columns cols of t hold the same values in two versions of a row.
+func sameValues(t *table, cols []string, a, b bson.Raw) bool {
+	for _, c := range cols {
 		path := strings.Split(t.field(c), ".")
 		va, erra := a.LookupErr(path...)
 		vb, errb := b.LookupErr(path...)
@@ -674,17 +677,7 @@ func (x *exec) parentChanged(ctx context.Context, t *table, doc, after bson.Raw)
 
 // sameRefKey reports whether the columns of t a foreign key references hold the same values in two versions
 // of a row.
-func sameRefKey(t *table, fk foreignKey, a, b bson.Raw) bool {
-	for _, c := range fk.RefColumns {
-		path := strings.Split(t.field(c), ".")
-		va, erra := a.LookupErr(path...)
-		vb, errb := b.LookupErr(path...)
-		if (erra == nil) != (errb == nil) || (erra == nil && !va.Equal(vb)) {
-			return false
-		}
-	}
-	return true
-}
+func sameRefKey(t *table, fk foreignKey, a, b bson.Raw) bool { return sameValues(t, fk.RefColumns, a, b) }
 
 // cascadedKey is the update ON UPDATE CASCADE makes to the children of a row of parent whose referenced key
 // changed to after's: the new key, in the child columns' types, or NULL where after has one.
@@ -921,7 +914,13 @@ func (c fkColl) each(ctx context.Context, filter bson.D, write func(bson.D) erro
 	if err := c.begin(true); err != nil {
 		return 0, err
 	}
-	ids, err := c.x.matchingIDs(c.backendColl, filter)
+	return eachMatch(c.x, c.backendColl, filter, write)
+}
+
+// eachMatch runs write on every document of coll filter matches, one at a time, each by its _id and filter again
+// (a document that no longer matches is skipped); it counts the documents written.
+func eachMatch(x *exec, coll backendColl, filter bson.D, write func(bson.D) error) (int64, error) {
+	ids, err := x.matchingIDs(coll, filter)
 	if err != nil {
 		return 0, err
 	}
@@ -938,17 +937,22 @@ func (c fkColl) each(ctx context.Context, filter bson.D, write func(bson.D) erro
 	return n, nil
 }
 
+// updatedCount is an updateOne's count of the document findOneAndUpdate updated: 1, or 0 for none.
+func updatedCount(_ bson.Raw, err error) (int64, error) {
+	switch {
+	case isNoDocuments(err):
+		return 0, nil
+	case err != nil:
+		return 0, err
+	}
+	return 1, nil
+}
+
 func (c fkColl) updateOne(ctx context.Context, filter bson.D, update any) (int64, error) {
 	if !c.checksUpdates() {
 		return c.backendColl.updateOne(ctx, filter, update)
 	}
-	if _, err := c.findOneAndUpdate(ctx, filter, update); err != nil {
-		if isNoDocuments(err) {
-			return 0, nil
-		}
-		return 0, err
-	}
-	return 1, nil
+	return updatedCount(c.findOneAndUpdate(ctx, filter, update))
 }
 
 func (c fkColl) findOneAndDelete(ctx context.Context, filter bson.D) (bson.Raw, error) {

@@ -328,13 +328,7 @@ func (c genColl) updateOne(ctx context.Context, filter bson.D, update any) (int6
 	if !c.touches(update) {
 		return c.backendColl.updateOne(ctx, filter, update)
 	}
-	if _, err := c.findOneAndUpdate(ctx, filter, update); err != nil {
-		if isNoDocuments(err) {
-			return 0, nil
-		}
-		return 0, err
-	}
-	return 1, nil
+	return updatedCount(c.findOneAndUpdate(ctx, filter, update))
 }
 
 // updateMany updates the matching documents one at a time, each computed again as it is written.
@@ -345,21 +339,10 @@ func (c genColl) updateMany(ctx context.Context, filter bson.D, update any) (int
 	if !c.x.inTxn {
 		return 0, errNeedsTxn
 	}
-	ids, err := c.x.matchingIDs(c.backendColl, filter)
-	if err != nil {
-		return 0, err
-	}
-	var n int64
-	for _, id := range ids {
-		if _, err := c.findOneAndUpdate(ctx, mergeConds([]bson.D{{{Key: "_id", Value: id}}, filter}), update); err != nil {
-			if isNoDocuments(err) {
-				continue
-			}
-			return n, err
-		}
-		n++
-	}
-	return n, nil
+	return eachMatch(c.x, c.backendColl, filter, func(f bson.D) error {
+		_, err := c.findOneAndUpdate(ctx, f, update)
+		return err
+	})
 }
 
 func (c genColl) replaceOne(ctx context.Context, filter bson.D, doc any) error {
