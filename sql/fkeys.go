@@ -677,7 +677,9 @@ func (x *exec) parentChanged(ctx context.Context, t *table, doc, after bson.Raw)
 
 // sameRefKey reports whether the columns of t a foreign key references hold the same values in two versions
 // of a row.
-func sameRefKey(t *table, fk foreignKey, a, b bson.Raw) bool { return sameValues(t, fk.RefColumns, a, b) }
+func sameRefKey(t *table, fk foreignKey, a, b bson.Raw) bool {
+	return sameValues(t, fk.RefColumns, a, b)
+}
 
 // cascadedKey is the update ON UPDATE CASCADE makes to the children of a row of parent whose referenced key
 // changed to after's: the new key, in the child columns' types, or NULL where after has one.

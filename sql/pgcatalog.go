@@ -840,8 +840,17 @@ func (x *exec) regclassOf(v any) (any, error) {
 		if catalogNames[name] {
 			return name, nil // a catalog relation: no oid of its own here
 		}
-		// A sequence is no relation of pg_class here, but nextval('s'::regclass) names one.
+		// A sequence, by the oid pg_sequence gives it (nextval('s'::regclass) names one too).
 		if _, err := x.s.db().collection(sequencesCollection).findOne(x.catRead(), bson.D{{Key: "_id", Value: name}}); err == nil {
+			seqs, err := x.pgSequences()
+			if err != nil {
+				return nil, err
+			}
+			for _, s := range seqs {
+				if s.name == name {
+					return regclass{oid: s.oid, name: name}, nil
+				}
+			}
 			return name, nil
 		} else if !isNoDocuments(err) {
 			return nil, err

@@ -115,7 +115,7 @@ func (x *exec) sequenceCatalog(schema, name string, rel *relation, col func(stri
 		}
 		col("seqcycle", OIDBool)
 		for _, s := range seqs {
-			rel.rows = append(rel.rows, []any{s.oid, int64(s.typ), s.start, s.inc, s.max, s.min, int64(1), false})
+			rel.rows = append(rel.rows, []any{s.oid, int64(s.typ), s.start, s.inc, s.max, s.min, int64(1), s.cycle})
 		}
 	case "pg_sequences":
 		for _, c := range []string{"schemaname", "sequencename", "sequenceowner"} {
@@ -130,7 +130,7 @@ func (x *exec) sequenceCatalog(schema, name string, rel *relation, col func(stri
 		col("last_value", OIDInt8)
 		for _, s := range seqs {
 			rel.rows = append(rel.rows, []any{"public", s.name, x.s.user(), TypeName(s.typ), s.start, s.min, s.max, s.inc,
-				false, int64(1), s.lastValue()})
+				s.cycle, int64(1), s.lastValue()})
 		}
 	case "sequences":
 		for _, c := range []string{"sequence_catalog", "sequence_schema", "sequence_name", "data_type"} {
@@ -151,7 +151,7 @@ func (x *exec) sequenceCatalog(schema, name string, rel *relation, col func(stri
 				precision = 64
 			}
 			rel.rows = append(rel.rows, []any{x.s.database, "public", s.name, TypeName(s.typ), precision, int64(2), int64(0),
-				formatText(s.start), formatText(s.min), formatText(s.max), formatText(s.inc), "NO"})
+				formatText(s.start), formatText(s.min), formatText(s.max), formatText(s.inc), map[bool]string{true: "YES", false: "NO"}[s.cycle]})
 		}
 	}
 	return true, nil

@@ -15,7 +15,8 @@ import (
 // system.sql_sequences: last, the value nextval gave last (or, while called is false, the value it gives next,
 // as PostgreSQL's is_called), and inc, min, max and start when they are not 1, 1, the largest bigint and 1 (a
 // serial column's sequence has last only). nextval steps in one atomic update that stays within the bounds: a
-// sequence does not cycle, and nextval at its end is 2200H and leaves it there.
+// sequence without CYCLE stops: nextval at its end is 2200H and leaves it there; one with CYCLE starts again at its
+// minimum (or, descending, its maximum).
 
 // seqOptions are a sequence's options as CREATE or ALTER SEQUENCE give them.
 type seqOptions struct {
@@ -25,6 +26,7 @@ type seqOptions struct {
 	hasRestartValue        bool
 	hasInc, hasMin, hasMax bool
 	noMin, noMax           bool // NO MINVALUE, NO MAXVALUE
+	hasCycle, cycle        bool // CYCLE or NO CYCLE given, and which
 }
 
 // defInt reads an option's integer value (pg_query keeps those past 32 bits as Float text).
@@ -79,9 +81,8 @@ func readSeqOptions(opts []*pg.Node) (seqOptions, error) {
 				o.noMax = true
 			}
 		case "cycle":
-			if on, _ := defElemBool(d); on {
-				err = unsupported("CYCLE (Concord's sequences stop at their last value)")
-			}
+			o.hasCycle = true
+			o.cycle, _ = defElemBool(d)
 		case "cache", "as", "owned_by", "sequence_name", "logged":
 			// A cache only changes which values a crash skips; the type and the owning column change nothing here.
 		default:
@@ -176,8 +177,12 @@ func seqDoc(name string, o seqOptions) (bson.D, error) {
 	if err := inBounds("START", start, min, max); err != nil {
 		return nil, err
 	}
-	return bson.D{{Key: "_id", Value: name}, {Key: "last", Value: start}, {Key: "called", Value: false}, {Key: "inc", Value: o.inc},
-		{Key: "min", Value: min}, {Key: "max", Value: max}, {Key: "start", Value: start}}, nil
+	doc := bson.D{{Key: "_id", Value: name}, {Key: "last", Value: start}, {Key: "called", Value: false}, {Key: "inc", Value: o.inc},
+		{Key: "min", Value: min}, {Key: "max", Value: max}, {Key: "start", Value: start}}
+	if o.cycle {
+		doc = append(doc, bson.E{Key: "cycle", Value: true})
+	}
+	return doc, nil
 }
 
 // ownedBy reads the OWNED BY option of CREATE or ALTER SEQUENCE: [schema.]table.column, or NONE (an empty,
@@ -305,6 +310,9 @@ func (x *exec) alterSequence(as *pg.AlterSeqStmt) (*Result, error) {
 		return nil, err
 	}
 	set := bson.D{{Key: "inc", Value: cur.inc}, {Key: "min", Value: cur.min}, {Key: "max", Value: cur.max}, {Key: "start", Value: cur.start}}
+	if o.hasCycle {
+		set = append(set, bson.E{Key: "cycle", Value: o.cycle})
+	}
 	if o.hasRestart {
 		at := cur.start
 		if o.hasRestartValue {
@@ -340,7 +348,7 @@ func inBounds(what string, v, min, max int64) error {
 // seqState is a sequence's stored state.
 type seqState struct {
 	last, inc, min, max, start int64
-	called, full               bool
+	called, full, cycle        bool
 }
 
 // seqOf reads a sequence's document (one a serial column made has last only).
@@ -351,6 +359,9 @@ func seqOf(doc bson.Raw) seqState {
 	}
 	if v, ok := doc.Lookup("full").BooleanOK(); ok {
 		s.full = v
+	}
+	if v, ok := doc.Lookup("cycle").BooleanOK(); ok {
+		s.cycle = v
 	}
 	if v, ok := doc.Lookup("start").AsInt64OK(); ok {
 		s.start = v
@@ -392,10 +403,14 @@ var nextStep = func() bson.A {
 		op("$gt", "$last", op("$subtract", ifNull("$max", int64(math.MaxInt64)), "$inc_")),
 		op("$lt", "$last", op("$subtract", ifNull("$min", int64(1)), "$inc_"))))
 	keep := op("$or", "$full", op("$not", "$called_"))
+	// A CYCLE sequence at its end starts again at its minimum (ascending) or maximum (descending), and is not full.
+	wrap := op("$and", "$full", ifNull("$cycle", false))
+	restart := op("$cond", op("$gt", "$inc_", 0), ifNull("$min", int64(1)), ifNull("$max", int64(math.MaxInt64)))
 	return bson.A{
 		bson.D{{Key: "$set", Value: bson.D{{Key: "called_", Value: ifNull("$called", true)}, {Key: "inc_", Value: ifNull("$inc", int64(1))}}}},
 		bson.D{{Key: "$set", Value: bson.D{{Key: "full", Value: full}}}},
-		bson.D{{Key: "$set", Value: bson.D{{Key: "last", Value: op("$cond", keep, "$last", op("$add", "$last", "$inc_"))}, {Key: "called", Value: true}}}},
+		bson.D{{Key: "$set", Value: bson.D{{Key: "last", Value: op("$cond", wrap, restart, op("$cond", keep, "$last", op("$add", "$last", "$inc_")))},
+			{Key: "called", Value: true}, {Key: "full", Value: op("$and", "$full", op("$not", wrap))}}}},
 		bson.D{{Key: "$unset", Value: bson.A{"called_", "inc_"}}},
 	}
 }()
