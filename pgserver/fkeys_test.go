@@ -222,6 +222,24 @@ func TestForeignKey_NoOrphans(t *testing.T) {
 // of child (whose parent key is its order_id column) is left without its parent.
 func raceParentDeletes(t *testing.T, url, parent, child string, workers, rounds int, insert func(c *pgx.Conn, k int64) error) map[string]int {
 	t.Helper()
+	return raceParent(t, url, workers, rounds, "delete",
+		func(c *pgx.Conn, k int64) error {
+			_, err := c.Exec(context.Background(), "INSERT INTO "+parent+" VALUES ($1)", k)
+			return err
+		},
+		func(c *pgx.Conn, k int64) error {
+			_, err := c.Exec(context.Background(), "DELETE FROM "+parent+" WHERE id = $1", k)
+			return err
+		},
+		insert, "SELECT count(*) FROM "+child+" l WHERE NOT EXISTS (SELECT 1 FROM "+parent+" o WHERE o.id = l.order_id)")
+}
+
+// raceParent runs workers x rounds rounds, each on a key k of its own: create inserts a parent row, then one
+// connection runs change on it (verb names it in the outcomes) while another runs insert, a child naming it. It
+// returns how many rounds ended with each pair of outcomes ("delete ok, child 23503"), having checked that the
+// query orphans counts no child left without its parent.
+func raceParent(t *testing.T, url string, workers, rounds int, verb string, create, change, insert func(c *pgx.Conn, k int64) error, orphans string) map[string]int {
+	t.Helper()
 	ctx := context.Background()
 	var wg sync.WaitGroup
 	var mu sync.Mutex
@@ -233,27 +251,26 @@ func raceParentDeletes(t *testing.T, url, parent, child string, workers, rounds 
 			a, b := connect(t, url), connect(t, url)
 			for r := range rounds {
 				k := int64(w*rounds + r)
-				if _, err := a.Exec(ctx, "INSERT INTO "+parent+" VALUES ($1)", k); err != nil {
+				if err := create(a, k); err != nil {
 					t.Error(err)
 					return
 				}
-				var del, ins error
+				var chg, ins error
 				var pair sync.WaitGroup
 				pair.Add(2)
-				go func() { defer pair.Done(); _, del = a.Exec(ctx, "DELETE FROM "+parent+" WHERE id = $1", k) }()
+				go func() { defer pair.Done(); chg = change(a, k) }()
 				go func() { defer pair.Done(); ins = insert(b, k) }()
 				pair.Wait()
 				mu.Lock()
-				outcomes[fmt.Sprintf("delete %s, child %s", outcome(del), outcome(ins))]++
+				outcomes[fmt.Sprintf("%s %s, child %s", verb, outcome(chg), outcome(ins))]++
 				mu.Unlock()
 			}
 		}()
 	}
 	wg.Wait()
-	var orphans int64
-	q := "SELECT count(*) FROM " + child + " l WHERE NOT EXISTS (SELECT 1 FROM " + parent + " o WHERE o.id = l.order_id)"
-	if err := connect(t, url).QueryRow(ctx, q).Scan(&orphans); err != nil || orphans != 0 {
-		t.Fatalf("%d rows of %s without their parent (%v)", orphans, child, err)
+	var n int64
+	if err := connect(t, url).QueryRow(ctx, orphans).Scan(&n); err != nil || n != 0 {
+		t.Fatalf("%d child rows without their parent (%v)", n, err)
 	}
 	return outcomes
 }

@@ -278,7 +278,7 @@ func (x *exec) writeColl(t *table) backendColl {
 		c = fkColl{backendColl: c, x: x, t: t, keyed: len(t.ReferencedBy) > 0 && x.uniqueReferenced(t)}
 	}
 	if t.hasGenerated() {
-		c = genColl{backendColl: c, x: x, t: t, reads: t.generatedReads()}
+		c = genColl{backendColl: c, x: x, t: t, reads: x.generatedReads(t)}
 	}
 	return c
 }

@@ -1440,7 +1440,7 @@ func (x *exec) alterTable1(as *pg.AlterTableStmt, t *table, saved *bool) (*Resul
 				var keptComputed []computedField
 				for _, c := range t.Computed {
 					if n, err := parseExpr(c.Expr); err == nil {
-						if cols, _ := generatedExpr(&table{Columns: append(slices.Clone(t.Columns), column{Name: cmd.Name})}, "", n); slices.Contains(cols, cmd.Name) {
+						if slices.Contains(exprColumns(n), cmd.Name) {
 							dropped = append(dropped, c.Field)
 							continue
 						}

@@ -187,11 +187,7 @@ func (x *exec) defaultExpr(c *column) (*pg.Node, error) {
 	if c == nil || c.Default == "" {
 		return &pg.Node{Node: &pg.Node_AConst{AConst: &pg.A_Const{Isnull: true}}}, nil
 	}
-	stmts, err := x.s.e.cache.parse("SELECT " + c.Default)
-	if err != nil {
-		return nil, err
-	}
-	return stmts[0].raw.Stmt.GetSelectStmt().TargetList[0].GetResTarget().Val, nil
+	return x.keptExpr(c.Default)
 }
 
 // createSequence creates a sequence starting at 1.

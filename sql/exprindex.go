@@ -4,7 +4,6 @@ import (
 	"crypto/sha1"
 	"encoding/hex"
 	"slices"
-	"strings"
 
 	pg "github.com/pganalyze/pg_query_go/v6"
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -69,8 +68,8 @@ func indexExprName(n *pg.Node) string {
 // addComputed gives t the computed field of an index expression n (CREATE INDEX), checked as a generation
 // expression is; it returns the field and whether t gained it (an expression another index has keeps its field).
 func addComputed(t *table, n *pg.Node) (string, bool, error) {
-	if _, err := generatedExpr(t, "", n); err != nil {
-		return "", false, indexExprError(err)
+	if _, err := generatedExpr(t, "", n, true); err != nil {
+		return "", false, err
 	}
 	text, err := deparseExpr(n)
 	if err != nil {
@@ -84,36 +83,6 @@ func addComputed(t *table, n *pg.Node) (string, bool, error) {
 	f := computedFieldName(text)
 	t.Computed = append(slices.Clone(t.Computed), computedField{Field: f, Expr: text})
 	return f, true, nil
-}
-
-// indexExprError words a generation expression's refusal as PostgreSQL words an index expression's.
-func indexExprError(err error) error {
-	e := AsError(err)
-	switch {
-	case strings.Contains(e.Message, "not immutable"):
-		return errorf("42P17", "functions in index expression must be marked IMMUTABLE")
-	case strings.Contains(e.Message, "subquery"):
-		return errorf(CodeFeatureNotSupported, "cannot use subquery in index expression")
-	case strings.Contains(e.Message, "aggregate"):
-		return errorf(CodeGroupingError, "aggregate functions are not allowed in index expressions")
-	case strings.Contains(e.Message, "window"):
-		return errorf("42P20", "window functions are not allowed in index expressions")
-	case strings.Contains(e.Message, "generated column"):
-		return unsupported("an index expression that reads a generated column")
-	}
-	return err
-}
-
-// computedReads are the columns t's computed fields read.
-func (t *table) computedReads() []string {
-	var out []string
-	for _, c := range t.Computed {
-		if n, err := parseExpr(c.Expr); err == nil {
-			cols, _ := generatedExpr(t, "", n)
-			out = append(out, cols...)
-		}
-	}
-	return out
 }
 
 // dropUnusedComputed takes out of t's catalog entry, and out of its rows, the computed fields no index of t is on

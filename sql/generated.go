@@ -19,38 +19,42 @@ import (
 // (428C9), as are expressions that read another generated column, are not immutable, or hold a subquery,
 // an aggregate or a window function. Documents written over the MongoDB port are not computed.
 
-// nonImmutableFuncs are the functions whose value a generation expression may not read: volatile ones and those
-// that read the session or the time (PostgreSQL's STABLE).
-var nonImmutableFuncs = map[string]bool{
-	"nextval": true, "setval": true, "currval": true, "lastval": true, "random": true, "gen_random_uuid": true,
-	"uuid_generate_v4": true, "clock_timestamp": true, "now": true, "statement_timestamp": true,
-	"transaction_timestamp": true, "timeofday": true, "current_setting": true, "set_config": true, "to_char": true,
-	"age": true, "current_database": true, "current_schema": true, "current_user": true, "version": true,
-	"pg_backend_pid": true, "txid_current": true, "to_timestamp": true,
+// stableFuncs are the functions that read the session or the time (PostgreSQL's STABLE): with volatileFuncs, those
+// whose value a generation or index expression may not read.
+var stableFuncs = map[string]bool{
+	"currval": true, "lastval": true, "now": true, "statement_timestamp": true, "transaction_timestamp": true,
+	"timeofday": true, "current_setting": true, "set_config": true, "to_char": true, "age": true,
+	"current_database": true, "current_schema": true, "current_user": true, "version": true, "pg_backend_pid": true,
+	"txid_current": true, "to_timestamp": true,
 }
 
-// generatedExpr checks the generation expression n of t's column col and returns the columns it reads, with
-// PostgreSQL's errors for what it refuses.
-func generatedExpr(t *table, col string, n *pg.Node) ([]string, error) {
+// generatedExpr checks the generation expression n of t's column col (with index, an index expression: col is "")
+// and returns the columns it reads, with PostgreSQL's errors, worded for the kind of expression, for what it
+// refuses.
+func generatedExpr(t *table, col string, n *pg.Node, index bool) ([]string, error) {
+	where, immutable := "column generation expression", errorf("42P17", "generation expression is not immutable")
+	if index {
+		where, immutable = "index expression", errorf("42P17", "functions in index expression must be marked IMMUTABLE")
+	}
 	var refused error
 	var cols []string
 	walk(n.ProtoReflect(), func(m protoreflect.Message) bool {
 		switch v := m.Interface().(type) {
 		case *pg.SubLink:
-			refused = errorf(CodeFeatureNotSupported, "cannot use subquery in column generation expression")
+			refused = errorf(CodeFeatureNotSupported, "cannot use subquery in %s", where)
 		case *pg.ParamRef:
 			refused = errorf(CodeUndefinedParameter, "there is no parameter $%d", v.Number)
 		case *pg.FuncCall:
 			switch name := funcName(v); {
 			case aggregates[name]:
-				refused = errorf(CodeGroupingError, "aggregate functions are not allowed in column generation expressions")
+				refused = errorf(CodeGroupingError, "aggregate functions are not allowed in %ss", where)
 			case v.Over != nil:
-				refused = errorf("42P20", "window functions are not allowed in column generation expressions")
-			case nonImmutableFuncs[name]:
-				refused = errorf("42P17", "generation expression is not immutable")
+				refused = errorf("42P20", "window functions are not allowed in %ss", where)
+			case volatileFuncs[name] || stableFuncs[name]:
+				refused = immutable
 			}
 		case *pg.SQLValueFunction:
-			refused = errorf("42P17", "generation expression is not immutable")
+			refused = immutable
 		case *pg.ColumnRef:
 			name := ""
 			if len(v.Fields) > 0 {
@@ -60,6 +64,8 @@ func generatedExpr(t *table, col string, n *pg.Node) ([]string, error) {
 			switch {
 			case len(v.Fields) != 1 || c == nil:
 				refused = &Error{Code: CodeUndefinedColumn, Message: fmt.Sprintf("column \"%s\" does not exist", name), Position: int(v.Location) + 1}
+			case (c.Generated != "" || name == col) && index:
+				refused = unsupported("an index expression that reads a generated column")
 			case c.Generated != "" || name == col:
 				refused = &Error{Code: "42P17", Message: fmt.Sprintf("cannot use generated column \"%s\" in column generation expression", name),
 					Detail: "A generated column cannot reference another generated column.", Position: int(v.Location) + 1}
@@ -70,6 +76,33 @@ func generatedExpr(t *table, col string, n *pg.Node) ([]string, error) {
 		return refused != nil
 	})
 	return cols, refused
+}
+
+// exprColumns are the columns a kept expression names (unqualified column references), each once.
+func exprColumns(n *pg.Node) []string {
+	var cols []string
+	walk(n.ProtoReflect(), func(m protoreflect.Message) bool {
+		if cr, ok := m.Interface().(*pg.ColumnRef); ok && len(cr.Fields) == 1 {
+			if name := cr.Fields[0].GetString_().GetSval(); name != "" && !slices.Contains(cols, name) {
+				cols = append(cols, name)
+			}
+		}
+		return false
+	})
+	return cols
+}
+
+// keptExpr is the tree of an expression the catalog keeps as text (a generation or index expression), from the
+// statement cache, as a column's DEFAULT is read (defaultExpr): rows written read it without parsing it again.
+func (x *exec) keptExpr(text string) (*pg.Node, error) {
+	stmts, err := x.s.e.cache.parse("SELECT " + text)
+	if err != nil {
+		return nil, err
+	}
+	if len(stmts) != 1 || stmts[0].raw.Stmt.GetSelectStmt() == nil || len(stmts[0].raw.Stmt.GetSelectStmt().TargetList) != 1 {
+		return nil, errorf(CodeSyntaxError, "not one expression: %s", text)
+	}
+	return stmts[0].raw.Stmt.GetSelectStmt().TargetList[0].GetResTarget().Val, nil
 }
 
 // generatedColumns checks the generation expressions of t's columns once t has all of them (CREATE TABLE, ADD
@@ -103,7 +136,7 @@ func (x *exec) generatedColumns(t *table, stmt *pg.Node) error {
 				return err
 			}
 		}
-		if _, err := generatedExpr(t, c.Name, n); err != nil {
+		if _, err := generatedExpr(t, c.Name, n, false); err != nil {
 			return err
 		}
 	}
@@ -126,21 +159,25 @@ func (t *table) hasGenerated() bool {
 	return len(t.Computed) > 0 || slices.ContainsFunc(t.Columns, func(c column) bool { return c.Generated != "" })
 }
 
-// generatedReads are the columns t's generation expressions read, and the generated columns themselves: an
-// update that writes none of their fields leaves the generated values as they are.
-func (t *table) generatedReads() []string {
+// generatedReads are the columns t's generation and index expressions read, and the generated columns
+// themselves: an update that writes none of their fields leaves the computed values as they are.
+func (x *exec) generatedReads(t *table) []string {
 	var out []string
 	for _, c := range t.Columns {
 		if c.Generated == "" {
 			continue
 		}
 		out = append(out, c.Name)
-		if n, err := parseExpr(c.Generated); err == nil {
-			cols, _ := generatedExpr(t, c.Name, n)
-			out = append(out, cols...)
+		if n, err := x.keptExpr(c.Generated); err == nil {
+			out = append(out, exprColumns(n)...)
 		}
 	}
-	return append(out, t.computedReads()...)
+	for _, c := range t.Computed {
+		if n, err := x.keptExpr(c.Expr); err == nil {
+			out = append(out, exprColumns(n)...)
+		}
+	}
+	return out
 }
 
 // generatedValues computes t's generated columns over a stored row: the fields to set, in the columns' stored
@@ -153,7 +190,7 @@ func (x *exec) generatedValues(t *table, doc bson.Raw) (set bson.D, unset []stri
 		if c.Generated == "" {
 			continue
 		}
-		n, err := parseExpr(c.Generated)
+		n, err := x.keptExpr(c.Generated)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -161,7 +198,7 @@ func (x *exec) generatedValues(t *table, doc bson.Raw) (set bson.D, unset []stri
 		gens = append(gens, c)
 	}
 	for _, c := range t.Computed {
-		n, err := parseExpr(c.Expr)
+		n, err := x.keptExpr(c.Expr)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -429,7 +466,7 @@ func generatedReaders(t *table, col string) []string {
 			continue
 		}
 		if n, err := parseExpr(c.Generated); err == nil {
-			if cols, _ := generatedExpr(t, c.Name, n); slices.Contains(cols, col) {
+			if slices.Contains(exprColumns(n), col) {
 				out = append(out, c.Name)
 			}
 		}

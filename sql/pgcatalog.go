@@ -89,15 +89,11 @@ func (x *exec) catalogRelation(schema, name string) (*relation, error) {
 			"is_updatable", "is_insertable_into", "is_trigger_updatable", "is_trigger_deletable", "is_trigger_insertable_into"} {
 			col(c, OIDText)
 		}
-		for _, t := range tables {
-			if !isView[t] {
-				continue
-			}
-			def, err := x.viewDef(t)
-			if err != nil {
-				return nil, err
-			}
+		err := x.eachView(tables, isView, func(t string, def any) {
 			rel.rows = append(rel.rows, []any{x.s.database, "public", t, def, "NONE", "NO", "NO", "NO", "NO", "NO"})
+		})
+		if err != nil {
+			return nil, err
 		}
 	case schema == "information_schema" && name == "schemata":
 		for _, c := range []string{"catalog_name", "schema_name", "schema_owner", "default_character_set_catalog",
@@ -361,15 +357,11 @@ func (x *exec) catalogRelation(schema, name string) (*relation, error) {
 			col(c, OIDName)
 		}
 		col("definition", OIDText)
-		for _, t := range tables {
-			if !isView[t] {
-				continue
-			}
-			def, err := x.viewDef(t)
-			if err != nil {
-				return nil, err
-			}
+		err := x.eachView(tables, isView, func(t string, def any) {
 			rel.rows = append(rel.rows, []any{"public", t, x.s.user(), def})
+		})
+		if err != nil {
+			return nil, err
 		}
 	case name == "pg_indexes":
 		for _, c := range []string{"schemaname", "tablename", "indexname", "tablespace"} {
@@ -1158,4 +1150,19 @@ func indexedTables(indexes []pgIndex) map[int64]bool {
 		out[ix.tableOID] = true
 	}
 	return out
+}
+
+// eachView calls fn with each view among the relations names and its definition as the catalogs show it.
+func (x *exec) eachView(names []string, isView map[string]bool, fn func(name string, def any)) error {
+	for _, t := range names {
+		if !isView[t] {
+			continue
+		}
+		def, err := x.viewDef(t)
+		if err != nil {
+			return err
+		}
+		fn(t, def)
+	}
+	return nil
 }
