@@ -59,6 +59,10 @@ func (d *Database) CreateCollection(ctx context.Context, name string, opts ...Co
 // collection. The zero value is a plain collection.
 type CollectionOptions = engine.CollOptions
 
+// ComputedField is one of CollectionOptions.Computed: a field every write to the collection sets to the value of
+// an aggregation expression over the document it writes.
+type ComputedField = engine.ComputedField
+
 // ValidationWarning is a write that broke a validator whose action is
 // "warn": it was written; OpStats.ValidationWarnings lists it.
 type ValidationWarning = engine.ValidationWarning

@@ -40,12 +40,27 @@ type CollOptions struct {
 	// {_id: 1}, name, unique: true}). Concord stores every collection's documents in _id order, so a
 	// clustered collection differs from another only in how it is listed.
 	ClusteredIndex bson.Raw `bson:"clusteredIndex,omitempty"`
+	// Computed are fields the storage computes in every document written to the collection, whatever writes it
+	// (an insert, an update or replacement, an upsert, findAndModify, over any protocol): each field is set to
+	// its expression's value over the document as written, in order (an expression sees the fields computed
+	// before it), or removed when the value is NULL or missing. A value written for such a field is replaced.
+	// This is Concord's own option, not mongod's: SQL's generated columns and index expressions keep their
+	// values in computed fields, so that writes over the MongoDB port keep them right. listCollections does not
+	// show it, and collMod leaves it as it is.
+	Computed []ComputedField `bson:"computed,omitempty"`
+}
+
+// ComputedField is one of CollOptions.Computed: a field and the aggregation expression of its value, compiled by
+// expr.CompileComputed (MongoDB's operators and $sqlLower / $sqlUpper).
+type ComputedField struct {
+	Field string   `bson:"field"`
+	Expr  bson.Raw `bson:"expr"`
 }
 
 // isZero reports whether o holds no option: a plain collection.
 func (o *CollOptions) isZero() bool {
 	return o.Validator == nil && o.ValidationLevel == "" && o.ValidationAction == "" && o.ViewOn == "" &&
-		o.Collation == nil && !o.Capped && o.ClusteredIndex == nil
+		o.Collation == nil && !o.Capped && o.ClusteredIndex == nil && len(o.Computed) == 0
 }
 
 // IsView reports whether the options describe a view.
@@ -233,6 +248,10 @@ func (e *Engine) CreateCollectionWithOptions(ctx context.Context, t *Txn, ns Nam
 	if err != nil {
 		return err
 	}
+	computed, err := opts.compileComputed()
+	if err != nil {
+		return err
+	}
 	if err := opts.normalize(); err != nil {
 		return err
 	}
@@ -263,7 +282,7 @@ func (e *Engine) CreateCollectionWithOptions(ctx context.Context, t *Txn, ns Nam
 				opts.Collation, defColl = src.opts.Collation, src.coll
 			}
 		}
-		c := &collection{ns: ns, id: e.nextCollID, nextIndexID: 1, opts: opts, validator: v, coll: defColl, uuid: newUUID()}
+		c := &collection{ns: ns, id: e.nextCollID, nextIndexID: 1, opts: opts, validator: v, computed: computed, coll: defColl, uuid: newUUID()}
 		if err := e.installCreated(t, ns, c); err != nil {
 			return err
 		}
@@ -295,6 +314,10 @@ func (e *Engine) ModifyCollection(ctx context.Context, ns Namespace, change func
 	if err != nil {
 		return err
 	}
+	computed, err := opts.compileComputed()
+	if err != nil {
+		return err
+	}
 	if err := opts.normalize(); err != nil {
 		return err
 	}
@@ -311,7 +334,7 @@ func (e *Engine) ModifyCollection(ctx context.Context, ns Namespace, change func
 		}
 	}
 	nc := c.clone()
-	nc.opts, nc.validator, nc.coll = opts, v, defColl
+	nc.opts, nc.validator, nc.computed, nc.coll = opts, v, computed, defColl
 	return e.installCollection(ns, nc, nil, nil)
 }
 

@@ -106,7 +106,7 @@ func (e *Engine) insert(ctx context.Context, t *Txn, ns Namespace, docs []bson.R
 				i++
 				continue
 			}
-			err := o.insertDoc(c, prep[i].doc, prep[i].id)
+			_, err := o.insertDoc(c, prep[i].doc, prep[i].id)
 			if err == nil && cs != nil {
 				err = o.cappedInserted(cs, c, docKey(c.id, prep[i].id), len(prep[i].doc))
 			}
@@ -162,7 +162,7 @@ func (e *Engine) insert(ctx context.Context, t *Txn, ns Namespace, docs []bson.R
 					continue
 				}
 				for {
-					err := o.insertDoc(c, prep[i].doc, prep[i].id)
+					_, err := o.insertDoc(c, prep[i].doc, prep[i].id)
 					if err == nil && cs != nil {
 						err = o.cappedInserted(cs, c, docKey(c.id, prep[i].id), len(prep[i].doc))
 					}

@@ -190,6 +190,9 @@ func (o *op) applyUpdate(c *collection, key []byte, cur bson.Raw, pos int, u *up
 		t.unclaim(string(key))
 		return false, newDoc, nil
 	}
+	if newDoc, err = c.withComputed(newDoc); err != nil {
+		return false, nil, err
+	}
 	if err := checkUpdatedDoc(cur, newDoc); err != nil {
 		return false, nil, err
 	}
@@ -273,7 +276,7 @@ func (o *op) upsert(ns Namespace, spec UpdateSpec, u *update.Update, res *Update
 	if err != nil {
 		return err
 	}
-	if err := o.insertDoc(c, doc, id); err != nil {
+	if doc, err = o.insertDoc(c, doc, id); err != nil {
 		return err
 	}
 	res.UpsertedID = id
@@ -296,25 +299,28 @@ func replacementWithID(repl, seed bson.Raw) bson.Raw {
 	return IDFirst(id, repl)
 }
 
-// insertDoc claims and inserts one prepared document; an existing _id is
-// DuplicateKey (11000).
-func (o *op) insertDoc(c *collection, doc bson.Raw, id bson.RawValue) error {
+// insertDoc claims and inserts one prepared document, with its computed fields (withComputed), and returns the
+// document written; an existing _id is DuplicateKey (11000).
+func (o *op) insertDoc(c *collection, doc bson.Raw, id bson.RawValue) (bson.Raw, error) {
 	t := o.t()
 	key := docKey(c.id, id)
 	if err := t.claim(string(key)); err != nil {
-		return err
+		return nil, err
 	}
 	cur, err := t.getDoc(key)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if cur != nil {
-		return idDupKeyError(c.ns, id)
+		return nil, idDupKeyError(c.ns, id)
+	}
+	if doc, err = c.withComputed(doc); err != nil {
+		return nil, err
 	}
 	if err := o.validate(c, nil, doc); err != nil {
-		return err
+		return nil, err
 	}
-	return t.putDoc(c, key, id, nil, doc)
+	return doc, t.putDoc(c, key, id, nil, doc)
 }
 
 // shouldRetryDupKey is MongoDB's shouldRetryDuplicateKeyException: the

@@ -96,6 +96,8 @@ type Scope struct {
 	// docless refuses field paths, $$ROOT and $$CURRENT (a command's let
 	// values are evaluated before any document is read).
 	docless bool
+	// computed allows computedOperators (CompileComputed).
+	computed bool
 }
 
 // Collated returns the root scope of a statement run under the collation sc: expressions compiled in
@@ -315,6 +317,9 @@ func compileObject(doc bson.Raw, scope *Scope) (node, error) {
 		}
 		op := elems[0].Key()
 		compile, ok := operators[op]
+		if !ok && scope.isComputed() {
+			compile, ok = computedOperators[op]
+		}
 		if !ok {
 			return nil, codes.New(codes.InvalidPipelineOperator, "Unrecognized expression '%s'", op)
 		}

@@ -1,0 +1,115 @@
+package engine
+
+import (
+	"bytes"
+	"encoding/binary"
+	"strings"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/x/bsonx/bsoncore"
+
+	"github.com/concorddb/concord/internal/codes"
+	"github.com/concorddb/concord/internal/query/expr"
+	"github.com/concorddb/concord/internal/query/value"
+)
+
+// computedField is one of a collection's CollOptions.Computed, compiled.
+type computedField struct {
+	field string
+	expr  *expr.Expr
+}
+
+// compileComputed checks and compiles o.Computed: each a top-level field other than _id, named once, and an
+// expression CompileComputed takes (its errors; BadValue for a bad field).
+func (o *CollOptions) compileComputed() ([]computedField, error) {
+	if len(o.Computed) == 0 {
+		return nil, nil
+	}
+	if o.IsView() {
+		return nil, codes.New(codes.InvalidOptions, "a view has no computed fields")
+	}
+	out := make([]computedField, 0, len(o.Computed))
+	for _, cf := range o.Computed {
+		if cf.Field == "" || cf.Field == "_id" || strings.ContainsAny(cf.Field, ".\x00") || strings.HasPrefix(cf.Field, "$") {
+			return nil, codes.New(codes.BadValue, "computed field name %q: a top-level field other than _id", cf.Field)
+		}
+		for _, prev := range out {
+			if prev.field == cf.Field {
+				return nil, codes.New(codes.BadValue, "computed field %q given twice", cf.Field)
+			}
+		}
+		if len(cf.Expr) == 0 {
+			return nil, codes.New(codes.BadValue, "computed field %q has no expression", cf.Field)
+		}
+		e, err := expr.CompileComputed(bson.RawValue{Type: bson.TypeEmbeddedDocument, Value: cf.Expr})
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, computedField{field: cf.Field, expr: e})
+	}
+	return out, nil
+}
+
+// withComputed returns doc, a document about to be written to c, with c's computed fields set to their values
+// over it (in order, each seeing those before it), and removed where the value is NULL or missing; doc itself
+// when each already holds its value. Errors are the expressions' (TypeMismatch for $multiply of a string, ...)
+// and BSONObjectTooLarge (10334).
+func (c *collection) withComputed(doc bson.Raw) (bson.Raw, error) {
+	for _, f := range c.computed {
+		v, err := f.expr.Eval(doc)
+		if err != nil {
+			return nil, err
+		}
+		cur, err := doc.LookupErr(f.field)
+		has := err == nil
+		switch {
+		case value.IsNullish(v):
+			if has {
+				doc = setTopField(doc, f.field, bson.RawValue{})
+			}
+		case has && cur.Type == v.Type && bytes.Equal(cur.Value, v.Value):
+		default:
+			doc = setTopField(doc, f.field, v)
+		}
+	}
+	if len(doc) > maxDocSize {
+		return nil, codes.New(codes.BSONObjectTooLarge, "Resulting document after computing its fields is larger than %d", maxDocSize)
+	}
+	return doc, nil
+}
+
+// setTopField returns a copy of doc with its top-level field set to v, in its place, or appended when doc has
+// none; a zero v (Type 0) removes the field.
+func setTopField(doc bson.Raw, field string, v bson.RawValue) bson.Raw {
+	out := make([]byte, 4, len(doc)+len(field)+len(v.Value)+2)
+	put := func() {
+		out = bsoncore.AppendHeader(out, bsoncore.Type(v.Type), field)
+		out = append(out, v.Value...)
+	}
+	done := v.Type == 0
+	rest := []byte(doc)
+	if len(rest) >= 5 {
+		rest = rest[4 : len(rest)-1]
+	}
+	for len(rest) > 0 {
+		el, r, ok := bsoncore.ReadElement(rest)
+		if !ok {
+			break
+		}
+		rest = r
+		if string(el.KeyBytes()) == field {
+			if !done {
+				put()
+				done = true
+			}
+			continue
+		}
+		out = append(out, el...)
+	}
+	if !done {
+		put()
+	}
+	out = append(out, 0)
+	binary.LittleEndian.PutUint32(out, uint32(len(out)))
+	return out
+}
