@@ -55,6 +55,9 @@ type backendDB interface {
 	createCollection(ctx context.Context, name string, validator bson.D) error
 	// setValidator replaces a collection's validator (nil: none).
 	setValidator(ctx context.Context, name string, validator bson.D) error
+	// setComputed replaces the computed fields of a collection (computes.go); a backend without them (a MongoDB
+	// deployment) ignores it.
+	setComputed(ctx context.Context, name string, specs []computedSpec) error
 	// renameCollection renames a collection of the database, with its documents, indexes and validator.
 	renameCollection(ctx context.Context, from, to string) error
 }
@@ -194,6 +197,17 @@ func (d embeddedDB) setValidator(ctx context.Context, name string, validator bso
 	}
 	return d.d.ModifyCollection(ctx, name, func(o *concord.CollectionOptions) error {
 		o.Validator = raw
+		return nil
+	})
+}
+
+func (d embeddedDB) setComputed(ctx context.Context, name string, specs []computedSpec) error {
+	var fields []concord.ComputedField
+	for _, s := range specs {
+		fields = append(fields, concord.ComputedField{Field: s.Field, Expr: s.Expr})
+	}
+	return d.d.ModifyCollection(ctx, name, func(o *concord.CollectionOptions) error {
+		o.Computed = fields
 		return nil
 	})
 }

@@ -136,6 +136,10 @@ func (d driverDB) setValidator(ctx context.Context, name string, validator bson.
 	return driverError(d.d.RunCommand(ctx, bson.D{{Key: "collMod", Value: name}, {Key: "validator", Value: validator}}).Err())
 }
 
+// setComputed does nothing: a MongoDB deployment has no computed fields, so SQL's writes alone compute generated
+// columns and index expressions there.
+func (d driverDB) setComputed(context.Context, string, []computedSpec) error { return nil }
+
 type driverColl struct{ c *mongo.Collection }
 
 func (c driverColl) findOne(ctx context.Context, filter bson.D) (bson.Raw, error) {

@@ -49,6 +49,9 @@ type blockDDL struct {
 	handed map[string]seqValue
 	// built are the indexes the block built at once on tables from before it (buildNow): ROLLBACK drops them.
 	built []builtIndex
+	// computes are the tables whose computed fields the storage is to be given once the block commits
+	// (syncComputes).
+	computes []string
 }
 
 // builtIndex is an index a block built at once, by its table and name.
@@ -66,7 +69,7 @@ func (d *blockDDL) clone() *blockDDL {
 		return nil
 	}
 	return &blockDDL{created: slices.Clone(d.created), dropped: slices.Clone(d.dropped), seqs: maps.Clone(d.seqs),
-		handed: maps.Clone(d.handed), built: slices.Clone(d.built)}
+		handed: maps.Clone(d.handed), built: slices.Clone(d.built), computes: slices.Clone(d.computes)}
 }
 
 // inBlock reports whether the statement runs in an explicit transaction block.
@@ -169,6 +172,17 @@ func (s *Session) commitDrops(ctx context.Context, d *blockDDL) []*Error {
 		return nil
 	}
 	var warns []*Error
+	for _, name := range d.computes {
+		if slices.Contains(d.dropped, name) {
+			continue
+		}
+		x := s.newExec(ctx, nil)
+		if _, err := x.readTable(name, 0); err != nil && AsError(err).Code != CodeUndefinedTable { // readTable gives them
+			warns = append(warns, &Error{Code: "01000", Severity: "WARNING",
+				Message: fmt.Sprintf("the generated columns and index expressions of table %q are computed by SQL's writes only: %v", name, err),
+				Hint:    "Run a statement that reads the table."})
+		}
+	}
 	for _, name := range d.dropped {
 		if err := s.db().collection(name).drop(ctx); err != nil {
 			warns = append(warns, &Error{Code: "01000", Severity: "WARNING",

@@ -64,6 +64,9 @@ type table struct {
 	// Ranges is rangesOf the table when its validator was last set: a table whose numeric(p,s) columns differ
 	// from it (made before the validator held their ranges) has its validator set again (readTable).
 	Ranges string `bson:"ranges,omitempty"`
+	// Computes identifies the computed fields the table's collection was last given (storageComputed): a table
+	// whose generated columns or index expressions translate otherwise now has them set again (readTable).
+	Computes string `bson:"computes,omitempty"`
 	// Predicates are the WHERE clauses of the table's partial indexes, by index name, as PostgreSQL's deparser
 	// writes them (pg_get_indexdef shows them; the index holds them as its partialFilterExpression).
 	Predicates map[string]string `bson:"predicates,omitempty"`
@@ -194,6 +197,11 @@ func (x *exec) readTable(name string, loc int32) (*table, error) {
 			// transaction (a catalog change would fail one that writes the table). A failure (a user who may
 			// not change the collection) leaves it for the next statement.
 			_ = x.installRanges(&t)
+		}
+		if !x.describe {
+			// Likewise a table whose computed fields the storage does not have as they are now (made before the
+			// storage computed them, or changed in a transaction block).
+			_ = x.syncComputes(&t)
 		}
 		return &t, nil
 	}

@@ -255,6 +255,10 @@ func (x *exec) createTable1(cs *pg.CreateStmt) (*Result, error) {
 		return nil, err
 	}
 	x.noteCreatedTable(t.Name)
+	t.declared = true
+	if err := x.syncComputes(t); err != nil {
+		return nil, err
+	}
 	for _, fk := range t.ForeignKeys {
 		if fk.Table != t.Name {
 			if err := x.setReferencedBy(fk.Table, t.Name, true); err != nil {

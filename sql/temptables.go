@@ -98,6 +98,10 @@ func (d tempDB) createCollection(ctx context.Context, name string, validator bso
 	return d.backendDB.createCollection(ctx, d.s.storageOf(name), validator)
 }
 
+func (d tempDB) setComputed(ctx context.Context, name string, specs []computedSpec) error {
+	return d.backendDB.setComputed(ctx, d.s.storageOf(name), specs)
+}
+
 func (d tempDB) setValidator(ctx context.Context, name string, validator bson.D) error {
 	return d.backendDB.setValidator(ctx, d.s.storageOf(name), validator)
 }

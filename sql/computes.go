@@ -1,0 +1,318 @@
+package sql
+
+import (
+	"slices"
+	"strings"
+
+	"github.com/cockroachdb/apd/v3"
+	pg "github.com/pganalyze/pg_query_go/v6"
+	"go.mongodb.org/mongo-driver/v2/bson"
+)
+
+// Generated columns and index expressions, computed by the storage. SQL computes a table's generated columns and
+// the hidden fields of its expression indexes on every write it makes (generated.go, exprindex.go), but a write
+// over the MongoDB port or the embedded Go API would leave them as they were: a unique index on lower(email)
+// would let "A@x" in beside "a@x", a generated total would go stale. So each expression that the storage's
+// aggregation language evaluates exactly as SQL does is also given to the storage as a computed field of the
+// table's collection (the engine's CollOptions.Computed): every write, whatever its path, sets the field to the
+// expression's value over the row written, atomically with the write.
+//
+// Exactly as SQL does means the same value of the same BSON type. The expressions so given are columns of integer,
+// double precision, numeric and text types, constants, + - * of numbers (integers with integers, with numeric or
+// with double precision, not numeric with double precision, whose mix PostgreSQL computes in double precision and
+// the storage in decimal), COALESCE, lower and upper (Unicode case mapping: $sqlLower, $sqlUpper), || of text, and
+// the functions a CHECK constraint may call; the result is converted to the column's type (an int4 column's
+// overflow fails the write). Other expressions, and columns of other types or with a length, precision or scale,
+// stay computed by SQL writes only. Against a MongoDB deployment (concord sql --mongodb-uri), which has no
+// computed fields, every expression is computed by SQL writes only.
+
+// valueClass is the kind of value a storage expression yields.
+type valueClass int
+
+const (
+	classNone valueClass = iota
+	classInt
+	classFloat
+	classNumeric
+	classText
+)
+
+// classOf is the class of a column type's values, classNone for the types storage expressions do not read.
+func classOf(oid uint32) valueClass {
+	switch oid {
+	case OIDInt2, OIDInt4, OIDInt8:
+		return classInt
+	case OIDFloat8:
+		return classFloat
+	case OIDNumeric:
+		return classNumeric
+	case OIDText, OIDVarchar, OIDName:
+		return classText
+	}
+	return classNone
+}
+
+// storageExpr translates n, an expression over tr's table, into an aggregation expression that gives exactly
+// SQL's value, and its class; ok is false for an expression it does not translate.
+func (tr *translator) storageExpr(n *pg.Node) (any, valueClass, bool) {
+	if tr.isConst(n) {
+		v, err := tr.constant(n)
+		if err != nil {
+			return nil, classNone, false
+		}
+		var class valueClass
+		switch v.(type) {
+		case nil:
+			return nil, classNone, true // NULL: any class
+		case int64:
+			class = classInt
+		case float64:
+			class = classFloat
+		case *apd.Decimal:
+			if v.(*apd.Decimal).Form != apd.Finite {
+				return nil, classNone, false
+			}
+			class = classNumeric
+		case string:
+			class = classText
+		default:
+			return nil, classNone, false
+		}
+		sv, ok := stored(v, 0)
+		if !ok {
+			return nil, classNone, false
+		}
+		return bson.D{{Key: "$literal", Value: sv}}, class, true
+	}
+	if path, oid, ok := tr.column(n); ok {
+		class := classOf(oid)
+		return "$" + path, class, class != classNone
+	}
+	switch {
+	case n.GetAExpr() != nil && n.GetAExpr().Kind == pg.A_Expr_Kind_AEXPR_OP && n.GetAExpr().Lexpr != nil:
+		a := n.GetAExpr()
+		l, lc, ok := tr.storageExpr(a.Lexpr)
+		if !ok {
+			return nil, classNone, false
+		}
+		r, rc, ok := tr.storageExpr(a.Rexpr)
+		if !ok {
+			return nil, classNone, false
+		}
+		class, ok := mixClasses(lc, rc)
+		if !ok {
+			return nil, classNone, false
+		}
+		switch op := opName(a.Name); op {
+		case "+", "-", "*":
+			if class == classText {
+				return nil, classNone, false
+			}
+			mop := map[string]string{"+": "$add", "-": "$subtract", "*": "$multiply"}[op]
+			return bson.D{{Key: mop, Value: bson.A{l, r}}}, class, true
+		case "||":
+			if class != classText {
+				return nil, classNone, false
+			}
+			return bson.D{{Key: "$concat", Value: bson.A{l, r}}}, classText, true
+		}
+		return nil, classNone, false
+	case n.GetCoalesceExpr() != nil:
+		args := bson.A{}
+		class := classNone
+		for _, a := range n.GetCoalesceExpr().Args {
+			e, c, ok := tr.storageExpr(a)
+			if !ok {
+				return nil, classNone, false
+			}
+			if class, ok = mixClasses(class, c); !ok || class == classNumeric && c == classInt {
+				// COALESCE(numeric, int) is numeric in SQL, the integer as it is in the storage.
+				return nil, classNone, false
+			}
+			args = append(args, e)
+		}
+		if len(args) < 2 {
+			return nil, classNone, false
+		}
+		return bson.D{{Key: "$ifNull", Value: args}}, class, true
+	case n.GetFuncCall() != nil:
+		f := n.GetFuncCall()
+		name := funcName(f)
+		if (name == "lower" || name == "upper") && len(f.Args) == 1 && !f.AggStar && f.Over == nil {
+			e, c, ok := tr.storageExpr(f.Args[0])
+			if !ok || c != classText {
+				return nil, classNone, false
+			}
+			op := "$sqlLower"
+			if name == "upper" {
+				op = "$sqlUpper"
+			}
+			return bson.D{{Key: op, Value: e}}, classText, true
+		}
+		if !checkFuncs[name] {
+			return nil, classNone, false
+		}
+		checking := tr.checking
+		tr.checking = true
+		e, ok, err := tr.funcExpr(f)
+		tr.checking = checking
+		if err != nil || !ok {
+			return nil, classNone, false
+		}
+		switch name {
+		case "btrim", "ltrim", "rtrim":
+			return e, classText, true
+		case "abs":
+			_, c, ok := tr.storageExpr(f.Args[0])
+			return e, c, ok && c != classText
+		}
+		return e, classInt, true
+	}
+	return nil, classNone, false
+}
+
+// mixClasses is the class of an operation on values of classes a and b (classNone: a NULL constant, of any
+// class), ok false for a mix whose SQL and storage values differ.
+func mixClasses(a, b valueClass) (valueClass, bool) {
+	switch {
+	case a == classNone:
+		return b, true
+	case b == classNone || a == b:
+		return a, true
+	case a == classText || b == classText:
+		return classNone, false
+	case a == classInt:
+		return b, true
+	case b == classInt:
+		return a, true
+	}
+	return classNone, false // numeric with double precision
+}
+
+// storedAs wraps e, of class c, in the conversion to the stored form of a column of type oid with modifier
+// typmod (toStored), ok false where the storage's conversion is not SQL's.
+func storedAs(e any, c valueClass, oid uint32, typmod int32) (any, bool) {
+	if typmod > 0 {
+		return nil, false // a length, precision or scale: SQL rounds or refuses, the storage would not
+	}
+	conv := ""
+	switch {
+	case oid == OIDInt4 && c == classInt:
+		conv = "$toInt"
+	case oid == OIDInt8 && c == classInt:
+		conv = "$toLong"
+	case oid == OIDFloat8 && (c == classInt || c == classFloat):
+		conv = "$toDouble"
+	case oid == OIDNumeric && (c == classInt || c == classNumeric):
+		conv = "$toDecimal"
+	case (oid == OIDText || oid == OIDVarchar) && c == classText:
+		return e, true
+	default:
+		return nil, false
+	}
+	return bson.D{{Key: conv, Value: e}}, true
+}
+
+// hiddenAs wraps e, of class c, in the conversion to the form SQL keeps an index expression's value in
+// (toBSON of the value: integers as int64).
+func hiddenAs(e any, c valueClass) (any, bool) {
+	switch c {
+	case classInt:
+		return bson.D{{Key: "$toLong", Value: e}}, true
+	case classFloat:
+		return bson.D{{Key: "$toDouble", Value: e}}, true
+	case classNumeric:
+		return bson.D{{Key: "$toDecimal", Value: e}}, true
+	case classText:
+		return e, true
+	}
+	return nil, false
+}
+
+// storageComputed are the computed fields the storage keeps for t: its generated columns, then its index
+// expressions, each that translates; with the text that identifies them (table.Computes).
+func (x *exec) storageComputed(t *table) ([]computedSpec, string) {
+	if !t.hasGenerated() {
+		return nil, ""
+	}
+	d := *t
+	d.declared = true
+	d.Computed = nil // an index expression is its hidden field to a filter (column1): here it is itself
+	tr := &translator{x: x, t: &d, alias: t.Name}
+	var out []computedSpec
+	add := func(field, text string, conv func(any, valueClass) (any, bool)) {
+		if strings.ContainsAny(field, ".$") {
+			return
+		}
+		n, err := x.keptExpr(text)
+		if err != nil {
+			return
+		}
+		e, c, ok := tr.storageExpr(n)
+		if !ok || c == classNone {
+			return
+		}
+		if e, ok = conv(e, c); !ok {
+			return
+		}
+		if _, isDoc := e.(bson.D); !isDoc {
+			e = bson.D{{Key: "$ifNull", Value: bson.A{e, nil}}} // a field path: the storage keeps an expression document
+		}
+		raw, err := bson.Marshal(bson.D{{Key: "e", Value: e}})
+		if err != nil {
+			return
+		}
+		out = append(out, computedSpec{Field: field, Expr: bson.Raw(raw).Lookup("e").Document()})
+	}
+	for _, c := range t.Columns {
+		if c.Generated != "" {
+			add(t.field(c.Name), c.Generated, func(e any, class valueClass) (any, bool) { return storedAs(e, class, c.Type, c.TypMod) })
+		}
+	}
+	for _, c := range t.Computed {
+		add(c.Field, c.Expr, hiddenAs)
+	}
+	var sig strings.Builder
+	for _, s := range out {
+		sig.WriteString(s.Field)
+		sig.WriteByte('=')
+		sig.WriteString(s.Expr.String())
+		sig.WriteByte(';')
+	}
+	if sig.Len() == 0 {
+		return nil, ""
+	}
+	return out, sig.String()
+}
+
+// computedSpec is one computed field the storage keeps for a table: the field and its aggregation expression.
+type computedSpec struct {
+	Field string
+	Expr  bson.Raw
+}
+
+// syncComputes gives t's collection the computed fields storageComputed makes of t when t's catalog entry records
+// others (table.Computes), and records them: after every save of the entry (saveTable), and when a statement reads
+// a table made before the storage computed its fields (readTable). Inside a transaction block nothing changes (a
+// catalog change would fail the block's writes to the table): the block's COMMIT makes the change
+// (commitDrops).
+func (x *exec) syncComputes(t *table) error {
+	if t.View != "" || !t.declared || (t.Computes == "" && !t.hasGenerated()) {
+		return nil
+	}
+	specs, sig := x.storageComputed(t)
+	if sig == t.Computes {
+		return nil
+	}
+	if x.inBlock() {
+		if x.s.ddl != nil && !slices.Contains(x.s.ddl.computes, t.Name) {
+			x.s.ddl.computes = append(x.s.ddl.computes, t.Name)
+		}
+		return nil
+	}
+	if err := x.s.db().setComputed(x.base, t.Name, specs); err != nil {
+		return err
+	}
+	t.Computes = sig
+	return x.saveTable(t)
+}
