@@ -162,3 +162,146 @@ func TestComputedFields_MongoDBPortWrites(t *testing.T) {
 		t.Fatalf("table made in a block:\n%s\nwant\n%s", got, want)
 	}
 }
+
+// TestComputedFields_SameAsSQL checks, for each generation expression the storage is given, that its value is
+// SQL's: the same text (a numeric's scale included) as SQL's evaluation of the expression over the row read
+// back, for rows of positive, negative, zero, NULL and non-ASCII values, written by SQL and over the MongoDB
+// port; and that the expressions whose storage value would differ (numeric with double precision, text with a
+// number, division) are not given to the storage.
+func TestComputedFields_SameAsSQL(t *testing.T) {
+	if os.Getenv(backendEnv) == "driver" {
+		t.Skip("a MongoDB deployment has no computed fields: SQL alone computes generated columns there (TestComputedFields_MongoDBPortWrites)")
+	}
+	url, db := startServer(t)
+	ctx := context.Background()
+	c := connect(t, url)
+	cases := []struct {
+		typ, expr string
+		storage   bool
+	}{
+		{"int", "i + 1", true}, {"int", "i * i", true}, {"int", "i - 5", true}, {"int", "abs(i)", true},
+		{"int", "coalesce(i, 0) * 2", true}, {"int", "length(s)", true}, {"int", "char_length(v)", true},
+		{"int", "octet_length(s)", true}, {"int", "num_nulls(i, s)", true}, {"int8", "j * 2", true},
+		{"int8", "i + j", true}, {"bigint", "i", true}, {"numeric", "n * 2", true}, {"numeric", "n + i", true},
+		{"numeric", "n * n", true}, {"numeric", "coalesce(n, 0.5)", true}, {"numeric", "n - 1.25", true},
+		{"numeric", "i * 1.10", true}, {"float8", "f * 2", true}, {"float8", "f + i", true}, {"float8", "f * f", true},
+		{"float8", "i * 1.5::float8", true}, {"text", "lower(s)", true}, {"text", "upper(v)", true},
+		{"text", "s || '-' || v", true}, {"text", "btrim(s)", true}, {"text", "ltrim(s, 'x')", true},
+		{"text", "coalesce(s, v)", true}, {"text", "lower(s) || upper(s)", true}, {"varchar", "v", true},
+		{"float8", "n * f", false}, {"text", "s || i", false}, {"int", "i / 2", false}, {"numeric(10,2)", "n * 3", false},
+	}
+	rows := []string{
+		"(1, 3, 10, 2.50, 1.5, ' Ünï Straße ', 'aBc')",
+		"(2, NULL, NULL, NULL, NULL, NULL, NULL)",
+		"(3, -7, -9000000000, -0.001, -2.25, 'xxHIx', '')",
+		"(4, 0, 0, 0, 0, '', 'ßİ')",
+	}
+	for i, tc := range cases {
+		name := fmt.Sprintf("same%d", i)
+		mustExec(t, c, fmt.Sprintf("CREATE TABLE %s (id int PRIMARY KEY, i int, j int8, n numeric, f float8, s text, v varchar, g %s GENERATED ALWAYS AS (%s) STORED)", name, tc.typ, tc.expr))
+		specs, err := db.Database("test").ListCollectionSpecifications(ctx, bson.D{{Key: "name", Value: name}})
+		if err != nil || len(specs) != 1 {
+			t.Fatalf("%s: %v %v", name, specs, err)
+		}
+		if given := len(specs[0].Options.Computed) == 1 && specs[0].Options.Computed[0].Field == "g"; given != tc.storage {
+			t.Errorf("%s %s: given to the storage %v, want %v (%v)", tc.typ, tc.expr, given, tc.storage, specs[0].Options.Computed)
+			continue
+		}
+		mustExec(t, c, fmt.Sprintf("INSERT INTO %s (id, i, j, n, f, s, v) VALUES %s", name, strings.Join(rows, ", ")))
+		if !tc.storage {
+			continue
+		}
+		// The same rows again over the storage's API, as a MongoDB client writes them (ids 11 to 14).
+		r, err := c.Query(ctx, fmt.Sprintf("SELECT id, i, j, n::text, f, s, v FROM %s", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var docs []any
+		for r.Next() {
+			vals, err := r.Values()
+			if err != nil {
+				t.Fatal(err)
+			}
+			d := bson.D{{Key: "_id", Value: vals[0].(int32) + 10}}
+			for k, col := range []string{"i", "j", "n", "f", "s", "v"} {
+				v := vals[k+1]
+				if v == nil {
+					continue
+				}
+				if col == "n" {
+					if v, err = bson.ParseDecimal128(v.(string)); err != nil {
+						t.Fatal(err)
+					}
+				}
+				d = append(d, bson.E{Key: col, Value: v})
+			}
+			docs = append(docs, d)
+		}
+		r.Close()
+		if _, err := db.Database("test").Collection(name).InsertMany(ctx, docs); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		var bad []string
+		r, err = c.Query(ctx, fmt.Sprintf("SELECT id, g::text, (%s)::text FROM %s ORDER BY id", tc.expr, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for r.Next() {
+			var id int32
+			var stored, sqls *string
+			if err := r.Scan(&id, &stored, &sqls); err != nil {
+				t.Fatal(err)
+			}
+			n++
+			if (stored == nil) != (sqls == nil) || stored != nil && *stored != *sqls {
+				bad = append(bad, fmt.Sprintf("row %d: stored %v, SQL %v", id, deref(stored), deref(sqls)))
+			}
+		}
+		r.Close()
+		if n != 2*len(rows) || len(bad) > 0 {
+			t.Errorf("%s %s: %d rows; %s", tc.typ, tc.expr, n, strings.Join(bad, "; "))
+		}
+		if tc.typ == "float8" || tc.typ == "varchar" || tc.expr == "i" {
+			continue
+		}
+		// The same expression in an index: its hidden field holds SQL's value, so a filter on the expression,
+		// which reads the field, finds both the row SQL wrote and its twin written over the API.
+		mustExec(t, c, fmt.Sprintf("CREATE INDEX ON %s ((%s))", name, tc.expr))
+		r, err = c.Query(ctx, fmt.Sprintf("SELECT id, (%s)::text FROM %s WHERE id < 10 AND (%s) IS NOT NULL ORDER BY id", tc.expr, name, tc.expr))
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := map[int32]string{}
+		for r.Next() {
+			var id int32
+			var v string
+			if err := r.Scan(&id, &v); err != nil {
+				t.Fatal(err)
+			}
+			want[id] = v
+		}
+		r.Close()
+		for id, v := range want {
+			var ids []int32
+			q := fmt.Sprintf("SELECT id FROM %s WHERE (%s) = '%s'::%s ORDER BY id", name, tc.expr, strings.ReplaceAll(v, "'", "''"), tc.typ)
+			r, err := c.Query(ctx, q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for r.Next() {
+				var got int32
+				if err := r.Scan(&got); err != nil {
+					t.Fatal(err)
+				}
+				if got%10 == id {
+					ids = append(ids, got)
+				}
+			}
+			r.Close()
+			if len(ids) != 2 {
+				t.Errorf("%s: found %v, want %d and %d", q, ids, id, id+10)
+			}
+		}
+	}
+}

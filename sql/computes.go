@@ -60,6 +60,7 @@ func (tr *translator) storageExpr(n *pg.Node) (any, valueClass, bool) {
 		if err != nil {
 			return nil, classNone, false
 		}
+		var ok bool
 		var class valueClass
 		switch v.(type) {
 		case nil:
@@ -78,8 +79,14 @@ func (tr *translator) storageExpr(n *pg.Node) (any, valueClass, bool) {
 		default:
 			return nil, classNone, false
 		}
-		sv, ok := stored(v, 0)
-		if !ok {
+		var sv any
+		if d, isDec := v.(*apd.Decimal); isDec {
+			b, err := decToBSON(d) // a decimal128 with the constant's places, as SQL's numeric arithmetic keeps them
+			if err != nil {
+				return nil, classNone, false
+			}
+			sv = b
+		} else if sv, ok = stored(v, 0); !ok {
 			return nil, classNone, false
 		}
 		return bson.D{{Key: "$literal", Value: sv}}, class, true
