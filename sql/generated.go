@@ -17,7 +17,8 @@ import (
 // writes a column the expression reads, or the generated column itself (SET col = DEFAULT), computes it again
 // from the row as updated, in the statement's transaction (genColl). A value given for the column is refused
 // (428C9), as are expressions that read another generated column, are not immutable, or hold a subquery,
-// an aggregate or a window function. Documents written over the MongoDB port are not computed.
+// an aggregate or a window function. Writes over the MongoDB port compute the expressions the storage can
+// (computes.go).
 
 // stableFuncs are the functions that read the session or the time (PostgreSQL's STABLE): with volatileFuncs, those
 // whose value a generation or index expression may not read.
