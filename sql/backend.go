@@ -33,6 +33,9 @@ type backend interface {
 	// catalogInTransactions reports whether a transaction may write the catalog (system.sql_tables and the
 	// other system collections) and create collections: DDL in a transaction block needs it (blockddl.go).
 	catalogInTransactions() bool
+	// computedFields reports whether the storage computes fields on every write (CollectionOptions.Computed):
+	// generated columns and index expressions are then computed whatever writes a row (computes.go).
+	computedFields() bool
 }
 
 // backendTxn is a transaction block's session.
@@ -114,6 +117,8 @@ func (e embedded) database(name string) backendDB { return embeddedDB{e.db.Datab
 func (e embedded) catalogGeneration() (uint64, bool) { return e.db.CatalogGeneration(), true }
 
 func (e embedded) catalogInTransactions() bool { return true }
+
+func (e embedded) computedFields() bool { return true }
 
 func (e embedded) listDatabaseNames(ctx context.Context) ([]string, error) {
 	return e.db.ListDatabaseNames(ctx)

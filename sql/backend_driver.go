@@ -40,6 +40,9 @@ func (d driverBackend) catalogGeneration() (uint64, bool) { return 0, false }
 // catalogInTransactions: MongoDB refuses writes to system collections in a transaction.
 func (d driverBackend) catalogInTransactions() bool { return false }
 
+// computedFields is false: MongoDB has no computed fields.
+func (d driverBackend) computedFields() bool { return false }
+
 func (d driverBackend) listDatabaseNames(ctx context.Context) ([]string, error) {
 	names, err := d.c.ListDatabaseNames(ctx, bson.D{})
 	return names, driverError(err)
@@ -136,8 +139,8 @@ func (d driverDB) setValidator(ctx context.Context, name string, validator bson.
 	return driverError(d.d.RunCommand(ctx, bson.D{{Key: "collMod", Value: name}, {Key: "validator", Value: validator}}).Err())
 }
 
-// setComputed does nothing: a MongoDB deployment has no computed fields, so SQL's writes alone compute generated
-// columns and index expressions there.
+// setComputed does nothing: a MongoDB deployment has no computed fields (computedFields), so SQL's writes alone
+// compute generated columns and index expressions there.
 func (d driverDB) setComputed(context.Context, string, []computedSpec) error { return nil }
 
 type driverColl struct{ c *mongo.Collection }

@@ -239,7 +239,7 @@ func hiddenAs(e any, c valueClass) (any, bool) {
 // storageComputed are the computed fields the storage keeps for t: its generated columns, then its index
 // expressions, each that translates; with the text that identifies them (table.Computes).
 func (x *exec) storageComputed(t *table) ([]computedSpec, string) {
-	if !t.hasGenerated() {
+	if !t.hasGenerated() || !x.s.e.b.computedFields() {
 		return nil, ""
 	}
 	d := *t
@@ -322,4 +322,18 @@ func (x *exec) syncComputes(t *table) error {
 	}
 	t.Computes = sig
 	return x.saveTable(t)
+}
+
+// storageComputes are the fields the storage computes for t now: those storageComputed gives, once t's collection
+// has them (table.Computes).
+func (x *exec) storageComputes(t *table) map[string]bool {
+	specs, sig := x.storageComputed(t)
+	if sig == "" || sig != t.Computes {
+		return nil
+	}
+	out := make(map[string]bool, len(specs))
+	for _, s := range specs {
+		out[s.Field] = true
+	}
+	return out
 }

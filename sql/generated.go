@@ -161,11 +161,14 @@ func (t *table) hasGenerated() bool {
 }
 
 // generatedReads are the columns t's generation and index expressions read, and the generated columns
-// themselves: an update that writes none of their fields leaves the computed values as they are.
+// themselves: an update that writes none of their fields leaves the computed values as they are. Expressions the
+// storage computes (storageComputes) are left out: every write computes them, atomically with it, so an update of
+// the columns they read stays one operation, without a transaction.
 func (x *exec) generatedReads(t *table) []string {
 	var out []string
+	byStorage := x.storageComputes(t)
 	for _, c := range t.Columns {
-		if c.Generated == "" {
+		if c.Generated == "" || byStorage[t.field(c.Name)] {
 			continue
 		}
 		out = append(out, c.Name)
@@ -174,6 +177,9 @@ func (x *exec) generatedReads(t *table) []string {
 		}
 	}
 	for _, c := range t.Computed {
+		if byStorage[c.Field] {
+			continue
+		}
 		if n, err := x.keptExpr(c.Expr); err == nil {
 			out = append(out, exprColumns(n)...)
 		}
