@@ -134,6 +134,16 @@ var uniqueSteps = []struct{ sql, want string }{
 	{"INSERT INTO du VALUES (3, 'z', 1, 2)", "23505 du du_ab Key (a, b)=(1, 2) already exists."},
 	{"INSERT INTO du VALUES (2, 'y', 5, 5)", ""},
 	{"UPDATE du SET code = 'x' WHERE id = 2", "23505 du du_code_key Key (code)=(x) already exists."},
+	{"CREATE TABLE dn (id int PRIMARY KEY, a int NOT NULL, b int)", ""},
+	{"INSERT INTO dn VALUES (1, NULL, 1)", "23502 dn  Failing row contains (1, null, 1). column=a"},
+	{"INSERT INTO dn VALUES (1, 1, NULL)", ""},
+	{"UPDATE dn SET a = NULL", "23502 dn  Failing row contains (1, null, null). column=a"},
+	{"ALTER TABLE dn ALTER COLUMN b SET NOT NULL", "23502 dn   column=b"},
+	{"DROP TABLE dn", ""},
+	{"CREATE TABLE dp (a int, b int)", ""},
+	{"INSERT INTO dp VALUES (1, NULL)", ""},
+	{"ALTER TABLE dp ADD PRIMARY KEY (b)", "23502 dp   column=b"},
+	{"DROP TABLE dp", ""},
 	{"CREATE TABLE dk (d date PRIMARY KEY)", ""},
 	{"INSERT INTO dk VALUES ('2020-01-01')", ""},
 	{"INSERT INTO dk VALUES ('2020-01-01')", "23505 dk dk_pkey Key (d)=(2020-01-01) already exists."},
@@ -180,6 +190,9 @@ func runBytea(t *testing.T, who string, c *pgx.Conn) {
 			var pe *pgconn.PgError
 			if errors.As(err, &pe) {
 				got = pe.Code + " " + pe.TableName + " " + pe.ConstraintName + " " + pe.Detail
+				if pe.ColumnName != "" {
+					got += " column=" + pe.ColumnName
+				}
 			}
 		}
 		want := s.want

@@ -292,7 +292,7 @@ func (c *conn) sendError(err error) {
 	}
 	c.be.Send(&pgproto3.ErrorResponse{Severity: "ERROR", SeverityUnlocalized: "ERROR", Code: e.Code, Message: e.Message,
 		Detail: e.Detail, Hint: e.Hint, Where: e.Where, Position: int32(e.Position), ConstraintName: e.Constraint, TableName: e.Table,
-		SchemaName: schema})
+		ColumnName: e.Column, SchemaName: schema})
 }
 
 // sendWarnings sends a statement's warnings as NoticeResponse messages, before its results as PostgreSQL does.

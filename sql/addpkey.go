@@ -128,7 +128,7 @@ func (x *exec) rekeyRows(ctx context.Context, t *table, keys []string, index str
 		for _, k := range keys {
 			v := doc.Lookup(k)
 			if v.Type == 0 || v.Type == bson.TypeNull {
-				return &Error{Code: CodeNotNullViolation, Table: t.Name,
+				return &Error{Code: CodeNotNullViolation, Table: t.Name, Column: k,
 					Message: fmt.Sprintf("column \"%s\" of relation \"%s\" contains null values", k, t.Name)}
 			}
 			id = append(id, bson.E{Key: k, Value: v})

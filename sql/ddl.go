@@ -1690,7 +1690,7 @@ func (x *exec) alterTable1(as *pg.AlterTableStmt, t *table, saved *bool) (*Resul
 		// x.ctx: in a block, the rows as the block sees them (it may have filled them).
 		if _, err := coll.findOne(x.ctx, bson.D{{Key: t.field(name), Value: nil}}); err == nil {
 			return nil, &Error{Code: CodeNotNullViolation, Message: fmt.Sprintf("column \"%s\" of relation \"%s\" contains null values", name, t.Name),
-				Table: t.Name}
+				Table: t.Name, Column: name}
 		} else if !isNoDocuments(err) {
 			return nil, err
 		}

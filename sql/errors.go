@@ -68,7 +68,9 @@ type Error struct {
 	Hint       string
 	Constraint string
 	Table      string
-	Position   int
+	// Column is the column a not-null violation names (PostgreSQL's column_name field).
+	Column   string
+	Position int
 	// Where is the error's context (PostgreSQL's CONTEXT: "COPY t, line 3").
 	Where string
 	// Severity is a warning's (Result.Warnings) severity: "" for WARNING, or NOTICE.

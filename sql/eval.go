@@ -533,16 +533,25 @@ func (x *exec) literalOperands(l, r any, ln, rn *pg.Node, sc *scope) (any, any, 
 	if isStringLiteral(rn) && r != nil {
 		if t := x.typeOf(ln, sc); isNumericType(t) || t == OIDBool {
 			v, err := coerce(r, t)
-			return l, v, err
+			return l, v, atLiteral(err, rn)
 		}
 	}
 	if isStringLiteral(ln) && l != nil {
 		if t := x.typeOf(rn, sc); isNumericType(t) || t == OIDBool {
 			v, err := coerce(l, t)
-			return v, r, err
+			return v, r, atLiteral(err, ln)
 		}
 	}
 	return l, r, nil
+}
+
+// atLiteral gives err, a literal's failed conversion, the literal's position when it has none, as PostgreSQL
+// points at the literal.
+func atLiteral(err error, lit *pg.Node) error {
+	if e, ok := err.(*Error); ok && e.Position == 0 && lit.GetAConst() != nil {
+		e.Position = int(lit.GetAConst().Location) + 1
+	}
+	return err
 }
 
 // isStringLiteral reports whether n is a string constant without a type ('x', not 'x'::text).

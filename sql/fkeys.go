@@ -635,7 +635,7 @@ func (x *exec) parentChanged(ctx context.Context, t *table, doc, after bson.Raw)
 					}
 					if col := child.column(c); col != nil && col.NotNull {
 						return &Error{Code: CodeNotNullViolation, Message: fmt.Sprintf("null value in column \"%s\" of relation \"%s\" violates not-null constraint", c, child.Name),
-							Table: child.Name}
+							Table: child.Name, Column: c}
 					}
 					unset = append(unset, bson.E{Key: child.field(c), Value: ""})
 				}

@@ -532,7 +532,10 @@ func (x *exec) fromItem(n *pg.Node, where *pg.Node, outer *scope) (*relation, er
 			where = andOf(own)
 		}
 		if where != nil {
-			filter = x.pushdown(where, t, alias, outer)
+			var err error
+			if filter, err = x.pushdownChecked(where, t, alias, outer); err != nil {
+				return nil, err
+			}
 		}
 		lookedUp := x.lookup != nil && x.lookupAlias == alias
 		if lookedUp {

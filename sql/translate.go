@@ -407,7 +407,7 @@ func (tr *translator) comparison(a *pg.A_Expr, want bool) ([]bson.D, bool, error
 		if !ok {
 			if isStringLiteral(other) && (isNumericType(oid) || oid == OIDBool) {
 				if _, err := coerce(v, oid); err != nil {
-					return nil, false, err // id = 'x': 22P02 whether or not a row is read
+					return nil, false, atLiteral(err, other) // id = 'x': 22P02 whether or not a row is read
 				}
 			}
 			break
@@ -905,7 +905,7 @@ func operators(order []string, ops map[string]bson.D) bson.D {
 
 // notNull is the 23502 of a NULL written to a NOT NULL column.
 func notNull(tbl, col string) *Error {
-	return &Error{Code: CodeNotNullViolation, Table: tbl,
+	return &Error{Code: CodeNotNullViolation, Table: tbl, Column: col,
 		Message: "null value in column \"" + col + "\" of relation \"" + tbl + "\" violates not-null constraint"}
 }
 
@@ -913,6 +913,13 @@ func notNull(tbl, col string) *Error {
 // by: the conjuncts that translate, each exactly. The whole clause is still
 // evaluated over the rows the scan returns.
 func (x *exec) pushdown(where *pg.Node, t *table, alias string, outer *scope) bson.D {
+	f, _ := x.pushdownChecked(where, t, alias, outer)
+	return f
+}
+
+// pushdownChecked is pushdown, with the error of a constant that does not convert to the type of the column it
+// is compared with (id = 'x': 22P02): PostgreSQL reports it before it reads a row, so an empty table does too.
+func (x *exec) pushdownChecked(where *pg.Node, t *table, alias string, outer *scope) (bson.D, error) {
 	tr := &translator{x: x, t: t, alias: alias, outer: outer}
 	var conjuncts []*pg.Node
 	if b := where.GetBoolExpr(); b != nil && b.Boolop == pg.BoolExprType_AND_EXPR {
@@ -926,14 +933,17 @@ func (x *exec) pushdown(where *pg.Node, t *table, alias string, outer *scope) bs
 			continue
 		}
 		cs, ok, err := tr.truth(c, true)
+		if e, isErr := err.(*Error); isErr && e.Code == CodeInvalidTextRep && e.Position > 0 {
+			return nil, err // a literal's conversion (atLiteral)
+		}
 		if err == nil && ok {
 			conds = append(conds, cs...)
 		}
 	}
 	if len(conds) == 0 {
-		return nil
+		return nil, nil
 	}
-	return mergeConds(conds)
+	return mergeConds(conds), nil
 }
 
 // isPushable reports whether a conjunct refers to nothing but the table,

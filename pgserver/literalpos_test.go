@@ -1,0 +1,47 @@
+package pgserver_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+)
+
+// errorFieldSteps run against Concord and PostgreSQL 15 (TestCompare_PostgreSQL): a literal that is no value of
+// the column's type is refused before any row is read, on an empty table too, pointing at the literal; errors
+// carry their position and, for a not-null violation, the column.
+var errorFieldSteps = []struct{ sql, want string }{
+	{"CREATE TABLE lp (id int PRIMARY KEY, owner text, bal numeric, ok bool NOT NULL DEFAULT true)", ""},
+	{"SELECT * FROM lp WHERE id = 'a'", `ERROR 22P02 invalid input syntax for type integer: "a" @29 table= column=`},
+	{"SELECT * FROM lp WHERE owner = 'x' AND bal = 'b'", `ERROR 22P02 invalid input syntax for type numeric: "b" @46 table= column=`},
+	{"SELECT * FROM lp WHERE 'c' = id", `ERROR 22P02 invalid input syntax for type integer: "c" @24 table= column=`},
+	{"SELECT * FROM lp WHERE ok = 'maybe'", `ERROR 22P02 invalid input syntax for type boolean: "maybe" @29 table= column=`},
+	{"DELETE FROM lp WHERE id = 'z'", `ERROR 22P02 invalid input syntax for type integer: "z" @27 table= column=`},
+	{"UPDATE lp SET bal = 1 WHERE id = 'q'", `ERROR 22P02 invalid input syntax for type integer: "q" @34 table= column=`},
+	{"INSERT INTO lp (id, ok) VALUES (1, NULL)", `ERROR 23502 null value in column "ok" of relation "lp" violates not-null constraint @0 table=lp column=ok`},
+	{"SELECT * FROM lp WHERE id = '1'", "OK"},
+	{"DROP TABLE lp", ""},
+}
+
+// runErrorFields runs errorFieldSteps on a connection.
+func runErrorFields(t *testing.T, who string, c *pgx.Conn) {
+	t.Helper()
+	ctx := context.Background()
+	for _, s := range errorFieldSteps {
+		_, err := c.Exec(ctx, s.sql)
+		got := "OK"
+		if err != nil {
+			got = "error " + err.Error()
+			var pe *pgconn.PgError
+			if errors.As(err, &pe) {
+				got = fmt.Sprintf("ERROR %s %s @%d table=%s column=%s", pe.Code, pe.Message, pe.Position, pe.TableName, pe.ColumnName)
+			}
+		}
+		if s.want != "" && got != s.want {
+			t.Errorf("%s: %s\n got: %q\nwant: %q", who, s.sql, got, s.want)
+		}
+	}
+}
