@@ -45,6 +45,10 @@ var indexCatalogSteps = []struct{ sql, want string }{
 	{"SELECT a.attname FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey) " +
 		"WHERE i.indrelid = 'ixc'::regclass AND i.indisprimary ORDER BY a.attnum", "a\nb\nSELECT 2"},
 	{"SELECT indkey, indkey[0], indkey[1], indkey[2] FROM pg_index WHERE indrelid = 'ixc'::regclass AND indisprimary", "1 2|1|2|\nSELECT 1"},
+	{"SELECT indkey::text, indkey::varchar FROM pg_index WHERE indrelid = 'ixc'::regclass AND indisprimary", "1 2|1 2\nSELECT 1"},
+	// A table never analyzed (reltuples -1), its index and its columns, as PostgreSQL 15 counts them.
+	{"SELECT c.relname, c.reltuples, c.relpages, c.relnatts, c.relisshared, c.relfilenode <> 0 FROM pg_class c " +
+		"WHERE c.relname IN ('ixc', 'ixc_pkey') ORDER BY 1", "ixc|-1|0|3|f|t\nixc_pkey|0|1|2|f|t\nSELECT 2"},
 	// regclass values compare as oids and print as names.
 	{"SELECT attname FROM pg_attribute WHERE attrelid = 'ixp'::regclass AND attnum > 0 ORDER BY attnum", "id\ncode\nName\nSELECT 3"},
 	{"SELECT attname FROM pg_attribute WHERE attrelid = (SELECT oid FROM pg_class WHERE relname = 'ixn')::regclass AND attnum > 0",

@@ -152,6 +152,13 @@ func (x *exec) eval(n *pg.Node, sc *scope) (any, error) {
 		if err != nil {
 			return nil, err
 		}
+		if a, isArr := v.([]any); isArr && (oid == OIDText || oid == OIDVarchar) && IsVector(x.typeOf(tc.Arg, sc)) {
+			parts := make([]string, len(a)) // an int2vector's text is its elements apart: indkey::text is "1 2"
+			for i, e := range a {
+				parts[i] = formatText(e)
+			}
+			v = strings.Join(parts, " ")
+		}
 		if oid == OIDText || oid == OIDVarchar {
 			v = x.numericText(v, tc.Arg, sc)
 			if b, ok := v.(bool); ok {

@@ -215,7 +215,8 @@ func (x *exec) catalogRelation(schema, name string) (*relation, error) {
 			{"relrowsecurity", OIDBool}, {"relforcerowsecurity", OIDBool}, {"relhasoids", OIDBool},
 			{"reltype", OIDOID}, {"relhassubclass", OIDBool},
 			{"reltablespace", OIDOID}, {"reloftype", OIDOID}, {"relreplident", OIDChar}, {"reloptions", OIDTextArray},
-			{"reltoastrelid", OIDOID}} {
+			{"reltoastrelid", OIDOID}, {"reltuples", OIDFloat4}, {"relpages", OIDInt4}, {"relallvisible", OIDInt4},
+			{"relnatts", OIDInt2}, {"relisshared", OIDBool}, {"relfilenode", OIDOID}} {
 			col(c.n, c.o)
 		}
 		indexes, err := x.pgIndexes()
@@ -230,12 +231,13 @@ func (x *exec) catalogRelation(schema, name string) (*relation, error) {
 			}
 			var options any // pg_class.reloptions: the table's storage parameters
 			checks := 0     // pg_class.relchecks: psql's \d lists the CHECK constraints when it is not 0
+			natts := 0      // pg_class.relnatts: the table's columns
 			// relhastriggers: PostgreSQL's foreign keys are triggers on both tables, and psql's \d lists them
 			// ("Foreign-key constraints", "Referenced by") only when it is set.
 			triggers := false
 			if !isView[t] {
 				if tt, err := x.lookupTable(t, 0); err == nil {
-					checks = len(tt.Checks)
+					checks, natts = len(tt.Checks), len(tt.Columns)
 					triggers = tt.hasFKTriggers()
 					if len(tt.RelOptions) > 0 {
 						opts := make([]any, len(tt.RelOptions))
@@ -252,7 +254,9 @@ func (x *exec) catalogRelation(schema, name string) (*relation, error) {
 			}
 			rel.rows = append(rel.rows, []any{tableOID(i), t, nsp, relkind, int64(10), int64(2), persistence, false,
 				hasIndex[tableOID(i)], int64(checks), false, triggers, false, false, false, tableOID(i) + rowTypeOIDOffset, false,
-				int64(0), int64(0), "d", options, int64(0)})
+				int64(0), int64(0), "d", options, int64(0),
+				// reltuples -1 and relpages 0: never vacuumed nor analyzed, as a new table of PostgreSQL 15's is
+				float64(-1), int64(0), int64(0), int64(natts), false, tableOID(i)})
 		}
 		for _, ix := range indexes {
 			nsp, persistence := int64(2200), "p"
@@ -260,7 +264,8 @@ func (x *exec) catalogRelation(schema, name string) (*relation, error) {
 				nsp, persistence = tempNamespaceOID, "t"
 			}
 			rel.rows = append(rel.rows, []any{ix.oid, ix.name, nsp, "i", int64(10), int64(403), persistence, false,
-				false, int64(0), false, false, false, false, false, int64(0), false, int64(0), int64(0), "n", nil, int64(0)})
+				false, int64(0), false, false, false, false, false, int64(0), false, int64(0), int64(0), "n", nil, int64(0),
+				float64(0), int64(1), int64(0), int64(len(ix.columns)), false, ix.oid})
 		}
 		seqs, err := x.pgSequences()
 		if err != nil {
@@ -268,7 +273,8 @@ func (x *exec) catalogRelation(schema, name string) (*relation, error) {
 		}
 		for _, s := range seqs {
 			rel.rows = append(rel.rows, []any{s.oid, s.name, int64(2200), "S", int64(10), int64(0), "p", false,
-				false, int64(0), false, false, false, false, false, int64(0), false, int64(0), int64(0), "n", nil, int64(0)})
+				false, int64(0), false, false, false, false, false, int64(0), false, int64(0), int64(0), "n", nil, int64(0),
+				float64(1), int64(1), int64(0), int64(3), false, s.oid})
 		}
 	case name == "pg_index":
 		for _, c := range []struct {
