@@ -77,6 +77,15 @@ func (d *Database) ModifyCollection(ctx context.Context, name string, change fun
 	return d.db.eng.ModifyCollection(ctx, engine.Namespace{DB: d.name, Coll: name}, change)
 }
 
+// CollectionOptions returns the options of the collection or view name (those it was created with, as collMod
+// left them) and whether it exists. The slices and documents in them are shared: the caller does not modify them.
+func (d *Database) CollectionOptions(name string) (CollectionOptions, bool) {
+	if d.db.check() != nil {
+		return CollectionOptions{}, false
+	}
+	return d.db.eng.CollectionOptions(engine.Namespace{DB: d.name, Coll: name})
+}
+
 // RenameCollection renames the collection from to `to` in this database, with its documents, indexes and
 // options. A missing source is NamespaceNotFound (26), an existing target NamespaceExists (48).
 func (d *Database) RenameCollection(ctx context.Context, from, to string) error {

@@ -61,6 +61,8 @@ type backendDB interface {
 	// setComputed replaces the computed fields of a collection (computes.go); a backend without them (a MongoDB
 	// deployment) ignores it.
 	setComputed(ctx context.Context, name string, specs []computedSpec) error
+	// computedOf are the computed fields a collection has now (none on a backend without them).
+	computedOf(name string) []computedSpec
 	// renameCollection renames a collection of the database, with its documents, indexes and validator.
 	renameCollection(ctx context.Context, from, to string) error
 }
@@ -215,6 +217,15 @@ func (d embeddedDB) setComputed(ctx context.Context, name string, specs []comput
 		o.Computed = fields
 		return nil
 	})
+}
+
+func (d embeddedDB) computedOf(name string) []computedSpec {
+	o, _ := d.d.CollectionOptions(name)
+	out := make([]computedSpec, len(o.Computed))
+	for i, f := range o.Computed {
+		out[i] = computedSpec{Field: f.Field, Expr: f.Expr}
+	}
+	return out
 }
 
 type embeddedColl struct{ c *concord.Collection }

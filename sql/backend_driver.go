@@ -143,6 +143,8 @@ func (d driverDB) setValidator(ctx context.Context, name string, validator bson.
 // compute generated columns and index expressions there.
 func (d driverDB) setComputed(context.Context, string, []computedSpec) error { return nil }
 
+func (d driverDB) computedOf(string) []computedSpec { return nil }
+
 type driverColl struct{ c *mongo.Collection }
 
 func (c driverColl) findOne(ctx context.Context, filter bson.D) (bson.Raw, error) {

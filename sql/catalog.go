@@ -64,9 +64,6 @@ type table struct {
 	// Ranges is rangesOf the table when its validator was last set: a table whose numeric(p,s) columns differ
 	// from it (made before the validator held their ranges) has its validator set again (readTable).
 	Ranges string `bson:"ranges,omitempty"`
-	// Computes identifies the computed fields the table's collection was last given (storageComputed): a table
-	// whose generated columns or index expressions translate otherwise now has them set again (readTable).
-	Computes string `bson:"computes,omitempty"`
 	// Predicates are the WHERE clauses of the table's partial indexes, by index name, as PostgreSQL's deparser
 	// writes them (pg_get_indexdef shows them; the index holds them as its partialFilterExpression).
 	Predicates map[string]string `bson:"predicates,omitempty"`
@@ -87,6 +84,8 @@ type table struct {
 	// it is refused, rather than putting back what that one changed.
 	Rev      int64 `bson:"rev,omitempty"`
 	declared bool
+	// unsynced: the storage does not compute the table's fields as storageComputed gives them (readTable).
+	unsynced bool
 }
 
 // pkeyName is the name of t's primary key constraint and index.
@@ -160,7 +159,7 @@ func (x *exec) lookupTable(name string, loc int32) (*table, error) {
 	if err == nil {
 		err = x.loadEnumsOf(t)
 	}
-	if err == nil && cacheable {
+	if err == nil && cacheable && !t.unsynced {
 		x.s.e.tables.put(gen, key, t)
 	}
 	if err == nil && !cacheable {
@@ -198,10 +197,14 @@ func (x *exec) readTable(name string, loc int32) (*table, error) {
 			// not change the collection) leaves it for the next statement.
 			_ = x.installRanges(&t)
 		}
-		if !x.describe {
+		if t.hasGenerated() && !x.computesInSync(&t) {
 			// Likewise a table whose computed fields the storage does not have as they are now (made before the
-			// storage computed them, or changed in a transaction block).
-			_ = x.syncComputes(&t)
+			// storage computed them, changed in a transaction block, or its collection made again); until they are
+			// set (not while a statement is only described), the table is not cached (lookupTable).
+			if !x.describe {
+				_ = x.syncComputes(&t)
+			}
+			t.unsynced = !x.computesInSync(&t)
 		}
 		return &t, nil
 	}

@@ -1,6 +1,7 @@
 package sql
 
 import (
+	"bytes"
 	"slices"
 	"strings"
 
@@ -237,10 +238,10 @@ func hiddenAs(e any, c valueClass) (any, bool) {
 }
 
 // storageComputed are the computed fields the storage keeps for t: its generated columns, then its index
-// expressions, each that translates; with the text that identifies them (table.Computes).
-func (x *exec) storageComputed(t *table) ([]computedSpec, string) {
+// expressions, each that translates.
+func (x *exec) storageComputed(t *table) []computedSpec {
 	if !t.hasGenerated() || !x.s.e.b.computedFields() {
-		return nil, ""
+		return nil
 	}
 	d := *t
 	d.declared = true
@@ -279,17 +280,7 @@ func (x *exec) storageComputed(t *table) ([]computedSpec, string) {
 	for _, c := range t.Computed {
 		add(c.Field, c.Expr, hiddenAs)
 	}
-	var sig strings.Builder
-	for _, s := range out {
-		sig.WriteString(s.Field)
-		sig.WriteByte('=')
-		sig.WriteString(s.Expr.String())
-		sig.WriteByte(';')
-	}
-	if sig.Len() == 0 {
-		return nil, ""
-	}
-	return out, sig.String()
+	return out
 }
 
 // computedSpec is one computed field the storage keeps for a table: the field and its aggregation expression.
@@ -298,17 +289,17 @@ type computedSpec struct {
 	Expr  bson.Raw
 }
 
-// syncComputes gives t's collection the computed fields storageComputed makes of t when t's catalog entry records
-// others (table.Computes), and records them: after every save of the entry (saveTable), and when a statement reads
-// a table made before the storage computed its fields (readTable). Inside a transaction block nothing changes (a
-// catalog change would fail the block's writes to the table): the block's COMMIT makes the change
-// (commitDrops).
+// syncComputes gives t's collection the computed fields storageComputed makes of t when it has others: after
+// every save of t's catalog entry (saveTable), and when a statement reads a table whose collection's fields are
+// not those (made before the storage computed them, or its collection made again over the MongoDB port:
+// readTable). Inside a transaction block nothing changes (a catalog change would fail the block's writes to the
+// table): the block's COMMIT makes the change (commitDrops).
 func (x *exec) syncComputes(t *table) error {
-	if t.View != "" || !t.declared || (t.Computes == "" && !t.hasGenerated()) {
+	if t.View != "" || !t.declared || !x.s.e.b.computedFields() {
 		return nil
 	}
-	specs, sig := x.storageComputed(t)
-	if sig == t.Computes {
+	want := x.storageComputed(t)
+	if sameSpecs(want, x.s.db().computedOf(t.Name)) {
 		return nil
 	}
 	if x.inBlock() {
@@ -317,23 +308,34 @@ func (x *exec) syncComputes(t *table) error {
 		}
 		return nil
 	}
-	if err := x.s.db().setComputed(x.base, t.Name, specs); err != nil {
-		return err
-	}
-	t.Computes = sig
-	return x.saveTable(t)
+	return x.s.db().setComputed(x.base, t.Name, want)
 }
 
-// storageComputes are the fields the storage computes for t now: those storageComputed gives, once t's collection
-// has them (table.Computes).
+// computesInSync reports whether t's collection has the computed fields storageComputed makes of t.
+func (x *exec) computesInSync(t *table) bool {
+	if t.View != "" || !t.declared || !x.s.e.b.computedFields() {
+		return true
+	}
+	return sameSpecs(x.storageComputed(t), x.s.db().computedOf(t.Name))
+}
+
+// sameSpecs reports whether a and b are the same computed fields, in the same order.
+func sameSpecs(a, b []computedSpec) bool {
+	return slices.EqualFunc(a, b, func(x, y computedSpec) bool { return x.Field == y.Field && bytes.Equal(x.Expr, y.Expr) })
+}
+
+// storageComputes are the fields the storage computes for t now: those of storageComputed that t's collection has.
 func (x *exec) storageComputes(t *table) map[string]bool {
-	specs, sig := x.storageComputed(t)
-	if sig == "" || sig != t.Computes {
+	want := x.storageComputed(t)
+	if len(want) == 0 {
 		return nil
 	}
-	out := make(map[string]bool, len(specs))
-	for _, s := range specs {
-		out[s.Field] = true
+	have := x.s.db().computedOf(t.Name)
+	out := make(map[string]bool, len(want))
+	for _, w := range want {
+		if slices.ContainsFunc(have, func(h computedSpec) bool { return h.Field == w.Field && bytes.Equal(h.Expr, w.Expr) }) {
+			out[w.Field] = true
+		}
 	}
 	return out
 }

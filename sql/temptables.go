@@ -102,6 +102,10 @@ func (d tempDB) setComputed(ctx context.Context, name string, specs []computedSp
 	return d.backendDB.setComputed(ctx, d.s.storageOf(name), specs)
 }
 
+func (d tempDB) computedOf(name string) []computedSpec {
+	return d.backendDB.computedOf(d.s.storageOf(name))
+}
+
 func (d tempDB) setValidator(ctx context.Context, name string, validator bson.D) error {
 	return d.backendDB.setValidator(ctx, d.s.storageOf(name), validator)
 }
