@@ -324,18 +324,21 @@ func sameSpecs(a, b []computedSpec) bool {
 	return slices.EqualFunc(a, b, func(x, y computedSpec) bool { return x.Field == y.Field && bytes.Equal(x.Expr, y.Expr) })
 }
 
-// storageComputes are the fields the storage computes for t now: those of storageComputed that t's collection has.
+// storageComputes are the fields the storage computes for t now: those t's collection has. A statement reads it
+// for every write, so it asks the storage only, without translating t's expressions again: the collection has
+// the fields storageComputed gives (the statement found t in step, or made it so: readTable), but for additions
+// of a transaction block's DDL, which the storage gets at COMMIT and SQL computes meanwhile.
 func (x *exec) storageComputes(t *table) map[string]bool {
-	want := x.storageComputed(t)
-	if len(want) == 0 {
+	if !x.s.e.b.computedFields() {
 		return nil
 	}
 	have := x.s.db().computedOf(t.Name)
-	out := make(map[string]bool, len(want))
-	for _, w := range want {
-		if slices.ContainsFunc(have, func(h computedSpec) bool { return h.Field == w.Field && bytes.Equal(h.Expr, w.Expr) }) {
-			out[w.Field] = true
-		}
+	if len(have) == 0 {
+		return nil
+	}
+	out := make(map[string]bool, len(have))
+	for _, h := range have {
+		out[h.Field] = true
 	}
 	return out
 }
