@@ -1,6 +1,9 @@
 package pgserver_test
 
 import (
+	"context"
+	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
@@ -8,7 +11,8 @@ import (
 
 // jsonFnSteps: PostgreSQL 15's json functions, with its answers: array_to_json and row_to_json (pretty too) of
 // arrays, anonymous ROW(...) records (fields f1, f2, ...), table rows and subquery rows; json_to_record,
-// jsonb_to_record, json_to_recordset and jsonb_to_recordset with a column definition list; jsonb_insert;
+// jsonb_to_record, json_to_recordset and jsonb_to_recordset with a column definition list, json[b]_populate_record
+// and json[b]_populate_recordset over a table's row type (an INSERT ... SELECT of them too); jsonb_insert;
 // jsonb_exists, jsonb_exists_any and jsonb_exists_all; and the json type's text: a cast keeps its input as
 // written, and json_build_object, json_build_array, json_object_agg, json_agg, json_strip_nulls and to_json write
 // PostgreSQL's layouts. Errors: wrong argument types, bad paths, keys that exist, NULLs where none may be.
@@ -157,8 +161,63 @@ var jsonFnSteps = []struct{ sql, want string }{
 		"\"a\\\"b\"|1.50|t|[\"x\",\"y\"]|{\"b\": 1}\nSELECT 1"},
 	{"SELECT to_json(born), to_json(pay), to_json(tags), to_json(doc) FROM jfemp WHERE id = 1",
 		"\"1990-01-02\"|10.50|[\"a\",\"b\"]|{\"k\": [1, 2]}\nSELECT 1"},
+	// The populate functions take their columns from a table's row type: NULL::table.
+	{"SELECT * FROM jsonb_populate_recordset(NULL::jfemp, '[{\"id\":7,\"name\":\"cy\",\"pay\":2.256,\"tags\":[\"x\"],\"doc\":{\"k\":1}},{\"id\":8,\"extra\":5}]')",
+		"7|cy||2.26|{x}|{\"k\": 1}\n8|||||\nSELECT 2"},
+	{"SELECT r.id, r.born FROM json_populate_record(NULL::public.jfemp, '{\"id\": 9, \"born\": \"2001-02-03\"}') AS r",
+		"9|2001-02-03\nSELECT 1"},
+	{"INSERT INTO jfemp SELECT * FROM jsonb_populate_recordset(NULL::jfemp, '[{\"id\": 10, \"name\": \"dee\"}, {\"id\": 11, \"tags\": [\"a\",\"b\"]}]') RETURNING id, name, tags",
+		"10|dee|\n11||{a,b}\nINSERT 0 2"},
+	{"SELECT * FROM jsonb_populate_record(NULL::nojf, '{}')", "ERROR 42704"},
+	{"SELECT * FROM jsonb_populate_record(NULL::int, '{}')", "ERROR 42804"},
+	{"SELECT * FROM jsonb_populate_record(NULL::jfemp, '[1]')", "ERROR 22023"},
+	{"SELECT * FROM jsonb_populate_recordset(NULL::jfemp, '{\"id\": 1}')", "ERROR 22023"},
+	{"SELECT * FROM jsonb_populate_record(NULL::jfemp, '{\"id\": \"x\"}')", "ERROR 22P02"},
+	{"SELECT * FROM jsonb_populate_record(NULL::jfemp, '{}') AS t(a int)", "ERROR 42601"},
 	{"DROP TABLE jfemp",
 		"DROP TABLE"},
 }
 
 func runJSONFn(t *testing.T, who string, c *pgx.Conn) { runSteps(t, who, c, jsonFnSteps) }
+
+// TestJSONPopulate_Parameter writes rows that arrive as one JSON parameter, as applications bulk-insert with pgx:
+// INSERT INTO t SELECT * FROM jsonb_populate_recordset(NULL::t, $1), the parameter's type inferred as jsonb.
+func TestJSONPopulate_Parameter(t *testing.T) {
+	url, _ := startServer(t)
+	c := connect(t, url)
+	ctx := context.Background()
+	mustExec(t, c, "CREATE TABLE jp (id int PRIMARY KEY, name text NOT NULL, score numeric(5,2), tags text[])")
+	rows := `[{"id": 1, "name": "a", "score": 1.005, "tags": ["x", "y"]}, {"id": 2, "name": "b"}]`
+	tag, err := c.Exec(ctx, "INSERT INTO jp SELECT * FROM jsonb_populate_recordset(NULL::jp, $1)", rows)
+	if err != nil || tag.String() != "INSERT 0 2" {
+		t.Fatalf("insert: %v %v", tag, err)
+	}
+	var got []string
+	r, err := c.Query(ctx, "SELECT id, name, coalesce(score::text, '-'), coalesce(array_to_string(tags, ','), '-') FROM jp ORDER BY id")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for r.Next() {
+		var id int32
+		var name, score, tags string
+		if err := r.Scan(&id, &name, &score, &tags); err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, fmt.Sprintf("%d %s %s %s", id, name, score, tags))
+	}
+	if err := r.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(got, "; ") != "1 a 1.01 x,y; 2 b - -" {
+		t.Fatalf("rows: %q", got)
+	}
+	// A row the table's constraints refuse refuses the statement: nothing of it is written.
+	_, err = c.Exec(ctx, "INSERT INTO jp SELECT * FROM jsonb_populate_recordset(NULL::jp, $1)", `[{"id": 3, "name": "c"}, {"id": 4}]`)
+	if sqlState(err) != "23502" {
+		t.Fatalf("a row without its NOT NULL name: %v, want 23502", err)
+	}
+	var n int
+	if err := c.QueryRow(ctx, "SELECT count(*) FROM jp").Scan(&n); err != nil || n != 2 {
+		t.Fatalf("%d rows (%v), want 2", n, err)
+	}
+}

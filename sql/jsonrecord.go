@@ -3,6 +3,7 @@ package sql
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"strings"
 
 	pg "github.com/pganalyze/pg_query_go/v6"
@@ -15,26 +16,48 @@ import (
 // value's JSON text as the type's input, a JSON array as an array column's elements, the JSON text itself for a
 // json or jsonb column.
 
+//
+// json_populate_record, jsonb_populate_record and their recordset twins take the columns from a table's row type
+// instead, given as their first argument: SELECT * FROM jsonb_populate_recordset(NULL::users, $1), and INSERT INTO
+// users SELECT * FROM ... with it, the usual way of writing rows that arrive as JSON. The base row is NULL (its
+// columns' values where the object has no key): another base row is not supported.
+
 // jsonRecordFuncs are the functions this file runs, each true when it returns a set of rows.
 var jsonRecordFuncs = map[string]bool{"json_to_record": false, "jsonb_to_record": false,
-	"json_to_recordset": true, "jsonb_to_recordset": true}
+	"json_to_recordset": true, "jsonb_to_recordset": true,
+	"json_populate_record": false, "jsonb_populate_record": false,
+	"json_populate_recordset": true, "jsonb_populate_recordset": true}
 
 // jsonToRecord is one of jsonRecordFuncs in FROM.
 func (x *exec) jsonToRecord(rf *pg.RangeFunction, f *pg.FuncCall, sc *scope) (*relation, error) {
 	name := funcName(f)
-	if len(rf.Coldeflist) == 0 {
+	populate := strings.Contains(name, "_populate_")
+	if populate {
+		if len(rf.Coldeflist) > 0 {
+			return nil, errorf(CodeSyntaxError, "a column definition list is only allowed for functions returning \"record\"")
+		}
+		if len(f.Args) != 2 {
+			return nil, errorf(CodeUndefinedFunction, "function %s with %d arguments does not exist", name, len(f.Args))
+		}
+	} else if len(rf.Coldeflist) == 0 {
 		return nil, errorf(CodeSyntaxError, "a column definition list is required for functions returning \"record\"")
 	}
-	if rf.Ordinality {
+	if rf.Ordinality && !populate {
 		return nil, &Error{Code: CodeSyntaxError, Message: "WITH ORDINALITY cannot be used with a column definition list",
 			Hint: "Put the column definition list inside ROWS FROM()."}
 	}
-	if len(f.Args) != 1 {
+	if rf.Ordinality {
+		return nil, unsupported("WITH ORDINALITY on " + name)
+	}
+	if !populate && len(f.Args) != 1 {
 		return nil, errorf(CodeUndefinedFunction, "function %s with %d arguments does not exist", name, len(f.Args))
 	}
 	qual := name
 	if rf.Alias != nil {
 		qual = rf.Alias.Aliasname
+	}
+	if populate {
+		return x.populateRecord(f, qual, sc)
 	}
 	cols := make([]relCol, len(rf.Coldeflist))
 	typmods := make([]int32, len(cols))
@@ -57,11 +80,58 @@ func (x *exec) jsonToRecord(rf *pg.RangeFunction, f *pg.FuncCall, sc *scope) (*r
 		}
 		cols[i] = relCol{qual: qual, name: cd.Colname, oid: oid}
 	}
+	return x.jsonRecords(name, f.Args[0], cols, typmods, sc)
+}
+
+// populateRecord is json[b]_populate_record[set](NULL::table, json) in FROM: the table's columns, as
+// jsonRecords fills them.
+func (x *exec) populateRecord(f *pg.FuncCall, qual string, sc *scope) (*relation, error) {
+	tc := f.Args[0].GetTypeCast()
+	if tc == nil || tc.Arg.GetAConst() == nil || !tc.Arg.GetAConst().Isnull {
+		return nil, unsupported(funcName(f) + " with a base row other than NULL::table")
+	}
+	names := tc.TypeName.GetNames()
+	if len(names) == 2 && names[0].GetString_().GetSval() == "public" {
+		names = names[1:]
+	}
+	typeName := ""
+	if len(names) == 1 {
+		typeName = names[0].GetString_().GetSval()
+	}
+	missing := &Error{Code: CodeUndefinedObject, Message: fmt.Sprintf("type \"%s\" does not exist", typeName),
+		Position: int(tc.TypeName.GetLocation()) + 1}
+	if typeName == "" || len(tc.TypeName.ArrayBounds) > 0 {
+		if _, err := x.resolveType(tc.TypeName); err == nil {
+			return nil, errorf(CodeDatatypeMismatch, "first argument of %s must be a row type", funcName(f))
+		}
+		return nil, missing
+	}
+	t, err := x.lookupTable(typeName, 0)
+	if err != nil || !t.declared {
+		if _, terr := x.resolveType(tc.TypeName); terr == nil {
+			return nil, errorf(CodeDatatypeMismatch, "first argument of %s must be a row type", funcName(f))
+		}
+		if err != nil && AsError(err).Code != CodeUndefinedTable {
+			return nil, err
+		}
+		return nil, missing
+	}
+	cols := make([]relCol, len(t.Columns))
+	typmods := make([]int32, len(cols))
+	for i, c := range t.Columns {
+		cols[i] = relCol{qual: qual, name: c.Name, oid: c.Type}
+		typmods[i] = c.TypMod
+	}
+	return x.jsonRecords(funcName(f), f.Args[1], cols, typmods, sc)
+}
+
+// jsonRecords are the rows of one of jsonRecordFuncs over the JSON argument arg, in the columns cols.
+func (x *exec) jsonRecords(name string, argNode *pg.Node, cols []relCol, typmods []int32, sc *scope) (*relation, error) {
 	rel := &relation{cols: cols}
 	if x.describe {
 		return rel, nil
 	}
-	arg, err := x.eval(f.Args[0], sc)
+	arg, err := x.eval(argNode, sc)
 	if err != nil {
 		return nil, err
 	}
