@@ -9,7 +9,8 @@ import (
 )
 
 // dateArraySteps: date[] and timestamp[] columns, as PostgreSQL 15 has them: literals and ARRAY constructors,
-// NULL elements, an invalid element (22008), subscripts, array_length, = ANY, @>, array_append, array_agg and
+// NULL elements, an invalid element (22008), subscripts, array_length, = ANY, @> (with an untyped literal too),
+// array_append, array_agg and
 // unnest of dates, pg_typeof and \d's type names.
 var dateArraySteps = []struct{ sql, want string }{
 	{"CREATE TABLE da (id int PRIMARY KEY, ds date[], ts timestamp[])", "CREATE TABLE"},
@@ -25,6 +26,12 @@ var dateArraySteps = []struct{ sql, want string }{
 		"date[]|date|timestamp without time zone[]|timestamp without time zone\nSELECT 1"},
 	{"SELECT id FROM da WHERE '2024-03-04' = ANY(ds)", "1\nSELECT 1"},
 	{"SELECT id FROM da WHERE ds @> ARRAY['2024-07-08'::date] ORDER BY id", "2\n3\nSELECT 2"},
+	// An untyped literal beside an array is an array of its type.
+	{"SELECT id FROM da WHERE ds @> '{2024-07-08}' ORDER BY id", "2\n3\nSELECT 2"},
+	{"SELECT id FROM da WHERE '{2024-01-02}' <@ ds AND NOT (ds <@ '{2024-01-02}') ORDER BY id", "1\nSELECT 1"},
+	{"SELECT id FROM da WHERE ds && '{2024-05-06,1999-01-01}' ORDER BY id", "2\nSELECT 1"},
+	{"SELECT id FROM da WHERE ds @> '{x}'", "ERROR 22007"},
+	{"SELECT '{1,2}' @> '{1}'", "ERROR 42725"},
 	{"UPDATE da SET ds = array_append(ds, '2025-01-01') WHERE id = 1", "UPDATE 1"},
 	{"SELECT ds, ds[3] + 1 FROM da WHERE id = 1", "{2024-01-02,2024-03-04,2025-01-01}|2025-01-02\nSELECT 1"},
 	{"SELECT array_agg(d ORDER BY d) FROM (VALUES ('2024-01-01'::date), ('2023-01-01')) v(d)", "{2023-01-01,2024-01-01}\nSELECT 1"},

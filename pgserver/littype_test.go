@@ -94,8 +94,8 @@ func runInputPositions(t *testing.T, who string, c *pgx.Conn) {
 }
 
 // runColumnNames checks the names PostgreSQL gives unnamed result columns: NULLIF's, ROW's, COLLATE's argument's,
-// the SQL-standard functions written without parentheses, and a cast of a CASE (the type's name, a CASE's being
-// weaker).
+// the SQL-standard functions written without parentheses, a cast of a CASE (the type's name, a CASE's being
+// weaker) and a CASE whose ELSE has a name of its own.
 func runColumnNames(t *testing.T, who string, c *pgx.Conn) {
 	for _, s := range []struct{ sql, want string }{
 		{"SELECT nullif(1, 2), CASE WHEN true THEN 1 END::text, CASE WHEN true THEN 1 END, ROW(1, 2), 'a' COLLATE \"C\"",
@@ -107,6 +107,11 @@ func runColumnNames(t *testing.T, who string, c *pgx.Conn) {
 		{"SELECT coalesce(1, 2)::text, (1 + 2)::text, greatest(1, 2)::int8, nullif(1, 2)::text",
 			"coalesce,text,greatest,nullif"},
 		{"SELECT grouping(g) FROM (VALUES (1)) v(g) GROUP BY ROLLUP (g)", "grouping"},
+		// A CASE takes its ELSE's name when that is a column's or a function's.
+		{"SELECT CASE k WHEN 'a' THEN 'x' ELSE upper(k) END, CASE WHEN n > 0 THEN n END, CASE WHEN true THEN 1 ELSE n END, " +
+			"CASE WHEN true THEN k ELSE 'z'::text END::varchar, CASE WHEN true THEN 1 ELSE n::text::int END, " +
+			"CASE WHEN true THEN k ELSE CASE WHEN false THEN k ELSE upper(k) END END FROM (VALUES ('a', 1)) v(k, n)",
+			"upper,case,n,varchar,n,upper"},
 	} {
 		rows, err := c.Query(context.Background(), s.sql)
 		if err != nil {

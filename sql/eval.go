@@ -349,6 +349,15 @@ func (x *exec) evalAExpr(a *pg.A_Expr, sc *scope) (any, error) {
 			}
 		}
 		switch op {
+		case "@>", "<@", "&&":
+			// tags @> '{x}': the untyped literal is an array of the other side's type, as in PostgreSQL.
+			if isStringLiteral(a.Lexpr) && isStringLiteral(a.Rexpr) {
+				return nil, &Error{Code: "42725", Message: "operator is not unique: unknown " + op + " unknown",
+					Hint: "Could not choose a best candidate operator. You might need to add explicit type casts.", Position: int(a.Location) + 1}
+			}
+			if l, r, err = x.arrayLiteralOperands(l, r, a.Lexpr, a.Rexpr, sc); err != nil {
+				return nil, err
+			}
 		case "+", "-", "*", "/", "%":
 			// '1.5' + 1 is 22P02: the untyped literal takes the integer's type, as in PostgreSQL.
 			if isStringLiteral(a.Lexpr) != isStringLiteral(a.Rexpr) {
@@ -545,6 +554,24 @@ func (x *exec) literalOperands(l, r any, ln, rn *pg.Node, sc *scope) (any, any, 
 	}
 	if isStringLiteral(ln) && l != nil {
 		if t := x.typeOf(rn, sc); isNumericType(t) || t == OIDBool {
+			v, err := coerce(l, t)
+			return v, r, atLiteral(err, ln)
+		}
+	}
+	return l, r, nil
+}
+
+// arrayLiteralOperands converts an untyped string literal beside an array to the array's type ('{x,y}' beside a
+// text[] is the array of x and y).
+func (x *exec) arrayLiteralOperands(l, r any, ln, rn *pg.Node, sc *scope) (any, any, error) {
+	if isStringLiteral(rn) && r != nil {
+		if t := x.typeOf(ln, sc); isArrayType(t) && !IsVector(t) {
+			v, err := coerce(r, t)
+			return l, v, atLiteral(err, rn)
+		}
+	}
+	if isStringLiteral(ln) && l != nil {
+		if t := x.typeOf(rn, sc); isArrayType(t) && !IsVector(t) {
 			v, err := coerce(l, t)
 			return v, r, atLiteral(err, ln)
 		}

@@ -1707,6 +1707,34 @@ var sqlValueNames = map[pg.SQLValueFunctionOp]string{
 	pg.SQLValueFunctionOp_SVFOP_CURRENT_SCHEMA: "current_schema",
 }
 
+// exprNameStrong is exprName of a cast or a CASE, and whether the name is a strong one in PostgreSQL's
+// FigureColname: a cast takes the name of what it casts when that is strong (x::int8 is x), else its type's, a
+// weak one ('abc'::bytea::text is text); a CASE takes its ELSE's name when strong (CASE ... ELSE upper(k) END is
+// upper), else the weak "case" (CASE ... END::text is text).
+func exprNameStrong(n *pg.Node) (string, bool) {
+	switch {
+	case n.GetTypeCast() != nil:
+		arg := n.GetTypeCast().Arg
+		for arg.GetTypeCast() != nil {
+			arg = arg.GetTypeCast().Arg
+		}
+		if inner, strong := exprNameStrong(arg); strong {
+			return inner, true
+		}
+		tn := n.GetTypeCast().TypeName.Names
+		return tn[len(tn)-1].GetString_().GetSval(), false
+	case n.GetCaseExpr() != nil:
+		if d := n.GetCaseExpr().Defresult; d != nil {
+			if name, strong := exprNameStrong(d); strong {
+				return name, true
+			}
+		}
+		return "case", false
+	}
+	name := exprName(n)
+	return name, name != "?column?"
+}
+
 // exprName is the column name PostgreSQL gives an unnamed expression.
 func exprName(n *pg.Node) string {
 	switch {
@@ -1715,20 +1743,9 @@ func exprName(n *pg.Node) string {
 		return f[len(f)-1]
 	case n.GetFuncCall() != nil:
 		return funcName(n.GetFuncCall())
-	case n.GetTypeCast() != nil:
-		// A cast takes the name of what it casts, unless that name came only from a type: x::int8 is x,
-		// 'abc'::bytea::text is text.
-		arg := n.GetTypeCast().Arg
-		for arg.GetTypeCast() != nil {
-			arg = arg.GetTypeCast().Arg
-		}
-		if inner := exprName(arg); inner != "?column?" && arg.GetCaseExpr() == nil {
-			return inner // a CASE's name is weaker than a type's: CASE ... END::text is text
-		}
-		tn := n.GetTypeCast().TypeName.Names
-		return tn[len(tn)-1].GetString_().GetSval()
-	case n.GetCaseExpr() != nil:
-		return "case"
+	case n.GetTypeCast() != nil, n.GetCaseExpr() != nil:
+		name, _ := exprNameStrong(n)
+		return name
 	case n.GetCoalesceExpr() != nil:
 		return "coalesce"
 	case n.GetSqlvalueFunction() != nil:
