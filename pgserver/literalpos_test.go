@@ -23,6 +23,16 @@ var errorFieldSteps = []struct{ sql, want string }{
 	{"UPDATE lp SET bal = 1 WHERE id = 'q'", `ERROR 22P02 invalid input syntax for type integer: "q" @34 table= column=`},
 	{"INSERT INTO lp (id, ok) VALUES (1, NULL)", `ERROR 23502 null value in column "ok" of relation "lp" violates not-null constraint @0 table=lp column=ok`},
 	{"SELECT * FROM lp WHERE id = '1'", "OK"},
+	// The results of a CASE, COALESCE's, GREATEST's and an ARRAY's arguments have one type, before any row.
+	{"SELECT CASE WHEN ok THEN id ELSE owner END FROM lp", "ERROR 42804 CASE types text and integer cannot be matched @26 table= column="},
+	{"SELECT CASE WHEN true THEN 1 ELSE 'a'::text END", "ERROR 42804 CASE types text and integer cannot be matched @28 table= column="},
+	{"SELECT coalesce(bal, owner) FROM lp", "ERROR 42804 COALESCE types numeric and text cannot be matched @22 table= column="},
+	{"SELECT greatest(1, 'a'::text), least(2, 3)", "ERROR 42804 GREATEST types integer and text cannot be matched @20 table= column="},
+	{"SELECT ARRAY[id, 'a'::text] FROM lp", "ERROR 42804 ARRAY types integer and text cannot be matched @18 table= column="},
+	{"SELECT nullif(id, owner) FROM lp", "ERROR 42883 operator does not exist: integer = text @8 table= column="},
+	{"SELECT CASE id WHEN 'a'::text THEN 1 END FROM lp", "ERROR 42883 operator does not exist: integer = text @16 table= column="},
+	{"SELECT CASE WHEN true THEN 1 ELSE 2.5 END, coalesce(id, bal), greatest(now(), '2024-01-01'::date) FROM lp", "OK"},
+	{"SELECT CASE WHEN true THEN '2024-01-01'::timestamptz ELSE '12:00'::time END", "ERROR 42846 CASE/WHEN could not convert type timestamp with time zone to time without time zone @28 table= column="},
 	{"DROP TABLE lp", ""},
 }
 

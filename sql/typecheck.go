@@ -2,6 +2,7 @@ package sql
 
 import (
 	"fmt"
+	"strings"
 
 	pg "github.com/pganalyze/pg_query_go/v6"
 )
@@ -86,14 +87,89 @@ func (x *exec) checkTypes(n *pg.Node, sc *scope) error {
 	var bad error
 	walkNoSub(n, func(m *pg.Node) bool {
 		switch {
+		case m.GetAExpr() != nil && m.GetAExpr().Kind == pg.A_Expr_Kind_AEXPR_NULLIF:
+			// NULLIF(a, b) compares with a = b: types of different categories have no such operator.
+			a := m.GetAExpr()
+			lt, lok := x.scalarKind(a.Lexpr, sc)
+			rt, rok := x.scalarKind(a.Rexpr, sc)
+			if lok && rok && lt != rt && lt != OIDUnknown && rt != OIDUnknown {
+				if _, err := commonType("NULLIF", lt, rt); err != nil {
+					bad = &Error{Code: CodeUndefinedFunction, Message: fmt.Sprintf("operator does not exist: %s = %s", TypeName(lt), TypeName(rt)),
+						Position: int(a.Location) + 1, Hint: "No operator matches the given name and argument types. You might need to add explicit type casts."}
+				}
+			}
 		case m.GetAExpr() != nil:
 			bad = x.checkOperator(m.GetAExpr(), sc)
 		case m.GetFuncCall() != nil:
 			bad = x.checkTextArgs(m.GetFuncCall(), sc)
+		case m.GetCaseExpr() != nil:
+			// PostgreSQL takes the ELSE first, then the THENs in order.
+			ce := m.GetCaseExpr()
+			if at, ok := x.scalarKind(ce.Arg, sc); ok && at != OIDUnknown {
+				// CASE x WHEN v: each v is compared with x by =.
+				for _, w := range ce.Args {
+					vt, vok := x.scalarKind(w.GetCaseWhen().GetExpr(), sc)
+					if !vok || vt == at || vt == OIDUnknown {
+						continue
+					}
+					if _, err := commonType("CASE", at, vt); err != nil {
+						bad = &Error{Code: CodeUndefinedFunction, Message: fmt.Sprintf("operator does not exist: %s = %s", TypeName(at), TypeName(vt)),
+							Position: int(w.GetCaseWhen().GetLocation()) + 1, Hint: "No operator matches the given name and argument types. You might need to add explicit type casts."}
+						return true
+					}
+				}
+			}
+			exprs := []*pg.Node{ce.Defresult}
+			for _, w := range ce.Args {
+				exprs = append(exprs, w.GetCaseWhen().GetResult())
+			}
+			bad = x.checkCommon("CASE", exprs, sc)
+		case m.GetCoalesceExpr() != nil:
+			bad = x.checkCommon("COALESCE", m.GetCoalesceExpr().Args, sc)
+		case m.GetMinMaxExpr() != nil:
+			what := "GREATEST"
+			if m.GetMinMaxExpr().Op == pg.MinMaxOp_IS_LEAST {
+				what = "LEAST"
+			}
+			bad = x.checkCommon(what, m.GetMinMaxExpr().Args, sc)
+		case m.GetAArrayExpr() != nil:
+			bad = x.checkCommon("ARRAY", m.GetAArrayExpr().Elements, sc)
 		}
 		return bad != nil
 	})
 	return bad
+}
+
+// checkCommon fails as PostgreSQL's select_common_type does on the results of a CASE, the arguments of COALESCE,
+// GREATEST or LEAST, or an ARRAY's elements, when two whose types are plain to see are of different categories
+// (42804, "CASE types text and integer cannot be matched") or do not convert to each other (42846), pointing
+// at the one that does not fit.
+func (x *exec) checkCommon(what string, exprs []*pg.Node, sc *scope) error {
+	var have uint32
+	for _, e := range exprs {
+		t, ok := x.scalarKind(e, sc)
+		if !ok || t == OIDUnknown {
+			continue
+		}
+		if have == 0 || have == t {
+			have = t
+			continue
+		}
+		common, err := commonType(what, have, t)
+		if err != nil {
+			if pe, isErr := err.(*Error); isErr {
+				if pe.Code == CodeCannotCoerce && what == "CASE" {
+					pe.Message = "CASE/WHEN" + strings.TrimPrefix(pe.Message, "CASE") // as coerce_to_common_type names it
+				}
+				if loc := exprStart(e); loc >= 0 {
+					pe.Position = loc + 1
+				}
+			}
+			return err
+		}
+		have = common
+	}
+	return nil
 }
 
 func (x *exec) checkOperator(a *pg.A_Expr, sc *scope) error {
