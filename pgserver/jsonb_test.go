@@ -189,6 +189,15 @@ var wholeRowSteps = []struct{ sql, want string }{
 	{"select u.id, to_jsonb(u) -> 'name' from wu u where to_jsonb(u) ->> 'name' = 'ann'", "1|\"ann\"\nSELECT 1"},
 	{"select count(*) from wu u where u is not null", "1\nSELECT 1"},
 	{"select (select jsonb_agg(x) from (select id from wu w2 where w2.id <= wu.id order by id) x) from wu order by id", "[{\"id\": 1}]\n[{\"id\": 1}, {\"id\": 2}]\n[{\"id\": 1}, {\"id\": 2}, {\"id\": 3}]\nSELECT 3"},
+	// t.* as an operand is the whole row, even beside a column named as the table's alias (v, then, is the column);
+	// an outer join's missing row is a NULL row, which count skips.
+	{"create table wv (wid int, v int)", "CREATE TABLE"},
+	{"insert into wv values (1, 10), (1, NULL), (2, NULL)", "INSERT 0 3"},
+	{"select u.id, count(v.*), count(v), count(v.v), count(*) from wu u left join wv v on v.wid = u.id group by u.id order by u.id",
+		"1|2|1|1|2\n2|1|0|0|1\n3|0|0|0|1\nSELECT 3"},
+	{"select u.id, row_to_json(v.*), v is null from wu u left join wv v on v.wid = u.id order by u.id, v.v",
+		"1|{\"wid\":1,\"v\":10}|f\n1|{\"wid\":1,\"v\":null}|t\n2|{\"wid\":2,\"v\":null}|t\n3||t\nSELECT 4"},
+	{"drop table wv", "DROP TABLE"},
 	{"drop table wu", "DROP TABLE"},
 	{"select '{\"a\":true,\"b\":null,\"c\":1.5,\"d\":\"x\"}'::jsonb ->> 'a', '{\"a\":true}'::jsonb #>> '{a}', ('{\"b\":null}'::jsonb ->> 'b') is null, '{\"c\":1.5}'::jsonb ->> 'c', '[true]'::jsonb ->> 0, '{\"d\":\"x\"}'::jsonb ->> 'd'", "true|true|t|1.5|true|x\nSELECT 1"},
 }

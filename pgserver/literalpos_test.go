@@ -33,6 +33,12 @@ var errorFieldSteps = []struct{ sql, want string }{
 	{"SELECT CASE id WHEN 'a'::text THEN 1 END FROM lp", "ERROR 42883 operator does not exist: integer = text @16 table= column="},
 	{"SELECT CASE WHEN true THEN 1 ELSE 2.5 END, coalesce(id, bal), greatest(now(), '2024-01-01'::date) FROM lp", "OK"},
 	{"SELECT CASE WHEN true THEN '2024-01-01'::timestamptz ELSE '12:00'::time END", "ERROR 42846 CASE/WHEN could not convert type timestamp with time zone to time without time zone @28 table= column="},
+	// A table's star as an operand is its whole row, NULL where an outer join found none.
+	{"CREATE TABLE lq (lid int, v int)", ""},
+	{"INSERT INTO lp (id, owner) VALUES (1, 'a'), (2, 'b'), (3, 'c')", "OK"},
+	{"INSERT INTO lq VALUES (1, 10), (1, NULL), (2, NULL)", "OK"},
+	{"SELECT nope.* FROM lp", `ERROR 42P01 missing FROM-clause entry for table "nope" @8 table= column=`},
+	{"DROP TABLE lq", ""},
 	{"DROP TABLE lp", ""},
 }
 

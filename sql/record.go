@@ -33,6 +33,9 @@ func (sc *scope) wholeRow(q string) (any, uint32) {
 		if c.qual != q {
 			continue
 		}
+		if c.hidden && sc.row[i] == nil {
+			return nil, OIDRecord // the NULLs an outer join gave for a table's missing row: the row is NULL
+		}
 		if c.open {
 			doc, _ := sc.row[i].(bson.Raw)
 			if doc == nil {

@@ -102,6 +102,12 @@ func (sc *scope) lookupHere(fields []string, outerQual bool) (any, uint32, bool,
 			return sc.aliasV[i], 0, true, nil
 		}
 	}
+	// A source's star as an expression's operand (count(t.*), row_to_json(t.*)): its whole row (record.go), whatever
+	// columns are named as the source is.
+	if len(fields) == 2 && fields[1] == "*" && isQualifier(sc.cols, fields[0]) {
+		v, oid := sc.wholeRow(fields[0])
+		return v, oid, true, nil
+	}
 	// qual.col[.path]
 	if len(fields) >= 2 {
 		for i, c := range sc.cols {

@@ -1100,7 +1100,8 @@ func (x *exec) project(sel *pg.SelectStmt, src *relation, outer *scope, limit in
 				if len(f) == 2 {
 					qual = f[0]
 					if !isQualifier(src.cols, qual) {
-						return nil, &Error{Code: CodeUndefinedTable, Message: fmt.Sprintf("missing FROM-clause entry for table %q", qual)}
+						return nil, &Error{Code: CodeUndefinedTable, Message: fmt.Sprintf("missing FROM-clause entry for table %q", qual),
+							Position: int(cr.Location) + 1}
 					}
 				}
 				for _, i := range src.visible(qual) {
