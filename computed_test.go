@@ -241,3 +241,60 @@ func lowerRunes(s string) string {
 	}
 	return string(out)
 }
+
+// TestRequiredFields refuses every write that leaves a required field missing or null, whatever its path, with
+// DocumentValidationFailure, lets bypassDocumentValidation through, and keeps the rule across a restart.
+func TestRequiredFields(t *testing.T) {
+	dir := t.TempDir()
+	ctx := context.Background()
+	db, err := concord.Open(dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := db.Database("app")
+	if err := d.CreateCollection(ctx, "people", concord.CollectionOptions{Required: []string{"name"}}); err != nil {
+		t.Fatal(err)
+	}
+	c := d.Collection("people")
+	refused := func(what string, err error) {
+		t.Helper()
+		var ce *concord.Error
+		if !errors.As(err, &ce) || ce.Code != 121 {
+			t.Errorf("%s: %v, want DocumentValidationFailure (121)", what, err)
+		}
+	}
+	if _, err := c.InsertOne(ctx, bson.D{{Key: "_id", Value: 1}, {Key: "name", Value: "ann"}}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.InsertOne(ctx, bson.D{{Key: "_id", Value: 2}})
+	refused("insert without the field", err)
+	_, err = c.InsertOne(ctx, bson.D{{Key: "_id", Value: 3}, {Key: "name", Value: nil}})
+	refused("insert of null", err)
+	_, err = c.UpdateOne(ctx, bson.D{{Key: "_id", Value: 1}}, bson.D{{Key: "$unset", Value: bson.D{{Key: "name", Value: ""}}}})
+	refused("$unset", err)
+	_, err = c.ReplaceOne(ctx, bson.D{{Key: "_id", Value: 1}}, bson.D{{Key: "age", Value: 3}})
+	refused("replacement", err)
+	_, err = c.UpdateOne(ctx, bson.D{{Key: "_id", Value: 4}}, bson.D{{Key: "$set", Value: bson.D{{Key: "age", Value: 1}}}}, &concord.UpdateOptions{Upsert: true})
+	refused("upsert", err)
+	if n, _ := c.CountDocuments(ctx, bson.D{}); n != 1 {
+		t.Errorf("%d documents, want 1", n)
+	}
+	if _, err := c.InsertOne(concord.WithoutValidation(ctx), bson.D{{Key: "_id", Value: 5}}); err != nil {
+		t.Errorf("bypassed insert: %v", err)
+	}
+	if err := d.ModifyCollection(ctx, "people", func(o *concord.CollectionOptions) error {
+		o.Required = append(o.Required, "a.b")
+		return nil
+	}); err == nil {
+		t.Error("a dotted required field accepted")
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if db, err = concord.Open(dir, nil); err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	_, err = db.Database("app").Collection("people").InsertOne(ctx, bson.D{{Key: "_id", Value: 6}})
+	refused("insert after a restart", err)
+}

@@ -346,3 +346,63 @@ func TestComputedFields_SameAsSQL(t *testing.T) {
 		}
 	}
 }
+
+// TestNotNull_MongoDBPortWrites writes over the MongoDB port into a table with NOT NULL columns: a document that
+// leaves one out or null is refused with DocumentValidationFailure, as an INSERT is with 23502, and the rule
+// follows SET / DROP NOT NULL, at once outside a transaction block; in a block, DROP NOT NULL at once (the block
+// may then write NULLs) and SET NOT NULL at its COMMIT, and a ROLLBACK puts the table's rule back. Against a
+// MongoDB deployment (the driver backend) nothing keeps the rule for a MongoDB client.
+func TestNotNull_MongoDBPortWrites(t *testing.T) {
+	url, db := startServer(t)
+	ctx := context.Background()
+	c := connect(t, url)
+	mustExec(t, c, "CREATE TABLE nn (id int PRIMARY KEY, name text NOT NULL, age int, tag text NOT NULL DEFAULT 'x')")
+	coll := mongoFront(t, db).Database("test").Collection("nn")
+	insert := func(d bson.D) error {
+		_, err := coll.InsertOne(ctx, d)
+		return err
+	}
+	refused := func(what string, err error) {
+		t.Helper()
+		var we mongo.WriteException
+		if !errors.As(err, &we) || len(we.WriteErrors) != 1 || we.WriteErrors[0].Code != 121 {
+			t.Errorf("%s: %v, want DocumentValidationFailure (121)", what, err)
+		}
+	}
+	if err := insert(bson.D{{Key: "_id", Value: 1}, {Key: "name", Value: "a"}, {Key: "tag", Value: "t"}}); err != nil {
+		t.Fatal(err)
+	}
+	if os.Getenv(backendEnv) == "driver" {
+		if err := insert(bson.D{{Key: "_id", Value: 2}, {Key: "tag", Value: "t"}}); err != nil {
+			t.Fatalf("driver backend: %v", err)
+		}
+		return
+	}
+	refused("a document without name", insert(bson.D{{Key: "_id", Value: 2}, {Key: "tag", Value: "t"}}))
+	refused("a null name", insert(bson.D{{Key: "_id", Value: 3}, {Key: "name", Value: nil}, {Key: "tag", Value: "t"}}))
+	_, err := coll.UpdateOne(ctx, bson.D{{Key: "_id", Value: 1}}, bson.D{{Key: "$unset", Value: bson.D{{Key: "name", Value: ""}}}})
+	refused("$unset of name", err)
+	// An SQL write the storage refuses for a NOT NULL column is 23502.
+	_, err = c.Exec(ctx, "UPDATE nn SET tag = CASE WHEN id > 100 THEN 'z' END WHERE id = 1")
+	if sqlState(err) != "23502" {
+		t.Errorf("UPDATE making tag NULL: %v, want 23502", err)
+	}
+	mustExec(t, c, "ALTER TABLE nn ALTER COLUMN name DROP NOT NULL")
+	if err := insert(bson.D{{Key: "_id", Value: 4}, {Key: "tag", Value: "t"}}); err != nil {
+		t.Errorf("a document without name after DROP NOT NULL: %v", err)
+	}
+	mustExec(t, c, "UPDATE nn SET age = 1")
+	mustExec(t, c, "BEGIN")
+	mustExec(t, c, "ALTER TABLE nn ALTER COLUMN age SET NOT NULL")
+	mustExec(t, c, "COMMIT")
+	refused("a document without age after SET NOT NULL in a block", insert(bson.D{{Key: "_id", Value: 5}, {Key: "tag", Value: "t"}}))
+	mustExec(t, c, "BEGIN")
+	mustExec(t, c, "ALTER TABLE nn ALTER COLUMN tag DROP NOT NULL")
+	mustExec(t, c, "INSERT INTO nn (id, age, tag) VALUES (9, 1, NULL)")
+	mustExec(t, c, "ROLLBACK")
+	refused("a document without tag after a rolled-back DROP NOT NULL", insert(bson.D{{Key: "_id", Value: 6}, {Key: "age", Value: 1}}))
+	var n int
+	if err := c.QueryRow(ctx, "SELECT count(*) FROM nn WHERE tag IS NULL OR age IS NULL").Scan(&n); err != nil || n != 0 {
+		t.Errorf("%d rows with a NULL in a NOT NULL column (%v)", n, err)
+	}
+}

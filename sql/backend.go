@@ -58,11 +58,11 @@ type backendDB interface {
 	createCollection(ctx context.Context, name string, validator bson.D) error
 	// setValidator replaces a collection's validator (nil: none).
 	setValidator(ctx context.Context, name string, validator bson.D) error
-	// setComputed replaces the computed fields of a collection (computes.go); a backend without them (a MongoDB
-	// deployment) ignores it.
-	setComputed(ctx context.Context, name string, specs []computedSpec) error
-	// computedOf are the computed fields a collection has now (none on a backend without them).
-	computedOf(name string) []computedSpec
+	// setComputed replaces the computed and required fields of a collection (computes.go); a backend without them
+	// (a MongoDB deployment) ignores it.
+	setComputed(ctx context.Context, name string, rules storageRules) error
+	// computedOf are the computed and required fields a collection has now (none on a backend without them).
+	computedOf(name string) storageRules
 	// renameCollection renames a collection of the database, with its documents, indexes and validator.
 	renameCollection(ctx context.Context, from, to string) error
 }
@@ -208,23 +208,24 @@ func (d embeddedDB) setValidator(ctx context.Context, name string, validator bso
 	})
 }
 
-func (d embeddedDB) setComputed(ctx context.Context, name string, specs []computedSpec) error {
+func (d embeddedDB) setComputed(ctx context.Context, name string, rules storageRules) error {
 	var fields []concord.ComputedField
-	for _, s := range specs {
+	for _, s := range rules.computed {
 		fields = append(fields, concord.ComputedField{Field: s.Field, Expr: s.Expr})
 	}
 	return d.d.ModifyCollection(ctx, name, func(o *concord.CollectionOptions) error {
-		o.Computed = fields
+		o.Computed, o.Required = fields, rules.required
 		return nil
 	})
 }
 
-func (d embeddedDB) computedOf(name string) []computedSpec {
+func (d embeddedDB) computedOf(name string) storageRules {
 	o, _ := d.d.CollectionOptions(name)
-	out := make([]computedSpec, len(o.Computed))
-	for i, f := range o.Computed {
-		out[i] = computedSpec{Field: f.Field, Expr: f.Expr}
+	var out storageRules
+	for _, f := range o.Computed {
+		out.computed = append(out.computed, computedSpec{Field: f.Field, Expr: f.Expr})
 	}
+	out.required = o.Required
 	return out
 }
 

@@ -141,9 +141,9 @@ func (d driverDB) setValidator(ctx context.Context, name string, validator bson.
 
 // setComputed does nothing: a MongoDB deployment has no computed fields (computedFields), so SQL's writes alone
 // compute generated columns and index expressions there.
-func (d driverDB) setComputed(context.Context, string, []computedSpec) error { return nil }
+func (d driverDB) setComputed(context.Context, string, storageRules) error { return nil }
 
-func (d driverDB) computedOf(string) []computedSpec { return nil }
+func (d driverDB) computedOf(string) storageRules { return storageRules{} }
 
 type driverColl struct{ c *mongo.Collection }
 

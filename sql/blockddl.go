@@ -50,7 +50,7 @@ type blockDDL struct {
 	// built are the indexes the block built at once on tables from before it (buildNow): ROLLBACK drops them.
 	built []builtIndex
 	// computes are the tables whose computed fields the storage is to be given once the block commits
-	// (syncComputes).
+	// (syncComputes) once the block ends: endBlockRules.
 	computes []string
 }
 
@@ -172,17 +172,6 @@ func (s *Session) commitDrops(ctx context.Context, d *blockDDL) []*Error {
 		return nil
 	}
 	var warns []*Error
-	for _, name := range d.computes {
-		if slices.Contains(d.dropped, name) {
-			continue
-		}
-		x := s.newExec(ctx, nil)
-		if _, err := x.readTable(name, 0); err != nil && AsError(err).Code != CodeUndefinedTable { // readTable gives them
-			warns = append(warns, &Error{Code: "01000", Severity: "WARNING",
-				Message: fmt.Sprintf("the generated columns and index expressions of table %q are computed by SQL's writes only: %v", name, err),
-				Hint:    "Run a statement that reads the table."})
-		}
-	}
 	for _, name := range d.dropped {
 		if err := s.db().collection(name).drop(ctx); err != nil {
 			warns = append(warns, &Error{Code: "01000", Severity: "WARNING",
@@ -191,6 +180,16 @@ func (s *Session) commitDrops(ctx context.Context, d *blockDDL) []*Error {
 		}
 	}
 	return warns
+}
+
+// endBlockRules gives the tables whose storage rules a block changed (blockDDL.computes) the rules their catalog
+// entries have once the block has ended, committed or rolled back: readTable sets them. A failure leaves it to the
+// next statement that reads the table.
+func (s *Session) endBlockRules(tables []string) {
+	for _, name := range tables {
+		x := s.newExec(context.Background(), nil)
+		_, _ = x.readTable(name, 0)
+	}
 }
 
 // refuseInBlock refuses, in a transaction block, the DDL statement n whose changes the block's transaction

@@ -84,7 +84,7 @@ type table struct {
 	// it is refused, rather than putting back what that one changed.
 	Rev      int64 `bson:"rev,omitempty"`
 	declared bool
-	// unsynced: the storage does not compute the table's fields as storageComputed gives them (readTable).
+	// unsynced: the storage does not keep the table's rules as storageRulesOf gives them (readTable).
 	unsynced bool
 }
 
@@ -197,7 +197,7 @@ func (x *exec) readTable(name string, loc int32) (*table, error) {
 			// not change the collection) leaves it for the next statement.
 			_ = x.installRanges(&t)
 		}
-		if t.hasGenerated() && !x.computesInSync(&t) {
+		if (t.hasGenerated() || t.hasNotNull()) && !x.computesInSync(&t) {
 			// Likewise a table whose computed fields the storage does not have as they are now (made before the
 			// storage computed them, changed in a transaction block, or its collection made again); until they are
 			// set (not while a statement is only described), the table is not cached (lookupTable).

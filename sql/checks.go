@@ -271,7 +271,7 @@ func bypassesValidation(ctx context.Context) bool {
 // check_violation, naming the check.
 func (x *exec) writeColl(t *table) backendColl {
 	c := x.s.db().collection(t.Name)
-	if len(t.Checks) > 0 || len(rangedColumns(t)) > 0 {
+	if len(t.Checks) > 0 || len(rangedColumns(t)) > 0 || t.hasNotNull() {
 		c = checkedColl{backendColl: c, t: t}
 	}
 	if len(t.ForeignKeys) > 0 || len(t.ReferencedBy) > 0 {
@@ -318,6 +318,20 @@ func (c checkedColl) findOneAndUpdate(ctx context.Context, filter bson.D, update
 func (c checkedColl) fail(err error) error {
 	var ce *concord.Error
 	if err == nil || !errors.As(err, &ce) || ce.Code != 121 { // DocumentValidationFailure
+		return err
+	}
+	if details, ok := lookupD(ce.ErrInfo, "details"); ok && lookup(details, "operatorName") == "required" {
+		// A NOT NULL column the storage requires (storageRulesOf): the write left it NULL.
+		field, _ := lookup(details, "missingField").(string)
+		for _, col := range c.t.Columns {
+			if c.t.field(col.Name) == field {
+				e := notNull(c.t.Name, col.Name)
+				e.Cause = err
+				return e
+			}
+		}
+	}
+	if len(c.t.Checks) == 0 && len(rangedColumns(c.t)) == 0 {
 		return err
 	}
 	broken := 0

@@ -289,39 +289,75 @@ type computedSpec struct {
 	Expr  bson.Raw
 }
 
-// syncComputes gives t's collection the computed fields storageComputed makes of t when it has others: after
-// every save of t's catalog entry (saveTable), and when a statement reads a table whose collection's fields are
-// not those (made before the storage computed them, or its collection made again over the MongoDB port:
-// readTable). Inside a transaction block nothing changes (a catalog change would fail the block's writes to the
-// table): the block's COMMIT makes the change (commitDrops).
+// storageRules are what the storage keeps for a table whatever writes its rows: the computed fields of its
+// generated columns and index expressions (storageComputed) and the fields its NOT NULL columns must hold
+// (required: the engine's CollectionOptions.Required, so that a write over the MongoDB port that leaves one out or
+// null is refused, with DocumentValidationFailure, as an SQL write is with 23502).
+type storageRules struct {
+	computed []computedSpec
+	required []string
+}
+
+// storageRulesOf are t's storage rules: storageComputed and its NOT NULL columns' fields (but the key's, which
+// is _id).
+func (x *exec) storageRulesOf(t *table) storageRules {
+	r := storageRules{computed: x.storageComputed(t)}
+	if !x.s.e.b.computedFields() {
+		return r
+	}
+	for _, c := range t.Columns {
+		if f := t.field(c.Name); c.NotNull && !slices.Contains(t.Key, c.Name) && !strings.ContainsAny(f, ".$") {
+			r.required = append(r.required, f)
+		}
+	}
+	return r
+}
+
+// same reports whether r and o are the same rules, in the same order.
+func (r storageRules) same(o storageRules) bool {
+	return slices.EqualFunc(r.computed, o.computed, func(x, y computedSpec) bool { return x.Field == y.Field && bytes.Equal(x.Expr, y.Expr) }) &&
+		slices.Equal(r.required, o.required)
+}
+
+// syncComputes gives t's collection the storage rules storageRulesOf makes of t when it has others: after every
+// save of t's catalog entry (saveTable), and when a statement reads a table whose collection's rules are not
+// those (made before the storage kept them, or its collection made again over the MongoDB port: readTable).
+// Inside a transaction block (whose ROLLBACK cannot take back a change of the collection's options), a rule the
+// block drops goes at once (DROP NOT NULL: the block's own writes may then leave the column NULL), and the rules
+// it adds wait for its COMMIT; its end, COMMIT or ROLLBACK, sets the table's rules as its catalog then has them
+// (endBlockRules).
 func (x *exec) syncComputes(t *table) error {
 	if t.View != "" || !t.declared || !x.s.e.b.computedFields() {
 		return nil
 	}
-	want := x.storageComputed(t)
-	if sameSpecs(want, x.s.db().computedOf(t.Name)) {
+	want, have := x.storageRulesOf(t), x.s.db().computedOf(t.Name)
+	if want.same(have) {
 		return nil
 	}
 	if x.inBlock() {
 		if x.s.ddl != nil && !slices.Contains(x.s.ddl.computes, t.Name) {
 			x.s.ddl.computes = append(x.s.ddl.computes, t.Name)
 		}
+		looser := storageRules{computed: have.computed}
+		for _, f := range have.required {
+			if slices.Contains(want.required, f) {
+				looser.required = append(looser.required, f)
+			}
+		}
+		if len(looser.required) < len(have.required) {
+			return x.s.db().setComputed(x.base, t.Name, looser)
+		}
 		return nil
 	}
 	return x.s.db().setComputed(x.base, t.Name, want)
 }
 
-// computesInSync reports whether t's collection has the computed fields storageComputed makes of t.
+// computesInSync reports whether t's collection has the storage rules storageRulesOf makes of t.
 func (x *exec) computesInSync(t *table) bool {
 	if t.View != "" || !t.declared || !x.s.e.b.computedFields() {
 		return true
 	}
-	return sameSpecs(x.storageComputed(t), x.s.db().computedOf(t.Name))
-}
-
-// sameSpecs reports whether a and b are the same computed fields, in the same order.
-func sameSpecs(a, b []computedSpec) bool {
-	return slices.EqualFunc(a, b, func(x, y computedSpec) bool { return x.Field == y.Field && bytes.Equal(x.Expr, y.Expr) })
+	return x.storageRulesOf(t).same(x.s.db().computedOf(t.Name))
 }
 
 // storageComputes are the fields the storage computes for t now: those t's collection has. A statement reads it
@@ -332,7 +368,7 @@ func (x *exec) storageComputes(t *table) map[string]bool {
 	if !x.s.e.b.computedFields() {
 		return nil
 	}
-	have := x.s.db().computedOf(t.Name)
+	have := x.s.db().computedOf(t.Name).computed
 	if len(have) == 0 {
 		return nil
 	}
@@ -341,4 +377,9 @@ func (x *exec) storageComputes(t *table) map[string]bool {
 		out[h.Field] = true
 	}
 	return out
+}
+
+// hasNotNull reports whether t has a NOT NULL column the storage requires (storageRulesOf).
+func (t *table) hasNotNull() bool {
+	return slices.ContainsFunc(t.Columns, func(c column) bool { return c.NotNull && !slices.Contains(t.Key, c.Name) })
 }

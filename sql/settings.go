@@ -236,6 +236,9 @@ func (s *Session) remember() {
 // its SET and RESET statements gave, any other the values from before it.
 func (s *Session) endBlock(committed bool) {
 	s.savepoints = nil
+	if s.ddl != nil {
+		s.endBlockRules(s.ddl.computes)
+	}
 	if committed {
 		s.unmarkBuilt(s.ddl) // the block's commit record keeps them: the markers are done with
 		s.commitTemps()

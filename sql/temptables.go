@@ -98,11 +98,11 @@ func (d tempDB) createCollection(ctx context.Context, name string, validator bso
 	return d.backendDB.createCollection(ctx, d.s.storageOf(name), validator)
 }
 
-func (d tempDB) setComputed(ctx context.Context, name string, specs []computedSpec) error {
-	return d.backendDB.setComputed(ctx, d.s.storageOf(name), specs)
+func (d tempDB) setComputed(ctx context.Context, name string, rules storageRules) error {
+	return d.backendDB.setComputed(ctx, d.s.storageOf(name), rules)
 }
 
-func (d tempDB) computedOf(name string) []computedSpec {
+func (d tempDB) computedOf(name string) storageRules {
 	return d.backendDB.computedOf(d.s.storageOf(name))
 }
 

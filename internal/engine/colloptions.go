@@ -48,6 +48,12 @@ type CollOptions struct {
 	// values in computed fields, so that writes over the MongoDB port keep them right. listCollections does not
 	// show it, and collMod leaves it as it is.
 	Computed []ComputedField `bson:"computed,omitempty"`
+	// Required are top-level fields every document written to the collection must hold with a value other than
+	// null, once its computed fields are set: SQL's NOT NULL columns, kept whatever writes the row. A write
+	// without one fails with DocumentValidationFailure (121), as a validator's failure does, and like one it is
+	// skipped under bypassDocumentValidation (the SQL layer's own rewrites of the rows in DDL). Concord's own
+	// option, as Computed is.
+	Required []string `bson:"required,omitempty"`
 }
 
 // ComputedField is one of CollOptions.Computed: a field and the aggregation expression of its value, compiled by
@@ -60,7 +66,7 @@ type ComputedField struct {
 // isZero reports whether o holds no option: a plain collection.
 func (o *CollOptions) isZero() bool {
 	return o.Validator == nil && o.ValidationLevel == "" && o.ValidationAction == "" && o.ViewOn == "" &&
-		o.Collation == nil && !o.Capped && o.ClusteredIndex == nil && len(o.Computed) == 0
+		o.Collation == nil && !o.Capped && o.ClusteredIndex == nil && len(o.Computed) == 0 && len(o.Required) == 0
 }
 
 // IsView reports whether the options describe a view.
@@ -212,6 +218,16 @@ func viewError(ns Namespace) error {
 func (o *op) validate(c *collection, old, doc bson.Raw) error {
 	if c.opts.IsView() {
 		return viewError(c.ns)
+	}
+	if len(c.opts.Required) > 0 && !bypassed(o.ctx) {
+		for _, f := range c.opts.Required {
+			if v, err := doc.LookupErr(f); err != nil || v.Type == bson.TypeNull {
+				e := codes.New(codes.DocumentValidationFailure, "Document failed validation")
+				e.ErrInfo = plainDoc(bson.D{{Key: "failingDocumentId", Value: docID(doc)},
+					{Key: "details", Value: bson.D{{Key: "operatorName", Value: "required"}, {Key: "missingField", Value: f}}}})
+				return e
+			}
+		}
 	}
 	if c.validator == nil || c.opts.ValidationLevel == "off" || bypassed(o.ctx) {
 		return nil

@@ -3,6 +3,7 @@ package engine
 import (
 	"bytes"
 	"encoding/binary"
+	"slices"
 	"strings"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -22,6 +23,11 @@ type computedField struct {
 // compileComputed checks and compiles o.Computed: each a top-level field other than _id, named once, and an
 // expression CompileComputed takes (its errors; BadValue for a bad field).
 func (o *CollOptions) compileComputed() ([]computedField, error) {
+	for i, f := range o.Required {
+		if f == "" || f == "_id" || strings.ContainsAny(f, ".\x00") || strings.HasPrefix(f, "$") || slices.Contains(o.Required[:i], f) {
+			return nil, codes.New(codes.BadValue, "required field name %q: a top-level field other than _id, named once", f)
+		}
+	}
 	if len(o.Computed) == 0 {
 		return nil, nil
 	}
