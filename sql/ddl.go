@@ -1537,6 +1537,29 @@ func (x *exec) alterTable1(as *pg.AlterTableStmt, t *table, saved *bool) (*Resul
 				}
 				col.Identity, col.Sequence, col.Default = con.GetGeneratedWhen(), seq, nextvalDefault(seq)
 				identities = append(identities, doc)
+			case pg.AlterTableType_AT_SetIdentity:
+				// ALTER COLUMN ... { SET GENERATED { ALWAYS | BY DEFAULT } | RESTART [WITH n] | SET sequence_option }:
+				// the kind goes to the column, the rest to its sequence, as ALTER SEQUENCE takes them.
+				if col.Identity == "" {
+					return nil, errorf("55000", "column \"%s\" of relation \"%s\" is not an identity column", col.Name, t.Name)
+				}
+				var seqOpts []*pg.Node
+				for _, it := range cmd.Def.GetList().GetItems() {
+					d := it.GetDefElem()
+					if d == nil {
+						continue
+					}
+					if d.Defname == "generated" {
+						col.Identity = string(rune(d.Arg.GetInteger().GetIval()))
+						continue
+					}
+					seqOpts = append(seqOpts, it)
+				}
+				if len(seqOpts) > 0 {
+					if _, err := x.alterSequence(&pg.AlterSeqStmt{Sequence: &pg.RangeVar{Relname: col.Sequence}, Options: seqOpts}); err != nil {
+						return nil, err
+					}
+				}
 			case pg.AlterTableType_AT_DropNotNull:
 				if isKey {
 					return nil, errorf(CodeInvalidTableDefinition, "column \"%s\" is in a primary key", cmd.Name)

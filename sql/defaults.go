@@ -255,6 +255,7 @@ func (x *exec) nextval(v any) (any, error) {
 		return nil, errorf("2200H", "nextval: reached %s value of sequence \"%s\" (%d)", which, name, bound)
 	}
 	x.s.rememberSequence(name, s.last)
+	x.s.lastSeq = name
 	if ctx != x.base {
 		x.noteHanded(name, s.last, s.inc)
 	}

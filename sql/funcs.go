@@ -578,12 +578,37 @@ func (x *exec) scalarFunc(name string, f *pg.FuncCall, args []any) (any, error) 
 			return nil, nil
 		}
 		if name == "currval" {
-			return x.currval(args[0])
+			v, err := x.currval(args[0])
+			return v, seqArgError(err, f)
 		}
 		if x.s.readOnlyNow() {
 			return nil, errorf(CodeReadOnlyTransaction, "cannot execute nextval() in a read-only transaction")
 		}
-		return x.nextval(args[0])
+		v, err := x.nextval(args[0])
+		return v, seqArgError(err, f)
+	case "lastval":
+		// The value nextval last gave in this session, of whichever sequence (setval of it since counts, as
+		// PostgreSQL's currval of that sequence does; setval alone makes no sequence the last).
+		if err := argc(0); err != nil {
+			return nil, err
+		}
+		if x.describe {
+			return nil, nil
+		}
+		n, ok := x.s.sequences[x.s.lastSeq]
+		if ok {
+			// A sequence dropped since has no value for lastval, as in PostgreSQL.
+			_, err := x.s.db().collection(sequencesCollection).findOne(x.seqCtx(x.s.lastSeq), bson.D{{Key: "_id", Value: x.s.lastSeq}})
+			if isNoDocuments(err) {
+				ok = false
+			} else if err != nil {
+				return nil, err
+			}
+		}
+		if x.s.lastSeq == "" || !ok {
+			return nil, errorf(CodeObjectNotInPrerequisiteState, "lastval is not yet defined in this session")
+		}
+		return n, nil
 	case "setval":
 		if len(args) != 2 && len(args) != 3 {
 			return nil, argc(2)
@@ -602,7 +627,8 @@ func (x *exec) scalarFunc(name string, f *pg.FuncCall, args []any) (any, error) 
 			}
 			called = b
 		}
-		return x.setval(args[0], args[1], called)
+		v, err := x.setval(args[0], args[1], called)
+		return v, seqArgError(err, f)
 	case "jsonb_build_object", "json_build_object":
 		if len(args)%2 != 0 {
 			return nil, errorf(CodeInvalidParameterValue, "argument list must have even number of elements")
@@ -1440,4 +1466,13 @@ func percentile(name string, fv any, vals []any) (any, error) {
 		return nil, errorf(CodeUndefinedFunction, "function percentile_cont(double precision, %s) does not exist", TypeName(valueOID(vals[lo])))
 	}
 	return a + (b-a)*(pos-float64(lo)), nil
+}
+
+// seqArgError points a sequence function's missing sequence (42P01) at its name's literal, as PostgreSQL reads
+// the literal as a regclass.
+func seqArgError(err error, f *pg.FuncCall) error {
+	if e, ok := err.(*Error); ok && e.Code == CodeUndefinedTable && f != nil && len(f.Args) > 0 {
+		return atLiteral(err, f.Args[0])
+	}
+	return err
 }

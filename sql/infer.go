@@ -554,6 +554,8 @@ func (x *exec) funcType(f *pg.FuncCall, sc *scope) uint32 {
 			x.hint(a, []uint32{OIDInt8, OIDInt4}[min(len(f.Args)-1, 1)], sc)
 		}
 		return OIDBool
+	case "lastval":
+		return OIDInt8
 	case "nextval", "currval", "setval":
 		for i, a := range f.Args {
 			x.hint(a, []uint32{OIDText, OIDInt8, OIDBool}[min(i, 2)], sc)

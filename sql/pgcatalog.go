@@ -144,6 +144,11 @@ func (x *exec) catalogRelation(schema, name string) (*relation, error) {
 		col("collation_name", OIDText)
 		col("is_updatable", OIDText)
 		col("numeric_precision_radix", OIDInt4) // Prisma reads it
+		// An identity column's sequence options, as text (PostgreSQL's character_data).
+		for _, c := range []string{"identity_start", "identity_increment", "identity_maximum", "identity_minimum", "identity_cycle"} {
+			col(c, OIDText)
+		}
+		var seqs map[string]pgSequence // read at the first identity column
 		for _, tn := range tables {
 			t, err := x.lookupTable(tn, 0)
 			if err != nil {
@@ -162,8 +167,23 @@ func (x *exec) catalogRelation(schema, name string) (*relation, error) {
 				if c.Generated != "" {
 					generated, generatedExpr = "ALWAYS", exprDisplay(c.Generated, false)
 				}
+				idOpts := []any{nil, nil, nil, nil, "NO"}
 				if c.Identity != "" {
 					identity, generation = "YES", map[string]string{"a": "ALWAYS", "d": "BY DEFAULT"}[c.Identity]
+					if seqs == nil {
+						all, err := x.pgSequences()
+						if err != nil {
+							return nil, err
+						}
+						seqs = map[string]pgSequence{}
+						for _, s := range all {
+							seqs[s.name] = s
+						}
+					}
+					if s, ok := seqs[c.Sequence]; ok {
+						idOpts = []any{strconv.FormatInt(s.start, 10), strconv.FormatInt(s.inc, 10), strconv.FormatInt(s.max, 10),
+							strconv.FormatInt(s.min, 10), map[bool]string{true: "YES", false: "NO"}[s.cycle]}
+					}
 				}
 				length, precision, scale := columnSizes(c)
 				dataType, udt := TypeName(c.Type), internalName(c.Type)
@@ -192,7 +212,8 @@ func (x *exec) catalogRelation(schema, name string) (*relation, error) {
 					radix = int64(10)
 				}
 				rel.rows = append(rel.rows, []any{x.s.database, x.s.schemaOf(tn), tn, c.Name, int64(i + 1), dataType, nullable,
-					def, identity, generation, length, precision, scale, udt, x.s.database, udtSchema, dtPrecision, generated, generatedExpr, nil, "YES", radix})
+					def, identity, generation, length, precision, scale, udt, x.s.database, udtSchema, dtPrecision, generated, generatedExpr, nil, "YES", radix,
+					idOpts[0], idOpts[1], idOpts[2], idOpts[3], idOpts[4]})
 			}
 		}
 	case name == "pg_namespace":

@@ -95,8 +95,10 @@ type Session struct {
 	// the startup message's, which RESET returns to; block holds what a transaction block's SETs leave at its end.
 	params, defaults paramSet
 	block            *blockParams
-	// sequences are the values nextval last gave this session, by sequence (currval).
+	// sequences are the values nextval last gave this session, by sequence (currval); lastSeq is the sequence
+	// nextval last stepped (lastval).
 	sequences map[string]int64
+	lastSeq   string
 	// advisory are the advisory locks the session holds or held (advisory.go).
 	advisory map[advisoryKey]*advisoryCounts
 	// locks are the table locks the session holds and waits for (tablelock.go).
