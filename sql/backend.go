@@ -33,8 +33,9 @@ type backend interface {
 	// catalogInTransactions reports whether a transaction may write the catalog (system.sql_tables and the
 	// other system collections) and create collections: DDL in a transaction block needs it (blockddl.go).
 	catalogInTransactions() bool
-	// computedFields reports whether the storage computes fields on every write (CollectionOptions.Computed):
-	// generated columns and index expressions are then computed whatever writes a row (computes.go).
+	// computedFields reports whether the storage keeps a table's rules on every write, whatever writes it: its
+	// computed fields (CollectionOptions.Computed: generated columns and index expressions) and its required
+	// fields (CollectionOptions.Required: NOT NULL columns); computes.go's storageRules.
 	computedFields() bool
 }
 
@@ -58,11 +59,11 @@ type backendDB interface {
 	createCollection(ctx context.Context, name string, validator bson.D) error
 	// setValidator replaces a collection's validator (nil: none).
 	setValidator(ctx context.Context, name string, validator bson.D) error
-	// setComputed replaces the computed and required fields of a collection (computes.go); a backend without them
+	// setStorageRules replaces the computed and required fields of a collection (computes.go); a backend without them
 	// (a MongoDB deployment) ignores it.
-	setComputed(ctx context.Context, name string, rules storageRules) error
-	// computedOf are the computed and required fields a collection has now (none on a backend without them).
-	computedOf(name string) storageRules
+	setStorageRules(ctx context.Context, name string, rules storageRules) error
+	// storageRulesIn are the computed and required fields a collection has now (none on a backend without them).
+	storageRulesIn(name string) storageRules
 	// renameCollection renames a collection of the database, with its documents, indexes and validator.
 	renameCollection(ctx context.Context, from, to string) error
 }
@@ -208,7 +209,7 @@ func (d embeddedDB) setValidator(ctx context.Context, name string, validator bso
 	})
 }
 
-func (d embeddedDB) setComputed(ctx context.Context, name string, rules storageRules) error {
+func (d embeddedDB) setStorageRules(ctx context.Context, name string, rules storageRules) error {
 	var fields []concord.ComputedField
 	for _, s := range rules.computed {
 		fields = append(fields, concord.ComputedField{Field: s.Field, Expr: s.Expr})
@@ -219,7 +220,7 @@ func (d embeddedDB) setComputed(ctx context.Context, name string, rules storageR
 	})
 }
 
-func (d embeddedDB) computedOf(name string) storageRules {
+func (d embeddedDB) storageRulesIn(name string) storageRules {
 	o, _ := d.d.CollectionOptions(name)
 	var out storageRules
 	for _, f := range o.Computed {

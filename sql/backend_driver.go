@@ -139,11 +139,11 @@ func (d driverDB) setValidator(ctx context.Context, name string, validator bson.
 	return driverError(d.d.RunCommand(ctx, bson.D{{Key: "collMod", Value: name}, {Key: "validator", Value: validator}}).Err())
 }
 
-// setComputed does nothing: a MongoDB deployment has no computed fields (computedFields), so SQL's writes alone
+// setStorageRules does nothing: a MongoDB deployment has no computed fields (computedFields), so SQL's writes alone
 // compute generated columns and index expressions there.
-func (d driverDB) setComputed(context.Context, string, storageRules) error { return nil }
+func (d driverDB) setStorageRules(context.Context, string, storageRules) error { return nil }
 
-func (d driverDB) computedOf(string) storageRules { return storageRules{} }
+func (d driverDB) storageRulesIn(string) storageRules { return storageRules{} }
 
 type driverColl struct{ c *mongo.Collection }
 

@@ -50,8 +50,8 @@ type blockDDL struct {
 	// built are the indexes the block built at once on tables from before it (buildNow): ROLLBACK drops them.
 	built []builtIndex
 	// computes are the tables whose computed fields the storage is to be given once the block commits
-	// (syncComputes) once the block ends: endBlockRules.
-	computes []string
+	// (syncStorageRules) once the block ends: endBlockRules.
+	rules []string
 }
 
 // builtIndex is an index a block built at once, by its table and name.
@@ -69,7 +69,7 @@ func (d *blockDDL) clone() *blockDDL {
 		return nil
 	}
 	return &blockDDL{created: slices.Clone(d.created), dropped: slices.Clone(d.dropped), seqs: maps.Clone(d.seqs),
-		handed: maps.Clone(d.handed), built: slices.Clone(d.built), computes: slices.Clone(d.computes)}
+		handed: maps.Clone(d.handed), built: slices.Clone(d.built), rules: slices.Clone(d.rules)}
 }
 
 // inBlock reports whether the statement runs in an explicit transaction block.
@@ -182,7 +182,7 @@ func (s *Session) commitDrops(ctx context.Context, d *blockDDL) []*Error {
 	return warns
 }
 
-// endBlockRules gives the tables whose storage rules a block changed (blockDDL.computes) the rules their catalog
+// endBlockRules gives the tables whose storage rules a block changed (blockDDL.rules) the rules their catalog
 // entries have once the block has ended, committed or rolled back: readTable sets them. A failure leaves it to the
 // next statement that reads the table.
 func (s *Session) endBlockRules(tables []string) {

@@ -319,24 +319,24 @@ func (r storageRules) same(o storageRules) bool {
 		slices.Equal(r.required, o.required)
 }
 
-// syncComputes gives t's collection the storage rules storageRulesOf makes of t when it has others: after every
+// syncStorageRules gives t's collection the storage rules storageRulesOf makes of t when it has others: after every
 // save of t's catalog entry (saveTable), and when a statement reads a table whose collection's rules are not
 // those (made before the storage kept them, or its collection made again over the MongoDB port: readTable).
 // Inside a transaction block (whose ROLLBACK cannot take back a change of the collection's options), a rule the
 // block drops goes at once (DROP NOT NULL: the block's own writes may then leave the column NULL), and the rules
 // it adds wait for its COMMIT; its end, COMMIT or ROLLBACK, sets the table's rules as its catalog then has them
 // (endBlockRules).
-func (x *exec) syncComputes(t *table) error {
+func (x *exec) syncStorageRules(t *table) error {
 	if t.View != "" || !t.declared || !x.s.e.b.computedFields() {
 		return nil
 	}
-	want, have := x.storageRulesOf(t), x.s.db().computedOf(t.Name)
+	want, have := x.storageRulesOf(t), x.s.db().storageRulesIn(t.Name)
 	if want.same(have) {
 		return nil
 	}
 	if x.inBlock() {
-		if x.s.ddl != nil && !slices.Contains(x.s.ddl.computes, t.Name) {
-			x.s.ddl.computes = append(x.s.ddl.computes, t.Name)
+		if x.s.ddl != nil && !slices.Contains(x.s.ddl.rules, t.Name) {
+			x.s.ddl.rules = append(x.s.ddl.rules, t.Name)
 		}
 		looser := storageRules{computed: have.computed}
 		for _, f := range have.required {
@@ -345,19 +345,19 @@ func (x *exec) syncComputes(t *table) error {
 			}
 		}
 		if len(looser.required) < len(have.required) {
-			return x.s.db().setComputed(x.base, t.Name, looser)
+			return x.s.db().setStorageRules(x.base, t.Name, looser)
 		}
 		return nil
 	}
-	return x.s.db().setComputed(x.base, t.Name, want)
+	return x.s.db().setStorageRules(x.base, t.Name, want)
 }
 
-// computesInSync reports whether t's collection has the storage rules storageRulesOf makes of t.
-func (x *exec) computesInSync(t *table) bool {
+// storageRulesInStep reports whether t's collection has the storage rules storageRulesOf makes of t.
+func (x *exec) storageRulesInStep(t *table) bool {
 	if t.View != "" || !t.declared || !x.s.e.b.computedFields() {
 		return true
 	}
-	return x.storageRulesOf(t).same(x.s.db().computedOf(t.Name))
+	return x.storageRulesOf(t).same(x.s.db().storageRulesIn(t.Name))
 }
 
 // storageComputes are the fields the storage computes for t now: those t's collection has. A statement reads it
@@ -368,7 +368,7 @@ func (x *exec) storageComputes(t *table) map[string]bool {
 	if !x.s.e.b.computedFields() {
 		return nil
 	}
-	have := x.s.db().computedOf(t.Name).computed
+	have := x.s.db().storageRulesIn(t.Name).computed
 	if len(have) == 0 {
 		return nil
 	}

@@ -256,7 +256,7 @@ func (x *exec) createTable1(cs *pg.CreateStmt) (*Result, error) {
 	}
 	x.noteCreatedTable(t.Name)
 	t.declared = true
-	if err := x.syncComputes(t); err != nil {
+	if err := x.syncStorageRules(t); err != nil {
 		return nil, err
 	}
 	for _, fk := range t.ForeignKeys {

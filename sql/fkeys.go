@@ -278,7 +278,7 @@ func (x *exec) saveTable(t *table) error {
 			Hint:    "Run the statement again."}
 	}
 	t.Rev++
-	return x.syncComputes(t)
+	return x.syncStorageRules(t)
 }
 
 // references reports whether t still has a foreign key to parent.

@@ -237,7 +237,7 @@ func (s *Session) remember() {
 func (s *Session) endBlock(committed bool) {
 	s.savepoints = nil
 	if s.ddl != nil {
-		s.endBlockRules(s.ddl.computes)
+		s.endBlockRules(s.ddl.rules)
 	}
 	if committed {
 		s.unmarkBuilt(s.ddl) // the block's commit record keeps them: the markers are done with

@@ -98,12 +98,12 @@ func (d tempDB) createCollection(ctx context.Context, name string, validator bso
 	return d.backendDB.createCollection(ctx, d.s.storageOf(name), validator)
 }
 
-func (d tempDB) setComputed(ctx context.Context, name string, rules storageRules) error {
-	return d.backendDB.setComputed(ctx, d.s.storageOf(name), rules)
+func (d tempDB) setStorageRules(ctx context.Context, name string, rules storageRules) error {
+	return d.backendDB.setStorageRules(ctx, d.s.storageOf(name), rules)
 }
 
-func (d tempDB) computedOf(name string) storageRules {
-	return d.backendDB.computedOf(d.s.storageOf(name))
+func (d tempDB) storageRulesIn(name string) storageRules {
+	return d.backendDB.storageRulesIn(d.s.storageOf(name))
 }
 
 func (d tempDB) setValidator(ctx context.Context, name string, validator bson.D) error {
