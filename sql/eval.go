@@ -546,32 +546,26 @@ func (x *exec) evalAExpr(a *pg.A_Expr, sc *scope) (any, error) {
 // literalOperands converts an untyped string literal compared with a number or a boolean to that type, as
 // PostgreSQL types the literal before it reads a row: id = 'x' is 22P02 even when no row is compared.
 func (x *exec) literalOperands(l, r any, ln, rn *pg.Node, sc *scope) (any, any, error) {
-	if isStringLiteral(rn) && r != nil {
-		if t := x.typeOf(ln, sc); isNumericType(t) || t == OIDBool {
-			v, err := coerce(r, t)
-			return l, v, atLiteral(err, rn)
-		}
-	}
-	if isStringLiteral(ln) && l != nil {
-		if t := x.typeOf(rn, sc); isNumericType(t) || t == OIDBool {
-			v, err := coerce(l, t)
-			return v, r, atLiteral(err, ln)
-		}
-	}
-	return l, r, nil
+	return x.typedLiteral(l, r, ln, rn, sc, func(t uint32) bool { return isNumericType(t) || t == OIDBool })
 }
 
 // arrayLiteralOperands converts an untyped string literal beside an array to the array's type ('{x,y}' beside a
 // text[] is the array of x and y).
 func (x *exec) arrayLiteralOperands(l, r any, ln, rn *pg.Node, sc *scope) (any, any, error) {
+	return x.typedLiteral(l, r, ln, rn, sc, func(t uint32) bool { return isArrayType(t) && !IsVector(t) })
+}
+
+// typedLiteral converts the operand that is an untyped string literal to the other operand's type when takes
+// that type, pointing a failure at the literal.
+func (x *exec) typedLiteral(l, r any, ln, rn *pg.Node, sc *scope, takes func(uint32) bool) (any, any, error) {
 	if isStringLiteral(rn) && r != nil {
-		if t := x.typeOf(ln, sc); isArrayType(t) && !IsVector(t) {
+		if t := x.typeOf(ln, sc); takes(t) {
 			v, err := coerce(r, t)
 			return l, v, atLiteral(err, rn)
 		}
 	}
 	if isStringLiteral(ln) && l != nil {
-		if t := x.typeOf(rn, sc); isArrayType(t) && !IsVector(t) {
+		if t := x.typeOf(rn, sc); takes(t) {
 			v, err := coerce(l, t)
 			return v, r, atLiteral(err, ln)
 		}

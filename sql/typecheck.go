@@ -94,8 +94,7 @@ func (x *exec) checkTypes(n *pg.Node, sc *scope) error {
 			rt, rok := x.scalarKind(a.Rexpr, sc)
 			if lok && rok && lt != rt && lt != OIDUnknown && rt != OIDUnknown {
 				if _, err := commonType("NULLIF", lt, rt); err != nil {
-					bad = &Error{Code: CodeUndefinedFunction, Message: fmt.Sprintf("operator does not exist: %s = %s", TypeName(lt), TypeName(rt)),
-						Position: int(a.Location) + 1, Hint: "No operator matches the given name and argument types. You might need to add explicit type casts."}
+					bad = noOperator(lt, "=", rt, int(a.Location))
 				}
 			}
 		case m.GetAExpr() != nil:
@@ -113,8 +112,7 @@ func (x *exec) checkTypes(n *pg.Node, sc *scope) error {
 						continue
 					}
 					if _, err := commonType("CASE", at, vt); err != nil {
-						bad = &Error{Code: CodeUndefinedFunction, Message: fmt.Sprintf("operator does not exist: %s = %s", TypeName(at), TypeName(vt)),
-							Position: int(w.GetCaseWhen().GetLocation()) + 1, Hint: "No operator matches the given name and argument types. You might need to add explicit type casts."}
+						bad = noOperator(at, "=", vt, int(w.GetCaseWhen().GetLocation()))
 						return true
 					}
 				}
@@ -192,8 +190,13 @@ func (x *exec) checkOperator(a *pg.A_Expr, sc *scope) error {
 	if !mismatch {
 		return nil
 	}
+	return noOperator(lt, op, rt, int(a.Location))
+}
+
+// noOperator is PostgreSQL's 42883 for an operator op no type pair lt, rt has, at the statement's offset loc.
+func noOperator(lt uint32, op string, rt uint32, loc int) *Error {
 	return &Error{Code: CodeUndefinedFunction, Message: fmt.Sprintf("operator does not exist: %s %s %s", TypeName(lt), op, TypeName(rt)),
-		Position: int(a.Location) + 1, Hint: "No operator matches the given name and argument types. You might need to add explicit type casts."}
+		Position: loc + 1, Hint: "No operator matches the given name and argument types. You might need to add explicit type casts."}
 }
 
 func (x *exec) checkTextArgs(f *pg.FuncCall, sc *scope) error {

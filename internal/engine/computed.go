@@ -20,11 +20,16 @@ type computedField struct {
 	expr  *expr.Expr
 }
 
-// compileComputed checks and compiles o.Computed: each a top-level field other than _id, named once, and an
-// expression CompileComputed takes (its errors; BadValue for a bad field).
+// ruleField reports whether f may be a computed or required field: a top-level field other than _id.
+func ruleField(f string) bool {
+	return f != "" && f != "_id" && !strings.ContainsAny(f, ".\x00") && !strings.HasPrefix(f, "$")
+}
+
+// compileComputed checks o.Required (each a ruleField, named once) and checks and compiles o.Computed: each a
+// ruleField, named once, and an expression CompileComputed takes (its errors; BadValue for a bad field).
 func (o *CollOptions) compileComputed() ([]computedField, error) {
 	for i, f := range o.Required {
-		if f == "" || f == "_id" || strings.ContainsAny(f, ".\x00") || strings.HasPrefix(f, "$") || slices.Contains(o.Required[:i], f) {
+		if !ruleField(f) || slices.Contains(o.Required[:i], f) {
 			return nil, codes.New(codes.BadValue, "required field name %q: a top-level field other than _id, named once", f)
 		}
 	}
@@ -36,7 +41,7 @@ func (o *CollOptions) compileComputed() ([]computedField, error) {
 	}
 	out := make([]computedField, 0, len(o.Computed))
 	for _, cf := range o.Computed {
-		if cf.Field == "" || cf.Field == "_id" || strings.ContainsAny(cf.Field, ".\x00") || strings.HasPrefix(cf.Field, "$") {
+		if !ruleField(cf.Field) {
 			return nil, codes.New(codes.BadValue, "computed field name %q: a top-level field other than _id", cf.Field)
 		}
 		for _, prev := range out {
@@ -61,6 +66,9 @@ func (o *CollOptions) compileComputed() ([]computedField, error) {
 // when each already holds its value. Errors are the expressions' (TypeMismatch for $multiply of a string, ...)
 // and BSONObjectTooLarge (10334).
 func (c *collection) withComputed(doc bson.Raw) (bson.Raw, error) {
+	if len(c.computed) == 0 {
+		return doc, nil // every write comes here: a collection without computed fields pays nothing more
+	}
 	for _, f := range c.computed {
 		v, err := f.expr.Eval(doc)
 		if err != nil {
