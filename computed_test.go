@@ -3,8 +3,11 @@ package concord_test
 import (
 	"context"
 	"errors"
+	"slices"
+	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 
@@ -297,4 +300,143 @@ func TestRequiredFields(t *testing.T) {
 	defer db.Close()
 	_, err = db.Database("app").Collection("people").InsertOne(ctx, bson.D{{Key: "_id", Value: 6}})
 	refused("insert after a restart", err)
+}
+
+// TestDefaultFields inserts through every path that inserts (insert, insertMany, upsert by update and by
+// replacement, findOneAndUpdate's upsert) without the defaulted fields, and checks that each gets its default
+// (a constant; $$NOW, the write's time; a computed field over a default; a required field a default fills), that
+// a field the document holds, even null, is kept, that updates and replacements fill nothing, that inserts under
+// WithoutDefaults fill nothing, and that the defaults survive a restart.
+func TestDefaultFields(t *testing.T) {
+	dir := t.TempDir()
+	ctx := context.Background()
+	db, err := concord.Open(dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	expr := func(v any) bson.Raw {
+		raw, err := bson.Marshal(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return raw
+	}
+	opts := concord.CollectionOptions{
+		Defaults: []concord.ComputedField{
+			{Field: "status", Expr: expr(bson.D{{Key: "$literal", Value: "new"}})},
+			{Field: "version", Expr: expr(bson.D{{Key: "$literal", Value: int32(0)}})},
+			{Field: "created", Expr: expr(bson.D{{Key: "$ifNull", Value: bson.A{"$$NOW", nil}}})},
+			{Field: "none", Expr: expr(bson.D{{Key: "$literal", Value: nil}})},
+		},
+		Computed: []concord.ComputedField{{Field: "label", Expr: expr(bson.D{{Key: "$toUpper", Value: "$status"}})}},
+		Required: []string{"status"},
+	}
+	d := db.Database("app")
+	if err := d.CreateCollection(ctx, "orders", opts); err != nil {
+		t.Fatal(err)
+	}
+	c := d.Collection("orders")
+	before := time.Now().Add(-time.Second)
+	// check fails unless the document with _id id holds status, version and label as given (nil: absent) and a
+	// created time of this test's when wantCreated.
+	check := func(id any, status any, version any, wantCreated bool) {
+		t.Helper()
+		raw, err := c.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Raw()
+		if err != nil {
+			t.Fatalf("find %v: %v", id, err)
+		}
+		field := func(name string, want any) {
+			t.Helper()
+			v, err := raw.LookupErr(name)
+			switch {
+			case want == nil && err == nil:
+				t.Errorf("%v: %s %v, want none (%s)", id, name, v, raw)
+			case want == "null" && (err != nil || v.Type != bson.TypeNull):
+				t.Errorf("%v: %s %v, want null (%s)", id, name, v, raw)
+			case want != nil && want != "null" && (err != nil || !sameValue(v, want)):
+				t.Errorf("%v: %s %v, want %v (%s)", id, name, v, want, raw)
+			}
+		}
+		field("status", status)
+		field("version", version)
+		if s, ok := status.(string); ok && s != "null" {
+			field("label", strings.ToUpper(s))
+		}
+		field("none", nil)
+		cv, err := raw.LookupErr("created")
+		switch {
+		case !wantCreated && err == nil:
+			t.Errorf("%v: created %v, want none", id, cv)
+		case wantCreated && (err != nil || cv.Type != bson.TypeDateTime || cv.Time().Before(before) || cv.Time().After(time.Now().Add(time.Second))):
+			t.Errorf("%v: created %v, want this test's time (%s)", id, cv, raw)
+		}
+	}
+	if _, err := c.InsertOne(ctx, bson.D{{Key: "_id", Value: 1}}); err != nil {
+		t.Fatal(err)
+	}
+	check(1, "new", int32(0), true)
+	if _, err := c.InsertOne(ctx, bson.D{{Key: "_id", Value: 2}, {Key: "status", Value: "paid"}, {Key: "version", Value: nil}}); err != nil {
+		t.Fatal(err)
+	}
+	check(2, "paid", "null", true)
+	if _, err := c.InsertMany(ctx, []any{bson.D{{Key: "_id", Value: 3}}, bson.D{{Key: "_id", Value: 4}, {Key: "version", Value: int64(7)}}}); err != nil {
+		t.Fatal(err)
+	}
+	check(3, "new", int32(0), true)
+	check(4, "new", int64(7), true)
+	upsert := &concord.UpdateOptions{Upsert: true}
+	if _, err := c.UpdateOne(ctx, bson.D{{Key: "_id", Value: 5}}, bson.D{{Key: "$inc", Value: bson.D{{Key: "version", Value: 1}}}}, upsert); err != nil {
+		t.Fatal(err)
+	}
+	check(5, "new", int32(1), true)
+	if _, err := c.ReplaceOne(ctx, bson.D{{Key: "_id", Value: 6}}, bson.D{{Key: "status", Value: "held"}}, &concord.ReplaceOptions{Upsert: true}); err != nil {
+		t.Fatal(err)
+	}
+	check(6, "held", int32(0), true)
+	if _, err := c.FindOneAndUpdate(ctx, bson.D{{Key: "_id", Value: 7}}, bson.D{{Key: "$set", Value: bson.D{{Key: "x", Value: 1}}}},
+		&concord.FindOneAndUpdateOptions{Upsert: true, ReturnDocument: concord.After}).Raw(); err != nil {
+		t.Fatal(err)
+	}
+	check(7, "new", int32(0), true)
+	// Updates and replacements fill nothing: the required status refuses the replacement without it.
+	if _, err := c.UpdateOne(ctx, bson.D{{Key: "_id", Value: 1}}, bson.D{{Key: "$unset", Value: bson.D{{Key: "version", Value: ""}, {Key: "created", Value: ""}}}}); err != nil {
+		t.Fatal(err)
+	}
+	check(1, "new", nil, false)
+	_, err = c.ReplaceOne(ctx, bson.D{{Key: "_id", Value: 1}}, bson.D{{Key: "x", Value: 1}})
+	var ce *concord.Error
+	if !errors.As(err, &ce) || ce.Code != 121 {
+		t.Errorf("replacement without the required, defaulted status: %v, want DocumentValidationFailure (121)", err)
+	}
+	if _, err := c.InsertOne(concord.WithoutDefaults(ctx), bson.D{{Key: "_id", Value: 8}, {Key: "status", Value: "raw"}}); err != nil {
+		t.Fatal(err)
+	}
+	check(8, "raw", nil, false)
+	_, err = c.InsertOne(concord.WithoutDefaults(ctx), bson.D{{Key: "_id", Value: 9}})
+	if !errors.As(err, &ce) || ce.Code != 121 {
+		t.Errorf("an insert without defaults and without the required status: %v, want DocumentValidationFailure (121)", err)
+	}
+	bad := opts
+	bad.Defaults = append(slices.Clone(opts.Defaults), concord.ComputedField{Field: "status", Expr: expr(bson.D{{Key: "$literal", Value: 1}})})
+	if err := d.CreateCollection(ctx, "bad", bad); err == nil {
+		t.Error("a field defaulted twice accepted")
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if db, err = concord.Open(dir, nil); err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	c = db.Database("app").Collection("orders")
+	if _, err := c.InsertOne(ctx, bson.D{{Key: "_id", Value: 10}}); err != nil {
+		t.Fatal(err)
+	}
+	check(10, "new", int32(0), true)
+}
+
+// sameValue reports whether v is want, a Go value of the same BSON type.
+func sameValue(v bson.RawValue, want any) bool {
+	t, data, err := bson.MarshalValue(want)
+	return err == nil && v.Type == t && string(v.Value) == string(data)
 }

@@ -101,6 +101,12 @@ func WithoutValidation(ctx context.Context) context.Context {
 	return engine.WithoutValidation(ctx)
 }
 
+// WithoutDefaults returns a context whose inserts leave absent fields absent, whatever defaults the collection
+// has (CollectionOptions.Defaults): the writer sets every field it means to.
+func WithoutDefaults(ctx context.Context) context.Context {
+	return engine.WithoutDefaults(ctx)
+}
+
 // Drop drops the database with all its collections. Dropping a database
 // that does not exist succeeds.
 func (d *Database) Drop(ctx context.Context) error {

@@ -1,12 +1,14 @@
 package pgserver_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
@@ -356,7 +358,7 @@ func TestNotNull_MongoDBPortWrites(t *testing.T) {
 	url, db := startServer(t)
 	ctx := context.Background()
 	c := connect(t, url)
-	mustExec(t, c, "CREATE TABLE nn (id int PRIMARY KEY, name text NOT NULL, age int, tag text NOT NULL DEFAULT 'x')")
+	mustExec(t, c, "CREATE TABLE nn (id int PRIMARY KEY, name text NOT NULL, age int, tag text NOT NULL)")
 	coll := mongoFront(t, db).Database("test").Collection("nn")
 	insert := func(d bson.D) error {
 		_, err := coll.InsertOne(ctx, d)
@@ -404,5 +406,127 @@ func TestNotNull_MongoDBPortWrites(t *testing.T) {
 	var n int
 	if err := c.QueryRow(ctx, "SELECT count(*) FROM nn WHERE tag IS NULL OR age IS NULL").Scan(&n); err != nil || n != 0 {
 		t.Errorf("%d rows with a NULL in a NOT NULL column (%v)", n, err)
+	}
+}
+
+// TestDefaults_MongoDBPortWrites inserts documents over the MongoDB port (the official Go driver) into a table
+// whose columns have defaults, and checks what SQL then reads: each constant default stored as an SQL INSERT
+// stores it (the same BSON value), the time defaults the time of the insert, a document's own value (even null)
+// kept, an SQL INSERT's explicit NULL left NULL, the defaults that need SQL (nextval, gen_random_uuid) left to
+// it, and the defaults following SET / DROP DEFAULT and ADD COLUMN, and a transaction block's ROLLBACK. Against
+// a MongoDB deployment (the driver backend) nothing fills a MongoDB client's document.
+func TestDefaults_MongoDBPortWrites(t *testing.T) {
+	url, db := startServer(t)
+	ctx := context.Background()
+	c := connect(t, url)
+	mustExec(t, c, `CREATE TABLE od (id int PRIMARY KEY, status text NOT NULL DEFAULT 'new', version int NOT NULL DEFAULT 0,
+		price numeric(8,2) DEFAULT 9.5, tags text[] DEFAULT '{a,b}', neg int8 DEFAULT -3 * 2, flag boolean DEFAULT true,
+		data jsonb DEFAULT '{"a": [1, 2.5]}', ratio float8 DEFAULT 0.25, code varchar(4) DEFAULT 'ab',
+		created timestamptz NOT NULL DEFAULT now(), day date DEFAULT CURRENT_DATE, local timestamp DEFAULT LOCALTIMESTAMP,
+		u uuid DEFAULT gen_random_uuid(), n int DEFAULT NULL)`)
+	coll := mongoFront(t, db).Database("test").Collection("od")
+	mustExec(t, c, "INSERT INTO od (id) VALUES (1)")
+	mustExec(t, c, "INSERT INTO od (id, price, tags) VALUES (2, NULL, NULL)")
+	start := time.Now().Add(-time.Second)
+	if _, err := coll.InsertOne(ctx, bson.D{{Key: "_id", Value: 3}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := coll.InsertOne(ctx, bson.D{{Key: "_id", Value: 4}, {Key: "version", Value: 7}, {Key: "price", Value: nil}}); err != nil {
+		t.Fatal(err)
+	}
+	doc := func(id int) bson.Raw {
+		t.Helper()
+		raw, err := coll.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Raw()
+		if err != nil {
+			t.Fatalf("find %d: %v", id, err)
+		}
+		return raw
+	}
+	driver := os.Getenv(backendEnv) == "driver"
+	constants := []string{"status", "version", "price", "tags", "neg", "flag", "data", "ratio", "code"}
+	sqlRow, mongoRow := doc(1), doc(3)
+	for _, f := range constants {
+		want, got := sqlRow.Lookup(f), mongoRow.Lookup(f)
+		switch {
+		case driver && got.Type != 0:
+			t.Errorf("driver backend: %s = %v in a MongoDB client's document, want none", f, got)
+		case !driver && (got.Type != want.Type || !bytes.Equal(got.Value, want.Value)):
+			t.Errorf("%s: the MongoDB client's document has %v (type %v), an SQL INSERT stores %v (type %v)", f, got, got.Type, want, want.Type)
+		}
+	}
+	if driver {
+		return
+	}
+	var status string
+	var version int
+	var price, tags, u, n any
+	var recent, today, localRecent bool
+	q := `SELECT status, version, price, tags, created > now() - interval '1 minute' AND created <= now() + interval '1 minute',
+		day = CURRENT_DATE, local > LOCALTIMESTAMP - interval '1 minute', u, n FROM od WHERE id = $1`
+	if err := c.QueryRow(ctx, q, 4).Scan(&status, &version, &price, &tags, &recent, &today, &localRecent, &u, &n); err != nil {
+		t.Fatal(err)
+	}
+	if status != "new" || version != 7 || price != nil || tags == nil || !recent || !today || !localRecent || u != nil || n != nil {
+		t.Errorf("row 4: %q %d %v %v recent %v today %v local %v u %v n %v; want new, its own 7, its own NULL price, the default tags, "+
+			"the times of the insert, no uuid (gen_random_uuid is SQL's) and NULL n", status, version, price, tags, recent, today, localRecent, u, n)
+	}
+	if created := doc(3).Lookup("created"); created.Type != bson.TypeDateTime || created.Time().Before(start) {
+		t.Errorf("created %v, want the time of the insert", created)
+	}
+	// An SQL INSERT's explicit NULLs stay NULL: SQL's own inserts skip the storage's defaults.
+	var nulls int
+	if err := c.QueryRow(ctx, "SELECT count(*) FROM od WHERE id = 2 AND price IS NULL AND tags IS NULL").Scan(&nulls); err != nil || nulls != 1 {
+		t.Errorf("SQL INSERT of explicit NULLs: %d rows with them NULL (%v), want 1", nulls, err)
+	}
+	refused := func(what string, err error) {
+		t.Helper()
+		var we mongo.WriteException
+		if !errors.As(err, &we) || len(we.WriteErrors) != 1 || we.WriteErrors[0].Code != 121 {
+			t.Errorf("%s: %v, want DocumentValidationFailure (121)", what, err)
+		}
+	}
+	statusOf := func(id int) string {
+		t.Helper()
+		v, err := doc(id).LookupErr("status")
+		if err != nil {
+			return "<none>"
+		}
+		return v.StringValue()
+	}
+	mustExec(t, c, "ALTER TABLE od ALTER COLUMN status SET DEFAULT 'draft'")
+	if _, err := coll.InsertOne(ctx, bson.D{{Key: "_id", Value: 5}}); err != nil {
+		t.Fatal(err)
+	}
+	if s := statusOf(5); s != "draft" {
+		t.Errorf("after SET DEFAULT 'draft': status %q", s)
+	}
+	mustExec(t, c, "BEGIN")
+	mustExec(t, c, "ALTER TABLE od ALTER COLUMN status SET DEFAULT 'blocked'")
+	mustExec(t, c, "ROLLBACK")
+	if _, err := coll.InsertOne(ctx, bson.D{{Key: "_id", Value: 6}}); err != nil {
+		t.Fatal(err)
+	}
+	if s := statusOf(6); s != "draft" {
+		t.Errorf("after a rolled-back SET DEFAULT: status %q, want draft", s)
+	}
+	mustExec(t, c, "BEGIN")
+	mustExec(t, c, "ALTER TABLE od ALTER COLUMN status SET DEFAULT 'committed'")
+	mustExec(t, c, "COMMIT")
+	if _, err := coll.InsertOne(ctx, bson.D{{Key: "_id", Value: 7}}); err != nil {
+		t.Fatal(err)
+	}
+	if s := statusOf(7); s != "committed" {
+		t.Errorf("after a committed SET DEFAULT in a block: status %q", s)
+	}
+	mustExec(t, c, "ALTER TABLE od ALTER COLUMN status DROP DEFAULT")
+	_, err := coll.InsertOne(ctx, bson.D{{Key: "_id", Value: 8}})
+	refused("a document without the NOT NULL status after DROP DEFAULT", err)
+	mustExec(t, c, "ALTER TABLE od ADD COLUMN priority int NOT NULL DEFAULT 3")
+	if _, err := coll.InsertOne(ctx, bson.D{{Key: "_id", Value: 9}, {Key: "status", Value: "x"}}); err != nil {
+		t.Fatal(err)
+	}
+	var p1, p9 int
+	if err := c.QueryRow(ctx, "SELECT (SELECT priority FROM od WHERE id = 1), (SELECT priority FROM od WHERE id = 9)").Scan(&p1, &p9); err != nil || p1 != 3 || p9 != 3 {
+		t.Errorf("ADD COLUMN priority DEFAULT 3: rows 1 and 9 have %d and %d (%v)", p1, p9, err)
 	}
 }

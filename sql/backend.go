@@ -210,24 +210,29 @@ func (d embeddedDB) setValidator(ctx context.Context, name string, validator bso
 }
 
 func (d embeddedDB) setStorageRules(ctx context.Context, name string, rules storageRules) error {
-	var fields []concord.ComputedField
-	for _, s := range rules.computed {
-		fields = append(fields, concord.ComputedField{Field: s.Field, Expr: s.Expr})
+	fields := func(specs []computedSpec) []concord.ComputedField {
+		var out []concord.ComputedField
+		for _, s := range specs {
+			out = append(out, concord.ComputedField{Field: s.Field, Expr: s.Expr})
+		}
+		return out
 	}
 	return d.d.ModifyCollection(ctx, name, func(o *concord.CollectionOptions) error {
-		o.Computed, o.Required = fields, rules.required
+		o.Computed, o.Required, o.Defaults = fields(rules.computed), rules.required, fields(rules.defaults)
 		return nil
 	})
 }
 
 func (d embeddedDB) storageRulesIn(name string) storageRules {
 	o, _ := d.d.CollectionOptions(name)
-	var out storageRules
-	for _, f := range o.Computed {
-		out.computed = append(out.computed, computedSpec{Field: f.Field, Expr: f.Expr})
+	specs := func(fields []concord.ComputedField) []computedSpec {
+		var out []computedSpec
+		for _, f := range fields {
+			out = append(out, computedSpec{Field: f.Field, Expr: f.Expr})
+		}
+		return out
 	}
-	out.required = o.Required
-	return out
+	return storageRules{computed: specs(o.Computed), required: o.Required, defaults: specs(o.Defaults)}
 }
 
 type embeddedColl struct{ c *concord.Collection }
@@ -254,7 +259,9 @@ func (c embeddedColl) find(ctx context.Context, filter, projection bson.D, limit
 }
 
 func (c embeddedColl) insertOne(ctx context.Context, doc any) error {
-	_, err := c.c.InsertOne(ctx, doc)
+	// SQL's INSERT has evaluated every default and stores a NULL as an absent field: the storage's defaults
+	// (storagedefaults.go) are for other writers.
+	_, err := c.c.InsertOne(concord.WithoutDefaults(ctx), doc)
 	return err
 }
 

@@ -290,18 +290,20 @@ type computedSpec struct {
 }
 
 // storageRules are what the storage keeps for a table whatever writes its rows: the computed fields of its
-// generated columns and index expressions (storageComputed) and the fields its NOT NULL columns must hold
+// generated columns and index expressions (storageComputed), the fields its NOT NULL columns must hold
 // (required: the engine's CollectionOptions.Required, so that a write over the MongoDB port that leaves one out or
-// null is refused, with DocumentValidationFailure, as an SQL write is with 23502).
+// null is refused, with DocumentValidationFailure, as an SQL write is with 23502), and the defaults an insert
+// without the field gets (storageDefaults).
 type storageRules struct {
 	computed []computedSpec
 	required []string
+	defaults []computedSpec // the engine's CollectionOptions.Defaults (storagedefaults.go)
 }
 
-// storageRulesOf are t's storage rules: storageComputed and its NOT NULL columns' fields (but the key's, which
-// is _id).
+// storageRulesOf are t's storage rules: storageComputed, storageDefaults and its NOT NULL columns' fields (but the
+// key's, which is _id).
 func (x *exec) storageRulesOf(t *table) storageRules {
-	r := storageRules{computed: x.storageComputed(t)}
+	r := storageRules{computed: x.storageComputed(t), defaults: x.storageDefaults(t)}
 	if !x.s.e.b.computedFields() {
 		return r
 	}
@@ -315,8 +317,8 @@ func (x *exec) storageRulesOf(t *table) storageRules {
 
 // same reports whether r and o are the same rules, in the same order.
 func (r storageRules) same(o storageRules) bool {
-	return slices.EqualFunc(r.computed, o.computed, func(x, y computedSpec) bool { return x.Field == y.Field && bytes.Equal(x.Expr, y.Expr) }) &&
-		slices.Equal(r.required, o.required)
+	eq := func(x, y computedSpec) bool { return x.Field == y.Field && bytes.Equal(x.Expr, y.Expr) }
+	return slices.EqualFunc(r.computed, o.computed, eq) && slices.EqualFunc(r.defaults, o.defaults, eq) && slices.Equal(r.required, o.required)
 }
 
 // syncStorageRules gives t's collection the storage rules storageRulesOf makes of t when it has others: after every
@@ -338,7 +340,7 @@ func (x *exec) syncStorageRules(t *table) error {
 		if x.s.ddl != nil && !slices.Contains(x.s.ddl.rules, t.Name) {
 			x.s.ddl.rules = append(x.s.ddl.rules, t.Name)
 		}
-		looser := storageRules{computed: have.computed}
+		looser := storageRules{computed: have.computed, defaults: have.defaults}
 		for _, f := range have.required {
 			if slices.Contains(want.required, f) {
 				looser.required = append(looser.required, f)
@@ -382,4 +384,9 @@ func (x *exec) storageComputes(t *table) map[string]bool {
 // hasNotNull reports whether t has a NOT NULL column the storage requires (storageRulesOf).
 func (t *table) hasNotNull() bool {
 	return slices.ContainsFunc(t.Columns, func(c column) bool { return c.NotNull && !slices.Contains(t.Key, c.Name) })
+}
+
+// hasDefault reports whether t has a column with a DEFAULT, which the storage may keep (storageDefaults).
+func (t *table) hasDefault() bool {
+	return slices.ContainsFunc(t.Columns, func(c column) bool { return c.Default != "" })
 }

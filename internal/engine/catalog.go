@@ -48,7 +48,7 @@ type collection struct {
 	nextIndexID uint32
 	opts        CollOptions
 	validator   *filter.Validator    // opts.Validator compiled; nil for none
-	computed    []computedField      // opts.Computed compiled
+	rules       fieldRules           // opts.Computed and opts.Defaults compiled
 	coll        *collation.Collation // opts.Collation parsed: the default collation; nil for simple
 	// images is changeStreamPreAndPostImages: change streams get the documents' versions before and after
 	// every write.
@@ -141,7 +141,7 @@ func (e *Engine) loadCatalog() error {
 				return codes.New(codes.InternalError, "catalog entry of %s: validator: %v", c.ns.String(), err)
 			}
 			c.validator = v
-			if c.computed, err = c.opts.compileComputed(); err != nil {
+			if c.rules, err = c.opts.compileComputed(); err != nil {
 				return codes.New(codes.InternalError, "catalog entry of %s: computed fields: %v", c.ns.String(), err)
 			}
 			if c.coll, err = c.opts.defaultCollation(); err != nil {

@@ -54,6 +54,13 @@ type CollOptions struct {
 	// skipped under bypassDocumentValidation (the SQL layer's own rewrites of the rows in DDL). Concord's own
 	// option, as Computed is.
 	Required []string `bson:"required,omitempty"`
+	// Defaults are fields the storage sets in a document inserted without them (an insert or an upsert's insert,
+	// over any protocol; never an update or a replacement): each to its expression's value over no document
+	// ($$NOW is the write's time), in order, before the computed fields are set and Required is checked. A field
+	// the document holds, even null, is kept; a NULL or missing value sets nothing. Inserts under
+	// WithoutDefaults skip them. SQL's column defaults that need no row and no sequence are kept here, so that a
+	// document inserted over the MongoDB port gets them as an SQL INSERT does. Concord's own option, as Computed is.
+	Defaults []ComputedField `bson:"defaults,omitempty"`
 }
 
 // ComputedField is one of CollOptions.Computed: a field and the aggregation expression of its value, compiled by
@@ -66,7 +73,8 @@ type ComputedField struct {
 // isZero reports whether o holds no option: a plain collection.
 func (o *CollOptions) isZero() bool {
 	return o.Validator == nil && o.ValidationLevel == "" && o.ValidationAction == "" && o.ViewOn == "" &&
-		o.Collation == nil && !o.Capped && o.ClusteredIndex == nil && len(o.Computed) == 0 && len(o.Required) == 0
+		o.Collation == nil && !o.Capped && o.ClusteredIndex == nil && len(o.Computed) == 0 && len(o.Required) == 0 &&
+		len(o.Defaults) == 0
 }
 
 // IsView reports whether the options describe a view.
@@ -264,7 +272,7 @@ func (e *Engine) CreateCollectionWithOptions(ctx context.Context, t *Txn, ns Nam
 	if err != nil {
 		return err
 	}
-	computed, err := opts.compileComputed()
+	rules, err := opts.compileComputed()
 	if err != nil {
 		return err
 	}
@@ -298,7 +306,7 @@ func (e *Engine) CreateCollectionWithOptions(ctx context.Context, t *Txn, ns Nam
 				opts.Collation, defColl = src.opts.Collation, src.coll
 			}
 		}
-		c := &collection{ns: ns, id: e.nextCollID, nextIndexID: 1, opts: opts, validator: v, computed: computed, coll: defColl, uuid: newUUID()}
+		c := &collection{ns: ns, id: e.nextCollID, nextIndexID: 1, opts: opts, validator: v, rules: rules, coll: defColl, uuid: newUUID()}
 		if err := e.installCreated(t, ns, c); err != nil {
 			return err
 		}
@@ -330,7 +338,7 @@ func (e *Engine) ModifyCollection(ctx context.Context, ns Namespace, change func
 	if err != nil {
 		return err
 	}
-	computed, err := opts.compileComputed()
+	rules, err := opts.compileComputed()
 	if err != nil {
 		return err
 	}
@@ -350,7 +358,7 @@ func (e *Engine) ModifyCollection(ctx context.Context, ns Namespace, change func
 		}
 	}
 	nc := c.clone()
-	nc.opts, nc.validator, nc.computed, nc.coll = opts, v, computed, defColl
+	nc.opts, nc.validator, nc.rules, nc.coll = opts, v, rules, defColl
 	return e.installCollection(ns, nc, nil, nil)
 }
 

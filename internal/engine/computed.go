@@ -2,9 +2,11 @@ package engine
 
 import (
 	"bytes"
+	"context"
 	"encoding/binary"
 	"slices"
 	"strings"
+	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/x/bsonx/bsoncore"
@@ -14,10 +16,15 @@ import (
 	"github.com/concorddb/concord/internal/query/value"
 )
 
-// computedField is one of a collection's CollOptions.Computed, compiled.
+// computedField is one of a collection's CollOptions.Computed or Defaults, compiled.
 type computedField struct {
 	field string
 	expr  *expr.Expr
+}
+
+// fieldRules are a collection's CollOptions.Computed and Defaults, compiled.
+type fieldRules struct {
+	computed, defaults []computedField
 }
 
 // ruleField reports whether f may be a computed or required field: a top-level field other than _id.
@@ -25,32 +32,46 @@ func ruleField(f string) bool {
 	return f != "" && f != "_id" && !strings.ContainsAny(f, ".\x00") && !strings.HasPrefix(f, "$")
 }
 
-// compileComputed checks o.Required (each a ruleField, named once) and checks and compiles o.Computed: each a
-// ruleField, named once, and an expression CompileComputed takes (its errors; BadValue for a bad field).
-func (o *CollOptions) compileComputed() ([]computedField, error) {
+// compileComputed checks o.Required (each a ruleField, named once) and checks and compiles o.Computed and
+// o.Defaults: each a ruleField, named once in its list, and an expression CompileComputed takes (its errors;
+// BadValue for a bad field).
+func (o *CollOptions) compileComputed() (fieldRules, error) {
 	for i, f := range o.Required {
 		if !ruleField(f) || slices.Contains(o.Required[:i], f) {
-			return nil, codes.New(codes.BadValue, "required field name %q: a top-level field other than _id, named once", f)
+			return fieldRules{}, codes.New(codes.BadValue, "required field name %q: a top-level field other than _id, named once", f)
 		}
 	}
-	if len(o.Computed) == 0 {
+	if (len(o.Computed) > 0 || len(o.Defaults) > 0) && o.IsView() {
+		return fieldRules{}, codes.New(codes.InvalidOptions, "a view has no computed fields or defaults")
+	}
+	computed, err := compileFields("computed field", o.Computed)
+	if err != nil {
+		return fieldRules{}, err
+	}
+	defaults, err := compileFields("default", o.Defaults)
+	if err != nil {
+		return fieldRules{}, err
+	}
+	return fieldRules{computed: computed, defaults: defaults}, nil
+}
+
+// compileFields checks and compiles the fields of one of compileComputed's lists; what names them in errors.
+func compileFields(what string, fields []ComputedField) ([]computedField, error) {
+	if len(fields) == 0 {
 		return nil, nil
 	}
-	if o.IsView() {
-		return nil, codes.New(codes.InvalidOptions, "a view has no computed fields")
-	}
-	out := make([]computedField, 0, len(o.Computed))
-	for _, cf := range o.Computed {
+	out := make([]computedField, 0, len(fields))
+	for _, cf := range fields {
 		if !ruleField(cf.Field) {
-			return nil, codes.New(codes.BadValue, "computed field name %q: a top-level field other than _id", cf.Field)
+			return nil, codes.New(codes.BadValue, "%s name %q: a top-level field other than _id", what, cf.Field)
 		}
 		for _, prev := range out {
 			if prev.field == cf.Field {
-				return nil, codes.New(codes.BadValue, "computed field %q given twice", cf.Field)
+				return nil, codes.New(codes.BadValue, "%s %q given twice", what, cf.Field)
 			}
 		}
 		if len(cf.Expr) == 0 {
-			return nil, codes.New(codes.BadValue, "computed field %q has no expression", cf.Field)
+			return nil, codes.New(codes.BadValue, "%s %q has no expression", what, cf.Field)
 		}
 		e, err := expr.CompileComputed(bson.RawValue{Type: bson.TypeEmbeddedDocument, Value: cf.Expr})
 		if err != nil {
@@ -61,15 +82,60 @@ func (o *CollOptions) compileComputed() ([]computedField, error) {
 	return out, nil
 }
 
+// withDefaults returns doc, a document about to be inserted into c, with each of c's defaults it lacks set to
+// its value (evaluated over no document, $$NOW the write's time): doc itself when it lacks none, or when ctx
+// skips defaults (WithoutDefaults). A field doc holds, even null, is kept; a NULL or missing value sets nothing.
+func (c *collection) withDefaults(ctx context.Context, doc bson.Raw, now time.Time) (bson.Raw, error) {
+	if len(c.rules.defaults) == 0 || withoutDefaults(ctx) {
+		return doc, nil
+	}
+	var vars *expr.Vars
+	for _, f := range c.rules.defaults {
+		if _, err := doc.LookupErr(f.field); err == nil {
+			continue
+		}
+		if vars == nil {
+			vars = (*expr.Vars)(nil).Bind("NOW", value.Date(now.UnixMilli()))
+		}
+		v, err := f.expr.EvalIn(value.EmptyDoc, vars)
+		if err != nil {
+			return nil, err
+		}
+		if !value.IsNullish(v) {
+			doc = setTopField(doc, f.field, v)
+		}
+	}
+	if len(doc) > maxDocSize {
+		return nil, codes.New(codes.BSONObjectTooLarge, "Resulting document after setting its defaults is larger than %d", maxDocSize)
+	}
+	return doc, nil
+}
+
+// noDefaultsKey is the context key of WithoutDefaults.
+type noDefaultsKey struct{}
+
+// WithoutDefaults returns a context whose inserts leave absent fields absent, whatever defaults the collection
+// has (CollOptions.Defaults): the writer sets every field it means to. SQL's INSERT is one: it evaluates its
+// columns' defaults itself and stores a NULL as an absent field.
+func WithoutDefaults(ctx context.Context) context.Context {
+	return context.WithValue(ctx, noDefaultsKey{}, true)
+}
+
+// withoutDefaults reports whether ctx skips defaults.
+func withoutDefaults(ctx context.Context) bool {
+	b, _ := ctx.Value(noDefaultsKey{}).(bool)
+	return b
+}
+
 // withComputed returns doc, a document about to be written to c, with c's computed fields set to their values
 // over it (in order, each seeing those before it), and removed where the value is NULL or missing; doc itself
 // when each already holds its value. Errors are the expressions' (TypeMismatch for $multiply of a string, ...)
 // and BSONObjectTooLarge (10334).
 func (c *collection) withComputed(doc bson.Raw) (bson.Raw, error) {
-	if len(c.computed) == 0 {
+	if len(c.rules.computed) == 0 {
 		return doc, nil // every write comes here: a collection without computed fields pays nothing more
 	}
-	for _, f := range c.computed {
+	for _, f := range c.rules.computed {
 		v, err := f.expr.Eval(doc)
 		if err != nil {
 			return nil, err

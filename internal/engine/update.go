@@ -299,7 +299,8 @@ func replacementWithID(repl, seed bson.Raw) bson.Raw {
 	return IDFirst(id, repl)
 }
 
-// insertDoc claims and inserts one prepared document, with its computed fields (withComputed), and returns the
+// insertDoc claims and inserts one prepared document, with its defaults and computed fields (withDefaults,
+// withComputed), and returns the
 // document written; an existing _id is DuplicateKey (11000).
 func (o *op) insertDoc(c *collection, doc bson.Raw, id bson.RawValue) (bson.Raw, error) {
 	t := o.t()
@@ -313,6 +314,9 @@ func (o *op) insertDoc(c *collection, doc bson.Raw, id bson.RawValue) (bson.Raw,
 	}
 	if cur != nil {
 		return nil, idDupKeyError(c.ns, id)
+	}
+	if doc, err = c.withDefaults(o.ctx, doc, o.now); err != nil {
+		return nil, err
 	}
 	if doc, err = c.withComputed(doc); err != nil {
 		return nil, err
