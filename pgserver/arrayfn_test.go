@@ -198,10 +198,36 @@ var arrayFnSteps = []struct{ sql, want string }{
 		"57.29577951308232|3.141592653589793|180|0|-28.64788975654116\nSELECT 1"},
 	{"SELECT degrees(1e308)",
 		"ERROR 22003"},
+	// || with a NULL operand beside an array is array_cat, array_append or array_prepend of it: a NULL array is an
+	// empty one, a NULL element is added; an untyped literal beside an array is an array of its type.
+	{"SELECT '{1}'::int[] || NULL, NULL || '{1}'::int[], '{1}'::int[] || NULL::int, NULL::int || '{1}'::int[], NULL::int[] || 2, 2 || NULL::int[], NULL::int[] || NULL::int[], NULL::int[] || NULL",
+		"{1}|{1}|{1,NULL}|{NULL,1}|{2}|{2}||\nSELECT 1"},
+	{"SELECT NULL::text[] || 'z'::text, 'a'::text || NULL::text, array_cat(NULL::int[], '{3}'), array_cat('{3}', NULL::int[]), '{a}'::text[] || '{b,c}'",
+		"{z}||{3}|{3}|{a,b,c}\nSELECT 1"},
+	{"CREATE TABLE arrcat (id int PRIMARY KEY, tags text[])", "CREATE TABLE"},
+	{"INSERT INTO arrcat VALUES (1, NULL), (2, '{a}')", "INSERT 0 2"},
+	{"UPDATE arrcat SET tags = tags || 'x'::text", "UPDATE 2"},
+	{"UPDATE arrcat SET tags = tags || '{y}' WHERE id = 1", "UPDATE 1"},
+	{"UPDATE arrcat SET tags = NULL::text || tags WHERE id = 2", "UPDATE 1"},
+	{"SELECT id, tags FROM arrcat ORDER BY id", "1|{x,y}\n2|{NULL,a,x}\nSELECT 2"},
+	{"UPDATE arrcat SET tags = 'y' || tags", "ERROR 22P02"},
+	{"DROP TABLE arrcat", "DROP TABLE"},
+}
+
+// arrayLiteralSteps: a malformed array literal is PostgreSQL's 22P02 with its message (and detail, checked by
+// TestParseArray_Malformed in sql).
+var arrayLiteralSteps = []struct{ sql, want string }{
+	{"SELECT '{1'::int[]", `ERROR 22P02 malformed array literal: "{1"`},
+	{"SELECT 'x'::int[]", `ERROR 22P02 malformed array literal: "x"`},
+	{"SELECT '{1}}'::int[]", `ERROR 22P02 malformed array literal: "{1}}"`},
+	{"SELECT '{{1},{2,3}}'::int[]", `ERROR 22P02 malformed array literal: "{{1},{2,3}}"`},
+	{"SELECT '{1,,2}'::int[]", `ERROR 22P02 malformed array literal: "{1,,2}"`},
+	{"SELECT '{a}'::int[]", `ERROR 22P02 invalid input syntax for type integer: "a"`},
 }
 
 func runArrayFn(t *testing.T, who string, c *pgx.Conn) {
 	runSteps(t, who, c, arrayFnSteps)
+	runMessageSteps(t, who, c, arrayLiteralSteps)
 	runArrayFnExtended(t, who, c)
 }
 

@@ -329,9 +329,19 @@ func (x *exec) evalAExpr(a *pg.A_Expr, sc *scope) (any, error) {
 			return nil, err
 		}
 		if op == "||" {
-			// An untyped literal or parameter beside a bytea is a bytea, as PostgreSQL resolves bytea || bytea.
+			// An untyped literal or parameter beside a bytea is a bytea, as PostgreSQL resolves bytea || bytea; an
+			// untyped literal beside an array is an array of its type, as PostgreSQL resolves anyarray || anyarray
+			// (tags || '{x}' adds x; tags || 'x' is a malformed array literal).
 			if l, r, err = byteaOperands(l, r, a.Lexpr, a.Rexpr); err != nil {
 				return nil, err
+			}
+			if l, r, err = x.arrayLiteralOperands(l, r, a.Lexpr, a.Rexpr, sc); err != nil {
+				return nil, err
+			}
+			if (l == nil) != (r == nil) {
+				if v, ok := x.nullArrayConcat(l, r, a.Lexpr, a.Rexpr, sc); ok {
+					return v, nil
+				}
 			}
 			_, la := l.([]any)
 			_, ra := r.([]any)
@@ -553,6 +563,37 @@ func (x *exec) literalOperands(l, r any, ln, rn *pg.Node, sc *scope) (any, any, 
 // text[] is the array of x and y).
 func (x *exec) arrayLiteralOperands(l, r any, ln, rn *pg.Node, sc *scope) (any, any, error) {
 	return x.typedLiteral(l, r, ln, rn, sc, func(t uint32) bool { return isArrayType(t) && !IsVector(t) })
+}
+
+// nullArrayConcat is l || r where one of them is NULL and either is an array, as PostgreSQL's array_cat,
+// array_append and array_prepend take a NULL: a NULL array is an empty one (NULL::text[] || 'x'::text is {x}, an
+// array || NULL of unknown type is the array) and a NULL element is added (arr || NULL::int adds a NULL). ok is
+// false for other operands (text || NULL is NULL).
+func (x *exec) nullArrayConcat(l, r any, ln, rn *pg.Node, sc *scope) (v any, ok bool) {
+	lt, rt := x.typeOf(ln, sc), x.typeOf(rn, sc)
+	if lt == OIDJSONB || rt == OIDJSONB || !isArrayType(lt) && !isArrayType(rt) || IsVector(lt) || IsVector(rt) {
+		return nil, false
+	}
+	val, nullType, valFirst := l, rt, true
+	if l == nil {
+		val, nullType, valFirst = r, lt, false
+	}
+	arr, isArr := val.([]any)
+	switch {
+	case isArr && (isArrayType(nullType) || nullType == OIDUnknown || isNullConst(ln) || isNullConst(rn)):
+		return append([]any{}, arr...), true // array || NULL array
+	case isArr && valFirst:
+		return append(append([]any{}, arr...), nil), true // array || NULL element
+	case isArr:
+		return append([]any{nil}, arr...), true // NULL element || array
+	default:
+		return []any{val}, true // NULL array || element, element || NULL array
+	}
+}
+
+// isNullConst reports whether n is the constant NULL, of no type.
+func isNullConst(n *pg.Node) bool {
+	return n.GetAConst() != nil && n.GetAConst().Isnull
 }
 
 // typedLiteral converts the operand that is an untyped string literal to the other operand's type when takes

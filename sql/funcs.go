@@ -107,6 +107,13 @@ func (x *exec) evalFunc(f *pg.FuncCall, sc *scope) (any, error) {
 			args[0] = int64(uint32(i)) // to_hex(-1) of an integer is ffffffff, of a bigint ffffffffffffffff
 		}
 	}
+	if name == "array_cat" && len(args) == 2 {
+		// An untyped literal beside an array is an array of its type, as PostgreSQL resolves anyarray: array_cat(a,
+		// '{3}') concatenates {3}.
+		if args[0], args[1], err = x.arrayLiteralOperands(args[0], args[1], f.Args[0], f.Args[1], sc); err != nil {
+			return nil, err
+		}
+	}
 	textual := name == "concat" || name == "concat_ws" || name == "format"
 	for i, a := range args {
 		if rv, ok := a.(bson.RawValue); ok && rv.Type == bson.TypeBinary {

@@ -681,7 +681,7 @@ func coerce(v any, oid uint32) (any, error) {
 		case string:
 			arr, err := parseArray(x)
 			if err != nil {
-				return nil, bad()
+				return nil, err
 			}
 			return coerce(arr, oid)
 		case bson.RawValue:
@@ -858,36 +858,47 @@ func padDate(s string) string {
 }
 
 // parseArray reads PostgreSQL's text form of an array, {a,"b c",NULL} or {{1,2},{3,4}}, into strings (and nils),
-// a multi-dimensional one into nested []any whose sub-arrays must all have the same shape.
+// a multi-dimensional one into nested []any whose sub-arrays must all have the same shape. A malformed one is
+// PostgreSQL's 22P02 `malformed array literal`, with its detail.
 func parseArray(s string) ([]any, error) {
-	s = strings.TrimSpace(s)
-	a, rest, err := parseArrayAt(s)
-	if err != nil || strings.TrimSpace(rest) != "" || checkArrayShape(a) != nil {
-		return nil, fmt.Errorf("bad array %q", s)
+	malformed := func(detail string) error {
+		return &Error{Code: CodeInvalidTextRep, Message: fmt.Sprintf("malformed array literal: \"%s\"", s), Detail: detail}
+	}
+	t := strings.TrimSpace(s)
+	a, rest, detail := parseArrayAt(t)
+	switch {
+	case detail != "":
+		return nil, malformed(detail)
+	case strings.TrimSpace(rest) != "":
+		return nil, malformed("Junk after closing right brace.")
+	case checkArrayShape(a) != nil:
+		return nil, malformed("Multidimensional arrays must have sub-arrays with matching dimensions.")
 	}
 	return a, nil
 }
 
-// parseArrayAt reads the array at the start of s, returning what follows it.
-func parseArrayAt(s string) ([]any, string, error) {
-	bad := fmt.Errorf("bad array %q", s)
+// parseArrayAt reads the array at the start of s, returning what follows it, or what is wrong with it as
+// PostgreSQL's detail says it.
+func parseArrayAt(s string) ([]any, string, string) {
+	const end = "Unexpected end of input."
+	unexpected := func(c byte) string { return fmt.Sprintf("Unexpected \"%c\" character.", c) }
 	if s == "" || s[0] != '{' {
-		return nil, "", bad
+		return nil, "", `Array value must start with "{" or dimension information.`
 	}
 	s = strings.TrimLeft(s[1:], " \t\n")
 	out := []any{}
 	if s != "" && s[0] == '}' {
-		return out, s[1:], nil
+		return out, s[1:], ""
 	}
 	for {
 		s = strings.TrimLeft(s, " \t\n")
 		switch {
 		case s == "":
-			return nil, "", bad
+			return nil, "", end
 		case s[0] == '{':
-			sub, rest, err := parseArrayAt(s)
-			if err != nil {
-				return nil, "", err
+			sub, rest, detail := parseArrayAt(s)
+			if detail != "" {
+				return nil, "", detail
 			}
 			out, s = append(out, sub), rest
 		case s[0] == '"':
@@ -901,32 +912,38 @@ func parseArrayAt(s string) ([]any, string, error) {
 				i++
 			}
 			if i == len(s) {
-				return nil, "", bad
+				return nil, "", end
 			}
 			out, s = append(out, b.String()), s[i+1:]
 		default:
 			j := strings.IndexAny(s, ",}")
 			if j < 0 {
-				return nil, "", bad
+				return nil, "", end
 			}
-			if e := strings.TrimSpace(s[:j]); strings.EqualFold(e, "NULL") {
+			e := strings.TrimSpace(s[:j])
+			switch k := strings.IndexAny(e, "{\""); {
+			case strings.EqualFold(e, "NULL"):
 				out = append(out, nil)
-			} else if e == "" || strings.ContainsAny(e, "{\"") {
-				return nil, "", bad
-			} else {
+			case e == "":
+				return nil, "", unexpected(s[j])
+			case k >= 0 && e[k] == '"':
+				return nil, "", "Unexpected array element."
+			case k >= 0:
+				return nil, "", unexpected(e[k])
+			default:
 				out = append(out, e)
 			}
 			s = s[j:]
 		}
 		s = strings.TrimLeft(s, " \t\n")
 		if s == "" {
-			return nil, "", bad
+			return nil, "", end
 		}
 		if s[0] == '}' {
-			return out, s[1:], nil
+			return out, s[1:], ""
 		}
 		if s[0] != ',' {
-			return nil, "", bad
+			return nil, "", unexpected(s[0])
 		}
 		s = s[1:]
 	}
