@@ -63,6 +63,10 @@ type CollectionOptions = engine.CollOptions
 // an aggregation expression over the document it writes.
 type ComputedField = engine.ComputedField
 
+// Reference is one of CollectionOptions.References: documents of the collection that hold values in Fields name
+// the document of Coll whose ParentFields hold the same values.
+type Reference = engine.Reference
+
 // ValidationWarning is a write that broke a validator whose action is
 // "warn": it was written; OpStats.ValidationWarnings lists it.
 type ValidationWarning = engine.ValidationWarning
@@ -105,6 +109,12 @@ func WithoutValidation(ctx context.Context) context.Context {
 // has (CollectionOptions.Defaults): the writer sets every field it means to.
 func WithoutDefaults(ctx context.Context) context.Context {
 	return engine.WithoutDefaults(ctx)
+}
+
+// WithoutReferences returns a context whose writes skip the collections' references (CollectionOptions.References):
+// the writer checks them itself.
+func WithoutReferences(ctx context.Context) context.Context {
+	return engine.WithoutReferences(ctx)
 }
 
 // Drop drops the database with all its collections. Dropping a database

@@ -530,3 +530,91 @@ func TestDefaults_MongoDBPortWrites(t *testing.T) {
 		t.Errorf("ADD COLUMN priority DEFAULT 3: rows 1 and 9 have %d and %d (%v)", p1, p9, err)
 	}
 }
+
+// TestForeignKeys_MongoDBPortWrites writes over the MongoDB port (the official Go driver) into tables with
+// foreign keys, by primary key, by a unique column and by a composite primary key named in another order, and
+// checks that a document naming no parent row is refused with DocumentValidationFailure, as an INSERT is with
+// 23503; that a parent row a child names can be neither deleted nor have its named key changed over the MongoDB
+// port, while SQL's own DELETE still applies ON DELETE CASCADE and a deferred constraint still waits for COMMIT;
+// and that the storage's references follow ADD and DROP CONSTRAINT and a block's ROLLBACK. Against a MongoDB deployment
+// (the driver backend) nothing checks a MongoDB client's writes.
+func TestForeignKeys_MongoDBPortWrites(t *testing.T) {
+	url, db := startServer(t)
+	ctx := context.Background()
+	c := connect(t, url)
+	mustExec(t, c, "CREATE TABLE fp (id int PRIMARY KEY, code text UNIQUE)")
+	mustExec(t, c, "CREATE TABLE fc (id int PRIMARY KEY, pid int REFERENCES fp ON DELETE CASCADE, code text REFERENCES fp (code))")
+	mustExec(t, c, "CREATE TABLE fpp (a int, b text, PRIMARY KEY (a, b))")
+	mustExec(t, c, "CREATE TABLE fcc (id int PRIMARY KEY, y text, x int, FOREIGN KEY (y, x) REFERENCES fpp (b, a))")
+	mustExec(t, c, "INSERT INTO fp VALUES (1, 'a'), (2, 'b')")
+	mustExec(t, c, "INSERT INTO fpp VALUES (1, 'x')")
+	mdb := mongoFront(t, db).Database("test")
+	insert := func(coll string, d bson.D) error {
+		_, err := mdb.Collection(coll).InsertOne(ctx, d)
+		return err
+	}
+	refused := func(what string, err error) {
+		t.Helper()
+		var we mongo.WriteException
+		if !errors.As(err, &we) || len(we.WriteErrors) != 1 || we.WriteErrors[0].Code != 121 {
+			t.Errorf("%s: %v, want DocumentValidationFailure (121)", what, err)
+		}
+	}
+	if err := insert("fc", bson.D{{Key: "_id", Value: 10}, {Key: "pid", Value: 1}, {Key: "code", Value: "a"}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := insert("fcc", bson.D{{Key: "_id", Value: 10}, {Key: "x", Value: 1}, {Key: "y", Value: "x"}}); err != nil {
+		t.Fatal(err)
+	}
+	if os.Getenv(backendEnv) == "driver" {
+		if err := insert("fc", bson.D{{Key: "_id", Value: 11}, {Key: "pid", Value: 99}}); err != nil {
+			t.Fatalf("driver backend: %v", err)
+		}
+		return
+	}
+	refused("a child naming no parent by key", insert("fc", bson.D{{Key: "_id", Value: 11}, {Key: "pid", Value: 99}}))
+	refused("a child naming no parent by a unique column", insert("fc", bson.D{{Key: "_id", Value: 11}, {Key: "code", Value: "zz"}}))
+	refused("a child naming no parent by a composite key", insert("fcc", bson.D{{Key: "_id", Value: 11}, {Key: "x", Value: 1}, {Key: "y", Value: "nope"}}))
+	if err := insert("fc", bson.D{{Key: "_id", Value: 12}, {Key: "pid", Value: nil}}); err != nil {
+		t.Errorf("a child with a NULL key: %v", err)
+	}
+	_, err := mdb.Collection("fp").DeleteOne(ctx, bson.D{{Key: "_id", Value: 1}})
+	refused("deletion of a named parent", err)
+	_, err = mdb.Collection("fp").UpdateOne(ctx, bson.D{{Key: "_id", Value: 1}}, bson.D{{Key: "$set", Value: bson.D{{Key: "code", Value: "a2"}}}})
+	refused("a change of a named unique key", err)
+	_, err = mdb.Collection("fpp").DeleteMany(ctx, bson.D{})
+	refused("deletion of a parent named by its composite key", err)
+	// SQL's own checks and actions are unchanged.
+	if _, err := c.Exec(ctx, "INSERT INTO fc (id, pid) VALUES (20, 99)"); sqlState(err) != "23503" {
+		t.Errorf("SQL INSERT naming no parent: %v, want 23503", err)
+	}
+	mustExec(t, c, "DELETE FROM fp WHERE id = 2")
+	var n int
+	if err := c.QueryRow(ctx, "SELECT count(*) FROM fc").Scan(&n); err != nil || n != 2 {
+		t.Errorf("%d children after deleting a parent none names (%v), want 2", n, err)
+	}
+	mustExec(t, c, "UPDATE fc SET code = NULL")
+	mustExec(t, c, "DELETE FROM fp WHERE id = 1")
+	if err := c.QueryRow(ctx, "SELECT count(*) FROM fc").Scan(&n); err != nil || n != 1 {
+		t.Errorf("%d children after ON DELETE CASCADE (%v), want 1 (the NULL key's)", n, err)
+	}
+	mustExec(t, c, "DELETE FROM fc WHERE id = 12")
+	mustExec(t, c, "ALTER TABLE fc ADD CONSTRAINT fc_def FOREIGN KEY (id) REFERENCES fp DEFERRABLE INITIALLY DEFERRED")
+	mustExec(t, c, "BEGIN")
+	mustExec(t, c, "INSERT INTO fc (id) VALUES (7)")
+	mustExec(t, c, "INSERT INTO fp VALUES (7, 'g')")
+	mustExec(t, c, "COMMIT")
+	refused("a child naming no parent by a deferred key", insert("fc", bson.D{{Key: "_id", Value: 8}}))
+	mustExec(t, c, "BEGIN")
+	mustExec(t, c, "INSERT INTO fp VALUES (10, 'j')")
+	mustExec(t, c, "ALTER TABLE fcc ADD CONSTRAINT fcc_id FOREIGN KEY (id) REFERENCES fp")
+	mustExec(t, c, "ROLLBACK")
+	if err := insert("fcc", bson.D{{Key: "_id", Value: 30}}); err != nil {
+		t.Errorf("a child naming no parent by a rolled-back ADD CONSTRAINT: %v", err)
+	}
+	mustExec(t, c, "ALTER TABLE fc DROP CONSTRAINT fc_def")
+	mustExec(t, c, "ALTER TABLE fc DROP CONSTRAINT fc_pid_fkey")
+	if err := insert("fc", bson.D{{Key: "_id", Value: 8}, {Key: "pid", Value: 99}}); err != nil {
+		t.Errorf("a child after DROP CONSTRAINT: %v", err)
+	}
+}

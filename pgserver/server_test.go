@@ -318,7 +318,7 @@ func TestBackend_Driver(t *testing.T) {
 	if os.Getenv(backendEnv) != "" {
 		t.Skip("already running on the driver backend")
 	}
-	args := []string{"-test.run", "^(TestCompare_Concord|TestBatch_.*|TestSeed_.*|TestServer_PgxRoundTrip|TestServer_TransactionStatusAndRollback|TestServer_SchemalessColumnsChange|TestTxn_.*|TestCancelRequest|TestBadInput|TestSerial_Concurrent|TestCopy_PgxCopyFrom|TestFuncs_Extended|TestSavepoint_.*|TestBlockDDL_.*|TestNotify_.*|TestCheck_.*|TestNumericRange_.*|TestComputedFields_MongoDBPortWrites|TestNotNull_MongoDBPortWrites|TestDefaults_MongoDBPortWrites)$", "-test.count=1"}
+	args := []string{"-test.run", "^(TestCompare_Concord|TestBatch_.*|TestSeed_.*|TestServer_PgxRoundTrip|TestServer_TransactionStatusAndRollback|TestServer_SchemalessColumnsChange|TestTxn_.*|TestCancelRequest|TestBadInput|TestSerial_Concurrent|TestCopy_PgxCopyFrom|TestFuncs_Extended|TestSavepoint_.*|TestBlockDDL_.*|TestNotify_.*|TestCheck_.*|TestNumericRange_.*|TestComputedFields_MongoDBPortWrites|TestNotNull_MongoDBPortWrites|TestDefaults_MongoDBPortWrites|TestForeignKeys_MongoDBPortWrites)$", "-test.count=1"}
 	if testing.Verbose() {
 		args = append(args, "-test.v")
 	}

@@ -218,7 +218,7 @@ func (d embeddedDB) setStorageRules(ctx context.Context, name string, rules stor
 		return out
 	}
 	return d.d.ModifyCollection(ctx, name, func(o *concord.CollectionOptions) error {
-		o.Computed, o.Required, o.Defaults = fields(rules.computed), rules.required, fields(rules.defaults)
+		o.Computed, o.Required, o.Defaults, o.References = fields(rules.computed), rules.required, fields(rules.defaults), rules.references
 		return nil
 	})
 }
@@ -232,7 +232,7 @@ func (d embeddedDB) storageRulesIn(name string) storageRules {
 		}
 		return out
 	}
-	return storageRules{computed: specs(o.Computed), required: o.Required, defaults: specs(o.Defaults)}
+	return storageRules{computed: specs(o.Computed), required: o.Required, defaults: specs(o.Defaults), references: o.References}
 }
 
 type embeddedColl struct{ c *concord.Collection }
@@ -258,15 +258,19 @@ func (c embeddedColl) find(ctx context.Context, filter, projection bson.D, limit
 	return docs, cur.Err()
 }
 
+// sqlWrite is the context of an SQL write: SQL checks its foreign keys itself (fkeys.go), at the statement's end
+// and with their ON DELETE actions, so the storage's references (storagerefs.go) are for other writers.
+func sqlWrite(ctx context.Context) context.Context { return concord.WithoutReferences(ctx) }
+
 func (c embeddedColl) insertOne(ctx context.Context, doc any) error {
 	// SQL's INSERT has evaluated every default and stores a NULL as an absent field: the storage's defaults
 	// (storagedefaults.go) are for other writers.
-	_, err := c.c.InsertOne(concord.WithoutDefaults(ctx), doc)
+	_, err := c.c.InsertOne(concord.WithoutDefaults(sqlWrite(ctx)), doc)
 	return err
 }
 
 func (c embeddedColl) updateMany(ctx context.Context, filter bson.D, update any) (int64, error) {
-	res, err := c.c.UpdateMany(ctx, filter, update)
+	res, err := c.c.UpdateMany(sqlWrite(ctx), filter, update)
 	if err != nil {
 		return 0, err
 	}
@@ -274,7 +278,7 @@ func (c embeddedColl) updateMany(ctx context.Context, filter bson.D, update any)
 }
 
 func (c embeddedColl) updateOne(ctx context.Context, filter bson.D, update any) (int64, error) {
-	res, err := c.c.UpdateOne(ctx, filter, update)
+	res, err := c.c.UpdateOne(sqlWrite(ctx), filter, update)
 	if err != nil {
 		return 0, err
 	}
@@ -282,17 +286,17 @@ func (c embeddedColl) updateOne(ctx context.Context, filter bson.D, update any) 
 }
 
 func (c embeddedColl) replaceOne(ctx context.Context, filter bson.D, doc any) error {
-	_, err := c.c.ReplaceOne(ctx, filter, doc)
+	_, err := c.c.ReplaceOne(sqlWrite(ctx), filter, doc)
 	return err
 }
 
 func (c embeddedColl) deleteOne(ctx context.Context, filter bson.D) error {
-	_, err := c.c.DeleteOne(ctx, filter)
+	_, err := c.c.DeleteOne(sqlWrite(ctx), filter)
 	return err
 }
 
 func (c embeddedColl) deleteMany(ctx context.Context, filter bson.D) (int64, error) {
-	res, err := c.c.DeleteMany(ctx, filter)
+	res, err := c.c.DeleteMany(sqlWrite(ctx), filter)
 	if err != nil {
 		return 0, err
 	}
@@ -300,7 +304,7 @@ func (c embeddedColl) deleteMany(ctx context.Context, filter bson.D) (int64, err
 }
 
 func (c embeddedColl) findOneAndUpdate(ctx context.Context, filter bson.D, update any) (bson.Raw, error) {
-	return c.c.FindOneAndUpdate(ctx, filter, update, &concord.FindOneAndUpdateOptions{ReturnDocument: concord.After}).Raw()
+	return c.c.FindOneAndUpdate(sqlWrite(ctx), filter, update, &concord.FindOneAndUpdateOptions{ReturnDocument: concord.After}).Raw()
 }
 
 func (c embeddedColl) lockForUpdate(ctx context.Context, ids []bson.RawValue, skipLocked bool) ([]bool, error) {
@@ -312,7 +316,7 @@ func (c embeddedColl) lockForUpdate(ctx context.Context, ids []bson.RawValue, sk
 }
 
 func (c embeddedColl) findOneAndDelete(ctx context.Context, filter bson.D) (bson.Raw, error) {
-	return c.c.FindOneAndDelete(ctx, filter).Raw()
+	return c.c.FindOneAndDelete(sqlWrite(ctx), filter).Raw()
 }
 
 func (c embeddedColl) createIndex(ctx context.Context, keys bson.D, name string, unique bool, partial bson.D) error {

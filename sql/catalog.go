@@ -197,7 +197,7 @@ func (x *exec) readTable(name string, loc int32) (*table, error) {
 			// not change the collection) leaves it for the next statement.
 			_ = x.installRanges(&t)
 		}
-		if (t.hasGenerated() || t.hasNotNull() || t.hasDefault()) && !x.storageRulesInStep(&t) {
+		if (t.hasGenerated() || t.hasNotNull() || t.hasDefault() || len(t.ForeignKeys) > 0) && !x.storageRulesInStep(&t) {
 			// Likewise a table whose computed fields the storage does not have as they are now (made before the
 			// storage computed them, changed in a transaction block, or its collection made again); until they are
 			// set (not while a statement is only described), the table is not cached (lookupTable).

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/cockroachdb/apd/v3"
+	"github.com/concorddb/concord"
 	pg "github.com/pganalyze/pg_query_go/v6"
 	"go.mongodb.org/mongo-driver/v2/bson"
 )
@@ -295,15 +296,16 @@ type computedSpec struct {
 // null is refused, with DocumentValidationFailure, as an SQL write is with 23502), and the defaults an insert
 // without the field gets (storageDefaults).
 type storageRules struct {
-	computed []computedSpec
-	required []string
-	defaults []computedSpec // the engine's CollectionOptions.Defaults (storagedefaults.go)
+	computed   []computedSpec
+	required   []string
+	defaults   []computedSpec      // the engine's CollectionOptions.Defaults (storagedefaults.go)
+	references []concord.Reference // the engine's CollectionOptions.References (storagerefs.go)
 }
 
 // storageRulesOf are t's storage rules: storageComputed, storageDefaults and its NOT NULL columns' fields (but the
 // key's, which is _id).
 func (x *exec) storageRulesOf(t *table) storageRules {
-	r := storageRules{computed: x.storageComputed(t), defaults: x.storageDefaults(t)}
+	r := storageRules{computed: x.storageComputed(t), defaults: x.storageDefaults(t), references: x.storageReferences(t)}
 	if !x.s.e.b.computedFields() {
 		return r
 	}
@@ -318,7 +320,8 @@ func (x *exec) storageRulesOf(t *table) storageRules {
 // same reports whether r and o are the same rules, in the same order.
 func (r storageRules) same(o storageRules) bool {
 	eq := func(x, y computedSpec) bool { return x.Field == y.Field && bytes.Equal(x.Expr, y.Expr) }
-	return slices.EqualFunc(r.computed, o.computed, eq) && slices.EqualFunc(r.defaults, o.defaults, eq) && slices.Equal(r.required, o.required)
+	return slices.EqualFunc(r.computed, o.computed, eq) && slices.EqualFunc(r.defaults, o.defaults, eq) && slices.Equal(r.required, o.required) &&
+		sameReferences(r.references, o.references)
 }
 
 // syncStorageRules gives t's collection the storage rules storageRulesOf makes of t when it has others: after every
@@ -340,7 +343,7 @@ func (x *exec) syncStorageRules(t *table) error {
 		if x.s.ddl != nil && !slices.Contains(x.s.ddl.rules, t.Name) {
 			x.s.ddl.rules = append(x.s.ddl.rules, t.Name)
 		}
-		looser := storageRules{computed: have.computed, defaults: have.defaults}
+		looser := storageRules{computed: have.computed, defaults: have.defaults, references: have.references}
 		for _, f := range have.required {
 			if slices.Contains(want.required, f) {
 				looser.required = append(looser.required, f)

@@ -144,6 +144,9 @@ func (e *Engine) loadCatalog() error {
 			if c.rules, err = c.opts.compileComputed(); err != nil {
 				return codes.New(codes.InternalError, "catalog entry of %s: computed fields: %v", c.ns.String(), err)
 			}
+			if len(c.opts.References) > 0 {
+				e.hasReferences.Store(true)
+			}
 			if c.coll, err = c.opts.defaultCollation(); err != nil {
 				return codes.New(codes.InternalError, "catalog entry of %s: collation: %v", c.ns.String(), err)
 			}

@@ -61,6 +61,10 @@ type CollOptions struct {
 	// WithoutDefaults skip them. SQL's column defaults that need no row and no sequence are kept here, so that a
 	// document inserted over the MongoDB port gets them as an SQL INSERT does. Concord's own option, as Computed is.
 	Defaults []ComputedField `bson:"defaults,omitempty"`
+	// References are the documents of other collections of the database that this collection's documents name
+	// (references.go): SQL's FOREIGN KEY constraints, kept whatever writes the documents. Concord's own option, as
+	// Computed is.
+	References []Reference `bson:"references,omitempty"`
 }
 
 // ComputedField is one of CollOptions.Computed: a field and the aggregation expression of its value, compiled by
@@ -74,7 +78,7 @@ type ComputedField struct {
 func (o *CollOptions) isZero() bool {
 	return o.Validator == nil && o.ValidationLevel == "" && o.ValidationAction == "" && o.ViewOn == "" &&
 		o.Collation == nil && !o.Capped && o.ClusteredIndex == nil && len(o.Computed) == 0 && len(o.Required) == 0 &&
-		len(o.Defaults) == 0
+		len(o.Defaults) == 0 && len(o.References) == 0
 }
 
 // IsView reports whether the options describe a view.
@@ -276,6 +280,9 @@ func (e *Engine) CreateCollectionWithOptions(ctx context.Context, t *Txn, ns Nam
 	if err != nil {
 		return err
 	}
+	if len(opts.References) > 0 {
+		e.hasReferences.Store(true)
+	}
 	if err := opts.normalize(); err != nil {
 		return err
 	}
@@ -341,6 +348,9 @@ func (e *Engine) ModifyCollection(ctx context.Context, ns Namespace, change func
 	rules, err := opts.compileComputed()
 	if err != nil {
 		return err
+	}
+	if len(opts.References) > 0 {
+		e.hasReferences.Store(true)
 	}
 	if err := opts.normalize(); err != nil {
 		return err

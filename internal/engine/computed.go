@@ -44,6 +44,9 @@ func (o *CollOptions) compileComputed() (fieldRules, error) {
 	if (len(o.Computed) > 0 || len(o.Defaults) > 0) && o.IsView() {
 		return fieldRules{}, codes.New(codes.InvalidOptions, "a view has no computed fields or defaults")
 	}
+	if err := o.checkReferences(); err != nil {
+		return fieldRules{}, err
+	}
 	computed, err := compileFields("computed field", o.Computed)
 	if err != nil {
 		return fieldRules{}, err

@@ -102,6 +102,9 @@ func (o *op) removeDoc(c *collection, key []byte, cur bson.Raw) error {
 	if c.opts.IsView() {
 		return viewError(c.ns)
 	}
+	if err := o.checkParent(c, cur, nil); err != nil {
+		return err
+	}
 	return o.t().putDoc(c, key, docID(cur), cur, nil)
 }
 

@@ -105,6 +105,10 @@ type Engine struct {
 	anchorDone chan struct{}
 
 	m counters
+
+	// hasReferences is set once a collection with references is opened or made (references.go): until then a
+	// deletion looks for no referencing collection.
+	hasReferences atomic.Bool
 }
 
 // blockCacheSize is the size of Pebble's block cache, for blocks. Pebble

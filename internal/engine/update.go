@@ -199,6 +199,12 @@ func (o *op) applyUpdate(c *collection, key []byte, cur bson.Raw, pos int, u *up
 	if err := o.validate(c, cur, newDoc); err != nil {
 		return false, nil, err
 	}
+	if err := o.checkChild(c, cur, newDoc); err != nil {
+		return false, nil, err
+	}
+	if err := o.checkParent(c, cur, newDoc); err != nil {
+		return false, nil, err
+	}
 	if err := t.putDoc(c, key, docID(cur), cur, newDoc); err != nil {
 		return false, nil, err
 	}
@@ -322,6 +328,9 @@ func (o *op) insertDoc(c *collection, doc bson.Raw, id bson.RawValue) (bson.Raw,
 		return nil, err
 	}
 	if err := o.validate(c, nil, doc); err != nil {
+		return nil, err
+	}
+	if err := o.checkChild(c, nil, doc); err != nil {
 		return nil, err
 	}
 	return doc, t.putDoc(c, key, id, nil, doc)
