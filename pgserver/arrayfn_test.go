@@ -212,6 +212,38 @@ var arrayFnSteps = []struct{ sql, want string }{
 	{"SELECT id, tags FROM arrcat ORDER BY id", "1|{x,y}\n2|{NULL,a,x}\nSELECT 2"},
 	{"UPDATE arrcat SET tags = 'y' || tags", "ERROR 22P02"},
 	{"DROP TABLE arrcat", "DROP TABLE"},
+	// IS NULL of an array or jsonb column is the whole value's: an array holding a NULL is not NULL (the storage's
+	// {f: null} would match it by element).
+	{"CREATE TABLE arrnull (id int PRIMARY KEY, tags text[], j jsonb)", "CREATE TABLE"},
+	{"INSERT INTO arrnull VALUES (1, '{a,NULL}', '[null, 1]'), (2, NULL, NULL), (3, '{NULL}', '[[null]]'), (4, '{}', '[]')", "INSERT 0 4"},
+	{"SELECT id FROM arrnull WHERE tags IS NOT NULL ORDER BY id", "1\n3\n4\nSELECT 3"},
+	{"SELECT id FROM arrnull WHERE tags IS NULL", "2\nSELECT 1"},
+	{"SELECT id FROM arrnull WHERE j IS NOT NULL ORDER BY id", "1\n3\n4\nSELECT 3"},
+	{"SELECT id FROM arrnull WHERE NOT (j IS NULL) ORDER BY id", "1\n3\n4\nSELECT 3"},
+	{"DELETE FROM arrnull WHERE tags IS NULL", "DELETE 1"},
+	{"UPDATE arrnull SET j = '1' WHERE j IS NOT NULL", "UPDATE 3"},
+	{"DROP TABLE arrnull", "DROP TABLE"},
+	// An array column beside an array literal compares whole (dimensions included), as PostgreSQL's array_cmp;
+	// multi-dimensional arrays are stored and read as nested arrays.
+	{"CREATE TABLE arrcmp (id int PRIMARY KEY, tags text[], n int[])", "CREATE TABLE"},
+	{"INSERT INTO arrcmp VALUES (1, '{a,b}', '{1,2}'), (2, '{a}', '{1}'), (3, '{b}', '{2}'), (4, NULL, '{}'), (5, '{{a},{b}}', '{{1},{2}}')", "INSERT 0 5"},
+	{"SELECT id, tags, n FROM arrcmp WHERE id = 5", "5|{{a},{b}}|{{1},{2}}\nSELECT 1"},
+	{"SELECT id FROM arrcmp WHERE tags = '{a}'", "2\nSELECT 1"},
+	{"SELECT id FROM arrcmp WHERE tags <> '{a}' ORDER BY id", "1\n3\n5\nSELECT 3"},
+	{"SELECT id FROM arrcmp WHERE n > '{1}' ORDER BY id", "1\n3\n5\nSELECT 3"},
+	{"SELECT id FROM arrcmp WHERE n < '{2}' AND id < 5 ORDER BY id", "1\n2\n4\nSELECT 3"},
+	{"SELECT id FROM arrcmp WHERE tags IN ('{a}', '{b}') ORDER BY id", "2\n3\nSELECT 2"},
+	{"SELECT id FROM arrcmp WHERE n IS DISTINCT FROM '{1}' ORDER BY id", "1\n3\n4\n5\nSELECT 4"},
+	{"SELECT id FROM arrcmp WHERE n = '{{1},{2}}'", "5\nSELECT 1"},
+	{"DELETE FROM arrcmp WHERE n = '{1}'", "DELETE 1"},
+	{"DROP TABLE arrcmp", "DROP TABLE"},
+	// jsonb keeps a scalar as an array of one: element 0 (or -1) of it is the scalar; json's is not.
+	{`SELECT '"a"'::json -> 0, '"a"'::jsonb -> -1, '"a"'::jsonb -> 1, '"a"'::jsonb ->> 0, 'null'::jsonb -> 0, 'null'::jsonb ->> 0, '1'::jsonb -> 0, '{"a":1}'::jsonb -> 0`,
+		"|\"a\"||a|null||1|\nSELECT 1"},
+	{`CREATE TABLE jscal (id int PRIMARY KEY, m jsonb)`, "CREATE TABLE"},
+	{`INSERT INTO jscal VALUES (1, '{"tags": ["a", "b"]}'), (2, '{"tags": "a"}'), (3, '{"tags": {"0": "a"}}')`, "INSERT 0 3"},
+	{`SELECT id FROM jscal WHERE m->'tags'->>0 = 'a' ORDER BY id`, "1\n2\nSELECT 2"},
+	{`DROP TABLE jscal`, "DROP TABLE"},
 }
 
 // arrayLiteralSteps: a malformed array literal is PostgreSQL's 22P02 with its message (and detail, checked by

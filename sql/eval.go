@@ -357,6 +357,9 @@ func (x *exec) evalAExpr(a *pg.A_Expr, sc *scope) (any, error) {
 			if l, r, err = x.literalOperands(l, r, a.Lexpr, a.Rexpr, sc); err != nil {
 				return nil, err
 			}
+			if l, r, err = x.arrayLiteralOperands(l, r, a.Lexpr, a.Rexpr, sc); err != nil {
+				return nil, err // tags = '{a}': the literal is a text[]
+			}
 		}
 		switch op {
 		case "@>", "<@", "&&":
@@ -441,6 +444,21 @@ func (x *exec) evalAExpr(a *pg.A_Expr, sc *scope) (any, error) {
 			return nil, err
 		}
 		arr, _ := r.([]any)
+		if lt := x.typeOf(a.Lexpr, sc); isArrayType(lt) && !IsVector(lt) && l != nil {
+			// tags IN ('{a}', '{b}'): each untyped literal is an array of the column's type.
+			typed := make([]any, len(arr))
+			for i, e := range arr {
+				typed[i] = e
+				if it := a.Rexpr.GetList().GetItems(); i < len(it) && isStringLiteral(it[i]) && e != nil {
+					v, err := coerce(e, lt)
+					if err != nil {
+						return nil, atLiteral(err, it[i])
+					}
+					typed[i] = v
+				}
+			}
+			arr = typed
+		}
 		if s, ok := l.(string); ok && x.typeOf(a.Lexpr, sc) == OIDBpchar {
 			l = strings.TrimRight(s, " ")
 			trimmed := make([]any, len(arr))
@@ -528,6 +546,9 @@ func (x *exec) evalAExpr(a *pg.A_Expr, sc *scope) (any, error) {
 		}
 		r, err := x.eval(a.Rexpr, sc)
 		if err != nil {
+			return nil, err
+		}
+		if l, r, err = x.arrayLiteralOperands(l, r, a.Lexpr, a.Rexpr, sc); err != nil {
 			return nil, err
 		}
 		same := (l == nil && r == nil)
@@ -1062,6 +1083,12 @@ func binaryOp(op string, l, r any) (any, error) {
 			out = rv.Document().Lookup(k)
 		case int64:
 			if rv.Type != bson.TypeArray {
+				// jsonb keeps a scalar as an array of one (its "raw scalar"): element 0, or -1, of it is the
+				// scalar, as PostgreSQL reads it; json's text has no such array.
+				if _, isJSON := l.(jsonText); !isJSON && rv.Type != bson.TypeEmbeddedDocument && (k == 0 || k == -1) {
+					out = rv
+					break
+				}
 				return nil, nil
 			}
 			vals, _ := rv.Array().Values()
@@ -1643,6 +1670,9 @@ func compare(a, b any) (int, bool) {
 			}
 			return 0, false
 		}
+		if len(arrayDims(x)) > 1 || len(arrayDims(y)) > 1 {
+			return compareArrays(x, y)
+		}
 		for i := 0; i < len(x) && i < len(y); i++ {
 			if c, ok := compare(x[i], y[i]); !ok || c != 0 {
 				return c, ok
@@ -1713,6 +1743,42 @@ func writeJSONBKey(b *strings.Builder, v bson.RawValue) {
 		b.WriteString("b" + strconv.Itoa(int(v.Type)) + ":" + strconv.Itoa(len(v.Value)) + ":")
 		b.Write(v.Value)
 	}
+}
+
+// compareArrays compares arrays of which one at least is multi-dimensional as PostgreSQL's array_cmp does: their
+// elements in row-major order, then the number of elements, of dimensions, and the dimensions' lengths.
+func compareArrays(x, y []any) (int, bool) {
+	fx, fy := flattenArray(x, nil), flattenArray(y, nil)
+	for i := 0; i < len(fx) && i < len(fy); i++ {
+		if c, ok := compare(fx[i], fy[i]); !ok || c != 0 {
+			return c, ok
+		}
+	}
+	if len(fx) != len(fy) {
+		return cmp3(len(fx) < len(fy), true), true
+	}
+	dx, dy := arrayDims(x), arrayDims(y)
+	if len(dx) != len(dy) {
+		return cmp3(len(dx) < len(dy), true), true
+	}
+	for i := range dx {
+		if dx[i] != dy[i] {
+			return cmp3(dx[i] < dy[i], true), true
+		}
+	}
+	return 0, true
+}
+
+// flattenArray appends a's elements, in row-major order, to out.
+func flattenArray(a []any, out []any) []any {
+	for _, e := range a {
+		if sub, ok := e.([]any); ok {
+			out = flattenArray(sub, out)
+		} else {
+			out = append(out, e)
+		}
+	}
+	return out
 }
 
 // groupKey encodes values so that equal values (1 and 1.0 too) have equal

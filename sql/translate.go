@@ -85,6 +85,13 @@ func (x *exec) publishPlan(tr *translator) {
 
 // column returns the document path and declared type of a reference to
 // the translator's table, ok false for anything else.
+// scalarStored reports whether a column of type oid (of a table CREATE TABLE declared) is never stored as an
+// array: not an array, json or jsonb column, nor a schemaless field, which a MongoDB client may have written as
+// one.
+func scalarStored(oid uint32, declared bool) bool {
+	return declared && oid != 0 && oid != OIDUnknown && !isArrayType(oid) && oid != OIDJSON && oid != OIDJSONB
+}
+
 func (tr *translator) column(n *pg.Node) (path string, oid uint32, ok bool) {
 	if tr.plan == nil {
 		return tr.column1(n)
@@ -307,15 +314,25 @@ func (tr *translator) truth(n *pg.Node, want bool) ([]bson.D, bool, error) {
 		return []bson.D{{{Key: "$or", Value: or}}}, true, nil
 	case n.GetNullTest() != nil:
 		nt := n.GetNullTest()
-		path, _, ok := tr.column(nt.Arg)
+		path, oid, ok := tr.column(nt.Arg)
 		if !ok {
 			return nil, false, nil
 		}
 		isNull := (nt.Nulltesttype == pg.NullTestType_IS_NULL) == want
-		if isNull {
-			return []bson.D{{{Key: path, Value: nil}}}, true, nil
+		if scalarStored(oid, tr.t.declared) {
+			if isNull {
+				return []bson.D{{{Key: path, Value: nil}}}, true, nil
+			}
+			return []bson.D{{{Key: path, Value: bson.D{{Key: "$ne", Value: nil}}}}}, true, nil
 		}
-		return []bson.D{{{Key: path, Value: bson.D{{Key: "$ne", Value: nil}}}}}, true, nil
+		// {f: null} matches an array holding a null too ({a,NULL}, [null, 1]): a NULL is a missing or null value
+		// that is not an array.
+		notArray := bson.D{{Key: path, Value: bson.D{{Key: "$not", Value: bson.D{{Key: "$type", Value: "array"}}}}}}
+		if isNull {
+			return []bson.D{{{Key: "$and", Value: bson.A{bson.D{{Key: path, Value: nil}}, notArray}}}}, true, nil
+		}
+		return []bson.D{{{Key: "$or", Value: bson.A{bson.D{{Key: path, Value: bson.D{{Key: "$ne", Value: nil}}}},
+			bson.D{{Key: path, Value: bson.D{{Key: "$type", Value: "array"}}}}}}}}, true, nil
 	case n.GetAExpr() != nil:
 		return tr.comparison(n.GetAExpr(), want)
 	case n.GetFuncCall() != nil:
@@ -364,6 +381,10 @@ var flipped = map[string]string{"=": "=", "<>": "<>", "!=": "!=", "<": ">", ">":
 // filters and anything else into a $expr.
 func (tr *translator) comparison(a *pg.A_Expr, want bool) ([]bson.D, bool, error) {
 	op := opName(a.Name)
+	if typed, ok := tr.typedArrayLiterals(a); ok {
+		// tags = '{a}': the literal is an array of the column's type, '{a}'::text[], compared whole.
+		return tr.comparison(typed, want)
+	}
 	switch a.Kind {
 	case pg.A_Expr_Kind_AEXPR_OP:
 		if _, isCmp := mongoOps[op]; !isCmp {
@@ -506,6 +527,61 @@ func (tr *translator) comparison(a *pg.A_Expr, want bool) ([]bson.D, bool, error
 		return nil, ok, err
 	}
 	return []bson.D{{{Key: "$expr", Value: e}}}, true, nil
+}
+
+// typedArrayLiterals is a, a comparison of a column of an array type with untyped string literals (one, or a list
+// of them for IN), with each literal cast to the column's type; ok is false for any other comparison.
+func (tr *translator) typedArrayLiterals(a *pg.A_Expr) (*pg.A_Expr, bool) {
+	arrayType := func(n *pg.Node) uint32 {
+		if _, oid, ok := tr.column(n); ok && isArrayType(oid) && !IsVector(oid) && types[oid].elem != 0 {
+			return oid
+		}
+		return 0
+	}
+	cast := func(n *pg.Node, oid uint32) (*pg.Node, bool) {
+		if l := n.GetList(); l != nil {
+			items := make([]*pg.Node, len(l.Items))
+			changed := false
+			for i, it := range l.Items {
+				items[i], changed = it, changed || isStringLiteral(it)
+				if isStringLiteral(it) {
+					items[i], _ = castTo(it, oid)
+				}
+			}
+			return &pg.Node{Node: &pg.Node_List{List: &pg.List{Items: items}}}, changed
+		}
+		if !isStringLiteral(n) {
+			return n, false
+		}
+		return castTo(n, oid)
+	}
+	switch a.Kind {
+	case pg.A_Expr_Kind_AEXPR_OP, pg.A_Expr_Kind_AEXPR_DISTINCT, pg.A_Expr_Kind_AEXPR_NOT_DISTINCT, pg.A_Expr_Kind_AEXPR_IN:
+	default:
+		return nil, false // 'red' = ANY(tags): the literal is an element
+	}
+	with := func(l, r *pg.Node) *pg.A_Expr {
+		return &pg.A_Expr{Kind: a.Kind, Name: a.Name, Lexpr: l, Rexpr: r, Location: a.Location}
+	}
+	if oid := arrayType(a.Lexpr); oid != 0 && a.Rexpr != nil {
+		if r, ok := cast(a.Rexpr, oid); ok {
+			return with(a.Lexpr, r), true
+		}
+	}
+	if a.Rexpr != nil && a.Kind != pg.A_Expr_Kind_AEXPR_IN {
+		if oid := arrayType(a.Rexpr); oid != 0 {
+			if l, ok := cast(a.Lexpr, oid); ok {
+				return with(l, a.Rexpr), true
+			}
+		}
+	}
+	return nil, false
+}
+
+// castTo is n cast to the array type oid (n::elem[]).
+func castTo(n *pg.Node, oid uint32) (*pg.Node, bool) {
+	tn := &pg.TypeName{Names: []*pg.Node{pg.MakeStrNode(types[types[oid].elem].typname)}, ArrayBounds: []*pg.Node{pg.MakeIntNode(-1)}, Location: -1}
+	return &pg.Node{Node: &pg.Node_TypeCast{TypeCast: &pg.TypeCast{Arg: n, TypeName: tn, Location: -1}}}, true
 }
 
 // storedNaN reports whether a value as stored is a double's or a decimal's NaN.

@@ -295,8 +295,17 @@ func fromBSON(v bson.RawValue) any {
 		var kind bson.Type
 		for i, e := range vals {
 			switch e.Type {
-			case bson.TypeEmbeddedDocument, bson.TypeArray:
+			case bson.TypeEmbeddedDocument:
 				return v
+			case bson.TypeArray:
+				// A multi-dimensional array: sub-arrays of one shape, of elements of one kind. Others (ragged,
+				// or an array beside a scalar) are a document's own, read as json.
+				sub, ok := fromBSON(e).([]any)
+				if !ok || kind != 0 && kind != bson.TypeArray {
+					return v
+				}
+				kind, out[i] = bson.TypeArray, sub
+				continue
 			case bson.TypeNull:
 			default:
 				k := e.Type
@@ -310,6 +319,9 @@ func fromBSON(v bson.RawValue) any {
 			}
 			out[i] = fromBSON(e)
 		}
+		if kind == bson.TypeArray && checkArrayShape(out) != nil {
+			return v
+		}
 		return out
 	case bson.TypeEmbeddedDocument:
 		return v
@@ -321,6 +333,34 @@ func fromBSON(v bson.RawValue) any {
 		return v // a UUID, an MD5 or another subtype stays as stored, and reads as bytea
 	}
 	return v.String()
+}
+
+// sqlArray reads a stored array as an SQL array: its sub-arrays (a multi-dimensional array's) as arrays too, its
+// other elements as fromBSON reads them; ok is false for anything else, or an array holding a document.
+func sqlArray(v bson.RawValue) ([]any, bool) {
+	if v.Type != bson.TypeArray {
+		return nil, false
+	}
+	vals, err := v.Array().Values()
+	if err != nil {
+		return nil, false
+	}
+	out := make([]any, len(vals))
+	for i, e := range vals {
+		switch e.Type {
+		case bson.TypeArray:
+			sub, ok := sqlArray(e)
+			if !ok {
+				return nil, false
+			}
+			out[i] = sub
+		case bson.TypeEmbeddedDocument:
+			return nil, false
+		default:
+			out[i] = fromBSON(e)
+		}
+	}
+	return out, true
 }
 
 // fromGo converts a Go value of the driver's kinds (as in a
@@ -395,8 +435,12 @@ func toBSON(v any, oid uint32) (any, error) {
 	case []any:
 		out := make(bson.A, len(x))
 		for i, e := range x {
+			to := types[oid].elem
+			if _, nested := e.([]any); nested {
+				to = oid // a sub-array of a multi-dimensional array
+			}
 			var err error
-			if out[i], err = toBSON(e, types[oid].elem); err != nil {
+			if out[i], err = toBSON(e, to); err != nil {
 				return nil, err
 			}
 		}
@@ -685,7 +729,7 @@ func coerce(v any, oid uint32) (any, error) {
 			}
 			return coerce(arr, oid)
 		case bson.RawValue:
-			if a, ok := fromBSON(x).([]any); ok {
+			if a, ok := sqlArray(x); ok {
 				return coerce(a, oid)
 			}
 		}
