@@ -244,6 +244,16 @@ var arrayFnSteps = []struct{ sql, want string }{
 	{`INSERT INTO jscal VALUES (1, '{"tags": ["a", "b"]}'), (2, '{"tags": "a"}'), (3, '{"tags": {"0": "a"}}')`, "INSERT 0 3"},
 	{`SELECT id FROM jscal WHERE m->'tags'->>0 = 'a' ORDER BY id`, "1\n2\nSELECT 2"},
 	{`DROP TABLE jscal`, "DROP TABLE"},
+	// A real column beside a numeric or double constant compares as a double: the real 0.1 is above 0.1.
+	{"CREATE TABLE realcmp (id int PRIMARY KEY, f real)", "CREATE TABLE"},
+	{"INSERT INTO realcmp VALUES (1, 0.1), (2, 0.5), (3, 0.001)", "INSERT 0 3"},
+	{"SELECT id FROM realcmp WHERE f > 0.1 ORDER BY id", "1\n2\nSELECT 2"},
+	{"SELECT id FROM realcmp WHERE f = 0.1", "SELECT 0"},
+	{"SELECT id FROM realcmp WHERE f = 0.1::real", "1\nSELECT 1"},
+	{"SELECT id FROM realcmp WHERE f = '0.1'", "1\nSELECT 1"},
+	{"SELECT id FROM realcmp WHERE f < 0.5 ORDER BY id", "1\n3\nSELECT 2"},
+	{"SELECT id FROM realcmp WHERE f = 0.5", "2\nSELECT 1"},
+	{"DROP TABLE realcmp", "DROP TABLE"},
 }
 
 // arrayLiteralSteps: a malformed array literal is PostgreSQL's 22P02 with its message (and detail, checked by

@@ -425,6 +425,13 @@ func (tr *translator) comparison(a *pg.A_Expr, want bool) ([]bson.D, bool, error
 			oid = OIDTimestamptz // a date beside a timestamp is compared as one (midnight), not the timestamp cut to a date
 		}
 		sv, ok := compared(v, oid)
+		if ok && oid == OIDFloat4 && !isStringLiteral(other) && tr.x.typeOf(other, &scope{outer: tr.outer}) != OIDFloat4 {
+			// real > 0.1: PostgreSQL compares the real as a double with the double of the constant, not with the
+			// constant rounded to a real (the stored 0.1::real is above 0.1).
+			if f, isNum := toFloat(numeric(v)); isNum {
+				sv = f
+			}
+		}
 		if !ok {
 			if isStringLiteral(other) && (isNumericType(oid) || oid == OIDBool) {
 				if _, err := coerce(v, oid); err != nil {
