@@ -254,6 +254,20 @@ var arrayFnSteps = []struct{ sql, want string }{
 	{"SELECT id FROM realcmp WHERE f < 0.5 ORDER BY id", "1\n3\nSELECT 2"},
 	{"SELECT id FROM realcmp WHERE f = 0.5", "2\nSELECT 1"},
 	{"DROP TABLE realcmp", "DROP TABLE"},
+	// A stored jsonb null is the JSON null, a value; SQL's NULL is an absent field.
+	{"CREATE TABLE jnull (id int PRIMARY KEY, j jsonb, k jsonb NOT NULL)", "CREATE TABLE"},
+	{`INSERT INTO jnull VALUES (1, 'null', 'null'), (2, NULL, '{}'), (3, '{"a": null}', '[null]'), (4, '[null]', '1')`, "INSERT 0 4"},
+	{"INSERT INTO jnull VALUES (5, NULL, NULL)", "ERROR 23502"},
+	{"SELECT id, j, j IS NULL, jsonb_typeof(j), j = 'null' FROM jnull ORDER BY id",
+		"1|null|f|null|t\n2||t||\n3|{\"a\": null}|f|object|f\n4|[null]|f|array|f\nSELECT 4"},
+	{"SELECT count(*) FROM jnull WHERE j IS NOT NULL", "3\nSELECT 1"},
+	{"SELECT id FROM jnull WHERE j IS NULL", "2\nSELECT 1"},
+	{"SELECT j, count(*) FROM jnull GROUP BY j ORDER BY j", "null|1\n[null]|1\n{\"a\": null}|1\n|1\nSELECT 4"},
+	{"SELECT count(DISTINCT j), count(j), count(k) FROM jnull", "3|3|4\nSELECT 1"},
+	{"UPDATE jnull SET k = 'null', j = 'null' WHERE id = 2", "UPDATE 1"},
+	{"UPDATE jnull SET k = k -> 'b' WHERE id = 3", "ERROR 23502"},
+	{"SELECT id, j IS NULL, k FROM jnull ORDER BY id", "1|f|null\n2|f|null\n3|f|[null]\n4|f|1\nSELECT 4"},
+	{"DROP TABLE jnull", "DROP TABLE"},
 }
 
 // arrayLiteralSteps: a malformed array literal is PostgreSQL's 22P02 with its message (and detail, checked by

@@ -302,15 +302,18 @@ type storageRules struct {
 	references []concord.Reference // the engine's CollectionOptions.References (storagerefs.go)
 }
 
-// storageRulesOf are t's storage rules: storageComputed, storageDefaults and its NOT NULL columns' fields (but the
-// key's, which is _id).
+// storageRulesOf are t's storage rules: storageComputed, storageDefaults, storageReferences and its NOT NULL columns'
+// fields (but the key's, which is _id, and json or jsonb columns').
 func (x *exec) storageRulesOf(t *table) storageRules {
 	r := storageRules{computed: x.storageComputed(t), defaults: x.storageDefaults(t), references: x.storageReferences(t)}
 	if !x.s.e.b.computedFields() {
 		return r
 	}
 	for _, c := range t.Columns {
-		if f := t.field(c.Name); c.NotNull && !slices.Contains(t.Key, c.Name) && !strings.ContainsAny(f, ".$") {
+		// A json or jsonb column's null is the JSON null, a value its NOT NULL allows: the storage's rule, which
+		// refuses a null, would refuse it.
+		json := c.Type == OIDJSON || c.Type == OIDJSONB
+		if f := t.field(c.Name); c.NotNull && !json && !slices.Contains(t.Key, c.Name) && !strings.ContainsAny(f, ".$") {
 			r.required = append(r.required, f)
 		}
 	}

@@ -319,6 +319,10 @@ func (tr *translator) truth(n *pg.Node, want bool) ([]bson.D, bool, error) {
 			return nil, false, nil
 		}
 		isNull := (nt.Nulltesttype == pg.NullTestType_IS_NULL) == want
+		if (oid == OIDJSONB || oid == OIDJSON) && tr.t.declared {
+			// SQL's NULL is an absent field; a null there is the JSON null, a value.
+			return []bson.D{{{Key: path, Value: bson.D{{Key: "$exists", Value: !isNull}}}}}, true, nil
+		}
 		if scalarStored(oid, tr.t.declared) {
 			if isNull {
 				return []bson.D{{{Key: path, Value: nil}}}, true, nil

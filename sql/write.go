@@ -92,8 +92,10 @@ func cellValue(d bson.Raw, c relCol) any {
 		// casts as jsonb.
 		rv := lookupPath(d, c.field)
 		switch rv.Type {
-		case 0, bson.TypeNull, bson.TypeUndefined:
-			return nil
+		case 0, bson.TypeUndefined:
+			return nil // SQL's NULL is an absent field
+		case bson.TypeNull:
+			return rv // the JSON null: a value, 'null'::jsonb
 		}
 		if c.oid == OIDJSONB {
 			return jsonbCanon(rv)
