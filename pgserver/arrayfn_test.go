@@ -268,6 +268,14 @@ var arrayFnSteps = []struct{ sql, want string }{
 	{"UPDATE jnull SET k = k -> 'b' WHERE id = 3", "ERROR 23502"},
 	{"SELECT id, j IS NULL, k FROM jnull ORDER BY id", "1|f|null\n2|f|null\n3|f|[null]\n4|f|1\nSELECT 4"},
 	{"DROP TABLE jnull", "DROP TABLE"},
+	// to_char's sign patterns: S, MI, PL, SG, PR; a number too wide keeps its pattern's point among the #s.
+	{"SELECT to_char(x, 'S999') || '|' || to_char(x, '999S') || '|' || to_char(x, 'MI999') || '|' || to_char(x, '999MI') || '|' || " +
+		"to_char(x, 'PL999') || '|' || to_char(x, 'SG999') || '|' || to_char(x, '999PR') || '|' || to_char(x, 'FMS999') || '|' || " +
+		"to_char(x, 'S9.99') || '|' || to_char(x, 'FM999MI') || '|' || to_char(x, 'FMPL999') || '|' || to_char(x, '9.99') FROM (VALUES (-5), (0), (123)) v(x)",
+		"  -5|  5-|-  5|  5-|   -5|-  5|  <5>|-5|-5.00|5-|-5|-5.00\n" +
+			"  +0|  0+|   0|  0 |+   0|+  0|   0 |+0| +.00|0|+0|  .00\n" +
+			"+123|123+| 123|123 |+ 123|+123| 123 |+123|+#.##|123|+123| #.##\nSELECT 3"},
+	{"SELECT pg_typeof('a'), pg_typeof('a'::text), pg_typeof(1)", "unknown|text|integer\nSELECT 1"},
 }
 
 // arrayLiteralSteps: a malformed array literal is PostgreSQL's 22P02 with its message (and detail, checked by

@@ -96,6 +96,9 @@ func (x *exec) evalFunc(f *pg.FuncCall, sc *scope) (any, error) {
 		if _, err := x.eval(f.Args[0], sc); err != nil {
 			return nil, err // an unknown column is 42703, as in PostgreSQL
 		}
+		if isStringLiteral(f.Args[0]) {
+			return "unknown", nil // an untyped literal, as PostgreSQL has it: pg_typeof('a')
+		}
 		return TypeName(x.typeOf(f.Args[0], sc)), nil // the argument's type, as format_type names it
 	}
 	args, err := x.evalArgs(f.Args, sc)

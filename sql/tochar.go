@@ -182,13 +182,30 @@ func ordinal(n int, upper bool) string {
 
 // formatNumber formats a number with to_char's numeric patterns: 9 (a digit, a space where the number has none),
 // 0 (a digit, zero-padded), . or D (the decimal point), , or G (a group separator, a space before the first
-// digit), and FM (no padding, no trailing zeros where the pattern has 9s). The first character is the sign (a
-// space for a positive number), as in PostgreSQL; a number too wide for the pattern prints as #s.
+// digit), FM (no padding, no trailing zeros where the pattern has 9s), and a sign: S (+ or -, next to the
+// number, at the pattern's start or end), MI (- or a space), SG (+ or -) and PL (+ or a space, beside the usual
+// sign) at the pattern's start or end, PR (a negative number in angle brackets) at its end. Without one the first
+// character is the sign (a space for a positive number), as in PostgreSQL; a number too wide for the pattern
+// prints as #s in its digits' places.
 func formatNumber(v any, f string) (any, error) {
 	fm := strings.HasPrefix(f, "FM")
-	f = strings.NewReplacer("FM", "", "D", ".", "G", ",").Replace(f)
-	if strings.Trim(f, "90.,") != "" {
-		return nil, unsupported("this to_char number format (Concord has 9, 0, ., D, ,, G and FM)")
+	f = strings.TrimPrefix(f, "FM")
+	var lead, trail string
+	for _, t := range []string{"SG", "PL", "MI", "S"} {
+		if strings.HasPrefix(f, t) {
+			lead, f = t, f[len(t):]
+			break
+		}
+	}
+	for _, t := range []string{"SG", "PL", "MI", "PR", "S"} {
+		if lead == "" && strings.HasSuffix(f, t) {
+			trail, f = t, f[:len(f)-len(t)]
+			break
+		}
+	}
+	f = strings.NewReplacer("D", ".", "G", ",").Replace(f)
+	if strings.Trim(f, "90.,") != "" || strings.Count(f, ".") > 1 {
+		return nil, unsupported("this to_char number format (Concord has 9, 0, ., D, ,, G, FM, S, MI, PL, SG and PR)")
 	}
 	intPart, fracPart, hasPoint := strings.Cut(f, ".")
 	x, ok := toFloat(numeric(v))
@@ -207,9 +224,55 @@ func formatNumber(v any, f string) (any, error) {
 	whole, frac, _ := strings.Cut(digits, ".")
 	whole = strings.TrimLeft(whole, "0") // the significant digits; "" for a number below 1
 	slots := strings.Count(intPart, "9") + strings.Count(intPart, "0")
+	var s string
 	if len(whole) > slots {
-		return " " + strings.Repeat("#", len(f)), nil
+		s = strings.NewReplacer("9", "#", "0", "#").Replace(f)
+	} else {
+		s = numberDigits(whole, frac, intPart, fracPart, hasPoint, fm)
 	}
+	neg := x < 0
+	pick := func(ifNeg, ifNot string) string {
+		if neg {
+			return ifNeg
+		}
+		return ifNot
+	}
+	// beside puts ch just before the number's first character (after the padding).
+	beside := func(ch string) string {
+		body := strings.TrimLeft(s, " ")
+		return s[:len(s)-len(body)] + ch + body
+	}
+	switch {
+	case lead == "S":
+		s = beside(pick("-", "+"))
+	case trail == "S":
+		s += pick("-", "+")
+	case lead == "MI":
+		s = pick("-", " ") + s
+	case trail == "MI":
+		s += pick("-", " ")
+	case lead == "SG":
+		s = pick("-", "+") + s
+	case trail == "SG":
+		s += pick("-", "+")
+	case lead == "PL":
+		s = pick(" ", "+") + beside(pick("-", " "))
+	case trail == "PL":
+		s = beside(pick("-", " ")) + pick(" ", "+")
+	case trail == "PR":
+		s = beside(pick("<", " ")) + pick(">", " ")
+	default:
+		s = beside(pick("-", " "))
+	}
+	if fm {
+		s = strings.ReplaceAll(s, " ", "") // FM pads nothing
+	}
+	return s, nil
+}
+
+// numberDigits lays out a number's whole and fractional digits in a pattern's integer and fractional parts (see
+// formatNumber), without its sign.
+func numberDigits(whole, frac, intPart, fracPart string, hasPoint, fm bool) string {
 	if whole == "" && !hasPoint {
 		whole = "0" // an integer pattern always shows the units digit
 	}
@@ -245,16 +308,7 @@ func formatNumber(v any, f string) (any, error) {
 		}
 		s += "." + frac
 	}
-	sign := " "
-	if x < 0 {
-		sign = "-"
-	}
-	body := strings.TrimLeft(s, " ")
-	s = s[:len(s)-len(body)] + sign + body
-	if fm {
-		s = strings.TrimLeft(s, " ")
-	}
-	return s, nil
+	return s
 }
 
 // intervalToChar is to_char of an interval: its fields (years and months of its months, its days, the hours,
