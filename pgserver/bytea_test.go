@@ -103,6 +103,15 @@ var jsonSteps = []struct{ sql, want string }{
 	{"UPDATE jst SET doc = jsonb_set(doc, '{n,x}', '5') WHERE id = 1", "UPDATE 1"},
 	{"SELECT doc #> '{n}' FROM jst", `{"x": 5}` + "\nSELECT 1"},
 	{"DROP TABLE jst", "DROP TABLE"},
+	// json_object and jsonb_object of text arrays (alternating, pairs, or keys and values); json_object_keys of a
+	// json keeps the text's order.
+	{`SELECT jsonb_object('{a,1,b,2}'), json_object('{a,1,b,2}'), jsonb_object('{{b,1},{a,NULL}}'), json_object('{x,y}', '{1,2}'), jsonb_object('{}'), pg_typeof(json_object('{a,b}'))`,
+		`{"a": "1", "b": "2"}|{"a" : "1", "b" : "2"}|{"a": null, "b": "1"}|{"x" : "1", "y" : "2"}|{}|json` + "\nSELECT 1"},
+	{"SELECT jsonb_object('{a,1,b}')", "ERROR 2202E"},
+	{"SELECT jsonb_object('{a}', '{1,2}')", "ERROR 2202E"},
+	{"SELECT jsonb_object('{NULL,1}')", "ERROR 22004"},
+	{`SELECT json_object_keys('{"b":1,"a":2}')`, "b\na\nSELECT 2"},
+	{`SELECT jsonb_object_keys('{"b":1,"a":2}')`, "a\nb\nSELECT 2"},
 }
 
 // zoneSteps run against Concord and PostgreSQL 15: AT TIME ZONE both ways, zone names and offsets; format.

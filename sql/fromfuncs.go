@@ -614,6 +614,24 @@ func setFunc(name string, oid uint32, args []any, loc *time.Location) ([]any, er
 		}
 		return jsonSetFunc(name, j)
 	}
+	if name == "json_object_keys" {
+		// json keeps its text's keys in their order (jsonb sorts them).
+		text, isText := args[0].(string)
+		if jt, ok := args[0].(jsonText); ok {
+			text, isText = string(jt), true
+		}
+		if isText {
+			if v, err := jsonDecode(text); err == nil {
+				if d, ok := v.(bson.D); ok {
+					keys := make([]any, len(d))
+					for i, e := range d {
+						keys[i] = e.Key
+					}
+					return keys, nil
+				}
+			}
+		}
+	}
 	if name == "jsonb_object_keys" || name == "json_object_keys" {
 		j, err := jsonOf(args[0])
 		if err != nil {

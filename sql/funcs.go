@@ -639,6 +639,8 @@ func (x *exec) scalarFunc(name string, f *pg.FuncCall, args []any) (any, error) 
 		}
 		v, err := x.setval(args[0], args[1], called)
 		return v, seqArgError(err, f)
+	case "jsonb_object", "json_object":
+		return jsonObjectOf(name, args)
 	case "jsonb_build_object", "json_build_object":
 		if len(args)%2 != 0 {
 			return nil, errorf(CodeInvalidParameterValue, "argument list must have even number of elements")
@@ -981,6 +983,73 @@ func (x *exec) catalogFunc(name string, args []any) (any, error) {
 
 // isObjectAgg reports whether an aggregate is jsonb_object_agg or json_object_agg, which take a key and a value.
 func isObjectAgg(name string) bool { return name == "jsonb_object_agg" || name == "json_object_agg" }
+
+// jsonObjectOf is json_object / jsonb_object: of one text array, its keys and values alternating ({a,1,b,2}) or
+// as pairs ({{a,1},{b,2}}); of two, the keys and the values. Values are JSON strings, a NULL one the JSON null; a
+// NULL key is 22004.
+func jsonObjectOf(name string, args []any) (any, error) {
+	if len(args) < 1 || len(args) > 2 {
+		return nil, errorf(CodeUndefinedFunction, "function %s with %d arguments does not exist", name, len(args))
+	}
+	arrays := make([][]any, len(args))
+	for i, a := range args {
+		if a == nil {
+			return nil, nil
+		}
+		c, err := coerce(a, OIDTextArray)
+		if err != nil {
+			return nil, err
+		}
+		arrays[i] = c.([]any)
+	}
+	var keys, vals []any
+	switch {
+	case len(arrays) == 2:
+		if len(arrays[0]) != len(arrays[1]) || len(arrayDims(arrays[0])) > 1 || len(arrayDims(arrays[1])) > 1 {
+			return nil, errorf(CodeArraySubscriptError, "mismatched array dimensions")
+		}
+		keys, vals = arrays[0], arrays[1]
+	case len(arrayDims(arrays[0])) == 2:
+		for _, pair := range arrays[0] {
+			p := pair.([]any)
+			if len(p) != 2 {
+				return nil, errorf(CodeArraySubscriptError, "array must have two columns")
+			}
+			keys, vals = append(keys, p[0]), append(vals, p[1])
+		}
+	case len(arrayDims(arrays[0])) > 2:
+		return nil, errorf(CodeArraySubscriptError, "wrong number of array subscripts")
+	default:
+		if len(arrays[0])%2 != 0 {
+			return nil, errorf(CodeArraySubscriptError, "array must have even number of elements")
+		}
+		for i := 0; i < len(arrays[0]); i += 2 {
+			keys, vals = append(keys, arrays[0][i]), append(vals, arrays[0][i+1])
+		}
+	}
+	d := bson.D{}
+	parts := make([]string, len(keys)) // json's text, as PostgreSQL's json_object writes it: {"a" : "1"}
+	for i, k := range keys {
+		if k == nil {
+			return nil, errorf(CodeNullValueNotAllowed, "null value not allowed for object key")
+		}
+		var v any
+		parts[i] = jsonQuote(formatText(k)) + " : null"
+		if vals[i] != nil {
+			v = formatText(vals[i])
+			parts[i] = jsonQuote(formatText(k)) + " : " + jsonQuote(v.(string))
+		}
+		d = append(d, bson.E{Key: formatText(k), Value: v})
+	}
+	if name == "json_object" {
+		return jsonText("{" + strings.Join(parts, ", ") + "}"), nil
+	}
+	v, err := docValue(d)
+	if rv, ok := v.(bson.RawValue); ok {
+		return jsonbCanon(rv), err
+	}
+	return v, err
+}
 
 // docValue makes a jsonb value of a document.
 func docValue(d bson.D) (any, error) {

@@ -515,9 +515,9 @@ func (x *exec) funcType(f *pg.FuncCall, sc *scope) uint32 {
 			x.hint(a, OIDFloat8, sc)
 		}
 		return OIDInterval
-	case "merge_json", "jsonb_build_object", "to_jsonb", "jsonb_agg", "jsonb_concat", "jsonb_object_agg":
+	case "merge_json", "jsonb_build_object", "to_jsonb", "jsonb_agg", "jsonb_concat", "jsonb_object_agg", "jsonb_object":
 		return OIDJSONB
-	case "json_build_object", "to_json", "json_agg", "json_object_agg", "row_to_json", "array_to_json":
+	case "json_build_object", "to_json", "json_agg", "json_object_agg", "row_to_json", "array_to_json", "json_object":
 		return OIDJSON
 	case "bool_and", "bool_or", "every", "pg_table_is_visible", "pg_type_is_visible", "pg_function_is_visible", "has_table_privilege", "has_schema_privilege":
 		return OIDBool
