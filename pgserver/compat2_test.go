@@ -250,6 +250,16 @@ var compatSteps = []struct{ sql, want string }{
 		"FROM information_schema.columns WHERE table_name = 'idt' ORDER BY ordinal_position", "id|YES|BY DEFAULT|1|5|9223372036854775807|1|NO\nv|NO||||||NO\nSELECT 2"},
 	{"SELECT nextval('nosuch_seq')", "ERROR 42P01"},
 	{"DROP TABLE idt", "DROP TABLE"},
+	// A numeric(p,s) column made an integer loses its range: later DDL on the table is not refused as changed
+	// meanwhile.
+	{"CREATE TABLE rng (id int PRIMARY KEY, name text, price numeric(8,2))", "CREATE TABLE"},
+	{"INSERT INTO rng VALUES (1, 'Ab', 1.5)", "INSERT 0 1"},
+	{"ALTER TABLE rng ALTER COLUMN price TYPE int USING price::int", "ALTER TABLE"},
+	{"CREATE INDEX rng_lower ON rng (lower(name))", "CREATE INDEX"},
+	{"CREATE INDEX rng_price ON rng (price)", "CREATE INDEX"},
+	{"UPDATE rng SET price = 123456789 WHERE id = 1", "UPDATE 1"},
+	{"SELECT id, price FROM rng WHERE lower(name) = 'ab'", "1|123456789\nSELECT 1"},
+	{"DROP TABLE rng", "DROP TABLE"},
 }
 
 func runCompat(t *testing.T, who string, c *pgx.Conn) { runSteps(t, who, c, compatSteps) }
