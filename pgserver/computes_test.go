@@ -364,13 +364,7 @@ func TestNotNull_MongoDBPortWrites(t *testing.T) {
 		_, err := coll.InsertOne(ctx, d)
 		return err
 	}
-	refused := func(what string, err error) {
-		t.Helper()
-		var we mongo.WriteException
-		if !errors.As(err, &we) || len(we.WriteErrors) != 1 || we.WriteErrors[0].Code != 121 {
-			t.Errorf("%s: %v, want DocumentValidationFailure (121)", what, err)
-		}
-	}
+	refused := func(what string, err error) { t.Helper(); refusedByValidation(t, what, err) }
 	if err := insert(bson.D{{Key: "_id", Value: 1}, {Key: "name", Value: "a"}, {Key: "tag", Value: "t"}}); err != nil {
 		t.Fatal(err)
 	}
@@ -478,13 +472,7 @@ func TestDefaults_MongoDBPortWrites(t *testing.T) {
 	if err := c.QueryRow(ctx, "SELECT count(*) FROM od WHERE id = 2 AND price IS NULL AND tags IS NULL").Scan(&nulls); err != nil || nulls != 1 {
 		t.Errorf("SQL INSERT of explicit NULLs: %d rows with them NULL (%v), want 1", nulls, err)
 	}
-	refused := func(what string, err error) {
-		t.Helper()
-		var we mongo.WriteException
-		if !errors.As(err, &we) || len(we.WriteErrors) != 1 || we.WriteErrors[0].Code != 121 {
-			t.Errorf("%s: %v, want DocumentValidationFailure (121)", what, err)
-		}
-	}
+	refused := func(what string, err error) { t.Helper(); refusedByValidation(t, what, err) }
 	statusOf := func(id int) string {
 		t.Helper()
 		v, err := doc(id).LookupErr("status")
@@ -548,13 +536,7 @@ func TestForeignKeys_MongoDBPortWrites(t *testing.T) {
 		_, err := mdb.Collection(coll).InsertOne(ctx, d)
 		return err
 	}
-	refused := func(what string, err error) {
-		t.Helper()
-		var we mongo.WriteException
-		if !errors.As(err, &we) || len(we.WriteErrors) != 1 || we.WriteErrors[0].Code != 121 {
-			t.Errorf("%s: %v, want DocumentValidationFailure (121)", what, err)
-		}
-	}
+	refused := func(what string, err error) { t.Helper(); refusedByValidation(t, what, err) }
 	if err := insert("fc", bson.D{{Key: "_id", Value: 10}, {Key: "pid", Value: 1}, {Key: "code", Value: "a"}}); err != nil {
 		t.Fatal(err)
 	}
@@ -611,5 +593,14 @@ func TestForeignKeys_MongoDBPortWrites(t *testing.T) {
 	mustExec(t, c, "ALTER TABLE fc DROP CONSTRAINT fc_pid_fkey")
 	if err := insert("fc", bson.D{{Key: "_id", Value: 8}, {Key: "pid", Value: 99}}); err != nil {
 		t.Errorf("a child after DROP CONSTRAINT: %v", err)
+	}
+}
+
+// refusedByValidation fails unless err is a MongoDB write refused with DocumentValidationFailure (121).
+func refusedByValidation(t *testing.T, what string, err error) {
+	t.Helper()
+	var we mongo.WriteException
+	if !errors.As(err, &we) || len(we.WriteErrors) != 1 || we.WriteErrors[0].Code != 121 {
+		t.Errorf("%s: %v, want DocumentValidationFailure (121)", what, err)
 	}
 }
