@@ -260,6 +260,16 @@ var compatSteps = []struct{ sql, want string }{
 	{"UPDATE rng SET price = 123456789 WHERE id = 1", "UPDATE 1"},
 	{"SELECT id, price FROM rng WHERE lower(name) = 'ab'", "1|123456789\nSELECT 1"},
 	{"DROP TABLE rng", "DROP TABLE"},
+	// A table's row type: ROW(...)::t and NULL::t, compared as composite values (a NULL field equals a NULL one).
+	{"CREATE TABLE rwt (id int PRIMARY KEY, name text)", "CREATE TABLE"},
+	{"INSERT INTO rwt VALUES (1, 'a'), (2, NULL)", "INSERT 0 2"},
+	{"SELECT ROW(1, 'x')::rwt, (ROW(1, 'x')::rwt).name, NULL::rwt IS NULL, (NULL::rwt).name", "(1,x)|x|t|\nSELECT 1"},
+	{"SELECT id, rwt = ROW(1, 'a')::rwt, rwt <> ROW(1, 'a')::rwt, rwt < ROW(2, 'a')::rwt FROM rwt ORDER BY id", "1|t|f|t\n2|f|t|f\nSELECT 2"},
+	{"SELECT id FROM rwt WHERE rwt = ROW(2, NULL)::rwt", "2\nSELECT 1"},
+	{"SELECT ROW(1, NULL)::rwt = ROW(1, NULL)::rwt, ROW(1, NULL)::rwt < ROW(1, 'b')::rwt, ROW(1, NULL) = ROW(1, NULL)", "t|f|\nSELECT 1"},
+	{"SELECT ROW(1)::rwt", "ERROR 42846"},
+	{"SELECT ROW('a', 'x')::rwt", "ERROR 22P02"},
+	{"DROP TABLE rwt", "DROP TABLE"},
 }
 
 func runCompat(t *testing.T, who string, c *pgx.Conn) { runSteps(t, who, c, compatSteps) }

@@ -133,6 +133,9 @@ func (x *exec) eval(n *pg.Node, sc *scope) (any, error) {
 		tc := n.GetTypeCast()
 		oid, err := x.resolveType(tc.TypeName)
 		if err != nil {
+			if v, ok, rerr := x.rowTypeCast(tc, sc); ok {
+				return v, rerr
+			}
 			return nil, err
 		}
 		v, err := x.eval(tc.Arg, sc)
@@ -1120,6 +1123,11 @@ func binaryOp(op string, l, r any) (any, error) {
 		if err := uuidOperands(&l, &r); err != nil {
 			return nil, err
 		}
+		if lr, isRec := l.(record); isRec {
+			if rr, isRec := r.(record); isRec {
+				return compareRecords(op, lr, rr)
+			}
+		}
 		c, ok := compare(l, r)
 		if !ok {
 			return nil, errorf(CodeDatatypeMismatch, "operator does not exist: %s %s %s",
@@ -1743,6 +1751,39 @@ func writeJSONBKey(b *strings.Builder, v bson.RawValue) {
 		b.WriteString("b" + strconv.Itoa(int(v.Type)) + ":" + strconv.Itoa(len(v.Value)) + ":")
 		b.Write(v.Value)
 	}
+}
+
+// compareRecords is a comparison of two composite values field by field, as PostgreSQL's record_eq and record_cmp:
+// the first pair of fields that differ decides, a NULL field equal to a NULL one and above any value (so a row
+// with a NULL equals itself). Rows of different lengths are 42804.
+func compareRecords(op string, l, r record) (any, error) {
+	if len(l.vals) != len(r.vals) {
+		return nil, errorf(CodeDatatypeMismatch, "cannot compare record types with different numbers of columns")
+	}
+	c := 0
+	for i := range l.vals {
+		var ok bool
+		if c, ok = compare(l.vals[i], r.vals[i]); !ok {
+			return nil, errorf(CodeDatatypeMismatch, "operator does not exist: %s %s %s",
+				TypeName(valueOID(l.vals[i])), op, TypeName(valueOID(r.vals[i])))
+		}
+		if c != 0 {
+			break
+		}
+	}
+	switch op {
+	case "=":
+		return c == 0, nil
+	case "<>", "!=":
+		return c != 0, nil
+	case "<":
+		return c < 0, nil
+	case "<=":
+		return c <= 0, nil
+	case ">":
+		return c > 0, nil
+	}
+	return c >= 0, nil
 }
 
 // compareArrays compares arrays of which one at least is multi-dimensional as PostgreSQL's array_cmp does: their

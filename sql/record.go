@@ -1,6 +1,7 @@
 package sql
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -117,4 +118,48 @@ func RecordFields(v any) (vals []any, oids []uint32, ok bool) {
 		}
 	}
 	return r.vals, oids, true
+}
+
+// rowTypeCast is a cast to a table's row type (ROW(1, 'x')::t, NULL::t): the row's values converted to the
+// table's columns' types, named as its columns. ok is false when the type names no table.
+func (x *exec) rowTypeCast(tc *pg.TypeCast, sc *scope) (v any, ok bool, err error) {
+	names := tc.TypeName.GetNames()
+	if len(names) == 2 && names[0].GetString_().GetSval() == "public" {
+		names = names[1:]
+	}
+	if len(names) != 1 || len(tc.TypeName.ArrayBounds) > 0 {
+		return nil, false, nil
+	}
+	t, err := x.lookupTable(names[0].GetString_().GetSval(), tc.Location)
+	if err != nil || t == nil || !t.declared || t.View != "" {
+		return nil, false, nil
+	}
+	arg, err := x.eval(tc.Arg, sc)
+	if err != nil || arg == nil {
+		return nil, true, err
+	}
+	r, isRecord := arg.(record)
+	if !isRecord {
+		return nil, true, unsupported("a cast of " + TypeName(valueOID(arg)) + " to a table's row type")
+	}
+	if len(r.vals) != len(t.Columns) {
+		detail := "Input has too few columns."
+		if len(r.vals) > len(t.Columns) {
+			detail = "Input has too many columns."
+		}
+		return nil, true, &Error{Code: CodeCannotCoerce, Message: fmt.Sprintf("cannot cast type record to %s", t.Name), Detail: detail,
+			Position: int(tc.Location) + 1}
+	}
+	out := record{names: make([]string, len(t.Columns)), vals: make([]any, len(t.Columns)), oids: make([]uint32, len(t.Columns))}
+	for i, c := range t.Columns {
+		cv, err := coerce(r.vals[i], c.Type)
+		if err != nil {
+			return nil, true, err
+		}
+		if cv, err = applyTypmod(cv, c.Type, c.TypMod, true); err != nil {
+			return nil, true, err
+		}
+		out.names[i], out.vals[i], out.oids[i] = c.Name, cv, c.Type
+	}
+	return out, true, nil
 }
