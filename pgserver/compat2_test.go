@@ -270,6 +270,17 @@ var compatSteps = []struct{ sql, want string }{
 	{"SELECT ROW(1)::rwt", "ERROR 42846"},
 	{"SELECT ROW('a', 'x')::rwt", "ERROR 22P02"},
 	{"DROP TABLE rwt", "DROP TABLE"},
+	// USING: gin keys arrays and jsonb, gist none of Concord's types, an unknown access method is 42704.
+	{"CREATE TABLE gix (id int PRIMARY KEY, t text, a int[], j jsonb, n int)", "CREATE TABLE"},
+	{"CREATE INDEX gix1 ON gix USING gin (a)", "CREATE INDEX"},
+	{"CREATE INDEX gix2 ON gix USING GIN (j)", "CREATE INDEX"},
+	{"CREATE INDEX gix3 ON gix USING gin (t)", "ERROR 42704"},
+	{"CREATE INDEX gix4 ON gix USING gin (lower(t))", "ERROR 42704"},
+	{"CREATE INDEX gix5 ON gix USING gist (n)", "ERROR 42704"},
+	{"CREATE INDEX gix6 ON gix USING nosuch (n)", "ERROR 42704"},
+	{"CREATE INDEX gix7 ON gix USING hash (t)", "CREATE INDEX"},
+	{"CREATE INDEX gix8 ON gix USING brin (n)", "CREATE INDEX"},
+	{"DROP TABLE gix", "DROP TABLE"},
 }
 
 func runCompat(t *testing.T, who string, c *pgx.Conn) { runSteps(t, who, c, compatSteps) }

@@ -451,6 +451,42 @@ func (x *exec) columnDef(table string, cd *pg.ColumnDef) (column, []*pg.Constrai
 }
 
 // createIndex runs CREATE [UNIQUE] INDEX on columns.
+// checkAccessMethod refuses an index whose access method (USING) PostgreSQL does not have (42704), or one whose
+// key has no default operator class for it, as PostgreSQL does: gin keys arrays and jsonb, gist none of
+// Concord's types (42704 with PostgreSQL's hint). Every index is the storage's own all the same.
+func (x *exec) checkAccessMethod(t *table, is *pg.IndexStmt) error {
+	am := strings.ToLower(is.AccessMethod)
+	switch am {
+	case "", "btree", "hash", "brin", "spgist":
+		return nil
+	case "gin", "gist":
+	default:
+		return errorf(CodeUndefinedObject, "access method %q does not exist", is.AccessMethod)
+	}
+	if !t.declared {
+		return nil
+	}
+	cols := tableCols(t, t.Name)
+	for _, p := range is.IndexParams {
+		ie := p.GetIndexElem()
+		if len(ie.Opclass) > 0 {
+			continue
+		}
+		var oid uint32
+		if ie.Name != "" {
+			oid = t.colType(ie.Name)
+		} else if ie.Expr != nil {
+			oid = x.typeOf(ie.Expr, &scope{cols: cols, row: make([]any, len(cols))})
+		}
+		if oid == 0 || oid == OIDUnknown || am == "gin" && (isArrayType(oid) || oid == OIDJSONB) {
+			continue
+		}
+		return &Error{Code: CodeUndefinedObject, Message: fmt.Sprintf("data type %s has no default operator class for access method %q", TypeName(oid), am),
+			Hint: "You must specify an operator class for the index or define a default operator class for the data type."}
+	}
+	return nil
+}
+
 func (x *exec) createIndex(is *pg.IndexStmt) (*Result, error) {
 	if x.describe {
 		return &Result{Tag: "CREATE INDEX"}, nil
@@ -471,6 +507,9 @@ func (x *exec) createIndex(is *pg.IndexStmt) (*Result, error) {
 		if predicate, where, err = x.indexPredicate(t, is.WhereClause); err != nil {
 			return nil, err
 		}
+	}
+	if err := x.checkAccessMethod(t, is); err != nil {
+		return nil, err
 	}
 	keys := bson.D{}
 	var names []string
