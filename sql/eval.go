@@ -1133,20 +1133,7 @@ func binaryOp(op string, l, r any) (any, error) {
 			return nil, errorf(CodeDatatypeMismatch, "operator does not exist: %s %s %s",
 				TypeName(valueOID(l)), op, TypeName(valueOID(r)))
 		}
-		switch op {
-		case "=":
-			return c == 0, nil
-		case "<>", "!=":
-			return c != 0, nil
-		case "<":
-			return c < 0, nil
-		case ">":
-			return c > 0, nil
-		case "<=":
-			return c <= 0, nil
-		default:
-			return c >= 0, nil
-		}
+		return compared3(op, c), nil
 	case "+", "-", "*", "/", "%", "^":
 		return arith(op, l, r)
 	case "&", "|", "#", "<<", ">>":
@@ -1771,19 +1758,24 @@ func compareRecords(op string, l, r record) (any, error) {
 			break
 		}
 	}
+	return compared3(op, c), nil
+}
+
+// compared3 is comparison operator op's answer for c, a three-way comparison of its operands.
+func compared3(op string, c int) bool {
 	switch op {
 	case "=":
-		return c == 0, nil
+		return c == 0
 	case "<>", "!=":
-		return c != 0, nil
+		return c != 0
 	case "<":
-		return c < 0, nil
+		return c < 0
 	case "<=":
-		return c <= 0, nil
+		return c <= 0
 	case ">":
-		return c > 0, nil
+		return c > 0
 	}
-	return c >= 0, nil
+	return c >= 0
 }
 
 // compareArrays compares arrays of which one at least is multi-dimensional as PostgreSQL's array_cmp does: their
