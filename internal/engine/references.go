@@ -171,7 +171,11 @@ func (o *op) findParent(c *collection, r *Reference, vals []bson.RawValue) (bool
 		doc, err := t.getDoc(key)
 		return doc != nil, err
 	}
-	cands, err := o.e.collect(o.ctx, t, p, equalityFilter(r.ParentFields, vals), o.st)
+	f, err := equalityFilter(r.ParentFields, vals)
+	if err != nil {
+		return false, err
+	}
+	cands, err := o.e.collect(o.ctx, t, p, f, o.st)
 	if err != nil {
 		return false, err
 	}
@@ -190,18 +194,17 @@ func (o *op) findParent(c *collection, r *Reference, vals []bson.RawValue) (bool
 	return false, nil
 }
 
-// equalityFilter is the filter {paths[i]: vals[i], ...}.
-func equalityFilter(paths []string, vals []bson.RawValue) *filter.Filter {
+// equalityFilter is the filter {paths[i]: {$eq: vals[i]}, ...}.
+func equalityFilter(paths []string, vals []bson.RawValue) (*filter.Filter, error) {
 	d := bson.D{}
 	for i, p := range paths {
 		d = append(d, bson.E{Key: p, Value: bson.D{{Key: "$eq", Value: vals[i]}}})
 	}
-	raw, _ := bson.Marshal(d)
-	f, err := filter.Compile(raw)
+	raw, err := bson.Marshal(d)
 	if err != nil {
-		return nil
+		return nil, err
 	}
-	return f
+	return filter.Compile(raw)
 }
 
 // checkParent checks that no document of a collection referencing c names old, a document of c being deleted
@@ -246,7 +249,10 @@ func (o *op) checkParent(c *collection, old, doc bson.Raw) error {
 // by r: in o's view and, in a transaction, in the latest state too, where a child committed after the
 // snapshot is a WriteConflict.
 func (o *op) named(child *collection, r *Reference, vals []bson.RawValue, old bson.Raw) (bool, error) {
-	f := equalityFilter(r.Fields, vals)
+	f, err := equalityFilter(r.Fields, vals)
+	if err != nil {
+		return false, err
+	}
 	self := ""
 	if child.ns.Coll == r.Coll {
 		self = string(docKey(child.id, docID(old)))
