@@ -148,14 +148,7 @@ func TestComputedFields_EveryWritePath(t *testing.T) {
 		t.Fatalf("specs %+v %v", specs, err)
 	}
 
-	if err := db.Close(); err != nil {
-		t.Fatal(err)
-	}
-	db, err = concord.Open(dir, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db = reopen(t, db, dir)
 	c = db.Database("app").Collection("users")
 	if _, err := c.UpdateOne(ctx, bson.D{{Key: "_id", Value: 2}}, bson.D{{Key: "$set", Value: bson.D{{Key: "email", Value: "AFTER@restart"}}}}); err != nil {
 		t.Fatal(err)
@@ -291,13 +284,7 @@ func TestRequiredFields(t *testing.T) {
 	}); err == nil {
 		t.Error("a dotted required field accepted")
 	}
-	if err := db.Close(); err != nil {
-		t.Fatal(err)
-	}
-	if db, err = concord.Open(dir, nil); err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db = reopen(t, db, dir)
 	_, err = db.Database("app").Collection("people").InsertOne(ctx, bson.D{{Key: "_id", Value: 6}})
 	refused("insert after a restart", err)
 }
@@ -421,13 +408,7 @@ func TestDefaultFields(t *testing.T) {
 	if err := d.CreateCollection(ctx, "bad", bad); err == nil {
 		t.Error("a field defaulted twice accepted")
 	}
-	if err := db.Close(); err != nil {
-		t.Fatal(err)
-	}
-	if db, err = concord.Open(dir, nil); err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db = reopen(t, db, dir)
 	c = db.Database("app").Collection("orders")
 	if _, err := c.InsertOne(ctx, bson.D{{Key: "_id", Value: 10}}); err != nil {
 		t.Fatal(err)
@@ -439,4 +420,18 @@ func TestDefaultFields(t *testing.T) {
 func sameValue(v bson.RawValue, want any) bool {
 	t, data, err := bson.MarshalValue(want)
 	return err == nil && v.Type == t && string(v.Value) == string(data)
+}
+
+// reopen closes db and opens the database in dir again (a restart), closed when t ends.
+func reopen(t *testing.T, db *concord.DB, dir string) *concord.DB {
+	t.Helper()
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	db, err := concord.Open(dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
 }

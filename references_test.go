@@ -151,14 +151,7 @@ func TestReferences(t *testing.T) {
 	}); err == nil {
 		t.Error("a reference from a dotted field accepted")
 	}
-	if err := db.Close(); err != nil {
-		t.Fatal(err)
-	}
-	db, err = concord.Open(dir, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db = reopen(t, db, dir)
 	d = db.Database("app")
 	_, err = d.Collection("c").InsertOne(ctx, bson.D{{Key: "_id", Value: 40}, {Key: "pid", Value: 77}})
 	refusedBy(t, "insert naming no parent after a restart", err, "c_pid")

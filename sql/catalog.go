@@ -184,32 +184,27 @@ func namePosition(loc int32) int {
 // readTable reads a table's definition from the catalog.
 func (x *exec) readTable(name string, loc int32) (*table, error) {
 	db := x.s.db()
-	var t table
-	raw, err := db.collection(tablesCollection).findOne(x.catRead(), bson.D{{Key: "_id", Value: x.catalogID(name)}})
-	if err == nil {
-		if err := bson.Unmarshal(raw, &t); err != nil {
-			return nil, err
-		}
-		t.Name, t.declared = name, true // a temporary table's entry is under its storage name
-		if t.View == "" && t.Ranges != rangesOf(&t) && !x.inTxn && !x.describe {
+	t, err := x.catalogTable(name)
+	if err != nil {
+		return nil, err
+	}
+	if t != nil {
+		if t.View == "" && t.Ranges != rangesOf(t) && !x.inTxn && !x.describe {
 			// Made before its validator held its numeric(p,s) columns' ranges: set it now, outside any
 			// transaction (a catalog change would fail one that writes the table). A failure (a user who may
 			// not change the collection) leaves it for the next statement.
-			_ = x.installRanges(&t)
+			_ = x.installRanges(t)
 		}
-		if (t.hasGenerated() || t.hasNotNull() || t.hasDefault() || len(t.ForeignKeys) > 0) && !x.storageRulesInStep(&t) {
+		if (t.hasGenerated() || t.hasNotNull() || t.hasDefault() || len(t.ForeignKeys) > 0) && !x.storageRulesInStep(t) {
 			// Likewise a table whose computed fields the storage does not have as they are now (made before the
 			// storage computed them, changed in a transaction block, or its collection made again); until they are
 			// set (not while a statement is only described), the table is not cached (lookupTable).
 			if !x.describe {
-				_ = x.syncStorageRules(&t)
+				_ = x.syncStorageRules(t)
 			}
-			t.unsynced = !x.storageRulesInStep(&t)
+			t.unsynced = !x.storageRulesInStep(t)
 		}
-		return &t, nil
-	}
-	if !isNoDocuments(err) {
-		return nil, err
+		return t, nil
 	}
 	if x.droppedInBlock(name) { // its collection stays until the block commits
 		return nil, &Error{Code: CodeUndefinedTable, Message: "relation \"" + name + "\" does not exist", Position: namePosition(loc)}

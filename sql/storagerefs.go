@@ -66,8 +66,8 @@ func (x *exec) storageReferences(t *table) []concord.Reference {
 	return out
 }
 
-// catalogTable reads table name's catalog entry as it is, nil when there is none: without readTable's upkeep,
-// which reads this table's own foreign keys' parents.
+// catalogTable reads table name's catalog entry as it is (a temporary table's is under its storage name), nil
+// when there is none: readTable without its upkeep, which reads this table's own foreign keys' parents.
 func (x *exec) catalogTable(name string) (*table, error) {
 	raw, err := x.s.db().collection(tablesCollection).findOne(x.catRead(), bson.D{{Key: "_id", Value: x.catalogID(name)}})
 	if isNoDocuments(err) {

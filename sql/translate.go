@@ -556,7 +556,7 @@ func (tr *translator) typedArrayLiterals(a *pg.A_Expr) (*pg.A_Expr, bool) {
 			for i, it := range l.Items {
 				items[i], changed = it, changed || isStringLiteral(it)
 				if isStringLiteral(it) {
-					items[i], _ = castTo(it, oid)
+					items[i] = castTo(it, oid)
 				}
 			}
 			return &pg.Node{Node: &pg.Node_List{List: &pg.List{Items: items}}}, changed
@@ -564,7 +564,7 @@ func (tr *translator) typedArrayLiterals(a *pg.A_Expr) (*pg.A_Expr, bool) {
 		if !isStringLiteral(n) {
 			return n, false
 		}
-		return castTo(n, oid)
+		return castTo(n, oid), true
 	}
 	switch a.Kind {
 	case pg.A_Expr_Kind_AEXPR_OP, pg.A_Expr_Kind_AEXPR_DISTINCT, pg.A_Expr_Kind_AEXPR_NOT_DISTINCT, pg.A_Expr_Kind_AEXPR_IN:
@@ -590,9 +590,9 @@ func (tr *translator) typedArrayLiterals(a *pg.A_Expr) (*pg.A_Expr, bool) {
 }
 
 // castTo is n cast to the array type oid (n::elem[]).
-func castTo(n *pg.Node, oid uint32) (*pg.Node, bool) {
+func castTo(n *pg.Node, oid uint32) *pg.Node {
 	tn := &pg.TypeName{Names: []*pg.Node{pg.MakeStrNode(types[types[oid].elem].typname)}, ArrayBounds: []*pg.Node{pg.MakeIntNode(-1)}, Location: -1}
-	return &pg.Node{Node: &pg.Node_TypeCast{TypeCast: &pg.TypeCast{Arg: n, TypeName: tn, Location: -1}}}, true
+	return &pg.Node{Node: &pg.Node_TypeCast{TypeCast: &pg.TypeCast{Arg: n, TypeName: tn, Location: -1}}}
 }
 
 // storedNaN reports whether a value as stored is a double's or a decimal's NaN.

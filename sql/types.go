@@ -287,42 +287,12 @@ func fromBSON(v bson.RawValue) any {
 	case bson.TypeObjectID:
 		return v.ObjectID().Hex()
 	case bson.TypeArray:
-		vals, err := v.Array().Values()
-		if err != nil {
-			return v
+		// A document's array is an SQL array when it is one: elements of one kind, sub-arrays of one shape;
+		// others (mixed, ragged, holding documents) are its own, read as json.
+		if a, ok := storedArray(v, true); ok {
+			return a
 		}
-		out := make([]any, len(vals))
-		var kind bson.Type
-		for i, e := range vals {
-			switch e.Type {
-			case bson.TypeEmbeddedDocument:
-				return v
-			case bson.TypeArray:
-				// A multi-dimensional array: sub-arrays of one shape, of elements of one kind. Others (ragged,
-				// or an array beside a scalar) are a document's own, read as json.
-				sub, ok := fromBSON(e).([]any)
-				if !ok || kind != 0 && kind != bson.TypeArray {
-					return v
-				}
-				kind, out[i] = bson.TypeArray, sub
-				continue
-			case bson.TypeNull:
-			default:
-				k := e.Type
-				if k == bson.TypeInt32 {
-					k = bson.TypeInt64
-				}
-				if kind != 0 && kind != k {
-					return v
-				}
-				kind = k
-			}
-			out[i] = fromBSON(e)
-		}
-		if kind == bson.TypeArray && checkArrayShape(out) != nil {
-			return v
-		}
-		return out
+		return v
 	case bson.TypeEmbeddedDocument:
 		return v
 	case bson.TypeBinary:
@@ -335,9 +305,16 @@ func fromBSON(v bson.RawValue) any {
 	return v.String()
 }
 
-// sqlArray reads a stored array as an SQL array: its sub-arrays (a multi-dimensional array's) as arrays too, its
-// other elements as fromBSON reads them; ok is false for anything else, or an array holding a document.
-func sqlArray(v bson.RawValue) ([]any, bool) {
+// sqlArray reads a stored array as an SQL array of a column's type, which converts its elements: its sub-arrays
+// (a multi-dimensional array's) as arrays too, its other elements as fromBSON reads them; ok is false for anything
+// else, or an array holding a document.
+func sqlArray(v bson.RawValue) ([]any, bool) { return storedArray(v, false) }
+
+// storedArray reads the stored array v as nested []any, its scalar elements as fromBSON reads them; ok is false
+// for anything but an array, and for one holding a document. With uniform it is also false unless the array is
+// one an SQL array could be: elements of one BSON kind (int32 and int64 are one; NULLs go with any), and
+// sub-arrays, if any, in every place and of one shape.
+func storedArray(v bson.RawValue, uniform bool) ([]any, bool) {
 	if v.Type != bson.TypeArray {
 		return nil, false
 	}
@@ -346,19 +323,33 @@ func sqlArray(v bson.RawValue) ([]any, bool) {
 		return nil, false
 	}
 	out := make([]any, len(vals))
+	var kind bson.Type
 	for i, e := range vals {
-		switch e.Type {
+		k := e.Type
+		switch k {
+		case bson.TypeEmbeddedDocument:
+			return nil, false
 		case bson.TypeArray:
-			sub, ok := sqlArray(e)
+			sub, ok := storedArray(e, uniform)
 			if !ok {
 				return nil, false
 			}
 			out[i] = sub
-		case bson.TypeEmbeddedDocument:
+		case bson.TypeNull:
+			continue
+		case bson.TypeInt32:
+			k = bson.TypeInt64
+		}
+		if uniform && kind != 0 && kind != k {
 			return nil, false
-		default:
+		}
+		kind = k
+		if k != bson.TypeArray {
 			out[i] = fromBSON(e)
 		}
+	}
+	if uniform && kind == bson.TypeArray && checkArrayShape(out) != nil {
+		return nil, false
 	}
 	return out, true
 }
