@@ -253,6 +253,19 @@ var arrayFnSteps = []struct{ sql, want string }{
 	{"SELECT id FROM realcmp WHERE f = '0.1'", "1\nSELECT 1"},
 	{"SELECT id FROM realcmp WHERE f < 0.5 ORDER BY id", "1\n3\nSELECT 2"},
 	{"SELECT id FROM realcmp WHERE f = 0.5", "2\nSELECT 1"},
+	// IN with two or more constants gives them the common type real: each rounds to a real. One item is f = item.
+	{"SELECT id FROM realcmp WHERE f IN (0.1, 0.5) ORDER BY id", "1\n2\nSELECT 2"},
+	{"SELECT id FROM realcmp WHERE f IN (0.1) ORDER BY id", "SELECT 0"},
+	{"SELECT id FROM realcmp WHERE f NOT IN (0.1) ORDER BY id", "1\n2\n3\nSELECT 3"},
+	{"SELECT id FROM realcmp WHERE f NOT IN (0.1, 0.001) ORDER BY id", "2\nSELECT 1"},
+	{"SELECT id FROM realcmp WHERE f IN (0.1, 0.5::float8) ORDER BY id", "2\nSELECT 1"},
+	{"SELECT id FROM realcmp WHERE f + 0 IN (0.1, 0.001) ORDER BY id", "SELECT 0"}, // real + integer is a double
+	{"SELECT id FROM realcmp WHERE f * 1::real IN (0.1, 0.001) ORDER BY id", "1\n3\nSELECT 2"},
+	{"SELECT id, f IN (0.1, 0.5), f IN (0.1) FROM realcmp ORDER BY id", "1|t|f\n2|t|f\n3|f|f\nSELECT 3"},
+	{"SELECT id FROM realcmp WHERE f IN ('0.1') ORDER BY id", "1\nSELECT 1"},
+	{"SELECT id FROM realcmp WHERE f * 1::real IN ('0.1') ORDER BY id", "1\nSELECT 1"},
+	{"SELECT id FROM realcmp WHERE id IN ('x')", "ERROR 22P02"},
+	{"SELECT id FROM realcmp WHERE id + 0 IN ('x', '1')", "ERROR 22P02"},
 	{"DROP TABLE realcmp", "DROP TABLE"},
 	// A stored jsonb null is the JSON null, a value; SQL's NULL is an absent field.
 	{"CREATE TABLE jnull (id int PRIMARY KEY, j jsonb, k jsonb NOT NULL)", "CREATE TABLE"},

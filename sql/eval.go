@@ -462,6 +462,32 @@ func (x *exec) evalAExpr(a *pg.A_Expr, sc *scope) (any, error) {
 			}
 			arr = typed
 		}
+		if lt := x.typeOf(a.Lexpr, sc); lt != 0 && !isArrayType(lt) && lt != OIDText && lt != OIDUnknown {
+			// i IN ('1', '2'): an untyped literal is a value of the left side's type (22P02 when it is not one).
+			typed := make([]any, len(arr))
+			for i, e := range arr {
+				typed[i] = e
+				if it := a.Rexpr.GetList().GetItems(); i < len(it) && isStringLiteral(it[i]) && e != nil {
+					v, err := coerce(e, lt)
+					if err != nil {
+						return nil, atLiteral(err, it[i])
+					}
+					typed[i] = v
+				}
+			}
+			arr = typed
+		}
+		if _, isReal := l.(float64); isReal && x.typeOf(a.Lexpr, sc) == OIDFloat4 && x.inListAsReal(a.Rexpr.GetList().GetItems(), sc) {
+			// real IN (0.1, 0.2): the items' common type with the real is real, so each number rounds to one.
+			rounded := make([]any, len(arr))
+			for i, e := range arr {
+				rounded[i] = e
+				if f, isNum := toFloat(numeric(e)); isNum && e != nil {
+					rounded[i] = float64(float32(f))
+				}
+			}
+			arr = rounded
+		}
 		if s, ok := l.(string); ok && x.typeOf(a.Lexpr, sc) == OIDBpchar {
 			l = strings.TrimRight(s, " ")
 			trimmed := make([]any, len(arr))
@@ -648,6 +674,23 @@ func atLiteral(err error, lit *pg.Node) error {
 }
 
 // isStringLiteral reports whether n is a string constant without a type ('x', not 'x'::text).
+// inListAsReal reports whether real_x IN (items) compares its items as reals. PostgreSQL gives the items that are
+// not columns, when there are more than one, a common type with x: real, unless one is a double. A single item is
+// real_x = item, where a numeric constant is compared as a double (0.1::real = 0.1 is false).
+func (x *exec) inListAsReal(items []*pg.Node, sc *scope) bool {
+	nonColumns := 0
+	for _, it := range items {
+		if it.GetColumnRef() != nil {
+			continue
+		}
+		nonColumns++
+		if x.typeOf(it, sc) == OIDFloat8 {
+			return false
+		}
+	}
+	return nonColumns > 1
+}
+
 func isStringLiteral(n *pg.Node) bool {
 	if c := n.GetAConst(); c != nil {
 		_, ok := c.Val.(*pg.A_Const_Sval)

@@ -497,8 +497,10 @@ func (tr *translator) comparison(a *pg.A_Expr, want bool) ([]bson.D, bool, error
 		}
 		// x IN (...) is true when x equals an item; it is false when x is not NULL, equals none and no item is NULL.
 		positive := (op == "=") == want
+		items := a.Rexpr.GetList().GetItems()
+		asReal := oid == OIDFloat4 && tr.x.inListAsReal(items, &scope{outer: tr.outer})
 		in := bson.A{}
-		for _, e := range v.([]any) {
+		for i, e := range v.([]any) {
 			if e == nil {
 				if !positive {
 					return []bson.D{{{Key: "$expr", Value: false}}}, true, nil
@@ -511,6 +513,11 @@ func (tr *translator) comparison(a *pg.A_Expr, want bool) ([]bson.D, bool, error
 			sv, ok := compared(e, oid)
 			if !ok {
 				return nil, false, nil
+			}
+			if ok && oid == OIDFloat4 && !asReal && i < len(items) && !isStringLiteral(items[i]) {
+				if f, isNum := toFloat(numeric(e)); isNum {
+					sv = f // compared as doubles, as real = 0.1 is
+				}
 			}
 			in = append(in, sv)
 		}
