@@ -112,7 +112,7 @@ func WithoutDefaults(ctx context.Context) context.Context {
 }
 
 // WithoutReferences returns a context whose writes skip the collections' references (CollectionOptions.References):
-// the writer checks them itself.
+// the writer checks them itself. Its drops and renames of a collection that references name are not refused.
 func WithoutReferences(ctx context.Context) context.Context {
 	return engine.WithoutReferences(ctx)
 }

@@ -594,6 +594,37 @@ func TestForeignKeys_MongoDBPortWrites(t *testing.T) {
 	if err := insert("fc", bson.D{{Key: "_id", Value: 8}, {Key: "pid", Value: 99}}); err != nil {
 		t.Errorf("a child after DROP CONSTRAINT: %v", err)
 	}
+	// A table others reference can be neither dropped nor renamed over the MongoDB port (its children would name
+	// a collection that is gone); SQL's DROP and RENAME, which move the foreign keys, can.
+	illegal := func(what string, err error) {
+		t.Helper()
+		var ce mongo.CommandError
+		if !errors.As(err, &ce) || ce.Code != 20 {
+			t.Errorf("%s: %v, want IllegalOperation (20)", what, err)
+		}
+	}
+	illegal("drop of a referenced collection", mdb.Collection("fpp").Drop(ctx))
+	illegal("rename of a referenced collection", mdb.Client().Database("admin").RunCommand(ctx,
+		bson.D{{Key: "renameCollection", Value: "test.fp"}, {Key: "to", Value: "test.fp2"}}).Err())
+	mustExec(t, c, "ALTER TABLE fpp RENAME TO fpp2")
+	refused("a child naming no parent of a renamed table", insert("fcc", bson.D{{Key: "_id", Value: 31}, {Key: "x", Value: 5}, {Key: "y", Value: "q"}}))
+	if _, err := c.Exec(ctx, "DROP TABLE fpp2"); sqlState(err) != "2BP01" {
+		t.Errorf("DROP TABLE of a referenced table: %v, want 2BP01", err)
+	}
+	mustExec(t, c, "DROP TABLE fpp2 CASCADE")
+	mustExec(t, c, "BEGIN")
+	mustExec(t, c, "DROP TABLE fp CASCADE")
+	mustExec(t, c, "COMMIT")
+	var left int
+	if err := c.QueryRow(ctx, "SELECT count(*) FROM pg_tables WHERE tablename IN ('fp', 'fpp2')").Scan(&left); err != nil || left != 0 {
+		t.Errorf("%d dropped tables left (%v)", left, err)
+	}
+	if names, err := mdb.ListCollectionNames(ctx, bson.D{{Key: "name", Value: bson.D{{Key: "$in", Value: bson.A{"fp", "fpp2"}}}}}); err != nil || len(names) != 0 {
+		t.Errorf("collections %v left after DROP TABLE ... CASCADE (%v)", names, err)
+	}
+	if err := insert("fcc", bson.D{{Key: "_id", Value: 32}, {Key: "x", Value: 5}, {Key: "y", Value: "q"}}); err != nil {
+		t.Errorf("a child after its parent's DROP TABLE ... CASCADE: %v", err)
+	}
 }
 
 // refusedByValidation fails unless err is a MongoDB write refused with DocumentValidationFailure (121).

@@ -192,7 +192,7 @@ func (d embeddedDB) createCollection(ctx context.Context, name string, validator
 }
 
 func (d embeddedDB) renameCollection(ctx context.Context, from, to string) error {
-	return d.d.RenameCollection(ctx, from, to)
+	return d.d.RenameCollection(sqlWrite(ctx), from, to) // SQL moves its foreign keys with the table
 }
 
 func (d embeddedDB) setValidator(ctx context.Context, name string, validator bson.D) error {
@@ -259,7 +259,8 @@ func (c embeddedColl) find(ctx context.Context, filter, projection bson.D, limit
 }
 
 // sqlWrite is the context of an SQL write: SQL checks its foreign keys itself (fkeys.go), at the statement's end
-// and with their ON DELETE actions, so the storage's references (storagerefs.go) are for other writers.
+// and with their ON DELETE actions, so the storage's references (storagerefs.go) are for other writers. SQL's drops
+// and renames of collections take the context too: DROP TABLE and RENAME handle the foreign keys.
 func sqlWrite(ctx context.Context) context.Context { return concord.WithoutReferences(ctx) }
 
 func (c embeddedColl) insertOne(ctx context.Context, doc any) error {
@@ -350,7 +351,7 @@ func (c embeddedColl) dropIndex(ctx context.Context, name string) error {
 	return c.c.DropIndex(ctx, name)
 }
 
-func (c embeddedColl) drop(ctx context.Context) error { return c.c.Drop(ctx) }
+func (c embeddedColl) drop(ctx context.Context) error { return c.c.Drop(sqlWrite(ctx)) }
 
 func (c embeddedColl) explain(ctx context.Context, filter bson.D) (accessPath, error) {
 	p, err := c.c.Explain(ctx, filter)

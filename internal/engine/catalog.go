@@ -469,7 +469,9 @@ func (t *Txn) ddlStatement(ctx context.Context, f func() error) error {
 }
 
 // DropCollection drops a collection with its documents and indexes. A missing
-// one is NamespaceNotFound (26). Transactions that wrote to it fail at commit.
+// one is NamespaceNotFound (26); one that other collections' references name is
+// IllegalOperation (20), unless ctx is WithoutReferences. Transactions that
+// wrote to it fail at commit.
 func (e *Engine) DropCollection(ctx context.Context, ns Namespace) error {
 	if err := e.enter(); err != nil {
 		return err
@@ -477,6 +479,9 @@ func (e *Engine) DropCollection(ctx context.Context, ns Namespace) error {
 	defer e.exit()
 	e.ddlMu.Lock()
 	defer e.ddlMu.Unlock()
+	if err := e.dependents(ctx, ns, "drop", false); err != nil {
+		return err
+	}
 	return e.dropLocked(ns)
 }
 

@@ -85,9 +85,12 @@ func (e *Engine) deleteStmt(ctx context.Context, t *Txn, ns Namespace, spec Dele
 			return err
 		}
 		wc, err := o.writeEach(ns, c, cands, f, func(c *collection, key []byte, cur bson.Raw, _ int) (bool, error) {
-			return true, o.removeDoc(c, key, cur)
+			if err := o.removeDoc(c, key, cur); err != errParentNamed {
+				return true, err
+			}
+			return false, nil // kept: children name it (keepNamedParents)
 		})
-		n = wc.matched
+		n = wc.modified
 		return err
 	})
 	st.NDeleted += n

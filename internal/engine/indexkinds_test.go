@@ -309,3 +309,41 @@ func TestIndexOptions_SurviveReopen(t *testing.T) {
 		t.Fatalf("find after reopen: %v %d", err, len(out))
 	}
 }
+
+// TestTTL_KeepsNamedParents: a TTL pass over a collection that another's references name deletes the expired
+// documents no child names and keeps the one a child names (the refusal of one deletion does not stop the others),
+// until the child is gone.
+func TestTTL_KeepsNamedParents(t *testing.T) {
+	ctx := context.Background()
+	e := openMem(t, engine.Options{})
+	mustIndexTTL(t, e, engine.IndexSpec{Key: bson.D{{Key: "at", Value: 1}}, ExpireAfterSeconds: 60})
+	now := time.Now()
+	old := bson.NewDateTimeFromTime(now.Add(-2 * time.Minute))
+	mustInsert(t, e,
+		bson.D{{Key: "_id", Value: int32(1)}, {Key: "at", Value: old}},
+		bson.D{{Key: "_id", Value: int32(2)}, {Key: "at", Value: old}},
+		bson.D{{Key: "_id", Value: int32(3)}, {Key: "at", Value: old}},
+	)
+	child := engine.Namespace{DB: ns.DB, Coll: "child"}
+	opts := engine.CollOptions{References: []engine.Reference{{Name: "child_p", Fields: []string{"p"}, Coll: ns.Coll, ParentFields: []string{"_id"}}}}
+	if err := e.CreateCollectionWithOptions(ctx, nil, child, opts); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.Insert(ctx, nil, child, []bson.Raw{doc(bson.D{{Key: "_id", Value: 10}, {Key: "p", Value: int32(2)}})}, true, nil); err != nil {
+		t.Fatal(err)
+	}
+	e.RunTTLPass(ctx, now)
+	if ids, _ := findSpec(t, e, engine.FindSpec{Sort: doc(bson.D{{Key: "_id", Value: 1}})}); fmt.Sprint(ids) != "[2]" {
+		t.Fatalf("after a pass: %v, want [2] (the named parent kept, the others expired)", ids)
+	}
+	if st := e.TTLStats(); st.DeletedDocuments != 2 {
+		t.Fatalf("ttl stats %+v, want 2 deleted", st)
+	}
+	if _, err := e.Delete(ctx, nil, child, doc(bson.D{}), true, nil); err != nil {
+		t.Fatal(err)
+	}
+	e.RunTTLPass(ctx, now)
+	if ids, _ := findSpec(t, e, engine.FindSpec{}); len(ids) != 0 {
+		t.Fatalf("after the child went: %v, want none", ids)
+	}
+}

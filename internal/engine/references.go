@@ -63,15 +63,55 @@ func (o *CollOptions) checkReferences() error {
 type noReferencesKey struct{}
 
 // WithoutReferences returns a context whose writes skip the collections' references (CollOptions.References):
-// the writer checks them itself, as SQL checks its foreign keys.
+// the writer checks them itself, as SQL checks its foreign keys. Its drops and renames of a collection that
+// references name are not refused (dependents).
 func WithoutReferences(ctx context.Context) context.Context {
 	return context.WithValue(ctx, noReferencesKey{}, true)
+}
+
+// keepNamed reports whether ctx keeps named parents (keepNamedParents).
+func keepNamed(ctx context.Context) bool {
+	b, _ := ctx.Value(keepNamedKey{}).(bool)
+	return b
 }
 
 // withoutReferences reports whether ctx skips references.
 func withoutReferences(ctx context.Context) bool {
 	b, _ := ctx.Value(noReferencesKey{}).(bool)
 	return b
+}
+
+// keepNamedKey is the context key of keepNamedParents.
+type keepNamedKey struct{}
+
+// keepNamedParents returns a context whose multi-document deletions keep the documents that children name, and go
+// on with the others, instead of failing: the TTL monitor's, which deletes what it can.
+func keepNamedParents(ctx context.Context) context.Context {
+	return context.WithValue(ctx, keepNamedKey{}, true)
+}
+
+// errParentNamed is checkParent's answer to a deletion under keepNamedParents of a document that children name.
+var errParentNamed = codes.New(codes.DocumentValidationFailure, "a document that children name is kept")
+
+// dependents refuses, with IllegalOperation, to drop (verb "drop") or rename ns while other collections' references
+// name it, or (self) while it names itself: their documents would name a collection that is gone. SQL, which
+// drops and renames tables with their foreign keys, passes WithoutReferences.
+func (e *Engine) dependents(ctx context.Context, ns Namespace, verb string, self bool) error {
+	if !e.hasReferences.Load() || withoutReferences(ctx) {
+		return nil
+	}
+	for _, c := range e.referencing(ns) {
+		if c.ns == ns && !self {
+			continue
+		}
+		for _, r := range c.opts.References {
+			if r.Coll == ns.Coll {
+				return codes.New(codes.IllegalOperation, "cannot %s collection %s: reference %s of collection %s names it",
+					verb, ns.Coll, r.Name, c.ns.Coll)
+			}
+		}
+	}
+	return nil
 }
 
 // byID reports whether r names its parent by _id (or by the fields of a document _id): its parent is found by
@@ -231,6 +271,9 @@ func (o *op) checkParent(c *collection, old, doc bson.Raw) error {
 			named, err := o.named(child, r, vals, old)
 			if err != nil {
 				return err
+			}
+			if named && doc == nil && keepNamed(o.ctx) {
+				return errParentNamed
 			}
 			if named {
 				verb := "delete"

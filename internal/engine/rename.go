@@ -11,7 +11,8 @@ import (
 // RenameCollection renames the collection from to `to`, keeping its documents and indexes (their keys name the
 // collection's id, not its name). A missing source is NamespaceNotFound (26); an existing target is
 // NamespaceExists (48) unless dropTarget, which drops it first. Renaming a collection to itself is
-// IllegalOperation (20). Transactions that wrote through the old name fail at commit, as after a drop.
+// IllegalOperation (20), and so is renaming a collection that references name, or dropping one so (unless ctx is
+// WithoutReferences). Transactions that wrote through the old name fail at commit, as after a drop.
 func (e *Engine) RenameCollection(ctx context.Context, from, to Namespace, dropTarget bool) error {
 	if err := e.enter(); err != nil {
 		return err
@@ -29,6 +30,9 @@ func (e *Engine) RenameCollection(ctx context.Context, from, to Namespace, dropT
 	if from == to {
 		return codes.New(codes.IllegalOperation, "Can't rename a collection to itself")
 	}
+	if err := e.dependents(ctx, from, "rename", true); err != nil {
+		return err
+	}
 	desc := bson.D{{Key: "to", Value: bson.D{{Key: "db", Value: to.DB}, {Key: "coll", Value: to.Coll}}}}
 	b := e.db.NewBatch()
 	defer b.Close()
@@ -36,6 +40,9 @@ func (e *Engine) RenameCollection(ctx context.Context, from, to Namespace, dropT
 	if target != nil {
 		if !dropTarget {
 			return codes.New(codes.NamespaceExists, "target namespace exists")
+		}
+		if err := e.dependents(ctx, to, "drop", false); err != nil {
+			return err
 		}
 		// The target goes in the rename's own batch: one change, a rename naming the target it dropped, as
 		// in mongod's oplog.

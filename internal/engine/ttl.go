@@ -86,7 +86,8 @@ func (e *Engine) ttlPass(ctx context.Context, now time.Time) {
 		if err != nil {
 			continue
 		}
-		n, err := e.Delete(ctx, nil, j.ns, f, true, nil)
+		// A document that children name (References) stays until they are gone; the others expire.
+		n, err := e.Delete(keepNamedParents(ctx), nil, j.ns, f, true, nil)
 		if err == nil {
 			e.ttlDeleted.Add(n)
 		}
