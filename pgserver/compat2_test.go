@@ -269,6 +269,22 @@ var compatSteps = []struct{ sql, want string }{
 	{"SELECT ROW(1, NULL)::rwt = ROW(1, NULL)::rwt, ROW(1, NULL)::rwt < ROW(1, 'b')::rwt, ROW(1, NULL) = ROW(1, NULL)", "t|f|\nSELECT 1"},
 	{"SELECT ROW(1)::rwt", "ERROR 42846"},
 	{"SELECT ROW('a', 'x')::rwt", "ERROR 22P02"},
+	// Its text form, as record_in reads it; pg_typeof names the table; array_agg of rows is an array of them.
+	{"SELECT '(3,\"a \"\"b\"\"\")'::rwt, ('(3,)'::rwt).name IS NULL, ' ( 4 , x ) '::rwt, '(5,\"a\\\\b\")'::rwt", "(3,\"a \"\"b\"\"\")|t|(4,\" x \")|(5,\"a\\\\b\")\nSELECT 1"},
+	{"SELECT '(1)'::rwt", "ERROR 22P02"},
+	{"SELECT '(1,a,b)'::rwt", "ERROR 22P02"},
+	{"SELECT '1,a'::rwt", "ERROR 22P02"},
+	{"SELECT '(1,a) x'::rwt", "ERROR 22P02"},
+	{"SELECT '(1,\"a'::rwt", "ERROR 22P02"},
+	{"SELECT '(x,a)'::rwt", "ERROR 22P02"},
+	{"SELECT id FROM rwt WHERE rwt = '(1,a)'::rwt", "1\nSELECT 1"},
+	{"SELECT pg_typeof(r), pg_typeof('(1,a)'::rwt), pg_typeof(s) FROM rwt r, (SELECT 1 AS a) s WHERE id = 1", "rwt|rwt|record\nSELECT 1"},
+	{"SELECT array_agg(r ORDER BY id), (array_agg(r ORDER BY id DESC))[1].name IS NULL FROM rwt r", "{\"(1,a)\",\"(2,)\"}|t\nSELECT 1"},
+	{"SELECT jsonb_populate_record(NULL::rwt, '{\"id\": 7, \"name\": \"q\"}'), (json_populate_record(NULL::rwt, '{\"id\": 8}')).id", "(7,q)|8\nSELECT 1"},
+	{"CREATE TABLE rwd (id int PRIMARY KEY, d date, n numeric(4,1))", "CREATE TABLE"},
+	{"INSERT INTO rwd VALUES (1, '2024-01-02', 2.25)", "INSERT 0 1"},
+	{"SELECT r, '(2,2024-03-04,1.25)'::rwd, array_agg(r) FROM rwd r GROUP BY r.*", "(1,2024-01-02,2.3)|(2,2024-03-04,1.3)|{\"(1,2024-01-02,2.3)\"}\nSELECT 1"},
+	{"DROP TABLE rwd", "DROP TABLE"},
 	{"DROP TABLE rwt", "DROP TABLE"},
 	// USING: gin keys arrays and jsonb, gist none of Concord's types, an unknown access method is 42704.
 	{"CREATE TABLE gix (id int PRIMARY KEY, t text, a int[], j jsonb, n int)", "CREATE TABLE"},
@@ -388,4 +404,46 @@ func TestCompat_UUIDParameters(t *testing.T) {
 	if err := c.QueryRow(ctx, "SELECT u::text FROM uuidp WHERE id = 7").Scan(&canon); err != nil || canon != "00000000-0000-0000-0000-00000000000a" {
 		t.Errorf("a uuid written by COPY: %q, %v", canon, err)
 	}
+}
+
+// TestCompat_RecordsBinary reads whole rows, their arrays and a table's row type cast from text with pgx's binary
+// result format: each field in its column's type (a date a date, a numeric its scale), NULLs as NULLs.
+func TestCompat_RecordsBinary(t *testing.T) {
+	url, _ := startServer(t)
+	c := connect(t, url)
+	ctx := context.Background()
+	mustExec(t, c, "CREATE TABLE rwb (id int PRIMARY KEY, name text, d date, n numeric(5,2), tags text[])")
+	mustExec(t, c, "INSERT INTO rwb VALUES (1, 'a', '2024-01-02', 1.5, '{x}'), (2, NULL, NULL, NULL, NULL)")
+	for _, s := range []struct{ sql, want string }{
+		{"SELECT array_agg(r ORDER BY id) FROM rwb r", "[[1 a 2024-01-02 1.50 [x]] [2 <nil> <nil> <nil> <nil>]]"},
+		{"SELECT r FROM rwb r WHERE id = 1", "[1 a 2024-01-02 1.50 [x]]"},
+		{`SELECT '(3,b,2024-03-04,2,"{y,z}")'::rwb`, "[3 b 2024-03-04 2.00 [y z]]"},
+	} {
+		var v any
+		if err := c.QueryRow(ctx, s.sql).Scan(&v); err != nil {
+			t.Errorf("%s: %v", s.sql, err)
+			continue
+		}
+		if got := showFields(v); got != s.want {
+			t.Errorf("%s: %s, want %s", s.sql, got, s.want)
+		}
+	}
+}
+
+// showFields writes decoded record fields: dates as dates, numerics in decimal with their scale.
+func showFields(v any) string {
+	switch x := v.(type) {
+	case []any:
+		parts := make([]string, len(x))
+		for i, e := range x {
+			parts[i] = showFields(e)
+		}
+		return "[" + strings.Join(parts, " ") + "]"
+	case time.Time:
+		return x.Format("2006-01-02")
+	case pgtype.Numeric:
+		f, _ := x.Value()
+		return fmt.Sprint(f)
+	}
+	return fmt.Sprint(v)
 }

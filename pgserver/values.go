@@ -129,6 +129,35 @@ func appendValue(m *pgtype.Map, buf []byte, v any, oid uint32, typmod int32, for
 	if format == 0 {
 		return sql.AppendTypedMod(buf, v, oid, typmod), nil
 	}
+	if a, ok := v.([]any); ok && oid == sql.OIDRecordArray {
+		// array_agg of rows: a one-dimensional array's binary form (dimensions, whether it holds a NULL, the
+		// element type, its length and lower bound), then each record's length and binary form.
+		hasNull := uint32(0)
+		for _, e := range a {
+			if e == nil {
+				hasNull = 1
+			}
+		}
+		buf = binary.BigEndian.AppendUint32(buf, 1)
+		buf = binary.BigEndian.AppendUint32(buf, hasNull)
+		buf = binary.BigEndian.AppendUint32(buf, sql.OIDRecord)
+		buf = binary.BigEndian.AppendUint32(buf, uint32(len(a)))
+		buf = binary.BigEndian.AppendUint32(buf, 1)
+		for _, e := range a {
+			if e == nil {
+				buf = binary.BigEndian.AppendUint32(buf, math.MaxUint32) // -1
+				continue
+			}
+			at := len(buf)
+			buf = append(buf, 0, 0, 0, 0)
+			var err error
+			if buf, err = appendValue(m, buf, e, sql.OIDRecord, 0, format); err != nil {
+				return nil, err
+			}
+			binary.BigEndian.PutUint32(buf[at:], uint32(len(buf)-at-4))
+		}
+		return buf, nil
+	}
 	if fields, oids, ok := sql.RecordFields(v); ok {
 		// A record's binary form: its field count, then each field's type, length (-1 for NULL) and binary value.
 		buf = binary.BigEndian.AppendUint32(buf, uint32(len(fields)))

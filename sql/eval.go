@@ -673,7 +673,6 @@ func atLiteral(err error, lit *pg.Node) error {
 	return err
 }
 
-// isStringLiteral reports whether n is a string constant without a type ('x', not 'x'::text).
 // inListAsReal reports whether real_x IN (items) compares its items as reals. PostgreSQL gives the items that are
 // not columns, when there are more than one, a common type with x: real, unless one is a double. A single item is
 // real_x = item, where a numeric constant is compared as a double (0.1::real = 0.1 is false).
@@ -691,6 +690,7 @@ func (x *exec) inListAsReal(items []*pg.Node, sc *scope) bool {
 	return nonColumns > 1
 }
 
+// isStringLiteral reports whether n is a string constant without a type ('x', not 'x'::text).
 func isStringLiteral(n *pg.Node) bool {
 	if c := n.GetAConst(); c != nil {
 		_, ok := c.Val.(*pg.A_Const_Sval)

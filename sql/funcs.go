@@ -93,13 +93,20 @@ func (x *exec) evalFunc(f *pg.FuncCall, sc *scope) (any, error) {
 		return labels[len(labels)-1], nil
 	}
 	if name == "pg_typeof" && len(f.Args) == 1 {
-		if _, err := x.eval(f.Args[0], sc); err != nil {
+		v, err := x.eval(f.Args[0], sc)
+		if err != nil {
 			return nil, err // an unknown column is 42703, as in PostgreSQL
 		}
 		if isStringLiteral(f.Args[0]) {
 			return "unknown", nil // an untyped literal, as PostgreSQL has it: pg_typeof('a')
 		}
+		if r, isRecord := v.(record); isRecord && r.typ != "" {
+			return r.typ, nil // a table's row: its row type, named as the table
+		}
 		return TypeName(x.typeOf(f.Args[0], sc)), nil // the argument's type, as format_type names it
+	}
+	if (name == "json_populate_record" || name == "jsonb_populate_record") && len(f.Args) == 2 {
+		return x.populatedRecord(f, sc)
 	}
 	args, err := x.evalArgs(f.Args, sc)
 	if err != nil {

@@ -40,7 +40,10 @@ func (x *exec) typeOf(n *pg.Node, sc *scope) uint32 {
 		return oid
 	case n.GetTypeCast() != nil:
 		tc := n.GetTypeCast()
-		oid, _ := x.resolveType(tc.TypeName)
+		oid, err := x.resolveType(tc.TypeName)
+		if err != nil && x.rowType(tc.TypeName) != nil {
+			oid = OIDRecord // '(1,a)'::users
+		}
 		x.typeOf(tc.Arg, sc) // the parameters inside take their own types first: pg_blocking_pids($1)::text
 		x.hint(tc.Arg, oid, sc)
 		return oid
@@ -420,6 +423,8 @@ func (x *exec) funcType(f *pg.FuncCall, sc *scope) uint32 {
 		return arg0
 	case "array_agg":
 		return types[arg0].array
+	case "json_populate_record", "jsonb_populate_record":
+		return OIDRecord
 	case "array_fill":
 		for _, a := range f.Args[min(1, len(f.Args)):] {
 			x.hint(a, OIDInt4Array, sc)

@@ -125,6 +125,22 @@ func (x *exec) populateRecord(f *pg.FuncCall, qual string, sc *scope) (*relation
 	return x.jsonRecords(funcName(f), f.Args[1], cols, typmods, sc)
 }
 
+// populatedRecord is json[b]_populate_record(NULL::table, json) as a value: the table's row that populateRecord
+// makes.
+func (x *exec) populatedRecord(f *pg.FuncCall, sc *scope) (any, error) {
+	rel, err := x.populateRecord(f, "", sc)
+	if err != nil || len(rel.rows) == 0 {
+		return nil, err
+	}
+	names := f.Args[0].GetTypeCast().GetTypeName().GetNames() // populateRecord found them a table's
+	r := record{names: make([]string, len(rel.cols)), vals: rel.rows[0], oids: make([]uint32, len(rel.cols)),
+		typ: names[len(names)-1].GetString_().GetSval()}
+	for i, c := range rel.cols {
+		r.names[i], r.oids[i] = c.name, c.oid
+	}
+	return r, nil
+}
+
 // jsonRecords are the rows of one of jsonRecordFuncs over the JSON argument arg, in the columns cols.
 func (x *exec) jsonRecords(name string, argNode *pg.Node, cols []relCol, typmods []int32, sc *scope) (*relation, error) {
 	rel := &relation{cols: cols}

@@ -15,16 +15,23 @@ import (
 // shown as PostgreSQL writes one, (1,ann); for a table without CREATE TABLE, whose fields are not known, the
 // document itself as jsonb.
 
-// OIDRecord is PostgreSQL's record pseudo-type.
-const OIDRecord uint32 = 2249
+// OIDRecord is PostgreSQL's record pseudo-type, OIDRecordArray its array type (array_agg of whole rows).
+const (
+	OIDRecord      uint32 = 2249
+	OIDRecordArray uint32 = 2287
+)
 
-func init() { types[OIDRecord] = typeInfo{typname: "record", name: "record"} }
+func init() {
+	types[OIDRecord] = typeInfo{typname: "record", name: "record", array: OIDRecordArray}
+	types[OIDRecordArray] = typeInfo{typname: "_record", name: "record[]", elem: OIDRecord}
+}
 
 // record is a whole row: its columns' names and values.
 type record struct {
 	names []string
 	vals  []any
 	oids  []uint32 // the columns' types, 0 when not known
+	typ   string   // the table whose row type it is (pg_typeof names it); "" for an anonymous record
 }
 
 // wholeRow is the row of the source qualified q in sc, or for a schemaless source its document as jsonb.
@@ -44,7 +51,11 @@ func (sc *scope) wholeRow(q string) (any, uint32) {
 			}
 			return bson.RawValue{Type: bson.TypeEmbeddedDocument, Value: doc}, OIDJSONB
 		}
-		if c.hidden || c.whole {
+		if c.hidden {
+			r.typ = c.table // a declared table's row
+			continue
+		}
+		if c.whole {
 			continue
 		}
 		r.names = append(r.names, c.name)
@@ -94,6 +105,9 @@ func (r record) text() string {
 			continue
 		}
 		s := formatText(v)
+		if i < len(r.oids) && r.oids[i] != 0 {
+			s = formatTyped(v, r.oids[i]) // a date field without a time of day
+		}
 		if s == "" || strings.ContainsAny(s, ",()\"\\ \t\n\r") {
 			s = `"` + strings.NewReplacer(`"`, `""`, `\`, `\\`).Replace(s) + `"`
 		}
@@ -113,7 +127,10 @@ func RecordFields(v any) (vals []any, oids []uint32, ok bool) {
 	oids = make([]uint32, len(r.vals))
 	for i, f := range r.vals {
 		oids[i] = OIDText
-		if f != nil {
+		switch {
+		case i < len(r.oids) && r.oids[i] != 0 && !isArrayType(r.oids[i]) && f != nil:
+			oids[i] = r.oids[i] // a date field is a date
+		case f != nil:
 			oids[i] = valueOID(f)
 		}
 	}
@@ -123,20 +140,21 @@ func RecordFields(v any) (vals []any, oids []uint32, ok bool) {
 // rowTypeCast is a cast to a table's row type (ROW(1, 'x')::t, NULL::t): the row's values converted to the
 // table's columns' types, named as its columns. ok is false when the type names no table.
 func (x *exec) rowTypeCast(tc *pg.TypeCast, sc *scope) (v any, ok bool, err error) {
-	names := tc.TypeName.GetNames()
-	if len(names) == 2 && names[0].GetString_().GetSval() == "public" {
-		names = names[1:]
-	}
-	if len(names) != 1 || len(tc.TypeName.ArrayBounds) > 0 {
-		return nil, false, nil
-	}
-	t, err := x.lookupTable(names[0].GetString_().GetSval(), tc.Location)
-	if err != nil || t == nil || !t.declared || t.View != "" {
+	t := x.rowType(tc.TypeName)
+	if t == nil {
 		return nil, false, nil
 	}
 	arg, err := x.eval(tc.Arg, sc)
 	if err != nil || arg == nil {
 		return nil, true, err
+	}
+	if text, isText := arg.(string); isText {
+		// '(1,ann,)'::users: the text form of a row, as record_in reads it, each field the column's input.
+		fields, err := parseRecord(text, len(t.Columns))
+		if err != nil {
+			return nil, true, atLiteral(err, tc.Arg)
+		}
+		arg = record{vals: fields}
 	}
 	r, isRecord := arg.(record)
 	if !isRecord {
@@ -150,16 +168,93 @@ func (x *exec) rowTypeCast(tc *pg.TypeCast, sc *scope) (v any, ok bool, err erro
 		return nil, true, &Error{Code: CodeCannotCoerce, Message: fmt.Sprintf("cannot cast type record to %s", t.Name), Detail: detail,
 			Position: int(tc.Location) + 1}
 	}
-	out := record{names: make([]string, len(t.Columns)), vals: make([]any, len(t.Columns)), oids: make([]uint32, len(t.Columns))}
+	out := record{names: make([]string, len(t.Columns)), vals: make([]any, len(t.Columns)), oids: make([]uint32, len(t.Columns)), typ: t.Name}
 	for i, c := range t.Columns {
 		cv, err := coerce(r.vals[i], c.Type)
-		if err != nil {
-			return nil, true, err
+		if err == nil {
+			cv, err = applyTypmod(cv, c.Type, c.TypMod, true)
 		}
-		if cv, err = applyTypmod(cv, c.Type, c.TypMod, true); err != nil {
-			return nil, true, err
+		if err != nil {
+			return nil, true, atLiteral(err, tc.Arg)
 		}
 		out.names[i], out.vals[i], out.oids[i] = c.Name, cv, c.Type
 	}
 	return out, true, nil
+}
+
+// rowType is the declared table whose row type tn names, nil when it names none.
+func (x *exec) rowType(tn *pg.TypeName) *table {
+	names := tn.GetNames()
+	if len(names) == 2 && names[0].GetString_().GetSval() == "public" {
+		names = names[1:]
+	}
+	if len(names) != 1 || len(tn.ArrayBounds) > 0 {
+		return nil
+	}
+	t, err := x.lookupTable(names[0].GetString_().GetSval(), 0)
+	if err != nil || t == nil || !t.declared || t.View != "" {
+		return nil
+	}
+	return t
+}
+
+// parseRecord reads text, a row in record_in's text form with n fields: "(" fields separated by commas ")", a
+// field empty for NULL, double quotes around any part of a field (a doubled quote inside is one), a backslash
+// taking the next character as it is, white space allowed only before "(" and after ")". Each field is a string
+// or nil. A malformed literal is 22P02 with PostgreSQL's detail.
+func parseRecord(text string, n int) ([]any, error) {
+	malformed := func(detail string) error {
+		return &Error{Code: CodeInvalidTextRep, Message: fmt.Sprintf("malformed record literal: \"%s\"", text), Detail: detail}
+	}
+	p := strings.TrimLeft(text, " \t\n\r\v\f")
+	if p == "" || p[0] != '(' {
+		return nil, malformed("Missing left parenthesis.")
+	}
+	p = p[1:]
+	fields := make([]any, n)
+	for i := range n {
+		if i > 0 {
+			if p == "" || p[0] != ',' {
+				return nil, malformed("Too few columns.")
+			}
+			p = p[1:]
+		}
+		if p != "" && (p[0] == ',' || p[0] == ')') {
+			continue // empty: NULL
+		}
+		var b strings.Builder
+		inQuote := false
+		for inQuote || p == "" || (p[0] != ',' && p[0] != ')') {
+			if p == "" {
+				return nil, malformed("Unexpected end of input.")
+			}
+			ch := p[0]
+			p = p[1:]
+			switch {
+			case ch == '\\':
+				if p == "" {
+					return nil, malformed("Unexpected end of input.")
+				}
+				b.WriteByte(p[0])
+				p = p[1:]
+			case ch == '"' && !inQuote:
+				inQuote = true
+			case ch == '"' && p != "" && p[0] == '"':
+				b.WriteByte('"')
+				p = p[1:]
+			case ch == '"':
+				inQuote = false
+			default:
+				b.WriteByte(ch)
+			}
+		}
+		fields[i] = b.String()
+	}
+	if p == "" || p[0] != ')' {
+		return nil, malformed("Too many columns.")
+	}
+	if strings.TrimLeft(p[1:], " \t\n\r\v\f") != "" {
+		return nil, malformed("Junk after right parenthesis.")
+	}
+	return fields, nil
 }
