@@ -286,6 +286,23 @@ var compatSteps = []struct{ sql, want string }{
 	{"SELECT r, '(2,2024-03-04,1.25)'::rwd, array_agg(r) FROM rwd r GROUP BY r.*", "(1,2024-01-02,2.3)|(2,2024-03-04,1.3)|{\"(1,2024-01-02,2.3)\"}\nSELECT 1"},
 	{"DROP TABLE rwd", "DROP TABLE"},
 	{"DROP TABLE rwt", "DROP TABLE"},
+	// DROP of kinds Concord has none of says that nothing of the name exists (the tag was DROP TABLE), and drops
+	// no table of the name.
+	{"CREATE TABLE dropk (id int PRIMARY KEY)", "CREATE TABLE"},
+	{"DROP DOMAIN dropk", "ERROR 42809"}, // the table's row type
+	{"DROP DOMAIN dropd", "ERROR 42704"},
+	{"DROP DOMAIN IF EXISTS dropd, other CASCADE", "DROP DOMAIN"},
+	{"DROP DOMAIN int", "ERROR 42809"},
+	{"DROP FUNCTION dropk", "ERROR 42883"},
+	{"DROP FUNCTION dropk()", "ERROR 42883"},
+	{"DROP FUNCTION IF EXISTS dropk(int, text) CASCADE", "DROP FUNCTION"},
+	{"DROP FUNCTION IF EXISTS dropk(nosuchtype)", "DROP FUNCTION"},
+	{"DROP PROCEDURE IF EXISTS dropk()", "DROP PROCEDURE"},
+	{"DROP AGGREGATE dropk(*)", "ERROR 42883"},
+	{"DROP SCHEMA dropk", "ERROR 3F000"},
+	{"DROP SCHEMA IF EXISTS dropk CASCADE", "DROP SCHEMA"},
+	{"SELECT count(*) FROM dropk", "0\nSELECT 1"},
+	{"DROP TABLE dropk", "DROP TABLE"},
 	// USING: gin keys arrays and jsonb, gist none of Concord's types, an unknown access method is 42704.
 	{"CREATE TABLE gix (id int PRIMARY KEY, t text, a int[], j jsonb, n int)", "CREATE TABLE"},
 	{"CREATE INDEX gix1 ON gix USING gin (a)", "CREATE INDEX"},

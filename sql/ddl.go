@@ -690,6 +690,9 @@ func (x *exec) drop(ds *pg.DropStmt) (*Result, error) {
 	if ds.RemoveType == pg.ObjectType_OBJECT_TYPE {
 		return x.dropTypes(ds)
 	}
+	if r, ok, err := x.dropNothing(ds); ok {
+		return r, err
+	}
 	if x.describe {
 		return &Result{Tag: "DROP"}, nil
 	}
@@ -852,6 +855,89 @@ func (x *exec) drop(ds *pg.DropStmt) (*Result, error) {
 		return &Result{Tag: "DROP VIEW"}, nil
 	}
 	return &Result{Tag: "DROP TABLE"}, nil
+}
+
+// dropNothing runs DROP SCHEMA, DROP FUNCTION (PROCEDURE, ROUTINE, AGGREGATE) and DROP DOMAIN, of objects Concord
+// has none of (but the schema public): with IF EXISTS PostgreSQL's notice that the object does not exist, without
+// it PostgreSQL's error saying so. Dropping public, and any other kind the statement names but for tables, views,
+// indexes, sequences, extensions and types, is 0A000. ok is false for those kinds.
+func (x *exec) dropNothing(ds *pg.DropStmt) (r *Result, ok bool, err error) {
+	kind := strings.TrimPrefix(ds.RemoveType.String(), "OBJECT_")
+	switch ds.RemoveType {
+	case pg.ObjectType_OBJECT_TABLE, pg.ObjectType_OBJECT_VIEW, pg.ObjectType_OBJECT_INDEX, pg.ObjectType_OBJECT_SEQUENCE,
+		pg.ObjectType_OBJECT_EXTENSION:
+		return nil, false, nil
+	case pg.ObjectType_OBJECT_SCHEMA, pg.ObjectType_OBJECT_FUNCTION, pg.ObjectType_OBJECT_PROCEDURE,
+		pg.ObjectType_OBJECT_ROUTINE, pg.ObjectType_OBJECT_AGGREGATE, pg.ObjectType_OBJECT_DOMAIN:
+	default:
+		return nil, true, unsupported("DROP " + kind)
+	}
+	for _, o := range ds.Objects {
+		var name, what string
+		code := CodeUndefinedObject
+		switch {
+		case ds.RemoveType == pg.ObjectType_OBJECT_SCHEMA:
+			name = o.GetString_().GetSval()
+			if name == "public" {
+				return nil, true, unsupported("DROP SCHEMA public")
+			}
+			what, code = fmt.Sprintf("schema \"%s\"", name), "3F000"
+		case ds.RemoveType == pg.ObjectType_OBJECT_DOMAIN:
+			names := o.GetTypeName().GetNames()
+			if len(names) > 0 {
+				name = names[len(names)-1].GetString_().GetSval()
+			}
+			if x.rowType(o.GetTypeName()) != nil { // a table's row type
+				return nil, true, &Error{Code: CodeWrongObjectType, Message: fmt.Sprintf("\"%s\" is not a domain", name)}
+			}
+			if oid, err := x.resolveType(o.GetTypeName()); err == nil {
+				if ti, builtIn := types[oid]; builtIn && !isEnumOID(oid) {
+					name = "pg_catalog." + ti.typname
+				}
+				return nil, true, &Error{Code: CodeWrongObjectType, Message: fmt.Sprintf("\"%s\" is not a domain", name)}
+			}
+			what = fmt.Sprintf("type \"%s\"", name)
+		default: // a function or procedure, named with its arguments' types, or without them
+			fn := o.GetObjectWithArgs()
+			names := fn.GetObjname()
+			if len(names) > 0 {
+				name = names[len(names)-1].GetString_().GetSval()
+			}
+			code = CodeUndefinedFunction
+			noun := strings.ToLower(kind)
+			if ds.RemoveType == pg.ObjectType_OBJECT_ROUTINE {
+				noun = "function"
+			}
+			if fn.GetArgsUnspecified() {
+				if !ds.MissingOk {
+					return nil, true, &Error{Code: code, Message: fmt.Sprintf("could not find a %s named \"%s\"", noun, name)}
+				}
+				what = fmt.Sprintf("%s %s()", noun, name)
+				break
+			}
+			var args []string
+			for _, a := range fn.GetObjargs() {
+				oid, err := x.resolveType(a.GetTypeName())
+				if err != nil && ds.MissingOk && errCode(err) == CodeUndefinedObject {
+					x.warn(&Error{Code: CodeSuccessfulCompletion, Severity: "NOTICE", Message: strings.Replace(AsError(err).Message, "\"", "", 2) + ", skipping"})
+					return &Result{Tag: "DROP " + kind}, true, nil
+				}
+				if err != nil {
+					return nil, true, err
+				}
+				args = append(args, TypeName(oid))
+			}
+			what = fmt.Sprintf("%s %s(%s)", noun, name, strings.Join(args, ", "))
+			if ds.RemoveType == pg.ObjectType_OBJECT_AGGREGATE && len(args) == 0 {
+				what = fmt.Sprintf("%s %s(*)", noun, name)
+			}
+		}
+		if !ds.MissingOk {
+			return nil, true, &Error{Code: code, Message: what + " does not exist"}
+		}
+		x.warn(&Error{Code: CodeSuccessfulCompletion, Severity: "NOTICE", Message: what + " does not exist, skipping"})
+	}
+	return &Result{Tag: "DROP " + kind}, true, nil
 }
 
 // dropMissing is DROP TABLE's or DROP VIEW's error for a name that names nothing: PostgreSQL's 42P01 naming the
