@@ -303,6 +303,13 @@ var compatSteps = []struct{ sql, want string }{
 	{"DROP SCHEMA IF EXISTS dropk CASCADE", "DROP SCHEMA"},
 	{"SELECT count(*) FROM dropk", "0\nSELECT 1"},
 	{"DROP TABLE dropk", "DROP TABLE"},
+	// An expression index's attributes are named as PostgreSQL names them (psql's \d index shows them).
+	{"CREATE TABLE exix (id int PRIMARY KEY, name text, a int, b int)", "CREATE TABLE"},
+	{"CREATE INDEX exix_m ON exix (lower(name), (a + b), a, lower(upper(name)))", "CREATE INDEX"},
+	{"SELECT attname, format_type(atttypid, atttypmod), pg_get_indexdef(attrelid, attnum, true) FROM pg_attribute WHERE attrelid = 'exix_m'::regclass ORDER BY attnum",
+		"lower|text|lower(name)\nexpr|integer|(a + b)\na|integer|a\nlower1|text|lower(upper(name))\nSELECT 4"},
+	{"SELECT pg_get_indexdef('exix_m'::regclass, 2, false)", "((a + b))\nSELECT 1"},
+	{"DROP TABLE exix", "DROP TABLE"},
 	// USING: gin keys arrays and jsonb, gist none of Concord's types, an unknown access method is 42704.
 	{"CREATE TABLE gix (id int PRIMARY KEY, t text, a int[], j jsonb, n int)", "CREATE TABLE"},
 	{"CREATE INDEX gix1 ON gix USING gin (a)", "CREATE INDEX"},

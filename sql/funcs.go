@@ -966,6 +966,9 @@ func (x *exec) catalogFunc(name string, args []any) (any, error) {
 					if col < 0 || col > int64(len(ix.columns)) {
 						return "", nil
 					}
+					if ix.isExpr(int(col - 1)) {
+						return indexElemExpr(ix.columns[col-1], len(args) > 2 && args[2] == true), nil // lower(name), (a + b)
+					}
 					return quoteIdent(ix.columns[col-1]), nil
 				}
 			}

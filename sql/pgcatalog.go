@@ -434,13 +434,19 @@ func (x *exec) catalogRelation(schema, name string) (*relation, error) {
 			return nil, err
 		}
 		for _, ix := range indexes {
+			names := ix.attNames()
 			for j, name := range ix.columns {
 				typ, typmod := uint32(OIDText), int64(-1)
 				if c := ix.t.column(name); c != nil {
 					typ = c.Type
 					typmod = int64(PGTypmod(c.Type, c.TypMod))
+				} else if n, err := parseExpr(name); err == nil && ix.isExpr(j) {
+					cols := tableCols(ix.t, ix.t.Name)
+					if t := x.typeOf(n, &scope{cols: cols, row: make([]any, len(cols))}); t != 0 {
+						typ = t // an expression's type: (a + b) of integers is an integer
+					}
 				}
-				rel.rows = append(rel.rows, []any{ix.oid, name, int64(typ), int64(j + 1), false, false, typmod, false, "", "", int64(0), attStorage(typ),
+				rel.rows = append(rel.rows, []any{ix.oid, names[j], int64(typ), int64(j + 1), false, false, typmod, false, "", "", int64(0), attStorage(typ),
 					int64(-1), true, false, typLen(typ), nil, nil, nil, nil})
 			}
 		}

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -36,6 +38,34 @@ type pgIndex struct {
 	primary bool
 	// constraint is "p" for the primary key, "u" for a UNIQUE constraint's index, "" for any other index.
 	constraint string
+}
+
+// isExpr reports whether the index's column i is an expression of its table (CREATE INDEX ... (lower(name))).
+func (ix *pgIndex) isExpr(i int) bool {
+	return ix.t != nil && ix.t.column(ix.columns[i]) == nil && ix.t.isIndexExpr(ix.columns[i])
+}
+
+// attNames are the names of the index's attributes (pg_attribute): a column's name, or for an expression
+// FigureIndexColname's (the function's name, else "expr") with a number added when an earlier attribute has it,
+// as PostgreSQL's ChooseIndexColumnNames makes them.
+func (ix *pgIndex) attNames() []string {
+	out := make([]string, len(ix.columns))
+	for i, c := range ix.columns {
+		out[i] = c
+		if !ix.isExpr(i) {
+			continue
+		}
+		base := "expr"
+		if n, err := parseExpr(c); err == nil {
+			base = indexExprName(n)
+		}
+		name := base
+		for k := 1; slices.Contains(out[:i], name); k++ {
+			name = base + strconv.Itoa(k)
+		}
+		out[i] = name
+	}
+	return out
 }
 
 // def is the index as pg_get_indexdef writes it: the table qualified with its schema unless pretty (pretty
