@@ -310,6 +310,13 @@ var compatSteps = []struct{ sql, want string }{
 		"lower|text|lower(name)\nexpr|integer|(a + b)\na|integer|a\nlower1|text|lower(upper(name))\nSELECT 4"},
 	{"SELECT pg_get_indexdef('exix_m'::regclass, 2, false)", "((a + b))\nSELECT 1"},
 	{"DROP TABLE exix", "DROP TABLE"},
+	// An aggregate's DISTINCT sorts its input: the values come in ascending order, NULL last.
+	{"CREATE TABLE aggd (id int PRIMARY KEY, s text, n int, g int)", "CREATE TABLE"},
+	{"INSERT INTO aggd VALUES (1, 'b', NULL, 1), (2, 'B', 3, 1), (3, 'a', 1, 2), (4, NULL, 2, 2), (5, 'b', 5, 1), (6, 'a', 3, 1)", "INSERT 0 6"},
+	{"SELECT array_agg(DISTINCT n), string_agg(DISTINCT s, ','), jsonb_agg(DISTINCT s) FROM aggd", `{1,2,3,5,NULL}|B,a,b|["B", "a", "b", null]` + "\nSELECT 1"},
+	{"SELECT g, array_agg(DISTINCT n) FROM aggd GROUP BY g ORDER BY g", "1|{3,5,NULL}\n2|{1,2}\nSELECT 2"},
+	{"SELECT array_agg(DISTINCT n ORDER BY n DESC) FROM aggd", "{NULL,5,3,2,1}\nSELECT 1"},
+	{"DROP TABLE aggd", "DROP TABLE"},
 	// USING: gin keys arrays and jsonb, gist none of Concord's types, an unknown access method is 42704.
 	{"CREATE TABLE gix (id int PRIMARY KEY, t text, a int[], j jsonb, n int)", "CREATE TABLE"},
 	{"CREATE INDEX gix1 ON gix USING gin (a)", "CREATE INDEX"},

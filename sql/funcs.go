@@ -1149,12 +1149,18 @@ func (x *exec) aggregate(f *pg.FuncCall, name string, sc *scope) (any, error) {
 			Hint: "No function matches the given name and argument types. You might need to add explicit type casts."}
 	}
 	var keys [][]any
-	if len(f.AggOrder) > 0 {
+	aggOrder := f.AggOrder
+	if f.AggDistinct && len(aggOrder) == 0 && len(f.Args) > 0 && !isObjectAgg(name) {
+		// array_agg(DISTINCT x): PostgreSQL sorts the input to take out its duplicates, so the values come in
+		// ascending order, NULL last.
+		aggOrder = []*pg.Node{pg.MakeSortByNode(f.Args[0], pg.SortByDir_SORTBY_DEFAULT, pg.SortByNulls_SORTBY_NULLS_DEFAULT, -1)}
+	}
+	if len(aggOrder) > 0 {
 		keys = make([][]any, len(sc.group))
 		for i, row := range sc.group {
 			rs := &scope{cols: sc.cols, row: row, outer: sc.outer, window: sc.window, rowIdx: i}
-			keys[i] = make([]any, len(f.AggOrder))
-			for j, o := range f.AggOrder {
+			keys[i] = make([]any, len(aggOrder))
+			for j, o := range aggOrder {
 				v, err := x.eval(o.GetSortBy().Node, rs)
 				if err != nil {
 					return nil, err
@@ -1162,10 +1168,10 @@ func (x *exec) aggregate(f *pg.FuncCall, name string, sc *scope) (any, error) {
 				keys[i][j] = v
 			}
 		}
-		if err := checkSortOperators(f.AggOrder); err != nil {
+		if err := checkSortOperators(aggOrder); err != nil {
 			return nil, err
 		}
-		order = sortPerm(keys, f.AggOrder)
+		order = sortPerm(keys, aggOrder)
 	}
 	for _, i := range order {
 		row := sc.group[i]
