@@ -109,6 +109,14 @@ var dateFnSteps = []struct{ sql, want string }{
 		"2024-03-05 14:07 +00:00|22nd of March\nSELECT 1"},
 	{"SELECT to_char(timestamp '2024-03-05 14:07:09', 'Today is Day, HH12 o''clock'), to_char(date '2021-01-01', 'IYYY IYY IY I iyyy FMIYYY')",
 		"Totuesday   4s Tuesday  , 02 o'clock|2020 020 20 0 2020 2020\nSELECT 1"},
+	// ISO days, Julian days, centuries, weeks of the month and year, seconds past midnight, fractions, eras, Roman months.
+	{"SELECT to_char(timestamp '2024-02-29 13:45:10.123456', 'IYYY-IW-ID IDDD J CC W WW SSSS FF1 FF3 FF6 BC b.c. RM rm Y,YYY FMRM'), to_char(date '2021-01-01', 'ID IDDD WW W J')",
+		"2024-09-4 060 2460370 21 5 09 49510 1 123 123456 AD a.d. II   ii   2,024 II|5 369 01 1 2459216\nSELECT 1"},
+	{"SELECT extract(julian from date '2024-02-29'), date_part('julian', date '1970-01-01')", "2460370|2440588\nSELECT 1"},
+	// Scientific notation: a numeric's exponent taken before rounding, half away from zero; a double's as printf's.
+	{"SELECT to_char(1e6, '9.99EEEE'), to_char(-0.000123, '9.9EEEE'), to_char(0, '9.99EEEE'), to_char(123::int, '0.00EEEE'), to_char(99.999, '9.99EEEE'), to_char(2.5, '9EEEE'), to_char(2.5::float8, '9EEEE')",
+		" 1.00e+06|-1.2e-04| 0.00e+00| 1.23e+02| 10.00e+01| 3e+00| 2e+00\nSELECT 1"},
+	{"SELECT to_char(12345.678, 'FM9.999EEEE')", "ERROR 42601"},
 	{"SELECT to_timestamp('2024 ', 'YYYY TZH'), to_timestamp('2024  ', 'YYYY HH24'), to_date('2024-01-15', 'YYYY-MM-DD ')",
 		"2024-01-01 00:00:00+00|2024-01-01 00:00:00+00|2024-01-15\nSELECT 1"},
 	{"SELECT to_timestamp('2024-01-02 03:04:05 +16', 'YYYY-MM-DD HH24:MI:SS TZH')", "ERROR 22009"},

@@ -808,6 +808,9 @@ func datePart(field string, v any) (any, error) {
 			return float64((t.Year() + 999) / 1000), nil
 		}
 		return float64(-((999 - (t.Year() - 1)) / 1000)), nil
+	case "julian": // the Julian day, with the time of day as its fraction
+		secs := t.Hour()*3600 + t.Minute()*60 + t.Second()
+		return float64(julianDay(t)) + (float64(secs)+frac)/86400, nil
 	case "timezone":
 		_, off := t.Zone()
 		return float64(off), nil
@@ -819,6 +822,12 @@ func datePart(field string, v any) (any, error) {
 		return float64(off / 60 % 60), nil
 	}
 	return nil, errorf(CodeInvalidParameterValue, "unit \"%s\" not recognized for type timestamp with time zone", field)
+}
+
+// julianDay is the Julian day number of t's date in its location (2440588 for 1970-01-01).
+func julianDay(t time.Time) int64 {
+	y, m, d := t.Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC).Unix()/86400 + 2440588
 }
 
 func floorDiv(a, b int) int {

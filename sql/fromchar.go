@@ -253,6 +253,10 @@ func readDateFields(s, f string) (*dateFields, error) {
 			}
 		case "IW", "IYYY", "IYY", "IY", "I":
 			return nil, unsupported("to_date and to_timestamp with ISO week patterns (IW, IYYY, IYY, IY, I)")
+		default:
+			if toCharOnly[strings.ToUpper(key)] {
+				return nil, unsupported("to_date and to_timestamp with the pattern " + key)
+			}
 		}
 		if err != nil {
 			return nil, err

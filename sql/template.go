@@ -33,11 +33,13 @@ const (
 var datePatterns = func() map[string]bool {
 	m := map[string]bool{}
 	for _, p := range []string{"MONTH", "Month", "month", "MON", "Mon", "mon", "DAY", "Day", "day", "DY", "Dy", "dy",
-		"AM", "PM", "am", "pm", "A.M.", "P.M.", "a.m.", "p.m.", "TZ", "tz", "OF"} {
+		"AM", "PM", "am", "pm", "A.M.", "P.M.", "a.m.", "p.m.", "TZ", "tz", "OF", "BC", "AD", "bc", "ad", "B.C.", "A.D.",
+		"b.c.", "a.d.", "RM", "rm", "Y,YYY"} {
 		m[p] = true
 	}
 	for _, p := range []string{"YYYY", "YYY", "YY", "Y", "MM", "DDD", "DD", "D", "HH24", "HH12", "HH", "MI", "SS", "MS",
-		"US", "IW", "IYYY", "IYY", "IY", "I", "Q", "FX", "TZH", "TZM"} {
+		"US", "IW", "IYYY", "IYY", "IY", "I", "Q", "FX", "TZH", "TZM", "ID", "IDDD", "J", "CC", "W", "WW", "SSSS", "SSSSS",
+		"FF1", "FF2", "FF3", "FF4", "FF5", "FF6"} {
 		m[p], m[strings.ToLower(p)] = true, true
 	}
 	return m
@@ -47,7 +49,14 @@ var datePatterns = func() map[string]bool {
 // takes exactly the pattern's width.
 var digitPatterns = map[string]bool{"YYYY": true, "YYY": true, "YY": true, "Y": true, "MM": true, "DDD": true,
 	"DD": true, "D": true, "HH24": true, "HH12": true, "HH": true, "MI": true, "SS": true, "MS": true, "US": true,
-	"IW": true, "IYYY": true, "IYY": true, "IY": true, "I": true, "Q": true, "TZM": true}
+	"IW": true, "IYYY": true, "IYY": true, "IY": true, "I": true, "Q": true, "TZM": true, "ID": true, "IDDD": true, "J": true,
+	"CC": true, "W": true, "WW": true, "SSSS": true, "SSSSS": true, "FF1": true, "FF2": true, "FF3": true, "FF4": true,
+	"FF5": true, "FF6": true}
+
+// toCharOnly are the patterns to_char writes and to_date and to_timestamp do not read (0A000 there).
+var toCharOnly = map[string]bool{"ID": true, "IDDD": true, "J": true, "CC": true, "W": true, "WW": true, "SSSS": true,
+	"SSSSS": true, "FF1": true, "FF2": true, "FF3": true, "FF4": true, "FF5": true, "FF6": true, "BC": true, "AD": true,
+	"B.C.": true, "A.D.": true, "RM": true, "Y,YYY": true}
 
 // parseDateTemplate splits a to_char, to_date or to_timestamp template into its nodes, as PostgreSQL's
 // parse_format does: FM (or fm) before a pattern and TH (or th) after one are its modifiers; text in double

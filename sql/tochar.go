@@ -135,6 +135,44 @@ func formatTime(t time.Time, f string) string {
 		case "IW":
 			_, w := t.ISOWeek()
 			num(w, 2)
+		case "ID": // the ISO day of the week, Monday 1
+			num((int(t.Weekday())+6)%7+1, 1)
+		case "IDDD": // the day of the ISO year
+			_, w := t.ISOWeek()
+			num((w-1)*7+(int(t.Weekday())+6)%7+1, 3)
+		case "J":
+			num(int(julianDay(t)), 1)
+		case "CC":
+			c := (t.Year() + 99) / 100
+			if t.Year() <= 0 {
+				c = -((99 - (t.Year() - 1)) / 100)
+			}
+			num(c, 2)
+		case "W": // the week of the month, from its first day
+			num((t.Day()-1)/7+1, 1)
+		case "WW": // the week of the year, from its first day
+			num((t.YearDay()-1)/7+1, 2)
+		case "SSSS", "SSSSS":
+			num(t.Hour()*3600+t.Minute()*60+t.Second(), 1)
+		case "FF1", "FF2", "FF3", "FF4", "FF5", "FF6":
+			digits := int(key[2] - '0')
+			num(t.Nanosecond()/1000/int(math.Pow10(6-digits)), digits)
+		case "BC", "AD", "bc", "ad", "B.C.", "A.D.", "b.c.", "a.d.":
+			era := "AD"
+			if t.Year() <= 0 {
+				era = "BC"
+			}
+			if strings.Contains(key, ".") {
+				era = era[:1] + "." + era[1:] + "."
+			}
+			if key[0] >= 'a' {
+				era = strings.ToLower(era)
+			}
+			b.WriteString(era)
+		case "RM", "rm": // the month in Roman numerals
+			name([]string{"I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII"}[t.Month()-1], key == "RM", key == "rm", 4)
+		case "Y,YYY":
+			fmt.Fprintf(&b, "%d,%03d", t.Year()/1000, t.Year()%1000)
 		case "Q":
 			num((int(t.Month())-1)/3+1, 1)
 		case "TZ", "tz":
@@ -204,8 +242,46 @@ func formatNumber(v any, f string) (any, error) {
 		}
 	}
 	f = strings.NewReplacer("D", ".", "G", ",").Replace(f)
+	if mant, sci := strings.CutSuffix(f, "EEEE"); sci && lead == "" && trail == "" && strings.Trim(mant, "90.") == "" && strings.Count(mant, ".") <= 1 {
+		// Scientific notation: one digit before the point, the pattern's after it, a signed exponent of two
+		// digits or more (to_char(1e6, '9.99EEEE') is " 1.00e+06").
+		if fm {
+			return nil, &Error{Code: CodeSyntaxError, Message: `"EEEE" is incompatible with other formats`,
+				Detail: `"EEEE" may only be used together with digit and decimal point patterns.`}
+		}
+		_, frac, _ := strings.Cut(mant, ".")
+		x, ok := toFloat(numeric(v))
+		if !ok {
+			return nil, errorf(CodeDatatypeMismatch, "to_char needs a number or a timestamp")
+		}
+		out := strconv.FormatFloat(math.Abs(x), 'e', len(frac), 64)
+		if d, isDec := numeric(v).(*apd.Decimal); isDec && d.Form == apd.Finite && !d.IsZero() {
+			// A numeric's exponent is its first digit's, taken before rounding (99.999 is 10.00e+01, as in
+			// PostgreSQL), and its digits round half away from zero.
+			abs := new(apd.Decimal).Abs(d)
+			exp := int64(abs.NumDigits()) + int64(abs.Exponent) - 1
+			m := new(apd.Decimal).Set(abs)
+			m.Exponent -= int32(exp)
+			r, err := decRound(m, len(frac), false)
+			if err != nil {
+				return nil, err
+			}
+			sign := "+"
+			if exp < 0 {
+				sign, exp = "-", -exp
+			}
+			out = fmt.Sprintf("%se%s%02d", r.Text('f'), sign, exp)
+		}
+		switch {
+		case x < 0:
+			out = "-" + out
+		case !fm:
+			out = " " + out
+		}
+		return out, nil
+	}
 	if strings.Trim(f, "90.,") != "" || strings.Count(f, ".") > 1 {
-		return nil, unsupported("this to_char number format (Concord has 9, 0, ., D, ,, G, FM, S, MI, PL, SG and PR)")
+		return nil, unsupported("this to_char number format (Concord has 9, 0, ., D, ,, G, FM, S, MI, PL, SG, PR and EEEE)")
 	}
 	intPart, fracPart, hasPoint := strings.Cut(f, ".")
 	x, ok := toFloat(numeric(v))
