@@ -317,6 +317,18 @@ var compatSteps = []struct{ sql, want string }{
 	{"SELECT g, array_agg(DISTINCT n) FROM aggd GROUP BY g ORDER BY g", "1|{3,5,NULL}\n2|{1,2}\nSELECT 2"},
 	{"SELECT array_agg(DISTINCT n ORDER BY n DESC) FROM aggd", "{NULL,5,3,2,1}\nSELECT 1"},
 	{"DROP TABLE aggd", "DROP TABLE"},
+	// UPDATE ... SET an element of an array column: NULLs fill a gap, a NULL array takes a first element.
+	{"CREATE TABLE uel (id int PRIMARY KEY, tags text[], nums int[])", "CREATE TABLE"},
+	{"INSERT INTO uel VALUES (1, '{a,b}', '{1,2}'), (2, NULL, NULL), (3, '{}', '{}')", "INSERT 0 3"},
+	{"UPDATE uel SET tags[2] = 'B', nums[1] = nums[1] + 10 WHERE id = 1 RETURNING tags, nums", "{a,B}|{11,2}\nUPDATE 1"},
+	{"UPDATE uel SET tags[4] = 'd' WHERE id = 1 RETURNING tags", "{a,B,NULL,d}\nUPDATE 1"},
+	{"UPDATE uel SET tags[1] = 'first' WHERE id = 2 RETURNING tags", "{first}\nUPDATE 1"},
+	{"UPDATE uel SET nums[1] = '7' WHERE id = 3 RETURNING nums", "{7}\nUPDATE 1"},
+	{"UPDATE uel SET nums[2] = 'x' WHERE id = 3", "ERROR 22P02"},
+	{"UPDATE uel SET nums[NULL] = 1 WHERE id = 3", "ERROR 22004"},
+	{"INSERT INTO uel VALUES (1) ON CONFLICT (id) DO UPDATE SET tags[1] = 'conf' RETURNING tags", "{conf,B,NULL,d}\nINSERT 0 1"},
+	{"SELECT id, tags, nums FROM uel ORDER BY id", "1|{conf,B,NULL,d}|{11,2}\n2|{first}|\n3|{}|{7}\nSELECT 3"},
+	{"DROP TABLE uel", "DROP TABLE"},
 	// USING: gin keys arrays and jsonb, gist none of Concord's types, an unknown access method is 42704.
 	{"CREATE TABLE gix (id int PRIMARY KEY, t text, a int[], j jsonb, n int)", "CREATE TABLE"},
 	{"CREATE INDEX gix1 ON gix USING gin (a)", "CREATE INDEX"},

@@ -813,7 +813,7 @@ func (tr *translator) update(targets []*pg.Node) (any, bool, error) {
 	for _, t := range targets {
 		rt := t.GetResTarget()
 		if len(rt.Indirection) > 0 {
-			return nil, false, unsupported("assigning to a field or an element of a column")
+			return nil, false, nil // tags[2] = 'x': the array computed row by row (updateByRows, assignElement)
 		}
 		name := rt.Name
 		if seen[name] {

@@ -1306,11 +1306,14 @@ func (x *exec) setOf(t *table, targets []*pg.Node, sc *scope) (bson.D, error) {
 		c := t.column(rt.Name) // nil for a schemaless table's field
 		var v any
 		var err error
-		if rt.Val.GetSetToDefault() != nil {
+		switch {
+		case len(rt.Indirection) > 0:
+			v, err = x.assignElement(t, rt, sc)
+		case rt.Val.GetSetToDefault() != nil:
 			if c != nil {
 				v, err = x.columnDefault(c)
 			}
-		} else {
+		default:
 			v, err = x.eval(rt.Val, sc)
 		}
 		if err != nil {
@@ -1335,6 +1338,57 @@ func (x *exec) setOf(t *table, targets []*pg.Node, sc *scope) (bson.D, error) {
 		set = append(set, bson.E{Key: t.field(rt.Name), Value: sv})
 	}
 	return set, nil
+}
+
+// assignElement is the new value of the array column an UPDATE assigns one element of (SET tags[2] = 'x'): the
+// row's array with that element set, NULLs filling any gap before it, as PostgreSQL extends an array. A NULL
+// or empty array takes the value as its first element. A slice, a subscript below 1 (PostgreSQL's arrays may start
+// elsewhere; Concord's start at 1), more than one subscript, a field, and a column that is not an array are 0A000.
+func (x *exec) assignElement(t *table, rt *pg.ResTarget, sc *scope) (any, error) {
+	c := t.column(rt.Name)
+	ind := rt.Indirection[0].GetAIndices()
+	if c == nil || !isArrayType(c.Type) || IsVector(c.Type) || len(rt.Indirection) != 1 || ind == nil || ind.IsSlice {
+		return nil, unsupported("assigning to a field or an element of a column but one element of an array column")
+	}
+	sub, err := x.eval(ind.Uidx, sc)
+	if err != nil {
+		return nil, err
+	}
+	if sub == nil {
+		return nil, errorf(CodeNullValueNotAllowed, "array subscript in assignment must not be null")
+	}
+	iv, err := coerce(sub, OIDInt4)
+	if err != nil {
+		return nil, err
+	}
+	i := iv.(int64)
+	elem, err := x.eval(rt.Val, sc)
+	if err != nil {
+		return nil, err
+	}
+	if elem != nil {
+		if elem, err = coerce(elem, types[c.Type].elem); err != nil {
+			return nil, atLiteral(err, rt.Val)
+		}
+	}
+	cur, _, _, err := sc.lookup([]string{rt.Name})
+	if err != nil {
+		return nil, err
+	}
+	arr, _ := cur.([]any)
+	if slices.ContainsFunc(arr, func(e any) bool { _, nested := e.([]any); return nested }) {
+		return nil, unsupported("assigning to an element of a multi-dimensional array")
+	}
+	if i < 1 || (len(arr) == 0 && i != 1) || i > 1<<20 {
+		// PostgreSQL's array would start at i ([3:3]={x}): Concord's arrays start at 1.
+		return nil, unsupported(fmt.Sprintf("assigning to element %d of an array of %d elements", i, len(arr)))
+	}
+	out := append([]any(nil), arr...)
+	for int64(len(out)) < i {
+		out = append(out, nil)
+	}
+	out[i-1] = elem
+	return out, nil
 }
 
 // onConflictByRow is ON CONFLICT DO UPDATE for a SET list or WHERE condition that update operators cannot express
