@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/concorddb/concord"
@@ -1301,14 +1302,30 @@ func ambiguousName(t *table, targets []*pg.Node, where *pg.Node, also func(name 
 // setOf evaluates a SET list over the row in sc: the fields to set, their values stored in their columns' types.
 func (x *exec) setOf(t *table, targets []*pg.Node, sc *scope) (bson.D, error) {
 	set := bson.D{}
+	// The values assigned so far by subscripts, by column: SET a[1] = x, a[2] = y assigns both, the second to the
+	// array the first made.
+	subscripted := map[string]any{}
+	assigned := map[string]bool{}
 	for _, tg := range targets {
 		rt := tg.GetResTarget()
 		c := t.column(rt.Name) // nil for a schemaless table's field
+		base, bySubscript := subscripted[rt.Name]
+		if assigned[rt.Name] && (!bySubscript || len(rt.Indirection) == 0) {
+			return nil, &Error{Code: CodeSyntaxError, Message: fmt.Sprintf("multiple assignments to same column \"%s\"", rt.Name),
+				Position: int(rt.Location) + 1}
+		}
+		assigned[rt.Name] = true
 		var v any
 		var err error
 		switch {
 		case len(rt.Indirection) > 0:
-			v, err = x.assignElement(t, rt, sc)
+			if !bySubscript {
+				if base, _, _, err = sc.lookup([]string{rt.Name}); err != nil {
+					return nil, err
+				}
+			}
+			v, err = x.assignElement(t, rt, sc, base)
+			subscripted[rt.Name] = v
 		case rt.Val.GetSetToDefault() != nil:
 			if c != nil {
 				v, err = x.columnDefault(c)
@@ -1335,17 +1352,24 @@ func (x *exec) setOf(t *table, targets []*pg.Node, sc *scope) (bson.D, error) {
 		if err != nil {
 			return nil, err
 		}
+		if i := slices.IndexFunc(set, func(e bson.E) bool { return e.Key == t.field(rt.Name) }); i >= 0 {
+			set[i].Value = sv // a later subscript's assignment to the same column
+			continue
+		}
 		set = append(set, bson.E{Key: t.field(rt.Name), Value: sv})
 	}
 	return set, nil
 }
 
-// assignElement is the new value of the array column an UPDATE assigns one element of (SET tags[2] = 'x'): the
-// row's array with that element set, NULLs filling any gap before it, as PostgreSQL extends an array. A NULL
+// assignElement is the new value of the array column an UPDATE assigns one element of (SET tags[2] = 'x'): cur,
+// the row's array or the one an earlier subscript of the statement made, with that element set, NULLs filling any gap before it, as PostgreSQL extends an array. A NULL
 // or empty array takes the value as its first element. A slice, a subscript below 1 (PostgreSQL's arrays may start
 // elsewhere; Concord's start at 1), more than one subscript, a field, and a column that is not an array are 0A000.
-func (x *exec) assignElement(t *table, rt *pg.ResTarget, sc *scope) (any, error) {
+func (x *exec) assignElement(t *table, rt *pg.ResTarget, sc *scope, cur any) (any, error) {
 	c := t.column(rt.Name)
+	if c != nil && c.Type == OIDJSONB {
+		return x.assignJSON(rt, sc, cur)
+	}
 	ind := rt.Indirection[0].GetAIndices()
 	if c == nil || !isArrayType(c.Type) || IsVector(c.Type) || len(rt.Indirection) != 1 || ind == nil || ind.IsSlice {
 		return nil, unsupported("assigning to a field or an element of a column but one element of an array column")
@@ -1371,10 +1395,6 @@ func (x *exec) assignElement(t *table, rt *pg.ResTarget, sc *scope) (any, error)
 			return nil, atLiteral(err, rt.Val)
 		}
 	}
-	cur, _, _, err := sc.lookup([]string{rt.Name})
-	if err != nil {
-		return nil, err
-	}
 	arr, _ := cur.([]any)
 	if slices.ContainsFunc(arr, func(e any) bool { _, nested := e.([]any); return nested }) {
 		return nil, unsupported("assigning to an element of a multi-dimensional array")
@@ -1389,6 +1409,148 @@ func (x *exec) assignElement(t *table, rt *pg.ResTarget, sc *scope) (any, error)
 	}
 	out[i-1] = elem
 	return out, nil
+}
+
+// assignJSON is the new value of the jsonb column an UPDATE assigns by subscripts (SET meta['a']['b'] = '1') in cur, as
+// PostgreSQL's jsonb subscripting assigns: a NULL column starts as an empty object (an array for an integer first
+// subscript), a missing key along the path is created (as an array when the next subscript is an integer), an
+// array is padded with nulls up to an index past its end, and a negative index counts from the end.
+func (x *exec) assignJSON(rt *pg.ResTarget, sc *scope, cur any) (any, error) {
+	var subs []any // each a string key or an int index
+	for _, in := range rt.Indirection {
+		ind := in.GetAIndices()
+		if ind == nil || ind.IsSlice {
+			return nil, unsupported("assigning to a jsonb slice or field")
+		}
+		v, err := x.eval(ind.Uidx, sc)
+		if err != nil {
+			return nil, err
+		}
+		if v == nil {
+			return nil, errorf(CodeNullValueNotAllowed, "jsonb subscript in assignment must not be null")
+		}
+		if isIntType(x.typeOf(ind.Uidx, sc)) {
+			iv, err := coerce(v, OIDInt4)
+			if err != nil {
+				return nil, err
+			}
+			subs = append(subs, int(iv.(int64)))
+		} else {
+			subs = append(subs, formatText(v))
+		}
+	}
+	elem, err := x.eval(rt.Val, sc)
+	if err != nil {
+		return nil, err
+	}
+	if elem, err = coerce(elem, OIDJSONB); err != nil {
+		return nil, atLiteral(err, rt.Val)
+	}
+	var nv any = nil // SQL NULL assigned is the JSON null
+	if elem != nil {
+		j, err := jsonOf(elem)
+		if err != nil {
+			return nil, err
+		}
+		if err := bson.UnmarshalValue(j.Type, j.Value, &nv); err != nil {
+			return nil, err
+		}
+	}
+	var target any
+	if cur == nil {
+		target = bson.D{}
+		if _, isIndex := subs[0].(int); isIndex {
+			target = bson.A{}
+		}
+	} else {
+		j, err := jsonOf(cur)
+		if err != nil {
+			return nil, err
+		}
+		if err := bson.UnmarshalValue(j.Type, j.Value, &target); err != nil {
+			return nil, err
+		}
+	}
+	out, err := assignJSONPath(target, subs, 0, nv)
+	if err != nil {
+		return nil, err
+	}
+	t, data, err := bson.MarshalValue(out)
+	if err != nil {
+		return nil, err
+	}
+	return jsonbCanon(bson.RawValue{Type: t, Value: data}), nil
+}
+
+// assignJSONPath is target with the value at subs[at:] set to nv (assignJSON).
+func assignJSONPath(target any, subs []any, at int, nv any) (any, error) {
+	if at == len(subs) {
+		return nv, nil
+	}
+	scalar := &Error{Code: CodeInvalidParameterValue, Message: "cannot replace existing key",
+		Detail: "The path assumes key is a composite object, but it is a scalar value."}
+	next := func(cur any, existed bool) (any, error) {
+		if cur == nil && existed && at+1 < len(subs) {
+			return nil, scalar // a JSON null on the way
+		}
+		if cur == nil && at+1 < len(subs) {
+			if _, isIndex := subs[at+1].(int); isIndex {
+				cur = bson.A{}
+			} else {
+				cur = bson.D{}
+			}
+		}
+		return assignJSONPath(cur, subs, at+1, nv)
+	}
+	switch t := target.(type) {
+	case bson.D:
+		key := fmt.Sprint(subs[at])
+		out := append(bson.D{}, t...)
+		for i := range out {
+			if out[i].Key == key {
+				v, err := next(out[i].Value, true)
+				if err != nil {
+					return nil, err
+				}
+				out[i].Value = v
+				return out, nil
+			}
+		}
+		v, err := next(nil, false)
+		if err != nil {
+			return nil, err
+		}
+		return append(out, bson.E{Key: key, Value: v}), nil
+	case bson.A:
+		i, isIndex := subs[at].(int)
+		if !isIndex {
+			n, err := strconv.Atoi(subs[at].(string))
+			if err != nil {
+				return nil, errorf(CodeInvalidTextRep, "path element at position %d is not an integer: \"%s\"", at+1, subs[at])
+			}
+			i = n
+		}
+		if i < 0 {
+			if i+len(t) < 0 {
+				return nil, errorf(CodeInvalidParameterValue, "path element at position %d is out of range: %d", at+1, i)
+			}
+			i += len(t)
+		}
+		if i > len(t)+1<<20 {
+			return nil, unsupported(fmt.Sprintf("assigning to element %d of a jsonb array of %d elements", i, len(t)))
+		}
+		out := append(bson.A{}, t...)
+		for len(out) <= i {
+			out = append(out, nil)
+		}
+		v, err := next(out[i], i < len(t))
+		if err != nil {
+			return nil, err
+		}
+		out[i] = v
+		return out, nil
+	}
+	return nil, scalar
 }
 
 // onConflictByRow is ON CONFLICT DO UPDATE for a SET list or WHERE condition that update operators cannot express
