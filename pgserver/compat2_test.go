@@ -346,6 +346,9 @@ var compatSteps = []struct{ sql, want string }{
 	{"UPDATE ujs SET meta['a']['b'] = '1' WHERE id = 5", "ERROR 22023"},
 	{"UPDATE ujs SET meta[NULL] = '1' WHERE id = 1", "ERROR 22004"},
 	{"DROP TABLE ujs", "DROP TABLE"},
+	// An integer literal beyond int4's range is a bigint (numeric beyond int8's); NULL is of type unknown.
+	{"SELECT pg_typeof(3000000000), pg_typeof(9223372036854775808), pg_typeof(-3000000000), pg_typeof(NULL), pg_typeof(3000000000 + 1)", "bigint|numeric|bigint|unknown|bigint\nSELECT 1"},
+	{"SELECT 4000000000 * 4000000000", "ERROR 22003"},
 	// USING: gin keys arrays and jsonb, gist none of Concord's types, an unknown access method is 42704.
 	{"CREATE TABLE gix (id int PRIMARY KEY, t text, a int[], j jsonb, n int)", "CREATE TABLE"},
 	{"CREATE INDEX gix1 ON gix USING gin (a)", "CREATE INDEX"},

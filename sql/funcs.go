@@ -97,8 +97,8 @@ func (x *exec) evalFunc(f *pg.FuncCall, sc *scope) (any, error) {
 		if err != nil {
 			return nil, err // an unknown column is 42703, as in PostgreSQL
 		}
-		if isStringLiteral(f.Args[0]) {
-			return "unknown", nil // an untyped literal, as PostgreSQL has it: pg_typeof('a')
+		if isStringLiteral(f.Args[0]) || (f.Args[0].GetAConst() != nil && f.Args[0].GetAConst().Isnull) {
+			return "unknown", nil // an untyped literal, as PostgreSQL has it: pg_typeof('a'), pg_typeof(NULL)
 		}
 		if r, isRecord := v.(record); isRecord && r.typ != "" {
 			return r.typ, nil // a table's row: its row type, named as the table

@@ -2,6 +2,7 @@ package sql
 
 import (
 	"slices"
+	"strconv"
 
 	pg "github.com/pganalyze/pg_query_go/v6"
 )
@@ -22,6 +23,9 @@ func (x *exec) typeOf(n *pg.Node, sc *scope) uint32 {
 		case *pg.A_Const_Ival:
 			return OIDInt4
 		case *pg.A_Const_Fval:
+			if _, err := strconv.ParseInt(c.GetFval().Fval, 10, 64); err == nil {
+				return OIDInt8 // an integer beyond int4's range is a bigint, as in PostgreSQL
+			}
 			return OIDNumeric
 		case *pg.A_Const_Boolval:
 			return OIDBool
