@@ -78,6 +78,8 @@ type table struct {
 	Computed []computedField `bson:"computed,omitempty"`
 	// RelOptions are the table's storage parameters, name=value (reloptions.go).
 	RelOptions []string `bson:"reloptions,omitempty"`
+	// Clustered is the index CLUSTER last named for the table (pg_index.indisclustered; maintenance.go).
+	Clustered string `bson:"clustered,omitempty"`
 	// IndexComments are COMMENT ON INDEX's texts, by index name.
 	IndexComments map[string]string `bson:"indexcomments,omitempty"`
 	// Rev counts the entry's saves (saveTable): a save of an entry read before another statement or block saved

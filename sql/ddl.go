@@ -1693,6 +1693,13 @@ func (x *exec) alterTable1(as *pg.AlterTableStmt, t *table, saved *bool) (*Resul
 					return nil, errorf(CodeSyntaxError, "column \"%s\" of relation \"%s\" is an identity column", cmd.Name, t.Name)
 				}
 				col.NotNull = false
+			case pg.AlterTableType_AT_SetStatistics:
+				// The planner's statistics target: Concord plans without statistics, so it is checked and kept nowhere.
+				if n := cmd.Def.GetInteger(); n != nil && n.Ival < -1 {
+					return nil, errorf(CodeInvalidParameterValue, "statistics target %d is too low", n.Ival)
+				} else if n != nil && n.Ival > 10000 {
+					x.warn(&Error{Code: "01000", Severity: "WARNING", Message: "lowering statistics target to 10000"})
+				}
 			default:
 				return nil, unsupported("ALTER TABLE " + strings.TrimPrefix(cmd.Subtype.String(), "AT_"))
 			}

@@ -215,6 +215,12 @@ func (x *exec) dispatch(n *pg.Node) (*Result, error) {
 		return x.copy(n.GetCopyStmt())
 	case n.GetVacuumStmt() != nil:
 		return x.vacuum(n.GetVacuumStmt())
+	case n.GetReindexStmt() != nil:
+		return x.reindex(n.GetReindexStmt())
+	case n.GetClusterStmt() != nil:
+		return x.cluster(n.GetClusterStmt())
+	case n.GetCheckPointStmt() != nil:
+		return &Result{Tag: "CHECKPOINT"}, nil // every commit is durable when acknowledged: nothing waits to be written
 	case n.GetCreateExtensionStmt() != nil:
 		return x.createExtension(n.GetCreateExtensionStmt())
 	case n.GetCreateSchemaStmt() != nil:

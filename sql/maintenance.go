@@ -152,3 +152,87 @@ func defElemBool(d *pg.DefElem) (on, ok bool) {
 	}
 	return false, false
 }
+
+// reindex runs REINDEX. Concord's indexes are written with their documents, in the same commits, so they never
+// need rebuilding; REINDEX checks what PostgreSQL checks (the index, table or database exists, CONCURRENTLY
+// outside a transaction block) and answers as it does.
+func (x *exec) reindex(rs *pg.ReindexStmt) (*Result, error) {
+	concurrently := false
+	for _, p := range rs.Params {
+		if d := p.GetDefElem(); d != nil && d.Defname == "concurrently" {
+			concurrently, _ = defElemBool(d)
+		}
+	}
+	if x.describe {
+		return &Result{Tag: "REINDEX"}, nil
+	}
+	if concurrently && x.inTxn {
+		return nil, errorf(CodeActiveSQLTransaction, "REINDEX CONCURRENTLY cannot run inside a transaction block")
+	}
+	switch rs.Kind {
+	case pg.ReindexObjectType_REINDEX_OBJECT_INDEX:
+		if _, found, err := x.indexNamed(rs.Relation.GetRelname()); err != nil || !found {
+			if err == nil {
+				err = &Error{Code: CodeUndefinedTable, Message: fmt.Sprintf("relation \"%s\" does not exist", rs.Relation.GetRelname())}
+			}
+			return nil, err
+		}
+	case pg.ReindexObjectType_REINDEX_OBJECT_TABLE:
+		if _, err := x.lookupTable(rs.Relation.GetRelname(), -1); err != nil { // no position, as PostgreSQL's
+			return nil, err
+		}
+	case pg.ReindexObjectType_REINDEX_OBJECT_DATABASE, pg.ReindexObjectType_REINDEX_OBJECT_SYSTEM:
+		if rs.Name != "" && rs.Name != x.s.database {
+			return nil, errorf(CodeFeatureNotSupported, "can only reindex the currently open database")
+		}
+		if x.inTxn {
+			return nil, errorf(CodeActiveSQLTransaction, "REINDEX %s cannot run inside a transaction block", strings.TrimPrefix(rs.Kind.String(), "REINDEX_OBJECT_"))
+		}
+	case pg.ReindexObjectType_REINDEX_OBJECT_SCHEMA:
+		if rs.Name != "public" && rs.Name != x.s.tempSchema() {
+			return nil, errorf("3F000", "schema \"%s\" does not exist", rs.Name)
+		}
+		if x.inTxn {
+			return nil, errorf(CodeActiveSQLTransaction, "REINDEX SCHEMA cannot run inside a transaction block")
+		}
+	}
+	return &Result{Tag: "REINDEX"}, nil
+}
+
+// cluster runs CLUSTER. The order of a table's rows in the storage is its key's, and no query relies on another,
+// so CLUSTER has nothing to do to the rows; it checks the table and index as PostgreSQL does and remembers the
+// index, which CLUSTER t without USING names again.
+func (x *exec) cluster(cs *pg.ClusterStmt) (*Result, error) {
+	if x.describe || cs.Relation == nil {
+		if cs.Relation == nil && x.inTxn && !x.describe {
+			return nil, errorf(CodeActiveSQLTransaction, "CLUSTER cannot run inside a transaction block")
+		}
+		return &Result{Tag: "CLUSTER"}, nil
+	}
+	t, err := x.readTable(cs.Relation.Relname, -1) // no position, as PostgreSQL's
+	if err != nil {
+		return nil, err
+	}
+	name := cs.Indexname
+	if name == "" {
+		name = t.Clustered
+	}
+	ix, found, err := x.indexNamed(name)
+	if err != nil {
+		return nil, err
+	}
+	if name == "" || (cs.Indexname == "" && (!found || ix.table != t.Name)) {
+		return nil, errorf(CodeUndefinedObject, "there is no previously clustered index for table \"%s\"", t.Name)
+	}
+	if !found || ix.table != t.Name {
+		return nil, errorf(CodeUndefinedObject, "index \"%s\" for table \"%s\" does not exist", name, t.Name)
+	}
+	if t.declared && t.Clustered != name {
+		// Remembered for CLUSTER without USING and pg_index.indisclustered, as PostgreSQL marks the index.
+		t.Clustered = name
+		if err := x.saveTable(t); err != nil {
+			return nil, err
+		}
+	}
+	return &Result{Tag: "CLUSTER"}, nil
+}
