@@ -380,7 +380,23 @@ var compatSteps = []struct{ sql, want string }{
 	{"DROP TABLE gix", "DROP TABLE"},
 }
 
-func runCompat(t *testing.T, who string, c *pgx.Conn) { runSteps(t, who, c, compatSteps) }
+// hintSteps: a misspelt column's error hints at the nearest columns, as PostgreSQL's does.
+var hintSteps = []struct{ sql, want string }{
+	{"CREATE TABLE hnt (id int PRIMARY KEY, name text, nome text, qty int)", ""},
+	{"CREATE TABLE hnt2 (id int PRIMARY KEY, name text)", ""},
+	{"SELECT nme FROM hnt", `ERROR 42703 column "nme" does not exist HINT: Perhaps you meant to reference the column "hnt.name" or the column "hnt.nome".`},
+	{"SELECT h.qt FROM hnt h", `ERROR 42703 column h.qt does not exist HINT: Perhaps you meant to reference the column "h.qty".`},
+	{`SELECT "Id" FROM hnt`, `ERROR 42703 column "Id" does not exist HINT: Perhaps you meant to reference the column "hnt.id".`},
+	{"SELECT naem FROM hnt, hnt2", `ERROR 42703 column "naem" does not exist HINT: Perhaps you meant to reference the column "hnt.name" or the column "hnt2.name".`},
+	{"SELECT xyz FROM hnt", `ERROR 42703 column "xyz" does not exist`},
+	{"SELECT id FROM hnt UNION SELECT id, name FROM hnt", "ERROR 42601 each UNION query must have the same number of columns"},
+	{"DROP TABLE hnt, hnt2", ""},
+}
+
+func runCompat(t *testing.T, who string, c *pgx.Conn) {
+	runSteps(t, who, c, compatSteps)
+	runMessageSteps(t, who, c, hintSteps)
+}
 
 // TestCompat_InfinityParameters: pgx sends dates and timestamps in binary, 'infinity' and '-infinity' as
 // PostgreSQL's reserved values, and reads them back the same way.

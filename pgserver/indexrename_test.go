@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"os"
+	"strings"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
@@ -153,6 +154,7 @@ func runIndexRename(t *testing.T, who string, c *pgx.Conn) {
 
 // runMessageSteps runs steps, rendering each statement's rows and tag, or its error's SQLSTATE and message; a
 // step that wants "" is setup, its answer unchecked.
+// A want with " HINT: " checks the error's hint too.
 func runMessageSteps(t *testing.T, who string, c *pgx.Conn, steps []struct{ sql, want string }) {
 	t.Helper()
 	for _, s := range steps {
@@ -161,6 +163,9 @@ func runMessageSteps(t *testing.T, who string, c *pgx.Conn, steps []struct{ sql,
 			var pe *pgconn.PgError
 			if errors.As(err, &pe) {
 				got = "ERROR " + pe.Code + " " + pe.Message
+				if pe.Hint != "" && strings.Contains(s.want, " HINT: ") {
+					got += " HINT: " + pe.Hint
+				}
 			}
 		}
 		if s.want == "" { // setup

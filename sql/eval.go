@@ -239,9 +239,64 @@ func unknownColumn(fields []string, loc int32, sc *scope) *Error {
 	}
 	if len(fields) > 1 {
 		return &Error{Code: CodeUndefinedColumn, Message: fmt.Sprintf("column %s does not exist", strings.Join(fields, ".")),
-			Position: int(loc) + 1}
+			Position: int(loc) + 1, Hint: sc.nearestColumn(fields)}
 	}
-	return &Error{Code: CodeUndefinedColumn, Message: fmt.Sprintf("column %q does not exist", fields[0]), Position: int(loc) + 1}
+	return &Error{Code: CodeUndefinedColumn, Message: fmt.Sprintf("column %q does not exist", fields[0]), Position: int(loc) + 1,
+		Hint: sc.nearestColumn(fields)}
+}
+
+// nearestColumn is PostgreSQL's hint for a misspelt column (fields: [name] or [qualifier, name]): the column of
+// the sources in scope (of the qualifier's, when given) nearest the name by edit distance, if it differs in at most
+// half the name's characters and no other column is as near, or the two columns of two sources equally near.
+func (sc *scope) nearestColumn(fields []string) string {
+	name, qual := fields[len(fields)-1], ""
+	if len(fields) == 2 {
+		qual = fields[0]
+	}
+	best := len(name)/2 + 1
+	var found []string
+	for s := sc; s != nil; s = s.outer {
+		for _, c := range s.cols {
+			if c.hidden || c.whole || c.qual == "" || (qual != "" && c.qual != qual) {
+				continue
+			}
+			d := levenshtein(name, c.name)
+			ref := fmt.Sprintf("\"%s.%s\"", c.qual, c.name)
+			switch {
+			case d < best:
+				best, found = d, []string{ref}
+			case d == best && len(found) > 0 && !slices.Contains(found, ref):
+				found = append(found, ref)
+			}
+		}
+	}
+	switch len(found) {
+	case 1:
+		return "Perhaps you meant to reference the column " + found[0] + "."
+	case 2:
+		return "Perhaps you meant to reference the column " + found[0] + " or the column " + found[1] + "."
+	}
+	return ""
+}
+
+// levenshtein is the edit distance of a and b (insertions, deletions and substitutions of a byte each cost 1).
+func levenshtein(a, b string) int {
+	prev, cur := make([]int, len(b)+1), make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
 }
 
 // constValue is a literal's value: integers are int64, other numbers

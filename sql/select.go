@@ -2,6 +2,7 @@ package sql
 
 import (
 	"fmt"
+	"strings"
 	"slices"
 	"sort"
 	"strconv"
@@ -294,7 +295,7 @@ func (x *exec) setOp(sel *pg.SelectStmt, outer *scope) (*relation, error) {
 	}
 	lv, rv := l.visible(""), r.visible("")
 	if len(lv) != len(rv) {
-		return nil, errorf(CodeSyntaxError, "each %s query must have the same number of columns", sel.Op.String())
+		return nil, errorf(CodeSyntaxError, "each %s query must have the same number of columns", strings.TrimPrefix(sel.Op.String(), "SETOP_"))
 	}
 	oids, err := setOpColumns(sel, l, r, lv, rv)
 	if err != nil {
