@@ -2,10 +2,10 @@ package sql
 
 import (
 	"fmt"
-	"strings"
 	"slices"
 	"sort"
 	"strconv"
+	"strings"
 	"time"
 
 	pg "github.com/pganalyze/pg_query_go/v6"
