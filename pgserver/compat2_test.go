@@ -390,6 +390,8 @@ var hintSteps = []struct{ sql, want string }{
 	{"SELECT naem FROM hnt, hnt2", `ERROR 42703 column "naem" does not exist HINT: Perhaps you meant to reference the column "hnt.name" or the column "hnt2.name".`},
 	{"SELECT xyz FROM hnt", `ERROR 42703 column "xyz" does not exist`},
 	{"SELECT id FROM hnt UNION SELECT id, name FROM hnt", "ERROR 42601 each UNION query must have the same number of columns"},
+	{"SELECT count(*) FROM hnt WHERE count(*) > 1", "ERROR 42803 aggregate functions are not allowed in WHERE"},
+	{"SELECT id FROM hnt WHERE row_number() OVER () > 1", "ERROR 42P20 window functions are not allowed in WHERE"},
 	{"DROP TABLE hnt, hnt2", ""},
 }
 

@@ -197,6 +197,21 @@ func (x *exec) selectRows(sel *pg.SelectStmt, outer *scope, limit int) (*relatio
 		return x.orderAndLimit(sel, rel, outer, m)
 	}
 	m := x.planMark()
+	// A window function in WHERE, or an aggregate in WHERE of a query with no outer one (in a subquery it may be
+	// the outer query's), is refused before a row is read, as PostgreSQL's parser refuses it.
+	var misplaced *pg.FuncCall
+	walkNoSub(sel.WhereClause, func(n *pg.Node) bool {
+		if f := n.GetFuncCall(); f != nil && (f.Over != nil || outer == nil && isAggregate(f)) {
+			misplaced = f
+		}
+		return misplaced != nil
+	})
+	switch {
+	case misplaced != nil && misplaced.Over != nil:
+		return nil, &Error{Code: CodeWindowingError, Message: "window functions are not allowed in WHERE", Position: int(misplaced.Location) + 1}
+	case misplaced != nil:
+		return nil, &Error{Code: CodeGroupingError, Message: "aggregate functions are not allowed in WHERE", Position: int(misplaced.Location) + 1}
+	}
 	src, err := x.fromClause(sel.FromClause, sel.WhereClause, outer)
 	if err != nil {
 		return nil, err
