@@ -799,10 +799,7 @@ func datePart(field string, v any) (any, error) {
 	case "decade":
 		return float64(floorDiv(t.Year(), 10)), nil
 	case "century":
-		if t.Year() > 0 {
-			return float64((t.Year() + 99) / 100), nil
-		}
-		return float64(-((99 - (t.Year() - 1)) / 100)), nil
+		return float64(century(t.Year())), nil
 	case "millennium":
 		if t.Year() > 0 {
 			return float64((t.Year() + 999) / 1000), nil
@@ -822,6 +819,14 @@ func datePart(field string, v any) (any, error) {
 		return float64(off / 60 % 60), nil
 	}
 	return nil, errorf(CodeInvalidParameterValue, "unit \"%s\" not recognized for type timestamp with time zone", field)
+}
+
+// century is year's century: 21 for 2001 to 2100, -1 for 1 BC (year 0) to 100 BC, as PostgreSQL counts them.
+func century(year int) int {
+	if year > 0 {
+		return (year + 99) / 100
+	}
+	return -((99 - (year - 1)) / 100)
 }
 
 // julianDay is the Julian day number of t's date in its location (2440588 for 1970-01-01).

@@ -502,23 +502,10 @@ func (x *exec) evalAExpr(a *pg.A_Expr, sc *scope) (any, error) {
 			return nil, err
 		}
 		arr, _ := r.([]any)
-		if lt := x.typeOf(a.Lexpr, sc); isArrayType(lt) && !IsVector(lt) && l != nil {
-			// tags IN ('{a}', '{b}'): each untyped literal is an array of the column's type.
-			typed := make([]any, len(arr))
-			for i, e := range arr {
-				typed[i] = e
-				if it := a.Rexpr.GetList().GetItems(); i < len(it) && isStringLiteral(it[i]) && e != nil {
-					v, err := coerce(e, lt)
-					if err != nil {
-						return nil, atLiteral(err, it[i])
-					}
-					typed[i] = v
-				}
-			}
-			arr = typed
-		}
-		if lt := x.typeOf(a.Lexpr, sc); lt != 0 && !isArrayType(lt) && lt != OIDText && lt != OIDUnknown {
-			// i IN ('1', '2'): an untyped literal is a value of the left side's type (22P02 when it is not one).
+		if lt := x.typeOf(a.Lexpr, sc); isArrayType(lt) && !IsVector(lt) && l != nil ||
+			lt != 0 && !isArrayType(lt) && lt != OIDText && lt != OIDUnknown {
+			// i IN ('1', '2'), tags IN ('{a}', '{b}'): an untyped literal is a value of the left side's type (22P02
+			// when it is not one).
 			typed := make([]any, len(arr))
 			for i, e := range arr {
 				typed[i] = e

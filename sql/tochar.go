@@ -121,17 +121,7 @@ func formatTime(t time.Time, f string) string {
 		case "US":
 			num(t.Nanosecond()/1e3, 6)
 		case "AM", "PM", "am", "pm", "A.M.", "P.M.", "a.m.", "p.m.":
-			s := "AM"
-			if t.Hour() >= 12 {
-				s = "PM"
-			}
-			if strings.Contains(key, ".") {
-				s = s[:1] + "." + s[1:] + "."
-			}
-			if key[0] >= 'a' {
-				s = strings.ToLower(s)
-			}
-			b.WriteString(s)
+			b.WriteString(marker(map[bool]string{false: "AM", true: "PM"}[t.Hour() >= 12], key))
 		case "IW":
 			_, w := t.ISOWeek()
 			num(w, 2)
@@ -143,11 +133,7 @@ func formatTime(t time.Time, f string) string {
 		case "J":
 			num(int(julianDay(t)), 1)
 		case "CC":
-			c := (t.Year() + 99) / 100
-			if t.Year() <= 0 {
-				c = -((99 - (t.Year() - 1)) / 100)
-			}
-			num(c, 2)
+			num(century(t.Year()), 2)
 		case "W": // the week of the month, from its first day
 			num((t.Day()-1)/7+1, 1)
 		case "WW": // the week of the year, from its first day
@@ -158,17 +144,7 @@ func formatTime(t time.Time, f string) string {
 			digits := int(key[2] - '0')
 			num(t.Nanosecond()/1000/int(math.Pow10(6-digits)), digits)
 		case "BC", "AD", "bc", "ad", "B.C.", "A.D.", "b.c.", "a.d.":
-			era := "AD"
-			if t.Year() <= 0 {
-				era = "BC"
-			}
-			if strings.Contains(key, ".") {
-				era = era[:1] + "." + era[1:] + "."
-			}
-			if key[0] >= 'a' {
-				era = strings.ToLower(era)
-			}
-			b.WriteString(era)
+			b.WriteString(marker(map[bool]string{false: "AD", true: "BC"}[t.Year() <= 0], key))
 		case "RM", "rm": // the month in Roman numerals
 			name([]string{"I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII"}[t.Month()-1], key == "RM", key == "rm", 4)
 		case "Y,YYY":
@@ -197,6 +173,18 @@ func formatTime(t time.Time, f string) string {
 		}
 	}
 	return b.String()
+}
+
+// marker is a two-letter marker (AM, PM, BC, AD) written as the pattern key writes it: with dots (A.M.) and in
+// lower case (am) as the key has them.
+func marker(s, key string) string {
+	if strings.Contains(key, ".") {
+		s = s[:1] + "." + s[1:] + "."
+	}
+	if key[0] >= 'a' {
+		s = strings.ToLower(s)
+	}
+	return s
 }
 
 // ordinal is the English ordinal suffix of n (1st, 2nd, 3rd, 4th, 11th), upper case when upper.

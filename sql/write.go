@@ -1374,12 +1374,9 @@ func (x *exec) assignElement(t *table, rt *pg.ResTarget, sc *scope, cur any) (an
 	if c == nil || !isArrayType(c.Type) || IsVector(c.Type) || len(rt.Indirection) != 1 || ind == nil || ind.IsSlice {
 		return nil, unsupported("assigning to a field or an element of a column but one element of an array column")
 	}
-	sub, err := x.eval(ind.Uidx, sc)
+	sub, err := x.assignSubscript(ind, sc, "array")
 	if err != nil {
 		return nil, err
-	}
-	if sub == nil {
-		return nil, errorf(CodeNullValueNotAllowed, "array subscript in assignment must not be null")
 	}
 	iv, err := coerce(sub, OIDInt4)
 	if err != nil {
@@ -1411,6 +1408,15 @@ func (x *exec) assignElement(t *table, rt *pg.ResTarget, sc *scope, cur any) (an
 	return out, nil
 }
 
+// assignSubscript is the value of an assignment's subscript, of an array or jsonb (what): 22004 when NULL.
+func (x *exec) assignSubscript(ind *pg.A_Indices, sc *scope, what string) (any, error) {
+	v, err := x.eval(ind.Uidx, sc)
+	if err == nil && v == nil {
+		err = errorf(CodeNullValueNotAllowed, "%s subscript in assignment must not be null", what)
+	}
+	return v, err
+}
+
 // assignJSON is the new value of the jsonb column an UPDATE assigns by subscripts (SET meta['a']['b'] = '1') in cur, as
 // PostgreSQL's jsonb subscripting assigns: a NULL column starts as an empty object (an array for an integer first
 // subscript), a missing key along the path is created (as an array when the next subscript is an integer), an
@@ -1422,12 +1428,9 @@ func (x *exec) assignJSON(rt *pg.ResTarget, sc *scope, cur any) (any, error) {
 		if ind == nil || ind.IsSlice {
 			return nil, unsupported("assigning to a jsonb slice or field")
 		}
-		v, err := x.eval(ind.Uidx, sc)
+		v, err := x.assignSubscript(ind, sc, "jsonb")
 		if err != nil {
 			return nil, err
-		}
-		if v == nil {
-			return nil, errorf(CodeNullValueNotAllowed, "jsonb subscript in assignment must not be null")
 		}
 		if isIntType(x.typeOf(ind.Uidx, sc)) {
 			iv, err := coerce(v, OIDInt4)
