@@ -135,6 +135,38 @@ func TestReferences(t *testing.T) {
 	if _, err := emp.DeleteOne(ctx, bson.D{{Key: "_id", Value: 1}}); err != nil {
 		t.Errorf("deletion of a document naming itself: %v", err)
 	}
+	// A deleteMany takes a tree whole, whatever the order it meets its documents in, as SQL's statement-end
+	// check does; one that would leave a document naming a deleted one deletes nothing of it.
+	tree := func() {
+		t.Helper()
+		for _, d := range []bson.D{
+			{{Key: "_id", Value: 1}, {Key: "boss", Value: 1}}, {{Key: "_id", Value: 2}, {Key: "boss", Value: 1}},
+			{{Key: "_id", Value: 3}, {Key: "boss", Value: 2}}, {{Key: "_id", Value: 4}, {Key: "boss", Value: 3}},
+			{{Key: "_id", Value: 5}},
+		} {
+			mustInsert(emp, d)
+		}
+	}
+	tree()
+	_, err = emp.DeleteMany(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: bson.A{1, 2, 3}}}}})
+	refusedBy(t, "deleteMany leaving a document naming a deleted one", err, "emp_boss")
+	if n, _ := emp.CountDocuments(ctx, bson.D{}); n != 5 {
+		t.Errorf("%d documents after a refused deleteMany, want 5", n)
+	}
+	if n, err := emp.DeleteMany(ctx, bson.D{}); err != nil || n.DeletedCount != 5 {
+		t.Errorf("deleteMany of a tree: %v, %v, want 5 deleted", n, err)
+	}
+	tree()
+	_, err = db.WithTransaction(ctx, func(ctx context.Context) (any, error) {
+		n, err := emp.DeleteMany(ctx, bson.D{})
+		if err == nil && n.DeletedCount != 5 {
+			err = fmt.Errorf("%d deleted, want 5", n.DeletedCount)
+		}
+		return nil, err
+	})
+	if err != nil {
+		t.Errorf("deleteMany of a tree in a transaction: %v", err)
+	}
 	// The writers that check for themselves skip the storage's check.
 	if _, err := c.InsertOne(concord.WithoutReferences(ctx), bson.D{{Key: "_id", Value: 30}, {Key: "pid", Value: 99}}); err != nil {
 		t.Errorf("insert without references: %v", err)
@@ -210,6 +242,23 @@ func TestReferences_Transactions(t *testing.T) {
 	}
 	if err := b.CommitTransaction(ctx); err != nil {
 		t.Fatal(err)
+	}
+	// A transaction that deletes a child and then its parent: the child's committed version, which the
+	// transaction's own deletion replaces, is no conflict.
+	if err := b.StartTransaction(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.DeleteOne(bctx, bson.D{{Key: "_id", Value: 1}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.DeleteOne(bctx, bson.D{{Key: "_id", Value: 1}}); err != nil {
+		t.Errorf("deletion of a parent after its child's, in one transaction: %v", err)
+	}
+	if err := b.CommitTransaction(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := p.CountDocuments(ctx, bson.D{}); n != 0 {
+		t.Errorf("%d parents left, want 0", n)
 	}
 }
 

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"slices"
 
 	"github.com/concorddb/concord/internal/query/collation"
 	"github.com/concorddb/concord/internal/query/filter"
@@ -43,9 +44,13 @@ func (e *Engine) DeleteWith(ctx context.Context, t *Txn, ns Namespace, spec Dele
 	return res, err
 }
 
-// deleteStmt is the statement of DeleteWith, with a capped collection's state locked.
+// deleteStmt is the statement of DeleteWith, with a capped collection's state locked. A deleteMany on a collection
+// whose references name itself (a tree: employees naming their managers) deletes in passes, each keeping the
+// documents that documents not yet deleted name, until none is kept, as SQL checks its foreign keys at the
+// statement's end: deleting a manager and the employees naming it in one statement succeeds whatever their order.
+// A pass that deletes nothing leaves documents named by others the statement does not delete: the last pass then
+// refuses the first of them.
 func (e *Engine) deleteStmt(ctx context.Context, t *Txn, ns Namespace, spec DeleteSpec, st *Stats) (int64, error) {
-	filterDoc, multi := spec.Filter, spec.Multi
 	if err := e.enter(); err != nil {
 		return 0, err
 	}
@@ -53,8 +58,35 @@ func (e *Engine) deleteStmt(ctx context.Context, t *Txn, ns Namespace, spec Dele
 	st = statsOrLocal(st)
 	m := e.metricsFor(ctx)
 	m.delete.Add(1)
-	var n int64
-	err := e.runWrite(ctx, t, st, func(o *op) error {
+	if !spec.Multi || keepNamed(ctx) || !e.selfReferencing(ns) {
+		n, _, err := e.deletePass(ctx, t, ns, spec, st)
+		return n, err
+	}
+	var total int64
+	for {
+		n, kept, err := e.deletePass(keepNamedParents(ctx), t, ns, spec, st)
+		total += n
+		if err != nil || kept == 0 {
+			return total, err
+		}
+		if n == 0 {
+			n, _, err = e.deletePass(ctx, t, ns, spec, st)
+			return total + n, err
+		}
+	}
+}
+
+// selfReferencing reports whether ns has a reference to itself.
+func (e *Engine) selfReferencing(ns Namespace) bool {
+	c := e.lookupColl(ns)
+	return c != nil && slices.ContainsFunc(c.opts.References, func(r Reference) bool { return r.Coll == ns.Coll })
+}
+
+// deletePass runs deleteStmt's deletion once: the documents it deleted and, under keepNamedParents, those it kept.
+func (e *Engine) deletePass(ctx context.Context, t *Txn, ns Namespace, spec DeleteSpec, st *Stats) (n, kept int64, err error) {
+	filterDoc, multi := spec.Filter, spec.Multi
+	m := e.metricsFor(ctx)
+	err = e.runWrite(ctx, t, st, func(o *op) error {
 		n = 0
 		o.result = (*deleteCount)(&n)
 		f, err := filter.CompileIn(filterDoc, scopeFrom(ctx).Collate(stringComparer(spec.Collation)))
@@ -90,12 +122,12 @@ func (e *Engine) deleteStmt(ctx context.Context, t *Txn, ns Namespace, spec Dele
 			}
 			return false, nil // kept: children name it (keepNamedParents)
 		})
-		n = wc.modified
+		n, kept = wc.modified, wc.matched-wc.modified
 		return err
 	})
 	st.NDeleted += n
 	m.docDeleted.Add(n)
-	return n, err
+	return n, kept, err
 }
 
 // removeDoc buffers the deletion of the claimed document at key of c,

@@ -316,6 +316,9 @@ func (o *op) named(child *collection, r *Reference, vals []bson.RawValue, old bs
 	if err != nil {
 		return false, err
 	}
+	// A child the transaction itself deleted or changed is as its view has it (t owns its key): only another's
+	// commit conflicts.
+	latest = slices.DeleteFunc(latest, func(cd candidate) bool { _, mine := t.writes[string(cd.key)]; return mine })
 	if some(latest) {
 		return false, &conflictError{key: string(latest[0].key)}
 	}
