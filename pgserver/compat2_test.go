@@ -546,3 +546,46 @@ func showFields(v any) string {
 	}
 	return fmt.Sprint(v)
 }
+
+// TestParams_BooleanConditions: a parameter that is a whole condition (WHERE $1, CASE WHEN $1, $1 IS TRUE, HAVING
+// $1, an UPDATE's or DELETE's WHERE $1) is described as a boolean, as PostgreSQL infers it, so pgx sends a Go bool.
+func TestParams_BooleanConditions(t *testing.T) {
+	url, _ := startServer(t)
+	c := connect(t, url)
+	ctx := context.Background()
+	mustExec(t, c, "CREATE TABLE pbool (id int PRIMARY KEY, n int)")
+	mustExec(t, c, "INSERT INTO pbool VALUES (1, 10), (2, 20)")
+	for _, s := range []struct {
+		sql  string
+		args []any
+		want string
+	}{
+		{"SELECT count(*) FROM pbool WHERE $1", []any{true}, "2"},
+		{"SELECT CASE WHEN $1 THEN 'y' ELSE 'n' END", []any{false}, "n"},
+		{"SELECT $1 IS TRUE", []any{true}, "true"},
+		{"SELECT count(*) FROM pbool GROUP BY n > 0 HAVING $1", []any{true}, "2"},
+		{"UPDATE pbool SET n = n + 1 WHERE $1 AND id = 1 RETURNING n", []any{true}, "11"},
+		{"DELETE FROM pbool WHERE $1 RETURNING id", []any{false}, ""},
+	} {
+		sd, err := c.Prepare(ctx, "", s.sql)
+		if err != nil {
+			t.Errorf("%s: %v", s.sql, err)
+			continue
+		}
+		if len(sd.ParamOIDs) != 1 || sd.ParamOIDs[0] != 16 {
+			t.Errorf("%s: parameter types %v, want [16] (boolean)", s.sql, sd.ParamOIDs)
+		}
+		var got []string
+		rows, err := c.Query(ctx, s.sql, s.args...)
+		if err == nil {
+			for rows.Next() {
+				v, _ := rows.Values()
+				got = append(got, fmt.Sprint(v[0]))
+			}
+			err = rows.Err()
+		}
+		if err != nil || strings.Join(got, ",") != s.want {
+			t.Errorf("%s: %v (%v), want %q", s.sql, got, err, s.want)
+		}
+	}
+}

@@ -187,7 +187,7 @@ func (x *exec) typeOf(n *pg.Node, sc *scope) uint32 {
 		x.typeOf(n.GetNullTest().Arg, sc)
 		return OIDBool
 	case n.GetBooleanTest() != nil:
-		x.typeOf(n.GetBooleanTest().Arg, sc)
+		x.condition(n.GetBooleanTest().Arg, sc) // $1 IS TRUE
 		return OIDBool
 	case n.GetSubLink() != nil:
 		sl := n.GetSubLink()
@@ -215,7 +215,11 @@ func (x *exec) typeOf(n *pg.Node, sc *scope) uint32 {
 	case n.GetCaseExpr() != nil:
 		c := n.GetCaseExpr()
 		at := x.typeOf(c.Arg, sc)
+		if c.Arg == nil {
+			at = OIDBool // CASE WHEN $1 THEN ...: each condition is a boolean
+		}
 		for _, w := range c.Args {
+			x.typeOf(w.GetCaseWhen().Expr, sc)
 			x.hint(w.GetCaseWhen().Expr, at, sc)
 		}
 		return x.commonType(caseResults(c), sc)
@@ -639,6 +643,13 @@ func widen(a, b uint32) uint32 {
 
 // hint gives an expression's parameters type t when their type is not yet
 // known: a bare $n, or $n inside arithmetic.
+// condition types a WHERE, HAVING or ON clause or another boolean operand: its parameters take their types as
+// typeOf gives them, and a parameter that is the whole condition is a boolean (WHERE $1).
+func (x *exec) condition(n *pg.Node, sc *scope) {
+	x.typeOf(n, sc)
+	x.hint(n, OIDBool, sc)
+}
+
 func (x *exec) hint(n *pg.Node, t uint32, sc *scope) {
 	if n == nil || t == 0 || t == OIDUnknown || x.paramOIDs == nil {
 		return

@@ -228,7 +228,7 @@ func (x *exec) selectRows(sel *pg.SelectStmt, outer *scope, limit int) (*relatio
 			}
 		}
 		if x.describe {
-			x.typeOf(sel.WhereClause, sc)
+			x.condition(sel.WhereClause, sc)
 		} else if len(src.rows) == 0 {
 			if err := x.checkRefs(sel.WhereClause, sc); err != nil {
 				return nil, err
@@ -1157,7 +1157,7 @@ func (x *exec) project(sel *pg.SelectStmt, src *relation, outer *scope, limit in
 		for _, s := range sel.SortClause {
 			x.typeOf(s.GetSortBy().Node, dsc)
 		}
-		x.typeOf(sel.HavingClause, dsc) // HAVING count(*) > $1: an integer parameter
+		x.condition(sel.HavingClause, dsc) // HAVING count(*) > $1: an integer parameter
 		x.hint(sel.LimitCount, OIDInt8, dsc)
 		x.hint(sel.LimitOffset, OIDInt8, dsc)
 	}

@@ -298,7 +298,7 @@ func (x *exec) insert(ins *pg.InsertStmt) (*relation, string, error) {
 				x.hint(rt.Val, t.colType(rt.Name), sc)
 				x.typeOf(rt.Val, sc)
 			}
-			x.typeOf(oc.WhereClause, sc)
+			x.condition(oc.WhereClause, sc)
 		}
 		x.planInsert(m, ins, t, alias, 0)
 		rel, err := x.insertReturning(ins.ReturningList, t, alias, nil, nil)
@@ -839,7 +839,7 @@ func (x *exec) update(up *pg.UpdateStmt) (*relation, string, error) {
 			x.hint(rt.Val, t.colType(rt.Name), sc)
 			x.typeOf(rt.Val, sc)
 		}
-		x.typeOf(up.WhereClause, sc)
+		x.condition(up.WhereClause, sc)
 		if x.recording() {
 			// The translation the run makes decides between one engine update and Concord's row by row.
 			tr := &translator{x: x, t: t, alias: alias, outer: sources[0], fromRow: true}
@@ -1613,7 +1613,7 @@ func (x *exec) deleteUsing(del *pg.DeleteStmt, t *table, alias string) (*relatio
 	if x.describe {
 		cols := tableCols(t, alias)
 		src := &scope{cols: from.cols, row: make([]any, len(from.cols))}
-		x.typeOf(del.WhereClause, &scope{cols: cols, row: make([]any, len(cols)), outer: src})
+		x.condition(del.WhereClause, &scope{cols: cols, row: make([]any, len(cols)), outer: src})
 		x.planModify(m, "Delete", t, alias, nil, 0)
 		rel, err := x.returningPaired(del.ReturningList, t, alias, nil, nil, from.cols)
 		return rel, "DELETE 0", err
@@ -1721,7 +1721,7 @@ func (x *exec) delete(del *pg.DeleteStmt) (*relation, string, error) {
 	var target *planNode // how the rows to delete were found (EXPLAIN)
 	if x.describe {
 		cols := tableCols(t, alias)
-		x.typeOf(del.WhereClause, &scope{cols: cols, row: make([]any, len(cols))})
+		x.condition(del.WhereClause, &scope{cols: cols, row: make([]any, len(cols))})
 		if x.recording() {
 			filter, ok, err := x.newTranslator(del, t, alias).filter(del.WhereClause)
 			ok = ok && err == nil
