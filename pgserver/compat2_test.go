@@ -589,3 +589,41 @@ func TestParams_BooleanConditions(t *testing.T) {
 		}
 	}
 }
+
+// TestParams_InferredTypes: parameters take the types PostgreSQL infers (ts - $1 and d - $1 the other operand's, an
+// interval's factor a double, a json path text[], abs($1) a double), and a prepared statement runs with those
+// types: a date parameter subtracted from a date gives days, as the description says.
+func TestParams_InferredTypes(t *testing.T) {
+	url, _ := startServer(t)
+	c := connect(t, url)
+	ctx := context.Background()
+	mustExec(t, c, "CREATE TABLE pinf (id int PRIMARY KEY, d date, ts timestamptz, iv interval, j jsonb)")
+	mustExec(t, c, `INSERT INTO pinf VALUES (1, '2024-01-01', '2024-01-01 00:00:00+00', '1 day', '{"k": [1, 2]}')`)
+	day := time.Date(2023, 12, 25, 0, 0, 0, 0, time.UTC)
+	for _, s := range []struct {
+		sql    string
+		args   []any
+		params []uint32
+		result uint32
+		want   string
+	}{
+		{"SELECT d - $1 FROM pinf", []any{day}, []uint32{1082}, 23, "7"},
+		{"SELECT ts - $1 FROM pinf", []any{day}, []uint32{1184}, 1186, "{0 7 0 true}"},
+		{"SELECT iv * $1 FROM pinf", []any{2}, []uint32{701}, 1186, "{0 2 0 true}"},
+		{"SELECT j #>> $1 FROM pinf", []any{[]string{"k", "1"}}, []uint32{1009}, 25, "2"},
+		{"SELECT abs($1)", []any{-5}, []uint32{701}, 701, "5"},
+	} {
+		sd, err := c.Prepare(ctx, "", s.sql)
+		if err != nil {
+			t.Errorf("%s: %v", s.sql, err)
+			continue
+		}
+		if fmt.Sprint(sd.ParamOIDs) != fmt.Sprint(s.params) || sd.Fields[0].DataTypeOID != s.result {
+			t.Errorf("%s: parameters %v and result %d, want %v and %d", s.sql, sd.ParamOIDs, sd.Fields[0].DataTypeOID, s.params, s.result)
+		}
+		var v any
+		if err := c.QueryRow(ctx, s.sql, s.args...).Scan(&v); err != nil || fmt.Sprint(v) != s.want {
+			t.Errorf("%s: %v (%v), want %s", s.sql, v, err, s.want)
+		}
+	}
+}

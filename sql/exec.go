@@ -27,8 +27,11 @@ type exec struct {
 	base      context.Context // without it: catalog reads
 	params    []any
 	paramOIDs []uint32 // when describing: the parameter types being inferred
-	describe  bool     // plan and type only: scan no rows, write nothing
-	inTxn     bool     // statements run in a transaction (a block or an internal one)
+	// paramTypes are the types of a prepared statement's parameters when it runs (typeOf gives them: d - $1 of a
+	// date parameter is date arithmetic).
+	paramTypes []uint32
+	describe   bool // plan and type only: scan no rows, write nothing
+	inTxn      bool // statements run in a transaction (a block or an internal one)
 	// looked are the tables the statement looked up, by name: a duplicate key's message names its constraint from
 	// them after a failure has ended the block's transaction, through which a block that changed the catalog reads it.
 	looked map[string]*table
@@ -71,7 +74,7 @@ type exec struct {
 
 func (s *Session) newExec(ctx context.Context, params []any) *exec {
 	ctx = s.observed(ctx)
-	x := &exec{s: s, ctx: ctx, base: ctx, params: params}
+	x := &exec{s: s, ctx: ctx, base: ctx, params: params, paramTypes: s.paramTypes}
 	if s.txn != nil {
 		x.ctx = s.txn.context(ctx)
 		x.inTxn = true

@@ -38,6 +38,9 @@ func (x *exec) typeOf(n *pg.Node, sc *scope) uint32 {
 		if i >= 1 && i <= len(x.paramOIDs) {
 			return x.paramOIDs[i-1]
 		}
+		if x.paramOIDs == nil && i >= 1 && i <= len(x.paramTypes) && len(x.paramTypes) == len(x.params) {
+			return x.paramTypes[i-1]
+		}
 		return 0
 	case n.GetColumnRef() != nil:
 		_, oid, _, _ := sc.lookup(columnFields(n.GetColumnRef()))
@@ -110,12 +113,13 @@ func (x *exec) typeOf(n *pg.Node, sc *scope) uint32 {
 			}
 			x.hint(a.Rexpr, OIDText, sc)
 			return OIDBool
-		case "->", "#>":
+		case "->":
 			return OIDJSONB
-		case "#-":
-			x.hint(a.Rexpr, OIDTextArray, sc)
+		case "#>", "#-":
+			x.hint(a.Rexpr, OIDTextArray, sc) // j #> $1: a path, text[]
 			return OIDJSONB
 		case "#>>":
+			x.hint(a.Rexpr, OIDTextArray, sc)
 			return OIDText
 		case "?", "?|", "?&":
 			return OIDBool
@@ -137,6 +141,16 @@ func (x *exec) typeOf(n *pg.Node, sc *scope) uint32 {
 		}
 		if t := dateArith(op, lt, rt); t != 0 {
 			return t
+		}
+		if op == "-" && rt == 0 && a.Rexpr.GetParamRef() != nil && (lt == OIDTimestamptz || lt == OIDTimestamp || lt == OIDDate) {
+			// ts - $1, d - $1: PostgreSQL takes an unknown operand as the other's type (timestamp - timestamp and
+			// date - date exist).
+			x.hint(a.Rexpr, lt, sc)
+			return dateArith(op, lt, lt)
+		}
+		if lt == OIDInterval && (op == "*" || op == "/") && rt == 0 {
+			x.hint(a.Rexpr, OIDFloat8, sc) // interval * $1: a double
+			return OIDInterval
 		}
 		if lt == OIDTimestamptz && (op == "+" || op == "-") {
 			if rt == OIDTimestamptz {
@@ -416,6 +430,11 @@ func (x *exec) funcType(f *pg.FuncCall, sc *scope) uint32 {
 		if (name == "round" || name == "trunc") && len(at) > 1 {
 			x.hint(f.Args[1], OIDInt4, sc)
 			return OIDNumeric // round(numeric, int), whatever number it is given
+		}
+		if arg0 == 0 && len(f.Args) == 1 && f.Args[0].GetParamRef() != nil && name != "min" && name != "max" && name != "coalesce" {
+			// abs($1): of the numeric overloads PostgreSQL takes its preferred type, double precision.
+			x.hint(f.Args[0], OIDFloat8, sc)
+			return OIDFloat8
 		}
 		return arg0
 	case "array_append_unique", "array_append", "array_remove", "array_contains":

@@ -81,7 +81,9 @@ type Session struct {
 	pid      uint32
 	status   byte
 	txn      backendTxn // the transaction block's; nil when idle
-	txnStart time.Time  // now() inside the transaction block
+	// paramTypes are the parameter types of the prepared statement Execute is running (exec.paramTypes).
+	paramTypes []uint32
+	txnStart   time.Time // now() inside the transaction block
 	// txReadOnly: the transaction block is read-only (readonly.go); blockRan: it has run a query.
 	txReadOnly, blockRan bool
 	// serverAddr and serverPort are where the client connected (SetServerAddr).
@@ -417,7 +419,9 @@ func (s *Session) Execute(ctx context.Context, st *Stmt, params []any) (_ *Resul
 		}
 		vals[i] = v
 	}
+	s.paramTypes = st.ParamOIDs
 	res, err := s.runStmt(ctx, st.stmt, vals)
+	s.paramTypes = nil
 	if err != nil {
 		return nil, err
 	}
