@@ -591,7 +591,8 @@ func TestParams_BooleanConditions(t *testing.T) {
 }
 
 // TestParams_InferredTypes: parameters take the types PostgreSQL infers (ts - $1 and d - $1 the other operand's, an
-// interval's factor a double, a json path text[], abs($1) a double), and a prepared statement runs with those
+// interval's factor a double, a json path text[], abs($1) a double, a later VALUES row's its column's), and a
+// prepared statement runs with those
 // types: a date parameter subtracted from a date gives days, as the description says.
 func TestParams_InferredTypes(t *testing.T) {
 	url, _ := startServer(t)
@@ -612,6 +613,7 @@ func TestParams_InferredTypes(t *testing.T) {
 		{"SELECT iv * $1 FROM pinf", []any{2}, []uint32{701}, 1186, "{0 2 0 true}"},
 		{"SELECT j #>> $1 FROM pinf", []any{[]string{"k", "1"}}, []uint32{1009}, 25, "2"},
 		{"SELECT abs($1)", []any{-5}, []uint32{701}, 701, "5"},
+		{"SELECT count(*) FROM (VALUES ($1::int, $2::text), ($3, $4)) v(a, b) WHERE a > 0", []any{1, "x", 2, "y"}, []uint32{23, 25, 23, 25}, 20, "2"},
 	} {
 		sd, err := c.Prepare(ctx, "", s.sql)
 		if err != nil {

@@ -270,6 +270,13 @@ func (x *exec) values(lists []*pg.Node, outer *scope) (*relation, error) {
 			}
 			rel.cols[i].oid = oid // VALUES (1), (2.5) is a numeric column
 		}
+		for _, l := range lists[1:] { // VALUES ($1::int, $2::text), ($3, $4): a later row's parameter takes its column's type
+			for i, e := range l.GetList().Items {
+				if i < len(rel.cols) {
+					x.hint(e, rel.cols[i].oid, sc)
+				}
+			}
+		}
 	}
 	if x.describe {
 		return rel, nil
