@@ -547,33 +547,45 @@ func showFields(v any) string {
 	return fmt.Sprint(v)
 }
 
-// TestParams_BooleanConditions: a parameter that is a whole condition (WHERE $1, CASE WHEN $1, $1 IS TRUE, HAVING
-// $1, an UPDATE's or DELETE's WHERE $1) is described as a boolean, as PostgreSQL infers it, so pgx sends a Go bool.
-func TestParams_BooleanConditions(t *testing.T) {
+// TestParams_InferredTypes: parameters take the types PostgreSQL infers (a whole condition, WHERE $1, CASE WHEN $1,
+// $1 IS TRUE, HAVING $1 or an UPDATE's or DELETE's WHERE $1, a boolean; ts - $1 and d - $1 the other operand's; an
+// interval's factor a double; a json path text[]; abs($1) a double; a later VALUES row's its column's), so pgx
+// sends the Go value it is given, and a prepared statement runs with those types: a date parameter subtracted
+// from a date gives days, as the description says.
+func TestParams_InferredTypes(t *testing.T) {
 	url, _ := startServer(t)
 	c := connect(t, url)
 	ctx := context.Background()
-	mustExec(t, c, "CREATE TABLE pbool (id int PRIMARY KEY, n int)")
-	mustExec(t, c, "INSERT INTO pbool VALUES (1, 10), (2, 20)")
+	mustExec(t, c, "CREATE TABLE pinf (id int PRIMARY KEY, n int, d date, ts timestamptz, iv interval, j jsonb)")
+	mustExec(t, c, `INSERT INTO pinf VALUES (1, 10, '2024-01-01', '2024-01-01 00:00:00+00', '1 day', '{"k": [1, 2]}'), (2, 20, NULL, NULL, NULL, NULL)`)
+	day := time.Date(2023, 12, 25, 0, 0, 0, 0, time.UTC)
 	for _, s := range []struct {
-		sql  string
-		args []any
-		want string
+		sql    string
+		args   []any
+		params []uint32
+		result uint32
+		want   string // the first column's values, comma-separated
 	}{
-		{"SELECT count(*) FROM pbool WHERE $1", []any{true}, "2"},
-		{"SELECT CASE WHEN $1 THEN 'y' ELSE 'n' END", []any{false}, "n"},
-		{"SELECT $1 IS TRUE", []any{true}, "true"},
-		{"SELECT count(*) FROM pbool GROUP BY n > 0 HAVING $1", []any{true}, "2"},
-		{"UPDATE pbool SET n = n + 1 WHERE $1 AND id = 1 RETURNING n", []any{true}, "11"},
-		{"DELETE FROM pbool WHERE $1 RETURNING id", []any{false}, ""},
+		{"SELECT count(*) FROM pinf WHERE $1", []any{true}, []uint32{16}, 20, "2"},
+		{"SELECT CASE WHEN $1 THEN 'y' ELSE 'n' END", []any{false}, []uint32{16}, 25, "n"},
+		{"SELECT $1 IS TRUE", []any{true}, []uint32{16}, 16, "true"},
+		{"SELECT count(*) FROM pinf GROUP BY n > 0 HAVING $1", []any{true}, []uint32{16}, 20, "2"},
+		{"UPDATE pinf SET n = n + 1 WHERE $1 AND id = 1 RETURNING n", []any{true}, []uint32{16}, 23, "11"},
+		{"DELETE FROM pinf WHERE $1 RETURNING id", []any{false}, []uint32{16}, 23, ""},
+		{"SELECT d - $1 FROM pinf WHERE id = 1", []any{day}, []uint32{1082}, 23, "7"},
+		{"SELECT ts - $1 FROM pinf WHERE id = 1", []any{day}, []uint32{1184}, 1186, "{0 7 0 true}"},
+		{"SELECT iv * $1 FROM pinf WHERE id = 1", []any{2}, []uint32{701}, 1186, "{0 2 0 true}"},
+		{"SELECT j #>> $1 FROM pinf WHERE id = 1", []any{[]string{"k", "1"}}, []uint32{1009}, 25, "2"},
+		{"SELECT abs($1)", []any{-5}, []uint32{701}, 701, "5"},
+		{"SELECT count(*) FROM (VALUES ($1::int, $2::text), ($3, $4)) v(a, b) WHERE a > 0", []any{1, "x", 2, "y"}, []uint32{23, 25, 23, 25}, 20, "2"},
 	} {
 		sd, err := c.Prepare(ctx, "", s.sql)
 		if err != nil {
 			t.Errorf("%s: %v", s.sql, err)
 			continue
 		}
-		if len(sd.ParamOIDs) != 1 || sd.ParamOIDs[0] != 16 {
-			t.Errorf("%s: parameter types %v, want [16] (boolean)", s.sql, sd.ParamOIDs)
+		if fmt.Sprint(sd.ParamOIDs) != fmt.Sprint(s.params) || sd.Fields[0].DataTypeOID != s.result {
+			t.Errorf("%s: parameters %v and result %d, want %v and %d", s.sql, sd.ParamOIDs, sd.Fields[0].DataTypeOID, s.params, s.result)
 		}
 		var got []string
 		rows, err := c.Query(ctx, s.sql, s.args...)
@@ -586,46 +598,6 @@ func TestParams_BooleanConditions(t *testing.T) {
 		}
 		if err != nil || strings.Join(got, ",") != s.want {
 			t.Errorf("%s: %v (%v), want %q", s.sql, got, err, s.want)
-		}
-	}
-}
-
-// TestParams_InferredTypes: parameters take the types PostgreSQL infers (ts - $1 and d - $1 the other operand's, an
-// interval's factor a double, a json path text[], abs($1) a double, a later VALUES row's its column's), and a
-// prepared statement runs with those
-// types: a date parameter subtracted from a date gives days, as the description says.
-func TestParams_InferredTypes(t *testing.T) {
-	url, _ := startServer(t)
-	c := connect(t, url)
-	ctx := context.Background()
-	mustExec(t, c, "CREATE TABLE pinf (id int PRIMARY KEY, d date, ts timestamptz, iv interval, j jsonb)")
-	mustExec(t, c, `INSERT INTO pinf VALUES (1, '2024-01-01', '2024-01-01 00:00:00+00', '1 day', '{"k": [1, 2]}')`)
-	day := time.Date(2023, 12, 25, 0, 0, 0, 0, time.UTC)
-	for _, s := range []struct {
-		sql    string
-		args   []any
-		params []uint32
-		result uint32
-		want   string
-	}{
-		{"SELECT d - $1 FROM pinf", []any{day}, []uint32{1082}, 23, "7"},
-		{"SELECT ts - $1 FROM pinf", []any{day}, []uint32{1184}, 1186, "{0 7 0 true}"},
-		{"SELECT iv * $1 FROM pinf", []any{2}, []uint32{701}, 1186, "{0 2 0 true}"},
-		{"SELECT j #>> $1 FROM pinf", []any{[]string{"k", "1"}}, []uint32{1009}, 25, "2"},
-		{"SELECT abs($1)", []any{-5}, []uint32{701}, 701, "5"},
-		{"SELECT count(*) FROM (VALUES ($1::int, $2::text), ($3, $4)) v(a, b) WHERE a > 0", []any{1, "x", 2, "y"}, []uint32{23, 25, 23, 25}, 20, "2"},
-	} {
-		sd, err := c.Prepare(ctx, "", s.sql)
-		if err != nil {
-			t.Errorf("%s: %v", s.sql, err)
-			continue
-		}
-		if fmt.Sprint(sd.ParamOIDs) != fmt.Sprint(s.params) || sd.Fields[0].DataTypeOID != s.result {
-			t.Errorf("%s: parameters %v and result %d, want %v and %d", s.sql, sd.ParamOIDs, sd.Fields[0].DataTypeOID, s.params, s.result)
-		}
-		var v any
-		if err := c.QueryRow(ctx, s.sql, s.args...).Scan(&v); err != nil || fmt.Sprint(v) != s.want {
-			t.Errorf("%s: %v (%v), want %s", s.sql, v, err, s.want)
 		}
 	}
 }
