@@ -85,7 +85,8 @@ func withoutReferences(ctx context.Context) bool {
 type keepNamedKey struct{}
 
 // keepNamedParents returns a context whose multi-document deletions keep the documents that children name, and go
-// on with the others, instead of failing: the TTL monitor's, which deletes what it can.
+// on with the others, instead of failing: the TTL monitor's, which deletes what it can, and the passes of a
+// deleteMany on a self-referencing collection (deleteStmt).
 func keepNamedParents(ctx context.Context) context.Context {
 	return context.WithValue(ctx, keepNamedKey{}, true)
 }
