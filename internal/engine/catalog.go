@@ -470,7 +470,7 @@ func (t *Txn) ddlStatement(ctx context.Context, f func() error) error {
 
 // DropCollection drops a collection with its documents and indexes. A missing
 // one is NamespaceNotFound (26); one that other collections' references name is
-// IllegalOperation (20), unless ctx is WithoutReferences. Transactions that
+// OperationFailed (96), unless ctx is WithoutReferences. Transactions that
 // wrote to it fail at commit.
 func (e *Engine) DropCollection(ctx context.Context, ns Namespace) error {
 	if err := e.enter(); err != nil {

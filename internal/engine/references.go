@@ -94,9 +94,10 @@ func keepNamedParents(ctx context.Context) context.Context {
 // errParentNamed is checkParent's answer to a deletion under keepNamedParents of a document that children name.
 var errParentNamed = codes.New(codes.DocumentValidationFailure, "a document that children name is kept")
 
-// dependents refuses, with IllegalOperation, to drop (verb "drop") or rename ns while other collections' references
+// dependents refuses, with OperationFailed, to drop (verb "drop") or rename ns while other collections' references
 // name it, or (self) while it names itself: their documents would name a collection that is gone. SQL, which
-// drops and renames tables with their foreign keys, passes WithoutReferences.
+// drops and renames tables with their foreign keys, passes WithoutReferences. (Not IllegalOperation: the Node.js
+// driver replaces that code's message, for any writing command, by one about retryable writes.)
 func (e *Engine) dependents(ctx context.Context, ns Namespace, verb string, self bool) error {
 	if !e.hasReferences.Load() || withoutReferences(ctx) {
 		return nil
@@ -107,7 +108,7 @@ func (e *Engine) dependents(ctx context.Context, ns Namespace, verb string, self
 		}
 		for _, r := range c.opts.References {
 			if r.Coll == ns.Coll {
-				return codes.New(codes.IllegalOperation, "cannot %s collection %s: reference %s of collection %s names it",
+				return codes.New(codes.OperationFailed, "cannot %s collection %s: reference %s of collection %s names it",
 					verb, ns.Coll, r.Name, c.ns.Coll)
 			}
 		}

@@ -11,8 +11,8 @@ import (
 // RenameCollection renames the collection from to `to`, keeping its documents and indexes (their keys name the
 // collection's id, not its name). A missing source is NamespaceNotFound (26); an existing target is
 // NamespaceExists (48) unless dropTarget, which drops it first. Renaming a collection to itself is
-// IllegalOperation (20), and so is renaming a collection that references name, or dropping one so (unless ctx is
-// WithoutReferences). Transactions that wrote through the old name fail at commit, as after a drop.
+// IllegalOperation (20); renaming a collection that references name, or dropping one so, is OperationFailed (96)
+// (unless ctx is WithoutReferences). Transactions that wrote through the old name fail at commit, as after a drop.
 func (e *Engine) RenameCollection(ctx context.Context, from, to Namespace, dropTarget bool) error {
 	if err := e.enter(); err != nil {
 		return err
