@@ -104,6 +104,21 @@ func encodeValue(m *pgtype.Map, v any, oid uint32, format int16) ([]byte, error)
 	return appendValue(m, []byte{}, v, oid, 0, format)
 }
 
+// appendSized appends v (of type oid) as an element of a binary record or array: its length (-1 for NULL), then
+// its encoding.
+func appendSized(m *pgtype.Map, buf []byte, v any, oid uint32, format int16) ([]byte, error) {
+	if v == nil {
+		return binary.BigEndian.AppendUint32(buf, math.MaxUint32), nil // -1
+	}
+	at := len(buf)
+	buf, err := appendValue(m, append(buf, 0, 0, 0, 0), v, oid, 0, format)
+	if err != nil {
+		return nil, err
+	}
+	binary.BigEndian.PutUint32(buf[at:], uint32(len(buf)-at-4))
+	return buf, nil
+}
+
 // appendValue appends the encoding of a non-NULL result value for a column
 // of type oid to buf.
 func appendValue(m *pgtype.Map, buf []byte, v any, oid uint32, typmod int32, format int16) ([]byte, error) {
@@ -144,17 +159,10 @@ func appendValue(m *pgtype.Map, buf []byte, v any, oid uint32, typmod int32, for
 		buf = binary.BigEndian.AppendUint32(buf, uint32(len(a)))
 		buf = binary.BigEndian.AppendUint32(buf, 1)
 		for _, e := range a {
-			if e == nil {
-				buf = binary.BigEndian.AppendUint32(buf, math.MaxUint32) // -1
-				continue
-			}
-			at := len(buf)
-			buf = append(buf, 0, 0, 0, 0)
 			var err error
-			if buf, err = appendValue(m, buf, e, sql.OIDRecord, 0, format); err != nil {
+			if buf, err = appendSized(m, buf, e, sql.OIDRecord, format); err != nil {
 				return nil, err
 			}
-			binary.BigEndian.PutUint32(buf[at:], uint32(len(buf)-at-4))
 		}
 		return buf, nil
 	}
@@ -163,17 +171,10 @@ func appendValue(m *pgtype.Map, buf []byte, v any, oid uint32, typmod int32, for
 		buf = binary.BigEndian.AppendUint32(buf, uint32(len(fields)))
 		for i, f := range fields {
 			buf = binary.BigEndian.AppendUint32(buf, oids[i])
-			if f == nil {
-				buf = binary.BigEndian.AppendUint32(buf, math.MaxUint32) // -1
-				continue
-			}
-			at := len(buf)
-			buf = append(buf, 0, 0, 0, 0)
 			var err error
-			if buf, err = appendValue(m, buf, f, oids[i], 0, format); err != nil {
+			if buf, err = appendSized(m, buf, f, oids[i], format); err != nil {
 				return nil, err
 			}
-			binary.BigEndian.PutUint32(buf[at:], uint32(len(buf)-at-4))
 		}
 		return buf, nil
 	}

@@ -132,9 +132,10 @@ func (x *exec) populatedRecord(f *pg.FuncCall, sc *scope) (any, error) {
 	if err != nil || len(rel.rows) == 0 {
 		return nil, err
 	}
-	names := f.Args[0].GetTypeCast().GetTypeName().GetNames() // populateRecord found them a table's
-	r := record{names: make([]string, len(rel.cols)), vals: rel.rows[0], oids: make([]uint32, len(rel.cols)),
-		typ: names[len(names)-1].GetString_().GetSval()}
+	r := record{names: make([]string, len(rel.cols)), vals: rel.rows[0], oids: make([]uint32, len(rel.cols))}
+	if t := x.rowType(f.Args[0].GetTypeCast().GetTypeName()); t != nil { // populateRecord found it a table
+		r.typ = t.Name
+	}
 	for i, c := range rel.cols {
 		r.names[i], r.oids[i] = c.name, c.oid
 	}
