@@ -184,3 +184,16 @@ func (c *Collection) Stats(ctx context.Context) (CollectionStats, error) {
 	}
 	return CollectionStats{Count: count, Size: size, NIndexes: nindexes}, nil
 }
+
+// IndexSizes returns the bytes each index of the collection takes, by name,
+// the _id index's included. A missing collection has none.
+func (c *Collection) IndexSizes(ctx context.Context) (map[string]int64, error) {
+	if err := c.db.check(); err != nil {
+		return nil, err
+	}
+	sizes, err := c.db.eng.IndexSizes(c.ns)
+	if codes.CodeOf(err) == codes.NamespaceNotFound {
+		return map[string]int64{}, nil
+	}
+	return sizes, err
+}

@@ -378,6 +378,32 @@ var compatSteps = []struct{ sql, want string }{
 	{"CREATE INDEX gix7 ON gix USING hash (t)", "CREATE INDEX"},
 	{"CREATE INDEX gix8 ON gix USING brin (n)", "CREATE INDEX"},
 	{"DROP TABLE gix", "DROP TABLE"},
+	// Sizes: pg_size_pretty's units and rounding, and relations' sizes consistent among the functions.
+	{"SELECT pg_size_pretty(1234567::bigint), pg_size_pretty(10239::bigint), pg_size_pretty(10240::bigint), pg_size_pretty(-20971520::bigint), pg_size_pretty(20971007::bigint), pg_size_pretty(9223372036854775807::bigint)",
+		"1206 kB|10239 bytes|10 kB|-20 MB|20 MB|8192 PB\nSELECT 1"},
+	{"SELECT pg_size_pretty(10::numeric), pg_size_pretty(12345.678::numeric), pg_size_pretty(1e18::numeric), pg_size_pretty(1099511627776000::numeric), pg_size_pretty(NULL::bigint)",
+		"10 bytes|12 kB|888 PB|1000 TB|\nSELECT 1"},
+	{"CREATE TABLE szt (id int PRIMARY KEY, v text)", "CREATE TABLE"},
+	{"INSERT INTO szt SELECT g, repeat('x', 100) FROM generate_series(1, 200) g", "INSERT 0 200"},
+	{"SELECT pg_table_size('szt') > 0, pg_table_size('szt') >= pg_relation_size('szt'), pg_indexes_size('szt') > 0, pg_total_relation_size('szt') = pg_table_size('szt') + pg_indexes_size('szt')",
+		"t|t|t|t\nSELECT 1"},
+	{"SELECT pg_relation_size('szt_pkey') = pg_indexes_size('szt'), pg_indexes_size('szt_pkey'), pg_relation_size('szt', 'fsm') >= 0, pg_typeof(pg_table_size('szt'))",
+		"t|0|t|bigint\nSELECT 1"},
+	{"SELECT pg_relation_size(NULL), pg_table_size(1), pg_tablespace_size(5)", "||\nSELECT 1"},
+	{"SELECT pg_relation_size('szt', 'nope')", "ERROR 22023"},
+	{"SELECT pg_database_size(current_database()) > 0, pg_tablespace_size('pg_default') >= pg_database_size(current_database())", "t|t\nSELECT 1"},
+	{"SELECT pg_database_size('nosuchdb')", "ERROR 3D000"},
+	{"SELECT pg_tablespace_size('nosuch')", "ERROR 42704"},
+	{"SELECT spcname, pg_tablespace_location(oid) FROM pg_tablespace ORDER BY 1", "pg_default|\npg_global|\nSELECT 2"},
+	{"SELECT t.spcname FROM pg_database d JOIN pg_tablespace t ON d.dattablespace = t.oid WHERE d.datname = current_database()", "pg_default\nSELECT 1"},
+	// Collations: Django reads a column's by joining pg_attribute.attcollation with pg_collation.
+	{"SELECT a.attname, CASE WHEN collname = 'default' THEN NULL ELSE collname END FROM pg_attribute a LEFT JOIN pg_collation co ON a.attcollation = co.oid WHERE a.attrelid = 'szt'::regclass AND a.attnum > 0 ORDER BY a.attnum",
+		"id|\nv|\nSELECT 2"},
+	{"SELECT a.attname, co.collname FROM pg_attribute a JOIN pg_collation co ON a.attcollation = co.oid WHERE a.attrelid = 'szt'::regclass AND a.attnum > 0", "v|default\nSELECT 1"},
+	{"SELECT typname, typcollation FROM pg_type WHERE typname IN ('text', '_text', 'int4', 'name', 'varchar') ORDER BY 1", "_text|100\nint4|0\nname|950\ntext|100\nvarchar|100\nSELECT 5"},
+	{"SELECT collname, collprovider FROM pg_collation WHERE oid IN (100, 950) ORDER BY oid", "default|d\nC|c\nSELECT 2"},
+	{"DROP TABLE szt", "DROP TABLE"},
+	{"SELECT pg_typeof(localtimestamp), pg_typeof(current_timestamp), pg_typeof(localtime)", "timestamp without time zone|timestamp with time zone|time without time zone\nSELECT 1"},
 }
 
 // hintSteps: a misspelt column's error hints at the nearest columns, as PostgreSQL's does.

@@ -687,8 +687,8 @@ func handleDBStats(ctx context.Context, s *Server, req *Request) (bson.D, error)
 		objects += st.Count
 		dataSize += st.Size
 		indexes += int64(st.NIndexes)
-		sizes, err := frontend.IndexSizes(s.DB, req.DB, name)
-		if err != nil && codes.CodeOf(err) != codes.NamespaceNotFound {
+		sizes, err := d.Collection(name).IndexSizes(ctx)
+		if err != nil {
 			return nil, commandError(err)
 		}
 		for _, n := range sizes {
@@ -755,7 +755,7 @@ func collStats(ctx context.Context, s *Server, db, collName string, scale int64)
 	if err != nil {
 		return nil, commandError(err)
 	}
-	byName, err := frontend.IndexSizes(s.DB, db, collName)
+	byName, err := coll.IndexSizes(ctx)
 	if err != nil {
 		return nil, commandError(err)
 	}

@@ -96,6 +96,9 @@ type backendColl interface {
 	drop(ctx context.Context) error
 	// explain returns the access path find(ctx, filter, ...) takes now, read from the catalog of now (EXPLAIN).
 	explain(ctx context.Context, filter bson.D) (accessPath, error)
+	// sizes returns the bytes the collection's documents take and each index's, by the storage's index name
+	// (pg_table_size and its kin); a missing collection has none.
+	sizes(ctx context.Context) (data int64, indexes map[string]int64, err error)
 }
 
 // accessPath is how the storage reads a find's documents: stage is "COLLSCAN", "IDHACK" (the _id lookup),
@@ -359,6 +362,15 @@ func (c embeddedColl) explain(ctx context.Context, filter bson.D) (accessPath, e
 		return accessPath{}, err
 	}
 	return accessPath{stage: p.Stage, index: p.IndexName, summary: p.Summary, bounds: p.Bounds}, nil
+}
+
+func (c embeddedColl) sizes(ctx context.Context) (int64, map[string]int64, error) {
+	st, err := c.c.Stats(ctx)
+	if err != nil {
+		return 0, nil, err
+	}
+	ix, err := c.c.IndexSizes(ctx)
+	return st.Size, ix, err
 }
 
 // indexSpec is an index as a backend lists it: its name, key pattern and whether it is unique.

@@ -265,6 +265,29 @@ func (c driverColl) dropIndex(ctx context.Context, name string) error {
 
 func (c driverColl) drop(ctx context.Context) error { return driverError(c.c.Drop(ctx)) }
 
+// sizes asks the deployment with collStats: the collection's storageSize (its documents' bytes on disk) and
+// indexSizes. A missing collection (NamespaceNotFound) has none.
+func (c driverColl) sizes(ctx context.Context) (int64, map[string]int64, error) {
+	raw, err := c.c.Database().RunCommand(ctx, bson.D{{Key: "collStats", Value: c.c.Name()}}).Raw()
+	if err != nil {
+		if derr := driverError(err); indexGone(derr) {
+			return 0, map[string]int64{}, nil // NamespaceNotFound
+		}
+		return 0, nil, driverError(err)
+	}
+	out := map[string]int64{}
+	if doc, ok := raw.Lookup("indexSizes").DocumentOK(); ok {
+		elems, _ := doc.Elements()
+		for _, e := range elems {
+			if n, ok := e.Value().AsInt64OK(); ok {
+				out[e.Key()] = n
+			}
+		}
+	}
+	data, _ := raw.Lookup("storageSize").AsInt64OK()
+	return data, out, nil
+}
+
 // explain asks the deployment with the explain command (queryPlanner: nothing is read) and reads the access stage
 // of its winning plan: the deepest COLLSCAN, IDHACK, EXPRESS_IXSCAN / EXPRESS_CLUSTERED_IXSCAN (MongoDB 8's _id
 // lookups) or IXSCAN.

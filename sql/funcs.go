@@ -782,11 +782,17 @@ func (x *exec) scalarFunc(name string, f *pg.FuncCall, args []any) (any, error) 
 		}
 		return quoteLiteral(formatText(args[0])), nil
 	case "pg_table_size", "pg_total_relation_size", "pg_relation_size", "pg_indexes_size":
-		// psql's \dt+ and \di+ show sizes; Concord's storage keeps no per-table size, so they read 0.
-		if len(args) == 0 || args[0] == nil {
-			return nil, nil
+		return x.relationSize(name, args) // psql's \dt+ and \di+ show them
+	case "pg_database_size":
+		if len(args) != 1 {
+			return nil, errorf(CodeUndefinedFunction, "function pg_database_size with %d arguments does not exist", len(args))
 		}
-		return int64(0), nil
+		return x.databaseSize(args[0]) // psql's \l+
+	case "pg_tablespace_size":
+		if len(args) != 1 {
+			return nil, errorf(CodeUndefinedFunction, "function pg_tablespace_size with %d arguments does not exist", len(args))
+		}
+		return x.tablespaceSize(args[0]) // psql's \db+
 	case "pg_get_userbyid":
 		if len(args) == 1 && numeric(args[0]) == int64(databaseOwnerOID) {
 			return "pg_database_owner", nil // the public schema's owner (psql's \dn)
@@ -794,6 +800,11 @@ func (x *exec) scalarFunc(name string, f *pg.FuncCall, args []any) (any, error) 
 		return x.s.user(), nil // role 10, which owns every object, is the session's user, as pg_roles shows it
 	case "pg_is_in_recovery":
 		return false, nil // no standby answers SQL
+	case "pg_tablespace_location":
+		if len(args) != 1 || args[0] == nil {
+			return nil, nil
+		}
+		return "", nil // pg_default's and pg_global's: the data directory's own (psql's \db)
 	case "acldefault", "pg_get_triggerdef":
 		return nil, nil // no privileges are granted on objects, and no table has triggers of its own
 	case "current_schemas":
@@ -924,7 +935,7 @@ func (x *exec) catalogFunc(name string, args []any) (any, error) {
 		}
 		return strings.Join(parts, formatText(args[1])), nil
 	case "pg_size_pretty":
-		return formatText(args[0]) + " bytes", nil
+		return sizePretty(args[0])
 	case "quote_ident":
 		if args[0] == nil {
 			return nil, nil

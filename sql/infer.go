@@ -250,6 +250,8 @@ func (x *exec) typeOf(n *pg.Node, sc *scope) uint32 {
 		case pg.SQLValueFunctionOp_SVFOP_CURRENT_TIME, pg.SQLValueFunctionOp_SVFOP_CURRENT_TIME_N,
 			pg.SQLValueFunctionOp_SVFOP_LOCALTIME, pg.SQLValueFunctionOp_SVFOP_LOCALTIME_N:
 			return OIDTime
+		case pg.SQLValueFunctionOp_SVFOP_LOCALTIMESTAMP, pg.SQLValueFunctionOp_SVFOP_LOCALTIMESTAMP_N:
+			return OIDTimestamp // the session zone's wall clock, without a zone
 		case pg.SQLValueFunctionOp_SVFOP_CURRENT_ROLE, pg.SQLValueFunctionOp_SVFOP_CURRENT_USER,
 			pg.SQLValueFunctionOp_SVFOP_USER, pg.SQLValueFunctionOp_SVFOP_SESSION_USER,
 			pg.SQLValueFunctionOp_SVFOP_CURRENT_CATALOG, pg.SQLValueFunctionOp_SVFOP_CURRENT_SCHEMA:
@@ -555,6 +557,11 @@ func (x *exec) funcType(f *pg.FuncCall, sc *scope) uint32 {
 		return OIDBool
 	case "pg_backend_pid", "inet_client_port", "inet_server_port":
 		return OIDInt4
+	case "pg_table_size", "pg_total_relation_size", "pg_relation_size", "pg_indexes_size", "pg_database_size",
+		"pg_tablespace_size":
+		return OIDInt8
+	case "pg_size_pretty", "pg_tablespace_location":
+		return OIDText
 	case "pg_get_serial_sequence":
 		for _, a := range f.Args {
 			x.hint(a, OIDText, sc)

@@ -425,7 +425,7 @@ func (x *exec) catalogRelation(schema, name string) (*relation, error) {
 			for j, c := range x.columnsOf(t) {
 				typmod := int64(PGTypmod(c.Type, c.TypMod))
 				rel.rows = append(rel.rows, []any{tableOID(i), c.Name, int64(c.Type), int64(j + 1), c.NotNull, false,
-					typmod, c.defaultExpr() != "", c.Identity, attGenerated(c), int64(0), attStorage(c.Type),
+					typmod, c.defaultExpr() != "", c.Identity, attGenerated(c), collationOf(c.Type), attStorage(c.Type),
 					int64(-1), true, false, typLen(c.Type), nil, nil, nil, nil})
 			}
 		}
@@ -447,7 +447,7 @@ func (x *exec) catalogRelation(schema, name string) (*relation, error) {
 						typ = t // an expression's type: (a + b) of integers is an integer
 					}
 				}
-				rel.rows = append(rel.rows, []any{ix.oid, names[j], int64(typ), int64(j + 1), false, false, typmod, false, "", "", int64(0), attStorage(typ),
+				rel.rows = append(rel.rows, []any{ix.oid, names[j], int64(typ), int64(j + 1), false, false, typmod, false, "", "", collationOf(typ), attStorage(typ),
 					int64(-1), true, false, typLen(typ), nil, nil, nil, nil})
 			}
 		}
@@ -512,13 +512,22 @@ func (x *exec) catalogRelation(schema, name string) (*relation, error) {
 		col("datistemplate", OIDBool)
 		col("datconnlimit", OIDInt4)
 		col("datallowconn", OIDBool) // pgjdbc's getCatalogs lists the databases that take connections
+		col("dattablespace", OIDOID) // pg_default: psql's \l+ joins pg_tablespace by it
 		names, err := x.s.e.b.listDatabaseNames(x.base)
 		if err != nil {
 			return nil, err
 		}
 		for i, n := range names {
-			rel.rows = append(rel.rows, []any{int64(databaseOIDBase + i), n, int64(10), int64(6), "C.UTF-8", "C.UTF-8", nil, "c", nil, false, int64(-1), true})
+			rel.rows = append(rel.rows, []any{int64(databaseOIDBase + i), n, int64(10), int64(6), "C.UTF-8", "C.UTF-8", nil, "c", nil, false, int64(-1), true,
+				int64(defaultTablespaceOID)})
 		}
+	case name == "pg_tablespace":
+		col("oid", OIDOID)
+		col("spcname", OIDName)
+		col("spcowner", OIDOID)
+		col("spcacl", OIDTextArray)
+		col("spcoptions", OIDTextArray)
+		rel.rows = [][]any{{int64(defaultTablespaceOID), "pg_default", int64(10), nil, nil}, {int64(globalTablespaceOID), "pg_global", int64(10), nil, nil}}
 	case name == "pg_roles":
 		col("oid", OIDOID)
 		col("rolname", OIDName)
@@ -546,6 +555,31 @@ func (x *exec) catalogRelation(schema, name string) (*relation, error) {
 		for _, c := range opclasses {
 			oid := int64(opclassOIDBase + c.intype)
 			rel.rows = append(rel.rows, []any{oid, int64(403), c.name, int64(11), int64(10), oid, int64(c.intype), true, int64(0)})
+		}
+	case name == "pg_collation":
+		// PostgreSQL's own three (a C.UTF-8 database has no others of note): Django reads a column's collation
+		// by joining pg_attribute.attcollation with collname, and shows none for "default".
+		for _, c := range []string{"oid", "collname", "collnamespace", "collowner", "collprovider", "collisdeterministic",
+			"collencoding", "collcollate", "collctype"} {
+			typ := uint32(OIDText)
+			switch c {
+			case "oid", "collnamespace", "collowner":
+				typ = OIDOID
+			case "collname":
+				typ = OIDName
+			case "collprovider":
+				typ = OIDChar
+			case "collisdeterministic":
+				typ = OIDBool
+			case "collencoding":
+				typ = OIDInt4
+			}
+			col(c, typ)
+		}
+		rel.rows = [][]any{
+			{int64(defaultCollationOID), "default", int64(11), int64(10), "d", true, int64(-1), nil, nil},
+			{int64(cCollationOID), "C", int64(11), int64(10), "c", true, int64(-1), "C", "C"},
+			{int64(951), "POSIX", int64(11), int64(10), "c", true, int64(-1), "POSIX", "POSIX"},
 		}
 	case name == "pg_am":
 		col("oid", OIDOID)
@@ -579,7 +613,7 @@ func (x *exec) catalogRelation(schema, name string) (*relation, error) {
 			if oid == OIDRecord {
 				typtype = "p" // a pseudo-type
 			}
-			rel.rows = append(rel.rows, []any{int64(oid), t.typname, int64(0), int64(11), typtype, typeCategory(oid), int64(0), int64(t.elem), int64(t.array), int64(10), true, attStorage(oid),
+			rel.rows = append(rel.rows, []any{int64(oid), t.typname, collationOf(oid), int64(11), typtype, typeCategory(oid), int64(0), int64(t.elem), int64(t.array), int64(10), true, attStorage(oid),
 				typLen(oid), int64(-1), int64(0), false, typInput(oid), receive})
 		}
 		enums, err := x.enumTypes()
@@ -722,6 +756,33 @@ func attStorage(oid uint32) string {
 		return "p"
 	}
 	return "x"
+}
+
+// The oids of PostgreSQL's tablespaces pg_default, where every database is, and pg_global.
+const (
+	defaultTablespaceOID = 1663
+	globalTablespaceOID  = 1664
+)
+
+// The oids of PostgreSQL's collations "default" and "C".
+const (
+	defaultCollationOID = 100
+	cCollationOID       = 950
+)
+
+// collationOf is pg_attribute.attcollation and pg_type.typcollation for type oid: the database's default for
+// the string types and their arrays, C for name, none (0) for the types that do not collate.
+func collationOf(oid uint32) int64 {
+	if t, ok := types[oid]; ok && t.elem != 0 {
+		oid = t.elem
+	}
+	switch oid {
+	case OIDText, OIDVarchar, OIDBpchar:
+		return defaultCollationOID
+	case OIDName:
+		return cCollationOID
+	}
+	return 0
 }
 
 // tableOID is the oid pg_class shows for the i-th table.

@@ -287,15 +287,6 @@ func ModifyIndex(ctx context.Context, db *concord.DB, dbName, coll string, ch In
 	return eng.ModifyIndex(ctx, engine.Namespace{DB: dbName, Coll: coll}, ch)
 }
 
-// IndexSizes returns the size in bytes of each index of db.coll by name, for collStats and dbStats.
-func IndexSizes(db *concord.DB, dbName, coll string) (map[string]int64, error) {
-	eng, err := engineref.Of(db)
-	if err != nil {
-		return nil, err
-	}
-	return eng.IndexSizes(engine.Namespace{DB: dbName, Coll: coll})
-}
-
 // WithCommandTime returns a context whose operations see now as $$NOW and clusterTime as $$CLUSTER_TIME: a
 // front end fixes them when a command starts, so that every document and statement of the command sees the
 // same values, as mongod does. A zero clusterTime leaves $$CLUSTER_TIME undefined, as on a standalone mongod.
