@@ -403,6 +403,21 @@ var compatSteps = []struct{ sql, want string }{
 	{"SELECT typname, typcollation FROM pg_type WHERE typname IN ('text', '_text', 'int4', 'name', 'varchar') ORDER BY 1", "_text|100\nint4|0\nname|950\ntext|100\nvarchar|100\nSELECT 5"},
 	{"SELECT collname, collprovider FROM pg_collation WHERE oid IN (100, 950) ORDER BY oid", "default|d\nC|c\nSELECT 2"},
 	{"DROP TABLE szt", "DROP TABLE"},
+	// IntervalStyle: a result's intervals in each of PostgreSQL's styles.
+	{"SET intervalstyle = iso_8601", "SET"},
+	{"SELECT interval '1 year 2 mons 3 days 04:05:06.789', interval '0', interval '-1 day +2 hours', ARRAY[interval '1 day', interval '-2 hours'], interval '-1 year -2 mons', interval '-00:00:01.5', interval '1 sec'", "P1Y2M3DT4H5M6.789S|PT0S|P-1DT2H|{P1D,PT-2H}|P-1Y-2M|PT-1.5S|PT1S\nSELECT 1"},
+	{"SET intervalstyle = 'SQL_standard'", "SET"},
+	{"SELECT interval '1 year 2 mons 3 days 04:05:06.789', interval '0', interval '-1 day +2 hours', ARRAY[interval '1 day', interval '-2 hours'], interval '-1 year -2 mons', interval '-00:00:01.5', interval '1 sec'", "+1-2 +3 +4:05:06.789|0|+0-0 -1 +2:00:00|{\"1 0:00:00\",-2:00:00}|-1-2|-0:00:01.5|0:00:01\nSELECT 1"},
+	{"SET intervalstyle = postgres_verbose", "SET"},
+	{"SELECT interval '1 year 2 mons 3 days 04:05:06.789', interval '0', interval '-1 day +2 hours', ARRAY[interval '1 day', interval '-2 hours'], interval '-1 year -2 mons', interval '-00:00:01.5', interval '1 sec'", "@ 1 year 2 mons 3 days 4 hours 5 mins 6.789 secs|@ 0|@ 1 day -2 hours ago|{\"@ 1 day\",\"@ 2 hours ago\"}|@ 1 year 2 mons ago|@ 1.5 secs ago|@ 1 sec\nSELECT 1"},
+	{"SHOW intervalstyle", "postgres_verbose\nSHOW"},
+	{"SET intervalstyle = nope", "ERROR 22023"},
+	{"RESET intervalstyle", "RESET"},
+	{"SELECT interval '1 year 2 mons 3 days 04:05:06.789', interval '0', interval '-1 day +2 hours', ARRAY[interval '1 day', interval '-2 hours'], interval '-1 year -2 mons', interval '-00:00:01.5', interval '1 sec'", "1 year 2 mons 3 days 04:05:06.789|00:00:00|-1 days +02:00:00|{\"1 day\",-02:00:00}|-1 years -2 mons|-00:00:01.5|00:00:01\nSELECT 1"},
+	// regtype values compare as oids (Rails loads its type map by them) and pg_type has typdelim.
+	{"SELECT typname, typdelim FROM pg_type WHERE oid = 'int4[]'::regtype OR oid = 'int4'::regtype ORDER BY 1", "_int4|,\nint4|,\nSELECT 2"},
+	{"SELECT 'integer[]'::regtype::oid, 'int4'::regtype = 23, 23::regtype, 'varchar'::regtype::text", "1007|t|integer|character varying\nSELECT 1"},
+	{"SELECT 'int4'::regtype::regclass", "ERROR 42846"},
 	{"SELECT pg_typeof(localtimestamp), pg_typeof(current_timestamp), pg_typeof(localtime)", "timestamp without time zone|timestamp with time zone|time without time zone\nSELECT 1"},
 }
 

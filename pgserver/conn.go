@@ -35,8 +35,9 @@ type conn struct {
 
 	types *pgtype.Map // binary encoding plans, the connection's own
 
-	// timeZone is the session's TimeZone as the client was last told it in ParameterStatus (ready).
-	timeZone string
+	// timeZone and intervalStyle are the session's TimeZone and IntervalStyle as the client was last told
+	// them in ParameterStatus (ready).
+	timeZone, intervalStyle string
 
 	// row, rowBuf and rowEnds are sendRows' DataRow, the buffer its
 	// values are encoded into and where each ends (-1 for NULL), reused.
@@ -225,12 +226,12 @@ func (c *conn) startup() bool {
 			for _, p := range [][2]string{
 				{"server_version", sql.ServerVersion}, {"server_encoding", "UTF8"}, {"client_encoding", "UTF8"},
 				{"DateStyle", "ISO, MDY"}, {"integer_datetimes", "on"}, {"standard_conforming_strings", "on"},
-				{"TimeZone", c.sess.TimeZone()}, {"IntervalStyle", "postgres"}, {"is_superuser", boolSetting(authz == nil)},
+				{"TimeZone", c.sess.TimeZone()}, {"IntervalStyle", c.sess.IntervalStyle()}, {"is_superuser", boolSetting(authz == nil)},
 				{"session_authorization", user}, {"application_name", m.Parameters["application_name"]},
 			} {
 				c.be.Send(&pgproto3.ParameterStatus{Name: p[0], Value: p[1]})
 			}
-			c.timeZone = c.sess.TimeZone()
+			c.timeZone, c.intervalStyle = c.sess.TimeZone(), c.sess.IntervalStyle()
 			c.be.Send(&pgproto3.BackendKeyData{ProcessID: c.sess.PID(), SecretKey: c.secret})
 			c.ready()
 			return c.flush() == nil
@@ -244,10 +245,10 @@ func (c *conn) startup() bool {
 // fixedParameters are the startup parameters that are not the session's to set: the user and database, and
 // the settings whose value the server reports in ParameterStatus and does not change (client_encoding is always
 // UTF8, dates are always written ISO): SHOW answers the server's value for them, as the client was told.
-// TimeZone is the session's: a client's (psql's PGTZ, JDBC's zone) takes effect.
+// TimeZone and IntervalStyle are the session's: a client's (psql's PGTZ, JDBC's zone) takes effect.
 var fixedParameters = map[string]bool{
 	"user": true, "database": true, "options": true, "replication": true,
-	"client_encoding": true, "server_encoding": true, "datestyle": true, "intervalstyle": true,
+	"client_encoding": true, "server_encoding": true, "datestyle": true,
 	"integer_datetimes": true, "standard_conforming_strings": true, "server_version": true,
 	"is_superuser": true, "session_authorization": true,
 }
@@ -261,12 +262,17 @@ func boolSetting(b bool) string {
 
 func (c *conn) flush() error { return c.be.Flush() }
 
-// ready sends ReadyForQuery with the session's transaction status, after a ParameterStatus for TimeZone when
-// the statements since the last one changed it (SET, RESET, a block's end), as PostgreSQL reports it.
+// ready sends ReadyForQuery with the session's transaction status, after a ParameterStatus for TimeZone or
+// IntervalStyle when the statements since the last one changed it (SET, RESET, a block's end), as PostgreSQL
+// reports them.
 func (c *conn) ready() {
 	if tz := c.sess.TimeZone(); tz != c.timeZone {
 		c.timeZone = tz
 		c.be.Send(&pgproto3.ParameterStatus{Name: "TimeZone", Value: tz})
+	}
+	if st := c.sess.IntervalStyle(); st != c.intervalStyle {
+		c.intervalStyle = st
+		c.be.Send(&pgproto3.ParameterStatus{Name: "IntervalStyle", Value: st})
 	}
 	c.sendNotifications()
 	c.be.Send(&pgproto3.ReadyForQuery{TxStatus: c.sess.TxStatus()})

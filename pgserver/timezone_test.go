@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/jackc/pgx/v5/pgconn"
 )
 
@@ -191,5 +192,55 @@ func runTimeZoneClient(t *testing.T, who, url string) {
 		t.Errorf("%s: startup TimeZone Mars/Base accepted", who)
 	} else if sqlState(err) != "22023" {
 		t.Errorf("%s: startup TimeZone Mars/Base: %v, want 22023", who, err)
+	}
+}
+
+// runIntervalStyleClient checks what a client sees of the session's IntervalStyle: the startup parameter takes
+// effect and is reported back, SET and a rolled-back block's SET are reported in ParameterStatus, intervals read
+// as text follow the style and those read in binary (as pgx reads them) are the same values whatever it is.
+func runIntervalStyleClient(t *testing.T, who, url string) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	cfg, err := pgx.ParseConfig(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.RuntimeParams["IntervalStyle"] = "iso_8601"
+	c, err := pgx.ConnectConfig(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close(context.Background())
+	if got := c.PgConn().ParameterStatus("IntervalStyle"); got != "iso_8601" {
+		t.Errorf("%s: ParameterStatus IntervalStyle after startup = %q, want iso_8601", who, got)
+	}
+	var text string
+	var iv pgtype.Interval
+	err = c.QueryRow(ctx, "SELECT x::text, x FROM (SELECT interval '1 day 02:00:03.5' AS x) s").Scan(&text, &iv)
+	if err != nil || iv != (pgtype.Interval{Days: 1, Microseconds: 7_203_500_000, Valid: true}) {
+		t.Errorf("%s: binary interval: %+v %v", who, iv, err)
+	}
+	// A text result (the simple protocol's) follows the style.
+	rows, err := c.Query(ctx, "SELECT interval '1 day 02:00:03.5'", pgx.QueryExecModeSimpleProtocol)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		text = string(rows.RawValues()[0])
+	}
+	rows.Close()
+	if text != "P1DT2H3.5S" {
+		t.Errorf("%s: text interval under iso_8601 = %q, want P1DT2H3.5S", who, text)
+	}
+	for _, step := range []struct{ sql, want string }{
+		{"SET intervalstyle = sql_standard", "sql_standard"}, {"RESET intervalstyle", "iso_8601"},
+		{"BEGIN", "iso_8601"}, {"SET intervalstyle = postgres", "postgres"}, {"ROLLBACK", "iso_8601"},
+	} {
+		if _, err := c.Exec(ctx, step.sql); err != nil {
+			t.Fatal(err)
+		}
+		if got := c.PgConn().ParameterStatus("IntervalStyle"); got != step.want {
+			t.Errorf("%s: ParameterStatus IntervalStyle after %s = %q, want %q", who, step.sql, got, step.want)
+		}
 	}
 }

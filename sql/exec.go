@@ -302,6 +302,7 @@ func (x *exec) builtinSettings() map[string]string {
 		"server_encoding":               "UTF8",
 		"client_encoding":               "UTF8",
 		"datestyle":                     "ISO, MDY",
+		"intervalstyle":                 "postgres",
 		"timezone":                      "UTC",
 		"standard_conforming_strings":   "on",
 		"integer_datetimes":             "on",

@@ -476,6 +476,9 @@ func intervalPart(field string, iv interval) (any, error) {
 // IntervalParts is an interval value's months, days and microseconds, for package pgserver's binary form.
 func IntervalParts(v any) (months, days int32, us int64, ok bool) {
 	iv, ok := v.(interval)
+	if s, styled := v.(styledInterval); styled {
+		iv, ok = s.iv, true
+	}
 	return iv.months, iv.days, iv.us, ok
 }
 

@@ -605,6 +605,7 @@ func (x *exec) catalogRelation(schema, name string) (*relation, error) {
 		col("typnotnull", OIDBool)
 		col("typinput", OIDText)  // regproc: array_in marks an array type to pgjdbc
 		col("typreceive", OIDOID) // array_recv's oid marks an array type to Npgsql
+		col("typdelim", OIDChar)  // Rails reads an array type's delimiter from its element type
 		for oid, t := range types {
 			typtype, receive := "b", int64(0)
 			if t.elem != 0 && !IsVector(oid) {
@@ -614,7 +615,7 @@ func (x *exec) catalogRelation(schema, name string) (*relation, error) {
 				typtype = "p" // a pseudo-type
 			}
 			rel.rows = append(rel.rows, []any{int64(oid), t.typname, collationOf(oid), int64(11), typtype, typeCategory(oid), int64(0), int64(t.elem), int64(t.array), int64(10), true, attStorage(oid),
-				typLen(oid), int64(-1), int64(0), false, typInput(oid), receive})
+				typLen(oid), int64(-1), int64(0), false, typInput(oid), receive, ","})
 		}
 		enums, err := x.enumTypes()
 		if err != nil {
@@ -622,7 +623,7 @@ func (x *exec) catalogRelation(schema, name string) (*relation, error) {
 		}
 		for _, e := range enums {
 			rel.rows = append(rel.rows, []any{int64(e.OID), e.Name, int64(0), int64(2200), "e", "E", int64(0), int64(0), int64(0), int64(10), true, attStorage(e.OID),
-				int64(4), int64(-1), int64(0), false, "enum_in", int64(0)})
+				int64(4), int64(-1), int64(0), false, "enum_in", int64(0), ","})
 		}
 	case name == "pg_settings":
 		// The session's run-time parameters, by name, as SHOW gives them.
@@ -815,23 +816,30 @@ func (x *exec) regtypeOf(v any) (any, error) {
 	switch n := numeric(v).(type) {
 	case nil:
 		return nil, nil
+	case regclass:
+		if n.typ {
+			return n, nil
+		}
 	case int64:
 		if _, ok := types[uint32(n)]; ok || enumOf(uint32(n)) != nil {
-			return TypeName(uint32(n)), nil
+			return regtypeValue(uint32(n)), nil
 		}
-		return strconv.FormatInt(n, 10), nil
+		return regclass{oid: n, typ: true}, nil
 	case string:
 		if oid, ok := typnameOID(n); ok {
-			return TypeName(oid), nil // a type's internal name: _text, int4 (TypeORM casts information_schema's udt_name)
+			return regtypeValue(oid), nil // a type's internal name: _text, int4 (TypeORM casts information_schema's udt_name)
 		}
 		oid, err := x.typeNamed(n)
 		if err != nil {
 			return nil, err
 		}
-		return TypeName(oid), nil
+		return regtypeValue(oid), nil
 	}
 	return nil, errorf(CodeCannotCoerce, "cannot cast type %s to regtype", TypeName(valueOID(v)))
 }
+
+// regtypeValue is the regtype value of type oid.
+func regtypeValue(oid uint32) regclass { return regclass{oid: int64(oid), name: TypeName(oid), typ: true} }
 
 // typeNamed is the oid of the type a name names, as PostgreSQL's grammar reads a type name (int4,
 // "pg_catalog"."varchar", character varying(20), integer[]); an unknown name is 42704.
@@ -862,13 +870,19 @@ func (x *exec) typeNamed(n string) (uint32, error) {
 // regclass is a value of type regclass, a relation's oid: it compares as the oid, with oid columns and numbers,
 // and prints as the relation's name (quoted where an identifier must be), or as the oid's digits when no
 // relation has it, "-" for 0.
+//
+// A regtype value is one too, with typ set: a type's oid, printed as the type's name (integer[], character
+// varying), so that pg_type.oid = 'int4[]'::regtype compares oids.
 type regclass struct {
 	oid  int64
 	name string
+	typ  bool
 }
 
 func (r regclass) text() string {
 	switch {
+	case r.typ && r.name != "":
+		return r.name
 	case r.name != "":
 		return quoteIdent(r.name)
 	case r.oid == 0:
@@ -906,6 +920,9 @@ func (x *exec) regclassOf(v any) (any, error) {
 	var oid int64
 	switch n := numeric(v).(type) {
 	case regclass:
+		if n.typ {
+			return nil, errorf(CodeCannotCoerce, "cannot cast type regtype to regclass")
+		}
 		return n, nil
 	case int64:
 		oid = n

@@ -539,6 +539,7 @@ func (s *Session) runStmt(ctx context.Context, st *statement, params []any) (*Re
 	s.releaseFailed()
 	if err == nil {
 		s.showInZone(res)
+		s.showIntervalStyle(res)
 	}
 	if err != nil && context.Cause(ctx) == errStatementTimeout {
 		err = &Error{Code: CodeQueryCanceled, Message: "canceling statement due to statement timeout", Cause: err}

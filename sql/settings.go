@@ -157,6 +157,10 @@ func checkParam(name, value string) (string, time.Duration, error) {
 		shown, _, err := zoneSetting(value)
 		return shown, 0, err
 	}
+	if name == "intervalstyle" {
+		v, err := checkIntervalStyle(value)
+		return v, 0, err
+	}
 	if name == "default_transaction_read_only" {
 		on, ok := readOnlySetting(value)
 		if !ok {

@@ -668,7 +668,7 @@ func coerce(v any, oid uint32) (any, error) {
 		return nil, errorf(CodeCannotCoerce, "cannot cast type %s to time without time zone", TypeName(valueOID(v)))
 	case OIDInterval:
 		switch x := v.(type) {
-		case interval:
+		case interval, styledInterval:
 			return x, nil
 		case timeOfDay:
 			return interval{us: int64(x)}, nil
@@ -1033,6 +1033,8 @@ func formatText(v any) string {
 		return string(appendTimestamptz(nil, x)) // in its location: UTC, or the session's zone (showInZone)
 	case interval:
 		return formatInterval(x)
+	case styledInterval:
+		return x.text()
 	case []any:
 		return string(appendArray(nil, x, formatText))
 	case bson.RawValue:
