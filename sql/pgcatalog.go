@@ -839,7 +839,9 @@ func (x *exec) regtypeOf(v any) (any, error) {
 }
 
 // regtypeValue is the regtype value of type oid.
-func regtypeValue(oid uint32) regclass { return regclass{oid: int64(oid), name: TypeName(oid), typ: true} }
+func regtypeValue(oid uint32) regclass {
+	return regclass{oid: int64(oid), name: TypeName(oid), typ: true}
+}
 
 // typeNamed is the oid of the type a name names, as PostgreSQL's grammar reads a type name (int4,
 // "pg_catalog"."varchar", character varying(20), integer[]); an unknown name is 42704.
