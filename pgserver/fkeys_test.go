@@ -3,8 +3,10 @@ package pgserver_test
 import (
 	"context"
 	"fmt"
+	"os"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 )
@@ -331,4 +333,56 @@ func TestForeignKey_AddInABlock(t *testing.T) {
 	if err := b.QueryRow(ctx, "SELECT count(*) FROM kc").Scan(&n); err != nil || n != 1 {
 		t.Fatalf("%d rows (%v), want the migration's one", n, err)
 	}
+}
+
+// runUncommittedParent: a child row naming a parent that another transaction has inserted and not committed
+// fails at once with 23503, by the primary key and by a unique key alike (the parent is not visible; the
+// inserting transaction is still open when the child's statement returns); one naming a parent that another
+// transaction is deleting waits for it, and fails with 23503 when that transaction commits (but over a MongoDB
+// deployment, which has no lock without a write). Run on Concord and on PostgreSQL.
+func runUncommittedParent(t *testing.T, who, url string) {
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	a, b := connect(t, url), connect(t, url)
+	for _, q := range []string{
+		"DROP TABLE IF EXISTS ucc", "DROP TABLE IF EXISTS ucp",
+		"CREATE TABLE ucp (id int PRIMARY KEY, u int UNIQUE)",
+		"CREATE TABLE ucc (id int PRIMARY KEY, p int REFERENCES ucp(id), pu int REFERENCES ucp(u))",
+		"INSERT INTO ucp VALUES (2, 20)",
+	} {
+		mustExec(t, a, q)
+	}
+	mustExec(t, a, "BEGIN")
+	mustExec(t, a, "INSERT INTO ucp VALUES (1, 10)")
+	for _, q := range []string{"INSERT INTO ucc VALUES (1, 1, NULL)", "INSERT INTO ucc VALUES (1, NULL, 10)"} {
+		if _, err := b.Exec(ctx, q); sqlState(err) != "23503" {
+			t.Errorf("%s: %s while the parent's insert is uncommitted: %v, want 23503 at once", who, q, err)
+		}
+	}
+	mustExec(t, a, "COMMIT")
+	mustExec(t, b, "INSERT INTO ucc VALUES (1, 1, 10)") // committed now
+	if who == "concord" && os.Getenv(backendEnv) == "driver" {
+		// Over a MongoDB deployment nothing locks the parent row, so the child does not wait (docs/sql.md).
+		mustExec(t, a, "DROP TABLE ucc")
+		mustExec(t, a, "DROP TABLE ucp")
+		return
+	}
+	mustExec(t, a, "BEGIN")
+	mustExec(t, a, "DELETE FROM ucp WHERE id = 2")
+	done := make(chan error, 1)
+	go func() {
+		_, err := b.Exec(ctx, "INSERT INTO ucc VALUES (2, 2, NULL)")
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		t.Fatalf("%s: a child of a parent being deleted did not wait: %v", who, err)
+	case <-time.After(300 * time.Millisecond):
+	}
+	mustExec(t, a, "COMMIT")
+	if err := <-done; sqlState(err) != "23503" {
+		t.Errorf("%s: a child of a parent whose deletion committed while it waited: %v, want 23503", who, err)
+	}
+	mustExec(t, a, "DROP TABLE ucc")
+	mustExec(t, a, "DROP TABLE ucp")
 }

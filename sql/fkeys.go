@@ -321,8 +321,8 @@ func parentValues(child, parent *table, fk foreignKey, doc bson.Raw) (vals map[s
 
 // lockParent finds the parent row a child document's foreign key names and locks it for the transaction of ctx;
 // found is false when no row holds the key, text is the key for messages. A key on the primary key is the
-// parent's _id, locked and then read; one on a unique index is looked up by its columns, and the row found is
-// locked and read again by its _id (a row whose key changed before the lock is no parent).
+// parent's _id, read, locked and read again; one on a unique index is looked up by its columns, and the row found
+// is locked and read again by its _id (a row whose key changed or that was deleted before the lock is no parent).
 func (x *exec) lockParent(ctx context.Context, child, parent *table, fk foreignKey, doc bson.Raw) (found bool, text string, err error) {
 	vals, text, ok := parentValues(child, parent, fk, doc)
 	if !ok {
@@ -346,6 +346,13 @@ func (x *exec) lockParent(ctx context.Context, child, parent *table, fk foreignK
 			return false, text, err
 		}
 		filter = bson.D{{Key: "_id", Value: id}}
+		// A parent the statement cannot see (another transaction's uncommitted insert) is none: PostgreSQL's
+		// check fails at once rather than wait for that transaction, as it waits only for a visible row's lock.
+		if _, err := pc.findOne(ctx, filter); isNoDocuments(err) {
+			return false, text, nil
+		} else if err != nil {
+			return false, text, err
+		}
 	} else {
 		for _, r := range fk.RefColumns {
 			filter = append(filter, bson.E{Key: parent.field(r), Value: vals[r]})
