@@ -418,6 +418,14 @@ var compatSteps = []struct{ sql, want string }{
 	{"SELECT typname, typdelim FROM pg_type WHERE oid = 'int4[]'::regtype OR oid = 'int4'::regtype ORDER BY 1", "_int4|,\nint4|,\nSELECT 2"},
 	{"SELECT 'integer[]'::regtype::oid, 'int4'::regtype = 23, 23::regtype, 'varchar'::regtype::text", "1007|t|integer|character varying\nSELECT 1"},
 	{"SELECT 'int4'::regtype::regclass", "ERROR 42846"},
+	// jsonb_set_lax's null treatments, trim_array.
+	{"SELECT jsonb_set_lax('{\"a\":1}', '{a}', NULL), jsonb_set_lax('{\"a\":1,\"b\":2}', '{a}', NULL, true, 'delete_key'), jsonb_set_lax('{\"a\":1}', '{a}', NULL, true, 'return_target'), jsonb_set_lax('{\"a\":1}', '{b}', '5', false)",
+		"{\"a\": null}|{\"b\": 2}|{\"a\": 1}|{\"a\": 1}\nSELECT 1"},
+	{"SELECT jsonb_set_lax('{\"a\":1}', '{a}', NULL, true, 'raise_exception')", "ERROR 22004"},
+	{"SELECT jsonb_set_lax('{\"a\":1}', '{a}', NULL, true, 'bogus')", "ERROR 22023"},
+	{"SELECT jsonb_set_lax(NULL, '{a}', '3'), jsonb_set_lax('{\"a\":1}', '{a}', '3', NULL)", "|\nSELECT 1"},
+	{"SELECT trim_array(ARRAY[1,2,3], 1), trim_array(ARRAY[1,2,3], 3), trim_array(ARRAY[[1,2],[3,4]], 1), trim_array(ARRAY['a'], NULL)", "{1,2}|{}|{{1,2}}|\nSELECT 1"},
+	{"SELECT trim_array(ARRAY[1,2,3], 4)", "ERROR 2202E"},
 	{"SELECT pg_typeof(localtimestamp), pg_typeof(current_timestamp), pg_typeof(localtime)", "timestamp without time zone|timestamp with time zone|time without time zone\nSELECT 1"},
 }
 

@@ -72,7 +72,7 @@ func checkArrayShape(a []any) error {
 var arrayFuncs = map[string][2]int{
 	"array_ndims": {1, 1}, "array_dims": {1, 1}, "array_length": {2, 2}, "cardinality": {1, 1},
 	"array_upper": {2, 2}, "array_lower": {2, 2}, "array_position": {2, 3}, "array_positions": {2, 2},
-	"array_replace": {3, 3}, "array_fill": {2, 3},
+	"array_replace": {3, 3}, "array_fill": {2, 3}, "trim_array": {2, 2},
 }
 
 // arrayFunc runs the functions of arrayFuncs on evaluated arguments, as PostgreSQL's: strict but for the
@@ -112,6 +112,23 @@ func arrayFunc(name string, args []any) (v any, ok bool, err error) {
 		return int(d.(int64)), true
 	}
 	switch name {
+	case "trim_array":
+		// The array without its last n elements (of the first dimension); n outside 0 .. length is 2202E.
+		if args[1] == nil {
+			return nil, true, nil
+		}
+		n, err := coerce(numeric(args[1]), OIDInt4)
+		if err != nil {
+			return nil, true, err
+		}
+		length := 0
+		if len(dims) > 0 {
+			length = dims[0]
+		}
+		if k := int(n.(int64)); k >= 0 && k <= length {
+			return a[:length-k], true, nil
+		}
+		return nil, true, errorf(CodeArraySubscriptError, "number of elements to trim must be between 0 and %d", length)
 	case "array_ndims":
 		if len(dims) == 0 {
 			return nil, true, nil

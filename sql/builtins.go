@@ -69,6 +69,7 @@ var builtinTypes = map[string]struct {
 	"jsonb_build_array":         {OIDJSONB, nil},
 	"json_build_array":          {OIDJSON, nil},
 	"jsonb_set":                 {OIDJSONB, []uint32{OIDJSONB, OIDTextArray, OIDJSONB, OIDBool}},
+	"jsonb_set_lax":             {OIDJSONB, []uint32{OIDJSONB, OIDTextArray, OIDJSONB, OIDBool, OIDText}},
 	"jsonb_extract_path":        {OIDJSONB, []uint32{OIDJSONB, OIDText}},
 	"json_extract_path":         {OIDJSON, []uint32{OIDJSON, OIDText}},
 	"jsonb_extract_path_text":   {OIDText, []uint32{OIDJSONB, OIDText}},

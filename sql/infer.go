@@ -462,6 +462,11 @@ func (x *exec) funcType(f *pg.FuncCall, sc *scope) uint32 {
 			return 0
 		}
 		return types[arg0].array
+	case "trim_array":
+		for _, a := range f.Args[min(1, len(f.Args)):] {
+			x.hint(a, OIDInt4, sc)
+		}
+		return arg0
 	case "array_replace", "array_positions":
 		if e := types[arg0].elem; e != 0 {
 			for _, a := range f.Args[1:] {

@@ -211,6 +211,8 @@ func jsonFunc(name string, args []any) (any, bool, error) {
 		return jsonbExists(name, args)
 	case "jsonb_insert":
 		return jsonbInsert(args)
+	case "jsonb_set_lax":
+		return jsonbSetLax(args)
 	case "jsonb_array_length", "json_array_length", "jsonb_typeof", "json_typeof", "jsonb_set":
 	default:
 		return nil, false, nil
@@ -282,6 +284,59 @@ func jsonFunc(name string, args []any) (any, bool, error) {
 	create := len(args) < 4 || asBool(args[3]) == true
 	out, err := editJSON(j, func(target any) (any, error) { return jsonSet(target, path, 0, nv, create) })
 	return out, true, err
+}
+
+// jsonbSetLax is jsonb_set_lax(target, path, new_value [, create_if_missing [, null_value_treatment]]): jsonb_set
+// for a value, and for an SQL NULL what null_value_treatment says ('use_json_null', the default, sets JSON's null;
+// 'delete_key' removes the path, 'return_target' changes nothing, 'raise_exception' is 22004). NULL when the
+// target, the path or create_if_missing is.
+func jsonbSetLax(args []any) (any, bool, error) {
+	if len(args) < 3 || len(args) > 5 {
+		return nil, true, errorf(CodeUndefinedFunction, "function jsonb_set_lax with %d arguments does not exist", len(args))
+	}
+	if args[0] == nil || args[1] == nil || len(args) > 3 && args[3] == nil {
+		return nil, true, nil
+	}
+	set := func(nv any) (any, bool, error) {
+		a := append([]any{args[0], args[1], nv}, args[3:min(len(args), 4)]...)
+		return jsonFunc("jsonb_set", a)
+	}
+	treatment := "use_json_null"
+	if len(args) == 5 {
+		if args[4] == nil {
+			treatment = ""
+		} else {
+			treatment = formatText(args[4])
+		}
+	}
+	if args[2] != nil {
+		if treatment == "" {
+			return nil, true, errorf(CodeInvalidParameterValue, `null_value_treatment must be "delete_key", "return_target", "use_json_null", or "raise_exception"`)
+		}
+		return set(args[2])
+	}
+	switch treatment {
+	case "raise_exception":
+		return nil, true, &Error{Code: "22004", Message: "JSON value must not be null",
+			Detail: `Exception was raised because null_value_treatment is "raise_exception".`,
+			Hint:   "To avoid, either change the null_value_treatment argument or ensure that an SQL NULL is not passed."}
+	case "use_json_null":
+		return set("null")
+	case "delete_key":
+		j, err := jsonOf(args[0])
+		if err != nil {
+			return nil, true, err
+		}
+		path, err := jsonPath(args[1])
+		if err != nil {
+			return nil, true, err
+		}
+		return jsonbDeletePath(j, path)
+	case "return_target":
+		j, err := jsonOf(args[0])
+		return j, true, err
+	}
+	return nil, true, errorf(CodeInvalidParameterValue, `null_value_treatment must be "delete_key", "return_target", "use_json_null", or "raise_exception"`)
 }
 
 // editJSON decodes the jsonb value j, lets edit change it, and encodes the result as jsonb.
