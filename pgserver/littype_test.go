@@ -80,6 +80,14 @@ func runInputPositions(t *testing.T, who string, c *pgx.Conn) {
 		{"INSERT INTO ipos VALUES (1, NULL, NULL, NULL, 'maybe')", "22P02", "'maybe'"},
 		{"INSERT INTO ipos (b, id) VALUES ('t', 'x')", "22P02", "'x'"},
 		{"INSERT INTO ipos VALUES (1, NULL), (2, 'nope')", "22007", "'nope'"},
+		// Expressions and target columns that do not fit: at the first extra one, before a row is made.
+		{"INSERT INTO ipos (id, b) VALUES (1)", "42601", "b)"},
+		{"INSERT INTO ipos (id, b) VALUES (1, true, 3)", "42601", "3)"},
+		{"INSERT INTO ipos (id, b) VALUES (1, true), (2)", "42601", "2)"},
+		{"INSERT INTO ipos (id, d) SELECT 1", "42601", "d)"},
+		{"INSERT INTO ipos (id) SELECT 1, 2 FROM ipos", "42601", "2 FROM"},
+		{"INSERT INTO ipos (id) SELECT * FROM ipos", "42601", "*"},
+		{"INSERT INTO ipos (id, b) SELECT 1 UNION SELECT 2", "42601", "b)"},
 	} {
 		_, err := c.Exec(ctx, s.sql, pgx.QueryExecModeSimpleProtocol)
 		var pe *pgconn.PgError

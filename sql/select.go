@@ -284,7 +284,11 @@ func (x *exec) values(lists []*pg.Node, outer *scope) (*relation, error) {
 	for _, l := range lists {
 		items := l.GetList().Items
 		if len(items) != len(rel.cols) {
-			return nil, errorf(CodeSyntaxError, "VALUES lists must all be the same length")
+			e := &Error{Code: CodeSyntaxError, Message: "VALUES lists must all be the same length"}
+			if len(items) > 0 {
+				e.Position = nodeLocation(items[0]) + 1
+			}
+			return nil, e
 		}
 		row := make([]any, len(items))
 		for i, e := range items {

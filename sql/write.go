@@ -235,6 +235,9 @@ func (x *exec) insert(ins *pg.InsertStmt) (*relation, string, error) {
 		x.planLeaf(m, "Result", "", "", len(rows))
 	} else {
 		sel := ins.SelectStmt.GetSelectStmt()
+		if err := valuesFit(sel, ins, len(names)); err != nil {
+			return nil, "", err
+		}
 		if x.describe && len(sel.ValuesLists) > 0 {
 			dsc := &scope{}
 			for _, l := range sel.ValuesLists {
@@ -273,12 +276,14 @@ func (x *exec) insert(ins *pg.InsertStmt) (*relation, string, error) {
 		if err := checkSelectedTypes(t, names, sel, rel, vis); err != nil {
 			return nil, "", err
 		}
-		if len(vis) > len(names) {
-			return nil, "", errorf(CodeSyntaxError, "INSERT has more expressions than target columns")
+		if len(vis) > len(names) { // a SELECT's (VALUES are checked before they run: valuesFit)
+			return nil, "", &Error{Code: CodeSyntaxError, Message: "INSERT has more expressions than target columns",
+				Position: outputLocation(sel, len(names)) + 1}
 		}
 		if len(ins.Cols) > 0 && len(vis) < len(names) {
 			// Only a column list must be filled: without one, the columns after the last value take their defaults.
-			return nil, "", errorf(CodeSyntaxError, "INSERT has more target columns than expressions")
+			return nil, "", &Error{Code: CodeSyntaxError, Message: "INSERT has more target columns than expressions",
+				Position: int(ins.Cols[len(vis)].GetResTarget().GetLocation()) + 1}
 		}
 		for _, r := range rel.rows {
 			row := make([]any, len(vis))
@@ -1791,4 +1796,65 @@ func (x *exec) delete(del *pg.DeleteStmt) (*relation, string, error) {
 	x.planModify(m, "Delete", t, alias, target, len(docs))
 	rel, err := x.returning(del.ReturningList, t, alias, docs, nil)
 	return rel, fmt.Sprintf("DELETE %d", len(docs)), err
+}
+
+// valuesFit checks, before a row is made, that an INSERT's VALUES lists (all of one length) or plain SELECT's
+// outputs fit its target columns, as PostgreSQL's parser does: an expression past the last column, or (with a column list) a column past
+// the last expression, is 42601 at its position.
+func valuesFit(sel *pg.SelectStmt, ins *pg.InsertStmt, columns int) error {
+	if sel == nil {
+		return nil
+	}
+	var exprs []*pg.Node
+	switch {
+	case len(sel.ValuesLists) > 0:
+		exprs = sel.ValuesLists[0].GetList().GetItems()
+		for _, l := range sel.ValuesLists[1:] {
+			if len(l.GetList().GetItems()) != len(exprs) {
+				return nil // VALUES' own error comes first
+			}
+		}
+	case sel.Op == pg.SetOperation_SETOP_NONE && len(sel.TargetList) > 0:
+		// A plain SELECT's output expressions, when none is a * to expand.
+		for _, tg := range sel.TargetList {
+			v := tg.GetResTarget().GetVal()
+			if cr := v.GetColumnRef(); cr != nil && cr.Fields[len(cr.Fields)-1].GetAStar() != nil {
+				return nil
+			}
+			exprs = append(exprs, v)
+		}
+	default:
+		return nil
+	}
+	n := len(exprs)
+	switch {
+	case n > columns:
+		return &Error{Code: CodeSyntaxError, Message: "INSERT has more expressions than target columns",
+			Position: nodeLocation(exprs[columns]) + 1}
+	case len(ins.Cols) > 0 && n < columns:
+		return &Error{Code: CodeSyntaxError, Message: "INSERT has more target columns than expressions",
+			Position: int(ins.Cols[n].GetResTarget().GetLocation()) + 1}
+	}
+	return nil
+}
+
+// outputLocation is the position of a query's i-th output in its leftmost SELECT, as PostgreSQL points at it:
+// the expression, or the * whose expansion holds it; -1 when there is none.
+func outputLocation(sel *pg.SelectStmt, i int) int {
+	for sel != nil && sel.Op != pg.SetOperation_SETOP_NONE {
+		sel = sel.Larg
+	}
+	if sel == nil {
+		return -1
+	}
+	for j, tg := range sel.TargetList {
+		v := tg.GetResTarget().GetVal()
+		if cr := v.GetColumnRef(); cr != nil && cr.Fields[len(cr.Fields)-1].GetAStar() != nil {
+			return int(cr.Location)
+		}
+		if j == i {
+			return nodeLocation(v)
+		}
+	}
+	return -1
 }
