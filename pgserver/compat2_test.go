@@ -426,6 +426,19 @@ var compatSteps = []struct{ sql, want string }{
 	{"SELECT jsonb_set_lax(NULL, '{a}', '3'), jsonb_set_lax('{\"a\":1}', '{a}', '3', NULL)", "|\nSELECT 1"},
 	{"SELECT trim_array(ARRAY[1,2,3], 1), trim_array(ARRAY[1,2,3], 3), trim_array(ARRAY[[1,2],[3,4]], 1), trim_array(ARRAY['a'], NULL)", "{1,2}|{}|{{1,2}}|\nSELECT 1"},
 	{"SELECT trim_array(ARRAY[1,2,3], 4)", "ERROR 2202E"},
+	// Wall clocks a zone's transition skips (read with the offset from before it) or repeats (the one after).
+	{"SELECT timestamp '2024-11-03 01:30:00' AT TIME ZONE 'America/New_York', timestamp '2024-03-10 02:30:00' AT TIME ZONE 'America/New_York', timestamp '2024-10-27 02:30:00' AT TIME ZONE 'Europe/Paris', timestamp '2024-03-31 02:30:00' AT TIME ZONE 'Europe/Paris', make_timestamptz(2024, 3, 10, 2, 30, 0, 'America/New_York')",
+		"2024-11-03 06:30:00+00|2024-03-10 07:30:00+00|2024-10-27 01:30:00+00|2024-03-31 01:30:00+00|2024-03-10 07:30:00+00\nSELECT 1"},
+	{"SET TIME ZONE 'America/New_York'", "SET"},
+	{"SELECT '2024-03-10 02:30'::timestamptz, '2024-11-03 01:30'::timestamptz, date_trunc('hour', '2024-11-03 01:30-04'::timestamptz), date_trunc('day', '2024-11-03 12:00'::timestamptz), to_timestamp('2024-11-03 01:30', 'YYYY-MM-DD HH24:MI'), '2024-03-10 02:30'::timestamp::timestamptz",
+		"2024-03-10 03:30:00-04|2024-11-03 01:30:00-05|2024-11-03 01:00:00-04|2024-11-03 00:00:00-04|2024-11-03 01:30:00-05|2024-03-10 03:30:00-04\nSELECT 1"},
+	{"RESET timezone", "RESET"},
+	// The clocks: clock_timestamp() moves within a statement, statement_timestamp() within a block.
+	{"BEGIN", "BEGIN"},
+	{"SELECT pg_sleep(0.05)", "\nSELECT 1"},
+	{"SELECT statement_timestamp() > now(), clock_timestamp() > statement_timestamp(), now() = transaction_timestamp(), timeofday() ~ '^[A-Z][a-z]{2} [A-Z][a-z]{2} \\d\\d \\d\\d:\\d\\d:\\d\\d\\.\\d{6} \\d{4} UTC$'", "t|t|t|t\nSELECT 1"},
+	{"SELECT count(DISTINCT clock_timestamp()) > 1 FROM generate_series(1, 5000)", "t\nSELECT 1"},
+	{"COMMIT", "COMMIT"},
 	{"SELECT pg_typeof(localtimestamp), pg_typeof(current_timestamp), pg_typeof(localtime)", "timestamp without time zone|timestamp with time zone|time without time zone\nSELECT 1"},
 }
 

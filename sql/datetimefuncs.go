@@ -49,7 +49,7 @@ func (x *exec) makeTimestamp(name string, args []any) (any, error) {
 		}
 	}
 	// The wall clock's fields in the zone (adding the time of day to midnight would count a DST change's hour).
-	t := time.Date(int(y), time.Month(mo), int(d), int(us/3_600_000_000), int(us/60_000_000%60), int(us/1_000_000%60),
+	t := zonedTime(int(y), time.Month(mo), int(d), int(us/3_600_000_000), int(us/60_000_000%60), int(us/1_000_000%60),
 		int(us%1_000_000)*1000, loc)
 	return t.In(x.zone()), nil // shown in the session's zone, whichever zone read it
 }

@@ -91,6 +91,12 @@ func (x *exec) now() time.Time {
 	if x.s.status == TxActive && !x.s.txnStart.IsZero() {
 		return x.s.txnStart.Truncate(time.Millisecond)
 	}
+	return x.statementNow()
+}
+
+// statementNow is statement_timestamp(): the time the statement first asked for the time, the same for all of
+// it (outside a transaction block, now() too).
+func (x *exec) statementNow() time.Time {
 	if x.nowT.IsZero() {
 		x.nowT = time.Now().UTC().Truncate(time.Millisecond)
 	}

@@ -57,7 +57,7 @@ func toTimestampText(s, f string, loc *time.Location) (any, error) {
 		}
 		loc = time.FixedZone("", d.tzsign*(d.tzh*3600+d.tzm*60))
 	}
-	return time.Date(y, time.Month(m), day, d.hh, d.mi, d.ss, usec*1000, loc).UTC(), nil
+	return zonedTime(y, time.Month(m), day, d.hh, d.mi, d.ss, usec*1000, loc).UTC(), nil
 }
 
 // resolve is do_to_timestamp's reading of the fields: the 12-hour clock, the day of the year, and the range of

@@ -181,8 +181,15 @@ func (x *exec) scalarFunc(name string, f *pg.FuncCall, args []any) (any, error) 
 			return nil, err
 		}
 		return x.toRegclass(formatText(args[0]))
-	case "now", "transaction_timestamp", "statement_timestamp", "clock_timestamp":
+	case "now", "transaction_timestamp":
 		return x.now(), nil
+	case "statement_timestamp":
+		return x.statementNow(), nil
+	case "clock_timestamp":
+		return time.Now().UTC().Truncate(time.Microsecond), nil // the clock's, changing as the statement runs
+	case "timeofday":
+		// The clock's, as text in the session's zone: "Sun Dec 06 20:52:11.123456 2026 UTC".
+		return time.Now().In(x.zone()).Format("Mon Jan 02 15:04:05.000000 2006 MST"), nil
 	case "to_date", "to_timestamp":
 		if name == "to_timestamp" && len(args) != 2 {
 			break // to_timestamp(double precision): builtin
@@ -287,7 +294,7 @@ func (x *exec) scalarFunc(name string, f *pg.FuncCall, args []any) (any, error) 
 			if t, ok := args[0].(time.Time); ok && t.Location() != time.Local {
 				loc = t.Location()
 			}
-			ts = append(ts, time.Date(y, m, d, 0, 0, 0, 0, loc))
+			ts = append(ts, zonedTime(y, m, d, 0, 0, 0, 0, loc))
 		}
 		for _, a := range args {
 			if a == nil {
@@ -703,28 +710,27 @@ func (x *exec) scalarFunc(name string, f *pg.FuncCall, args []any) (any, error) 
 		switch strings.ToLower(formatText(args[0])) {
 		case "second":
 			return tt.Truncate(time.Second), nil
-		case "minute":
-			y, m, d := tt.Date()
-			return time.Date(y, m, d, tt.Hour(), tt.Minute(), 0, 0, loc), nil
+		case "minute": // within the hour: the value's own offset, as PostgreSQL keeps it below a day
+			return tt.Add(-time.Duration(tt.Second())*time.Second - time.Duration(tt.Nanosecond())), nil
 		case "hour":
-			y, m, d := tt.Date()
-			return time.Date(y, m, d, tt.Hour(), 0, 0, 0, loc), nil
+			return tt.Add(-time.Duration(tt.Minute())*time.Minute - time.Duration(tt.Second())*time.Second -
+				time.Duration(tt.Nanosecond())), nil
 		case "day":
 			y, m, d := tt.Date()
-			return time.Date(y, m, d, 0, 0, 0, 0, loc), nil
+			return zonedTime(y, m, d, 0, 0, 0, 0, loc), nil
 		case "month":
 			y, m, _ := tt.Date()
-			return time.Date(y, m, 1, 0, 0, 0, 0, loc), nil
+			return zonedTime(y, m, 1, 0, 0, 0, 0, loc), nil
 		case "week":
 			y, m, d := tt.Date()
-			return time.Date(y, m, d-(int(tt.Weekday())+6)%7, 0, 0, 0, 0, loc), nil
+			return zonedTime(y, m, d-(int(tt.Weekday())+6)%7, 0, 0, 0, 0, loc), nil
 		case "quarter":
 			y, m, _ := tt.Date()
-			return time.Date(y, m-(m-1)%3, 1, 0, 0, 0, 0, loc), nil
+			return zonedTime(y, m-(m-1)%3, 1, 0, 0, 0, 0, loc), nil
 		case "year":
-			return time.Date(tt.Year(), 1, 1, 0, 0, 0, 0, loc), nil
+			return zonedTime(tt.Year(), 1, 1, 0, 0, 0, 0, loc), nil
 		case "decade":
-			return time.Date(floorDiv(tt.Year(), 10)*10, 1, 1, 0, 0, 0, 0, loc), nil
+			return zonedTime(floorDiv(tt.Year(), 10)*10, 1, 1, 0, 0, 0, 0, loc), nil
 		case "milliseconds":
 			return tt.Truncate(time.Millisecond), nil
 		case "microseconds":

@@ -505,6 +505,8 @@ func (x *exec) funcType(f *pg.FuncCall, sc *scope) uint32 {
 		return OIDTimestamptz
 	case "now", "transaction_timestamp", "statement_timestamp", "clock_timestamp":
 		return OIDTimestamptz
+	case "timeofday":
+		return OIDText
 	case "to_date", "to_timestamp":
 		if name == "to_timestamp" && len(f.Args) != 2 {
 			break

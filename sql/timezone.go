@@ -266,7 +266,34 @@ func fromWall(t time.Time, loc *time.Location) time.Time {
 	t = t.UTC()
 	y, mo, d := t.Date()
 	h, mi, s := t.Clock()
-	return time.Date(y, mo, d, h, mi, s, t.Nanosecond(), loc).UTC()
+	return zonedTime(y, mo, d, h, mi, s, t.Nanosecond(), loc).UTC()
+}
+
+// zonedTime is time.Date in loc, but for a wall clock that a transition of loc's skips or repeats, which it
+// resolves as PostgreSQL does: a skipped one (spring forward) with the offset from before the transition, a
+// repeated one (fall back) with the offset from after it. 2024-03-10 02:30 in America/New_York is 07:30 UTC (as
+// EST), and 2024-11-03 01:30 is 06:30 UTC (EST, the second of the two).
+func zonedTime(y int, mo time.Month, d, h, mi, s, ns int, loc *time.Location) time.Time {
+	t := time.Date(y, mo, d, h, mi, s, ns, loc)
+	if loc == time.UTC {
+		return t
+	}
+	wall := time.Date(y, mo, d, h, mi, s, ns, time.UTC)
+	offsetAt := func(u time.Time) int { _, off := u.In(loc).Zone(); return off }
+	before, after := offsetAt(wall.Add(-24*time.Hour)), offsetAt(wall.Add(24*time.Hour))
+	if before == after {
+		return t // no transition near it
+	}
+	at := func(off int) time.Time { return wall.Add(-time.Duration(off) * time.Second) }
+	switch validBefore, validAfter := offsetAt(at(before)) == before, offsetAt(at(after)) == after; {
+	case validBefore && validAfter:
+		return at(after).In(loc) // repeated: the second time
+	case validBefore:
+		return at(before).In(loc)
+	case validAfter:
+		return at(after).In(loc)
+	}
+	return at(before).In(loc) // skipped
 }
 
 // zone is the session's TimeZone.

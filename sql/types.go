@@ -857,6 +857,11 @@ func parseTimeIn(s string, loc *time.Location) (time.Time, error) {
 	s = strings.TrimSpace(s)
 	for _, l := range timeLayouts {
 		if t, err := time.ParseInLocation(l, s, loc); err == nil {
+			if loc != time.UTC && !strings.Contains(l, "07") && !strings.Contains(l, "MST") {
+				// A wall clock in loc, one a transition skips or repeats resolved as PostgreSQL does (zonedTime).
+				wall, _ := time.ParseInLocation(l, s, time.UTC)
+				return fromWall(wall, loc), nil
+			}
 			return t.UTC(), nil
 		}
 	}
