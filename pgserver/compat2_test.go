@@ -439,6 +439,10 @@ var compatSteps = []struct{ sql, want string }{
 	{"SELECT statement_timestamp() > now(), clock_timestamp() > statement_timestamp(), now() = transaction_timestamp(), timeofday() ~ '^[A-Z][a-z]{2} [A-Z][a-z]{2} \\d\\d \\d\\d:\\d\\d:\\d\\d\\.\\d{6} \\d{4} UTC$'", "t|t|t|t\nSELECT 1"},
 	{"SELECT count(DISTINCT clock_timestamp()) > 1 FROM generate_series(1, 5000)", "t\nSELECT 1"},
 	{"COMMIT", "COMMIT"},
+	// ||'s other operand as a cast to text writes it (a boolean true, a date without a time); concat's and
+	// format's by the type's output (t).
+	{"SELECT 'a' || true, false || 'b', 'x' || (1 > 0), concat('a', true), format('%s', false), 'd' || date '2024-01-02', 't' || timestamp '2024-01-02 10:00:01.5', concat(date '2024-01-02', '|', timestamp '2024-01-02 10:00')",
+		"atrue|falseb|xtrue|at|f|d2024-01-02|t2024-01-02 10:00:01.5|2024-01-02|2024-01-02 10:00:00\nSELECT 1"},
 	{"SELECT pg_typeof(localtimestamp), pg_typeof(current_timestamp), pg_typeof(localtime)", "timestamp without time zone|timestamp with time zone|time without time zone\nSELECT 1"},
 }
 

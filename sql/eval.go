@@ -1142,7 +1142,7 @@ func binaryOp(op string, l, r any) (any, error) {
 				return lb + rb, nil
 			}
 		}
-		return formatText(l) + formatText(r), nil
+		return concatText(l) + concatText(r), nil
 	case "#>", "#>>", "?", "?|", "?&":
 		v, _, err := jsonOp(op, l, r)
 		return v, err
@@ -1517,6 +1517,18 @@ func numeric(v any) any {
 		return f
 	}
 	return v
+}
+
+// concatText is an operand of || as text: as a cast to text writes it (PostgreSQL's textanycat casts the other
+// operand), so a boolean is true or false rather than its output's t or f.
+func concatText(v any) string {
+	if b, ok := v.(bool); ok {
+		if b {
+			return "true"
+		}
+		return "false"
+	}
+	return formatText(v)
 }
 
 // floatCmp orders two float8s as PostgreSQL's float8_cmp_internal does: NaN equal to NaN and above every other

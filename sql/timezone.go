@@ -405,14 +405,19 @@ func (x *exec) castZone(v any, arg *pg.Node, sc *scope, to uint32) any {
 }
 
 // shownTime is a timestamp with time zone in the session's zone where its text is taken (||, concat, format),
-// for expression n; any other value is returned as it is.
+// and a timestamp's or date's own text, for expression n; any other value is returned as it is.
 func (x *exec) shownTime(v any, n *pg.Node, sc *scope) any {
 	t, ok := v.(time.Time)
 	if !ok || infinite(t) != 0 {
 		return v
 	}
-	if loc := x.zone(); loc != time.UTC && x.typeOf(n, sc) == OIDTimestamptz {
-		return t.In(loc)
+	switch typ := x.typeOf(n, sc); typ {
+	case OIDTimestamptz:
+		if loc := x.zone(); loc != time.UTC {
+			return t.In(loc)
+		}
+	case OIDTimestamp, OIDDate:
+		return formatTyped(t, typ) // its own text: no offset, and a date no time of day
 	}
 	return v
 }
