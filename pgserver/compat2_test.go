@@ -443,6 +443,23 @@ var compatSteps = []struct{ sql, want string }{
 	// format's by the type's output (t).
 	{"SELECT 'a' || true, false || 'b', 'x' || (1 > 0), concat('a', true), format('%s', false), 'd' || date '2024-01-02', 't' || timestamp '2024-01-02 10:00:01.5', concat(date '2024-01-02', '|', timestamp '2024-01-02 10:00')",
 		"atrue|falseb|xtrue|at|f|d2024-01-02|t2024-01-02 10:00:01.5|2024-01-02|2024-01-02 10:00:00\nSELECT 1"},
+	// Operators and aggregates no type pair has, refused before a row is read (over an empty table too).
+	{"CREATE TABLE tyc (id int PRIMARY KEY, name text, d date, ok bool, j jsonb, n numeric)", "CREATE TABLE"},
+	{"SELECT id FROM tyc WHERE name = 1", "ERROR 42883"},
+	{"SELECT id FROM tyc WHERE d > 5", "ERROR 42883"},
+	{"SELECT id FROM tyc WHERE ok = 1", "ERROR 42883"},
+	{"SELECT id FROM tyc WHERE name < d", "ERROR 42883"},
+	{"SELECT id FROM tyc WHERE id = 1.5 OR n = 2 OR d = now() OR name = 'x' OR d < '2024-01-01' OR id::text = name", "SELECT 0"},
+	{"SELECT sum(name) FROM tyc", "ERROR 42883"},
+	{"SELECT avg(d) FROM tyc", "ERROR 42883"},
+	{"SELECT max(j) FROM tyc", "ERROR 42883"},
+	{"SELECT min(ok) FROM tyc", "ERROR 42883"},
+	{"SELECT sum(n), avg(id), max(name), min(d), sum(interval '1 day') FROM tyc", "||||\nSELECT 1"},
+	{"SELECT DISTINCT name FROM tyc ORDER BY d", "ERROR 42P10"},
+	{"SELECT DISTINCT name, d FROM tyc ORDER BY d + 1", "ERROR 42P10"},
+	{"SELECT DISTINCT name AS x FROM tyc t ORDER BY x, t.name, 1", "SELECT 0"},
+	{"SELECT DISTINCT * FROM tyc ORDER BY d", "SELECT 0"},
+	{"DROP TABLE tyc", "DROP TABLE"},
 	{"SELECT pg_typeof(localtimestamp), pg_typeof(current_timestamp), pg_typeof(localtime)", "timestamp without time zone|timestamp with time zone|time without time zone\nSELECT 1"},
 }
 

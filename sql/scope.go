@@ -83,6 +83,35 @@ func (sc *scope) lookup(fields []string) (v any, oid uint32, found bool, err err
 	return nil, 0, false, nil
 }
 
+// schemaless reports whether a column reference names a column of a schemaless source (a collection written
+// without a table definition), whose type is only a sample's: its values may be of any type.
+func (sc *scope) schemaless(fields []string) bool {
+	for s := sc; s != nil; s = s.outer {
+		for _, c := range s.cols {
+			if c.hidden || c.merged {
+				continue
+			}
+			if len(fields) >= 2 && c.qual == fields[0] && c.name == fields[1] || c.name == fields[0] {
+				return s.openSource(c.qual)
+			}
+		}
+		if len(fields) >= 2 && s.openSource(fields[0]) {
+			return true
+		}
+	}
+	return false
+}
+
+// openSource reports whether sc's source qual is schemaless (its hidden column is open).
+func (sc *scope) openSource(qual string) bool {
+	for _, c := range sc.cols {
+		if c.hidden && c.open && c.qual == qual {
+			return true
+		}
+	}
+	return false
+}
+
 // qualifies reports whether name is a source's name in sc or a scope outside it.
 func (sc *scope) qualifies(name string) bool {
 	for s := sc; s != nil; s = s.outer {

@@ -1265,6 +1265,11 @@ func (x *exec) project(sel *pg.SelectStmt, src *relation, outer *scope, limit in
 		return sc
 	}
 	distinctOn := len(sel.DistinctClause) > 0 && sel.DistinctClause[0].GetNode() != nil // plain DISTINCT is one empty node
+	if len(sel.DistinctClause) > 0 && !distinctOn {
+		if err := checkDistinctOrder(sel); err != nil {
+			return nil, err
+		}
+	}
 	var onKeys [][]any
 	if distinctOn {
 		if err := checkDistinctOn(sel); err != nil {

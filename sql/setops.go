@@ -151,23 +151,7 @@ func literalColumns(n *pg.SelectStmt) []bool {
 // among them, every one of them is among the ORDER BY items. An expression is compared by its text after an
 // output column's number or name is replaced by the column's expression.
 func checkDistinctOn(sel *pg.SelectStmt) error {
-	key := func(n *pg.Node) string {
-		if c := n.GetAConst(); c != nil {
-			if iv, ok := c.Val.(*pg.A_Const_Ival); ok {
-				if k := int(iv.Ival.Ival); k >= 1 && k <= len(sel.TargetList) {
-					n = sel.TargetList[k-1].GetResTarget().Val
-				}
-			}
-		} else if cr := n.GetColumnRef(); cr != nil && len(cr.Fields) == 1 && cr.Fields[0].GetString_() != nil {
-			for _, tg := range sel.TargetList {
-				if rt := tg.GetResTarget(); rt.Name != "" && rt.Name == cr.Fields[0].GetString_().Sval {
-					n = rt.Val
-					break
-				}
-			}
-		}
-		return exprText(n)
-	}
+	key := func(n *pg.Node) string { return outputKey(sel, n) }
 	on := map[string]bool{}
 	for _, e := range sel.DistinctClause {
 		on[key(e)] = true
@@ -188,4 +172,76 @@ func checkDistinctOn(sel *pg.SelectStmt) error {
 		return errorf(CodeInvalidColumnReference, "SELECT DISTINCT ON expressions must match initial ORDER BY expressions")
 	}
 	return nil
+}
+
+// checkDistinctOrder refuses, as PostgreSQL does before a row is read, a plain SELECT DISTINCT's ORDER BY
+// expression that is not in the select list (42P10): the rows left after DISTINCT have no such value to sort by.
+// An output's position or name, an expression written as in the list, or a column where the list has a * is.
+func checkDistinctOrder(sel *pg.SelectStmt) error {
+	outputs := map[string]bool{}
+	names := map[string]bool{} // the columns the list names, by their last name
+	star := false
+	for _, tg := range sel.TargetList {
+		v := tg.GetResTarget().GetVal()
+		if cr := v.GetColumnRef(); cr != nil {
+			last := cr.Fields[len(cr.Fields)-1]
+			if last.GetAStar() != nil {
+				star = true
+				continue
+			}
+			names[last.GetString_().GetSval()] = true
+		}
+		outputs[exprText(v)] = true
+	}
+	for _, s := range sel.SortClause {
+		n := s.GetSortBy().Node
+		if outputs[outputKey(sel, n)] {
+			continue
+		}
+		if cr := n.GetColumnRef(); cr != nil {
+			if last := cr.Fields[len(cr.Fields)-1].GetString_(); star || last != nil && names[last.Sval] {
+				continue
+			}
+		}
+		return &Error{Code: CodeInvalidColumnReference, Message: "for SELECT DISTINCT, ORDER BY expressions must appear in select list",
+			Position: leftmostLocation(n) + 1}
+	}
+	return nil
+}
+
+// leftmostLocation is the position of an expression's first token (the left operand's of an operator), or -1.
+func leftmostLocation(n *pg.Node) int {
+	loc := -1
+	walkNoSub(n, func(m *pg.Node) bool {
+		if l := nodeLocation(&pg.Node{Node: m.Node}); l >= 0 && (loc < 0 || l < loc) {
+			if m.GetAExpr() == nil {
+				loc = l
+			}
+		}
+		return false
+	})
+	if loc < 0 {
+		return exprStart(n)
+	}
+	return loc
+}
+
+// outputKey is the text of an ORDER BY or DISTINCT ON expression, with an output's position or name read as
+// that output's expression.
+func outputKey(sel *pg.SelectStmt, n *pg.Node) string {
+	if c := n.GetAConst(); c != nil {
+		if iv, ok := c.Val.(*pg.A_Const_Ival); ok {
+			if k := int(iv.Ival.Ival); k >= 1 && k <= len(sel.TargetList) {
+				n = sel.TargetList[k-1].GetResTarget().Val
+			}
+		}
+	} else if cr := n.GetColumnRef(); cr != nil && len(cr.Fields) == 1 && cr.Fields[0].GetString_() != nil {
+		for _, tg := range sel.TargetList {
+			if rt := tg.GetResTarget(); rt.Name != "" && rt.Name == cr.Fields[0].GetString_().Sval {
+				n = rt.Val
+				break
+			}
+		}
+	}
+	return exprText(n)
 }

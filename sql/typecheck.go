@@ -29,7 +29,11 @@ func (x *exec) scalarKind(n *pg.Node, sc *scope) (uint32, bool) {
 	switch {
 	case n == nil:
 		return 0, false
-	case n.GetColumnRef() != nil, n.GetTypeCast() != nil:
+	case n.GetColumnRef() != nil:
+		if sc.schemaless(columnFields(n.GetColumnRef())) {
+			return 0, false // a sample's type, not the column's
+		}
+	case n.GetTypeCast() != nil:
 	case n.GetAConst() != nil:
 		if isStringLiteral(n) || isNullLiteral(n) {
 			return 0, false
@@ -100,7 +104,9 @@ func (x *exec) checkTypes(n *pg.Node, sc *scope) error {
 		case m.GetAExpr() != nil:
 			bad = x.checkOperator(m.GetAExpr(), sc)
 		case m.GetFuncCall() != nil:
-			bad = x.checkTextArgs(m.GetFuncCall(), sc)
+			if bad = x.checkTextArgs(m.GetFuncCall(), sc); bad == nil {
+				bad = x.checkAggregateArg(m.GetFuncCall(), sc)
+			}
 		case m.GetCaseExpr() != nil:
 			// PostgreSQL takes the ELSE first, then the THENs in order.
 			ce := m.GetCaseExpr()
@@ -186,11 +192,68 @@ func (x *exec) checkOperator(a *pg.A_Expr, sc *scope) error {
 		mismatch = isTextType(lt) && (isTextType(rt) || isNumericType(rt)) || isNumericType(lt) && isTextType(rt)
 	case "||":
 		mismatch = notText(lt) && notText(rt)
+	case "=", "<>", "!=", "<", ">", "<=", ">=":
+		// A string, a number, a boolean and a date or time compare only with their own kind: name = 1 and
+		// d > 5 are errors in PostgreSQL, not comparisons that are false.
+		lc, rc := compareKind(lt), compareKind(rt)
+		mismatch = lc != "" && rc != "" && lc != rc && !isRegCast(a.Lexpr) && !isRegCast(a.Rexpr)
 	}
 	if !mismatch {
 		return nil
 	}
 	return noOperator(lt, op, rt, int(a.Location))
+}
+
+// compareKind is the category of a type among those that compare only with their own: S (strings), N (numbers),
+// B (booleans), D (dates and times); "" for any other type.
+func compareKind(t uint32) string {
+	switch c := commonCategory(t); c {
+	case "S", "N", "B", "D":
+		if t == OIDOID {
+			return "" // an oid is compared with regclass values, which Concord types as text
+		}
+		return c
+	}
+	return ""
+}
+
+// isRegCast reports whether n is a cast to regclass, regtype or regproc: an oid to PostgreSQL, text to typeOf.
+func isRegCast(n *pg.Node) bool {
+	tc := n.GetTypeCast()
+	return tc != nil && (isRegclass(tc.TypeName) || isRegtype(tc.TypeName) || typeNameIs(tc.TypeName, "regproc") ||
+		typeNameIs(tc.TypeName, "regnamespace"))
+}
+
+// aggregateArgs are the aggregates whose argument must be a number (or an interval), and those whose argument
+// must be of a type with an order PostgreSQL defines them for; a string, boolean, date or document given to the
+// one, or a boolean or document to the other, matches no function (42883).
+var (
+	numericAggregates = map[string]bool{"sum": true, "avg": true, "stddev": true, "stddev_samp": true,
+		"stddev_pop": true, "variance": true, "var_samp": true, "var_pop": true}
+	orderedAggregates = map[string]bool{"min": true, "max": true}
+)
+
+// checkAggregateArg is 42883 for sum(text), avg(date), max(jsonb) and the like, before a row is read.
+func (x *exec) checkAggregateArg(f *pg.FuncCall, sc *scope) error {
+	name := funcName(f)
+	if len(f.Args) != 1 || len(f.Funcname) != 1 || !numericAggregates[name] && !orderedAggregates[name] {
+		return nil
+	}
+	t, ok := x.scalarKind(f.Args[0], sc)
+	if !ok || t == OIDUnknown {
+		return nil
+	}
+	bad := false
+	switch {
+	case numericAggregates[name]:
+		bad = !isNumericType(t) && !(t == OIDInterval && (name == "sum" || name == "avg"))
+	default:
+		bad = t == OIDBool || t == OIDJSON || t == OIDJSONB
+	}
+	if !bad {
+		return nil
+	}
+	return x.noSuchFunction(name, f, sc)
 }
 
 // noOperator is PostgreSQL's 42883 for an operator op no type pair lt, rt has, at the statement's offset loc.
