@@ -459,6 +459,15 @@ var compatSteps = []struct{ sql, want string }{
 	{"SELECT DISTINCT name, d FROM tyc ORDER BY d + 1", "ERROR 42P10"},
 	{"SELECT DISTINCT name AS x FROM tyc t ORDER BY x, t.name, 1", "SELECT 0"},
 	{"SELECT DISTINCT * FROM tyc ORDER BY d", "SELECT 0"},
+	{"SELECT row_number() FROM tyc", "ERROR 42809"},
+	{"SELECT lag(id) FROM tyc", "ERROR 42809"},
+	// A FROM list that names two sources alike.
+	{"SELECT count(*) FROM tyc, tyc", "ERROR 42712"},
+	{"SELECT count(*) FROM tyc a JOIN tyc b ON true JOIN tyc a ON true", "ERROR 42712"},
+	{"SELECT count(*) FROM (SELECT 1) s, (SELECT 2) s", "ERROR 42712"},
+	{"WITH w AS (SELECT 1 a) SELECT * FROM w, w", "ERROR 42712"},
+	{"SELECT count(*) FROM generate_series(1, 2), generate_series(1, 2)", "ERROR 42712"},
+	{"SELECT count(*) FROM tyc, tyc t2, (tyc a JOIN tyc b ON true) j, generate_series(1, 2) g, generate_series(1, 2) h", "0\nSELECT 1"},
 	{"DROP TABLE tyc", "DROP TABLE"},
 	{"SELECT pg_typeof(localtimestamp), pg_typeof(current_timestamp), pg_typeof(localtime)", "timestamp without time zone|timestamp with time zone|time without time zone\nSELECT 1"},
 }

@@ -34,6 +34,7 @@ const (
 	CodeUndefinedFunction            = "42883"
 	CodeUndefinedObject              = "42704"
 	CodeDuplicateTable               = "42P07"
+	CodeDuplicateAlias               = "42712"
 	CodeAmbiguousColumn              = "42702"
 	CodeDatatypeMismatch             = "42804"
 	CodeGroupingError                = "42803"

@@ -450,6 +450,9 @@ func (x *exec) fromClause(items []*pg.Node, where *pg.Node, outer *scope) (*rela
 		}
 		return &relation{rows: [][]any{{}}}, nil
 	}
+	if err := uniqueFromNames(items, nil); err != nil {
+		return nil, err
+	}
 	saved := x.from
 	x.from = x.namesOf(items)
 	defer func() { x.from = saved }()
@@ -1820,4 +1823,63 @@ func exprName(n *pg.Node) string {
 		return "least"
 	}
 	return "?column?"
+}
+
+// uniqueFromNames refuses, as PostgreSQL's parser does, a FROM list (and the JOINs in it) that names two sources
+// alike: 42712, table name "t" specified more than once. A source's name is its alias, else its table's or
+// function's name; a JOIN with an alias is that one name. taken are names already in use (an UPDATE's target).
+func uniqueFromNames(items []*pg.Node, taken []string) error {
+	seen := map[string]bool{}
+	for _, n := range taken {
+		seen[n] = true
+	}
+	var add func(n *pg.Node) error
+	add = func(n *pg.Node) error {
+		name := ""
+		switch {
+		case n.GetRangeVar() != nil:
+			rv := n.GetRangeVar()
+			name = rv.Relname
+			if rv.Alias != nil {
+				name = rv.Alias.Aliasname
+			}
+		case n.GetRangeSubselect() != nil:
+			if a := n.GetRangeSubselect().Alias; a != nil {
+				name = a.Aliasname
+			}
+		case n.GetRangeFunction() != nil:
+			rf := n.GetRangeFunction()
+			if rf.Alias != nil {
+				name = rf.Alias.Aliasname
+			} else if len(rf.Functions) == 1 {
+				if items := rf.Functions[0].GetList().GetItems(); len(items) > 0 && items[0].GetFuncCall() != nil {
+					name = funcName(items[0].GetFuncCall())
+				}
+			}
+		case n.GetJoinExpr() != nil:
+			j := n.GetJoinExpr()
+			if j.Alias != nil {
+				name = j.Alias.Aliasname
+				break
+			}
+			if err := add(j.Larg); err != nil {
+				return err
+			}
+			return add(j.Rarg)
+		}
+		if name == "" {
+			return nil
+		}
+		if seen[name] {
+			return &Error{Code: CodeDuplicateAlias, Message: fmt.Sprintf("table name %q specified more than once", name)}
+		}
+		seen[name] = true
+		return nil
+	}
+	for _, it := range items {
+		if err := add(it); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -104,8 +104,17 @@ func (x *exec) checkTypes(n *pg.Node, sc *scope) error {
 		case m.GetAExpr() != nil:
 			bad = x.checkOperator(m.GetAExpr(), sc)
 		case m.GetFuncCall() != nil:
-			if bad = x.checkTextArgs(m.GetFuncCall(), sc); bad == nil {
-				bad = x.checkAggregateArg(m.GetFuncCall(), sc)
+			f := m.GetFuncCall()
+			if name := funcName(f); pureWindow[name] && f.Over == nil && len(f.Funcname) == 1 {
+				if (name == "rank" || name == "dense_rank" || name == "percent_rank" || name == "cume_dist") && (f.AggWithinGroup || len(f.Args) > 0) {
+					break // the hypothetical-set aggregate of the name (rank(3) WITHIN GROUP (ORDER BY x))
+				}
+				bad = &Error{Code: CodeWrongObjectType, Message: fmt.Sprintf("window function %s requires an OVER clause", name),
+					Position: int(f.Location) + 1}
+				break
+			}
+			if bad = x.checkTextArgs(f, sc); bad == nil {
+				bad = x.checkAggregateArg(f, sc)
 			}
 		case m.GetCaseExpr() != nil:
 			// PostgreSQL takes the ELSE first, then the THENs in order.
@@ -203,6 +212,10 @@ func (x *exec) checkOperator(a *pg.A_Expr, sc *scope) error {
 	}
 	return noOperator(lt, op, rt, int(a.Location))
 }
+
+// pureWindow are the functions that are window functions only: called without OVER they are 42809.
+var pureWindow = map[string]bool{"row_number": true, "rank": true, "dense_rank": true, "percent_rank": true,
+	"cume_dist": true, "ntile": true, "lag": true, "lead": true, "first_value": true, "last_value": true, "nth_value": true}
 
 // compareKind is the category of a type among those that compare only with their own: S (strings), N (numbers),
 // B (booleans), D (dates and times); "" for any other type.

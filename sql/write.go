@@ -53,7 +53,7 @@ func sameNameAsTarget(items []*pg.Node, alias string) error {
 			name = rv.Alias.Aliasname
 		}
 		if name == alias {
-			return &Error{Code: "42712", Message: fmt.Sprintf("table name %q specified more than once", alias)}
+			return &Error{Code: CodeDuplicateAlias, Message: fmt.Sprintf("table name %q specified more than once", alias)}
 		}
 	}
 	return nil
