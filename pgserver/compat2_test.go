@@ -469,6 +469,9 @@ var compatSteps = []struct{ sql, want string }{
 	{"SELECT count(*) FROM generate_series(1, 2), generate_series(1, 2)", "ERROR 42712"},
 	{"SELECT count(*) FROM tyc, tyc t2, (tyc a JOIN tyc b ON true) j, generate_series(1, 2) g, generate_series(1, 2) h", "0\nSELECT 1"},
 	{"DROP TABLE tyc", "DROP TABLE"},
+	{"SELECT encode(sha224('a'::bytea), 'hex'), length(sha384('a'::bytea)), length(sha512(''::bytea)), get_byte('abc'::bytea, 0), set_byte('abc'::bytea, 0, 65)",
+		"abd37534c7d9a2efb9465de931cd7055ffdb8879563ae98078d6d6d5|48|64|97|\\x416263\nSELECT 1"},
+	{"SELECT get_byte('abc'::bytea, 3)", "ERROR 2202E"},
 	{"SELECT pg_typeof(localtimestamp), pg_typeof(current_timestamp), pg_typeof(localtime)", "timestamp without time zone|timestamp with time zone|time without time zone\nSELECT 1"},
 }
 

@@ -2,6 +2,7 @@ package sql
 
 import (
 	"crypto/sha256"
+	"crypto/sha512"
 	"encoding/base64"
 	"encoding/hex"
 	"strings"
@@ -134,17 +135,18 @@ func byteaOperands(l, r any, ln, rn *pg.Node) (any, any, error) {
 	return l, r, err
 }
 
-// byteaFunc runs the functions on bytea: encode(bytea, format), decode(text, format) and sha256(bytea); ok is
-// false for any other function.
+// byteaFunc runs the functions on bytea: encode(bytea, format), decode(text, format), sha224, sha256, sha384 and
+// sha512, get_byte and set_byte; ok is false for any other function.
 func byteaFunc(name string, args []any) (v any, ok bool, err error) {
+	want := 2
 	switch name {
-	case "encode", "decode", "sha256":
+	case "encode", "decode", "get_byte":
+	case "set_byte":
+		want = 3
+	case "sha224", "sha256", "sha384", "sha512":
+		want = 1
 	default:
 		return nil, false, nil
-	}
-	want := 2
-	if name == "sha256" {
-		want = 1
 	}
 	if len(args) != want {
 		return nil, true, errorf(CodeUndefinedFunction, "function %s with %d arguments does not exist", name, len(args))
@@ -155,13 +157,52 @@ func byteaFunc(name string, args []any) (v any, ok bool, err error) {
 		}
 	}
 	switch name {
-	case "sha256":
+	case "sha224", "sha256", "sha384", "sha512":
 		b, _, err := toBytea(args[0])
 		if err != nil {
 			return nil, true, err
 		}
-		sum := sha256.Sum256([]byte(b))
-		return Bytea(sum[:]), true, nil
+		var sum []byte
+		switch name {
+		case "sha224":
+			s := sha256.Sum224([]byte(b))
+			sum = s[:]
+		case "sha256":
+			s := sha256.Sum256([]byte(b))
+			sum = s[:]
+		case "sha384":
+			s := sha512.Sum384([]byte(b))
+			sum = s[:]
+		default:
+			s := sha512.Sum512([]byte(b))
+			sum = s[:]
+		}
+		return Bytea(sum), true, nil
+	case "get_byte", "set_byte":
+		// The byte at a 0-based offset, or the value with it replaced; an offset outside is 2202E.
+		b, _, err := toBytea(args[0])
+		if err != nil {
+			return nil, true, err
+		}
+		n, err := coerce(numeric(args[1]), OIDInt4)
+		if err != nil {
+			return nil, true, err
+		}
+		i := n.(int64)
+		if i < 0 || i >= int64(len(b)) {
+			return nil, true, errorf(CodeArraySubscriptError, "index %d out of valid range, 0..%d", i, len(b)-1)
+		}
+		if name == "get_byte" {
+			return int64(b[i]), true, nil
+		}
+		nv, err := coerce(numeric(args[2]), OIDInt4)
+		if err != nil {
+			return nil, true, err
+		}
+		out := []byte(b)
+		out = append([]byte{}, out...)
+		out[i] = byte(nv.(int64))
+		return Bytea(out), true, nil
 	case "encode":
 		b, isBytea, err := toBytea(args[0])
 		if err != nil || !isBytea {
