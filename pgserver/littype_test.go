@@ -115,6 +115,8 @@ func runColumnNames(t *testing.T, who string, c *pgx.Conn) {
 		{"SELECT coalesce(1, 2)::text, (1 + 2)::text, greatest(1, 2)::int8, nullif(1, 2)::text",
 			"coalesce,text,greatest,nullif"},
 		{"SELECT grouping(g) FROM (VALUES (1)) v(g) GROUP BY ROLLUP (g)", "grouping"},
+		{"SELECT g IN (SELECT 1 AS one), g = ANY (SELECT 1), g <> ALL (SELECT 2), (SELECT max(g) AS m FROM (VALUES (1)) w(g)), EXISTS (SELECT 1), ARRAY(SELECT 1) FROM (VALUES (1)) v(g)",
+			"?column?,?column?,?column?,m,exists,array"},
 		// A CASE takes its ELSE's name when that is a column's or a function's.
 		{"SELECT CASE k WHEN 'a' THEN 'x' ELSE upper(k) END, CASE WHEN n > 0 THEN n END, CASE WHEN true THEN 1 ELSE n END, " +
 			"CASE WHEN true THEN k ELSE 'z'::text END::varchar, CASE WHEN true THEN 1 ELSE n::text::int END, " +

@@ -1806,6 +1806,8 @@ func exprName(n *pg.Node) string {
 			return "exists"
 		case pg.SubLinkType_ARRAY_SUBLINK:
 			return "array"
+		case pg.SubLinkType_ANY_SUBLINK, pg.SubLinkType_ALL_SUBLINK, pg.SubLinkType_ROWCOMPARE_SUBLINK:
+			return "?column?" // x = ANY (SELECT ...), x IN (SELECT ...): an operator's result
 		}
 		if sel := n.GetSubLink().Subselect.GetSelectStmt(); sel != nil && len(sel.TargetList) == 1 {
 			rt := sel.TargetList[0].GetResTarget()
