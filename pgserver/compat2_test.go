@@ -673,6 +673,9 @@ func TestParams_InferredTypes(t *testing.T) {
 		{"SELECT j #>> $1 FROM pinf WHERE id = 1", []any{[]string{"k", "1"}}, []uint32{1009}, 25, "2"},
 		{"SELECT abs($1)", []any{-5}, []uint32{701}, 701, "5"},
 		{"SELECT count(*) FROM (VALUES ($1::int, $2::text), ($3, $4)) v(a, b) WHERE a > 0", []any{1, "x", 2, "y"}, []uint32{23, 25, 23, 25}, 20, "2"},
+		// An oid parameter, which pgx sends in binary as an unsigned integer.
+		{"SELECT typname FROM pg_type WHERE oid = $1", []any{23}, []uint32{26}, 19, "int4"},
+		{"SELECT typname FROM pg_type WHERE oid = ANY($1) ORDER BY 1", []any{[]uint32{23, 25}}, []uint32{1028}, 19, "int4,text"},
 	} {
 		sd, err := c.Prepare(ctx, "", s.sql)
 		if err != nil {

@@ -49,6 +49,8 @@ func normalize(v any) any {
 		return int64(x)
 	case int32:
 		return int64(x)
+	case uint32: // a binary oid
+		return int64(x)
 	case float32:
 		return float64(x)
 	case pgtype.Numeric:
