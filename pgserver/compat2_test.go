@@ -673,6 +673,10 @@ func TestParams_InferredTypes(t *testing.T) {
 		{"SELECT j #>> $1 FROM pinf WHERE id = 1", []any{[]string{"k", "1"}}, []uint32{1009}, 25, "2"},
 		{"SELECT abs($1)", []any{-5}, []uint32{701}, 701, "5"},
 		{"SELECT count(*) FROM (VALUES ($1::int, $2::text), ($3, $4)) v(a, b) WHERE a > 0", []any{1, "x", 2, "y"}, []uint32{23, 25, 23, 25}, 20, "2"},
+		{"SELECT nullif($1, 0)", []any{3}, []uint32{23}, 23, "3"},
+		{"SELECT substr($1, $2, $3)", []any{"abcdef", 2, 3}, []uint32{25, 23, 23}, 25, "bcd"},
+		{"SELECT generate_series(1, $1)", []any{3}, []uint32{23}, 23, "1,2,3"},
+		{"SELECT count(*) FROM generate_series($1::date, $2, $3)", []any{day, day.AddDate(0, 0, 2), "1 day"}, []uint32{1082, 1184, 1186}, 20, "3"},
 		// An oid parameter, which pgx sends in binary as an unsigned integer.
 		{"SELECT typname FROM pg_type WHERE oid = $1", []any{23}, []uint32{26}, 19, "int4"},
 		{"SELECT typname FROM pg_type WHERE oid = ANY($1) ORDER BY 1", []any{[]uint32{23, 25}}, []uint32{1028}, 19, "int4,text"},

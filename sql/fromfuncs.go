@@ -529,6 +529,26 @@ func (x *exec) setType(f *pg.FuncCall, sc *scope) uint32 {
 	if len(f.Args) > 2 && isNumericType(oid) {
 		oid = widen(oid, x.typeOf(f.Args[2], sc)) // generate_series(1, 3, 0.5) is numeric
 	}
+	if funcName(f) == "generate_series" {
+		// A parameter bound takes the other bound's type (generate_series(1, $1): integers), the step an
+		// interval's for timestamps.
+		bound := oid
+		switch bound {
+		case 0:
+			bound = OIDInt4
+		case OIDDate:
+			bound = OIDTimestamptz // dates step as timestamps with time zone, as PostgreSQL resolves them
+		}
+		x.hint(f.Args[0], bound, sc)
+		x.hint(f.Args[1], bound, sc)
+		if len(f.Args) > 2 {
+			step := bound
+			if category(bound) == OIDTimestamptz {
+				step = OIDInterval
+			}
+			x.hint(f.Args[2], step, sc)
+		}
+	}
 	switch oid {
 	case 0:
 		return OIDInt4

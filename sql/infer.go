@@ -93,6 +93,9 @@ func (x *exec) typeOf(n *pg.Node, sc *scope) uint32 {
 				x.hint(a.Rexpr, lt, sc)
 			}
 			if a.Kind == pg.A_Expr_Kind_AEXPR_NULLIF {
+				if lt == 0 || lt == OIDUnknown {
+					return rt // nullif($1, 0): the parameter took the other side's type
+				}
 				return lt
 			}
 			return OIDBool
@@ -609,6 +612,21 @@ func (x *exec) funcType(f *pg.FuncCall, sc *scope) uint32 {
 		return OIDInt8
 	case "pg_sleep":
 		x.hint(f.Args[0], OIDFloat8, sc)
+		return OIDText
+	case "substr", "substring":
+		// substr(string, from [, count]): integer positions (substring(x FROM $1 FOR $2) too), unless the
+		// second argument is a pattern (substring(x FROM 'regex')), which a typed text says.
+		if len(f.Args) > 1 && (at[1] == 0 || isNumericType(at[1])) {
+			for _, a := range f.Args[1:] {
+				x.hint(a, OIDInt4, sc)
+			}
+		}
+		if len(f.Args) > 0 {
+			x.hint(f.Args[0], OIDText, sc)
+		}
+		if arg0 == OIDBytea {
+			return OIDBytea
+		}
 		return OIDText
 	}
 	if bt, ok := builtinTypes[name]; ok {
