@@ -677,6 +677,9 @@ func TestParams_InferredTypes(t *testing.T) {
 		{"SELECT substr($1, $2, $3)", []any{"abcdef", 2, 3}, []uint32{25, 23, 23}, 25, "bcd"},
 		{"SELECT generate_series(1, $1)", []any{3}, []uint32{23}, 23, "1,2,3"},
 		{"SELECT count(*) FROM generate_series($1::date, $2, $3)", []any{day, day.AddDate(0, 0, 2), "1 day"}, []uint32{1082, 1184, 1186}, 20, "3"},
+		{"SELECT sqrt($1)", []any{16}, []uint32{701}, 701, "4"},
+		{"SELECT trunc($1, 1)", []any{"2.57"}, []uint32{1700}, 1700, "{25 -1 false finite true}"},
+		{"SELECT CASE WHEN true THEN $1 ELSE 0 END", []any{4}, []uint32{23}, 23, "4"},
 		// An oid parameter, which pgx sends in binary as an unsigned integer.
 		{"SELECT typname FROM pg_type WHERE oid = $1", []any{23}, []uint32{26}, 19, "int4"},
 		{"SELECT typname FROM pg_type WHERE oid = ANY($1) ORDER BY 1", []any{[]uint32{23, 25}}, []uint32{1028}, 19, "int4,text"},

@@ -239,7 +239,14 @@ func (x *exec) typeOf(n *pg.Node, sc *scope) uint32 {
 			x.typeOf(w.GetCaseWhen().Expr, sc)
 			x.hint(w.GetCaseWhen().Expr, at, sc)
 		}
-		return x.commonType(caseResults(c), sc)
+		results := caseResults(c)
+		t := x.commonType(results, sc)
+		if t != 0 && t != OIDUnknown {
+			for _, r := range results {
+				x.hint(r, t, sc) // CASE WHEN ... THEN $1 ELSE 0 END: the parameter takes the others' type
+			}
+		}
+		return t
 	case n.GetGroupingFunc() != nil:
 		return OIDInt4
 	case n.GetCoalesceExpr() != nil:
@@ -430,9 +437,13 @@ func (x *exec) funcType(f *pg.FuncCall, sc *scope) uint32 {
 		if arg0 == OIDNumeric {
 			return OIDNumeric
 		}
+		if len(f.Args) == 1 {
+			x.hint(f.Args[0], OIDFloat8, sc) // sqrt($1): double precision, PostgreSQL's preferred numeric type
+		}
 		return OIDFloat8
 	case "min", "max", "greatest", "least", "coalesce", "nullif", "abs", "round", "ceil", "ceiling", "floor", "trunc":
 		if (name == "round" || name == "trunc") && len(at) > 1 {
+			x.hint(f.Args[0], OIDNumeric, sc)
 			x.hint(f.Args[1], OIDInt4, sc)
 			return OIDNumeric // round(numeric, int), whatever number it is given
 		}
