@@ -80,6 +80,10 @@ type table struct {
 	RelOptions []string `bson:"reloptions,omitempty"`
 	// Clustered is the index CLUSTER last named for the table (pg_index.indisclustered; maintenance.go).
 	Clustered string `bson:"clustered,omitempty"`
+	// NullsNotDistinct names, by storage name, the unique indexes made NULLS NOT DISTINCT: no partial filter
+	// leaves out the rows with a NULL key, so a NULL conflicts with a NULL as the storage's unique indexes (and
+	// MongoDB's) compare them (uniquePartial).
+	NullsNotDistinct []string `bson:"nullsnotdistinct,omitempty"`
 	// IndexComments are COMMENT ON INDEX's texts, by index name.
 	IndexComments map[string]string `bson:"indexcomments,omitempty"`
 	// Rev counts the entry's saves (saveTable): a save of an entry read before another statement or block saved

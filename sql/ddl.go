@@ -61,6 +61,7 @@ func (x *exec) createTable1(cs *pg.CreateStmt) (*Result, error) {
 	t.RelOptions = opts
 	var uniques [][]string
 	var uniqueNames []string // a UNIQUE constraint's CONSTRAINT name, "" for the default
+	var uniqueNND []bool     // whether a UNIQUE constraint is NULLS NOT DISTINCT
 	var checks []*pg.Constraint
 	var likeIndexes []*pg.IndexStmt // the indexes LIKE ... INCLUDING INDEXES copies, made once the table is
 	for _, el := range cs.TableElts {
@@ -82,11 +83,9 @@ func (x *exec) createTable1(cs *pg.CreateStmt) (*Result, error) {
 					t.PKName = k.Conname
 					c.NotNull = true
 				case pg.ConstrType_CONSTR_UNIQUE:
-					if k.NullsNotDistinct {
-						return nil, errNullsNotDistinct()
-					}
 					uniques = append(uniques, []string{cd.Colname})
 					uniqueNames = append(uniqueNames, k.Conname)
+					uniqueNND = append(uniqueNND, k.NullsNotDistinct)
 				}
 			}
 			if t.column(c.Name) != nil {
@@ -113,11 +112,9 @@ func (x *exec) createTable1(cs *pg.CreateStmt) (*Result, error) {
 				if err := notDeferrableKey(con); err != nil {
 					return nil, err
 				}
-				if con.NullsNotDistinct {
-					return nil, errNullsNotDistinct()
-				}
 				uniques = append(uniques, keys)
 				uniqueNames = append(uniqueNames, con.Conname)
+				uniqueNND = append(uniqueNND, con.NullsNotDistinct)
 			case pg.ConstrType_CONSTR_CHECK, pg.ConstrType_CONSTR_FOREIGN:
 				checks = append(checks, con)
 			default:
@@ -137,9 +134,10 @@ func (x *exec) createTable1(cs *pg.CreateStmt) (*Result, error) {
 			for _, c := range parts.checks {
 				t.addCheck(c)
 			}
-			for _, u := range parts.uniques {
+			for i, u := range parts.uniques {
 				uniques = append(uniques, u)
 				uniqueNames = append(uniqueNames, "")
+				uniqueNND = append(uniqueNND, parts.uniqueNND[i])
 			}
 			likeIndexes = append(likeIndexes, parts.indexes...)
 		default:
@@ -213,6 +211,9 @@ func (x *exec) createTable1(cs *pg.CreateStmt) (*Result, error) {
 		if uniqueNames[i] != "" {
 			t.Uniques = append(t.Uniques, uniqueNames[i])
 		}
+		if uniqueNND[i] {
+			t.NullsNotDistinct = append(t.NullsNotDistinct, uniqueIndexName(t, u, uniqueNames[i]))
+		}
 	}
 	if temp {
 		for _, c := range t.Columns {
@@ -280,7 +281,11 @@ func (x *exec) createTable1(cs *pg.CreateStmt) (*Result, error) {
 			}
 			keys = append(keys, bson.E{Key: t.field(k), Value: 1})
 		}
-		if err := db.collection(t.Name).createIndex(ctx, keys, uniqueIndexName(t, u, uniqueNames[i]), true, uniquePartial(keys)); err != nil {
+		partial := uniquePartial(keys)
+		if uniqueNND[i] {
+			partial = nil // NULLS NOT DISTINCT: every row indexed, a NULL (an absent field) one key like any other
+		}
+		if err := db.collection(t.Name).createIndex(ctx, keys, uniqueIndexName(t, u, uniqueNames[i]), true, partial); err != nil {
 			return nil, err
 		}
 	}
@@ -333,10 +338,6 @@ func uniqueIndexName(t *table, columns []string, conname string) string {
 	}
 	return t.Name + "_" + strings.Join(columns, "_") + "_key"
 }
-
-// errNullsNotDistinct is the 0A000 of PostgreSQL 15's UNIQUE NULLS NOT DISTINCT: Concord's unique indexes leave NULLs
-// distinct, as PostgreSQL does by default, and would not keep the promise.
-func errNullsNotDistinct() error { return unsupported("UNIQUE NULLS NOT DISTINCT") }
 
 // tableExists answers CREATE TABLE naming a relation that exists: 42P07, or with IF NOT EXISTS a notice and
 // nothing done. PostgreSQL looks for the name before it reads the columns.
@@ -491,9 +492,7 @@ func (x *exec) createIndex(is *pg.IndexStmt) (*Result, error) {
 	if x.describe {
 		return &Result{Tag: "CREATE INDEX"}, nil
 	}
-	if is.NullsNotDistinct {
-		return nil, errNullsNotDistinct()
-	}
+	nnd := is.Unique && is.NullsNotDistinct // NULLS NOT DISTINCT: no partial filter leaves NULL keys out
 	t, err := x.lookupTable(is.Relation.Relname, -1) // PostgreSQL's DDL names a missing table without a position
 	if err != nil {
 		return nil, err
@@ -577,7 +576,7 @@ func (x *exec) createIndex(is *pg.IndexStmt) (*Result, error) {
 			return nil, err
 		}
 	}
-	partial := indexPartial(keys, is.Unique, where)
+	partial := indexPartial(keys, is.Unique && !nnd, where)
 	if computed {
 		// The expression's field first, in the catalog (every write from now on computes it) and in the rows there
 		// are; then the index over it.
@@ -589,11 +588,13 @@ func (x *exec) createIndex(is *pg.IndexStmt) (*Result, error) {
 			return nil, err
 		}
 	}
-	if _, served, err := x.aliasIndex(t, keys, name, is.Unique, predicate); served || err != nil {
-		if err != nil {
-			return nil, err
+	if !nnd { // an index on the same key would not hold NULLs alike: the storage refuses the second (85, below)
+		if _, served, err := x.aliasIndex(t, keys, name, is.Unique, predicate); served || err != nil {
+			if err != nil {
+				return nil, err
+			}
+			return &Result{Tag: "CREATE INDEX"}, nil
 		}
-		return &Result{Tag: "CREATE INDEX"}, nil
 	}
 	storage := name
 	if t.declared {
@@ -614,7 +615,7 @@ func (x *exec) createIndex(is *pg.IndexStmt) (*Result, error) {
 		}
 		return nil, x.uniqueViolationOn(t, err)
 	}
-	if predicate != "" || storage != name {
+	if predicate != "" || storage != name || nnd {
 		nt := *t.withIndexName(storage, name) // a copy: the looked-up table is shared
 		if predicate != "" {
 			nt.Predicates = maps.Clone(t.Predicates)
@@ -622,6 +623,9 @@ func (x *exec) createIndex(is *pg.IndexStmt) (*Result, error) {
 				nt.Predicates = map[string]string{}
 			}
 			nt.Predicates[storage] = predicate
+		}
+		if nnd {
+			nt.NullsNotDistinct = append(slices.Clone(t.NullsNotDistinct), storage)
 		}
 		if err := x.saveTable(&nt); err != nil {
 			return nil, err
@@ -1115,10 +1119,12 @@ func (x *exec) dropIndex(name string, cascade bool) (bool, error) {
 				return true, nil
 			}
 			predicate := t.Predicates[storage]
-			if _, renamed := t.Renamed[storage]; renamed || predicate != "" {
+			_, renamed := t.Renamed[storage]
+			if nnd := slices.Contains(t.NullsNotDistinct, storage); renamed || predicate != "" || nnd {
 				nt := *t.withIndexName(storage, storage)
 				nt.Predicates = maps.Clone(t.Predicates)
 				delete(nt.Predicates, storage)
+				nt.NullsNotDistinct = slices.DeleteFunc(slices.Clone(t.NullsNotDistinct), func(n string) bool { return n == storage })
 				if err := x.saveTable(&nt); err != nil {
 					return true, err
 				}
@@ -1404,9 +1410,6 @@ func (x *exec) alterTable1(as *pg.AlterTableStmt, t *table, saved *bool) (*Resul
 					what = "the constraint " + strings.TrimPrefix(con.Contype.String(), "CONSTR_")
 				}
 				return nil, unsupported("ALTER TABLE ... ADD " + what)
-			}
-			if con.NullsNotDistinct {
-				return nil, errNullsNotDistinct()
 			}
 			for _, k := range con.Keys {
 				if t.column(k.GetString_().GetSval()) == nil {
@@ -1741,14 +1744,12 @@ func (x *exec) alterTable1(as *pg.AlterTableStmt, t *table, saved *bool) (*Resul
 				return nil, errorf("42P16", "multiple primary keys for table \"%s\" are not allowed", t.Name)
 			case k.Contype == pg.ConstrType_CONSTR_PRIMARY:
 				return nil, unsupported("ADD COLUMN ... PRIMARY KEY (add the column, then ALTER TABLE ... ADD PRIMARY KEY)")
-			case k.NullsNotDistinct:
-				return nil, errNullsNotDistinct()
 			}
 			if err := notDeferrableKey(k); err != nil {
 				return nil, err
 			}
 			// A UNIQUE column: its constraint is made as ADD UNIQUE (col) makes one, once the column is there.
-			addUnique = append(addUnique, &pg.Constraint{Contype: pg.ConstrType_CONSTR_UNIQUE, Conname: k.Conname,
+			addUnique = append(addUnique, &pg.Constraint{Contype: pg.ConstrType_CONSTR_UNIQUE, Conname: k.Conname, NullsNotDistinct: k.NullsNotDistinct,
 				Keys: []*pg.Node{pg.MakeStrNode(cd.Colname)}})
 		}
 		if c.NotNull && c.Default == "" && c.Generated == "" {
@@ -1886,8 +1887,10 @@ func (x *exec) alterTable1(as *pg.AlterTableStmt, t *table, saved *bool) (*Resul
 			if err := coll.dropIndex(x.base, storage); err != nil {
 				return nil, err
 			}
-			if _, renamed := t.Renamed[storage]; renamed {
+			_, renamed := t.Renamed[storage]
+			if nnd := slices.Contains(t.NullsNotDistinct, storage); renamed || nnd {
 				t = t.withIndexName(storage, storage)
+				t.NullsNotDistinct = slices.DeleteFunc(slices.Clone(t.NullsNotDistinct), func(n string) bool { return n == storage })
 				if err := x.saveTable(t); err != nil {
 					return nil, err
 				}
@@ -1904,6 +1907,15 @@ func (x *exec) alterTable1(as *pg.AlterTableStmt, t *table, saved *bool) (*Resul
 			if name == "" {
 				name = t.Name + "_" + strings.Join(cols, "_") + "_key"
 			}
+			if con.NullsNotDistinct {
+				// The storage keeps one index per key, and one on these columns would not hold NULLs alike.
+				if _, served, err := x.aliasIndex(t, keys, name, true, ""); err != nil {
+					return nil, err
+				} else if served {
+					return nil, &Error{Code: CodeFeatureNotSupported, Message: fmt.Sprintf("a NULLS NOT DISTINCT constraint on the columns of another unique index of table \"%s\" is not supported", t.Name),
+						Hint: "A table keeps one index on the same columns in the same order: drop the other one first."}
+				}
+			}
 			if con.Conname != "" && !slices.Contains(t.Uniques, name) {
 				t.Uniques = append(t.Uniques, name)
 				if err := x.saveTable(t); err != nil {
@@ -1916,10 +1928,11 @@ func (x *exec) alterTable1(as *pg.AlterTableStmt, t *table, saved *bool) (*Resul
 			if err := x.relationFree(name); err != nil {
 				return nil, err
 			}
-			// A unique index on the same columns already keeps them unique: the constraint's name is its alias.
+			// A unique index on the same columns already keeps them unique: the constraint's name is its alias
+			// (not for NULLS NOT DISTINCT, which that index does not hold: the storage refuses a second index).
 			if alias, served, err := x.aliasIndex(t, keys, name, true, ""); err != nil {
 				return nil, err
-			} else if served {
+			} else if served && !con.NullsNotDistinct {
 				t.Aliases = maps.Clone(t.Aliases)
 				if t.Aliases == nil {
 					t.Aliases = map[string]indexAlias{}
@@ -1937,7 +1950,17 @@ func (x *exec) alterTable1(as *pg.AlterTableStmt, t *table, saved *bool) (*Resul
 				}
 				name = storage
 			}
-			if err := x.buildIndex(t, keys, name, true, uniquePartial(keys)); err != nil {
+			partial := uniquePartial(keys)
+			if con.NullsNotDistinct {
+				partial = nil
+				nt := *t
+				nt.NullsNotDistinct = append(slices.Clone(t.NullsNotDistinct), name)
+				t = &nt
+				if err := x.saveTable(t); err != nil {
+					return nil, err
+				}
+			}
+			if err := x.buildIndex(t, keys, name, true, partial); err != nil {
 				return nil, x.uniqueViolationOn(t, err)
 			}
 		}

@@ -355,7 +355,7 @@ func (x *exec) catalogRelation(schema, name string) (*relation, error) {
 			n := int64(len(ix.columns))
 			clustered := ix.t != nil && ix.t.Clustered == ix.name
 			rel.rows = append(rel.rows, []any{ix.oid, ix.tableOID, n, n, ix.unique, ix.primary, false, true,
-				clustered, true, true, true, false, keys, options, false, classes, exprs, pred})
+				clustered, true, true, true, false, keys, options, ix.nullsNotDistinct(), classes, exprs, pred})
 		}
 	case name == "pg_tables":
 		// The tables, as PostgreSQL's view over pg_class lists them (scripts ask it which tables exist).

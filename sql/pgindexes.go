@@ -95,6 +95,9 @@ func (ix *pgIndex) def(pretty bool) string {
 		}
 	}
 	b.WriteString(")")
+	if ix.nullsNotDistinct() {
+		b.WriteString(" NULLS NOT DISTINCT")
+	}
 	if p := ix.predicate(); p != "" && pretty {
 		b.WriteString(" WHERE " + p) // PostgreSQL's pretty form drops the outer parentheses (psql's \d)
 	} else if p != "" {
@@ -121,8 +124,19 @@ func (ix *pgIndex) constraintDef() string {
 	kind := "UNIQUE"
 	if ix.primary {
 		kind = "PRIMARY KEY"
+	} else if ix.nullsNotDistinct() {
+		kind = "UNIQUE NULLS NOT DISTINCT"
 	}
 	return kind + " (" + strings.Join(cols, ", ") + ")"
+}
+
+// nullsNotDistinct reports whether the index is a unique one made NULLS NOT DISTINCT (pg_index.indnullsnotdistinct).
+func (ix *pgIndex) nullsNotDistinct() bool {
+	served := ix.storage
+	if served == "" {
+		served = ix.t.Aliases[ix.name].Index
+	}
+	return ix.unique && ix.t != nil && slices.Contains(ix.t.NullsNotDistinct, served)
 }
 
 // pgIndexes lists the indexes of the database's declared tables, numbered from indexOIDBase; a statement lists
@@ -329,6 +343,10 @@ func (x *exec) uniqueViolationOn(t *table, err error) error {
 		raw, _ := bson.Marshal(keys)
 		cols, _ = indexColumns(t, raw)
 		for _, e := range ce.KeyValue {
+			if e.Value == nil {
+				vals = append(vals, nil) // a NULL key (NULLS NOT DISTINCT)
+				continue
+			}
 			vals = append(vals, fromGo(e.Value))
 		}
 	}
@@ -342,6 +360,13 @@ func (x *exec) uniqueViolationOn(t *table, err error) error {
 	if len(vals) == len(cols) && len(cols) > 0 {
 		texts := make([]string, len(vals))
 		for i, v := range vals {
+			if rv, ok := v.(bson.RawValue); ok && (rv.Type == bson.TypeNull || rv.Type == bson.TypeUndefined || rv.Type == 0) {
+				v = nil
+			}
+			if v == nil {
+				texts[i] = "null" // a NULLS NOT DISTINCT index's NULL key, as PostgreSQL writes it
+				continue
+			}
 			texts[i] = formatText(v)
 			if c := t.column(cols[i]); c != nil {
 				if cv, err := coerce(v, c.Type); err == nil {

@@ -28,10 +28,11 @@ const (
 // likeParts is what a LIKE clause takes from its source besides the columns: CHECK constraints, the primary key,
 // UNIQUE constraints' columns, and the other indexes, made once the table is.
 type likeParts struct {
-	checks  []check
-	key     []string
-	uniques [][]string
-	indexes []*pg.IndexStmt
+	checks    []check
+	key       []string
+	uniques   [][]string
+	uniqueNND []bool // whether each of uniques is NULLS NOT DISTINCT
+	indexes   []*pg.IndexStmt
 }
 
 // tableLike appends the columns of the LIKE clause's source to t and returns the rest it takes.
@@ -83,14 +84,17 @@ func (x *exec) tableLike(t *table, lc *pg.TableLikeClause) (likeParts, error) {
 		if s.name == "_id_" {
 			continue
 		}
+		nnd := slices.Contains(src.NullsNotDistinct, s.name)
 		if cols, ok := uniqueConstraint(src, s); ok {
 			parts.uniques = append(parts.uniques, cols)
+			parts.uniqueNND = append(parts.uniqueNND, nnd)
 			continue
 		}
 		is, err := likeIndex(t, src, s.keys, s.unique, src.Predicates[s.name])
 		if err != nil {
 			return parts, err
 		}
+		is.NullsNotDistinct = nnd
 		parts.indexes = append(parts.indexes, is)
 	}
 	for _, a := range src.aliasNames() {
@@ -102,6 +106,7 @@ func (x *exec) tableLike(t *table, lc *pg.TableLikeClause) (likeParts, error) {
 			if _, ok := aliasConstraint(src, a, s); ok {
 				cols, _ := indexColumns(src, s.keys)
 				parts.uniques = append(parts.uniques, cols)
+				parts.uniqueNND = append(parts.uniqueNND, false)
 				continue
 			}
 			is, err := likeIndex(t, src, s.keys, al.Unique, src.Predicates[s.name])

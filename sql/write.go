@@ -524,6 +524,8 @@ type conflictIndex struct {
 	pred    *pg.Node
 	partial bson.D
 	t       *table
+	// nullsNotDistinct: a NULLS NOT DISTINCT index, whose NULL key conflicts with another NULL.
+	nullsNotDistinct bool
 }
 
 // arbiters returns the unique indexes an ON CONFLICT clause names, as PostgreSQL infers them: the primary key or
@@ -578,7 +580,7 @@ func (x *exec) arbiters(oc *pg.OnConflictClause, t *table) ([]conflictIndex, err
 			continue
 		}
 		cols, _ := indexColumns(t, s.keys)
-		ix := conflictIndex{name: s.name, t: t}
+		ix := conflictIndex{name: s.name, t: t, nullsNotDistinct: slices.Contains(t.NullsNotDistinct, s.name)}
 		for _, e := range s.keyDoc() {
 			ix.fields = append(ix.fields, e.Key)
 		}
@@ -617,11 +619,17 @@ func (x *exec) arbiters(oc *pg.OnConflictClause, t *table) ([]conflictIndex, err
 }
 
 // conflictKey is the key raw proposes for ix, as a filter and as text (for telling proposals apart); ok is false
-// when raw leaves a field of the key out (a NULL, which never conflicts).
+// when raw leaves a field of the key out (a NULL, which never conflicts, but on a NULLS NOT DISTINCT index, where
+// it is the key null, which also finds a row without the field).
 func conflictKey(ix conflictIndex, raw bson.Raw) (filter bson.D, key string, ok bool) {
 	var b strings.Builder
 	for _, f := range ix.fields {
 		v, err := raw.LookupErr(strings.Split(f, ".")...)
+		if (err != nil || v.Type == bson.TypeNull) && ix.nullsNotDistinct {
+			filter = append(filter, bson.E{Key: f, Value: nil})
+			b.WriteByte(byte(bson.TypeNull))
+			continue
+		}
 		if err != nil || v.Type == bson.TypeNull {
 			return nil, "", false
 		}
