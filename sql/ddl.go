@@ -492,7 +492,7 @@ func (x *exec) createIndex(is *pg.IndexStmt) (*Result, error) {
 	if x.describe {
 		return &Result{Tag: "CREATE INDEX"}, nil
 	}
-	nnd := is.Unique && is.NullsNotDistinct // NULLS NOT DISTINCT: no partial filter leaves NULL keys out
+	nnd := is.Unique && is.NullsNotDistinct          // NULLS NOT DISTINCT: no partial filter leaves NULL keys out
 	t, err := x.lookupTable(is.Relation.Relname, -1) // PostgreSQL's DDL names a missing table without a position
 	if err != nil {
 		return nil, err
