@@ -494,6 +494,14 @@ var compatSteps = []struct{ sql, want string }{
 	{"ALTER TABLE nnd ADD CONSTRAINT nnd_a2 UNIQUE NULLS NOT DISTINCT (a)", "ALTER TABLE"},
 	{"INSERT INTO nnd VALUES (6, NULL, 6, 'r')", "ERROR 23505"},
 	{"DROP TABLE nnd", "DROP TABLE"},
+	// A timestamp's text naming its zone: an abbreviation of PostgreSQL's default set, a zone's name, an offset
+	// with a space; an unknown name is an error (it was read as UTC); a timestamp or date keeps the wall clock.
+	{"SELECT '2024-01-01 12:00:00 EST'::timestamptz, '2024-07-01 12:00:00 pdt'::timestamptz, '2024-01-01 12:00 CET'::timestamptz, '2024-01-01 12:00:00 UTC'::timestamptz, '2024-01-01 12:00:00 +0530'::timestamptz",
+		"2024-01-01 17:00:00+00|2024-07-01 19:00:00+00|2024-01-01 11:00:00+00|2024-01-01 12:00:00+00|2024-01-01 06:30:00+00\nSELECT 1"},
+	{"SELECT '2024-01-01 12:00:00 Europe/Paris'::timestamptz, timestamptz '2024-03-10 02:30 America/New_York'", "2024-01-01 11:00:00+00|2024-03-10 07:30:00+00\nSELECT 1"},
+	{"SELECT '2024-01-01 12:00:00 XYZ'::timestamptz", "ERROR 22007"},
+	{"SELECT '2024-01-01 12:00+02'::timestamp, '2024-01-01 12:00 EST'::timestamp, '2024-01-01 01:00+02'::date, '2024-01-01 23:00 EST'::date",
+		"2024-01-01 12:00:00|2024-01-01 12:00:00|2024-01-01|2024-01-01\nSELECT 1"},
 	{"SELECT pg_typeof(localtimestamp), pg_typeof(current_timestamp), pg_typeof(localtime)", "timestamp without time zone|timestamp with time zone|time without time zone\nSELECT 1"},
 }
 

@@ -631,14 +631,17 @@ func coerce(v any, oid uint32) (any, error) {
 			}
 			return x, nil
 		case string:
-			t, err := parseTime(x)
+			t, _, err := parseTimeRaw(x)
+			if oid != OIDTimestamptz {
+				t = wallClock(t) // a timestamp or date: the wall clock written, whatever zone the text names
+			}
 			if err != nil {
 				var special bool
 				if t, special = specialTime(x, time.Now().UTC().Truncate(time.Millisecond)); !special {
 					return nil, timeInputError(x, oid)
 				}
 			}
-			return coerce(t, oid)
+			return coerce(t.UTC(), oid)
 		}
 		return nil, bad()
 	case OIDTime:
@@ -844,31 +847,76 @@ func jsonTime(t time.Time, oid uint32) string {
 var timeLayouts = []string{
 	time.RFC3339Nano, "2006-01-02 15:04:05.999999999Z07:00", "2006-01-02 15:04:05.999999999Z07",
 	"2006-01-02 15:04:05.999999999", "2006-01-02T15:04:05.999999999", "2006-01-02",
-	"2006-01-02 15:04:05.999999999 Z07:00", "2006-01-02 15:04:05.999999999 Z07", "2006-01-02 15:04:05.999999999 MST",
-	"2006-01-02 15:04Z07:00", "2006-01-02 15:04Z07", "2006-01-02 15:04", "2006-01-02T15:04Z07:00", "2006-01-02T15:04",
+	"2006-01-02 15:04:05.999999999 Z07:00", "2006-01-02 15:04:05.999999999 Z07", "2006-01-02 15:04:05.999999999 Z0700",
+	"2006-01-02 15:04:05.999999999Z0700", "2006-01-02 15:04Z07:00", "2006-01-02 15:04Z07", "2006-01-02 15:04 Z07:00",
+	"2006-01-02 15:04 Z07", "2006-01-02 15:04", "2006-01-02T15:04Z07:00", "2006-01-02T15:04",
 }
 
 // parseTime reads a timestamp as PostgreSQL writes one (UTC when no zone), also with one-digit fields
 // ('2020-1-5 9:30') or as eight digits ('20200105'), which PostgreSQL reads too.
 func parseTime(s string) (time.Time, error) { return parseTimeIn(s, time.UTC) }
 
-// parseTimeIn is parseTime reading a timestamp without an offset as a wall-clock time in loc.
+// parseTimeIn is parseTime reading a timestamp without an offset or zone as a wall-clock time in loc.
 func parseTimeIn(s string, loc *time.Location) (time.Time, error) {
+	t, zoned, err := parseTimeRaw(s)
+	if err != nil {
+		return time.Time{}, err
+	}
+	if !zoned && loc != time.UTC {
+		// A wall clock in loc, one a transition skips or repeats resolved as PostgreSQL does (zonedTime).
+		return fromWall(t, loc), nil
+	}
+	return t.UTC(), nil
+}
+
+// parseTimeRaw reads a timestamp's text: the time as written, in the zone its text names (an offset, one of
+// PostgreSQL's default abbreviations such as EST, or a zone's name such as Europe/Paris; a name that is none is an
+// error, not UTC) or in UTC when it names none, and whether it named one. A timestamp without time zone and a date
+// take its wall clock, whatever zone it names, as PostgreSQL's input does.
+func parseTimeRaw(s string) (time.Time, bool, error) {
 	s = strings.TrimSpace(s)
+	if i := strings.LastIndexByte(s, ' '); i > 0 && isZoneWord(s[i+1:]) {
+		loc, err := zoneOfWord(s[i+1:])
+		if err != nil {
+			return time.Time{}, false, err
+		}
+		wall, zoned, err := parseTimeRaw(s[:i])
+		if err != nil || zoned {
+			return time.Time{}, false, fmt.Errorf("bad time %q", s)
+		}
+		y, mo, d := wall.Date()
+		h, mi, sec := wall.Clock()
+		return zonedTime(y, mo, d, h, mi, sec, wall.Nanosecond(), loc), true, nil
+	}
 	for _, l := range timeLayouts {
-		if t, err := time.ParseInLocation(l, s, loc); err == nil {
-			if loc != time.UTC && !strings.Contains(l, "07") && !strings.Contains(l, "MST") {
-				// A wall clock in loc, one a transition skips or repeats resolved as PostgreSQL does (zonedTime).
-				wall, _ := time.ParseInLocation(l, s, time.UTC)
-				return fromWall(wall, loc), nil
-			}
-			return t.UTC(), nil
+		if t, err := time.ParseInLocation(l, s, time.UTC); err == nil {
+			return t, strings.Contains(l, "07"), nil
 		}
 	}
 	if padded := padDate(s); padded != s {
-		return parseTimeIn(padded, loc)
+		return parseTimeRaw(padded)
 	}
-	return time.Time{}, fmt.Errorf("bad time %q", s)
+	return time.Time{}, false, fmt.Errorf("bad time %q", s)
+}
+
+// isZoneWord reports whether w, the last word of a timestamp's text, names a zone rather than being part of the
+// time: it starts with a letter (EST, UTC, Europe/Paris, Etc/GMT+5).
+func isZoneWord(w string) bool {
+	if w == "" || !(w[0] >= 'a' && w[0] <= 'z' || w[0] >= 'A' && w[0] <= 'Z') {
+		return false
+	}
+	return strings.Trim(w, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/_+-") == ""
+}
+
+// zoneOfWord is the zone a timestamp's text names by an abbreviation of PostgreSQL's default set or a zone's name.
+func zoneOfWord(w string) (*time.Location, error) {
+	if off, ok := zoneAbbrevs[strings.ToUpper(w)]; ok {
+		return time.FixedZone(strings.ToUpper(w), off), nil
+	}
+	if loc, _, ok := loadZone(w); ok {
+		return loc, nil
+	}
+	return nil, fmt.Errorf("unknown time zone %q", w)
 }
 
 // looseDate matches a date with one-digit fields, and a time of day with a one-digit hour after it.
