@@ -850,6 +850,9 @@ var timeLayouts = []string{
 	"2006-01-02 15:04:05.999999999 Z07:00", "2006-01-02 15:04:05.999999999 Z07", "2006-01-02 15:04:05.999999999 Z0700",
 	"2006-01-02 15:04:05.999999999Z0700", "2006-01-02 15:04Z07:00", "2006-01-02 15:04Z07", "2006-01-02 15:04 Z07:00",
 	"2006-01-02 15:04 Z07", "2006-01-02 15:04", "2006-01-02T15:04Z07:00", "2006-01-02T15:04",
+	// Month names, a 12-hour clock, and the postgres DateStyle's own form.
+	"Jan 2 2006", "2 Jan 2006", "January 2, 2006", "Jan 2, 2006", "2006-Jan-02", "2 January 2006",
+	"2006-01-02 3:04 PM", "2006-01-02 3:04:05.999999999 PM", "Mon Jan 02 15:04:05.999999999 2006", "Mon Jan 2 15:04:05.999999999 2006",
 }
 
 // parseTime reads a timestamp as PostgreSQL writes one (UTC when no zone), also with one-digit fields
@@ -902,7 +905,7 @@ func parseTimeRaw(s string) (time.Time, bool, error) {
 // isZoneWord reports whether w, the last word of a timestamp's text, names a zone rather than being part of the
 // time: it starts with a letter (EST, UTC, Europe/Paris, Etc/GMT+5).
 func isZoneWord(w string) bool {
-	if w == "" || !(w[0] >= 'a' && w[0] <= 'z' || w[0] >= 'A' && w[0] <= 'Z') {
+	if w == "" || !(w[0] >= 'a' && w[0] <= 'z' || w[0] >= 'A' && w[0] <= 'Z') || strings.EqualFold(w, "AM") || strings.EqualFold(w, "PM") {
 		return false
 	}
 	return strings.Trim(w, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/_+-") == ""
