@@ -889,13 +889,9 @@ func (x *exec) catalogFunc(name string, args []any) (any, error) {
 		if args[0] == nil || args[len(args)-1] == nil {
 			return nil, nil
 		}
-		r, err := x.regclassOf(args[0])
-		if err != nil {
+		rc, ok, err := x.namedRelation(args[0])
+		if err != nil || !ok {
 			return nil, err
-		}
-		rc, ok := r.(regclass)
-		if !ok || rc.name == "" {
-			return nil, nil
 		}
 		t, err := x.lookupTable(rc.name, 0)
 		if err != nil || !t.declared {

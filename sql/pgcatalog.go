@@ -998,6 +998,17 @@ func (x *exec) regclassOf(v any) (any, error) {
 	return regclass{oid: oid}, nil
 }
 
+// namedRelation reads a catalog function's relation argument (an oid, a regclass or a name): the relation, and
+// false when it names none (an oid no relation has).
+func (x *exec) namedRelation(arg any) (regclass, bool, error) {
+	r, err := x.regclassOf(arg)
+	if err != nil {
+		return regclass{}, false, err
+	}
+	rc, ok := r.(regclass)
+	return rc, ok && rc.name != "", nil
+}
+
 // toRegclass is to_regclass(name): the relation a name names, as a cast to regclass finds it, or NULL when no
 // relation (or schema) has that name; a name that cannot be one is 42602, as in PostgreSQL.
 func (x *exec) toRegclass(name string) (any, error) {

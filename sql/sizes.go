@@ -30,13 +30,9 @@ func (x *exec) relationSize(fn string, args []any) (any, error) {
 				Hint: `Valid fork names are "main", "fsm", "vm", and "init".`}
 		}
 	}
-	r, err := x.regclassOf(args[0])
-	if err != nil {
+	rc, ok, err := x.namedRelation(args[0])
+	if err != nil || !ok {
 		return nil, err
-	}
-	rc, ok := r.(regclass)
-	if !ok || rc.name == "" {
-		return nil, nil
 	}
 	if ix, found, err := x.indexNamed(rc.name); err != nil {
 		return nil, err
