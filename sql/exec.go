@@ -312,7 +312,7 @@ func (x *exec) builtinSettings() map[string]string {
 		"timezone":                      "UTC",
 		"standard_conforming_strings":   "on",
 		"integer_datetimes":             "on",
-		"search_path":                   "public",
+		"search_path":                   `"$user", public`, // PostgreSQL's default; the public schema is the only one
 		"max_identifier_length":         "63",
 		"max_index_keys":                "32", // pgjdbc reads it to list a foreign key's columns
 		"synchronous_commit":            "on", // every commit is durable before it is acknowledged
