@@ -504,6 +504,8 @@ var compatSteps = []struct{ sql, want string }{
 		"2024-01-01 12:00:00|2024-01-01 12:00:00|2024-01-01|2024-01-01\nSELECT 1"},
 	{"SELECT 'Jan 5 2024'::date, '5 Jan 2024'::date, 'January 5, 2024'::date, '2024-Jan-05'::date, '2024-01-05 10:00 PM'::timestamp, '2024-01-05 12:00 AM'::timestamp, 'Fri Jan 05 10:00:00 2024 PST'::timestamptz",
 		"2024-01-05|2024-01-05|2024-01-05|2024-01-05|2024-01-05 22:00:00|2024-01-05 00:00:00|2024-01-05 18:00:00+00\nSELECT 1"},
+	{"SELECT (x).a FROM (SELECT ROW(1, 2) x) s", "ERROR 42703"},
+	{"SELECT (x).f1, (x).f2 FROM (SELECT ROW(1, 2) x) s", "1|2\nSELECT 1"},
 	{"SHOW search_path", "\"$user\", public\nSHOW"},
 	{"SELECT pg_typeof(localtimestamp), pg_typeof(current_timestamp), pg_typeof(localtime)", "timestamp without time zone|timestamp with time zone|time without time zone\nSELECT 1"},
 }

@@ -198,6 +198,15 @@ func (x *exec) eval(n *pg.Node, sc *scope) (any, error) {
 		if _, isArr := v.([]any); isArr && IsVector(x.typeOf(ind.Arg, sc)) {
 			return x.indirectFrom(v, ind.Indirection, sc, 0)
 		}
+		if rec, ok := v.(record); ok && rec.typ != "" && len(ind.Indirection) > 0 {
+			// (t).nope of a table's row: PostgreSQL names it as the column t.nope.
+			if f := ind.Indirection[0].GetString_(); f != nil && !slices.Contains(rec.names, f.Sval) {
+				if cr := ind.Arg.GetColumnRef(); cr != nil && len(cr.Fields) == 1 && cr.Fields[0].GetString_() != nil {
+					return nil, &Error{Code: CodeUndefinedColumn, Message: fmt.Sprintf("column %s.%s does not exist", cr.Fields[0].GetString_().Sval, f.Sval),
+						Position: int(cr.Location) + 1}
+				}
+			}
+		}
 		return x.indirect(v, ind.Indirection, sc)
 	case n.GetList() != nil:
 		return x.evalList(n.GetList().Items, sc)
@@ -1066,7 +1075,12 @@ func (x *exec) indirectFrom(v any, ind []*pg.Node, sc *scope, lower int64) (any,
 				return nil, nil
 			}
 		case i.GetString_() != nil:
-			v = descend(v, []string{i.GetString_().GetSval()})
+			name := i.GetString_().GetSval()
+			if rec, ok := v.(record); ok && !slices.Contains(rec.names, name) && rec.typ == "" {
+				// (ROW(1, 2)).a: PostgreSQL resolves a record's field by name when it plans the statement.
+				return nil, errorf(CodeUndefinedColumn, "could not identify column \"%s\" in record data type", name)
+			}
+			v = descend(v, []string{name})
 		default:
 			return nil, unsupported("this subscript")
 		}
