@@ -1831,6 +1831,9 @@ func exprName(n *pg.Node) string {
 // alike: 42712, table name "t" specified more than once. A source's name is its alias, else its table's or
 // function's name; a JOIN with an alias is that one name. taken are names already in use (an UPDATE's target).
 func uniqueFromNames(items []*pg.Node, taken []string) error {
+	if len(items) == 1 && len(taken) == 0 && items[0].GetJoinExpr() == nil {
+		return nil // one source: nothing to repeat (the common case, without a map)
+	}
 	seen := map[string]bool{}
 	for _, n := range taken {
 		seen[n] = true
