@@ -106,13 +106,17 @@ func (ix *pgIndex) def(pretty bool) string {
 	return b.String()
 }
 
+// served is the storage's name of the index: its own, or for an alias (indexalias.go) that of the index it names.
+func (ix *pgIndex) served() string {
+	if ix.storage == "" && ix.t != nil {
+		return ix.t.Aliases[ix.name].Index
+	}
+	return ix.storage
+}
+
 // predicate is a partial index's WHERE clause as the catalog keeps it, "" for none.
 func (ix *pgIndex) predicate() string {
-	served := ix.storage
-	if served == "" { // an alias: its index's WHERE clause is its own
-		served = ix.t.Aliases[ix.name].Index
-	}
-	return ix.t.Predicates[served]
+	return ix.t.Predicates[ix.served()] // an alias: its index's WHERE clause is its own
 }
 
 // constraintDef is the PRIMARY KEY or UNIQUE constraint the index serves, as pg_get_constraintdef writes it.
@@ -132,11 +136,7 @@ func (ix *pgIndex) constraintDef() string {
 
 // nullsNotDistinct reports whether the index is a unique one made NULLS NOT DISTINCT (pg_index.indnullsnotdistinct).
 func (ix *pgIndex) nullsNotDistinct() bool {
-	served := ix.storage
-	if served == "" {
-		served = ix.t.Aliases[ix.name].Index
-	}
-	return ix.unique && ix.t != nil && slices.Contains(ix.t.NullsNotDistinct, served)
+	return ix.unique && ix.t != nil && slices.Contains(ix.t.NullsNotDistinct, ix.served())
 }
 
 // pgIndexes lists the indexes of the database's declared tables, numbered from indexOIDBase; a statement lists

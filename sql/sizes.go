@@ -44,7 +44,7 @@ func (x *exec) relationSize(fn string, args []any) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		return sizes[x.indexStorage(ix)], nil
+		return sizes[ix.served()], nil
 	}
 	t, err := x.lookupTable(rc.name, 0)
 	if err != nil {
@@ -68,17 +68,6 @@ func (x *exec) relationSize(fn string, args []any) (any, error) {
 		return data + indexes, nil
 	}
 	return data, nil
-}
-
-// indexStorage is the storage's name of an index of the catalog: its own, or for an alias (indexalias.go) that
-// of the index it names.
-func (x *exec) indexStorage(ix pgIndex) string {
-	if ix.storage == "" {
-		if a, ok := ix.t.Aliases[ix.name]; ok {
-			return a.Index
-		}
-	}
-	return ix.storage
 }
 
 // databaseSize is pg_database_size(name or oid): the total size of the database's collections, documents and

@@ -82,8 +82,10 @@ func (x *exec) typesChecked(gen uint64, ok bool) {
 }
 
 // checkTypes fails, as PostgreSQL does before reading a row, on an arithmetic operator between a number and a
-// string or two strings, on || between two values neither of which is a string, an array or a document, and on
-// a string function given a number, boolean or date. Subqueries check their own.
+// string or two strings, on || between two values neither of which is a string, an array or a document, on a
+// comparison between values of different kinds (compareKind), on a window function without OVER, on an aggregate
+// given a type it does not take (checkAggregateArg), and on a string function given a number, boolean or date.
+// Subqueries check their own.
 func (x *exec) checkTypes(n *pg.Node, sc *scope) error {
 	if x.typesPassed() {
 		return nil
