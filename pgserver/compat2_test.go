@@ -508,6 +508,13 @@ var compatSteps = []struct{ sql, want string }{
 	{"SELECT (x).f1, (x).f2 FROM (SELECT ROW(1, 2) x) s", "1|2\nSELECT 1"},
 	{"SHOW search_path", "\"$user\", public\nSHOW"},
 	{"SELECT pg_typeof(localtimestamp), pg_typeof(current_timestamp), pg_typeof(localtime)", "timestamp without time zone|timestamp with time zone|time without time zone\nSELECT 1"},
+	// Text in a to_char number template goes beside the pattern character it follows, the sign just before the
+	// first digit; a quoted string is text, and FM drops the padding only.
+	{`SELECT to_char(5, '$999'), to_char(-5, '$999'), to_char(5, '999%'), to_char(-1234.5, '$9,999.99'), to_char(-1234.567, 'FM$9G999D00'), to_char(5, '"USD "999'), to_char(12, '9x9x9')`,
+		"$   5|$  -5|   5%|$-1,234.50|$-1,234.57|USD    5| x 1x2\nSELECT 1"},
+	{`SELECT to_char(-5, 'MI9$99'), to_char(-5, 'PL9$99'), to_char(-5, '9$99PR'), to_char(5, '999PR x'), to_char(-0.25, 'FM990.00" %"'), to_char(123456, '999 999'), to_char(-12.3, 'S99.9x')`,
+		"- $ 5|  $ -5| $ <5>|   5  x|-0.25 %| 123 456|-12.3x\nSELECT 1"},
+	{"SELECT array_cat('{1}', '{2}'), pg_typeof(array_cat('{1}', '{2}'))", "{1,2}|text[]\nSELECT 1"},
 }
 
 // hintSteps: a misspelt column's error hints at the nearest columns, as PostgreSQL's does.

@@ -123,6 +123,14 @@ func (x *exec) evalFunc(f *pg.FuncCall, sc *scope) (any, error) {
 		if args[0], args[1], err = x.arrayLiteralOperands(args[0], args[1], f.Args[0], f.Args[1], sc); err != nil {
 			return nil, err
 		}
+		// Two untyped literals are text arrays: array_cat('{1}', '{2}') is {1,2}.
+		for i := range args {
+			if isStringLiteral(f.Args[0]) && isStringLiteral(f.Args[1]) && args[i] != nil {
+				if args[i], err = coerce(args[i], OIDTextArray); err != nil {
+					return nil, atLiteral(err, f.Args[i])
+				}
+			}
+		}
 	}
 	textual := name == "concat" || name == "concat_ws" || name == "format"
 	for i, a := range args {

@@ -647,7 +647,11 @@ func (x *exec) funcType(f *pg.FuncCall, sc *scope) uint32 {
 			}
 		}
 		switch {
-		case name == "mod" || name == "array_cat" || name == "gcd" || name == "lcm":
+		case name == "array_cat" && len(f.Args) == 2 && isStringLiteral(f.Args[0]) && isStringLiteral(f.Args[1]):
+			return OIDTextArray // two untyped literals are text arrays
+		case name == "array_cat":
+			return x.firstType(f.Args, sc)
+		case name == "mod" || name == "gcd" || name == "lcm":
 			return x.firstType(f.Args, sc)
 		case bt.result == OIDFloat8 && arg0 == OIDNumeric && name != "date_part" && mathTypes[name].result != OIDFloat8 &&
 			name != "degrees" && name != "radians" && name != "cbrt":

@@ -2,6 +2,7 @@ package sql
 
 import (
 	"github.com/cockroachdb/apd/v3"
+	"unicode/utf8"
 
 	"fmt"
 	"math"
@@ -214,6 +215,10 @@ func ordinal(n int, upper bool) string {
 // character is the sign (a space for a positive number), as in PostgreSQL; a number too wide for the pattern
 // prints as #s in its digits' places.
 func formatNumber(v any, f string) (any, error) {
+	f, lits, err := numberTemplate(f)
+	if err != nil {
+		return nil, err
+	}
 	fm := strings.HasPrefix(f, "FM")
 	f = strings.TrimPrefix(f, "FM")
 	var lead, trail string
@@ -236,6 +241,9 @@ func formatNumber(v any, f string) (any, error) {
 		if fm {
 			return nil, &Error{Code: CodeSyntaxError, Message: `"EEEE" is incompatible with other formats`,
 				Detail: `"EEEE" may only be used together with digit and decimal point patterns.`}
+		}
+		if len(lits) > 0 {
+			return nil, unsupported("text in a to_char number format with EEEE")
 		}
 		_, frac, _ := strings.Cut(mant, ".")
 		x, ok := toFloat(numeric(v))
@@ -294,6 +302,7 @@ func formatNumber(v any, f string) (any, error) {
 	} else {
 		s = numberDigits(whole, frac, intPart, fracPart, hasPoint, fm)
 	}
+	pad := len(s) - len(strings.TrimLeft(s, " ")) // the padding before the number's first character
 	neg := x < 0
 	pick := func(ifNeg, ifNot string) string {
 		if neg {
@@ -328,10 +337,120 @@ func formatNumber(v any, f string) (any, error) {
 	default:
 		s = beside(pick("-", " "))
 	}
-	if fm {
-		s = strings.ReplaceAll(s, " ", "") // FM pads nothing
+	// Where the literal text goes: beside the pattern character it follows in the template, after the characters
+	// the sign put before it (one at the start for a leading MI, SG or PL, one just before the first digit for
+	// the signs written beside the number).
+	prefix, besideAt := 0, -1
+	switch {
+	case lead == "MI" || lead == "SG":
+		prefix = 1
+	case lead == "PL":
+		prefix, besideAt = 1, pad
+	case lead == "S" || trail == "PL" || trail == "PR" || lead == "" && trail == "":
+		besideAt = pad
 	}
-	return s, nil
+	return placeLiterals(s, lits, prefix, besideAt, fm), nil
+}
+
+// numLiteral is text in a to_char number template that is not a pattern: any character that is not one (a $,
+// a %, a space), a double-quoted string or \" for a quote. at is the number of digit-layout characters (9, 0,
+// ., D, ",", G) before it, first whether no pattern is, end whether a sign after the digits is.
+type numLiteral struct {
+	text       string
+	at         int
+	first, end bool
+}
+
+// numberTemplate splits a to_char number template into its patterns, in upper case with FM first, and its
+// literal text, as PostgreSQL's NUM_processor reads it. The patterns PostgreSQL has and Concord does not (B, C,
+// L, RN, SP, TH, V) are refused.
+func numberTemplate(f string) (string, []numLiteral, error) {
+	var core strings.Builder
+	var lits []numLiteral
+	fm, at, first, end := false, 0, true, false
+	lit := func(t string) {
+		if n := len(lits); n > 0 && lits[n-1].at == at && lits[n-1].first == first && lits[n-1].end == end {
+			lits[n-1].text += t
+			return
+		}
+		lits = append(lits, numLiteral{text: t, at: at, first: first, end: end})
+	}
+	for i := 0; i < len(f); {
+		rest := strings.ToUpper(f[i:])
+		switch {
+		case strings.HasPrefix(rest, "FM"):
+			fm, i = true, i+2
+		case strings.HasPrefix(rest, "EEEE"):
+			core.WriteString("EEEE")
+			first, i = false, i+4
+		case strings.HasPrefix(rest, "MI") || strings.HasPrefix(rest, "PL") || strings.HasPrefix(rest, "PR") || strings.HasPrefix(rest, "SG"):
+			core.WriteString(rest[:2])
+			first, end, i = false, at > 0, i+2
+		case strings.HasPrefix(rest, "RN") || strings.HasPrefix(rest, "SP") || strings.HasPrefix(rest, "TH"):
+			return "", nil, unsupported("the to_char number pattern " + rest[:2] + " (Concord has 9, 0, ., D, ,, G, FM, S, MI, PL, SG, PR and EEEE)")
+		case strings.ContainsRune("90.,DGS", rune(rest[0])):
+			core.WriteByte(rest[0])
+			if rest[0] != 'S' {
+				at++
+			}
+			first, end, i = false, rest[0] == 'S' && at > 0, i+1
+		case strings.ContainsRune("BCELV", rune(rest[0])):
+			return "", nil, unsupported("the to_char number pattern " + rest[:1] + " (Concord has 9, 0, ., D, ,, G, FM, S, MI, PL, SG, PR and EEEE)")
+		case f[i] == '"':
+			end := strings.IndexByte(f[i+1:], '"')
+			if end < 0 {
+				lit(f[i+1:])
+				i = len(f)
+				break
+			}
+			lit(f[i+1 : i+1+end])
+			i += end + 2
+		case strings.HasPrefix(f[i:], `\"`):
+			lit(`"`)
+			i += 2
+		default:
+			_, size := utf8.DecodeRuneInString(f[i:])
+			lit(f[i : i+size])
+			i += size
+		}
+	}
+	out := core.String()
+	if fm {
+		out = "FM" + out
+	}
+	return out, lits, nil
+}
+
+// placeLiterals puts a number template's literal text into s, the number formatted by its patterns, with prefix
+// characters of sign before its first pattern character and one just before pattern character besideAt (none
+// when it is negative); FM drops the padding, not the literal text.
+func placeLiterals(s string, lits []numLiteral, prefix, besideAt int, fm bool) string {
+	var b strings.Builder
+	pos := 0
+	emit := func(to int) {
+		part := s[pos:to]
+		if fm {
+			part = strings.ReplaceAll(part, " ", "") // FM pads nothing
+		}
+		b.WriteString(part)
+		pos = to
+	}
+	for _, l := range lits {
+		cut := prefix + l.at
+		if besideAt >= 0 && l.at > besideAt {
+			cut++
+		}
+		switch {
+		case l.first:
+			cut = 0
+		case l.end:
+			cut = len(s)
+		}
+		emit(min(max(cut, pos), len(s)))
+		b.WriteString(l.text)
+	}
+	emit(len(s))
+	return b.String()
 }
 
 // numberDigits lays out a number's whole and fractional digits in a pattern's integer and fractional parts (see
