@@ -515,6 +515,20 @@ var compatSteps = []struct{ sql, want string }{
 	{`SELECT to_char(-5, 'MI9$99'), to_char(-5, 'PL9$99'), to_char(-5, '9$99PR'), to_char(5, '999PR x'), to_char(-0.25, 'FM990.00" %"'), to_char(123456, '999 999'), to_char(-12.3, 'S99.9x')`,
 		"- $ 5|  $ -5| $ <5>|   5  x|-0.25 %| 123 456|-12.3x\nSELECT 1"},
 	{"SELECT array_cat('{1}', '{2}'), pg_typeof(array_cat('{1}', '{2}'))", "{1,2}|text[]\nSELECT 1"},
+	// Hypothetical-set aggregates: the rank a row with these keys would have among the group's rows.
+	{"CREATE TABLE hyp (id int PRIMARY KEY, dept text, salary numeric, mgr int)", "CREATE TABLE"},
+	{"INSERT INTO hyp VALUES (1, 'eng', 100.5, NULL), (2, 'eng', 90, 1), (3, 'ops', 70, 1), (4, 'ops', 80, 3), (5, 'ops', 80, 1), (6, 'eng', 95, 2)", "INSERT 0 6"},
+	{"SELECT rank(85) WITHIN GROUP (ORDER BY salary), dense_rank(85) WITHIN GROUP (ORDER BY salary DESC), percent_rank(85) WITHIN GROUP (ORDER BY salary), cume_dist(85) WITHIN GROUP (ORDER BY salary) FROM hyp",
+		"4|4|0.5|0.5714285714285714\nSELECT 1"},
+	{"SELECT dept, rank(80) WITHIN GROUP (ORDER BY salary), dense_rank(95) WITHIN GROUP (ORDER BY salary), cume_dist(80) WITHIN GROUP (ORDER BY salary), percent_rank('90') WITHIN GROUP (ORDER BY salary) FROM hyp GROUP BY dept ORDER BY dept",
+		"eng|1|2|0.25|0\nops|2|3|1|1\nSELECT 2"},
+	{"SELECT rank(NULL) WITHIN GROUP (ORDER BY mgr), rank(NULL) WITHIN GROUP (ORDER BY mgr NULLS FIRST), rank(2, 90) WITHIN GROUP (ORDER BY mgr DESC, salary), rank(1) WITHIN GROUP (ORDER BY salary) FILTER (WHERE dept = 'eng') FROM hyp",
+		"6|1|3|1\nSELECT 1"},
+	{"SELECT pg_typeof(rank(1) WITHIN GROUP (ORDER BY id)), pg_typeof(cume_dist(1) WITHIN GROUP (ORDER BY id)), percent_rank(1) WITHIN GROUP (ORDER BY id) FROM hyp WHERE false", "bigint|double precision|0\nSELECT 1"},
+	{"SELECT rank(1, 2) WITHIN GROUP (ORDER BY id) FROM hyp", "ERROR 42883"},
+	{"SELECT rank(1) FROM hyp", "ERROR 42809"},
+	{"SELECT rank(1) WITHIN GROUP (ORDER BY id) OVER () FROM hyp", "ERROR 0A000"},
+	{"DROP TABLE hyp", "DROP TABLE"},
 }
 
 // hintSteps: a misspelt column's error hints at the nearest columns, as PostgreSQL's does.

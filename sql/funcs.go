@@ -39,7 +39,19 @@ var aggregates = map[string]bool{
 }
 
 // isAggregate reports whether a call is an aggregate (not a window call).
-func isAggregate(f *pg.FuncCall) bool { return f.Over == nil && aggregates[funcName(f)] }
+func isAggregate(f *pg.FuncCall) bool {
+	return f.Over == nil && (aggregates[funcName(f)] || isHypothetical(f))
+}
+
+// hypotheticalSet are the hypothetical-set aggregates: rank(args) WITHIN GROUP (ORDER BY keys) is the rank a row
+// with the keys args would have among the group's rows.
+var hypotheticalSet = map[string]bool{"rank": true, "dense_rank": true, "percent_rank": true, "cume_dist": true}
+
+// isHypothetical reports whether f is a hypothetical-set aggregate's call (the window functions of the same names
+// have OVER and no WITHIN GROUP).
+func isHypothetical(f *pg.FuncCall) bool {
+	return f.Over == nil && f.AggWithinGroup && len(f.Funcname) == 1 && hypotheticalSet[funcName(f)]
+}
 
 func (x *exec) evalFunc(f *pg.FuncCall, sc *scope) (any, error) {
 	if v, ok := x.srfValue[f]; ok {
@@ -56,7 +68,7 @@ func (x *exec) evalFunc(f *pg.FuncCall, sc *scope) (any, error) {
 		// GROUP BY, an aggregate's argument, a statement other than SELECT) PostgreSQL refuses them too.
 		return nil, &Error{Code: CodeWindowingError, Message: "window functions are not allowed here", Position: int(f.Location) + 1}
 	}
-	if aggregates[name] {
+	if aggregates[name] || isHypothetical(f) {
 		for s := sc; s != nil; s = s.outer {
 			if s.group != nil {
 				return x.aggregate(f, name, s)
@@ -1157,6 +1169,9 @@ func (x *exec) aggregate(f *pg.FuncCall, name string, sc *scope) (any, error) {
 	for i := range order {
 		order[i] = i
 	}
+	if isHypothetical(f) {
+		return x.hypothetical(f, name, sc)
+	}
 	ordered := orderedSetAggregates[name]
 	if ordered {
 		if err := checkOrderedSet(f, name); err != nil {
@@ -1516,6 +1531,86 @@ func checkOrderedSet(f *pg.FuncCall, name string) error {
 			name, name, map[bool]string{true: "fraction", false: ""}[direct == 1])
 	}
 	return nil
+}
+
+// hypothetical is a hypothetical-set aggregate over sc's group: the rank (rank, dense_rank), relative rank
+// (percent_rank) or cumulative distribution (cume_dist) that a row whose ORDER BY keys are the call's arguments
+// would have among the group's rows (those FILTER keeps), in that order, NULLs included, as PostgreSQL's.
+func (x *exec) hypothetical(f *pg.FuncCall, name string, sc *scope) (any, error) {
+	if len(f.Args) != len(f.AggOrder) {
+		var types []string
+		for _, a := range f.Args {
+			types = append(types, TypeName(x.typeOf(a, sc)))
+		}
+		for _, o := range f.AggOrder {
+			types = append(types, TypeName(x.typeOf(o.GetSortBy().Node, sc)))
+		}
+		return nil, &Error{Code: CodeUndefinedFunction, Position: int(f.Location) + 1,
+			Message: fmt.Sprintf("function %s(%s) does not exist", name, strings.Join(types, ", ")),
+			Hint: fmt.Sprintf("To use the hypothetical-set aggregate %s, the number of hypothetical direct arguments (here %d) must match the number of ordering columns (here %d).",
+				name, len(f.Args), len(f.AggOrder))}
+	}
+	if err := checkSortOperators(f.AggOrder); err != nil {
+		return nil, err
+	}
+	hyp := make([]any, len(f.Args))
+	for i, a := range f.Args {
+		v, err := x.eval(a, sc)
+		if err != nil {
+			return nil, err
+		}
+		if isStringLiteral(a) && v != nil {
+			// An untyped literal is read as its key's type: rank('85') WITHIN GROUP (ORDER BY salary).
+			if v, err = coerce(v, x.typeOf(f.AggOrder[i].GetSortBy().Node, sc)); err != nil {
+				return nil, atLiteral(err, a)
+			}
+		}
+		hyp[i] = v
+	}
+	var before, peers int         // rows sorting before the hypothetical one, and its peers
+	distinct := map[string]bool{} // the distinct keys sorting before it, for dense_rank
+	n := 0
+	for i, row := range sc.group {
+		rs := &scope{cols: sc.cols, row: row, outer: sc.outer, window: sc.window, rowIdx: i}
+		if f.AggFilter != nil {
+			ok, err := x.eval(f.AggFilter, rs)
+			if err != nil {
+				return nil, err
+			}
+			if !truthy(ok) {
+				continue
+			}
+		}
+		key := make([]any, len(f.AggOrder))
+		for j, o := range f.AggOrder {
+			v, err := x.eval(o.GetSortBy().Node, rs)
+			if err != nil {
+				return nil, err
+			}
+			key[j] = v
+		}
+		n++
+		switch {
+		case lessKeys(key, hyp, f.AggOrder):
+			before++
+			distinct[groupKey(key)] = true
+		case !lessKeys(hyp, key, f.AggOrder):
+			peers++
+		}
+	}
+	switch name {
+	case "rank":
+		return int64(before + 1), nil
+	case "dense_rank":
+		return int64(len(distinct) + 1), nil
+	case "percent_rank":
+		if n == 0 {
+			return 0.0, nil
+		}
+		return float64(before) / float64(n), nil
+	default: // cume_dist
+		return float64(before+peers+1) / float64(n+1), nil
+	}
 }
 
 // orderedSetResult is percentile_cont, percentile_disc or mode of vals, the group's values in order.

@@ -107,8 +107,21 @@ func (x *exec) checkTypes(n *pg.Node, sc *scope) error {
 			bad = x.checkOperator(m.GetAExpr(), sc)
 		case m.GetFuncCall() != nil:
 			f := m.GetFuncCall()
-			if name := funcName(f); pureWindow[name] && f.Over == nil && len(f.Funcname) == 1 {
-				if (name == "rank" || name == "dense_rank" || name == "percent_rank" || name == "cume_dist") && (f.AggWithinGroup || len(f.Args) > 0) {
+			name := funcName(f)
+			ordered := len(f.Funcname) == 1 && (hypotheticalSet[name] && (f.AggWithinGroup || len(f.Args) > 0) || orderedSetAggregates[name])
+			switch {
+			case ordered && f.Over != nil && f.AggWithinGroup:
+				bad = &Error{Code: CodeFeatureNotSupported, Message: "OVER is not supported for ordered-set aggregate " + name,
+					Position: int(f.Location) + 1}
+			case ordered && hypotheticalSet[name] && !f.AggWithinGroup && f.Over == nil:
+				bad = &Error{Code: CodeWrongObjectType, Message: "WITHIN GROUP is required for ordered-set aggregate " + name,
+					Position: int(f.Location) + 1}
+			}
+			if bad != nil {
+				break
+			}
+			if pureWindow[name] && f.Over == nil && len(f.Funcname) == 1 {
+				if hypotheticalSet[name] && f.AggWithinGroup {
 					break // the hypothetical-set aggregate of the name (rank(3) WITHIN GROUP (ORDER BY x))
 				}
 				bad = &Error{Code: CodeWrongObjectType, Message: fmt.Sprintf("window function %s requires an OVER clause", name),

@@ -228,6 +228,10 @@ func (x *exec) windows(sel *pg.SelectStmt, targets []*pg.Node, n int, scopeOf fu
 	out := map[*pg.FuncCall][]any{}
 	for _, f := range calls {
 		name := funcName(f)
+		if f.AggWithinGroup {
+			return nil, &Error{Code: CodeFeatureNotSupported, Message: "OVER is not supported for ordered-set aggregate " + name,
+				Position: int(f.Location) + 1}
+		}
 		if _, ok := windowArity[name]; !ok {
 			if aggregates[name] {
 				return nil, unsupported("aggregate " + name + " as a window function")
