@@ -529,6 +529,25 @@ var compatSteps = []struct{ sql, want string }{
 	{"SELECT rank(1) FROM hyp", "ERROR 42809"},
 	{"SELECT rank(1) WITHIN GROUP (ORDER BY id) OVER () FROM hyp", "ERROR 0A000"},
 	{"DROP TABLE hyp", "DROP TABLE"},
+	// A recursive WITH query's SEARCH and CYCLE clauses: the added sequence, mark and path columns, and a row that
+	// closes a cycle kept but not expanded (it used to be ignored, and the query ran until its row limit).
+	{"CREATE TABLE edges (a int, b int)", "CREATE TABLE"},
+	{"INSERT INTO edges VALUES (1, 2), (2, 3), (3, 1), (3, 4)", "INSERT 0 4"},
+	{"WITH RECURSIVE g(a, b) AS (SELECT a, b FROM edges WHERE a = 1 UNION ALL SELECT e.a, e.b FROM edges e JOIN g ON e.a = g.b) SEARCH DEPTH FIRST BY a SET o CYCLE a SET c USING p SELECT * FROM g ORDER BY o, b",
+		"1|2|{(1)}|f|{(1)}\n2|3|{(1),(2)}|f|{(1),(2)}\n3|1|{(1),(2),(3)}|f|{(1),(2),(3)}\n3|4|{(1),(2),(3)}|f|{(1),(2),(3)}\n1|2|{(1),(2),(3),(1)}|t|{(1),(2),(3),(1)}\nSELECT 5"},
+	{"WITH RECURSIVE g AS (SELECT a, b FROM edges WHERE a = 1 UNION ALL SELECT e.a, e.b FROM edges e, g x WHERE e.a = x.b) CYCLE a, b SET c TO 'Y' DEFAULT 'N' USING p SELECT a, b, c, p, pg_typeof(p) FROM g ORDER BY p",
+		`1|2|N|{"(1,2)"}|record[]` + "\n" + `2|3|N|{"(1,2)","(2,3)"}|record[]` + "\n" + `3|1|N|{"(1,2)","(2,3)","(3,1)"}|record[]` + "\n" + `1|2|Y|{"(1,2)","(2,3)","(3,1)","(1,2)"}|record[]` + "\n" + `3|4|N|{"(1,2)","(2,3)","(3,4)"}|record[]` + "\nSELECT 5"},
+	{"WITH RECURSIVE g AS (SELECT a, b FROM edges WHERE a = 1 UNION ALL SELECT e.a, e.b FROM edges e JOIN g x ON e.a = x.b) SEARCH BREADTH FIRST BY b, a SET o CYCLE a SET c USING p SELECT a, b, o FROM g ORDER BY o",
+		"1|2|(0,2,1)\n2|3|(1,3,2)\n3|1|(2,1,3)\n3|4|(2,4,3)\n1|2|(3,2,1)\nSELECT 5"},
+	{"WITH RECURSIVE g AS (SELECT a, b FROM edges WHERE a = 1 UNION ALL SELECT e.a, e.b FROM edges e JOIN g x ON e.a = x.b WHERE x.c = 0) CYCLE a SET c TO 1 DEFAULT 0 USING p SELECT a, c, pg_typeof(c) FROM g",
+		"1|0|integer\n2|0|integer\n3|0|integer\n3|0|integer\n1|1|integer\nSELECT 5"},
+	{"WITH RECURSIVE g AS (SELECT a, b FROM edges UNION ALL SELECT e.a, e.b FROM edges e JOIN g x ON e.a = x.b) SEARCH BREADTH FIRST BY z SET o SELECT * FROM g", "ERROR 42601"},
+	{"WITH RECURSIVE g AS (SELECT a, b FROM edges UNION ALL SELECT e.a, e.b FROM edges e JOIN g x ON e.a = x.b) CYCLE a SET a USING p SELECT * FROM g", "ERROR 42601"},
+	{"WITH RECURSIVE g AS (SELECT a, b FROM edges UNION ALL SELECT e.a, e.b FROM edges e JOIN g x ON e.a = x.b) CYCLE a SET c USING c SELECT * FROM g", "ERROR 42601"},
+	{"WITH RECURSIVE g AS (SELECT a, b FROM edges UNION ALL SELECT e.a, e.b FROM edges e JOIN g x ON e.a = x.b) SEARCH DEPTH FIRST BY a, a SET o CYCLE a SET c USING p SELECT * FROM g", "ERROR 42701"},
+	{"WITH RECURSIVE g AS (SELECT a, b FROM edges UNION ALL SELECT e.a, e.b FROM edges e JOIN g x ON e.a = x.b) CYCLE a SET c TO 1 DEFAULT 'x' USING p SELECT * FROM g", "ERROR 22P02"},
+	{"WITH g AS (SELECT 1 a) SEARCH DEPTH FIRST BY a SET o SELECT * FROM g", "ERROR 42601"},
+	{"DROP TABLE edges", "DROP TABLE"},
 }
 
 // hintSteps: a misspelt column's error hints at the nearest columns, as PostgreSQL's does.

@@ -1767,6 +1767,18 @@ func compare(a, b any) (int, bool) {
 			c, s := compare(b, a)
 			return -c, s
 		}
+	case record:
+		// Field by field, a NULL after any value, as PostgreSQL's btree order of records (SEARCH's sequences).
+		y, ok := b.(record)
+		if !ok {
+			return 0, false
+		}
+		for i := 0; i < len(x.vals) && i < len(y.vals); i++ {
+			if c, ok := compare(x.vals[i], y.vals[i]); !ok || c != 0 {
+				return c, ok
+			}
+		}
+		return cmp3(len(x.vals) < len(y.vals), len(x.vals) > len(y.vals)), true
 	case []any:
 		y, ok := b.([]any)
 		if !ok {

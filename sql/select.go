@@ -50,6 +50,8 @@ func (x *exec) withCTEs(w *pg.WithClause, outer *scope) (pop func(), err error) 
 		switch {
 		case w.Recursive && isRecursive(cte):
 			rel, err = x.recursiveCTE(cte, frame, outer)
+		case cte.SearchClause != nil || cte.CycleClause != nil:
+			err = &Error{Code: CodeSyntaxError, Message: "WITH query is not recursive", Position: int(cte.Location) + 1}
 		case q.GetSelectStmt() != nil:
 			rel, err = x.selectRows(q.GetSelectStmt(), outer, -1)
 		case q.GetInsertStmt() != nil:
@@ -118,6 +120,30 @@ func (x *exec) recursiveCTE(cte *pg.CommonTableExpr, frame map[string]*relation,
 	if err != nil {
 		return nil, err
 	}
+	step, n := sel.Rarg, len(base.visible(""))
+	var ext *cteExtras // SEARCH and CYCLE (ctesearch.go)
+	if cte.SearchClause != nil || cte.CycleClause != nil {
+		cols, rows := resultOf(base)
+		names, oids := make([]string, len(cols)), make([]uint32, len(cols))
+		base = &relation{rows: make([][]any, len(rows))}
+		for i, c := range cols {
+			names[i], oids[i] = c.Name, c.OID
+			if i < len(cte.Aliascolnames) {
+				names[i] = cte.Aliascolnames[i].GetString_().GetSval()
+			}
+			base.cols = append(base.cols, relCol{name: c.Name, oid: c.OID, typmod: c.TypMod, scale: c.Scale})
+		}
+		if ext, err = x.newCTEExtras(cte, names, oids, outer); err != nil {
+			return nil, err
+		}
+		if step, err = ext.withParent(step, cte.Ctename); err != nil {
+			return nil, err
+		}
+		for i, r := range rows {
+			base.rows[i] = ext.extend(r, n, nil)
+		}
+		base.cols = append(base.cols, ext.cols()...)
+	}
 	seen := map[string]bool{}
 	fresh := func(rows [][]any) [][]any {
 		if sel.All {
@@ -138,15 +164,26 @@ func (x *exec) recursiveCTE(cte *pg.CommonTableExpr, frame map[string]*relation,
 		if err := x.ctx.Err(); err != nil {
 			return nil, err
 		}
+		if ext != nil {
+			work = slices.DeleteFunc(slices.Clone(work), func(r []any) bool { return !ext.expands(r, n) })
+			if len(work) == 0 {
+				break
+			}
+		}
 		frame[cte.Ctename] = nameCTE(cte, &relation{cols: base.cols, rows: work})
-		step, err := x.selectRows(sel.Rarg, outer, -1)
+		stepRel, err := x.selectRows(step, outer, -1)
 		if err != nil {
 			return nil, err
 		}
-		if len(step.visible("")) != len(base.visible("")) {
+		if len(stepRel.visible("")) != len(base.visible("")) {
 			return nil, errorf(CodeSyntaxError, "each UNION query must have the same number of columns")
 		}
-		_, rows := resultOf(step)
+		_, rows := resultOf(stepRel)
+		if ext != nil {
+			for i, r := range rows {
+				rows[i] = ext.extend(r, n, r[n:])
+			}
+		}
 		work = fresh(rows)
 		all.rows = append(all.rows, work...)
 		if len(all.rows) > maxRecursiveRows {
@@ -156,7 +193,7 @@ func (x *exec) recursiveCTE(cte *pg.CommonTableExpr, frame map[string]*relation,
 	if x.describe {
 		// Type the step too (its parameters), against the base's columns.
 		frame[cte.Ctename] = nameCTE(cte, &relation{cols: base.cols})
-		if _, err := x.selectRows(sel.Rarg, outer, -1); err != nil {
+		if _, err := x.selectRows(step, outer, -1); err != nil {
 			return nil, err
 		}
 	}
