@@ -248,6 +248,7 @@ func TestCompare_Concord(t *testing.T) {
 	runDateFn(t, "concord", c)
 	runArrayFn(t, "concord", c)
 	runCTAS(t, "concord", c)
+	runInet(t, "concord", c)
 	runActivity(t, "concord", url)
 }
 
@@ -339,6 +340,7 @@ func TestCompare_PostgreSQL(t *testing.T) {
 	runDateFn(t, "postgresql", c)
 	runArrayFn(t, "postgresql", c)
 	runCTAS(t, "postgresql", c)
+	runInet(t, "postgresql", c)
 	runActivity(t, "postgresql", url)
 }
 

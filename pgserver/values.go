@@ -92,6 +92,11 @@ func normalize(v any) any {
 		return sql.Bytea(x)
 	case [16]byte: // a binary uuid
 		return pgtype.UUID{Bytes: x, Valid: true}.String()
+	case netip.Prefix: // a binary inet or cidr: its text, which package sql reads as the parameter's type
+		if x.Bits() == x.Addr().BitLen() {
+			return x.Addr().String()
+		}
+		return x.String()
 	case map[string]any:
 		return fmt.Sprint(x)
 	}
@@ -226,6 +231,32 @@ func appendValue(m *pgtype.Map, buf []byte, v any, oid uint32, typmod int32, for
 		if b, ok := sql.UUIDBytes(v); ok {
 			v = pgtype.UUID{Bytes: b, Valid: true}
 		}
+	case sql.OIDInet, sql.OIDCidr:
+		if p, ok := sql.InetPrefix(v); ok {
+			if format == 0 {
+				return sql.AppendText(buf, v), nil
+			}
+			v = p
+		}
+		if s, ok := v.(string); ok {
+			if format == 0 {
+				return append(buf, s...), nil
+			}
+			if a, err := netip.ParseAddr(s); err == nil {
+				v = netip.PrefixFrom(a, a.BitLen()) // an address is a network of one
+			}
+		}
+	case sql.OIDInetArray, sql.OIDCidrArray:
+		if a, ok := v.([]any); ok {
+			out := make([]any, len(a))
+			for i, e := range a {
+				out[i] = e
+				if p, ok := sql.InetPrefix(e); ok {
+					out[i] = p
+				}
+			}
+			v = out
+		}
 	case sql.OIDUUIDArray:
 		if a, ok := v.([]any); ok {
 			out := make([]any, len(a))
@@ -248,15 +279,6 @@ func appendValue(m *pgtype.Map, buf []byte, v any, oid uint32, typmod int32, for
 	case sql.OIDInt2:
 		if n, ok := v.(int64); ok && n >= math.MinInt16 && n <= math.MaxInt16 {
 			v = int16(n)
-		}
-	case sql.OIDInet:
-		if s, ok := v.(string); ok {
-			if format == 0 {
-				return append(buf, s...), nil
-			}
-			if a, err := netip.ParseAddr(s); err == nil {
-				v = netip.PrefixFrom(a, a.BitLen()) // an address is a network of one
-			}
 		}
 	}
 	if a, ok := v.([]any); ok {

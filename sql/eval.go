@@ -381,6 +381,9 @@ func (x *exec) evalAExpr(a *pg.A_Expr, sc *scope) (any, error) {
 				if i, ok := numeric(r).(int64); ok {
 					return ^i, nil
 				}
+				if in, ok := r.(inetValue); ok {
+					return notInet(in), nil
+				}
 			}
 			return nil, unsupported("prefix operator " + op)
 		}
@@ -1214,12 +1217,18 @@ func binaryOp(op string, l, r any) (any, error) {
 	if l == nil || r == nil {
 		return nil, nil
 	}
+	if v, ok, err := inetOperator(op, l, r); ok {
+		return v, err
+	}
 	switch op {
 	case "=", "<>", "!=", "<", ">", "<=", ">=":
 		if err := enumOperands(&l, &r); err != nil {
 			return nil, err // a string that is no label of the other side's enum type: 22P02
 		}
 		if err := uuidOperands(&l, &r); err != nil {
+			return nil, err
+		}
+		if err := inetOperands(&l, &r); err != nil {
 			return nil, err
 		}
 		if lr, isRec := l.(record); isRec {
@@ -1662,6 +1671,17 @@ func compare(a, b any) (int, bool) {
 	}
 	if eb, ok := b.(enumValue); ok {
 		c, valid := compare(eb, a)
+		return -c, valid
+	}
+	if ia, ok := a.(inetValue); ok {
+		ib, err := inetInput(b, ia.cidr)
+		if err != nil {
+			return 0, false
+		}
+		return compareInets(ia, ib.(inetValue)), true
+	}
+	if ib, ok := b.(inetValue); ok {
+		c, valid := compare(ib, a)
 		return -c, valid
 	}
 	if ua, ok := a.(uuidValue); ok {

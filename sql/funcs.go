@@ -191,6 +191,9 @@ func (x *exec) scalarFunc(name string, f *pg.FuncCall, args []any) (any, error) 
 	if v, ok, err := textFunc(name, args); ok {
 		return v, err
 	}
+	if v, ok, err := inetFunc(name, args); ok {
+		return v, err
+	}
 	switch name {
 	case "make_timestamp", "make_timestamptz":
 		return x.makeTimestamp(name, args)
@@ -597,7 +600,13 @@ func (x *exec) scalarFunc(name string, f *pg.FuncCall, args []any) (any, error) 
 		if err := argc(0); err != nil {
 			return nil, err
 		}
-		return x.s.connectionFunc(name), nil
+		v := x.s.connectionFunc(name)
+		if s, ok := v.(string); ok {
+			if in, err := parseInet(s, false); err == nil {
+				return in, nil
+			}
+		}
+		return v, nil
 	case "pg_postmaster_start_time", "pg_conf_load_time":
 		if err := argc(0); err != nil {
 			return nil, err

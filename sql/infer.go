@@ -109,6 +109,26 @@ func (x *exec) typeOf(n *pg.Node, sc *scope) uint32 {
 				return rt
 			}
 		}
+		if lt == OIDInet || lt == OIDCidr || rt == OIDInet || rt == OIDCidr {
+			switch op {
+			case "<<", "<<=", ">>", ">>=", "&&":
+				x.hint(a.Lexpr, rt, sc)
+				x.hint(a.Rexpr, lt, sc)
+				return OIDBool
+			case "+", "-":
+				if op == "-" && (lt == OIDInet || lt == OIDCidr) && (rt == OIDInet || rt == OIDCidr) {
+					return OIDInt8
+				}
+				if lt == OIDInet || lt == OIDCidr {
+					x.hint(a.Rexpr, OIDInt8, sc)
+					return lt
+				}
+				x.hint(a.Lexpr, OIDInt8, sc)
+				return rt
+			case "&", "|":
+				return OIDInet
+			}
+		}
 		switch op {
 		case "->>", "~~", "!~~", "~~*", "!~~*", "~", "!~":
 			if op == "->>" {
@@ -369,6 +389,15 @@ func (x *exec) funcType(f *pg.FuncCall, sc *scope) uint32 {
 	if len(at) > 0 {
 		arg0 = at[0]
 	}
+	if t, ok := inetFuncTypes[name]; ok && len(f.Args) > 0 && len(f.Funcname) == 1 {
+		if arg0 == 0 || arg0 == OIDUnknown {
+			x.hint(f.Args[0], OIDInet, sc)
+		}
+		if t == 0 {
+			return arg0
+		}
+		return t
+	}
 	switch name {
 	case "enum_range":
 		return OIDTextArray // shown as {sad,ok,happy}, as PostgreSQL shows the enum's array
@@ -589,7 +618,7 @@ func (x *exec) funcType(f *pg.FuncCall, sc *scope) uint32 {
 		}
 		return OIDText
 	case "inet_client_addr", "inet_server_addr":
-		return OIDText // PostgreSQL's inet, whose text is the address
+		return OIDInet
 	case "pg_postmaster_start_time", "pg_conf_load_time":
 		return OIDTimestamptz
 	case "pg_blocking_pids":

@@ -1168,6 +1168,8 @@ func typeCategory(oid uint32) string {
 		return "T"
 	case OIDChar:
 		return "Z"
+	case OIDInet, OIDCidr:
+		return "I"
 	}
 	return "U"
 }

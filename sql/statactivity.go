@@ -22,10 +22,6 @@ import (
 // shows only as NULL.
 const oidXID uint32 = 28
 
-// OIDInet is the type of IP addresses: pg_stat_activity.client_addr, whose values are the address as text
-// ("127.0.0.1"), its text form.
-const OIDInet uint32 = 869
-
 func init() {
 	catalogNames["pg_stat_activity"] = true
 	catalogNames["pg_locks"] = true
@@ -111,7 +107,10 @@ func (x *exec) statActivity() (*relation, error) {
 		}
 		row[21] = "client backend"
 		if v.clientAddr != "" {
-			row[7], row[9] = v.clientAddr, int64(v.clientPort)
+			row[7], row[9] = any(v.clientAddr), int64(v.clientPort)
+			if in, err := parseInet(v.clientAddr, false); err == nil {
+				row[7] = in
+			}
 		}
 		row[10], row[11], row[12], row[13] = v.backendStart, timeOrNull(v.xactStart), timeOrNull(v.queryStart), v.stateChange
 		if v.wait != waitNone {

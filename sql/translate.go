@@ -735,7 +735,7 @@ func (tr *translator) expr(n *pg.Node) (any, bool, error) {
 		return bson.D{{Key: "$literal", Value: sv}}, true, nil
 	}
 	if path, oid, ok := tr.column(n); ok {
-		if oid == OIDTime || oid == OIDInterval || oid == OIDUUID || isEnumOID(oid) {
+		if oid == OIDTime || oid == OIDInterval || oid == OIDUUID || oid == OIDInet || oid == OIDCidr || isEnumOID(oid) {
 			return nil, false, nil // stored as text (a uuid: read in any of its forms): evaluated here
 		}
 		if oid == OIDJSONB || oid == OIDJSON {

@@ -209,6 +209,8 @@ func valueOID(v any) uint32 {
 		return x.typ.OID
 	case uuidValue:
 		return OIDUUID
+	case inetValue:
+		return x.oid()
 	case jsonPathValue:
 		return OIDJSONPath
 	case string:
@@ -412,6 +414,8 @@ func toBSON(v any, oid uint32) (any, error) {
 		return x.label, nil
 	case uuidValue:
 		return x.String(), nil
+	case inetValue:
+		return x.String(), nil
 	case jsonPathValue:
 		return x.String(), nil
 	case interval:
@@ -482,6 +486,8 @@ func coerce(v any, oid uint32) (any, error) {
 	switch oid {
 	case OIDUUID:
 		return uuidInput(v)
+	case OIDInet, OIDCidr:
+		return inetInput(v, oid == OIDCidr)
 	case OIDJSONPath:
 		return jsonPathInput(v)
 	case OIDInt2, OIDInt4, OIDInt8, OIDOID:
@@ -608,6 +614,9 @@ func coerce(v any, oid uint32) (any, error) {
 	case OIDText, OIDVarchar, OIDBpchar, OIDName:
 		if s, ok := v.(string); ok {
 			return s, nil
+		}
+		if in, ok := v.(inetValue); ok {
+			return in.withMask(), nil // text(inet): the mask length always, as PostgreSQL's cast writes it
 		}
 		return formatText(v), nil
 	case OIDBytea:
@@ -736,7 +745,7 @@ func coerce(v any, oid uint32) (any, error) {
 // JSON string.
 func toJSON(v any, bad func() error) (any, error) {
 	switch x := v.(type) {
-	case Bytea, regclass, timeOfDay, enumValue, interval, uuidValue, jsonPathValue:
+	case Bytea, regclass, timeOfDay, enumValue, interval, uuidValue, inetValue, jsonPathValue:
 		t, data, _ := bson.MarshalValue(formatText(x)) // a JSON string of the text form, as to_jsonb writes it
 		return bson.RawValue{Type: t, Value: data}, nil
 	case bson.RawValue:
@@ -1073,6 +1082,8 @@ func formatText(v any) string {
 	case enumValue:
 		return x.label
 	case uuidValue:
+		return x.String()
+	case inetValue:
 		return x.String()
 	case jsonPathValue:
 		return x.String()

@@ -114,6 +114,25 @@ func cellValue(d bson.Raw, c relCol) any {
 			}
 		}
 	}
+	if c.oid == OIDInet || c.oid == OIDCidr {
+		if s, ok := v.(string); ok {
+			if in, err := parseInet(s, c.oid == OIDCidr); err == nil {
+				return in
+			}
+		}
+	}
+	if a, ok := v.([]any); ok && (c.oid == OIDInetArray || c.oid == OIDCidrArray) {
+		out := make([]any, len(a))
+		for i, e := range a {
+			out[i] = e
+			if s, ok := e.(string); ok {
+				if in, err := parseInet(s, c.oid == OIDCidrArray); err == nil {
+					out[i] = in
+				}
+			}
+		}
+		return out
+	}
 	if c.oid == OIDUUID {
 		if u, err := uuidInput(v); err == nil {
 			return u // canonical, whatever form a document written over the MongoDB port holds
