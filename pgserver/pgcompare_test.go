@@ -249,6 +249,7 @@ func TestCompare_Concord(t *testing.T) {
 	runArrayFn(t, "concord", c)
 	runCTAS(t, "concord", c)
 	runInet(t, "concord", c)
+	runMatViews(t, "concord", c)
 	runActivity(t, "concord", url)
 }
 
@@ -341,6 +342,7 @@ func TestCompare_PostgreSQL(t *testing.T) {
 	runArrayFn(t, "postgresql", c)
 	runCTAS(t, "postgresql", c)
 	runInet(t, "postgresql", c)
+	runMatViews(t, "postgresql", c)
 	runActivity(t, "postgresql", url)
 }
 

@@ -268,7 +268,8 @@ func (x *exec) ensureCatalog() error {
 func isDDL(n *pg.Node) bool {
 	return n.GetCreateStmt() != nil || n.GetViewStmt() != nil || n.GetIndexStmt() != nil || n.GetDropStmt() != nil ||
 		n.GetRenameStmt() != nil || n.GetAlterTableStmt() != nil || n.GetCommentStmt() != nil || n.GetCreateSeqStmt() != nil ||
-		n.GetAlterSeqStmt() != nil || n.GetCreateEnumStmt() != nil || n.GetAlterEnumStmt() != nil
+		n.GetAlterSeqStmt() != nil || n.GetCreateEnumStmt() != nil || n.GetAlterEnumStmt() != nil ||
+		n.GetRefreshMatViewStmt() != nil // a refresh may set whether the view is populated
 }
 
 // alterTableInBlock names the first action of an ALTER TABLE that a transaction block cannot hold (one that
@@ -340,6 +341,9 @@ func rangedTypeName(tn *pg.TypeName) bool {
 
 // objectWord is an object type as DDL names it: TABLE, INDEX, SEQUENCE, ...
 func objectWord(t pg.ObjectType) string {
+	if t == pg.ObjectType_OBJECT_MATVIEW {
+		return "MATERIALIZED VIEW"
+	}
 	return strings.ReplaceAll(strings.TrimPrefix(t.String(), "OBJECT_"), "_", " ")
 }
 

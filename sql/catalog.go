@@ -53,6 +53,11 @@ type table struct {
 	Uniques []string `bson:"uniques,omitempty"`
 	// View is a view's query (CREATE VIEW), as PostgreSQL's deparser writes it; "" for a table.
 	View string `bson:"view,omitempty"`
+	// MatView is a materialized view's query, as PostgreSQL's deparser writes it; "" for a table or view. The
+	// materialized view is a table whose rows REFRESH MATERIALIZED VIEW replaces (matviews.go); Unpopulated is set
+	// while it has none to read (made or refreshed WITH NO DATA).
+	MatView     string `bson:"matview,omitempty"`
+	Unpopulated bool   `bson:"unpopulated,omitempty"`
 	// Checks are the table's CHECK constraints, enforced by its collection's validator (checks.go).
 	Checks []check `bson:"checks,omitempty"`
 	// ForeignKeys are the table's FOREIGN KEY constraints; ReferencedBy names the tables whose foreign keys

@@ -721,6 +721,9 @@ func (x *exec) drop(ds *pg.DropStmt) (*Result, error) {
 			if t.View != "" {
 				return nil, &Error{Code: CodeWrongObjectType, Message: fmt.Sprintf("\"%s\" is not a table", name), Hint: "Use DROP VIEW to remove a view."}
 			}
+			if t.MatView != "" && !x.droppingMatViews {
+				return nil, &Error{Code: CodeWrongObjectType, Message: fmt.Sprintf("\"%s\" is not a table", name), Hint: "Use DROP MATERIALIZED VIEW to remove a materialized view."}
+			}
 			if ds.Behavior != pg.DropBehavior_DROP_CASCADE {
 				if err := x.dropForeignKeys(t, dropping, false, true); err != nil {
 					return nil, err
@@ -768,7 +771,11 @@ func (x *exec) drop(ds *pg.DropStmt) (*Result, error) {
 				return nil, dropMissing("view", name, err)
 			}
 			if t.View == "" {
-				return nil, &Error{Code: CodeWrongObjectType, Message: fmt.Sprintf("\"%s\" is not a view", name), Hint: "Use DROP TABLE to remove a table."}
+				hint := "Use DROP TABLE to remove a table."
+				if t.MatView != "" {
+					hint = "Use DROP MATERIALIZED VIEW to remove a materialized view."
+				}
+				return nil, &Error{Code: CodeWrongObjectType, Message: fmt.Sprintf("\"%s\" is not a view", name), Hint: hint}
 			}
 			if err := db.collection(tablesCollection).deleteOne(x.catWrite(), bson.D{{Key: "_id", Value: name}}); err != nil {
 				return nil, err

@@ -45,6 +45,10 @@ type exec struct {
 	warnings []*Error
 	// viewDepth counts the views being evaluated inside one another.
 	viewDepth int
+	// fillingMatView is the materialized view a REFRESH is writing, droppingMatViews set while DROP MATERIALIZED
+	// VIEW drops them as tables (matviews.go).
+	fillingMatView   string
+	droppingMatViews bool
 	// from names the sources of the FROM clause being read, for the conditions pushed to its tables' scans
 	// (joinplan.go).
 	from fromNames
@@ -182,10 +186,15 @@ func (x *exec) dispatch(n *pg.Node) (*Result, error) {
 		return x.query(n.GetSelectStmt())
 	case n.GetCreateTableAsStmt() != nil:
 		cta := n.GetCreateTableAsStmt()
+		if cta.Objtype == pg.ObjectType_OBJECT_MATVIEW {
+			return x.createMatView(cta)
+		}
 		if cta.Objtype != pg.ObjectType_OBJECT_TABLE {
-			return nil, unsupported("CREATE MATERIALIZED VIEW")
+			return nil, unsupported("CREATE TABLE AS of " + objectWord(cta.Objtype))
 		}
 		return x.createTableAs(cta.Query, cta.Into, cta.IfNotExists)
+	case n.GetRefreshMatViewStmt() != nil:
+		return x.refreshMatView(n.GetRefreshMatViewStmt())
 	case n.GetExplainStmt() != nil:
 		return x.explain(n.GetExplainStmt())
 	case n.GetInsertStmt() != nil:
@@ -206,6 +215,8 @@ func (x *exec) dispatch(n *pg.Node) (*Result, error) {
 		return x.createView(n.GetViewStmt())
 	case n.GetIndexStmt() != nil:
 		return x.createIndex(n.GetIndexStmt())
+	case n.GetDropStmt() != nil && n.GetDropStmt().RemoveType == pg.ObjectType_OBJECT_MATVIEW:
+		return x.dropMatViews(n.GetDropStmt())
 	case n.GetDropStmt() != nil:
 		return x.drop(n.GetDropStmt())
 	case n.GetTruncateStmt() != nil:

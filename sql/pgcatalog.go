@@ -30,7 +30,7 @@ var catalogNames = map[string]bool{
 	"pg_partitioned_table": true, "pg_rewrite": true, "pg_publication_rel": true, "pg_publication_namespace": true,
 	"pg_subscription": true, "pg_largeobject_metadata": true, "pg_init_privs": true, "pg_seclabels": true,
 	"pg_amop": true, "pg_amproc": true, "pg_views": true, "pg_tables": true, "pg_db_role_setting": true,
-	"pg_shseclabel": true,
+	"pg_shseclabel": true, "pg_matviews": true,
 }
 
 // databaseOwnerOID is the oid of PostgreSQL's role pg_database_owner, which owns the public schema.
@@ -111,7 +111,14 @@ func (x *exec) catalogRelation(schema, name string) (*relation, error) {
 		col("table_schema", OIDText)
 		col("table_name", OIDText)
 		col("table_type", OIDText)
+		mat, err := x.matViewNames()
+		if err != nil {
+			return nil, err
+		}
 		for _, t := range tables {
+			if mat[t] {
+				continue // the SQL standard's views have no materialized views
+			}
 			typ := "BASE TABLE"
 			if isView[t] {
 				typ = "VIEW"
@@ -258,6 +265,9 @@ func (x *exec) catalogRelation(schema, name string) (*relation, error) {
 			triggers := false
 			if !isView[t] {
 				if tt, err := x.lookupTable(t, 0); err == nil {
+					if tt.MatView != "" {
+						relkind = "m"
+					}
 					checks, natts = len(tt.Checks), len(tt.Columns)
 					triggers = tt.hasFKTriggers()
 					if len(tt.RelOptions) > 0 {
@@ -370,8 +380,12 @@ func (x *exec) catalogRelation(schema, name string) (*relation, error) {
 			return nil, err
 		}
 		hasIndex := indexedTables(indexes)
+		mat, err := x.matViewNames()
+		if err != nil {
+			return nil, err
+		}
 		for i, t := range tables {
-			if isView[t] {
+			if isView[t] || mat[t] {
 				continue
 			}
 			triggers := false // PostgreSQL's foreign keys are triggers
@@ -390,6 +404,25 @@ func (x *exec) catalogRelation(schema, name string) (*relation, error) {
 		})
 		if err != nil {
 			return nil, err
+		}
+	case name == "pg_matviews":
+		for _, c := range []string{"schemaname", "matviewname", "matviewowner", "tablespace"} {
+			col(c, OIDName)
+		}
+		col("hasindexes", OIDBool)
+		col("ispopulated", OIDBool)
+		col("definition", OIDText)
+		indexes, err := x.pgIndexes()
+		if err != nil {
+			return nil, err
+		}
+		hasIndex := indexedTables(indexes)
+		for i, t := range tables {
+			tt, err := x.lookupTable(t, 0)
+			if err != nil || tt.MatView == "" {
+				continue
+			}
+			rel.rows = append(rel.rows, []any{x.s.schemaOf(t), t, x.s.user(), nil, hasIndex[tableOID(i)], !tt.Unpopulated, x.matViewDef(tt)})
 		}
 	case name == "pg_indexes":
 		for _, c := range []string{"schemaname", "tablename", "indexname", "tablespace"} {

@@ -63,8 +63,12 @@ func writeCommand(n *pg.Node) string {
 		}
 	case n.GetCreateStmt() != nil:
 		return "CREATE TABLE"
+	case n.GetCreateTableAsStmt() != nil && n.GetCreateTableAsStmt().Objtype == pg.ObjectType_OBJECT_MATVIEW:
+		return "CREATE MATERIALIZED VIEW"
 	case n.GetCreateTableAsStmt() != nil:
 		return "CREATE TABLE AS"
+	case n.GetRefreshMatViewStmt() != nil:
+		return "REFRESH MATERIALIZED VIEW"
 	case n.GetIndexStmt() != nil:
 		return "CREATE INDEX"
 	case n.GetViewStmt() != nil:

@@ -567,6 +567,9 @@ func (x *exec) fromItem(n *pg.Node, where *pg.Node, outer *scope) (*relation, er
 			}
 			return nil, err
 		}
+		if err := matViewUnpopulated(t); err != nil {
+			return nil, err
+		}
 		if t.View != "" {
 			rel, err := x.viewRows(t)
 			if err != nil {

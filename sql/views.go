@@ -147,6 +147,9 @@ func (x *exec) viewDef(v any) (any, error) {
 		return nil, nil
 	}
 	t, err := x.lookupTable(name, 0)
+	if err == nil && t.MatView != "" {
+		return x.matViewDef(t), nil
+	}
 	if err != nil || t.View == "" {
 		return nil, nil
 	}

@@ -33,6 +33,9 @@ func (x *exec) targetLocked(rv *pg.RangeVar, mode lockMode) (*table, string, err
 	if err := viewNotWritable(t); err != nil {
 		return nil, "", err
 	}
+	if err := x.matViewNotWritable(t); err != nil {
+		return nil, "", err
+	}
 	alias := rv.Relname
 	if rv.Alias != nil {
 		alias = rv.Alias.Aliasname
