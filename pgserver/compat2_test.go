@@ -548,6 +548,22 @@ var compatSteps = []struct{ sql, want string }{
 	{"WITH RECURSIVE g AS (SELECT a, b FROM edges UNION ALL SELECT e.a, e.b FROM edges e JOIN g x ON e.a = x.b) CYCLE a SET c TO 1 DEFAULT 'x' USING p SELECT * FROM g", "ERROR 22P02"},
 	{"WITH g AS (SELECT 1 a) SEARCH DEPTH FIRST BY a SET o SELECT * FROM g", "ERROR 42601"},
 	{"DROP TABLE edges", "DROP TABLE"},
+	// TABLESAMPLE: each row kept with the given probability; REPEATABLE draws the same sample again.
+	{"CREATE TABLE tsx (id int PRIMARY KEY, g int)", "CREATE TABLE"},
+	{"INSERT INTO tsx SELECT i, i % 7 FROM generate_series(1, 2000) i", "INSERT 0 2000"},
+	{"SELECT count(*) FROM tsx TABLESAMPLE SYSTEM (100)", "2000\nSELECT 1"},
+	{"SELECT count(*) FROM tsx TABLESAMPLE BERNOULLI (0)", "0\nSELECT 1"},
+	{"SELECT count(*) BETWEEN 800 AND 1200 FROM tsx t TABLESAMPLE BERNOULLI (50) WHERE t.g >= 0", "t\nSELECT 1"},
+	{"SELECT (SELECT array_agg(id ORDER BY id) FROM tsx TABLESAMPLE BERNOULLI (5) REPEATABLE (42)) = (SELECT array_agg(id ORDER BY id) FROM tsx TABLESAMPLE BERNOULLI (5) REPEATABLE (42))", "t\nSELECT 1"},
+	{"SELECT count(*) FROM tsx a TABLESAMPLE BERNOULLI (100) JOIN tsx b ON a.id = b.id", "2000\nSELECT 1"},
+	{"SELECT * FROM tsx TABLESAMPLE SYSTEM (101)", "ERROR 2202H"},
+	{"SELECT * FROM tsx TABLESAMPLE foo (10)", "ERROR 42704"},
+	{"SELECT * FROM tsx TABLESAMPLE BERNOULLI (10, 2)", "ERROR 2202H"},
+	{"SELECT * FROM tsx TABLESAMPLE BERNOULLI (NULL)", "ERROR 2202H"},
+	{"SELECT * FROM tsx TABLESAMPLE BERNOULLI (10) REPEATABLE (NULL)", "ERROR 2202G"},
+	{"WITH c AS (SELECT 1) SELECT * FROM c TABLESAMPLE BERNOULLI (10)", "ERROR 0A000"},
+	{"SELECT * FROM tsx TABLESAMPLE BERNOULLI ('x')", "ERROR 22P02"},
+	{"DROP TABLE tsx", "DROP TABLE"},
 }
 
 // hintSteps: a misspelt column's error hints at the nearest columns, as PostgreSQL's does.

@@ -77,6 +77,8 @@ func (x *exec) namesOf(items []*pg.Node) fromNames {
 			} else {
 				names[""] = nil
 			}
+		case n.GetRangeTableSample() != nil:
+			add(n.GetRangeTableSample().Relation)
 		case n.GetJoinExpr() != nil:
 			j := n.GetJoinExpr()
 			add(j.Larg)

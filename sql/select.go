@@ -695,6 +695,9 @@ func (x *exec) fromItem(n *pg.Node, where *pg.Node, outer *scope) (*relation, er
 		}
 		return rel, err
 	}
+	if ts := n.GetRangeTableSample(); ts != nil {
+		return x.tableSample(ts, where, outer)
+	}
 	return nil, unsupported("this FROM item (" + nodeName(n) + ")")
 }
 
@@ -1892,6 +1895,8 @@ func uniqueFromNames(items []*pg.Node, taken []string) error {
 			if a := n.GetRangeSubselect().Alias; a != nil {
 				name = a.Aliasname
 			}
+		case n.GetRangeTableSample() != nil:
+			return add(n.GetRangeTableSample().Relation)
 		case n.GetRangeFunction() != nil:
 			rf := n.GetRangeFunction()
 			if rf.Alias != nil {
