@@ -250,3 +250,38 @@ func deref(s *string) string {
 	}
 	return *s
 }
+
+// TestForeignKey_PrimaryKeyMoveNoOrphans: a referenced primary key changed (the row deleted and inserted under
+// the new key) while another client inserts a child naming the old key. Exactly one of the two succeeds each
+// round, and no child is left without its parent.
+func TestForeignKey_PrimaryKeyMoveNoOrphans(t *testing.T) {
+	url, _ := startServer(t)
+	ctx := context.Background()
+	setup := connect(t, url)
+	for _, q := range []string{
+		"CREATE TABLE owners (id int8 PRIMARY KEY, name text)",
+		"CREATE TABLE pets (id int8 PRIMARY KEY, owner int8 NOT NULL REFERENCES owners)",
+	} {
+		mustExec(t, setup, q)
+	}
+	const workers, rounds = 4, 100
+	outcomes := raceParent(t, url, workers, rounds, "update",
+		func(c *pgx.Conn, k int64) error {
+			_, err := c.Exec(ctx, "INSERT INTO owners VALUES ($1, 'o')", k)
+			return err
+		},
+		func(c *pgx.Conn, k int64) error {
+			_, err := c.Exec(ctx, "UPDATE owners SET id = $1 WHERE id = $2", k+1_000_000, k)
+			return err
+		},
+		func(c *pgx.Conn, k int64) error {
+			_, err := c.Exec(ctx, "INSERT INTO pets VALUES ($1, $1)", k)
+			return err
+		},
+		"SELECT count(*) FROM pets p WHERE NOT EXISTS (SELECT 1 FROM owners o WHERE o.id = p.owner)")
+	total := outcomes["update ok, child 23503"] + outcomes["update 23503, child ok"]
+	if total != workers*rounds {
+		t.Fatalf("outcomes %v: want each round to end with exactly one of the two statements done", outcomes)
+	}
+	t.Logf("outcomes %v", outcomes)
+}

@@ -538,7 +538,7 @@ func (x *exec) parentChanged(ctx context.Context, t *table, doc, after bson.Raw)
 			child = c
 		}
 		for _, fk := range child.ForeignKeys {
-			if fk.Table != t.Name || after != nil && (fk.RefIndex == "" || sameRefKey(t, fk, doc, after)) {
+			if fk.Table != t.Name || after != nil && sameRefKey(t, fk, doc, after) {
 				continue
 			}
 			// The children of the old key, and the old key in the parent (another row of t may hold it by then).

@@ -1230,12 +1230,19 @@ func (x *exec) failingUpdate(err error, t *table, alias string, up *pg.UpdateStm
 // moveKey writes a row whose primary key set changes: the storage keeps a document's _id for its life, so the row
 // is deleted and inserted again under its new key, in the statement's transaction (a key another row holds is
 // 23505, as in PostgreSQL, which checks the key row by row). It returns the new document and its _id, or nil when
-// set leaves the key as it is, and set without its _id entries when the key stays. A table other tables' foreign keys
-// reference keeps its keys (0A000): their rows would have to follow.
+// set leaves the key as it is, and set without its _id entries when the key stays. The rows of other tables whose
+// foreign keys reference the old key follow it by the keys' ON UPDATE actions, as in PostgreSQL.
 func (x *exec) moveKey(t *table, coll backendColl, doc bson.Raw, set bson.D) (bson.Raw, bson.RawValue, bson.D, error) {
 	isKey := func(e bson.E) bool { return e.Key == "_id" || strings.HasPrefix(e.Key, "_id.") }
 	if !slices.ContainsFunc(set, isKey) {
 		return nil, bson.RawValue{}, set, nil
+	}
+	if slices.Contains(t.ReferencedBy, t.Name) {
+		// A table referencing itself: an ON UPDATE action of a row the statement moved before may have changed
+		// this row since the statement read it (UPDATE tree SET id = id * 10 with a cascade to the children).
+		if cur, err := x.s.db().collection(t.Name).findOne(x.ctx, bson.D{{Key: "_id", Value: doc.Lookup("_id")}}); err == nil {
+			doc = cur
+		}
 	}
 	var d bson.D
 	if err := bson.Unmarshal(doc, &d); err != nil {
@@ -1252,14 +1259,21 @@ func (x *exec) moveKey(t *table, coll backendColl, doc bson.Raw, set bson.D) (bs
 	if oldID.Type == newID.Type && bytes.Equal(oldID.Value, newID.Value) {
 		return nil, bson.RawValue{}, slices.DeleteFunc(slices.Clone(set), isKey), nil
 	}
+	del := coll
 	if len(t.ReferencedBy) > 0 {
-		return nil, bson.RawValue{}, nil, unsupported("changing the primary key of a table other tables' foreign keys reference")
+		// The children follow the key by their ON UPDATE actions (parentChanged, below), not by ON DELETE's.
+		del = x.s.db().collection(t.Name)
 	}
-	if err := coll.deleteOne(x.ctx, bson.D{{Key: "_id", Value: oldID}}); err != nil {
+	if err := del.deleteOne(x.ctx, bson.D{{Key: "_id", Value: oldID}}); err != nil {
 		return nil, bson.RawValue{}, nil, err
 	}
 	if err := coll.insertOne(x.ctx, bson.Raw(raw)); err != nil {
 		return nil, bson.RawValue{}, nil, err
+	}
+	if len(t.ReferencedBy) > 0 {
+		if err := x.parentChanged(x.ctx, t, doc, raw); err != nil {
+			return nil, bson.RawValue{}, nil, err
+		}
 	}
 	return raw, newID, nil, nil
 }
