@@ -591,6 +591,11 @@ var compatSteps = []struct{ sql, want string }{
 	{"UPDATE tree SET id = id * 10", "UPDATE 3"},
 	{"SELECT * FROM tree ORDER BY id", "20|50\n30|20\n50|\nSELECT 3"},
 	{"DROP TABLE tree", "DROP TABLE"},
+	// pg_typeof is a regtype: it compares as the type's oid; the SQL standard's interval forms.
+	{"SELECT pg_typeof(1) = 'integer'::regtype, pg_typeof(1)::oid, pg_typeof('a'::text)::text, pg_typeof('a'), pg_typeof(NULL), pg_typeof(now()) = 'timestamptz'::regtype",
+		"t|23|text|unknown|unknown|t\nSELECT 1"},
+	{"SELECT interval '1-2', interval '1 2:03:04', interval '-1-6', interval '3 4:05', interval 'P1Y2M3DT4H5M6S'",
+		"1 year 2 mons|1 day 02:03:04|-1 years -6 mons|3 days 04:05:00|1 year 2 mons 3 days 04:05:06\nSELECT 1"},
 }
 
 // hintSteps: a misspelt column's error hints at the nearest columns, as PostgreSQL's does.

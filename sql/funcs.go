@@ -109,13 +109,20 @@ func (x *exec) evalFunc(f *pg.FuncCall, sc *scope) (any, error) {
 		if err != nil {
 			return nil, err // an unknown column is 42703, as in PostgreSQL
 		}
+		// A regtype value: it prints as the type's name and compares as its oid (pg_typeof(x) = 'integer'::regtype).
 		if isStringLiteral(f.Args[0]) || (f.Args[0].GetAConst() != nil && f.Args[0].GetAConst().Isnull) {
-			return "unknown", nil // an untyped literal, as PostgreSQL has it: pg_typeof('a'), pg_typeof(NULL)
+			return regclass{oid: int64(OIDUnknown), name: "unknown", typ: true}, nil // an untyped literal: pg_typeof('a'), pg_typeof(NULL)
 		}
 		if r, isRecord := v.(record); isRecord && r.typ != "" {
-			return r.typ, nil // a table's row: its row type, named as the table
+			oid := int64(OIDRecord)
+			if all, _, err := x.relationNames(); err == nil {
+				if i := slices.Index(all, r.typ); i >= 0 {
+					oid = tableOID(i) + rowTypeOIDOffset
+				}
+			}
+			return regclass{oid: oid, name: r.typ, typ: true}, nil // a table's row: its row type, named as the table
 		}
-		return TypeName(x.typeOf(f.Args[0], sc)), nil // the argument's type, as format_type names it
+		return regtypeValue(x.typeOf(f.Args[0], sc)), nil // the argument's type, as format_type names it
 	}
 	if (name == "json_populate_record" || name == "jsonb_populate_record") && len(f.Args) == 2 {
 		return x.populatedRecord(f, sc)

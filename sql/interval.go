@@ -310,10 +310,23 @@ func parsePGInterval(s string) (interval, error) {
 			us += sign * (fields[0]*3600e6 + fields[1]*60e6 + fields[2]*1e6)
 			continue
 		}
-		// A quantity and its unit, written apart ("3 days") or together ("3days").
+		// The SQL standard's years-months ("1-2" is 1 year 2 months).
+		if y, m, ok := strings.Cut(strings.TrimLeft(f[i], "+-"), "-"); ok && y != "" && m != "" && strings.Trim(y+m, "0123456789") == "" {
+			yn, _ := strconv.ParseFloat(y, 64)
+			mn, _ := strconv.ParseFloat(m, 64)
+			if f[i][0] == '-' {
+				yn, mn = -yn, -mn
+			}
+			months += 12*yn + mn
+			continue
+		}
+		// A quantity and its unit, written apart ("3 days") or together ("3days"); a number before a time is
+		// days ("1 02:03:04", as the SQL standard writes a day-time interval).
 		num, unit := f[i], ""
 		if j := strings.IndexFunc(num, func(r rune) bool { return r >= 'a' && r <= 'z' }); j > 0 {
 			num, unit = num[:j], num[j:]
+		} else if i+1 < len(f) && strings.Contains(f[i+1], ":") {
+			unit = "day"
 		} else if i+1 < len(f) {
 			i++
 			unit = f[i]
