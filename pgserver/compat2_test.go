@@ -596,6 +596,12 @@ var compatSteps = []struct{ sql, want string }{
 		"t|23|text|unknown|unknown|t\nSELECT 1"},
 	{"SELECT interval '1-2', interval '1 2:03:04', interval '-1-6', interval '3 4:05', interval 'P1Y2M3DT4H5M6S'",
 		"1 year 2 mons|1 day 02:03:04|-1 years -6 mons|3 days 04:05:00|1 year 2 mons 3 days 04:05:06\nSELECT 1"},
+	// jsonb_each and its kin in a select list: records, their fields, and (f(x)).* as columns.
+	{`SELECT jsonb_each_text('{"a":1}'), jsonb_each('{"b":[2]}'), pg_typeof(json_each('{"a":1}'))`, "(a,1)|(b,[2])|record\nSELECT 1"},
+	{`SELECT (jsonb_each_text('{"a":1,"b":2}')).key`, "a\nb\nSELECT 2"},
+	{`SELECT (jsonb_each('{"a":1,"b":{"c":2}}')).*`, "a|1\nb|{\"c\": 2}\nSELECT 2"},
+	{`SELECT id, (jsonb_each(j)).key, (jsonb_each(j)).value FROM (VALUES (1, '{"x":1,"y":2}'::jsonb), (2, '{"z":3}')) t(id, j) ORDER BY 1, 2`, "1|x|1\n1|y|2\n2|z|3\nSELECT 3"},
+	{`SELECT jsonb_each('[1]')`, "ERROR 22023"},
 }
 
 // hintSteps: a misspelt column's error hints at the nearest columns, as PostgreSQL's does.

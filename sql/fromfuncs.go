@@ -469,13 +469,27 @@ func init() {
 
 // targetSet evaluates a set-returning function at the top of a select list's item, for one row.
 func (x *exec) targetSet(f *pg.FuncCall, sc *scope) ([]any, error) {
-	if len(jsonSets[funcName(f)].cols) > 1 {
-		return nil, &Error{Code: CodeFeatureNotSupported, Message: funcName(f) + " returns records, which Concord has only in FROM",
-			Hint: "Write SELECT key, value FROM " + funcName(f) + "(...)."}
-	}
 	args, err := x.evalArgs(f.Args, sc)
 	if err != nil {
 		return nil, err
+	}
+	if cols := jsonSets[funcName(f)].cols; len(cols) > 1 {
+		// A function returning records (jsonb_each): each row a record of its columns, (a,1), whose fields
+		// (jsonb_each(j)).key reads.
+		vals, err := setFunc(funcName(f), OIDRecord, args, x.zone())
+		if err != nil {
+			return nil, err
+		}
+		names, oids := make([]string, len(cols)), make([]uint32, len(cols))
+		for i, c := range cols {
+			names[i], oids[i] = c.name, c.oid
+		}
+		for i, v := range vals {
+			if r, ok := v.(setRow); ok {
+				vals[i] = record{names: names, vals: r[:], oids: oids}
+			}
+		}
+		return vals, nil
 	}
 	return x.setValues(f, sc, x.setType(f, sc), args)
 }
@@ -498,8 +512,10 @@ func (x *exec) setType(f *pg.FuncCall, sc *scope) uint32 {
 		n == "string_to_table" {
 		return OIDText
 	}
-	if c := jsonSets[funcName(f)].cols; c != nil {
-		return c[len(c)-1].oid
+	if c := jsonSets[funcName(f)].cols; len(c) > 1 {
+		return OIDRecord
+	} else if c != nil {
+		return c[0].oid
 	}
 	if n := funcName(f); n == "jsonb_path_query" || n == "jsonb_path_query_tz" {
 		return OIDJSONB

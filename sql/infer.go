@@ -406,7 +406,7 @@ func (x *exec) funcType(f *pg.FuncCall, sc *scope) uint32 {
 	case "count", "row_number", "rank", "dense_rank":
 		return OIDInt8
 	case "generate_series", "unnest", "regexp_matches", "regexp_split_to_table", "string_to_table", "generate_subscripts", "jsonb_array_elements", "json_array_elements",
-		"jsonb_array_elements_text", "json_array_elements_text":
+		"jsonb_array_elements_text", "json_array_elements_text", "jsonb_each", "json_each", "jsonb_each_text", "json_each_text":
 		return x.setType(f, sc)
 	case "ntile":
 		if len(f.Args) > 0 {

@@ -1184,6 +1184,24 @@ func (x *exec) project(sel *pg.SelectStmt, src *relation, outer *scope, limit in
 				continue
 			}
 		}
+		if ind := rt.Val.GetAIndirection(); ind != nil && len(ind.Indirection) == 1 && ind.Indirection[0].GetAStar() != nil {
+			// (jsonb_each(j)).*: a column for each of the record's fields, all reading the one call.
+			f := ind.Arg.GetFuncCall()
+			cols := []relCol(nil)
+			if f != nil {
+				cols = jsonSets[funcName(f)].cols
+			}
+			if len(cols) < 2 {
+				return nil, unsupported("(expression).* other than of a function returning records (jsonb_each)")
+			}
+			for _, c := range cols {
+				field := &pg.Node{Node: &pg.Node_AIndirection{AIndirection: &pg.A_Indirection{Arg: ind.Arg,
+					Indirection: []*pg.Node{pg.MakeStrNode(c.name)}}}}
+				tlist = append(tlist, target{expr: field, col: -1})
+				out.cols = append(out.cols, relCol{name: c.name, oid: c.oid})
+			}
+			continue
+		}
 		name := rt.Name
 		if name == "" {
 			name = exprName(rt.Val)
