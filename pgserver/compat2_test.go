@@ -602,6 +602,22 @@ var compatSteps = []struct{ sql, want string }{
 	{`SELECT (jsonb_each('{"a":1,"b":{"c":2}}')).*`, "a|1\nb|{\"c\": 2}\nSELECT 2"},
 	{`SELECT id, (jsonb_each(j)).key, (jsonb_each(j)).value FROM (VALUES (1, '{"x":1,"y":2}'::jsonb), (2, '{"z":3}')) t(id, j) ORDER BY 1, 2`, "1|x|1\n1|y|2\n2|z|3\nSELECT 3"},
 	{`SELECT jsonb_each('[1]')`, "ERROR 22023"},
+	// ALTER COLUMN ... TYPE ... USING any expression of the row: evaluated on each row, assigned to the new type.
+	{"CREATE TABLE atu (id int PRIMARY KEY, a text NOT NULL, b int, c text)", "CREATE TABLE"},
+	{"INSERT INTO atu VALUES (1, 'x', NULL, 'abc'), (2, 'yy', 3, 'de')", "INSERT 0 2"},
+	{"ALTER TABLE atu ALTER COLUMN b TYPE int USING coalesce(b, 0) + id", "ALTER TABLE"},
+	{"ALTER TABLE atu ALTER COLUMN c TYPE int USING length(c)", "ALTER TABLE"},
+	{"ALTER TABLE atu ALTER COLUMN b TYPE text USING 'v' || b", "ALTER TABLE"},
+	{"SELECT * FROM atu ORDER BY id", "1|x|v1|3\n2|yy|v5|2\nSELECT 2"},
+	{"ALTER TABLE atu ALTER COLUMN c TYPE boolean USING c > 2", "ALTER TABLE"},
+	{"ALTER TABLE atu ALTER COLUMN c TYPE int USING CASE WHEN c THEN 10 ELSE 0 END", "ALTER TABLE"},
+	{"SELECT id, c, pg_typeof(c) FROM atu ORDER BY id", "1|10|integer\n2|0|integer\nSELECT 2"},
+	{"ALTER TABLE atu ALTER COLUMN a TYPE int USING 'n' || a", "ERROR 42804"},
+	{"ALTER TABLE atu ALTER COLUMN a TYPE text USING nullif(a, 'x')", "ERROR 23502"},
+	{"ALTER TABLE atu ALTER COLUMN a TYPE varchar(1) USING upper(a)", "ERROR 22001"},
+	{"ALTER TABLE atu ALTER COLUMN c TYPE int USING nullif(c, 0)", "ALTER TABLE"},
+	{"SELECT id, c IS NULL FROM atu ORDER BY id", "1|f\n2|t\nSELECT 2"},
+	{"DROP TABLE atu", "DROP TABLE"},
 }
 
 // hintSteps: a misspelt column's error hints at the nearest columns, as PostgreSQL's does.

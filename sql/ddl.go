@@ -1832,7 +1832,11 @@ func (x *exec) alterTable1(as *pg.AlterTableStmt, t *table, saved *bool) (*Resul
 		convert := func(ctx context.Context) error {
 			tcoll := x.s.db().collection(t.Name)
 			for _, d := range conversions {
-				if _, err := tcoll.updateOne(withoutValidation(ctx), bson.D{d[0]}, bson.D{{Key: "$set", Value: bson.D{d[1]}}}); err != nil {
+				update := bson.D{{Key: "$set", Value: bson.D{d[1]}}}
+				if d[1].Value == nil {
+					update = bson.D{{Key: "$unset", Value: bson.D{{Key: d[1].Key, Value: ""}}}} // a NULL, as SQL stores one
+				}
+				if _, err := tcoll.updateOne(withoutValidation(ctx), bson.D{d[0]}, update); err != nil {
 					return err
 				}
 			}

@@ -23,11 +23,15 @@ type retype struct {
 	// long string is refused).
 	usingType uint32
 	usingMod  int32
+	// expr is a USING expression other than the column or its cast (USING 'v' || b, USING length(c)): evaluated
+	// on each row, and its value assigned to the new type.
+	expr    *pg.Node
+	notNull bool
 }
 
 // changes reports whether the column's values need converting: a new type or modifier, or a USING cast's modifier.
 func (r retype) changes() bool {
-	return r.from != r.to || r.fromMod != r.toMod || r.usingMod > 0
+	return r.from != r.to || r.fromMod != r.toMod || r.usingMod > 0 || r.expr != nil
 }
 
 // category groups types as PostgreSQL's type categories do for the operators a CHECK applies: numbers, strings,
@@ -87,7 +91,10 @@ func (x *exec) retypeColumn(t *table, col *column, isKey bool, cmd *pg.AlterTabl
 			}
 		}
 		if cr := arg.GetColumnRef(); cr == nil || len(cr.Fields) != 1 || cr.Fields[0].GetString_().GetSval() != col.Name {
-			return retype{}, unsupported("a USING expression other than the column or its cast")
+			if isKey {
+				return retype{}, unsupported("a USING expression other than the column or its cast on a primary key column")
+			}
+			r.expr, r.notNull, r.usingType, r.usingMod = u, col.NotNull, 0, 0
 		}
 		r.explicit = true
 	}
@@ -171,6 +178,9 @@ func castValue(v any, from, to uint32) (any, error) {
 // convertColumn converts every stored value of a retyped column, returning for each row its _id and the field's
 // new value; a value that does not convert fails the statement with its SQLSTATE.
 func (x *exec) convertColumn(t *table, r retype) ([]bson.D, error) {
+	if r.expr != nil {
+		return x.convertUsing(t, r)
+	}
 	field := t.field(r.column)
 	projection := bson.D{{Key: "_id", Value: 1}}
 	if field != "_id" {
@@ -223,6 +233,61 @@ func (x *exec) convertColumn(t *table, r retype) ([]bson.D, error) {
 			continue
 		}
 		out = append(out, bson.D{{Key: "_id", Value: d.Lookup("_id")}, {Key: field, Value: nv}})
+	}
+	return out, nil
+}
+
+// convertUsing converts a retyped column by its USING expression: evaluated on every row (with all its columns),
+// its value assigned to the new type as PostgreSQL assigns it; an expression of a type that does not assign to
+// the new one is 42804 before any row is read, a NULL in a NOT NULL column 23502.
+func (x *exec) convertUsing(t *table, r retype) ([]bson.D, error) {
+	y := *x
+	if !x.inBlock() {
+		y.ctx, y.inTxn = x.base, false // the rows as committed; the block's, in a block, which converts them in its transaction
+	}
+	rel, err := y.scan(t, t.Name, bson.D{})
+	if err != nil {
+		return nil, err
+	}
+	field := t.field(r.column)
+	dsc := &scope{cols: rel.cols, row: make([]any, len(rel.cols))}
+	if et := x.typeOf(r.expr, dsc); et != 0 && et != OIDUnknown && !assignable(et, r.to) && !(isIntType(et) && r.to == OIDBool) {
+		return nil, &Error{Code: CodeDatatypeMismatch,
+			Message: fmt.Sprintf("result of USING clause for column \"%s\" cannot be cast automatically to type %s", r.column, TypeName(r.to)),
+			Hint:    "You might need to add an explicit cast."}
+	}
+	out := make([]bson.D, 0, len(rel.rows))
+	for _, row := range rel.rows {
+		doc, ok := row[len(row)-1].(bson.Raw)
+		if !ok {
+			continue
+		}
+		v, err := x.eval(r.expr, &scope{cols: rel.cols, row: row})
+		if err != nil {
+			return nil, err
+		}
+		if v == nil {
+			if r.notNull {
+				return nil, &Error{Code: CodeNotNullViolation, Message: fmt.Sprintf("column \"%s\" of relation \"%s\" contains null values", r.column, t.Name),
+					Table: t.Name, Column: r.column}
+			}
+			out = append(out, bson.D{{Key: "_id", Value: doc.Lookup("_id")}, {Key: field, Value: nil}})
+			continue
+		}
+		c, err := coerce(v, r.to)
+		if err != nil {
+			return nil, err
+		}
+		if r.toMod > 0 {
+			if c, err = applyTypmod(c, r.to, r.toMod, false); err != nil {
+				return nil, err
+			}
+		}
+		nv, err := toBSON(c, r.to)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, bson.D{{Key: "_id", Value: doc.Lookup("_id")}, {Key: field, Value: nv}})
 	}
 	return out, nil
 }
