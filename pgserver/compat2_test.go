@@ -618,6 +618,17 @@ var compatSteps = []struct{ sql, want string }{
 	{"ALTER TABLE atu ALTER COLUMN c TYPE int USING nullif(c, 0)", "ALTER TABLE"},
 	{"SELECT id, c IS NULL FROM atu ORDER BY id", "1|f\n2|t\nSELECT 2"},
 	{"DROP TABLE atu", "DROP TABLE"},
+	// An interval type's fields: a bare number counts the last field (interval '7' day had been 7 seconds), and
+	// the value keeps only those fields.
+	{"SELECT interval '7' day, interval '90' minute, interval '3' year, interval '2:03' minute to second, interval '1 2' day to hour, interval '1.5' day",
+		"7 days|01:30:00|3 years|00:02:03|1 day 02:00:00|1 day\nSELECT 1"},
+	{"SELECT interval '1 day 3 hours 4 minutes 5.678 seconds' hour to minute, interval '5.678' second(1), interval '3 years 5 months' year, interval(2) '1.23456'",
+		"1 day 03:04:00|00:00:05.7|3 years|00:00:01.23\nSELECT 1"},
+	{"CREATE TABLE ivt (id int PRIMARY KEY, d interval day, hm interval hour to minute, s interval second(2))", "CREATE TABLE"},
+	{"INSERT INTO ivt VALUES (1, '7', '1 day 02:03:04', '1.2345')", "INSERT 0 1"},
+	{"SELECT d, hm, s FROM ivt", "7 days|1 day 02:03:00|00:00:01.23\nSELECT 1"},
+	{"SELECT format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = 'ivt'::regclass AND attnum > 1 ORDER BY attnum", "interval day\ninterval hour to minute\ninterval second(2)\nSELECT 3"},
+	{"DROP TABLE ivt", "DROP TABLE"},
 }
 
 // hintSteps: a misspelt column's error hints at the nearest columns, as PostgreSQL's does.

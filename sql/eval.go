@@ -171,6 +171,13 @@ func (x *exec) eval(n *pg.Node, sc *scope) (any, error) {
 		if f, isFloat := v.(float64); isFloat && oid == OIDNumeric && !math.IsInf(f, 0) && !math.IsNaN(f) && x.typeOf(tc.Arg, sc) == OIDFloat4 {
 			v = strconv.FormatFloat(f, 'g', 6, 64) // a real's six significant digits, as PostgreSQL's float4_numeric
 		}
+		if s, ok := v.(string); ok && oid == OIDInterval && typmod > 0 {
+			iv, err := parseIntervalFields(s, typmod) // interval '7' day: 7 days
+			if err != nil {
+				return nil, atLiteral(err, tc.Arg)
+			}
+			v = iv
+		}
 		c, err := coerce(x.castZone(x.relativeTime(v, oid), tc.Arg, sc, oid), oid)
 		if err != nil {
 			if e, ok := err.(*Error); ok && e.Position == 0 && isStringLiteral(tc.Arg) {

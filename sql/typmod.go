@@ -83,6 +83,8 @@ func typmodOfMods(tn *pg.TypeName, oid uint32) (int32, error) {
 			return 0, errorf(CodeInvalidParameterValue, "NUMERIC scale %d must be between -1000 and 1000", s)
 		}
 		return int32(p<<16|(s&0x7ff)) + typmodHeader, nil
+	case OIDInterval:
+		return intervalTypmod(mods)
 	case OIDTime, OIDTimestamp, OIDTimestamptz:
 		if len(mods) != 1 {
 			return 0, errorf(CodeInvalidParameterValue, "invalid type modifier")
@@ -115,9 +117,11 @@ func numericTypmod(typmod int32) (p, s int) {
 	return int(m >> 16), s
 }
 
-// typmodText is the modifier as format_type appends it to the type's name: "(5)", "(6,2)"; "" for none.
+// typmodText is the modifier as format_type appends it to the type's name: "(5)", "(6,2)", " day"; "" for none.
 func typmodText(oid uint32, typmod int32) string {
 	switch oid {
+	case OIDInterval:
+		return intervalTypmodText(typmod)
 	case OIDVarchar, OIDBpchar:
 		if typmod <= typmodHeader {
 			return ""
@@ -169,6 +173,9 @@ func applyTypmod(v any, oid uint32, typmod int32, explicit bool) (any, error) {
 			}
 		}
 		return out, nil
+	}
+	if iv, ok := v.(interval); ok && oid == OIDInterval {
+		return fitInterval(iv, typmod), nil
 	}
 	switch oid {
 	case OIDVarchar, OIDBpchar:
@@ -749,6 +756,13 @@ func appendScaled(b []byte, f float64, s int) []byte {
 // toStored converts v for storage in a column of type oid with modifier typmod: the type's conversion
 // (coerce), the modifier (applyTypmod, as an assignment), then BSON.
 func toStored(v any, oid uint32, typmod int32) (any, error) {
+	if s, ok := v.(string); ok && oid == OIDInterval && typmod > 0 {
+		iv, err := parseIntervalFields(s, typmod) // interval '7' into an INTERVAL DAY column is 7 days
+		if err != nil {
+			return nil, err
+		}
+		v = iv
+	}
 	if v != nil && typmod > 0 {
 		c, err := coerce(v, oid)
 		if err != nil {
