@@ -65,8 +65,7 @@ func parseInet(s string, cidr bool) (inetValue, error) {
 	bad := func() (inetValue, error) {
 		return inetValue{}, errorf(CodeInvalidTextRep, "invalid input syntax for type %s: \"%s\"", typ, s)
 	}
-	text := strings.TrimSpace(s)
-	addrText, bitsText, hasBits := strings.Cut(text, "/")
+	addrText, bitsText, hasBits := strings.Cut(s, "/") // no spaces, as PostgreSQL reads it
 	var addr netip.Addr
 	bits := -1
 	if hasBits {
