@@ -629,6 +629,14 @@ var compatSteps = []struct{ sql, want string }{
 	{"SELECT d, hm, s FROM ivt", "7 days|1 day 02:03:00|00:00:01.23\nSELECT 1"},
 	{"SELECT format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = 'ivt'::regclass AND attnum > 1 ORDER BY attnum", "interval day\ninterval hour to minute\ninterval second(2)\nSELECT 3"},
 	{"DROP TABLE ivt", "DROP TABLE"},
+	// DEFAULTs as pg_get_expr and information_schema show them: SQL value functions in upper case, string
+	// literals of more types cast, an operator's expression in parentheses in both.
+	{"CREATE TABLE dft (id int PRIMARY KEY, i date DEFAULT current_date, t timestamptz DEFAULT current_timestamp, k bigint DEFAULT 2 + 3, o interval DEFAULT '1 day', n inet DEFAULT '10.0.0.1', u text DEFAULT current_user)", "CREATE TABLE"},
+	{"SELECT string_agg(pg_get_expr(adbin, adrelid), ' | ' ORDER BY adnum) FROM pg_attrdef WHERE adrelid = 'dft'::regclass",
+		"CURRENT_DATE | CURRENT_TIMESTAMP | (2 + 3) | '1 day'::interval | '10.0.0.1'::inet | CURRENT_USER\nSELECT 1"},
+	{"SELECT string_agg(column_default, ' | ' ORDER BY ordinal_position) FROM information_schema.columns WHERE table_name = 'dft'",
+		"CURRENT_DATE | CURRENT_TIMESTAMP | (2 + 3) | '1 day'::interval | '10.0.0.1'::inet | CURRENT_USER\nSELECT 1"},
+	{"DROP TABLE dft", "DROP TABLE"},
 }
 
 // hintSteps: a misspelt column's error hints at the nearest columns, as PostgreSQL's does.

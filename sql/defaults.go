@@ -90,7 +90,8 @@ func defaultText(n *pg.Node, oid uint32) (string, error) {
 var labeledDefaults = map[uint32]string{
 	OIDText: "text", OIDVarchar: "character varying", OIDBpchar: "bpchar", OIDInt2: "smallint", OIDInt8: "bigint",
 	OIDFloat4: "real", OIDFloat8: "double precision", OIDDate: "date", OIDJSONB: "jsonb", OIDInt4Array: "integer[]",
-	OIDInt8Array: "bigint[]", OIDTextArray: "text[]", OIDUUID: "uuid",
+	OIDInt8Array: "bigint[]", OIDTextArray: "text[]", OIDUUID: "uuid", OIDInterval: "interval",
+	OIDTime: "time without time zone", OIDInet: "inet", OIDCidr: "cidr", OIDJSON: "json",
 }
 
 // constDefault is the text PostgreSQL's pg_get_expr gives a DEFAULT that is a constant, which information_schema's

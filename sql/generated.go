@@ -456,6 +456,7 @@ func attGenerated(c column) string {
 // exprDisplay is an expression's SQL text as pg_get_expr gives it: an operator's expression in parentheses, but
 // in the pretty form.
 func exprDisplay(text string, pretty bool) string {
+	text = sqlValueKeywords(text)
 	if pretty || wrapped(text) {
 		return text
 	}
@@ -463,6 +464,49 @@ func exprDisplay(text string, pretty bool) string {
 		return "(" + text + ")"
 	}
 	return text
+}
+
+// sqlValueKeywords writes the SQL value functions of an expression's text (current_date, current_timestamp,
+// localtime, current_user, ...) in upper case outside its string literals, as PostgreSQL's deparser writes them.
+func sqlValueKeywords(text string) string {
+	if !strings.Contains(text, "current_") && !strings.Contains(text, "local") && !strings.Contains(text, "session_user") && !strings.Contains(text, "user") {
+		return text
+	}
+	var b strings.Builder
+	inQuote := false
+	word := func(i int) string {
+		j := i
+		for j < len(text) && (text[j] == '_' || text[j] >= 'a' && text[j] <= 'z') {
+			j++
+		}
+		return text[i:j]
+	}
+	for i := 0; i < len(text); {
+		c := text[i]
+		if c == '\'' {
+			inQuote = !inQuote
+		}
+		if inQuote || !(c >= 'a' && c <= 'z' || c == '_') || i > 0 && (text[i-1] == '_' || text[i-1] == '.' || text[i-1] == '"' || text[i-1] >= 'a' && text[i-1] <= 'z' || text[i-1] >= '0' && text[i-1] <= '9') {
+			b.WriteByte(c)
+			i++
+			continue
+		}
+		w := word(i)
+		next := i + len(w)
+		switch w {
+		case "current_date", "current_time", "current_timestamp", "localtime", "localtimestamp", "current_role",
+			"current_user", "session_user", "current_catalog", "current_schema":
+			if next < len(text) && text[next] == '(' && (w == "current_date" || w == "current_user" || w == "session_user" || w == "current_role" || w == "current_catalog") {
+				b.WriteString(w) // a call of that name, not the keyword
+			} else {
+				b.WriteString(strings.ToUpper(w))
+			}
+		default:
+			b.WriteString(w)
+		}
+		i = next
+	}
+	return b.String()
 }
 
 // generatedReaders are the generated columns of t whose expressions read column col.

@@ -169,7 +169,7 @@ func (x *exec) catalogRelation(schema, name string) (*relation, error) {
 				var def, generation, generatedExpr any
 				identity, generated := "NO", "NEVER"
 				if c.Default != "" && c.Identity == "" {
-					def = c.Default
+					def = exprDisplay(c.Default, false) // as pg_get_expr shows it, as PostgreSQL's view does
 				}
 				if c.Generated != "" {
 					generated, generatedExpr = "ALWAYS", exprDisplay(c.Generated, false)
