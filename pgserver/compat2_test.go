@@ -637,6 +637,17 @@ var compatSteps = []struct{ sql, want string }{
 	{"SELECT string_agg(column_default, ' | ' ORDER BY ordinal_position) FROM information_schema.columns WHERE table_name = 'dft'",
 		"CURRENT_DATE | CURRENT_TIMESTAMP | (2 + 3) | '1 day'::interval | '10.0.0.1'::inet | CURRENT_USER\nSELECT 1"},
 	{"DROP TABLE dft", "DROP TABLE"},
+	// WITHIN GROUP on an aggregate that is not an ordered-set one is refused (it had been ignored); pg_sleep_for,
+	// pg_sleep_until; setseed starts random() on a sequence it repeats.
+	{"SELECT sum(x) WITHIN GROUP (ORDER BY x) FROM generate_series(1, 3) x", "ERROR 42883"},
+	{"SELECT count(*) WITHIN GROUP (ORDER BY x) FROM generate_series(1, 3) x", "ERROR 42809"},
+	{"SELECT pg_sleep_for('10 milliseconds'), pg_sleep_until(now())", "|\nSELECT 1"},
+	{"SELECT setseed(2)", "ERROR 22023"},
+	{"SELECT setseed(0.25)", "\nSELECT 1"},
+	{"CREATE TABLE rnd AS SELECT random() r", "SELECT 1"},
+	{"SELECT setseed(0.25)", "\nSELECT 1"},
+	{"SELECT r = random() FROM rnd", "t\nSELECT 1"},
+	{"DROP TABLE rnd", "DROP TABLE"},
 }
 
 // hintSteps: a misspelt column's error hints at the nearest columns, as PostgreSQL's does.

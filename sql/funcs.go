@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	mrand "math/rand/v2"
 	"slices"
 	"strconv"
 	"strings"
@@ -572,6 +573,50 @@ func (x *exec) scalarFunc(name string, f *pg.FuncCall, args []any) (any, error) 
 			}
 		}
 		return nil, nil
+	case "random":
+		if x.s.rng != nil && len(args) == 0 {
+			return x.s.rng.Float64(), nil // the sequence setseed started
+		}
+	case "setseed":
+		if err := argc(1); err != nil || args[0] == nil {
+			return nil, err
+		}
+		seed, ok := toFloat(numeric(args[0]))
+		if !ok {
+			return nil, errorf(CodeDatatypeMismatch, "setseed needs a number")
+		}
+		if math.IsNaN(seed) || seed < -1 || seed > 1 {
+			return nil, errorf(CodeInvalidParameterValue, "setseed parameter %s is out of allowed range [-1,1]", formatText(args[0]))
+		}
+		x.s.rng = mrand.New(mrand.NewPCG(math.Float64bits(seed), 0x5eed))
+		return "", nil
+	case "pg_sleep_for", "pg_sleep_until":
+		if err := argc(1); err != nil || args[0] == nil {
+			return nil, err
+		}
+		var d time.Duration
+		if name == "pg_sleep_for" {
+			v, err := coerce(args[0], OIDInterval)
+			if err != nil {
+				return nil, err
+			}
+			iv := v.(interval)
+			d = time.Duration(iv.us)*time.Microsecond + time.Duration(int64(iv.days)+30*int64(iv.months))*24*time.Hour
+		} else {
+			v, err := coerce(args[0], OIDTimestamptz)
+			if err != nil {
+				return nil, err
+			}
+			d = time.Until(v.(time.Time))
+		}
+		t := time.NewTimer(max(d, 0))
+		defer t.Stop()
+		select {
+		case <-t.C:
+			return "", nil
+		case <-x.ctx.Done():
+			return nil, x.ctx.Err()
+		}
 	case "pg_sleep":
 		if err := argc(1); err != nil || args[0] == nil {
 			return nil, err
@@ -1189,6 +1234,25 @@ func (x *exec) aggregate(f *pg.FuncCall, name string, sc *scope) (any, error) {
 		return x.hypothetical(f, name, sc)
 	}
 	ordered := orderedSetAggregates[name]
+	if f.AggWithinGroup && !ordered {
+		if f.AggStar {
+			return nil, &Error{Code: CodeWrongObjectType, Message: name + " is not an ordered-set aggregate, so it cannot have WITHIN GROUP",
+				Position: int(f.Location) + 1}
+		}
+		var types []string
+		for _, a := range append(slices.Clone(f.Args), f.AggOrder...) {
+			if sb := a.GetSortBy(); sb != nil {
+				a = sb.Node
+			}
+			if isStringLiteral(a) {
+				types = append(types, "unknown")
+				continue
+			}
+			types = append(types, TypeName(x.typeOf(a, sc)))
+		}
+		return nil, &Error{Code: CodeUndefinedFunction, Message: fmt.Sprintf("function %s(%s) does not exist", name, strings.Join(types, ", ")),
+			Hint: "No function matches the given name and argument types. You might need to add explicit type casts.", Position: int(f.Location) + 1}
+	}
 	if ordered {
 		if err := checkOrderedSet(f, name); err != nil {
 			return nil, err

@@ -1,6 +1,7 @@
 package sql
 
 import (
+	"math/rand/v2"
 	"context"
 	"fmt"
 	"strings"
@@ -75,6 +76,8 @@ const (
 // transaction block. Not safe for concurrent use: run one statement at a
 // time. Close it to abort an open transaction.
 type Session struct {
+	// rng is the generator random() draws from once setseed has seeded it; nil before.
+	rng *rand.Rand
 	e        *Engine
 	database string
 	userName string
