@@ -650,14 +650,17 @@ func (x *exec) funcType(f *pg.FuncCall, sc *scope) uint32 {
 			x.hint(a, []uint32{OIDText, OIDInt8, OIDBool}[min(i, 2)], sc)
 		}
 		return OIDInt8
-	case "pg_sleep", "setseed":
-		x.hint(f.Args[0], OIDFloat8, sc)
-		return OIDText
-	case "pg_sleep_for":
-		x.hint(f.Args[0], OIDInterval, sc)
-		return OIDText
-	case "pg_sleep_until":
-		x.hint(f.Args[0], OIDTimestamptz, sc)
+	case "pg_sleep", "setseed", "pg_sleep_for", "pg_sleep_until":
+		if len(f.Args) > 0 {
+			hint := OIDFloat8
+			switch name {
+			case "pg_sleep_for":
+				hint = OIDInterval
+			case "pg_sleep_until":
+				hint = OIDTimestamptz
+			}
+			x.hint(f.Args[0], hint, sc)
+		}
 		return OIDText
 	case "substr", "substring":
 		// substr(string, from [, count]): integer positions (substring(x FROM $1 FOR $2) too), unless the

@@ -1,9 +1,9 @@
 package sql
 
 import (
-	"math/rand/v2"
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -77,7 +77,7 @@ const (
 // time. Close it to abort an open transaction.
 type Session struct {
 	// rng is the generator random() draws from once setseed has seeded it; nil before.
-	rng *rand.Rand
+	rng      *rand.Rand
 	e        *Engine
 	database string
 	userName string
