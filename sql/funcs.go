@@ -1290,16 +1290,12 @@ func (x *exec) aggregate(f *pg.FuncCall, name string, sc *scope) (any, error) {
 		order = sortPerm(keys, aggOrder)
 	}
 	for _, i := range order {
-		row := sc.group[i]
-		rs := &scope{cols: sc.cols, row: row, outer: sc.outer, window: sc.window, rowIdx: i}
-		if f.AggFilter != nil {
-			ok, err := x.eval(f.AggFilter, rs)
-			if err != nil {
-				return nil, err
-			}
-			if !truthy(ok) {
-				continue
-			}
+		rs, keep, err := x.aggRow(f, sc, i)
+		if err != nil {
+			return nil, err
+		}
+		if !keep {
+			continue
 		}
 		if f.AggStar {
 			vals = append(vals, true)
@@ -1613,6 +1609,17 @@ func checkOrderedSet(f *pg.FuncCall, name string) error {
 	return nil
 }
 
+// aggRow is row i of sc's group as the scope of an aggregate's arguments, and whether the aggregate's FILTER
+// keeps the row.
+func (x *exec) aggRow(f *pg.FuncCall, sc *scope, i int) (*scope, bool, error) {
+	rs := &scope{cols: sc.cols, row: sc.group[i], outer: sc.outer, window: sc.window, rowIdx: i}
+	if f.AggFilter == nil {
+		return rs, true, nil
+	}
+	ok, err := x.eval(f.AggFilter, rs)
+	return rs, err == nil && truthy(ok), err
+}
+
 // hypothetical is a hypothetical-set aggregate over sc's group: the rank (rank, dense_rank), relative rank
 // (percent_rank) or cumulative distribution (cume_dist) that a row whose ORDER BY keys are the call's arguments
 // would have among the group's rows (those FILTER keeps), in that order, NULLs included, as PostgreSQL's.
@@ -1650,16 +1657,13 @@ func (x *exec) hypothetical(f *pg.FuncCall, name string, sc *scope) (any, error)
 	var before, peers int         // rows sorting before the hypothetical one, and its peers
 	distinct := map[string]bool{} // the distinct keys sorting before it, for dense_rank
 	n := 0
-	for i, row := range sc.group {
-		rs := &scope{cols: sc.cols, row: row, outer: sc.outer, window: sc.window, rowIdx: i}
-		if f.AggFilter != nil {
-			ok, err := x.eval(f.AggFilter, rs)
-			if err != nil {
-				return nil, err
-			}
-			if !truthy(ok) {
-				continue
-			}
+	for i := range sc.group {
+		rs, keep, err := x.aggRow(f, sc, i)
+		if err != nil {
+			return nil, err
+		}
+		if !keep {
+			continue
 		}
 		key := make([]any, len(f.AggOrder))
 		for j, o := range f.AggOrder {
