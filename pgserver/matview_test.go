@@ -55,8 +55,11 @@ var matViewSteps = []struct{ sql, want string }{
 	{"DROP MATERIALIZED VIEW mvb", "ERROR 42809"},
 	{"DROP MATERIALIZED VIEW IF EXISTS nope, mvs2", "DROP MATERIALIZED VIEW"},
 	{"DROP MATERIALIZED VIEW nope", "ERROR 42P01"},
-	{"DROP MATERIALIZED VIEW mvs", "DROP MATERIALIZED VIEW"},
+	{"CREATE VIEW over_mvs AS SELECT * FROM mvs", "CREATE VIEW"},
+	{"DROP MATERIALIZED VIEW mvs", "ERROR 2BP01"},
+	{"DROP MATERIALIZED VIEW mvs CASCADE", "DROP MATERIALIZED VIEW"},
 	{"SELECT count(*) FROM pg_matviews", "0\nSELECT 1"},
+	{"SELECT count(*) FROM pg_views WHERE viewname = 'over_mvs'", "0\nSELECT 1"},
 	{"DROP TABLE mvb", "DROP TABLE"},
 }
 

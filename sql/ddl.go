@@ -747,6 +747,9 @@ func (x *exec) drop(ds *pg.DropStmt) (*Result, error) {
 				existing = append(existing, name) // the wrong kind fails below with 42809
 			}
 		}
+		if x.droppingMatViews {
+			kind = "materialized view" // for the messages: the names were checked to be materialized views
+		}
 		if err := x.dropDependents(existing, kind, ds.Behavior == pg.DropBehavior_DROP_CASCADE); err != nil {
 			return nil, err
 		}

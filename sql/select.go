@@ -567,8 +567,8 @@ func (x *exec) fromItem(n *pg.Node, where *pg.Node, outer *scope) (*relation, er
 			}
 			return nil, err
 		}
-		if err := matViewUnpopulated(t); err != nil {
-			return nil, err
+		if err := matViewUnpopulated(t); err != nil && !x.describe {
+			return nil, err // a read, not a description (CREATE VIEW over it, a prepared statement's)
 		}
 		if t.View != "" {
 			rel, err := x.viewRows(t)
