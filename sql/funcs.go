@@ -609,14 +609,7 @@ func (x *exec) scalarFunc(name string, f *pg.FuncCall, args []any) (any, error) 
 			}
 			d = time.Until(v.(time.Time))
 		}
-		t := time.NewTimer(max(d, 0))
-		defer t.Stop()
-		select {
-		case <-t.C:
-			return "", nil
-		case <-x.ctx.Done():
-			return nil, x.ctx.Err()
-		}
+		return x.sleep(d)
 	case "pg_sleep":
 		if err := argc(1); err != nil || args[0] == nil {
 			return nil, err
@@ -625,14 +618,7 @@ func (x *exec) scalarFunc(name string, f *pg.FuncCall, args []any) (any, error) 
 		if !ok {
 			return nil, errorf(CodeDatatypeMismatch, "pg_sleep needs a number of seconds")
 		}
-		t := time.NewTimer(time.Duration(secs * float64(time.Second)))
-		defer t.Stop()
-		select {
-		case <-t.C:
-			return "", nil
-		case <-x.ctx.Done():
-			return nil, x.ctx.Err()
-		}
+		return x.sleep(time.Duration(secs * float64(time.Second)))
 	case "version":
 		return "PostgreSQL " + ServerVersion + " (Concord)", nil
 	case "current_database":
@@ -1607,6 +1593,19 @@ func checkOrderedSet(f *pg.FuncCall, name string) error {
 			name, name, map[bool]string{true: "fraction", false: ""}[direct == 1])
 	}
 	return nil
+}
+
+// sleep waits d (nothing when it is not positive), or until the statement is cancelled or times out; its result
+// is the pg_sleep functions' void.
+func (x *exec) sleep(d time.Duration) (any, error) {
+	t := time.NewTimer(max(d, 0))
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return "", nil
+	case <-x.ctx.Done():
+		return nil, x.ctx.Err()
+	}
 }
 
 // aggRow is row i of sc's group as the scope of an aggregate's arguments, and whether the aggregate's FILTER
