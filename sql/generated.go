@@ -469,7 +469,7 @@ func exprDisplay(text string, pretty bool) string {
 // sqlValueKeywords writes the SQL value functions of an expression's text (current_date, current_timestamp,
 // localtime, current_user, ...) in upper case outside its string literals, as PostgreSQL's deparser writes them.
 func sqlValueKeywords(text string) string {
-	if !strings.Contains(text, "current_") && !strings.Contains(text, "local") && !strings.Contains(text, "session_user") && !strings.Contains(text, "user") {
+	if !strings.Contains(text, "current_") && !strings.Contains(text, "local") && !strings.Contains(text, "session_user") {
 		return text
 	}
 	var b strings.Builder

@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	pg "github.com/pganalyze/pg_query_go/v6"
-	"go.mongodb.org/mongo-driver/v2/bson"
 )
 
 // Materialized views: CREATE MATERIALIZED VIEW name [(cols)] AS query [WITH [NO] DATA] makes a table as CREATE
@@ -217,16 +216,13 @@ func matViewUnpopulated(t *table) error {
 
 // matViewNames lists the database's materialized views.
 func (x *exec) matViewNames() (map[string]bool, error) {
-	docs, err := x.s.db().collection(tablesCollection).find(x.catRead(), bson.D{{Key: "matview", Value: bson.D{{Key: "$exists", Value: true}}}},
-		bson.D{{Key: "_id", Value: 1}}, 0)
+	names, err := x.catalogNamesWith("matview")
 	if err != nil {
 		return nil, err
 	}
-	out := make(map[string]bool, len(docs))
-	for _, d := range docs {
-		if s, ok := d.Lookup("_id").StringValueOK(); ok {
-			out[s] = true
-		}
+	out := make(map[string]bool, len(names))
+	for _, n := range names {
+		out[n] = true
 	}
 	return out, nil
 }

@@ -178,8 +178,12 @@ func (x *exec) relationNames() ([]string, map[string]bool, error) {
 }
 
 // viewNames lists the database's views.
-func (x *exec) viewNames() ([]string, error) {
-	docs, err := x.s.db().collection(tablesCollection).find(x.catRead(), bson.D{{Key: "view", Value: bson.D{{Key: "$exists", Value: true}}}},
+func (x *exec) viewNames() ([]string, error) { return x.catalogNamesWith("view") }
+
+// catalogNamesWith lists the relations whose table catalog entry has the field: "view" for the views, "matview"
+// for the materialized views.
+func (x *exec) catalogNamesWith(field string) ([]string, error) {
+	docs, err := x.s.db().collection(tablesCollection).find(x.catRead(), bson.D{{Key: field, Value: bson.D{{Key: "$exists", Value: true}}}},
 		bson.D{{Key: "_id", Value: 1}}, 0)
 	if err != nil {
 		return nil, err
