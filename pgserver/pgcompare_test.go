@@ -250,6 +250,7 @@ func TestCompare_Concord(t *testing.T) {
 	runCTAS(t, "concord", c)
 	runInet(t, "concord", c)
 	runMatViews(t, "concord", c)
+	runMessageSteps(t, "concord", c, subquerySteps)
 	runActivity(t, "concord", url)
 }
 
@@ -343,6 +344,7 @@ func TestCompare_PostgreSQL(t *testing.T) {
 	runCTAS(t, "postgresql", c)
 	runInet(t, "postgresql", c)
 	runMatViews(t, "postgresql", c)
+	runMessageSteps(t, "postgresql", c, subquerySteps)
 	runActivity(t, "postgresql", url)
 }
 

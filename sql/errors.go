@@ -39,6 +39,7 @@ const (
 	CodeDatatypeMismatch             = "42804"
 	CodeGroupingError                = "42803"
 	CodeInvalidColumnReference       = "42P10"
+	CodeInvalidRecursion             = "42P19"
 	CodeCardinalityViolation         = "21000"
 	CodeQueryCanceled                = "57014"
 	CodeAdminShutdown                = "57P01"

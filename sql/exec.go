@@ -55,6 +55,10 @@ type exec struct {
 	// lookup is the extra filter keyLookup gave the table scan about to be read under the alias lookupAlias.
 	lookup      bson.D
 	lookupAlias string
+	// subResults are the subqueries of expressions run so far, their rows kept when they read nothing of the rows
+	// around them; subRuns are those under way (initplan.go).
+	subResults map[*pg.SubLink]*subResult
+	subRuns    []*subRun
 	// srfValue is the current value of each set-returning call of a select list while its rows are made.
 	srfValue map[*pg.FuncCall]any
 	// copyIn is the COPY ... FROM STDIN being run, read before the statement's transaction began (copy.go).

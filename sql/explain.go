@@ -269,6 +269,7 @@ type planRecorder struct {
 	ctes     []*planNode // the WITH queries' plans, shown under the top node
 	seen     map[*pg.SubLink]*planNode
 	nsub     int
+	ninit    int // InitPlans numbered so far: the $n each returns
 	mute     int // > 0: nothing is recorded (a subquery run only to type an expression)
 	planning time.Duration
 	// projMark is where the FROM clause of the SELECT being projected began (selectRows to project).

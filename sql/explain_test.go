@@ -157,9 +157,18 @@ func TestExplain_Analyze(t *testing.T) {
 		t.Fatalf("join plan:\n%s", lines)
 	}
 	// A subquery run for each row is one SubPlan, its runs counted as loops.
-	lines = strings.Join(plan(t, s, "EXPLAIN ANALYZE SELECT k FROM t WHERE k IN (SELECT tk FROM u)"), "\n")
-	if !strings.Contains(lines, "SubPlan 1\n") || !strings.Contains(lines, "Seq Scan on u (actual time=") || !strings.Contains(lines, "rows=3 loops=20)") {
+	lines = strings.Join(plan(t, s, "EXPLAIN ANALYZE SELECT k FROM t WHERE EXISTS (SELECT FROM u WHERE u.tk = t.k + 0)"), "\n")
+	if !strings.Contains(lines, "SubPlan 1\n") || !strings.Contains(lines, "Seq Scan on u (actual time=") || !strings.Contains(lines, "loops=20)") {
 		t.Fatalf("subplan:\n%s", lines)
+	}
+	// One that reads nothing of t's rows runs once: x IN (SELECT ...) as a SubPlan, a scalar subquery as an InitPlan.
+	lines = strings.Join(plan(t, s, "EXPLAIN ANALYZE SELECT k FROM t WHERE k IN (SELECT tk FROM u)"), "\n")
+	if !strings.Contains(lines, "SubPlan 1\n") || !strings.Contains(lines, "rows=3 loops=1)") {
+		t.Fatalf("uncorrelated subplan:\n%s", lines)
+	}
+	lines = strings.Join(plan(t, s, "EXPLAIN ANALYZE SELECT k, (SELECT max(tk) FROM u) FROM t"), "\n")
+	if !strings.Contains(lines, "InitPlan 1 (returns $0)\n") || !strings.Contains(lines, "rows=3 loops=1)") {
+		t.Fatalf("initplan:\n%s", lines)
 	}
 	// EXPLAIN ANALYZE UPDATE updates, inside the transaction.
 	out := run(t, s, "BEGIN; EXPLAIN ANALYZE UPDATE t SET n = 100 WHERE k = 5; SELECT n FROM t WHERE k = 5; ROLLBACK; SELECT n FROM t WHERE k = 5")

@@ -62,6 +62,7 @@ func (x *exec) evalFunc(f *pg.FuncCall, sc *scope) (any, error) {
 	if f.Over != nil {
 		for s := sc; s != nil; s = s.outer {
 			if vals, ok := s.window[f]; ok && s.rowIdx < len(vals) {
+				s.read = true
 				return vals[s.rowIdx], nil
 			}
 		}
@@ -72,6 +73,7 @@ func (x *exec) evalFunc(f *pg.FuncCall, sc *scope) (any, error) {
 	if aggregates[name] || isHypothetical(f) {
 		for s := sc; s != nil; s = s.outer {
 			if s.group != nil {
+				s.read = true
 				return x.aggregate(f, name, s)
 			}
 		}
@@ -1489,7 +1491,7 @@ func (x *exec) evalSubLink(sl *pg.SubLink, sc *scope) (any, error) {
 	if sl.SubLinkType == pg.SubLinkType_EXISTS_SUBLINK {
 		limit = 1
 	}
-	rel, err := x.planSub(sl, func() (*relation, error) { return x.selectRows(sel, sc, limit) })
+	rel, err := x.subqueryRows(sl, sel, sc, limit)
 	if err != nil {
 		return nil, err
 	}

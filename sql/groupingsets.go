@@ -202,6 +202,9 @@ func (x *exec) groupingSetGroups(sets [][]*pg.Node, targets []*pg.Node, src *rel
 func groupingFunc(args []*pg.Node, sc *scope) int64 {
 	for ; sc != nil && sc.grouping == nil; sc = sc.outer {
 	}
+	if sc != nil {
+		sc.read = true
+	}
 	var v int64
 	for _, a := range args {
 		v <<= 1

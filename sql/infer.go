@@ -234,7 +234,12 @@ func (x *exec) typeOf(n *pg.Node, sc *scope) uint32 {
 				x.ex.mute++ // run to be typed, not the statement's run
 				defer func() { x.ex.mute-- }()
 			}
-			if rel, err := x.planSub(sl, func() (*relation, error) { return x.selectRows(sel, sc, 0) }); err == nil {
+			// Typed as a description types it, without running it: a volatile function in it is not called.
+			saved := x.describe
+			x.describe = true
+			rel, err := x.planSub(sl, func() (*relation, error) { return x.selectRows(sel, sc, 0) })
+			x.describe = saved
+			if err == nil {
 				if vis := rel.visible(""); len(vis) > 0 {
 					sub = rel.cols[vis[0]].oid
 				}

@@ -64,6 +64,9 @@ type scope struct {
 	// grouping holds the texts of the expressions the current group's grouping set groups by (GROUP BY ROLLUP
 	// ...), for grouping(); nil otherwise.
 	grouping map[string]bool
+	// read is set when an expression reads this scope's row, group, window values or grouping set: a subquery's
+	// run that reads a scope outside it is correlated (initplan.go).
+	read bool
 }
 
 // lookup resolves a column reference to a value: a column of this scope, a
@@ -76,6 +79,9 @@ func (sc *scope) lookup(fields []string) (v any, oid uint32, found bool, err err
 		// a.x when an outer scope has a source named a (a correlated subquery's reference).
 		outerQual := len(fields) >= 2 && s.outer.qualifies(fields[0])
 		v, oid, found, err = s.lookupHere(fields, outerQual)
+		if found {
+			s.read = true
+		}
 		if found || err != nil {
 			return v, oid, found, err
 		}

@@ -39,6 +39,15 @@ func (x *exec) query(sel *pg.SelectStmt) (*Result, error) {
 // withCTEs evaluates a WITH clause's queries in order, each seeing the ones
 // before it; pop removes them again.
 func (x *exec) withCTEs(w *pg.WithClause, outer *scope) (pop func(), err error) {
+	if w.Recursive {
+		for _, c := range w.Ctes {
+			if cte := c.GetCommonTableExpr(); referencesSelf(cte) {
+				if err := checkRecursion(cte); err != nil {
+					return nil, err
+				}
+			}
+		}
+	}
 	frame := map[string]*relation{}
 	x.ctes = append(x.ctes, frame)
 	pop = func() { x.ctes = x.ctes[:len(x.ctes)-1] }
@@ -204,6 +213,9 @@ func (x *exec) recursiveCTE(cte *pg.CommonTableExpr, frame map[string]*relation,
 func (x *exec) cte(name string) *relation {
 	for i := len(x.ctes) - 1; i >= 0; i-- {
 		if r, ok := x.ctes[i][name]; ok {
+			if len(x.subRuns) > 0 {
+				x.noteCTE(i, name, r)
+			}
 			return r
 		}
 	}

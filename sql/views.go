@@ -105,12 +105,14 @@ func (x *exec) viewRows(t *table) (*relation, error) {
 	if err != nil || len(raws) != 1 || raws[0].raw.Stmt.GetSelectStmt() == nil {
 		return nil, errorf(CodeInternalError, "view \"%s\" has an unreadable query: %v", t.Name, err)
 	}
-	saved := x.ctes
-	x.ctes = nil
+	// Each reference to a view runs its own subqueries (in PostgreSQL each is a copy of the view's query, with
+	// InitPlans of its own), and the view reads nothing of the statement's WITH queries or rows.
+	saved, savedSubs, savedRuns := x.ctes, x.subResults, x.subRuns
+	x.ctes, x.subResults, x.subRuns = nil, nil, nil
 	x.viewDepth++
 	rel, err := x.selectRows(raws[0].raw.Stmt.GetSelectStmt(), nil, -1)
 	x.viewDepth--
-	x.ctes = saved
+	x.ctes, x.subResults, x.subRuns = saved, savedSubs, savedRuns
 	if err != nil {
 		return nil, err
 	}
