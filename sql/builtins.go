@@ -46,6 +46,7 @@ var builtinTypes = map[string]struct {
 	"num_nonnulls":              {OIDInt4, nil},
 	"initcap":                   {OIDText, []uint32{OIDText}},
 	"starts_with":               {OIDBool, []uint32{OIDText}},
+	"parse_ident":               {OIDTextArray, []uint32{OIDText, OIDBool}},
 	"concat_ws":                 {OIDText, []uint32{OIDText}},
 	"chr":                       {OIDText, []uint32{OIDInt4}},
 	"ascii":                     {OIDInt4, []uint32{OIDText}},
@@ -468,6 +469,12 @@ func builtin(name string, args []any) (v any, ok bool, err error) {
 			inWord = unicode.IsLetter(r) || unicode.IsDigit(r)
 		}
 		return b.String(), true, nil
+	case "parse_ident":
+		if err := argc(1, 2); err != nil {
+			return nil, true, err
+		}
+		ids, err := parseIdent(text(0), len(args) < 2 || truthy(args[1]))
+		return ids, true, err
 	case "starts_with":
 		if err := argc(2, 2); err != nil {
 			return nil, true, err
