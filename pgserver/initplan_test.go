@@ -25,6 +25,16 @@ var subquerySteps = []struct{ sql, want string }{
 	{"WITH w AS (SELECT g FROM generate_series(1, 4) g) SELECT g FROM w WHERE g > (SELECT avg(g) FROM w) ORDER BY g", "3\n4\nSELECT 2"},
 	{"WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + (SELECT 1) FROM r WHERE n < 3) SELECT * FROM r", "1\n2\n3\nSELECT 3"},
 	{"SELECT g % 2 k, (SELECT max(g % 2) + 0) FROM generate_series(1, 6) g GROUP BY g % 2 ORDER BY 1", "0|0\n1|1\nSELECT 2"},
+	// x IN (SELECT ...) of a subquery run once, its values hashed: NULL on either side as PostgreSQL has it.
+	{"SELECT count(*) FROM generate_series(1, 40) g WHERE g IN (SELECT x * 2 FROM generate_series(1, 20) x)", "20\nSELECT 1"},
+	{"SELECT g, g IN (SELECT CASE WHEN x = 5 THEN NULL ELSE x END FROM generate_series(1, 20) x) FROM generate_series(4, 6) g", "4|t\n5|\n6|t\nSELECT 3"},
+	{"SELECT count(*) FROM generate_series(1, 40) g WHERE g NOT IN (SELECT CASE WHEN x = 5 THEN NULL ELSE x END FROM generate_series(1, 20) x)", "0\nSELECT 1"},
+	{"SELECT count(*) FROM generate_series(1, 40) g WHERE g NOT IN (SELECT x FROM generate_series(1, 20) x)", "20\nSELECT 1"},
+	{"SELECT count(*) FROM generate_series(1, 40) g WHERE g <> ALL (SELECT x FROM generate_series(1, 20) x)", "20\nSELECT 1"},
+	{"SELECT NULL::int IN (SELECT x FROM generate_series(1, 20) x), NULL::int IN (SELECT x FROM generate_series(1, 0) x)", "|f\nSELECT 1"},
+	{"SELECT count(*) FROM generate_series(1, 40) g WHERE g::text IN (SELECT x::text FROM generate_series(1, 20) x)", "20\nSELECT 1"},
+	{"SELECT count(*) FROM generate_series(1, 40) g WHERE g IN (SELECT x::numeric / 2 FROM generate_series(1, 40) x)", "20\nSELECT 1"},
+	{"SELECT count(*) FROM generate_series(1, 40) g WHERE g::numeric IN (SELECT x FROM generate_series(1, 20) x)", "20\nSELECT 1"},
 	// The statement's rows, not what it has written since.
 	{"CREATE TABLE ipq (id int PRIMARY KEY, a int)", ""},
 	{"INSERT INTO ipq VALUES (1, 1), (2, 2), (3, 3)", ""},

@@ -1560,6 +1560,18 @@ func (x *exec) evalSubLink(sl *pg.SubLink, sc *scope) (any, error) {
 		if err != nil {
 			return nil, err
 		}
+		all := sl.SubLinkType == pg.SubLinkType_ALL_SUBLINK
+		if !all && op == "=" || all && (op == "<>" || op == "!=") {
+			// x IN (SELECT ...) and x NOT IN (SELECT ...) of a subquery run once: its values hashed.
+			if set := x.hashedSub(sl, rel, vis[0]); set != nil {
+				if v, ok := set.contains(l); ok {
+					if all {
+						return not3(v), nil
+					}
+					return v, nil
+				}
+			}
+		}
 		arr := make([]any, len(rel.rows))
 		for i, r := range rel.rows {
 			arr[i] = r[vis[0]]

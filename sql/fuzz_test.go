@@ -47,6 +47,8 @@ var fuzzSeeds = []string{
 	"EXPLAIN (ANALYZE, COSTS OFF, FORMAT JSON) SELECT a.id, count(*) FROM accounts a JOIN accounts b ON b.id = a.id WHERE a.balance > (SELECT 1) GROUP BY a.id ORDER BY 2 LIMIT 1",
 	"EXPLAIN WITH w AS (UPDATE accounts SET balance = balance + 1 WHERE id = 'a' RETURNING id) SELECT * FROM w, LATERAL (SELECT w.id) l",
 	"BEGIN; EXPLAIN ANALYZE DELETE FROM accounts WHERE balance || 'x' = '1x' RETURNING id; EXPLAIN (TIMING OFF, ANALYZE) INSERT INTO accounts (id) VALUES ('q'); ROLLBACK",
+	"SELECT g, (SELECT (WITH c AS (SELECT g * 10 AS v) SELECT (SELECT v FROM c))), ARRAY(SELECT random() WHERE g > 0) FROM generate_series(1, 3) g WHERE g IN (SELECT 1 UNION SELECT 2)",
+	"WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT r.n + (SELECT 1) FROM r LEFT JOIN generate_series(1, 2) x ON true WHERE r.n < 3) SELECT *, parse_ident('a.\"B\"') FROM r",
 	"WITH RECURSIVE g(n, p) AS (SELECT 1, 0 UNION ALL SELECT n + 1, n FROM g WHERE n < 4) SEARCH BREADTH FIRST BY n SET o CYCLE p SET c TO 'y' DEFAULT 'n' USING pth SELECT * FROM g ORDER BY o",
 	"CREATE MATERIALIZED VIEW mv AS SELECT id, balance FROM accounts WITH NO DATA; REFRESH MATERIALIZED VIEW mv; SELECT * FROM mv TABLESAMPLE BERNOULLI (50) REPEATABLE (1); DROP MATERIALIZED VIEW mv",
 	"SELECT '10.1.2.3/8'::inet << '10.0.0.0/8'::cidr, host(network('::1/64'::inet)), '1.2.3.4'::inet + 1, rank(3) WITHIN GROUP (ORDER BY balance), to_char(balance, '$9,999.99%') FROM accounts GROUP BY balance",

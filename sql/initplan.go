@@ -23,6 +23,95 @@ type subResult struct {
 	rel        *relation
 	correlated bool
 	ctes       []cteRead // the enclosing queries' WITH queries the run read
+	set        *valueSet // x = ANY (SELECT ...)'s rows hashed, once asked for (hashedSub)
+	setMade    bool
+}
+
+// valueSet is a one-column subquery's values hashed, as PostgreSQL's hashed SubPlan holds them: made only when
+// they are all integers or all strings, whose equality is their Go equality.
+type valueSet struct {
+	ints    map[int64]bool
+	strs    map[string]bool
+	hasNull bool
+}
+
+// hashedSub is the value set of a cached subquery's column col, nil when it is not cached or its values are not
+// all of one hashable kind.
+func (x *exec) hashedSub(sl *pg.SubLink, rel *relation, col int) *valueSet {
+	c := x.subResults[sl]
+	if c == nil || c.correlated || c.rel != rel {
+		return nil
+	}
+	if !c.setMade {
+		c.setMade = true
+		c.set = newValueSet(rel.rows, col)
+	}
+	return c.set
+}
+
+// minHashed is the fewest rows worth hashing: below it the rows are compared one by one.
+const minHashed = 16
+
+func newValueSet(rows [][]any, col int) *valueSet {
+	if len(rows) < minHashed {
+		return nil
+	}
+	s := &valueSet{}
+	for _, r := range rows {
+		switch v := r[col].(type) {
+		case nil:
+			s.hasNull = true
+		case int64:
+			if s.strs != nil {
+				return nil
+			}
+			if s.ints == nil {
+				s.ints = map[int64]bool{}
+			}
+			s.ints[v] = true
+		case string:
+			if s.ints != nil {
+				return nil
+			}
+			if s.strs == nil {
+				s.strs = map[string]bool{}
+			}
+			s.strs[v] = true
+		default:
+			return nil
+		}
+	}
+	return s
+}
+
+// contains is l = ANY (the set) in SQL's three-valued logic; ok is false when l is not of the set's kind (the
+// rows are then compared one by one, with the conversions that takes).
+func (s *valueSet) contains(l any) (res any, ok bool) {
+	if l == nil {
+		return nil, true // the set has rows
+	}
+	var found bool
+	switch v := l.(type) {
+	case int64:
+		if s.strs != nil {
+			return nil, false
+		}
+		found = s.ints[v]
+	case string:
+		if s.ints != nil {
+			return nil, false
+		}
+		found = s.strs[v]
+	default:
+		return nil, false
+	}
+	switch {
+	case found:
+		return true, true
+	case s.hasNull:
+		return nil, true
+	}
+	return false, true
 }
 
 // cteRead is a WITH query of an enclosing query read by a subquery's run: the run's rows hold while the name
