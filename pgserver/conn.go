@@ -293,12 +293,12 @@ func (c *conn) sendError(err error) {
 		return
 	}
 	schema := ""
-	if e.Table != "" {
+	if e.Table != "" || e.DataType != "" {
 		schema = "public" // the only schema
 	}
 	c.be.Send(&pgproto3.ErrorResponse{Severity: "ERROR", SeverityUnlocalized: "ERROR", Code: e.Code, Message: e.Message,
 		Detail: e.Detail, Hint: e.Hint, Where: e.Where, Position: int32(e.Position), ConstraintName: e.Constraint, TableName: e.Table,
-		ColumnName: e.Column, SchemaName: schema})
+		ColumnName: e.Column, DataTypeName: e.DataType, SchemaName: schema})
 }
 
 // sendWarnings sends a statement's warnings as NoticeResponse messages, before its results as PostgreSQL does.

@@ -213,7 +213,7 @@ func (x *exec) refuseInBlock(n *pg.Node) error {
 	case n.GetDropStmt() != nil:
 		switch t := n.GetDropStmt().RemoveType; t {
 		case pg.ObjectType_OBJECT_TABLE, pg.ObjectType_OBJECT_VIEW, pg.ObjectType_OBJECT_SEQUENCE, pg.ObjectType_OBJECT_TYPE,
-			pg.ObjectType_OBJECT_EXTENSION:
+			pg.ObjectType_OBJECT_DOMAIN, pg.ObjectType_OBJECT_EXTENSION:
 		default:
 			what = "DROP " + objectWord(t)
 		}
@@ -223,6 +223,8 @@ func (x *exec) refuseInBlock(n *pg.Node) error {
 		}
 	case n.GetAlterEnumStmt() != nil:
 		what = "ALTER TYPE"
+	case n.GetAlterDomainStmt() != nil:
+		what = "ALTER DOMAIN" // it sets the validators of the domain's tables
 	case n.GetIndexStmt() != nil:
 		if rel := n.GetIndexStmt().Relation; rel != nil && !x.createdInBlock(rel.Relname) && x.s.written[rel.Relname] {
 			return &Error{Code: CodeFeatureNotSupported,
@@ -269,6 +271,7 @@ func isDDL(n *pg.Node) bool {
 	return n.GetCreateStmt() != nil || n.GetViewStmt() != nil || n.GetIndexStmt() != nil || n.GetDropStmt() != nil ||
 		n.GetRenameStmt() != nil || n.GetAlterTableStmt() != nil || n.GetCommentStmt() != nil || n.GetCreateSeqStmt() != nil ||
 		n.GetAlterSeqStmt() != nil || n.GetCreateEnumStmt() != nil || n.GetAlterEnumStmt() != nil ||
+		n.GetCreateDomainStmt() != nil || n.GetAlterDomainStmt() != nil ||
 		n.GetRefreshMatViewStmt() != nil // a refresh may set whether the view is populated
 }
 

@@ -35,6 +35,9 @@ type column struct {
 	// Generated is a generated column's expression (GENERATED ALWAYS AS (expr) STORED) as SQL text, "" for any
 	// other column (generated.go).
 	Generated string `bson:"generated,omitempty"`
+	// Domain is the domain the column was declared with (Type and TypMod are the type under it), "" for none
+	// (domains.go).
+	Domain string `bson:"domain,omitempty"`
 	// seqOptions are an identity column's sequence options in the CREATE TABLE or ADD COLUMN that makes it, for
 	// the sequence made with the table; not kept.
 	seqOptions []*pg.Node

@@ -160,14 +160,22 @@ func (x *exec) violation(t *table, c check) (bson.D, error) {
 	return mergeConds(conds), nil
 }
 
-// validator is the collection validator that enforces t's checks and the range of its numeric(p,s) columns (in
-// that order: checkedColl.fail finds the broken one by its index); nil when t has neither.
+// validator is the collection validator that enforces the constraints of t's domain columns (domains.go), t's
+// checks and the range of its numeric(p,s) columns (in that order: checkedColl.fail finds the broken one by its
+// index); nil when t has none.
 func (x *exec) validator(t *table) (bson.D, error) {
 	ranged := rangedColumns(t)
-	if len(t.Checks) == 0 && len(ranged) == 0 {
+	domain, err := x.domainClauses(t)
+	if err != nil {
+		return nil, err
+	}
+	if len(t.Checks) == 0 && len(ranged) == 0 && len(domain) == 0 {
 		return nil, nil
 	}
 	nor := bson.A{}
+	for _, c := range domain {
+		nor = append(nor, c.filter)
+	}
 	for _, c := range t.Checks {
 		f, err := x.violation(t, c)
 		if err != nil {
@@ -271,8 +279,8 @@ func bypassesValidation(ctx context.Context) bool {
 // check_violation, naming the check.
 func (x *exec) writeColl(t *table) backendColl {
 	c := x.s.db().collection(t.Name)
-	if len(t.Checks) > 0 || len(rangedColumns(t)) > 0 || t.hasNotNull() {
-		c = checkedColl{backendColl: c, t: t}
+	if len(t.Checks) > 0 || len(rangedColumns(t)) > 0 || t.hasNotNull() || t.hasDomain() {
+		c = checkedColl{backendColl: c, x: x, t: t}
 	}
 	if len(t.ForeignKeys) > 0 || len(t.ReferencedBy) > 0 {
 		c = fkColl{backendColl: c, x: x, t: t, keyed: len(t.ReferencedBy) > 0 && x.uniqueReferenced(t)}
@@ -287,6 +295,7 @@ func (x *exec) writeColl(t *table) backendColl {
 // numeric_value_out_of_range (22003) for a numeric(p,s) column's range.
 type checkedColl struct {
 	backendColl
+	x *exec
 	t *table
 }
 
@@ -331,7 +340,11 @@ func (c checkedColl) fail(err error) error {
 			}
 		}
 	}
-	if len(c.t.Checks) == 0 && len(rangedColumns(c.t)) == 0 {
+	domain, derr := c.x.domainClauses(c.t)
+	if derr != nil {
+		return err
+	}
+	if len(c.t.Checks) == 0 && len(rangedColumns(c.t)) == 0 && len(domain) == 0 {
 		return err
 	}
 	broken := 0
@@ -344,6 +357,18 @@ func (c checkedColl) fail(err error) error {
 			}
 		}
 	}
+	if broken < len(domain) {
+		d := domain[broken]
+		var e *Error
+		if d.constraint == "" {
+			e = domainNullError(d.domain)
+		} else {
+			e = domainCheckError(d.domain, d.constraint)
+		}
+		e.Cause = err
+		return e
+	}
+	broken -= len(domain)
 	if ranged := rangedColumns(c.t); broken >= len(c.t.Checks) && broken-len(c.t.Checks) < len(ranged) || len(c.t.Checks) == 0 {
 		col := ranged[0]
 		if broken >= len(c.t.Checks) && broken-len(c.t.Checks) < len(ranged) {

@@ -354,15 +354,26 @@ func (x *exec) tableExists(cs *pg.CreateStmt) (*Result, error) {
 // PRIMARY KEY and UNIQUE constraints among its constraints are returned for the caller to apply, and its CHECK
 // and REFERENCES (FOREIGN KEY) constraints.
 func (x *exec) columnDef(table string, cd *pg.ColumnDef) (column, []*pg.Constraint, []*pg.Constraint, error) {
-	oid, err := x.resolveType(cd.TypeName)
+	dom, err := x.domainNamed(cd.TypeName)
 	if err != nil {
 		return column{}, nil, nil, err
 	}
-	typmod, err := typmodOf(cd.TypeName, oid)
-	if err != nil {
-		return column{}, nil, nil, err
+	var oid uint32
+	var typmod int32
+	if dom != nil {
+		oid, typmod = dom.Base, dom.TypMod // a domain's column holds the type under it (domains.go)
+	} else {
+		if oid, err = x.resolveType(cd.TypeName); err != nil {
+			return column{}, nil, nil, err
+		}
+		if typmod, err = typmodOf(cd.TypeName, oid); err != nil {
+			return column{}, nil, nil, err
+		}
 	}
 	c := column{Name: cd.Colname, Type: oid, TypMod: typmod, NotNull: cd.IsNotNull}
+	if dom != nil {
+		c.Domain = dom.Name
+	}
 	if isSerialType(cd.TypeName) {
 		c.Sequence = sequenceName(table, c.Name)
 		c.Default, c.NotNull = nextvalDefault(c.Sequence), true
@@ -691,7 +702,7 @@ func predicateNames(t *table, col string) error {
 
 // drop runs DROP TABLE and DROP INDEX.
 func (x *exec) drop(ds *pg.DropStmt) (*Result, error) {
-	if ds.RemoveType == pg.ObjectType_OBJECT_TYPE {
+	if ds.RemoveType == pg.ObjectType_OBJECT_TYPE || ds.RemoveType == pg.ObjectType_OBJECT_DOMAIN {
 		return x.dropTypes(ds)
 	}
 	if r, ok, err := x.dropNothing(ds); ok {
@@ -1722,6 +1733,26 @@ func (x *exec) alterTable1(as *pg.AlterTableStmt, t *table, saved *bool) (*Resul
 		c, keyed, colChecks, err := x.columnDef(t.Name, cd)
 		if err != nil {
 			return nil, err
+		}
+		if c.Domain != "" {
+			// The validator takes the domain's constraints; the rows there are take its default (made the column's
+			// own), and one that is NOT NULL without a default refuses a table with rows, as in PostgreSQL.
+			checksChanged = true
+			_, domains, err := x.userTypes()
+			if err != nil {
+				return nil, err
+			}
+			chain := domainChain(domains[c.Domain], domains)
+			if c.Default == "" {
+				c.Default = domainDefault(domains[c.Domain], domains)
+			}
+			if c.Default == "" && slices.ContainsFunc(chain, func(l *domainType) bool { return l.NotNull }) {
+				if _, err := x.s.db().collection(t.Name).findOne(x.ctx, bson.D{}); err == nil {
+					return nil, domainNullError(c.Domain)
+				} else if !isNoDocuments(err) {
+					return nil, err
+				}
+			}
 		}
 		if c.Default != "" && c.TypMod > 0 && !callsVolatile(c.Default) {
 			// PostgreSQL evaluates the new column's default once, fitted to its type, before it changes anything.

@@ -169,10 +169,18 @@ func numericConstText(s string) string {
 
 // columnDefault evaluates a column's DEFAULT (NULL when it has none).
 func (x *exec) columnDefault(c *column) (any, error) {
-	if c.Default == "" {
+	text := c.Default
+	if text == "" && c.Domain != "" {
+		_, domains, err := x.userTypes()
+		if err != nil {
+			return nil, err
+		}
+		text = domainDefault(domains[c.Domain], domains) // a column of a domain without a DEFAULT takes the domain's
+	}
+	if text == "" {
 		return nil, nil
 	}
-	stmts, err := x.s.e.cache.parse("SELECT " + c.Default)
+	stmts, err := x.s.e.cache.parse("SELECT " + text)
 	if err != nil {
 		return nil, err
 	}

@@ -96,11 +96,26 @@ func enumOID(taken func(uint32) bool) uint32 {
 type enumCache struct {
 	mu  sync.Mutex
 	gen uint64
-	m   map[string]map[string]*enumType // database → name → type
+	m   map[string]map[string]*enumType   // database → name → type
+	d   map[string]map[string]*domainType // database → name → domain (domains.go)
+}
+
+// forget drops what the cache holds: a change the catalog generation does not show (a driver backend has none)
+// is read again by the next statement.
+func (c *enumCache) forget() {
+	c.mu.Lock()
+	c.m, c.d = nil, nil
+	c.mu.Unlock()
 }
 
 // enumTypes returns the enum types of the session's database by name.
 func (x *exec) enumTypes() (map[string]*enumType, error) {
+	m, _, err := x.userTypes()
+	return m, err
+}
+
+// userTypes returns the enum types and the domains of the session's database by name.
+func (x *exec) userTypes() (map[string]*enumType, map[string]*domainType, error) {
 	gen, cacheable := x.s.e.b.catalogGeneration()
 	cacheable = cacheable && !x.blockChanged() // the block's catalog is its own
 	c := &x.s.e.enums
@@ -108,20 +123,30 @@ func (x *exec) enumTypes() (map[string]*enumType, error) {
 		c.mu.Lock()
 		if c.gen == gen && c.m != nil {
 			if m, ok := c.m[x.s.database]; ok {
+				d := c.d[x.s.database]
 				c.mu.Unlock()
-				return m, nil
+				return m, d, nil
 			}
 		}
 		c.mu.Unlock()
 	}
 	docs, err := x.s.db().collection(typesCollection).find(x.catRead(), bson.D{}, nil, 0)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	m := map[string]*enumType{}
-	for _, d := range docs {
+	domains := map[string]*domainType{}
+	for _, raw := range docs {
+		if kind, _ := raw.Lookup("kind").StringValueOK(); kind == domainKind {
+			d := &domainType{}
+			if err := bson.Unmarshal(raw, d); err == nil {
+				domains[d.Name] = d
+				noteDomainOID(d)
+			}
+			continue
+		}
 		e := &enumType{}
-		if err := bson.Unmarshal(d, e); err != nil || len(e.Sort) != len(e.Labels) {
+		if err := bson.Unmarshal(raw, e); err != nil || len(e.Sort) != len(e.Labels) {
 			continue
 		}
 		m[e.Name] = e
@@ -130,14 +155,15 @@ func (x *exec) enumTypes() (map[string]*enumType, error) {
 	if cacheable {
 		c.mu.Lock()
 		if gen > c.gen || c.m == nil {
-			c.gen, c.m = gen, map[string]map[string]*enumType{}
+			c.gen, c.m, c.d = gen, map[string]map[string]*enumType{}, map[string]map[string]*domainType{}
 		}
 		if gen == c.gen {
 			c.m[x.s.database] = m
+			c.d[x.s.database] = domains
 		}
 		c.mu.Unlock()
 	}
-	return m, nil
+	return m, domains, nil
 }
 
 // resolveType is typeFromName for a statement: a built-in type, else an enum type of the session's database.
@@ -153,12 +179,15 @@ func (x *exec) resolveType(tn *pg.TypeName) (uint32, error) {
 	if len(names) != 1 {
 		return 0, err
 	}
-	enums, lerr := x.enumTypes()
+	enums, domains, lerr := x.userTypes()
 	if lerr != nil {
 		return 0, lerr
 	}
 	e, ok := enums[names[0].GetString_().GetSval()]
 	if !ok {
+		if d := domains[names[0].GetString_().GetSval()]; d != nil && len(tn.ArrayBounds) == 0 {
+			return d.Base, nil // a domain's values are the type's under it (domains.go)
+		}
 		return 0, err
 	}
 	if len(tn.ArrayBounds) > 0 {
@@ -417,10 +446,14 @@ func (x *exec) renameEnumValues(e *enumType, from, to string) error {
 // dropTypes runs DROP TYPE [IF EXISTS] names: a type a column still has is 2BP01 (CASCADE, which would drop the
 // columns, is refused).
 func (x *exec) dropTypes(ds *pg.DropStmt) (*Result, error) {
-	if x.describe {
-		return &Result{Tag: "DROP TYPE"}, nil
+	tag := "DROP TYPE"
+	if ds.RemoveType == pg.ObjectType_OBJECT_DOMAIN {
+		tag = "DROP DOMAIN"
 	}
-	enums, err := x.enumTypes()
+	if x.describe {
+		return &Result{Tag: tag}, nil
+	}
+	enums, domains, err := x.userTypes()
 	if err != nil {
 		return nil, err
 	}
@@ -436,6 +469,20 @@ func (x *exec) dropTypes(ds *pg.DropStmt) (*Result, error) {
 		}
 		name := tn.Names[len(tn.Names)-1].GetString_().GetSval()
 		e, ok := enums[name]
+		if tag == "DROP DOMAIN" && domains[name] == nil {
+			// Not a domain: PostgreSQL's error (42809 for another type, 42704 for none), or its notice.
+			if _, _, err := x.dropNothing(&pg.DropStmt{RemoveType: ds.RemoveType, Objects: []*pg.Node{o}, MissingOk: ds.MissingOk}); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		if domains[name] != nil {
+			if err := x.dropDomain(name, ds); err != nil {
+				return nil, err
+			}
+			names = append(names, name)
+			continue
+		}
 		if !ok {
 			if ds.MissingOk {
 				x.warn(&Error{Code: CodeUndefinedObject, Severity: "NOTICE", Message: fmt.Sprintf("type %q does not exist, skipping", name)})
@@ -462,7 +509,7 @@ func (x *exec) dropTypes(ds *pg.DropStmt) (*Result, error) {
 			return nil, err
 		}
 	}
-	return &Result{Tag: "DROP TYPE"}, nil
+	return &Result{Tag: tag}, nil
 }
 
 // enumCatalogRows are pg_enum's rows for the session's database.

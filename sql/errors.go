@@ -71,7 +71,9 @@ type Error struct {
 	Constraint string
 	Table      string
 	// Column is the column a not-null violation names (PostgreSQL's column_name field).
-	Column   string
+	Column string
+	// DataType is the domain a domain constraint's violation names (PostgreSQL's data_type_name field).
+	DataType string
 	Position int
 	// Where is the error's context (PostgreSQL's CONTEXT: "COPY t, line 3").
 	Where string

@@ -131,6 +131,12 @@ func (x *exec) eval(n *pg.Node, sc *scope) (any, error) {
 		return best, nil
 	case n.GetTypeCast() != nil:
 		tc := n.GetTypeCast()
+		if d, err := x.domainNamed(tc.TypeName); err != nil || d != nil {
+			if err != nil {
+				return nil, err
+			}
+			return x.castDomain(tc, d, sc)
+		}
 		oid, err := x.resolveType(tc.TypeName)
 		if err != nil {
 			if v, ok, rerr := x.rowTypeCast(tc, sc); ok {

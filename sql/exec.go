@@ -263,6 +263,10 @@ func (x *exec) dispatch(n *pg.Node) (*Result, error) {
 		return x.lockTableStmt(n.GetLockStmt())
 	case n.GetAlterEnumStmt() != nil:
 		return x.alterEnum(n.GetAlterEnumStmt())
+	case n.GetCreateDomainStmt() != nil:
+		return x.createDomain(n.GetCreateDomainStmt())
+	case n.GetAlterDomainStmt() != nil:
+		return x.alterDomain(n.GetAlterDomainStmt())
 	case n.GetDeclareCursorStmt() != nil:
 		return x.declareCursor(n.GetDeclareCursorStmt())
 	case n.GetFetchStmt() != nil:

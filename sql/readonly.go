@@ -81,6 +81,10 @@ func writeCommand(n *pg.Node) string {
 		return "CREATE TYPE"
 	case n.GetAlterEnumStmt() != nil:
 		return "ALTER TYPE"
+	case n.GetCreateDomainStmt() != nil:
+		return "CREATE DOMAIN"
+	case n.GetAlterDomainStmt() != nil:
+		return "ALTER DOMAIN"
 	case n.GetAlterTableStmt() != nil:
 		return "ALTER " + objectWord(n.GetAlterTableStmt().Objtype)
 	case n.GetRenameStmt() != nil:

@@ -382,7 +382,7 @@ func (x *exec) insert(ins *pg.InsertStmt) (*relation, string, error) {
 		}
 		if ins.OnConflictClause == nil {
 			if err := coll.insertOne(x.ctx, bson.Raw(raw)); err != nil {
-				if e := (*Error)(nil); errors.As(err, &e) && e.Code == CodeCheckViolation && e.Detail == "" {
+				if e := (*Error)(nil); errors.As(err, &e) && e.Code == CodeCheckViolation && e.Detail == "" && e.DataType == "" {
 					e.Detail = x.failingRow(t, rowOf(tableCols(t, t.Name), raw))
 				}
 				return nil, "", err
@@ -410,7 +410,7 @@ func (x *exec) insert(ins *pg.InsertStmt) (*relation, string, error) {
 // _id, values converted to the columns' types, NOT NULL checked.
 func (x *exec) document(t *table, names []string, row []any) (bson.D, error) {
 	doc, vals, err := x.document1(t, names, row)
-	if e, ok := err.(*Error); ok && e.Code == CodeNotNullViolation && e.Detail == "" && t.declared {
+	if e, ok := err.(*Error); ok && e.Code == CodeNotNullViolation && e.Detail == "" && e.DataType == "" && t.declared {
 		cells := make([]any, len(t.Columns))
 		for i, c := range t.Columns {
 			cells[i] = vals[c.Name]
@@ -521,11 +521,21 @@ func (x *exec) document1(t *table, names []string, row []any) (bson.D, map[strin
 			if c.NotNull {
 				return nil, vals, notNull(t.Name, c.Name)
 			}
+			if c.Domain != "" {
+				if err := x.checkDomainColumn(&c, nil); err != nil {
+					return nil, vals, err
+				}
+			}
 			continue
 		}
 		sv, err := toStored(x.relativeTime(v, c.Type), c.Type, c.TypMod)
 		if err != nil {
 			return nil, vals, err
+		}
+		if c.Domain != "" {
+			if err := x.checkDomainColumn(&c, sv); err != nil {
+				return nil, vals, err
+			}
 		}
 		doc = append(doc, bson.E{Key: c.Name, Value: sv})
 	}
@@ -1134,7 +1144,7 @@ func (x *exec) updateByRows(t *table, alias string, coll backendColl, up *pg.Upd
 			continue
 		}
 		if err != nil {
-			if e := AsError(err); e.Code == CodeCheckViolation && e.Detail == "" && t.declared {
+			if e := AsError(err); e.Code == CodeCheckViolation && e.Detail == "" && e.DataType == "" && t.declared {
 				e.Detail = x.failingUpdateRow(t, doc, set, "")
 				return 0, nil, e
 			}
@@ -1187,7 +1197,7 @@ func applySet(doc bson.Raw, set bson.D, field string) bson.Raw {
 // (read again; the engine's error names it) or, for an UPDATE by key, the row the key names.
 func (x *exec) failingUpdate(err error, t *table, alias string, up *pg.UpdateStmt, filter bson.D) error {
 	e := AsError(err)
-	if e == nil || e.Code != CodeCheckViolation || e.Detail != "" || !t.declared {
+	if e == nil || e.Code != CodeCheckViolation || e.Detail != "" || e.DataType != "" || !t.declared {
 		return err
 	}
 	var id any
@@ -1400,6 +1410,11 @@ func (x *exec) setOf(t *table, targets []*pg.Node, sc *scope) (bson.D, error) {
 		sv, err := toStored(x.relativeTime(v, oid), oid, typmod)
 		if err != nil {
 			return nil, err
+		}
+		if c != nil && c.Domain != "" && len(rt.Indirection) == 0 {
+			if err := x.checkDomainColumn(c, sv); err != nil {
+				return nil, err
+			}
 		}
 		if i := slices.IndexFunc(set, func(e bson.E) bool { return e.Key == t.field(rt.Name) }); i >= 0 {
 			set[i].Value = sv // a later subscript's assignment to the same column
