@@ -251,6 +251,7 @@ func TestCompare_Concord(t *testing.T) {
 	runInet(t, "concord", c)
 	runMatViews(t, "concord", c)
 	runMessageSteps(t, "concord", c, subquerySteps)
+	runMessageSteps(t, "concord", c, domainSteps)
 	runActivity(t, "concord", url)
 }
 
@@ -345,6 +346,7 @@ func TestCompare_PostgreSQL(t *testing.T) {
 	runInet(t, "postgresql", c)
 	runMatViews(t, "postgresql", c)
 	runMessageSteps(t, "postgresql", c, subquerySteps)
+	runMessageSteps(t, "postgresql", c, domainSteps)
 	runActivity(t, "postgresql", url)
 }
 

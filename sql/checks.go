@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"strconv"
@@ -441,6 +442,7 @@ func renameInCheck(c check, old, new string) (check, error) {
 // pg_constraint lists it; index is the oid of the index of a PRIMARY KEY or UNIQUE constraint (pgIndexes).
 type pgConstraint struct {
 	oid, table, refTable, index int64
+	domain                      int64 // a domain's constraint: the domain's oid (contypid), table 0
 	kind, name, def             string
 	deferrable, deferred        bool
 	key, refKey                 []any // conkey and confkey: the columns' attnums (int2[])
@@ -518,6 +520,16 @@ func (x *exec) pgConstraints() ([]pgConstraint, error) {
 		if ix.constraint != "" {
 			out = append(out, pgConstraint{oid: int64(40000 + len(out)), table: ix.tableOID, index: ix.oid, kind: ix.constraint, name: ix.name, def: ix.constraintDef(),
 				key: attnums(ix.t, ix.columns)})
+		}
+	}
+	_, domains, err := x.userTypes()
+	if err != nil {
+		return nil, err
+	}
+	for _, name := range slices.Sorted(maps.Keys(domains)) {
+		d := domains[name]
+		for _, c := range d.Checks {
+			out = append(out, pgConstraint{oid: int64(40000 + len(out)), domain: int64(d.OID), kind: "c", name: c.Name, def: "CHECK (" + domainCheckText(c.Expr) + ")"})
 		}
 	}
 	return out, nil

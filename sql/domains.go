@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 
 	pg "github.com/pganalyze/pg_query_go/v6"
@@ -564,4 +565,46 @@ func (x *exec) checkDomainColumn(c *column, sv any) error {
 		v = cellValue(raw, relCol{name: "v", field: "v", oid: c.Type, typmod: c.TypMod})
 	}
 	return x.domainCheck(d, v)
+}
+
+// domainOID is the oid of domain name, 0 for "" or none.
+func (x *exec) domainOID(name string) uint32 {
+	if name == "" {
+		return 0
+	}
+	if _, domains, err := x.userTypes(); err == nil && domains[name] != nil {
+		return domains[name].OID
+	}
+	return 0
+}
+
+// domainSchema and domainCatalog are information_schema.columns' domain_schema and domain_catalog of a column
+// whose domain_name is domain: NULL for a column of no domain.
+func domainSchema(domain any) any {
+	if domain == nil {
+		return nil
+	}
+	return "public"
+}
+
+func domainCatalog(domain any, database string) any {
+	if domain == nil {
+		return nil
+	}
+	return database
+}
+
+// domainCheckText is a domain's CHECK expression as PostgreSQL shows it, VALUE in capitals.
+func domainCheckText(expr string) string {
+	n, err := parseExpr(expr)
+	if err != nil {
+		return expr
+	}
+	const mark = "concord_domain_value"
+	renameValue(n, mark)
+	text, err := deparseExpr(n)
+	if err != nil {
+		return expr
+	}
+	return strings.ReplaceAll(text, mark, "VALUE")
 }

@@ -84,6 +84,30 @@ func (x *exec) catalogRelation(schema, name string) (*relation, error) {
 	}
 	switch {
 	case filled:
+	case schema == "information_schema" && name == "domains":
+		for _, c := range []string{"domain_catalog", "domain_schema", "domain_name", "data_type", "domain_default", "udt_catalog", "udt_schema", "udt_name"} {
+			col(c, OIDText)
+		}
+		for _, c := range []string{"character_maximum_length", "numeric_precision", "numeric_scale"} {
+			col(c, OIDInt4)
+		}
+		_, domains, err := x.userTypes()
+		if err != nil {
+			return nil, err
+		}
+		for _, name := range slices.Sorted(maps.Keys(domains)) {
+			d := domains[name]
+			var def any
+			if d.Default != "" {
+				def = exprDisplay(d.Default, false)
+			}
+			dataType, udt := TypeName(d.Base), internalName(d.Base)
+			if types[d.Base].elem != 0 {
+				dataType = "ARRAY"
+			}
+			length, precision, scale := columnSizes(column{Type: d.Base, TypMod: d.TypMod})
+			rel.rows = append(rel.rows, []any{x.s.database, "public", d.Name, dataType, def, x.s.database, "pg_catalog", udt, length, precision, scale})
+		}
 	case schema == "information_schema" && name == "views":
 		for _, c := range []string{"table_catalog", "table_schema", "table_name", "view_definition", "check_option",
 			"is_updatable", "is_insertable_into", "is_trigger_updatable", "is_trigger_deletable", "is_trigger_insertable_into"} {
@@ -155,6 +179,9 @@ func (x *exec) catalogRelation(schema, name string) (*relation, error) {
 		for _, c := range []string{"identity_start", "identity_increment", "identity_maximum", "identity_minimum", "identity_cycle"} {
 			col(c, OIDText)
 		}
+		for _, c := range []string{"domain_name", "domain_schema", "domain_catalog"} {
+			col(c, OIDText)
+		}
 		var seqs map[string]pgSequence // read at the first identity column
 		for _, tn := range tables {
 			t, err := x.lookupTable(tn, 0)
@@ -201,6 +228,10 @@ func (x *exec) catalogRelation(schema, name string) (*relation, error) {
 				if e := enumOf(c.Type); e != nil {
 					dataType, udt, udtSchema = "USER-DEFINED", e.Name, "public" // as PostgreSQL shows a column of a type of its own
 				}
+				var domain any
+				if c.Domain != "" {
+					domain = c.Domain // data_type and udt_name are the type's under it
+				}
 				var dtPrecision any
 				switch c.Type {
 				case OIDDate:
@@ -220,7 +251,7 @@ func (x *exec) catalogRelation(schema, name string) (*relation, error) {
 				}
 				rel.rows = append(rel.rows, []any{x.s.database, x.s.schemaOf(tn), tn, c.Name, int64(i + 1), dataType, nullable,
 					def, identity, generation, length, precision, scale, udt, x.s.database, udtSchema, dtPrecision, generated, generatedExpr, nil, "YES", radix,
-					idOpts[0], idOpts[1], idOpts[2], idOpts[3], idOpts[4]})
+					idOpts[0], idOpts[1], idOpts[2], idOpts[3], idOpts[4], domain, domainSchema(domain), domainCatalog(domain, x.s.database)})
 			}
 		}
 	case name == "pg_namespace":
@@ -456,8 +487,11 @@ func (x *exec) catalogRelation(schema, name string) (*relation, error) {
 				return nil, err
 			}
 			for j, c := range x.columnsOf(t) {
-				typmod := int64(PGTypmod(c.Type, c.TypMod))
-				rel.rows = append(rel.rows, []any{tableOID(i), c.Name, int64(c.Type), int64(j + 1), c.NotNull, false,
+				typmod, typ := int64(PGTypmod(c.Type, c.TypMod)), int64(c.Type)
+				if oid := x.domainOID(c.Domain); oid != 0 {
+					typmod, typ = -1, int64(oid) // a domain's column: its type is the domain (format_type shows its name)
+				}
+				rel.rows = append(rel.rows, []any{tableOID(i), c.Name, typ, int64(j + 1), c.NotNull, false,
 					typmod, c.defaultExpr() != "", c.Identity, attGenerated(c), collationOf(c.Type), attStorage(c.Type),
 					int64(-1), true, false, typLen(c.Type), nil, nil, nil, nil})
 			}
@@ -513,6 +547,7 @@ func (x *exec) catalogRelation(schema, name string) (*relation, error) {
 		col("confupdtype", OIDChar)
 		col("confdeltype", OIDChar)
 		col("confmatchtype", OIDChar)
+		col("contypid", OIDOID)
 		checks, err := x.pgConstraints()
 		if err != nil {
 			return nil, err
@@ -530,7 +565,7 @@ func (x *exec) catalogRelation(schema, name string) (*relation, error) {
 				upd, del, match = c.onUpdate, c.onDelete, c.match
 			}
 			rel.rows = append(rel.rows, []any{c.oid, c.name, int64(2200), c.kind, c.table, c.refTable, !c.notValid, true, int64(0), c.index, c.deferrable, c.deferred,
-				key, refKey, upd, del, match})
+				key, refKey, upd, del, match, c.domain})
 		}
 	case name == "pg_database":
 		col("oid", OIDOID)
@@ -639,6 +674,7 @@ func (x *exec) catalogRelation(schema, name string) (*relation, error) {
 		col("typinput", OIDText)  // regproc: array_in marks an array type to pgjdbc
 		col("typreceive", OIDOID) // array_recv's oid marks an array type to Npgsql
 		col("typdelim", OIDChar)  // Rails reads an array type's delimiter from its element type
+		col("typdefault", OIDText)
 		for oid, t := range types {
 			typtype, receive := "b", int64(0)
 			if t.elem != 0 && !IsVector(oid) {
@@ -648,15 +684,28 @@ func (x *exec) catalogRelation(schema, name string) (*relation, error) {
 				typtype = "p" // a pseudo-type
 			}
 			rel.rows = append(rel.rows, []any{int64(oid), t.typname, collationOf(oid), int64(11), typtype, typeCategory(oid), int64(0), int64(t.elem), int64(t.array), int64(10), true, attStorage(oid),
-				typLen(oid), int64(-1), int64(0), false, typInput(oid), receive, ","})
+				typLen(oid), int64(-1), int64(0), false, typInput(oid), receive, ",", nil})
 		}
-		enums, err := x.enumTypes()
+		enums, domains, err := x.userTypes()
 		if err != nil {
 			return nil, err
 		}
 		for _, e := range enums {
 			rel.rows = append(rel.rows, []any{int64(e.OID), e.Name, int64(0), int64(2200), "e", "E", int64(0), int64(0), int64(0), int64(10), true, attStorage(e.OID),
-				int64(4), int64(-1), int64(0), false, "enum_in", int64(0), ","})
+				int64(4), int64(-1), int64(0), false, "enum_in", int64(0), ",", nil})
+		}
+		for _, d := range domains {
+			// A domain: typtype d, the type under it and its modifier, NOT NULL and DEFAULT (psql's \dD reads them).
+			var def any
+			if text := d.Default; text != "" {
+				def = exprDisplay(text, false)
+			}
+			parent := d.Base
+			if p := domains[d.Parent]; p != nil {
+				parent = p.OID
+			}
+			rel.rows = append(rel.rows, []any{int64(d.OID), d.Name, collationOf(d.Base), int64(2200), "d", typeCategory(d.Base), int64(0), int64(0), int64(0), int64(10), true,
+				attStorage(d.Base), typLen(d.Base), int64(PGTypmod(d.Base, d.TypMod)), int64(parent), d.NotNull, "domain_in", int64(0), ",", def})
 		}
 	case name == "pg_settings":
 		// The session's run-time parameters, by name, as SHOW gives them.
@@ -854,7 +903,7 @@ func (x *exec) regtypeOf(v any) (any, error) {
 			return n, nil
 		}
 	case int64:
-		if _, ok := types[uint32(n)]; ok || enumOf(uint32(n)) != nil {
+		if _, ok := types[uint32(n)]; ok || enumOf(uint32(n)) != nil || domainName(uint32(n)) != "" {
 			return regtypeValue(uint32(n)), nil
 		}
 		return regclass{oid: n, typ: true}, nil
@@ -898,6 +947,12 @@ func (x *exec) typeNamed(n string) (uint32, error) {
 	names := tc.TypeName.Names
 	if len(names) == 2 && names[0].GetString_().GetSval() != "pg_catalog" && names[0].GetString_().GetSval() != "public" {
 		return 0, errorf(CodeUndefinedObject, "schema %q does not exist", names[0].GetString_().GetSval())
+	}
+	if d, err := x.domainNamed(tc.TypeName); err != nil || d != nil {
+		if err != nil {
+			return 0, err
+		}
+		return d.OID, nil // the domain's own oid, not its base type's
 	}
 	return x.resolveType(tc.TypeName)
 }

@@ -126,6 +126,9 @@ func TypeName(oid uint32) string {
 	if n := enumTypeName(oid); n != "" {
 		return n
 	}
+	if n := domainName(oid); n != "" {
+		return n
+	}
 	return "text"
 }
 
@@ -136,6 +139,9 @@ func internalName(oid uint32) string {
 		return t.typname
 	}
 	if n := enumTypeName(oid); n != "" {
+		return n
+	}
+	if n := domainName(oid); n != "" {
 		return n
 	}
 	return "text"
