@@ -828,6 +828,12 @@ func (x *exec) scalarFunc(name string, f *pg.FuncCall, args []any) (any, error) 
 		if e := enumOf(oid); e != nil && !x.publicOnPath() {
 			return "public." + quoteIdent(e.Name), nil // a type of a schema off the search path is qualified
 		}
+		if d := domainName(oid); d != "" {
+			if !x.publicOnPath() {
+				return "public." + quoteIdent(d), nil
+			}
+			return quoteIdent(d), nil
+		}
 		if len(args) < 2 || args[1] == nil {
 			return TypeName(oid), nil
 		}

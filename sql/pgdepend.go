@@ -3,6 +3,8 @@ package sql
 import (
 	pg "github.com/pganalyze/pg_query_go/v6"
 	"google.golang.org/protobuf/reflect/protoreflect"
+	"maps"
+	"slices"
 )
 
 // pg_depend and pg_description as pg_dump reads them: which object needs which (pg_dump orders its script by
@@ -68,6 +70,24 @@ func (x *exec) pgDepends() ([]pgDepend, error) {
 			if reads, _ := viewReads(tree, n); reads && n != v {
 				out = append(out, pgDepend{classOID, tableOID(i), 0, classOID, tableOID(j), 0, "n"})
 			}
+		}
+	}
+	// A domain depends on the user type under it (an enum or a domain): pg_dump makes that one first.
+	enums, domains, err := x.userTypes()
+	if err != nil {
+		return nil, err
+	}
+	typeOID := catalogOIDs["pg_type"]
+	for _, name := range slices.Sorted(maps.Keys(domains)) {
+		d := domains[name]
+		under := int64(0)
+		if p := domains[d.Parent]; p != nil {
+			under = int64(p.OID)
+		} else if e := enumOf(d.Base); e != nil && enums[e.Name] != nil {
+			under = int64(e.OID)
+		}
+		if under != 0 {
+			out = append(out, pgDepend{typeOID, int64(d.OID), 0, typeOID, under, 0, "n"})
 		}
 	}
 	return out, nil
