@@ -35,6 +35,21 @@ var subquerySteps = []struct{ sql, want string }{
 	{"SELECT count(*) FROM generate_series(1, 40) g WHERE g::text IN (SELECT x::text FROM generate_series(1, 20) x)", "20\nSELECT 1"},
 	{"SELECT count(*) FROM generate_series(1, 40) g WHERE g IN (SELECT x::numeric / 2 FROM generate_series(1, 40) x)", "20\nSELECT 1"},
 	{"SELECT count(*) FROM generate_series(1, 40) g WHERE g::numeric IN (SELECT x FROM generate_series(1, 20) x)", "20\nSELECT 1"},
+	// An aggregate of an enclosing query's columns is that query's: it aggregates that query's group, makes it an
+	// aggregate query, and leaves the subquery ungrouped.
+	{"CREATE TABLE ipa (a int, b int)", ""},
+	{"CREATE TABLE ipb (x int)", ""},
+	{"INSERT INTO ipa VALUES (1, 10), (1, 20), (2, 5)", ""},
+	{"INSERT INTO ipb VALUES (1), (2), (3)", ""},
+	{"SELECT a, (SELECT max(ipa.b) + count(*) FROM ipb) FROM ipa GROUP BY a ORDER BY a", "1|23\n2|8\nSELECT 2"},
+	{"SELECT a, (SELECT count(*) FROM ipb WHERE ipb.x < max(ipa.b) / 10) FROM ipa GROUP BY a ORDER BY a", "1|1\n2|0\nSELECT 2"},
+	{"SELECT (SELECT sum(b)) FROM ipa", "35\nSELECT 1"},
+	{"SELECT a FROM ipa GROUP BY a HAVING (SELECT max(ipa.b)) > 10", "1\nSELECT 1"},
+	{"SELECT a, (SELECT max(ipa.b) FROM ipb) FROM ipa GROUP BY a ORDER BY a", "ERROR 21000 more than one row returned by a subquery used as an expression"},
+	{"SELECT (SELECT sum(b) FROM ipb) FROM ipa", "ERROR 21000 more than one row returned by a subquery used as an expression"},
+	{"SELECT a, (SELECT sum(x) FROM ipb) FROM ipa ORDER BY a, 2", "1|6\n1|6\n2|6\nSELECT 3"},
+	{"SELECT count(*), (SELECT count(*) FROM ipb) FROM ipa", "3|3\nSELECT 1"},
+	{"DROP TABLE ipa, ipb", ""},
 	// The statement's rows, not what it has written since.
 	{"CREATE TABLE ipq (id int PRIMARY KEY, a int)", ""},
 	{"INSERT INTO ipq VALUES (1, 1), (2, 2), (3, 3)", ""},

@@ -71,7 +71,11 @@ func (x *exec) evalFunc(f *pg.FuncCall, sc *scope) (any, error) {
 		return nil, &Error{Code: CodeWindowingError, Message: "window functions are not allowed here", Position: int(f.Location) + 1}
 	}
 	if aggregates[name] || isHypothetical(f) {
-		for s := sc; s != nil; s = s.outer {
+		start := sc
+		if lvl := aggScope(f, sc); lvl != nil {
+			start = lvl // an enclosing query's aggregate (aggscope.go)
+		}
+		for s := start; s != nil; s = s.outer {
 			if s.group != nil {
 				s.read = true
 				return x.aggregate(f, name, s)

@@ -1062,7 +1062,7 @@ func (x *exec) checkProjectionRefs(sel *pg.SelectStmt, src *relation, outer *sco
 // ORDER BY and LIMIT to the rows of a FROM clause (after WHERE).
 func (x *exec) project(sel *pg.SelectStmt, src *relation, outer *scope, limit int) (*relation, error) {
 	targets := sel.TargetList
-	grouped := len(sel.GroupClause) > 0 || sel.HavingClause != nil || hasAggregate(targets)
+	grouped := len(sel.GroupClause) > 0 || sel.HavingClause != nil || x.ownAggregate(sel, outer, src.cols)
 	pm, rec := x.takeProjMark()
 	nrows := func(n int) int { // a count for the plan: none while describing
 		if x.describe {
