@@ -26,6 +26,12 @@ var funcSteps = []struct{ sql, want string }{
 	{"SELECT upper(NULL), split_part(NULL, ',', 1), concat_ws(NULL, 'a') IS NULL", "||t\nSELECT 1"},
 	{`SELECT parse_ident('  A . "B""c" . d$1  '), parse_ident('a b', false), parse_ident('"SomeSchema".someTable'), parse_ident('ÀBC.x')`, `{a,"B\"c",d$1}|{a}|{SomeSchema,sometable}|{Àbc,x}` + "\nSELECT 1"},
 	{"SELECT parse_ident('a.')", "ERROR 22023"},
+	// Julian days and years before Christ, read and written as PostgreSQL does.
+	{"SELECT 'J2451545'::date, 'j2451545.5'::timestamp, 'J2451545 12:30'::timestamptz AT TIME ZONE 'UTC', 'J0'::date", "2000-01-01|2000-01-01 12:00:00|2000-01-01 12:30:00|4714-11-24 BC\nSELECT 1"},
+	{"SELECT '0044-03-15 BC'::date, date '0001-01-01' - 1, '0005-02-29 BC'::date, '0001-01-01 AD'::date, '0001-12-31 23:00:00 BC'::timestamp", "0044-03-15 BC|0001-12-31 BC|0005-02-29 BC|0001-01-01|0001-12-31 23:00:00 BC\nSELECT 1"},
+	{"SELECT extract(year from '0001-12-31 BC'::date), to_char('0044-03-15 BC'::date, 'YYYY-MM-DD B.C.'), 'J2451545'::date - 'J0'::date", "-1|0044-03-15 B.C.|2451545\nSELECT 1"},
+	{"SELECT '0004-02-29 BC'::date", "ERROR 22008"},
+	{"SELECT '0000-01-01'::date", "ERROR 22008"},
 	{"SELECT parse_ident('\"a')", "ERROR 22023"},
 	{"SELECT parse_ident('1a')", "ERROR 22023"},
 	{"SELECT mod(7, 3), mod(-7, 3), div(7, 2), power(2, 10), sign(-3.5), abs(-4)", "1|-1|3|1024|-1|4\nSELECT 1"},

@@ -778,6 +778,9 @@ func datePart(field string, v any) (any, error) {
 	frac := float64(t.Nanosecond()/1000) / 1e6
 	switch field {
 	case "year", "years":
+		if y := t.Year(); y <= 0 {
+			return float64(y - 1), nil // no year 0: 1 BC is -1, as PostgreSQL counts it
+		}
 		return float64(t.Year()), nil
 	case "month", "months":
 		return float64(t.Month()), nil

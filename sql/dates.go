@@ -86,7 +86,7 @@ func dateOp(op string, l, r any, lt, rt uint32) (any, error) {
 		if infinite(a) != 0 || infinite(b) != 0 {
 			return nil, errorf(CodeDatetimeFieldOverflow, "cannot subtract infinite dates")
 		}
-		return int64(a.Sub(b) / (24 * time.Hour)), nil
+		return (a.Unix() - b.Unix()) / 86400, nil // in seconds: a Duration holds only 292 years
 	}
 	return arith(op, l, r) // a date or timestamp with an interval
 }

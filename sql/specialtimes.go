@@ -112,7 +112,7 @@ func specialClock(s string, now time.Time) (timeOfDay, bool) {
 
 // dateShape matches input that has the form of a date, whose failure to parse is then a field out of range (22008,
 // '2024-02-30') rather than bad syntax (22007), as PostgreSQL tells them apart.
-var dateShape = regexp.MustCompile(`^\s*(\d{1,4}-\d{1,2}-\d{1,2}|\d{8})([ T]\d{1,2}:\d{1,2}(:\d{1,2}(\.\d+)?)?)?\s*$`)
+var dateShape = regexp.MustCompile(`^\s*(\d{1,4}-\d{1,2}-\d{1,2}|\d{8})([ T]\d{1,2}:\d{1,2}(:\d{1,2}(\.\d+)?)?)?(\s+(?i:BC|AD))?\s*$`)
 
 // mdOverflow reports whether a date written y-m-d or yyyymmdd has a month outside 1 to 12 or a day outside 1 to
 // 31, which PostgreSQL's parser suspects of being a day and month in the other order (its datestyle hint).

@@ -244,7 +244,7 @@ func appendTimestamptz(b []byte, t time.Time) []byte {
 		t = t.UTC() // a time the clients' drivers or the storage gave, in the server's zone: UTC here
 	}
 	_, off := t.Zone()
-	return appendOffset(t.AppendFormat(b, "2006-01-02 15:04:05.999999"), off)
+	return appendEra(b, t, "2006-01-02 15:04:05.999999", func(b []byte) []byte { return appendOffset(b, off) })
 }
 
 // wallClock is t's wall clock in its location, as a UTC time: how a timestamp without time zone holds it.

@@ -80,15 +80,19 @@ func formatTime(t time.Time, f string) string {
 		if digitPatterns[strings.ToUpper(key)] || strings.EqualFold(key, "FX") || strings.EqualFold(key, "TZH") {
 			key = strings.ToUpper(key)
 		}
+		year := t.Year()
+		if year <= 0 {
+			year = 1 - year // a year BC is written as its number BC
+		}
 		switch key {
 		case "YYYY":
-			num(t.Year(), 4)
+			num(year, 4)
 		case "YYY":
-			num(t.Year()%1000, 3)
+			num(year%1000, 3)
 		case "YY":
-			num(t.Year()%100, 2)
+			num(year%100, 2)
 		case "Y":
-			num(t.Year()%10, 1)
+			num(year%10, 1)
 		case "IYYY", "IYY", "IY", "I":
 			y, _ := t.ISOWeek()
 			width := len(key)

@@ -893,6 +893,12 @@ func parseTimeIn(s string, loc *time.Location) (time.Time, error) {
 // take its wall clock, whatever zone it names, as PostgreSQL's input does.
 func parseTimeRaw(s string) (time.Time, bool, error) {
 	s = strings.TrimSpace(s)
+	if n := len(s); n > 3 && strings.EqualFold(s[n-3:], " AD") {
+		return parseTimeRaw(s[:n-3])
+	}
+	if n := len(s); n > 3 && strings.EqualFold(s[n-3:], " BC") {
+		return parseBC(s[:n-3])
+	}
 	if i := strings.LastIndexByte(s, ' '); i > 0 && isZoneWord(s[i+1:]) {
 		loc, err := zoneOfWord(s[i+1:])
 		if err != nil {
@@ -908,9 +914,16 @@ func parseTimeRaw(s string) (time.Time, bool, error) {
 	}
 	for _, l := range timeLayouts {
 		if t, err := time.ParseInLocation(l, s, time.UTC); err == nil {
+			if t.Year() == 0 {
+				break // no year 0: 1 BC comes before 1 AD
+			}
 			return t, strings.Contains(l, "07"), nil
 		}
 	}
+	if t, ok := julianTime(s); ok {
+		return t, false, nil
+	}
+
 	if padded := padDate(s); padded != s {
 		return parseTimeRaw(padded)
 	}
@@ -1222,9 +1235,9 @@ func AppendTyped(b []byte, v any, oid uint32) []byte {
 		}
 		switch oid {
 		case OIDDate: // a date has no time of day
-			return x.UTC().AppendFormat(b, "2006-01-02")
+			return appendEra(b, x.UTC(), "2006-01-02", nil)
 		case OIDTimestamp: // nor a timestamp without time zone a zone
-			return x.UTC().AppendFormat(b, "2006-01-02 15:04:05.999999")
+			return appendEra(b, x.UTC(), "2006-01-02 15:04:05.999999", nil)
 		}
 	}
 	return AppendText(b, v)
@@ -1321,4 +1334,85 @@ func VectorArray(oid uint32) uint32 {
 		return OIDOIDArray
 	}
 	return OIDInt2Array
+}
+
+// julianInput is a Julian day as PostgreSQL's date and timestamp input read it: J2451545 (2000-01-01), a fraction
+// of a day (J2451545.5 is noon), and a time of day after it.
+var julianInput = regexp.MustCompile(`^[Jj](\d{1,7})(\.\d+)?(?:\s+(\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?))?$`)
+
+// julianTime reads a Julian day (julianInput).
+func julianTime(s string) (time.Time, bool) {
+	m := julianInput.FindStringSubmatch(s)
+	if m == nil {
+		return time.Time{}, false
+	}
+	jd, err := strconv.ParseInt(m[1], 10, 64)
+	if err != nil {
+		return time.Time{}, false
+	}
+	t := time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, int(jd-2451545))
+	if m[2] != "" {
+		frac, _ := strconv.ParseFloat("0"+m[2], 64)
+		t = t.Add(time.Duration(math.Round(frac*86400e6)) * time.Microsecond)
+	}
+	if m[3] != "" {
+		for _, l := range []string{"15:04", "15:04:05", "15:04:05.999999999"} {
+			if c, err := time.Parse(l, m[3]); err == nil {
+				t = t.Add(time.Duration(c.Hour())*time.Hour + time.Duration(c.Minute())*time.Minute +
+					time.Duration(c.Second())*time.Second + time.Duration(c.Nanosecond()))
+				return t, true
+			}
+		}
+		return time.Time{}, false
+	}
+	return t, true
+}
+
+// appendEra appends t formatted by layout, whose first field is the year, as PostgreSQL writes a date or time:
+// a year before 1 as its year BC (year 0 is 1 BC) with " BC" after everything, tail included (a timestamp with
+// time zone's offset).
+func appendEra(b []byte, t time.Time, layout string, tail func([]byte) []byte) []byte {
+	y := t.Year()
+	if y >= 1 {
+		b = t.AppendFormat(b, layout)
+		if tail != nil {
+			b = tail(b)
+		}
+		return b
+	}
+	// The same day and time in year 2000 (a leap year, as year 1 - y may be), with the year written over it.
+	shifted := time.Date(2000, t.Month(), t.Day(), t.Hour(), t.Minute(), t.Second(), t.Nanosecond(), t.Location())
+	text := shifted.AppendFormat(nil, layout)
+	b = append(b, fmt.Sprintf("%04d", 1-y)...)
+	b = append(b, text[4:]...)
+	if tail != nil {
+		b = tail(b)
+	}
+	return append(b, " BC"...)
+}
+
+// bcYear matches the year that begins a date written with BC after it.
+var bcYear = regexp.MustCompile(`^(\d{1,4})(-.*)$`)
+
+// parseBC reads a date or time written with BC after it: year y BC is the proleptic year 1 - y (1 BC is year
+// 0), as PostgreSQL counts it, and its February has a 29th when that year is a leap year.
+func parseBC(s string) (time.Time, bool, error) {
+	m := bcYear.FindStringSubmatch(s)
+	if m == nil {
+		return time.Time{}, false, fmt.Errorf("bad time %q BC", s)
+	}
+	y, _ := strconv.Atoi(m[1])
+	if y < 1 {
+		return time.Time{}, false, fmt.Errorf("bad time %q BC", s)
+	}
+	year := 1 - y
+	surrogate := 2001
+	if year%4 == 0 && (year%100 != 0 || year%400 == 0) {
+		surrogate = 2000
+	}
+	t, zoned, err := parseTimeRaw(strconv.Itoa(surrogate) + m[2])
+	if err != nil {
+		return time.Time{}, false, err
+	}
+	return t.AddDate(year-surrogate, 0, 0), zoned, nil
 }
