@@ -125,9 +125,13 @@ func newCheck(t *table, con *pg.Constraint) (check, error) {
 
 // addCheck adds c to t's checks, kept in name order: PostgreSQL checks a row against them in that order and
 // reports the first that fails, and the validator's clauses follow it.
-func (t *table) addCheck(c check) {
-	t.Checks = append(t.Checks, c)
-	slices.SortFunc(t.Checks, func(a, b check) int { return strings.Compare(a.Name, b.Name) })
+func (t *table) addCheck(c check) { t.Checks = withCheck(t.Checks, c) }
+
+// withCheck is cs with c added, in name order.
+func withCheck(cs []check, c check) []check {
+	cs = append(cs, c)
+	slices.SortFunc(cs, func(a, b check) int { return strings.Compare(a.Name, b.Name) })
+	return cs
 }
 
 // constraintNamed reports whether t has a CHECK or FOREIGN KEY constraint of that name.

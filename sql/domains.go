@@ -330,18 +330,8 @@ func (d *domainType) checkNamed(name string) bool {
 	return slices.ContainsFunc(d.Checks, func(c check) bool { return c.Name == name })
 }
 
-func (d *domainType) addCheck(c check) {
-	d.Checks = append(d.Checks, c)
-	slices.SortFunc(d.Checks, func(a, b check) int {
-		switch {
-		case a.Name < b.Name:
-			return -1
-		case a.Name > b.Name:
-			return 1
-		}
-		return 0
-	})
-}
+// addCheck adds c to d's checks, in name order: PostgreSQL checks a domain's constraints in that order.
+func (d *domainType) addCheck(c check) { d.Checks = withCheck(d.Checks, c) }
 
 // domainUsers are the columns (table, column) and domains that have domain name as their type.
 func (x *exec) domainUsers(name string) (cols [][2]string, over []string, err error) {
