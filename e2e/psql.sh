@@ -146,6 +146,11 @@ INSERT INTO pets (owner, weight, note) VALUES (1, 100, E'tab\tand "quotes"'), (2
 INSERT INTO pairs VALUES (1, 'x', true), (2, 'y', NULL);
 SELECT nextval('tickets');
 ALTER TABLE pairs ADD CONSTRAINT pairs_c_true CHECK (c) NOT VALID;
+CREATE DOMAIN positive AS int CHECK (VALUE > 0);
+CREATE TABLE scores (id int PRIMARY KEY, s positive NOT NULL);
+INSERT INTO scores VALUES (1, 5), (2, 7);
+CREATE FUNCTION owner_count(min_balance numeric DEFAULT 0) RETURNS bigint LANGUAGE sql STABLE
+  AS $$ SELECT count(*) FROM owners WHERE balance >= min_balance $$;
 SQL
 # The dump sets each object OWNER TO concord, which a restore by concord accepts (Concord's objects have no owner;
 # OWNER TO the current user changes nothing). PostgreSQL has no role concord: its restore reads a --no-owner dump.
@@ -159,7 +164,8 @@ grep -q '^ALTER TABLE public.owners OWNER TO concord;$' "$work/dump.sql" || {
 dump_query="SELECT * FROM owners ORDER BY id; SELECT * FROM pets ORDER BY id; SELECT * FROM pairs ORDER BY a, b;
 SELECT * FROM heavy ORDER BY id; SELECT last_value, is_called FROM owners_id_seq; SELECT last_value, is_called FROM pets_id_seq;
 SELECT last_value, is_called FROM tickets; SELECT conname, convalidated FROM pg_constraint WHERE contype = 'c' AND conrelid IN ('owners'::regclass, 'pairs'::regclass) ORDER BY 1;
-SELECT obj_description('owners'::regclass, 'pg_class'), col_description('owners'::regclass, 2);"
+SELECT obj_description('owners'::regclass, 'pg_class'), col_description('owners'::regclass, 2);
+SELECT * FROM scores ORDER BY id; SELECT owner_count(), owner_count(100);"
 want_rows="$(psql_run -d dumpsrc -A -t -c "$dump_query")"
 expect "the dumped rows" "1|alice|150.00|happy|2020-01-01
 2|bob|20.00|sad|2020-01-01

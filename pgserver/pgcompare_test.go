@@ -252,6 +252,7 @@ func TestCompare_Concord(t *testing.T) {
 	runMatViews(t, "concord", c)
 	runMessageSteps(t, "concord", c, subquerySteps)
 	runMessageSteps(t, "concord", c, domainSteps)
+	runMessageSteps(t, "concord", c, functionSteps)
 	runActivity(t, "concord", url)
 }
 
@@ -347,6 +348,7 @@ func TestCompare_PostgreSQL(t *testing.T) {
 	runMatViews(t, "postgresql", c)
 	runMessageSteps(t, "postgresql", c, subquerySteps)
 	runMessageSteps(t, "postgresql", c, domainSteps)
+	runMessageSteps(t, "postgresql", c, functionSteps)
 	runActivity(t, "postgresql", url)
 }
 

@@ -213,7 +213,7 @@ func (x *exec) refuseInBlock(n *pg.Node) error {
 	case n.GetDropStmt() != nil:
 		switch t := n.GetDropStmt().RemoveType; t {
 		case pg.ObjectType_OBJECT_TABLE, pg.ObjectType_OBJECT_VIEW, pg.ObjectType_OBJECT_SEQUENCE, pg.ObjectType_OBJECT_TYPE,
-			pg.ObjectType_OBJECT_DOMAIN, pg.ObjectType_OBJECT_EXTENSION:
+			pg.ObjectType_OBJECT_DOMAIN, pg.ObjectType_OBJECT_FUNCTION, pg.ObjectType_OBJECT_EXTENSION:
 		default:
 			what = "DROP " + objectWord(t)
 		}
@@ -254,7 +254,7 @@ func (x *exec) ensureCatalog() error {
 	if err != nil {
 		return err
 	}
-	for _, c := range []string{tablesCollection, sequencesCollection, typesCollection} {
+	for _, c := range []string{tablesCollection, sequencesCollection, typesCollection, functionsCollection} {
 		if slices.Contains(names, c) {
 			continue
 		}
@@ -271,7 +271,7 @@ func isDDL(n *pg.Node) bool {
 	return n.GetCreateStmt() != nil || n.GetViewStmt() != nil || n.GetIndexStmt() != nil || n.GetDropStmt() != nil ||
 		n.GetRenameStmt() != nil || n.GetAlterTableStmt() != nil || n.GetCommentStmt() != nil || n.GetCreateSeqStmt() != nil ||
 		n.GetAlterSeqStmt() != nil || n.GetCreateEnumStmt() != nil || n.GetAlterEnumStmt() != nil ||
-		n.GetCreateDomainStmt() != nil || n.GetAlterDomainStmt() != nil ||
+		n.GetCreateDomainStmt() != nil || n.GetAlterDomainStmt() != nil || n.GetCreateFunctionStmt() != nil ||
 		n.GetRefreshMatViewStmt() != nil // a refresh may set whether the view is populated
 }
 

@@ -705,6 +705,11 @@ func (x *exec) drop(ds *pg.DropStmt) (*Result, error) {
 	if ds.RemoveType == pg.ObjectType_OBJECT_TYPE || ds.RemoveType == pg.ObjectType_OBJECT_DOMAIN {
 		return x.dropTypes(ds)
 	}
+	if ds.RemoveType == pg.ObjectType_OBJECT_FUNCTION && !x.describe {
+		if dropped, err := x.dropFunctions(ds); err != nil || dropped {
+			return &Result{Tag: "DROP FUNCTION"}, err
+		}
+	}
 	if r, ok, err := x.dropNothing(ds); ok {
 		return r, err
 	}
@@ -1205,7 +1210,7 @@ func (x *exec) alterOwner(ao *pg.AlterOwnerStmt) (*Result, error) {
 		return tag, nil
 	}
 	switch ao.ObjectType {
-	case pg.ObjectType_OBJECT_TYPE:
+	case pg.ObjectType_OBJECT_TYPE, pg.ObjectType_OBJECT_DOMAIN:
 		var names []string
 		for _, n := range ao.Object.GetList().GetItems() {
 			names = append(names, n.GetString_().GetSval())
@@ -1214,15 +1219,20 @@ func (x *exec) alterOwner(ao *pg.AlterOwnerStmt) (*Result, error) {
 			names = names[1:]
 		}
 		if len(names) == 1 {
-			enums, err := x.enumTypes()
+			enums, domains, err := x.userTypes()
 			if err != nil {
 				return nil, err
 			}
-			if _, ok := enums[names[0]]; ok {
+			if _, ok := enums[names[0]]; ok || domains[names[0]] != nil {
 				return tag, nil
 			}
 		}
 		return nil, errorf(CodeUndefinedObject, "type \"%s\" does not exist", strings.Join(names, "."))
+	case pg.ObjectType_OBJECT_FUNCTION:
+		// A function made with CREATE FUNCTION (pg_dump sets its owner); a built-in one's owner stays refused.
+		if found, err := x.functionNamed(ao.Object.GetObjectWithArgs()); err != nil || found {
+			return tag, err
+		}
 	case pg.ObjectType_OBJECT_SCHEMA:
 		if name := ao.Object.GetString_().GetSval(); name != "public" {
 			return nil, errorf("3F000", "schema \"%s\" does not exist", name)

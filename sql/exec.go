@@ -59,6 +59,10 @@ type exec struct {
 	// around them; subRuns are those under way (initplan.go).
 	subResults map[*pg.SubLink]*subResult
 	subRuns    []*subRun
+	// funcs are the database's functions (CREATE FUNCTION), read at the statement's first call of a name no
+	// built-in function has; funcDepth counts the function bodies being run inside one another (functions.go).
+	funcs     map[string][]*userFunc
+	funcDepth int
 	// srfValue is the current value of each set-returning call of a select list while its rows are made.
 	srfValue map[*pg.FuncCall]any
 	// copyIn is the COPY ... FROM STDIN being run, read before the statement's transaction began (copy.go).
@@ -265,6 +269,8 @@ func (x *exec) dispatch(n *pg.Node) (*Result, error) {
 		return x.alterEnum(n.GetAlterEnumStmt())
 	case n.GetCreateDomainStmt() != nil:
 		return x.createDomain(n.GetCreateDomainStmt())
+	case n.GetCreateFunctionStmt() != nil:
+		return x.createFunction(n.GetCreateFunctionStmt())
 	case n.GetAlterDomainStmt() != nil:
 		return x.alterDomain(n.GetAlterDomainStmt())
 	case n.GetDeclareCursorStmt() != nil:

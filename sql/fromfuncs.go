@@ -202,6 +202,11 @@ func (x *exec) rangeFunction(rf *pg.RangeFunction, outer *scope) (*relation, err
 	if _, ok := jsonRecordFuncs[name]; ok {
 		return x.jsonToRecord(rf, f, sc)
 	}
+	if _, builtIn := builtinTypes[name]; !builtIn && !setReturning[name] && jsonSets[name].cols == nil {
+		if fn := x.userFunction(f); fn != nil {
+			return x.functionFrom(rf, fn, f, sc) // a function made with CREATE FUNCTION (functions.go)
+		}
+	}
 	if len(rf.Coldeflist) > 0 {
 		return nil, errorf(CodeSyntaxError, "a column definition list is only allowed for functions returning \"record\"")
 	}

@@ -173,6 +173,9 @@ func (x *exec) evalFunc(f *pg.FuncCall, sc *scope) (any, error) {
 	}
 	v, err := x.scalarFunc(name, f, args)
 	if err == errNoSuchFunction {
+		if fn := x.userFunction(f); fn != nil {
+			return x.scalarFunction(fn, f, sc) // a function made with CREATE FUNCTION (functions.go)
+		}
 		return nil, x.noSuchFunction(name, f, sc)
 	}
 	return v, err
@@ -910,6 +913,13 @@ func (x *exec) scalarFunc(name string, f *pg.FuncCall, args []any) (any, error) 
 			return nil, nil
 		}
 		return x.viewDef(args[0])
+	case "pg_get_function_result", "pg_get_function_arguments", "pg_get_function_identity_arguments":
+		if len(args) != 1 || args[0] == nil {
+			return nil, nil
+		}
+		return x.functionSignature(name, args[0])
+	case "pg_get_function_sqlbody":
+		return nil, nil // a body is kept as the text of its query (prosrc), never as a parsed SQL-standard body
 	case "obj_description", "col_description", "shobj_description", "pg_get_expr", "pg_get_indexdef",
 		"pg_get_constraintdef", "pg_encoding_to_char", "array_to_string", "pg_size_pretty", "quote_ident":
 		return x.catalogFunc(name, args)

@@ -406,6 +406,8 @@ func (x *exec) funcType(f *pg.FuncCall, sc *scope) uint32 {
 	switch name {
 	case "enum_range":
 		return OIDTextArray // shown as {sad,ok,happy}, as PostgreSQL shows the enum's array
+	case "pg_get_function_result", "pg_get_function_arguments", "pg_get_function_identity_arguments", "pg_get_function_sqlbody":
+		return OIDText
 	case "enum_first", "enum_last":
 		return arg0
 	case "count", "row_number", "rank", "dense_rank":
@@ -704,6 +706,12 @@ func (x *exec) funcType(f *pg.FuncCall, sc *scope) uint32 {
 			return OIDNumeric // power(2, 0.5) is power(numeric, numeric), as numericMath computes it
 		}
 		return bt.result
+	}
+	if fn := x.userFunction(f); fn != nil {
+		for i, a := range f.Args {
+			x.hint(a, fn.ArgTypes[i], sc) // a parameter takes its parameter's type (functions.go)
+		}
+		return fn.Returns
 	}
 	for i, a := range f.Args {
 		if at[i] == 0 {

@@ -758,6 +758,20 @@ func (x *exec) catalogRelation(schema, name string) (*relation, error) {
 			return nil, err
 		}
 		rel.rows = rows
+	case name == "pg_language":
+		// The languages PostgreSQL has built in, by which pg_dump reads a function's (pg_proc.prolang).
+		for _, c := range []string{"oid", "lanowner", "lanplcallfoid", "laninline", "lanvalidator"} {
+			col(c, OIDOID)
+		}
+		col("lanname", OIDName)
+		col("lanispl", OIDBool)
+		col("lanpltrusted", OIDBool)
+		col("lanacl", OIDTextArray)
+		rel.rows = [][]any{
+			{int64(12), int64(10), int64(0), int64(0), int64(2246), "internal", false, false, nil},
+			{int64(13), int64(10), int64(0), int64(0), int64(2247), "c", false, false, nil},
+			{int64(14), int64(10), int64(0), int64(0), int64(2248), "sql", false, true, nil},
+		}
 	case emptyCatalogs[name] != nil:
 		// Empty, with the columns by which pg_dump's queries join them with other catalogs unqualified.
 		for _, c := range emptyCatalogs[name] {
@@ -770,7 +784,29 @@ func (x *exec) catalogRelation(schema, name string) (*relation, error) {
 		if name == "pg_proc" {
 			// array_recv alone, pg_catalog's, which pg_type.typreceive names for the array types: Npgsql tells
 			// arrays from base types by it when it loads the types at connection.
-			rel.rows = append(rel.rows, []any{int64(arrayRecvOID), "array_recv", int64(11), int64(10), "12", "3", nil, "2277", nil, "f"})
+			rel.rows = append(rel.rows, []any{int64(arrayRecvOID), "array_recv", int64(11), int64(10), "12", "3", nil, "2277", nil, "f",
+				"f", "array_recv", nil, "s", "t", "f", "1", "0", "f", "s", "-", nil, nil})
+			// And the database's functions (CREATE FUNCTION): psql's \df lists them, pg_dump dumps them.
+			fns, err := x.userFunctions()
+			if err != nil {
+				return nil, err
+			}
+			for _, name := range slices.Sorted(maps.Keys(fns)) {
+				for _, fn := range fns[name] {
+					types := make([]string, len(fn.ArgTypes))
+					for i, t := range fn.ArgTypes {
+						types[i] = strconv.FormatUint(uint64(t), 10)
+					}
+					rows := "0"
+					if fn.SetOf || len(fn.OutNames) > 0 {
+						rows = "1000"
+					}
+					rel.rows = append(rel.rows, []any{int64(fn.OID), fn.Name, int64(2200), int64(10), "14", strconv.Itoa(len(fn.ArgTypes)),
+						strings.Join(types, " "), strconv.FormatUint(uint64(fn.Returns), 10), nil, "f",
+						map[bool]string{true: "t", false: "f"}[fn.SetOf || len(fn.OutNames) > 0], fn.Body, nil, fn.Volatility,
+						map[bool]string{true: "t", false: "f"}[fn.Strict], "f", "100", rows, "f", "u", "-", nil, nil})
+				}
+			}
 		}
 	default:
 		// Any other catalog relation is empty, and its columns read as NULL:
@@ -798,7 +834,8 @@ func (x *exec) catalogRelation(schema, name string) (*relation, error) {
 // privileges or publications of a user's) that pg_dump joins with others, with the columns its queries name.
 var emptyCatalogs = map[string][]string{
 	"pg_proc": {"oid", "proname", "pronamespace", "proowner", "prolang", "pronargs", "proargtypes", "prorettype",
-		"proacl", "prokind"},
+		"proacl", "prokind", "proretset", "prosrc", "probin", "provolatile", "proisstrict", "prosecdef", "procost",
+		"prorows", "proleakproof", "proparallel", "prosupport", "proconfig", "protrftypes"},
 	"pg_init_privs": {"objoid", "classoid", "objsubid", "privtype", "initprivs"},
 	"pg_cast":       {"oid", "castsource", "casttarget", "castfunc", "castcontext", "castmethod"},
 	"pg_transform":  {"oid", "trftype", "trflang", "trffromsql", "trftosql"},

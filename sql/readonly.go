@@ -83,6 +83,8 @@ func writeCommand(n *pg.Node) string {
 		return "ALTER TYPE"
 	case n.GetCreateDomainStmt() != nil:
 		return "CREATE DOMAIN"
+	case n.GetCreateFunctionStmt() != nil:
+		return "CREATE FUNCTION"
 	case n.GetAlterDomainStmt() != nil:
 		return "ALTER DOMAIN"
 	case n.GetAlterTableStmt() != nil:

@@ -1,0 +1,567 @@
+package sql
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	pg "github.com/pganalyze/pg_query_go/v6"
+	"go.mongodb.org/mongo-driver/v2/bson"
+)
+
+// Functions written in SQL: CREATE [OR REPLACE] FUNCTION name(args) RETURNS type LANGUAGE sql AS 'query' (or the
+// SQL-standard body, RETURN expr or BEGIN ATOMIC query; END), and DROP FUNCTION. A function is a document of its
+// database's system.sql_functions: its name, its parameters (names, types, defaults), what it returns and its body.
+// A call evaluates the body as a query whose parameters are the arguments, by position ($1) and by name (a, or
+// f.a): a scalar function gives the first column of the first row (NULL for none), a set-returning one (RETURNS
+// SETOF t, RETURNS TABLE (...)) its rows, in FROM. The body is checked when the function is made, as PostgreSQL
+// checks it (check_function_bodies): a table it reads must exist. A body is one query; functions that write,
+// other languages (plpgsql) and OUT, INOUT or VARIADIC parameters are refused with 0A000.
+
+// functionsCollection holds, in each database, one document per function.
+const functionsCollection = "system.sql_functions"
+
+// maxFunctionDepth bounds calls of functions inside one another (a function that calls itself).
+const maxFunctionDepth = 100
+
+// userFunc is a function as its catalog document holds it.
+type userFunc struct {
+	ID       string   `bson:"_id"` // name(argument types), PostgreSQL's identity of a function
+	Name     string   `bson:"name"`
+	OID      uint32   `bson:"oid"`
+	ArgNames []string `bson:"argnames"`
+	ArgTypes []uint32 `bson:"argtypes"`
+	Defaults []string `bson:"defaults,omitempty"` // a parameter's DEFAULT as SQL text, "" for none
+	Returns  uint32   `bson:"returns"`
+	SetOf    bool     `bson:"setof,omitempty"`
+	OutNames []string `bson:"outnames,omitempty"` // RETURNS TABLE's columns
+	OutTypes []uint32 `bson:"outtypes,omitempty"`
+	Body     string   `bson:"body"` // a query
+	Strict   bool     `bson:"strict,omitempty"`
+	// Volatility is PostgreSQL's provolatile: i, s or v (the default).
+	Volatility string `bson:"volatility"`
+}
+
+// functionID is PostgreSQL's identity of a function: its name and its arguments' types.
+func functionID(name string, types []uint32) string {
+	names := make([]string, len(types))
+	for i, t := range types {
+		names[i] = TypeName(t)
+	}
+	return name + "(" + strings.Join(names, ",") + ")"
+}
+
+// userFunctions are the functions of the session's database by name, read once for a statement.
+func (x *exec) userFunctions() (map[string][]*userFunc, error) {
+	if x.funcs != nil {
+		return x.funcs, nil
+	}
+	docs, err := x.s.db().collection(functionsCollection).find(x.catRead(), bson.D{}, nil, 0)
+	if err != nil {
+		return nil, err
+	}
+	m := map[string][]*userFunc{}
+	for _, d := range docs {
+		f := &userFunc{}
+		if err := bson.Unmarshal(d, f); err == nil {
+			m[f.Name] = append(m[f.Name], f)
+		}
+	}
+	x.funcs = m
+	return m, nil
+}
+
+// userFunction is the function a call of name with n arguments calls, nil for none: one whose parameters, but
+// for those with defaults, take n arguments.
+func (x *exec) userFunction(f *pg.FuncCall) *userFunc {
+	if len(f.Funcname) > 1 && f.Funcname[0].GetString_().GetSval() != "public" || f.AggStar || f.Over != nil {
+		return nil
+	}
+	fns, err := x.userFunctions()
+	if err != nil {
+		return nil
+	}
+	n := len(f.Args)
+	for _, fn := range fns[funcName(f)] {
+		required := len(fn.ArgTypes)
+		for required > 0 && fn.Defaults != nil && fn.Defaults[required-1] != "" {
+			required--
+		}
+		if n >= required && n <= len(fn.ArgTypes) {
+			return fn
+		}
+	}
+	return nil
+}
+
+// createFunction runs CREATE [OR REPLACE] FUNCTION.
+func (x *exec) createFunction(cf *pg.CreateFunctionStmt) (*Result, error) {
+	if cf.IsProcedure {
+		return nil, unsupported("CREATE PROCEDURE")
+	}
+	if len(cf.Funcname) > 1 && cf.Funcname[0].GetString_().GetSval() != "public" {
+		return nil, unsupported("functions outside the public schema")
+	}
+	fn := &userFunc{Name: cf.Funcname[len(cf.Funcname)-1].GetString_().GetSval(), Volatility: "v"}
+	lang, body := "sql", ""
+	for _, o := range cf.Options {
+		d := o.GetDefElem()
+		switch d.Defname {
+		case "language":
+			lang = strings.ToLower(d.Arg.GetString_().GetSval())
+		case "as":
+			if items := d.Arg.GetList().GetItems(); len(items) == 1 {
+				body = items[0].GetString_().GetSval()
+			} else {
+				return nil, unsupported("a function given as an object file")
+			}
+		case "volatility":
+			fn.Volatility = d.Arg.GetString_().GetSval()[:1]
+		case "strict":
+			fn.Strict = d.Arg.GetBoolean().GetBoolval()
+		}
+	}
+	if lang != "sql" {
+		if lang == "plpgsql" || lang == "c" || lang == "internal" {
+			return nil, &Error{Code: CodeFeatureNotSupported, Message: fmt.Sprintf("Concord runs functions written in SQL only, not in %s", lang),
+				Hint: "Write the function in LANGUAGE sql: one query over its parameters."}
+		}
+		return nil, errorf(CodeUndefinedObject, "language \"%s\" does not exist", lang)
+	}
+	for _, p := range cf.Parameters {
+		fp := p.GetFunctionParameter()
+		oid, err := x.resolveType(fp.ArgType)
+		if err != nil {
+			return nil, err
+		}
+		switch fp.Mode {
+		case pg.FunctionParameterMode_FUNC_PARAM_TABLE:
+			fn.OutNames, fn.OutTypes = append(fn.OutNames, fp.Name), append(fn.OutTypes, oid)
+			continue
+		case pg.FunctionParameterMode_FUNC_PARAM_DEFAULT, pg.FunctionParameterMode_FUNC_PARAM_IN:
+		default:
+			return nil, unsupported("OUT, INOUT and VARIADIC parameters")
+		}
+		def := ""
+		if fp.Defexpr != nil {
+			text, err := deparseExpr(fp.Defexpr)
+			if err != nil {
+				return nil, err
+			}
+			def = text
+		} else if slices.ContainsFunc(fn.Defaults, func(d string) bool { return d != "" }) {
+			return nil, errorf("42P13", "input parameters after one with a default value must also have defaults")
+		}
+		fn.ArgNames, fn.ArgTypes, fn.Defaults = append(fn.ArgNames, fp.Name), append(fn.ArgTypes, oid), append(fn.Defaults, def)
+	}
+	if !slices.ContainsFunc(fn.Defaults, func(d string) bool { return d != "" }) {
+		fn.Defaults = nil
+	}
+	if cf.ReturnType == nil {
+		return nil, errorf("42P13", "function result type must be specified")
+	}
+	fn.SetOf = cf.ReturnType.Setof
+	if len(fn.OutNames) == 0 {
+		oid, err := x.resolveType(cf.ReturnType)
+		if err != nil {
+			return nil, err
+		}
+		fn.Returns = oid
+	} else {
+		fn.Returns = OIDRecord
+	}
+	switch {
+	case cf.SqlBody != nil && cf.SqlBody.GetReturnStmt() != nil:
+		text, err := deparseExpr(cf.SqlBody.GetReturnStmt().Returnval)
+		if err != nil {
+			return nil, err
+		}
+		body = "SELECT " + text
+	case cf.SqlBody != nil:
+		stmts := cf.SqlBody.GetList().GetItems()
+		if len(stmts) == 1 {
+			stmts = stmts[0].GetList().GetItems()
+		}
+		if len(stmts) != 1 {
+			return nil, unsupported("a function body of more or fewer than one query")
+		}
+		text, err := pg.Deparse(&pg.ParseResult{Stmts: []*pg.RawStmt{{Stmt: stmts[0]}}})
+		if err != nil {
+			return nil, err
+		}
+		body = text
+	}
+	sel, err := x.functionBody(fn, body)
+	if err != nil {
+		return nil, x.inBody(err, body)
+	}
+	fn.Body = body
+	fn.ID = functionID(fn.Name, fn.ArgTypes)
+	if x.describe {
+		return &Result{Tag: "CREATE FUNCTION"}, nil
+	}
+	// The body is checked as PostgreSQL checks it: planned with its parameters typed, reading no row; not when
+	// check_function_bodies is off, as pg_dump's scripts set it (a function may come before the tables it reads).
+	if v, set := x.s.params.vals["check_function_bodies"]; !set || settingBool(v) != false {
+		y := x.functionExec(fn, make([]any, len(fn.ArgTypes)))
+		y.describe = true
+		if _, err := y.selectRows(sel, functionScope(fn, make([]any, len(fn.ArgTypes))), -1); err != nil {
+			return nil, x.inBody(err, body)
+		}
+	}
+	fns, err := x.userFunctions()
+	if err != nil {
+		return nil, err
+	}
+	coll := x.s.db().collection(functionsCollection)
+	for _, old := range fns[fn.Name] {
+		if old.ID != fn.ID {
+			continue
+		}
+		if !cf.Replace {
+			return nil, errorf(CodeDuplicateFunction, "function \"%s\" already exists with same argument types", fn.Name)
+		}
+		if old.Returns != fn.Returns || old.SetOf != fn.SetOf {
+			return nil, &Error{Code: CodeInvalidFunctionDefinition, Message: "cannot change return type of existing function",
+				Hint: fmt.Sprintf("Use DROP FUNCTION %s first.", fn.ID)}
+		}
+		fn.OID = old.OID
+		if err := coll.replaceOne(x.catWrite(), bson.D{{Key: "_id", Value: fn.ID}}, fn); err != nil {
+			return nil, err
+		}
+		x.funcs = nil
+		return &Result{Tag: "CREATE FUNCTION"}, nil
+	}
+	fn.OID = enumOID(func(oid uint32) bool { return enumOf(oid) != nil || domainName(oid) != "" })
+	if err := coll.insertOne(x.catWrite(), fn); err != nil {
+		if isDuplicateKey(err) {
+			return nil, errorf(CodeDuplicateFunction, "function \"%s\" already exists with same argument types", fn.Name)
+		}
+		return nil, err
+	}
+	x.funcs = nil
+	return &Result{Tag: "CREATE FUNCTION"}, nil
+}
+
+// Function errors: PostgreSQL's duplicate_function and invalid_function_definition.
+const (
+	CodeDuplicateFunction         = "42723"
+	CodeInvalidFunctionDefinition = "42P13"
+)
+
+// functionBody parses a function's body: one SELECT (or VALUES).
+func (x *exec) functionBody(fn *userFunc, body string) (*pg.SelectStmt, error) {
+	stmts, err := x.s.e.cache.parse(body)
+	if err != nil {
+		return nil, err
+	}
+	if len(stmts) != 1 || stmts[0].raw.Stmt.GetSelectStmt() == nil {
+		return nil, &Error{Code: CodeFeatureNotSupported, Message: fmt.Sprintf("Concord runs a function whose body is one query; %s's is not", fn.Name),
+			Hint: "A function that writes is not supported: run its statements from the client."}
+	}
+	return stmts[0].raw.Stmt.GetSelectStmt(), nil
+}
+
+// functionExec is the exec a call of fn runs its body in: the arguments as its parameters, none of the caller's
+// WITH queries or subquery results.
+func (x *exec) functionExec(fn *userFunc, args []any) *exec {
+	y := *x
+	y.params, y.paramTypes, y.paramOIDs = args, fn.ArgTypes, nil
+	y.ctes, y.subResults, y.subRuns = nil, nil, nil
+	y.funcDepth++
+	return &y
+}
+
+// functionScope is what a function's body sees of its parameters: each by name, and qualified with the
+// function's name.
+func functionScope(fn *userFunc, args []any) *scope {
+	sc := &scope{row: args}
+	for i, n := range fn.ArgNames {
+		sc.cols = append(sc.cols, relCol{qual: fn.Name, name: n, oid: fn.ArgTypes[i]})
+	}
+	return sc
+}
+
+// functionArgs evaluates a call's arguments, the defaults of those it leaves out, each converted to its
+// parameter's type.
+func (x *exec) functionArgs(fn *userFunc, f *pg.FuncCall, sc *scope) ([]any, error) {
+	args := make([]any, len(fn.ArgTypes))
+	for i := range fn.ArgTypes {
+		var v any
+		var err error
+		switch {
+		case i < len(f.Args):
+			v, err = x.eval(f.Args[i], sc)
+		case fn.Defaults != nil && fn.Defaults[i] != "":
+			var n *pg.Node
+			if n, err = parseExpr(fn.Defaults[i]); err == nil {
+				v, err = x.eval(n, &scope{})
+			}
+		}
+		if err != nil {
+			return nil, err
+		}
+		if v != nil {
+			if v, err = coerce(v, fn.ArgTypes[i]); err != nil {
+				return nil, err
+			}
+		}
+		args[i] = v
+	}
+	return args, nil
+}
+
+// callFunction runs fn's body for a call: its rows.
+func (x *exec) callFunction(fn *userFunc, f *pg.FuncCall, sc *scope) (*relation, bool, error) {
+	if x.funcDepth >= maxFunctionDepth {
+		return nil, false, errorf("54001", "stack depth limit exceeded")
+	}
+	args, err := x.functionArgs(fn, f, sc)
+	if err != nil {
+		return nil, false, err
+	}
+	if fn.Strict && slices.Contains(args, nil) {
+		return nil, true, nil // STRICT: a NULL argument is a NULL result, the body not run
+	}
+	sel, err := x.functionBody(fn, fn.Body)
+	if err != nil {
+		return nil, false, err
+	}
+	rel, err := x.functionExec(fn, args).selectRows(sel, functionScope(fn, args), -1)
+	return rel, false, err
+}
+
+// scalarFunction is a call of a function that returns one value: the first column of the body's first row,
+// NULL for none, in the declared type.
+func (x *exec) scalarFunction(fn *userFunc, f *pg.FuncCall, sc *scope) (any, error) {
+	if fn.SetOf || len(fn.OutNames) > 0 {
+		return nil, &Error{Code: CodeFeatureNotSupported, Message: fmt.Sprintf("Concord calls the set-returning function %s in FROM only", fn.Name),
+			Position: int(f.Location) + 1}
+	}
+	rel, null, err := x.callFunction(fn, f, sc)
+	if err != nil || null {
+		return nil, err
+	}
+	vis := rel.visible("")
+	if len(rel.rows) == 0 || len(vis) == 0 {
+		return nil, nil
+	}
+	v := rel.rows[0][vis[0]]
+	if v == nil || fn.Returns == OIDRecord {
+		return v, nil
+	}
+	return coerce(v, fn.Returns)
+}
+
+// functionFrom is a function's rows in FROM: a set-returning function's, or a scalar one's value, named as the
+// function (RETURNS TABLE's columns by their names), the alias renaming them.
+func (x *exec) functionFrom(rf *pg.RangeFunction, fn *userFunc, f *pg.FuncCall, sc *scope) (*relation, error) {
+	qual := fn.Name
+	if rf.Alias != nil {
+		qual = rf.Alias.Aliasname
+	}
+	var cols []relCol
+	if len(fn.OutNames) > 0 {
+		for i, n := range fn.OutNames {
+			cols = append(cols, relCol{qual: qual, name: n, oid: fn.OutTypes[i]})
+		}
+	} else {
+		name := fn.Name
+		if rf.Alias != nil {
+			name = rf.Alias.Aliasname
+		}
+		cols = []relCol{{qual: qual, name: name, oid: fn.Returns}}
+	}
+	if rf.Alias != nil {
+		if len(rf.Alias.Colnames) > len(cols) {
+			return nil, errorf(CodeSyntaxError, "too many column aliases specified for function %s", fn.Name)
+		}
+		for i, c := range rf.Alias.Colnames {
+			cols[i].name = c.GetString_().GetSval()
+		}
+	}
+	if rf.Ordinality {
+		cols = append(cols, relCol{qual: qual, name: "ordinality", oid: OIDInt8})
+	}
+	out := &relation{cols: cols}
+	if x.describe {
+		return out, nil
+	}
+	rel, null, err := x.callFunction(fn, f, sc)
+	if err != nil || null {
+		return out, err
+	}
+	vis := rel.visible("")
+	width := len(cols)
+	if rf.Ordinality {
+		width--
+	}
+	for i, r := range rel.rows {
+		if !fn.SetOf && i > 0 {
+			break
+		}
+		row := make([]any, 0, len(cols))
+		for j := 0; j < width; j++ {
+			var v any
+			if j < len(vis) {
+				v = r[vis[j]]
+			}
+			if v != nil && cols[j].oid != OIDRecord && cols[j].oid != 0 {
+				if v, err = coerce(v, cols[j].oid); err != nil {
+					return nil, err
+				}
+			}
+			row = append(row, v)
+		}
+		if rf.Ordinality {
+			row = append(row, int64(i+1))
+		}
+		out.rows = append(out.rows, row)
+	}
+	if !fn.SetOf && len(out.rows) == 0 {
+		row := make([]any, len(cols))
+		if rf.Ordinality {
+			row[len(row)-1] = int64(1)
+		}
+		out.rows = append(out.rows, row) // a scalar function's one row, NULL when its body gave none
+	}
+	return out, nil
+}
+
+// functionOf is the function an object name with arguments (DROP FUNCTION f(int), ALTER FUNCTION f OWNER TO)
+// names, nil for none; 42725 when a name without arguments names several.
+func (x *exec) functionOf(owa *pg.ObjectWithArgs) (*userFunc, error) {
+	fns, err := x.userFunctions()
+	if err != nil || len(fns) == 0 || len(owa.GetObjname()) == 0 {
+		return nil, err
+	}
+	name := owa.GetObjname()[len(owa.GetObjname())-1].GetString_().GetSval()
+	var match []*userFunc
+	for _, u := range fns[name] {
+		if owa.GetArgsUnspecified() {
+			match = append(match, u)
+			continue
+		}
+		var types []uint32
+		for _, a := range owa.GetObjargs() {
+			t, err := x.resolveType(a.GetTypeName())
+			if err != nil {
+				return nil, err
+			}
+			types = append(types, t)
+		}
+		if slices.Equal(types, u.ArgTypes) {
+			match = append(match, u)
+		}
+	}
+	switch len(match) {
+	case 0:
+		return nil, nil
+	case 1:
+		return match[0], nil
+	}
+	return nil, errorf("42725", "function name \"%s\" is not unique", name)
+}
+
+// functionNamed reports whether owa names a function of the database.
+func (x *exec) functionNamed(owa *pg.ObjectWithArgs) (bool, error) {
+	fn, err := x.functionOf(owa)
+	return fn != nil, err
+}
+
+// dropFunctions drops the functions DROP FUNCTION ds names that exist; ok is false when it names none of them
+// (dropNothing answers for a missing one).
+func (x *exec) dropFunctions(ds *pg.DropStmt) (bool, error) {
+	var ids []string
+	for _, o := range ds.Objects {
+		fn, err := x.functionOf(o.GetObjectWithArgs())
+		if err != nil || fn == nil {
+			return false, err
+		}
+		ids = append(ids, fn.ID)
+	}
+	for _, id := range ids {
+		if err := x.s.db().collection(functionsCollection).deleteOne(x.catWrite(), bson.D{{Key: "_id", Value: id}}); err != nil {
+			return false, err
+		}
+	}
+	x.funcs = nil
+	return true, nil
+}
+
+// inBody places the position of an error in a function's body within the statement that makes the function, as
+// PostgreSQL does: where the body's text is found in the statement's, else nowhere.
+func (x *exec) inBody(err error, body string) error {
+	e, ok := err.(*Error)
+	if !ok || e.Position == 0 {
+		return err
+	}
+	x.s.act.mu.Lock()
+	text := x.s.act.query
+	x.s.act.mu.Unlock()
+	if i := strings.Index(text, body); i >= 0 && body != "" {
+		e.Position += len([]rune(text[:i]))
+	} else {
+		e.Position = 0
+	}
+	return e
+}
+
+// functionSignature is pg_get_function_result, pg_get_function_arguments or pg_get_function_identity_arguments of
+// a function's oid: its result (SETOF t, TABLE(a integer, ...)) or its parameters (a integer, b integer DEFAULT
+// 1), as PostgreSQL writes them; NULL for an oid that is no function of the database.
+func (x *exec) functionSignature(what string, oidArg any) (any, error) {
+	o, err := coerce(oidArg, OIDInt8)
+	if err != nil {
+		return nil, err
+	}
+	fns, err := x.userFunctions()
+	if err != nil {
+		return nil, err
+	}
+	for _, list := range fns {
+		for _, fn := range list {
+			if int64(fn.OID) != o.(int64) {
+				continue
+			}
+			if what == "pg_get_function_result" {
+				if len(fn.OutNames) > 0 {
+					cols := make([]string, len(fn.OutNames))
+					for i, n := range fn.OutNames {
+						cols[i] = quoteIdent(n) + " " + TypeName(fn.OutTypes[i])
+					}
+					return "TABLE(" + strings.Join(cols, ", ") + ")", nil
+				}
+				if fn.SetOf {
+					return "SETOF " + TypeName(fn.Returns), nil
+				}
+				return TypeName(fn.Returns), nil
+			}
+			params := make([]string, len(fn.ArgTypes))
+			for i, t := range fn.ArgTypes {
+				p := TypeName(t)
+				if fn.ArgNames[i] != "" {
+					p = quoteIdent(fn.ArgNames[i]) + " " + p
+				}
+				if what == "pg_get_function_arguments" && fn.Defaults != nil && fn.Defaults[i] != "" {
+					p += " DEFAULT " + fn.Defaults[i]
+				}
+				params[i] = p
+			}
+			return strings.Join(params, ", "), nil
+		}
+	}
+	return nil, nil
+}
+
+// settingBool reads a boolean setting's text as PostgreSQL does (on, off, true, false, yes, no, 1, 0); nil for
+// none of them.
+func settingBool(v string) any {
+	switch strings.ToLower(strings.TrimSpace(v)) {
+	case "on", "true", "yes", "1", "t", "y":
+		return true
+	case "off", "false", "no", "0", "f", "n":
+		return false
+	}
+	return nil
+}
