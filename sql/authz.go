@@ -58,7 +58,17 @@ func (s *Session) checkAccess(st *statement) error {
 	if s.authorize == nil {
 		return nil
 	}
-	for _, a := range st.access() {
+	return s.checkAccesses(st.access())
+}
+
+// checkAccesses fails with 42501 when the session's Authorizer refuses one of as: a statement's, or those of a
+// function's body when it is called (a function runs with its caller's privileges, as PostgreSQL's SECURITY
+// INVOKER functions do).
+func (s *Session) checkAccesses(as []Access) error {
+	if s.authorize == nil {
+		return nil
+	}
+	for _, a := range as {
 		if !s.authorize(s.database, a) {
 			if a.Table == "" {
 				return errorf(CodeInsufficientPrivilege, "permission denied for database %s", s.database)
@@ -140,6 +150,8 @@ func accesses(n *pg.Node) []Access {
 			}
 		case *pg.CreateStmt:
 			target(v.Relation, PrivCreate)
+		case *pg.CreateFunctionStmt, *pg.CreateDomainStmt, *pg.AlterDomainStmt, *pg.CreateEnumStmt, *pg.AlterEnumStmt:
+			add(Access{Privilege: PrivCreate}) // objects of the database's own: its createCollection
 		case *pg.ViewStmt:
 			target(v.View, PrivCreate)
 		case *pg.AlterTableStmt:

@@ -32,6 +32,10 @@ func TestAccesses(t *testing.T) {
 		{"drop table", "DROP TABLE a, b", []string{"DROP a", "DROP b"}},
 		{"drop index is database-wide", "DROP INDEX i", []string{"DROP INDEX "}},
 		{"no table", "SELECT 1", nil},
+		{"a function, a domain and an enum type are the database's", "CREATE FUNCTION f() RETURNS int LANGUAGE sql AS 'SELECT 1'", []string{"CREATE "}},
+		{"create domain", "CREATE DOMAIN d AS int", []string{"CREATE "}},
+		{"alter domain", "ALTER DOMAIN d SET NOT NULL", []string{"CREATE "}},
+		{"create type", "CREATE TYPE m AS ENUM ('a')", []string{"CREATE "}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			tree, err := pg.Parse(tc.stmt)

@@ -174,7 +174,7 @@ func (x *exec) evalFunc(f *pg.FuncCall, sc *scope) (any, error) {
 	v, err := x.scalarFunc(name, f, args)
 	if err == errNoSuchFunction {
 		if fn := x.userFunction(f); fn != nil {
-			return x.scalarFunction(fn, f, sc) // a function made with CREATE FUNCTION (functions.go)
+			return x.scalarFunction(fn, f, sc, args) // a function made with CREATE FUNCTION (functions.go)
 		}
 		return nil, x.noSuchFunction(name, f, sc)
 	}

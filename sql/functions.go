@@ -284,12 +284,14 @@ func functionScope(fn *userFunc, args []any) *scope {
 
 // functionArgs evaluates a call's arguments, the defaults of those it leaves out, each converted to its
 // parameter's type.
-func (x *exec) functionArgs(fn *userFunc, f *pg.FuncCall, sc *scope) ([]any, error) {
+func (x *exec) functionArgs(fn *userFunc, f *pg.FuncCall, sc *scope, given []any) ([]any, error) {
 	args := make([]any, len(fn.ArgTypes))
 	for i := range fn.ArgTypes {
 		var v any
 		var err error
 		switch {
+		case i < len(f.Args) && given != nil:
+			v = given[i]
 		case i < len(f.Args):
 			v, err = x.eval(f.Args[i], sc)
 		case fn.Defaults != nil && fn.Defaults[i] != "":
@@ -311,12 +313,13 @@ func (x *exec) functionArgs(fn *userFunc, f *pg.FuncCall, sc *scope) ([]any, err
 	return args, nil
 }
 
-// callFunction runs fn's body for a call: its rows.
-func (x *exec) callFunction(fn *userFunc, f *pg.FuncCall, sc *scope) (*relation, bool, error) {
+// callFunction runs fn's body for a call: its rows. given are the call's arguments when the caller has
+// evaluated them already (nil: they are evaluated here), so that none is evaluated twice.
+func (x *exec) callFunction(fn *userFunc, f *pg.FuncCall, sc *scope, given []any) (*relation, bool, error) {
 	if x.funcDepth >= maxFunctionDepth {
 		return nil, false, errorf("54001", "stack depth limit exceeded")
 	}
-	args, err := x.functionArgs(fn, f, sc)
+	args, err := x.functionArgs(fn, f, sc, given)
 	if err != nil {
 		return nil, false, err
 	}
@@ -327,18 +330,24 @@ func (x *exec) callFunction(fn *userFunc, f *pg.FuncCall, sc *scope) (*relation,
 	if err != nil {
 		return nil, false, err
 	}
+	if x.s.authorize != nil {
+		// The caller's privileges on the tables the body reads, as for a query of the caller's own.
+		if err := x.s.checkAccesses(accesses(&pg.Node{Node: &pg.Node_SelectStmt{SelectStmt: sel}})); err != nil {
+			return nil, false, err
+		}
+	}
 	rel, err := x.functionExec(fn, args).selectRows(sel, functionScope(fn, args), -1)
 	return rel, false, err
 }
 
 // scalarFunction is a call of a function that returns one value: the first column of the body's first row,
 // NULL for none, in the declared type.
-func (x *exec) scalarFunction(fn *userFunc, f *pg.FuncCall, sc *scope) (any, error) {
+func (x *exec) scalarFunction(fn *userFunc, f *pg.FuncCall, sc *scope, given []any) (any, error) {
 	if fn.SetOf || len(fn.OutNames) > 0 {
 		return nil, &Error{Code: CodeFeatureNotSupported, Message: fmt.Sprintf("Concord calls the set-returning function %s in FROM only", fn.Name),
 			Position: int(f.Location) + 1}
 	}
-	rel, null, err := x.callFunction(fn, f, sc)
+	rel, null, err := x.callFunction(fn, f, sc, given)
 	if err != nil || null {
 		return nil, err
 	}
@@ -387,7 +396,7 @@ func (x *exec) functionFrom(rf *pg.RangeFunction, fn *userFunc, f *pg.FuncCall, 
 	if x.describe {
 		return out, nil
 	}
-	rel, null, err := x.callFunction(fn, f, sc)
+	rel, null, err := x.callFunction(fn, f, sc, nil)
 	if err != nil || null {
 		return out, err
 	}
