@@ -202,7 +202,7 @@ func (x *exec) rangeFunction(rf *pg.RangeFunction, outer *scope) (*relation, err
 	if _, ok := jsonRecordFuncs[name]; ok {
 		return x.jsonToRecord(rf, f, sc)
 	}
-	if _, builtIn := builtinTypes[name]; !builtIn && !setReturning[name] && jsonSets[name].cols == nil {
+	if !builtInName(name) && jsonSets[name].cols == nil {
 		if fn := x.userFunction(f); fn != nil {
 			return x.functionFrom(rf, fn, f, sc) // a function made with CREATE FUNCTION (functions.go)
 		}
@@ -474,6 +474,9 @@ func init() {
 
 // targetSet evaluates a set-returning function at the top of a select list's item, for one row.
 func (x *exec) targetSet(f *pg.FuncCall, sc *scope) ([]any, error) {
+	if fn := x.userSetFunction(f); fn != nil {
+		return x.functionSet(fn, f, sc)
+	}
 	args, err := x.evalArgs(f.Args, sc)
 	if err != nil {
 		return nil, err

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 
 	pg "github.com/pganalyze/pg_query_go/v6"
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -51,10 +52,32 @@ func functionID(name string, types []uint32) string {
 	return name + "(" + strings.Join(names, ",") + ")"
 }
 
-// userFunctions are the functions of the session's database by name, read once for a statement.
+// funcCache keeps each database's functions for as long as the catalog generation stays the one they were read
+// at, as enumCache does for types.
+type funcCache struct {
+	mu  sync.Mutex
+	gen uint64
+	m   map[string]map[string][]*userFunc // database → name → functions
+}
+
+// userFunctions are the functions of the session's database by name: the Engine's cached copy while the catalog
+// is unchanged, else read (once for a statement).
 func (x *exec) userFunctions() (map[string][]*userFunc, error) {
 	if x.funcs != nil {
 		return x.funcs, nil
+	}
+	gen, cacheable := x.s.e.b.catalogGeneration()
+	cacheable = cacheable && !x.blockChanged() // the block's catalog is its own
+	c := &x.s.e.funcs
+	if cacheable {
+		c.mu.Lock()
+		m, ok := c.m[x.s.database]
+		ok = ok && c.gen == gen
+		c.mu.Unlock()
+		if ok {
+			x.funcs = m
+			return m, nil
+		}
 	}
 	docs, err := x.s.db().collection(functionsCollection).find(x.catRead(), bson.D{}, nil, 0)
 	if err != nil {
@@ -66,6 +89,16 @@ func (x *exec) userFunctions() (map[string][]*userFunc, error) {
 		if err := bson.Unmarshal(d, f); err == nil {
 			m[f.Name] = append(m[f.Name], f)
 		}
+	}
+	if cacheable {
+		c.mu.Lock()
+		if gen > c.gen || c.m == nil {
+			c.gen, c.m = gen, map[string]map[string][]*userFunc{}
+		}
+		if gen == c.gen {
+			c.m[x.s.database] = m
+		}
+		c.mu.Unlock()
 	}
 	x.funcs = m
 	return m, nil
@@ -340,11 +373,69 @@ func (x *exec) callFunction(fn *userFunc, f *pg.FuncCall, sc *scope, given []any
 	return rel, false, err
 }
 
+// builtInName reports whether name is one of the built-in functions the tables of this package list, which a
+// database's function does not shadow (PostgreSQL searches pg_catalog first): a cheap test before the catalog's.
+func builtInName(name string) bool {
+	if aggregates[name] || setReturning[name] || stableFuncs[name] || volatileFuncs[name] || nowFuncs[name] {
+		return true
+	}
+	_, bt := builtinTypes[name]
+	_, mt := mathTypes[name]
+	_, rt := regexTypes[name]
+	_, at := arrayFuncs[name]
+	return bt || mt || rt || at
+}
+
+// userSetFunction is the set-returning function (RETURNS SETOF, RETURNS TABLE) a call names, nil for none.
+func (x *exec) userSetFunction(f *pg.FuncCall) *userFunc {
+	if builtInName(funcName(f)) {
+		return nil
+	}
+	if fn := x.userFunction(f); fn != nil && (fn.SetOf || len(fn.OutNames) > 0) {
+		return fn
+	}
+	return nil
+}
+
+// functionSet is a set-returning function's values at the top of a select list's item, for one row: the first
+// column's, or a record of RETURNS TABLE's columns.
+func (x *exec) functionSet(fn *userFunc, f *pg.FuncCall, sc *scope) ([]any, error) {
+	rel, null, err := x.callFunction(fn, f, sc, nil)
+	if err != nil || null {
+		return nil, err
+	}
+	vis := rel.visible("")
+	vals := make([]any, 0, len(rel.rows))
+	for _, r := range rel.rows {
+		if len(fn.OutNames) == 0 {
+			var v any
+			if len(vis) > 0 {
+				v = r[vis[0]]
+			}
+			if v != nil && fn.Returns != OIDRecord {
+				if v, err = coerce(v, fn.Returns); err != nil {
+					return nil, err
+				}
+			}
+			vals = append(vals, v)
+			continue
+		}
+		rec := record{names: fn.OutNames, oids: fn.OutTypes, vals: make([]any, len(fn.OutNames))}
+		for i := range fn.OutNames {
+			if i < len(vis) {
+				rec.vals[i] = r[vis[i]]
+			}
+		}
+		vals = append(vals, rec)
+	}
+	return vals, nil
+}
+
 // scalarFunction is a call of a function that returns one value: the first column of the body's first row,
 // NULL for none, in the declared type.
 func (x *exec) scalarFunction(fn *userFunc, f *pg.FuncCall, sc *scope, given []any) (any, error) {
 	if fn.SetOf || len(fn.OutNames) > 0 {
-		return nil, &Error{Code: CodeFeatureNotSupported, Message: fmt.Sprintf("Concord calls the set-returning function %s in FROM only", fn.Name),
+		return nil, &Error{Code: CodeFeatureNotSupported, Message: "set-returning functions are not allowed here (only in FROM and the select list)",
 			Position: int(f.Location) + 1}
 	}
 	rel, null, err := x.callFunction(fn, f, sc, given)

@@ -1255,7 +1255,7 @@ func (x *exec) project(sel *pg.SelectStmt, src *relation, outer *scope, limit in
 	for _, t := range tlist {
 		if t.expr != nil {
 			walkNoSub(t.expr, func(m *pg.Node) bool {
-				if f := m.GetFuncCall(); f != nil && f.Over == nil && setReturning[funcName(f)] {
+				if f := m.GetFuncCall(); f != nil && f.Over == nil && (setReturning[funcName(f)] || x.userSetFunction(f) != nil) {
 					srfs = append(srfs, f)
 				}
 				return false

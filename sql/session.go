@@ -28,6 +28,7 @@ type Engine struct {
 	cache   *stmtCache
 	tables  tableCache
 	enums   enumCache
+	funcs   funcCache
 	nextPID atomic.Uint32
 	stats   counters
 	// locks are the sessions' table locks (tablelock.go).
