@@ -41,4 +41,19 @@ var functionSteps = []struct{ sql, want string }{
 	{"DROP FUNCTION sfrows, sfgreet, sfcount, sfstrict, sfset", "DROP FUNCTION"},
 	{"SELECT count(*) FROM pg_proc WHERE proname LIKE 'sf%'", "0\nSELECT 1"},
 	{"DROP TABLE sft", ""},
+	// A domain among a function's types: its constraints and modifier hold for the arguments and the result, and
+	// it is part of the function's identity.
+	{"CREATE DOMAIN sfmoney AS numeric(10,2) CHECK (VALUE >= 0)", ""},
+	{"CREATE FUNCTION sfthird(x int) RETURNS sfmoney LANGUAGE sql AS 'SELECT x::numeric / 3'", "CREATE FUNCTION"},
+	{"CREATE FUNCTION sftwice(m sfmoney) RETURNS numeric LANGUAGE sql AS 'SELECT m * 2'", "CREATE FUNCTION"},
+	{"SELECT sfthird(10), sftwice(5.555)", "3.33|11.12\nSELECT 1"},
+	{"SELECT sfthird(-3)", `ERROR 23514 value for domain sfmoney violates check constraint "sfmoney_check"`},
+	{"SELECT sftwice(-1)", `ERROR 23514 value for domain sfmoney violates check constraint "sfmoney_check"`},
+	{"SELECT pg_get_function_arguments(oid), pg_get_function_result(oid) FROM pg_proc WHERE proname IN ('sfthird', 'sftwice') ORDER BY proname",
+		"x integer|sfmoney\nm sfmoney|numeric\nSELECT 2"},
+	{"DROP DOMAIN sfmoney", "ERROR 2BP01 cannot drop type sfmoney because other objects depend on it"},
+	{"DROP FUNCTION sftwice(numeric)", "ERROR 42883 function sftwice(numeric) does not exist"},
+	{"DROP FUNCTION sftwice(sfmoney)", "DROP FUNCTION"},
+	{"DROP FUNCTION sfthird", "DROP FUNCTION"},
+	{"DROP DOMAIN sfmoney", "DROP DOMAIN"},
 }

@@ -366,18 +366,27 @@ func (x *exec) dropDomain(name string, ds *pg.DropStmt) error {
 	if err != nil {
 		return err
 	}
-	if len(cols) == 0 && len(over) == 0 {
+	fns, err := x.functionsUsing(name)
+	if err != nil {
+		return err
+	}
+	if len(cols) == 0 && len(over) == 0 && len(fns) == 0 {
 		return nil
 	}
 	if ds.Behavior == pg.DropBehavior_DROP_CASCADE {
 		return unsupported("DROP DOMAIN ... CASCADE (it would drop the columns of the domain)")
 	}
-	detail := ""
-	if len(cols) > 0 {
-		detail = fmt.Sprintf("column %s of table %s depends on type %s", cols[0][1], cols[0][0], name)
-	} else {
-		detail = fmt.Sprintf("type %s depends on type %s", over[0], name)
+	var lines []string // each object that depends on it, as PostgreSQL lists them
+	for _, c := range cols {
+		lines = append(lines, fmt.Sprintf("column %s of table %s depends on type %s", c[1], c[0], name))
 	}
+	for _, o := range over {
+		lines = append(lines, fmt.Sprintf("type %s depends on type %s", o, name))
+	}
+	for _, f := range fns {
+		lines = append(lines, fmt.Sprintf("function %s depends on type %s", strings.ReplaceAll(f, ",", ", "), name))
+	}
+	detail := strings.Join(lines, "\n")
 	msg := fmt.Sprintf("cannot drop type %s because other objects depend on it", name)
 	if len(ds.Objects) > 1 {
 		msg = "cannot drop desired object(s) because other objects depend on them"
@@ -597,4 +606,26 @@ func domainCheckText(expr string) string {
 		return expr
 	}
 	return strings.ReplaceAll(text, mark, "VALUE")
+}
+
+// toDomain is v (of the domain's base type) as a value of domain name: fitted to its type's modifier and checked
+// against its constraints, as a cast to it is.
+func (x *exec) toDomain(name string, v any) (any, error) {
+	_, domains, err := x.userTypes()
+	if err != nil {
+		return nil, err
+	}
+	d := domains[name]
+	if d == nil {
+		return v, nil // dropped meanwhile: the value as it is
+	}
+	if v != nil {
+		if v, err = coerce(v, d.Base); err != nil {
+			return nil, err
+		}
+		if v, err = applyTypmod(v, d.Base, d.TypMod, true); err != nil {
+			return nil, err
+		}
+	}
+	return v, x.domainCheck(d, v)
 }

@@ -34,6 +34,10 @@ type userFunc struct {
 	ArgTypes []uint32 `bson:"argtypes"`
 	Defaults []string `bson:"defaults,omitempty"` // a parameter's DEFAULT as SQL text, "" for none
 	Returns  uint32   `bson:"returns"`
+	// ArgDomains and RetDomain name the domains among the parameters' and the result's types ("" for none): a
+	// value is held to the domain's constraints (and its type's modifier) as it passes.
+	ArgDomains []string `bson:"argdomains,omitempty"`
+	RetDomain  string   `bson:"retdomain,omitempty"`
 	SetOf    bool     `bson:"setof,omitempty"`
 	OutNames []string `bson:"outnames,omitempty"` // RETURNS TABLE's columns
 	OutTypes []uint32 `bson:"outtypes,omitempty"`
@@ -43,13 +47,21 @@ type userFunc struct {
 	Volatility string `bson:"volatility"`
 }
 
-// functionID is PostgreSQL's identity of a function: its name and its arguments' types.
-func functionID(name string, types []uint32) string {
-	names := make([]string, len(types))
-	for i, t := range types {
-		names[i] = TypeName(t)
+// functionID is PostgreSQL's identity of a function: its name and its parameters' types.
+func (fn *userFunc) functionID() string {
+	names := make([]string, len(fn.ArgTypes))
+	for i := range fn.ArgTypes {
+		names[i] = fn.argTypeName(i)
 	}
-	return name + "(" + strings.Join(names, ",") + ")"
+	return fn.Name + "(" + strings.Join(names, ",") + ")"
+}
+
+// argTypeName is the name of parameter i's type: its domain's, when it has one.
+func (fn *userFunc) argTypeName(i int) string {
+	if fn.ArgDomains != nil && fn.ArgDomains[i] != "" {
+		return fn.ArgDomains[i]
+	}
+	return TypeName(fn.ArgTypes[i])
 }
 
 // funcCache keeps each database's functions for as long as the catalog generation stays the one they were read
@@ -161,9 +173,14 @@ func (x *exec) createFunction(cf *pg.CreateFunctionStmt) (*Result, error) {
 		}
 		return nil, errorf(CodeUndefinedObject, "language \"%s\" does not exist", lang)
 	}
+	hasDomain := false
 	for _, p := range cf.Parameters {
 		fp := p.GetFunctionParameter()
 		oid, err := x.resolveType(fp.ArgType)
+		if err != nil {
+			return nil, err
+		}
+		dom, err := x.domainNamed(fp.ArgType)
 		if err != nil {
 			return nil, err
 		}
@@ -186,6 +203,14 @@ func (x *exec) createFunction(cf *pg.CreateFunctionStmt) (*Result, error) {
 			return nil, errorf("42P13", "input parameters after one with a default value must also have defaults")
 		}
 		fn.ArgNames, fn.ArgTypes, fn.Defaults = append(fn.ArgNames, fp.Name), append(fn.ArgTypes, oid), append(fn.Defaults, def)
+		name := ""
+		if dom != nil {
+			name, hasDomain = dom.Name, true
+		}
+		fn.ArgDomains = append(fn.ArgDomains, name)
+	}
+	if !hasDomain {
+		fn.ArgDomains = nil
 	}
 	if !slices.ContainsFunc(fn.Defaults, func(d string) bool { return d != "" }) {
 		fn.Defaults = nil
@@ -200,6 +225,11 @@ func (x *exec) createFunction(cf *pg.CreateFunctionStmt) (*Result, error) {
 			return nil, err
 		}
 		fn.Returns = oid
+		if dom, err := x.domainNamed(cf.ReturnType); err != nil {
+			return nil, err
+		} else if dom != nil {
+			fn.RetDomain = dom.Name
+		}
 	} else {
 		fn.Returns = OIDRecord
 	}
@@ -229,7 +259,7 @@ func (x *exec) createFunction(cf *pg.CreateFunctionStmt) (*Result, error) {
 		return nil, x.inBody(err, body)
 	}
 	fn.Body = body
-	fn.ID = functionID(fn.Name, fn.ArgTypes)
+	fn.ID = fn.functionID()
 	if x.describe {
 		return &Result{Tag: "CREATE FUNCTION"}, nil
 	}
@@ -341,6 +371,11 @@ func (x *exec) functionArgs(fn *userFunc, f *pg.FuncCall, sc *scope, given []any
 				return nil, err
 			}
 		}
+		if fn.ArgDomains != nil && fn.ArgDomains[i] != "" {
+			if v, err = x.toDomain(fn.ArgDomains[i], v); err != nil {
+				return nil, err
+			}
+		}
 		args[i] = v
 	}
 	return args, nil
@@ -412,10 +447,8 @@ func (x *exec) functionSet(fn *userFunc, f *pg.FuncCall, sc *scope) ([]any, erro
 			if len(vis) > 0 {
 				v = r[vis[0]]
 			}
-			if v != nil && fn.Returns != OIDRecord {
-				if v, err = coerce(v, fn.Returns); err != nil {
-					return nil, err
-				}
+			if v, err = x.functionResult(fn, v); err != nil {
+				return nil, err
 			}
 			vals = append(vals, v)
 			continue
@@ -444,13 +477,24 @@ func (x *exec) scalarFunction(fn *userFunc, f *pg.FuncCall, sc *scope, given []a
 	}
 	vis := rel.visible("")
 	if len(rel.rows) == 0 || len(vis) == 0 {
-		return nil, nil
+		return x.functionResult(fn, nil) // NULL, which a NOT NULL domain refuses
 	}
-	v := rel.rows[0][vis[0]]
-	if v == nil || fn.Returns == OIDRecord {
-		return v, nil
+	return x.functionResult(fn, rel.rows[0][vis[0]])
+}
+
+// functionResult is a value a function's body gave, in the function's declared result type: its domain's
+// constraints and modifier too.
+func (x *exec) functionResult(fn *userFunc, v any) (any, error) {
+	var err error
+	if v != nil && fn.Returns != OIDRecord {
+		if v, err = coerce(v, fn.Returns); err != nil {
+			return nil, err
+		}
 	}
-	return coerce(v, fn.Returns)
+	if fn.RetDomain != "" {
+		return x.toDomain(fn.RetDomain, v)
+	}
+	return v, nil
 }
 
 // functionFrom is a function's rows in FROM: a set-returning function's, or a scalar one's value, named as the
@@ -506,10 +550,14 @@ func (x *exec) functionFrom(rf *pg.RangeFunction, fn *userFunc, f *pg.FuncCall, 
 			if j < len(vis) {
 				v = r[vis[j]]
 			}
-			if v != nil && cols[j].oid != OIDRecord && cols[j].oid != 0 {
-				if v, err = coerce(v, cols[j].oid); err != nil {
-					return nil, err
-				}
+			switch {
+			case len(fn.OutNames) == 0:
+				v, err = x.functionResult(fn, v)
+			case v != nil && cols[j].oid != OIDRecord && cols[j].oid != 0:
+				v, err = coerce(v, cols[j].oid)
+			}
+			if err != nil {
+				return nil, err
 			}
 			row = append(row, v)
 		}
@@ -536,21 +584,26 @@ func (x *exec) functionOf(owa *pg.ObjectWithArgs) (*userFunc, error) {
 		return nil, err
 	}
 	name := owa.GetObjname()[len(owa.GetObjname())-1].GetString_().GetSval()
+	probe := &userFunc{Name: name}
+	for _, a := range owa.GetObjargs() {
+		t, err := x.resolveType(a.GetTypeName())
+		if err != nil {
+			return nil, err
+		}
+		dom, err := x.domainNamed(a.GetTypeName())
+		if err != nil {
+			return nil, err
+		}
+		probe.ArgTypes = append(probe.ArgTypes, t)
+		if dom != nil {
+			probe.ArgDomains = append(probe.ArgDomains, dom.Name)
+		} else {
+			probe.ArgDomains = append(probe.ArgDomains, "")
+		}
+	}
 	var match []*userFunc
 	for _, u := range fns[name] {
-		if owa.GetArgsUnspecified() {
-			match = append(match, u)
-			continue
-		}
-		var types []uint32
-		for _, a := range owa.GetObjargs() {
-			t, err := x.resolveType(a.GetTypeName())
-			if err != nil {
-				return nil, err
-			}
-			types = append(types, t)
-		}
-		if slices.Equal(types, u.ArgTypes) {
+		if owa.GetArgsUnspecified() || u.ID == probe.functionID() {
 			match = append(match, u)
 		}
 	}
@@ -632,14 +685,18 @@ func (x *exec) functionSignature(what string, oidArg any) (any, error) {
 					}
 					return "TABLE(" + strings.Join(cols, ", ") + ")", nil
 				}
-				if fn.SetOf {
-					return "SETOF " + TypeName(fn.Returns), nil
+				result := TypeName(fn.Returns)
+				if fn.RetDomain != "" {
+					result = fn.RetDomain
 				}
-				return TypeName(fn.Returns), nil
+				if fn.SetOf {
+					return "SETOF " + result, nil
+				}
+				return result, nil
 			}
 			params := make([]string, len(fn.ArgTypes))
-			for i, t := range fn.ArgTypes {
-				p := TypeName(t)
+			for i := range fn.ArgTypes {
+				p := fn.argTypeName(i)
 				if fn.ArgNames[i] != "" {
 					p = quoteIdent(fn.ArgNames[i]) + " " + p
 				}
@@ -664,4 +721,22 @@ func settingBool(v string) any {
 		return false
 	}
 	return nil
+}
+
+// functionsUsing are the identities of the functions whose parameters or result have domain name.
+func (x *exec) functionsUsing(name string) ([]string, error) {
+	fns, err := x.userFunctions()
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, list := range fns {
+		for _, fn := range list {
+			if fn.RetDomain == name || slices.Contains(fn.ArgDomains, name) {
+				out = append(out, fn.ID)
+			}
+		}
+	}
+	slices.Sort(out)
+	return out, nil
 }
