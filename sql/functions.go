@@ -38,11 +38,11 @@ type userFunc struct {
 	// value is held to the domain's constraints (and its type's modifier) as it passes.
 	ArgDomains []string `bson:"argdomains,omitempty"`
 	RetDomain  string   `bson:"retdomain,omitempty"`
-	SetOf    bool     `bson:"setof,omitempty"`
-	OutNames []string `bson:"outnames,omitempty"` // RETURNS TABLE's columns
-	OutTypes []uint32 `bson:"outtypes,omitempty"`
-	Body     string   `bson:"body"` // a query
-	Strict   bool     `bson:"strict,omitempty"`
+	SetOf      bool     `bson:"setof,omitempty"`
+	OutNames   []string `bson:"outnames,omitempty"` // RETURNS TABLE's columns
+	OutTypes   []uint32 `bson:"outtypes,omitempty"`
+	Body       string   `bson:"body"` // a query
+	Strict     bool     `bson:"strict,omitempty"`
 	// Volatility is PostgreSQL's provolatile: i, s or v (the default).
 	Volatility string `bson:"volatility"`
 }
