@@ -1,9 +1,12 @@
 package sql_test
 
 import (
+	"fmt"
 	"strings"
+	"sync"
 	"testing"
 
+	"github.com/concorddb/concord"
 	"github.com/concorddb/concord/sql"
 )
 
@@ -38,5 +41,67 @@ func TestFunction_CallerPrivileges(t *testing.T) {
 		if got := run(t, s, q); !strings.HasPrefix(got, want) {
 			t.Errorf("%s: %q, want %q", q, got, want)
 		}
+	}
+}
+
+// TestFunction_ReplacedSeenByOtherSessions: sessions of one Engine call a function while another replaces it
+// again and again: each call answers with one of the bodies made (never an error or a mix), and once the last
+// replacement is acknowledged every session's next call runs it (the Engine's cache of the functions follows the
+// catalog). Run under -race it also checks the cache's locking.
+func TestFunction_ReplacedSeenByOtherSessions(t *testing.T) {
+	db, err := concord.Open(t.TempDir(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	e := sql.NewEngine(db)
+	admin := e.NewSession("test", "")
+	defer admin.Close()
+	if got := run(t, admin, "CREATE FUNCTION version_no() RETURNS int LANGUAGE sql AS 'SELECT 0'"); got != "CREATE FUNCTION\n" {
+		t.Fatal(got)
+	}
+	const callers, rounds = 4, 30
+	var wg sync.WaitGroup
+	errs := make(chan string, callers*rounds*2)
+	stop := make(chan struct{})
+	for i := 0; i < callers; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			s := e.NewSession("test", "")
+			defer s.Close()
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				got := run(t, s, "SELECT version_no()")
+				var n int
+				if _, err := fmt.Sscanf(got, "version_no\n%d\nSELECT 1\n", &n); err != nil || n < 0 || n > rounds {
+					errs <- got
+					return
+				}
+			}
+		}()
+	}
+	for r := 1; r <= rounds; r++ {
+		q := fmt.Sprintf("CREATE OR REPLACE FUNCTION version_no() RETURNS int LANGUAGE sql AS 'SELECT %d'", r)
+		if got := run(t, admin, q); got != "CREATE FUNCTION\n" {
+			t.Fatal(got)
+		}
+	}
+	close(stop)
+	wg.Wait()
+	close(errs)
+	for e := range errs {
+		t.Errorf("a call during the replacements: %q", e)
+	}
+	for i := 0; i < callers; i++ {
+		s := e.NewSession("test", "")
+		if got := run(t, s, "SELECT version_no()"); got != fmt.Sprintf("version_no\n%d\nSELECT 1\n", rounds) {
+			t.Errorf("after the last replacement: %q", got)
+		}
+		s.Close()
 	}
 }

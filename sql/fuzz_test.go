@@ -50,6 +50,7 @@ var fuzzSeeds = []string{
 	"SELECT g, (SELECT (WITH c AS (SELECT g * 10 AS v) SELECT (SELECT v FROM c))), ARRAY(SELECT random() WHERE g > 0) FROM generate_series(1, 3) g WHERE g IN (SELECT 1 UNION SELECT 2)",
 	"WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT r.n + (SELECT 1) FROM r LEFT JOIN generate_series(1, 2) x ON true WHERE r.n < 3) SELECT *, parse_ident('a.\"B\"') FROM r",
 	"CREATE DOMAIN fzd AS numeric(6,2) NOT NULL DEFAULT 1 CONSTRAINT fzc CHECK (VALUE >= 0 AND VALUE < 1000); SELECT 5::fzd, NULL::fzd; ALTER DOMAIN fzd DROP CONSTRAINT IF EXISTS fzc; DROP DOMAIN IF EXISTS fzd",
+	"CREATE FUNCTION fzf(a int, b int DEFAULT 2) RETURNS TABLE (x int, y text) LANGUAGE sql STRICT AS 'SELECT a * b, $2::text'; SELECT fzf(1), (fzf(3, 4)).y, * FROM fzf(5) WITH ORDINALITY; DROP FUNCTION fzf",
 	"WITH RECURSIVE g(n, p) AS (SELECT 1, 0 UNION ALL SELECT n + 1, n FROM g WHERE n < 4) SEARCH BREADTH FIRST BY n SET o CYCLE p SET c TO 'y' DEFAULT 'n' USING pth SELECT * FROM g ORDER BY o",
 	"CREATE MATERIALIZED VIEW mv AS SELECT id, balance FROM accounts WITH NO DATA; REFRESH MATERIALIZED VIEW mv; SELECT * FROM mv TABLESAMPLE BERNOULLI (50) REPEATABLE (1); DROP MATERIALIZED VIEW mv",
 	"SELECT '10.1.2.3/8'::inet << '10.0.0.0/8'::cidr, host(network('::1/64'::inet)), '1.2.3.4'::inet + 1, rank(3) WITHIN GROUP (ORDER BY balance), to_char(balance, '$9,999.99%') FROM accounts GROUP BY balance",
