@@ -1,10 +1,12 @@
 package sql
 
 import (
-	pg "github.com/pganalyze/pg_query_go/v6"
-	"google.golang.org/protobuf/reflect/protoreflect"
 	"maps"
 	"slices"
+	"strings"
+
+	pg "github.com/pganalyze/pg_query_go/v6"
+	"google.golang.org/protobuf/reflect/protoreflect"
 )
 
 // pg_depend and pg_description as pg_dump reads them: which object needs which (pg_dump orders its script by
@@ -188,8 +190,18 @@ func qualifiedView(query string) string {
 		return false
 	})
 	walk(tree.Stmts[0].Stmt.ProtoReflect(), func(m protoreflect.Message) bool {
-		if rv, ok := m.Interface().(*pg.RangeVar); ok && rv.Schemaname == "" && !ctes[rv.Relname] && !isCatalogName(rv.Relname) {
-			rv.Schemaname = "public"
+		switch v := m.Interface().(type) {
+		case *pg.RangeVar:
+			if v.Schemaname == "" && !ctes[v.Relname] && !isCatalogName(v.Relname) {
+				v.Schemaname = "public"
+			}
+		case *pg.FuncCall:
+			// A sequence named by a string (nextval('s')) is read on the search path too: public.s.
+			if name := funcName(v); (name == "nextval" || name == "currval" || name == "setval") && len(v.Args) > 0 {
+				if c := v.Args[0].GetAConst(); c != nil && c.GetSval() != nil && !strings.Contains(c.GetSval().Sval, ".") {
+					c.GetSval().Sval = "public." + c.GetSval().Sval
+				}
+			}
 		}
 		return false
 	})
