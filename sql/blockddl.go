@@ -322,10 +322,13 @@ func (x *exec) alterTableInBlock(as *pg.AlterTableStmt) string {
 					plain = false
 				}
 			}
+			if dom, err := x.domainNamed(cd.TypeName); err != nil || dom != nil {
+				plain = false // the domain's constraints join the validator
+			}
 			if plain && !rangedTypeName(cd.TypeName) {
 				continue
 			}
-			return "ALTER TABLE ... ADD COLUMN with a CHECK, UNIQUE or PRIMARY KEY constraint or a numeric(p,s) type"
+			return "ALTER TABLE ... ADD COLUMN with a CHECK, UNIQUE or PRIMARY KEY constraint, a numeric(p,s) type or a domain"
 		}
 		return "ALTER TABLE ... " + strings.ReplaceAll(strings.TrimPrefix(cmd.Subtype.String(), "AT_"), "_", " ")
 	}

@@ -1655,9 +1655,14 @@ func (x *exec) alterTable1(as *pg.AlterTableStmt, t *table, saved *bool) (*Resul
 						return nil, unsupported("ALTER COLUMN ... TYPE together with other ALTER TABLE actions (run them one by one)")
 					}
 				}
-				if x.inBlock() && (len(t.Checks) > 0 || len(rangedColumns(t)) > 0 || rangedTypeName(cmd.Def.GetColumnDef().GetTypeName())) {
+				newDomain, err := x.domainNamed(cmd.Def.GetColumnDef().GetTypeName())
+				if err != nil {
+					return nil, err
+				}
+				if x.inBlock() && (len(t.Checks) > 0 || len(rangedColumns(t)) > 0 || rangedTypeName(cmd.Def.GetColumnDef().GetTypeName()) ||
+					newDomain != nil || col.Domain != "") {
 					// Their collection's validator would change, which a transaction cannot hold.
-					return nil, unsupported("ALTER COLUMN ... TYPE inside a transaction block on a table with CHECK constraints or numeric(p,s) columns")
+					return nil, unsupported("ALTER COLUMN ... TYPE inside a transaction block on a table with CHECK constraints or numeric(p,s) columns, or to or from a domain")
 				}
 				if slices.ContainsFunc(retyped, func(r retype) bool { return r.column == cmd.Name }) {
 					return nil, errorf(CodeFeatureNotSupported, "cannot alter type of column \"%s\" twice", cmd.Name)
@@ -1668,8 +1673,9 @@ func (x *exec) alterTable1(as *pg.AlterTableStmt, t *table, saved *bool) (*Resul
 				}
 				if r.changes() {
 					retyped = append(retyped, r)
-					col.Type, col.TypMod = r.to, r.toMod
-					checksChanged = checksChanged || len(t.Checks) > 0 // the checks' constants take the new type
+					col.Type, col.TypMod, col.Domain = r.to, r.toMod, r.domain
+					// The checks' constants take the new type; a domain's constraints join or leave the validator.
+					checksChanged = checksChanged || len(t.Checks) > 0 || r.domain != "" || r.fromDomain != ""
 				}
 			case pg.AlterTableType_AT_AddIdentity:
 				// ADD GENERATED { ALWAYS | BY DEFAULT } AS IDENTITY [(sequence options)], as pg_dump restores an
@@ -1755,6 +1761,16 @@ func (x *exec) alterTable1(as *pg.AlterTableStmt, t *table, saved *bool) (*Resul
 			chain := domainChain(domains[c.Domain], domains)
 			if c.Default == "" {
 				c.Default = domainDefault(domains[c.Domain], domains)
+			}
+			if c.Default != "" && !callsVolatile(c.Default) {
+				// The default the rows take is the domain's value: one it refuses stops the statement.
+				v, err := x.columnDefault(&c)
+				if err == nil {
+					_, err = x.toDomain(c.Domain, v)
+				}
+				if err != nil {
+					return nil, err
+				}
 			}
 			if c.Default == "" && slices.ContainsFunc(chain, func(l *domainType) bool { return l.NotNull }) {
 				if _, err := x.s.db().collection(t.Name).findOne(x.ctx, bson.D{}); err == nil {

@@ -27,11 +27,14 @@ type retype struct {
 	// on each row, and its value assigned to the new type.
 	expr    *pg.Node
 	notNull bool
+	// fromDomain and domain are the column's domain before and after ("" for none): the values are held to the
+	// new domain's constraints (domains.go).
+	fromDomain, domain string
 }
 
 // changes reports whether the column's values need converting: a new type or modifier, or a USING cast's modifier.
 func (r retype) changes() bool {
-	return r.from != r.to || r.fromMod != r.toMod || r.usingMod > 0 || r.expr != nil
+	return r.from != r.to || r.fromMod != r.toMod || r.usingMod > 0 || r.expr != nil || r.fromDomain != r.domain
 }
 
 // category groups types as PostgreSQL's type categories do for the operators a CHECK applies: numbers, strings,
@@ -70,15 +73,29 @@ func (x *exec) retypeColumn(t *table, col *column, isKey bool, cmd *pg.AlterTabl
 	if cd == nil || cd.TypeName == nil {
 		return retype{}, errorf(CodeSyntaxError, "ALTER COLUMN ... TYPE needs a type")
 	}
-	to, err := x.resolveType(cd.TypeName)
+	dom, err := x.domainNamed(cd.TypeName)
 	if err != nil {
 		return retype{}, err
 	}
-	toMod, err := typmodOf(cd.TypeName, to)
-	if err != nil {
-		return retype{}, err
+	var to uint32
+	var toMod int32
+	if dom != nil {
+		to, toMod = dom.Base, dom.TypMod
+	} else {
+		if to, err = x.resolveType(cd.TypeName); err != nil {
+			return retype{}, err
+		}
+		if toMod, err = typmodOf(cd.TypeName, to); err != nil {
+			return retype{}, err
+		}
 	}
-	r := retype{column: col.Name, from: col.Type, to: to, fromMod: col.TypMod, toMod: toMod}
+	r := retype{column: col.Name, from: col.Type, to: to, fromMod: col.TypMod, toMod: toMod, fromDomain: col.Domain}
+	if dom != nil {
+		r.domain = dom.Name
+		if isKey {
+			return retype{}, unsupported("changing a primary key column's type to a domain")
+		}
+	}
 	if u := cd.RawDefault; u != nil {
 		arg := u
 		if tc := u.GetTypeCast(); tc != nil {
@@ -178,6 +195,20 @@ func castValue(v any, from, to uint32) (any, error) {
 // convertColumn converts every stored value of a retyped column, returning for each row its _id and the field's
 // new value; a value that does not convert fails the statement with its SQLSTATE.
 func (x *exec) convertColumn(t *table, r retype) ([]bson.D, error) {
+	if r.domain != "" {
+		// A NULL where the new domain is NOT NULL (a missing field reads as one).
+		if _, err := x.toDomain(r.domain, nil); err != nil {
+			ctx := x.base
+			if x.inBlock() {
+				ctx = x.ctx
+			}
+			if _, ferr := x.s.db().collection(t.Name).findOne(ctx, bson.D{{Key: t.field(r.column), Value: nil}}); ferr == nil {
+				return nil, err
+			} else if !isNoDocuments(ferr) {
+				return nil, ferr
+			}
+		}
+	}
 	if r.expr != nil {
 		return x.convertUsing(t, r)
 	}
@@ -219,6 +250,11 @@ func (x *exec) convertColumn(t *table, r retype) ([]bson.D, error) {
 				if v, err = applyTypmod(c, m.oid, m.mod, m.cast); err != nil {
 					return nil, err
 				}
+			}
+		}
+		if r.domain != "" {
+			if v, err = x.toDomain(r.domain, v); err != nil {
+				return nil, err
 			}
 		}
 		nv, err := toBSON(v, r.to)
@@ -280,6 +316,11 @@ func (x *exec) convertUsing(t *table, r retype) ([]bson.D, error) {
 		}
 		if r.toMod > 0 {
 			if c, err = applyTypmod(c, r.to, r.toMod, false); err != nil {
+				return nil, err
+			}
+		}
+		if r.domain != "" {
+			if c, err = x.toDomain(r.domain, c); err != nil {
 				return nil, err
 			}
 		}
