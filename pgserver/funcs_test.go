@@ -30,6 +30,7 @@ var funcSteps = []struct{ sql, want string }{
 	{"SELECT 'J2451545'::date, 'j2451545.5'::timestamp, 'J2451545 12:30'::timestamptz AT TIME ZONE 'UTC', 'J0'::date", "2000-01-01|2000-01-01 12:00:00|2000-01-01 12:30:00|4714-11-24 BC\nSELECT 1"},
 	{"SELECT '0044-03-15 BC'::date, date '0001-01-01' - 1, '0005-02-29 BC'::date, '0001-01-01 AD'::date, '0001-12-31 23:00:00 BC'::timestamp", "0044-03-15 BC|0001-12-31 BC|0005-02-29 BC|0001-01-01|0001-12-31 23:00:00 BC\nSELECT 1"},
 	{"SELECT extract(year from '0001-12-31 BC'::date), to_char('0044-03-15 BC'::date, 'YYYY-MM-DD B.C.'), 'J2451545'::date - 'J0'::date", "-1|0044-03-15 B.C.|2451545\nSELECT 1"},
+	{"SELECT to_date('2451545', 'J'), to_timestamp('2460000 12:30', 'J HH24:MI') AT TIME ZONE 'UTC', to_char(to_date('2451545', 'J'), 'J')", "2000-01-01|2023-02-24 12:30:00|2451545\nSELECT 1"},
 	{"SELECT '0004-02-29 BC'::date", "ERROR 22008"},
 	{"SELECT '0000-01-01'::date", "ERROR 22008"},
 	{"SELECT parse_ident('\"a')", "ERROR 22023"},

@@ -15,6 +15,8 @@ type dateFields struct {
 	year, mm, dd, ddd, weekday, hh, mi, ss, ms, us int
 	pm, tzh, tzm, tzsign                           int
 	clock12                                        bool
+	// jd is the Julian day the pattern J read (0 for none): it sets the date, as j2date does in PostgreSQL.
+	jd int
 }
 
 // Month and day names as to_date reads them: any case, the first that begins the input.
@@ -76,6 +78,11 @@ func (d *dateFields) resolve(s string) (y, m, day, usec int, err error) {
 	}
 	y, m, day = d.year, 1, 1
 	hasYear, hasMonth, hasDay := d.year != 0, false, false
+	if d.jd != 0 {
+		t := time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, d.jd-2451545) // J2451545 is 2000-01-01
+		y, hasYear = t.Year(), true
+		d.mm, d.dd = int(t.Month()), t.Day()
+	}
 	if d.dd != 0 {
 		day, hasDay = d.dd, true
 	}
@@ -236,6 +243,8 @@ func readDateFields(s, f string) (*dateFields, error) {
 			name(&d.weekday, dayNames, 1)
 		case "DY", "Dy", "dy":
 			name(&d.weekday, dayAbbrevs, 1)
+		case "J":
+			num(&d.jd, 7)
 		case "DDD":
 			num(&d.ddd, 3)
 		case "DD":

@@ -54,7 +54,7 @@ var digitPatterns = map[string]bool{"YYYY": true, "YYY": true, "YY": true, "Y": 
 	"FF5": true, "FF6": true}
 
 // toCharOnly are the patterns to_char writes and to_date and to_timestamp do not read (0A000 there).
-var toCharOnly = map[string]bool{"ID": true, "IDDD": true, "J": true, "CC": true, "W": true, "WW": true, "SSSS": true,
+var toCharOnly = map[string]bool{"ID": true, "IDDD": true, "CC": true, "W": true, "WW": true, "SSSS": true,
 	"SSSSS": true, "FF1": true, "FF2": true, "FF3": true, "FF4": true, "FF5": true, "FF6": true, "BC": true, "AD": true,
 	"B.C.": true, "A.D.": true, "RM": true, "Y,YYY": true}
 
