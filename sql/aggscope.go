@@ -149,50 +149,42 @@ func (x *exec) outerAggregate(f *pg.FuncCall, sel *pg.SelectStmt, outer, here *s
 // ownAggregate reports whether sel's target list calls an aggregate of sel's own level (outside a subquery), or
 // a subquery in it or in HAVING calls one of sel's level's columns (srcCols its FROM clause's columns).
 func (x *exec) ownAggregate(sel *pg.SelectStmt, outer *scope, srcCols []relCol) bool {
+	// One pass over the target list finds sel's own aggregates and the subqueries in it (walkNoSub stops at them).
+	var subs []*pg.SubLink
 	for _, t := range sel.TargetList {
 		if walkNoSub(t.GetResTarget().Val, func(m *pg.Node) bool {
+			if sl := m.GetSubLink(); sl != nil {
+				subs = append(subs, sl)
+				return false
+			}
 			f := m.GetFuncCall()
 			return f != nil && isAggregate(f) && !x.outerAggregate(f, sel, outer, nil)
 		}) {
 			return true
 		}
 	}
-	if !hasSubLink(sel.TargetList) {
+	if len(subs) == 0 {
 		return false
 	}
 	here := &scope{cols: srcCols, row: make([]any, len(srcCols)), outer: outer}
-	found := false
-	for _, t := range sel.TargetList {
-		walk(t.ProtoReflect(), func(m protoreflect.Message) bool {
-			sl, ok := m.Interface().(*pg.SubLink)
-			if !ok {
-				return false
-			}
-			sub := sl.Subselect.GetSelectStmt()
-			if sub == nil {
-				return false
-			}
-			for _, n := range append(append([]*pg.Node{sub.WhereClause, sub.HavingClause}, sub.TargetList...), sub.SortClause...) {
-				if walkNoSub(n, func(m *pg.Node) bool {
-					f := m.GetFuncCall()
-					return f != nil && isAggregate(f) && x.outerAggregate(f, sub, here, here)
-				}) {
-					found = true
-				}
-			}
-			return found
-		})
-		if found {
-			return true
+	ofHere := func(m protoreflect.Message) bool {
+		sl, ok := m.Interface().(*pg.SubLink)
+		sub := sl.GetSubselect().GetSelectStmt()
+		if !ok || sub == nil {
+			return false
 		}
+		for _, n := range append(append([]*pg.Node{sub.WhereClause, sub.HavingClause}, sub.TargetList...), sub.SortClause...) {
+			if walkNoSub(n, func(m *pg.Node) bool {
+				f := m.GetFuncCall()
+				return f != nil && isAggregate(f) && x.outerAggregate(f, sub, here, here)
+			}) {
+				return true
+			}
+		}
+		return false
 	}
-	return false
-}
-
-// hasSubLink reports whether a target list holds a subquery.
-func hasSubLink(targets []*pg.Node) bool {
-	for _, t := range targets {
-		if walkNoSub(t, func(m *pg.Node) bool { return m.GetSubLink() != nil }) {
+	for _, sl := range subs {
+		if walk(sl.ProtoReflect(), ofHere) {
 			return true
 		}
 	}

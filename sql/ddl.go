@@ -1230,7 +1230,7 @@ func (x *exec) alterOwner(ao *pg.AlterOwnerStmt) (*Result, error) {
 		return nil, errorf(CodeUndefinedObject, "type \"%s\" does not exist", strings.Join(names, "."))
 	case pg.ObjectType_OBJECT_FUNCTION:
 		// A function made with CREATE FUNCTION (pg_dump sets its owner); a built-in one's owner stays refused.
-		if found, err := x.functionNamed(ao.Object.GetObjectWithArgs()); err != nil || found {
+		if fn, err := x.functionOf(ao.Object.GetObjectWithArgs()); err != nil || fn != nil {
 			return tag, err
 		}
 	case pg.ObjectType_OBJECT_SCHEMA:

@@ -359,9 +359,9 @@ func (x *exec) domainUsers(name string) (cols [][2]string, over []string, err er
 	return cols, over, nil
 }
 
-// dropDomain checks that DROP DOMAIN (or DROP TYPE) ds may drop domain name: a domain a column or another domain
+// checkDomainDrop checks that DROP DOMAIN (or DROP TYPE) ds may drop domain name: a domain a column or another domain
 // has is 2BP01 (CASCADE, which would drop the columns, is refused).
-func (x *exec) dropDomain(name string, ds *pg.DropStmt) error {
+func (x *exec) checkDomainDrop(name string, ds *pg.DropStmt) error {
 	cols, over, err := x.domainUsers(name)
 	if err != nil {
 		return err

@@ -477,7 +477,7 @@ func (x *exec) dropTypes(ds *pg.DropStmt) (*Result, error) {
 			continue
 		}
 		if domains[name] != nil {
-			if err := x.dropDomain(name, ds); err != nil {
+			if err := x.checkDomainDrop(name, ds); err != nil {
 				return nil, err
 			}
 			names = append(names, name)

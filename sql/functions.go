@@ -265,7 +265,7 @@ func (x *exec) createFunction(cf *pg.CreateFunctionStmt) (*Result, error) {
 	}
 	// The body is checked as PostgreSQL checks it: planned with its parameters typed, reading no row; not when
 	// check_function_bodies is off, as pg_dump's scripts set it (a function may come before the tables it reads).
-	if v, set := x.s.params.vals["check_function_bodies"]; !set || settingBool(v) != false {
+	if v, set := x.s.params.vals["check_function_bodies"]; !set || !isOff(v) {
 		y := x.functionExec(fn, make([]any, len(fn.ArgTypes)))
 		y.describe = true
 		if _, err := y.selectRows(sel, functionScope(fn, make([]any, len(fn.ArgTypes))), -1); err != nil {
@@ -616,12 +616,6 @@ func (x *exec) functionOf(owa *pg.ObjectWithArgs) (*userFunc, error) {
 	return nil, errorf("42725", "function name \"%s\" is not unique", name)
 }
 
-// functionNamed reports whether owa names a function of the database.
-func (x *exec) functionNamed(owa *pg.ObjectWithArgs) (bool, error) {
-	fn, err := x.functionOf(owa)
-	return fn != nil, err
-}
-
 // dropFunctions drops the functions DROP FUNCTION ds names that exist; ok is false when it names none of them
 // (dropNothing answers for a missing one).
 func (x *exec) dropFunctions(ds *pg.DropStmt) (bool, error) {
@@ -711,16 +705,10 @@ func (x *exec) functionSignature(what string, oidArg any) (any, error) {
 	return nil, nil
 }
 
-// settingBool reads a boolean setting's text as PostgreSQL does (on, off, true, false, yes, no, 1, 0); nil for
-// none of them.
-func settingBool(v string) any {
-	switch strings.ToLower(strings.TrimSpace(v)) {
-	case "on", "true", "yes", "1", "t", "y":
-		return true
-	case "off", "false", "no", "0", "f", "n":
-		return false
-	}
-	return nil
+// isOff reports whether a boolean setting's text is false (off, no, 0, ...), as PostgreSQL's parse_bool reads it.
+func isOff(v string) bool {
+	b, ok := parseBoolText(v)
+	return ok && !b
 }
 
 // functionsUsing are the identities of the functions whose parameters or result have domain name.

@@ -146,24 +146,20 @@ func (c *recursionCheck) visitSelect(sel *pg.SelectStmt, place recursionPlace) {
 			}
 		}
 	}
-	switch sel.Op {
-	case pg.SetOperation_SETOP_INTERSECT:
-		if sel.All {
-			place = recursionIntersect
+	if sel.Op == pg.SetOperation_SETOP_UNION || sel.Op == pg.SetOperation_SETOP_INTERSECT || sel.Op == pg.SetOperation_SETOP_EXCEPT {
+		left := place
+		switch {
+		case sel.Op == pg.SetOperation_SETOP_INTERSECT && sel.All:
+			left = recursionIntersect
+		case sel.Op == pg.SetOperation_SETOP_EXCEPT && sel.All:
+			left = recursionExcept
 		}
-		c.visit(sel.Larg.ProtoReflect(), place)
-		c.visit(sel.Rarg.ProtoReflect(), place)
-		return
-	case pg.SetOperation_SETOP_EXCEPT:
-		if sel.All {
-			place = recursionExcept
+		right := left
+		if sel.Op == pg.SetOperation_SETOP_EXCEPT {
+			right = recursionExcept // EXCEPT's right side never holds the reference
 		}
-		c.visit(sel.Larg.ProtoReflect(), place)
-		c.visit(sel.Rarg.ProtoReflect(), recursionExcept)
-		return
-	case pg.SetOperation_SETOP_UNION:
-		c.visit(sel.Larg.ProtoReflect(), place)
-		c.visit(sel.Rarg.ProtoReflect(), place)
+		c.visit(sel.Larg.ProtoReflect(), left)
+		c.visit(sel.Rarg.ProtoReflect(), right)
 		return
 	}
 	outer := c.level
