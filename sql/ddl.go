@@ -1974,9 +1974,21 @@ func (x *exec) alterTable1(as *pg.AlterTableStmt, t *table, saved *bool) (*Resul
 				cols = append(cols, k.GetString_().GetSval())
 				keys = append(keys, bson.E{Key: t.field(cols[len(cols)-1]), Value: 1})
 			}
-			name := con.Conname
-			if name == "" {
-				name = t.Name + "_" + strings.Join(cols, "_") + "_key"
+			name, named := con.Conname, con.Conname != ""
+			if !named {
+				// PostgreSQL's choice of a free name: <table>_<cols>_key, else with 1, 2, ... after it.
+				base := t.Name + "_" + strings.Join(cols, "_") + "_key"
+				name = base
+				for i := 1; ; i++ {
+					_, taken, err := x.relationByName(name)
+					if err != nil {
+						return nil, err
+					}
+					if !taken {
+						break
+					}
+					name, named = fmt.Sprintf("%s%d", base, i), true
+				}
 			}
 			if con.NullsNotDistinct {
 				// The storage keeps one index per key, and one on these columns would not hold NULLs alike.
@@ -1987,7 +1999,7 @@ func (x *exec) alterTable1(as *pg.AlterTableStmt, t *table, saved *bool) (*Resul
 						Hint: "A table keeps one index on the same columns in the same order: drop the other one first."}
 				}
 			}
-			if con.Conname != "" && !slices.Contains(t.Uniques, name) {
+			if named && !slices.Contains(t.Uniques, name) {
 				t.Uniques = append(t.Uniques, name)
 				if err := x.saveTable(t); err != nil {
 					return nil, err

@@ -269,6 +269,8 @@ func (x *exec) dispatch(n *pg.Node) (*Result, error) {
 		return x.alterEnum(n.GetAlterEnumStmt())
 	case n.GetCreateDomainStmt() != nil:
 		return x.createDomain(n.GetCreateDomainStmt())
+	case n.GetDoStmt() != nil:
+		return x.doBlock(n.GetDoStmt())
 	case n.GetCreateFunctionStmt() != nil:
 		return x.createFunction(n.GetCreateFunctionStmt())
 	case n.GetAlterDomainStmt() != nil:

@@ -41,8 +41,10 @@ type userFunc struct {
 	SetOf      bool     `bson:"setof,omitempty"`
 	OutNames   []string `bson:"outnames,omitempty"` // RETURNS TABLE's columns
 	OutTypes   []uint32 `bson:"outtypes,omitempty"`
-	Body       string   `bson:"body"` // a query
-	Strict     bool     `bson:"strict,omitempty"`
+	Body       string   `bson:"body"` // a query, or a PL/pgSQL block
+	// Language is "plpgsql" for a function written in PL/pgSQL, "" for one in SQL.
+	Language string `bson:"language,omitempty"`
+	Strict   bool   `bson:"strict,omitempty"`
 	// Volatility is PostgreSQL's provolatile: i, s or v (the default).
 	Volatility string `bson:"volatility"`
 }
@@ -166,12 +168,15 @@ func (x *exec) createFunction(cf *pg.CreateFunctionStmt) (*Result, error) {
 			fn.Strict = d.Arg.GetBoolean().GetBoolval()
 		}
 	}
-	if lang != "sql" {
-		if lang == "plpgsql" || lang == "c" || lang == "internal" {
-			return nil, &Error{Code: CodeFeatureNotSupported, Message: fmt.Sprintf("Concord runs functions written in SQL only, not in %s", lang),
-				Hint: "Write the function in LANGUAGE sql: one query over its parameters."}
+	if lang != "sql" && lang != "plpgsql" {
+		if lang == "c" || lang == "internal" {
+			return nil, &Error{Code: CodeFeatureNotSupported, Message: fmt.Sprintf("Concord runs functions written in SQL and PL/pgSQL, not in %s", lang),
+				Hint: "Write the function in LANGUAGE sql or plpgsql."}
 		}
 		return nil, errorf(CodeUndefinedObject, "language \"%s\" does not exist", lang)
+	}
+	if lang == "plpgsql" {
+		fn.Language = lang
 	}
 	hasDomain := false
 	for _, p := range cf.Parameters {
@@ -254,9 +259,16 @@ func (x *exec) createFunction(cf *pg.CreateFunctionStmt) (*Result, error) {
 		}
 		body = text
 	}
-	sel, err := x.functionBody(fn, body)
-	if err != nil {
-		return nil, x.inBody(err, body)
+	var sel *pg.SelectStmt
+	if fn.Language == "plpgsql" {
+		if err := x.checkPL(fn, body); err != nil {
+			return nil, err
+		}
+	} else {
+		var err error
+		if sel, err = x.functionBody(fn, body); err != nil {
+			return nil, x.inBody(err, body)
+		}
 	}
 	fn.Body = body
 	fn.ID = fn.functionID()
@@ -265,7 +277,7 @@ func (x *exec) createFunction(cf *pg.CreateFunctionStmt) (*Result, error) {
 	}
 	// The body is checked as PostgreSQL checks it: planned with its parameters typed, reading no row; not when
 	// check_function_bodies is off, as pg_dump's scripts set it (a function may come before the tables it reads).
-	if v, set := x.s.params.vals["check_function_bodies"]; !set || !isOff(v) {
+	if v, set := x.s.params.vals["check_function_bodies"]; sel != nil && (!set || !isOff(v)) {
 		y := x.functionExec(fn, make([]any, len(fn.ArgTypes)))
 		y.describe = true
 		if _, err := y.selectRows(sel, functionScope(fn, make([]any, len(fn.ArgTypes))), -1); err != nil {
@@ -393,6 +405,10 @@ func (x *exec) callFunction(fn *userFunc, f *pg.FuncCall, sc *scope, given []any
 	}
 	if fn.Strict && slices.Contains(args, nil) {
 		return nil, true, nil // STRICT: a NULL argument is a NULL result, the body not run
+	}
+	if fn.Language == "plpgsql" {
+		rel, err := x.callPL(fn, args)
+		return rel, false, err
 	}
 	sel, err := x.functionBody(fn, fn.Body)
 	if err != nil {

@@ -771,6 +771,7 @@ func (x *exec) catalogRelation(schema, name string) (*relation, error) {
 			{int64(12), int64(10), int64(0), int64(0), int64(2246), "internal", false, false, nil},
 			{int64(13), int64(10), int64(0), int64(0), int64(2247), "c", false, false, nil},
 			{int64(14), int64(10), int64(0), int64(0), int64(2248), "sql", false, true, nil},
+			{int64(plpgsqlOID), int64(10), int64(13560), int64(13561), int64(13562), "plpgsql", true, true, nil},
 		}
 	case emptyCatalogs[name] != nil:
 		// Empty, with the columns by which pg_dump's queries join them with other catalogs unqualified.
@@ -801,7 +802,11 @@ func (x *exec) catalogRelation(schema, name string) (*relation, error) {
 					if fn.SetOf || len(fn.OutNames) > 0 {
 						rows = "1000"
 					}
-					rel.rows = append(rel.rows, []any{int64(fn.OID), fn.Name, int64(2200), int64(10), "14", strconv.Itoa(len(fn.ArgTypes)),
+					lang := "14"
+					if fn.Language == "plpgsql" {
+						lang = strconv.Itoa(plpgsqlOID)
+					}
+					rel.rows = append(rel.rows, []any{int64(fn.OID), fn.Name, int64(2200), int64(10), lang, strconv.Itoa(len(fn.ArgTypes)),
 						strings.Join(types, " "), strconv.FormatUint(uint64(fn.Returns), 10), nil, "f",
 						map[bool]string{true: "t", false: "f"}[fn.SetOf || len(fn.OutNames) > 0], fn.Body, nil, fn.Volatility,
 						map[bool]string{true: "t", false: "f"}[fn.Strict], "f", "100", rows, "f", "u", "-", nil, nil})

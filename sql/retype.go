@@ -3,6 +3,7 @@ package sql
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 
 	"github.com/cockroachdb/apd/v3"
@@ -133,8 +134,16 @@ func (x *exec) retypeColumn(t *table, col *column, isKey bool, cmd *pg.AlterTabl
 			}
 		}
 	}
-	if len(t.ReferencedBy) > 0 {
-		return retype{}, unsupported("changing the type of a column of a table other tables reference")
+	for _, name := range t.ReferencedBy {
+		other, err := x.lookupTable(name, 0)
+		if err != nil {
+			return retype{}, err
+		}
+		for _, fk := range other.ForeignKeys {
+			if fk.Table == t.Name && slices.Contains(fk.RefColumns, col.Name) {
+				return retype{}, unsupported(fmt.Sprintf("changing the type of a column the foreign key \"%s\" of table \"%s\" references", fk.Name, name))
+			}
+		}
 	}
 	views, err := x.dependentViews(t.Name)
 	if err != nil {

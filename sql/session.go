@@ -2,6 +2,7 @@ package sql
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"strings"
@@ -627,6 +628,13 @@ func (s *Session) runStmt1(ctx context.Context, st *statement, params []any) (*R
 	x := s.newExec(ctx, params)
 	gen, genOK := s.e.b.catalogGeneration()
 	res, err := x.run(st)
+	if errors.Is(err, errNeedsBlock) && s.status == TxIdle {
+		// PL/pgSQL runs: the statement runs again in a transaction block of its own, as PostgreSQL runs any.
+		res, err = s.inBlock(ctx, func() (*Result, error) {
+			x = s.newExec(ctx, params)
+			return x.run(st)
+		})
+	}
 	if err == nil {
 		x.typesChecked(gen, genOK)
 	}
@@ -654,6 +662,27 @@ func (s *Session) runStmt1(ctx context.Context, st *statement, params []any) (*R
 			res.Columns[i].OID = columnOIDFromValues(res.Rows, i)
 		}
 	}
+	return res, nil
+}
+
+// inBlock runs fn in a transaction block of its own, committed when fn succeeds and rolled back when it fails.
+func (s *Session) inBlock(ctx context.Context, fn func() (*Result, error)) (*Result, error) {
+	if err := s.begin(ctx); err != nil {
+		return nil, err
+	}
+	res, err := fn()
+	if err == nil && s.status == TxFailed {
+		err = errorf(CodeInFailedSQLTransaction, "current transaction is aborted, commands ignored until end of transaction block")
+	}
+	if err != nil {
+		s.abortBlock()
+		return nil, err
+	}
+	done, err := s.transaction(ctx, &pg.TransactionStmt{Kind: pg.TransactionStmtKind_TRANS_STMT_COMMIT})
+	if err != nil {
+		return nil, err
+	}
+	res.Warnings = append(res.Warnings, done.Warnings...)
 	return res, nil
 }
 
@@ -757,19 +786,29 @@ func (s *Session) savepointStmt(ts *pg.TransactionStmt) (*Result, error) {
 	if s.status == TxIdle || s.implicit {
 		return nil, errorf(CodeNoActiveSQLTransaction, "%s can only be used in transaction blocks", what)
 	}
-	fail := func(err error) (*Result, error) {
-		s.status = TxFailed
-		return nil, AsError(err)
+	if err := s.savepointOp(ts.Kind, ts.SavepointName); err != nil {
+		return nil, err
 	}
-	if ts.Kind == pg.TransactionStmtKind_TRANS_STMT_SAVEPOINT {
+	return &Result{Tag: map[pg.TransactionStmtKind]string{pg.TransactionStmtKind_TRANS_STMT_SAVEPOINT: "SAVEPOINT",
+		pg.TransactionStmtKind_TRANS_STMT_RELEASE: "RELEASE", pg.TransactionStmtKind_TRANS_STMT_ROLLBACK_TO: "ROLLBACK"}[ts.Kind]}, nil
+}
+
+// savepointOp takes, releases or rolls back to a savepoint of the open transaction: the savepoint statements',
+// and a PL/pgSQL block's with an EXCEPTION clause (plrun.go), which any block, an implicit one too, may run.
+func (s *Session) savepointOp(kind pg.TransactionStmtKind, name string) error {
+	fail := func(err error) error {
+		s.status = TxFailed
+		return AsError(err)
+	}
+	if kind == pg.TransactionStmtKind_TRANS_STMT_SAVEPOINT {
 		if s.status == TxFailed {
-			return nil, errorf(CodeInFailedSQLTransaction, "current transaction is aborted, commands ignored until end of transaction block")
+			return errorf(CodeInFailedSQLTransaction, "current transaction is aborted, commands ignored until end of transaction block")
 		}
 		sp, err := s.txn.savepoint()
 		if err != nil {
 			return fail(err)
 		}
-		mark := savepoint{name: ts.SavepointName, sp: sp, params: s.params.clone(), listen: len(s.pendingListen), notify: len(s.pendingNotify)}
+		mark := savepoint{name: name, sp: sp, params: s.params.clone(), listen: len(s.pendingListen), notify: len(s.pendingNotify)}
 		mark.advisory = s.advisoryXactHolds()
 		mark.tableLocks = s.e.locks.holds(s)
 		mark.ddl = s.ddl.clone()
@@ -779,24 +818,24 @@ func (s *Session) savepointStmt(ts *pg.TransactionStmt) (*Result, error) {
 			mark.after = &after
 		}
 		s.savepoints = append(s.savepoints, mark)
-		return &Result{Tag: "SAVEPOINT"}, nil
+		return nil
 	}
 	i := len(s.savepoints) - 1
-	for i >= 0 && s.savepoints[i].name != ts.SavepointName {
+	for i >= 0 && s.savepoints[i].name != name {
 		i--
 	}
-	if ts.Kind == pg.TransactionStmtKind_TRANS_STMT_RELEASE {
+	if kind == pg.TransactionStmtKind_TRANS_STMT_RELEASE {
 		if s.status == TxFailed {
-			return nil, errorf(CodeInFailedSQLTransaction, "current transaction is aborted, commands ignored until end of transaction block")
+			return errorf(CodeInFailedSQLTransaction, "current transaction is aborted, commands ignored until end of transaction block")
 		}
 		if i < 0 {
-			return fail(errorf(CodeInvalidSavepoint, "savepoint \"%s\" does not exist", ts.SavepointName))
+			return fail(errorf(CodeInvalidSavepoint, "savepoint \"%s\" does not exist", name))
 		}
 		s.savepoints = s.savepoints[:i]
-		return &Result{Tag: "RELEASE"}, nil
+		return nil
 	}
 	if i < 0 {
-		return fail(errorf(CodeInvalidSavepoint, "savepoint \"%s\" does not exist", ts.SavepointName))
+		return fail(errorf(CodeInvalidSavepoint, "savepoint \"%s\" does not exist", name))
 	}
 	var handed map[string]seqValue
 	if s.ddl != nil {
@@ -825,7 +864,7 @@ func (s *Session) savepointStmt(ts *pg.TransactionStmt) (*Result, error) {
 	}
 	s.savepoints = s.savepoints[:i+1]
 	s.status = TxActive
-	return &Result{Tag: "ROLLBACK"}, nil
+	return nil
 }
 
 // noTransaction is the warning of COMMIT or ROLLBACK outside a transaction block.

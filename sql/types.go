@@ -62,6 +62,8 @@ const (
 	OIDByteaArray    uint32 = 1001
 	OIDOIDArray      uint32 = 1028 // pg_dump passes the tables it dumps as '{...}'::oid[]
 	OIDXid8          uint32 = 5069 // pg_current_xact_id's type, a 64-bit transaction number
+	OIDVoid          uint32 = 2278 // what a function that returns nothing returns
+	OIDNameArray     uint32 = 1003
 )
 
 // typeInfo is what Concord knows of one PostgreSQL type.
@@ -80,7 +82,8 @@ var types = map[uint32]typeInfo{
 	OIDInt2:          {typname: "int2", name: "smallint", array: OIDInt2Array},
 	OIDInt4:          {typname: "int4", name: "integer", array: OIDInt4Array},
 	OIDText:          {typname: "text", name: "text", array: OIDTextArray},
-	OIDName:          {typname: "name", name: "name"},
+	OIDName:          {typname: "name", name: "name", array: OIDNameArray},
+	OIDNameArray:     {typname: "_name", name: "name[]", elem: OIDName},
 	OIDChar:          {typname: "char", name: "\"char\""},
 	OIDOID:           {typname: "oid", name: "oid", array: OIDOIDArray},
 	OIDOIDArray:      {typname: "_oid", name: "oid[]", elem: OIDOID},
@@ -116,6 +119,7 @@ var types = map[uint32]typeInfo{
 	OIDInt2Vector:    {typname: "int2vector", name: "int2vector", elem: OIDInt2},
 	OIDOIDVector:     {typname: "oidvector", name: "oidvector", elem: OIDOID},
 	OIDXid8:          {typname: "xid8", name: "xid8"},
+	OIDVoid:          {typname: "void", name: "void"},
 }
 
 // TypeName returns the name format_type gives the type, as psql's \d shows it.
@@ -149,7 +153,7 @@ func internalName(oid uint32) string {
 
 // typeNames maps the names a type may be written with to its OID.
 var typeNames = map[string]uint32{
-	"bool": OIDBool, "boolean": OIDBool,
+	"bool": OIDBool, "boolean": OIDBool, "void": OIDVoid,
 	"int2": OIDInt2, "smallint": OIDInt2,
 	"int4": OIDInt4, "int": OIDInt4, "integer": OIDInt4, "serial": OIDInt4, "serial4": OIDInt4,
 	"int8": OIDInt8, "bigint": OIDInt8, "bigserial": OIDInt8, "serial8": OIDInt8,

@@ -764,16 +764,30 @@ func (x *exec) onConflict(oc *pg.OnConflictClause, t *table, alias string, coll 
 				Hint: "Ensure that no rows proposed for insertion within the same command have duplicate constrained values."}
 		}
 		idFilter := bson.D{{Key: "_id", Value: id}}
-		for _, tg := range oc.TargetList {
-			if f := t.field(tg.GetResTarget().GetName()); f == "_id" || strings.HasPrefix(f, "_id.") {
-				return nil, unsupported("changing a primary key column in ON CONFLICT DO UPDATE")
+		targets := oc.TargetList
+		for i := 0; i < len(targets); i++ {
+			rt := targets[i].GetResTarget()
+			if f := t.field(rt.GetName()); f == "_id" || strings.HasPrefix(f, "_id.") {
+				if !keepsKey(rt, alias, f, existing, raw) {
+					return nil, unsupported("changing a primary key column in ON CONFLICT DO UPDATE")
+				}
+				// SET id = EXCLUDED.id (as ORMs' upserts write) where the conflict was on that key: it stays.
+				targets = slices.Delete(slices.Clone(targets), i, i+1)
+				i--
 			}
+		}
+		if len(targets) == 0 && oc.WhereClause == nil {
+			touch(existing)
+			return existing, nil
+		}
+		if len(targets) == 0 {
+			return nil, unsupported("ON CONFLICT DO UPDATE ... WHERE that sets only the primary key")
 		}
 		// DO UPDATE: EXCLUDED is the proposed row.
 		excl := &scope{cols: tableCols(t, "excluded")}
 		excl.row = rowOf(excl.cols, raw)
 		tr := &translator{x: x, t: t, alias: alias, outer: excl}
-		upd, ok, err := tr.update(oc.TargetList)
+		upd, ok, err := tr.update(targets)
 		if err != nil {
 			return nil, err
 		}
@@ -1916,4 +1930,29 @@ func outputLocation(sel *pg.SelectStmt, i int) int {
 		}
 	}
 	return -1
+}
+
+// keepsKey reports whether an ON CONFLICT DO UPDATE assignment to a primary key column (field f) leaves it as it
+// is: the column set to EXCLUDED's value of it, or to its own, when the conflicting row has the proposed value.
+func keepsKey(rt *pg.ResTarget, alias, f string, existing, proposed bson.Raw) bool {
+	if len(rt.Indirection) > 0 {
+		return false
+	}
+	cr := rt.Val.GetColumnRef()
+	if cr == nil || len(cr.Fields) > 2 {
+		return false
+	}
+	var names []string
+	for _, n := range cr.Fields {
+		if n.GetString_() == nil {
+			return false
+		}
+		names = append(names, n.GetString_().Sval)
+	}
+	if names[len(names)-1] != rt.Name || len(names) == 2 && names[0] != "excluded" && names[0] != alias {
+		return false
+	}
+	a, err1 := existing.LookupErr(strings.Split(f, ".")...)
+	b, err2 := proposed.LookupErr(strings.Split(f, ".")...)
+	return err1 == nil && err2 == nil && a.Type == b.Type && bytes.Equal(a.Value, b.Value)
 }

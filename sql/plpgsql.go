@@ -1,0 +1,365 @@
+package sql
+
+// PL/pgSQL: DO blocks and functions written in LANGUAGE plpgsql. PostgreSQL's own PL/pgSQL parser (pg_query's
+// ParsePlPgSqlToJSON) reads a body into the tree this file decodes; plrun.go runs it. The SQL inside a body (its
+// expressions, queries and statements) runs through this package as any statement does, each variable it names
+// passed as a parameter.
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+	"sync"
+
+	pg "github.com/pganalyze/pg_query_go/v6"
+	"github.com/pganalyze/pg_query_go/v6/parser"
+)
+
+// plFunc is a parsed PL/pgSQL body: its variables (PostgreSQL's datums, by number) and its outermost block.
+type plFunc struct {
+	datums []*plDatum
+	action *plStmt
+	// found, sqlstate and sqlerrm are the numbers of the datums FOUND, SQLSTATE and SQLERRM (-1 for none).
+	found int
+}
+
+// plDatum is one variable: a scalar (var), a record (rec), a list of variables assigned together (row: SELECT
+// ... INTO a, b) or a record's field (recfield).
+type plDatum struct {
+	kind     string // "var", "rec", "row", "recfield"
+	name     string
+	lineno   int
+	typ      string // a var's declared type, as written
+	isConst  bool
+	notNull  bool
+	def      *plExpr
+	fields   []int // a row's variables
+	field    string
+	parent   int // a recfield's record
+	argument bool
+}
+
+// plExpr is an expression, query or statement of the body, as SQL text.
+type plExpr struct {
+	query string
+	mode  int // 0: a statement; 2: an expression; 3: an assignment (target := expression)
+}
+
+// plStmt is one statement of a body; kind is PostgreSQL's node name without PLpgSQL_stmt_.
+type plStmt struct {
+	kind   string
+	lineno int
+	label  string
+
+	body, thenBody, elseBody []*plStmt
+	elsifs                   []plCond // IF's ELSIF branches, CASE's WHEN branches
+	haveElse                 bool
+
+	cond, expr, query, lower, upper, step *plExpr
+	varno                                 int // assign, return (retvarno), case (t_varno)
+	loopVar                               int // fori, fors, foreach: the loop's variable (a var, rec or row)
+	reverse, isExit, into, strict         bool
+	target                                int // INTO's variable (-1: none)
+	params                                []*plExpr
+	handlers                              []plHandler
+
+	// raise
+	level     int
+	condname  string
+	message   string
+	options   []plRaiseOption
+	diagItems []plDiagItem
+	stacked   bool
+}
+
+type plCond struct {
+	cond  *plExpr
+	stmts []*plStmt
+}
+
+type plHandler struct {
+	conditions []string // condition names, or SQLSTATEs
+	action     []*plStmt
+}
+
+type plRaiseOption struct {
+	kind int // PostgreSQL's PLpgSQL_raise_option_type: errcode, message, detail, hint, column, ...
+	expr *plExpr
+}
+
+type plDiagItem struct {
+	kind   string // ROW_COUNT, RETURNED_SQLSTATE, MESSAGE_TEXT, ...
+	target int
+}
+
+// plCache keeps parsed bodies by their text: a function's body is parsed once, not at each call.
+var plCache sync.Map // string -> *plFunc
+
+// plParse parses a PL/pgSQL body: the text of a CREATE FUNCTION or DO statement.
+func plParse(stmt string) (*plFunc, error) {
+	if f, ok := plCache.Load(stmt); ok {
+		return f.(*plFunc), nil
+	}
+	js, err := pg.ParsePlPgSqlToJSON(returnNextVar.ReplaceAllString(stmt, "${1}(${2});"))
+	if err != nil {
+		return nil, plSyntaxError(err)
+	}
+	var top []map[string]json.RawMessage
+	if err := json.Unmarshal([]byte(js), &top); err != nil || len(top) != 1 {
+		return nil, errorf(CodeInternalError, "PL/pgSQL parse: %v", err)
+	}
+	var raw map[string]any
+	if err := json.Unmarshal(top[0]["PLpgSQL_function"], &raw); err != nil {
+		return nil, errorf(CodeInternalError, "PL/pgSQL parse: %v", err)
+	}
+	f := &plFunc{found: -1}
+	for _, d := range plList(raw["datums"]) {
+		kind, body := plNode(d)
+		dt := &plDatum{kind: strings.TrimPrefix(kind, "PLpgSQL_"), name: plStr(body["refname"]), lineno: plNum(body["lineno"])}
+		if dt.kind == "recfield" {
+			dt.field, dt.parent = plStr(body["fieldname"]), plNum(body["recparentno"])
+		}
+		if t, ok := body["datatype"]; ok {
+			_, tb := plNode(t)
+			dt.typ = strings.TrimSpace(plStr(tb["typname"]))
+		}
+		dt.isConst, dt.notNull = plFlag(body["isconst"]), plFlag(body["notnull"])
+		dt.def = plExprOf(body["default_val"])
+		for _, fl := range plList(body["fields"]) {
+			dt.fields = append(dt.fields, plNum(fl.(map[string]any)["varno"]))
+		}
+		if dt.name == "found" && dt.kind == "var" && f.found < 0 {
+			f.found = len(f.datums)
+		}
+		f.datums = append(f.datums, dt)
+	}
+	f.action = f.stmt(raw["action"])
+	return f, nil
+}
+
+// returnNextVar matches RETURN NEXT of a variable, whose variable the parser's tree leaves out: it is made an
+// expression, (v), which the tree keeps.
+var returnNextVar = regexp.MustCompile(`(?i)(\bRETURN\s+NEXT\s+)([A-Za-z_][A-Za-z0-9_$]*)\s*;`)
+
+// plSyntaxError is a body's syntax error as PostgreSQL reports it.
+func plSyntaxError(err error) error {
+	var pe *parser.Error
+	if errors.As(err, &pe) {
+		return errorf(CodeSyntaxError, "%s", pe.Message)
+	}
+	return errorf(CodeSyntaxError, "%s", err.Error())
+}
+
+// node splits a decoded tree node, {"Kind": {...}}, into its kind and fields.
+func plNode(v any) (string, map[string]any) {
+	m, _ := v.(map[string]any)
+	for k, b := range m {
+		body, _ := b.(map[string]any)
+		return k, body
+	}
+	return "", nil
+}
+
+func plList(v any) []any { l, _ := v.([]any); return l }
+
+func plStr(v any) string { s, _ := v.(string); return s }
+
+func plNum(v any) int { n, _ := v.(float64); return int(n) }
+
+func plFlag(v any) bool { b, _ := v.(bool); return b }
+
+func plExprOf(v any) *plExpr {
+	if v == nil {
+		return nil
+	}
+	_, b := plNode(v)
+	if b == nil {
+		return nil
+	}
+	return &plExpr{query: plStr(b["query"]), mode: plNum(b["parseMode"])}
+}
+
+// datumOf is the number of the datum a statement's variable field names: records carry their number, a loop's
+// scalar variable is found by its name and line.
+func (f *plFunc) datumOf(v any) int {
+	kind, b := plNode(v)
+	if b == nil {
+		return -1
+	}
+	if kind == "PLpgSQL_row" {
+		// An INTO list's row is not among the datums when it was made for the statement: keep it as one.
+		fields := []int{}
+		for _, fl := range plList(b["fields"]) {
+			fields = append(fields, plNum(fl.(map[string]any)["varno"]))
+		}
+		for i, d := range f.datums {
+			if d.kind == "row" && d.lineno == plNum(b["lineno"]) && equalInts(d.fields, fields) {
+				return i
+			}
+		}
+		f.datums = append(f.datums, &plDatum{kind: "row", name: plStr(b["refname"]), lineno: plNum(b["lineno"]), fields: fields})
+		return len(f.datums) - 1
+	}
+	if d, ok := b["dno"]; ok {
+		return plNum(d)
+	}
+	name, line := plStr(b["refname"]), plNum(b["lineno"])
+	for i, d := range f.datums {
+		if d.name == name && d.lineno == line && "PLpgSQL_"+d.kind == kind {
+			return i
+		}
+	}
+	if kind == "PLpgSQL_rec" {
+		return 0 // the first record's number is 0, which the tree leaves out
+	}
+	return -1
+}
+
+func equalInts(a, b []int) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+func (f *plFunc) stmts(v any) []*plStmt {
+	var out []*plStmt
+	for _, s := range plList(v) {
+		out = append(out, f.stmt(s))
+	}
+	return out
+}
+
+func (f *plFunc) stmt(v any) *plStmt {
+	kind, b := plNode(v)
+	s := &plStmt{kind: strings.TrimPrefix(kind, "PLpgSQL_stmt_"), lineno: plNum(b["lineno"]), label: plStr(b["label"]), target: -1, loopVar: -1}
+	s.body = f.stmts(b["body"])
+	s.cond, s.expr, s.query = plExprOf(b["cond"]), plExprOf(b["expr"]), plExprOf(b["query"])
+	s.lower, s.upper, s.step = plExprOf(b["lower"]), plExprOf(b["upper"]), plExprOf(b["step"])
+	s.reverse, s.isExit, s.into, s.strict = plFlag(b["reverse"]), plFlag(b["is_exit"]), plFlag(b["into"]), plFlag(b["strict"])
+	s.varno = plNum(b["varno"])
+	for _, p := range plList(b["params"]) {
+		s.params = append(s.params, plExprOf(p))
+	}
+	switch s.kind {
+	case "if":
+		s.thenBody, s.elseBody = f.stmts(b["then_body"]), f.stmts(b["else_body"])
+		for _, e := range plList(b["elsif_list"]) {
+			_, eb := plNode(e)
+			s.elsifs = append(s.elsifs, plCond{cond: plExprOf(eb["cond"]), stmts: f.stmts(eb["stmts"])})
+		}
+	case "case":
+		s.expr = plExprOf(b["t_expr"])
+		s.varno = plNum(b["t_varno"])
+		for _, e := range plList(b["case_when_list"]) {
+			_, eb := plNode(e)
+			s.elsifs = append(s.elsifs, plCond{cond: plExprOf(eb["expr"]), stmts: f.stmts(eb["stmts"])})
+		}
+		s.haveElse, s.elseBody = plFlag(b["have_else"]), f.stmts(b["else_stmts"])
+	case "execsql":
+		s.query = plExprOf(b["sqlstmt"])
+	case "dynexecute", "dynfors":
+		s.query = plExprOf(b["query"])
+	case "return", "return_next":
+		s.varno = -1 // RETURN's value is its expression: OUT parameters, which RETURN alone would return, are refused
+	case "return_query":
+		if d := plExprOf(b["dynquery"]); d != nil {
+			s.expr = d
+		}
+	case "foreach_a":
+		s.loopVar = s.varno
+	case "raise":
+		s.level, s.condname, s.message = plNum(b["elog_level"]), plStr(b["condname"]), plStr(b["message"])
+		for _, o := range plList(b["options"]) {
+			_, ob := plNode(o)
+			s.options = append(s.options, plRaiseOption{kind: plNum(ob["opt_type"]), expr: plExprOf(ob["expr"])})
+		}
+	case "assert":
+		s.expr = plExprOf(b["message"])
+	case "getdiag":
+		s.stacked = plFlag(b["is_stacked"])
+		for _, d := range plList(b["diag_items"]) {
+			_, db := plNode(d)
+			s.diagItems = append(s.diagItems, plDiagItem{kind: plStr(db["kind"]), target: plNum(db["target"])})
+		}
+	}
+	if t, ok := b["target"]; ok {
+		s.target = f.datumOf(t)
+	}
+	if lv, ok := b["var"]; ok {
+		s.loopVar = f.datumOf(lv)
+	}
+	if ex, ok := b["exceptions"]; ok {
+		_, eb := plNode(ex)
+		for _, e := range plList(eb["exc_list"]) {
+			_, hb := plNode(e)
+			var h plHandler
+			for _, c := range plList(hb["conditions"]) {
+				_, cb := plNode(c)
+				h.conditions = append(h.conditions, plStr(cb["condname"]))
+			}
+			h.action = f.stmts(hb["action"])
+			s.handlers = append(s.handlers, h)
+		}
+		if s.handlers == nil {
+			s.handlers = []plHandler{} // EXCEPTION with no handler still makes the block a subtransaction
+		}
+	}
+	return s
+}
+
+// plSource is the text PostgreSQL's PL/pgSQL parser reads for a function: a CREATE FUNCTION naming its
+// parameters, so that the body's references to them are variables.
+func plSource(fn *userFunc, body string) string {
+	var b strings.Builder
+	b.WriteString("CREATE FUNCTION ")
+	b.WriteString(quoteIdent(fn.Name))
+	b.WriteString("(")
+	for i, t := range fn.ArgTypes {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		if n := fn.ArgNames[i]; n != "" {
+			b.WriteString(quoteIdent(n) + " ")
+		}
+		b.WriteString(TypeName(t))
+	}
+	b.WriteString(") RETURNS ")
+	switch {
+	case len(fn.OutNames) > 0:
+		b.WriteString("TABLE(")
+		for i, n := range fn.OutNames {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString(quoteIdent(n) + " " + TypeName(fn.OutTypes[i]))
+		}
+		b.WriteString(")")
+	case fn.SetOf:
+		b.WriteString("SETOF " + TypeName(fn.Returns))
+	default:
+		b.WriteString(TypeName(fn.Returns))
+	}
+	b.WriteString(" LANGUAGE plpgsql AS ")
+	b.WriteString(dollarQuote(body))
+	return b.String()
+}
+
+// dollarQuote quotes a body with a dollar tag it does not hold.
+func dollarQuote(body string) string {
+	tag := "$plpgsql$"
+	for i := 0; strings.Contains(body, tag); i++ {
+		tag = fmt.Sprintf("$plpgsql%d$", i)
+	}
+	return tag + body + tag
+}
+
+// plpgsqlOID is pg_language's oid of plpgsql, as PostgreSQL 15's initdb gives it.
+const plpgsqlOID = 13563

@@ -1,0 +1,1465 @@
+package sql
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+
+	pg "github.com/pganalyze/pg_query_go/v6"
+	"google.golang.org/protobuf/reflect/protoreflect"
+)
+
+// errNeedsBlock is returned by a statement that runs PL/pgSQL (a DO block, a call of a PL/pgSQL function)
+// outside a transaction block: Session.runStmt1 runs it again inside one, committed when it succeeds. A body's
+// EXCEPTION clauses roll back to savepoints, which only a transaction block has.
+var errNeedsBlock = errors.New("statement needs a transaction block")
+
+// maxLoopIterations bounds the iterations of one loop, as maxRecursiveRows bounds a recursive query: a body that
+// never leaves its loop ends with an error instead of running until the statement is canceled.
+const maxLoopIterations = 100_000_000
+
+// plRun is one run of a PL/pgSQL body: a DO block's, or a function call's.
+type plRun struct {
+	x  *exec // the statement that runs the body; its statements run in copies of it
+	f  *plFunc
+	fn *userFunc // nil for a DO block
+
+	vals  []any    // each datum's value (records: *plRecord)
+	types []uint32 // each scalar datum's type
+	// compiled holds each expression's statement, its variables made parameters.
+	compiled map[*plExpr]*plCompiled
+	rowCount int64
+	// caught is the error the innermost running handler caught (RAISE; re-raises it, GET STACKED DIAGNOSTICS
+	// reads it).
+	caught *Error
+	ret    any
+	retSet [][]any
+	depth  int // savepoints taken
+	steps  int
+	// rowtype marks the scalar-declared variables of a table's row type (v t%ROWTYPE, v t): records.
+	rowtype map[int]bool
+	// fields are the record fields the body's SQL reads that have no datum of their own (v.f of a %ROWTYPE
+	// variable): parameter len(datums)+i+1 is fields[i].
+	fields []plField
+	// tagged are the errors this run has given their context (PostgreSQL's CONTEXT line of the statement).
+	tagged map[*Error]bool
+	// sqlText is the text of each statement of the body run as one (not an expression's), for the context of
+	// its errors.
+	sqlText map[*statement]string
+}
+
+// plField is a field of a record variable.
+type plField struct {
+	rec  int
+	name string
+}
+
+// plRecord is a record variable's row.
+type plRecord struct {
+	names []string
+	oids  []uint32
+	vals  []any
+}
+
+// plCompiled is an expression or statement of a body, parsed, with the datums it reads as its parameters
+// ($n is datum n-1).
+type plCompiled struct {
+	st   *statement
+	refs []int
+	text string
+}
+
+type plFlow int
+
+const (
+	plNext plFlow = iota
+	plExit
+	plContinue
+	plReturn
+)
+
+// doBlock runs DO: an anonymous PL/pgSQL block.
+func (x *exec) doBlock(ds *pg.DoStmt) (*Result, error) {
+	body, lang := "", "plpgsql"
+	for _, a := range ds.Args {
+		d := a.GetDefElem()
+		switch d.Defname {
+		case "as":
+			body = d.Arg.GetString_().GetSval()
+		case "language":
+			lang = strings.ToLower(d.Arg.GetString_().GetSval())
+		}
+	}
+	if lang != "plpgsql" {
+		if lang == "sql" || lang == "c" || lang == "internal" {
+			return nil, errorf(CodeFeatureNotSupported, "language \"%s\" does not support inline code execution", lang)
+		}
+		return nil, errorf(CodeUndefinedObject, "language \"%s\" does not exist", lang)
+	}
+	f, err := plParse("DO " + dollarQuote(body))
+	if err != nil {
+		return nil, err
+	}
+	if x.describe {
+		return &Result{Tag: "DO"}, nil
+	}
+	if x.s.txn == nil {
+		return nil, errNeedsBlock
+	}
+	p := &plRun{x: x, f: f}
+	if err := p.start(nil); err != nil {
+		return nil, err
+	}
+	if _, _, err := p.block(f.action); err != nil {
+		return nil, err
+	}
+	return &Result{Tag: "DO"}, nil
+}
+
+// callPL runs a PL/pgSQL function's body for one call: its value, or its rows for a set-returning function.
+func (x *exec) callPL(fn *userFunc, args []any) (*relation, error) {
+	rel := &relation{}
+	if len(fn.OutNames) > 0 {
+		for i, n := range fn.OutNames {
+			rel.cols = append(rel.cols, relCol{name: n, oid: fn.OutTypes[i]})
+		}
+	} else {
+		rel.cols = []relCol{{name: fn.Name, oid: fn.Returns}}
+	}
+	if x.describe {
+		return rel, nil
+	}
+	if x.s.txn == nil {
+		return nil, errNeedsBlock
+	}
+	f, err := plParse(plSource(fn, fn.Body))
+	if err != nil {
+		return nil, err
+	}
+	p := &plRun{x: x, f: f, fn: fn}
+	if err := p.start(args); err != nil {
+		return nil, err
+	}
+	flow, _, err := p.block(f.action)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case fn.SetOf || len(fn.OutNames) > 0:
+		rel.rows = p.retSet
+	case flow != plReturn && fn.Returns != OIDVoid:
+		return nil, errorf("2F005", "control reached end of function without RETURN")
+	default:
+		rel.rows = [][]any{{p.ret}}
+	}
+	return rel, nil
+}
+
+// start gives each datum its type and its first value: the arguments, then each declared variable's default.
+func (p *plRun) start(args []any) error {
+	n := len(p.f.datums)
+	p.vals, p.types = make([]any, n), make([]uint32, n)
+	p.compiled = map[*plExpr]*plCompiled{}
+	p.tagged, p.rowtype = map[*Error]bool{}, map[int]bool{}
+	for i, d := range p.f.datums {
+		if d.kind != "var" {
+			continue
+		}
+		if p.x.plRowType(d.typ) {
+			p.rowtype[i] = true
+			continue
+		}
+		oid, err := p.x.plType(d.typ)
+		if err != nil {
+			return err
+		}
+		p.types[i] = oid
+	}
+	copy(p.vals, args)
+	if p.f.found >= 0 {
+		p.vals[p.f.found] = false
+	}
+	for i, d := range p.f.datums {
+		if i < len(args) || d.kind != "var" {
+			continue
+		}
+		if d.def != nil {
+			v, err := p.eval(d.def)
+			if err != nil {
+				return err
+			}
+			if err := p.assign(i, v); err != nil {
+				return err
+			}
+		} else if d.notNull && d.name != "found" {
+			return errorf(CodeNullValueNotAllowed, "variable \"%s\" must have a default value, since it's declared NOT NULL", d.name)
+		}
+	}
+	return nil
+}
+
+// plRowType reports whether a variable's declared type is a table's row: t%ROWTYPE, or the table's name.
+func (x *exec) plRowType(name string) bool {
+	base, ok := strings.CutSuffix(strings.ToLower(name), "%rowtype")
+	if !ok {
+		if _, err := typeFromName(&pg.TypeName{Names: []*pg.Node{pg.MakeStrNode(strings.Trim(base, `"`))}}); err == nil {
+			return false
+		}
+		if strings.ContainsAny(base, " ([%") {
+			return false
+		}
+	}
+	_, err := x.lookupTable(strings.Trim(base, `"`), 0)
+	return err == nil
+}
+
+// plType is the type a variable's declaration names: a type's name, or table.column%TYPE.
+func (x *exec) plType(name string) (uint32, error) {
+	if name == "" {
+		return 0, nil
+	}
+	if base, ok := strings.CutSuffix(strings.ToLower(name), "%type"); ok {
+		parts := strings.Split(base, ".")
+		if len(parts) == 2 {
+			t, err := x.lookupTable(parts[0], 0)
+			if err != nil {
+				return 0, err
+			}
+			if c := t.column(parts[1]); c != nil {
+				return c.Type, nil
+			}
+		}
+		return 0, unsupported("the %TYPE of " + base)
+	}
+	if strings.EqualFold(name, "record") {
+		return 0, nil
+	}
+	tree, err := pg.Parse("SELECT NULL::" + name)
+	if err != nil {
+		return 0, errorf(CodeSyntaxError, "type \"%s\" is not a type's name", name)
+	}
+	tc := tree.Stmts[0].Stmt.GetSelectStmt().TargetList[0].GetResTarget().Val.GetTypeCast()
+	if tc == nil {
+		return 0, errorf(CodeSyntaxError, "type \"%s\" is not a type's name", name)
+	}
+	return x.resolveType(tc.TypeName)
+}
+
+// stmts runs a list of statements until one leaves it (EXIT, CONTINUE, RETURN) or fails.
+func (p *plRun) stmts(list []*plStmt) (plFlow, string, error) {
+	for _, s := range list {
+		if err := p.x.ctx.Err(); err != nil {
+			return plNext, "", AsError(err)
+		}
+		flow, label, err := p.stmt(s)
+		if err != nil || flow != plNext {
+			return flow, label, err
+		}
+	}
+	return plNext, "", nil
+}
+
+func (p *plRun) stmt(s *plStmt) (plFlow, string, error) {
+	flow, label, err := p.stmt1(s)
+	if err != nil && !errors.Is(err, errNeedsBlock) {
+		err = p.context(err, s)
+	}
+	return flow, label, err
+}
+
+// plWhat names a statement in an error's context, as PostgreSQL's plpgsql_stmt_typename does.
+var plWhat = map[string]string{"assign": "assignment", "if": "IF", "case": "CASE", "loop": "LOOP", "while": "WHILE",
+	"fori": "FOR with integer loop variable", "fors": "FOR over SELECT rows", "foreach_a": "FOREACH over array",
+	"exit": "EXIT", "return": "RETURN", "return_next": "RETURN NEXT", "return_query": "RETURN QUERY", "raise": "RAISE",
+	"assert": "ASSERT", "execsql": "SQL statement", "dynexecute": "EXECUTE", "dynfors": "FOR over EXECUTE statement",
+	"getdiag": "GET DIAGNOSTICS", "perform": "PERFORM"}
+
+// context adds the line PostgreSQL's CONTEXT gives an error of the body, once: the function, the line and the
+// statement that failed. A position in the body's SQL is dropped: it is not one in the client's statement.
+func (p *plRun) context(err error, s *plStmt) error {
+	e := AsError(err)
+	if p.tagged[e] || s.kind == "block" {
+		return err
+	}
+	what := plWhat[s.kind]
+	if what == "" {
+		what = s.kind
+	}
+	name := "inline_code_block"
+	if p.fn != nil {
+		name = p.fn.functionID()
+	}
+	line := fmt.Sprintf("PL/pgSQL function %s line %d at %s", name, s.lineno, what)
+	if e.Where != "" {
+		line = e.Where + "\n" + line
+	}
+	c := *e
+	c.Where, c.Position = line, 0
+	p.tagged[&c] = true
+	return &c
+}
+
+func (p *plRun) stmt1(s *plStmt) (plFlow, string, error) {
+	switch s.kind {
+	case "block":
+		flow, label, err := p.block(s)
+		if err == nil && flow == plExit && label != "" && label == s.label {
+			return plNext, "", nil // EXIT label leaves the labeled block
+		}
+		return flow, label, err
+	case "assign":
+		v, err := p.eval(s.expr)
+		if err != nil {
+			return plNext, "", err
+		}
+		return plNext, "", p.assign(s.varno, v)
+	case "if":
+		ok, err := p.cond(s.cond)
+		if err != nil || ok {
+			if err != nil {
+				return plNext, "", err
+			}
+			return p.stmts(s.thenBody)
+		}
+		for _, e := range s.elsifs {
+			ok, err := p.cond(e.cond)
+			if err != nil {
+				return plNext, "", err
+			}
+			if ok {
+				return p.stmts(e.stmts)
+			}
+		}
+		return p.stmts(s.elseBody)
+	case "case":
+		return p.caseStmt(s)
+	case "loop", "while", "fori", "fors", "foreach_a", "dynfors":
+		return p.loop(s)
+	case "exit":
+		if s.cond != nil {
+			ok, err := p.cond(s.cond)
+			if err != nil || !ok {
+				return plNext, "", err
+			}
+		}
+		if s.isExit {
+			return plExit, s.label, nil
+		}
+		return plContinue, s.label, nil
+	case "return":
+		if s.expr == nil && s.lineno == 0 && p.fn != nil && !p.fn.SetOf && len(p.fn.OutNames) == 0 && p.fn.Returns != OIDVoid {
+			e := &Error{Code: "2F005", Message: "control reached end of function without RETURN", Where: "PL/pgSQL function " + p.fn.functionID()}
+			p.tagged[e] = true
+			return plNext, "", e
+		}
+		if s.expr != nil {
+			if p.fn != nil && (p.fn.SetOf || len(p.fn.OutNames) > 0) {
+				return plNext, "", errorf(CodeDatatypeMismatch, "RETURN cannot have a parameter in function returning set")
+			}
+			v, err := p.eval(s.expr)
+			if err != nil {
+				return plNext, "", err
+			}
+			p.ret = v
+		}
+		return plReturn, "", nil
+	case "return_next":
+		return plNext, "", p.returnNext(s)
+	case "return_query":
+		res, err := p.query(s)
+		if err != nil {
+			return plNext, "", err
+		}
+		for _, r := range res.Rows {
+			p.retSet = append(p.retSet, r)
+		}
+		p.rowCount = int64(len(res.Rows))
+		return plNext, "", nil
+	case "raise":
+		return plNext, "", p.raise(s)
+	case "assert":
+		ok, err := p.cond(s.cond)
+		if err != nil || ok {
+			return plNext, "", err
+		}
+		msg := "assertion failed"
+		if s.expr != nil {
+			v, err := p.eval(s.expr)
+			if err != nil {
+				return plNext, "", err
+			}
+			if v != nil {
+				msg = formatText(v)
+			}
+		}
+		return plNext, "", errorf("P0004", "%s", msg)
+	case "execsql", "dynexecute":
+		return plNext, "", p.execSQL(s)
+	case "perform":
+		res, err := p.run(s.expr)
+		if err != nil {
+			return plNext, "", err
+		}
+		p.setFound(len(res.Rows) > 0)
+		p.rowCount = int64(len(res.Rows))
+		return plNext, "", nil
+	case "getdiag":
+		return plNext, "", p.getDiag(s)
+	}
+	what := map[string]string{"commit": "COMMIT", "rollback": "ROLLBACK", "call": "CALL", "open": "OPEN", "fetch": "FETCH",
+		"close": "CLOSE", "forc": "FOR over a cursor"}[s.kind]
+	if what == "" {
+		what = s.kind
+	}
+	return plNext, "", unsupported("PL/pgSQL's " + what)
+}
+
+// block runs a BEGIN ... END block. One with an EXCEPTION clause runs as a subtransaction: when its statements
+// fail with an error a handler names, what they wrote is rolled back and the handler runs.
+func (p *plRun) block(s *plStmt) (plFlow, string, error) {
+	if s.handlers == nil {
+		return p.stmts(s.body)
+	}
+	p.depth++
+	sp := fmt.Sprintf("\x00plpgsql%d", p.depth)
+	defer func() { p.depth-- }()
+	if err := p.x.s.savepointOp(pg.TransactionStmtKind_TRANS_STMT_SAVEPOINT, sp); err != nil {
+		return plNext, "", err
+	}
+	flow, label, err := p.stmts(s.body)
+	if err == nil {
+		return flow, label, p.x.s.savepointOp(pg.TransactionStmtKind_TRANS_STMT_RELEASE, sp)
+	}
+	if errors.Is(err, errNeedsBlock) {
+		return plNext, "", err
+	}
+	e := AsError(err)
+	for _, h := range s.handlers {
+		if !plCatches(h.conditions, e.Code) {
+			continue
+		}
+		if rerr := p.x.s.savepointOp(pg.TransactionStmtKind_TRANS_STMT_ROLLBACK_TO, sp); rerr != nil {
+			return plNext, "", rerr
+		}
+		if rerr := p.x.s.savepointOp(pg.TransactionStmtKind_TRANS_STMT_RELEASE, sp); rerr != nil {
+			return plNext, "", rerr
+		}
+		for i, d := range p.f.datums {
+			switch d.name {
+			case "sqlstate":
+				p.vals[i] = e.Code
+			case "sqlerrm":
+				p.vals[i] = e.Message
+			}
+		}
+		outer := p.caught
+		p.caught = e
+		flow, label, err := p.stmts(h.action)
+		p.caught = outer
+		return flow, label, err
+	}
+	return plNext, "", err
+}
+
+// plCatches reports whether an EXCEPTION clause's conditions catch an error of SQLSTATE code: OTHERS catches
+// all but a cancel and a failed assertion, as PostgreSQL's does.
+func plCatches(conditions []string, code string) bool {
+	for _, c := range conditions {
+		if c == "others" {
+			if code != CodeQueryCanceled && code != "P0004" {
+				return true
+			}
+			continue
+		}
+		codes := plConditions[c]
+		if codes == nil && len(c) == 5 {
+			codes = []string{c} // WHEN SQLSTATE '22012'
+		}
+		for _, want := range codes {
+			if want == code || strings.HasSuffix(want, "000") && len(code) == 5 && want[:2] == code[:2] {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// loop runs LOOP, WHILE and the FOR loops.
+func (p *plRun) loop(s *plStmt) (plFlow, string, error) {
+	iter := func() (bool, plFlow, string, error) {
+		p.steps++
+		if p.steps > maxLoopIterations {
+			return false, plNext, "", errorf(CodeProgramLimitExceeded, "a PL/pgSQL loop ran more than %d times", maxLoopIterations)
+		}
+		flow, label, err := p.stmts(s.body)
+		if err != nil {
+			return false, plNext, "", err
+		}
+		switch {
+		case flow == plReturn:
+			return false, flow, label, nil
+		case (flow == plExit || flow == plContinue) && label != "" && label != s.label:
+			return false, flow, label, nil // for an outer loop
+		case flow == plExit:
+			return false, plNext, "", nil
+		}
+		return true, plNext, "", nil
+	}
+	switch s.kind {
+	case "loop", "while":
+		for {
+			if s.kind == "while" {
+				ok, err := p.cond(s.cond)
+				if err != nil || !ok {
+					return plNext, "", err
+				}
+			}
+			more, flow, label, err := iter()
+			if err != nil || !more {
+				return flow, label, err
+			}
+		}
+	case "fori":
+		bound := func(e *plExpr, what string) (int64, error) {
+			v, err := p.eval(e)
+			if err != nil {
+				return 0, err
+			}
+			if v == nil {
+				return 0, errorf(CodeNullValueNotAllowed, "%s bound of FOR loop cannot be null", what)
+			}
+			v, err = coerce(v, OIDInt4)
+			if err != nil {
+				return 0, err
+			}
+			return v.(int64), nil
+		}
+		lo, err := bound(s.lower, "lower")
+		if err != nil {
+			return plNext, "", err
+		}
+		hi, err := bound(s.upper, "upper")
+		if err != nil {
+			return plNext, "", err
+		}
+		step := int64(1)
+		if s.step != nil {
+			if step, err = bound(s.step, "BY value"); err != nil {
+				return plNext, "", err
+			}
+			if step <= 0 {
+				return plNext, "", errorf(CodeInvalidParameterValue, "BY value of FOR loop must be greater than zero")
+			}
+		}
+		p.setFound(false)
+		for i := lo; s.reverse && i >= hi || !s.reverse && i <= hi; {
+			p.vals[s.loopVar] = i
+			p.setFound(true)
+			more, flow, label, err := iter()
+			if err != nil || !more {
+				return flow, label, err
+			}
+			if s.reverse {
+				if i < math.MinInt32+step {
+					break
+				}
+				i -= step
+			} else {
+				if i > math.MaxInt32-step {
+					break
+				}
+				i += step
+			}
+		}
+		return plNext, "", nil
+	case "fors", "dynfors":
+		res, err := p.query(s)
+		if err != nil {
+			return plNext, "", err
+		}
+		p.setFound(false)
+		for _, row := range res.Rows {
+			if err := p.assignRow(s.loopVar, res.Columns, row); err != nil {
+				return plNext, "", err
+			}
+			p.setFound(true)
+			more, flow, label, err := iter()
+			if err != nil || !more {
+				return flow, label, err
+			}
+		}
+		return plNext, "", nil
+	case "foreach_a":
+		v, err := p.eval(s.expr)
+		if err != nil {
+			return plNext, "", err
+		}
+		if v == nil {
+			return plNext, "", errorf(CodeNullValueNotAllowed, "FOREACH expression must not be null")
+		}
+		elems, ok := v.([]any)
+		if !ok {
+			return plNext, "", errorf(CodeDatatypeMismatch, "FOREACH expression must yield an array, not type %s", TypeName(valueOID(v)))
+		}
+		for _, e := range elems {
+			if err := p.assign(s.loopVar, e); err != nil {
+				return plNext, "", err
+			}
+			more, flow, label, err := iter()
+			if err != nil || !more {
+				return flow, label, err
+			}
+		}
+		return plNext, "", nil
+	}
+	return plNext, "", nil
+}
+
+// caseStmt runs CASE [expression] WHEN ... THEN ... [ELSE ...] END CASE.
+func (p *plRun) caseStmt(s *plStmt) (plFlow, string, error) {
+	if s.expr != nil {
+		v, err := p.eval(s.expr)
+		if err != nil {
+			return plNext, "", err
+		}
+		p.vals[s.varno] = v // the WHEN expressions compare with it: "__Case__Variable_n__" IN (...)
+		if t, _ := p.typeOfValue(v); t != 0 {
+			p.types[s.varno] = t
+		}
+	}
+	for _, w := range s.elsifs {
+		ok, err := p.cond(w.cond)
+		if err != nil {
+			return plNext, "", err
+		}
+		if ok {
+			return p.stmts(w.stmts)
+		}
+	}
+	if !s.haveElse {
+		return plNext, "", errorf("20000", "case not found")
+	}
+	return p.stmts(s.elseBody)
+}
+
+func (p *plRun) typeOfValue(v any) (uint32, bool) {
+	if v == nil {
+		return 0, false
+	}
+	return valueOID(v), true
+}
+
+// returnNext adds a row to a set-returning function's result: RETURN NEXT's value, or the current values of
+// RETURNS TABLE's columns.
+func (p *plRun) returnNext(s *plStmt) error {
+	if p.fn == nil || !p.fn.SetOf && len(p.fn.OutNames) == 0 {
+		return errorf(CodeSyntaxError, "cannot use RETURN NEXT in a non-SETOF function")
+	}
+	if s.expr != nil {
+		v, err := p.eval(s.expr)
+		if err != nil {
+			return err
+		}
+		if rec, ok := v.(record); ok && len(p.fn.OutNames) > 0 {
+			p.retSet = append(p.retSet, rec.vals)
+			return nil
+		}
+		p.retSet = append(p.retSet, []any{v})
+		return nil
+	}
+	row := make([]any, len(p.fn.OutNames))
+	for i, n := range p.fn.OutNames {
+		if d := p.datumNamed(n); d >= 0 {
+			row[i] = p.vals[d]
+		}
+	}
+	p.retSet = append(p.retSet, row)
+	return nil
+}
+
+// datumNamed is the number of the first scalar variable called name, -1 for none.
+func (p *plRun) datumNamed(name string) int {
+	for i, d := range p.f.datums {
+		if d.kind == "var" && d.name == name {
+			return i
+		}
+	}
+	return -1
+}
+
+// raise runs RAISE: a message to the client at NOTICE, WARNING or INFO, an error at EXCEPTION, or the caught
+// error raised again.
+func (p *plRun) raise(s *plStmt) error {
+	if s.level >= 21 && s.message == "" && s.condname == "" && len(s.options) == 0 {
+		if p.caught == nil {
+			return errorf("0Z002", "RAISE without parameters cannot be used outside an exception handler")
+		}
+		return p.caught
+	}
+	e := &Error{}
+	if s.condname != "" {
+		e.Code = plCode(s.condname)
+		if e.Code == "" {
+			return errorf(CodeUndefinedObject, "unrecognized exception condition \"%s\"", s.condname)
+		}
+		e.Message = s.condname
+	}
+	if s.message != "" {
+		args := make([]any, len(s.params))
+		for i, a := range s.params {
+			v, err := p.eval(a)
+			if err != nil {
+				return err
+			}
+			args[i] = v
+		}
+		msg, err := plFormat(s.message, args)
+		if err != nil {
+			return err
+		}
+		e.Message = msg
+	}
+	for _, o := range s.options {
+		v, err := p.eval(o.expr)
+		if err != nil {
+			return err
+		}
+		if v == nil {
+			return errorf(CodeNullValueNotAllowed, "RAISE statement option cannot be null")
+		}
+		text := formatText(v)
+		switch o.kind {
+		case 0:
+			code := plCode(text)
+			if code == "" {
+				return errorf(CodeUndefinedObject, "unrecognized exception condition \"%s\"", text)
+			}
+			e.Code = code
+		case 1:
+			e.Message = text
+		case 2:
+			e.Detail = text
+		case 3:
+			e.Hint = text
+		case 4:
+			e.Column = text
+		case 5:
+			e.Constraint = text
+		case 6:
+			e.DataType = text
+		case 7:
+			e.Table = text
+		}
+	}
+	switch {
+	case s.level >= 21:
+		if e.Code == "" {
+			e.Code = "P0001"
+		}
+		if e.Message == "" {
+			e.Message = e.Code
+		}
+		return e
+	case s.level == 18 || s.level == 19 || s.level == 17:
+		if e.Code == "" {
+			e.Code = map[int]string{17: "00000", 18: "00000", 19: "01000"}[s.level]
+		}
+		e.Severity = map[int]string{17: "INFO", 18: "NOTICE", 19: ""}[s.level]
+		p.x.warn(e)
+	}
+	return nil // LOG and DEBUG go to the server's log, which Concord does not keep for them
+}
+
+// plCode is the SQLSTATE a condition's name or a five-character code names, "" for neither.
+func plCode(name string) string {
+	if codes := plConditions[strings.ToLower(name)]; codes != nil {
+		return codes[0]
+	}
+	if len(name) == 5 && strings.IndexFunc(name, func(r rune) bool { return !(r >= '0' && r <= '9' || r >= 'A' && r <= 'Z') }) < 0 {
+		return name
+	}
+	return ""
+}
+
+// plFormat fills RAISE's message: each % takes the next argument's text (NULL: <NULL>), %% is a %.
+func plFormat(msg string, args []any) (string, error) {
+	var b strings.Builder
+	n := 0
+	for i := 0; i < len(msg); i++ {
+		if msg[i] != '%' {
+			b.WriteByte(msg[i])
+			continue
+		}
+		if i+1 < len(msg) && msg[i+1] == '%' {
+			b.WriteByte('%')
+			i++
+			continue
+		}
+		if n >= len(args) {
+			return "", errorf(CodeSyntaxError, "too few parameters specified for RAISE")
+		}
+		if args[n] == nil {
+			b.WriteString("<NULL>")
+		} else {
+			b.WriteString(formatText(args[n]))
+		}
+		n++
+	}
+	if n < len(args) {
+		return "", errorf(CodeSyntaxError, "too many parameters specified for RAISE")
+	}
+	return b.String(), nil
+}
+
+// execSQL runs a statement of the body (or EXECUTE's string), with INTO when it has one.
+func (p *plRun) execSQL(s *plStmt) error {
+	res, err := p.query(s)
+	if err != nil {
+		return err
+	}
+	n := rowsOf(res)
+	p.rowCount = n
+	isSelect := strings.HasPrefix(res.Tag, "SELECT")
+	if !s.into {
+		if s.kind == "execsql" && res.Columns != nil && isSelect && !plIsDML(s.query.query) {
+			return &Error{Code: "42601", Message: "query has no destination for result data",
+				Hint: "If you want to discard the results of a SELECT, use PERFORM instead."}
+		}
+		p.setFound(n > 0)
+		return nil
+	}
+	switch {
+	case len(res.Rows) == 0 && s.strict:
+		return errorf("P0002", "query returned no rows")
+	case len(res.Rows) > 1 && (s.strict || !isSelect):
+		return &Error{Code: "P0003", Message: "query returned more than one row",
+			Hint: "Make sure the query returns a single row, or use LIMIT 1."}
+	}
+	var row []any
+	if len(res.Rows) > 0 {
+		row = res.Rows[0]
+	}
+	p.setFound(len(res.Rows) > 0)
+	return p.assignRow(s.target, res.Columns, row)
+}
+
+// plIsDML reports whether a statement's text is an INSERT, UPDATE, DELETE or MERGE (whose RETURNING rows need
+// no destination when nothing asks for them).
+func plIsDML(q string) bool {
+	w := strings.ToUpper(strings.Fields(q + " x")[0])
+	return w == "INSERT" || w == "UPDATE" || w == "DELETE" || w == "MERGE" || w == "WITH"
+}
+
+// rowsOf is the number of rows a statement's tag counts.
+func rowsOf(res *Result) int64 {
+	if i := strings.LastIndexByte(res.Tag, ' '); i >= 0 {
+		if n, err := strconv.ParseInt(res.Tag[i+1:], 10, 64); err == nil {
+			return n
+		}
+	}
+	return int64(len(res.Rows))
+}
+
+// query runs a statement's query: its SQL with the variables as parameters, or EXECUTE's string with USING's.
+func (p *plRun) query(s *plStmt) (*Result, error) {
+	if s.kind != "dynexecute" && s.kind != "dynfors" && !(s.kind == "return_query" && s.expr != nil) {
+		return p.run(s.query)
+	}
+	q := s.query
+	if s.kind == "return_query" {
+		q = s.expr
+	}
+	v, err := p.eval(q)
+	if err != nil {
+		return nil, err
+	}
+	if v == nil {
+		return nil, errorf(CodeNullValueNotAllowed, "query string argument of EXECUTE is null")
+	}
+	params := make([]any, len(s.params))
+	types := make([]uint32, len(s.params))
+	for i, e := range s.params {
+		if params[i], err = p.eval(e); err != nil {
+			return nil, err
+		}
+		if params[i] != nil {
+			types[i] = valueOID(params[i])
+		} else {
+			types[i] = OIDText
+		}
+	}
+	stmts, err := p.x.s.e.cache.parse(formatText(v))
+	if err != nil {
+		return nil, err
+	}
+	if len(stmts) != 1 {
+		return nil, errorf(CodeFeatureNotSupported, "EXECUTE of %d statements in one string", len(stmts))
+	}
+	if p.sqlText == nil {
+		p.sqlText = map[*statement]string{}
+	}
+	p.sqlText[stmts[0]] = formatText(v)
+	return p.exec(stmts[0], params, types)
+}
+
+// getDiag runs GET [STACKED] DIAGNOSTICS.
+func (p *plRun) getDiag(s *plStmt) error {
+	for _, it := range s.diagItems {
+		var v any
+		if s.stacked {
+			if p.caught == nil {
+				return errorf("0Z002", "GET STACKED DIAGNOSTICS cannot be used outside an exception handler")
+			}
+			e := p.caught
+			v = map[string]string{"RETURNED_SQLSTATE": e.Code, "MESSAGE_TEXT": e.Message, "PG_EXCEPTION_DETAIL": e.Detail,
+				"PG_EXCEPTION_HINT": e.Hint, "COLUMN_NAME": e.Column, "CONSTRAINT_NAME": e.Constraint,
+				"PG_DATATYPE_NAME": e.DataType, "TABLE_NAME": e.Table, "SCHEMA_NAME": "", "PG_EXCEPTION_CONTEXT": e.Where}[it.kind]
+			if e.Table != "" && it.kind == "SCHEMA_NAME" {
+				v = "public"
+			}
+		} else {
+			switch it.kind {
+			case "ROW_COUNT":
+				v = p.rowCount
+			case "PG_CONTEXT":
+				v = ""
+			default:
+				return unsupported("GET DIAGNOSTICS " + it.kind)
+			}
+		}
+		if err := p.assign(it.target, v); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// setFound sets FOUND.
+func (p *plRun) setFound(b bool) {
+	if p.f.found >= 0 {
+		p.vals[p.f.found] = b
+	}
+}
+
+// cond evaluates a condition: NULL is false.
+func (p *plRun) cond(e *plExpr) (bool, error) {
+	v, err := p.eval(e)
+	if err != nil || v == nil {
+		return false, err
+	}
+	b, ok := v.(bool)
+	if !ok {
+		c, err := coerce(v, OIDBool)
+		if err != nil {
+			return false, err
+		}
+		b = c.(bool)
+	}
+	return b, nil
+}
+
+// eval evaluates an expression of the body: one value (NULL for no row).
+func (p *plRun) eval(e *plExpr) (any, error) {
+	res, err := p.run(e)
+	if err != nil {
+		return nil, err
+	}
+	text := e.query
+	if e.mode == 3 {
+		text = plAssignValue(text)
+	}
+	if len(res.Columns) != 1 {
+		return nil, errorf("42601", "query \"SELECT %s\" returned %d columns", text, len(res.Columns))
+	}
+	if len(res.Rows) > 1 {
+		return nil, errorf("21000", "query \"SELECT %s\" returned more than one row", text)
+	}
+	if len(res.Rows) == 0 {
+		return nil, nil
+	}
+	return res.Rows[0][0], nil
+}
+
+// assign sets a scalar variable (or a record's field), converting the value to its declared type.
+func (p *plRun) assign(dno int, v any) error {
+	if dno < 0 || dno >= len(p.f.datums) {
+		return errorf(CodeInternalError, "PL/pgSQL: no variable %d", dno)
+	}
+	d := p.f.datums[dno]
+	switch {
+	case p.rowtype[dno]:
+		if r, ok := v.(record); ok {
+			p.vals[dno] = &plRecord{names: r.names, oids: r.oids, vals: append([]any(nil), r.vals...)}
+			return nil
+		}
+		return errorf(CodeDatatypeMismatch, "cannot assign a non-composite value to a record variable")
+	case d.kind == "var":
+		if d.isConst && p.vals[dno] != nil {
+			return errorf("22005", "variable \"%s\" is declared CONSTANT", d.name)
+		}
+		if v == nil && d.notNull {
+			return errorf(CodeNullValueNotAllowed, "null value cannot be assigned to variable \"%s\" declared NOT NULL", d.name)
+		}
+		if v != nil && p.types[dno] != 0 {
+			c, err := coerce(v, p.types[dno])
+			if err != nil {
+				return err
+			}
+			v = c
+		}
+		p.vals[dno] = v
+		return nil
+	case d.kind == "recfield":
+		rec, _ := p.vals[d.parent].(*plRecord)
+		if rec == nil {
+			return errorf("55000", "record \"%s\" is not assigned yet", p.f.datums[d.parent].name)
+		}
+		for i, n := range rec.names {
+			if n == d.field {
+				rec.vals[i] = v
+				return nil
+			}
+		}
+		return errorf(CodeUndefinedColumn, "record \"%s\" has no field \"%s\"", p.f.datums[d.parent].name, d.field)
+	case d.kind == "row":
+		return p.assignRow(dno, nil, []any{v})
+	case d.kind == "rec":
+		if r, ok := v.(record); ok {
+			p.vals[dno] = &plRecord{names: r.names, oids: r.oids, vals: append([]any(nil), r.vals...)}
+			return nil
+		}
+	}
+	return unsupported("assigning to PL/pgSQL's " + d.kind + " variables")
+}
+
+// assignRow sets a record, or the variables of a row, from a result's row (nil: no row, all NULL).
+func (p *plRun) assignRow(dno int, cols []Column, row []any) error {
+	if dno < 0 || dno >= len(p.f.datums) {
+		return errorf(CodeInternalError, "PL/pgSQL: no variable %d", dno)
+	}
+	d := p.f.datums[dno]
+	kind := d.kind
+	if p.rowtype[dno] {
+		kind = "rec"
+	}
+	switch kind {
+	case "rec":
+		rec := &plRecord{vals: make([]any, len(cols))}
+		for i, c := range cols {
+			rec.names, rec.oids = append(rec.names, c.Name), append(rec.oids, c.OID)
+			if row != nil {
+				rec.vals[i] = row[i]
+			}
+		}
+		p.vals[dno] = rec
+		return nil
+	case "row":
+		if len(d.fields) == 1 && (p.rowtype[d.fields[0]] || p.f.datums[d.fields[0]].kind == "rec") {
+			return p.assignRow(d.fields[0], cols, row) // SELECT * INTO v: the whole row
+		}
+		for i, f := range d.fields {
+			var v any
+			if row != nil && i < len(row) {
+				v = row[i]
+			}
+			if err := p.assign(f, v); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	var v any
+	if len(row) > 0 {
+		v = row[0]
+	}
+	return p.assign(dno, v)
+}
+
+// run runs an expression or statement of the body.
+func (p *plRun) run(e *plExpr) (*Result, error) {
+	c, err := p.compile(e)
+	if err != nil {
+		return nil, err
+	}
+	n := len(p.f.datums) + len(p.fields)
+	params := make([]any, n)
+	types := make([]uint32, n)
+	for _, dno := range c.refs {
+		if dno >= len(p.f.datums) {
+			fl := p.fields[dno-len(p.f.datums)]
+			if params[dno], types[dno], err = p.field(fl.rec, fl.name); err != nil {
+				return nil, err
+			}
+		} else if d := p.f.datums[dno]; d.kind == "recfield" {
+			if params[dno], types[dno], err = p.field(d.parent, d.field); err != nil {
+				return nil, err
+			}
+		} else if d.kind == "rec" || p.rowtype[dno] {
+			rec, _ := p.vals[dno].(*plRecord)
+			if rec == nil {
+				return nil, errorf("55000", "record \"%s\" is not assigned yet", d.name)
+			}
+			params[dno], types[dno] = record{names: rec.names, oids: rec.oids, vals: rec.vals}, OIDRecord
+		} else if d.kind == "var" {
+			params[dno], types[dno] = p.vals[dno], p.types[dno]
+			if types[dno] == 0 && params[dno] != nil {
+				types[dno] = valueOID(params[dno])
+			}
+		}
+		if types[dno] == 0 {
+			types[dno] = OIDText
+		}
+	}
+	return p.exec(c.st, params, types)
+}
+
+// field is a record variable's field: its value and type.
+func (p *plRun) field(dno int, name string) (any, uint32, error) {
+	rec, _ := p.vals[dno].(*plRecord)
+	if rec == nil {
+		return nil, 0, errorf("55000", "record \"%s\" is not assigned yet", p.f.datums[dno].name)
+	}
+	for i, n := range rec.names {
+		if n == name {
+			return rec.vals[i], rec.oids[i], nil
+		}
+	}
+	return nil, 0, errorf(CodeUndefinedColumn, "record \"%s\" has no field \"%s\"", p.f.datums[dno].name, name)
+}
+
+// exec runs one statement in a copy of the body's exec, the parameters its own: in the statement's
+// transaction, with the caller's privileges.
+func (p *plRun) exec(st *statement, params []any, types []uint32) (*Result, error) {
+	n := st.raw.Stmt
+	if n.GetTransactionStmt() != nil {
+		return nil, errorf(CodeFeatureNotSupported, "unsupported transaction command in PL/pgSQL")
+	}
+	if n.GetDoStmt() == nil && n.GetSelectStmt() == nil {
+		if err := p.x.s.checkAccess(st); err != nil {
+			return nil, err
+		}
+		if err := p.x.s.checkReadOnly(n); err != nil {
+			return nil, err
+		}
+	} else if p.x.s.authorize != nil {
+		if err := p.x.s.checkAccess(st); err != nil {
+			return nil, err
+		}
+	}
+	y := *p.x
+	y.params, y.paramTypes, y.paramOIDs = params, types, nil
+	y.ctes, y.subResults, y.subRuns = nil, nil, nil
+	y.warnings = nil
+	y.funcDepth++
+	if y.funcDepth > maxFunctionDepth {
+		return nil, errorf("54001", "stack depth limit exceeded")
+	}
+	res, err := y.run(st)
+	p.x.warnings = append(p.x.warnings, y.warnings...)
+	if err != nil {
+		if errors.Is(err, errNeedsBlock) {
+			return nil, err
+		}
+		e := *AsError(y.uniqueViolation(err))
+		if text, ok := p.sqlText[st]; ok {
+			line := fmt.Sprintf("SQL statement \"%s\"", text)
+			if e.Where != "" {
+				line = e.Where + "\n" + line
+			}
+			e.Where = line
+		}
+		return nil, &e
+	}
+	p.x.warnings = append(p.x.warnings, res.Warnings...)
+	return res, nil
+}
+
+// compile parses an expression or statement of the body once for the run, its references to variables made
+// parameters.
+func (p *plRun) compile(e *plExpr) (*plCompiled, error) {
+	if c := p.compiled[e]; c != nil {
+		return c, nil
+	}
+	text := e.query
+	switch e.mode {
+	case 2:
+		text = "SELECT " + text
+	case 3:
+		text = "SELECT " + plAssignValue(text)
+	}
+	raws, err := parse(text)
+	if err != nil {
+		return nil, err
+	}
+	if len(raws) != 1 {
+		return nil, errorf(CodeSyntaxError, "a PL/pgSQL statement holds %d SQL statements", len(raws))
+	}
+	raw := raws[0]
+	refs, err := p.bind(raw.Stmt)
+	if err != nil {
+		return nil, err
+	}
+	c := &plCompiled{st: newStatement(raw), refs: refs, text: text}
+	p.compiled[e] = c
+	if e.mode == 0 {
+		if p.sqlText == nil {
+			p.sqlText = map[*statement]string{}
+		}
+		p.sqlText[c.st] = strings.TrimSpace(e.query)
+	}
+	return c, nil
+}
+
+// plAssignValue is the expression of an assignment's text, "n := a * 2" (or "n = a * 2"): what follows the
+// target and its operator.
+func plAssignValue(text string) string {
+	depth, quoted := 0, false
+	for i := 0; i < len(text); i++ {
+		c := text[i]
+		switch {
+		case c == '"':
+			quoted = !quoted
+		case quoted:
+		case c == '[':
+			depth++
+		case c == ']':
+			depth--
+		case depth == 0 && c == ':' && i+1 < len(text) && text[i+1] == '=':
+			return text[i+2:]
+		case depth == 0 && c == '=':
+			return text[i+1:]
+		}
+	}
+	return text
+}
+
+// bind makes the statement's references to the body's variables parameters: a name that is a variable's, a
+// record's field (r.f), a function's parameter qualified with its name. A name that is both a variable's and a
+// column's of a table the statement reads is ambiguous (42702), as with PostgreSQL's plpgsql.variable_conflict
+// at its default.
+func (p *plRun) bind(n *pg.Node) ([]int, error) {
+	cols, aliases, err := p.x.plColumnsInScope(n)
+	if err != nil {
+		return nil, err
+	}
+	seen := map[int]bool{}
+	var refs []int
+	var bindErr error
+	walk(n.ProtoReflect(), func(m protoreflect.Message) bool {
+		nn, ok := m.Interface().(*pg.Node)
+		if !ok {
+			return false
+		}
+		cr := nn.GetColumnRef()
+		if cr == nil {
+			return false
+		}
+		var names []string
+		for _, f := range cr.Fields {
+			s := f.GetString_()
+			if s == nil {
+				return false // a star
+			}
+			names = append(names, s.Sval)
+		}
+		dno := -1
+		switch len(names) {
+		case 1:
+			dno = p.varNamed(names[0])
+			if r := p.recNamed(names[0]); r > dno {
+				dno = r
+			}
+			if dno >= 0 && cols[names[0]] {
+				bindErr = &Error{Code: CodeAmbiguousColumn, Message: fmt.Sprintf("column reference \"%s\" is ambiguous", names[0]),
+					Detail: "It could refer to either a PL/pgSQL variable or a table column."}
+				return true
+			}
+		case 2:
+			if aliases[names[0]] {
+				return false
+			}
+			if v := p.varNamed(names[0]); v >= 0 && p.rowtype[v] {
+				i := slices.Index(p.fields, plField{v, names[1]})
+				if i < 0 {
+					p.fields = append(p.fields, plField{v, names[1]})
+					i = len(p.fields) - 1
+				}
+				dno = len(p.f.datums) + i
+			} else if rec := p.recNamed(names[0]); rec >= 0 {
+				for i, d := range p.f.datums {
+					if d.kind == "recfield" && d.parent == rec && d.field == names[1] {
+						dno = i
+					}
+				}
+			} else if p.fn != nil && names[0] == p.fn.Name {
+				for i, a := range p.fn.ArgNames {
+					if a == names[1] {
+						dno = i
+					}
+				}
+			}
+		}
+		if dno < 0 {
+			return false
+		}
+		nn.Node = &pg.Node_ParamRef{ParamRef: &pg.ParamRef{Number: int32(dno + 1), Location: cr.Location}}
+		if !seen[dno] {
+			seen[dno] = true
+			refs = append(refs, dno)
+		}
+		return false
+	})
+	return refs, bindErr
+}
+
+// varNamed is the number of the scalar variable a name refers to, -1 for none; a later declaration (an inner
+// block's) hides an earlier one.
+func (p *plRun) varNamed(name string) int {
+	for i := len(p.f.datums) - 1; i >= 0; i-- {
+		if d := p.f.datums[i]; d.kind == "var" && d.name == name {
+			return i
+		}
+	}
+	return -1
+}
+
+// recNamed is the number of the record variable called name, -1 for none.
+func (p *plRun) recNamed(name string) int {
+	for i := len(p.f.datums) - 1; i >= 0; i-- {
+		if d := p.f.datums[i]; d.kind == "rec" && d.name == name {
+			return i
+		}
+	}
+	return -1
+}
+
+// plColumnsInScope are the column names of the tables a statement reads (its FROM and USING lists, an UPDATE's or
+// DELETE's table, an INSERT's with ON CONFLICT DO UPDATE) and the names and aliases it reads them by.
+func (x *exec) plColumnsInScope(n *pg.Node) (map[string]bool, map[string]bool, error) {
+	cols, aliases := map[string]bool{}, map[string]bool{}
+	ctes := map[string]bool{}
+	walk(n.ProtoReflect(), func(m protoreflect.Message) bool {
+		if cte, ok := m.Interface().(*pg.CommonTableExpr); ok {
+			ctes[cte.Ctename] = true
+		}
+		return false
+	})
+	var err error
+	addRel := func(rv *pg.RangeVar) {
+		if rv == nil {
+			return
+		}
+		aliases[rv.Relname] = true
+		if rv.Alias != nil {
+			aliases[rv.Alias.Aliasname] = true
+		}
+		if ctes[rv.Relname] || rv.Schemaname == "pg_catalog" || rv.Schemaname == "information_schema" {
+			return
+		}
+		t, lerr := x.lookupTable(rv.Relname, 0)
+		if lerr != nil {
+			return // a missing table is the statement's own error when it runs
+		}
+		for _, c := range t.Columns {
+			cols[c.Name] = true
+		}
+	}
+	walk(n.ProtoReflect(), func(m protoreflect.Message) bool {
+		switch v := m.Interface().(type) {
+		case *pg.InsertStmt:
+			if v.OnConflictClause != nil && v.OnConflictClause.Action == pg.OnConflictAction_ONCONFLICT_UPDATE {
+				addRel(v.Relation)
+				aliases["excluded"] = true
+			}
+		case *pg.UpdateStmt:
+			addRel(v.Relation)
+		case *pg.DeleteStmt:
+			addRel(v.Relation)
+		case *pg.SelectStmt:
+			for _, f := range v.FromClause {
+				walk(f.ProtoReflect(), func(fm protoreflect.Message) bool {
+					switch r := fm.Interface().(type) {
+					case *pg.RangeVar:
+						addRel(r)
+					case *pg.RangeSubselect:
+						if r.Alias != nil {
+							aliases[r.Alias.Aliasname] = true
+						}
+						return true
+					case *pg.RangeFunction:
+						if r.Alias != nil {
+							aliases[r.Alias.Aliasname] = true
+						}
+					case *pg.JoinExpr:
+						if r.Alias != nil {
+							aliases[r.Alias.Aliasname] = true
+						}
+					}
+					return false
+				})
+			}
+		}
+		return false
+	})
+	return cols, aliases, err
+}
+
+// checkPL checks a PL/pgSQL function's body as CREATE FUNCTION does: its syntax, and the syntax of the SQL in it.
+func (x *exec) checkPL(fn *userFunc, body string) error {
+	f, err := plParse(plSource(fn, body))
+	if err != nil {
+		return err
+	}
+	var check func(list []*plStmt) error
+	checkExpr := func(e *plExpr) error {
+		if e == nil {
+			return nil
+		}
+		text := e.query
+		switch e.mode {
+		case 2:
+			text = "SELECT " + text
+		case 3:
+			text = "SELECT " + plAssignValue(text)
+		}
+		_, err := parse(text)
+		return err
+	}
+	check = func(list []*plStmt) error {
+		for _, s := range list {
+			for _, e := range []*plExpr{s.cond, s.expr, s.query, s.lower, s.upper, s.step} {
+				if err := checkExpr(e); err != nil {
+					return err
+				}
+			}
+			for _, e := range s.params {
+				if err := checkExpr(e); err != nil {
+					return err
+				}
+			}
+			for _, l := range [][]*plStmt{s.body, s.thenBody, s.elseBody} {
+				if err := check(l); err != nil {
+					return err
+				}
+			}
+			for _, c := range s.elsifs {
+				if err := checkExpr(c.cond); err != nil {
+					return err
+				}
+				if err := check(c.stmts); err != nil {
+					return err
+				}
+			}
+			for _, h := range s.handlers {
+				if err := check(h.action); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	}
+	return check([]*plStmt{f.action})
+}
