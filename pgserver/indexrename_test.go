@@ -166,6 +166,9 @@ func runMessageSteps(t *testing.T, who string, c *pgx.Conn, steps []struct{ sql,
 				if pe.Hint != "" && strings.Contains(s.want, " HINT: ") {
 					got += " HINT: " + pe.Hint
 				}
+				if strings.Contains(s.want, " CONTEXT: ") {
+					got += " CONTEXT: " + pe.Where
+				}
 			}
 		}
 		if s.want == "" { // setup

@@ -253,6 +253,8 @@ func TestCompare_Concord(t *testing.T) {
 	runMessageSteps(t, "concord", c, subquerySteps)
 	runMessageSteps(t, "concord", c, domainSteps)
 	runMessageSteps(t, "concord", c, functionSteps)
+	runMessageSteps(t, "concord", c, plpgsqlSteps)
+	runMessageSteps(t, "concord", c, ormSteps)
 	runActivity(t, "concord", url)
 }
 
@@ -349,6 +351,8 @@ func TestCompare_PostgreSQL(t *testing.T) {
 	runMessageSteps(t, "postgresql", c, subquerySteps)
 	runMessageSteps(t, "postgresql", c, domainSteps)
 	runMessageSteps(t, "postgresql", c, functionSteps)
+	runMessageSteps(t, "postgresql", c, plpgsqlSteps)
+	runMessageSteps(t, "postgresql", c, ormSteps)
 	runActivity(t, "postgresql", url)
 }
 

@@ -1,0 +1,217 @@
+package pgserver_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+)
+
+// plpgsqlSteps: DO blocks and PL/pgSQL functions, their control flow, their SQL with variables as parameters,
+// EXCEPTION clauses rolling back to a savepoint, RAISE, and the errors' CONTEXT; compared with PostgreSQL 15
+// (TestCompare_PostgreSQL).
+var plpgsqlSteps = []struct{ sql, want string }{
+	{"CREATE TABLE placct (id int PRIMARY KEY, owner text, balance numeric(10,2) NOT NULL CHECK (balance >= 0))", ""},
+	{"INSERT INTO placct VALUES (1, 'ann', 100), (2, 'bob', 50)", ""},
+	{"DO $$ DECLARE n int := 0; BEGIN FOR i IN 1..10 LOOP n := n + i; END LOOP; INSERT INTO placct VALUES (n, 'sum', n); END $$", "DO"},
+	{"DO $$ DECLARE r record; t numeric := 0; BEGIN FOR r IN SELECT * FROM placct WHERE id < 50 ORDER BY id LOOP t := t + r.balance; END LOOP; UPDATE placct SET owner = 'total ' || t WHERE id = 55; END $$", "DO"},
+	{"SELECT * FROM placct ORDER BY id", "1|ann|100.00\n2|bob|50.00\n55|total 150.00|55.00\nSELECT 3"},
+	// An error the block catches undoes the block's writes only; one it does not catch undoes the whole DO.
+	{"DO $$ BEGIN INSERT INTO placct VALUES (3, 'cy', 10); BEGIN INSERT INTO placct VALUES (4, 'di', 1); INSERT INTO placct VALUES (1, 'dup', 1); EXCEPTION WHEN unique_violation THEN UPDATE placct SET owner = SQLSTATE WHERE id = 3; END; END $$", "DO"},
+	{"DO $$ BEGIN INSERT INTO placct VALUES (5, 'ed', 10); INSERT INTO placct VALUES (1, 'dup', 1); END $$",
+		`ERROR 23505 duplicate key value violates unique constraint "placct_pkey" CONTEXT: SQL statement "INSERT INTO placct VALUES (1, 'dup', 1)"` + "\nPL/pgSQL function inline_code_block line 1 at SQL statement"},
+	{"SELECT id, owner FROM placct WHERE id BETWEEN 3 AND 5 ORDER BY id", "3|23505\nSELECT 1"},
+	{"DO $$ BEGIN UPDATE placct SET balance = balance - 500 WHERE id = 1; EXCEPTION WHEN check_violation THEN UPDATE placct SET owner = 'refused' WHERE id = 1; END $$", "DO"},
+	{"DO $$ DECLARE n int; BEGIN SELECT count(*) INTO n FROM placct; UPDATE placct SET balance = balance + 1 WHERE balance > 20; GET DIAGNOSTICS n = ROW_COUNT; INSERT INTO placct VALUES (90 + n, 'rows', n); END $$", "DO"},
+	{"DO $$ DECLARE v placct%ROWTYPE; BEGIN SELECT * INTO v FROM placct WHERE id = 2; INSERT INTO placct VALUES (60, v.owner || '2', v.balance); END $$", "DO"},
+	{"SELECT * FROM placct ORDER BY id", "1|refused|101.00\n2|bob|51.00\n3|23505|10.00\n55|total 150.00|56.00\n60|bob2|51.00\n93|rows|3.00\nSELECT 6"},
+	{"DO $$ DECLARE o text; BEGIN SELECT owner INTO STRICT o FROM placct WHERE id = 99; END $$",
+		"ERROR P0002 query returned no rows CONTEXT: PL/pgSQL function inline_code_block line 1 at SQL statement"},
+	{"DO $$ DECLARE o text; BEGIN SELECT owner INTO STRICT o FROM placct; END $$", "ERROR P0003 query returned more than one row"},
+	{"DO $$ DECLARE id int := 1; BEGIN UPDATE placct SET balance = 0 WHERE id = id; END $$", `ERROR 42702 column reference "id" is ambiguous`},
+	{"DO $$ BEGIN RAISE EXCEPTION 'custom % here', 'x' USING ERRCODE = 'P0042', HINT = 'a hint'; END $$",
+		"ERROR P0042 custom x here HINT: a hint CONTEXT: PL/pgSQL function inline_code_block line 1 at RAISE"},
+	{"DO $$ BEGIN RAISE division_by_zero; END $$", "ERROR 22012 division_by_zero"},
+	{"DO $$ BEGIN PERFORM 1/0; EXCEPTION WHEN others THEN RAISE EXCEPTION 'caught %', SQLSTATE; END $$", "ERROR P0001 caught 22012"},
+	{"DO $$ BEGIN BEGIN PERFORM 1/0; EXCEPTION WHEN division_by_zero THEN RAISE; END; END $$", "ERROR 22012 division by zero"},
+	{"DO $$ DECLARE x int := 5; r text; BEGIN CASE WHEN x < 3 THEN r := 'small'; WHEN x < 10 THEN r := 'mid'; END CASE; CASE x WHEN 1, 2 THEN r := r || ' one'; ELSE r := r || ' other'; END CASE; RAISE EXCEPTION '%', r; END $$", "ERROR P0001 mid other"},
+	{"DO $$ DECLARE x int := 0; BEGIN WHILE x < 100 LOOP x := x + 7; EXIT WHEN x > 50; END LOOP; <<outer>> LOOP x := x + 1; LOOP EXIT outer WHEN x > 60; x := x + 1; END LOOP; END LOOP; RAISE EXCEPTION 'x %', x; END $$", "ERROR P0001 x 61"},
+	{"DO $$ DECLARE a int[] := ARRAY[1,2,3]; s int := 0; x int; BEGIN FOREACH x IN ARRAY a LOOP CONTINUE WHEN x = 2; s := s + x; END LOOP; FOR i IN REVERSE 10..1 BY 4 LOOP s := s * 10 + i; END LOOP; RAISE EXCEPTION '%', s; END $$", "ERROR P0001 5062"},
+	{"DO $$ BEGIN EXECUTE 'UPDATE placct SET balance = balance + $1 WHERE id = $2' USING 5, 2; EXECUTE format('INSERT INTO %I VALUES (%s, %L, 1)', 'placct', 7, 'gus'); END $$", "DO"},
+	{"SELECT id, owner, balance FROM placct WHERE id IN (2, 7) ORDER BY id", "2|bob|56.00\n7|gus|1.00\nSELECT 2"},
+	{"DO $$ BEGIN CREATE TYPE plmood AS ENUM ('a', 'b'); EXCEPTION WHEN duplicate_object THEN NULL; END $$", "DO"},
+	{"DO $$ BEGIN CREATE TYPE plmood AS ENUM ('a', 'b'); EXCEPTION WHEN duplicate_object THEN NULL; END $$", "DO"},
+	{"SELECT enum_range(NULL::plmood)", "{a,b}\nSELECT 1"},
+	{"DROP TYPE plmood", ""},
+	{"DO $$ BEGIN ASSERT 1 = 2, 'nope'; END $$", "ERROR P0004 nope"},
+	{"DO $$ BEGIN SELECT 1; END $$", "ERROR 42601 query has no destination for result data"},
+	{"DO $$ DECLARE x int; BEGIN x := 'abc'; END $$", `ERROR 22P02 invalid input syntax for type integer: "abc"`},
+	{"DO LANGUAGE sql $$ SELECT 1 $$", `ERROR 0A000 language "sql" does not support inline code execution`},
+	{"BEGIN", ""},
+	{"DO $$ BEGIN UPDATE placct SET balance = 1 WHERE id = 2; END $$", "DO"},
+	{"ROLLBACK", ""},
+	{"SELECT balance FROM placct WHERE id = 2", "56.00\nSELECT 1"},
+	// Functions.
+	{"CREATE FUNCTION pladd(a int, b int DEFAULT 10) RETURNS int LANGUAGE plpgsql AS $$ BEGIN RETURN a + b; END $$", "CREATE FUNCTION"},
+	{"SELECT pladd(1, 2), pladd(5), pladd(NULL)", "3|15|\nSELECT 1"},
+	{`CREATE FUNCTION pltransfer(src int, dst int, amount numeric) RETURNS text LANGUAGE plpgsql AS $$
+DECLARE moved int;
+BEGIN
+  UPDATE placct SET balance = balance - amount WHERE id = src;
+  IF NOT FOUND THEN RAISE EXCEPTION 'no account %', src USING ERRCODE = 'no_data_found'; END IF;
+  UPDATE placct SET balance = balance + amount WHERE id = dst;
+  GET DIAGNOSTICS moved = ROW_COUNT;
+  IF moved = 0 THEN RAISE EXCEPTION 'no account %', dst; END IF;
+  RETURN 'moved ' || amount;
+END $$`, "CREATE FUNCTION"},
+	{"SELECT pltransfer(1, 2, 30)", "moved 30\nSELECT 1"},
+	{"SELECT pltransfer(1, 2, 1000)", `ERROR 23514 new row for relation "placct" violates check constraint "placct_balance_check" CONTEXT: SQL statement "UPDATE placct SET balance = balance - amount WHERE id = src"` +
+		"\nPL/pgSQL function pltransfer(integer,integer,numeric) line 4 at SQL statement"},
+	{"SELECT pltransfer(1, 9, 5)", "ERROR P0001 no account 9 CONTEXT: PL/pgSQL function pltransfer(integer,integer,numeric) line 8 at RAISE"},
+	{"SELECT pltransfer(9, 1, 5)", "ERROR P0002 no account 9"},
+	{"SELECT id, balance FROM placct WHERE id IN (1, 2) ORDER BY id", "1|71.00\n2|86.00\nSELECT 2"},
+	{"CREATE FUNCTION plevens(n int) RETURNS SETOF int LANGUAGE plpgsql AS $$ BEGIN FOR i IN 1..n LOOP IF i % 2 = 0 THEN RETURN NEXT i; END IF; END LOOP; END $$", "CREATE FUNCTION"},
+	{"SELECT * FROM plevens(7)", "2\n4\n6\nSELECT 3"},
+	{"SELECT plevens(5)", "2\n4\nSELECT 2"},
+	{"CREATE FUNCTION plrich(min numeric) RETURNS TABLE(who text, amt numeric) LANGUAGE plpgsql AS $$ BEGIN RETURN QUERY SELECT owner, balance FROM placct WHERE balance >= min ORDER BY id; END $$", "CREATE FUNCTION"},
+	{"SELECT * FROM plrich(60)", "refused|71.00\nbob|86.00\nSELECT 2"},
+	{"CREATE FUNCTION pltab() RETURNS TABLE(k int, v text) LANGUAGE plpgsql AS $$ BEGIN k := 1; v := 'a'; RETURN NEXT; k := 2; v := 'b'; RETURN NEXT; END $$", "CREATE FUNCTION"},
+	{"SELECT * FROM pltab()", "1|a\n2|b\nSELECT 2"},
+	{"CREATE FUNCTION plnoret(x int) RETURNS int LANGUAGE plpgsql AS $$ BEGIN IF x > 0 THEN RETURN 1; END IF; END $$", "CREATE FUNCTION"},
+	{"SELECT plnoret(1)", "1\nSELECT 1"},
+	{"SELECT plnoret(0)", "ERROR 2F005 control reached end of function without RETURN CONTEXT: PL/pgSQL function plnoret(integer)"},
+	{"CREATE FUNCTION plfact(n int) RETURNS bigint LANGUAGE plpgsql AS $$ BEGIN IF n <= 1 THEN RETURN 1; END IF; RETURN n * plfact(n - 1); END $$", "CREATE FUNCTION"},
+	{"SELECT plfact(10), id FROM placct WHERE id < 3 ORDER BY id", "3628800|1\n3628800|2\nSELECT 2"},
+	{"CREATE FUNCTION plsafe(a int, b int) RETURNS int LANGUAGE plpgsql AS $$ BEGIN RETURN a / b; EXCEPTION WHEN division_by_zero THEN RETURN NULL; END $$", "CREATE FUNCTION"},
+	{"SELECT plsafe(4, 2), plsafe(1, 0)", "2|\nSELECT 1"},
+	{"CREATE FUNCTION plbad() RETURNS int LANGUAGE plpgsql AS $$ BEGIN RETURN 1 END $$", "ERROR 42601 syntax error at end of input"},
+	{"CREATE FUNCTION plbad() RETURNS int LANGUAGE plpgsql AS $$ BEGIN SELEC 1; RETURN 1; END $$", `ERROR 42601 syntax error at or near "SELEC"`},
+	{"CREATE FUNCTION plvoid() RETURNS void LANGUAGE plpgsql AS $$ BEGIN UPDATE placct SET owner = 'v' WHERE id = 7; END $$", "CREATE FUNCTION"},
+	{"SELECT plvoid()", "\nSELECT 1"},
+	{"SELECT owner FROM placct WHERE id = 7", "v\nSELECT 1"},
+	{"SELECT p.proname, l.lanname, p.prorettype::regtype FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang WHERE p.proname IN ('pladd', 'plevens', 'plvoid') ORDER BY 1",
+		"pladd|plpgsql|integer\nplevens|plpgsql|integer\nplvoid|plpgsql|void\nSELECT 3"},
+	{"DROP FUNCTION pladd, pltransfer, plevens, plrich, pltab, plnoret, plfact, plsafe, plvoid", "DROP FUNCTION"},
+	{"DROP TABLE placct", ""},
+}
+
+// TestPLpgSQL_Notices: RAISE NOTICE and WARNING reach the client as notices while the block runs on.
+func TestPLpgSQL_Notices(t *testing.T) {
+	url, _ := startServer(t)
+	cfg, err := pgx.ParseConfig(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	var got []string
+	cfg.OnNotice = func(_ *pgconn.PgConn, n *pgconn.Notice) {
+		mu.Lock()
+		defer mu.Unlock()
+		got = append(got, n.Severity+" "+n.Code+" "+n.Message)
+	}
+	c, err := pgx.ConnectConfig(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close(context.Background())
+	if _, err := c.Exec(context.Background(), "DO $$ BEGIN RAISE NOTICE 'hello %, %', 1 + 1, NULL; RAISE WARNING 'careful %%'; END $$"); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	want := []string{"NOTICE 00000 hello 2, <NULL>", "WARNING 01000 careful %"}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("notices %q, want %q", got, want)
+	}
+}
+
+// TestPLpgSQL_ConcurrentTransfers: 16 clients call a PL/pgSQL transfer function (two UPDATEs, a balance check in
+// the first one's WHERE clause, an exception when it moves nothing), each call autocommitted, retried on 40001.
+// Money is conserved and no balance goes below zero.
+func TestPLpgSQL_ConcurrentTransfers(t *testing.T) {
+	url, _ := startServer(t)
+	ctx := context.Background()
+	setup := connect(t, url)
+	for _, s := range []string{
+		"CREATE TABLE plbank (id int PRIMARY KEY, balance int NOT NULL)",
+		"INSERT INTO plbank SELECT g, 100 FROM generate_series(1, 8) g",
+		`CREATE FUNCTION plmove(src int, dst int, amount int) RETURNS boolean LANGUAGE plpgsql AS $$
+BEGIN
+  UPDATE plbank SET balance = balance - amount WHERE id = src AND balance >= amount;
+  IF NOT FOUND THEN RETURN false; END IF;
+  UPDATE plbank SET balance = balance + amount WHERE id = dst;
+  RETURN true;
+END $$`,
+	} {
+		if _, err := setup.Exec(ctx, s); err != nil {
+			t.Fatal(err)
+		}
+	}
+	const clients, calls = 16, 40
+	var wg sync.WaitGroup
+	errs := make(chan error, clients)
+	for i := 0; i < clients; i++ {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			c, err := pgx.Connect(ctx, url)
+			if err != nil {
+				errs <- err
+				return
+			}
+			defer c.Close(ctx)
+			for k := 0; k < calls; k++ {
+				src, dst := 1+(i+k)%8, 1+(i+3*k+1)%8
+				if src == dst {
+					dst = 1 + dst%8
+				}
+				for {
+					var ok bool
+					err := c.QueryRow(ctx, "SELECT plmove($1, $2, $3)", src, dst, 1+k%30).Scan(&ok)
+					var pe *pgconn.PgError
+					if errors.As(err, &pe) && pe.Code == "40001" {
+						continue
+					}
+					if err != nil {
+						errs <- err
+						return
+					}
+					break
+				}
+			}
+		}(i)
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	var sum, low int64
+	if err := setup.QueryRow(ctx, "SELECT sum(balance), min(balance) FROM plbank").Scan(&sum, &low); err != nil {
+		t.Fatal(err)
+	}
+	if sum != 800 || low < 0 {
+		t.Fatalf("sum %d, lowest balance %d; want 800 and none below 0", sum, low)
+	}
+}
+
+// ormSteps: what Sequelize's sync({alter: true}) and upsert run: name[] from array_agg of a catalog's names, a
+// second UNIQUE on a column (named <table>_<col>_key1), an upsert that sets the key it conflicted on, and a type
+// change of a column of a table another references (by another column); compared with PostgreSQL 15.
+var ormSteps = []struct{ sql, want string }{
+	{"CREATE TABLE ormp (id int PRIMARY KEY, name text UNIQUE, note text)", ""},
+	{"CREATE TABLE ormc (id int PRIMARY KEY, p int REFERENCES ormp (id))", ""},
+	{"SELECT pg_typeof(array_agg(attname)), array_agg(attname ORDER BY attnum) FROM pg_attribute WHERE attrelid = 'ormp'::regclass AND attnum > 0",
+		"name[]|{id,name,note}\nSELECT 1"},
+	{"ALTER TABLE ormp ADD UNIQUE (name)", "ALTER TABLE"},
+	{"SELECT indexname FROM pg_indexes WHERE tablename = 'ormp' ORDER BY 1", "ormp_name_key\normp_name_key1\normp_pkey\nSELECT 3"},
+	{"INSERT INTO ormp VALUES (1, 'a', 'x')", ""},
+	{`INSERT INTO ormp (id, name) VALUES (1, 'b') ON CONFLICT (id) DO UPDATE SET id = EXCLUDED.id, name = EXCLUDED.name RETURNING id, name, note`, "1|b|x\nINSERT 0 1"},
+	{"ALTER TABLE ormp ALTER COLUMN note TYPE varchar(50)", "ALTER TABLE"},
+	{"SELECT format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = 'ormp'::regclass AND attname = 'note'", "character varying(50)\nSELECT 1"},
+	{"DROP TABLE ormc, ormp", ""},
+}
