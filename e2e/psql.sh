@@ -3,7 +3,7 @@
 # starts it on free ports with a temporary --dir, then through psql creates a table, inserts, lists it with \dt,
 # describes it with \d (its primary key's index, its CHECK constraint, which then refuses an overdraft, and a
 # foreign key from a second table, listed on both), runs a transfer in a transaction, checks that ROLLBACK undoes
-# a change, loads and unloads a CSV file with \copy, and runs node/pg.js (node-postgres) and node/knex.js (Knex's
+# a change, loads and unloads a CSV file with \copy, and runs node/pg.js (node-postgres), node/sequelize.js and node/knex.js (Knex's
 # migrations, in transaction blocks). It dumps a database with pg_dump (postgresql-client) and restores the
 # script with psql into a fresh concord serve, and into PostgreSQL 15 when its server is installed, comparing
 # the rows. Then it starts it
@@ -117,7 +117,7 @@ carol,5
 
 # node-postgres, the most used PostgreSQL client of Node.js, on the same server (e2e/node/pg.js).
 echo "== node-postgres"
-if [ ! -d "$here/node_modules/pg" ] || [ ! -d "$here/node_modules/knex" ]; then
+if [ ! -d "$here/node_modules/pg" ] || [ ! -d "$here/node_modules/knex" ] || [ ! -d "$here/node_modules/sequelize" ]; then
 	(cd "$here" && npm ci --no-audit --no-fund)
 fi
 PG_URL="postgres://concord@127.0.0.1:$pport/bank" node "$here/node/pg.js"
@@ -125,6 +125,10 @@ PG_URL="postgres://concord@127.0.0.1:$pport/bank" node "$here/node/pg.js"
 # Knex's migrations, which run a batch of migrations in one transaction block (e2e/node/knex.js).
 echo "== knex migrations"
 PG_URL="postgres://concord@127.0.0.1:$pport/knex" node "$here/node/knex.js"
+
+# Sequelize's sync, optimistic locking and upsert (e2e/node/sequelize.js): its enum types come from a DO block.
+echo "== sequelize"
+PG_URL="postgres://concord@127.0.0.1:$pport/seq" node "$here/node/sequelize.js"
 
 # pg_dump of a database and its restore with psql, into a fresh Concord and (when PostgreSQL's server is
 # installed) into PostgreSQL 15: the same rows, sequences, constraints and comments come back.
