@@ -215,3 +215,17 @@ var ormSteps = []struct{ sql, want string }{
 	{"SELECT format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = 'ormp'::regclass AND attname = 'note'", "character varying(50)\nSELECT 1"},
 	{"DROP TABLE ormc, ormp", ""},
 }
+
+// plDriverSteps: PL/pgSQL on `concord sql --mongodb-uri`, where a block with an EXCEPTION clause, which needs a
+// savepoint MongoDB's transactions do not have, is refused and the rest runs.
+var plDriverSteps = []struct{ sql, want string }{
+	{"CREATE TABLE pldrv (id int PRIMARY KEY, n int)", ""},
+	{"DO $$ BEGIN FOR i IN 1..3 LOOP INSERT INTO pldrv VALUES (i, i * i); END LOOP; END $$", "DO"},
+	{"CREATE FUNCTION pldrvsum() RETURNS bigint LANGUAGE plpgsql AS $$ DECLARE s bigint; BEGIN SELECT sum(n) INTO s FROM pldrv; RETURN s; END $$", "CREATE FUNCTION"},
+	{"SELECT pldrvsum()", "14\nSELECT 1"},
+	{"DO $$ BEGIN INSERT INTO pldrv VALUES (4, 0); EXCEPTION WHEN others THEN NULL; END $$",
+		"ERROR 0A000 SAVEPOINT on concord sql --mongodb-uri (MongoDB's transactions have no savepoints) is not supported by Concord"},
+	{"SELECT count(*) FROM pldrv", "3\nSELECT 1"},
+	{"DROP FUNCTION pldrvsum", ""},
+	{"DROP TABLE pldrv", ""},
+}

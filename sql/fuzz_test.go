@@ -55,6 +55,8 @@ var fuzzSeeds = []string{
 	"CREATE MATERIALIZED VIEW mv AS SELECT id, balance FROM accounts WITH NO DATA; REFRESH MATERIALIZED VIEW mv; SELECT * FROM mv TABLESAMPLE BERNOULLI (50) REPEATABLE (1); DROP MATERIALIZED VIEW mv",
 	"SELECT '10.1.2.3/8'::inet << '10.0.0.0/8'::cidr, host(network('::1/64'::inet)), '1.2.3.4'::inet + 1, rank(3) WITHIN GROUP (ORDER BY balance), to_char(balance, '$9,999.99%') FROM accounts GROUP BY balance",
 	"SELECT (jsonb_each('{\"a\": 1}')).*, interval '7' day, interval '1-2' year to month; ALTER TABLE accounts ALTER COLUMN version TYPE bigint USING version * 2 + length(id)",
+	"DO $$ DECLARE r record; n int := 0; v accounts%ROWTYPE; BEGIN FOR r IN SELECT * FROM accounts LOOP n := n + r.balance; END LOOP; SELECT * INTO v FROM accounts WHERE id = 'a'; <<l>> WHILE n > 0 LOOP n := n - 7; EXIT l WHEN n < 3; END LOOP; BEGIN UPDATE accounts SET balance = 1 / 0; EXCEPTION WHEN division_by_zero OR SQLSTATE '22003' THEN RAISE NOTICE '% %', SQLSTATE, v.id; END; END $$",
+	"CREATE FUNCTION fzp(a int) RETURNS SETOF int LANGUAGE plpgsql AS $$ BEGIN FOR i IN REVERSE a..1 BY 2 LOOP RETURN NEXT i; END LOOP; RETURN QUERY EXECUTE 'SELECT $1 * 2' USING a; IF a > 3 THEN RAISE EXCEPTION USING ERRCODE = 'P0009', MESSAGE = 'big'; END IF; END $$; SELECT * FROM fzp(4); SELECT fzp(2); DROP FUNCTION fzp",
 }
 
 // FuzzStatement runs arbitrary statement texts against a small database:

@@ -491,6 +491,11 @@ func plCatches(conditions []string, code string) bool {
 func (p *plRun) loop(s *plStmt) (plFlow, string, error) {
 	iter := func() (bool, plFlow, string, error) {
 		p.steps++
+		if p.steps%1024 == 0 {
+			if err := p.x.ctx.Err(); err != nil {
+				return false, plNext, "", AsError(err)
+			}
+		}
 		if p.steps > maxLoopIterations {
 			return false, plNext, "", errorf(CodeProgramLimitExceeded, "a PL/pgSQL loop ran more than %d times", maxLoopIterations)
 		}
@@ -1133,11 +1138,27 @@ func (p *plRun) field(dno int, name string) (any, uint32, error) {
 // exec runs one statement in a copy of the body's exec, the parameters its own: in the statement's
 // transaction, with the caller's privileges.
 func (p *plRun) exec(st *statement, params []any, types []uint32) (*Result, error) {
+	res, err := p.exec1(st, params, types)
+	if err == nil || errors.Is(err, errNeedsBlock) {
+		return res, err
+	}
+	e := *AsError(err)
+	if text, ok := p.sqlText[st]; ok {
+		line := fmt.Sprintf("SQL statement \"%s\"", text)
+		if e.Where != "" {
+			line = e.Where + "\n" + line
+		}
+		e.Where = line
+	}
+	return nil, &e
+}
+
+func (p *plRun) exec1(st *statement, params []any, types []uint32) (*Result, error) {
 	n := st.raw.Stmt
 	if n.GetTransactionStmt() != nil {
 		return nil, errorf(CodeFeatureNotSupported, "unsupported transaction command in PL/pgSQL")
 	}
-	if n.GetDoStmt() == nil && n.GetSelectStmt() == nil {
+	if n.GetSelectStmt() == nil {
 		if err := p.x.s.checkAccess(st); err != nil {
 			return nil, err
 		}
@@ -1160,18 +1181,7 @@ func (p *plRun) exec(st *statement, params []any, types []uint32) (*Result, erro
 	res, err := y.run(st)
 	p.x.warnings = append(p.x.warnings, y.warnings...)
 	if err != nil {
-		if errors.Is(err, errNeedsBlock) {
-			return nil, err
-		}
-		e := *AsError(y.uniqueViolation(err))
-		if text, ok := p.sqlText[st]; ok {
-			line := fmt.Sprintf("SQL statement \"%s\"", text)
-			if e.Where != "" {
-				line = e.Where + "\n" + line
-			}
-			e.Where = line
-		}
-		return nil, &e
+		return nil, y.uniqueViolation(err)
 	}
 	p.x.warnings = append(p.x.warnings, res.Warnings...)
 	return res, nil
