@@ -257,6 +257,7 @@ func TestCompare_Concord(t *testing.T) {
 		runMessageSteps(t, "concord", c, plDriverSteps) // MongoDB has no savepoints for EXCEPTION clauses
 	} else {
 		runMessageSteps(t, "concord", c, plpgsqlSteps)
+		runMessageSteps(t, "concord", c, triggerSteps)
 	}
 	runMessageSteps(t, "concord", c, ormSteps)
 	runActivity(t, "concord", url)
@@ -356,6 +357,7 @@ func TestCompare_PostgreSQL(t *testing.T) {
 	runMessageSteps(t, "postgresql", c, domainSteps)
 	runMessageSteps(t, "postgresql", c, functionSteps)
 	runMessageSteps(t, "postgresql", c, plpgsqlSteps)
+	runMessageSteps(t, "postgresql", c, triggerSteps)
 	runMessageSteps(t, "postgresql", c, ormSteps)
 	runActivity(t, "postgresql", url)
 }

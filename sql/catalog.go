@@ -92,6 +92,8 @@ type table struct {
 	// leaves out the rows with a NULL key, so a NULL conflicts with a NULL as the storage's unique indexes (and
 	// MongoDB's) compare them (uniquePartial).
 	NullsNotDistinct []string `bson:"nullsnotdistinct,omitempty"`
+	// Triggers are the table's triggers (triggers.go).
+	Triggers []trigger `bson:"triggers,omitempty"`
 	// IndexComments are COMMENT ON INDEX's texts, by index name.
 	IndexComments map[string]string `bson:"indexcomments,omitempty"`
 	// Rev counts the entry's saves (saveTable): a save of an entry read before another statement or block saved

@@ -367,6 +367,9 @@ func (x *exec) copy(cs *pg.CopyStmt) (*Result, error) {
 func (x *exec) copyFrom() (*Result, error) {
 	in := x.copyIn
 	t, cols, o := in.t, in.cols, in.opts
+	if t.hasTriggers(trigInsert) {
+		return nil, unsupported("COPY FROM into a table with INSERT triggers")
+	}
 	var rows [][]any
 	var err error
 	switch {

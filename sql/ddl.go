@@ -705,6 +705,9 @@ func (x *exec) drop(ds *pg.DropStmt) (*Result, error) {
 	if ds.RemoveType == pg.ObjectType_OBJECT_TYPE || ds.RemoveType == pg.ObjectType_OBJECT_DOMAIN {
 		return x.dropTypes(ds)
 	}
+	if ds.RemoveType == pg.ObjectType_OBJECT_TRIGGER {
+		return x.dropTriggers(ds)
+	}
 	if ds.RemoveType == pg.ObjectType_OBJECT_FUNCTION && !x.describe {
 		if dropped, err := x.dropFunctions(ds); err != nil || dropped {
 			return &Result{Tag: "DROP FUNCTION"}, err

@@ -157,6 +157,18 @@ func (x *exec) eval(n *pg.Node, sc *scope) (any, error) {
 		if s, ok := v.(string); ok && typeNameIs(tc.TypeName, "regproc") {
 			return strings.TrimPrefix(s, "pg_catalog."), nil // a function's name, as pg_type.typinput holds it
 		}
+		if n, ok := v.(int64); ok && typeNameIs(tc.TypeName, "regproc") {
+			// A database function's oid (pg_trigger.tgfoid::regproc, as pg_dump reads it): its name.
+			if fns, err := x.userFunctions(); err == nil {
+				for _, list := range fns {
+					for _, fn := range list {
+						if int64(fn.OID) == n {
+							return fn.Name, nil
+						}
+					}
+				}
+			}
+		}
 		typmod, err := typmodOf(tc.TypeName, oid)
 		if err != nil {
 			return nil, err

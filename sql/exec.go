@@ -269,6 +269,8 @@ func (x *exec) dispatch(n *pg.Node) (*Result, error) {
 		return x.alterEnum(n.GetAlterEnumStmt())
 	case n.GetCreateDomainStmt() != nil:
 		return x.createDomain(n.GetCreateDomainStmt())
+	case n.GetCreateTrigStmt() != nil:
+		return x.createTrigger(n.GetCreateTrigStmt())
 	case n.GetDoStmt() != nil:
 		return x.doBlock(n.GetDoStmt())
 	case n.GetCreateFunctionStmt() != nil:

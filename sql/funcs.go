@@ -893,8 +893,8 @@ func (x *exec) scalarFunc(name string, f *pg.FuncCall, args []any) (any, error) 
 			return nil, nil
 		}
 		return "", nil // pg_default's and pg_global's: the data directory's own (psql's \db)
-	case "acldefault", "pg_get_triggerdef":
-		return nil, nil // no privileges are granted on objects, and no table has triggers of its own
+	case "acldefault":
+		return nil, nil // no privileges are granted on objects
 	case "current_schemas":
 		// The schemas of the search path that exist (public alone here), with pg_catalog first when asked for
 		// the implicit ones: pg_dump writes its script's search_path from it.
@@ -918,6 +918,12 @@ func (x *exec) scalarFunc(name string, f *pg.FuncCall, args []any) (any, error) 
 			return nil, nil
 		}
 		return x.functionSignature(name, args[0])
+	case "pg_get_triggerdef":
+		if len(args) == 0 || args[0] == nil {
+			return nil, nil
+		}
+		pretty := len(args) > 1 && args[1] == true
+		return x.triggerDef(args[0], pretty)
 	case "pg_get_function_sqlbody":
 		return nil, nil // a body is kept as the text of its query (prosrc), never as a parsed SQL-standard body
 	case "obj_description", "col_description", "shobj_description", "pg_get_expr", "pg_get_indexdef",

@@ -238,6 +238,9 @@ func (x *exec) createFunction(cf *pg.CreateFunctionStmt) (*Result, error) {
 	} else {
 		fn.Returns = OIDRecord
 	}
+	if fn.Returns == OIDTrigger && lang != "plpgsql" {
+		return nil, errorf(CodeInvalidFunctionDefinition, "SQL functions cannot return type trigger")
+	}
 	switch {
 	case cf.SqlBody != nil && cf.SqlBody.GetReturnStmt() != nil:
 		text, err := deparseExpr(cf.SqlBody.GetReturnStmt().Returnval)
@@ -405,6 +408,9 @@ func (x *exec) callFunction(fn *userFunc, f *pg.FuncCall, sc *scope, given []any
 	}
 	if fn.Strict && slices.Contains(args, nil) {
 		return nil, true, nil // STRICT: a NULL argument is a NULL result, the body not run
+	}
+	if fn.Returns == OIDTrigger {
+		return nil, false, errorf(CodeFeatureNotSupported, "trigger functions can only be called as triggers")
 	}
 	if fn.Language == "plpgsql" {
 		rel, err := x.callPL(fn, args)

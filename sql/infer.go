@@ -406,7 +406,8 @@ func (x *exec) funcType(f *pg.FuncCall, sc *scope) uint32 {
 	switch name {
 	case "enum_range":
 		return OIDTextArray // shown as {sad,ok,happy}, as PostgreSQL shows the enum's array
-	case "pg_get_function_result", "pg_get_function_arguments", "pg_get_function_identity_arguments", "pg_get_function_sqlbody":
+	case "pg_get_function_result", "pg_get_function_arguments", "pg_get_function_identity_arguments", "pg_get_function_sqlbody",
+		"pg_get_triggerdef":
 		return OIDText
 	case "enum_first", "enum_last":
 		return arg0

@@ -34,6 +34,9 @@ func (x *exec) merge(ms *pg.MergeStmt) (*relation, string, error) {
 	if err != nil {
 		return nil, "", err
 	}
+	if len(t.Triggers) > 0 {
+		return nil, "", unsupported("MERGE into a table with triggers")
+	}
 	whens, err := mergeClauses(t, ms)
 	if err != nil {
 		return nil, "", err

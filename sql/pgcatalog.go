@@ -758,6 +758,27 @@ func (x *exec) catalogRelation(schema, name string) (*relation, error) {
 			return nil, err
 		}
 		rel.rows = rows
+	case name == "pg_trigger":
+		for _, c := range []string{"oid", "tgrelid", "tgparentid", "tgfoid", "tgconstrrelid", "tgconstrindid", "tgconstraint"} {
+			col(c, OIDOID)
+		}
+		col("tgname", OIDName)
+		col("tgtype", OIDInt2)
+		col("tgenabled", OIDChar)
+		col("tgisinternal", OIDBool)
+		col("tgdeferrable", OIDBool)
+		col("tginitdeferred", OIDBool)
+		col("tgnargs", OIDInt2)
+		col("tgattr", OIDInt2Vector)
+		col("tgargs", OIDBytea)
+		col("tgqual", OIDText)
+		col("tgoldtable", OIDName)
+		col("tgnewtable", OIDName)
+		rows, err := x.triggerRows()
+		if err != nil {
+			return nil, err
+		}
+		rel.rows = rows
 	case name == "pg_language":
 		// The languages PostgreSQL has built in, by which pg_dump reads a function's (pg_proc.prolang).
 		for _, c := range []string{"oid", "lanowner", "lanplcallfoid", "laninline", "lanvalidator"} {
@@ -1356,7 +1377,9 @@ func typnameOID(name string) (uint32, bool) {
 
 // hasFKTriggers reports whether PostgreSQL would show t with triggers (pg_class.relhastriggers, pg_tables'
 // hastriggers): its foreign keys, and those referencing it, are triggers there.
-func (t *table) hasFKTriggers() bool { return len(t.ForeignKeys) > 0 || len(t.ReferencedBy) > 0 }
+func (t *table) hasFKTriggers() bool {
+	return len(t.ForeignKeys) > 0 || len(t.ReferencedBy) > 0 || len(t.Triggers) > 0
+}
 
 // opclassOIDBase puts an operator class's oid (pg_opclass) above its input type's.
 const opclassOIDBase = 4_000_000

@@ -46,6 +46,8 @@ type plRun struct {
 	fields []plField
 	// tagged are the errors this run has given their context (PostgreSQL's CONTEXT line of the statement).
 	tagged map[*Error]bool
+	// trig is a trigger function's call: NEW, OLD and the TG_ variables (triggers.go); nil otherwise.
+	trig *plTrigger
 	// sqlText is the text of each statement of the body run as one (not an expression's), for the context of
 	// its errors.
 	sqlText map[*statement]string
@@ -179,6 +181,16 @@ func (p *plRun) start(args []any) error {
 		p.types[i] = oid
 	}
 	copy(p.vals, args)
+	if p.trig != nil {
+		for i, d := range p.f.datums {
+			if d.kind == "rec" && d.name == "new" && p.trig.new != nil {
+				p.vals[i] = p.trig.new
+			}
+			if d.kind == "rec" && d.name == "old" && p.trig.old != nil {
+				p.vals[i] = p.trig.old
+			}
+		}
+	}
 	if p.f.found >= 0 {
 		p.vals[p.f.found] = false
 	}
@@ -973,7 +985,7 @@ func (p *plRun) eval(e *plExpr) (any, error) {
 		return nil, err
 	}
 	text := e.query
-	if e.mode == 3 {
+	if e.mode >= 3 {
 		text = plAssignValue(text)
 	}
 	if len(res.Columns) != 1 {
@@ -1024,6 +1036,13 @@ func (p *plRun) assign(dno int, v any) error {
 		}
 		for i, n := range rec.names {
 			if n == d.field {
+				if v != nil && rec.oids[i] != 0 {
+					c, err := coerce(v, rec.oids[i])
+					if err != nil {
+						return err
+					}
+					v = c
+				}
 				rec.vals[i] = v
 				return nil
 			}
@@ -1095,7 +1114,9 @@ func (p *plRun) run(e *plExpr) (*Result, error) {
 	for _, dno := range c.refs {
 		if dno >= len(p.f.datums) {
 			fl := p.fields[dno-len(p.f.datums)]
-			if params[dno], types[dno], err = p.field(fl.rec, fl.name); err != nil {
+			if fl.rec < 0 {
+				params[dno], types[dno] = p.trigValue(fl.name)
+			} else if params[dno], types[dno], err = p.field(fl.rec, fl.name); err != nil {
 				return nil, err
 			}
 		} else if d := p.f.datums[dno]; d.kind == "recfield" {
@@ -1104,10 +1125,13 @@ func (p *plRun) run(e *plExpr) (*Result, error) {
 			}
 		} else if d.kind == "rec" || p.rowtype[dno] {
 			rec, _ := p.vals[dno].(*plRecord)
-			if rec == nil {
+			switch {
+			case rec != nil:
+				params[dno] = record{names: rec.names, oids: rec.oids, vals: rec.vals}
+			case p.trig == nil || d.name != "new" && d.name != "old":
 				return nil, errorf("55000", "record \"%s\" is not assigned yet", d.name)
 			}
-			params[dno], types[dno] = record{names: rec.names, oids: rec.oids, vals: rec.vals}, OIDRecord
+			types[dno] = OIDRecord
 		} else if d.kind == "var" {
 			params[dno], types[dno] = p.vals[dno], p.types[dno]
 			if types[dno] == 0 && params[dno] != nil {
@@ -1124,6 +1148,15 @@ func (p *plRun) run(e *plExpr) (*Result, error) {
 // field is a record variable's field: its value and type.
 func (p *plRun) field(dno int, name string) (any, uint32, error) {
 	rec, _ := p.vals[dno].(*plRecord)
+	if rec == nil && p.trig != nil && (p.f.datums[dno].name == "new" || p.f.datums[dno].name == "old") {
+		// NEW of a DELETE, OLD of an INSERT, both of a statement trigger: NULL, its fields NULL of their types.
+		for i, n := range p.trig.names {
+			if n == name {
+				return nil, p.trig.oids[i], nil
+			}
+		}
+		return nil, 0, errorf(CodeUndefinedColumn, "record \"%s\" has no field \"%s\"", p.f.datums[dno].name, name)
+	}
 	if rec == nil {
 		return nil, 0, errorf("55000", "record \"%s\" is not assigned yet", p.f.datums[dno].name)
 	}
@@ -1197,7 +1230,7 @@ func (p *plRun) compile(e *plExpr) (*plCompiled, error) {
 	switch e.mode {
 	case 2:
 		text = "SELECT " + text
-	case 3:
+	case 3, 4, 5:
 		text = "SELECT " + plAssignValue(text)
 	}
 	raws, err := parse(text)
@@ -1263,6 +1296,17 @@ func (p *plRun) bind(n *pg.Node) ([]int, error) {
 		if !ok {
 			return false
 		}
+		if ind := nn.GetAIndirection(); ind != nil && p.trig != nil {
+			if cr := ind.Arg.GetColumnRef(); cr != nil && len(cr.Fields) == 1 && cr.Fields[0].GetString_().GetSval() == "tg_argv" {
+				for _, i := range ind.Indirection {
+					// TG_ARGV counts from 0, an array from 1.
+					if ai := i.GetAIndices(); ai != nil && !ai.IsSlice && ai.Uidx != nil {
+						ai.Uidx = &pg.Node{Node: &pg.Node_AExpr{AExpr: &pg.A_Expr{Kind: pg.A_Expr_Kind_AEXPR_OP,
+							Name: []*pg.Node{pg.MakeStrNode("+")}, Lexpr: ai.Uidx, Rexpr: pg.MakeAConstIntNode(1, -1)}}}
+					}
+				}
+			}
+		}
 		cr := nn.GetColumnRef()
 		if cr == nil {
 			return false
@@ -1282,6 +1326,9 @@ func (p *plRun) bind(n *pg.Node) ([]int, error) {
 			if r := p.recNamed(names[0]); r > dno {
 				dno = r
 			}
+			if dno < 0 && p.trig != nil && plTriggerVars[names[0]] && !cols[names[0]] {
+				dno = p.extraField(-1, names[0])
+			}
 			if dno >= 0 && cols[names[0]] {
 				bindErr = &Error{Code: CodeAmbiguousColumn, Message: fmt.Sprintf("column reference \"%s\" is ambiguous", names[0]),
 					Detail: "It could refer to either a PL/pgSQL variable or a table column."}
@@ -1292,17 +1339,15 @@ func (p *plRun) bind(n *pg.Node) ([]int, error) {
 				return false
 			}
 			if v := p.varNamed(names[0]); v >= 0 && p.rowtype[v] {
-				i := slices.Index(p.fields, plField{v, names[1]})
-				if i < 0 {
-					p.fields = append(p.fields, plField{v, names[1]})
-					i = len(p.fields) - 1
-				}
-				dno = len(p.f.datums) + i
+				dno = p.extraField(v, names[1])
 			} else if rec := p.recNamed(names[0]); rec >= 0 {
 				for i, d := range p.f.datums {
 					if d.kind == "recfield" && d.parent == rec && d.field == names[1] {
 						dno = i
 					}
+				}
+				if dno < 0 {
+					dno = p.extraField(rec, names[1])
 				}
 			} else if p.fn != nil && names[0] == p.fn.Name {
 				for i, a := range p.fn.ArgNames {
@@ -1432,7 +1477,7 @@ func (x *exec) checkPL(fn *userFunc, body string) error {
 		switch e.mode {
 		case 2:
 			text = "SELECT " + text
-		case 3:
+		case 3, 4, 5:
 			text = "SELECT " + plAssignValue(text)
 		}
 		_, err := parse(text)
@@ -1472,4 +1517,53 @@ func (x *exec) checkPL(fn *userFunc, body string) error {
 		return nil
 	}
 	return check([]*plStmt{f.action})
+}
+
+// extraField is the parameter number (less one) of a field of record variable rec (-1: a TG_ variable) that has
+// no datum of its own.
+func (p *plRun) extraField(rec int, name string) int {
+	i := slices.Index(p.fields, plField{rec, name})
+	if i < 0 {
+		p.fields = append(p.fields, plField{rec, name})
+		i = len(p.fields) - 1
+	}
+	return len(p.f.datums) + i
+}
+
+// plTriggerVars are the special variables of a trigger function.
+var plTriggerVars = map[string]bool{"tg_name": true, "tg_when": true, "tg_level": true, "tg_op": true, "tg_relid": true,
+	"tg_relname": true, "tg_table_name": true, "tg_table_schema": true, "tg_nargs": true, "tg_argv": true}
+
+// trigValue is a TG_ variable's value and type.
+func (p *plRun) trigValue(name string) (any, uint32) {
+	t := p.trig
+	switch name {
+	case "tg_name":
+		return t.tg.Name, OIDName
+	case "tg_when":
+		if t.tg.Before {
+			return "BEFORE", OIDText
+		}
+		return "AFTER", OIDText
+	case "tg_level":
+		if t.tg.Row {
+			return "ROW", OIDText
+		}
+		return "STATEMENT", OIDText
+	case "tg_op":
+		return t.op, OIDText
+	case "tg_relname", "tg_table_name":
+		return t.table, OIDName
+	case "tg_table_schema":
+		return "public", OIDName
+	case "tg_nargs":
+		return int64(len(t.tg.Args)), OIDInt4
+	case "tg_argv":
+		arr := make([]any, len(t.tg.Args))
+		for i, a := range t.tg.Args {
+			arr[i] = a
+		}
+		return arr, OIDTextArray
+	}
+	return nil, OIDText // tg_relid: no oid to give
 }

@@ -120,6 +120,7 @@ var types = map[uint32]typeInfo{
 	OIDOIDVector:     {typname: "oidvector", name: "oidvector", elem: OIDOID},
 	OIDXid8:          {typname: "xid8", name: "xid8"},
 	OIDVoid:          {typname: "void", name: "void"},
+	OIDTrigger:       {typname: "trigger", name: "trigger"},
 }
 
 // TypeName returns the name format_type gives the type, as psql's \d shows it.
@@ -153,7 +154,7 @@ func internalName(oid uint32) string {
 
 // typeNames maps the names a type may be written with to its OID.
 var typeNames = map[string]uint32{
-	"bool": OIDBool, "boolean": OIDBool, "void": OIDVoid,
+	"bool": OIDBool, "boolean": OIDBool, "void": OIDVoid, "trigger": OIDTrigger,
 	"int2": OIDInt2, "smallint": OIDInt2,
 	"int4": OIDInt4, "int": OIDInt4, "integer": OIDInt4, "serial": OIDInt4, "serial4": OIDInt4,
 	"int8": OIDInt8, "bigint": OIDInt8, "bigserial": OIDInt8, "serial8": OIDInt8,

@@ -228,6 +228,13 @@ func (x *exec) insert(ins *pg.InsertStmt) (*relation, string, error) {
 	if !x.inTxn && !x.describe && len(t.ForeignKeys) > 0 {
 		return nil, "", errNeedsTxn // before any value (a nextval) is computed, so that the rerun computes it once
 	}
+	if err := x.needsTriggerBlock(t, trigInsert); err != nil {
+		return nil, "", err
+	}
+	fires := !x.describe && t.hasTriggers(trigInsert)
+	if fires && ins.OnConflictClause != nil {
+		return nil, "", unsupported("INSERT ... ON CONFLICT into a table with INSERT triggers")
+	}
 	// Target columns.
 	var names []string
 	for _, c := range ins.Cols {
@@ -350,6 +357,12 @@ func (x *exec) insert(ins *pg.InsertStmt) (*relation, string, error) {
 			affected, proposed = map[string]bool{}, map[string]bool{}
 		}
 	}
+	if fires {
+		if err := x.fireStatement(t, trigInsert, true, nil); err != nil {
+			return nil, "", err
+		}
+	}
+	var inserted [][]any // the rows written, for AFTER row triggers
 	for k, row := range rows {
 		if err := checkGenerated(t, names, row); err != nil {
 			return nil, "", err
@@ -370,6 +383,26 @@ func (x *exec) insert(ins *pg.InsertStmt) (*relation, string, error) {
 		raw, err := bson.Marshal(doc)
 		if err != nil {
 			return nil, "", err
+		}
+		if fires {
+			vals, err := x.fireRow(t, trigInsert, true, nil, nil, docValues(t, raw))
+			if err != nil {
+				return nil, "", err
+			}
+			if vals == nil {
+				continue // a BEFORE trigger skipped the row
+			}
+			all := make([]string, len(t.Columns))
+			for i, c := range t.Columns {
+				all[i] = c.Name
+			}
+			if doc, err = x.document(t, all, vals); err != nil {
+				return nil, "", err
+			}
+			if raw, err = bson.Marshal(doc); err != nil {
+				return nil, "", err
+			}
+			inserted = append(inserted, docValues(t, raw))
 		}
 		if proposed != nil && len(t.Key) == 0 {
 			if _, key, ok := conflictKey(arbiters[0], raw); ok {
@@ -399,6 +432,16 @@ func (x *exec) insert(ins *pg.InsertStmt) (*relation, string, error) {
 			written = append(written, out)
 			updated = append(updated, &out[0] != &raw[0])
 			count++
+		}
+	}
+	if fires {
+		for _, vals := range inserted {
+			if _, err := x.fireRow(t, trigInsert, false, nil, nil, vals); err != nil {
+				return nil, "", err
+			}
+		}
+		if err := x.fireStatement(t, trigInsert, false, nil); err != nil {
+			return nil, "", err
 		}
 	}
 	x.planInsert(m, ins, t, alias, count)
@@ -859,6 +902,10 @@ func (x *exec) update(up *pg.UpdateStmt) (*relation, string, error) {
 	if !x.inTxn && !x.describe && len(t.ForeignKeys) > 0 {
 		return nil, "", errNeedsTxn
 	}
+	if err := x.needsTriggerBlock(t, trigUpdate); err != nil {
+		return nil, "", err
+	}
+	fires := !x.describe && t.hasTriggers(trigUpdate)
 	m := x.planMark()
 	var target *planNode // how the rows to update were found (EXPLAIN)
 	var sources []*scope
@@ -929,6 +976,11 @@ func (x *exec) update(up *pg.UpdateStmt) (*relation, string, error) {
 	var pairs [][]any // with FROM, the FROM row each written row was paired with
 	var count int64
 	done := map[string]bool{} // with FROM, a row is updated once
+	if fires {
+		if err := x.fireStatement(t, trigUpdate, true, setNames(up.TargetList)); err != nil {
+			return nil, "", err
+		}
+	}
 	for _, src := range sources {
 		ms := x.planMark()
 		tr := &translator{x: x, t: t, alias: alias, outer: src, fromRow: true}
@@ -943,7 +995,7 @@ func (x *exec) update(up *pg.UpdateStmt) (*relation, string, error) {
 		if err != nil {
 			return nil, "", err
 		}
-		if !okU || !okF {
+		if !okU || !okF || fires {
 			n, docs, err := x.updateByRows(t, alias, coll, up, src, done)
 			if err != nil {
 				return nil, "", err
@@ -981,6 +1033,11 @@ func (x *exec) update(up *pg.UpdateStmt) (*relation, string, error) {
 		count += n
 		written = append(written, docs...)
 		pairs = pairSource(pairs, src, len(docs))
+	}
+	if fires {
+		if err := x.fireStatement(t, trigUpdate, false, setNames(up.TargetList)); err != nil {
+			return nil, "", err
+		}
 	}
 	x.planModify(m, "Update", t, alias, target, int(count))
 	var rel *relation
@@ -1134,10 +1191,25 @@ func (x *exec) updateByRows(t *table, alias string, coll backendColl, up *pg.Upd
 	}
 	var n int64
 	var docs []bson.Raw
+	fires := t.hasTriggers(trigUpdate)
+	setCols := setNames(up.TargetList)
+	var olds [][]any // the rows' values before, for AFTER row triggers
 	for _, c := range changes {
 		doc := c.doc
 		id := doc.Lookup("_id")
 		key := string(id.Value) + string(rune(id.Type))
+		if fires {
+			vals, err := x.fireRow(t, trigUpdate, true, setCols, docValues(t, doc), docValues(t, applySet(doc, c.set, "")))
+			if err != nil {
+				return 0, nil, err
+			}
+			if vals == nil {
+				continue // a BEFORE trigger skipped the row
+			}
+			if c.set, err = x.rowSet(t, vals); err != nil {
+				return 0, nil, err
+			}
+		}
 		moved, newID, set, err := x.moveKey(t, coll, doc, c.set)
 		if err != nil {
 			return 0, nil, err
@@ -1150,6 +1222,7 @@ func (x *exec) updateByRows(t *table, alias string, coll backendColl, up *pg.Upd
 			done[string(newID.Value)+string(rune(newID.Type))] = true
 			n++
 			docs = append(docs, moved)
+			olds = append(olds, docValues(t, doc))
 			continue
 		}
 		after, err := coll.findOneAndUpdate(x.ctx, bson.D{{Key: "_id", Value: id}},
@@ -1167,6 +1240,14 @@ func (x *exec) updateByRows(t *table, alias string, coll backendColl, up *pg.Upd
 		done[key] = true
 		n++
 		docs = append(docs, after)
+		olds = append(olds, docValues(t, doc))
+	}
+	if fires {
+		for i, after := range docs {
+			if _, err := x.fireRow(t, trigUpdate, false, setCols, olds[i], docValues(t, after)); err != nil {
+				return 0, nil, err
+			}
+		}
 	}
 	return n, docs, nil
 }
@@ -1792,6 +1873,13 @@ func (x *exec) delete(del *pg.DeleteStmt) (*relation, string, error) {
 	if !x.inTxn && !x.describe && len(t.ReferencedBy) > 0 {
 		return nil, "", errNeedsTxn
 	}
+	if err := x.needsTriggerBlock(t, trigDelete); err != nil {
+		return nil, "", err
+	}
+	fires := !x.describe && t.hasTriggers(trigDelete)
+	if fires && len(del.UsingClause) > 0 {
+		return nil, "", unsupported("DELETE ... USING on a table with DELETE triggers")
+	}
 	if len(del.UsingClause) > 0 {
 		return x.deleteUsing(del, t, alias)
 	}
@@ -1839,7 +1927,7 @@ func (x *exec) delete(del *pg.DeleteStmt) (*relation, string, error) {
 				ids = append(ids, row[len(row)-1].(bson.Raw).Lookup("_id"))
 			}
 		}
-	} else if del.ReturningList == nil {
+	} else if del.ReturningList == nil && !fires {
 		n, err := coll.deleteMany(x.ctx, filter)
 		if err != nil {
 			return nil, "", err
@@ -1850,11 +1938,32 @@ func (x *exec) delete(del *pg.DeleteStmt) (*relation, string, error) {
 	} else if ids, err = x.matchingIDs(coll, filter); err != nil {
 		return nil, "", err
 	}
+	if fires {
+		if err := x.fireStatement(t, trigDelete, true, nil); err != nil {
+			return nil, "", err
+		}
+	}
 	var docs []bson.Raw
 	for _, id := range ids {
 		f := bson.D{{Key: "_id", Value: id}}
 		if ok {
 			f = mergeConds([]bson.D{f, filter})
+		}
+		if fires {
+			old, err := coll.findOne(x.ctx, f)
+			if isNoDocuments(err) || err == nil && old == nil {
+				continue
+			}
+			if err != nil {
+				return nil, "", err
+			}
+			vals, err := x.fireRow(t, trigDelete, true, nil, docValues(t, old), nil)
+			if err != nil {
+				return nil, "", err
+			}
+			if vals == nil {
+				continue // a BEFORE trigger kept the row
+			}
 		}
 		before, err := coll.findOneAndDelete(x.ctx, f)
 		if isNoDocuments(err) {
@@ -1864,6 +1973,16 @@ func (x *exec) delete(del *pg.DeleteStmt) (*relation, string, error) {
 			return nil, "", err
 		}
 		docs = append(docs, before)
+	}
+	if fires {
+		for _, d := range docs {
+			if _, err := x.fireRow(t, trigDelete, false, nil, docValues(t, d), nil); err != nil {
+				return nil, "", err
+			}
+		}
+		if err := x.fireStatement(t, trigDelete, false, nil); err != nil {
+			return nil, "", err
+		}
 	}
 	x.planWriteTarget(m, &target, t, alias, ok, filter, nil, deleteHow(ok, true), del.WhereClause, len(docs))
 	x.planModify(m, "Delete", t, alias, target, len(docs))

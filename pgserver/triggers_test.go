@@ -1,0 +1,145 @@
+package pgserver_test
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+)
+
+// triggerSteps: BEFORE and AFTER, row and statement triggers of INSERT, UPDATE [OF] and DELETE, with WHEN, that
+// change NEW, skip rows, refuse them and write to other tables; pg_trigger, pg_get_triggerdef and psql's \d;
+// compared with PostgreSQL 15 (TestCompare_PostgreSQL).
+var triggerSteps = []struct{ sql, want string }{
+	{"CREATE TABLE tritem (id int PRIMARY KEY, name text NOT NULL, qty int NOT NULL DEFAULT 0, version int NOT NULL DEFAULT 1)", ""},
+	{"CREATE TABLE traudit (id serial PRIMARY KEY, op text, item_id int, old_qty int, new_qty int, info text)", ""},
+	{"CREATE FUNCTION trtouch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN NEW.version := OLD.version + 1; NEW.name := upper(NEW.name); RETURN NEW; END $$", "CREATE FUNCTION"},
+	{"CREATE TRIGGER trtouch BEFORE UPDATE ON tritem FOR EACH ROW EXECUTE FUNCTION trtouch()", "CREATE TRIGGER"},
+	{`CREATE FUNCTION traudit() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF TG_OP = 'DELETE' THEN
+    INSERT INTO traudit (op, item_id, old_qty, info) VALUES (TG_OP, OLD.id, OLD.qty, TG_ARGV[0] || ' ' || TG_TABLE_NAME || ' ' || TG_WHEN || ' ' || TG_LEVEL);
+    RETURN OLD;
+  END IF;
+  INSERT INTO traudit (op, item_id, old_qty, new_qty, info) VALUES (TG_OP, NEW.id, CASE WHEN TG_OP = 'UPDATE' THEN OLD.qty END, NEW.qty, TG_ARGV[1] || ' ' || TG_NARGS);
+  RETURN NEW;
+END $$`, "CREATE FUNCTION"},
+	{"CREATE TRIGGER traudit AFTER INSERT OR UPDATE OR DELETE ON tritem FOR EACH ROW EXECUTE FUNCTION traudit('tag1', 'x')", "CREATE TRIGGER"},
+	{"CREATE FUNCTION trnoneg() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN IF NEW.qty < 0 THEN RAISE EXCEPTION 'negative qty for %', NEW.id USING ERRCODE = 'check_violation'; END IF; RETURN NEW; END $$", "CREATE FUNCTION"},
+	{"CREATE TRIGGER a_noneg BEFORE INSERT OR UPDATE OF qty ON tritem FOR EACH ROW EXECUTE FUNCTION trnoneg()", "CREATE TRIGGER"},
+	{"CREATE FUNCTION trskip() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN IF NEW.id = 0 THEN RETURN NULL; END IF; RETURN NEW; END $$", "CREATE FUNCTION"},
+	{"CREATE TRIGGER b_skip BEFORE INSERT ON tritem FOR EACH ROW EXECUTE FUNCTION trskip()", "CREATE TRIGGER"},
+	{"INSERT INTO tritem (id, name, qty) VALUES (1, 'apple', 5), (2, 'pear', 3), (0, 'zero', 1)", "INSERT 0 2"},
+	{"INSERT INTO tritem (id, name, qty) VALUES (3, 'fig', -1)", "ERROR 23514 negative qty for 3 CONTEXT: PL/pgSQL function trnoneg() line 1 at RAISE"},
+	{"UPDATE tritem SET qty = qty + 10 WHERE id = 1", "UPDATE 1"},
+	{"UPDATE tritem SET qty = qty - 100 WHERE id = 2", "ERROR 23514 negative qty for 2"},
+	{"UPDATE tritem SET name = 'Pear' WHERE id = 2 RETURNING id, name, version", "2|PEAR|2\nUPDATE 1"},
+	{"SELECT id, name, qty, version FROM tritem ORDER BY id", "1|APPLE|15|2\n2|PEAR|3|2\nSELECT 2"},
+	{"DELETE FROM tritem WHERE id = 1", "DELETE 1"},
+	{"SELECT op, item_id, old_qty, new_qty, info FROM traudit ORDER BY id",
+		"INSERT|1||5|x 2\nINSERT|2||3|x 2\nUPDATE|1|5|15|x 2\nUPDATE|2|3|3|x 2\nDELETE|1|15||tag1 tritem AFTER ROW\nSELECT 5"},
+	{"BEGIN", ""},
+	{"UPDATE tritem SET qty = 7 WHERE id = 2", "UPDATE 1"},
+	{"ROLLBACK", ""},
+	{"SELECT qty, version, (SELECT count(*) FROM traudit) FROM tritem WHERE id = 2", "3|2|5\nSELECT 1"},
+	{"CREATE TRIGGER traudit AFTER INSERT ON tritem FOR EACH ROW EXECUTE FUNCTION traudit()", `ERROR 42710 trigger "traudit" for relation "tritem" already exists`},
+	{"CREATE TRIGGER trbad AFTER INSERT ON tritem FOR EACH ROW EXECUTE FUNCTION nosuch()", "ERROR 42883 function nosuch() does not exist"},
+	{"SELECT trtouch()", "ERROR 0A000 trigger functions can only be called as triggers"},
+	{"CREATE FUNCTION trsql() RETURNS trigger LANGUAGE sql AS $$ SELECT NULL $$", "ERROR 42P13 SQL functions cannot return type trigger"},
+	{"CREATE FUNCTION trstmt() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN INSERT INTO traudit (op, info) VALUES (TG_OP, TG_LEVEL); RETURN NULL; END $$", "CREATE FUNCTION"},
+	{"CREATE TRIGGER trstmt AFTER DELETE ON tritem FOR EACH STATEMENT EXECUTE FUNCTION trstmt()", "CREATE TRIGGER"},
+	{"DELETE FROM tritem WHERE id > 100", "DELETE 0"},
+	{"SELECT op, info FROM traudit WHERE info = 'STATEMENT'", "DELETE|STATEMENT\nSELECT 1"},
+	{"CREATE FUNCTION trkeep() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NULL; END $$", "CREATE FUNCTION"},
+	{"CREATE TRIGGER trkeep BEFORE DELETE ON tritem FOR EACH ROW WHEN (OLD.qty > 2) EXECUTE FUNCTION trkeep()", "CREATE TRIGGER"},
+	{"INSERT INTO tritem (id, name, qty) VALUES (4, 'kiwi', 1)", "INSERT 0 1"},
+	{"DELETE FROM tritem", "DELETE 1"},
+	{"SELECT id, name FROM tritem ORDER BY id", "2|PEAR\nSELECT 1"},
+	{"SELECT tgname, tgtype, tgnargs, tgattr, pg_get_triggerdef(oid), tgfoid::regproc FROM pg_trigger WHERE tgrelid = 'tritem'::regclass ORDER BY 1",
+		"a_noneg|23|0|3|CREATE TRIGGER a_noneg BEFORE INSERT OR UPDATE OF qty ON public.tritem FOR EACH ROW EXECUTE FUNCTION trnoneg()|trnoneg\n" +
+			"b_skip|7|0||CREATE TRIGGER b_skip BEFORE INSERT ON public.tritem FOR EACH ROW EXECUTE FUNCTION trskip()|trskip\n" +
+			"traudit|29|2||CREATE TRIGGER traudit AFTER INSERT OR DELETE OR UPDATE ON public.tritem FOR EACH ROW EXECUTE FUNCTION traudit('tag1', 'x')|traudit\n" +
+			"trkeep|11|0||CREATE TRIGGER trkeep BEFORE DELETE ON public.tritem FOR EACH ROW WHEN ((old.qty > 2)) EXECUTE FUNCTION trkeep()|trkeep\n" +
+			"trstmt|8|0||CREATE TRIGGER trstmt AFTER DELETE ON public.tritem FOR EACH STATEMENT EXECUTE FUNCTION trstmt()|trstmt\n" +
+			"trtouch|19|0||CREATE TRIGGER trtouch BEFORE UPDATE ON public.tritem FOR EACH ROW EXECUTE FUNCTION trtouch()|trtouch\nSELECT 6"},
+	{"SELECT relhastriggers FROM pg_class WHERE relname = 'tritem'", "t\nSELECT 1"},
+	{"DROP TRIGGER trkeep ON tritem", "DROP TRIGGER"},
+	{"DROP TRIGGER trkeep ON tritem", `ERROR 42704 trigger "trkeep" for table "tritem" does not exist`},
+	{"DROP TRIGGER IF EXISTS trkeep ON tritem", "DROP TRIGGER"},
+	{"DELETE FROM tritem", "DELETE 1"},
+	{"DROP TABLE tritem, traudit", ""},
+	{"DROP FUNCTION trtouch, traudit, trnoneg, trskip, trstmt, trkeep", ""},
+}
+
+// TestTrigger_VersionBumpConcurrent: a BEFORE UPDATE trigger that bumps a row's version, under 16 clients that
+// each read the row, then update it with the version they read in the WHERE clause (optimistic locking), retried
+// on 40001. Every successful update bumped the version once: the final version is 1 + the successes, and the
+// counter equals them.
+func TestTrigger_VersionBumpConcurrent(t *testing.T) {
+	url, _ := startServer(t)
+	ctx := context.Background()
+	setup := connect(t, url)
+	for _, s := range []string{
+		"CREATE TABLE trdoc (id int PRIMARY KEY, n int NOT NULL, version int NOT NULL)",
+		"INSERT INTO trdoc VALUES (1, 0, 1)",
+		"CREATE FUNCTION trbump() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN NEW.version := OLD.version + 1; RETURN NEW; END $$",
+		"CREATE TRIGGER trbump BEFORE UPDATE ON trdoc FOR EACH ROW EXECUTE FUNCTION trbump()",
+	} {
+		if _, err := setup.Exec(ctx, s); err != nil {
+			t.Fatal(err)
+		}
+	}
+	const clients, tries = 16, 20
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	wins := 0
+	errs := make(chan error, clients)
+	for i := 0; i < clients; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c, err := pgx.Connect(ctx, url)
+			if err != nil {
+				errs <- err
+				return
+			}
+			defer c.Close(ctx)
+			for k := 0; k < tries; k++ {
+				var n, v int
+				if err := c.QueryRow(ctx, "SELECT n, version FROM trdoc WHERE id = 1").Scan(&n, &v); err != nil {
+					errs <- err
+					return
+				}
+				tag, err := c.Exec(ctx, "UPDATE trdoc SET n = $1 WHERE id = 1 AND version = $2", n+1, v)
+				var pe *pgconn.PgError
+				if errors.As(err, &pe) && pe.Code == "40001" {
+					continue
+				}
+				if err != nil {
+					errs <- err
+					return
+				}
+				if tag.RowsAffected() == 1 {
+					mu.Lock()
+					wins++
+					mu.Unlock()
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	var n, v int
+	if err := setup.QueryRow(ctx, "SELECT n, version FROM trdoc WHERE id = 1").Scan(&n, &v); err != nil {
+		t.Fatal(err)
+	}
+	if wins == 0 || n != wins || v != wins+1 {
+		t.Fatalf("n %d, version %d after %d successful updates; want n = successes and version = successes + 1", n, v, wins)
+	}
+}

@@ -1,0 +1,501 @@
+package sql
+
+// Triggers: CREATE TRIGGER ... {BEFORE | AFTER} {INSERT | UPDATE [OF cols] | DELETE} [OR ...] ON table [FOR EACH
+// {ROW | STATEMENT}] [WHEN (condition)] EXECUTE FUNCTION f(args), with f a PL/pgSQL function returning trigger.
+// A table's triggers are kept in its catalog entry. An INSERT, UPDATE or DELETE of SQL on a table with triggers
+// runs in a transaction block (its own, outside one) and row by row: BEFORE row triggers see each row as NEW and
+// OLD and may change NEW or skip the row (RETURN NULL); AFTER row triggers run once the statement's rows are
+// written, as PostgreSQL runs them at the statement's end; statement triggers run before and after it.
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	pg "github.com/pganalyze/pg_query_go/v6"
+	"go.mongodb.org/mongo-driver/v2/bson"
+)
+
+// OIDTrigger is the pseudo-type a trigger function returns.
+const OIDTrigger uint32 = 2279
+
+// The events of a trigger, PostgreSQL's TRIGGER_TYPE bits.
+const (
+	trigInsert   = 4
+	trigDelete   = 8
+	trigUpdate   = 16
+	trigTruncate = 32
+)
+
+// trigger is one CREATE TRIGGER of a table.
+type trigger struct {
+	Name    string   `bson:"name"`
+	OID     uint32   `bson:"oid"`
+	Func    string   `bson:"func"`
+	Args    []string `bson:"args,omitempty"`
+	Before  bool     `bson:"before,omitempty"`
+	Row     bool     `bson:"row,omitempty"`
+	Events  int      `bson:"events"`
+	Columns []string `bson:"columns,omitempty"` // UPDATE OF
+	When    string   `bson:"when,omitempty"`    // the WHEN condition, as PostgreSQL's deparser writes it
+}
+
+// plTrigger is what a trigger function sees of its call: NEW, OLD and the TG_ variables.
+type plTrigger struct {
+	tg       *trigger
+	table    string
+	op       string
+	new, old *plRecord
+	// names and oids are the table's columns: the fields of NEW and OLD when they are NULL.
+	names []string
+	oids  []uint32
+}
+
+// newPLTrigger is a trigger's call on t for a row whose values are old and new (nil for none).
+func newPLTrigger(t *table, tg *trigger, op string, old, new []any) *plTrigger {
+	pt := &plTrigger{tg: tg, table: t.Name, op: op, new: triggerRecord(t, new), old: triggerRecord(t, old)}
+	for _, c := range t.Columns {
+		pt.names, pt.oids = append(pt.names, c.Name), append(pt.oids, c.Type)
+	}
+	return pt
+}
+
+// triggersOf are t's triggers of event at a timing and level, in name order, as PostgreSQL fires them. For an
+// UPDATE, set names the columns it assigns: a trigger of UPDATE OF other columns is left out.
+func (t *table) triggersOf(event int, before, row bool, set []string) []trigger {
+	var out []trigger
+	for _, tg := range t.Triggers {
+		if tg.Events&event == 0 || tg.Before != before || tg.Row != row {
+			continue
+		}
+		if event == trigUpdate && len(tg.Columns) > 0 && !slices.ContainsFunc(tg.Columns, func(c string) bool { return slices.Contains(set, c) }) {
+			continue
+		}
+		out = append(out, tg)
+	}
+	slices.SortFunc(out, func(a, b trigger) int { return strings.Compare(a.Name, b.Name) })
+	return out
+}
+
+// hasTriggers reports whether t has triggers of event.
+func (t *table) hasTriggers(event int) bool {
+	return slices.ContainsFunc(t.Triggers, func(tg trigger) bool { return tg.Events&event != 0 })
+}
+
+// createTrigger runs CREATE [OR REPLACE] TRIGGER.
+func (x *exec) createTrigger(cs *pg.CreateTrigStmt) (*Result, error) {
+	switch {
+	case cs.Isconstraint:
+		return nil, unsupported("CREATE CONSTRAINT TRIGGER")
+	case cs.Timing&64 != 0:
+		return nil, unsupported("INSTEAD OF triggers")
+	case cs.Events&trigTruncate != 0:
+		return nil, unsupported("TRUNCATE triggers")
+	case len(cs.TransitionRels) > 0:
+		return nil, unsupported("a trigger's REFERENCING transition tables")
+	}
+	t, err := x.lookupTable(cs.Relation.Relname, cs.Relation.Location)
+	if err != nil {
+		return nil, err
+	}
+	if t.View != "" || t.MatView != "" {
+		return nil, &Error{Code: CodeWrongObjectType, Message: fmt.Sprintf("\"%s\" is a view", t.Name),
+			Detail: "Views cannot have row-level BEFORE or AFTER triggers."}
+	}
+	if !t.declared {
+		return nil, unsupported("triggers on a collection without declared columns")
+	}
+	tg := trigger{Name: cs.Trigname, Before: cs.Timing&2 != 0, Row: cs.Row, Events: int(cs.Events)}
+	tg.Func = cs.Funcname[len(cs.Funcname)-1].GetString_().GetSval()
+	for _, a := range cs.Args {
+		tg.Args = append(tg.Args, a.GetString_().GetSval())
+	}
+	for _, c := range cs.Columns {
+		name := c.GetString_().GetSval()
+		if t.column(name) == nil {
+			return nil, errorf(CodeUndefinedColumn, "column \"%s\" of relation \"%s\" does not exist", name, t.Name)
+		}
+		tg.Columns = append(tg.Columns, name)
+	}
+	if cs.WhenClause != nil {
+		if !tg.Row {
+			return nil, errorf(CodeFeatureNotSupported, "statement trigger's WHEN condition cannot reference column values")
+		}
+		text, err := deparseExpr(cs.WhenClause)
+		if err != nil {
+			return nil, err
+		}
+		tg.When = text
+	}
+	fn, err := x.triggerFunction(tg.Func)
+	if err != nil {
+		return nil, err
+	}
+	if fn == nil {
+		return nil, errorf(CodeUndefinedFunction, "function %s() does not exist", tg.Func)
+	}
+	if x.describe {
+		return &Result{Tag: "CREATE TRIGGER"}, nil
+	}
+	nt, err := x.readTable(t.Name, 0)
+	if err != nil {
+		return nil, err
+	}
+	nt.Triggers = slices.Clone(nt.Triggers)
+	if i := slices.IndexFunc(nt.Triggers, func(o trigger) bool { return o.Name == tg.Name }); i >= 0 {
+		if !cs.Replace {
+			return nil, errorf(CodeDuplicateObject, "trigger \"%s\" for relation \"%s\" already exists", tg.Name, t.Name)
+		}
+		tg.OID = nt.Triggers[i].OID
+		nt.Triggers[i] = tg
+	} else {
+		tg.OID = enumOID(func(oid uint32) bool { return enumOf(oid) != nil || domainName(oid) != "" })
+		nt.Triggers = append(nt.Triggers, tg)
+	}
+	if err := x.saveTable(nt); err != nil {
+		return nil, err
+	}
+	return &Result{Tag: "CREATE TRIGGER"}, nil
+}
+
+// triggerFunction is the function a trigger calls, by name: one without parameters; nil for none. One that does
+// not return trigger is 42P17.
+func (x *exec) triggerFunction(name string) (*userFunc, error) {
+	fns, err := x.userFunctions()
+	if err != nil {
+		return nil, err
+	}
+	for _, fn := range fns[name] {
+		if len(fn.ArgTypes) == 0 {
+			if fn.Returns != OIDTrigger {
+				return nil, errorf("42P17", "function %s must return type trigger", name)
+			}
+			return fn, nil
+		}
+	}
+	return nil, nil
+}
+
+// dropTriggers runs DROP TRIGGER [IF EXISTS] name ON table.
+func (x *exec) dropTriggers(ds *pg.DropStmt) (*Result, error) {
+	for _, o := range ds.Objects {
+		items := o.GetList().GetItems()
+		if len(items) < 2 {
+			continue
+		}
+		table, name := items[len(items)-2].GetString_().GetSval(), items[len(items)-1].GetString_().GetSval()
+		t, err := x.lookupTable(table, 0)
+		if err != nil {
+			return nil, err
+		}
+		if !slices.ContainsFunc(t.Triggers, func(tg trigger) bool { return tg.Name == name }) {
+			if ds.MissingOk {
+				x.warn(&Error{Code: "00000", Severity: "NOTICE", Message: fmt.Sprintf("trigger \"%s\" for relation \"%s\" does not exist, skipping", name, table)})
+				continue
+			}
+			return nil, errorf(CodeUndefinedObject, "trigger \"%s\" for table \"%s\" does not exist", name, table)
+		}
+		if x.describe {
+			continue
+		}
+		nt, err := x.readTable(t.Name, 0)
+		if err != nil {
+			return nil, err
+		}
+		nt.Triggers = slices.DeleteFunc(slices.Clone(nt.Triggers), func(tg trigger) bool { return tg.Name == name })
+		if err := x.saveTable(nt); err != nil {
+			return nil, err
+		}
+	}
+	return &Result{Tag: "DROP TRIGGER"}, nil
+}
+
+// needsTriggerBlock is errNeedsBlock for a write to t that fires triggers of event outside a transaction block.
+func (x *exec) needsTriggerBlock(t *table, event int) error {
+	if x.describe || !t.hasTriggers(event) || x.s.txn != nil {
+		return nil
+	}
+	return errNeedsBlock
+}
+
+// triggerRecord is a row of t as a trigger's NEW or OLD.
+func triggerRecord(t *table, vals []any) *plRecord {
+	if vals == nil {
+		return nil
+	}
+	r := &plRecord{vals: slices.Clone(vals)}
+	for _, c := range t.Columns {
+		r.names, r.oids = append(r.names, c.Name), append(r.oids, c.Type)
+	}
+	return r
+}
+
+// docValues are a stored row's values, in t's column order.
+func docValues(t *table, doc bson.Raw) []any {
+	return rowOf(tableCols(t, t.Name), doc)[:len(t.Columns)]
+}
+
+// fireStatement runs t's statement triggers of event at a timing.
+func (x *exec) fireStatement(t *table, event int, before bool, set []string) error {
+	for _, tg := range t.triggersOf(event, before, false, set) {
+		if _, err := x.callTrigger(t, &tg, event, nil, nil); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// fireRow runs t's row triggers of event at a timing for one row, old and new its values (nil for none). A
+// BEFORE trigger's returned row becomes the row the next one sees and the one written; nil means a trigger
+// skipped the row.
+func (x *exec) fireRow(t *table, event int, before bool, set []string, old, new []any) ([]any, error) {
+	for _, tg := range t.triggersOf(event, before, true, set) {
+		if tg.When != "" {
+			ok, err := x.triggerWhen(t, &tg, old, new)
+			if err != nil {
+				return nil, err
+			}
+			if !ok {
+				continue
+			}
+		}
+		rec, err := x.callTrigger(t, &tg, event, old, new)
+		if err != nil {
+			return nil, err
+		}
+		if !before {
+			continue
+		}
+		if rec == nil {
+			return nil, nil
+		}
+		next := make([]any, len(t.Columns))
+		for i, c := range t.Columns {
+			if j := slices.Index(rec.names, c.Name); j >= 0 {
+				v := rec.vals[j]
+				if v != nil {
+					if v, err = coerce(v, c.Type); err != nil {
+						return nil, err
+					}
+				}
+				next[i] = v
+			}
+		}
+		if event == trigDelete {
+			next = old
+		}
+		new = next
+	}
+	if event == trigDelete {
+		return old, nil
+	}
+	return new, nil
+}
+
+// callTrigger calls a trigger's function: the row it returns (nil for NULL).
+func (x *exec) callTrigger(t *table, tg *trigger, event int, old, new []any) (*plRecord, error) {
+	if x.s.txn == nil {
+		return nil, errNeedsBlock
+	}
+	fn, err := x.triggerFunction(tg.Func)
+	if err != nil {
+		return nil, err
+	}
+	if fn == nil {
+		return nil, errorf(CodeUndefinedFunction, "function %s() does not exist", tg.Func)
+	}
+	if fn.Language != "plpgsql" {
+		return nil, errorf(CodeFeatureNotSupported, "trigger function %s is not written in PL/pgSQL", fn.Name)
+	}
+	f, err := plParse(plSource(fn, fn.Body))
+	if err != nil {
+		return nil, err
+	}
+	op := map[int]string{trigInsert: "INSERT", trigUpdate: "UPDATE", trigDelete: "DELETE"}[event]
+	p := &plRun{x: x, f: f, fn: fn, trig: newPLTrigger(t, tg, op, old, new)}
+	if err := p.start(nil); err != nil {
+		return nil, err
+	}
+	flow, _, err := p.block(f.action)
+	if err != nil {
+		return nil, err
+	}
+	if flow != plReturn {
+		return nil, &Error{Code: "2F005", Message: "control reached end of trigger procedure without RETURN",
+			Where: "PL/pgSQL function " + fn.functionID()}
+	}
+	switch r := p.ret.(type) {
+	case nil:
+		return nil, nil
+	case record:
+		return &plRecord{names: r.names, oids: r.oids, vals: r.vals}, nil
+	}
+	return nil, errorf(CodeDatatypeMismatch, "returned row structure does not match the structure of the triggering table")
+}
+
+// triggerWhen evaluates a row trigger's WHEN condition over OLD and NEW.
+func (x *exec) triggerWhen(t *table, tg *trigger, old, new []any) (bool, error) {
+	f := &plFunc{found: -1, datums: []*plDatum{{kind: "rec", name: "new"}, {kind: "rec", name: "old"}}}
+	p := &plRun{x: x, f: f, trig: newPLTrigger(t, tg, "", old, new)}
+	if err := p.start(nil); err != nil {
+		return false, err
+	}
+	return p.cond(&plExpr{query: tg.When, mode: 2})
+}
+
+// rowSet is the $set that writes a row's values (in t's column order) to its document.
+func (x *exec) rowSet(t *table, vals []any) (bson.D, error) {
+	set := bson.D{}
+	for i, c := range t.Columns {
+		if c.NotNull && vals[i] == nil {
+			return nil, notNull(t.Name, c.Name)
+		}
+		sv, err := toStored(vals[i], c.Type, c.TypMod)
+		if err != nil {
+			return nil, err
+		}
+		if c.Domain != "" {
+			if err := x.checkDomainColumn(&t.Columns[i], sv); err != nil {
+				return nil, err
+			}
+		}
+		f := t.field(c.Name)
+		if f == "_id" || strings.HasPrefix(f, "_id.") {
+			continue // the key; a trigger that changes it is refused where the row is written
+		}
+		set = append(set, bson.E{Key: f, Value: sv})
+	}
+	return set, nil
+}
+
+// setNames are the columns an UPDATE's SET list assigns.
+func setNames(targets []*pg.Node) []string {
+	var out []string
+	for _, tg := range targets {
+		out = append(out, tg.GetResTarget().GetName())
+	}
+	return out
+}
+
+// triggerRows are pg_trigger's rows: the triggers of the database's tables, in the columns' order of the
+// pg_trigger case of catalogRelation.
+func (x *exec) triggerRows() ([][]any, error) {
+	tables, oids, err := x.declaredTables()
+	if err != nil {
+		return nil, err
+	}
+	fns, err := x.userFunctions()
+	if err != nil {
+		return nil, err
+	}
+	var rows [][]any
+	for _, t := range tables {
+		for _, tg := range t.Triggers {
+			var foid any
+			for _, fn := range fns[tg.Func] {
+				if len(fn.ArgTypes) == 0 {
+					foid = int64(fn.OID)
+				}
+			}
+			attrs := []any{}
+			for _, c := range tg.Columns {
+				if i := slices.IndexFunc(t.Columns, func(tc column) bool { return tc.Name == c }); i >= 0 {
+					attrs = append(attrs, int64(i+1))
+				}
+			}
+			var args []byte
+			for _, a := range tg.Args {
+				args = append(append(args, a...), 0)
+			}
+			var qual any
+			if tg.When != "" {
+				qual = tg.When
+			}
+			rows = append(rows, []any{int64(tg.OID), oids[t.Name], int64(0), foid, int64(0), int64(0), int64(0),
+				tg.Name, int64(tg.tgtype()), "O", false, false, false, int64(len(tg.Args)), attrs, args,
+				qual, nil, nil})
+		}
+	}
+	return rows, nil
+}
+
+// tgtype is pg_trigger.tgtype: 1 for a row trigger, 2 for BEFORE, and the events' bits.
+func (tg *trigger) tgtype() int {
+	n := tg.Events
+	if tg.Row {
+		n |= 1
+	}
+	if tg.Before {
+		n |= 2
+	}
+	return n
+}
+
+// triggerDef is pg_get_triggerdef: the CREATE TRIGGER statement of the trigger with oid, its table qualified
+// unless pretty.
+func (x *exec) triggerDef(oidArg0 any, pretty bool) (any, error) {
+	oid, ok := oidArg(oidArg0)
+	if !ok {
+		return nil, nil
+	}
+	tables, _, err := x.declaredTables()
+	if err != nil {
+		return nil, err
+	}
+	for _, t := range tables {
+		for _, tg := range t.Triggers {
+			if int64(tg.OID) != oid {
+				continue
+			}
+			var b strings.Builder
+			b.WriteString("CREATE TRIGGER " + quoteIdent(tg.Name))
+			if tg.Before {
+				b.WriteString(" BEFORE")
+			} else {
+				b.WriteString(" AFTER")
+			}
+			var events []string
+			for _, e := range []struct {
+				bit  int
+				name string
+			}{{trigInsert, "INSERT"}, {trigDelete, "DELETE"}, {trigUpdate, "UPDATE"}} {
+				if tg.Events&e.bit == 0 {
+					continue
+				}
+				if e.bit == trigUpdate && len(tg.Columns) > 0 {
+					cols := make([]string, len(tg.Columns))
+					for i, c := range tg.Columns {
+						cols[i] = quoteIdent(c)
+					}
+					events = append(events, "UPDATE OF "+strings.Join(cols, ", "))
+					continue
+				}
+				events = append(events, e.name)
+			}
+			b.WriteString(" " + strings.Join(events, " OR ") + " ON ")
+			if !pretty || !x.publicOnPath() {
+				b.WriteString("public.")
+			}
+			b.WriteString(quoteIdent(t.Name))
+			if tg.Row {
+				b.WriteString(" FOR EACH ROW")
+			} else {
+				b.WriteString(" FOR EACH STATEMENT")
+			}
+			if tg.When != "" {
+				b.WriteString(" WHEN ((" + tg.When + "))")
+			}
+			args := make([]string, len(tg.Args))
+			for i, a := range tg.Args {
+				args[i] = quoteLiteral(a)
+			}
+			fn := quoteIdent(tg.Func)
+			if !x.publicOnPath() {
+				fn = "public." + fn // as pg_dump's script, with an empty search_path, must name it
+			}
+			b.WriteString(" EXECUTE FUNCTION " + fn + "(" + strings.Join(args, ", ") + ")")
+			return b.String(), nil
+		}
+	}
+	return nil, nil
+}
