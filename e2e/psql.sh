@@ -131,7 +131,8 @@ echo "== sequelize"
 PG_URL="postgres://concord@127.0.0.1:$pport/seq" node "$here/node/sequelize.js"
 
 # pg_dump of a database and its restore with psql, into a fresh Concord and (when PostgreSQL's server is
-# installed) into PostgreSQL 15: the same rows, sequences, constraints and comments come back.
+# installed) into PostgreSQL 15: the same rows, sequences, constraints, comments, functions (SQL and PL/pgSQL)
+# and triggers come back.
 echo "== pg_dump round trip"
 psql_run -d dumpsrc -q >/dev/null <<'SQL'
 CREATE TYPE mood AS ENUM ('sad', 'ok', 'happy');
@@ -155,6 +156,11 @@ CREATE TABLE scores (id int PRIMARY KEY, s positive NOT NULL);
 INSERT INTO scores VALUES (1, 5), (2, 7);
 CREATE FUNCTION owner_count(min_balance numeric DEFAULT 0) RETURNS bigint LANGUAGE sql STABLE
   AS $$ SELECT count(*) FROM owners WHERE balance >= min_balance $$;
+CREATE FUNCTION richest() RETURNS text LANGUAGE plpgsql
+  AS $$ DECLARE n text; BEGIN SELECT name INTO n FROM owners ORDER BY balance DESC LIMIT 1; RETURN n; END $$;
+CREATE FUNCTION scores_cap() RETURNS trigger LANGUAGE plpgsql
+  AS $$ BEGIN IF NEW.s > 100 THEN RAISE EXCEPTION 'score % too high', NEW.s; END IF; RETURN NEW; END $$;
+CREATE TRIGGER scores_cap BEFORE INSERT OR UPDATE OF s ON scores FOR EACH ROW EXECUTE FUNCTION scores_cap();
 SQL
 # The dump sets each object OWNER TO concord, which a restore by concord accepts (Concord's objects have no owner;
 # OWNER TO the current user changes nothing). PostgreSQL has no role concord: its restore reads a --no-owner dump.
@@ -169,7 +175,8 @@ dump_query="SELECT * FROM owners ORDER BY id; SELECT * FROM pets ORDER BY id; SE
 SELECT * FROM heavy ORDER BY id; SELECT last_value, is_called FROM owners_id_seq; SELECT last_value, is_called FROM pets_id_seq;
 SELECT last_value, is_called FROM tickets; SELECT conname, convalidated FROM pg_constraint WHERE contype = 'c' AND conrelid IN ('owners'::regclass, 'pairs'::regclass) ORDER BY 1;
 SELECT obj_description('owners'::regclass, 'pg_class'), col_description('owners'::regclass, 2);
-SELECT * FROM scores ORDER BY id; SELECT owner_count(), owner_count(100);"
+SELECT * FROM scores ORDER BY id; SELECT owner_count(), owner_count(100); SELECT richest();
+SELECT tgname, pg_get_triggerdef(oid) FROM pg_trigger WHERE NOT tgisinternal ORDER BY 1;"
 want_rows="$(psql_run -d dumpsrc -A -t -c "$dump_query")"
 expect "the dumped rows" "1|alice|150.00|happy|2020-01-01
 2|bob|20.00|sad|2020-01-01

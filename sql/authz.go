@@ -152,6 +152,8 @@ func accesses(n *pg.Node) []Access {
 			target(v.Relation, PrivCreate)
 		case *pg.CreateFunctionStmt, *pg.CreateDomainStmt, *pg.AlterDomainStmt, *pg.CreateEnumStmt, *pg.AlterEnumStmt:
 			add(Access{Privilege: PrivCreate}) // objects of the database's own: its createCollection
+		case *pg.CreateTrigStmt:
+			target(v.Relation, PrivCreate) // a change to the table's behavior, as ALTER TABLE is
 		case *pg.ViewStmt:
 			target(v.View, PrivCreate)
 		case *pg.AlterTableStmt:
@@ -168,6 +170,10 @@ func accesses(n *pg.Node) []Access {
 				}
 				if v.RemoveType == pg.ObjectType_OBJECT_INDEX {
 					add(Access{Privilege: PrivDropIndex})
+				} else if v.RemoveType == pg.ObjectType_OBJECT_TRIGGER {
+					if l := o.GetList(); l != nil && len(l.Items) > 1 {
+						add(Access{Table: l.Items[len(l.Items)-2].GetString_().GetSval(), Privilege: PrivCreate}) // DROP TRIGGER t ON table
+					}
 				} else {
 					add(Access{Table: name, Privilege: PrivDrop})
 				}

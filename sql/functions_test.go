@@ -105,3 +105,35 @@ func TestFunction_ReplacedSeenByOtherSessions(t *testing.T) {
 		s.Close()
 	}
 }
+
+// TestPLpgSQL_CallerPrivileges: a DO block's, a PL/pgSQL function's and a trigger's statements run with the
+// privileges of the session that runs them: a write to a table the caller may not write is 42501, even when a
+// trigger makes it, and making or dropping a trigger takes the table's createCollection (as ALTER TABLE does).
+func TestPLpgSQL_CallerPrivileges(t *testing.T) {
+	s := openSession(t)
+	for _, q := range []string{
+		"CREATE TABLE pl_open (id int PRIMARY KEY, v int)", "CREATE TABLE pl_log (id int PRIMARY KEY, v int)",
+		"CREATE FUNCTION pl_write_log(k int) RETURNS int LANGUAGE plpgsql AS $$ BEGIN INSERT INTO pl_log VALUES (k, k); RETURN k; END $$",
+		"CREATE FUNCTION pl_logger() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN INSERT INTO pl_log VALUES (NEW.id, NEW.v); RETURN NEW; END $$",
+		"CREATE TRIGGER pl_logger AFTER INSERT ON pl_open FOR EACH ROW EXECUTE FUNCTION pl_logger()",
+	} {
+		if got := run(t, s, q); strings.HasPrefix(got, "ERROR") {
+			t.Fatalf("%s: %s", q, got)
+		}
+	}
+	s.SetAuthorizer(func(db string, a sql.Access) bool {
+		return a.Table == "pl_open" && (a.Privilege == sql.PrivSelect || a.Privilege == sql.PrivInsert)
+	})
+	for _, c := range []struct{ q, want string }{
+		{"DO $$ BEGIN INSERT INTO pl_log VALUES (1, 1); END $$", "ERROR 42501: permission denied for table pl_log"},
+		{"SELECT pl_write_log(2)", "ERROR 42501: permission denied for table pl_log"},
+		{"INSERT INTO pl_open VALUES (3, 3)", "ERROR 42501: permission denied for table pl_log"},
+		{"DROP TRIGGER pl_logger ON pl_open", "ERROR 42501: permission denied for table pl_open"},
+		{"CREATE TRIGGER pl_t2 AFTER INSERT ON pl_open FOR EACH ROW EXECUTE FUNCTION pl_logger()", "ERROR 42501: permission denied for table pl_open"},
+		{"SELECT count(*) FROM pl_open", "count\n0\nSELECT 1\n"},
+	} {
+		if got := run(t, s, c.q); !strings.HasPrefix(got, c.want) {
+			t.Errorf("%s: %q, want %q", c.q, got, c.want)
+		}
+	}
+}
