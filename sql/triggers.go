@@ -14,6 +14,7 @@ import (
 
 	pg "github.com/pganalyze/pg_query_go/v6"
 	"go.mongodb.org/mongo-driver/v2/bson"
+	"google.golang.org/protobuf/reflect/protoreflect"
 )
 
 // OIDTrigger is the pseudo-type a trigger function returns.
@@ -87,8 +88,6 @@ func (x *exec) createTrigger(cs *pg.CreateTrigStmt) (*Result, error) {
 	switch {
 	case cs.Isconstraint:
 		return nil, unsupported("CREATE CONSTRAINT TRIGGER")
-	case cs.Timing&64 != 0:
-		return nil, unsupported("INSTEAD OF triggers")
 	case cs.Events&trigTruncate != 0:
 		return nil, unsupported("TRUNCATE triggers")
 	case len(cs.TransitionRels) > 0:
@@ -97,6 +96,13 @@ func (x *exec) createTrigger(cs *pg.CreateTrigStmt) (*Result, error) {
 	t, err := x.lookupTable(cs.Relation.Relname, cs.Relation.Location)
 	if err != nil {
 		return nil, err
+	}
+	if cs.Timing&64 != 0 {
+		if t.View == "" {
+			return nil, &Error{Code: CodeWrongObjectType, Message: fmt.Sprintf("\"%s\" is a table", t.Name),
+				Detail: "Tables cannot have INSTEAD OF triggers."}
+		}
+		return nil, unsupported("INSTEAD OF triggers")
 	}
 	if t.View != "" || t.MatView != "" {
 		return nil, &Error{Code: CodeWrongObjectType, Message: fmt.Sprintf("\"%s\" is a view", t.Name),
@@ -118,8 +124,25 @@ func (x *exec) createTrigger(cs *pg.CreateTrigStmt) (*Result, error) {
 		tg.Columns = append(tg.Columns, name)
 	}
 	if cs.WhenClause != nil {
-		if !tg.Row {
-			return nil, errorf(CodeFeatureNotSupported, "statement trigger's WHEN condition cannot reference column values")
+		var refErr error
+		walk(cs.WhenClause.ProtoReflect(), func(m protoreflect.Message) bool {
+			cr, ok := m.Interface().(*pg.ColumnRef)
+			if !ok || len(cr.Fields) < 2 {
+				return false
+			}
+			at := int(cr.Location) + 1
+			switch rec := cr.Fields[0].GetString_().GetSval(); {
+			case !tg.Row && (rec == "new" || rec == "old"):
+				refErr = &Error{Code: "42P17", Message: "statement trigger's WHEN condition cannot reference column values", Position: at}
+			case rec == "new" && tg.Events&trigDelete != 0:
+				refErr = &Error{Code: "42P17", Message: "DELETE trigger's WHEN condition cannot reference NEW values", Position: at}
+			case rec == "old" && tg.Events&trigInsert != 0:
+				refErr = &Error{Code: "42P17", Message: "INSERT trigger's WHEN condition cannot reference OLD values", Position: at}
+			}
+			return refErr != nil
+		})
+		if refErr != nil {
+			return nil, refErr
 		}
 		text, err := deparseExpr(cs.WhenClause)
 		if err != nil {
@@ -238,6 +261,15 @@ func docValues(t *table, doc bson.Raw) []any {
 // fireStatement runs t's statement triggers of event at a timing.
 func (x *exec) fireStatement(t *table, event int, before bool, set []string) error {
 	for _, tg := range t.triggersOf(event, before, false, set) {
+		if tg.When != "" {
+			ok, err := x.triggerWhen(t, &tg, nil, nil)
+			if err != nil {
+				return err
+			}
+			if !ok {
+				continue
+			}
+		}
 		if _, err := x.callTrigger(t, &tg, event, nil, nil); err != nil {
 			return err
 		}
