@@ -229,3 +229,46 @@ var plDriverSteps = []struct{ sql, want string }{
 	{"DROP FUNCTION pldrvsum", ""},
 	{"DROP TABLE pldrv", ""},
 }
+
+// TestPLpgSQL_Batch: a pipelined batch (one Sync for several statements, run as one implicit transaction) that
+// calls a PL/pgSQL function and runs a DO block: both run in the batch's transaction, and a later failure in
+// the batch rolls back what they wrote.
+func TestPLpgSQL_Batch(t *testing.T) {
+	url, _ := startServer(t)
+	ctx := context.Background()
+	c := connect(t, url)
+	for _, s := range []string{"CREATE TABLE plb (id int PRIMARY KEY)",
+		"CREATE FUNCTION plbadd(k int) RETURNS int LANGUAGE plpgsql AS $$ BEGIN INSERT INTO plb VALUES (k); RETURN k; END $$"} {
+		if _, err := c.Exec(ctx, s); err != nil {
+			t.Fatal(err)
+		}
+	}
+	b := &pgx.Batch{}
+	b.Queue("SELECT plbadd(1)")
+	b.Queue("DO $$ BEGIN INSERT INTO plb VALUES (2); END $$")
+	if err := c.SendBatch(ctx, b).Close(); err != nil {
+		t.Fatal(err)
+	}
+	b = &pgx.Batch{}
+	b.Queue("SELECT plbadd(3)")
+	b.Queue("DO $$ BEGIN INSERT INTO plb VALUES (4); END $$")
+	b.Queue("SELECT plbadd(1)") // a duplicate key: the batch's transaction rolls back
+	if err := c.SendBatch(ctx, b).Close(); err == nil {
+		t.Fatal("the batch with a duplicate key succeeded")
+	}
+	var ids []int32
+	rows, err := c.Query(ctx, "SELECT id FROM plb ORDER BY id")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var id int32
+		if err := rows.Scan(&id); err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, id)
+	}
+	if fmt.Sprint(ids) != "[1 2]" {
+		t.Fatalf("rows %v, want [1 2]", ids)
+	}
+}
