@@ -183,14 +183,15 @@ func (r *roles) allowed(db string, a sql.Access) bool {
 // privilegeActions maps what a statement does to the MongoDB action that
 // grants it.
 var privilegeActions = map[sql.Privilege]auth.Action{
-	sql.PrivSelect:      auth.ActionFind,
-	sql.PrivInsert:      auth.ActionInsert,
-	sql.PrivUpdate:      auth.ActionUpdate,
-	sql.PrivDelete:      auth.ActionRemove,
-	sql.PrivCreate:      auth.ActionCreateCollection,
-	sql.PrivCreateIndex: auth.ActionCreateIndex,
-	sql.PrivDrop:        auth.ActionDropCollection,
-	sql.PrivDropIndex:   auth.ActionDropIndex,
+	sql.PrivSelect:       auth.ActionFind,
+	sql.PrivInsert:       auth.ActionInsert,
+	sql.PrivUpdate:       auth.ActionUpdate,
+	sql.PrivDelete:       auth.ActionRemove,
+	sql.PrivCreate:       auth.ActionCreateCollection,
+	sql.PrivCreateIndex:  auth.ActionCreateIndex,
+	sql.PrivDrop:         auth.ActionDropCollection,
+	sql.PrivDropDatabase: auth.ActionDropDatabase,
+	sql.PrivDropIndex:    auth.ActionDropIndex,
 	// pg_signal_backend and pg_read_all_stats: ending and watching other users' operations.
 	sql.PrivSignalBackend: auth.ActionKillop,
 	sql.PrivReadAllStats:  auth.ActionInprog,

@@ -260,6 +260,7 @@ func TestCompare_Concord(t *testing.T) {
 		runMessageSteps(t, "concord", c, triggerSteps)
 	}
 	runMessageSteps(t, "concord", c, ormSteps)
+	runMessageSteps(t, "concord", c, databaseSteps)
 	runActivity(t, "concord", url)
 }
 
@@ -359,6 +360,7 @@ func TestCompare_PostgreSQL(t *testing.T) {
 	runMessageSteps(t, "postgresql", c, plpgsqlSteps)
 	runMessageSteps(t, "postgresql", c, triggerSteps)
 	runMessageSteps(t, "postgresql", c, ormSteps)
+	runMessageSteps(t, "postgresql", c, databaseSteps)
 	runActivity(t, "postgresql", url)
 }
 

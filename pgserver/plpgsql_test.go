@@ -272,3 +272,71 @@ func TestPLpgSQL_Batch(t *testing.T) {
 		t.Fatalf("rows %v, want [1 2]", ids)
 	}
 }
+
+// databaseSteps: CREATE DATABASE and DROP DATABASE, as Django's test runner, Rails' db:create and Prisma's
+// shadow database run them; compared with PostgreSQL 15.
+var databaseSteps = []struct{ sql, want string }{
+	{"DROP DATABASE IF EXISTS cmpdb1", ""},
+	{"CREATE DATABASE cmpdb1", "CREATE DATABASE"},
+	{"CREATE DATABASE cmpdb1", `ERROR 42P04 database "cmpdb1" already exists`},
+	{"CREATE DATABASE cmpdb2 WITH ENCODING 'UTF8' TEMPLATE template0", "CREATE DATABASE"},
+	{"SELECT datname FROM pg_database WHERE datname LIKE 'cmpdb%' ORDER BY 1", "cmpdb1\ncmpdb2\nSELECT 2"},
+	{"BEGIN", ""},
+	{"CREATE DATABASE cmpdb3", "ERROR 25001 CREATE DATABASE cannot run inside a transaction block"},
+	{"ROLLBACK", ""},
+	{"DROP DATABASE cmpdb1", "DROP DATABASE"},
+	{"DROP DATABASE cmpdb1", `ERROR 3D000 database "cmpdb1" does not exist`},
+	{"DROP DATABASE IF EXISTS cmpdb1", "DROP DATABASE"},
+	{"DROP DATABASE cmpdb2", "DROP DATABASE"},
+	{"SELECT count(*) FROM pg_database WHERE datname LIKE 'cmpdb%'", "0\nSELECT 1"},
+}
+
+// TestDatabase_DropInUse: DROP DATABASE of a database another session is connected to is 55006; of the
+// session's own too; WITH (FORCE) ends the other session and drops the database with its tables.
+func TestDatabase_DropInUse(t *testing.T) {
+	url, _ := startServer(t)
+	ctx := context.Background()
+	admin := connect(t, url)
+	if _, err := admin.Exec(ctx, "CREATE DATABASE dbinuse"); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := pgx.ParseConfig(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Database = "dbinuse"
+	other, err := pgx.ConnectConfig(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close(ctx)
+	if _, err := other.Exec(ctx, "CREATE TABLE kept (id int PRIMARY KEY)"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := other.Exec(ctx, "DROP DATABASE dbinuse"); sqlState(err) != "55006" {
+		t.Fatalf("dropping the session's own database: %v, want 55006", err)
+	}
+	_, err = admin.Exec(ctx, "DROP DATABASE dbinuse")
+	var pe *pgconn.PgError
+	if !errors.As(err, &pe) || pe.Code != "55006" || pe.Detail != "There is 1 other session using the database." {
+		t.Fatalf("dropping a database in use: %v, want 55006", err)
+	}
+	if _, err := admin.Exec(ctx, "DROP DATABASE dbinuse WITH (FORCE)"); err != nil {
+		t.Fatal(err)
+	}
+	if err := other.Ping(ctx); err == nil {
+		t.Fatal("the other session survived DROP DATABASE ... WITH (FORCE)")
+	}
+	var n int
+	if err := admin.QueryRow(ctx, "SELECT count(*) FROM pg_database WHERE datname = 'dbinuse'").Scan(&n); err != nil || n != 0 {
+		t.Fatalf("pg_database lists the dropped database: %d, %v", n, err)
+	}
+	again, err := pgx.ConnectConfig(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer again.Close(ctx)
+	if _, err := again.Exec(ctx, "SELECT * FROM kept"); sqlState(err) != "42P01" {
+		t.Fatalf("a table of the dropped database: %v, want 42P01", err)
+	}
+}

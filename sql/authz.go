@@ -13,14 +13,15 @@ type Privilege string
 // privilege on its target (MongoDB's update and remove actions cover the
 // filter); every other table a statement names needs PrivSelect.
 const (
-	PrivSelect      Privilege = "SELECT"
-	PrivInsert      Privilege = "INSERT"
-	PrivUpdate      Privilege = "UPDATE"
-	PrivDelete      Privilege = "DELETE"
-	PrivCreate      Privilege = "CREATE"       // CREATE TABLE, ALTER TABLE
-	PrivCreateIndex Privilege = "CREATE INDEX" // CREATE INDEX
-	PrivDrop        Privilege = "DROP"         // DROP TABLE
-	PrivDropIndex   Privilege = "DROP INDEX"   // DROP INDEX: Table is "" (index names are database-wide)
+	PrivSelect       Privilege = "SELECT"
+	PrivInsert       Privilege = "INSERT"
+	PrivUpdate       Privilege = "UPDATE"
+	PrivDelete       Privilege = "DELETE"
+	PrivCreate       Privilege = "CREATE"        // CREATE TABLE, ALTER TABLE
+	PrivCreateIndex  Privilege = "CREATE INDEX"  // CREATE INDEX
+	PrivDrop         Privilege = "DROP"          // DROP TABLE
+	PrivDropDatabase Privilege = "DROP DATABASE" // DROP DATABASE, of the database it names
+	PrivDropIndex    Privilege = "DROP INDEX"    // DROP INDEX: Table is "" (index names are database-wide)
 	// PrivSignalBackend lets pg_cancel_backend and pg_terminate_backend reach another user's sessions
 	// (PostgreSQL's pg_signal_backend role); Table is "".
 	PrivSignalBackend Privilege = "SIGNAL BACKEND"

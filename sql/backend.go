@@ -66,6 +66,8 @@ type backendDB interface {
 	storageRulesIn(name string) storageRules
 	// renameCollection renames a collection of the database, with its documents, indexes and validator.
 	renameCollection(ctx context.Context, from, to string) error
+	// drop drops the database, with all its collections.
+	drop(ctx context.Context) error
 }
 
 type backendColl interface {
@@ -178,6 +180,8 @@ func (t embeddedTxn) rollbackTo(sp any) error {
 type embeddedDB struct{ d *concord.Database }
 
 func (d embeddedDB) collection(name string) backendColl { return embeddedColl{d.d.Collection(name)} }
+
+func (d embeddedDB) drop(ctx context.Context) error { return d.d.Drop(ctx) }
 
 func (d embeddedDB) listCollectionNames(ctx context.Context, filter bson.D) ([]string, error) {
 	return d.d.ListCollectionNames(ctx, filter)

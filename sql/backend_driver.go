@@ -114,6 +114,8 @@ type driverDB struct{ d *mongo.Database }
 
 func (d driverDB) collection(name string) backendColl { return driverColl{d.d.Collection(name)} }
 
+func (d driverDB) drop(ctx context.Context) error { return driverError(d.d.Drop(ctx)) }
+
 func (d driverDB) listCollectionNames(ctx context.Context, filter bson.D) ([]string, error) {
 	names, err := d.d.ListCollectionNames(ctx, filter)
 	return names, driverError(err)

@@ -269,6 +269,10 @@ func (x *exec) dispatch(n *pg.Node) (*Result, error) {
 		return x.alterEnum(n.GetAlterEnumStmt())
 	case n.GetCreateDomainStmt() != nil:
 		return x.createDomain(n.GetCreateDomainStmt())
+	case n.GetCreatedbStmt() != nil:
+		return x.createDatabase(n.GetCreatedbStmt())
+	case n.GetDropdbStmt() != nil:
+		return x.dropDatabase(n.GetDropdbStmt())
 	case n.GetCreateTrigStmt() != nil:
 		return x.createTrigger(n.GetCreateTrigStmt())
 	case n.GetDoStmt() != nil:
