@@ -61,6 +61,13 @@ func newPLTrigger(t *table, tg *trigger, op string, old, new []any) *plTrigger {
 	return pt
 }
 
+// rowEvent is a row a statement wrote, for its AFTER row triggers: the event and the row's values before and
+// after (nil for none).
+type rowEvent struct {
+	event    int
+	old, new []any
+}
+
 // triggersOf are t's triggers of event at a timing and level, in name order, as PostgreSQL fires them. For an
 // UPDATE, set names the columns it assigns: a trigger of UPDATE OF other columns is left out.
 func (t *table) triggersOf(event int, before, row bool, set []string) []trigger {

@@ -231,10 +231,13 @@ func (x *exec) insert(ins *pg.InsertStmt) (*relation, string, error) {
 	if err := x.needsTriggerBlock(t, trigInsert); err != nil {
 		return nil, "", err
 	}
-	fires := !x.describe && t.hasTriggers(trigInsert)
-	if fires && ins.OnConflictClause != nil {
-		return nil, "", unsupported("INSERT ... ON CONFLICT into a table with INSERT triggers")
+	if oc := ins.OnConflictClause; oc != nil && oc.Action == pg.OnConflictAction_ONCONFLICT_UPDATE {
+		if err := x.needsTriggerBlock(t, trigUpdate); err != nil {
+			return nil, "", err
+		}
 	}
+	fires := !x.describe && t.hasTriggers(trigInsert)
+	upFires := !x.describe && ins.OnConflictClause != nil && t.hasTriggers(trigUpdate)
 	// Target columns.
 	var names []string
 	for _, c := range ins.Cols {
@@ -362,7 +365,12 @@ func (x *exec) insert(ins *pg.InsertStmt) (*relation, string, error) {
 			return nil, "", err
 		}
 	}
-	var inserted [][]any // the rows written, for AFTER row triggers
+	if upFires {
+		if err := x.fireStatement(t, trigUpdate, true, setNames(ins.OnConflictClause.TargetList)); err != nil {
+			return nil, "", err
+		}
+	}
+	var after []rowEvent // the rows written, in order, for AFTER row triggers
 	for k, row := range rows {
 		if err := checkGenerated(t, names, row); err != nil {
 			return nil, "", err
@@ -402,7 +410,6 @@ func (x *exec) insert(ins *pg.InsertStmt) (*relation, string, error) {
 			if raw, err = bson.Marshal(doc); err != nil {
 				return nil, "", err
 			}
-			inserted = append(inserted, docValues(t, raw))
 		}
 		if proposed != nil && len(t.Key) == 0 {
 			if _, key, ok := conflictKey(arbiters[0], raw); ok {
@@ -421,25 +428,45 @@ func (x *exec) insert(ins *pg.InsertStmt) (*relation, string, error) {
 				return nil, "", err
 			}
 			written = append(written, raw)
+			if fires {
+				after = append(after, rowEvent{event: trigInsert, new: docValues(t, raw)})
+			}
 			count++
 			continue
 		}
+		x.conflictOld = nil
 		out, err := x.onConflict(ins.OnConflictClause, t, alias, coll, raw, arbiters, affected)
 		if err != nil {
 			return nil, "", err
 		}
 		if out != nil {
 			written = append(written, out)
-			updated = append(updated, &out[0] != &raw[0])
+			up := &out[0] != &raw[0]
+			updated = append(updated, up)
 			count++
+			switch {
+			case !up && fires:
+				after = append(after, rowEvent{event: trigInsert, new: docValues(t, out)})
+			case up && upFires && x.conflictOld != nil:
+				after = append(after, rowEvent{event: trigUpdate, old: docValues(t, x.conflictOld), new: docValues(t, out)})
+			}
+		}
+	}
+	var set []string
+	if upFires {
+		set = setNames(ins.OnConflictClause.TargetList)
+	}
+	for _, ev := range after {
+		if _, err := x.fireRow(t, ev.event, false, set, ev.old, ev.new); err != nil {
+			return nil, "", err
+		}
+	}
+	if upFires {
+		if err := x.fireStatement(t, trigUpdate, false, set); err != nil {
+			return nil, "", err
 		}
 	}
 	if fires {
-		for _, vals := range inserted {
-			if _, err := x.fireRow(t, trigInsert, false, nil, nil, vals); err != nil {
-				return nil, "", err
-			}
-		}
 		if err := x.fireStatement(t, trigInsert, false, nil); err != nil {
 			return nil, "", err
 		}
@@ -842,7 +869,7 @@ func (x *exec) onConflict(oc *pg.OnConflictClause, t *table, alias string, coll 
 			}
 			filter = mergeConds([]bson.D{idFilter, f})
 		}
-		if !ok {
+		if !ok || t.hasTriggers(trigUpdate) {
 			after, done, err := x.onConflictByRow(oc, t, alias, coll, idFilter, excl)
 			if after != nil {
 				touch(after)
@@ -1743,6 +1770,19 @@ func (x *exec) onConflictByRow(oc *pg.OnConflictClause, t *table, alias string, 
 	set, err := x.setOf(t, oc.TargetList, sc)
 	if err != nil {
 		return nil, false, err
+	}
+	if t.hasTriggers(trigUpdate) {
+		vals, err := x.fireRow(t, trigUpdate, true, setNames(oc.TargetList), docValues(t, old), docValues(t, applySet(old, set, "")))
+		if err != nil {
+			return nil, false, err
+		}
+		if vals == nil {
+			return nil, true, nil // a BEFORE trigger skipped the update
+		}
+		if set, err = x.rowSet(t, vals); err != nil {
+			return nil, false, err
+		}
+		x.conflictOld = old
 	}
 	after, err = coll.findOneAndUpdate(x.ctx, idFilter, operators([]string{"$set"}, map[string]bson.D{"$set": set}))
 	if isNoDocuments(err) {
