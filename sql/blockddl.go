@@ -287,7 +287,10 @@ func (x *exec) alterTableInBlock(as *pg.AlterTableStmt) string {
 		switch cmd.Subtype {
 		case pg.AlterTableType_AT_ColumnDefault, pg.AlterTableType_AT_DropNotNull, pg.AlterTableType_AT_SetNotNull,
 			pg.AlterTableType_AT_ValidateConstraint, pg.AlterTableType_AT_AlterColumnType, pg.AlterTableType_AT_ChangeOwner,
-			pg.AlterTableType_AT_SetRelOptions, pg.AlterTableType_AT_ResetRelOptions, pg.AlterTableType_AT_SetStatistics:
+			pg.AlterTableType_AT_SetRelOptions, pg.AlterTableType_AT_ResetRelOptions, pg.AlterTableType_AT_SetStatistics,
+			pg.AlterTableType_AT_EnableTrig, pg.AlterTableType_AT_DisableTrig, pg.AlterTableType_AT_EnableTrigAll,
+			pg.AlterTableType_AT_DisableTrigAll, pg.AlterTableType_AT_EnableTrigUser, pg.AlterTableType_AT_DisableTrigUser,
+			pg.AlterTableType_AT_EnableAlwaysTrig:
 			continue // ALTER COLUMN ... TYPE: alterTable1 refuses it where the validator would change
 		case pg.AlterTableType_AT_AddConstraint:
 			switch cmd.Def.GetConstraint().GetContype() {

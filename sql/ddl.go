@@ -1502,6 +1502,13 @@ func (x *exec) alterTable1(as *pg.AlterTableStmt, t *table, saved *bool) (*Resul
 			return nil, errorf(CodeUndefinedObject, "constraint \"%s\" of relation \"%s\" does not exist", cmd.Name, t.Name)
 		case pg.AlterTableType_AT_ChangeOwner:
 			return nil, ownerNotSupported("ALTER TABLE")
+		case pg.AlterTableType_AT_EnableTrig, pg.AlterTableType_AT_DisableTrig, pg.AlterTableType_AT_EnableTrigAll,
+			pg.AlterTableType_AT_DisableTrigAll, pg.AlterTableType_AT_EnableTrigUser, pg.AlterTableType_AT_DisableTrigUser,
+			pg.AlterTableType_AT_EnableAlwaysTrig:
+			if err := t.enableTriggers(cmd); err != nil {
+				return nil, err
+			}
+			continue
 		case pg.AlterTableType_AT_SetRelOptions, pg.AlterTableType_AT_ResetRelOptions:
 			defs := cmd.Def.GetList().GetItems()
 			if cmd.Subtype == pg.AlterTableType_AT_SetRelOptions {

@@ -253,7 +253,7 @@ func (x *exec) saveTable(t *table) error {
 		}
 	}
 	for _, k := range []string{"key", "view", "checks", "fkeys", "comment", "predicates", "aliases", "renamed", "uniques", "pkname",
-		"reloptions", "indexcomments", "computed", "ranges", "unpopulated"} { // the fields a table may lose
+		"reloptions", "indexcomments", "computed", "ranges", "unpopulated", "triggers"} { // the fields a table may lose
 		if !present[k] {
 			unset = append(unset, bson.E{Key: k, Value: ""})
 		}

@@ -648,6 +648,11 @@ func (x *exec) dropFunctions(ds *pg.DropStmt) (bool, error) {
 			return false, err
 		}
 		ids = append(ids, fn.ID)
+		if fn.Returns == OIDTrigger {
+			if err := x.dropFunctionTriggers(fn, ds.Behavior == pg.DropBehavior_DROP_CASCADE); err != nil {
+				return false, err
+			}
+		}
 	}
 	for _, id := range ids {
 		if err := x.s.db().collection(functionsCollection).deleteOne(x.catWrite(), bson.D{{Key: "_id", Value: id}}); err != nil {

@@ -39,6 +39,8 @@ type trigger struct {
 	Events  int      `bson:"events"`
 	Columns []string `bson:"columns,omitempty"` // UPDATE OF
 	When    string   `bson:"when,omitempty"`    // the WHEN condition, as PostgreSQL's deparser writes it
+	// Disabled is set by ALTER TABLE ... DISABLE TRIGGER: the trigger does not fire (pg_trigger.tgenabled D).
+	Disabled bool `bson:"disabled,omitempty"`
 }
 
 // plTrigger is what a trigger function sees of its call: NEW, OLD and the TG_ variables.
@@ -73,7 +75,7 @@ type rowEvent struct {
 func (t *table) triggersOf(event int, before, row bool, set []string) []trigger {
 	var out []trigger
 	for _, tg := range t.Triggers {
-		if tg.Events&event == 0 || tg.Before != before || tg.Row != row {
+		if tg.Events&event == 0 || tg.Before != before || tg.Row != row || tg.Disabled {
 			continue
 		}
 		if event == trigUpdate && len(tg.Columns) > 0 && !slices.ContainsFunc(tg.Columns, func(c string) bool { return slices.Contains(set, c) }) {
@@ -87,7 +89,27 @@ func (t *table) triggersOf(event int, before, row bool, set []string) []trigger 
 
 // hasTriggers reports whether t has triggers of event.
 func (t *table) hasTriggers(event int) bool {
-	return slices.ContainsFunc(t.Triggers, func(tg trigger) bool { return tg.Events&event != 0 })
+	return slices.ContainsFunc(t.Triggers, func(tg trigger) bool { return tg.Events&event != 0 && !tg.Disabled })
+}
+
+// enableTriggers runs ALTER TABLE ... {ENABLE | DISABLE} TRIGGER {name | ALL | USER} on t (a copy the caller
+// saves).
+func (t *table) enableTriggers(cmd *pg.AlterTableCmd) error {
+	disable := cmd.Subtype == pg.AlterTableType_AT_DisableTrig || cmd.Subtype == pg.AlterTableType_AT_DisableTrigAll ||
+		cmd.Subtype == pg.AlterTableType_AT_DisableTrigUser
+	all := cmd.Subtype == pg.AlterTableType_AT_EnableTrigAll || cmd.Subtype == pg.AlterTableType_AT_DisableTrigAll ||
+		cmd.Subtype == pg.AlterTableType_AT_EnableTrigUser || cmd.Subtype == pg.AlterTableType_AT_DisableTrigUser
+	t.Triggers = slices.Clone(t.Triggers)
+	found := all
+	for i := range t.Triggers {
+		if all || t.Triggers[i].Name == cmd.Name {
+			t.Triggers[i].Disabled, found = disable, true
+		}
+	}
+	if !found {
+		return errorf(CodeUndefinedObject, "trigger \"%s\" for table \"%s\" does not exist", cmd.Name, t.Name)
+	}
+	return nil
 }
 
 // createTrigger runs CREATE [OR REPLACE] TRIGGER.
@@ -451,7 +473,7 @@ func (x *exec) triggerRows() ([][]any, error) {
 				qual = tg.When
 			}
 			rows = append(rows, []any{int64(tg.OID), oids[t.Name], int64(0), foid, int64(0), int64(0), int64(0),
-				tg.Name, int64(tg.tgtype()), "O", false, false, false, int64(len(tg.Args)), attrs, args,
+				tg.Name, int64(tg.tgtype()), map[bool]string{false: "O", true: "D"}[tg.Disabled], false, false, false, int64(len(tg.Args)), attrs, args,
 				qual, nil, nil})
 		}
 	}
@@ -537,4 +559,39 @@ func (x *exec) triggerDef(oidArg0 any, pretty bool) (any, error) {
 		}
 	}
 	return nil, nil
+}
+
+// dropFunctionTriggers answers DROP FUNCTION of a trigger function: 2BP01 while triggers call it, listing them
+// as PostgreSQL does; with CASCADE, the triggers are dropped with it.
+func (x *exec) dropFunctionTriggers(fn *userFunc, cascade bool) error {
+	tables, _, err := x.declaredTables()
+	if err != nil {
+		return err
+	}
+	var deps []string
+	for _, t := range tables {
+		for _, tg := range t.Triggers {
+			if tg.Func != fn.Name {
+				continue
+			}
+			deps = append(deps, fmt.Sprintf("trigger %s on table %s depends on function %s", tg.Name, t.Name, fn.functionID()))
+			if !cascade {
+				continue
+			}
+			x.warn(&Error{Code: "00000", Severity: "NOTICE", Message: fmt.Sprintf("drop cascades to trigger %s on table %s", tg.Name, t.Name)})
+			nt, err := x.readTable(t.Name, 0)
+			if err != nil {
+				return err
+			}
+			nt.Triggers = slices.DeleteFunc(slices.Clone(nt.Triggers), func(o trigger) bool { return o.Func == fn.Name })
+			if err := x.saveTable(nt); err != nil {
+				return err
+			}
+		}
+	}
+	if len(deps) > 0 && !cascade {
+		return &Error{Code: CodeDependentObjectsStillExist, Message: fmt.Sprintf("cannot drop function %s because other objects depend on it", fn.functionID()),
+			Detail: strings.Join(deps, "\n"), Hint: "Use DROP ... CASCADE to drop the dependent objects too."}
+	}
+	return nil
 }
