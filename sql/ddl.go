@@ -2293,6 +2293,10 @@ func (x *exec) rename(rs *pg.RenameStmt) (*Result, error) {
 		return nil, err
 	}
 	tc.Uniques = append(slices.Clone(t.Uniques), patternUniques(t, specs, rs.Subname)...)
+	tc.Triggers = slices.Clone(t.Triggers)
+	for i := range tc.Triggers {
+		tc.Triggers[i].Columns = renameIn(tc.Triggers[i].Columns) // UPDATE OF: PostgreSQL keeps the column, by number
+	}
 	if err := x.saveTable(&tc); err != nil {
 		return nil, err
 	}
