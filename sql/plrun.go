@@ -984,15 +984,11 @@ func (p *plRun) eval(e *plExpr) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	text := e.query
-	if e.mode >= 3 {
-		text = plAssignValue(text)
-	}
 	if len(res.Columns) != 1 {
-		return nil, errorf("42601", "query \"SELECT %s\" returned %d columns", text, len(res.Columns))
+		return nil, errorf("42601", "query \"%s\" returned %d columns", e.sql(), len(res.Columns))
 	}
 	if len(res.Rows) > 1 {
-		return nil, errorf("21000", "query \"SELECT %s\" returned more than one row", text)
+		return nil, errorf("21000", "query \"%s\" returned more than one row", e.sql())
 	}
 	if len(res.Rows) == 0 {
 		return nil, nil
@@ -1226,13 +1222,7 @@ func (p *plRun) compile(e *plExpr) (*plCompiled, error) {
 	if c := p.compiled[e]; c != nil {
 		return c, nil
 	}
-	text := e.query
-	switch e.mode {
-	case 2:
-		text = "SELECT " + text
-	case 3, 4, 5:
-		text = "SELECT " + plAssignValue(text)
-	}
+	text := e.sql()
 	raws, err := parse(text)
 	if err != nil {
 		return nil, err
@@ -1254,6 +1244,18 @@ func (p *plRun) compile(e *plExpr) (*plCompiled, error) {
 		p.sqlText[c.st] = strings.TrimSpace(e.query)
 	}
 	return c, nil
+}
+
+// sql is the SQL an expression of the body runs as: a statement as it is, an expression (or an assignment's
+// value) as SELECT expression.
+func (e *plExpr) sql() string {
+	switch e.mode {
+	case 2:
+		return "SELECT " + e.query
+	case 3, 4, 5:
+		return "SELECT " + plAssignValue(e.query)
+	}
+	return e.query
 }
 
 // plAssignValue is the expression of an assignment's text, "n := a * 2" (or "n = a * 2"): what follows the
@@ -1473,14 +1475,7 @@ func (x *exec) checkPL(fn *userFunc, body string) error {
 		if e == nil {
 			return nil
 		}
-		text := e.query
-		switch e.mode {
-		case 2:
-			text = "SELECT " + text
-		case 3, 4, 5:
-			text = "SELECT " + plAssignValue(text)
-		}
-		_, err := parse(text)
+		_, err := parse(e.sql())
 		return err
 	}
 	check = func(list []*plStmt) error {
