@@ -569,6 +569,16 @@ func (x *exec) parentChanged(ctx context.Context, t *table, doc, after bson.Raw)
 			if after != nil {
 				action = fk.OnUpdate
 			}
+			event := trigUpdate
+			if action == "c" && after == nil {
+				event = trigDelete
+			}
+			var afterRows []rowEvent // the child rows written, for their AFTER row triggers
+			if action == "c" || action == "d" || action == "n" {
+				if err := x.fireCascadeStatement(child, event, true); err != nil {
+					return err
+				}
+			}
 			switch action {
 			case "c":
 				if after != nil {
@@ -577,14 +587,20 @@ func (x *exec) parentChanged(ctx context.Context, t *table, doc, after bson.Raw)
 						return err
 					}
 					for _, id := range ids {
-						if _, err := cc.updateOne(ctx, bson.D{{Key: "_id", Value: id}}, set); err != nil {
+						if err := x.cascadeWrite(ctx, child, cc, id, set, &afterRows); err != nil {
 							return err
 						}
+					}
+					if err := x.fireCascadeAfter(child, afterRows); err != nil {
+						return err
+					}
+					if err := x.fireCascadeStatement(child, event, false); err != nil {
+						return err
 					}
 					continue
 				}
 				for _, id := range ids {
-					if _, err := cc.findOneAndDelete(ctx, bson.D{{Key: "_id", Value: id}}); err != nil && !isNoDocuments(err) {
+					if err := x.cascadeWrite(ctx, child, cc, id, nil, &afterRows); err != nil {
 						return err
 					}
 				}
@@ -630,7 +646,7 @@ func (x *exec) parentChanged(ctx context.Context, t *table, doc, after bson.Raw)
 					update = append(update, bson.E{Key: "$unset", Value: unset})
 				}
 				for _, id := range ids {
-					if _, err := cc.updateOne(ctx, bson.D{{Key: "_id", Value: id}}, update); err != nil {
+					if err := x.cascadeWrite(ctx, child, cc, id, update, &afterRows); err != nil {
 						return err
 					}
 				}
@@ -647,7 +663,7 @@ func (x *exec) parentChanged(ctx context.Context, t *table, doc, after bson.Raw)
 					unset = append(unset, bson.E{Key: child.field(c), Value: ""})
 				}
 				for _, id := range ids {
-					if _, err := cc.updateOne(ctx, bson.D{{Key: "_id", Value: id}}, bson.D{{Key: "$unset", Value: unset}}); err != nil {
+					if err := x.cascadeWrite(ctx, child, cc, id, bson.D{{Key: "$unset", Value: unset}}, &afterRows); err != nil {
 						return err
 					}
 				}
@@ -674,6 +690,14 @@ func (x *exec) parentChanged(ctx context.Context, t *table, doc, after bson.Raw)
 					continue
 				}
 				if err := x.later(func() error { return check(x, ctx) }); err != nil {
+					return err
+				}
+			}
+			if action == "d" || action == "n" || action == "c" && after == nil {
+				if err := x.fireCascadeAfter(child, afterRows); err != nil {
+					return err
+				}
+				if err := x.fireCascadeStatement(child, event, false); err != nil {
 					return err
 				}
 			}

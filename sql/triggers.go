@@ -8,6 +8,7 @@ package sql
 // written, as PostgreSQL runs them at the statement's end; statement triggers run before and after it.
 
 import (
+	"context"
 	"fmt"
 	"slices"
 	"strings"
@@ -592,6 +593,114 @@ func (x *exec) dropFunctionTriggers(fn *userFunc, cascade bool) error {
 	if len(deps) > 0 && !cascade {
 		return &Error{Code: CodeDependentObjectsStillExist, Message: fmt.Sprintf("cannot drop function %s because other objects depend on it", fn.functionID()),
 			Detail: strings.Join(deps, "\n"), Hint: "Use DROP ... CASCADE to drop the dependent objects too."}
+	}
+	return nil
+}
+
+// cascadeWrite is one child row's part of a foreign key's action on a parent row's delete or update: the row
+// with _id id deleted (update nil) or updated by update ($set and $unset), firing the child table's DELETE or
+// UPDATE triggers as PostgreSQL's referential actions fire them (its statement triggers run around each action,
+// by fireCascadeStatement).
+func (x *exec) cascadeWrite(ctx context.Context, child *table, cc backendColl, id any, update bson.D, after *[]rowEvent) error {
+	f := bson.D{{Key: "_id", Value: id}}
+	event := trigDelete
+	if update != nil {
+		event = trigUpdate
+	}
+	if !child.hasTriggers(event) {
+		if update == nil {
+			if _, err := cc.findOneAndDelete(ctx, f); err != nil && !isNoDocuments(err) {
+				return err
+			}
+			return nil
+		}
+		_, err := cc.updateOne(ctx, f, update)
+		return err
+	}
+	old, err := cc.findOne(ctx, f)
+	if isNoDocuments(err) || err == nil && old == nil {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	oldVals := docValues(child, old)
+	if update == nil {
+		vals, err := x.fireRow(child, trigDelete, true, nil, oldVals, nil)
+		if err != nil || vals == nil {
+			return err
+		}
+		if _, err := cc.findOneAndDelete(ctx, f); err != nil {
+			if isNoDocuments(err) {
+				return nil
+			}
+			return err
+		}
+		*after = append(*after, rowEvent{event: trigDelete, old: oldVals})
+		return nil
+	}
+	newVals := slices.Clone(oldVals)
+	var set []string
+	for _, op := range update {
+		fields, _ := op.Value.(bson.D)
+		for _, e := range fields {
+			for i, c := range child.Columns {
+				if child.field(c.Name) != e.Key {
+					continue
+				}
+				set = append(set, c.Name)
+				newVals[i] = nil
+				if op.Key == "$set" && e.Value != nil {
+					if rv, err := bsonValue(e.Value); err == nil {
+						newVals[i] = cellValue(bson.Raw(mustDoc(c.Name, rv)), relCol{name: c.Name, oid: c.Type, field: c.Name})
+					}
+				}
+			}
+		}
+	}
+	vals, err := x.fireRow(child, trigUpdate, true, set, oldVals, newVals)
+	if err != nil || vals == nil {
+		return err
+	}
+	rs, err := x.rowSet(child, vals)
+	if err != nil {
+		return err
+	}
+	written, err := cc.findOneAndUpdate(ctx, f, bson.D{{Key: "$set", Value: rs}})
+	if isNoDocuments(err) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	*after = append(*after, rowEvent{event: trigUpdate, old: oldVals, new: docValues(child, written)})
+	return nil
+}
+
+// fireCascadeAfter runs the AFTER row triggers of the rows a referential action wrote, once it has written
+// them all, as PostgreSQL runs them at its statement's end.
+func (x *exec) fireCascadeAfter(child *table, after []rowEvent) error {
+	for _, ev := range after {
+		if _, err := x.fireRow(child, ev.event, false, nil, ev.old, ev.new); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// mustDoc is the one-field document {name: v}, to read a stored value as a column's.
+func mustDoc(name string, v bson.RawValue) []byte {
+	raw, err := bson.Marshal(bson.D{{Key: name, Value: v}})
+	if err != nil {
+		return nil
+	}
+	return raw
+}
+
+// fireCascadeStatement runs a child table's statement triggers of event around a referential action's writes.
+func (x *exec) fireCascadeStatement(child *table, event int, before bool) error {
+	if child.hasTriggers(event) {
+		return x.fireStatement(child, event, before, nil)
 	}
 	return nil
 }
