@@ -205,3 +205,30 @@ func TestTrigger_VersionBumpConcurrent(t *testing.T) {
 		t.Fatalf("n %d, version %d after %d successful updates; want n = successes and version = successes + 1", n, v, wins)
 	}
 }
+
+// TestTrigger_CopyFrom: COPY FROM into a table with INSERT triggers fires them for each row (outside a
+// transaction block it runs in one of its own, its data read once): a BEFORE trigger changes one row and skips
+// another, and COPY counts the rows written.
+func TestTrigger_CopyFrom(t *testing.T) {
+	url, _ := startServer(t)
+	ctx := context.Background()
+	c := connect(t, url)
+	for _, s := range []string{
+		"CREATE TABLE trcopy (id int PRIMARY KEY, s text)",
+		"CREATE FUNCTION trcopyf() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN IF NEW.id = 0 THEN RETURN NULL; END IF; NEW.s := upper(NEW.s); RETURN NEW; END $$",
+		"CREATE TRIGGER trcopyf BEFORE INSERT ON trcopy FOR EACH ROW EXECUTE FUNCTION trcopyf()",
+	} {
+		if _, err := c.Exec(ctx, s); err != nil {
+			t.Fatal(err)
+		}
+	}
+	n, err := c.CopyFrom(ctx, pgx.Identifier{"trcopy"}, []string{"id", "s"},
+		pgx.CopyFromRows([][]any{{int32(1), "a"}, {int32(0), "z"}, {int32(2), "b"}}))
+	if err != nil || n != 2 {
+		t.Fatalf("COPY: %d rows, %v; want 2", n, err)
+	}
+	var got string
+	if err := c.QueryRow(ctx, "SELECT string_agg(id || s, ',' ORDER BY id) FROM trcopy").Scan(&got); err != nil || got != "1A,2B" {
+		t.Fatalf("rows %q, %v; want 1A,2B", got, err)
+	}
+}

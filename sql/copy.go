@@ -263,6 +263,9 @@ func (x *exec) readCopyData(cs *pg.CopyStmt) error {
 	if err != nil {
 		return err
 	}
+	if t.hasTriggers(trigInsert) && x.s.txn == nil {
+		return errNeedsBlock // before the client's data is read: the run in a block reads it
+	}
 	if x.s.copySrc == nil {
 		return unsupported("COPY FROM STDIN without a client sending data (the embedded driver): use INSERT")
 	}
@@ -367,9 +370,6 @@ func (x *exec) copy(cs *pg.CopyStmt) (*Result, error) {
 func (x *exec) copyFrom() (*Result, error) {
 	in := x.copyIn
 	t, cols, o := in.t, in.cols, in.opts
-	if t.hasTriggers(trigInsert) {
-		return nil, unsupported("COPY FROM into a table with INSERT triggers")
-	}
 	var rows [][]any
 	var err error
 	switch {
@@ -391,6 +391,14 @@ func (x *exec) copyFrom() (*Result, error) {
 		names[i] = c.Name
 	}
 	coll := x.writeColl(t)
+	fires := t.hasTriggers(trigInsert)
+	if fires {
+		if err := x.fireStatement(t, trigInsert, true, nil); err != nil {
+			return nil, err
+		}
+	}
+	var after []rowEvent
+	copied := 0
 	for i, row := range rows {
 		where := func(err error) error {
 			e := AsError(x.uniqueViolation(err)) // a duplicate key's error as PostgreSQL words it, then its context
@@ -422,16 +430,47 @@ func (x *exec) copyFrom() (*Result, error) {
 		if err != nil {
 			return nil, where(err)
 		}
+		if fires {
+			vals, err := x.fireRow(t, trigInsert, true, nil, nil, docValues(t, raw))
+			if err != nil {
+				return nil, where(err)
+			}
+			if vals == nil {
+				continue // a BEFORE trigger skipped the row
+			}
+			all := make([]string, len(t.Columns))
+			for i, c := range t.Columns {
+				all[i] = c.Name
+			}
+			if doc, err = x.document(t, all, vals); err != nil {
+				return nil, where(err)
+			}
+			if raw, err = bson.Marshal(doc); err != nil {
+				return nil, where(err)
+			}
+			after = append(after, rowEvent{event: trigInsert, new: docValues(t, raw)})
+		}
 		if err := coll.insertOne(x.ctx, bson.Raw(raw)); err != nil {
 			return nil, where(err)
 		}
+		copied++
 		if i%1024 == 1023 {
 			if err := x.ctx.Err(); err != nil {
 				return nil, err
 			}
 		}
 	}
-	return &Result{Tag: fmt.Sprintf("COPY %d", len(rows))}, nil
+	if fires {
+		for _, ev := range after {
+			if _, err := x.fireRow(t, trigInsert, false, nil, nil, ev.new); err != nil {
+				return nil, err
+			}
+		}
+		if err := x.fireStatement(t, trigInsert, false, nil); err != nil {
+			return nil, err
+		}
+	}
+	return &Result{Tag: fmt.Sprintf("COPY %d", copied)}, nil
 }
 
 // copyColumn names, for a data exception (class 22) of a COPY row, the first column whose text its type refuses:
