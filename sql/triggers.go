@@ -704,3 +704,37 @@ func (x *exec) fireCascadeStatement(child *table, event int, before bool) error 
 	}
 	return nil
 }
+
+// deleteRow deletes the row f finds, after t's BEFORE DELETE row triggers when fires: the row deleted, nil when
+// none was there or a trigger kept it.
+func (x *exec) deleteRow(t *table, coll backendColl, f bson.D, fires bool) (bson.Raw, error) {
+	if fires {
+		old, err := coll.findOne(x.ctx, f)
+		if isNoDocuments(err) || err == nil && old == nil {
+			return nil, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		vals, err := x.fireRow(t, trigDelete, true, nil, docValues(t, old), nil)
+		if err != nil || vals == nil {
+			return nil, err // nil: a BEFORE trigger kept the row
+		}
+	}
+	before, err := coll.findOneAndDelete(x.ctx, f)
+	if isNoDocuments(err) {
+		return nil, nil
+	}
+	return before, err
+}
+
+// fireDeleted runs t's AFTER DELETE row triggers for the rows a statement deleted, then its AFTER DELETE
+// statement triggers.
+func (x *exec) fireDeleted(t *table, docs []bson.Raw) error {
+	for _, d := range docs {
+		if _, err := x.fireRow(t, trigDelete, false, nil, docValues(t, d), nil); err != nil {
+			return err
+		}
+	}
+	return x.fireStatement(t, trigDelete, false, nil)
+}

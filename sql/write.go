@@ -1861,18 +1861,29 @@ func (x *exec) deleteUsing(del *pg.DeleteStmt, t *table, alias string) (*relatio
 			}
 		}
 	}
+	fires := t.hasTriggers(trigDelete)
+	if fires {
+		if err := x.fireStatement(t, trigDelete, true, nil); err != nil {
+			return nil, "", err
+		}
+	}
 	var docs []bson.Raw
 	var kept [][]any
 	for i, id := range ids {
-		before, err := coll.findOneAndDelete(x.ctx, bson.D{{Key: "_id", Value: id}})
-		if isNoDocuments(err) {
-			continue
-		}
+		before, err := x.deleteRow(t, coll, bson.D{{Key: "_id", Value: id}}, fires)
 		if err != nil {
 			return nil, "", err
 		}
+		if before == nil {
+			continue
+		}
 		docs = append(docs, before)
 		kept = append(kept, pairs[i])
+	}
+	if fires {
+		if err := x.fireDeleted(t, docs); err != nil {
+			return nil, "", err
+		}
 	}
 	x.planModify(m, "Delete", t, alias, nil, len(docs))
 	rel, err := x.returningPaired(del.ReturningList, t, alias, docs, kept, from.cols)
@@ -1917,9 +1928,6 @@ func (x *exec) delete(del *pg.DeleteStmt) (*relation, string, error) {
 		return nil, "", err
 	}
 	fires := !x.describe && t.hasTriggers(trigDelete)
-	if fires && len(del.UsingClause) > 0 {
-		return nil, "", unsupported("DELETE ... USING on a table with DELETE triggers")
-	}
 	if len(del.UsingClause) > 0 {
 		return x.deleteUsing(del, t, alias)
 	}
@@ -1989,38 +1997,16 @@ func (x *exec) delete(del *pg.DeleteStmt) (*relation, string, error) {
 		if ok {
 			f = mergeConds([]bson.D{f, filter})
 		}
-		if fires {
-			old, err := coll.findOne(x.ctx, f)
-			if isNoDocuments(err) || err == nil && old == nil {
-				continue
-			}
-			if err != nil {
-				return nil, "", err
-			}
-			vals, err := x.fireRow(t, trigDelete, true, nil, docValues(t, old), nil)
-			if err != nil {
-				return nil, "", err
-			}
-			if vals == nil {
-				continue // a BEFORE trigger kept the row
-			}
-		}
-		before, err := coll.findOneAndDelete(x.ctx, f)
-		if isNoDocuments(err) {
-			continue
-		}
+		before, err := x.deleteRow(t, coll, f, fires)
 		if err != nil {
 			return nil, "", err
 		}
-		docs = append(docs, before)
+		if before != nil {
+			docs = append(docs, before)
+		}
 	}
 	if fires {
-		for _, d := range docs {
-			if _, err := x.fireRow(t, trigDelete, false, nil, docValues(t, d), nil); err != nil {
-				return nil, "", err
-			}
-		}
-		if err := x.fireStatement(t, trigDelete, false, nil); err != nil {
+		if err := x.fireDeleted(t, docs); err != nil {
 			return nil, "", err
 		}
 	}
