@@ -34,12 +34,22 @@ func (x *exec) merge(ms *pg.MergeStmt) (*relation, string, error) {
 	if err != nil {
 		return nil, "", err
 	}
-	if len(t.Triggers) > 0 {
-		return nil, "", unsupported("MERGE into a table with triggers")
-	}
 	whens, err := mergeClauses(t, ms)
 	if err != nil {
 		return nil, "", err
+	}
+	// The events of its actions, in PostgreSQL's order of their statement triggers.
+	var events []int
+	for _, ev := range []struct {
+		cmd   pg.CmdType
+		event int
+	}{{pg.CmdType_CMD_INSERT, trigInsert}, {pg.CmdType_CMD_UPDATE, trigUpdate}, {pg.CmdType_CMD_DELETE, trigDelete}} {
+		if slices.ContainsFunc(whens, func(w *pg.MergeWhenClause) bool { return w.CommandType == ev.cmd }) {
+			if err := x.needsTriggerBlock(t, ev.event); err != nil {
+				return nil, "", err
+			}
+			events = append(events, ev.event)
+		}
 	}
 	if err := sameNameAsTarget([]*pg.Node{ms.SourceRelation}, alias); err != nil {
 		return nil, "", err
@@ -74,6 +84,14 @@ func (x *exec) merge(ms *pg.MergeStmt) (*relation, string, error) {
 	coll := x.writeColl(t)
 	done := map[string]bool{} // the target rows updated or deleted so far, by _id
 	var n int
+	x.mergeAfter = nil
+	for _, ev := range events {
+		if t.hasTriggers(ev) {
+			if err := x.fireStatement(t, ev, true, nil); err != nil {
+				return nil, "", err
+			}
+		}
+	}
 	for _, row := range joined.rows {
 		doc, matched := row[docCol].(bson.Raw)
 		sc := &scope{cols: joined.cols, row: row}
@@ -88,10 +106,13 @@ func (x *exec) merge(ms *pg.MergeStmt) (*relation, string, error) {
 			continue
 		}
 		if w.CommandType == pg.CmdType_CMD_INSERT {
-			if err := x.mergeInsert(t, coll, w, sc); err != nil {
+			wrote, err := x.mergeInsert(t, coll, w, sc)
+			if err != nil {
 				return nil, "", err
 			}
-			n++
+			if wrote {
+				n++
+			}
 			continue
 		}
 		id := doc.Lookup("_id")
@@ -107,6 +128,20 @@ func (x *exec) merge(ms *pg.MergeStmt) (*relation, string, error) {
 		}
 		if wrote {
 			n++
+		}
+	}
+	for _, ev := range x.mergeAfter {
+		var set []string
+		if _, err := x.fireRow(t, ev.event, false, set, ev.old, ev.new); err != nil {
+			return nil, "", err
+		}
+	}
+	x.mergeAfter = nil
+	for _, ev := range events {
+		if t.hasTriggers(ev) {
+			if err := x.fireStatement(t, ev, false, nil); err != nil {
+				return nil, "", err
+			}
 		}
 	}
 	x.planModify(m, "Merge", t, alias, nil, n)
@@ -207,7 +242,7 @@ func (x *exec) mergeAction(whens []*pg.MergeWhenClause, matched bool, sc *scope)
 
 // mergeInsert is WHEN NOT MATCHED THEN INSERT for the joined row in sc: the row is built as INSERT builds one
 // (defaults, identity, NOT NULL, the columns' types) and written through coll's checks.
-func (x *exec) mergeInsert(t *table, coll backendColl, w *pg.MergeWhenClause, sc *scope) error {
+func (x *exec) mergeInsert(t *table, coll backendColl, w *pg.MergeWhenClause, sc *scope) (bool, error) {
 	var names []string
 	for _, tg := range w.TargetList {
 		names = append(names, tg.GetResTarget().Name)
@@ -223,13 +258,13 @@ func (x *exec) mergeInsert(t *table, coll backendColl, w *pg.MergeWhenClause, sc
 		v, err := x.eval(e, sc)
 		if err != nil {
 			x.insertValues = false
-			return err
+			return false, err
 		}
 		row[i] = v
 	}
 	x.insertValues = false
 	if err := checkGenerated(t, names, row); err != nil {
-		return err
+		return false, err
 	}
 	switch w.Override {
 	case pg.OverridingKind_OVERRIDING_SYSTEM_VALUE:
@@ -237,18 +272,40 @@ func (x *exec) mergeInsert(t *table, coll backendColl, w *pg.MergeWhenClause, sc
 		overrideUserValues(t, names, row)
 	default:
 		if err := checkIdentity(t, names, row); err != nil {
-			return err
+			return false, err
 		}
 	}
 	doc, err := x.document(t, names, row)
 	if err != nil {
-		return err
+		return false, err
 	}
 	raw, err := bson.Marshal(doc)
 	if err != nil {
-		return err
+		return false, err
 	}
-	return coll.insertOne(x.ctx, bson.Raw(raw))
+	if t.hasTriggers(trigInsert) {
+		vals, err := x.fireRow(t, trigInsert, true, nil, nil, docValues(t, raw))
+		if err != nil || vals == nil {
+			return false, err // nil: a BEFORE trigger skipped the row
+		}
+		all := make([]string, len(t.Columns))
+		for i, c := range t.Columns {
+			all[i] = c.Name
+		}
+		if doc, err = x.document(t, all, vals); err != nil {
+			return false, err
+		}
+		if raw, err = bson.Marshal(doc); err != nil {
+			return false, err
+		}
+	}
+	if err := coll.insertOne(x.ctx, bson.Raw(raw)); err != nil {
+		return false, err
+	}
+	if t.hasTriggers(trigInsert) {
+		x.mergeAfter = append(x.mergeAfter, rowEvent{event: trigInsert, new: docValues(t, raw)})
+	}
+	return true, nil
 }
 
 // mergeMatched is WHEN MATCHED THEN UPDATE or DELETE of the target row doc, joined in sc: SET is evaluated as
@@ -258,15 +315,29 @@ func (x *exec) mergeMatched(t *table, coll backendColl, w *pg.MergeWhenClause, d
 	id := doc.Lookup("_id")
 	idFilter := bson.D{{Key: "_id", Value: id}}
 	if w.CommandType == pg.CmdType_CMD_DELETE {
-		_, err := coll.findOneAndDelete(x.ctx, idFilter)
-		if isNoDocuments(err) {
-			return false, nil
+		fires := t.hasTriggers(trigDelete)
+		before, err := x.deleteRow(t, coll, idFilter, fires)
+		if err != nil || before == nil {
+			return false, err
 		}
-		return err == nil, err
+		if fires {
+			x.mergeAfter = append(x.mergeAfter, rowEvent{event: trigDelete, old: docValues(t, before)})
+		}
+		return true, nil
 	}
 	set, err := x.setOf(t, w.TargetList, sc)
 	if err != nil {
 		return false, err
+	}
+	upFires := t.hasTriggers(trigUpdate)
+	if upFires {
+		vals, err := x.fireRow(t, trigUpdate, true, setNames(w.TargetList), docValues(t, doc), docValues(t, applySet(doc, set, "")))
+		if err != nil || vals == nil {
+			return false, err // nil: a BEFORE trigger skipped the row
+		}
+		if set, err = x.rowSet(t, vals, true); err != nil {
+			return false, err
+		}
 	}
 	moved, _, set, err := x.moveKey(t, coll, doc, set)
 	if err != nil {
@@ -275,9 +346,12 @@ func (x *exec) mergeMatched(t *table, coll backendColl, w *pg.MergeWhenClause, d
 	if moved != nil || len(set) == 0 {
 		return true, nil
 	}
-	_, err = coll.findOneAndUpdate(x.ctx, idFilter, operators([]string{"$set"}, map[string]bson.D{"$set": set}))
+	after, err := coll.findOneAndUpdate(x.ctx, idFilter, operators([]string{"$set"}, map[string]bson.D{"$set": set}))
 	if isNoDocuments(err) {
 		return false, nil
+	}
+	if err == nil && upFires {
+		x.mergeAfter = append(x.mergeAfter, rowEvent{event: trigUpdate, old: docValues(t, doc), new: docValues(t, after)})
 	}
 	return err == nil, err
 }

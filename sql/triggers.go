@@ -405,8 +405,9 @@ func (x *exec) triggerWhen(t *table, tg *trigger, old, new []any) (bool, error) 
 	return p.cond(&plExpr{query: tg.When, mode: 2})
 }
 
-// rowSet is the $set that writes a row's values (in t's column order) to its document.
-func (x *exec) rowSet(t *table, vals []any) (bson.D, error) {
+// rowSet is the $set that writes a row's values (in t's column order) to its document; with keys, the primary
+// key's columns too (for moveKey, which moves a row whose key changed), else without them.
+func (x *exec) rowSet(t *table, vals []any, keys bool) (bson.D, error) {
 	set := bson.D{}
 	for i, c := range t.Columns {
 		if c.NotNull && vals[i] == nil {
@@ -422,8 +423,8 @@ func (x *exec) rowSet(t *table, vals []any) (bson.D, error) {
 			}
 		}
 		f := t.field(c.Name)
-		if f == "_id" || strings.HasPrefix(f, "_id.") {
-			continue // the key; a trigger that changes it is refused where the row is written
+		if !keys && (f == "_id" || strings.HasPrefix(f, "_id.")) {
+			continue
 		}
 		set = append(set, bson.E{Key: f, Value: sv})
 	}
@@ -662,7 +663,7 @@ func (x *exec) cascadeWrite(ctx context.Context, child *table, cc backendColl, i
 	if err != nil || vals == nil {
 		return err
 	}
-	rs, err := x.rowSet(child, vals)
+	rs, err := x.rowSet(child, vals, false)
 	if err != nil {
 		return err
 	}

@@ -1233,7 +1233,7 @@ func (x *exec) updateByRows(t *table, alias string, coll backendColl, up *pg.Upd
 			if vals == nil {
 				continue // a BEFORE trigger skipped the row
 			}
-			if c.set, err = x.rowSet(t, vals); err != nil {
+			if c.set, err = x.rowSet(t, vals, true); err != nil {
 				return 0, nil, err
 			}
 		}
@@ -1779,7 +1779,7 @@ func (x *exec) onConflictByRow(oc *pg.OnConflictClause, t *table, alias string, 
 		if vals == nil {
 			return nil, true, nil // a BEFORE trigger skipped the update
 		}
-		if set, err = x.rowSet(t, vals); err != nil {
+		if set, err = x.rowSet(t, vals, false); err != nil {
 			return nil, false, err
 		}
 		x.conflictOld = old
