@@ -213,7 +213,8 @@ func (x *exec) refuseInBlock(n *pg.Node) error {
 	case n.GetDropStmt() != nil:
 		switch t := n.GetDropStmt().RemoveType; t {
 		case pg.ObjectType_OBJECT_TABLE, pg.ObjectType_OBJECT_VIEW, pg.ObjectType_OBJECT_SEQUENCE, pg.ObjectType_OBJECT_TYPE,
-			pg.ObjectType_OBJECT_DOMAIN, pg.ObjectType_OBJECT_FUNCTION, pg.ObjectType_OBJECT_EXTENSION:
+			pg.ObjectType_OBJECT_DOMAIN, pg.ObjectType_OBJECT_FUNCTION, pg.ObjectType_OBJECT_EXTENSION,
+			pg.ObjectType_OBJECT_PROCEDURE, pg.ObjectType_OBJECT_ROUTINE, pg.ObjectType_OBJECT_TRIGGER:
 		default:
 			what = "DROP " + objectWord(t)
 		}

@@ -708,9 +708,10 @@ func (x *exec) drop(ds *pg.DropStmt) (*Result, error) {
 	if ds.RemoveType == pg.ObjectType_OBJECT_TRIGGER {
 		return x.dropTriggers(ds)
 	}
-	if ds.RemoveType == pg.ObjectType_OBJECT_FUNCTION && !x.describe {
+	if (ds.RemoveType == pg.ObjectType_OBJECT_FUNCTION || ds.RemoveType == pg.ObjectType_OBJECT_PROCEDURE ||
+		ds.RemoveType == pg.ObjectType_OBJECT_ROUTINE) && !x.describe {
 		if dropped, err := x.dropFunctions(ds); err != nil || dropped {
-			return &Result{Tag: "DROP FUNCTION"}, err
+			return &Result{Tag: "DROP " + strings.TrimPrefix(ds.RemoveType.String(), "OBJECT_")}, err
 		}
 	}
 	if r, ok, err := x.dropNothing(ds); ok {
@@ -1231,7 +1232,7 @@ func (x *exec) alterOwner(ao *pg.AlterOwnerStmt) (*Result, error) {
 			}
 		}
 		return nil, errorf(CodeUndefinedObject, "type \"%s\" does not exist", strings.Join(names, "."))
-	case pg.ObjectType_OBJECT_FUNCTION:
+	case pg.ObjectType_OBJECT_FUNCTION, pg.ObjectType_OBJECT_PROCEDURE, pg.ObjectType_OBJECT_ROUTINE:
 		// A function made with CREATE FUNCTION (pg_dump sets its owner); a built-in one's owner stays refused.
 		if fn, err := x.functionOf(ao.Object.GetObjectWithArgs()); err != nil || fn != nil {
 			return tag, err

@@ -278,6 +278,8 @@ func (x *exec) dispatch(n *pg.Node) (*Result, error) {
 		return x.createDatabase(n.GetCreatedbStmt())
 	case n.GetDropdbStmt() != nil:
 		return x.dropDatabase(n.GetDropdbStmt())
+	case n.GetCallStmt() != nil:
+		return x.callProcedure(n.GetCallStmt())
 	case n.GetCreateTrigStmt() != nil:
 		return x.createTrigger(n.GetCreateTrigStmt())
 	case n.GetDoStmt() != nil:

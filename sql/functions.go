@@ -44,7 +44,9 @@ type userFunc struct {
 	Body       string   `bson:"body"` // a query, or a PL/pgSQL block
 	// Language is "plpgsql" for a function written in PL/pgSQL, "" for one in SQL.
 	Language string `bson:"language,omitempty"`
-	Strict   bool   `bson:"strict,omitempty"`
+	// Procedure is set for CREATE PROCEDURE: the routine CALL runs (pg_proc.prokind p), which returns nothing.
+	Procedure bool `bson:"procedure,omitempty"`
+	Strict    bool `bson:"strict,omitempty"`
 	// Volatility is PostgreSQL's provolatile: i, s or v (the default).
 	Volatility string `bson:"volatility"`
 }
@@ -56,6 +58,15 @@ func (fn *userFunc) functionID() string {
 		names[i] = fn.argTypeName(i)
 	}
 	return fn.Name + "(" + strings.Join(names, ",") + ")"
+}
+
+// signature is the function's name and parameters' types as PostgreSQL's messages write them: f(integer, text).
+func (fn *userFunc) signature() string {
+	names := make([]string, len(fn.ArgTypes))
+	for i := range fn.ArgTypes {
+		names[i] = fn.argTypeName(i)
+	}
+	return fn.Name + "(" + strings.Join(names, ", ") + ")"
 }
 
 // argTypeName is the name of parameter i's type: its domain's, when it has one.
@@ -143,9 +154,6 @@ func (x *exec) userFunction(f *pg.FuncCall) *userFunc {
 
 // createFunction runs CREATE [OR REPLACE] FUNCTION.
 func (x *exec) createFunction(cf *pg.CreateFunctionStmt) (*Result, error) {
-	if cf.IsProcedure {
-		return nil, unsupported("CREATE PROCEDURE")
-	}
 	if len(cf.Funcname) > 1 && cf.Funcname[0].GetString_().GetSval() != "public" {
 		return nil, unsupported("functions outside the public schema")
 	}
@@ -220,6 +228,13 @@ func (x *exec) createFunction(cf *pg.CreateFunctionStmt) (*Result, error) {
 	if !slices.ContainsFunc(fn.Defaults, func(d string) bool { return d != "" }) {
 		fn.Defaults = nil
 	}
+	if cf.IsProcedure {
+		if lang != "plpgsql" {
+			return nil, unsupported("a procedure in LANGUAGE " + lang + " (write it in PL/pgSQL)")
+		}
+		cf.ReturnType = &pg.TypeName{Names: []*pg.Node{pg.MakeStrNode("void")}}
+		fn.Procedure = true
+	}
 	if cf.ReturnType == nil {
 		return nil, errorf("42P13", "function result type must be specified")
 	}
@@ -276,7 +291,7 @@ func (x *exec) createFunction(cf *pg.CreateFunctionStmt) (*Result, error) {
 	fn.Body = body
 	fn.ID = fn.functionID()
 	if x.describe {
-		return &Result{Tag: "CREATE FUNCTION"}, nil
+		return &Result{Tag: createTag(fn)}, nil
 	}
 	// The body is checked as PostgreSQL checks it: planned with its parameters typed, reading no row; not when
 	// check_function_bodies is off, as pg_dump's scripts set it (a function may come before the tables it reads).
@@ -308,7 +323,7 @@ func (x *exec) createFunction(cf *pg.CreateFunctionStmt) (*Result, error) {
 			return nil, err
 		}
 		x.funcs = nil
-		return &Result{Tag: "CREATE FUNCTION"}, nil
+		return &Result{Tag: createTag(fn)}, nil
 	}
 	fn.OID = enumOID(func(oid uint32) bool { return enumOf(oid) != nil || domainName(oid) != "" })
 	if err := coll.insertOne(x.catWrite(), fn); err != nil {
@@ -318,7 +333,15 @@ func (x *exec) createFunction(cf *pg.CreateFunctionStmt) (*Result, error) {
 		return nil, err
 	}
 	x.funcs = nil
-	return &Result{Tag: "CREATE FUNCTION"}, nil
+	return &Result{Tag: createTag(fn)}, nil
+}
+
+// createTag is CREATE FUNCTION's command tag, or CREATE PROCEDURE's.
+func createTag(fn *userFunc) string {
+	if fn.Procedure {
+		return "CREATE PROCEDURE"
+	}
+	return "CREATE FUNCTION"
 }
 
 // Function errors: PostgreSQL's duplicate_function and invalid_function_definition.
@@ -411,6 +434,14 @@ func (x *exec) callFunction(fn *userFunc, f *pg.FuncCall, sc *scope, given []any
 	}
 	if fn.Returns == OIDTrigger {
 		return nil, false, errorf(CodeFeatureNotSupported, "trigger functions can only be called as triggers")
+	}
+	if fn.Procedure {
+		types := make([]string, len(f.Args))
+		for i, a := range f.Args {
+			types[i] = TypeName(x.typeOf(a, sc)) // the call's, as PostgreSQL names it
+		}
+		return nil, false, &Error{Code: CodeWrongObjectType, Message: fmt.Sprintf("%s(%s) is a procedure", fn.Name, strings.Join(types, ", ")),
+			Hint: "To call a procedure, use CALL.", Position: int(f.Location) + 1}
 	}
 	if fn.Language == "plpgsql" {
 		rel, err := x.callPL(fn, args)
@@ -699,6 +730,9 @@ func (x *exec) functionSignature(what string, oidArg any) (any, error) {
 				continue
 			}
 			if what == "pg_get_function_result" {
+				if fn.Procedure {
+					return nil, nil // a procedure returns nothing: NULL, by which pg_dump writes CREATE PROCEDURE
+				}
 				if len(fn.OutNames) > 0 {
 					cols := make([]string, len(fn.OutNames))
 					for i, n := range fn.OutNames {
@@ -723,6 +757,9 @@ func (x *exec) functionSignature(what string, oidArg any) (any, error) {
 				}
 				if what == "pg_get_function_arguments" && fn.Defaults != nil && fn.Defaults[i] != "" {
 					p += " DEFAULT " + fn.Defaults[i]
+				}
+				if fn.Procedure {
+					p = "IN " + p // a procedure's modes are written out
 				}
 				params[i] = p
 			}

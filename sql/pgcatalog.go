@@ -827,8 +827,12 @@ func (x *exec) catalogRelation(schema, name string) (*relation, error) {
 					if fn.Language == "plpgsql" {
 						lang = strconv.Itoa(plpgsqlOID)
 					}
+					kind := "f"
+					if fn.Procedure {
+						kind = "p"
+					}
 					rel.rows = append(rel.rows, []any{int64(fn.OID), fn.Name, int64(2200), int64(10), lang, strconv.Itoa(len(fn.ArgTypes)),
-						strings.Join(types, " "), strconv.FormatUint(uint64(fn.Returns), 10), nil, "f",
+						strings.Join(types, " "), strconv.FormatUint(uint64(fn.Returns), 10), nil, kind,
 						map[bool]string{true: "t", false: "f"}[fn.SetOf || len(fn.OutNames) > 0], fn.Body, nil, fn.Volatility,
 						map[bool]string{true: "t", false: "f"}[fn.Strict], "f", "100", rows, "f", "u", "-", nil, nil})
 				}

@@ -1562,3 +1562,43 @@ func (p *plRun) trigValue(name string) (any, uint32) {
 	}
 	return nil, OIDText // tg_relid: no oid to give
 }
+
+// callProcedure runs CALL procedure(args): its PL/pgSQL body, in a transaction block (its own outside one).
+func (x *exec) callProcedure(cs *pg.CallStmt) (*Result, error) {
+	f := cs.Funccall
+	fn := x.userFunction(f)
+	if fn == nil {
+		types := make([]string, len(f.Args))
+		for i, a := range f.Args {
+			types[i] = TypeName(x.typeOf(a, &scope{}))
+		}
+		return nil, &Error{Code: CodeUndefinedFunction, Message: fmt.Sprintf("procedure %s(%s) does not exist", funcName(f), strings.Join(types, ", ")),
+			Position: int(f.Location) + 1, Hint: "No procedure matches the given name and argument types. You might need to add explicit type casts."}
+	}
+	if !fn.Procedure {
+		return nil, &Error{Code: CodeWrongObjectType, Message: fmt.Sprintf("%s is not a procedure", fn.signature()),
+			Hint: "To call a function, use SELECT.", Position: int(f.Location) + 1}
+	}
+	if x.describe {
+		return &Result{Tag: "CALL"}, nil
+	}
+	if x.s.txn == nil {
+		return nil, errNeedsBlock
+	}
+	args, err := x.functionArgs(fn, f, &scope{}, nil)
+	if err != nil {
+		return nil, err
+	}
+	pf, err := plParse(plSource(fn, fn.Body))
+	if err != nil {
+		return nil, err
+	}
+	p := &plRun{x: x, f: pf, fn: fn}
+	if err := p.start(args); err != nil {
+		return nil, err
+	}
+	if _, _, err := p.block(pf.action); err != nil {
+		return nil, err
+	}
+	return &Result{Tag: "CALL"}, nil
+}
