@@ -44,6 +44,9 @@ type userFunc struct {
 	Body       string   `bson:"body"` // a query, or a PL/pgSQL block
 	// Language is "plpgsql" for a function written in PL/pgSQL, "" for one in SQL.
 	Language string `bson:"language,omitempty"`
+	// OutParams is set for a function whose OutNames are OUT parameters (one row of them, a record or, for one,
+	// its value) rather than RETURNS TABLE's columns (a set).
+	OutParams bool `bson:"outparams,omitempty"`
 	// Procedure is set for CREATE PROCEDURE: the routine CALL runs (pg_proc.prokind p), which returns nothing.
 	Procedure bool `bson:"procedure,omitempty"`
 	Strict    bool `bson:"strict,omitempty"`
@@ -59,6 +62,9 @@ func (fn *userFunc) functionID() string {
 	}
 	return fn.Name + "(" + strings.Join(names, ",") + ")"
 }
+
+// returnsSet reports whether a call gives a set of rows: RETURNS SETOF, RETURNS TABLE.
+func (fn *userFunc) returnsSet() bool { return fn.SetOf || len(fn.OutNames) > 0 && !fn.OutParams }
 
 // signature is the function's name and parameters' types as PostgreSQL's messages write them: f(integer, text).
 func (fn *userFunc) signature() string {
@@ -201,9 +207,15 @@ func (x *exec) createFunction(cf *pg.CreateFunctionStmt) (*Result, error) {
 		case pg.FunctionParameterMode_FUNC_PARAM_TABLE:
 			fn.OutNames, fn.OutTypes = append(fn.OutNames, fp.Name), append(fn.OutTypes, oid)
 			continue
+		case pg.FunctionParameterMode_FUNC_PARAM_OUT:
+			if lang != "plpgsql" || cf.IsProcedure || fp.Name == "" {
+				return nil, unsupported("OUT parameters but of a PL/pgSQL function's, named")
+			}
+			fn.OutNames, fn.OutTypes, fn.OutParams = append(fn.OutNames, fp.Name), append(fn.OutTypes, oid), true
+			continue
 		case pg.FunctionParameterMode_FUNC_PARAM_DEFAULT, pg.FunctionParameterMode_FUNC_PARAM_IN:
 		default:
-			return nil, unsupported("OUT, INOUT and VARIADIC parameters")
+			return nil, unsupported("INOUT and VARIADIC parameters")
 		}
 		def := ""
 		if fp.Defexpr != nil {
@@ -235,11 +247,31 @@ func (x *exec) createFunction(cf *pg.CreateFunctionStmt) (*Result, error) {
 		cf.ReturnType = &pg.TypeName{Names: []*pg.Node{pg.MakeStrNode("void")}}
 		fn.Procedure = true
 	}
+	if fn.OutParams {
+		// The result is the OUT parameters': a record of them, or the one's type.
+		want := OIDRecord
+		if len(fn.OutTypes) == 1 {
+			want = fn.OutTypes[0]
+		}
+		if cf.ReturnType != nil {
+			oid, err := x.resolveType(cf.ReturnType)
+			if err != nil {
+				return nil, err
+			}
+			if oid != want || cf.ReturnType.Setof {
+				return nil, errorf(CodeInvalidFunctionDefinition, "function result type must be %s because of OUT parameters", TypeName(want))
+			}
+		}
+		cf.ReturnType = &pg.TypeName{Names: []*pg.Node{pg.MakeStrNode(internalName(want))}}
+		fn.Returns = want
+	}
 	if cf.ReturnType == nil {
 		return nil, errorf("42P13", "function result type must be specified")
 	}
 	fn.SetOf = cf.ReturnType.Setof
-	if len(fn.OutNames) == 0 {
+	switch {
+	case fn.OutParams: // fn.Returns is set above
+	case len(fn.OutNames) == 0:
 		oid, err := x.resolveType(cf.ReturnType)
 		if err != nil {
 			return nil, err
@@ -250,7 +282,7 @@ func (x *exec) createFunction(cf *pg.CreateFunctionStmt) (*Result, error) {
 		} else if dom != nil {
 			fn.RetDomain = dom.Name
 		}
-	} else {
+	default:
 		fn.Returns = OIDRecord
 	}
 	if fn.Returns == OIDTrigger && lang != "plpgsql" {
@@ -479,7 +511,7 @@ func (x *exec) userSetFunction(f *pg.FuncCall) *userFunc {
 	if builtInName(funcName(f)) {
 		return nil
 	}
-	if fn := x.userFunction(f); fn != nil && (fn.SetOf || len(fn.OutNames) > 0) {
+	if fn := x.userFunction(f); fn != nil && fn.returnsSet() {
 		return fn
 	}
 	return nil
@@ -520,7 +552,7 @@ func (x *exec) functionSet(fn *userFunc, f *pg.FuncCall, sc *scope) ([]any, erro
 // scalarFunction is a call of a function that returns one value: the first column of the body's first row,
 // NULL for none, in the declared type.
 func (x *exec) scalarFunction(fn *userFunc, f *pg.FuncCall, sc *scope, given []any) (any, error) {
-	if fn.SetOf || len(fn.OutNames) > 0 {
+	if fn.returnsSet() {
 		return nil, &Error{Code: CodeFeatureNotSupported, Message: "set-returning functions are not allowed here (only in FROM and the select list)",
 			Position: int(f.Location) + 1}
 	}
@@ -529,6 +561,18 @@ func (x *exec) scalarFunction(fn *userFunc, f *pg.FuncCall, sc *scope, given []a
 		return nil, err
 	}
 	vis := rel.visible("")
+	if fn.OutParams && len(fn.OutNames) > 1 {
+		if len(rel.rows) == 0 {
+			return nil, nil
+		}
+		rec := record{names: fn.OutNames, oids: fn.OutTypes, vals: make([]any, len(fn.OutNames))}
+		for i := range fn.OutNames {
+			if i < len(vis) {
+				rec.vals[i] = rel.rows[0][vis[i]]
+			}
+		}
+		return rec, nil
+	}
 	if len(rel.rows) == 0 || len(vis) == 0 {
 		return x.functionResult(fn, nil) // NULL, which a NOT NULL domain refuses
 	}
@@ -733,6 +777,9 @@ func (x *exec) functionSignature(what string, oidArg any) (any, error) {
 				if fn.Procedure {
 					return nil, nil // a procedure returns nothing: NULL, by which pg_dump writes CREATE PROCEDURE
 				}
+				if fn.OutParams {
+					return TypeName(fn.Returns), nil
+				}
 				if len(fn.OutNames) > 0 {
 					cols := make([]string, len(fn.OutNames))
 					for i, n := range fn.OutNames {
@@ -762,6 +809,11 @@ func (x *exec) functionSignature(what string, oidArg any) (any, error) {
 					p = "IN " + p // a procedure's modes are written out
 				}
 				params[i] = p
+			}
+			if fn.OutParams && what == "pg_get_function_arguments" {
+				for i, n := range fn.OutNames {
+					params = append(params, "OUT "+quoteIdent(n)+" "+TypeName(fn.OutTypes[i]))
+				}
 			}
 			return strings.Join(params, ", "), nil
 		}

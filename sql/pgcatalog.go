@@ -820,7 +820,7 @@ func (x *exec) catalogRelation(schema, name string) (*relation, error) {
 						types[i] = strconv.FormatUint(uint64(t), 10)
 					}
 					rows := "0"
-					if fn.SetOf || len(fn.OutNames) > 0 {
+					if fn.returnsSet() {
 						rows = "1000"
 					}
 					lang := "14"
@@ -833,7 +833,7 @@ func (x *exec) catalogRelation(schema, name string) (*relation, error) {
 					}
 					rel.rows = append(rel.rows, []any{int64(fn.OID), fn.Name, int64(2200), int64(10), lang, strconv.Itoa(len(fn.ArgTypes)),
 						strings.Join(types, " "), strconv.FormatUint(uint64(fn.Returns), 10), nil, kind,
-						map[bool]string{true: "t", false: "f"}[fn.SetOf || len(fn.OutNames) > 0], fn.Body, nil, fn.Volatility,
+						map[bool]string{true: "t", false: "f"}[fn.returnsSet()], fn.Body, nil, fn.Volatility,
 						map[bool]string{true: "t", false: "f"}[fn.Strict], "f", "100", rows, "f", "u", "-", nil, nil})
 				}
 			}

@@ -331,8 +331,18 @@ func plSource(fn *userFunc, body string) string {
 		}
 		b.WriteString(TypeName(t))
 	}
+	if fn.OutParams {
+		for i, n := range fn.OutNames {
+			if i > 0 || len(fn.ArgTypes) > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString("OUT " + quoteIdent(n) + " " + TypeName(fn.OutTypes[i]))
+		}
+	}
 	b.WriteString(") RETURNS ")
 	switch {
+	case fn.OutParams:
+		b.WriteString(TypeName(fn.Returns))
 	case len(fn.OutNames) > 0:
 		b.WriteString("TABLE(")
 		for i, n := range fn.OutNames {

@@ -150,6 +150,14 @@ func (x *exec) callPL(fn *userFunc, args []any) (*relation, error) {
 		return nil, err
 	}
 	switch {
+	case fn.OutParams && !fn.SetOf:
+		row := make([]any, len(fn.OutNames))
+		for i, n := range fn.OutNames {
+			if d := p.datumNamed(n); d >= 0 {
+				row[i] = p.vals[d]
+			}
+		}
+		rel.rows = [][]any{row}
 	case fn.SetOf || len(fn.OutNames) > 0:
 		rel.rows = p.retSet
 	case flow != plReturn && fn.Returns != OIDVoid:
@@ -368,7 +376,10 @@ func (p *plRun) stmt1(s *plStmt) (plFlow, string, error) {
 			return plNext, "", e
 		}
 		if s.expr != nil {
-			if p.fn != nil && (p.fn.SetOf || len(p.fn.OutNames) > 0) {
+			if p.fn != nil && p.fn.OutParams {
+				return plNext, "", errorf(CodeDatatypeMismatch, "RETURN cannot have a parameter in function with OUT parameters")
+			}
+			if p.fn != nil && p.fn.returnsSet() {
 				return plNext, "", errorf(CodeDatatypeMismatch, "RETURN cannot have a parameter in function returning set")
 			}
 			v, err := p.eval(s.expr)
@@ -1480,6 +1491,13 @@ func (x *exec) checkPL(fn *userFunc, body string) error {
 	}
 	check = func(list []*plStmt) error {
 		for _, s := range list {
+			if s.kind == "return" && s.expr != nil && fn.OutParams {
+				return errorf(CodeDatatypeMismatch, "RETURN cannot have a parameter in function with OUT parameters")
+			}
+			if s.kind == "return" && s.expr != nil && fn.returnsSet() {
+				return &Error{Code: CodeDatatypeMismatch, Message: "RETURN cannot have a parameter in function returning set",
+					Hint: "Use RETURN NEXT or RETURN QUERY."}
+			}
 			for _, e := range []*plExpr{s.cond, s.expr, s.query, s.lower, s.upper, s.step} {
 				if err := checkExpr(e); err != nil {
 					return err
