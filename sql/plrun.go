@@ -137,15 +137,7 @@ func (x *exec) callPL(fn *userFunc, args []any) (*relation, error) {
 	if x.s.txn == nil {
 		return nil, errNeedsBlock
 	}
-	f, err := plParse(plSource(fn, fn.Body))
-	if err != nil {
-		return nil, err
-	}
-	p := &plRun{x: x, f: f, fn: fn}
-	if err := p.start(args); err != nil {
-		return nil, err
-	}
-	flow, _, err := p.block(f.action)
+	p, flow, err := x.runPL(fn, args, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -166,6 +158,21 @@ func (x *exec) callPL(fn *userFunc, args []any) (*relation, error) {
 		rel.rows = [][]any{{p.ret}}
 	}
 	return rel, nil
+}
+
+// runPL runs a PL/pgSQL routine's body for one call: its arguments, and for a trigger function what the trigger
+// gives it. It returns the run (its RETURN's value and rows) and how the body ended.
+func (x *exec) runPL(fn *userFunc, args []any, trig *plTrigger) (*plRun, plFlow, error) {
+	f, err := plParse(plSource(fn, fn.Body))
+	if err != nil {
+		return nil, plNext, err
+	}
+	p := &plRun{x: x, f: f, fn: fn, trig: trig}
+	if err := p.start(args); err != nil {
+		return nil, plNext, err
+	}
+	flow, _, err := p.block(f.action)
+	return p, flow, err
 }
 
 // start gives each datum its type and its first value: the arguments, then each declared variable's default.
@@ -1607,15 +1614,7 @@ func (x *exec) callProcedure(cs *pg.CallStmt) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	pf, err := plParse(plSource(fn, fn.Body))
-	if err != nil {
-		return nil, err
-	}
-	p := &plRun{x: x, f: pf, fn: fn}
-	if err := p.start(args); err != nil {
-		return nil, err
-	}
-	if _, _, err := p.block(pf.action); err != nil {
+	if _, _, err := x.runPL(fn, args, nil); err != nil {
 		return nil, err
 	}
 	return &Result{Tag: "CALL"}, nil

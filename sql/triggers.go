@@ -369,16 +369,8 @@ func (x *exec) callTrigger(t *table, tg *trigger, event int, old, new []any) (*p
 	if fn.Language != "plpgsql" {
 		return nil, errorf(CodeFeatureNotSupported, "trigger function %s is not written in PL/pgSQL", fn.Name)
 	}
-	f, err := plParse(plSource(fn, fn.Body))
-	if err != nil {
-		return nil, err
-	}
 	op := map[int]string{trigInsert: "INSERT", trigUpdate: "UPDATE", trigDelete: "DELETE"}[event]
-	p := &plRun{x: x, f: f, fn: fn, trig: newPLTrigger(t, tg, op, old, new)}
-	if err := p.start(nil); err != nil {
-		return nil, err
-	}
-	flow, _, err := p.block(f.action)
+	p, flow, err := x.runPL(fn, nil, newPLTrigger(t, tg, op, old, new))
 	if err != nil {
 		return nil, err
 	}
