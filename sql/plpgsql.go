@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 
@@ -94,14 +95,39 @@ type plDiagItem struct {
 	target int
 }
 
-// plCache keeps parsed bodies by their text: a function's body is parsed once, not at each call.
-var plCache sync.Map // string -> *plFunc
+// plCache keeps the parsed bodies of functions by their text, so that a function's body is parsed once and not at
+// each call; a parsed body is never changed, and sessions share it. It holds at most plCacheMax bodies, and is
+// emptied when it would hold more.
+var plCache struct {
+	mu sync.Mutex
+	m  map[string]*plFunc
+}
+
+const plCacheMax = 256
+
+// plParseCached is plParse of a function's text, from plCache when it holds it.
+func plParseCached(stmt string) (*plFunc, error) {
+	plCache.mu.Lock()
+	f := plCache.m[stmt]
+	plCache.mu.Unlock()
+	if f != nil {
+		return f, nil
+	}
+	f, err := plParse(stmt)
+	if err != nil {
+		return nil, err
+	}
+	plCache.mu.Lock()
+	if plCache.m == nil || len(plCache.m) >= plCacheMax {
+		plCache.m = map[string]*plFunc{}
+	}
+	plCache.m[stmt] = f
+	plCache.mu.Unlock()
+	return f, nil
+}
 
 // plParse parses a PL/pgSQL body: the text of a CREATE FUNCTION or DO statement.
 func plParse(stmt string) (*plFunc, error) {
-	if f, ok := plCache.Load(stmt); ok {
-		return f.(*plFunc), nil
-	}
 	js, err := pg.ParsePlPgSqlToJSON(returnNextVar.ReplaceAllString(stmt, "${1}(${2});"))
 	if err != nil {
 		return nil, plSyntaxError(err)
@@ -195,7 +221,7 @@ func (f *plFunc) datumOf(v any) int {
 			fields = append(fields, plNum(fl.(map[string]any)["varno"]))
 		}
 		for i, d := range f.datums {
-			if d.kind == "row" && d.lineno == plNum(b["lineno"]) && equalInts(d.fields, fields) {
+			if d.kind == "row" && d.lineno == plNum(b["lineno"]) && slices.Equal(d.fields, fields) {
 				return i
 			}
 		}
@@ -215,18 +241,6 @@ func (f *plFunc) datumOf(v any) int {
 		return 0 // the first record's number is 0, which the tree leaves out
 	}
 	return -1
-}
-
-func equalInts(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 func (f *plFunc) stmts(v any) []*plStmt {

@@ -27,10 +27,9 @@ type plRun struct {
 	f  *plFunc
 	fn *userFunc // nil for a DO block
 
-	vals  []any    // each datum's value (records: *plRecord)
-	types []uint32 // each scalar datum's type
-	// compiled holds each expression's statement, its variables made parameters.
-	compiled map[*plExpr]*plCompiled
+	vals     []any    // each datum's value (records: *plRecord)
+	types    []uint32 // each scalar datum's type (a CASE's hidden variable takes its value's)
+	prep     *plPrepared
 	rowCount int64
 	// caught is the error the innermost running handler caught (RAISE; re-raises it, GET STACKED DIAGNOSTICS
 	// reads it).
@@ -39,19 +38,29 @@ type plRun struct {
 	retSet [][]any
 	depth  int // savepoints taken
 	steps  int
-	// rowtype marks the scalar-declared variables of a table's row type (v t%ROWTYPE, v t): records.
-	rowtype map[int]bool
-	// fields are the record fields the body's SQL reads that have no datum of their own (v.f of a %ROWTYPE
-	// variable): parameter len(datums)+i+1 is fields[i].
-	fields []plField
 	// tagged are the errors this run has given their context (PostgreSQL's CONTEXT line of the statement).
 	tagged map[*Error]bool
 	// trig is a trigger function's call: NEW, OLD and the TG_ variables (triggers.go); nil otherwise.
 	trig *plTrigger
-	// sqlText is the text of each statement of the body run as one (not an expression's), for the context of
-	// its errors.
-	sqlText map[*statement]string
 }
+
+// plPrepared is what a run needs of its body before it starts, and compiles as it goes: kept by the session
+// between calls of a function (Session.plPrep) while the catalog stays at the generation it was made at, since
+// the types and tables the body names decide it.
+type plPrepared struct {
+	gen   uint64
+	types []uint32 // each scalar datum's declared type
+	// rowtype marks the scalar-declared variables of a table's row type (v t%ROWTYPE, v t): records.
+	rowtype map[int]bool
+	// compiled holds each expression's statement, its variables made parameters.
+	compiled map[*plExpr]*plCompiled
+	// fields are the record fields the body's SQL reads that have no datum of their own (v.f of a %ROWTYPE
+	// variable, a TG_ variable): parameter len(datums)+i+1 is fields[i].
+	fields []plField
+}
+
+// plPrepMax bounds the bodies a session keeps prepared: past it, it starts again.
+const plPrepMax = 64
 
 // plField is a field of a record variable.
 type plField struct {
@@ -71,7 +80,7 @@ type plRecord struct {
 type plCompiled struct {
 	st   *statement
 	refs []int
-	text string
+	text string // a statement's own text, for the context of its errors ("" for an expression)
 }
 
 type plFlow int
@@ -111,11 +120,7 @@ func (x *exec) doBlock(ds *pg.DoStmt) (*Result, error) {
 	if x.s.txn == nil {
 		return nil, errNeedsBlock
 	}
-	p := &plRun{x: x, f: f}
-	if err := p.start(nil); err != nil {
-		return nil, err
-	}
-	if _, _, err := p.block(f.action); err != nil {
+	if _, _, err := x.runPL(f, nil, nil, nil); err != nil {
 		return nil, err
 	}
 	return &Result{Tag: "DO"}, nil
@@ -137,7 +142,11 @@ func (x *exec) callPL(fn *userFunc, args []any) (*relation, error) {
 	if x.s.txn == nil {
 		return nil, errNeedsBlock
 	}
-	p, flow, err := x.runPL(fn, args, nil)
+	f, err := plParseCached(plSource(fn, fn.Body))
+	if err != nil {
+		return nil, err
+	}
+	p, flow, err := x.runPL(f, fn, args, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -160,13 +169,10 @@ func (x *exec) callPL(fn *userFunc, args []any) (*relation, error) {
 	return rel, nil
 }
 
-// runPL runs a PL/pgSQL routine's body for one call: its arguments, and for a trigger function what the trigger
-// gives it. It returns the run (its RETURN's value and rows) and how the body ended.
-func (x *exec) runPL(fn *userFunc, args []any, trig *plTrigger) (*plRun, plFlow, error) {
-	f, err := plParse(plSource(fn, fn.Body))
-	if err != nil {
-		return nil, plNext, err
-	}
+// runPL runs a parsed PL/pgSQL body for one call: a DO block's (fn nil) or a routine's, with its arguments, and
+// for a trigger function what the trigger gives it. It returns the run (its RETURN's value and rows) and how the
+// body ended.
+func (x *exec) runPL(f *plFunc, fn *userFunc, args []any, trig *plTrigger) (*plRun, plFlow, error) {
 	p := &plRun{x: x, f: f, fn: fn, trig: trig}
 	if err := p.start(args); err != nil {
 		return nil, plNext, err
@@ -177,24 +183,11 @@ func (x *exec) runPL(fn *userFunc, args []any, trig *plTrigger) (*plRun, plFlow,
 
 // start gives each datum its type and its first value: the arguments, then each declared variable's default.
 func (p *plRun) start(args []any) error {
-	n := len(p.f.datums)
-	p.vals, p.types = make([]any, n), make([]uint32, n)
-	p.compiled = map[*plExpr]*plCompiled{}
-	p.tagged, p.rowtype = map[*Error]bool{}, map[int]bool{}
-	for i, d := range p.f.datums {
-		if d.kind != "var" {
-			continue
-		}
-		if p.x.plRowType(d.typ) {
-			p.rowtype[i] = true
-			continue
-		}
-		oid, err := p.x.plType(d.typ)
-		if err != nil {
-			return err
-		}
-		p.types[i] = oid
+	if err := p.prepare(); err != nil {
+		return err
 	}
+	p.vals, p.types = make([]any, len(p.f.datums)), slices.Clone(p.prep.types)
+	p.tagged = map[*Error]bool{}
 	copy(p.vals, args)
 	if p.trig != nil {
 		for i, d := range p.f.datums {
@@ -225,6 +218,42 @@ func (p *plRun) start(args []any) error {
 			return errorf(CodeNullValueNotAllowed, "variable \"%s\" must have a default value, since it's declared NOT NULL", d.name)
 		}
 	}
+	return nil
+}
+
+// prepare gives the run its body's prepared state: the one the session kept from an earlier call of the function
+// at this catalog generation, or a new one (kept for the next call of a function's body, not of a DO block's).
+func (p *plRun) prepare() error {
+	s := p.x.s
+	gen, keep := s.e.b.catalogGeneration()
+	keep = keep && p.fn != nil && !p.x.blockChanged()
+	if pr := s.plPrep[p.f]; keep && pr != nil && pr.gen == gen {
+		p.prep = pr
+		return nil
+	}
+	n := len(p.f.datums)
+	pr := &plPrepared{gen: gen, types: make([]uint32, n), rowtype: map[int]bool{}, compiled: map[*plExpr]*plCompiled{}}
+	for i, d := range p.f.datums {
+		if d.kind != "var" {
+			continue
+		}
+		if p.x.plRowType(d.typ) {
+			pr.rowtype[i] = true
+			continue
+		}
+		oid, err := p.x.plType(d.typ)
+		if err != nil {
+			return err
+		}
+		pr.types[i] = oid
+	}
+	if keep {
+		if s.plPrep == nil || len(s.plPrep) >= plPrepMax {
+			s.plPrep = map[*plFunc]*plPrepared{}
+		}
+		s.plPrep[p.f] = pr
+	}
+	p.prep = pr
 	return nil
 }
 
@@ -264,11 +293,11 @@ func (x *exec) plType(name string) (uint32, error) {
 	if strings.EqualFold(name, "record") {
 		return 0, nil
 	}
-	tree, err := pg.Parse("SELECT NULL::" + name)
+	n, err := parseExpr("NULL::" + name)
 	if err != nil {
 		return 0, errorf(CodeSyntaxError, "type \"%s\" is not a type's name", name)
 	}
-	tc := tree.Stmts[0].Stmt.GetSelectStmt().TargetList[0].GetResTarget().Val.GetTypeCast()
+	tc := n.GetTypeCast()
 	if tc == nil {
 		return 0, errorf(CodeSyntaxError, "type \"%s\" is not a type's name", name)
 	}
@@ -661,8 +690,8 @@ func (p *plRun) caseStmt(s *plStmt) (plFlow, string, error) {
 			return plNext, "", err
 		}
 		p.vals[s.varno] = v // the WHEN expressions compare with it: "__Case__Variable_n__" IN (...)
-		if t, _ := p.typeOfValue(v); t != 0 {
-			p.types[s.varno] = t
+		if v != nil {
+			p.types[s.varno] = valueOID(v)
 		}
 	}
 	for _, w := range s.elsifs {
@@ -678,13 +707,6 @@ func (p *plRun) caseStmt(s *plStmt) (plFlow, string, error) {
 		return plNext, "", errorf("20000", "case not found")
 	}
 	return p.stmts(s.elseBody)
-}
-
-func (p *plRun) typeOfValue(v any) (uint32, bool) {
-	if v == nil {
-		return 0, false
-	}
-	return valueOID(v), true
 }
 
 // returnNext adds a row to a set-returning function's result: RETURN NEXT's value, or the current values of
@@ -933,11 +955,7 @@ func (p *plRun) query(s *plStmt) (*Result, error) {
 	if len(stmts) != 1 {
 		return nil, errorf(CodeFeatureNotSupported, "EXECUTE of %d statements in one string", len(stmts))
 	}
-	if p.sqlText == nil {
-		p.sqlText = map[*statement]string{}
-	}
-	p.sqlText[stmts[0]] = formatText(v)
-	return p.exec(stmts[0], params, types)
+	return p.exec(stmts[0], formatText(v), params, types)
 }
 
 // getDiag runs GET [STACKED] DIAGNOSTICS.
@@ -1021,7 +1039,7 @@ func (p *plRun) assign(dno int, v any) error {
 	}
 	d := p.f.datums[dno]
 	switch {
-	case p.rowtype[dno]:
+	case p.prep.rowtype[dno]:
 		if r, ok := v.(record); ok {
 			p.vals[dno] = &plRecord{names: r.names, oids: r.oids, vals: append([]any(nil), r.vals...)}
 			return nil
@@ -1080,7 +1098,7 @@ func (p *plRun) assignRow(dno int, cols []Column, row []any) error {
 	}
 	d := p.f.datums[dno]
 	kind := d.kind
-	if p.rowtype[dno] {
+	if p.prep.rowtype[dno] {
 		kind = "rec"
 	}
 	switch kind {
@@ -1095,7 +1113,7 @@ func (p *plRun) assignRow(dno int, cols []Column, row []any) error {
 		p.vals[dno] = rec
 		return nil
 	case "row":
-		if len(d.fields) == 1 && (p.rowtype[d.fields[0]] || p.f.datums[d.fields[0]].kind == "rec") {
+		if len(d.fields) == 1 && (p.prep.rowtype[d.fields[0]] || p.f.datums[d.fields[0]].kind == "rec") {
 			return p.assignRow(d.fields[0], cols, row) // SELECT * INTO v: the whole row
 		}
 		for i, f := range d.fields {
@@ -1122,12 +1140,12 @@ func (p *plRun) run(e *plExpr) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	n := len(p.f.datums) + len(p.fields)
+	n := len(p.f.datums) + len(p.prep.fields)
 	params := make([]any, n)
 	types := make([]uint32, n)
 	for _, dno := range c.refs {
 		if dno >= len(p.f.datums) {
-			fl := p.fields[dno-len(p.f.datums)]
+			fl := p.prep.fields[dno-len(p.f.datums)]
 			if fl.rec < 0 {
 				params[dno], types[dno] = p.trigValue(fl.name)
 			} else if params[dno], types[dno], err = p.field(fl.rec, fl.name); err != nil {
@@ -1137,7 +1155,7 @@ func (p *plRun) run(e *plExpr) (*Result, error) {
 			if params[dno], types[dno], err = p.field(d.parent, d.field); err != nil {
 				return nil, err
 			}
-		} else if d.kind == "rec" || p.rowtype[dno] {
+		} else if d.kind == "rec" || p.prep.rowtype[dno] {
 			rec, _ := p.vals[dno].(*plRecord)
 			switch {
 			case rec != nil:
@@ -1156,7 +1174,7 @@ func (p *plRun) run(e *plExpr) (*Result, error) {
 			types[dno] = OIDText
 		}
 	}
-	return p.exec(c.st, params, types)
+	return p.exec(c.st, c.text, params, types)
 }
 
 // field is a record variable's field: its value and type.
@@ -1183,14 +1201,15 @@ func (p *plRun) field(dno int, name string) (any, uint32, error) {
 }
 
 // exec runs one statement in a copy of the body's exec, the parameters its own: in the statement's
-// transaction, with the caller's privileges.
-func (p *plRun) exec(st *statement, params []any, types []uint32) (*Result, error) {
+// transaction, with the caller's privileges. text is the statement's, which the context of its errors quotes ("" for
+// an expression's, which PostgreSQL's context does not quote).
+func (p *plRun) exec(st *statement, text string, params []any, types []uint32) (*Result, error) {
 	res, err := p.exec1(st, params, types)
 	if err == nil || errors.Is(err, errNeedsBlock) {
 		return res, err
 	}
 	e := *AsError(err)
-	if text, ok := p.sqlText[st]; ok {
+	if text != "" {
 		line := fmt.Sprintf("SQL statement \"%s\"", text)
 		if e.Where != "" {
 			line = e.Where + "\n" + line
@@ -1234,14 +1253,13 @@ func (p *plRun) exec1(st *statement, params []any, types []uint32) (*Result, err
 	return res, nil
 }
 
-// compile parses an expression or statement of the body once for the run, its references to variables made
-// parameters.
+// compile parses an expression or statement of the body once for its prepared state, its references to
+// variables made parameters.
 func (p *plRun) compile(e *plExpr) (*plCompiled, error) {
-	if c := p.compiled[e]; c != nil {
+	if c := p.prep.compiled[e]; c != nil {
 		return c, nil
 	}
-	text := e.sql()
-	raws, err := parse(text)
+	raws, err := parse(e.sql())
 	if err != nil {
 		return nil, err
 	}
@@ -1253,13 +1271,10 @@ func (p *plRun) compile(e *plExpr) (*plCompiled, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &plCompiled{st: newStatement(raw), refs: refs, text: text}
-	p.compiled[e] = c
+	c := &plCompiled{st: newStatement(raw), refs: refs}
+	p.prep.compiled[e] = c
 	if e.mode == 0 {
-		if p.sqlText == nil {
-			p.sqlText = map[*statement]string{}
-		}
-		p.sqlText[c.st] = strings.TrimSpace(e.query)
+		c.text = strings.TrimSpace(e.query)
 	}
 	return c, nil
 }
@@ -1358,7 +1373,7 @@ func (p *plRun) bind(n *pg.Node) ([]int, error) {
 			if aliases[names[0]] {
 				return false
 			}
-			if v := p.varNamed(names[0]); v >= 0 && p.rowtype[v] {
+			if v := p.varNamed(names[0]); v >= 0 && p.prep.rowtype[v] {
 				dno = p.extraField(v, names[1])
 			} else if rec := p.recNamed(names[0]); rec >= 0 {
 				for i, d := range p.f.datums {
@@ -1542,10 +1557,10 @@ func (x *exec) checkPL(fn *userFunc, body string) error {
 // extraField is the parameter number (less one) of a field of record variable rec (-1: a TG_ variable) that has
 // no datum of its own.
 func (p *plRun) extraField(rec int, name string) int {
-	i := slices.Index(p.fields, plField{rec, name})
+	i := slices.Index(p.prep.fields, plField{rec, name})
 	if i < 0 {
-		p.fields = append(p.fields, plField{rec, name})
-		i = len(p.fields) - 1
+		p.prep.fields = append(p.prep.fields, plField{rec, name})
+		i = len(p.prep.fields) - 1
 	}
 	return len(p.f.datums) + i
 }
@@ -1614,7 +1629,11 @@ func (x *exec) callProcedure(cs *pg.CallStmt) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	if _, _, err := x.runPL(fn, args, nil); err != nil {
+	body, err := plParseCached(plSource(fn, fn.Body))
+	if err != nil {
+		return nil, err
+	}
+	if _, _, err := x.runPL(body, fn, args, nil); err != nil {
 		return nil, err
 	}
 	return &Result{Tag: "CALL"}, nil

@@ -143,6 +143,8 @@ type Session struct {
 	xid uint64
 	// temps are the session's temporary tables, by name (temptables.go).
 	temps map[string]tempTable
+	// plPrep keeps what the calls of PL/pgSQL functions prepared, by parsed body, for their next calls (plrun.go).
+	plPrep map[*plFunc]*plPrepared
 }
 
 // savepoint is one SAVEPOINT of a transaction block, with what ROLLBACK TO puts back besides the writes: the

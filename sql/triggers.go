@@ -369,8 +369,12 @@ func (x *exec) callTrigger(t *table, tg *trigger, event int, old, new []any) (*p
 	if fn.Language != "plpgsql" {
 		return nil, errorf(CodeFeatureNotSupported, "trigger function %s is not written in PL/pgSQL", fn.Name)
 	}
+	f, err := plParseCached(plSource(fn, fn.Body))
+	if err != nil {
+		return nil, err
+	}
 	op := map[int]string{trigInsert: "INSERT", trigUpdate: "UPDATE", trigDelete: "DELETE"}[event]
-	p, flow, err := x.runPL(fn, nil, newPLTrigger(t, tg, op, old, new))
+	p, flow, err := x.runPL(f, fn, nil, newPLTrigger(t, tg, op, old, new))
 	if err != nil {
 		return nil, err
 	}
