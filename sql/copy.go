@@ -431,22 +431,11 @@ func (x *exec) copyFrom() (*Result, error) {
 			return nil, where(err)
 		}
 		if fires {
-			vals, err := x.fireRow(t, trigInsert, true, nil, nil, docValues(t, raw))
-			if err != nil {
+			if raw, err = x.beforeInsert(t, raw); err != nil {
 				return nil, where(err)
 			}
-			if vals == nil {
+			if raw == nil {
 				continue // a BEFORE trigger skipped the row
-			}
-			all := make([]string, len(t.Columns))
-			for i, c := range t.Columns {
-				all[i] = c.Name
-			}
-			if doc, err = x.document(t, all, vals); err != nil {
-				return nil, where(err)
-			}
-			if raw, err = bson.Marshal(doc); err != nil {
-				return nil, where(err)
 			}
 			after = append(after, rowEvent{event: trigInsert, new: docValues(t, raw)})
 		}

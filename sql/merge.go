@@ -283,26 +283,16 @@ func (x *exec) mergeInsert(t *table, coll backendColl, w *pg.MergeWhenClause, sc
 	if err != nil {
 		return false, err
 	}
-	if t.hasTriggers(trigInsert) {
-		vals, err := x.fireRow(t, trigInsert, true, nil, nil, docValues(t, raw))
-		if err != nil || vals == nil {
+	fires := t.hasTriggers(trigInsert)
+	if fires {
+		if raw, err = x.beforeInsert(t, raw); err != nil || raw == nil {
 			return false, err // nil: a BEFORE trigger skipped the row
-		}
-		all := make([]string, len(t.Columns))
-		for i, c := range t.Columns {
-			all[i] = c.Name
-		}
-		if doc, err = x.document(t, all, vals); err != nil {
-			return false, err
-		}
-		if raw, err = bson.Marshal(doc); err != nil {
-			return false, err
 		}
 	}
 	if err := coll.insertOne(x.ctx, bson.Raw(raw)); err != nil {
 		return false, err
 	}
-	if t.hasTriggers(trigInsert) {
+	if fires {
 		x.mergeAfter = append(x.mergeAfter, rowEvent{event: trigInsert, new: docValues(t, raw)})
 	}
 	return true, nil
@@ -331,12 +321,8 @@ func (x *exec) mergeMatched(t *table, coll backendColl, w *pg.MergeWhenClause, d
 	}
 	upFires := t.hasTriggers(trigUpdate)
 	if upFires {
-		vals, err := x.fireRow(t, trigUpdate, true, setNames(w.TargetList), docValues(t, doc), docValues(t, applySet(doc, set, "")))
-		if err != nil || vals == nil {
+		if set, err = x.beforeUpdate(t, doc, set, setNames(w.TargetList), true); err != nil || set == nil {
 			return false, err // nil: a BEFORE trigger skipped the row
-		}
-		if set, err = x.rowSet(t, vals, true); err != nil {
-			return false, err
 		}
 	}
 	moved, _, set, err := x.moveKey(t, coll, doc, set)

@@ -401,6 +401,35 @@ func (x *exec) triggerWhen(t *table, tg *trigger, old, new []any) (bool, error) 
 	return p.cond(&plExpr{query: tg.When, mode: 2})
 }
 
+// beforeInsert runs t's BEFORE INSERT row triggers for the proposed document raw: the document to insert, the
+// row as they returned it, or nil when one skipped the row.
+func (x *exec) beforeInsert(t *table, raw bson.Raw) (bson.Raw, error) {
+	vals, err := x.fireRow(t, trigInsert, true, nil, nil, docValues(t, raw))
+	if err != nil || vals == nil {
+		return nil, err
+	}
+	names := make([]string, len(t.Columns))
+	for i, c := range t.Columns {
+		names[i] = c.Name
+	}
+	doc, err := x.document(t, names, vals)
+	if err != nil {
+		return nil, err
+	}
+	return bson.Marshal(doc)
+}
+
+// beforeUpdate runs t's BEFORE UPDATE row triggers for doc, about to be updated by set (an UPDATE of the columns
+// cols): the $set that writes the row they return (with the key's columns when keys, rowSet), or nil when one
+// skipped the row.
+func (x *exec) beforeUpdate(t *table, doc bson.Raw, set bson.D, cols []string, keys bool) (bson.D, error) {
+	vals, err := x.fireRow(t, trigUpdate, true, cols, docValues(t, doc), docValues(t, applySet(doc, set, "")))
+	if err != nil || vals == nil {
+		return nil, err
+	}
+	return x.rowSet(t, vals, keys)
+}
+
 // rowSet is the $set that writes a row's values (in t's column order) to its document; with keys, the primary
 // key's columns too (for moveKey, which moves a row whose key changed), else without them.
 func (x *exec) rowSet(t *table, vals []any, keys bool) (bson.D, error) {

@@ -393,22 +393,11 @@ func (x *exec) insert(ins *pg.InsertStmt) (*relation, string, error) {
 			return nil, "", err
 		}
 		if fires {
-			vals, err := x.fireRow(t, trigInsert, true, nil, nil, docValues(t, raw))
-			if err != nil {
+			if raw, err = x.beforeInsert(t, raw); err != nil {
 				return nil, "", err
 			}
-			if vals == nil {
+			if raw == nil {
 				continue // a BEFORE trigger skipped the row
-			}
-			all := make([]string, len(t.Columns))
-			for i, c := range t.Columns {
-				all[i] = c.Name
-			}
-			if doc, err = x.document(t, all, vals); err != nil {
-				return nil, "", err
-			}
-			if raw, err = bson.Marshal(doc); err != nil {
-				return nil, "", err
 			}
 		}
 		if proposed != nil && len(t.Key) == 0 {
@@ -1226,15 +1215,12 @@ func (x *exec) updateByRows(t *table, alias string, coll backendColl, up *pg.Upd
 		id := doc.Lookup("_id")
 		key := string(id.Value) + string(rune(id.Type))
 		if fires {
-			vals, err := x.fireRow(t, trigUpdate, true, setCols, docValues(t, doc), docValues(t, applySet(doc, c.set, "")))
-			if err != nil {
+			var err error
+			if c.set, err = x.beforeUpdate(t, doc, c.set, setCols, true); err != nil {
 				return 0, nil, err
 			}
-			if vals == nil {
+			if c.set == nil {
 				continue // a BEFORE trigger skipped the row
-			}
-			if c.set, err = x.rowSet(t, vals, true); err != nil {
-				return 0, nil, err
 			}
 		}
 		moved, newID, set, err := x.moveKey(t, coll, doc, c.set)
@@ -1772,15 +1758,11 @@ func (x *exec) onConflictByRow(oc *pg.OnConflictClause, t *table, alias string, 
 		return nil, false, err
 	}
 	if t.hasTriggers(trigUpdate) {
-		vals, err := x.fireRow(t, trigUpdate, true, setNames(oc.TargetList), docValues(t, old), docValues(t, applySet(old, set, "")))
-		if err != nil {
+		if set, err = x.beforeUpdate(t, old, set, setNames(oc.TargetList), false); err != nil {
 			return nil, false, err
 		}
-		if vals == nil {
+		if set == nil {
 			return nil, true, nil // a BEFORE trigger skipped the update
-		}
-		if set, err = x.rowSet(t, vals, false); err != nil {
-			return nil, false, err
 		}
 		x.conflictOld = old
 	}
