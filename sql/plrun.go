@@ -1224,17 +1224,11 @@ func (p *plRun) exec1(st *statement, params []any, types []uint32) (*Result, err
 	if n.GetTransactionStmt() != nil {
 		return nil, errorf(CodeFeatureNotSupported, "unsupported transaction command in PL/pgSQL")
 	}
-	if n.GetSelectStmt() == nil {
-		if err := p.x.s.checkAccess(st); err != nil {
-			return nil, err
-		}
-		if err := p.x.s.checkReadOnly(n); err != nil {
-			return nil, err
-		}
-	} else if p.x.s.authorize != nil {
-		if err := p.x.s.checkAccess(st); err != nil {
-			return nil, err
-		}
+	if err := p.x.s.checkAccess(st); err != nil {
+		return nil, err
+	}
+	if err := p.x.s.checkReadOnly(n); err != nil { // a SELECT writes through a data-modifying WITH query
+		return nil, err
 	}
 	y := *p.x
 	y.params, y.paramTypes, y.paramOIDs = params, types, nil
@@ -1319,10 +1313,7 @@ func plAssignValue(text string) string {
 // column's of a table the statement reads is ambiguous (42702), as with PostgreSQL's plpgsql.variable_conflict
 // at its default.
 func (p *plRun) bind(n *pg.Node) ([]int, error) {
-	cols, aliases, err := p.x.plColumnsInScope(n)
-	if err != nil {
-		return nil, err
-	}
+	cols, aliases := p.x.plColumnsInScope(n)
 	seen := map[int]bool{}
 	var refs []int
 	var bindErr error
@@ -1426,9 +1417,10 @@ func (p *plRun) recNamed(name string) int {
 	return -1
 }
 
-// plColumnsInScope are the column names of the tables a statement reads (its FROM and USING lists, an UPDATE's or
-// DELETE's table, an INSERT's with ON CONFLICT DO UPDATE) and the names and aliases it reads them by.
-func (x *exec) plColumnsInScope(n *pg.Node) (map[string]bool, map[string]bool, error) {
+// plColumnsInScope are the column names of the tables a statement reads (the FROM lists of its SELECTs, an
+// UPDATE's table and FROM list, a DELETE's table and USING list, an INSERT's table with ON CONFLICT DO UPDATE) and
+// the names and aliases it reads them by.
+func (x *exec) plColumnsInScope(n *pg.Node) (map[string]bool, map[string]bool) {
 	cols, aliases := map[string]bool{}, map[string]bool{}
 	ctes := map[string]bool{}
 	walk(n.ProtoReflect(), func(m protoreflect.Message) bool {
@@ -1437,7 +1429,6 @@ func (x *exec) plColumnsInScope(n *pg.Node) (map[string]bool, map[string]bool, e
 		}
 		return false
 	})
-	var err error
 	addRel := func(rv *pg.RangeVar) {
 		if rv == nil {
 			return
@@ -1449,12 +1440,37 @@ func (x *exec) plColumnsInScope(n *pg.Node) (map[string]bool, map[string]bool, e
 		if ctes[rv.Relname] || rv.Schemaname == "pg_catalog" || rv.Schemaname == "information_schema" {
 			return
 		}
-		t, lerr := x.lookupTable(rv.Relname, 0)
-		if lerr != nil {
+		t, err := x.lookupTable(rv.Relname, 0)
+		if err != nil {
 			return // a missing table is the statement's own error when it runs
 		}
 		for _, c := range t.Columns {
 			cols[c.Name] = true
+		}
+	}
+	// addFrom adds a FROM list's tables and names; a subquery's own tables are its SELECT's, found by the walk below.
+	addFrom := func(from []*pg.Node) {
+		for _, f := range from {
+			walkPrune(f, func(fn *pg.Node) (stop, prune bool) {
+				switch r := fn.Node.(type) {
+				case *pg.Node_RangeVar:
+					addRel(r.RangeVar)
+				case *pg.Node_RangeSubselect:
+					if r.RangeSubselect.Alias != nil {
+						aliases[r.RangeSubselect.Alias.Aliasname] = true
+					}
+					return false, true
+				case *pg.Node_RangeFunction:
+					if r.RangeFunction.Alias != nil {
+						aliases[r.RangeFunction.Alias.Aliasname] = true
+					}
+				case *pg.Node_JoinExpr:
+					if r.JoinExpr.Alias != nil {
+						aliases[r.JoinExpr.Alias.Aliasname] = true
+					}
+				}
+				return false, false
+			})
 		}
 	}
 	walk(n.ProtoReflect(), func(m protoreflect.Message) bool {
@@ -1466,35 +1482,16 @@ func (x *exec) plColumnsInScope(n *pg.Node) (map[string]bool, map[string]bool, e
 			}
 		case *pg.UpdateStmt:
 			addRel(v.Relation)
+			addFrom(v.FromClause)
 		case *pg.DeleteStmt:
 			addRel(v.Relation)
+			addFrom(v.UsingClause)
 		case *pg.SelectStmt:
-			for _, f := range v.FromClause {
-				walk(f.ProtoReflect(), func(fm protoreflect.Message) bool {
-					switch r := fm.Interface().(type) {
-					case *pg.RangeVar:
-						addRel(r)
-					case *pg.RangeSubselect:
-						if r.Alias != nil {
-							aliases[r.Alias.Aliasname] = true
-						}
-						return true
-					case *pg.RangeFunction:
-						if r.Alias != nil {
-							aliases[r.Alias.Aliasname] = true
-						}
-					case *pg.JoinExpr:
-						if r.Alias != nil {
-							aliases[r.Alias.Aliasname] = true
-						}
-					}
-					return false
-				})
-			}
+			addFrom(v.FromClause)
 		}
 		return false
 	})
-	return cols, aliases, err
+	return cols, aliases
 }
 
 // checkPL checks a PL/pgSQL function's body as CREATE FUNCTION does: its syntax, and the syntax of the SQL in it.
