@@ -59,11 +59,6 @@ type exec struct {
 	// around them; subRuns are those under way (initplan.go).
 	subResults map[*pg.SubLink]*subResult
 	subRuns    []*subRun
-	// conflictOld is the row an INSERT ... ON CONFLICT DO UPDATE last updated, as it was, for the AFTER UPDATE
-	// triggers of a table that has them (write.go); nil otherwise.
-	conflictOld bson.Raw
-	// mergeAfter are the rows a MERGE wrote to a table with triggers, for their AFTER row triggers (merge.go).
-	mergeAfter []rowEvent
 	// funcs are the database's functions (CREATE FUNCTION), read at the statement's first call of a name no
 	// built-in function has; funcDepth counts the function bodies being run inside one another (functions.go).
 	funcs     map[string][]*userFunc

@@ -84,7 +84,7 @@ func (x *exec) merge(ms *pg.MergeStmt) (*relation, string, error) {
 	coll := x.writeColl(t)
 	done := map[string]bool{} // the target rows updated or deleted so far, by _id
 	var n int
-	x.mergeAfter = nil
+	var after []rowEvent // the rows written to a table with triggers, for their AFTER row triggers
 	for _, ev := range events {
 		if t.hasTriggers(ev) {
 			if err := x.fireStatement(t, ev, true, nil); err != nil {
@@ -106,7 +106,7 @@ func (x *exec) merge(ms *pg.MergeStmt) (*relation, string, error) {
 			continue
 		}
 		if w.CommandType == pg.CmdType_CMD_INSERT {
-			wrote, err := x.mergeInsert(t, coll, w, sc)
+			wrote, err := x.mergeInsert(t, coll, w, sc, &after)
 			if err != nil {
 				return nil, "", err
 			}
@@ -122,7 +122,7 @@ func (x *exec) merge(ms *pg.MergeStmt) (*relation, string, error) {
 				Hint: "Ensure that not more than one source row matches any one target row."}
 		}
 		done[key] = true
-		wrote, err := x.mergeMatched(t, coll, w, doc, sc)
+		wrote, err := x.mergeMatched(t, coll, w, doc, sc, &after)
 		if err != nil {
 			return nil, "", err
 		}
@@ -130,13 +130,12 @@ func (x *exec) merge(ms *pg.MergeStmt) (*relation, string, error) {
 			n++
 		}
 	}
-	for _, ev := range x.mergeAfter {
+	for _, ev := range after {
 		var set []string
 		if _, err := x.fireRow(t, ev.event, false, set, ev.old, ev.new); err != nil {
 			return nil, "", err
 		}
 	}
-	x.mergeAfter = nil
 	for _, ev := range events {
 		if t.hasTriggers(ev) {
 			if err := x.fireStatement(t, ev, false, nil); err != nil {
@@ -241,8 +240,9 @@ func (x *exec) mergeAction(whens []*pg.MergeWhenClause, matched bool, sc *scope)
 }
 
 // mergeInsert is WHEN NOT MATCHED THEN INSERT for the joined row in sc: the row is built as INSERT builds one
-// (defaults, identity, NOT NULL, the columns' types) and written through coll's checks.
-func (x *exec) mergeInsert(t *table, coll backendColl, w *pg.MergeWhenClause, sc *scope) (bool, error) {
+// (defaults, identity, NOT NULL, the columns' types) and written through coll's checks, after the table's BEFORE
+// INSERT triggers; the row written is added to after for its AFTER triggers.
+func (x *exec) mergeInsert(t *table, coll backendColl, w *pg.MergeWhenClause, sc *scope, after *[]rowEvent) (bool, error) {
 	var names []string
 	for _, tg := range w.TargetList {
 		names = append(names, tg.GetResTarget().Name)
@@ -293,15 +293,16 @@ func (x *exec) mergeInsert(t *table, coll backendColl, w *pg.MergeWhenClause, sc
 		return false, err
 	}
 	if fires {
-		x.mergeAfter = append(x.mergeAfter, rowEvent{event: trigInsert, new: docValues(t, raw)})
+		*after = append(*after, rowEvent{event: trigInsert, new: docValues(t, raw)})
 	}
 	return true, nil
 }
 
 // mergeMatched is WHEN MATCHED THEN UPDATE or DELETE of the target row doc, joined in sc: SET is evaluated as
 // UPDATE evaluates it, a changed primary key moves the row. It reports whether a row was written (false when the
-// row is gone, which the statement's transaction turns into a conflict on commit).
-func (x *exec) mergeMatched(t *table, coll backendColl, w *pg.MergeWhenClause, doc bson.Raw, sc *scope) (bool, error) {
+// row is gone, which the statement's transaction turns into a conflict on commit, or a BEFORE trigger skipped it);
+// a row written to a table with triggers is added to after for its AFTER triggers.
+func (x *exec) mergeMatched(t *table, coll backendColl, w *pg.MergeWhenClause, doc bson.Raw, sc *scope, after *[]rowEvent) (bool, error) {
 	id := doc.Lookup("_id")
 	idFilter := bson.D{{Key: "_id", Value: id}}
 	if w.CommandType == pg.CmdType_CMD_DELETE {
@@ -311,7 +312,7 @@ func (x *exec) mergeMatched(t *table, coll backendColl, w *pg.MergeWhenClause, d
 			return false, err
 		}
 		if fires {
-			x.mergeAfter = append(x.mergeAfter, rowEvent{event: trigDelete, old: docValues(t, before)})
+			*after = append(*after, rowEvent{event: trigDelete, old: docValues(t, before)})
 		}
 		return true, nil
 	}
@@ -332,12 +333,12 @@ func (x *exec) mergeMatched(t *table, coll backendColl, w *pg.MergeWhenClause, d
 	if moved != nil || len(set) == 0 {
 		return true, nil
 	}
-	after, err := coll.findOneAndUpdate(x.ctx, idFilter, operators([]string{"$set"}, map[string]bson.D{"$set": set}))
+	written, err := coll.findOneAndUpdate(x.ctx, idFilter, operators([]string{"$set"}, map[string]bson.D{"$set": set}))
 	if isNoDocuments(err) {
 		return false, nil
 	}
 	if err == nil && upFires {
-		x.mergeAfter = append(x.mergeAfter, rowEvent{event: trigUpdate, old: docValues(t, doc), new: docValues(t, after)})
+		*after = append(*after, rowEvent{event: trigUpdate, old: docValues(t, doc), new: docValues(t, written)})
 	}
 	return err == nil, err
 }

@@ -665,31 +665,26 @@ func (x *exec) cascadeWrite(ctx context.Context, child *table, cc backendColl, i
 		*after = append(*after, rowEvent{event: trigDelete, old: oldVals})
 		return nil
 	}
-	newVals := slices.Clone(oldVals)
-	var set []string
+	// The action's $set and $unset as one $set (an unset column is NULL), and the columns it assigns.
+	var assigned bson.D
+	var cols []string
 	for _, op := range update {
 		fields, _ := op.Value.(bson.D)
 		for _, e := range fields {
-			for i, c := range child.Columns {
-				if child.field(c.Name) != e.Key {
-					continue
-				}
-				set = append(set, c.Name)
-				newVals[i] = nil
-				if op.Key == "$set" && e.Value != nil {
-					if rv, err := bsonValue(e.Value); err == nil {
-						newVals[i] = cellValue(bson.Raw(mustDoc(c.Name, rv)), relCol{name: c.Name, oid: c.Type, field: c.Name})
-					}
+			v := e.Value
+			if op.Key == "$unset" {
+				v = nil
+			}
+			assigned = append(assigned, bson.E{Key: e.Key, Value: v})
+			for _, c := range child.Columns {
+				if child.field(c.Name) == e.Key {
+					cols = append(cols, c.Name)
 				}
 			}
 		}
 	}
-	vals, err := x.fireRow(child, trigUpdate, true, set, oldVals, newVals)
-	if err != nil || vals == nil {
-		return err
-	}
-	rs, err := x.rowSet(child, vals, false)
-	if err != nil {
+	rs, err := x.beforeUpdate(child, old, assigned, cols, false)
+	if err != nil || rs == nil {
 		return err
 	}
 	written, err := cc.findOneAndUpdate(ctx, f, bson.D{{Key: "$set", Value: rs}})
@@ -712,15 +707,6 @@ func (x *exec) fireCascadeAfter(child *table, after []rowEvent) error {
 		}
 	}
 	return nil
-}
-
-// mustDoc is the one-field document {name: v}, to read a stored value as a column's.
-func mustDoc(name string, v bson.RawValue) []byte {
-	raw, err := bson.Marshal(bson.D{{Key: name, Value: v}})
-	if err != nil {
-		return nil
-	}
-	return raw
 }
 
 // fireCascadeStatement runs a child table's statement triggers of event around a referential action's writes.

@@ -423,8 +423,8 @@ func (x *exec) insert(ins *pg.InsertStmt) (*relation, string, error) {
 			count++
 			continue
 		}
-		x.conflictOld = nil
-		out, err := x.onConflict(ins.OnConflictClause, t, alias, coll, raw, arbiters, affected)
+		var before bson.Raw // the row DO UPDATE changed, as it was, when UPDATE triggers need it
+		out, err := x.onConflict(ins.OnConflictClause, t, alias, coll, raw, arbiters, affected, &before)
 		if err != nil {
 			return nil, "", err
 		}
@@ -436,8 +436,8 @@ func (x *exec) insert(ins *pg.InsertStmt) (*relation, string, error) {
 			switch {
 			case !up && fires:
 				after = append(after, rowEvent{event: trigInsert, new: docValues(t, out)})
-			case up && upFires && x.conflictOld != nil:
-				after = append(after, rowEvent{event: trigUpdate, old: docValues(t, x.conflictOld), new: docValues(t, out)})
+			case up && upFires && before != nil:
+				after = append(after, rowEvent{event: trigUpdate, old: docValues(t, before), new: docValues(t, out)})
 			}
 		}
 	}
@@ -777,11 +777,12 @@ func (x *exec) conflicting(coll backendColl, arbiters []conflictIndex, raw bson.
 }
 
 // onConflict inserts raw under an ON CONFLICT clause and returns the document written: raw itself when it was
-// inserted, the row as updated, or nil when nothing was written. In a transaction (every ON CONFLICT statement runs in one) the arbiter indexes are looked up
+// inserted, the row as updated (and in before, when the table has UPDATE triggers, the row as it was), or nil when
+// nothing was written. In a transaction (every ON CONFLICT statement runs in one) the arbiter indexes are looked up
 // first, since a failed insert would abort the transaction; outside one the insert is tried and a duplicate key on
 // an arbiter turns into the action, tried again if the conflicting row disappears in between. A duplicate key on
 // any other unique index is the insert's error, as in PostgreSQL.
-func (x *exec) onConflict(oc *pg.OnConflictClause, t *table, alias string, coll backendColl, raw bson.Raw, arbiters []conflictIndex, affected map[string]bool) (bson.Raw, error) {
+func (x *exec) onConflict(oc *pg.OnConflictClause, t *table, alias string, coll backendColl, raw bson.Raw, arbiters []conflictIndex, affected map[string]bool, before *bson.Raw) (bson.Raw, error) {
 	touch := func(doc bson.Raw) { // the statement affected doc
 		if id := doc.Lookup("_id"); affected != nil && id.Type != 0 {
 			affected[string(id.Value)+string(rune(id.Type))] = true
@@ -859,7 +860,7 @@ func (x *exec) onConflict(oc *pg.OnConflictClause, t *table, alias string, coll 
 			filter = mergeConds([]bson.D{idFilter, f})
 		}
 		if !ok || t.hasTriggers(trigUpdate) {
-			after, done, err := x.onConflictByRow(oc, t, alias, coll, idFilter, excl)
+			after, done, err := x.onConflictByRow(oc, t, alias, coll, idFilter, excl, before)
 			if after != nil {
 				touch(after)
 			}
@@ -1734,7 +1735,7 @@ func assignJSONPath(target any, subs []any, at int, nv any) (any, error) {
 // the row changed after the read, and whose retry (or the client's, in a transaction block) reads it again: a
 // concurrent change is never overwritten. It returns the row written, or nil with done set when the WHERE
 // condition is false; done unset asks the caller to try again (the row went away in between).
-func (x *exec) onConflictByRow(oc *pg.OnConflictClause, t *table, alias string, coll backendColl, idFilter bson.D, excl *scope) (after bson.Raw, done bool, err error) {
+func (x *exec) onConflictByRow(oc *pg.OnConflictClause, t *table, alias string, coll backendColl, idFilter bson.D, excl *scope, before *bson.Raw) (after bson.Raw, done bool, err error) {
 	old, err := coll.findOne(x.ctx, idFilter)
 	if isNoDocuments(err) {
 		return nil, false, nil
@@ -1764,7 +1765,7 @@ func (x *exec) onConflictByRow(oc *pg.OnConflictClause, t *table, alias string, 
 		if set == nil {
 			return nil, true, nil // a BEFORE trigger skipped the update
 		}
-		x.conflictOld = old
+		*before = old
 	}
 	after, err = coll.findOneAndUpdate(x.ctx, idFilter, operators([]string{"$set"}, map[string]bson.D{"$set": set}))
 	if isNoDocuments(err) {
