@@ -261,6 +261,7 @@ func TestCompare_Concord(t *testing.T) {
 	}
 	runMessageSteps(t, "concord", c, ormSteps)
 	runMessageSteps(t, "concord", c, databaseSteps)
+	runMessageSteps(t, "concord", c, routineSteps)
 	runActivity(t, "concord", url)
 }
 
@@ -361,6 +362,7 @@ func TestCompare_PostgreSQL(t *testing.T) {
 	runMessageSteps(t, "postgresql", c, triggerSteps)
 	runMessageSteps(t, "postgresql", c, ormSteps)
 	runMessageSteps(t, "postgresql", c, databaseSteps)
+	runMessageSteps(t, "postgresql", c, routineSteps)
 	runActivity(t, "postgresql", url)
 }
 

@@ -120,6 +120,10 @@ func (x *exec) statementNow() time.Time {
 // transaction, retried on write conflicts.
 func (x *exec) run(st *statement) (*Result, error) {
 	n := st.raw.Stmt
+	if st.bad != nil {
+		e := *st.bad
+		return nil, &e
+	}
 	if !x.describe {
 		x.st = st
 		if cs := n.GetCopyStmt(); cs != nil && cs.IsFrom {

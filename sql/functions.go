@@ -16,8 +16,9 @@ import (
 // A call evaluates the body as a query whose parameters are the arguments, by position ($1) and by name (a, or
 // f.a): a scalar function gives the first column of the first row (NULL for none), a set-returning one (RETURNS
 // SETOF t, RETURNS TABLE (...)) its rows, in FROM. The body is checked when the function is made, as PostgreSQL
-// checks it (check_function_bodies): a table it reads must exist. A body is one query; functions that write,
-// other languages (plpgsql) and OUT, INOUT or VARIADIC parameters are refused with 0A000.
+// checks it (check_function_bodies): a table it reads must exist. A body of several statements, or of statements
+// that write, and procedures (CREATE PROCEDURE, CALL) run their statements in order (sqlroutines.go); functions in
+// PL/pgSQL are plpgsql.go's. Parameters are IN, OUT, INOUT or VARIADIC.
 
 // functionsCollection holds, in each database, one document per function.
 const functionsCollection = "system.sql_functions"
@@ -49,9 +50,101 @@ type userFunc struct {
 	OutParams bool `bson:"outparams,omitempty"`
 	// Procedure is set for CREATE PROCEDURE: the routine CALL runs (pg_proc.prokind p), which returns nothing.
 	Procedure bool `bson:"procedure,omitempty"`
+	// RetTable names the table (or view) whose row type the function returns (RETURNS [SETOF] t): OutNames and
+	// OutTypes are its columns, as the catalog has them when the function is read.
+	RetTable string `bson:"rettable,omitempty"`
+	// Modes are the parameters' modes in the order they were declared, as pg_proc.proargmodes writes them: i (IN),
+	// o (OUT), b (INOUT), v (VARIADIC); empty when every parameter is IN. ArgNames and ArgTypes are the
+	// parameters a call passes (IN, INOUT and VARIADIC, and a procedure's OUT ones too), OutNames and OutTypes the
+	// OUT and INOUT ones, each in the declared order.
+	Modes string `bson:"modes,omitempty"`
 	Strict    bool `bson:"strict,omitempty"`
 	// Volatility is PostgreSQL's provolatile: i, s or v (the default).
 	Volatility string `bson:"volatility"`
+}
+
+// inMode is the mode of the function's input parameter i (ArgTypes[i]): 'i', 'b', 'v' or a procedure's 'o'.
+func (fn *userFunc) inMode(i int) byte {
+	for _, m := range []byte(fn.Modes) {
+		if m == 'o' && !fn.Procedure {
+			continue
+		}
+		if i == 0 {
+			return m
+		}
+		i--
+	}
+	return 'i'
+}
+
+// outIsInOut reports whether the function's output parameter j (OutNames[j]) is an INOUT one.
+func (fn *userFunc) outIsInOut(j int) bool {
+	for _, m := range []byte(fn.Modes) {
+		if m != 'o' && m != 'b' {
+			continue
+		}
+		if j == 0 {
+			return m == 'b'
+		}
+		j--
+	}
+	return false
+}
+
+// callArgType is the type argument i of call f takes: its parameter's, or the VARIADIC parameter's element type
+// for each argument it gathers.
+func (fn *userFunc) callArgType(i int, f *pg.FuncCall) uint32 {
+	last := len(fn.ArgTypes) - 1
+	if i >= last && fn.variadic() && !f.FuncVariadic {
+		return types[fn.ArgTypes[last]].elem
+	}
+	if i > last {
+		return 0
+	}
+	return fn.ArgTypes[i]
+}
+
+// variadic reports whether the function's last input parameter is VARIADIC.
+func (fn *userFunc) variadic() bool { return strings.HasSuffix(fn.Modes, "v") }
+
+// declared are the function's parameters in the order they were declared, each as mode, name and type's name
+// (its domain's): pg_get_function_arguments's items.
+func (fn *userFunc) declared() []string {
+	var out []string
+	in, outj := 0, 0
+	modes := fn.Modes
+	if modes == "" {
+		modes = strings.Repeat("i", len(fn.ArgTypes))
+	}
+	for _, m := range []byte(modes) {
+		var p string
+		switch {
+		case m == 'o' && !fn.Procedure:
+			p = "OUT " + quoteIdent(fn.OutNames[outj]) + " " + TypeName(fn.OutTypes[outj])
+			outj++
+			out = append(out, p)
+			continue
+		case m == 'o' || m == 'b':
+			outj++
+		}
+		p = fn.argTypeName(in)
+		if fn.ArgNames[in] != "" {
+			p = quoteIdent(fn.ArgNames[in]) + " " + p
+		}
+		switch {
+		case m == 'o':
+			p = "OUT " + p
+		case m == 'b':
+			p = "INOUT " + p
+		case m == 'v':
+			p = "VARIADIC " + p
+		case fn.Procedure:
+			p = "IN " + p // a procedure's modes are written out
+		}
+		out = append(out, p)
+		in++
+	}
+	return out
 }
 
 // functionID is PostgreSQL's identity of a function: its name and its parameters' types.
@@ -64,7 +157,38 @@ func (fn *userFunc) functionID() string {
 }
 
 // returnsSet reports whether a call gives a set of rows: RETURNS SETOF, RETURNS TABLE.
-func (fn *userFunc) returnsSet() bool { return fn.SetOf || len(fn.OutNames) > 0 && !fn.OutParams }
+func (fn *userFunc) returnsSet() bool {
+	return fn.SetOf || len(fn.OutNames) > 0 && !fn.OutParams && fn.RetTable == ""
+}
+
+// returnsRecord reports whether a call gives one row of several columns: OUT parameters', or a table's row.
+func (fn *userFunc) returnsRecord() bool {
+	return !fn.SetOf && (fn.OutParams && len(fn.OutNames) > 1 || fn.RetTable != "")
+}
+
+// rowTypeTable is the declared table or view a type name names as its row type, nil for none.
+func (x *exec) rowTypeTable(tn *pg.TypeName) *table {
+	names := tn.GetNames()
+	if len(names) == 2 && names[0].GetString_().GetSval() == "public" {
+		names = names[1:]
+	}
+	if len(names) != 1 || len(tn.ArrayBounds) > 0 || tn.PctType {
+		return nil
+	}
+	t, err := x.lookupTable(names[0].GetString_().GetSval(), 0)
+	if err != nil || !t.declared {
+		return nil
+	}
+	return t
+}
+
+// setRowColumns makes the function's result columns table t's.
+func (fn *userFunc) setRowColumns(t *table) {
+	fn.OutNames, fn.OutTypes = nil, nil
+	for _, c := range t.Columns {
+		fn.OutNames, fn.OutTypes = append(fn.OutNames, c.Name), append(fn.OutTypes, c.Type)
+	}
+}
 
 // signature is the function's name and parameters' types as PostgreSQL's messages write them: f(integer, text).
 func (fn *userFunc) signature() string {
@@ -118,6 +242,11 @@ func (x *exec) userFunctions() (map[string][]*userFunc, error) {
 	for _, d := range docs {
 		f := &userFunc{}
 		if err := bson.Unmarshal(d, f); err == nil {
+			if f.RetTable != "" {
+				if t, err := x.lookupTable(f.RetTable, 0); err == nil {
+					f.setRowColumns(t) // the table's columns now
+				}
+			}
 			m[f.Name] = append(m[f.Name], f)
 		}
 	}
@@ -150,6 +279,13 @@ func (x *exec) userFunction(f *pg.FuncCall) *userFunc {
 		required := len(fn.ArgTypes)
 		for required > 0 && fn.Defaults != nil && fn.Defaults[required-1] != "" {
 			required--
+		}
+		if fn.variadic() && !f.FuncVariadic {
+			// The VARIADIC parameter takes the call's last arguments, at least one.
+			if n >= len(fn.ArgTypes) || n >= required && n < len(fn.ArgTypes) && fn.Defaults != nil {
+				return fn
+			}
+			continue
 		}
 		if n >= required && n <= len(fn.ArgTypes) {
 			return fn
@@ -193,6 +329,7 @@ func (x *exec) createFunction(cf *pg.CreateFunctionStmt) (*Result, error) {
 		fn.Language = lang
 	}
 	hasDomain := false
+	var modes []byte
 	for _, p := range cf.Parameters {
 		fp := p.GetFunctionParameter()
 		oid, err := x.resolveType(fp.ArgType)
@@ -207,15 +344,32 @@ func (x *exec) createFunction(cf *pg.CreateFunctionStmt) (*Result, error) {
 		case pg.FunctionParameterMode_FUNC_PARAM_TABLE:
 			fn.OutNames, fn.OutTypes = append(fn.OutNames, fp.Name), append(fn.OutTypes, oid)
 			continue
-		case pg.FunctionParameterMode_FUNC_PARAM_OUT:
-			if lang != "plpgsql" || cf.IsProcedure || fp.Name == "" {
-				return nil, unsupported("OUT parameters but of a PL/pgSQL function's, named")
+		case pg.FunctionParameterMode_FUNC_PARAM_OUT, pg.FunctionParameterMode_FUNC_PARAM_INOUT:
+			if fp.Name == "" {
+				return nil, unsupported("an OUT or INOUT parameter without a name")
+			}
+			if lang != "plpgsql" && cf.IsProcedure {
+				return nil, unsupported("OUT and INOUT parameters of a procedure in LANGUAGE sql")
 			}
 			fn.OutNames, fn.OutTypes, fn.OutParams = append(fn.OutNames, fp.Name), append(fn.OutTypes, oid), true
-			continue
-		case pg.FunctionParameterMode_FUNC_PARAM_DEFAULT, pg.FunctionParameterMode_FUNC_PARAM_IN:
+			if fp.Mode == pg.FunctionParameterMode_FUNC_PARAM_OUT {
+				modes = append(modes, 'o')
+				if !cf.IsProcedure {
+					continue
+				}
+			} else {
+				modes = append(modes, 'b')
+			}
+		case pg.FunctionParameterMode_FUNC_PARAM_VARIADIC:
+			if !isArrayType(oid) {
+				return nil, errorf(CodeInvalidFunctionDefinition, "VARIADIC parameter must be an array")
+			}
+			modes = append(modes, 'v')
 		default:
-			return nil, unsupported("INOUT and VARIADIC parameters")
+			if slices.Contains(modes, 'v') {
+				return nil, errorf(CodeInvalidFunctionDefinition, "VARIADIC parameter must be the last input parameter")
+			}
+			modes = append(modes, 'i')
 		}
 		def := ""
 		if fp.Defexpr != nil {
@@ -237,17 +391,17 @@ func (x *exec) createFunction(cf *pg.CreateFunctionStmt) (*Result, error) {
 	if !hasDomain {
 		fn.ArgDomains = nil
 	}
+	if strings.Trim(string(modes), "i") != "" {
+		fn.Modes = string(modes)
+	}
 	if !slices.ContainsFunc(fn.Defaults, func(d string) bool { return d != "" }) {
 		fn.Defaults = nil
 	}
 	if cf.IsProcedure {
-		if lang != "plpgsql" {
-			return nil, unsupported("a procedure in LANGUAGE " + lang + " (write it in PL/pgSQL)")
-		}
 		cf.ReturnType = &pg.TypeName{Names: []*pg.Node{pg.MakeStrNode("void")}}
 		fn.Procedure = true
 	}
-	if fn.OutParams {
+	if fn.OutParams && !fn.Procedure {
 		// The result is the OUT parameters': a record of them, or the one's type.
 		want := OIDRecord
 		if len(fn.OutTypes) == 1 {
@@ -270,9 +424,15 @@ func (x *exec) createFunction(cf *pg.CreateFunctionStmt) (*Result, error) {
 	}
 	fn.SetOf = cf.ReturnType.Setof
 	switch {
-	case fn.OutParams: // fn.Returns is set above
+	case fn.OutParams && !fn.Procedure: // fn.Returns is set above
 	case len(fn.OutNames) == 0:
 		oid, err := x.resolveType(cf.ReturnType)
+		if t := x.rowTypeTable(cf.ReturnType); err != nil && t != nil {
+			// A table's (or view's) row type: its rows, or one of them.
+			fn.RetTable, fn.Returns = t.Name, OIDRecord
+			fn.setRowColumns(t)
+			break
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -297,17 +457,18 @@ func (x *exec) createFunction(cf *pg.CreateFunctionStmt) (*Result, error) {
 		body = "SELECT " + text
 	case cf.SqlBody != nil:
 		stmts := cf.SqlBody.GetList().GetItems()
-		if len(stmts) == 1 {
+		if len(stmts) == 1 && stmts[0].GetList() != nil {
 			stmts = stmts[0].GetList().GetItems()
 		}
-		if len(stmts) != 1 {
-			return nil, unsupported("a function body of more or fewer than one query")
+		texts := make([]string, 0, len(stmts))
+		for _, st := range stmts {
+			text, err := deparseQuery(st)
+			if err != nil {
+				return nil, err
+			}
+			texts = append(texts, text)
 		}
-		text, err := pg.Deparse(&pg.ParseResult{Stmts: []*pg.RawStmt{{Stmt: stmts[0]}}})
-		if err != nil {
-			return nil, err
-		}
-		body = text
+		body = strings.Join(texts, "; ")
 	}
 	var sel *pg.SelectStmt
 	if fn.Language == "plpgsql" {
@@ -316,7 +477,10 @@ func (x *exec) createFunction(cf *pg.CreateFunctionStmt) (*Result, error) {
 		}
 	} else {
 		var err error
-		if sel, err = x.functionBody(fn, body); err != nil {
+		if sel, _, err = x.sqlBody(fn, body); err != nil {
+			if e, ok := err.(*Error); ok && e.Code == CodeInvalidFunctionDefinition {
+				e.Where = fmt.Sprintf("SQL function \"%s\"", fn.Name)
+			}
 			return nil, x.inBody(err, body)
 		}
 	}
@@ -382,19 +546,6 @@ const (
 	CodeInvalidFunctionDefinition = "42P13"
 )
 
-// functionBody parses a function's body: one SELECT (or VALUES).
-func (x *exec) functionBody(fn *userFunc, body string) (*pg.SelectStmt, error) {
-	stmts, err := x.s.e.cache.parse(body)
-	if err != nil {
-		return nil, err
-	}
-	if len(stmts) != 1 || stmts[0].raw.Stmt.GetSelectStmt() == nil {
-		return nil, &Error{Code: CodeFeatureNotSupported, Message: fmt.Sprintf("Concord runs a function whose body is one query; %s's is not", fn.Name),
-			Hint: "A function that writes is not supported: run its statements from the client."}
-	}
-	return stmts[0].raw.Stmt.GetSelectStmt(), nil
-}
-
 // functionExec is the exec a call of fn runs its body in: the arguments as its parameters, none of the caller's
 // WITH queries or subquery results.
 func (x *exec) functionExec(fn *userFunc, args []any) *exec {
@@ -419,10 +570,24 @@ func functionScope(fn *userFunc, args []any) *scope {
 // parameter's type.
 func (x *exec) functionArgs(fn *userFunc, f *pg.FuncCall, sc *scope, given []any) ([]any, error) {
 	args := make([]any, len(fn.ArgTypes))
+	last := len(fn.ArgTypes) - 1
 	for i := range fn.ArgTypes {
 		var v any
 		var err error
 		switch {
+		case i == last && fn.variadic() && !f.FuncVariadic && i < len(f.Args):
+			// The call's arguments from here on, as one array.
+			arr := make([]any, 0, len(f.Args)-i)
+			for j := i; j < len(f.Args); j++ {
+				var e any
+				if given != nil {
+					e = given[j]
+				} else if e, err = x.eval(f.Args[j], sc); err != nil {
+					return nil, err
+				}
+				arr = append(arr, e)
+			}
+			v = arr
 		case i < len(f.Args) && given != nil:
 			v = given[i]
 		case i < len(f.Args):
@@ -479,9 +644,13 @@ func (x *exec) callFunction(fn *userFunc, f *pg.FuncCall, sc *scope, given []any
 		rel, err := x.callPL(fn, args)
 		return rel, false, err
 	}
-	sel, err := x.functionBody(fn, fn.Body)
+	sel, stmts, err := x.sqlBody(fn, fn.Body)
 	if err != nil {
 		return nil, false, err
+	}
+	if sel == nil {
+		rel, err := x.callSQLRoutine(fn, stmts, args)
+		return rel, false, err
 	}
 	if x.s.authorize != nil {
 		// The caller's privileges on the tables the body reads, as for a query of the caller's own.
@@ -561,7 +730,7 @@ func (x *exec) scalarFunction(fn *userFunc, f *pg.FuncCall, sc *scope, given []a
 		return nil, err
 	}
 	vis := rel.visible("")
-	if fn.OutParams && len(fn.OutNames) > 1 {
+	if fn.returnsRecord() {
 		if len(rel.rows) == 0 {
 			return nil, nil
 		}
@@ -760,11 +929,14 @@ func (x *exec) inBody(err error, body string) error {
 // a function's oid: its result (SETOF t, TABLE(a integer, ...)) or its parameters (a integer, b integer DEFAULT
 // 1), as PostgreSQL writes them; NULL for an oid that is no function of the database.
 func (x *exec) functionSignature(what string, oidArg any) (any, error) {
-	o, err := coerce(oidArg, OIDInt8)
+	fns, err := x.userFunctions()
 	if err != nil {
 		return nil, err
 	}
-	fns, err := x.userFunctions()
+	if name, ok := oidArg.(string); ok && len(fns[name]) == 1 {
+		oidArg = int64(fns[name][0].OID) // 'f'::regproc, which stands for the function's name
+	}
+	o, err := coerce(oidArg, OIDInt8)
 	if err != nil {
 		return nil, err
 	}
@@ -776,6 +948,12 @@ func (x *exec) functionSignature(what string, oidArg any) (any, error) {
 			if what == "pg_get_function_result" {
 				if fn.Procedure {
 					return nil, nil // a procedure returns nothing: NULL, by which pg_dump writes CREATE PROCEDURE
+				}
+				if fn.RetTable != "" {
+					if fn.SetOf {
+						return "SETOF " + fn.RetTable, nil
+					}
+					return fn.RetTable, nil
 				}
 				if fn.OutParams {
 					return TypeName(fn.Returns), nil
@@ -796,24 +974,20 @@ func (x *exec) functionSignature(what string, oidArg any) (any, error) {
 				}
 				return result, nil
 			}
-			params := make([]string, len(fn.ArgTypes))
-			for i := range fn.ArgTypes {
-				p := fn.argTypeName(i)
-				if fn.ArgNames[i] != "" {
-					p = quoteIdent(fn.ArgNames[i]) + " " + p
+			var params []string
+			in := 0
+			for _, p := range fn.declared() {
+				isOut := strings.HasPrefix(p, "OUT ") && !fn.Procedure
+				if isOut && what != "pg_get_function_arguments" {
+					continue // not part of the function's identity
 				}
-				if what == "pg_get_function_arguments" && fn.Defaults != nil && fn.Defaults[i] != "" {
-					p += " DEFAULT " + fn.Defaults[i]
+				if !isOut {
+					if what == "pg_get_function_arguments" && fn.Defaults != nil && fn.Defaults[in] != "" {
+						p += " DEFAULT " + fn.Defaults[in]
+					}
+					in++
 				}
-				if fn.Procedure {
-					p = "IN " + p // a procedure's modes are written out
-				}
-				params[i] = p
-			}
-			if fn.OutParams && what == "pg_get_function_arguments" {
-				for i, n := range fn.OutNames {
-					params = append(params, "OUT "+quoteIdent(n)+" "+TypeName(fn.OutTypes[i]))
-				}
+				params = append(params, p)
 			}
 			return strings.Join(params, ", "), nil
 		}

@@ -710,7 +710,7 @@ func (x *exec) funcType(f *pg.FuncCall, sc *scope) uint32 {
 	}
 	if fn := x.userFunction(f); fn != nil {
 		for i, a := range f.Args {
-			x.hint(a, fn.ArgTypes[i], sc) // a parameter takes its parameter's type (functions.go)
+			x.hint(a, fn.callArgType(i, f), sc) // a parameter takes its parameter's type (functions.go)
 		}
 		return fn.Returns
 	}

@@ -68,6 +68,9 @@ type statement struct {
 	// typesOK is the database and catalog generation at which the statement last ran through its type checks
 	// (typecheck.go) without an error: until the catalog changes they would pass again there.
 	typesOK atomic.Pointer[typesMark]
+	// bad is the error PostgreSQL's analysis gives the statement whatever the catalog holds (a data-modifying
+	// WITH query below the top level), returned when it runs or is prepared; nil for none.
+	bad *Error
 }
 
 // typesMark is where a statement's type checks passed: a database, at a catalog generation.
@@ -91,6 +94,62 @@ func (st *statement) isTop(n any) bool {
 // newStatement derives what a parse tree determines.
 func newStatement(raw *pg.RawStmt) *statement {
 	return &statement{raw: raw, txn: needsTxn(raw.Stmt)}
+}
+
+// nestedWritingWith is PostgreSQL's 0A000 for a WITH query that writes (INSERT, UPDATE, DELETE, MERGE) in a WITH
+// clause other than the statement's own (EXPLAIN's, PREPARE's and CREATE TABLE AS's query's count as its own): in a
+// subquery, a WITH query or a branch of a set operation. A view's query may hold none at all. Nil when n has none.
+func nestedWritingWith(n *pg.Node) *Error {
+	top, view := n, false
+	switch {
+	case n.GetExplainStmt() != nil:
+		top = n.GetExplainStmt().Query
+	case n.GetPrepareStmt() != nil:
+		top = n.GetPrepareStmt().Query
+	case n.GetCreateTableAsStmt() != nil:
+		top = n.GetCreateTableAsStmt().Query
+	case n.GetViewStmt() != nil:
+		top, view = n.GetViewStmt().Query, true
+	}
+	var own *pg.WithClause
+	switch {
+	case top.GetSelectStmt() != nil:
+		own = top.GetSelectStmt().WithClause
+	case top.GetInsertStmt() != nil:
+		own = top.GetInsertStmt().WithClause
+	case top.GetUpdateStmt() != nil:
+		own = top.GetUpdateStmt().WithClause
+	case top.GetDeleteStmt() != nil:
+		own = top.GetDeleteStmt().WithClause
+	case top.GetMergeStmt() != nil:
+		own = top.GetMergeStmt().WithClause
+	}
+	var bad *Error
+	walk(n.ProtoReflect(), func(m protoreflect.Message) bool {
+		w, ok := m.Interface().(*pg.WithClause)
+		if !ok {
+			return false
+		}
+		for _, c := range w.Ctes {
+			cte := c.GetCommonTableExpr()
+			q := cte.GetCtequery()
+			if q.GetInsertStmt() == nil && q.GetUpdateStmt() == nil && q.GetDeleteStmt() == nil && q.GetMergeStmt() == nil {
+				continue
+			}
+			switch {
+			case w != own:
+				bad = &Error{Code: CodeFeatureNotSupported, Message: "WITH clause containing a data-modifying statement must be at the top level",
+					Position: int(cte.Location) + 1}
+			case view:
+				bad = errorf(CodeFeatureNotSupported, "views must not contain data-modifying statements in WITH")
+			default:
+				continue
+			}
+			return true
+		}
+		return false
+	})
+	return bad
 }
 
 // access returns the statement's accesses, listed once.
@@ -120,8 +179,12 @@ func (c *stmtCache) parse(text string) ([]*statement, error) {
 		return nil, err
 	}
 	stmts := make([]*statement, len(raws))
+	mayWrite := containsFold(text, "with")
 	for i, raw := range raws {
 		stmts[i] = newStatement(raw)
+		if mayWrite {
+			stmts[i].bad = nestedWritingWith(raw.Stmt)
+		}
 	}
 	if len(text) > cacheTextMax {
 		return stmts, nil
@@ -223,4 +286,14 @@ func unqualifySchemaRefs(st *pg.RawStmt) {
 		}
 		return false
 	})
+}
+
+// containsFold reports whether s holds w, an ASCII word in lower case, in any case.
+func containsFold(s, w string) bool {
+	for i := 0; i+len(w) <= len(s); i++ {
+		if s[i]|0x20 == w[0] && strings.EqualFold(s[i:i+len(w)], w) {
+			return true
+		}
+	}
+	return false
 }

@@ -24,6 +24,9 @@ type plFunc struct {
 	action *plStmt
 	// found, sqlstate and sqlerrm are the numbers of the datums FOUND, SQLSTATE and SQLERRM (-1 for none).
 	found int
+	// sqlLang marks a SQL-language routine's statements (sqlroutines.go): a name that is a column's as well as a
+	// parameter's is the column, and errors name the statement by its number.
+	sqlLang bool
 }
 
 // plDatum is one variable: a scalar (var), a record (rec), a list of variables assigned together (row: SELECT
@@ -65,6 +68,11 @@ type plStmt struct {
 	target                                int // INTO's variable (-1: none)
 	params                                []*plExpr
 	handlers                              []plHandler
+
+	// subs is an assignment's subscripts (a[i] := v, a[i][j] := v) as one query of them, nil for none; slice marks
+	// a target with a slice (a[1:2] := ...).
+	subs  *plExpr
+	slice bool
 
 	// raise
 	level     int
@@ -263,6 +271,10 @@ func (f *plFunc) stmt(v any) *plStmt {
 		s.params = append(s.params, plExprOf(p))
 	}
 	switch s.kind {
+	case "assign":
+		if s.expr != nil {
+			s.subs, s.slice = plTargetSubscripts(s.expr.query)
+		}
 	case "if":
 		s.thenBody, s.elseBody = f.stmts(b["then_body"]), f.stmts(b["else_body"])
 		for _, e := range plList(b["elsif_list"]) {
@@ -333,28 +345,54 @@ func (f *plFunc) stmt(v any) *plStmt {
 // parameters, so that the body's references to them are variables.
 func plSource(fn *userFunc, body string) string {
 	var b strings.Builder
-	b.WriteString("CREATE FUNCTION ")
+	if fn.Procedure {
+		b.WriteString("CREATE PROCEDURE ")
+	} else {
+		b.WriteString("CREATE FUNCTION ")
+	}
 	b.WriteString(quoteIdent(fn.Name))
 	b.WriteString("(")
+	// The parameters a call passes come first, in their order (the run's first datums are its arguments), then
+	// a function's OUT ones.
 	for i, t := range fn.ArgTypes {
 		if i > 0 {
 			b.WriteString(", ")
+		}
+		switch fn.inMode(i) {
+		case 'o':
+			b.WriteString("OUT ")
+		case 'b':
+			b.WriteString("INOUT ")
+		case 'v':
+			b.WriteString("VARIADIC ")
 		}
 		if n := fn.ArgNames[i]; n != "" {
 			b.WriteString(quoteIdent(n) + " ")
 		}
 		b.WriteString(TypeName(t))
 	}
-	if fn.OutParams {
-		for i, n := range fn.OutNames {
-			if i > 0 || len(fn.ArgTypes) > 0 {
-				b.WriteString(", ")
-			}
-			b.WriteString("OUT " + quoteIdent(n) + " " + TypeName(fn.OutTypes[i]))
+	sep := len(fn.ArgTypes) > 0
+	for i, n := range fn.OutNames {
+		if !fn.OutParams || fn.Procedure || fn.outIsInOut(i) {
+			continue
 		}
+		if sep {
+			b.WriteString(", ")
+		}
+		sep = true
+		b.WriteString("OUT " + quoteIdent(n) + " " + TypeName(fn.OutTypes[i]))
+	}
+	if fn.Procedure {
+		b.WriteString(") LANGUAGE plpgsql AS ")
+		b.WriteString(dollarQuote(body))
+		return b.String()
 	}
 	b.WriteString(") RETURNS ")
 	switch {
+	case fn.RetTable != "" && fn.SetOf:
+		b.WriteString("SETOF " + quoteIdent(fn.RetTable))
+	case fn.RetTable != "":
+		b.WriteString(quoteIdent(fn.RetTable))
 	case fn.OutParams:
 		b.WriteString(TypeName(fn.Returns))
 	case len(fn.OutNames) > 0:
@@ -387,3 +425,36 @@ func dollarQuote(body string) string {
 
 // plpgsqlOID is pg_language's oid of plpgsql, as PostgreSQL 15's initdb gives it.
 const plpgsqlOID = 13563
+
+// plTargetSubscripts reads the subscripts of an assignment's target, "a[i + 1][2] := v": a query of them ("SELECT
+// i + 1, 2"), nil when the target has none; slice is set when one is a slice.
+func plTargetSubscripts(text string) (*plExpr, bool) {
+	target := strings.TrimSuffix(text, plAssignValue(text))
+	target = strings.TrimRight(strings.TrimSpace(target), ":=")
+	open := strings.IndexByte(target, '[')
+	if open < 0 {
+		return nil, false
+	}
+	var subs []string
+	depth, start, slice := 0, 0, false
+	for i := open; i < len(target); i++ {
+		switch c := target[i]; {
+		case c == '[':
+			if depth == 0 {
+				start = i + 1
+			}
+			depth++
+		case c == ']':
+			depth--
+			if depth == 0 {
+				subs = append(subs, "("+target[start:i]+")")
+			}
+		case c == ':' && depth == 1:
+			slice = true
+		}
+	}
+	if len(subs) == 0 {
+		return nil, false
+	}
+	return &plExpr{query: strings.Join(subs, ", "), mode: 2}, slice
+}

@@ -42,6 +42,8 @@ type plRun struct {
 	tagged map[*Error]bool
 	// trig is a trigger function's call: NEW, OLD and the TG_ variables (triggers.go); nil otherwise.
 	trig *plTrigger
+	// sqlRes is the result of a SQL-language routine's last statement run.
+	sqlRes *Result
 }
 
 // plPrepared is what a run needs of its body before it starts, and compiles as it goes: kept by the session
@@ -152,11 +154,22 @@ func (x *exec) callPL(fn *userFunc, args []any) (*relation, error) {
 	}
 	switch {
 	case fn.OutParams && !fn.SetOf:
+		rel.rows = [][]any{p.outRow()}
+	case fn.RetTable != "" && !fn.SetOf:
+		if flow != plReturn {
+			return nil, errorf("2F005", "control reached end of function without RETURN")
+		}
 		row := make([]any, len(fn.OutNames))
-		for i, n := range fn.OutNames {
-			if d := p.datumNamed(n); d >= 0 {
-				row[i] = p.vals[d]
+		if rec, ok := p.ret.(record); ok {
+			for i, n := range fn.OutNames {
+				if j := slices.Index(rec.names, n); j >= 0 {
+					row[i] = rec.vals[j]
+				} else if i < len(rec.vals) && len(rec.names) == 0 {
+					row[i] = rec.vals[i]
+				}
 			}
+		} else if p.ret != nil {
+			return nil, errorf(CodeDatatypeMismatch, "cannot return non-composite value from function returning composite type")
 		}
 		rel.rows = [][]any{row}
 	case fn.SetOf || len(fn.OutNames) > 0:
@@ -349,6 +362,9 @@ func (p *plRun) context(err error, s *plStmt) error {
 		name = p.fn.functionID()
 	}
 	line := fmt.Sprintf("PL/pgSQL function %s line %d at %s", name, s.lineno, what)
+	if p.f.sqlLang {
+		line = fmt.Sprintf("SQL function \"%s\" statement %d", p.fn.Name, s.lineno)
+	}
 	if e.Where != "" {
 		line = e.Where + "\n" + line
 	}
@@ -360,6 +376,13 @@ func (p *plRun) context(err error, s *plStmt) error {
 
 func (p *plRun) stmt1(s *plStmt) (plFlow, string, error) {
 	switch s.kind {
+	case "sqlstmt":
+		res, err := p.run(s.query)
+		if err != nil {
+			return plNext, "", err
+		}
+		p.sqlRes = res
+		return plNext, "", nil
 	case "block":
 		flow, label, err := p.block(s)
 		if err == nil && flow == plExit && label != "" && label == s.label {
@@ -370,6 +393,9 @@ func (p *plRun) stmt1(s *plStmt) (plFlow, string, error) {
 		v, err := p.eval(s.expr)
 		if err != nil {
 			return plNext, "", err
+		}
+		if s.subs != nil {
+			return plNext, "", p.assignElement(s, v)
 		}
 		return plNext, "", p.assign(s.varno, v)
 	case "if":
@@ -406,8 +432,12 @@ func (p *plRun) stmt1(s *plStmt) (plFlow, string, error) {
 		}
 		return plContinue, s.label, nil
 	case "return":
-		if s.expr == nil && s.lineno == 0 && p.fn != nil && !p.fn.SetOf && len(p.fn.OutNames) == 0 && p.fn.Returns != OIDVoid {
-			e := &Error{Code: "2F005", Message: "control reached end of function without RETURN", Where: "PL/pgSQL function " + p.fn.functionID()}
+		if s.expr == nil && s.lineno == 0 && p.fn != nil && !p.fn.SetOf && (len(p.fn.OutNames) == 0 || p.fn.RetTable != "") && p.fn.Returns != OIDVoid {
+			msg := "control reached end of function without RETURN"
+			if p.trig != nil {
+				msg = "control reached end of trigger procedure without RETURN"
+			}
+			e := &Error{Code: "2F005", Message: msg, Where: "PL/pgSQL function " + p.fn.functionID()}
 			p.tagged[e] = true
 			return plNext, "", e
 		}
@@ -1091,6 +1121,86 @@ func (p *plRun) assign(dno int, v any) error {
 	return unsupported("assigning to PL/pgSQL's " + d.kind + " variables")
 }
 
+// assignElement runs an assignment to an array element, a[i] := v (a[i][j] := v for a nested array): a NULL
+// array, or one too short, grows with NULLs up to the element, as PostgreSQL's does when its lower bound is 1.
+func (p *plRun) assignElement(s *plStmt, v any) error {
+	d := p.f.datums[s.varno]
+	if s.slice || d.kind != "var" {
+		return unsupported("assigning to an array slice or to an element of a record's field")
+	}
+	arrType := p.types[s.varno]
+	elem := types[arrType].elem
+	if elem == 0 {
+		return errorf(CodeDatatypeMismatch, "cannot subscript type %s because it does not support subscripting", TypeName(arrType))
+	}
+	if d.isConst {
+		return errorf("22005", "variable \"%s\" is declared CONSTANT", d.name)
+	}
+	res, err := p.run(s.subs)
+	if err != nil {
+		return err
+	}
+	if len(res.Rows) != 1 {
+		return errorf(CodeDatatypeMismatch, "array subscripts did not give one row")
+	}
+	idx := make([]int, len(res.Rows[0]))
+	for i, sv := range res.Rows[0] {
+		if sv == nil {
+			return errorf(CodeNullValueNotAllowed, "array subscript in assignment must not be null")
+		}
+		n, err := coerce(sv, OIDInt8)
+		if err != nil {
+			return err
+		}
+		if n.(int64) < 1 || n.(int64) > maxArrayElements {
+			return errorf("2202E", "array subscript out of range")
+		}
+		idx[i] = int(n.(int64))
+	}
+	if v != nil {
+		if v, err = coerce(v, elem); err != nil {
+			return err
+		}
+	}
+	arr, _ := p.vals[s.varno].([]any)
+	out, err := setElement(arr, idx, v)
+	if err != nil {
+		return err
+	}
+	p.vals[s.varno] = out
+	return nil
+}
+
+// maxArrayElements bounds the subscript an assignment may extend an array to.
+const maxArrayElements = 1 << 24
+
+// setElement is arr with the element at 1-based subscripts idx set to v: a copy, grown with NULLs where the
+// last subscript is past its end.
+func setElement(arr []any, idx []int, v any) ([]any, error) {
+	i := idx[0]
+	out := slices.Clone(arr)
+	for len(out) < i {
+		if len(idx) > 1 {
+			return nil, errorf("2202E", "array subscript out of range")
+		}
+		out = append(out, nil)
+	}
+	if len(idx) == 1 {
+		out[i-1] = v
+		return out, nil
+	}
+	inner, ok := out[i-1].([]any)
+	if !ok {
+		return nil, errorf("2202E", "array subscript out of range")
+	}
+	sub, err := setElement(inner, idx[1:], v)
+	if err != nil {
+		return nil, err
+	}
+	out[i-1] = sub
+	return out, nil
+}
+
 // assignRow sets a record, or the variables of a row, from a result's row (nil: no row, all NULL).
 func (p *plRun) assignRow(dno int, cols []Column, row []any) error {
 	if dno < 0 || dno >= len(p.f.datums) {
@@ -1333,6 +1443,10 @@ func (p *plRun) bind(n *pg.Node) ([]int, error) {
 				}
 			}
 		}
+		if pr := nn.GetParamRef(); pr != nil && p.f.sqlLang && pr.Number >= 1 && int(pr.Number) <= len(p.f.datums) && !seen[int(pr.Number)-1] {
+			seen[int(pr.Number)-1] = true // $n of a SQL function: its parameter n
+			refs = append(refs, int(pr.Number)-1)
+		}
 		cr := nn.GetColumnRef()
 		if cr == nil {
 			return false
@@ -1354,6 +1468,9 @@ func (p *plRun) bind(n *pg.Node) ([]int, error) {
 			}
 			if dno < 0 && p.trig != nil && plTriggerVars[names[0]] && !cols[names[0]] {
 				dno = p.extraField(-1, names[0])
+			}
+			if dno >= 0 && cols[names[0]] && p.f.sqlLang {
+				return false // in a SQL function, the column
 			}
 			if dno >= 0 && cols[names[0]] {
 				bindErr = &Error{Code: CodeAmbiguousColumn, Message: fmt.Sprintf("column reference \"%s\" is ambiguous", names[0]),
@@ -1604,20 +1721,34 @@ func (p *plRun) trigValue(name string) (any, uint32) {
 func (x *exec) callProcedure(cs *pg.CallStmt) (*Result, error) {
 	f := cs.Funccall
 	fn := x.userFunction(f)
+	types := make([]string, len(f.Args)) // the call's argument types, as PostgreSQL's errors name them
+	for i, a := range f.Args {
+		types[i] = "unknown" // an untyped literal or NULL
+		if t := x.typeOf(a, &scope{}); t != 0 && !isStringLiteral(a) && !isNullLiteral(a) {
+			types[i] = TypeName(t)
+		}
+	}
 	if fn == nil {
-		types := make([]string, len(f.Args))
-		for i, a := range f.Args {
-			types[i] = TypeName(x.typeOf(a, &scope{}))
+		if builtInName(funcName(f)) {
+			return nil, &Error{Code: CodeWrongObjectType, Message: fmt.Sprintf("%s(%s) is not a procedure", funcName(f), strings.Join(types, ", ")),
+				Hint: "To call a function, use SELECT.", Position: int(f.Location) + 1}
 		}
 		return nil, &Error{Code: CodeUndefinedFunction, Message: fmt.Sprintf("procedure %s(%s) does not exist", funcName(f), strings.Join(types, ", ")),
 			Position: int(f.Location) + 1, Hint: "No procedure matches the given name and argument types. You might need to add explicit type casts."}
 	}
 	if !fn.Procedure {
-		return nil, &Error{Code: CodeWrongObjectType, Message: fmt.Sprintf("%s is not a procedure", fn.signature()),
+		return nil, &Error{Code: CodeWrongObjectType, Message: fmt.Sprintf("%s(%s) is not a procedure", fn.Name, strings.Join(types, ", ")),
 			Hint: "To call a function, use SELECT.", Position: int(f.Location) + 1}
 	}
+	res := &Result{Tag: "CALL"}
+	if fn.OutParams {
+		// A procedure with OUT or INOUT parameters answers with one row of them.
+		for i, n := range fn.OutNames {
+			res.Columns = append(res.Columns, Column{Name: n, OID: fn.OutTypes[i]})
+		}
+	}
 	if x.describe {
-		return &Result{Tag: "CALL"}, nil
+		return res, nil
 	}
 	if x.s.txn == nil {
 		return nil, errNeedsBlock
@@ -1626,12 +1757,40 @@ func (x *exec) callProcedure(cs *pg.CallStmt) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	for i := range args {
+		if fn.inMode(i) == 'o' {
+			args[i] = nil // an OUT parameter's argument only stands in for it: the body starts with NULL
+		}
+	}
+	if fn.Language != "plpgsql" {
+		_, stmts, err := x.sqlBody(fn, fn.Body)
+		if err != nil {
+			return nil, err
+		}
+		_, err = x.callSQLRoutine(fn, stmts, args)
+		return res, err
+	}
 	body, err := plParseCached(plSource(fn, fn.Body))
 	if err != nil {
 		return nil, err
 	}
-	if _, _, err := x.runPL(body, fn, args, nil); err != nil {
+	p, _, err := x.runPL(body, fn, args, nil)
+	if err != nil {
 		return nil, err
 	}
-	return &Result{Tag: "CALL"}, nil
+	if fn.OutParams {
+		res.Rows = [][]any{p.outRow()}
+	}
+	return res, nil
+}
+
+// outRow is the values of the routine's OUT and INOUT parameters as its body left them.
+func (p *plRun) outRow() []any {
+	row := make([]any, len(p.fn.OutNames))
+	for i, n := range p.fn.OutNames {
+		if d := p.datumNamed(n); d >= 0 {
+			row[i] = p.vals[d]
+		}
+	}
+	return row
 }
