@@ -57,8 +57,8 @@ type userFunc struct {
 	// o (OUT), b (INOUT), v (VARIADIC); empty when every parameter is IN. ArgNames and ArgTypes are the
 	// parameters a call passes (IN, INOUT and VARIADIC, and a procedure's OUT ones too), OutNames and OutTypes the
 	// OUT and INOUT ones, each in the declared order.
-	Modes string `bson:"modes,omitempty"`
-	Strict    bool `bson:"strict,omitempty"`
+	Modes  string `bson:"modes,omitempty"`
+	Strict bool   `bson:"strict,omitempty"`
 	// Volatility is PostgreSQL's provolatile: i, s or v (the default).
 	Volatility string `bson:"volatility"`
 }
