@@ -258,6 +258,7 @@ func TestCompare_Concord(t *testing.T) {
 	} else {
 		runMessageSteps(t, "concord", c, plpgsqlSteps)
 		runMessageSteps(t, "concord", c, triggerSteps)
+		runMessageSteps(t, "concord", c, routineBlockSteps)
 	}
 	runMessageSteps(t, "concord", c, ormSteps)
 	runMessageSteps(t, "concord", c, databaseSteps)
@@ -363,6 +364,7 @@ func TestCompare_PostgreSQL(t *testing.T) {
 	runMessageSteps(t, "postgresql", c, ormSteps)
 	runMessageSteps(t, "postgresql", c, databaseSteps)
 	runMessageSteps(t, "postgresql", c, routineSteps)
+	runMessageSteps(t, "postgresql", c, routineBlockSteps)
 	runActivity(t, "postgresql", url)
 }
 

@@ -79,6 +79,27 @@ var routineSteps = []struct{ sql, want string }{
 	{"INSERT INTO rtn WITH x AS (DELETE FROM rtn RETURNING *) SELECT * FROM x", "ERROR 0A000 WITH clause containing a data-modifying statement must be at the top level"},
 	{"CREATE VIEW rtn_v AS WITH x AS (INSERT INTO rtn VALUES (31, 'v') RETURNING *) SELECT * FROM x", "ERROR 0A000 views must not contain data-modifying statements in WITH"},
 	{"WITH x AS (UPDATE rtn SET n = n + 1 WHERE id = 1 RETURNING n) SELECT * FROM x", "1\nSELECT 1"},
+	// COMMIT and ROLLBACK in a procedure CALL runs outside a transaction block, and in a DO block; CALL in a body.
+	{"CREATE TABLE rtc (id int PRIMARY KEY, v text)", ""},
+	{"CREATE PROCEDURE rtc_batch(n int) LANGUAGE plpgsql AS $$ BEGIN FOR i IN 1..n LOOP INSERT INTO rtc VALUES (i, 'v' || i); IF i % 2 = 0 THEN COMMIT; ELSE ROLLBACK; END IF; END LOOP; END $$", ""},
+	{"CALL rtc_batch(5)", "CALL"},
+	{"BEGIN", ""},
+	{"CALL rtc_batch(3)", "ERROR 2D000 invalid transaction termination CONTEXT: PL/pgSQL function rtc_batch(integer) line 1 at ROLLBACK"},
+	{"ROLLBACK", ""},
+	{"CREATE PROCEDURE rtc_fail() LANGUAGE plpgsql AS $$ BEGIN INSERT INTO rtc VALUES (10, 'a'); COMMIT; INSERT INTO rtc VALUES (11, 'b'); RAISE EXCEPTION 'boom'; END $$", ""},
+	{"CALL rtc_fail()", "ERROR P0001 boom"},
+	{"DO $$ BEGIN INSERT INTO rtc VALUES (20, 'do'); COMMIT; INSERT INTO rtc VALUES (21, 'do2'); ROLLBACK; END $$", "DO"},
+	{"CREATE FUNCTION rtc_f() RETURNS int LANGUAGE plpgsql AS $$ BEGIN COMMIT; RETURN 1; END $$", ""},
+	{"SELECT rtc_f()", "ERROR 2D000 invalid transaction termination CONTEXT: PL/pgSQL function rtc_f() line 1 at COMMIT"},
+	{"CREATE PROCEDURE rtc_inner() LANGUAGE plpgsql AS $$ BEGIN INSERT INTO rtc VALUES (30, 'inner'); COMMIT; END $$", ""},
+	{"CREATE PROCEDURE rtc_outer() LANGUAGE plpgsql AS $$ BEGIN CALL rtc_inner(); INSERT INTO rtc VALUES (31, 'outer'); ROLLBACK; END $$", ""},
+	{"CALL rtc_outer()", "CALL"},
+	{"CREATE PROCEDURE rtc_chain() LANGUAGE plpgsql AS $$ BEGIN INSERT INTO rtc VALUES (40, 'c'); COMMIT AND CHAIN; INSERT INTO rtc VALUES (41, 'c'); ROLLBACK AND CHAIN; END $$", ""},
+	{"CALL rtc_chain()", "CALL"},
+	{"SELECT * FROM rtc ORDER BY id", "2|v2\n4|v4\n10|a\n20|do\n30|inner\n40|c\nSELECT 6"},
+	{"CREATE PROCEDURE rtc_io(INOUT a int) LANGUAGE plpgsql AS $$ BEGIN a := a + 1; END $$", ""},
+	{"DO $$ DECLARE x int := 5; BEGIN CALL rtc_io(x); CALL rtc_io(x); RAISE EXCEPTION 'x=%', x; END $$", "ERROR P0001 x=7"},
+	{"DO $$ BEGIN CALL rtc_io(5); END $$", `ERROR 42601 procedure parameter "a" is an output parameter but corresponding argument is not writable`},
 	// Assignment to an array element in PL/pgSQL.
 	{"DO $$ DECLARE a int[] := ARRAY[1, 2, 3]; BEGIN a[2] := 20; RAISE EXCEPTION '%', a; END $$", "ERROR P0001 {1,20,3}"},
 	{"DO $$ DECLARE a int[]; BEGIN a[1] := 5; a[3] := 7; RAISE EXCEPTION '%', a; END $$", "ERROR P0001 {5,NULL,7}"},
@@ -88,4 +109,13 @@ var routineSteps = []struct{ sql, want string }{
 	{"DO $$ DECLARE a int[] := '{1}'; BEGIN a[NULL] := 3; END $$", "ERROR 22004 array subscript in assignment must not be null"},
 	{"DO $$ DECLARE a int := 1; BEGIN a[1] := 3; END $$", "ERROR 42804 cannot subscript type integer because it does not support subscripting"},
 	{"DO $$ DECLARE a int[] := '{1,2}'; BEGIN a[2] := 'x'; END $$", `ERROR 22P02 invalid input syntax for type integer: "x"`},
+}
+
+// routineBlockSteps: COMMIT inside a block with an EXCEPTION clause (a subtransaction, which the driver backend
+// does not have), caught by the block's handler.
+var routineBlockSteps = []struct{ sql, want string }{
+	{"CREATE TABLE rtcb (id int PRIMARY KEY, v text)", ""},
+	{"CREATE PROCEDURE rtcb_sub() LANGUAGE plpgsql AS $$ BEGIN INSERT INTO rtcb VALUES (1, 'kept'); BEGIN COMMIT; EXCEPTION WHEN invalid_transaction_termination THEN INSERT INTO rtcb VALUES (2, SQLERRM); END; END $$", ""},
+	{"CALL rtcb_sub()", "CALL"},
+	{"SELECT * FROM rtcb ORDER BY id", "1|kept\n2|cannot commit while a subtransaction is active\nSELECT 2"},
 }

@@ -32,6 +32,9 @@ type exec struct {
 	paramTypes []uint32
 	describe   bool // plan and type only: scan no rows, write nothing
 	inTxn      bool // statements run in a transaction (a block or an internal one)
+	txnGen     uint64 // the session's transaction ctx carries (Session.txnGen)
+	// atomic is set while a function's or trigger's body runs: a procedure it calls may not end the transaction.
+	atomic bool
 	// looked are the tables the statement looked up, by name: a duplicate key's message names its constraint from
 	// them after a failure has ended the block's transaction, through which a block that changed the catalog reads it.
 	looked map[string]*table
@@ -89,7 +92,7 @@ func (s *Session) newExec(ctx context.Context, params []any) *exec {
 	x := &exec{s: s, ctx: ctx, base: ctx, params: params, paramTypes: s.paramTypes}
 	if s.txn != nil {
 		x.ctx = s.txn.context(ctx)
-		x.inTxn = true
+		x.inTxn, x.txnGen = true, s.txnGen
 	}
 	return x
 }

@@ -73,6 +73,7 @@ type plStmt struct {
 	// a target with a slice (a[1:2] := ...).
 	subs  *plExpr
 	slice bool
+	chain bool // COMMIT AND CHAIN, ROLLBACK AND CHAIN
 
 	// raise
 	level     int
@@ -271,6 +272,8 @@ func (f *plFunc) stmt(v any) *plStmt {
 		s.params = append(s.params, plExprOf(p))
 	}
 	switch s.kind {
+	case "commit", "rollback":
+		s.chain = plFlag(b["chain"])
 	case "assign":
 		if s.expr != nil {
 			s.subs, s.slice = plTargetSubscripts(s.expr.query)

@@ -148,7 +148,10 @@ func (x *exec) callPL(fn *userFunc, args []any) (*relation, error) {
 	if err != nil {
 		return nil, err
 	}
+	atomic := x.atomic
+	x.atomic = true // a function's body may not end the transaction
 	p, flow, err := x.runPL(f, fn, args, nil)
+	x.atomic = atomic
 	if err != nil {
 		return nil, err
 	}
@@ -344,7 +347,7 @@ var plWhat = map[string]string{"assign": "assignment", "if": "IF", "case": "CASE
 	"fori": "FOR with integer loop variable", "fors": "FOR over SELECT rows", "foreach_a": "FOREACH over array",
 	"exit": "EXIT", "return": "RETURN", "return_next": "RETURN NEXT", "return_query": "RETURN QUERY", "raise": "RAISE",
 	"assert": "ASSERT", "execsql": "SQL statement", "dynexecute": "EXECUTE", "dynfors": "FOR over EXECUTE statement",
-	"getdiag": "GET DIAGNOSTICS", "perform": "PERFORM"}
+	"getdiag": "GET DIAGNOSTICS", "perform": "PERFORM", "commit": "COMMIT", "rollback": "ROLLBACK", "call": "CALL"}
 
 // context adds the line PostgreSQL's CONTEXT gives an error of the body, once: the function, the line and the
 // statement that failed. A position in the body's SQL is dropped: it is not one in the client's statement.
@@ -497,13 +500,81 @@ func (p *plRun) stmt1(s *plStmt) (plFlow, string, error) {
 		return plNext, "", nil
 	case "getdiag":
 		return plNext, "", p.getDiag(s)
+	case "commit", "rollback":
+		return plNext, "", p.endTransaction(s.kind == "commit", s.chain)
+	case "call":
+		return plNext, "", p.call(s)
 	}
-	what := map[string]string{"commit": "COMMIT", "rollback": "ROLLBACK", "call": "CALL", "open": "OPEN", "fetch": "FETCH",
+	what := map[string]string{"open": "OPEN", "fetch": "FETCH",
 		"close": "CLOSE", "forc": "FOR over a cursor"}[s.kind]
 	if what == "" {
 		what = s.kind
 	}
 	return plNext, "", unsupported("PL/pgSQL's " + what)
+}
+
+// endTransaction runs COMMIT or ROLLBACK in a body: the transaction ends and a new one begins, as in PostgreSQL,
+// for a DO block or a procedure that CALL runs outside a transaction block (through procedures and DO blocks
+// only); elsewhere it is 2D000. AND CHAIN keeps the transaction read-only if it was.
+func (p *plRun) endTransaction(commit, chain bool) error {
+	s := p.x.s
+	if p.x.atomic || !s.ownBlock || p.fn != nil && !p.fn.Procedure {
+		return errorf("2D000", "invalid transaction termination")
+	}
+	if p.depth > 0 {
+		if commit {
+			return errorf("2D000", "cannot commit while a subtransaction is active")
+		}
+		return errorf("2D000", "cannot roll back while a subtransaction is active")
+	}
+	kind, readOnly := pg.TransactionStmtKind_TRANS_STMT_ROLLBACK, s.txReadOnly
+	if commit {
+		kind = pg.TransactionStmtKind_TRANS_STMT_COMMIT
+	}
+	if _, err := s.transaction(p.x.base, &pg.TransactionStmt{Kind: kind}); err != nil {
+		return err
+	}
+	if err := s.begin(p.x.base); err != nil {
+		return err
+	}
+	if chain {
+		s.txReadOnly = readOnly // every transaction here runs on a snapshot: read-only is the mode that differs
+	}
+	p.x.ctx, p.x.txnGen = s.txn.context(p.x.base), s.txnGen
+	return nil
+}
+
+// call runs CALL in a body: the procedure, its OUT and INOUT values assigned to the variables passed for them.
+func (p *plRun) call(s *plStmt) error {
+	res, err := p.run(s.expr)
+	if err != nil || len(res.Rows) != 1 {
+		return err
+	}
+	c := p.prep.compiled[s.expr]
+	f := c.st.raw.Stmt.GetCallStmt().GetFunccall()
+	fn := p.x.userFunction(f)
+	if fn == nil {
+		return nil
+	}
+	out := 0
+	for i := range fn.ArgTypes {
+		m := fn.inMode(i)
+		if m != 'o' && m != 'b' {
+			continue
+		}
+		if i < len(f.Args) {
+			a := f.Args[i]
+			if pr := a.GetParamRef(); pr != nil && int(pr.Number) <= len(p.f.datums) && p.f.datums[pr.Number-1].kind == "var" {
+				if err := p.assign(int(pr.Number)-1, res.Rows[0][out]); err != nil {
+					return err
+				}
+			} else {
+				return errorf(CodeSyntaxError, "procedure parameter \"%s\" is an output parameter but corresponding argument is not writable", fn.ArgNames[i])
+			}
+		}
+		out++
+	}
+	return nil
 }
 
 // block runs a BEGIN ... END block. One with an EXCEPTION clause runs as a subtransaction: when its statements
@@ -1331,6 +1402,10 @@ func (p *plRun) exec(st *statement, text string, params []any, types []uint32) (
 
 func (p *plRun) exec1(st *statement, params []any, types []uint32) (*Result, error) {
 	n := st.raw.Stmt
+	if s := p.x.s; s.txn != nil && p.x.txnGen != s.txnGen {
+		// A procedure this body called, or the body itself, committed: its statements run in the new transaction.
+		p.x.ctx, p.x.txnGen = s.txn.context(p.x.base), s.txnGen
+	}
 	if n.GetTransactionStmt() != nil {
 		return nil, errorf(CodeFeatureNotSupported, "unsupported transaction command in PL/pgSQL")
 	}

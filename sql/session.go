@@ -113,6 +113,11 @@ type Session struct {
 	// implicit is set while the statements of one multi-statement Query
 	// run in their implicit transaction block.
 	implicit bool
+	// ownBlock is set while a statement runs in the transaction block runStmt1 opened for it (a CALL or DO outside
+	// a block): its procedure may COMMIT and ROLLBACK (plrun.go). txnGen counts the transactions begun, so that an
+	// exec made in one sees that another has replaced it.
+	ownBlock bool
+	txnGen   uint64
 	// authorize checks statements' accesses; nil allows everything.
 	authorize Authorizer
 	// copySrc gives COPY ... FROM STDIN its data (copy.go); nil in the embedded driver.
@@ -632,10 +637,12 @@ func (s *Session) runStmt1(ctx context.Context, st *statement, params []any) (*R
 	res, err := x.run(st)
 	if errors.Is(err, errNeedsBlock) && s.status == TxIdle {
 		// PL/pgSQL runs: the statement runs again in a transaction block of its own, as PostgreSQL runs any.
+		s.ownBlock = true
 		res, err = s.inBlock(ctx, func() (*Result, error) {
 			x = s.newExec(ctx, params)
 			return x.run(st)
 		})
+		s.ownBlock = false
 	}
 	if err == nil {
 		x.typesChecked(gen, genOK)
@@ -881,6 +888,7 @@ func (s *Session) begin(ctx context.Context) error {
 		return AsError(err)
 	}
 	s.txn, s.status, s.txnStart = txn, TxActive, time.Now().UTC()
+	s.txnGen++
 	s.xid = 0
 	s.txReadOnly, s.blockRan = s.params.readOnly, false
 	return nil

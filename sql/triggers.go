@@ -374,7 +374,10 @@ func (x *exec) callTrigger(t *table, tg *trigger, event int, old, new []any) (*p
 		return nil, err
 	}
 	op := map[int]string{trigInsert: "INSERT", trigUpdate: "UPDATE", trigDelete: "DELETE"}[event]
+	atomic := x.atomic
+	x.atomic = true // a trigger may not end the transaction
 	p, flow, err := x.runPL(f, fn, nil, newPLTrigger(t, tg, op, old, new))
+	x.atomic = atomic
 	if err != nil {
 		return nil, err
 	}
