@@ -30,8 +30,8 @@ type exec struct {
 	// paramTypes are the types of a prepared statement's parameters when it runs (typeOf gives them: d - $1 of a
 	// date parameter is date arithmetic).
 	paramTypes []uint32
-	describe   bool // plan and type only: scan no rows, write nothing
-	inTxn      bool // statements run in a transaction (a block or an internal one)
+	describe   bool   // plan and type only: scan no rows, write nothing
+	inTxn      bool   // statements run in a transaction (a block or an internal one)
 	txnGen     uint64 // the session's transaction ctx carries (Session.txnGen)
 	// atomic is set while a function's or trigger's body runs: a procedure it calls may not end the transaction.
 	atomic bool
