@@ -100,6 +100,13 @@ var routineSteps = []struct{ sql, want string }{
 	{"CREATE PROCEDURE rtc_io(INOUT a int) LANGUAGE plpgsql AS $$ BEGIN a := a + 1; END $$", ""},
 	{"DO $$ DECLARE x int := 5; BEGIN CALL rtc_io(x); CALL rtc_io(x); RAISE EXCEPTION 'x=%', x; END $$", "ERROR P0001 x=7"},
 	{"DO $$ BEGIN CALL rtc_io(5); END $$", `ERROR 42601 procedure parameter "a" is an output parameter but corresponding argument is not writable`},
+	// Fields of a variable declared with a table's row type: assigned, read as NULL before.
+	{"CREATE FUNCTION rtn_tens(k int) RETURNS SETOF rtn LANGUAGE plpgsql AS $$ DECLARE r rtn; BEGIN FOR r IN SELECT * FROM rtn WHERE id <= k ORDER BY id LOOP r.n := r.n * 10; RETURN NEXT r; END LOOP; END $$", ""},
+	{"SELECT * FROM rtn_tens(2)", "1|one|10\n2|two|10\nSELECT 2"},
+	{"DO $$ DECLARE r rtn%ROWTYPE; BEGIN r.id := 60; r.name := 'sixty'; INSERT INTO rtn VALUES (r.id, r.name, r.n); RAISE NOTICE '%', r.n; END $$", "DO"},
+	{"DO $$ DECLARE r rtn; BEGIN SELECT * INTO r FROM rtn WHERE id = 2; r.name := upper(r.name); UPDATE rtn SET name = r.name WHERE id = r.id; END $$", "DO"},
+	{"SELECT * FROM rtn WHERE id IN (2, 60) ORDER BY id", "2|TWO|1\n60|sixty|\nSELECT 2"},
+	{"DO $$ DECLARE r rtn; BEGIN r.nope := 1; END $$", `ERROR 42703 record "r" has no field "nope"`},
 	// Assignment to an array element in PL/pgSQL.
 	{"DO $$ DECLARE a int[] := ARRAY[1, 2, 3]; BEGIN a[2] := 20; RAISE EXCEPTION '%', a; END $$", "ERROR P0001 {1,20,3}"},
 	{"DO $$ DECLARE a int[]; BEGIN a[1] := 5; a[3] := 7; RAISE EXCEPTION '%', a; END $$", "ERROR P0001 {5,NULL,7}"},

@@ -24,6 +24,8 @@ type plFunc struct {
 	action *plStmt
 	// found, sqlstate and sqlerrm are the numbers of the datums FOUND, SQLSTATE and SQLERRM (-1 for none).
 	found int
+	// rowVars are the variables declared with a table's row type that plParse made records (name → table).
+	rowVars map[string]string
 	// sqlLang marks a SQL-language routine's statements (sqlroutines.go): a name that is a column's as well as a
 	// parameter's is the column, and errors name the statement by its number.
 	sqlLang bool
@@ -137,7 +139,28 @@ func plParseCached(stmt string) (*plFunc, error) {
 
 // plParse parses a PL/pgSQL body: the text of a CREATE FUNCTION or DO statement.
 func plParse(stmt string) (*plFunc, error) {
-	js, err := pg.ParsePlPgSqlToJSON(returnNextVar.ReplaceAllString(stmt, "${1}(${2});"))
+	text := returnNextVar.ReplaceAllString(stmt, "${1}(${2});")
+	var rowVars map[string]string
+	js, err := pg.ParsePlPgSqlToJSON(text)
+	for tries := 0; err != nil && tries < 64; tries++ {
+		// The parser does not know a table's row type, so a field of a variable declared with one (r t, r
+		// t%ROWTYPE) is no variable to it: the variable is declared a record instead, its table kept for the run.
+		m := unknownField.FindStringSubmatch(err.Error())
+		if m == nil {
+			break
+		}
+		name := strings.ToLower(m[1])
+		loc := rowDecl(name).FindStringSubmatchIndex(text)
+		if loc == nil {
+			break
+		}
+		if rowVars == nil {
+			rowVars = map[string]string{}
+		}
+		rowVars[name] = strings.TrimSuffix(strings.ToLower(text[loc[4]:loc[5]]), "%rowtype")
+		text = text[:loc[4]] + "record" + text[loc[5]:]
+		js, err = pg.ParsePlPgSqlToJSON(text)
+	}
 	if err != nil {
 		return nil, plSyntaxError(err)
 	}
@@ -149,7 +172,7 @@ func plParse(stmt string) (*plFunc, error) {
 	if err := json.Unmarshal(top[0]["PLpgSQL_function"], &raw); err != nil {
 		return nil, errorf(CodeInternalError, "PL/pgSQL parse: %v", err)
 	}
-	f := &plFunc{found: -1}
+	f := &plFunc{found: -1, rowVars: rowVars}
 	for _, d := range plList(raw["datums"]) {
 		kind, body := plNode(d)
 		dt := &plDatum{kind: strings.TrimPrefix(kind, "PLpgSQL_"), name: plStr(body["refname"]), lineno: plNum(body["lineno"])}
@@ -172,6 +195,15 @@ func plParse(stmt string) (*plFunc, error) {
 	}
 	f.action = f.stmt(raw["action"])
 	return f, nil
+}
+
+// unknownField matches the parser's error for an assignment to r.f where r is no record to it.
+var unknownField = regexp.MustCompile(`^"([A-Za-z_][A-Za-z0-9_$]*)\.[^"]*" is not a known variable`)
+
+// rowDecl matches the declaration of variable name with a type that may be a table's row type: the type is its
+// second group.
+func rowDecl(name string) *regexp.Regexp {
+	return regexp.MustCompile(`(?i)(\b` + regexp.QuoteMeta(name) + `\s+)([A-Za-z_][A-Za-z0-9_$]*(?:%rowtype)?)(\s*(?:;|:=|=|\bdefault\b))`)
 }
 
 // returnNextVar matches RETURN NEXT of a variable, whose variable the parser's tree leaves out: it is made an

@@ -219,6 +219,21 @@ func (p *plRun) start(args []any) error {
 		p.vals[p.f.found] = false
 	}
 	for i, d := range p.f.datums {
+		if tname, ok := p.f.rowVars[d.name]; ok && d.kind == "rec" && i >= len(args) {
+			// A variable of a table's row type starts as a row of NULLs in the table's columns.
+			t, err := p.x.lookupTable(strings.TrimPrefix(tname, "public."), 0)
+			if err != nil {
+				return errorf(CodeUndefinedObject, "type \"%s\" does not exist", tname)
+			}
+			rec := &plRecord{}
+			for _, c := range t.Columns {
+				rec.names, rec.oids = append(rec.names, c.Name), append(rec.oids, c.Type)
+			}
+			rec.vals = make([]any, len(rec.names))
+			p.vals[i] = rec
+		}
+	}
+	for i, d := range p.f.datums {
 		if i < len(args) || d.kind != "var" {
 			continue
 		}
