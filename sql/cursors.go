@@ -14,7 +14,8 @@ import (
 // cursorOptHold is PostgreSQL's CURSOR_OPT_HOLD, DECLARE's WITH HOLD.
 const cursorOptHold = 0x20
 
-// cursor is a cursor DECLARE made: the rows of its query and how many FETCH has handed out.
+// cursor is a cursor DECLARE (or PL/pgSQL's OPEN) made: the rows of its query and its position, how many FETCH
+// has handed out (PL/pgSQL's FETCH moves it both ways, and one past the last row).
 type cursor struct {
 	cols []Column
 	rows [][]any
@@ -70,6 +71,7 @@ func (x *exec) fetch(fs *pg.FetchStmt) (*Result, error) {
 	if fs.Direction != pg.FetchDirection_FETCH_FORWARD || fs.HowMany < 0 {
 		return nil, unsupported("FETCH other than forward (cursors here do not scroll)")
 	}
+	c.pos = min(c.pos, len(c.rows)) // past the last row, where a PL/pgSQL FETCH may have left it
 	n := len(c.rows) - c.pos
 	if fs.HowMany < int64(n) {
 		n = int(fs.HowMany)

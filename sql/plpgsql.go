@@ -45,6 +45,10 @@ type plDatum struct {
 	field    string
 	parent   int // a recfield's record
 	argument bool
+	// cursorQuery is a bound cursor variable's query (c CURSOR [(args)] FOR query), nil for none; cursorArgs is the
+	// row of its arguments' variables, -1 for none.
+	cursorQuery *plExpr
+	cursorArgs  int
 }
 
 // plExpr is an expression, query or statement of the body, as SQL text.
@@ -76,6 +80,13 @@ type plStmt struct {
 	subs  *plExpr
 	slice bool
 	chain bool // COMMIT AND CHAIN, ROLLBACK AND CHAIN
+
+	// cursors: OPEN, FETCH, MOVE, CLOSE, FOR over a bound cursor
+	curvar    int     // the cursor variable
+	argquery  *plExpr // a bound cursor's arguments, as a query of them
+	direction int     // FETCH's: PostgreSQL's FetchDirection (forward, backward, absolute, relative)
+	howMany   int64   // FETCH's count, when no expression (expr) gives it
+	isMove    bool
 
 	// raise
 	level     int
@@ -182,6 +193,10 @@ func plParse(stmt string) (*plFunc, error) {
 		if t, ok := body["datatype"]; ok {
 			_, tb := plNode(t)
 			dt.typ = strings.TrimSpace(plStr(tb["typname"]))
+		}
+		dt.cursorQuery, dt.cursorArgs = plExprOf(body["cursor_explicit_expr"]), -1
+		if _, ok := body["cursor_explicit_argrow"]; ok {
+			dt.cursorArgs = plNum(body["cursor_explicit_argrow"])
 		}
 		dt.isConst, dt.notNull = plFlag(body["isconst"]), plFlag(body["notnull"])
 		dt.def = plExprOf(body["default_val"])
@@ -306,6 +321,24 @@ func (f *plFunc) stmt(v any) *plStmt {
 	switch s.kind {
 	case "commit", "rollback":
 		s.chain = plFlag(b["chain"])
+	case "open":
+		s.curvar, s.argquery = plNum(b["curvar"]), plExprOf(b["argquery"])
+		if d := plExprOf(b["dynquery"]); d != nil {
+			s.expr = d // OPEN ... FOR EXECUTE string [USING ...]
+		}
+	case "fetch":
+		s.curvar, s.direction, s.isMove = plNum(b["curvar"]), plNum(b["direction"]), plFlag(b["is_move"])
+		s.howMany = int64(1)
+		if v, ok := b["how_many"].(float64); ok {
+			s.howMany = int64(v)
+			if v >= 9e18 {
+				s.howMany = fetchAll // ALL, which JSON's float loses
+			}
+		}
+	case "close":
+		s.curvar = plNum(b["curvar"])
+	case "forc":
+		s.curvar, s.argquery = plNum(b["curvar"]), plExprOf(b["argquery"])
 	case "assign":
 		if s.expr != nil {
 			s.subs, s.slice = plTargetSubscripts(s.expr.query)

@@ -362,7 +362,8 @@ var plWhat = map[string]string{"assign": "assignment", "if": "IF", "case": "CASE
 	"fori": "FOR with integer loop variable", "fors": "FOR over SELECT rows", "foreach_a": "FOREACH over array",
 	"exit": "EXIT", "return": "RETURN", "return_next": "RETURN NEXT", "return_query": "RETURN QUERY", "raise": "RAISE",
 	"assert": "ASSERT", "execsql": "SQL statement", "dynexecute": "EXECUTE", "dynfors": "FOR over EXECUTE statement",
-	"getdiag": "GET DIAGNOSTICS", "perform": "PERFORM", "commit": "COMMIT", "rollback": "ROLLBACK", "call": "CALL"}
+	"getdiag": "GET DIAGNOSTICS", "perform": "PERFORM", "commit": "COMMIT", "rollback": "ROLLBACK", "call": "CALL",
+	"open": "OPEN", "fetch": "FETCH", "close": "CLOSE", "forc": "FOR over cursor"}
 
 // context adds the line PostgreSQL's CONTEXT gives an error of the body, once: the function, the line and the
 // statement that failed. A position in the body's SQL is dropped: it is not one in the client's statement.
@@ -436,7 +437,7 @@ func (p *plRun) stmt1(s *plStmt) (plFlow, string, error) {
 		return p.stmts(s.elseBody)
 	case "case":
 		return p.caseStmt(s)
-	case "loop", "while", "fori", "fors", "foreach_a", "dynfors":
+	case "loop", "while", "fori", "fors", "foreach_a", "dynfors", "forc":
 		return p.loop(s)
 	case "exit":
 		if s.cond != nil {
@@ -517,15 +518,24 @@ func (p *plRun) stmt1(s *plStmt) (plFlow, string, error) {
 		return plNext, "", p.getDiag(s)
 	case "commit", "rollback":
 		return plNext, "", p.endTransaction(s.kind == "commit", s.chain)
+	case "open":
+		_, _, err := p.openCursor(s)
+		return plNext, "", err
+	case "fetch":
+		return plNext, "", p.fetchCursor(s)
+	case "close":
+		name, err := p.cursorName(s.curvar)
+		if err == nil && p.x.s.cursors[name] == nil {
+			err = errorf("34000", "cursor \"%s\" does not exist", name)
+		}
+		if err == nil {
+			delete(p.x.s.cursors, name)
+		}
+		return plNext, "", err
 	case "call":
 		return plNext, "", p.call(s)
 	}
-	what := map[string]string{"open": "OPEN", "fetch": "FETCH",
-		"close": "CLOSE", "forc": "FOR over a cursor"}[s.kind]
-	if what == "" {
-		what = s.kind
-	}
-	return plNext, "", unsupported("PL/pgSQL's " + what)
+	return plNext, "", unsupported("PL/pgSQL's " + s.kind)
 }
 
 // endTransaction runs COMMIT or ROLLBACK in a body: the transaction ends and a new one begins, as in PostgreSQL,
@@ -755,8 +765,17 @@ func (p *plRun) loop(s *plStmt) (plFlow, string, error) {
 			}
 		}
 		return plNext, "", nil
-	case "fors", "dynfors":
-		res, err := p.query(s)
+	case "fors", "dynfors", "forc":
+		var res *Result
+		var err error
+		if s.kind == "forc" {
+			var name string
+			if name, res, err = p.openCursor(s); err == nil {
+				defer delete(p.x.s.cursors, name) // the loop's cursor closes when the loop ends
+			}
+		} else {
+			res, err = p.query(s)
+		}
 		if err != nil {
 			return plNext, "", err
 		}

@@ -141,6 +141,7 @@ type Session struct {
 	written map[string]bool
 	// cursors are the transaction block's cursors, by name (cursors.go).
 	cursors map[string]*cursor
+	portals int // the unnamed portals PL/pgSQL's OPEN has named (plcursors.go)
 	// started is when the session started; act is what it publishes of itself to other sessions (activity.go).
 	started time.Time
 	act     activity

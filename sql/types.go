@@ -159,7 +159,7 @@ var typeNames = map[string]uint32{
 	"int4": OIDInt4, "int": OIDInt4, "integer": OIDInt4, "serial": OIDInt4, "serial4": OIDInt4,
 	"int8": OIDInt8, "bigint": OIDInt8, "bigserial": OIDInt8, "serial8": OIDInt8,
 	"text": OIDText, "varchar": OIDVarchar, "character varying": OIDVarchar, "bpchar": OIDBpchar, "char": OIDBpchar,
-	"name": OIDText, "citext": OIDText, "uuid": OIDUUID, "jsonpath": OIDJSONPath,
+	"name": OIDText, "refcursor": OIDText, "citext": OIDText, "uuid": OIDUUID, "jsonpath": OIDJSONPath,
 	"float4": OIDFloat4, "real": OIDFloat4, "float8": OIDFloat8, "double precision": OIDFloat8, "float": OIDFloat8,
 	"numeric": OIDNumeric, "decimal": OIDNumeric,
 	"timestamptz": OIDTimestamptz, "timestamp": OIDTimestamp, "date": OIDDate, "interval": OIDInterval, "time": OIDTime,
