@@ -1,5 +1,12 @@
 package pgserver_test
 
+import (
+	"context"
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+)
+
 // routineSteps: functions and procedures in LANGUAGE sql of several statements or that write, INOUT, OUT and
 // VARIADIC parameters, a table's row type as a function's result, and the errors PostgreSQL gives around them (a
 // data-modifying WITH below the top level, CALL of a function); compared with PostgreSQL 15.
@@ -125,6 +132,16 @@ var routineSteps = []struct{ sql, want string }{
 	{"DO $$ DECLARE c refcursor; BEGIN CLOSE c; END $$", `ERROR 22004 cursor variable "c" is null`},
 	{"DO $$ DECLARE c refcursor := 'nope'; x int; BEGIN FETCH c INTO x; END $$", `ERROR 34000 cursor "nope" does not exist`},
 	{"DO $$ DECLARE c refcursor; BEGIN OPEN c FOR UPDATE rcu SET v = v; END $$", "ERROR 42P11 cannot open UPDATE query as cursor"},
+	// A table's row as a parameter, and the functional notation t.f for f(t).
+	{"CREATE TABLE rpp (id int PRIMARY KEY, first text, last text)", ""},
+	{"INSERT INTO rpp VALUES (1, 'Ada', 'Lovelace'), (2, 'Alan', 'Turing')", ""},
+	{"CREATE FUNCTION full_name(rpp) RETURNS text LANGUAGE sql AS $$ SELECT $1.first || ' ' || $1.last $$", ""},
+	{"CREATE FUNCTION initials(r rpp) RETURNS text LANGUAGE plpgsql AS $$ BEGIN RETURN left(r.first, 1) || left(r.last, 1); END $$", ""},
+	{"SELECT full_name(p), p.full_name, initials(p.*), p.initials FROM rpp p ORDER BY id", "Ada Lovelace|Ada Lovelace|AL|AL\nAlan Turing|Alan Turing|AT|AT\nSELECT 2"},
+	{"SELECT id FROM rpp p WHERE p.full_name LIKE 'Alan%'", "2\nSELECT 1"},
+	{"SELECT p.nope FROM rpp p", "ERROR 42703 column p.nope does not exist"},
+	{"SELECT pg_get_function_identity_arguments('initials'::regproc)", "r rpp\nSELECT 1"},
+	{"DROP FUNCTION full_name(rpp)", "DROP FUNCTION"},
 	// Assignment to an array element in PL/pgSQL.
 	{"DO $$ DECLARE a int[] := ARRAY[1, 2, 3]; BEGIN a[2] := 20; RAISE EXCEPTION '%', a; END $$", "ERROR P0001 {1,20,3}"},
 	{"DO $$ DECLARE a int[]; BEGIN a[1] := 5; a[3] := 7; RAISE EXCEPTION '%', a; END $$", "ERROR P0001 {5,NULL,7}"},
@@ -143,4 +160,50 @@ var routineBlockSteps = []struct{ sql, want string }{
 	{"CREATE PROCEDURE rtcb_sub() LANGUAGE plpgsql AS $$ BEGIN INSERT INTO rtcb VALUES (1, 'kept'); BEGIN COMMIT; EXCEPTION WHEN invalid_transaction_termination THEN INSERT INTO rtcb VALUES (2, SQLERRM); END; END $$", ""},
 	{"CALL rtcb_sub()", "CALL"},
 	{"SELECT * FROM rtcb ORDER BY id", "1|kept\n2|cannot commit while a subtransaction is active\nSELECT 2"},
+}
+
+// TestRoutines_Extended: a function of a table's row, called in functional notation (p.full_name), through pgx's
+// extended protocol (Parse and Describe before the rows), and a SQL function that writes, called from pgx.
+func TestRoutines_Extended(t *testing.T) {
+	url, _ := startServer(t)
+	ctx := context.Background()
+	c := connect(t, url)
+	for _, s := range []string{
+		"CREATE TABLE rxp (id int PRIMARY KEY, first text, last text, n int NOT NULL DEFAULT 0)",
+		"INSERT INTO rxp VALUES (1, 'Ada', 'Lovelace'), (2, 'Alan', 'Turing')",
+		"CREATE FUNCTION full_name(rxp) RETURNS text LANGUAGE sql AS $$ SELECT $1.first || ' ' || $1.last $$",
+		"CREATE FUNCTION bump(k int, by int) RETURNS int LANGUAGE sql AS $$ UPDATE rxp SET n = n + by WHERE id = k; SELECT n FROM rxp WHERE id = k $$",
+	} {
+		if _, err := c.Exec(ctx, s); err != nil {
+			t.Fatalf("%s: %v", s, err)
+		}
+	}
+	var name string
+	if err := c.QueryRow(ctx, "SELECT p.full_name FROM rxp p WHERE p.full_name LIKE $1", "Alan%").Scan(&name); err != nil || name != "Alan Turing" {
+		t.Fatalf("full_name: %q, %v", name, err)
+	}
+	var n int
+	for i := 1; i <= 3; i++ {
+		if err := c.QueryRow(ctx, "SELECT bump($1, $2)", 1, 5).Scan(&n); err != nil || n != 5*i {
+			t.Fatalf("bump call %d: %d, %v", i, n, err)
+		}
+	}
+	tx, err := c.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := tx.QueryRow(ctx, "SELECT bump(2, 7)").Scan(&n); err != nil || n != 7 {
+		t.Fatalf("bump in a transaction: %d, %v", n, err)
+	}
+	if err := tx.Rollback(ctx); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := c.Query(ctx, "SELECT id, n FROM rxp ORDER BY id", pgx.QueryExecModeExec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := pgx.CollectRows(rows, pgx.RowToStructByPos[struct{ ID, N int }])
+	if err != nil || len(got) != 2 || got[0].N != 15 || got[1].N != 0 {
+		t.Fatalf("after the calls and a rolled-back one: %v, %v", got, err)
+	}
 }

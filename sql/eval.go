@@ -45,6 +45,9 @@ func (x *exec) eval(n *pg.Node, sc *scope) (any, error) {
 			return nil, err
 		}
 		if !found {
+			if fc := x.attributeCall(fields, cr, sc); fc != nil {
+				return x.eval(fc, sc)
+			}
 			return nil, unknownColumn(fields, cr.Location, sc)
 		}
 		return v, nil
@@ -263,6 +266,21 @@ func nodeName(n *pg.Node) string {
 	s := fmt.Sprintf("%T", n.GetNode())
 	s = strings.TrimPrefix(s, "*pg_query.Node_")
 	return s
+}
+
+// attributeCall is PostgreSQL's functional notation for a reference t.f that names no column of t: a call f(t)
+// of a function whose one parameter is a table's row, nil when there is none.
+func (x *exec) attributeCall(fields []string, cr *pg.ColumnRef, sc *scope) *pg.Node {
+	if len(fields) != 2 || !sc.qualifies(fields[0]) || builtInName(fields[1]) {
+		return nil
+	}
+	fc := &pg.FuncCall{Funcname: []*pg.Node{pg.MakeStrNode(fields[1])}, Location: cr.Location,
+		Args: []*pg.Node{{Node: &pg.Node_ColumnRef{ColumnRef: &pg.ColumnRef{Fields: []*pg.Node{pg.MakeStrNode(fields[0])}, Location: cr.Location}}}}}
+	fn := x.userFunction(fc)
+	if fn == nil || len(fn.ArgTypes) != 1 || len(fn.ArgTables) != 1 || fn.ArgTables[0] == "" || fn.returnsSet() {
+		return nil
+	}
+	return &pg.Node{Node: &pg.Node_FuncCall{FuncCall: fc}}
 }
 
 // unknownColumn is the 42703 of a reference no source in sc has, or the 42P01 of a qualifier that names no source.

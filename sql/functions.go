@@ -39,6 +39,8 @@ type userFunc struct {
 	// value is held to the domain's constraints (and its type's modifier) as it passes.
 	ArgDomains []string `bson:"argdomains,omitempty"`
 	RetDomain  string   `bson:"retdomain,omitempty"`
+	// ArgTables name the tables whose row type a parameter is ("" for none): its value is one of the table's rows.
+	ArgTables []string `bson:"argtables,omitempty"`
 	SetOf      bool     `bson:"setof,omitempty"`
 	OutNames   []string `bson:"outnames,omitempty"` // RETURNS TABLE's columns
 	OutTypes   []uint32 `bson:"outtypes,omitempty"`
@@ -204,6 +206,9 @@ func (fn *userFunc) argTypeName(i int) string {
 	if fn.ArgDomains != nil && fn.ArgDomains[i] != "" {
 		return fn.ArgDomains[i]
 	}
+	if i < len(fn.ArgTables) && fn.ArgTables[i] != "" {
+		return fn.ArgTables[i]
+	}
 	return TypeName(fn.ArgTypes[i])
 }
 
@@ -333,6 +338,10 @@ func (x *exec) createFunction(cf *pg.CreateFunctionStmt) (*Result, error) {
 	for _, p := range cf.Parameters {
 		fp := p.GetFunctionParameter()
 		oid, err := x.resolveType(fp.ArgType)
+		rowTable := ""
+		if t := x.rowTypeTable(fp.ArgType); err != nil && t != nil && fp.Mode != pg.FunctionParameterMode_FUNC_PARAM_TABLE {
+			oid, err, rowTable = OIDRecord, nil, t.Name // a table's row
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -387,6 +396,10 @@ func (x *exec) createFunction(cf *pg.CreateFunctionStmt) (*Result, error) {
 			name, hasDomain = dom.Name, true
 		}
 		fn.ArgDomains = append(fn.ArgDomains, name)
+		fn.ArgTables = append(fn.ArgTables, rowTable)
+	}
+	if !slices.ContainsFunc(fn.ArgTables, func(t string) bool { return t != "" }) {
+		fn.ArgTables = nil
 	}
 	if !hasDomain {
 		fn.ArgDomains = nil
@@ -853,9 +866,14 @@ func (x *exec) functionOf(owa *pg.ObjectWithArgs) (*userFunc, error) {
 	probe := &userFunc{Name: name}
 	for _, a := range owa.GetObjargs() {
 		t, err := x.resolveType(a.GetTypeName())
+		rowTable := ""
+		if rt := x.rowTypeTable(a.GetTypeName()); err != nil && rt != nil {
+			t, err, rowTable = OIDRecord, nil, rt.Name
+		}
 		if err != nil {
 			return nil, err
 		}
+		probe.ArgTables = append(probe.ArgTables, rowTable)
 		dom, err := x.domainNamed(a.GetTypeName())
 		if err != nil {
 			return nil, err

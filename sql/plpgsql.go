@@ -437,6 +437,10 @@ func plSource(fn *userFunc, body string) string {
 		if n := fn.ArgNames[i]; n != "" {
 			b.WriteString(quoteIdent(n) + " ")
 		}
+		if i < len(fn.ArgTables) && fn.ArgTables[i] != "" {
+			b.WriteString(quoteIdent(fn.ArgTables[i])) // a table's row: a variable of its row type
+			continue
+		}
 		b.WriteString(TypeName(t))
 	}
 	sep := len(fn.ArgTypes) > 0

@@ -205,6 +205,11 @@ func (p *plRun) start(args []any) error {
 	p.vals, p.types = make([]any, len(p.f.datums)), slices.Clone(p.prep.types)
 	p.tagged = map[*Error]bool{}
 	copy(p.vals, args)
+	for i, a := range args {
+		if r, ok := a.(record); ok && p.prep.rowtype[i] {
+			p.vals[i] = &plRecord{names: r.names, oids: r.oids, vals: r.vals} // a row-typed parameter's row
+		}
+	}
 	if p.trig != nil {
 		for i, d := range p.f.datums {
 			if d.kind == "rec" && d.name == "new" && p.trig.new != nil {
