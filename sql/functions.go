@@ -41,10 +41,10 @@ type userFunc struct {
 	RetDomain  string   `bson:"retdomain,omitempty"`
 	// ArgTables name the tables whose row type a parameter is ("" for none): its value is one of the table's rows.
 	ArgTables []string `bson:"argtables,omitempty"`
-	SetOf      bool     `bson:"setof,omitempty"`
-	OutNames   []string `bson:"outnames,omitempty"` // RETURNS TABLE's columns
-	OutTypes   []uint32 `bson:"outtypes,omitempty"`
-	Body       string   `bson:"body"` // a query, or a PL/pgSQL block
+	SetOf     bool     `bson:"setof,omitempty"`
+	OutNames  []string `bson:"outnames,omitempty"` // RETURNS TABLE's columns
+	OutTypes  []uint32 `bson:"outtypes,omitempty"`
+	Body      string   `bson:"body"` // a query, or a PL/pgSQL block
 	// Language is "plpgsql" for a function written in PL/pgSQL, "" for one in SQL.
 	Language string `bson:"language,omitempty"`
 	// OutParams is set for a function whose OutNames are OUT parameters (one row of them, a record or, for one,
