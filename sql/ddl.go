@@ -19,6 +19,16 @@ import (
 // unique index per UNIQUE constraint. The primary key is the document's
 // _id.
 func (x *exec) createTable(cs *pg.CreateStmt) (*Result, error) {
+	switch {
+	case cs.Partspec != nil:
+		return nil, unsupported("partitioned tables (PARTITION BY)")
+	case cs.Partbound != nil:
+		return nil, unsupported("partitions (PARTITION OF)")
+	case len(cs.InhRelations) > 0:
+		return nil, unsupported("table inheritance (INHERITS)")
+	case cs.OfTypename != nil:
+		return nil, unsupported("typed tables (OF type)")
+	}
 	if x.describe {
 		return &Result{Tag: "CREATE TABLE"}, nil
 	}

@@ -137,3 +137,24 @@ func TestPLpgSQL_CallerPrivileges(t *testing.T) {
 		}
 	}
 }
+
+// TestCreateTable_RefusesPartitions: partitioned tables, partitions, inheritance and typed tables, which Concord
+// does not have, are refused (0A000) rather than made as plain tables with other rows.
+func TestCreateTable_RefusesPartitions(t *testing.T) {
+	s := openSession(t)
+	if got := run(t, s, "CREATE TABLE part_base (id int, k int)"); strings.HasPrefix(got, "ERROR") {
+		t.Fatal(got)
+	}
+	for _, q := range []string{
+		"CREATE TABLE part_p (id int, k int) PARTITION BY RANGE (k)",
+		"CREATE TABLE part_c PARTITION OF part_base FOR VALUES FROM (0) TO (10)",
+		"CREATE TABLE part_i (extra int) INHERITS (part_base)",
+	} {
+		if got := run(t, s, q); !strings.HasPrefix(got, "ERROR 0A000") {
+			t.Errorf("%s: %s, want 0A000", q, got)
+		}
+	}
+	if got := run(t, s, "SELECT count(*) FROM pg_class WHERE relname LIKE 'part_%'"); !strings.Contains(got, "\n1\n") {
+		t.Errorf("tables made: %q, want only part_base", got)
+	}
+}
