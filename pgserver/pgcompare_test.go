@@ -263,6 +263,7 @@ func TestCompare_Concord(t *testing.T) {
 	runMessageSteps(t, "concord", c, ormSteps)
 	runMessageSteps(t, "concord", c, databaseSteps)
 	runMessageSteps(t, "concord", c, routineSteps)
+	runMessageSteps(t, "concord", c, viewWriteSteps)
 	runActivity(t, "concord", url)
 }
 
@@ -364,6 +365,7 @@ func TestCompare_PostgreSQL(t *testing.T) {
 	runMessageSteps(t, "postgresql", c, ormSteps)
 	runMessageSteps(t, "postgresql", c, databaseSteps)
 	runMessageSteps(t, "postgresql", c, routineSteps)
+	runMessageSteps(t, "postgresql", c, viewWriteSteps)
 	runMessageSteps(t, "postgresql", c, routineBlockSteps)
 	runActivity(t, "postgresql", url)
 }

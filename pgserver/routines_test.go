@@ -2,9 +2,13 @@ package pgserver_test
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"sync"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 )
 
 // routineSteps: functions and procedures in LANGUAGE sql of several statements or that write, INOUT, OUT and
@@ -206,4 +210,116 @@ func TestRoutines_Extended(t *testing.T) {
 	if err != nil || len(got) != 2 || got[0].N != 15 || got[1].N != 0 {
 		t.Fatalf("after the calls and a rolled-back one: %v, %v", got, err)
 	}
+}
+
+// TestViewWrite_CheckOptionConcurrent: 16 clients take one unit each, 20 times, through a view WITH CHECK OPTION
+// that shows only non-negative stock, from 100 units: exactly 100 takes succeed, the rest are refused by the check
+// option (44000), none is lost, and the stock ends at 0, never below.
+func TestViewWrite_CheckOptionConcurrent(t *testing.T) {
+	url, _ := startServer(t)
+	ctx := context.Background()
+	setup := connect(t, url)
+	for _, s := range []string{
+		"CREATE TABLE vstock (id int PRIMARY KEY, quantity int NOT NULL)",
+		"INSERT INTO vstock VALUES (1, 100)",
+		"CREATE VIEW vstock_ok AS SELECT id, quantity AS qty FROM vstock WHERE quantity >= 0 WITH CHECK OPTION",
+	} {
+		if _, err := setup.Exec(ctx, s); err != nil {
+			t.Fatal(err)
+		}
+	}
+	const clients, tries = 16, 20
+	var mu sync.Mutex
+	taken, refused := 0, 0
+	var wg sync.WaitGroup
+	errs := make(chan error, clients)
+	for i := 0; i < clients; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c, err := pgx.Connect(ctx, url)
+			if err != nil {
+				errs <- err
+				return
+			}
+			defer c.Close(ctx)
+			for k := 0; k < tries; k++ {
+				tag, err := c.Exec(ctx, "UPDATE vstock_ok SET qty = qty - 1 WHERE id = $1", 1)
+				var pe *pgconn.PgError
+				switch {
+				case errors.As(err, &pe) && pe.Code == "44000":
+					mu.Lock()
+					refused++
+					mu.Unlock()
+				case err != nil:
+					errs <- err
+					return
+				case tag.RowsAffected() == 1:
+					mu.Lock()
+					taken++
+					mu.Unlock()
+				default:
+					errs <- fmt.Errorf("UPDATE matched %d rows", tag.RowsAffected())
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	var q int
+	if err := setup.QueryRow(ctx, "SELECT quantity FROM vstock WHERE id = 1").Scan(&q); err != nil {
+		t.Fatal(err)
+	}
+	if taken != 100 || refused != clients*tries-100 || q != 0 {
+		t.Fatalf("taken %d, refused %d, quantity %d; want 100, %d, 0", taken, refused, q, clients*tries-100)
+	}
+}
+
+// viewWriteSteps: INSERT, UPDATE and DELETE through automatically updatable views (renamed and computed
+// columns, RETURNING, ON CONFLICT, a subquery in WHERE), WITH LOCAL and CASCADED CHECK OPTION over views of
+// views, and PostgreSQL's errors for views that are not automatically updatable; compared with PostgreSQL 15.
+var viewWriteSteps = []struct{ sql, want string }{
+	{"create table wvb(id int primary key, k int, note text default 'd')", ""},
+	{"create view wvv as select id, k as kk from wvb where k < 10", ""},
+	{"insert into wvv values (1, 5) returning *", "1|5\nINSERT 0 1"},
+	{"insert into wvv values (2, 50)", "INSERT 0 1"},
+	{"insert into wvv (kk, id) values (7, 3) returning kk, id", "7|3\nINSERT 0 1"},
+	{"update wvv set kk = kk + 1 returning *", "1|6\n3|8\nUPDATE 2"},
+	{"select * from wvb order by id", "1|6|d\n2|50|d\n3|8|d\nSELECT 3"},
+	{"update wvv set kk = 100 where id = 1", "UPDATE 1"},
+	{"select * from wvv order by id", "3|8\nSELECT 1"},
+	{"delete from wvv where kk > 5 returning *", "3|8\nDELETE 1"},
+	{"select * from wvb order by id", "1|100|d\n2|50|d\nSELECT 2"},
+	{"create view wwvv2 as select id, k + 1 as kp, note from wvb", ""},
+	{"insert into wwvv2 values (3, 4)", "ERROR 0A000 cannot insert into column \"kp\" of view \"wwvv2\""},
+	{"insert into wwvv2 (id, note) values (4, 'n') returning *", "4||n\nINSERT 0 1"},
+	{"update wwvv2 set id = 9 where id = 2 returning *", "9|51|d\nUPDATE 1"},
+	{"update wwvv2 set kp = 1", "ERROR 0A000 cannot update column \"kp\" of view \"wwvv2\""},
+	{"create view wvc as select * from wvb where k between 0 and 10 with check option", "CREATE VIEW"},
+	{"insert into wvc values (20, 5, 'ok')", "INSERT 0 1"},
+	{"insert into wvc values (21, 50, 'bad')", "ERROR 44000 new row violates check option for view \"wvc\""},
+	{"update wvc set k = 11 where id = 20", "ERROR 44000 new row violates check option for view \"wvc\""},
+	{"update wvc set k = 9 where id = 20 returning *", "20|9|ok\nUPDATE 1"},
+	{"create view wvc2 as select * from wvc where k > 2 with local check option", "CREATE VIEW"},
+	{"insert into wvc2 values (22, 1)", "ERROR 44000 new row violates check option for view \"wvc2\""},
+	{"insert into wvc2 values (23, 20)", "ERROR 44000 new row violates check option for view \"wvc\""},
+	{"create view wvc3 as select * from wvc where k > 2 with cascaded check option", "CREATE VIEW"},
+	{"insert into wvc3 values (24, 20)", "ERROR 44000 new row violates check option for view \"wvc\""},
+	{"create view wvlocal as select * from wvb where k < 100", ""},
+	{"create view wwvcasc as select * from wvlocal where k > 0 with cascaded check option", "CREATE VIEW"},
+	{"insert into wwvcasc values (25, 500)", "ERROR 44000 new row violates check option for view \"wvlocal\""},
+	{"create view wvagg as select count(*) from wvb", ""},
+	{"insert into wvagg values (1)", "ERROR 55000 cannot insert into view \"wvagg\""},
+	{"create view wvjoin as select a.id from wvb a join wvb b on a.id = b.id", ""},
+	{"delete from wvjoin", "ERROR 55000 cannot delete from view \"wvjoin\""},
+	{"create view wwvbad as select count(*) from wvb with check option", "ERROR 0A000 WITH CHECK OPTION is supported only on automatically updatable views"},
+	{"select * from wvb order by id", "1|100|d\n4||n\n9|50|d\n20|9|ok\nSELECT 4"},
+	{"insert into wvv values (30, 3) on conflict (id) do update set kk = excluded.kk + 1", "INSERT 0 1"},
+	{"insert into wvv values (30, 4) on conflict (id) do update set kk = excluded.kk + 1 returning *", "30|5\nINSERT 0 1"},
+	{"select relname, reloptions from pg_class where relname in ('wvc','wvc2','wvc3') order by 1", "wvc|{check_option=cascaded}\nwvc2|{check_option=local}\nwvc3|{check_option=cascaded}\nSELECT 3"},
+	{"update wvv x set kk = 0 where x.id = 30 and x.id in (select id from wvb where note = 'd') returning x.*", "30|0\nUPDATE 1"},
 }

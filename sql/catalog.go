@@ -56,6 +56,8 @@ type table struct {
 	Uniques []string `bson:"uniques,omitempty"`
 	// View is a view's query (CREATE VIEW), as PostgreSQL's deparser writes it; "" for a table.
 	View string `bson:"view,omitempty"`
+	// CheckOption is a view's WITH CHECK OPTION: "local", "cascaded", or "" for none (viewwrite.go).
+	CheckOption string `bson:"checkoption,omitempty"`
 	// MatView is a materialized view's query, as PostgreSQL's deparser writes it; "" for a table or view. The
 	// materialized view is a table whose rows REFRESH MATERIALIZED VIEW replaces (matviews.go); Unpopulated is set
 	// while it has none to read (made or refreshed WITH NO DATA).

@@ -35,6 +35,9 @@ type exec struct {
 	txnGen     uint64 // the session's transaction ctx carries (Session.txnGen)
 	// atomic is set while a function's or trigger's body runs: a procedure it calls may not end the transaction.
 	atomic bool
+	// cascadeChecks counts the writes through views WITH CASCADED CHECK OPTION under way: the views under them
+	// check their rows too (viewwrite.go).
+	cascadeChecks int
 	// looked are the tables the statement looked up, by name: a duplicate key's message names its constraint from
 	// them after a failure has ended the block's transaction, through which a block that changed the catalog reads it.
 	looked map[string]*table

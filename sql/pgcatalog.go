@@ -294,6 +294,11 @@ func (x *exec) catalogRelation(schema, name string) (*relation, error) {
 			// relhastriggers: PostgreSQL's foreign keys are triggers on both tables, and psql's \d lists them
 			// ("Foreign-key constraints", "Referenced by") only when it is set.
 			triggers := false
+			if isView[t] {
+				if tt, err := x.lookupTable(t, 0); err == nil && tt.CheckOption != "" {
+					options = []any{"check_option=" + tt.CheckOption} // pg_dump writes WITH ... CHECK OPTION from it
+				}
+			}
 			if !isView[t] {
 				if tt, err := x.lookupTable(t, 0); err == nil {
 					if tt.MatView != "" {

@@ -21,9 +21,6 @@ func (x *exec) createView(vs *pg.ViewStmt) (*Result, error) {
 	if rv.Schemaname != "" && rv.Schemaname != "public" {
 		return nil, unsupported("schemas other than public")
 	}
-	if vs.WithCheckOption != pg.ViewCheckOption_NO_CHECK_OPTION && vs.WithCheckOption != pg.ViewCheckOption_VIEW_CHECK_OPTION_UNDEFINED {
-		return nil, unsupported("WITH CHECK OPTION (Concord's views are read-only)")
-	}
 	sel := vs.Query.GetSelectStmt()
 	if sel == nil {
 		return nil, errorf(CodeSyntaxError, "a view's query must be a SELECT")
@@ -62,7 +59,7 @@ func (x *exec) createView(vs *pg.ViewStmt) (*Result, error) {
 	if len(vs.Aliases) > len(vis) {
 		return nil, errorf(CodeSyntaxError, "CREATE VIEW specifies more column names than columns")
 	}
-	t := &table{Name: rv.Relname, View: text}
+	t := &table{Name: rv.Relname, View: text, CheckOption: checkOptionName(vs.WithCheckOption)}
 	seen := map[string]bool{}
 	for i, c := range vis {
 		name := rel.cols[c].name
@@ -78,6 +75,12 @@ func (x *exec) createView(vs *pg.ViewStmt) (*Result, error) {
 			oid = OIDText
 		}
 		t.Columns = append(t.Columns, column{Name: name, Type: oid})
+	}
+	if t.CheckOption != "" {
+		if _, err := x.viewMapOf(t, "update"); err != nil {
+			return nil, &Error{Code: CodeFeatureNotSupported, Message: "WITH CHECK OPTION is supported only on automatically updatable views",
+				Hint: AsError(err).Detail}
+		}
 	}
 	cat := x.s.db().collection(tablesCollection)
 	if existing != nil && existing.View != "" {
@@ -208,12 +211,12 @@ func notAView(t *table) error {
 		Hint: "This operation is for tables."}
 }
 
-// viewNotWritable refuses a write to a view with PostgreSQL's answer for a view that is not automatically
-// updatable (55000): Concord's views are read-only.
+// viewNotWritable refuses a write to a view by a statement that does not write through views (MERGE, COPY),
+// with PostgreSQL's 55000.
 func viewNotWritable(t *table) error {
 	if t.View == "" {
 		return nil
 	}
 	return &Error{Code: "55000", Message: fmt.Sprintf("cannot write to view \"%s\"", t.Name),
-		Hint: "Concord's views are read-only: write to the tables the view reads (COPY (SELECT * FROM view) TO reads one)."}
+		Hint: "Write to the view with INSERT, UPDATE or DELETE, or to the table it reads."}
 }

@@ -203,6 +203,9 @@ func (x *exec) insertReturning(list []*pg.Node, t *table, alias string, docs []b
 
 // insert runs INSERT ... VALUES | SELECT [ON CONFLICT] [RETURNING].
 func (x *exec) insert(ins *pg.InsertStmt) (*relation, string, error) {
+	if v := x.writableView(ins.Relation); v != nil {
+		return x.insertView(v, ins)
+	}
 	if ins.WithClause != nil {
 		pop, err := x.withCTEs(ins.WithClause, nil)
 		if err != nil {
@@ -896,6 +899,9 @@ func (x *exec) onConflict(oc *pg.OnConflictClause, t *table, alias string, coll 
 // conflicting writer instead of failing. With FROM, the same is done once
 // per row of the FROM clause, its values as constants.
 func (x *exec) update(up *pg.UpdateStmt) (*relation, string, error) {
+	if v := x.writableView(up.Relation); v != nil {
+		return x.updateView(v, up)
+	}
 	if up.WithClause != nil {
 		pop, err := x.withCTEs(up.WithClause, nil)
 		if err != nil {
@@ -1890,6 +1896,9 @@ func (x *exec) returningPaired(list []*pg.Node, t *table, alias string, docs []b
 
 // delete runs DELETE FROM ... [WHERE ...] [RETURNING ...].
 func (x *exec) delete(del *pg.DeleteStmt) (*relation, string, error) {
+	if v := x.writableView(del.Relation); v != nil {
+		return x.deleteView(v, del)
+	}
 	if del.WithClause != nil {
 		pop, err := x.withCTEs(del.WithClause, nil)
 		if err != nil {
