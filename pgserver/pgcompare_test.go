@@ -264,6 +264,7 @@ func TestCompare_Concord(t *testing.T) {
 	runMessageSteps(t, "concord", c, databaseSteps)
 	runMessageSteps(t, "concord", c, routineSteps)
 	runMessageSteps(t, "concord", c, viewWriteSteps)
+	runMessageSteps(t, "concord", c, insteadSteps)
 	runActivity(t, "concord", url)
 }
 
@@ -366,6 +367,7 @@ func TestCompare_PostgreSQL(t *testing.T) {
 	runMessageSteps(t, "postgresql", c, databaseSteps)
 	runMessageSteps(t, "postgresql", c, routineSteps)
 	runMessageSteps(t, "postgresql", c, viewWriteSteps)
+	runMessageSteps(t, "postgresql", c, insteadSteps)
 	runMessageSteps(t, "postgresql", c, routineBlockSteps)
 	runActivity(t, "postgresql", url)
 }

@@ -323,3 +323,36 @@ var viewWriteSteps = []struct{ sql, want string }{
 	{"select relname, reloptions from pg_class where relname in ('wvc','wvc2','wvc3') order by 1", "wvc|{check_option=cascaded}\nwvc2|{check_option=local}\nwvc3|{check_option=cascaded}\nSELECT 3"},
 	{"update wvv x set kk = 0 where x.id = 30 and x.id in (select id from wvb where note = 'd') returning x.*", "30|0\nUPDATE 1"},
 }
+
+// insteadSteps: INSTEAD OF row triggers on a view no automatic update covers (a join): INSERT (VALUES and SELECT),
+// UPDATE and DELETE run the triggers per row, a trigger returning NULL leaves its row out of the count and of
+// RETURNING, TG_WHEN is INSTEAD OF, pg_trigger and pg_get_triggerdef show them; compared with PostgreSQL 15.
+var insteadSteps = []struct{ sql, want string }{
+	{"create table ja(id int primary key, name text)", ""},
+	{"create table jb(id int primary key, a_id int, note text)", ""},
+	{"create table jlog(op text, info text)", ""},
+	{"create view jv as select a.id, a.name, b.note from ja a left join jb b on b.a_id = a.id", ""},
+	{"create function jv_ins() returns trigger language plpgsql as $$ begin insert into ja values (new.id, new.name); if new.note is not null then insert into jb values (new.id * 10, new.id, new.note); end if; insert into jlog values (tg_op, tg_when || ' ' || tg_level); return new; end $$", ""},
+	{"create function jv_upd() returns trigger language plpgsql as $$ begin update ja set name = new.name where id = old.id; update jb set note = new.note where a_id = old.id; if old.id = 2 then return null; end if; return new; end $$", ""},
+	{"create function jv_del() returns trigger language plpgsql as $$ begin delete from jb where a_id = old.id; delete from ja where id = old.id; return old; end $$", ""},
+	{"create trigger jv_i instead of insert on jv for each row execute function jv_ins()", ""},
+	{"create trigger jv_u instead of update on jv for each row execute function jv_upd()", ""},
+	{"create trigger jv_d instead of delete on jv for each row execute function jv_del()", ""},
+	{"insert into jv values (1, 'one', 'n1'), (2, 'two', null) returning *", "1|one|n1\n2|two|\nINSERT 0 2"},
+	{"insert into jv (name, id) select 'x' || g, g from generate_series(3, 4) g", "INSERT 0 2"},
+	{"select * from jv order by id", "1|one|n1\n2|two|\n3|x3|\n4|x4|\nSELECT 4"},
+	{"update jv set note = 'changed', name = upper(name) where id <= 3 returning id, name", "1|ONE\n3|X3\nUPDATE 2"},
+	{"select * from jv order by id", "1|ONE|changed\n2|TWO|\n3|X3|\n4|x4|\nSELECT 4"},
+	{"delete from jv where id in (1, 4) returning *", "1|ONE|changed\n4|x4|\nDELETE 2"},
+	{"select * from jv order by id", "2|TWO|\n3|X3|\nSELECT 2"},
+	{"select * from jlog", "INSERT|INSTEAD OF ROW\nINSERT|INSTEAD OF ROW\nINSERT|INSTEAD OF ROW\nINSERT|INSTEAD OF ROW\nSELECT 4"},
+	{"select tgname, tgtype from pg_trigger where tgname like 'jv_%' order by 1", "jv_d|73\njv_i|69\njv_u|81\nSELECT 3"},
+	{"select pg_get_triggerdef(oid) from pg_trigger where tgname = 'jv_i'", "CREATE TRIGGER jv_i INSTEAD OF INSERT ON public.jv FOR EACH ROW EXECUTE FUNCTION jv_ins()\nSELECT 1"},
+	{"create trigger jv_bad instead of insert on ja for each row execute function jv_ins()", "ERROR 42809 \"ja\" is a table"},
+	{"create trigger jv_bad2 instead of insert on jv execute function jv_ins()", "ERROR 0A000 INSTEAD OF triggers must be FOR EACH ROW"},
+	{"create trigger jv_bad3 before insert on jv for each row execute function jv_ins()", "ERROR 42809 \"jv\" is a view"},
+	{"begin", ""},
+	{"insert into jv values (9, 'nine')", "INSERT 0 1"},
+	{"rollback", ""},
+	{"select count(*) from ja where id = 9", "0\nSELECT 1"},
+}

@@ -1804,6 +1804,9 @@ func (p *plRun) trigValue(name string) (any, uint32) {
 	case "tg_name":
 		return t.tg.Name, OIDName
 	case "tg_when":
+		if t.tg.Instead {
+			return "INSTEAD OF", OIDText
+		}
 		if t.tg.Before {
 			return "BEFORE", OIDText
 		}

@@ -36,6 +36,8 @@ type trigger struct {
 	Func    string   `bson:"func"`
 	Args    []string `bson:"args,omitempty"`
 	Before  bool     `bson:"before,omitempty"`
+	// Instead marks an INSTEAD OF trigger of a view (viewtriggers.go).
+	Instead bool `bson:"instead,omitempty"`
 	Row     bool     `bson:"row,omitempty"`
 	Events  int      `bson:"events"`
 	Columns []string `bson:"columns,omitempty"` // UPDATE OF
@@ -76,7 +78,7 @@ type rowEvent struct {
 func (t *table) triggersOf(event int, before, row bool, set []string) []trigger {
 	var out []trigger
 	for _, tg := range t.Triggers {
-		if tg.Events&event == 0 || tg.Before != before || tg.Row != row || tg.Disabled {
+		if tg.Events&event == 0 || tg.Before != before || tg.Row != row || tg.Disabled || tg.Instead {
 			continue
 		}
 		if event == trigUpdate && len(tg.Columns) > 0 && !slices.ContainsFunc(tg.Columns, func(c string) bool { return slices.Contains(set, c) }) {
@@ -127,21 +129,29 @@ func (x *exec) createTrigger(cs *pg.CreateTrigStmt) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	if cs.Timing&64 != 0 {
-		if t.View == "" {
-			return nil, &Error{Code: CodeWrongObjectType, Message: fmt.Sprintf("\"%s\" is a table", t.Name),
-				Detail: "Tables cannot have INSTEAD OF triggers."}
-		}
-		return nil, unsupported("INSTEAD OF triggers")
+	instead := cs.Timing&64 != 0
+	switch {
+	case instead && t.View == "":
+		return nil, &Error{Code: CodeWrongObjectType, Message: fmt.Sprintf("\"%s\" is a table", t.Name),
+			Detail: "Tables cannot have INSTEAD OF triggers."}
+	case instead && !cs.Row:
+		return nil, errorf(CodeFeatureNotSupported, "INSTEAD OF triggers must be FOR EACH ROW")
+	case instead && cs.WhenClause != nil:
+		return nil, errorf(CodeFeatureNotSupported, "INSTEAD OF triggers cannot have WHEN conditions")
+	case instead && len(cs.Columns) > 0:
+		return nil, errorf(CodeFeatureNotSupported, "INSTEAD OF triggers cannot have column lists")
 	}
-	if t.View != "" || t.MatView != "" {
+	if !instead && !cs.Row && t.View != "" {
+		return nil, unsupported("statement-level triggers on views")
+	}
+	if !instead && (t.View != "" || t.MatView != "") {
 		return nil, &Error{Code: CodeWrongObjectType, Message: fmt.Sprintf("\"%s\" is a view", t.Name),
 			Detail: "Views cannot have row-level BEFORE or AFTER triggers."}
 	}
-	if !t.declared {
+	if !t.declared && t.View == "" {
 		return nil, unsupported("triggers on a collection without declared columns")
 	}
-	tg := trigger{Name: cs.Trigname, Before: cs.Timing&2 != 0, Row: cs.Row, Events: int(cs.Events)}
+	tg := trigger{Name: cs.Trigname, Before: cs.Timing&2 != 0, Instead: instead, Row: cs.Row, Events: int(cs.Events)}
 	tg.Func = cs.Funcname[len(cs.Funcname)-1].GetString_().GetSval()
 	for _, a := range cs.Args {
 		tg.Args = append(tg.Args, a.GetString_().GetSval())
@@ -471,7 +481,7 @@ func setNames(targets []*pg.Node) []string {
 // triggerRows are pg_trigger's rows: the triggers of the database's tables, in the columns' order of the
 // pg_trigger case of catalogRelation.
 func (x *exec) triggerRows() ([][]any, error) {
-	tables, oids, err := x.declaredTables()
+	tables, oids, err := x.triggerTables()
 	if err != nil {
 		return nil, err
 	}
@@ -510,7 +520,7 @@ func (x *exec) triggerRows() ([][]any, error) {
 	return rows, nil
 }
 
-// tgtype is pg_trigger.tgtype: 1 for a row trigger, 2 for BEFORE, and the events' bits.
+// tgtype is pg_trigger.tgtype: 1 for a row trigger, 2 for BEFORE, 64 for INSTEAD OF, and the events' bits.
 func (tg *trigger) tgtype() int {
 	n := tg.Events
 	if tg.Row {
@@ -519,7 +529,32 @@ func (tg *trigger) tgtype() int {
 	if tg.Before {
 		n |= 2
 	}
+	if tg.Instead {
+		n |= 64
+	}
 	return n
+}
+
+// triggerTables are the relations triggers may be on, with their pg_class oids: the declared tables, and the
+// views that have triggers.
+func (x *exec) triggerTables() ([]*table, map[string]int64, error) {
+	names, isView, err := x.relationNames()
+	if err != nil {
+		return nil, nil, err
+	}
+	var tables []*table
+	oids := map[string]int64{}
+	for i, tn := range names {
+		t, err := x.lookupTable(tn, 0)
+		if err != nil {
+			return nil, nil, err
+		}
+		if t.declared && !isView[tn] || isView[tn] && len(t.Triggers) > 0 {
+			tables = append(tables, t)
+			oids[tn] = tableOID(i)
+		}
+	}
+	return tables, oids, nil
 }
 
 // triggerDef is pg_get_triggerdef: the CREATE TRIGGER statement of the trigger with oid, its table qualified
@@ -529,7 +564,7 @@ func (x *exec) triggerDef(oidArg0 any, pretty bool) (any, error) {
 	if !ok {
 		return nil, nil
 	}
-	tables, _, err := x.declaredTables()
+	tables, _, err := x.triggerTables()
 	if err != nil {
 		return nil, err
 	}
@@ -540,7 +575,9 @@ func (x *exec) triggerDef(oidArg0 any, pretty bool) (any, error) {
 			}
 			var b strings.Builder
 			b.WriteString("CREATE TRIGGER " + quoteIdent(tg.Name))
-			if tg.Before {
+			if tg.Instead {
+				b.WriteString(" INSTEAD OF")
+			} else if tg.Before {
 				b.WriteString(" BEFORE")
 			} else {
 				b.WriteString(" AFTER")
@@ -594,7 +631,7 @@ func (x *exec) triggerDef(oidArg0 any, pretty bool) (any, error) {
 // dropFunctionTriggers answers DROP FUNCTION of a trigger function: 2BP01 while triggers call it, listing them
 // as PostgreSQL does; with CASCADE, the triggers are dropped with it.
 func (x *exec) dropFunctionTriggers(fn *userFunc, cascade bool) error {
-	tables, _, err := x.declaredTables()
+	tables, _, err := x.triggerTables()
 	if err != nil {
 		return err
 	}

@@ -286,6 +286,9 @@ func (x *exec) checkedWrite(vm *viewMap, check string, qual string, returning *[
 // insertView runs INSERT on a view: on its base, the view's columns the statement names (all, in order, when it
 // names none) made the base's.
 func (x *exec) insertView(t *table, ins *pg.InsertStmt) (*relation, string, error) {
+	if tgs := t.insteadOf(trigInsert); len(tgs) > 0 {
+		return x.insteadInsert(t, tgs, ins)
+	}
 	vm, err := x.viewMapOf(t, "insert into")
 	if err != nil {
 		return nil, "", err
@@ -345,6 +348,9 @@ func (x *exec) insertView(t *table, ins *pg.InsertStmt) (*relation, string, erro
 
 // updateView runs UPDATE on a view: on its base, of the rows the view shows (its WHERE and the statement's).
 func (x *exec) updateView(t *table, up *pg.UpdateStmt) (*relation, string, error) {
+	if tgs := t.insteadOf(trigUpdate); len(tgs) > 0 {
+		return x.insteadUpdate(t, tgs, up)
+	}
 	vm, err := x.viewMapOf(t, "update")
 	if err != nil {
 		return nil, "", err
@@ -378,6 +384,9 @@ func (x *exec) updateView(t *table, up *pg.UpdateStmt) (*relation, string, error
 
 // deleteView runs DELETE on a view: on its base, of the rows the view shows.
 func (x *exec) deleteView(t *table, del *pg.DeleteStmt) (*relation, string, error) {
+	if tgs := t.insteadOf(trigDelete); len(tgs) > 0 {
+		return x.insteadDelete(t, tgs, del)
+	}
 	vm, err := x.viewMapOf(t, "delete from")
 	if err != nil {
 		return nil, "", err
