@@ -31,13 +31,13 @@ const (
 
 // trigger is one CREATE TRIGGER of a table.
 type trigger struct {
-	Name    string   `bson:"name"`
-	OID     uint32   `bson:"oid"`
-	Func    string   `bson:"func"`
-	Args    []string `bson:"args,omitempty"`
-	Before  bool     `bson:"before,omitempty"`
+	Name   string   `bson:"name"`
+	OID    uint32   `bson:"oid"`
+	Func   string   `bson:"func"`
+	Args   []string `bson:"args,omitempty"`
+	Before bool     `bson:"before,omitempty"`
 	// Instead marks an INSTEAD OF trigger of a view (viewtriggers.go).
-	Instead bool `bson:"instead,omitempty"`
+	Instead bool     `bson:"instead,omitempty"`
 	Row     bool     `bson:"row,omitempty"`
 	Events  int      `bson:"events"`
 	Columns []string `bson:"columns,omitempty"` // UPDATE OF
