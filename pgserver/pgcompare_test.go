@@ -265,6 +265,7 @@ func TestCompare_Concord(t *testing.T) {
 	runMessageSteps(t, "concord", c, routineSteps)
 	runMessageSteps(t, "concord", c, viewWriteSteps)
 	runMessageSteps(t, "concord", c, insteadSteps)
+	runMessageSteps(t, "concord", c, truncateTriggerSteps)
 	runActivity(t, "concord", url)
 }
 
@@ -368,6 +369,7 @@ func TestCompare_PostgreSQL(t *testing.T) {
 	runMessageSteps(t, "postgresql", c, routineSteps)
 	runMessageSteps(t, "postgresql", c, viewWriteSteps)
 	runMessageSteps(t, "postgresql", c, insteadSteps)
+	runMessageSteps(t, "postgresql", c, truncateTriggerSteps)
 	runMessageSteps(t, "postgresql", c, routineBlockSteps)
 	runActivity(t, "postgresql", url)
 }

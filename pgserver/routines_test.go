@@ -356,3 +356,24 @@ var insteadSteps = []struct{ sql, want string }{
 	{"rollback", ""},
 	{"select count(*) from ja where id = 9", "0\nSELECT 1"},
 }
+
+// truncateTriggerSteps: BEFORE and AFTER TRUNCATE statement triggers (TG_OP TRUNCATE), one that refuses the
+// TRUNCATE, and PostgreSQL's 0A000 for a TRUNCATE row trigger; compared with PostgreSQL 15.
+var truncateTriggerSteps = []struct{ sql, want string }{
+	{"create table tta(id int primary key)", ""},
+	{"create table ttlog(msg text)", ""},
+	{"insert into tta values (1),(2)", ""},
+	{"create function tt_log() returns trigger language plpgsql as $$ begin insert into ttlog select tg_when || ' ' || tg_op || ' ' || tg_level || ' ' || tg_table_name || ' ' || (select count(*) from tta); return null; end $$", ""},
+	{"create trigger tta_bt before truncate on tta execute function tt_log()", ""},
+	{"create trigger tta_at after truncate on tta for each statement execute function tt_log()", ""},
+	{"truncate tta", "TRUNCATE TABLE"},
+	{"select * from ttlog", "BEFORE TRUNCATE STATEMENT tta 2\nAFTER TRUNCATE STATEMENT tta 0\nSELECT 2"},
+	{"create trigger tta_bad before truncate on tta for each row execute function tt_log()", "ERROR 0A000 TRUNCATE FOR EACH ROW triggers are not supported"},
+	{"select tgname, tgtype from pg_trigger where tgname like 'tta_%' order by 1", "tta_at|32\ntta_bt|34\nSELECT 2"},
+	{"select pg_get_triggerdef(oid) from pg_trigger where tgname = 'tta_bt'", "CREATE TRIGGER tta_bt BEFORE TRUNCATE ON public.tta FOR EACH STATEMENT EXECUTE FUNCTION tt_log()\nSELECT 1"},
+	{"create function tt_stop() returns trigger language plpgsql as $$ begin raise exception 'no truncating %', tg_table_name; end $$", ""},
+	{"create trigger tta_stop before truncate on tta execute function tt_stop()", ""},
+	{"insert into tta values (5)", ""},
+	{"truncate tta", "ERROR P0001 no truncating tta"},
+	{"select * from tta", "5\nSELECT 1"},
+}

@@ -1084,6 +1084,16 @@ func (x *exec) truncate(ts *pg.TruncateStmt) (*Result, error) {
 		return &Result{Tag: "TRUNCATE TABLE"}, nil
 	}
 	for _, t := range tables {
+		if err := x.needsTriggerBlock(t, trigTruncate); err != nil {
+			return nil, err
+		}
+	}
+	for _, t := range tables { // BEFORE TRUNCATE of every table, before any is emptied
+		if err := x.fireStatement(t, trigTruncate, true, nil); err != nil {
+			return nil, err
+		}
+	}
+	for _, t := range tables {
 		if _, err := x.s.db().collection(t.Name).deleteMany(x.ctx, bson.D{}); err != nil {
 			return nil, err
 		}
@@ -1099,6 +1109,11 @@ func (x *exec) truncate(ts *pg.TruncateStmt) (*Result, error) {
 					return nil, err
 				}
 			}
+		}
+	}
+	for _, t := range tables {
+		if err := x.fireStatement(t, trigTruncate, false, nil); err != nil {
+			return nil, err
 		}
 	}
 	return &Result{Tag: "TRUNCATE TABLE"}, nil

@@ -120,8 +120,8 @@ func (x *exec) createTrigger(cs *pg.CreateTrigStmt) (*Result, error) {
 	switch {
 	case cs.Isconstraint:
 		return nil, unsupported("CREATE CONSTRAINT TRIGGER")
-	case cs.Events&trigTruncate != 0:
-		return nil, unsupported("TRUNCATE triggers")
+	case cs.Events&trigTruncate != 0 && cs.Row:
+		return nil, errorf(CodeFeatureNotSupported, "TRUNCATE FOR EACH ROW triggers are not supported")
 	case len(cs.TransitionRels) > 0:
 		return nil, unsupported("a trigger's REFERENCING transition tables")
 	}
@@ -383,7 +383,7 @@ func (x *exec) callTrigger(t *table, tg *trigger, event int, old, new []any) (*p
 	if err != nil {
 		return nil, err
 	}
-	op := map[int]string{trigInsert: "INSERT", trigUpdate: "UPDATE", trigDelete: "DELETE"}[event]
+	op := map[int]string{trigInsert: "INSERT", trigUpdate: "UPDATE", trigDelete: "DELETE", trigTruncate: "TRUNCATE"}[event]
 	atomic := x.atomic
 	x.atomic = true // a trigger may not end the transaction
 	p, flow, err := x.runPL(f, fn, nil, newPLTrigger(t, tg, op, old, new))
@@ -586,7 +586,7 @@ func (x *exec) triggerDef(oidArg0 any, pretty bool) (any, error) {
 			for _, e := range []struct {
 				bit  int
 				name string
-			}{{trigInsert, "INSERT"}, {trigDelete, "DELETE"}, {trigUpdate, "UPDATE"}} {
+			}{{trigInsert, "INSERT"}, {trigDelete, "DELETE"}, {trigUpdate, "UPDATE"}, {trigTruncate, "TRUNCATE"}} {
 				if tg.Events&e.bit == 0 {
 					continue
 				}
