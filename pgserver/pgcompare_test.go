@@ -266,6 +266,7 @@ func TestCompare_Concord(t *testing.T) {
 	runMessageSteps(t, "concord", c, viewWriteSteps)
 	runMessageSteps(t, "concord", c, insteadSteps)
 	runMessageSteps(t, "concord", c, truncateTriggerSteps)
+	runMessageSteps(t, "concord", c, transitionSteps)
 	runActivity(t, "concord", url)
 }
 
@@ -370,6 +371,7 @@ func TestCompare_PostgreSQL(t *testing.T) {
 	runMessageSteps(t, "postgresql", c, viewWriteSteps)
 	runMessageSteps(t, "postgresql", c, insteadSteps)
 	runMessageSteps(t, "postgresql", c, truncateTriggerSteps)
+	runMessageSteps(t, "postgresql", c, transitionSteps)
 	runMessageSteps(t, "postgresql", c, routineBlockSteps)
 	runActivity(t, "postgresql", url)
 }

@@ -377,3 +377,43 @@ var truncateTriggerSteps = []struct{ sql, want string }{
 	{"truncate tta", "ERROR P0001 no truncating tta"},
 	{"select * from tta", "5\nSELECT 1"},
 }
+
+// transitionSteps: AFTER statement triggers with transition tables (REFERENCING OLD TABLE / NEW TABLE) auditing
+// INSERT, UPDATE, DELETE and ON CONFLICT's two outcomes, pg_trigger and pg_get_triggerdef, and PostgreSQL's errors
+// for the triggers that may not have them; compared with PostgreSQL 15.
+var transitionSteps = []struct{ sql, want string }{
+	{"create table ya(id int primary key, bal int)", ""},
+	{"create table yaudit(op text, n int, total_old int, total_new int)", ""},
+	{"create function ya_audit() returns trigger language plpgsql as $$ begin if tg_op = 'INSERT' then insert into yaudit select tg_op, count(*), null, sum(bal) from newrows; elsif tg_op = 'UPDATE' then insert into yaudit select tg_op, (select count(*) from oldrows), (select sum(bal) from oldrows), (select sum(bal) from newrows); else insert into yaudit select tg_op, count(*), sum(bal), null from oldrows; end if; return null; end $$", ""},
+	{"create trigger ya_i after insert on ya referencing new table as newrows for each statement execute function ya_audit()", ""},
+	{"create trigger ya_u after update on ya referencing old table as oldrows new table as newrows for each statement execute function ya_audit()", ""},
+	{"create trigger ya_d after delete on ya referencing old table as oldrows for each statement execute function ya_audit()", ""},
+	{"insert into ya select g, g * 10 from generate_series(1, 5) g", "INSERT 0 5"},
+	{"update ya set bal = bal + 1 where id <= 3", "UPDATE 3"},
+	{"delete from ya where id >= 4", "DELETE 2"},
+	{"insert into ya values (10, 100) on conflict (id) do update set bal = excluded.bal", "INSERT 0 1"},
+	{"insert into ya values (10, 5) on conflict (id) do update set bal = excluded.bal", "INSERT 0 1"},
+	{"update ya set bal = 0 where id = 999", "UPDATE 0"},
+	{"select * from yaudit", "INSERT|5||150\nUPDATE|3|60|63\nDELETE|2|90|\nUPDATE|0||\nINSERT|1||100\nUPDATE|1|100|5\nINSERT|0||\nUPDATE|0||\nSELECT 8"},
+	{"select tgname, tgoldtable, tgnewtable from pg_trigger where tgname like 'ya_%' order by 1", "ya_d|oldrows|\nya_i||newrows\nya_u|oldrows|newrows\nSELECT 3"},
+	{"select pg_get_triggerdef(oid) from pg_trigger where tgname = 'ya_u'", "CREATE TRIGGER ya_u AFTER UPDATE ON public.ya REFERENCING OLD TABLE AS oldrows NEW TABLE AS newrows FOR EACH STATEMENT EXECUTE FUNCTION ya_audit()\nSELECT 1"},
+	{"create trigger ybad1 before insert on ya referencing new table as n for each statement execute function ya_audit()", "ERROR 42P17 transition table name can only be specified for an AFTER trigger"},
+	{"create trigger ybad2 after insert on ya referencing old table as o for each statement execute function ya_audit()", "ERROR 42P17 OLD TABLE can only be specified for a DELETE or UPDATE trigger"},
+	{"create trigger ybad3 after delete on ya referencing new table as n for each statement execute function ya_audit()", "ERROR 42P17 NEW TABLE can only be specified for an INSERT or UPDATE trigger"},
+	{"create trigger ybad4 after insert or update on ya referencing new table as n for each statement execute function ya_audit()", "ERROR 0A000 transition tables cannot be specified for triggers with more than one event"},
+	{"create trigger ybad5 after update on ya referencing old table as t new table as t for each statement execute function ya_audit()", "ERROR 42P17 OLD TABLE name and NEW TABLE name cannot be the same"},
+	{"create trigger ybad6 after update of bal on ya referencing new table as n for each statement execute function ya_audit()", "ERROR 0A000 transition tables cannot be specified for triggers with column lists"},
+	// MERGE (its AFTER statement triggers in PostgreSQL's order: UPDATE, DELETE, INSERT) and a referential action.
+	{"create table za(id int primary key, bal int)", ""},
+	{"create table zc(id int primary key, a_id int references za(id) on delete cascade)", ""},
+	{"create table zaudit(t text, op text, n int, s int)", ""},
+	{"create function za_aud() returns trigger language plpgsql as $$ begin if tg_op = 'DELETE' then insert into zaudit select tg_table_name, tg_op, count(*), sum(id) from o; else insert into zaudit select tg_table_name, tg_op, count(*), sum(id) from n; end if; return null; end $$", ""},
+	{"create trigger za_i after insert on za referencing new table as n for each statement execute function za_aud()", ""},
+	{"create trigger za_u after update on za referencing new table as n for each statement execute function za_aud()", ""},
+	{"create trigger zc_d after delete on zc referencing old table as o for each statement execute function za_aud()", ""},
+	{"merge into za using (select g as id from generate_series(1,4) g) s on za.id = s.id when not matched then insert values (s.id, 0)", "MERGE 4"},
+	{"merge into za using (select g as id from generate_series(3,6) g) s on za.id = s.id when matched then update set bal = 1 when not matched then insert values (s.id, 5)", "MERGE 4"},
+	{"insert into zc values (1, 1), (2, 1), (3, 2)", ""},
+	{"delete from za where id = 1", "DELETE 1"},
+	{"select * from zaudit", "za|INSERT|4|10\nza|UPDATE|2|7\nza|INSERT|2|11\nzc|DELETE|2|3\nSELECT 4"},
+}

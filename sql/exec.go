@@ -38,6 +38,8 @@ type exec struct {
 	// cascadeChecks counts the writes through views WITH CASCADED CHECK OPTION under way: the views under them
 	// check their rows too (viewwrite.go).
 	cascadeChecks int
+	// transition are the transition tables (REFERENCING) of the statement trigger being called, by name.
+	transition map[string]*relation
 	// looked are the tables the statement looked up, by name: a duplicate key's message names its constraint from
 	// them after a failure has ended the block's transaction, through which a block that changed the catalog reads it.
 	looked map[string]*table

@@ -38,7 +38,7 @@ func (x *exec) merge(ms *pg.MergeStmt) (*relation, string, error) {
 	if err != nil {
 		return nil, "", err
 	}
-	// The events of its actions, in PostgreSQL's order of their statement triggers.
+	// The events of its actions, in PostgreSQL's order of their BEFORE statement triggers.
 	var events []int
 	for _, ev := range []struct {
 		cmd   pg.CmdType
@@ -136,8 +136,8 @@ func (x *exec) merge(ms *pg.MergeStmt) (*relation, string, error) {
 			return nil, "", err
 		}
 	}
-	for _, ev := range events {
-		if t.hasTriggers(ev) {
+	for _, ev := range []int{trigUpdate, trigDelete, trigInsert} { // PostgreSQL's order of the AFTER ones
+		if slices.Contains(events, ev) && t.hasTriggers(ev) {
 			if err := x.fireStatement(t, ev, false, nil); err != nil {
 				return nil, "", err
 			}

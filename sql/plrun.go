@@ -44,6 +44,8 @@ type plRun struct {
 	trig *plTrigger
 	// sqlRes is the result of a SQL-language routine's last statement run.
 	sqlRes *Result
+	// transition are a statement trigger's transition tables, which the body's statements read as WITH queries.
+	transition map[string]*relation
 }
 
 // plPrepared is what a run needs of its body before it starts, and compiles as it goes: kept by the session
@@ -190,6 +192,9 @@ func (x *exec) callPL(fn *userFunc, args []any) (*relation, error) {
 // body ended.
 func (x *exec) runPL(f *plFunc, fn *userFunc, args []any, trig *plTrigger) (*plRun, plFlow, error) {
 	p := &plRun{x: x, f: f, fn: fn, trig: trig}
+	if trig != nil {
+		p.transition = x.transition
+	}
 	if err := p.start(args); err != nil {
 		return nil, plNext, err
 	}
@@ -1457,6 +1462,10 @@ func (p *plRun) exec1(st *statement, params []any, types []uint32) (*Result, err
 	y := *p.x
 	y.params, y.paramTypes, y.paramOIDs = params, types, nil
 	y.ctes, y.subResults, y.subRuns = nil, nil, nil
+	if p.transition != nil {
+		y.ctes = []map[string]*relation{p.transition}
+	}
+	y.transition = nil
 	y.warnings = nil
 	y.funcDepth++
 	if y.funcDepth > maxFunctionDepth {

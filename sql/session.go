@@ -142,6 +142,9 @@ type Session struct {
 	// cursors are the transaction block's cursors, by name (cursors.go).
 	cursors map[string]*cursor
 	portals int // the unnamed portals PL/pgSQL's OPEN has named (plcursors.go)
+	// transRows are the rows the running statement wrote to tables whose triggers have transition tables, by
+	// table and event, kept for the AFTER statement triggers (triggers.go).
+	transRows map[string][]rowEvent
 	// started is when the session started; act is what it publishes of itself to other sessions (activity.go).
 	started time.Time
 	act     activity
@@ -648,6 +651,7 @@ func (s *Session) runStmt1(ctx context.Context, st *statement, params []any) (*R
 	if err == nil {
 		x.typesChecked(gen, genOK)
 	}
+	s.transRows = nil // a failed statement's rows are no later one's
 	if err != nil {
 		err = x.uniqueViolation(err)
 	}

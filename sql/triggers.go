@@ -44,6 +44,10 @@ type trigger struct {
 	When    string   `bson:"when,omitempty"`    // the WHEN condition, as PostgreSQL's deparser writes it
 	// Disabled is set by ALTER TABLE ... DISABLE TRIGGER: the trigger does not fire (pg_trigger.tgenabled D).
 	Disabled bool `bson:"disabled,omitempty"`
+	// OldTable and NewTable are REFERENCING's transition table names ("" for none): an AFTER statement trigger's
+	// body reads the statement's old and new rows under them.
+	OldTable string `bson:"oldtable,omitempty"`
+	NewTable string `bson:"newtable,omitempty"`
 }
 
 // plTrigger is what a trigger function sees of its call: NEW, OLD and the TG_ variables.
@@ -122,8 +126,6 @@ func (x *exec) createTrigger(cs *pg.CreateTrigStmt) (*Result, error) {
 		return nil, unsupported("CREATE CONSTRAINT TRIGGER")
 	case cs.Events&trigTruncate != 0 && cs.Row:
 		return nil, errorf(CodeFeatureNotSupported, "TRUNCATE FOR EACH ROW triggers are not supported")
-	case len(cs.TransitionRels) > 0:
-		return nil, unsupported("a trigger's REFERENCING transition tables")
 	}
 	t, err := x.lookupTable(cs.Relation.Relname, cs.Relation.Location)
 	if err != nil {
@@ -152,6 +154,9 @@ func (x *exec) createTrigger(cs *pg.CreateTrigStmt) (*Result, error) {
 		return nil, unsupported("triggers on a collection without declared columns")
 	}
 	tg := trigger{Name: cs.Trigname, Before: cs.Timing&2 != 0, Instead: instead, Row: cs.Row, Events: int(cs.Events)}
+	if err := tg.transitionTables(cs); err != nil {
+		return nil, err
+	}
 	tg.Func = cs.Funcname[len(cs.Funcname)-1].GetString_().GetSval()
 	for _, a := range cs.Args {
 		tg.Args = append(tg.Args, a.GetString_().GetSval())
@@ -219,6 +224,80 @@ func (x *exec) createTrigger(cs *pg.CreateTrigStmt) (*Result, error) {
 		return nil, err
 	}
 	return &Result{Tag: "CREATE TRIGGER"}, nil
+}
+
+// transitionTables reads CREATE TRIGGER's REFERENCING clause into tg, with PostgreSQL's errors for the triggers
+// that may not have one.
+func (tg *trigger) transitionTables(cs *pg.CreateTrigStmt) error {
+	for _, n := range cs.TransitionRels {
+		tt := n.GetTriggerTransition()
+		switch {
+		case tg.Before || tg.Instead:
+			return errorf("42P17", "transition table name can only be specified for an AFTER trigger")
+		case tg.Events&trigTruncate != 0:
+			return errorf(CodeFeatureNotSupported, "TRUNCATE triggers with transition tables are not supported")
+		case tg.Events != trigInsert && tg.Events != trigUpdate && tg.Events != trigDelete:
+			return errorf(CodeFeatureNotSupported, "transition tables cannot be specified for triggers with more than one event")
+		case len(cs.Columns) > 0:
+			return errorf(CodeFeatureNotSupported, "transition tables cannot be specified for triggers with column lists")
+		case tt.IsNew && tg.Events == trigDelete:
+			return errorf("42P17", "NEW TABLE can only be specified for an INSERT or UPDATE trigger")
+		case !tt.IsNew && tg.Events == trigInsert:
+			return errorf("42P17", "OLD TABLE can only be specified for a DELETE or UPDATE trigger")
+		case tt.IsNew && tg.NewTable != "" || !tt.IsNew && tg.OldTable != "":
+			return errorf("42P17", "%s TABLE cannot be specified multiple times", map[bool]string{true: "NEW", false: "OLD"}[tt.IsNew])
+		case tg.Row:
+			return unsupported("transition tables of a FOR EACH ROW trigger (a statement trigger's work)")
+		case tt.IsNew:
+			tg.NewTable = tt.Name
+		default:
+			tg.OldTable = tt.Name
+		}
+	}
+	if tg.OldTable != "" && tg.OldTable == tg.NewTable {
+		return errorf("42P17", "OLD TABLE name and NEW TABLE name cannot be the same")
+	}
+	return nil
+}
+
+// wantsTransition reports whether t has an enabled trigger of event with transition tables: the statement keeps
+// its rows for it (Session.transRows).
+func (t *table) wantsTransition(event int) bool {
+	for _, tg := range t.Triggers {
+		if tg.Events&event != 0 && !tg.Disabled && (tg.OldTable != "" || tg.NewTable != "") {
+			return true
+		}
+	}
+	return false
+}
+
+// transitionKey is the key of a table's rows of event in Session.transRows.
+func transitionKey(t *table, event int) string { return fmt.Sprintf("%s\x00%d", t.Name, event) }
+
+// transitionRelations are trigger tg's transition tables over the statement's rows: relations by name, in t's
+// columns.
+func transitionRelations(t *table, tg *trigger, rows []rowEvent) map[string]*relation {
+	out := map[string]*relation{}
+	for _, name := range []string{tg.OldTable, tg.NewTable} {
+		if name == "" {
+			continue
+		}
+		rel := &relation{}
+		for _, c := range t.Columns {
+			rel.cols = append(rel.cols, relCol{qual: name, name: c.Name, oid: c.Type, typmod: c.TypMod})
+		}
+		for _, ev := range rows {
+			vals := ev.new
+			if name == tg.OldTable {
+				vals = ev.old
+			}
+			if vals != nil {
+				rel.rows = append(rel.rows, slices.Clone(vals[:len(t.Columns)]))
+			}
+		}
+		out[name] = rel
+	}
+	return out
 }
 
 // triggerFunction is the function a trigger calls, by name: one without parameters; nil for none. One that does
@@ -300,6 +379,12 @@ func docValues(t *table, doc bson.Raw) []any {
 
 // fireStatement runs t's statement triggers of event at a timing.
 func (x *exec) fireStatement(t *table, event int, before bool, set []string) error {
+	var rows []rowEvent
+	if t.wantsTransition(event) {
+		key := transitionKey(t, event)
+		rows = x.s.transRows[key] // the statement's rows, kept by fireRow (none yet for BEFORE)
+		delete(x.s.transRows, key)
+	}
 	for _, tg := range t.triggersOf(event, before, false, set) {
 		if tg.When != "" {
 			ok, err := x.triggerWhen(t, &tg, nil, nil)
@@ -310,7 +395,12 @@ func (x *exec) fireStatement(t *table, event int, before bool, set []string) err
 				continue
 			}
 		}
-		if _, err := x.callTrigger(t, &tg, event, nil, nil); err != nil {
+		if tg.OldTable != "" || tg.NewTable != "" {
+			x.transition = transitionRelations(t, &tg, rows)
+		}
+		_, err := x.callTrigger(t, &tg, event, nil, nil)
+		x.transition = nil
+		if err != nil {
 			return err
 		}
 	}
@@ -321,6 +411,14 @@ func (x *exec) fireStatement(t *table, event int, before bool, set []string) err
 // BEFORE trigger's returned row becomes the row the next one sees and the one written; nil means a trigger
 // skipped the row.
 func (x *exec) fireRow(t *table, event int, before bool, set []string, old, new []any) ([]any, error) {
+	if !before && t.wantsTransition(event) {
+		// The row, for the transition tables of the statement triggers that fire when the statement ends.
+		if x.s.transRows == nil {
+			x.s.transRows = map[string][]rowEvent{}
+		}
+		key := transitionKey(t, event)
+		x.s.transRows[key] = append(x.s.transRows[key], rowEvent{event: event, old: old, new: new})
+	}
 	for _, tg := range t.triggersOf(event, before, true, set) {
 		if tg.When != "" {
 			ok, err := x.triggerWhen(t, &tg, old, new)
@@ -514,7 +612,7 @@ func (x *exec) triggerRows() ([][]any, error) {
 			}
 			rows = append(rows, []any{int64(tg.OID), oids[t.Name], int64(0), foid, int64(0), int64(0), int64(0),
 				tg.Name, int64(tg.tgtype()), map[bool]string{false: "O", true: "D"}[tg.Disabled], false, false, false, int64(len(tg.Args)), attrs, args,
-				qual, nil, nil})
+				qual, nameOrNull(tg.OldTable), nameOrNull(tg.NewTable)})
 		}
 	}
 	return rows, nil
@@ -605,6 +703,15 @@ func (x *exec) triggerDef(oidArg0 any, pretty bool) (any, error) {
 				b.WriteString("public.")
 			}
 			b.WriteString(quoteIdent(t.Name))
+			if tg.OldTable != "" || tg.NewTable != "" {
+				b.WriteString(" REFERENCING")
+				if tg.OldTable != "" {
+					b.WriteString(" OLD TABLE AS " + quoteIdent(tg.OldTable))
+				}
+				if tg.NewTable != "" {
+					b.WriteString(" NEW TABLE AS " + quoteIdent(tg.NewTable))
+				}
+			}
 			if tg.Row {
 				b.WriteString(" FOR EACH ROW")
 			} else {
@@ -789,4 +896,12 @@ func (x *exec) fireDeleted(t *table, docs []bson.Raw) error {
 		}
 	}
 	return x.fireStatement(t, trigDelete, false, nil)
+}
+
+// nameOrNull is a name, or NULL for "".
+func nameOrNull(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
 }
