@@ -59,6 +59,14 @@ var fuzzSeeds = []string{
 	"CREATE FUNCTION fzp(a int) RETURNS SETOF int LANGUAGE plpgsql AS $$ BEGIN FOR i IN REVERSE a..1 BY 2 LOOP RETURN NEXT i; END LOOP; RETURN QUERY EXECUTE 'SELECT $1 * 2' USING a; IF a > 3 THEN RAISE EXCEPTION USING ERRCODE = 'P0009', MESSAGE = 'big'; END IF; END $$; SELECT * FROM fzp(4); SELECT fzp(2); DROP FUNCTION fzp",
 	"CREATE FUNCTION fzt() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN IF TG_OP = 'DELETE' THEN RETURN OLD; END IF; NEW.balance := NEW.balance + coalesce(OLD.balance, 0) + TG_NARGS; RETURN NEW; END $$; CREATE TRIGGER fzt BEFORE INSERT OR UPDATE OF balance OR DELETE ON accounts FOR EACH ROW WHEN (OLD.version IS NOT NULL) EXECUTE FUNCTION fzt('a', 'b'); CREATE TRIGGER fzu AFTER UPDATE ON accounts FOR EACH ROW WHEN (NEW.balance <> OLD.balance) EXECUTE FUNCTION fzt(); UPDATE accounts SET balance = 1; INSERT INTO accounts VALUES ('q', 1, 1); DELETE FROM accounts WHERE id = 'q'; SELECT pg_get_triggerdef(oid) FROM pg_trigger; DROP TRIGGER fzt ON accounts",
 	"CREATE FUNCTION fzo(a int, OUT q int, OUT r text) LANGUAGE plpgsql AS $$ BEGIN q := a * 2; r := a::text; END $$; CREATE PROCEDURE fzpr(k text) LANGUAGE plpgsql AS $$ BEGIN UPDATE accounts SET version = version + 1 WHERE id = k; END $$; SELECT fzo(1), (fzo(2)).r, * FROM fzo(3); CALL fzpr('a'); DROP PROCEDURE fzpr; DROP FUNCTION fzo",
+	"CREATE FUNCTION fz_add(id text, b int8) RETURNS int8 LANGUAGE sql AS $$ INSERT INTO accounts (id, balance) VALUES (id, b); SELECT sum(balance) FROM accounts $$; SELECT fz_add('z', 1)",
+	"CREATE FUNCTION fz_v(sep text, VARIADIC p text[]) RETURNS text LANGUAGE sql AS $$ SELECT array_to_string(p, sep) $$; SELECT fz_v('-', 'a', 'b'), fz_v('+', VARIADIC ARRAY['x'])",
+	"CREATE PROCEDURE fz_p(INOUT a int, OUT b int) LANGUAGE plpgsql AS $$ BEGIN b := a * 2; a := a + 1; COMMIT; END $$; CALL fz_p(1, NULL)",
+	"CREATE FUNCTION fz_rows(k int8) RETURNS SETOF accounts LANGUAGE sql AS $$ SELECT * FROM accounts WHERE balance > k $$; SELECT a.id, a.fz_rows FROM accounts a",
+	"DO $$ DECLARE c refcursor; r record; a int[]; BEGIN OPEN c FOR SELECT * FROM accounts; FETCH LAST FROM c INTO r; MOVE ABSOLUTE -1 IN c; a[3] := 1; a[2][1] := 2; CLOSE c; END $$",
+	"CREATE VIEW fz_view AS SELECT id, balance AS b FROM accounts WHERE balance >= 0 WITH CHECK OPTION; UPDATE fz_view SET b = b - 1000 WHERE id = 'a' RETURNING *",
+	"CREATE TRIGGER fz_t AFTER UPDATE ON accounts REFERENCING OLD TABLE AS o NEW TABLE AS n FOR EACH STATEMENT EXECUTE FUNCTION nope()",
+	"SELECT * FROM (WITH x AS (DELETE FROM accounts RETURNING *) SELECT * FROM x) s",
 }
 
 // FuzzStatement runs arbitrary statement texts against a small database:
