@@ -207,6 +207,10 @@ func (c *conn) startup() bool {
 			c.sess = c.srv.Engine.NewSession(db, user)
 			c.sess.SetCopySource(c)
 			c.sess.SetNotifyHook(c.notified)
+			c.sess.SetNoticeHandler(func(e *sql.Error) {
+				c.sendWarnings([]*sql.Error{e})
+				_ = c.flush() // at once, as PostgreSQL flushes a notice
+			})
 			c.sess.SetSignalHandler(c.signaled)
 			c.setClient()
 			for name, value := range m.Parameters {

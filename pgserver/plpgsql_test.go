@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -148,10 +149,35 @@ func TestPLpgSQL_Notices(t *testing.T) {
 		t.Fatal(err)
 	}
 	mu.Lock()
-	defer mu.Unlock()
 	want := []string{"NOTICE 00000 hello 2, <NULL>", "WARNING 01000 careful %"}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Fatalf("notices %q, want %q", got, want)
+	}
+	got = nil
+	mu.Unlock()
+
+	// A notice reaches the client as it is raised: before the error that ends the block, and while the block
+	// still runs.
+	if _, err := c.Exec(context.Background(), "DO $$ BEGIN RAISE NOTICE 'step 1'; PERFORM 1/0; END $$"); err == nil {
+		t.Fatal("division by zero succeeded")
+	}
+	mu.Lock()
+	if fmt.Sprint(got) != fmt.Sprint([]string{"NOTICE 00000 step 1"}) {
+		t.Fatalf("notices before the error: %q", got)
+	}
+	mu.Unlock()
+	var noticeAt time.Time
+	cfg.OnNotice = func(*pgconn.PgConn, *pgconn.Notice) { noticeAt = time.Now() }
+	c2, err := pgx.ConnectConfig(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c2.Close(context.Background())
+	if _, err := c2.Exec(context.Background(), "DO $$ BEGIN RAISE NOTICE 'started'; PERFORM pg_sleep(1); END $$"); err != nil {
+		t.Fatal(err)
+	}
+	if wait := time.Since(noticeAt); noticeAt.IsZero() || wait < 500*time.Millisecond {
+		t.Fatalf("the notice came %v before the block ended, want it at the start (about 1 s)", wait)
 	}
 }
 

@@ -47,6 +47,12 @@ type inbox struct {
 	hook   func()
 }
 
+// SetNoticeHandler sets fn to take the notices (RAISE NOTICE, WARNING and INFO of PL/pgSQL) a statement gives as
+// it gives them, on the statement's goroutine, as PostgreSQL sends them to the client at once (so they arrive
+// before an error that ends the statement later, and while a long procedure runs); without one they are the
+// statement's Result.Warnings.
+func (s *Session) SetNoticeHandler(fn func(*Error)) { s.notice = fn }
+
 // SetNotifyHook sets fn to run, on the notifier's goroutine, whenever a notification is queued for the session:
 // the PostgreSQL port sends it at once when the connection is idle, else before its next ReadyForQuery.
 func (s *Session) SetNotifyHook(fn func()) {

@@ -970,7 +970,11 @@ func (p *plRun) raise(s *plStmt) error {
 			e.Code = map[int]string{17: "00000", 18: "00000", 19: "01000"}[s.level]
 		}
 		e.Severity = map[int]string{17: "INFO", 18: "NOTICE", 19: ""}[s.level]
-		p.x.warn(e)
+		if h := p.x.s.notice; h != nil && !p.x.describe {
+			h(e) // to the client now, as PostgreSQL sends it
+		} else {
+			p.x.warn(e)
+		}
 	}
 	return nil // LOG and DEBUG go to the server's log, which Concord does not keep for them
 }

@@ -142,6 +142,7 @@ type Session struct {
 	// cursors are the transaction block's cursors, by name (cursors.go).
 	cursors map[string]*cursor
 	portals int // the unnamed portals PL/pgSQL's OPEN has named (plcursors.go)
+	notice  func(*Error)
 	// transRows are the rows the running statement wrote to tables whose triggers have transition tables, by
 	// table and event, kept for the AFTER statement triggers (triggers.go).
 	transRows map[string][]rowEvent
