@@ -972,6 +972,7 @@ func (p *plRun) raise(s *plStmt) error {
 		e.Severity = map[int]string{17: "INFO", 18: "NOTICE", 19: ""}[s.level]
 		if h := p.x.s.notice; h != nil && !p.x.describe {
 			h(e) // to the client now, as PostgreSQL sends it
+			p.x.s.noticesSent++
 		} else {
 			p.x.warn(e)
 		}

@@ -143,6 +143,8 @@ type Session struct {
 	cursors map[string]*cursor
 	portals int // the unnamed portals PL/pgSQL's OPEN has named (plcursors.go)
 	notice  func(*Error)
+	// noticesSent counts the notices given to notice: a statement that sent one is not run again (runOwnBlock).
+	noticesSent int
 	// transRows are the rows the running statement wrote to tables whose triggers have transition tables, by
 	// table and event, kept for the AFTER statement triggers (triggers.go).
 	transRows map[string][]rowEvent
@@ -642,12 +644,10 @@ func (s *Session) runStmt1(ctx context.Context, st *statement, params []any) (*R
 	res, err := x.run(st)
 	if errors.Is(err, errNeedsBlock) && s.status == TxIdle {
 		// PL/pgSQL runs: the statement runs again in a transaction block of its own, as PostgreSQL runs any.
-		s.ownBlock = true
-		res, err = s.inBlock(ctx, func() (*Result, error) {
+		res, err = s.runOwnBlock(ctx, func() (*Result, error) {
 			x = s.newExec(ctx, params)
 			return x.run(st)
 		})
-		s.ownBlock = false
 	}
 	if err == nil {
 		x.typesChecked(gen, genOK)
@@ -678,6 +678,29 @@ func (s *Session) runStmt1(ctx context.Context, st *statement, params []any) (*R
 		}
 	}
 	return res, nil
+}
+
+// runOwnBlock runs a statement that needs a transaction block (PL/pgSQL, triggers) in one of its own. A write
+// conflict (40001) runs it again, after a short randomized pause, until it succeeds, fails otherwise or is
+// canceled: as PostgreSQL's READ COMMITTED statement waits for the row's other writer and goes on, the
+// autocommitted statement does not report the conflict. It is not run again once the client has seen a notice of
+// the failed run or a procedure in it has committed.
+func (s *Session) runOwnBlock(ctx context.Context, fn func() (*Result, error)) (*Result, error) {
+	for attempt := 0; ; attempt++ {
+		gen, notices := s.txnGen, s.noticesSent
+		s.ownBlock = true
+		res, err := s.inBlock(ctx, fn)
+		s.ownBlock = false
+		if err == nil || AsError(err).Code != CodeSerializationFailure || s.noticesSent != notices || s.txnGen-gen > 1 || ctx.Err() != nil {
+			return res, err
+		}
+		pause := time.Duration(min(1<<min(attempt, 5), 20)) * time.Millisecond
+		select {
+		case <-ctx.Done():
+			return nil, err
+		case <-time.After(pause/2 + rand.N(pause)):
+		}
+	}
 }
 
 // inBlock runs fn in a transaction block of its own, committed when fn succeeds and rolled back when it fails.
