@@ -267,6 +267,7 @@ func TestCompare_Concord(t *testing.T) {
 	runMessageSteps(t, "concord", c, insteadSteps)
 	runMessageSteps(t, "concord", c, truncateTriggerSteps)
 	runMessageSteps(t, "concord", c, transitionSteps)
+	runMessageSteps(t, "concord", c, routineEdgeSteps)
 	runActivity(t, "concord", url)
 }
 
@@ -372,6 +373,7 @@ func TestCompare_PostgreSQL(t *testing.T) {
 	runMessageSteps(t, "postgresql", c, insteadSteps)
 	runMessageSteps(t, "postgresql", c, truncateTriggerSteps)
 	runMessageSteps(t, "postgresql", c, transitionSteps)
+	runMessageSteps(t, "postgresql", c, routineEdgeSteps)
 	runMessageSteps(t, "postgresql", c, routineBlockSteps)
 	runActivity(t, "postgresql", url)
 }

@@ -417,3 +417,50 @@ var transitionSteps = []struct{ sql, want string }{
 	{"delete from za where id = 1", "DELETE 1"},
 	{"select * from zaudit", "za|INSERT|4|10\nza|UPDATE|2|7\nza|INSERT|2|11\nzc|DELETE|2|3\nSELECT 4"},
 }
+
+// routineEdgeSteps: edge cases: a view whose columns swap the table's names, a column the view leaves out
+// (42703), RETURNING of another table's *, an INSERT without a column list through a view with a computed column,
+// an INSTEAD OF trigger returning a row of the wrong width (42804), a SQL function whose final statement gives too
+// few columns (42P13 when it is made), a write in an IMMUTABLE SQL function, VARIADIC before OUT, a cast in an
+// array subscript, a cursor count beyond an integer, MOVE's FOUND, a row-typed parameter of a SQL function that
+// writes, and a data-modifying WITH in a materialized view and in a BEGIN ATOMIC body; compared with
+// PostgreSQL 15.
+var routineEdgeSteps = []struct{ sql, want string }{
+	{"create table rw_t(a int primary key, b int, secret text)", ""},
+	{"insert into rw_t values (1, 10, 's1'), (2, 20, 's2')", ""},
+	{"create view rw_sw as select b as a, a as b from rw_t", ""},
+	{"update rw_sw set a = 99 where b = 1", "UPDATE 1"},
+	{"create view rw_hid as select a, b from rw_t", ""},
+	{"update rw_hid set b = 5 where secret = 's1'", "ERROR 42703 column \"secret\" does not exist"},
+	{"update rw_hid set b = 5 where rw_hid.secret = 's1'", "ERROR 42703 column rw_hid.secret does not exist"},
+	{"create table rw_o(id int, z text)", ""},
+	{"insert into rw_o values (1, 'o')", ""},
+	{"update rw_hid set b = 7 from rw_o where rw_o.id = rw_hid.a returning rw_o.*", "1|o\nUPDATE 1"},
+	{"create view rw_cv as select a, b, a + b as c from rw_t", ""},
+	{"insert into rw_cv select 6, 60", "INSERT 0 1"},
+	{"insert into rw_cv default values", "ERROR 23502 null value in column \"a\" of relation \"rw_t\" violates not-null constraint"},
+	{"select * from rw_t order by a", "1|7|s1\n2|20|s2\n6|60|\nSELECT 3"},
+	{"create view rw_iv as select a, b from rw_t a2 join rw_o on true", ""},
+	{"create function rw_narrow() returns trigger language plpgsql as $$ declare r record; begin select 1 as x into r; return r; end $$", ""},
+	{"create trigger rw_n instead of insert on rw_iv for each row execute function rw_narrow()", ""},
+	{"insert into rw_iv values (1, 2) returning *", "ERROR 42804 returned row structure does not match the structure of the triggering table"},
+	{"insert into rw_iv (a, b) values (1)", "ERROR 42601 INSERT has more target columns than expressions"},
+	{"create function rw_sf() returns setof rw_o language sql as $$ insert into rw_o values (5, 'x'); select 1 $$", "ERROR 42P13 return type mismatch in function declared to return rw_o"},
+	{"select * from rw_sf()", "ERROR 42883 function rw_sf() does not exist"},
+	{"create function rw_sf2() returns int language sql as $$ insert into rw_o values (6, 'y'); select $$", "ERROR 42P13 return type mismatch in function declared to return integer"},
+	{"select rw_sf2()", "ERROR 42883 function rw_sf2() does not exist"},
+	{"create function rw_imm() returns int language sql immutable as $$ insert into rw_o values (7, 'z'); select 1 $$", ""},
+	{"select rw_imm()", "ERROR 0A000 INSERT is not allowed in a non-volatile function"},
+	{"create function rw_var(variadic xs int[], out s int) language sql as $$ select sum(x)::int from unnest(xs) x $$", ""},
+	{"select rw_var(1, 2)", "3\nSELECT 1"},
+	{"create function rw_var2(variadic xs int[], inout y int) language sql as 'select 1'", "ERROR 42P13 VARIADIC parameter must be the last input parameter"},
+	{"do $$ declare a int[] := '{1,2}'; i text := '2'; begin a[i::int] := 9; raise notice '%', a; end $$", "DO"},
+	{"do $$ declare c refcursor; x int; n bigint := 9223372036854775807; begin open c for select 1 union select 2; fetch c into x; move relative n in c; end $$", "ERROR 22003 integer out of range"},
+	{"create table rw_emp(name text, sal int)", ""},
+	{"create function rw_pay(e rw_emp) returns int language sql as $$ insert into rw_o values (1, e.name); select e.sal * 2 $$", ""},
+	{"insert into rw_emp values ('ann', 50)", ""},
+	{"select rw_pay(e) from rw_emp e", "100\nSELECT 1"},
+	{"create materialized view rw_mv as with x as (insert into rw_o values (9, 'mv') returning *) select * from x", "ERROR 0A000 materialized views must not use data-modifying statements in WITH"},
+	{"create function rw_atom() returns int language sql begin atomic with x as (insert into rw_o values (10, 'at') returning id) select id from x; end", ""},
+	{"select rw_atom()", "10\nSELECT 1"},
+}

@@ -107,7 +107,21 @@ func (fn *userFunc) callArgType(i int, f *pg.FuncCall) uint32 {
 }
 
 // variadic reports whether the function's last input parameter is VARIADIC.
-func (fn *userFunc) variadic() bool { return strings.HasSuffix(fn.Modes, "v") }
+func (fn *userFunc) variadic() bool {
+	m := fn.Modes
+	if !fn.Procedure {
+		m = strings.TrimRight(m, "o") // a function's OUT parameters are not inputs
+	}
+	return strings.HasSuffix(m, "v")
+}
+
+// resultName is the function's result type as PostgreSQL's messages name it.
+func (fn *userFunc) resultName() string {
+	if fn.RetTable != "" {
+		return fn.RetTable
+	}
+	return TypeName(fn.Returns)
+}
 
 // declared are the function's parameters in the order they were declared, each as mode, name and type's name
 // (its domain's): pg_get_function_arguments's items.
@@ -375,10 +389,10 @@ func (x *exec) createFunction(cf *pg.CreateFunctionStmt) (*Result, error) {
 			}
 			modes = append(modes, 'v')
 		default:
-			if slices.Contains(modes, 'v') {
-				return nil, errorf(CodeInvalidFunctionDefinition, "VARIADIC parameter must be the last input parameter")
-			}
 			modes = append(modes, 'i')
+		}
+		if m := modes[len(modes)-1]; m != 'o' && slices.Contains(modes[:len(modes)-1], 'v') {
+			return nil, errorf(CodeInvalidFunctionDefinition, "VARIADIC parameter must be the last input parameter")
 		}
 		def := ""
 		if fp.Defexpr != nil {
@@ -490,7 +504,12 @@ func (x *exec) createFunction(cf *pg.CreateFunctionStmt) (*Result, error) {
 		}
 	} else {
 		var err error
-		if sel, _, err = x.sqlBody(fn, body); err != nil {
+		var stmts []*statement
+		sel, stmts, err = x.sqlBody(fn, body)
+		if err == nil && sel == nil {
+			err = x.checkFinal(fn, stmts)
+		}
+		if err != nil {
 			if e, ok := err.(*Error); ok && e.Code == CodeInvalidFunctionDefinition {
 				e.Where = fmt.Sprintf("SQL function \"%s\"", fn.Name)
 			}

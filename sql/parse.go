@@ -93,6 +93,17 @@ func (st *statement) isTop(n any) bool {
 
 // newStatement derives what a parse tree determines.
 func newStatement(raw *pg.RawStmt) *statement {
+	// SET (a, b) = ... is rewritten into one assignment a column here, once, before the tree is shared: the
+	// statement's runs then only read it (an error is left for the run to report).
+	walk(raw.Stmt.ProtoReflect(), func(m protoreflect.Message) bool {
+		switch v := m.Interface().(type) {
+		case *pg.UpdateStmt:
+			_ = expandMultiAssign(v.TargetList)
+		case *pg.OnConflictClause:
+			_ = expandMultiAssign(v.TargetList)
+		}
+		return false
+	})
 	return &statement{raw: raw, txn: needsTxn(raw.Stmt)}
 }
 
@@ -100,16 +111,20 @@ func newStatement(raw *pg.RawStmt) *statement {
 // clause other than the statement's own (EXPLAIN's, PREPARE's and CREATE TABLE AS's query's count as its own): in a
 // subquery, a WITH query or a branch of a set operation. A view's query may hold none at all. Nil when n has none.
 func nestedWritingWith(n *pg.Node) *Error {
-	top, view := n, false
+	top, view := n, ""
 	switch {
+	case n.GetCreateFunctionStmt() != nil:
+		return nil // a BEGIN ATOMIC body's statements are each at their own top level
 	case n.GetExplainStmt() != nil:
 		top = n.GetExplainStmt().Query
 	case n.GetPrepareStmt() != nil:
 		top = n.GetPrepareStmt().Query
+	case n.GetCreateTableAsStmt() != nil && n.GetCreateTableAsStmt().Objtype == pg.ObjectType_OBJECT_MATVIEW:
+		top, view = n.GetCreateTableAsStmt().Query, "materialized views must not use data-modifying statements in WITH"
 	case n.GetCreateTableAsStmt() != nil:
 		top = n.GetCreateTableAsStmt().Query
 	case n.GetViewStmt() != nil:
-		top, view = n.GetViewStmt().Query, true
+		top, view = n.GetViewStmt().Query, "views must not contain data-modifying statements in WITH"
 	}
 	var own *pg.WithClause
 	switch {
@@ -140,8 +155,8 @@ func nestedWritingWith(n *pg.Node) *Error {
 			case w != own:
 				bad = &Error{Code: CodeFeatureNotSupported, Message: "WITH clause containing a data-modifying statement must be at the top level",
 					Position: int(cte.Location) + 1}
-			case view:
-				bad = errorf(CodeFeatureNotSupported, "views must not contain data-modifying statements in WITH")
+			case view != "":
+				bad = errorf(CodeFeatureNotSupported, "%s", view)
 			default:
 				continue
 			}

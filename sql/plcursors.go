@@ -110,13 +110,16 @@ func (p *plRun) fetchCursor(s *plStmt) error {
 		if v == nil {
 			return errorf(CodeNullValueNotAllowed, "cursor count must not be null") // PostgreSQL: relative or absolute cursor position is null
 		}
-		iv, err := coerce(v, OIDInt8)
+		iv, err := coerce(v, OIDInt4) // PostgreSQL's count is an integer: 22003 beyond one
 		if err != nil {
 			return err
 		}
 		n = iv.(int64)
 	}
 	last := int64(len(c.rows))
+	if n != fetchAll {
+		n = max(-(last + 2), min(n, last+2)) // past either end is as far as it goes
+	}
 	cur, to := int64(c.pos), int64(0)
 	switch pg.FetchDirection(s.direction + 1) {
 	case pg.FetchDirection_FETCH_FORWARD:
@@ -155,6 +158,8 @@ func (p *plRun) fetchCursor(s *plStmt) error {
 			if on {
 				p.rowCount = 1
 			}
+		} else {
+			p.setFound(moved > 0) // MOVE FORWARD and BACKWARD: whether it passed any row
 		}
 		return nil
 	}

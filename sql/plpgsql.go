@@ -521,7 +521,7 @@ func plTargetSubscripts(text string) (*plExpr, bool) {
 			if depth == 0 {
 				subs = append(subs, "("+target[start:i]+")")
 			}
-		case c == ':' && depth == 1:
+		case c == ':' && depth == 1 && !(i+1 < len(target) && target[i+1] == ':') && !(i > 0 && target[i-1] == ':'):
 			slice = true
 		}
 	}

@@ -211,7 +211,7 @@ func (p *plRun) start(args []any) error {
 	p.tagged = map[*Error]bool{}
 	copy(p.vals, args)
 	for i, a := range args {
-		if r, ok := a.(record); ok && p.prep.rowtype[i] {
+		if r, ok := a.(record); ok && (p.prep.rowtype[i] || p.f.datums[i].kind == "rec") {
 			p.vals[i] = &plRecord{names: r.names, oids: r.oids, vals: r.vals} // a row-typed parameter's row
 		}
 	}
@@ -386,6 +386,9 @@ func (p *plRun) context(err error, s *plStmt) error {
 	if what == "" {
 		what = s.kind
 	}
+	if s.isMove {
+		what = "MOVE"
+	}
 	name := "inline_code_block"
 	if p.fn != nil {
 		name = p.fn.functionID()
@@ -556,7 +559,7 @@ func (p *plRun) endTransaction(commit, chain bool) error {
 	if p.x.atomic || !s.ownBlock || p.fn != nil && !p.fn.Procedure {
 		return errorf("2D000", "invalid transaction termination")
 	}
-	if p.depth > 0 {
+	if p.depth > 0 || len(s.savepoints) > 0 { // an EXCEPTION block under way, this body's or a caller's
 		if commit {
 			return errorf("2D000", "cannot commit while a subtransaction is active")
 		}
@@ -1291,8 +1294,9 @@ func (p *plRun) assignElement(s *plStmt, v any) error {
 	return nil
 }
 
-// maxArrayElements bounds the subscript an assignment may extend an array to.
-const maxArrayElements = 1 << 24
+// maxArrayElements bounds the subscript an assignment may extend an array to (arrays here start at 1, so the
+// elements before it are made NULLs).
+const maxArrayElements = 1 << 20
 
 // setElement is arr with the element at 1-based subscripts idx set to v: a copy, grown with NULLs where the
 // last subscript is past its end.
@@ -1470,7 +1474,7 @@ func (p *plRun) exec1(st *statement, params []any, types []uint32) (*Result, err
 	if p.transition != nil {
 		y.ctes = []map[string]*relation{p.transition}
 	}
-	y.transition = nil
+	y.transition, y.cascadeChecks = nil, 0
 	y.warnings = nil
 	y.funcDepth++
 	if y.funcDepth > maxFunctionDepth {

@@ -53,6 +53,65 @@ func writingWith(w *pg.WithClause) bool {
 	return false
 }
 
+// finalColumns is PostgreSQL's 42P13 for a final statement that gives got columns where the function's result has
+// want: a scalar result takes exactly one.
+func (fn *userFunc) finalColumns(want, got int) *Error {
+	if got == want || want == 1 && fn.Returns == OIDRecord && fn.RetTable == "" && !fn.OutParams {
+		return nil
+	}
+	msg := "Final statement returns too few columns."
+	switch {
+	case want == 1 && len(fn.OutNames) == 0:
+		msg = "Final statement must return exactly one column."
+	case got > want:
+		msg = "Final statement returns too many columns."
+	}
+	return &Error{Code: CodeInvalidFunctionDefinition, Message: fmt.Sprintf("return type mismatch in function declared to return %s", fn.resultName()),
+		Detail: msg}
+}
+
+// checkFinal checks, as CREATE FUNCTION does, that a SQL function's final statement, when it is a SELECT of tables
+// that exist already, gives as many columns as the function returns.
+func (x *exec) checkFinal(fn *userFunc, stmts []*statement) error {
+	if fn.Procedure || fn.Returns == OIDVoid || len(stmts) == 0 {
+		return nil
+	}
+	sel := stmts[len(stmts)-1].raw.Stmt.GetSelectStmt()
+	if sel == nil {
+		return nil
+	}
+	args := make([]any, len(fn.ArgTypes))
+	y := x.functionExec(fn, args)
+	y.describe = true
+	rel, err := y.selectRows(sel, functionScope(fn, args), -1)
+	if err != nil {
+		return nil // a table an earlier statement makes, say: the call checks the columns
+	}
+	want := 1
+	if len(fn.OutNames) > 0 {
+		want = len(fn.OutNames)
+	}
+	if e := fn.finalColumns(want, len(rel.visible(""))); e != nil {
+		return e
+	}
+	return nil
+}
+
+// writeKind is the command a statement that writes is (INSERT, UPDATE, DELETE, MERGE), "" for one that does not.
+func writeKind(n *pg.Node) string {
+	switch {
+	case n.GetInsertStmt() != nil:
+		return "INSERT"
+	case n.GetUpdateStmt() != nil:
+		return "UPDATE"
+	case n.GetDeleteStmt() != nil:
+		return "DELETE"
+	case n.GetMergeStmt() != nil:
+		return "MERGE"
+	}
+	return ""
+}
+
 // givesRows reports whether a statement returns rows: a SELECT, or a write with RETURNING.
 func givesRows(n *pg.Node) bool {
 	switch {
@@ -95,7 +154,11 @@ func sqlRoutine(fn *userFunc, stmts []*statement, body string) *plFunc {
 	}
 	f = &plFunc{found: -1, sqlLang: true}
 	for i, n := range fn.ArgNames {
-		f.datums = append(f.datums, &plDatum{kind: "var", name: n, typ: TypeName(fn.ArgTypes[i]), argument: true})
+		typ := TypeName(fn.ArgTypes[i])
+		if i < len(fn.ArgTables) && fn.ArgTables[i] != "" {
+			typ = fn.ArgTables[i] // a table's row: a variable of its row type
+		}
+		f.datums = append(f.datums, &plDatum{kind: "var", name: n, typ: typ, argument: true})
 	}
 	block := &plStmt{kind: "block"}
 	for i, st := range stmts {
@@ -145,11 +208,26 @@ func (x *exec) callSQLRoutine(fn *userFunc, stmts []*statement, args []any) (*re
 	if x.s.txn == nil {
 		return nil, errNeedsBlock
 	}
+	if fn.Volatility != "v" {
+		for _, st := range stmts {
+			if w := writeKind(st.raw.Stmt); w != "" {
+				return nil, &Error{Code: CodeFeatureNotSupported, Message: fmt.Sprintf("%s is not allowed in a non-volatile function", w),
+					Where: fmt.Sprintf("SQL function \"%s\" during startup", fn.Name)}
+			}
+		}
+	}
+	atomic := x.atomic
+	x.atomic = true // a SQL routine's statements may not end the transaction, nor may a procedure they call
 	p, _, err := x.runPL(sqlRoutine(fn, stmts, fn.Body), fn, args, nil)
+	x.atomic = atomic
 	if err != nil {
 		return nil, err
 	}
 	if p.sqlRes != nil && !fn.Procedure && fn.Returns != OIDVoid {
+		if err := fn.finalColumns(len(rel.cols), len(p.sqlRes.Columns)); err != nil {
+			err.Where = fmt.Sprintf("SQL function \"%s\" during startup", fn.Name)
+			return nil, err
+		}
 		rel.rows = p.sqlRes.Rows
 	}
 	return rel, nil

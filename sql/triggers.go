@@ -271,8 +271,11 @@ func (t *table) wantsTransition(event int) bool {
 	return false
 }
 
-// transitionKey is the key of a table's rows of event in Session.transRows.
-func transitionKey(t *table, event int) string { return fmt.Sprintf("%s\x00%d", t.Name, event) }
+// transitionKey is the key of a table's rows of event in Session.transRows, for a statement at depth (a
+// trigger's own statements on the table keep theirs apart).
+func transitionKey(t *table, event, depth int) string {
+	return fmt.Sprintf("%d\x00%s\x00%d", depth, t.Name, event)
+}
 
 // transitionRelations are trigger tg's transition tables over the statement's rows: relations by name, in t's
 // columns.
@@ -381,7 +384,7 @@ func docValues(t *table, doc bson.Raw) []any {
 func (x *exec) fireStatement(t *table, event int, before bool, set []string) error {
 	var rows []rowEvent
 	if t.wantsTransition(event) {
-		key := transitionKey(t, event)
+		key := transitionKey(t, event, x.funcDepth)
 		rows = x.s.transRows[key] // the statement's rows, kept by fireRow (none yet for BEFORE)
 		delete(x.s.transRows, key)
 	}
@@ -416,7 +419,7 @@ func (x *exec) fireRow(t *table, event int, before bool, set []string, old, new 
 		if x.s.transRows == nil {
 			x.s.transRows = map[string][]rowEvent{}
 		}
-		key := transitionKey(t, event)
+		key := transitionKey(t, event, x.funcDepth)
 		x.s.transRows[key] = append(x.s.transRows[key], rowEvent{event: event, old: old, new: new})
 	}
 	for _, tg := range t.triggersOf(event, before, true, set) {

@@ -35,6 +35,10 @@ func (x *exec) fireInstead(t *table, tgs []trigger, event int, old, new []any) (
 		if err != nil || rec == nil {
 			return nil, err
 		}
+		if len(rec.vals) != len(t.Columns) {
+			return nil, &Error{Code: CodeDatatypeMismatch, Message: "returned row structure does not match the structure of the triggering table",
+				Detail: fmt.Sprintf("Number of returned columns (%d) does not match expected column count (%d).", len(rec.vals), len(t.Columns)), Where: "PL/pgSQL function " + tgs[i].Func + "() during function exit"}
+		}
 		cur = rec.vals
 		if event == trigDelete {
 			cur = old // a DELETE's trigger returns OLD, or anything but NULL, to count the row
@@ -135,6 +139,9 @@ func (x *exec) insteadInsert(t *table, tgs []trigger, ins *pg.InsertStmt) (*rela
 	for _, r := range src {
 		if len(r) > len(idx) {
 			return nil, "", errorf(CodeSyntaxError, "INSERT has more expressions than target columns")
+		}
+		if len(r) < len(idx) && len(ins.Cols) > 0 && ins.SelectStmt != nil {
+			return nil, "", errorf(CodeSyntaxError, "INSERT has more target columns than expressions")
 		}
 		new := make([]any, len(t.Columns))
 		for j, v := range r {

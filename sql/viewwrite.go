@@ -148,46 +148,54 @@ func (vm *viewMap) requalify(n *pg.Node, qual string) *pg.Node {
 // nothing), into one over the base (named qual too): each reference becomes the view's expression for the
 // column. Unqualified names are rewritten outside subqueries only (inside them a name may be a column of the
 // subquery's own tables); excluded.col of ON CONFLICT becomes excluded's base column.
-func (vm *viewMap) mapExpr(n *pg.Node, qual string) *pg.Node {
+func (vm *viewMap) mapExpr(n *pg.Node, qual string, others bool) (*pg.Node, error) {
 	if n == nil {
-		return nil
+		return nil, nil
 	}
 	n = proto.Clone(n).(*pg.Node)
-	replace := func(c *pg.Node, unqualified bool) {
-		cr := c.GetColumnRef()
-		if cr == nil {
-			return
+	// The references, found before any is replaced (a replacement's own references are the base's).
+	type ref struct {
+		node    *pg.Node
+		outside bool // outside the expression's subqueries
+	}
+	var refs []ref
+	outside := map[*pg.Node]bool{}
+	walkPrune(n, func(c *pg.Node) (bool, bool) {
+		if c.GetColumnRef() != nil {
+			outside[c] = true
 		}
+		return false, false
+	})
+	walk(n.ProtoReflect(), func(m protoreflect.Message) bool {
+		if c, ok := m.Interface().(*pg.Node); ok && c.GetColumnRef() != nil {
+			refs = append(refs, ref{c, outside[c]})
+		}
+		return false
+	})
+	for _, r := range refs {
+		cr := r.node.GetColumnRef()
 		f := columnFields(cr)
+		if cr.Fields[len(cr.Fields)-1].GetAStar() != nil {
+			continue
+		}
 		switch {
 		case len(f) == 2 && f[0] == "excluded":
 			if b, ok := vm.baseCol[f[1]]; ok {
 				cr.Fields[1] = pg.MakeStrNode(b)
 			}
-		case len(f) == 2 && f[0] == qual && vm.exprs[f[1]] != nil:
-			c.Node = vm.viewExpr(f[1], qual).Node
-		case len(f) == 1 && unqualified && vm.exprs[f[0]] != nil:
-			c.Node = vm.viewExpr(f[0], qual).Node
+		case len(f) == 2 && f[0] == qual:
+			if vm.exprs[f[1]] == nil {
+				return nil, &Error{Code: CodeUndefinedColumn, Message: fmt.Sprintf("column %s.%s does not exist", f[0], f[1]), Position: int(cr.Location) + 1}
+			}
+			r.node.Node = vm.viewExpr(f[1], qual).Node
+		case len(f) == 1 && r.outside && vm.exprs[f[0]] != nil:
+			r.node.Node = vm.viewExpr(f[0], qual).Node
+		case len(f) == 1 && r.outside && !others && vm.baseT.column(f[0]) != nil:
+			// A column of the table the view leaves out is none of the view's.
+			return nil, &Error{Code: CodeUndefinedColumn, Message: fmt.Sprintf("column \"%s\" does not exist", f[0]), Position: int(cr.Location) + 1}
 		}
 	}
-	done := map[*pg.ColumnRef]bool{}
-	walkPrune(n, func(c *pg.Node) (bool, bool) {
-		if cr := c.GetColumnRef(); cr != nil {
-			done[cr] = true
-			replace(c, true)
-			return false, true
-		}
-		return false, false
-	})
-	walk(n.ProtoReflect(), func(m protoreflect.Message) bool {
-		if c, ok := m.Interface().(*pg.Node); ok {
-			if cr := c.GetColumnRef(); cr != nil && !done[cr] {
-				replace(c, false)
-			}
-		}
-		return false
-	})
-	return n
+	return n, nil
 }
 
 // and is the conjunction of a and b, either of which may be nil.
@@ -207,11 +215,12 @@ func (vm *viewMap) baseTarget(qual string) *pg.RangeVar {
 }
 
 // returning maps a write's RETURNING list: * is the view's columns, a column keeps the view's name for it.
-func (vm *viewMap) returning(list []*pg.Node, qual string) []*pg.Node {
+func (vm *viewMap) returning(list []*pg.Node, qual string, others bool) ([]*pg.Node, error) {
 	var out []*pg.Node
 	for _, it := range list {
 		rt := it.GetResTarget()
-		if cr := rt.GetVal().GetColumnRef(); cr != nil && cr.Fields[len(cr.Fields)-1].GetAStar() != nil {
+		if cr := rt.GetVal().GetColumnRef(); cr != nil && cr.Fields[len(cr.Fields)-1].GetAStar() != nil &&
+			(len(cr.Fields) == 1 || cr.Fields[0].GetString_().GetSval() == qual) { // *, or the view's
 			for _, c := range vm.view.Columns {
 				out = append(out, &pg.Node{Node: &pg.Node_ResTarget{ResTarget: &pg.ResTarget{Name: c.Name, Val: vm.viewExpr(c.Name, qual)}}})
 			}
@@ -224,10 +233,14 @@ func (vm *viewMap) returning(list []*pg.Node, qual string) []*pg.Node {
 				nrt.Name = f[len(f)-1]
 			}
 		}
-		nrt.Val = vm.mapExpr(rt.Val, qual)
+		v, err := vm.mapExpr(rt.Val, qual, others)
+		if err != nil {
+			return nil, err
+		}
+		nrt.Val = v
 		out = append(out, &pg.Node{Node: &pg.Node_ResTarget{ResTarget: nrt}})
 	}
-	return out
+	return out, nil
 }
 
 // check is the view's check option: "local", "cascaded", or "" (a CASCADED option of a view above it makes
@@ -301,10 +314,18 @@ func (x *exec) insertView(t *table, ins *pg.InsertStmt) (*relation, string, erro
 	out.Relation = vm.baseTarget(qual)
 	cols := ins.Cols
 	if len(cols) == 0 {
-		n := len(t.Columns)
-		if sel := ins.SelectStmt.GetSelectStmt(); sel != nil && len(sel.ValuesLists) > 0 {
-			n = min(n, len(sel.ValuesLists[0].GetList().GetItems()))
+		// The view's columns, as many as the statement gives values for (none for DEFAULT VALUES).
+		n := 0
+		switch sel := ins.SelectStmt.GetSelectStmt(); {
+		case sel == nil:
+		case len(sel.ValuesLists) > 0:
+			n = len(sel.ValuesLists[0].GetList().GetItems())
+		case sel.Op == pg.SetOperation_SETOP_NONE && !hasStar(sel.TargetList):
+			n = len(sel.TargetList)
+		default:
+			n = len(t.Columns)
 		}
+		n = min(n, len(t.Columns))
 		for _, c := range t.Columns[:n] {
 			cols = append(cols, &pg.Node{Node: &pg.Node_ResTarget{ResTarget: &pg.ResTarget{Name: c.Name}}})
 		}
@@ -338,11 +359,19 @@ func (x *exec) insertView(t *table, ins *pg.InsertStmt) (*relation, string, erro
 				return nil, "", &Error{Code: CodeFeatureNotSupported, Message: fmt.Sprintf("cannot update column \"%s\" of view \"%s\"", rt.Name, t.Name),
 					Detail: "View columns that are not columns of their base relation are not updatable."}
 			}
-			rt.Name, rt.Val = b, vm.mapExpr(rt.Val, qual)
+			v, err := vm.mapExpr(rt.Val, qual, false)
+			if err != nil {
+				return nil, "", err
+			}
+			rt.Name, rt.Val = b, v
 		}
-		oc.WhereClause = vm.mapExpr(oc.WhereClause, qual)
+		if oc.WhereClause, err = vm.mapExpr(oc.WhereClause, qual, false); err != nil {
+			return nil, "", err
+		}
 	}
-	out.ReturningList = vm.returning(ins.ReturningList, qual)
+	if out.ReturningList, err = vm.returning(ins.ReturningList, qual, false); err != nil {
+		return nil, "", err
+	}
 	return x.checkedWrite(vm, x.viewCheck(t), qual, &out.ReturningList, func() (*relation, string, error) { return x.insert(out) })
 }
 
@@ -371,14 +400,24 @@ func (x *exec) updateView(t *table, up *pg.UpdateStmt) (*relation, string, error
 			return nil, "", &Error{Code: CodeFeatureNotSupported, Message: fmt.Sprintf("cannot update column \"%s\" of view \"%s\"", rt.Name, t.Name),
 				Detail: "View columns that are not columns of their base relation are not updatable."}
 		}
-		rt.Name, rt.Val = b, vm.mapExpr(rt.Val, qual)
+		v, err := vm.mapExpr(rt.Val, qual, len(up.FromClause) > 0)
+		if err != nil {
+			return nil, "", err
+		}
+		rt.Name, rt.Val = b, v
 	}
 	var where *pg.Node
 	if vm.where != nil {
 		where = vm.requalify(proto.Clone(vm.where).(*pg.Node), qual)
 	}
-	out.WhereClause = andNodes(where, vm.mapExpr(up.WhereClause, qual))
-	out.ReturningList = vm.returning(up.ReturningList, qual)
+	w, err := vm.mapExpr(up.WhereClause, qual, len(up.FromClause) > 0)
+	if err != nil {
+		return nil, "", err
+	}
+	out.WhereClause = andNodes(where, w)
+	if out.ReturningList, err = vm.returning(up.ReturningList, qual, len(up.FromClause) > 0); err != nil {
+		return nil, "", err
+	}
 	return x.checkedWrite(vm, x.viewCheck(t), qual, &out.ReturningList, func() (*relation, string, error) { return x.update(out) })
 }
 
@@ -401,8 +440,14 @@ func (x *exec) deleteView(t *table, del *pg.DeleteStmt) (*relation, string, erro
 	if vm.where != nil {
 		where = vm.requalify(proto.Clone(vm.where).(*pg.Node), qual)
 	}
-	out.WhereClause = andNodes(where, vm.mapExpr(del.WhereClause, qual))
-	out.ReturningList = vm.returning(del.ReturningList, qual)
+	w, err := vm.mapExpr(del.WhereClause, qual, len(del.UsingClause) > 0)
+	if err != nil {
+		return nil, "", err
+	}
+	out.WhereClause = andNodes(where, w)
+	if out.ReturningList, err = vm.returning(del.ReturningList, qual, len(del.UsingClause) > 0); err != nil {
+		return nil, "", err
+	}
 	return x.delete(out)
 }
 
@@ -428,4 +473,14 @@ func checkOptionName(o pg.ViewCheckOption) string {
 		return "cascaded"
 	}
 	return ""
+}
+
+// hasStar reports whether a select list has a * (all of a relation's columns).
+func hasStar(targets []*pg.Node) bool {
+	for _, t := range targets {
+		if cr := t.GetResTarget().GetVal().GetColumnRef(); cr != nil && len(cr.Fields) > 0 && cr.Fields[len(cr.Fields)-1].GetAStar() != nil {
+			return true
+		}
+	}
+	return false
 }
