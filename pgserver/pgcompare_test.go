@@ -259,6 +259,7 @@ func TestCompare_Concord(t *testing.T) {
 		runMessageSteps(t, "concord", c, plpgsqlSteps)
 		runMessageSteps(t, "concord", c, triggerSteps)
 		runMessageSteps(t, "concord", c, routineBlockSteps)
+		runMessageSteps(t, "concord", c, routineNestSteps)
 	}
 	runMessageSteps(t, "concord", c, ormSteps)
 	runMessageSteps(t, "concord", c, databaseSteps)
@@ -375,6 +376,7 @@ func TestCompare_PostgreSQL(t *testing.T) {
 	runMessageSteps(t, "postgresql", c, transitionSteps)
 	runMessageSteps(t, "postgresql", c, routineEdgeSteps)
 	runMessageSteps(t, "postgresql", c, routineBlockSteps)
+	runMessageSteps(t, "postgresql", c, routineNestSteps)
 	runActivity(t, "postgresql", url)
 }
 

@@ -464,3 +464,76 @@ var routineEdgeSteps = []struct{ sql, want string }{
 	{"create function rw_atom() returns int language sql begin atomic with x as (insert into rw_o values (10, 'at') returning id) select id from x; end", ""},
 	{"select rw_atom()", "10\nSELECT 1"},
 }
+
+// routineNestSteps: a procedure's COMMIT under its caller's EXCEPTION block is 2D000, caught by the handler (the
+// block's writes undone, the rest kept); a statement trigger's transition table holds its own statement's rows,
+// not those of the statements its row trigger runs on the same table; compared with PostgreSQL 15 (no savepoints
+// on the driver backend: not run there).
+var routineNestSteps = []struct{ sql, want string }{
+	{"create table rz(v int)", ""},
+	{"create procedure rz_inner() language plpgsql as $$ begin insert into rz values (2); commit; end $$", ""},
+	{"create procedure rz_outer() language plpgsql as $$ begin insert into rz values (1); begin call rz_inner(); insert into rz values (3); exception when others then raise notice 'caught %', sqlstate; end; insert into rz values (4); end $$", ""},
+	{"call rz_outer()", "CALL"},
+	{"select * from rz order by v", "1\n4\nSELECT 2"},
+	{"create table rz_tt(a int)", ""},
+	{"create table rz_log(s text)", ""},
+	{"create function rz_row() returns trigger language plpgsql as $$ begin if new.a < 100 then insert into rz_tt values (new.a + 100); end if; return null; end $$", ""},
+	{"create function rz_stmt() returns trigger language plpgsql as $$ begin insert into rz_log select string_agg(a::text, ',' order by a) from nt; return null; end $$", ""},
+	{"create trigger rz_r after insert on rz_tt for each row execute function rz_row()", ""},
+	{"create trigger rz_s after insert on rz_tt referencing new table as nt for each statement execute function rz_stmt()", ""},
+	{"insert into rz_tt values (1), (2)", "INSERT 0 2"},
+	{"select * from rz_log order by s", "1,2\n101\n102\nSELECT 3"},
+}
+
+// TestMultiAssign_ConcurrentSharedText: 8 clients run the same UPDATE ... SET (a, b) = (SELECT ...) text, on a
+// table and on a view with an INSTEAD OF trigger, at once: the statement's parse tree is shared by the statement
+// cache, and under -race no run may write to it (the assignment list is expanded once, when the text is parsed).
+func TestMultiAssign_ConcurrentSharedText(t *testing.T) {
+	url, _ := startServer(t)
+	ctx := context.Background()
+	setup := connect(t, url)
+	for _, s := range []string{
+		"CREATE TABLE mas (id int PRIMARY KEY, a int, b int)",
+		"INSERT INTO mas SELECT g, 0, 0 FROM generate_series(1, 8) g",
+		"CREATE VIEW mas_v AS SELECT m.id, m.a, m.b FROM mas m JOIN mas n ON n.id = m.id",
+		"CREATE FUNCTION mas_upd() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN UPDATE mas SET a = NEW.a, b = NEW.b WHERE id = OLD.id; RETURN NEW; END $$",
+		"CREATE TRIGGER mas_u INSTEAD OF UPDATE ON mas_v FOR EACH ROW EXECUTE FUNCTION mas_upd()",
+	} {
+		if _, err := setup.Exec(ctx, s); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, 8)
+	for i := 1; i <= 8; i++ {
+		wg.Add(1)
+		go func(id int) {
+			defer wg.Done()
+			c, err := pgx.Connect(ctx, url)
+			if err != nil {
+				errs <- err
+				return
+			}
+			defer c.Close(ctx)
+			for k := 0; k < 10; k++ {
+				if _, err := c.Exec(ctx, "UPDATE mas SET (a, b) = (SELECT $2::int, $2::int * 2) WHERE id = $1", id, k); err != nil {
+					errs <- err
+					return
+				}
+				if _, err := c.Exec(ctx, "UPDATE mas_v SET (a, b) = (SELECT a + 1, b + 1) WHERE id = $1", id); err != nil {
+					errs <- err
+					return
+				}
+			}
+		}(i)
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	var bad int
+	if err := setup.QueryRow(ctx, "SELECT count(*) FROM mas WHERE a <> 10 OR b <> 19").Scan(&bad); err != nil || bad != 0 {
+		t.Fatalf("rows not at (10, 19): %d, %v", bad, err)
+	}
+}

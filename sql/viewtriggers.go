@@ -102,6 +102,21 @@ func (x *exec) insteadInsert(t *table, tgs []trigger, ins *pg.InsertStmt) (*rela
 		idx = append(idx, i)
 	}
 	if x.describe {
+		// The parameters take the types of the columns they are values for.
+		switch sel := ins.SelectStmt.GetSelectStmt(); {
+		case sel != nil && len(sel.ValuesLists) > 0:
+			for _, l := range sel.ValuesLists {
+				for j, it := range l.GetList().GetItems() {
+					if j < len(idx) {
+						x.hint(it, t.Columns[idx[j]].Type, &scope{})
+					}
+				}
+			}
+		case sel != nil:
+			if _, err := x.query(sel); err != nil {
+				return nil, "", err
+			}
+		}
 		rel, err := x.viewRowsReturning(ins.ReturningList, t, alias, nil)
 		return rel, "INSERT 0 0", err
 	}
@@ -216,16 +231,15 @@ func (x *exec) insteadUpdate(t *table, tgs []trigger, up *pg.UpdateStmt) (*relat
 		if rt.Val.GetSetToDefault() != nil {
 			rt = &pg.ResTarget{Name: rt.Name, Val: &pg.Node{Node: &pg.Node_AConst{AConst: &pg.A_Const{Isnull: true}}}}
 		}
+		if x.describe {
+			x.hint(rt.Val, t.Columns[i].Type, &scope{}) // a parameter takes its column's type
+		}
 		set, vals = append(set, i), append(vals, rt.Val)
 	}
-	if x.describe {
-		rel, err := x.viewRowsReturning(up.ReturningList, t, alias, nil)
-		return rel, "UPDATE 0", err
-	}
-	if x.s.txn == nil {
+	if x.s.txn == nil && !x.describe {
 		return nil, "", errNeedsBlock
 	}
-	rows, err := x.insteadRows(t, up.Relation, up.FromClause, up.WhereClause, vals)
+	rows, err := x.insteadRows(t, up.Relation, up.FromClause, up.WhereClause, vals) // typed only, when describing
 	if err != nil {
 		return nil, "", err
 	}
@@ -268,14 +282,10 @@ func (x *exec) insteadDelete(t *table, tgs []trigger, del *pg.DeleteStmt) (*rela
 		}
 		defer pop()
 	}
-	if x.describe {
-		rel, err := x.viewRowsReturning(del.ReturningList, t, alias, nil)
-		return rel, "DELETE 0", err
-	}
-	if x.s.txn == nil {
+	if x.s.txn == nil && !x.describe {
 		return nil, "", errNeedsBlock
 	}
-	rows, err := x.insteadRows(t, del.Relation, del.UsingClause, del.WhereClause, nil)
+	rows, err := x.insteadRows(t, del.Relation, del.UsingClause, del.WhereClause, nil) // typed only, when describing
 	if err != nil {
 		return nil, "", err
 	}
