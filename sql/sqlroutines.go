@@ -97,21 +97,6 @@ func (x *exec) checkFinal(fn *userFunc, stmts []*statement) error {
 	return nil
 }
 
-// writeKind is the command a statement that writes is (INSERT, UPDATE, DELETE, MERGE), "" for one that does not.
-func writeKind(n *pg.Node) string {
-	switch {
-	case n.GetInsertStmt() != nil:
-		return "INSERT"
-	case n.GetUpdateStmt() != nil:
-		return "UPDATE"
-	case n.GetDeleteStmt() != nil:
-		return "DELETE"
-	case n.GetMergeStmt() != nil:
-		return "MERGE"
-	}
-	return ""
-}
-
 // givesRows reports whether a statement returns rows: a SELECT, or a write with RETURNING.
 func givesRows(n *pg.Node) bool {
 	switch {
@@ -210,7 +195,7 @@ func (x *exec) callSQLRoutine(fn *userFunc, stmts []*statement, args []any) (*re
 	}
 	if fn.Volatility != "v" {
 		for _, st := range stmts {
-			if w := writeKind(st.raw.Stmt); w != "" {
+			if w := writeCommand(st.raw.Stmt); w != "" {
 				return nil, &Error{Code: CodeFeatureNotSupported, Message: fmt.Sprintf("%s is not allowed in a non-volatile function", w),
 					Where: fmt.Sprintf("SQL function \"%s\" during startup", fn.Name)}
 			}
