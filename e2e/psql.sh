@@ -161,6 +161,13 @@ CREATE FUNCTION richest() RETURNS text LANGUAGE plpgsql
 CREATE FUNCTION scores_cap() RETURNS trigger LANGUAGE plpgsql
   AS $$ BEGIN IF NEW.s > 100 THEN RAISE EXCEPTION 'score % too high', NEW.s; END IF; RETURN NEW; END $$;
 CREATE TRIGGER scores_cap BEFORE INSERT OR UPDATE OF s ON scores FOR EACH ROW EXECUTE FUNCTION scores_cap();
+CREATE VIEW positive_scores AS SELECT id, s FROM scores WHERE s > 0 WITH LOCAL CHECK OPTION;
+CREATE VIEW owner_pets AS SELECT o.id, o.name, p.weight FROM owners o JOIN pets p ON p.owner = o.id;
+CREATE FUNCTION owner_pets_ins() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NULL; END $$;
+CREATE TRIGGER owner_pets_ins INSTEAD OF INSERT ON owner_pets FOR EACH ROW EXECUTE FUNCTION owner_pets_ins();
+CREATE FUNCTION scores_over(n int) RETURNS SETOF scores LANGUAGE sql STABLE AS $$ SELECT * FROM scores WHERE s > n ORDER BY id $$;
+CREATE FUNCTION doubled(scores) RETURNS int LANGUAGE sql AS $$ SELECT $1.s * 2 $$;
+CREATE PROCEDURE bump_score(INOUT k int, amount int DEFAULT 1) LANGUAGE sql AS $$ UPDATE scores SET s = s + amount WHERE id = k RETURNING id $$;
 SQL
 # The dump sets each object OWNER TO concord, which a restore by concord accepts (Concord's objects have no owner;
 # OWNER TO the current user changes nothing). PostgreSQL has no role concord: its restore reads a --no-owner dump.
@@ -176,7 +183,9 @@ SELECT * FROM heavy ORDER BY id; SELECT last_value, is_called FROM owners_id_seq
 SELECT last_value, is_called FROM tickets; SELECT conname, convalidated FROM pg_constraint WHERE contype = 'c' AND conrelid IN ('owners'::regclass, 'pairs'::regclass) ORDER BY 1;
 SELECT obj_description('owners'::regclass, 'pg_class'), col_description('owners'::regclass, 2);
 SELECT * FROM scores ORDER BY id; SELECT owner_count(), owner_count(100); SELECT richest();
-SELECT tgname, pg_get_triggerdef(oid) FROM pg_trigger WHERE NOT tgisinternal ORDER BY 1;"
+SELECT tgname, pg_get_triggerdef(oid) FROM pg_trigger WHERE NOT tgisinternal ORDER BY 1;
+SELECT * FROM scores_over(5); SELECT id, sc.doubled FROM scores sc ORDER BY id;
+SELECT relname, reloptions FROM pg_class WHERE relname = 'positive_scores';"
 want_rows="$(psql_run -d dumpsrc -A -t -c "$dump_query")"
 expect "the dumped rows" "1|alice|150.00|happy|2020-01-01
 2|bob|20.00|sad|2020-01-01

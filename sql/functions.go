@@ -125,7 +125,7 @@ func (fn *userFunc) resultName() string {
 
 // declared are the function's parameters in the order they were declared, each as mode, name and type's name
 // (its domain's): pg_get_function_arguments's items.
-func (fn *userFunc) declared() []string {
+func (fn *userFunc) declared(qual string) []string {
 	var out []string
 	in, outj := 0, 0
 	modes := fn.Modes
@@ -144,6 +144,9 @@ func (fn *userFunc) declared() []string {
 			outj++
 		}
 		p = fn.argTypeName(in)
+		if in < len(fn.ArgTables) && fn.ArgTables[in] != "" {
+			p = qual + quoteIdent(fn.ArgTables[in])
+		}
 		if fn.ArgNames[in] != "" {
 			p = quoteIdent(fn.ArgNames[in]) + " " + p
 		}
@@ -370,9 +373,6 @@ func (x *exec) createFunction(cf *pg.CreateFunctionStmt) (*Result, error) {
 		case pg.FunctionParameterMode_FUNC_PARAM_OUT, pg.FunctionParameterMode_FUNC_PARAM_INOUT:
 			if fp.Name == "" {
 				return nil, unsupported("an OUT or INOUT parameter without a name")
-			}
-			if lang != "plpgsql" && cf.IsProcedure {
-				return nil, unsupported("OUT and INOUT parameters of a procedure in LANGUAGE sql")
 			}
 			fn.OutNames, fn.OutTypes, fn.OutParams = append(fn.OutNames, fp.Name), append(fn.OutTypes, oid), true
 			if fp.Mode == pg.FunctionParameterMode_FUNC_PARAM_OUT {
@@ -987,10 +987,14 @@ func (x *exec) functionSignature(what string, oidArg any) (any, error) {
 					return nil, nil // a procedure returns nothing: NULL, by which pg_dump writes CREATE PROCEDURE
 				}
 				if fn.RetTable != "" {
-					if fn.SetOf {
-						return "SETOF " + fn.RetTable, nil
+					name := quoteIdent(fn.RetTable)
+					if !x.publicOnPath() {
+						name = "public." + name // as pg_dump's empty search_path needs it
 					}
-					return fn.RetTable, nil
+					if fn.SetOf {
+						return "SETOF " + name, nil
+					}
+					return name, nil
 				}
 				if fn.OutParams {
 					return TypeName(fn.Returns), nil
@@ -1013,7 +1017,11 @@ func (x *exec) functionSignature(what string, oidArg any) (any, error) {
 			}
 			var params []string
 			in := 0
-			for _, p := range fn.declared() {
+			qual := "" // a table's row type, named as pg_dump's empty search_path needs
+			if !x.publicOnPath() {
+				qual = "public."
+			}
+			for _, p := range fn.declared(qual) {
 				isOut := strings.HasPrefix(p, "OUT ") && !fn.Procedure
 				if isOut && what != "pg_get_function_arguments" {
 					continue // not part of the function's identity

@@ -295,8 +295,11 @@ func (x *exec) catalogRelation(schema, name string) (*relation, error) {
 			// ("Foreign-key constraints", "Referenced by") only when it is set.
 			triggers := false
 			if isView[t] {
-				if tt, err := x.lookupTable(t, 0); err == nil && tt.CheckOption != "" {
-					options = []any{"check_option=" + tt.CheckOption} // pg_dump writes WITH ... CHECK OPTION from it
+				if tt, err := x.lookupTable(t, 0); err == nil {
+					if tt.CheckOption != "" {
+						options = []any{"check_option=" + tt.CheckOption} // pg_dump writes WITH ... CHECK OPTION from it
+					}
+					triggers = len(tt.Triggers) > 0 // INSTEAD OF triggers, which pg_dump dumps when it is set
 				}
 			}
 			if !isView[t] {

@@ -74,6 +74,21 @@ func (x *exec) pgDepends() ([]pgDepend, error) {
 			}
 		}
 	}
+	// A function of a table's row type depends on the table: pg_dump makes the table first.
+	fns, err := x.userFunctions()
+	if err != nil {
+		return nil, err
+	}
+	procOID := catalogOIDs["pg_proc"]
+	for _, name := range slices.Sorted(maps.Keys(fns)) {
+		for _, fn := range fns[name] {
+			for _, tn := range append([]string{fn.RetTable}, fn.ArgTables...) {
+				if j := slices.Index(names, tn); tn != "" && j >= 0 {
+					out = append(out, pgDepend{procOID, int64(fn.OID), 0, classOID, tableOID(j), 0, "n"})
+				}
+			}
+		}
+	}
 	// A domain depends on the user type under it (an enum or a domain): pg_dump makes that one first.
 	enums, domains, err := x.userTypes()
 	if err != nil {

@@ -1902,7 +1902,15 @@ func (x *exec) callProcedure(cs *pg.CallStmt) (*Result, error) {
 		if err != nil {
 			return nil, err
 		}
-		_, err = x.callSQLRoutine(fn, stmts, args)
+		rel, err := x.callSQLRoutine(fn, stmts, args)
+		if err == nil && fn.OutParams {
+			// The OUT and INOUT parameters are the last statement's first row.
+			row := make([]any, len(fn.OutNames))
+			if len(rel.rows) > 0 {
+				copy(row, rel.rows[0])
+			}
+			res.Rows = [][]any{row}
+		}
 		return res, err
 	}
 	body, err := plParseCached(plSource(fn, fn.Body))

@@ -28,7 +28,7 @@ func (x *exec) sqlBody(fn *userFunc, body string) (*pg.SelectStmt, []*statement,
 			return sel, nil, nil
 		}
 	}
-	if fn.Procedure || fn.Returns == OIDVoid {
+	if fn.Procedure && !fn.OutParams || fn.Returns == OIDVoid && !fn.Procedure {
 		return nil, stmts, nil
 	}
 	var last *pg.Node
@@ -208,7 +208,7 @@ func (x *exec) callSQLRoutine(fn *userFunc, stmts []*statement, args []any) (*re
 	if err != nil {
 		return nil, err
 	}
-	if p.sqlRes != nil && !fn.Procedure && fn.Returns != OIDVoid {
+	if p.sqlRes != nil && (fn.Procedure && fn.OutParams || !fn.Procedure && fn.Returns != OIDVoid) {
 		if err := fn.finalColumns(len(rel.cols), len(p.sqlRes.Columns)); err != nil {
 			err.Where = fmt.Sprintf("SQL function \"%s\" during startup", fn.Name)
 			return nil, err
