@@ -463,6 +463,9 @@ var routineEdgeSteps = []struct{ sql, want string }{
 	{"create materialized view rw_mv as with x as (insert into rw_o values (9, 'mv') returning *) select * from x", "ERROR 0A000 materialized views must not use data-modifying statements in WITH"},
 	{"create function rw_atom() returns int language sql begin atomic with x as (insert into rw_o values (10, 'at') returning id) select id from x; end", ""},
 	{"select rw_atom()", "10\nSELECT 1"},
+	{"CREATE PROCEDURE rw_sqlio(INOUT k int, amount int DEFAULT 1) LANGUAGE sql AS $$ UPDATE rw_t SET b = b + amount WHERE a = k RETURNING a $$", ""},
+	{"CALL rw_sqlio(1, 5)", "1\nCALL"},
+	{"CALL rw_sqlio(42)", "ERROR XX000 procedure returned null record"},
 }
 
 // routineNestSteps: a procedure's COMMIT under its caller's EXCEPTION block is 2D000, caught by the handler (the

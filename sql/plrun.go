@@ -1905,10 +1905,11 @@ func (x *exec) callProcedure(cs *pg.CallStmt) (*Result, error) {
 		rel, err := x.callSQLRoutine(fn, stmts, args)
 		if err == nil && fn.OutParams {
 			// The OUT and INOUT parameters are the last statement's first row.
-			row := make([]any, len(fn.OutNames))
-			if len(rel.rows) > 0 {
-				copy(row, rel.rows[0])
+			if len(rel.rows) == 0 {
+				return nil, errorf(CodeInternalError, "procedure returned null record")
 			}
+			row := make([]any, len(fn.OutNames))
+			copy(row, rel.rows[0])
 			res.Rows = [][]any{row}
 		}
 		return res, err
