@@ -466,6 +466,11 @@ var routineEdgeSteps = []struct{ sql, want string }{
 	{"CREATE PROCEDURE rw_sqlio(INOUT k int, amount int DEFAULT 1) LANGUAGE sql AS $$ UPDATE rw_t SET b = b + amount WHERE a = k RETURNING a $$", ""},
 	{"CALL rw_sqlio(1, 5)", "1\nCALL"},
 	{"CALL rw_sqlio(42)", "ERROR XX000 procedure returned null record"},
+	// Loop variables: two integer FOR loops of one name, a declared variable the loop's hides, nested loops.
+	{"DO $$ DECLARE s text := ''; BEGIN FOR i IN 1..3 LOOP s := s || i; END LOOP; FOR i IN 5..6 LOOP s := s || i; END LOOP; RAISE EXCEPTION '%', s; END $$", "ERROR P0001 12356"},
+	{"DO $$ DECLARE i int := 42; s text := ''; BEGIN FOR i IN 1..2 LOOP s := s || i; END LOOP; RAISE EXCEPTION '% %', s, i; END $$", "ERROR P0001 12 42"},
+	{"DO $$ DECLARE s text := ''; BEGIN FOR i IN 1..2 LOOP FOR j IN 1..2 LOOP s := s || i || j || ' '; END LOOP; END LOOP; FOR j IN 7..7 LOOP s := s || j; END LOOP; RAISE EXCEPTION '%', s; END $$", "ERROR P0001 11 12 21 22 7"},
+	{"DO $$ DECLARE r record; s text := ''; BEGIN FOR r IN SELECT g FROM generate_series(1, 2) g LOOP s := s || r.g; END LOOP; FOR r IN SELECT g * 10 AS g FROM generate_series(1, 2) g LOOP s := s || r.g; END LOOP; RAISE EXCEPTION '%', s; END $$", "ERROR P0001 121020"},
 }
 
 // routineNestSteps: a procedure's COMMIT under its caller's EXCEPTION block is 2D000, caught by the handler (the

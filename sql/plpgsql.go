@@ -26,6 +26,8 @@ type plFunc struct {
 	found int
 	// rowVars are the variables declared with a table's row type that plParse made records (name → table).
 	rowVars map[string]string
+	// loopOnly are the variables of integer FOR loops, which no name outside their loop finds.
+	loopOnly map[int]bool
 	// sqlLang marks a SQL-language routine's statements (sqlroutines.go): a name that is a column's as well as a
 	// parameter's is the column, and errors name the statement by its number.
 	sqlLang bool
@@ -209,6 +211,25 @@ func plParse(stmt string) (*plFunc, error) {
 		f.datums = append(f.datums, dt)
 	}
 	f.action = f.stmt(raw["action"])
+	f.loopOnly = map[int]bool{}
+	var mark func(list []*plStmt)
+	mark = func(list []*plStmt) {
+		for _, s := range list {
+			if s.kind == "fori" && s.loopVar >= 0 {
+				f.loopOnly[s.loopVar] = true
+			}
+			mark(s.body)
+			mark(s.thenBody)
+			mark(s.elseBody)
+			for _, c := range s.elsifs {
+				mark(c.stmts)
+			}
+			for _, h := range s.handlers {
+				mark(h.action)
+			}
+		}
+	}
+	mark([]*plStmt{f.action})
 	return f, nil
 }
 
@@ -288,8 +309,14 @@ func (f *plFunc) datumOf(v any) int {
 		return plNum(d)
 	}
 	name, line := plStr(b["refname"]), plNum(b["lineno"])
+	typ := ""
+	if t, ok := b["datatype"]; ok {
+		_, tb := plNode(t)
+		typ = strings.TrimSpace(plStr(tb["typname"]))
+	}
 	for i, d := range f.datums {
-		if d.name == name && d.lineno == line && "PLpgSQL_"+d.kind == kind {
+		// The type tells an integer FOR loop's own variable from one declared on the same line.
+		if d.name == name && d.lineno == line && "PLpgSQL_"+d.kind == kind && (typ == "" || d.typ == typ) {
 			return i
 		}
 	}

@@ -46,6 +46,8 @@ type plRun struct {
 	sqlRes *Result
 	// transition are a statement trigger's transition tables, which the body's statements read as WITH queries.
 	transition map[string]*relation
+	// scope are the variables of the loops running, innermost last (varNamed).
+	scope []int
 }
 
 // plPrepared is what a run needs of its body before it starts, and compiles as it goes: kept by the session
@@ -687,6 +689,14 @@ func plCatches(conditions []string, code string) bool {
 
 // loop runs LOOP, WHILE and the FOR loops.
 func (p *plRun) loop(s *plStmt) (plFlow, string, error) {
+	switch s.kind {
+	case "fori", "fors", "dynfors", "forc":
+		// The loop's variable is the one its body's names find, another loop's of the same name or not.
+		if s.loopVar >= 0 {
+			p.scope = append(p.scope, s.loopVar)
+			defer func() { p.scope = p.scope[:len(p.scope)-1] }()
+		}
+	}
 	iter := func() (bool, plFlow, string, error) {
 		p.steps++
 		if p.steps%1024 == 0 {
@@ -1645,21 +1655,22 @@ func (p *plRun) bind(n *pg.Node) ([]int, error) {
 	return refs, bindErr
 }
 
-// varNamed is the number of the scalar variable a name refers to, -1 for none; a later declaration (an inner
-// block's) hides an earlier one.
-func (p *plRun) varNamed(name string) int {
-	for i := len(p.f.datums) - 1; i >= 0; i-- {
-		if d := p.f.datums[i]; d.kind == "var" && d.name == name {
-			return i
+// varNamed is the number of the scalar variable a name refers to, -1 for none: the innermost running loop's
+// variable of that name, else the last declared (an inner block's hides an earlier one), leaving out the
+// variables of integer FOR loops, which exist only in their loops.
+func (p *plRun) varNamed(name string) int { return p.named("var", name) }
+
+// recNamed is the number of the record variable called name, -1 for none, found as varNamed finds a variable.
+func (p *plRun) recNamed(name string) int { return p.named("rec", name) }
+
+func (p *plRun) named(kind, name string) int {
+	for i := len(p.scope) - 1; i >= 0; i-- {
+		if d := p.f.datums[p.scope[i]]; d.kind == kind && d.name == name {
+			return p.scope[i]
 		}
 	}
-	return -1
-}
-
-// recNamed is the number of the record variable called name, -1 for none.
-func (p *plRun) recNamed(name string) int {
 	for i := len(p.f.datums) - 1; i >= 0; i-- {
-		if d := p.f.datums[i]; d.kind == "rec" && d.name == name {
+		if d := p.f.datums[i]; d.kind == kind && d.name == name && !p.f.loopOnly[i] {
 			return i
 		}
 	}
