@@ -398,50 +398,26 @@ func TestDatabase_DropInUse(t *testing.T) {
 // PostgreSQL's waits for the row's other writer, none of them fails with 40001, and no increment is lost.
 func TestPLpgSQL_AutocommitConflictsWait(t *testing.T) {
 	url, _ := startServer(t)
-	ctx := context.Background()
 	setup := connect(t, url)
-	for _, s := range []string{
+	execAll(t, setup,
 		"CREATE TABLE plhot (id int PRIMARY KEY, n int NOT NULL)",
 		"INSERT INTO plhot VALUES (1, 0), (2, 0)",
-		"CREATE FUNCTION plbump(k int) RETURNS int LANGUAGE plpgsql AS $$ DECLARE v int; BEGIN UPDATE plhot SET n = n + 1 WHERE id = k RETURNING n INTO v; RETURN v; END $$",
-	} {
-		if _, err := setup.Exec(ctx, s); err != nil {
-			t.Fatal(err)
-		}
-	}
+		"CREATE FUNCTION plbump(k int) RETURNS int LANGUAGE plpgsql AS $$ DECLARE v int; BEGIN UPDATE plhot SET n = n + 1 WHERE id = k RETURNING n INTO v; RETURN v; END $$")
 	const clients, calls = 16, 25
-	var wg sync.WaitGroup
-	errs := make(chan error, clients)
-	for i := 0; i < clients; i++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			c, err := pgx.Connect(ctx, url)
-			if err != nil {
-				errs <- err
-				return
+	runClients(t, url, clients, func(ctx context.Context, c *pgx.Conn, _ int) error {
+		for k := 0; k < calls; k++ {
+			if _, err := c.Exec(ctx, "DO $$ BEGIN UPDATE plhot SET n = n + 1 WHERE id = 1; END $$"); err != nil {
+				return fmt.Errorf("DO: %w", err)
 			}
-			defer c.Close(ctx)
-			for k := 0; k < calls; k++ {
-				if _, err := c.Exec(ctx, "DO $$ BEGIN UPDATE plhot SET n = n + 1 WHERE id = 1; END $$"); err != nil {
-					errs <- fmt.Errorf("DO: %w", err)
-					return
-				}
-				var v int
-				if err := c.QueryRow(ctx, "SELECT plbump($1)", 2).Scan(&v); err != nil {
-					errs <- fmt.Errorf("plbump: %w", err)
-					return
-				}
+			var v int
+			if err := c.QueryRow(ctx, "SELECT plbump($1)", 2).Scan(&v); err != nil {
+				return fmt.Errorf("plbump: %w", err)
 			}
-		}()
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		t.Fatal(err)
-	}
+		}
+		return nil
+	})
 	var a, b int
-	if err := setup.QueryRow(ctx, "SELECT (SELECT n FROM plhot WHERE id = 1), (SELECT n FROM plhot WHERE id = 2)").Scan(&a, &b); err != nil {
+	if err := setup.QueryRow(context.Background(), "SELECT (SELECT n FROM plhot WHERE id = 1), (SELECT n FROM plhot WHERE id = 2)").Scan(&a, &b); err != nil {
 		t.Fatal(err)
 	}
 	if a != clients*calls || b != clients*calls {

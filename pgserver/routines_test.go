@@ -166,22 +166,54 @@ var routineBlockSteps = []struct{ sql, want string }{
 	{"SELECT * FROM rtcb ORDER BY id", "1|kept\n2|cannot commit while a subtransaction is active\nSELECT 2"},
 }
 
+// execAll runs setup statements on c, failing the test at the first that fails.
+func execAll(t *testing.T, c *pgx.Conn, stmts ...string) {
+	t.Helper()
+	for _, q := range stmts {
+		mustExec(t, c, q)
+	}
+}
+
+// runClients runs fn for clients 0..n-1 at once, each on a connection of its own, and fails the test with the
+// first error one returns.
+func runClients(t *testing.T, url string, n int, fn func(ctx context.Context, c *pgx.Conn, i int) error) {
+	t.Helper()
+	ctx := context.Background()
+	var wg sync.WaitGroup
+	errs := make(chan error, n)
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			c, err := pgx.Connect(ctx, url)
+			if err != nil {
+				errs <- err
+				return
+			}
+			defer c.Close(ctx)
+			if err := fn(ctx, c, i); err != nil {
+				errs <- err
+			}
+		}(i)
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+}
+
 // TestRoutines_Extended: a function of a table's row, called in functional notation (p.full_name), through pgx's
 // extended protocol (Parse and Describe before the rows), and a SQL function that writes, called from pgx.
 func TestRoutines_Extended(t *testing.T) {
 	url, _ := startServer(t)
 	ctx := context.Background()
 	c := connect(t, url)
-	for _, s := range []string{
+	execAll(t, c,
 		"CREATE TABLE rxp (id int PRIMARY KEY, first text, last text, n int NOT NULL DEFAULT 0)",
 		"INSERT INTO rxp VALUES (1, 'Ada', 'Lovelace'), (2, 'Alan', 'Turing')",
 		"CREATE FUNCTION full_name(rxp) RETURNS text LANGUAGE sql AS $$ SELECT $1.first || ' ' || $1.last $$",
-		"CREATE FUNCTION bump(k int, by int) RETURNS int LANGUAGE sql AS $$ UPDATE rxp SET n = n + by WHERE id = k; SELECT n FROM rxp WHERE id = k $$",
-	} {
-		if _, err := c.Exec(ctx, s); err != nil {
-			t.Fatalf("%s: %v", s, err)
-		}
-	}
+		"CREATE FUNCTION bump(k int, by int) RETURNS int LANGUAGE sql AS $$ UPDATE rxp SET n = n + by WHERE id = k; SELECT n FROM rxp WHERE id = k $$")
 	var name string
 	if err := c.QueryRow(ctx, "SELECT p.full_name FROM rxp p WHERE p.full_name LIKE $1", "Alan%").Scan(&name); err != nil || name != "Alan Turing" {
 		t.Fatalf("full_name: %q, %v", name, err)
@@ -217,61 +249,37 @@ func TestRoutines_Extended(t *testing.T) {
 // option (44000), none is lost, and the stock ends at 0, never below.
 func TestViewWrite_CheckOptionConcurrent(t *testing.T) {
 	url, _ := startServer(t)
-	ctx := context.Background()
 	setup := connect(t, url)
-	for _, s := range []string{
+	execAll(t, setup,
 		"CREATE TABLE vstock (id int PRIMARY KEY, quantity int NOT NULL)",
 		"INSERT INTO vstock VALUES (1, 100)",
-		"CREATE VIEW vstock_ok AS SELECT id, quantity AS qty FROM vstock WHERE quantity >= 0 WITH CHECK OPTION",
-	} {
-		if _, err := setup.Exec(ctx, s); err != nil {
-			t.Fatal(err)
-		}
-	}
+		"CREATE VIEW vstock_ok AS SELECT id, quantity AS qty FROM vstock WHERE quantity >= 0 WITH CHECK OPTION")
 	const clients, tries = 16, 20
 	var mu sync.Mutex
 	taken, refused := 0, 0
-	var wg sync.WaitGroup
-	errs := make(chan error, clients)
-	for i := 0; i < clients; i++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			c, err := pgx.Connect(ctx, url)
-			if err != nil {
-				errs <- err
-				return
+	runClients(t, url, clients, func(ctx context.Context, c *pgx.Conn, _ int) error {
+		for k := 0; k < tries; k++ {
+			tag, err := c.Exec(ctx, "UPDATE vstock_ok SET qty = qty - 1 WHERE id = $1", 1)
+			var pe *pgconn.PgError
+			switch {
+			case errors.As(err, &pe) && pe.Code == "44000":
+				mu.Lock()
+				refused++
+				mu.Unlock()
+			case err != nil:
+				return err
+			case tag.RowsAffected() == 1:
+				mu.Lock()
+				taken++
+				mu.Unlock()
+			default:
+				return fmt.Errorf("UPDATE matched %d rows", tag.RowsAffected())
 			}
-			defer c.Close(ctx)
-			for k := 0; k < tries; k++ {
-				tag, err := c.Exec(ctx, "UPDATE vstock_ok SET qty = qty - 1 WHERE id = $1", 1)
-				var pe *pgconn.PgError
-				switch {
-				case errors.As(err, &pe) && pe.Code == "44000":
-					mu.Lock()
-					refused++
-					mu.Unlock()
-				case err != nil:
-					errs <- err
-					return
-				case tag.RowsAffected() == 1:
-					mu.Lock()
-					taken++
-					mu.Unlock()
-				default:
-					errs <- fmt.Errorf("UPDATE matched %d rows", tag.RowsAffected())
-					return
-				}
-			}
-		}()
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		t.Fatal(err)
-	}
+		}
+		return nil
+	})
 	var q int
-	if err := setup.QueryRow(ctx, "SELECT quantity FROM vstock WHERE id = 1").Scan(&q); err != nil {
+	if err := setup.QueryRow(context.Background(), "SELECT quantity FROM vstock WHERE id = 1").Scan(&q); err != nil {
 		t.Fatal(err)
 	}
 	if taken != 100 || refused != clients*tries-100 || q != 0 {
@@ -498,50 +506,27 @@ var routineNestSteps = []struct{ sql, want string }{
 // cache, and under -race no run may write to it (the assignment list is expanded once, when the text is parsed).
 func TestMultiAssign_ConcurrentSharedText(t *testing.T) {
 	url, _ := startServer(t)
-	ctx := context.Background()
 	setup := connect(t, url)
-	for _, s := range []string{
+	execAll(t, setup,
 		"CREATE TABLE mas (id int PRIMARY KEY, a int, b int)",
 		"INSERT INTO mas SELECT g, 0, 0 FROM generate_series(1, 8) g",
 		"CREATE VIEW mas_v AS SELECT m.id, m.a, m.b FROM mas m JOIN mas n ON n.id = m.id",
 		"CREATE FUNCTION mas_upd() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN UPDATE mas SET a = NEW.a, b = NEW.b WHERE id = OLD.id; RETURN NEW; END $$",
-		"CREATE TRIGGER mas_u INSTEAD OF UPDATE ON mas_v FOR EACH ROW EXECUTE FUNCTION mas_upd()",
-	} {
-		if _, err := setup.Exec(ctx, s); err != nil {
-			t.Fatal(err)
+		"CREATE TRIGGER mas_u INSTEAD OF UPDATE ON mas_v FOR EACH ROW EXECUTE FUNCTION mas_upd()")
+	runClients(t, url, 8, func(ctx context.Context, c *pgx.Conn, i int) error {
+		id := i + 1
+		for k := 0; k < 10; k++ {
+			if _, err := c.Exec(ctx, "UPDATE mas SET (a, b) = (SELECT $2::int, $2::int * 2) WHERE id = $1", id, k); err != nil {
+				return err
+			}
+			if _, err := c.Exec(ctx, "UPDATE mas_v SET (a, b) = (SELECT a + 1, b + 1) WHERE id = $1", id); err != nil {
+				return err
+			}
 		}
-	}
-	var wg sync.WaitGroup
-	errs := make(chan error, 8)
-	for i := 1; i <= 8; i++ {
-		wg.Add(1)
-		go func(id int) {
-			defer wg.Done()
-			c, err := pgx.Connect(ctx, url)
-			if err != nil {
-				errs <- err
-				return
-			}
-			defer c.Close(ctx)
-			for k := 0; k < 10; k++ {
-				if _, err := c.Exec(ctx, "UPDATE mas SET (a, b) = (SELECT $2::int, $2::int * 2) WHERE id = $1", id, k); err != nil {
-					errs <- err
-					return
-				}
-				if _, err := c.Exec(ctx, "UPDATE mas_v SET (a, b) = (SELECT a + 1, b + 1) WHERE id = $1", id); err != nil {
-					errs <- err
-					return
-				}
-			}
-		}(i)
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		t.Fatal(err)
-	}
+		return nil
+	})
 	var bad int
-	if err := setup.QueryRow(ctx, "SELECT count(*) FROM mas WHERE a <> 10 OR b <> 19").Scan(&bad); err != nil || bad != 0 {
+	if err := setup.QueryRow(context.Background(), "SELECT count(*) FROM mas WHERE a <> 10 OR b <> 19").Scan(&bad); err != nil || bad != 0 {
 		t.Fatalf("rows not at (10, 19): %d, %v", bad, err)
 	}
 }
