@@ -115,6 +115,20 @@ func (fn *userFunc) variadic() bool {
 	return strings.HasSuffix(m, "v")
 }
 
+// resultRelation is a call's relation before its rows: the OUT parameters' or RETURNS TABLE's (or the table's)
+// columns, or one column named as the function.
+func (fn *userFunc) resultRelation() *relation {
+	rel := &relation{}
+	if len(fn.OutNames) > 0 {
+		for i, n := range fn.OutNames {
+			rel.cols = append(rel.cols, relCol{name: n, oid: fn.OutTypes[i]})
+		}
+	} else {
+		rel.cols = []relCol{{name: fn.Name, oid: fn.Returns}}
+	}
+	return rel
+}
+
 // resultName is the function's result type as PostgreSQL's messages name it.
 func (fn *userFunc) resultName() string {
 	if fn.RetTable != "" {

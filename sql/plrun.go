@@ -134,14 +134,7 @@ func (x *exec) doBlock(ds *pg.DoStmt) (*Result, error) {
 
 // callPL runs a PL/pgSQL function's body for one call: its value, or its rows for a set-returning function.
 func (x *exec) callPL(fn *userFunc, args []any) (*relation, error) {
-	rel := &relation{}
-	if len(fn.OutNames) > 0 {
-		for i, n := range fn.OutNames {
-			rel.cols = append(rel.cols, relCol{name: n, oid: fn.OutTypes[i]})
-		}
-	} else {
-		rel.cols = []relCol{{name: fn.Name, oid: fn.Returns}}
-	}
+	rel := fn.resultRelation()
 	if x.describe {
 		return rel, nil
 	}

@@ -173,14 +173,7 @@ const plSQLStatement = 100
 // callSQLRoutine runs a SQL-language routine's statements for one call: the last one's rows, as the function's
 // relation (nil rows for a procedure).
 func (x *exec) callSQLRoutine(fn *userFunc, stmts []*statement, args []any) (*relation, error) {
-	rel := &relation{}
-	if len(fn.OutNames) > 0 {
-		for i, n := range fn.OutNames {
-			rel.cols = append(rel.cols, relCol{name: n, oid: fn.OutTypes[i]})
-		}
-	} else {
-		rel.cols = []relCol{{name: fn.Name, oid: fn.Returns}}
-	}
+	rel := fn.resultRelation()
 	if x.describe {
 		return rel, nil
 	}
