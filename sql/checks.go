@@ -542,6 +542,11 @@ func (x *exec) pgConstraints() ([]pgConstraint, error) {
 // declaredTables returns the database's tables with declared columns (views and schemaless collections left
 // out), in pg_class's order, and the oid pg_class shows for each.
 func (x *exec) declaredTables() ([]*table, map[string]int64, error) {
+	return x.relationsWhere(func(t *table, view bool) bool { return !view && t.declared })
+}
+
+// relationsWhere are the tables and views keep takes, in pg_class's order, with their pg_class oids.
+func (x *exec) relationsWhere(keep func(t *table, view bool) bool) ([]*table, map[string]int64, error) {
 	names, isView, err := x.relationNames()
 	if err != nil {
 		return nil, nil, err
@@ -549,14 +554,11 @@ func (x *exec) declaredTables() ([]*table, map[string]int64, error) {
 	var tables []*table
 	oids := map[string]int64{}
 	for i, tn := range names {
-		if isView[tn] {
-			continue
-		}
 		t, err := x.lookupTable(tn, 0)
 		if err != nil {
 			return nil, nil, err
 		}
-		if t.declared {
+		if keep(t, isView[tn]) {
 			tables = append(tables, t)
 			oids[tn] = tableOID(i)
 		}

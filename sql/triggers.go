@@ -639,23 +639,7 @@ func (tg *trigger) tgtype() int {
 // triggerTables are the relations triggers may be on, with their pg_class oids: the declared tables, and the
 // views that have triggers.
 func (x *exec) triggerTables() ([]*table, map[string]int64, error) {
-	names, isView, err := x.relationNames()
-	if err != nil {
-		return nil, nil, err
-	}
-	var tables []*table
-	oids := map[string]int64{}
-	for i, tn := range names {
-		t, err := x.lookupTable(tn, 0)
-		if err != nil {
-			return nil, nil, err
-		}
-		if t.declared && !isView[tn] || isView[tn] && len(t.Triggers) > 0 {
-			tables = append(tables, t)
-			oids[tn] = tableOID(i)
-		}
-	}
-	return tables, oids, nil
+	return x.relationsWhere(func(t *table, view bool) bool { return !view && t.declared || view && len(t.Triggers) > 0 })
 }
 
 // triggerDef is pg_get_triggerdef: the CREATE TRIGGER statement of the trigger with oid, its table qualified

@@ -78,13 +78,6 @@ func (x *exec) insteadInsert(t *table, tgs []trigger, ins *pg.InsertStmt) (*rela
 	if ins.Relation.Alias != nil {
 		alias = ins.Relation.Alias.Aliasname
 	}
-	if ins.WithClause != nil {
-		pop, err := x.withCTEs(ins.WithClause, nil)
-		if err != nil {
-			return nil, "", err
-		}
-		defer pop()
-	}
 	if ins.OnConflictClause != nil {
 		return nil, "", unsupported("ON CONFLICT on a view with INSTEAD OF triggers")
 	}
@@ -210,13 +203,6 @@ func (x *exec) insteadUpdate(t *table, tgs []trigger, up *pg.UpdateStmt) (*relat
 	if up.Relation.Alias != nil {
 		alias = up.Relation.Alias.Aliasname
 	}
-	if up.WithClause != nil {
-		pop, err := x.withCTEs(up.WithClause, nil)
-		if err != nil {
-			return nil, "", err
-		}
-		defer pop()
-	}
 	if err := expandMultiAssign(up.TargetList); err != nil {
 		return nil, "", err
 	}
@@ -274,13 +260,6 @@ func (x *exec) insteadDelete(t *table, tgs []trigger, del *pg.DeleteStmt) (*rela
 	alias := del.Relation.Relname
 	if del.Relation.Alias != nil {
 		alias = del.Relation.Alias.Aliasname
-	}
-	if del.WithClause != nil {
-		pop, err := x.withCTEs(del.WithClause, nil)
-		if err != nil {
-			return nil, "", err
-		}
-		defer pop()
 	}
 	if x.s.txn == nil && !x.describe {
 		return nil, "", errNeedsBlock

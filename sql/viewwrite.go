@@ -311,6 +311,7 @@ func (x *exec) insertView(t *table, ins *pg.InsertStmt) (*relation, string, erro
 		qual = ins.Relation.Alias.Aliasname
 	}
 	out := proto.Clone(ins).(*pg.InsertStmt)
+	out.WithClause = nil // the caller's WITH queries are in scope
 	out.Relation = vm.baseTarget(qual)
 	cols := ins.Cols
 	if len(cols) == 0 {
@@ -389,6 +390,7 @@ func (x *exec) updateView(t *table, up *pg.UpdateStmt) (*relation, string, error
 		qual = up.Relation.Alias.Aliasname
 	}
 	out := proto.Clone(up).(*pg.UpdateStmt)
+	out.WithClause = nil // the caller's WITH queries are in scope
 	out.Relation = vm.baseTarget(qual)
 	for _, s := range out.TargetList {
 		rt := s.GetResTarget()
@@ -435,6 +437,7 @@ func (x *exec) deleteView(t *table, del *pg.DeleteStmt) (*relation, string, erro
 		qual = del.Relation.Alias.Aliasname
 	}
 	out := proto.Clone(del).(*pg.DeleteStmt)
+	out.WithClause = nil // the caller's WITH queries are in scope
 	out.Relation = vm.baseTarget(qual)
 	var where *pg.Node
 	if vm.where != nil {
@@ -449,19 +452,6 @@ func (x *exec) deleteView(t *table, del *pg.DeleteStmt) (*relation, string, erro
 		return nil, "", err
 	}
 	return x.delete(out)
-}
-
-// writableView is the view a write names, nil when it names none (a table, or a name the write's own checks
-// report).
-func (x *exec) writableView(rv *pg.RangeVar) *table {
-	if rv == nil || rv.Schemaname != "" && rv.Schemaname != "public" {
-		return nil
-	}
-	t, err := x.lookupTable(rv.Relname, rv.Location)
-	if err != nil || t.View == "" {
-		return nil
-	}
-	return t
 }
 
 // checkOptionName is a view's check option as CREATE VIEW gives it: "local", "cascaded", or "" for none.

@@ -13,13 +13,26 @@ import (
 	"go.mongodb.org/mongo-driver/v2/bson"
 )
 
-// target resolves the table a write names, refusing catalogs, and takes its ROW EXCLUSIVE lock.
+// target resolves the table a write names, refusing catalogs and views, and takes its ROW EXCLUSIVE lock.
 func (x *exec) target(rv *pg.RangeVar) (*table, string, error) {
-	return x.targetLocked(rv, lockRowExclusive)
+	t, alias, err := x.writeTarget(rv, lockRowExclusive)
+	if err == nil {
+		err = viewNotWritable(t)
+	}
+	return t, alias, err
 }
 
 // targetLocked is target taking mode on the table.
 func (x *exec) targetLocked(rv *pg.RangeVar, mode lockMode) (*table, string, error) {
+	t, alias, err := x.writeTarget(rv, mode)
+	if err == nil {
+		err = viewNotWritable(t)
+	}
+	return t, alias, err
+}
+
+// writeTarget is target taking mode, a view too: INSERT, UPDATE and DELETE write through one (viewwrite.go).
+func (x *exec) writeTarget(rv *pg.RangeVar, mode lockMode) (*table, string, error) {
 	if rv.Schemaname != "" && rv.Schemaname != "public" {
 		return nil, "", &Error{Code: CodeUndefinedTable, Message: fmt.Sprintf("relation \"%s.%s\" does not exist", rv.Schemaname, rv.Relname)}
 	}
@@ -28,9 +41,6 @@ func (x *exec) targetLocked(rv *pg.RangeVar, mode lockMode) (*table, string, err
 	}
 	t, err := x.lookupTable(rv.Relname, rv.Location)
 	if err != nil {
-		return nil, "", err
-	}
-	if err := viewNotWritable(t); err != nil {
 		return nil, "", err
 	}
 	if err := x.matViewNotWritable(t); err != nil {
@@ -203,9 +213,6 @@ func (x *exec) insertReturning(list []*pg.Node, t *table, alias string, docs []b
 
 // insert runs INSERT ... VALUES | SELECT [ON CONFLICT] [RETURNING].
 func (x *exec) insert(ins *pg.InsertStmt) (*relation, string, error) {
-	if v := x.writableView(ins.Relation); v != nil {
-		return x.insertView(v, ins)
-	}
 	if ins.WithClause != nil {
 		pop, err := x.withCTEs(ins.WithClause, nil)
 		if err != nil {
@@ -213,9 +220,12 @@ func (x *exec) insert(ins *pg.InsertStmt) (*relation, string, error) {
 		}
 		defer pop()
 	}
-	t, alias, err := x.target(ins.Relation)
+	t, alias, err := x.writeTarget(ins.Relation, lockRowExclusive)
 	if err != nil {
 		return nil, "", err
+	}
+	if t.View != "" {
+		return x.insertView(t, ins) // its WITH queries are in scope already
 	}
 	if err := refuseWindowCalls(ins.ReturningList, "RETURNING"); err != nil {
 		return nil, "", err
@@ -899,9 +909,6 @@ func (x *exec) onConflict(oc *pg.OnConflictClause, t *table, alias string, coll 
 // conflicting writer instead of failing. With FROM, the same is done once
 // per row of the FROM clause, its values as constants.
 func (x *exec) update(up *pg.UpdateStmt) (*relation, string, error) {
-	if v := x.writableView(up.Relation); v != nil {
-		return x.updateView(v, up)
-	}
 	if up.WithClause != nil {
 		pop, err := x.withCTEs(up.WithClause, nil)
 		if err != nil {
@@ -909,9 +916,12 @@ func (x *exec) update(up *pg.UpdateStmt) (*relation, string, error) {
 		}
 		defer pop()
 	}
-	t, alias, err := x.target(up.Relation)
+	t, alias, err := x.writeTarget(up.Relation, lockRowExclusive)
 	if err != nil {
 		return nil, "", err
+	}
+	if t.View != "" {
+		return x.updateView(t, up) // its WITH queries are in scope already
 	}
 	if err := expandMultiAssign(up.TargetList); err != nil {
 		return nil, "", err
@@ -1896,9 +1906,6 @@ func (x *exec) returningPaired(list []*pg.Node, t *table, alias string, docs []b
 
 // delete runs DELETE FROM ... [WHERE ...] [RETURNING ...].
 func (x *exec) delete(del *pg.DeleteStmt) (*relation, string, error) {
-	if v := x.writableView(del.Relation); v != nil {
-		return x.deleteView(v, del)
-	}
 	if del.WithClause != nil {
 		pop, err := x.withCTEs(del.WithClause, nil)
 		if err != nil {
@@ -1906,9 +1913,12 @@ func (x *exec) delete(del *pg.DeleteStmt) (*relation, string, error) {
 		}
 		defer pop()
 	}
-	t, alias, err := x.target(del.Relation)
+	t, alias, err := x.writeTarget(del.Relation, lockRowExclusive)
 	if err != nil {
 		return nil, "", err
+	}
+	if t.View != "" {
+		return x.deleteView(t, del) // its WITH queries are in scope already
 	}
 	if err := refuseWindowCalls(del.ReturningList, "RETURNING"); err != nil {
 		return nil, "", err
