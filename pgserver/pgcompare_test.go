@@ -260,6 +260,7 @@ func TestCompare_Concord(t *testing.T) {
 		runMessageSteps(t, "concord", c, triggerSteps)
 		runMessageSteps(t, "concord", c, routineBlockSteps)
 		runMessageSteps(t, "concord", c, routineNestSteps)
+		runMessageSteps(t, "concord", c, plScopeBlockSteps)
 	}
 	runMessageSteps(t, "concord", c, ormSteps)
 	runMessageSteps(t, "concord", c, databaseSteps)
@@ -269,6 +270,7 @@ func TestCompare_Concord(t *testing.T) {
 	runMessageSteps(t, "concord", c, truncateTriggerSteps)
 	runMessageSteps(t, "concord", c, transitionSteps)
 	runMessageSteps(t, "concord", c, routineEdgeSteps)
+	runMessageSteps(t, "concord", c, plScopeSteps)
 	runActivity(t, "concord", url)
 }
 
@@ -375,8 +377,10 @@ func TestCompare_PostgreSQL(t *testing.T) {
 	runMessageSteps(t, "postgresql", c, truncateTriggerSteps)
 	runMessageSteps(t, "postgresql", c, transitionSteps)
 	runMessageSteps(t, "postgresql", c, routineEdgeSteps)
+	runMessageSteps(t, "postgresql", c, plScopeSteps)
 	runMessageSteps(t, "postgresql", c, routineBlockSteps)
 	runMessageSteps(t, "postgresql", c, routineNestSteps)
+	runMessageSteps(t, "postgresql", c, plScopeBlockSteps)
 	runActivity(t, "postgresql", url)
 }
 

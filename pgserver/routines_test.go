@@ -426,6 +426,85 @@ var transitionSteps = []struct{ sql, want string }{
 	{"select * from zaudit", "za|INSERT|4|10\nza|UPDATE|2|7\nza|INSERT|2|11\nzc|DELETE|2|3\nSELECT 4"},
 }
 
+// plScopeSteps: PL/pgSQL block scoping. A block's variables start again each time it is entered, hide an outer
+// variable of their name only inside it, and are named by their block's label; a variable of a table's row type
+// starts NULL with fields that read NULL. Also a VARIADIC parameter named without VARIADIC.
+var plScopeSteps = []struct{ sql, want string }{
+	{"create table ps_t(id int primary key, v int)", ""},
+	{"insert into ps_t values (1, 10), (2, 20)", ""},
+	{`create function ps_loop() returns text language plpgsql as $$
+declare out text := ''; x int := 1;
+begin
+  for i in 1..3 loop
+    declare c int := 0; x int := 10 * i;
+    begin c := c + 1; out := out || c || ':' || x || ' '; end;
+  end loop;
+  return out || 'x=' || x;
+end $$`, ""},
+	{"select ps_loop()", "1:10 1:20 1:30 x=1\nSELECT 1"},
+	{`create function ps_shadow() returns text language plpgsql as $$
+declare
+  x int := 1;
+  y text := 'outer';
+  out text;
+begin
+  declare
+    x int := x + 100;
+    z int := x * 2;
+  begin
+    out := x || ' ' || z || ' ' || y;
+    y := 'changed';
+  end;
+  return out || ' / ' || x || ' ' || y;
+end $$`, ""},
+	{"select ps_shadow()", "101 202 outer / 1 changed\nSELECT 1"},
+	{"create function ps_label() returns text language plpgsql as $$ <<o>> declare x int := 1; out text; begin <<i>> declare x int := 2; begin out := x || ' ' || o.x || ' ' || i.x; o.x := 5; end; return out || ' ' || x; end $$", ""},
+	{"select ps_label()", "2 1 2 5\nSELECT 1"},
+	{"create function ps_looplabel() returns int language plpgsql as $$ declare s int := 0; begin <<l>> for i in 1..3 loop s := s + l.i; end loop; return s; end $$", ""},
+	{"select ps_looplabel()", "6\nSELECT 1"},
+	{"create function ps_reclabel() returns text language plpgsql as $$ <<b>> declare r record; begin select 1 as a, 2 as c into r; return b.r.a || ' ' || b.r::text; end $$", ""},
+	{"select ps_reclabel()", "1 (1,2)\nSELECT 1"},
+	{"create function ps_nolabel() returns int language plpgsql as $$ <<b>> declare x int := 1; begin return b.y; end $$", ""},
+	{"select ps_nolabel()", "ERROR 42P01 missing FROM-clause entry for table \"b\""},
+	{`create function ps_rows(n int) returns int language plpgsql as $$
+declare total int := 0;
+begin
+  for k in 1..n loop
+    declare
+      r ps_t%rowtype;
+      cnt int := (select count(*) from ps_t);
+    begin
+      if r.id is not null or r is not null then raise exception 'not reset'; end if;
+      select * into r from ps_t where id = 1;
+      total := total + cnt + r.v;
+      insert into ps_t values (100 + k, k);
+    end;
+  end loop;
+  return total;
+end $$`, ""},
+	{"select ps_rows(3)", "39\nSELECT 1"},
+	{"create function ps_null() returns text language plpgsql as $$ declare r ps_t; begin return coalesce(r::text, 'null') || ' ' || coalesce(r.v::text, 'null'); end $$", ""},
+	{"select ps_null()", "null null\nSELECT 1"},
+	{"create function ps_notnull() returns text language plpgsql as $$ declare out text := ''; begin for i in 1..2 loop declare n int not null := i; begin out := out || n; end; end loop; return out; end $$", ""},
+	{"select ps_notnull()", "12\nSELECT 1"},
+	{`create function ps_quoted() returns text language plpgsql as $$ declare out text := ''; begin for i in 1..2 loop declare "Q" int := 3; begin "Q" := "Q" + i; out := out || "Q"; end; end loop; return out; end $$`, ""},
+	{"select ps_quoted()", "45\nSELECT 1"},
+	{"create function ps_alias() returns text language plpgsql as $$ declare c cursor for select id from ps_t order by id; a alias for c; v int := 4; out text; begin declare v int := 9; begin out := v::text; end; return out || ' ' || v; end $$", ""},
+	{"select ps_alias()", "9 4\nSELECT 1"},
+	{"create function ps_param(a int) returns int language plpgsql as $$ declare b int := a * 2; begin declare a int := b + 1; begin return a + ps_param.a; end; end $$", ""},
+	{"select ps_param(5)", "16\nSELECT 1"},
+	{"create function ps_var(variadic xs int[]) returns int language sql as 'select array_length(xs, 1)'", ""},
+	{"select ps_var(xs => array[1, 2, 3])", "ERROR 42883 function ps_var(xs => integer[]) does not exist"},
+	{"select ps_var(variadic xs => array[1, 2])", "2\nSELECT 1"},
+	{"select ps_var(1, 2, 3)", "3\nSELECT 1"},
+}
+
+// plScopeBlockSteps: a block's variables seen by its EXCEPTION handler (savepoints: not on the driver backend).
+var plScopeBlockSteps = []struct{ sql, want string }{
+	{"create function ps_handler() returns text language plpgsql as $$ declare e text := 'o'; out text; begin declare e text := 'i'; begin perform 1/0; exception when division_by_zero then out := 'handler ' || e; end; return out || ' after ' || e; end $$", ""},
+	{"select ps_handler()", "handler i after o\nSELECT 1"},
+}
+
 // routineEdgeSteps: edge cases: a view whose columns swap the table's names, a column the view leaves out
 // (42703), RETURNING of another table's *, an INSERT without a column list through a view with a computed column,
 // an INSTEAD OF trigger returning a row of the wrong width (42804), a SQL function whose final statement gives too

@@ -959,8 +959,15 @@ func (x *exec) noSuchFunction(name string, f *pg.FuncCall, sc *scope) error {
 	types := make([]string, len(f.Args))
 	for i, a := range f.Args {
 		types[i] = "unknown"
-		if t := x.typeOf(a, sc); t != 0 && !isStringLiteral(a) && !isNullLiteral(a) {
+		arg := a
+		if na := a.GetNamedArgExpr(); na != nil {
+			arg = na.Arg
+		}
+		if t := x.typeOf(arg, sc); t != 0 && !isStringLiteral(arg) && !isNullLiteral(arg) {
 			types[i] = TypeName(t)
+		}
+		if na := a.GetNamedArgExpr(); na != nil {
+			types[i] = na.Name + " => " + types[i]
 		}
 	}
 	return &Error{Code: CodeUndefinedFunction, Message: fmt.Sprintf("function %s(%s) does not exist", name, strings.Join(types, ", ")),

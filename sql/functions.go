@@ -317,6 +317,9 @@ func (x *exec) userFunction(f *pg.FuncCall) *userFunc {
 			required--
 		}
 		if fn.variadic() && !f.FuncVariadic {
+			if namesParam(f, fn.ArgNames[len(fn.ArgTypes)-1]) {
+				continue // a VARIADIC parameter is named only with VARIADIC: f(VARIADIC xs => array)
+			}
 			// The VARIADIC parameter takes the call's last arguments, at least one.
 			if n >= len(fn.ArgTypes) || n >= required && n < len(fn.ArgTypes) && fn.Defaults != nil {
 				return fn
@@ -328,6 +331,16 @@ func (x *exec) userFunction(f *pg.FuncCall) *userFunc {
 		}
 	}
 	return nil
+}
+
+// namesParam reports whether call f passes an argument by the name param (name => value).
+func namesParam(f *pg.FuncCall, param string) bool {
+	for _, a := range f.Args {
+		if na := a.GetNamedArgExpr(); na != nil && param != "" && na.Name == param {
+			return true
+		}
+	}
+	return false
 }
 
 // createFunction runs CREATE [OR REPLACE] FUNCTION.

@@ -28,6 +28,8 @@ type plFunc struct {
 	rowVars map[string]string
 	// loopOnly are the variables of integer FOR loops, which no name outside their loop finds.
 	loopOnly map[int]bool
+	// declared are the variables a block's DECLARE section makes, which names find only while it runs.
+	declared map[int]bool
 	// sqlLang marks a SQL-language routine's statements (sqlroutines.go): a name that is a column's as well as a
 	// parameter's is the column, and errors name the statement by its number.
 	sqlLang bool
@@ -82,6 +84,8 @@ type plStmt struct {
 	subs  *plExpr
 	slice bool
 	chain bool // COMMIT AND CHAIN, ROLLBACK AND CHAIN
+	// decls are a block's declared variables, in the order declared (plScopeBlocks).
+	decls []int
 
 	// cursors: OPEN, FETCH, MOVE, CLOSE, FOR over a bound cursor
 	curvar    int     // the cursor variable
@@ -230,6 +234,7 @@ func plParse(stmt string) (*plFunc, error) {
 		}
 	}
 	mark([]*plStmt{f.action})
+	f.plScopeBlocks(plBodyOf(text))
 	return f, nil
 }
 

@@ -46,8 +46,17 @@ type plRun struct {
 	sqlRes *Result
 	// transition are a statement trigger's transition tables, which the body's statements read as WITH queries.
 	transition map[string]*relation
-	// scope are the variables of the loops running, innermost last (varNamed).
+	// scope are the variables of the loops and blocks running, innermost last (varNamed).
 	scope []int
+	// labels are the labeled blocks and loops running, innermost last, with their variables: label.name finds
+	// one of them.
+	labels []plLabel
+}
+
+// plLabel is a running block's or loop's label and the variables it declares.
+type plLabel struct {
+	name string
+	vars []int
 }
 
 // plPrepared is what a run needs of its body before it starts, and compiles as it goes: kept by the session
@@ -74,11 +83,13 @@ type plField struct {
 	name string
 }
 
-// plRecord is a record variable's row.
+// plRecord is a record variable's row. null marks a variable of a table's row type not assigned yet: the whole row
+// is NULL, and each field reads NULL of its column's type until one is assigned.
 type plRecord struct {
 	names []string
 	oids  []uint32
 	vals  []any
+	null  bool
 }
 
 // plCompiled is an expression or statement of a body, parsed, with the datums it reads as its parameters
@@ -197,7 +208,8 @@ func (x *exec) runPL(f *plFunc, fn *userFunc, args []any, trig *plTrigger) (*plR
 	return p, flow, err
 }
 
-// start gives each datum its type and its first value: the arguments, then each declared variable's default.
+// start gives each datum its type and its first value: the arguments, a trigger's rows and FOUND. A block gives
+// its declared variables theirs when it is entered (enterBlock).
 func (p *plRun) start(args []any) error {
 	if err := p.prepare(); err != nil {
 		return err
@@ -222,37 +234,6 @@ func (p *plRun) start(args []any) error {
 	}
 	if p.f.found >= 0 {
 		p.vals[p.f.found] = false
-	}
-	for i, d := range p.f.datums {
-		if tname, ok := p.f.rowVars[d.name]; ok && d.kind == "rec" && i >= len(args) {
-			// A variable of a table's row type starts as a row of NULLs in the table's columns.
-			t, err := p.x.lookupTable(strings.TrimPrefix(tname, "public."), 0)
-			if err != nil {
-				return errorf(CodeUndefinedObject, "type \"%s\" does not exist", tname)
-			}
-			rec := &plRecord{}
-			for _, c := range t.Columns {
-				rec.names, rec.oids = append(rec.names, c.Name), append(rec.oids, c.Type)
-			}
-			rec.vals = make([]any, len(rec.names))
-			p.vals[i] = rec
-		}
-	}
-	for i, d := range p.f.datums {
-		if i < len(args) || d.kind != "var" {
-			continue
-		}
-		if d.def != nil {
-			v, err := p.eval(d.def)
-			if err != nil {
-				return err
-			}
-			if err := p.assign(i, v); err != nil {
-				return err
-			}
-		} else if d.notNull && d.name != "found" {
-			return errorf(CodeNullValueNotAllowed, "variable \"%s\" must have a default value, since it's declared NOT NULL", d.name)
-		}
 	}
 	return nil
 }
@@ -613,6 +594,11 @@ func (p *plRun) call(s *plStmt) error {
 // block runs a BEGIN ... END block. One with an EXCEPTION clause runs as a subtransaction: when its statements
 // fail with an error a handler names, what they wrote is rolled back and the handler runs.
 func (p *plRun) block(s *plStmt) (plFlow, string, error) {
+	leave, err := p.enterBlock(s)
+	if err != nil {
+		return plNext, "", err
+	}
+	defer leave()
 	if s.handlers == nil {
 		return p.stmts(s.body)
 	}
@@ -688,6 +674,10 @@ func (p *plRun) loop(s *plStmt) (plFlow, string, error) {
 		if s.loopVar >= 0 {
 			p.scope = append(p.scope, s.loopVar)
 			defer func() { p.scope = p.scope[:len(p.scope)-1] }()
+			if s.label != "" {
+				p.labels = append(p.labels, plLabel{s.label, []int{s.loopVar}})
+				defer func() { p.labels = p.labels[:len(p.labels)-1] }()
+			}
 		}
 	}
 	iter := func() (bool, plFlow, string, error) {
@@ -1231,7 +1221,7 @@ func (p *plRun) assign(dno int, v any) error {
 					}
 					v = c
 				}
-				rec.vals[i] = v
+				rec.vals[i], rec.null = v, false
 				return nil
 			}
 		}
@@ -1395,6 +1385,7 @@ func (p *plRun) run(e *plExpr) (*Result, error) {
 		} else if d.kind == "rec" || p.prep.rowtype[dno] {
 			rec, _ := p.vals[dno].(*plRecord)
 			switch {
+			case rec != nil && rec.null:
 			case rec != nil:
 				params[dno] = record{names: rec.names, oids: rec.oids, vals: rec.vals}
 			case p.trig == nil || d.name != "new" && d.name != "old":
@@ -1619,19 +1610,24 @@ func (p *plRun) bind(n *pg.Node) ([]int, error) {
 			if v := p.varNamed(names[0]); v >= 0 && p.prep.rowtype[v] {
 				dno = p.extraField(v, names[1])
 			} else if rec := p.recNamed(names[0]); rec >= 0 {
-				for i, d := range p.f.datums {
-					if d.kind == "recfield" && d.parent == rec && d.field == names[1] {
-						dno = i
-					}
-				}
-				if dno < 0 {
-					dno = p.extraField(rec, names[1])
-				}
+				dno = p.recField(rec, names[1])
+			} else if v, ok := p.labeled(names[0], names[1]); ok {
+				dno = v
 			} else if p.fn != nil && names[0] == p.fn.Name {
 				for i, a := range p.fn.ArgNames {
 					if a == names[1] {
 						dno = i
 					}
+				}
+			}
+		case 3:
+			// label.record.field
+			if v, ok := p.labeled(names[0], names[1]); ok && !aliases[names[0]] {
+				switch {
+				case p.prep.rowtype[v]:
+					dno = p.extraField(v, names[2])
+				case p.f.datums[v].kind == "rec":
+					dno = p.recField(v, names[2])
 				}
 			}
 		}
@@ -1648,9 +1644,35 @@ func (p *plRun) bind(n *pg.Node) ([]int, error) {
 	return refs, bindErr
 }
 
-// varNamed is the number of the scalar variable a name refers to, -1 for none: the innermost running loop's
-// variable of that name, else the last declared (an inner block's hides an earlier one), leaving out the
-// variables of integer FOR loops, which exist only in their loops.
+// recField is the number of the datum of record rec's field.
+func (p *plRun) recField(rec int, field string) int {
+	for i, d := range p.f.datums {
+		if d.kind == "recfield" && d.parent == rec && d.field == field {
+			return i
+		}
+	}
+	return p.extraField(rec, field)
+}
+
+// labeled is the variable label.name names: name among the variables of the innermost running block or loop
+// labeled so.
+func (p *plRun) labeled(label, name string) (int, bool) {
+	for i := len(p.labels) - 1; i >= 0; i-- {
+		if p.labels[i].name != label {
+			continue
+		}
+		for j := len(p.labels[i].vars) - 1; j >= 0; j-- {
+			if v := p.labels[i].vars[j]; p.f.datums[v].name == name {
+				return v, true
+			}
+		}
+		return -1, false
+	}
+	return -1, false
+}
+
+// varNamed is the number of the scalar variable a name refers to, -1 for none: the innermost running loop's or
+// block's variable of that name, else a parameter or other variable no block declares (the last of the name).
 func (p *plRun) varNamed(name string) int { return p.named("var", name) }
 
 // recNamed is the number of the record variable called name, -1 for none, found as varNamed finds a variable.
@@ -1663,7 +1685,7 @@ func (p *plRun) named(kind, name string) int {
 		}
 	}
 	for i := len(p.f.datums) - 1; i >= 0; i-- {
-		if d := p.f.datums[i]; d.kind == kind && d.name == name && !p.f.loopOnly[i] {
+		if d := p.f.datums[i]; d.kind == kind && d.name == name && !p.f.loopOnly[i] && !p.f.declared[i] {
 			return i
 		}
 	}

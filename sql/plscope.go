@@ -1,0 +1,339 @@
+package sql
+
+import (
+	"strings"
+	"unicode"
+)
+
+// Block scoping of PL/pgSQL variables. A block's DECLARE section makes variables that exist only while the block
+// runs: they start again (their defaults evaluated anew) each time it is entered, and they hide an outer variable
+// of the same name only inside it. The parser's tree numbers every variable but does not say which block declared
+// which, so plScopeBlocks reads the names each DECLARE section declares from the body's text and matches them, in
+// order, to the variables' numbers.
+
+// plDeclSections reads the variables' names each block of a body declares, one list a block in the order the
+// blocks begin (the order of their BEGINs), lower-cased unless quoted. An ALIAS declaration makes no variable and
+// is left out. ok is false when the text cannot be read so (an unterminated quote or comment).
+func plDeclSections(body string) (blocks [][]string, ok bool) {
+	var decl []string
+	inDecl, expectName, depth := false, false, 0
+	lastName := -1 // the index in decl of the name just read, to drop it if ALIAS follows
+	for i := 0; i < len(body); {
+		c := body[i]
+		switch {
+		case c == '-' && strings.HasPrefix(body[i:], "--"):
+			if j := strings.IndexByte(body[i:], '\n'); j >= 0 {
+				i += j + 1
+			} else {
+				i = len(body)
+			}
+			continue
+		case c == '/' && strings.HasPrefix(body[i:], "/*"):
+			n, nest := i+2, 1
+			for nest > 0 {
+				if n >= len(body)-1 {
+					return nil, false
+				}
+				switch body[n : n+2] {
+				case "/*":
+					nest, n = nest+1, n+2
+				case "*/":
+					nest, n = nest-1, n+2
+				default:
+					n++
+				}
+			}
+			i = n
+			continue
+		case unicode.IsSpace(rune(c)):
+			i++
+			continue
+		}
+		// One token: a quoted string, a dollar-quoted string, a quoted or plain word, or one other character.
+		start := i
+		word, quoted := "", false
+		switch {
+		case c == '\'':
+			esc := i > 0 && (body[i-1] == 'e' || body[i-1] == 'E')
+			j := i + 1
+			for ; j < len(body); j++ {
+				if esc && body[j] == '\\' {
+					j++
+					continue
+				}
+				if body[j] == '\'' {
+					if j+1 < len(body) && body[j+1] == '\'' {
+						j++
+						continue
+					}
+					break
+				}
+			}
+			if j >= len(body) {
+				return nil, false
+			}
+			i = j + 1
+		case c == '"':
+			j := i + 1
+			for ; j < len(body); j++ {
+				if body[j] == '"' {
+					if j+1 < len(body) && body[j+1] == '"' {
+						j++
+						continue
+					}
+					break
+				}
+			}
+			if j >= len(body) {
+				return nil, false
+			}
+			word, quoted = strings.ReplaceAll(body[i+1:j], `""`, `"`), true
+			i = j + 1
+		case c == '$' && dollarTag(body[i:]) != "":
+			tag := dollarTag(body[i:])
+			end := strings.Index(body[i+len(tag):], tag)
+			if end < 0 {
+				return nil, false
+			}
+			i += 2*len(tag) + end
+		case c == '_' || c >= 0x80 || unicode.IsLetter(rune(c)):
+			j := i + 1
+			for j < len(body) && (body[j] == '_' || body[j] == '$' || body[j] >= 0x80 || unicode.IsLetter(rune(body[j])) || unicode.IsDigit(rune(body[j]))) {
+				j++
+			}
+			word = strings.ToLower(body[i:j])
+			i = j
+		default:
+			i++
+		}
+		tok := body[start:i]
+		switch {
+		case tok == "(" || tok == "[":
+			depth++
+		case tok == ")" || tok == "]":
+			depth--
+		case depth != 0:
+		case tok == ";":
+			expectName, lastName = inDecl, -1
+		case !quoted && word == "declare":
+			if !inDecl {
+				decl = nil
+			}
+			inDecl, expectName, lastName = true, true, -1
+		case !quoted && word == "begin":
+			blocks = append(blocks, decl)
+			decl, inDecl, expectName, lastName = nil, false, false, -1
+		case inDecl && tok == "<" || inDecl && tok == ">":
+		case inDecl && expectName && word != "":
+			decl, lastName, expectName = append(decl, word), len(decl), false
+		case inDecl && lastName >= 0 && !quoted && word == "alias":
+			decl, lastName = decl[:lastName], -1
+		default:
+			lastName = -1
+		}
+	}
+	return blocks, true
+}
+
+// dollarTag is the dollar-quote tag that s starts with ($$ or $name$), "" when it starts with none.
+func dollarTag(s string) string {
+	for j := 1; j < len(s); j++ {
+		c := s[j]
+		switch {
+		case c == '$':
+			return s[:j+1]
+		case c == '_' || c >= 0x80 || unicode.IsLetter(rune(c)) || j > 1 && unicode.IsDigit(rune(c)):
+		default:
+			return ""
+		}
+	}
+	return ""
+}
+
+// plScopeBlocks gives each block of f the variables its DECLARE section declares (plStmt.decls), and marks them
+// in f.declared: names find those only while their block runs. body is the text the tree was parsed from. When
+// the text's sections cannot be matched to the tree, every declared variable is taken to be the outermost block's,
+// as if the body had one DECLARE section.
+func (f *plFunc) plScopeBlocks(body string) {
+	var blocks []*plStmt
+	var walkBlocks func(list []*plStmt)
+	walkBlocks = func(list []*plStmt) {
+		for _, s := range list {
+			if s.kind == "block" {
+				blocks = append(blocks, s)
+			}
+			walkBlocks(s.body)
+			walkBlocks(s.thenBody)
+			for _, c := range s.elsifs {
+				walkBlocks(c.stmts)
+			}
+			walkBlocks(s.elseBody)
+			for _, h := range s.handlers {
+				walkBlocks(h.action)
+			}
+		}
+	}
+	walkBlocks([]*plStmt{f.action})
+	// The variables no DECLARE makes: the parameters, FOUND, a trigger's, an integer FOR loop's or a cursor FOR
+	// loop's record, a bound cursor's arguments, and the rows and fields the parser makes for statements.
+	implicit := map[int]bool{}
+	for i, d := range f.datums {
+		if d.argument || d.kind == "var" && d.name == "found" && i == f.found || f.loopOnly[i] {
+			implicit[i] = true
+		}
+		if d.cursorArgs >= 0 && d.cursorArgs < len(f.datums) {
+			for _, v := range f.datums[d.cursorArgs].fields {
+				implicit[v] = true
+			}
+		}
+	}
+	var walkLoops func(list []*plStmt)
+	walkLoops = func(list []*plStmt) {
+		for _, s := range list {
+			if s.kind == "forc" && s.loopVar >= 0 {
+				implicit[s.loopVar] = true
+			}
+			walkLoops(s.body)
+			walkLoops(s.thenBody)
+			for _, c := range s.elsifs {
+				walkLoops(c.stmts)
+			}
+			walkLoops(s.elseBody)
+			for _, h := range s.handlers {
+				walkLoops(h.action)
+			}
+		}
+	}
+	walkLoops([]*plStmt{f.action})
+	// The first datums are the parameters; the declared variables follow FOUND (and a trigger's variables).
+	first := 0
+	if f.found >= 0 {
+		first = f.found + 1
+	}
+	f.declared = map[int]bool{}
+	sections, ok := plDeclSections(body)
+	if a := f.action; len(blocks) == len(sections)+1 && a.label == "" && a.handlers == nil && len(a.body) == 2 && a.body[0].kind == "block" && a.body[1].kind == "return" {
+		// The parser's own block around a labeled body or one with an EXCEPTION clause, for the RETURN it adds.
+		blocks = blocks[1:]
+	}
+	if ok && len(sections) == len(blocks) {
+		assigned := make([][]int, len(blocks))
+		j := first
+		for b, names := range sections {
+			for _, name := range names {
+				for j < len(f.datums) && !f.declarable(j, implicit, name) {
+					j++
+				}
+				if j == len(f.datums) {
+					ok = false
+					break
+				}
+				assigned[b] = append(assigned[b], j)
+				j++
+			}
+			if !ok {
+				break
+			}
+		}
+		if ok {
+			for b, s := range blocks {
+				s.decls = assigned[b]
+				for _, v := range assigned[b] {
+					f.declared[v] = true
+				}
+			}
+			return
+		}
+	}
+	// Unmatched: one section, the outermost block's, of every variable a DECLARE could have made.
+	f.action.decls = nil
+	for i := first; i < len(f.datums); i++ {
+		if d := f.datums[i]; f.declarable(i, implicit, d.name) && !(d.kind == "rec" && (d.name == "new" || d.name == "old")) && !plTriggerVars[d.name] {
+			f.action.decls = append(f.action.decls, i)
+			f.declared[i] = true
+		}
+	}
+}
+
+// declarable reports whether datum i is a variable of that name a DECLARE section could have made.
+func (f *plFunc) declarable(i int, implicit map[int]bool, name string) bool {
+	d := f.datums[i]
+	return (d.kind == "var" || d.kind == "rec") && !implicit[i] && d.name == name
+}
+
+// plBodyOf is the body of the text plParse reads, a CREATE FUNCTION, CREATE PROCEDURE or DO statement whose body
+// is its last part, dollar-quoted ("" when it is not).
+func plBodyOf(text string) string {
+	if !strings.HasSuffix(text, "$") {
+		return ""
+	}
+	open := strings.LastIndexByte(text[:len(text)-1], '$')
+	if open < 0 {
+		return ""
+	}
+	tag := text[open:]
+	start := strings.Index(text, tag)
+	if start < 0 || start+len(tag) > open {
+		return ""
+	}
+	return text[start+len(tag) : open]
+}
+
+// enterBlock starts a block's variables: each is given its default (NULL when it has none, a row of NULLs for a
+// variable of a table's row type) in the order declared, and then names find it, so a default reads the variables
+// declared before its own and an outer one of its name. leave ends their scope.
+func (p *plRun) enterBlock(s *plStmt) (leave func(), err error) {
+	n, nl := len(p.scope), len(p.labels)
+	leave = func() { p.scope, p.labels = p.scope[:n], p.labels[:nl] }
+	if s.label != "" {
+		p.labels = append(p.labels, plLabel{s.label, s.decls})
+	}
+	for _, i := range s.decls {
+		if err := p.initDatum(i); err != nil {
+			leave()
+			return nil, err
+		}
+		p.scope = append(p.scope, i)
+	}
+	return leave, nil
+}
+
+// initDatum gives a declared variable its first value.
+func (p *plRun) initDatum(i int) error {
+	d := p.f.datums[i]
+	p.vals[i] = nil
+	tname, row := p.f.rowVars[d.name]
+	row = row && d.kind == "rec"
+	if d.kind == "var" && p.prep.rowtype[i] && d.def == nil {
+		tname, row = strings.Trim(strings.TrimSuffix(strings.ToLower(d.typ), "%rowtype"), `"`), true
+	}
+	if row {
+		// A variable of a table's row type starts NULL, its fields NULL of its table's columns' types.
+		t, err := p.x.lookupTable(strings.TrimPrefix(tname, "public."), 0)
+		if err != nil {
+			return errorf(CodeUndefinedObject, "type \"%s\" does not exist", tname)
+		}
+		rec := &plRecord{null: true}
+		for _, c := range t.Columns {
+			rec.names, rec.oids = append(rec.names, c.Name), append(rec.oids, c.Type)
+		}
+		rec.vals = make([]any, len(rec.names))
+		p.vals[i] = rec
+		return nil
+	}
+	if d.kind != "var" {
+		return nil
+	}
+	p.types[i] = p.prep.types[i]
+	switch {
+	case d.def != nil:
+		v, err := p.eval(d.def)
+		if err != nil {
+			return err
+		}
+		return p.assign(i, v)
+	case d.notNull:
+		return errorf(CodeNullValueNotAllowed, "variable \"%s\" must have a default value, since it's declared NOT NULL", d.name)
+	}
+	return nil
+}
