@@ -271,6 +271,7 @@ func TestCompare_Concord(t *testing.T) {
 	runMessageSteps(t, "concord", c, transitionSteps)
 	runMessageSteps(t, "concord", c, routineEdgeSteps)
 	runMessageSteps(t, "concord", c, plScopeSteps)
+	runMessageSteps(t, "concord", c, rowParamSteps)
 	runActivity(t, "concord", url)
 }
 
@@ -378,6 +379,7 @@ func TestCompare_PostgreSQL(t *testing.T) {
 	runMessageSteps(t, "postgresql", c, transitionSteps)
 	runMessageSteps(t, "postgresql", c, routineEdgeSteps)
 	runMessageSteps(t, "postgresql", c, plScopeSteps)
+	runMessageSteps(t, "postgresql", c, rowParamSteps)
 	runMessageSteps(t, "postgresql", c, routineBlockSteps)
 	runMessageSteps(t, "postgresql", c, routineNestSteps)
 	runMessageSteps(t, "postgresql", c, plScopeBlockSteps)

@@ -505,6 +505,29 @@ var plScopeBlockSteps = []struct{ sql, want string }{
 	{"select ps_handler()", "handler i after o\nSELECT 1"},
 }
 
+// rowParamSteps: a PL/pgSQL function assigning fields of a parameter of a table's row type, (expression).* of a
+// function's record, of a whole row and of a row cast to a table's type, and a missing function named with a
+// table's row argument.
+var rowParamSteps = []struct{ sql, want string }{
+	{"create table rp_t (id int primary key, v int, name text)", ""},
+	{"insert into rp_t values (1, 10, 'a'), (2, 20, 'b')", ""},
+	{"create function rp_f(r rp_t, k int) returns int language plpgsql as $$ begin r.v := r.v * k; return r.v; end $$", ""},
+	{"select rp_f(t, 3) from rp_t t order by id", "30\n60\nSELECT 2"},
+	{"create function rp_g(r rp_t) returns text language plpgsql as $$ <<top>> declare n int := 1; begin r.name := upper(r.name); r.id := r.id + 100 * n; return r::text; end $$", ""},
+	{"select rp_g(t) from rp_t t order by id", "(101,10,A)\n(102,20,B)\nSELECT 2"},
+	{"select rp_g(null)", "(,,)\nSELECT 1"},
+	{"create function rp_h(inout r rp_t, out n int) language plpgsql as $$ begin r.v := -1; n := r.id; end $$", ""},
+	{"select (rp_h(t)).n, ((rp_h(t)).r).v from rp_t t order by id", "1|-1\n2|-1\nSELECT 2"},
+	{"select rp_i(t) from rp_t t where id = 1", "ERROR 42883 function rp_i(rp_t) does not exist"},
+	{"create function rp_j(k int) returns rp_t language sql as 'select * from rp_t where id = k'", ""},
+	{"select (rp_j(1)).*", "1|10|a\nSELECT 1"},
+	{"select (rp_j(id)).* from rp_t order by id", "1|10|a\n2|20|b\nSELECT 2"},
+	{"create function rp_k(k int, out a int, out b text) language sql as 'select k, k::text'", ""},
+	{"select (rp_k(5)).*", "5|5\nSELECT 1"},
+	{"select (t).* from rp_t t order by id", "1|10|a\n2|20|b\nSELECT 2"},
+	{"select ((1, 2, 'z')::rp_t).*", "1|2|z\nSELECT 1"},
+}
+
 // routineEdgeSteps: edge cases: a view whose columns swap the table's names, a column the view leaves out
 // (42703), RETURNING of another table's *, an INSERT without a column list through a view with a computed column,
 // an INSTEAD OF trigger returning a row of the wrong width (42804), a SQL function whose final statement gives too

@@ -966,12 +966,35 @@ func (x *exec) noSuchFunction(name string, f *pg.FuncCall, sc *scope) error {
 		if t := x.typeOf(arg, sc); t != 0 && !isStringLiteral(arg) && !isNullLiteral(arg) {
 			types[i] = TypeName(t)
 		}
+		if name := wholeRowTable(arg, sc); name != "" {
+			types[i] = name // a table's row: its type is named as the table
+		}
 		if na := a.GetNamedArgExpr(); na != nil {
 			types[i] = na.Name + " => " + types[i]
 		}
 	}
 	return &Error{Code: CodeUndefinedFunction, Message: fmt.Sprintf("function %s(%s) does not exist", name, strings.Join(types, ", ")),
 		Position: int(f.Location) + 1, Hint: "No function matches the given name and argument types. You might need to add explicit type casts."}
+}
+
+// wholeRowTable is the table whose row e refers to as a whole (t, for FROM tbl t), "" when it is no such reference.
+func wholeRowTable(e *pg.Node, sc *scope) string {
+	cr := e.GetColumnRef()
+	if cr == nil || len(cr.Fields) != 1 || cr.Fields[0].GetString_() == nil || sc == nil {
+		return ""
+	}
+	name := cr.Fields[0].GetString_().GetSval()
+	for _, c := range sc.cols {
+		if c.qual == name && c.name == name {
+			return "" // a column of the name
+		}
+	}
+	for _, c := range sc.cols {
+		if c.qual == name && c.hidden && c.table != "" {
+			return c.table
+		}
+	}
+	return ""
 }
 
 // catalogFuncArgs are the argument counts PostgreSQL's catalog functions take.

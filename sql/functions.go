@@ -199,6 +199,30 @@ func (fn *userFunc) returnsRecord() bool {
 	return !fn.SetOf && (fn.OutParams && len(fn.OutNames) > 1 || fn.RetTable != "")
 }
 
+// compositeColumns are the fields of the record expression e gives, for (e).*: a call of a function returning
+// records (jsonb_each's, OUT parameters', a table's row) or a row cast to a table's type; nil for none of these.
+func (x *exec) compositeColumns(e *pg.Node) []relCol {
+	if f := e.GetFuncCall(); f != nil {
+		if cols := jsonSets[funcName(f)].cols; len(cols) > 1 {
+			return cols
+		}
+		if fn := x.userFunction(f); fn != nil && fn.returnsRecord() {
+			return fn.resultRelation().cols
+		}
+		return nil
+	}
+	if tc := e.GetTypeCast(); tc != nil {
+		if t := x.rowTypeTable(tc.TypeName); t != nil {
+			var cols []relCol
+			for _, c := range t.Columns {
+				cols = append(cols, relCol{name: c.Name, oid: c.Type})
+			}
+			return cols
+		}
+	}
+	return nil
+}
+
 // rowTypeTable is the declared table or view a type name names as its row type, nil for none.
 func (x *exec) rowTypeTable(tn *pg.TypeName) *table {
 	names := tn.GetNames()

@@ -30,6 +30,9 @@ type plFunc struct {
 	loopOnly map[int]bool
 	// declared are the variables a block's DECLARE section makes, which names find only while it runs.
 	declared map[int]bool
+	// fromParam are the records plParse declared for parameters of a table's row type whose fields the body
+	// assigns (record → parameter): each starts as its argument, and an INOUT parameter's value is its record's.
+	fromParam map[int]int
 	// sqlLang marks a SQL-language routine's statements (sqlroutines.go): a name that is a column's as well as a
 	// parameter's is the column, and errors name the statement by its number.
 	sqlLang bool
@@ -158,6 +161,7 @@ func plParseCached(stmt string) (*plFunc, error) {
 func plParse(stmt string) (*plFunc, error) {
 	text := returnNextVar.ReplaceAllString(stmt, "${1}(${2});")
 	var rowVars map[string]string
+	var paramRows map[string]bool
 	js, err := pg.ParsePlPgSqlToJSON(text)
 	for tries := 0; err != nil && tries < 64; tries++ {
 		// The parser does not know a table's row type, so a field of a variable declared with one (r t, r
@@ -175,7 +179,21 @@ func plParse(stmt string) (*plFunc, error) {
 			rowVars = map[string]string{}
 		}
 		rowVars[name] = strings.TrimSuffix(strings.ToLower(text[loc[4]:loc[5]]), "%rowtype")
-		text = text[:loc[4]] + "record" + text[loc[5]:]
+		if start := plBodyStart(text); start >= 0 && loc[0] < start {
+			// A parameter: the parser makes no parameter a record, so the body's outermost block declares a record
+			// of its name, which starts as the argument (plFunc.fromParam) and hides the parameter.
+			if paramRows == nil {
+				paramRows = map[string]bool{}
+			}
+			if paramRows[name] {
+				break
+			}
+			paramRows[name] = true
+			at := plBlockStart(text, start)
+			text = text[:at] + " DECLARE " + quoteIdent(name) + " record; " + text[at:]
+		} else {
+			text = text[:loc[4]] + "record" + text[loc[5]:]
+		}
 		js, err = pg.ParsePlPgSqlToJSON(text)
 	}
 	if err != nil {
@@ -235,16 +253,34 @@ func plParse(stmt string) (*plFunc, error) {
 	}
 	mark([]*plStmt{f.action})
 	f.plScopeBlocks(plBodyOf(text))
+	for name := range paramRows {
+		param, local := -1, -1
+		for i, d := range f.datums {
+			switch {
+			case d.name != name:
+			case param < 0 && d.kind == "var" && (f.found < 0 || i < f.found):
+				param = i
+			case local < 0 && d.kind == "rec" && i > f.found:
+				local = i
+			}
+		}
+		if param >= 0 && local >= 0 {
+			if f.fromParam == nil {
+				f.fromParam = map[int]int{}
+			}
+			f.fromParam[local] = param
+		}
+	}
 	return f, nil
 }
 
 // unknownField matches the parser's error for an assignment to r.f where r is no record to it.
 var unknownField = regexp.MustCompile(`^"([A-Za-z_][A-Za-z0-9_$]*)\.[^"]*" is not a known variable`)
 
-// rowDecl matches the declaration of variable name with a type that may be a table's row type: the type is its
-// second group.
+// rowDecl matches the declaration of variable or parameter name with a type that may be a table's row type: the
+// type is its second group.
 func rowDecl(name string) *regexp.Regexp {
-	return regexp.MustCompile(`(?i)(\b` + regexp.QuoteMeta(name) + `\s+)([A-Za-z_][A-Za-z0-9_$]*(?:%rowtype)?)(\s*(?:;|:=|=|\bdefault\b))`)
+	return regexp.MustCompile(`(?i)(\b` + regexp.QuoteMeta(name) + `\s+)([A-Za-z_][A-Za-z0-9_$]*(?:%rowtype)?)(\s*(?:;|:=|=|,|\)|\bdefault\b))`)
 }
 
 // returnNextVar matches RETURN NEXT of a variable, whose variable the parser's tree leaves out: it is made an

@@ -205,6 +205,9 @@ func (x *exec) runPL(f *plFunc, fn *userFunc, args []any, trig *plTrigger) (*plR
 		return nil, plNext, err
 	}
 	flow, _, err := p.block(f.action)
+	for local, param := range f.fromParam {
+		p.vals[param] = p.vals[local] // an INOUT parameter's value
+	}
 	return p, flow, err
 }
 
@@ -872,6 +875,12 @@ func (p *plRun) returnNext(s *plStmt) error {
 	for i, n := range p.fn.OutNames {
 		if d := p.datumNamed(n); d >= 0 {
 			row[i] = p.vals[d]
+			if r, ok := row[i].(*plRecord); ok {
+				row[i] = nil // a parameter of a table's row type: its row, or NULL
+				if r != nil && !r.null {
+					row[i] = record{names: r.names, oids: r.oids, vals: r.vals}
+				}
+			}
 		}
 	}
 	p.retSet = append(p.retSet, row)
@@ -1588,10 +1597,7 @@ func (p *plRun) bind(n *pg.Node) ([]int, error) {
 		dno := -1
 		switch len(names) {
 		case 1:
-			dno = p.varNamed(names[0])
-			if r := p.recNamed(names[0]); r > dno {
-				dno = r
-			}
+			dno = p.named("", names[0])
 			if dno < 0 && p.trig != nil && plTriggerVars[names[0]] && !cols[names[0]] {
 				dno = p.extraField(-1, names[0])
 			}
@@ -1607,10 +1613,10 @@ func (p *plRun) bind(n *pg.Node) ([]int, error) {
 			if aliases[names[0]] {
 				return false
 			}
-			if v := p.varNamed(names[0]); v >= 0 && p.prep.rowtype[v] {
+			if v := p.named("", names[0]); v >= 0 && p.prep.rowtype[v] {
 				dno = p.extraField(v, names[1])
-			} else if rec := p.recNamed(names[0]); rec >= 0 {
-				dno = p.recField(rec, names[1])
+			} else if v >= 0 && p.f.datums[v].kind == "rec" {
+				dno = p.recField(v, names[1])
 			} else if v, ok := p.labeled(names[0], names[1]); ok {
 				dno = v
 			} else if p.fn != nil && names[0] == p.fn.Name {
@@ -1678,14 +1684,18 @@ func (p *plRun) varNamed(name string) int { return p.named("var", name) }
 // recNamed is the number of the record variable called name, -1 for none, found as varNamed finds a variable.
 func (p *plRun) recNamed(name string) int { return p.named("rec", name) }
 
+// named finds a variable of kind ("var" or "rec"; "" for either) as varNamed does.
 func (p *plRun) named(kind, name string) int {
+	is := func(d *plDatum) bool {
+		return d.name == name && (d.kind == kind || kind == "" && (d.kind == "var" || d.kind == "rec"))
+	}
 	for i := len(p.scope) - 1; i >= 0; i-- {
-		if d := p.f.datums[p.scope[i]]; d.kind == kind && d.name == name {
+		if d := p.f.datums[p.scope[i]]; is(d) {
 			return p.scope[i]
 		}
 	}
 	for i := len(p.f.datums) - 1; i >= 0; i-- {
-		if d := p.f.datums[i]; d.kind == kind && d.name == name && !p.f.loopOnly[i] && !p.f.declared[i] {
+		if d := p.f.datums[i]; is(d) && !p.f.loopOnly[i] && !p.f.declared[i] {
 			return i
 		}
 	}
@@ -1960,6 +1970,12 @@ func (p *plRun) outRow() []any {
 	for i, n := range p.fn.OutNames {
 		if d := p.datumNamed(n); d >= 0 {
 			row[i] = p.vals[d]
+			if r, ok := row[i].(*plRecord); ok {
+				row[i] = nil // a parameter of a table's row type: its row, or NULL
+				if r != nil && !r.null {
+					row[i] = record{names: r.names, oids: r.oids, vals: r.vals}
+				}
+			}
 		}
 	}
 	return row

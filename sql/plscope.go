@@ -1,6 +1,7 @@
 package sql
 
 import (
+	"slices"
 	"strings"
 	"unicode"
 )
@@ -264,19 +265,54 @@ func (f *plFunc) declarable(i int, implicit map[int]bool, name string) bool {
 // plBodyOf is the body of the text plParse reads, a CREATE FUNCTION, CREATE PROCEDURE or DO statement whose body
 // is its last part, dollar-quoted ("" when it is not).
 func plBodyOf(text string) string {
-	if !strings.HasSuffix(text, "$") {
+	start := plBodyStart(text)
+	if start < 0 {
 		return ""
+	}
+	return text[start:strings.LastIndexByte(text[:len(text)-1], '$')]
+}
+
+// plBodyStart is the offset of the body in the text plParse reads, -1 when it has no dollar-quoted body last.
+func plBodyStart(text string) int {
+	if !strings.HasSuffix(text, "$") {
+		return -1
 	}
 	open := strings.LastIndexByte(text[:len(text)-1], '$')
 	if open < 0 {
-		return ""
+		return -1
 	}
 	tag := text[open:]
 	start := strings.Index(text, tag)
 	if start < 0 || start+len(tag) > open {
-		return ""
+		return -1
 	}
-	return text[start+len(tag) : open]
+	return start + len(tag)
+}
+
+// plBlockStart is where, in text, the outermost block of the body at offset start has its DECLARE section: past
+// its label, if any.
+func plBlockStart(text string, start int) int {
+	i := start
+	for i < len(text) {
+		switch rest := text[i:]; {
+		case unicode.IsSpace(rune(text[i])):
+			i++
+		case strings.HasPrefix(rest, "--"):
+			if j := strings.IndexByte(rest, '\n'); j >= 0 {
+				i += j + 1
+			} else {
+				return i
+			}
+		case strings.HasPrefix(rest, "<<"):
+			if j := strings.Index(rest, ">>"); j >= 0 {
+				return i + j + 2
+			}
+			return i
+		default:
+			return i
+		}
+	}
+	return i
 }
 
 // enterBlock starts a block's variables: each is given its default (NULL when it has none, a row of NULLs for a
@@ -302,6 +338,12 @@ func (p *plRun) enterBlock(s *plStmt) (leave func(), err error) {
 func (p *plRun) initDatum(i int) error {
 	d := p.f.datums[i]
 	p.vals[i] = nil
+	if pi, ok := p.f.fromParam[i]; ok {
+		if r, ok := p.vals[pi].(*plRecord); ok && r != nil {
+			p.vals[i] = &plRecord{names: r.names, oids: r.oids, vals: slices.Clone(r.vals), null: r.null}
+			return nil
+		}
+	}
 	tname, row := p.f.rowVars[d.name]
 	row = row && d.kind == "rec"
 	if d.kind == "var" && p.prep.rowtype[i] && d.def == nil {

@@ -1197,14 +1197,17 @@ func (x *exec) project(sel *pg.SelectStmt, src *relation, outer *scope, limit in
 			}
 		}
 		if ind := rt.Val.GetAIndirection(); ind != nil && len(ind.Indirection) == 1 && ind.Indirection[0].GetAStar() != nil {
-			// (jsonb_each(j)).*: a column for each of the record's fields, all reading the one call.
-			f := ind.Arg.GetFuncCall()
-			cols := []relCol(nil)
-			if f != nil {
-				cols = jsonSets[funcName(f)].cols
+			// (f(x)).*: a column for each of the record's fields, each reading the expression.
+			if cr := ind.Arg.GetColumnRef(); cr != nil && len(cr.Fields) == 1 && isQualifier(src.cols, columnFields(cr)[0]) {
+				for _, i := range src.visible(columnFields(cr)[0]) { // (t).*, as t.*
+					tlist = append(tlist, target{col: i})
+					out.cols = append(out.cols, relCol{name: src.cols[i].name, oid: src.cols[i].oid, typmod: src.cols[i].typmod, scale: src.cols[i].scale})
+				}
+				continue
 			}
-			if len(cols) < 2 {
-				return nil, unsupported("(expression).* other than of a function returning records (jsonb_each)")
+			cols := x.compositeColumns(ind.Arg)
+			if cols == nil {
+				return nil, unsupported("(expression).* other than of a function returning records or a row cast to a table's type")
 			}
 			for _, c := range cols {
 				field := &pg.Node{Node: &pg.Node_AIndirection{AIndirection: &pg.A_Indirection{Arg: ind.Arg,
