@@ -261,6 +261,7 @@ func TestCompare_Concord(t *testing.T) {
 		runMessageSteps(t, "concord", c, routineBlockSteps)
 		runMessageSteps(t, "concord", c, routineNestSteps)
 		runMessageSteps(t, "concord", c, plScopeBlockSteps)
+		runMessageSteps(t, "concord", c, cursorScrollSteps)
 	}
 	runMessageSteps(t, "concord", c, ormSteps)
 	runMessageSteps(t, "concord", c, databaseSteps)
@@ -383,6 +384,7 @@ func TestCompare_PostgreSQL(t *testing.T) {
 	runMessageSteps(t, "postgresql", c, routineBlockSteps)
 	runMessageSteps(t, "postgresql", c, routineNestSteps)
 	runMessageSteps(t, "postgresql", c, plScopeBlockSteps)
+	runMessageSteps(t, "postgresql", c, cursorScrollSteps)
 	runActivity(t, "postgresql", url)
 }
 

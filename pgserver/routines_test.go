@@ -528,6 +528,54 @@ var rowParamSteps = []struct{ sql, want string }{
 	{"select ((1, 2, 'z')::rp_t).*", "1|2|z\nSELECT 1"},
 }
 
+// cursorScrollSteps: FETCH and MOVE in every direction on a SCROLL cursor, a NO SCROLL cursor refusing to move
+// backward (and failing for good), and the same in PL/pgSQL.
+var cursorScrollSteps = []struct{ sql, want string }{
+	{"create table cs_t (id int primary key)", ""},
+	{"insert into cs_t select generate_series(1, 5)", ""},
+	{"begin", ""},
+	{"declare c scroll cursor for select id from cs_t order by id", ""},
+	{"fetch 2 from c", "1\n2\nFETCH 2"},
+	{"fetch prior from c", "1\nFETCH 1"},
+	{"fetch last from c", "5\nFETCH 1"},
+	{"fetch backward 2 from c", "4\n3\nFETCH 2"},
+	{"fetch absolute -2 from c", "4\nFETCH 1"},
+	{"fetch relative -1 from c", "3\nFETCH 1"},
+	{"fetch relative 0 from c", "3\nFETCH 1"},
+	{"fetch forward 0 from c", "3\nFETCH 1"},
+	{"fetch -1 from c", "2\nFETCH 1"},
+	{"fetch all from c", "3\n4\n5\nFETCH 3"},
+	{"fetch backward all from c", "5\n4\n3\n2\n1\nFETCH 5"},
+	{"fetch absolute 9 from c", "FETCH 0"},
+	{"fetch relative -2 from c", "4\nFETCH 1"},
+	{"move first in c", "MOVE 1"},
+	{"move 0 in c", "MOVE 1"},
+	{"move forward all in c", "MOVE 4"},
+	{"move backward 3 in c", "MOVE 3"},
+	{"fetch first from c", "1\nFETCH 1"},
+	{"declare n no scroll cursor for select id from cs_t order by id", ""},
+	{"fetch 2 from n", "1\n2\nFETCH 2"},
+	{"savepoint s", ""},
+	{"fetch absolute 3 from n", "3\nFETCH 1"},
+	{"fetch absolute 3 from n", "ERROR 55000 cursor can only scan forward"},
+	{"rollback to s", ""},
+	{"fetch next from n", "ERROR 55000 portal \"n\" cannot be run"},
+	{"rollback", ""},
+	{`create function cs_f() returns text language plpgsql as $$
+declare c no scroll cursor for select id from cs_t order by id; v int; out text := '';
+begin
+  open c; fetch c into v; out := out || v; move forward 2 in c; fetch c into v; out := out || v;
+  begin fetch prior from c into v; exception when object_not_in_prerequisite_state then out := out || ' [' || sqlerrm || ']'; end;
+  begin fetch next from c into v; exception when others then out := out || ' [' || sqlerrm || ']'; end;
+  return out;
+end $$`, ""},
+	{"select cs_f()", "14 [cursor can only scan forward] [portal \"c\" cannot be run]\nSELECT 1"},
+	{"create function cs_g() returns int language plpgsql as $$ declare c refcursor; v int; begin open c scroll for select id from cs_t order by id; fetch last from c into v; fetch prior from c into v; return v; end $$", ""},
+	{"select cs_g()", "4\nSELECT 1"},
+	{"create function cs_h() returns int language plpgsql as $$ declare c refcursor; begin open c no scroll for select id from cs_t; move last from c; return 1; end $$", ""},
+	{"select cs_h()", "ERROR 55000 cursor can only scan forward"},
+}
+
 // routineEdgeSteps: edge cases: a view whose columns swap the table's names, a column the view leaves out
 // (42703), RETURNING of another table's *, an INSERT without a column list through a view with a computed column,
 // an INSTEAD OF trigger returning a row of the wrong width (42804), a SQL function whose final statement gives too

@@ -6,20 +6,29 @@ import (
 	pg "github.com/pganalyze/pg_query_go/v6"
 )
 
-// DECLARE name [NO SCROLL] CURSOR [WITHOUT HOLD] FOR SELECT ..., FETCH [FORWARD | NEXT] [n | ALL] [FROM | IN]
-// name, MOVE, CLOSE name | ALL, in a transaction block, as pg_dump --inserts and psql's FETCH_COUNT read tables.
-// DECLARE runs the query at once, in the block's transaction, and keeps its rows; FETCH hands them out in order.
-// The cursors close when the block ends. WITH HOLD and backward fetches are 0A000.
+// DECLARE name [[NO] SCROLL] CURSOR [WITHOUT HOLD] FOR SELECT ..., FETCH and MOVE in every direction, CLOSE name |
+// ALL, in a transaction block, as pg_dump --inserts and psql's FETCH_COUNT read tables. DECLARE runs the query at
+// once, in the block's transaction, and keeps its rows; FETCH hands them out. The cursors close when the block
+// ends. WITH HOLD is 0A000. A NO SCROLL cursor refuses to move backward, as PostgreSQL's does; any other scrolls,
+// where PostgreSQL's scrolls only when its plan can run backward.
 
-// cursorOptHold is PostgreSQL's CURSOR_OPT_HOLD, DECLARE's WITH HOLD.
-const cursorOptHold = 0x20
+// PostgreSQL's CURSOR_OPT_NO_SCROLL and CURSOR_OPT_HOLD: DECLARE's NO SCROLL and WITH HOLD.
+const (
+	cursorOptNoScroll = 0x4
+	cursorOptHold     = 0x20
+)
 
 // cursor is a cursor DECLARE (or PL/pgSQL's OPEN) made: the rows of its query and its position, how many FETCH
 // has handed out (PL/pgSQL's FETCH moves it both ways, and one past the last row).
 type cursor struct {
-	cols []Column
-	rows [][]any
-	pos  int
+	name     string
+	cols     []Column
+	rows     [][]any
+	pos      int
+	noScroll bool
+	// failed marks a cursor a FETCH failed in (moved backward while NO SCROLL): PostgreSQL's failed portal, which
+	// no FETCH or MOVE can run again, even after a ROLLBACK TO an earlier savepoint.
+	failed bool
 }
 
 // declareCursor runs DECLARE. Outside a transaction block it is 25P01, a name in use 42P03, as in PostgreSQL.
@@ -50,12 +59,12 @@ func (x *exec) declareCursor(dc *pg.DeclareCursorStmt) (*Result, error) {
 	if x.s.cursors == nil {
 		x.s.cursors = map[string]*cursor{}
 	}
-	x.s.cursors[dc.Portalname] = &cursor{cols: rows.Columns, rows: rows.Rows}
+	x.s.cursors[dc.Portalname] = &cursor{name: dc.Portalname, cols: rows.Columns, rows: rows.Rows, noScroll: dc.Options&cursorOptNoScroll != 0}
 	return res, nil
 }
 
-// fetch runs FETCH and MOVE forward: the next n rows (all that are left for ALL), tagged FETCH n or MOVE n. An
-// unknown cursor is 34000.
+// fetch runs FETCH and MOVE: the rows fetched (or moved over), tagged FETCH n or MOVE n. An unknown cursor is
+// 34000.
 func (x *exec) fetch(fs *pg.FetchStmt) (*Result, error) {
 	c := x.s.cursors[fs.Portalname]
 	if c == nil {
@@ -68,23 +77,136 @@ func (x *exec) fetch(fs *pg.FetchStmt) (*Result, error) {
 	if x.describe {
 		return res, nil
 	}
-	if fs.Direction != pg.FetchDirection_FETCH_FORWARD || fs.HowMany < 0 {
-		return nil, unsupported("FETCH other than forward (cursors here do not scroll)")
+	rows, err := c.scroll(fs.Direction, fs.HowMany, fs.Ismove)
+	if err != nil {
+		return nil, err
 	}
-	c.pos = min(c.pos, len(c.rows)) // past the last row, where a PL/pgSQL FETCH may have left it
-	n := len(c.rows) - c.pos
-	if fs.HowMany < int64(n) {
-		n = int(fs.HowMany)
-	}
-	if !fs.Ismove {
-		res.Rows = c.rows[c.pos : c.pos+n]
-	}
-	c.pos += n
-	res.Tag = fmt.Sprintf("FETCH %d", n)
+	res.Tag = fmt.Sprintf("FETCH %d", len(rows))
 	if fs.Ismove {
-		res.Tag = fmt.Sprintf("MOVE %d", n)
+		res.Tag = fmt.Sprintf("MOVE %d", len(rows))
+	} else {
+		res.Rows = rows
 	}
 	return res, nil
+}
+
+// scroll moves the cursor as PostgreSQL's FETCH and MOVE do, with the direction and count the parser gives
+// (fetchAll for ALL; NEXT is FORWARD 1, PRIOR BACKWARD 1, FIRST ABSOLUTE 1, LAST ABSOLUTE -1): the rows fetched,
+// in the order fetched. Its position is 0 before the first row, n on row n, and one past the last after it: a
+// fetch that runs out of rows leaves it past the end it ran into, one that gets all it asked for on the last row
+// it got.
+func (c *cursor) scroll(dir pg.FetchDirection, n int64, move bool) ([][]any, error) {
+	if err := c.check(dir, n, move); err != nil {
+		return nil, err
+	}
+	last := int64(len(c.rows))
+	p := min(int64(c.pos), last+1)
+	on := func(i int64) [][]any { // onto row i, or past the end it is beyond
+		switch {
+		case i < 1:
+			c.pos = 0
+		case i > last:
+			c.pos = int(last + 1)
+		default:
+			c.pos = int(i)
+			return c.rows[i-1 : i]
+		}
+		return nil
+	}
+	switch dir {
+	case pg.FetchDirection_FETCH_ABSOLUTE:
+		if n < 0 {
+			return on(last + n + 1), nil
+		}
+		return on(n), nil
+	case pg.FetchDirection_FETCH_RELATIVE:
+		if n != 0 {
+			return on(p + n), nil
+		}
+		dir = pg.FetchDirection_FETCH_FORWARD
+	case pg.FetchDirection_FETCH_FORWARD:
+		if n < 0 {
+			dir, n = pg.FetchDirection_FETCH_BACKWARD, -n
+		}
+	case pg.FetchDirection_FETCH_BACKWARD:
+		if n < 0 {
+			dir, n = pg.FetchDirection_FETCH_FORWARD, -n
+		}
+	}
+	if n == 0 { // the current row again, if there is one
+		if p >= 1 && p <= last {
+			return c.rows[p-1 : p], nil
+		}
+		return nil, nil
+	}
+	if dir == pg.FetchDirection_FETCH_FORWARD {
+		if n > last-p {
+			c.pos = int(last + 1)
+			return c.rows[min(p, last):], nil
+		}
+		c.pos = int(p + n)
+		return c.rows[p : p+n], nil
+	}
+	from := p - 1 // the first row a backward fetch returns
+	to := int64(1)
+	if n > from {
+		c.pos = 0
+	} else {
+		to = from - n + 1
+		c.pos = int(to)
+	}
+	var rows [][]any
+	for i := from; i >= to && i >= 1; i-- {
+		if i <= last {
+			rows = append(rows, c.rows[i-1])
+		}
+	}
+	return rows, nil
+}
+
+// scansBackward reports whether a FETCH (or MOVE) in direction dir by n moves a NO SCROLL cursor backward or back
+// to its start, which PostgreSQL refuses: backward, to an absolute row it reaches so (PostgreSQL's
+// DoPortalRunFetch), and FETCH 0 of the current row, which backs up to fetch it again.
+func (c *cursor) scansBackward(dir pg.FetchDirection, n int64, move bool) bool {
+	if !c.noScroll {
+		return false
+	}
+	last := int64(len(c.rows))
+	p := min(int64(c.pos), last+1)
+	onRow := p >= 1 && p <= last
+	switch dir {
+	case pg.FetchDirection_FETCH_FORWARD, pg.FetchDirection_FETCH_RELATIVE:
+		return n < 0 || n == 0 && !move && onRow
+	case pg.FetchDirection_FETCH_BACKWARD:
+		return n > 0 || n == 0 && !move && onRow
+	case pg.FetchDirection_FETCH_ABSOLUTE:
+		// PostgreSQL goes back to the start for a row less than halfway along, else moves from where it is; going
+		// back to the start is backward unless the cursor is there and has fetched nothing.
+		pos := min(p, last) // PostgreSQL's portalPos: past the end is on the last row, flagged
+		switch {
+		case n < 0:
+			return true
+		case n == 0 || n-1 <= pos/2:
+			return p != 0
+		case p == last+1:
+			return n <= pos+1
+		}
+		return n <= pos
+	}
+	return false
+}
+
+// check is the error a FETCH or MOVE gives before it moves the cursor, nil for none: a failed cursor's, or a NO
+// SCROLL cursor's moved backward, which fails it.
+func (c *cursor) check(dir pg.FetchDirection, n int64, move bool) error {
+	if c.failed {
+		return errorf("55000", "portal \"%s\" cannot be run", c.name)
+	}
+	if c.scansBackward(dir, n, move) {
+		c.failed = true
+		return &Error{Code: "55000", Message: "cursor can only scan forward", Hint: "Declare it with SCROLL option to enable backward scan."}
+	}
+	return nil
 }
 
 // closeCursor runs CLOSE name, or CLOSE ALL (an empty name). An unknown cursor is 34000.

@@ -81,7 +81,11 @@ func (p *plRun) openCursor(s *plStmt) (string, *Result, error) {
 	if p.x.s.cursors == nil {
 		p.x.s.cursors = map[string]*cursor{}
 	}
-	p.x.s.cursors[name] = &cursor{cols: res.Columns, rows: res.Rows}
+	opts := s.cursorOptions
+	if d.cursorQuery != nil && s.query == nil && s.expr == nil {
+		opts = d.cursorOptions // a bound cursor's, as declared
+	}
+	p.x.s.cursors[name] = &cursor{name: name, cols: res.Columns, rows: res.Rows, noScroll: opts&cursorOptNoScroll != 0}
 	p.vals[s.curvar] = name
 	return name, res, nil
 }
@@ -115,6 +119,9 @@ func (p *plRun) fetchCursor(s *plStmt) error {
 			return err
 		}
 		n = iv.(int64)
+	}
+	if err := c.check(pg.FetchDirection(s.direction+1), n, s.isMove); err != nil {
+		return err
 	}
 	last := int64(len(c.rows))
 	if n != fetchAll {

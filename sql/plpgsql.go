@@ -54,8 +54,9 @@ type plDatum struct {
 	argument bool
 	// cursorQuery is a bound cursor variable's query (c CURSOR [(args)] FOR query), nil for none; cursorArgs is the
 	// row of its arguments' variables, -1 for none.
-	cursorQuery *plExpr
-	cursorArgs  int
+	cursorQuery   *plExpr
+	cursorArgs    int
+	cursorOptions int // DECLARE's [NO] SCROLL, as PostgreSQL's CURSOR_OPT_ bits
 }
 
 // plExpr is an expression, query or statement of the body, as SQL text.
@@ -96,6 +97,8 @@ type plStmt struct {
 	direction int     // FETCH's: PostgreSQL's FetchDirection (forward, backward, absolute, relative)
 	howMany   int64   // FETCH's count, when no expression (expr) gives it
 	isMove    bool
+	// cursorOptions are OPEN's [NO] SCROLL, as PostgreSQL's CURSOR_OPT_ bits.
+	cursorOptions int
 
 	// raise
 	level     int
@@ -218,7 +221,7 @@ func plParse(stmt string) (*plFunc, error) {
 			_, tb := plNode(t)
 			dt.typ = strings.TrimSpace(plStr(tb["typname"]))
 		}
-		dt.cursorQuery, dt.cursorArgs = plExprOf(body["cursor_explicit_expr"]), -1
+		dt.cursorQuery, dt.cursorArgs, dt.cursorOptions = plExprOf(body["cursor_explicit_expr"]), -1, plNum(body["cursor_options"])
 		if _, ok := body["cursor_explicit_argrow"]; ok {
 			dt.cursorArgs = plNum(body["cursor_explicit_argrow"])
 		}
@@ -390,7 +393,7 @@ func (f *plFunc) stmt(v any) *plStmt {
 	case "commit", "rollback":
 		s.chain = plFlag(b["chain"])
 	case "open":
-		s.curvar, s.argquery = plNum(b["curvar"]), plExprOf(b["argquery"])
+		s.curvar, s.argquery, s.cursorOptions = plNum(b["curvar"]), plExprOf(b["argquery"]), plNum(b["cursor_options"])
 		if d := plExprOf(b["dynquery"]); d != nil {
 			s.expr = d // OPEN ... FOR EXECUTE string [USING ...]
 		}
