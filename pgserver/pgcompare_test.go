@@ -273,6 +273,7 @@ func TestCompare_Concord(t *testing.T) {
 	runMessageSteps(t, "concord", c, routineEdgeSteps)
 	runMessageSteps(t, "concord", c, plScopeSteps)
 	runMessageSteps(t, "concord", c, rowParamSteps)
+	runMessageSteps(t, "concord", c, holdCursorSteps)
 	runActivity(t, "concord", url)
 }
 
@@ -381,6 +382,7 @@ func TestCompare_PostgreSQL(t *testing.T) {
 	runMessageSteps(t, "postgresql", c, routineEdgeSteps)
 	runMessageSteps(t, "postgresql", c, plScopeSteps)
 	runMessageSteps(t, "postgresql", c, rowParamSteps)
+	runMessageSteps(t, "postgresql", c, holdCursorSteps)
 	runMessageSteps(t, "postgresql", c, routineBlockSteps)
 	runMessageSteps(t, "postgresql", c, routineNestSteps)
 	runMessageSteps(t, "postgresql", c, plScopeBlockSteps)

@@ -576,6 +576,40 @@ end $$`, ""},
 	{"select cs_h()", "ERROR 55000 cursor can only scan forward"},
 }
 
+// holdCursorSteps: WITH HOLD cursors outlive the transaction that made them if it commits (or was the
+// statement's own), not one that rolls back; CLOSE ALL's tag.
+var holdCursorSteps = []struct{ sql, want string }{
+	{"CREATE TABLE hc_t (id int PRIMARY KEY)", ""},
+	{"INSERT INTO hc_t SELECT generate_series(1, 5)", ""},
+	{"DECLARE a CURSOR WITH HOLD FOR SELECT id FROM hc_t ORDER BY id", "DECLARE CURSOR"},
+	{"FETCH 2 FROM a", "1\n2\nFETCH 2"},
+	{"INSERT INTO hc_t VALUES (6)", "INSERT 0 1"},
+	{"FETCH ALL FROM a", "3\n4\n5\nFETCH 3"},
+	{"FETCH PRIOR FROM a", "5\nFETCH 1"},
+	{"CLOSE a", "CLOSE CURSOR"},
+	{"FETCH 1 FROM a", "ERROR 34000 cursor \"a\" does not exist"},
+	{"BEGIN", "BEGIN"},
+	{"DECLARE b CURSOR WITH HOLD FOR SELECT id FROM hc_t ORDER BY id", "DECLARE CURSOR"},
+	{"DECLARE w CURSOR WITHOUT HOLD FOR SELECT id FROM hc_t ORDER BY id", "DECLARE CURSOR"},
+	{"FETCH 1 FROM b", "1\nFETCH 1"},
+	{"COMMIT", "COMMIT"},
+	{"FETCH 1 FROM b", "2\nFETCH 1"},
+	{"FETCH 1 FROM w", "ERROR 34000 cursor \"w\" does not exist"},
+	{"BEGIN", "BEGIN"},
+	{"DECLARE r CURSOR WITH HOLD FOR SELECT 1", "DECLARE CURSOR"},
+	{"FETCH 1 FROM b", "3\nFETCH 1"},
+	{"ROLLBACK", "ROLLBACK"},
+	{"FETCH 1 FROM b", "4\nFETCH 1"},
+	{"FETCH 1 FROM r", "ERROR 34000 cursor \"r\" does not exist"},
+	{"DECLARE x CURSOR FOR SELECT 1", "ERROR 25P01 DECLARE CURSOR can only be used in transaction blocks"},
+	{"DECLARE n NO SCROLL CURSOR WITH HOLD FOR SELECT id FROM hc_t ORDER BY id", "DECLARE CURSOR"},
+	{"FETCH 1 FROM n", "1\nFETCH 1"},
+	{"FETCH PRIOR FROM n", "ERROR 55000 cursor can only scan forward"},
+	{"FETCH 1 FROM n", "ERROR 55000 portal \"n\" cannot be run"},
+	{"CLOSE ALL", "CLOSE CURSOR ALL"},
+	{"FETCH 1 FROM b", "ERROR 34000 cursor \"b\" does not exist"},
+}
+
 // routineEdgeSteps: edge cases: a view whose columns swap the table's names, a column the view leaves out
 // (42703), RETURNING of another table's *, an INSERT without a column list through a view with a computed column,
 // an INSTEAD OF trigger returning a row of the wrong width (42804), a SQL function whose final statement gives too

@@ -6,10 +6,11 @@ import (
 	pg "github.com/pganalyze/pg_query_go/v6"
 )
 
-// DECLARE name [[NO] SCROLL] CURSOR [WITHOUT HOLD] FOR SELECT ..., FETCH and MOVE in every direction, CLOSE name |
-// ALL, in a transaction block, as pg_dump --inserts and psql's FETCH_COUNT read tables. DECLARE runs the query at
-// once, in the block's transaction, and keeps its rows; FETCH hands them out. The cursors close when the block
-// ends. WITH HOLD is 0A000. A NO SCROLL cursor refuses to move backward, as PostgreSQL's does; any other scrolls,
+// DECLARE name [[NO] SCROLL] CURSOR [WITH[OUT] HOLD] FOR SELECT ..., FETCH and MOVE in every direction, CLOSE
+// name | ALL, as pg_dump --inserts and psql's FETCH_COUNT read tables. DECLARE runs the query at once, in the
+// transaction, and keeps its rows; FETCH hands them out. A cursor closes when its transaction block ends, unless
+// it is WITH HOLD and the block commits (or it was declared outside a block): then it stays until CLOSE or the
+// session's end, as PostgreSQL's does. A NO SCROLL cursor refuses to move backward, as PostgreSQL's does; any other scrolls,
 // where PostgreSQL's scrolls only when its plan can run backward.
 
 // PostgreSQL's CURSOR_OPT_NO_SCROLL and CURSOR_OPT_HOLD: DECLARE's NO SCROLL and WITH HOLD.
@@ -17,6 +18,20 @@ const (
 	cursorOptNoScroll = 0x4
 	cursorOptHold     = 0x20
 )
+
+// endCursors closes the cursors a transaction block's end closes: all but the held ones, and the block's own
+// WITH HOLD cursors if it committed, which are held from now on.
+func (s *Session) endCursors(committed bool) {
+	for name, c := range s.cursors {
+		switch {
+		case c.held:
+		case c.hold && committed:
+			c.held = true
+		default:
+			delete(s.cursors, name)
+		}
+	}
+}
 
 // cursor is a cursor DECLARE (or PL/pgSQL's OPEN) made: the rows of its query and its position, how many FETCH
 // has handed out (PL/pgSQL's FETCH moves it both ways, and one past the last row).
@@ -26,6 +41,9 @@ type cursor struct {
 	rows     [][]any
 	pos      int
 	noScroll bool
+	// hold marks a WITH HOLD cursor, which outlives the transaction that made it if that commits; held, one whose
+	// transaction has committed, which later transactions' ends leave open.
+	hold, held bool
 	// failed marks a cursor a FETCH failed in (moved backward while NO SCROLL): PostgreSQL's failed portal, which
 	// no FETCH or MOVE can run again, even after a ROLLBACK TO an earlier savepoint.
 	failed bool
@@ -37,10 +55,9 @@ func (x *exec) declareCursor(dc *pg.DeclareCursorStmt) (*Result, error) {
 	if x.describe {
 		return res, nil
 	}
+	hold := dc.Options&cursorOptHold != 0
 	switch {
-	case dc.Options&cursorOptHold != 0:
-		return nil, unsupported("WITH HOLD cursors")
-	case x.s.status == TxIdle:
+	case x.s.status == TxIdle && !hold:
 		return nil, errorf(CodeNoActiveSQLTransaction, "DECLARE CURSOR can only be used in transaction blocks")
 	case x.s.cursors[dc.Portalname] != nil:
 		return nil, errorf("42P03", "cursor \"%s\" already exists", dc.Portalname)
@@ -59,7 +76,9 @@ func (x *exec) declareCursor(dc *pg.DeclareCursorStmt) (*Result, error) {
 	if x.s.cursors == nil {
 		x.s.cursors = map[string]*cursor{}
 	}
-	x.s.cursors[dc.Portalname] = &cursor{name: dc.Portalname, cols: rows.Columns, rows: rows.Rows, noScroll: dc.Options&cursorOptNoScroll != 0}
+	// Outside a transaction block the statement's own transaction commits as it ends: a WITH HOLD cursor is held.
+	x.s.cursors[dc.Portalname] = &cursor{name: dc.Portalname, cols: rows.Columns, rows: rows.Rows, noScroll: dc.Options&cursorOptNoScroll != 0,
+		hold: hold, held: hold && x.s.status == TxIdle}
 	return res, nil
 }
 
@@ -211,8 +230,12 @@ func (c *cursor) check(dir pg.FetchDirection, n int64, move bool) error {
 
 // closeCursor runs CLOSE name, or CLOSE ALL (an empty name). An unknown cursor is 34000.
 func (x *exec) closeCursor(cp *pg.ClosePortalStmt) (*Result, error) {
+	tag := "CLOSE CURSOR"
+	if cp.Portalname == "" {
+		tag = "CLOSE CURSOR ALL"
+	}
 	if x.describe {
-		return &Result{Tag: "CLOSE CURSOR"}, nil
+		return &Result{Tag: tag}, nil
 	}
 	if cp.Portalname == "" {
 		x.s.cursors = nil
@@ -220,5 +243,5 @@ func (x *exec) closeCursor(cp *pg.ClosePortalStmt) (*Result, error) {
 		return nil, errorf("34000", "cursor \"%s\" does not exist", cp.Portalname)
 	}
 	delete(x.s.cursors, cp.Portalname)
-	return &Result{Tag: "CLOSE CURSOR"}, nil
+	return &Result{Tag: tag}, nil
 }

@@ -252,7 +252,8 @@ func (s *Session) endBlock(committed bool) {
 	s.pruneTemps()
 	s.ddl = nil
 	s.txReadOnly, s.blockRan = false, false
-	s.deferred, s.constraints, s.written, s.cursors = nil, constraintModes{}, nil, nil
+	s.deferred, s.constraints, s.written = nil, constraintModes{}, nil
+	s.endCursors(committed)
 	s.endNotify(committed)
 	s.releaseAdvisory(false) // the block's transaction-level advisory locks
 	s.e.locks.release(s)     // and its table locks
