@@ -168,6 +168,7 @@ CREATE TRIGGER owner_pets_ins INSTEAD OF INSERT ON owner_pets FOR EACH ROW EXECU
 CREATE FUNCTION scores_over(n int) RETURNS SETOF scores LANGUAGE sql STABLE AS $$ SELECT * FROM scores WHERE s > n ORDER BY id $$;
 CREATE FUNCTION doubled(scores) RETURNS int LANGUAGE sql AS $$ SELECT $1.s * 2 $$;
 CREATE PROCEDURE bump_score(INOUT k int, amount int DEFAULT 1) LANGUAGE sql AS $$ UPDATE scores SET s = s + amount WHERE id = k RETURNING id $$;
+CREATE CONSTRAINT TRIGGER scores_total AFTER INSERT OR UPDATE ON scores DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION scores_cap();
 SQL
 # The dump sets each object OWNER TO concord, which a restore by concord accepts (Concord's objects have no owner;
 # OWNER TO the current user changes nothing). PostgreSQL has no role concord: its restore reads a --no-owner dump.

@@ -274,6 +274,7 @@ func TestCompare_Concord(t *testing.T) {
 	runMessageSteps(t, "concord", c, plScopeSteps)
 	runMessageSteps(t, "concord", c, rowParamSteps)
 	runMessageSteps(t, "concord", c, holdCursorSteps)
+	runMessageSteps(t, "concord", c, constraintTriggerSteps)
 	runActivity(t, "concord", url)
 }
 
@@ -383,6 +384,7 @@ func TestCompare_PostgreSQL(t *testing.T) {
 	runMessageSteps(t, "postgresql", c, plScopeSteps)
 	runMessageSteps(t, "postgresql", c, rowParamSteps)
 	runMessageSteps(t, "postgresql", c, holdCursorSteps)
+	runMessageSteps(t, "postgresql", c, constraintTriggerSteps)
 	runMessageSteps(t, "postgresql", c, routineBlockSteps)
 	runMessageSteps(t, "postgresql", c, routineNestSteps)
 	runMessageSteps(t, "postgresql", c, plScopeBlockSteps)

@@ -610,6 +610,49 @@ var holdCursorSteps = []struct{ sql, want string }{
 	{"FETCH 1 FROM b", "ERROR 34000 cursor \"b\" does not exist"},
 }
 
+// constraintTriggerSteps: CREATE CONSTRAINT TRIGGER: a DEFERRABLE INITIALLY DEFERRED one runs at COMMIT (a
+// failing one fails the COMMIT), SET CONSTRAINTS moves it, a NOT DEFERRABLE one is no constraint SET CONSTRAINTS
+// may defer; pg_get_triggerdef, pg_trigger and pg_constraint show them.
+var constraintTriggerSteps = []struct{ sql, want string }{
+	{"CREATE TABLE ct_acct (id int PRIMARY KEY, balance int NOT NULL)", ""},
+	{"CREATE TABLE ct_log (n int)", ""},
+	{"CREATE FUNCTION ct_check() RETURNS trigger LANGUAGE plpgsql AS $$\nBEGIN\n  INSERT INTO ct_log VALUES (NEW.id);\n  IF (SELECT sum(balance) FROM ct_acct) <> 100 THEN\n    RAISE EXCEPTION 'books do not balance: %', (SELECT sum(balance) FROM ct_acct) USING ERRCODE = '23514';\n  END IF;\n  RETURN NULL;\nEND $$", ""},
+	{"CREATE CONSTRAINT TRIGGER ct_balance AFTER INSERT OR UPDATE ON ct_acct DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION ct_check()", "CREATE TRIGGER"},
+	{"SELECT pg_get_triggerdef(oid), tgdeferrable, tginitdeferred, tgconstraint <> 0 FROM pg_trigger WHERE tgname = 'ct_balance'", "CREATE CONSTRAINT TRIGGER ct_balance AFTER INSERT OR UPDATE ON public.ct_acct DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION ct_check()|t|t|t\nSELECT 1"},
+	{"INSERT INTO ct_acct VALUES (1, 100)", "INSERT 0 1"},
+	{"SELECT * FROM ct_acct", "1|100\nSELECT 1"},
+	{"BEGIN", "BEGIN"},
+	{"UPDATE ct_acct SET balance = 60 WHERE id = 1", "UPDATE 1"},
+	{"INSERT INTO ct_acct VALUES (2, 40)", "INSERT 0 1"},
+	{"SELECT count(*) FROM ct_log", "1\nSELECT 1"},
+	{"COMMIT", "COMMIT"},
+	{"SELECT * FROM ct_acct ORDER BY id", "1|60\n2|40\nSELECT 2"},
+	{"SELECT count(*) FROM ct_log", "3\nSELECT 1"},
+	{"BEGIN", "BEGIN"},
+	{"UPDATE ct_acct SET balance = 50 WHERE id = 1", "UPDATE 1"},
+	{"COMMIT", "ERROR 23514 books do not balance: 90"},
+	{"SELECT * FROM ct_acct ORDER BY id", "1|60\n2|40\nSELECT 2"},
+	{"BEGIN", "BEGIN"},
+	{"SET CONSTRAINTS ct_balance IMMEDIATE", "SET CONSTRAINTS"},
+	{"UPDATE ct_acct SET balance = 50 WHERE id = 1", "ERROR 23514 books do not balance: 90"},
+	{"ROLLBACK", "ROLLBACK"},
+	{"BEGIN", "BEGIN"},
+	{"UPDATE ct_acct SET balance = 50 WHERE id = 1", "UPDATE 1"},
+	{"SET CONSTRAINTS ALL IMMEDIATE", "ERROR 23514 books do not balance: 90"},
+	{"ROLLBACK", "ROLLBACK"},
+	{"CREATE CONSTRAINT TRIGGER ct_imm AFTER DELETE ON ct_acct FOR EACH ROW EXECUTE FUNCTION ct_check()", "CREATE TRIGGER"},
+	{"SELECT pg_get_triggerdef(oid) FROM pg_trigger WHERE tgname = 'ct_imm'", "CREATE CONSTRAINT TRIGGER ct_imm AFTER DELETE ON public.ct_acct NOT DEFERRABLE INITIALLY IMMEDIATE FOR EACH ROW EXECUTE FUNCTION ct_check()\nSELECT 1"},
+	{"BEGIN", "BEGIN"},
+	{"SET CONSTRAINTS ct_imm DEFERRED", "ERROR 42809 constraint \"ct_imm\" is not deferrable"},
+	{"ROLLBACK", "ROLLBACK"},
+	{"BEGIN", "BEGIN"},
+	{"SET CONSTRAINTS nope DEFERRED", "ERROR 42704 constraint \"nope\" does not exist"},
+	{"ROLLBACK", "ROLLBACK"},
+	{"CREATE CONSTRAINT TRIGGER ct_bad BEFORE INSERT ON ct_acct FOR EACH ROW EXECUTE FUNCTION ct_check()", "ERROR 42601 syntax error at or near \"BEFORE\""},
+	{"CREATE CONSTRAINT TRIGGER ct_bad2 AFTER INSERT ON ct_acct EXECUTE FUNCTION ct_check()", "ERROR 42601 syntax error at or near \"EXECUTE\""},
+	{"SELECT conname, contype FROM pg_constraint WHERE conrelid = 'ct_acct'::regclass ORDER BY 1", "ct_acct_pkey|p\nct_balance|t\nct_imm|t\nSELECT 3"},
+}
+
 // routineEdgeSteps: edge cases: a view whose columns swap the table's names, a column the view leaves out
 // (42703), RETURNING of another table's *, an INSERT without a column list through a view with a computed column,
 // an INSTEAD OF trigger returning a row of the wrong width (42804), a SQL function whose final statement gives too

@@ -505,6 +505,16 @@ func (x *exec) pgConstraints() ([]pgConstraint, error) {
 			}
 			out = append(out, c)
 		}
+		for _, tg := range t.Triggers {
+			if tg.Constraint { // a constraint trigger's constraint, its oid pg_trigger.tgconstraint
+				def := "TRIGGER"
+				if tg.Deferrable {
+					def += map[bool]string{false: " DEFERRABLE", true: " DEFERRABLE INITIALLY DEFERRED"}[tg.InitDeferred]
+				}
+				out = append(out, pgConstraint{oid: int64(tg.OID), table: oids[t.Name], kind: "t", name: tg.Name, def: def,
+					deferrable: tg.Deferrable, deferred: tg.InitDeferred})
+			}
+		}
 	}
 	indexes, err := x.pgIndexes()
 	if err != nil {

@@ -40,16 +40,27 @@ func (m constraintModes) clone() constraintModes {
 
 // deferring reports whether fk's checks wait for the block's COMMIT.
 func (x *exec) deferring(fk foreignKey) bool {
-	if !fk.Deferrable || !x.inBlock() {
+	return x.deferringNamed(fk.Name, fk.Deferrable, fk.Deferred)
+}
+
+// deferringTrigger reports whether a constraint trigger's calls wait for the block's COMMIT.
+func (x *exec) deferringTrigger(tg *trigger) bool {
+	return tg.Constraint && x.deferringNamed(tg.Name, tg.Deferrable, tg.InitDeferred)
+}
+
+// deferringNamed reports whether the constraint name, DEFERRABLE or not and INITIALLY DEFERRED or not, waits for
+// the block's COMMIT: as SET CONSTRAINTS last set it, else as declared.
+func (x *exec) deferringNamed(name string, deferrable, initDeferred bool) bool {
+	if !deferrable || !x.inBlock() {
 		return false
 	}
-	if d, ok := x.s.constraints.named[fk.Name]; ok {
+	if d, ok := x.s.constraints.named[name]; ok {
 		return d
 	}
 	if x.s.constraints.all != nil {
 		return *x.s.constraints.all
 	}
-	return fk.Deferred
+	return initDeferred
 }
 
 // deferCheck keeps a deferred key's check for the block's COMMIT.
@@ -101,6 +112,17 @@ func (x *exec) setConstraints(cs *pg.ConstraintsSetStmt) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	tables, _, err := x.triggerTables()
+	if err != nil {
+		return nil, err
+	}
+	for _, t := range tables {
+		for _, tg := range t.Triggers {
+			if tg.Constraint { // a constraint trigger is a constraint to SET CONSTRAINTS
+				cons = append(cons, tableConstraint{name: tg.Name, table: t.Name, deferrable: tg.Deferrable})
+			}
+		}
+	}
 	var names []string
 	for _, n := range cs.Constraints {
 		rv := n.GetRangeVar()
@@ -111,7 +133,7 @@ func (x *exec) setConstraints(cs *pg.ConstraintsSetStmt) (*Result, error) {
 		found, deferrable := false, false
 		for _, c := range cons {
 			if c.name == name {
-				found, deferrable = true, deferrable || c.fk != nil && c.fk.Deferrable
+				found, deferrable = true, deferrable || c.fk != nil && c.fk.Deferrable || c.deferrable
 			}
 		}
 		switch {

@@ -13,6 +13,7 @@ type tableConstraint struct {
 	columns           []string
 	check             string      // CHECK: the expression
 	fk                *foreignKey // FOREIGN KEY
+	deferrable        bool        // a DEFERRABLE constraint trigger (listed for SET CONSTRAINTS only)
 }
 
 // tableConstraints lists the constraints of the database's declared tables.

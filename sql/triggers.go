@@ -5,7 +5,9 @@ package sql
 // A table's triggers are kept in its catalog entry. An INSERT, UPDATE or DELETE of SQL on a table with triggers
 // runs in a transaction block (its own, outside one) and row by row: BEFORE row triggers see each row as NEW and
 // OLD and may change NEW or skip the row (RETURN NULL); AFTER row triggers run once the statement's rows are
-// written, as PostgreSQL runs them at the statement's end; statement triggers run before and after it.
+// written, as PostgreSQL runs them at the statement's end; statement triggers run before and after it. A
+// constraint trigger (CREATE CONSTRAINT TRIGGER) is an AFTER row trigger whose calls a deferred one keeps for the
+// block's COMMIT, with the deferred foreign keys' checks (deferred.go).
 
 import (
 	"context"
@@ -48,6 +50,11 @@ type trigger struct {
 	// body reads the statement's old and new rows under them.
 	OldTable string `bson:"oldtable,omitempty"`
 	NewTable string `bson:"newtable,omitempty"`
+	// Constraint marks a constraint trigger (CREATE CONSTRAINT TRIGGER), an AFTER row trigger that a DEFERRABLE
+	// one's INITIALLY DEFERRED or SET CONSTRAINTS holds until the block commits (deferred.go).
+	Constraint   bool `bson:"constraint,omitempty"`
+	Deferrable   bool `bson:"deferrable,omitempty"`
+	InitDeferred bool `bson:"initdeferred,omitempty"`
 }
 
 // plTrigger is what a trigger function sees of its call: NEW, OLD and the TG_ variables.
@@ -122,8 +129,8 @@ func (t *table) enableTriggers(cmd *pg.AlterTableCmd) error {
 // createTrigger runs CREATE [OR REPLACE] TRIGGER.
 func (x *exec) createTrigger(cs *pg.CreateTrigStmt) (*Result, error) {
 	switch {
-	case cs.Isconstraint:
-		return nil, unsupported("CREATE CONSTRAINT TRIGGER")
+	case cs.Isconstraint && cs.Constrrel != nil:
+		return nil, unsupported("CREATE CONSTRAINT TRIGGER ... FROM")
 	case cs.Events&trigTruncate != 0 && cs.Row:
 		return nil, errorf(CodeFeatureNotSupported, "TRUNCATE FOR EACH ROW triggers are not supported")
 	}
@@ -153,7 +160,8 @@ func (x *exec) createTrigger(cs *pg.CreateTrigStmt) (*Result, error) {
 	if !t.declared && t.View == "" {
 		return nil, unsupported("triggers on a collection without declared columns")
 	}
-	tg := trigger{Name: cs.Trigname, Before: cs.Timing&2 != 0, Instead: instead, Row: cs.Row, Events: int(cs.Events)}
+	tg := trigger{Name: cs.Trigname, Before: cs.Timing&2 != 0, Instead: instead, Row: cs.Row, Events: int(cs.Events),
+		Constraint: cs.Isconstraint, Deferrable: cs.Deferrable, InitDeferred: cs.Initdeferred}
 	if err := tg.transitionTables(cs); err != nil {
 		return nil, err
 	}
@@ -432,6 +440,14 @@ func (x *exec) fireRow(t *table, event int, before bool, set []string, old, new 
 				continue
 			}
 		}
+		if !before && x.deferringTrigger(&tg) {
+			tg := tg
+			x.deferCheck(tg.Name, func(y *exec) error {
+				_, err := y.callTrigger(t, &tg, event, old, new)
+				return err
+			})
+			continue
+		}
 		rec, err := x.callTrigger(t, &tg, event, old, new)
 		if err != nil {
 			return nil, err
@@ -613,8 +629,12 @@ func (x *exec) triggerRows() ([][]any, error) {
 			if tg.When != "" {
 				qual = tg.When
 			}
-			rows = append(rows, []any{int64(tg.OID), oids[t.Name], int64(0), foid, int64(0), int64(0), int64(0),
-				tg.Name, int64(tg.tgtype()), map[bool]string{false: "O", true: "D"}[tg.Disabled], false, false, false, int64(len(tg.Args)), attrs, args,
+			constraint := int64(0)
+			if tg.Constraint {
+				constraint = int64(tg.OID) // the constraint's own oid in PostgreSQL: nonzero marks a constraint trigger
+			}
+			rows = append(rows, []any{int64(tg.OID), oids[t.Name], int64(0), foid, int64(0), int64(0), constraint,
+				tg.Name, int64(tg.tgtype()), map[bool]string{false: "O", true: "D"}[tg.Disabled], false, tg.Deferrable, tg.InitDeferred, int64(len(tg.Args)), attrs, args,
 				qual, nameOrNull(tg.OldTable), nameOrNull(tg.NewTable)})
 		}
 	}
@@ -659,7 +679,11 @@ func (x *exec) triggerDef(oidArg0 any, pretty bool) (any, error) {
 				continue
 			}
 			var b strings.Builder
-			b.WriteString("CREATE TRIGGER " + quoteIdent(tg.Name))
+			if tg.Constraint {
+				b.WriteString("CREATE CONSTRAINT TRIGGER " + quoteIdent(tg.Name))
+			} else {
+				b.WriteString("CREATE TRIGGER " + quoteIdent(tg.Name))
+			}
 			if tg.Instead {
 				b.WriteString(" INSTEAD OF")
 			} else if tg.Before {
@@ -698,6 +722,10 @@ func (x *exec) triggerDef(oidArg0 any, pretty bool) (any, error) {
 				if tg.NewTable != "" {
 					b.WriteString(" NEW TABLE AS " + quoteIdent(tg.NewTable))
 				}
+			}
+			if tg.Constraint {
+				b.WriteString(map[bool]string{false: " NOT DEFERRABLE", true: " DEFERRABLE"}[tg.Deferrable])
+				b.WriteString(map[bool]string{false: " INITIALLY IMMEDIATE", true: " INITIALLY DEFERRED"}[tg.InitDeferred])
 			}
 			if tg.Row {
 				b.WriteString(" FOR EACH ROW")
