@@ -612,7 +612,8 @@ var holdCursorSteps = []struct{ sql, want string }{
 
 // constraintTriggerSteps: CREATE CONSTRAINT TRIGGER: a DEFERRABLE INITIALLY DEFERRED one runs at COMMIT (a
 // failing one fails the COMMIT), SET CONSTRAINTS moves it, a NOT DEFERRABLE one is no constraint SET CONSTRAINTS
-// may defer; pg_get_triggerdef, pg_trigger and pg_constraint show them.
+// may defer, and the deferred calls a deferred call's writes leave run at the same COMMIT; pg_get_triggerdef,
+// pg_trigger and pg_constraint show them.
 var constraintTriggerSteps = []struct{ sql, want string }{
 	{"CREATE TABLE ct_acct (id int PRIMARY KEY, balance int NOT NULL)", ""},
 	{"CREATE TABLE ct_log (n int)", ""},
@@ -651,6 +652,22 @@ var constraintTriggerSteps = []struct{ sql, want string }{
 	{"CREATE CONSTRAINT TRIGGER ct_bad BEFORE INSERT ON ct_acct FOR EACH ROW EXECUTE FUNCTION ct_check()", "ERROR 42601 syntax error at or near \"BEFORE\""},
 	{"CREATE CONSTRAINT TRIGGER ct_bad2 AFTER INSERT ON ct_acct EXECUTE FUNCTION ct_check()", "ERROR 42601 syntax error at or near \"EXECUTE\""},
 	{"SELECT conname, contype FROM pg_constraint WHERE conrelid = 'ct_acct'::regclass ORDER BY 1", "ct_acct_pkey|p\nct_balance|t\nct_imm|t\nSELECT 3"},
+	{"create table ch_a (id int primary key)", ""},
+	{"create table ch_b (id int primary key)", ""},
+	{"create table ch_log (what text)", ""},
+	{"create function ch_fa() returns trigger language plpgsql as $$ begin insert into ch_log values ('a' || new.id); insert into ch_b values (new.id); return null; end $$", ""},
+	{"create function ch_fb() returns trigger language plpgsql as $$ begin insert into ch_log values ('b' || new.id); if new.id > 5 then raise exception 'too big %', new.id; end if; return null; end $$", ""},
+	{"create constraint trigger ch_ta after insert on ch_a deferrable initially deferred for each row execute function ch_fa()", ""},
+	{"create constraint trigger ch_tb after insert on ch_b deferrable initially deferred for each row execute function ch_fb()", ""},
+	{"begin", ""},
+	{"insert into ch_a values (1), (2)", ""},
+	{"select count(*) from ch_log", "0\nSELECT 1"},
+	{"commit", "COMMIT"},
+	{"select * from ch_log order by what", "a1\na2\nb1\nb2\nSELECT 4"},
+	{"begin", ""},
+	{"insert into ch_a values (7)", ""},
+	{"commit", "ERROR P0001 too big 7"},
+	{"select * from ch_b order by id", "1\n2\nSELECT 2"},
 }
 
 // routineEdgeSteps: edge cases: a view whose columns swap the table's names, a column the view leaves out

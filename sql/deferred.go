@@ -69,24 +69,31 @@ func (x *exec) deferCheck(name string, run func(y *exec) error) {
 }
 
 // runDeferred runs, in the block's transaction, the deferred checks whose constraint which selects (nil: all),
-// and forgets them.
+// and forgets them; those that the checks leave in turn (a deferred trigger's writes) run too.
 func (s *Session) runDeferred(ctx context.Context, which func(string) bool) error {
-	if len(s.deferred) == 0 {
-		return nil
-	}
-	y := s.newExec(ctx, nil)
-	var kept []deferredCheck
-	for _, c := range s.deferred {
-		if which != nil && !which(c.name) {
-			kept = append(kept, c)
-			continue
+	var y *exec
+	for {
+		var run, kept []deferredCheck
+		for _, c := range s.deferred {
+			if which != nil && !which(c.name) {
+				kept = append(kept, c)
+			} else {
+				run = append(run, c)
+			}
 		}
-		if err := c.run(y); err != nil {
-			return err
+		if len(run) == 0 {
+			return nil
+		}
+		s.deferred = kept
+		if y == nil {
+			y = s.newExec(ctx, nil)
+		}
+		for _, c := range run {
+			if err := c.run(y); err != nil {
+				return err
+			}
 		}
 	}
-	s.deferred = kept
-	return nil
 }
 
 // setConstraints runs SET CONSTRAINTS { ALL | name [, ...] } { DEFERRED | IMMEDIATE }.
