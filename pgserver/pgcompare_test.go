@@ -275,6 +275,7 @@ func TestCompare_Concord(t *testing.T) {
 	runMessageSteps(t, "concord", c, rowParamSteps)
 	runMessageSteps(t, "concord", c, holdCursorSteps)
 	runMessageSteps(t, "concord", c, constraintTriggerSteps)
+	runMessageSteps(t, "concord", c, rowsFromSteps)
 	runActivity(t, "concord", url)
 }
 
@@ -385,6 +386,7 @@ func TestCompare_PostgreSQL(t *testing.T) {
 	runMessageSteps(t, "postgresql", c, rowParamSteps)
 	runMessageSteps(t, "postgresql", c, holdCursorSteps)
 	runMessageSteps(t, "postgresql", c, constraintTriggerSteps)
+	runMessageSteps(t, "postgresql", c, rowsFromSteps)
 	runMessageSteps(t, "postgresql", c, routineBlockSteps)
 	runMessageSteps(t, "postgresql", c, routineNestSteps)
 	runMessageSteps(t, "postgresql", c, plScopeBlockSteps)

@@ -670,6 +670,24 @@ var constraintTriggerSteps = []struct{ sql, want string }{
 	{"select * from ch_b order by id", "1\n2\nSELECT 2"},
 }
 
+// rowsFromSteps: ROWS FROM's functions side by side (with column definition lists, ordinality, aliases and
+// LATERAL references), and date_trunc's century and millennium and its error for an unknown unit.
+var rowsFromSteps = []struct{ sql, want string }{
+	{"SELECT generate_series.* FROM ROWS FROM (generate_series(1,2), unnest(ARRAY['a']))", "1|a\n2|\nSELECT 2"},
+	{"SELECT * FROM ROWS FROM (generate_series(1,2), unnest(ARRAY['a'])) WITH ORDINALITY", "1|a|1\n2||2\nSELECT 2"},
+	{"SELECT * FROM ROWS FROM (generate_series(1,2)) AS t", "1\n2\nSELECT 2"},
+	{"SELECT * FROM ROWS FROM (jsonb_to_record('{\"a\":1,\"b\":\"x\"}') AS (a int, b text), generate_series(1,2) ) AS r", "1|x|1\n||2\nSELECT 2"},
+	{"SELECT * FROM ROWS FROM (generate_series(1,2), generate_series(5,7)) AS r(x)", "1|5\n2|6\n|7\nSELECT 3"},
+	{"SELECT * FROM ROWS FROM (generate_series(1,2), generate_series(5,7)) AS r(x, y, z)", "ERROR 42P10 table \"r\" has 2 columns available but 3 columns specified"},
+	{"SELECT r.x, r.y FROM ROWS FROM (generate_series(1,2), generate_series(5,7)) WITH ORDINALITY AS r(x, y, o) WHERE o > 1", "2|6\n|7\nSELECT 2"},
+	{"CREATE TABLE rf_t (id int PRIMARY KEY, tags text[])", ""},
+	{"INSERT INTO rf_t VALUES (1, '{a,b}'), (2, '{c}')", ""},
+	{"SELECT t.id, r.* FROM rf_t t, ROWS FROM (unnest(t.tags), generate_series(1, t.id)) AS r(tag, n) ORDER BY 1, 2, 3", "1|a|1\n1|b|\n2|c|1\n2||2\nSELECT 4"},
+	{"SELECT * FROM ROWS FROM (jsonb_each('{\"k\":1}'), jsonb_array_elements_text('[\"p\",\"q\"]'))", "k|1|p\n||q\nSELECT 2"},
+	{"select date_trunc('century', timestamp '0050-01-01 BC'), date_trunc('millennium', timestamp '1000-12-31'), date_trunc('century', timestamp '2000-12-31'), date_trunc('century', timestamp '2001-01-01'), date_trunc('millennium', timestamp '2024-05-01'), date_trunc('MILLENNIUM', timestamp '0999-01-01 BC'), date_trunc('century', timestamp '0001-01-01 BC')", "0100-01-01 00:00:00 BC|0001-01-01 00:00:00|1901-01-01 00:00:00|2001-01-01 00:00:00|2001-01-01 00:00:00|1000-01-01 00:00:00 BC|0100-01-01 00:00:00 BC\nSELECT 1"},
+	{"select date_trunc('foo', timestamptz '2024-01-01')", "ERROR 22023 unit \"foo\" not recognized for type timestamp with time zone"},
+}
+
 // routineEdgeSteps: edge cases: a view whose columns swap the table's names, a column the view leaves out
 // (42703), RETURNING of another table's *, an INSERT without a column list through a view with a computed column,
 // an INSTEAD OF trigger returning a row of the wrong width (42804), a SQL function whose final statement gives too

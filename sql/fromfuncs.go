@@ -189,8 +189,11 @@ func (x *exec) joinUsing(l, r *relation, j *pg.JoinExpr, outer *scope) (*relatio
 // (or the alias), with an ordinality column for WITH ORDINALITY. Any other function that returns one value
 // (SELECT * FROM current_schema(), as ORMs ask) gives one row of it, as in PostgreSQL.
 func (x *exec) rangeFunction(rf *pg.RangeFunction, outer *scope) (*relation, error) {
-	if len(rf.Functions) != 1 || rf.IsRowsfrom {
-		return nil, unsupported("ROWS FROM and several functions in one FROM item")
+	if rf.IsRowsfrom {
+		return x.rowsFrom(rf, outer)
+	}
+	if len(rf.Functions) != 1 {
+		return nil, unsupported("several functions in one FROM item")
 	}
 	items := rf.Functions[0].GetList().GetItems()
 	if len(items) == 0 || items[0].GetFuncCall() == nil {
@@ -333,6 +336,81 @@ func (x *exec) rangeFunction(rf *pg.RangeFunction, outer *scope) (*relation, err
 		rel.rows = append(rel.rows, row)
 	}
 	return rel, nil
+}
+
+// rowsFrom is ROWS FROM (f(...) [AS (column definitions)], ...): each function's rows side by side, the first
+// row of each in the first row, as many rows as the longest has, the shorter ones' columns NULL past their ends;
+// its columns are the functions' in order (with ordinality last), named by the alias or the first function.
+func (x *exec) rowsFrom(rf *pg.RangeFunction, outer *scope) (*relation, error) {
+	if len(rf.Functions) == 1 { // as the function alone in FROM: its alias names a scalar one's column
+		one := &pg.RangeFunction{Lateral: rf.Lateral, Ordinality: rf.Ordinality, Alias: rf.Alias, Functions: rf.Functions}
+		if items := rf.Functions[0].GetList().GetItems(); len(items) > 1 && items[1].GetList() != nil {
+			one.Coldeflist = items[1].GetList().GetItems()
+		}
+		return x.rangeFunction(one, outer)
+	}
+	var rels []*relation
+	qual := ""
+	for _, fn := range rf.Functions {
+		items := fn.GetList().GetItems()
+		if len(items) == 0 || items[0].GetFuncCall() == nil {
+			return nil, unsupported("this FROM function")
+		}
+		if qual == "" {
+			qual = funcName(items[0].GetFuncCall())
+		}
+		one := &pg.RangeFunction{Lateral: rf.Lateral, Functions: []*pg.Node{fn}}
+		if len(items) > 1 && items[1].GetList() != nil {
+			one.Coldeflist = items[1].GetList().GetItems() // f() AS (a int, b text)
+		}
+		rel, err := x.rangeFunction(one, outer)
+		if err != nil {
+			return nil, err
+		}
+		rels = append(rels, rel)
+	}
+	if rf.Alias != nil {
+		qual = rf.Alias.Aliasname
+	}
+	out := &relation{}
+	n := 0
+	for _, rel := range rels {
+		for _, c := range rel.cols {
+			c.qual = qual
+			out.cols = append(out.cols, c)
+		}
+		n = max(n, len(rel.rows))
+	}
+	if rf.Ordinality {
+		out.cols = append(out.cols, relCol{qual: qual, name: "ordinality", oid: OIDInt8})
+	}
+	if rf.Alias != nil {
+		if len(rf.Alias.Colnames) > len(out.cols) {
+			return nil, errorf(CodeInvalidColumnReference, "table \"%s\" has %d columns available but %d columns specified",
+				qual, len(out.cols), len(rf.Alias.Colnames))
+		}
+		for i, c := range rf.Alias.Colnames {
+			out.cols[i].name = c.GetString_().GetSval()
+		}
+	}
+	if x.describe {
+		return out, nil
+	}
+	for k := range n {
+		row := make([]any, 0, len(out.cols))
+		for _, rel := range rels {
+			if k < len(rel.rows) {
+				row = append(row, rel.rows[k]...)
+			} else {
+				row = append(row, make([]any, len(rel.cols))...)
+			}
+		}
+		if rf.Ordinality {
+			row = append(row, int64(k+1))
+		}
+		out.rows = append(out.rows, row)
+	}
+	return out, nil
 }
 
 // unnestMany is unnest(a, b, ...) in FROM: a column for each array, named unnest unless the alias names them,

@@ -811,8 +811,21 @@ func (x *exec) scalarFunc(name string, f *pg.FuncCall, args []any) (any, error) 
 			return tt.Truncate(time.Millisecond), nil
 		case "microseconds":
 			return tt.Truncate(time.Microsecond), nil
+		case "century", "millennium":
+			// The first year of the century (1901, 2001) or millennium (1001, 2001), as PostgreSQL counts them;
+			// before 1 AD, the last (astronomical year 0 is 1 BC).
+			span, y := 100, tt.Year()
+			if strings.EqualFold(formatText(args[0]), "millennium") {
+				span = 1000
+			}
+			if y > 0 {
+				y = (y+span-1)/span*span - span + 1
+			} else {
+				y = -((span-1-(y-1))/span)*span + 1
+			}
+			return zonedTime(y, 1, 1, 0, 0, 0, 0, loc), nil
 		}
-		return nil, unsupported("date_trunc with this unit")
+		return nil, errorf(CodeInvalidParameterValue, "unit \"%s\" not recognized for type timestamp with time zone", formatText(args[0]))
 	case "pg_table_is_visible", "pg_type_is_visible", "pg_function_is_visible", "has_table_privilege", "has_schema_privilege", "has_database_privilege":
 		return true, nil
 	case "format_type":
