@@ -276,6 +276,7 @@ func TestCompare_Concord(t *testing.T) {
 	runMessageSteps(t, "concord", c, holdCursorSteps)
 	runMessageSteps(t, "concord", c, constraintTriggerSteps)
 	runMessageSteps(t, "concord", c, rowsFromSteps)
+	runMessageSteps(t, "concord", c, pgcryptoSteps)
 	runActivity(t, "concord", url)
 }
 
@@ -387,6 +388,7 @@ func TestCompare_PostgreSQL(t *testing.T) {
 	runMessageSteps(t, "postgresql", c, holdCursorSteps)
 	runMessageSteps(t, "postgresql", c, constraintTriggerSteps)
 	runMessageSteps(t, "postgresql", c, rowsFromSteps)
+	runMessageSteps(t, "postgresql", c, pgcryptoSteps)
 	runMessageSteps(t, "postgresql", c, routineBlockSteps)
 	runMessageSteps(t, "postgresql", c, routineNestSteps)
 	runMessageSteps(t, "postgresql", c, plScopeBlockSteps)

@@ -688,6 +688,24 @@ var rowsFromSteps = []struct{ sql, want string }{
 	{"select date_trunc('foo', timestamptz '2024-01-01')", "ERROR 22023 unit \"foo\" not recognized for type timestamp with time zone"},
 }
 
+// pgcryptoSteps: pgcrypto's digest, hmac, crypt and gen_salt give PostgreSQL's values and errors; a password
+// hashed with a fresh salt checks against itself and not against another password.
+var pgcryptoSteps = []struct{ sql, want string }{
+	{"create extension if not exists pgcrypto", ""},
+	{"SELECT encode(digest('abc', 'sha256'), 'hex'), encode(digest('abc'::bytea, 'MD5'), 'hex'), encode(digest('', 'sha1'), 'hex'), encode(digest('x', 'sha224'), 'hex'), encode(digest('x', 'sha384'), 'hex'), encode(digest('x', 'sha512'), 'hex')", "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad|900150983cd24fb0d6963f7d28e17f72|da39a3ee5e6b4b0d3255bfef95601890afd80709|54a2f7f92a5f975d8096af77a126edda7da60c5aa872ef1b871701ae|d752c2c51fba0e29aa190570a9d4253e44077a058d3297fa3a5630d5bd012622f97c28acaed313b5c83bb990caa7da85|a4abd4448c49562d828115d13a1fccea927f52b4d5459297f8b43e42da89238bc13626e43dcb38ddb082488927ec904fb42057443983e88585179d50551afe62\nSELECT 1"},
+	{"SELECT encode(hmac('msg', 'key', 'sha256'), 'hex'), encode(hmac('\\x00ff'::bytea, '\\x01'::bytea, 'md5'), 'hex')", "2d93cbc1be167bcb1637a4a23cbff01a7878f0c50ee833954ea5221bb1b8c628|103f25fa6de7a8f2dc7565a1273bab39\nSELECT 1"},
+	{"SELECT digest('a', 'sha3')", "ERROR 22023 Cannot use \"sha3\": No such hash algorithm"},
+	{"SELECT crypt('password', '$2a$06$abcdefghijklmnopqrstuu'), crypt('password', '$2a$04$abcdefghijklmnopqrstuv')", "$2a$06$abcdefghijklmnopqrstuuNBpXtlux7FnXJE0fnrtkSXNhdOGmWHu|$2a$04$abcdefghijklmnopqrstuughE8Ev8uGFaUgY2cNEySvxngrb/Jzdm\nSELECT 1"},
+	{"SELECT crypt('', '$2a$05$CCCCCCCCCCCCCCCCCCCCC.'), crypt('U*U', '$2a$05$CCCCCCCCCCCCCCCCCCCCC.')", "$2a$05$CCCCCCCCCCCCCCCCCCCCC.7uG0VCzI2bS7j6ymqJi9CdcdxiRTWNy|$2a$05$CCCCCCCCCCCCCCCCCCCCC.E5YPO9kmyuRGyh0XouQYb4YMJKvyOeW\nSELECT 1"},
+	{"SELECT crypt('password', '$1$saltsalt'), crypt('pw', '$1$ab$whatever'), crypt('a much longer password than sixteen', '$1$x')", "$1$saltsalt$qjXMvbEw8oaL.CzflDtaK/|$1$ab$b2XAKzcGJvTR.javvk3280|$1$x$.fuevbPV6baO88BoIJuEx1\nSELECT 1"},
+	{"SELECT (SELECT h = crypt('secret', h) FROM (SELECT crypt('secret', gen_salt('bf', 4)) AS h) s), (SELECT h = crypt('wrong', h) FROM (SELECT crypt('secret', gen_salt('md5')) AS h) s)", "t|f\nSELECT 1"},
+	{"SELECT gen_salt('bf', 3)", "ERROR 22023 gen_salt: Incorrect number of rounds"},
+	{"SELECT gen_salt('foo')", "ERROR 22023 gen_salt: Unknown salt algorithm"},
+	{"SELECT gen_salt('md5', 5)", "ERROR 22023 gen_salt: Incorrect number of rounds"},
+	{"SELECT length(gen_random_bytes(16)), gen_random_bytes(0)", "ERROR 39000 Length not in range"},
+	{"SELECT digest(NULL::text, 'md5') IS NULL, crypt('a', NULL) IS NULL", "t|t\nSELECT 1"},
+}
+
 // routineEdgeSteps: edge cases: a view whose columns swap the table's names, a column the view leaves out
 // (42703), RETURNING of another table's *, an INSERT without a column list through a view with a computed column,
 // an INSTEAD OF trigger returning a row of the wrong width (42804), a SQL function whose final statement gives too

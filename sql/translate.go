@@ -182,7 +182,8 @@ func (tr *translator) isConst1(n *pg.Node) bool {
 // volatileFuncs give another value at each call: evaluated once for a whole statement they would give every
 // row the same one (UPDATE t SET id = nextval('s') numbers the rows in PostgreSQL), so an expression calling
 // one is evaluated row by row.
-var volatileFuncs = map[string]bool{"nextval": true, "setval": true, "random": true, "gen_random_uuid": true, "uuid_generate_v4": true, "clock_timestamp": true}
+var volatileFuncs = map[string]bool{"nextval": true, "setval": true, "random": true, "gen_random_uuid": true, "uuid_generate_v4": true, "clock_timestamp": true,
+	"gen_salt": true, "gen_random_bytes": true}
 
 // constant evaluates a constant expression.
 func (tr *translator) constant(n *pg.Node) (any, error) {
