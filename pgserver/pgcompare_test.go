@@ -277,6 +277,7 @@ func TestCompare_Concord(t *testing.T) {
 	runMessageSteps(t, "concord", c, constraintTriggerSteps)
 	runMessageSteps(t, "concord", c, rowsFromSteps)
 	runMessageSteps(t, "concord", c, pgcryptoSteps)
+	runMessageSteps(t, "concord", c, viewStatementTriggerSteps)
 	runActivity(t, "concord", url)
 }
 
@@ -389,6 +390,7 @@ func TestCompare_PostgreSQL(t *testing.T) {
 	runMessageSteps(t, "postgresql", c, constraintTriggerSteps)
 	runMessageSteps(t, "postgresql", c, rowsFromSteps)
 	runMessageSteps(t, "postgresql", c, pgcryptoSteps)
+	runMessageSteps(t, "postgresql", c, viewStatementTriggerSteps)
 	runMessageSteps(t, "postgresql", c, routineBlockSteps)
 	runMessageSteps(t, "postgresql", c, routineNestSteps)
 	runMessageSteps(t, "postgresql", c, plScopeBlockSteps)

@@ -706,6 +706,40 @@ var pgcryptoSteps = []struct{ sql, want string }{
 	{"SELECT digest(NULL::text, 'md5') IS NULL, crypt('a', NULL) IS NULL", "t|t\nSELECT 1"},
 }
 
+// viewStatementTriggerSteps: a view's BEFORE and AFTER statement triggers fire around a write its INSTEAD OF
+// triggers handle (even of no rows), and not around one it passes to its table; PostgreSQL's errors for
+// transition tables on a view and for triggers on a materialized view; WHEN as pg_get_triggerdef writes it.
+var viewStatementTriggerSteps = []struct{ sql, want string }{
+	{"create table vt_b (id int primary key, v int)", ""},
+	{"create table vt_log (n serial primary key, what text)", ""},
+	{"create view vt_v as select id, v from vt_b", ""},
+	{"create function vt_noop() returns trigger language plpgsql as $$ begin insert into vt_log (what) values (tg_name || ' ' || tg_when || ' ' || tg_level || ' ' || tg_op); return null; end $$", ""},
+	{"create trigger vt_s after insert on vt_v referencing new table as n for each statement execute function vt_noop()", "ERROR 42809 \"vt_v\" is a view"},
+	{"create trigger vt_s before insert on vt_v for each statement when (true) execute function vt_noop()", "CREATE TRIGGER"},
+	{"create materialized view vt_m as select 1", ""},
+	{"create trigger vt_m before insert on vt_m for each statement execute function vt_noop()", "ERROR 42809 relation \"vt_m\" cannot have triggers"},
+	{"create trigger vt_r before insert on vt_v for each row execute function vt_noop()", "ERROR 42809 \"vt_v\" is a view"},
+	{"create trigger vt_s1 before insert or update or delete on vt_v for each statement execute function vt_noop()", "CREATE TRIGGER"},
+	{"create trigger vt_s2 after insert or update of v or delete on vt_v for each statement execute function vt_noop()", "CREATE TRIGGER"},
+	{"insert into vt_v values (1, 1)", "INSERT 0 1"},
+	{"create function vt_ins() returns trigger language plpgsql as $$ begin insert into vt_log (what) values ('instead ' || tg_op || ' ' || coalesce(new.id, old.id)); if tg_op = 'INSERT' then insert into vt_b values (new.id, new.v); return new; elsif tg_op = 'UPDATE' then update vt_b set v = new.v where id = old.id; return new; else delete from vt_b where id = old.id; return old; end if; end $$", ""},
+	{"create trigger vt_i instead of insert or update or delete on vt_v for each row execute function vt_ins()", "CREATE TRIGGER"},
+	{"insert into vt_v values (2, 2), (3, 3)", "INSERT 0 2"},
+	{"update vt_v set v = 5 where id = 1", "UPDATE 1"},
+	{"update vt_v set id = id where id = 2", "UPDATE 1"},
+	{"insert into vt_v select 9, 9 where false", "INSERT 0 0"},
+	{"delete from vt_v where id = 3", "DELETE 1"},
+	{"select what from vt_log order by n", "vt_s BEFORE STATEMENT INSERT\nvt_s1 BEFORE STATEMENT INSERT\ninstead INSERT 2\ninstead INSERT 3\nvt_s2 AFTER STATEMENT INSERT\nvt_s1 BEFORE STATEMENT UPDATE\ninstead UPDATE 1\nvt_s2 AFTER STATEMENT UPDATE\nvt_s1 BEFORE STATEMENT UPDATE\ninstead UPDATE 2\nvt_s BEFORE STATEMENT INSERT\nvt_s1 BEFORE STATEMENT INSERT\nvt_s2 AFTER STATEMENT INSERT\nvt_s1 BEFORE STATEMENT DELETE\ninstead DELETE 3\nvt_s2 AFTER STATEMENT DELETE\nSELECT 16"},
+	{"select tgname, pg_get_triggerdef(oid) from pg_trigger where tgrelid = 'vt_v'::regclass order by 1", "vt_i|CREATE TRIGGER vt_i INSTEAD OF INSERT OR DELETE OR UPDATE ON public.vt_v FOR EACH ROW EXECUTE FUNCTION vt_ins()\nvt_s|CREATE TRIGGER vt_s BEFORE INSERT ON public.vt_v FOR EACH STATEMENT WHEN (true) EXECUTE FUNCTION vt_noop()\nvt_s1|CREATE TRIGGER vt_s1 BEFORE INSERT OR DELETE OR UPDATE ON public.vt_v FOR EACH STATEMENT EXECUTE FUNCTION vt_noop()\nvt_s2|CREATE TRIGGER vt_s2 AFTER INSERT OR DELETE OR UPDATE OF v ON public.vt_v FOR EACH STATEMENT EXECUTE FUNCTION vt_noop()\nSELECT 4"},
+	{"create table wt (id int primary key, v int, b bool)", ""},
+	{"create function wtf() returns trigger language plpgsql as $$ begin return new; end $$", ""},
+	{"create trigger w1 before update on wt for each row when (new.b) execute function wtf()", "CREATE TRIGGER"},
+	{"create trigger w2 before update on wt for each row when (old.v is distinct from new.v) execute function wtf()", "CREATE TRIGGER"},
+	{"create trigger w4 before update on wt for each row when (not new.b) execute function wtf()", "CREATE TRIGGER"},
+	{"create trigger w6 before update on wt for each row when (new.v is null) execute function wtf()", "CREATE TRIGGER"},
+	{"select tgname, pg_get_triggerdef(oid) from pg_trigger where tgrelid = 'wt'::regclass order by 1", "w1|CREATE TRIGGER w1 BEFORE UPDATE ON public.wt FOR EACH ROW WHEN (new.b) EXECUTE FUNCTION wtf()\nw2|CREATE TRIGGER w2 BEFORE UPDATE ON public.wt FOR EACH ROW WHEN ((old.v IS DISTINCT FROM new.v)) EXECUTE FUNCTION wtf()\nw4|CREATE TRIGGER w4 BEFORE UPDATE ON public.wt FOR EACH ROW WHEN ((NOT new.b)) EXECUTE FUNCTION wtf()\nw6|CREATE TRIGGER w6 BEFORE UPDATE ON public.wt FOR EACH ROW WHEN ((new.v IS NULL)) EXECUTE FUNCTION wtf()\nSELECT 4"},
+}
+
 // routineEdgeSteps: edge cases: a view whose columns swap the table's names, a column the view leaves out
 // (42703), RETURNING of another table's *, an INSERT without a column list through a view with a computed column,
 // an INSTEAD OF trigger returning a row of the wrong width (42804), a SQL function whose final statement gives too

@@ -150,10 +150,15 @@ func (x *exec) createTrigger(cs *pg.CreateTrigStmt) (*Result, error) {
 	case instead && len(cs.Columns) > 0:
 		return nil, errorf(CodeFeatureNotSupported, "INSTEAD OF triggers cannot have column lists")
 	}
-	if !instead && !cs.Row && t.View != "" {
-		return nil, unsupported("statement-level triggers on views")
+	switch {
+	case t.MatView != "":
+		return nil, &Error{Code: CodeWrongObjectType, Message: fmt.Sprintf("relation \"%s\" cannot have triggers", t.Name),
+			Detail: "This operation is not supported for materialized views."}
+	case t.View != "" && len(cs.TransitionRels) > 0:
+		return nil, &Error{Code: CodeWrongObjectType, Message: fmt.Sprintf("\"%s\" is a view", t.Name),
+			Detail: "Triggers on views cannot have transition tables."}
 	}
-	if !instead && (t.View != "" || t.MatView != "") {
+	if !instead && cs.Row && t.View != "" {
 		return nil, &Error{Code: CodeWrongObjectType, Message: fmt.Sprintf("\"%s\" is a view", t.Name),
 			Detail: "Views cannot have row-level BEFORE or AFTER triggers."}
 	}
@@ -733,7 +738,7 @@ func (x *exec) triggerDef(oidArg0 any, pretty bool) (any, error) {
 				b.WriteString(" FOR EACH STATEMENT")
 			}
 			if tg.When != "" {
-				b.WriteString(" WHEN ((" + tg.When + "))")
+				b.WriteString(" WHEN (" + whenText(tg.When) + ")")
 			}
 			args := make([]string, len(tg.Args))
 			for i, a := range tg.Args {
@@ -748,6 +753,15 @@ func (x *exec) triggerDef(oidArg0 any, pretty bool) (any, error) {
 		}
 	}
 	return nil, nil
+}
+
+// whenText is a WHEN condition as pg_get_triggerdef writes it inside WHEN (...): parenthesized, as PostgreSQL's
+// deparser writes an operator's or a test's expression, unless it is a constant, a column or a call.
+func whenText(when string) string {
+	if n, err := parseExpr(when); err == nil && (n.GetAConst() != nil || n.GetColumnRef() != nil || n.GetFuncCall() != nil) {
+		return when
+	}
+	return "(" + when + ")"
 }
 
 // dropFunctionTriggers answers DROP FUNCTION of a trigger function: 2BP01 while triggers call it, listing them

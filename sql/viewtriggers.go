@@ -4,7 +4,9 @@ package sql
 // finds its rows (the rows an INSERT gives, the view's rows an UPDATE or DELETE selects, with an UPDATE's new
 // values) and calls each INSTEAD OF trigger of the event for each row, with NEW and OLD in the view's columns;
 // the trigger writes what it will, and a row counts (in the command tag, and for RETURNING, which sees the row the
-// trigger returned) unless a trigger returned NULL.
+// trigger returned) unless a trigger returned NULL. The view's BEFORE and AFTER statement triggers fire around
+// such a write, and only around one: a write an automatically updatable view passes to its table fires the
+// table's, as in PostgreSQL.
 
 import (
 	"fmt"
@@ -24,6 +26,28 @@ func (t *table) insteadOf(event int) []trigger {
 	}
 	slices.SortFunc(out, func(a, b trigger) int { return strings.Compare(a.Name, b.Name) })
 	return out
+}
+
+// insteadStatement runs run, a write to view t that its INSTEAD OF triggers of event handle, between the view's
+// BEFORE and AFTER statement triggers of the event (set: an UPDATE's columns).
+func (x *exec) insteadStatement(t *table, event int, set []string, run func() (*relation, string, error)) (*relation, string, error) {
+	if x.describe || len(t.triggersOf(event, true, false, set))+len(t.triggersOf(event, false, false, set)) == 0 {
+		return run()
+	}
+	if x.s.txn == nil {
+		return nil, "", errNeedsBlock
+	}
+	if err := x.fireStatement(t, event, true, set); err != nil {
+		return nil, "", err
+	}
+	rel, tag, err := run()
+	if err != nil {
+		return nil, "", err
+	}
+	if err := x.fireStatement(t, event, false, set); err != nil {
+		return nil, "", err
+	}
+	return rel, tag, nil
 }
 
 // fireInstead calls the triggers for one row, each given the row the one before returned: the row the last one

@@ -300,7 +300,7 @@ func (x *exec) checkedWrite(vm *viewMap, check string, qual string, returning *[
 // names none) made the base's.
 func (x *exec) insertView(t *table, ins *pg.InsertStmt) (*relation, string, error) {
 	if tgs := t.insteadOf(trigInsert); len(tgs) > 0 {
-		return x.insteadInsert(t, tgs, ins)
+		return x.insteadStatement(t, trigInsert, nil, func() (*relation, string, error) { return x.insteadInsert(t, tgs, ins) })
 	}
 	vm, err := x.viewMapOf(t, "insert into")
 	if err != nil {
@@ -379,7 +379,11 @@ func (x *exec) insertView(t *table, ins *pg.InsertStmt) (*relation, string, erro
 // updateView runs UPDATE on a view: on its base, of the rows the view shows (its WHERE and the statement's).
 func (x *exec) updateView(t *table, up *pg.UpdateStmt) (*relation, string, error) {
 	if tgs := t.insteadOf(trigUpdate); len(tgs) > 0 {
-		return x.insteadUpdate(t, tgs, up)
+		var set []string
+		for _, s := range up.TargetList {
+			set = append(set, s.GetResTarget().GetName())
+		}
+		return x.insteadStatement(t, trigUpdate, set, func() (*relation, string, error) { return x.insteadUpdate(t, tgs, up) })
 	}
 	vm, err := x.viewMapOf(t, "update")
 	if err != nil {
@@ -426,7 +430,7 @@ func (x *exec) updateView(t *table, up *pg.UpdateStmt) (*relation, string, error
 // deleteView runs DELETE on a view: on its base, of the rows the view shows.
 func (x *exec) deleteView(t *table, del *pg.DeleteStmt) (*relation, string, error) {
 	if tgs := t.insteadOf(trigDelete); len(tgs) > 0 {
-		return x.insteadDelete(t, tgs, del)
+		return x.insteadStatement(t, trigDelete, nil, func() (*relation, string, error) { return x.insteadDelete(t, tgs, del) })
 	}
 	vm, err := x.viewMapOf(t, "delete from")
 	if err != nil {
