@@ -67,6 +67,12 @@ var fuzzSeeds = []string{
 	"CREATE VIEW fz_view AS SELECT id, balance AS b FROM accounts WHERE balance >= 0 WITH CHECK OPTION; UPDATE fz_view SET b = b - 1000 WHERE id = 'a' RETURNING *",
 	"CREATE TRIGGER fz_t AFTER UPDATE ON accounts REFERENCING OLD TABLE AS o NEW TABLE AS n FOR EACH STATEMENT EXECUTE FUNCTION nope()",
 	"SELECT * FROM (WITH x AS (DELETE FROM accounts RETURNING *) SELECT * FROM x) s",
+	"DO $$ <<o>> DECLARE x int := 1; r accounts%ROWTYPE; BEGIN FOR i IN 1..2 LOOP DECLARE c int := o.x; BEGIN c := c + i; END; END LOOP; IF r.id IS NULL THEN x := 2; END IF; END $$",
+	"CREATE FUNCTION fz_rp(r accounts) RETURNS int8 LANGUAGE plpgsql AS $$ BEGIN r.balance := r.balance * 2; RETURN r.balance; END $$; SELECT fz_rp(a), (a).* FROM accounts a",
+	"BEGIN; DECLARE c NO SCROLL CURSOR WITH HOLD FOR SELECT * FROM accounts; FETCH ABSOLUTE 2 FROM c; FETCH PRIOR FROM c; COMMIT; FETCH RELATIVE -1 FROM c; CLOSE ALL",
+	"CREATE FUNCTION fz_ct() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NULL; END $$; CREATE CONSTRAINT TRIGGER fz_c AFTER INSERT ON accounts DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION fz_ct(); BEGIN; SET CONSTRAINTS fz_c IMMEDIATE; INSERT INTO accounts (id, balance) VALUES ('q', 1); COMMIT",
+	"SELECT * FROM ROWS FROM (generate_series(1, 3), unnest(ARRAY['a']), jsonb_to_record('{\"a\": 1}') AS (a int)) WITH ORDINALITY AS r(x, y, z, o), date_trunc('millennium', now())",
+	"SELECT crypt('pw', gen_salt('bf', 4)), crypt('pw', '$1$ab$'), encode(hmac(digest('x', 'sha1'), 'k', 'md5'), 'hex'), gen_random_bytes(4)",
 }
 
 // FuzzStatement runs arbitrary statement texts against a small database:
