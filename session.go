@@ -8,6 +8,8 @@ import (
 	"math/rand/v2"
 	"time"
 
+	"go.mongodb.org/mongo-driver/v2/bson"
+
 	"github.com/concorddb/concord/internal/codes"
 	"github.com/concorddb/concord/internal/engine"
 )
@@ -307,6 +309,37 @@ func (s *Session) Savepoint() (*Savepoint, error) {
 		return nil, publicError(err)
 	}
 	return &Savepoint{s: s, sp: sp}, nil
+}
+
+// OverrideValidator makes the writes of the transaction in progress to collection coll of database db check
+// validator (a query document; nil: none) in place of the collection's own, until the transaction ends or
+// ClearValidatorOverride: a transaction that is to change the collection's validator once it commits (with
+// ModifyCollection) checks its own writes by the new one meanwhile. An invalid validator is refused with the
+// query parser's code. It returns ErrNoTransactionStarted outside a transaction.
+func (s *Session) OverrideValidator(db, coll string, validator bson.Raw) error {
+	if s.ended {
+		return ErrSessionEnded
+	}
+	switch s.state {
+	case txnStarting:
+		if err := s.db.check(); err != nil {
+			return err
+		}
+		s.txn = s.db.eng.Begin() // no snapshot yet: the first operation takes it
+		s.txn.SetTag(s.tag)
+		s.state = txnInProgress
+	case txnInProgress:
+	default:
+		return ErrNoTransactionStarted
+	}
+	return publicError(s.txn.OverrideValidator(engine.Namespace{DB: db, Coll: coll}, validator))
+}
+
+// ClearValidatorOverride makes the transaction's writes to coll check the collection's own validator again.
+func (s *Session) ClearValidatorOverride(db, coll string) {
+	if s.txn != nil {
+		s.txn.ClearValidatorOverride(engine.Namespace{DB: db, Coll: coll})
+	}
 }
 
 // RollbackToSavepoint returns the transaction's writes to what they were at sp, which remains usable: the

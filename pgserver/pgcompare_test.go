@@ -262,6 +262,7 @@ func TestCompare_Concord(t *testing.T) {
 		runMessageSteps(t, "concord", c, routineNestSteps)
 		runMessageSteps(t, "concord", c, plScopeBlockSteps)
 		runMessageSteps(t, "concord", c, cursorScrollSteps)
+		runMessageSteps(t, "concord", c, blockValidatorSteps)
 	}
 	runMessageSteps(t, "concord", c, ormSteps)
 	runMessageSteps(t, "concord", c, databaseSteps)
@@ -395,6 +396,7 @@ func TestCompare_PostgreSQL(t *testing.T) {
 	runMessageSteps(t, "postgresql", c, routineNestSteps)
 	runMessageSteps(t, "postgresql", c, plScopeBlockSteps)
 	runMessageSteps(t, "postgresql", c, cursorScrollSteps)
+	runMessageSteps(t, "postgresql", c, blockValidatorSteps)
 	runActivity(t, "postgresql", url)
 }
 

@@ -50,6 +50,11 @@ type backendTxn interface {
 	// the transaction failed rather than aborted.
 	savepoint() (any, error)
 	rollbackTo(sp any) error
+	// overrideValidator makes the transaction's writes to collection coll check validator (nil: none) in place
+	// of the collection's own until it ends (the validator an ALTER TABLE in the block gives the table, set on the
+	// collection once the block commits); nil validator and clear false. clear takes the override back. A backend
+	// without them (a MongoDB deployment, whose DDL a transaction block refuses) returns an error.
+	overrideValidator(db, coll string, validator bson.D, clear bool) error
 }
 
 type backendDB interface {
@@ -175,6 +180,21 @@ func (t embeddedTxn) savepoint() (any, error) { return t.s.Savepoint() }
 
 func (t embeddedTxn) rollbackTo(sp any) error {
 	return t.s.RollbackToSavepoint(sp.(*concord.Savepoint))
+}
+
+func (t embeddedTxn) overrideValidator(db, coll string, validator bson.D, clear bool) error {
+	if clear {
+		t.s.ClearValidatorOverride(db, coll)
+		return nil
+	}
+	var raw bson.Raw
+	if validator != nil {
+		var err error
+		if raw, err = bson.Marshal(validator); err != nil {
+			return err
+		}
+	}
+	return t.s.OverrideValidator(db, coll, raw)
 }
 
 type embeddedDB struct{ d *concord.Database }

@@ -106,6 +106,10 @@ func (t driverTxn) savepoint() (any, error) {
 	return nil, unsupported("SAVEPOINT on concord sql --mongodb-uri (MongoDB's transactions have no savepoints)")
 }
 
+func (t driverTxn) overrideValidator(string, string, bson.D, bool) error {
+	return unsupported("changing a table's validator in a transaction block on concord sql --mongodb-uri")
+}
+
 func (t driverTxn) rollbackTo(any) error {
 	return unsupported("ROLLBACK TO SAVEPOINT on concord sql --mongodb-uri")
 }

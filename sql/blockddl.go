@@ -52,6 +52,10 @@ type blockDDL struct {
 	// computes are the tables whose computed fields the storage is to be given once the block commits
 	// (syncStorageRules) once the block ends: endBlockRules.
 	rules []string
+	// validators are the validators (nil: none) the block's ALTER TABLE gave tables from before it, by table:
+	// the block's writes check them (backendTxn.overrideValidator), and the collections take them once the
+	// block commits (applyValidators).
+	validators map[string]bson.D
 }
 
 // builtIndex is an index a block built at once, by its table and name.
@@ -69,7 +73,7 @@ func (d *blockDDL) clone() *blockDDL {
 		return nil
 	}
 	return &blockDDL{created: slices.Clone(d.created), dropped: slices.Clone(d.dropped), seqs: maps.Clone(d.seqs),
-		handed: maps.Clone(d.handed), built: slices.Clone(d.built), rules: slices.Clone(d.rules)}
+		handed: maps.Clone(d.handed), built: slices.Clone(d.built), rules: slices.Clone(d.rules), validators: maps.Clone(d.validators)}
 }
 
 // inBlock reports whether the statement runs in an explicit transaction block.
@@ -192,6 +196,43 @@ func (s *Session) endBlockRules(tables []string) {
 	}
 }
 
+// setTableValidator gives table t's collection validator v (nil: none): at once outside a transaction block; in
+// one, the block's writes check it from now on and the collection takes it once the block commits
+// (applyValidators), so that a ROLLBACK leaves the collection's as it was. ALTER TABLE holds the table's ACCESS
+// EXCLUSIVE lock until then: no other SQL statement writes it meanwhile. A write over the MongoDB port between
+// the block's commit and the change is checked by the validator from before.
+func (x *exec) setTableValidator(t *table, v bson.D) error {
+	if !x.inBlock() {
+		return x.s.db().setValidator(x.base, t.Name, v)
+	}
+	x.catWrite() // the block's DDL record
+	if x.s.ddl.validators == nil {
+		x.s.ddl.validators = map[string]bson.D{}
+	}
+	x.s.ddl.validators[t.Name] = v
+	return x.s.txn.overrideValidator(x.s.database, x.s.storageOf(t.Name), v, false)
+}
+
+// applyValidators gives the collections the validators a block that committed gave their tables.
+func (s *Session) applyValidators(validators map[string]bson.D) {
+	for name, v := range validators {
+		_ = s.db().setValidator(context.Background(), name, v)
+	}
+}
+
+// resyncValidators makes the block's writes check, after a ROLLBACK TO, the validators the block had given its
+// tables at the savepoint: before holds those it had given them just before.
+func (s *Session) resyncValidators(before map[string]bson.D) {
+	var now map[string]bson.D
+	if s.ddl != nil {
+		now = s.ddl.validators
+	}
+	for name := range before {
+		v, kept := now[name]
+		_ = s.txn.overrideValidator(s.database, s.storageOf(name), v, !kept)
+	}
+}
+
 // refuseInBlock refuses, in a transaction block, the DDL statement n whose changes the block's transaction
 // could not hold: nil for any other statement.
 func (x *exec) refuseInBlock(n *pg.Node) error {
@@ -242,8 +283,9 @@ func (x *exec) refuseInBlock(n *pg.Node) error {
 		Hint: "Run it outside a transaction block. Inside one, Concord runs the DDL a ROLLBACK can undo: CREATE and " +
 			"DROP of tables, views, sequences and types, COMMENT, CREATE INDEX (on a table from before the block, " +
 			"before the block writes to it), ALTER INDEX ... RENAME, RENAME CONSTRAINT, " +
-			"ALTER TABLE's ADD COLUMN, SET/DROP DEFAULT, SET/DROP NOT NULL, ALTER COLUMN ... TYPE, ADD FOREIGN KEY and " +
-			"ADD UNIQUE (as CREATE INDEX), and on a table the block created ADD PRIMARY KEY and ADD ... IDENTITY."}
+			"ALTER TABLE's ADD COLUMN, SET/DROP DEFAULT, SET/DROP NOT NULL, ALTER COLUMN ... TYPE, ADD and DROP of a " +
+			"CHECK constraint, ADD FOREIGN KEY and ADD UNIQUE (as CREATE INDEX), and on a table the block created ADD " +
+			"PRIMARY KEY and ADD ... IDENTITY."}
 }
 
 // ensureCatalog creates, outside any transaction, the catalog's collections a block's DDL may write that do not
@@ -293,8 +335,14 @@ func (x *exec) alterTableInBlock(as *pg.AlterTableStmt) string {
 			pg.AlterTableType_AT_DisableTrigAll, pg.AlterTableType_AT_EnableTrigUser, pg.AlterTableType_AT_DisableTrigUser,
 			pg.AlterTableType_AT_EnableAlwaysTrig:
 			continue // ALTER COLUMN ... TYPE: alterTable1 refuses it where the validator would change
+		case pg.AlterTableType_AT_DropConstraint:
+			if t, err := x.lookupTable(as.Relation.GetRelname(), 0); err == nil && slices.ContainsFunc(t.Checks, func(c check) bool { return c.Name == cmd.Name }) {
+				continue // a CHECK's: the catalog, and the validator the block's writes check (setTableValidator)
+			}
 		case pg.AlterTableType_AT_AddConstraint:
 			switch cmd.Def.GetConstraint().GetContype() {
+			case pg.ConstrType_CONSTR_CHECK:
+				continue // the catalog, and the validator the block's writes check (setTableValidator)
 			case pg.ConstrType_CONSTR_FOREIGN:
 				continue // a foreign key is the catalog's, checked by the SQL layer
 			case pg.ConstrType_CONSTR_UNIQUE:
@@ -315,24 +363,23 @@ func (x *exec) alterTableInBlock(as *pg.AlterTableStmt) string {
 			if cd == nil {
 				break
 			}
+			// A CHECK, a numeric(p,s) type's range and a domain's constraints join the validator the block's
+			// writes check (setTableValidator).
 			plain := true
 			for _, cn := range cd.Constraints {
 				switch cn.GetConstraint().GetContype() {
 				case pg.ConstrType_CONSTR_NULL, pg.ConstrType_CONSTR_NOTNULL, pg.ConstrType_CONSTR_DEFAULT, pg.ConstrType_CONSTR_IDENTITY,
-					pg.ConstrType_CONSTR_FOREIGN:
+					pg.ConstrType_CONSTR_FOREIGN, pg.ConstrType_CONSTR_CHECK:
 				case pg.ConstrType_CONSTR_UNIQUE:
 					plain = plain && uniqueOK // as ADD UNIQUE
 				default:
 					plain = false
 				}
 			}
-			if dom, err := x.domainNamed(cd.TypeName); err != nil || dom != nil {
-				plain = false // the domain's constraints join the validator
-			}
-			if plain && !rangedTypeName(cd.TypeName) {
+			if plain {
 				continue
 			}
-			return "ALTER TABLE ... ADD COLUMN with a CHECK, UNIQUE or PRIMARY KEY constraint, a numeric(p,s) type or a domain"
+			return "ALTER TABLE ... ADD COLUMN with a UNIQUE or PRIMARY KEY constraint"
 		}
 		return "ALTER TABLE ... " + strings.ReplaceAll(strings.TrimPrefix(cmd.Subtype.String(), "AT_"), "_", " ")
 	}

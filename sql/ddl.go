@@ -1376,7 +1376,7 @@ func (x *exec) installRanges(t *table) error {
 	if err != nil {
 		return err
 	}
-	if err := x.s.db().setValidator(x.base, t.Name, v); err != nil {
+	if err := x.setTableValidator(t, v); err != nil {
 		return err
 	}
 	t.Ranges = rangesOf(t)
@@ -1695,9 +1695,9 @@ func (x *exec) alterTable1(as *pg.AlterTableStmt, t *table, saved *bool) (*Resul
 				if err != nil {
 					return nil, err
 				}
-				if x.inBlock() && (len(t.Checks) > 0 || len(rangedColumns(t)) > 0 || rangedTypeName(cmd.Def.GetColumnDef().GetTypeName()) ||
-					newDomain != nil || col.Domain != "") {
-					// Their collection's validator would change, which a transaction cannot hold.
+				if x.inBlock() && !x.s.e.b.catalogInTransactions() && (len(t.Checks) > 0 || len(rangedColumns(t)) > 0 ||
+					rangedTypeName(cmd.Def.GetColumnDef().GetTypeName()) || newDomain != nil || col.Domain != "") {
+					// Their collection's validator would change, which a MongoDB deployment's transaction cannot hold.
 					return nil, unsupported("ALTER COLUMN ... TYPE inside a transaction block on a table with CHECK constraints or numeric(p,s) columns, or to or from a domain")
 				}
 				if slices.ContainsFunc(retyped, func(r retype) bool { return r.column == cmd.Name }) {
@@ -2179,7 +2179,7 @@ func (x *exec) applyForeignKeys(t *table, added, verify, dropped []foreignKey) e
 // as PostgreSQL refuses such an ADD CONSTRAINT (alterTable then puts the constraints back). Writes that break a
 // new check while it is verified are refused, as they would wait and then fail in PostgreSQL.
 func (x *exec) applyChecks(t *table, validator bson.D, added []check) error {
-	if err := x.s.db().setValidator(x.base, t.Name, validator); err != nil {
+	if err := x.setTableValidator(t, validator); err != nil {
 		return err
 	}
 	for _, c := range added {

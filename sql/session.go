@@ -12,6 +12,7 @@ import (
 
 	"github.com/concorddb/concord"
 	pg "github.com/pganalyze/pg_query_go/v6"
+	"go.mongodb.org/mongo-driver/v2/bson"
 )
 
 // ServerVersion is the PostgreSQL version Concord reports to clients.
@@ -895,7 +896,12 @@ func (s *Session) savepointOp(kind pg.TransactionStmtKind, name string) error {
 	s.rollbackAdvisory(mark.advisory)
 	s.e.locks.keepOnly(s, mark.tableLocks)
 	s.dropBuilt(s.ddl, mark.ddl) // the indexes built at once since the savepoint
+	var validators map[string]bson.D
+	if s.ddl != nil {
+		validators = s.ddl.validators
+	}
 	s.ddl = mark.ddl.clone()
+	s.resyncValidators(validators)
 	s.deferred, s.constraints = s.deferred[:mark.deferred], mark.constraints.clone()
 	if err := s.keepHanded(context.Background(), handed); err != nil {
 		return fail(err)

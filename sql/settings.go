@@ -246,6 +246,9 @@ func (s *Session) endBlock(committed bool) {
 	if committed {
 		s.unmarkBuilt(s.ddl) // the block's commit record keeps them: the markers are done with
 		s.commitTemps()
+		if s.ddl != nil {
+			s.applyValidators(s.ddl.validators)
+		}
 	} else {
 		s.dropBuilt(s.ddl, nil) // the indexes the block built at once go with it
 	}

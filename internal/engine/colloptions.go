@@ -241,15 +241,21 @@ func (o *op) validate(c *collection, old, doc bson.Raw) error {
 			}
 		}
 	}
-	if c.validator == nil || c.opts.ValidationLevel == "off" || bypassed(o.ctx) {
+	validator := c.validator
+	if o.txn != nil {
+		if v, ok := o.txn.validators[c.ns]; ok {
+			validator = v // the transaction's own (Txn.OverrideValidator)
+		}
+	}
+	if validator == nil || c.opts.ValidationLevel == "off" || bypassed(o.ctx) {
 		return nil
 	}
-	ok, details, err := c.validator.Validate(doc)
+	ok, details, err := validator.Validate(doc)
 	if ok {
 		return nil
 	}
 	if old != nil && c.opts.ValidationLevel == "moderate" {
-		if wasOK, _, _ := c.validator.Validate(old); !wasOK {
+		if wasOK, _, _ := validator.Validate(old); !wasOK {
 			return nil
 		}
 	}

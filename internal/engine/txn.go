@@ -10,6 +10,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/bson"
 
 	"github.com/concorddb/concord/internal/codes"
+	"github.com/concorddb/concord/internal/query/filter"
 )
 
 // TxnState is the state of a transaction.
@@ -95,7 +96,33 @@ type Txn struct {
 	expired    atomic.Bool
 	stmtMu     sync.Mutex
 	stmtCancel context.CancelCauseFunc
+
+	// validators are the validators this transaction's writes check in place of their collections' own
+	// (OverrideValidator), by namespace; a nil one checks nothing.
+	validators map[Namespace]*filter.Validator
 }
+
+// OverrideValidator makes the transaction's writes to ns check validator (nil: none) in place of the collection's
+// own until the transaction ends: a transaction that is to change a collection's validator when it commits
+// (SQL's ALTER TABLE ... ADD CHECK in a transaction block) checks its own writes by the new one. An invalid
+// validator is refused with the query parser's code. ClearValidatorOverride takes it back.
+func (t *Txn) OverrideValidator(ns Namespace, validator bson.Raw) error {
+	var v *filter.Validator
+	if validator != nil {
+		var err error
+		if v, err = filter.CompileValidator(validator); err != nil {
+			return err
+		}
+	}
+	if t.validators == nil {
+		t.validators = map[Namespace]*filter.Validator{}
+	}
+	t.validators[ns] = v
+	return nil
+}
+
+// ClearValidatorOverride makes the transaction's writes to ns check the collection's own validator again.
+func (t *Txn) ClearValidatorOverride(ns Namespace) { delete(t.validators, ns) }
 
 // docWrite is a buffered change of one document.
 type docWrite struct {
