@@ -889,3 +889,66 @@ func TestSession_WaitObserver(t *testing.T) {
 		t.Fatalf("n = %d, %v; want 11", got.N, err)
 	}
 }
+
+// TestSession_OverrideValidator: a transaction's override replaces the collection's validator for its own writes
+// only (another writer meanwhile is checked by the collection's), a nil one checks nothing, an invalid one is
+// refused, and the collection's validator is the same after the transaction ends.
+func TestSession_OverrideValidator(t *testing.T) {
+	ctx := context.Background()
+	db := openTest(t)
+	dbase := db.Database("d")
+	v, _ := bson.Marshal(d("n", d("$gte", 0)))
+	if err := dbase.CreateCollection(ctx, "c", concord.CollectionOptions{Validator: v}); err != nil {
+		t.Fatal(err)
+	}
+	coll := dbase.Collection("c")
+	s := startSession(t, db)
+	if err := s.StartTransaction(); err != nil {
+		t.Fatal(err)
+	}
+	sctx := concord.NewSessionContext(ctx, s)
+	small, _ := bson.Marshal(d("n", d("$lt", 10)))
+	if err := s.OverrideValidator("d", "c", small); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := coll.InsertOne(sctx, d("_id", 1, "n", -5)); err != nil {
+		t.Errorf("in txn, -5 under {n < 10}: %v", err)
+	}
+	if _, err := coll.InsertOne(ctx, d("_id", 3, "n", -1)); !isCode(err, 121) {
+		t.Errorf("outside, -1 under {n >= 0}: %v, want DocumentValidationFailure", err)
+	}
+	if err := s.OverrideValidator("d", "c", nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := coll.InsertOne(sctx, d("_id", 4, "n", 50)); err != nil {
+		t.Errorf("in txn, 50 under no validator: %v", err)
+	}
+	bad, _ := bson.Marshal(d("n", d("$nope", 1)))
+	if err := s.OverrideValidator("d", "c", bad); err == nil {
+		t.Error("an invalid validator was taken")
+	}
+	s.ClearValidatorOverride("d", "c")
+	if _, err := coll.InsertOne(sctx, d("_id", 5, "n", -7)); !isCode(err, 121) {
+		t.Errorf("in txn after the override is cleared, -7: %v, want DocumentValidationFailure", err)
+	}
+	_ = s.AbortTransaction(ctx)
+	// A write the override refuses fails as the collection's validator would fail it.
+	if err := s.StartTransaction(); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.OverrideValidator("d", "c", small); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := coll.InsertOne(sctx, d("_id", 2, "n", 20)); !isCode(err, 121) {
+		t.Errorf("in txn, 20 under {n < 10}: %v, want DocumentValidationFailure", err)
+	}
+	_ = s.AbortTransaction(ctx)
+	if _, err := coll.InsertOne(ctx, d("_id", 6, "n", -2)); !isCode(err, 121) {
+		t.Errorf("after the transaction, -2: %v, want DocumentValidationFailure", err)
+	}
+}
+
+func isCode(err error, code int) bool {
+	var ce *concord.Error
+	return errors.As(err, &ce) && int(ce.Code) == code
+}

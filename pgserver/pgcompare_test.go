@@ -263,6 +263,7 @@ func TestCompare_Concord(t *testing.T) {
 		runMessageSteps(t, "concord", c, plScopeBlockSteps)
 		runMessageSteps(t, "concord", c, cursorScrollSteps)
 		runMessageSteps(t, "concord", c, blockValidatorSteps)
+		runMessageSteps(t, "concord", c, reviewFixSteps)
 	}
 	runMessageSteps(t, "concord", c, ormSteps)
 	runMessageSteps(t, "concord", c, databaseSteps)
@@ -397,6 +398,7 @@ func TestCompare_PostgreSQL(t *testing.T) {
 	runMessageSteps(t, "postgresql", c, plScopeBlockSteps)
 	runMessageSteps(t, "postgresql", c, cursorScrollSteps)
 	runMessageSteps(t, "postgresql", c, blockValidatorSteps)
+	runMessageSteps(t, "postgresql", c, reviewFixSteps)
 	runActivity(t, "postgresql", url)
 }
 

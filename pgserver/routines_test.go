@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -241,6 +242,57 @@ func TestRoutines_Extended(t *testing.T) {
 	got, err := pgx.CollectRows(rows, pgx.RowToStructByPos[struct{ ID, N int }])
 	if err != nil || len(got) != 2 || got[0].N != 15 || got[1].N != 0 {
 		t.Fatalf("after the calls and a rolled-back one: %v, %v", got, err)
+	}
+}
+
+// TestBlockValidator_WritersWait: a transaction block adds a CHECK constraint (or drops one) while 8 clients
+// insert rows it refuses (or allows). The clients wait for the block's table lock and are then checked by the
+// constraints the block leaves: after COMMIT the new ones, after ROLLBACK the old ones. Had a client's insert run
+// before the block ended, or been checked by the constraints from before, the rows would differ.
+func TestBlockValidator_WritersWait(t *testing.T) {
+	url, _ := startServer(t)
+	a := connect(t, url)
+	ctx := context.Background()
+	execAll(t, a, "CREATE TABLE bvw (id int PRIMARY KEY, v int CONSTRAINT bvw_pos CHECK (v >= 0))")
+	for _, end := range []string{"COMMIT", "ROLLBACK"} {
+		execAll(t, a, "DELETE FROM bvw", "BEGIN", "ALTER TABLE bvw ADD CONSTRAINT bvw_small CHECK (v < 10)",
+			"ALTER TABLE bvw DROP CONSTRAINT bvw_pos")
+		const clients = 8
+		var mu sync.Mutex
+		refused := map[int]bool{}
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			runClients(t, url, clients, func(ctx context.Context, c *pgx.Conn, i int) error {
+				v := []int{20 + i, -1 - i}[i%2] // refused by the new constraint, or by the old one
+				_, err := c.Exec(ctx, "INSERT INTO bvw VALUES ($1, $2)", i, v)
+				var pe *pgconn.PgError
+				if errors.As(err, &pe) && pe.Code == "23514" {
+					mu.Lock()
+					refused[i] = true
+					mu.Unlock()
+					return nil
+				}
+				return err
+			})
+		}()
+		time.Sleep(300 * time.Millisecond)
+		mustExec(t, a, end)
+		<-done
+		for i := 0; i < clients; i++ {
+			// After COMMIT the even clients' large values are refused and the odd ones' negatives pass; after
+			// ROLLBACK the other way round.
+			if want := (i%2 == 0) == (end == "COMMIT"); refused[i] != want {
+				t.Errorf("after %s: client %d refused %v, want %v", end, i, refused[i], want)
+			}
+		}
+		var n int
+		if err := a.QueryRow(ctx, "SELECT count(*) FROM bvw").Scan(&n); err != nil || n != clients/2 {
+			t.Fatalf("after %s: %d rows (%v), want %d", end, n, err, clients/2)
+		}
+		if end == "COMMIT" {
+			execAll(t, a, "DELETE FROM bvw", "ALTER TABLE bvw DROP CONSTRAINT bvw_small", "ALTER TABLE bvw ADD CONSTRAINT bvw_pos CHECK (v >= 0)")
+		}
 	}
 }
 
@@ -822,6 +874,85 @@ var blockValidatorSteps = []struct{ sql, want string }{
 	{"insert into cb_t values (6, -4, 1)", "INSERT 0 1"},
 	{"insert into cb_t values (7, 40, 1)", "ERROR 23514 new row for relation \"cb_t\" violates check constraint \"cb_small\""},
 	{"select * from cb_t order by id", "1|5|1.5\n3|7|9999.0\n5|-3|1.0\n6|-4|1.0\nSELECT 4"},
+}
+
+// reviewFixSteps: a deferred trigger call a ROLLBACK TO undoes runs again at COMMIT (and one made since does not),
+// a syntax error fails a transaction block, ALIAS, a cursor DECLAREd since a savepoint is closed by ROLLBACK TO,
+// a FOR UPDATE cursor reads forward only, crypt's schemes as pgcrypto's, date_trunc's unit abbreviations, and
+// the parameters of a table's row type (an OUT one, a body after a comment and a label, function.param.field, a
+// ROW not cast to the type).
+var reviewFixSteps = []struct{ sql, want string }{
+	{"create function al_f(int, text) returns text language plpgsql as $$ declare p alias for $1; q alias for $2; r alias for q; begin return p || q || r; end $$", ""},
+	{"select al_f(1, 'x')", "1xx\nSELECT 1"},
+	{"create function bs_f() returns int language plpgsql as $$ declare x int := 1; begin perform 1 as begin; declare x int := 2; begin x := 3; end; return x; end $$", ""},
+	{"select bs_f()", "1\nSELECT 1"},
+	{"begin", "BEGIN"},
+	{"selec 1", "ERROR 42601 syntax error at or near \"selec\""},
+	{"select 1", "ERROR 25P02 current transaction is aborted, commands ignored until end of transaction block"},
+	{"rollback", "ROLLBACK"},
+	{"create table k4(i int)", ""},
+	{"create table k4log(what text)", ""},
+	{"create function k4f() returns trigger language plpgsql as $$ begin insert into k4log values (tg_name || ' ' || new.i); return null; end $$", ""},
+	{"create constraint trigger k4t after insert on k4 deferrable initially deferred for each row execute function k4f()", ""},
+	{"begin", "BEGIN"},
+	{"insert into k4 values (1)", "INSERT 0 1"},
+	{"savepoint s", "SAVEPOINT"},
+	{"set constraints all immediate", "SET CONSTRAINTS"},
+	{"rollback to s", "ROLLBACK"},
+	{"commit", "COMMIT"},
+	{"select * from k4log order by 1", "k4t 1\nSELECT 1"},
+	{"create table k5a(i int)", ""},
+	{"create table k5b(i int)", ""},
+	{"create constraint trigger ta after insert on k5a deferrable initially deferred for each row execute function k4f()", ""},
+	{"create constraint trigger tb after insert on k5b deferrable initially deferred for each row execute function k4f()", ""},
+	{"begin", "BEGIN"},
+	{"insert into k5a values (1)", "INSERT 0 1"},
+	{"savepoint s", "SAVEPOINT"},
+	{"insert into k5b values (2)", "INSERT 0 1"},
+	{"set constraints ta immediate", "SET CONSTRAINTS"},
+	{"rollback to s", "ROLLBACK"},
+	{"commit", "COMMIT"},
+	{"select * from k4log order by 1", "k4t 1\nta 1\nSELECT 2"},
+	{"begin", "BEGIN"},
+	{"savepoint a", "SAVEPOINT"},
+	{"declare p1 cursor for select 1", "DECLARE CURSOR"},
+	{"rollback to a", "ROLLBACK"},
+	{"fetch p1", "ERROR 34000 cursor \"p1\" does not exist"},
+	{"rollback", "ROLLBACK"},
+	{"select crypt('pw', '$2x$06$abcdefghijklmnopqrstuu'), crypt('pw', '$2a$06$abcdefghijklmnopqrstuu')", "$2x$06$abcdefghijklmnopqrstuuXOw8daVruAKMR3X3ty3bsuEmsp0E2Ba|$2a$06$abcdefghijklmnopqrstuuXOw8daVruAKMR3X3ty3bsuEmsp0E2Ba\nSELECT 1"},
+	{"select crypt('pw', '$2a$+5$abcdefghijklmnopqrstuu')", "ERROR 22023 invalid salt"},
+	{"select date_trunc('centuries', timestamp '1999-05-01'), date_trunc('y', timestamp '1999-05-01'), date_trunc('mil', timestamp '1999-05-01'), date_trunc('microseconds', timestamp '1999-05-01 10:00:00.5')", "1901-01-01 00:00:00|1999-01-01 00:00:00|1001-01-01 00:00:00|1999-05-01 10:00:00.5\nSELECT 1"},
+	{"select date_trunc('timezone', timestamptz '1999-05-01 00:00:00+00')", "ERROR 0A000 unit \"timezone\" not supported for type timestamp with time zone"},
+	{"create table cu2 (i int primary key)", ""},
+	{"insert into cu2 values (1), (2), (3), (4)", ""},
+	{"begin", "BEGIN"},
+	{"declare e cursor for select i from cu2 where i > 1 order by i for update", "DECLARE CURSOR"},
+	{"fetch 2 from e", "2\n3\nFETCH 2"},
+	{"fetch prior from e", "ERROR 55000 cursor can only scan forward"},
+	{"rollback", "ROLLBACK"},
+	{"begin", "BEGIN"},
+	{"declare f scroll cursor for select i from cu2 for share", "ERROR 0A000 DECLARE SCROLL CURSOR ... FOR SHARE is not supported"},
+	{"rollback", "ROLLBACK"},
+	{"begin", "BEGIN"},
+	{"declare n no scroll cursor for select i from cu2 order by i", "DECLARE CURSOR"},
+	{"move backward all in n", "MOVE 0"},
+	{"fetch 1 from n", "1\nFETCH 1"},
+	{"move backward all in n", "ERROR 55000 cursor can only scan forward"},
+	{"rollback", "ROLLBACK"},
+	{"create table t5(a int, b text)", ""},
+	{"create function h3(p t5, out q t5) language plpgsql as $$ begin q := p; q.a := 9; end $$", "CREATE FUNCTION"},
+	{"select h3(row(1,'z')::t5)", "(9,z)\nSELECT 1"},
+	{"create function f11(p t5) returns int language plpgsql as $$\n/* c */\n<<main>>\nbegin p.a := p.a + 1; return p.a; end $$", "CREATE FUNCTION"},
+	{"select f11(row(1,'a')::t5)", "2\nSELECT 1"},
+	{"create function f12(p t5) returns int language plpgsql as $$ begin p.a := p.a + 1; return f12.p.a; end $$", ""},
+	{"select f12(row(1,'a')::t5)", "2\nSELECT 1"},
+	{"create function h2(p t5) returns int language plpgsql as $$ begin return p.a; end $$", ""},
+	{"select h2(row(1,'a'))", "1\nSELECT 1"},
+	{"create function h4(p t5) returns text language plpgsql as $$ begin p.b := p.b || '!'; return p::text; end $$", ""},
+	{"select h4(row(1,'a'))", "(1,a!)\nSELECT 1"},
+	{"create view vv as select * from t5", ""},
+	{"create function vtf() returns trigger language plpgsql as $$ begin return null; end $$", ""},
+	{"create trigger vt5 after truncate on vv for each statement execute function vtf()", "ERROR 42809 \"vv\" is a view"},
 }
 
 // routineEdgeSteps: edge cases: a view whose columns swap the table's names, a column the view leaves out

@@ -137,9 +137,6 @@ func builtin(name string, args []any) (v any, ok bool, err error) {
 		}
 		return nil
 	}
-	if v, ok, err := cryptoFunc(name, args); ok {
-		return v, ok, err
-	}
 	if v, ok, err := mathFunc(name, args); ok {
 		return v, true, err // first: quote_nullable takes a NULL
 	}

@@ -13,8 +13,10 @@ import (
 // session's end, as PostgreSQL's does. A NO SCROLL cursor refuses to move backward, as PostgreSQL's does; any other scrolls,
 // where PostgreSQL's scrolls only when its plan can run backward.
 
-// PostgreSQL's CURSOR_OPT_NO_SCROLL and CURSOR_OPT_HOLD: DECLARE's NO SCROLL and WITH HOLD.
+// PostgreSQL's CURSOR_OPT_SCROLL, CURSOR_OPT_NO_SCROLL and CURSOR_OPT_HOLD: DECLARE's SCROLL, NO SCROLL and WITH
+// HOLD.
 const (
+	cursorOptScroll   = 0x2
 	cursorOptNoScroll = 0x4
 	cursorOptHold     = 0x20
 )
@@ -64,6 +66,15 @@ func (x *exec) declareCursor(dc *pg.DeclareCursorStmt) (*Result, error) {
 	case dc.Query.GetSelectStmt() == nil:
 		return nil, unsupported("a cursor over a statement other than SELECT")
 	}
+	noScroll := dc.Options&cursorOptNoScroll != 0
+	if sel := dc.Query.GetSelectStmt(); len(sel.LockingClause) > 0 {
+		// FOR UPDATE / FOR SHARE: PostgreSQL's cursor then reads forward only.
+		if dc.Options&cursorOptScroll != 0 {
+			return nil, &Error{Code: CodeFeatureNotSupported, Message: "DECLARE SCROLL CURSOR ... FOR " + lockingWord(sel) + " is not supported",
+				Detail: "Scrollable cursors must be READ ONLY."}
+		}
+		noScroll = true
+	}
 	rows, err := x.query(dc.Query.GetSelectStmt())
 	if err != nil {
 		return nil, err
@@ -77,7 +88,7 @@ func (x *exec) declareCursor(dc *pg.DeclareCursorStmt) (*Result, error) {
 		x.s.cursors = map[string]*cursor{}
 	}
 	// Outside a transaction block the statement's own transaction commits as it ends: a WITH HOLD cursor is held.
-	x.s.cursors[dc.Portalname] = &cursor{name: dc.Portalname, cols: rows.Columns, rows: rows.Rows, noScroll: dc.Options&cursorOptNoScroll != 0,
+	x.s.cursors[dc.Portalname] = &cursor{name: dc.Portalname, cols: rows.Columns, rows: rows.Rows, noScroll: noScroll,
 		hold: hold, held: hold && x.s.status == TxIdle}
 	return res, nil
 }
@@ -197,6 +208,9 @@ func (c *cursor) scansBackward(dir pg.FetchDirection, n int64, move bool) bool {
 	case pg.FetchDirection_FETCH_FORWARD, pg.FetchDirection_FETCH_RELATIVE:
 		return n < 0 || n == 0 && !move && onRow
 	case pg.FetchDirection_FETCH_BACKWARD:
+		if n == fetchAll && move {
+			return p != 0 // MOVE BACKWARD ALL goes back to the start, which a cursor there need not leave
+		}
 		return n > 0 || n == 0 && !move && onRow
 	case pg.FetchDirection_FETCH_ABSOLUTE:
 		// PostgreSQL goes back to the start for a row less than halfway along, else moves from where it is; going
@@ -244,4 +258,18 @@ func (x *exec) closeCursor(cp *pg.ClosePortalStmt) (*Result, error) {
 	}
 	delete(x.s.cursors, cp.Portalname)
 	return &Result{Tag: tag}, nil
+}
+
+// lockingWord is the first locking clause of sel as DECLARE's error names it: UPDATE, NO KEY UPDATE, SHARE or KEY
+// SHARE.
+func lockingWord(sel *pg.SelectStmt) string {
+	switch sel.LockingClause[0].GetLockingClause().GetStrength() {
+	case pg.LockClauseStrength_LCS_FORKEYSHARE:
+		return "KEY SHARE"
+	case pg.LockClauseStrength_LCS_FORSHARE:
+		return "SHARE"
+	case pg.LockClauseStrength_LCS_FORNOKEYUPDATE:
+		return "NO KEY UPDATE"
+	}
+	return "UPDATE"
 }

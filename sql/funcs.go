@@ -783,7 +783,9 @@ func (x *exec) scalarFunc(name string, f *pg.FuncCall, args []any) (any, error) 
 			return tt, nil
 		}
 		loc := tt.Location() // UTC, or the zone zonedCall reads a timestamp with time zone in
-		switch strings.ToLower(formatText(args[0])) {
+		switch unit := truncUnit(formatText(args[0])); unit {
+		case "timezone", "timezone_h", "timezone_m":
+			return nil, errorf(CodeFeatureNotSupported, "unit \"%s\" not supported for type timestamp with time zone", formatText(args[0]))
 		case "second":
 			return tt.Truncate(time.Second), nil
 		case "minute": // within the hour: the value's own offset, as PostgreSQL keeps it below a day
@@ -815,7 +817,7 @@ func (x *exec) scalarFunc(name string, f *pg.FuncCall, args []any) (any, error) 
 			// The first year of the century (1901, 2001) or millennium (1001, 2001), as PostgreSQL counts them;
 			// before 1 AD, the last (astronomical year 0 is 1 BC).
 			span, y := 100, tt.Year()
-			if strings.EqualFold(formatText(args[0]), "millennium") {
+			if unit == "millennium" {
 				span = 1000
 			}
 			if y > 0 {
@@ -956,10 +958,46 @@ func (x *exec) scalarFunc(name string, f *pg.FuncCall, args []any) (any, error) 
 	if v, ok, err := jsonPathFunc(x.ctx, name, args); ok {
 		return v, err
 	}
+	if v, ok, err := cryptoFunc(x.ctx, name, args); ok {
+		return v, err
+	}
 	if v, ok, err := builtin(name, args); ok {
 		return v, err
 	}
 	return nil, errNoSuchFunction
+}
+
+// truncUnits are the unit names date_trunc takes besides the units' own, as PostgreSQL's table of them
+// (datetime.c's deltatktbl) has them: abbreviations and plurals.
+var truncUnits = map[string]string{
+	"c": "century", "cent": "century", "centuries": "century",
+	"d": "day", "days": "day",
+	"dec": "decade", "decades": "decade", "decs": "decade",
+	"h": "hour", "hours": "hour", "hr": "hour", "hrs": "hour",
+	"microsecon": "microseconds", "us": "microseconds", "usec": "microseconds", "usecond": "microseconds",
+	"useconds": "microseconds", "usecs": "microseconds",
+	"mil": "millennium", "millennia": "millennium", "mils": "millennium",
+	"millisecon": "milliseconds", "ms": "milliseconds", "msec": "milliseconds", "msecond": "milliseconds",
+	"mseconds": "milliseconds", "msecs": "milliseconds",
+	"min": "minute", "mins": "minute", "minutes": "minute",
+	"mon": "month", "mons": "month", "months": "month",
+	"qtr": "quarter",
+	"s": "second", "sec": "second", "seconds": "second", "secs": "second",
+	"w": "week", "weeks": "week",
+	"y": "year", "years": "year", "yr": "year", "yrs": "year",
+}
+
+// truncUnit is the unit a date_trunc field names: lower-cased and cut to PostgreSQL's 10 characters of a token,
+// an abbreviation or plural given its unit's name.
+func truncUnit(field string) string {
+	u := strings.ToLower(field)
+	if len(u) > 10 {
+		u = u[:10]
+	}
+	if full, ok := truncUnits[u]; ok {
+		return full
+	}
+	return u
 }
 
 // errNoSuchFunction is scalarFunc's answer for a name it does not know; evalFunc turns it into noSuchFunction's

@@ -7,6 +7,7 @@ package sql
 // pgp_sym_encrypt, ...) are not here.
 
 import (
+	"context"
 	"crypto/hmac"
 	"crypto/md5"
 	"crypto/rand"
@@ -40,7 +41,7 @@ func init() {
 }
 
 // cryptoFunc runs pgcrypto's function name; ok is false for a name that is none of them.
-func cryptoFunc(name string, args []any) (v any, ok bool, err error) {
+func cryptoFunc(ctx context.Context, name string, args []any) (v any, ok bool, err error) {
 	want := map[string][2]int{"digest": {2, 2}, "hmac": {3, 3}, "gen_random_bytes": {1, 1}, "crypt": {2, 2}, "gen_salt": {1, 2}}
 	n, found := want[name]
 	if !found {
@@ -95,7 +96,7 @@ func cryptoFunc(name string, args []any) (v any, ok bool, err error) {
 		s, err := genSalt(strings.ToLower(formatText(args[0])), rounds)
 		return s, true, err
 	}
-	s, err := crypt(cryptoBytes(args[0]), formatText(args[1]))
+	s, err := crypt(ctx, cryptoBytes(args[0]), formatText(args[1]))
 	return s, true, err
 }
 
@@ -173,10 +174,12 @@ func twoDigits(n int64) string {
 
 // crypt is crypt(password, salt): the password's hash in the scheme and with the salt the salt (or a whole hash
 // of that scheme) names.
-func crypt(password []byte, salt string) (string, error) {
+func crypt(ctx context.Context, password []byte, salt string) (string, error) {
 	switch {
-	case strings.HasPrefix(salt, "$2a$") || strings.HasPrefix(salt, "$2b$") || strings.HasPrefix(salt, "$2y$"):
-		return bcryptWithSalt(password, salt)
+	case strings.HasPrefix(salt, "$2a$") || strings.HasPrefix(salt, "$2x$"):
+		// pgcrypto's bcrypt schemes ($2b$ and $2y$ are DES salts to it); $2x$ differs from $2a$ only for bytes
+		// above 127, which it sign-extends.
+		return bcryptWithSalt(ctx, password, salt)
 	case strings.HasPrefix(salt, "$1$"):
 		return md5Crypt(password, salt), nil
 	}
@@ -189,13 +192,21 @@ var bcryptMagic = []byte("OrpheanBeholderScryDoubt")
 // bcryptWithSalt hashes password with bcrypt at the cost and with the 22-character salt of setting
 // ("$2a$06$" and the salt, or a whole hash), as pgcrypto's crypt does: golang.org/x/crypto/bcrypt draws its own
 // salt, so the key setup is done here on its Blowfish.
-func bcryptWithSalt(password []byte, setting string) (string, error) {
-	if len(setting) < 29 || setting[6] != '$' {
+func bcryptWithSalt(ctx context.Context, password []byte, setting string) (string, error) {
+	if len(setting) < 29 || setting[6] != '$' || setting[4] < '0' || setting[4] > '9' || setting[5] < '0' || setting[5] > '9' {
 		return "", errorf(CodeInvalidParameterValue, "invalid salt")
 	}
-	cost, err := strconv.Atoi(setting[4:6])
-	if err != nil || cost < 4 || cost > 31 {
+	cost := int(setting[4]-'0')*10 + int(setting[5]-'0')
+	if cost < 4 || cost > 31 {
 		return "", errorf(CodeInvalidParameterValue, "invalid salt")
+	}
+	if setting[2] == 'x' {
+		// The $2x$ scheme's bug: each byte above 127 sign-extended into the key words (crypt_blowfish's).
+		for _, b := range password {
+			if b > 127 {
+				return "", unsupported("crypt with a $2x$ salt of a password of bytes above 127")
+			}
+		}
 	}
 	encSalt := []byte(setting[7:29])
 	// The last character carries 2 bits of the 16 bytes: the rest are dropped, as crypt-blowfish drops them.
@@ -216,7 +227,12 @@ func bcryptWithSalt(password []byte, setting string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	for range uint64(1) << cost {
+	for i := range uint64(1) << cost {
+		if i%1024 == 1023 {
+			if err := ctx.Err(); err != nil { // a high cost runs for hours: a cancel or timeout stops it
+				return "", AsError(err)
+			}
+		}
 		blowfish.ExpandKey(key, c)
 		blowfish.ExpandKey(salt, c)
 	}

@@ -30,6 +30,8 @@ type plFunc struct {
 	loopOnly map[int]bool
 	// declared are the variables a block's DECLARE section makes, which names find only while it runs.
 	declared map[int]bool
+	// aliases are the names ALIAS FOR declarations give: alias → the variable's name or $n (a parameter's).
+	aliases map[string]string
 	// fromParam are the records plParse declared for parameters of a table's row type whose fields the body
 	// assigns (record → parameter): each starts as its argument, and an INOUT parameter's value is its record's.
 	fromParam map[int]int
@@ -182,6 +184,9 @@ func plParse(stmt string) (*plFunc, error) {
 			rowVars = map[string]string{}
 		}
 		rowVars[name] = strings.TrimSuffix(strings.ToLower(text[loc[4]:loc[5]]), "%rowtype")
+		if rowVars[name] == "record" {
+			delete(rowVars, name) // an OUT parameter of a table's row type, which the signature names record
+		}
 		if start := plBodyStart(text); start >= 0 && loc[0] < start {
 			// A parameter: the parser makes no parameter a record, so the body's outermost block declares a record
 			// of its name, which starts as the argument (plFunc.fromParam) and hides the parameter.

@@ -222,6 +222,10 @@ func (p *plRun) start(args []any) error {
 	copy(p.vals, args)
 	for i, a := range args {
 		if r, ok := a.(record); ok && (p.prep.rowtype[i] || p.f.datums[i].kind == "rec") {
+			r, err := p.asTableRow(i, r)
+			if err != nil {
+				return err
+			}
 			p.vals[i] = &plRecord{names: r.names, oids: r.oids, vals: r.vals} // a row-typed parameter's row
 		}
 	}
@@ -239,6 +243,30 @@ func (p *plRun) start(args []any) error {
 		p.vals[p.f.found] = false
 	}
 	return nil
+}
+
+// asTableRow is argument i's row as the table's row its parameter takes: a ROW(...) not cast to the table's type
+// has fields f1, f2, ..., which take the table's columns' names and types, as PostgreSQL converts it.
+func (p *plRun) asTableRow(i int, r record) (record, error) {
+	if p.fn == nil || i >= len(p.fn.ArgTables) || p.fn.ArgTables[i] == "" {
+		return r, nil
+	}
+	t, err := p.x.lookupTable(p.fn.ArgTables[i], 0)
+	if err != nil || len(t.Columns) != len(r.vals) {
+		return r, nil
+	}
+	out := record{vals: make([]any, len(r.vals))}
+	for j, c := range t.Columns {
+		out.names, out.oids = append(out.names, c.Name), append(out.oids, c.Type)
+		v := r.vals[j]
+		if v != nil {
+			if v, err = coerce(v, c.Type); err != nil {
+				return r, err
+			}
+		}
+		out.vals[j] = v
+	}
+	return out, nil
 }
 
 // prepare gives the run its body's prepared state: the one the session kept from an earlier call of the function
@@ -1620,15 +1648,16 @@ func (p *plRun) bind(n *pg.Node) ([]int, error) {
 			} else if v, ok := p.labeled(names[0], names[1]); ok {
 				dno = v
 			} else if p.fn != nil && names[0] == p.fn.Name {
-				for i, a := range p.fn.ArgNames {
-					if a == names[1] {
-						dno = i
-					}
-				}
+				dno = p.paramNamed(names[1])
 			}
 		case 3:
-			// label.record.field
-			if v, ok := p.labeled(names[0], names[1]); ok && !aliases[names[0]] {
+			// label.record.field, function.parameter.field
+			v, ok := p.labeled(names[0], names[1])
+			if !ok && p.fn != nil && names[0] == p.fn.Name {
+				v = p.paramNamed(names[1])
+				ok = v >= 0
+			}
+			if ok && !aliases[names[0]] {
 				switch {
 				case p.prep.rowtype[v]:
 					dno = p.extraField(v, names[2])
@@ -1648,6 +1677,24 @@ func (p *plRun) bind(n *pg.Node) ([]int, error) {
 		return false
 	})
 	return refs, bindErr
+}
+
+// paramNamed is the number of the datum of the function's parameter name, as function.name finds it: the record
+// plParse declared for a parameter of a table's row type whose fields the body assigns, else the parameter's
+// own; -1 for none.
+func (p *plRun) paramNamed(name string) int {
+	for i, a := range p.fn.ArgNames {
+		if a != name {
+			continue
+		}
+		for local, param := range p.f.fromParam {
+			if param == i {
+				return local
+			}
+		}
+		return i
+	}
+	return -1
 }
 
 // recField is the number of the datum of record rec's field.
@@ -1684,8 +1731,34 @@ func (p *plRun) varNamed(name string) int { return p.named("var", name) }
 // recNamed is the number of the record variable called name, -1 for none, found as varNamed finds a variable.
 func (p *plRun) recNamed(name string) int { return p.named("rec", name) }
 
-// named finds a variable of kind ("var" or "rec"; "" for either) as varNamed does.
+// named finds a variable of kind ("var" or "rec"; "" for either) as varNamed does; an ALIAS's name finds what it
+// names.
 func (p *plRun) named(kind, name string) int {
+	if v := p.named1(kind, name); v >= 0 || p.f.aliases == nil {
+		return v
+	}
+	for range 8 { // an alias of an alias, not without end
+		target, ok := p.f.aliases[name]
+		if !ok {
+			return -1
+		}
+		if n, err := strconv.Atoi(strings.TrimPrefix(target, "$")); err == nil && strings.HasPrefix(target, "$") {
+			if n >= 1 && n <= len(p.f.datums) && (n-1 < p.f.found || p.f.datums[n-1].argument) { // a parameter
+				if d := p.f.datums[n-1]; d.kind == kind || kind == "" && (d.kind == "var" || d.kind == "rec") {
+					return n - 1
+				}
+			}
+			return -1
+		}
+		if v := p.named1(kind, target); v >= 0 {
+			return v
+		}
+		name = target
+	}
+	return -1
+}
+
+func (p *plRun) named1(kind, name string) int {
 	is := func(d *plDatum) bool {
 		return d.name == name && (d.kind == kind || kind == "" && (d.kind == "var" || d.kind == "rec"))
 	}

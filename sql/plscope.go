@@ -1,6 +1,7 @@
 package sql
 
 import (
+	"regexp"
 	"slices"
 	"strings"
 	"unicode"
@@ -16,8 +17,18 @@ import (
 // blocks begin (the order of their BEGINs), lower-cased unless quoted. An ALIAS declaration makes no variable and
 // is left out. ok is false when the text cannot be read so (an unterminated quote or comment).
 func plDeclSections(body string) (blocks [][]string, ok bool) {
+	blocks, _, ok = plDecls(body)
+	return blocks, ok
+}
+
+// aliasTarget matches what follows ALIAS in a declaration: FOR and the name or $n of what it names.
+var aliasTarget = regexp.MustCompile(`^(?i)\s+FOR\s+(\$[0-9]+|[A-Za-z_][A-Za-z0-9_$]*)\s*;`)
+
+// plDecls is plDeclSections, and the names ALIAS declarations give (alias → the name or $n it names).
+func plDecls(body string) (blocks [][]string, aliases map[string]string, ok bool) {
 	var decl []string
 	inDecl, expectName, depth := false, false, 0
+	prev := ""     // the token before this one: a word lower-cased, a quoted name as `"`
 	lastName := -1 // the index in decl of the name just read, to drop it if ALIAS follows
 	for i := 0; i < len(body); {
 		c := body[i]
@@ -33,7 +44,7 @@ func plDeclSections(body string) (blocks [][]string, ok bool) {
 			n, nest := i+2, 1
 			for nest > 0 {
 				if n >= len(body)-1 {
-					return nil, false
+					return nil, nil, false
 				}
 				switch body[n : n+2] {
 				case "/*":
@@ -71,7 +82,7 @@ func plDeclSections(body string) (blocks [][]string, ok bool) {
 				}
 			}
 			if j >= len(body) {
-				return nil, false
+				return nil, nil, false
 			}
 			i = j + 1
 		case c == '"':
@@ -86,7 +97,7 @@ func plDeclSections(body string) (blocks [][]string, ok bool) {
 				}
 			}
 			if j >= len(body) {
-				return nil, false
+				return nil, nil, false
 			}
 			word, quoted = strings.ReplaceAll(body[i+1:j], `""`, `"`), true
 			i = j + 1
@@ -94,7 +105,7 @@ func plDeclSections(body string) (blocks [][]string, ok bool) {
 			tag := dollarTag(body[i:])
 			end := strings.Index(body[i+len(tag):], tag)
 			if end < 0 {
-				return nil, false
+				return nil, nil, false
 			}
 			i += 2*len(tag) + end
 		case c == '_' || c >= 0x80 || unicode.IsLetter(rune(c)):
@@ -108,6 +119,16 @@ func plDeclSections(body string) (blocks [][]string, ok bool) {
 			i++
 		}
 		tok := body[start:i]
+		// BEGIN and DECLARE open a block only where a statement may start: first, or after a statement's ";",
+		// a label's ">>", BEGIN, THEN, ELSE, LOOP or an empty DECLARE; elsewhere they are names (SELECT 1 AS begin).
+		atStart := prev == "" || prev == ";" || prev == ">" || prev == "then" || prev == "else" || prev == "loop" || prev == "declare" || prev == "begin"
+		if quoted {
+			prev = "\"" // a quoted name
+		} else if word != "" {
+			prev = word
+		} else {
+			prev = tok
+		}
 		switch {
 		case tok == "(" || tok == "[":
 			depth++
@@ -116,24 +137,30 @@ func plDeclSections(body string) (blocks [][]string, ok bool) {
 		case depth != 0:
 		case tok == ";":
 			expectName, lastName = inDecl, -1
-		case !quoted && word == "declare":
+		case !quoted && word == "declare" && (atStart || inDecl):
 			if !inDecl {
 				decl = nil
 			}
 			inDecl, expectName, lastName = true, true, -1
-		case !quoted && word == "begin":
+		case !quoted && word == "begin" && (atStart || inDecl && expectName):
 			blocks = append(blocks, decl)
 			decl, inDecl, expectName, lastName = nil, false, false, -1
 		case inDecl && tok == "<" || inDecl && tok == ">":
 		case inDecl && expectName && word != "":
 			decl, lastName, expectName = append(decl, word), len(decl), false
 		case inDecl && lastName >= 0 && !quoted && word == "alias":
+			if m := aliasTarget.FindStringSubmatch(body[i:]); m != nil {
+				if aliases == nil {
+					aliases = map[string]string{}
+				}
+				aliases[decl[lastName]] = strings.ToLower(m[1])
+			}
 			decl, lastName = decl[:lastName], -1
 		default:
 			lastName = -1
 		}
 	}
-	return blocks, true
+	return blocks, aliases, true
 }
 
 // dollarTag is the dollar-quote tag that s starts with ($$ or $name$), "" when it starts with none.
@@ -212,7 +239,8 @@ func (f *plFunc) plScopeBlocks(body string) {
 		first = f.found + 1
 	}
 	f.declared = map[int]bool{}
-	sections, ok := plDeclSections(body)
+	sections, aliases, ok := plDecls(body)
+	f.aliases = aliases
 	if a := f.action; len(blocks) == len(sections)+1 && a.label == "" && a.handlers == nil && len(a.body) == 2 && a.body[0].kind == "block" && a.body[1].kind == "return" {
 		// The parser's own block around a labeled body or one with an EXCEPTION clause, for the RETURN it adds.
 		blocks = blocks[1:]
@@ -300,6 +328,12 @@ func plBlockStart(text string, start int) int {
 		case strings.HasPrefix(rest, "--"):
 			if j := strings.IndexByte(rest, '\n'); j >= 0 {
 				i += j + 1
+			} else {
+				return i
+			}
+		case strings.HasPrefix(rest, "/*"):
+			if j := strings.Index(rest, "*/"); j >= 0 { // a nested comment ends later: the parser's error then
+				i += j + 2
 			} else {
 				return i
 			}

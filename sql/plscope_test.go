@@ -20,6 +20,8 @@ func TestPLDeclSections(t *testing.T) {
 		// Labels, a second DECLARE in one section, and a block without one.
 		{" <<outer>> DECLARE a int; DECLARE b int; BEGIN <<inner>> BEGIN END; END ", [][]string{{"a", "b"}, nil}},
 		{" DECLARE a int := (1); BEGIN FOR i IN 1..2 LOOP DECLARE c int := 0; BEGIN END; END LOOP; END ", [][]string{{"a"}, {"c"}}},
+		// begin and declare as names, where no statement starts.
+		{" DECLARE a int; BEGIN PERFORM 1 AS begin; SELECT declare INTO a FROM t; IF a THEN DECLARE b int; BEGIN END; END IF; END ", [][]string{{"a"}, {"b"}}},
 	} {
 		got, ok := plDeclSections(c.body)
 		if !ok || !reflect.DeepEqual(got, c.want) {
@@ -34,7 +36,7 @@ func TestPLDeclSections(t *testing.T) {
 }
 
 // TestPLScopeBlocks checks the variables each block is given, and the fallback when the text's sections do not
-// match the tree (a column named begin): every variable the outermost block's.
+// match the tree: every variable the outermost block's.
 func TestPLScopeBlocks(t *testing.T) {
 	f, err := plParse("DO $plpgsql$ DECLARE x int; BEGIN FOR i IN 1..2 LOOP DECLARE x int; y int; BEGIN NULL; END; END LOOP; END $plpgsql$")
 	if err != nil {
@@ -58,7 +60,16 @@ func TestPLScopeBlocks(t *testing.T) {
 	if want := [][]string{{"x"}, {"x", "y"}}; !reflect.DeepEqual(blocks, want) {
 		t.Errorf("blocks' variables %q, want %q", blocks, want)
 	}
+	// A column named begin is a name to the scanner where a statement cannot start ...
 	f, err = plParse("DO $plpgsql$ DECLARE x int; BEGIN PERFORM begin FROM (SELECT 1 AS begin) s; DECLARE y int; BEGIN NULL; END; END $plpgsql$")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if inner := f.action.body[1]; len(f.action.decls) != 1 || inner.kind != "block" || len(inner.decls) != 1 {
+		t.Errorf("a column named begin: outer block %v, inner %s %v; want one variable each", f.action.decls, inner.kind, inner.decls)
+	}
+	// ... but not after THEN, where a block may start: the sections do not match the tree.
+	f, err = plParse("DO $plpgsql$ DECLARE x int; BEGIN PERFORM CASE WHEN true THEN begin END FROM (SELECT 1 AS begin) s; DECLARE y int; BEGIN NULL; END; END $plpgsql$")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -173,8 +174,9 @@ type savepoint struct {
 	advisory       map[advisoryKey][2]int // transaction-level advisory holds (advisoryXactHolds)
 	tableLocks     map[lockTag]uint16     // the table locks held (tableLocks.holds)
 	ddl            *blockDDL              // what the block's DDL had made
-	deferred       int                    // how many deferred checks the block had
+	deferred       []deferredCheck        // the deferred checks the block had (a later SET CONSTRAINTS ... IMMEDIATE may run some)
 	constraints    constraintModes        // its SET CONSTRAINTS
+	cursors        map[string]bool        // the cursors open then: ROLLBACK TO closes those opened since
 }
 
 // NewSession starts a session on database for user.
@@ -284,6 +286,7 @@ func (s *Session) Prepare(ctx context.Context, text string, paramOIDs []uint32) 
 	stmts, err := s.e.cache.parse(text)
 	if err != nil {
 		s.e.stats.add("", AsError(err).Code)
+		s.failBlock()
 		return nil, err
 	}
 	if len(stmts) > 1 {
@@ -452,6 +455,14 @@ func (s *Session) Execute(ctx context.Context, st *Stmt, params []any) (_ *Resul
 	return res, nil
 }
 
+// failBlock fails the transaction block in progress, as any error in one does in PostgreSQL (a syntax error
+// too): only ROLLBACK (or ROLLBACK TO a savepoint) runs until it ends.
+func (s *Session) failBlock() {
+	if s.status == TxActive {
+		s.status = TxFailed
+	}
+}
+
 // Query runs every statement of text (the simple query protocol), calling
 // fn with each result in turn, and stops at the first error.
 //
@@ -465,6 +476,7 @@ func (s *Session) Query(ctx context.Context, text string, fn func(*Result) error
 	stmts, err := s.e.cache.parse(text)
 	if err != nil {
 		s.e.stats.add("", AsError(err).Code)
+		s.failBlock()
 		return err
 	}
 	if err := s.running(text); err != nil {
@@ -851,7 +863,11 @@ func (s *Session) savepointOp(kind pg.TransactionStmtKind, name string) error {
 		mark.advisory = s.advisoryXactHolds()
 		mark.tableLocks = s.e.locks.holds(s)
 		mark.ddl = s.ddl.clone()
-		mark.deferred, mark.constraints = len(s.deferred), s.constraints.clone()
+		mark.deferred, mark.constraints = slices.Clone(s.deferred), s.constraints.clone()
+		mark.cursors = map[string]bool{}
+		for name := range s.cursors {
+			mark.cursors[name] = true
+		}
 		if s.block != nil {
 			after := s.block.after.clone()
 			mark.after = &after
@@ -902,7 +918,14 @@ func (s *Session) savepointOp(kind pg.TransactionStmtKind, name string) error {
 	}
 	s.ddl = mark.ddl.clone()
 	s.resyncValidators(validators)
-	s.deferred, s.constraints = s.deferred[:mark.deferred], mark.constraints.clone()
+	// The deferred checks are those of the savepoint's time: one run since (SET CONSTRAINTS ... IMMEDIATE) runs
+	// again at COMMIT, as PostgreSQL fires a trigger event again whose firing a rollback undid.
+	s.deferred, s.constraints = slices.Clone(mark.deferred), mark.constraints.clone()
+	for name := range s.cursors {
+		if !mark.cursors[name] {
+			delete(s.cursors, name) // a cursor DECLAREd since the savepoint, as PostgreSQL drops its portal
+		}
+	}
 	if err := s.keepHanded(context.Background(), handed); err != nil {
 		return fail(err)
 	}

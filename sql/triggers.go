@@ -154,6 +154,9 @@ func (x *exec) createTrigger(cs *pg.CreateTrigStmt) (*Result, error) {
 	case t.MatView != "":
 		return nil, &Error{Code: CodeWrongObjectType, Message: fmt.Sprintf("relation \"%s\" cannot have triggers", t.Name),
 			Detail: "This operation is not supported for materialized views."}
+	case t.View != "" && cs.Events&trigTruncate != 0:
+		return nil, &Error{Code: CodeWrongObjectType, Message: fmt.Sprintf("\"%s\" is a view", t.Name),
+			Detail: "Views cannot have TRUNCATE triggers."}
 	case t.View != "" && len(cs.TransitionRels) > 0:
 		return nil, &Error{Code: CodeWrongObjectType, Message: fmt.Sprintf("\"%s\" is a view", t.Name),
 			Detail: "Triggers on views cannot have transition tables."}
