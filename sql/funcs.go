@@ -982,7 +982,7 @@ var truncUnits = map[string]string{
 	"min": "minute", "mins": "minute", "minutes": "minute",
 	"mon": "month", "mons": "month", "months": "month",
 	"qtr": "quarter",
-	"s": "second", "sec": "second", "seconds": "second", "secs": "second",
+	"s":   "second", "sec": "second", "seconds": "second", "secs": "second",
 	"w": "week", "weeks": "week",
 	"y": "year", "years": "year", "yr": "year", "yrs": "year",
 }
