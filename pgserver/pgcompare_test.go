@@ -264,6 +264,7 @@ func TestCompare_Concord(t *testing.T) {
 		runMessageSteps(t, "concord", c, cursorScrollSteps)
 		runMessageSteps(t, "concord", c, blockValidatorSteps)
 		runMessageSteps(t, "concord", c, reviewFixSteps)
+		runMessageSteps(t, "concord", c, blockDropColumnSteps)
 	}
 	runMessageSteps(t, "concord", c, ormSteps)
 	runMessageSteps(t, "concord", c, databaseSteps)
@@ -399,6 +400,7 @@ func TestCompare_PostgreSQL(t *testing.T) {
 	runMessageSteps(t, "postgresql", c, cursorScrollSteps)
 	runMessageSteps(t, "postgresql", c, blockValidatorSteps)
 	runMessageSteps(t, "postgresql", c, reviewFixSteps)
+	runMessageSteps(t, "postgresql", c, blockDropColumnSteps)
 	runActivity(t, "postgresql", url)
 }
 

@@ -955,6 +955,42 @@ var reviewFixSteps = []struct{ sql, want string }{
 	{"create trigger vt5 after truncate on vv for each statement execute function vtf()", "ERROR 42809 \"vv\" is a view"},
 }
 
+// blockDropColumnSteps: ALTER TABLE ... DROP COLUMN in a transaction block: the rows lose the column's values in
+// the block's transaction and its indexes, CHECK constraints and serial sequence go when the block commits; a
+// ROLLBACK (or ROLLBACK TO) keeps all of them, as in PostgreSQL.
+var blockDropColumnSteps = []struct{ sql, want string }{
+	{"CREATE TABLE dc_t (id int PRIMARY KEY, a int NOT NULL, b text UNIQUE, c int CHECK (c > 0), s serial, d int)", ""},
+	{"CREATE INDEX dc_a ON dc_t (a)", ""},
+	{"CREATE INDEX dc_ad ON dc_t (a, d)", ""},
+	{"INSERT INTO dc_t (id, a, b, c, d) VALUES (1, 1, 'x', 1, 1), (2, 2, 'y', 2, 2)", ""},
+	{"BEGIN", "BEGIN"},
+	{"ALTER TABLE dc_t DROP COLUMN a", "ALTER TABLE"},
+	{"INSERT INTO dc_t (id, b, c, d) VALUES (3, 'z', 3, 3)", "INSERT 0 1"},
+	{"SELECT * FROM dc_t ORDER BY id", "1|x|1|1|1\n2|y|2|2|2\n3|z|3|3|3\nSELECT 3"},
+	{"ROLLBACK", "ROLLBACK"},
+	{"SELECT * FROM dc_t ORDER BY id", "1|1|x|1|1|1\n2|2|y|2|2|2\nSELECT 2"},
+	{"INSERT INTO dc_t (id, b, c, d) VALUES (4, 'w', 4, 4)", "ERROR 23502 null value in column \"a\" of relation \"dc_t\" violates not-null constraint"},
+	{"BEGIN", "BEGIN"},
+	{"ALTER TABLE dc_t DROP COLUMN a", "ALTER TABLE"},
+	{"ALTER TABLE dc_t DROP COLUMN c", "ALTER TABLE"},
+	{"ALTER TABLE dc_t DROP COLUMN b", "ALTER TABLE"},
+	{"ALTER TABLE dc_t DROP COLUMN s", "ALTER TABLE"},
+	{"INSERT INTO dc_t (id, d) VALUES (3, -3)", "INSERT 0 1"},
+	{"COMMIT", "COMMIT"},
+	{"SELECT * FROM dc_t ORDER BY id", "1|1\n2|2\n3|-3\nSELECT 3"},
+	{"INSERT INTO dc_t VALUES (5, 5)", "INSERT 0 1"},
+	{"SELECT indexname FROM pg_indexes WHERE tablename = 'dc_t' ORDER BY 1", "dc_t_pkey\nSELECT 1"},
+	{"SELECT relname FROM pg_class WHERE relname LIKE 'dc_t%' ORDER BY 1", "dc_t\ndc_t_pkey\nSELECT 2"},
+	{"BEGIN", "BEGIN"},
+	{"ALTER TABLE dc_t ADD COLUMN a int", "ALTER TABLE"},
+	{"ALTER TABLE dc_t DROP COLUMN a", "ALTER TABLE"},
+	{"SAVEPOINT q", "SAVEPOINT"},
+	{"ALTER TABLE dc_t DROP COLUMN d", "ALTER TABLE"},
+	{"ROLLBACK TO q", "ROLLBACK"},
+	{"COMMIT", "COMMIT"},
+	{"SELECT * FROM dc_t ORDER BY id", "1|1\n2|2\n3|-3\n5|5\nSELECT 4"},
+}
+
 // routineEdgeSteps: edge cases: a view whose columns swap the table's names, a column the view leaves out
 // (42703), RETURNING of another table's *, an INSERT without a column list through a view with a computed column,
 // an INSTEAD OF trigger returning a row of the wrong width (42804), a SQL function whose final statement gives too

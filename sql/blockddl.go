@@ -30,10 +30,12 @@ import (
 // CREATE VIEW, CREATE SEQUENCE, CREATE TYPE ... AS ENUM, COMMENT ON, CREATE INDEX on a table the block created (also after the block wrote rows to it: the index is built over them, and a unique
 // one refuses their duplicates) or on a table from before the block (built at once and dropped on rollback,
 // below), ALTER SEQUENCE, DROP TABLE / VIEW / SEQUENCE / TYPE, and the ALTER TABLE
-// actions that change the catalog and the rows only (ADD COLUMN without a CHECK or unique constraint, SET/DROP
-// DEFAULT, SET/DROP NOT NULL, ALTER COLUMN ... TYPE where no validator changes, ADD FOREIGN KEY, VALIDATE
-// CONSTRAINT, OWNER TO the current user, and on a table the block created ADD CONSTRAINT ... UNIQUE, ADD
-// CONSTRAINT ... PRIMARY KEY where no validator changes and ADD GENERATED ... AS IDENTITY). ROLLBACK TO a savepoint undoes them as
+// actions that change the catalog and the rows (ADD COLUMN without a unique constraint, DROP COLUMN, whose
+// indexes go at commit, SET/DROP DEFAULT, SET/DROP NOT NULL, ALTER COLUMN ... TYPE, ADD and DROP of a CHECK
+// constraint, ADD FOREIGN KEY, VALIDATE CONSTRAINT, OWNER TO the current user, and on a table the block created
+// ADD CONSTRAINT ... UNIQUE, ADD CONSTRAINT ... PRIMARY KEY where no validator changes and ADD GENERATED ... AS
+// IDENTITY). A validator such an action changes is the block transaction's at once (setTableValidator) and the
+// collection's at commit. ROLLBACK TO a savepoint undoes them as
 // ROLLBACK does: a table or index created since is dropped.
 // Any other DDL in a block would change the storage outside the transaction, where a ROLLBACK could not undo it:
 // it is refused with 0A000 before it changes anything (refuseInBlock). The implicit block of a multi-statement
@@ -56,6 +58,9 @@ type blockDDL struct {
 	// the block's writes check them (backendTxn.overrideValidator), and the collections take them once the
 	// block commits (applyValidators).
 	validators map[string]bson.D
+	// dropIndexes are the indexes on the columns the block dropped: the collections drop them once the block
+	// commits (commitDrops).
+	dropIndexes []builtIndex
 }
 
 // builtIndex is an index a block built at once, by its table and name.
@@ -73,7 +78,8 @@ func (d *blockDDL) clone() *blockDDL {
 		return nil
 	}
 	return &blockDDL{created: slices.Clone(d.created), dropped: slices.Clone(d.dropped), seqs: maps.Clone(d.seqs),
-		handed: maps.Clone(d.handed), built: slices.Clone(d.built), rules: slices.Clone(d.rules), validators: maps.Clone(d.validators)}
+		handed: maps.Clone(d.handed), built: slices.Clone(d.built), rules: slices.Clone(d.rules), validators: maps.Clone(d.validators),
+		dropIndexes: slices.Clone(d.dropIndexes)}
 }
 
 // inBlock reports whether the statement runs in an explicit transaction block.
@@ -176,6 +182,12 @@ func (s *Session) commitDrops(ctx context.Context, d *blockDDL) []*Error {
 		return nil
 	}
 	var warns []*Error
+	for _, ix := range d.dropIndexes {
+		if err := s.db().collection(ix.table).dropIndex(ctx, ix.name); err != nil && !indexGone(err) {
+			warns = append(warns, &Error{Code: "01000", Severity: "WARNING",
+				Message: fmt.Sprintf("the index %q of a dropped column stays: %v", ix.name, err), Hint: fmt.Sprintf("DROP INDEX %s.", ix.name)})
+		}
+	}
 	for _, name := range d.dropped {
 		if err := s.db().collection(name).drop(ctx); err != nil {
 			warns = append(warns, &Error{Code: "01000", Severity: "WARNING",
@@ -211,6 +223,22 @@ func (x *exec) setTableValidator(t *table, v bson.D) error {
 	}
 	x.s.ddl.validators[t.Name] = v
 	return x.s.txn.overrideValidator(x.s.database, x.s.storageOf(t.Name), v, false)
+}
+
+// dropIndexesAtCommit notes, in a transaction block, the indexes of table's collection coll whose key includes
+// field, for the block's commit to drop (commitDrops).
+func (x *exec) dropIndexesAtCommit(table string, coll backendColl, field string) error {
+	specs, err := coll.indexes(x.base)
+	if err != nil {
+		return err
+	}
+	x.catWrite() // the block's DDL record
+	for _, ix := range specs {
+		if ix.name != "_id_" && ix.keys.Lookup(field).Type != 0 {
+			x.s.ddl.dropIndexes = append(x.s.ddl.dropIndexes, builtIndex{table: table, name: ix.name})
+		}
+	}
+	return nil
 }
 
 // applyValidators gives the collections the validators a block that committed gave their tables.
@@ -283,7 +311,7 @@ func (x *exec) refuseInBlock(n *pg.Node) error {
 		Hint: "Run it outside a transaction block. Inside one, Concord runs the DDL a ROLLBACK can undo: CREATE and " +
 			"DROP of tables, views, sequences and types, COMMENT, CREATE INDEX (on a table from before the block, " +
 			"before the block writes to it), ALTER INDEX ... RENAME, RENAME CONSTRAINT, " +
-			"ALTER TABLE's ADD COLUMN, SET/DROP DEFAULT, SET/DROP NOT NULL, ALTER COLUMN ... TYPE, ADD and DROP of a " +
+			"ALTER TABLE's ADD COLUMN, DROP COLUMN, SET/DROP DEFAULT, SET/DROP NOT NULL, ALTER COLUMN ... TYPE, ADD and DROP of a " +
 			"CHECK constraint, ADD FOREIGN KEY and ADD UNIQUE (as CREATE INDEX), and on a table the block created ADD " +
 			"PRIMARY KEY and ADD ... IDENTITY."}
 }
@@ -335,6 +363,8 @@ func (x *exec) alterTableInBlock(as *pg.AlterTableStmt) string {
 			pg.AlterTableType_AT_DisableTrigAll, pg.AlterTableType_AT_EnableTrigUser, pg.AlterTableType_AT_DisableTrigUser,
 			pg.AlterTableType_AT_EnableAlwaysTrig:
 			continue // ALTER COLUMN ... TYPE: alterTable1 refuses it where the validator would change
+		case pg.AlterTableType_AT_DropColumn:
+			continue // the rows' values in the block's transaction, the column's indexes at its commit
 		case pg.AlterTableType_AT_DropConstraint:
 			if t, err := x.lookupTable(as.Relation.GetRelname(), 0); err == nil && slices.ContainsFunc(t.Checks, func(c check) bool { return c.Name == cmd.Name }) {
 				continue // a CHECK's: the catalog, and the validator the block's writes check (setTableValidator)

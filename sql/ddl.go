@@ -1648,9 +1648,10 @@ func (x *exec) alterTable1(as *pg.AlterTableStmt, t *table, saved *bool) (*Resul
 				}
 				t.Computed = keptComputed
 				if col.Sequence != "" {
-					if _, err := x.s.db().collection(sequencesCollection).deleteMany(x.base, bson.D{{Key: "_id", Value: col.Sequence}}); err != nil {
+					if _, err := x.s.db().collection(sequencesCollection).deleteMany(x.catWrite(), bson.D{{Key: "_id", Value: col.Sequence}}); err != nil {
 						return nil, err
 					}
+					x.noteBlockSequence(col.Sequence)
 				}
 			case pg.AlterTableType_AT_ColumnDefault:
 				if col.Generated != "" {
@@ -2085,11 +2086,19 @@ func (x *exec) alterTable1(as *pg.AlterTableStmt, t *table, saved *bool) (*Resul
 		}
 	}
 	for _, name := range dropped {
-		// The indexes on the column go with it, as in PostgreSQL; its values leave every row.
-		if _, err := dropIndexesOn(x.base, coll, name); err != nil {
+		// The indexes on the column go with it, as in PostgreSQL; its values leave every row. In a transaction
+		// block the values leave the rows in the block's transaction, and the indexes, which no transaction can
+		// drop, go once the block commits (commitDrops): until then they hold no row of the block's.
+		ctx := x.base
+		if x.inBlock() {
+			ctx = x.ctx
+			if err := x.dropIndexesAtCommit(t.Name, coll, name); err != nil {
+				return nil, err
+			}
+		} else if _, err := dropIndexesOn(x.base, coll, name); err != nil {
 			return nil, err
 		}
-		if _, err := coll.updateMany(withoutValidation(x.base), bson.D{{Key: name, Value: bson.D{{Key: "$exists", Value: true}}}},
+		if _, err := coll.updateMany(withoutValidation(ctx), bson.D{{Key: name, Value: bson.D{{Key: "$exists", Value: true}}}},
 			bson.D{{Key: "$unset", Value: bson.D{{Key: name, Value: ""}}}}); err != nil {
 			return nil, err
 		}
