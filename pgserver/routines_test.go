@@ -738,6 +738,14 @@ var rowsFromSteps = []struct{ sql, want string }{
 	{"SELECT * FROM ROWS FROM (jsonb_each('{\"k\":1}'), jsonb_array_elements_text('[\"p\",\"q\"]'))", "k|1|p\n||q\nSELECT 2"},
 	{"select date_trunc('century', timestamp '0050-01-01 BC'), date_trunc('millennium', timestamp '1000-12-31'), date_trunc('century', timestamp '2000-12-31'), date_trunc('century', timestamp '2001-01-01'), date_trunc('millennium', timestamp '2024-05-01'), date_trunc('MILLENNIUM', timestamp '0999-01-01 BC'), date_trunc('century', timestamp '0001-01-01 BC')", "0100-01-01 00:00:00 BC|0001-01-01 00:00:00|1901-01-01 00:00:00|2001-01-01 00:00:00|2001-01-01 00:00:00|1000-01-01 00:00:00 BC|0100-01-01 00:00:00 BC\nSELECT 1"},
 	{"select date_trunc('foo', timestamptz '2024-01-01')", "ERROR 22023 unit \"foo\" not recognized for type timestamp with time zone"},
+	{"create table rf_pr (a int, b text)", ""},
+	{"insert into rf_pr values (1, 'x')", ""},
+	{"create function rf_srf1(n int) returns setof rf_pr language sql as 'select * from rf_pr'", ""},
+	{"select * from rf_srf1(2) as (a int, b text)", "ERROR 42601 a column definition list is redundant for a function returning a named composite type"},
+	{"select * from rows from (rf_srf1(2) as (a int, b text), generate_series(1,2))", "ERROR 42601 a column definition list is redundant for a function returning a named composite type"},
+	{"select * from rows from (rf_srf1(2), generate_series(1,2)) as r", "1|x|1\n||2\nSELECT 2"},
+	{"create function rf_srf2(n int) returns int language sql as 'select 1'", ""},
+	{"select * from rf_srf2(1) as (a int)", "ERROR 42601 a column definition list is only allowed for functions returning \"record\""},
 }
 
 // pgcryptoSteps: pgcrypto's digest, hmac, crypt and gen_salt give PostgreSQL's values and errors; a password

@@ -849,6 +849,14 @@ func (x *exec) functionResult(fn *userFunc, v any) (any, error) {
 // functionFrom is a function's rows in FROM: a set-returning function's, or a scalar one's value, named as the
 // function (RETURNS TABLE's columns by their names), the alias renaming them.
 func (x *exec) functionFrom(rf *pg.RangeFunction, fn *userFunc, f *pg.FuncCall, sc *scope) (*relation, error) {
+	if len(rf.Coldeflist) > 0 {
+		// f() AS (a int, ...): a function made here returns no bare record.
+		at := int(rf.Coldeflist[0].GetColumnDef().GetLocation()) + 1
+		if fn.RetTable != "" {
+			return nil, &Error{Code: CodeSyntaxError, Message: "a column definition list is redundant for a function returning a named composite type", Position: at}
+		}
+		return nil, &Error{Code: CodeSyntaxError, Message: "a column definition list is only allowed for functions returning \"record\"", Position: at}
+	}
 	qual := fn.Name
 	if rf.Alias != nil {
 		qual = rf.Alias.Aliasname
