@@ -798,6 +798,13 @@ var viewStatementTriggerSteps = []struct{ sql, want string }{
 	{"create trigger w4 before update on wt for each row when (not new.b) execute function wtf()", "CREATE TRIGGER"},
 	{"create trigger w6 before update on wt for each row when (new.v is null) execute function wtf()", "CREATE TRIGGER"},
 	{"select tgname, pg_get_triggerdef(oid) from pg_trigger where tgrelid = 'wt'::regclass order by 1", "w1|CREATE TRIGGER w1 BEFORE UPDATE ON public.wt FOR EACH ROW WHEN (new.b) EXECUTE FUNCTION wtf()\nw2|CREATE TRIGGER w2 BEFORE UPDATE ON public.wt FOR EACH ROW WHEN ((old.v IS DISTINCT FROM new.v)) EXECUTE FUNCTION wtf()\nw4|CREATE TRIGGER w4 BEFORE UPDATE ON public.wt FOR EACH ROW WHEN ((NOT new.b)) EXECUTE FUNCTION wtf()\nw6|CREATE TRIGGER w6 BEFORE UPDATE ON public.wt FOR EACH ROW WHEN ((new.v IS NULL)) EXECUTE FUNCTION wtf()\nSELECT 4"},
+	{"create table wb (id int primary key, v text, n int, b bool)", ""},
+	{"create function wbf() returns trigger language plpgsql as $$ begin return new; end $$", ""},
+	{"create trigger wb1 before update on wb for each row when (new.v) execute function wbf()", "ERROR 42804 argument of WHEN must be type boolean, not type text"},
+	{"create trigger wb2 before update on wb for each row when (new.n + 1) execute function wbf()", "ERROR 42804 argument of WHEN must be type boolean, not type integer"},
+	{"create trigger wb3 before update on wb for each row when (new.b) execute function wbf()", "CREATE TRIGGER"},
+	{"create trigger wb4 before update on wb for each row when (new.n > old.n and new.v is not null) execute function wbf()", "CREATE TRIGGER"},
+	{"create trigger wb5 before insert on wb for each row when ('t') execute function wbf()", "CREATE TRIGGER"},
 }
 
 // blockValidatorSteps: in a transaction block, ADD and DROP of a CHECK constraint, ADD COLUMN with a CHECK or a

@@ -205,6 +205,20 @@ func (x *exec) createTrigger(cs *pg.CreateTrigStmt) (*Result, error) {
 		if refErr != nil {
 			return nil, refErr
 		}
+		sc := &scope{}
+		for _, rec := range []string{"new", "old"} {
+			for _, c := range t.Columns {
+				sc.cols = append(sc.cols, relCol{qual: rec, name: c.Name, oid: c.Type})
+			}
+		}
+		sc.row = make([]any, len(sc.cols))
+		if typ := x.typeOf(cs.WhenClause, sc); typ != 0 && typ != OIDBool && typ != OIDUnknown && !isStringLiteral(cs.WhenClause) {
+			e := errorf(CodeDatatypeMismatch, "argument of WHEN must be type boolean, not type %s", TypeName(typ))
+			if at := leftmostLocation(cs.WhenClause); at >= 0 {
+				e.Position = at + 1
+			}
+			return nil, e
+		}
 		text, err := deparseExpr(cs.WhenClause)
 		if err != nil {
 			return nil, err
