@@ -213,11 +213,12 @@ if ! restore -f "$work/dump.sql" >"$work/restore.out" 2>&1; then
 	exit 1
 fi
 expect "the rows restored into Concord" "$want_rows" "$(restore -A -t -c "$dump_query")"
-# The same restore in one transaction (psql -1, as pg_restore --single-transaction), of the tables whose
-# constraints a transaction can hold (pairs' NOT VALID CHECK, added after its rows, changes a validator).
-PGCONNECT_TIMEOUT=10 pg_dump -T pairs -h 127.0.0.1 -p "$pport" -U concord dumpsrc >"$work/dump1.sql"
+# The same restore in one transaction (psql -1, as pg_restore --single-transaction): pairs' NOT VALID CHECK,
+# added after its rows, changes its validator in the block.
+PGCONNECT_TIMEOUT=10 pg_dump -h 127.0.0.1 -p "$pport" -U concord dumpsrc >"$work/dump1.sql"
 one_query="SELECT * FROM owners ORDER BY id; SELECT * FROM pets ORDER BY id; SELECT * FROM heavy ORDER BY id;
-SELECT last_value FROM pets_id_seq; SELECT conname FROM pg_constraint WHERE conrelid = 'pets'::regclass ORDER BY 1"
+SELECT * FROM pairs ORDER BY a, b; SELECT last_value FROM pets_id_seq;
+SELECT conname, convalidated FROM pg_constraint WHERE conrelid IN ('pets'::regclass, 'pairs'::regclass) ORDER BY 1"
 if ! PGCONNECT_TIMEOUT=10 psql -X -q -1 -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$rport" -U concord -d dumpone \
 	-f "$work/dump1.sql" >"$work/restore1.out" 2>&1; then
 	echo "psql e2e: restoring pg_dump's script into Concord in one transaction failed:" >&2
@@ -226,6 +227,9 @@ if ! PGCONNECT_TIMEOUT=10 psql -X -q -1 -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$rpo
 fi
 expect "the rows restored in one transaction" "$(psql_run -d dumpsrc -A -t -c "$one_query")" \
 	"$(PGCONNECT_TIMEOUT=10 psql -X -q -h 127.0.0.1 -p "$rport" -U concord -d dumpone -A -t -c "$one_query")"
+# The check the block added holds once the block committed.
+expect "a write the restored NOT VALID check refuses" 'ERROR:  new row for relation "pairs" violates check constraint "pairs_c_true"' \
+	"$(PGCONNECT_TIMEOUT=10 psql -X -q -h 127.0.0.1 -p "$rport" -U concord -d dumpone -c "INSERT INTO pairs VALUES (3, 'z', false)" 2>&1 | head -n 1)"
 expect '\d pairs after the restore' '    "pairs_c_true" CHECK (c) NOT VALID' \
 	"$(restore -c '\d pairs' | grep -A1 '^Check constraints:' | tail -n 1)"
 # A dump of the restored database is the dump it was restored from.
