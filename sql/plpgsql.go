@@ -242,24 +242,11 @@ func plParse(stmt string) (*plFunc, error) {
 	}
 	f.action = f.stmt(raw["action"])
 	f.loopOnly = map[int]bool{}
-	var mark func(list []*plStmt)
-	mark = func(list []*plStmt) {
-		for _, s := range list {
-			if s.kind == "fori" && s.loopVar >= 0 {
-				f.loopOnly[s.loopVar] = true
-			}
-			mark(s.body)
-			mark(s.thenBody)
-			mark(s.elseBody)
-			for _, c := range s.elsifs {
-				mark(c.stmts)
-			}
-			for _, h := range s.handlers {
-				mark(h.action)
-			}
+	plWalk(f.action, func(s *plStmt) {
+		if s.kind == "fori" && s.loopVar >= 0 {
+			f.loopOnly[s.loopVar] = true
 		}
-	}
-	mark([]*plStmt{f.action})
+	})
 	f.plScopeBlocks(plBodyOf(text))
 	for name := range paramRows {
 		param, local := -1, -1

@@ -178,30 +178,35 @@ func dollarTag(s string) string {
 	return ""
 }
 
+// plWalk calls fn for s and each statement in it, in the order of the body's text.
+func plWalk(s *plStmt, fn func(*plStmt)) {
+	fn(s)
+	lists := [][]*plStmt{s.body, s.thenBody}
+	for _, c := range s.elsifs {
+		lists = append(lists, c.stmts)
+	}
+	lists = append(lists, s.elseBody)
+	for _, h := range s.handlers {
+		lists = append(lists, h.action)
+	}
+	for _, l := range lists {
+		for _, c := range l {
+			plWalk(c, fn)
+		}
+	}
+}
+
 // plScopeBlocks gives each block of f the variables its DECLARE section declares (plStmt.decls), and marks them
 // in f.declared: names find those only while their block runs. body is the text the tree was parsed from. When
 // the text's sections cannot be matched to the tree, every declared variable is taken to be the outermost block's,
 // as if the body had one DECLARE section.
 func (f *plFunc) plScopeBlocks(body string) {
 	var blocks []*plStmt
-	var walkBlocks func(list []*plStmt)
-	walkBlocks = func(list []*plStmt) {
-		for _, s := range list {
-			if s.kind == "block" {
-				blocks = append(blocks, s)
-			}
-			walkBlocks(s.body)
-			walkBlocks(s.thenBody)
-			for _, c := range s.elsifs {
-				walkBlocks(c.stmts)
-			}
-			walkBlocks(s.elseBody)
-			for _, h := range s.handlers {
-				walkBlocks(h.action)
-			}
+	plWalk(f.action, func(s *plStmt) {
+		if s.kind == "block" {
+			blocks = append(blocks, s)
 		}
-	}
-	walkBlocks([]*plStmt{f.action})
+	})
 	// The variables no DECLARE makes: the parameters, FOUND, a trigger's, an integer FOR loop's or a cursor FOR
 	// loop's record, a bound cursor's arguments, and the rows and fields the parser makes for statements.
 	implicit := map[int]bool{}
@@ -215,24 +220,11 @@ func (f *plFunc) plScopeBlocks(body string) {
 			}
 		}
 	}
-	var walkLoops func(list []*plStmt)
-	walkLoops = func(list []*plStmt) {
-		for _, s := range list {
-			if s.kind == "forc" && s.loopVar >= 0 {
-				implicit[s.loopVar] = true
-			}
-			walkLoops(s.body)
-			walkLoops(s.thenBody)
-			for _, c := range s.elsifs {
-				walkLoops(c.stmts)
-			}
-			walkLoops(s.elseBody)
-			for _, h := range s.handlers {
-				walkLoops(h.action)
-			}
+	plWalk(f.action, func(s *plStmt) {
+		if s.kind == "forc" && s.loopVar >= 0 {
+			implicit[s.loopVar] = true
 		}
-	}
-	walkLoops([]*plStmt{f.action})
+	})
 	// The first datums are the parameters; the declared variables follow FOUND (and a trigger's variables).
 	first := 0
 	if f.found >= 0 {
