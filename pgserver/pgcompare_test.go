@@ -265,6 +265,7 @@ func TestCompare_Concord(t *testing.T) {
 		runMessageSteps(t, "concord", c, blockValidatorSteps)
 		runMessageSteps(t, "concord", c, reviewFixSteps)
 		runMessageSteps(t, "concord", c, blockDropColumnSteps)
+		runMessageSteps(t, "concord", c, blockRenameColumnSteps)
 	}
 	runMessageSteps(t, "concord", c, ormSteps)
 	runMessageSteps(t, "concord", c, databaseSteps)
@@ -401,6 +402,7 @@ func TestCompare_PostgreSQL(t *testing.T) {
 	runMessageSteps(t, "postgresql", c, blockValidatorSteps)
 	runMessageSteps(t, "postgresql", c, reviewFixSteps)
 	runMessageSteps(t, "postgresql", c, blockDropColumnSteps)
+	runMessageSteps(t, "postgresql", c, blockRenameColumnSteps)
 	runActivity(t, "postgresql", url)
 }
 

@@ -1006,6 +1006,35 @@ var blockDropColumnSteps = []struct{ sql, want string }{
 	{"SELECT * FROM dc_t ORDER BY id", "1|1\n2|2\n3|-3\n5|5\nSELECT 4"},
 }
 
+// blockRenameColumnSteps: ALTER TABLE ... RENAME COLUMN in a transaction block, of a column no index holds: the
+// rows' fields and the CHECK constraints follow the new name in the block's transaction, ROLLBACK (or ROLLBACK TO)
+// puts them back, as in PostgreSQL.
+var blockRenameColumnSteps = []struct{ sql, want string }{
+	{"create table rc_t (id int primary key, a int check (a > 0), b text, c int)", ""},
+	{"insert into rc_t values (1, 1, 'x', 1), (2, 2, 'y', 2)", ""},
+	{"begin", "BEGIN"},
+	{"alter table rc_t rename column a to aa", "ALTER TABLE"},
+	{"alter table rc_t rename column b to bb", "ALTER TABLE"},
+	{"insert into rc_t (id, aa, bb, c) values (3, 3, 'z', 3)", "INSERT 0 1"},
+	{"savepoint s", "SAVEPOINT"},
+	{"insert into rc_t (id, aa, bb, c) values (4, -4, 'w', 4)", "ERROR 23514 new row for relation \"rc_t\" violates check constraint \"rc_t_a_check\""},
+	{"rollback to s", "ROLLBACK"},
+	{"select * from rc_t order by id", "1|1|x|1\n2|2|y|2\n3|3|z|3\nSELECT 3"},
+	{"rollback", "ROLLBACK"},
+	{"select * from rc_t order by id", "1|1|x|1\n2|2|y|2\nSELECT 2"},
+	{"begin", "BEGIN"},
+	{"alter table rc_t rename column a to aa", "ALTER TABLE"},
+	{"alter table rc_t rename column aa to a2", "ALTER TABLE"},
+	{"alter table rc_t rename column id to ident", "ALTER TABLE"},
+	{"update rc_t set a2 = a2 + 10 where ident = 1", "UPDATE 1"},
+	{"commit", "COMMIT"},
+	{"select * from rc_t order by ident", "1|11|x|1\n2|2|y|2\nSELECT 2"},
+	{"insert into rc_t (ident, a2, b, c) values (5, -5, 'v', 5)", "ERROR 23514 new row for relation \"rc_t\" violates check constraint \"rc_t_a_check\""},
+	{"insert into rc_t (ident, a2, b, c) values (5, 5, 'v', 5)", "INSERT 0 1"},
+	{"select column_name from information_schema.columns where table_name = 'rc_t' order by ordinal_position", "ident\na2\nb\nc\nSELECT 4"},
+	{"select conname from pg_constraint where conrelid = 'rc_t'::regclass and contype = 'c'", "rc_t_a_check\nSELECT 1"},
+}
+
 // routineEdgeSteps: edge cases: a view whose columns swap the table's names, a column the view leaves out
 // (42703), RETURNING of another table's *, an INSERT without a column list through a view with a computed column,
 // an INSTEAD OF trigger returning a row of the wrong width (42804), a SQL function whose final statement gives too

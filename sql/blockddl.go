@@ -31,12 +31,12 @@ import (
 // one refuses their duplicates) or on a table from before the block (built at once and dropped on rollback,
 // below), ALTER SEQUENCE, DROP TABLE / VIEW / SEQUENCE / TYPE, and the ALTER TABLE
 // actions that change the catalog and the rows (ADD COLUMN without a unique constraint, DROP COLUMN, whose
-// indexes go at commit, SET/DROP DEFAULT, SET/DROP NOT NULL, ALTER COLUMN ... TYPE, ADD and DROP of a CHECK
-// constraint, ADD FOREIGN KEY, VALIDATE CONSTRAINT, OWNER TO the current user, and on a table the block created
-// ADD CONSTRAINT ... UNIQUE, ADD CONSTRAINT ... PRIMARY KEY where no validator changes and ADD GENERATED ... AS
-// IDENTITY). A validator such an action changes is the block transaction's at once (setTableValidator) and the
-// collection's at commit. ROLLBACK TO a savepoint undoes them as
-// ROLLBACK does: a table or index created since is dropped.
+// indexes go at commit, RENAME COLUMN of a column no index holds, SET/DROP DEFAULT, SET/DROP NOT NULL, ALTER
+// COLUMN ... TYPE, ADD and DROP of a CHECK constraint, ADD FOREIGN KEY, VALIDATE CONSTRAINT, OWNER TO the current
+// user, and on a table the block created ADD CONSTRAINT ... UNIQUE, ADD CONSTRAINT ... PRIMARY KEY where no
+// validator changes and ADD GENERATED ... AS IDENTITY). A validator such an action changes is the block
+// transaction's at once (setTableValidator) and the collection's at commit. ROLLBACK TO a savepoint undoes them
+// as ROLLBACK does: a table or index created since is dropped.
 // Any other DDL in a block would change the storage outside the transaction, where a ROLLBACK could not undo it:
 // it is refused with 0A000 before it changes anything (refuseInBlock). The implicit block of a multi-statement
 // query keeps running DDL at once, outside its transaction.
@@ -310,7 +310,7 @@ func (x *exec) refuseInBlock(n *pg.Node) error {
 	return &Error{Code: CodeFeatureNotSupported, Message: what + " inside a transaction block is not supported by Concord",
 		Hint: "Run it outside a transaction block. Inside one, Concord runs the DDL a ROLLBACK can undo: CREATE and " +
 			"DROP of tables, views, sequences and types, COMMENT, CREATE INDEX (on a table from before the block, " +
-			"before the block writes to it), ALTER INDEX ... RENAME, RENAME CONSTRAINT, " +
+			"before the block writes to it), ALTER INDEX ... RENAME, RENAME CONSTRAINT, RENAME COLUMN of a column no index holds, " +
 			"ALTER TABLE's ADD COLUMN, DROP COLUMN, SET/DROP DEFAULT, SET/DROP NOT NULL, ALTER COLUMN ... TYPE, ADD and DROP of a " +
 			"CHECK constraint, ADD FOREIGN KEY and ADD UNIQUE (as CREATE INDEX), and on a table the block created ADD " +
 			"PRIMARY KEY and ADD ... IDENTITY."}

@@ -2343,7 +2343,7 @@ func (x *exec) rename(rs *pg.RenameStmt) (*Result, error) {
 	}
 	setValidator := func() (*Result, error) {
 		if checksChanged {
-			if err := x.s.db().setValidator(x.base, t.Name, validator); err != nil {
+			if err := x.setTableValidator(&tc, validator); err != nil {
 				return nil, err
 			}
 		}
@@ -2353,6 +2353,14 @@ func (x *exec) rename(rs *pg.RenameStmt) (*Result, error) {
 		return setValidator()
 	}
 	coll := x.s.db().collection(t.Name)
+	if x.inBlock() {
+		// A column no index holds (refuseInBlock): its values move to the new name in the block's transaction.
+		if _, err := coll.updateMany(withoutValidation(x.ctx), bson.D{{Key: rs.Subname, Value: bson.D{{Key: "$exists", Value: true}}}},
+			bson.D{{Key: "$rename", Value: bson.D{{Key: rs.Subname, Value: rs.Newname}}}}); err != nil {
+			return nil, err
+		}
+		return setValidator()
+	}
 	// The indexes on the column are made again on its new name, after the rows' fields are renamed: every
 	// index, so that a UNIQUE constraint over several columns goes on holding.
 	moved, err := dropIndexesOn(x.base, coll, rs.Subname)

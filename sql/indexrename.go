@@ -250,6 +250,21 @@ func (x *exec) renamesInCatalog(rs *pg.RenameStmt) bool {
 		}
 		_, found, err := x.indexNamed(rs.Relation.Relname)
 		return err == nil && found
+	case pg.ObjectType_OBJECT_COLUMN:
+		// A column no index holds: the catalog, and the rows' fields renamed in the block's transaction (an
+		// index would have to be built again on the new name, which no transaction can).
+		if rs.Relation == nil {
+			return false
+		}
+		t, err := x.lookupTable(rs.Relation.Relname, 0)
+		if err != nil || t.View != "" || slices.Contains(t.Key, rs.Subname) && len(t.Key) > 1 {
+			return false
+		}
+		specs, err := x.s.db().collection(t.Name).indexes(x.base)
+		if err != nil {
+			return false
+		}
+		return !slices.ContainsFunc(specs, func(ix indexSpec) bool { return ix.name != "_id_" && ix.keys.Lookup(t.field(rs.Subname)).Type != 0 })
 	}
 	return false
 }
