@@ -864,9 +864,11 @@ func (s *Session) savepointOp(kind pg.TransactionStmtKind, name string) error {
 		mark.tableLocks = s.e.locks.holds(s)
 		mark.ddl = s.ddl.clone()
 		mark.deferred, mark.constraints = slices.Clone(s.deferred), s.constraints.clone()
-		mark.cursors = map[string]bool{}
-		for name := range s.cursors {
-			mark.cursors[name] = true
+		if len(s.cursors) > 0 { // a PL/pgSQL EXCEPTION block takes a savepoint on every entry: none made for none
+			mark.cursors = make(map[string]bool, len(s.cursors))
+			for name := range s.cursors {
+				mark.cursors[name] = true
+			}
 		}
 		if s.block != nil {
 			after := s.block.after.clone()
