@@ -204,44 +204,27 @@ END $$`,
 		}
 	}
 	const clients, calls = 16, 40
-	var wg sync.WaitGroup
-	errs := make(chan error, clients)
-	for i := 0; i < clients; i++ {
-		wg.Add(1)
-		go func(i int) {
-			defer wg.Done()
-			c, err := pgx.Connect(ctx, url)
-			if err != nil {
-				errs <- err
-				return
+	runClients(t, url, clients, func(ctx context.Context, c *pgx.Conn, i int) error {
+		for k := 0; k < calls; k++ {
+			src, dst := 1+(i+k)%8, 1+(i+3*k+1)%8
+			if src == dst {
+				dst = 1 + dst%8
 			}
-			defer c.Close(ctx)
-			for k := 0; k < calls; k++ {
-				src, dst := 1+(i+k)%8, 1+(i+3*k+1)%8
-				if src == dst {
-					dst = 1 + dst%8
+			for {
+				var ok bool
+				err := c.QueryRow(ctx, "SELECT plmove($1, $2, $3)", src, dst, 1+k%30).Scan(&ok)
+				var pe *pgconn.PgError
+				if errors.As(err, &pe) && pe.Code == "40001" {
+					continue
 				}
-				for {
-					var ok bool
-					err := c.QueryRow(ctx, "SELECT plmove($1, $2, $3)", src, dst, 1+k%30).Scan(&ok)
-					var pe *pgconn.PgError
-					if errors.As(err, &pe) && pe.Code == "40001" {
-						continue
-					}
-					if err != nil {
-						errs <- err
-						return
-					}
-					break
+				if err != nil {
+					return err
 				}
+				break
 			}
-		}(i)
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		t.Fatal(err)
-	}
+		}
+		return nil
+	})
 	var sum, low int64
 	if err := setup.QueryRow(ctx, "SELECT sum(balance), min(balance) FROM plbank").Scan(&sum, &low); err != nil {
 		t.Fatal(err)

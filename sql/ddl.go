@@ -2353,21 +2353,16 @@ func (x *exec) rename(rs *pg.RenameStmt) (*Result, error) {
 		return setValidator()
 	}
 	coll := x.s.db().collection(t.Name)
-	if x.inBlock() {
-		// A column no index holds (refuseInBlock): its values move to the new name in the block's transaction.
-		if _, err := coll.updateMany(withoutValidation(x.ctx), bson.D{{Key: rs.Subname, Value: bson.D{{Key: "$exists", Value: true}}}},
-			bson.D{{Key: "$rename", Value: bson.D{{Key: rs.Subname, Value: rs.Newname}}}}); err != nil {
-			return nil, err
-		}
-		return setValidator()
-	}
 	// The indexes on the column are made again on its new name, after the rows' fields are renamed: every
-	// index, so that a UNIQUE constraint over several columns goes on holding.
-	moved, err := dropIndexesOn(x.base, coll, rs.Subname)
-	if err != nil {
+	// index, so that a UNIQUE constraint over several columns goes on holding. In a transaction block the column
+	// is one no index holds (refuseInBlock), and its values move in the block's transaction.
+	ctx, moved := x.base, []indexSpec(nil)
+	if x.inBlock() {
+		ctx = x.ctx
+	} else if moved, err = dropIndexesOn(x.base, coll, rs.Subname); err != nil {
 		return nil, err
 	}
-	if _, err := coll.updateMany(withoutValidation(x.base), bson.D{{Key: rs.Subname, Value: bson.D{{Key: "$exists", Value: true}}}},
+	if _, err := coll.updateMany(withoutValidation(ctx), bson.D{{Key: rs.Subname, Value: bson.D{{Key: "$exists", Value: true}}}},
 		bson.D{{Key: "$rename", Value: bson.D{{Key: rs.Subname, Value: rs.Newname}}}}); err != nil {
 		return nil, err
 	}

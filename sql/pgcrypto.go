@@ -40,20 +40,17 @@ func init() {
 	}
 }
 
+// cryptoArity are the least and most arguments each of pgcrypto's functions takes.
+var cryptoArity = map[string][2]int{"digest": {2, 2}, "hmac": {3, 3}, "gen_random_bytes": {1, 1}, "crypt": {2, 2}, "gen_salt": {1, 2}}
+
 // cryptoFunc runs pgcrypto's function name; ok is false for a name that is none of them.
 func cryptoFunc(ctx context.Context, name string, args []any) (v any, ok bool, err error) {
-	want := map[string][2]int{"digest": {2, 2}, "hmac": {3, 3}, "gen_random_bytes": {1, 1}, "crypt": {2, 2}, "gen_salt": {1, 2}}
-	n, found := want[name]
+	arity, found := cryptoArity[name]
 	if !found {
 		return nil, false, nil
 	}
-	if len(args) < n[0] || len(args) > n[1] {
-		return nil, true, errorf(CodeUndefinedFunction, "function %s with %d arguments does not exist", name, len(args))
-	}
-	for _, a := range args {
-		if a == nil {
-			return nil, true, nil
-		}
+	if null, err := strictArity(name, args, arity); null || err != nil {
+		return nil, true, err
 	}
 	switch name {
 	case "digest":

@@ -13,19 +13,14 @@ import (
 // which, so plScopeBlocks reads the names each DECLARE section declares from the body's text and matches them, in
 // order, to the variables' numbers.
 
-// plDeclSections reads the variables' names each block of a body declares, one list a block in the order the
-// blocks begin (the order of their BEGINs), lower-cased unless quoted. An ALIAS declaration makes no variable and
-// is left out. ok is false when the text cannot be read so (an unterminated quote or comment).
-func plDeclSections(body string) (blocks [][]string, ok bool) {
-	blocks, _, ok = plDecls(body)
-	return blocks, ok
-}
-
 // aliasTarget matches what follows ALIAS in a declaration: FOR and the name or $n of what it names.
 var aliasTarget = regexp.MustCompile(`^(?i)\s+FOR\s+(\$[0-9]+|[A-Za-z_][A-Za-z0-9_$]*)\s*;`)
 
-// plDecls is plDeclSections, and the names ALIAS declarations give (alias → the name or $n it names).
-func plDecls(body string) (blocks [][]string, aliases map[string]string, ok bool) {
+// plDeclSections reads the variables' names each block of a body declares, one list a block in the order the
+// blocks begin (the order of their BEGINs), lower-cased unless quoted, and the names ALIAS declarations give
+// (alias → the name or $n it names), which make no variable. ok is false when the text cannot be read so (an
+// unterminated quote or comment).
+func plDeclSections(body string) (blocks [][]string, aliases map[string]string, ok bool) {
 	var decl []string
 	inDecl, expectName, depth := false, false, 0
 	prev := ""     // the token before this one: a word lower-cased, a quoted name as `"`
@@ -231,7 +226,7 @@ func (f *plFunc) plScopeBlocks(body string) {
 		first = f.found + 1
 	}
 	f.declared = map[int]bool{}
-	sections, aliases, ok := plDecls(body)
+	sections, aliases, ok := plDeclSections(body)
 	f.aliases = aliases
 	if a := f.action; len(blocks) == len(sections)+1 && a.label == "" && a.handlers == nil && len(a.body) == 2 && a.body[0].kind == "block" && a.body[1].kind == "return" {
 		// The parser's own block around a labeled body or one with an EXCEPTION clause, for the RETURN it adds.
@@ -381,11 +376,8 @@ func (p *plRun) initDatum(i int) error {
 		if err != nil {
 			return errorf(CodeUndefinedObject, "type \"%s\" does not exist", tname)
 		}
-		rec := &plRecord{null: true}
-		for _, c := range t.Columns {
-			rec.names, rec.oids = append(rec.names, c.Name), append(rec.oids, c.Type)
-		}
-		rec.vals = make([]any, len(rec.names))
+		rec := triggerRecord(t, make([]any, len(t.Columns)))
+		rec.null = true
 		p.vals[i] = rec
 		return nil
 	}

@@ -23,13 +23,13 @@ func TestPLDeclSections(t *testing.T) {
 		// begin and declare as names, where no statement starts.
 		{" DECLARE a int; BEGIN PERFORM 1 AS begin; SELECT declare INTO a FROM t; IF a THEN DECLARE b int; BEGIN END; END IF; END ", [][]string{{"a"}, {"b"}}},
 	} {
-		got, ok := plDeclSections(c.body)
+		got, _, ok := plDeclSections(c.body)
 		if !ok || !reflect.DeepEqual(got, c.want) {
 			t.Errorf("%q: got %q, %v; want %q", c.body, got, ok, c.want)
 		}
 	}
 	for _, bad := range []string{" DECLARE s text := 'open", " /* open", ` DECLARE "open`, " DECLARE s text := $a$ open"} {
-		if _, ok := plDeclSections(bad); ok {
+		if _, _, ok := plDeclSections(bad); ok {
 			t.Errorf("%q: read, want not", bad)
 		}
 	}
@@ -83,7 +83,7 @@ func FuzzPLDeclSections(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, body string) {
-		blocks, ok := plDeclSections(body)
+		blocks, _, ok := plDeclSections(body)
 		if !ok && blocks != nil {
 			t.Fatalf("not read, but blocks %q", blocks)
 		}

@@ -2,6 +2,7 @@ package sql
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode"
@@ -11,6 +12,15 @@ import (
 // textFuncs are the functions of textFunc and their argument counts.
 var textFuncs = map[string][2]int{"unistr": {1, 1}, "convert_to": {2, 2}, "convert_from": {2, 2}}
 
+// strictArity checks a call of the strict function name against its arity (the least and most arguments it
+// takes): 42883 outside it. null reports an argument that is NULL, which makes the call's value NULL.
+func strictArity(name string, args []any, arity [2]int) (null bool, err error) {
+	if len(args) < arity[0] || len(args) > arity[1] {
+		return false, errorf(CodeUndefinedFunction, "function %s with %d arguments does not exist", name, len(args))
+	}
+	return slices.Contains(args, nil), nil
+}
+
 // textFunc runs unistr, convert_to and convert_from on evaluated arguments; strict, as PostgreSQL's are. ok is
 // false for another name.
 func textFunc(name string, args []any) (v any, ok bool, err error) {
@@ -18,13 +28,8 @@ func textFunc(name string, args []any) (v any, ok bool, err error) {
 	if !known {
 		return nil, false, nil
 	}
-	if len(args) < want[0] || len(args) > want[1] {
-		return nil, true, errorf(CodeUndefinedFunction, "function %s with %d arguments does not exist", name, len(args))
-	}
-	for _, a := range args {
-		if a == nil {
-			return nil, true, nil
-		}
+	if null, err := strictArity(name, args, want); null || err != nil {
+		return nil, true, err
 	}
 	switch name {
 	case "unistr":
