@@ -32,6 +32,39 @@ func (c *Collection) Find(ctx context.Context, filter any, opts ...*FindOptions)
 	return c.find(ctx, spec)
 }
 
+// FindStream is Find whose cursor reads the documents as Next asks for them rather than all at once, so that a
+// result of any size holds no more memory than the document in hand. Outside a transaction, without a sort, on
+// a collection that is neither a view nor capped, the cursor reads the collection as it was when FindStream
+// returned, however long it stays open, and holds the storage's state of then until Close, which must be
+// called; otherwise it is Find's cursor. Closing the DB ends the cursors still open: their Next returns false
+// and Err is InterruptedAtShutdown (11600).
+func (c *Collection) FindStream(ctx context.Context, filter any, opts ...*FindOptions) (*Cursor, error) {
+	o := mergeFind(opts)
+	spec, err := findSpec(filter, o.Sort, o.Projection)
+	if err != nil {
+		return nil, err
+	}
+	spec.Skip, spec.Limit, spec.ReturnKey = o.Skip, o.Limit, o.ReturnKey
+	if err := findHint(&spec, o); err != nil {
+		return nil, err
+	}
+	if spec.Collation, err = c.collationFor(o.Collation); err != nil {
+		return nil, err
+	}
+	if ctx, err = withStatement(ctx, nil, o.Let); err != nil {
+		return nil, err
+	}
+	t, st, err := c.begin(ctx)
+	if err != nil {
+		return nil, err
+	}
+	s, err := c.db.eng.FindStream(ctx, t, c.ns, spec, st)
+	if err != nil {
+		return nil, stmtError(t, err)
+	}
+	return &Cursor{stream: s}, nil
+}
+
 // collationFor returns the collation an operation on c runs under: the collation document v when given
 // ({locale: "simple"} being the binary comparison), otherwise c's default collation (none: binary). A
 // view's default may not be overridden: a different v is OptionNotSupportedOnView (167), as in mongod.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"reflect"
 
+	"github.com/concorddb/concord/internal/engine"
 	"go.mongodb.org/mongo-driver/v2/bson"
 )
 
@@ -26,6 +27,8 @@ type Cursor struct {
 	closed bool
 	// remaining is the size of docs[pos:].
 	remaining int
+	// stream is FindStream's source, read as Next asks (docs is then nil).
+	stream *engine.DocStream
 }
 
 // newCursor wraps a materialized result set.
@@ -48,6 +51,14 @@ func (c *Cursor) Next(ctx context.Context) bool {
 		c.err = err
 		return false
 	}
+	if c.stream != nil {
+		doc, err := c.stream.Next()
+		if err != nil {
+			c.err = publicError(err)
+		}
+		c.Current = doc
+		return doc != nil
+	}
 	if c.pos >= len(c.docs) {
 		c.Current = nil
 		return false
@@ -60,7 +71,8 @@ func (c *Cursor) Next(ctx context.Context) bool {
 }
 
 // RemainingBytes returns the size in bytes of the documents Next will still return: the memory the cursor holds
-// for them (a server bounds what a client's open cursors may hold with it).
+// for them (a server bounds what a client's open cursors may hold with it). A FindStream cursor's is 0: it holds
+// none.
 func (c *Cursor) RemainingBytes() int {
 	if c.closed {
 		return 0
@@ -72,7 +84,8 @@ func (c *Cursor) RemainingBytes() int {
 // need to wait for more.
 func (c *Cursor) TryNext(ctx context.Context) bool { return c.Next(ctx) }
 
-// RemainingBatchLength returns how many documents Next will still return.
+// RemainingBatchLength returns how many documents Next will still return (0 for a FindStream cursor, which does
+// not know).
 func (c *Cursor) RemainingBatchLength() int {
 	if c.closed {
 		return 0
@@ -121,5 +134,8 @@ func (c *Cursor) Err() error { return c.err }
 func (c *Cursor) Close(ctx context.Context) error {
 	c.closed = true
 	c.docs = nil
+	if c.stream != nil {
+		c.stream.Close()
+	}
 	return nil
 }

@@ -70,6 +70,8 @@ type Engine struct {
 	// liveMu guards live: explicit transactions holding a snapshot.
 	liveMu sync.Mutex
 	live   map[*Txn]struct{}
+	// streams are the DocStreams open (liveMu), which Close ends.
+	streams map[*DocStream]struct{}
 
 	// gate: operations hold it shared; Close takes it exclusively after
 	// closing, so it waits for in-flight operations before closing Pebble.
@@ -143,6 +145,7 @@ func Open(opts Options) (*Engine, error) {
 		colls:      make(map[Namespace]*collection),
 		nextCollID: 1,
 		live:       make(map[*Txn]struct{}),
+		streams:    make(map[*DocStream]struct{}),
 		closing:    make(chan struct{}),
 		reaperKick: make(chan struct{}, 1),
 		reaperDone: make(chan struct{}),
@@ -235,6 +238,7 @@ func (e *Engine) Close() error {
 	<-e.anchorDone
 	e.gate.Lock()
 	defer e.gate.Unlock()
+	e.closeStreams()
 	e.liveMu.Lock()
 	var open []*Txn
 	for t := range e.live {

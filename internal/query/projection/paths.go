@@ -37,3 +37,7 @@ func includedPaths(n *node, prefix string, out []string) ([]string, bool) {
 	}
 	return out, true
 }
+
+// Positional reports whether the projection has a "path.$" field, whose value depends on the array element
+// the filter matched.
+func (p *Projection) Positional() bool { return p.positional }

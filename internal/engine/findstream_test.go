@@ -1,0 +1,161 @@
+package engine_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+
+	"github.com/concorddb/concord/internal/codes"
+	"github.com/concorddb/concord/internal/engine"
+)
+
+// drain reads a stream to its end and closes it.
+func drain(t *testing.T, s *engine.DocStream) []bson.Raw {
+	t.Helper()
+	defer s.Close()
+	var out []bson.Raw
+	for {
+		d, err := s.Next()
+		if err != nil {
+			t.Fatalf("next: %v", err)
+		}
+		if d == nil {
+			return out
+		}
+		out = append(out, d)
+	}
+}
+
+// TestFindStream_AsFind checks that a stream hands out what Find returns, for filters, skips, limits and
+// projections, over a collection scan and an index.
+func TestFindStream_AsFind(t *testing.T) {
+	e := openMem(t, engine.Options{})
+	ctx := context.Background()
+	for i := range 500 {
+		mustInsert(t, e, bson.D{{Key: "_id", Value: i}, {Key: "k", Value: i % 7}, {Key: "s", Value: fmt.Sprint("v", i)}})
+	}
+	if _, err := e.CreateIndex(ctx, nil, ns, engine.IndexSpec{Name: "k_1", Key: bson.D{{Key: "k", Value: 1}}}); err != nil {
+		t.Fatal(err)
+	}
+	specs := []engine.FindSpec{
+		{},
+		{Filter: doc(bson.D{{Key: "k", Value: 3}})},
+		{Filter: doc(bson.D{{Key: "_id", Value: bson.D{{Key: "$gte", Value: 100}}}}), Skip: 10, Limit: 25},
+		{Filter: doc(bson.D{{Key: "k", Value: bson.D{{Key: "$in", Value: bson.A{1, 2}}}}}), Projection: doc(bson.D{{Key: "s", Value: 1}})},
+		{Limit: -3},
+		{Skip: 600},
+	}
+	for i, spec := range specs {
+		want, err := e.Find(ctx, nil, ns, spec, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, err := e.FindStream(ctx, nil, ns, spec, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := drain(t, s)
+		if len(got) != len(want) {
+			t.Fatalf("spec %d: %d documents, Find %d", i, len(got), len(want))
+		}
+		for j := range got {
+			if !bytesEqual(got[j], want[j]) {
+				t.Fatalf("spec %d, document %d: %v, Find %v", i, j, got[j], want[j])
+			}
+		}
+	}
+	if s, err := e.FindStream(ctx, nil, engine.Namespace{DB: "test", Coll: "none"}, engine.FindSpec{}, nil); err != nil || len(drain(t, s)) != 0 {
+		t.Fatalf("a missing collection: %v", err)
+	}
+}
+
+func bytesEqual(a, b bson.Raw) bool { return string(a) == string(b) }
+
+// TestFindStream_OnePointInTime checks that a stream open while other writers insert, update and delete reads
+// the collection as it was when it opened.
+func TestFindStream_OnePointInTime(t *testing.T) {
+	e := openMem(t, engine.Options{})
+	ctx := context.Background()
+	for i := range 2000 {
+		mustInsert(t, e, bson.D{{Key: "_id", Value: i}, {Key: "v", Value: 0}})
+	}
+	s, err := e.FindStream(ctx, nil, ns, engine.FindSpec{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	first, err := s.Next()
+	if err != nil || first == nil {
+		t.Fatalf("first: %v", err)
+	}
+	set := engine.UpdateSpec{Filter: doc(bson.D{}), Update: doc(bson.D{{Key: "$set", Value: bson.D{{Key: "v", Value: 1}}}}), Multi: true}
+	if _, err := e.Update(ctx, nil, ns, set, nil); err != nil {
+		t.Fatal(err)
+	}
+	mustInsert(t, e, bson.D{{Key: "_id", Value: 5000}, {Key: "v", Value: 1}})
+	if _, err := e.Delete(ctx, nil, ns, doc(bson.D{{Key: "_id", Value: 1999}}), false, nil); err != nil {
+		t.Fatal(err)
+	}
+	rest := drain(t, s)
+	if len(rest) != 1999 {
+		t.Fatalf("%d documents after the first, want 1999", len(rest))
+	}
+	for _, d := range append(rest, first) {
+		if intField(t, d, "v") != 0 {
+			t.Fatalf("a later write seen: %v", d)
+		}
+	}
+	if got := findAll(t, e, nil, bson.D{{Key: "v", Value: 1}}); len(got) != 2000 {
+		t.Fatalf("after the stream: %d updated documents, want 2000", len(got))
+	}
+}
+
+// TestFindStream_EngineClose checks that closing the engine with a stream open neither waits for the stream nor
+// leaves it readable: its Next fails with InterruptedAtShutdown, and its Close still returns.
+func TestFindStream_EngineClose(t *testing.T) {
+	e, err := engine.Open(engine.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 100 {
+		mustInsert(t, e, bson.D{{Key: "_id", Value: i}})
+	}
+	s, err := e.FindStream(context.Background(), nil, ns, engine.FindSpec{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d, err := s.Next(); err != nil || d == nil {
+		t.Fatalf("first: %v", err)
+	}
+	if err := e.Close(); err != nil {
+		t.Fatal(err)
+	}
+	_, err = s.Next()
+	wantCode(t, err, codes.InterruptedAtShutdown)
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestFindStream_Transaction checks that a stream in a transaction reads the transaction's snapshot with its
+// own writes.
+func TestFindStream_Transaction(t *testing.T) {
+	e := openMem(t, engine.Options{})
+	ctx := context.Background()
+	mustInsert(t, e, bson.D{{Key: "_id", Value: 1}})
+	tx := e.Begin()
+	defer tx.Abort()
+	if _, err := e.Insert(ctx, tx, ns, []bson.Raw{doc(bson.D{{Key: "_id", Value: 2}})}, true, nil); err != nil {
+		t.Fatal(err)
+	}
+	mustInsert(t, e, bson.D{{Key: "_id", Value: 3}})
+	s, err := e.FindStream(ctx, tx, ns, engine.FindSpec{Sort: doc(bson.D{{Key: "_id", Value: 1}})}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := drain(t, s)
+	if len(got) != 2 || intField(t, got[0], "_id") != 1 || intField(t, got[1], "_id") != 2 {
+		t.Fatalf("in the transaction: %v", got)
+	}
+}
