@@ -44,6 +44,9 @@ type conn struct {
 	row     pgproto3.DataRow
 	rowBuf  []byte
 	rowEnds []int
+	// unflushed counts the bytes of rows sent since the last flush: a large result goes out as it is encoded,
+	// not gathered whole in the write buffer.
+	unflushed int
 
 	stmts   map[string]*sql.Stmt
 	portals map[string]*portal
@@ -264,7 +267,10 @@ func boolSetting(b bool) string {
 	return "off"
 }
 
-func (c *conn) flush() error { return c.be.Flush() }
+func (c *conn) flush() error {
+	c.unflushed = 0
+	return c.be.Flush()
+}
 
 // ready sends ReadyForQuery with the session's transaction status, after a ParameterStatus for TimeZone or
 // IntervalStyle when the statements since the last one changed it (SET, RESET, a block's end), as PostgreSQL
@@ -322,9 +328,17 @@ func (c *conn) simpleQuery(text string) {
 	ctx, done := c.withCancel()
 	defer done()
 	ran := false
+	ctx = sql.WithRowSink(ctx, &rowSink{c: c})
 	err := c.sess.Query(ctx, text, func(r *sql.Result) error {
 		ran = true
 		c.sendWarnings(r.Warnings)
+		if r.Streamed {
+			if r.Copy != nil {
+				c.be.Send(&pgproto3.CopyDone{})
+			}
+			c.be.Send(&pgproto3.CommandComplete{CommandTag: []byte(r.Tag)})
+			return nil
+		}
 		if r.Copy != nil {
 			if err := c.sendCopyOut(r); err != nil {
 				return err
@@ -446,6 +460,10 @@ func (c *conn) execute(m *pgproto3.Execute) {
 	}
 	if p.res == nil {
 		ctx, done := c.withCancel()
+		if m.MaxRows == 0 {
+			// All the rows at once: those of a statement that streams go out as it makes them.
+			ctx = sql.WithRowSink(ctx, &rowSink{c: c, extended: true, formats: p.formats})
+		}
 		res, err := c.sess.Execute(ctx, p.stmt, p.params)
 		done()
 		if err != nil {
@@ -454,6 +472,13 @@ func (c *conn) execute(m *pgproto3.Execute) {
 		}
 		p.res = res
 		c.sendWarnings(res.Warnings)
+		if res.Streamed {
+			if res.Copy != nil {
+				c.be.Send(&pgproto3.CopyDone{})
+			}
+			c.be.Send(&pgproto3.CommandComplete{CommandTag: []byte(res.Tag)})
+			return
+		}
 		if res.Copy != nil {
 			if err := c.sendCopyOut(res); err != nil {
 				c.extendedError(err)
@@ -541,8 +566,46 @@ func (c *conn) sendRows(cols []sql.Column, rows [][]any, formats []int16) error 
 		}
 		c.be.Send(dr)
 		c.rowBuf, c.rowEnds = buf, ends
+		if c.unflushed += len(buf) + 4*len(ends) + 7; c.unflushed >= flushEvery {
+			if err := c.flush(); err != nil {
+				return err
+			}
+		}
 	}
 	return nil
+}
+
+// flushEvery is how many bytes of rows the write buffer gathers before they go to the client.
+const flushEvery = 64 << 10
+
+// rowSink sends the rows of a statement that streams them (sql.RowSink) as they come: after a RowDescription in
+// the simple protocol (the extended one's Describe sent it), or as copy data after a CopyOutResponse.
+type rowSink struct {
+	c        *conn
+	extended bool
+	formats  []int16
+	res      *sql.Result
+	line     []byte
+}
+
+func (k *rowSink) Start(r *sql.Result) error {
+	k.res = r
+	switch {
+	case r.Copy != nil:
+		k.c.startCopyOut(r)
+	case !k.extended:
+		k.c.be.Send(rowDescription(r.Columns, nil))
+	}
+	return nil
+}
+
+func (k *rowSink) Rows(rows [][]any) error {
+	if k.res.Copy != nil {
+		var err error
+		k.line, err = k.c.sendCopyRows(k.res, rows, k.line)
+		return err
+	}
+	return k.c.sendRows(k.res.Columns, rows, k.formats)
 }
 
 // typeSize is the fixed size of a type, -1 for variable.

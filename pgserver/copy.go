@@ -61,24 +61,36 @@ func (c *conn) DecodeBinary(oid uint32, b []byte) (any, error) {
 // sendCopyOut sends the result of COPY ... TO STDOUT: CopyOutResponse, the header line and a CopyData message per
 // row, CopyDone. CommandComplete is the caller's.
 func (c *conn) sendCopyOut(r *sql.Result) error {
+	c.startCopyOut(r)
+	if _, err := c.sendCopyRows(r, r.Rows, nil); err != nil {
+		return err
+	}
+	c.be.Send(&pgproto3.CopyDone{})
+	return nil
+}
+
+// startCopyOut begins COPY ... TO STDOUT's data: the CopyOutResponse, and the header line if any.
+func (c *conn) startCopyOut(r *sql.Result) {
 	formats := make([]uint16, len(r.Columns))
 	c.be.Send(&pgproto3.CopyOutResponse{OverallFormat: 0, ColumnFormatCodes: formats})
 	if r.Copy.Header != nil {
 		c.be.Send(&pgproto3.CopyData{Data: r.Copy.Header})
 	}
-	var buf []byte
-	for i, row := range r.Rows {
+}
+
+// sendCopyRows sends rows as copy data lines, built in buf, which it returns for the next rows.
+func (c *conn) sendCopyRows(r *sql.Result, rows [][]any, buf []byte) ([]byte, error) {
+	for _, row := range rows {
 		var err error
 		if buf, err = r.Copy.Line(buf[:0], r.Columns, row); err != nil {
-			return err
+			return buf, err
 		}
 		c.be.Send(&pgproto3.CopyData{Data: buf})
-		if i%256 == 255 {
+		if c.unflushed += len(buf) + 5; c.unflushed >= flushEvery {
 			if err := c.flush(); err != nil {
-				return err
+				return buf, err
 			}
 		}
 	}
-	c.be.Send(&pgproto3.CopyDone{})
-	return nil
+	return buf, nil
 }

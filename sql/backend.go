@@ -79,6 +79,9 @@ type backendColl interface {
 	findOne(ctx context.Context, filter bson.D) (bson.Raw, error)
 	// find returns every matching document; projection may be nil.
 	find(ctx context.Context, filter, projection bson.D, limit int64) ([]bson.Raw, error)
+	// stream returns the matching documents as a docStream, which must be closed: read as its next asks for them
+	// (the embedded store's FindStream, the driver's cursor), in a transaction all first by the embedded store.
+	stream(ctx context.Context, filter bson.D) (docStream, error)
 	insertOne(ctx context.Context, doc any) error
 	updateMany(ctx context.Context, filter bson.D, update any) (matched int64, err error)
 	// updateOne updates the first matching document; for a filter at most
@@ -283,6 +286,33 @@ func (c embeddedColl) find(ctx context.Context, filter, projection bson.D, limit
 		docs = append(docs, cur.Current)
 	}
 	return docs, cur.Err()
+}
+
+// docStream is a find's documents read one at a time (backendColl.stream).
+type docStream interface {
+	// next returns the next document, nil at the end.
+	next(ctx context.Context) (bson.Raw, error)
+	close(ctx context.Context)
+}
+
+// cursorStream is the docStream of an embedded store's cursor.
+type cursorStream struct{ c *concord.Cursor }
+
+func (s cursorStream) next(ctx context.Context) (bson.Raw, error) {
+	if s.c.Next(ctx) {
+		return s.c.Current, nil
+	}
+	return nil, s.c.Err()
+}
+
+func (s cursorStream) close(ctx context.Context) { s.c.Close(ctx) }
+
+func (c embeddedColl) stream(ctx context.Context, filter bson.D) (docStream, error) {
+	cur, err := c.c.FindStream(ctx, filter)
+	if err != nil {
+		return nil, err
+	}
+	return cursorStream{cur}, nil
 }
 
 // sqlWrite is the context of an SQL write: SQL checks its foreign keys itself (fkeys.go), at the statement's end

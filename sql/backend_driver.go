@@ -178,6 +178,26 @@ func (c driverColl) find(ctx context.Context, filter, projection bson.D, limit i
 	return docs, driverError(cur.Err())
 }
 
+// driverStream is the docStream of a driver's cursor, whose documents it copies (the driver reuses its buffer).
+type driverStream struct{ c *mongo.Cursor }
+
+func (s driverStream) next(ctx context.Context) (bson.Raw, error) {
+	if s.c.Next(ctx) {
+		return append(bson.Raw(nil), s.c.Current...), nil
+	}
+	return nil, driverError(s.c.Err())
+}
+
+func (s driverStream) close(ctx context.Context) { s.c.Close(ctx) }
+
+func (c driverColl) stream(ctx context.Context, filter bson.D) (docStream, error) {
+	cur, err := c.c.Find(ctx, filter)
+	if err != nil {
+		return nil, driverError(err)
+	}
+	return driverStream{cur}, nil
+}
+
 func (c driverColl) insertOne(ctx context.Context, doc any) error {
 	_, err := c.c.InsertOne(ctx, doc)
 	return driverError(err)

@@ -304,55 +304,11 @@ func (x *exec) copy(cs *pg.CopyStmt) (*Result, error) {
 	if o.binary {
 		return nil, unsupported("COPY TO in the binary format")
 	}
-	var cols []Column
-	var rows [][]any
-	if q := cs.Query; q != nil {
-		sel := q.GetSelectStmt()
-		if sel == nil {
-			return nil, unsupported("COPY (" + nodeName(q) + ") TO")
-		}
-		rel, err := x.selectRows(sel, nil, -1)
-		if err != nil {
-			return nil, err
-		}
-		cols, rows = resultOf(rel)
-	} else {
-		t, want, err := x.copyTarget(cs)
-		if err != nil {
-			return nil, err
-		}
-		rel, err := x.scan(t, t.Name, nil)
-		if err != nil {
-			return nil, err
-		}
-		all, allRows := resultOf(rel)
-		idx := make([]int, len(want))
-		for i, w := range want {
-			idx[i] = -1
-			for k, c := range all {
-				if c.Name == w.Name {
-					idx[i] = k
-				}
-			}
-		}
-		cols = want
-		for _, r := range allRows {
-			row := make([]any, len(idx))
-			for i, k := range idx {
-				if k >= 0 {
-					row[i] = r[k]
-				}
-			}
-			rows = append(rows, row)
-		}
-		for i := range cols {
-			if cols[i].OID == 0 {
-				cols[i].OID = OIDText
-			}
-		}
-	}
 	out := &CopyOut{opts: o}
-	if o.header {
+	header := func(cols []Column) {
+		if !o.header {
+			return
+		}
 		var h []byte
 		for i, c := range cols {
 			if i > 0 {
@@ -362,7 +318,102 @@ func (x *exec) copy(cs *pg.CopyStmt) (*Result, error) {
 		}
 		out.Header = append(h, '\n')
 	}
-	return &Result{Columns: cols, Rows: rows, Tag: fmt.Sprintf("COPY %d", len(rows)), Copy: out}, nil
+	// The statement's rows stream to its sink when it has one (stream.go).
+	streams := x.sink != nil && x.sinkStmt.GetCopyStmt() == cs
+	if q := cs.Query; q != nil {
+		sel := q.GetSelectStmt()
+		if sel == nil {
+			return nil, unsupported("COPY (" + nodeName(q) + ") TO")
+		}
+		if t := x.streamTable(sel); streams && t != nil {
+			var cols []Column
+			n, err := x.streamRows(sel, t, func(c []Column) error {
+				cols = c
+				header(cols)
+				return x.sink.Start(&Result{Columns: cols, Copy: out})
+			}, x.sink.Rows)
+			if err != nil {
+				return nil, err
+			}
+			return &Result{Columns: cols, Tag: fmt.Sprintf("COPY %d", n), Copy: out, Streamed: true}, nil
+		}
+		rel, err := x.selectRows(sel, nil, -1)
+		if err != nil {
+			return nil, err
+		}
+		cols, rows := resultOf(rel)
+		header(cols)
+		return &Result{Columns: cols, Rows: rows, Tag: fmt.Sprintf("COPY %d", len(rows)), Copy: out}, nil
+	}
+	t, cols, err := x.copyTarget(cs)
+	if err != nil {
+		return nil, err
+	}
+	for i := range cols {
+		if cols[i].OID == 0 {
+			cols[i].OID = OIDText
+		}
+	}
+	header(cols)
+	// pick makes a scan's rows the columns COPY lists.
+	pick := func(rel *relation) [][]any {
+		all, allRows := resultOf(rel)
+		idx := make([]int, len(cols))
+		for i, w := range cols {
+			idx[i] = -1
+			for k, c := range all {
+				if c.Name == w.Name {
+					idx[i] = k
+				}
+			}
+		}
+		rows := make([][]any, len(allRows))
+		for j, r := range allRows {
+			row := make([]any, len(idx))
+			for i, k := range idx {
+				if k >= 0 {
+					row[i] = r[k]
+				}
+			}
+			rows[j] = row
+		}
+		return rows
+	}
+	if !streams || t.View != "" {
+		rel, err := x.scan(t, t.Name, nil)
+		if err != nil {
+			return nil, err
+		}
+		rows := pick(rel)
+		return &Result{Columns: cols, Rows: rows, Tag: fmt.Sprintf("COPY %d", len(rows)), Copy: out}, nil
+	}
+	if err := x.sink.Start(&Result{Columns: cols, Copy: out}); err != nil {
+		return nil, err
+	}
+	ts := &tableStream{table: t.Name}
+	x.streaming = ts
+	defer func() {
+		x.streaming = nil
+		ts.close(x.ctx)
+	}()
+	n := 0
+	for {
+		ts.armed = true
+		rel, err := x.scan(t, t.Name, nil)
+		if err != nil {
+			return nil, err
+		}
+		rows := pick(rel)
+		if len(rows) > 0 {
+			if err := x.sink.Rows(rows); err != nil {
+				return nil, err
+			}
+		}
+		n += len(rows)
+		if ts.done || ts.armed {
+			return &Result{Columns: cols, Tag: fmt.Sprintf("COPY %d", n), Copy: out, Streamed: true}, nil
+		}
+	}
 }
 
 // copyFrom parses the data of COPY ... FROM STDIN and inserts its rows as INSERT does (defaults, NOT NULL,

@@ -87,6 +87,11 @@ type exec struct {
 	// unseen names the relations the statement's DDL found missing when it would have waited for their lock
 	// (lockRelDDL): its lookups find them missing too.
 	unseen map[string]bool
+	// sink takes the rows of the statement sinkStmt when it streams them (stream.go); streaming is the scan of
+	// a streamed query under way.
+	sink      RowSink
+	sinkStmt  *pg.Node
+	streaming *tableStream
 	// litTypes keeps, by COALESCE, GREATEST / LEAST or CASE expression, the type its untyped literals are read as
 	// (literalType).
 	litTypes map[any]uint32
@@ -203,6 +208,11 @@ func (x *exec) dispatch(n *pg.Node) (*Result, error) {
 		sel.IntoClause = nil
 		return x.createTableAs(&pg.Node{Node: &pg.Node_SelectStmt{SelectStmt: sel}}, into, false)
 	case n.GetSelectStmt() != nil:
+		if n == x.sinkStmt {
+			if res, ok, err := x.streamQuery(n.GetSelectStmt()); ok {
+				return res, err
+			}
+		}
 		return x.query(n.GetSelectStmt())
 	case n.GetCreateTableAsStmt() != nil:
 		cta := n.GetCreateTableAsStmt()
@@ -490,7 +500,8 @@ func needsTxn(n *pg.Node) bool {
 		ts := n.GetTruncateStmt() // all the tables or none, those CASCADE adds too
 		return len(ts.Relations) > 1 || ts.Behavior == pg.DropBehavior_DROP_CASCADE
 	case n.GetCopyStmt() != nil:
-		return n.GetCopyStmt().IsFrom || n.GetCopyStmt().Query != nil // every row or none; a query's snapshot
+		cs := n.GetCopyStmt() // every row or none; a query's snapshot, as a SELECT's
+		return cs.IsFrom || cs.Query != nil && needsTxn(cs.Query)
 	}
 	return false
 }

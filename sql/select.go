@@ -928,6 +928,11 @@ func (x *exec) scan(t *table, alias string, filter bson.D) (*relation, error) {
 				docs = append(docs, raw)
 			}
 		}
+	} else if ts := x.streaming; ts != nil && ts.armed && ts.table == t.Name {
+		var err error
+		if docs, err = ts.chunk(x.ctx, coll, filter); err != nil {
+			return nil, err
+		}
 	} else {
 		var err error
 		if docs, err = coll.find(x.ctx, filter, nil, 0); err != nil {

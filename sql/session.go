@@ -262,6 +262,8 @@ type Result struct {
 	Warnings []*Error
 	// Copy is set for COPY ... TO STDOUT: Rows go to the client as copy data, formatted by Copy.
 	Copy *CopyOut
+	// Streamed is set when the rows went to the RowSink of the call's context (WithRowSink), not to Rows.
+	Streamed bool
 }
 
 // Stmt is a prepared statement: one parsed statement with the types of
@@ -443,6 +445,9 @@ func (s *Session) Execute(ctx context.Context, st *Stmt, params []any) (_ *Resul
 		vals[i] = v
 	}
 	s.paramTypes = st.ParamOIDs
+	if sink := rowSinkFrom(ctx); sink != nil && st.Columns != nil {
+		ctx = WithRowSink(ctx, &alignSink{want: st.Columns, out: sink})
+	}
 	res, err := s.runStmt(ctx, st.stmt, vals)
 	s.paramTypes = nil
 	if err != nil {
@@ -653,6 +658,9 @@ func (s *Session) runStmt1(ctx context.Context, st *statement, params []any) (*R
 		s.blockRan = true // SET TRANSACTION's modes are set before the block's first query
 	}
 	x := s.newExec(ctx, params)
+	if sink := rowSinkFrom(ctx); sink != nil {
+		x.sink, x.sinkStmt = &sessionSink{s: s, out: sink}, n
+	}
 	gen, genOK := s.e.b.catalogGeneration()
 	res, err := x.run(st)
 	if errors.Is(err, errNeedsBlock) && s.status == TxIdle {

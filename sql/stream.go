@@ -1,0 +1,217 @@
+package sql
+
+import (
+	"context"
+	"fmt"
+
+	pg "github.com/pganalyze/pg_query_go/v6"
+	"go.mongodb.org/mongo-driver/v2/bson"
+)
+
+// Streamed results. A SELECT that reads one table row by row (no grouping, ordering, DISTINCT, window, subquery,
+// set-returning or user-defined function, LIMIT or locking clause) and COPY ... TO STDOUT of a table or of such
+// a query hand their rows to the client as they make them, a chunk at a time, when the caller gave a RowSink: a
+// result of any size then takes the server a chunk's memory, not the whole result's (PostgreSQL streams every
+// result). The query runs once per chunk over the chunk's rows, so everything it evaluates is what the whole
+// result's evaluation is. Outside a transaction block the table's documents are read as the chunks need them, at
+// one point in time (the storage's FindStream, the driver's cursor); in a block the storage reads them all first
+// in the block's snapshot, and only the rows stream.
+
+// RowSink takes the rows of a statement that streams them as the statement makes them. Start is called once,
+// before any rows, with the result's Columns (and Copy, for COPY ... TO STDOUT); Rows then with each chunk, in
+// order. The statement's Result has Streamed set and no Rows. An error from the sink ends the statement with it.
+type RowSink interface {
+	Start(r *Result) error
+	Rows(rows [][]any) error
+}
+
+type rowSinkKey struct{}
+
+// WithRowSink returns ctx with sink, to which Session.Query and Session.Execute hand the rows of the statements
+// that stream (see RowSink); the others return their rows in Result.Rows as before.
+func WithRowSink(ctx context.Context, sink RowSink) context.Context {
+	return context.WithValue(ctx, rowSinkKey{}, sink)
+}
+
+func rowSinkFrom(ctx context.Context) RowSink {
+	s, _ := ctx.Value(rowSinkKey{}).(RowSink)
+	return s
+}
+
+// streamChunk is how many documents a streamed scan reads for one run of the query.
+const streamChunk = 1024
+
+// sessionSink is the sink of one statement: it shows each chunk as the session's settings say (its TimeZone,
+// IntervalStyle), as runStmt shows a Result, and refuses a second start (a statement run again, as an internal
+// transaction is on a transient error, after its first run sent rows).
+type sessionSink struct {
+	s       *Session
+	out     RowSink
+	cols    []Column
+	started bool
+}
+
+func (k *sessionSink) Start(r *Result) error {
+	if k.started {
+		return errorf(CodeInternalError, "a streamed statement ran again after sending rows")
+	}
+	k.started, k.cols = true, r.Columns
+	return k.out.Start(r)
+}
+
+func (k *sessionSink) Rows(rows [][]any) error {
+	r := &Result{Columns: k.cols, Rows: rows}
+	k.s.showInZone(r)
+	k.s.showIntervalStyle(r)
+	return k.out.Rows(r.Rows)
+}
+
+// alignSink aligns the rows of a prepared statement's run with the columns it was described with (alignRows).
+type alignSink struct {
+	want []Column
+	got  []Column
+	out  RowSink
+}
+
+func (k *alignSink) Start(r *Result) error {
+	k.got = r.Columns
+	c := *r
+	c.Columns = k.want
+	return k.out.Start(&c)
+}
+
+func (k *alignSink) Rows(rows [][]any) error { return k.out.Rows(alignRows(k.want, k.got, rows)) }
+
+// tableStream feeds a streamed query's scan of its table (scan): the documents a chunk at a time.
+type tableStream struct {
+	table string
+	// armed is set before each run of the query: the run's scan of the table takes the next chunk and clears it.
+	armed bool
+	src   docStream
+	next  bson.Raw // the document read after the last chunk's, nil at the end
+	done  bool
+}
+
+// chunk returns the table's next documents (at most streamChunk), opening the stream at the first call.
+func (ts *tableStream) chunk(ctx context.Context, coll backendColl, filter bson.D) ([]bson.Raw, error) {
+	ts.armed = false
+	if ts.src == nil {
+		src, err := coll.stream(ctx, filter)
+		if err != nil {
+			return nil, err
+		}
+		ts.src = src
+		if ts.next, err = src.next(ctx); err != nil {
+			return nil, err
+		}
+	}
+	var docs []bson.Raw
+	for ts.next != nil && len(docs) < streamChunk {
+		docs = append(docs, ts.next)
+		var err error
+		if ts.next, err = ts.src.next(ctx); err != nil {
+			return nil, err
+		}
+	}
+	ts.done = ts.next == nil
+	return docs, nil
+}
+
+func (ts *tableStream) close(ctx context.Context) {
+	if ts.src != nil {
+		ts.src.close(ctx)
+	}
+}
+
+// streamTable returns the table a SELECT streams from, or nil when it is not a query that streams (see above).
+func (x *exec) streamTable(sel *pg.SelectStmt) *table {
+	if x.sink == nil || x.describe || x.recording() || sel.Op != pg.SetOperation_SETOP_NONE && sel.Op != pg.SetOperation_SET_OPERATION_UNDEFINED ||
+		len(sel.ValuesLists) > 0 || sel.WithClause != nil || sel.IntoClause != nil || len(sel.LockingClause) > 0 ||
+		len(sel.GroupClause) > 0 || sel.HavingClause != nil || len(sel.DistinctClause) > 0 || len(sel.SortClause) > 0 ||
+		len(sel.WindowClause) > 0 || sel.LimitCount != nil || sel.LimitOffset != nil || len(sel.FromClause) != 1 {
+		return nil
+	}
+	rv := sel.FromClause[0].GetRangeVar()
+	if rv == nil || rv.Schemaname != "" && rv.Schemaname != "public" || rv.Alias != nil && len(rv.Alias.Colnames) > 0 ||
+		isCatalogName(rv.Relname) || x.cte(rv.Relname) != nil {
+		return nil
+	}
+	rowWise := func(n *pg.Node) bool {
+		return !walkNoSub(n, func(m *pg.Node) bool {
+			if m.GetSubLink() != nil {
+				return true
+			}
+			f := m.GetFuncCall()
+			return f != nil && (f.Over != nil || f.AggStar || isAggregate(f) || setReturning[funcName(f)] || x.userFunction(f) != nil)
+		})
+	}
+	for _, t := range sel.TargetList {
+		if !rowWise(t.GetResTarget().Val) {
+			return nil
+		}
+	}
+	if !rowWise(sel.WhereClause) {
+		return nil
+	}
+	t, err := x.lookupTable(rv.Relname, rv.Location)
+	if err != nil || !t.declared || t.View != "" {
+		return nil
+	}
+	return t
+}
+
+// streamRows runs a query that streams from table t a chunk at a time, handing each chunk's rows to emit after
+// start has had the columns; it returns the number of rows.
+func (x *exec) streamRows(sel *pg.SelectStmt, t *table, start func([]Column) error, emit func([][]any) error) (int, error) {
+	ts := &tableStream{table: t.Name}
+	x.streaming = ts
+	defer func() {
+		x.streaming = nil
+		ts.close(x.ctx)
+	}()
+	n := 0
+	for first := true; ; first = false {
+		ts.armed = true
+		rel, err := x.selectRows(sel, nil, -1)
+		if err != nil {
+			return n, err
+		}
+		cols, rows := resultOf(rel)
+		if first {
+			for i := range cols {
+				if cols[i].OID == 0 {
+					cols[i].OID = columnOIDFromValues(rows, i)
+				}
+			}
+			if err := start(cols); err != nil {
+				return n, err
+			}
+		}
+		if len(rows) > 0 {
+			if err := emit(rows); err != nil {
+				return n, err
+			}
+		}
+		n += len(rows)
+		if ts.done || ts.armed { // the last chunk, or a run that read no chunk (the table was not scanned)
+			return n, nil
+		}
+	}
+}
+
+// streamQuery runs a top-level SELECT as a stream to the statement's sink; ok is false when it does not stream.
+func (x *exec) streamQuery(sel *pg.SelectStmt) (res *Result, ok bool, err error) {
+	t := x.streamTable(sel)
+	if t == nil {
+		return nil, false, nil
+	}
+	var cols []Column
+	n, err := x.streamRows(sel, t, func(c []Column) error {
+		cols = c
+		return x.sink.Start(&Result{Columns: c})
+	}, x.sink.Rows)
+	if err != nil {
+		return nil, true, err
+	}
+	return &Result{Columns: cols, Tag: fmt.Sprintf("SELECT %d", n), Streamed: true}, true, nil
+}

@@ -1,0 +1,157 @@
+package sql_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime"
+	"testing"
+
+	"github.com/concorddb/concord"
+	"github.com/concorddb/concord/sql"
+)
+
+// recordSink is a RowSink that keeps what it is given.
+type recordSink struct {
+	starts int
+	start  *sql.Result
+	chunks []int
+	ids    []int64
+	// fail, when set, is returned by the Rows call of that number (from 1).
+	fail   int
+	onRows func()
+}
+
+func (k *recordSink) Start(r *sql.Result) error {
+	k.starts++
+	k.start = r
+	return nil
+}
+
+func (k *recordSink) Rows(rows [][]any) error {
+	k.chunks = append(k.chunks, len(rows))
+	if len(k.chunks) == k.fail {
+		return errors.New("client went away")
+	}
+	for _, r := range rows {
+		if id, ok := r[0].(int64); ok {
+			k.ids = append(k.ids, id)
+		}
+	}
+	if k.onRows != nil {
+		k.onRows()
+	}
+	return nil
+}
+
+// queryTo runs text with sink and returns its results.
+func queryTo(t *testing.T, s *sql.Session, text string, sink sql.RowSink) ([]*sql.Result, error) {
+	t.Helper()
+	var out []*sql.Result
+	err := s.Query(sql.WithRowSink(context.Background(), sink), text, func(r *sql.Result) error {
+		out = append(out, r)
+		return nil
+	})
+	return out, err
+}
+
+// TestStream_Chunks checks which statements stream to a RowSink and how: a one-table SELECT and COPY TO hand
+// their rows over in chunks of 1,024, in order, inside and outside a transaction block; an ORDER BY does not
+// stream; a sink's error ends the statement.
+func TestStream_Chunks(t *testing.T) {
+	s := openSession(t)
+	run(t, s, "CREATE TABLE st (id int8 PRIMARY KEY, v text)")
+	run(t, s, "INSERT INTO st SELECT g, 'v' || g FROM generate_series(1, 2500) g")
+	inOrder := func(k *recordSink, from, to int64) {
+		t.Helper()
+		if int64(len(k.ids)) != to-from+1 {
+			t.Fatalf("%d ids, want %d", len(k.ids), to-from+1)
+		}
+		for i, id := range k.ids {
+			if id != from+int64(i) {
+				t.Fatalf("id %d at %d", id, i)
+			}
+		}
+	}
+	for _, q := range []string{"SELECT id, v FROM st", "BEGIN; SELECT id, upper(v) FROM st WHERE id > 0; COMMIT"} {
+		k := &recordSink{}
+		res, err := queryTo(t, s, q, k)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := res[0]
+		if len(res) == 3 {
+			r = res[1]
+		}
+		if !r.Streamed || r.Rows != nil || r.Tag != "SELECT 2500" || k.starts != 1 || fmt.Sprint(k.chunks) != "[1024 1024 452]" {
+			t.Fatalf("%s: streamed %v, %d rows in the result, tag %q, %d starts, chunks %v", q, r.Streamed, len(r.Rows), r.Tag, k.starts, k.chunks)
+		}
+		if len(k.start.Columns) != 2 || k.start.Columns[0].Name != "id" {
+			t.Fatalf("%s: columns %+v", q, k.start.Columns)
+		}
+		inOrder(k, 1, 2500)
+	}
+
+	k := &recordSink{}
+	res, err := queryTo(t, s, "SELECT id FROM st WHERE id > 2000 ORDER BY id", k)
+	if err != nil || res[0].Streamed || len(res[0].Rows) != 500 || k.starts != 0 {
+		t.Fatalf("ORDER BY: %v, streamed %v, %d rows, %d starts", err, res[0].Streamed, len(res[0].Rows), k.starts)
+	}
+
+	k = &recordSink{}
+	res, err = queryTo(t, s, "COPY st TO STDOUT", k)
+	if err != nil || !res[0].Streamed || res[0].Copy == nil || k.start.Copy == nil || res[0].Tag != "COPY 2500" || fmt.Sprint(k.chunks) != "[1024 1024 452]" {
+		t.Fatalf("COPY: %v, %+v, chunks %v", err, res, k.chunks)
+	}
+	inOrder(k, 1, 2500)
+
+	k = &recordSink{}
+	res, err = queryTo(t, s, "SELECT id FROM st WHERE id = 7; SELECT id FROM st WHERE id <= 1030", k)
+	if err != nil || len(res) != 2 || !res[1].Streamed || fmt.Sprint(k.chunks) != "[1 1024 6]" || k.starts != 2 {
+		t.Fatalf("two statements: %v, chunks %v, %d starts", err, k.chunks, k.starts)
+	}
+
+	k = &recordSink{fail: 2}
+	if _, err := queryTo(t, s, "SELECT id FROM st", k); err == nil || fmt.Sprint(k.chunks) != "[1024 1024]" {
+		t.Fatalf("a failing sink: %v, chunks %v", err, k.chunks)
+	}
+	if got := run(t, s, "SELECT count(*) FROM st"); got != "count\n2500\nSELECT 1\n" {
+		t.Fatalf("after a failing sink: %q", got)
+	}
+}
+
+// TestStream_Memory checks that a streamed SELECT holds a chunk's memory, not the result's: over 96 MB of rows,
+// the live heap at each chunk stays within 32 MB of what it was before the query.
+func TestStream_Memory(t *testing.T) {
+	if testing.Short() {
+		t.Skip("writes 96 MB")
+	}
+	db, err := concord.Open(t.TempDir(), &concord.Options{NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	s := sql.NewEngine(db).NewSession("test", "")
+	defer s.Close()
+	run(t, s, "CREATE TABLE big (id int8 PRIMARY KEY, pad text)")
+	for i := range 8 {
+		run(t, s, fmt.Sprintf("INSERT INTO big SELECT g, repeat('x', 2000) || g FROM generate_series(%d, %d) g", i*6000+1, (i+1)*6000))
+	}
+	live := func() int64 {
+		runtime.GC()
+		var m runtime.MemStats
+		runtime.ReadMemStats(&m)
+		return int64(m.HeapAlloc)
+	}
+	base := live()
+	var peak int64
+	k := &recordSink{onRows: func() { peak = max(peak, live()) }}
+	res, err := queryTo(t, s, "SELECT id, pad FROM big", k)
+	if err != nil || !res[0].Streamed || len(k.ids) != 48000 {
+		t.Fatalf("%v: %d rows", err, len(k.ids))
+	}
+	t.Logf("live heap before %d MB, at most %d MB while streaming", base>>20, peak>>20)
+	if peak-base > 32<<20 {
+		t.Fatalf("the live heap grew by %d MB while streaming 96 MB", (peak-base)>>20)
+	}
+}
