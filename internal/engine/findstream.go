@@ -6,7 +6,9 @@ import (
 
 	"github.com/concorddb/concord/internal/query/filter"
 	"github.com/concorddb/concord/internal/query/projection"
+	"github.com/concorddb/concord/internal/query/value"
 	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/x/bsonx/bsoncore"
 )
 
 // DocStream is a find's result read as Next asks for it: the documents of one point in time of the storage,
@@ -27,13 +29,21 @@ type DocStream struct {
 	// proj, skip and left (-1: no limit) shape the scanned documents.
 	proj       *projection.Projection
 	skip, left int64
-	// docs is a materialized result.
+	// docs is a materialized result, or the fetched part of a transaction's (byIDs).
 	docs []bson.Raw
-	st   *Stats
-	ctx  context.Context // the scan's, for its metrics
-	n    int64
-	err  error
-	done bool
+	// A transaction's stream (byIDs): its transaction and namespace, and the _ids of the documents still to
+	// fetch.
+	txn *Txn
+	ns  Namespace
+	ids []bson.RawValue
+	// ranged is set when the _ids came from a collection scan, in order: a batch is then read as the range
+	// between its first and last _id, not looked up _id by _id.
+	ranged bool
+	st     *Stats
+	ctx    context.Context // the scan's, for its metrics
+	n      int64
+	err    error
+	done   bool
 }
 
 // FindStream returns spec's documents as a DocStream. Outside a transaction (t nil) it reads the ReadSnapshot
@@ -41,21 +51,16 @@ type DocStream struct {
 func (e *Engine) FindStream(ctx context.Context, t *Txn, ns Namespace, spec FindSpec, st *Stats) (*DocStream, error) {
 	st = statsOrLocal(st)
 	s := &DocStream{e: e, st: st, left: -1}
-	if t != nil || len(spec.Sort) > 0 || spec.ReturnKey {
+	if len(spec.Sort) > 0 || spec.ReturnKey {
 		return s.materialize(ctx, t, ns, spec)
 	}
 	if _, _, isView, _ := e.resolveView(ns); isView {
 		return s.materialize(ctx, t, ns, spec)
 	}
-	c := e.lookupColl(ns)
-	if c != nil && c.opts.Capped {
+	if c := e.lookupColl(ns); c != nil && c.opts.Capped {
 		return s.materialize(ctx, t, ns, spec)
 	}
-	sc := stringComparer(spec.Collation)
-	f, err := filter.CompileColl(spec.Filter, scopeFrom(ctx), sc)
-	if err != nil {
-		return nil, err
-	}
+	var err error
 	if len(spec.Projection) > 0 {
 		if s.proj, err = projection.CompileIn(spec.Projection, scopeFrom(ctx)); err != nil {
 			return nil, err
@@ -64,10 +69,14 @@ func (e *Engine) FindStream(ctx context.Context, t *Txn, ns Namespace, spec Find
 			return s.materialize(ctx, t, ns, spec)
 		}
 	}
-	if err := e.enter(); err != nil {
+	if t != nil {
+		return s.byIDs(ctx, t, ns, spec)
+	}
+	sc := stringComparer(spec.Collation)
+	f, err := filter.CompileColl(spec.Filter, scopeFrom(ctx), sc)
+	if err != nil {
 		return nil, err
 	}
-	defer e.exit()
 	s.skip = max(spec.Skip, 0)
 	if spec.Limit != 0 {
 		s.left = spec.Limit
@@ -75,13 +84,17 @@ func (e *Engine) FindStream(ctx context.Context, t *Txn, ns Namespace, spec Find
 			s.left = -s.left
 		}
 	}
+	if err := e.enter(); err != nil {
+		return nil, err
+	}
+	defer e.exit()
 	rt := &Txn{e: e, reader: e.db, started: true}
 	if rs := readSnapshotFrom(ctx); rs != nil {
 		rt = &Txn{e: e, reader: rs.snap, readTs: rs.ts, started: true}
 	}
 	o := hinted(ctx, planOptions{hint: spec.Hint, hintName: spec.HintName, min: spec.Min, max: spec.Max,
 		collated: sc != nil, project: s.proj})
-	if s.it, err = e.scanIterWith(ctx, rt, c, f, st, o); err != nil {
+	if s.it, err = e.scanIterWith(ctx, rt, e.lookupColl(ns), f, st, o); err != nil {
 		return nil, err
 	}
 	s.streaming, s.ctx = true, ctx
@@ -102,8 +115,113 @@ func (s *DocStream) materialize(ctx context.Context, t *Txn, ns Namespace, spec 
 	return s, nil
 }
 
+// idBatch is how many documents a transaction's stream fetches at a time.
+const idBatch = 1024
+
+// byIDs makes s a transaction's stream: the statement that finds the matching documents (in the transaction's
+// snapshot, with its own writes) keeps only their _ids, and Next fetches the documents a batch at a time by
+// _id, each batch a statement of the transaction, so that no statement stays open between calls (the
+// transaction's other statements may run then) and the memory held is the _ids'.
+func (s *DocStream) byIDs(ctx context.Context, t *Txn, ns Namespace, spec FindSpec) (*DocStream, error) {
+	if err := s.e.enter(); err != nil {
+		return nil, err
+	}
+	defer s.e.exit()
+	skip, left := max(spec.Skip, 0), spec.Limit
+	if left < 0 {
+		left = -left
+	}
+	err := s.e.runRead(ctx, t, func(ctx context.Context, rt *Txn) error {
+		sc := stringComparer(spec.Collation)
+		f, err := filter.CompileColl(spec.Filter, scopeFrom(ctx), sc)
+		if err != nil {
+			return err
+		}
+		o := hinted(ctx, planOptions{hint: spec.Hint, hintName: spec.HintName, min: spec.Min, max: spec.Max, collated: sc != nil})
+		it, err := s.e.scanIterWith(ctx, rt, s.e.lookupColl(ns), f, s.st, o)
+		if err != nil {
+			return err
+		}
+		defer it.Close()
+		s.ranged = s.st.PlanSummary == "COLLSCAN"
+		for {
+			doc, err := it.Borrow()
+			if err != nil || doc == nil {
+				return err
+			}
+			if skip > 0 {
+				skip--
+				continue
+			}
+			id := doc.Lookup("_id")
+			if n := len(s.ids); n > 0 && value.Compare(s.ids[n-1], id) >= 0 {
+				s.ranged = false
+			}
+			s.ids = append(s.ids, bson.RawValue{Type: id.Type, Value: append([]byte(nil), id.Value...)})
+			if left--; left == 0 {
+				return nil
+			}
+		}
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.txn, s.ns, s.ctx = t, ns, ctx
+	return s, nil
+}
+
+// fetch reads the documents of the next batch of _ids into docs, in the order of the _ids; one the transaction
+// has deleted since is left out.
+func (s *DocStream) fetch() error {
+	n := min(len(s.ids), idBatch)
+	batch := s.ids[:n]
+	s.ids = s.ids[n:]
+	var cond bsoncore.Document
+	first, last := batch[0], batch[len(batch)-1]
+	if s.ranged && value.CanonicalRank(first.Type) == value.CanonicalRank(last.Type) { // a range brackets one type
+		cond = bsoncore.NewDocumentBuilder().
+			AppendValue("$gte", bsoncore.Value{Type: bsoncore.Type(first.Type), Data: first.Value}).
+			AppendValue("$lte", bsoncore.Value{Type: bsoncore.Type(last.Type), Data: last.Value}).Build()
+	} else {
+		arr := bsoncore.NewArrayBuilder()
+		for _, v := range batch {
+			arr.AppendValue(bsoncore.Value{Type: bsoncore.Type(v.Type), Data: v.Value})
+		}
+		cond = bsoncore.NewDocumentBuilder().AppendArray("$in", arr.Build()).Build()
+	}
+	f := bsoncore.NewDocumentBuilder().AppendDocument("_id", cond).Build()
+	docs, err := s.e.Find(s.ctx, s.txn, s.ns, FindSpec{Filter: bson.Raw(f)}, nil)
+	if err != nil {
+		return err
+	}
+	key := func(v bson.RawValue) string { return string(rune(v.Type)) + string(v.Value) }
+	byID := make(map[string]bson.Raw, len(docs))
+	for _, d := range docs {
+		byID[key(d.Lookup("_id"))] = d
+	}
+	for _, v := range batch {
+		doc, ok := byID[key(v)]
+		if !ok {
+			continue
+		}
+		if s.proj != nil {
+			if doc, err = s.proj.Apply(doc, 0); err != nil {
+				return err
+			}
+		}
+		s.docs = append(s.docs, doc)
+	}
+	return nil
+}
+
 // Next returns the next document, which the caller owns, or nil at the end.
 func (s *DocStream) Next() (bson.Raw, error) {
+	if s.txn != nil && len(s.docs) == 0 && len(s.ids) > 0 {
+		if err := s.fetch(); err != nil {
+			s.ids = nil
+			return nil, err
+		}
+	}
 	if !s.streaming {
 		if len(s.docs) == 0 {
 			return nil, nil
@@ -169,7 +287,7 @@ func (s *DocStream) finish() {
 
 // Close releases the stream. It is safe to call more than once, and after Engine.Close.
 func (s *DocStream) Close() error {
-	s.docs = nil
+	s.docs, s.ids = nil, nil
 	if !s.streaming {
 		return nil
 	}

@@ -36,6 +36,13 @@ func TestFindStream_AsFind(t *testing.T) {
 	for i := range 500 {
 		mustInsert(t, e, bson.D{{Key: "_id", Value: i}, {Key: "k", Value: i % 7}, {Key: "s", Value: fmt.Sprint("v", i)}})
 	}
+	for i := range 1500 { // _ids of other types, which a transaction's batches read by _id range only within a type
+		var id any = fmt.Sprint("id", i)
+		if i%3 == 0 {
+			id = float64(i) + 0.5
+		}
+		mustInsert(t, e, bson.D{{Key: "_id", Value: id}, {Key: "k", Value: i % 5}})
+	}
 	if _, err := e.CreateIndex(ctx, nil, ns, engine.IndexSpec{Name: "k_1", Key: bson.D{{Key: "k", Value: 1}}}); err != nil {
 		t.Fatal(err)
 	}
@@ -45,24 +52,30 @@ func TestFindStream_AsFind(t *testing.T) {
 		{Filter: doc(bson.D{{Key: "_id", Value: bson.D{{Key: "$gte", Value: 100}}}}), Skip: 10, Limit: 25},
 		{Filter: doc(bson.D{{Key: "k", Value: bson.D{{Key: "$in", Value: bson.A{1, 2}}}}}), Projection: doc(bson.D{{Key: "s", Value: 1}})},
 		{Limit: -3},
-		{Skip: 600},
+		{Skip: 1800},
+		{Filter: doc(bson.D{{Key: "k", Value: bson.D{{Key: "$gte", Value: 2}}}}), Hint: doc(bson.D{{Key: "$natural", Value: 1}})},
 	}
 	for i, spec := range specs {
 		want, err := e.Find(ctx, nil, ns, spec, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
-		s, err := e.FindStream(ctx, nil, ns, spec, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		got := drain(t, s)
-		if len(got) != len(want) {
-			t.Fatalf("spec %d: %d documents, Find %d", i, len(got), len(want))
-		}
-		for j := range got {
-			if !bytesEqual(got[j], want[j]) {
-				t.Fatalf("spec %d, document %d: %v, Find %v", i, j, got[j], want[j])
+		for _, tx := range []*engine.Txn{nil, e.Begin()} { // a scan, and a transaction's batches by _id
+			s, err := e.FindStream(ctx, tx, ns, spec, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := drain(t, s)
+			if len(got) != len(want) {
+				t.Fatalf("spec %d (transaction %v): %d documents, Find %d", i, tx != nil, len(got), len(want))
+			}
+			for j := range got {
+				if !bytesEqual(got[j], want[j]) {
+					t.Fatalf("spec %d (transaction %v), document %d: %v, Find %v", i, tx != nil, j, got[j], want[j])
+				}
+			}
+			if tx != nil {
+				tx.Abort()
 			}
 		}
 	}
@@ -135,6 +148,54 @@ func TestFindStream_EngineClose(t *testing.T) {
 	wantCode(t, err, codes.InterruptedAtShutdown)
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestFindStream_TransactionBatches checks a transaction's stream over more documents than one batch fetches:
+// the transaction's snapshot with its own writes, in the plan's order, projected, with the transaction's other
+// statements running between its batches.
+func TestFindStream_TransactionBatches(t *testing.T) {
+	e := openMem(t, engine.Options{})
+	ctx := context.Background()
+	for i := range 3000 {
+		mustInsert(t, e, bson.D{{Key: "_id", Value: i}, {Key: "k", Value: i % 3}, {Key: "v", Value: 0}})
+	}
+	tx := e.Begin()
+	defer tx.Abort()
+	set := engine.UpdateSpec{Filter: doc(bson.D{{Key: "_id", Value: bson.D{{Key: "$gte", Value: 2900}}}}),
+		Update: doc(bson.D{{Key: "$set", Value: bson.D{{Key: "v", Value: 1}}}}), Multi: true}
+	if _, err := e.Update(ctx, tx, ns, set, nil); err != nil {
+		t.Fatal(err)
+	}
+	mustInsert(t, e, bson.D{{Key: "_id", Value: 9000}, {Key: "k", Value: 0}}) // after the snapshot
+	spec := engine.FindSpec{Filter: doc(bson.D{{Key: "k", Value: bson.D{{Key: "$ne", Value: 1}}}}), Projection: doc(bson.D{{Key: "_id", Value: 0}, {Key: "k", Value: 0}})}
+	s, err := e.FindStream(ctx, tx, ns, spec, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	n, updated := 0, 0
+	for {
+		d, err := s.Next()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d == nil {
+			break
+		}
+		if _, err := d.LookupErr("_id"); err == nil {
+			t.Fatalf("projected out _id: %v", d)
+		}
+		if n%500 == 0 { // the transaction's own statements between batches
+			if _, err := e.Find(ctx, tx, ns, engine.FindSpec{Filter: doc(bson.D{{Key: "_id", Value: n}})}, nil); err != nil {
+				t.Fatal(err)
+			}
+		}
+		updated += int(intField(t, d, "v"))
+		n++
+	}
+	if n != 2000 || updated != 67 {
+		t.Fatalf("%d documents, %d of them updated; want 2000 and 67", n, updated)
 	}
 }
 

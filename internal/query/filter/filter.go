@@ -5,6 +5,7 @@ import (
 	"math"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/concorddb/concord/internal/codes"
 	"github.com/concorddb/concord/internal/query/expr"
@@ -466,16 +467,33 @@ type inLeaf struct {
 	regexes []*regexLeaf
 	hasNull bool
 	coll    value.StringComparer // the filter's collation; nil compares bytes
+	// ordered is vals in order (under coll), made the first time a long list is searched (sorted): a value is
+	// then found by binary search, not compared with every listed one (find({_id: {$in: [...thousands]}})).
+	sorted  sync.Once
+	ordered []bson.RawValue
 }
+
+// inSearchFrom is the length from which $in's values are searched in order rather than one by one.
+const inSearchFrom = 16
 
 // matchValue is true for a listed value (null also matching missing) or a regex match.
 func (l *inLeaf) matchValue(v bson.RawValue) (bool, int) {
 	if l.hasNull && v.Type == 0 {
 		return true, -1
 	}
-	for _, x := range l.vals {
-		if value.CanonicalRank(x.Type) == value.CanonicalRank(v.Type) && value.CompareSameRankWith(v, x, l.coll) == 0 {
+	if len(l.vals) >= inSearchFrom {
+		l.sorted.Do(func() {
+			l.ordered = slices.Clone(l.vals)
+			slices.SortFunc(l.ordered, func(a, b bson.RawValue) int { return value.CompareWith(a, b, l.coll) })
+		})
+		if _, found := slices.BinarySearchFunc(l.ordered, v, func(x, v bson.RawValue) int { return value.CompareWith(x, v, l.coll) }); found {
 			return true, -1
+		}
+	} else {
+		for _, x := range l.vals {
+			if value.CanonicalRank(x.Type) == value.CanonicalRank(v.Type) && value.CompareSameRankWith(v, x, l.coll) == 0 {
+				return true, -1
+			}
 		}
 	}
 	for _, r := range l.regexes {
