@@ -52,7 +52,7 @@ func (c *Cursor) Next(ctx context.Context) bool {
 		return false
 	}
 	if c.stream != nil {
-		doc, err := c.stream.Next()
+		doc, err := c.stream.Next(ctx)
 		if err != nil {
 			c.err = publicError(err)
 		}

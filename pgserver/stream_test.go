@@ -43,6 +43,57 @@ var streamSteps = []struct{ sql, want string }{
 	{"DROP TABLE stream_t", "DROP TABLE"},
 }
 
+// cursorChunkSteps run cursors over more rows than one chunk (sql/stream.go), whose rows are made as FETCH
+// needs them: every direction across chunk boundaries, a NO SCROLL cursor that forgets the rows it passed, and
+// a row that fails to evaluate, which fails the FETCH reaching it (the rows before it fetched first) and not
+// DECLARE. Compared with PostgreSQL 15 (TestCompare_PostgreSQL).
+var cursorChunkSteps = []struct{ sql, want string }{
+	{"CREATE TABLE cur_big (id int PRIMARY KEY, v text)", "CREATE TABLE"},
+	{"INSERT INTO cur_big SELECT g, 'v' || g FROM generate_series(1, 3000) g", "INSERT 0 3000"},
+	{"BEGIN", "BEGIN"},
+	{"DECLARE c CURSOR FOR SELECT id, v FROM cur_big WHERE id % 2 = 1", "DECLARE CURSOR"},
+	{"MOVE 510 IN c", "MOVE 510"},
+	{"FETCH 3 FROM c", "1021|v1021\n1023|v1023\n1025|v1025\nFETCH 3"},
+	{"FETCH RELATIVE 600 FROM c", "2225|v2225\nFETCH 1"},
+	{"FETCH BACKWARD 2 FROM c", "2223|v2223\n2221|v2221\nFETCH 2"},
+	{"FETCH ABSOLUTE -1 FROM c", "2999|v2999\nFETCH 1"},
+	{"FETCH ABSOLUTE 1024 FROM c", "2047|v2047\nFETCH 1"},
+	{"MOVE FORWARD ALL IN c", "MOVE 476"},
+	{"FETCH PRIOR FROM c", "2999|v2999\nFETCH 1"},
+	{"FETCH FIRST FROM c", "1|v1\nFETCH 1"},
+	{"CLOSE c", "CLOSE CURSOR"},
+	{"DECLARE n NO SCROLL CURSOR FOR SELECT id FROM cur_big WHERE v LIKE '%7'", "DECLARE CURSOR"},
+	{"MOVE 150 IN n", "MOVE 150"},
+	{"FETCH 2 FROM n", "1507\n1517\nFETCH 2"},
+	{"FETCH ALL FROM n", "1527\n1537\n1547\n1557\n1567\n1577\n1587\n1597\n1607\n1617\n1627\n1637\n1647\n1657\n1667\n1677\n1687\n1697\n1707\n1717\n1727\n1737\n1747\n1757\n1767\n1777\n1787\n1797\n1807\n1817\n1827\n1837\n1847\n1857\n1867\n1877\n1887\n1897\n1907\n1917\n1927\n1937\n1947\n1957\n1967\n1977\n1987\n1997\n2007\n2017\n2027\n2037\n2047\n2057\n2067\n2077\n2087\n2097\n2107\n2117\n2127\n2137\n2147\n2157\n2167\n2177\n2187\n2197\n2207\n2217\n2227\n2237\n2247\n2257\n2267\n2277\n2287\n2297\n2307\n2317\n2327\n2337\n2347\n2357\n2367\n2377\n2387\n2397\n2407\n2417\n2427\n2437\n2447\n2457\n2467\n2477\n2487\n2497\n2507\n2517\n2527\n2537\n2547\n2557\n2567\n2577\n2587\n2597\n2607\n2617\n2627\n2637\n2647\n2657\n2667\n2677\n2687\n2697\n2707\n2717\n2727\n2737\n2747\n2757\n2767\n2777\n2787\n2797\n2807\n2817\n2827\n2837\n2847\n2857\n2867\n2877\n2887\n2897\n2907\n2917\n2927\n2937\n2947\n2957\n2967\n2977\n2987\n2997\nFETCH 148"},
+	{"FETCH BACKWARD 1 FROM n", "ERROR 55000 cursor can only scan forward"},
+	{"ROLLBACK", "ROLLBACK"},
+	{"BEGIN", "BEGIN"},
+	{"DECLARE e CURSOR FOR SELECT id, 10 / (id - 1500) FROM cur_big", "DECLARE CURSOR"},
+	{"MOVE 1400 IN e", "MOVE 1400"},
+	{"FETCH 2 FROM e", "1401|0\n1402|0\nFETCH 2"},
+	{"FETCH 200 FROM e", "ERROR 22012 division by zero"},
+	{"ROLLBACK", "ROLLBACK"},
+	{"BEGIN", "BEGIN"},
+	{"DECLARE e CURSOR FOR SELECT 10 / (id - 5) FROM cur_big", "DECLARE CURSOR"},
+	{"FETCH 4 FROM e", "-2\n-3\n-5\n-10\nFETCH 4"},
+	{"FETCH 1 FROM e", "ERROR 22012 division by zero"},
+	{"ROLLBACK", "ROLLBACK"},
+	{"BEGIN", "BEGIN"},
+	{"DECLARE b CURSOR FOR SELECT nope FROM cur_big", "ERROR 42703 column \"nope\" does not exist"},
+	{"ROLLBACK", "ROLLBACK"},
+	{"BEGIN", "BEGIN"},
+	{"DECLARE u CURSOR FOR SELECT id FROM cur_big WHERE id > 2990", "DECLARE CURSOR"},
+	{"UPDATE cur_big SET id = id + 10000 WHERE id > 2995", "UPDATE 5"},
+	{"FETCH ALL FROM u", "2991\n2992\n2993\n2994\n2995\n2996\n2997\n2998\n2999\n3000\nFETCH 10"},
+	{"DECLARE u2 CURSOR FOR SELECT id, v FROM cur_big WHERE id > 2997", "DECLARE CURSOR"},
+	{"SELECT count(*) FROM cur_big WHERE id > 10000", "5\nSELECT 1"},
+	{"UPDATE cur_big SET v = 'new' WHERE id > 2990", "UPDATE 10"},
+	{"FETCH ALL FROM u2", "12996|v2996\n12997|v2997\n12998|v2998\n12999|v2999\n13000|v3000\nFETCH 5"},
+	{"ROLLBACK", "ROLLBACK"},
+	{"DROP TABLE cur_big", "DROP TABLE"},
+}
+
 // runStream runs streamSteps on a connection.
 func runStream(t *testing.T, who string, c *pgx.Conn) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)

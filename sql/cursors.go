@@ -1,9 +1,12 @@
 package sql
 
 import (
+	"context"
 	"fmt"
 
 	pg "github.com/pganalyze/pg_query_go/v6"
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"google.golang.org/protobuf/reflect/protoreflect"
 )
 
 // DECLARE name [[NO] SCROLL] CURSOR [WITH[OUT] HOLD] FOR SELECT ..., FETCH and MOVE in every direction, CLOSE
@@ -30,6 +33,7 @@ func (s *Session) endCursors(committed bool) {
 		case c.hold && committed:
 			c.held = true
 		default:
+			c.release(context.Background())
 			delete(s.cursors, name)
 		}
 	}
@@ -49,6 +53,160 @@ type cursor struct {
 	// failed marks a cursor a FETCH failed in (moved backward while NO SCROLL): PostgreSQL's failed portal, which
 	// no FETCH or MOVE can run again, even after a ROLLBACK TO an earlier savepoint.
 	failed bool
+	// more makes the rest of rows, as FETCH needs them, for a cursor over a query run a chunk at a time
+	// (stream.go); nil once they are all made. A NO SCROLL cursor forgets the rows it has passed. pending is the
+	// error of the row after the last one made, which the FETCH that needs that row fails with.
+	more    *cursorSource
+	pending error
+}
+
+// cursorSource is the query of a cursor whose rows are made a chunk at a time: DECLARE's parameters, and the
+// scan of its table.
+type cursorSource struct {
+	sel        *pg.SelectStmt
+	ts         *tableStream
+	params     []any
+	paramTypes []uint32
+}
+
+// chunk runs the query over the table's next chunk in x (the statement asking for rows), adding the rows to c:
+// their columns.
+func (m *cursorSource) chunk(x *exec, c *cursor) ([]Column, error) {
+	params, types, streaming := x.params, x.paramTypes, x.streaming
+	x.params, x.paramTypes, x.streaming = m.params, m.paramTypes, m.ts
+	defer func() { x.params, x.paramTypes, x.streaming = params, types, streaming }()
+	m.ts.armed = true
+	rel, err := x.selectRows(m.sel, nil, -1)
+	if err != nil && !m.ts.empty && len(m.ts.last) > 0 {
+		// A row of the chunk failed: PostgreSQL's cursor hands out the rows before it first, and fails the FETCH
+		// that reaches it. The chunk runs again a document at a time up to the failing one.
+		docs := m.ts.last
+		m.ts.last = nil
+		var cols []Column
+		for _, d := range docs {
+			m.ts.replay, m.ts.armed = []bson.Raw{d}, true
+			rel, err := x.selectRows(m.sel, nil, -1)
+			if err != nil {
+				c.pending = err
+				break
+			}
+			var rows [][]any
+			cols, rows = resultOf(rel)
+			c.rows = append(c.rows, rows...)
+		}
+		if c.pending == nil {
+			c.pending = err // it failed over the chunk, not over any of its documents alone
+		}
+		c.release(x.ctx)
+		return cols, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	cols, rows := resultOf(rel)
+	for i := range cols {
+		if cols[i].OID == 0 {
+			cols[i].OID = columnOIDFromValues(rows, i)
+		}
+	}
+	c.rows = append(c.rows, rows...)
+	if !m.ts.empty && (m.ts.done || m.ts.armed) {
+		c.release(x.ctx)
+	}
+	return cols, nil
+}
+
+// release ends a cursor's source, if it has one.
+func (c *cursor) release(ctx context.Context) {
+	if c.more != nil {
+		c.more.ts.close(ctx)
+		c.more = nil
+	}
+}
+
+// freezeCursors makes the rest of the rows of the cursors that make them as FETCH needs them, before a statement
+// that may write: a cursor's rows are those of the block as its DECLARE found it, which the block's later writes
+// do not change, as in PostgreSQL. Another transaction's writes the block's snapshot does not see; FETCH, MOVE,
+// CLOSE, SET, SHOW, transaction control and a SELECT that calls no user-defined function write nothing.
+func (x *exec) freezeCursors(n *pg.Node) {
+	lazy := false
+	for _, c := range x.s.cursors {
+		lazy = lazy || c.more != nil
+	}
+	if !lazy || !x.mayWrite(n) {
+		return
+	}
+	for _, c := range x.s.cursors {
+		for c.more != nil {
+			if _, err := c.more.chunk(x, c); err != nil {
+				c.pending = err // the FETCH that needs the rows fails with it
+				c.release(x.ctx)
+			}
+		}
+	}
+}
+
+// mayWrite reports whether a statement may write the tables (freezeCursors).
+func (x *exec) mayWrite(n *pg.Node) bool {
+	switch {
+	case n.GetFetchStmt() != nil, n.GetClosePortalStmt() != nil, n.GetVariableSetStmt() != nil,
+		n.GetVariableShowStmt() != nil, n.GetTransactionStmt() != nil:
+		return false
+	case n.GetSelectStmt() == nil && n.GetDeclareCursorStmt() == nil:
+		return true
+	}
+	return walk(n.ProtoReflect(), func(m protoreflect.Message) bool {
+		switch v := m.Interface().(type) {
+		case *pg.InsertStmt, *pg.UpdateStmt, *pg.DeleteStmt, *pg.MergeStmt, *pg.IntoClause:
+			return true
+		case *pg.FuncCall:
+			return x.userFunction(v) != nil
+		}
+		return false
+	})
+}
+
+// need makes the rows a FETCH or MOVE in direction dir by n reads, for a cursor whose rows are made as needed.
+func (x *exec) need(c *cursor, dir pg.FetchDirection, n int64) error {
+	if c.more == nil && c.pending == nil {
+		return nil
+	}
+	p := int64(c.pos)
+	want := int64(-1) // all of them
+	switch dir {
+	case pg.FetchDirection_FETCH_FORWARD, pg.FetchDirection_FETCH_RELATIVE:
+		if n < 0 {
+			return nil
+		}
+		if n < fetchAll/2 {
+			want = p + n
+		}
+	case pg.FetchDirection_FETCH_BACKWARD:
+		if n >= 0 {
+			return nil
+		}
+		if -n < fetchAll/2 {
+			want = p - n
+		}
+	case pg.FetchDirection_FETCH_ABSOLUTE:
+		if n >= 0 {
+			want = n
+		}
+	}
+	if c.noScroll {
+		clear(c.rows[:min(c.pos, len(c.rows))]) // the rows it has passed: no FETCH of it returns them again
+	}
+	for c.more != nil && (want < 0 || int64(len(c.rows)) < want) {
+		if _, err := c.more.chunk(x, c); err != nil {
+			c.release(x.ctx)
+			return err
+		}
+	}
+	if c.pending != nil && (want < 0 || int64(len(c.rows)) < want) {
+		c.failed = true // PostgreSQL's portal fails with its query
+		return c.pending
+	}
+	return nil
 }
 
 // declareCursor runs DECLARE. Outside a transaction block it is 25P01, a name in use 42P03, as in PostgreSQL.
@@ -75,6 +233,26 @@ func (x *exec) declareCursor(dc *pg.DeclareCursorStmt) (*Result, error) {
 		}
 		noScroll = true
 	}
+	if x.s.cursors == nil {
+		x.s.cursors = map[string]*cursor{}
+	}
+	if sel := dc.Query.GetSelectStmt(); !hold {
+		if t := x.chunkedTable(sel); t != nil {
+			// Its rows are made a chunk at a time as FETCH needs them, from the block's snapshot. DECLARE runs the
+			// query over no rows: its errors of type and reference come now, those of evaluating a row when a FETCH
+			// reaches it, as in PostgreSQL.
+			c := &cursor{name: dc.Portalname, noScroll: noScroll,
+				more: &cursorSource{sel: sel, ts: &tableStream{table: t.Name, empty: true}, params: x.params, paramTypes: x.paramTypes}}
+			cols, err := c.more.chunk(x, c)
+			if err != nil {
+				return nil, err
+			}
+			c.more.ts.empty = false
+			c.cols = cols
+			x.s.cursors[dc.Portalname] = c
+			return res, nil
+		}
+	}
 	rows, err := x.query(dc.Query.GetSelectStmt())
 	if err != nil {
 		return nil, err
@@ -83,9 +261,6 @@ func (x *exec) declareCursor(dc *pg.DeclareCursorStmt) (*Result, error) {
 		if rows.Columns[i].OID == 0 {
 			rows.Columns[i].OID = columnOIDFromValues(rows.Rows, i)
 		}
-	}
-	if x.s.cursors == nil {
-		x.s.cursors = map[string]*cursor{}
 	}
 	// Outside a transaction block the statement's own transaction commits as it ends: a WITH HOLD cursor is held.
 	x.s.cursors[dc.Portalname] = &cursor{name: dc.Portalname, cols: rows.Columns, rows: rows.Rows, noScroll: noScroll,
@@ -106,6 +281,11 @@ func (x *exec) fetch(fs *pg.FetchStmt) (*Result, error) {
 	}
 	if x.describe {
 		return res, nil
+	}
+	if !c.failed && !c.scansBackward(fs.Direction, fs.HowMany, fs.Ismove) {
+		if err := x.need(c, fs.Direction, fs.HowMany); err != nil {
+			return nil, err
+		}
 	}
 	rows, err := c.scroll(fs.Direction, fs.HowMany, fs.Ismove)
 	if err != nil {
@@ -252,9 +432,14 @@ func (x *exec) closeCursor(cp *pg.ClosePortalStmt) (*Result, error) {
 		return &Result{Tag: tag}, nil
 	}
 	if cp.Portalname == "" {
+		for _, c := range x.s.cursors {
+			c.release(x.ctx)
+		}
 		x.s.cursors = nil
-	} else if x.s.cursors[cp.Portalname] == nil {
+	} else if c := x.s.cursors[cp.Portalname]; c == nil {
 		return nil, errorf("34000", "cursor \"%s\" does not exist", cp.Portalname)
+	} else {
+		c.release(x.ctx)
 	}
 	delete(x.s.cursors, cp.Portalname)
 	return &Result{Tag: tag}, nil

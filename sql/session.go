@@ -661,6 +661,9 @@ func (s *Session) runStmt1(ctx context.Context, st *statement, params []any) (*R
 	if sink := rowSinkFrom(ctx); sink != nil {
 		x.sink, x.sinkStmt = &sessionSink{s: s, out: sink}, n
 	}
+	if len(s.cursors) > 0 {
+		x.freezeCursors(n)
+	}
 	gen, genOK := s.e.b.catalogGeneration()
 	res, err := x.run(st)
 	if errors.Is(err, errNeedsBlock) && s.status == TxIdle {

@@ -87,14 +87,27 @@ type tableStream struct {
 	table string
 	// armed is set before each run of the query: the run's scan of the table takes the next chunk and clears it.
 	armed bool
-	src   docStream
-	next  bson.Raw // the document read after the last chunk's, nil at the end
-	done  bool
+	// empty makes the run a chunk of no documents: the query's columns and its checks, no row read.
+	empty bool
+	// last is the last chunk read; replay, when set, is the next run's chunk, read again (a cursor's chunk
+	// that failed, run a document at a time).
+	last, replay []bson.Raw
+	src          docStream
+	next         bson.Raw // the document read after the last chunk's, nil at the end
+	done         bool
 }
 
 // chunk returns the table's next documents (at most streamChunk), opening the stream at the first call.
 func (ts *tableStream) chunk(ctx context.Context, coll backendColl, filter bson.D) ([]bson.Raw, error) {
 	ts.armed = false
+	if ts.empty {
+		return nil, nil
+	}
+	if ts.replay != nil {
+		docs := ts.replay
+		ts.replay = nil
+		return docs, nil
+	}
 	if ts.src == nil {
 		src, err := coll.stream(ctx, filter)
 		if err != nil {
@@ -114,6 +127,7 @@ func (ts *tableStream) chunk(ctx context.Context, coll backendColl, filter bson.
 		}
 	}
 	ts.done = ts.next == nil
+	ts.last = docs
 	return docs, nil
 }
 
@@ -123,9 +137,18 @@ func (ts *tableStream) close(ctx context.Context) {
 	}
 }
 
-// streamTable returns the table a SELECT streams from, or nil when it is not a query that streams (see above).
+// streamTable returns the table a SELECT streams from to the statement's sink, or nil when it is not a query
+// that streams (see above) or the statement has no sink.
 func (x *exec) streamTable(sel *pg.SelectStmt) *table {
-	if x.sink == nil || x.describe || x.recording() || sel.Op != pg.SetOperation_SETOP_NONE && sel.Op != pg.SetOperation_SET_OPERATION_UNDEFINED ||
+	if x.sink == nil {
+		return nil
+	}
+	return x.chunkedTable(sel)
+}
+
+// chunkedTable returns the table a SELECT can be run over a chunk at a time from, or nil.
+func (x *exec) chunkedTable(sel *pg.SelectStmt) *table {
+	if x.describe || x.recording() || sel.Op != pg.SetOperation_SETOP_NONE && sel.Op != pg.SetOperation_SET_OPERATION_UNDEFINED ||
 		len(sel.ValuesLists) > 0 || sel.WithClause != nil || sel.IntoClause != nil || len(sel.LockingClause) > 0 ||
 		len(sel.GroupClause) > 0 || sel.HavingClause != nil || len(sel.DistinctClause) > 0 || len(sel.SortClause) > 0 ||
 		len(sel.WindowClause) > 0 || sel.LimitCount != nil || sel.LimitOffset != nil || len(sel.FromClause) != 1 {

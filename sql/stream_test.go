@@ -155,4 +155,30 @@ func TestStream_Memory(t *testing.T) {
 			t.Fatalf("%s: the live heap grew by %d MB while streaming 96 MB", q, (peak-base)>>20)
 		}
 	}
+	// A NO SCROLL cursor read to its end by FETCH 1000 (psql's FETCH_COUNT).
+	base := live()
+	run(t, s, "BEGIN")
+	run(t, s, "DECLARE c NO SCROLL CURSOR FOR SELECT id, pad FROM big")
+	var peak int64
+	n := 0
+	for {
+		var rows int
+		err := s.Query(context.Background(), "FETCH 1000 FROM c", func(r *sql.Result) error {
+			rows = len(r.Rows)
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rows == 0 {
+			break
+		}
+		n += rows
+		peak = max(peak, live())
+	}
+	run(t, s, "COMMIT")
+	t.Logf("cursor: live heap before %d MB, at most %d MB while fetching", base>>20, peak>>20)
+	if n != 48000 || peak-base > 32<<20 {
+		t.Fatalf("cursor: %d rows; the live heap grew by %d MB", n, (peak-base)>>20)
+	}
 }

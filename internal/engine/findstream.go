@@ -172,7 +172,7 @@ func (s *DocStream) byIDs(ctx context.Context, t *Txn, ns Namespace, spec FindSp
 
 // fetch reads the documents of the next batch of _ids into docs, in the order of the _ids; one the transaction
 // has deleted since is left out.
-func (s *DocStream) fetch() error {
+func (s *DocStream) fetch(ctx context.Context) error {
 	n := min(len(s.ids), idBatch)
 	batch := s.ids[:n]
 	s.ids = s.ids[n:]
@@ -190,7 +190,7 @@ func (s *DocStream) fetch() error {
 		cond = bsoncore.NewDocumentBuilder().AppendArray("$in", arr.Build()).Build()
 	}
 	f := bsoncore.NewDocumentBuilder().AppendDocument("_id", cond).Build()
-	docs, err := s.e.Find(s.ctx, s.txn, s.ns, FindSpec{Filter: bson.Raw(f)}, nil)
+	docs, err := s.e.Find(ctx, s.txn, s.ns, FindSpec{Filter: bson.Raw(f)}, nil)
 	if err != nil {
 		return err
 	}
@@ -214,10 +214,11 @@ func (s *DocStream) fetch() error {
 	return nil
 }
 
-// Next returns the next document, which the caller owns, or nil at the end.
-func (s *DocStream) Next() (bson.Raw, error) {
+// Next returns the next document, which the caller owns, or nil at the end. A transaction's stream reads its
+// batches with ctx, the transaction's as Next is called; a scan checks the context it was opened with.
+func (s *DocStream) Next(ctx context.Context) (bson.Raw, error) {
 	if s.txn != nil && len(s.docs) == 0 && len(s.ids) > 0 {
-		if err := s.fetch(); err != nil {
+		if err := s.fetch(ctx); err != nil {
 			s.ids = nil
 			return nil, err
 		}

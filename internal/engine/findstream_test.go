@@ -17,7 +17,7 @@ func drain(t *testing.T, s *engine.DocStream) []bson.Raw {
 	defer s.Close()
 	var out []bson.Raw
 	for {
-		d, err := s.Next()
+		d, err := s.Next(context.Background())
 		if err != nil {
 			t.Fatalf("next: %v", err)
 		}
@@ -98,7 +98,7 @@ func TestFindStream_OnePointInTime(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	first, err := s.Next()
+	first, err := s.Next(context.Background())
 	if err != nil || first == nil {
 		t.Fatalf("first: %v", err)
 	}
@@ -138,13 +138,13 @@ func TestFindStream_EngineClose(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if d, err := s.Next(); err != nil || d == nil {
+	if d, err := s.Next(context.Background()); err != nil || d == nil {
 		t.Fatalf("first: %v", err)
 	}
 	if err := e.Close(); err != nil {
 		t.Fatal(err)
 	}
-	_, err = s.Next()
+	_, err = s.Next(context.Background())
 	wantCode(t, err, codes.InterruptedAtShutdown)
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
@@ -176,7 +176,7 @@ func TestFindStream_TransactionBatches(t *testing.T) {
 	defer s.Close()
 	n, updated := 0, 0
 	for {
-		d, err := s.Next()
+		d, err := s.Next(context.Background())
 		if err != nil {
 			t.Fatal(err)
 		}
