@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"runtime/debug"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -129,6 +130,7 @@ func (c *conn) serve() {
 				delete(c.stmts, m.Name)
 			} else {
 				delete(c.portals, m.Name)
+				c.sess.ClosePortal(m.Name)
 			}
 			c.be.Send(&pgproto3.CloseComplete{})
 		case *pgproto3.Flush:
@@ -414,6 +416,7 @@ func (c *conn) bind(m *pgproto3.Bind) {
 		}
 		params[i] = v
 	}
+	c.sess.ClosePortal(m.DestinationPortal) // a portal bound again is a new one
 	c.portals[m.DestinationPortal] = &portal{stmt: st, params: params, formats: m.ResultFormatCodes}
 	c.be.Send(&pgproto3.BindComplete{})
 }
@@ -458,6 +461,27 @@ func (c *conn) execute(m *pgproto3.Execute) {
 		c.be.Send(&pgproto3.EmptyQueryResponse{})
 		return
 	}
+	if p.res == nil && m.MaxRows > 0 {
+		// A batch: in a transaction block a SELECT's portal is a cursor read a batch at a time.
+		ctx, done := c.withCancel()
+		rows, ok, err := c.sess.ExecuteBatch(ctx, p.stmt, p.params, m.Portal, int64(m.MaxRows))
+		done()
+		if ok {
+			if serr := c.sendRows(p.stmt.Columns, rows, p.formats); serr != nil {
+				err = serr
+			}
+			switch {
+			case err != nil:
+				c.extendedError(err)
+			case len(rows) == int(m.MaxRows):
+				c.be.Send(&pgproto3.PortalSuspended{})
+			default:
+				p.res = &sql.Result{Columns: p.stmt.Columns, Tag: "SELECT 0"} // read to its end: later Executes get no rows
+				c.be.Send(&pgproto3.CommandComplete{CommandTag: []byte(fmt.Sprintf("SELECT %d", len(rows)))})
+			}
+			return
+		}
+	}
 	if p.res == nil {
 		ctx, done := c.withCancel()
 		if m.MaxRows == 0 {
@@ -489,22 +513,35 @@ func (c *conn) execute(m *pgproto3.Execute) {
 		}
 	}
 	rows := p.res.Rows[p.sent:]
-	if m.MaxRows > 0 && uint32(len(rows)) > m.MaxRows {
+	// PostgreSQL suspends a portal that gave all the rows asked for, even the last of them, and tags a run with a
+	// row limit, or after one, with the rows of that run.
+	limited := m.MaxRows > 0 && uint32(len(rows)) >= m.MaxRows
+	if limited {
 		rows = rows[:m.MaxRows]
-		if err := c.sendRows(p.res.Columns, rows, p.formats); err != nil {
-			c.extendedError(err)
-			return
-		}
-		p.sent += len(rows)
-		c.be.Send(&pgproto3.PortalSuspended{})
-		return
 	}
 	if err := c.sendRows(p.res.Columns, rows, p.formats); err != nil {
 		c.extendedError(err)
 		return
 	}
+	tag := p.res.Tag
+	if p.res.Columns != nil && (m.MaxRows > 0 || p.sent > 0) {
+		tag = retag(tag, len(rows))
+	}
 	p.sent += len(rows)
-	c.be.Send(&pgproto3.CommandComplete{CommandTag: []byte(p.res.Tag)})
+	if limited {
+		c.be.Send(&pgproto3.PortalSuspended{})
+		return
+	}
+	c.be.Send(&pgproto3.CommandComplete{CommandTag: []byte(tag)})
+}
+
+// retag is a command tag with its row count (its last number) replaced by n.
+func retag(tag string, n int) string {
+	i := strings.LastIndexByte(tag, ' ')
+	if i < 0 {
+		return tag
+	}
+	return tag[:i+1] + strconv.Itoa(n)
 }
 
 // rowDescription describes columns with their result formats.

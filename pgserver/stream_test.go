@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgproto3"
 )
 
 // streamSteps cross the 1,024-row chunks in which a streamed result is made (sql/stream.go): run in order
@@ -154,4 +156,100 @@ func renderStream(ctx context.Context, c *pgx.Conn, q string, mode pgx.QueryExec
 		return "ERROR " + sqlState(err)
 	}
 	return digest(b.String(), rows.CommandTag().String())
+}
+
+// portalSteps are messages of the extended protocol sent to one connection, each line a Sync's worth: what comes
+// back is summarized per line as the number of rows, then how the Execute ended (suspended, or its command tag),
+// or the error's SQLSTATE. Compared with PostgreSQL 15 (TestCompare_PostgreSQL): a portal read a batch at a time,
+// as pgjdbc's fetchSize reads one.
+var portalSteps = []struct {
+	msgs []pgproto3.FrontendMessage
+	want string
+}{
+	{[]pgproto3.FrontendMessage{&pgproto3.Query{String: "CREATE TABLE portal_t (id int PRIMARY KEY, v text)"}}, "CREATE TABLE"},
+	{[]pgproto3.FrontendMessage{&pgproto3.Query{String: "INSERT INTO portal_t SELECT g, 'v' || g FROM generate_series(1, 2600) g"}}, "INSERT 0 2600"},
+	{[]pgproto3.FrontendMessage{&pgproto3.Parse{Name: "o", Query: "SELECT id FROM portal_t WHERE id <= $1", ParameterOIDs: []uint32{23}},
+		&pgproto3.Bind{PreparedStatement: "o", Parameters: [][]byte{[]byte("4")}},
+		&pgproto3.Execute{MaxRows: 3}, &pgproto3.Execute{MaxRows: 3}, &pgproto3.Execute{MaxRows: 3}}, "3 suspended, 1 SELECT 1, 0 SELECT 0"},
+	{[]pgproto3.FrontendMessage{&pgproto3.Parse{Name: "i", Query: "INSERT INTO portal_t VALUES (5000, 'x'), (5001, 'y'), (5002, 'z') RETURNING id"},
+		&pgproto3.Bind{PreparedStatement: "i"}, &pgproto3.Execute{MaxRows: 2}, &pgproto3.Execute{MaxRows: 2}}, "2 suspended, 1 INSERT 0 1"},
+	{[]pgproto3.FrontendMessage{&pgproto3.Query{String: "BEGIN"}}, "BEGIN"},
+	{[]pgproto3.FrontendMessage{&pgproto3.Parse{Name: "s", Query: "SELECT id, v FROM portal_t WHERE id <= $1", ParameterOIDs: []uint32{23}},
+		&pgproto3.Bind{DestinationPortal: "p", PreparedStatement: "s", Parameters: [][]byte{[]byte("2500")}},
+		&pgproto3.Execute{Portal: "p", MaxRows: 1000}}, "1000 suspended"},
+	{[]pgproto3.FrontendMessage{&pgproto3.Execute{Portal: "p", MaxRows: 1000}}, "1000 suspended"},
+	{[]pgproto3.FrontendMessage{&pgproto3.Execute{Portal: "p", MaxRows: 1000}}, "500 SELECT 500"},
+	{[]pgproto3.FrontendMessage{&pgproto3.Execute{Portal: "p", MaxRows: 1000}}, "0 SELECT 0"},
+	{[]pgproto3.FrontendMessage{&pgproto3.Bind{DestinationPortal: "q", PreparedStatement: "s", Parameters: [][]byte{[]byte("4")}},
+		&pgproto3.Execute{Portal: "q", MaxRows: 2}, &pgproto3.Execute{Portal: "q", MaxRows: 2}, &pgproto3.Execute{Portal: "q", MaxRows: 2}}, "2 suspended, 2 suspended, 0 SELECT 0"},
+	{[]pgproto3.FrontendMessage{&pgproto3.Bind{DestinationPortal: "r", PreparedStatement: "s", Parameters: [][]byte{[]byte("3000")}},
+		&pgproto3.Execute{Portal: "r", MaxRows: 2000}}, "2000 suspended"},
+	{[]pgproto3.FrontendMessage{&pgproto3.Query{String: "UPDATE portal_t SET v = 'new' WHERE id > 2000"}}, "UPDATE 603"},
+	{[]pgproto3.FrontendMessage{&pgproto3.Execute{Portal: "r", MaxRows: 2000}}, "600 SELECT 600"},
+	{[]pgproto3.FrontendMessage{&pgproto3.Close{ObjectType: 'P', Name: "r"}, &pgproto3.Execute{Portal: "r", MaxRows: 10}}, "0 ERROR 34000"},
+	{[]pgproto3.FrontendMessage{&pgproto3.Query{String: "ROLLBACK"}}, "ROLLBACK"},
+	{[]pgproto3.FrontendMessage{&pgproto3.Parse{Name: "e", Query: "SELECT 10 / (id - 1500) FROM portal_t"},
+		&pgproto3.Query{String: "BEGIN"}}, "0 BEGIN"},
+	{[]pgproto3.FrontendMessage{&pgproto3.Bind{DestinationPortal: "x", PreparedStatement: "e"},
+		&pgproto3.Execute{Portal: "x", MaxRows: 1000}, &pgproto3.Execute{Portal: "x", MaxRows: 1000}}, "1000 suspended, 499 ERROR 22012"},
+	{[]pgproto3.FrontendMessage{&pgproto3.Query{String: "ROLLBACK"}}, "ROLLBACK"},
+	{[]pgproto3.FrontendMessage{&pgproto3.Query{String: "DROP TABLE portal_t"}}, "DROP TABLE"},
+}
+
+// runPortals runs portalSteps on a connection of its own to url.
+func runPortals(t *testing.T, who, url string) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	pc, err := pgconn.Connect(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hc, err := pc.Hijack()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer hc.Conn.Close()
+	fe := hc.Frontend
+	for _, s := range portalSteps {
+		for _, m := range s.msgs {
+			fe.Send(m)
+		}
+		if _, ok := s.msgs[len(s.msgs)-1].(*pgproto3.Query); !ok {
+			fe.Send(&pgproto3.Sync{})
+		}
+		if err := fe.Flush(); err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		rows := 0
+		end := func(what string) {
+			got = append(got, fmt.Sprintf("%d %s", rows, what))
+			rows = 0
+		}
+		for done := false; !done; {
+			msg, err := fe.Receive()
+			if err != nil {
+				t.Fatal(err)
+			}
+			switch m := msg.(type) {
+			case *pgproto3.DataRow:
+				rows++
+			case *pgproto3.PortalSuspended:
+				end("suspended")
+			case *pgproto3.CommandComplete:
+				end(string(m.CommandTag))
+			case *pgproto3.ErrorResponse:
+				end("ERROR " + m.Code)
+			case *pgproto3.ReadyForQuery:
+				done = true
+			}
+		}
+		g := strings.Join(got, ", ")
+		if _, ok := s.msgs[0].(*pgproto3.Query); ok && len(s.msgs) == 1 {
+			g = strings.TrimPrefix(g, "0 ")
+		}
+		if g != s.want {
+			t.Errorf("%s: %v\n got: %q\nwant: %q", who, s.msgs, g, s.want)
+		}
+	}
 }

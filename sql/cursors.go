@@ -284,6 +284,9 @@ func (x *exec) fetch(fs *pg.FetchStmt) (*Result, error) {
 	}
 	if !c.failed && !c.scansBackward(fs.Direction, fs.HowMany, fs.Ismove) {
 		if err := x.need(c, fs.Direction, fs.HowMany); err != nil {
+			if err == c.pending && fs.Direction == pg.FetchDirection_FETCH_FORWARD && !fs.Ismove {
+				x.s.fetchedBeforeError = c.rows[min(c.pos, len(c.rows)):]
+			}
 			return nil, err
 		}
 	}

@@ -143,8 +143,10 @@ type Session struct {
 	written map[string]bool
 	// cursors are the transaction block's cursors, by name (cursors.go).
 	cursors map[string]*cursor
-	portals int // the unnamed portals PL/pgSQL's OPEN has named (plcursors.go)
-	notice  func(*Error)
+	// fetchedBeforeError are the rows a failed FETCH made before the row that failed (ExecuteBatch).
+	fetchedBeforeError [][]any
+	portals            int // the unnamed portals PL/pgSQL's OPEN has named (plcursors.go)
+	notice             func(*Error)
 	// noticesSent counts the notices given to notice: a statement that sent one is not run again (runOwnBlock).
 	noticesSent int
 	// transRows are the rows the running statement wrote to tables whose triggers have transition tables, by
