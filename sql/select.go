@@ -922,6 +922,7 @@ func (x *exec) scan(t *table, alias string, filter bson.D) (*relation, error) {
 	}
 	coll := x.s.db().collection(t.Name)
 	var docs []bson.Raw
+	var fields []relCol // a streamed schemaless table's columns (stream.go)
 	if x.describe {
 		if !t.declared {
 			if raw, err := coll.findOne(x.base, bson.D{}); err == nil {
@@ -930,6 +931,11 @@ func (x *exec) scan(t *table, alias string, filter bson.D) (*relation, error) {
 		}
 	} else if ts := x.streaming; ts != nil && ts.armed && ts.table == t.Name {
 		var err error
+		if !t.declared {
+			if fields, err = ts.fieldsOf(x.ctx, coll, filter); err != nil {
+				return nil, err
+			}
+		}
 		if docs, err = ts.chunk(x.ctx, coll, filter); err != nil {
 			return nil, err
 		}
@@ -952,16 +958,13 @@ func (x *exec) scan(t *table, alias string, filter bson.D) (*relation, error) {
 			rel.cols = append(rel.cols, relCol{qual: alias, name: c.Name, oid: c.Type, typmod: c.TypMod, field: t.field(c.Name)})
 		}
 	} else {
-		seen := map[string]bool{}
-		for _, d := range docs {
-			elems, _ := d.Elements()
-			for _, e := range elems {
-				k := e.Key()
-				if !seen[k] {
-					seen[k] = true
-					rel.cols = append(rel.cols, relCol{qual: alias, name: k, field: k, oid: valueOID(fromBSON(e.Value()))})
-				}
+		if fields != nil {
+			for _, c := range fields {
+				c.qual = alias
+				rel.cols = append(rel.cols, c)
 			}
+		} else {
+			rel.cols = unionFields(docs, alias)
 		}
 		if len(rel.cols) == 0 {
 			rel.cols = append(rel.cols, relCol{qual: alias, name: "_id", field: "_id"})
@@ -981,6 +984,24 @@ func (x *exec) scan(t *table, alias string, filter bson.D) (*relation, error) {
 		rel.rows[i] = row
 	}
 	return rel, nil
+}
+
+// unionFields are the columns of a schemaless table's documents: every field any of them has, in the order they
+// first come, typed as its first value is.
+func unionFields(docs []bson.Raw, alias string) []relCol {
+	var cols []relCol
+	seen := map[string]bool{}
+	for _, d := range docs {
+		elems, _ := d.Elements()
+		for _, e := range elems {
+			k := e.Key()
+			if !seen[k] {
+				seen[k] = true
+				cols = append(cols, relCol{qual: alias, name: k, field: k, oid: valueOID(fromBSON(e.Value()))})
+			}
+		}
+	}
+	return cols
 }
 
 // lookupPath reads a dotted path of a document.

@@ -89,6 +89,8 @@ type tableStream struct {
 	armed bool
 	// empty makes the run a chunk of no documents: the query's columns and its checks, no row read.
 	empty bool
+	// fields are a schemaless table's columns (fieldsOf), nil until the first chunk.
+	fields []relCol
 	// last is the last chunk read; replay, when set, is the next run's chunk, read again (a cursor's chunk
 	// that failed, run a document at a time).
 	last, replay []bson.Raw
@@ -129,6 +131,40 @@ func (ts *tableStream) chunk(ctx context.Context, coll backendColl, filter bson.
 	ts.done = ts.next == nil
 	ts.last = docs
 	return docs, nil
+}
+
+// fieldsOf returns the columns of the streamed schemaless table: those of all the documents matching filter, as a
+// scan of them all would make them (unionFields), read once in a pass of their own before the first chunk, which
+// keeps only the fields, so that every chunk's rows have the same columns.
+func (ts *tableStream) fieldsOf(ctx context.Context, coll backendColl, filter bson.D) ([]relCol, error) {
+	if ts.fields != nil {
+		return ts.fields, nil
+	}
+	src, err := coll.stream(ctx, filter)
+	if err != nil {
+		return nil, err
+	}
+	defer src.close(ctx)
+	seen := map[string]bool{}
+	fields := []relCol{}
+	for {
+		d, err := src.next(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if d == nil {
+			break
+		}
+		elems, _ := d.Elements()
+		for _, e := range elems {
+			if k := e.Key(); !seen[k] {
+				seen[k] = true
+				fields = append(fields, relCol{name: k, field: k, oid: valueOID(fromBSON(e.Value()))})
+			}
+		}
+	}
+	ts.fields = fields
+	return fields, nil
 }
 
 func (ts *tableStream) close(ctx context.Context) {
@@ -177,7 +213,7 @@ func (x *exec) chunkedTable(sel *pg.SelectStmt) *table {
 		return nil
 	}
 	t, err := x.lookupTable(rv.Relname, rv.Location)
-	if err != nil || !t.declared || t.View != "" {
+	if err != nil || t.View != "" {
 		return nil
 	}
 	return t

@@ -9,6 +9,7 @@ import (
 
 	"github.com/concorddb/concord"
 	"github.com/concorddb/concord/sql"
+	"go.mongodb.org/mongo-driver/v2/bson"
 )
 
 // recordSink is a RowSink that keeps what it is given.
@@ -181,4 +182,63 @@ func TestStream_Memory(t *testing.T) {
 	if n != 48000 || peak-base > 32<<20 {
 		t.Fatalf("cursor: %d rows; the live heap grew by %d MB", n, (peak-base)>>20)
 	}
+}
+
+// TestStream_Schemaless checks a streamed SELECT and COPY of a collection written without a table definition:
+// its columns are every field of every matching document, the same in every chunk (a field only the last chunk's
+// documents have included), as the whole result's; what streams equals what the session returns without a sink.
+func TestStream_Schemaless(t *testing.T) {
+	db, err := concord.Open("", &concord.Options{NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var docs []any
+	for i := range 2500 {
+		d := bson.D{{Key: "_id", Value: i}, {Key: "n", Value: i % 10}}
+		if i >= 2300 {
+			d = append(d, bson.E{Key: "late", Value: fmt.Sprint("l", i)})
+		}
+		docs = append(docs, d)
+	}
+	if _, err := db.Database("app").Collection("events").InsertMany(context.Background(), docs); err != nil {
+		t.Fatal(err)
+	}
+	s := sql.NewEngine(db).NewSession("app", "")
+	defer s.Close()
+	for _, q := range []string{
+		"SELECT * FROM events",
+		"SELECT _id, late FROM events WHERE n < 5",
+		"SELECT late FROM events WHERE late IS NOT NULL",
+		"SELECT * FROM events WHERE n = 99",
+	} {
+		var whole []*sql.Result
+		if err := s.Query(context.Background(), q, func(r *sql.Result) error { whole = append(whole, r); return nil }); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+		var got [][]any
+		k := &rowsSink{rows: &got}
+		res, err := queryTo(t, s, q, k)
+		if err != nil {
+			t.Fatalf("%s streamed: %v", q, err)
+		}
+		if !res[0].Streamed || res[0].Tag != whole[0].Tag || fmt.Sprint(k.cols) != fmt.Sprint(whole[0].Columns) ||
+			fmt.Sprint(got) != fmt.Sprint(whole[0].Rows) {
+			t.Fatalf("%s: streamed %v, tag %q, columns %v, %d rows; whole: tag %q, columns %v, %d rows",
+				q, res[0].Streamed, res[0].Tag, k.cols, len(got), whole[0].Tag, whole[0].Columns, len(whole[0].Rows))
+		}
+	}
+}
+
+// rowsSink is a RowSink that keeps the columns and rows.
+type rowsSink struct {
+	cols []sql.Column
+	rows *[][]any
+}
+
+func (k *rowsSink) Start(r *sql.Result) error { k.cols = r.Columns; return nil }
+
+func (k *rowsSink) Rows(rows [][]any) error {
+	*k.rows = append(*k.rows, rows...)
+	return nil
 }
