@@ -4,6 +4,7 @@ import (
 	"context"
 	"sync"
 
+	"github.com/concorddb/concord/internal/query/collation"
 	"github.com/concorddb/concord/internal/query/filter"
 	"github.com/concorddb/concord/internal/query/projection"
 	"github.com/concorddb/concord/internal/query/value"
@@ -26,6 +27,8 @@ type DocStream struct {
 	// streaming is set for a stream that scans (its it), clear for a materialized one (its docs).
 	streaming bool
 	it        *scanIter // nil once done or closed
+	// snap is the scan's own snapshot, closed with its iterator (nil: none, or ctx's).
+	snap *ReadSnapshot
 	// proj, skip and left (-1: no limit) shape the scanned documents.
 	proj       *projection.Projection
 	skip, left int64
@@ -36,6 +39,10 @@ type DocStream struct {
 	txn *Txn
 	ns  Namespace
 	ids []bson.RawValue
+	// filter and collation are the find's, which a batch read by _id range keeps to (the range may hold other
+	// documents).
+	filter    bson.Raw
+	collation *collation.Collation
 	// ranged is set when the _ids came from a collection scan, in order: a batch is then read as the range
 	// between its first and last _id, not looked up _id by _id.
 	ranged bool
@@ -88,13 +95,20 @@ func (e *Engine) FindStream(ctx context.Context, t *Txn, ns Namespace, spec Find
 		return nil, err
 	}
 	defer e.exit()
-	rt := &Txn{e: e, reader: e.db, started: true}
-	if rs := readSnapshotFrom(ctx); rs != nil {
-		rt = &Txn{e: e, reader: rs.snap, readTs: rs.ts, started: true}
+	// The scan reads one point in time: a snapshot of its own (or ctx's), so that the documents a plan reads
+	// by key as it goes (an _id lookup's) are of that time too, not only those its iterators read.
+	rs := readSnapshotFrom(ctx)
+	if rs == nil {
+		e.commitMu.Lock()
+		rs = &ReadSnapshot{ts: e.clock.Load(), snap: e.db.NewSnapshot()}
+		e.commitMu.Unlock()
+		s.snap = rs
 	}
+	rt := &Txn{e: e, reader: rs.snap, readTs: rs.ts, started: true}
 	o := hinted(ctx, planOptions{hint: spec.Hint, hintName: spec.HintName, min: spec.Min, max: spec.Max,
 		collated: sc != nil, project: s.proj})
 	if s.it, err = e.scanIterWith(ctx, rt, e.lookupColl(ns), f, st, o); err != nil {
+		s.closeSnap()
 		return nil, err
 	}
 	s.streaming, s.ctx = true, ctx
@@ -166,7 +180,7 @@ func (s *DocStream) byIDs(ctx context.Context, t *Txn, ns Namespace, spec FindSp
 	if err != nil {
 		return nil, err
 	}
-	s.txn, s.ns, s.ctx = t, ns, ctx
+	s.txn, s.ns, s.ctx, s.filter, s.collation = t, ns, ctx, spec.Filter, spec.Collation
 	return s, nil
 }
 
@@ -176,21 +190,28 @@ func (s *DocStream) fetch(ctx context.Context) error {
 	n := min(len(s.ids), idBatch)
 	batch := s.ids[:n]
 	s.ids = s.ids[n:]
-	var cond bsoncore.Document
 	first, last := batch[0], batch[len(batch)-1]
-	if s.ranged && value.CanonicalRank(first.Type) == value.CanonicalRank(last.Type) { // a range brackets one type
-		cond = bsoncore.NewDocumentBuilder().
+	spec := FindSpec{}
+	// A range brackets one type, and NaN, the lowest number, is no bound: $gte NaN matches NaN alone.
+	if s.ranged && value.CanonicalRank(first.Type) == value.CanonicalRank(last.Type) && !value.IsNaN(first) {
+		cond := bsoncore.NewDocumentBuilder().
 			AppendValue("$gte", bsoncore.Value{Type: bsoncore.Type(first.Type), Data: first.Value}).
 			AppendValue("$lte", bsoncore.Value{Type: bsoncore.Type(last.Type), Data: last.Value}).Build()
+		f := bsoncore.NewDocumentBuilder().AppendDocument("_id", cond)
+		if len(s.filter) > 0 {
+			f = bsoncore.NewDocumentBuilder().AppendArray("$and", bsoncore.NewArrayBuilder().
+				AppendDocument(f.Build()).AppendDocument(bsoncore.Document(s.filter)).Build())
+		}
+		spec = FindSpec{Filter: bson.Raw(f.Build()), Collation: s.collation}
 	} else {
 		arr := bsoncore.NewArrayBuilder()
 		for _, v := range batch {
 			arr.AppendValue(bsoncore.Value{Type: bsoncore.Type(v.Type), Data: v.Value})
 		}
-		cond = bsoncore.NewDocumentBuilder().AppendArray("$in", arr.Build()).Build()
+		cond := bsoncore.NewDocumentBuilder().AppendArray("$in", arr.Build()).Build()
+		spec.Filter = bson.Raw(bsoncore.NewDocumentBuilder().AppendDocument("_id", cond).Build())
 	}
-	f := bsoncore.NewDocumentBuilder().AppendDocument("_id", cond).Build()
-	docs, err := s.e.Find(ctx, s.txn, s.ns, FindSpec{Filter: bson.Raw(f)}, nil)
+	docs, err := s.e.Find(ctx, s.txn, s.ns, spec, nil)
 	if err != nil {
 		return err
 	}
@@ -279,6 +300,7 @@ func (s *DocStream) finish() {
 	}
 	s.it.Close()
 	s.it = nil
+	s.closeSnap()
 	s.st.NReturned += s.n
 	s.e.metricsFor(s.ctx).docReturn.Add(s.n)
 	s.e.liveMu.Lock()
@@ -302,6 +324,14 @@ func (s *DocStream) Close() error {
 	return nil
 }
 
+// closeSnap releases the scan's own snapshot, if any.
+func (s *DocStream) closeSnap() {
+	if s.snap != nil {
+		s.snap.Close()
+		s.snap = nil
+	}
+}
+
 // closeStreams ends the streams still open; Close calls it holding the gate exclusively, so that no Next or
 // Close of a stream is under way.
 func (e *Engine) closeStreams() {
@@ -316,6 +346,7 @@ func (e *Engine) closeStreams() {
 		if s.it != nil {
 			s.it.Close()
 			s.it = nil
+			s.closeSnap()
 			s.err = shutdownError()
 		}
 		s.mu.Unlock()

@@ -3,6 +3,7 @@ package engine_test
 import (
 	"context"
 	"fmt"
+	"math"
 	"testing"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -98,6 +99,11 @@ func TestFindStream_OnePointInTime(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// A plan that reads documents by _id as it goes: they too are of the stream's point in time.
+	byKey, err := e.FindStream(ctx, nil, ns, engine.FindSpec{Filter: doc(bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: bson.A{5, 1999, 7}}}}})}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
 	first, err := s.Next(context.Background())
 	if err != nil || first == nil {
 		t.Fatalf("first: %v", err)
@@ -109,6 +115,15 @@ func TestFindStream_OnePointInTime(t *testing.T) {
 	mustInsert(t, e, bson.D{{Key: "_id", Value: 5000}, {Key: "v", Value: 1}})
 	if _, err := e.Delete(ctx, nil, ns, doc(bson.D{{Key: "_id", Value: 1999}}), false, nil); err != nil {
 		t.Fatal(err)
+	}
+	keyed := drain(t, byKey)
+	if len(keyed) != 3 {
+		t.Fatalf("%d documents by _id, want 3", len(keyed))
+	}
+	for _, d := range keyed {
+		if intField(t, d, "v") != 0 {
+			t.Fatalf("a later write seen by _id: %v", d)
+		}
 	}
 	rest := drain(t, s)
 	if len(rest) != 1999 {
@@ -218,5 +233,24 @@ func TestFindStream_Transaction(t *testing.T) {
 	got := drain(t, s)
 	if len(got) != 2 || intField(t, got[0], "_id") != 1 || intField(t, got[1], "_id") != 2 {
 		t.Fatalf("in the transaction: %v", got)
+	}
+}
+
+// TestFindStream_TransactionNaN checks a transaction's stream over _ids that a range cannot bound: NaN, the
+// lowest number, matched by $gte NaN alone.
+func TestFindStream_TransactionNaN(t *testing.T) {
+	e := openMem(t, engine.Options{})
+	ctx := context.Background()
+	for _, id := range []any{math.NaN(), 1, 2.5, math.Inf(-1), "s"} {
+		mustInsert(t, e, bson.D{{Key: "_id", Value: id}})
+	}
+	tx := e.Begin()
+	defer tx.Abort()
+	s, err := e.FindStream(ctx, tx, ns, engine.FindSpec{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := drain(t, s); len(got) != 5 {
+		t.Fatalf("%d documents, want 5: %v", len(got), got)
 	}
 }
