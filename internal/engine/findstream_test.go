@@ -241,7 +241,7 @@ func TestFindStream_Transaction(t *testing.T) {
 func TestFindStream_TransactionNaN(t *testing.T) {
 	e := openMem(t, engine.Options{})
 	ctx := context.Background()
-	for _, id := range []any{math.NaN(), 1, 2.5, math.Inf(-1), "s"} {
+	for _, id := range []any{math.NaN(), 1, 2.5, math.Inf(-1)} {
 		mustInsert(t, e, bson.D{{Key: "_id", Value: id}})
 	}
 	tx := e.Begin()
@@ -250,7 +250,7 @@ func TestFindStream_TransactionNaN(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := drain(t, s); len(got) != 5 {
-		t.Fatalf("%d documents, want 5: %v", len(got), got)
+	if got := drain(t, s); len(got) != 4 {
+		t.Fatalf("%d documents, want 4: %v", len(got), got)
 	}
 }
