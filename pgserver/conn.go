@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net"
 	"runtime/debug"
 	"strconv"
@@ -70,6 +71,9 @@ type portal struct {
 	formats []int16
 	res     *sql.Result // set by the first Execute
 	sent    int         // rows already sent (Execute with a row limit)
+	// batched is set once an Execute has read the portal as a cursor (sql.Session.ExecuteBatch); ran once an
+	// Execute has run it to its end, after which it has no rows.
+	batched, ran bool
 }
 
 // serve runs the connection until the client leaves or the server closes.
@@ -461,22 +465,29 @@ func (c *conn) execute(m *pgproto3.Execute) {
 		c.be.Send(&pgproto3.EmptyQueryResponse{})
 		return
 	}
-	if p.res == nil && m.MaxRows > 0 {
-		// A batch: in a transaction block a SELECT's portal is a cursor read a batch at a time.
+	if p.res == nil && (m.MaxRows > 0 || p.batched) {
+		// A batch: in a transaction block a SELECT's portal is a cursor read a batch at a time (all the rest of
+		// them for an Execute without a limit after one with).
+		n := int64(m.MaxRows)
+		if n == 0 {
+			n = math.MaxInt64
+		}
 		ctx, done := c.withCancel()
-		rows, ok, err := c.sess.ExecuteBatch(ctx, p.stmt, p.params, m.Portal, int64(m.MaxRows))
+		rows, ok, err := c.sess.ExecuteBatch(ctx, p.stmt, p.params, m.Portal, n, p.batched)
 		done()
 		if ok {
+			p.batched = true
 			if serr := c.sendRows(p.stmt.Columns, rows, p.formats); serr != nil {
 				err = serr
 			}
 			switch {
 			case err != nil:
 				c.extendedError(err)
-			case len(rows) == int(m.MaxRows):
+			case m.MaxRows > 0 && len(rows) == int(m.MaxRows):
 				c.be.Send(&pgproto3.PortalSuspended{})
 			default:
-				p.res = &sql.Result{Columns: p.stmt.Columns, Tag: "SELECT 0"} // read to its end: later Executes get no rows
+				// Read to its end: later Executes get no rows.
+				p.res, p.ran = &sql.Result{Columns: p.stmt.Columns, Tag: "SELECT 0"}, true
 				c.be.Send(&pgproto3.CommandComplete{CommandTag: []byte(fmt.Sprintf("SELECT %d", len(rows)))})
 			}
 			return
@@ -500,6 +511,7 @@ func (c *conn) execute(m *pgproto3.Execute) {
 			if res.Copy != nil {
 				c.be.Send(&pgproto3.CopyDone{})
 			}
+			p.ran = true
 			c.be.Send(&pgproto3.CommandComplete{CommandTag: []byte(res.Tag)})
 			return
 		}
@@ -524,7 +536,7 @@ func (c *conn) execute(m *pgproto3.Execute) {
 		return
 	}
 	tag := p.res.Tag
-	if p.res.Columns != nil && (m.MaxRows > 0 || p.sent > 0) {
+	if p.res.Columns != nil && (m.MaxRows > 0 || p.sent > 0 || p.ran) {
 		tag = retag(tag, len(rows))
 	}
 	p.sent += len(rows)
@@ -532,6 +544,7 @@ func (c *conn) execute(m *pgproto3.Execute) {
 		c.be.Send(&pgproto3.PortalSuspended{})
 		return
 	}
+	p.ran = true
 	c.be.Send(&pgproto3.CommandComplete{CommandTag: []byte(tag)})
 }
 

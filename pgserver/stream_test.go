@@ -193,6 +193,16 @@ var portalSteps = []struct {
 	{[]pgproto3.FrontendMessage{&pgproto3.Bind{DestinationPortal: "x", PreparedStatement: "e"},
 		&pgproto3.Execute{Portal: "x", MaxRows: 1000}, &pgproto3.Execute{Portal: "x", MaxRows: 1000}}, "1000 suspended, 499 ERROR 22012"},
 	{[]pgproto3.FrontendMessage{&pgproto3.Query{String: "ROLLBACK"}}, "ROLLBACK"},
+	{[]pgproto3.FrontendMessage{&pgproto3.Parse{Name: "t", Query: "SELECT id FROM portal_t WHERE id <= 30"},
+		&pgproto3.Bind{DestinationPortal: "s4", PreparedStatement: "t"}, &pgproto3.Execute{Portal: "s4"}, &pgproto3.Execute{Portal: "s4"}}, "30 SELECT 30, 0 SELECT 0"},
+	{[]pgproto3.FrontendMessage{&pgproto3.Query{String: "BEGIN"}}, "BEGIN"},
+	{[]pgproto3.FrontendMessage{&pgproto3.Bind{DestinationPortal: "p2", PreparedStatement: "t"}, &pgproto3.Execute{Portal: "p2", MaxRows: 10}}, "10 suspended"},
+	{[]pgproto3.FrontendMessage{&pgproto3.Execute{Portal: "p2"}}, "20 SELECT 20"},
+	{[]pgproto3.FrontendMessage{&pgproto3.Execute{Portal: "p2"}}, "0 SELECT 0"},
+	{[]pgproto3.FrontendMessage{&pgproto3.Bind{DestinationPortal: "p3", PreparedStatement: "t"}, &pgproto3.Execute{Portal: "p3", MaxRows: 5}}, "5 suspended"},
+	{[]pgproto3.FrontendMessage{&pgproto3.Query{String: "CLOSE ALL"}}, "CLOSE CURSOR ALL"},
+	{[]pgproto3.FrontendMessage{&pgproto3.Execute{Portal: "p3", MaxRows: 5}}, "0 ERROR 34000"},
+	{[]pgproto3.FrontendMessage{&pgproto3.Query{String: "ROLLBACK"}}, "ROLLBACK"},
 	{[]pgproto3.FrontendMessage{&pgproto3.Query{String: "DROP TABLE portal_t"}}, "DROP TABLE"},
 }
 
@@ -252,4 +262,35 @@ func runPortals(t *testing.T, who, url string) {
 			t.Errorf("%s: %v\n got: %q\nwant: %q", who, s.msgs, g, s.want)
 		}
 	}
+}
+
+// runCursorSnapshot checks that a cursor's rows are the block's as its DECLARE found them: another session's
+// commits between the DECLARE and the FETCH are not among them, though the block read nothing before the
+// DECLARE (its snapshot is the DECLARE's). Against Concord and PostgreSQL 15 (TestCompare_PostgreSQL).
+func runCursorSnapshot(t *testing.T, who, url string) {
+	ctx := context.Background()
+	a, b := connect(t, url), connect(t, url)
+	exec := func(c *pgx.Conn, q string) {
+		t.Helper()
+		if _, err := c.Exec(ctx, q); err != nil {
+			t.Fatalf("%s: %s: %v", who, q, err)
+		}
+	}
+	exec(a, "CREATE TABLE snap_t (id int PRIMARY KEY, v int)")
+	exec(a, "INSERT INTO snap_t SELECT g, g FROM generate_series(1, 3000) g")
+	exec(a, "BEGIN")
+	exec(a, "DECLARE c CURSOR FOR SELECT id FROM snap_t WHERE v % 2 = 1")
+	exec(b, "INSERT INTO snap_t VALUES (5001, 5001)")
+	exec(b, "UPDATE snap_t SET id = id + 10000 WHERE id = 1")
+	exec(b, "DELETE FROM snap_t WHERE id = 3")
+	got, err := renderSimple(a, "FETCH ALL FROM c", nil)
+	if err != nil {
+		t.Fatalf("%s: %v", who, err)
+	}
+	lines := strings.Split(got, "\n")
+	if len(lines) != 1501 || lines[0] != "1" || lines[1] != "3" || lines[1499] != "2999" || lines[1500] != "FETCH 1500" {
+		t.Errorf("%s: FETCH ALL after other sessions' writes: %d lines, %q ... %q", who, len(lines), lines[:2], lines[len(lines)-2:])
+	}
+	exec(a, "COMMIT")
+	exec(a, "DROP TABLE snap_t")
 }

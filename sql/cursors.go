@@ -67,6 +67,10 @@ type cursorSource struct {
 	ts         *tableStream
 	params     []any
 	paramTypes []uint32
+	// volatile marks a query that calls a volatile function (nextval, random): a failed chunk is not run again a
+	// document at a time, which would call it again for the rows before the failing one. The FETCH that needs
+	// any of the chunk's rows fails instead.
+	volatile bool
 }
 
 // chunk runs the query over the table's next chunk in x (the statement asking for rows), adding the rows to c:
@@ -77,7 +81,7 @@ func (m *cursorSource) chunk(x *exec, c *cursor) ([]Column, error) {
 	defer func() { x.params, x.paramTypes, x.streaming = params, types, streaming }()
 	m.ts.armed = true
 	rel, err := x.selectRows(m.sel, nil, -1)
-	if err != nil && !m.ts.empty && len(m.ts.last) > 0 {
+	if err != nil && !m.ts.empty && len(m.ts.last) > 0 && !m.volatile {
 		// A row of the chunk failed: PostgreSQL's cursor hands out the rows before it first, and fails the FETCH
 		// that reaches it. The chunk runs again a document at a time up to the failing one.
 		docs := m.ts.last
@@ -114,6 +118,14 @@ func (m *cursorSource) chunk(x *exec, c *cursor) ([]Column, error) {
 		c.release(x.ctx)
 	}
 	return cols, nil
+}
+
+// queryCallsVolatile reports whether a query calls a volatile built-in function.
+func queryCallsVolatile(sel *pg.SelectStmt) bool {
+	return walk(sel.ProtoReflect(), func(m protoreflect.Message) bool {
+		f, ok := m.Interface().(*pg.FuncCall)
+		return ok && volatileFuncs[funcName(f)]
+	})
 }
 
 // release ends a cursor's source, if it has one.
@@ -242,7 +254,8 @@ func (x *exec) declareCursor(dc *pg.DeclareCursorStmt) (*Result, error) {
 			// query over no rows: its errors of type and reference come now, those of evaluating a row when a FETCH
 			// reaches it, as in PostgreSQL.
 			c := &cursor{name: dc.Portalname, noScroll: noScroll,
-				more: &cursorSource{sel: sel, ts: &tableStream{table: t.Name, empty: true}, params: x.params, paramTypes: x.paramTypes}}
+				more: &cursorSource{sel: sel, ts: &tableStream{table: t.Name, empty: true}, params: x.params, paramTypes: x.paramTypes,
+					volatile: queryCallsVolatile(sel)}}
 			cols, err := c.more.chunk(x, c)
 			if err != nil {
 				return nil, err

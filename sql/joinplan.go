@@ -351,7 +351,7 @@ func (x *exec) checkRefs(c *pg.Node, sc *scope) error {
 		switch {
 		case err != nil:
 			bad = err
-		case !found && !mayBeField(sc, fields):
+		case !found && !mayBeField(sc, fields) && x.attributeCall(fields, cr, sc) == nil:
 			bad = unknownColumn(fields, cr.Location, sc)
 		}
 		return bad != nil

@@ -16,11 +16,17 @@ func portalCursor(portal string) string { return "\x00portal " + portal }
 
 // ExecuteBatch runs an Execute of portal (bound to prepared statement st with params) for at most n > 0 rows:
 // the rows, aligned with st's columns. In a transaction block a SELECT runs as a cursor, the first call declaring
-// it; ok is false for any other statement, and outside a block, which the caller runs with Execute instead. An
-// error of a row the batch reaches comes with the rows before it, which PostgreSQL sends before its error.
-func (s *Session) ExecuteBatch(ctx context.Context, st *Stmt, params []any, portal string, n int64) (rows [][]any, ok bool, err error) {
+// it (started is set for the calls after it, which read on from it); ok is false for any other statement, and
+// outside a block, which the caller runs with Execute instead. An error of a row the batch reaches comes with the
+// rows before it, which PostgreSQL sends before its error.
+func (s *Session) ExecuteBatch(ctx context.Context, st *Stmt, params []any, portal string, n int64, started bool) (rows [][]any, ok bool, err error) {
 	name := portalCursor(portal)
 	if s.cursors[name] == nil {
+		if started {
+			// Its cursor is gone: the block ended, or CLOSE ALL or a ROLLBACK TO closed it, as PostgreSQL's
+			// portal.
+			return nil, true, errorf("34000", "portal \"%s\" does not exist", portal)
+		}
 		if s.status != TxActive || s.implicit || st.stmt == nil || st.Columns == nil || st.stmt.raw.Stmt.GetSelectStmt() == nil {
 			return nil, false, nil
 		}

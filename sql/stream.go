@@ -101,16 +101,15 @@ type tableStream struct {
 
 // chunk returns the table's next documents (at most streamChunk), opening the stream at the first call.
 func (ts *tableStream) chunk(ctx context.Context, coll backendColl, filter bson.D) ([]bson.Raw, error) {
-	ts.armed = false
-	if ts.empty {
-		return nil, nil
-	}
+	ts.armed, ts.last = false, nil
 	if ts.replay != nil {
 		docs := ts.replay
 		ts.replay = nil
 		return docs, nil
 	}
 	if ts.src == nil {
+		// Opened by the first run, an empty one too: a cursor's DECLARE fixes the point in time it reads (in a
+		// block, the block's snapshot, taken by its first read).
 		src, err := coll.stream(ctx, filter)
 		if err != nil {
 			return nil, err
@@ -119,6 +118,9 @@ func (ts *tableStream) chunk(ctx context.Context, coll backendColl, filter bson.
 		if ts.next, err = src.next(ctx); err != nil {
 			return nil, err
 		}
+	}
+	if ts.empty {
+		return nil, nil
 	}
 	var docs []bson.Raw
 	for ts.next != nil && len(docs) < streamChunk {
@@ -200,6 +202,11 @@ func (x *exec) chunkedTable(sel *pg.SelectStmt) *table {
 			if m.GetSubLink() != nil {
 				return true
 			}
+			if cr := m.GetColumnRef(); cr != nil {
+				// t.f may be a call f(t) of a user-defined function (attributeCall).
+				fields := columnFields(cr)
+				return len(fields) == 2 && x.userFunctionNamed(fields[1])
+			}
 			f := m.GetFuncCall()
 			return f != nil && (f.Over != nil || f.AggStar || isAggregate(f) || setReturning[funcName(f)] || x.userFunction(f) != nil)
 		})
@@ -216,6 +223,17 @@ func (x *exec) chunkedTable(sel *pg.SelectStmt) *table {
 	if err != nil || t.View != "" {
 		return nil
 	}
+	if sel.WhereClause != nil {
+		// A query of one row by its key is read as it always was: a stream's snapshot would cost it more than
+		// its row.
+		alias := rv.Relname
+		if rv.Alias != nil {
+			alias = rv.Alias.Aliasname
+		}
+		if f, err := x.pushdownChecked(sel.WhereClause, t, alias, nil); err != nil || byKey(f) {
+			return nil
+		}
+	}
 	return t
 }
 
@@ -228,6 +246,13 @@ func (x *exec) streamRows(sel *pg.SelectStmt, t *table, start func([]Column) err
 		x.streaming = nil
 		ts.close(x.ctx)
 	}()
+	// A run over no rows first: the query's errors of reference and type come before any row, as PostgreSQL's
+	// parser gives them, not when a later chunk first evaluates what names them.
+	ts.empty, ts.armed = true, true
+	if _, err := x.selectRows(sel, nil, -1); err != nil {
+		return 0, err
+	}
+	ts.empty = false
 	n := 0
 	for first := true; ; first = false {
 		ts.armed = true
@@ -273,4 +298,10 @@ func (x *exec) streamQuery(sel *pg.SelectStmt) (res *Result, ok bool, err error)
 		return nil, true, err
 	}
 	return &Result{Columns: cols, Tag: fmt.Sprintf("SELECT %d", n), Streamed: true}, true, nil
+}
+
+// userFunctionNamed reports whether the database has a user-defined function of that name.
+func (x *exec) userFunctionNamed(name string) bool {
+	fns, err := x.userFunctions()
+	return err != nil || len(fns[name]) > 0
 }
