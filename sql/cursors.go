@@ -58,6 +58,8 @@ type cursor struct {
 	// error of the row after the last one made, which the FETCH that needs that row fails with.
 	more    *cursorSource
 	pending error
+	// base counts the rows a NO SCROLL cursor has forgotten: rows holds rows base+1 onward.
+	base int
 }
 
 // cursorSource is the query of a cursor whose rows are made a chunk at a time: DECLARE's parameters, and the
@@ -205,16 +207,19 @@ func (x *exec) need(c *cursor, dir pg.FetchDirection, n int64) error {
 			want = n
 		}
 	}
-	if c.noScroll {
-		clear(c.rows[:min(c.pos, len(c.rows))]) // the rows it has passed: no FETCH of it returns them again
+	if c.noScroll && c.pos-1 > c.base {
+		// The rows it has passed, but the one it is on (MOVE 0 counts it): no FETCH of it returns them again.
+		drop := min(c.pos-1-c.base, len(c.rows))
+		clear(c.rows[:drop])
+		c.rows, c.base = c.rows[drop:], c.base+drop
 	}
-	for c.more != nil && (want < 0 || int64(len(c.rows)) < want) {
+	for c.more != nil && (want < 0 || int64(c.base+len(c.rows)) < want) {
 		if _, err := c.more.chunk(x, c); err != nil {
 			c.release(x.ctx)
 			return err
 		}
 	}
-	if c.pending != nil && (want < 0 || int64(len(c.rows)) < want) {
+	if c.pending != nil && (want < 0 || int64(c.base+len(c.rows)) < want) {
 		c.failed = true // PostgreSQL's portal fails with its query
 		return c.pending
 	}
@@ -298,7 +303,7 @@ func (x *exec) fetch(fs *pg.FetchStmt) (*Result, error) {
 	if !c.failed && !c.scansBackward(fs.Direction, fs.HowMany, fs.Ismove) {
 		if err := x.need(c, fs.Direction, fs.HowMany); err != nil {
 			if err == c.pending && fs.Direction == pg.FetchDirection_FETCH_FORWARD && !fs.Ismove {
-				x.s.fetchedBeforeError = c.rows[min(c.pos, len(c.rows)):]
+				x.s.fetchedBeforeError = c.rows[min(c.pos-c.base, len(c.rows)):]
 			}
 			return nil, err
 		}
@@ -325,7 +330,7 @@ func (c *cursor) scroll(dir pg.FetchDirection, n int64, move bool) ([][]any, err
 	if err := c.check(dir, n, move); err != nil {
 		return nil, err
 	}
-	last := int64(len(c.rows))
+	last, base := int64(c.base+len(c.rows)), int64(c.base) // rows holds rows base+1 to last
 	p := min(int64(c.pos), last+1)
 	on := func(i int64) [][]any { // onto row i, or past the end it is beyond
 		switch {
@@ -335,7 +340,7 @@ func (c *cursor) scroll(dir pg.FetchDirection, n int64, move bool) ([][]any, err
 			c.pos = int(last + 1)
 		default:
 			c.pos = int(i)
-			return c.rows[i-1 : i]
+			return c.rows[i-1-base : i-base]
 		}
 		return nil
 	}
@@ -361,17 +366,17 @@ func (c *cursor) scroll(dir pg.FetchDirection, n int64, move bool) ([][]any, err
 	}
 	if n == 0 { // the current row again, if there is one
 		if p >= 1 && p <= last {
-			return c.rows[p-1 : p], nil
+			return c.rows[p-1-base : p-base], nil
 		}
 		return nil, nil
 	}
 	if dir == pg.FetchDirection_FETCH_FORWARD {
 		if n > last-p {
 			c.pos = int(last + 1)
-			return c.rows[min(p, last):], nil
+			return c.rows[min(p, last)-base:], nil
 		}
 		c.pos = int(p + n)
-		return c.rows[p : p+n], nil
+		return c.rows[p-base : p+n-base], nil
 	}
 	from := p - 1 // the first row a backward fetch returns
 	to := int64(1)
@@ -384,7 +389,7 @@ func (c *cursor) scroll(dir pg.FetchDirection, n int64, move bool) ([][]any, err
 	var rows [][]any
 	for i := from; i >= to && i >= 1; i-- {
 		if i <= last {
-			rows = append(rows, c.rows[i-1])
+			rows = append(rows, c.rows[i-1-base])
 		}
 	}
 	return rows, nil
@@ -397,7 +402,7 @@ func (c *cursor) scansBackward(dir pg.FetchDirection, n int64, move bool) bool {
 	if !c.noScroll {
 		return false
 	}
-	last := int64(len(c.rows))
+	last := int64(c.base + len(c.rows))
 	p := min(int64(c.pos), last+1)
 	onRow := p >= 1 && p <= last
 	switch dir {
