@@ -495,7 +495,7 @@ func (c *conn) execute(m *pgproto3.Execute) {
 	}
 	if p.res == nil {
 		ctx, done := c.withCancel()
-		if m.MaxRows == 0 {
+		if m.MaxRows == 0 && p.stmt.MayStream() {
 			// All the rows at once: those of a statement that streams go out as it makes them.
 			ctx = sql.WithRowSink(ctx, &rowSink{c: c, extended: true, formats: p.formats})
 		}

@@ -33,6 +33,16 @@ func WithRowSink(ctx context.Context, sink RowSink) context.Context {
 	return context.WithValue(ctx, rowSinkKey{}, sink)
 }
 
+// MayStream reports whether the statement is one whose rows may go to a RowSink (a SELECT, a COPY): a caller
+// can leave the sink out of the others' context.
+func (st *Stmt) MayStream() bool {
+	if st.stmt == nil {
+		return false
+	}
+	n := st.stmt.raw.Stmt
+	return n.GetSelectStmt() != nil || n.GetCopyStmt() != nil
+}
+
 func rowSinkFrom(ctx context.Context) RowSink {
 	s, _ := ctx.Value(rowSinkKey{}).(RowSink)
 	return s
