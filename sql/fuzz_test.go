@@ -11,6 +11,10 @@ import (
 
 // fuzzSeeds are statements of the tests, which the fuzzer mutates.
 var fuzzSeeds = []string{
+	"SELECT id, balance * 2, tags[1] FROM accounts WHERE balance > 10",
+	"COPY accounts (id, tags) TO STDOUT (FORMAT csv, HEADER)",
+	"BEGIN; DECLARE c NO SCROLL CURSOR FOR SELECT id FROM accounts; FETCH 1 FROM c; MOVE 0 IN c; FETCH ALL FROM c; COMMIT",
+	"BEGIN; DECLARE c SCROLL CURSOR FOR SELECT * FROM accounts WHERE version > 0; FETCH LAST FROM c; FETCH ABSOLUTE 1 FROM c; UPDATE accounts SET version = version; FETCH BACKWARD ALL FROM c; ROLLBACK",
 	"SELECT id, balance FROM accounts WHERE balance > 10 AND NOT (version = 1) ORDER BY id LIMIT 2",
 	"UPDATE accounts SET balance = balance - 30, version = version + 1 WHERE id = 'a' AND version = 1 AND balance >= 30",
 	"UPDATE accounts SET tags = ARRAY_APPEND_UNIQUE(tags, 'y') WHERE id = 'a' AND NOT ARRAY_CONTAINS(tags, 'y') RETURNING tags",
@@ -98,7 +102,14 @@ func FuzzStatement(f *testing.F) {
 		defer s.Close()
 		ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 		defer cancel()
-		err := s.Query(ctx, text, func(*sql.Result) error { return nil })
+		k := &checkSink{t: t}
+		err := s.Query(sql.WithRowSink(ctx, k), text, func(r *sql.Result) error {
+			if r.Streamed != k.started {
+				t.Fatalf("a result streamed %v after a sink started %v", r.Streamed, k.started)
+			}
+			k.started = false
+			return nil
+		})
 		if err != nil && sql.AsError(err).Code == "" {
 			t.Fatalf("error without SQLSTATE: %v", err)
 		}
@@ -106,4 +117,32 @@ func FuzzStatement(f *testing.F) {
 			t.Fatalf("prepare: error without SQLSTATE: %v", err)
 		}
 	})
+}
+
+// checkSink is a RowSink that checks what a streamed statement hands it: Start once, before rows as wide as
+// its columns.
+type checkSink struct {
+	t       *testing.T
+	started bool
+	cols    int
+}
+
+func (k *checkSink) Start(r *sql.Result) error {
+	if k.started {
+		k.t.Fatal("Start twice in one statement")
+	}
+	k.started, k.cols = true, len(r.Columns)
+	return nil
+}
+
+func (k *checkSink) Rows(rows [][]any) error {
+	if !k.started {
+		k.t.Fatal("rows before Start")
+	}
+	for _, r := range rows {
+		if len(r) != k.cols {
+			k.t.Fatalf("a row of %d values under %d columns", len(r), k.cols)
+		}
+	}
+	return nil
 }
