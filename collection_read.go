@@ -14,44 +14,23 @@ import (
 // from one snapshot: the transaction's, or a fresh one outside a
 // transaction.
 func (c *Collection) Find(ctx context.Context, filter any, opts ...*FindOptions) (*Cursor, error) {
-	o := mergeFind(opts)
-	spec, err := findSpec(filter, o.Sort, o.Projection)
+	ctx, spec, err := c.findArgs(ctx, filter, opts)
 	if err != nil {
-		return nil, err
-	}
-	spec.Skip, spec.Limit, spec.ReturnKey = o.Skip, o.Limit, o.ReturnKey
-	if err := findHint(&spec, o); err != nil {
-		return nil, err
-	}
-	if spec.Collation, err = c.collationFor(o.Collation); err != nil {
-		return nil, err
-	}
-	if ctx, err = withStatement(ctx, nil, o.Let); err != nil {
 		return nil, err
 	}
 	return c.find(ctx, spec)
 }
 
 // FindStream is Find whose cursor reads the documents as Next asks for them rather than all at once, so that a
-// result of any size holds no more memory than the document in hand. Outside a transaction, without a sort, on
-// a collection that is neither a view nor capped, the cursor reads the collection as it was when FindStream
-// returned, however long it stays open, and holds the storage's state of then until Close, which must be
-// called; otherwise it is Find's cursor. Closing the DB ends the cursors still open: their Next returns false
-// and Err is InterruptedAtShutdown (11600).
+// result of any size holds no more memory than the document in hand and a batch. Outside a transaction, without a
+// sort, on a collection that is neither a view nor capped, the cursor reads a snapshot of the storage taken when
+// FindStream returned, however long it stays open, until Close, which must be called. In a transaction it reads
+// the transaction's snapshot with its own writes: the matching _ids at once, the documents a batch at a time. A
+// sort, a view or a capped collection's insertion order make it Find's cursor. Closing the DB ends the cursors
+// still open: their Next returns false and Err is InterruptedAtShutdown (11600).
 func (c *Collection) FindStream(ctx context.Context, filter any, opts ...*FindOptions) (*Cursor, error) {
-	o := mergeFind(opts)
-	spec, err := findSpec(filter, o.Sort, o.Projection)
+	ctx, spec, err := c.findArgs(ctx, filter, opts)
 	if err != nil {
-		return nil, err
-	}
-	spec.Skip, spec.Limit, spec.ReturnKey = o.Skip, o.Limit, o.ReturnKey
-	if err := findHint(&spec, o); err != nil {
-		return nil, err
-	}
-	if spec.Collation, err = c.collationFor(o.Collation); err != nil {
-		return nil, err
-	}
-	if ctx, err = withStatement(ctx, nil, o.Let); err != nil {
 		return nil, err
 	}
 	t, st, err := c.begin(ctx)
@@ -63,6 +42,24 @@ func (c *Collection) FindStream(ctx context.Context, filter any, opts ...*FindOp
 		return nil, stmtError(t, err)
 	}
 	return &Cursor{stream: s}, nil
+}
+
+// findArgs encodes the arguments of Find and FindStream, and returns ctx with the statement's let variables.
+func (c *Collection) findArgs(ctx context.Context, filter any, opts []*FindOptions) (context.Context, engine.FindSpec, error) {
+	o := mergeFind(opts)
+	spec, err := findSpec(filter, o.Sort, o.Projection)
+	if err != nil {
+		return ctx, spec, err
+	}
+	spec.Skip, spec.Limit, spec.ReturnKey = o.Skip, o.Limit, o.ReturnKey
+	if err := findHint(&spec, o); err != nil {
+		return ctx, spec, err
+	}
+	if spec.Collation, err = c.collationFor(o.Collation); err != nil {
+		return ctx, spec, err
+	}
+	ctx, err = withStatement(ctx, nil, o.Let)
+	return ctx, spec, err
 }
 
 // collationFor returns the collation an operation on c runs under: the collation document v when given
