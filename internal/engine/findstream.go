@@ -192,8 +192,11 @@ func (s *DocStream) fetch(ctx context.Context) error {
 	s.ids = s.ids[n:]
 	first, last := batch[0], batch[len(batch)-1]
 	spec := FindSpec{}
-	// A range brackets one type, and NaN, the lowest number, is no bound: $gte NaN matches NaN alone.
-	if s.ranged && value.CanonicalRank(first.Type) == value.CanonicalRank(last.Type) && !value.IsNaN(first) {
+	// The batch's statement evaluates the find's filter with the variables it was opened with (let, $$NOW).
+	ctx = context.WithValue(ctx, commandScopeKey{}, scopeFrom(s.ctx))
+	// A range brackets one type, and NaN, the lowest number, is no bound: $gte NaN matches NaN alone. Under a
+	// collation the _ids' order (the scan's, binary) is not the bounds' comparison: the batch goes by $in.
+	if s.ranged && s.collation == nil && value.CanonicalRank(first.Type) == value.CanonicalRank(last.Type) && !value.IsNaN(first) {
 		cond := bsoncore.NewDocumentBuilder().
 			AppendValue("$gte", bsoncore.Value{Type: bsoncore.Type(first.Type), Data: first.Value}).
 			AppendValue("$lte", bsoncore.Value{Type: bsoncore.Type(last.Type), Data: last.Value}).Build()
@@ -202,7 +205,7 @@ func (s *DocStream) fetch(ctx context.Context) error {
 			f = bsoncore.NewDocumentBuilder().AppendArray("$and", bsoncore.NewArrayBuilder().
 				AppendDocument(f.Build()).AppendDocument(bsoncore.Document(s.filter)).Build())
 		}
-		spec = FindSpec{Filter: bson.Raw(f.Build()), Collation: s.collation}
+		spec = FindSpec{Filter: bson.Raw(f.Build())}
 	} else {
 		arr := bsoncore.NewArrayBuilder()
 		for _, v := range batch {

@@ -9,6 +9,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/bson"
 
 	"github.com/concorddb/concord/internal/codes"
+	"github.com/concorddb/concord/internal/query/collation"
 	"github.com/concorddb/concord/internal/engine"
 )
 
@@ -252,5 +253,50 @@ func TestFindStream_TransactionNaN(t *testing.T) {
 	}
 	if got := drain(t, s); len(got) != 4 {
 		t.Fatalf("%d documents, want 4: %v", len(got), got)
+	}
+}
+
+// TestFindStream_TransactionCollationAndLet checks a transaction's stream whose filter has a collation and let
+// variables: every batch matches as the find does.
+func TestFindStream_TransactionCollationAndLet(t *testing.T) {
+	e := openMem(t, engine.Options{})
+	ctx := context.Background()
+	for i := range 3000 {
+		mustInsert(t, e, bson.D{{Key: "_id", Value: fmt.Sprintf("%c%04d", "aBc"[i%3], i)}, {Key: "a", Value: i % 2}})
+	}
+	ci, err := collation.Parse(doc(bson.D{{Key: "locale", Value: "en"}, {Key: "strength", Value: 2}}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lctx, err := engine.WithLet(ctx, doc(bson.D{{Key: "x", Value: 1}}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec := engine.FindSpec{Filter: doc(bson.D{{Key: "_id", Value: bson.D{{Key: "$gte", Value: "A"}}},
+		{Key: "$expr", Value: bson.D{{Key: "$eq", Value: bson.A{"$a", "$$x"}}}}}), Collation: ci}
+	want, err := e.Find(lctx, nil, ns, spec, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tx := e.Begin()
+	defer tx.Abort()
+	s, err := e.FindStream(lctx, tx, ns, spec, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	n := 0
+	for {
+		d, err := s.Next(ctx) // the batches' context has no let of its own
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d == nil {
+			break
+		}
+		n++
+	}
+	if n != len(want) || n != 1500 {
+		t.Fatalf("%d documents, Find %d, want 1500", n, len(want))
 	}
 }
