@@ -291,6 +291,13 @@ func (c *conn) ready() {
 		c.be.Send(&pgproto3.ParameterStatus{Name: "IntervalStyle", Value: st})
 	}
 	c.sendNotifications()
+	if c.sess.TxStatus() == sql.TxIdle && len(c.portals) > 0 {
+		// A transaction's end drops its portals, as PostgreSQL's does: a later Execute of one is 34000.
+		for name := range c.portals {
+			c.sess.ClosePortal(name)
+		}
+		clear(c.portals)
+	}
 	c.be.Send(&pgproto3.ReadyForQuery{TxStatus: c.sess.TxStatus()})
 	_ = c.flush()
 }

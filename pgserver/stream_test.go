@@ -96,6 +96,46 @@ var cursorChunkSteps = []struct{ sql, want string }{
 	{"DROP TABLE cur_big", "DROP TABLE"},
 }
 
+// cursorFailSteps are lazy cursors that fail, with savepoints (so not over a MongoDB deployment): a cursor whose
+// query failed cannot run again after a ROLLBACK TO, whether its chunk was run again row by row or not (a
+// volatile call), as PostgreSQL's. Compared with PostgreSQL 15 (TestCompare_PostgreSQL).
+var cursorFailSteps = []struct{ sql, want string }{
+	{"CREATE TABLE cur_f (id int PRIMARY KEY)", "CREATE TABLE"},
+	{"INSERT INTO cur_f SELECT g FROM generate_series(1, 3000) g", "INSERT 0 3000"},
+	{"BEGIN", "BEGIN"},
+	{"DECLARE c NO SCROLL CURSOR FOR SELECT id, 1 / (id - 1500) AS q, random() < 2 AS r FROM cur_f", "DECLARE CURSOR"},
+	{"SAVEPOINT s", "SAVEPOINT"},
+	{"MOVE 1000 IN c", "MOVE 1000"},
+	{"MOVE 1000 IN c", "ERROR 22012 division by zero"},
+	{"ROLLBACK TO s", "ROLLBACK"},
+	{"MOVE ALL IN c", "ERROR 55000 portal \"c\" cannot be run"},
+	{"ROLLBACK TO s", "ROLLBACK"},
+	{"DECLARE d NO SCROLL CURSOR FOR SELECT id, 1 / (id - 1500) AS q FROM cur_f", "DECLARE CURSOR"},
+	{"SAVEPOINT t", "SAVEPOINT"},
+	{"MOVE 1000 IN d", "MOVE 1000"},
+	{"MOVE 1000 IN d", "ERROR 22012 division by zero"},
+	{"ROLLBACK TO t", "ROLLBACK"},
+	{"FETCH 1 FROM d", "ERROR 55000 portal \"d\" cannot be run"},
+	{"ROLLBACK", "ROLLBACK"},
+	// A write through a view's function, and through t.f notation, after DECLARE does not reach the cursor.
+	{"CREATE FUNCTION wr() RETURNS int LANGUAGE sql AS $$ DELETE FROM cur_f WHERE id > 1500; SELECT 1 $$", "CREATE FUNCTION"},
+	{"CREATE FUNCTION wr2(r cur_f) RETURNS int LANGUAGE sql AS $$ DELETE FROM cur_f WHERE id > 1000; SELECT 1 $$", "CREATE FUNCTION"},
+	{"CREATE VIEW vw AS SELECT wr() AS x", "CREATE VIEW"},
+	{"BEGIN", "BEGIN"},
+	{"DECLARE v CURSOR FOR SELECT id FROM cur_f", "DECLARE CURSOR"},
+	{"FETCH 2 FROM v", "1\n2\nFETCH 2"},
+	{"SELECT * FROM vw", "1\nSELECT 1"},
+	{"MOVE ALL IN v", "MOVE 2998"},
+	{"DECLARE w CURSOR FOR SELECT id FROM cur_f", "DECLARE CURSOR"},
+	{"SELECT x.wr2 FROM (SELECT * FROM cur_f WHERE id = 1) x", "1\nSELECT 1"},
+	{"MOVE ALL IN w", "MOVE 1500"},
+	{"ROLLBACK", "ROLLBACK"},
+	{"DROP VIEW vw", "DROP VIEW"},
+	{"DROP FUNCTION wr()", "DROP FUNCTION"},
+	{"DROP FUNCTION wr2(cur_f)", "DROP FUNCTION"},
+	{"DROP TABLE cur_f", "DROP TABLE"},
+}
+
 // runStream runs streamSteps on a connection.
 func runStream(t *testing.T, who string, c *pgx.Conn) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)

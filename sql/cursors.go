@@ -3,6 +3,7 @@ package sql
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	pg "github.com/pganalyze/pg_query_go/v6"
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -175,6 +176,12 @@ func (x *exec) mayWrite(n *pg.Node) bool {
 			return true
 		case *pg.FuncCall:
 			return x.userFunction(v) != nil
+		case *pg.ColumnRef: // t.f may call f(t) (attributeCall)
+			fields := columnFields(v)
+			return len(fields) == 2 && x.userFunctionNamed(fields[1])
+		case *pg.RangeVar: // a view's query may call anything
+			t, err := x.lookupTable(v.Relname, v.Location)
+			return err == nil && t.View != ""
 		}
 		return false
 	})
@@ -216,6 +223,7 @@ func (x *exec) need(c *cursor, dir pg.FetchDirection, n int64) error {
 	for c.more != nil && (want < 0 || int64(c.base+len(c.rows)) < want) {
 		if _, err := c.more.chunk(x, c); err != nil {
 			c.release(x.ctx)
+			c.failed = true // PostgreSQL's portal fails with its query
 			return err
 		}
 	}
@@ -434,7 +442,7 @@ func (c *cursor) scansBackward(dir pg.FetchDirection, n int64, move bool) bool {
 // SCROLL cursor's moved backward, which fails it.
 func (c *cursor) check(dir pg.FetchDirection, n int64, move bool) error {
 	if c.failed {
-		return errorf("55000", "portal \"%s\" cannot be run", c.name)
+		return errorf("55000", "portal \"%s\" cannot be run", strings.TrimPrefix(c.name, portalCursor("")))
 	}
 	if c.scansBackward(dir, n, move) {
 		c.failed = true

@@ -24,7 +24,8 @@ func (s *Session) ExecuteBatch(ctx context.Context, st *Stmt, params []any, port
 	if s.cursors[name] == nil {
 		if started {
 			// Its cursor is gone: the block ended, or CLOSE ALL or a ROLLBACK TO closed it, as PostgreSQL's
-			// portal.
+			// portal. The error fails the block, as any does.
+			s.failBlock()
 			return nil, true, errorf("34000", "portal \"%s\" does not exist", portal)
 		}
 		if s.status != TxActive || s.implicit || st.stmt == nil || st.Columns == nil || st.stmt.raw.Stmt.GetSelectStmt() == nil {

@@ -9,8 +9,8 @@ import (
 	"go.mongodb.org/mongo-driver/v2/bson"
 
 	"github.com/concorddb/concord/internal/codes"
-	"github.com/concorddb/concord/internal/query/collation"
 	"github.com/concorddb/concord/internal/engine"
+	"github.com/concorddb/concord/internal/query/collation"
 )
 
 // drain reads a stream to its end and closes it.
