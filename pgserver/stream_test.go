@@ -93,6 +93,11 @@ var cursorChunkSteps = []struct{ sql, want string }{
 	{"UPDATE cur_big SET v = 'new' WHERE id > 2990", "UPDATE 10"},
 	{"FETCH ALL FROM u2", "12996|v2996\n12997|v2997\n12998|v2998\n12999|v2999\n13000|v3000\nFETCH 5"},
 	{"ROLLBACK", "ROLLBACK"},
+	{"BEGIN", "BEGIN"},
+	{"DECLARE z NO SCROLL CURSOR FOR SELECT id FROM cur_big", "DECLARE CURSOR"},
+	{"MOVE BACKWARD 0 IN z", "MOVE 0"},
+	{"FETCH BACKWARD 0 FROM z", "ERROR 55000 cursor can only scan forward"},
+	{"ROLLBACK", "ROLLBACK"},
 	{"DROP TABLE cur_big", "DROP TABLE"},
 }
 

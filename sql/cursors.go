@@ -420,7 +420,8 @@ func (c *cursor) scansBackward(dir pg.FetchDirection, n int64, move bool) bool {
 		if n == fetchAll && move {
 			return p != 0 // MOVE BACKWARD ALL goes back to the start, which a cursor there need not leave
 		}
-		return n > 0 || n == 0 && !move && onRow
+		// FETCH BACKWARD 0 runs backward even off a row (PostgreSQL's executor starts backward, for no row).
+		return n > 0 || n == 0 && !move
 	case pg.FetchDirection_FETCH_ABSOLUTE:
 		// PostgreSQL goes back to the start for a row less than halfway along, else moves from where it is; going
 		// back to the start is backward unless the cursor is there and has fetched nothing.
