@@ -62,6 +62,9 @@ func (s *Session) cursorColumns(name string) []Column {
 
 // ClosePortal closes the cursor ExecuteBatch read portal with, if any: the portal was closed or bound again.
 func (s *Session) ClosePortal(portal string) {
+	if len(s.cursors) == 0 { // every Bind and Sync asks: most sessions have no cursor
+		return
+	}
 	name := portalCursor(portal)
 	if c := s.cursors[name]; c != nil {
 		c.release(context.Background())
