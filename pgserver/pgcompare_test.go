@@ -140,9 +140,16 @@ var acquireLockNoTime = strings.Replace(acquireLock, ",\n       l.acquired_by, l
 // renderSimple runs a statement with the simple protocol and renders its
 // rows as text.
 func renderSimple(c *pgx.Conn, q string, args []any) (string, error) {
-	rows, err := c.Query(context.Background(), q, append([]any{pgx.QueryExecModeSimpleProtocol}, args...)...)
+	out, tag, err := renderQuery(context.Background(), c, q, append([]any{pgx.QueryExecModeSimpleProtocol}, args...))
+	return out + tag, err
+}
+
+// renderQuery runs a query and renders its rows' bytes as received, a line each with values separated by |, and
+// returns its command tag apart.
+func renderQuery(ctx context.Context, c *pgx.Conn, q string, args []any) (out, tag string, err error) {
+	rows, err := c.Query(ctx, q, args...)
 	if err != nil {
-		return "", err
+		return "", "", err
 	}
 	defer rows.Close()
 	var b strings.Builder
@@ -156,10 +163,9 @@ func renderSimple(c *pgx.Conn, q string, args []any) (string, error) {
 		b.WriteByte('\n')
 	}
 	if err := rows.Err(); err != nil {
-		return "", err
+		return "", "", err
 	}
-	b.WriteString(rows.CommandTag().String())
-	return b.String(), nil
+	return b.String(), rows.CommandTag().String(), nil
 }
 
 // runSteps runs statements in order on a connection, each wanting its rows and tag as renderSimple writes them,

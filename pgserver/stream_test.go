@@ -182,25 +182,11 @@ func runStream(t *testing.T, who string, c *pgx.Conn) {
 
 // renderStream runs a query in mode and digests the rows' bytes as received (text or binary) and its tag.
 func renderStream(ctx context.Context, c *pgx.Conn, q string, mode pgx.QueryExecMode, digest func(out, tag string) string) string {
-	rows, err := c.Query(ctx, q, mode)
+	out, tag, err := renderQuery(ctx, c, q, []any{mode})
 	if err != nil {
 		return "ERROR " + sqlState(err)
 	}
-	defer rows.Close()
-	var b strings.Builder
-	for rows.Next() {
-		for i, v := range rows.RawValues() {
-			if i > 0 {
-				b.WriteByte('|')
-			}
-			b.Write(v)
-		}
-		b.WriteByte('\n')
-	}
-	if err := rows.Err(); err != nil {
-		return "ERROR " + sqlState(err)
-	}
-	return digest(b.String(), rows.CommandTag().String())
+	return digest(out, tag)
 }
 
 // portalSteps are messages of the extended protocol sent to one connection, each line a Sync's worth: what comes
