@@ -111,11 +111,7 @@ func (m *cursorSource) chunk(x *exec, c *cursor) ([]Column, error) {
 		return nil, err
 	}
 	cols, rows := resultOf(rel)
-	for i := range cols {
-		if cols[i].OID == 0 {
-			cols[i].OID = columnOIDFromValues(rows, i)
-		}
-	}
+	typeUntyped(cols, rows)
 	c.rows = append(c.rows, rows...)
 	if !m.ts.empty && (m.ts.done || m.ts.armed) {
 		c.release(x.ctx)
@@ -283,11 +279,7 @@ func (x *exec) declareCursor(dc *pg.DeclareCursorStmt) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	for i := range rows.Columns {
-		if rows.Columns[i].OID == 0 {
-			rows.Columns[i].OID = columnOIDFromValues(rows.Rows, i)
-		}
-	}
+	typeUntyped(rows.Columns, rows.Rows)
 	// Outside a transaction block the statement's own transaction commits as it ends: a WITH HOLD cursor is held.
 	x.s.cursors[dc.Portalname] = &cursor{name: dc.Portalname, cols: rows.Columns, rows: rows.Rows, noScroll: noScroll,
 		hold: hold, held: hold && x.s.status == TxIdle}

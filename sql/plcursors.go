@@ -73,11 +73,7 @@ func (p *plRun) openCursor(s *plStmt) (string, *Result, error) {
 	if res.Columns == nil {
 		return "", nil, errorf(CodeInvalidCursorDefinition, "cannot open %s query as cursor", strings.Fields(res.Tag + " ?")[0])
 	}
-	for i := range res.Columns {
-		if res.Columns[i].OID == 0 {
-			res.Columns[i].OID = columnOIDFromValues(res.Rows, i)
-		}
-	}
+	typeUntyped(res.Columns, res.Rows)
 	if p.x.s.cursors == nil {
 		p.x.s.cursors = map[string]*cursor{}
 	}

@@ -698,11 +698,7 @@ func (s *Session) runStmt1(ctx context.Context, st *statement, params []any) (*R
 	if len(x.warnings) > 0 {
 		res.Warnings = append(res.Warnings, x.warnings...)
 	}
-	for i := range res.Columns {
-		if res.Columns[i].OID == 0 {
-			res.Columns[i].OID = columnOIDFromValues(res.Rows, i)
-		}
-	}
+	typeUntyped(res.Columns, res.Rows)
 	return res, nil
 }
 
@@ -756,6 +752,15 @@ func (s *Session) failing(res *Result, err error) (*Result, error) {
 		s.status = TxFailed
 	}
 	return res, err
+}
+
+// typeUntyped gives each column no declaration typed (OID 0) the type of its values (columnOIDFromValues).
+func typeUntyped(cols []Column, rows [][]any) {
+	for i := range cols {
+		if cols[i].OID == 0 {
+			cols[i].OID = columnOIDFromValues(rows, i)
+		}
+	}
 }
 
 // columnOIDFromValues is the type of a column no declaration typed: its non-NULL values' when they agree

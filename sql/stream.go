@@ -272,11 +272,7 @@ func (x *exec) streamRows(sel *pg.SelectStmt, t *table, start func([]Column) err
 		}
 		cols, rows := resultOf(rel)
 		if first {
-			for i := range cols {
-				if cols[i].OID == 0 {
-					cols[i].OID = columnOIDFromValues(rows, i)
-				}
-			}
+			typeUntyped(cols, rows)
 			if err := start(cols); err != nil {
 				return n, err
 			}
