@@ -44,6 +44,37 @@ func (c *Collection) FindStream(ctx context.Context, filter any, opts ...*FindOp
 	return &Cursor{stream: s}, nil
 }
 
+// FindBatches is Find for a cursor that may wait long between reads, as a client's does between its requests:
+// outside a transaction it holds nothing of the storage between the batches it reads (no iterator, no
+// snapshot), and each batch reads the latest committed state from where the last one ended, as a MongoDB cursor
+// yields between getMores. A document inserted after the cursor opened is returned if the scan has not yet
+// passed it, and one deleted, or updated so that it no longer matches, before its batch is read is not; once the
+// collection is dropped the next batch fails with QueryPlanKilled (175). A collection scan resumes after the last
+// document it read; a plan on another index finds the matching _ids when the cursor opens and reads the documents
+// a batch at a time, each checked against the filter again. SetBatchSize bounds a batch. In a transaction it is
+// FindStream. A sort, a view, a capped collection, a positional projection, returnKey and a read at a point in time
+// make it Find's cursor.
+func (c *Collection) FindBatches(ctx context.Context, filter any, opts ...*FindOptions) (*Cursor, error) {
+	ctx, spec, err := c.findArgs(ctx, filter, opts)
+	if err != nil {
+		return nil, err
+	}
+	t, st, err := c.begin(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var s *engine.DocStream
+	if t != nil {
+		s, err = c.db.eng.FindStream(ctx, t, c.ns, spec, st)
+	} else {
+		s, err = c.db.eng.FindBatches(ctx, c.ns, spec, st)
+	}
+	if err != nil {
+		return nil, stmtError(t, err)
+	}
+	return &Cursor{stream: s}, nil
+}
+
 // findArgs encodes the arguments of Find and FindStream, and returns ctx with the statement's let variables.
 func (c *Collection) findArgs(ctx context.Context, filter any, opts []*FindOptions) (context.Context, engine.FindSpec, error) {
 	o := mergeFind(opts)

@@ -70,14 +70,26 @@ func (c *Cursor) Next(ctx context.Context) bool {
 	return true
 }
 
-// RemainingBytes returns the size in bytes of the documents Next will still return: the memory the cursor holds
-// for them (a server bounds what a client's open cursors may hold with it). A FindStream cursor's is 0: it holds
-// none.
+// RemainingBytes returns the memory the cursor holds for the documents Next will still return (a server bounds
+// what a client's open cursors may hold with it): their size for a materialized result; for a FindStream or
+// FindBatches cursor, that of the documents it has read ahead and of the _ids it still has to read.
 func (c *Cursor) RemainingBytes() int {
 	if c.closed {
 		return 0
 	}
+	if c.stream != nil {
+		return c.stream.Held()
+	}
 	return c.remaining
+}
+
+// SetBatchSize bounds how many documents a FindBatches or FindStream cursor reads from the storage at a time
+// when it reads in batches: n, from 1 to 1,024 (the default). A caller that knows how many documents it will take
+// next keeps the cursor from reading further ahead. Other cursors ignore it.
+func (c *Cursor) SetBatchSize(n int) {
+	if c.stream != nil {
+		c.stream.SetBatch(n)
+	}
 }
 
 // TryNext is Next: the results are already in memory, so there is never a

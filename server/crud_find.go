@@ -32,8 +32,9 @@ var emptyDoc = bson.Raw{5, 0, 0, 0, 0}
 // cursorIdleTimeout unused (reapIdle, which core calls periodically).
 //
 // What open cursors hold is bounded per connection (the one that opened them, whichever connections send their
-// getMores): at most maxCursors cursors and maxBytes of results not yet returned (cursors hold their whole
-// result, materialized when the command ran). Past a bound a find or aggregate that would leave a cursor open
+// getMores): at most maxCursors cursors and maxBytes of results not yet returned. A find's cursor holds the
+// document it read ahead of its last batch (and, on a secondary index's plan, the _ids still to read); a sorted
+// find's, an aggregation's and a tailable cursor's hold their whole result, materialized when the command ran. Past a bound a find or aggregate that would leave a cursor open
 // fails with ExceededMemoryLimit (146) and the cursors already open keep working, so that a client that opens
 // cursors and never closes them cannot take the server's memory. The bounds count a connection's cursors until
 // they end, after the connection closes too.
@@ -309,6 +310,14 @@ func (c *serverCursor) nextBatch(ctx context.Context, n int64) (batch []bson.Raw
 	if n == 0 {
 		return nil, false, nil
 	}
+	if c.cur != nil {
+		// The batch and the document read ahead of it (at most the cursor's default of 1,024).
+		want := 1024
+		if n > 0 && n < 1024 {
+			want = int(n) + 1
+		}
+		c.cur.SetBatchSize(want)
+	}
 	size := 0
 	refilled := false
 	for {
@@ -482,7 +491,13 @@ func runFind(ctx context.Context, s *Server, req *Request, a *cmdArgs, collName,
 		return nil, 0, 0, err
 	}
 	coll := s.DB.Database(req.DB).Collection(collName)
-	cur, err := coll.Find(ctx, filter, opts)
+	// A tailable cursor keeps its materialized result; any other reads in batches as the client asks for them,
+	// holding none of the storage between getMores.
+	find := coll.FindBatches
+	if tailable {
+		find = coll.Find
+	}
+	cur, err := find(ctx, filter, opts)
 	if err != nil {
 		return nil, 0, 0, commandError(err)
 	}

@@ -95,6 +95,11 @@ func TestCursorLimits_CursorsPerConnection(t *testing.T) {
 	exceeded(t, a.cmd(agg), "open cursors")
 }
 
+// limSortedFind is limFind sorted by _id: a sort is done in memory, so the cursor holds its whole result.
+func limSortedFind(coll string, batchSize int) bson.D {
+	return append(limFind(coll, batchSize), bson.E{Key: "sort", Value: bson.D{{Key: "_id", Value: 1}}})
+}
+
 // The results open cursors still hold count against their connection: a find that would take them past
 // MaxCursorBytesPerConn fails with ExceededMemoryLimit, and returning results makes room.
 func TestCursorLimits_BytesPerConnection(t *testing.T) {
@@ -103,20 +108,56 @@ func TestCursorLimits_BytesPerConnection(t *testing.T) {
 	insertLim(t, a, "c", 20, 10<<10) // 20 documents of about 10 KiB
 
 	// Batch of 1: 19 documents (190 KiB) would stay in the cursor.
-	exceeded(t, a.cmd(limFind("c", 1)), "bytes")
+	exceeded(t, a.cmd(limSortedFind("c", 1)), "bytes")
 	// Batches of 15: 5 documents (50 KiB) stay; a second such cursor would take the connection to 100 KiB.
-	first, _ := cursorOf(t, a.cmd(limFind("c", 15)))
+	first, _ := cursorOf(t, a.cmd(limSortedFind("c", 15)))
 	if first == 0 {
 		t.Fatal("find of 15 of 20 documents left no cursor")
 	}
-	exceeded(t, a.cmd(limFind("c", 15)), "bytes")
+	exceeded(t, a.cmd(limSortedFind("c", 15)), "bytes")
 	// getMore of 4 of the 5: the first cursor holds 10 KiB now, so another 50 KiB fit.
 	getMore := bson.D{{Key: "getMore", Value: first}, {Key: "collection", Value: "c"}, {Key: "batchSize", Value: 4}, {Key: "$db", Value: "lim"}}
 	if _, batch := cursorOf(t, a.cmd(getMore)); len(batch) != 4 {
 		t.Fatalf("getMore returned %d documents, want 4", len(batch))
 	}
-	if id, _ := cursorOf(t, a.cmd(limFind("c", 15))); id == 0 {
+	if id, _ := cursorOf(t, a.cmd(limSortedFind("c", 15))); id == 0 {
 		t.Fatal("no room after the first cursor returned results")
+	}
+}
+
+// A find without a sort holds only the document it read ahead of its batch, whatever the size of its result:
+// cursors over a collection many times the connection's bound open, and each reads the whole collection in
+// batches.
+func TestCursorLimits_FindHoldsItsBatch(t *testing.T) {
+	env := newCoreEnvWith(t, func(s *server.Server) { s.MaxCursorBytesPerConn = 64 << 10 })
+	a := env.dial(t)
+	insertLim(t, a, "c", 40, 10<<10) // 400 KiB
+	mustOK(t, "createIndexes", a.cmd(bson.D{{Key: "createIndexes", Value: "c"}, {Key: "indexes", Value: bson.A{
+		bson.D{{Key: "key", Value: bson.D{{Key: "pad", Value: 1}}}, {Key: "name", Value: "pad_1"}}}}, {Key: "$db", Value: "lim"}}))
+	finds := []bson.D{
+		limFind("c", 1), // a collection scan
+		append(limFind("c", 1), bson.E{Key: "filter", Value: bson.D{{Key: "_id", Value: bson.D{{Key: "$gte", Value: 0}}}}}), // an _id range
+		append(limFind("c", 1), bson.E{Key: "hint", Value: "pad_1"}), // a secondary index: its _ids
+	}
+	ids := make([]int64, len(finds))
+	for i, f := range finds {
+		id, batch := cursorOf(t, a.cmd(f))
+		if id == 0 || len(batch) != 1 {
+			t.Fatalf("find %v: cursor %d with %d documents", f, id, len(batch))
+		}
+		ids[i] = id
+	}
+	for i, id := range ids {
+		seen := 1
+		for id != 0 {
+			getMore := bson.D{{Key: "getMore", Value: id}, {Key: "collection", Value: "c"}, {Key: "batchSize", Value: 3}, {Key: "$db", Value: "lim"}}
+			var batch []bson.RawValue
+			id, batch = cursorOf(t, a.cmd(getMore))
+			seen += len(batch)
+		}
+		if seen != 40 {
+			t.Fatalf("find %v returned %d documents, want 40", finds[i], seen)
+		}
 	}
 }
 

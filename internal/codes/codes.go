@@ -115,6 +115,7 @@ const (
 	UnsatisfiableWriteConcern                Code = 100
 	APIStrictError                           Code = 323
 	CommandNotSupported                      Code = 115
+	QueryPlanKilled                          Code = 175
 
 	// Codes Concord never raises itself but a client may meet (a failCommand fail point returns any code):
 	// the RetriableError category, which decides RetryableWriteError and TransientTransactionError labels.
@@ -194,6 +195,7 @@ var table = map[Code]info{
 	OptionNotSupportedOnView:                 {name: "OptionNotSupportedOnView"},
 	QueryFeatureNotAllowed:                   {name: "QueryFeatureNotAllowed"},
 	ExceededMemoryLimit:                      {name: "ExceededMemoryLimit"},
+	QueryPlanKilled:                          {name: "QueryPlanKilled"},
 	OperationFailed:                          {name: "OperationFailed"},
 	InvalidBSON:                              {name: "InvalidBSON"},
 	Location16755:                            {name: "Location16755"},

@@ -1,6 +1,9 @@
 package engine
 
-import "time"
+import (
+	"context"
+	"time"
+)
 
 // Flush writes the memtable to sstables (tests that corrupt an sstable need one).
 func (e *Engine) Flush() error { return e.db.Flush() }
@@ -14,3 +17,9 @@ func SetAnchorEvery(d time.Duration) (restore func()) {
 	anchorEvery = d
 	return func() { anchorEvery = old }
 }
+
+// CompactAll compacts every key the storage holds.
+func (e *Engine) CompactAll() error { return e.db.Compact(context.Background(), []byte{}, []byte{0xff, 0xff, 0xff, 0xff}, false) }
+
+// ZombieTables is the number of sstables compacted away but still held by an open iterator.
+func (e *Engine) ZombieTables() int64 { return e.db.Metrics().Table.ZombieCount }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"sync"
 
+	"github.com/concorddb/concord/internal/codes"
 	"github.com/concorddb/concord/internal/query/collation"
 	"github.com/concorddb/concord/internal/query/filter"
 	"github.com/concorddb/concord/internal/query/projection"
@@ -46,35 +47,31 @@ type DocStream struct {
 	// ranged is set when the _ids came from a collection scan, in order: a batch is then read as the range
 	// between its first and last _id, not looked up _id by _id.
 	ranged bool
-	st     *Stats
-	ctx    context.Context // the scan's, for its metrics
-	n      int64
-	err    error
-	done   bool
+	// byID is set for a stream that fetches its documents by _id (byIDs); rng for a batched stream's range scan
+	// (FindBatches), whose collection the stream checks is still the one it opened on (ns).
+	byID bool
+	rng  *rangeBatch
+	// coll is the id of the collection when the stream opened, which a batched stream's batches check; f is the
+	// filter a batched stream's fetched documents are checked against.
+	coll uint32
+	f    *filter.Filter
+	// want is the size of the next batches (SetBatch; 0: idBatch).
+	want int
+	// held is the bytes of docs and ids (Held).
+	held int
+	st   *Stats
+	ctx  context.Context // the scan's, for its metrics
+	n    int64
+	err  error
+	done bool
 }
 
 // FindStream returns spec's documents as a DocStream. Outside a transaction (t nil) it reads the ReadSnapshot
 // of ctx or, without one, the storage's state as the stream opens, however long it stays open.
 func (e *Engine) FindStream(ctx context.Context, t *Txn, ns Namespace, spec FindSpec, st *Stats) (*DocStream, error) {
-	st = statsOrLocal(st)
-	s := &DocStream{e: e, st: st, left: -1}
-	if len(spec.Sort) > 0 || spec.ReturnKey {
-		return s.materialize(ctx, t, ns, spec)
-	}
-	if _, _, isView, _ := e.resolveView(ns); isView {
-		return s.materialize(ctx, t, ns, spec)
-	}
-	if c := e.lookupColl(ns); c != nil && c.opts.Capped {
-		return s.materialize(ctx, t, ns, spec)
-	}
-	var err error
-	if len(spec.Projection) > 0 {
-		if s.proj, err = projection.CompileIn(spec.Projection, scopeFrom(ctx)); err != nil {
-			return nil, err
-		}
-		if s.proj.Positional() {
-			return s.materialize(ctx, t, ns, spec)
-		}
+	s, whole, err := e.newStream(ctx, t, ns, spec, st)
+	if whole || err != nil {
+		return s, err
 	}
 	if t != nil {
 		return s.byIDs(ctx, t, ns, spec)
@@ -84,13 +81,7 @@ func (e *Engine) FindStream(ctx context.Context, t *Txn, ns Namespace, spec Find
 	if err != nil {
 		return nil, err
 	}
-	s.skip = max(spec.Skip, 0)
-	if spec.Limit != 0 {
-		s.left = spec.Limit
-		if s.left < 0 {
-			s.left = -s.left
-		}
-	}
+	s.limits(spec)
 	if err := e.enter(); err != nil {
 		return nil, err
 	}
@@ -107,7 +98,7 @@ func (e *Engine) FindStream(ctx context.Context, t *Txn, ns Namespace, spec Find
 	rt := &Txn{e: e, reader: rs.snap, readTs: rs.ts, started: true}
 	o := hinted(ctx, planOptions{hint: spec.Hint, hintName: spec.HintName, min: spec.Min, max: spec.Max,
 		collated: sc != nil, project: s.proj})
-	if s.it, err = e.scanIterWith(ctx, rt, e.lookupColl(ns), f, st, o); err != nil {
+	if s.it, err = e.scanIterWith(ctx, rt, e.lookupColl(ns), f, s.st, o); err != nil {
 		s.closeSnap()
 		return nil, err
 	}
@@ -119,6 +110,187 @@ func (e *Engine) FindStream(ctx context.Context, t *Txn, ns Namespace, spec Find
 	return s, nil
 }
 
+// newStream starts a stream of spec. It reads the result whole (whole set) when the stream could not read it in
+// order as it goes: a sort, a returnKey, a view, a capped collection, a positional projection.
+func (e *Engine) newStream(ctx context.Context, t *Txn, ns Namespace, spec FindSpec, st *Stats) (s *DocStream, whole bool, err error) {
+	s = &DocStream{e: e, st: statsOrLocal(st), left: -1}
+	whole = len(spec.Sort) > 0 || spec.ReturnKey
+	if _, _, isView, _ := e.resolveView(ns); isView {
+		whole = true
+	}
+	if c := e.lookupColl(ns); c != nil && c.opts.Capped {
+		whole = true
+	}
+	if !whole && len(spec.Projection) > 0 {
+		if s.proj, err = projection.CompileIn(spec.Projection, scopeFrom(ctx)); err != nil {
+			return nil, true, err
+		}
+		whole = s.proj.Positional()
+	}
+	if whole {
+		s, err = s.materialize(ctx, t, ns, spec)
+		return s, true, err
+	}
+	return s, false, nil
+}
+
+// FindBatches returns spec's documents outside a transaction as a DocStream that holds nothing of the storage
+// between the batches it reads: no iterator, no snapshot. It is for a cursor that may wait long between reads,
+// a client's between its getMores, and reads as a MongoDB cursor yields between them: each batch reads the latest
+// committed state (one point in time per batch) from where the last one ended, so a document inserted after the
+// stream opened is returned if the scan has not yet passed it, and one deleted, or updated so that it no longer
+// matches, before its batch is read is not.
+//
+// A collection scan (or a scan of an _id range) resumes after the last document key it read. Any other plan
+// finds the matching _ids when the stream opens and reads the documents a batch at a time by _id, each checked
+// against the filter again. SetBatch bounds how many documents the next batch reads. Once the collection has been
+// dropped (or dropped and created again) the next batch fails with QueryPlanKilled, as mongod's getMore does.
+// Under a ReadSnapshot (ctx), and for what FindStream reads whole (a sort, a view, ...), the result is read whole
+// when the stream opens.
+func (e *Engine) FindBatches(ctx context.Context, ns Namespace, spec FindSpec, st *Stats) (*DocStream, error) {
+	if readSnapshotFrom(ctx) != nil {
+		return (&DocStream{e: e, st: statsOrLocal(st), left: -1}).materialize(ctx, nil, ns, spec)
+	}
+	s, whole, err := e.newStream(ctx, nil, ns, spec, st)
+	if whole || err != nil {
+		return s, err
+	}
+	r, points, err := e.rangePlan(ctx, ns, spec, s.proj)
+	switch {
+	case err != nil:
+		return nil, err
+	case points:
+		// The filter names its _ids: as many documents as it holds values.
+		return s.materialize(ctx, nil, ns, spec)
+	case r == nil:
+		return s.byIDs(ctx, nil, ns, spec)
+	}
+	s.rng, s.ns, s.ctx = r, ns, ctx
+	s.limits(spec)
+	e.metricsFor(ctx).query.Add(1)
+	return s, nil
+}
+
+// limits sets the skip and limit of a stream that scans as it goes.
+func (s *DocStream) limits(spec FindSpec) {
+	s.skip = max(spec.Skip, 0)
+	if spec.Limit != 0 {
+		s.left = spec.Limit
+		if s.left < 0 {
+			s.left = -s.left
+		}
+	}
+}
+
+// rangeBatch is a batched stream's collection or _id range scan (FindBatches): its plan, and the key its next
+// batch starts from.
+type rangeBatch struct {
+	coll uint32 // the collection's id when the stream opened
+	f    *filter.Filter
+	p    plan
+	from []byte // nil: the plan's first key
+	done bool
+}
+
+// rangePlan returns spec's plan when it reads documents in key order (a collection or _id range scan), which a
+// batched stream can resume by key; nil for any other plan, and for a collection that does not exist. points
+// reports a plan of _id lookups.
+func (e *Engine) rangePlan(ctx context.Context, ns Namespace, spec FindSpec, proj *projection.Projection) (r *rangeBatch, points bool, err error) {
+	if err := e.enter(); err != nil {
+		return nil, false, err
+	}
+	defer e.exit()
+	c := e.lookupColl(ns)
+	sc := stringComparer(spec.Collation)
+	f, err := filter.CompileColl(spec.Filter, scopeFrom(ctx), sc)
+	if err != nil {
+		return nil, false, err
+	}
+	o := hinted(ctx, planOptions{hint: spec.Hint, hintName: spec.HintName, min: spec.Min, max: spec.Max,
+		collated: sc != nil, project: proj})
+	p, err := planWith(c, f, o)
+	switch {
+	case err != nil || c == nil:
+		return nil, false, err
+	case p.kind == planIDHack || p.kind == planIDPoints:
+		return nil, true, nil
+	case p.covered || p.kind != planCollScan && p.kind != planIDRange:
+		return nil, false, nil
+	}
+	return &rangeBatch{coll: c.id, f: f, p: *p}, false, nil
+}
+
+// batchBytes bounds the documents one batch of a batched stream reads, past its first.
+const batchBytes = 1 << 20
+
+// SetBatch bounds how many documents the next batches of a batched stream (FindBatches, or a transaction's
+// FindStream) read from the storage: at most n (1 to 1,024; the default is 1,024). A caller that knows how many
+// it will take next (a getMore's batchSize) keeps the stream from reading more ahead than it returns.
+func (s *DocStream) SetBatch(n int) {
+	s.want = min(max(n, 1), idBatch)
+}
+
+// batch returns how many documents the next batch reads.
+func (s *DocStream) batch() int {
+	if s.want == 0 {
+		return idBatch
+	}
+	return s.want
+}
+
+// errCollectionDropped is mongod's error for a getMore of a cursor whose collection was dropped.
+func errCollectionDropped(ns Namespace) error {
+	return codes.New(codes.QueryPlanKilled, "collection dropped: %s", ns)
+}
+
+// fetchRange reads the next batch of a batched stream's range scan into docs: the documents from the key after
+// the last one it read, in the latest committed state.
+func (s *DocStream) fetchRange(ctx context.Context) error {
+	r := s.rng
+	if err := s.e.enter(); err != nil {
+		return err
+	}
+	defer s.e.exit()
+	c := s.e.lookupColl(s.ns)
+	if c == nil || c.id != r.coll {
+		return errCollectionDropped(s.ns)
+	}
+	p := r.p
+	p.from = r.from
+	want, size, stopped := s.batch(), 0, false
+	err := s.e.runRead(ctx, nil, func(ctx context.Context, rt *Txn) error {
+		return s.e.scan(ctx, rt, c, r.f, &p, s.st, func(cd candidate) (bool, error) {
+			r.from = append(cd.key, 0) // the key's successor
+			if s.skip > 0 {
+				s.skip--
+				return true, nil
+			}
+			doc := cd.doc
+			if s.proj != nil {
+				var err error
+				if doc, err = s.proj.Apply(doc, 0); err != nil {
+					return false, err
+				}
+			}
+			s.docs = append(s.docs, doc)
+			s.held += len(doc)
+			size += len(doc)
+			if s.left > 0 {
+				s.left--
+			}
+			stopped = s.left == 0 || len(s.docs) >= want || size >= batchBytes
+			return !stopped, nil
+		})
+	})
+	if err != nil {
+		return err
+	}
+	r.done = !stopped || s.left == 0
+	s.st.NReturned += int64(len(s.docs))
+	s.e.metricsFor(s.ctx).docReturn.Add(int64(len(s.docs)))
+	return nil
+}
+
 // materialize makes s hand out Find's result.
 func (s *DocStream) materialize(ctx context.Context, t *Txn, ns Namespace, spec FindSpec) (*DocStream, error) {
 	docs, err := s.e.Find(ctx, t, ns, spec, s.st)
@@ -126,16 +298,20 @@ func (s *DocStream) materialize(ctx context.Context, t *Txn, ns Namespace, spec 
 		return nil, err
 	}
 	s.docs = docs
+	for _, d := range docs {
+		s.held += len(d)
+	}
 	return s, nil
 }
 
 // idBatch is how many documents a transaction's stream fetches at a time.
 const idBatch = 1024
 
-// byIDs makes s a transaction's stream: the statement that finds the matching documents (in the transaction's
-// snapshot, with its own writes) keeps only their _ids, and Next fetches the documents a batch at a time by
-// _id, each batch a statement of the transaction, so that no statement stays open between calls (the
-// transaction's other statements may run then) and the memory held is the _ids'.
+// byIDs makes s a stream that fetches by _id: the statement that finds the matching documents (in the
+// transaction's snapshot with its own writes, or outside one in the latest committed state) keeps only their
+// _ids, and Next fetches the documents a batch at a time by _id, each batch a statement of the transaction (or a
+// read of the latest state), so that no statement stays open between calls (the transaction's other statements
+// may run then) and the memory held is the _ids'. A fetched document is checked against the filter again.
 func (s *DocStream) byIDs(ctx context.Context, t *Txn, ns Namespace, spec FindSpec) (*DocStream, error) {
 	if err := s.e.enter(); err != nil {
 		return nil, err
@@ -151,6 +327,7 @@ func (s *DocStream) byIDs(ctx context.Context, t *Txn, ns Namespace, spec FindSp
 		if err != nil {
 			return err
 		}
+		s.f = f
 		o := hinted(ctx, planOptions{hint: spec.Hint, hintName: spec.HintName, min: spec.Min, max: spec.Max, collated: sc != nil})
 		it, err := s.e.scanIterWith(ctx, rt, s.e.lookupColl(ns), f, s.st, o)
 		if err != nil {
@@ -172,6 +349,7 @@ func (s *DocStream) byIDs(ctx context.Context, t *Txn, ns Namespace, spec FindSp
 				s.ranged = false
 			}
 			s.ids = append(s.ids, bson.RawValue{Type: id.Type, Value: append([]byte(nil), id.Value...)})
+			s.held += idCost + len(id.Value)
 			if left--; left == 0 {
 				return nil
 			}
@@ -180,16 +358,25 @@ func (s *DocStream) byIDs(ctx context.Context, t *Txn, ns Namespace, spec FindSp
 	if err != nil {
 		return nil, err
 	}
-	s.txn, s.ns, s.ctx, s.filter, s.collation = t, ns, ctx, spec.Filter, spec.Collation
+	s.txn, s.ns, s.ctx, s.filter, s.collation, s.byID = t, ns, ctx, spec.Filter, spec.Collation, true
+	if c := s.e.lookupColl(ns); c != nil {
+		s.coll = c.id
+	}
 	return s, nil
 }
 
 // fetch reads the documents of the next batch of _ids into docs, in the order of the _ids; one the transaction
 // has deleted since is left out.
 func (s *DocStream) fetch(ctx context.Context) error {
-	n := min(len(s.ids), idBatch)
+	if s.txn == nil {
+		return s.fetchLatest(ctx)
+	}
+	n := min(len(s.ids), s.batch())
 	batch := s.ids[:n]
 	s.ids = s.ids[n:]
+	for _, v := range batch {
+		s.held -= idCost + len(v.Value)
+	}
 	first, last := batch[0], batch[len(batch)-1]
 	spec := FindSpec{}
 	// The batch's statement evaluates the find's filter with the variables it was opened with (let, $$NOW).
@@ -212,7 +399,13 @@ func (s *DocStream) fetch(ctx context.Context) error {
 			arr.AppendValue(bsoncore.Value{Type: bsoncore.Type(v.Type), Data: v.Value})
 		}
 		cond := bsoncore.NewDocumentBuilder().AppendArray("$in", arr.Build()).Build()
-		spec.Filter = bson.Raw(bsoncore.NewDocumentBuilder().AppendDocument("_id", cond).Build())
+		f := bsoncore.NewDocumentBuilder().AppendDocument("_id", cond)
+		if len(s.filter) > 0 {
+			f = bsoncore.NewDocumentBuilder().AppendArray("$and", bsoncore.NewArrayBuilder().
+				AppendDocument(f.Build()).AppendDocument(bsoncore.Document(s.filter)).Build())
+		}
+		// Under a collation _ids that it holds equal may come too: only the batch's own are kept below.
+		spec = FindSpec{Filter: bson.Raw(f.Build()), Collation: s.collation}
 	}
 	docs, err := s.e.Find(ctx, s.txn, s.ns, spec, nil)
 	if err != nil {
@@ -234,16 +427,76 @@ func (s *DocStream) fetch(ctx context.Context) error {
 			}
 		}
 		s.docs = append(s.docs, doc)
+		s.held += len(doc)
 	}
 	return nil
 }
 
-// Next returns the next document, which the caller owns, or nil at the end. A transaction's stream reads its
-// batches with ctx, the transaction's as Next is called; a scan checks the context it was opened with.
+// fetchLatest reads the documents of the next batch of _ids outside a transaction (FindBatches): in the latest
+// committed state, one snapshot per batch, keeping those that still match the filter.
+func (s *DocStream) fetchLatest(ctx context.Context) error {
+	if err := s.e.enter(); err != nil {
+		return err
+	}
+	defer s.e.exit()
+	c := s.e.lookupColl(s.ns)
+	if c == nil || c.id != s.coll {
+		return errCollectionDropped(s.ns)
+	}
+	n := min(len(s.ids), s.batch())
+	batch := s.ids[:n]
+	s.ids = s.ids[n:]
+	snap := s.e.db.NewSnapshot()
+	defer snap.Close()
+	for i, id := range batch {
+		s.held -= idCost + len(id.Value)
+		if i%scanCheckEvery == scanCheckEvery-1 {
+			if err := s.e.checkCtx(ctx); err != nil {
+				return err
+			}
+		}
+		raw, err := pebbleGet(snap, docKey(c.id, id))
+		if err != nil {
+			return storageError(err)
+		}
+		if raw == nil {
+			continue // deleted since
+		}
+		s.st.DocsExamined++
+		doc := bson.Raw(raw)
+		if ok, _, err := s.f.MatchErr(doc); err != nil || !ok {
+			if err != nil {
+				return err
+			}
+			continue
+		}
+		if s.proj != nil {
+			if doc, err = s.proj.Apply(doc, 0); err != nil {
+				return err
+			}
+		}
+		s.docs = append(s.docs, doc)
+		s.held += len(doc)
+	}
+	s.st.NReturned += int64(len(s.docs))
+	s.e.metricsFor(s.ctx).docReturn.Add(int64(len(s.docs)))
+	return nil
+}
+
+// Next returns the next document, which the caller owns, or nil at the end. A stream that reads in batches (a
+// transaction's, FindBatches') reads them with ctx, the transaction's as Next is called; a scan checks the
+// context it was opened with.
 func (s *DocStream) Next(ctx context.Context) (bson.Raw, error) {
-	if s.txn != nil && len(s.docs) == 0 && len(s.ids) > 0 {
-		if err := s.fetch(ctx); err != nil {
-			s.ids = nil
+	if len(s.docs) == 0 {
+		var err error
+		switch {
+		case s.byID && len(s.ids) > 0:
+			err = s.fetch(ctx)
+		case s.rng != nil && !s.rng.done:
+			err = s.fetchRange(ctx)
+		}
+		if err != nil {
+			s.ids, s.rng, s.held = nil, nil, 0
 			return nil, err
 		}
 	}
@@ -254,6 +507,7 @@ func (s *DocStream) Next(ctx context.Context) (bson.Raw, error) {
 		d := s.docs[0]
 		s.docs[0] = nil
 		s.docs = s.docs[1:]
+		s.held -= len(d)
 		return d, nil
 	}
 	if err := s.e.enter(); err != nil {
@@ -311,9 +565,16 @@ func (s *DocStream) finish() {
 	s.e.liveMu.Unlock()
 }
 
+// idCost is what one _id a stream holds costs besides its value's bytes: its bson.RawValue.
+const idCost = 40
+
+// Held returns the bytes of documents and _ids the stream holds in memory: read and not yet returned, or still to
+// fetch.
+func (s *DocStream) Held() int { return s.held }
+
 // Close releases the stream. It is safe to call more than once, and after Engine.Close.
 func (s *DocStream) Close() error {
-	s.docs, s.ids = nil, nil
+	s.docs, s.ids, s.rng, s.held = nil, nil, nil, 0
 	if !s.streaming {
 		return nil
 	}

@@ -54,6 +54,10 @@ type plan struct {
 	// covered reads the fields of the statement from the index entries
 	// instead of the documents (planIndex; see planCover).
 	covered bool
+	// from, when set, is where a collection or _id range scan starts
+	// instead of its range's first key: a batched stream's next batch
+	// resumes there (FindBatches).
+	from []byte
 }
 
 // planOptions are the parts of a statement besides its filter that shape

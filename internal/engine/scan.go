@@ -87,6 +87,12 @@ func newPlanIter(t *Txn, c *collection, p *plan) (*planIter, error) {
 			lo, hi = p.ranges[0].lo, p.ranges[0].hi
 			t.e.countUse(c.id, 0)
 		}
+		if bytes.Compare(p.from, lo) > 0 {
+			lo = p.from
+			if bytes.Compare(lo, hi) > 0 {
+				lo = hi
+			}
+		}
 		if err := it.ranges.open(t.reader, lo, hi, p.kind == planIDRange); err != nil {
 			planIterPool.Put(it)
 			return nil, err

@@ -1,0 +1,286 @@
+package engine_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+
+	"github.com/concorddb/concord/internal/codes"
+	"github.com/concorddb/concord/internal/engine"
+	"github.com/concorddb/concord/internal/query/collation"
+)
+
+// TestFindBatches_AsFind checks that a batched stream with no writes beside it hands out what Find returns, for
+// filters, skips, limits, projections, collations and let variables, over a collection scan, an _id range, _id
+// lookups and an index, in batches of 1, 7 and the default.
+func TestFindBatches_AsFind(t *testing.T) {
+	e := openMem(t, engine.Options{})
+	ctx := context.Background()
+	for i := range 500 {
+		mustInsert(t, e, bson.D{{Key: "_id", Value: i}, {Key: "k", Value: i % 7}, {Key: "s", Value: fmt.Sprint("v", i)}})
+	}
+	for i := range 1500 { // _ids of other types: a collection scan resumes across them
+		var id any = fmt.Sprintf("%cd%d", "iI"[i%2], i)
+		if i%3 == 0 {
+			id = float64(i) + 0.5
+		}
+		mustInsert(t, e, bson.D{{Key: "_id", Value: id}, {Key: "k", Value: i % 5}, {Key: "s", Value: fmt.Sprint("S", i%4)}})
+	}
+	if _, err := e.CreateIndex(ctx, nil, ns, engine.IndexSpec{Name: "k_1", Key: bson.D{{Key: "k", Value: 1}}}); err != nil {
+		t.Fatal(err)
+	}
+	ci, err := collation.Parse(doc(bson.D{{Key: "locale", Value: "en"}, {Key: "strength", Value: 2}}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lctx, err := engine.WithLet(ctx, doc(bson.D{{Key: "x", Value: 3}}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	specs := []engine.FindSpec{
+		{},
+		{Filter: doc(bson.D{{Key: "k", Value: 3}})},
+		{Filter: doc(bson.D{{Key: "_id", Value: bson.D{{Key: "$gte", Value: 100}}}}), Skip: 10, Limit: 25},
+		{Filter: doc(bson.D{{Key: "_id", Value: bson.D{{Key: "$lt", Value: 400}}}}), Skip: 150},
+		{Filter: doc(bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: bson.A{7, 3, "Id1", 99}}}}})},
+		{Filter: doc(bson.D{{Key: "k", Value: bson.D{{Key: "$in", Value: bson.A{1, 2}}}}}), Projection: doc(bson.D{{Key: "s", Value: 1}})},
+		{Limit: -3},
+		{Skip: 1800},
+		{Skip: 1, Limit: 1030},
+		{Filter: doc(bson.D{{Key: "k", Value: bson.D{{Key: "$gte", Value: 2}}}}), Hint: doc(bson.D{{Key: "$natural", Value: 1}})},
+		{Filter: doc(bson.D{{Key: "s", Value: "s1"}}), Collation: ci},
+		{Filter: doc(bson.D{{Key: "s", Value: "s1"}, {Key: "k", Value: bson.D{{Key: "$gte", Value: 0}}}}), Collation: ci, Limit: 100},
+		{Filter: doc(bson.D{{Key: "$expr", Value: bson.D{{Key: "$eq", Value: bson.A{"$k", "$$x"}}}}})},
+		{Filter: doc(bson.D{{Key: "k", Value: bson.D{{Key: "$gt", Value: 0}}}, {Key: "$expr", Value: bson.D{{Key: "$eq", Value: bson.A{"$k", "$$x"}}}}})},
+	}
+	for i, spec := range specs {
+		want, err := e.Find(lctx, nil, ns, spec, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(want) == 0 {
+			t.Fatalf("spec %d finds nothing: a poor test", i)
+		}
+		for _, size := range []int{1, 7, 0} {
+			s, err := e.FindBatches(lctx, ns, spec, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if size > 0 {
+				s.SetBatch(size)
+			}
+			got := drain(t, s)
+			if len(got) != len(want) {
+				t.Fatalf("spec %d (batches of %d): %d documents, Find %d", i, size, len(got), len(want))
+			}
+			for j := range got {
+				if !bytesEqual(got[j], want[j]) {
+					t.Fatalf("spec %d (batches of %d), document %d: %v, Find %v", i, size, j, got[j], want[j])
+				}
+			}
+		}
+	}
+	if s, err := e.FindBatches(ctx, engine.Namespace{DB: "test", Coll: "none"}, engine.FindSpec{}, nil); err != nil || len(drain(t, s)) != 0 {
+		t.Fatalf("a missing collection: %v", err)
+	}
+}
+
+// TestFindBatches_ReadsTheLatestStateEachBatch checks that each batch reads the writes committed before it, as a
+// MongoDB cursor does between getMores: a document deleted, or updated so that it no longer matches, before its
+// batch is read is not returned, one updated is returned as it is then, and one inserted is returned by a
+// collection scan that has not passed it (not by an index's plan, whose _ids were found when it opened).
+func TestFindBatches_ReadsTheLatestStateEachBatch(t *testing.T) {
+	ctx := context.Background()
+	for _, hint := range []string{"$natural", "k_1"} {
+		t.Run(hint, func(t *testing.T) {
+			e := openMem(t, engine.Options{})
+			for i := range 100 {
+				mustInsert(t, e, bson.D{{Key: "_id", Value: i}, {Key: "k", Value: i}, {Key: "v", Value: "old"}})
+			}
+			if _, err := e.CreateIndex(ctx, nil, ns, engine.IndexSpec{Name: "k_1", Key: bson.D{{Key: "k", Value: 1}}}); err != nil {
+				t.Fatal(err)
+			}
+			var h bson.Raw
+			if hint == "$natural" {
+				h = doc(bson.D{{Key: "$natural", Value: 1}})
+			} else {
+				h = doc(bson.D{{Key: "k", Value: 1}})
+			}
+			s, err := e.FindBatches(ctx, ns, engine.FindSpec{Filter: doc(bson.D{{Key: "k", Value: bson.D{{Key: "$gte", Value: 0}}}}), Hint: h}, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer s.Close()
+			s.SetBatch(10)
+			if d, err := s.Next(ctx); err != nil || intField(t, d, "_id") != 0 {
+				t.Fatalf("first: %v %v", d, err)
+			}
+			if s.Held() == 0 {
+				t.Fatal("Held is 0 with nine documents read ahead")
+			}
+			set := func(id int, upd bson.D) {
+				t.Helper()
+				if _, err := e.Update(ctx, nil, ns, engine.UpdateSpec{Filter: doc(bson.D{{Key: "_id", Value: id}}), Update: doc(upd)}, nil); err != nil {
+					t.Fatal(err)
+				}
+			}
+			set(5, bson.D{{Key: "$set", Value: bson.D{{Key: "v", Value: "new"}}}}) // read ahead already: old
+			set(50, bson.D{{Key: "$set", Value: bson.D{{Key: "v", Value: "new"}}}})
+			set(60, bson.D{{Key: "$set", Value: bson.D{{Key: "k", Value: -1}}}})
+			if _, err := e.Delete(ctx, nil, ns, doc(bson.D{{Key: "_id", Value: 70}}), false, nil); err != nil {
+				t.Fatal(err)
+			}
+			mustInsert(t, e, bson.D{{Key: "_id", Value: 1000}, {Key: "k", Value: 1000}, {Key: "v", Value: "new"}})
+			rest := drain(t, s)
+			got := map[int64]string{0: "old"}
+			for _, d := range rest {
+				got[intField(t, d, "_id")] = d.Lookup("v").StringValue()
+			}
+			want := 98
+			if hint == "$natural" {
+				want = 99
+			}
+			if len(rest)+1 != want || len(got) != want {
+				t.Fatalf("%d documents (%d distinct), want %d", len(rest)+1, len(got), want)
+			}
+			_, inserted := got[1000]
+			_, deleted := got[70]
+			_, moved := got[60]
+			if got[5] != "old" || got[50] != "new" || deleted || moved || inserted != (hint == "$natural") {
+				t.Fatalf("5: %q, 50: %q, 70 returned %v, 60 returned %v, 1000 returned %v", got[5], got[50], deleted, moved, inserted)
+			}
+		})
+	}
+}
+
+// TestFindBatches_HoldsNoIterator checks that a batched stream left open between batches holds neither a storage
+// iterator nor a snapshot: the sstables a compaction replaced meanwhile are freed, as they are with no stream open,
+// where a FindStream scan keeps them alive.
+func TestFindBatches_HoldsNoIterator(t *testing.T) {
+	ctx := context.Background()
+	zombies, snapshots := map[string]int64{}, map[string]int{}
+	for _, kind := range []string{"none", "stream", "batched"} {
+		e := openMem(t, engine.Options{})
+		insert := func(from int) {
+			for i := from; i < from+300; i++ {
+				mustInsert(t, e, bson.D{{Key: "_id", Value: i}, {Key: "pad", Value: strings.Repeat("x", 100)}})
+			}
+			if err := e.Flush(); err != nil {
+				t.Fatal(err)
+			}
+		}
+		insert(0)
+		var s *engine.DocStream
+		var err error
+		switch kind {
+		case "stream":
+			s, err = e.FindStream(ctx, nil, ns, engine.FindSpec{}, nil)
+		case "batched":
+			s, err = e.FindBatches(ctx, ns, engine.FindSpec{}, nil)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s != nil {
+			s.SetBatch(10)
+			if d, err := s.Next(ctx); err != nil || d == nil {
+				t.Fatalf("first: %v", err)
+			}
+		}
+		insert(300)
+		if err := e.CompactAll(); err != nil {
+			t.Fatal(err)
+		}
+		zombies[kind], snapshots[kind] = e.ZombieTables(), e.OpenSnapshots()
+		if s != nil {
+			want := 299
+			if kind == "batched" {
+				want = 599 // each batch reads the latest state
+			}
+			if n := len(drain(t, s)); n != want {
+				t.Fatalf("%s: %d documents after the first, want %d", kind, n, want)
+			}
+		}
+	}
+	if zombies["batched"] != zombies["none"] || zombies["stream"] <= zombies["none"] ||
+		snapshots["batched"] != snapshots["none"] || snapshots["stream"] <= snapshots["none"] {
+		t.Fatalf("compacted tables still held %v, snapshots open %v", zombies, snapshots)
+	}
+}
+
+// TestFindBatches_CollectionDropped checks that the batch after the collection was dropped, or dropped and
+// created again, fails with QueryPlanKilled, as mongod's getMore does.
+func TestFindBatches_CollectionDropped(t *testing.T) {
+	ctx := context.Background()
+	for _, recreate := range []bool{false, true} {
+		for _, spec := range []engine.FindSpec{{}, {Filter: doc(bson.D{{Key: "k", Value: bson.D{{Key: "$gte", Value: 0}}}})}} {
+			e := openMem(t, engine.Options{})
+			for i := range 50 {
+				mustInsert(t, e, bson.D{{Key: "_id", Value: i}, {Key: "k", Value: i}})
+			}
+			if _, err := e.CreateIndex(ctx, nil, ns, engine.IndexSpec{Name: "k_1", Key: bson.D{{Key: "k", Value: 1}}}); err != nil {
+				t.Fatal(err)
+			}
+			s, err := e.FindBatches(ctx, ns, spec, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			s.SetBatch(5)
+			for range 5 {
+				if d, err := s.Next(ctx); err != nil || d == nil {
+					t.Fatalf("before the drop: %v", err)
+				}
+			}
+			if err := e.DropCollection(ctx, ns); err != nil {
+				t.Fatal(err)
+			}
+			if recreate {
+				for i := range 50 {
+					mustInsert(t, e, bson.D{{Key: "_id", Value: i}, {Key: "k", Value: i}})
+				}
+			}
+			_, err = s.Next(ctx)
+			wantCode(t, err, codes.QueryPlanKilled)
+			if d, err := s.Next(ctx); d != nil || err != nil {
+				t.Fatalf("after the failure: %v, %v; want the end", d, err)
+			}
+			s.Close()
+		}
+	}
+}
+
+// TestFindBatches_EngineClose checks that a batched stream's next batch after the engine closed fails with
+// InterruptedAtShutdown.
+func TestFindBatches_EngineClose(t *testing.T) {
+	e, err := engine.Open(engine.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 100 {
+		mustInsert(t, e, bson.D{{Key: "_id", Value: i}})
+	}
+	s, err := e.FindBatches(context.Background(), ns, engine.FindSpec{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.SetBatch(10)
+	if d, err := s.Next(context.Background()); err != nil || d == nil {
+		t.Fatalf("first: %v", err)
+	}
+	if err := e.Close(); err != nil {
+		t.Fatal(err)
+	}
+	for range 9 { // the batch read before
+		if d, err := s.Next(context.Background()); err != nil || d == nil {
+			t.Fatalf("read ahead: %v", err)
+		}
+	}
+	_, err = s.Next(context.Background())
+	wantCode(t, err, codes.InterruptedAtShutdown)
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
