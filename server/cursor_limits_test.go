@@ -137,7 +137,7 @@ func TestCursorLimits_FindHoldsItsBatch(t *testing.T) {
 	finds := []bson.D{
 		limFind("c", 1), // a collection scan
 		append(limFind("c", 1), bson.E{Key: "filter", Value: bson.D{{Key: "_id", Value: bson.D{{Key: "$gte", Value: 0}}}}}), // an _id range
-		append(limFind("c", 1), bson.E{Key: "hint", Value: "pad_1"}), // a secondary index: its _ids
+		append(limFind("c", 1), bson.E{Key: "hint", Value: "pad_1"}),                                                        // a secondary index: its _ids
 	}
 	ids := make([]int64, len(finds))
 	for i, f := range finds {

@@ -19,7 +19,9 @@ func SetAnchorEvery(d time.Duration) (restore func()) {
 }
 
 // CompactAll compacts every key the storage holds.
-func (e *Engine) CompactAll() error { return e.db.Compact(context.Background(), []byte{}, []byte{0xff, 0xff, 0xff, 0xff}, false) }
+func (e *Engine) CompactAll() error {
+	return e.db.Compact(context.Background(), []byte{}, []byte{0xff, 0xff, 0xff, 0xff}, false)
+}
 
 // ZombieTables is the number of sstables compacted away but still held by an open iterator.
 func (e *Engine) ZombieTables() int64 { return e.db.Metrics().Table.ZombieCount }
