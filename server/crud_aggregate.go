@@ -123,7 +123,7 @@ func runAggregate(ctx context.Context, s *Server, req *Request, a *cmdArgs, coll
 	if coll != nil {
 		aopts.Collation = coll
 	}
-	cur, err := s.DB.Database(req.DB).Collection(collName).Aggregate(ctx, stages, aopts)
+	cur, err := s.DB.Database(req.DB).Collection(collName).AggregateBatches(ctx, stages, aopts)
 	if err != nil {
 		return nil, 0, 0, commandError(err)
 	}

@@ -125,9 +125,9 @@ func TestCursorLimits_BytesPerConnection(t *testing.T) {
 	}
 }
 
-// A find without a sort holds only the document it read ahead of its batch, whatever the size of its result:
-// cursors over a collection many times the connection's bound open, and each reads the whole collection in
-// batches.
+// A find without a sort, or an aggregation without a stage that holds its input, holds only the document it read
+// ahead of its batch, whatever the size of its result: cursors over a collection many times the connection's bound
+// open, and each reads the whole collection in batches.
 func TestCursorLimits_FindHoldsItsBatch(t *testing.T) {
 	env := newCoreEnvWith(t, func(s *server.Server) { s.MaxCursorBytesPerConn = 64 << 10 })
 	a := env.dial(t)
@@ -138,6 +138,8 @@ func TestCursorLimits_FindHoldsItsBatch(t *testing.T) {
 		limFind("c", 1), // a collection scan
 		append(limFind("c", 1), bson.E{Key: "filter", Value: bson.D{{Key: "_id", Value: bson.D{{Key: "$gte", Value: 0}}}}}), // an _id range
 		append(limFind("c", 1), bson.E{Key: "hint", Value: "pad_1"}),                                                        // a secondary index: its _ids
+		{{Key: "aggregate", Value: "c"}, {Key: "pipeline", Value: bson.A{bson.D{{Key: "$match", Value: bson.D{{Key: "_id", Value: bson.D{{Key: "$gte", Value: 0}}}}}},
+			bson.D{{Key: "$project", Value: bson.D{{Key: "pad", Value: 1}}}}}}, {Key: "cursor", Value: bson.D{{Key: "batchSize", Value: 1}}}, {Key: "$db", Value: "lim"}},
 	}
 	ids := make([]int64, len(finds))
 	for i, f := range finds {

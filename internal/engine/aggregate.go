@@ -47,15 +47,7 @@ func (e *Engine) Aggregate(ctx context.Context, t *Txn, ns Namespace, spec Aggre
 	st = statsOrLocal(st)
 	var out []bson.Raw
 	err := e.runRead(ctx, t, func(ctx context.Context, rt *Txn) error {
-		stages := spec.Pipeline
-		if spec.Collation != nil && len(stages) > 0 {
-			if _, err := stages[0].LookupErr("$match"); err == nil {
-				// The scan applies the leading $match under the collation.
-				stages = stages[1:]
-			}
-		}
-		scope := scopeFrom(ctx).Collate(stringComparer(spec.Collation))
-		p, err := agg.CompileIn(stages, scope)
+		p, leading, err := compilePipeline(ctx, spec)
 		if err != nil {
 			return err
 		}
@@ -65,20 +57,7 @@ func (e *Engine) Aggregate(ctx context.Context, t *Txn, ns Namespace, spec Aggre
 			defer snap.Close()
 			rt = &Txn{e: e, reader: snap, started: true, explicit: false}
 		}
-		var leading bson.Raw
-		if len(spec.Pipeline) > 0 {
-			if m, err := spec.Pipeline[0].LookupErr("$match"); err == nil {
-				if d, ok := m.DocumentOK(); ok {
-					leading = d
-					if spec.Collation == nil {
-						// The scan applies it: running the stage again
-						// would match every document twice.
-						p = p.DropFirst()
-					}
-				}
-			}
-		}
-		f, err := filter.CompileIn(leading, scope) // scope carries the collation
+		f, err := filter.CompileIn(leading, scopeFrom(ctx).Collate(stringComparer(spec.Collation)))
 		if err != nil {
 			return err
 		}
@@ -101,6 +80,34 @@ func (e *Engine) Aggregate(ctx context.Context, t *Txn, ns Namespace, spec Aggre
 	}
 	st.NReturned += int64(len(out))
 	return out, nil
+}
+
+// compilePipeline compiles spec's pipeline and returns its leading $match's filter apart when the scan applies
+// it (through the query planner), with the pipeline then left without it; under a collation the scan applies it
+// and the pipeline is compiled without it.
+func compilePipeline(ctx context.Context, spec AggregateSpec) (p *agg.Pipeline, leading bson.Raw, err error) {
+	stages := spec.Pipeline
+	if spec.Collation != nil && len(stages) > 0 {
+		if _, err := stages[0].LookupErr("$match"); err == nil {
+			// The scan applies the leading $match under the collation.
+			stages = stages[1:]
+		}
+	}
+	if p, err = agg.CompileIn(stages, scopeFrom(ctx).Collate(stringComparer(spec.Collation))); err != nil {
+		return nil, nil, err
+	}
+	if len(spec.Pipeline) > 0 {
+		if m, err := spec.Pipeline[0].LookupErr("$match"); err == nil {
+			if d, ok := m.DocumentOK(); ok {
+				leading = d
+				if spec.Collation == nil {
+					// The scan applies it: running the stage again would match every document twice.
+					p = p.DropFirst()
+				}
+			}
+		}
+	}
+	return p, leading, nil
 }
 
 // aggLeadingProject returns the projection of a $project that follows the

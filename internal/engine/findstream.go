@@ -5,6 +5,7 @@ import (
 	"sync"
 
 	"github.com/concorddb/concord/internal/codes"
+	"github.com/concorddb/concord/internal/query/agg"
 	"github.com/concorddb/concord/internal/query/collation"
 	"github.com/concorddb/concord/internal/query/filter"
 	"github.com/concorddb/concord/internal/query/projection"
@@ -59,11 +60,18 @@ type DocStream struct {
 	want int
 	// held is the bytes of docs and ids (Held).
 	held int
-	st   *Stats
-	ctx  context.Context // the scan's, for its metrics
-	n    int64
-	err  error
-	done bool
+	// gated is set on a stream whose caller holds the engine's gate when it calls Next (a batched pipeline's
+	// input).
+	gated bool
+	// pipe is a batched pipeline's output (AggregateBatches), over input; pctx is the context it runs under.
+	pipe  agg.Iterator
+	input *DocStream
+	pctx  *pullCtx
+	st    *Stats
+	ctx   context.Context // the scan's, for its metrics
+	n     int64
+	err   error
+	done  bool
 }
 
 // FindStream returns spec's documents as a DocStream. Outside a transaction (t nil) it reads the ReadSnapshot
@@ -228,6 +236,9 @@ const batchBytes = 1 << 20
 // it will take next (a getMore's batchSize) keeps the stream from reading more ahead than it returns.
 func (s *DocStream) SetBatch(n int) {
 	s.want = min(max(n, 1), idBatch)
+	if s.input != nil {
+		s.input.SetBatch(n)
+	}
 }
 
 // batch returns how many documents the next batch reads.
@@ -247,10 +258,15 @@ func errCollectionDropped(ns Namespace) error {
 // the last one it read, in the latest committed state.
 func (s *DocStream) fetchRange(ctx context.Context) error {
 	r := s.rng
-	if err := s.e.enter(); err != nil {
+	if err := s.e.checkCtx(ctx); err != nil {
 		return err
 	}
-	defer s.e.exit()
+	if !s.gated {
+		if err := s.e.enter(); err != nil {
+			return err
+		}
+		defer s.e.exit()
+	}
 	c := s.e.lookupColl(s.ns)
 	if c == nil || c.id != r.coll {
 		return errCollectionDropped(s.ns)
@@ -435,10 +451,15 @@ func (s *DocStream) fetch(ctx context.Context) error {
 // fetchLatest reads the documents of the next batch of _ids outside a transaction (FindBatches): in the latest
 // committed state, one snapshot per batch, keeping those that still match the filter.
 func (s *DocStream) fetchLatest(ctx context.Context) error {
-	if err := s.e.enter(); err != nil {
+	if err := s.e.checkCtx(ctx); err != nil {
 		return err
 	}
-	defer s.e.exit()
+	if !s.gated {
+		if err := s.e.enter(); err != nil {
+			return err
+		}
+		defer s.e.exit()
+	}
 	c := s.e.lookupColl(s.ns)
 	if c == nil || c.id != s.coll {
 		return errCollectionDropped(s.ns)
@@ -487,6 +508,9 @@ func (s *DocStream) fetchLatest(ctx context.Context) error {
 // transaction's, FindBatches') reads them with ctx, the transaction's as Next is called; a scan checks the
 // context it was opened with.
 func (s *DocStream) Next(ctx context.Context) (bson.Raw, error) {
+	if s.pipe != nil {
+		return s.nextPiped(ctx)
+	}
 	if len(s.docs) == 0 {
 		var err error
 		switch {
@@ -570,11 +594,21 @@ const idCost = 40
 
 // Held returns the bytes of documents and _ids the stream holds in memory: read and not yet returned, or still to
 // fetch.
-func (s *DocStream) Held() int { return s.held }
+func (s *DocStream) Held() int {
+	if s.input != nil {
+		return s.input.Held()
+	}
+	return s.held
+}
 
 // Close releases the stream. It is safe to call more than once, and after Engine.Close.
 func (s *DocStream) Close() error {
 	s.docs, s.ids, s.rng, s.held = nil, nil, nil, 0
+	if s.pipe != nil {
+		err := s.pipe.Close() // closes the input; removes what the stages spilled
+		s.pipe, s.input, s.done = nil, nil, true
+		return err
+	}
 	if !s.streaming {
 		return nil
 	}

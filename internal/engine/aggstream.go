@@ -1,0 +1,112 @@
+package engine
+
+import (
+	"context"
+	"sync/atomic"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+
+	"github.com/concorddb/concord/internal/query/agg"
+)
+
+// AggregateBatches runs spec's pipeline outside a transaction as a DocStream whose input is a FindBatches stream
+// of the collection (its leading $match the stream's filter): between calls of Next it holds no storage iterator
+// or snapshot, only what the pipeline's stages hold ($sort, $group, $bucketAuto, $facet and $setWindowFields their
+// input, within the StageMemoryLimit or spilled). So it reads as a MongoDB aggregation yields between getMores:
+// each batch of input, and each read of another collection ($lookup, $graphLookup, $unionWith), is the latest
+// committed state when it is read. The pipeline's variables ($$NOW, let) are those of ctx; each Next's context
+// bounds its own time. Under a ReadSnapshot (ctx), on a capped collection (whose natural order is insertion
+// order), and for a pipeline with $unionWith, $out or $merge, the result is Aggregate's, read whole as the stream
+// opens. Close must be called: it removes what the
+// stages spilled.
+func (e *Engine) AggregateBatches(ctx context.Context, ns Namespace, spec AggregateSpec, st *Stats) (*DocStream, error) {
+	st = statsOrLocal(st)
+	whole := readSnapshotFrom(ctx) != nil
+	src := ns
+	if from, stages, isView, err := e.resolveView(ns); isView {
+		if err != nil {
+			return nil, err
+		}
+		src, spec.Pipeline = from, append(stages, spec.Pipeline...)
+	}
+	if c := e.lookupColl(src); c != nil && c.opts.Capped {
+		whole = true
+	}
+	for _, stage := range spec.Pipeline {
+		for _, name := range []string{"$unionWith", "$out", "$merge"} {
+			if _, err := stage.LookupErr(name); err == nil {
+				// $unionWith reads its collection as its output is pulled: a storage iterator held between
+				// batches. $out and $merge write.
+				whole = true
+			}
+		}
+	}
+	if whole {
+		docs, err := e.Aggregate(ctx, nil, src, spec, st)
+		if err != nil {
+			return nil, err
+		}
+		s := &DocStream{e: e, st: st, left: -1, docs: docs}
+		for _, d := range docs {
+			s.held += len(d)
+		}
+		return s, nil
+	}
+	p, leading, err := compilePipeline(ctx, spec)
+	if err != nil {
+		return nil, err
+	}
+	in, err := e.FindBatches(ctx, src, FindSpec{Filter: leading, Collation: spec.Collation}, st)
+	if err != nil {
+		return nil, err
+	}
+	in.gated = true
+	pc := &pullCtx{open: ctx}
+	pc.cur.Store(&ctx)
+	reader := &Txn{e: e, reader: e.db, started: true} // each read of another collection: the latest state
+	aggSrc := &aggSource{e: e, t: reader, db: src.DB, st: st, coll: spec.Collation}
+	opts := agg.Options{MemoryLimit: e.opts.StageMemoryLimit, NoDiskUse: spec.NoDiskUse, TempDir: e.opts.SpillDir}
+	return &DocStream{e: e, st: st, left: -1, pipe: p.Open(pc, &streamInput{s: in, ctx: pc}, aggSrc, opts), input: in, pctx: pc}, nil
+}
+
+// pullCtx is the context a batched pipeline runs under: its values are those of the command that opened it (let
+// variables, $$NOW, statistics), its deadline and cancellation those of the call reading it now (a getMore's).
+type pullCtx struct {
+	open context.Context
+	cur  atomic.Pointer[context.Context]
+}
+
+func (c *pullCtx) Deadline() (time.Time, bool) { return (*c.cur.Load()).Deadline() }
+func (c *pullCtx) Done() <-chan struct{}       { return (*c.cur.Load()).Done() }
+func (c *pullCtx) Err() error                  { return (*c.cur.Load()).Err() }
+func (c *pullCtx) Value(key any) any           { return c.open.Value(key) }
+
+// streamInput is a batched stream as a pipeline's input (agg.Iterator).
+type streamInput struct {
+	s   *DocStream
+	ctx context.Context
+}
+
+func (i *streamInput) Next() (bson.Raw, error) { return i.s.Next(i.ctx) }
+func (i *streamInput) Close() error            { return i.s.Close() }
+
+// nextPiped returns the next output document of a batched pipeline (AggregateBatches), holding the engine's gate
+// while the pipeline runs: its input's batches and its reads of other collections use the storage.
+func (s *DocStream) nextPiped(ctx context.Context) (bson.Raw, error) {
+	if err := s.e.enter(); err != nil {
+		return nil, err
+	}
+	defer s.e.exit()
+	if s.err != nil || s.done {
+		return nil, s.err
+	}
+	s.pctx.cur.Store(&ctx)
+	doc, err := s.pipe.Next()
+	if err != nil || doc == nil {
+		s.err, s.done = err, true
+		return nil, err
+	}
+	s.st.NReturned++
+	return append(bson.Raw(nil), doc...), nil
+}
