@@ -168,7 +168,7 @@ func (e *Engine) FindBatches(ctx context.Context, ns Namespace, spec FindSpec, s
 	case err != nil:
 		return nil, err
 	case points:
-		// The filter names its _ids: as many documents as it holds values.
+		// One document by its _id.
 		return s.materialize(ctx, nil, ns, spec)
 	case r == nil:
 		return s.byIDs(ctx, nil, ns, spec)
@@ -202,7 +202,7 @@ type rangeBatch struct {
 
 // rangePlan returns spec's plan when it reads documents in key order (a collection or _id range scan), which a
 // batched stream can resume by key; nil for any other plan, and for a collection that does not exist. points
-// reports a plan of _id lookups.
+// reports a plan of one _id lookup.
 func (e *Engine) rangePlan(ctx context.Context, ns Namespace, spec FindSpec, proj *projection.Projection) (r *rangeBatch, points bool, err error) {
 	if err := e.enter(); err != nil {
 		return nil, false, err
@@ -220,7 +220,7 @@ func (e *Engine) rangePlan(ctx context.Context, ns Namespace, spec FindSpec, pro
 	switch {
 	case err != nil || c == nil:
 		return nil, false, err
-	case p.kind == planIDHack || p.kind == planIDPoints:
+	case p.kind == planIDHack:
 		return nil, true, nil
 	case p.covered || p.kind != planCollScan && p.kind != planIDRange:
 		return nil, false, nil
@@ -324,8 +324,8 @@ func (s *DocStream) materialize(ctx context.Context, t *Txn, ns Namespace, spec 
 const idBatch = 1024
 
 // byIDs makes s a stream that fetches by _id: the statement that finds the matching documents (in the
-// transaction's snapshot with its own writes, or outside one in the latest committed state) keeps only their
-// _ids, and Next fetches the documents a batch at a time by _id, each batch a statement of the transaction (or a
+// transaction's snapshot with its own writes, or outside one in the latest committed state) keeps the first batch
+// of them and only the _ids of the rest, and Next fetches those documents a batch at a time by _id, each batch a statement of the transaction (or a
 // read of the latest state), so that no statement stays open between calls (the transaction's other statements
 // may run then) and the memory held is the _ids'. A fetched document is checked against the filter again.
 func (s *DocStream) byIDs(ctx context.Context, t *Txn, ns Namespace, spec FindSpec) (*DocStream, error) {
@@ -358,6 +358,21 @@ func (s *DocStream) byIDs(ctx context.Context, t *Txn, ns Namespace, spec FindSp
 			}
 			if skip > 0 {
 				skip--
+				continue
+			}
+			if len(s.ids) == 0 && len(s.docs) < idBatch && s.held < batchBytes {
+				// The first batch is kept as read: a result that fits in it is read once.
+				d := append(bson.Raw(nil), doc...)
+				if s.proj != nil {
+					if d, err = s.proj.Apply(d, 0); err != nil {
+						return err
+					}
+				}
+				s.docs = append(s.docs, d)
+				s.held += len(d)
+				if left--; left == 0 {
+					return nil
+				}
 				continue
 			}
 			id := doc.Lookup("_id")
