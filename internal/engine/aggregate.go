@@ -254,6 +254,11 @@ func (e *Engine) scanIterWith(ctx context.Context, t *Txn, c *collection, f *fil
 	if err != nil {
 		return nil, err
 	}
+	return e.scanIterPlan(ctx, t, c, f, st, p)
+}
+
+// scanIterPlan is scanIter reading plan p.
+func (e *Engine) scanIterPlan(ctx context.Context, t *Txn, c *collection, f *filter.Filter, st *Stats, p *plan) (*scanIter, error) {
 	st.PlanSummary = p.summary
 	s := &scanIter{e: e, ctx: ctx, f: f, st: st, covered: p.covered}
 	if c == nil {

@@ -82,7 +82,7 @@ func (e *Engine) FindStream(ctx context.Context, t *Txn, ns Namespace, spec Find
 		return s, err
 	}
 	if t != nil {
-		return s.byIDs(ctx, t, ns, spec)
+		return s.byIDs(ctx, t, ns, spec, nil)
 	}
 	sc := stringComparer(spec.Collation)
 	f, err := filter.CompileColl(spec.Filter, scopeFrom(ctx), sc)
@@ -163,15 +163,12 @@ func (e *Engine) FindBatches(ctx context.Context, ns Namespace, spec FindSpec, s
 	if whole || err != nil {
 		return s, err
 	}
-	r, points, err := e.rangePlan(ctx, ns, spec, s.proj)
-	switch {
-	case err != nil:
+	r, err := e.batchPlan(ctx, ns, spec)
+	if err != nil {
 		return nil, err
-	case points:
-		// One document by its _id.
-		return s.materialize(ctx, nil, ns, spec)
-	case r == nil:
-		return s.byIDs(ctx, nil, ns, spec)
+	}
+	if !r.inOrder {
+		return s.byIDs(ctx, nil, ns, spec, r)
 	}
 	s.rng, s.ns, s.ctx = r, ns, ctx
 	s.limits(spec)
@@ -190,42 +187,43 @@ func (s *DocStream) limits(spec FindSpec) {
 	}
 }
 
-// rangeBatch is a batched stream's collection or _id range scan (FindBatches): its plan, and the key its next
-// batch starts from.
+// rangeBatch is a batched stream's plan (FindBatches): its filter, and for a plan that reads documents in key
+// order (a collection or _id range scan, or one _id) the key its next batch starts from.
 type rangeBatch struct {
-	coll uint32 // the collection's id when the stream opened
+	coll *collection // nil: the collection does not exist
 	f    *filter.Filter
-	p    plan
-	from []byte // nil: the plan's first key
-	done bool
+	p    *plan
+	// inOrder is set for a plan in key order, which a batch resumes after the last key the one before read; once
+	// for a plan of one _id, read by the first batch.
+	inOrder, once bool
+	from          []byte // nil: the plan's first key
+	done          bool
 }
 
-// rangePlan returns spec's plan when it reads documents in key order (a collection or _id range scan), which a
-// batched stream can resume by key; nil for any other plan, and for a collection that does not exist. points
-// reports a plan of one _id lookup.
-func (e *Engine) rangePlan(ctx context.Context, ns Namespace, spec FindSpec, proj *projection.Projection) (r *rangeBatch, points bool, err error) {
+// batchPlan compiles and plans spec for a batched stream.
+func (e *Engine) batchPlan(ctx context.Context, ns Namespace, spec FindSpec) (*rangeBatch, error) {
 	if err := e.enter(); err != nil {
-		return nil, false, err
+		return nil, err
 	}
 	defer e.exit()
 	c := e.lookupColl(ns)
 	sc := stringComparer(spec.Collation)
 	f, err := filter.CompileColl(spec.Filter, scopeFrom(ctx), sc)
 	if err != nil {
-		return nil, false, err
+		return nil, err
 	}
-	o := hinted(ctx, planOptions{hint: spec.Hint, hintName: spec.HintName, min: spec.Min, max: spec.Max,
-		collated: sc != nil, project: proj})
+	// No projection: a covered plan's documents are not the stored ones a later batch resumes after or fetches.
+	o := hinted(ctx, planOptions{hint: spec.Hint, hintName: spec.HintName, min: spec.Min, max: spec.Max, collated: sc != nil})
 	p, err := planWith(c, f, o)
-	switch {
-	case err != nil || c == nil:
-		return nil, false, err
-	case p.kind == planIDHack:
-		return nil, true, nil
-	case p.covered || p.kind != planCollScan && p.kind != planIDRange:
-		return nil, false, nil
+	if err != nil {
+		return nil, err
 	}
-	return &rangeBatch{coll: c.id, f: f, p: *p}, false, nil
+	r := &rangeBatch{coll: c, f: f, p: p}
+	if c != nil {
+		r.once = p.kind == planIDHack
+		r.inOrder = r.once || p.kind == planCollScan || p.kind == planIDRange
+	}
+	return r, nil
 }
 
 // batchBytes bounds the documents one batch of a batched stream reads, past its first.
@@ -268,10 +266,10 @@ func (s *DocStream) fetchRange(ctx context.Context) error {
 		defer s.e.exit()
 	}
 	c := s.e.lookupColl(s.ns)
-	if c == nil || c.id != r.coll {
+	if c == nil || c.id != r.coll.id {
 		return errCollectionDropped(s.ns)
 	}
-	p := r.p
+	p := *r.p
 	p.from = r.from
 	want, size, stopped := s.batch(), 0, false
 	err := s.e.runRead(ctx, nil, func(ctx context.Context, rt *Txn) error {
@@ -301,7 +299,7 @@ func (s *DocStream) fetchRange(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	r.done = !stopped || s.left == 0
+	r.done = !stopped || s.left == 0 || r.once
 	s.st.NReturned += int64(len(s.docs))
 	s.e.metricsFor(s.ctx).docReturn.Add(int64(len(s.docs)))
 	return nil
@@ -328,7 +326,7 @@ const idBatch = 1024
 // of them and only the _ids of the rest, and Next fetches those documents a batch at a time by _id, each batch a statement of the transaction (or a
 // read of the latest state), so that no statement stays open between calls (the transaction's other statements
 // may run then) and the memory held is the _ids'. A fetched document is checked against the filter again.
-func (s *DocStream) byIDs(ctx context.Context, t *Txn, ns Namespace, spec FindSpec) (*DocStream, error) {
+func (s *DocStream) byIDs(ctx context.Context, t *Txn, ns Namespace, spec FindSpec, planned *rangeBatch) (*DocStream, error) {
 	if err := s.e.enter(); err != nil {
 		return nil, err
 	}
@@ -338,14 +336,19 @@ func (s *DocStream) byIDs(ctx context.Context, t *Txn, ns Namespace, spec FindSp
 		left = -left
 	}
 	err := s.e.runRead(ctx, t, func(ctx context.Context, rt *Txn) error {
-		sc := stringComparer(spec.Collation)
-		f, err := filter.CompileColl(spec.Filter, scopeFrom(ctx), sc)
-		if err != nil {
-			return err
+		var it *scanIter
+		var err error
+		if planned != nil {
+			s.f = planned.f
+			it, err = s.e.scanIterPlan(ctx, rt, planned.coll, planned.f, s.st, planned.p)
+		} else {
+			sc := stringComparer(spec.Collation)
+			if s.f, err = filter.CompileColl(spec.Filter, scopeFrom(ctx), sc); err != nil {
+				return err
+			}
+			o := hinted(ctx, planOptions{hint: spec.Hint, hintName: spec.HintName, min: spec.Min, max: spec.Max, collated: sc != nil})
+			it, err = s.e.scanIterWith(ctx, rt, s.e.lookupColl(ns), s.f, s.st, o)
 		}
-		s.f = f
-		o := hinted(ctx, planOptions{hint: spec.Hint, hintName: spec.HintName, min: spec.Min, max: spec.Max, collated: sc != nil})
-		it, err := s.e.scanIterWith(ctx, rt, s.e.lookupColl(ns), f, s.st, o)
 		if err != nil {
 			return err
 		}
