@@ -82,7 +82,7 @@ func (c *Collection) findArgs(ctx context.Context, filter any, opts []*FindOptio
 	if err != nil {
 		return ctx, spec, err
 	}
-	spec.Skip, spec.Limit, spec.ReturnKey = o.Skip, o.Limit, o.ReturnKey
+	spec.Skip, spec.Limit, spec.ReturnKey, spec.Batch = o.Skip, o.Limit, o.ReturnKey, int(o.BatchSize)
 	if err := findHint(&spec, o); err != nil {
 		return ctx, spec, err
 	}
@@ -329,7 +329,7 @@ func (c *Collection) AggregateBatches(ctx context.Context, pipeline any, opts ..
 	if err != nil {
 		return nil, err
 	}
-	spec := engine.AggregateSpec{Pipeline: stages, NoDiskUse: o.AllowDiskUse != nil && !*o.AllowDiskUse}
+	spec := engine.AggregateSpec{Pipeline: stages, NoDiskUse: o.AllowDiskUse != nil && !*o.AllowDiskUse, Batch: int(o.BatchSize)}
 	if spec.Collation, err = c.collationFor(o.Collation); err != nil {
 		return nil, err
 	}

@@ -39,6 +39,9 @@ type FindOptions struct {
 	// for the _id index), or an empty document after a collection scan.
 	// Projection is then ignored.
 	ReturnKey bool
+	// BatchSize is how many documents a FindStream or FindBatches cursor reads from the storage at a time when it
+	// reads in batches, from 1 to 1,024 (0: 1,024), as Cursor.SetBatchSize sets it; Find's cursor ignores it.
+	BatchSize int32
 }
 
 // FindOneOptions configures FindOne.
@@ -183,6 +186,9 @@ type AggregateOptions struct {
 	// Let binds variables ($$name) for every stage's expressions, $lookup
 	// sub-pipelines included, as UpdateOptions.Let.
 	Let any
+	// BatchSize is how many documents an AggregateBatches cursor's input reads from the storage at a time, as
+	// FindOptions.BatchSize; Aggregate's cursor ignores it.
+	BatchSize int32
 }
 
 // IndexModel describes an index for CreateIndex.
@@ -266,6 +272,9 @@ func mergeFind(opts []*FindOptions) FindOptions {
 		}
 		if o.ReturnKey {
 			m.ReturnKey = true
+		}
+		if o.BatchSize != 0 {
+			m.BatchSize = o.BatchSize
 		}
 		if o.Max != nil {
 			m.Max = o.Max
@@ -478,6 +487,9 @@ func mergeAggregate(opts []*AggregateOptions) AggregateOptions {
 		}
 		if o != nil {
 			m.Hint, m.Let = mergeAny(m.Hint, o.Hint), mergeAny(m.Let, o.Let)
+		}
+		if o != nil && o.BatchSize != 0 {
+			m.BatchSize = o.BatchSize
 		}
 	}
 	return m

@@ -115,7 +115,7 @@ func runAggregate(ctx context.Context, s *Server, req *Request, a *cmdArgs, coll
 	if err != nil {
 		return nil, 0, 0, err
 	}
-	aopts := &concord.AggregateOptions{AllowDiskUse: &allowDiskUse, Hint: hint}
+	aopts := &concord.AggregateOptions{AllowDiskUse: &allowDiskUse, Hint: hint, BatchSize: readBatch(firstBatch(batchSize))}
 	coll, err := collationArg(a)
 	if err != nil {
 		return nil, 0, 0, err

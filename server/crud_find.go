@@ -311,12 +311,7 @@ func (c *serverCursor) nextBatch(ctx context.Context, n int64) (batch []bson.Raw
 		return nil, false, nil
 	}
 	if c.cur != nil {
-		// The batch and the document read ahead of it (at most the cursor's default of 1,024).
-		want := 1024
-		if n > 0 && n < 1024 {
-			want = int(n) + 1
-		}
-		c.cur.SetBatchSize(want)
+		c.cur.SetBatchSize(int(readBatch(n)))
 	}
 	size := 0
 	refilled := false
@@ -355,6 +350,23 @@ func (c *serverCursor) nextBatch(ctx context.Context, n int64) (batch []bson.Raw
 	}
 }
 
+// readBatch is how many documents a cursor reads from the storage for a batch of n (n < 0: no count limit): the
+// batch and the document read ahead of it, at most the cursors' default of 1,024.
+func readBatch(n int64) int32 {
+	if n >= 0 && n < 1024 {
+		return int32(n) + 1
+	}
+	return 1024
+}
+
+// firstBatch is the size of a cursor's first batch: batchSize, or mongod's default when the command has none (-1).
+func firstBatch(batchSize int64) int64 {
+	if batchSize < 0 {
+		return defaultFirstBatch
+	}
+	return batchSize
+}
+
 // batchArray converts a batch to the array a reply carries.
 func batchArray(batch []bson.Raw) bson.A {
 	a := make(bson.A, len(batch))
@@ -381,9 +393,7 @@ func (s *Server) openCursor(ctx context.Context, req *Request, cur *concord.Curs
 
 // openTailableCursor is openCursor for a cursor that may be tailable (tail set).
 func (s *Server) openTailableCursor(ctx context.Context, req *Request, cur *concord.Cursor, namespace string, batchSize int64, singleBatch bool, tail *tailState) (bson.D, int, int64, error) {
-	if batchSize < 0 {
-		batchSize = defaultFirstBatch
-	}
+	batchSize = firstBatch(batchSize)
 	c := &serverCursor{ns: namespace, cur: cur, conn: req.connID(), tail: tail}
 	c.lsid, c.hasLsid = req.lsid, req.hasLsid
 	if req.InTxn {
@@ -471,7 +481,7 @@ func runFind(ctx context.Context, s *Server, req *Request, a *cmdArgs, collName,
 	if limit > 0 && (batchSize < 0 || batchSize > limit) {
 		batchSize = limit
 	}
-	opts := &concord.FindOptions{Skip: skip, Limit: limit}
+	opts := &concord.FindOptions{Skip: skip, Limit: limit, BatchSize: readBatch(firstBatch(batchSize))}
 	if err := findHintArgs(a, opts); err != nil {
 		return nil, 0, 0, err
 	}
@@ -491,10 +501,11 @@ func runFind(ctx context.Context, s *Server, req *Request, a *cmdArgs, collName,
 		return nil, 0, 0, err
 	}
 	coll := s.DB.Database(req.DB).Collection(collName)
-	// A tailable cursor keeps its materialized result; any other reads in batches as the client asks for them,
-	// holding none of the storage between getMores.
+	// A find that ends in its first batch (findOne's: limit 1, singleBatch) reads its result at once, and so does a
+	// tailable cursor; any other reads in batches as the client asks for them, holding none of the storage between
+	// getMores.
 	find := coll.FindBatches
-	if tailable {
+	if tailable || singleBatch || limit > 0 && limit <= defaultFirstBatch {
 		find = coll.Find
 	}
 	cur, err := find(ctx, filter, opts)

@@ -16,6 +16,8 @@ import (
 // aggregate command that the engine applies.
 type AggregateSpec struct {
 	Pipeline []bson.Raw
+	// Batch is AggregateBatches' input's FindSpec.Batch.
+	Batch int
 	// NoDiskUse is allowDiskUse: false. A $sort or $group that reaches the
 	// engine's StageMemoryLimit then fails with
 	// QueryExceededMemoryLimitNoDiskUseAllowed (292) instead of spilling to

@@ -57,7 +57,7 @@ func (e *Engine) AggregateBatches(ctx context.Context, ns Namespace, spec Aggreg
 	if err != nil {
 		return nil, err
 	}
-	in, err := e.FindBatches(ctx, src, FindSpec{Filter: leading, Collation: spec.Collation}, st)
+	in, err := e.FindBatches(ctx, src, FindSpec{Filter: leading, Collation: spec.Collation, Batch: spec.Batch}, st)
 	if err != nil {
 		return nil, err
 	}

@@ -19,6 +19,9 @@ import (
 type FindSpec struct {
 	Filter, Sort, Projection bson.Raw
 	Skip, Limit              int64
+	// Batch is how many documents a stream reads from the storage at a time when it reads in batches (SetBatch;
+	// 0: 1,024).
+	Batch int
 	// Hint forces an index: a key pattern document ({$natural: 1} for a
 	// collection scan) or, with HintName, its name. A hint naming no usable
 	// index is BadValue (2).

@@ -122,6 +122,9 @@ func (e *Engine) FindStream(ctx context.Context, t *Txn, ns Namespace, spec Find
 // order as it goes: a sort, a returnKey, a view, a capped collection, a positional projection.
 func (e *Engine) newStream(ctx context.Context, t *Txn, ns Namespace, spec FindSpec, st *Stats) (s *DocStream, whole bool, err error) {
 	s = &DocStream{e: e, st: statsOrLocal(st), left: -1}
+	if spec.Batch > 0 {
+		s.SetBatch(spec.Batch)
+	}
 	whole = len(spec.Sort) > 0 || spec.ReturnKey
 	if _, _, isView, _ := e.resolveView(ns); isView {
 		whole = true
@@ -323,7 +326,7 @@ const idBatch = 1024
 
 // byIDs makes s a stream that fetches by _id: the statement that finds the matching documents (in the
 // transaction's snapshot with its own writes, or outside one in the latest committed state) keeps the first batch
-// of them and only the _ids of the rest, and Next fetches those documents a batch at a time by _id, each batch a statement of the transaction (or a
+// of them (spec.Batch, at most 1 MiB) and only the _ids of the rest, and Next fetches those documents a batch at a time by _id, each batch a statement of the transaction (or a
 // read of the latest state), so that no statement stays open between calls (the transaction's other statements
 // may run then) and the memory held is the _ids'. A fetched document is checked against the filter again.
 func (s *DocStream) byIDs(ctx context.Context, t *Txn, ns Namespace, spec FindSpec, planned *rangeBatch) (*DocStream, error) {
@@ -363,7 +366,7 @@ func (s *DocStream) byIDs(ctx context.Context, t *Txn, ns Namespace, spec FindSp
 				skip--
 				continue
 			}
-			if len(s.ids) == 0 && len(s.docs) < idBatch && s.held < batchBytes {
+			if len(s.ids) == 0 && len(s.docs) < s.batch() && s.held < batchBytes {
 				// The first batch is kept as read: a result that fits in it is read once.
 				d := append(bson.Raw(nil), doc...)
 				if s.proj != nil {
