@@ -9,12 +9,13 @@ import (
 	"go.mongodb.org/mongo-driver/v2/bson"
 )
 
-// Cursor iterates over the results of Find or Aggregate. The results are
+// Cursor iterates over the results of Find or Aggregate. Their results are
 // materialized when the operation runs (a transaction's snapshot or the
 // implicit snapshot of a single read), so iterating never sees later writes
-// and never fails for lack of storage. A Cursor is not safe for concurrent
-// use. Closing it is optional but harmless; Next returns false once it is
-// closed.
+// and never fails for lack of storage; closing such a cursor is optional.
+// The cursors of FindStream, FindBatches and AggregateBatches read as Next
+// asks (see each), may fail as they go, and must be closed. A Cursor is not
+// safe for concurrent use; Next returns false once it is closed.
 type Cursor struct {
 	// Current is the document Next moved to. The bytes are not reused by
 	// later calls to Next, so they stay valid after Next and Close; do not
