@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # End-to-end checks of `concord serve` with the official Node.js driver and mongosh: builds concord, starts it
-# on a free port with a temporary --dir, runs node/transfer.js, node/query.js, node/compression.js, node/indexes.js, node/validator.js and mongosh/wait_on_conflict.js against it, then
+# on a free port with a temporary --dir, runs node/transfer.js, node/query.js, node/cursors.js, node/compression.js, node/indexes.js, node/validator.js and mongosh/wait_on_conflict.js against it, then
 # stops it with SIGTERM and checks that it shut down cleanly. Then it starts it again with --auth and TLS (a CA
 # made with openssl) and runs node/auth_tls.js and mongosh/auth_tls.js. node/watch.js checks change streams, and that
 # a resume token saved before a restart resumes after it. Installs the npm packages (package-lock.json)
@@ -75,6 +75,8 @@ echo "== node: pipeline update, \$setWindowFields, \$lookup with a pipeline"
 CONCORD_URI="$uri" node "$here/node/query.js"
 echo "== node: zlib compression"
 CONCORD_URI="$uri" node "$here/node/compression.js"
+echo "== node: cursors read in batches, each getMore the latest state"
+CONCORD_URI="$uri" node "$here/node/cursors.js"
 echo "== node: a collation-aware sort and a TTL index expiring a document"
 CONCORD_URI="$uri" node "$here/node/indexes.js"
 echo "== mongosh: waiting on a conflict"
