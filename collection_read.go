@@ -311,11 +311,11 @@ func (c *Collection) Aggregate(ctx context.Context, pipeline any, opts ...*Aggre
 // AggregateBatches is Aggregate for a cursor that may wait long between reads, as a client's does between its
 // requests: outside a transaction the pipeline's input is a FindBatches cursor of the collection (its leading
 // $match the cursor's filter) and its output is computed as Next asks for it. Between calls it holds no storage
-// iterator or snapshot, only what the stages hold ($sort, $group and the like: their input, within the memory
-// limit or spilled). Each batch of input, and each read of another collection ($lookup, $graphLookup), reads the
-// latest committed state, as a MongoDB aggregation yields between getMores; each Next's context bounds its own
+// iterator or snapshot. Each batch of input, and each read of another collection ($lookup, $graphLookup), reads
+// the latest committed state, as a MongoDB aggregation yields between getMores; each Next's context bounds its own
 // time, and the let variables and $$NOW stay those of ctx. In a transaction, under a read at a point in time, on a
-// capped collection, and with $unionWith, $out or $merge it is Aggregate's cursor.
+// capped collection, and with a stage that holds its input before its first output ($sort, $group, $bucketAuto,
+// $facet, $setWindowFields, $sample, ...), $unionWith, $out or $merge, it is Aggregate's cursor.
 func (c *Collection) AggregateBatches(ctx context.Context, pipeline any, opts ...*AggregateOptions) (*Cursor, error) {
 	stages, err := toPipeline(pipeline)
 	if err != nil {

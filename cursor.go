@@ -53,6 +53,11 @@ func (c *Cursor) Next(ctx context.Context) bool {
 		return false
 	}
 	if c.stream != nil {
+		if c.stream.Batched() {
+			// A batch read now is the work of the operation reading it (a getMore's), not the one that opened
+			// the cursor.
+			c.stream.SetStats(OpStatsFromContext(ctx))
+		}
 		doc, err := c.stream.Next(ctx)
 		if err != nil {
 			c.err = publicError(err)

@@ -92,6 +92,10 @@ type serverCursor struct {
 	// killed is set when the cursor's session ended while a getMore was using it: the cursor has already left
 	// the registry, and release closes it instead of keeping it.
 	killed bool
+	// timeLeft is what remains of the maxTimeMS of the command that opened the cursor (timed set): as in mongod,
+	// it bounds the time the cursor's getMores take together.
+	timeLeft time.Duration
+	timed    bool
 }
 
 // add registers c under a fresh random id (never 0) and returns the id. It fails with ExceededMemoryLimit when
@@ -406,6 +410,9 @@ func (s *Server) openTailableCursor(ctx context.Context, req *Request, cur *conc
 		return nil, 0, 0, err
 	}
 	var id int64
+	if deadline, ok := ctx.Deadline(); ok && c.tail == nil {
+		c.timeLeft, c.timed = time.Until(deadline), true
+	}
 	if exhausted && c.tail == nil || singleBatch {
 		_ = cur.Close(context.Background())
 	} else if id, err = s.cursors.add(c); err != nil {
@@ -688,7 +695,21 @@ func handleGetMore(ctx context.Context, s *Server, req *Request) (bson.D, error)
 	if batchSize == 0 {
 		batchSize = -1
 	}
-	batch, exhausted, err := c.nextBatch(ctx, batchSize)
+	var batch []bson.Raw
+	var exhausted bool
+	if c.timed && c.timeLeft <= 0 {
+		err = codes.New(codes.MaxTimeMSExpired, "operation exceeded time limit")
+	} else {
+		began := time.Now()
+		bctx := ctx
+		if c.timed {
+			var cancel context.CancelFunc
+			bctx, cancel = context.WithTimeout(ctx, c.timeLeft)
+			defer cancel()
+		}
+		batch, exhausted, err = c.nextBatch(bctx, batchSize)
+		c.timeLeft -= time.Since(began)
+	}
 	if err != nil {
 		s.cursors.remove(c)
 		s.profileRead(ctx, req, "getmore", namespace, started, nil, 0, id, err)

@@ -232,3 +232,55 @@ func TestCursorLimits_IdleTimeout(t *testing.T) {
 		t.Fatalf("cursorTimeoutMillis -1: %v, want BadValue", r)
 	}
 }
+
+// As in mongod, a find's maxTimeMS bounds its cursor's getMores together: a cursor whose getMores each evaluate
+// a costly filter over 1,200 documents fails with MaxTimeMSExpired (50) before its end, and is closed, where the
+// same find without a time limit reads to its end.
+func TestCursorLimits_MaxTimeMSAcrossGetMores(t *testing.T) {
+	env := newCoreEnv(t)
+	a := env.dial(t)
+	a.wait = time.Minute
+	docs := bson.A{}
+	for i := range 12_000 {
+		k := 0
+		if i <= 1 || i%1_200 == 0 {
+			k = 1
+		}
+		docs = append(docs, bson.D{{Key: "_id", Value: i}, {Key: "k", Value: k}})
+	}
+	mustOK(t, "insert", a.cmd(bson.D{{Key: "insert", Value: "slow"}, {Key: "documents", Value: docs}, {Key: "$db", Value: "lim"}}))
+	// A range of 1,000 numbers made for each document.
+	costly := bson.D{{Key: "$expr", Value: bson.D{{Key: "$eq", Value: bson.A{
+		bson.D{{Key: "$size", Value: bson.D{{Key: "$range", Value: bson.A{0, bson.D{{Key: "$add", Value: bson.A{1000, "$k"}}}}}}}}, 1001}}}}}
+	read := func(maxTimeMS int) (n int, failed bson.Raw) {
+		find := bson.D{{Key: "find", Value: "slow"}, {Key: "filter", Value: costly}, {Key: "batchSize", Value: 1}, {Key: "$db", Value: "lim"}}
+		if maxTimeMS > 0 {
+			find = append(find, bson.E{Key: "maxTimeMS", Value: maxTimeMS})
+		}
+		id, batch := cursorOf(t, a.cmd(find))
+		n = len(batch)
+		for id != 0 {
+			r := a.cmd(bson.D{{Key: "getMore", Value: id}, {Key: "collection", Value: "slow"}, {Key: "batchSize", Value: 1}, {Key: "$db", Value: "lim"}})
+			if code(r) != 0 {
+				if again := a.cmd(bson.D{{Key: "getMore", Value: id}, {Key: "collection", Value: "slow"}, {Key: "$db", Value: "lim"}}); code(again) != 43 {
+					t.Fatalf("getMore after the failure: %v, want CursorNotFound (43)", again)
+				}
+				return n, r
+			}
+			var b []bson.RawValue
+			id, b = cursorOf(t, r)
+			n += len(b)
+		}
+		return n, nil
+	}
+	began := time.Now()
+	if n, failed := read(0); n != 11 || failed != nil {
+		t.Fatalf("without maxTimeMS: %d documents (%v), want 11", n, failed)
+	}
+	whole := time.Since(began)
+	// The find reads the first two documents; its getMores take the rest of the time.
+	n, failed := read(int(whole.Milliseconds() / 4))
+	if failed == nil || code(failed) != 50 || failed.Lookup("codeName").StringValue() != "MaxTimeMSExpired" {
+		t.Fatalf("maxTimeMS of a quarter of the %v the read took: %d documents, then %v; want MaxTimeMSExpired before the end", whole, n, failed)
+	}
+}

@@ -11,15 +11,13 @@ import (
 )
 
 // AggregateBatches runs spec's pipeline outside a transaction as a DocStream whose input is a FindBatches stream
-// of the collection (its leading $match the stream's filter): between calls of Next it holds no storage iterator
-// or snapshot, only what the pipeline's stages hold ($sort, $group, $bucketAuto, $facet and $setWindowFields their
-// input, within the StageMemoryLimit or spilled). So it reads as a MongoDB aggregation yields between getMores:
-// each batch of input, and each read of another collection ($lookup, $graphLookup, $unionWith), is the latest
-// committed state when it is read. The pipeline's variables ($$NOW, let) are those of ctx; each Next's context
-// bounds its own time. Under a ReadSnapshot (ctx), on a capped collection (whose natural order is insertion
-// order), and for a pipeline with $unionWith, $out or $merge, the result is Aggregate's, read whole as the stream
-// opens. Close must be called: it removes what the
-// stages spilled.
+// of the collection (its leading $match the stream's filter). Between calls of Next it holds no storage iterator
+// or snapshot, and the stages it runs hold at most the documents one input document produces. So it reads as a
+// MongoDB aggregation yields between getMores: each batch of input, and each read of another collection ($lookup,
+// $graphLookup), is the latest committed state when it is read. The pipeline's variables ($$NOW, let) are those
+// of ctx; each Next's context bounds its own time. Under a ReadSnapshot (ctx), on a capped collection (whose
+// natural order is insertion order), and for a pipeline with a stage of readWhole ($sort, $group, $unionWith,
+// ...), the result is Aggregate's, read whole as the stream opens. Close must be called.
 func (e *Engine) AggregateBatches(ctx context.Context, ns Namespace, spec AggregateSpec, st *Stats) (*DocStream, error) {
 	st = statsOrLocal(st)
 	whole := readSnapshotFrom(ctx) != nil
@@ -34,12 +32,8 @@ func (e *Engine) AggregateBatches(ctx context.Context, ns Namespace, spec Aggreg
 		whole = true
 	}
 	for _, stage := range spec.Pipeline {
-		for _, name := range []string{"$unionWith", "$out", "$merge"} {
-			if _, err := stage.LookupErr(name); err == nil {
-				// $unionWith reads its collection as its output is pulled: a storage iterator held between
-				// batches. $out and $merge write.
-				whole = true
-			}
+		if elems, err := stage.Elements(); err == nil && len(elems) == 1 && readWhole[elems[0].Key()] {
+			whole = true
 		}
 	}
 	if whole {
@@ -57,7 +51,7 @@ func (e *Engine) AggregateBatches(ctx context.Context, ns Namespace, spec Aggreg
 	if err != nil {
 		return nil, err
 	}
-	in, err := e.FindBatches(ctx, src, FindSpec{Filter: leading, Collation: spec.Collation, Batch: spec.Batch}, st)
+	in, err := e.findBatches(ctx, src, FindSpec{Filter: leading, Collation: spec.Collation, Batch: spec.Batch}, st, false)
 	if err != nil {
 		return nil, err
 	}
@@ -67,7 +61,18 @@ func (e *Engine) AggregateBatches(ctx context.Context, ns Namespace, spec Aggreg
 	reader := &Txn{e: e, reader: e.db, started: true} // each read of another collection: the latest state
 	aggSrc := &aggSource{e: e, t: reader, db: src.DB, st: st, coll: spec.Collation}
 	opts := agg.Options{MemoryLimit: e.opts.StageMemoryLimit, NoDiskUse: spec.NoDiskUse, TempDir: e.opts.SpillDir}
-	return &DocStream{e: e, st: st, left: -1, pipe: p.Open(pc, &streamInput{s: in, ctx: pc}, aggSrc, opts), input: in, pctx: pc}, nil
+	return &DocStream{e: e, st: st, left: -1, pipe: p.Open(pc, &streamInput{s: in, ctx: pc}, aggSrc, opts), input: in, pctx: pc,
+		aggSrc: aggSrc}, nil
+}
+
+// readWhole are the stages whose pipelines AggregateBatches reads whole when it opens. $unionWith reads its
+// collection as its output is pulled: a storage iterator held between batches; $out and $merge write. The others
+// hold their input (or a sample of it) before their first output, so reading their output as it is asked for saves
+// no time, and their output, read whole, is what a server bounds in the memory of a connection's cursors.
+var readWhole = map[string]bool{
+	"$unionWith": true, "$out": true, "$merge": true,
+	"$sort": true, "$group": true, "$bucket": true, "$bucketAuto": true, "$sortByCount": true, "$count": true,
+	"$facet": true, "$setWindowFields": true, "$densify": true, "$fill": true, "$sample": true,
 }
 
 // pullCtx is the context a batched pipeline runs under: its values are those of the command that opened it (let

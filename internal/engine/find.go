@@ -66,6 +66,12 @@ func (e *Engine) runRead(ctx context.Context, t *Txn, fn func(ctx context.Contex
 // Find returns the matching documents, materialized; the caller owns them.
 // In a transaction it reads the snapshot with the transaction's own writes.
 func (e *Engine) Find(ctx context.Context, t *Txn, ns Namespace, spec FindSpec, st *Stats) ([]bson.Raw, error) {
+	return e.find1(ctx, t, ns, spec, st, true)
+}
+
+// find1 is Find; an uncounted one (a stream's batch) adds nothing to the engine's query and returned-document
+// counts, nor to st.NReturned.
+func (e *Engine) find1(ctx context.Context, t *Txn, ns Namespace, spec FindSpec, st *Stats, counted bool) ([]bson.Raw, error) {
 	if src, stages, isView, err := e.resolveView(ns); isView {
 		if err != nil {
 			return nil, err
@@ -77,16 +83,18 @@ func (e *Engine) Find(ctx context.Context, t *Txn, ns Namespace, spec FindSpec, 
 	}
 	defer e.exit()
 	st = statsOrLocal(st)
-	m := e.metricsFor(ctx)
-	m.query.Add(1)
 	var out []bson.Raw
 	err := e.runRead(ctx, t, func(ctx context.Context, rt *Txn) error {
 		var err error
 		out, err = e.find(ctx, rt, ns, spec, st)
 		return err
 	})
-	st.NReturned += int64(len(out))
-	m.docReturn.Add(int64(len(out)))
+	if counted {
+		m := e.metricsFor(ctx)
+		m.query.Add(1)
+		st.NReturned += int64(len(out))
+		m.docReturn.Add(int64(len(out)))
+	}
 	return out, err
 }
 

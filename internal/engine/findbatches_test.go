@@ -250,8 +250,8 @@ func TestFindBatches_CollectionDropped(t *testing.T) {
 				}
 			}
 			wantCode(t, err, codes.QueryPlanKilled)
-			if d, err := s.Next(ctx); d != nil || err != nil {
-				t.Fatalf("after the failure: %v, %v; want the end", d, err)
+			if d, err := s.Next(ctx); d != nil || err == nil {
+				t.Fatalf("after the failure: %v, %v; want the error again", d, err)
 			}
 			s.Close()
 		}
@@ -288,5 +288,104 @@ func TestFindBatches_EngineClose(t *testing.T) {
 	wantCode(t, err, codes.InterruptedAtShutdown)
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestFindBatches_ErrorEndsTheStream checks that a batch failing part way (a document's filter fails) ends the
+// stream: the documents of the failed batch are dropped and every later Next returns the error again.
+func TestFindBatches_ErrorEndsTheStream(t *testing.T) {
+	e := openMem(t, engine.Options{})
+	ctx := context.Background()
+	for i := range 100 {
+		d := 1
+		if i == 50 {
+			d = 0
+		}
+		mustInsert(t, e, bson.D{{Key: "_id", Value: i}, {Key: "d", Value: d}})
+	}
+	filter := doc(bson.D{{Key: "$expr", Value: bson.D{{Key: "$gt", Value: bson.A{bson.D{{Key: "$divide", Value: bson.A{1, "$d"}}}, 0}}}}})
+	s, err := e.FindBatches(ctx, ns, engine.FindSpec{Filter: filter}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	s.SetBatch(100)
+	_, first := s.Next(ctx)
+	if first == nil {
+		t.Fatal("no error from a batch whose filter divides by zero")
+	}
+	for range 3 {
+		if d, err := s.Next(ctx); d != nil || err == nil || err.Error() != first.Error() {
+			t.Fatalf("after the error: %v, %v; want the error again", d, err)
+		}
+	}
+	if s.Held() != 0 {
+		t.Fatalf("Held %d after the error", s.Held())
+	}
+}
+
+// TestFindBatches_Stats checks what batched streams count: each returned document once in Stats.NReturned and
+// in the engine's returned documents, one query for a find and none for an aggregation's input, and the work of
+// each batch in the Stats set for it (a getMore's).
+func TestFindBatches_Stats(t *testing.T) {
+	e := openMem(t, engine.Options{})
+	ctx := context.Background()
+	for i := range 100 {
+		mustInsert(t, e, bson.D{{Key: "_id", Value: i}, {Key: "k", Value: i % 10}})
+	}
+	if _, err := e.CreateIndex(ctx, nil, ns, engine.IndexSpec{Name: "k_1", Key: bson.D{{Key: "k", Value: 1}}}); err != nil {
+		t.Fatal(err)
+	}
+	k3 := doc(bson.D{{Key: "k", Value: 3}})
+	for _, c := range []struct {
+		name    string
+		open    func(st *engine.Stats) (*engine.DocStream, error)
+		queries int64
+	}{
+		{"scan", func(st *engine.Stats) (*engine.DocStream, error) {
+			return e.FindBatches(ctx, ns, engine.FindSpec{Filter: k3, Hint: doc(bson.D{{Key: "$natural", Value: 1}}), Batch: 3}, st)
+		}, 1},
+		{"index", func(st *engine.Stats) (*engine.DocStream, error) {
+			return e.FindBatches(ctx, ns, engine.FindSpec{Filter: k3, Batch: 3}, st)
+		}, 1},
+		{"transaction", func(st *engine.Stats) (*engine.DocStream, error) {
+			return e.FindStream(ctx, e.Begin(), ns, engine.FindSpec{Filter: k3, Batch: 3}, st)
+		}, 1},
+		{"aggregation", func(st *engine.Stats) (*engine.DocStream, error) {
+			return e.AggregateBatches(ctx, ns, engine.AggregateSpec{Pipeline: stages(bson.D{{Key: "$match", Value: bson.D{{Key: "k", Value: 3}}}},
+				bson.D{{Key: "$project", Value: bson.D{{Key: "k", Value: 1}}}}), Batch: 3}, st)
+		}, 0},
+	} {
+		before := e.Metrics()
+		opened := &engine.Stats{}
+		s, err := c.open(opened)
+		if err != nil {
+			t.Fatal(err)
+		}
+		later := &engine.Stats{}
+		n := 0
+		for {
+			if n == 4 {
+				s.SetStats(later) // a getMore's
+			}
+			d, err := s.Next(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d == nil {
+				break
+			}
+			n++
+		}
+		s.Close()
+		after := e.Metrics()
+		if n != 10 || opened.NReturned+later.NReturned != 10 || after.Document.Returned-before.Document.Returned != 10-10*(1-c.queries) ||
+			after.Opcounters.Query-before.Opcounters.Query != c.queries {
+			t.Fatalf("%s: %d documents, NReturned %d + %d, returned %d, queries %d", c.name, n, opened.NReturned, later.NReturned,
+				after.Document.Returned-before.Document.Returned, after.Opcounters.Query-before.Opcounters.Query)
+		}
+		if later.DocsExamined == 0 {
+			t.Fatalf("%s: the later batches examined nothing in their Stats", c.name)
+		}
 	}
 }

@@ -63,6 +63,11 @@ type DocStream struct {
 	// gated is set on a stream whose caller holds the engine's gate when it calls Next (a batched pipeline's
 	// input).
 	gated bool
+	// batched is set on a stream that reads in batches (byID or rng); counted on one whose documents count in its
+	// Stats and the engine's metrics as Next returns them (not a pipeline's input).
+	batched, counted bool
+	// aggSrc is a batched pipeline's reader of other collections.
+	aggSrc *aggSource
 	// pipe is a batched pipeline's output (AggregateBatches), over input; pctx is the context it runs under.
 	pipe  agg.Iterator
 	input *DocStream
@@ -159,6 +164,12 @@ func (e *Engine) newStream(ctx context.Context, t *Txn, ns Namespace, spec FindS
 // Under a ReadSnapshot (ctx), and for what FindStream reads whole (a sort, a view, ...), the result is read whole
 // when the stream opens.
 func (e *Engine) FindBatches(ctx context.Context, ns Namespace, spec FindSpec, st *Stats) (*DocStream, error) {
+	return e.findBatches(ctx, ns, spec, st, true)
+}
+
+// findBatches is FindBatches; a stream not counted (a pipeline's input) adds nothing to the engine's query and
+// returned-document counts, nor to st.NReturned.
+func (e *Engine) findBatches(ctx context.Context, ns Namespace, spec FindSpec, st *Stats, counted bool) (*DocStream, error) {
 	if readSnapshotFrom(ctx) != nil {
 		return (&DocStream{e: e, st: statsOrLocal(st), left: -1}).materialize(ctx, nil, ns, spec)
 	}
@@ -166,6 +177,7 @@ func (e *Engine) FindBatches(ctx context.Context, ns Namespace, spec FindSpec, s
 	if whole || err != nil {
 		return s, err
 	}
+	s.counted = counted
 	r, err := e.batchPlan(ctx, ns, spec)
 	if err != nil {
 		return nil, err
@@ -173,9 +185,11 @@ func (e *Engine) FindBatches(ctx context.Context, ns Namespace, spec FindSpec, s
 	if !r.inOrder {
 		return s.byIDs(ctx, nil, ns, spec, r)
 	}
-	s.rng, s.ns, s.ctx = r, ns, ctx
+	s.rng, s.ns, s.ctx, s.batched = r, ns, ctx, true
 	s.limits(spec)
-	e.metricsFor(ctx).query.Add(1)
+	if counted {
+		e.metricsFor(ctx).query.Add(1)
+	}
 	return s, nil
 }
 
@@ -303,8 +317,6 @@ func (s *DocStream) fetchRange(ctx context.Context) error {
 		return err
 	}
 	r.done = !stopped || s.left == 0 || r.once
-	s.st.NReturned += int64(len(s.docs))
-	s.e.metricsFor(s.ctx).docReturn.Add(int64(len(s.docs)))
 	return nil
 }
 
@@ -343,6 +355,9 @@ func (s *DocStream) byIDs(ctx context.Context, t *Txn, ns Namespace, spec FindSp
 		var err error
 		if planned != nil {
 			s.f = planned.f
+			if planned.coll != nil {
+				s.coll = planned.coll.id // the collection planned: one dropped since fails the next batch
+			}
 			it, err = s.e.scanIterPlan(ctx, rt, planned.coll, planned.f, s.st, planned.p)
 		} else {
 			sc := stringComparer(spec.Collation)
@@ -395,9 +410,12 @@ func (s *DocStream) byIDs(ctx context.Context, t *Txn, ns Namespace, spec FindSp
 	if err != nil {
 		return nil, err
 	}
-	s.txn, s.ns, s.ctx, s.filter, s.collation, s.byID = t, ns, ctx, spec.Filter, spec.Collation, true
-	if c := s.e.lookupColl(ns); c != nil {
-		s.coll = c.id
+	s.txn, s.ns, s.ctx, s.filter, s.collation, s.byID, s.batched = t, ns, ctx, spec.Filter, spec.Collation, true, true
+	if t != nil {
+		s.counted = true
+	}
+	if s.counted {
+		s.e.metricsFor(ctx).query.Add(1)
 	}
 	return s, nil
 }
@@ -444,7 +462,9 @@ func (s *DocStream) fetch(ctx context.Context) error {
 		// Under a collation _ids that it holds equal may come too: only the batch's own are kept below.
 		spec = FindSpec{Filter: bson.Raw(f.Build()), Collation: s.collation}
 	}
-	docs, err := s.e.Find(ctx, s.txn, s.ns, spec, nil)
+	plan := s.st.PlanSummary // the stream's, not the batch's _id lookups
+	docs, err := s.e.find1(ctx, s.txn, s.ns, spec, s.st, false)
+	s.st.PlanSummary = plan
 	if err != nil {
 		return err
 	}
@@ -468,6 +488,60 @@ func (s *DocStream) fetch(ctx context.Context) error {
 	}
 	return nil
 }
+
+// nextBatched is Next of a stream that reads in batches (FindBatches, a transaction's FindStream): the documents of
+// the batch in hand, then of the next one. An error ends the stream: it drops what it read and returns the error
+// again.
+func (s *DocStream) nextBatched(ctx context.Context) (bson.Raw, error) {
+	if s.err != nil {
+		return nil, s.err
+	}
+	if len(s.docs) == 0 {
+		var err error
+		switch {
+		case s.byID && len(s.ids) > 0:
+			err = s.fetch(ctx)
+		case s.rng != nil && !s.rng.done:
+			err = s.fetchRange(ctx)
+		}
+		if err != nil {
+			clear(s.docs)
+			s.docs, s.ids, s.rng, s.held, s.err = nil, nil, nil, 0, err
+			return nil, err
+		}
+		if len(s.docs) == 0 {
+			return nil, nil
+		}
+	}
+	d := s.docs[0]
+	s.docs[0] = nil
+	s.docs = s.docs[1:]
+	s.held -= len(d)
+	if s.counted {
+		s.st.NReturned++
+		s.e.metricsFor(s.ctx).docReturn.Add(1)
+	}
+	return d, nil
+}
+
+// SetStats makes the next batches of a stream that reads in batches (FindBatches, AggregateBatches, a
+// transaction's FindStream) record what they examine and return in st: a getMore's own statistics.
+func (s *DocStream) SetStats(st *Stats) {
+	if st == nil || !s.batched && s.pipe == nil {
+		return
+	}
+	s.st = st
+	if s.input != nil {
+		s.input.st = st
+	}
+	if s.aggSrc != nil {
+		s.aggSrc.st = st
+	}
+}
+
+// Batched reports whether the stream reads in batches as Next asks (FindBatches, AggregateBatches, a
+// transaction's FindStream), holding nothing of the storage between them.
+func (s *DocStream) Batched() bool { return s.batched || s.pipe != nil }
 
 // fetchLatest reads the documents of the next batch of _ids outside a transaction (FindBatches): in the latest
 // committed state, one snapshot per batch, keeping those that still match the filter.
@@ -520,8 +594,6 @@ func (s *DocStream) fetchLatest(ctx context.Context) error {
 		s.docs = append(s.docs, doc)
 		s.held += len(doc)
 	}
-	s.st.NReturned += int64(len(s.docs))
-	s.e.metricsFor(s.ctx).docReturn.Add(int64(len(s.docs)))
 	return nil
 }
 
@@ -532,18 +604,8 @@ func (s *DocStream) Next(ctx context.Context) (bson.Raw, error) {
 	if s.pipe != nil {
 		return s.nextPiped(ctx)
 	}
-	if len(s.docs) == 0 {
-		var err error
-		switch {
-		case s.byID && len(s.ids) > 0:
-			err = s.fetch(ctx)
-		case s.rng != nil && !s.rng.done:
-			err = s.fetchRange(ctx)
-		}
-		if err != nil {
-			s.ids, s.rng, s.held = nil, nil, 0
-			return nil, err
-		}
+	if s.batched {
+		return s.nextBatched(ctx)
 	}
 	if !s.streaming {
 		if len(s.docs) == 0 {
