@@ -212,12 +212,35 @@ func TestFindBatches_HoldsNoIterator(t *testing.T) {
 	}
 }
 
-// TestFindBatches_CollectionDropped checks that the batch after the collection was dropped, or dropped and
-// created again, fails with QueryPlanKilled, as mongod's getMore does.
+// TestFindBatches_CollectionDropped checks that the batch after the collection was dropped, dropped and created
+// again, or renamed, or after the index its plan reads was dropped, fails with QueryPlanKilled and mongod's words,
+// as mongod's getMore does; an index the plan does not read may be dropped.
 func TestFindBatches_CollectionDropped(t *testing.T) {
 	ctx := context.Background()
-	for _, recreate := range []bool{false, true} {
-		for _, spec := range []engine.FindSpec{{}, {Filter: doc(bson.D{{Key: "k", Value: bson.D{{Key: "$gte", Value: 0}}}})}} {
+	scan, byIndex := engine.FindSpec{}, engine.FindSpec{Filter: doc(bson.D{{Key: "k", Value: bson.D{{Key: "$gte", Value: 0}}}})}
+	dropIndex := func(e *engine.Engine) error { return e.DropIndex(ctx, ns, "k_1") }
+	for _, c := range []struct {
+		name   string
+		spec   engine.FindSpec
+		change func(e *engine.Engine) error
+		want   string // "": no error
+	}{
+		{"drop/scan", scan, func(e *engine.Engine) error { return e.DropCollection(ctx, ns) }, "collection dropped"},
+		{"drop/index", byIndex, func(e *engine.Engine) error { return e.DropCollection(ctx, ns) }, "collection dropped"},
+		{"recreate/scan", scan, func(e *engine.Engine) error {
+			if err := e.DropCollection(ctx, ns); err != nil {
+				return err
+			}
+			mustInsert(t, e, bson.D{{Key: "_id", Value: 2000}, {Key: "k", Value: 1}})
+			return nil
+		}, "collection dropped"},
+		{"rename/scan", scan, func(e *engine.Engine) error {
+			return e.RenameCollection(ctx, ns, engine.Namespace{DB: ns.DB, Coll: "elsewhere"}, false)
+		}, "collection renamed"},
+		{"drop index/index", byIndex, dropIndex, "index 'k_1' dropped"},
+		{"drop index/scan", scan, dropIndex, ""},
+	} {
+		t.Run(c.name, func(t *testing.T) {
 			e := openMem(t, engine.Options{})
 			for i := range 1100 {
 				mustInsert(t, e, bson.D{{Key: "_id", Value: i}, {Key: "k", Value: i}})
@@ -225,36 +248,43 @@ func TestFindBatches_CollectionDropped(t *testing.T) {
 			if _, err := e.CreateIndex(ctx, nil, ns, engine.IndexSpec{Name: "k_1", Key: bson.D{{Key: "k", Value: 1}}}); err != nil {
 				t.Fatal(err)
 			}
+			spec := c.spec
+			spec.Batch = 5
 			s, err := e.FindBatches(ctx, ns, spec, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
-			s.SetBatch(5)
+			defer s.Close()
 			for range 5 {
 				if d, err := s.Next(ctx); err != nil || d == nil {
-					t.Fatalf("before the drop: %v", err)
+					t.Fatalf("before the change: %v", err)
 				}
 			}
-			if err := e.DropCollection(ctx, ns); err != nil {
+			if err := c.change(e); err != nil {
 				t.Fatal(err)
 			}
-			if recreate {
-				for i := range 50 {
-					mustInsert(t, e, bson.D{{Key: "_id", Value: i}, {Key: "k", Value: i}})
-				}
-			}
-			for { // an index's plan hands out the first 1,024 documents it kept first
+			n := 5
+			for {
 				var d bson.Raw
 				if d, err = s.Next(ctx); err != nil || d == nil {
 					break
 				}
+				n++
 			}
-			wantCode(t, err, codes.QueryPlanKilled)
+			if c.want == "" {
+				if err != nil || n != 1100 {
+					t.Fatalf("%d documents, %v; want all 1,100", n, err)
+				}
+				return
+			}
+			ce := wantCode(t, err, codes.QueryPlanKilled)
+			if !strings.Contains(ce.Error(), c.want) || n != 5 {
+				t.Fatalf("after %d documents: %v; want after 5 %q", n, err, c.want)
+			}
 			if d, err := s.Next(ctx); d != nil || err == nil {
 				t.Fatalf("after the failure: %v, %v; want the error again", d, err)
 			}
-			s.Close()
-		}
+		})
 	}
 }
 

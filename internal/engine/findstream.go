@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"slices"
 	"sync"
 
 	"github.com/concorddb/concord/internal/codes"
@@ -56,6 +57,8 @@ type DocStream struct {
 	// filter a batched stream's fetched documents are checked against.
 	coll uint32
 	f    *filter.Filter
+	// ix is the index a batched stream's plan read its _ids from, whose drop fails its next batch.
+	ix *index
 	// want is the size of the next batches (SetBatch; 0: idBatch).
 	want int
 	// held is the bytes of docs and ids (Held).
@@ -160,7 +163,8 @@ func (e *Engine) newStream(ctx context.Context, t *Txn, ns Namespace, spec FindS
 // A collection scan (or a scan of an _id range) resumes after the last document key it read. Any other plan
 // finds the matching _ids when the stream opens and reads the documents a batch at a time by _id, each checked
 // against the filter again. SetBatch bounds how many documents the next batch reads. Once the collection has been
-// dropped (or dropped and created again) the next batch fails with QueryPlanKilled, as mongod's getMore does.
+// dropped (or dropped and created again) or renamed, or the index of the plan dropped, the next batch fails with
+// QueryPlanKilled, as mongod's getMore does.
 // Under a ReadSnapshot (ctx), and for what FindStream reads whole (a sort, a view, ...), the result is read whole
 // when the stream opens.
 func (e *Engine) FindBatches(ctx context.Context, ns Namespace, spec FindSpec, st *Stats) (*DocStream, error) {
@@ -185,7 +189,7 @@ func (e *Engine) findBatches(ctx context.Context, ns Namespace, spec FindSpec, s
 	if !r.inOrder {
 		return s.byIDs(ctx, nil, ns, spec, r)
 	}
-	s.rng, s.ns, s.ctx, s.batched = r, ns, ctx, true
+	s.rng, s.ns, s.ctx, s.batched, s.coll = r, ns, ctx, true, r.coll.id
 	s.limits(spec)
 	if counted {
 		e.metricsFor(ctx).query.Add(1)
@@ -264,9 +268,23 @@ func (s *DocStream) batch() int {
 	return s.want
 }
 
-// errCollectionDropped is mongod's error for a getMore of a cursor whose collection was dropped.
-func errCollectionDropped(ns Namespace) error {
-	return codes.New(codes.QueryPlanKilled, "collection dropped: %s", ns)
+// planKilled returns mongod's QueryPlanKilled error for the next batch of a batched stream whose collection was
+// dropped or renamed since it opened, or whose plan's index was dropped; c is the collection its name has now.
+func (s *DocStream) planKilled(c *collection) error {
+	if c == nil || c.id != s.coll {
+		s.e.catMu.RLock()
+		defer s.e.catMu.RUnlock()
+		for _, o := range s.e.colls {
+			if o.id == s.coll {
+				return codes.New(codes.QueryPlanKilled, "collection renamed: %s is now %s", s.ns, o.ns)
+			}
+		}
+		return codes.New(codes.QueryPlanKilled, "collection dropped: %s", s.ns)
+	}
+	if s.ix != nil && !slices.ContainsFunc(c.indexes, func(ix *index) bool { return ix.id == s.ix.id }) {
+		return codes.New(codes.QueryPlanKilled, "index '%s' dropped", s.ix.name)
+	}
+	return nil
 }
 
 // fetchRange reads the next batch of a batched stream's range scan into docs: the documents from the key after
@@ -283,8 +301,8 @@ func (s *DocStream) fetchRange(ctx context.Context) error {
 		defer s.e.exit()
 	}
 	c := s.e.lookupColl(s.ns)
-	if c == nil || c.id != r.coll.id {
-		return errCollectionDropped(s.ns)
+	if err := s.planKilled(c); err != nil {
+		return err
 	}
 	p := *r.p
 	p.from = r.from
@@ -358,6 +376,7 @@ func (s *DocStream) byIDs(ctx context.Context, t *Txn, ns Namespace, spec FindSp
 			if planned.coll != nil {
 				s.coll = planned.coll.id // the collection planned: one dropped since fails the next batch
 			}
+			s.ix = planned.p.ix
 			it, err = s.e.scanIterPlan(ctx, rt, planned.coll, planned.f, s.st, planned.p)
 		} else {
 			sc := stringComparer(spec.Collation)
@@ -556,8 +575,8 @@ func (s *DocStream) fetchLatest(ctx context.Context) error {
 		defer s.e.exit()
 	}
 	c := s.e.lookupColl(s.ns)
-	if c == nil || c.id != s.coll {
-		return errCollectionDropped(s.ns)
+	if err := s.planKilled(c); err != nil {
+		return err
 	}
 	n := min(len(s.ids), s.batch())
 	batch := s.ids[:n]
