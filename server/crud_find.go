@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"sync"
@@ -617,14 +618,16 @@ const codeValueOutOfRange codes.Code = 51024
 
 // profileRead records a read (find, getMore, aggregate...) in the profiler with the count of documents returned.
 func (s *Server) profileRead(ctx context.Context, req *Request, op, namespace string, started time.Time, reply bson.D, nreturned int, cursorID int64, err error) {
-	if !s.profiler.on(req.DB) {
-		return
-	}
 	st := req.Stats
 	if st == nil {
 		st = &concord.OpStats{}
 	}
+	// The documents of the reply, for the slow log too: a cursor counts a document it read ahead of a batch in the
+	// operation that read it.
 	st.NReturned = int64(nreturned)
+	if !s.profiler.on(req.DB) {
+		return
+	}
 	s.profileRecord(ctx, req, profileRecord{op: op, ns: namespace, command: req.Body, cursorID: cursorID, st: st,
 		started: started, err: err, responseLength: replyLength(reply)})
 }
@@ -709,6 +712,9 @@ func handleGetMore(ctx context.Context, s *Server, req *Request) (bson.D, error)
 		}
 		batch, exhausted, err = c.nextBatch(bctx, batchSize)
 		c.timeLeft -= time.Since(began)
+	}
+	if ce := (*codes.Error)(nil); c.timed && errors.As(err, &ce) && ce.Code == codes.MaxTimeMSExpired && ctx.Err() == nil {
+		s.killedMaxTime.Add(1) // the find's maxTimeMS, not the getMore's own: execute does not see it
 	}
 	if err != nil {
 		s.cursors.remove(c)

@@ -278,9 +278,17 @@ func TestCursorLimits_MaxTimeMSAcrossGetMores(t *testing.T) {
 		t.Fatalf("without maxTimeMS: %d documents (%v), want 11", n, failed)
 	}
 	whole := time.Since(began)
+	killed := func() int64 {
+		r := mustOK(t, "serverStatus", a.cmd(bson.D{{Key: "serverStatus", Value: 1}, {Key: "$db", Value: "admin"}}))
+		return r.Lookup("metrics", "operation", "killedDueToMaxTimeMSExpired").AsInt64()
+	}
+	before := killed()
 	// The find reads the first two documents; its getMores take the rest of the time.
 	n, failed := read(int(whole.Milliseconds() / 4))
 	if failed == nil || code(failed) != 50 || failed.Lookup("codeName").StringValue() != "MaxTimeMSExpired" {
 		t.Fatalf("maxTimeMS of a quarter of the %v the read took: %d documents, then %v; want MaxTimeMSExpired before the end", whole, n, failed)
+	}
+	if k := killed() - before; k != 1 {
+		t.Fatalf("metrics.operation.killedDueToMaxTimeMSExpired went up by %d, want 1", k)
 	}
 }

@@ -419,3 +419,43 @@ func TestFindBatches_Stats(t *testing.T) {
 		}
 	}
 }
+
+// TestFindBatches_EmptyBatch checks that a batch by _id whose documents were all deleted since the stream opened
+// does not end the stream: the next batch is read.
+func TestFindBatches_EmptyBatch(t *testing.T) {
+	ctx := context.Background()
+	for _, inTxn := range []bool{false, true} {
+		e := openMem(t, engine.Options{})
+		for i := range 10 {
+			mustInsert(t, e, bson.D{{Key: "_id", Value: i}, {Key: "k", Value: 1}})
+		}
+		if _, err := e.CreateIndex(ctx, nil, ns, engine.IndexSpec{Name: "k_1", Key: bson.D{{Key: "k", Value: 1}}}); err != nil {
+			t.Fatal(err)
+		}
+		spec := engine.FindSpec{Filter: doc(bson.D{{Key: "k", Value: 1}}), Batch: 2}
+		var s *engine.DocStream
+		var err error
+		tx := e.Begin()
+		if inTxn {
+			s, err = e.FindStream(ctx, tx, ns, spec, nil)
+		} else {
+			s, err = e.FindBatches(ctx, ns, spec, nil)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		del := doc(bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: bson.A{2, 3}}}}})
+		if inTxn {
+			_, err = e.Delete(ctx, tx, ns, del, true, nil)
+		} else {
+			_, err = e.Delete(ctx, nil, ns, del, true, nil)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n := len(drain(t, s)); n != 8 {
+			t.Fatalf("transaction %v: %d documents, want 8", inTxn, n)
+		}
+		tx.Abort()
+	}
+}

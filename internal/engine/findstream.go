@@ -57,8 +57,10 @@ type DocStream struct {
 	// filter a batched stream's fetched documents are checked against.
 	coll uint32
 	f    *filter.Filter
-	// ix is the index a batched stream's plan read its _ids from, whose drop fails its next batch.
-	ix *index
+	// ix is the index a batched stream's plan read its _ids from, whose drop fails its next batch; plan is the
+	// plan's summary, which the statistics of its batches show.
+	ix   *index
+	plan string
 	// want is the size of the next batches (SetBatch; 0: idBatch).
 	want int
 	// held is the bytes of docs and ids (Held).
@@ -391,6 +393,7 @@ func (s *DocStream) byIDs(ctx context.Context, t *Txn, ns Namespace, spec FindSp
 		}
 		defer it.Close()
 		s.ranged = s.st.PlanSummary == "COLLSCAN"
+		s.plan = s.st.PlanSummary
 		for {
 			doc, err := it.Borrow()
 			if err != nil || doc == nil {
@@ -481,9 +484,8 @@ func (s *DocStream) fetch(ctx context.Context) error {
 		// Under a collation _ids that it holds equal may come too: only the batch's own are kept below.
 		spec = FindSpec{Filter: bson.Raw(f.Build()), Collation: s.collation}
 	}
-	plan := s.st.PlanSummary // the stream's, not the batch's _id lookups
 	docs, err := s.e.find1(ctx, s.txn, s.ns, spec, s.st, false)
-	s.st.PlanSummary = plan
+	s.st.PlanSummary = s.plan // the stream's, not the batch's _id lookups
 	if err != nil {
 		return err
 	}
@@ -515,21 +517,20 @@ func (s *DocStream) nextBatched(ctx context.Context) (bson.Raw, error) {
 	if s.err != nil {
 		return nil, s.err
 	}
-	if len(s.docs) == 0 {
+	for len(s.docs) == 0 { // a batch whose documents were all deleted since is empty: read the next
 		var err error
 		switch {
 		case s.byID && len(s.ids) > 0:
 			err = s.fetch(ctx)
 		case s.rng != nil && !s.rng.done:
 			err = s.fetchRange(ctx)
+		default:
+			return nil, nil
 		}
 		if err != nil {
 			clear(s.docs)
 			s.docs, s.ids, s.rng, s.held, s.err = nil, nil, nil, 0, err
 			return nil, err
-		}
-		if len(s.docs) == 0 {
-			return nil, nil
 		}
 	}
 	d := s.docs[0]
@@ -598,6 +599,7 @@ func (s *DocStream) fetchLatest(ctx context.Context) error {
 			continue // deleted since
 		}
 		s.st.DocsExamined++
+		s.st.PlanSummary = s.plan
 		doc := bson.Raw(raw)
 		if ok, _, err := s.f.MatchErr(doc); err != nil || !ok {
 			if err != nil {
