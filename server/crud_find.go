@@ -82,8 +82,10 @@ type serverCursor struct {
 	// tail is set for a tailable cursor (tailable.go), which stays open when exhausted.
 	tail *tailState
 	// pending is a document read ahead of the last batch: reading one ahead tells whether the cursor is exhausted
-	// so the last batch can carry id 0, as mongod does when it knows.
+	// so the last batch can carry id 0, as mongod does when it knows. failed is the error reading it ahead met,
+	// which the next getMore returns.
 	pending bson.Raw
+	failed  error
 	// conn is the id of the connection that opened the cursor, held the bytes of results it held when last
 	// counted in its connection's use (cursorRegistry.perConn).
 	conn     int64
@@ -312,11 +314,19 @@ func (r *cursorRegistry) len() int {
 // nextBatch reads the next batch: at most n documents (n < 0: no count limit) and at most maxBatchBytes, but at
 // least one document when any is left. exhausted reports that the cursor has nothing more.
 func (c *serverCursor) nextBatch(ctx context.Context, n int64) (batch []bson.Raw, exhausted bool, err error) {
+	if c.failed != nil {
+		return nil, false, c.failed
+	}
 	if n == 0 {
 		return nil, false, nil
 	}
 	if c.cur != nil {
-		c.cur.SetBatchSize(int(readBatch(n)))
+		// The document read ahead of the last batch comes first: the storage reads the rest and one ahead.
+		ahead := n
+		if c.pending != nil && n > 0 {
+			ahead--
+		}
+		c.cur.SetBatchSize(int(readBatch(ahead)))
 	}
 	size := 0
 	refilled := false
@@ -332,6 +342,12 @@ func (c *serverCursor) nextBatch(ctx context.Context, n int64) (batch []bson.Raw
 			doc = c.cur.Current
 		default:
 			if err := c.cur.Err(); err != nil {
+				if n > 0 && int64(len(batch)) >= n {
+					// The document read ahead of a full batch failed: as mongod, which reads no further than
+					// its batch, the batch is returned and the next getMore fails.
+					c.failed = commandError(err)
+					return batch, false, nil
+				}
 				return nil, false, commandError(err)
 			}
 			if c.tail != nil && !refilled && len(batch) == 0 {
@@ -513,7 +529,7 @@ func runFind(ctx context.Context, s *Server, req *Request, a *cmdArgs, collName,
 	// tailable cursor; any other reads in batches as the client asks for them, holding none of the storage between
 	// getMores.
 	find := coll.FindBatches
-	if tailable || singleBatch || limit > 0 && limit <= defaultFirstBatch {
+	if tailable || singleBatch || limit > 0 && limit <= defaultFirstBatch && limit <= firstBatch(batchSize) {
 		find = coll.Find
 	}
 	cur, err := find(ctx, filter, opts)

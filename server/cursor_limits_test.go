@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -290,5 +291,73 @@ func TestCursorLimits_MaxTimeMSAcrossGetMores(t *testing.T) {
 	}
 	if k := killed() - before; k != 1 {
 		t.Fatalf("metrics.operation.killedDueToMaxTimeMSExpired went up by %d, want 1", k)
+	}
+}
+
+// A cursor reads no further than its batch and the one document it reads ahead, as mongod reads no further than
+// its batch: a document deleted past that before the next getMore is not returned, and an error on a document
+// past the batch fails the getMore that reaches it, not the batch before it (whose documents are returned).
+func TestCursorLimits_ReadsNoFurtherThanItsBatch(t *testing.T) {
+	env := newCoreEnv(t)
+	a, b := env.dial(t), env.dial(t)
+	docs := bson.A{}
+	for i := range 40 {
+		x := 1
+		if i == 7 {
+			x = 0
+		}
+		docs = append(docs, bson.D{{Key: "_id", Value: i}, {Key: "x", Value: x}})
+	}
+	mustOK(t, "insert", a.cmd(bson.D{{Key: "insert", Value: "ahead"}, {Key: "documents", Value: docs}, {Key: "$db", Value: "lim"}}))
+	ids := func(batch []bson.RawValue) []int64 {
+		var out []int64
+		for _, v := range batch {
+			out = append(out, v.Document().Lookup("_id").AsInt64())
+		}
+		return out
+	}
+	getMore := func(id int64, n int) bson.Raw {
+		return a.cmd(bson.D{{Key: "getMore", Value: id}, {Key: "collection", Value: "ahead"}, {Key: "batchSize", Value: n}, {Key: "$db", Value: "lim"}})
+	}
+	find := func(filter bson.D, extra ...bson.E) bson.D {
+		return append(bson.D{{Key: "find", Value: "ahead"}, {Key: "filter", Value: filter}, {Key: "$db", Value: "lim"}}, extra...)
+	}
+	divides := bson.D{{Key: "$expr", Value: bson.D{{Key: "$gt", Value: bson.A{bson.D{{Key: "$divide", Value: bson.A{1, "$x"}}}, 0}}}}}
+	small := bson.D{{Key: "_id", Value: bson.D{{Key: "$lt", Value: 10}}}}
+
+	// Batches of 2 then 4 end at _id 5: the document that divides by zero (7) is past them.
+	id, batch := cursorOf(t, a.cmd(find(divides, bson.E{Key: "batchSize", Value: 2})))
+	if fmt.Sprint(ids(batch)) != "[0 1]" {
+		t.Fatalf("first batch %v", ids(batch))
+	}
+	if id, batch = cursorOf(t, getMore(id, 4)); fmt.Sprint(ids(batch)) != "[2 3 4 5]" {
+		t.Fatalf("getMore of 4: %v", ids(batch))
+	}
+	if r := getMore(id, 4); code(r) != 2 {
+		t.Fatalf("the getMore reaching _id 7: %v, want BadValue (2)", r)
+	}
+	// A first batch of 7 ends at _id 6; the read ahead reaches 7: the batch comes, the next getMore fails.
+	id, batch = cursorOf(t, a.cmd(find(divides, bson.E{Key: "batchSize", Value: 7})))
+	if fmt.Sprint(ids(batch)) != "[0 1 2 3 4 5 6]" || id == 0 {
+		t.Fatalf("first batch of 7: %v, cursor %d", ids(batch), id)
+	}
+	if r := getMore(id, 1); code(r) != 2 {
+		t.Fatalf("getMore after the read ahead failed: %v, want BadValue (2)", r)
+	}
+	if r := getMore(id, 1); code(r) != 43 {
+		t.Fatalf("getMore after the failure: %v, want CursorNotFound (43)", r)
+	}
+	// A document deleted past the batch and its read-ahead is not returned; the same for a find with a limit
+	// larger than its batchSize.
+	for _, extra := range [][]bson.E{{{Key: "batchSize", Value: 2}}, {{Key: "batchSize", Value: 2}, {Key: "limit", Value: 50}}} {
+		mustOK(t, "update", a.cmd(bson.D{{Key: "update", Value: "ahead"}, {Key: "updates", Value: bson.A{bson.D{{Key: "q", Value: bson.D{}}, {Key: "u", Value: bson.D{{Key: "$set", Value: bson.D{{Key: "gone", Value: false}}}}}, {Key: "multi", Value: true}}}}, {Key: "$db", Value: "lim"}}))
+		id, _ = cursorOf(t, a.cmd(find(bson.D{{Key: "gone", Value: false}, {Key: "_id", Value: small[0].Value}}, extra...)))
+		if id, batch = cursorOf(t, getMore(id, 2)); fmt.Sprint(ids(batch)) != "[2 3]" {
+			t.Fatalf("%v: second batch %v", extra, ids(batch))
+		}
+		mustOK(t, "update", b.cmd(bson.D{{Key: "update", Value: "ahead"}, {Key: "updates", Value: bson.A{bson.D{{Key: "q", Value: bson.D{{Key: "_id", Value: 5}}}, {Key: "u", Value: bson.D{{Key: "$set", Value: bson.D{{Key: "gone", Value: true}}}}}}}}, {Key: "$db", Value: "lim"}}))
+		if _, batch = cursorOf(t, getMore(id, 2)); fmt.Sprint(ids(batch)) != "[4 6]" {
+			t.Fatalf("%v: after _id 5 stopped matching: %v, want [4 6]", extra, ids(batch))
+		}
 	}
 }

@@ -322,7 +322,8 @@ func TestFindBatches_EngineClose(t *testing.T) {
 }
 
 // TestFindBatches_ErrorEndsTheStream checks that a batch failing part way (a document's filter fails) ends the
-// stream: the documents of the failed batch are dropped and every later Next returns the error again.
+// stream: the documents before the failing one come first, as a read of one document at a time gives them, then
+// the error, which every later Next returns again.
 func TestFindBatches_ErrorEndsTheStream(t *testing.T) {
 	e := openMem(t, engine.Options{})
 	ctx := context.Background()
@@ -340,9 +341,21 @@ func TestFindBatches_ErrorEndsTheStream(t *testing.T) {
 	}
 	defer s.Close()
 	s.SetBatch(100)
-	_, first := s.Next(ctx)
-	if first == nil {
-		t.Fatal("no error from a batch whose filter divides by zero")
+	n := 0
+	var first error
+	for {
+		d, err := s.Next(ctx)
+		if err != nil || d == nil {
+			first = err
+			break
+		}
+		if intField(t, d, "_id") != int64(n) {
+			t.Fatalf("document %d: %v", n, d)
+		}
+		n++
+	}
+	if first == nil || n != 50 {
+		t.Fatalf("%d documents, then %v; want the 50 before the one dividing by zero, then its error", n, first)
 	}
 	for range 3 {
 		if d, err := s.Next(ctx); d != nil || err == nil || err.Error() != first.Error() {

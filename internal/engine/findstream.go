@@ -71,6 +71,8 @@ type DocStream struct {
 	// batched is set on a stream that reads in batches (byID or rng); counted on one whose documents count in its
 	// Stats and the engine's metrics as Next returns them (not a pipeline's input).
 	batched, counted bool
+	// deferred is the error a batch met after the documents still in docs.
+	deferred error
 	// aggSrc is a batched pipeline's reader of other collections.
 	aggSrc *aggSource
 	// pipe is a batched pipeline's output (AggregateBatches), over input; pctx is the context it runs under.
@@ -511,8 +513,8 @@ func (s *DocStream) fetch(ctx context.Context) error {
 }
 
 // nextBatched is Next of a stream that reads in batches (FindBatches, a transaction's FindStream): the documents of
-// the batch in hand, then of the next one. An error ends the stream: it drops what it read and returns the error
-// again.
+// the batch in hand, then of the next one. An error ends the stream: it comes after the documents read before it,
+// and every later call returns it again.
 func (s *DocStream) nextBatched(ctx context.Context) (bson.Raw, error) {
 	if s.err != nil {
 		return nil, s.err
@@ -520,6 +522,9 @@ func (s *DocStream) nextBatched(ctx context.Context) (bson.Raw, error) {
 	for len(s.docs) == 0 { // a batch whose documents were all deleted since is empty: read the next
 		var err error
 		switch {
+		case s.deferred != nil:
+			s.err = s.deferred
+			return nil, s.err
 		case s.byID && len(s.ids) > 0:
 			err = s.fetch(ctx)
 		case s.rng != nil && !s.rng.done:
@@ -528,9 +533,12 @@ func (s *DocStream) nextBatched(ctx context.Context) (bson.Raw, error) {
 			return nil, nil
 		}
 		if err != nil {
-			clear(s.docs)
-			s.docs, s.ids, s.rng, s.held, s.err = nil, nil, nil, 0, err
-			return nil, err
+			// The documents before the one that failed are handed out first, as a read of one document at a
+			// time would; the error comes after them.
+			s.ids, s.rng, s.deferred, s.held = nil, nil, err, 0
+			for _, d := range s.docs {
+				s.held += len(d)
+			}
 		}
 	}
 	d := s.docs[0]
