@@ -168,7 +168,7 @@ func (e *Engine) newStream(ctx context.Context, t *Txn, ns Namespace, spec FindS
 // finds the matching _ids when the stream opens and reads the documents a batch at a time by _id, each checked
 // against the filter again. SetBatch bounds how many documents the next batch reads. Once the collection has been
 // dropped (or dropped and created again) or renamed, or the index of the plan dropped, the next batch fails with
-// QueryPlanKilled, as mongod's getMore does.
+// QueryPlanKilled, as mongod's getMore does. An error ends the stream after the documents read before it.
 // Under a ReadSnapshot (ctx), and for what FindStream reads whole (a sort, a view, ...), the result is read whole
 // when the stream opens.
 func (e *Engine) FindBatches(ctx context.Context, ns Namespace, spec FindSpec, st *Stats) (*DocStream, error) {
