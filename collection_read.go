@@ -285,20 +285,8 @@ func (c *Collection) Distinct(ctx context.Context, fieldName string, filter any,
 // 100 MiB each and then spill to temporary files, or fail with
 // QueryExceededMemoryLimitNoDiskUseAllowed (292) when AllowDiskUse is false.
 func (c *Collection) Aggregate(ctx context.Context, pipeline any, opts ...*AggregateOptions) (*Cursor, error) {
-	stages, err := toPipeline(pipeline)
+	ctx, t, st, spec, err := c.aggregateArgs(ctx, pipeline, opts)
 	if err != nil {
-		return nil, err
-	}
-	o := mergeAggregate(opts)
-	if ctx, err = withStatement(ctx, o.Hint, o.Let); err != nil {
-		return nil, err
-	}
-	t, st, err := c.begin(ctx)
-	if err != nil {
-		return nil, err
-	}
-	spec := engine.AggregateSpec{Pipeline: stages, NoDiskUse: o.AllowDiskUse != nil && !*o.AllowDiskUse}
-	if spec.Collation, err = c.collationFor(o.Collation); err != nil {
 		return nil, err
 	}
 	docs, err := c.db.eng.Aggregate(ctx, t, c.ns, spec, st)
@@ -306,6 +294,27 @@ func (c *Collection) Aggregate(ctx context.Context, pipeline any, opts ...*Aggre
 		return nil, stmtError(t, err)
 	}
 	return newCursor(docs), nil
+}
+
+// aggregateArgs encodes the arguments of Aggregate and AggregateBatches and begins the statement: it returns ctx
+// with the statement's hint and let variables, the transaction (nil outside one) and the statistics to record.
+func (c *Collection) aggregateArgs(ctx context.Context, pipeline any, opts []*AggregateOptions) (context.Context, *engine.Txn, *engine.Stats, engine.AggregateSpec, error) {
+	var spec engine.AggregateSpec
+	stages, err := toPipeline(pipeline)
+	if err != nil {
+		return ctx, nil, nil, spec, err
+	}
+	o := mergeAggregate(opts)
+	if ctx, err = withStatement(ctx, o.Hint, o.Let); err != nil {
+		return ctx, nil, nil, spec, err
+	}
+	t, st, err := c.begin(ctx)
+	if err != nil {
+		return ctx, nil, nil, spec, err
+	}
+	spec = engine.AggregateSpec{Pipeline: stages, NoDiskUse: o.AllowDiskUse != nil && !*o.AllowDiskUse, Batch: int(o.BatchSize)}
+	spec.Collation, err = c.collationFor(o.Collation)
+	return ctx, t, st, spec, err
 }
 
 // AggregateBatches is Aggregate for a cursor that may wait long between reads, as a client's does between its
@@ -317,20 +326,8 @@ func (c *Collection) Aggregate(ctx context.Context, pipeline any, opts ...*Aggre
 // capped collection, and with a stage that holds its input before its first output ($sort, $group, $bucketAuto,
 // $facet, $setWindowFields, $sample, ...), $unionWith, $out or $merge, it is Aggregate's cursor.
 func (c *Collection) AggregateBatches(ctx context.Context, pipeline any, opts ...*AggregateOptions) (*Cursor, error) {
-	stages, err := toPipeline(pipeline)
+	ctx, t, st, spec, err := c.aggregateArgs(ctx, pipeline, opts)
 	if err != nil {
-		return nil, err
-	}
-	o := mergeAggregate(opts)
-	if ctx, err = withStatement(ctx, o.Hint, o.Let); err != nil {
-		return nil, err
-	}
-	t, st, err := c.begin(ctx)
-	if err != nil {
-		return nil, err
-	}
-	spec := engine.AggregateSpec{Pipeline: stages, NoDiskUse: o.AllowDiskUse != nil && !*o.AllowDiskUse, Batch: int(o.BatchSize)}
-	if spec.Collation, err = c.collationFor(o.Collation); err != nil {
 		return nil, err
 	}
 	if t != nil {

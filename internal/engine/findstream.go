@@ -318,16 +318,10 @@ func (s *DocStream) fetchRange(ctx context.Context) error {
 				s.skip--
 				return true, nil
 			}
-			doc := cd.doc
-			if s.proj != nil {
-				var err error
-				if doc, err = s.proj.Apply(doc, 0); err != nil {
-					return false, err
-				}
+			if err := s.keep(cd.doc); err != nil {
+				return false, err
 			}
-			s.docs = append(s.docs, doc)
-			s.held += len(doc)
-			size += len(doc)
+			size += len(s.docs[len(s.docs)-1])
 			if s.left > 0 {
 				s.left--
 			}
@@ -407,14 +401,9 @@ func (s *DocStream) byIDs(ctx context.Context, t *Txn, ns Namespace, spec FindSp
 			}
 			if len(s.ids) == 0 && len(s.docs) < s.batch() && s.held < batchBytes {
 				// The first batch is kept as read: a result that fits in it is read once.
-				d := append(bson.Raw(nil), doc...)
-				if s.proj != nil {
-					if d, err = s.proj.Apply(d, 0); err != nil {
-						return err
-					}
+				if err := s.keep(append(bson.Raw(nil), doc...)); err != nil {
+					return err
 				}
-				s.docs = append(s.docs, d)
-				s.held += len(d)
 				if left--; left == 0 {
 					return nil
 				}
@@ -501,14 +490,23 @@ func (s *DocStream) fetch(ctx context.Context) error {
 		if !ok {
 			continue
 		}
-		if s.proj != nil {
-			if doc, err = s.proj.Apply(doc, 0); err != nil {
-				return err
-			}
+		if err := s.keep(doc); err != nil {
+			return err
 		}
-		s.docs = append(s.docs, doc)
-		s.held += len(doc)
 	}
+	return nil
+}
+
+// keep projects doc and adds it to the documents read ahead.
+func (s *DocStream) keep(doc bson.Raw) error {
+	if s.proj != nil {
+		var err error
+		if doc, err = s.proj.Apply(doc, 0); err != nil {
+			return err
+		}
+	}
+	s.docs = append(s.docs, doc)
+	s.held += len(doc)
 	return nil
 }
 
@@ -615,13 +613,9 @@ func (s *DocStream) fetchLatest(ctx context.Context) error {
 			}
 			continue
 		}
-		if s.proj != nil {
-			if doc, err = s.proj.Apply(doc, 0); err != nil {
-				return err
-			}
+		if err := s.keep(doc); err != nil {
+			return err
 		}
-		s.docs = append(s.docs, doc)
-		s.held += len(doc)
 	}
 	return nil
 }
