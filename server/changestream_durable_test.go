@@ -373,16 +373,24 @@ func TestChangeStream_MaxAwaitTime(t *testing.T) {
 	c := e.client(t)
 	ctx := context.Background()
 	coll := c.Database("cs").Collection("await")
+	// One explicit session for the aggregate and its getMore: the cursor belongs to the session that opened it, and
+	// two RunCommands may take different implicit sessions from the driver's pool.
+	sess, err := c.StartSession()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sess.EndSession(ctx)
+	sctx := mongo.NewSessionContext(ctx, sess)
 	var opened bson.Raw
 	agg := bson.D{{Key: "aggregate", Value: "await"}, {Key: "pipeline", Value: bson.A{bson.D{{Key: "$changeStream", Value: bson.D{}}}}}, {Key: "cursor", Value: bson.D{}}}
-	if err := c.Database("cs").RunCommand(ctx, agg).Decode(&opened); err != nil {
+	if err := c.Database("cs").RunCommand(sctx, agg).Decode(&opened); err != nil {
 		t.Fatal(err)
 	}
 	id := opened.Lookup("cursor", "id").Int64()
 	start := time.Now()
 	var more bson.Raw
 	getMore := bson.D{{Key: "getMore", Value: id}, {Key: "collection", Value: "await"}, {Key: "maxTimeMS", Value: 300}}
-	if err := c.Database("cs").RunCommand(ctx, getMore).Decode(&more); err != nil {
+	if err := c.Database("cs").RunCommand(sctx, getMore).Decode(&more); err != nil {
 		t.Fatal(err)
 	}
 	if waited := time.Since(start); waited < 250*time.Millisecond {
