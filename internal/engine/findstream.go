@@ -291,27 +291,41 @@ func (s *DocStream) planKilled(c *collection) error {
 	return nil
 }
 
+// beginBatch starts a batch of a batched stream outside a transaction: it checks ctx, enters the engine's gate
+// (unless the caller holds it; exit leaves it) and returns the stream's collection, or QueryPlanKilled when it was
+// dropped or renamed, or the plan's index dropped.
+func (s *DocStream) beginBatch(ctx context.Context) (c *collection, exit func(), err error) {
+	if err := s.e.checkCtx(ctx); err != nil {
+		return nil, nil, err
+	}
+	exit = func() {}
+	if !s.gated {
+		if err := s.e.enter(); err != nil {
+			return nil, nil, err
+		}
+		exit = s.e.exit
+	}
+	c = s.e.lookupColl(s.ns)
+	if err := s.planKilled(c); err != nil {
+		exit()
+		return nil, nil, err
+	}
+	return c, exit, nil
+}
+
 // fetchRange reads the next batch of a batched stream's range scan into docs: the documents from the key after
 // the last one it read, in the latest committed state.
 func (s *DocStream) fetchRange(ctx context.Context) error {
 	r := s.rng
-	if err := s.e.checkCtx(ctx); err != nil {
+	c, exit, err := s.beginBatch(ctx)
+	if err != nil {
 		return err
 	}
-	if !s.gated {
-		if err := s.e.enter(); err != nil {
-			return err
-		}
-		defer s.e.exit()
-	}
-	c := s.e.lookupColl(s.ns)
-	if err := s.planKilled(c); err != nil {
-		return err
-	}
+	defer exit()
 	p := *r.p
 	p.from = r.from
 	want, size, stopped := s.batch(), 0, false
-	err := s.e.runRead(ctx, nil, func(ctx context.Context, rt *Txn) error {
+	err = s.e.runRead(ctx, nil, func(ctx context.Context, rt *Txn) error {
 		return s.e.scan(ctx, rt, c, r.f, &p, s.st, func(cd candidate) (bool, error) {
 			r.from = append(cd.key, 0) // the key's successor
 			if s.skip > 0 {
@@ -572,19 +586,11 @@ func (s *DocStream) Batched() bool { return s.batched || s.pipe != nil }
 // fetchLatest reads the documents of the next batch of _ids outside a transaction (FindBatches): in the latest
 // committed state, one snapshot per batch, keeping those that still match the filter.
 func (s *DocStream) fetchLatest(ctx context.Context) error {
-	if err := s.e.checkCtx(ctx); err != nil {
+	c, exit, err := s.beginBatch(ctx)
+	if err != nil {
 		return err
 	}
-	if !s.gated {
-		if err := s.e.enter(); err != nil {
-			return err
-		}
-		defer s.e.exit()
-	}
-	c := s.e.lookupColl(s.ns)
-	if err := s.planKilled(c); err != nil {
-		return err
-	}
+	defer exit()
 	n := min(len(s.ids), s.batch())
 	batch := s.ids[:n]
 	s.ids = s.ids[n:]
