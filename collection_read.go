@@ -25,23 +25,12 @@ func (c *Collection) Find(ctx context.Context, filter any, opts ...*FindOptions)
 // result of any size holds no more memory than the document in hand and a batch. Outside a transaction, without a
 // sort, on a collection that is neither a view nor capped, the cursor reads a snapshot of the storage taken when
 // FindStream returned, however long it stays open, until Close, which must be called. In a transaction it reads
-// the transaction's snapshot with its own writes: the matching _ids at once, the documents a batch at a time. A
+// the transaction's snapshot with its own writes: the first batch and the matching _ids at once, the other
+// documents a batch at a time. A
 // sort, a view or a capped collection's insertion order make it Find's cursor. Closing the DB ends the cursors
 // still open: their Next returns false and Err is InterruptedAtShutdown (11600).
 func (c *Collection) FindStream(ctx context.Context, filter any, opts ...*FindOptions) (*Cursor, error) {
-	ctx, spec, err := c.findArgs(ctx, filter, opts)
-	if err != nil {
-		return nil, err
-	}
-	t, st, err := c.begin(ctx)
-	if err != nil {
-		return nil, err
-	}
-	s, err := c.db.eng.FindStream(ctx, t, c.ns, spec, st)
-	if err != nil {
-		return nil, stmtError(t, err)
-	}
-	return &Cursor{stream: s}, nil
+	return c.findStream(ctx, filter, opts, false)
 }
 
 // FindBatches is Find for a cursor that may wait long between reads, as a client's does between its requests:
@@ -55,6 +44,11 @@ func (c *Collection) FindStream(ctx context.Context, filter any, opts ...*FindOp
 // FindStream. A sort, a view, a capped collection, a positional projection, returnKey and a read at a point in time
 // make it Find's cursor.
 func (c *Collection) FindBatches(ctx context.Context, filter any, opts ...*FindOptions) (*Cursor, error) {
+	return c.findStream(ctx, filter, opts, true)
+}
+
+// findStream is FindStream, or outside a transaction FindBatches (batches set).
+func (c *Collection) findStream(ctx context.Context, filter any, opts []*FindOptions, batches bool) (*Cursor, error) {
 	ctx, spec, err := c.findArgs(ctx, filter, opts)
 	if err != nil {
 		return nil, err
@@ -64,10 +58,10 @@ func (c *Collection) FindBatches(ctx context.Context, filter any, opts ...*FindO
 		return nil, err
 	}
 	var s *engine.DocStream
-	if t != nil {
-		s, err = c.db.eng.FindStream(ctx, t, c.ns, spec, st)
-	} else {
+	if t == nil && batches {
 		s, err = c.db.eng.FindBatches(ctx, c.ns, spec, st)
+	} else {
+		s, err = c.db.eng.FindStream(ctx, t, c.ns, spec, st)
 	}
 	if err != nil {
 		return nil, stmtError(t, err)
@@ -75,7 +69,7 @@ func (c *Collection) FindBatches(ctx context.Context, filter any, opts ...*FindO
 	return &Cursor{stream: s}, nil
 }
 
-// findArgs encodes the arguments of Find and FindStream, and returns ctx with the statement's let variables.
+// findArgs encodes the arguments of Find, FindStream and FindBatches, and returns ctx with the statement's let variables.
 func (c *Collection) findArgs(ctx context.Context, filter any, opts []*FindOptions) (context.Context, engine.FindSpec, error) {
 	o := mergeFind(opts)
 	spec, err := findSpec(filter, o.Sort, o.Projection)

@@ -17,7 +17,8 @@ import (
 
 // DocStream is a find's result read as Next asks for it: the documents of one point in time of the storage,
 // matched, skipped, limited and projected one at a time, so that a result of any size holds no more memory than
-// the document in hand. It holds a storage iterator until Close, which must be called; Engine.Close ends the
+// the document in hand. FindStream's scan holds a storage iterator until Close, which must be called (FindBatches,
+// AggregateBatches and a transaction's stream read in batches instead and hold none between them); Engine.Close ends the
 // streams still open (their Next then fails with InterruptedAtShutdown). A DocStream is not safe for concurrent
 // use.
 //
