@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # End-to-end check of `concord serve`'s PostgreSQL port with psql (Debian's postgresql-client): builds concord,
 # starts it on free ports with a temporary --dir, then through psql creates a table, inserts, lists it with \dt,
+# connects over its Unix-domain socket (\conninfo),
 # describes it with \d (its primary key's index, its CHECK constraint, which then refuses an overdraft, and a
 # foreign key from a second table, listed on both), runs a transfer in a transaction, checks that ROLLBACK undoes
 # a change, loads and unloads a CSV file with \copy, and runs node/pg.js (node-postgres), node/sequelize.js and node/knex.js (Knex's
@@ -38,7 +39,7 @@ trap cleanup EXIT
 
 (cd "$root" && go build -o "$work/concord" ./cmd/concord)
 # Port 0 picks free ports; the log says which.
-"$work/concord" serve --dir "$work/data" --addr 127.0.0.1:0 --pg-addr 127.0.0.1:0 >"$work/server.log" 2>&1 &
+"$work/concord" serve --dir "$work/data" --addr 127.0.0.1:0 --pg-addr 127.0.0.1:0 --unix-socket-dir "$work" >"$work/server.log" 2>&1 &
 pid=$!
 pport=""
 for _ in $(seq 100); do
@@ -65,6 +66,8 @@ psql_run -c "CREATE TABLE accounts (id text PRIMARY KEY, balance int8 NOT NULL C
 psql_run -c "INSERT INTO accounts VALUES ('alice', 100, 1), ('bob', 0, 1)" >/dev/null
 
 expect '\dt' "public|accounts|table|concord" "$(psql_run -A -t -c '\dt')"
+expect 'psql over the Unix-domain socket' "You are connected to database \"bank\" as user \"concord\" via socket in \"$work\" at port \"$pport\".
+1" "$(PGCONNECT_TIMEOUT=10 psql -X -h "$work" -p "$pport" -U concord -d bank -A -t -c '\conninfo' -c 'SELECT count(*) FROM pg_stat_activity WHERE pid = pg_backend_pid() AND client_port = -1')"
 expect '\df lists no function of the user'"'"'s' "" "$(psql_run -A -t -c '\df' 2>&1)"
 expect '\d accounts' "id|text||not null|
 balance|bigint||not null|

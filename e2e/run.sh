@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # End-to-end checks of `concord serve` with the official Node.js driver and mongosh: builds concord, starts it
 # on a free port with a temporary --dir, runs node/transfer.js, node/query.js, node/cursors.js, node/compression.js, node/indexes.js, node/validator.js and mongosh/wait_on_conflict.js against it, then
+# runs node/transfer.js and mongosh again over the server's Unix-domain socket, then
 # stops it with SIGTERM and checks that it shut down cleanly. Then it starts it again with --auth and TLS (a CA
 # made with openssl) and runs node/auth_tls.js and mongosh/auth_tls.js. node/watch.js checks change streams, and that
 # a resume token saved before a restart resumes after it. Installs the npm packages (package-lock.json)
@@ -37,7 +38,8 @@ fi
 # directory is $data when set, else a new one.
 start() {
 	port="$(node -e 'const s = require("net").createServer().listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); })')"
-	"$work/concord" serve --dir "${data:-$work/data$port}" --addr "127.0.0.1:$port" --pg-addr "" --http-addr "" "$@" >"$work/server.log" 2>&1 &
+	"$work/concord" serve --dir "${data:-$work/data$port}" --addr "127.0.0.1:$port" --pg-addr "" --http-addr "" \
+		--unix-socket-dir "$work" "$@" >"$work/server.log" 2>&1 &
 	pid=$!
 	for _ in $(seq 100); do
 		if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
@@ -79,6 +81,15 @@ echo "== node: cursors read in batches, each getMore the latest state"
 CONCORD_URI="$uri" node "$here/node/cursors.js"
 echo "== node: a collation-aware sort and a TTL index expiring a document"
 CONCORD_URI="$uri" node "$here/node/indexes.js"
+sock="$(node -e 'console.log(encodeURIComponent(process.argv[1]))' "$work/mongodb-$port.sock")"
+echo "== node: transfers over the Unix-domain socket $work/mongodb-$port.sock"
+CONCORD_URI="mongodb://$sock/?directConnection=true" node "$here/node/transfer.js"
+echo "== mongosh: the Unix-domain socket's client, as mongod names it"
+you="$("$here/node_modules/.bin/mongosh" --quiet "mongodb://$sock/?directConnection=true" --eval 'db.runCommand({whatsmyuri: 1}).you')"
+if [ "$you" != "anonymous unix socket:$port" ]; then
+	echo "whatsmyuri over the socket: $you" >&2
+	exit 1
+fi
 echo "== mongosh: waiting on a conflict"
 "$here/node_modules/.bin/mongosh" --quiet "$uri" --eval "$(cat "$here/mongosh/wait_on_conflict.js")"
 echo "== node: change streams (watch)"

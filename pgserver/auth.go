@@ -34,10 +34,10 @@ func (c *conn) authenticate(user, db string) sql.Authorizer {
 		var ne net.Error
 		if ctx.Err() != nil || errors.As(reason, &ne) && ne.Timeout() {
 			// authentication_timeout: PostgreSQL closes without a message.
-			c.srv.logf("pgserver: authentication of user %q from %s timed out", user, c.nc.RemoteAddr())
+			c.srv.logf("pgserver: authentication of user %q from %s timed out", user, remoteHost(c.nc))
 			return nil
 		}
-		c.srv.logf("pgserver: authentication of user %q from %s failed: %v", user, c.nc.RemoteAddr(), reason)
+		c.srv.logf("pgserver: authentication of user %q from %s failed: %v", user, remoteHost(c.nc), reason)
 		c.fatal(sql.CodeInvalidPassword, fmt.Sprintf("password authentication failed for user %q", user))
 		return nil
 	}
@@ -118,8 +118,12 @@ func (c *conn) authenticate(user, db string) sql.Authorizer {
 }
 
 // remoteHost is the client's IP address, the unit of the throttle's
-// failure delay.
+// failure delay: "[local]" for every client on a Unix-domain socket, as
+// PostgreSQL's log names one.
 func remoteHost(nc net.Conn) string {
+	if _, ok := nc.LocalAddr().(*net.UnixAddr); ok {
+		return "[local]"
+	}
 	addr := nc.RemoteAddr().String()
 	if h, _, err := net.SplitHostPort(addr); err == nil {
 		return h

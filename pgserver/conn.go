@@ -27,6 +27,9 @@ type conn struct {
 	be     *pgproto3.Backend
 	sess   *sql.Session
 	secret []byte
+	// local is set for a client on a Unix-domain socket: it never negotiates TLS, as PostgreSQL's, and
+	// needs none where the server requires it.
+	local bool
 	// mu guards the statements' context (withCancel): stmtCtx and its stmtCancel, and running, set while a
 	// statement runs. endStmt is endStatement as a function value, made once per connection.
 	mu         sync.Mutex
@@ -83,7 +86,7 @@ func (c *conn) serve() {
 	c.endStmt = c.endStatement // made once: withCancel returns it for every statement
 	defer func() {
 		if r := recover(); r != nil {
-			c.srv.logf("pgserver: connection from %s: panic: %v\n%s", c.nc.RemoteAddr(), r, debug.Stack())
+			c.srv.logf("pgserver: connection from %s: panic: %v\n%s", remoteHost(c.nc), r, debug.Stack())
 		}
 	}()
 	c.be = pgproto3.NewBackend(c.nc, c.nc)
@@ -152,8 +155,8 @@ func (c *conn) serve() {
 	}
 }
 
-// startup negotiates encryption (TLS when the server has a TLSConfig, never
-// GSS), serves a cancel request, accepts a startup message and, when the
+// startup negotiates encryption (TLS when the server has a TLSConfig and the
+// client is not on a Unix-domain socket, never GSS), serves a cancel request, accepts a startup message and, when the
 // server requires it, authenticates the user. It reports whether the
 // connection goes on.
 func (c *conn) startup() bool {
@@ -170,7 +173,7 @@ func (c *conn) startup() bool {
 		}
 		switch m := msg.(type) {
 		case *pgproto3.SSLRequest:
-			if encrypted || c.srv.TLSConfig == nil {
+			if encrypted || c.srv.TLSConfig == nil || c.local {
 				if _, err := c.nc.Write([]byte{'N'}); err != nil {
 					return false
 				}
@@ -202,7 +205,7 @@ func (c *conn) startup() bool {
 			if db == "" {
 				db = user
 			}
-			if c.srv.TLSConfig != nil && !encrypted {
+			if c.srv.TLSConfig != nil && !encrypted && !c.local {
 				c.fatal(sql.CodeInvalidAuthorization, fmt.Sprintf(
 					"connection for user %q, database %q refused: the server requires SSL (TLS)", user, db))
 				return false

@@ -44,7 +44,8 @@ type Server struct {
 	Users *auth.Store
 	// TLSConfig, when set, makes the server accept only connections that
 	// negotiate TLS (SSLRequest); plaintext startup messages are refused
-	// with 28000. Cancel requests are served either way.
+	// with 28000. Cancel requests are served either way, and so are clients
+	// on a Unix-domain socket, which PostgreSQL never offers TLS.
 	TLSConfig *tls.Config
 	// MaxConns refuses connections past this many open ones with FATAL
 	// 53300 "sorry, too many clients already", as PostgreSQL past
@@ -137,7 +138,8 @@ func (s *Server) Serve(l net.Listener) error {
 			}
 			return err
 		}
-		c := &conn{srv: s, nc: nc}
+		_, local := nc.LocalAddr().(*net.UnixAddr)
+		c := &conn{srv: s, nc: nc, local: local}
 		s.mu.Lock()
 		if s.closed {
 			s.mu.Unlock()

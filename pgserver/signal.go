@@ -39,6 +39,9 @@ func (c *conn) endTerminated() {
 
 // setClient records the client's address for pg_stat_activity.
 func (c *conn) setClient() {
+	if c.local {
+		c.sess.SetClientAddr("", -1)
+	}
 	if a, ok := c.nc.RemoteAddr().(*net.TCPAddr); ok {
 		c.sess.SetClientAddr(a.IP.String(), a.Port)
 	}

@@ -138,8 +138,11 @@ func isCode(err error, code codes.Code) bool {
 	return ok && e.Code == code
 }
 
-// isLoopback reports whether the client connects from a loopback address.
+// isLoopback reports whether the client connects from a loopback address or over a Unix-domain socket.
 func (c *Conn) isLoopback() bool {
+	if c.local {
+		return true
+	}
 	host, _, err := net.SplitHostPort(c.RemoteAddr)
 	if err != nil {
 		return false

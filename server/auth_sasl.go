@@ -120,8 +120,12 @@ func (s *Server) authThrottle() *auth.Throttle {
 	return &s.throttle
 }
 
-// host returns the client's IP address, the unit of the failure delay.
+// host returns the client's IP address, the unit of the failure delay: "[local]" for every client on a
+// Unix-domain socket, the key the PostgreSQL port gives them too.
 func (c *Conn) host() string {
+	if c.local {
+		return "[local]"
+	}
 	h, _, err := net.SplitHostPort(c.RemoteAddr)
 	if err != nil {
 		return c.RemoteAddr

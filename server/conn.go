@@ -7,6 +7,8 @@ import (
 	"errors"
 	"io"
 	"net"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -23,7 +25,8 @@ import (
 type Conn struct {
 	// ID is the connection id announced as connectionId in hello, unique per Server.
 	ID int64
-	// RemoteAddr is the client's address, host:port.
+	// RemoteAddr is the client's address, host:port; "anonymous unix socket:27017" for a client on the Unix-domain
+	// socket of port 27017, as mongod names one.
 	RemoteAddr string
 	// Created is when the connection was accepted.
 	Created time.Time
@@ -31,6 +34,8 @@ type Conn struct {
 	srv *Server
 	nc  net.Conn
 	br  *bufio.Reader
+	// local is set for a client on a Unix-domain socket, which is on this host as a loopback client is.
+	local bool
 	// active is set while the connection processes a request, so that Shutdown closes only idle connections.
 	active atomic.Bool
 	// watch interrupts the running command if the client disconnects.
@@ -106,7 +111,7 @@ const readBufferSize = 16 << 10
 
 // newConn wraps nc; the caller holds srv.mu.
 func newConn(srv *Server, nc net.Conn) *Conn {
-	return &Conn{
+	c := &Conn{
 		ID:         srv.nextConnID.Add(1),
 		RemoteAddr: nc.RemoteAddr().String(),
 		Created:    time.Now(),
@@ -114,6 +119,22 @@ func newConn(srv *Server, nc net.Conn) *Conn {
 		nc:         nc,
 		br:         bufio.NewReaderSize(nc, readBufferSize),
 	}
+	if la, ok := nc.LocalAddr().(*net.UnixAddr); ok {
+		c.local, c.RemoteAddr = true, unixRemote(la.Name)
+	}
+	return c
+}
+
+// unixRemote names a client of the Unix-domain socket at path as mongod does: "anonymous unix socket:" and the
+// port of the socket's name (mongodb-<port>.sock).
+func unixRemote(path string) string {
+	name := filepath.Base(path)
+	if port, ok := strings.CutPrefix(strings.TrimSuffix(name, ".sock"), "mongodb-"); ok && port != "" && strings.HasSuffix(name, ".sock") {
+		if _, err := strconv.Atoi(port); err == nil {
+			return "anonymous unix socket:" + port
+		}
+	}
+	return "anonymous unix socket"
 }
 
 // bufPool holds the message buffers of the connections: a request is read into one and its reply encoded into

@@ -272,8 +272,9 @@ func (s *Server) Serve(l net.Listener) error {
 	}
 }
 
-// trackListener adds or removes l; adding fails after Shutdown. The first listener added fixes the
-// advertised address when AdvertiseAddr is empty, and starts the background reaper.
+// trackListener adds or removes l; adding fails after Shutdown. The first TCP listener added fixes the
+// advertised address when AdvertiseAddr is empty (a Unix-domain socket has no host:port), and the first
+// listener starts the background reaper.
 func (s *Server) trackListener(l *net.Listener, add bool) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -285,7 +286,7 @@ func (s *Server) trackListener(l *net.Listener, add bool) bool {
 		return false
 	}
 	s.listeners[l] = struct{}{}
-	if s.advertised == "" {
+	if s.advertised == "" && (*l).Addr().Network() == "tcp" {
 		s.advertised = advertiseFor((*l).Addr())
 	}
 	if s.reaperStop == nil {

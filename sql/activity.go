@@ -138,7 +138,8 @@ func (s *Session) SetSignalHandler(fn func(Signal)) {
 	s.act.mu.Unlock()
 }
 
-// SetClientAddr records the client's address and port for pg_stat_activity (client_addr, client_port).
+// SetClientAddr records the client's address and port for pg_stat_activity (client_addr, client_port): addr ""
+// and port -1 for a client on a Unix-domain socket.
 func (s *Session) SetClientAddr(addr string, port int) {
 	s.act.mu.Lock()
 	s.act.clientAddr, s.act.clientPort = addr, port

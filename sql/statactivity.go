@@ -111,6 +111,8 @@ func (x *exec) statActivity() (*relation, error) {
 			if in, err := parseInet(v.clientAddr, false); err == nil {
 				row[7] = in
 			}
+		} else if v.clientPort == -1 {
+			row[9] = int64(-1) // a Unix-domain socket's client, as PostgreSQL shows one
 		}
 		row[10], row[11], row[12], row[13] = v.backendStart, timeOrNull(v.xactStart), timeOrNull(v.queryStart), v.stateChange
 		if v.wait != waitNone {

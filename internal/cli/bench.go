@@ -40,7 +40,7 @@ func Bench(args []string) error {
 		docs      = fs.Int("docs", 100_000, "documents for the spread workload")
 		accounts  = fs.Int("accounts", 1_000, "accounts for the transfer workload")
 		dir       = fs.String("dir", "", "data directory for Concord (default: a temporary directory, removed afterwards)")
-		pgURL     = fs.String("pg", "", "PostgreSQL URL: run the same workloads on PostgreSQL (synchronous_commit on)")
+		pgURL     = fs.String("pg", "", "PostgreSQL URL: run the same workloads on PostgreSQL (synchronous_commit on); with --sql, a URL whose host is a socket directory (?host=/dir) runs both servers over Unix-domain sockets")
 		wire      = fs.Bool("wire", false, "also run Concord over the MongoDB wire protocol with the official Go driver")
 		withAuth  = fs.Bool("auth", false, "with --wire, also run the wire target with --auth (one SCRAM-SHA-256 authentication per connection) and report connection setup times")
 		noEmbed   = fs.Bool("no-embedded", false, "skip the embedded (in-process API) Concord runs")
@@ -86,11 +86,24 @@ func Bench(args []string) error {
 	var targets []benchTarget
 	if *sqlMode {
 		*noEmbed = true
-		t, err := openConcordSQLTarget(*dir)
+		// Concord's PostgreSQL port is reached as --pg reaches PostgreSQL: both over loopback TCP, or both over
+		// Unix-domain sockets.
+		unix := false
+		if *pgURL != "" {
+			if unix, err = overUnixSocket(*pgURL); err != nil {
+				return fmt.Errorf("--pg: %w", err)
+			}
+		}
+		t, err := openConcordSQLTarget(*dir, unix)
 		if err != nil {
 			return err
 		}
 		targets = append(targets, t)
+		if unix {
+			fmt.Println("transport: Unix-domain sockets, for both servers")
+		} else {
+			fmt.Println("transport: loopback TCP")
+		}
 	}
 	if !*noEmbed {
 		t, err := openConcordTarget(*dir, "concord")

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync/atomic"
 
@@ -58,23 +59,41 @@ func openPostgresSQLTarget(url string) (*sqlTarget, error) {
 }
 
 // openConcordSQLTarget opens a Concord database in dir (a temporary directory when dir is "") and serves it on
-// a loopback PostgreSQL port, as `concord serve` does.
-func openConcordSQLTarget(dir string) (*sqlTarget, error) {
-	tmp := ""
+// a PostgreSQL port as `concord serve` does: loopback TCP, or a Unix-domain socket in a temporary directory when
+// unix is set.
+func openConcordSQLTarget(dir string, unix bool) (*sqlTarget, error) {
+	var tmps []string
+	removeTmps := func() {
+		for _, d := range tmps {
+			os.RemoveAll(d)
+		}
+	}
 	if dir == "" {
-		var err error
-		if tmp, err = os.MkdirTemp("", "concord-bench-sql-"); err != nil {
+		d, err := os.MkdirTemp("", "concord-bench-sql-")
+		if err != nil {
 			return nil, err
 		}
-		dir = tmp
+		tmps, dir = append(tmps, d), d
 	}
 	db, err := concord.Open(dir, nil)
 	if err != nil {
+		removeTmps()
 		return nil, err
 	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	network, addr := "tcp", "127.0.0.1:0"
+	if unix {
+		d, err := os.MkdirTemp("", "concord-bench-sock-")
+		if err != nil {
+			db.Close()
+			removeTmps()
+			return nil, err
+		}
+		tmps, network, addr = append(tmps, d), "unix", pgSocketPath(d, 5432)
+	}
+	l, err := net.Listen(network, addr)
 	if err != nil {
 		db.Close()
+		removeTmps()
 		return nil, err
 	}
 	srv := &pgserver.Server{Engine: sql.NewEngine(db), Logf: func(string, ...any) {}}
@@ -82,16 +101,28 @@ func openConcordSQLTarget(dir string) (*sqlTarget, error) {
 	closeAll := func() {
 		srv.Close()
 		db.Close()
-		if tmp != "" {
-			os.RemoveAll(tmp)
-		}
+		removeTmps()
 	}
-	pool, err := openSQLPool("postgres://bench@" + l.Addr().String() + "/bench?sslmode=disable")
+	url := "postgres://bench@" + l.Addr().String() + "/bench?sslmode=disable"
+	if unix {
+		url = "postgres://bench@/bench?host=" + filepath.Dir(addr) + "&port=5432&sslmode=disable"
+	}
+	pool, err := openSQLPool(url)
 	if err != nil {
 		closeAll()
 		return nil, err
 	}
 	return &sqlTarget{name: "concord-sql", pool: pool, closeFn: func() { pool.Close(); closeAll() }}, nil
+}
+
+// overUnixSocket reports whether the PostgreSQL URL url reaches its server over a Unix-domain socket (its host
+// is a directory, as libpq and pgx read it).
+func overUnixSocket(url string) (bool, error) {
+	cfg, err := pgconn.ParseConfig(url)
+	if err != nil {
+		return false, err
+	}
+	return strings.HasPrefix(cfg.Host, "/"), nil
 }
 
 func (p *sqlTarget) Name() string { return p.name }

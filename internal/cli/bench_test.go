@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"os"
+	"strings"
 	"testing"
 	"time"
 )
@@ -43,30 +44,57 @@ func TestBench_NoLostUpdates(t *testing.T) {
 	}
 }
 
-// TestBench_SQL runs the SQL workloads through pgx against Concord's PostgreSQL port and checks each run's
-// verification (no lost update, money conserved) holds, and that it fails when a row is changed behind its back.
+// TestBench_SQL runs the SQL workloads through pgx against Concord's PostgreSQL port, over loopback TCP and over
+// a Unix-domain socket, and checks each run's verification (no lost update, money conserved) holds, and that it
+// fails when a row is changed behind its back.
 func TestBench_SQL(t *testing.T) {
-	cfg := benchConfig{docs: 1500, accounts: 20, duration: 300 * time.Millisecond, slices: 2}
-	st, err := openConcordSQLTarget(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
+	for _, unix := range []bool{false, true} {
+		t.Run(map[bool]string{false: "tcp", true: "unix"}[unix], func(t *testing.T) {
+			cfg := benchConfig{docs: 1500, accounts: 20, duration: 300 * time.Millisecond, slices: 2}
+			st, err := openConcordSQLTarget(t.TempDir(), unix)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer st.Close()
+			if got := st.pool.Config().ConnConfig.Host; strings.HasPrefix(got, "/") != unix {
+				t.Fatalf("the pool dials host %q", got)
+			}
+			for _, r := range []benchRun{{"hot", 8}, {"spread", 8}, {"transfer", 8}} {
+				res, err := runBench([]benchTarget{st}, r, cfg)
+				if err != nil {
+					t.Fatalf("%s: %v", r.workload, err)
+				}
+				if res[0].ops <= 0 {
+					t.Fatalf("%s: no operations acknowledged", r.workload)
+				}
+			}
+			ctx := context.Background()
+			if _, err := st.pool.Exec(ctx, "UPDATE bench_accounts SET balance = balance + 1 WHERE id = 0"); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := st.Verify(ctx, "transfer", cfg, 0); err == nil {
+				t.Error("a created unit of money was not reported")
+			}
+		})
 	}
-	defer st.Close()
-	for _, r := range []benchRun{{"hot", 8}, {"spread", 8}, {"transfer", 8}} {
-		res, err := runBench([]benchTarget{st}, r, cfg)
-		if err != nil {
-			t.Fatalf("%s: %v", r.workload, err)
+}
+
+// TestOverUnixSocket: a PostgreSQL URL whose host is a directory reaches its server over a Unix-domain socket,
+// as libpq and pgx read it; one with a host name or address over TCP.
+func TestOverUnixSocket(t *testing.T) {
+	for url, want := range map[string]bool{
+		"postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable":           false,
+		"postgres://postgres@localhost/postgres":                                false,
+		"postgres://postgres@/postgres?host=/tmp/pg&port=55423&sslmode=disable": true,
+		"host=/var/run/postgresql port=5432 user=postgres":                      true,
+	} {
+		got, err := overUnixSocket(url)
+		if err != nil || got != want {
+			t.Errorf("overUnixSocket(%q) = %v, %v; want %v", url, got, err, want)
 		}
-		if res[0].ops <= 0 {
-			t.Fatalf("%s: no operations acknowledged", r.workload)
-		}
 	}
-	ctx := context.Background()
-	if _, err := st.pool.Exec(ctx, "UPDATE bench_accounts SET balance = balance + 1 WHERE id = 0"); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := st.Verify(ctx, "transfer", cfg, 0); err == nil {
-		t.Error("a created unit of money was not reported")
+	if _, err := overUnixSocket("postgres://%zz"); err == nil {
+		t.Error("a malformed URL was accepted")
 	}
 }
 

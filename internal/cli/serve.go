@@ -45,6 +45,7 @@ func Serve(args []string) error {
 	replSet := fs.String("replset", server.DefaultReplSetName, "replica-set name announced to clients")
 	advertise := fs.String("advertise", "", "host:port announced to clients as the set's member; it must be the address clients dial (default: --addr)")
 	pgAddr := fs.String("pg-addr", DefaultPGAddr, "TCP address for the PostgreSQL protocol, host:port (\"\" turns it off)")
+	sockDir := fs.String("unix-socket-dir", DefaultUnixSocketDir, "directory of the Unix-domain sockets, mongodb-<port>.sock for the MongoDB port and .s.PGSQL.<port> for the PostgreSQL port, as mongod and PostgreSQL name theirs; they serve plaintext even with --tls-cert (\"\" turns them off)")
 	logLevel := fs.String("log-level", "info", "least severity logged on stderr as mongod's JSON lines: debug, info, warn or error")
 	httpAddr := fs.String("http-addr", monitor.DefaultAddr, "HTTP address of /metrics, /healthz and the dashboard; \"\" turns it off")
 	requireAuth := fs.Bool("auth", false, "require every client to authenticate (SCRAM) and enforce the users' roles, as mongod --auth")
@@ -144,6 +145,16 @@ func Serve(args []string) error {
 		go func() { pgServed <- pgsrv.Serve(pgl) }()
 		logger.Info("serving PostgreSQL protocol on "+pgl.Addr().String(), "c", "NETWORK")
 	}
+	if *sockDir != "" {
+		if err := serveUnixSockets(*sockDir, flagSet(fs, "unix-socket-dir"), logger, srv, l, pgsrv, pgl); err != nil {
+			if pgsrv != nil {
+				pgsrv.Close()
+			}
+			srv.Close()
+			db.Close()
+			return fmt.Errorf("--unix-socket-dir: %w", err)
+		}
+	}
 
 	if *httpAddr != "" {
 		var tlsConfig *tls.Config
@@ -198,6 +209,35 @@ func Serve(args []string) error {
 		return serveErr
 	}
 	logger.Info("stopped", "c", "CONTROL")
+	return nil
+}
+
+// serveUnixSockets serves srv (listening on l) and pgsrv (on pgl; nil when the PostgreSQL port is off) on
+// Unix-domain sockets in dir as well, named after l's and pgl's ports. A socket that cannot be made is an error
+// when the directory was asked for (must), else a warning: the TCP ports still serve. Closing the servers
+// closes the sockets and removes their files.
+func serveUnixSockets(dir string, must bool, logger *slog.Logger, srv *server.Server, l net.Listener, pgsrv *pgserver.Server, pgl net.Listener) error {
+	type socket struct {
+		path  string
+		mode  os.FileMode
+		serve func(net.Listener) error
+	}
+	socks := []socket{{mongoSocketPath(dir, tcpPort(l.Addr())), mongoSocketMode, srv.Serve}}
+	if pgsrv != nil {
+		socks = append(socks, socket{pgSocketPath(dir, tcpPort(pgl.Addr())), pgSocketMode, pgsrv.Serve})
+	}
+	for _, s := range socks {
+		ul, err := listenUnix(s.path, s.mode)
+		if err != nil {
+			if must {
+				return err
+			}
+			logger.Warn("no Unix-domain socket", "c", "NETWORK", "error", err)
+			continue
+		}
+		go s.serve(ul)
+		logger.Info("listening on "+s.path, "c", "NETWORK")
+	}
 	return nil
 }
 

@@ -29,6 +29,7 @@ func SQL(args []string) error {
 	uri := fs.String("mongodb-uri", "", "MongoDB connection string of the deployment to serve (required), with its credentials")
 	pgAddr := fs.String("pg-addr", DefaultPGAddr, "TCP address for the PostgreSQL protocol, host:port")
 	maxConns := fs.Int("max-conns", 0, "refuse PostgreSQL connections past this many open ones (0: no bound)")
+	sockDir := fs.String("unix-socket-dir", DefaultUnixSocketDir, "directory of the PostgreSQL port's Unix-domain socket, .s.PGSQL.<port> (\"\" turns it off)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -58,6 +59,20 @@ func SQL(args []string) error {
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(l) }()
 	logger.Info("serving PostgreSQL protocol in front of MongoDB", "addr", l.Addr().String())
+	if *sockDir != "" {
+		path := pgSocketPath(*sockDir, tcpPort(l.Addr()))
+		ul, err := listenUnix(path, pgSocketMode)
+		switch {
+		case err == nil:
+			go srv.Serve(ul)
+			logger.Info("listening on " + path)
+		case flagSet(fs, "unix-socket-dir"):
+			srv.Close()
+			return fmt.Errorf("--unix-socket-dir: %w", err)
+		default:
+			logger.Warn("no Unix-domain socket", "error", err)
+		}
+	}
 	select {
 	case <-ctx.Done():
 		logger.Info("shutting down")

@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"net"
+	"net/url"
 	"syscall"
 	"testing"
 	"time"
@@ -18,7 +19,8 @@ import (
 
 // TestSQL_MongoDBURI runs `concord sql --mongodb-uri` in front of an in-process `concord serve` standing in for
 // a MongoDB replica set: a table created and written over SQL is a collection the driver reads, a document the
-// driver writes is a row, and a transaction block commits or rolls back as a whole.
+// driver writes is a row, and a transaction block commits or rolls back as a whole; the same port serves its
+// Unix-domain socket.
 func TestSQL_MongoDBURI(t *testing.T) {
 	db, err := concord.Open(t.TempDir(), nil)
 	if err != nil {
@@ -35,7 +37,10 @@ func TestSQL_MongoDBURI(t *testing.T) {
 	uri := "mongodb://" + ml.Addr().String() + "/?replicaSet=rs0"
 	pgAddr := freeAddr(t)
 	done := make(chan error, 1)
-	go func() { done <- SQL([]string{"--mongodb-uri", uri, "--pg-addr", pgAddr}) }()
+	sockDir := socketDir(t)
+	go func() {
+		done <- SQL([]string{"--mongodb-uri", uri, "--pg-addr", pgAddr, "--unix-socket-dir", sockDir})
+	}()
 
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -82,6 +87,15 @@ func TestSQL_MongoDBURI(t *testing.T) {
 	if sqlStateOf(err) != "23505" {
 		t.Errorf("duplicate key over the driver: %v, want 23505", err)
 	}
+	_, port, _ := net.SplitHostPort(pgAddr)
+	uc, err := pgx.Connect(ctx, "postgres://u@/shop?sslmode=disable&port="+port+"&host="+url.QueryEscape(sockDir))
+	if err != nil {
+		t.Fatalf("over the Unix-domain socket: %v", err)
+	}
+	if err := uc.QueryRow(ctx, "SELECT sum(balance) FROM accounts").Scan(&total); err != nil || total != 105 {
+		t.Errorf("sum over the Unix-domain socket = %d, %v; want 105", total, err)
+	}
+	uc.Close(ctx)
 
 	if err := syscall.Kill(syscall.Getpid(), syscall.SIGTERM); err != nil {
 		t.Fatal(err)
