@@ -430,6 +430,7 @@ func (s *DocStream) byIDs(ctx context.Context, t *Txn, ns Namespace, spec FindSp
 			}
 			s.ids = append(s.ids, bson.RawValue{Type: id.Type, Value: append([]byte(nil), id.Value...)})
 			s.held += idCost + len(id.Value)
+			s.st.DocsExamined-- // counted when its batch reads it again: a document is examined once
 			if left--; left == 0 {
 				return nil
 			}
