@@ -86,7 +86,7 @@ echo "== node: transfers over the Unix-domain socket $work/mongodb-$port.sock"
 CONCORD_URI="mongodb://$sock/?directConnection=true" node "$here/node/transfer.js"
 echo "== mongosh: the Unix-domain socket's client, as mongod names it"
 you="$("$here/node_modules/.bin/mongosh" --quiet "mongodb://$sock/?directConnection=true" --eval 'db.runCommand({whatsmyuri: 1}).you')"
-if [ "$you" != "anonymous unix socket:$port" ]; then
+if [ "$you" != "anonymous unix socket:27017" ]; then
 	echo "whatsmyuri over the socket: $you" >&2
 	exit 1
 fi

@@ -7,8 +7,6 @@ import (
 	"errors"
 	"io"
 	"net"
-	"path/filepath"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -25,8 +23,8 @@ import (
 type Conn struct {
 	// ID is the connection id announced as connectionId in hello, unique per Server.
 	ID int64
-	// RemoteAddr is the client's address, host:port; "anonymous unix socket:27017" for a client on the Unix-domain
-	// socket of port 27017, as mongod names one.
+	// RemoteAddr is the client's address, host:port; "anonymous unix socket:27017" for a client on a Unix-domain
+	// socket, whichever its port, as mongod names one.
 	RemoteAddr string
 	// Created is when the connection was accepted.
 	Created time.Time
@@ -111,30 +109,28 @@ const readBufferSize = 16 << 10
 
 // newConn wraps nc; the caller holds srv.mu.
 func newConn(srv *Server, nc net.Conn) *Conn {
-	c := &Conn{
+	_, local := nc.LocalAddr().(*net.UnixAddr)
+	return &Conn{
 		ID:         srv.nextConnID.Add(1),
-		RemoteAddr: nc.RemoteAddr().String(),
+		RemoteAddr: remoteName(nc),
 		Created:    time.Now(),
 		srv:        srv,
 		nc:         nc,
 		br:         bufio.NewReaderSize(nc, readBufferSize),
+		local:      local,
 	}
-	if la, ok := nc.LocalAddr().(*net.UnixAddr); ok {
-		c.local, c.RemoteAddr = true, unixRemote(la.Name)
-	}
-	return c
 }
 
-// unixRemote names a client of the Unix-domain socket at path as mongod does: "anonymous unix socket:" and the
-// port of the socket's name (mongodb-<port>.sock).
-func unixRemote(path string) string {
-	name := filepath.Base(path)
-	if port, ok := strings.CutPrefix(strings.TrimSuffix(name, ".sock"), "mongodb-"); ok && port != "" && strings.HasSuffix(name, ".sock") {
-		if _, err := strconv.Atoi(port); err == nil {
-			return "anonymous unix socket:" + port
-		}
+// unixRemote is mongod's name for a client of a Unix-domain socket, whatever the socket's port: mongod gives the
+// peer no port, and a HostAndPort without one shows the default.
+const unixRemote = "anonymous unix socket:27017"
+
+// remoteName is the name of nc's client: host:port, or unixRemote.
+func remoteName(nc net.Conn) string {
+	if _, ok := nc.LocalAddr().(*net.UnixAddr); ok {
+		return unixRemote
 	}
-	return "anonymous unix socket"
+	return nc.RemoteAddr().String()
 }
 
 // bufPool holds the message buffers of the connections: a request is read into one and its reply encoded into

@@ -320,7 +320,7 @@ func (s *Server) newConn(nc net.Conn) *Conn {
 	}
 	if s.MaxConns > 0 && len(s.conns) >= s.MaxConns {
 		s.connsRefused.Add(1)
-		s.logf("server: Connection refused because there are too many open connections: remote %s, connectionCount %d", nc.RemoteAddr(), len(s.conns))
+		s.logf("server: Connection refused because there are too many open connections: remote %s, connectionCount %d", remoteName(nc), len(s.conns))
 		return nil
 	}
 	c := newConn(s, nc)

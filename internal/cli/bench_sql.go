@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	neturl "net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -105,7 +106,7 @@ func openConcordSQLTarget(dir string, unix bool) (*sqlTarget, error) {
 	}
 	url := "postgres://bench@" + l.Addr().String() + "/bench?sslmode=disable"
 	if unix {
-		url = "postgres://bench@/bench?host=" + filepath.Dir(addr) + "&port=5432&sslmode=disable"
+		url = "postgres://bench@/bench?host=" + neturl.QueryEscape(filepath.Dir(addr)) + "&port=5432&sslmode=disable"
 	}
 	pool, err := openSQLPool(url)
 	if err != nil {

@@ -146,7 +146,8 @@ func Serve(args []string) error {
 		logger.Info("serving PostgreSQL protocol on "+pgl.Addr().String(), "c", "NETWORK")
 	}
 	if *sockDir != "" {
-		if err := serveUnixSockets(*sockDir, flagSet(fs, "unix-socket-dir"), logger, srv, l, pgsrv, pgl); err != nil {
+		socks, err := serveUnixSockets(*sockDir, flagSet(fs, "unix-socket-dir"), logger, srv, l, pgsrv, pgl)
+		if err != nil {
 			if pgsrv != nil {
 				pgsrv.Close()
 			}
@@ -154,6 +155,8 @@ func Serve(args []string) error {
 			db.Close()
 			return fmt.Errorf("--unix-socket-dir: %w", err)
 		}
+		// Closed here too: a socket whose Serve has not begun yet is no server's to close.
+		defer closeAll(socks)
 	}
 
 	if *httpAddr != "" {
@@ -213,32 +216,48 @@ func Serve(args []string) error {
 }
 
 // serveUnixSockets serves srv (listening on l) and pgsrv (on pgl; nil when the PostgreSQL port is off) on
-// Unix-domain sockets in dir as well, named after l's and pgl's ports. A socket that cannot be made is an error
-// when the directory was asked for (must), else a warning: the TCP ports still serve. Closing the servers
-// closes the sockets and removes their files.
-func serveUnixSockets(dir string, must bool, logger *slog.Logger, srv *server.Server, l net.Listener, pgsrv *pgserver.Server, pgl net.Listener) error {
+// Unix-domain sockets in dir as well, named after l's and pgl's ports, and returns their listeners, which the
+// caller closes when it stops (closing removes the files). A socket that cannot be made is an error when the
+// directory was asked for (must; the sockets made before it are closed), else a warning: the TCP ports still
+// serve.
+func serveUnixSockets(dir string, must bool, logger *slog.Logger, srv *server.Server, l net.Listener, pgsrv *pgserver.Server, pgl net.Listener) ([]net.Listener, error) {
 	type socket struct {
 		path  string
 		mode  os.FileMode
+		lock  bool // PostgreSQL's lock file beside the socket
 		serve func(net.Listener) error
 	}
-	socks := []socket{{mongoSocketPath(dir, tcpPort(l.Addr())), mongoSocketMode, srv.Serve}}
+	socks := []socket{{mongoSocketPath(dir, tcpPort(l.Addr())), mongoSocketMode, false, srv.Serve}}
 	if pgsrv != nil {
-		socks = append(socks, socket{pgSocketPath(dir, tcpPort(pgl.Addr())), pgSocketMode, pgsrv.Serve})
+		socks = append(socks, socket{pgSocketPath(dir, tcpPort(pgl.Addr())), pgSocketMode, true, pgsrv.Serve})
 	}
+	var made []net.Listener
 	for _, s := range socks {
-		ul, err := listenUnix(s.path, s.mode)
+		ul, err := listenUnix(s.path, s.mode, s.lock)
 		if err != nil {
 			if must {
-				return err
+				closeAll(made)
+				return nil, err
 			}
 			logger.Warn("no Unix-domain socket", "c", "NETWORK", "error", err)
 			continue
 		}
-		go s.serve(ul)
+		made = append(made, ul)
+		go func() {
+			if err := s.serve(ul); err != nil && !errors.Is(err, server.ErrServerClosed) && !errors.Is(err, pgserver.ErrServerClosed) {
+				logger.Error("serving "+s.path, "c", "NETWORK", "error", err)
+			}
+		}()
 		logger.Info("listening on "+s.path, "c", "NETWORK")
 	}
-	return nil
+	return made, nil
+}
+
+// closeAll closes listeners.
+func closeAll(ls []net.Listener) {
+	for _, l := range ls {
+		l.Close()
+	}
 }
 
 // defaultAdvertise is --addr itself when it names a host and a port clients can dial, else the listener's

@@ -36,7 +36,7 @@ func TestServe_AuthTLS(t *testing.T) {
 	addr, httpAddr, pgAddr := freeAddr(), freeAddr(), freeAddr()
 	done := make(chan error, 1)
 	go func() {
-		done <- Serve([]string{"--dir", t.TempDir(), "--addr", addr, "--auth", "--tls-cert", certFile, "--tls-key", keyFile,
+		done <- Serve([]string{"--dir", t.TempDir(), "--addr", addr, "--auth", "--unix-socket-dir", "", "--tls-cert", certFile, "--tls-key", keyFile,
 			"--http-addr", httpAddr, "--pg-addr", pgAddr})
 	}()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)

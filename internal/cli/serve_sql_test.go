@@ -86,7 +86,7 @@ func TestServe_SQLMetrics(t *testing.T) {
 	addr, pgAddr, httpAddr := freeAddr(t), freeAddr(t), freeAddr(t)
 	done := make(chan error, 1)
 	go func() {
-		done <- Serve([]string{"--dir", t.TempDir(), "--addr", addr, "--pg-addr", pgAddr, "--http-addr", httpAddr})
+		done <- Serve([]string{"--dir", t.TempDir(), "--addr", addr, "--pg-addr", pgAddr, "--http-addr", httpAddr, "--unix-socket-dir", ""})
 	}()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()

@@ -60,7 +60,7 @@ func TestServe_SIGTERM(t *testing.T) {
 
 	done := make(chan error, 1)
 	go func() {
-		done <- Serve([]string{"--dir", dir, "--addr", addr, "--replset", "rs9", "--pg-addr", pgAddr, "--http-addr", ""})
+		done <- Serve([]string{"--dir", dir, "--addr", addr, "--replset", "rs9", "--pg-addr", pgAddr, "--http-addr", "", "--unix-socket-dir", ""})
 	}()
 
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)

@@ -61,10 +61,15 @@ func SQL(args []string) error {
 	logger.Info("serving PostgreSQL protocol in front of MongoDB", "addr", l.Addr().String())
 	if *sockDir != "" {
 		path := pgSocketPath(*sockDir, tcpPort(l.Addr()))
-		ul, err := listenUnix(path, pgSocketMode)
+		ul, err := listenUnix(path, pgSocketMode, true)
 		switch {
 		case err == nil:
-			go srv.Serve(ul)
+			defer ul.Close()
+			go func() {
+				if err := srv.Serve(ul); err != nil && !errors.Is(err, pgserver.ErrServerClosed) {
+					logger.Error("serving "+path, "error", err)
+				}
+			}()
 			logger.Info("listening on " + path)
 		case flagSet(fs, "unix-socket-dir"):
 			srv.Close()

@@ -47,7 +47,7 @@ func TestListenUnix(t *testing.T) {
 	if _, err := os.Lstat(path); err != nil {
 		t.Fatalf("the stale socket is gone before the test: %v", err)
 	}
-	l, err := listenUnix(path, 0o700)
+	l, err := listenUnix(path, 0o700, false)
 	if err != nil {
 		t.Fatalf("over a stale socket: %v", err)
 	}
@@ -63,7 +63,7 @@ func TestListenUnix(t *testing.T) {
 		}
 		accepted <- err
 	}()
-	if _, err := listenUnix(path, 0o700); err == nil {
+	if _, err := listenUnix(path, 0o700, false); err == nil {
 		t.Error("a second listener took a live server's socket")
 	}
 	if err := <-accepted; err != nil {
@@ -74,16 +74,81 @@ func TestListenUnix(t *testing.T) {
 		t.Errorf("the socket file outlives its listener: %v", err)
 	}
 
+	// Closing leaves alone a socket file another server has put at the path since.
+	l, err = listenUnix(path, 0o700, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Remove(path); err != nil {
+		t.Fatal(err)
+	}
+	other, err := net.Listen("unix", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	l.Close()
+	if _, err := os.Lstat(path); err != nil {
+		t.Errorf("closing removed another server's socket: %v", err)
+	}
+	other.Close()
+
 	plain := filepath.Join(dir, "plain")
 	if err := os.WriteFile(plain, []byte("x"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := listenUnix(plain, 0o700); err == nil {
+	if _, err := listenUnix(plain, 0o700, false); err == nil {
 		t.Error("a regular file was replaced by a socket")
 	}
 	if data, err := os.ReadFile(plain); err != nil || string(data) != "x" {
 		t.Errorf("the regular file was changed: %q, %v", data, err)
 	}
+}
+
+// TestListenUnix_LockFile: with a lock, the socket has PostgreSQL's lock file beside it, holding the process id;
+// a lock file of a live process other than this one is refused (the socket untouched), one of a process that is
+// gone is replaced; closing removes it.
+func TestListenUnix_LockFile(t *testing.T) {
+	dir := socketDir(t)
+	path := pgSocketPath(dir, 5999)
+	lock := path + ".lock"
+	l, err := listenUnix(path, 0o777, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(lock)
+	if err != nil || strings.TrimSpace(string(data)) != fmt.Sprint(os.Getpid()) {
+		t.Fatalf("lock file %q, %v; want this process's id", data, err)
+	}
+	if st, err := os.Lstat(path); err != nil || st.Mode().Perm() != 0o777 {
+		t.Fatalf("socket %v, %v", st, err)
+	}
+	l.Close()
+	for _, p := range []string{path, lock} {
+		if _, err := os.Lstat(p); !os.IsNotExist(err) {
+			t.Errorf("%s outlives the listener: %v", p, err)
+		}
+	}
+
+	// A live process's lock (the parent's: a process other than this one that outlives the test).
+	if err := os.WriteFile(lock, []byte(fmt.Sprintf("%d\n%s\n", os.Getppid(), dir)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := listenUnix(path, 0o777, true); err == nil || !strings.Contains(err.Error(), fmt.Sprint(os.Getppid())) {
+		t.Errorf("a live process's lock file: %v, want an error naming its PID", err)
+	}
+	if _, err := os.Lstat(lock); err != nil {
+		t.Errorf("the live process's lock file was removed: %v", err)
+	}
+	// A process that is gone: a PID past the kernel's bound.
+	if err := os.WriteFile(lock, []byte("2147483647\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	l, err = listenUnix(path, 0o777, true)
+	if err != nil {
+		t.Fatalf("a dead process's lock file: %v", err)
+	}
+	l.Close()
 }
 
 // TestServe_UnixSockets runs `concord serve --auth --tls-cert ... --unix-socket-dir DIR`: the MongoDB port's
@@ -131,6 +196,10 @@ func TestServe_UnixSockets(t *testing.T) {
 		}
 	}
 
+	if _, err := os.Lstat(pgSock + ".lock"); err != nil {
+		t.Errorf("no PostgreSQL lock file beside the socket: %v", err)
+	}
+
 	connect := func(creds string) *mongo.Client {
 		c, err := mongo.Connect(options.Client().ApplyURI("mongodb://" + creds + url.PathEscape(mongoSock) + "/?directConnection=true").
 			SetServerSelectionTimeout(10 * time.Second))
@@ -151,8 +220,8 @@ func TestServe_UnixSockets(t *testing.T) {
 	var me struct {
 		You string `bson:"you"`
 	}
-	if err := admin.Database("admin").RunCommand(ctx, bson.D{{Key: "whatsmyuri", Value: 1}}).Decode(&me); err != nil || me.You != fmt.Sprintf("anonymous unix socket:%d", port) {
-		t.Errorf("whatsmyuri = %q, %v; want mongod's name of a socket's client", me.You, err)
+	if err := admin.Database("admin").RunCommand(ctx, bson.D{{Key: "whatsmyuri", Value: 1}}).Decode(&me); err != nil || me.You != "anonymous unix socket:27017" {
+		t.Errorf("whatsmyuri = %q, %v; want mongod's name of a socket's client, port 27017 whatever the socket's", me.You, err)
 	}
 
 	pgURL := fmt.Sprintf("postgres://admin:pw@/shop?host=%s&port=%d&sslmode=disable", url.QueryEscape(dir), pgPort)
@@ -208,10 +277,8 @@ func TestServe_UnixSockets(t *testing.T) {
 	case <-ctx.Done():
 		t.Fatal("Serve did not return after SIGTERM")
 	}
-	for _, p := range []string{mongoSock, pgSock} {
-		if _, err := os.Lstat(p); !os.IsNotExist(err) {
-			t.Errorf("%s outlives the server: %v", p, err)
-		}
+	if left, err := os.ReadDir(dir); err != nil || len(left) != 0 {
+		t.Errorf("the socket directory holds %v after the server (%v); want nothing", left, err)
 	}
 }
 
