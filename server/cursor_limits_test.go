@@ -96,9 +96,10 @@ func TestCursorLimits_CursorsPerConnection(t *testing.T) {
 	exceeded(t, a.cmd(agg), "open cursors")
 }
 
-// limSortedFind is limFind sorted by _id: a sort is done in memory, so the cursor holds its whole result.
+// limSortedFind is limFind sorted by a field no index has: the sort is done in memory, so the cursor holds its
+// whole result.
 func limSortedFind(coll string, batchSize int) bson.D {
-	return append(limFind(coll, batchSize), bson.E{Key: "sort", Value: bson.D{{Key: "_id", Value: 1}}})
+	return append(limFind(coll, batchSize), bson.E{Key: "sort", Value: bson.D{{Key: "pad", Value: 1}, {Key: "_id", Value: 1}}})
 }
 
 // The results open cursors still hold count against their connection: a find that would take them past
@@ -138,7 +139,9 @@ func TestCursorLimits_FindHoldsItsBatch(t *testing.T) {
 	finds := []bson.D{
 		limFind("c", 1), // a collection scan
 		append(limFind("c", 1), bson.E{Key: "filter", Value: bson.D{{Key: "_id", Value: bson.D{{Key: "$gte", Value: 0}}}}}), // an _id range
-		append(limFind("c", 1), bson.E{Key: "hint", Value: "pad_1"}),                                                        // a secondary index: its _ids
+		append(limFind("c", 1), bson.E{Key: "hint", Value: "pad_1"}),                                                        // a secondary index
+		append(limFind("c", 1), bson.E{Key: "sort", Value: bson.D{{Key: "pad", Value: -1}}}),                                // a sort an index serves
+		append(limFind("c", 1), bson.E{Key: "sort", Value: bson.D{{Key: "_id", Value: 1}}}),                                 // a sort in _id order
 		{{Key: "aggregate", Value: "c"}, {Key: "pipeline", Value: bson.A{bson.D{{Key: "$match", Value: bson.D{{Key: "_id", Value: bson.D{{Key: "$gte", Value: 0}}}}}},
 			bson.D{{Key: "$project", Value: bson.D{{Key: "pad", Value: 1}}}}}}, {Key: "cursor", Value: bson.D{{Key: "batchSize", Value: 1}}}, {Key: "$db", Value: "lim"}},
 	}

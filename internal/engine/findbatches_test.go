@@ -55,6 +55,15 @@ func TestFindBatches_AsFind(t *testing.T) {
 		{Filter: doc(bson.D{{Key: "s", Value: "s1"}, {Key: "k", Value: bson.D{{Key: "$gte", Value: 0}}}}), Collation: ci, Limit: 100},
 		{Filter: doc(bson.D{{Key: "$expr", Value: bson.D{{Key: "$eq", Value: bson.A{"$k", "$$x"}}}}})},
 		{Filter: doc(bson.D{{Key: "k", Value: bson.D{{Key: "$gt", Value: 0}}}, {Key: "$expr", Value: bson.D{{Key: "$eq", Value: bson.A{"$k", "$$x"}}}}})},
+		// Sorts: an index's order and the _id order stream, others are read whole.
+		{Sort: doc(bson.D{{Key: "k", Value: 1}})},
+		{Sort: doc(bson.D{{Key: "k", Value: -1}}), Skip: 5, Limit: 1040},
+		{Filter: doc(bson.D{{Key: "k", Value: bson.D{{Key: "$gte", Value: 3}}}}), Sort: doc(bson.D{{Key: "k", Value: 1}}), Projection: doc(bson.D{{Key: "s", Value: 1}})},
+		{Filter: doc(bson.D{{Key: "k", Value: bson.D{{Key: "$in", Value: bson.A{4, 1}}}}}), Sort: doc(bson.D{{Key: "k", Value: -1}})},
+		{Sort: doc(bson.D{{Key: "_id", Value: 1}}), Skip: 3},
+		{Sort: doc(bson.D{{Key: "_id", Value: -1}}), Limit: 30},
+		{Filter: doc(bson.D{{Key: "k", Value: 2}}), Sort: doc(bson.D{{Key: "s", Value: 1}})},
+		{Sort: doc(bson.D{{Key: "k", Value: 1}}), Collation: ci, Limit: 50},
 	}
 	for i, spec := range specs {
 		want, err := e.Find(lctx, nil, ns, spec, nil)
@@ -90,12 +99,13 @@ func TestFindBatches_AsFind(t *testing.T) {
 
 // TestFindBatches_ReadsTheLatestStateEachBatch checks that each batch reads the writes committed before it, as a
 // MongoDB cursor does between getMores: a document deleted, or updated so that it no longer matches, before its
-// batch is read is not returned, one updated is returned as it is then, and one inserted is returned by a
-// collection scan that has not passed it (not by an index's plan, whose _ids were found when it opened, and which
-// keeps its first 1,024 documents as it read them then).
+// batch is read is not returned, one updated is returned as it is then, and one inserted is returned by a scan
+// that has not passed it: a collection scan or an index scan, not a reverse index scan (a sort) that began past
+// it. A multikey index's scan, whose _ids were found when it opened (it keeps its first 1,024 documents as it
+// read them then), does not return it.
 func TestFindBatches_ReadsTheLatestStateEachBatch(t *testing.T) {
 	ctx := context.Background()
-	for _, hint := range []string{"$natural", "k_1"} {
+	for _, hint := range []string{"$natural", "k_1", "k_-1", "multikey"} {
 		t.Run(hint, func(t *testing.T) {
 			e := openMem(t, engine.Options{})
 			for i := range 2000 {
@@ -104,19 +114,26 @@ func TestFindBatches_ReadsTheLatestStateEachBatch(t *testing.T) {
 			if _, err := e.CreateIndex(ctx, nil, ns, engine.IndexSpec{Name: "k_1", Key: bson.D{{Key: "k", Value: 1}}}); err != nil {
 				t.Fatal(err)
 			}
-			var h bson.Raw
-			if hint == "$natural" {
+			first := int64(0)
+			var h, sort bson.Raw
+			switch hint {
+			case "$natural":
 				h = doc(bson.D{{Key: "$natural", Value: 1}})
-			} else {
+			case "k_1":
+				h = doc(bson.D{{Key: "k", Value: 1}})
+			case "k_-1":
+				h, sort, first = doc(bson.D{{Key: "k", Value: 1}}), doc(bson.D{{Key: "k", Value: -1}}), 1999
+			case "multikey":
+				mustInsert(t, e, bson.D{{Key: "_id", Value: -1}, {Key: "k", Value: bson.A{-5, -6}}})
 				h = doc(bson.D{{Key: "k", Value: 1}})
 			}
-			s, err := e.FindBatches(ctx, ns, engine.FindSpec{Filter: doc(bson.D{{Key: "k", Value: bson.D{{Key: "$gte", Value: 0}}}}), Hint: h}, nil)
+			s, err := e.FindBatches(ctx, ns, engine.FindSpec{Filter: doc(bson.D{{Key: "k", Value: bson.D{{Key: "$gte", Value: 0}}}}), Hint: h, Sort: sort}, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
 			defer s.Close()
 			s.SetBatch(10)
-			if d, err := s.Next(ctx); err != nil || intField(t, d, "_id") != 0 {
+			if d, err := s.Next(ctx); err != nil || intField(t, d, "_id") != first {
 				t.Fatalf("first: %v %v", d, err)
 			}
 			if s.Held() == 0 {
@@ -136,12 +153,14 @@ func TestFindBatches_ReadsTheLatestStateEachBatch(t *testing.T) {
 			}
 			mustInsert(t, e, bson.D{{Key: "_id", Value: 5000}, {Key: "k", Value: 5000}, {Key: "v", Value: "new"}})
 			rest := drain(t, s)
-			got := map[int64]string{0: "old"}
+			got := map[int64]string{first: "old"}
 			for _, d := range rest {
 				got[intField(t, d, "_id")] = d.Lookup("v").StringValue()
 			}
+			// The insert (k 5000) is ahead of a forward scan, behind the reverse one (which began at k 1999).
+			ahead := hint == "$natural" || hint == "k_1"
 			want := 1998
-			if hint == "$natural" {
+			if ahead {
 				want = 1999
 			}
 			if len(rest)+1 != want || len(got) != want {
@@ -150,7 +169,10 @@ func TestFindBatches_ReadsTheLatestStateEachBatch(t *testing.T) {
 			_, inserted := got[5000]
 			_, deleted := got[1700]
 			_, moved := got[1600]
-			if got[5] != "old" || got[1500] != "new" || deleted || moved || inserted != (hint == "$natural") {
+			if hint == "k_-1" {
+				got[5] = "old" // read after the updates: the reverse scan starts at 1999
+			}
+			if got[5] != "old" || got[1500] != "new" || deleted || moved || inserted != ahead {
 				t.Fatalf("5: %q, 1500: %q, 1700 returned %v, 1600 returned %v, 5000 returned %v", got[5], got[1500], deleted, moved, inserted)
 			}
 		})
@@ -476,5 +498,55 @@ func TestFindBatches_EmptyBatch(t *testing.T) {
 			t.Fatalf("transaction %v: %d documents, want 8", inTxn, n)
 		}
 		tx.Abort()
+	}
+}
+
+// TestFindBatches_SortStreams: a sort that a plan reads in order (an index on the sort's field, either direction;
+// _id ascending) reads in batches, holding nothing between them; one no plan serves in order (a field without an
+// index, _id descending, an index that is multikey) is read whole when the stream opens.
+func TestFindBatches_SortStreams(t *testing.T) {
+	e := openMem(t, engine.Options{})
+	ctx := context.Background()
+	for i := range 50 {
+		mustInsert(t, e, bson.D{{Key: "_id", Value: i}, {Key: "k", Value: i % 5}, {Key: "m", Value: i}, {Key: "s", Value: i}})
+	}
+	mustInsert(t, e, bson.D{{Key: "_id", Value: 50}, {Key: "k", Value: 1}, {Key: "m", Value: bson.A{1, 2}}, {Key: "s", Value: 50}})
+	for _, name := range []string{"k", "m"} {
+		if _, err := e.CreateIndex(ctx, nil, ns, engine.IndexSpec{Name: name + "_1", Key: bson.D{{Key: name, Value: 1}}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, c := range []struct {
+		sort    bson.D
+		batched bool
+	}{
+		{bson.D{{Key: "k", Value: 1}}, true},
+		{bson.D{{Key: "k", Value: -1}}, true},
+		{bson.D{{Key: "_id", Value: 1}}, true},
+		{bson.D{{Key: "_id", Value: -1}}, false},
+		{bson.D{{Key: "s", Value: 1}}, false},
+		{bson.D{{Key: "m", Value: 1}}, false}, // multikey: its order is not the sort's
+	} {
+		spec := engine.FindSpec{Sort: doc(c.sort), Batch: 2}
+		want, err := e.Find(ctx, nil, ns, spec, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, err := e.FindBatches(ctx, ns, spec, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s.Batched() != c.batched {
+			t.Errorf("sort %v: Batched %v, want %v", c.sort, s.Batched(), c.batched)
+		}
+		got := drain(t, s)
+		if len(got) != len(want) {
+			t.Fatalf("sort %v: %d documents, Find %d", c.sort, len(got), len(want))
+		}
+		for j := range got {
+			if !bytesEqual(got[j], want[j]) {
+				t.Fatalf("sort %v, document %d: %v, Find %v", c.sort, j, got[j], want[j])
+			}
+		}
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/concorddb/concord/internal/query/agg"
 	"github.com/concorddb/concord/internal/query/collation"
 	"github.com/concorddb/concord/internal/query/filter"
+	"github.com/concorddb/concord/internal/query/order"
 	"github.com/concorddb/concord/internal/query/projection"
 	"github.com/concorddb/concord/internal/query/value"
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -90,7 +91,7 @@ type DocStream struct {
 // FindStream returns spec's documents as a DocStream. Outside a transaction (t nil) it reads the ReadSnapshot
 // of ctx or, without one, the storage's state as the stream opens, however long it stays open.
 func (e *Engine) FindStream(ctx context.Context, t *Txn, ns Namespace, spec FindSpec, st *Stats) (*DocStream, error) {
-	s, whole, err := e.newStream(ctx, t, ns, spec, st)
+	s, whole, err := e.newStream(ctx, t, ns, spec, st, false)
 	if whole || err != nil {
 		return s, err
 	}
@@ -133,12 +134,12 @@ func (e *Engine) FindStream(ctx context.Context, t *Txn, ns Namespace, spec Find
 
 // newStream starts a stream of spec. It reads the result whole (whole set) when the stream could not read it in
 // order as it goes: a sort, a returnKey, a view, a capped collection, a positional projection.
-func (e *Engine) newStream(ctx context.Context, t *Txn, ns Namespace, spec FindSpec, st *Stats) (s *DocStream, whole bool, err error) {
+func (e *Engine) newStream(ctx context.Context, t *Txn, ns Namespace, spec FindSpec, st *Stats, sortLater bool) (s *DocStream, whole bool, err error) {
 	s = &DocStream{e: e, st: statsOrLocal(st), left: -1}
 	if spec.Batch > 0 {
 		s.SetBatch(spec.Batch)
 	}
-	whole = len(spec.Sort) > 0 || spec.ReturnKey
+	whole = len(spec.Sort) > 0 && !sortLater || spec.ReturnKey
 	if _, _, isView, _ := e.resolveView(ns); isView {
 		whole = true
 	}
@@ -165,13 +166,15 @@ func (e *Engine) newStream(ctx context.Context, t *Txn, ns Namespace, spec FindS
 // stream opened is returned if the scan has not yet passed it, and one deleted, or updated so that it no longer
 // matches, before its batch is read is not.
 //
-// A collection scan (or a scan of an _id range) resumes after the last document key it read. Any other plan
-// finds the matching _ids when the stream opens and reads the documents a batch at a time by _id, each checked
-// against the filter again. SetBatch bounds how many documents the next batch reads. Once the collection has been
+// A collection scan (or a scan of an _id range) resumes after the last document key it read, and a scan of an
+// index that is not multikey after the last index entry it read. Any other plan (a multikey index's, a merge of
+// an index's ranges) finds the matching _ids when the stream opens and reads the documents a batch at a time by
+// _id, each checked against the filter again. SetBatch bounds how many documents the next batch reads. Once the collection has been
 // dropped (or dropped and created again) or renamed, or the index of the plan dropped, the next batch fails with
 // QueryPlanKilled, as mongod's getMore does. An error ends the stream after the documents read before it.
-// Under a ReadSnapshot (ctx), and for what FindStream reads whole (a sort, a view, ...), the result is read whole
-// when the stream opens.
+// A sort streams when such a plan reads in its order (an index on the sort's fields, or _id ascending); any other
+// sort is read whole when the stream opens, as is everything under a ReadSnapshot (ctx), and what FindStream reads
+// whole (a view, a capped collection, returnKey, a positional projection).
 func (e *Engine) FindBatches(ctx context.Context, ns Namespace, spec FindSpec, st *Stats) (*DocStream, error) {
 	return e.findBatches(ctx, ns, spec, st, true)
 }
@@ -182,7 +185,8 @@ func (e *Engine) findBatches(ctx context.Context, ns Namespace, spec FindSpec, s
 	if readSnapshotFrom(ctx) != nil {
 		return (&DocStream{e: e, st: statsOrLocal(st), left: -1}).materialize(ctx, nil, ns, spec)
 	}
-	s, whole, err := e.newStream(ctx, nil, ns, spec, st)
+	// A sort is decided by the plan: one that reads in the sort's order streams, any other reads whole.
+	s, whole, err := e.newStream(ctx, nil, ns, spec, st, true)
 	if whole || err != nil {
 		return s, err
 	}
@@ -191,10 +195,17 @@ func (e *Engine) findBatches(ctx context.Context, ns Namespace, spec FindSpec, s
 	if err != nil {
 		return nil, err
 	}
+	if len(spec.Sort) > 0 && !r.sorted {
+		s.Close()
+		return (&DocStream{e: e, st: statsOrLocal(st), left: -1}).materialize(ctx, nil, ns, spec)
+	}
 	if !r.inOrder {
 		return s.byIDs(ctx, nil, ns, spec, r)
 	}
 	s.rng, s.ns, s.ctx, s.batched, s.coll = r, ns, ctx, true, r.coll.id
+	if r.p.kind == planIndex {
+		s.ix = r.p.ix // its drop kills the plan
+	}
 	s.limits(spec)
 	if counted {
 		e.metricsFor(ctx).query.Add(1)
@@ -219,11 +230,16 @@ type rangeBatch struct {
 	coll *collection // nil: the collection does not exist
 	f    *filter.Filter
 	p    *plan
-	// inOrder is set for a plan in key order, which a batch resumes after the last key the one before read; once
-	// for a plan of one _id, read by the first batch.
+	// inOrder is set for a plan in key order, which a batch resumes after the last key the one before read (a
+	// collection or _id range scan), or after the last index entry (an index scan of one index that is not
+	// multikey, not a merge); once for a plan of one _id, read by the first batch.
 	inOrder, once bool
 	from          []byte // nil: the plan's first key
+	fromEntry     []byte // an index scan's: nil, its first entry
 	done          bool
+	// sorted is set for a plan that resumes in the order of the statement's sort (an index's, or the _id
+	// order of a forward collection or _id range scan).
+	sorted bool
 }
 
 // batchPlan compiles and plans spec for a batched stream.
@@ -238,8 +254,14 @@ func (e *Engine) batchPlan(ctx context.Context, ns Namespace, spec FindSpec) (*r
 	if err != nil {
 		return nil, err
 	}
+	var srt *order.Sort
+	if len(spec.Sort) > 0 {
+		if srt, err = order.CompileColl(spec.Sort, sc); err != nil {
+			return nil, err
+		}
+	}
 	// No projection: a covered plan's documents are not the stored ones a later batch resumes after or fetches.
-	o := hinted(ctx, planOptions{hint: spec.Hint, hintName: spec.HintName, min: spec.Min, max: spec.Max, collated: sc != nil})
+	o := hinted(ctx, planOptions{sort: srt, hint: spec.Hint, hintName: spec.HintName, min: spec.Min, max: spec.Max, collated: sc != nil})
 	p, err := planWith(c, f, o)
 	if err != nil {
 		return nil, err
@@ -247,7 +269,15 @@ func (e *Engine) batchPlan(ctx context.Context, ns Namespace, spec FindSpec) (*r
 	r := &rangeBatch{coll: c, f: f, p: p}
 	if c != nil {
 		r.once = p.kind == planIDHack
-		r.inOrder = r.once || p.kind == planCollScan || p.kind == planIDRange
+		// A multikey index's scan sees a document once per entry, and drops the repeats by the documents it has
+		// seen: one that resumed would return them again.
+		byEntry := p.kind == planIndex && !p.merge && !p.covered && p.wildcardPath == "" && !p.ix.isMultikey()
+		r.inOrder = r.once || p.kind == planCollScan || p.kind == planIDRange || byEntry
+		// The order of a resumed index scan is its entries' (an index that turns multikey while the stream
+		// reads keeps it); a collection scan resumes forwards only.
+		r.sorted = srt != nil && p.sorted && (byEntry || (p.kind == planCollScan || p.kind == planIDRange) && !p.reverse)
+	} else {
+		r.sorted = true // nothing to sort
 	}
 	return r, nil
 }
@@ -324,11 +354,15 @@ func (s *DocStream) fetchRange(ctx context.Context) error {
 	}
 	defer exit()
 	p := *r.p
-	p.from = r.from
+	p.from, p.fromEntry = r.from, r.fromEntry
 	want, size, stopped := s.batch(), 0, false
 	err = s.e.runRead(ctx, nil, func(ctx context.Context, rt *Txn) error {
 		return s.e.scan(ctx, rt, c, r.f, &p, s.st, func(cd candidate) (bool, error) {
-			r.from = append(cd.key, 0) // the key's successor
+			if p.kind == planIndex {
+				r.fromEntry = append([]byte(nil), cd.entry...)
+			} else {
+				r.from = append(cd.key, 0) // the key's successor
+			}
 			if s.skip > 0 {
 				s.skip--
 				return true, nil

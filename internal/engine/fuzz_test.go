@@ -39,6 +39,11 @@ func FuzzOperations(f *testing.F) {
 		_, _ = e.Find(ctx, tx, ns, engine.FindSpec{Filter: q}, nil)
 		_ = tx.Commit(ctx)
 		spec := engine.FindSpec{Filter: q, Skip: int64(len(d) % 3), Limit: int64(len(q) % 4)}
+		// Sorts the index serves in order (streamed) or not (read whole).
+		if srt := []bson.D{nil, {{Key: "a", Value: 1}}, {{Key: "a", Value: -1}}, {{Key: "a", Value: 1}, {Key: "b", Value: -1}},
+			{{Key: "_id", Value: 1}}, {{Key: "_id", Value: -1}}, {{Key: "b", Value: 1}}}[(len(q)/4)%7]; srt != nil {
+			spec.Sort = doc(srt)
+		}
 		want, werr := e.Find(ctx, nil, ns, spec, nil)
 		spec.Batch = 1 + len(d)%3
 		var got []bson.Raw

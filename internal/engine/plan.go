@@ -58,6 +58,32 @@ type plan struct {
 	// instead of its range's first key: a batched stream's next batch
 	// resumes there (FindBatches).
 	from []byte
+	// fromEntry, when set, is the index entry after which an index scan
+	// (not a merge) resumes, in its direction: a batched stream's next
+	// batch (FindBatches). See resumed.
+	fromEntry []byte
+}
+
+// resumed is p with its ranges cut to the index entries after p.fromEntry
+// in p's direction: for a forward scan those from the entry's successor
+// on, for a reverse one those before it. Ranges wholly passed are dropped.
+func (p *plan) resumed() *plan {
+	q := *p
+	q.ranges = nil
+	succ := append(append([]byte(nil), p.fromEntry...), 0)
+	for _, rg := range p.ranges {
+		if p.reverse {
+			if rg.hi == nil || bytes.Compare(rg.hi, p.fromEntry) > 0 {
+				rg.hi = p.fromEntry // exclusive
+			}
+		} else if bytes.Compare(rg.lo, succ) < 0 {
+			rg.lo = succ
+		}
+		if rg.hi == nil || bytes.Compare(rg.lo, rg.hi) < 0 {
+			q.ranges = append(q.ranges, rg)
+		}
+	}
+	return &q
 }
 
 // planOptions are the parts of a statement besides its filter that shape

@@ -251,6 +251,15 @@ func (x *indexIter) next() bool {
 	return false
 }
 
+// entryKey is the current index entry's key, valid until x moves on; nil
+// for a merge, whose entries come from several iterators.
+func (x *indexIter) entryKey() []byte {
+	if x.mergeFrom != nil || x.it == nil {
+		return nil
+	}
+	return x.it.Key()
+}
+
 // visit makes the entry with value v current unless its document was
 // visited already (a multikey document's other entry).
 func (x *indexIter) visit(v []byte) bool {

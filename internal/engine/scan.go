@@ -18,6 +18,9 @@ type candidate struct {
 	key []byte
 	doc bson.Raw
 	pos int
+	// entry is an index scan's (not a merge's) current index entry, valid
+	// until the scan moves on: where a batched stream resumes (fetchRange).
+	entry []byte
 }
 
 // scan calls fn for every document of c that matches f in t's view
@@ -52,7 +55,11 @@ func (e *Engine) scan(ctx context.Context, t *Txn, c *collection, f *filter.Filt
 		if !ok {
 			continue
 		}
-		if more, err := fn(candidate{key: it.key(), doc: doc, pos: pos}); err != nil || !more {
+		cd := candidate{key: it.key(), doc: doc, pos: pos}
+		if p.kind == planIndex {
+			cd.entry = it.index.entryKey()
+		}
+		if more, err := fn(cd); err != nil || !more {
 			return err
 		}
 	}
@@ -100,6 +107,9 @@ func newPlanIter(t *Txn, c *collection, p *plan) (*planIter, error) {
 		it.init(t, c, &it.ranges, ownByKey, lo, hi)
 	case planIndex:
 		t.e.countUse(c.id, p.ix.id)
+		if p.fromEntry != nil {
+			p = p.resumed()
+		}
 		it.index.open(t.reader, c, p)
 		it.init(t, c, &it.index, ownLast, nil, nil)
 	default:
