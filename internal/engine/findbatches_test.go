@@ -417,6 +417,9 @@ func TestFindBatches_Stats(t *testing.T) {
 		{"transaction", func(st *engine.Stats) (*engine.DocStream, error) {
 			return e.FindStream(ctx, e.Begin(), ns, engine.FindSpec{Filter: k3, Batch: 3}, st)
 		}, 1, 10},
+		{"transaction scan", func(st *engine.Stats) (*engine.DocStream, error) {
+			return e.FindStream(ctx, e.Begin(), ns, engine.FindSpec{Filter: k3, Hint: doc(bson.D{{Key: "$natural", Value: 1}}), Batch: 3}, st)
+		}, 1, 100},
 		{"aggregation", func(st *engine.Stats) (*engine.DocStream, error) {
 			return e.AggregateBatches(ctx, ns, engine.AggregateSpec{Pipeline: stages(bson.D{{Key: "$match", Value: bson.D{{Key: "k", Value: 3}}}},
 				bson.D{{Key: "$project", Value: bson.D{{Key: "k", Value: 1}}}}), Batch: 3}, st)
@@ -548,5 +551,67 @@ func TestFindBatches_SortStreams(t *testing.T) {
 				t.Fatalf("sort %v, document %d: %v, Find %v", c.sort, j, got[j], want[j])
 			}
 		}
+	}
+}
+
+// TestFindBatches_IndexTurnsMultikey: an index that turns multikey while a stream reads it (an array written to a
+// document the stream has returned, and to one it has not reached) returns every document once: a document with
+// several entries is taken at its first in the plan's ranges, sorted or not.
+func TestFindBatches_IndexTurnsMultikey(t *testing.T) {
+	for _, sorted := range []bool{false, true} {
+		e := openMem(t, engine.Options{})
+		ctx := context.Background()
+		for i := range 10 {
+			mustInsert(t, e, bson.D{{Key: "_id", Value: i}, {Key: "a", Value: i}})
+		}
+		if _, err := e.CreateIndex(ctx, nil, ns, engine.IndexSpec{Name: "a_1", Key: bson.D{{Key: "a", Value: 1}}}); err != nil {
+			t.Fatal(err)
+		}
+		spec := engine.FindSpec{Filter: doc(bson.D{{Key: "a", Value: bson.D{{Key: "$gte", Value: 0}}}}), Batch: 3}
+		if sorted {
+			spec.Sort = doc(bson.D{{Key: "a", Value: 1}})
+		}
+		s, err := e.FindBatches(ctx, ns, spec, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !s.Batched() {
+			t.Fatal("the index's scan is read whole")
+		}
+		var ids []int64
+		for range 3 {
+			d, err := s.Next(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ids = append(ids, intField(t, d, "_id"))
+		}
+		for id, a := range map[int]bson.A{1: {1, 8}, 7: {4, 7}} { // 1 returned already; 7's entries in two batches
+			if _, err := e.Update(ctx, nil, ns, engine.UpdateSpec{Filter: doc(bson.D{{Key: "_id", Value: id}}),
+				Update: doc(bson.D{{Key: "$set", Value: bson.D{{Key: "a", Value: a}}}})}, nil); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for _, d := range drain(t, s) {
+			ids = append(ids, intField(t, d, "_id"))
+		}
+		want := []int64{0, 1, 2, 3, 4, 7, 5, 6, 8, 9} // 7 at its entry 4, after 4 (same key, the lower _id)
+		if fmt.Sprint(ids) != fmt.Sprint(want) {
+			t.Errorf("sorted %v: %v, want %v", sorted, ids, want)
+		}
+	}
+}
+
+// TestFindBatches_SortErrorFirst: a stream whose sort and projection are both invalid reports the sort's error, as
+// Find does.
+func TestFindBatches_SortErrorFirst(t *testing.T) {
+	e := openMem(t, engine.Options{})
+	ctx := context.Background()
+	mustInsert(t, e, bson.D{{Key: "_id", Value: 1}, {Key: "a", Value: 1}})
+	spec := engine.FindSpec{Sort: doc(bson.D{{Key: "a", Value: "bad"}}), Projection: doc(bson.D{{Key: "a", Value: 1}, {Key: "b", Value: 0}})}
+	_, want := e.Find(ctx, nil, ns, spec, nil)
+	_, got := e.FindBatches(ctx, ns, spec, nil)
+	if want == nil || got == nil || got.Error() != want.Error() {
+		t.Fatalf("FindBatches: %v; Find: %v", got, want)
 	}
 }

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"bytes"
 	"context"
 	"slices"
 	"sync"
@@ -145,6 +146,12 @@ func (e *Engine) newStream(ctx context.Context, t *Txn, ns Namespace, spec FindS
 	}
 	if c := e.lookupColl(ns); c != nil && c.opts.Capped {
 		whole = true
+	}
+	if !whole && len(spec.Sort) > 0 {
+		// The sort is planned later (sortLater); its errors come before the projection's, as in Find.
+		if _, err := order.CompileColl(spec.Sort, stringComparer(spec.Collation)); err != nil {
+			return nil, true, err
+		}
 	}
 	if !whole && len(spec.Projection) > 0 {
 		if s.proj, err = projection.CompileIn(spec.Projection, scopeFrom(ctx)); err != nil {
@@ -353,13 +360,47 @@ func (s *DocStream) fetchRange(ctx context.Context) error {
 		return err
 	}
 	defer exit()
+	byIndex := r.p.kind == planIndex
+	for {
+		// A multikey index has a document once per entry, and a resumed scan has no memory of the entries it
+		// read before: a document is then taken at its first entry in the plan's ranges alone. The flag is set
+		// before such a document commits, so it is read again after the scan, as Find does: an index that
+		// turned multikey meanwhile has the batch read again under that rule.
+		firstOnly := byIndex && r.p.ix.isMultikey()
+		docs, held, skip, left, from, fromEntry := len(s.docs), s.held, s.skip, s.left, r.from, r.fromEntry
+		stopped, err := s.scanBatch(ctx, c, firstOnly)
+		if err != nil {
+			return err
+		}
+		if !firstOnly && byIndex && r.p.ix.isMultikey() {
+			s.docs, s.held, s.skip, s.left, r.from, r.fromEntry = s.docs[:docs], held, skip, left, from, fromEntry
+			continue
+		}
+		r.done = !stopped || s.left == 0 || r.once
+		return nil
+	}
+}
+
+// scanBatch reads a range scan's next batch (fetchRange) from c, a document of a multikey index's scan only at
+// its first entry when firstOnly; it reports whether the batch stopped before the scan's end.
+func (s *DocStream) scanBatch(ctx context.Context, c *collection, firstOnly bool) (bool, error) {
+	r := s.rng
 	p := *r.p
 	p.from, p.fromEntry = r.from, r.fromEntry
 	want, size, stopped := s.batch(), 0, false
-	err = s.e.runRead(ctx, nil, func(ctx context.Context, rt *Txn) error {
+	err := s.e.runRead(ctx, nil, func(ctx context.Context, rt *Txn) error {
 		return s.e.scan(ctx, rt, c, r.f, &p, s.st, func(cd candidate) (bool, error) {
 			if p.kind == planIndex {
 				r.fromEntry = append([]byte(nil), cd.entry...)
+				if firstOnly {
+					first, err := firstEntry(c, r.p, cd.doc)
+					if err != nil {
+						return false, err
+					}
+					if !bytes.Equal(first, cd.entry) {
+						return true, nil // another entry of a document taken, or passed, at its first
+					}
+				}
 			} else {
 				r.from = append(cd.key, 0) // the key's successor
 			}
@@ -378,11 +419,32 @@ func (s *DocStream) fetchRange(ctx context.Context) error {
 			return !stopped, nil
 		})
 	})
+	return stopped, err
+}
+
+// firstEntry is the first of doc's entries in the index p scans that falls in p's ranges, in p's direction: the
+// one entry at which a resumed scan of a multikey index takes doc.
+func firstEntry(c *collection, p *plan, doc bson.Raw) ([]byte, error) {
+	keys, err := p.ix.keys(doc)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	r.done = !stopped || s.left == 0 || r.once
-	return nil
+	id := doc.Lookup("_id")
+	var first []byte
+	for _, k := range keys {
+		ek := indexEntryKey(c.id, p.ix, k, id)
+		in := false
+		for _, rg := range p.ranges {
+			if bytes.Compare(ek, rg.lo) >= 0 && (rg.hi == nil || bytes.Compare(ek, rg.hi) < 0) {
+				in = true
+				break
+			}
+		}
+		if in && (first == nil || (bytes.Compare(ek, first) < 0) != p.reverse) {
+			first = ek
+		}
+	}
+	return first, nil
 }
 
 // materialize makes s hand out Find's result.
@@ -525,7 +587,11 @@ func (s *DocStream) fetch(ctx context.Context) error {
 		// Under a collation _ids that it holds equal may come too: only the batch's own are kept below.
 		spec = FindSpec{Filter: bson.Raw(f.Build()), Collation: s.collation}
 	}
+	// Each _id of the batch was examined once when the stream opened (and not counted then): a ranged batch's
+	// statement reads the documents between them again.
+	examined := s.st.DocsExamined
 	docs, err := s.e.find1(ctx, s.txn, s.ns, spec, s.st, false)
+	s.st.DocsExamined = examined + int64(n)
 	s.st.PlanSummary = s.plan // the stream's, not the batch's _id lookups
 	if err != nil {
 		return err
