@@ -147,15 +147,5 @@ func TestServe_AuthTLS(t *testing.T) {
 		t.Error("after SIGHUP the new certificate is not served")
 	}
 
-	if err := syscall.Kill(syscall.Getpid(), syscall.SIGTERM); err != nil {
-		t.Fatal(err)
-	}
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatalf("Serve: %v", err)
-		}
-	case <-ctx.Done():
-		t.Fatal("Serve did not return after SIGTERM")
-	}
+	sigtermAndWait(t, ctx, done, "Serve")
 }

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"syscall"
 	"testing"
 	"time"
 
@@ -134,17 +133,7 @@ func TestServe_SQLMetrics(t *testing.T) {
 	if after["concord_connections{protocol=postgresql}"] != 2 {
 		t.Errorf("postgresql connections = %v, want 2", after["concord_connections{protocol=postgresql}"])
 	}
-	if err := syscall.Kill(syscall.Getpid(), syscall.SIGTERM); err != nil {
-		t.Fatal(err)
-	}
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatalf("Serve: %v", err)
-		}
-	case <-ctx.Done():
-		t.Fatal("Serve did not return after SIGTERM")
-	}
+	sigtermAndWait(t, ctx, done, "Serve")
 }
 
 // pgTLS is the pgx configuration of user over TLS trusting roots.

@@ -92,17 +92,7 @@ func TestServe_SIGTERM(t *testing.T) {
 	}
 	pc.Close(ctx)
 
-	if err := syscall.Kill(syscall.Getpid(), syscall.SIGTERM); err != nil {
-		t.Fatal(err)
-	}
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatalf("Serve: %v", err)
-		}
-	case <-ctx.Done():
-		t.Fatal("Serve did not return after SIGTERM")
-	}
+	sigtermAndWait(t, ctx, done, "Serve")
 
 	db, err := concord.Open(dir, nil)
 	if err != nil {
@@ -112,5 +102,22 @@ func TestServe_SIGTERM(t *testing.T) {
 	var doc bson.M
 	if err := db.Database("d").Collection("c").FindOne(context.Background(), bson.D{{Key: "_id", Value: 1}}).Decode(&doc); err != nil || doc["x"] != "durable" {
 		t.Fatalf("after restart: %v %v", doc, err)
+	}
+}
+
+// sigtermAndWait sends this process SIGTERM and waits, until ctx ends, for the command under test (what, run on
+// its own goroutine) to return nil on done.
+func sigtermAndWait(t *testing.T, ctx context.Context, done <-chan error, what string) {
+	t.Helper()
+	if err := syscall.Kill(syscall.Getpid(), syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+	case <-ctx.Done():
+		t.Fatalf("%s did not return after SIGTERM", what)
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"net"
 	"net/url"
-	"syscall"
 	"testing"
 	"time"
 
@@ -97,15 +96,5 @@ func TestSQL_MongoDBURI(t *testing.T) {
 	}
 	uc.Close(ctx)
 
-	if err := syscall.Kill(syscall.Getpid(), syscall.SIGTERM); err != nil {
-		t.Fatal(err)
-	}
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatalf("SQL: %v", err)
-		}
-	case <-ctx.Done():
-		t.Fatal("concord sql did not return after SIGTERM")
-	}
+	sigtermAndWait(t, ctx, done, "concord sql")
 }

@@ -9,7 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -266,17 +265,7 @@ func TestServe_UnixSockets(t *testing.T) {
 		t.Errorf("SQL over TLS: %v", err)
 	}
 
-	if err := syscall.Kill(syscall.Getpid(), syscall.SIGTERM); err != nil {
-		t.Fatal(err)
-	}
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatalf("Serve: %v", err)
-		}
-	case <-ctx.Done():
-		t.Fatal("Serve did not return after SIGTERM")
-	}
+	sigtermAndWait(t, ctx, done, "Serve")
 	if left, err := os.ReadDir(dir); err != nil || len(left) != 0 {
 		t.Errorf("the socket directory holds %v after the server (%v); want nothing", left, err)
 	}
