@@ -477,6 +477,10 @@ func (s *DocStream) byIDs(ctx context.Context, t *Txn, ns Namespace, spec FindSp
 	if left < 0 {
 		left = -left
 	}
+	// The documents kept by _id are counted as examined when their batch reads them again, so that a document is
+	// examined once: they come off the open's count once the scan (whose prefetch counts into s.st until it is
+	// closed) has ended.
+	refetch := int64(0)
 	err := s.e.runRead(ctx, t, func(ctx context.Context, rt *Txn) error {
 		var it *scanIter
 		var err error
@@ -526,7 +530,7 @@ func (s *DocStream) byIDs(ctx context.Context, t *Txn, ns Namespace, spec FindSp
 			}
 			s.ids = append(s.ids, bson.RawValue{Type: id.Type, Value: append([]byte(nil), id.Value...)})
 			s.held += idCost + len(id.Value)
-			s.st.DocsExamined-- // counted when its batch reads it again: a document is examined once
+			refetch++
 			if left--; left == 0 {
 				return nil
 			}
@@ -535,6 +539,7 @@ func (s *DocStream) byIDs(ctx context.Context, t *Txn, ns Namespace, spec FindSp
 	if err != nil {
 		return nil, err
 	}
+	s.st.DocsExamined -= refetch
 	s.txn, s.ns, s.ctx, s.filter, s.collation, s.byID, s.batched = t, ns, ctx, spec.Filter, spec.Collation, true, true
 	if t != nil {
 		s.counted = true
