@@ -39,10 +39,11 @@ func (c *Collection) FindStream(ctx context.Context, filter any, opts ...*FindOp
 // yields between getMores. A document inserted after the cursor opened is returned if the scan has not yet
 // passed it, and one deleted, or updated so that it no longer matches, before its batch is read is not; once the
 // collection is dropped the next batch fails with QueryPlanKilled (175). A collection scan resumes after the last
-// document it read; a plan on another index finds the matching _ids when the cursor opens and reads the documents
-// a batch at a time, each checked against the filter again. SetBatchSize bounds a batch. In a transaction it is
-// FindStream. A sort, a view, a capped collection, a positional projection, returnKey and a read at a point in time
-// make it Find's cursor.
+// document it read, a scan of an index that is not multikey after the last index entry; a multikey index's plan
+// finds the matching _ids when the cursor opens and reads the documents a batch at a time, each checked against
+// the filter again. SetBatchSize bounds a batch. In a transaction it is FindStream. A sort no index (or _id
+// ascending) reads in order, a view, a capped collection, a positional projection, returnKey and a read at a point
+// in time make it Find's cursor.
 func (c *Collection) FindBatches(ctx context.Context, filter any, opts ...*FindOptions) (*Cursor, error) {
 	return c.findStream(ctx, filter, opts, true)
 }

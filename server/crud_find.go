@@ -34,8 +34,10 @@ var emptyDoc = bson.Raw{5, 0, 0, 0, 0}
 //
 // What open cursors hold is bounded per connection (the one that opened them, whichever connections send their
 // getMores): at most maxCursors cursors and maxBytes of results not yet returned. A find's cursor holds the
-// document it read ahead of its last batch (and, on a secondary index's plan, the _ids still to read); a sorted
-// find's, a tailable cursor's and those of the aggregations read whole (engine.AggregateBatches) hold their whole result, materialized when the command ran. Past a bound a find or aggregate that would leave a cursor open
+// document it read ahead of its last batch (and, on a multikey index's plan, the _ids still to read); a find's
+// sorted in an order no index gives, a tailable cursor's and those of the aggregations read whole
+// (engine.AggregateBatches) hold their whole result, materialized when the command ran. Past a bound a find or
+// aggregate that would leave a cursor open
 // fails with ExceededMemoryLimit (146) and the cursors already open keep working, so that a client that opens
 // cursors and never closes them cannot take the server's memory. The bounds count a connection's cursors until
 // they end, after the connection closes too.
