@@ -60,8 +60,8 @@ type DocStream struct {
 	// filter a batched stream's fetched documents are checked against.
 	coll uint32
 	f    *filter.Filter
-	// ix is the index a batched stream's plan read its _ids from, whose drop fails its next batch; plan is the
-	// plan's summary, which the statistics of its batches show.
+	// ix is the index a batched stream's plan reads (its entries as it resumes, or its _ids at open), whose drop
+	// fails its next batch; plan is the plan's summary, which the statistics of its batches show.
 	ix   *index
 	plan string
 	// want is the size of the next batches (SetBatch; 0: idBatch).
