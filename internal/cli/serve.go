@@ -221,36 +221,46 @@ func Serve(args []string) error {
 // directory was asked for (must; the sockets made before it are closed), else a warning: the TCP ports still
 // serve.
 func serveUnixSockets(dir string, must bool, logger *slog.Logger, srv *server.Server, l net.Listener, pgsrv *pgserver.Server, pgl net.Listener) ([]net.Listener, error) {
-	type socket struct {
-		path  string
-		mode  os.FileMode
-		lock  bool // PostgreSQL's lock file beside the socket
-		serve func(net.Listener) error
-	}
-	socks := []socket{{mongoSocketPath(dir, tcpPort(l.Addr())), mongoSocketMode, false, srv.Serve}}
-	if pgsrv != nil {
-		socks = append(socks, socket{pgSocketPath(dir, tcpPort(pgl.Addr())), pgSocketMode, true, pgsrv.Serve})
-	}
 	var made []net.Listener
-	for _, s := range socks {
-		ul, err := listenUnix(s.path, s.mode, s.lock)
-		if err != nil {
-			if must {
-				closeAll(made)
-				return nil, err
-			}
-			logger.Warn("no Unix-domain socket", "c", "NETWORK", "error", err)
-			continue
-		}
+	ul, err := serveUnix(mongoSocketPath(dir, tcpPort(l.Addr())), mongoSocketMode, false, must, logger, srv.Serve)
+	if err != nil {
+		return nil, err
+	}
+	if ul != nil {
 		made = append(made, ul)
-		go func() {
-			if err := s.serve(ul); err != nil && !errors.Is(err, server.ErrServerClosed) && !errors.Is(err, pgserver.ErrServerClosed) {
-				logger.Error("serving "+s.path, "c", "NETWORK", "error", err)
-			}
-		}()
-		logger.Info("listening on "+s.path, "c", "NETWORK")
+	}
+	if pgsrv != nil {
+		ul, err := serveUnix(pgSocketPath(dir, tcpPort(pgl.Addr())), pgSocketMode, true, must, logger, pgsrv.Serve)
+		if err != nil {
+			closeAll(made)
+			return nil, err
+		}
+		if ul != nil {
+			made = append(made, ul)
+		}
 	}
 	return made, nil
+}
+
+// serveUnix makes the Unix-domain socket path (listenUnix) and serves it with serve on its own goroutine, logging
+// an error it ends with other than the server's closing. A socket that cannot be made is the error returned when
+// must is set, else a warning and a nil listener.
+func serveUnix(path string, mode os.FileMode, lock, must bool, logger *slog.Logger, serve func(net.Listener) error) (net.Listener, error) {
+	ul, err := listenUnix(path, mode, lock)
+	if err != nil {
+		if must {
+			return nil, err
+		}
+		logger.Warn("no Unix-domain socket", "c", "NETWORK", "error", err)
+		return nil, nil
+	}
+	go func() {
+		if err := serve(ul); err != nil && !errors.Is(err, server.ErrServerClosed) && !errors.Is(err, pgserver.ErrServerClosed) {
+			logger.Error("serving "+path, "c", "NETWORK", "error", err)
+		}
+	}()
+	logger.Info("listening on "+path, "c", "NETWORK")
+	return ul, nil
 }
 
 // closeAll closes listeners.

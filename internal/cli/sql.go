@@ -60,22 +60,13 @@ func SQL(args []string) error {
 	go func() { served <- srv.Serve(l) }()
 	logger.Info("serving PostgreSQL protocol in front of MongoDB", "addr", l.Addr().String())
 	if *sockDir != "" {
-		path := pgSocketPath(*sockDir, tcpPort(l.Addr()))
-		ul, err := listenUnix(path, pgSocketMode, true)
-		switch {
-		case err == nil:
-			defer ul.Close()
-			go func() {
-				if err := srv.Serve(ul); err != nil && !errors.Is(err, pgserver.ErrServerClosed) {
-					logger.Error("serving "+path, "error", err)
-				}
-			}()
-			logger.Info("listening on " + path)
-		case flagSet(fs, "unix-socket-dir"):
+		ul, err := serveUnix(pgSocketPath(*sockDir, tcpPort(l.Addr())), pgSocketMode, true, flagSet(fs, "unix-socket-dir"), logger, srv.Serve)
+		if err != nil {
 			srv.Close()
 			return fmt.Errorf("--unix-socket-dir: %w", err)
-		default:
-			logger.Warn("no Unix-domain socket", "error", err)
+		}
+		if ul != nil {
+			defer ul.Close()
 		}
 	}
 	select {

@@ -390,19 +390,14 @@ func (s *DocStream) scanBatch(ctx context.Context, c *collection, firstOnly bool
 	want, size, stopped := s.batch(), 0, false
 	err := s.e.runRead(ctx, nil, func(ctx context.Context, rt *Txn) error {
 		return s.e.scan(ctx, rt, c, r.f, &p, s.st, func(cd candidate) (bool, error) {
-			if p.kind == planIndex {
-				r.fromEntry = append([]byte(nil), cd.entry...)
-				if firstOnly {
-					first, err := firstEntry(c, r.p, cd.doc)
-					if err != nil {
-						return false, err
-					}
-					if !bytes.Equal(first, cd.entry) {
-						return true, nil // another entry of a document taken, or passed, at its first
-					}
+			if firstOnly {
+				first, err := firstEntry(c, r.p, cd.doc)
+				if err != nil {
+					return false, err
 				}
-			} else {
-				r.from = append(cd.key, 0) // the key's successor
+				if !bytes.Equal(first, cd.entry) {
+					return true, nil // another entry of a document taken, or passed, at its first
+				}
 			}
 			if s.skip > 0 {
 				s.skip--
@@ -416,6 +411,14 @@ func (s *DocStream) scanBatch(ctx context.Context, c *collection, firstOnly bool
 				s.left--
 			}
 			stopped = s.left == 0 || len(s.docs) >= want || size >= batchBytes
+			if stopped {
+				// The next batch resumes after this candidate; a scan that ends is done.
+				if p.kind == planIndex {
+					r.fromEntry = append([]byte(nil), cd.entry...)
+				} else {
+					r.from = append(cd.key, 0) // the key's successor
+				}
+			}
 			return !stopped, nil
 		})
 	})
