@@ -144,7 +144,7 @@ func (e *Engine) find(ctx context.Context, t *Txn, ns Namespace, spec FindSpec, 
 	if limit > 0 {
 		stop = skip + limit
 	}
-	cands, err := e.findScan(ctx, t, c, f, p, st, inOrder, stop)
+	cands, err := e.findScan(ctx, t, c, f, p, st, inOrder, srt, stop)
 	if err != nil {
 		return nil, err
 	}
@@ -152,8 +152,7 @@ func (e *Engine) find(ctx context.Context, t *Txn, ns Namespace, spec FindSpec, 
 	// then not the sort's (the flag is set before such a document commits,
 	// so any document the scan saw is covered by this check).
 	if inOrder && srt != nil && p.kind == planIndex && p.ix.isMultikey() {
-		inOrder = false
-		if cands, err = e.findScan(ctx, t, c, f, p, st, false, 0); err != nil {
+		if cands, err = e.findScan(ctx, t, c, f, p, st, false, srt, stop); err != nil {
 			return nil, err
 		}
 	}
@@ -161,8 +160,6 @@ func (e *Engine) find(ctx context.Context, t *Txn, ns Namespace, spec FindSpec, 
 		if err := e.insertionOrder(t, c, cands); err != nil {
 			return nil, err
 		}
-	} else if !inOrder {
-		sortCandidates(cands, srt)
 	}
 	if skip >= int64(len(cands)) {
 		return []bson.Raw{}, nil
@@ -215,14 +212,29 @@ func indexKeyOf(p *plan, sorted bool, doc bson.Raw) bson.Raw {
 	return bson.Raw(out)
 }
 
-// findScan returns the candidates of p; when stop > 0 and the plan is in
-// the requested order, the scan stops after stop matches.
-func (e *Engine) findScan(ctx context.Context, t *Txn, c *collection, f *filter.Filter, p *plan, st *Stats, inOrder bool, stop int64) ([]candidate, error) {
+// findScan returns the candidates of p in srt's order: when the plan is in
+// that order (inOrder), as the scan returns them, stopping after stop
+// matches when stop > 0; otherwise sorted, and with stop > 0 only the first
+// stop of them, the scan holding no more than that many at a time.
+func (e *Engine) findScan(ctx context.Context, t *Txn, c *collection, f *filter.Filter, p *plan, st *Stats, inOrder bool, srt *order.Sort, stop int64) ([]candidate, error) {
+	if !inOrder && srt != nil && stop > 0 {
+		// A sort with a limit keeps the first stop documents in the sort's order, not all of them.
+		top := order.NewTopK(stop, func(a, b candidate) int { return srt.Compare(a.doc, b.doc) })
+		err := e.scan(ctx, t, c, f, p, st, func(cd candidate) (bool, error) {
+			cd.entry = nil // the scan's, valid only until it moves on
+			top.Offer(cd)
+			return true, nil
+		})
+		return top.Sorted(), err
+	}
 	var cands []candidate
 	err := e.scan(ctx, t, c, f, p, st, func(cd candidate) (bool, error) {
 		cands = append(cands, cd)
 		return !inOrder || stop <= 0 || int64(len(cands)) < stop, nil
 	})
+	if !inOrder {
+		sortCandidates(cands, srt)
+	}
 	return cands, err
 }
 

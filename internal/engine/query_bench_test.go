@@ -49,7 +49,9 @@ func reportCPU(b *testing.B, start time.Duration, perOp int) {
 //   - topN: the top 10 of one cat by score (a range of the compound index
 //     read in the sort's order, stopped at the limit);
 //   - group: $group by cat with a count and an average over every document;
-//   - match-group: the same after a $match that every document passes.
+//   - match-group: the same after a $match that every document passes;
+//   - sort-limit and agg-sort-limit: the top 10 by score of every document (a sort no index gives), as a find
+//     and as $sort and $limit.
 //
 // For the aggregations ns/doc, allocs/doc and B/doc are per input
 // document; cpu-ns is the process CPU time, steadier than wall time when
@@ -96,6 +98,29 @@ func BenchmarkQueries(b *testing.B) {
 			}
 			if st.DocsExamined != 10 {
 				b.Fatalf("%d documents examined, want 10", st.DocsExamined)
+			}
+		}
+	})
+	// The top 10 by score over every document: a sort no index gives, with a limit, as find and as $sort + $limit.
+	byScore := bson.D{{Key: "score", Value: -1}}
+	b.Run("sort-limit", func(b *testing.B) {
+		defer reportCPU(b, cputime.Process(), 1)
+		b.ReportAllocs()
+		for b.Loop() {
+			out, err := e.Find(ctx, nil, ns, engine.FindSpec{Sort: doc(byScore), Limit: 10}, nil)
+			if err != nil || len(out) != 10 {
+				b.Fatalf("%d documents, %v", len(out), err)
+			}
+		}
+	})
+	b.Run("agg-sort-limit", func(b *testing.B) {
+		defer reportCPU(b, cputime.Process(), 1)
+		b.ReportAllocs()
+		pipeline := []bson.Raw{doc(bson.D{{Key: "$sort", Value: byScore}}), doc(bson.D{{Key: "$limit", Value: 10}})}
+		for b.Loop() {
+			out, err := e.Aggregate(ctx, nil, ns, engine.AggregateSpec{Pipeline: pipeline}, nil)
+			if err != nil || len(out) != 10 {
+				b.Fatalf("%d documents, %v", len(out), err)
 			}
 		}
 	})

@@ -2,6 +2,7 @@ package engine_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -330,5 +331,73 @@ func TestIndex_ParallelArrays(t *testing.T) {
 	res, err := e.Insert(ctx, nil, ns, []bson.Raw{doc(bson.D{{Key: "_id", Value: 1}, {Key: "a", Value: bson.A{1}}, {Key: "b", Value: bson.A{2}}})}, true, nil)
 	if err != nil || len(res.WriteErrors) != 1 || res.WriteErrors[0].Err.Code != codes.CannotIndexParallelArrays {
 		t.Fatalf("%+v %v", res, err)
+	}
+}
+
+// TestFind_SortLimitKeepsTheFirst checks a sort the plan does not give with a limit (kept as a bounded top-k,
+// not sorted whole) against the same sort without the limit, sliced: ties in scan order, arrays by their least or
+// greatest element, missing fields as null, a positional projection, and a transaction's own writes.
+func TestFind_SortLimitKeepsTheFirst(t *testing.T) {
+	e := openMem(t, engine.Options{})
+	mustIndex(t, e, engine.IndexSpec{Key: bson.D{{Key: "h", Value: 1}}})
+	var docs []bson.D
+	for i := range 300 {
+		d := bson.D{{Key: "_id", Value: int64((i * 37) % 300)}, {Key: "h", Value: i % 5}}
+		switch {
+		case i%11 == 0: // no g: sorts as null
+		case i%13 == 0:
+			d = append(d, bson.E{Key: "g", Value: bson.A{i % 7, (i + 3) % 7}})
+		default:
+			d = append(d, bson.E{Key: "g", Value: i % 7})
+		}
+		docs = append(docs, d)
+	}
+	mustInsert(t, e, docs...)
+	tx := e.Begin()
+	defer tx.Abort()
+	if _, err := e.Insert(context.Background(), tx, ns, []bson.Raw{doc(bson.D{{Key: "_id", Value: int64(1000)}, {Key: "g", Value: -1}, {Key: "h", Value: 2}})}, true, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.Update(context.Background(), tx, ns, engine.UpdateSpec{Filter: doc(bson.D{{Key: "_id", Value: int64(5)}}),
+		Update: doc(bson.D{{Key: "$set", Value: bson.D{{Key: "g", Value: 100}}}})}, nil); err != nil {
+		t.Fatal(err)
+	}
+	sorts := []bson.D{
+		{{Key: "g", Value: 1}},
+		{{Key: "g", Value: -1}},
+		{{Key: "g", Value: 1}, {Key: "_id", Value: -1}},
+		{{Key: "h", Value: 1}, {Key: "g", Value: -1}}, // the index on h does not give it
+	}
+	specs := []engine.FindSpec{
+		{},
+		{Filter: doc(bson.D{{Key: "h", Value: bson.D{{Key: "$gte", Value: 2}}}})},
+		{Filter: doc(bson.D{{Key: "g", Value: bson.D{{Key: "$gte", Value: 3}}}}), Projection: doc(bson.D{{Key: "g.$", Value: 1}})},
+	}
+	for _, tx := range []*engine.Txn{nil, tx} {
+		for _, base := range specs {
+			for _, s := range sorts {
+				spec := base
+				spec.Sort = doc(s)
+				all, err := e.Find(context.Background(), tx, ns, spec, nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, sl := range [][2]int64{{0, 1}, {0, 7}, {3, 10}, {0, -4}, {250, 100}, {0, 1000}, {400, 5}} {
+					spec.Skip, spec.Limit = sl[0], sl[1]
+					got, err := e.Find(context.Background(), tx, ns, spec, nil)
+					if err != nil {
+						t.Fatal(err)
+					}
+					lo, n := min(sl[0], int64(len(all))), sl[1]
+					if n < 0 {
+						n = -n
+					}
+					want := all[lo:min(lo+n, int64(len(all)))]
+					if fmt.Sprint(got) != fmt.Sprint(want) {
+						t.Fatalf("txn %v, filter %v, sort %v, skip %d limit %d:\n got %v\nwant %v", tx != nil, base.Filter, s, sl[0], sl[1], ids(t, got), ids(t, want))
+					}
+				}
+			}
+		}
 	}
 }

@@ -175,3 +175,51 @@ func TestFacet_Limits(t *testing.T) {
 		t.Fatalf("under the limit: %v", err)
 	}
 }
+
+// TestMemoryLimit_SortLimit: a $sort that a $limit follows (with $skips between, or not) holds only the documents
+// it returns, so under a memory limit that the whole input exceeds it needs no disk; its output equals the whole
+// sort's, sliced, ties in input order. Where those documents themselves exceed the limit it spills (or fails
+// without disk use) as a whole sort does. A $limit after another stage limits nothing before it.
+func TestMemoryLimit_SortLimit(t *testing.T) {
+	docs := memoryDocs(2000, 300)
+	const limit = 16 << 10 // about 110 documents
+	for _, tc := range []struct {
+		name, pipeline, whole string
+		skip, n               int
+		fits                  bool
+	}{
+		{"limit", `[{"$sort": {"v": 1}}, {"$limit": 20}]`, `[{"$sort": {"v": 1}}]`, 0, 20, true},
+		{"skip-limit", `[{"$sort": {"v": -1, "g": 1}}, {"$skip": 30}, {"$skip": 5}, {"$limit": 40}]`, `[{"$sort": {"v": -1, "g": 1}}]`, 35, 40, true},
+		{"limit-over-input", `[{"$sort": {"g": 1}}, {"$limit": 5000}]`, `[{"$sort": {"g": 1}}]`, 0, 5000, false},
+		{"limit-over-memory", `[{"$sort": {"v": 1}}, {"$limit": 300}]`, `[{"$sort": {"v": 1}}]`, 0, 300, false},
+		{"limit-not-next", `[{"$sort": {"v": 1}}, {"$project": {"s": 0}}, {"$limit": 20}]`, `[{"$sort": {"v": 1}}, {"$project": {"s": 0}}]`, 0, 20, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			whole, err := runWith(t, tc.whole, docs, agg.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := whole[min(tc.skip, len(whole)):min(tc.skip+tc.n, len(whole))]
+			got, err := runWith(t, tc.pipeline, docs, agg.Options{MemoryLimit: limit})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if g, w := canon(t, got, false), canon(t, want, false); g != w {
+				t.Fatalf("got  %.600s\nwant %.600s", g, w)
+			}
+			got, err = runWith(t, tc.pipeline, docs, agg.Options{MemoryLimit: limit, NoDiskUse: true})
+			if tc.fits {
+				if err != nil {
+					t.Fatalf("without disk use: %v", err)
+				}
+				if g, w := canon(t, got, false), canon(t, want, false); g != w {
+					t.Fatalf("without disk use:\ngot  %.600s\nwant %.600s", g, w)
+				}
+				return
+			}
+			if e, ok := codes.As(err); !ok || e.Code != codes.QueryExceededMemoryLimitNoDiskUseAllowed {
+				t.Fatalf("without disk use: %v, want code 292", err)
+			}
+		})
+	}
+}

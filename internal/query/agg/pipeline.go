@@ -94,6 +94,7 @@ func compileIn(stages []bson.Raw, scope *expr.Scope) (*Pipeline, error) {
 		}
 		p.stages = append(p.stages, st)
 	}
+	coalesceSortLimit(p.stages)
 	return p, nil
 }
 

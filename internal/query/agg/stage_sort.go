@@ -15,8 +15,14 @@ import (
 )
 
 // sortStage is a compiled $sort; ties keep their input order (MongoDB does
-// not promise that, and stability keeps results deterministic).
-type sortStage struct{ sort *order.Sort }
+// not promise that, and stability keeps results deterministic). A $sort
+// followed by $limit (with any $skip between) needs only its first limit
+// documents (the $limit's n plus the $skips'): mongod's $sort + $limit
+// coalescence, which holds that many documents, not the whole input.
+type sortStage struct {
+	sort  *order.Sort
+	limit int64 // 0: none
+}
 
 // compileSort compiles $sort with the sort engine (order.Compile).
 func compileSort(name string, arg bson.RawValue, scope *expr.Scope) (stage, error) {
@@ -36,7 +42,36 @@ func compileSort(name string, arg bson.RawValue, scope *expr.Scope) (stage, erro
 
 // open implements stage.
 func (s sortStage) open(r *run, in Iterator) Iterator {
-	return &sortIter{r: r, in: in, cmp: s.sort.Compare}
+	return &sortIter{r: r, in: in, cmp: s.sort.Compare, limit: s.limit}
+}
+
+// coalesceSortLimit gives each $sort of stages that a $limit follows, with only $skips between, the number of
+// documents it must return: the $limit's plus the $skips'.
+func coalesceSortLimit(stages []stage) {
+	for i, st := range stages {
+		s, ok := st.(sortStage)
+		if !ok {
+			continue
+		}
+		var skipped int64
+		for _, next := range stages[i+1:] {
+			sl, ok := next.(skipLimit)
+			if !ok {
+				break
+			}
+			if sl.skip {
+				if skipped += sl.n; skipped < 0 {
+					break // past any input
+				}
+				continue
+			}
+			if n := skipped + sl.n; n > 0 {
+				s.limit = n
+				stages[i] = s
+			}
+			break
+		}
+	}
 }
 
 // docOverhead is the memory a held document costs beyond its bytes (its
@@ -46,11 +81,14 @@ const docOverhead = 32
 // sortIter is $sort's iterator. The first Next reads the whole input:
 // while what it holds stays under the memory limit it sorts in memory;
 // past the limit it fails (NoDiskUse) or writes what it holds as a sorted
-// run to a spill file and starts again, and then merges the runs.
+// run to a spill file and starts again, and then merges the runs. With a
+// limit it holds only the first limit documents of what it has read since
+// its last run.
 type sortIter struct {
 	r     *run
 	in    Iterator
 	cmp   func(a, b bson.Raw) int
+	limit int64
 	out   Iterator
 	spill *spill
 	err   error
@@ -75,6 +113,10 @@ func (it *sortIter) Next() (bson.Raw, error) {
 func (it *sortIter) consume() (Iterator, error) {
 	limit := it.r.opts.limit()
 	var held []bson.Raw
+	var top *order.TopK[bson.Raw]
+	if it.limit > 0 {
+		top = order.NewTopK(it.limit, it.cmp)
+	}
 	var size int64
 	for n := 1; ; n++ {
 		if n%checkEvery == 0 {
@@ -89,12 +131,20 @@ func (it *sortIter) consume() (Iterator, error) {
 		if d == nil {
 			break
 		}
-		held = append(held, d)
-		if size += int64(len(d)) + docOverhead; size <= limit {
+		size += int64(len(d)) + docOverhead
+		if top == nil {
+			held = append(held, d)
+		} else if out, ok := top.Offer(d); ok {
+			size -= int64(len(out)) + docOverhead
+		}
+		if size <= limit {
 			continue
 		}
 		if it.r.opts.NoDiskUse {
 			return nil, errSortMemory(limit)
+		}
+		if top != nil {
+			held = top.Sorted()
 		}
 		if err := it.spillRun(held); err != nil {
 			return nil, err
@@ -102,7 +152,11 @@ func (it *sortIter) consume() (Iterator, error) {
 		clear(held)
 		held, size = held[:0], 0
 	}
-	slices.SortStableFunc(held, it.cmp)
+	if top != nil {
+		held = top.Sorted()
+	} else {
+		slices.SortStableFunc(held, it.cmp)
+	}
 	if it.spill == nil {
 		return Docs(held), nil
 	}
