@@ -733,6 +733,25 @@ func (ex *explainer) aggregate(ctx context.Context) (bson.D, error) {
 		return nil, err
 	}
 	if len(rest) > 0 {
+		// A $sort after the $match that the plan gives in its order (an index's, or _id's) goes into the query
+		// layer, as the engine runs it: the access reads in that order and the stage is gone.
+		if elems, err := rest[0].Elements(); err == nil && len(elems) == 1 && elems[0].Key() == "$sort" {
+			if srt, ok := elems[0].Value().DocumentOK(); ok {
+				spec := frontend.FindSpec{Filter: filter, Sort: srt}
+				if err := ex.hintArgs(&spec); err != nil {
+					return nil, err
+				}
+				sorted, _, isSorted, err := ex.findAccessStages(spec)
+				if err != nil {
+					return nil, err
+				}
+				if isSorted {
+					access, rest = sorted, rest[1:]
+				}
+			}
+		}
+	}
+	if len(rest) > 0 {
 		// A $project after the $match goes into the query layer too, where the index alone may answer it.
 		if elems, err := rest[0].Elements(); err == nil && len(elems) == 1 && elems[0].Key() == "$project" {
 			if proj, ok := elems[0].Value().DocumentOK(); ok {

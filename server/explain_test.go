@@ -220,6 +220,32 @@ func TestExplain_CountDistinctAggregate(t *testing.T) {
 	if _, err := st[1].Document().LookupErr("$group"); err != nil {
 		t.Errorf("second stage = %v", st[1])
 	}
+	// A $sort that the index gives goes into the query layer: no $sort stage, and the scan stops at the limit.
+	r = explain(t, db, bson.D{{Key: "aggregate", Value: "items"}, {Key: "pipeline", Value: bson.A{
+		bson.D{{Key: "$match", Value: bson.D{{Key: "a", Value: bson.D{{Key: "$gte", Value: 5}}}}}},
+		bson.D{{Key: "$sort", Value: bson.D{{Key: "a", Value: -1}}}},
+		bson.D{{Key: "$limit", Value: 3}},
+	}}, {Key: "cursor", Value: bson.D{}}}, "executionStats")
+	st = mustValues(t, r.Lookup("stages"))
+	if len(st) != 2 {
+		t.Fatalf("aggregate with an index's sort: stages = %v", r.Lookup("stages"))
+	}
+	cursor = st[0].Document().Lookup("$cursor").Document()
+	ix := leaf(cursor.Lookup("queryPlanner", "winningPlan").Document())
+	if ix.Lookup("indexName").StringValue() != "a_1" || ix.Lookup("direction").StringValue() != "backward" ||
+		num(cursor.Lookup("executionStats", "totalDocsExamined")) != 3 {
+		t.Errorf("$cursor of a pushed-down sort = %v", cursor)
+	}
+	if _, err := st[1].Document().LookupErr("$limit"); err != nil {
+		t.Errorf("second stage = %v", st[1])
+	}
+	// One no index gives stays a stage.
+	r = explain(t, db, bson.D{{Key: "aggregate", Value: "items"}, {Key: "pipeline", Value: bson.A{
+		bson.D{{Key: "$sort", Value: bson.D{{Key: "b", Value: -1}}}}, bson.D{{Key: "$limit", Value: 3}},
+	}}, {Key: "cursor", Value: bson.D{}}}, "queryPlanner")
+	if st = mustValues(t, r.Lookup("stages")); len(st) != 3 || st[1].Document().Index(0).Key() != "$sort" {
+		t.Errorf("aggregate with a sort no index gives: stages = %v", r.Lookup("stages"))
+	}
 	// aggregate's explain option (queryPlanner verbosity), as the driver sends it.
 	raw, err := db.RunCommand(ctx, bson.D{{Key: "aggregate", Value: "items"}, {Key: "pipeline", Value: bson.A{bson.D{{Key: "$match", Value: bson.D{{Key: "b", Value: 3}}}}}}, {Key: "explain", Value: true}}).Raw()
 	if err != nil {

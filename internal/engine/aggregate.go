@@ -9,6 +9,7 @@ import (
 	"github.com/concorddb/concord/internal/query/agg"
 	"github.com/concorddb/concord/internal/query/collation"
 	"github.com/concorddb/concord/internal/query/filter"
+	"github.com/concorddb/concord/internal/query/order"
 	"github.com/concorddb/concord/internal/query/projection"
 )
 
@@ -31,7 +32,9 @@ type AggregateSpec struct {
 // Aggregate runs a pipeline over the collection (in a transaction, over its
 // snapshot with its own writes; outside one, over one consistent snapshot of
 // the whole database) and returns its output. A leading $match selects
-// documents through the query planner. The documents stream through the
+// documents through the query planner, and a $sort after it (or leading)
+// is the scan's order when an index's order, or _id's, gives it, as mongod
+// pushes both down to its query layer. The documents stream through the
 // stages: only $sort, $group and $facet hold many, within the engine's
 // StageMemoryLimit. $lookup and $unionWith read the other collections
 // through the same view (aggSource).
@@ -65,8 +68,24 @@ func (e *Engine) Aggregate(ctx context.Context, t *Txn, ns Namespace, spec Aggre
 		}
 		src := &aggSource{e: e, t: rt, db: ns.DB, st: st, coll: spec.Collation}
 		opts := agg.Options{MemoryLimit: e.opts.StageMemoryLimit, NoDiskUse: spec.NoDiskUse, TempDir: e.opts.SpillDir}
-		in, err := e.scanIterWith(ctx, rt, e.lookupColl(ns), f, st, hinted(ctx, planOptions{collated: spec.Collation != nil,
-			project: aggLeadingProject(spec.Pipeline, leading != nil)}))
+		c := e.lookupColl(ns)
+		o := hinted(ctx, planOptions{collated: spec.Collation != nil, project: aggLeadingProject(spec.Pipeline, leading != nil)})
+		if sortDoc := aggLeadingSort(spec.Pipeline, leading != nil); sortDoc != nil {
+			if o.sort, err = order.CompileColl(sortDoc, stringComparer(spec.Collation)); err != nil {
+				return err
+			}
+		}
+		pl, err := planWith(c, f, o)
+		if err != nil {
+			return err
+		}
+		if o.sort != nil && pl.sorted && (pl.kind != planIndex || !rt.wroteTo(c)) {
+			// The scan reads in the $sort's order (an index's, or _id's), as mongod's query layer gives a
+			// $sort pushed down to it: the stage has nothing left to do. (An index of the snapshot that is not
+			// multikey now held no multikey document when the snapshot was taken: the flag is set first.)
+			p = p.DropFirst()
+		}
+		in, err := e.scanIterPlan(ctx, rt, c, f, st, pl)
 		if err != nil {
 			return err
 		}
@@ -137,6 +156,28 @@ func aggLeadingProject(pipeline []bson.Raw, matched bool) *projection.Projection
 		return nil
 	}
 	return proj
+}
+
+// aggLeadingSort returns the document of the $sort that follows the pipeline's leading $match (matched), or
+// leads it, for the query layer to give through the plan's order when it can, as mongod pushes a $sort down to
+// it. Nil when there is none.
+func aggLeadingSort(pipeline []bson.Raw, matched bool) bson.Raw {
+	i := 0
+	if matched {
+		i = 1
+	}
+	if len(pipeline) <= i {
+		return nil
+	}
+	elems, err := pipeline[i].Elements()
+	if err != nil || len(elems) != 1 || elems[0].Key() != "$sort" {
+		return nil
+	}
+	d, ok := elems[0].Value().DocumentOK()
+	if !ok {
+		return nil
+	}
+	return d
 }
 
 // aggSource is the agg.Source of one aggregation: the collections of its

@@ -15,9 +15,11 @@ import (
 // or snapshot, and the stages it runs hold at most the documents one input document produces. So it reads as a
 // MongoDB aggregation yields between getMores: each batch of input, and each read of another collection ($lookup,
 // $graphLookup), is the latest committed state when it is read. The pipeline's variables ($$NOW, let) are those
-// of ctx; each Next's context bounds its own time. Under a ReadSnapshot (ctx), on a capped collection (whose
-// natural order is insertion order), and for a pipeline with a stage of readWhole ($sort, $group, $unionWith,
-// ...), the result is Aggregate's, read whole as the stream opens. Close must be called.
+// of ctx; each Next's context bounds its own time. A $sort after the leading $match (or leading) that the plan
+// gives in its order (an index's, or _id's) is the input stream's sort. Under a ReadSnapshot (ctx), on a capped
+// collection (whose natural order is insertion order), and for a pipeline with any other stage of readWhole
+// ($sort, $group, $unionWith, ...), the result is Aggregate's, read whole as the stream opens. Close must be
+// called.
 func (e *Engine) AggregateBatches(ctx context.Context, ns Namespace, spec AggregateSpec, st *Stats) (*DocStream, error) {
 	st = statsOrLocal(st)
 	whole := readSnapshotFrom(ctx) != nil
@@ -31,8 +33,27 @@ func (e *Engine) AggregateBatches(ctx context.Context, ns Namespace, spec Aggreg
 	if c := e.lookupColl(src); c != nil && c.opts.Capped {
 		whole = true
 	}
-	for _, stage := range spec.Pipeline {
-		if elems, err := stage.Elements(); err == nil && len(elems) == 1 && readWhole[elems[0].Key()] {
+	// A $sort after the leading $match (or leading) that the plan gives in its order (an index's, or _id's) is
+	// the input's sort, streamed, as mongod pushes it down to the query layer; any other is read whole.
+	fs := FindSpec{Collation: spec.Collation, Batch: spec.Batch}
+	sortAt := -1
+	if !whole && len(spec.Pipeline) > 0 {
+		i := 0
+		if m, err := spec.Pipeline[0].LookupErr("$match"); err == nil {
+			if d, ok := m.DocumentOK(); ok {
+				fs.Filter, i = d, 1
+			}
+		}
+		if fs.Sort = aggLeadingSort(spec.Pipeline, i == 1); fs.Sort != nil {
+			if r, err := e.batchPlan(ctx, src, fs); err == nil && r.sorted {
+				sortAt = i
+			} else {
+				fs.Sort = nil
+			}
+		}
+	}
+	for i, stage := range spec.Pipeline {
+		if elems, err := stage.Elements(); err == nil && len(elems) == 1 && readWhole[elems[0].Key()] && i != sortAt {
 			whole = true
 		}
 	}
@@ -47,11 +68,14 @@ func (e *Engine) AggregateBatches(ctx context.Context, ns Namespace, spec Aggreg
 		}
 		return s, nil
 	}
-	p, leading, err := compilePipeline(ctx, spec)
+	p, _, err := compilePipeline(ctx, spec)
 	if err != nil {
 		return nil, err
 	}
-	in, err := e.findBatches(ctx, src, FindSpec{Filter: leading, Collation: spec.Collation, Batch: spec.Batch}, st, false)
+	if sortAt >= 0 {
+		p = p.DropFirst() // the $sort, which the input gives
+	}
+	in, err := e.findBatches(ctx, src, fs, st, false)
 	if err != nil {
 		return nil, err
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/concorddb/concord/internal/codes"
 	"github.com/concorddb/concord/internal/engine"
+	"github.com/concorddb/concord/internal/query/agg"
 	"github.com/concorddb/concord/internal/query/collation"
 )
 
@@ -198,5 +199,94 @@ func TestAggregateBatches_ReadsTheLatestState(t *testing.T) {
 		if id := intField(t, d, "_id"); id == 50 && d.Lookup("v").StringValue() != "new" {
 			t.Fatalf("document 50 read as %v", d)
 		}
+	}
+}
+
+// TestAggregate_SortPushedDown checks a $sort after the leading $match (or leading) that an index's order, or
+// _id's, gives: the scan reads in that order and stops at the $limit (docsExamined), in Aggregate and in a batched
+// AggregateBatches (which then streams it, where a sort no plan gives is read whole), with the same documents as
+// the pipeline run in memory over the collection: ties in _id order (read forwards), arrays of a multikey index by their least or
+// greatest element, and a transaction's own writes.
+func TestAggregate_SortPushedDown(t *testing.T) {
+	e := openMem(t, engine.Options{})
+	ctx := context.Background()
+	var all []bson.Raw
+	for i := range 1000 {
+		d := bson.D{{Key: "_id", Value: int32(i)}, {Key: "k", Value: int32(i % 7)}, {Key: "s", Value: fmt.Sprint("S", (i*13)%10)},
+			{Key: "m", Value: int32(i % 5)}, {Key: "u", Value: int32((i * 37) % 1000)}}
+		if i%100 == 0 {
+			d[3].Value = bson.A{int32(i % 3), int32(9 - i%4)} // makes {m: 1} multikey
+		}
+		mustInsert(t, e, d)
+		all = append(all, doc(d))
+	}
+	for _, key := range []string{"k", "m", "u"} {
+		if _, err := e.CreateIndex(ctx, nil, ns, engine.IndexSpec{Key: bson.D{{Key: key, Value: 1}}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	match := func(f bson.D) bson.D { return bson.D{{Key: "$match", Value: f}} }
+	sortBy := func(s ...bson.E) bson.D { return bson.D{{Key: "$sort", Value: bson.D(s)}} }
+	limit := func(n int) bson.D { return bson.D{{Key: "$limit", Value: n}} }
+	gte2 := match(bson.D{{Key: "k", Value: bson.D{{Key: "$gte", Value: 2}}}})
+	for _, c := range []struct {
+		name     string
+		pipeline []bson.Raw
+		examined int64 // by Aggregate
+	}{
+		{"match-sort-limit", stages(gte2, sortBy(bson.E{Key: "k", Value: 1}), limit(5)), 5},
+		{"sort-backwards", stages(sortBy(bson.E{Key: "u", Value: -1}), bson.D{{Key: "$skip", Value: 3}}, limit(5)), 8},
+		{"sort-id", stages(sortBy(bson.E{Key: "_id", Value: 1}), limit(4)), 4},
+		{"match-sort-id", stages(match(bson.D{{Key: "_id", Value: bson.D{{Key: "$gte", Value: 500}}}}), sortBy(bson.E{Key: "_id", Value: 1}), limit(4)), 4},
+		{"sort-all", stages(gte2, sortBy(bson.E{Key: "k", Value: 1}), bson.D{{Key: "$project", Value: bson.D{{Key: "s", Value: 0}}}}), 714},
+		{"not-indexed", stages(sortBy(bson.E{Key: "s", Value: 1}), limit(5)), 1000},
+		{"multikey", stages(sortBy(bson.E{Key: "m", Value: -1}), limit(12)), 1000},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			p, err := agg.Compile(c.pipeline)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, err := p.Run(ctx, all, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var st engine.Stats
+			got, err := e.Aggregate(ctx, nil, ns, engine.AggregateSpec{Pipeline: c.pipeline}, &st)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if fmt.Sprint(got) != fmt.Sprint(want) {
+				t.Fatalf("Aggregate:\n got %v\nwant %v", got, want)
+			}
+			if st.DocsExamined != c.examined {
+				t.Fatalf("Aggregate examined %d documents, want %d", st.DocsExamined, c.examined)
+			}
+			st = engine.Stats{}
+			s, err := e.AggregateBatches(ctx, ns, engine.AggregateSpec{Pipeline: c.pipeline}, &st)
+			if err != nil {
+				t.Fatal(err)
+			}
+			s.SetBatch(10)
+			if d, err := s.Next(ctx); err != nil || !bytesEqual(d, want[0]) {
+				t.Fatalf("AggregateBatches' first document %v (%v), want %v", d, err, want[0])
+			}
+			if pushed := c.examined < 1000; pushed != (st.DocsExamined <= 10) {
+				t.Fatalf("AggregateBatches examined %d documents for its first, pushed down %v", st.DocsExamined, pushed)
+			}
+			if got := append([]bson.Raw{want[0]}, drain(t, s)...); fmt.Sprint(got) != fmt.Sprint(want) {
+				t.Fatalf("AggregateBatches:\n got %v\nwant %v", got, want)
+			}
+		})
+	}
+	// A transaction's own writes come before the index's order would put them: the $sort sorts.
+	tx := e.Begin()
+	defer tx.Abort()
+	if _, err := e.Insert(ctx, tx, ns, []bson.Raw{doc(bson.D{{Key: "_id", Value: int32(5000)}, {Key: "k", Value: int32(-1)}})}, true, nil); err != nil {
+		t.Fatal(err)
+	}
+	got, err := e.Aggregate(ctx, tx, ns, engine.AggregateSpec{Pipeline: stages(sortBy(bson.E{Key: "k", Value: 1}), limit(2))}, nil)
+	if err != nil || len(got) != 2 || got[0].Lookup("_id").Int32() != 5000 || got[1].Lookup("_id").Int32() != 0 {
+		t.Fatalf("in a transaction that wrote: %v, %v; want _ids 5000 and 0", got, err)
 	}
 }
