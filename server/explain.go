@@ -262,16 +262,17 @@ func accessOf(desc frontend.PlanDescription, filter bson.Raw) *stage {
 		return &stage{name: "EOF"}
 	case "IDHACK":
 		return &stage{name: "IDHACK", keys: true, docs: true}
-	case "COLLSCAN":
-		f := bson.D{}
-		if len(pq) > 0 {
-			f = append(f, bson.E{Key: "filter", Value: pq})
-		}
-		return &stage{name: "COLLSCAN", fields: append(f, bson.E{Key: "direction", Value: "forward"}), docs: true}
 	}
 	direction := "forward"
 	if desc.Direction != "" {
 		direction = desc.Direction
+	}
+	if desc.Stage == "COLLSCAN" {
+		f := bson.D{}
+		if len(pq) > 0 {
+			f = append(f, bson.E{Key: "filter", Value: pq})
+		}
+		return &stage{name: "COLLSCAN", fields: append(f, bson.E{Key: "direction", Value: direction}), docs: true}
 	}
 	multiKey := bson.D{}
 	for _, e := range desc.KeyPattern {

@@ -289,3 +289,19 @@ func asCommandError(err error, ce *mongo.CommandError) bool {
 	}
 	return ok
 }
+
+// TestExplain_SortByIDDescending: a find sorted by _id descending reads the documents from the last, stopping at
+// the limit, with no SORT stage.
+func TestExplain_SortByIDDescending(t *testing.T) {
+	db, _ := explainEnv(t)
+	r := explain(t, db, bson.D{{Key: "find", Value: "items"}, {Key: "sort", Value: bson.D{{Key: "_id", Value: -1}}}, {Key: "limit", Value: 2}}, "executionStats")
+	if got := stages(r.Lookup("queryPlanner", "winningPlan").Document()); !equalStrings(got, []string{"LIMIT", "COLLSCAN"}) {
+		t.Errorf("stages = %v, want LIMIT and COLLSCAN", got)
+	}
+	if scan := leaf(r.Lookup("queryPlanner", "winningPlan").Document()); scan.Lookup("direction").StringValue() != "backward" {
+		t.Errorf("scan = %v, want direction backward", scan)
+	}
+	if es := r.Lookup("executionStats").Document(); num(es.Lookup("nReturned")) != 2 || num(es.Lookup("totalDocsExamined")) != 2 {
+		t.Errorf("executionStats = %v", es)
+	}
+}

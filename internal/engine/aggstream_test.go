@@ -237,6 +237,7 @@ func TestAggregate_SortPushedDown(t *testing.T) {
 		{"match-sort-limit", stages(gte2, sortBy(bson.E{Key: "k", Value: 1}), limit(5)), 5},
 		{"sort-backwards", stages(sortBy(bson.E{Key: "u", Value: -1}), bson.D{{Key: "$skip", Value: 3}}, limit(5)), 8},
 		{"sort-id", stages(sortBy(bson.E{Key: "_id", Value: 1}), limit(4)), 4},
+		{"sort-id-descending", stages(sortBy(bson.E{Key: "_id", Value: -1}), limit(4)), 4},
 		{"match-sort-id", stages(match(bson.D{{Key: "_id", Value: bson.D{{Key: "$gte", Value: 500}}}}), sortBy(bson.E{Key: "_id", Value: 1}), limit(4)), 4},
 		{"sort-all", stages(gte2, sortBy(bson.E{Key: "k", Value: 1}), bson.D{{Key: "$project", Value: bson.D{{Key: "s", Value: 0}}}}), 714},
 		{"not-indexed", stages(sortBy(bson.E{Key: "s", Value: 1}), limit(5)), 1000},

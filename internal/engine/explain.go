@@ -98,6 +98,9 @@ func (e *Engine) DescribeFind(ctx context.Context, ns Namespace, spec FindSpec) 
 // describe is the description of plan p for filter f.
 func describe(p *plan, f *filter.Filter) PlanDescription {
 	d := PlanDescription{Summary: p.summary, Covered: p.covered, Sorted: p.sorted, Merge: p.merge}
+	if p.reverse {
+		d.Direction = "backward"
+	}
 	switch p.kind {
 	case planCollScan:
 		d.Stage = p.summary // COLLSCAN or EOF
@@ -118,9 +121,6 @@ func describe(p *plan, f *filter.Filter) PlanDescription {
 		}
 		for _, fd := range p.ix.fields {
 			d.Bounds = append(d.Bounds, bson.E{Key: fd.path, Value: fieldBoundsOf(f, fd.path, fd.desc)})
-		}
-		if p.reverse {
-			d.Direction = "backward"
 		}
 		if p.merge {
 			d.MergeBounds = mergeBounds(d.Bounds)

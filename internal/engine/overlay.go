@@ -16,8 +16,8 @@ const (
 	// any other key cannot match its filter; a key is examined when it
 	// holds a document in the view.
 	ownNone ownOrder = iota
-	// ownByKey: the plan visits every document key in [lo, hi) in order;
-	// own new documents in the range merge in by key.
+	// ownByKey: the plan visits every document key in [lo, hi) in order
+	// (or in reverse order); own new documents in the range merge in by key.
 	ownByKey
 	// ownLast: the plan visits keys in another order (an index's); own new
 	// documents it did not reach come after the stored ones, in key order.
@@ -31,9 +31,10 @@ const (
 // delete hides it) without reading storage; own new documents are merged
 // in as order says. Not safe for concurrent use.
 type overlayIter struct {
-	stored storedIter
-	order  ownOrder
-	lo, hi []byte // ownByKey: the range of own documents
+	stored  storedIter
+	order   ownOrder
+	lo, hi  []byte // ownByKey: the range of own documents
+	reverse bool   // ownByKey: the stored keys come last first, and so do own new documents
 
 	writes map[string]*docWrite // the transaction's writes by key
 	own    []*docWrite          // its writes to the collection in key order (not for ownNone)
@@ -75,16 +76,16 @@ func (v *overlayIter) next() bool {
 				return false
 			}
 			v.oi++
-			if v.ownNew(v.own[v.oi-1]) {
+			if v.ownNew(v.ownAt(v.oi - 1)) {
 				return true
 			}
 			continue
 		}
 		k := v.stored.key()
-		if v.order == ownByKey && v.oi < len(v.own) && bytes.Compare(v.own[v.oi].key, k) < 0 {
-			// An own new document sorting before the stored key comes first.
+		if v.order == ownByKey && v.oi < len(v.own) && v.before(v.ownAt(v.oi).key, k) {
+			// An own new document sorting before the stored key (after it, in reverse) comes first.
 			v.oi++
-			if v.ownNew(v.own[v.oi-1]) {
+			if v.ownNew(v.ownAt(v.oi - 1)) {
 				return true
 			}
 			continue
@@ -105,6 +106,22 @@ func (v *overlayIter) next() bool {
 		return true
 	}
 	return false
+}
+
+// before reports whether key a comes before key b in the view's order.
+func (v *overlayIter) before(a, b []byte) bool {
+	if v.reverse {
+		return bytes.Compare(a, b) > 0
+	}
+	return bytes.Compare(a, b) < 0
+}
+
+// ownAt returns the i-th own write in the view's order: own is in key order, read from its end in reverse.
+func (v *overlayIter) ownAt(i int) *docWrite {
+	if v.reverse {
+		return v.own[len(v.own)-1-i]
+	}
+	return v.own[i]
 }
 
 // view returns the document at a key the stored iterator visits: the own

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"bytes"
+	"slices"
 
 	"github.com/concorddb/concord/internal/codes"
 	"github.com/concorddb/concord/internal/query/collation"
@@ -36,7 +37,8 @@ type plan struct {
 	ix      *index     // planIndex
 	ranges  []keyRange // planIndex, planIDRange
 	// reverse reads the ranges backwards (planIndex): last range first,
-	// each from its end.
+	// each from its end; for a scan of document keys (planCollScan,
+	// planIDRange, planIDPoints), those keys from the last.
 	reverse bool
 	// sorted reports that the plan returns documents in the order of the
 	// sort it was planned for, so no sort in memory is needed (while the
@@ -223,8 +225,11 @@ func planChoose(c *collection, f *filter.Filter, conds []filter.Condition, o pla
 		case filter.CondEq:
 			return &plan{kind: planIDHack, summary: "IDHACK", points: [][]byte{docKey(c.id, cd.Values[0])}, sorted: true}, nil
 		case filter.CondIn:
-			return &plan{kind: planIDPoints, summary: "IXSCAN { _id: 1 }", points: planSortedPoints(c, cd.Values),
-				sorted: planSortByID(o.sort)}, nil
+			p := &plan{kind: planIDPoints, summary: "IXSCAN { _id: 1 }", points: planSortedPoints(c, cd.Values)}
+			if p.sorted, p.reverse = planSortByID(o.sort); p.reverse {
+				slices.Reverse(p.points)
+			}
+			return p, nil
 		}
 	}
 	bounds := planFieldBounds(idConds)
@@ -254,21 +259,30 @@ func planChoose(c *collection, f *filter.Filter, conds []filter.Condition, o pla
 	// A range on _id bounds one field, as a one-field index would.
 	if b, ok := bounds["_id"]; ok && !b.points() && (best == nil || bestScore < 3) {
 		p := docPrefix(c.id)
-		return &plan{kind: planIDRange, summary: "IXSCAN { _id: 1 }",
-			ranges: []keyRange{{append(append([]byte(nil), p...), b.lo...), append(append([]byte(nil), p...), b.hi...)}},
-			sorted: planSortByID(o.sort)}, nil
+		idp := &plan{kind: planIDRange, summary: "IXSCAN { _id: 1 }",
+			ranges: []keyRange{{append(append([]byte(nil), p...), b.lo...), append(append([]byte(nil), p...), b.hi...)}}}
+		idp.sorted, idp.reverse = planSortByID(o.sort)
+		return idp, nil
 	}
 	if best != nil {
 		return best, nil
 	}
-	return &plan{kind: planCollScan, summary: "COLLSCAN", sorted: planSortByID(o.sort)}, nil
+	p := &plan{kind: planCollScan, summary: "COLLSCAN"}
+	p.sorted, p.reverse = planSortByID(o.sort)
+	return p, nil
 }
 
 // planSortByID reports whether srt is {_id: 1} (or none), the order of
-// document keys.
-func planSortByID(srt *order.Sort) bool {
+// document keys, or {_id: -1}, their reverse (reverse set).
+func planSortByID(srt *order.Sort) (sorted, reverse bool) {
 	keys := srt.Keys()
-	return len(keys) == 0 || len(keys) == 1 && keys[0].Path == "_id" && !keys[0].Desc
+	if len(keys) == 0 {
+		return true, false
+	}
+	if len(keys) == 1 && keys[0].Path == "_id" {
+		return true, keys[0].Desc
+	}
+	return false, false
 }
 
 // errMinMaxHint is mongod's error for min or max without a hint.
@@ -308,8 +322,9 @@ func planHinted(c *collection, f *filter.Filter, conds []filter.Condition, o pla
 			return p, nil
 		}
 		pre := docPrefix(c.id)
-		return &plan{kind: planIDRange, summary: "IXSCAN { _id: 1 }", ranges: []keyRange{{pre, prefixSuccessor(pre)}},
-			sorted: planSortByID(o.sort)}, nil
+		idp := &plan{kind: planIDRange, summary: "IXSCAN { _id: 1 }", ranges: []keyRange{{pre, prefixSuccessor(pre)}}}
+		idp.sorted, idp.reverse = planSortByID(o.sort)
+		return idp, nil
 	}
 	var ix *index
 	for _, cand := range c.indexes {

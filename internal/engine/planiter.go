@@ -70,36 +70,44 @@ func (p *pointIter) close()                  {}
 // such call and still walk the versions.
 
 // rangeIter reads the documents stored in a range of document keys
-// (planCollScan, planIDRange), in key order. With countKeys every key
+// (planCollScan, planIDRange), in key order (reverse: from the last). With countKeys every key
 // visited counts as examined (the _id index's keys). With lend its key and
 // documents are Pebble's own bytes, valid until the next call of next:
 // the caller copies what it keeps (see planIter.lend).
 type rangeIter struct {
 	it        *pebble.Iterator
 	countKeys bool
+	reverse   bool
 	lend      bool
 	started   bool
 	keys      int64
 	k         []byte
 }
 
-// open starts r on reader over [lo, hi).
-func (r *rangeIter) open(reader pebble.Reader, lo, hi []byte, countKeys bool) error {
+// open starts r on reader over [lo, hi), backwards when reverse is set.
+func (r *rangeIter) open(reader pebble.Reader, lo, hi []byte, countKeys, reverse bool) error {
 	it, err := reader.NewIter(&pebble.IterOptions{LowerBound: lo, UpperBound: hi})
 	if err != nil {
 		return storageError(err)
 	}
-	*r = rangeIter{it: it, countKeys: countKeys}
+	*r = rangeIter{it: it, countKeys: countKeys, reverse: reverse}
 	return nil
 }
 
 func (r *rangeIter) next() bool {
 	var ok bool
-	if r.started {
-		ok = r.it.NextPrefix() // see the note above rangeIter
-	} else {
+	switch {
+	case !r.started:
 		r.started = true
-		ok = r.it.First()
+		if r.reverse {
+			ok = r.it.Last()
+		} else {
+			ok = r.it.First()
+		}
+	case r.reverse:
+		ok = r.it.Prev()
+	default:
+		ok = r.it.NextPrefix() // see the note above rangeIter
 	}
 	if !ok {
 		return false

@@ -3,6 +3,7 @@ package engine_test
 import (
 	"context"
 	"fmt"
+	"slices"
 	"testing"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -397,6 +398,85 @@ func TestFind_SortLimitKeepsTheFirst(t *testing.T) {
 						t.Fatalf("txn %v, filter %v, sort %v, skip %d limit %d:\n got %v\nwant %v", tx != nil, base.Filter, s, sl[0], sl[1], ids(t, got), ids(t, want))
 					}
 				}
+			}
+		}
+	}
+}
+
+// TestFind_SortByIDDescending checks that {_id: -1} is a scan of the document keys from the last, stopping at the
+// limit, over a collection, an _id range and an _id $in, with _ids of several types, outside a transaction and
+// in one whose own inserts, updates and deletes merge in: always the reverse of the {_id: 1} order.
+func TestFind_SortByIDDescending(t *testing.T) {
+	e := openMem(t, engine.Options{})
+	var docs []bson.D
+	for i := range 60 {
+		var id any = int64(i * 3)
+		switch i % 3 {
+		case 1:
+			id = fmt.Sprintf("s%02d", i)
+		case 2:
+			id = float64(i) + 0.5
+		}
+		docs = append(docs, bson.D{{Key: "_id", Value: id}, {Key: "n", Value: i}})
+	}
+	mustInsert(t, e, docs...)
+	tx := e.Begin()
+	defer tx.Abort()
+	ctx := context.Background()
+	for _, id := range []any{int64(-1), int64(4), "s00", "zz", 7.25} {
+		if _, err := e.Insert(ctx, tx, ns, []bson.Raw{doc(bson.D{{Key: "_id", Value: id}, {Key: "n", Value: 100}})}, true, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := e.Update(ctx, tx, ns, engine.UpdateSpec{Filter: doc(bson.D{{Key: "_id", Value: "s04"}}),
+		Update: doc(bson.D{{Key: "$set", Value: bson.D{{Key: "n", Value: -4}}}})}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.Delete(ctx, tx, ns, doc(bson.D{{Key: "_id", Value: int64(9)}}), false, nil); err != nil {
+		t.Fatal(err)
+	}
+	asc, desc := doc(bson.D{{Key: "_id", Value: 1}}), doc(bson.D{{Key: "_id", Value: -1}})
+	for _, tc := range []struct {
+		name   string
+		filter bson.D
+	}{
+		{"collection", nil},
+		{"range", bson.D{{Key: "_id", Value: bson.D{{Key: "$gte", Value: 10}, {Key: "$lt", Value: 100}}}}},
+		{"strings", bson.D{{Key: "_id", Value: bson.D{{Key: "$gt", Value: "s1"}}}}},
+		{"in", bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: bson.A{int64(0), int64(18), "s04", 7.25, int64(9), "zz", 2.5, 5.5}}}}}},
+		{"other field", bson.D{{Key: "n", Value: bson.D{{Key: "$gte", Value: 10}}}}},
+	} {
+		for _, tx := range []*engine.Txn{nil, tx} {
+			var f bson.Raw
+			if tc.filter != nil {
+				f = doc(tc.filter)
+			}
+			fwd, err := e.Find(ctx, tx, ns, engine.FindSpec{Filter: f, Sort: asc}, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(fwd) < 4 {
+				t.Fatalf("%s: %d documents, a poor test", tc.name, len(fwd))
+			}
+			want := slices.Clone(fwd)
+			slices.Reverse(want)
+			got, err := e.Find(ctx, tx, ns, engine.FindSpec{Filter: f, Sort: desc}, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if fmt.Sprint(got) != fmt.Sprint(want) {
+				t.Fatalf("%s (txn %v):\n got %v\nwant %v", tc.name, tx != nil, got, want)
+			}
+			var st engine.Stats
+			got, err = e.Find(ctx, tx, ns, engine.FindSpec{Filter: f, Sort: desc, Limit: 3}, &st)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if fmt.Sprint(got) != fmt.Sprint(want[:3]) {
+				t.Fatalf("%s (txn %v), limit 3:\n got %v\nwant %v", tc.name, tx != nil, got, want[:3])
+			}
+			if tx == nil && tc.name != "other field" && st.DocsExamined != 3 {
+				t.Fatalf("%s, limit 3: %d documents examined, want 3: a scan from the last key", tc.name, st.DocsExamined)
 			}
 		}
 	}

@@ -100,11 +100,12 @@ func newPlanIter(t *Txn, c *collection, p *plan) (*planIter, error) {
 				lo = hi
 			}
 		}
-		if err := it.ranges.open(t.reader, lo, hi, p.kind == planIDRange); err != nil {
+		if err := it.ranges.open(t.reader, lo, hi, p.kind == planIDRange, p.reverse); err != nil {
 			planIterPool.Put(it)
 			return nil, err
 		}
 		it.init(t, c, &it.ranges, ownByKey, lo, hi)
+		it.overlayIter.reverse = p.reverse
 	case planIndex:
 		t.e.countUse(c.id, p.ix.id)
 		if p.fromEntry != nil {
