@@ -51,7 +51,9 @@ func reportCPU(b *testing.B, start time.Duration, perOp int) {
 //   - group: $group by cat with a count and an average over every document;
 //   - match-group: the same after a $match that every document passes;
 //   - sort-limit and agg-sort-limit: the top 10 by score of every document (a sort no index gives), as a find
-//     and as $sort and $limit.
+//     and as $sort and $limit;
+//   - id-descending-limit: the last 10 documents by _id;
+//   - agg-topN: topN as $match, $sort and $limit.
 //
 // For the aggregations ns/doc, allocs/doc and B/doc are per input
 // document; cpu-ns is the process CPU time, steadier than wall time when
@@ -101,6 +103,20 @@ func BenchmarkQueries(b *testing.B) {
 			}
 		}
 	})
+	b.Run("agg-topN", func(b *testing.B) {
+		defer reportCPU(b, cputime.Process(), 1)
+		b.ReportAllocs()
+		r := rand.New(rand.NewPCG(1, 2))
+		sort := doc(bson.D{{Key: "$sort", Value: bson.D{{Key: "score", Value: -1}}}})
+		limit := doc(bson.D{{Key: "$limit", Value: 10}})
+		for b.Loop() {
+			match := doc(bson.D{{Key: "$match", Value: bson.D{{Key: "cat", Value: int32(r.IntN(100))}}}})
+			out, err := e.Aggregate(ctx, nil, ns, engine.AggregateSpec{Pipeline: []bson.Raw{match, sort, limit}}, nil)
+			if err != nil || len(out) != 10 {
+				b.Fatalf("%d documents, %v", len(out), err)
+			}
+		}
+	})
 	// The top 10 by score over every document: a sort no index gives, with a limit, as find and as $sort + $limit.
 	byScore := bson.D{{Key: "score", Value: -1}}
 	b.Run("sort-limit", func(b *testing.B) {
@@ -109,6 +125,16 @@ func BenchmarkQueries(b *testing.B) {
 		for b.Loop() {
 			out, err := e.Find(ctx, nil, ns, engine.FindSpec{Sort: doc(byScore), Limit: 10}, nil)
 			if err != nil || len(out) != 10 {
+				b.Fatalf("%d documents, %v", len(out), err)
+			}
+		}
+	})
+	b.Run("id-descending-limit", func(b *testing.B) {
+		defer reportCPU(b, cputime.Process(), 1)
+		b.ReportAllocs()
+		for b.Loop() {
+			out, err := e.Find(ctx, nil, ns, engine.FindSpec{Sort: doc(bson.D{{Key: "_id", Value: -1}}), Limit: 10}, nil)
+			if err != nil || len(out) != 10 || out[0].Lookup("_id").Int32() != int32(n-1) {
 				b.Fatalf("%d documents, %v", len(out), err)
 			}
 		}
