@@ -648,6 +648,22 @@ var compatSteps = []struct{ sql, want string }{
 	{"SELECT setseed(0.25)", "\nSELECT 1"},
 	{"SELECT r = random() FROM rnd", "t\nSELECT 1"},
 	{"DROP TABLE rnd", "DROP TABLE"},
+	// FETCH FIRST n ROWS WITH TIES: the rows that sort equal to the n-th come too (they had been left out).
+	{"CREATE TABLE ties (id int PRIMARY KEY, g int, s text)", "CREATE TABLE"},
+	{"INSERT INTO ties VALUES (1, 1, 'a'), (2, 1, 'b'), (3, 2, 'c'), (4, 2, 'd'), (5, 3, 'e')", "INSERT 0 5"},
+	{"SELECT g FROM ties ORDER BY g FETCH FIRST 1 ROWS WITH TIES", "1\n1\nSELECT 2"},
+	{"SELECT g FROM ties ORDER BY g OFFSET 1 ROWS FETCH FIRST 2 ROWS WITH TIES", "1\n2\n2\nSELECT 3"},
+	{"SELECT g FROM ties ORDER BY g DESC FETCH FIRST 2 ROWS WITH TIES", "3\n2\n2\nSELECT 3"},
+	{"SELECT g FROM ties ORDER BY g FETCH FIRST 4 ROWS ONLY", "1\n1\n2\n2\nSELECT 4"},
+	{"SELECT DISTINCT g FROM ties ORDER BY g FETCH FIRST 1 ROW WITH TIES", "1\nSELECT 1"},
+	{"SELECT count(*) FROM ties GROUP BY g ORDER BY count(*) DESC FETCH FIRST 1 ROW WITH TIES", "2\n2\nSELECT 2"},
+	{"SELECT g FROM ties UNION ALL SELECT 1 ORDER BY 1 FETCH FIRST 2 ROWS WITH TIES", "1\n1\n1\nSELECT 3"},
+	{"SELECT g FROM ties ORDER BY g FETCH FIRST 0 ROWS WITH TIES", "SELECT 0"},
+	{"SELECT g FROM ties ORDER BY g FETCH FIRST NULL ROWS WITH TIES", "ERROR 2201W"},
+	{"SELECT g FROM ties FETCH FIRST 1 ROWS WITH TIES", "ERROR 42601"},
+	{"SELECT g FROM ties ORDER BY g FETCH FIRST 1 ROW WITH TIES FOR UPDATE", "1\n1\nSELECT 2"},
+	{"SELECT g FROM ties ORDER BY g FETCH FIRST 1 ROW WITH TIES FOR UPDATE SKIP LOCKED", "ERROR 42601"},
+	{"DROP TABLE ties", "DROP TABLE"},
 }
 
 // hintSteps: a misspelt column's error hints at the nearest columns, as PostgreSQL's does.

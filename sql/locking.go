@@ -58,7 +58,7 @@ func checkLocking(sel *pg.SelectStmt) error {
 // lockRows locks the documents behind the rows of a SELECT ... FOR UPDATE, sorted and not yet limited, and
 // applies OFFSET and LIMIT: with SKIP LOCKED to the rows it could lock (rows past the limit are not locked),
 // otherwise before locking.
-func (x *exec) lockRows(sel *pg.SelectStmt, out *relation, outer *scope) ([][]any, error) {
+func (x *exec) lockRows(sel *pg.SelectStmt, out *relation, keys [][]any, outer *scope) ([][]any, error) {
 	var lc []*pg.LockingClause
 	for _, n := range sel.LockingClause {
 		lc = append(lc, n.GetLockingClause())
@@ -90,7 +90,7 @@ func (x *exec) lockRows(sel *pg.SelectStmt, out *relation, outer *scope) ([][]an
 		skip = skip || l.WaitPolicy == pg.LockWaitPolicy_LockWaitSkip
 	}
 	if !skip {
-		rows, err := x.limit(sel, out.rows, outer)
+		rows, err := x.limit(sel, out.rows, keys, outer)
 		if err != nil {
 			return nil, err
 		}

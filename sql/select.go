@@ -468,8 +468,9 @@ func (x *exec) orderAndLimit(sel *pg.SelectStmt, out *relation, outer *scope, m 
 		if err != nil {
 			return nil, err
 		}
-		sortRows(out.rows, keys, sel.SortClause)
-		if out.rows, err = x.limit(sel, out.rows, outer); err != nil {
+		perm := sortPerm(keys, sel.SortClause)
+		out.rows, keys = permute(out.rows, keys, perm)
+		if out.rows, err = x.limit(sel, out.rows, keys, outer); err != nil {
 			return nil, err
 		}
 	}
@@ -1391,12 +1392,15 @@ func (x *exec) project(sel *pg.SelectStmt, src *relation, outer *scope, limit in
 			out.rows, onKeys = permute(out.rows, onKeys, sortPerm(onKeys, onSort))
 		}
 	}
+	var tieKeys [][]any // the ORDER BY keys of out.rows, for FETCH FIRST ... WITH TIES
 	if len(sel.SortClause) > 0 {
 		keys, err := x.sortKeys(sel.SortClause, out.rows, orderScope)
 		if err != nil {
 			return nil, err
 		}
-		out.rows, onKeys = permute(out.rows, onKeys, sortPerm(keys, sel.SortClause))
+		perm := sortPerm(keys, sel.SortClause)
+		out.rows, onKeys = permute(out.rows, onKeys, perm)
+		tieKeys, _ = permute(keys, nil, perm)
 	}
 	if rec && (len(sel.SortClause) > 0 || distinctOn) {
 		keys := sel.SortClause
@@ -1409,16 +1413,31 @@ func (x *exec) project(sel *pg.SelectStmt, src *relation, outer *scope, limit in
 	case distinctOn:
 		// The first row of each set of rows equal on the DISTINCT ON expressions, in ORDER BY's order.
 		seen := map[string]bool{}
-		kept := out.rows[:0:0]
+		kept, keptKeys := out.rows[:0:0], tieKeys[:0:0]
 		for i, row := range out.rows {
 			if k := groupKey(onKeys[i]); !seen[k] {
 				seen[k] = true
 				kept = append(kept, row)
+				if tieKeys != nil {
+					keptKeys = append(keptKeys, tieKeys[i])
+				}
 			}
 		}
-		out.rows = kept
+		out.rows, tieKeys = kept, keptKeys
 	case len(sel.DistinctClause) > 0:
-		out.rows = distinctRows(out.rows)
+		// ORDER BY names only output columns here (checkDistinctOrder): equal rows have equal keys.
+		seen := map[string]bool{}
+		kept, keptKeys := out.rows[:0:0], tieKeys[:0:0]
+		for i, row := range out.rows {
+			if k := groupKey(row); !seen[k] {
+				seen[k] = true
+				kept = append(kept, row)
+				if tieKeys != nil {
+					keptKeys = append(keptKeys, tieKeys[i])
+				}
+			}
+		}
+		out.rows, tieKeys = kept, keptKeys
 	}
 	if rec && len(sel.DistinctClause) > 0 {
 		if distinctOn {
@@ -1428,10 +1447,10 @@ func (x *exec) project(sel *pg.SelectStmt, src *relation, outer *scope, limit in
 		}
 	}
 	if x.lockSel == sel {
-		if out.rows, err = x.lockRows(sel, out, outer); err != nil {
+		if out.rows, err = x.lockRows(sel, out, tieKeys, outer); err != nil {
 			return nil, err
 		}
-	} else if out.rows, err = x.limit(sel, out.rows, outer); err != nil {
+	} else if out.rows, err = x.limit(sel, out.rows, tieKeys, outer); err != nil {
 		return nil, err
 	}
 	if rec && x.lockSel == sel {
@@ -1535,13 +1554,6 @@ func (x *exec) sortKeys(sortBy []*pg.Node, rows [][]any, scopeOf func(int) *scop
 		keys[i] = k
 	}
 	return keys, nil
-}
-
-// sortRows sorts rows by their keys (stable), with PostgreSQL's default of
-// NULLs last ascending and first descending.
-func sortRows(rows [][]any, keys [][]any, sortBy []*pg.Node) {
-	sorted, _ := permute(rows, nil, sortPerm(keys, sortBy))
-	copy(rows, sorted)
 }
 
 // sortPerm is the stable order of rows by their sort keys, as indexes.
@@ -1653,20 +1665,37 @@ func cmpSortKey(a, b any, sb *pg.SortBy) int {
 }
 
 // limit applies OFFSET and LIMIT.
-func (x *exec) limit(sel *pg.SelectStmt, rows [][]any, outer *scope) ([][]any, error) {
+func (x *exec) limit(sel *pg.SelectStmt, rows [][]any, keys [][]any, outer *scope) ([][]any, error) {
 	off, lim, err := x.limitBounds(sel, outer)
 	if err != nil {
 		return nil, err
 	}
 	if off >= int64(len(rows)) {
-		rows = nil
-	} else {
-		rows = rows[off:]
+		return nil, nil
 	}
-	if lim >= 0 && lim < int64(len(rows)) {
-		rows = rows[:lim]
+	rows = rows[off:]
+	if lim < 0 || lim >= int64(len(rows)) {
+		return rows, nil
 	}
-	return rows, nil
+	end := lim
+	if withTies(sel) && lim > 0 {
+		// FETCH FIRST n ROWS WITH TIES: the rows after the n-th that sort equal to it come too.
+		keys = keys[off:]
+		for end < int64(len(rows)) && equalKeys(keys[end], keys[lim-1], sel.SortClause) {
+			end++
+		}
+	}
+	return rows[:end], nil
+}
+
+// withTies reports FETCH FIRST ... WITH TIES.
+func withTies(sel *pg.SelectStmt) bool {
+	return sel.LimitOption == pg.LimitOption_LIMIT_OPTION_WITH_TIES
+}
+
+// equalKeys reports whether two rows' ORDER BY keys sort equal.
+func equalKeys(a, b []any, sortBy []*pg.Node) bool {
+	return !lessKeys(a, b, sortBy) && !lessKeys(b, a, sortBy)
 }
 
 // limitBounds evaluates OFFSET (0 without one) and LIMIT (-1 without one, or LIMIT NULL / ALL).
@@ -1698,6 +1727,9 @@ func (x *exec) limitBounds(sel *pg.SelectStmt, outer *scope) (off, lim int64, er
 		return 0, 0, err
 	}
 	if !ok {
+		if withTies(sel) {
+			return 0, 0, errorf("2201W", "row count cannot be null in FETCH FIRST ... WITH TIES clause")
+		}
 		lim = -1
 	}
 	return off, lim, nil
