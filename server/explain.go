@@ -733,7 +733,8 @@ func (ex *explainer) aggregate(ctx context.Context) (bson.D, error) {
 	if err != nil {
 		return nil, err
 	}
-	if len(rest) > 0 {
+	pushedSort := false
+	if len(rest) > 0 && ex.a.raw("collation").Type == 0 { // under a collation the engine keeps the stage
 		// A $sort after the $match that the plan gives in its order (an index's, or _id's) goes into the query
 		// layer, as the engine runs it: the access reads in that order and the stage is gone.
 		if elems, err := rest[0].Elements(); err == nil && len(elems) == 1 && elems[0].Key() == "$sort" {
@@ -747,13 +748,13 @@ func (ex *explainer) aggregate(ctx context.Context) (bson.D, error) {
 					return nil, err
 				}
 				if isSorted {
-					access, rest = sorted, rest[1:]
+					access, rest, pushedSort = sorted, rest[1:], true
 				}
 			}
 		}
 	}
-	if len(rest) > 0 {
-		// A $project after the $match goes into the query layer too, where the index alone may answer it.
+	if len(rest) > 0 && !pushedSort {
+		// A $project right after the $match goes into the query layer too, where the index alone may answer it.
 		if elems, err := rest[0].Elements(); err == nil && len(elems) == 1 && elems[0].Key() == "$project" {
 			if proj, ok := elems[0].Value().DocumentOK(); ok {
 				cov, covered, _, err := ex.findAccessStages(frontend.FindSpec{Filter: filter, Projection: proj})

@@ -239,6 +239,19 @@ func TestExplain_CountDistinctAggregate(t *testing.T) {
 	if _, err := st[1].Document().LookupErr("$limit"); err != nil {
 		t.Errorf("second stage = %v", st[1])
 	}
+	// A $project after the pushed-down $sort stays a stage: the index's order is read, not the index alone.
+	r = explain(t, db, bson.D{{Key: "aggregate", Value: "items"}, {Key: "pipeline", Value: bson.A{
+		bson.D{{Key: "$match", Value: bson.D{{Key: "a", Value: bson.D{{Key: "$gte", Value: 5}}}}}},
+		bson.D{{Key: "$sort", Value: bson.D{{Key: "a", Value: -1}}}},
+		bson.D{{Key: "$project", Value: bson.D{{Key: "a", Value: 1}, {Key: "_id", Value: 0}}}},
+	}}, {Key: "cursor", Value: bson.D{}}}, "executionStats")
+	st = mustValues(t, r.Lookup("stages"))
+	cursor = st[0].Document().Lookup("$cursor").Document()
+	if len(st) != 2 || st[1].Document().Index(0).Key() != "$project" ||
+		leaf(cursor.Lookup("queryPlanner", "winningPlan").Document()).Lookup("direction").StringValue() != "backward" ||
+		num(cursor.Lookup("executionStats", "totalDocsExamined")) != 50 {
+		t.Errorf("aggregate with a pushed-down sort and a $project: %v", r)
+	}
 	// One no index gives stays a stage.
 	r = explain(t, db, bson.D{{Key: "aggregate", Value: "items"}, {Key: "pipeline", Value: bson.A{
 		bson.D{{Key: "$sort", Value: bson.D{{Key: "b", Value: -1}}}}, bson.D{{Key: "$limit", Value: 3}},

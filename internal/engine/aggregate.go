@@ -58,9 +58,10 @@ func (e *Engine) Aggregate(ctx context.Context, t *Txn, ns Namespace, spec Aggre
 		}
 		if t == nil && readSnapshotFrom(ctx) == nil {
 			// Every collection the pipeline reads ($lookup, $unionWith) is read at one point in time.
+			asOf := e.idxGen.Load() + 1
 			snap := e.db.NewSnapshot()
 			defer snap.Close()
-			rt = &Txn{e: e, reader: snap, started: true, explicit: false}
+			rt = &Txn{e: e, reader: snap, idxAsOf: asOf, started: true, explicit: false}
 		}
 		f, err := filter.CompileIn(leading, scopeFrom(ctx).Collate(stringComparer(spec.Collation)))
 		if err != nil {
@@ -69,7 +70,8 @@ func (e *Engine) Aggregate(ctx context.Context, t *Txn, ns Namespace, spec Aggre
 		src := &aggSource{e: e, t: rt, db: ns.DB, st: st, coll: spec.Collation}
 		opts := agg.Options{MemoryLimit: e.opts.StageMemoryLimit, NoDiskUse: spec.NoDiskUse, TempDir: e.opts.SpillDir}
 		c := e.lookupColl(ns)
-		o := hinted(ctx, planOptions{collated: spec.Collation != nil, project: aggLeadingProject(spec.Pipeline, leading != nil)})
+		o := hinted(ctx, planOptions{collated: spec.Collation != nil, project: aggLeadingProject(spec.Pipeline, leading != nil),
+			asOf: rt.indexAsOf(c)})
 		if sortDoc := aggLeadingSort(spec.Pipeline, leading != nil); sortDoc != nil {
 			if o.sort, err = order.CompileColl(sortDoc, stringComparer(spec.Collation)); err != nil {
 				return err
@@ -293,6 +295,7 @@ func (e *Engine) scanIter(ctx context.Context, t *Txn, c *collection, f *filter.
 
 // scanIterWith is scanIter planned with o.
 func (e *Engine) scanIterWith(ctx context.Context, t *Txn, c *collection, f *filter.Filter, st *Stats, o planOptions) (*scanIter, error) {
+	o.asOf = t.indexAsOf(c)
 	p, err := planWith(c, f, o)
 	if err != nil {
 		return nil, err

@@ -291,3 +291,61 @@ func TestAggregate_SortPushedDown(t *testing.T) {
 		t.Fatalf("in a transaction that wrote: %v, %v; want _ids 5000 and 0", got, err)
 	}
 }
+
+// TestPlan_IndexNewerThanSnapshot: a read of a snapshot taken before an index was built (a transaction's, a
+// ReadSnapshot's) does not plan on that index, whose entries the snapshot does not hold: a $sort, a find's sort,
+// a filter on its field and a hint of it read the documents the snapshot has (a hint of it is BadValue, as for
+// an index that is not there), while reads of the latest state use it.
+func TestPlan_IndexNewerThanSnapshot(t *testing.T) {
+	e := openMem(t, engine.Options{})
+	ctx := context.Background()
+	for i := range 5 {
+		mustInsert(t, e, bson.D{{Key: "_id", Value: int32(i)}, {Key: "k", Value: int32(10 - i)}})
+	}
+	tx := e.Begin()
+	defer tx.Abort()
+	if got := findAll(t, e, tx, nil); len(got) != 5 { // the transaction's snapshot
+		t.Fatalf("%d documents", len(got))
+	}
+	rs, err := e.NewReadSnapshot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rs.Close()
+	if _, err := e.CreateIndex(ctx, nil, ns, engine.IndexSpec{Key: bson.D{{Key: "k", Value: 1}}}); err != nil {
+		t.Fatal(err)
+	}
+	byK := doc(bson.D{{Key: "k", Value: 1}})
+	check := func(name string, tx *engine.Txn, ctx context.Context) {
+		t.Helper()
+		got, err := e.Aggregate(ctx, tx, ns, engine.AggregateSpec{Pipeline: stages(bson.D{{Key: "$sort", Value: bson.D{{Key: "k", Value: 1}}}}, bson.D{{Key: "$limit", Value: 3}})}, nil)
+		if err != nil || len(got) != 3 || got[0].Lookup("_id").Int32() != 4 {
+			t.Fatalf("%s: Aggregate [$sort, $limit]: %v %v", name, got, err)
+		}
+		got, err = e.Find(ctx, tx, ns, engine.FindSpec{Sort: byK}, nil)
+		if err != nil || len(got) != 5 || got[0].Lookup("_id").Int32() != 4 {
+			t.Fatalf("%s: Find sorted by k: %v %v", name, got, err)
+		}
+		var st engine.Stats
+		got, err = e.Find(ctx, tx, ns, engine.FindSpec{Filter: doc(bson.D{{Key: "k", Value: 8}})}, &st)
+		if err != nil || len(got) != 1 || got[0].Lookup("_id").Int32() != 2 || st.PlanSummary != "COLLSCAN" {
+			t.Fatalf("%s: Find {k: 8}: %v %v, plan %q", name, got, err, st.PlanSummary)
+		}
+		_, err = e.Find(ctx, tx, ns, engine.FindSpec{Filter: doc(bson.D{{Key: "k", Value: 8}}), Hint: byK}, nil)
+		if c, ok := codes.As(err); !ok || c.Code != codes.BadValue {
+			t.Fatalf("%s: Find hinted to the newer index: %v, want BadValue", name, err)
+		}
+	}
+	check("transaction", tx, ctx)
+	check("read snapshot", nil, engine.WithReadSnapshot(ctx, rs))
+	var st engine.Stats
+	if got, err := e.Find(ctx, nil, ns, engine.FindSpec{Filter: doc(bson.D{{Key: "k", Value: 8}})}, &st); err != nil || len(got) != 1 || st.PlanSummary != "IXSCAN { k: 1 }" {
+		t.Fatalf("latest state: %v %v, plan %q", got, err, st.PlanSummary)
+	}
+	tx2 := e.Begin() // a snapshot taken after the index: it is used
+	defer tx2.Abort()
+	st = engine.Stats{}
+	if got, err := e.Find(ctx, tx2, ns, engine.FindSpec{Filter: doc(bson.D{{Key: "k", Value: 8}})}, &st); err != nil || len(got) != 1 || st.PlanSummary != "IXSCAN { k: 1 }" {
+		t.Fatalf("a later transaction: %v %v, plan %q", got, err, st.PlanSummary)
+	}
+}

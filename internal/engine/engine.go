@@ -46,7 +46,10 @@ type Engine struct {
 	// publication happen under it, as do snapshot creation and catalog swaps.
 	commitMu sync.Mutex
 	clock    atomic.Uint64 // timestamp of the last published commit
-	durable  atomic.Uint64 // every commit up to this timestamp is in the synced WAL (see Sync)
+	// idxGen counts the indexes built since the engine opened: each, once its entries are committed, takes the
+	// next value as its generation (index.built), and a snapshot reads this before it is taken (Txn.idxAsOf).
+	idxGen  atomic.Uint64
+	durable atomic.Uint64 // every commit up to this timestamp is in the synced WAL (see Sync)
 
 	owners ownerTable
 

@@ -52,7 +52,7 @@ func stringComparer(c *collation.Collation) value.StringComparer {
 func (e *Engine) runRead(ctx context.Context, t *Txn, fn func(ctx context.Context, rt *Txn) error) error {
 	if t == nil {
 		if rs := readSnapshotFrom(ctx); rs != nil {
-			return fn(ctx, &Txn{e: e, reader: rs.snap, readTs: rs.ts, started: true})
+			return fn(ctx, &Txn{e: e, reader: rs.snap, readTs: rs.ts, idxAsOf: rs.idxAsOf, started: true})
 		}
 		return fn(ctx, &Txn{e: e, reader: e.db, started: true})
 	}
@@ -128,7 +128,7 @@ func (e *Engine) find(ctx context.Context, t *Txn, ns Namespace, spec FindSpec, 
 	}
 	c := e.lookupColl(ns)
 	p, err := planWith(c, f, planOptions{sort: srt, hint: spec.Hint, hintName: spec.HintName, min: spec.Min, max: spec.Max,
-		collated: sc != nil, project: proj})
+		collated: sc != nil, project: proj, asOf: t.indexAsOf(c)})
 	if err != nil {
 		return nil, err
 	}
@@ -262,7 +262,7 @@ func (e *Engine) Count(ctx context.Context, t *Txn, ns Namespace, filterDoc bson
 			limit = -limit
 		}
 		c := e.lookupColl(ns)
-		p, err := planWith(c, f, hinted(ctx, planOptions{collated: coll != nil}))
+		p, err := planWith(c, f, hinted(ctx, planOptions{collated: coll != nil, asOf: rt.indexAsOf(c)}))
 		if err != nil {
 			return err
 		}
@@ -307,7 +307,7 @@ func (e *Engine) Distinct(ctx context.Context, t *Txn, ns Namespace, key string,
 		}
 		parts := splitPath(key)
 		c := e.lookupColl(ns)
-		p, err := planWith(c, f, hinted(ctx, planOptions{collated: coll != nil}))
+		p, err := planWith(c, f, hinted(ctx, planOptions{collated: coll != nil, asOf: rt.indexAsOf(c)}))
 		if err != nil {
 			return err
 		}

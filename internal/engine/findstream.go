@@ -118,7 +118,7 @@ func (e *Engine) FindStream(ctx context.Context, t *Txn, ns Namespace, spec Find
 		e.commitMu.Unlock()
 		s.snap = rs
 	}
-	rt := &Txn{e: e, reader: rs.snap, readTs: rs.ts, started: true}
+	rt := &Txn{e: e, reader: rs.snap, readTs: rs.ts, idxAsOf: rs.idxAsOf, started: true}
 	o := hinted(ctx, planOptions{hint: spec.Hint, hintName: spec.HintName, min: spec.Min, max: spec.Max,
 		collated: sc != nil, project: s.proj})
 	if s.it, err = e.scanIterWith(ctx, rt, e.lookupColl(ns), f, s.st, o); err != nil {

@@ -82,6 +82,12 @@ type index struct {
 	// indexed path is indexed; it is shared by every catalog version of the
 	// index. A multikey index cannot serve a sort.
 	multikey *atomic.Bool
+	// built is the engine's index generation (Engine.idxGen) at which the
+	// index's entries were all committed: a snapshot taken at an earlier
+	// generation does not hold them, and its reads do not plan on the index
+	// (planOptions.asOf). 0 for an index the engine opened with; the maximum
+	// while it is being built. Shared by every catalog version of the index.
+	built *atomic.Uint64
 }
 
 // spec returns the definition of ix as an IndexSpec.
@@ -101,7 +107,7 @@ func (ix *index) withOptions(s IndexSpec) (*index, error) {
 	if err != nil {
 		return nil, err
 	}
-	n.name, n.multikey = ix.name, ix.multikey
+	n.name, n.multikey, n.built = ix.name, ix.multikey, ix.built
 	return n, nil
 }
 
@@ -115,7 +121,7 @@ func newIndexFromSpec(s IndexSpec, id uint32) (*index, error) {
 		if err != nil {
 			return nil, err
 		}
-		ix = &index{name: s.Name, key: s.Key, id: id, ttl: -1, multikey: new(atomic.Bool), wildcard: w,
+		ix = &index{name: s.Name, key: s.Key, id: id, ttl: -1, multikey: new(atomic.Bool), built: new(atomic.Uint64), wildcard: w,
 			pattern: patternString(s.Key)}
 		if ix.name == "" {
 			ix.name = defaultIndexName(s.Key)
@@ -158,7 +164,7 @@ func newIndex(name string, key bson.D, unique bool, id uint32) (*index, error) {
 	if len(key) == 0 {
 		return nil, codes.New(codes.CannotCreateIndex, "Index keys cannot be empty.")
 	}
-	ix := &index{name: name, key: key, unique: unique, id: id, ttl: -1, multikey: new(atomic.Bool)}
+	ix := &index{name: name, key: key, unique: unique, id: id, ttl: -1, multikey: new(atomic.Bool), built: new(atomic.Uint64)}
 	var pat []string
 	seen := map[string]bool{}
 	for _, e := range key {
@@ -670,6 +676,7 @@ func (e *Engine) createIndex(t *Txn, ns Namespace, spec IndexSpec, overWrites bo
 			own = &ownBuild{t: t, writes: t.collWrites(c)}
 		}
 	}
+	ix.built.Store(math.MaxUint64) // no snapshot holds its entries until they are committed (below)
 	nc := c.clone()
 	nc.nextIndexID++
 	nc.indexes = append(nc.indexes, ix)
@@ -683,6 +690,7 @@ func (e *Engine) createIndex(t *Txn, ns Namespace, spec IndexSpec, overWrites bo
 	if err := e.installCollection(ns, nc, nil, build); err != nil {
 		return "", err
 	}
+	ix.built.Store(e.idxGen.Add(1))
 	e.resetUse(nc.id, ix.id)
 	if t != nil && t.explicit {
 		t.noteChanged(nc)

@@ -102,6 +102,9 @@ type planOptions struct {
 	// collated is set when the statement compares strings under a
 	// collation; planWith then reads the collation (coll) from the filter.
 	collated bool
+	// asOf, when not 0, is one more than the index generation of the snapshot the plan reads (Txn.idxAsOf): an
+	// index built after it (index.built >= asOf) holds no entries there and is not planned on, nor hinted.
+	asOf uint64
 	// coll is the statement's collation (nil: binary). An index bounds
 	// strings and serves a sort only when its collation is the same (see
 	// planCollationMatches); the _id keys are binary.
@@ -110,6 +113,11 @@ type planOptions struct {
 	// sort read only fields of the chosen index, the plan is covered (see
 	// planCover). Nil plans a read of whole documents.
 	project *projection.Projection
+}
+
+// inSnapshot reports whether the snapshot of asOf (planOptions.asOf; 0: the latest state) holds ix's entries.
+func (ix *index) inSnapshot(asOf uint64) bool {
+	return asOf == 0 || ix.built.Load() < asOf
 }
 
 // errBadHint is mongod's error for a hint naming no usable index.
@@ -236,7 +244,7 @@ func planChoose(c *collection, f *filter.Filter, conds []filter.Condition, o pla
 	var best *plan
 	bestScore := 0
 	for _, ix := range c.indexes {
-		if ix.hidden || !planIndexUsable(ix, f, conds) {
+		if ix.hidden || !ix.inSnapshot(o.asOf) || !planIndexUsable(ix, f, conds) {
 			continue
 		}
 		if ix.wildcard != nil {
@@ -314,7 +322,7 @@ func planHinted(c *collection, f *filter.Filter, conds []filter.Condition, o pla
 			}
 			return &plan{kind: planIDRange, summary: "IXSCAN { _id: 1 }", ranges: []keyRange{{lo, hi}}}, nil
 		}
-		p, err := planChoose(c, f, conds, planOptions{sort: o.sort, coll: o.coll})
+		p, err := planChoose(c, f, conds, planOptions{sort: o.sort, coll: o.coll, asOf: o.asOf})
 		if err != nil {
 			return nil, err
 		}
@@ -333,7 +341,7 @@ func planHinted(c *collection, f *filter.Filter, conds []filter.Condition, o pla
 			break
 		}
 	}
-	if ix == nil || ix.hidden || ix.partial != nil && !planImplies(conds, ix.partialRaw) {
+	if ix == nil || ix.hidden || !ix.inSnapshot(o.asOf) || ix.partial != nil && !planImplies(conds, ix.partialRaw) {
 		return nil, errBadHint()
 	}
 	if ix.wildcard != nil {

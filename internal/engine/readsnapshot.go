@@ -11,8 +11,9 @@ import (
 // long ago it was taken: Pebble keeps the versions a snapshot can see until it is closed. It is safe for
 // concurrent use by reads; Close must be called once no read uses it.
 type ReadSnapshot struct {
-	ts   uint64
-	snap *pebble.Snapshot
+	ts      uint64
+	idxAsOf uint64 // see Txn.idxAsOf
+	snap    *pebble.Snapshot
 }
 
 // NewReadSnapshot takes a snapshot of the latest committed state.
@@ -22,7 +23,8 @@ func (e *Engine) NewReadSnapshot() (*ReadSnapshot, error) {
 	}
 	defer e.exit()
 	e.commitMu.Lock()
-	s := &ReadSnapshot{ts: e.clock.Load(), snap: e.db.NewSnapshot()}
+	s := &ReadSnapshot{ts: e.clock.Load(), idxAsOf: e.idxGen.Load() + 1}
+	s.snap = e.db.NewSnapshot()
 	e.commitMu.Unlock()
 	return s, nil
 }

@@ -151,7 +151,7 @@ func (it *planIter) close(st *Stats) {
 // collect returns every candidate of a scan.
 func (e *Engine) collect(ctx context.Context, t *Txn, c *collection, f *filter.Filter, st *Stats) ([]candidate, error) {
 	var out []candidate
-	p, err := planWith(c, f, hinted(ctx, planOptions{}))
+	p, err := planWith(c, f, hinted(ctx, planOptions{asOf: t.indexAsOf(c)}))
 	if err != nil {
 		return nil, err
 	}

@@ -50,10 +50,13 @@ type Txn struct {
 	mu    sync.Mutex
 	state atomic.Int32
 
-	started   bool
-	readTs    uint64
-	snap      *pebble.Snapshot
-	reader    pebble.Reader
+	started bool
+	readTs  uint64
+	snap    *pebble.Snapshot
+	reader  pebble.Reader
+	// idxAsOf is one more than the index generation when the snapshot (reader) was taken: the indexes built
+	// after it are not in the snapshot (indexAsOf). 0 for a reader of the latest state.
+	idxAsOf   uint64
 	firstStmt time.Time
 	inStmt    bool
 
@@ -199,6 +202,7 @@ func (t *Txn) start() {
 	e := t.e
 	e.commitMu.Lock()
 	t.readTs = e.clock.Load()
+	t.idxAsOf = e.idxGen.Load() + 1
 	t.snap = e.db.NewSnapshot()
 	t.firstStmt = time.Now()
 	e.liveMu.Lock()
@@ -450,4 +454,14 @@ func (t *Txn) finish() {
 	t.writes, t.order, t.uniq = nil, nil, nil
 	t.write1, t.order1 = docWrite{}, [1]string{} // drop the documents: waiters may keep t a while
 	close(t.done)
+}
+
+// indexAsOf is the planOptions.asOf of t's reads of c: t's snapshot's index generation, so that the indexes
+// built after the snapshot are not planned on (their entries are not in it), or 0 (every index) for a reader of
+// the latest state, or of a collection t created itself (whose indexes it builds over its own writes).
+func (t *Txn) indexAsOf(c *collection) uint64 {
+	if t == nil || c == nil || t.explicit && t.createdColl(c) {
+		return 0
+	}
+	return t.idxAsOf
 }

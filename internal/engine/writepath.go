@@ -112,7 +112,7 @@ func (o *op) first(c *collection, f docMatcher, srt *order.Sort) (candidate, boo
 		o.st.PlanSummary = "IDHACK"
 		return o.pointInView(docKey(c.id, f.(*idFilter).id), f)
 	}
-	p, err := planWith(c, qf, hinted(o.ctx, planOptions{}))
+	p, err := planWith(c, qf, hinted(o.ctx, planOptions{asOf: o.t().indexAsOf(c)}))
 	if err != nil {
 		return candidate{}, false, err
 	}
