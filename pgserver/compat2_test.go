@@ -664,6 +664,22 @@ var compatSteps = []struct{ sql, want string }{
 	{"SELECT g FROM ties ORDER BY g FETCH FIRST 1 ROW WITH TIES FOR UPDATE", "1\n1\nSELECT 2"},
 	{"SELECT g FROM ties ORDER BY g FETCH FIRST 1 ROW WITH TIES FOR UPDATE SKIP LOCKED", "ERROR 42601"},
 	{"DROP TABLE ties", "DROP TABLE"},
+	// ORDER BY ... LIMIT over a table's NOT NULL integer columns, which the storage reads in that order
+	// (sql/orderedscan.go), beside the orders it does not (a nullable column, an output column's name).
+	{"CREATE TABLE ord (id int8 PRIMARY KEY, g int NOT NULL, h int, s text)", "CREATE TABLE"},
+	{"INSERT INTO ord SELECT i, i % 3, CASE WHEN i % 4 = 0 THEN NULL ELSE i END, 'x' || i FROM generate_series(1, 20) i", "INSERT 0 20"},
+	{"CREATE INDEX ord_g ON ord (g)", "CREATE INDEX"},
+	{"SELECT id FROM ord ORDER BY id DESC LIMIT 3", "20\n19\n18\nSELECT 3"},
+	{"SELECT id FROM ord ORDER BY id LIMIT 3 OFFSET 2", "3\n4\n5\nSELECT 3"},
+	{"SELECT id, g FROM ord WHERE g = 1 ORDER BY id DESC LIMIT 2", "19|1\n16|1\nSELECT 2"},
+	{"SELECT o.id FROM ord o WHERE o.h > 10 ORDER BY o.g DESC, o.id LIMIT 4", "11\n14\n17\n13\nSELECT 4"},
+	{"SELECT id FROM ord WHERE s || '' = 'x14' ORDER BY id DESC LIMIT 1", "14\nSELECT 1"},
+	{"SELECT id FROM ord ORDER BY g, id DESC FETCH FIRST 2 ROWS ONLY", "18\n15\nSELECT 2"},
+	{"SELECT h FROM ord ORDER BY h DESC LIMIT 2", "\n\nSELECT 2"},
+	{"SELECT id AS g FROM ord ORDER BY g DESC LIMIT 2", "20\n19\nSELECT 2"},
+	{"SELECT id FROM ord ORDER BY id LIMIT 2 OFFSET 19", "20\nSELECT 1"},
+	{"SELECT id FROM ord ORDER BY id LIMIT -1", "ERROR 2201W"},
+	{"DROP TABLE ord", "DROP TABLE"},
 }
 
 // hintSteps: a misspelt column's error hints at the nearest columns, as PostgreSQL's does.

@@ -79,6 +79,8 @@ type backendColl interface {
 	findOne(ctx context.Context, filter bson.D) (bson.Raw, error)
 	// find returns every matching document; projection may be nil.
 	find(ctx context.Context, filter, projection bson.D, limit int64) ([]bson.Raw, error)
+	// findSorted returns the first limit matching documents in sort's order.
+	findSorted(ctx context.Context, filter, sort bson.D, limit int64) ([]bson.Raw, error)
 	// stream returns the matching documents as a docStream, which must be closed: read as its next asks for them
 	// (the embedded store's FindStream, the driver's cursor), in a transaction all first by the embedded store.
 	stream(ctx context.Context, filter bson.D) (docStream, error)
@@ -277,6 +279,19 @@ func (c embeddedColl) find(ctx context.Context, filter, projection bson.D, limit
 		opts.Projection = projection
 	}
 	cur, err := c.c.Find(ctx, filter, opts)
+	if err != nil {
+		return nil, err
+	}
+	defer cur.Close(ctx)
+	var docs []bson.Raw
+	for cur.Next(ctx) {
+		docs = append(docs, cur.Current)
+	}
+	return docs, cur.Err()
+}
+
+func (c embeddedColl) findSorted(ctx context.Context, filter, sort bson.D, limit int64) ([]bson.Raw, error) {
+	cur, err := c.c.Find(ctx, filter, &concord.FindOptions{Sort: sort, Limit: limit})
 	if err != nil {
 		return nil, err
 	}

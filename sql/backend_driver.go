@@ -178,6 +178,19 @@ func (c driverColl) find(ctx context.Context, filter, projection bson.D, limit i
 	return docs, driverError(cur.Err())
 }
 
+func (c driverColl) findSorted(ctx context.Context, filter, sort bson.D, limit int64) ([]bson.Raw, error) {
+	cur, err := c.c.Find(ctx, filter, options.Find().SetSort(sort).SetLimit(limit))
+	if err != nil {
+		return nil, driverError(err)
+	}
+	defer cur.Close(ctx)
+	var docs []bson.Raw
+	for cur.Next(ctx) {
+		docs = append(docs, append(bson.Raw(nil), cur.Current...))
+	}
+	return docs, driverError(cur.Err())
+}
+
 // driverStream is the docStream of a driver's cursor, whose documents it copies (the driver reuses its buffer).
 type driverStream struct{ c *mongo.Cursor }
 

@@ -60,6 +60,10 @@ type exec struct {
 	// from names the sources of the FROM clause being read, for the conditions pushed to its tables' scans
 	// (joinplan.go).
 	from fromNames
+	// ordered is the ORDER BY ... LIMIT the one table of the SELECT whose FROM is being read may read in order;
+	// noOrderedScan is set while a SELECT reads again without it (orderedscan.go).
+	ordered       *orderedScan
+	noOrderedScan bool
 	// lookup is the extra filter keyLookup gave the table scan about to be read under the alias lookupAlias.
 	lookup      bson.D
 	lookupAlias string

@@ -261,7 +261,11 @@ func (x *exec) selectRows(sel *pg.SelectStmt, outer *scope, limit int) (*relatio
 	case misplaced != nil:
 		return nil, &Error{Code: CodeGroupingError, Message: "aggregate functions are not allowed in WHERE", Position: int(misplaced.Location) + 1}
 	}
+	saved := x.ordered
+	ord := x.orderedScanOf(sel, outer)
+	x.ordered = ord
 	src, err := x.fromClause(sel.FromClause, sel.WhereClause, outer)
+	x.ordered = saved
 	if err != nil {
 		return nil, err
 	}
@@ -296,6 +300,13 @@ func (x *exec) selectRows(sel *pg.SelectStmt, outer *scope, limit int) (*relatio
 		}
 		src = &relation{cols: src.cols, rows: kept}
 		x.planFilter(m, "Filter", sel.WhereClause, x.rowsOf(src))
+	}
+	if ord != nil && ord.used && int64(ord.got) >= ord.need && int64(len(src.rows)) < ord.need {
+		// The WHERE clause kept fewer rows than the statement needs of those the ordered scan read, and the
+		// table may hold more: read it whole.
+		x.noOrderedScan = true
+		defer func() { x.noOrderedScan = false }()
+		return x.selectRows(sel, outer, limit)
 	}
 	if x.recording() {
 		x.ex.projMark = &m
@@ -940,6 +951,12 @@ func (x *exec) scan(t *table, alias string, filter bson.D) (*relation, error) {
 		if docs, err = ts.chunk(x.ctx, coll, filter); err != nil {
 			return nil, err
 		}
+	} else if sort := x.orderedSort(t, alias); sort != nil {
+		var err error
+		if docs, err = coll.findSorted(x.ctx, filter, sort, x.ordered.need); err != nil {
+			return nil, err
+		}
+		x.ordered.used, x.ordered.got = true, len(docs)
 	} else {
 		var err error
 		if docs, err = coll.find(x.ctx, filter, nil, 0); err != nil {

@@ -1,0 +1,117 @@
+package sql
+
+import (
+	"slices"
+
+	pg "github.com/pganalyze/pg_query_go/v6"
+	"go.mongodb.org/mongo-driver/v2/bson"
+)
+
+// maxOrderedScan bounds the OFFSET + LIMIT an ordered scan reads: past it the whole table is read and sorted.
+const maxOrderedScan = 100_000
+
+// orderedScan is the ORDER BY and LIMIT of a SELECT from one table, read from the storage in that order: the
+// scan asks for the first need documents by the sort (an index's order when one gives it, else the storage's
+// top-k), so that `ORDER BY id DESC LIMIT 10` reads ten rows, not the table. It applies only where the storage's
+// order is PostgreSQL's: NOT NULL (or primary key) integer columns, which hold no NULL to place and no values
+// whose order differs. The rows are still sorted and limited above the scan as any others. The WHERE clause is
+// evaluated above the scan too, and where it keeps fewer than need of the rows read while the scan may have had
+// more, the statement reads again without the ordered scan (selectRows).
+type orderedScan struct {
+	alias   string
+	sortBy  []*pg.Node
+	targets []*pg.Node
+	need    int64 // OFFSET + LIMIT
+	used    bool  // the scan read in order
+	got     int   // the documents it returned
+}
+
+// orderedScanOf returns the ordered scan sel may read, nil when none: a SELECT of one table (no join, CTE,
+// grouping, DISTINCT, window or locking clause, no WITH TIES) with a constant LIMIT, and no function call or
+// subquery in its select list, WHERE or ORDER BY (so that reading it again does nothing twice), outside EXPLAIN.
+func (x *exec) orderedScanOf(sel *pg.SelectStmt, outer *scope) *orderedScan {
+	if x.noOrderedScan || x.describe || x.recording() || sel.WithClause != nil || x.lockSel == sel ||
+		len(sel.FromClause) != 1 || len(sel.SortClause) == 0 || sel.LimitCount == nil || withTies(sel) ||
+		len(sel.GroupClause) > 0 || sel.HavingClause != nil || len(sel.DistinctClause) > 0 || len(sel.WindowClause) > 0 {
+		return nil
+	}
+	rv := sel.FromClause[0].GetRangeVar()
+	if rv == nil || rv.Alias != nil && len(rv.Alias.Colnames) > 0 {
+		return nil
+	}
+	plain := true
+	check := func(n *pg.Node) bool {
+		if n.GetFuncCall() != nil || n.GetSubLink() != nil {
+			plain = false
+		}
+		return !plain
+	}
+	walkNoSub(sel.WhereClause, check)
+	for _, l := range [][]*pg.Node{sel.TargetList, sel.SortClause} {
+		for _, n := range l {
+			walkNoSub(n, check)
+		}
+	}
+	if !plain {
+		return nil
+	}
+	off, lim, err := x.limitBounds(sel, outer)
+	if err != nil || lim < 0 || off+lim > maxOrderedScan {
+		return nil // an error is the statement's to report, as it would without the ordered scan
+	}
+	alias := rv.Relname
+	if rv.Alias != nil {
+		alias = rv.Alias.Aliasname
+	}
+	return &orderedScan{alias: alias, sortBy: sel.SortClause, targets: sel.TargetList, need: off + lim}
+}
+
+// sortOf returns the storage's sort for t, nil when the ORDER BY is not one it can read in PostgreSQL's order:
+// each key a NOT NULL (or primary key) integer column of t, named as itself (not an output column of another
+// expression), in the default or its own NULLS placement.
+func (h *orderedScan) sortOf(t *table) bson.D {
+	if !t.declared || h.need <= 0 {
+		return nil
+	}
+	var sort bson.D
+	for _, n := range h.sortBy {
+		sb := n.GetSortBy()
+		if sb == nil || len(sb.UseOp) > 0 || sb.SortbyDir == pg.SortByDir_SORTBY_USING {
+			return nil
+		}
+		cr := sb.Node.GetColumnRef()
+		if cr == nil {
+			return nil
+		}
+		f := columnFields(cr)
+		if len(f) > 2 || len(f) == 2 && f[0] != h.alias {
+			return nil
+		}
+		name := f[len(f)-1]
+		for _, tg := range h.targets {
+			if rt := tg.GetResTarget(); rt != nil && rt.Name == name {
+				if c := rt.Val.GetColumnRef(); c == nil || columnFields(c)[len(columnFields(c))-1] != name {
+					return nil // ORDER BY names the output column, another expression
+				}
+			}
+		}
+		c := t.column(name)
+		if c == nil || !isIntType(c.Type) || c.Generated != "" || !c.NotNull && !slices.Contains(t.Key, name) {
+			return nil
+		}
+		dir := 1
+		if desc, _ := sortDirection(sb); desc {
+			dir = -1
+		}
+		sort = append(sort, bson.E{Key: t.field(name), Value: dir})
+	}
+	return sort
+}
+
+// orderedSort is the sort of the ordered scan of the table t read under alias, nil when there is none.
+func (x *exec) orderedSort(t *table, alias string) bson.D {
+	if h := x.ordered; h != nil && h.alias == alias && !h.used {
+		return h.sortOf(t)
+	}
+	return nil
+}
