@@ -680,6 +680,21 @@ var compatSteps = []struct{ sql, want string }{
 	{"SELECT id FROM ord ORDER BY id LIMIT 2 OFFSET 19", "20\nSELECT 1"},
 	{"SELECT id FROM ord ORDER BY id LIMIT -1", "ERROR 2201W"},
 	{"DROP TABLE ord", "DROP TABLE"},
+	{"CREATE TABLE ord2 (id int PRIMARY KEY, t text NOT NULL, v varchar(10) NOT NULL, b bool NOT NULL, d date NOT NULL, ts timestamp NOT NULL, tz timestamptz NOT NULL, c char(3) NOT NULL)", "CREATE TABLE"},
+	{"INSERT INTO ord2 VALUES (1, 'b', 'Zeta', true, '2020-01-02', '2020-01-02 03:04:05', '2020-01-02 03:04:05+00', 'a'), " +
+		"(2, 'a b', 'alpha', false, 'infinity', '-infinity', 'infinity', 'a  '), (3, 'B', 'Alpha', true, '1999-12-31', 'infinity', '-infinity', 'b'), " +
+		"(4, 'é', 'beta', false, '-infinity', '2020-01-02 03:04:05.5', '2020-01-02 03:04:04+00', 'ab'), (5, '', 'zeta', true, '2020-01-01', '1970-01-01', '2020-01-02 03:04:05.001+00', '')", "INSERT 0 5"},
+	{"SELECT id FROM ord2 ORDER BY t LIMIT 3", "5\n3\n2\nSELECT 3"},
+	{"SELECT id FROM ord2 ORDER BY t DESC LIMIT 2", "4\n1\nSELECT 2"},
+	{"SELECT id FROM ord2 ORDER BY v LIMIT 2", "3\n1\nSELECT 2"},
+	{"SELECT id FROM ord2 ORDER BY b, id DESC LIMIT 3", "4\n2\n5\nSELECT 3"},
+	{"SELECT id FROM ord2 ORDER BY d LIMIT 3", "4\n3\n5\nSELECT 3"},
+	{"SELECT id FROM ord2 ORDER BY d DESC LIMIT 1", "2\nSELECT 1"},
+	{"SELECT id FROM ord2 ORDER BY ts LIMIT 3", "2\n5\n1\nSELECT 3"},
+	{"SELECT id FROM ord2 ORDER BY ts DESC LIMIT 2", "3\n4\nSELECT 2"},
+	{"SELECT id FROM ord2 ORDER BY tz LIMIT 3", "3\n4\n1\nSELECT 3"},
+	{"SELECT id FROM ord2 ORDER BY c, id LIMIT 3", "5\n1\n2\nSELECT 3"},
+	{"DROP TABLE ord2", "DROP TABLE"},
 }
 
 // hintSteps: a misspelt column's error hints at the nearest columns, as PostgreSQL's does.

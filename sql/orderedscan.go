@@ -13,10 +13,10 @@ const maxOrderedScan = 100_000
 // orderedScan is the ORDER BY and LIMIT of a SELECT from one table, read from the storage in that order: the
 // scan asks for the first need documents by the sort (an index's order when one gives it, else the storage's
 // top-k), so that `ORDER BY id DESC LIMIT 10` reads ten rows, not the table. It applies only where the storage's
-// order is PostgreSQL's: NOT NULL (or primary key) integer columns, which hold no NULL to place and no values
-// whose order differs. The rows are still sorted and limited above the scan as any others. The WHERE clause is
-// evaluated above the scan too, and where it keeps fewer than need of the rows read while the scan may have had
-// more, the statement reads again without the ordered scan (selectRows).
+// order is PostgreSQL's: NOT NULL (or primary key) columns, which hold no NULL to place, of types whose values the
+// storage orders as PostgreSQL does (storedInOrder). The rows are still sorted and limited above the scan as any
+// others. The WHERE clause is evaluated above the scan too, and where it keeps fewer than need of the rows read
+// while the scan may have had more, the statement reads again without the ordered scan (selectRows).
 type orderedScan struct {
 	alias   string
 	sortBy  []*pg.Node
@@ -67,7 +67,7 @@ func (x *exec) orderedScanOf(sel *pg.SelectStmt, outer *scope) *orderedScan {
 }
 
 // sortOf returns the storage's sort for t, nil when the ORDER BY is not one it can read in PostgreSQL's order:
-// each key a NOT NULL (or primary key) integer column of t, named as itself (not an output column of another
+// each key a NOT NULL (or primary key) column of t of a type storedInOrder, named as itself (not an output column of another
 // expression), in the default or its own NULLS placement.
 func (h *orderedScan) sortOf(t *table) bson.D {
 	if !t.declared || h.need <= 0 {
@@ -96,7 +96,7 @@ func (h *orderedScan) sortOf(t *table) bson.D {
 			}
 		}
 		c := t.column(name)
-		if c == nil || !isIntType(c.Type) || c.Generated != "" || !c.NotNull && !slices.Contains(t.Key, name) {
+		if c == nil || !storedInOrder(c.Type) || c.Generated != "" || !c.NotNull && !slices.Contains(t.Key, name) {
 			return nil
 		}
 		dir := 1
@@ -106,6 +106,18 @@ func (h *orderedScan) sortOf(t *table) bson.D {
 		sort = append(sort, bson.E{Key: t.field(name), Value: dir})
 	}
 	return sort
+}
+
+// storedInOrder reports whether the values of a column of type oid are stored as BSON values that MongoDB orders
+// as PostgreSQL orders them: integers (numbers), text and varchar (strings, by bytes as the SQL layer compares
+// them; not char(n), whose padding does not count), booleans, and dates and timestamps (BSON dates, the infinities
+// the latest and earliest). Not floating point or numeric, whose NaN PostgreSQL sorts last and MongoDB first.
+func storedInOrder(oid uint32) bool {
+	switch oid {
+	case OIDInt2, OIDInt4, OIDInt8, OIDText, OIDVarchar, OIDBool, OIDDate, OIDTimestamp, OIDTimestamptz:
+		return true
+	}
+	return false
 }
 
 // orderedSort is the sort of the ordered scan of the table t read under alias, nil when there is none.

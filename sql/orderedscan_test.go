@@ -8,7 +8,8 @@ import (
 	"github.com/concorddb/concord"
 )
 
-// TestOrderedScan_ReadsOnlyTheLimit: a SELECT of one table ordered by NOT NULL (or primary key) integer columns,
+// TestOrderedScan_ReadsOnlyTheLimit: a SELECT of one table ordered by NOT NULL (or primary key) columns of types
+// the storage orders as PostgreSQL does (integers, text, timestamps),
 // with a LIMIT, reads from the storage only the rows it returns (the documents the engine returned), by the
 // primary key either way, through an index, or through the storage's top-k; a WHERE clause evaluated above the
 // scan that keeps too few of them reads the table again; an ORDER BY the storage does not order as PostgreSQL
@@ -24,8 +25,9 @@ func TestOrderedScan_ReadsOnlyTheLimit(t *testing.T) {
 	defer s.Close()
 	ctx := context.Background()
 	for _, q := range []string{
-		"CREATE TABLE big (id int8 PRIMARY KEY, g int NOT NULL, h int, s text)",
-		"INSERT INTO big SELECT i, i % 10, CASE WHEN i % 7 = 0 THEN NULL ELSE i END, 'r' || i FROM generate_series(1, 3000) i",
+		"CREATE TABLE big (id int8 PRIMARY KEY, g int NOT NULL, h int, s text, n text NOT NULL, ts timestamptz NOT NULL)",
+		"INSERT INTO big SELECT i, i % 10, CASE WHEN i % 7 = 0 THEN NULL ELSE i END, 'r' || i, lpad(i::text, 5, '0'), " +
+			"timestamptz '2020-01-01' - i * interval '1 minute' FROM generate_series(1, 3000) i",
 		"CREATE INDEX big_g ON big (g, id)",
 	} {
 		if err := s.Query(ctx, q, func(*Result) error { return nil }); err != nil {
@@ -41,6 +43,9 @@ func TestOrderedScan_ReadsOnlyTheLimit(t *testing.T) {
 		{"SELECT id FROM big WHERE g = 4 ORDER BY g, id LIMIT 2", "[[4] [14]]", 2},
 		{"SELECT b.id FROM big b WHERE b.g = 9 ORDER BY b.id DESC LIMIT 2", "[[2999] [2989]]", 2},
 		{"SELECT id FROM big ORDER BY g DESC, id DESC LIMIT 2", "[[2999] [2989]]", 2},
+		{"SELECT id FROM big ORDER BY n DESC LIMIT 2", "[[3000] [2999]]", 2},
+		{"SELECT id FROM big ORDER BY ts LIMIT 2", "[[3000] [2999]]", 2},
+		{"SELECT id FROM big ORDER BY s DESC NULLS LAST LIMIT 1", "[[999]]", 3000},
 		{"SELECT id FROM big WHERE s = 'r15' OR s = 'r2' ORDER BY id DESC FETCH FIRST 1 ROW ONLY", "[[15]]", 1},
 		{"SELECT id FROM big WHERE s || '' = 'r21' ORDER BY id LIMIT 1", "[[21]]", 3001},
 		{"SELECT id FROM big ORDER BY h DESC NULLS LAST LIMIT 2", "[[3000] [2999]]", 3000},
