@@ -129,3 +129,33 @@ func BenchmarkSession_Join(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkSession_OrderByLimit is the newest ten rows of a 50,000-row table by its primary key, and the first
+// ten by a NOT NULL indexed column, prepared and executed as pgx runs them: reads in the storage's order that stop
+// at the limit, beside the same ORDER BY on a nullable column, which reads and sorts the whole table.
+func BenchmarkSession_OrderByLimit(b *testing.B) {
+	ctx := context.Background()
+	s := openBenchSession(b)
+	run(b, s, "CREATE TABLE events (id int8 PRIMARY KEY, at int8 NOT NULL, note int8, body text)")
+	run(b, s, "INSERT INTO events SELECT i, (i * 7919) % 50000, i, repeat('x', 100) FROM generate_series(1, 50000) i")
+	run(b, s, "CREATE INDEX events_at ON events (at)")
+	for _, c := range []struct{ name, sql string }{
+		{"pk-desc", "SELECT id, at, body FROM events ORDER BY id DESC LIMIT $1"},
+		{"indexed", "SELECT id, at, body FROM events ORDER BY at LIMIT $1"},
+		{"nullable", "SELECT id, at, body FROM events ORDER BY note DESC NULLS LAST LIMIT $1"},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			st, err := s.Prepare(ctx, c.sql, nil)
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.ReportAllocs()
+			for b.Loop() {
+				res, err := s.Execute(ctx, st, []any{"10"})
+				if err != nil || len(res.Rows) != 10 {
+					b.Fatalf("%v rows, %v", res, err)
+				}
+			}
+		})
+	}
+}
