@@ -101,12 +101,12 @@ func (x *exec) namesOf(items []*pg.Node) fromNames {
 // ones are qual's or an enclosing query's. A subquery in c keeps it above the scan.
 func (names fromNames) pushableTo(c *pg.Node, qual string) bool {
 	ok := true
-	walk(c.ProtoReflect(), func(m protoreflect.Message) bool {
-		switch v := m.Interface().(type) {
-		case *pg.SubLink:
+	walkNoSub(c, func(n *pg.Node) bool { // not reflection's walk: this runs for every statement with a WHERE
+		switch v := n.Node.(type) {
+		case *pg.Node_SubLink:
 			ok = false
-		case *pg.ColumnRef:
-			switch len(v.Fields) {
+		case *pg.Node_ColumnRef:
+			switch v := v.ColumnRef; len(v.Fields) {
 			case 1:
 				name := v.Fields[0].GetString_()
 				if name == nil {
