@@ -1,6 +1,7 @@
 package sql
 
 import (
+	"context"
 	"slices"
 
 	pg "github.com/pganalyze/pg_query_go/v6"
@@ -13,9 +14,9 @@ const maxOrderedScan = 100_000
 // orderedScan is the ORDER BY and LIMIT of a SELECT from one table, read from the storage in that order: the
 // scan asks for the first need documents by the sort (an index's order when one gives it, else the storage's
 // top-k), so that `ORDER BY id DESC LIMIT 10` reads ten rows, not the table. It applies only where the storage's
-// order is PostgreSQL's: NOT NULL (or primary key) columns, which hold no NULL to place, of types whose values the
-// storage orders as PostgreSQL does (storedInOrder). The rows are still sorted and limited above the scan as any
-// others. The WHERE clause is evaluated above the scan too, and where it keeps fewer than need of the rows read
+// order is PostgreSQL's: columns of types whose values the storage orders as PostgreSQL does (storedInOrder), whose
+// NULLs, if they may hold any, go where the storage puts them, or are read apart (orderedRead). The rows are still
+// sorted and limited above the scan as any others. The WHERE clause is evaluated above the scan too, and where it keeps fewer than need of the rows read
 // while the scan may have had more, the statement reads again without the ordered scan (selectRows).
 type orderedScan struct {
 	alias   string
@@ -66,15 +67,25 @@ func (x *exec) orderedScanOf(sel *pg.SelectStmt, outer *scope) *orderedScan {
 	return &orderedScan{alias: alias, sortBy: sel.SortClause, targets: sel.TargetList, need: off + lim}
 }
 
-// sortOf returns the storage's sort for t, nil when the ORDER BY is not one it can read in PostgreSQL's order:
-// each key a NOT NULL (or primary key) column of t of a type storedInOrder, named as itself (not an output column of another
-// expression), in the default or its own NULLS placement.
-func (h *orderedScan) sortOf(t *table) bson.D {
+// orderedRead is how an ordered scan reads its table: the storage's sort, and for a nullable first sort key
+// whose NULLs PostgreSQL places where MongoDB does not (ascending NULLS LAST, the default, or descending NULLS
+// FIRST, the default), that key's field: its NULLs (null or missing) are read apart, before or after the rest.
+type orderedRead struct {
+	sort       bson.D
+	nullsField string // "" when the one sorted read is PostgreSQL's order
+	nullsFirst bool
+}
+
+// readOf returns the ordered read of t, nil when the ORDER BY is not one the storage can read in PostgreSQL's
+// order: each key a column of t of a type storedInOrder, named as itself (not an output column of another
+// expression), and NOT NULL (or primary key) unless its NULLs go where MongoDB puts them (first ascending, last
+// descending) or it is the first key.
+func (h *orderedScan) readOf(t *table) *orderedRead {
 	if !t.declared || h.need <= 0 {
 		return nil
 	}
-	var sort bson.D
-	for _, n := range h.sortBy {
+	r := &orderedRead{}
+	for i, n := range h.sortBy {
 		sb := n.GetSortBy()
 		if sb == nil || len(sb.UseOp) > 0 || sb.SortbyDir == pg.SortByDir_SORTBY_USING {
 			return nil
@@ -96,16 +107,53 @@ func (h *orderedScan) sortOf(t *table) bson.D {
 			}
 		}
 		c := t.column(name)
-		if c == nil || !storedInOrder(c.Type) || c.Generated != "" || !c.NotNull && !slices.Contains(t.Key, name) {
+		if c == nil || !storedInOrder(c.Type) || c.Generated != "" {
 			return nil
 		}
+		desc, nullsFirst := sortDirection(sb)
+		if nullable := !c.NotNull && !slices.Contains(t.Key, name); nullable && nullsFirst == desc {
+			// PostgreSQL puts its NULLs where MongoDB does not.
+			if i > 0 {
+				return nil
+			}
+			r.nullsField, r.nullsFirst = t.field(name), nullsFirst
+		}
 		dir := 1
-		if desc, _ := sortDirection(sb); desc {
+		if desc {
 			dir = -1
 		}
-		sort = append(sort, bson.E{Key: t.field(name), Value: dir})
+		r.sort = append(r.sort, bson.E{Key: t.field(name), Value: dir})
 	}
-	return sort
+	return r
+}
+
+// read returns the first need documents of coll that match filter in PostgreSQL's order.
+func (r *orderedRead) read(ctx context.Context, coll backendColl, filter bson.D, need int64) ([]bson.Raw, error) {
+	if r.nullsField == "" {
+		return coll.findSorted(ctx, filter, r.sort, need)
+	}
+	and := func(cond bson.D) bson.D {
+		if len(filter) == 0 {
+			return cond
+		}
+		return bson.D{{Key: "$and", Value: bson.A{filter, cond}}}
+	}
+	nulls := func(n int64) ([]bson.Raw, error) {
+		return coll.findSorted(ctx, and(bson.D{{Key: r.nullsField, Value: nil}}), r.sort[1:], n)
+	}
+	values := func(n int64) ([]bson.Raw, error) {
+		return coll.findSorted(ctx, and(bson.D{{Key: r.nullsField, Value: bson.D{{Key: "$ne", Value: nil}}}}), r.sort, n)
+	}
+	first, second := values, nulls
+	if r.nullsFirst {
+		first, second = nulls, values
+	}
+	docs, err := first(need)
+	if err != nil || int64(len(docs)) >= need {
+		return docs, err
+	}
+	more, err := second(need - int64(len(docs)))
+	return append(docs, more...), err
 }
 
 // storedInOrder reports whether the values of a column of type oid are stored as BSON values that MongoDB orders
@@ -120,10 +168,10 @@ func storedInOrder(oid uint32) bool {
 	return false
 }
 
-// orderedSort is the sort of the ordered scan of the table t read under alias, nil when there is none.
-func (x *exec) orderedSort(t *table, alias string) bson.D {
+// orderedRead is the read of the ordered scan of the table t under alias, nil when there is none.
+func (x *exec) orderedRead(t *table, alias string) *orderedRead {
 	if h := x.ordered; h != nil && h.alias == alias && !h.used {
-		return h.sortOf(t)
+		return h.readOf(t)
 	}
 	return nil
 }

@@ -951,9 +951,9 @@ func (x *exec) scan(t *table, alias string, filter bson.D) (*relation, error) {
 		if docs, err = ts.chunk(x.ctx, coll, filter); err != nil {
 			return nil, err
 		}
-	} else if sort := x.orderedSort(t, alias); sort != nil {
+	} else if r := x.orderedRead(t, alias); r != nil {
 		var err error
-		if docs, err = coll.findSorted(x.ctx, filter, sort, x.ordered.need); err != nil {
+		if docs, err = r.read(x.ctx, coll, filter, x.ordered.need); err != nil {
 			return nil, err
 		}
 		x.ordered.used, x.ordered.got = true, len(docs)
