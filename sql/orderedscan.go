@@ -22,14 +22,17 @@ type orderedScan struct {
 	alias   string
 	sortBy  []*pg.Node
 	targets []*pg.Node
+	where   *pg.Node
 	need    int64 // OFFSET + LIMIT
 	used    bool  // the scan read in order
 	got     int   // the documents it returned
 }
 
 // orderedScanOf returns the ordered scan sel may read, nil when none: a SELECT of one table (no join, CTE,
-// grouping, DISTINCT, window or locking clause, no WITH TIES) with a constant LIMIT, and no function call or
-// subquery in its select list, WHERE or ORDER BY (so that reading it again does nothing twice), outside EXPLAIN.
+// grouping, DISTINCT, window or locking clause, no WITH TIES) with a LIMIT and OFFSET of constants and parameters
+// (evaluated here once more, to no effect), and no function call or subquery in its select list, WHERE or ORDER BY
+// (so that reading it again does nothing twice; readOf checks that their columns are the table's), outside
+// EXPLAIN.
 func (x *exec) orderedScanOf(sel *pg.SelectStmt, outer *scope) *orderedScan {
 	if x.noOrderedScan || x.describe || x.recording() || sel.WithClause != nil || x.lockSel == sel ||
 		len(sel.FromClause) != 1 || len(sel.SortClause) == 0 || sel.LimitCount == nil || withTies(sel) ||
@@ -53,6 +56,14 @@ func (x *exec) orderedScanOf(sel *pg.SelectStmt, outer *scope) *orderedScan {
 			walkNoSub(n, check)
 		}
 	}
+	for _, n := range []*pg.Node{sel.LimitCount, sel.LimitOffset} {
+		walkNoSub(n, func(n *pg.Node) bool {
+			if n.GetColumnRef() != nil {
+				plain = false
+			}
+			return check(n)
+		})
+	}
 	if !plain {
 		return nil
 	}
@@ -64,24 +75,51 @@ func (x *exec) orderedScanOf(sel *pg.SelectStmt, outer *scope) *orderedScan {
 	if rv.Alias != nil {
 		alias = rv.Alias.Aliasname
 	}
-	return &orderedScan{alias: alias, sortBy: sel.SortClause, targets: sel.TargetList, need: off + lim}
+	return &orderedScan{alias: alias, sortBy: sel.SortClause, targets: sel.TargetList, where: sel.WhereClause, need: off + lim}
 }
 
-// orderedRead is how an ordered scan reads its table: the storage's sort, and for a nullable first sort key
-// whose NULLs PostgreSQL places where MongoDB does not (ascending NULLS LAST, the default, or descending NULLS
-// FIRST, the default), that key's field: its NULLs (null or missing) are read apart, before or after the rest.
+// orderedRead is how an ordered scan reads its table: the storage's sort, the sort keys' fields and SQL types
+// (whose stored values read must show to be of the BSON type the storage orders as PostgreSQL orders the column's),
+// and, where PostgreSQL puts the first key's NULLs elsewhere than the storage (which puts NULLs, and missing
+// fields, first ascending and last descending), that key's field: its NULLs are read apart, before or after the
+// rest.
 type orderedRead struct {
 	sort       bson.D
-	nullsField string // "" when the one sorted read is PostgreSQL's order
+	types      []uint32
+	nullsField string
 	nullsFirst bool
 }
 
 // readOf returns the ordered read of t, nil when the ORDER BY is not one the storage can read in PostgreSQL's
 // order: each key a column of t of a type storedInOrder, named as itself (not an output column of another
-// expression), and NOT NULL (or primary key) unless its NULLs go where MongoDB puts them (first ascending, last
-// descending) or it is the first key.
+// expression, even one named after it, as a cast is), whose NULLs, after the first key, go where the storage
+// puts them, or that is NOT NULL (or the primary key). Nil too when a column reference of the select list or WHERE
+// clause is not a column of t (an outer query's, or a function called as t.f).
 func (h *orderedScan) readOf(t *table) *orderedRead {
 	if !t.declared || h.need <= 0 {
+		return nil
+	}
+	tables := true
+	own := func(n *pg.Node) bool {
+		cr := n.GetColumnRef()
+		if cr == nil {
+			return false
+		}
+		f := columnFields(cr)
+		switch {
+		case len(f) == 0 || f[len(f)-1] == "*" && len(f) <= 2 && (len(f) == 1 || f[0] == h.alias):
+		case len(f) == 1 && t.column(f[0]) != nil:
+		case len(f) == 2 && f[0] == h.alias && t.column(f[1]) != nil:
+		default:
+			tables = false
+		}
+		return !tables
+	}
+	walkNoSub(h.where, own)
+	for _, n := range h.targets {
+		walkNoSub(n, own)
+	}
+	if !tables {
 		return nil
 	}
 	r := &orderedRead{}
@@ -100,9 +138,17 @@ func (h *orderedScan) readOf(t *table) *orderedRead {
 		}
 		name := f[len(f)-1]
 		for _, tg := range h.targets {
-			if rt := tg.GetResTarget(); rt != nil && rt.Name == name {
+			rt := tg.GetResTarget()
+			if rt == nil {
+				continue
+			}
+			out := rt.Name
+			if out == "" {
+				out = exprName(rt.Val)
+			}
+			if out == name {
 				if c := rt.Val.GetColumnRef(); c == nil || columnFields(c)[len(columnFields(c))-1] != name {
-					return nil // ORDER BY names the output column, another expression
+					return nil // ORDER BY names that output column, another expression
 				}
 			}
 		}
@@ -111,32 +157,52 @@ func (h *orderedScan) readOf(t *table) *orderedRead {
 			return nil
 		}
 		desc, nullsFirst := sortDirection(sb)
-		if nullable := !c.NotNull && !slices.Contains(t.Key, name); nullable && nullsFirst == desc {
-			// PostgreSQL puts its NULLs where MongoDB does not.
-			if i > 0 {
+		if nullsFirst == desc { // PostgreSQL puts NULLs where the storage does not
+			switch {
+			case i == 0:
+				// Read apart, NOT NULL or not: a document written over the MongoDB port may lack the field.
+				r.nullsField, r.nullsFirst = t.field(name), nullsFirst
+			case !c.NotNull && !slices.Contains(t.Key, name):
 				return nil
 			}
-			r.nullsField, r.nullsFirst = t.field(name), nullsFirst
 		}
 		dir := 1
 		if desc {
 			dir = -1
 		}
 		r.sort = append(r.sort, bson.E{Key: t.field(name), Value: dir})
+		r.types = append(r.types, c.Type)
 	}
 	return r
 }
 
-// read returns the first need documents of coll that match filter in PostgreSQL's order.
-func (r *orderedRead) read(ctx context.Context, coll backendColl, filter bson.D, need int64) ([]bson.Raw, error) {
-	if r.nullsField == "" {
-		return coll.findSorted(ctx, filter, r.sort, need)
-	}
+// read returns the first need documents of coll that match filter in PostgreSQL's order, and false (nothing
+// read) when the documents' sort keys are not all of the BSON types the storage orders as PostgreSQL does: a
+// document written over the MongoDB port may hold a string in an integer column. The storage orders the types
+// apart (null, then numbers, strings, ..., booleans, dates), so the least and the greatest value of each key
+// that is not NULL show whether all are of the column's own type.
+func (r *orderedRead) read(ctx context.Context, coll backendColl, filter bson.D, need int64) ([]bson.Raw, bool, error) {
 	and := func(cond bson.D) bson.D {
 		if len(filter) == 0 {
 			return cond
 		}
 		return bson.D{{Key: "$and", Value: bson.A{filter, cond}}}
+	}
+	for i, k := range r.sort {
+		notNull := and(bson.D{{Key: k.Key, Value: bson.D{{Key: "$ne", Value: nil}}}})
+		for _, dir := range []int{1, -1} {
+			docs, err := coll.findSorted(ctx, notNull, bson.D{{Key: k.Key, Value: dir}}, 1)
+			if err != nil {
+				return nil, false, err
+			}
+			if len(docs) == 1 && !storedOrdered(r.types[i], lookupPath(docs[0], k.Key)) {
+				return nil, false, nil
+			}
+		}
+	}
+	if r.nullsField == "" {
+		docs, err := coll.findSorted(ctx, filter, r.sort, need)
+		return docs, true, err
 	}
 	nulls := func(n int64) ([]bson.Raw, error) {
 		return coll.findSorted(ctx, and(bson.D{{Key: r.nullsField, Value: nil}}), r.sort[1:], n)
@@ -150,10 +216,26 @@ func (r *orderedRead) read(ctx context.Context, coll backendColl, filter bson.D,
 	}
 	docs, err := first(need)
 	if err != nil || int64(len(docs)) >= need {
-		return docs, err
+		return docs, true, err
 	}
 	more, err := second(need - int64(len(docs)))
-	return append(docs, more...), err
+	return append(docs, more...), true, err
+}
+
+// storedOrdered reports whether v is of the BSON types whose order is PostgreSQL's for a column of type oid (see
+// storedInOrder).
+func storedOrdered(oid uint32, v bson.RawValue) bool {
+	switch oid {
+	case OIDInt2, OIDInt4, OIDInt8:
+		return v.Type == bson.TypeInt32 || v.Type == bson.TypeInt64
+	case OIDText, OIDVarchar:
+		return v.Type == bson.TypeString
+	case OIDBool:
+		return v.Type == bson.TypeBoolean
+	case OIDDate, OIDTimestamp, OIDTimestamptz:
+		return v.Type == bson.TypeDateTime
+	}
+	return false
 }
 
 // storedInOrder reports whether the values of a column of type oid are stored as BSON values that MongoDB orders

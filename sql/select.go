@@ -953,10 +953,15 @@ func (x *exec) scan(t *table, alias string, filter bson.D) (*relation, error) {
 		}
 	} else if r := x.orderedRead(t, alias); r != nil {
 		var err error
-		if docs, err = r.read(x.ctx, coll, filter, x.ordered.need); err != nil {
+		var ok bool
+		if docs, ok, err = r.read(x.ctx, coll, filter, x.ordered.need); err != nil {
 			return nil, err
 		}
-		x.ordered.used, x.ordered.got = true, len(docs)
+		if ok {
+			x.ordered.used, x.ordered.got = true, len(docs)
+		} else if docs, err = coll.find(x.ctx, filter, nil, 0); err != nil {
+			return nil, err
+		}
 	} else {
 		var err error
 		if docs, err = coll.find(x.ctx, filter, nil, 0); err != nil {

@@ -114,7 +114,8 @@ func (e *Engine) FindStream(ctx context.Context, t *Txn, ns Namespace, spec Find
 	rs := readSnapshotFrom(ctx)
 	if rs == nil {
 		e.commitMu.Lock()
-		rs = &ReadSnapshot{ts: e.clock.Load(), snap: e.db.NewSnapshot()}
+		rs = &ReadSnapshot{ts: e.clock.Load(), idxAsOf: e.idxGen.Load() + 1}
+		rs.snap = e.db.NewSnapshot()
 		e.commitMu.Unlock()
 		s.snap = rs
 	}
