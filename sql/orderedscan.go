@@ -9,7 +9,7 @@ import (
 )
 
 // maxOrderedScan bounds the OFFSET + LIMIT an ordered scan reads: past it the whole table is read and sorted.
-const maxOrderedScan = 100_000
+const maxOrderedScan = 10_000
 
 // orderedScan is the ORDER BY and LIMIT of a SELECT from one table, read from the storage in that order: the
 // scan asks for the first need documents by the sort (an index's order when one gives it, else the storage's
