@@ -131,15 +131,16 @@ func BenchmarkSession_Join(b *testing.B) {
 }
 
 // BenchmarkSession_OrderByLimit is the newest ten rows of a 50,000-row table by its primary key, the first ten
-// by a NOT NULL indexed column, and the last ten by a nullable one (its NULLs first, as PostgreSQL orders them
-// descending), prepared and executed as pgx runs them: reads in the storage's order that stop at the limit, beside
-// an ORDER BY of an expression, which reads and sorts the whole table.
+// by a NOT NULL indexed column, and the last ten by a nullable indexed one (its NULLs first, as PostgreSQL orders
+// them descending), prepared and executed as pgx runs them: reads in the storage's order that stop at the limit,
+// beside an ORDER BY of an expression, which reads and sorts the whole table.
 func BenchmarkSession_OrderByLimit(b *testing.B) {
 	ctx := context.Background()
 	s := openBenchSession(b)
 	run(b, s, "CREATE TABLE events (id int8 PRIMARY KEY, at int8 NOT NULL, note int8, body text)")
 	run(b, s, "INSERT INTO events SELECT i, (i * 7919) % 50000, i, repeat('x', 100) FROM generate_series(1, 50000) i")
 	run(b, s, "CREATE INDEX events_at ON events (at)")
+	run(b, s, "CREATE INDEX events_note ON events (note)")
 	for _, c := range []struct{ name, sql string }{
 		{"pk-desc", "SELECT id, at, body FROM events ORDER BY id DESC LIMIT $1"},
 		{"indexed", "SELECT id, at, body FROM events ORDER BY at LIMIT $1"},

@@ -12,8 +12,8 @@ import (
 const maxOrderedScan = 10_000
 
 // orderedScan is the ORDER BY and LIMIT of a SELECT from one table, read from the storage in that order: the
-// scan asks for the first need documents by the sort (an index's order when one gives it, else the storage's
-// top-k), so that `ORDER BY id DESC LIMIT 10` reads ten rows, not the table. It applies only where the storage's
+// scan asks for the first need documents by the sort, which the primary key or an index on each key gives
+// (orderedRead.read), so that `ORDER BY id DESC LIMIT 10` reads ten rows, not the table. It applies only where the storage's
 // order is PostgreSQL's: columns of types whose values the storage orders as PostgreSQL does (storedInOrder), whose
 // NULLs, if they may hold any, go where the storage puts them, or are read apart (orderedRead). The rows are still
 // sorted and limited above the scan as any others. The WHERE clause is evaluated above the scan too, and where it keeps fewer than need of the rows read
@@ -188,6 +188,25 @@ func (r *orderedRead) read(ctx context.Context, coll backendColl, filter bson.D,
 		}
 		return bson.D{{Key: "$and", Value: bson.A{filter, cond}}}
 	}
+	// Each key must be one an index gives in order (its first field, or _id): else the probes below, and the
+	// reads, would each scan the collection, and reading it once whole costs less.
+	specs, err := coll.indexes(ctx)
+	if err != nil {
+		return nil, false, err
+	}
+	leading := map[string]bool{"_id": true}
+	for _, sp := range specs {
+		if d := sp.keyDoc(); len(d) > 0 {
+			if ascOrDesc(d[0].Value) {
+				leading[d[0].Key] = true
+			}
+		}
+	}
+	for _, k := range r.sort {
+		if !leading[k.Key] {
+			return nil, false, nil
+		}
+	}
 	for i, k := range r.sort {
 		notNull := and(bson.D{{Key: k.Key, Value: bson.D{{Key: "$ne", Value: nil}}}})
 		for _, dir := range []int{1, -1} {
@@ -220,6 +239,19 @@ func (r *orderedRead) read(ctx context.Context, coll backendColl, filter bson.D,
 	}
 	more, err := second(need - int64(len(docs)))
 	return append(docs, more...), true, err
+}
+
+// ascOrDesc reports whether an index key's value is 1 or -1 (an ordered index; not "hashed" or "text").
+func ascOrDesc(v any) bool {
+	switch n := v.(type) {
+	case int32:
+		return n == 1 || n == -1
+	case int64:
+		return n == 1 || n == -1
+	case float64:
+		return n == 1 || n == -1
+	}
+	return false
 }
 
 // storedOrdered reports whether v is of the BSON types whose order is PostgreSQL's for a column of type oid (see
