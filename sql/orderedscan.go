@@ -180,7 +180,8 @@ func (h *orderedScan) readOf(t *table) *orderedRead {
 // read) when the documents' sort keys are not all of the BSON types the storage orders as PostgreSQL does: a
 // document written over the MongoDB port may hold a string in an integer column. The storage orders the types
 // apart (null, then numbers, strings, ..., booleans, dates), so the least and the greatest value of each key
-// that is not NULL show whether all are of the column's own type.
+// that is not NULL show whether all are of the column's own type: the first key's first value read is one of
+// them.
 func (r *orderedRead) read(ctx context.Context, coll backendColl, filter bson.D, need int64) ([]bson.Raw, bool, error) {
 	and := func(cond bson.D) bson.D {
 		if len(filter) == 0 {
@@ -190,26 +191,32 @@ func (r *orderedRead) read(ctx context.Context, coll backendColl, filter bson.D,
 	}
 	// Each key must be one an index gives in order (its first field, or _id): else the probes below, and the
 	// reads, would each scan the collection, and reading it once whole costs less.
-	specs, err := coll.indexes(ctx)
-	if err != nil {
-		return nil, false, err
-	}
-	leading := map[string]bool{"_id": true}
-	for _, sp := range specs {
-		if d := sp.keyDoc(); len(d) > 0 {
-			if ascOrDesc(d[0].Value) {
+	if slices.ContainsFunc(r.sort, func(k bson.E) bool { return k.Key != "_id" }) {
+		specs, err := coll.indexes(ctx)
+		if err != nil {
+			return nil, false, err
+		}
+		leading := map[string]bool{"_id": true}
+		for _, sp := range specs {
+			if d := sp.keyDoc(); len(d) > 0 && ascOrDesc(d[0].Value) {
 				leading[d[0].Key] = true
 			}
 		}
-	}
-	for _, k := range r.sort {
-		if !leading[k.Key] {
-			return nil, false, nil
+		for _, k := range r.sort {
+			if !leading[k.Key] {
+				return nil, false, nil
+			}
 		}
 	}
+	// The first key's end the read starts from is its first value that is not NULL (checked below); its other
+	// end, and both ends of every other key, are read apart.
 	for i, k := range r.sort {
 		notNull := and(bson.D{{Key: k.Key, Value: bson.D{{Key: "$ne", Value: nil}}}})
-		for _, dir := range []int{1, -1} {
+		dirs := []int{1, -1}
+		if i == 0 {
+			dirs = []int{-k.Value.(int)}
+		}
+		for _, dir := range dirs {
 			docs, err := coll.findSorted(ctx, notNull, bson.D{{Key: k.Key, Value: dir}}, 1)
 			if err != nil {
 				return nil, false, err
@@ -219,9 +226,26 @@ func (r *orderedRead) read(ctx context.Context, coll backendColl, filter bson.D,
 			}
 		}
 	}
+	docs, err := r.sorted(ctx, filter, coll, need, and)
+	if err != nil {
+		return nil, false, err
+	}
+	for _, d := range docs {
+		if v := lookupPath(d, r.sort[0].Key); v.Type != 0 && v.Type != bson.TypeNull {
+			if !storedOrdered(r.types[0], v) {
+				return nil, false, nil
+			}
+			break
+		}
+	}
+	return docs, true, nil
+}
+
+// sorted reads the first need documents of coll that match filter in PostgreSQL's order, the first key's NULLs
+// apart when they are (nullsField).
+func (r *orderedRead) sorted(ctx context.Context, filter bson.D, coll backendColl, need int64, and func(bson.D) bson.D) ([]bson.Raw, error) {
 	if r.nullsField == "" {
-		docs, err := coll.findSorted(ctx, filter, r.sort, need)
-		return docs, true, err
+		return coll.findSorted(ctx, filter, r.sort, need)
 	}
 	nulls := func(n int64) ([]bson.Raw, error) {
 		return coll.findSorted(ctx, and(bson.D{{Key: r.nullsField, Value: nil}}), r.sort[1:], n)
@@ -235,10 +259,10 @@ func (r *orderedRead) read(ctx context.Context, coll backendColl, filter bson.D,
 	}
 	docs, err := first(need)
 	if err != nil || int64(len(docs)) >= need {
-		return docs, true, err
+		return docs, err
 	}
 	more, err := second(need - int64(len(docs)))
-	return append(docs, more...), true, err
+	return append(docs, more...), err
 }
 
 // ascOrDesc reports whether an index key's value is 1 or -1 (an ordered index; not "hashed" or "text").

@@ -120,7 +120,7 @@ func TestOrderedScan_AsPostgreSQL(t *testing.T) {
 	for _, q := range []string{
 		"CREATE TABLE t (id int8 PRIMARY KEY, g int NOT NULL, s text)",
 		"INSERT INTO t SELECT i, (i * 7) % 11, 'x' || i FROM generate_series(1, 25) i",
-		"CREATE SEQUENCE sq", "CREATE SEQUENCE s2",
+		"CREATE INDEX t_g ON t (g)", "CREATE SEQUENCE sq", "CREATE SEQUENCE s2",
 		"CREATE FUNCTION f(t) RETURNS int8 AS 'SELECT nextval(''s2'')' LANGUAGE sql VOLATILE",
 	} {
 		if err := s.Query(ctx, q, func(*Result) error { return nil }); err != nil {
