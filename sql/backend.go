@@ -278,20 +278,16 @@ func (c embeddedColl) find(ctx context.Context, filter, projection bson.D, limit
 	if projection != nil {
 		opts.Projection = projection
 	}
-	cur, err := c.c.Find(ctx, filter, opts)
-	if err != nil {
-		return nil, err
-	}
-	defer cur.Close(ctx)
-	var docs []bson.Raw
-	for cur.Next(ctx) {
-		docs = append(docs, cur.Current)
-	}
-	return docs, cur.Err()
+	return c.findWith(ctx, filter, opts)
 }
 
 func (c embeddedColl) findSorted(ctx context.Context, filter, sort bson.D, limit int64) ([]bson.Raw, error) {
-	cur, err := c.c.Find(ctx, filter, &concord.FindOptions{Sort: sort, Limit: limit})
+	return c.findWith(ctx, filter, &concord.FindOptions{Sort: sort, Limit: limit})
+}
+
+// findWith returns every document of a find with opts.
+func (c embeddedColl) findWith(ctx context.Context, filter bson.D, opts *concord.FindOptions) ([]bson.Raw, error) {
+	cur, err := c.c.Find(ctx, filter, opts)
 	if err != nil {
 		return nil, err
 	}

@@ -166,20 +166,16 @@ func (c driverColl) find(ctx context.Context, filter, projection bson.D, limit i
 	if limit > 0 {
 		opts.SetLimit(limit)
 	}
-	cur, err := c.c.Find(ctx, filter, opts)
-	if err != nil {
-		return nil, driverError(err)
-	}
-	defer cur.Close(ctx)
-	var docs []bson.Raw
-	for cur.Next(ctx) {
-		docs = append(docs, append(bson.Raw(nil), cur.Current...))
-	}
-	return docs, driverError(cur.Err())
+	return c.findWith(ctx, filter, opts)
 }
 
 func (c driverColl) findSorted(ctx context.Context, filter, sort bson.D, limit int64) ([]bson.Raw, error) {
-	cur, err := c.c.Find(ctx, filter, options.Find().SetSort(sort).SetLimit(limit))
+	return c.findWith(ctx, filter, options.Find().SetSort(sort).SetLimit(limit))
+}
+
+// findWith returns every document of a find with opts, copied (the driver reuses its buffer).
+func (c driverColl) findWith(ctx context.Context, filter bson.D, opts *options.FindOptionsBuilder) ([]bson.Raw, error) {
+	cur, err := c.c.Find(ctx, filter, opts)
 	if err != nil {
 		return nil, driverError(err)
 	}

@@ -20,25 +20,13 @@ import (
 // after the first key, an output column's name) reads the table. The rows are the same in every case (pgserver's
 // compat steps compare them with PostgreSQL 15).
 func TestOrderedScan_ReadsOnlyTheLimit(t *testing.T) {
-	db, err := concord.Open(t.TempDir(), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	s := NewEngine(db).NewSession("test", "")
-	defer s.Close()
-	ctx := context.Background()
-	for _, q := range []string{
+	db, s := orderedSession(t,
 		"CREATE TABLE big (id int8 PRIMARY KEY, g int NOT NULL, h int, s text, n text NOT NULL, ts timestamptz NOT NULL)",
-		"INSERT INTO big SELECT i, i % 10, CASE WHEN i % 7 = 0 THEN NULL ELSE i END, 'r' || i, lpad(i::text, 5, '0'), " +
+		"INSERT INTO big SELECT i, i % 10, CASE WHEN i % 7 = 0 THEN NULL ELSE i END, 'r' || i, lpad(i::text, 5, '0'), "+
 			"timestamptz '2020-01-01' - i * interval '1 minute' FROM generate_series(1, 3000) i",
 		"CREATE INDEX big_g ON big (g, id)",
-		"CREATE INDEX big_n ON big (n)", "CREATE INDEX big_ts ON big (ts)", "CREATE INDEX big_h ON big (h)",
-	} {
-		if err := s.Query(ctx, q, func(*Result) error { return nil }); err != nil {
-			t.Fatalf("%s: %v", q, err)
-		}
-	}
+		"CREATE INDEX big_n ON big (n)", "CREATE INDEX big_ts ON big (ts)", "CREATE INDEX big_h ON big (h)")
+	ctx := context.Background()
 	for _, c := range []struct {
 		sql, want string
 		most      int64 // documents the storage may return: the rows, and two probes per sort key
@@ -79,6 +67,24 @@ func TestOrderedScan_ReadsOnlyTheLimit(t *testing.T) {
 	}
 }
 
+// orderedSession opens a database and a session on it, closed at the test's end, and runs setup.
+func orderedSession(t *testing.T, setup ...string) (*concord.DB, *Session) {
+	t.Helper()
+	db, err := concord.Open(t.TempDir(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	s := NewEngine(db).NewSession("test", "")
+	t.Cleanup(s.Close)
+	for _, q := range setup {
+		if err := s.Query(context.Background(), q, func(*Result) error { return nil }); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	return db, s
+}
+
 // orderedRows runs q and returns its rows as "a|b;c|d" (NULL for nil), or "ERROR <code>".
 func orderedRows(t *testing.T, s *Session, q string) string {
 	t.Helper()
@@ -109,24 +115,12 @@ func orderedRows(t *testing.T, s *Session, q string) string {
 // over the MongoDB port that the storage orders otherwise than SQL reads them (a string in an integer column, a
 // NOT NULL field left out without validation): the rows of a LIMIT are the first rows of the same ORDER BY.
 func TestOrderedScan_AsPostgreSQL(t *testing.T) {
-	db, err := concord.Open(t.TempDir(), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	s := NewEngine(db).NewSession("test", "")
-	defer s.Close()
-	ctx := context.Background()
-	for _, q := range []string{
+	db, s := orderedSession(t,
 		"CREATE TABLE t (id int8 PRIMARY KEY, g int NOT NULL, s text)",
 		"INSERT INTO t SELECT i, (i * 7) % 11, 'x' || i FROM generate_series(1, 25) i",
 		"CREATE INDEX t_g ON t (g)", "CREATE SEQUENCE sq", "CREATE SEQUENCE s2",
-		"CREATE FUNCTION f(t) RETURNS int8 AS 'SELECT nextval(''s2'')' LANGUAGE sql VOLATILE",
-	} {
-		if err := s.Query(ctx, q, func(*Result) error { return nil }); err != nil {
-			t.Fatalf("%s: %v", q, err)
-		}
-	}
+		"CREATE FUNCTION f(t) RETURNS int8 AS 'SELECT nextval(''s2'')' LANGUAGE sql VOLATILE")
+	ctx := context.Background()
 	for _, c := range []struct{ q, want string }{
 		{"SELECT id::text FROM t ORDER BY id LIMIT 3", "1;10;11"},
 		{"SELECT g::text FROM t ORDER BY g DESC, id LIMIT 3", "9;9;8"},

@@ -138,19 +138,8 @@ func compilePipeline(ctx context.Context, spec AggregateSpec) (p *agg.Pipeline, 
 // with it the scan may be covered, as mongod pushes both into the query
 // layer. Nil otherwise.
 func aggLeadingProject(pipeline []bson.Raw, matched bool) *projection.Projection {
-	i := 0
-	if matched {
-		i = 1
-	}
-	if len(pipeline) <= i {
-		return nil
-	}
-	elems, err := pipeline[i].Elements()
-	if err != nil || len(elems) != 1 || elems[0].Key() != "$project" {
-		return nil
-	}
-	d, ok := elems[0].Value().DocumentOK()
-	if !ok {
+	d := aggLeadingStage(pipeline, matched, "$project")
+	if d == nil {
 		return nil
 	}
 	proj, err := projection.Compile(d)
@@ -164,6 +153,12 @@ func aggLeadingProject(pipeline []bson.Raw, matched bool) *projection.Projection
 // leads it, for the query layer to give through the plan's order when it can, as mongod pushes a $sort down to
 // it. Nil when there is none.
 func aggLeadingSort(pipeline []bson.Raw, matched bool) bson.Raw {
+	return aggLeadingStage(pipeline, matched, "$sort")
+}
+
+// aggLeadingStage returns the document argument of the stage named name right after the pipeline's leading
+// $match (matched), or first; nil when that stage is another.
+func aggLeadingStage(pipeline []bson.Raw, matched bool, name string) bson.Raw {
 	i := 0
 	if matched {
 		i = 1
@@ -172,7 +167,7 @@ func aggLeadingSort(pipeline []bson.Raw, matched bool) bson.Raw {
 		return nil
 	}
 	elems, err := pipeline[i].Elements()
-	if err != nil || len(elems) != 1 || elems[0].Key() != "$sort" {
+	if err != nil || len(elems) != 1 || elems[0].Key() != name {
 		return nil
 	}
 	d, ok := elems[0].Value().DocumentOK()
