@@ -81,6 +81,11 @@ type backendColl interface {
 	find(ctx context.Context, filter, projection bson.D, limit int64) ([]bson.Raw, error)
 	// findSorted returns the first limit matching documents in sort's order.
 	findSorted(ctx context.Context, filter, sort bson.D, limit int64) ([]bson.Raw, error)
+	// readsInOrder reports whether a find of filter in sort's order reads the documents in that order and stops
+	// at its limit: the embedded store's plan gives the order (the _id keys, or an index that is not multikey, so
+	// that no sort key holds an array); of a MongoDB deployment only a sort by _id is taken to (listIndexes and
+	// explain are refused in a transaction).
+	readsInOrder(ctx context.Context, filter, sort bson.D) (bool, error)
 	// stream returns the matching documents as a docStream, which must be closed: read as its next asks for them
 	// (the embedded store's FindStream, the driver's cursor), in a transaction all first by the embedded store.
 	stream(ctx context.Context, filter bson.D) (docStream, error)
@@ -283,6 +288,11 @@ func (c embeddedColl) find(ctx context.Context, filter, projection bson.D, limit
 
 func (c embeddedColl) findSorted(ctx context.Context, filter, sort bson.D, limit int64) ([]bson.Raw, error) {
 	return c.findWith(ctx, filter, &concord.FindOptions{Sort: sort, Limit: limit})
+}
+
+func (c embeddedColl) readsInOrder(ctx context.Context, filter, sort bson.D) (bool, error) {
+	p, err := c.c.Explain(ctx, filter, &concord.FindOptions{Sort: sort})
+	return err == nil && p.Sorted && (p.Stage == "COLLSCAN" || p.Stage == "IXSCAN") && !p.Merge, err
 }
 
 // findWith returns every document of a find with opts.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/concorddb/concord"
@@ -171,6 +172,10 @@ func (c driverColl) find(ctx context.Context, filter, projection bson.D, limit i
 
 func (c driverColl) findSorted(ctx context.Context, filter, sort bson.D, limit int64) ([]bson.Raw, error) {
 	return c.findWith(ctx, filter, options.Find().SetSort(sort).SetLimit(limit))
+}
+
+func (c driverColl) readsInOrder(ctx context.Context, filter, sort bson.D) (bool, error) {
+	return !slices.ContainsFunc(sort, func(k bson.E) bool { return k.Key != "_id" }), nil
 }
 
 // findWith returns every document of a find with opts, copied (the driver reuses its buffer).

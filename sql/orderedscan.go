@@ -2,7 +2,6 @@ package sql
 
 import (
 	"context"
-	"slices"
 
 	pg "github.com/pganalyze/pg_query_go/v6"
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -88,12 +87,13 @@ type orderedRead struct {
 	types      []uint32
 	nullsField string
 	nullsFirst bool
+	noNullID   bool // a later key is _id, whose NULL PostgreSQL puts elsewhere than the storage: there must be none
 }
 
 // readOf returns the ordered read of t, nil when the ORDER BY is not one the storage can read in PostgreSQL's
 // order: each key a column of t of a type storedInOrder, named as itself (not an output column of another
-// expression, even one named after it, as a cast is), whose NULLs, after the first key, go where the storage
-// puts them, or that is NOT NULL (or the primary key). Nil too when a column reference of the select list or WHERE
+// expression, even one named after it, as a cast is), whose NULLs, after the first key, go where the storage puts
+// them, or that is the primary key (checked to hold no NULL). Nil too when a column reference of the select list or WHERE
 // clause is not a column of t (an outer query's, or a function called as t.f).
 func (h *orderedScan) readOf(t *table) *orderedRead {
 	if !t.declared || h.need <= 0 {
@@ -158,12 +158,14 @@ func (h *orderedScan) readOf(t *table) *orderedRead {
 		}
 		desc, nullsFirst := sortDirection(sb)
 		if nullsFirst == desc { // PostgreSQL puts NULLs where the storage does not
-			switch {
+			switch field := t.field(name); {
 			case i == 0:
 				// Read apart, NOT NULL or not: a document written over the MongoDB port may lack the field.
-				r.nullsField, r.nullsFirst = t.field(name), nullsFirst
-			case !c.NotNull && !slices.Contains(t.Key, name):
-				return nil
+				r.nullsField, r.nullsFirst = field, nullsFirst
+			case field == "_id":
+				r.noNullID = true // an _id null, written over the MongoDB port, has the table read whole
+			default:
+				return nil // NOT NULL or not, as above; and a later key's NULLs cannot be read apart
 			}
 		}
 		dir := 1
@@ -189,23 +191,15 @@ func (r *orderedRead) read(ctx context.Context, coll backendColl, filter bson.D,
 		}
 		return bson.D{{Key: "$and", Value: bson.A{filter, cond}}}
 	}
-	// Each key must be one an index gives in order (its first field, or _id): else the probes below, and the
-	// reads, would each scan the collection, and reading it once whole costs less.
-	if slices.ContainsFunc(r.sort, func(k bson.E) bool { return k.Key != "_id" }) {
-		specs, err := coll.indexes(ctx)
-		if err != nil {
+	// The storage must read in the sort's order (the _id keys, or an index that is not multikey: no key holds an
+	// array, which the storage orders by an element): else the probes below, and the reads, would each scan the
+	// collection, and reading it once whole costs less.
+	if ok, err := coll.readsInOrder(ctx, filter, r.sort); err != nil || !ok {
+		return nil, false, err
+	}
+	if r.noNullID {
+		if docs, err := coll.findSorted(ctx, and(bson.D{{Key: "_id", Value: nil}}), nil, 1); err != nil || len(docs) > 0 {
 			return nil, false, err
-		}
-		leading := map[string]bool{"_id": true}
-		for _, sp := range specs {
-			if d := sp.keyDoc(); len(d) > 0 && ascOrDesc(d[0].Value) {
-				leading[d[0].Key] = true
-			}
-		}
-		for _, k := range r.sort {
-			if !leading[k.Key] {
-				return nil, false, nil
-			}
 		}
 	}
 	// The first key's end the read starts from is its first value that is not NULL (checked below); its other
@@ -263,19 +257,6 @@ func (r *orderedRead) sorted(ctx context.Context, filter bson.D, coll backendCol
 	}
 	more, err := second(need - int64(len(docs)))
 	return append(docs, more...), err
-}
-
-// ascOrDesc reports whether an index key's value is 1 or -1 (an ordered index; not "hashed" or "text").
-func ascOrDesc(v any) bool {
-	switch n := v.(type) {
-	case int32:
-		return n == 1 || n == -1
-	case int64:
-		return n == 1 || n == -1
-	case float64:
-		return n == 1 || n == -1
-	}
-	return false
 }
 
 // storedOrdered reports whether v is of the BSON types whose order is PostgreSQL's for a column of type oid (see

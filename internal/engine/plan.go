@@ -568,7 +568,7 @@ func planDistinctEncoded(vals []bson.RawValue, desc bool) [][]byte {
 // fixed to one value each) returns documents in srt's order, and whether
 // the scan must run backwards for it. The sort must name the index's
 // fields in order, each in the index's direction or each reversed; fixed
-// fields may be left out of it. A multikey index orders by elements, not
+// fields may be left out of it, and _id may follow them. A multikey index orders by elements, not
 // by MongoDB's array sort keys, so it never serves a sort.
 func planIndexSort(ix *index, eqFields int, srt *order.Sort) (sorted, reverse bool) {
 	keys := srt.Keys()
@@ -577,9 +577,17 @@ func planIndexSort(ix *index, eqFields int, srt *order.Sort) (sorted, reverse bo
 	}
 	fi := 0
 	dirSet := false
-	for _, k := range keys {
+	for i, k := range keys {
 		for fi < eqFields && ix.fields[fi].path != k.Path {
 			fi++
+		}
+		if fi >= len(ix.fields) && k.Path == "_id" && i == len(keys)-1 {
+			// Past the index's fields the entries of equal keys are in _id order (a non-unique entry ends with
+			// the document's _id; a unique index has no equal keys), read backwards in a reverse scan.
+			if dirSet && k.Desc != reverse {
+				return false, false
+			}
+			return true, k.Desc
 		}
 		if fi >= len(ix.fields) {
 			return false, false

@@ -481,3 +481,48 @@ func TestFind_SortByIDDescending(t *testing.T) {
 		}
 	}
 }
+
+// TestPlan_IndexSortThenID: an index's entries of equal keys are in _id order (a non-unique entry ends with its
+// document's _id), so a sort by the index's fields then _id, all one way or all the other, reads the index and
+// stops at the limit, as a unique index does; _id the other way is sorted in memory. The documents are those of
+// the same sort read whole by a collection scan.
+func TestPlan_IndexSortThenID(t *testing.T) {
+	e := openMem(t, engine.Options{})
+	for i := range 200 {
+		mustInsert(t, e, bson.D{{Key: "_id", Value: int64((i * 67) % 200)}, {Key: "k", Value: i % 7}, {Key: "u", Value: i}})
+	}
+	mustIndex(t, e, engine.IndexSpec{Key: bson.D{{Key: "k", Value: 1}}})
+	mustIndex(t, e, engine.IndexSpec{Key: bson.D{{Key: "u", Value: -1}}, Unique: true})
+	natural := doc(bson.D{{Key: "$natural", Value: 1}})
+	for _, c := range []struct {
+		filter, sort bson.D
+		served       bool
+	}{
+		{nil, bson.D{{Key: "k", Value: 1}, {Key: "_id", Value: 1}}, true},
+		{nil, bson.D{{Key: "k", Value: -1}, {Key: "_id", Value: -1}}, true},
+		{nil, bson.D{{Key: "k", Value: 1}, {Key: "_id", Value: -1}}, false},
+		{bson.D{{Key: "k", Value: 3}}, bson.D{{Key: "_id", Value: -1}}, true},
+		{bson.D{{Key: "k", Value: bson.D{{Key: "$gte", Value: 5}}}}, bson.D{{Key: "k", Value: -1}, {Key: "_id", Value: -1}}, true},
+		{nil, bson.D{{Key: "u", Value: 1}, {Key: "_id", Value: -1}}, true},
+	} {
+		var f bson.Raw
+		if c.filter != nil {
+			f = doc(c.filter)
+		}
+		all, err := e.Find(context.Background(), nil, ns, engine.FindSpec{Filter: f, Sort: doc(c.sort), Hint: natural}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var st engine.Stats
+		got, err := e.Find(context.Background(), nil, ns, engine.FindSpec{Filter: f, Sort: doc(c.sort), Limit: 5}, &st)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fmt.Sprint(got) != fmt.Sprint(all[:5]) {
+			t.Fatalf("filter %v sort %v:\n got %v\nwant %v", c.filter, c.sort, ids(t, got), ids(t, all[:5]))
+		}
+		if served := st.DocsExamined == 5; served != c.served {
+			t.Fatalf("filter %v sort %v: %d documents examined (plan %s), want the index's order %v", c.filter, c.sort, st.DocsExamined, st.PlanSummary, c.served)
+		}
+	}
+}
