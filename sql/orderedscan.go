@@ -11,12 +11,13 @@ import (
 const maxOrderedScan = 10_000
 
 // orderedScan is the ORDER BY and LIMIT of a SELECT from one table, read from the storage in that order: the
-// scan asks for the first need documents by the sort, which the primary key or an index on each key gives
-// (orderedRead.read), so that `ORDER BY id DESC LIMIT 10` reads ten rows, not the table. It applies only where the storage's
-// order is PostgreSQL's: columns of types whose values the storage orders as PostgreSQL does (storedInOrder), whose
-// NULLs, if they may hold any, go where the storage puts them, or are read apart (orderedRead). The rows are still
-// sorted and limited above the scan as any others. The WHERE clause is evaluated above the scan too, and where it keeps fewer than need of the rows read
-// while the scan may have had more, the statement reads again without the ordered scan (selectRows).
+// scan asks for the first need documents by the sort, where the storage's plan reads in it (the primary key, or
+// an index with no array; orderedRead.read), so that `ORDER BY id DESC LIMIT 10` reads ten rows, not the table.
+// It applies only where the storage's order is PostgreSQL's: columns of types whose values the storage orders as
+// PostgreSQL does (storedInOrder), whose NULLs go where the storage puts them or are read apart (orderedRead). The
+// rows are still sorted and limited above the scan as any others. The WHERE clause is evaluated above the scan
+// too, and where it keeps fewer than need of the rows read while the scan may have had more, the statement reads
+// again without the ordered scan (selectRows).
 type orderedScan struct {
 	alias   string
 	sortBy  []*pg.Node
