@@ -2,6 +2,7 @@ package sql
 
 import (
 	"context"
+	"slices"
 
 	pg "github.com/pganalyze/pg_query_go/v6"
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -186,12 +187,7 @@ func (h *orderedScan) readOf(t *table) *orderedRead {
 // that is not NULL show whether all are of the column's own type: the first key's first value read is one of
 // them.
 func (r *orderedRead) read(ctx context.Context, coll backendColl, filter bson.D, need int64) ([]bson.Raw, bool, error) {
-	and := func(cond bson.D) bson.D {
-		if len(filter) == 0 {
-			return cond
-		}
-		return bson.D{{Key: "$and", Value: bson.A{filter, cond}}}
-	}
+	and := func(cond bson.D) bson.D { return andFilter(filter, cond) }
 	// The storage must read in the sort's order (the _id keys, or an index that is not multikey: no key holds an
 	// array, which the storage orders by an element): else the probes below, and the reads, would each scan the
 	// collection, and reading it once whole costs less.
@@ -221,7 +217,7 @@ func (r *orderedRead) read(ctx context.Context, coll backendColl, filter bson.D,
 			}
 		}
 	}
-	docs, err := r.sorted(ctx, filter, coll, need, and)
+	docs, err := r.sorted(ctx, filter, coll, need)
 	if err != nil {
 		return nil, false, err
 	}
@@ -238,15 +234,15 @@ func (r *orderedRead) read(ctx context.Context, coll backendColl, filter bson.D,
 
 // sorted reads the first need documents of coll that match filter in PostgreSQL's order, the first key's NULLs
 // apart when they are (nullsField).
-func (r *orderedRead) sorted(ctx context.Context, filter bson.D, coll backendColl, need int64, and func(bson.D) bson.D) ([]bson.Raw, error) {
+func (r *orderedRead) sorted(ctx context.Context, filter bson.D, coll backendColl, need int64) ([]bson.Raw, error) {
 	if r.nullsField == "" {
 		return coll.findSorted(ctx, filter, r.sort, need)
 	}
 	nulls := func(n int64) ([]bson.Raw, error) {
-		return coll.findSorted(ctx, and(bson.D{{Key: r.nullsField, Value: nil}}), r.sort[1:], n)
+		return coll.findSorted(ctx, andFilter(filter, bson.D{{Key: r.nullsField, Value: nil}}), r.sort[1:], n)
 	}
 	values := func(n int64) ([]bson.Raw, error) {
-		return coll.findSorted(ctx, and(bson.D{{Key: r.nullsField, Value: bson.D{{Key: "$ne", Value: nil}}}}), r.sort, n)
+		return coll.findSorted(ctx, andFilter(filter, bson.D{{Key: r.nullsField, Value: bson.D{{Key: "$ne", Value: nil}}}}), r.sort, n)
 	}
 	first, second := values, nulls
 	if r.nullsFirst {
@@ -260,32 +256,31 @@ func (r *orderedRead) sorted(ctx context.Context, filter bson.D, coll backendCol
 	return append(docs, more...), err
 }
 
-// storedOrdered reports whether v is of the BSON types whose order is PostgreSQL's for a column of type oid (see
-// storedInOrder).
-func storedOrdered(oid uint32, v bson.RawValue) bool {
-	switch oid {
-	case OIDInt2, OIDInt4, OIDInt8:
-		return v.Type == bson.TypeInt32 || v.Type == bson.TypeInt64
-	case OIDText, OIDVarchar:
-		return v.Type == bson.TypeString
-	case OIDBool:
-		return v.Type == bson.TypeBoolean
-	case OIDDate, OIDTimestamp, OIDTimestamptz:
-		return v.Type == bson.TypeDateTime
-	}
-	return false
+// orderedTypes are, by column type, the BSON types its values are stored as that MongoDB orders as PostgreSQL
+// orders the column: integers (numbers), text and varchar (strings, by bytes as the SQL layer compares them; not
+// char(n), whose padding does not count), booleans, and dates and timestamps (BSON dates, the infinities the
+// latest and earliest). Not floating point or numeric, whose NaN PostgreSQL sorts last and MongoDB first.
+var orderedTypes = map[uint32][]bson.Type{
+	OIDInt2: {bson.TypeInt32, bson.TypeInt64}, OIDInt4: {bson.TypeInt32, bson.TypeInt64}, OIDInt8: {bson.TypeInt32, bson.TypeInt64},
+	OIDText: {bson.TypeString}, OIDVarchar: {bson.TypeString},
+	OIDBool: {bson.TypeBoolean},
+	OIDDate: {bson.TypeDateTime}, OIDTimestamp: {bson.TypeDateTime}, OIDTimestamptz: {bson.TypeDateTime},
 }
 
-// storedInOrder reports whether the values of a column of type oid are stored as BSON values that MongoDB orders
-// as PostgreSQL orders them: integers (numbers), text and varchar (strings, by bytes as the SQL layer compares
-// them; not char(n), whose padding does not count), booleans, and dates and timestamps (BSON dates, the infinities
-// the latest and earliest). Not floating point or numeric, whose NaN PostgreSQL sorts last and MongoDB first.
-func storedInOrder(oid uint32) bool {
-	switch oid {
-	case OIDInt2, OIDInt4, OIDInt8, OIDText, OIDVarchar, OIDBool, OIDDate, OIDTimestamp, OIDTimestamptz:
-		return true
+// storedInOrder reports whether a column of type oid has values the storage orders as PostgreSQL does.
+func storedInOrder(oid uint32) bool { return len(orderedTypes[oid]) > 0 }
+
+// storedOrdered reports whether v, of a column of type oid, is of the BSON types orderedTypes gives it.
+func storedOrdered(oid uint32, v bson.RawValue) bool {
+	return slices.Contains(orderedTypes[oid], v.Type)
+}
+
+// andFilter is filter and cond together (cond alone when filter is empty).
+func andFilter(filter, cond bson.D) bson.D {
+	if len(filter) == 0 {
+		return cond
 	}
-	return false
+	return bson.D{{Key: "$and", Value: bson.A{filter, cond}}}
 }
 
 // orderedRead is the read of the ordered scan of the table t under alias, nil when there is none.

@@ -77,11 +77,7 @@ func orderedSession(t *testing.T, setup ...string) (*concord.DB, *Session) {
 	t.Cleanup(func() { db.Close() })
 	s := NewEngine(db).NewSession("test", "")
 	t.Cleanup(s.Close)
-	for _, q := range setup {
-		if err := s.Query(context.Background(), q, func(*Result) error { return nil }); err != nil {
-			t.Fatalf("%s: %v", q, err)
-		}
-	}
+	orderedExec(t, s, setup...)
 	return db, s
 }
 

@@ -634,11 +634,7 @@ func (x *exec) fromItem(n *pg.Node, where *pg.Node, outer *scope) (*relation, er
 		lookedUp := x.lookup != nil && x.lookupAlias == alias
 		if lookedUp {
 			// The keys the rows already read ask for (keyLookup).
-			if filter == nil {
-				filter = x.lookup
-			} else {
-				filter = bson.D{{Key: "$and", Value: bson.A{filter, x.lookup}}}
-			}
+			filter = andFilter(filter, x.lookup)
 			x.lookupAlias, x.lookup = "", nil
 		}
 		rel, err := x.scan(t, alias, filter)

@@ -39,10 +39,8 @@ func (e *Engine) AggregateBatches(ctx context.Context, ns Namespace, spec Aggreg
 	sortAt := -1
 	if !whole && len(spec.Pipeline) > 0 {
 		i := 0
-		if m, err := spec.Pipeline[0].LookupErr("$match"); err == nil {
-			if d, ok := m.DocumentOK(); ok {
-				fs.Filter, i = d, 1
-			}
+		if fs.Filter = aggLeadingStage(spec.Pipeline, false, "$match"); fs.Filter != nil {
+			i = 1
 		}
 		if fs.Sort = aggLeadingSort(spec.Pipeline, i == 1); fs.Sort != nil {
 			if r, err := e.batchPlan(ctx, src, fs); err == nil && r.sorted {
